@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import ApiToken, User
+from accounts.services import api_token_revoke
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["date_joined", "last_login"]
+    fieldsets = (
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "ai_notes_enabled"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
+    )
+    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    list_display = ["name", "user", "prefix", "scopes", "state", "created_at", "last_used_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email", "prefix"]
+    list_filter = ["revoked_at"]
+    # Operators can see and revoke tokens, never edit them or see a secret (only the hash exists).
+    readonly_fields = [
+        "user", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at", "created_at",
+    ]
+    exclude = ["secret_hash"]
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="State")
+    def state(self, token: ApiToken) -> str:
+        return token.state
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

@@ -1,0 +1,34 @@
+"""DRF authentication for `Authorization: Bearer <token>` (extensions and scripts)."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from accounts.models import ApiToken, User
+from accounts.services import ApiTokenError, api_token_authenticate
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # not ours: session authentication may still apply
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid API token.") from None
+        try:
+            token = api_token_authenticate(secret)
+        except ApiTokenError as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to unauthenticated requests.
+        return f'{self.keyword} realm="api"'

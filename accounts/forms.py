@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
+
+
+class ProfileForm(forms.ModelForm[User]):
+    class Meta:
+        model = User
+        fields = ["display_name", "ai_notes_enabled"]
+        labels = {"display_name": "Display name", "ai_notes_enabled": "Write AI notes for notes saved without text"}
+
+
+class ApiTokenCreateForm(forms.Form):
+    EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
+
+    name = forms.CharField(max_length=100, help_text="Where it is used, e.g. “Chrome extension on my laptop”.")
+    scopes = forms.MultipleChoiceField(
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiToken.Scope.READ],
+    )
+    expires_in_days = forms.ChoiceField(choices=EXPIRY_CHOICES, required=False, label="Expires")
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if not name:
+            raise forms.ValidationError("A name is required.")
+        return name
+
+    def expires_at(self) -> datetime | None:
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=int(days)) if days else None
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"name": self.cleaned_data["name"], "scopes": self.cleaned_data["scopes"], "expires_at": self.expires_at()}

@@ -1,0 +1,85 @@
+"""Who is asking: a user (session or API token) or a guest with an anonymous id.
+
+Guests are identified by a signed cookie (browsers) or an `X-Guest-Session-ID` header holding a
+UUID (extensions and scripts). The chat app keys guest conversations and quotas on the guest id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import User
+
+GUEST_COOKIE = "sage_guest"
+GUEST_HEADER = "X-Guest-Session-ID"
+_COOKIE_SALT = "sage.guest-session"
+_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 3600
+
+
+class InvalidGuestSession(ValueError):
+    """The request named a guest session that is not a UUID."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User | None
+    guest_id: uuid.UUID | None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user is None
+
+    @property
+    def is_new_guest(self) -> bool:
+        return self.user is None and self.guest_id is None
+
+
+def viewer_from_request(request: HttpRequest, *, create_guest: bool = False) -> Viewer:
+    """Resolve the viewer; raises InvalidGuestSession for a malformed guest header."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        assert isinstance(user, User)
+        return Viewer(user=user, guest_id=None)
+    header = request.headers.get(GUEST_HEADER)
+    if header is not None:
+        return Viewer(user=None, guest_id=_parse_guest_id(header))
+    guest_id = _guest_id_from_cookie(request)
+    if guest_id is None and create_guest:
+        guest_id = uuid.uuid4()
+    return Viewer(user=None, guest_id=guest_id)
+
+
+def guest_cookie_set(response: HttpResponse, guest_id: uuid.UUID, *, secure: bool) -> None:
+    response.set_signed_cookie(
+        GUEST_COOKIE,
+        str(guest_id),
+        salt=_COOKIE_SALT,
+        max_age=_COOKIE_MAX_AGE_SECONDS,
+        httponly=True,
+        secure=secure,
+        samesite="Lax",
+    )
+
+
+def _parse_guest_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise InvalidGuestSession(f"{GUEST_HEADER} must be a UUID.") from None
+
+
+def _guest_id_from_cookie(request: HttpRequest) -> uuid.UUID | None:
+    # A cookie that fails its signature (tampered, or signed with a rotated key) is treated as
+    # absent: the browser simply becomes a new guest rather than being locked out with a 400.
+    try:
+        value = request.get_signed_cookie(GUEST_COOKIE, salt=_COOKIE_SALT, max_age=_COOKIE_MAX_AGE_SECONDS)
+    except (KeyError, signing.BadSignature):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

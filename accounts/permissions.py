@@ -1,0 +1,39 @@
+"""Token scopes: what an API token may do. The browser session may do everything its user may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from accounts.models import ApiToken
+
+SESSION_ONLY = None
+
+
+def required_scope(view: Any, method: str) -> str | None:
+    """The scope a token needs for `method` on `view`; SESSION_ONLY when tokens may not do it.
+
+    Views declare `token_scopes = {"POST": "notes:write", ...}`; reads default to `read`, and any
+    write a view does not declare is closed to tokens, so a new endpoint is safe by default.
+    """
+    declared: dict[str, str | None] = getattr(view, "token_scopes", {})
+    if method in declared:
+        return declared[method]
+    return ApiToken.Scope.READ if method in SAFE_METHODS else SESSION_ONLY
+
+
+class TokenScopePermission(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        scope = required_scope(view, request.method or "GET")
+        if scope is SESSION_ONLY:
+            self.message = "API tokens cannot do this; sign in on the site instead."
+            return False
+        if scope not in token.scopes:
+            self.message = f"This API token lacks the '{scope}' scope."
+            return False
+        return True

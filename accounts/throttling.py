@@ -1,0 +1,34 @@
+"""Rate limits per API token, per signed-in user, or per client address for anonymous calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import ApiToken
+
+
+class PrincipalRateThrottle(SimpleRateThrottle):
+    scope = "principal"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class TokenCreateRateThrottle(PrincipalRateThrottle):
+    """Minting tokens is rare; a burst of creations is a script gone wrong or an attack."""
+
+    scope = "token_create"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)

@@ -1,0 +1,62 @@
+"""`make run`: migrate, make sure the demo account exists, then web + worker + beat via honcho."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import demo_account_ensure
+
+_READY_TIMEOUT_SECONDS = 60.0
+
+
+class Command(BaseCommand):
+    help = "Serve SAGE for development: web (daphne), a Celery worker and beat, until Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args: Any, port: int, **options: Any) -> None:
+        honcho = shutil.which("honcho", path=str(Path(sys.executable).parent))
+        if honcho is None:
+            raise CommandError("honcho is not installed; run `make install`.")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(self.style.SUCCESS("Database is up to date."))
+        if settings.DEBUG:
+            demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
+            self.stdout.write(f"Demo account: {demo.email} / password: {demo.password}")
+
+        url = f"http://127.0.0.1:{port}/"
+        self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
+        threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
+
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        process = subprocess.Popen([honcho, "start", "--port", str(port)], cwd=settings.BASE_DIR, env=env)
+        # Ctrl-C reaches honcho too (same process group); it stops web, worker and beat. We wait for
+        # that, then exit, and the last user of the embedded servers stops them.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
+        process.wait()
+        self.stdout.write("SAGE stopped.")
+
+    def _announce_when_ready(self, port: int, url: str) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    self.stdout.write(self.style.SUCCESS(f"SAGE is ready: open {url}"))
+                    return
+            except OSError:
+                time.sleep(0.3)

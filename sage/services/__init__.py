@@ -1,0 +1,1 @@
+"""Process-level services: the embedded Postgres/Redis used when no URLs are configured."""

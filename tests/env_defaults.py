@@ -1,0 +1,10 @@
+"""Loaded with `-p` (before pytest-django reads settings): development-style defaults for tests.
+
+Settings are still read from the environment, so CI or a developer can point the suite at real
+servers with DATABASE_URL / REDIS_URL.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
