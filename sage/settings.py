@@ -52,7 +52,8 @@ if not _database_url or not _redis_url:
 
     _embedded = acquire(DATA_DIR, postgres=not _database_url, redis=not _redis_url)
     _database_url = _database_url or _embedded.database_url
-    _redis_url = _redis_url or _embedded.redis_url
+    # The test suite uses another Redis database so flushing its cache never touches `make run`.
+    _redis_url = _redis_url or f"{_embedded.redis_url}{env_int('EMBEDDED_REDIS_DB', 0, minimum=0, maximum=15)}"
 assert _database_url and _redis_url
 
 DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}

@@ -8,3 +8,4 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("EMBEDDED_REDIS_DB", "1")

@@ -213,7 +213,7 @@ def _ensure_redis(paths: _Paths) -> str:
     port = _running_redis_port(paths)
     if port is None:
         port = _start_redis(paths)
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{port}/"  # the caller appends the database number
 
 
 def _redis_pid(paths: _Paths) -> int | None:

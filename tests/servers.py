@@ -1,0 +1,190 @@
+"""Real processes and local stubs for tests: daphne, a Celery worker, and small HTTP stubs.
+
+Subprocess servers connect to the *test* database (pytest-django's `test_…`) and the suite's Redis,
+so what a test writes with the ORM is what the server sees. Every process started here is stopped
+by PID when its fixture ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_database_url() -> str:
+    """A URL for the database the tests are using right now (after pytest-django renamed it)."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "")
+    password = quote(db["PASSWORD"] or "")
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{user}:{password}@/{db['NAME']}?host={quote(host)}"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{user}:{password}@{host}{port}/{db['NAME']}"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "DEBUG": "true",
+        "PYTHONUNBUFFERED": "1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@contextmanager
+def daphne_server(**env: str) -> Iterator[str]:
+    """Serve the real ASGI app (HTTP + WebSockets) with daphne; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
+        cwd=BASE_DIR,
+        env=server_env(**env),
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+@contextmanager
+def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process; yields once it answers a ping."""
+    from sage.celery import app
+
+    hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"), "--app", "sage", "worker", "--queues", queues, "--pool", "solo",
+            "--hostname", hostname, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+        ],
+        cwd=BASE_DIR,
+        env=server_env(**env),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early with code {process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("celery worker did not answer a ping within 60s")
+        yield process
+    finally:
+        stop_process(process)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+Handler = Callable[[RecordedRequest], tuple[int, dict[str, str], bytes]]
+
+
+@dataclass
+class StubServer:
+    """A local HTTP server answering with test-defined handlers; records every request."""
+
+    routes: dict[tuple[str, str], Handler]
+    requests: list[RecordedRequest] = field(default_factory=list)
+    url: str = ""
+
+    def reply_json(self, status: int, payload: Any) -> tuple[int, dict[str, str], bytes]:
+        return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+
+@contextmanager
+def stub_server(routes: dict[tuple[str, str], Handler]) -> Iterator[StubServer]:
+    stub = StubServer(routes=routes)
+
+    class _Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            path = self.path.split("?", 1)[0]
+            recorded = RecordedRequest(self.command, self.path, dict(self.headers), self.rfile.read(length))
+            stub.requests.append(recorded)
+            handler = stub.routes.get((self.command, path))
+            if handler is None:
+                status, headers, body = 404, {"Content-Type": "text/plain"}, b"no such stub route"
+            else:
+                status, headers, body = handler(recorded)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
