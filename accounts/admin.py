@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
-from accounts.services import api_token_revoke
+from accounts.services import api_tokens_revoke
 
 
 @admin.register(User)
@@ -25,12 +26,31 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),)
 
 
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[ApiToken]) -> list[tuple[str, str]]:
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+        now = timezone.now()
+        not_revoked = Q(revoked_at__isnull=True)
+        if self.value() == "active":
+            return queryset.filter(not_revoked & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)))
+        if self.value() == "expired":
+            return queryset.filter(not_revoked, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["name", "user", "prefix", "scopes", "state", "created_at", "last_used_at", "expires_at"]
     list_select_related = ["user"]
     search_fields = ["name", "user__email", "prefix"]
-    list_filter = ["revoked_at"]
+    list_filter = [TokenStateFilter]
     # Operators can see and revoke tokens, never edit them or see a secret (only the hash exists).
     readonly_fields = [
         "user", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at", "created_at",
@@ -45,10 +65,7 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def state(self, token: ApiToken) -> str:
         return token.state
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        revoked = 0
-        for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token)
-            revoked += 1
+        revoked = api_tokens_revoke(tokens=queryset)
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
+from accounts.permissions import SESSION_ONLY
 from accounts.selectors import api_token_get_for_user, api_tokens_for_user
 from accounts.services import api_token_create, api_token_revoke, user_update_profile
 from accounts.throttling import PrincipalRateThrottle, TokenCreateRateThrottle
+from sage.api.errors import error_responses
+
+TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)  # IsAuthenticated ran before the handler
+    return request.user
 
 
 class MeOutput(serializers.ModelSerializer[User]):
@@ -30,16 +41,22 @@ class MeInput(serializers.Serializer[Any]):
 
 
 class MeApi(APIView):
-    @extend_schema(responses=MeOutput, summary="The signed-in account")
-    def get(self, request: Request) -> Response:
-        return Response(MeOutput(request.user).data)
+    # Profile changes are the person's own business: the browser session only.
+    token_scopes = {"PATCH": SESSION_ONLY}
 
-    @extend_schema(request=MeInput, responses=MeOutput, summary="Update display name or AI-notes preference")
+    @extend_schema(responses={200: MeOutput, **error_responses(403)}, summary="The signed-in account")
+    def get(self, request: Request) -> Response:
+        return Response(MeOutput(_user(request)).data)
+
+    @extend_schema(
+        request=MeInput,
+        responses={200: MeOutput, **error_responses(400, 403)},
+        summary="Update display name or AI-notes preference",
+    )
     def patch(self, request: Request) -> Response:
         payload = MeInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        user = request.user
-        assert isinstance(user, User)
+        user = _user(request)
         user = user_update_profile(
             user=user,
             display_name=payload.validated_data.get("display_name", user.display_name),
@@ -54,7 +71,7 @@ class TokenOutput(serializers.ModelSerializer[ApiToken]):
         fields = ["id", "name", "prefix", "scopes", "state", "expires_at", "last_used_at", "revoked_at", "created_at"]
         read_only_fields = fields
 
-    state = serializers.CharField(read_only=True)
+    state = serializers.ChoiceField(choices=["active", "expired", "revoked"], read_only=True)
 
 
 class TokenCreateInput(serializers.Serializer[Any]):
@@ -62,16 +79,9 @@ class TokenCreateInput(serializers.Serializer[Any]):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiToken.Scope.choices), min_length=1, max_length=len(ApiToken.Scope)
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-
-    def validate_name(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError("A name is required.")
-        return value
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Omit or null: never expires.")
 
     def validate_expires_at(self, value: datetime | None) -> datetime | None:
-        from django.utils import timezone
-
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError("The expiry must be in the future.")
         return value
@@ -82,7 +92,7 @@ class TokenCreatedOutput(TokenOutput):
         fields = [*TokenOutput.Meta.fields, "secret"]
         read_only_fields = fields
 
-    secret = serializers.SerializerMethodField(help_text="Shown once: store it now.")
+    secret = serializers.SerializerMethodField(help_text="Shown once: store it now. Only a hash is kept.")
 
     def get_secret(self, token: ApiToken) -> str:
         return str(self.context["secret"])
@@ -90,34 +100,47 @@ class TokenCreatedOutput(TokenOutput):
 
 class TokenListApi(APIView):
     # Tokens never mint tokens: a leaked token must not be able to multiply itself.
+    token_scopes = {"POST": SESSION_ONLY}
     throttle_classes = [PrincipalRateThrottle, TokenCreateRateThrottle]
 
-    @extend_schema(responses=TokenOutput(many=True), summary="My API tokens")
+    @extend_schema(responses={200: TokenOutput(many=True), **error_responses(403)}, summary="My API tokens")
     def get(self, request: Request) -> Response:
-        assert isinstance(request.user, User)
-        return Response(TokenOutput(api_tokens_for_user(request.user), many=True).data)
+        return Response(TokenOutput(api_tokens_for_user(_user(request)), many=True).data)
 
-    @extend_schema(request=TokenCreateInput, responses={201: TokenCreatedOutput}, summary="Create an API token")
+    @extend_schema(
+        request=TokenCreateInput,
+        responses={201: TokenCreatedOutput, **error_responses(400, 403)},
+        summary="Create an API token",
+        description="Browser session only. The response holds the secret; it cannot be shown again.",
+    )
     def post(self, request: Request) -> Response:
-        assert isinstance(request.user, User)
         payload = TokenCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, secret = api_token_create(user=request.user, **payload.validated_data)
+        token, secret = api_token_create(user=_user(request), **payload.validated_data)
         return Response(TokenCreatedOutput(token, context={"secret": secret}).data, status=status.HTTP_201_CREATED)
 
 
 class TokenDetailApi(APIView):
-    @extend_schema(responses=TokenOutput, summary="One of my API tokens")
-    def get(self, request: Request, token_id: int) -> Response:
-        assert isinstance(request.user, User)
-        return Response(TokenOutput(api_token_get_for_user(request.user, token_id)).data)
+    # Tokens never revoke tokens either: revocation is for the person, in the browser.
+    token_scopes = {"DELETE": SESSION_ONLY}
 
     @extend_schema(
-        responses={200: TokenOutput},
+        parameters=[TOKEN_ID],
+        responses={200: TokenOutput, **error_responses(403, 404)},
+        summary="One of my API tokens",
+    )
+    def get(self, request: Request, token_id: int) -> Response:
+        return Response(TokenOutput(api_token_get_for_user(_user(request), token_id)).data)
+
+    @extend_schema(
+        parameters=[TOKEN_ID],
+        responses={200: TokenOutput, **error_responses(403, 404)},
         summary="Revoke an API token",
-        description="The token stops working at once; it stays listed as revoked.",
+        description=(
+            "Browser session only. The token stops working at once and stays listed as revoked; "
+            "revoking it again changes nothing."
+        ),
     )
     def delete(self, request: Request, token_id: int) -> Response:
-        assert isinstance(request.user, User)
-        token = api_token_revoke(token=api_token_get_for_user(request.user, token_id))
+        token = api_token_revoke(token=api_token_get_for_user(_user(request), token_id))
         return Response(TokenOutput(token).data)

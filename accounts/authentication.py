@@ -18,17 +18,19 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None  # not ours: session authentication may still apply
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: expected 'Bearer <token>'.", code="token_malformed"
+            )
         try:
             secret = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid API token.") from None
+            raise exceptions.AuthenticationFailed("Invalid API token.", code="token_invalid") from None
         try:
             token = api_token_authenticate(secret)
         except ApiTokenError as exc:
-            raise exceptions.AuthenticationFailed(str(exc)) from None
+            raise exceptions.AuthenticationFailed(str(exc), code=exc.code) from None
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
-        # Makes DRF answer 401 (not 403) to unauthenticated requests.
+        # Makes DRF answer 401 (not 403) to unauthenticated requests, and tells clients the scheme.
         return f'{self.keyword} realm="api"'

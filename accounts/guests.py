@@ -10,7 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.request import Request
 
 from accounts.models import User
 
@@ -28,32 +29,42 @@ class InvalidGuestSession(ValueError):
 class Viewer:
     user: User | None
     guest_id: uuid.UUID | None
+    # True when the guest id was minted for this request: the response must carry the cookie
+    # (`viewer_remember`) or the next request is a stranger again.
+    is_new_guest: bool = False
 
     @property
     def is_guest(self) -> bool:
         return self.user is None
 
-    @property
-    def is_new_guest(self) -> bool:
-        return self.user is None and self.guest_id is None
 
+def viewer_from_request(request: HttpRequest | Request, *, create_guest: bool = False) -> Viewer:
+    """Resolve the viewer; raises InvalidGuestSession for a malformed guest header.
 
-def viewer_from_request(request: HttpRequest, *, create_guest: bool = False) -> Viewer:
-    """Resolve the viewer; raises InvalidGuestSession for a malformed guest header."""
+    With `create_guest`, a guest without an id gets a new one (`is_new_guest`); without it, such a
+    guest has `guest_id=None`. Accepts a DRF request too, so token-authenticated users count.
+    """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         assert isinstance(user, User)
         return Viewer(user=user, guest_id=None)
-    header = request.headers.get(GUEST_HEADER)
+    http_request = request._request if isinstance(request, Request) else request
+    header = http_request.headers.get(GUEST_HEADER)
     if header is not None:
         return Viewer(user=None, guest_id=_parse_guest_id(header))
-    guest_id = _guest_id_from_cookie(request)
+    guest_id = _guest_id_from_cookie(http_request)
     if guest_id is None and create_guest:
-        guest_id = uuid.uuid4()
+        return Viewer(user=None, guest_id=uuid.uuid4(), is_new_guest=True)
     return Viewer(user=None, guest_id=guest_id)
 
 
-def guest_cookie_set(response: HttpResponse, guest_id: uuid.UUID, *, secure: bool) -> None:
+def viewer_remember(request: HttpRequest | Request, response: HttpResponseBase, viewer: Viewer) -> None:
+    """Give a newly minted guest its cookie; does nothing for users and known guests."""
+    if viewer.is_new_guest and viewer.guest_id is not None:
+        guest_cookie_set(response, viewer.guest_id, secure=request.is_secure())
+
+
+def guest_cookie_set(response: HttpResponseBase, guest_id: uuid.UUID, *, secure: bool) -> None:
     response.set_signed_cookie(
         GUEST_COOKIE,
         str(guest_id),

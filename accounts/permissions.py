@@ -19,12 +19,22 @@ def required_scope(view: Any, method: str) -> str | None:
     write a view does not declare is closed to tokens, so a new endpoint is safe by default.
     """
     declared: dict[str, str | None] = getattr(view, "token_scopes", {})
+    method = method.upper()
     if method in declared:
         return declared[method]
     return ApiToken.Scope.READ if method in SAFE_METHODS else SESSION_ONLY
 
 
 class TokenScopePermission(BasePermission):
+    """Refuses API tokens that lack the scope the view declares for the method (403, naming it).
+
+    Keep it in every view's `permission_classes` (it is in the defaults): a view that replaces the
+    list with only `AllowAny` would let any token through.
+    """
+
+    message = "This API token may not do this."
+    code = "insufficient_scope"
+
     def has_permission(self, request: Request, view: Any) -> bool:
         token = request.auth
         if not isinstance(token, ApiToken):
@@ -32,8 +42,10 @@ class TokenScopePermission(BasePermission):
         scope = required_scope(view, request.method or "GET")
         if scope is SESSION_ONLY:
             self.message = "API tokens cannot do this; sign in on the site instead."
+            self.code = "session_required"
             return False
         if scope not in token.scopes:
             self.message = f"This API token lacks the '{scope}' scope."
+            self.code = "insufficient_scope"
             return False
         return True

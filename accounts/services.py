@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
@@ -21,6 +22,10 @@ _VALID_SCOPES = frozenset(ApiToken.Scope.values)
 
 class ApiTokenError(Exception):
     """Why a presented token was refused; the message is safe to show to the caller."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def hash_token_secret(secret: str) -> str:
@@ -60,24 +65,31 @@ def api_token_create(
 
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke once; revoking again keeps the first revocation time."""
-    now = timezone.now()
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    # The filtered update makes concurrent revocations agree on one time, with no lock.
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
 
+def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
+    """Revoke every still-active token in `tokens` (operators, in bulk); returns how many were revoked."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def api_token_authenticate(secret: str) -> ApiToken:
     """The active token for `secret`, or ApiTokenError saying why not."""
+    if not secret.startswith(settings.API_TOKEN_PREFIX):  # not one of ours: no need to ask the database
+        raise ApiTokenError("Invalid API token.", code="token_invalid")
     try:
         token = ApiToken.objects.select_related("user").get(secret_hash=hash_token_secret(secret))
     except ApiToken.DoesNotExist:
-        raise ApiTokenError("Invalid API token.") from None
+        raise ApiTokenError("Invalid API token.", code="token_invalid") from None
     if token.revoked_at is not None:
-        raise ApiTokenError("This API token has been revoked.")
+        raise ApiTokenError("This API token has been revoked.", code="token_revoked")
     if token.is_expired:
-        raise ApiTokenError("This API token has expired.")
+        raise ApiTokenError("This API token has expired.", code="token_expired")
     if not token.user.is_active:
-        raise ApiTokenError("This account is disabled.")
+        raise ApiTokenError("This account is disabled.", code="account_disabled")
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -217,6 +217,10 @@ ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", "optional"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth would otherwise answer a password reset for an unknown address by mailing that address
+# ("you have no account"), letting anyone use the form to send our mail to strangers. The page
+# shown is the same either way, so this gives away nothing about who has an account.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # allauth's defaults already throttle login failures, sign-ups and password resets; stated here so
 # the policy is visible and tunable.
 ACCOUNT_RATE_LIMITS = {

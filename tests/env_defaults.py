@@ -9,3 +9,5 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("EMBEDDED_REDIS_DB", "1")
+# Connections opened by async tests' worker threads must close, or the test database cannot be dropped.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")

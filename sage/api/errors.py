@@ -1,4 +1,8 @@
-"""One error shape for every API error: {"error": {"code", "message", "fields"}}."""
+"""One error shape for every API error: {"error": {"code", "message", "fields"}}.
+
+`exception_handler` (DRF's EXCEPTION_HANDLER) turns every API exception into that shape;
+`error_responses(400, 404, ...)` documents it on an operation for the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -21,9 +26,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, InvalidGuestSession):
         exc = exceptions.ValidationError({GUEST_HEADER: [str(exc)]})
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handling (and logging) takes over
@@ -35,8 +40,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        response.data = error_body(code, str(exc.detail))
+        response.data = error_body(code, _message(exc.detail))
     return response
+
+
+def _message(detail: Any) -> str:
+    # Only ValidationError is meant to carry a list or dict, but any APIException may.
+    flattened = _flatten(detail)
+    return flattened[0] if flattened else "Error."
 
 
 def _field_errors(detail: Any) -> dict[str, list[str]]:
@@ -58,3 +69,40 @@ def _first_message(fields: dict[str, list[str]]) -> str | None:
         if messages:
             return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
     return None
+
+
+# --- the shape in the OpenAPI schema ------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
+    message = serializers.CharField(help_text="For people: safe to show as is.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per input field, its messages (`invalid` errors only; otherwise empty).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `fields` names each bad field.",
+    401: "No credentials, or a wrong, revoked or expired API token.",
+    403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
+    404: "No such object (or it belongs to someone else).",
+    429: "Too many requests: wait for the number of seconds in `Retry-After`.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for the given error statuses, all with the one error shape.
+
+    401 and 429 are added to every call: any authenticated, throttled operation can answer them.
+    """
+    wanted = sorted({*statuses, 401, 429})
+    return {
+        status: OpenApiResponse(response=ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, "Error."))
+        for status in wanted
+    }

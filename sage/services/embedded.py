@@ -31,6 +31,8 @@ import fasteners
 import psutil
 
 logger = logging.getLogger(__name__)
+# pgserver narrates every start at INFO, before Django has configured logging.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 _REDIS_START_TIMEOUT_SECONDS = 10.0
 _STOP_TIMEOUT_SECONDS = 10.0
@@ -191,7 +193,7 @@ def _stop_postgres(paths: _Paths) -> None:
     pid = _postgres_pid(paths)
     if pid is None:
         return
-    from pgserver import pg_ctl  # already imported by _ensure_postgres or harmlessly imported here
+    from pgserver import pg_ctl
 
     try:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=paths.pgdata, user=_postgres_system_user())

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
             self.stdout.write(f"Demo account: {demo.email} / password: {demo.password}")
 
+        settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
         threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
