@@ -8,7 +8,7 @@ from django.db import connection
 
 from sage.celery import app as celery_app
 
-_TIMEOUT_SECONDS = 1.5
+_TIMEOUT_SECONDS = 2
 
 
 def check_database() -> str | None:

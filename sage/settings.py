@@ -245,9 +245,7 @@ if bool(GOOGLE_CLIENT_ID) != bool(GOOGLE_CLIENT_SECRET):
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
     "google": {
         "APPS": (
-            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
-            if GOOGLE_CLIENT_ID
-            else []
+            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}] if GOOGLE_CLIENT_ID else []
         ),
         "SCOPE": ["profile", "email"],
         "AUTH_PARAMS": {"access_type": "online"},
@@ -294,7 +292,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
-API_TOKEN_PREFIX = "sage_"
+API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)
 
 # --- Celery ------------------------------------------------------------------------------------
 

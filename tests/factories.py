@@ -20,3 +20,30 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token made by the real service; its one-time secret is kept on the instance as `.secret`.
+
+    Fields the service refuses to set (a past `expires_at`, `revoked_at`, `last_used_at`,
+    `created_at`) are written afterwards, as if time had passed.
+    """
+
+    class Meta:
+        model = "accounts.ApiToken"
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Script {n}")
+    scopes = ["chat", "notes:write", "read", "videos:write"]  # all of them
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from accounts.services import api_token_create
+
+        user, name, scopes = kwargs.pop("user"), kwargs.pop("name"), kwargs.pop("scopes")
+        token, secret = api_token_create(user=user, name=name, scopes=scopes)
+        if kwargs:
+            model_class.objects.filter(pk=token.pk).update(**kwargs)
+            token.refresh_from_db()
+        token.secret = secret
+        return token

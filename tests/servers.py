@@ -108,8 +108,20 @@ def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subproc
     hostname = f"test-{os.getpid()}-{free_port()}@localhost"
     process = subprocess.Popen(
         [
-            str(VENV_BIN / "celery"), "--app", "sage", "worker", "--queues", queues, "--pool", "solo",
-            "--hostname", hostname, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+            str(VENV_BIN / "celery"),
+            "--app",
+            "sage",
+            "worker",
+            "--queues",
+            queues,
+            "--pool",
+            "solo",
+            "--hostname",
+            hostname,
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
         ],
         cwd=BASE_DIR,
         env=server_env(**env),

@@ -16,6 +16,7 @@ Production never gets here: `DATABASE_URL` and `REDIS_URL` point at real servers
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -147,7 +148,7 @@ def _write_users(paths: _Paths, users: list[int]) -> None:
 def _pid_alive(pid: int) -> bool:
     try:
         process = psutil.Process(pid)
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 
@@ -155,10 +156,9 @@ def _pid_alive(pid: int) -> bool:
 def _stop_on_sigterm() -> None:
     """Turn SIGTERM into a normal exit so atexit runs, unless the program has its own handler."""
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        try:
+        # ValueError outside the main thread: there the host program owns signals.
+        with contextlib.suppress(ValueError):
             signal.signal(signal.SIGTERM, lambda signum, frame: _exit_from_signal(signum))
-        except ValueError:  # not the main thread: the host program owns signals
-            pass
 
 
 def _exit_from_signal(signum: int) -> None:
@@ -173,11 +173,11 @@ def _ensure_postgres(paths: _Paths) -> str:
     # when to stop (cleanup_mode=None); this module does. It recovers a stale postmaster.pid itself.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI)
-        import pgserver
+        from pgserver import get_server
 
     paths.pgdata.mkdir(exist_ok=True)
-    server = pgserver.get_server(paths.pgdata, cleanup_mode=None)
-    return server.get_uri()
+    server = get_server(paths.pgdata, cleanup_mode=None)
+    return str(server.get_uri())
 
 
 def _postgres_pid(paths: _Paths) -> int | None:

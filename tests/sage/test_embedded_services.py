@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
@@ -78,10 +79,8 @@ def redis_answers(url: str) -> bool:
 
 
 def wait_until_gone(pid: int, timeout: float = 15) -> None:
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess):
         psutil.Process(pid).wait(timeout)
-    except psutil.NoSuchProcess:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +104,7 @@ def test_two_processes_share_one_set_of_servers_and_the_last_one_stops_them(data
     state = embedded.status(data_dir)
 
     assert (second.database_url, second.redis_url) == (first.database_url, first.redis_url)
-    assert sorted(state["users"]) == sorted([first.pid, second.pid])
+    assert state["users"] == [first.pid, second.pid]
     assert database_answers(first.database_url)
     assert redis_answers(first.redis_url)
 

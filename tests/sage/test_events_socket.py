@@ -78,7 +78,10 @@ async def test_subscribing_to_an_object_group_needs_permission(watchable_kind: s
     socket = await connect_as(user)
 
     await socket.send_json_to({"type": "subscribe", "group": f"thing.{user.pk}-999"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "subscribed", "data": {"group": f"thing.{user.pk}-999"}}
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "subscribed",
+        "data": {"group": f"thing.{user.pk}-999"},
+    }
     await socket.send_json_to({"type": "subscribe", "group": "thing.999"})
     refused = await socket.receive_json_from(timeout=5)
     assert refused["type"] == "error"
