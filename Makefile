@@ -8,7 +8,7 @@ export DEBUG ?= true
 export HF_HUB_OFFLINE := 1
 PORT ?= 8000
 
-.PHONY: install run test lint format
+.PHONY: install run test lint format stop
 
 # Re-installs only when requirements.txt changed since the last install.
 $(STAMP): requirements.txt
@@ -35,3 +35,7 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Stops embedded Postgres/Redis left running (e.g. after a crashed `make run`); normally not needed.
+stop:
+	$(PY) -m sage.services stop

@@ -1,0 +1,79 @@
+// Live events for signed-in pages: one WebSocket to /ws/events/, reconnecting with capped
+// exponential backoff. Every message is re-dispatched on `document` as a "sage:event"
+// CustomEvent so page modules can listen without opening sockets of their own.
+
+const EVENTS_PATH = "/ws/events/";
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+// The server closes with 4401 when the session is gone: retrying cannot help until a new page load.
+const CLOSE_UNAUTHENTICATED = 4401;
+
+let retryMs = FIRST_RETRY_MS;
+let retryTimer = null;
+
+function eventsUrl() {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${EVENTS_PATH}`;
+}
+
+function showBalance(balance) {
+  if (!Number.isInteger(balance)) {
+    return;
+  }
+  const text = balance.toLocaleString();
+  // The header's #header-balance, and any other place on the page that shows the balance.
+  for (const element of document.querySelectorAll('#header-balance .balance-value, [data-live="balance"] .balance-value')) {
+    element.textContent = text;
+  }
+}
+
+function handleMessage(message) {
+  if (message.type === "balance" && message.data) {
+    showBalance(message.data.balance);
+  }
+  document.dispatchEvent(new CustomEvent("sage:event", { detail: message }));
+}
+
+function scheduleReconnect() {
+  if (retryTimer !== null) {
+    return;
+  }
+  // Jitter spreads reconnects out when a server restart drops every socket at once.
+  const delay = Math.min(retryMs, MAX_RETRY_MS) * (0.75 + Math.random() * 0.5);
+  retryTimer = window.setTimeout(() => {
+    retryTimer = null;
+    connect();
+  }, delay);
+  retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+}
+
+function connect() {
+  let socket;
+  try {
+    socket = new WebSocket(eventsUrl());
+  } catch (error) {
+    scheduleReconnect();
+    return;
+  }
+  socket.addEventListener("open", () => {
+    retryMs = FIRST_RETRY_MS;
+  });
+  socket.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    if (message && typeof message.type === "string") {
+      handleMessage(message);
+    }
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.code !== CLOSE_UNAUTHENTICATED) {
+      scheduleReconnect();
+    }
+  });
+}
+
+connect();

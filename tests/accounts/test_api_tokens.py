@@ -204,10 +204,9 @@ def test_a_token_stops_working_when_it_expires(user):
 
         traveller.shift(timedelta(days=1))
         error = assert_error(client.get(ME), 401, "token_expired")
-
-    assert "expired" in error["message"]
-    token.refresh_from_db()
-    assert token.state == "expired"
+        assert "expired" in error["message"]
+        token.refresh_from_db()
+        assert token.state == "expired"
 
 
 def test_a_token_created_already_expired_in_the_database_is_refused(user):
