@@ -58,7 +58,10 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> Any:
         user = super().populate_user(request, sociallogin, data)
-        name = (data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
+        # Google's common fields (`data`) carry only given and family name; its "name" claim, kept in
+        # extra_data, is the full name in the person's own order (family first in e.g. Japanese).
+        full_name = sociallogin.account.extra_data.get("name") or data.get("name")
+        name = str(full_name or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
         if name and not user.display_name:
             user.display_name = name[:80]
         return user

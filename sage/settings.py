@@ -59,6 +59,8 @@ assert _database_url and _redis_url
 DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Lets concurrent test runs against one server each use their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 REDIS_URL = parse_redis_url("REDIS_URL", _redis_url)
 
 # --- applications ------------------------------------------------------------------------------

@@ -11,3 +11,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("EMBEDDED_REDIS_DB", "1")
 # Connections opened by async tests' worker threads must close, or the test database cannot be dropped.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+# Each run gets its own test database, so two runs against one server (say, two terminals) never
+# drop each other's database.
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_sage_{os.getpid()}")

@@ -319,9 +319,9 @@ def test_an_unknown_token_id_is_404(user):
 
 def test_revoking_twice_keeps_the_first_revocation_time(user):
     token = ApiTokenFactory(user=user)
-    client = signed_in(user)
 
     with time_machine.travel("2031-05-01 12:00Z", tick=False) as traveller:
+        client = signed_in(user)
         first = client.delete(f"{TOKENS}/{token.pk}")
         traveller.shift(timedelta(hours=3))
         second = client.delete(f"{TOKENS}/{token.pk}")

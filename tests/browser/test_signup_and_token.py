@@ -1,0 +1,41 @@
+"""A new person signs up in the browser, creates an API token, and the API accepts it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-and-unusual-passphrase-71"
+
+
+def test_signup_then_token_from_settings_page_authenticates_the_api(site_url: str, page) -> None:
+    email = "new.person@example.com"
+
+    page.goto(f"{site_url}/accounts/signup/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    page.wait_for_url(f"{site_url}/")
+    assert page.get_by_role("heading", level=1, name="Welcome, new.person").is_visible()
+
+    page.goto(f"{site_url}/settings/")
+    page.get_by_label("Name").fill("Test script")
+    page.get_by_label("Read", exact=True).check()
+    page.get_by_role("button", name="Create token").click()
+
+    secret_element = page.locator("#new-token-secret")
+    secret = (secret_element.text_content() or "").strip()
+    assert secret and secret == secret_element.text_content()
+
+    response = requests.get(f"{site_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+    assert response.status_code == 200
+    assert response.json()["email"] == email
+
+    page.reload()
+    assert page.locator("#new-token-secret").count() == 0
+    assert secret not in page.content()
+    assert page.get_by_role("row", name="Test script").is_visible()
