@@ -38,4 +38,8 @@ class ApiTokenCreateForm(forms.Form):
         return timezone.now() + timedelta(days=int(days)) if days else None
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {"name": self.cleaned_data["name"], "scopes": self.cleaned_data["scopes"], "expires_at": self.expires_at()}
+        return {
+            "name": self.cleaned_data["name"],
+            "scopes": self.cleaned_data["scopes"],
+            "expires_at": self.expires_at(),
+        }

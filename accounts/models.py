@@ -5,11 +5,18 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # The whole address is compared case-insensitively: allauth looks people up by the
+        # lower-cased address, so storing anything else would make an account unreachable.
+        return (email or "").strip().lower()
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
@@ -47,9 +54,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_any_case")]
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every path (sign-up, admin, createsuperuser, Google) stores the address the same way.
+        self.email = User.objects.normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

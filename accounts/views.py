@@ -15,7 +15,7 @@ from accounts.selectors import api_token_get_for_user, api_tokens_for_user
 from accounts.services import api_token_create, api_token_revoke, user_update_profile
 
 # The new secret travels to the next page view in the session, then is removed: shown once.
-_NEW_SECRET_SESSION_KEY = "accounts.new_token_secret"
+_NEW_SECRET_SESSION_KEY = "accounts.new_token_secret"  # noqa: S105  (a session key name)
 
 
 def _current_user(request: HttpRequest) -> User:

@@ -148,7 +148,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "sage",
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX") or "sage",
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -236,9 +236,16 @@ ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", True)
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # allauth only matches e-mails the provider verified
+# Signing in with Google logs into (and connects) the password account with the same e-mail, but only
+# when Google says it verified that e-mail; otherwise allauth shows its social sign-up form instead.
+# If the local account's own address was never verified, allauth also makes its password unusable:
+# whoever registered the address without owning it could otherwise keep a way in.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# SOCIALACCOUNT_EMAIL_VERIFICATION is deliberately unset: allauth then applies
+# ACCOUNT_EMAIL_VERIFICATION to social sign-ups too. An address Google verified needs nothing more;
+# one it did not must be verified like any other when verification is mandatory ("none" here let
+# such accounts skip mandatory verification).
 
 GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
 GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")

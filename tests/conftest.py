@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+import redis
 from rest_framework.test import APIClient
 
 from tests import servers
@@ -23,9 +23,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
+def _clear_cache(settings) -> Iterator[None]:
+    # Rate-limit counters live in the cache; each test starts with none. Only this run's keys are
+    # deleted (cache.clear() would flush the whole Redis database, under other runs' feet).
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
     yield
 
 

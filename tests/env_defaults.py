@@ -14,3 +14,5 @@ os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 # Each run gets its own test database, so two runs against one server (say, two terminals) never
 # drop each other's database.
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_sage_{os.getpid()}")
+# …and its own cache keys, which the suite clears between tests without touching other runs'.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")

@@ -29,6 +29,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers.google.views import GoogleOAuth2Adapter
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
@@ -39,7 +40,7 @@ from tests.servers import RecordedRequest, StubServer, stub_server
 pytestmark = pytest.mark.django_db
 
 CLIENT_ID = "sage-test-client.apps.googleusercontent.com"
-CLIENT_SECRET = "sage-test-client-secret"  # noqa: S105 - a test value known only to the stub
+CLIENT_SECRET = "sage-test-client-secret"  # a test value known only to the stub
 CALLBACK_URL = "http://testserver/accounts/google/login/callback/"
 AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 TOKEN_PATH = "/token"
@@ -55,6 +56,12 @@ class GoogleIdentity:
     email: str = "ada.lovelace@gmail.com"
     email_verified: bool = True
     name: str = "Ada Lovelace"
+    given_name: str | None = "Ada"
+    family_name: str | None = "Lovelace"
+
+    def profile_claims(self) -> dict[str, str]:
+        claims = {"name": self.name, "given_name": self.given_name, "family_name": self.family_name}
+        return {key: value for key, value in claims.items() if value is not None}
 
 
 @dataclass
@@ -124,7 +131,7 @@ class FakeGoogle:
                 "id": identity.sub,
                 "email": identity.email,
                 "verified_email": identity.email_verified,
-                "name": identity.name,
+                **identity.profile_claims(),
                 "picture": f"https://lh3.googleusercontent.com/a/{identity.sub}",
             },
         )
@@ -138,7 +145,7 @@ class FakeGoogle:
             "sub": self.identity.sub,
             "email": self.identity.email,
             "email_verified": self.identity.email_verified,
-            "name": self.identity.name,
+            **self.identity.profile_claims(),
             "iat": now,
             "exp": now + 3600,
             **overrides,
@@ -263,6 +270,19 @@ def test_a_new_google_user_gets_an_account_and_is_logged_in(client, google):
     assert client.get("/settings/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("name", "given_name", "family_name"),
+    [("山田 太郎", "太郎", "山田"), ("Plato", "Plato", None)],
+    ids=["family-name-first", "single-name"],
+)
+def test_a_new_google_user_gets_their_name_as_google_writes_it(client, google, name, given_name, family_name):
+    google.identity.name, google.identity.given_name, google.identity.family_name = name, given_name, family_name
+
+    sign_in_with_google(client, google)
+
+    assert User.objects.get().display_name == name
+
+
 def test_a_returning_google_user_is_logged_into_the_same_account(client, google):
     sign_in_with_google(client, google)
     user = User.objects.get()
@@ -295,9 +315,7 @@ def test_a_verified_google_email_connects_and_logs_into_the_existing_account(cli
     assert existing.check_password(DEFAULT_PASSWORD)  # the password still works too
 
 
-def test_a_verified_google_email_takes_over_an_unverified_password_account_and_locks_out_its_password(
-    client, google
-):
+def test_a_verified_google_email_takes_over_an_unverified_password_account_and_locks_out_its_password(client, google):
     # Someone may have signed up with Ada's address without owning it (optional verification), to
     # wait for her. allauth lets Ada in through Google and wipes the password nobody proved to own.
     squatter_account = UserFactory(email="ada.lovelace@gmail.com")
@@ -348,6 +366,33 @@ def test_an_unverified_google_email_neither_connects_nor_logs_into_the_existing_
     assert SocialAccount.objects.filter(user=existing).count() == 0
 
 
+@pytest.mark.parametrize("mode", ["optional", "mandatory"])
+def test_a_google_verified_email_needs_no_further_verification(client, google, settings, mode):
+    settings.ACCOUNT_EMAIL_VERIFICATION = mode
+
+    round_trip = sign_in_with_google(client, google)
+
+    assert round_trip.callback["Location"] == "/"
+    assert logged_in_user_id(client) == User.objects.get().pk
+    assert mail.outbox == []
+
+
+def test_with_mandatory_verification_an_email_google_did_not_verify_must_be_verified_first(client, google, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    google.identity.email_verified = False
+
+    round_trip = sign_in_with_google(client, google)
+
+    assert round_trip.callback.status_code == 302
+    assert round_trip.callback["Location"] == "/accounts/confirm-email/"
+    assert logged_in_user_id(client) is None
+    user = User.objects.get(email="ada.lovelace@gmail.com")
+    assert not EmailAddress.objects.get(user=user).verified
+    [message] = mail.outbox
+    assert message.to == ["ada.lovelace@gmail.com"]
+    assert "/accounts/confirm-email/" in message.body
+
+
 # --- refusals ---------------------------------------------------------------------------------------
 
 
@@ -370,8 +415,8 @@ def test_a_callback_for_another_browsers_state_is_refused(client, google):
 
     response = client.get(f"{back.path}?{back.query}")
 
-    assert response.status_code == 200
-    assert b"Third-Party Login Failure" in response.content
+    assert response.status_code == 401
+    assert "socialaccount/authentication_error.html" in [template.name for template in response.templates]
     assert logged_in_user_id(client) is None
     assert google.requests_to(TOKEN_PATH) == []
     assert User.objects.count() == 0
@@ -383,7 +428,9 @@ def test_cancelling_at_google_creates_nothing(client, google):
 
     response = client.get("/accounts/google/login/callback/", {"error": "access_denied", "state": state})
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/3rdparty/login/cancelled/"
+    assert google.requests_to(TOKEN_PATH) == []
     assert logged_in_user_id(client) is None
     assert User.objects.count() == 0
 
@@ -399,8 +446,9 @@ def test_an_id_token_not_meant_for_us_is_refused(client, google, monkeypatch, ba
 
     round_trip = sign_in_with_google(client, google)
 
-    assert round_trip.callback.status_code == 200
-    assert b"Third-Party Login Failure" in round_trip.callback.content
+    assert round_trip.callback.status_code == 401
+    templates = [template.name for template in round_trip.callback.templates]
+    assert "socialaccount/authentication_error.html" in templates
     assert logged_in_user_id(client) is None
     assert User.objects.count() == 0
 
