@@ -11,7 +11,7 @@ from accounts.services import api_tokens_revoke
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
@@ -53,7 +53,14 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_filter = [TokenStateFilter]
     # Operators can see and revoke tokens, never edit them or see a secret (only the hash exists).
     readonly_fields = [
-        "user", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at", "created_at",
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "created_at",
     ]
     exclude = ["secret_hash"]
     actions = ["revoke_tokens"]

@@ -12,16 +12,16 @@ from accounts.permissions import SESSION_ONLY, required_scope
 _SCOPES = ", ".join(f"`{scope}`" for scope in ApiToken.Scope.values)
 
 
-class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "accounts.authentication.ApiTokenAuthentication"
     name = "ApiToken"
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]] | None:
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
         # Operations closed to tokens (minting or revoking tokens, profile changes) list only the
-        # browser session, so the schema says what a token can really do.
+        # browser session, so the schema says what a token can really do. No alternatives: none.
         if required_scope(auto_schema.view, auto_schema.method) is SESSION_ONLY:
-            return None
-        return {self.name: []}
+            return []
+        return [{self.name: []}]
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {

@@ -132,6 +132,4 @@ def demo_account_ensure(*, credentials_file: Path) -> DemoAccount:
 def _mark_email_verified(user: User) -> None:
     from allauth.account.models import EmailAddress
 
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})

@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from accounts.guests import GUEST_HEADER, InvalidGuestSession
 
@@ -24,8 +25,10 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, InvalidGuestSession):
-        exc = exceptions.ValidationError({GUEST_HEADER: [str(exc)]})
-    elif isinstance(exc, Http404):
+        # A header, not a body field: the message already names it.
+        set_rollback()
+        return Response(error_body("invalid", str(exc), {GUEST_HEADER: [str(exc)]}), status=400)
+    if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
@@ -77,7 +80,9 @@ def _first_message(fields: dict[str, list[str]]) -> str | None:
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
     message = serializers.CharField(help_text="For people: safe to show as is.")
-    fields = serializers.DictField(
+    # DRF's serializer metaclass moves declared fields off the class, so this does not shadow
+    # `Serializer.fields`; the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per input field, its messages (`invalid` errors only; otherwise empty).",
     )

@@ -23,9 +23,10 @@ def test_signup_then_token_from_settings_page_authenticates_the_api(site_url: st
     assert page.get_by_role("heading", level=1, name="Welcome, new.person").is_visible()
 
     page.goto(f"{site_url}/settings/")
-    page.get_by_label("Name").fill("Test script")
-    page.get_by_label("Read", exact=True).check()
-    page.get_by_role("button", name="Create token").click()
+    tokens_section = page.locator("#api-tokens")
+    tokens_section.get_by_label("Name", exact=True).fill("Test script")
+    tokens_section.get_by_label("Read", exact=True).check()
+    tokens_section.get_by_role("button", name="Create token").click()
 
     secret_element = page.locator("#new-token-secret")
     secret = (secret_element.text_content() or "").strip()

@@ -49,7 +49,7 @@ def test_runsite_serves_web_worker_and_beat_and_ctrl_c_stops_them_all(transactio
         assert len(children) >= 4  # honcho, daphne, celery worker, celery beat
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert process.wait(60) == 0
-        gone, alive = psutil.wait_procs(children, timeout=30)
+        _, alive = psutil.wait_procs(children, timeout=30)
         assert alive == [], f"still running after Ctrl-C: {alive}"
     finally:
         if process.poll() is None:

@@ -1,0 +1,236 @@
+"""The OpenAPI contract: a valid schema, docs served from this site, and a schemathesis run over it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+import schemathesis
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.test import Client
+from openapi_spec_validator import validate
+from schemathesis.engine import events, from_schema
+from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+from accounts.models import User
+from accounts.throttling import TokenCreateRateThrottle
+from tests import servers
+from tests.factories import ApiTokenFactory, UserFactory
+
+SCHEMA = "/api/schema/"
+CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, as Django's own
+
+
+@pytest.fixture
+def schema(db) -> dict:
+    response = Client().get(SCHEMA, {"format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def operations(schema: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    validate(schema)
+
+    assert schema["openapi"].startswith("3.")
+    bearer = schema["components"]["securitySchemes"]["ApiToken"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "`notes:write`" in bearer["description"]
+    assert {"/api/v1/me", "/api/v1/tokens", "/api/v1/tokens/{token_id}"} <= set(schema["paths"])
+
+
+def test_the_schema_is_also_served_as_yaml(db):
+    response = Client().get(SCHEMA)
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"openapi: 3.")
+
+
+def test_every_operation_documents_the_error_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["$ref"] == "#/components/schemas/ErrorDetail"
+    assert set(schema["components"]["schemas"]["ErrorDetail"]["required"]) == {"code", "message", "fields"}
+    for path, method, operation in operations(schema):
+        for status in ("401", "429"):
+            documented = operation["responses"].get(status, {})
+            assert documented.get("content", {}).get("application/json", {}).get("schema") == {
+                "$ref": "#/components/schemas/Error"
+            }, f"{method.upper()} {path} does not document {status}"
+
+
+def test_operations_closed_to_tokens_list_only_the_session(schema):
+    token_ok = {
+        (method.upper(), path)
+        for path, method, operation in operations(schema)
+        if {"ApiToken": []} in operation.get("security", [])
+    }
+
+    assert ("GET", "/api/v1/me") in token_ok
+    assert ("GET", "/api/v1/tokens") in token_ok
+    assert ("GET", "/api/v1/tokens/{token_id}") in token_ok
+    assert ("PATCH", "/api/v1/me") not in token_ok
+    assert ("POST", "/api/v1/tokens") not in token_ok
+    assert ("DELETE", "/api/v1/tokens/{token_id}") not in token_ok
+
+
+def test_path_parameters_are_typed(schema):
+    for path, method, operation in operations(schema):
+        for name in re.findall(r"{(\w+)}", path):
+            declared = [p for p in operation.get("parameters", []) if p["in"] == "path" and p["name"] == name]
+            assert declared, f"{method.upper()} {path}: {name} is not declared"
+            assert declared[0]["required"] is True
+            assert declared[0]["schema"].get("type") in {"integer", "string"}
+
+
+def test_the_docs_page_loads_everything_from_this_site(db):
+    response = Client().get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    loaded = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page)
+    assert loaded, page
+    for url in loaded:
+        assert not re.match(r"(?i)^(https?:)?//", url), f"the docs page loads {url} from elsewhere"
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"']*\.(?:js|css)", page)
+    for url in (u for u in loaded if u.startswith(settings.STATIC_URL)):
+        assert finders.find(url.removeprefix(settings.STATIC_URL).split("?")[0]), f"{url} is not a static file"
+
+
+def test_the_docs_page_does_not_send_the_schema_to_an_outside_validator(db):
+    # Swagger UI's default shows a badge loaded from validator.swagger.io for any non-local host.
+    page = Client().get("/api/docs/").content.decode()
+
+    assert '"validatorUrl": null' in page
+
+
+# --- schemathesis --------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+
+    def seen(self, label: str) -> set[int]:
+        return {status for (operation, status) in self.statuses if operation == label}
+
+
+def schemathesis_run(base_url: str, headers: dict[str, str], *, max_examples: int = 25) -> RunResult:
+    """Run schemathesis's phases over every operation; report failed checks and what was answered."""
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": headers,
+            "workers": 1,
+            "request-timeout": 10,
+            # No server errors, and every documented response (errors included) has its documented shape.
+            "checks": {
+                "enabled": False,
+                "not_a_server_error": {"enabled": True},
+                "response_schema_conformance": {"enabled": True},
+            },
+            "generation": {"max-examples": max_examples},
+            "phases": {"stateful": {"enabled": False}},
+        }
+    )
+    schema = schemathesis.openapi.from_url(f"{base_url}{SCHEMA}?format=json", config=config)
+    result = RunResult()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            label = event.recorder.label
+            for interaction in event.recorder.interactions.values():
+                if interaction.response is not None:
+                    result.statuses[(label, interaction.response.status_code)] += 1
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        result.failures.append(
+                            f"{label}: {check.name}: {failure.title}\n{failure.message}\n"
+                            f"{check.failure_info.code_sample}"
+                        )
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.info.format()}")
+        elif isinstance(event, events.FatalError):
+            result.errors.append(f"fatal: {event.exception!r}")
+    return result
+
+
+@contextmanager
+def token_creation_limit_lifted(user: User) -> Iterator[None]:
+    """Forget the user's recent token creations before each request of the run.
+
+    Token creation has its own low rate (tested in tests/accounts); without this, the run would
+    exercise the throttle, not the endpoint, after the first few requests.
+    """
+    ident = {"scope": TokenCreateRateThrottle.scope, "ident": f"user:{user.pk}"}
+    key = TokenCreateRateThrottle.cache_format % ident
+
+    def before_call(context: object, case: object, kwargs: object) -> None:
+        cache.delete(key)  # the server shares this Redis
+
+    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
+    try:
+        yield
+    finally:
+        GLOBAL_HOOK_DISPATCHER.unregister(before_call)
+
+
+@pytest.fixture
+def live_url(transactional_db) -> Iterator[str]:
+    # The schemathesis run makes many more requests a minute than the production rate allows.
+    with servers.daphne_server(API_RATE_LIMIT="100000/min") as url:
+        yield url
+
+
+@pytest.mark.timeout(180)
+def test_schemathesis_finds_no_server_error_as_a_signed_in_browser(live_url):
+    user = UserFactory()
+    browser = Client()
+    browser.force_login(user)
+    session_id = browser.cookies["sessionid"].value
+    headers = {"Cookie": f"sessionid={session_id}; csrftoken={CSRF_SECRET}", "X-CSRFToken": CSRF_SECRET}
+
+    with token_creation_limit_lifted(user):
+        result = schemathesis_run(live_url, headers)
+
+    assert not result.errors, "\n\n".join(result.errors)
+    assert not result.failures, "\n\n".join(result.failures)
+    assert not any(status >= 500 for (_, status) in result.statuses)
+    # The session really was used: writes reached the code behind the endpoints.
+    assert 200 in result.seen("PATCH /api/v1/me")
+    assert 201 in result.seen("POST /api/v1/tokens")
+    assert 400 in result.seen("POST /api/v1/tokens")
+    assert 200 in result.seen("GET /api/v1/me")
+
+
+@pytest.mark.timeout(180)
+def test_schemathesis_finds_no_server_error_with_an_api_token(live_url):
+    token = ApiTokenFactory(user=UserFactory())  # every scope
+
+    result = schemathesis_run(live_url, {"Authorization": f"Bearer {token.secret}"})
+
+    assert not result.errors, "\n\n".join(result.errors)
+    assert not result.failures, "\n\n".join(result.failures)
+    assert not any(status >= 500 for (_, status) in result.statuses)
+    assert 200 in result.seen("GET /api/v1/me")
+    assert 200 in result.seen("GET /api/v1/tokens")
+    # Tokens cannot revoke tokens, so the run's own token survives it.
+    assert result.seen("DELETE /api/v1/tokens/{token_id}") <= {401, 403, 404, 405, 429}
+    token.refresh_from_db()
+    assert token.state == "active"
