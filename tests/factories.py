@@ -45,5 +45,5 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
         if kwargs:
             model_class.objects.filter(pk=token.pk).update(**kwargs)
             token.refresh_from_db()
-        token.secret = secret
+        token.secret = secret  # type: ignore[attr-defined]  # shown once, like the real API
         return token

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -156,7 +156,7 @@ Handler = Callable[[RecordedRequest], tuple[int, dict[str, str], bytes]]
 class StubServer:
     """A local HTTP server answering with test-defined handlers; records every request."""
 
-    routes: dict[tuple[str, str], Handler]
+    routes: Mapping[tuple[str, str], Handler]
     requests: list[RecordedRequest] = field(default_factory=list)
     url: str = ""
 
@@ -165,7 +165,7 @@ class StubServer:
 
 
 @contextmanager
-def stub_server(routes: dict[tuple[str, str], Handler]) -> Iterator[StubServer]:
+def stub_server(routes: Mapping[tuple[str, str], Handler]) -> Iterator[StubServer]:
     stub = StubServer(routes=routes)
 
     class _Handler(BaseHTTPRequestHandler):

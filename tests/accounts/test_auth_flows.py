@@ -35,7 +35,7 @@ def log_in(client: Client, email: str, password: str):
 
 def link_in(message: mail.EmailMessage, path_prefix: str) -> str:
     """The path of the first link in `message` whose path starts with `path_prefix`."""
-    match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}[^\s]*)", message.body)
+    match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}[^\s]*)", str(message.body))
     assert match, f"no {path_prefix} link in:\n{message.body}"
     return match.group(1)
 
