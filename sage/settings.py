@@ -156,7 +156,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "sage:channels"},
+        # channels_redis blocks up to 5 s waiting for a message; redis-py 8's default 5 s socket
+        # timeout races it and drops sockets (django/channels_redis#422), so reads never time out.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "prefix": "sage:channels"},
     }
 }
 

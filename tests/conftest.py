@@ -22,6 +22,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an event loop running on the main thread while the (session-wide)
+    # browser is open, which async and ORM tests after it cannot share: browser tests run last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache(settings) -> Iterator[None]:
     # Rate-limit counters live in the cache; each test starts with none. Only this run's keys are
