@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.site",
+                "billing.context_processors.balance",
             ],
         },
     },
@@ -338,6 +339,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Hourly so a missed run (beat down at midnight) is made good within the hour; each wallet is
+    # granted once per period whatever the number of runs.
+    "grant-monthly-tokens": {
+        "task": "billing.tasks.grant_monthly_tokens",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- security ----------------------------------------------------------------------------------
@@ -356,6 +363,13 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):  # only behind a proxy that sets 
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz answers plain HTTP probes from load balancers.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- billing ------------------------------------------------------------------------------------
+
+# 1 token = 1 second of processed video; these are the other prices, in tokens.
+TOKEN_COST_AI_NOTE = env_int("TOKEN_COST_AI_NOTE", 5, minimum=0)
+TOKEN_COST_CHAT_ANSWER = env_int("TOKEN_COST_CHAT_ANSWER", 2, minimum=0)
+GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
 
 # --- optional integrations (switched on by their variables) -------------------------------------
 

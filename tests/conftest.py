@@ -7,6 +7,8 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
+from billing.models import Plan
+from billing.plans import create_default_plans
 from tests import servers
 from tests.factories import UserFactory
 
@@ -38,6 +40,18 @@ def _clear_cache(settings) -> Iterator[None]:
         client.delete(*keys)
     client.close()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_plans(request: pytest.FixtureRequest) -> None:
+    """Transactional tests end with a flush that also empties what data migrations created (the
+    plans), so every database test gets them back before it starts."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if not transactional and marker is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    create_default_plans(Plan)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from accounts.guests import GUEST_HEADER, InvalidGuestSession
+from billing.services import InsufficientTokens, QuotaExceeded
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -28,6 +30,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # A header, not a body field: the message already names it.
         set_rollback()
         return Response(error_body("invalid", str(exc), {GUEST_HEADER: [str(exc)]}), status=400)
+    if isinstance(exc, InsufficientTokens):
+        set_rollback()
+        return Response(error_body("insufficient_tokens", str(exc)), status=402)
+    if isinstance(exc, QuotaExceeded):
+        set_rollback()
+        retry_after = max(int((exc.resets_at - timezone.now()).total_seconds()), 1)
+        return Response(error_body("quota_exceeded", str(exc)), status=429, headers={"Retry-After": str(retry_after)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
@@ -95,9 +104,10 @@ class ErrorSerializer(serializers.Serializer[Any]):
 _ERROR_DESCRIPTIONS = {
     400: "Invalid input: `fields` names each bad field.",
     401: "No credentials, or a wrong, revoked or expired API token.",
+    402: "Not enough tokens: the message says how many are needed and how many are available.",
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",
-    429: "Too many requests: wait for the number of seconds in `Retry-After`.",
+    429: "Too many requests, or today's chat quota is used up: wait for the seconds in `Retry-After`.",
 }
 
 

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from billing.selectors import wallet_for_user
+
+
+def balance(request: HttpRequest) -> dict[str, object]:
+    """The header's token balance, on every page for signed-in users (updated live by live.js)."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {}
+    return {"header_wallet": wallet_for_user(user)}

@@ -1,0 +1,153 @@
+"""Plans, wallets, holds and the append-only token ledger.
+
+1 token = 1 second of processed video. A wallet's balance always equals the sum of its ledger
+entries; tokens move only through `billing.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Plan(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=50)
+    monthly_tokens = models.PositiveIntegerField(help_text="Tokens granted at the start of each calendar month (UTC).")
+    price_cents = models.PositiveIntegerField(default=0, help_text="Monthly price, for display only.")
+    daily_chat_messages = models.PositiveIntegerField(help_text="Chat questions per UTC day.")
+    max_video_seconds = models.PositiveIntegerField(help_text="Longest video that may be processed.")
+    max_upload_bytes = models.BigIntegerField(help_text="Largest file that may be uploaded.")
+    storage_quota_bytes = models.BigIntegerField(help_text="Total size of all stored videos.")
+    is_default = models.BooleanField(default=False, help_text="The plan new accounts start on.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Wallet(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="wallets")
+    # Tokens free to spend. Tokens on hold have already left the balance (see Hold).
+    balance = models.BigIntegerField(default=0)
+    # First day of the calendar month whose grant was last given.
+    period_start = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative")]
+
+    def __str__(self) -> str:
+        return f"Wallet of {self.user}"
+
+
+class Hold(models.Model):
+    """Tokens reserved for work in progress: settled at the actual cost, or released in full."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "On hold"
+        SETTLED = "settled", "Settled"
+        RELEASED = "released", "Released"
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="holds")
+    amount = models.PositiveBigIntegerField()
+    key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    settled_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    ref_type = models.CharField(max_length=30, blank=True)
+    ref_id = models.CharField(max_length=64, blank=True)
+    memo = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["wallet", "status"])]
+
+    def __str__(self) -> str:
+        return f"Hold {self.key} ({self.amount} tokens, {self.status})"
+
+
+class LedgerQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The ledger is append-only: entries cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The ledger is append-only: entries cannot be deleted.")
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Grant"
+        HOLD = "hold", "Hold"
+        SETTLE = "settle", "Settle"
+        RELEASE = "release", "Release"
+        DEBIT = "debit", "Debit"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Signed: what this entry did to the balance.
+    amount = models.BigIntegerField()
+    balance_after = models.BigIntegerField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    ref_type = models.CharField(max_length=30, blank=True)
+    ref_id = models.CharField(max_length=64, blank=True)
+    memo = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[LedgerQuerySet] = LedgerQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["wallet", "-created_at"])]
+        constraints = [models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:+d} ({self.idempotency_key})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("The ledger is append-only: entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The ledger is append-only: entries cannot be deleted.")
+
+
+class QuotaCounter(models.Model):
+    """Chat messages used by one user or guest on one UTC day."""
+
+    owner_key = models.CharField(max_length=60)  # "user:<id>" or "guest:<uuid>"
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner_key", "day"], name="one_quota_counter_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_key} on {self.day}: {self.used}"
+
+
+class QuotaUse(models.Model):
+    """One counted use, by key (e.g. the message id), so a replay is counted once."""
+
+    counter = models.ForeignKey(QuotaCounter, on_delete=models.CASCADE, related_name="uses")
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

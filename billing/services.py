@@ -1,0 +1,333 @@
+"""The only way tokens move.
+
+Every movement appends one LedgerEntry with a unique idempotency key and changes the wallet
+balance in the same transaction, under a row lock on the wallet. Locks are always taken wallet
+first, then hold, so two operations never wait on each other in opposite orders. Replaying a key
+returns the first result and moves nothing; the balance can never go below zero (checked under the
+lock, and by a database constraint as a backstop).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.guests import Viewer
+from accounts.models import User
+from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, QuotaUse, Wallet
+from sage.realtime import push_to_user
+
+Kind = LedgerEntry.Kind
+
+
+class InsufficientTokens(Exception):
+    def __init__(self, *, needed: int, available: int) -> None:
+        self.needed = needed
+        self.available = available
+        super().__init__(f"This needs {needed} tokens but only {available} are available.")
+
+
+class QuotaExceeded(Exception):
+    def __init__(self, *, limit: int, resets_at: dt.datetime) -> None:
+        self.limit = limit
+        self.resets_at = resets_at
+        super().__init__(
+            f"You have used all {limit} chat messages for today. The quota resets at "
+            f"{resets_at:%H:%M} UTC ({resets_at:%Y-%m-%d})."
+        )
+
+
+def _ref(ref: models.Model | None) -> tuple[str, str]:
+    """What an entry is about, as (type, id): e.g. ("video", "12"). Kept as text so any app can be named."""
+    if ref is None:
+        return "", ""
+    return ref._meta.model_name or "", str(ref.pk)
+
+
+def _lock_wallet(user_id: int) -> Wallet:
+    try:
+        return Wallet.objects.select_for_update().select_related("plan").get(user_id=user_id)
+    except Wallet.DoesNotExist:
+        # Accounts made before billing existed (or by a raw insert) get their wallet on first use.
+        wallet_create(user=User.objects.get(pk=user_id))
+        return Wallet.objects.select_for_update().select_related("plan").get(user_id=user_id)
+
+
+def _append(
+    wallet: Wallet,
+    *,
+    kind: str,
+    amount: int,
+    key: str,
+    memo: str,
+    hold: Hold | None = None,
+    ref_type: str = "",
+    ref_id: str = "",
+) -> LedgerEntry:
+    """Append an entry and move the balance. The caller holds the wallet's row lock."""
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    new_balance = wallet.balance + amount
+    if new_balance < 0:
+        raise InsufficientTokens(needed=-amount, available=wallet.balance)
+    Wallet.objects.filter(pk=wallet.pk).update(balance=new_balance, updated_at=timezone.now())
+    wallet.balance = new_balance
+    entry = LedgerEntry.objects.create(
+        wallet=wallet,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        idempotency_key=key,
+        hold=hold,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        memo=memo[:200],
+    )
+    _push_balance(wallet)
+    return entry
+
+
+def _push_balance(wallet: Wallet) -> None:
+    held = Hold.objects.filter(wallet=wallet, status=Hold.Status.OPEN).aggregate(total=Sum("amount"))["total"] or 0
+    push_to_user(wallet.user_id, "balance", {"balance": wallet.balance, "held": held})
+
+
+def _first_result_if_replayed(key: str) -> LedgerEntry | None:
+    # Checked before locking too, so a replay never waits on the wallet lock.
+    return LedgerEntry.objects.filter(idempotency_key=key).first()
+
+
+# --- moving tokens -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ledger_grant(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
+    if amount <= 0:
+        raise ValueError("A grant must be positive.")
+    if (entry := _first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = _lock_wallet(user.pk)
+    ref_type, ref_id = _ref(ref)
+    return _append(wallet, kind=Kind.GRANT, amount=amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+
+
+@transaction.atomic
+def ledger_debit(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
+    """Charge `amount` now (e.g. a chat answer); InsufficientTokens if the balance is short."""
+    if amount <= 0:
+        raise ValueError("A debit must be positive.")
+    if (entry := _first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = _lock_wallet(user.pk)
+    ref_type, ref_id = _ref(ref)
+    return _append(wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+
+
+@transaction.atomic
+def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntry:
+    """An operator's correction, either sign, with the reason in `memo`."""
+    if amount == 0:
+        raise ValueError("An adjustment must change the balance.")
+    if not memo.strip():
+        raise ValueError("An adjustment needs a reason.")
+    if (entry := _first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = _lock_wallet(user.pk)
+    return _append(wallet, kind=Kind.ADJUSTMENT, amount=amount, key=key, memo=memo)
+
+
+@transaction.atomic
+def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None = None, memo: str = "") -> Hold:
+    """Reserve `amount` tokens for work about to start; they leave the balance now."""
+    if amount <= 0:
+        raise ValueError("A hold must be positive.")
+    if (hold := Hold.objects.filter(key=key).first()) is not None:
+        return hold
+    wallet = _lock_wallet(user.pk)
+    if (hold := Hold.objects.filter(key=key).first()) is not None:  # created while we waited for the lock
+        return hold
+    if wallet.balance < amount:
+        raise InsufficientTokens(needed=amount, available=wallet.balance)
+    ref_type, ref_id = _ref(ref)
+    hold = Hold.objects.create(wallet=wallet, amount=amount, key=key, memo=memo[:200], ref_type=ref_type, ref_id=ref_id)
+    _append(
+        wallet,
+        kind=Kind.HOLD,
+        amount=-amount,
+        key=f"hold:{key}",
+        memo=memo or "Tokens put on hold",
+        hold=hold,
+        ref_type=hold.ref_type,
+        ref_id=hold.ref_id,
+    )
+    return hold
+
+
+def hold_settle(*, hold: Hold, actual_amount: int) -> Hold:
+    """Charge the actual cost of the work and return the rest. Settling twice moves tokens once."""
+    return _close_hold(hold, status=Hold.Status.SETTLED, actual_amount=actual_amount)
+
+
+def hold_release(*, hold: Hold) -> Hold:
+    """Refund a hold in full (the work failed or was cancelled). Releasing twice refunds once."""
+    return _close_hold(hold, status=Hold.Status.RELEASED, actual_amount=0)
+
+
+@transaction.atomic
+def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
+    wallet = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
+    locked = Hold.objects.select_for_update().get(pk=hold.pk)
+    if locked.status != Hold.Status.OPEN:
+        return locked  # already settled or released: nothing moves again
+    if not 0 <= actual_amount <= locked.amount:
+        raise ValueError(f"The actual cost must be between 0 and the {locked.amount} tokens held.")
+    locked.status = status
+    locked.settled_amount = actual_amount
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "settled_amount", "closed_at"])
+    settled = status == Hold.Status.SETTLED
+    refund = locked.amount - actual_amount
+    _append(
+        wallet,
+        kind=Kind.SETTLE if settled else Kind.RELEASE,
+        amount=refund,
+        key=f"{status}:{locked.key}",
+        memo=(f"Charged {actual_amount} of {locked.amount} held, {refund} returned" if settled else "Hold refunded"),
+        hold=locked,
+        ref_type=locked.ref_type,
+        ref_id=locked.ref_id,
+    )
+    return locked
+
+
+# --- wallets and monthly grants ------------------------------------------------------------------
+
+
+def current_period_start(now: dt.datetime | None = None) -> dt.date:
+    """Periods are calendar months in UTC."""
+    return (now or timezone.now()).astimezone(dt.UTC).date().replace(day=1)
+
+
+def default_plan() -> Plan:
+    plan = Plan.objects.filter(is_default=True).first() or Plan.objects.order_by("sort_order", "pk").first()
+    if plan is None:
+        raise RuntimeError("No billing plan exists; run migrations (they create Free, Pro and Team).")
+    return plan
+
+
+@transaction.atomic
+def wallet_create(*, user: User) -> Wallet:
+    """A new account's wallet, on the default plan, with this month's grant."""
+    wallet, created = Wallet.objects.get_or_create(user=user, defaults={"plan": default_plan()})
+    if created:
+        wallet_grant_for_period(wallet_id=wallet.pk, period=current_period_start())
+        wallet.refresh_from_db()
+    return wallet
+
+
+@transaction.atomic
+def wallet_change_plan(*, wallet: Wallet, plan: Plan) -> Wallet:
+    Wallet.objects.filter(pk=wallet.pk).update(plan=plan)
+    wallet.plan = plan
+    return wallet
+
+
+@transaction.atomic
+def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry | None:
+    """Grant the plan's tokens for `period` once, however often or late this runs."""
+    key = f"grant:{wallet_id}:{period:%Y-%m}"
+    if (entry := _first_result_if_replayed(key)) is not None:
+        return entry
+    try:
+        wallet = Wallet.objects.select_for_update().select_related("plan").get(pk=wallet_id)
+    except Wallet.DoesNotExist:
+        return None
+    entry = None
+    if wallet.plan.monthly_tokens > 0:
+        entry = _append(
+            wallet,
+            kind=Kind.GRANT,
+            amount=wallet.plan.monthly_tokens,
+            key=key,
+            memo=f"{wallet.plan.name} plan: tokens for {period:%B %Y}",
+        )
+    if wallet.period_start is None or wallet.period_start < period:
+        Wallet.objects.filter(pk=wallet.pk).update(period_start=period)
+    return entry
+
+
+def grant_monthly_tokens(*, now: dt.datetime | None = None) -> int:
+    """Grant every wallet not yet granted for the current period; returns how many were granted."""
+    period = current_period_start(now)
+    wallet_ids = (
+        Wallet.objects.filter(models.Q(period_start__lt=period) | models.Q(period_start__isnull=True))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    granted = 0
+    for wallet_id in wallet_ids.iterator():
+        if wallet_grant_for_period(wallet_id=wallet_id, period=period) is not None:
+            granted += 1
+    return granted
+
+
+# --- daily chat quota ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    limit: int
+    used: int
+    resets_at: dt.datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+def _utc_day_bounds(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    day = now.astimezone(dt.UTC).date()
+    return day, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+def _quota_owner(viewer: Viewer) -> tuple[str, int]:
+    if viewer.user is not None:
+        wallet = Wallet.objects.select_related("plan").filter(user=viewer.user).first()
+        plan = wallet.plan if wallet is not None else default_plan()
+        return f"user:{viewer.user.pk}", plan.daily_chat_messages
+    if viewer.guest_id is None:
+        raise ValueError("A guest needs an id before using the quota.")
+    return f"guest:{viewer.guest_id}", int(settings.GUEST_DAILY_CHAT_MESSAGES)
+
+
+def quota_status(*, viewer: Viewer) -> QuotaStatus:
+    owner_key, limit = _quota_owner(viewer)
+    day, resets_at = _utc_day_bounds(timezone.now())
+    counter = QuotaCounter.objects.filter(owner_key=owner_key, day=day).first()
+    return QuotaStatus(limit=limit, used=counter.used if counter else 0, resets_at=resets_at)
+
+
+@transaction.atomic
+def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
+    """Count one chat message against today's quota; the same key is counted once."""
+    owner_key, limit = _quota_owner(viewer)
+    day, resets_at = _utc_day_bounds(timezone.now())
+    try:
+        with transaction.atomic():
+            QuotaCounter.objects.get_or_create(owner_key=owner_key, day=day)
+    except IntegrityError:  # created concurrently: it exists now
+        pass
+    counter = QuotaCounter.objects.select_for_update().get(owner_key=owner_key, day=day)
+    if QuotaUse.objects.filter(key=key).exists():
+        return QuotaStatus(limit=limit, used=counter.used, resets_at=resets_at)
+    if counter.used >= limit:
+        raise QuotaExceeded(limit=limit, resets_at=resets_at)
+    QuotaUse.objects.create(counter=counter, key=key)
+    QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
+    return QuotaStatus(limit=limit, used=counter.used + 1, resets_at=resets_at)
