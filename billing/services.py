@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -318,11 +318,8 @@ def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     """Count one chat message against today's quota; the same key is counted once."""
     owner_key, limit = _quota_owner(viewer)
     day, resets_at = _utc_day_bounds(timezone.now())
-    try:
-        with transaction.atomic():
-            QuotaCounter.objects.get_or_create(owner_key=owner_key, day=day)
-    except IntegrityError:  # created concurrently: it exists now
-        pass
+    # get_or_create survives a concurrent creation (it re-reads after the unique-constraint error).
+    QuotaCounter.objects.get_or_create(owner_key=owner_key, day=day)
     counter = QuotaCounter.objects.select_for_update().get(owner_key=owner_key, day=day)
     if QuotaUse.objects.filter(key=key).exists():
         return QuotaStatus(limit=limit, used=counter.used, resets_at=resets_at)

@@ -177,6 +177,9 @@ def _ensure_postgres(paths: _Paths) -> str:
 
     paths.pgdata.mkdir(exist_ok=True)
     server = get_server(paths.pgdata, cleanup_mode=None)
+    # get_server caches one handle per directory in this process; the server it describes may
+    # have stopped since (last user gone, or a crash), so make sure it runs. We hold the lock.
+    server.ensure_postgres_running()
     return str(server.get_uri())
 
 

@@ -157,3 +157,24 @@ def test_servers_killed_in_a_crash_are_restarted_from_their_stale_pid_files(data
     assert database_answers(recovered.database_url)
     assert redis_answers(recovered.redis_url)
     recovered.exit_normally()
+
+
+def test_a_process_that_acquires_again_after_the_servers_stopped_gets_running_servers(data_dir: Path) -> None:
+    script = """
+import json, sys
+from pathlib import Path
+from sage.services import embedded
+data_dir = Path(sys.argv[1])
+embedded.acquire(data_dir, postgres=True, redis=True)
+embedded.release(data_dir)  # last user: both servers stop
+urls = embedded.acquire(data_dir, postgres=True, redis=True)
+print(json.dumps({"database": urls.database_url, "redis": urls.redis_url, **embedded.status(data_dir)}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(data_dir)], cwd=BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout.splitlines()[-1])
+    assert state["postgres_pid"] is not None
+    assert state["redis_pid"] is not None
