@@ -1,12 +1,273 @@
+"""The billing page (plan, balance, holds, usage history and chart, plans side by side), and the
+message pages show when an action needs more tokens than the user has.
+
+The view only calls selectors; the small dataclasses and formatters below turn what they return
+into what the template shows (human-readable units, links, chart geometry).
+"""
+
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from billing.models import Hold, LedgerEntry, Plan
+from billing.selectors import (
+    DailyUsage,
+    daily_usage,
+    held_tokens,
+    ledger_for_user,
+    open_holds_for_user,
+    plans_for_display,
+    wallet_for_user,
+)
+from billing.services import InsufficientTokens
+
+LEDGER_PAGE_SIZE = 25
+CHART_DAYS = 30
+
+# What a ledger entry or hold is about → the page that shows it. Only types that have a page are
+# listed; any other ref_type is shown as plain text.
+REF_PATHS: dict[str, str] = {
+    "video": "/videos/{id}/",
+    "conversation": "/chat/{id}/",
+}
+
+
+def ref_url(ref_type: str, ref_id: str) -> str | None:
+    path = REF_PATHS.get(ref_type)
+    if path is None or not ref_id:
+        return None
+    return path.format(id=quote(ref_id, safe=""))
+
+
+def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
+    """The sentence a page shows when an action needs more tokens than the user has."""
+    return format_html(
+        'This needs {} tokens but you have {}. <a href="{}">See your balance and plans</a>.',
+        intcomma(exc.needed),
+        intcomma(exc.available),
+        reverse("billing:billing"),
+    )
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def signed_tokens(amount: int) -> str:
+    # A real minus sign: it lines up with "+" and reads as "minus", not as a dash.
+    return f"+{intcomma(amount)}" if amount >= 0 else f"\N{MINUS SIGN}{intcomma(-amount)}"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def video_duration(seconds: int) -> str:
+    """1 token = 1 second of video, so this also says how much video a number of tokens buys."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(_plural(hours, "hour") if hours < 1000 else f"{intcomma(hours)} hours")
+    if minutes:
+        parts.append(_plural(minutes, "minute"))
+    if secs or not parts:
+        parts.append(_plural(secs, "second"))
+    return " ".join(parts)
+
+
+def data_size(size_bytes: int) -> str:
+    # Binary multiples, labelled the way people read them (as Django's filesizeformat does).
+    if size_bytes < 1024:
+        return _plural(size_bytes, "byte")
+    units = ["KB", "MB", "GB", "TB"]
+    value = size_bytes / 1024
+    unit = 0
+    while value >= 1024 and unit < len(units) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.0f} {units[unit]}" if value == int(value) else f"{value:.1f} {units[unit]}"
+
+
+def monthly_price(price_cents: int) -> str:
+    if price_cents == 0:
+        return "Free"
+    dollars, cents = divmod(price_cents, 100)
+    amount = intcomma(dollars) if cents == 0 else f"{intcomma(dollars)}.{cents:02d}"
+    return f"${amount} / month"
+
+
+# --- what the template shows --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    plan: Plan
+    is_current: bool
+
+    @property
+    def price(self) -> str:
+        return monthly_price(self.plan.price_cents)
+
+    @property
+    def video_time(self) -> str:
+        return video_duration(self.plan.monthly_tokens)
+
+    @property
+    def max_video_length(self) -> str:
+        return video_duration(self.plan.max_video_seconds)
+
+    @property
+    def max_upload(self) -> str:
+        return data_size(self.plan.max_upload_bytes)
+
+    @property
+    def storage(self) -> str:
+        return data_size(self.plan.storage_quota_bytes)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    entry: LedgerEntry
+    amount: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    hold: Hold
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    day: dt.date
+    tokens: int
+    x: str  # percentages of the chart's width, so the chart scales without scaling its text
+    width: str
+    slot_x: str
+    slot_width: str
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class ChartTick:
+    y: float
+    label: str
+
+    @property
+    def label_y(self) -> float:
+        return self.y - 5  # just above its grid line
+
+
+@dataclass(frozen=True)
+class UsageChart:
+    bars: list[ChartBar]
+    ticks: list[ChartTick]
+    total: int
+    busiest: DailyUsage | None
+    height: int
+    baseline: float
+    label_y: float
+
+    @property
+    def total_video_time(self) -> str:
+        return video_duration(self.total)
+
+
+# Chart geometry, in SVG pixels (heights) and percent (widths).
+CHART_HEIGHT = 190
+CHART_TOP = 22
+CHART_BASELINE = 160
+CHART_BAR_FILL = 0.72  # share of a day's slot the bar takes; the rest is the gap between bars
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest of 1, 2, 5 × 10ⁿ at or above `value`: a round number for the top of the axis."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= value:
+                return step * magnitude
+        magnitude *= 10
+
+
+def usage_chart(days: list[DailyUsage]) -> UsageChart:
+    busiest_tokens = max((day.tokens for day in days), default=0)
+    top = _nice_ceiling(busiest_tokens or 1)
+    plot_height = CHART_BASELINE - CHART_TOP
+    slot = 100 / max(len(days), 1)
+    bars = []
+    for index, day in enumerate(days):
+        height = round(plot_height * day.tokens / top, 2)
+        if day.tokens and height < 2:
+            height = 2  # a day with any usage stays visible
+        bars.append(
+            ChartBar(
+                day=day.day,
+                tokens=day.tokens,
+                x=f"{index * slot + slot * (1 - CHART_BAR_FILL) / 2:.3f}%",
+                width=f"{slot * CHART_BAR_FILL:.3f}%",
+                slot_x=f"{index * slot:.3f}%",
+                slot_width=f"{slot:.3f}%",
+                y=round(CHART_BASELINE - height, 2),
+                height=height,
+            )
+        )
+    # The top of the axis and about half of it, each drawn at its own value's height.
+    ticks = [
+        ChartTick(y=round(CHART_BASELINE - plot_height * value / top, 2), label=intcomma(value))
+        for value in (top, top // 2)
+        if value > 0
+    ]
+    used_days = [day for day in days if day.tokens]
+    return UsageChart(
+        bars=bars,
+        ticks=ticks if busiest_tokens else [],
+        total=sum(day.tokens for day in days),
+        busiest=max(used_days, key=lambda day: day.tokens) if used_days else None,
+        height=CHART_HEIGHT,
+        baseline=CHART_BASELINE,
+        label_y=CHART_HEIGHT - 6,
+    )
+
+
+# --- the page ------------------------------------------------------------------------------------
 
 
 @require_GET
 @login_required
 def billing_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/billing.html")
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    wallet = wallet_for_user(user)
+    # get_page turns a missing or malformed number into page 1 and one past the end into the last page.
+    ledger_page = Paginator(ledger_for_user(user), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "wallet": wallet,
+        "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
+        "balance_video_time": video_duration(wallet.balance),
+        "held": held_tokens(wallet),
+        "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
+        "ledger_page": ledger_page,
+        "ledger_rows": [
+            LedgerRow(entry=entry, amount=signed_tokens(entry.amount), url=ref_url(entry.ref_type, entry.ref_id))
+            for entry in ledger_page
+        ],
+        "chart": usage_chart(daily_usage(user, days=CHART_DAYS)),
+        "plans": [PlanFacts(plan=plan, is_current=plan.pk == wallet.plan_id) for plan in plans_for_display()],
+    }
+    return render(request, "billing/billing.html", context)

@@ -82,17 +82,17 @@ def browser() -> Iterator[object]:
         pytest.fail("Browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium).")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread from here on; the ORM calls
+    # browser tests and their fixtures make are still synchronous and safe, so Django may allow them.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
 
 @pytest.fixture
-def page(browser, monkeypatch) -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
-    # page actions are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(browser) -> Iterator[object]:
     context = browser.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -8,6 +8,10 @@ const MAX_RETRY_MS = 30_000;
 // The server closes with 4401 when the session is gone: retrying cannot help until a new page load.
 const CLOSE_UNAUTHENTICATED = 4401;
 
+// The server renders balances with Django's intcomma (en-US grouping, "1,800"); live updates must
+// read the same whatever the browser's locale.
+const tokenFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
 let retryMs = FIRST_RETRY_MS;
 let retryTimer = null;
 
@@ -20,7 +24,7 @@ function showBalance(balance) {
   if (!Number.isInteger(balance)) {
     return;
   }
-  const text = balance.toLocaleString();
+  const text = tokenFormat.format(balance);
   // The header's #header-balance, and any other place on the page that shows the balance.
   for (const element of document.querySelectorAll('#header-balance .balance-value, [data-live="balance"] .balance-value')) {
     element.textContent = text;

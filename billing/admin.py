@@ -1,0 +1,229 @@
+"""Operators in the Django admin: edit plans, move people between plans, grant or take tokens.
+
+Balances are never edited here: tokens move only through `billing.services`, so every change an
+operator makes is a ledger entry with a reason. The ledger, holds and quota counters are read-only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import IntegerField, Model, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.models import User
+from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, Wallet
+from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
+
+_M = TypeVar("_M", bound=Model)
+
+# Far above any real grant: a typo of a few extra digits is refused rather than applied.
+MAX_ADJUSTMENT = 100_000_000
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin[Plan]):
+    list_display = [
+        "name",
+        "slug",
+        "monthly_tokens",
+        "price_cents",
+        "daily_chat_messages",
+        "max_video_seconds",
+        "max_upload_bytes",
+        "storage_quota_bytes",
+        "is_default",
+        "sort_order",
+    ]
+    ordering = ["sort_order", "pk"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class GrantOrAdjustForm(forms.Form):
+    amount = forms.IntegerField(
+        min_value=-MAX_ADJUSTMENT,
+        max_value=MAX_ADJUSTMENT,
+        help_text="Tokens per wallet: positive grants, negative takes away.",
+    )
+    reason = forms.CharField(max_length=120, help_text="Shown in the ledger with your e-mail address.")
+    # Made when the form is first shown: submitting the same form twice applies it once.
+    nonce = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_amount(self) -> int:
+        amount: int = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError("Enter a non-zero number of tokens.")
+        return amount
+
+
+def _held_tokens() -> Coalesce:
+    open_holds = (
+        Hold.objects.filter(wallet=OuterRef("pk"), status=Hold.Status.OPEN)
+        .values("wallet")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(open_holds, output_field=IntegerField()), 0)
+
+
+@admin.register(Wallet)
+class WalletAdmin(admin.ModelAdmin[Wallet]):
+    list_display = ["user_email", "plan", "balance", "held", "period_start", "updated_at"]
+    list_select_related = ["user", "plan"]
+    list_filter = ["plan"]
+    search_fields = ["user__email"]
+    ordering = ["user__email"]
+    fields = ["user", "plan", "balance", "held", "period_start", "updated_at", "ledger"]
+    # Balances move only through the ledger (the grant/adjust action), never by editing a number.
+    readonly_fields = ["user", "balance", "held", "period_start", "updated_at", "ledger"]
+    actions = ["grant_or_adjust_tokens"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Wallet]:
+        return super().get_queryset(request).annotate(held_total=_held_tokens())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # every account gets its wallet when it is created
+
+    def has_delete_permission(self, request: HttpRequest, obj: Wallet | None = None) -> bool:
+        return False  # deleting a wallet would delete its ledger
+
+    @admin.display(description="User", ordering="user__email")
+    def user_email(self, wallet: Wallet) -> str:
+        return wallet.user.email
+
+    @admin.display(description="Held", ordering="held_total")
+    def held(self, wallet: Wallet) -> int:
+        return int(getattr(wallet, "held_total", 0))
+
+    @admin.display(description="Ledger")
+    def ledger(self, wallet: Wallet) -> str:
+        url = reverse("admin:billing_ledgerentry_changelist")
+        count = LedgerEntry.objects.filter(wallet=wallet).count()
+        return format_html('<a href="{}?wallet__id__exact={}">{} ledger entries</a>', url, wallet.pk, count)
+
+    def save_model(self, request: HttpRequest, obj: Wallet, form: forms.ModelForm[Wallet], change: bool) -> None:
+        # Only the plan is editable. Saving the whole row would write back the balance read when
+        # the page loaded, undoing any ledger movement since.
+        if change and "plan" in form.changed_data:
+            wallet_change_plan(wallet=obj, plan=obj.plan)
+
+    @admin.action(description="Grant or adjust tokens", permissions=["change"])
+    def grant_or_adjust_tokens(self, request: HttpRequest, queryset: QuerySet[Wallet]) -> TemplateResponse | None:
+        wallets = list(queryset.select_related("user").order_by("pk"))
+        if "apply" in request.POST:
+            form = GrantOrAdjustForm(request.POST)
+            if form.is_valid():
+                self._apply(request, wallets, **form.cleaned_data)
+                return None  # back to the list, with the messages
+        else:
+            form = GrantOrAdjustForm(initial={"nonce": uuid.uuid4()})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Grant or adjust tokens",
+            "opts": self.model._meta,
+            "form": form,
+            "wallets": wallets,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action_name": "grant_or_adjust_tokens",
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/billing/wallet/grant_or_adjust_tokens.html", context)
+
+    def _apply(
+        self, request: HttpRequest, wallets: list[Wallet], *, amount: int, reason: str, nonce: uuid.UUID
+    ) -> None:
+        assert isinstance(request.user, User)  # the admin site lets only staff in
+        memo = f"{reason} (by {request.user.email})"
+        applied: list[str] = []
+        already: list[str] = []
+        for wallet in wallets:
+            key = f"admin:{nonce}:{wallet.pk}"
+            # Only for the message: the key itself makes a second submission a no-op in the service.
+            if LedgerEntry.objects.filter(idempotency_key=key).exists():
+                already.append(wallet.user.email)
+                continue
+            try:
+                if amount > 0:
+                    ledger_grant(user=wallet.user, amount=amount, key=key, memo=memo)
+                else:
+                    ledger_adjust(user=wallet.user, amount=amount, key=key, memo=memo)
+            except InsufficientTokens as exc:
+                self.message_user(
+                    request,
+                    f"{wallet.user.email}: not changed, the balance would go below zero "
+                    f"(it has {exc.available} tokens, {exc.needed} would be taken).",
+                    messages.ERROR,
+                )
+                continue
+            applied.append(wallet.user.email)
+        if applied:
+            done = f"Granted {amount} tokens to" if amount > 0 else f"Took {-amount} tokens from"
+            self.message_user(request, f"{done} {len(applied)} wallet(s): {', '.join(applied)}.", messages.SUCCESS)
+        if already:
+            self.message_user(
+                request,
+                f"Already applied to {len(already)} wallet(s), not applied again: {', '.join(already)}.",
+                messages.WARNING,
+            )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
+    """Rows written only by the services: operators may look, never add, change or delete."""
+
+    actions = None  # no bulk delete either
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin[LedgerEntry]):
+    list_display = ["created_at", "user_email", "kind", "amount", "balance_after", "memo", "ref", "idempotency_key"]
+    list_select_related = ["wallet__user"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["wallet__user__email", "idempotency_key", "memo"]
+    ordering = ["-created_at", "-pk"]
+
+    @admin.display(description="User", ordering="wallet__user__email")
+    def user_email(self, entry: LedgerEntry) -> str:
+        return entry.wallet.user.email
+
+    @admin.display(description="About")
+    def ref(self, entry: LedgerEntry) -> str:
+        return f"{entry.ref_type} {entry.ref_id}" if entry.ref_type else ""
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdmin[Hold]):
+    list_display = ["created_at", "user_email", "key", "amount", "status", "settled_amount", "closed_at", "memo"]
+    list_select_related = ["wallet__user"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["wallet__user__email", "key", "memo"]
+
+    @admin.display(description="User", ordering="wallet__user__email")
+    def user_email(self, hold: Hold) -> str:
+        return hold.wallet.user.email
+
+
+@admin.register(QuotaCounter)
+class QuotaCounterAdmin(ReadOnlyAdmin[QuotaCounter]):
+    list_display = ["owner_key", "day", "used"]
+    list_filter = ["day"]
+    search_fields = ["owner_key"]
+    ordering = ["-day", "owner_key"]
