@@ -102,7 +102,8 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
     idempotency_key = models.CharField(max_length=200, unique=True)
-    hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    # Deleting an account deletes its wallet, holds and ledger together; nothing else deletes them.
+    hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.CASCADE, related_name="entries")
     ref_type = models.CharField(max_length=30, blank=True)
     ref_id = models.CharField(max_length=64, blank=True)
     memo = models.CharField(max_length=200, blank=True)

@@ -233,7 +233,7 @@ def wallet_create(*, user: User) -> Wallet:
 
 @transaction.atomic
 def wallet_change_plan(*, wallet: Wallet, plan: Plan) -> Wallet:
-    Wallet.objects.filter(pk=wallet.pk).update(plan=plan)
+    Wallet.objects.filter(pk=wallet.pk).update(plan=plan, updated_at=timezone.now())
     wallet.plan = plan
     return wallet
 

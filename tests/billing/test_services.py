@@ -331,3 +331,15 @@ def test_after_any_sequence_of_movements_the_balance_equals_the_ledger_sum():
     last = LedgerEntry.objects.filter(wallet__user=user).order_by("-pk").first()
     assert last is not None
     assert last.balance_after == expected
+
+
+def test_deleting_an_account_removes_its_wallet_holds_and_ledger():
+    user = UserFactory()
+    hold = hold_create(user=user, amount=10, key="video:delete-me")
+    hold_settle(hold=hold, actual_amount=4)
+
+    user.delete()
+
+    assert not Wallet.objects.filter(pk=hold.wallet_id).exists()
+    assert not Hold.objects.filter(pk=hold.pk).exists()
+    assert not LedgerEntry.objects.filter(wallet_id=hold.wallet_id).exists()
