@@ -47,3 +47,15 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
             token.refresh_from_db()
         token.secret = secret  # type: ignore[attr-defined]  # shown once, like the real API
         return token
+
+
+def empty_wallet_user() -> User:
+    """A user whose sign-up grant is spent, so a billing test states the balance it needs."""
+    from billing.models import Wallet
+    from billing.services import ledger_debit
+
+    user = UserFactory()
+    wallet = Wallet.objects.get(user=user)
+    if wallet.balance:
+        ledger_debit(user=user, amount=wallet.balance, key=f"test-reset:{user.pk}", memo="test reset")
+    return user

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.services import InsufficientTokens, hold_create, hold_release, hold_settle, ledger_debit, ledger_grant
-from tests.factories import UserFactory
+from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,15 +33,6 @@ def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(one, range(count)))
-
-
-def empty_wallet_user():
-    user = UserFactory()
-    wallet = Wallet.objects.get(user=user)
-    if wallet.balance:
-        # Spend the sign-up grant so each test states the balance it needs.
-        ledger_debit(user=user, amount=wallet.balance, key=f"test-reset:{user.pk}", memo="test reset")
-    return user
 
 
 def ledger_sum(user) -> int:

@@ -20,18 +20,9 @@ from billing.services import (
     ledger_debit,
     ledger_grant,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
-
-
-def empty_wallet_user():
-    """A user whose sign-up grant is spent, so each test states the balance it needs."""
-    user = UserFactory()
-    wallet = Wallet.objects.get(user=user)
-    if wallet.balance:
-        ledger_debit(user=user, amount=wallet.balance, key=f"test-reset:{user.pk}", memo="test reset")
-    return user
 
 
 def balance(user) -> int:
