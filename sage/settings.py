@@ -343,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly so a missed run (beat down at midnight) is made good within the hour; each wallet is
     # granted once per period whatever the number of runs.
+    "abort-idle-uploads": {
+        "task": "videos.tasks.abort_idle_uploads",
+        "schedule": crontab(minute=35),
+    },
     "grant-monthly-tokens": {
         "task": "billing.tasks.grant_monthly_tokens",
         "schedule": crontab(minute=5),
@@ -372,6 +376,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 TOKEN_COST_AI_NOTE = env_int("TOKEN_COST_AI_NOTE", 5, minimum=0)
 TOKEN_COST_CHAT_ANSWER = env_int("TOKEN_COST_CHAT_ANSWER", 2, minimum=0)
 GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
+
+# --- videos -------------------------------------------------------------------------------------
+
+# Upload part size: S3 needs at least 5 MiB per part (but the last); the protocol promises ≤ 10 MiB.
+UPLOAD_PART_SIZE = env_int("UPLOAD_PART_SIZE", 8 * 1024 * 1024, minimum=5 * 1024 * 1024, maximum=10 * 1024 * 1024)
 
 # --- optional integrations (switched on by their variables) -------------------------------------
 

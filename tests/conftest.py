@@ -43,6 +43,12 @@ def _clear_cache(settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path: Path) -> None:
+    # Uploaded and generated files go to a directory of the test's own, never to .sage/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _default_plans(request: pytest.FixtureRequest) -> None:
     """Transactional tests end with a flush that also empties what data migrations created (the
     plans), so every database test gets them back before it starts."""

@@ -1,0 +1,156 @@
+"""`/api/v1/uploads…`: the resumable upload protocol for the upload page, extensions and scripts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from sage.api.errors import error_responses
+from videos.models import Upload
+from videos.selectors import upload_get_for_user
+from videos.uploads.services import (
+    UploadRejected,
+    upload_abort,
+    upload_complete,
+    upload_create,
+    upload_receive_part,
+)
+
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _rejected(exc: UploadRejected) -> serializers.ValidationError:
+    return serializers.ValidationError({exc.field or "non_field_errors": [str(exc)]})
+
+
+class UploadCreateInput(serializers.Serializer[Any]):
+    filename = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
+    content_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    duration_seconds = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
+    )
+
+
+class UploadPartOutput(serializers.Serializer[Any]):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    etag = serializers.CharField()
+
+
+class UploadOutput(serializers.ModelSerializer[Upload]):
+    video_id = serializers.IntegerField(allow_null=True, read_only=True)
+    parts = UploadPartOutput(many=True, read_only=True, help_text="Parts received so far: resume from here.")
+
+    class Meta:
+        model = Upload
+        fields = [
+            "id", "video_id", "filename", "size", "part_size", "part_count", "store", "status", "parts", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+def _upload_output(upload: Upload) -> dict[str, Any]:
+    return dict(UploadOutput(Upload.objects.prefetch_related("parts").get(pk=upload.pk)).data)
+
+
+class UploadListApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=UploadCreateInput,
+        responses={201: UploadOutput, **error_responses(400, 403)},
+        summary="Start a resumable upload",
+        description="Plan limits (file size, storage, announced length) are checked here, before any byte is sent.",
+    )
+    def post(self, request: Request) -> Response:
+        payload = UploadCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            upload = upload_create(user=_user(request), **payload.validated_data)
+        except UploadRejected as exc:
+            raise _rejected(exc) from None
+        return Response(_upload_output(upload), status=status.HTTP_201_CREATED)
+
+
+_UPLOAD_ID = OpenApiParameter("upload_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The upload's id.")
+
+
+class UploadDetailApi(APIView):
+    token_scopes = {"DELETE": WRITE}
+
+    @extend_schema(parameters=[_UPLOAD_ID], responses={200: UploadOutput, **error_responses(404)}, summary="An upload")
+    def get(self, request: Request, upload_id: uuid.UUID) -> Response:
+        return Response(_upload_output(upload_get_for_user(_user(request), upload_id)))
+
+    @extend_schema(
+        parameters=[_UPLOAD_ID],
+        responses={204: None, **error_responses(403, 404)},
+        summary="Abort an upload",
+        description="Discards the parts received so far. A completed upload is not affected.",
+    )
+    def delete(self, request: Request, upload_id: uuid.UUID) -> Response:
+        upload_abort(upload=upload_get_for_user(_user(request), upload_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UploadPartApi(APIView):
+    token_scopes = {"PUT": WRITE}
+    # The body is the part's raw bytes, read as a stream: DRF must not parse or buffer it.
+    parser_classes: list[Any] = []
+
+    @extend_schema(
+        parameters=[
+            _UPLOAD_ID,
+            OpenApiParameter("number", int, OpenApiParameter.PATH, description="1-based part number."),
+            OpenApiParameter(
+                "X-Part-SHA256", str, OpenApiParameter.HEADER, required=False, description="Hex SHA-256 of the part."
+            ),
+        ],
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={200: UploadPartOutput, **error_responses(400, 403, 404)},
+        summary="Send one part",
+        description="Every part is `part_size` bytes except the last. Sending a part again replaces it.",
+    )
+    def put(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
+        upload = upload_get_for_user(_user(request), upload_id)
+        try:
+            part = upload_receive_part(
+                upload=upload, number=number, stream=request._request, sha256=request.headers.get("X-Part-SHA256")
+            )
+        except UploadRejected as exc:
+            raise _rejected(exc) from None
+        return Response(UploadPartOutput(part).data)
+
+
+class UploadCompleteApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_UPLOAD_ID],
+        request=None,
+        responses={200: UploadOutput, **error_responses(400, 403, 404)},
+        summary="Finish an upload",
+        description="Checks that every part has arrived, joins them and queues the video for processing.",
+    )
+    def post(self, request: Request, upload_id: uuid.UUID) -> Response:
+        upload = upload_get_for_user(_user(request), upload_id)
+        try:
+            upload_complete(upload=upload)
+        except UploadRejected as exc:
+            raise _rejected(exc) from None
+        return Response(_upload_output(upload))

@@ -1,0 +1,174 @@
+"""The upload protocol: create → send parts (resumable, any order) → complete, or abort.
+
+Plan limits (file size, storage quota, announced length) are checked when the upload is created,
+before any byte is stored. The probe re-checks the real length once the file is complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from billing.selectors import wallet_for_user
+from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
+from videos.uploads import local_store
+from videos.uploads.local_store import PartRejected, Readable
+
+
+class UploadRejected(Exception):
+    """A request the upload protocol refuses; `field` names the input at fault, if one is."""
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+        self.code = code
+        self.field = field
+        super().__init__(message)
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def storage_used_bytes(user: User) -> int:
+    """Bytes the user's stored videos take, plus what their unfinished uploads have announced."""
+    stored = Video.objects.filter(owner=user).exclude(storage_key="").aggregate(total=Sum("size"))["total"] or 0
+    pending = Upload.objects.filter(owner=user, status=Upload.Status.ACTIVE).aggregate(total=Sum("size"))["total"] or 0
+    return int(stored) + int(pending)
+
+
+@transaction.atomic
+def upload_create(
+    *,
+    user: User,
+    filename: str,
+    size: int,
+    content_type: str = "",
+    title: str = "",
+    duration_seconds: float | None = None,
+) -> Upload:
+    name = PurePath(filename.replace("\\", "/")).name.strip()
+    extension = PurePath(name).suffix.lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        allowed = ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS)
+        raise UploadRejected(f"“{name or filename}” is not a video file we accept ({allowed}).", field="filename")
+    if size <= 0:
+        raise UploadRejected("The file is empty.", field="size")
+    # One upload created at a time per person, so two parallel uploads cannot both fit the quota.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    plan = wallet_for_user(user).plan
+    if size > plan.max_upload_bytes:
+        raise UploadRejected(
+            f"The file is {_human_bytes(size)}; your {plan.name} plan accepts files up to "
+            f"{_human_bytes(plan.max_upload_bytes)}.",
+            code="too_large",
+            field="size",
+        )
+    used = storage_used_bytes(user)
+    if used + size > plan.storage_quota_bytes:
+        raise UploadRejected(
+            f"Storing this file would use {_human_bytes(used + size)} of your "
+            f"{_human_bytes(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
+            code="storage_full",
+            field="size",
+        )
+    if duration_seconds is not None and duration_seconds > plan.max_video_seconds:
+        raise UploadRejected(
+            f"The video is {duration_seconds / 60:.0f} min long; your {plan.name} plan allows up to "
+            f"{plan.max_video_seconds / 60:.0f} min.",
+            code="too_long",
+            field="duration_seconds",
+        )
+    part_size = int(settings.UPLOAD_PART_SIZE)
+    video = Video.objects.create(owner=user, title=(title.strip() or PurePath(name).stem)[:200])
+    return Upload.objects.create(
+        owner=user,
+        video=video,
+        filename=name[:255],
+        content_type=content_type[:100],
+        size=size,
+        part_size=part_size,
+        part_count=math.ceil(size / part_size),
+        store=Upload.Store.LOCAL,
+    )
+
+
+def _require_active(upload: Upload) -> None:
+    if upload.status != Upload.Status.ACTIVE:
+        raise UploadRejected(f"This upload is {upload.get_status_display().lower()}.", code="not_active")
+
+
+def upload_receive_part(*, upload: Upload, number: int, stream: Readable, sha256: str | None = None) -> UploadPart:
+    """Store one part (sending a part again replaces it: a retry after a dropped connection)."""
+    _require_active(upload)
+    if not 1 <= number <= upload.part_count:
+        raise UploadRejected(f"Part numbers run from 1 to {upload.part_count}.", field="number")
+    try:
+        digest = local_store.write_part(upload, number, stream, sha256=sha256)
+    except PartRejected as exc:
+        raise UploadRejected(str(exc), code="bad_part", field="body") from None
+    now = timezone.now()
+    part, _ = UploadPart.objects.update_or_create(
+        upload=upload,
+        number=number,
+        defaults={"size": upload.expected_part_size(number), "etag": digest, "received_at": now},
+    )
+    Upload.objects.filter(pk=upload.pk).update(last_activity_at=now)
+    return part
+
+
+def upload_complete(*, upload: Upload) -> Video:
+    """Join the parts into the video's file once every part has arrived; the video is queued."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update(of=("self",)).select_related("video").get(pk=upload.pk)
+        if locked.status == Upload.Status.COMPLETED and locked.video is not None:
+            return locked.video  # completing twice (a retried request) is harmless
+        _require_active(locked)
+        received = dict(UploadPart.objects.filter(upload=locked).values_list("number", "size"))
+        missing = [n for n in range(1, locked.part_count + 1) if received.get(n) != locked.expected_part_size(n)]
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
+            raise UploadRejected(f"Parts still missing: {shown}.", code="incomplete")
+        video = locked.video
+        assert video is not None
+        extension = PurePath(locked.filename).suffix.lower()
+        storage_key = f"videos/{video.pk}/original{extension}"
+        size = local_store.join_parts(locked, storage_key)
+        Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.COMPLETED, last_activity_at=timezone.now())
+        Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
+        video.refresh_from_db()
+        return video
+
+
+@transaction.atomic
+def upload_abort(*, upload: Upload) -> None:
+    """Stop an upload: its parts and its placeholder video go; a completed upload is left alone."""
+    locked = Upload.objects.select_for_update().get(pk=upload.pk)
+    if locked.status != Upload.Status.ACTIVE:
+        return
+    Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.ABORTED, last_activity_at=timezone.now())
+    UploadPart.objects.filter(upload=locked).delete()
+    if locked.video_id is not None:
+        Video.objects.filter(pk=locked.video_id, status=Video.Status.UPLOADING).delete()
+    transaction.on_commit(lambda: local_store.discard(locked))
+
+
+def uploads_abort_idle(*, idle_for: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Abort uploads that received nothing for `idle_for`; returns how many were aborted."""
+    cutoff = timezone.now() - idle_for
+    idle = Upload.objects.filter(status=Upload.Status.ACTIVE, last_activity_at__lt=cutoff)
+    count = 0
+    for upload in idle.iterator():
+        upload_abort(upload=upload)
+        count += 1
+    return count
