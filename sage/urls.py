@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("settings/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
+    path("videos/", include("videos.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sage.api.urls")),
