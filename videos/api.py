@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,9 @@ from videos.uploads.services import (
     upload_abort,
     upload_complete,
     upload_create,
+    upload_part_url,
     upload_receive_part,
+    upload_received_parts,
 )
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -54,7 +57,7 @@ class UploadPartOutput(serializers.Serializer[Any]):
 
 class UploadOutput(serializers.ModelSerializer[Upload]):
     video_id = serializers.IntegerField(allow_null=True, read_only=True)
-    parts = UploadPartOutput(many=True, read_only=True, help_text="Parts received so far: resume from here.")
+    parts = serializers.SerializerMethodField(help_text="Parts received so far: resume from here.")
 
     class Meta:
         model = Upload
@@ -62,6 +65,10 @@ class UploadOutput(serializers.ModelSerializer[Upload]):
             "id", "video_id", "filename", "size", "part_size", "part_count", "store", "status", "parts", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(UploadPartOutput(many=True))
+    def get_parts(self, upload: Upload) -> list[dict[str, Any]]:
+        return [asdict(part) for part in upload_received_parts(upload)]
 
 
 def _upload_output(upload: Upload) -> dict[str, Any]:
@@ -135,6 +142,29 @@ class UploadPartApi(APIView):
         except UploadRejected as exc:
             raise _rejected(exc) from None
         return Response(UploadPartOutput(part).data)
+
+
+class PartUrlOutput(serializers.Serializer[Any]):
+    url = serializers.URLField(help_text="PUT the part's bytes here; valid for an hour.")
+
+
+class UploadPartUrlApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_UPLOAD_ID, OpenApiParameter("number", int, OpenApiParameter.PATH, description="1-based part.")],
+        request=None,
+        responses={200: PartUrlOutput, **error_responses(400, 403, 404)},
+        summary="A presigned URL for one part (S3 uploads)",
+        description="When the upload's `store` is `s3`, parts go straight to S3: PUT each part to its URL.",
+    )
+    def post(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
+        upload = upload_get_for_user(_user(request), upload_id)
+        try:
+            url = upload_part_url(upload=upload, number=number)
+        except UploadRejected as exc:
+            raise _rejected(exc) from None
+        return Response({"url": url})
 
 
 class UploadCompleteApi(APIView):

@@ -15,5 +15,10 @@ urlpatterns = [
     path("uploads", videos_api.UploadListApi.as_view(), name="api-uploads"),
     path("uploads/<uuid:upload_id>", videos_api.UploadDetailApi.as_view(), name="api-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:number>", videos_api.UploadPartApi.as_view(), name="api-upload-part"),
+    path(
+        "uploads/<uuid:upload_id>/parts/<int:number>/url",
+        videos_api.UploadPartUrlApi.as_view(),
+        name="api-upload-part-url",
+    ),
     path("uploads/<uuid:upload_id>/complete", videos_api.UploadCompleteApi.as_view(), name="api-upload-complete"),
 ]

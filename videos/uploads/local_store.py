@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,15 @@ from django.conf import settings
 from videos.models import Upload
 
 _BLOCK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ReceivedPart:
+    """A part that has arrived, in either store."""
+
+    number: int
+    size: int
+    etag: str
 
 
 class Readable(Protocol):

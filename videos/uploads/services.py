@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.models import User
 from billing.selectors import wallet_for_user
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
-from videos.uploads import local_store
-from videos.uploads.local_store import PartRejected, Readable
+from videos.uploads import local_store, s3_store
+from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 
 
 class UploadRejected(Exception):
@@ -91,7 +91,7 @@ def upload_create(
         )
     part_size = int(settings.UPLOAD_PART_SIZE)
     video = Video.objects.create(owner=user, title=(title.strip() or PurePath(name).stem)[:200])
-    return Upload.objects.create(
+    upload = Upload.objects.create(
         owner=user,
         video=video,
         filename=name[:255],
@@ -99,8 +99,34 @@ def upload_create(
         size=size,
         part_size=part_size,
         part_count=math.ceil(size / part_size),
-        store=Upload.Store.LOCAL,
+        store=Upload.Store.S3 if settings.AWS_STORAGE_BUCKET_NAME else Upload.Store.LOCAL,
     )
+    if upload.store == Upload.Store.S3:
+        upload.s3_upload_id = s3_store.begin(final_key(upload), content_type=upload.content_type)
+        upload.save(update_fields=["s3_upload_id"])
+    return upload
+
+
+def final_key(upload: Upload) -> str:
+    """Where the finished file lives in storage (a MEDIA_ROOT path, or the S3 object key)."""
+    return f"videos/{upload.video_id}/original{PurePath(upload.filename).suffix.lower()}"
+
+
+def upload_received_parts(upload: Upload) -> list[ReceivedPart]:
+    """The parts that have arrived: what a client resumes from."""
+    if upload.store == Upload.Store.S3 and upload.status == Upload.Status.ACTIVE:
+        return s3_store.received_parts(upload, final_key(upload))
+    return [ReceivedPart(number=p.number, size=p.size, etag=p.etag) for p in upload.parts.all()]
+
+
+def upload_part_url(*, upload: Upload, number: int) -> str:
+    """A presigned URL the client PUTs part `number` to (S3 store only)."""
+    _require_active(upload)
+    if upload.store != Upload.Store.S3:
+        raise UploadRejected("This upload takes its parts directly: PUT them to the part endpoint.", code="wrong_store")
+    _require_part_number(upload, number)
+    Upload.objects.filter(pk=upload.pk).update(last_activity_at=timezone.now())
+    return s3_store.part_url(upload, final_key(upload), number)
 
 
 def _require_active(upload: Upload) -> None:
@@ -108,11 +134,17 @@ def _require_active(upload: Upload) -> None:
         raise UploadRejected(f"This upload is {upload.get_status_display().lower()}.", code="not_active")
 
 
+def _require_part_number(upload: Upload, number: int) -> None:
+    if not 1 <= number <= upload.part_count:
+        raise UploadRejected(f"Part numbers run from 1 to {upload.part_count}.", field="number")
+
+
 def upload_receive_part(*, upload: Upload, number: int, stream: Readable, sha256: str | None = None) -> UploadPart:
     """Store one part (sending a part again replaces it: a retry after a dropped connection)."""
     _require_active(upload)
-    if not 1 <= number <= upload.part_count:
-        raise UploadRejected(f"Part numbers run from 1 to {upload.part_count}.", field="number")
+    if upload.store != Upload.Store.LOCAL:
+        raise UploadRejected("This upload's parts go straight to S3: ask for a part URL.", code="wrong_store")
+    _require_part_number(upload, number)
     try:
         digest = local_store.write_part(upload, number, stream, sha256=sha256)
     except PartRejected as exc:
@@ -134,16 +166,21 @@ def upload_complete(*, upload: Upload) -> Video:
         if locked.status == Upload.Status.COMPLETED and locked.video is not None:
             return locked.video  # completing twice (a retried request) is harmless
         _require_active(locked)
-        received = dict(UploadPart.objects.filter(upload=locked).values_list("number", "size"))
-        missing = [n for n in range(1, locked.part_count + 1) if received.get(n) != locked.expected_part_size(n)]
+        parts = {part.number: part for part in upload_received_parts(locked)}
+        missing = [
+            n for n in range(1, locked.part_count + 1)
+            if n not in parts or parts[n].size != locked.expected_part_size(n)
+        ]  # fmt: skip
         if missing:
             shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
             raise UploadRejected(f"Parts still missing: {shown}.", code="incomplete")
         video = locked.video
         assert video is not None
-        extension = PurePath(locked.filename).suffix.lower()
-        storage_key = f"videos/{video.pk}/original{extension}"
-        size = local_store.join_parts(locked, storage_key)
+        storage_key = final_key(locked)
+        if locked.store == Upload.Store.S3:
+            size = s3_store.complete(locked, storage_key, [parts[n] for n in sorted(parts)])
+        else:
+            size = local_store.join_parts(locked, storage_key)
         Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.COMPLETED, last_activity_at=timezone.now())
         Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
         video.refresh_from_db()
@@ -158,9 +195,12 @@ def upload_abort(*, upload: Upload) -> None:
         return
     Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.ABORTED, last_activity_at=timezone.now())
     UploadPart.objects.filter(upload=locked).delete()
+    if locked.store == Upload.Store.S3:
+        s3_store.abort(locked, final_key(locked))  # before the video row (and so the key's id) goes
+    else:
+        transaction.on_commit(lambda: local_store.discard(locked))
     if locked.video_id is not None:
         Video.objects.filter(pk=locked.video_id, status=Video.Status.UPLOADING).delete()
-    transaction.on_commit(lambda: local_store.discard(locked))
 
 
 def uploads_abort_idle(*, idle_for: dt.timedelta = dt.timedelta(days=1)) -> int:
