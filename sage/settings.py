@@ -382,6 +382,9 @@ GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
 # Upload part size: S3 needs at least 5 MiB per part (but the last); the protocol promises ≤ 10 MiB.
 UPLOAD_PART_SIZE = env_int("UPLOAD_PART_SIZE", 8 * 1024 * 1024, minimum=5 * 1024 * 1024, maximum=10 * 1024 * 1024)
 
+# YouTube's oEmbed endpoint (title and thumbnail of a YouTube video); tests point it at a stub.
+YOUTUBE_OEMBED_URL = env_str("YOUTUBE_OEMBED_URL") or "https://www.youtube.com/oembed"
+
 # --- optional integrations (switched on by their variables) -------------------------------------
 
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")

@@ -16,3 +16,6 @@ os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_sage_{os.getpid()}")
 # …and its own cache keys, which the suite clears between tests without touching other runs'.
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
+# Nothing in a test reaches the internet: outside services default to a closed local port, and tests
+# that need one start a stub (tests/servers.py) and point the setting at it.
+os.environ.setdefault("YOUTUBE_OEMBED_URL", "http://127.0.0.1:9/oembed")

@@ -42,6 +42,8 @@ class Video(models.Model):
     size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
     storage_key = models.CharField(max_length=500, blank=True)
     poster_key = models.CharField(max_length=500, blank=True)
+    # An outside poster (YouTube's thumbnail), used when there is no poster of our own.
+    poster_url = models.URLField(max_length=500, blank=True)
     sprite_key = models.CharField(max_length=500, blank=True)
     # Tile geometry of the sprite: {"columns", "rows", "tile_width", "tile_height", "interval"}.
     sprite_meta = models.JSONField(default=dict, blank=True)
@@ -56,6 +58,13 @@ class Video(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["owner", "status", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "youtube_id"],
+                condition=models.Q(source="youtube"),
+                name="one_video_per_youtube_id_per_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

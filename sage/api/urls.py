@@ -4,7 +4,8 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
-from videos import api as videos_api
+from videos.api import uploads as uploads_api
+from videos.api import videos as videos_api
 
 urlpatterns = [
     path("me", accounts_api.MeApi.as_view(), name="api-me"),
@@ -12,13 +13,16 @@ urlpatterns = [
     path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="api-token-detail"),
     path("billing/", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger/", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
-    path("uploads", videos_api.UploadListApi.as_view(), name="api-uploads"),
-    path("uploads/<uuid:upload_id>", videos_api.UploadDetailApi.as_view(), name="api-upload-detail"),
-    path("uploads/<uuid:upload_id>/parts/<int:number>", videos_api.UploadPartApi.as_view(), name="api-upload-part"),
+    path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
+    path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),
+    path("videos/<int:video_id>", videos_api.VideoDetailApi.as_view(), name="api-video-detail"),
+    path("uploads", uploads_api.UploadListApi.as_view(), name="api-uploads"),
+    path("uploads/<uuid:upload_id>", uploads_api.UploadDetailApi.as_view(), name="api-upload-detail"),
+    path("uploads/<uuid:upload_id>/parts/<int:number>", uploads_api.UploadPartApi.as_view(), name="api-upload-part"),
     path(
         "uploads/<uuid:upload_id>/parts/<int:number>/url",
-        videos_api.UploadPartUrlApi.as_view(),
+        uploads_api.UploadPartUrlApi.as_view(),
         name="api-upload-part-url",
     ),
-    path("uploads/<uuid:upload_id>/complete", videos_api.UploadCompleteApi.as_view(), name="api-upload-complete"),
+    path("uploads/<uuid:upload_id>/complete", uploads_api.UploadCompleteApi.as_view(), name="api-upload-complete"),
 ]

@@ -1,0 +1,1 @@
+"""The videos app's API: the upload protocol (`uploads`) and videos (`videos`)."""

@@ -1,0 +1,102 @@
+"""`/api/v1/videos…`: my videos — list and search, detail, delete, add from YouTube."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from sage.api.errors import error_responses
+from videos.models import Video
+from videos.selectors import video_get_for_user, videos_for_user
+from videos.services import video_add_youtube, video_delete
+from videos.youtube import YouTubeError
+
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class VideoOutput(serializers.ModelSerializer[Video]):
+    class Meta:
+        model = Video
+        fields = [
+            "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
+            "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
+            "created_at", "ready_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class YouTubeInput(serializers.Serializer[Any]):
+    url = serializers.CharField(max_length=500, help_text="A YouTube link (watch, youtu.be, shorts, embed) or id.")
+
+
+_VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
+
+
+class VideoListApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the title."),
+            OpenApiParameter("status", str, enum=Video.Status.values, description="Only videos in this state."),
+            OpenApiParameter("page", int, description="Page number."),
+        ],
+        responses={200: VideoOutput(many=True), **error_responses(404)},
+        summary="My videos",
+    )
+    def get(self, request: Request) -> Response:
+        videos = videos_for_user(_user(request)).order_by("-created_at", "-pk")
+        if query := request.query_params.get("q", "").strip():
+            videos = videos.filter(title__icontains=query)
+        if (wanted := request.query_params.get("status")) in Video.Status.values:
+            videos = videos.filter(status=wanted)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(videos, request, view=self)
+        return paginator.get_paginated_response(VideoOutput(page, many=True).data)
+
+
+class VideoYouTubeApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=YouTubeInput,
+        responses={201: VideoOutput, 200: VideoOutput, **error_responses(400, 403)},
+        summary="Add a YouTube video",
+        description="Returns 200 with the existing video when it was added before. Playlists are refused.",
+    )
+    def post(self, request: Request) -> Response:
+        payload = YouTubeInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            video, created = video_add_youtube(user=_user(request), url=payload.validated_data["url"])
+        except YouTubeError as exc:
+            raise serializers.ValidationError({"url": [str(exc)]}) from None
+        return Response(VideoOutput(video).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class VideoDetailApi(APIView):
+    token_scopes = {"DELETE": WRITE}
+
+    @extend_schema(parameters=[_VIDEO_ID], responses={200: VideoOutput, **error_responses(404)}, summary="A video")
+    def get(self, request: Request, video_id: int) -> Response:
+        return Response(VideoOutput(video_get_for_user(_user(request), video_id)).data)
+
+    @extend_schema(
+        parameters=[_VIDEO_ID],
+        responses={204: None, **error_responses(403, 404)},
+        summary="Delete a video",
+        description="Removes the file from storage and everything derived from it.",
+    )
+    def delete(self, request: Request, video_id: int) -> Response:
+        video_delete(video=video_get_for_user(_user(request), video_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
