@@ -343,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly so a missed run (beat down at midnight) is made good within the hour; each wallet is
     # granted once per period whatever the number of runs.
+    "reap-stalled-videos": {
+        "task": "videos.tasks.reap_stalled_videos",
+        "schedule": crontab(minute="*/5"),
+    },
     "abort-idle-uploads": {
         "task": "videos.tasks.abort_idle_uploads",
         "schedule": crontab(minute=35),
@@ -381,6 +385,11 @@ GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
 
 # Upload part size: S3 needs at least 5 MiB per part (but the last); the protocol promises ≤ 10 MiB.
 UPLOAD_PART_SIZE = env_int("UPLOAD_PART_SIZE", 8 * 1024 * 1024, minimum=5 * 1024 * 1024, maximum=10 * 1024 * 1024)
+
+# A video in processing with no progress for this long is taken to have lost its worker and is
+# requeued; after VIDEO_MAX_ATTEMPTS runs it fails and is refunded. Longer than any single step.
+VIDEO_STALL_SECONDS = env_int("VIDEO_STALL_SECONDS", 20 * 60, minimum=1)
+VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 3, minimum=1)
 
 # YouTube's oEmbed endpoint (title and thumbnail of a YouTube video); tests point it at a stub.
 YOUTUBE_OEMBED_URL = env_str("YOUTUBE_OEMBED_URL") or "https://www.youtube.com/oembed"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.db import connection
 from rest_framework.test import APIClient
 
 from billing.models import Plan
@@ -40,6 +41,18 @@ def _clear_cache(settings) -> Iterator[None]:
         client.delete(*keys)
     client.close()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Threads that served async code (consumers, sync_to_async) can keep a connection to the test
+    database open; end them so pytest-django can drop the database when the run finishes."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

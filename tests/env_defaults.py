@@ -19,3 +19,6 @@ os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 # Nothing in a test reaches the internet: outside services default to a closed local port, and tests
 # that need one start a stub (tests/servers.py) and point the setting at it.
 os.environ.setdefault("YOUTUBE_OEMBED_URL", "http://127.0.0.1:9/oembed")
+# Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
+# tests.servers.celery_worker(), which turns this off for its duration.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

@@ -56,6 +56,8 @@ def server_env(**extra: str) -> dict[str, str]:
         "DEBUG": "true",
         "PYTHONUNBUFFERED": "1",
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        # A server enqueues tasks as in production (the suite's own default is to run them inline).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     env.update(extra)
     return env
@@ -107,6 +109,9 @@ def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subproc
     from sage.celery import app
 
     hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+    eager_before = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # the point is to send tasks to the real worker
+    app.control.purge()  # tasks earlier tests queued (for rows long gone) must not reach this worker
     process = subprocess.Popen(
         [
             str(VENV_BIN / "celery"),
@@ -137,6 +142,7 @@ def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subproc
         yield process
     finally:
         stop_process(process)
+        app.conf.task_always_eager = eager_before
 
 
 @dataclass

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class VideosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "videos"
+
+    def ready(self) -> None:
+        from sage.realtime import register_object_kind
+        from videos.models import Video
+
+        # Browsers may watch a video's progress group only if the video is theirs.
+        register_object_kind(
+            "video", lambda user, pk: pk.isdigit() and Video.objects.filter(pk=pk, owner=user).exists()
+        )

@@ -51,6 +51,11 @@ class Video(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     # Which backend produced each kind of derived data, e.g. {"clips": "local", "transcript": "sidecar"}.
     backends = models.JSONField(default=dict, blank=True)
+    # Tokens held while processing; settled when ready, released when it fails or is cancelled.
+    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Processing runs started (a retry or a requeue after a crash adds one); keys the hold per run.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=50, blank=True, help_text="The Celery task processing it now.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     ready_at = models.DateTimeField(null=True, blank=True)

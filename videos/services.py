@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from videos.models import Upload, Video
+from videos.pipeline.progress import push_video
+from videos.pipeline.runner import video_fail
 from videos.uploads.services import upload_abort
 from videos.youtube import fetch_metadata, parse_youtube_id
 
@@ -37,11 +41,75 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
     return video, True
 
 
+def video_enqueue(*, video: Video) -> None:
+    """Queue processing once the current transaction commits (the worker must see the row)."""
+    from videos.tasks import process_video
+
+    transaction.on_commit(lambda: process_video.delay(video.pk))
+
+
+def video_cancel(*, video: Video) -> bool:
+    """Stop processing: the video is marked cancelled, its task revoked and its hold refunded."""
+    from videos.pipeline.runner import release_hold_of
+    from videos.tasks import revoke
+
+    with transaction.atomic():
+        cancelled = Video.objects.filter(pk=video.pk, status__in=(Video.Status.QUEUED, Video.Status.PROCESSING)).update(
+            status=Video.Status.CANCELLED, stage="", task_id=""
+        )
+        if not cancelled:
+            return False
+        release_hold_of(video)
+    if video.task_id:
+        revoke(video.task_id)
+    video.refresh_from_db()
+    push_video(video)
+    return True
+
+
+def video_retry(*, video: Video) -> bool:
+    """Process a failed or cancelled video again; steps already done are skipped."""
+    with transaction.atomic():
+        requeued = (
+            Video.objects.filter(
+                pk=video.pk, status__in=(Video.Status.FAILED, Video.Status.CANCELLED), source=Video.Source.UPLOAD
+            )
+            .exclude(storage_key="")
+            .update(status=Video.Status.QUEUED, error_code="", error_message="", percent=0)
+        )
+        if requeued:
+            video_enqueue(video=video)
+    if requeued:
+        video.refresh_from_db()
+        push_video(video)
+    return bool(requeued)
+
+
+def videos_reap_stalled(*, stalled_for: dt.timedelta, max_attempts: int) -> tuple[int, int]:
+    """Requeue videos whose processing shows no sign of life (a killed worker); fail and refund
+    those that have used up their attempts. Returns (requeued, failed)."""
+    cutoff = timezone.now() - stalled_for
+    requeued = failed = 0
+    for video in Video.objects.filter(status=Video.Status.PROCESSING, updated_at__lt=cutoff).select_related("owner"):
+        if video.attempts >= max_attempts:
+            video_fail(video, code="stalled", message="Processing stopped several times; your tokens were refunded.")
+            failed += 1
+            continue
+        with transaction.atomic():
+            if Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING, updated_at__lt=cutoff).update(
+                status=Video.Status.QUEUED, updated_at=timezone.now()
+            ):
+                video_enqueue(video=video)
+                requeued += 1
+    return requeued, failed
+
+
 def video_delete(*, video: Video) -> None:
     """Delete a video, its unfinished upload, its stored files and every row derived from it."""
     upload = Upload.objects.filter(video=video, status=Upload.Status.ACTIVE).first()
     if upload is not None:
         upload_abort(upload=upload)
+    video_cancel(video=video)  # stops a running task and refunds its hold
     keys = [key for key in (video.storage_key, video.poster_key, video.sprite_key) if key]
     with transaction.atomic():
         Video.objects.filter(pk=video.pk).delete()  # derived rows go by cascade

@@ -184,6 +184,9 @@ def upload_complete(*, upload: Upload) -> Video:
         Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.COMPLETED, last_activity_at=timezone.now())
         Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
         video.refresh_from_db()
+        from videos.services import video_enqueue  # videos.services builds on this module
+
+        video_enqueue(video=video)
         return video
 
 

@@ -1,0 +1,31 @@
+"""The video's file as a local path, wherever it is stored."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+
+from videos.models import Video
+
+
+@contextmanager
+def local_copy(video: Video) -> Iterator[Path]:
+    """A path to read the video from: the file itself locally, a temporary download from S3."""
+    try:
+        local = Path(default_storage.path(video.storage_key))
+    except NotImplementedError:  # remote storage (S3) has no local path
+        local = None
+    if local is not None:
+        yield local
+        return
+    suffix = Path(video.storage_key).suffix
+    with tempfile.TemporaryDirectory(prefix="sage-video-") as directory:
+        target = Path(directory) / f"original{suffix}"
+        with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        yield target
