@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from videos.models import Upload, UploadPart, Video
+from videos.services import video_cancel, video_retry
 
 
 @admin.register(Video)
@@ -13,7 +15,18 @@ class VideoAdmin(admin.ModelAdmin[Video]):
     list_select_related = ["owner"]
     search_fields = ["title", "owner__email"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["created_at", "updated_at", "ready_at", "storage_key", "size", "backends"]
+    readonly_fields = ["created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts"]
+    actions = ["retry_videos", "cancel_videos"]
+
+    @admin.action(description="Retry processing (failed or cancelled videos)")
+    def retry_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        retried = sum(video_retry(video=video) for video in queryset)
+        self.message_user(request, f"Queued {retried} video(s) for processing again.", messages.SUCCESS)
+
+    @admin.action(description="Cancel processing (refunds the hold)")
+    def cancel_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        cancelled = sum(video_cancel(video=video) for video in queryset)
+        self.message_user(request, f"Cancelled {cancelled} video(s).", messages.SUCCESS)
 
 
 class UploadPartInline(admin.TabularInline[UploadPart, Upload]):

@@ -205,3 +205,14 @@ def test_the_reaper_requeues_a_stalled_run_and_fails_and_refunds_after_the_last_
     video.refresh_from_db()
     assert (video.status, video.error_code) == (Video.Status.FAILED, "stalled")
     assert balance(user) == 100
+
+
+def test_operators_can_cancel_and_retry_videos_from_the_admin(admin_client, clip, settings) -> None:
+    user = funded_user(100)
+    video = stored_video(user, clip, settings)
+
+    admin_client.post("/admin/videos/video/", {"action": "cancel_videos", "_selected_action": [video.pk]})
+    assert Video.objects.get(pk=video.pk).status == Video.Status.CANCELLED
+
+    admin_client.post("/admin/videos/video/", {"action": "retry_videos", "_selected_action": [video.pk]})
+    assert Video.objects.get(pk=video.pk).status == Video.Status.QUEUED
