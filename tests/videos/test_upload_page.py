@@ -1,0 +1,121 @@
+"""The upload page: login, the plan's limits, and nobody else's data."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Plan
+from billing.plans import GIB, MIB
+from billing.selectors import wallet_for_user
+from tests.factories import UserFactory
+from videos.models import Upload, Video
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD_URL = "/videos/upload/"
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_the_upload_page_lives_at_videos_upload() -> None:
+    assert reverse("videos:upload") == UPLOAD_URL
+
+
+def test_the_upload_page_requires_login(client) -> None:
+    response = client.get(UPLOAD_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_upload_page_only_answers_get(signed_in) -> None:
+    assert signed_in.post(UPLOAD_URL).status_code == 405
+
+
+def test_the_page_shows_the_plans_limits_and_storage_used(signed_in, user) -> None:
+    Video.objects.create(owner=user, title="Stored", size=300 * MIB, storage_key="videos/1/original.mp4")
+    Upload.objects.create(owner=user, filename="half.mp4", size=212 * MIB, part_size=8 * MIB, part_count=27)
+
+    response = signed_in.get(UPLOAD_URL)
+
+    assert response.status_code == 200
+    limits = response.context["limits"]
+    assert limits.plan_name == "Free"
+    assert limits.max_upload_bytes == 500 * MIB
+    assert limits.storage_used_bytes == 512 * MIB
+    assert limits.storage_quota_bytes == 2 * GIB
+    assert limits.storage_percent == 25
+    html = response.content.decode()
+    assert '<dd data-limit="max-upload">500 MB</dd>' in html
+    assert '<dd data-limit="max-length">15 minutes</dd>' in html
+    assert '<span class="storage-used">512 MB</span> of 2 GB used' in html
+    assert "1.5 GB free" in html
+    assert "Free plan" in html
+
+
+def test_the_page_follows_a_change_of_plan(signed_in, user) -> None:
+    wallet = wallet_for_user(user)
+    wallet.plan = Plan.objects.get(slug="pro")
+    wallet.save()
+
+    html = signed_in.get(UPLOAD_URL).content.decode()
+
+    assert '<dd data-limit="max-upload">5 GB</dd>' in html
+    assert "of 100 GB used" in html
+    assert "Pro plan" in html
+
+
+def test_another_users_videos_uploads_and_plan_never_appear(signed_in) -> None:
+    someone_else = UserFactory(display_name="Someone Else", email="someone.else@example.com")
+    wallet = wallet_for_user(someone_else)
+    wallet.plan = Plan.objects.get(slug="team")
+    wallet.save()
+    Video.objects.create(
+        owner=someone_else, title="Their secret talk", size=900 * MIB, storage_key="videos/9/original.mp4"
+    )
+    Upload.objects.create(
+        owner=someone_else, filename="their-draft.mp4", size=100 * MIB, part_size=8 * MIB, part_count=13
+    )
+
+    response = signed_in.get(UPLOAD_URL)
+
+    html = response.content.decode()
+    assert response.context["limits"].storage_used_bytes == 0
+    assert '<span class="storage-used">0 bytes</span> of 2 GB used' in html
+    assert "Team" not in html
+    assert "Their secret talk" not in html
+    assert "their-draft.mp4" not in html
+    assert "Someone Else" not in html
+    assert "someone.else@example.com" not in html
+
+
+def test_without_javascript_the_page_says_uploading_needs_it(signed_in) -> None:
+    html = signed_in.get(UPLOAD_URL).content.decode()
+
+    noscript = html.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert "Uploading needs JavaScript" in noscript
+    # The drop zone and file input cannot work without the script, so they start hidden.
+    assert 'id="upload-drop-zone" hidden' in html
+    assert 'src="/static/js/upload.js"' in html
+    assert 'type="module"' in html
+
+
+def test_the_page_gives_the_script_the_api_and_a_csrf_token(signed_in) -> None:
+    response = signed_in.get(UPLOAD_URL)
+
+    html = response.content.decode()
+    assert 'data-uploads-url="/api/v1/uploads"' in html
+    token = response.context["csrf_token"]
+    assert f'data-csrf-token="{token}"' in html
+    assert 'accept=".mp4,.mov,.m4v,.webm,.mkv"' in html
+
+
+def test_the_header_links_to_the_upload_page(signed_in) -> None:
+    html = signed_in.get(UPLOAD_URL).content.decode()
+
+    assert f'<a href="{UPLOAD_URL}" aria-current="page">Upload</a>' in html
