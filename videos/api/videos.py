@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,25 +44,27 @@ class YouTubeInput(serializers.Serializer[Any]):
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 
 
-class VideoListApi(APIView):
+class VideoListApi(generics.ListAPIView[Video]):
+    serializer_class = VideoOutput
+
+    def get_queryset(self) -> QuerySet[Video]:
+        videos = videos_for_user(_user(self.request)).order_by("-created_at", "-pk")
+        if query := self.request.query_params.get("q", "").strip():
+            videos = videos.filter(title__icontains=query)
+        if (wanted := self.request.query_params.get("status")) in Video.Status.values:
+            videos = videos.filter(status=wanted)
+        return videos
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Words in the title."),
             OpenApiParameter("status", str, enum=Video.Status.values, description="Only videos in this state."),
-            OpenApiParameter("page", int, description="Page number."),
         ],
         responses={200: VideoOutput(many=True), **error_responses(404)},
         summary="My videos",
     )
-    def get(self, request: Request) -> Response:
-        videos = videos_for_user(_user(request)).order_by("-created_at", "-pk")
-        if query := request.query_params.get("q", "").strip():
-            videos = videos.filter(title__icontains=query)
-        if (wanted := request.query_params.get("status")) in Video.Status.values:
-            videos = videos.filter(status=wanted)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(videos, request, view=self)
-        return paginator.get_paginated_response(VideoOutput(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class VideoYouTubeApi(APIView):
