@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -53,7 +54,12 @@ def test_runsite_serves_web_worker_and_beat_and_ctrl_c_stops_them_all(transactio
         assert alive == [], f"still running after Ctrl-C: {alive}"
     finally:
         if process.poll() is None:
+            # honcho gives each child its own process group: kill them by pid, not just our group.
+            leftovers = psutil.Process(process.pid).children(recursive=True)
             os.killpg(process.pid, signal.SIGKILL)
+            for child in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
             process.wait(10)
 
 
