@@ -1,0 +1,194 @@
+"""The visual half of a `local` clip embedding, from a few small thumbnails per clip.
+
+Every feature is computed on a THUMB_SIZE×THUMB_SIZE RGB thumbnail that the scaler makes straight
+from the decoded frame (a filtered shrink: every source pixel counts), so resolution, bitrate and
+codec — which change fine detail — barely move it, while what a person sees (layout, colours,
+edges, motion) does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+from scipy.fft import dctn  # type: ignore[import-untyped]  # scipy ships no stubs
+
+from videos.embeddings.base import VISUAL_DIM
+
+THUMB_SIZE = 32
+_DCT_SIDE = 8  # low-frequency block kept from the 32×32 DCT: coarse layout, not texture
+_COLOUR_GRID = 4
+_EDGE_GRID = 2
+_EDGE_DIRECTIONS = 4
+_MOTION_GRID = (3, 5)  # rows × columns: a 16:9 or 4:3 picture in nearly square cells
+_HUES = 8
+_CHROMA_LEVELS = (0.0, 0.12, 0.3)  # Cb/Cr radius: grey, pale, vivid (a vivid primary reaches ~0.5)
+_VALUE_LEVELS = (0.0, 0.5, 1.0)
+
+# How much each part weighs once each is brought to (at most) unit length. The layout is the most
+# specific to a picture; colour distribution and layout confirm it; edges and motion are coarser.
+_WEIGHTS = {"layout": 1.0, "colour_layout": 0.6, "histogram": 0.8, "edges": 0.5, "motion": 0.5}
+# Below these lengths a part is mostly compression noise (a flat picture's AC energy, a still
+# picture's frame differences): it is kept short instead of being blown up to unit length.
+_LAYOUT_FLOOR = 0.5
+_COLOUR_LAYOUT_FLOOR = 0.5
+_EDGE_FLOOR = 0.02
+_MOTION_SCALE = 0.08  # mean absolute grey change (0–1) between samples that counts as "a lot"
+
+_LAYOUT_SIZE = 2 * (_DCT_SIDE * _DCT_SIDE - 1)
+_COLOUR_LAYOUT_SIZE = 3 * _COLOUR_GRID * _COLOUR_GRID
+_HISTOGRAM_SIZE = len(_VALUE_LEVELS) * (1 + _HUES * (len(_CHROMA_LEVELS) - 1))
+_EDGE_SIZE = _EDGE_GRID * _EDGE_GRID * _EDGE_DIRECTIONS
+_MOTION_SIZE = _MOTION_GRID[0] * _MOTION_GRID[1]
+assert _LAYOUT_SIZE + _COLOUR_LAYOUT_SIZE + _HISTOGRAM_SIZE + _EDGE_SIZE + _MOTION_SIZE == VISUAL_DIM
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A sampled frame: its time (seconds from the start of the file) and its picture as float32
+    RGB in 0–1, THUMB_SIZE×THUMB_SIZE×3."""
+
+    time: float
+    rgb: np.ndarray
+
+
+def thumbnail(frame: av.VideoFrame, time: float, reformatter: VideoReformatter) -> Thumbnail:
+    """One scaler pass from the decoder's own format straight to a tiny RGB picture: far cheaper
+    than converting the full frame. Swscale widens its bilinear filter when it shrinks, so every
+    source pixel counts (no aliasing from the big step). Reuse one `reformatter` per file: it
+    keeps the scaler's set-up, which costs more than the scaling itself."""
+    small = reformatter.reformat(frame, width=THUMB_SIZE, height=THUMB_SIZE, format="rgb24", interpolation="BILINEAR")
+    return Thumbnail(time=time, rgb=small.to_ndarray().astype(np.float32) / 255.0)
+
+
+def visual_vector(samples: Sequence[Thumbnail], *, start: float, end: float) -> np.ndarray:
+    """The L2-normalised VISUAL_DIM vector of a clip from its (time-ordered) thumbnails."""
+    if not samples:
+        raise ValueError("a clip needs at least one thumbnail")
+    rgb = np.stack([sample.rgb for sample in samples])  # K×H×W×3
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    blue_difference = (rgb[..., 2] - luma) * 0.564
+    red_difference = (rgb[..., 0] - luma) * 0.713
+
+    middle = (start + end) / 2
+    first_half = np.array([sample.time < middle for sample in samples])
+    halves = [first_half if first_half.any() else ~first_half, ~first_half if (~first_half).any() else first_half]
+
+    parts = [
+        _WEIGHTS["layout"]
+        * _soft_unit(np.concatenate([_layout(luma[half].mean(axis=0)) for half in halves]), _LAYOUT_FLOOR),
+        _WEIGHTS["colour_layout"]
+        * _soft_unit(_colour_layout(luma, blue_difference, red_difference), _COLOUR_LAYOUT_FLOOR),
+        _WEIGHTS["histogram"] * _colour_histogram(luma, blue_difference, red_difference),
+        _WEIGHTS["edges"] * _soft_unit(_edges(luma), _EDGE_FLOOR),
+        _WEIGHTS["motion"] * _motion(luma),
+    ]
+    vector = np.concatenate(parts).astype(np.float32)
+    unit: np.ndarray = vector / np.linalg.norm(vector)
+    return unit
+
+
+def _soft_unit(vector: np.ndarray, floor: float) -> np.ndarray:
+    shortened: np.ndarray = vector / np.sqrt(float(vector @ vector) + floor * floor)
+    return shortened
+
+
+def _cell_means(image: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """Means of `image` (…×H×W) over a rows×columns grid, flattened in the last axis."""
+    row_cells = np.array_split(np.arange(image.shape[-2]), rows)
+    column_cells = np.array_split(np.arange(image.shape[-1]), columns)
+    means = [
+        image[..., row_cell[0] : row_cell[-1] + 1, column_cell[0] : column_cell[-1] + 1].mean(axis=(-2, -1))
+        for row_cell in row_cells
+        for column_cell in column_cells
+    ]
+    return np.stack(means, axis=-1)
+
+
+def _layout(grey: np.ndarray) -> np.ndarray:
+    """A perceptual hash kept as real values: the low-frequency DCT of the grey picture, without
+    the DC term (brightness is in the colour layout)."""
+    coefficients: np.ndarray = dctn(grey, norm="ortho")[:_DCT_SIDE, :_DCT_SIDE]
+    return coefficients.ravel()[1:]
+
+
+def _colour_layout(luma: np.ndarray, blue_difference: np.ndarray, red_difference: np.ndarray) -> np.ndarray:
+    grids = [
+        _cell_means(plane.mean(axis=0), _COLOUR_GRID, _COLOUR_GRID)
+        for plane in (luma - 0.5, blue_difference, red_difference)
+    ]
+    return np.concatenate(grids)
+
+
+def _soft_levels(values: np.ndarray, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear interpolation weights between neighbouring `levels`: (lower index, upper index,
+    weight of the upper), so a colour near a bin edge does not jump between bins when re-encoded."""
+    grid = np.asarray(levels, np.float32)
+    clipped = np.clip(values, grid[0], grid[-1])
+    upper = np.clip(np.searchsorted(grid, clipped, side="right"), 1, len(grid) - 1)
+    lower = upper - 1
+    weight = (clipped - grid[lower]) / (grid[upper] - grid[lower])
+    return lower, upper, weight
+
+
+def _colour_histogram(luma: np.ndarray, blue_difference: np.ndarray, red_difference: np.ndarray) -> np.ndarray:
+    """A soft-binned histogram over value × (grey | hue at two chroma levels), square-rooted so that
+    the cosine of two histograms is their Bhattacharyya coefficient. Hue is the angle in the Cb/Cr
+    plane and chroma its radius: unlike HSV saturation, neither blows up in dark pixels."""
+    value = luma.ravel()
+    chroma = np.hypot(blue_difference, red_difference).ravel()
+    hue = (np.arctan2(red_difference, blue_difference).ravel() / (2 * np.pi)) % 1.0 * _HUES
+
+    value_low, value_high, value_weight = _soft_levels(value, _VALUE_LEVELS)
+    chroma_low, chroma_high, chroma_weight = _soft_levels(chroma, _CHROMA_LEVELS)
+    hue_low = np.floor(hue).astype(np.intp) % _HUES
+    hue_high = (hue_low + 1) % _HUES
+    hue_weight = hue - np.floor(hue)
+
+    per_value = 1 + _HUES * (len(_CHROMA_LEVELS) - 1)
+    indices: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for value_index, w_value in ((value_low, 1 - value_weight), (value_high, value_weight)):
+        for chroma_index, w_chroma in ((chroma_low, 1 - chroma_weight), (chroma_high, chroma_weight)):
+            grey = chroma_index == 0
+            for corner, (hue_index, w_hue) in enumerate(((hue_low, 1 - hue_weight), (hue_high, hue_weight))):
+                # Grey has no hue: its whole weight goes to the grey bin once (through the first corner).
+                bin_index = np.where(grey, 0, 1 + (chroma_index - 1) * _HUES + hue_index)
+                hue_share = np.where(grey, 1.0 if corner == 0 else 0.0, w_hue)
+                indices.append(value_index * per_value + bin_index)
+                weights.append(w_value * w_chroma * hue_share)
+    histogram = np.bincount(np.concatenate(indices), weights=np.concatenate(weights), minlength=_HISTOGRAM_SIZE)
+    rooted: np.ndarray = np.sqrt(histogram / histogram.sum())
+    return rooted
+
+
+def _edges(luma: np.ndarray) -> np.ndarray:
+    """Mean gradient magnitude per direction (0°, 45°, 90°, 135°, soft-binned) in a 2×2 grid."""
+    gradient_y, gradient_x = np.gradient(luma, axis=(1, 2))
+    magnitude = np.hypot(gradient_x, gradient_y)
+    direction = (np.arctan2(gradient_y, gradient_x) % np.pi) / np.pi * _EDGE_DIRECTIONS
+    low = np.floor(direction).astype(np.intp) % _EDGE_DIRECTIONS
+    high = (low + 1) % _EDGE_DIRECTIONS
+    high_weight = direction - np.floor(direction)
+    per_direction = np.zeros((_EDGE_DIRECTIONS, *luma.shape), np.float32)
+    for index in range(_EDGE_DIRECTIONS):
+        per_direction[index] = magnitude * (
+            np.where(low == index, 1 - high_weight, 0) + np.where(high == index, high_weight, 0)
+        )
+    cells = _cell_means(per_direction.mean(axis=1), _EDGE_GRID, _EDGE_GRID)  # directions × cells
+    return np.asarray(cells.T.ravel())
+
+
+def _motion(luma: np.ndarray) -> np.ndarray:
+    """How much each region changes between consecutive thumbnails, squashed to 0–1 and scaled so
+    the part's length is at most 1. A still clip (or a clip of one thumbnail) gives zeros: motion
+    is an absolute quantity, not a direction."""
+    if len(luma) < 2:
+        return np.zeros(_MOTION_SIZE, np.float32)
+    change = np.abs(np.diff(luma, axis=0)).mean(axis=0)
+    cells = _cell_means(change, *_MOTION_GRID)
+    motion: np.ndarray = np.tanh(cells / _MOTION_SCALE) / np.sqrt(_MOTION_SIZE)
+    return motion
