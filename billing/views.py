@@ -33,6 +33,7 @@ from billing.selectors import (
     wallet_for_user,
 )
 from billing.services import InsufficientTokens
+from sage.formatting import data_size, video_duration
 
 LEDGER_PAGE_SIZE = 25
 CHART_DAYS = 30
@@ -68,37 +69,6 @@ def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
 def signed_tokens(amount: int) -> str:
     # A real minus sign: it lines up with "+" and reads as "minus", not as a dash.
     return f"+{intcomma(amount)}" if amount >= 0 else f"\N{MINUS SIGN}{intcomma(-amount)}"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
-
-
-def video_duration(seconds: int) -> str:
-    """1 token = 1 second of video, so this also says how much video a number of tokens buys."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(_plural(hours, "hour") if hours < 1000 else f"{intcomma(hours)} hours")
-    if minutes:
-        parts.append(_plural(minutes, "minute"))
-    if secs or not parts:
-        parts.append(_plural(secs, "second"))
-    return " ".join(parts)
-
-
-def data_size(size_bytes: int) -> str:
-    # Binary multiples, labelled the way people read them (as Django's filesizeformat does).
-    if size_bytes < 1024:
-        return _plural(size_bytes, "byte")
-    units = ["KB", "MB", "GB", "TB"]
-    value = size_bytes / 1024
-    unit = 0
-    while value >= 1024 and unit < len(units) - 1:
-        value /= 1024
-        unit += 1
-    return f"{value:.0f} {units[unit]}" if value == int(value) else f"{value:.1f} {units[unit]}"
 
 
 def monthly_price(price_cents: int) -> str:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from billing.selectors import wallet_for_user
-from billing.views import data_size, video_duration
+from sage.formatting import data_size, video_duration
 from videos.models import ALLOWED_EXTENSIONS
 from videos.uploads.services import storage_used_bytes
 

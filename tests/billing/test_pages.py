@@ -13,15 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.selectors import DailyUsage
 from billing.services import InsufficientTokens, hold_create, hold_settle, ledger_debit, ledger_grant
-from billing.views import (
-    data_size,
-    insufficient_tokens_message,
-    monthly_price,
-    ref_url,
-    signed_tokens,
-    usage_chart,
-    video_duration,
-)
+from billing.views import insufficient_tokens_message, monthly_price, ref_url, signed_tokens, usage_chart
+from sage.formatting import data_size, video_duration
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from tests.factories import empty_wallet_user
 from tests.media import make_bad_file, make_video
 from videos.models import Video
 from videos.pipeline import runner
+from videos.pipeline.steps import ensure_thumbnails
 from videos.services import video_cancel, video_retry, videos_reap_stalled
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_a_processed_video_is_ready_with_metadata_thumbnails_and_is_charged_its_
     assert (video.width, video.height, video.video_codec, video.has_audio) == (320, 240, "h264", True)
     assert (Path(settings.MEDIA_ROOT) / video.poster_key).read_bytes()[:2] == b"\xff\xd8"
     assert video.sprite_meta["count"] == 3
-    cost = math.ceil(video.duration)
+    cost = math.ceil(video.duration or 0)
     assert balance(user) == 100 - cost
     assert video.hold is not None and video.hold.status == Hold.Status.SETTLED
     assert video.hold.settled_amount == cost
@@ -160,13 +161,13 @@ def test_an_unexpected_error_fails_the_video_and_refunds_instead_of_leaving_it_p
 def test_cancelling_during_processing_stops_it_and_refunds(clip, settings, monkeypatch) -> None:
     user = funded_user(100)
     video = stored_video(user, clip, settings)
-    real_thumbnails = runner.ensure_thumbnails
+    real_thumbnails = ensure_thumbnails
 
     def cancel_then_continue(video_arg, path):
         video_cancel(video=Video.objects.get(pk=video_arg.pk))
         real_thumbnails(video_arg, path)
 
-    monkeypatch.setattr(runner, "ensure_thumbnails", cancel_then_continue)
+    monkeypatch.setattr("videos.pipeline.runner.ensure_thumbnails", cancel_then_continue)
     runner.process_video(video.pk)
 
     video.refresh_from_db()

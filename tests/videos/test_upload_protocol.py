@@ -212,7 +212,7 @@ def test_a_file_larger_than_the_plan_allows_is_refused_up_front(owner_client) ->
     )
 
     assert response.status_code == 400
-    assert "your Free plan accepts files up to 500.0 MB" in response.json()["error"]["fields"]["size"][0]
+    assert "your Free plan accepts files up to 500 MB" in response.json()["error"]["fields"]["size"][0]
     assert not Upload.objects.exists()
     assert not Video.objects.exists()
 

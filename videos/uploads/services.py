@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.selectors import wallet_for_user
+from sage.formatting import data_size
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
@@ -29,15 +30,6 @@ class UploadRejected(Exception):
         self.code = code
         self.field = field
         super().__init__(message)
-
-
-def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def storage_used_bytes(user: User) -> int:
@@ -69,16 +61,16 @@ def upload_create(
     plan = wallet_for_user(user).plan
     if size > plan.max_upload_bytes:
         raise UploadRejected(
-            f"The file is {_human_bytes(size)}; your {plan.name} plan accepts files up to "
-            f"{_human_bytes(plan.max_upload_bytes)}.",
+            f"The file is {data_size(size)}; your {plan.name} plan accepts files up to "
+            f"{data_size(plan.max_upload_bytes)}.",
             code="too_large",
             field="size",
         )
     used = storage_used_bytes(user)
     if used + size > plan.storage_quota_bytes:
         raise UploadRejected(
-            f"Storing this file would use {_human_bytes(used + size)} of your "
-            f"{_human_bytes(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
+            f"Storing this file would use {data_size(used + size)} of your "
+            f"{data_size(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
             code="storage_full",
             field="size",
         )

@@ -1,0 +1,36 @@
+"""How numbers read on pages and in messages: sizes, lengths of video, plurals."""
+
+from __future__ import annotations
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+
+def plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def video_duration(seconds: int) -> str:
+    """1 token = 1 second of video, so this also says how much video a number of tokens buys."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(plural(hours, "hour") if hours < 1000 else f"{intcomma(hours)} hours")
+    if minutes:
+        parts.append(plural(minutes, "minute"))
+    if secs or not parts:
+        parts.append(plural(secs, "second"))
+    return " ".join(parts)
+
+
+def data_size(size_bytes: int) -> str:
+    # Binary multiples, labelled the way people read them (as Django's filesizeformat does).
+    if size_bytes < 1024:
+        return plural(size_bytes, "byte")
+    units = ["KB", "MB", "GB", "TB"]
+    value = size_bytes / 1024
+    unit = 0
+    while value >= 1024 and unit < len(units) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.0f} {units[unit]}" if value == int(value) else f"{value:.1f} {units[unit]}"
