@@ -393,11 +393,31 @@ VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 3, minimum=1)
 
 # YouTube's oEmbed endpoint (title and thumbnail of a YouTube video); tests point it at a stub.
 YOUTUBE_OEMBED_URL = env_str("YOUTUBE_OEMBED_URL") or "https://www.youtube.com/oembed"
+# Where youtube-transcript-api fetches captions from; tests point it at a stub.
+YOUTUBE_BASE_URL = env_str("YOUTUBE_BASE_URL") or "https://www.youtube.com"
+
+# Subtitle files sent with an upload (.srt/.vtt): larger ones are refused before they are stored.
+SUBTITLE_MAX_BYTES = env_int("SUBTITLE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+
+# Transcript chunks for search and chat: windows of about this many seconds, on sentence boundaries,
+# overlapping by about CHUNK_OVERLAP_SECONDS so a sentence near an edge is found from either side.
+CHUNK_TARGET_SECONDS = env_int("CHUNK_TARGET_SECONDS", 40, minimum=5)
+CHUNK_OVERLAP_SECONDS = env_int("CHUNK_OVERLAP_SECONDS", 8, minimum=0)
+# HNSW search breadth: larger finds more of the true nearest neighbours, slower.
+HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 200, minimum=10, maximum=1000)
 
 # --- optional integrations (switched on by their variables) -------------------------------------
 
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+GEMINI_MODEL = env_str("GEMINI_MODEL") or "gemini-2.5-flash"
+# Unset means Google's endpoint; tests point it at a local stub.
+GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")
+GEMINI_TIMEOUT_SECONDS = env_int("GEMINI_TIMEOUT_SECONDS", 120, minimum=1)
+
+# With a key, clip embeddings come from Twelve Labs' Marengo model instead of the local backend.
 TWELVELABS_API_KEY = env_str("TWELVELABS_API_KEY")
+TWELVELABS_BASE_URL = env_str("TWELVELABS_BASE_URL")
+TWELVELABS_MODEL = env_str("TWELVELABS_MODEL") or "Marengo-retrieval-2.7"
 
 LOGGING = {
     "version": 1,

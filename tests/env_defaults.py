@@ -19,6 +19,11 @@ os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 # Nothing in a test reaches the internet: outside services default to a closed local port, and tests
 # that need one start a stub (tests/servers.py) and point the setting at it.
 os.environ.setdefault("YOUTUBE_OEMBED_URL", "http://127.0.0.1:9/oembed")
+os.environ.setdefault("YOUTUBE_BASE_URL", "http://127.0.0.1:9")
+# A developer's real keys must not switch tests onto outside services: tests that want Gemini or
+# Twelve Labs start a stub and set these themselves.
+for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVELABS_BASE_URL"):
+    os.environ.pop(_name, None)
 # Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
 # tests.servers.celery_worker(), which turns this off for its duration.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

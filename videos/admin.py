@@ -4,19 +4,19 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from videos.models import Upload, UploadPart, Video
-from videos.services import video_cancel, video_retry
+from videos.models import Transcript, TranscriptSegment, Upload, UploadPart, Video
+from videos.services import video_cancel, video_reembed, video_retry
 
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin[Video]):
     list_display = ["title", "owner", "source", "status", "stage", "percent", "duration", "size", "created_at"]
-    list_filter = ["status", "source"]
+    list_filter = ["status", "source", ("owner", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["title", "owner__email"]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts"]
-    actions = ["retry_videos", "cancel_videos"]
+    actions = ["retry_videos", "cancel_videos", "reembed_videos"]
 
     @admin.action(description="Retry processing (failed or cancelled videos)")
     def retry_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
@@ -27,6 +27,13 @@ class VideoAdmin(admin.ModelAdmin[Video]):
     def cancel_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
         cancelled = sum(video_cancel(video=video) for video in queryset)
         self.message_user(request, f"Cancelled {cancelled} video(s).", messages.SUCCESS)
+
+    @admin.action(description="Re-embed clips (ready uploads, with the configured backend)")
+    def reembed_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        queued = sum(video_reembed(video=video) for video in queryset)
+        skipped = queryset.count() - queued
+        note = f" Skipped {skipped} that are not ready uploads." if skipped else ""
+        self.message_user(request, f"Queued {queued} video(s) for new clip embeddings.{note}", messages.SUCCESS)
 
 
 class UploadPartInline(admin.TabularInline[UploadPart, Upload]):
@@ -52,4 +59,33 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class TranscriptSegmentInline(admin.TabularInline[TranscriptSegment, Transcript]):
+    model = TranscriptSegment
+    extra = 0
+    can_delete = False
+    fields = ("index", "start", "end", "text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Transcript | None = None) -> bool:
+        return False
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(admin.ModelAdmin[Transcript]):
+    """Read-only: a transcript is made by the pipeline; re-process the video to change it."""
+
+    list_display = ["video", "source", "language", "low_confidence", "created_at"]
+    list_filter = ["source", "low_confidence"]
+    list_select_related = ["video"]
+    search_fields = ["video__title", "video__owner__email", "text"]
+    readonly_fields = ["video", "source", "language", "low_confidence", "text", "created_at"]
+    inlines = [TranscriptSegmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Transcript | None = None) -> bool:
         return False

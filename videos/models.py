@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
 
 # What the upload page and the API accept; the probe enforces the real container allow-list.
 ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
@@ -56,6 +57,9 @@ class Video(models.Model):
     # Processing runs started (a retry or a requeue after a crash adds one); keys the hold per run.
     attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=50, blank=True, help_text="The Celery task processing it now.")
+    # A subtitle file (.srt/.vtt) sent with the upload; the transcript step prefers it.
+    subtitle_key = models.CharField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -128,3 +132,95 @@ class UploadPart(models.Model):
 
     def __str__(self) -> str:
         return f"part {self.number} of {self.upload_id}"
+
+
+class ClipEmbedding(models.Model):
+    """One 2-second clip's vectors. Dimensions depend on the backend (recorded per row, never mixed
+    in a comparison), so the columns have none; clips are read per video, never searched by ANN."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="clips")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    backend = models.CharField(max_length=20)
+    visual = VectorField()
+    audio = VectorField(null=True, blank=True, help_text="Empty when the video has no sound.")
+
+    class Meta:
+        ordering = ["video", "index"]
+        constraints = [models.UniqueConstraint(fields=["video", "index"], name="one_row_per_video_clip")]
+
+    def __str__(self) -> str:
+        return f"clip {self.index} of video {self.video_id}"
+
+
+class Transcript(models.Model):
+    class Source(models.TextChoices):
+        SIDECAR = "sidecar", "Subtitle file"
+        STREAM = "stream", "Subtitle track in the video"
+        YOUTUBE = "youtube", "YouTube captions"
+        GEMINI = "gemini", "Gemini transcription"
+        POCKETSPHINX = "pocketsphinx", "Offline speech recognition"
+        NONE = "none", "No speech found"
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, related_name="transcript")
+    source = models.CharField(max_length=15, choices=Source.choices)
+    language = models.CharField(max_length=20, blank=True)
+    # Offline recognition is rough: the page says so next to the text.
+    low_confidence = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"transcript of video {self.video_id} ({self.source})"
+
+
+class TranscriptSegment(models.Model):
+    """One caption line (or recognised phrase) with its time span."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["transcript", "index"]
+        constraints = [models.UniqueConstraint(fields=["transcript", "index"], name="one_row_per_transcript_segment")]
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}–{self.end:.1f}: {self.text[:40]}"
+
+
+# all-MiniLM-L6-v2's output size.
+TEXT_EMBEDDING_DIM = 384
+
+
+class TranscriptChunk(models.Model):
+    """A ~30–45 s window of the transcript on sentence boundaries, embedded for search and chat.
+    `owner` is copied from the video so a search filters on this table alone."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="chunks")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    embedding = VectorField(dimensions=TEXT_EMBEDDING_DIM)
+
+    class Meta:
+        ordering = ["video", "index"]
+        constraints = [models.UniqueConstraint(fields=["video", "index"], name="one_row_per_video_chunk")]
+        indexes = [
+            HnswIndex(
+                name="chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            models.Index(fields=["owner"], name="chunk_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of video {self.video_id}"

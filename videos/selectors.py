@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from pgvector.django import CosineDistance
 
 from accounts.models import User
-from videos.models import Upload, Video
+from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Upload, Video
 
 
 def videos_for_user(user: User) -> QuerySet[Video]:
@@ -27,3 +32,71 @@ def upload_get_for_user(user: User, pk: uuid.UUID | str) -> Upload:
         return Upload.objects.select_related("video").get(pk=uuid.UUID(str(pk)), owner=user)
     except (Upload.DoesNotExist, ValueError):
         raise Http404("No such upload.") from None
+
+
+def transcript_for_video(video: Video) -> Transcript | None:
+    return Transcript.objects.filter(video=video).first()
+
+
+def transcript_segments(video: Video) -> list[TranscriptSegment]:
+    return list(TranscriptSegment.objects.filter(transcript__video=video).order_by("index"))
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A transcript chunk that answers a search, with where it is in which video."""
+
+    video_id: int
+    video_title: str
+    start: float
+    end: float
+    text: str
+    distance: float  # cosine distance, 0 = same meaning
+
+    @property
+    def score(self) -> float:
+        return 1.0 - self.distance
+
+
+def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
+    """The transcript moments of the user's videos closest in meaning to `query`, best first."""
+    from videos.text_embeddings import embed_query  # loads the model on first use
+
+    query = query.strip()
+    if not query:
+        return []
+    return search_moments_by_vector(user, embed_query(query), limit=limit, video=video)
+
+
+def search_moments_by_vector(
+    user: User, vector: np.ndarray, *, limit: int = 10, video: Video | None = None
+) -> list[Moment]:
+    """HNSW with iterative scans: the index is shared by every user, so a plain scan would fetch
+    `ef_search` neighbours and then drop other users' rows, leaving too few (or none) for a user
+    with few videos. `relaxed_order` keeps scanning until `limit` rows pass the owner filter; the
+    few rows it may return out of order are sorted here.
+    """
+    chunks = TranscriptChunk.objects.filter(owner=user)
+    if video is not None:
+        chunks = chunks.filter(video=video)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL: the settings end with this transaction, never leaking to pooled connections.
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.HNSW_EF_SEARCH])
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(
+            chunks.annotate(distance=CosineDistance("embedding", vector))
+            .order_by("distance")
+            .values("video_id", "video__title", "start", "end", "text", "distance")[:limit]
+        )
+    rows.sort(key=lambda row: row["distance"])
+    return [
+        Moment(
+            video_id=row["video_id"],
+            video_title=row["video__title"],
+            start=row["start"],
+            end=row["end"],
+            text=row["text"],
+            distance=float(row["distance"]),
+        )
+        for row in rows
+    ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import PurePath
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from videos.models import Upload, Video
+from videos.models import Transcript, Upload, Video
 from videos.pipeline.progress import push_video
 from videos.pipeline.runner import video_fail
 from videos.uploads.services import upload_abort
@@ -36,6 +38,7 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
                 poster_url=metadata.thumbnail_url if metadata else "",
                 status=Video.Status.QUEUED,
             )
+            video_enqueue(video=video)  # fetches the captions and makes them searchable
     except IntegrityError:  # added at the same moment by another request
         return Video.objects.get(owner=user, source=Video.Source.YOUTUBE, youtube_id=youtube_id), False
     return video, True
@@ -70,11 +73,10 @@ def video_cancel(*, video: Video) -> bool:
 def video_retry(*, video: Video) -> bool:
     """Process a failed or cancelled video again; steps already done are skipped."""
     with transaction.atomic():
+        # An upload needs its file; a YouTube video needs nothing of ours.
         requeued = (
-            Video.objects.filter(
-                pk=video.pk, status__in=(Video.Status.FAILED, Video.Status.CANCELLED), source=Video.Source.UPLOAD
-            )
-            .exclude(storage_key="")
+            Video.objects.filter(pk=video.pk, status__in=(Video.Status.FAILED, Video.Status.CANCELLED))
+            .exclude(source=Video.Source.UPLOAD, storage_key="")
             .update(status=Video.Status.QUEUED, error_code="", error_message="", percent=0)
         )
         if requeued:
@@ -110,7 +112,7 @@ def video_delete(*, video: Video) -> None:
     if upload is not None:
         upload_abort(upload=upload)
     video_cancel(video=video)  # stops a running task and refunds its hold
-    keys = [key for key in (video.storage_key, video.poster_key, video.sprite_key) if key]
+    keys = [key for key in (video.storage_key, video.poster_key, video.sprite_key, video.subtitle_key) if key]
     with transaction.atomic():
         Video.objects.filter(pk=video.pk).delete()  # derived rows go by cascade
         transaction.on_commit(lambda: _delete_files(keys))
@@ -123,3 +125,43 @@ def _delete_files(keys: list[str]) -> None:
         except Exception:
             # The row is gone either way; a file left behind is logged for an operator to remove.
             logger.warning("could not delete stored file %s", key, exc_info=True)
+
+
+def video_reembed(*, video: Video) -> bool:
+    """Compute a ready upload's clip embeddings again (with the backend configured now), e.g. after
+    switching backends. The old rows stay until the new set replaces them in one transaction."""
+    if video.status != Video.Status.READY or video.source != Video.Source.UPLOAD:
+        return False
+    from videos.tasks import reembed_video
+
+    transaction.on_commit(lambda: reembed_video.delay(video.pk))
+    return True
+
+
+def video_set_subtitles(*, video: Video, data: bytes, filename: str) -> None:
+    """Keep a subtitle file (.srt/.vtt) for the transcript step. Checked before it is stored; only
+    until the transcript is made (after that it would be silently ignored, so it is refused)."""
+    from videos.transcripts.subtitles import validate_subtitle_file
+
+    if video.source != Video.Source.UPLOAD:
+        raise SubtitlesRefused("YouTube videos get their transcript from YouTube's captions.")
+    if Transcript.objects.filter(video=video).exists() or video.status in (
+        Video.Status.READY,
+        Video.Status.FAILED,
+        Video.Status.CANCELLED,
+    ):
+        raise SubtitlesRefused("This video's transcript has already been made; subtitles can only be sent before.")
+    validate_subtitle_file(data, filename)  # TranscriptError with a message for the person
+    extension = PurePath(filename).suffix.lower()
+    old_key = video.subtitle_key
+    key = default_storage.save(f"videos/{video.pk}/subtitles{extension}", ContentFile(data))
+    Video.objects.filter(pk=video.pk).update(subtitle_key=key)
+    video.subtitle_key = key
+    if old_key and old_key != key:
+        _delete_files([old_key])
+
+
+class SubtitlesRefused(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

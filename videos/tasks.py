@@ -7,6 +7,7 @@ from django.conf import settings
 
 from sage.celery import app
 from videos.pipeline.runner import process_video as run_pipeline
+from videos.pipeline.runner import reembed as run_reembed
 from videos.services import videos_reap_stalled
 from videos.uploads.services import uploads_abort_idle
 
@@ -15,6 +16,12 @@ from videos.uploads.services import uploads_abort_idle
 def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
     """Process one video (media queue). Safe to run again: finished steps are skipped."""
     run_pipeline(video_id, task_id=self.request.id or "")
+
+
+@shared_task
+def reembed_video(video_id: int) -> None:
+    """Admin's re-embed: the clip embeddings of a ready video, again (media queue)."""
+    run_reembed(video_id)
 
 
 def revoke(task_id: str) -> None:

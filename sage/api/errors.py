@@ -21,6 +21,14 @@ from accounts.guests import GUEST_HEADER, InvalidGuestSession
 from billing.services import InsufficientTokens, QuotaExceeded
 
 
+class Conflict(exceptions.APIException):
+    """The request is fine but the object's state does not allow it now (HTTP 409)."""
+
+    status_code = 409
+    default_detail = "Not possible in the current state."
+    default_code = "conflict"
+
+
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -107,6 +115,7 @@ _ERROR_DESCRIPTIONS = {
     402: "Not enough tokens: the message says how many are needed and how many are available.",
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",
+    409: "Not possible in the object's current state (e.g. a video still processing): the message says why.",
     429: "Too many requests, or today's chat quota is used up: wait for the seconds in `Retry-After`.",
 }
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
 
@@ -16,6 +17,11 @@ urlpatterns = [
     path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
     path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),
     path("videos/<int:video_id>", videos_api.VideoDetailApi.as_view(), name="api-video-detail"),
+    path("videos/<int:video_id>/cancel", videos_api.VideoCancelApi.as_view(), name="api-video-cancel"),
+    path("videos/<int:video_id>/retry", videos_api.VideoRetryApi.as_view(), name="api-video-retry"),
+    path("videos/<int:video_id>/transcript", transcripts_api.TranscriptApi.as_view(), name="api-video-transcript"),
+    path("videos/<int:video_id>/subtitles", transcripts_api.SubtitlesApi.as_view(), name="api-video-subtitles"),
+    path("search", transcripts_api.SearchApi.as_view(), name="api-search"),
     path("uploads", uploads_api.UploadListApi.as_view(), name="api-uploads"),
     path("uploads/<uuid:upload_id>", uploads_api.UploadDetailApi.as_view(), name="api-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:number>", uploads_api.UploadPartApi.as_view(), name="api-upload-part"),

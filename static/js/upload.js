@@ -12,6 +12,7 @@ const SUBTITLE_EXTENSIONS = [".srt", ".vtt"];
 
 const root = document.querySelector("[data-upload-root]");
 const uploadsUrl = root?.dataset.uploadsUrl ?? "/api/v1/uploads";
+const videosUrl = root?.dataset.videosUrl ?? "/api/v1/videos";
 const csrfToken = root?.dataset.csrfToken ?? "";
 
 // ---- formatting (the same units the server's pages use: binary multiples, labelled KB/MB/GB) ----
@@ -62,7 +63,7 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, url, { json, body, headers = {}, signal } = {}) {
+async function api(method, url, { json, body, form, headers = {}, signal } = {}) {
   const init = {
     method,
     credentials: "same-origin",
@@ -75,6 +76,8 @@ async function api(method, url, { json, body, headers = {}, signal } = {}) {
   } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/octet-stream";
     init.body = body;
+  } else if (form !== undefined) {
+    init.body = form; // the browser sets multipart/form-data with its boundary
   }
   let response;
   try {
@@ -228,7 +231,8 @@ class UploadRow {
     this.key = fileKey(file);
     this.upload = null; // the API's upload, once created (or found again)
     this.received = new Set(); // part numbers the server has
-    this.subtitleFile = null; // sent by the subtitle API once it exists; kept here until then
+    this.subtitleFile = null; // sent to the subtitle API just before the upload is completed
+    this.subtitleSent = null;
     this.pauseRequested = false;
     this.cancelled = false;
     this.controller = null;
@@ -551,6 +555,11 @@ class UploadRow {
         this.sessionBytes += this.partSize(number);
         this.showProgress();
       }
+      if (this.subtitleFile && this.subtitleSent !== this.subtitleFile) {
+        // Before completing: the transcript step reads the subtitles as soon as processing starts.
+        this.setState("completing", "Sending the subtitles…");
+        await this.sendSubtitles();
+      }
       this.setState("completing", "Checking the parts…");
       await api("POST", `${uploadUrl(this.upload.id)}/complete`, { signal: this.controller.signal });
       this.finish();
@@ -570,12 +579,28 @@ class UploadRow {
     }
   }
 
+  async sendSubtitles() {
+    const form = new FormData();
+    form.append("file", this.subtitleFile, this.subtitleFile.name);
+    const url = `${videosUrl}/${encodeURIComponent(this.upload.video_id)}/subtitles`;
+    try {
+      await api("PUT", url, { form, signal: this.controller.signal });
+    } catch (error) {
+      if (error.status === 400) {
+        // The video's parts are all here; only the subtitles were refused. Say so, keep the upload.
+        error.message = `The subtitles were refused: ${error.message} Remove them or choose another file, then resume.`;
+      }
+      throw error;
+    }
+    this.subtitleSent = this.subtitleFile;
+  }
+
   finish() {
     forget(this.key);
     this.received = new Set(Array.from({ length: this.upload.part_count }, (_, index) => index + 1));
     this.showProgress();
-    // The subtitle file (this.subtitleFile) is sent here once the subtitle API exists.
-    this.setState("done", "Uploaded — processing will start shortly.");
+    const withSubtitles = this.subtitleSent ? " with its subtitles" : "";
+    this.setState("done", `Uploaded${withSubtitles} — processing will start shortly.`);
   }
 }
 

@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
-from sage.api.errors import error_responses
+from sage.api.errors import Conflict, error_responses
 from videos.models import Video
 from videos.selectors import video_get_for_user, videos_for_user
-from videos.services import video_add_youtube, video_delete
+from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YouTubeError
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -32,7 +32,7 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
             "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
-            "created_at", "ready_at",
+            "summary", "backends", "created_at", "ready_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -102,3 +102,37 @@ class VideoDetailApi(APIView):
     def delete(self, request: Request, video_id: int) -> Response:
         video_delete(video=video_get_for_user(_user(request), video_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VideoCancelApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=None,
+        parameters=[_VIDEO_ID],
+        responses={200: VideoOutput, **error_responses(403, 404, 409)},
+        summary="Cancel processing",
+        description="Stops a queued or processing video and refunds the tokens held for it.",
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        if not video_cancel(video=video):
+            raise Conflict(f"Only a queued or processing video can be cancelled; this one is {video.status}.")
+        return Response(VideoOutput(video).data)
+
+
+class VideoRetryApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=None,
+        parameters=[_VIDEO_ID],
+        responses={200: VideoOutput, **error_responses(403, 404, 409)},
+        summary="Retry processing",
+        description="Queues a failed or cancelled video again; the steps it finished before are not redone.",
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        if not video_retry(video=video):
+            raise Conflict(f"Only a failed or cancelled video can be retried; this one is {video.status}.")
+        return Response(VideoOutput(video).data)

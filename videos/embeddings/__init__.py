@@ -1,10 +1,12 @@
 """Clip embeddings: one visual and one audio vector per 2-second clip of a video.
 
 Backends implement `ClipEmbeddingBackend` (see `base`); `get_backend(name)` returns one by the name
-recorded with its data.
+recorded with its data, and `configured_backend_name()` says which one new videos use.
 """
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from videos.embeddings.base import (
     AUDIO_DIM,
@@ -25,7 +27,16 @@ def get_backend(name: str = DEFAULT_BACKEND) -> ClipEmbeddingBackend:
         from videos.embeddings.local import LocalClipEmbedder
 
         return LocalClipEmbedder()
+    if name == "twelvelabs":
+        from videos.embeddings.twelvelabs import TwelveLabsClipEmbedder
+
+        return TwelveLabsClipEmbedder()
     raise ValueError(f"unknown clip-embedding backend {name!r}")
+
+
+def configured_backend_name() -> str:
+    """Marengo when a Twelve Labs key is set, else the weight-free `local` backend."""
+    return "twelvelabs" if settings.TWELVELABS_API_KEY else DEFAULT_BACKEND
 
 
 __all__ = [
@@ -38,5 +49,6 @@ __all__ = [
     "EmbeddingError",
     "ProgressCallback",
     "clip_spans",
+    "configured_backend_name",
     "get_backend",
 ]

@@ -18,15 +18,24 @@ from billing.services import hold_release, hold_settle
 from videos.models import Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.progress import push_video
-from videos.pipeline.steps import StepFailed, ensure_hold, ensure_probed, ensure_thumbnails, tokens_for
+from videos.pipeline.steps import (
+    Cancelled,
+    StepFailed,
+    embed_and_store_clips,
+    ensure_chunks,
+    ensure_clip_embeddings,
+    ensure_hold,
+    ensure_probed,
+    ensure_summary,
+    ensure_thumbnails,
+    ensure_transcript,
+    stop_if_cancelled,
+    tokens_for,
+)
 
 logger = logging.getLogger(__name__)
 
 _RUNNABLE = (Video.Status.QUEUED, Video.Status.PROCESSING)
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def process_video(video_id: int, *, task_id: str = "") -> None:
@@ -39,14 +48,11 @@ def process_video(video_id: int, *, task_id: str = "") -> None:
     video = Video.objects.select_related("owner", "hold").get(pk=video_id)
     push_video(video)
     try:
-        with local_copy(video) as path:
-            ensure_probed(video, path)
-            _stop_if_cancelled(video)
-            ensure_hold(video)
-            _stop_if_cancelled(video)
-            ensure_thumbnails(video, path)
-            _stop_if_cancelled(video)
-    except _Cancelled:
+        if video.source == Video.Source.YOUTUBE:
+            _youtube_steps(video)
+        else:
+            _upload_steps(video)
+    except Cancelled:
         return  # cancelling released the hold already
     except StepFailed as exc:
         video_fail(video, code=exc.code, message=exc.message)
@@ -58,10 +64,31 @@ def process_video(video_id: int, *, task_id: str = "") -> None:
     _finish(video)
 
 
-def _stop_if_cancelled(video: Video) -> None:
-    if Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING).exists():
-        return
-    raise _Cancelled
+def _upload_steps(video: Video) -> None:
+    with local_copy(video) as path:
+        ensure_probed(video, path)
+        stop_if_cancelled(video)
+        ensure_hold(video)
+        stop_if_cancelled(video)
+        ensure_thumbnails(video, path)
+        stop_if_cancelled(video)
+        ensure_clip_embeddings(video, path)
+        stop_if_cancelled(video)
+        ensure_transcript(video, path)
+        stop_if_cancelled(video)
+    ensure_chunks(video)
+    stop_if_cancelled(video)
+    ensure_summary(video)
+
+
+def _youtube_steps(video: Video) -> None:
+    # Nothing of YouTube's is downloaded or decoded, so nothing is held or charged: the video is
+    # its captions, made searchable.
+    ensure_transcript(video, None)
+    stop_if_cancelled(video)
+    ensure_chunks(video)
+    stop_if_cancelled(video)
+    ensure_summary(video)
 
 
 def _finish(video: Video) -> None:
@@ -95,3 +122,16 @@ def release_hold_of(video: Video) -> None:
     hold = Hold.objects.filter(pk=video.hold_id).first() if video.hold_id else None
     if hold is not None:
         hold_release(hold=hold)
+
+
+def reembed(video_id: int) -> None:
+    """New clip embeddings for a ready upload. It stays ready (and playable, comparable with its old
+    vectors) throughout; a failure is logged and leaves the old vectors in place."""
+    video = Video.objects.filter(pk=video_id, status=Video.Status.READY, source=Video.Source.UPLOAD).first()
+    if video is None:
+        return
+    try:
+        with local_copy(video) as path:
+            embed_and_store_clips(video, path)
+    except StepFailed:
+        logger.exception("re-embedding video %s failed", video_id)

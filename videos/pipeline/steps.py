@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from billing.models import Hold
 from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, hold_create
-from videos.models import Video
+from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
+from videos.models import (
+    TEXT_EMBEDDING_DIM,
+    ClipEmbedding,
+    Transcript,
+    TranscriptChunk,
+    TranscriptSegment,
+    Video,
+)
 from videos.pipeline.progress import report
 from videos.pipeline.thumbnails import make_thumbnails
 from videos.probe import ProbeError, probe_media
+from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
+
+logger = logging.getLogger(__name__)
 
 
 class StepFailed(Exception):
@@ -24,6 +40,34 @@ class StepFailed(Exception):
         self.code = code
         self.message = message
         super().__init__(message)
+
+
+class Cancelled(Exception):
+    """The video was cancelled while a step ran; the cancel already refunded its hold."""
+
+
+def stop_if_cancelled(video: Video) -> None:
+    if not Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING).exists():
+        raise Cancelled
+
+
+def progress_reporter(video: Video, stage: str) -> Callable[[float], None]:
+    """A step's progress callback: saves and pushes whole percents, and stops a long step as soon
+    as the video is cancelled (checked at most once per percent, so at most 100 reads a step)."""
+
+    def on_progress(fraction: float) -> None:
+        percent = int(max(0.0, min(1.0, fraction)) * 100)
+        if percent == video.percent and stage == video.stage:
+            return
+        stop_if_cancelled(video)
+        report(video, stage=stage, percent=percent)
+
+    return on_progress
+
+
+def _record_backend(video: Video, kind: str, name: str) -> None:
+    video.backends = {**video.backends, kind: name}
+    Video.objects.filter(pk=video.pk).update(backends=video.backends)
 
 
 def tokens_for(video: Video) -> int:
@@ -97,3 +141,164 @@ def ensure_thumbnails(video: Video, path: Path) -> None:
     )
     video.poster_key, video.sprite_key, video.sprite_meta = poster_key, sprite_key, thumbnails.sprite_meta
     report(video, stage="thumbnails", percent=100)
+
+
+def ensure_clip_embeddings(video: Video, path: Path) -> None:
+    """One row per 2-second clip with its visual and audio vectors, from one backend."""
+    if video.backends.get("clips"):
+        return
+    report(video, stage="clips", percent=0)
+    embed_and_store_clips(video, path, on_progress=progress_reporter(video, "clips"))
+
+
+def embed_and_store_clips(video: Video, path: Path, *, on_progress: Callable[[float], None] | None = None) -> None:
+    backend = get_backend(configured_backend_name())
+    try:
+        clips = backend.embed_clips(path, on_progress=on_progress)
+    except EmbeddingError as exc:
+        if backend.name == "local":
+            raise StepFailed("undecodable", str(exc)) from exc
+        # An outside service: down, refusing or failing the task. Retrying later may well work.
+        raise StepFailed("embedding_failed", f"{exc} Retry the video later.") from exc
+    with transaction.atomic():
+        # A run that died after writing some rows (or a re-embed) replaces the set as a whole.
+        ClipEmbedding.objects.filter(video=video).delete()
+        ClipEmbedding.objects.bulk_create(
+            ClipEmbedding(
+                video=video,
+                index=clip.index,
+                start=clip.start,
+                end=clip.end,
+                backend=backend.name,
+                visual=clip.visual,
+                audio=clip.audio,
+            )
+            for clip in clips
+        )
+        _record_backend(video, "clips", backend.name)
+
+
+def ensure_transcript(video: Video, path: Path | None) -> None:
+    """The transcript from the first source that has one (see `find_transcript`)."""
+    if Transcript.objects.filter(video=video).exists():
+        return
+    report(video, stage="transcript", percent=0)
+    result = find_transcript(video, path)
+    with transaction.atomic():
+        transcript = Transcript.objects.create(
+            video=video,
+            source=result.source if result else Transcript.Source.NONE,
+            language=result.language if result else "",
+            low_confidence=result.low_confidence if result else False,
+            text=result.text if result else "",
+        )
+        if result is not None:
+            TranscriptSegment.objects.bulk_create(
+                TranscriptSegment(transcript=transcript, index=index, start=seg.start, end=seg.end, text=seg.text)
+                for index, seg in enumerate(result.segments)
+            )
+        if video.source == Video.Source.YOUTUBE and result and result.segments and video.duration is None:
+            # YouTube gives no duration without its (keyed) Data API: the captions' end stands in.
+            video.duration = result.segments[-1].end
+            Video.objects.filter(pk=video.pk).update(duration=video.duration)
+        _record_backend(video, "transcript", transcript.source)
+    report(video, stage="transcript", percent=100)
+
+
+def find_transcript(video: Video, path: Path | None) -> TranscriptResult | None:
+    """Sidecar subtitle file, then the container's subtitle track, then Gemini (when configured),
+    then offline recognition; YouTube captions for a YouTube video. None: no speech anywhere."""
+    from videos.transcripts.stream import subtitle_stream_segments
+    from videos.transcripts.subtitles import parse_subtitles
+
+    if video.source == Video.Source.YOUTUBE:
+        from videos.transcripts.youtube_captions import fetch_youtube_transcript
+
+        try:
+            return fetch_youtube_transcript(video.youtube_id)
+        except TranscriptError as exc:
+            raise StepFailed(exc.code, exc.message) from exc
+    assert path is not None
+    if video.subtitle_key:
+        with default_storage.open(video.subtitle_key, "rb") as handle:
+            data = handle.read(settings.SUBTITLE_MAX_BYTES + 1)
+        try:
+            segments = clean_segments(parse_subtitles(data, video.subtitle_key), duration=video.duration)
+        except TranscriptError:
+            # Checked when it was sent; unreadable now means storage trouble: fall through.
+            logger.warning("sidecar subtitles of video %s unreadable", video.pk, exc_info=True)
+        else:
+            if segments:
+                return TranscriptResult(source=Transcript.Source.SIDECAR, segments=segments)
+    segments_from_stream = subtitle_stream_segments(path)
+    if segments_from_stream:
+        segments = clean_segments(segments_from_stream, duration=video.duration)
+        if segments:
+            return TranscriptResult(source=Transcript.Source.STREAM, segments=segments)
+    if not video.has_audio:
+        return None
+    from sage.gemini import gemini_enabled
+
+    if gemini_enabled():
+        from videos.transcripts.gemini import transcribe_with_gemini
+
+        try:
+            return transcribe_with_gemini(path, duration=video.duration or 0)
+        except TranscriptError:
+            logger.warning("Gemini could not transcribe video %s; trying offline recognition", video.pk, exc_info=True)
+    from videos.transcripts.speech import recognise_speech
+
+    return recognise_speech(path, on_progress=progress_reporter(video, "transcript"))
+
+
+def ensure_chunks(video: Video) -> None:
+    """Sentence-bounded windows of the transcript, embedded for search and chat."""
+    if video.backends.get("chunks"):
+        return
+    from videos.text_embeddings import embed_texts
+    from videos.transcripts.base import Segment
+    from videos.transcripts.chunks import chunk_segments
+
+    report(video, stage="chunks", percent=0)
+    segments = [
+        Segment(start=row.start, end=row.end, text=row.text)
+        for row in TranscriptSegment.objects.filter(transcript__video=video).order_by("index")
+    ]
+    chunks = chunk_segments(
+        segments, target_seconds=settings.CHUNK_TARGET_SECONDS, overlap_seconds=settings.CHUNK_OVERLAP_SECONDS
+    )
+    vectors = embed_texts([chunk.text for chunk in chunks]) if chunks else np.empty((0, TEXT_EMBEDDING_DIM))
+    with transaction.atomic():
+        TranscriptChunk.objects.filter(video=video).delete()
+        TranscriptChunk.objects.bulk_create(
+            TranscriptChunk(
+                video=video,
+                owner_id=video.owner_id,
+                index=index,
+                start=chunk.start,
+                end=chunk.end,
+                text=chunk.text,
+                embedding=vector,
+            )
+            for index, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True))
+        )
+        _record_backend(video, "chunks", "minilm" if chunks else "none")
+    report(video, stage="chunks", percent=100)
+
+
+def ensure_summary(video: Video) -> None:
+    if video.backends.get("summary"):
+        return
+    from videos.summary import summarize_transcript
+    from videos.transcripts.chunks import Chunk
+
+    report(video, stage="summary", percent=0)
+    chunks = [
+        Chunk(start=row.start, end=row.end, text=row.text)
+        for row in TranscriptChunk.objects.filter(video=video).order_by("index")
+    ]
+    summary, backend = summarize_transcript(video.title, chunks, duration=video.duration or 0)
+    video.summary = summary
+    Video.objects.filter(pk=video.pk).update(summary=summary)
+    _record_backend(video, "summary", backend)
+    report(video, stage="summary", percent=100)

@@ -1,0 +1,180 @@
+"""Gemini through the official `google-genai` client: one place that builds the client from settings
+and turns every way a call can fail into one `GeminiError`.
+
+Retries of transient failures (429, 5xx, timeouts, refused connections) are left to the client's own
+`HttpRetryOptions`, so a caller makes one call and gets an answer or a `GeminiError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+from django.conf import settings
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+logger = logging.getLogger(__name__)
+
+# Gemini's documented transient statuses. Three attempts at most: a caller (a pipeline step, a chat
+# reply) has a fallback, so waiting minutes for an overloaded service helps no one.
+RETRY_OPTIONS = types.HttpRetryOptions(
+    attempts=3,
+    initial_delay=1.0,
+    max_delay=8.0,
+    http_status_codes=[408, 429, 500, 502, 503, 504],
+)
+
+
+def _http_libraries() -> list[Any]:
+    """google-genai sends requests with httpx2 when it is installed and httpx otherwise: errors from
+    either count."""
+    libraries: list[Any] = [httpx]
+    try:
+        import httpx2  # type: ignore[import-not-found,unused-ignore]  # optional: google-genai's preferred transport
+    except ImportError:  # pragma: no cover - depends on what is installed
+        pass
+    else:
+        libraries.append(httpx2)
+    return libraries
+
+
+_TIMEOUTS: tuple[type[Exception], ...] = (TimeoutError, *(lib.TimeoutException for lib in _http_libraries()))
+# Everything a Gemini call may raise that is the service's or the network's fault, not ours: error
+# statuses, timeouts, refused or broken connections, and (ValueError) the client's own complaints
+# about an unreadable answer (UnknownApiResponseError, pydantic validation).
+_CALL_FAILURES: tuple[type[Exception], ...] = (
+    genai_errors.APIError,
+    OSError,
+    ValueError,
+    *_TIMEOUTS,
+    *(lib.HTTPError for lib in _http_libraries()),
+    *(lib.StreamError for lib in _http_libraries()),
+)
+
+
+class GeminiError(Exception):
+    """A Gemini call failed: the service answered with an error, timed out, or gave no usable answer.
+    `status_code` is the HTTP status when the service answered with one (429 = rate limited)."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def gemini_enabled() -> bool:
+    return bool(settings.GEMINI_API_KEY)
+
+
+def gemini_client() -> genai.Client:
+    """A client for the Gemini Developer API (not Vertex), pointed at GEMINI_BASE_URL when set (tests
+    point it at a local stub). Raises GeminiError when no key is configured."""
+    if not settings.GEMINI_API_KEY:
+        raise GeminiError("Gemini is not configured (GEMINI_API_KEY is not set).")
+    http_options = types.HttpOptions(
+        timeout=settings.GEMINI_TIMEOUT_SECONDS * 1000,  # milliseconds
+        retry_options=RETRY_OPTIONS,
+    )
+    if settings.GEMINI_BASE_URL:
+        http_options.base_url = settings.GEMINI_BASE_URL
+    return genai.Client(api_key=settings.GEMINI_API_KEY, vertexai=False, http_options=http_options)
+
+
+def _config(system: str | None, **options: Any) -> types.GenerateContentConfig:
+    return types.GenerateContentConfig(
+        system_instruction=system,
+        # No tools are ever passed: one plain request, without the client's function-calling loop.
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        **options,
+    )
+
+
+def _user_turn(prompt: str, parts: Sequence[types.Part] = ()) -> list[types.Content]:
+    # Media parts first, then the words about them: Google's advice for prompts with one file.
+    return [types.Content(role="user", parts=[*parts, types.Part.from_text(text=prompt)])]
+
+
+def _failure(error: Exception) -> GeminiError:
+    if isinstance(error, genai_errors.APIError):
+        detail = error.message or error.status or "no details"
+        return GeminiError(f"Gemini answered with an error ({error.code}): {detail}", status_code=error.code)
+    if isinstance(error, _TIMEOUTS):
+        return GeminiError("Gemini did not answer in time.")
+    return GeminiError(f"Gemini could not be reached or gave an unreadable answer: {error}")
+
+
+def _answer_text(response: types.GenerateContentResponse) -> str:
+    """The response's text, or GeminiError saying why there is none (blocked, cut off, empty)."""
+    text = response.text
+    if text and text.strip():
+        return text
+    feedback = response.prompt_feedback
+    if feedback and feedback.block_reason:
+        raise GeminiError(f"Gemini declined the request ({feedback.block_reason.value}).")
+    finish = response.candidates[0].finish_reason if response.candidates else None
+    if finish and finish != types.FinishReason.STOP:
+        raise GeminiError(f"Gemini stopped without an answer ({finish.value}).")
+    raise GeminiError("Gemini gave an empty answer.")
+
+
+def _generate(contents: list[types.Content], config: types.GenerateContentConfig) -> str:
+    client = gemini_client()
+    try:
+        response = client.models.generate_content(model=settings.GEMINI_MODEL, contents=contents, config=config)
+        return _answer_text(response)
+    except _CALL_FAILURES as error:
+        raise _failure(error) from error
+    finally:
+        client.close()
+
+
+def generate_text(prompt: str, *, system: str | None = None) -> str:
+    """Gemini's plain-text answer to `prompt` (with `system` as the system instruction)."""
+    return _generate(_user_turn(prompt), _config(system))
+
+
+def generate_json(
+    prompt: str,
+    *,
+    schema: Any,
+    system: str | None = None,
+    parts: Sequence[types.Part] = (),
+    temperature: float | None = None,
+) -> Any:
+    """Gemini's answer as parsed JSON shaped by `schema` (a google-genai Schema, a JSON-schema-like
+    dict or a pydantic model), with `parts` (e.g. inline audio) sent before the prompt."""
+    config = _config(system, response_mime_type="application/json", response_schema=schema, temperature=temperature)
+    text = _generate(_user_turn(prompt, parts), config)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise GeminiError(f"Gemini's answer is not valid JSON: {error}") from error
+
+
+async def stream_text(prompt: str, *, system: str | None = None) -> AsyncIterator[str]:
+    """Gemini's answer to `prompt` piece by piece, as it is generated. Raises GeminiError (possibly
+    after some pieces were yielded) when the call fails or nothing at all comes back."""
+    client = gemini_client()
+    try:
+        stream = await client.aio.models.generate_content_stream(
+            model=settings.GEMINI_MODEL, contents=_user_turn(prompt), config=_config(system)
+        )
+        answered = False
+        last: types.GenerateContentResponse | None = None
+        async for chunk in stream:
+            last = chunk
+            if chunk.text:
+                answered = True
+                yield chunk.text
+        if not answered:
+            _answer_text(last or types.GenerateContentResponse())  # raises with the reason
+    except _CALL_FAILURES as error:
+        raise _failure(error) from error
+    finally:
+        await client.aio.aclose()
+        client.close()

@@ -1,0 +1,62 @@
+"""MiniLM sentence embeddings: the right shape, unit length, and meaning-aware neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from videos.models import TEXT_EMBEDDING_DIM
+from videos.text_embeddings import embed_query, embed_texts, text_model
+
+
+def test_each_text_gets_one_unit_length_float32_row_in_order():
+    texts = ["The cat sat on the mat.", "Quarterly revenue grew by ten percent.", "Hello!"]
+
+    vectors = embed_texts(texts, batch_size=2)
+
+    assert vectors.shape == (3, TEXT_EMBEDDING_DIM) == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # Order is kept (batching across two batches must not shuffle rows).
+    np.testing.assert_allclose(vectors[1], embed_texts([texts[1]])[0], atol=1e-5)
+
+
+def test_no_texts_give_an_empty_matrix_of_the_right_width():
+    vectors = embed_texts([])
+    assert vectors.shape == (0, TEXT_EMBEDDING_DIM)
+    assert vectors.dtype == np.float32
+
+
+def test_a_query_is_one_vector_matching_its_text_embedding():
+    query = embed_query("how to bake bread")
+    assert query.shape == (TEXT_EMBEDDING_DIM,)
+    np.testing.assert_allclose(query, embed_texts(["how to bake bread"])[0], atol=1e-5)
+
+
+def test_sentences_with_the_same_meaning_rank_above_unrelated_ones():
+    query = embed_query("How do I bake a loaf of bread at home?")
+    candidates = [
+        "The stock market fell sharply after the interest rate announcement.",
+        "Knead the dough, let it rise, then put it in a hot oven for forty minutes.",
+        "The striker scored twice in the second half of the match.",
+        "Our galaxy contains hundreds of billions of stars.",
+    ]
+
+    scores = embed_texts(candidates) @ query
+
+    assert int(np.argmax(scores)) == 1
+    assert scores[1] > max(np.delete(scores, 1)) + 0.15
+
+
+def test_paraphrases_are_closer_than_word_overlap_without_meaning():
+    first, paraphrase, same_words = embed_texts(
+        [
+            "The car would not start this morning.",
+            "My automobile failed to turn on today.",
+            "This morning the start of the car race was moved.",
+        ]
+    )
+    assert float(first @ paraphrase) > float(first @ same_words)
+
+
+def test_the_model_is_loaded_once_per_process():
+    assert text_model() is text_model()

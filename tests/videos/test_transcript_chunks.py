@@ -1,0 +1,165 @@
+"""Transcript chunks: sentence-aligned windows of about the target length, overlapping a little."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from videos.transcripts.base import Segment
+from videos.transcripts.chunks import Chunk, chunk_segments, split_sentences
+
+TARGET, OVERLAP = 40.0, 8.0
+WORD_SECONDS = 0.4
+TOLERANCE = 0.5  # times come from interpolating by characters, not from real word timings
+
+
+def sentence_text(number: int, words: int) -> str:
+    """A sentence of `words` distinct, equally long words, capitalised and ending in a full stop."""
+    text = " ".join(f"s{number:03d}w{index:02d}" for index in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+@st.composite
+def spoken_transcripts(draw: st.DrawFn) -> tuple[list[str], list[Segment]]:
+    """Sentences of 1–20 words (≤ 8 s) said at a steady pace, with pauses of up to 1.5 s between
+    some sentences, cut into captions anywhere between words (mid-sentence too)."""
+    count = draw(st.integers(1, 60))
+    sentences = [sentence_text(number, draw(st.integers(1, 20))) for number in range(count)]
+    segments: list[Segment] = []
+    words: list[str] = []
+    clock = caption_start = draw(st.floats(0, 30))
+    for sentence in sentences:
+        pause = draw(st.sampled_from([0.0, 0.0, 0.3, 1.5]))
+        if pause and words:  # a pause always ends the caption
+            segments.append(Segment(caption_start, clock, " ".join(words)))
+            words = []
+        clock += pause
+        for word in sentence.split(" "):
+            if not words:
+                caption_start = clock
+            words.append(word)
+            clock += WORD_SECONDS
+            if draw(st.integers(0, 5)) == 0:
+                segments.append(Segment(caption_start, clock, " ".join(words)))
+                words = []
+    if words:
+        segments.append(Segment(caption_start, clock, " ".join(words)))
+    return sentences, segments
+
+
+@settings(max_examples=150, deadline=None)
+@given(spoken_transcripts())
+def test_chunking_properties(transcript):
+    sentences, segments = transcript
+    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+    total = segments[-1].end - segments[0].start
+
+    assert chunks, "a transcript with text has chunks"
+    # Nothing said is lost, and no sentence is cut in two.
+    for sentence in sentences:
+        assert any(sentence in chunk.text for chunk in chunks), sentence
+    # Deterministic.
+    assert chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == chunks
+    # In time order, each one reaching further than the one before.
+    for before, after in itertools.pairwise(chunks):
+        assert before.start <= after.start
+        assert before.end < after.end
+    for chunk in chunks:
+        assert chunk.start <= chunk.end
+        assert chunk.end - chunk.start <= TARGET * 1.125 + TOLERANCE
+    # Every chunk but the last lasts 30–45 s; a short transcript is one chunk.
+    for chunk in chunks[:-1]:
+        assert chunk.end - chunk.start >= TARGET * 0.75 - TOLERANCE
+    if total <= TARGET * 1.125 - TOLERANCE:
+        assert len(chunks) == 1
+    # Each chunk starts with whole sentences from the end of the one before, a few seconds' worth.
+    for before, after in itertools.pairwise(chunks):
+        assert after.start < before.end
+        assert before.end - after.start <= OVERLAP * 1.5 + TOLERANCE
+        first_sentence = after.text.split(". ")[0]
+        assert first_sentence in before.text
+    # Sentences inside a chunk keep their spoken order.
+    for chunk in chunks:
+        numbers = [int(word[1:4]) for word in chunk.text.split() if word.lower().endswith("w00")]
+        assert numbers == sorted(numbers)
+
+
+def test_no_text_gives_no_chunks():
+    assert chunk_segments([], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
+    assert chunk_segments([Segment(0, 5, "   ")], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
+
+
+def test_a_short_transcript_is_one_chunk_with_its_times():
+    segments = [Segment(1.0, 4.0, "Hello there."), Segment(5.0, 9.5, "General Kenobi!")]
+    assert chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == [
+        Chunk(1.0, 9.5, "Hello there. General Kenobi!")
+    ]
+
+
+def test_sentence_times_are_interpolated_within_and_across_captions():
+    segments = [
+        Segment(0.0, 10.0, "One two three four. Five six seven"),
+        Segment(12.0, 14.0, "eight nine. Ten."),
+    ]
+    chunks = chunk_segments(segments, target_seconds=6.0, overlap_seconds=0.0)
+
+    assert [chunk.text for chunk in chunks] == ["One two three four.", "Five six seven eight nine.", "Ten."]
+    first, second, third = chunks
+    assert first.start == 0.0
+    assert first.end == pytest.approx(10.0 * 19 / 34, abs=0.01)  # 19 of the caption's 34 characters
+    assert second.start == pytest.approx(10.0 * 20 / 34, abs=0.01)
+    assert second.end == pytest.approx(12.0 + 2.0 * 11 / 16, abs=0.01)  # into the second caption
+    assert third.end == 14.0
+
+
+def test_an_unpunctuated_monologue_is_cut_between_words():
+    words = [f"word{index:03d}" for index in range(300)]  # 300 words over 150 s, no full stop at all
+    segments = [
+        Segment(index * 5.0, index * 5.0 + 5.0, " ".join(words[index * 10 : index * 10 + 10])) for index in range(30)
+    ]
+
+    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+
+    assert len(chunks) >= 4
+    assert all(chunk.end - chunk.start <= TARGET * 1.125 for chunk in chunks)
+    assert all(chunk.end - chunk.start >= TARGET * 0.75 for chunk in chunks[:-1])
+    said = {word for chunk in chunks for word in chunk.text.split()}
+    assert said == set(words)
+    assert all(after.start < before.end for before, after in itertools.pairwise(chunks))
+
+
+def test_a_long_sentence_under_one_and_a_half_targets_is_kept_whole():
+    long_sentence = " ".join(f"w{index}" for index in range(100)) + "."
+    segments = [Segment(0.0, 5.0, "Short opening."), Segment(5.0, 55.0, long_sentence), Segment(55.0, 58.0, "The end.")]
+
+    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+
+    assert any(long_sentence in chunk.text for chunk in chunks)
+
+
+def test_sentence_splitting_knows_abbreviations_and_cjk_full_stops():
+    def sentences(text: str) -> list[str]:
+        return [text[start:end] for start, end in split_sentences(text)]
+
+    assert sentences("Use a tool, e.g. a hammer. Then stop!  Really? Yes.") == [
+        "Use a tool, e.g. a hammer.",
+        "Then stop!",
+        "Really?",
+        "Yes.",
+    ]
+    assert sentences('He said "go." She went. Pi is 3.14 exactly') == [
+        'He said "go."',
+        "She went.",
+        "Pi is 3.14 exactly",
+    ]
+    assert sentences("你好。我们走吧！好") == ["你好。", "我们走吧！", "好"]
+
+
+def test_invalid_sizes_are_refused():
+    with pytest.raises(ValueError):
+        chunk_segments([Segment(0, 1, "Hi.")], target_seconds=0, overlap_seconds=1)
+    with pytest.raises(ValueError):
+        chunk_segments([Segment(0, 1, "Hi.")], target_seconds=10, overlap_seconds=-1)

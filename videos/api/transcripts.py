@@ -1,0 +1,125 @@
+"""`/api/v1/videos/{id}/transcript`, `…/subtitles` and `/api/v1/search`: the words of my videos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from sage.api.errors import Conflict, error_responses
+from videos.models import Transcript, TranscriptSegment
+from videos.selectors import search_moments, transcript_for_video, video_get_for_user
+from videos.services import SubtitlesRefused, video_set_subtitles
+from videos.transcripts.base import TranscriptError
+
+_VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
+SEARCH_LIMIT_MAX = 50
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class SegmentOutput(serializers.ModelSerializer[TranscriptSegment]):
+    class Meta:
+        model = TranscriptSegment
+        fields = ["start", "end", "text"]
+        read_only_fields = fields
+
+
+class TranscriptOutput(serializers.ModelSerializer[Transcript]):
+    segments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transcript
+        fields = ["source", "language", "low_confidence", "text", "segments"]
+        read_only_fields = fields
+
+    @extend_schema_field(SegmentOutput(many=True))
+    def get_segments(self, transcript: Transcript) -> Any:
+        return SegmentOutput(transcript.segments.order_by("index"), many=True).data
+
+
+class TranscriptApi(APIView):
+    @extend_schema(
+        parameters=[_VIDEO_ID],
+        responses={200: TranscriptOutput, **error_responses(404, 409)},
+        summary="A video's transcript",
+        description="Segments with start/end seconds, and the full text. `source` says where it came from; "
+        "`low_confidence` marks offline speech recognition. 409 while the transcript is still being made.",
+    )
+    def get(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        transcript = transcript_for_video(video)
+        if transcript is None:
+            raise Conflict("This video has no transcript yet: it is made while the video is processed.")
+        return Response(TranscriptOutput(transcript).data)
+
+
+class SubtitlesInput(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="An .srt or .vtt file.")
+
+
+class SubtitlesApi(APIView):
+    token_scopes = {"PUT": ApiToken.Scope.VIDEOS_WRITE}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        parameters=[_VIDEO_ID],
+        request={"multipart/form-data": SubtitlesInput},
+        responses={204: None, **error_responses(400, 403, 404, 409)},
+        summary="Send a subtitle file for a video",
+        description="An .srt or .vtt file used as the transcript. Send it before completing the upload "
+        "(or while the video waits in the queue); once the transcript is made it is refused with 409.",
+    )
+    def put(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        payload = SubtitlesInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        try:
+            video_set_subtitles(video=video, data=upload.read(), filename=upload.name or "")
+        except TranscriptError as exc:
+            raise serializers.ValidationError({"file": [exc.message]}) from None
+        except SubtitlesRefused as exc:
+            raise Conflict(exc.message) from None
+        return Response(status=204)
+
+
+class SearchInput(serializers.Serializer[Any]):
+    q = serializers.CharField(max_length=500, help_text="A question or phrase.")
+    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_LIMIT_MAX, default=10, required=False)
+    video = serializers.IntegerField(min_value=1, required=False, help_text="Only this video's moments.")
+
+
+class MomentOutput(serializers.Serializer[Any]):
+    video_id = serializers.IntegerField()
+    video_title = serializers.CharField()
+    start = serializers.FloatField(help_text="Seconds from the start of the video.")
+    end = serializers.FloatField()
+    text = serializers.CharField()
+    score = serializers.FloatField(help_text="Cosine similarity, 1 = same meaning.")
+
+
+class SearchApi(APIView):
+    @extend_schema(
+        parameters=[SearchInput],
+        responses={200: MomentOutput(many=True), **error_responses(400, 404)},
+        summary="Search my videos' transcripts",
+        description="The transcript moments closest in meaning to `q`, best first.",
+    )
+    def get(self, request: Request) -> Response:
+        payload = SearchInput(data=request.query_params)
+        payload.is_valid(raise_exception=True)
+        user = _user(request)
+        video_id = payload.validated_data.get("video")
+        video = video_get_for_user(user, video_id) if video_id else None
+        moments = search_moments(user, payload.validated_data["q"], limit=payload.validated_data["limit"], video=video)
+        return Response(MomentOutput(moments, many=True).data)

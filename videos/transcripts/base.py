@@ -1,0 +1,89 @@
+"""What every transcript source returns (pure library code: no models, no DB)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+ProgressCallback = Callable[[float], None]
+
+# Two identical consecutive captions this close together are one caption shown twice (rolling
+# captions repeat a line as the next one scrolls in); further apart, the words were said twice.
+_DUPLICATE_GAP_SECONDS = 1.0
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the transcript: `text` (plain, one line) said from `start` to `end` seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class TranscriptResult:
+    """A transcript from one `source` ("sidecar", "stream", "youtube", "gemini", "pocketsphinx").
+
+    `segments` are sorted by start, with non-empty texts and end >= start (see `clean_segments`).
+    `low_confidence` marks a rough transcript (offline speech recognition)."""
+
+    source: str
+    segments: list[Segment]
+    language: str = ""
+    low_confidence: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(segment.text for segment in self.segments)
+
+
+class TranscriptError(Exception):
+    """A transcript cannot be had. `message` is for the person who owns the video; `code` is a
+    short machine code (e.g. "bad_subtitles", "youtube_unreachable")."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace (newlines included) turned into one space, and trimmed."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def clean_segments(segments: Iterable[Segment], *, duration: float | None = None) -> list[Segment]:
+    """Segments as every source must return them: text on one line, empty ones and ones with
+    non-finite times dropped, times clamped to [0, duration] (a segment starting after the end is
+    dropped), end >= start, sorted by start, and identical consecutive texts that follow on within
+    a second merged into one segment (rolling captions)."""
+    kept: list[Segment] = []
+    for segment in segments:
+        text = one_line(segment.text)
+        if not text or not (math.isfinite(segment.start) and math.isfinite(segment.end)):
+            continue
+        start = max(0.0, segment.start)
+        end = max(start, segment.end)
+        if duration is not None:
+            if start > duration:
+                continue
+            end = min(end, duration)
+        kept.append(Segment(start=start, end=end, text=text))
+    kept.sort(key=lambda segment: (segment.start, segment.end))
+
+    merged: list[Segment] = []
+    for segment in kept:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.text == segment.text
+            and segment.start <= previous.end + _DUPLICATE_GAP_SECONDS
+        ):
+            merged[-1] = Segment(start=previous.start, end=max(previous.end, segment.end), text=previous.text)
+        else:
+            merged.append(segment)
+    return merged
