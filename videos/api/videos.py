@@ -50,7 +50,8 @@ class VideoListApi(generics.ListAPIView[Video]):
     def get_queryset(self) -> QuerySet[Video]:
         videos = videos_for_user(_user(self.request)).order_by("-created_at", "-pk")
         if query := self.request.query_params.get("q", "").strip():
-            videos = videos.filter(title__icontains=query)
+            # No title holds a NUL (Postgres strings cannot), and Postgres refuses one in a query.
+            videos = videos.none() if "\x00" in query else videos.filter(title__icontains=query)
         if (wanted := self.request.query_params.get("status")) in Video.Status.values:
             videos = videos.filter(status=wanted)
         return videos
