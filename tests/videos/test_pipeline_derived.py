@@ -315,3 +315,20 @@ def test_youtube_out_of_reach_fails_the_video_with_a_message_and_retry_fetches_a
         assert client.post(reverse("api-video-retry", args=[video.pk])).status_code == 200
     video.refresh_from_db()
     assert video.status == Video.Status.READY
+
+
+def test_search_finds_the_moment_where_a_phrase_is_spoken(tmp_path, settings) -> None:
+    # No subtitles: the words come from offline recognition of the sound. Short chunks so that the
+    # two spoken passages land in different ones.
+    settings.CHUNK_TARGET_SECONDS, settings.CHUNK_OVERLAP_SECONDS = 5, 0
+    speech = SpeechAudio(lines=[(0.5, "one two three four five six"), (9.0, "hello world this is a test")])
+    owner = funded_user(100)
+    video = stored_video(owner, make_video(tmp_path / "spoken.mp4", seconds=14, audio=speech), settings)
+
+    runner.process_video(video.pk)
+
+    transcript = Transcript.objects.get(video=video)
+    assert (transcript.source, transcript.low_confidence) == (Transcript.Source.POCKETSPHINX, True)
+    assert TranscriptChunk.objects.filter(video=video).count() >= 2
+    best = search_moments(owner, "hello world", limit=1)[0]
+    assert best.start >= 8.0, best
