@@ -1,4 +1,4 @@
-"""How numbers read on pages and in messages: sizes, lengths of video, plurals."""
+"""How numbers read on pages and in messages: sizes, lengths of video, times in a video, plurals."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def video_duration(seconds: int) -> str:
     if secs or not parts:
         parts.append(plural(secs, "second"))
     return " ".join(parts)
+
+
+def clock(seconds: float) -> str:
+    """`mm:ss`, or `h:mm:ss` from an hour on: a time as a player shows it."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def data_size(size_bytes: int) -> str:

@@ -176,6 +176,9 @@ AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
 AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
 AWS_DEFAULT_ACL = None
 AWS_QUERYSTRING_AUTH = True
+# Presigned URLs (video playback, upload parts) with Signature V4: V2 is deprecated and refused by
+# newer AWS regions.
+AWS_S3_SIGNATURE_VERSION = "s3v4"
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}
 else:

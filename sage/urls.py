@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sage import views
+from videos import views as video_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
     path("videos/", include("videos.urls")),
+    path("search/", video_views.search_page, name="search"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sage.api.urls")),

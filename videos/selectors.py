@@ -38,8 +38,9 @@ def transcript_for_video(video: Video) -> Transcript | None:
     return Transcript.objects.filter(video=video).first()
 
 
-def transcript_segments(video: Video) -> list[TranscriptSegment]:
-    return list(TranscriptSegment.objects.filter(transcript__video=video).order_by("index"))
+def transcript_segments(video: Video, *, limit: int | None = None) -> list[TranscriptSegment]:
+    segments = TranscriptSegment.objects.filter(transcript__video=video).order_by("index")
+    return list(segments[:limit] if limit is not None else segments)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sage.formatting import clock
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from videos.transcripts.chunks import Chunk, split_sentences
 
@@ -65,13 +66,6 @@ def summarize_transcript(title: str, chunks: Sequence[Chunk], *, duration: float
         except GeminiError as error:
             logger.warning("Gemini summary failed, falling back to an extractive one: %s", error)
     return extractive_summary(sentences, duration=duration), "extractive"
-
-
-def clock(seconds: float) -> str:
-    """`mm:ss`, or `h:mm:ss` from an hour on (as the video page shows times)."""
-    hours, rest = divmod(max(0, int(seconds)), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def timed_sentences(chunks: Sequence[Chunk]) -> list[TimedSentence]:

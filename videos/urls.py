@@ -1,9 +1,17 @@
 from django.urls import path
 
-from videos import views
+from videos import media, views
 
 app_name = "videos"
 
 urlpatterns = [
+    path("", views.library_page, name="library"),
     path("upload/", views.upload_page, name="upload"),
+    path("<int:video_id>/", views.video_page, name="video"),
+    path("<int:video_id>/cancel/", views.video_cancel_view, name="cancel"),
+    path("<int:video_id>/retry/", views.video_retry_view, name="retry"),
+    path("<int:video_id>/delete/", views.video_delete_view, name="delete"),
+    path("<int:video_id>/file", media.video_file, name="file"),
+    path("<int:video_id>/poster.jpg", media.video_poster, name="poster"),
+    path("<int:video_id>/sprite.jpg", media.video_sprite, name="sprite"),
 ]

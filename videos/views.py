@@ -1,20 +1,50 @@
-"""The upload page. The bytes go through the upload protocol API (`/api/v1/uploads…`) from
-`static/js/upload.js`; this view only shows the page and the limits of the user's plan."""
+"""Video pages: the upload page, the library, a video's page (player, transcript, cancel, retry,
+delete) and search across the user's transcripts.
+
+Views stay thin: selectors read, services write, and the small dataclasses and helpers here turn
+rows into what templates show. The upload page's bytes go through the upload protocol API
+(`/api/v1/uploads…`) from `static/js/upload.js`; its view only shows the page and the plan's limits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from billing.selectors import wallet_for_user
 from sage.formatting import data_size, video_duration
-from videos.models import ALLOWED_EXTENSIONS
+from videos.models import ALLOWED_EXTENSIONS, Video
+from videos.presenters import (
+    LIBRARY_PAGE_SIZE,
+    LIVE_LABELS,
+    SEARCH_RESULT_LIMIT,
+    TRANSCRIPT_LINE_LIMIT,
+    SearchHit,
+    TranscriptLine,
+    VideoView,
+    highlight_words,
+    seconds_attr,
+    start_time,
+    youtube_embed_url,
+)
+from videos.selectors import (
+    search_moments,
+    transcript_for_video,
+    transcript_segments,
+    video_get_for_user,
+    videos_for_user,
+)
+from videos.services import video_cancel, video_delete, video_retry
 from videos.uploads.services import storage_used_bytes
 
 
@@ -78,3 +108,119 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             "uploads_api": reverse("api-uploads"),
         },
     )
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Title", widget=forms.SearchInput)
+    status = forms.ChoiceField(required=False, choices=[("", "All"), *Video.Status.choices], label="Status")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Question or phrase",
+        widget=forms.SearchInput(attrs={"placeholder": "e.g. where do they talk about the budget?"}),
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def library_page(request: HttpRequest) -> HttpResponse:
+    form = LibraryFilterForm(request.GET, label_suffix="")
+    form.is_valid()  # a bad value drops that filter; the valid ones still apply
+    title_words = form.cleaned_data.get("q", "").strip()
+    status = form.cleaned_data.get("status", "")
+    videos = videos_for_user(_user(request)).order_by("-created_at", "-pk")
+    if title_words:
+        videos = videos.filter(title__icontains=title_words)
+    if status:
+        videos = videos.filter(status=status)
+    page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "filtered": bool(title_words or status),
+        "page": page,
+        "cards": [VideoView(video) for video in page],
+        "live_labels": LIVE_LABELS,
+    }
+    return render(request, "videos/library.html", context)
+
+
+@require_GET
+@login_required
+def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    view = VideoView(video)
+    transcript = transcript_for_video(video)
+    # One line past the limit tells the page that the list was cut.
+    segments = transcript_segments(video, limit=TRANSCRIPT_LINE_LIMIT + 1) if transcript is not None else []
+    start_at = start_time(request.GET.get("t"), video.duration)
+    context = {
+        "video": video,
+        "view": view,
+        "transcript": transcript,
+        "lines": [TranscriptLine(start=s.start, end=s.end, text=s.text) for s in segments[:TRANSCRIPT_LINE_LIMIT]],
+        "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT,
+        "start_at": seconds_attr(start_at),
+        "youtube_embed_url": (
+            youtube_embed_url(video.youtube_id, start=start_at, origin=f"{request.scheme}://{request.get_host()}")
+            if view.is_youtube
+            else ""
+        ),
+        "youtube_api_url": f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/iframe_api",
+        "live_labels": LIVE_LABELS,
+    }
+    return render(request, "videos/video.html", context)
+
+
+@require_POST
+@login_required
+def video_cancel_view(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    if video_cancel(video=video):
+        messages.success(request, "Processing cancelled. The tokens held for it were refunded.")
+    else:
+        messages.info(request, "This video was not being processed, so there was nothing to cancel.")
+    return redirect("videos:video", video_id=video.pk)
+
+
+@require_POST
+@login_required
+def video_retry_view(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    if video_retry(video=video):
+        messages.success(request, "Processing queued again. Steps that finished before are not redone.")
+    else:
+        messages.info(request, "Only an uploaded video whose processing failed or was cancelled can be retried.")
+    return redirect("videos:video", video_id=video.pk)
+
+
+@require_POST
+@login_required
+def video_delete_view(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    title = video.title
+    video_delete(video=video)
+    messages.success(request, f"“{title}” was deleted.")
+    return redirect("videos:library")
+
+
+@require_GET
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET, label_suffix="")
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    hits = []
+    if query:
+        moments = search_moments(_user(request), query, limit=SEARCH_RESULT_LIMIT)
+        hits = [SearchHit(moment=moment, highlighted=highlight_words(moment.text, query)) for moment in moments]
+    return render(request, "videos/search.html", {"form": form, "query": query, "hits": hits})

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from sage.formatting import clock
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from videos.summary import clock, extractive_summary, summarize_transcript, summary_length, timed_sentences
+from videos.summary import extractive_summary, summarize_transcript, summary_length, timed_sentences
 from videos.transcripts.base import Segment
 from videos.transcripts.chunks import Chunk, chunk_segments
 

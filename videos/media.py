@@ -1,0 +1,194 @@
+"""Serving a video's stored files to its owner: the video itself, its poster and its sprite.
+
+Locally the bytes are streamed with HTTP Range support: a browser seeking in an MP4 asks for byte
+ranges and needs 206 Partial Content back. The Range header is parsed by Werkzeug's
+`parse_range_header` (maintained, RFC 9110); one range is served, and a request for several gets the
+whole file (RFC 9110 lets a server ignore Range). With S3 the browser is redirected to a presigned
+URL and S3 serves the ranges itself, so no video bytes pass through Django.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+from werkzeug.http import parse_if_range_header, parse_range_header
+
+from accounts.models import User
+from videos.models import Video
+from videos.selectors import video_get_for_user
+
+# Big enough that a fast connection is not slowed by per-chunk overhead, small enough that a
+# request holds little memory.
+CHUNK_BYTES = 256 * 1024
+
+# The containers uploads accept (videos.models.ALLOWED_EXTENSIONS); Python's table lacks some.
+VIDEO_CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+}
+
+
+def content_type_for(key: str) -> str:
+    suffix = Path(key).suffix.lower()
+    if suffix in VIDEO_CONTENT_TYPES:
+        return VIDEO_CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(key)
+    return guessed or "application/octet-stream"
+
+
+def _read_bytes(path: Path, start: int, length: int) -> Iterator[bytes]:
+    # The file is opened on first read and closed when the response closes this generator.
+    with path.open("rb") as file:
+        file.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = file.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                return  # the file shrank under us; the client sees a short body
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
+class FileRangeResponse(StreamingHttpResponse):
+    """`length` bytes of a file from `start`, read chunk by chunk as they are sent.
+
+    Under ASGI (daphne) Django would read a synchronous iterator whole into a list before sending it
+    (see `StreamingHttpResponse.__aiter__`): a 500 MB video in memory. Here each chunk is read in a
+    worker thread as the previous one goes out.
+    """
+
+    def __init__(self, path: Path, *, start: int, length: int, status: int, content_type: str) -> None:
+        self._chunks = _read_bytes(path, start, length)
+        super().__init__(self._chunks, status=status, content_type=content_type)
+        self["Content-Length"] = str(length)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        read_next = sync_to_async(_next_chunk, thread_sensitive=False)
+        while (chunk := await read_next(self._chunks)) is not None:
+            yield chunk
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+def _etag(stat: os.stat_result) -> str:
+    # Strong enough for If-Range: stored files are written once under their key and never edited.
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+
+
+def _if_range_allows_partial(request: HttpRequest, etag: str, last_modified: int) -> bool:
+    """A Range request carrying If-Range gets a part only if the file is still the one it names."""
+    header = request.headers.get("If-Range")
+    if not header:
+        return True
+    if header.startswith("W/"):
+        return False  # If-Range compares strongly: a weak validator never matches
+    if_range = parse_if_range_header(header)
+    if if_range.etag is not None:
+        return f'"{if_range.etag}"' == etag
+    if if_range.date is not None:
+        return int(if_range.date.timestamp()) == last_modified
+    return False
+
+
+def _set_headers(response: HttpResponseBase, headers: dict[str, str]) -> None:
+    for name, value in headers.items():
+        response[name] = value
+
+
+def serve_stored_file(request: HttpRequest, key: str, *, content_type: str) -> HttpResponseBase:
+    """The file at `key` in default storage, for a GET or HEAD that may ask for a byte range."""
+    if not key:
+        raise Http404("No such file.")
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        redirect = HttpResponseRedirect(default_storage.url(key))
+        patch_cache_control(redirect, private=True)
+        return redirect
+    path = Path(default_storage.path(key))
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise Http404("No such file.") from None
+    size, etag, last_modified = stat.st_size, _etag(stat), int(stat.st_mtime)
+    validators = {"ETag": etag, "Last-Modified": http_date(last_modified)}
+
+    # 304 for a cached copy that is still current (If-None-Match / If-Modified-Since), 412 for a
+    # failed If-Match / If-Unmodified-Since; None when the request sets no such condition.
+    conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if conditional is not None:
+        _set_headers(conditional, validators)
+        patch_cache_control(conditional, private=True)
+        return conditional
+
+    start, length, status = 0, size, 200
+    requested = parse_range_header(request.headers.get("Range"))
+    if (
+        requested is not None
+        and requested.units == "bytes"
+        and len(requested.ranges) == 1
+        and _if_range_allows_partial(request, etag, last_modified)
+    ):
+        span = requested.range_for_length(size)
+        if span is None:
+            unsatisfiable = HttpResponse(status=416)
+            unsatisfiable["Content-Range"] = f"bytes */{size}"
+            return unsatisfiable
+        start, stop = span
+        length, status = stop - start, 206
+
+    response: HttpResponseBase
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=content_type)
+        response["Content-Length"] = str(length)
+    else:
+        response = FileRangeResponse(path, start=start, length=length, status=status, content_type=content_type)
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    _set_headers(response, validators)
+    patch_cache_control(response, private=True)
+    return response
+
+
+def _video(request: HttpRequest, video_id: int) -> Video:
+    return video_get_for_user(_user(request), video_id)
+
+
+@require_safe
+@login_required
+def video_file(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    video = _video(request, video_id)
+    return serve_stored_file(request, video.storage_key, content_type=content_type_for(video.storage_key))
+
+
+@require_safe
+@login_required
+def video_poster(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    return serve_stored_file(request, _video(request, video_id).poster_key, content_type="image/jpeg")
+
+
+@require_safe
+@login_required
+def video_sprite(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    return serve_stored_file(request, _video(request, video_id).sprite_key, content_type="image/jpeg")

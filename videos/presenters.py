@@ -1,0 +1,200 @@
+"""How videos read on pages: labels, and the small view models templates render (a video's card
+and page, transcript lines, search hits)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django.urls import reverse
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from sage.formatting import clock
+from videos.models import Video
+from videos.selectors import Moment
+
+LIBRARY_PAGE_SIZE = 24
+SEARCH_RESULT_LIMIT = 20
+# A transcript is one list beside the player (it follows playback, so it is not paginated); this
+# bounds a pathological one (about 4 hours of short caption lines).
+TRANSCRIPT_LINE_LIMIT = 5000
+# The IFrame API lets the transcript follow and seek the YouTube player; the player itself comes
+# from YouTube's no-cookie host.
+YOUTUBE_EMBED_BASE = "https://www.youtube-nocookie.com/embed/"
+
+# What each pipeline stage (videos/pipeline/steps.py) is called on pages; video.js and library.js
+# read this table from the page, so live updates use the same words.
+STAGE_LABELS = {
+    "probe": "Checking the file",
+    "thumbnails": "Making thumbnails",
+    "clips": "Analysing the picture and sound",
+    "transcript": "Transcribing",
+    "chunks": "Indexing the transcript",
+    "summary": "Writing a summary",
+}
+
+STATUS_BADGES = {
+    Video.Status.READY: "badge-success",
+    Video.Status.FAILED: "badge-danger",
+    Video.Status.QUEUED: "badge-primary",
+    Video.Status.PROCESSING: "badge-primary",
+    Video.Status.CANCELLED: "badge-warning",
+}
+
+IN_PROGRESS = (Video.Status.QUEUED, Video.Status.PROCESSING)
+# The stage line before the first step reports: queued (no worker has it yet) or just claimed.
+WAITING_LABEL = "Waiting for a worker"
+STARTING_LABEL = "Starting"
+
+# What library.js and video.js need to show a live "video" event in the page's own words.
+LIVE_LABELS = {
+    "stages": STAGE_LABELS,
+    "statuses": {
+        status.value: {"label": status.label, "badge": STATUS_BADGES.get(status, "")} for status in Video.Status
+    },
+    "waiting": WAITING_LABEL,
+    "starting": STARTING_LABEL,
+}
+
+
+def seconds_attr(seconds: float) -> str:
+    # Data attributes and URLs need a dot decimal whatever the locale a template would format with.
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
+def stage_label(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
+
+
+def start_time(raw: str | None, duration: float | None) -> float:
+    """Where `?t=` asks playback to start: seconds, never negative nor past the end."""
+    try:
+        value = float(raw or 0)
+    except ValueError:
+        return 0.0
+    if not math.isfinite(value) or value <= 0:
+        return 0.0
+    return min(value, duration) if duration else value
+
+
+@dataclass(frozen=True)
+class VideoView:
+    """A video with what its card and page show about it."""
+
+    video: Video
+
+    @property
+    def is_youtube(self) -> bool:
+        return self.video.source == Video.Source.YOUTUBE
+
+    @property
+    def in_progress(self) -> bool:
+        return self.video.status in IN_PROGRESS
+
+    @property
+    def badge_class(self) -> str:
+        return STATUS_BADGES.get(Video.Status(self.video.status), "")
+
+    @property
+    def stage_label(self) -> str:
+        if self.video.stage:
+            return stage_label(self.video.stage)
+        return STARTING_LABEL if self.video.status == Video.Status.PROCESSING else WAITING_LABEL
+
+    @property
+    def duration(self) -> str:
+        return clock(self.video.duration) if self.video.duration else ""
+
+    @property
+    def poster_src(self) -> str:
+        if self.video.poster_key:
+            return reverse("videos:poster", args=[self.video.pk])
+        return self.video.poster_url
+
+    @property
+    def file_url(self) -> str:
+        return reverse("videos:file", args=[self.video.pk]) if self.video.storage_key else ""
+
+    @property
+    def can_retry(self) -> bool:
+        # What video_retry accepts: an uploaded file whose processing failed or was cancelled.
+        return (
+            self.video.status in (Video.Status.FAILED, Video.Status.CANCELLED)
+            and not self.is_youtube
+            and bool(self.video.storage_key)
+        )
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    start: float
+    end: float
+    text: str
+
+    @property
+    def stamp(self) -> str:
+        return clock(self.start)
+
+    @property
+    def start_attr(self) -> str:
+        return seconds_attr(self.start)
+
+    @property
+    def end_attr(self) -> str:
+        return seconds_attr(self.end)
+
+    @property
+    def seek_query(self) -> str:
+        return urlencode({"t": seconds_attr(self.start)})
+
+
+def youtube_embed_url(youtube_id: str, *, start: float, origin: str) -> str:
+    query = {"enablejsapi": "1", "rel": "0", "playsinline": "1", "origin": origin}
+    if start >= 1:
+        query["start"] = str(int(start))
+    return f"{YOUTUBE_EMBED_BASE}{quote(youtube_id, safe='')}?{urlencode(query)}"
+
+
+# Question words and the like: a search matches by meaning, and marking every "the" and "where" in
+# a result would hide the words that matter.
+UNMARKED_WORDS = frozenset(
+    {
+        "a", "about", "an", "and", "are", "as", "at", "be", "but", "by", "can", "did", "do", "does", "for",
+        "from", "had", "has", "have", "how", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+        "so", "than", "that", "the", "their", "them", "they", "this", "to", "was", "we", "were", "what", "when",
+        "where", "which", "who", "why", "will", "with", "you", "your",
+    }
+)  # fmt: skip
+
+
+def highlight_words(text: str, query: str) -> SafeString:
+    """`text` escaped, with the words of `query` (and words starting with them) in <mark>."""
+    found = {word.lower() for word in re.findall(r"\w{2,}", query)} - UNMARKED_WORDS
+    words = sorted(found, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\w*", re.IGNORECASE)
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in pattern.finditer(text):
+        pieces.append((text[position : match.start()], match.group()))
+        position = match.end()
+    return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), text[position:])
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    moment: Moment
+    highlighted: SafeString
+
+    @property
+    def stamp(self) -> str:
+        return clock(self.moment.start)
+
+    @property
+    def url(self) -> str:
+        path = reverse("videos:video", args=[self.moment.video_id])
+        return f"{path}?{urlencode({'t': int(self.moment.start)})}"
