@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from videos.models import Transcript, TranscriptSegment, Upload, UploadPart, Video
+from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video
 from videos.services import video_cancel, video_reembed, video_retry
 
 
@@ -88,4 +88,24 @@ class TranscriptAdmin(admin.ModelAdmin[Transcript]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Transcript | None = None) -> bool:
+        return False
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin[Comparison]):
+    """Read-only: comparisons are made (and their threshold kept) by their owners."""
+
+    list_display = ["__str__", "owner", "metric", "alignment", "threshold", "similarity", "updated_at"]
+    list_filter = ["metric", "alignment"]
+    list_select_related = ["owner"]
+    search_fields = ["owner__email", "video_a__title", "video_b__title"]
+    fields = readonly_fields = (
+        "owner", "video_a", "video_b", "metric", "alignment", "threshold", "similarity", "counts", "segments",
+        "word_changes", "summary", "summary_backend", "created_at", "updated_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Comparison | None = None) -> bool:
         return False

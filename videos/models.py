@@ -224,3 +224,55 @@ class TranscriptChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.index} of video {self.video_id}"
+
+
+class Comparison(models.Model):
+    """Two of one person's ready uploads compared clip by clip.
+
+    The expensive part — the alignment and every aligned pair's distances — is stored; segments,
+    counts and similarity are derived from it at `threshold`, so changing the threshold never
+    touches a vector. One row per (pair, metric, alignment): asking again reuses it."""
+
+    class Metric(models.TextChoices):
+        COSINE = "cosine", "Cosine"
+        EUCLIDEAN = "euclidean", "Euclidean"
+
+    class Alignment(models.TextChoices):
+        NONE = "none", "None (clip by clip)"
+        OFFSET = "offset", "Offset (one starts later)"
+        CUTS = "cuts", "Cuts (insertions and removals)"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparisons")
+    video_a = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    video_b = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.COSINE)
+    alignment = models.CharField(max_length=10, choices=Alignment.choices, default=Alignment.CUTS)
+    threshold = models.FloatField()
+    # Per aligned pair: the clip index on A and on B (-1: only the other video has a clip there),
+    # and the visual and audio distances (null where not measured).
+    a_indexes = models.JSONField(default=list)
+    b_indexes = models.JSONField(default=list)
+    visual_distances = models.JSONField(default=list)
+    audio_distances = models.JSONField(default=list)
+    # Derived at `threshold` (see videos.compare.services.comparison_rederive).
+    segments = models.JSONField(default=list)
+    similarity = models.FloatField(default=100.0)
+    counts = models.JSONField(default=dict)
+    # What changed in the words, per segment index: {"removed": [...], "added": [...]} (both transcripts).
+    word_changes = models.JSONField(default=dict)
+    summary = models.TextField(blank=True)
+    summary_backend = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "video_a", "video_b", "metric", "alignment"], name="one_comparison_per_setting"
+            ),
+            models.CheckConstraint(condition=~models.Q(video_a=models.F("video_b")), name="comparison_of_two_videos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comparison {self.pk}: video {self.video_a_id} vs {self.video_b_id}"

@@ -24,6 +24,16 @@ def reembed_video(video_id: int) -> None:
     run_reembed(video_id)
 
 
+@shared_task
+def summarize_comparison(comparison_id: int) -> bool:
+    """Gemini's written summary of a comparison's differences (when configured)."""
+    from videos.compare.services import comparison_summarize_with_gemini
+    from videos.models import Comparison
+
+    comparison = Comparison.objects.filter(pk=comparison_id).first()
+    return comparison is not None and comparison_summarize_with_gemini(comparison=comparison)
+
+
 def revoke(task_id: str) -> None:
     # terminate=False: a running task sees the cancelled status between steps and stops there.
     app.control.revoke(task_id)
@@ -41,3 +51,14 @@ def reap_stalled_videos() -> tuple[int, int]:
 def abort_idle_uploads() -> int:
     """Hourly: abort uploads that received no part for a day, freeing their storage."""
     return uploads_abort_idle()
+
+
+@shared_task(bind=True)
+def build_demo_comparison(self, user_id: int, a_id: int, b_id: int) -> None:  # type: ignore[no-untyped-def]
+    """`make run`'s demo comparison, once both demo videos are ready (asks again every few seconds)."""
+    from videos.demo import DEMO_WAIT_RETRIES, DEMO_WAIT_SECONDS, DemoPairNotReady, demo_comparison_build
+
+    try:
+        demo_comparison_build(user_id=user_id, video_a_id=a_id, video_b_id=b_id)
+    except DemoPairNotReady:
+        raise self.retry(countdown=DEMO_WAIT_SECONDS, max_retries=DEMO_WAIT_RETRIES) from None

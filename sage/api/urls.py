@@ -1,9 +1,10 @@
 """`/api/v1/`: later apps add their routes here."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
@@ -22,6 +23,15 @@ urlpatterns = [
     path("videos/<int:video_id>/transcript", transcripts_api.TranscriptApi.as_view(), name="api-video-transcript"),
     path("videos/<int:video_id>/subtitles", transcripts_api.SubtitlesApi.as_view(), name="api-video-subtitles"),
     path("search", transcripts_api.SearchApi.as_view(), name="api-search"),
+    path("comparisons/", comparisons_api.ComparisonListApi.as_view(), name="api-comparisons"),
+    path(
+        "comparisons/<int:comparison_id>", comparisons_api.ComparisonDetailApi.as_view(), name="api-comparison-detail"
+    ),
+    re_path(
+        r"^comparisons/(?P<comparison_id>[0-9]+)/export\.(?P<file_type>json|csv)$",
+        comparisons_api.ComparisonExportApi.as_view(),
+        name="api-comparison-export",
+    ),
     path("uploads", uploads_api.UploadListApi.as_view(), name="api-uploads"),
     path("uploads/<uuid:upload_id>", uploads_api.UploadDetailApi.as_view(), name="api-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:number>", uploads_api.UploadPartApi.as_view(), name="api-upload-part"),

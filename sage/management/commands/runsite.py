@@ -1,7 +1,8 @@
-"""`make run`: migrate, make sure the demo account exists, then web + worker + beat via honcho."""
+"""`make run`: migrate, the demo account and its demo pair, then web + worker + beat via honcho."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -17,7 +18,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from accounts.services import demo_account_ensure
+from videos.demo import demo_pair_ensure
+
+logger = logging.getLogger(__name__)
 
 _READY_TIMEOUT_SECONDS = 60.0
 
@@ -34,12 +39,13 @@ class Command(BaseCommand):
             raise CommandError("honcho is not installed; run `make install`.")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database is up to date."))
+        url = f"http://127.0.0.1:{port}/"
         if settings.DEBUG:
             demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
             self.stdout.write(f"Demo account: {demo.email} / password: {demo.password}")
+            self._give_demo_pair(demo.email, url)
 
         settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
-        url = f"http://127.0.0.1:{port}/"
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
         threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
 
@@ -51,6 +57,19 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
         process.wait()
         self.stdout.write("SAGE stopped.")
+
+    def _give_demo_pair(self, email: str, url: str) -> None:
+        """The demo account's demo pair, the first time; a failure is logged and the site starts anyway."""
+        try:
+            pair = demo_pair_ensure(user=User.objects.get(email=email), marker_file=settings.DATA_DIR / "demo-pair")
+        except Exception:
+            logger.exception("could not make the demo videos")
+            self.stderr.write("The demo videos could not be made (the error is logged above); starting anyway.")
+            return
+        if pair is not None:
+            self.stdout.write(
+                f"Demo videos queued: their comparison is ready to open at {url}compare/ in about a minute."
+            )
 
     def _announce_when_ready(self, port: int, url: str) -> None:
         deadline = time.monotonic() + _READY_TIMEOUT_SECONDS

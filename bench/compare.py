@@ -1,0 +1,315 @@
+"""Comparison of two 3-hour videos (5,400 clips each): alignment and comparison time, against a
+per-interval Python loop in the same process.
+
+    .venv/bin/python bench/compare.py [--clips 5400] [--rounds 5] [--seed 1]
+
+The vectors are SYNTHETIC but shaped like the `local` backend's: shots of 2–10 clips, each clip its
+shot's look plus a slow drift and a little noise, over a direction every clip shares (cosine
+distance ≈ 0.02 between neighbouring clips of one shot, ≈ 0.7 between shots); the sound in sections of 5–30
+clips. B is A with four edits — 60 s of pictures replaced at 0:20:00, 40 s of sound changed at
+0:50:00, 90 s inserted at 1:10:00, 60 s removed at 2:00:00 — and every clip re-encoded (noise of
+cosine distance ≈ 0.001). The engine must find exactly those edits; the bench says whether it did.
+
+Timed (best of `--rounds`, alternated so a burst of load from another process hurts all alike):
+- `cuts` alignment (`align_indexes`: band costs, DP and traceback), and `offset` for reference;
+- the comparison over the aligned pairs: visual and audio distance per pair, segments and
+  similarity (`index_distances` + `derive`), and re-deriving at another threshold;
+- the baseline, the way the original SAGE compared: one interval at a time in Python — clips
+  looked up by their rounded start time, each vector turned into an array, cosine distance from
+  np.dot and np.linalg.norm, one row appended per differing interval (no alignment). Timed on both
+  parts (visual and audio) so it does the same work as the engine's comparison with `none`, and
+  again on vectors already held as arrays (no list → array conversion), a stricter baseline.
+
+Goals (issue 5): comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+from videos.compare import (
+    ClipSeries,
+    ComparisonResult,
+    align_indexes,
+    compare,
+    default_threshold,
+    derive,
+    index_distances,
+)
+
+T = TypeVar("T")
+
+VISUAL_DIMS, AUDIO_DIMS = 256, 64
+CLIP_SECONDS = 2.0
+COMMON, SHOT, DRIFT, NOISE = 0.55, 0.8, 0.1, 0.1  # weights of a clip's parts (see the docstring)
+REENCODE_NOISE = 0.04
+GOAL_COMPARISON_MS = 50.0
+GOAL_ALIGNMENT_S = 1.0
+GOAL_RATIO = 50.0
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True), np.float32)
+
+
+def story(rng: np.random.Generator, count: int, dims: int, *, shortest: int, longest: int) -> np.ndarray:
+    """`count` clip vectors in runs ("shots") of `shortest`–`longest` clips."""
+    common = rng.standard_normal(dims)
+    common /= np.linalg.norm(common)
+    lengths = rng.integers(shortest, longest + 1, size=count)
+    shot_of_clip = np.repeat(np.arange(count), lengths)[:count]
+    shots = unit(rng.standard_normal((count, dims)))[shot_of_clip]
+    # A slow drift within each shot: a random walk, restarted at every shot's first clip.
+    walk = np.cumsum(rng.standard_normal((count, dims)) / np.sqrt(dims), axis=0)
+    first_clips = np.flatnonzero(np.diff(shot_of_clip, prepend=-1))
+    walk -= np.repeat(walk[first_clips], np.diff(np.append(first_clips, count)), axis=0)
+    noise = rng.standard_normal((count, dims)) / np.sqrt(dims)
+    return unit(COMMON * common + SHOT * shots + DRIFT * walk + NOISE * noise)
+
+
+@dataclass(frozen=True)
+class Edits:
+    """Where B differs from A, in clips of A (and of B for the insertion)."""
+
+    replaced: tuple[int, int]
+    sound: tuple[int, int]
+    inserted_at: int
+    inserted: int
+    removed: tuple[int, int]
+
+
+def make_pair(clips: int, seed: int) -> tuple[ClipSeries, ClipSeries, Edits]:
+    rng = np.random.default_rng(seed)
+    visual = story(rng, clips, VISUAL_DIMS, shortest=2, longest=10)
+    audio = story(rng, clips, AUDIO_DIMS, shortest=5, longest=30)
+    scale = clips / 5400  # the edits sit at the same share of a shorter or longer video
+    edits = Edits(
+        replaced=(int(600 * scale), int(600 * scale) + 30),
+        sound=(int(1500 * scale), int(1500 * scale) + 20),
+        inserted_at=int(2100 * scale),
+        inserted=45,
+        removed=(int(3600 * scale), int(3600 * scale) + 30),
+    )
+    visual_b, audio_b = visual.copy(), audio.copy()
+    first, last = edits.replaced
+    visual_b[first:last] = story(rng, last - first, VISUAL_DIMS, shortest=2, longest=10)
+    first, last = edits.sound
+    audio_b[first:last] = story(rng, last - first, AUDIO_DIMS, shortest=5, longest=30)
+    extra_visual = story(rng, edits.inserted, VISUAL_DIMS, shortest=2, longest=10)
+    extra_audio = story(rng, edits.inserted, AUDIO_DIMS, shortest=5, longest=30)
+    at, (removed_from, removed_to) = edits.inserted_at, edits.removed
+
+    def edited(vectors: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        spliced = np.concatenate([vectors[:at], extra, vectors[at:removed_from], vectors[removed_to:]])
+        return unit(spliced + REENCODE_NOISE / np.sqrt(spliced.shape[1]) * rng.standard_normal(spliced.shape))
+
+    return series(visual, audio), series(edited(visual_b, extra_visual), edited(audio_b, extra_audio)), edits
+
+
+def series(visual: np.ndarray, audio: np.ndarray) -> ClipSeries:
+    starts = np.arange(len(visual)) * CLIP_SECONDS
+    return ClipSeries(starts, starts + CLIP_SECONDS, visual, audio)
+
+
+def expected_segments(edits: Edits) -> list[tuple[str, float, float]]:
+    """(kind, start, end on A) of every segment the engine must report with `cuts`."""
+
+    def seconds(clip: int) -> float:
+        return clip * CLIP_SECONDS
+
+    return [
+        ("visual", seconds(edits.replaced[0]), seconds(edits.replaced[1])),
+        ("audio", seconds(edits.sound[0]), seconds(edits.sound[1])),
+        ("only_b", seconds(edits.inserted_at), seconds(edits.inserted_at)),
+        ("only_a", seconds(edits.removed[0]), seconds(edits.removed[1])),
+    ]
+
+
+# --- the baseline ------------------------------------------------------------------------------
+
+StoredClips = list[dict[str, Any]]
+
+
+def as_original_stored(clips: ClipSeries, part: str) -> StoredClips:
+    """Clips as the original kept them: one dict per clip, the vector a list of floats."""
+    vectors = clips.visual if part == "visual" else clips.audio
+    assert vectors is not None
+    return [
+        {"start_offset_sec": start, "end_offset_sec": end, "embedding": vector}
+        for start, end, vector in zip(clips.starts.tolist(), clips.ends.tolist(), vectors.tolist(), strict=True)
+    ]
+
+
+def loop_comparison(first: StoredClips, second: StoredClips, threshold: float) -> StoredClips:
+    """One interval at a time: pair clips by rounded start time, cosine distance, keep the ones
+    past the threshold (a clip only one video has counts as different)."""
+    by_start_first = {round(clip["start_offset_sec"], 2): clip for clip in first}
+    by_start_second = {round(clip["start_offset_sec"], 2): clip for clip in second}
+    differing = []
+    for start in sorted(set(by_start_first) | set(by_start_second)):
+        clip_first, clip_second = by_start_first.get(start), by_start_second.get(start)
+        if clip_first is None or clip_second is None:
+            alone = clip_first or clip_second
+            assert alone is not None
+            differing.append({"start": alone["start_offset_sec"], "end": alone["end_offset_sec"], "distance": np.inf})
+            continue
+        vector_first = np.asarray(clip_first["embedding"], dtype=np.float32)
+        vector_second = np.asarray(clip_second["embedding"], dtype=np.float32)
+        norms = np.linalg.norm(vector_first) * np.linalg.norm(vector_second)
+        distance = 1.0 - float(np.dot(vector_first, vector_second)) / norms if norms > 0 else 1.0
+        if distance > threshold:
+            differing.append(
+                {"start": clip_first["start_offset_sec"], "end": clip_first["end_offset_sec"], "distance": distance}
+            )
+    return differing
+
+
+def loop_both_parts(stored: dict[str, tuple[StoredClips, StoredClips]], threshold: float) -> set[float]:
+    """The loop over the visual and the audio vectors: starts of the intervals that differ in either."""
+    starts: set[float] = set()
+    for first, second in stored.values():
+        starts.update(row["start"] for row in loop_comparison(first, second, threshold))
+    return starts
+
+
+def compare_pairs(
+    a: ClipSeries, b: ClipSeries, a_indexes: np.ndarray, b_indexes: np.ndarray, threshold: float
+) -> ComparisonResult:
+    """What the engine does once the pairs are known: distances, then segments and similarity."""
+    visual, audio = index_distances(a, b, a_indexes, b_indexes, metric="cosine")
+    return derive(
+        a,
+        b,
+        metric="cosine",
+        alignment="cuts",
+        threshold=threshold,
+        a_indexes=a_indexes,
+        b_indexes=b_indexes,
+        visual=visual,
+        audio=audio,
+    )
+
+
+def engine_differing_starts(a: ClipSeries, b: ClipSeries, threshold: float) -> set[float]:
+    """Starts of the clips the engine calls different with `none` alignment, for the cross-check."""
+    result = compare(a, b, alignment="none", threshold=threshold)
+    starts: set[float] = set()
+    for segment in result.segments:
+        for pair in range(segment.first_pair, segment.last_pair + 1):
+            index = result.a_indexes[pair] if result.a_indexes[pair] >= 0 else result.b_indexes[pair]
+            clips = a if result.a_indexes[pair] >= 0 else b
+            starts.add(float(clips.starts[index]))
+    return starts
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    seconds: list[float] = field(default_factory=list)
+
+    def measure(self, function: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = function()
+        self.seconds.append(time.perf_counter() - started)
+        return result
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=5400, help="clips in A (2 s each; 5,400 = 3 hours)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+
+    a, b, edits = make_pair(arguments.clips, arguments.seed)
+    threshold = default_threshold("cosine")
+    print(f"A: {len(a)} clips ({len(a) * CLIP_SECONDS / 3600:.2f} h), B: {len(b)} clips; threshold {threshold}")
+    stored = {
+        "visual": (as_original_stored(a, "visual"), as_original_stored(b, "visual")),
+        "audio": (as_original_stored(a, "audio"), as_original_stored(b, "audio")),
+    }
+    as_arrays = {
+        part: (
+            [dict(clip, embedding=np.asarray(clip["embedding"], np.float32)) for clip in first],
+            [dict(clip, embedding=np.asarray(clip["embedding"], np.float32)) for clip in second],
+        )
+        for part, (first, second) in stored.items()
+    }
+
+    cuts, offset, comparison, rederive, end_to_end = Timings(), Timings(), Timings(), Timings(), Timings()
+    unaligned, loop, loop_arrays = Timings(), Timings(), Timings()
+    align_indexes(a, b, "cuts", metric="cosine")  # warm-up: BLAS starts its threads on first use
+    result: ComparisonResult | None = None
+    for _ in range(arguments.rounds):
+        a_indexes, b_indexes = cuts.measure(lambda: align_indexes(a, b, "cuts", metric="cosine"))
+        offset.measure(lambda: align_indexes(a, b, "offset", metric="cosine"))
+
+        result = comparison.measure(partial(compare_pairs, a, b, a_indexes, b_indexes, threshold))
+        rederive.measure(partial(result.with_threshold, threshold * 2))
+        end_to_end.measure(lambda: compare(a, b, alignment="cuts", threshold=threshold))
+        unaligned.measure(lambda: compare(a, b, alignment="none", threshold=threshold))
+        loop.measure(lambda: loop_both_parts(stored, threshold))
+        loop_arrays.measure(lambda: loop_both_parts(as_arrays, threshold))
+    assert result is not None
+
+    found = [(segment.kind, segment.a_start, segment.a_end) for segment in result.segments]
+    correct = found == expected_segments(edits)
+    print(f"segments found with cuts: {found}")
+    print(f"the four edits, and nothing else: {'yes' if correct else 'NO, expected ' + str(expected_segments(edits))}")
+    same_as_loop = engine_differing_starts(a, b, threshold) == loop_both_parts(stored, threshold)
+    print(f"engine (none) and loop call the same intervals different: {'yes' if same_as_loop else 'NO'}")
+
+    ms = 1000.0
+    print(
+        f"cuts alignment: {cuts.best:.3f} s (goal ≤ {GOAL_ALIGNMENT_S:g} s): {verdict(cuts.best <= GOAL_ALIGNMENT_S)}"
+    )
+    print(f"offset alignment: {offset.best * ms:.1f} ms")
+    print(
+        f"comparison over {len(result.a_indexes)} aligned pairs (distances, segments, similarity): "
+        f"{comparison.best * ms:.1f} ms (goal ≤ {GOAL_COMPARISON_MS:g} ms): "
+        f"{verdict(comparison.best * ms <= GOAL_COMPARISON_MS)}"
+    )
+    print(f"re-deriving at another threshold: {rederive.best * ms:.1f} ms")
+    print(f"compare() end to end with cuts: {end_to_end.best:.3f} s")
+    print(f"compare() with no alignment: {unaligned.best * ms:.1f} ms")
+    ratio = loop.best / unaligned.best
+    strict_ratio = loop_arrays.best / unaligned.best
+    print(
+        f"per-interval loop (vectors as lists, as the original stored them): {loop.best * ms:.0f} ms → "
+        f"{ratio:.0f}× (goal ≥ {GOAL_RATIO:g}×): {verdict(ratio >= GOAL_RATIO)}"
+    )
+    print(f"per-interval loop (vectors already arrays): {loop_arrays.best * ms:.0f} ms → {strict_ratio:.0f}×")
+    print(f"(best of {arguments.rounds} runs each)")
+    met = (
+        correct
+        and same_as_loop
+        and cuts.best <= GOAL_ALIGNMENT_S
+        and comparison.best * ms <= GOAL_COMPARISON_MS
+        and ratio >= GOAL_RATIO
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
