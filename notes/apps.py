@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notes"
+
+    def ready(self) -> None:
+        from notes import signals  # noqa: F401 -- connects the post_delete receiver

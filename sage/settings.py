@@ -344,8 +344,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
-    # Hourly so a missed run (beat down at midnight) is made good within the hour; each wallet is
-    # granted once per period whatever the number of runs.
     "reap-stalled-videos": {
         "task": "videos.tasks.reap_stalled_videos",
         "schedule": crontab(minute="*/5"),
@@ -354,9 +352,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "videos.tasks.abort_idle_uploads",
         "schedule": crontab(minute=35),
     },
+    # Hourly so a missed run (beat down at midnight) is made good within the hour; each wallet is
+    # granted once per period whatever the number of runs.
     "grant-monthly-tokens": {
         "task": "billing.tasks.grant_monthly_tokens",
         "schedule": crontab(minute=5),
+    },
+    # AI notes nobody filled (their video failed, a lost task): finish them and refund.
+    "reap-ai-notes": {
+        "task": "notes.tasks.reap_ai_notes",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
     path("videos/", include("videos.urls")),
+    path("notes/", include("notes.urls")),
+    path("compare/", include("videos.compare.urls")),
     path("search/", video_views.search_page, name="search"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

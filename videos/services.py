@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from videos.models import Transcript, Upload, Video
 from videos.pipeline.progress import push_video
-from videos.pipeline.runner import video_fail
+from videos.pipeline.runner import notes_may_be_written, video_fail
 from videos.uploads.services import upload_abort
 from videos.youtube import fetch_metadata, parse_youtube_id
 
@@ -67,6 +67,7 @@ def video_cancel(*, video: Video) -> bool:
         revoke(video.task_id)
     video.refresh_from_db()
     push_video(video)
+    notes_may_be_written(video)  # AI notes waiting for its transcript are refunded
     return True
 
 

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from billing.selectors import wallet_for_user
+from notes.selectors import notes_for_video
+from notes.serializers import note_payload
 from sage.formatting import data_size, video_duration
 from videos.models import ALLOWED_EXTENSIONS, Video
 from videos.presenters import (
@@ -178,6 +180,14 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
         ),
         "youtube_api_url": f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/iframe_api",
         "live_labels": LIVE_LABELS,
+        # The notes panel's first list (rendered for pages without JavaScript, and handed to
+        # notes_panel.js as JSON) and the notes API it talks to.
+        "notes_panel": {
+            "notes": [note_payload(note) for note in notes_for_video(_user(request), video)],
+            "list_url": reverse("api-video-notes", kwargs={"ref": video.pk}),
+            "note_url": f"{reverse('api-notes')}/",  # + a note's id: its PATCH / DELETE URL
+            "duration": seconds_attr(video.duration) if video.duration else "",
+        },
     }
     return render(request, "videos/video.html", context)
 

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from notes import api as notes_api
 from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
@@ -32,6 +33,15 @@ urlpatterns = [
         comparisons_api.ComparisonExportApi.as_view(),
         name="api-comparison-export",
     ),
+    re_path(r"^videos/(?P<ref>.+)/notes$", notes_api.VideoNotesApi.as_view(), name="api-video-notes"),
+    re_path(
+        r"^videos/(?P<ref>.+)/notes/export\.(?P<file_type>md|json)$",
+        notes_api.VideoNotesExportApi.as_view(),
+        name="api-video-notes-export",
+    ),
+    path("notes", notes_api.NoteListApi.as_view(), name="api-notes"),
+    re_path(r"^notes/export\.(?P<file_type>md|json)$", notes_api.NotesExportApi.as_view(), name="api-notes-export"),
+    path("notes/<int:note_id>", notes_api.NoteDetailApi.as_view(), name="api-note-detail"),
     path("uploads", uploads_api.UploadListApi.as_view(), name="api-uploads"),
     path("uploads/<uuid:upload_id>", uploads_api.UploadDetailApi.as_view(), name="api-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:number>", uploads_api.UploadPartApi.as_view(), name="api-upload-part"),

@@ -6,6 +6,11 @@
 //
 // Without JavaScript the page still works: transcript lines are links to ?t=<seconds>, which
 // reloads the page with the player starting there.
+//
+// The notes panel is its own module (notes_panel.js); it drives the player through the interface
+// below (seek, play, pause, currentTime…), whichever player the page has.
+
+import { setUpNotesPanel } from "./notes_panel.js";
 
 const STATUS_POLL_MS = 20_000; // catches a status change whose live event was missed (socket reconnecting)
 const YOUTUBE_TIME_POLL_MS = 250; // the YouTube player has no timeupdate event
@@ -47,8 +52,14 @@ function filePlayer(video, onTime) {
   video.addEventListener("seeked", report);
   return {
     isReady: () => true,
+    currentTime: () => video.currentTime,
+    duration: () => (Number.isFinite(video.duration) ? video.duration : null),
+    isPlaying: () => !video.paused && !video.ended,
     seek(seconds) {
       video.currentTime = seconds;
+    },
+    pause() {
+      video.pause();
     },
     play() {
       const playing = video.play();
@@ -113,11 +124,17 @@ function youtubePlayer(iframe, onTime) {
     });
   return {
     isReady: () => ready && !stopped,
+    currentTime: () => player.getCurrentTime(),
+    duration: () => player.getDuration() || null,
+    isPlaying: () => player.getPlayerState() === window.YT.PlayerState.PLAYING,
     seek(seconds) {
       player.seekTo(seconds, true);
     },
     play() {
       player.playVideo();
+    },
+    pause() {
+      player.pauseVideo();
     },
     stop() {
       stopped = true;
@@ -386,4 +403,6 @@ document.addEventListener("sage:event", (event) => {
 const root = pageRoot();
 if (root) {
   setUpPage(root);
+  // A getter, not the player itself: the player appears (or changes) when processing finishes.
+  setUpNotesPanel(root, () => player);
 }

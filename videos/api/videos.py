@@ -27,6 +27,9 @@ def _user(request: Request) -> User:
 
 
 class VideoOutput(serializers.ModelSerializer[Video]):
+    # A plain string: empty when there is no outside poster (a URLField would promise a URI).
+    poster_url = serializers.CharField(read_only=True, help_text="YouTube's thumbnail URL; empty when there is none.")
+
     class Meta:
         model = Video
         fields = [

@@ -75,6 +75,7 @@ def _upload_steps(video: Video) -> None:
         ensure_clip_embeddings(video, path)
         stop_if_cancelled(video)
         ensure_transcript(video, path)
+        notes_may_be_written(video)
         stop_if_cancelled(video)
     ensure_chunks(video)
     stop_if_cancelled(video)
@@ -85,6 +86,7 @@ def _youtube_steps(video: Video) -> None:
     # Nothing of YouTube's is downloaded or decoded, so nothing is held or charged: the video is
     # its captions, made searchable.
     ensure_transcript(video, None)
+    notes_may_be_written(video)
     stop_if_cancelled(video)
     ensure_chunks(video)
     stop_if_cancelled(video)
@@ -106,6 +108,15 @@ def _finish(video: Video) -> None:
         )
     video.refresh_from_db()
     push_video(video)
+    notes_may_be_written(video)
+
+
+def notes_may_be_written(video: Video) -> None:
+    """AI notes waiting for this video's transcript can be written now (or, if the video failed or
+    was cancelled, refunded). Safe to call more than once."""
+    from notes.tasks import fill_waiting_ai_notes
+
+    transaction.on_commit(lambda: fill_waiting_ai_notes.delay(video.pk))
 
 
 def video_fail(video: Video, *, code: str, message: str) -> None:
@@ -116,6 +127,7 @@ def video_fail(video: Video, *, code: str, message: str) -> None:
     release_hold_of(video)
     video.refresh_from_db()
     push_video(video)
+    notes_may_be_written(video)
 
 
 def release_hold_of(video: Video) -> None:

@@ -1,0 +1,98 @@
+"""The Note JSON (the API's, the live `note` event's and the JSON export's) and the API's inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from notes.markdown import render_note
+from notes.models import MAX_TEXT_LENGTH, Note
+from notes.times import FORMAT_HELP, TimeFormatError, parse_time
+from sage.formatting import clock
+
+_TIME_SCHEMA = {
+    "oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "maxLength": 100}],
+    "description": 'Seconds (90, 90.5, "90"), "mm:ss" or "hh:mm:ss" (fractions allowed: "1:02.5").',
+    "example": "1:02.5",
+}
+
+
+def frame_url(note: Note) -> str | None:
+    return reverse("notes:frame", args=[note.pk]) if note.frame_key else None
+
+
+class NoteOutput(serializers.ModelSerializer[Note]):
+    video_id = serializers.IntegerField(read_only=True)
+    start_label = serializers.SerializerMethodField(help_text='"mm:ss", or "h:mm:ss" from an hour on.')
+    end_label = serializers.SerializerMethodField()
+    html = serializers.SerializerMethodField(help_text="The text rendered as safe HTML (a Markdown subset).")
+    frame_url = serializers.SerializerMethodField(help_text="A JPEG still at `start` (uploaded videos; owner only).")
+
+    class Meta:
+        model = Note
+        fields = [
+            "id", "video_id", "start", "end", "start_label", "end_label", "text", "html", "ai_generated",
+            "ai_status", "frame_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_start_label(self, note: Note) -> str:
+        return clock(note.start)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_end_label(self, note: Note) -> str | None:
+        return clock(note.end) if note.end is not None else None
+
+    def get_html(self, note: Note) -> str:
+        return str(render_note(note.text))
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "/notes/12/frame.jpg"})
+    def get_frame_url(self, note: Note) -> str | None:
+        return frame_url(note)
+
+
+def note_payload(note: Note) -> dict[str, Any]:
+    return dict(NoteOutput(note).data)
+
+
+@extend_schema_field(_TIME_SCHEMA)
+class TimeField(serializers.Field):  # type: ignore[type-arg]
+    """A time in the video in any form `notes.times.parse_time` reads; seconds once validated."""
+
+    default_error_messages = {"invalid": FORMAT_HELP}
+
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            return parse_time(data)
+        except TimeFormatError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+class NoteTextField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            allow_blank=True,
+            trim_whitespace=False,  # indentation is Markdown (nested lists); the service strips the ends
+            max_length=MAX_TEXT_LENGTH,
+            error_messages={"max_length": f"A note can be at most {MAX_TEXT_LENGTH:,} characters."},
+            help_text="A Markdown subset: *emphasis*, **strong**, `code`, http(s) links, lists, line breaks.",
+            **kwargs,
+        )
+
+
+class NoteCreateInput(serializers.Serializer[Any]):
+    start = TimeField()
+    end = TimeField(required=False, allow_null=True, help_text="For a note about a range; not before `start`.")
+    text = NoteTextField(default="")
+
+
+class NoteUpdateInput(serializers.Serializer[Any]):
+    start = TimeField(required=False)
+    end = TimeField(required=False, allow_null=True, help_text="null makes it a note about one moment again.")
+    text = NoteTextField(required=False)

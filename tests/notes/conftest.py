@@ -1,0 +1,68 @@
+"""Helpers for the notes tests: videos in a known state, transcripts, API clients, balances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from billing.models import Wallet
+from billing.services import ledger_grant
+from tests.factories import empty_wallet_user
+from videos.models import Transcript, TranscriptSegment, Video
+
+Line = tuple[float, float, str]
+
+
+def make_video(owner: User, title: str = "Bread at home", **fields: object) -> Video:
+    values: dict[str, object] = {"status": Video.Status.READY, "duration": 120.0, "source": Video.Source.UPLOAD}
+    values.update(fields)
+    return Video.objects.create(owner=owner, title=title, **values)
+
+
+def add_transcript(video: Video, lines: Sequence[Line], *, source: str = Transcript.Source.SIDECAR) -> Transcript:
+    transcript = Transcript.objects.create(
+        video=video, source=source, language="en", text=" ".join(text for _, _, text in lines)
+    )
+    TranscriptSegment.objects.bulk_create(
+        TranscriptSegment(transcript=transcript, index=index, start=start, end=end, text=text)
+        for index, (start, end, text) in enumerate(lines)
+    )
+    return transcript
+
+
+def balance(user: User) -> int:
+    return Wallet.objects.get(user=user).balance
+
+
+def funded_user(tokens: int) -> User:
+    user = empty_wallet_user()
+    if tokens:
+        ledger_grant(user=user, amount=tokens, key=f"test-grant:{user.pk}", memo="test")
+    return user
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_client() -> Callable[[User, list[str]], APIClient]:
+    """A client that sends a real API token with these scopes (authentication and scopes as in production)."""
+    from tests.factories import ApiTokenFactory
+
+    def make(user: User, scopes: list[str]) -> APIClient:
+        token = ApiTokenFactory(user=user, scopes=scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+        return client
+
+    return make

@@ -1,0 +1,338 @@
+"""The comparison pages: `/compare/` offers only my comparable videos and makes a comparison (or
+says why it cannot), `/compare/<id>/` is mine alone and works read-only before JavaScript runs.
+
+Clip vectors are synthetic (unit vectors with a known replaced stretch): what the engine finds in
+real videos is tests/videos/test_compare_media.py's; the page in a browser is
+tests/browser/test_compare_page.py's."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import UserFactory
+from videos.compare.services import comparison_create
+from videos.compare.views import slider_bounds
+from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
+
+pytestmark = pytest.mark.django_db
+
+PICKER = "/compare/"
+RNG = np.random.default_rng(11)
+BASE_VISUAL = RNG.normal(size=(8, 12))
+BASE_AUDIO = RNG.normal(size=(8, 6))
+OTHER_VISUAL = RNG.normal(size=(8, 12))
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def comparable_video(
+    owner,
+    title: str,
+    visual: np.ndarray = BASE_VISUAL,
+    *,
+    backend: str = "local",
+    lines: tuple[tuple[float, float, str], ...] = (),
+    **fields,
+) -> Video:
+    """A ready upload with 2-second clip vectors, as the pipeline leaves one."""
+    video = Video.objects.create(
+        owner=owner,
+        title=title,
+        status=Video.Status.READY,
+        duration=2.0 * len(visual),
+        fps=15.0,
+        storage_key=f"videos/{title}.mp4",
+        backends={"clips": backend},
+        **fields,
+    )
+    ClipEmbedding.objects.bulk_create(
+        ClipEmbedding(
+            video=video,
+            index=index,
+            start=2.0 * index,
+            end=2.0 * index + 2,
+            backend=backend,
+            visual=unit(visual)[index],
+            audio=unit(BASE_AUDIO)[index],
+        )
+        for index in range(len(visual))
+    )
+    if lines:
+        transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR)
+        TranscriptSegment.objects.bulk_create(
+            TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
+            for i, (start, end, text) in enumerate(lines)
+        )
+    return video
+
+
+def edited_visual() -> np.ndarray:
+    """BASE_VISUAL with clips 2–3 (4–8 s) replaced."""
+    edited = BASE_VISUAL.copy()
+    edited[2:4] = OTHER_VISUAL[2:4]
+    return edited
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def offered_titles(html: str) -> list[str]:
+    return [unescape(title) for title in re.findall(r'<h2 class="video-card-title">([^<]*)</h2>', html)]
+
+
+def page_text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def embedded_json(html: str, element_id: str) -> dict:
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"no #{element_id} on the page"
+    return json.loads(found.group(1))
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def pair(owner) -> tuple[Video, Video]:
+    words_a = ((0.0, 4.0, "we open the door"), (4.0, 8.0, "this is the kitchen"), (8.0, 16.0, "and the garden"))
+    words_b = ((0.0, 4.0, "we open the door"), (4.0, 8.0, "this is the garage"), (8.0, 16.0, "and the garden"))
+    original = comparable_video(owner, "Original cut", lines=words_a)
+    edited = comparable_video(owner, "Edited cut", edited_visual(), lines=words_b)
+    return original, edited
+
+
+def post_comparison(client: Client, a: Video, b: Video, **extra: str):
+    return client.post(PICKER, {"video_a": a.pk, "video_b": b.pk, "metric": "cosine", "alignment": "cuts", **extra})
+
+
+# --- the picker --------------------------------------------------------------------------------------
+
+
+def test_the_picker_offers_only_my_ready_uploads_with_clip_analysis(owner, pair) -> None:
+    comparable_video(UserFactory(), "Someone else's video")
+    Video.objects.create(owner=owner, title="Still processing", status=Video.Status.PROCESSING)
+    Video.objects.create(owner=owner, title="Ready without clips", status=Video.Status.READY, duration=5.0)
+    Video.objects.create(
+        owner=owner,
+        title="A YouTube talk",
+        source=Video.Source.YOUTUBE,
+        youtube_id="dQw4w9WgXcQ",
+        status=Video.Status.READY,
+        backends={"clips": "local"},
+    )
+
+    response = client_for(owner).get(PICKER)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sorted(offered_titles(html)) == ["Edited cut", "Original cut"]
+    assert "YouTube videos cannot be compared" in page_text(html)
+    # Each offered video can be chosen as A or as B.
+    original, _ = pair
+    assert f'name="video_a" value="{original.pk}"' in html
+    assert f'name="video_b" value="{original.pk}"' in html
+
+
+def test_the_picker_says_what_is_missing_when_nothing_can_be_compared(owner) -> None:
+    response = client_for(owner).get(PICKER)
+
+    text = page_text(response.content.decode())
+    assert "You have no video that can be compared yet" in text
+    assert "None yet." in text  # no past comparisons either
+
+
+def test_a_link_with_a_video_preselects_it_as_a(owner, pair) -> None:
+    _, edited = pair
+
+    html = client_for(owner).get(PICKER, {"a": edited.pk}).content.decode()
+
+    assert re.findall(r'name="(video_[ab])" value="(\d+)" checked', html) == [("video_a", str(edited.pk))]
+
+
+def test_submitting_two_videos_makes_the_comparison_and_opens_it(owner, pair) -> None:
+    original, edited = pair
+    client = client_for(owner)
+
+    response = post_comparison(client, original, edited)
+
+    comparison = Comparison.objects.get(owner=owner)
+    assert response.status_code == 302
+    assert response["Location"] == f"/compare/{comparison.pk}/"
+    assert (comparison.video_a, comparison.video_b, comparison.alignment) == (original, edited, "cuts")
+    # The same two videos with the same settings open the stored comparison again.
+    again = post_comparison(client, original, edited)
+    assert again["Location"] == f"/compare/{comparison.pk}/"
+    assert Comparison.objects.filter(owner=owner).count() == 1
+    # Another alignment is another comparison.
+    offset = post_comparison(client, original, edited, alignment="offset")
+    assert Comparison.objects.filter(owner=owner).count() == 2
+    assert offset["Location"] != response["Location"]
+
+
+def test_a_refusal_from_the_service_is_shown_on_the_form(owner, pair) -> None:
+    original, _ = pair
+    analysed_elsewhere = comparable_video(owner, "Marengo copy", backend="twelvelabs")
+
+    response = post_comparison(client_for(owner), original, analysed_elsewhere)
+
+    assert response.status_code == 400
+    assert "analysed by different backends" in page_text(response.content.decode())
+    assert not Comparison.objects.exists()
+
+
+def test_the_same_video_twice_is_refused_with_a_message(owner, pair) -> None:
+    original, _ = pair
+
+    response = post_comparison(client_for(owner), original, original)
+
+    assert response.status_code == 400
+    assert "Choose two different videos." in page_text(response.content.decode())
+    assert not Comparison.objects.exists()
+
+
+def test_another_persons_video_cannot_be_chosen(owner, pair) -> None:
+    original, _ = pair
+    theirs = comparable_video(UserFactory(), "Their video")
+
+    response = post_comparison(client_for(owner), original, theirs)
+
+    assert response.status_code == 400
+    assert "Video B cannot be compared" in page_text(response.content.decode())
+    assert not Comparison.objects.exists()
+
+
+def test_missing_choices_are_named(owner, pair) -> None:
+    response = client_for(owner).post(PICKER, {"metric": "cosine", "alignment": "cuts"})
+
+    text = page_text(response.content.decode())
+    assert response.status_code == 400
+    assert "Choose video A." in text and "Choose video B." in text
+
+
+def test_past_comparisons_are_listed_newest_first(owner, pair) -> None:
+    original, edited = pair
+    older, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+    newer, _ = comparison_create(user=owner, video_a=edited, video_b=original, alignment="none")
+
+    html = client_for(owner).get(PICKER).content.decode()
+
+    links = re.findall(r'href="/compare/(\d+)/"', html)
+    assert links == [str(newer.pk), str(older.pk)]
+
+
+def test_the_picker_reads_a_fixed_number_of_queries_whatever_the_number_of_videos(owner, pair) -> None:
+    original, edited = pair
+    comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+    client = client_for(owner)
+    with CaptureQueriesContext(connection) as few:
+        client.get(PICKER)
+    for number in range(4):
+        extra = comparable_video(owner, f"More {number}")
+        comparison_create(user=owner, video_a=original, video_b=extra, alignment="none")
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(PICKER)
+
+    assert len(offered_titles(response.content.decode())) == 6
+    assert len(many) == len(few)
+
+
+# --- the comparison page -----------------------------------------------------------------------------
+
+
+def test_the_comparison_page_lists_the_differences_and_embeds_the_payload(owner, pair) -> None:
+    original, edited = pair
+    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+
+    response = client_for(owner).get(f"/compare/{comparison.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = page_text(html)
+    # Read-only without JavaScript: both players, the difference with its times and words, the summary.
+    assert f'src="/videos/{original.pk}/file"' in html and f'src="/videos/{edited.pk}/file"' in html
+    assert "1 difference: 1 picture." in text
+    assert "A 00:04–00:08 B 00:04–00:08" in text
+    assert "A says kitchen B says garage" in text
+    assert comparison.summary in text
+    assert f'href="/api/v1/comparisons/{comparison.pk}/export.json"' in html
+    assert f'href="/api/v1/comparisons/{comparison.pk}/export.csv"' in html
+    # compare.js starts from the API's own payload and the players' details, with no request.
+    data = embedded_json(html, "compare-data")
+    assert data["id"] == comparison.pk
+    assert [segment["kind"] for segment in data["segments"]] == ["visual"]
+    assert len(data["curve"]["a_time"]) == 8
+    config = embedded_json(html, "compare-config")
+    assert config["api_url"] == f"/api/v1/comparisons/{comparison.pk}"
+    assert (config["a"]["fps"], config["b"]["duration"]) == (15.0, 16.0)
+    # The metric and alignment form posts the same two videos to the picker.
+    assert f'name="video_a" value="{original.pk}"' in html
+    assert re.search(r'name="alignment" value="none"[^>]*checked', html)
+
+
+def test_the_threshold_slider_reaches_past_the_largest_distance(owner, pair) -> None:
+    original, edited = pair
+    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+    largest = max(v for v in comparison.visual_distances + comparison.audio_distances if v is not None)
+
+    upper, step = slider_bounds(comparison)
+
+    assert largest < upper <= 10.0
+    # The default threshold (0.05 for cosine) is one of the slider's steps.
+    assert step == pytest.approx(0.0025)
+    assert upper / step == pytest.approx(round(upper / step))
+
+
+def test_another_persons_comparison_is_not_found(owner, pair) -> None:
+    original, edited = pair
+    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited)
+
+    response = client_for(UserFactory()).get(f"/compare/{comparison.pk}/")
+
+    assert response.status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(owner, pair) -> None:
+    original, edited = pair
+    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited)
+    anonymous = Client()
+
+    for path in (PICKER, f"/compare/{comparison.pk}/"):
+        response = anonymous.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+    assert anonymous.post(PICKER, {"video_a": original.pk, "video_b": edited.pk}).status_code == 302
+    assert Comparison.objects.count() == 1
+
+
+def test_the_navigation_links_to_compare(owner) -> None:
+    html = client_for(owner).get(PICKER).content.decode()
+
+    assert re.search(r'<a href="/compare/" aria-current="page">Compare</a>', html)
+
+
+def test_a_ready_uploads_page_offers_to_compare_it_and_a_youtube_video_does_not(owner, pair) -> None:
+    a, _ = pair
+    youtube = Video.objects.create(
+        owner=owner, title="tube", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", status=Video.Status.READY
+    )
+    client = client_for(owner)
+
+    assert f"/compare/?a={a.pk}" in client.get(f"/videos/{a.pk}/").content.decode()
+    assert "/compare/?a=" not in client.get(f"/videos/{youtube.pk}/").content.decode()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from videos.compare import views
+
+app_name = "compare"
+
+urlpatterns = [
+    path("", views.picker_page, name="picker"),
+    path("<int:comparison_id>/", views.comparison_page, name="comparison"),
+]

@@ -1,0 +1,278 @@
+"""The comparison pages: `/compare/` picks two of my videos (and lists my past comparisons), and
+`/compare/<id>/` shows them side by side on one timeline of their differences.
+
+Views stay thin: the selectors read, `comparison_create` writes, and the payload the page starts
+from is the API's own (`comparison_payload`), embedded with `json_script` so that
+`static/js/compare.js` needs no request on load and reads the same shape it later fetches when the
+threshold moves. Without JavaScript the comparison page still shows both players (each with its own
+controls), the similarity, the written summary and the list of differences.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from sage.formatting import clock, plural
+from videos.api.comparisons import comparison_payload
+from videos.compare.segments import default_threshold
+from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparisons_for_user
+from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create
+from videos.models import Comparison, Video
+from videos.presenters import VideoView
+
+# The picker lists past comparisons under the videos; older ones stay reachable through the API.
+PAST_COMPARISONS_SHOWN = 30
+# The threshold slider moves in steps of a twentieth of the metric's default threshold, so the
+# default sits on a step and a step is finer than any change worth telling apart.
+STEPS_PER_DEFAULT = 20
+
+KIND_LABELS = {
+    "visual": "Picture",
+    "audio": "Sound",
+    "both": "Picture and sound",
+    "only_a": "Only in A",
+    "only_b": "Only in B",
+}
+# How the counts name each kind: "2 differences: 1 picture, 1 only in B".
+COUNT_WORDS = {
+    "visual": "picture",
+    "audio": "sound",
+    "both": "picture and sound",
+    "only_a": "only in A",
+    "only_b": "only in B",
+}
+SEVERITY_BADGES = {"low": "badge-primary", "medium": "badge-warning", "high": "badge-danger"}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+class ComparisonForm(forms.Form):
+    """Two of my comparable videos and how to compare them. The videos are chosen among
+    `comparable_videos(user)`, so another person's video, or one that is not a ready upload, is
+    an invalid choice before the service is asked."""
+
+    video_a = forms.ModelChoiceField(
+        queryset=Video.objects.none(),
+        label="Video A",
+        error_messages={
+            "required": "Choose video A.",
+            "invalid_choice": "Video A cannot be compared: choose one of your ready uploaded videos.",
+        },
+    )
+    video_b = forms.ModelChoiceField(
+        queryset=Video.objects.none(),
+        label="Video B",
+        error_messages={
+            "required": "Choose video B.",
+            "invalid_choice": "Video B cannot be compared: choose one of your ready uploaded videos.",
+        },
+    )
+    metric = forms.ChoiceField(
+        choices=Comparison.Metric.choices,
+        initial=Comparison.Metric.COSINE,
+        widget=forms.RadioSelect,
+        label="Distance",
+    )
+    alignment = forms.ChoiceField(
+        choices=Comparison.Alignment.choices,
+        initial=Comparison.Alignment.CUTS,
+        widget=forms.RadioSelect,
+        label="Alignment",
+        help_text="Cuts finds inserted and removed stretches, so what follows one still lines up.",
+    )
+
+    def __init__(self, *args: Any, videos: QuerySet[Video], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("video_a", "video_b"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = videos
+
+
+@dataclass(frozen=True)
+class PickerCard:
+    """One video the picker offers, with which side (if any) is chosen for it."""
+
+    view: VideoView
+    chosen_as: str  # "a", "b" or ""
+
+
+@dataclass(frozen=True)
+class DifferenceRow:
+    """One difference as the list shows it before compare.js takes over."""
+
+    number: int
+    kind: str
+    severity: str | None
+    a_start: float | None
+    a_end: float | None
+    b_start: float | None
+    b_end: float | None
+    removed: list[str]
+    added: list[str]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def severity_badge(self) -> str:
+        return SEVERITY_BADGES.get(self.severity or "", "")
+
+    @property
+    def on_a(self) -> str:
+        return _span_text(self.a_start, self.a_end)
+
+    @property
+    def on_b(self) -> str:
+        return _span_text(self.b_start, self.b_end)
+
+
+def _span_text(start: float | None, end: float | None) -> str:
+    if start is None or end is None:
+        return "—"
+    if end <= start:
+        return f"at {clock(start)}"  # the point where the other video's extra stretch sits
+    return f"{clock(start)}–{clock(end)}"
+
+
+def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
+    changes = payload.get("word_changes") or {}
+    return [
+        DifferenceRow(
+            number=number,
+            kind=segment["kind"],
+            severity=segment.get("severity"),
+            a_start=segment.get("a_start"),
+            a_end=segment.get("a_end"),
+            b_start=segment.get("b_start"),
+            b_end=segment.get("b_end"),
+            removed=list(changes.get(str(number), {}).get("removed", [])),
+            added=list(changes.get(str(number), {}).get("added", [])),
+        )
+        for number, segment in enumerate(payload["segments"])
+    ]
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """ "3 differences: 1 picture, 2 only in B" — what the counts say, in the list's words."""
+    total = sum(counts.get(kind, 0) for kind in COUNT_WORDS)
+    if not total:
+        return "No differences at this threshold."
+    parts = [f"{counts[kind]} {words}" for kind, words in COUNT_WORDS.items() if counts.get(kind)]
+    return f"{plural(total, 'difference')}: {', '.join(parts)}."
+
+
+def slider_bounds(comparison: Comparison) -> tuple[float, float]:
+    """The threshold slider's maximum and step: the maximum a little past the largest distance
+    measured (where every pair matches), never under four times the default nor past what the API
+    accepts, and a whole number of steps."""
+    default = default_threshold(comparison.metric)  # type: ignore[arg-type]
+    step = default / STEPS_PER_DEFAULT
+    measured = [value for value in (*comparison.visual_distances, *comparison.audio_distances) if value is not None]
+    upper = max(max(measured, default=0.0) * 1.05, 4 * default, comparison.threshold)
+    return min(math.ceil(upper / step) * step, MAX_THRESHOLD), step
+
+
+def _video_config(video: Video) -> dict[str, Any]:
+    view = VideoView(video)
+    meta = video.sprite_meta or {}
+    return {
+        "id": video.pk,
+        "title": video.title,
+        "duration": video.duration or 0.0,
+        "fps": video.fps or 25.0,  # a frame step needs some rate; 25 when the probe found none
+        "file_url": view.file_url,
+        "sprite_url": reverse("videos:sprite", args=[video.pk]) if video.sprite_key and meta else "",
+        "sprite": meta,
+    }
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def picker_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    videos = comparable_videos(user)
+    if request.method == "POST":
+        form = ComparisonForm(request.POST, videos=videos, label_suffix="")
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                comparison, _ = comparison_create(
+                    user=user,
+                    video_a=values["video_a"],
+                    video_b=values["video_b"],
+                    metric=values["metric"],
+                    alignment=values["alignment"],
+                )
+            except ComparisonRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("compare:comparison", comparison_id=comparison.pk)
+        status = 400
+    else:
+        form = ComparisonForm(initial={"video_a": request.GET.get("a", "")}, videos=videos, label_suffix="")
+        status = 200
+    chosen = {str(form["video_a"].value() or ""): "a", str(form["video_b"].value() or ""): "b"}
+    context = {
+        "form": form,
+        "cards": [PickerCard(view=VideoView(video), chosen_as=chosen.get(str(video.pk), "")) for video in videos],
+        "past": comparisons_for_user(user).order_by("-created_at", "-pk")[:PAST_COMPARISONS_SHOWN],
+    }
+    return render(request, "compare/picker.html", context, status=status)
+
+
+@require_GET
+@login_required
+def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = comparison_get_for_user(_user(request), comparison_id)
+    payload = comparison_payload(comparison)
+    slider_max, slider_step = slider_bounds(comparison)
+    export = "api-comparison-export"
+    config = {
+        "api_url": reverse("api-comparison-detail", args=[comparison.pk]),
+        "default_threshold": default_threshold(comparison.metric),  # type: ignore[arg-type]
+        "slider_max": slider_max,
+        "a": _video_config(comparison.video_a),
+        "b": _video_config(comparison.video_b),
+        "kind_labels": KIND_LABELS,
+        "count_words": COUNT_WORDS,
+        "severity_badges": SEVERITY_BADGES,
+    }
+    context = {
+        "comparison": comparison,
+        "payload": payload,
+        "config": config,
+        "view_a": VideoView(comparison.video_a),
+        "view_b": VideoView(comparison.video_b),
+        "rows": difference_rows(payload),
+        "counts_text": counts_text(payload["counts"]),
+        "threshold_attr": f"{comparison.threshold:.6g}",
+        "slider_max_attr": f"{slider_max:.6g}",
+        "slider_step_attr": f"{slider_step:.6g}",
+        "form": ComparisonForm(
+            initial={"metric": comparison.metric, "alignment": comparison.alignment},
+            videos=Video.objects.none(),
+            label_suffix="",
+        ),
+        "export_json": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
+        "export_csv": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
+    }
+    return render(request, "compare/comparison.html", context)
