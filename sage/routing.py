@@ -2,10 +2,12 @@
 
 from django.urls import path
 
+from chat.consumers import ChatConsumer
 from sage.consumers import EventsConsumer
 from videos.consumers import VideoProgressConsumer
 
 websocket_urlpatterns = [
     path("ws/events/", EventsConsumer.as_asgi()),
     path("ws/videos/<int:video_id>/", VideoProgressConsumer.as_asgi()),
+    path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
 ]

@@ -159,7 +159,12 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # channels_redis blocks up to 5 s waiting for a message; redis-py 8's default 5 s socket
         # timeout races it and drops sockets (django/channels_redis#422), so reads never time out.
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "prefix": "sage:channels"},
+        # Capacity is per channel: the default 100 drops frames when dozens of chats stream at once.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+            "prefix": "sage:channels",
+            "capacity": 1000,
+        },
     }
 }
 
@@ -363,6 +368,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notes.tasks.reap_ai_notes",
         "schedule": crontab(minute="*/5"),
     },
+    "purge-trashed-conversations": {
+        "task": "chat.tasks.purge_trashed_conversations",
+        "schedule": crontab(hour=4, minute=23),
+    },
 }
 
 # --- security ----------------------------------------------------------------------------------
@@ -388,6 +397,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 TOKEN_COST_AI_NOTE = env_int("TOKEN_COST_AI_NOTE", 5, minimum=0)
 TOKEN_COST_CHAT_ANSWER = env_int("TOKEN_COST_CHAT_ANSWER", 2, minimum=0)
 GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
+
+# --- chat ---------------------------------------------------------------------------------------
+
+CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000, minimum=10)
+# Transcript passages an answer is written from, and earlier messages the prompt repeats.
+CHAT_TOP_K = env_int("CHAT_TOP_K", 5, minimum=1, maximum=50)
+CHAT_HISTORY_TURNS = env_int("CHAT_HISTORY_TURNS", 6, minimum=0, maximum=50)
+# Days a deleted conversation stays restorable before the purge task deletes it for good.
+CHAT_TRASH_DAYS = env_int("CHAT_TRASH_DAYS", 30, minimum=1)
+# An answer still "streaming" after this long lost its process; the next question refunds and closes it.
+CHAT_STALE_ANSWER_SECONDS = env_int("CHAT_STALE_ANSWER_SECONDS", 10 * 60, minimum=30)
 
 # --- videos -------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from chat import api as chat_api
 from notes import api as notes_api
 from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
@@ -42,6 +43,21 @@ urlpatterns = [
     path("notes", notes_api.NoteListApi.as_view(), name="api-notes"),
     re_path(r"^notes/export\.(?P<file_type>md|json)$", notes_api.NotesExportApi.as_view(), name="api-notes-export"),
     path("notes/<int:note_id>", notes_api.NoteDetailApi.as_view(), name="api-note-detail"),
+    path("conversations", chat_api.ConversationListApi.as_view(), name="api-conversations"),
+    path(
+        "conversations/<int:conversation_id>", chat_api.ConversationDetailApi.as_view(), name="api-conversation-detail"
+    ),
+    path(
+        "conversations/<int:conversation_id>/restore",
+        chat_api.ConversationRestoreApi.as_view(),
+        name="api-conversation-restore",
+    ),
+    path(
+        "conversations/<int:conversation_id>/messages",
+        chat_api.MessageListApi.as_view(),
+        name="api-conversation-messages",
+    ),
+    path("messages/search", chat_api.MessageSearchApi.as_view(), name="api-messages-search"),
     path("uploads", uploads_api.UploadListApi.as_view(), name="api-uploads"),
     path("uploads/<uuid:upload_id>", uploads_api.UploadDetailApi.as_view(), name="api-upload-detail"),
     path("uploads/<uuid:upload_id>/parts/<int:number>", uploads_api.UploadPartApi.as_view(), name="api-upload-part"),

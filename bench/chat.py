@@ -1,0 +1,261 @@
+"""Fifty people asking at once over WebSockets, in extractive mode: time to the first chunk and to the
+whole answer, and whether every frame arrived, once, in order.
+
+    .venv/bin/python bench/chat.py [--clients 50] [--rounds 3]
+
+Starts daphne serving the real app (as the Procfile's `web` does) on a throwaway database — created
+on the embedded Postgres (or `DATABASE_URL`'s server) with the migrations applied, dropped at the
+end — and Redis database 15. Makes `--clients` people, each with a ready video (a four-part
+transcript, chunks embedded with the real MiniLM model), a conversation about it and a signed-in
+session; no GEMINI_API_KEY, so answers are extractive. Each client opens `/ws/chat/<id>/` with its
+session cookie, sends a question and reads frames until `done`: the saved question, the empty
+answer, chunks with seq 1, 2, …, then `done` with the whole text, which must equal the chunks joined.
+
+Baseline, in the same run: the same question from one client at a time (no contention).
+A warm-up question first loads the model in the server, so no figure pays for that.
+
+Goal (issue 7): first chunk p95 ≤ 300 ms with 50 concurrent clients, and no lost or out-of-order frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+BENCH_REDIS_DB = 15
+GOAL_FIRST_CHUNK_P95_MS = 300.0
+RECEIVE_TIMEOUT_SECONDS = 30
+QUESTIONS = [
+    "How hot should the oven be?",
+    "When can I slice the bread?",
+    "What do we clean while it bakes?",
+    "What are we baking today?",
+]
+PASSAGES = [
+    (0.0, 40.0, "Welcome to the kitchen. Today we bake sourdough bread from a starter we fed last night."),
+    (40.0, 80.0, "Preheat the oven to two hundred and fifty degrees Celsius with the cast iron pot inside."),
+    (80.0, 120.0, "While the loaf bakes, we clean up: wash the bowls and wipe the flour off the counter."),
+    (120.0, 160.0, "Finally, let the bread cool on a rack for an hour before slicing, or the crumb is gummy."),
+]
+
+
+def with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def configure_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.pop("GEMINI_API_KEY", None)  # extractive mode
+    os.environ["TEST_DATABASE_NAME"] = f"bench_chat_{os.getpid()}"
+    if os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = with_redis_db(os.environ["REDIS_URL"], BENCH_REDIS_DB)
+    else:
+        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
+    import django
+
+    django.setup()
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One client: a conversation and the session cookie of its owner."""
+
+    conversation_id: int
+    cookie: str
+
+
+def make_seats(count: int) -> list[Seat]:
+    from django.test import Client
+
+    from accounts.guests import Viewer
+    from accounts.models import User
+    from billing.models import Plan, Wallet
+    from billing.services import wallet_change_plan
+    from chat.services import conversation_create
+    from videos.models import Transcript, TranscriptChunk, Video
+    from videos.text_embeddings import embed_texts
+
+    vectors = embed_texts([text for _, _, text in PASSAGES])
+    plan = Plan.objects.order_by("-daily_chat_messages").first()
+    assert plan is not None
+    seats = []
+    for number in range(count):
+        user = User.objects.create_user(email=f"bench-chat-{number}@example.com")
+        wallet_change_plan(wallet=Wallet.objects.get(user=user), plan=plan)
+        video = Video.objects.create(owner=user, title="Sourdough", status=Video.Status.READY, duration=160)
+        Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, text="…")
+        TranscriptChunk.objects.bulk_create(
+            TranscriptChunk(video=video, owner=user, index=index, start=start, end=end, text=text, embedding=vector)
+            for index, ((start, end, text), vector) in enumerate(zip(PASSAGES, vectors, strict=True))
+        )
+        conversation = conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
+        client = Client()
+        client.force_login(user)
+        seats.append(Seat(conversation_id=conversation.pk, cookie=f"sessionid={client.cookies['sessionid'].value}"))
+    return seats
+
+
+@contextmanager
+def web_server(server_log: IO[bytes]) -> Iterator[str]:
+    from tests.servers import VENV_BIN, free_port, server_env, stop_process, wait_for_port
+
+    port = free_port()
+    env = server_env(DB_CONN_MAX_AGE="60")
+    env.pop("GEMINI_API_KEY", None)
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=server_log,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+@dataclass
+class Asked:
+    first_chunk_ms: float
+    answer_ms: float
+    problems: list[str]
+
+
+async def ask(url: str, seat: Seat, question: str, client_id: str, *, delay: float = 0.0) -> Asked:
+    """One question over a fresh socket (sent `delay` seconds after connecting); checks the frames."""
+    ws_url = url.replace("http://", "ws://") + f"/ws/chat/{seat.conversation_id}/"
+    problems: list[str] = []
+    async with websockets.connect(ws_url, additional_headers={"Cookie": seat.cookie, "Origin": url}) as socket:
+        await asyncio.sleep(delay)
+        sent_at = time.perf_counter()
+        await socket.send(json.dumps({"type": "message", "text": question, "client_id": client_id}))
+        first_chunk_at = None
+        chunks: list[str] = []
+        kinds: list[str] = []
+        while True:
+            try:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=RECEIVE_TIMEOUT_SECONDS))
+            except TimeoutError:
+                problems.append(f"nothing for {RECEIVE_TIMEOUT_SECONDS} s after {len(chunks)} chunks: frames lost")
+                done_at = time.perf_counter()
+                break
+            kinds.append(frame["type"])
+            if frame["type"] == "chunk":
+                first_chunk_at = first_chunk_at or time.perf_counter()
+                if frame["seq"] != len(chunks) + 1:
+                    problems.append(f"chunk seq {frame['seq']} after {len(chunks)}")
+                chunks.append(frame["text"])
+            elif frame["type"] == "error":
+                problems.append(f"error frame: {frame['message']}")
+            elif frame["type"] == "done":
+                done_at = time.perf_counter()
+                if frame["message"]["content"] != "".join(chunks):
+                    problems.append("done's text is not the chunks joined")
+                if frame["message"]["status"] != "complete":
+                    problems.append(f"answer {frame['message']['status']}")
+                break
+    if kinds[:2] != ["message", "message"]:
+        problems.append(f"frames began {kinds[:2]}, not the question and the answer")
+    if first_chunk_at is None:
+        problems.append("no chunk")
+        first_chunk_at = done_at
+    return Asked((first_chunk_at - sent_at) * 1000, (done_at - sent_at) * 1000, problems)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def describe(label: str, results: list[Asked]) -> None:
+    first = [result.first_chunk_ms for result in results]
+    whole = [result.answer_ms for result in results]
+    print(
+        f"{label:<34} first chunk p50 {percentile(first, 50):7.1f} ms  p95 {percentile(first, 95):7.1f} ms   "
+        f"whole answer p50 {percentile(whole, 50):7.1f} ms  p95 {percentile(whole, 95):7.1f} ms"
+    )
+
+
+async def run(url: str, seats: list[Seat], rounds: int, spread: float) -> tuple[list[Asked], list[Asked]]:
+    await ask(url, seats[0], "warm up: what is this video about?", "warm-up")
+    baseline = [await ask(url, seat, QUESTIONS[n % 4], "baseline") for n, seat in enumerate(seats[:10])]
+    concurrent: list[Asked] = []
+    for round_number in range(rounds):
+        concurrent += await asyncio.gather(
+            *(
+                ask(
+                    url, seat, QUESTIONS[(n + round_number) % 4], f"round-{round_number}", delay=spread * n / len(seats)
+                )
+                for n, seat in enumerate(seats)
+            )
+        )
+    return baseline, concurrent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of all clients asking at once")
+    parser.add_argument(
+        "--spread", type=float, default=0.0, help="seconds over which a round's questions are sent (0: all at once)"
+    )
+    arguments = parser.parse_args()
+
+    configure_django()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        seats = make_seats(arguments.clients)
+        connection.close()
+        with tempfile.TemporaryFile() as server_log:
+            try:
+                with web_server(server_log) as url:
+                    baseline, concurrent = asyncio.run(run(url, seats, arguments.rounds, arguments.spread))
+            except BaseException:
+                server_log.seek(0)
+                print("the server's log ends:\n" + server_log.read().decode(errors="replace")[-3000:])
+                raise
+    finally:
+        teardown_databases(databases, verbosity=0)
+
+    when = f"sent over {arguments.spread:g} s" if arguments.spread else "sent at once"
+    print(f"{arguments.clients} clients × {arguments.rounds} rounds ({when}), extractive answers over /ws/chat/")
+    describe("baseline (one client at a time)", baseline)
+    describe(f"{arguments.clients} concurrent clients", concurrent)
+    p95 = percentile([result.first_chunk_ms for result in concurrent], 95)
+    ratio = p95 / percentile([result.first_chunk_ms for result in baseline], 95)
+    print(f"first chunk p95, concurrent / baseline: {ratio:.1f}×")
+    problems = [problem for result in baseline + concurrent for problem in result.problems]
+    print(f"answers: {len(baseline) + len(concurrent)}, lost/out-of-order/failed: {len(problems)}")
+    for problem in problems[:10]:
+        print("  -", problem)
+    met = p95 <= GOAL_FIRST_CHUNK_P95_MS and not problems
+    print(f"goal first chunk p95 ≤ {GOAL_FIRST_CHUNK_P95_MS:.0f} ms and no bad frame: {'met' if met else 'NOT met'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

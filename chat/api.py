@@ -1,0 +1,392 @@
+"""`/api/v1/conversations…` and `/api/v1/messages/search`: chat for extensions and scripts.
+
+Users authenticate as for the rest of the API; guests send `X-Guest-Session-ID` (or carry the guest
+cookie). Asking (`POST …/messages`) answers with the whole answer as JSON, or as Server-Sent Events
+with `Accept: text/event-stream`. Either way the response streams from the event loop, so a long
+answer never holds one of the server's threads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.guests import GUEST_HEADER, Viewer, viewer_from_request, viewer_remember
+from accounts.models import ApiToken
+from accounts.permissions import TokenScopePermission
+from chat import live, selectors, services
+from chat.models import Conversation, Message
+from sage.api.errors import Conflict, error_responses
+from videos.selectors import video_get_for_user
+
+CHAT = ApiToken.Scope.CHAT
+SEARCH_LIMIT_MAX = 50
+_CONVERSATION_ID = OpenApiParameter("conversation_id", int, OpenApiParameter.PATH, description="The conversation's id.")
+_GUEST = OpenApiParameter(
+    GUEST_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="For guests (no account): a UUID naming the guest's session.",
+)
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets a client ask for `text/event-stream`. Answers stream through StreamingHttpResponse and
+    errors are switched back to JSON (`finalize_response`), so this renders only as a last resort."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
+
+
+# Guests may chat: no account is needed, the viewer is a user or a guest id. Tokens need `chat` to write.
+GUESTS_WELCOME = [AllowAny, TokenScopePermission]
+CHAT_WRITES = {"POST": CHAT, "DELETE": CHAT}
+
+
+class CitationOutput(serializers.Serializer[Any]):
+    video_id = serializers.IntegerField()
+    start = serializers.FloatField(help_text="Seconds from the start of the video.")
+    end = serializers.FloatField()
+    text = serializers.CharField(help_text="The quoted transcript passage, plain text.")
+
+
+class MessageOutput(serializers.ModelSerializer[Message]):
+    citations = serializers.SerializerMethodField()
+    reply_to = serializers.IntegerField(source="reply_to_id", allow_null=True, read_only=True)
+    error = serializers.CharField(source="error_message", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "role",
+            "content",
+            "status",
+            "citations",
+            "cost",
+            "client_id",
+            "reply_to",
+            "error",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CitationOutput(many=True))
+    def get_citations(self, message: Message) -> Any:
+        return message.citations
+
+
+class ConversationOutput(serializers.ModelSerializer[Conversation]):
+    video = serializers.IntegerField(source="video_id", allow_null=True, read_only=True, help_text="Null: the library.")
+    video_title = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "title", "video", "video_title", "created_at", "updated_at", "deleted_at"]
+        read_only_fields = fields
+
+    def get_video_title(self, conversation: Conversation) -> str | None:
+        return conversation.video.title if conversation.video else None
+
+
+class ConversationInput(serializers.Serializer[Any]):
+    video = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="One of my videos; omit for my whole library."
+    )
+
+
+class MessageInput(serializers.Serializer[Any]):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The question.")
+    client_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Your id for this question: sending it again returns the first answer, charged once.",
+    )
+
+
+class AnswerOutput(serializers.Serializer[Any]):
+    question = MessageOutput()
+    answer = MessageOutput()
+
+
+def _viewer(request: Request, *, create_guest: bool = False) -> Viewer:
+    return viewer_from_request(request, create_guest=create_guest)
+
+
+class ConversationListApi(generics.ListAPIView[Conversation]):
+    permission_classes = GUESTS_WELCOME
+    token_scopes = CHAT_WRITES
+
+    serializer_class = ConversationOutput
+
+    def get_queryset(self) -> QuerySet[Conversation]:
+        query = self.request.query_params.get("q", "")
+        if "\x00" in query:  # Postgres refuses a NUL in a query; no title holds one
+            return Conversation.objects.none()
+        trash = self.request.query_params.get("trash") in {"true", "1"}
+        return selectors.conversations_for_viewer(_viewer(self.request), deleted=trash, title_contains=query)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the title."),
+            OpenApiParameter("trash", bool, description="List the trash (restorable for 30 days) instead."),
+            _GUEST,
+        ],
+        responses={200: ConversationOutput(many=True), **error_responses(400, 404)},
+        summary="My conversations",
+        description="Newest activity first. Paginated.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[_GUEST],
+        request=ConversationInput,
+        responses={201: ConversationOutput, **error_responses(400, 403, 404)},
+        summary="Start a conversation",
+        description="About one of my videos, or (without `video`) my whole library. Guests own no videos: "
+        "their conversations are about nothing of theirs and get the extractive 'no transcript' answer.",
+    )
+    def post(self, request: Request) -> Response:
+        payload = ConversationInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        viewer = _viewer(request, create_guest=True)
+        video = None
+        if (video_id := payload.validated_data.get("video")) is not None:
+            if viewer.user is None:
+                raise serializers.ValidationError({"video": ["Guests have no videos: sign in to chat about one."]})
+            video = video_get_for_user(viewer.user, video_id)
+        conversation = services.conversation_create(viewer=viewer, video=video)
+        response = Response(ConversationOutput(conversation).data, status=status.HTTP_201_CREATED)
+        viewer_remember(request, response, viewer)
+        return response
+
+
+class ConversationDetailApi(APIView):
+    permission_classes = GUESTS_WELCOME
+    token_scopes = CHAT_WRITES
+
+    @extend_schema(
+        parameters=[_CONVERSATION_ID, _GUEST],
+        responses={200: ConversationOutput, **error_responses(400, 404)},
+        summary="A conversation",
+        description="Conversations in the trash are found too (see `deleted_at`).",
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        return Response(ConversationOutput(conversation).data)
+
+    @extend_schema(
+        parameters=[_CONVERSATION_ID, _GUEST],
+        responses={204: None, **error_responses(400, 403, 404)},
+        summary="Move a conversation to the trash",
+        description="Restorable for 30 days, then deleted for good.",
+    )
+    def delete(self, request: Request, conversation_id: int) -> Response:
+        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id)
+        services.conversation_delete(conversation=conversation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationRestoreApi(APIView):
+    permission_classes = GUESTS_WELCOME
+    token_scopes = CHAT_WRITES
+
+    @extend_schema(
+        parameters=[_CONVERSATION_ID, _GUEST],
+        request=None,
+        responses={200: ConversationOutput, **error_responses(400, 403, 404)},
+        summary="Take a conversation out of the trash",
+    )
+    def post(self, request: Request, conversation_id: int) -> Response:
+        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        return Response(ConversationOutput(services.conversation_restore(conversation=conversation)).data)
+
+
+_SSE_DESCRIPTION = (
+    'With `Accept: text/event-stream` the answer streams as Server-Sent Events: `data: {"content": '
+    '"…"}` per piece, then `data: {"message": {…}}` (the finished answer with its citations), then '
+    '`data: [DONE]`. A failure mid-answer sends `data: {"error": {"code", "message"}}` before the '
+    "final message."
+)
+
+
+class ServerSentEvent(serializers.Serializer[Any]):
+    """One event of the stream, as an event-stream parser gives it."""
+
+    data = serializers.CharField(  # type: ignore[assignment]  # a field named `data`, as the stream names it
+        help_text='JSON (`{"content"}`, `{"message"}` or `{"error"}`), or `[DONE]`.'
+    )
+    event = serializers.CharField(required=False, help_text="Unset: every event is a plain `message` event.")
+
+
+class MessageListApi(APIView):
+    permission_classes = GUESTS_WELCOME
+    token_scopes = CHAT_WRITES
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        # Only asking streams; the list is JSON whatever the client accepts. The schema names the
+        # event stream on the success response alone (errors are JSON), so it is not listed for it.
+        if self.request.method != "POST" or getattr(self, "swagger_fake_view", False):
+            return [JSONRenderer()]
+        return super().get_renderers()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and isinstance(response.accepted_renderer, EventStreamRenderer):
+            # An error before the stream began (400, 402, 404, 429…) is an ordinary JSON error.
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @extend_schema(
+        parameters=[_CONVERSATION_ID, _GUEST],
+        responses={200: MessageOutput(many=True), **error_responses(400, 404)},
+        summary="A conversation's messages",
+        description="Oldest first. An answer still being written has `status: streaming` and its text so far.",
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        messages = selectors.messages_for_conversation(conversation).select_related("reply_to")
+        return Response(MessageOutput(messages, many=True).data)
+
+    @extend_schema(
+        parameters=[_CONVERSATION_ID, _GUEST],
+        request=MessageInput,
+        responses={
+            (201, "application/json"): OpenApiResponse(AnswerOutput, description="The question and its whole answer."),
+            (201, "text/event-stream"): OpenApiResponse(ServerSentEvent, description=_SSE_DESCRIPTION),
+            200: OpenApiResponse(
+                AnswerOutput, description="A replayed `client_id`: the first answer, not charged again."
+            ),
+            **error_responses(400, 402, 403, 404, 409),
+        },
+        summary="Ask a question",
+        description="Costs the configured tokens per answer (refunded if it fails) and counts against today's "
+        "chat quota. One answer at a time per conversation (409 while one is being written). " + _SSE_DESCRIPTION,
+    )
+    def post(self, request: Request, conversation_id: int) -> Response | StreamingHttpResponse:
+        viewer = _viewer(request)
+        conversation = selectors.conversation_get_for_viewer(viewer, conversation_id)
+        payload = MessageInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            start = services.answer_begin(
+                viewer=viewer,
+                conversation=conversation,
+                text=payload.validated_data["text"],
+                client_id=payload.validated_data.get("client_id", ""),
+            )
+        except services.ChatInputError as error:
+            raise serializers.ValidationError({"text": [error.message]}) from None
+        except services.AnswerInProgress as error:
+            raise Conflict(str(error)) from None
+        wants_events = isinstance(request.accepted_renderer, EventStreamRenderer)
+        if start.replayed:
+            if wants_events:
+                return _event_stream(_replayed_events(start.answer.pk))
+            body = AnswerOutput({"question": start.question, "answer": start.answer}).data
+            return Response(body, status=status.HTTP_200_OK)
+        if wants_events:
+            return _event_stream(_answer_events(start.answer.pk))
+        response = StreamingHttpResponse(
+            _answer_json(start.question.pk, start.answer.pk),
+            status=status.HTTP_201_CREATED,
+            content_type="application/json",
+        )
+        return response
+
+
+def _event_stream(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # proxies must pass each event on as it comes
+    return response
+
+
+def _event(data: Any) -> bytes:
+    return f"data: {json.dumps(data)}\n\n".encode()
+
+
+def _load(message_id: int) -> dict[str, Any]:
+    return dict(MessageOutput(Message.objects.select_related("reply_to").get(pk=message_id)).data)
+
+
+async def _answer_events(answer_id: int) -> AsyncIterator[bytes]:
+    async for frame in live.stream_answer(answer_id):
+        if frame["type"] == "chunk":
+            yield _event({"content": frame["text"]})
+        elif frame["type"] == "error":
+            yield _event({"error": {"code": frame["code"], "message": frame["message"]}})
+    yield _event({"message": await live.db(_load)(answer_id)})
+    yield b"data: [DONE]\n\n"
+
+
+async def _replayed_events(answer_id: int) -> AsyncIterator[bytes]:
+    message = await live.db(_load)(answer_id)
+    if message["content"]:
+        yield _event({"content": message["content"]})
+    yield _event({"message": message})
+    yield b"data: [DONE]\n\n"
+
+
+async def _answer_json(question_id: int, answer_id: int) -> AsyncIterator[bytes]:
+    # Written on the event loop, then sent whole: the JSON body is the finished answer.
+    await live.drain(live.stream_answer(answer_id))
+    question, answer = await live.db(_load)(question_id), await live.db(_load)(answer_id)
+    yield json.dumps({"question": question, "answer": answer}).encode()
+
+
+class MessageSearchInput(serializers.Serializer[Any]):
+    q = serializers.CharField(max_length=500, help_text="What the message was about.")
+    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_LIMIT_MAX, default=10, required=False)
+
+
+class MessageHitOutput(serializers.Serializer[Any]):
+    conversation = serializers.IntegerField(source="message.conversation_id")
+    conversation_title = serializers.CharField(source="message.conversation.title")
+    message = MessageOutput()
+    score = serializers.FloatField(help_text="Cosine similarity, 1 = same meaning.")
+
+
+class MessageSearchApi(APIView):
+    permission_classes = GUESTS_WELCOME
+    token_scopes = CHAT_WRITES
+
+    @extend_schema(
+        parameters=[MessageSearchInput, _GUEST],
+        responses={200: MessageHitOutput(many=True), **error_responses(400)},
+        summary="Search my past messages",
+        description="My questions and answers (outside the trash) closest in meaning to `q`, best first.",
+    )
+    def get(self, request: Request) -> Response:
+        from videos.text_embeddings import embed_query  # loads the model on first use
+
+        payload = MessageSearchInput(data=request.query_params)
+        payload.is_valid(raise_exception=True)
+        query = payload.validated_data["q"].strip()
+        if not query or "\x00" in query:
+            return Response([])
+        hits = selectors.search_my_messages(
+            _viewer(request), embed_query(query), limit=payload.validated_data.get("limit", 10)
+        )
+        return Response(MessageHitOutput(hits, many=True).data)

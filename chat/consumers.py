@@ -1,0 +1,189 @@
+"""`/ws/chat/<conversation_id>/`: ask questions and watch answers stream, for the conversation's owner.
+
+Client → server: {"type": "message", "text", "client_id"}, {"type": "cancel"},
+                 {"type": "resume", "last_message_id", "last_seq"}.
+Server → client: {"type": "message", "message"} (a saved message: the question, then the empty
+                 streaming answer), {"type": "chunk", "message_id", "seq", "text"} (seq 1, 2, … per
+                 answer), {"type": "done", "message"} (the finished answer with its citations, or its
+                 status "cancelled"/"error"), {"type": "error", "code", "message"}.
+
+Frames reach every socket of the conversation through its channel-layer group; each socket drops
+chunks it already sent (by seq) and `done`s it already sent, so a resume that overlaps the live
+stream never shows a piece twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import HttpRequest
+
+from accounts.guests import Viewer, viewer_from_request
+from billing.services import InsufficientTokens, QuotaExceeded
+from chat import live, selectors, services
+from chat.models import Conversation, Message
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+def _viewer_from_scope(scope: dict[str, Any]) -> Viewer:
+    """A user from the session, or a guest from the signed guest cookie (as pages see them)."""
+    request = HttpRequest()
+    request.COOKIES = dict(scope.get("cookies") or {})
+    request.user = scope.get("user")  # type: ignore[assignment]
+    return viewer_from_request(request)
+
+
+def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | None:
+    try:
+        return selectors.conversation_get_for_viewer(viewer, conversation_id)
+    except Exception:  # Http404: not theirs, trashed, or no such conversation
+        return None
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.viewer = _viewer_from_scope(self.scope)
+        if self.viewer.user is None and self.viewer.guest_id is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        conversation = await live.db(_conversation_for)(self.viewer, self.conversation_id)
+        if conversation is None:
+            await self.close(code=CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
+            return
+        self.conversation = conversation
+        self.sent_seq: dict[int, int] = {}
+        self.sent_done: set[int] = set()
+        self.group = live.conversation_group(self.conversation_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        # The answer being written (if any) goes on: it is saved, and a reconnect catches up.
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "message":
+            await self._ask(content.get("text"), content.get("client_id") or "")
+        elif kind == "cancel":
+            await self._cancel()
+        elif kind == "resume":
+            await self._resume(content.get("last_message_id"), content.get("last_seq"))
+        else:
+            await self._error("unknown", "Unknown message type: send message, cancel or resume.")
+
+    # --- client requests -------------------------------------------------------------------------
+
+    async def _ask(self, text: object, client_id: object) -> None:
+        try:
+            start = await live.db(services.answer_begin)(
+                viewer=self.viewer, conversation=self.conversation, text=text, client_id=client_id
+            )
+        except services.ChatInputError as error:
+            await self._error(error.code, error.message, client_id=client_id)
+            return
+        except services.AnswerInProgress as error:
+            await self._error("busy", str(error), client_id=client_id)
+            return
+        except QuotaExceeded as error:
+            await self._error("quota_exceeded", str(error), client_id=client_id)
+            return
+        except InsufficientTokens as error:
+            await self._error("insufficient_tokens", str(error), client_id=client_id)
+            return
+        if start.replayed:
+            # Sent before (a retry after a dropped connection): show what exists, charge nothing.
+            # The client asked again, so it gets the whole answer again, even if this socket sent it.
+            self.sent_done.discard(start.answer.pk)
+            self.sent_seq.pop(start.answer.pk, None)
+            await self.send_json({"type": "message", "message": live.message_frame_data(start.question)})
+            await self._catch_up(start.answer, after_seq=0, announce=True)
+            return
+        await live.publish(
+            self.conversation_id, {"type": "message", "message": live.message_frame_data(start.question)}
+        )
+        await live.publish(self.conversation_id, {"type": "message", "message": live.message_frame_data(start.answer)})
+        live.start_answer(start.answer.pk)
+
+    async def _cancel(self) -> None:
+        streaming = await live.db(_streaming_answer_id)(self.conversation_id)
+        if streaming is None:
+            await self._error("nothing_to_cancel", "No answer is being written.")
+            return
+        await live.answer_request_cancel(streaming)
+
+    async def _resume(self, last_message_id: object, last_seq: object) -> None:
+        try:
+            last_id = int(last_message_id or 0)  # type: ignore[call-overload]
+            seen_seq = int(last_seq or 0)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            await self._error("invalid", "last_message_id and last_seq must be numbers.")
+            return
+        messages = await live.db(selectors.messages_from)(self.conversation_id, first_id=max(last_id, 0))
+        for message in messages:
+            if message.pk == last_id:
+                if message.role == Message.Role.ASSISTANT:
+                    await self._catch_up(message, after_seq=seen_seq, announce=False)
+                continue
+            if message.role == Message.Role.USER:
+                await self.send_json({"type": "message", "message": live.message_frame_data(message)})
+            else:
+                await self._catch_up(message, after_seq=0, announce=True)
+
+    async def _catch_up(self, answer: Message, *, after_seq: int, announce: bool) -> None:
+        """Send an answer's missed part: announced (if new to the client), its chunks after
+        `after_seq` while it streams, and `done` once it is finished."""
+        if announce:
+            await self.send_json({"type": "message", "message": live.message_frame_data(answer)})
+        self.sent_seq[answer.pk] = max(self.sent_seq.get(answer.pk, 0), after_seq)
+        if answer.status == Message.Status.STREAMING:
+            for frame in await live.answer_chunks_after(answer.pk, self.sent_seq[answer.pk]):
+                await self._send_chunk(frame)
+            return
+        await self._send_done({"type": "done", "message": live.message_frame_data(answer)})
+
+    async def _error(self, code: str, message: str, *, client_id: object = None) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if client_id:
+            frame["client_id"] = client_id
+        await self.send_json(frame)
+
+    # --- frames from the group ---------------------------------------------------------------------
+
+    async def chat_frame(self, event: dict[str, Any]) -> None:
+        frame = event["frame"]
+        if frame["type"] == "chunk":
+            await self._send_chunk(frame)
+        elif frame["type"] == "done":
+            await self._send_done(frame)
+        else:
+            await self.send_json(frame)
+
+    async def _send_chunk(self, frame: dict[str, Any]) -> None:
+        answer_id = int(frame["message_id"])
+        if frame["seq"] <= self.sent_seq.get(answer_id, 0):
+            return  # already sent by a resume
+        self.sent_seq[answer_id] = frame["seq"]
+        await self.send_json(frame)
+
+    async def _send_done(self, frame: dict[str, Any]) -> None:
+        answer_id = int(frame["message"]["id"])
+        if answer_id in self.sent_done:
+            return
+        self.sent_done.add(answer_id)
+        await self.send_json(frame)
+
+
+def _streaming_answer_id(conversation_id: int) -> int | None:
+    return (
+        Message.objects.filter(
+            conversation_id=conversation_id, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -1,0 +1,66 @@
+"""Embedding questions and answers from async code, in batches.
+
+Fifty questions arriving together would otherwise be fifty model calls fighting for the same cores;
+one call over all of them costs little more than one. Texts queue while a batch is being encoded and
+go together in the next, so a lone question is not delayed and a burst is encoded a few at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+import numpy as np
+from asgiref.sync import sync_to_async
+
+
+def _encode(texts: list[str]) -> np.ndarray:
+    from videos.text_embeddings import embed_texts  # loads the model on first use
+
+    return embed_texts(texts)
+
+
+class _Batcher:
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, asyncio.Future[np.ndarray]]] = []
+        self.running = False
+        self.task: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
+
+    async def embed(self, text: str) -> np.ndarray:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray] = loop.create_future()
+        self.pending.append((text, future))
+        if not self.running:
+            self.running = True
+            self.task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                try:
+                    vectors = await sync_to_async(_encode, thread_sensitive=False)([text for text, _ in batch])
+                except Exception as error:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), vector in zip(batch, vectors, strict=True):
+                    if not future.done():
+                        future.set_result(vector)
+        finally:
+            self.running = False
+
+
+# One batcher per event loop (tests run each in a loop of its own).
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
+
+
+async def embed_text(text: str) -> np.ndarray:
+    """The text's MiniLM vector (384-d, L2-normalised), encoded together with any others waiting."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        batcher = _batchers[loop] = _Batcher()
+    return await batcher.embed(text)

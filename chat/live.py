@@ -1,0 +1,258 @@
+"""Running an answer and sharing it live.
+
+`stream_answer` writes one answer: it retrieves passages, streams the backend's pieces, and for each
+piece appends it to a short-lived Redis list (its sequence number is its position there) and sends it
+to the conversation's channel-layer group. Every socket of the conversation, on any web process, is
+in that group; one that reconnects reads the list for what it missed (`answer_chunks_after`). The
+partial text is also saved to the database now and then, so a page reload shows it.
+
+Cancelling is a Redis flag (`answer_request_cancel`) the writer checks between pieces, so any
+connection (or the HTTP API) can stop an answer another process is writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from chat import selectors, services
+from chat.answering import Turn, answer_backend, citations_for
+from chat.embedding import embed_text
+from chat.models import Message
+from chat.retrieval import Passage, retrieve_passages
+from sage.gemini import GeminiError
+
+logger = logging.getLogger(__name__)
+
+STREAM_LOG_SECONDS = 3600  # long enough for any reconnect; the answer is in the database anyway
+PARTIAL_SAVE_SECONDS = 0.5
+PARTIAL_SAVE_CHARS = 400
+LLM_FAILURE = "The answer could not be written: the language model failed ({detail}). You were not charged."
+
+T = TypeVar("T")
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"chat.{conversation_id}"
+
+
+def _key(kind: str, answer_id: int) -> str:
+    # Under the cache's prefix, so two sites (or test runs) sharing one Redis never see each other's.
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:chat:{kind}:{answer_id}"
+
+
+def _log_key(answer_id: int) -> str:
+    return _key("stream", answer_id)
+
+
+def _cancel_key(answer_id: int) -> str:
+    return _key("cancel", answer_id)
+
+
+def _redis() -> aioredis.Redis:
+    return aioredis.Redis.from_url(settings.REDIS_URL)
+
+
+def db(function: Callable[..., T]) -> Callable[..., Any]:
+    """Run ORM code from async code on a pool thread (not the one shared thread), so fifty answers
+    do not queue behind each other; each call closes stale connections, none is held across awaits."""
+    wrapped: Callable[..., Any] = database_sync_to_async(function, thread_sensitive=False)
+    return wrapped
+
+
+def message_frame_data(message: Message) -> dict[str, Any]:
+    """A message as sockets and the API show it. A streaming answer's text comes as chunks, so its
+    `content` here is empty (the chunks would otherwise repeat it)."""
+    streaming = message.status == Message.Status.STREAMING
+    return {
+        "id": message.pk,
+        "role": message.role,
+        "content": "" if streaming else message.content,
+        "status": message.status,
+        "citations": message.citations,
+        "cost": message.cost,
+        "client_id": message.client_id,
+        "reply_to": message.reply_to_id,
+        "error": message.error_message,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+async def publish(conversation_id: int, frame: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(conversation_group(conversation_id), {"type": "chat.frame", "frame": frame})
+    except Exception:
+        # A live frame is a convenience: the answer is saved and a reconnect catches up.
+        logger.warning("could not publish a chat frame to conversation %s", conversation_id, exc_info=True)
+
+
+async def answer_chunks_after(answer_id: int, after_seq: int) -> list[dict[str, Any]]:
+    """Chunk frames with seq > after_seq that the answer has streamed so far."""
+    client = _redis()
+    try:
+        pieces = await client.lrange(_log_key(answer_id), after_seq, -1)
+    finally:
+        await client.aclose()
+    return [
+        {
+            "type": "chunk",
+            "message_id": answer_id,
+            "seq": after_seq + offset + 1,
+            "text": piece.decode() if isinstance(piece, bytes) else piece,
+        }
+        for offset, piece in enumerate(pieces)
+    ]
+
+
+async def answer_request_cancel(answer_id: int) -> None:
+    client = _redis()
+    try:
+        await client.set(_cancel_key(answer_id), b"1", ex=STREAM_LOG_SECONDS)
+    finally:
+        await client.aclose()
+
+
+# --- writing an answer ---------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerContext:
+    answer_id: int
+    question_id: int
+    conversation_id: int
+    question: str
+    owner_id: int | None
+    video_id: int | None
+    history: list[Turn] = field(default_factory=list)
+
+
+def _load_context(answer_id: int) -> AnswerContext | None:
+    answer = Message.objects.select_related("reply_to", "conversation").filter(pk=answer_id).first()
+    if answer is None or answer.reply_to is None or answer.status != Message.Status.STREAMING:
+        return None
+    conversation = answer.conversation
+    turns = selectors.recent_turns(conversation.pk, before_id=answer.reply_to.pk, limit=settings.CHAT_HISTORY_TURNS)
+    return AnswerContext(
+        answer_id=answer.pk,
+        question_id=answer.reply_to.pk,
+        conversation_id=conversation.pk,
+        question=answer.reply_to.content,
+        owner_id=conversation.owner_id,
+        video_id=conversation.video_id,
+        history=[Turn(role=turn.role, content=turn.content) for turn in turns],
+    )
+
+
+async def stream_answer(answer_id: int) -> AsyncIterator[dict[str, Any]]:
+    """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error`."""
+    context = await db(_load_context)(answer_id)
+    if context is None:
+        return
+    client = _redis()
+    content = ""
+    seq = 0
+    finished = False
+    try:
+        vector = await embed_text(context.question)
+        await db(services.question_store_embedding)(question_id=context.question_id, vector=vector)
+        passages: list[Passage] = await db(retrieve_passages)(
+            owner_id=context.owner_id, video_id=context.video_id, vector=vector, limit=settings.CHAT_TOP_K
+        )
+        backend = answer_backend()
+        last_saved_at, last_saved_len = time.monotonic(), 0
+        try:
+            pieces = backend.stream(question=context.question, passages=passages, history=context.history)
+            # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
+            # whenever the garbage collector finalises it.
+            async with contextlib.aclosing(pieces):
+                async for piece in pieces:
+                    if await client.exists(_cancel_key(answer_id)):
+                        break
+                    seq += 1
+                    content += piece
+                    await client.rpush(_log_key(answer_id), piece)
+                    if seq == 1:
+                        await client.expire(_log_key(answer_id), STREAM_LOG_SECONDS)
+                    frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
+                    await publish(context.conversation_id, frame)
+                    yield frame
+                    if (
+                        time.monotonic() - last_saved_at >= PARTIAL_SAVE_SECONDS
+                        or len(content) - last_saved_len >= PARTIAL_SAVE_CHARS
+                    ):
+                        await db(services.answer_save_partial)(answer_id=answer_id, content=content)
+                        last_saved_at, last_saved_len = time.monotonic(), len(content)
+        except GeminiError as error:
+            message = LLM_FAILURE.format(detail=error.message)
+            closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
+            finished = True
+            frame = {"type": "error", "code": "llm_failed", "message": message, "message_id": answer_id}
+            await publish(context.conversation_id, frame)
+            yield frame
+            if closed is not None:
+                yield await _publish_done(context.conversation_id, closed)
+            return
+        if await client.exists(_cancel_key(answer_id)):
+            closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
+        else:
+            answer_vector = await embed_text(content) if content else None
+            closed = await db(services.answer_complete)(
+                answer_id=answer_id, content=content, citations=citations_for(content, passages), vector=answer_vector
+            )
+        finished = True
+        if closed is not None:
+            yield await _publish_done(context.conversation_id, closed)
+    except Exception:
+        if finished:
+            raise
+        # A bug or a lost database/Redis: the sockets still get an ending, and the answer is refunded.
+        logger.exception("answer %s failed", answer_id)
+        finished = True
+        message = "The answer could not be written because of an error on our side. You were not charged."
+        closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
+        frame = {"type": "error", "code": "server_error", "message": message, "message_id": answer_id}
+        await publish(context.conversation_id, frame)
+        yield frame
+        if closed is not None:
+            yield await _publish_done(context.conversation_id, closed)
+    finally:
+        if not finished:
+            # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
+            # keep what was written and refund it. Shielded so the refund survives the cancellation.
+            await asyncio.shield(db(services.answer_cancel)(answer_id=answer_id, content=content))
+        await client.aclose()
+
+
+async def _publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
+    frame = {"type": "done", "message": message_frame_data(answer)}
+    await publish(conversation_id, frame)
+    return frame
+
+
+async def drain(frames: AsyncIterator[dict[str, Any]]) -> None:
+    async for _frame in frames:
+        pass
+
+
+_running: set[asyncio.Task[None]] = set()
+
+
+def start_answer(answer_id: int) -> asyncio.Task[None]:
+    """Write the answer in the background of this process: it goes on if the asking socket closes."""
+    task = asyncio.get_running_loop().create_task(drain(stream_answer(answer_id)))
+    _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
+    task.add_done_callback(_running.discard)
+    return task

@@ -1,0 +1,50 @@
+"""The transcript passages a question is answered from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from videos.models import Video
+from videos.selectors import search_moments_by_vector
+
+
+@dataclass(frozen=True)
+class Passage:
+    video_id: int
+    video_title: str
+    start: float
+    end: float
+    text: str
+    distance: float
+
+    def citation(self) -> dict[str, object]:
+        return {"video_id": self.video_id, "start": self.start, "end": self.end, "text": self.text}
+
+
+def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int) -> list[Passage]:
+    """The `limit` transcript chunks closest to `vector`, best first: of the conversation's video, or
+    of all the owner's videos. Guests own no videos, so a guest conversation finds nothing."""
+    if owner_id is None:
+        return []
+    from accounts.models import User
+
+    owner = User.objects.filter(pk=owner_id).first()
+    if owner is None:
+        return []
+    video = Video.objects.filter(pk=video_id, owner=owner).first() if video_id is not None else None
+    if video_id is not None and video is None:
+        return []  # the video is gone (or was never theirs): nothing to quote
+    moments = search_moments_by_vector(owner, vector, limit=limit, video=video)
+    return [
+        Passage(
+            video_id=moment.video_id,
+            video_title=moment.video_title,
+            start=moment.start,
+            end=moment.end,
+            text=moment.text,
+            distance=moment.distance,
+        )
+        for moment in moments
+    ]

@@ -1,0 +1,97 @@
+"""Reads for conversations and messages. Ownership lives here: anyone else's conversation is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from pgvector.django import CosineDistance
+
+from accounts.guests import Viewer
+from chat.models import Conversation, Message
+
+
+def _owned_by(viewer: Viewer) -> Q | None:
+    if viewer.user is not None:
+        return Q(owner=viewer.user)
+    if viewer.guest_id is not None:
+        return Q(guest_id=viewer.guest_id)
+    return None  # a guest without an id owns nothing yet
+
+
+def conversations_for_viewer(
+    viewer: Viewer, *, deleted: bool = False, title_contains: str = ""
+) -> QuerySet[Conversation]:
+    owned = _owned_by(viewer)
+    if owned is None:
+        return Conversation.objects.none()
+    conversations = Conversation.objects.filter(owned, deleted_at__isnull=not deleted).select_related("video")
+    if title_contains.strip():
+        conversations = conversations.filter(title__icontains=title_contains.strip())
+    return conversations
+
+
+def conversation_get_for_viewer(viewer: Viewer, pk: int | str, *, include_deleted: bool = False) -> Conversation:
+    """The viewer's conversation; Http404 for anyone else's, a missing one, or (unless asked) a trashed one."""
+    owned = _owned_by(viewer)
+    try:
+        if owned is None:
+            raise Conversation.DoesNotExist
+        conversations = Conversation.objects.filter(owned).select_related("video")
+        if not include_deleted:
+            conversations = conversations.filter(deleted_at__isnull=True)
+        return conversations.get(pk=int(pk))
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such conversation.") from None
+
+
+def messages_for_conversation(conversation: Conversation) -> QuerySet[Message]:
+    return Message.objects.filter(conversation=conversation).order_by("pk")
+
+
+def messages_from(conversation_id: int, *, first_id: int) -> list[Message]:
+    """Messages with id ≥ first_id, in order: what a reconnecting client may have missed."""
+    return list(Message.objects.filter(conversation_id=conversation_id, pk__gte=first_id).order_by("pk"))
+
+
+def recent_turns(conversation_id: int, *, before_id: int, limit: int) -> list[Message]:
+    """The last `limit` finished messages before `before_id`, oldest first (the prompt's history)."""
+    turns = (
+        Message.objects.filter(conversation_id=conversation_id, pk__lt=before_id)
+        .exclude(content="")
+        .filter(Q(role=Message.Role.USER) | Q(status=Message.Status.COMPLETE))
+        .order_by("-pk")[:limit]
+    )
+    return list(reversed(turns))
+
+
+@dataclass(frozen=True)
+class MessageHit:
+    message: Message
+    distance: float
+
+    @property
+    def score(self) -> float:
+        return 1.0 - self.distance
+
+
+def search_my_messages(viewer: Viewer, vector: np.ndarray, *, limit: int = 10) -> list[MessageHit]:
+    """The viewer's messages (not in the trash) closest in meaning to `vector`, best first.
+    Iterative HNSW scans, as for transcript chunks: the index is shared by everyone."""
+    owned = _owned_by(viewer)
+    if owned is None:
+        return []
+    conversation_ids = Conversation.objects.filter(owned, deleted_at__isnull=True).values("pk")
+    messages = Message.objects.filter(conversation_id__in=conversation_ids, embedding__isnull=False).select_related(
+        "conversation"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.HNSW_EF_SEARCH])
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(messages.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")[:limit])
+    rows.sort(key=lambda message: message.distance)
+    return [MessageHit(message=row, distance=float(row.distance)) for row in rows]

@@ -1,0 +1,74 @@
+"""Videos with real transcripts (MiniLM-embedded chunks), guests, and sockets for chat tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from channels.testing import WebsocketCommunicator
+from django.http import HttpResponse
+
+from accounts.guests import GUEST_COOKIE, guest_cookie_set
+from accounts.models import User
+from sage.asgi import application
+from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from videos.text_embeddings import embed_texts
+
+# A cooking video in three clearly separate parts (start, end, words spoken).
+COOKING = [
+    (0.0, 40.0, "Welcome to the kitchen. Today we bake sourdough bread from a starter we fed last night."),
+    (40.0, 80.0, "Preheat the oven to two hundred and fifty degrees Celsius with the cast iron pot inside."),
+    (80.0, 120.0, "While the loaf bakes, we clean up: wash the bowls and wipe the flour off the counter."),
+    (120.0, 160.0, "Finally, let the bread cool on a rack for an hour before slicing, or the crumb is gummy."),
+]
+GARDEN = [
+    (0.0, 45.0, "In spring we plant tomatoes in full sun and water the seedlings every morning."),
+    (45.0, 90.0, "Aphids on the roses are washed off with soapy water; ladybirds eat the rest."),
+]
+
+
+def make_video(owner: User, *, title: str, passages: Sequence[tuple[float, float, str]]) -> Video:
+    """A ready video whose transcript is `passages`, chunked one chunk per passage, really embedded."""
+    video = Video.objects.create(
+        owner=owner, title=title, status=Video.Status.READY, duration=passages[-1][1], has_audio=True
+    )
+    transcript = Transcript.objects.create(
+        video=video, source=Transcript.Source.SIDECAR, language="en", text=" ".join(text for _, _, text in passages)
+    )
+    vectors = embed_texts([text for _, _, text in passages])
+    for index, ((start, end, text), vector) in enumerate(zip(passages, vectors, strict=True)):
+        TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=end, text=text)
+        TranscriptChunk.objects.create(
+            video=video, owner=owner, index=index, start=start, end=end, text=text, embedding=vector
+        )
+    return video
+
+
+def guest_cookie(guest_id: uuid.UUID) -> str:
+    """The signed cookie value a browser of this guest holds."""
+    response = HttpResponse()
+    guest_cookie_set(response, guest_id, secure=False)
+    return response.cookies[GUEST_COOKIE].value
+
+
+async def open_socket(
+    conversation_id: int, *, user: User | None = None, guest_id: uuid.UUID | None = None
+) -> tuple[WebsocketCommunicator, bool, int | None]:
+    headers = [(b"origin", b"http://localhost")]
+    if guest_id is not None:
+        headers.append((b"cookie", f"{GUEST_COOKIE}={guest_cookie(guest_id)}".encode()))
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation_id}/", headers=headers)
+    if user is not None:
+        communicator.scope["user"] = user
+    connected, code = await communicator.connect(timeout=10)
+    return communicator, connected, code
+
+
+async def frames_until_done(socket: WebsocketCommunicator, *, timeout: float = 20) -> list[dict]:
+    """Every frame up to and including the first `done`."""
+    frames: list[dict] = []
+    while True:
+        frame = await socket.receive_json_from(timeout=timeout)
+        frames.append(frame)
+        if frame["type"] == "done":
+            return frames

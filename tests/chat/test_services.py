@@ -1,0 +1,136 @@
+"""Conversations and answers as services: paying once, refunds, the trash, guests' quota."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from accounts.guests import Viewer
+from billing.models import Hold, Wallet
+from billing.services import InsufficientTokens, QuotaExceeded, quota_status
+from chat import services
+from chat.models import Conversation, Message
+from chat.selectors import conversation_get_for_viewer, conversations_for_viewer
+from chat.tasks import purge_trashed_conversations
+from tests.factories import empty_wallet_user
+
+pytestmark = pytest.mark.django_db
+
+
+def as_viewer(user) -> Viewer:
+    return Viewer(user=user, guest_id=None)
+
+
+def test_a_question_is_charged_once_even_when_its_client_id_is_replayed(user):
+    viewer = as_viewer(user)
+    conversation = services.conversation_create(viewer=viewer)
+    balance_before = Wallet.objects.get(user=user).balance
+
+    first = services.answer_begin(viewer=viewer, conversation=conversation, text="Hello?", client_id="c1")
+    again = services.answer_begin(viewer=viewer, conversation=conversation, text="Hello?", client_id="c1")
+
+    assert again.replayed and not first.replayed
+    assert (again.question.pk, again.answer.pk) == (first.question.pk, first.answer.pk)
+    assert Wallet.objects.get(user=user).balance == balance_before - 2
+    assert quota_status(viewer=viewer).used == 1
+    services.answer_complete(answer_id=first.answer.pk, content="Hi [00:01]", citations=[])
+    assert Wallet.objects.get(user=user).balance == balance_before - 2  # settled at the held price
+    assert first.answer.hold is not None
+    assert Hold.objects.get(pk=first.answer.hold.pk).status == Hold.Status.SETTLED
+
+
+def test_a_failed_answer_is_refunded_exactly_once(user):
+    viewer = as_viewer(user)
+    conversation = services.conversation_create(viewer=viewer)
+    balance_before = Wallet.objects.get(user=user).balance
+    start = services.answer_begin(viewer=viewer, conversation=conversation, text="Hello?")
+
+    services.answer_fail(answer_id=start.answer.pk, error="boom")
+    services.answer_fail(answer_id=start.answer.pk, error="boom again")
+    services.answer_cancel(answer_id=start.answer.pk)
+
+    answer = Message.objects.get(pk=start.answer.pk)
+    assert (answer.status, answer.cost, answer.error_message) == (Message.Status.ERROR, 0, "boom")
+    assert Wallet.objects.get(user=user).balance == balance_before
+
+
+def test_a_full_quota_or_a_short_balance_refuses_before_writing_anything(user, settings):
+    poor = empty_wallet_user()
+    conversation = services.conversation_create(viewer=as_viewer(poor))
+
+    with pytest.raises(InsufficientTokens):
+        services.answer_begin(viewer=as_viewer(poor), conversation=conversation, text="Hello?")
+    assert not Message.objects.exists()
+    assert quota_status(viewer=as_viewer(poor)).used == 0
+
+    settings.GUEST_DAILY_CHAT_MESSAGES = 1
+    guest = Viewer(user=None, guest_id=uuid.uuid4())
+    guest_conversation = services.conversation_create(viewer=guest)
+    first = services.answer_begin(viewer=guest, conversation=guest_conversation, text="One")
+    services.answer_complete(answer_id=first.answer.pk, content="ok", citations=[])
+    with pytest.raises(QuotaExceeded):
+        services.answer_begin(viewer=guest, conversation=guest_conversation, text="Two")
+    assert Message.objects.filter(conversation=guest_conversation).count() == 2
+    assert first.answer.cost == 0  # guests have a quota, not a wallet
+
+
+def test_the_first_question_names_the_conversation(user):
+    viewer = as_viewer(user)
+    conversation = services.conversation_create(viewer=viewer)
+    start = services.answer_begin(viewer=viewer, conversation=conversation, text="  Where   is the\nkitchen?  ")
+    services.answer_complete(answer_id=start.answer.pk, content="ok", citations=[])
+    services.answer_begin(viewer=viewer, conversation=conversation, text="Second question")
+
+    assert Conversation.objects.get(pk=conversation.pk).title == "Where is the kitchen?"
+
+
+def test_an_answer_left_streaming_by_a_dead_process_is_refunded_and_unblocks_the_conversation(user):
+    viewer = as_viewer(user)
+    conversation = services.conversation_create(viewer=viewer)
+    balance_before = Wallet.objects.get(user=user).balance
+    stuck = services.answer_begin(viewer=viewer, conversation=conversation, text="One")
+    with pytest.raises(services.AnswerInProgress):
+        services.answer_begin(viewer=viewer, conversation=conversation, text="Two")
+    Message.objects.filter(pk=stuck.answer.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+
+    services.answer_begin(viewer=viewer, conversation=conversation, text="Two")
+
+    assert Message.objects.get(pk=stuck.answer.pk).status == Message.Status.ERROR
+    assert Wallet.objects.get(user=user).balance == balance_before - 2  # one refunded, one held
+
+
+def test_trash_restore_and_purge_after_thirty_days(user):
+    viewer = as_viewer(user)
+    kept = services.conversation_create(viewer=viewer)
+    old = services.conversation_create(viewer=viewer)
+    recent = services.conversation_create(viewer=viewer)
+    services.conversation_delete(conversation=old)
+    services.conversation_delete(conversation=recent)
+    Conversation.objects.filter(pk=old.pk).update(deleted_at=timezone.now() - dt.timedelta(days=31))
+
+    assert list(conversations_for_viewer(viewer)) == [kept]
+    assert set(conversations_for_viewer(viewer, deleted=True)) == {old, recent}
+    with pytest.raises(Exception, match="No such conversation"):
+        conversation_get_for_viewer(viewer, recent.pk)
+
+    services.conversation_restore(conversation=recent)
+    assert purge_trashed_conversations.delay().get() == 1
+
+    assert set(Conversation.objects.values_list("pk", flat=True)) == {kept.pk, recent.pk}
+    assert conversation_get_for_viewer(viewer, recent.pk) == recent
+
+
+def test_nobody_sees_anyone_elses_conversations(user, other_user):
+    mine = services.conversation_create(viewer=as_viewer(user))
+    guest_a, guest_b = Viewer(user=None, guest_id=uuid.uuid4()), Viewer(user=None, guest_id=uuid.uuid4())
+    guests = services.conversation_create(viewer=guest_a)
+
+    for viewer, pk in [(as_viewer(other_user), mine.pk), (guest_b, guests.pk), (guest_a, mine.pk)]:
+        with pytest.raises(Exception, match="No such conversation"):
+            conversation_get_for_viewer(viewer, pk)
+    assert list(conversations_for_viewer(guest_b)) == []
+    assert list(conversations_for_viewer(Viewer(user=None, guest_id=None))) == []
+    assert conversation_get_for_viewer(guest_a, guests.pk) == guests
