@@ -13,6 +13,7 @@ urlpatterns = [
     path("videos/", include("videos.urls")),
     path("notes/", include("notes.urls")),
     path("compare/", include("videos.compare.urls")),
+    path("chat/", include("chat.urls")),
     path("search/", video_views.search_page, name="search"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("", views.conversation_list_page, name="list"),
+    path("new/", views.conversation_new_view, name="new"),
+    path("<int:conversation_id>/", views.conversation_page, name="conversation"),
+    path("<int:conversation_id>/delete/", views.conversation_delete_view, name="delete"),
+    path("<int:conversation_id>/restore/", views.conversation_restore_view, name="restore"),
+]

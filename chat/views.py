@@ -1,0 +1,207 @@
+"""The chat pages: `/chat/` lists my conversations (search, trash and restore) and starts new ones,
+`/chat/<id>/` is one conversation.
+
+Pages are for signed-in people; guests chat through the API. The conversation page renders its
+messages (escaped) so it reads without JavaScript; `static/js/chat.js` then talks to the socket
+(`/ws/chat/<id>/`), streams answers, formats Markdown safely and plays citations. What the script
+needs comes as JSON through `json_script`, never inside HTML attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.guests import Viewer
+from accounts.models import User
+from chat import selectors, services
+from chat.models import Conversation, Message
+from sage.formatting import clock
+from videos.models import Video
+from videos.presenters import VideoView
+from videos.selectors import videos_for_user
+
+STARTER_QUESTIONS = 3
+STARTER_TOPIC_MAX_CHARS = 80
+# A sentence ends at . ! or ? followed by a space (or the end): good enough for a summary's prose.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return Viewer(user=_user(request), guest_id=None)
+
+
+def chattable_videos(user: User) -> QuerySet[Video]:
+    """The videos a new conversation can be about: mine that finished processing."""
+    return videos_for_user(user).filter(status=Video.Status.READY).order_by("title", "pk")
+
+
+class NewConversationForm(forms.Form):
+    video = forms.ModelChoiceField(
+        queryset=Video.objects.none(),
+        required=False,
+        empty_label="All my videos",
+        label="About",
+        help_text="One of your ready videos, or your whole library.",
+        error_messages={"invalid_choice": "Choose one of your ready videos, or all of them."},
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["video"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = chattable_videos(user)
+
+
+def starter_questions(summary: str, *, limit: int = STARTER_QUESTIONS) -> list[str]:
+    """Questions made from the summary's first sentences, one each, so a new conversation has
+    somewhere to start that this video can actually answer."""
+    questions: list[str] = []
+    for sentence in _SENTENCE_END.split(" ".join(summary.split())):
+        topic = sentence.strip().rstrip(".!?").strip()
+        if len(topic) < 8:  # "Yes." or a stray initial: nothing to ask about
+            continue
+        if len(topic) > STARTER_TOPIC_MAX_CHARS:
+            topic = topic[: STARTER_TOPIC_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        questions.append(f"Tell me more about this: “{topic}”")
+        if len(questions) == limit:
+            break
+    return questions
+
+
+@dataclass(frozen=True)
+class CitationChip:
+    video_id: int
+    start: float
+    title: str
+    url: str
+
+    @property
+    def label(self) -> str:
+        return f"[{clock(self.start)}] {self.title}"
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    message: Message
+    chips: list[CitationChip]
+
+
+def _chips(message: Message, titles: dict[int, str]) -> list[CitationChip]:
+    chips: list[CitationChip] = []
+    for citation in message.citations or []:
+        try:
+            video_id, start = int(citation["video_id"]), float(citation["start"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed citation is not worth breaking the page for
+        url = f"{reverse('videos:video', args=[video_id])}?t={int(start)}"
+        chips.append(CitationChip(video_id=video_id, start=start, title=titles.get(video_id, "Video"), url=url))
+    return chips
+
+
+@require_GET
+@login_required
+def conversation_list_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    show_trash = request.GET.get("show") == "trash"
+    conversations = selectors.conversations_for_viewer(_viewer(request), deleted=show_trash, title_contains=query)
+    context = {
+        "conversations": conversations,
+        "query": query,
+        "show_trash": show_trash,
+        "trash_days": settings.CHAT_TRASH_DAYS,
+        "form": NewConversationForm(user=_user(request), label_suffix=""),
+    }
+    return render(request, "chat/list.html", context)
+
+
+@require_POST
+@login_required
+def conversation_new_view(request: HttpRequest) -> HttpResponse:
+    form = NewConversationForm(request.POST, user=_user(request))
+    if not form.is_valid():
+        errors = [str(error) for error in form.errors.get("video", [])]
+        messages.error(request, " ".join(errors) or "That conversation cannot be started.")
+        return redirect("chat:list")
+    conversation = services.conversation_create(viewer=_viewer(request), video=form.cleaned_data["video"])
+    return redirect("chat:conversation", conversation_id=conversation.pk)
+
+
+@require_POST
+@login_required
+def conversation_delete_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id)
+    services.conversation_delete(conversation=conversation)
+    messages.success(
+        request, f"“{conversation}” moved to the trash. It can be restored for {settings.CHAT_TRASH_DAYS} days."
+    )
+    return redirect("chat:list")
+
+
+@require_POST
+@login_required
+def conversation_restore_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+    services.conversation_restore(conversation=conversation)
+    messages.success(request, f"“{conversation}” was restored.")
+    return redirect("chat:conversation", conversation_id=conversation.pk)
+
+
+def _video_titles(user: User, conversation: Conversation) -> dict[int, str]:
+    """Titles for citation chips: the conversation's video, or every ready video of mine (a library
+    conversation may cite any of them)."""
+    if conversation.video is not None:
+        return {conversation.video.pk: conversation.video.title}
+    return dict(chattable_videos(user).values_list("pk", "title"))
+
+
+@require_GET
+@login_required
+def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id)
+    video = conversation.video
+    titles = _video_titles(_user(request), conversation)
+    rows = [
+        MessageRow(message=message, chips=_chips(message, titles))
+        for message in selectors.messages_for_conversation(conversation)
+    ]
+    video_view = VideoView(video) if video is not None else None
+    # The inline player plays our own file; a YouTube video's citations open its page instead.
+    player_url = video_view.file_url if video_view is not None and not video_view.is_youtube else ""
+    starters = starter_questions(video.summary) if video is not None and video.summary else []
+    if video is not None and not starters:
+        starters = ["What is this video about?"]
+    config = {
+        "socket_path": f"/ws/chat/{conversation.pk}/",
+        "video_id": video.pk if video is not None else None,
+        "has_player": bool(player_url),
+        "video_url": reverse("videos:video", args=[0]).replace("/0/", "/{id}/"),
+        "titles": {str(pk): title for pk, title in titles.items()},
+        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+    }
+    context = {
+        "conversation": conversation,
+        "video": video,
+        "rows": rows,
+        "player_url": player_url,
+        "starters": starters if not rows else [],
+        "chat_config": config,
+        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+    }
+    return render(request, "chat/conversation.html", context)
