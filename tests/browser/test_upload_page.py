@@ -64,6 +64,8 @@ def open_upload_page(page: Page, site_url: str) -> User:
     page.get_by_role("link", name="Upload", exact=True).click()
     page.wait_for_url(f"{site_url}/videos/upload/")
     expect(page.get_by_role("heading", name="Upload videos")).to_be_visible()
+    # The drop zone is shown by upload.js: once visible, a chosen file is handled.
+    expect(page.locator("#upload-drop-zone")).to_be_visible()
     return person
 
 

@@ -128,6 +128,8 @@ def test_an_upload_is_followed_live_until_ready_and_then_plays_with_its_transcri
 
     # Upload on the upload page: its bar goes to 100%. No worker runs yet, so the video waits in the queue.
     page.get_by_role("link", name="Upload", exact=True).click()
+    # The drop zone is shown by upload.js: once visible, choosing a file is handled.
+    expect(page.locator("#upload-drop-zone")).to_be_visible()
     page.get_by_label("Choose files").set_input_files(video_path)
     row = page.locator(".upload-row", has_text="holiday.mp4")
     row.get_by_label("Title", exact=True).fill("Summer holiday")
