@@ -57,6 +57,14 @@ CUES_B = [
 IN_STEP_S = 0.1
 
 
+def script_errors(page: Page) -> list[str]:
+    """Uncaught errors and console errors, collected from now on. A page module that fails to load or
+    to import one of its parts logs a console error rather than throwing in the page."""
+    errors = page_errors(page)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
 @pytest.fixture(scope="module")
 def video_files(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("compare")
@@ -110,7 +118,7 @@ def pair(transactional_db, video_files, settings) -> tuple[Video, Video]:
 def opened(site_url: str, page: Page, pair: tuple[Video, Video]) -> Opened:
     original, edited = pair
     comparison, _ = comparison_create(user=original.owner, video_a=original, video_b=edited, alignment="cuts")
-    errors = page_errors(page)
+    errors = script_errors(page)
     log_in(page, site_url, original.owner.email)
     page.goto(f"{site_url}/compare/{comparison.pk}/")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
@@ -158,7 +166,7 @@ def assert_in_step(page: Page, samples: int = 6) -> None:
 
 def test_two_videos_picked_on_the_picker_open_their_comparison(site_url: str, page: Page, pair) -> None:
     original, edited = pair
-    errors = page_errors(page)
+    errors = script_errors(page)
     log_in(page, site_url, original.owner.email)
 
     page.get_by_role("link", name="Compare", exact=True).click()

@@ -17,10 +17,10 @@ from playwright.sync_api import Locator, Page, Route, expect
 from notes.models import Note
 from notes.tasks import generate_ai_note, make_note_frame
 from tests import servers
+from tests.browser.test_compare_page import script_errors
 from tests.browser.test_video_pages import (
     keep_off_the_internet,
     log_in,
-    page_errors,
     playback,
     ready_video,
     transcript_line,
@@ -78,7 +78,7 @@ def test_a_note_is_added_with_n_listed_marked_seeked_edited_filtered_and_deleted
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)  # 8 seconds
     garden = Note.objects.create(owner=person, video=video, start=6.5, text="The garden at dusk")
-    errors = page_errors(page)
+    errors = script_errors(page)
     deletes: list[str] = []
     page.on("request", lambda request: deletes.append(request.url) if request.method == "DELETE" else None)
     log_in(page, site_url, person.email)
@@ -330,7 +330,7 @@ def test_a_note_that_looks_like_html_is_shown_as_text(site_url: str, page: Page,
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)
     Note.objects.create(owner=person, video=video, start=1.0, text='<img src=x onerror="window.__ran = true">')
-    errors = page_errors(page)
+    errors = script_errors(page)
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
 

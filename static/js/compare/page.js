@@ -1,0 +1,120 @@
+// The comparison page put together: the axis from the payload, the players, the timeline, the list,
+// the curve, the threshold, the buttons and the keyboard, and what the page says as playback moves.
+
+import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
+import { bindControls } from "./controls.js";
+import { curveDrawer } from "./curve.js";
+import { renderDifferences } from "./differences.js";
+import { countsText, preciseClock } from "./format.js";
+import { bindKeys } from "./keys.js";
+import { setUpThreshold } from "./threshold.js";
+import { setUpTimeline } from "./timeline.js";
+import { startSync } from "./transport.js";
+
+const PREVIOUS_GRACE_S = 0.5; // "previous difference" inside one just started goes to the one before
+
+export function setUpPage(root, config, initial) {
+  const axis = buildAxis(initial.curve, config.a.duration, config.b.duration);
+  const state = { axis, data: initial, current: -1, only: "" };
+  const list = root.querySelector("[data-differences]");
+  const statusLine = root.querySelector("[data-sync-status]");
+  const playButton = root.querySelector("[data-play]");
+  const playLabel = root.querySelector("[data-play-label]");
+  const times = { a: root.querySelector('[data-time="a"]'), b: root.querySelector('[data-time="b"]') };
+
+  const timeline = setUpTimeline(root, config, state, {
+    seek: (position) => player.seek(position),
+    seekToDifference: (number) => seekToDifference(number),
+  });
+
+  const ui = {
+    show(position, { playing }) {
+      timeline.showPlayhead(position);
+      for (const side of ["a", "b"]) {
+        const target = timeOn(axis, side, position);
+        times[side].textContent = target.waiting ? `waits at ${preciseClock(target.time)}` : preciseClock(target.time);
+      }
+      const pair = pairAt(axis, position);
+      const only = !has(axis, "a", pair) ? "b" : !has(axis, "b", pair) ? "a" : "";
+      if (only !== state.only) {
+        // Said once when it changes (the line is a live region), not at every tick.
+        state.only = only;
+        statusLine.textContent = only ? `Only ${only.toUpperCase()} has this stretch: ${only === "a" ? "B" : "A"} waits.` : "";
+      }
+      playButton.setAttribute("aria-label", playing ? "Pause both" : "Play both");
+      playLabel.textContent = playing ? "Pause" : "Play";
+      timeline.markCurrent(position);
+    },
+    status(message) {
+      statusLine.textContent = message;
+    },
+  };
+
+  function render(data) {
+    state.data = data;
+    timeline.drawMarkers(data.segments);
+    renderDifferences(list, data, config);
+    root.querySelector('[data-field="counts"]').textContent = countsText(data.counts, config.count_words);
+    root.querySelector('[data-field="similarity"]').textContent = `${Math.round(data.similarity)} %`;
+    const summary = root.querySelector('[data-field="summary"]');
+    summary.textContent = data.summary || "The summary describes a kept threshold: let go of the slider to keep this one.";
+    timeline.markCurrent(player.position());
+  }
+
+  const drawCurveFor = curveDrawer(root, config, axis);
+  const drawCurve = (threshold) => drawCurveFor(state.data.curve, threshold);
+
+  const player = startSync(root, config, axis, ui);
+
+  function seekToDifference(number) {
+    const segment = state.data.segments[number];
+    if (segment) {
+      player.seek(segmentRange(axis, segment).start);
+    }
+  }
+
+  function jump(direction) {
+    const position = player.position();
+    const starts = state.data.segments.map((segment) => segmentRange(axis, segment).start);
+    let target = -1;
+    if (direction > 0) {
+      target = starts.findIndex((start) => start > position + 0.01);
+    } else {
+      starts.forEach((start, number) => {
+        if (start < position - PREVIOUS_GRACE_S) {
+          target = number;
+        }
+      });
+    }
+    if (target >= 0) {
+      seekToDifference(target);
+    } else {
+      ui.status(direction > 0 ? "No difference after this point." : "No difference before this point.");
+    }
+  }
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-seek-difference]");
+    if (button) {
+      seekToDifference(Number(button.dataset.seekDifference));
+    }
+  });
+  bindControls(root, player, jump);
+  bindKeys(player, jump);
+  const thresholdStatus = root.querySelector("[data-threshold-status]");
+  setUpThreshold(root, config, {
+    render,
+    drawCurve,
+    status: (text) => {
+      thresholdStatus.textContent = text;
+    },
+  });
+
+  timeline.drawLanes();
+  render(initial);
+  drawCurve(initial.threshold);
+  ui.show(0, { playing: false });
+  root.querySelector("[data-timeline]").hidden = false;
+  root.querySelector("[data-transport]").hidden = false;
+  root.querySelector("[data-needs-js]").hidden = true;
+}

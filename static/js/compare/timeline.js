@@ -1,0 +1,145 @@
+// The timeline of differences: a lane per video showing where it has content, a marker per
+// difference, the playhead, thumbnails from both videos' sprites under the pointer, and a click that
+// seeks (to a marker's difference, or to the spot clicked).
+
+import { clock } from "../shared/clock.js";
+import { has, segmentRange, timeOn } from "./axis.js";
+import { differenceLabel, kindClasses } from "./format.js";
+
+export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
+  const axis = state.axis;
+  const bar = root.querySelector("[data-timeline-bar]");
+  const markers = root.querySelector("[data-timeline-markers]");
+  const playhead = root.querySelector("[data-timeline-playhead]");
+  const hover = root.querySelector("[data-timeline-hover]");
+  const percent = (value) => `${axis.total ? (100 * value) / axis.total : 0}%`;
+
+  function drawLanes() {
+    // Where each video has content along the axis: a gap in one lane is what only the other has.
+    for (const side of ["a", "b"]) {
+      const lane = document.createElement("div");
+      lane.className = `timeline-lane timeline-lane-${side}`;
+      lane.setAttribute("aria-hidden", "true");
+      let runStart = null;
+      for (let pair = 0; pair <= axis.count; pair += 1) {
+        const present = pair < axis.count && has(axis, side, pair);
+        if (present && runStart === null) {
+          runStart = pair;
+        } else if (!present && runStart !== null) {
+          const piece = document.createElement("span");
+          piece.style.left = percent(axis.starts[runStart]);
+          piece.style.width = percent(axis.starts[pair - 1] + axis.lengths[pair - 1] - axis.starts[runStart]);
+          lane.append(piece);
+          runStart = null;
+        }
+      }
+      const name = document.createElement("span");
+      name.className = "timeline-lane-name";
+      name.textContent = side.toUpperCase();
+      lane.append(name);
+      bar.insertBefore(lane, markers);
+    }
+  }
+
+  function marker(segment, number) {
+    const labels = config.kind_labels;
+    const range = segmentRange(axis, segment);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `timeline-marker ${kindClasses(segment)}`;
+    button.dataset.marker = String(number);
+    button.style.left = percent(range.start);
+    button.style.width = percent(range.end - range.start);
+    button.setAttribute("aria-label", differenceLabel(segment, labels));
+    button.title = differenceLabel(segment, labels);
+    if (segment.kind === "only_a" || segment.kind === "only_b") {
+      const text = document.createElement("span");
+      text.className = "timeline-marker-text";
+      text.textContent = labels[segment.kind];
+      button.append(text);
+    }
+    return button;
+  }
+
+  function drawMarkers(segments) {
+    state.current = -1;
+    markers.replaceChildren(...segments.map(marker));
+  }
+
+  function markCurrent(position) {
+    // The difference under the playhead, in the list and on the timeline.
+    let current = -1;
+    state.data.segments.forEach((segment, number) => {
+      const range = segmentRange(axis, segment);
+      if (position >= range.start - 0.001 && position < range.end) {
+        current = number;
+      }
+    });
+    if (current === state.current) {
+      return;
+    }
+    state.current = current;
+    for (const element of root.querySelectorAll("[data-difference].is-current, .timeline-marker.is-current")) {
+      element.classList.remove("is-current");
+    }
+    if (current >= 0) {
+      root.querySelector(`[data-difference="${current}"]`)?.classList.add("is-current");
+      markers.querySelector(`[data-marker="${current}"]`)?.classList.add("is-current");
+    }
+  }
+
+  function showPlayhead(position) {
+    playhead.style.left = percent(position);
+  }
+
+  // -- hover previews from the sprites, a click seeks --
+
+  function positionAtPointer(event) {
+    const box = bar.getBoundingClientRect();
+    const fraction = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
+    return { position: fraction * axis.total, x: event.clientX - box.left, width: box.width };
+  }
+
+  function showTile(side, position) {
+    const tile = hover.querySelector(`[data-tile="${side}"]`);
+    const caption = hover.querySelector(`[data-tile-time="${side}"]`);
+    const target = timeOn(axis, side, position);
+    const meta = config[side].sprite;
+    caption.textContent = `${side.toUpperCase()} ${target.waiting ? "—" : clock(target.time)}`;
+    tile.classList.toggle("is-absent", target.waiting);
+    if (!config[side].sprite_url || !meta.count) {
+      tile.hidden = true;
+      return;
+    }
+    const index = Math.min(Math.floor(target.time / meta.interval), meta.count - 1);
+    const column = index % meta.columns;
+    const row = Math.floor(index / meta.columns);
+    tile.hidden = false;
+    tile.style.width = `${meta.tile_width}px`;
+    tile.style.height = `${meta.tile_height}px`;
+    tile.style.backgroundImage = `url("${config[side].sprite_url}")`;
+    tile.style.backgroundPosition = `-${column * meta.tile_width}px -${row * meta.tile_height}px`;
+  }
+
+  bar.addEventListener("pointermove", (event) => {
+    const { position, x, width } = positionAtPointer(event);
+    showTile("a", position);
+    showTile("b", position);
+    hover.hidden = false;
+    const half = hover.offsetWidth / 2;
+    hover.style.left = `${Math.min(Math.max(x, half), width - half)}px`;
+  });
+  bar.addEventListener("pointerleave", () => {
+    hover.hidden = true;
+  });
+  bar.addEventListener("click", (event) => {
+    const clicked = event.target.closest("[data-marker]");
+    if (clicked) {
+      seekToDifference(Number(clicked.dataset.marker));
+      return;
+    }
+    seek(positionAtPointer(event).position);
+  });
+
+  return { drawLanes, drawMarkers, markCurrent, showPlayhead };
+}

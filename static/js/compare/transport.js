@@ -1,0 +1,192 @@
+// The two players under one transport, kept in step through the alignment.
+//
+// Where both videos have a clip, A leads and B follows; inside a stretch only B has, A waits (paused
+// where the stretch sits in A) while B plays it through, then both go on together; the same the
+// other way round for a stretch only A has.
+//
+// Drift: every SYNC_INTERVAL_MS the follower's time is compared with where the alignment says it
+// should be. A small drift is made up by nudging the follower's playbackRate (inaudible, no stall);
+// a large one (a stall, a slow seek) by seeking.
+
+import { has, pairAt, positionFrom, timeOn } from "./axis.js";
+
+const SYNC_INTERVAL_MS = 50;
+const SEEK_DRIFT_S = 0.3; // drift past this: seek the follower
+const NUDGE_DRIFT_S = 0.015; // drift under this: leave the follower's rate alone
+const CATCH_UP_S = 0.5; // a drift is made up over about this long of playback…
+const MAX_NUDGE = 0.25; // …changing the follower's rate by at most a quarter
+const WAIT_TOLERANCE_S = 0.1; // a waiting player this far from its spot is moved there
+
+export function startSync(root, config, axis, ui) {
+  const media = {
+    a: root.querySelector('video[data-player="a"]'),
+    b: root.querySelector('video[data-player="b"]'),
+  };
+  let playing = false;
+  let baseRate = 1;
+  let position = 0;
+  let timer = null;
+
+  function leader(pair) {
+    return has(axis, "a", pair) ? "a" : "b";
+  }
+
+  function leaderTime(side) {
+    // A video that has ended stands at the end of its last clip, whatever its last frame's time
+    // says (a file may end a few milliseconds before the clip its duration gave).
+    return media[side].ended ? Number.POSITIVE_INFINITY : media[side].currentTime;
+  }
+
+  function play(side) {
+    const started = media[side].play();
+    if (started) {
+      started.catch(() => {}); // refused (no user gesture yet) or interrupted by a pause: stays paused
+    }
+  }
+
+  function place(side, target) {
+    // Move a player to its spot, as for a seek (its own, exact).
+    media[side].playbackRate = baseRate;
+    if (Math.abs(media[side].currentTime - target.time) > 0.001) {
+      media[side].currentTime = target.time;
+    }
+  }
+
+  function follow(side, target) {
+    const video = media[side];
+    if (target.waiting) {
+      if (!video.paused) {
+        video.pause();
+      }
+      if (!video.seeking && Math.abs(video.currentTime - target.time) > WAIT_TOLERANCE_S) {
+        video.currentTime = target.time;
+      }
+      return;
+    }
+    if (video.paused && !video.ended) {
+      play(side);
+    }
+    if (video.seeking) {
+      return;
+    }
+    const drift = video.currentTime - target.time;
+    if (Math.abs(drift) > SEEK_DRIFT_S) {
+      video.playbackRate = baseRate;
+      video.currentTime = target.time;
+    } else if (Math.abs(drift) > NUDGE_DRIFT_S) {
+      const nudge = Math.min(Math.max(-drift / CATCH_UP_S, -MAX_NUDGE), MAX_NUDGE);
+      video.playbackRate = baseRate * (1 + nudge);
+    } else if (video.playbackRate !== baseRate) {
+      video.playbackRate = baseRate;
+    }
+  }
+
+  function tick() {
+    if (!playing) {
+      return;
+    }
+    const before = pairAt(axis, position);
+    const side = leader(before);
+    let { pair, position: next } = positionFrom(axis, side, leaderTime(side));
+    if (pair > before + 1 && !has(axis, side, before + 1)) {
+      // The leader played past the end of its clip into what only the other video has (the pairs
+      // skipped have no clip on its side): the position stops where that stretch starts, and the
+      // leader waits there while the other video plays it.
+      next = axis.starts[before + 1];
+    }
+    position = Math.min(Math.max(next, 0), axis.total);
+    const now = pairAt(axis, position);
+    const newLeader = leader(now);
+    for (const name of ["a", "b"]) {
+      const target = timeOn(axis, name, position);
+      if (name === newLeader && name === side) {
+        if (media[name].playbackRate !== baseRate) {
+          media[name].playbackRate = baseRate;
+        }
+        if (media[name].paused && !media[name].ended) {
+          play(name);
+        }
+      } else {
+        follow(name, target);
+      }
+    }
+    const atEnd = position >= axis.total - 0.05 && media.a.paused && media.b.paused;
+    if (atEnd || (media.a.ended && media.b.ended)) {
+      pause();
+    }
+    ui.show(position, { playing });
+  }
+
+  function seek(to) {
+    position = Math.min(Math.max(to, 0), Math.max(axis.total - 0.001, 0));
+    for (const name of ["a", "b"]) {
+      const target = timeOn(axis, name, position);
+      place(name, target);
+      if (playing) {
+        if (target.waiting) {
+          media[name].pause();
+        } else {
+          play(name);
+        }
+      }
+    }
+    ui.show(position, { playing });
+  }
+
+  function start() {
+    if (position >= axis.total - 0.05) {
+      position = 0; // played to the end: Play starts again
+    }
+    playing = true;
+    seek(position);
+    window.clearInterval(timer);
+    timer = window.setInterval(tick, SYNC_INTERVAL_MS);
+    ui.show(position, { playing });
+  }
+
+  function pause() {
+    playing = false;
+    window.clearInterval(timer);
+    timer = null;
+    media.a.pause();
+    media.b.pause();
+    // Paused, the two pictures show the same moment exactly.
+    const side = leader(pairAt(axis, position));
+    seek(positionFrom(axis, side, leaderTime(side)).position);
+  }
+
+  function setRate(rate) {
+    baseRate = rate;
+    media.a.playbackRate = rate;
+    media.b.playbackRate = rate;
+  }
+
+  function frameStep(direction) {
+    if (playing) {
+      pause();
+    }
+    const side = leader(pairAt(axis, position));
+    seek(position + direction / (config[side].fps || 25));
+  }
+
+  for (const name of ["a", "b"]) {
+    media[name].controls = false; // the one transport drives both
+    media[name].addEventListener("click", () => (playing ? pause() : start()));
+    media[name].addEventListener("seeked", () => {
+      if (!playing) {
+        ui.show(position, { playing });
+      }
+    });
+    media[name].addEventListener("error", () => ui.status(`Video ${name.toUpperCase()} could not be played.`));
+  }
+
+  return {
+    toggle: () => (playing ? pause() : start()),
+    seek,
+    step: (seconds) => seek(position + seconds),
+    frameStep,
+    setRate,
+    position: () => position,
+    media,
+  };
+}
