@@ -20,12 +20,20 @@ Timed (best of `--rounds`, alternated so a burst of load from another process hu
   parts (visual and audio) so it does the same work as the engine's comparison with `none`, and
   again on vectors already held as arrays (no list → array conversion), a stricter baseline.
 
+And the words (synthetic transcripts: a line of 4–8 words per clip, B saying other words in the
+replaced stretch and the insertion): the one diff of both transcripts a comparison keeps when it is
+built, and a threshold preview's word changes from it (a lookup by time), against what a preview
+did before — diff the lines of every segment's time span again (the transcript queries it also
+made are not counted here).
+
 Goals (issue 5): comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import difflib
 import sys
 import time
 from collections.abc import Callable
@@ -47,6 +55,7 @@ from videos.compare import (
     derive,
     index_distances,
 )
+from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
 
 T = TypeVar("T")
 
@@ -213,6 +222,68 @@ def engine_differing_starts(a: ClipSeries, b: ClipSeries, threshold: float) -> s
     return starts
 
 
+# --- words --------------------------------------------------------------------------------------
+
+COMMON_WORDS = ["the", "a", "and", "of", "to", "in", "is", "it", "that", "this", "we", "you", "on", "for", "with"]
+
+
+def make_transcripts(a: ClipSeries, edits: Edits, seed: int) -> tuple[list[TimedLine], list[TimedLine]]:
+    """A line per clip of A; B's lines spliced as make_pair splices its clips, with other words in
+    the replaced stretch and in the insertion."""
+    rng = np.random.default_rng(seed)
+    vocabulary = COMMON_WORDS * 20 + [f"word{number}" for number in range(3000)]  # common words are common
+
+    def line() -> str:
+        return " ".join(vocabulary[i] for i in rng.integers(0, len(vocabulary), size=int(rng.integers(4, 9))))
+
+    texts_a = [line() for _ in range(len(a))]
+    texts_b = list(texts_a)
+    first, last = edits.replaced
+    texts_b[first:last] = [line() for _ in range(last - first)]
+    at, (removed_from, removed_to) = edits.inserted_at, edits.removed
+    inserted = [line() for _ in range(edits.inserted)]
+    texts_b = texts_b[:at] + inserted + texts_b[at:removed_from] + texts_b[removed_to:]
+
+    def timed(texts: list[str]) -> list[TimedLine]:
+        return [(number * CLIP_SECONDS, (number + 1) * CLIP_SECONDS, text) for number, text in enumerate(texts)]
+
+    return timed(texts_a), timed(texts_b)
+
+
+def rediff_word_changes(
+    lines_a: list[TimedLine], lines_b: list[TimedLine], segments: list[dict[str, Any]]
+) -> WordChanges:
+    """The baseline: what a threshold preview did before — per segment, the words of the lines in
+    its span on each side, diffed again."""
+
+    def words_between(lines: list[TimedLine], start: float | None, end: float | None) -> list[str]:
+        if start is None or end is None:
+            return []
+        return [
+            word
+            for line_start, line_end, text in lines
+            if line_start <= end and line_end >= start and (line_end > start or start == end)
+            for word in text.split()
+        ]
+
+    changes: WordChanges = {}
+    for number, segment in enumerate(segments):
+        words_a = words_between(lines_a, segment["a_start"], segment["a_end"])
+        words_b = words_between(lines_b, segment["b_start"], segment["b_end"])
+        lowered_a, lowered_b = [w.lower() for w in words_a], [w.lower() for w in words_b]
+        matcher = difflib.SequenceMatcher(a=lowered_a, b=lowered_b, autojunk=False)
+        removed: list[str] = []
+        added: list[str] = []
+        for tag, a_from, a_to, b_from, b_to in matcher.get_opcodes():
+            if tag in ("delete", "replace"):
+                removed.extend(words_a[a_from:a_to])
+            if tag in ("insert", "replace"):
+                added.extend(words_b[b_from:b_to])
+        if removed or added:
+            changes[str(number)] = {"removed": removed[:40], "added": added[:40]}
+    return changes
+
+
 # --- timing --------------------------------------------------------------------------------------
 
 
@@ -273,6 +344,14 @@ def main() -> int:
         loop_arrays.measure(lambda: loop_both_parts(as_arrays, threshold))
     assert result is not None
 
+    lines_a, lines_b = make_transcripts(a, edits, arguments.seed)
+    segments = [dataclasses.asdict(segment) for segment in result.segments]
+    word_diff_build, preview_before, preview_after = Timings(), Timings(), Timings()
+    for _ in range(arguments.rounds):
+        kept_diff = word_diff_build.measure(lambda: transcript_word_diff(lines_a, lines_b))
+        rediffed = preview_before.measure(lambda: rediff_word_changes(lines_a, lines_b, segments))
+        looked_up = preview_after.measure(partial(word_changes, kept_diff, segments))
+
     found = [(segment.kind, segment.a_start, segment.a_end) for segment in result.segments]
     correct = found == expected_segments(edits)
     print(f"segments found with cuts: {found}")
@@ -300,6 +379,16 @@ def main() -> int:
         f"{ratio:.0f}× (goal ≥ {GOAL_RATIO:g}×): {verdict(ratio >= GOAL_RATIO)}"
     )
     print(f"per-interval loop (vectors already arrays): {loop_arrays.best * ms:.0f} ms → {strict_ratio:.0f}×")
+    print(
+        f"words: one diff of both transcripts ({len(lines_a)} and {len(lines_b)} lines) when a comparison is "
+        f"built: {word_diff_build.best * ms:.0f} ms"
+    )
+    print(
+        f"a threshold preview's word changes over {len(segments)} segments: re-diffed per segment (before) "
+        f"{preview_before.best * ms:.1f} ms, looked up in the kept diff (now) {preview_after.best * ms:.2f} ms "
+        f"→ {preview_before.best / preview_after.best:.0f}×; segments with changed words: "
+        f"{sorted(rediffed, key=int)} before, {sorted(looked_up, key=int)} now"
+    )
     print(f"(best of {arguments.rounds} runs each)")
     met = (
         correct

@@ -1,4 +1,4 @@
-"""Real processes and local stubs for tests: daphne, a Celery worker, and small HTTP stubs.
+"""Real processes and local stubs for tests: daphne, a Celery worker, moto's S3, and small HTTP stubs.
 
 Subprocess servers connect to the *test* database (pytest-django's `test_…`) and the suite's Redis,
 so what a test writes with the ORM is what the server sees. Every process started here is stopped
@@ -95,6 +95,22 @@ def daphne_server(**env: str) -> Iterator[str]:
         [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
         cwd=BASE_DIR,
         env=server_env(**env),
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A local S3 (moto's server, which speaks the S3 protocol over HTTP); yields its endpoint URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, process)

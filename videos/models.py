@@ -260,6 +260,12 @@ class Comparison(models.Model):
     counts = models.JSONField(default=dict)
     # What changed in the words, per segment index: {"removed": [...], "added": [...]} (both transcripts).
     word_changes = models.JSONField(default=dict)
+    # What judging at another threshold needs besides the distances, kept so that it reads no clip
+    # row and no transcript: each clip's [start, end] on A and on B, and the transcripts' word diff
+    # (videos.compare.words). Null on rows made before these were kept: filled on first use.
+    a_clip_times = models.JSONField(null=True, blank=True)
+    b_clip_times = models.JSONField(null=True, blank=True)
+    word_diff = models.JSONField(null=True, blank=True)
     summary = models.TextField(blank=True)
     summary_backend = models.CharField(max_length=12, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

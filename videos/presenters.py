@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from sage.formatting import clock
 from videos.models import Video
 from videos.selectors import Moment
+from videos.services import video_can_retry
 
 LIBRARY_PAGE_SIZE = 24
 SEARCH_RESULT_LIMIT = 20
@@ -120,12 +121,8 @@ class VideoView:
 
     @property
     def can_retry(self) -> bool:
-        # What video_retry accepts: an uploaded file whose processing failed or was cancelled.
-        return (
-            self.video.status in (Video.Status.FAILED, Video.Status.CANCELLED)
-            and not self.is_youtube
-            and bool(self.video.storage_key)
-        )
+        # Exactly what video_retry accepts, so the button is never offered for a refusal.
+        return video_can_retry(self.video)
 
 
 @dataclass(frozen=True)

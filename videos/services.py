@@ -71,12 +71,21 @@ def video_cancel(*, video: Video) -> bool:
     return True
 
 
+RETRYABLE_STATUSES = (Video.Status.FAILED, Video.Status.CANCELLED)
+
+
+def video_can_retry(video: Video) -> bool:
+    """What video_retry accepts: processing failed or was cancelled, and an upload still has its
+    file (a YouTube video needs nothing of ours: its captions are fetched again)."""
+    return video.status in RETRYABLE_STATUSES and (video.source != Video.Source.UPLOAD or bool(video.storage_key))
+
+
 def video_retry(*, video: Video) -> bool:
-    """Process a failed or cancelled video again; steps already done are skipped."""
+    """Process a failed or cancelled video again (see video_can_retry); steps already done are skipped."""
     with transaction.atomic():
-        # An upload needs its file; a YouTube video needs nothing of ours.
+        # The same rule as video_can_retry, checked in the UPDATE so that two retries queue it once.
         requeued = (
-            Video.objects.filter(pk=video.pk, status__in=(Video.Status.FAILED, Video.Status.CANCELLED))
+            Video.objects.filter(pk=video.pk, status__in=RETRYABLE_STATUSES)
             .exclude(source=Video.Source.UPLOAD, storage_key="")
             .update(status=Video.Status.QUEUED, error_code="", error_message="", percent=0)
         )

@@ -9,6 +9,7 @@ rows into what templates show. The upload page's bytes go through the upload pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django import forms
 from django.conf import settings
@@ -192,26 +193,42 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
     return render(request, "videos/video.html", context)
 
 
+class VideoAction(Protocol):
+    def __call__(self, *, video: Video) -> bool: ...
+
+
+def _video_action(request: HttpRequest, video_id: int, action: VideoAction, *, done: str, refused: str) -> HttpResponse:
+    """Run a cancel or retry service on the user's video and say on its page how it went."""
+    video = video_get_for_user(_user(request), video_id)
+    if action(video=video):
+        messages.success(request, done)
+    else:
+        messages.info(request, refused)
+    return redirect("videos:video", video_id=video.pk)
+
+
 @require_POST
 @login_required
 def video_cancel_view(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
-    if video_cancel(video=video):
-        messages.success(request, "Processing cancelled. The tokens held for it were refunded.")
-    else:
-        messages.info(request, "This video was not being processed, so there was nothing to cancel.")
-    return redirect("videos:video", video_id=video.pk)
+    return _video_action(
+        request,
+        video_id,
+        video_cancel,
+        done="Processing cancelled. The tokens held for it were refunded.",
+        refused="This video was not being processed, so there was nothing to cancel.",
+    )
 
 
 @require_POST
 @login_required
 def video_retry_view(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
-    if video_retry(video=video):
-        messages.success(request, "Processing queued again. Steps that finished before are not redone.")
-    else:
-        messages.info(request, "Only an uploaded video whose processing failed or was cancelled can be retried.")
-    return redirect("videos:video", video_id=video.pk)
+    return _video_action(
+        request,
+        video_id,
+        video_retry,
+        done="Processing queued again. Steps that finished before are not redone.",
+        refused="Only a video whose processing failed or was cancelled can be retried (an upload also needs its file).",
+    )
 
 
 @require_POST

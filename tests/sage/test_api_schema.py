@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import pytest
-import schemathesis
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.test import Client
 from openapi_spec_validator import validate
-from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
 from accounts.models import User
 from accounts.throttling import TokenCreateRateThrottle
-from tests import servers
 from tests.factories import ApiTokenFactory, UserFactory
-
-SCHEMA = "/api/schema/"
-CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, as Django's own
+from tests.sage.schemathesis_runner import (
+    SCHEMA,
+    assert_clean,
+    browser_session_headers,
+    schemathesis_run,
+    unthrottled_site,
+)
 
 
 @pytest.fixture
@@ -121,56 +120,6 @@ def test_the_docs_page_does_not_send_the_schema_to_an_outside_validator(db):
 # --- schemathesis --------------------------------------------------------------------------------
 
 
-@dataclass
-class RunResult:
-    failures: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
-
-    def seen(self, label: str) -> set[int]:
-        return {status for (operation, status) in self.statuses if operation == label}
-
-
-def schemathesis_run(base_url: str, headers: dict[str, str], *, max_examples: int = 25) -> RunResult:
-    """Run schemathesis's phases over every operation; report failed checks and what was answered."""
-    config = schemathesis.Config.from_dict(
-        {
-            "headers": headers,
-            "workers": 1,
-            "request-timeout": 10,
-            # No server errors, and every documented response (errors included) has its documented shape.
-            "checks": {
-                "enabled": False,
-                "not_a_server_error": {"enabled": True},
-                "response_schema_conformance": {"enabled": True},
-            },
-            "generation": {"max-examples": max_examples},
-            "phases": {"stateful": {"enabled": False}},
-        }
-    )
-    schema = schemathesis.openapi.from_url(f"{base_url}{SCHEMA}?format=json", config=config)
-    result = RunResult()
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            label = event.recorder.label
-            for interaction in event.recorder.interactions.values():
-                if interaction.response is not None:
-                    result.statuses[(label, interaction.response.status_code)] += 1
-            for checks in event.recorder.checks.values():
-                for check in checks:
-                    if check.failure_info is not None:
-                        failure = check.failure_info.failure
-                        result.failures.append(
-                            f"{label}: {check.name}: {failure.title}\n{failure.message}\n"
-                            f"{check.failure_info.code_sample}"
-                        )
-        elif isinstance(event, events.NonFatalError):
-            result.errors.append(f"{event.label}: {event.info.format()}")
-        elif isinstance(event, events.FatalError):
-            result.errors.append(f"fatal: {event.exception!r}")
-    return result
-
-
 @contextmanager
 def token_creation_limit_lifted(user: User) -> Iterator[None]:
     """Forget the user's recent token creations before each request of the run.
@@ -193,25 +142,18 @@ def token_creation_limit_lifted(user: User) -> Iterator[None]:
 
 @pytest.fixture
 def live_url(transactional_db) -> Iterator[str]:
-    # The schemathesis run makes many more requests a minute than the production rate allows.
-    with servers.daphne_server(API_RATE_LIMIT="100000/min") as url:
+    with unthrottled_site() as url:
         yield url
 
 
 @pytest.mark.timeout(180)
 def test_schemathesis_finds_no_server_error_as_a_signed_in_browser(live_url):
     user = UserFactory()
-    browser = Client()
-    browser.force_login(user)
-    session_id = browser.cookies["sessionid"].value
-    headers = {"Cookie": f"sessionid={session_id}; csrftoken={CSRF_SECRET}", "X-CSRFToken": CSRF_SECRET}
 
     with token_creation_limit_lifted(user):
-        result = schemathesis_run(live_url, headers)
+        result = schemathesis_run(live_url, browser_session_headers(user))
 
-    assert not result.errors, "\n\n".join(result.errors)
-    assert not result.failures, "\n\n".join(result.failures)
-    assert not any(status >= 500 for (_, status) in result.statuses)
+    assert_clean(result)
     # The session really was used: writes reached the code behind the endpoints.
     assert 200 in result.seen("PATCH /api/v1/me")
     assert 201 in result.seen("POST /api/v1/tokens")
@@ -225,9 +167,7 @@ def test_schemathesis_finds_no_server_error_with_an_api_token(live_url):
 
     result = schemathesis_run(live_url, {"Authorization": f"Bearer {token.secret}"})
 
-    assert not result.errors, "\n\n".join(result.errors)
-    assert not result.failures, "\n\n".join(result.failures)
-    assert not any(status >= 500 for (_, status) in result.statuses)
+    assert_clean(result)
     assert 200 in result.seen("GET /api/v1/me")
     assert 200 in result.seen("GET /api/v1/tokens")
     # Tokens cannot revoke tokens, so the run's own token survives it.

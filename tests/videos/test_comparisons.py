@@ -12,7 +12,9 @@ import io
 
 import numpy as np
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -117,6 +119,13 @@ def test_the_same_settings_reuse_the_stored_comparison(owner, pair) -> None:
     assert Comparison.objects.filter(owner=owner).count() == 2
 
 
+CLIP_AND_TRANSCRIPT_TABLES = (ClipEmbedding._meta.db_table, TranscriptSegment._meta.db_table)
+
+
+def queries_of_clips_or_transcripts(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in CLIP_AND_TRANSCRIPT_TABLES)]
+
+
 def test_a_threshold_is_judged_from_stored_distances_and_kept_when_patched(owner, pair, monkeypatch) -> None:
     a, b = pair
     client = client_for(owner)
@@ -127,12 +136,19 @@ def test_a_threshold_is_judged_from_stored_distances_and_kept_when_patched(owner
     monkeypatch.setattr(services, "clip_series", lambda video: pytest.fail("vectors were read again"))
     url = reverse("api-comparison-detail", args=[comparison_id])
 
-    lenient = client.get(url, {"threshold": "5"}).json()  # nothing is that far apart
+    with CaptureQueriesContext(connection) as captured:
+        lenient = client.get(url, {"threshold": "5"}).json()  # nothing is that far apart
+        page = client.get(reverse("compare:comparison", args=[comparison_id]))
     assert (lenient["threshold"], lenient["similarity"], lenient["segments"]) == (5.0, 100.0, [])
+    assert page.status_code == 200
+    # Nor clip times nor transcripts: the row keeps what a preview needs.
+    assert queries_of_clips_or_transcripts(captured) == []
     stored = Comparison.objects.get(pk=comparison_id)
     assert (stored.threshold, len(stored.segments)) == (default_threshold("cosine"), 1)  # a preview does not save
 
-    kept = client.patch(url, {"threshold": 5.0}, content_type="application/json")
+    with CaptureQueriesContext(connection) as captured:
+        kept = client.patch(url, {"threshold": 5.0}, content_type="application/json")
+    assert queries_of_clips_or_transcripts(captured) == []
     assert kept.status_code == 200 and kept.json()["segments"] == []
     stored = Comparison.objects.get(pk=comparison_id)
     assert (stored.threshold, stored.similarity, stored.segments) == (5.0, 100.0, [])
@@ -140,6 +156,70 @@ def test_a_threshold_is_judged_from_stored_distances_and_kept_when_patched(owner
 
     assert client.get(url, {"threshold": "-1"}).status_code == 400
     assert client.patch(url, {"threshold": "lots"}, content_type="application/json").status_code == 400
+
+
+@pytest.fixture
+def two_edits(owner) -> tuple[Video, Video]:
+    """B: A with clips 3–4 (6–10 s) replaced and clip 7 (14–16 s) a little changed, each with other
+    words: a strict threshold finds both, a lenient one only the replacement."""
+    edited = unit(BASE_VISUAL.copy())
+    edited[3:5] = unit(OTHER_VISUAL[3:5])
+    edited[7] = unit(edited[7:8] + 0.6 * unit(OTHER_VISUAL[7:8]))[0]
+    words_a = [
+        (0.0, 6.0, "we start the tour"),
+        (6.0, 10.0, "this is the kitchen"),
+        (10.0, 14.0, "and the garden"),
+        (14.0, 16.0, "with red roses"),
+        (16.0, 20.0, "that is all"),
+    ]
+    words_b = [(0.0, 6.0, "we start the tour"), (6.0, 10.0, "this is the garage"), (10.0, 14.0, "and the garden"),
+               (14.0, 16.0, "with white tulips"), (16.0, 20.0, "that is all")]  # fmt: skip
+    return (
+        ready_video(owner, "original", BASE_VISUAL, BASE_AUDIO, lines=words_a),
+        ready_video(owner, "edited", edited, BASE_AUDIO, lines=words_b),
+    )
+
+
+def test_the_words_of_a_preview_are_those_of_a_comparison_built_at_that_threshold(owner, two_edits) -> None:
+    a, b = two_edits
+    client = client_for(owner)
+    built = create(client, a, b, alignment="none").json()
+    assert [(s["a_start"], s["a_end"]) for s in built["segments"]] == [(6.0, 10.0), (14.0, 16.0)]
+    assert built["word_changes"] == {
+        "0": {"removed": ["kitchen"], "added": ["garage"]},
+        "1": {"removed": ["red", "roses"], "added": ["white", "tulips"]},
+    }
+    lenient = 0.5  # over the small change, under the replacement
+
+    preview = client.get(reverse("api-comparison-detail", args=[built["id"]]), {"threshold": str(lenient)}).json()
+    Comparison.objects.all().delete()
+    fresh = create(client, a, b, alignment="none", threshold=lenient).json()
+
+    assert fresh["segments"] == preview["segments"]
+    assert [(s["a_start"], s["a_end"]) for s in preview["segments"]] == [(6.0, 10.0)]
+    assert preview["word_changes"] == fresh["word_changes"] == {"0": {"removed": ["kitchen"], "added": ["garage"]}}
+
+
+def test_a_comparison_stored_before_clip_times_and_words_were_kept_gets_them_on_first_use(owner, two_edits) -> None:
+    a, b = two_edits
+    client = client_for(owner)
+    built = create(client, a, b, alignment="none").json()
+    url = reverse("api-comparison-detail", args=[built["id"]])
+    Comparison.objects.filter(pk=built["id"]).update(a_clip_times=None, b_clip_times=None, word_diff=None)
+
+    with CaptureQueriesContext(connection) as first_use:
+        first = client.get(url, {"threshold": "0.5"}).json()
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url, {"threshold": "0.5"}).json()
+
+    assert first == again
+    assert len(queries_of_clips_or_transcripts(first_use)) == 4  # both videos' clip times and transcripts
+    assert first["word_changes"] == {"0": {"removed": ["kitchen"], "added": ["garage"]}}
+    assert len(first["curve"]["a_time"]) == 10 and first["curve"]["a_time"][3] == 6.0
+    assert queries_of_clips_or_transcripts(captured) == []  # filled once, then kept
+    stored = Comparison.objects.get(pk=built["id"])
+    assert stored.a_clip_times is not None and len(stored.a_clip_times) == 10
+    assert stored.word_diff is not None and stored.word_diff["removed"][0] == [6.0, 10.0, ["kitchen"]]
 
 
 def test_an_insertion_is_only_in_b_with_cuts_alignment(owner) -> None:

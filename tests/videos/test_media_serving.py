@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from tests import servers
 from videos.media import CHUNK_BYTES, FileRangeResponse, content_type_for
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
-BUCKET = "sage-test-media"
 SIZE = 3 * CHUNK_BYTES + 1234  # a few chunks and a ragged end
 
 
@@ -231,41 +226,12 @@ def test_only_get_and_head_are_answered(owner_client, stored) -> None:
 # --- S3 --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    port = servers.free_port()
-    process = subprocess.Popen(
-        [str(servers.VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        servers.wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        servers.stop_process(process)
-
-
-@pytest.fixture
-def s3(moto_url: str, settings, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    settings.AWS_STORAGE_BUCKET_NAME = BUCKET
-    settings.AWS_S3_ENDPOINT_URL = moto_url
-    settings.AWS_S3_REGION_NAME = "us-east-1"
-    # default_storage is built from STORAGES when first used: setting it makes it S3 for this test.
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}}
-    client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    return client
-
-
 def test_with_s3_the_owner_is_redirected_to_a_presigned_url_that_serves_ranges(s3, owner_client, user) -> None:
     data = os.urandom(50_000)
     video = Video.objects.create(owner=user, title="Clip", status=Video.Status.READY)
     video.storage_key = f"videos/{video.pk}/original.mp4"
     video.save()
-    s3.put_object(Bucket=BUCKET, Key=video.storage_key, Body=data, ContentType="video/mp4")
+    s3.client.put_object(Bucket=s3.bucket, Key=video.storage_key, Body=data, ContentType="video/mp4")
 
     response = owner_client.get(file_url(video), HTTP_RANGE="bytes=0-99")
 
@@ -273,7 +239,7 @@ def test_with_s3_the_owner_is_redirected_to_a_presigned_url_that_serves_ranges(s
     assert response["Cache-Control"] == "private"
     location = response["Location"]
     assert "X-Amz-Signature=" in location  # Signature V4
-    assert location.startswith(f"{settings_endpoint(s3)}/{BUCKET}/{video.storage_key}?")
+    assert location.startswith(f"{s3.client.meta.endpoint_url.rstrip('/')}/{s3.bucket}/{video.storage_key}?")
     # The browser follows it to S3, which answers the range itself.
     from_s3 = requests.get(location, headers={"Range": "bytes=1000-1999"}, timeout=30)
     assert from_s3.status_code == 206
@@ -286,7 +252,3 @@ def test_with_s3_another_user_still_gets_404(s3, client, other_user, user) -> No
     client.force_login(other_user)
 
     assert client.get(file_url(video)).status_code == 404
-
-
-def settings_endpoint(s3_client) -> str:
-    return str(s3_client.meta.endpoint_url).rstrip("/")

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from billing.models import Hold, Wallet
 from billing.services import hold_create
 from sage.formatting import clock
+from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import LIBRARY_PAGE_SIZE, highlight_words, start_time
 from videos.text_embeddings import embed_texts
@@ -347,12 +348,42 @@ def test_a_youtube_video_embeds_youtube_and_says_comparison_is_for_uploads(signe
     assert "<video" not in html
 
 
-def test_a_failed_youtube_video_offers_no_retry(signed_in, user) -> None:
-    video = make_video(user, source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", status=Video.Status.FAILED)
+def test_a_failed_youtube_video_offers_retry_and_retrying_fetches_its_captions_again(
+    signed_in, user, settings, django_capture_on_commit_callbacks
+) -> None:
+    video = make_video(
+        user,
+        source=Video.Source.YOUTUBE,
+        youtube_id=VIDEO_ID,
+        storage_key="",
+        status=Video.Status.FAILED,
+        error_message="YouTube could not be reached. Retry in a few minutes.",
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
+    assert f'action="/videos/{video.pk}/retry/"' in html
+
+    with youtube_stub(settings, tracks=[("en", False)]), django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(f"{video_page(video)}retry/", follow=True)  # eager Celery runs it inline
+
+    assert "Processing queued again." in response.content.decode()
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error_message
+    assert Transcript.objects.get(video=video).text.startswith("Never gonna give you up")
+
+
+def test_a_failed_upload_whose_file_is_gone_offers_no_retry_and_says_why_when_asked(signed_in, user) -> None:
+    video = make_video(user, status=Video.Status.FAILED, storage_key="")
+
+    html = signed_in.get(video_page(video)).content.decode()
+    response = signed_in.post(f"{video_page(video)}retry/", follow=True)
 
     assert "Retry processing" not in html
+    video.refresh_from_db()
+    assert video.status == Video.Status.FAILED
+    assert "Only a video whose processing failed or was cancelled can be retried (an upload also needs its file)." in (
+        unescape(response.content.decode())
+    )
 
 
 def test_transcripts_and_titles_are_escaped_on_the_video_page(signed_in, user) -> None:

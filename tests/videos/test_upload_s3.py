@@ -3,50 +3,24 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 from rest_framework.test import APIClient
 
-from tests import servers
 from videos.models import Upload, UploadPart, Video
 
 pytestmark = pytest.mark.django_db
 
-BUCKET = "sage-test-media"
 PART = 5 * 1024 * 1024  # S3's smallest part (but the last)
 UPLOADS = "/api/v1/uploads"
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    port = servers.free_port()
-    process = subprocess.Popen(
-        [str(servers.VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        servers.wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        servers.stop_process(process)
-
-
 @pytest.fixture
-def s3(moto_url: str, settings, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    settings.AWS_STORAGE_BUCKET_NAME = BUCKET
-    settings.AWS_S3_ENDPOINT_URL = moto_url
-    settings.AWS_S3_REGION_NAME = "us-east-1"
+def s3(s3, settings):
+    """The shared local S3 (tests/videos/conftest.py), with parts as small as S3 allows."""
     settings.UPLOAD_PART_SIZE = PART
-    client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    return client
+    return s3
 
 
 @pytest.fixture
@@ -79,7 +53,7 @@ def test_parts_go_straight_to_s3_and_complete_into_the_videos_object(s3, owner_c
     video = Video.objects.get(pk=upload["video_id"])
     assert video.status == Video.Status.QUEUED
     assert video.size == len(data)
-    stored = s3.get_object(Bucket=BUCKET, Key=video.storage_key)["Body"].read()
+    stored = s3.client.get_object(Bucket=s3.bucket, Key=video.storage_key)["Body"].read()
     assert stored == data
     assert not UploadPart.objects.exists(), "no bytes or part rows passed through Django"
 
@@ -107,7 +81,7 @@ def test_abort_aborts_the_multipart_upload_in_s3(s3, owner_client) -> None:
 
     aborted = Upload.objects.get(pk=upload["id"])
     assert aborted.status == Upload.Status.ABORTED
-    still_open = {item["UploadId"] for item in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])}
+    still_open = {item["UploadId"] for item in s3.client.list_multipart_uploads(Bucket=s3.bucket).get("Uploads", [])}
     assert aborted.s3_upload_id not in still_open
 
 

@@ -24,6 +24,7 @@ from videos.compare.services import (
     comparison_at,
     comparison_create,
     comparison_set_threshold,
+    comparison_word_changes,
     segment_dicts,
 )
 from videos.models import Comparison
@@ -110,11 +111,10 @@ class ComparisonOutput(ComparisonSummaryOutput):
 
 def comparison_payload(comparison: Comparison, threshold: float | None = None) -> dict[str, Any]:
     """Everything about a comparison, judged at `threshold` (the stored one when None) without saving."""
+    # From the row alone (clip times and word diff included): a preview reads no clip or transcript.
     result = comparison_at(comparison, threshold)
     data = dict(ComparisonSummaryOutput(comparison).data)
     if threshold is not None and threshold != comparison.threshold:
-        from videos.compare.services import word_changes
-
         segments = segment_dicts(result.segments)
         data.update(
             threshold=threshold,
@@ -123,7 +123,7 @@ def comparison_payload(comparison: Comparison, threshold: float | None = None) -
             summary="",  # written for the stored threshold; remember this one (PATCH) for a new one
             summary_backend="",
         )
-        changes = word_changes(comparison.video_a, comparison.video_b, segments)
+        changes = comparison_word_changes(comparison, segments)
     else:
         segments, changes = comparison.segments, comparison.word_changes
     data.update(segments=segments, word_changes=changes, curve=result.curve.as_lists())

@@ -10,7 +10,8 @@ or all of it at once with `compare(a, b, metric=..., alignment=..., threshold=..
 re-derives itself at another threshold with `.with_threshold(t)`.
 
 Modules: `distances` (ClipSeries, metrics, per-pair distances), `alignment` (none / offset / cuts),
-`segments` (thresholds, severities, segments, similarity, the distance curve), `engine` (`compare`).
+`segments` (thresholds, severities, segments, similarity, the distance curve), `engine` (`compare`),
+`words` (the transcripts' word diff, kept with a comparison, and each segment's word changes from it).
 """
 
 from videos.compare.alignment import ALIGNMENTS, Alignment, align, align_indexes, best_lag

@@ -4,7 +4,6 @@ threshold, and describe what changed — in the picture, the sound and the words
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
 import math
@@ -19,12 +18,11 @@ from videos.compare.alignment import Alignment
 from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.segments import Segment, default_threshold
+from videos.compare.words import TimedLine, WordChanges, no_word_diff, transcript_word_diff, word_changes
 from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video
 
 logger = logging.getLogger(__name__)
 
-# Words shown per side of a changed segment: enough to read the change, bounded for the page.
-WORDS_SHOWN = 40
 MAX_THRESHOLD = 10.0
 
 
@@ -77,9 +75,10 @@ def comparison_create(
         if threshold is not None and threshold != existing.threshold:
             comparison_set_threshold(comparison=existing, threshold=threshold)
         return existing, False
+    series_a, series_b = clip_series(video_a), clip_series(video_b)
     result = compare(
-        clip_series(video_a),
-        clip_series(video_b),
+        series_a,
+        series_b,
         metric=metric,
         alignment=alignment,
         threshold=default_threshold(metric) if threshold is None else threshold,
@@ -91,6 +90,9 @@ def comparison_create(
         b_indexes=result.b_indexes.tolist(),
         visual_distances=_json_floats(result.visual),
         audio_distances=_json_floats(result.audio),
+        a_clip_times=_clip_time_pairs(series_a),
+        b_clip_times=_clip_time_pairs(series_b),
+        word_diff=transcript_word_diff(_timed_lines(video_a), _timed_lines(video_b)),
     )
     _store_derived(comparison, result)
     try:
@@ -128,12 +130,14 @@ def comparison_set_threshold(*, comparison: Comparison, threshold: float) -> Com
 
 
 def comparison_at(comparison: Comparison, threshold: float | None = None) -> ComparisonResult:
-    """The stored alignment and distances judged at `threshold` (the stored one when None); no
-    vector is read, only the clips' times."""
+    """The stored alignment and distances judged at `threshold` (the stored one when None), from
+    what the row keeps: no vector, clip row or transcript is read (but once for an older row, see
+    `ensure_threshold_inputs`)."""
+    ensure_threshold_inputs(comparison)
     nan = float("nan")
     return derive(
-        clip_times(comparison.video_a),
-        clip_times(comparison.video_b),
+        _times_only(comparison.a_clip_times or []),
+        _times_only(comparison.b_clip_times or []),
         metric=comparison.metric,  # type: ignore[arg-type]
         alignment=comparison.alignment,  # type: ignore[arg-type]
         threshold=comparison.threshold if threshold is None else threshold,
@@ -142,6 +146,28 @@ def comparison_at(comparison: Comparison, threshold: float | None = None) -> Com
         visual=np.array([nan if v is None else v for v in comparison.visual_distances], dtype=np.float64),
         audio=np.array([nan if v is None else v for v in comparison.audio_distances], dtype=np.float64),
     )
+
+
+def comparison_word_changes(comparison: Comparison, segments: list[dict[str, Any]]) -> WordChanges:
+    """The words that changed in each of these segments, looked up in the stored word diff."""
+    ensure_threshold_inputs(comparison)
+    return word_changes(comparison.word_diff or no_word_diff(), segments)
+
+
+def ensure_threshold_inputs(comparison: Comparison) -> None:
+    """Give a row made before the clip times and word diff were kept what it lacks, once. Written
+    with update(): it changes nothing a person sees, so `updated_at` stays."""
+    missing: dict[str, Any] = {}
+    if comparison.a_clip_times is None:
+        missing["a_clip_times"] = _clip_time_pairs(clip_times(comparison.video_a))
+    if comparison.b_clip_times is None:
+        missing["b_clip_times"] = _clip_time_pairs(clip_times(comparison.video_b))
+    if comparison.word_diff is None:
+        missing["word_diff"] = transcript_word_diff(_timed_lines(comparison.video_a), _timed_lines(comparison.video_b))
+    if missing:
+        Comparison.objects.filter(pk=comparison.pk).update(**missing)
+        for name, value in missing.items():
+            setattr(comparison, name, value)
 
 
 def clip_series(video: Video) -> ClipSeries:
@@ -162,13 +188,17 @@ def clip_series(video: Video) -> ClipSeries:
 def clip_times(video: Video) -> ClipSeries:
     """Only the clips' times (what re-deriving segments needs): no vector leaves the database."""
     rows = list(ClipEmbedding.objects.filter(video=video).order_by("index").values_list("start", "end"))
-    count = len(rows)
-    return ClipSeries(
-        starts=np.array([row[0] for row in rows], dtype=np.float64),
-        ends=np.array([row[1] for row in rows], dtype=np.float64),
-        visual=np.zeros((count, 0), np.float32),
-        audio=None,
-    )
+    return _times_only([[start, end] for start, end in rows])
+
+
+def _clip_time_pairs(series: ClipSeries) -> list[list[float]]:
+    """[start, end] per clip, as the row keeps them (floats exactly as read: JSON keeps them whole)."""
+    return [[start, end] for start, end in zip(series.starts.tolist(), series.ends.tolist(), strict=True)]
+
+
+def _times_only(pairs: list[list[float]]) -> ClipSeries:
+    times = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+    return ClipSeries(starts=times[:, 0], ends=times[:, 1], visual=np.zeros((len(times), 0), np.float32), audio=None)
 
 
 def segment_dicts(segments: list[Segment]) -> list[dict[str, Any]]:
@@ -180,53 +210,15 @@ def _store_derived(comparison: Comparison, result: ComparisonResult) -> None:
     comparison.segments = segments
     comparison.similarity = round(result.similarity, 2)
     comparison.counts = result.counts()
-    comparison.word_changes = word_changes(comparison.video_a, comparison.video_b, segments)
+    comparison.word_changes = word_changes(comparison.word_diff or no_word_diff(), segments)
     comparison.summary = describe(comparison)
     comparison.summary_backend = "extractive"
 
 
-def word_changes(video_a: Video, video_b: Video, segments: list[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
-    """Per segment (by its index, as a string for JSON), the words only A says there and the words
-    only B says, from an aligned diff of the two transcripts' words in the segment's time spans.
-    Empty when either video has no transcript."""
-    lines_a, lines_b = _timed_lines(video_a), _timed_lines(video_b)
-    if not lines_a or not lines_b:
-        return {}
-    changes: dict[str, dict[str, list[str]]] = {}
-    for number, segment in enumerate(segments):
-        words_a = _words_between(lines_a, segment["a_start"], segment["a_end"])
-        words_b = _words_between(lines_b, segment["b_start"], segment["b_end"])
-        removed: list[str] = []
-        added: list[str] = []
-        matcher = difflib.SequenceMatcher(
-            a=[w.lower() for w in words_a], b=[w.lower() for w in words_b], autojunk=False
-        )
-        for tag, a_from, a_to, b_from, b_to in matcher.get_opcodes():
-            if tag in ("delete", "replace"):
-                removed.extend(words_a[a_from:a_to])
-            if tag in ("insert", "replace"):
-                added.extend(words_b[b_from:b_to])
-        if removed or added:
-            changes[str(number)] = {"removed": removed[:WORDS_SHOWN], "added": added[:WORDS_SHOWN]}
-    return changes
-
-
-def _timed_lines(video: Video) -> list[tuple[float, float, str]]:
+def _timed_lines(video: Video) -> list[TimedLine]:
     return list(
         TranscriptSegment.objects.filter(transcript__video=video).order_by("index").values_list("start", "end", "text")
     )
-
-
-def _words_between(lines: list[tuple[float, float, str]], start: float | None, end: float | None) -> list[str]:
-    """Words of the lines that overlap [start, end] (a point span takes the line around it)."""
-    if start is None or end is None:
-        return []
-    return [
-        word
-        for line_start, line_end, text in lines
-        if line_start <= end and line_end >= start and (line_end > start or start == end)
-        for word in text.split()
-    ]
 
 
 _KIND_WORDS = {

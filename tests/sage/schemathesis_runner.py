@@ -1,0 +1,99 @@
+"""One schemathesis runner for the API contract tests: the whole API (tests/sage) or a part of it
+(tests/notes), against the real ASGI app under daphne, reporting failed checks and what was answered."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import schemathesis
+from django.test import Client
+from schemathesis.engine import events, from_schema
+
+from accounts.models import User
+from tests import servers
+
+SCHEMA = "/api/schema/"
+CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, as Django's own
+
+
+@dataclass
+class RunResult:
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+
+    def seen(self, label: str) -> set[int]:
+        return {status for (operation, status) in self.statuses if operation == label}
+
+    def operations(self) -> set[str]:
+        return {label for (label, _) in self.statuses}
+
+
+def assert_clean(result: RunResult) -> None:
+    """No run errors, no failed check, and no server error among the answers."""
+    assert not result.errors, "\n\n".join(result.errors)
+    assert not result.failures, "\n\n".join(result.failures)
+    assert not any(status >= 500 for (_, status) in result.statuses), result.statuses
+
+
+@contextmanager
+def unthrottled_site() -> Iterator[str]:
+    """The site under daphne; a run makes many more requests a minute than the production rate allows."""
+    with servers.daphne_server(API_RATE_LIMIT="100000/min") as url:
+        yield url
+
+
+def browser_session_headers(user: User) -> dict[str, str]:
+    """Headers of a browser signed in as `user`: its session cookie and a matching CSRF pair."""
+    browser = Client()
+    browser.force_login(user)
+    session_id = browser.cookies["sessionid"].value
+    return {"Cookie": f"sessionid={session_id}; csrftoken={CSRF_SECRET}", "X-CSRFToken": CSRF_SECRET}
+
+
+def schemathesis_run(
+    base_url: str, headers: dict[str, str], *, max_examples: int = 25, path_regex: str | None = None
+) -> RunResult:
+    """Run schemathesis's phases over every operation (or those whose path matches `path_regex`)."""
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": headers,
+            "workers": 1,
+            # The first search in a fresh server loads the text-embedding model: about 7 s on an idle
+            # machine, past 10 s on a busy one. Longer than that is still a failure.
+            "request-timeout": 30,
+            # No server errors, and every documented response (errors included) has its documented shape.
+            "checks": {
+                "enabled": False,
+                "not_a_server_error": {"enabled": True},
+                "response_schema_conformance": {"enabled": True},
+            },
+            "generation": {"max-examples": max_examples},
+            "phases": {"stateful": {"enabled": False}},
+        }
+    )
+    schema = schemathesis.openapi.from_url(f"{base_url}{SCHEMA}?format=json", config=config)
+    operations = schema if path_regex is None else schema.include(path_regex=path_regex)
+    result = RunResult()
+    for event in from_schema(operations).execute():
+        if isinstance(event, events.ScenarioFinished):
+            label = event.recorder.label
+            for interaction in event.recorder.interactions.values():
+                if interaction.response is not None:
+                    result.statuses[(label, interaction.response.status_code)] += 1
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        result.failures.append(
+                            f"{label}: {check.name}: {failure.title}\n{failure.message}\n"
+                            f"{check.failure_info.code_sample}"
+                        )
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.info.format()}")
+        elif isinstance(event, events.FatalError):
+            result.errors.append(f"fatal: {event.exception!r}")
+    return result

@@ -1,0 +1,42 @@
+"""Fixtures shared by the videos tests: a local S3 (moto) that the storage settings point at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from tests import servers
+
+
+@dataclass(frozen=True)
+class MotoS3:
+    """A boto3 client on the local S3 and the bucket the settings name."""
+
+    client: Any
+    bucket: str
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with servers.moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(moto_url: str, settings, monkeypatch: pytest.MonkeyPatch) -> MotoS3:
+    """Configure the site as production does when AWS_STORAGE_BUCKET_NAME is set, on moto's S3."""
+    bucket = "sage-test-media"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.AWS_S3_ENDPOINT_URL = moto_url
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    # default_storage is built from STORAGES when first used: setting it makes it S3 for this test.
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}}
+    client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    return MotoS3(client=client, bucket=bucket)
