@@ -386,6 +386,20 @@ def test_a_failed_upload_whose_file_is_gone_offers_no_retry_and_says_why_when_as
     )
 
 
+def test_the_api_says_a_failed_upload_whose_file_is_gone_must_be_uploaded_again(api_client, user) -> None:
+    video = make_video(user, status=Video.Status.FAILED, storage_key="")
+    api_client.force_authenticate(user)
+
+    response = api_client.post(f"/api/v1/videos/{video.pk}/retry")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == (
+        "This upload's file is gone, so it cannot be processed again: upload it again."
+    )
+    video.refresh_from_db()
+    assert video.status == Video.Status.FAILED
+
+
 def test_transcripts_and_titles_are_escaped_on_the_video_page(signed_in, user) -> None:
     video = make_video(user, XSS_TITLE, summary='<img src=x onerror="alert(1)">')
     add_transcript(video, [(0.0, 1.0, "<b onmouseover=alert(1)>hi</b>")])

@@ -15,7 +15,7 @@ from accounts.models import ApiToken, User
 from sage.api.errors import Conflict, error_responses
 from videos.models import Video
 from videos.selectors import video_get_for_user, videos_for_user
-from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
+from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YouTubeError
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -138,5 +138,7 @@ class VideoRetryApi(APIView):
     def post(self, request: Request, video_id: int) -> Response:
         video = video_get_for_user(_user(request), video_id)
         if not video_retry(video=video):
+            if video.status in RETRYABLE_STATUSES:  # an upload whose file is gone
+                raise Conflict("This upload's file is gone, so it cannot be processed again: upload it again.")
             raise Conflict(f"Only a failed or cancelled video can be retried; this one is {video.status}.")
         return Response(VideoOutput(video).data)
