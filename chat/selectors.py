@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from pgvector.django import CosineDistance
 
@@ -35,6 +35,16 @@ def conversations_for_viewer(
     return conversations
 
 
+def conversations_about_video(viewer: Viewer, video_id: int, *, limit: int) -> QuerySet[Conversation]:
+    """The viewer's conversations about one video, newest first, each with its `message_count`."""
+    return (
+        conversations_for_viewer(viewer)
+        .filter(video_id=video_id)
+        .annotate(message_count=Count("messages"))
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
 def conversation_get_for_viewer(viewer: Viewer, pk: int | str, *, include_deleted: bool = False) -> Conversation:
     """The viewer's conversation; Http404 for anyone else's, a missing one, or (unless asked) a trashed one."""
     owned = _owned_by(viewer)
@@ -58,11 +68,13 @@ def messages_from(conversation_id: int, *, first_id: int) -> list[Message]:
     return list(Message.objects.filter(conversation_id=conversation_id, pk__gte=first_id).order_by("pk"))
 
 
-def recent_turns(conversation_id: int, *, before_id: int, limit: int) -> list[Message]:
-    """The last `limit` finished messages before `before_id`, oldest first (the prompt's history)."""
+def recent_turns(conversation_id: int, *, limit: int, before_id: int | None = None) -> list[Message]:
+    """The last `limit` finished messages (before `before_id`, if given), oldest first (the prompt's history)."""
+    messages = Message.objects.filter(conversation_id=conversation_id)
+    if before_id is not None:
+        messages = messages.filter(pk__lt=before_id)
     turns = (
-        Message.objects.filter(conversation_id=conversation_id, pk__lt=before_id)
-        .exclude(content="")
+        messages.exclude(content="")
         .filter(Q(role=Message.Role.USER) | Q(status=Message.Status.COMPLETE))
         .order_by("-pk")[:limit]
     )

@@ -1,10 +1,11 @@
 """The chat pages: `/chat/` lists my conversations (search, trash and restore) and starts new ones,
-`/chat/<id>/` is one conversation.
+`/chat/<id>/` is one conversation, `/chat/search/` finds my past messages by meaning, and
+`/chat/videos/<id>/conversations/` feeds the chat panel on a video's page (JSON).
 
 Pages are for signed-in people; guests chat through the API. The conversation page renders its
 messages (escaped) so it reads without JavaScript; `static/js/chat.js` then talks to the socket
 (`/ws/chat/<id>/`), streams answers, formats Markdown safely and plays citations. What the script
-needs comes as JSON through `json_script`, never inside HTML attributes.
+needs comes as JSON through `json_script` (or the panel's JSON view), never inside HTML attributes.
 """
 
 from __future__ import annotations
@@ -18,24 +19,36 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.text import Truncator
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guests import Viewer
 from accounts.models import User
 from chat import selectors, services
-from chat.models import Conversation, Message
+from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.formatting import clock
 from videos.models import Video
 from videos.presenters import VideoView
-from videos.selectors import videos_for_user
+from videos.selectors import video_get_for_user, videos_for_user
 
 STARTER_QUESTIONS = 3
 STARTER_TOPIC_MAX_CHARS = 80
 # A sentence ends at . ! or ? followed by a space (or the end): good enough for a summary's prose.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+PANEL_CONVERSATIONS = 20  # the video page's panel lists this many, newest first; /chat/ has them all
+SEARCH_QUERY_MAX_CHARS = 500  # as the API's /messages/search
+SEARCH_RESULTS = 20
+SEARCH_EXCERPT_CHARS = 240
+# Cosine distance (MiniLM, 0 = same meaning) beyond which a message is not shown as a match: the
+# nearest messages are always returned, however unrelated. Measured on chat-like messages: queries
+# about them scored 0.26–0.60 ("cleaning up after baking" → a question about washing the bowls 0.33,
+# "how long should the loaf rest" → "let the bread cool for an hour" 0.51, the one-word "bugs" →
+# "aphids on my roses" 0.70); unrelated queries 0.74–0.95 ("quantum physics lecture" → "What is this
+# video about?" 0.74, "dogs" → the aphids question 0.77, "stock market crash" 0.92).
+SEARCH_MAX_DISTANCE = 0.72
 
 
 def _user(request: HttpRequest) -> User:
@@ -205,3 +218,95 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
     }
     return render(request, "chat/conversation.html", context)
+
+
+# --- the chat panel on a video's page ------------------------------------------------------------
+
+
+def _panel_conversation(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.pk,
+        "title": conversation.title,  # "" until the first question names it
+        "updated_at": conversation.updated_at.isoformat(),
+        "url": reverse("chat:conversation", args=[conversation.pk]),
+        "socket_path": f"/ws/chat/{conversation.pk}/",
+        "message_count": getattr(conversation, "message_count", 0),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def video_conversations_view(request: HttpRequest, video_id: int) -> JsonResponse:
+    """GET: what the panel needs (this video's recent conversations of mine, newest first, and how to
+    show them). POST: a new conversation about the video (201), without leaving its page."""
+    user = _user(request)
+    video = video_get_for_user(user, video_id)  # anyone else's video: 404
+    if request.method == "POST":
+        form = NewConversationForm({"video": video.pk}, user=user)
+        if not form.is_valid():
+            return JsonResponse({"error": "Only a ready video can be chatted about."}, status=400)
+        conversation = services.conversation_create(viewer=_viewer(request), video=video)
+        return JsonResponse({"conversation": _panel_conversation(conversation)}, status=201)
+    conversations = selectors.conversations_about_video(_viewer(request), video.pk, limit=PANEL_CONVERSATIONS)
+    starters = starter_questions(video.summary) if video.summary else []
+    return JsonResponse(
+        {
+            "video_id": video.pk,
+            "titles": {str(video.pk): video.title},
+            "video_url": reverse("videos:video", args=[0]).replace("/0/", "/{id}/"),
+            "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+            "title_max_chars": TITLE_MAX_CHARS,
+            "starters": starters or ["What is this video about?"],
+            "conversations": [_panel_conversation(conversation) for conversation in conversations],
+        }
+    )
+
+
+# --- search my past messages ---------------------------------------------------------------------
+
+
+class MessageSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search my messages",
+        required=False,
+        max_length=SEARCH_QUERY_MAX_CHARS,
+        strip=True,
+        widget=forms.SearchInput(attrs={"placeholder": "What was it about?"}),
+        error_messages={"max_length": f"That search is too long: at most {SEARCH_QUERY_MAX_CHARS} characters."},
+    )
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: Message
+    excerpt: str
+    url: str
+
+    @property
+    def conversation_title(self) -> str:
+        return str(self.message.conversation)
+
+
+def message_results(viewer: Viewer, query: str) -> list[MessageResult]:
+    """My messages about `query`, best first, only those close enough in meaning to count as a match."""
+    from videos.text_embeddings import embed_query  # loads the model on first use
+
+    hits = selectors.search_my_messages(viewer, embed_query(query), limit=SEARCH_RESULTS)
+    return [
+        MessageResult(
+            message=hit.message,
+            excerpt=Truncator(" ".join(hit.message.content.split())).chars(SEARCH_EXCERPT_CHARS),
+            url=f"{reverse('chat:conversation', args=[hit.message.conversation_id])}#message-{hit.message.pk}",
+        )
+        for hit in hits
+        if hit.distance <= SEARCH_MAX_DISTANCE
+    ]
+
+
+@require_GET
+@login_required
+def message_search_page(request: HttpRequest) -> HttpResponse:
+    form = MessageSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = message_results(_viewer(request), query) if query else None
+    return render(request, "chat/search.html", {"form": form, "query": query, "results": results})

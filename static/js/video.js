@@ -309,6 +309,20 @@ document.addEventListener("click", (event) => {
   transcript.follow(seconds);
 });
 
+// Other parts of the page (the chat panel's citation chips) ask for a moment with a `sage:seek`
+// event; taking it (preventDefault) tells them the page's player, file or YouTube, played it.
+document.addEventListener("sage:seek", (event) => {
+  if (!player || !player.isReady()) {
+    return; // no player yet: the asker falls back to a link to ?t=
+  }
+  event.preventDefault();
+  player.seek(event.detail.seconds);
+  if (event.detail.play) {
+    player.play();
+  }
+  transcript.follow(event.detail.seconds);
+});
+
 // ---- live status -----------------------------------------------------------------------------------
 
 function showStatus(root, data) {

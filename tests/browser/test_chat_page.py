@@ -1,6 +1,7 @@
 """The conversation page in a real browser, against daphne: a question's answer streams in over the
 WebSocket (extractive mode: no language model), a citation chip plays its moment in the inline
-player, and markup typed into a question stays text."""
+player, markup typed into a question stays text, and a message search result opens its
+conversation at that message."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.guests import Viewer
+from chat.models import Conversation, Message
 from chat.services import conversation_create
 from tests.browser.test_video_pages import TOUR_LINES, log_in, page_errors, playback, ready_video, wait_until
 from tests.factories import UserFactory
@@ -140,4 +142,37 @@ def test_markup_in_a_question_renders_as_text_and_runs_nothing(
     expect(page.locator(".chat-message-user")).to_contain_text('<img src=x onerror="window.__xss = 1">')
     assert page.locator(".chat-messages img, .chat-messages script").count() == 0
     assert page.evaluate("() => window.__xss") is None
+    assert errors == []
+
+
+def test_a_message_search_result_opens_its_conversation_at_that_message(site_url: str, page: Page) -> None:
+    person = UserFactory()
+    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None))
+    Conversation.objects.filter(pk=conversation.pk).update(title="A long talk")
+    texts = [f"Filler question number {number} about the weather." for number in range(30)]
+    texts[3] = "How hot should the oven be for the sourdough?"
+    vectors = embed_texts(texts)
+    messages = [
+        Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text, embedding=vector)
+        for text, vector in zip(texts, vectors, strict=True)
+    ]
+    errors = page_errors(page)
+    log_in(page, site_url, person.email)
+
+    page.goto(f"{site_url}/chat/")
+    page.get_by_role("link", name="Search my past messages").click()
+    page.get_by_label("Search my messages").fill("baking temperature")
+    # The first search loads the text model in the server process: give it time.
+    page.get_by_role("button", name="Search").click(no_wait_after=True)
+    result = page.locator(".chat-search-result").first
+    expect(result).to_contain_text("How hot should the oven be for the sourdough?", timeout=ANSWER_TIMEOUT_MS)
+    expect(result).to_contain_text("A long talk")
+    result.click()
+
+    page.wait_for_url(f"{site_url}/chat/{conversation.pk}/#message-{messages[3].pk}")
+    expect(page.locator("[data-connection]")).to_have_text("Connected")
+    target = page.locator(f"#message-{messages[3].pk}")
+    expect(target).to_have_attribute("data-linked", "")
+    expect(target).to_be_in_viewport()
+    expect(page.locator(f"#message-{messages[29].pk}")).not_to_be_in_viewport()  # not just the bottom
     assert errors == []

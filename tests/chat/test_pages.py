@@ -159,11 +159,102 @@ def test_starter_questions_skip_scraps_and_shorten_long_sentences() -> None:
     assert "Short one here" in questions[1]
 
 
-def test_the_video_page_offers_to_chat_about_a_ready_video(user: User) -> None:
+def test_a_ready_video_page_has_a_chat_panel_that_works_as_a_form_without_javascript(user: User) -> None:
     video = ready_video(user)
     page = signed_in(user).get(reverse("videos:video", args=[video.pk])).content.decode()
+    assert "data-chat-panel" in page
     assert "Chat about this video" in page
-    assert reverse("chat:new") in page
+    assert f'data-conversations-url="{reverse("chat:video-conversations", args=[video.pk])}"' in page
+    # Before the panel's script runs, "New conversation" posts to the page that starts one.
+    assert f'action="{reverse("chat:new")}"' in page
+    assert f'name="video" value="{video.pk}"' in page
+    assert "js/video_chat.js" in page
+
+
+def test_a_video_still_processing_has_no_chat_panel(user: User) -> None:
+    video = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
+    page = signed_in(user).get(reverse("videos:video", args=[video.pk])).content.decode()
+    assert "data-chat-panel" not in page
+    assert 'data-swap="chat"' in page  # the slot the panel is swapped into once the video is ready
+
+
+def test_the_panel_lists_this_videos_conversations_of_mine_newest_first(user: User, other_user: User) -> None:
+    video = ready_video(user, title="Bread", summary="The baker feeds a sourdough starter. Then she bakes.")
+    older = conversation_for(user, title="First <b>chat</b>", video=video)
+    newer = conversation_for(user, title="Second chat", video=video)
+    Message.objects.create(conversation=newer, role=Message.Role.USER, content="Why?")
+    trashed = conversation_for(user, title="Trashed chat", video=video)
+    services.conversation_delete(conversation=trashed)
+    conversation_for(user, title="About another video", video=ready_video(user, title="Garden"))
+    conversation_for(user, title="About the library")
+
+    data = signed_in(user).get(reverse("chat:video-conversations", args=[video.pk])).json()
+
+    assert [row["id"] for row in data["conversations"]] == [newer.pk, older.pk]
+    assert data["conversations"][0] == {
+        "id": newer.pk,
+        "title": "Second chat",
+        "updated_at": newer.updated_at.isoformat(),
+        "url": reverse("chat:conversation", args=[newer.pk]),
+        "socket_path": f"/ws/chat/{newer.pk}/",
+        "message_count": 1,
+    }
+    assert data["conversations"][1]["title"] == "First <b>chat</b>"  # JSON: the script inserts it as text
+    assert data["video_id"] == video.pk
+    assert data["titles"] == {str(video.pk): "Bread"}
+    assert data["video_url"] == "/videos/{id}/"
+    assert data["title_max_chars"] > 0
+    assert data["starters"][0] == "Tell me more about this: “The baker feeds a sourdough starter”"
+
+
+def test_the_panel_starts_a_conversation_about_the_video_with_csrf_checked(user: User) -> None:
+    video = ready_video(user)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    url = reverse("chat:video-conversations", args=[video.pk])
+
+    assert client.post(url).status_code == 403  # no CSRF token
+    assert not Conversation.objects.exists()
+
+    client.get(reverse("videos:video", args=[video.pk]))  # sets the CSRF cookie, as the page does
+    token = client.cookies["csrftoken"].value
+    response = client.post(url, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 201
+    conversation = Conversation.objects.get()
+    assert (conversation.owner, conversation.video) == (user, video)
+    assert response.json()["conversation"]["url"] == reverse("chat:conversation", args=[conversation.pk])
+    assert [row["id"] for row in client.get(url).json()["conversations"]] == [conversation.pk]
+
+
+def test_the_panel_will_not_start_a_conversation_about_an_unready_video(user: User) -> None:
+    video = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
+    response = signed_in(user).post(reverse("chat:video-conversations", args=[video.pk]))
+    assert response.status_code == 400
+    assert "ready" in response.json()["error"]
+    assert not Conversation.objects.exists()
+
+
+def test_the_panel_data_of_someone_elses_video_is_a_404(user: User, other_user: User) -> None:
+    theirs = ready_video(other_user)
+    conversation_for(other_user, title="Private", video=theirs)
+    client = signed_in(user)
+    url = reverse("chat:video-conversations", args=[theirs.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert Conversation.objects.count() == 1
+    assert Client().get(url).status_code == 302  # and anonymous visitors are sent to log in
+
+
+def test_the_conversation_page_gives_each_message_an_anchor(user: User) -> None:
+    conversation = conversation_for(user, title="Baking")
+    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="Hot?")
+    page = signed_in(user).get(reverse("chat:conversation", args=[conversation.pk])).content.decode()
+    assert f'id="message-{question.pk}"' in page
+
+
+def test_the_list_links_to_the_message_search(user: User) -> None:
+    page = signed_in(user).get(reverse("chat:list")).content.decode()
+    assert f'href="{reverse("chat:search")}"' in page
 
 
 def test_a_new_user_is_told_there_are_no_conversations_yet(db) -> None:

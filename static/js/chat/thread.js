@@ -1,0 +1,174 @@
+// A conversation's messages rendered into a list: questions, answers streaming in chunk by chunk,
+// status notes and citation chips. Messages are kept by id, so a replay updates them in place and
+// never shows one twice. Used by the chat page and by the video page's chat panel.
+
+import { clock } from "../shared/clock.js";
+import { formatMarkdown } from "./format.js";
+
+const STATUS_NOTES = {
+  streaming: "Writing…",
+  cancelled: "Cancelled.",
+};
+
+export class ChatThread {
+  // list: the <ol> to render into. videoUrl: the video page's URL with "{id}" for the video's id.
+  // titles: video id → title, for chip labels. onCitation(videoId, seconds) plays a moment and
+  // returns true, or returns false to let the chip's link open the video page at that time.
+  // scrollList: the list scrolls by itself (the panel), rather than the page (the chat page).
+  constructor(list, { videoUrl, titles, onCitation, scrollList = false }) {
+    this.list = list;
+    this.videoUrl = videoUrl;
+    this.titles = titles || {};
+    this.onCitation = onCitation;
+    this.scrollList = scrollList;
+    this.messages = new Map(); // id → { element, message, text }
+    for (const element of list.querySelectorAll("[data-message-id]")) {
+      // Rendered by the server (plain escaped text) until the replay renders them again.
+      this.messages.set(Number(element.dataset.messageId), { element, message: null, text: "" });
+    }
+    list.addEventListener("click", (event) => this.onChipClick(event));
+  }
+
+  get size() {
+    return this.messages.size;
+  }
+
+  clear() {
+    this.messages.clear();
+    this.list.replaceChildren();
+  }
+
+  // A frame from ChatConnection: message (announced or replayed), chunk of an answer, done.
+  apply(frame) {
+    if (frame.type === "message" && frame.message) {
+      const message = frame.message;
+      // A streaming answer's text comes as chunks from seq 1, even on a replay.
+      this.upsert(message, message.status === "streaming" ? "" : message.content || "");
+    } else if (frame.type === "chunk") {
+      const entry = this.messages.get(frame.message_id);
+      if (entry) {
+        entry.text += frame.text;
+        this.renderContent(entry);
+      }
+    } else if (frame.type === "done" && frame.message) {
+      this.upsert(frame.message, frame.message.content || "");
+    }
+  }
+
+  streamingAnswer() {
+    for (const entry of this.messages.values()) {
+      if (entry.message && entry.message.role === "assistant" && entry.message.status === "streaming") {
+        return entry;
+      }
+    }
+    return null;
+  }
+
+  upsert(message, text) {
+    let entry = this.messages.get(message.id);
+    if (!entry) {
+      const element = document.createElement("li");
+      element.id = `message-${message.id}`;
+      element.dataset.messageId = String(message.id);
+      const label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.textContent = message.role === "user" ? "You:" : "Answer:";
+      const content = document.createElement("div");
+      content.className = "chat-message-content";
+      content.dataset.content = "";
+      element.append(label, content);
+      entry = { element, message, text };
+      this.messages.set(message.id, entry);
+      this.insertInOrder(message.id, element);
+    }
+    entry.message = message;
+    entry.text = text;
+    entry.element.className = `chat-message chat-message-${message.role}`;
+    entry.element.dataset.status = message.status;
+    this.renderContent(entry);
+    this.renderNote(entry);
+    this.renderCitations(entry);
+  }
+
+  insertInOrder(id, element) {
+    const later = [...this.list.children].find((child) => Number(child.dataset.messageId) > id);
+    const atBottom = this.isScrolledToBottom();
+    this.list.insertBefore(element, later || null);
+    if (!this.scrollList) {
+      element.scrollIntoView({ block: "nearest" });
+    } else if (atBottom) {
+      this.list.scrollTop = this.list.scrollHeight;
+    }
+  }
+
+  isScrolledToBottom() {
+    // A reader who scrolled up to read is left there; otherwise the newest text stays in view.
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+  }
+
+  renderContent(entry) {
+    const atBottom = this.scrollList && this.isScrolledToBottom();
+    const content = entry.element.querySelector("[data-content]");
+    // formatMarkdown escapes the text before adding its own tags: the only HTML inserted here.
+    content.innerHTML = formatMarkdown(entry.text);
+    if (atBottom) {
+      this.list.scrollTop = this.list.scrollHeight;
+    }
+  }
+
+  renderNote(entry) {
+    const { message } = entry;
+    let note = entry.element.querySelector("[data-note]");
+    const text = message.status === "error" ? message.error || "The answer failed." : STATUS_NOTES[message.status];
+    if (!text) {
+      note?.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "chat-message-note";
+      note.dataset.note = "";
+      entry.element.querySelector("[data-content]").after(note);
+    }
+    note.textContent = text;
+  }
+
+  renderCitations(entry) {
+    entry.element.querySelector(".chat-citations")?.remove();
+    const citations = entry.message.citations || [];
+    if (!citations.length) {
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "chat-citations";
+    list.setAttribute("aria-label", "Citations");
+    for (const citation of citations) {
+      const videoId = Number(citation.video_id);
+      const start = Number(citation.start) || 0;
+      const chip = document.createElement("a");
+      chip.className = "chat-chip";
+      chip.href = `${this.videoUrl.replace("{id}", String(videoId))}?t=${Math.floor(start)}`;
+      chip.dataset.videoId = String(videoId);
+      chip.dataset.start = String(start);
+      chip.title = citation.text || "";
+      chip.textContent = `[${clock(start)}] ${this.titles[String(videoId)] || "Video"}`;
+      const item = document.createElement("li");
+      item.append(chip);
+      list.append(item);
+    }
+    entry.element.append(list);
+  }
+
+  onChipClick(event) {
+    const chip = event.target.closest("a.chat-chip");
+    if (!chip || !this.onCitation) {
+      return;
+    }
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return; // opening the moment in a new tab or window
+    }
+    if (this.onCitation(Number(chip.dataset.videoId), Number(chip.dataset.start) || 0)) {
+      event.preventDefault();
+    }
+  }
+}
