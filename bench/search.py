@@ -213,9 +213,9 @@ def search(user: Any, vector: np.ndarray, *, exact: bool) -> tuple[list[tuple[in
         with transaction.atomic(), connection.cursor() as cursor:
             # search_moments' own transaction nests inside this one, so the setting holds for it.
             cursor.execute("SET LOCAL enable_indexscan = off")
-            moments = search_moments_by_vector(user, vector)
+            moments = search_moments_by_vector(user.pk, vector)
     else:
-        moments = search_moments_by_vector(user, vector)
+        moments = search_moments_by_vector(user.pk, vector)
     seconds = time.perf_counter() - started
     return [(moment.video_id, moment.start) for moment in moments], seconds
 

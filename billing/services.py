@@ -68,10 +68,12 @@ def _append(
     hold: Hold | None = None,
     ref_type: str = "",
     ref_id: str = "",
+    replay_checked: bool = False,
 ) -> LedgerEntry:
-    """Append an entry and move the balance. The caller holds the wallet's row lock."""
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
+    """Append an entry and move the balance. The caller holds the wallet's row lock.
+    `replay_checked`: the caller knows this key is new (a hold just created, or one found open under
+    its lock), so the ledger need not be searched for it."""
+    if not replay_checked and (existing := LedgerEntry.objects.filter(idempotency_key=key).first()) is not None:
         return existing
     new_balance = wallet.balance + amount
     if new_balance < 0:
@@ -147,10 +149,8 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
     """Reserve `amount` tokens for work about to start; they leave the balance now."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
-    if (hold := Hold.objects.filter(key=key).first()) is not None:
-        return hold
     wallet = _lock_wallet(user.pk)
-    if (hold := Hold.objects.filter(key=key).first()) is not None:  # created while we waited for the lock
+    if (hold := Hold.objects.filter(key=key).first()) is not None:  # a replay (checked under the lock)
         return hold
     if wallet.balance < amount:
         raise InsufficientTokens(needed=amount, available=wallet.balance)
@@ -165,6 +165,7 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
         hold=hold,
         ref_type=hold.ref_type,
         ref_id=hold.ref_id,
+        replay_checked=True,
     )
     return hold
 
@@ -202,6 +203,7 @@ def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
         hold=locked,
         ref_type=locked.ref_type,
         ref_id=locked.ref_id,
+        replay_checked=True,
     )
     return locked
 
@@ -318,9 +320,9 @@ def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     """Count one chat message against today's quota; the same key is counted once."""
     owner_key, limit = _quota_owner(viewer)
     day, resets_at = _utc_day_bounds(timezone.now())
-    # get_or_create survives a concurrent creation (it re-reads after the unique-constraint error).
-    QuotaCounter.objects.get_or_create(owner_key=owner_key, day=day)
-    counter = QuotaCounter.objects.select_for_update().get(owner_key=owner_key, day=day)
+    # Locked as it is read; get_or_create survives a concurrent creation (it re-reads, locking,
+    # after the unique-constraint error).
+    counter, _ = QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner_key, day=day)
     if QuotaUse.objects.filter(key=key).exists():
         return QuotaStatus(limit=limit, used=counter.used, resets_at=resets_at)
     if counter.used >= limit:
@@ -328,3 +330,14 @@ def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     QuotaUse.objects.create(counter=counter, key=key)
     QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
     return QuotaStatus(limit=limit, used=counter.used + 1, resets_at=resets_at)
+
+
+@transaction.atomic
+def quota_release(*, key: str) -> None:
+    """Give back the use counted under `key` (its work failed on our side). Releasing twice, or a
+    key never counted, gives back nothing."""
+    use = QuotaUse.objects.select_for_update().filter(key=key).first()
+    if use is None:
+        return
+    QuotaCounter.objects.filter(pk=use.counter_id, used__gt=0).update(used=models.F("used") - 1)
+    use.delete()

@@ -306,10 +306,11 @@ class MessageListApi(APIView):
                 return _event_stream(_replayed_events(start.answer.pk))
             body = AnswerOutput({"question": start.question, "answer": start.answer}).data
             return Response(body, status=status.HTTP_200_OK)
+        job = live.answer_job(start)
         if wants_events:
-            return _event_stream(_answer_events(start.answer.pk))
+            return _event_stream(_answer_events(job))
         response = StreamingHttpResponse(
-            _answer_json(start.question.pk, start.answer.pk),
+            _answer_json(job),
             status=status.HTTP_201_CREATED,
             content_type="application/json",
         )
@@ -331,13 +332,13 @@ def _load(message_id: int) -> dict[str, Any]:
     return dict(MessageOutput(Message.objects.select_related("reply_to").get(pk=message_id)).data)
 
 
-async def _answer_events(answer_id: int) -> AsyncIterator[bytes]:
-    async for frame in live.stream_answer(answer_id):
+async def _answer_events(job: live.AnswerJob) -> AsyncIterator[bytes]:
+    async for frame in live.stream_answer(job):
         if frame["type"] == "chunk":
             yield _event({"content": frame["text"]})
         elif frame["type"] == "error":
             yield _event({"error": {"code": frame["code"], "message": frame["message"]}})
-    yield _event({"message": await live.db(_load)(answer_id)})
+    yield _event({"message": await live.db(_load)(job.answer_id)})
     yield b"data: [DONE]\n\n"
 
 
@@ -349,10 +350,10 @@ async def _replayed_events(answer_id: int) -> AsyncIterator[bytes]:
     yield b"data: [DONE]\n\n"
 
 
-async def _answer_json(question_id: int, answer_id: int) -> AsyncIterator[bytes]:
+async def _answer_json(job: live.AnswerJob) -> AsyncIterator[bytes]:
     # Written on the event loop, then sent whole: the JSON body is the finished answer.
-    await live.drain(live.stream_answer(answer_id))
-    question, answer = await live.db(_load)(question_id), await live.db(_load)(answer_id)
+    await live.drain(live.stream_answer(job))
+    question, answer = await live.db(_load)(job.question_id), await live.db(_load)(job.answer_id)
     yield json.dumps({"question": question, "answer": answer}).encode()
 
 

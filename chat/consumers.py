@@ -14,14 +14,16 @@ stream never shows a piece twice.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.guests import Viewer, viewer_from_request
 from billing.services import InsufficientTokens, QuotaExceeded
-from chat import live, selectors, services
+from chat import embedding, live, selectors, services
 from chat.models import Conversation, Message
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -80,23 +82,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- client requests -------------------------------------------------------------------------
 
     async def _ask(self, text: object, client_id: object) -> None:
+        # The question's embedding starts now, alongside the payment below (the model runs on another
+        # core while the database works); a refused question simply drops it.
+        question_vector = (
+            asyncio.ensure_future(embedding.embed_text(text.strip()))
+            if isinstance(text, str) and text.strip() and len(text.strip()) <= settings.CHAT_MAX_MESSAGE_CHARS
+            else None
+        )
         try:
             start = await live.db(services.answer_begin)(
                 viewer=self.viewer, conversation=self.conversation, text=text, client_id=client_id
             )
-        except services.ChatInputError as error:
-            await self._error(error.code, error.message, client_id=client_id)
-            return
-        except services.AnswerInProgress as error:
-            await self._error("busy", str(error), client_id=client_id)
-            return
-        except QuotaExceeded as error:
-            await self._error("quota_exceeded", str(error), client_id=client_id)
-            return
-        except InsufficientTokens as error:
-            await self._error("insufficient_tokens", str(error), client_id=client_id)
+        except (services.ChatInputError, services.AnswerInProgress, QuotaExceeded, InsufficientTokens) as error:
+            if question_vector is not None:
+                question_vector.cancel()
+            await self._refused(error, client_id=client_id)
             return
         if start.replayed:
+            if question_vector is not None:
+                question_vector.cancel()
             # Sent before (a retry after a dropped connection): show what exists, charge nothing.
             # The client asked again, so it gets the whole answer again, even if this socket sent it.
             self.sent_done.discard(start.answer.pk)
@@ -105,10 +109,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up(start.answer, after_seq=0, announce=True)
             return
         await live.publish(
-            self.conversation_id, {"type": "message", "message": live.message_frame_data(start.question)}
+            self.conversation_id,
+            {"type": "message", "message": live.message_frame_data(start.question)},
+            {"type": "message", "message": live.message_frame_data(start.answer)},
         )
-        await live.publish(self.conversation_id, {"type": "message", "message": live.message_frame_data(start.answer)})
-        live.start_answer(start.answer.pk)
+        live.start_answer(live.answer_job(start), question_vector=question_vector)
+
+    async def _refused(self, error: Exception, *, client_id: object) -> None:
+        if isinstance(error, services.ChatInputError):
+            await self._error(error.code, error.message, client_id=client_id)
+        elif isinstance(error, services.AnswerInProgress):
+            await self._error("busy", str(error), client_id=client_id)
+        elif isinstance(error, QuotaExceeded):
+            await self._error("quota_exceeded", str(error), client_id=client_id)
+        else:
+            await self._error("insufficient_tokens", str(error), client_id=client_id)
 
     async def _cancel(self) -> None:
         streaming = await live.db(_streaming_answer_id)(self.conversation_id)
@@ -154,6 +169,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(frame)
 
     # --- frames from the group ---------------------------------------------------------------------
+
+    async def chat_frames(self, event: dict[str, Any]) -> None:
+        for frame in event["frames"]:
+            await self.chat_frame({"frame": frame})
 
     async def chat_frame(self, event: dict[str, Any]) -> None:
         frame = event["frame"]

@@ -16,16 +16,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import selectors, services
+from chat import services
 from chat.answering import Turn, answer_backend, citations_for
 from chat.embedding import embed_text
 from chat.models import Message
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 STREAM_LOG_SECONDS = 3600  # long enough for any reconnect; the answer is in the database anyway
 PARTIAL_SAVE_SECONDS = 0.5
 PARTIAL_SAVE_CHARS = 400
+CANCEL_POLL_SECONDS = 0.1
 LLM_FAILURE = "The answer could not be written: the language model failed ({detail}). You were not charged."
 
 T = TypeVar("T")
@@ -59,8 +62,17 @@ def _cancel_key(answer_id: int) -> str:
     return _key("cancel", answer_id)
 
 
+# One client (and its connection pool) per event loop: a connection per answer would pay Redis's
+# connect handshake before every first chunk. Tests run each in a loop of their own.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
+
+
 def _redis() -> aioredis.Redis:
-    return aioredis.Redis.from_url(settings.REDIS_URL)
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+    return client
 
 
 def db(function: Callable[..., T]) -> Callable[..., Any]:
@@ -88,12 +100,17 @@ def message_frame_data(message: Message) -> dict[str, Any]:
     }
 
 
-async def publish(conversation_id: int, frame: dict[str, Any]) -> None:
+async def publish(conversation_id: int, *frames: dict[str, Any]) -> None:
+    """Send frames, in order, to every socket of the conversation (several frames in one group send:
+    each send costs a few Redis round trips)."""
     layer = get_channel_layer()
     if layer is None:
         return
+    event: dict[str, Any] = {"type": "chat.frames", "frames": list(frames)}
+    if len(frames) == 1:
+        event = {"type": "chat.frame", "frame": frames[0]}
     try:
-        await layer.group_send(conversation_group(conversation_id), {"type": "chat.frame", "frame": frame})
+        await layer.group_send(conversation_group(conversation_id), event)
     except Exception:
         # A live frame is a convenience: the answer is saved and a reconnect catches up.
         logger.warning("could not publish a chat frame to conversation %s", conversation_id, exc_info=True)
@@ -101,11 +118,7 @@ async def publish(conversation_id: int, frame: dict[str, Any]) -> None:
 
 async def answer_chunks_after(answer_id: int, after_seq: int) -> list[dict[str, Any]]:
     """Chunk frames with seq > after_seq that the answer has streamed so far."""
-    client = _redis()
-    try:
-        pieces = await client.lrange(_log_key(answer_id), after_seq, -1)
-    finally:
-        await client.aclose()
+    pieces = await _redis().lrange(_log_key(answer_id), after_seq, -1)
     return [
         {
             "type": "chunk",
@@ -118,76 +131,81 @@ async def answer_chunks_after(answer_id: int, after_seq: int) -> list[dict[str, 
 
 
 async def answer_request_cancel(answer_id: int) -> None:
-    client = _redis()
-    try:
-        await client.set(_cancel_key(answer_id), b"1", ex=STREAM_LOG_SECONDS)
-    finally:
-        await client.aclose()
+    await _redis().set(_cancel_key(answer_id), b"1", ex=STREAM_LOG_SECONDS)
 
 
 # --- writing an answer ---------------------------------------------------------------------------
 
 
-@dataclass
-class AnswerContext:
+@dataclass(frozen=True)
+class AnswerJob:
+    """What writing an answer needs, all known once `answer_begin` returns: no query to start."""
+
     answer_id: int
     question_id: int
     conversation_id: int
     question: str
     owner_id: int | None
     video_id: int | None
-    history: list[Turn] = field(default_factory=list)
+    history: tuple[Turn, ...] = ()
 
 
-def _load_context(answer_id: int) -> AnswerContext | None:
-    answer = Message.objects.select_related("reply_to", "conversation").filter(pk=answer_id).first()
-    if answer is None or answer.reply_to is None or answer.status != Message.Status.STREAMING:
-        return None
-    conversation = answer.conversation
-    turns = selectors.recent_turns(conversation.pk, before_id=answer.reply_to.pk, limit=settings.CHAT_HISTORY_TURNS)
-    return AnswerContext(
-        answer_id=answer.pk,
-        question_id=answer.reply_to.pk,
+def answer_job(start: services.AnswerStart) -> AnswerJob:
+    conversation = start.answer.conversation  # the row answer_begin locked, cached on the message
+    return AnswerJob(
+        answer_id=start.answer.pk,
+        question_id=start.question.pk,
         conversation_id=conversation.pk,
-        question=answer.reply_to.content,
+        question=start.question.content,
         owner_id=conversation.owner_id,
         video_id=conversation.video_id,
-        history=[Turn(role=turn.role, content=turn.content) for turn in turns],
+        history=tuple(Turn(role=turn.role, content=turn.content) for turn in start.history),
     )
 
 
-async def stream_answer(answer_id: int) -> AsyncIterator[dict[str, Any]]:
-    """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error`."""
-    context = await db(_load_context)(answer_id)
-    if context is None:
-        return
+async def stream_answer(
+    job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error`.
+
+    `question_vector` is the question's embedding already under way (the socket starts it while the
+    answer is being paid for). Everything not needed for the first chunk (storing the question's
+    vector, embedding the answer) waits until the answer is written."""
+    answer_id = job.answer_id
     client = _redis()
     content = ""
     seq = 0
     finished = False
+    vector: np.ndarray | None = None
     try:
-        vector = await embed_text(context.question)
-        await db(services.question_store_embedding)(question_id=context.question_id, vector=vector)
+        vector = await (question_vector if question_vector is not None else embed_text(job.question))
         passages: list[Passage] = await db(retrieve_passages)(
-            owner_id=context.owner_id, video_id=context.video_id, vector=vector, limit=settings.CHAT_TOP_K
+            owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
         )
         backend = answer_backend()
         last_saved_at, last_saved_len = time.monotonic(), 0
+        cancel_checked_at = 0.0
         try:
-            pieces = backend.stream(question=context.question, passages=passages, history=context.history)
+            pieces = backend.stream(question=job.question, passages=passages, history=job.history)
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):
                 async for piece in pieces:
-                    if await client.exists(_cancel_key(answer_id)):
-                        break
+                    # A cancel is looked for at most every CANCEL_POLL_SECONDS: a Redis round trip
+                    # per piece would slow every answer for the sake of the rare one cancelled.
+                    if time.monotonic() - cancel_checked_at >= CANCEL_POLL_SECONDS:
+                        if await client.exists(_cancel_key(answer_id)):
+                            break
+                        cancel_checked_at = time.monotonic()
                     seq += 1
                     content += piece
-                    await client.rpush(_log_key(answer_id), piece)
+                    log = client.pipeline(transaction=False)
+                    log.rpush(_log_key(answer_id), piece)
                     if seq == 1:
-                        await client.expire(_log_key(answer_id), STREAM_LOG_SECONDS)
+                        log.expire(_log_key(answer_id), STREAM_LOG_SECONDS)
+                    await log.execute()
                     frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
-                    await publish(context.conversation_id, frame)
+                    await publish(job.conversation_id, frame)
                     yield frame
                     if (
                         time.monotonic() - last_saved_at >= PARTIAL_SAVE_SECONDS
@@ -200,21 +218,20 @@ async def stream_answer(answer_id: int) -> AsyncIterator[dict[str, Any]]:
             closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
             finished = True
             frame = {"type": "error", "code": "llm_failed", "message": message, "message_id": answer_id}
-            await publish(context.conversation_id, frame)
+            await publish(job.conversation_id, frame)
             yield frame
             if closed is not None:
-                yield await _publish_done(context.conversation_id, closed)
+                yield await _publish_done(job.conversation_id, closed)
             return
         if await client.exists(_cancel_key(answer_id)):
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
         else:
-            answer_vector = await embed_text(content) if content else None
             closed = await db(services.answer_complete)(
-                answer_id=answer_id, content=content, citations=citations_for(content, passages), vector=answer_vector
+                answer_id=answer_id, content=content, citations=citations_for(content, passages)
             )
         finished = True
         if closed is not None:
-            yield await _publish_done(context.conversation_id, closed)
+            yield await _publish_done(job.conversation_id, closed)
     except Exception:
         if finished:
             raise
@@ -224,16 +241,18 @@ async def stream_answer(answer_id: int) -> AsyncIterator[dict[str, Any]]:
         message = "The answer could not be written because of an error on our side. You were not charged."
         closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
         frame = {"type": "error", "code": "server_error", "message": message, "message_id": answer_id}
-        await publish(context.conversation_id, frame)
+        await publish(job.conversation_id, frame)
         yield frame
         if closed is not None:
-            yield await _publish_done(context.conversation_id, closed)
+            yield await _publish_done(job.conversation_id, closed)
     finally:
         if not finished:
             # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
             # keep what was written and refund it. Shielded so the refund survives the cancellation.
             await asyncio.shield(db(services.answer_cancel)(answer_id=answer_id, content=content))
-        await client.aclose()
+        if vector is not None:
+            # For "search my messages"; after the answer, since no word of it depends on this.
+            await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
 
 
 async def _publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
@@ -250,9 +269,9 @@ async def drain(frames: AsyncIterator[dict[str, Any]]) -> None:
 _running: set[asyncio.Task[None]] = set()
 
 
-def start_answer(answer_id: int) -> asyncio.Task[None]:
+def start_answer(job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | None = None) -> asyncio.Task[None]:
     """Write the answer in the background of this process: it goes on if the asking socket closes."""
-    task = asyncio.get_running_loop().create_task(drain(stream_answer(answer_id)))
+    task = asyncio.get_running_loop().create_task(drain(stream_answer(job, question_vector=question_vector)))
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
     task.add_done_callback(_running.discard)
     return task

@@ -90,7 +90,7 @@ class Message(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["conversation", "pk"]
+        ordering = ["conversation_id", "pk"]  # by the column: "conversation" would join its table to sort
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "client_id"],

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.models import Video
 from videos.selectors import search_moments_by_vector
 
 
@@ -25,18 +24,11 @@ class Passage:
 
 def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int) -> list[Passage]:
     """The `limit` transcript chunks closest to `vector`, best first: of the conversation's video, or
-    of all the owner's videos. Guests own no videos, so a guest conversation finds nothing."""
+    of all the owner's videos. Chunks carry their owner, so a video that is gone or was never the
+    owner's simply has none; guests own no videos, so a guest conversation finds nothing."""
     if owner_id is None:
         return []
-    from accounts.models import User
-
-    owner = User.objects.filter(pk=owner_id).first()
-    if owner is None:
-        return []
-    video = Video.objects.filter(pk=video_id, owner=owner).first() if video_id is not None else None
-    if video_id is not None and video is None:
-        return []  # the video is gone (or was never theirs): nothing to quote
-    moments = search_moments_by_vector(owner, vector, limit=limit, video=video)
+    moments = search_moments_by_vector(owner_id, vector, limit=limit, video_id=video_id)
     return [
         Passage(
             video_id=moment.video_id,

@@ -1,10 +1,12 @@
 """Writes for chat: conversations (create, trash, restore, purge) and the life of an answer.
 
-An answer's money: before anything is written, the quota and the balance are checked; then, in one
-transaction with the two messages, the quota is consumed and the answer's price is put on hold,
-both keyed by the answer's id. The hold is settled when the answer completes and released when it
-fails or is cancelled, so each answer is paid for once and a failed one costs nothing. A replayed
-`client_id` returns the first question and answer and charges nothing.
+An answer's money: in one transaction with the two messages, the day's quota is counted and the
+answer's price is put on hold, both keyed by the answer's id; a refusal (quota, balance) rolls it all
+back, so nothing is written. The hold is settled when the answer completes and released when it
+fails or is cancelled, so each answer is paid for once and a failed one costs nothing. A failed
+answer (our fault) also gives its quota use back; a cancelled one keeps it (the work was asked for and
+done up to the cancel). A replayed `client_id` returns the first question and answer and charges
+nothing.
 """
 
 from __future__ import annotations
@@ -18,16 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.guests import Viewer
-from billing.models import Wallet
-from billing.services import (
-    InsufficientTokens,
-    QuotaExceeded,
-    hold_create,
-    hold_release,
-    hold_settle,
-    quota_consume,
-    quota_status,
-)
+from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
+from chat import selectors
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from videos.models import Video
 
@@ -90,6 +84,8 @@ class AnswerStart:
     question: Message
     answer: Message
     replayed: bool  # the client_id was sent before: nothing new was written or charged
+    # The conversation's finished turns before this question, oldest first (the prompt's history).
+    history: tuple[Message, ...] = ()
 
 
 def clean_question(text: object) -> str:
@@ -116,61 +112,56 @@ def answer_cost(viewer: Viewer) -> int:
     return 0 if viewer.user is None else int(settings.TOKEN_COST_CHAT_ANSWER)
 
 
+def _quota_key(answer_id: int) -> str:
+    return f"chat:{answer_id}"
+
+
 def _replay(conversation: Conversation, client_id: str) -> AnswerStart | None:
     if not client_id:
         return None
-    question = Message.objects.filter(conversation=conversation, client_id=client_id).first()
-    if question is None:
+    # The answer and its question in one query (they are always written together).
+    answer = (
+        Message.objects.select_related("reply_to")
+        .filter(reply_to__conversation=conversation, reply_to__client_id=client_id)
+        .first()
+    )
+    if answer is None or answer.reply_to is None:
         return None
-    answer = Message.objects.filter(reply_to=question).first()
-    if answer is None:  # cannot happen (both are written together); treat as new to be safe
-        return None
-    return AnswerStart(question=question, answer=answer, replayed=True)
+    return AnswerStart(question=answer.reply_to, answer=answer, replayed=True)
 
 
-def _release_stale_answer(conversation: Conversation) -> None:
-    """An answer 'streaming' with no progress for CHAT_STALE_ANSWER_SECONDS lost its process (a crash,
-    a deploy): mark it failed and refund it, so the conversation is not blocked for ever."""
+def _make_room_for_answer(conversation: Conversation) -> None:
+    """One answer at a time: AnswerInProgress while one is being written. An answer 'streaming' with
+    no progress for CHAT_STALE_ANSWER_SECONDS lost its process (a crash, a deploy): it is marked
+    failed and refunded here, so the conversation is not blocked for ever."""
     cutoff = timezone.now() - dt.timedelta(seconds=settings.CHAT_STALE_ANSWER_SECONDS)
-    for stale in Message.objects.filter(
-        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, updated_at__lt=cutoff
+    for streaming in Message.objects.select_related("hold").filter(
+        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
     ):
-        _close_answer(stale, status=Message.Status.ERROR, error="The answer was interrupted.")
-
-
-def _check_can_pay(viewer: Viewer, *, cost: int) -> None:
-    """Quota and balance, checked before anything is written or charged (clear errors, no rollbacks)."""
-    quota = quota_status(viewer=viewer)
-    if quota.remaining <= 0:
-        raise QuotaExceeded(limit=quota.limit, resets_at=quota.resets_at)
-    if cost and viewer.user is not None:
-        balance = Wallet.objects.filter(user=viewer.user).values_list("balance", flat=True).first() or 0
-        if balance < cost:
-            raise InsufficientTokens(needed=cost, available=balance)
+        if streaming.updated_at >= cutoff:
+            raise AnswerInProgress()
+        _close_answer(streaming, status=Message.Status.ERROR, error="The answer was interrupted.")
 
 
 def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, client_id: object = "") -> AnswerStart:
-    """Save the question and an empty 'streaming' answer, and pay for it.
+    """Save the question and an empty 'streaming' answer, and pay for it, in one transaction.
 
-    Raises ChatInputError, AnswerInProgress, QuotaExceeded or InsufficientTokens (nothing written)."""
+    Raises ChatInputError, AnswerInProgress, QuotaExceeded or InsufficientTokens, and then nothing is
+    written: the refusals come from inside the transaction, which they roll back. This runs before
+    every answer's first word, so it is kept to one transaction and as few queries as it can be."""
     question_text = clean_question(text)
     client_key = clean_client_id(client_id)
-    if (replayed := _replay(conversation, client_key)) is not None:
-        return replayed
     cost = answer_cost(viewer)
-    _check_can_pay(viewer, cost=cost)
     try:
         with transaction.atomic():
             # The conversation's row lock orders concurrent questions: one answer at a time.
             locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
             if (replayed := _replay(locked, client_key)) is not None:
                 return replayed
-            _release_stale_answer(locked)
-            if Message.objects.filter(
-                conversation=locked, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
-            ).exists():
-                raise AnswerInProgress()
-            now = timezone.now()
+            _make_room_for_answer(locked)
+            history = (
+                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS)) if locked.title else ()
+            )
             question = Message.objects.create(
                 conversation=locked, role=Message.Role.USER, content=question_text, client_id=client_key
             )
@@ -181,18 +172,18 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
                 reply_to=question,
                 cost=cost,
             )
-            # Charged by the answer's id: inside this transaction, so a refusal writes nothing.
-            quota_consume(viewer=viewer, key=f"chat:{answer.pk}")
+            # Counted and charged by the answer's id: a refusal rolls all of this back.
+            quota_consume(viewer=viewer, key=_quota_key(answer.pk))
             if cost and viewer.user is not None:
                 answer.hold = hold_create(
                     user=viewer.user, amount=cost, key=f"chat-answer:{answer.pk}", ref=answer, memo="Chat answer"
                 )
                 answer.save(update_fields=["hold"])
-            updates: dict[str, object] = {"updated_at": now}
+            updates: dict[str, object] = {"updated_at": timezone.now()}
             if not locked.title:
                 updates["title"] = _title_from(question_text)
             Conversation.objects.filter(pk=locked.pk).update(**updates)
-            return AnswerStart(question=question, answer=answer, replayed=False)
+            return AnswerStart(question=question, answer=answer, replayed=False, history=history)
     except IntegrityError:
         # A concurrent request with the same client_id won the insert: answer with its messages.
         if (replayed := _replay(conversation, client_key)) is not None:
@@ -216,23 +207,43 @@ def question_store_embedding(*, question_id: int, vector: np.ndarray) -> None:
     Message.objects.filter(pk=question_id).update(embedding=vector)
 
 
-def answer_complete(
-    *, answer_id: int, content: str, citations: list[dict[str, object]], vector: np.ndarray | None = None
-) -> Message | None:
-    """Finish the answer and settle its hold; None if it was already closed (cancelled meanwhile)."""
+def _lock_answer(answer_id: int) -> Message | None:
+    # With its hold: closing the answer settles or releases it.
+    locked = Message.objects.select_for_update(of=("self",)).select_related("hold")
+    return locked.filter(pk=answer_id).order_by("pk").first()
+
+
+def answer_complete(*, answer_id: int, content: str, citations: list[dict[str, object]]) -> Message | None:
+    """Finish the answer and settle its hold; None if it was already closed (cancelled meanwhile).
+    The answer's embedding (for searching past messages) is made by a task, off the web process."""
+    from chat.tasks import embed_answer
+
     with transaction.atomic():
-        answer = Message.objects.select_for_update().filter(pk=answer_id).first()
+        answer = _lock_answer(answer_id)
         if answer is None or answer.status != Message.Status.STREAMING:
             return answer
         answer.content = content
         answer.citations = citations
-        answer.embedding = vector
-        return _close_answer(answer, status=Message.Status.COMPLETE)
+        closed = _close_answer(answer, status=Message.Status.COMPLETE)
+        if content:
+            transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
+        return closed
+
+
+def answer_store_embedding(*, answer_id: int) -> None:
+    """The finished answer's MiniLM vector; idempotent (an answer embedded already is left alone)."""
+    from videos.text_embeddings import embed_texts
+
+    answer = Message.objects.filter(pk=answer_id, embedding__isnull=True).exclude(content="").first()
+    if answer is None:
+        return
+    [vector] = embed_texts([answer.content])
+    Message.objects.filter(pk=answer_id, embedding__isnull=True).update(embedding=vector)
 
 
 def answer_fail(*, answer_id: int, error: str, content: str = "") -> Message | None:
     with transaction.atomic():
-        answer = Message.objects.select_for_update().filter(pk=answer_id).first()
+        answer = _lock_answer(answer_id)
         if answer is None or answer.status != Message.Status.STREAMING:
             return answer
         answer.content = content
@@ -242,7 +253,7 @@ def answer_fail(*, answer_id: int, error: str, content: str = "") -> Message | N
 def answer_cancel(*, answer_id: int, content: str | None = None) -> Message | None:
     """Stop with what was written so far; cancelled answers are refunded."""
     with transaction.atomic():
-        answer = Message.objects.select_for_update().filter(pk=answer_id).first()
+        answer = _lock_answer(answer_id)
         if answer is None or answer.status != Message.Status.STREAMING:
             return answer
         if content is not None:
@@ -262,5 +273,7 @@ def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
             answer.cost = 0
     elif status != Message.Status.COMPLETE:
         answer.cost = 0
+    if status == Message.Status.ERROR:
+        quota_release(key=_quota_key(answer.pk))
     answer.save()
     return answer

@@ -156,14 +156,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # channels_redis blocks up to 5 s waiting for a message; redis-py 8's default 5 s socket
-        # timeout races it and drops sockets (django/channels_redis#422), so reads never time out.
-        # Capacity is per channel: the default 100 drops frames when dozens of chats stream at once.
+        # The pub/sub layer: a group send is one PUBLISH, and frames reach a connected socket in the
+        # order they were sent. The list-based core layer lost an occasional frame when other sockets
+        # of the process closed mid-receive (django/channels#1683, django/channels_redis#366).
+        # redis-py 8's default 5 s socket timeout drops idle subscriber sockets
+        # (django/channels_redis#422), so reads never time out.
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             "prefix": "sage:channels",
-            "capacity": 1000,
         },
     }
 }

@@ -66,24 +66,31 @@ def search_moments(user: User, query: str, *, limit: int = 10, video: Video | No
     query = query.strip()
     if not query:
         return []
-    return search_moments_by_vector(user, embed_query(query), limit=limit, video=video)
+    video_id = video.pk if video is not None else None
+    return search_moments_by_vector(user.pk, embed_query(query), limit=limit, video_id=video_id)
 
 
 def search_moments_by_vector(
-    user: User, vector: np.ndarray, *, limit: int = 10, video: Video | None = None
+    owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
     """HNSW with iterative scans: the index is shared by every user, so a plain scan would fetch
     `ef_search` neighbours and then drop other users' rows, leaving too few (or none) for a user
     with few videos. `relaxed_order` keeps scanning until `limit` rows pass the owner filter; the
     few rows it may return out of order are sorted here.
+
+    Takes ids, not objects: chunks carry their owner, so the filter needs no user or video row (the
+    chat asks this for every question, and each saved query counts under load).
     """
-    chunks = TranscriptChunk.objects.filter(owner=user)
-    if video is not None:
-        chunks = chunks.filter(video=video)
+    chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
+    if video_id is not None:
+        chunks = chunks.filter(video_id=video_id)
     with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL: the settings end with this transaction, never leaking to pooled connections.
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.HNSW_EF_SEARCH])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # Local to this transaction (set_config's third argument, like SET LOCAL), so the settings
+        # never leak to a pooled connection; one statement for both.
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(settings.HNSW_EF_SEARCH)],
+        )
         rows = list(
             chunks.annotate(distance=CosineDistance("embedding", vector))
             .order_by("distance")

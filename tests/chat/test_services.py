@@ -57,6 +57,24 @@ def test_a_failed_answer_is_refunded_exactly_once(user):
     assert Wallet.objects.get(user=user).balance == balance_before
 
 
+def test_a_failed_answer_gives_its_quota_use_back_and_a_cancelled_one_keeps_it(user, settings):
+    viewer = as_viewer(user)
+    settings.GUEST_DAILY_CHAT_MESSAGES = 1
+    guest = Viewer(user=None, guest_id=uuid.uuid4())
+    guest_conversation = services.conversation_create(viewer=guest)
+    failed = services.answer_begin(viewer=guest, conversation=guest_conversation, text="One")
+
+    services.answer_fail(answer_id=failed.answer.pk, error="The language model failed.")
+    services.answer_fail(answer_id=failed.answer.pk, error="again")  # gives back once
+
+    assert quota_status(viewer=guest).used == 0
+    services.answer_begin(viewer=guest, conversation=guest_conversation, text="Two")  # the one use is free again
+    mine = services.conversation_create(viewer=viewer)
+    cancelled = services.answer_begin(viewer=viewer, conversation=mine, text="Three")
+    services.answer_cancel(answer_id=cancelled.answer.pk)
+    assert quota_status(viewer=viewer).used == 1
+
+
 def test_a_full_quota_or_a_short_balance_refuses_before_writing_anything(user, settings):
     poor = empty_wallet_user()
     conversation = services.conversation_create(viewer=as_viewer(poor))
