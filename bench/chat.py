@@ -1,9 +1,10 @@
 """Fifty people chatting at once over WebSockets, in extractive mode: time to the first chunk and to
-the whole answer, whether every frame arrived once and in order, and the server's CPU per answer.
+the whole answer, whether every frame arrived once and in order, and the CPU each answer costs.
 
     .venv/bin/python bench/chat.py [--clients 50] [--rounds 3] [--questions 4] [--think 5]
 
-Starts daphne serving the real app (as the Procfile's `web` does) on a throwaway database — created
+Starts daphne serving the real app and a Celery worker (as the Procfile's `web` and `worker` do, for
+`make run`; the worker embeds finished answers for message search) on a throwaway database — created
 on the embedded Postgres (or `DATABASE_URL`'s server) with the migrations applied, dropped at the
 end — and Redis database 15. Makes `--clients` people, each with a ready video (a four-part
 transcript, chunks embedded with the real MiniLM model), a conversation about it and a signed-in
@@ -18,7 +19,7 @@ Three measurements, in one run:
   chatting at the same time;
 - burst: all clients send a question in the same instant, `--rounds` times (the worst case: every
   answer's work queues behind the others').
-A warm-up question first loads the model in the server, so no figure pays for that.
+A warm-up question first loads the model in the server and the worker, so no figure pays for that.
 
 Goal (issue 7): first chunk p95 ≤ 300 ms with 50 concurrent clients, and no lost or out-of-order frame.
 """
@@ -123,25 +124,63 @@ def make_seats(count: int) -> list[Seat]:
     return seats
 
 
+@dataclass(frozen=True)
+class Site:
+    url: str
+    web: psutil.Process
+    worker: psutil.Process
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time (user + system) so far of the web process, and of the worker with its pool."""
+        worker = [self.worker, *self.worker.children(recursive=True)]
+        return _cpu(self.web), sum(_cpu(process) for process in worker)
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.NoSuchProcess:  # a pool child that was replaced
+        return 0.0
+    return times.user + times.system
+
+
 @contextmanager
-def web_server(server_log: IO[bytes]) -> Iterator[tuple[str, int]]:
+def site(server_log: IO[bytes]) -> Iterator[Site]:
+    """The web server and the Celery worker, started as the Procfile starts them for `make run`."""
+    from sage.celery import app
     from tests.servers import VENV_BIN, free_port, server_env, stop_process, wait_for_port
 
     port = free_port()
     env = server_env(DB_CONN_MAX_AGE="60")
     env.pop("GEMINI_API_KEY", None)
-    process = subprocess.Popen(
+    here = Path(__file__).resolve().parent.parent
+    web = subprocess.Popen(
         [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=server_log,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=here,
+    )
+    app.control.purge()  # tasks an earlier run left for rows long gone
+    hostname = f"bench-chat-{os.getpid()}@localhost"
+    worker_command = ["celery", "--app", "sage", "worker", "--queues", "default,media", "--concurrency", "2"]
+    worker = subprocess.Popen(
+        [str(VENV_BIN / worker_command[0]), *worker_command[1:], "--hostname", hostname, "--loglevel", "WARNING"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=server_log,
+        cwd=here,
     )
     try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}", process.pid
+        wait_for_port(port, web)
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the Celery worker did not start")
+        yield Site(f"http://127.0.0.1:{port}", psutil.Process(web.pid), psutil.Process(worker.pid))
     finally:
-        stop_process(process)
+        stop_process(worker)
+        stop_process(web)
 
 
 @dataclass
@@ -220,34 +259,61 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
+def answers_not_embedded(wait_seconds: float = 30) -> int:
+    """Finished answers still without their search embedding, once the worker has had time."""
+    from django.db import connection
+
+    from chat.models import Message
+
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            count = Message.objects.filter(
+                role=Message.Role.ASSISTANT, status=Message.Status.COMPLETE, embedding__isnull=True
+            ).count()
+            if count == 0 or time.monotonic() > deadline:
+                return count
+            time.sleep(0.5)
+    finally:
+        connection.close()  # this thread's: the throwaway database is dropped at the end
+
+
 @dataclass
 class Phase:
     label: str
     results: list[Asked]
-    server_cpu_seconds: float
+    web_cpu_seconds: float
+    worker_cpu_seconds: float
 
     def percentile(self, field: str, q: float) -> float:
         return percentile([getattr(result, field) for result in self.results], q)
 
     def describe(self) -> None:
-        cpu_ms = self.server_cpu_seconds * 1000 / len(self.results)
+        web_ms, worker_ms = (seconds * 1000 / len(self.results) for seconds in self.cpu_seconds())
         print(
-            f"{self.label:<30} first chunk p50 {self.percentile('first_chunk_ms', 50):7.1f} ms  "
-            f"p95 {self.percentile('first_chunk_ms', 95):7.1f} ms   whole answer p95 "
-            f"{self.percentile('answer_ms', 95):7.1f} ms   server CPU {cpu_ms:5.1f} ms/answer"
+            f"{self.label:<26} first chunk p50 {self.percentile('first_chunk_ms', 50):6.0f} ms  "
+            f"p95 {self.percentile('first_chunk_ms', 95):6.0f} ms   whole answer p95 "
+            f"{self.percentile('answer_ms', 95):6.0f} ms   CPU/answer: web {web_ms:3.0f} ms, worker {worker_ms:3.0f} ms"
         )
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        return self.web_cpu_seconds, self.worker_cpu_seconds
 
-async def measure(label: str, server: psutil.Process, work: Awaitable[list[Asked]]) -> Phase:
-    """Run `work`, with the web process's CPU time (user + system) it cost."""
-    before = server.cpu_times()
+
+async def measure(label: str, site: Site, work: Awaitable[list[Asked]]) -> Phase:
+    """Run `work`, with the CPU time the web process and the worker spent meanwhile (the worker
+    embeds each finished answer for message search)."""
+    web_before, worker_before = site.cpu_seconds()
     results = await work
-    after = server.cpu_times()
-    return Phase(label, results, (after.user - before.user) + (after.system - before.system))
+    await asyncio.sleep(1)  # the worker's last embeddings
+    web_after, worker_after = site.cpu_seconds()
+    return Phase(label, results, web_after - web_before, worker_after - worker_before)
 
 
-async def run(url: str, server: psutil.Process, seats: list[Seat], arguments: argparse.Namespace) -> list[Phase]:
+async def run(site: Site, seats: list[Seat], arguments: argparse.Namespace) -> list[Phase]:
+    url = site.url
     await ask(url, seats[0], "warm up: what is this video about?", "warm-up")
+    await asyncio.to_thread(answers_not_embedded, 60)  # the worker loads the model too
 
     async def one_at_a_time() -> list[Asked]:
         return [await ask(url, seat, QUESTIONS[n % 4], "baseline") for n, seat in enumerate(seats[:10])]
@@ -273,9 +339,9 @@ async def run(url: str, server: psutil.Process, seats: list[Seat], arguments: ar
         return asked
 
     return [
-        await measure("baseline (one at a time)", server, one_at_a_time()),
-        await measure(f"{len(seats)} people chatting", server, conversations()),
-        await measure(f"{len(seats)} questions at once", server, bursts()),
+        await measure("baseline (one at a time)", site, one_at_a_time()),
+        await measure(f"{len(seats)} people chatting", site, conversations()),
+        await measure(f"{len(seats)} questions at once", site, bursts()),
     ]
 
 
@@ -297,8 +363,9 @@ def main() -> int:
         connection.close()
         with tempfile.TemporaryFile() as server_log:
             try:
-                with web_server(server_log) as (url, pid):
-                    phases = asyncio.run(run(url, psutil.Process(pid), seats, arguments))
+                with site(server_log) as running:
+                    phases = asyncio.run(run(running, seats, arguments))
+                    unembedded = answers_not_embedded()
             finally:
                 # The server's warnings and errors, if any, explain a lost frame or a failed run.
                 server_log.seek(0)
@@ -324,6 +391,7 @@ def main() -> int:
         print(f"first chunk p95, {phase.label} / baseline: {ratio:.1f}×")
     problems = [problem for phase in phases for result in phase.results for problem in result.problems]
     print(f"answers: {sum(len(phase.results) for phase in phases)}, lost/out-of-order/failed: {len(problems)}")
+    print(f"finished answers the worker had not embedded for search by the end: {unembedded}")
     for problem in problems[:10]:
         print("  -", problem)
     verdicts = {}

@@ -46,6 +46,10 @@ class AnswerBackend(Protocol):
         self, *, question: str, passages: Sequence[Passage], history: Sequence[Turn]
     ) -> AsyncGenerator[str, None]: ...
 
+    def quoted(self, passages: Sequence[Passage]) -> Sequence[Passage]:
+        """The passages an answer consists of, quoted whole (none, if the backend writes its own)."""
+        ...
+
 
 def build_prompt(*, question: str, passages: Sequence[Passage], history: Sequence[Turn]) -> str:
     lines: list[str] = []
@@ -78,6 +82,9 @@ class GeminiBackend:
         async for piece in gemini.stream_text(prompt, system=SYSTEM_PROMPT):
             yield piece
 
+    def quoted(self, passages: Sequence[Passage]) -> Sequence[Passage]:
+        return []
+
 
 class ExtractiveBackend:
     """No LLM: the best matching passages, each cited, labelled as extractive. One piece per
@@ -92,8 +99,11 @@ class ExtractiveBackend:
             yield NOTHING_FOUND
             return
         yield EXTRACTIVE_NOTICE + "\n"
-        for passage in passages[:EXTRACTIVE_PASSAGES]:
+        for passage in self.quoted(passages):
             yield f'\n- [{clock(passage.start)}] "{passage.text.strip()}"'
+
+    def quoted(self, passages: Sequence[Passage]) -> Sequence[Passage]:
+        return passages[:EXTRACTIVE_PASSAGES]
 
 
 def answer_backend() -> AnswerBackend:

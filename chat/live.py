@@ -227,7 +227,10 @@ async def stream_answer(
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
         else:
             closed = await db(services.answer_complete)(
-                answer_id=answer_id, content=content, citations=citations_for(content, passages)
+                answer_id=answer_id,
+                content=content,
+                citations=citations_for(content, passages),
+                quoted_chunk_ids=[passage.chunk_id for passage in backend.quoted(passages) if passage.chunk_id],
             )
         finished = True
         if closed is not None:

@@ -17,6 +17,7 @@ class Passage:
     end: float
     text: str
     distance: float
+    chunk_id: int = 0  # the transcript chunk quoted (0: not from the index)
 
     def citation(self) -> dict[str, object]:
         return {"video_id": self.video_id, "start": self.start, "end": self.end, "text": self.text}
@@ -37,6 +38,7 @@ def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.
             end=moment.end,
             text=moment.text,
             distance=moment.distance,
+            chunk_id=moment.chunk_id,
         )
         for moment in moments
     ]

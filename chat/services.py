@@ -12,6 +12,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from accounts.guests import Viewer
 from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
 from chat import selectors
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
-from videos.models import Video
+from videos.models import TranscriptChunk, Video
 
 
 class ChatInputError(ValueError):
@@ -213,9 +214,15 @@ def _lock_answer(answer_id: int) -> Message | None:
     return locked.filter(pk=answer_id).order_by("pk").first()
 
 
-def answer_complete(*, answer_id: int, content: str, citations: list[dict[str, object]]) -> Message | None:
+def answer_complete(
+    *, answer_id: int, content: str, citations: list[dict[str, object]], quoted_chunk_ids: Sequence[int] = ()
+) -> Message | None:
     """Finish the answer and settle its hold; None if it was already closed (cancelled meanwhile).
-    The answer's embedding (for searching past messages) is made by a task, off the web process."""
+
+    The answer's embedding (for searching past messages): an answer that only quotes transcript
+    chunks gets theirs, averaged (they were embedded from the very text it quotes; running the model
+    over it again costs a few hundred milliseconds of CPU for nothing). Any other answer is embedded
+    by a task, off the web process."""
     from chat.tasks import embed_answer
 
     with transaction.atomic():
@@ -224,10 +231,25 @@ def answer_complete(*, answer_id: int, content: str, citations: list[dict[str, o
             return answer
         answer.content = content
         answer.citations = citations
+        answer.embedding = _mean_direction(quoted_chunk_ids) if quoted_chunk_ids else None
         closed = _close_answer(answer, status=Message.Status.COMPLETE)
-        if content:
+        if content and answer.embedding is None:
             transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
         return closed
+
+
+def _mean_direction(chunk_ids: Sequence[int]) -> np.ndarray | None:
+    """The normalised mean of the chunks' vectors (None if there are none)."""
+    vectors = [
+        np.asarray(vector, dtype=np.float32)
+        for vector in TranscriptChunk.objects.filter(pk__in=list(chunk_ids)).values_list("embedding", flat=True)
+        if vector is not None
+    ]
+    if not vectors:
+        return None
+    mean = np.mean(vectors, axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
 
 
 def answer_store_embedding(*, answer_id: int) -> None:

@@ -5,6 +5,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
+# The web process embeds single questions (chat, search): one thread costs less CPU per question
+# than two (measured with bench/chat.py), and leaves the other core to the database.
+os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 # Django must be set up before importing anything that touches models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()
 

