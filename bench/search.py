@@ -223,16 +223,16 @@ def search(user: Any, vector: np.ndarray, *, exact: bool) -> tuple[list[tuple[in
 def plan_uses_hnsw(user: Any, vector: np.ndarray) -> bool:
     """Whether Postgres chose the HNSW index for this search (for a person with few chunks it may
     rather read them all through the owner index and sort: exact, and cheap when they are few)."""
-    from django.conf import settings
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
+
+    from videos.selectors import use_iterative_hnsw_scan
 
     with CaptureQueriesContext(connection) as captured:
         search(user, vector, exact=False)
     select = next(query["sql"] for query in captured.captured_queries if "<=>" in query["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.HNSW_EF_SEARCH])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        use_iterative_hnsw_scan(cursor)  # as the search itself ran
         cursor.execute(f"EXPLAIN {select}")
         plan = "\n".join(line for (line,) in cursor.fetchall())
     return INDEX_NAME in plan

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -13,6 +12,7 @@ from pgvector.django import CosineDistance
 
 from accounts.guests import Viewer
 from chat.models import Conversation, Message
+from videos.selectors import use_iterative_hnsw_scan
 
 
 def _owned_by(viewer: Viewer) -> Q | None:
@@ -102,8 +102,7 @@ def search_my_messages(viewer: Viewer, vector: np.ndarray, *, limit: int = 10) -
         "conversation"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.HNSW_EF_SEARCH])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        use_iterative_hnsw_scan(cursor)
         rows = list(messages.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")[:limit])
     rows.sort(key=lambda message: message.distance)
     return [MessageHit(message=row, distance=float(row.distance)) for row in rows]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.http import Http404
 from pgvector.django import CosineDistance
@@ -71,6 +72,16 @@ def search_moments(user: User, query: str, *, limit: int = 10, video: Video | No
     return search_moments_by_vector(user.pk, embed_query(query), limit=limit, video_id=video_id)
 
 
+def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
+    """For the rest of the current transaction, HNSW scans search HNSW_EF_SEARCH wide and go on
+    (relaxed order) until enough rows pass the query's filters. Local to the transaction
+    (set_config's third argument, like SET LOCAL), so it never leaks to a pooled connection."""
+    cursor.execute(
+        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+        [str(settings.HNSW_EF_SEARCH)],
+    )
+
+
 def search_moments_by_vector(
     owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
@@ -86,12 +97,7 @@ def search_moments_by_vector(
     if video_id is not None:
         chunks = chunks.filter(video_id=video_id)
     with transaction.atomic(), connection.cursor() as cursor:
-        # Local to this transaction (set_config's third argument, like SET LOCAL), so the settings
-        # never leak to a pooled connection; one statement for both.
-        cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            [str(settings.HNSW_EF_SEARCH)],
-        )
+        use_iterative_hnsw_scan(cursor)
         rows = list(
             chunks.annotate(distance=CosineDistance("embedding", vector))
             .order_by("distance")
