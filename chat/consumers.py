@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.guests import Viewer, viewer_from_request
 from billing.services import InsufficientTokens, QuotaExceeded
@@ -45,6 +47,28 @@ def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | No
         return None
 
 
+class ChatQuestionThrottle(SimpleRateThrottle):
+    """DRF's throttle, counting the questions one user or guest sends over chat sockets (each costs
+    a database transaction and the model's time, even when it is refused)."""
+
+    scope = "chat_socket"
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+        super().__init__()
+
+    def get_rate(self) -> str:
+        return str(settings.CHAT_SOCKET_RATE_LIMIT)
+
+    def allows_another(self) -> bool:
+        """Counts one question; False once the viewer is over the rate (there is no HTTP request)."""
+        return self.allow_request(None, None)  # type: ignore[arg-type]  # the key comes from the viewer
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        ident = f"user:{self.viewer.user.pk}" if self.viewer.user is not None else f"guest:{self.viewer.guest_id}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.viewer = _viewer_from_scope(self.scope)
@@ -57,6 +81,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
             return
         self.conversation = conversation
+        self.throttle = ChatQuestionThrottle(self.viewer)
         self.sent_seq: dict[int, int] = {}
         self.sent_done: set[int] = set()
         self.group = live.conversation_group(self.conversation_id)
@@ -82,38 +107,38 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- client requests -------------------------------------------------------------------------
 
     async def _ask(self, text: object, client_id: object) -> None:
+        if not await sync_to_async(self.throttle.allows_another, thread_sensitive=False)():
+            wait = int(self.throttle.wait() or 1) + 1
+            message = f"Too many questions in a row: wait {wait} s and ask again."
+            await self._error("slow_down", message, client_id=client_id)
+            return
         # The question's embedding starts now, alongside the payment below (the model runs on another
-        # core while the database works); a refused question simply drops it.
+        # core while the database works); a question refused (or replayed) drops it.
         question_vector = (
             asyncio.ensure_future(embedding.embed_text(text.strip()))
             if isinstance(text, str) and text.strip() and len(text.strip()) <= settings.CHAT_MAX_MESSAGE_CHARS
             else None
         )
+        started = False
         try:
             start = await live.db(services.answer_begin)(
                 viewer=self.viewer, conversation=self.conversation, text=text, client_id=client_id
             )
+            if start.replayed:
+                # Sent before (a retry after a dropped connection): show what exists, charge nothing.
+                # The client asked again, so it gets the whole answer again, even if this socket sent it.
+                self.sent_done.discard(start.answer.pk)
+                self.sent_seq.pop(start.answer.pk, None)
+                await self.send_json({"type": "message", "message": live.message_frame_data(start.question)})
+                await self._catch_up(start.answer, after_seq=0, announce=True)
+                return
+            live.start_answer(live.answer_job(start), question_vector=question_vector)
+            started = True
         except (services.ChatInputError, services.AnswerInProgress, QuotaExceeded, InsufficientTokens) as error:
-            if question_vector is not None:
-                question_vector.cancel()
             await self._refused(error, client_id=client_id)
-            return
-        if start.replayed:
-            if question_vector is not None:
+        finally:
+            if not started and question_vector is not None:
                 question_vector.cancel()
-            # Sent before (a retry after a dropped connection): show what exists, charge nothing.
-            # The client asked again, so it gets the whole answer again, even if this socket sent it.
-            self.sent_done.discard(start.answer.pk)
-            self.sent_seq.pop(start.answer.pk, None)
-            await self.send_json({"type": "message", "message": live.message_frame_data(start.question)})
-            await self._catch_up(start.answer, after_seq=0, announce=True)
-            return
-        await live.publish(
-            self.conversation_id,
-            {"type": "message", "message": live.message_frame_data(start.question)},
-            {"type": "message", "message": live.message_frame_data(start.answer)},
-        )
-        live.start_answer(live.answer_job(start), question_vector=question_vector)
 
     async def _refused(self, error: Exception, *, client_id: object) -> None:
         if isinstance(error, services.ChatInputError):

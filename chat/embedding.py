@@ -38,7 +38,11 @@ class _Batcher:
     async def _drain(self) -> None:
         try:
             while self.pending:
-                batch, self.pending = self.pending, []
+                # A question refused meanwhile cancelled its future: the model need not run for it.
+                batch = [(text, future) for text, future in self.pending if not future.done()]
+                self.pending = []
+                if not batch:
+                    continue
                 try:
                     vectors = await sync_to_async(_encode, thread_sensitive=False)([text for text, _ in batch])
                 except Exception as error:

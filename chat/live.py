@@ -148,6 +148,8 @@ class AnswerJob:
     owner_id: int | None
     video_id: int | None
     history: tuple[Turn, ...] = ()
+    # The saved question and the empty answer, as frames: the writer's first words to the sockets.
+    opening: tuple[dict[str, Any], ...] = ()
 
 
 def answer_job(start: services.AnswerStart) -> AnswerJob:
@@ -160,6 +162,10 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
         owner_id=conversation.owner_id,
         video_id=conversation.video_id,
         history=tuple(Turn(role=turn.role, content=turn.content) for turn in start.history),
+        opening=(
+            {"type": "message", "message": message_frame_data(start.question)},
+            {"type": "message", "message": message_frame_data(start.answer)},
+        ),
     )
 
 
@@ -178,6 +184,10 @@ async def stream_answer(
     finished = False
     vector: np.ndarray | None = None
     try:
+        # Published by the writer itself, so nothing stands between paying for the answer and the
+        # task that sees it through (an answer is always finished, failed or cancelled from here).
+        if job.opening:
+            await publish(job.conversation_id, *job.opening)
         vector = await (question_vector if question_vector is not None else embed_text(job.question))
         passages: list[Passage] = await db(retrieve_passages)(
             owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
@@ -221,7 +231,7 @@ async def stream_answer(
             await publish(job.conversation_id, frame)
             yield frame
             if closed is not None:
-                yield await _publish_done(job.conversation_id, closed)
+                yield await publish_done(job.conversation_id, closed)
             return
         if await client.exists(_cancel_key(answer_id)):
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
@@ -234,7 +244,7 @@ async def stream_answer(
             )
         finished = True
         if closed is not None:
-            yield await _publish_done(job.conversation_id, closed)
+            yield await publish_done(job.conversation_id, closed)
     except Exception:
         if finished:
             raise
@@ -247,7 +257,7 @@ async def stream_answer(
         await publish(job.conversation_id, frame)
         yield frame
         if closed is not None:
-            yield await _publish_done(job.conversation_id, closed)
+            yield await publish_done(job.conversation_id, closed)
     finally:
         if not finished:
             # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
@@ -258,7 +268,7 @@ async def stream_answer(
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
 
 
-async def _publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
+async def publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
     frame = {"type": "done", "message": message_frame_data(answer)}
     await publish(conversation_id, frame)
     return frame
@@ -277,4 +287,12 @@ def start_answer(job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | Non
     task = asyncio.get_running_loop().create_task(drain(stream_answer(job, question_vector=question_vector)))
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
     task.add_done_callback(_running.discard)
+    task.add_done_callback(lambda done: _log_failure(done, job.answer_id))
     return task
+
+
+def _log_failure(task: asyncio.Task[None], answer_id: int) -> None:
+    # stream_answer ends every answer itself; what escapes it is a bug worth a log line with the id,
+    # not a "Task exception was never retrieved" at garbage collection.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("writing answer %s failed", answer_id, exc_info=error)

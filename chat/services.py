@@ -36,6 +36,9 @@ class ChatInputError(ValueError):
         self.code = code
 
 
+INTERRUPTED = "The answer was interrupted before it was finished. You were not charged."
+
+
 class AnswerInProgress(Exception):
     def __init__(self) -> None:
         super().__init__("An answer is still being written in this conversation: wait for it, or cancel it.")
@@ -131,17 +134,42 @@ def _replay(conversation: Conversation, client_id: str) -> AnswerStart | None:
     return AnswerStart(question=answer.reply_to, answer=answer, replayed=True)
 
 
+def _stale_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.CHAT_STALE_ANSWER_SECONDS)
+
+
 def _make_room_for_answer(conversation: Conversation) -> None:
     """One answer at a time: AnswerInProgress while one is being written. An answer 'streaming' with
     no progress for CHAT_STALE_ANSWER_SECONDS lost its process (a crash, a deploy): it is marked
-    failed and refunded here, so the conversation is not blocked for ever."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.CHAT_STALE_ANSWER_SECONDS)
-    for streaming in Message.objects.select_related("hold").filter(
-        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
-    ):
-        if streaming.updated_at >= cutoff:
+    failed and refunded here, so the conversation is not blocked until the reaper comes by. The
+    answers are locked before they are judged: a writer that was only slow may finish it meanwhile."""
+    streaming = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("hold")
+        .filter(conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING)
+        .order_by("pk")
+    )
+    for answer in streaming:
+        if answer.updated_at >= _stale_cutoff():
             raise AnswerInProgress()
-        _close_answer(streaming, status=Message.Status.ERROR, error="The answer was interrupted.")
+        _close_answer(answer, status=Message.Status.ERROR, error=INTERRUPTED)
+
+
+def answers_reap_stale() -> list[Message]:
+    """Close, as failed and refunded, every answer still 'streaming' with no progress for
+    CHAT_STALE_ANSWER_SECONDS (beat runs this). Returns the answers it closed."""
+    candidates = Message.objects.filter(
+        role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, updated_at__lt=_stale_cutoff()
+    ).values_list("pk", flat=True)
+    closed: list[Message] = []
+    for answer_id in list(candidates):
+        with transaction.atomic():
+            answer = _lock_answer(answer_id)
+            # Judged again under the lock: its writer may have finished it, or just made progress.
+            if answer is None or answer.status != Message.Status.STREAMING or answer.updated_at >= _stale_cutoff():
+                continue
+            closed.append(_close_answer(answer, status=Message.Status.ERROR, error=INTERRUPTED))
+    return closed
 
 
 def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, client_id: object = "") -> AnswerStart:
@@ -159,6 +187,8 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
             locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
             if (replayed := _replay(locked, client_key)) is not None:
                 return replayed
+            if locked.deleted_at is not None:  # trashed since the socket or page opened it
+                raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
             _make_room_for_answer(locked)
             history = (
                 tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS)) if locked.title else ()
@@ -286,6 +316,10 @@ def answer_cancel(*, answer_id: int, content: str | None = None) -> Message | No
 def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
     answer.status = status
     answer.error_message = error[:500]
+    if status == Message.Status.ERROR:
+        # Before the hold: every path takes the quota counter's lock before the wallet's
+        # (answer_begin counts the question, then holds the tokens), so none can deadlock another.
+        quota_release(key=_quota_key(answer.pk))
     if answer.hold_id is not None:
         assert answer.hold is not None
         if status == Message.Status.COMPLETE:
@@ -295,7 +329,5 @@ def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
             answer.cost = 0
     elif status != Message.Status.COMPLETE:
         answer.cost = 0
-    if status == Message.Status.ERROR:
-        quota_release(key=_quota_key(answer.pk))
     answer.save()
     return answer

@@ -373,6 +373,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chat.tasks.purge_trashed_conversations",
         "schedule": crontab(hour=4, minute=23),
     },
+    # Chat answers whose writer died (a crash, a deploy, a client gone before the stream began):
+    # close them as failed and refund them.
+    "reap-stale-answers": {
+        "task": "chat.tasks.reap_stale_answers",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- security ----------------------------------------------------------------------------------
@@ -407,8 +413,11 @@ CHAT_TOP_K = env_int("CHAT_TOP_K", 5, minimum=1, maximum=50)
 CHAT_HISTORY_TURNS = env_int("CHAT_HISTORY_TURNS", 6, minimum=0, maximum=50)
 # Days a deleted conversation stays restorable before the purge task deletes it for good.
 CHAT_TRASH_DAYS = env_int("CHAT_TRASH_DAYS", 30, minimum=1)
-# An answer still "streaming" after this long lost its process; the next question refunds and closes it.
+# An answer still "streaming" after this long lost its process; the next question or the reaper
+# (beat, every 5 minutes) closes it and refunds it.
 CHAT_STALE_ANSWER_SECONDS = env_int("CHAT_STALE_ANSWER_SECONDS", 10 * 60, minimum=30)
+# Questions one person may send over chat sockets (the API has its own limit, API_RATE_LIMIT).
+CHAT_SOCKET_RATE_LIMIT = env_str("CHAT_SOCKET_RATE_LIMIT") or "20/min"
 
 # --- videos -------------------------------------------------------------------------------------
 

@@ -123,6 +123,9 @@ class ChatPanel {
   }
 
   open(conversation) {
+    if (!this.panel.isConnected) {
+      return; // swapped out while a request was on its way: a socket here would never be closed
+    }
     this.session?.close();
     this.thread.clear();
     this.current = conversation;

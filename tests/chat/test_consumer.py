@@ -140,6 +140,23 @@ async def test_an_empty_quota_gets_an_error_frame_and_nothing_is_charged(setting
     await socket.disconnect()
 
 
+async def test_a_flood_of_questions_is_slowed_down_with_a_clear_error(settings) -> None:
+    settings.CHAT_SOCKET_RATE_LIMIT = "2/min"
+    owner, conversation = await cooking_conversation()
+    socket, _, _ = await open_socket(conversation.pk, user=owner)
+
+    for number in range(2):
+        await socket.send_json_to({"type": "message", "text": f"Oven, take {number}?", "client_id": f"q{number}"})
+        assert (await frames_until_done(socket))[-1]["message"]["status"] == "complete"
+    await socket.send_json_to({"type": "message", "text": "And again?", "client_id": "q2"})
+    frame = await socket.receive_json_from(timeout=10)
+
+    assert (frame["type"], frame["code"], frame["client_id"]) == ("error", "slow_down", "q2")
+    assert "wait" in frame["message"]
+    assert len(await messages_of(conversation)) == 4  # the two questions and their answers, no more
+    await socket.disconnect()
+
+
 def _use_up_quota(user) -> None:
     from billing.services import quota_consume, quota_status
 

@@ -15,7 +15,7 @@ from billing.services import InsufficientTokens, QuotaExceeded, quota_status
 from chat import services
 from chat.models import Conversation, Message
 from chat.selectors import conversation_get_for_viewer, conversations_for_viewer
-from chat.tasks import purge_trashed_conversations
+from chat.tasks import purge_trashed_conversations, reap_stale_answers
 from tests.chat.helpers import COOKING, make_video
 from tests.factories import empty_wallet_user
 from videos.models import TranscriptChunk
@@ -144,6 +144,40 @@ def test_an_answer_left_streaming_by_a_dead_process_is_refunded_and_unblocks_the
 
     assert Message.objects.get(pk=stuck.answer.pk).status == Message.Status.ERROR
     assert Wallet.objects.get(user=user).balance == balance_before - 2  # one refunded, one held
+
+
+def test_the_reaper_closes_and_refunds_abandoned_answers_and_leaves_finished_ones_alone(user):
+    viewer = as_viewer(user)
+    balance_before = Wallet.objects.get(user=user).balance
+    abandoned = services.answer_begin(viewer=viewer, conversation=services.conversation_create(viewer=viewer), text="A")
+    slow = services.answer_begin(viewer=viewer, conversation=services.conversation_create(viewer=viewer), text="B")
+    done = services.answer_begin(viewer=viewer, conversation=services.conversation_create(viewer=viewer), text="C")
+    services.answer_complete(answer_id=done.answer.pk, content="Finished.", citations=[])
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Message.objects.filter(pk__in=[abandoned.answer.pk, done.answer.pk]).update(updated_at=an_hour_ago)
+
+    assert reap_stale_answers() == 1
+    assert reap_stale_answers() == 0  # closed once
+
+    closed = Message.objects.get(pk=abandoned.answer.pk)
+    assert (closed.status, closed.cost) == (Message.Status.ERROR, 0)
+    assert "interrupted" in closed.error_message
+    assert Message.objects.get(pk=slow.answer.pk).status == Message.Status.STREAMING  # still within its time
+    assert Message.objects.get(pk=done.answer.pk).content == "Finished."
+    assert Wallet.objects.get(user=user).balance == balance_before - 4  # the finished and the slow one
+    assert quota_status(viewer=viewer).used == 2  # the abandoned question was given back
+
+
+def test_a_trashed_conversation_takes_no_more_questions(user):
+    viewer = as_viewer(user)
+    conversation = services.conversation_create(viewer=viewer)
+    services.conversation_delete(conversation=Conversation.objects.get(pk=conversation.pk))
+
+    with pytest.raises(services.ChatInputError) as refused:
+        services.answer_begin(viewer=viewer, conversation=conversation, text="Still there?")
+
+    assert refused.value.code == "trashed" and "restore" in refused.value.message
+    assert not Message.objects.exists()
 
 
 def test_trash_restore_and_purge_after_thirty_days(user):
