@@ -37,8 +37,7 @@ from sage.gemini import GeminiError
 logger = logging.getLogger(__name__)
 
 STREAM_LOG_SECONDS = 3600  # long enough for any reconnect; the answer is in the database anyway
-PARTIAL_SAVE_SECONDS = 0.5
-PARTIAL_SAVE_CHARS = 400
+PARTIAL_SAVE_SECONDS = 0.5  # a reload shows the text as it was at most this long ago
 CANCEL_POLL_SECONDS = 0.1
 LLM_FAILURE = "The answer could not be written: the language model failed ({detail}). You were not charged."
 
@@ -183,6 +182,7 @@ async def stream_answer(
     seq = 0
     finished = False
     vector: np.ndarray | None = None
+    vector_saved = False  # the question's vector, stored with a completed answer
     try:
         # Published by the writer itself, so nothing stands between paying for the answer and the
         # task that sees it through (an answer is always finished, failed or cancelled from here).
@@ -193,20 +193,17 @@ async def stream_answer(
             owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
         )
         backend = answer_backend()
-        last_saved_at, last_saved_len = time.monotonic(), 0
-        cancel_checked_at = 0.0
+        last_saved_at = time.monotonic()
+
+        async def cancelled() -> bool:
+            return bool(await client.exists(_cancel_key(answer_id)))
+
         try:
             pieces = backend.stream(question=job.question, passages=passages, history=job.history)
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):
-                async for piece in pieces:
-                    # A cancel is looked for at most every CANCEL_POLL_SECONDS: a Redis round trip
-                    # per piece would slow every answer for the sake of the rare one cancelled.
-                    if time.monotonic() - cancel_checked_at >= CANCEL_POLL_SECONDS:
-                        if await client.exists(_cancel_key(answer_id)):
-                            break
-                        cancel_checked_at = time.monotonic()
+                async for piece in _until_cancelled(pieces, cancelled):
                     seq += 1
                     content += piece
                     log = client.pipeline(transaction=False)
@@ -217,12 +214,10 @@ async def stream_answer(
                     frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
                     await publish(job.conversation_id, frame)
                     yield frame
-                    if (
-                        time.monotonic() - last_saved_at >= PARTIAL_SAVE_SECONDS
-                        or len(content) - last_saved_len >= PARTIAL_SAVE_CHARS
-                    ):
+                    # By time only: an answer written in a blink (extractive) is saved once, finished.
+                    if time.monotonic() - last_saved_at >= PARTIAL_SAVE_SECONDS:
                         await db(services.answer_save_partial)(answer_id=answer_id, content=content)
-                        last_saved_at, last_saved_len = time.monotonic(), len(content)
+                        last_saved_at = time.monotonic()
         except GeminiError as error:
             message = LLM_FAILURE.format(detail=error.message)
             closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
@@ -241,7 +236,9 @@ async def stream_answer(
                 content=content,
                 citations=citations_for(content, passages),
                 quoted_chunk_ids=[passage.chunk_id for passage in backend.quoted(passages) if passage.chunk_id],
+                question_vector=vector,
             )
+            vector_saved = closed is not None and closed.status == Message.Status.COMPLETE
         finished = True
         if closed is not None:
             yield await publish_done(job.conversation_id, closed)
@@ -263,9 +260,40 @@ async def stream_answer(
             # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
             # keep what was written and refund it. Shielded so the refund survives the cancellation.
             await asyncio.shield(db(services.answer_cancel)(answer_id=answer_id, content=content))
-        if vector is not None:
+        if vector is not None and not vector_saved:
             # For "search my messages"; after the answer, since no word of it depends on this.
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
+
+
+async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+    """The backend's pieces until the answer is cancelled. `cancelled()` (a Redis round trip) is
+    asked at most every CANCEL_POLL_SECONDS, between pieces and while one is awaited, so a model that
+    stalls cannot hold a cancel off, and a fast one is not slowed by a question per piece."""
+    checked_at = time.monotonic()
+    iterator = aiter(pieces)
+    while True:
+        next_piece: asyncio.Future[str] = asyncio.ensure_future(anext(iterator))
+        try:
+            while True:
+                if time.monotonic() - checked_at >= CANCEL_POLL_SECONDS:
+                    if await cancelled():
+                        return
+                    checked_at = time.monotonic()
+                done, _ = await asyncio.wait({next_piece}, timeout=CANCEL_POLL_SECONDS)
+                if done:
+                    break
+            try:
+                piece = next_piece.result()
+            except StopAsyncIteration:
+                return
+        finally:
+            if not next_piece.done():
+                # Cancelled while a piece was awaited: stop the backend there (and wait until it has
+                # stopped, so the stream can be closed after).
+                next_piece.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await next_piece
+        yield piece
 
 
 async def publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:

@@ -245,9 +245,15 @@ def _lock_answer(answer_id: int) -> Message | None:
 
 
 def answer_complete(
-    *, answer_id: int, content: str, citations: list[dict[str, object]], quoted_chunk_ids: Sequence[int] = ()
+    *,
+    answer_id: int,
+    content: str,
+    citations: list[dict[str, object]],
+    quoted_chunk_ids: Sequence[int] = (),
+    question_vector: np.ndarray | None = None,
 ) -> Message | None:
     """Finish the answer and settle its hold; None if it was already closed (cancelled meanwhile).
+    `question_vector`, the question's embedding, is stored with it (one transaction for both).
 
     The answer's embedding (for searching past messages): an answer that only quotes transcript
     chunks gets theirs, averaged (they were embedded from the very text it quotes; running the model
@@ -263,6 +269,8 @@ def answer_complete(
         answer.citations = citations
         answer.embedding = _mean_direction(quoted_chunk_ids) if quoted_chunk_ids else None
         closed = _close_answer(answer, status=Message.Status.COMPLETE)
+        if question_vector is not None and answer.reply_to_id is not None:
+            question_store_embedding(question_id=answer.reply_to_id, vector=question_vector)
         if content and answer.embedding is None:
             transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
         return closed

@@ -244,6 +244,23 @@ async def test_cancel_stops_the_answer_keeps_its_text_and_refunds_it(gemini_stub
     await socket.disconnect()
 
 
+async def test_cancel_stops_a_model_that_has_stalled(gemini_stub) -> None:
+    gemini_stub.reply(GeminiReply(chunks=["The oven ", "is hot."], chunk_delay=30))  # stalls after a piece
+    owner, conversation = await cooking_conversation()
+    socket, _, _ = await open_socket(conversation.pk, user=owner)
+
+    await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+    for _ in range(2):  # the question and the empty answer
+        await socket.receive_json_from(timeout=10)
+    assert (await socket.receive_json_from(timeout=10))["text"] == "The oven "
+    await socket.send_json_to({"type": "cancel"})
+    done = await socket.receive_json_from(timeout=5)  # long before the model's next piece
+
+    assert done["type"] == "done"
+    assert (done["message"]["status"], done["message"]["content"]) == ("cancelled", "The oven ")
+    await socket.disconnect()
+
+
 async def test_one_answer_at_a_time_per_conversation(gemini_stub) -> None:
     gemini_stub.reply(GeminiReply(chunks=["slow ", "answer"], chunk_delay=0.5))
     owner, conversation = await cooking_conversation()
