@@ -11,6 +11,7 @@
 // below (seek, play, pause, currentTime…), whichever player the page has.
 
 import { setUpNotesPanel } from "./notes_panel.js";
+import { lastAtOrBefore } from "./shared/search.js";
 
 const STATUS_POLL_MS = 20_000; // catches a status change whose live event was missed (socket reconnecting)
 const YOUTUBE_TIME_POLL_MS = 250; // the YouTube player has no timeupdate event
@@ -162,20 +163,8 @@ function setUpPlayer(root) {
 // ---- the transcript ------------------------------------------------------------------------------
 
 function lineIndexAt(starts, seconds) {
-  // The last line that has started by `seconds` (binary search: transcripts run to thousands of lines).
-  let low = 0;
-  let high = starts.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if (starts[middle] <= seconds) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
+  // The last line that has started by `seconds` (-1 before the first).
+  return lastAtOrBefore(starts.length, (index) => starts[index], seconds);
 }
 
 function showHighlighted(element, text, query) {

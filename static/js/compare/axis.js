@@ -2,6 +2,8 @@
 // one there, else B's). Positions on it are seconds along that axis; each video has its own time for
 // a position, or a spot where it waits while only the other video has content.
 
+import { lastAtOrBefore } from "../shared/search.js";
+
 const DEFAULT_CLIP_S = 2;
 
 function clipLengths(times, duration) {
@@ -63,38 +65,17 @@ export function has(axis, side, pair) {
 }
 
 export function pairAt(axis, position) {
-  // The last pair starting at or before `position`.
-  let low = 0;
-  let high = axis.count - 1;
-  let found = 0;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if (axis.starts[middle] <= position) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
+  // The last pair starting at or before `position` (the first, before any).
+  return Math.max(0, lastAtOrBefore(axis.count, (pair) => axis.starts[pair], position));
 }
 
 function presentPairAt(axis, side, seconds) {
   // The pair whose clip on `side` holds `seconds` (its last clip starting at or before it).
   const { present, times } = axis.sides[side];
-  let low = 0;
-  let high = present.length - 1;
-  let found = present.length ? present[0] : 0;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if (times[present[middle]] <= seconds) {
-      found = present[middle];
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
+  if (!present.length) {
+    return 0;
   }
-  return found;
+  return present[Math.max(0, lastAtOrBefore(present.length, (index) => times[present[index]], seconds))];
 }
 
 export function positionFrom(axis, side, seconds) {
