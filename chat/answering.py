@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chat.retrieval import Passage
+from chat.retrieval import Passage, citation_of
 from sage import gemini
 from sage.formatting import clock
 
@@ -134,7 +134,7 @@ def citations_for(answer: str, passages: Sequence[Passage]) -> list[dict[str, ob
         )
         if passage is None:
             continue
-        citation = passage.citation()
+        citation = citation_of(passage)
         if citation not in citations:
             citations.append(citation)
     return citations
