@@ -377,7 +377,10 @@ class MessageSearchApi(APIView):
         parameters=[MessageSearchInput, _GUEST],
         responses={200: MessageHitOutput(many=True), **error_responses(400)},
         summary="Search my past messages",
-        description="My questions and answers (outside the trash) closest in meaning to `q`, best first.",
+        description=(
+            "My questions and answers (outside the trash) closest in meaning to `q`, best first; "
+            "messages too far from it in meaning are left out, so an unrelated query finds nothing."
+        ),
     )
     def get(self, request: Request) -> Response:
         from videos.text_embeddings import embed_query  # loads the model on first use

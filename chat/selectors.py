@@ -81,6 +81,16 @@ def recent_turns(conversation_id: int, *, limit: int, before_id: int | None = No
     return list(reversed(turns))
 
 
+# Cosine distance (MiniLM, 0 = same meaning) beyond which a message does not count as a match, on the
+# search page and in the API alike (a vector search returns the nearest rows, however unrelated).
+# Measured on chat-like messages: queries about them scored 0.26–0.60 ("cleaning up after baking" → a
+# question about washing the bowls 0.33, "how long should the loaf rest" → "let the bread cool for an
+# hour" 0.51, the one-word "bugs" → "aphids on my roses" 0.70); unrelated queries 0.74–0.95 ("quantum
+# physics lecture" → "What is this video about?" 0.74, "dogs" → the aphids question 0.77, "stock
+# market crash" 0.92).
+MESSAGE_MATCH_MAX_DISTANCE = 0.72
+
+
 @dataclass(frozen=True)
 class MessageHit:
     message: Message
@@ -91,8 +101,11 @@ class MessageHit:
         return 1.0 - self.distance
 
 
-def search_my_messages(viewer: Viewer, vector: np.ndarray, *, limit: int = 10) -> list[MessageHit]:
-    """The viewer's messages (not in the trash) closest in meaning to `vector`, best first.
+def search_my_messages(
+    viewer: Viewer, vector: np.ndarray, *, limit: int = 10, max_distance: float = MESSAGE_MATCH_MAX_DISTANCE
+) -> list[MessageHit]:
+    """The viewer's messages (not in the trash) closest in meaning to `vector`, best first, and only
+    those within `max_distance` (the nearest would otherwise come back however unrelated).
     Iterative HNSW scans, as for transcript chunks: the index is shared by everyone."""
     owned = _owned_by(viewer)
     if owned is None:
@@ -105,4 +118,4 @@ def search_my_messages(viewer: Viewer, vector: np.ndarray, *, limit: int = 10) -
         use_iterative_hnsw_scan(cursor)
         rows = list(messages.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")[:limit])
     rows.sort(key=lambda message: message.distance)
-    return [MessageHit(message=row, distance=float(row.distance)) for row in rows]
+    return [MessageHit(message=row, distance=float(row.distance)) for row in rows if row.distance <= max_distance]

@@ -42,13 +42,6 @@ PANEL_CONVERSATIONS = 20  # the video page's panel lists this many, newest first
 SEARCH_QUERY_MAX_CHARS = 500  # as the API's /messages/search
 SEARCH_RESULTS = 20
 SEARCH_EXCERPT_CHARS = 240
-# Cosine distance (MiniLM, 0 = same meaning) beyond which a message is not shown as a match: the
-# nearest messages are always returned, however unrelated. Measured on chat-like messages: queries
-# about them scored 0.26–0.60 ("cleaning up after baking" → a question about washing the bowls 0.33,
-# "how long should the loaf rest" → "let the bread cool for an hour" 0.51, the one-word "bugs" →
-# "aphids on my roses" 0.70); unrelated queries 0.74–0.95 ("quantum physics lecture" → "What is this
-# video about?" 0.74, "dogs" → the aphids question 0.77, "stock market crash" 0.92).
-SEARCH_MAX_DISTANCE = 0.72
 
 
 def _user(request: HttpRequest) -> User:
@@ -288,7 +281,7 @@ class MessageResult:
 
 
 def message_results(viewer: Viewer, query: str) -> list[MessageResult]:
-    """My messages about `query`, best first, only those close enough in meaning to count as a match."""
+    """My messages about `query`, best first."""
     from videos.text_embeddings import embed_query  # loads the model on first use
 
     hits = selectors.search_my_messages(viewer, embed_query(query), limit=SEARCH_RESULTS)
@@ -299,7 +292,6 @@ def message_results(viewer: Viewer, query: str) -> list[MessageResult]:
             url=f"{reverse('chat:conversation', args=[hit.message.conversation_id])}#message-{hit.message.pk}",
         )
         for hit in hits
-        if hit.distance <= SEARCH_MAX_DISTANCE
     ]
 
 
