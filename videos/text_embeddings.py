@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.conf import settings
 
+from sage.memory import freeze_long_lived_objects
 from videos.models import TEXT_EMBEDDING_DIM
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ def _load_model() -> SentenceTransformer:
     if dimension != TEXT_EMBEDDING_DIM:
         raise RuntimeError(f"the text model gives {dimension}-d vectors, the database holds {TEXT_EMBEDDING_DIM}")
     model.eval()
+    # torch and the model are hundreds of thousands of objects that live as long as the process.
+    freeze_long_lived_objects()
     return model
 
 
