@@ -131,9 +131,11 @@ class Site:
     worker: psutil.Process
 
     def cpu_seconds(self) -> tuple[float, float]:
-        """CPU time (user + system) so far of the web process, and of the worker with its pool."""
+        """CPU time (user + system) so far of the web process with its question-embedding process,
+        and of the worker with its pool."""
+        web = [self.web, *self.web.children(recursive=True)]
         worker = [self.worker, *self.worker.children(recursive=True)]
-        return _cpu(self.web), sum(_cpu(process) for process in worker)
+        return sum(_cpu(process) for process in web), sum(_cpu(process) for process in worker)
 
 
 def _cpu(process: psutil.Process) -> float:
