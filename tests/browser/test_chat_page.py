@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.guests import Viewer
+from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import conversation_create
 from tests.browser.test_video_pages import TOUR_LINES, log_in, page_errors, playback, ready_video, wait_until
@@ -40,13 +41,16 @@ window.WebSocket = class extends NativeWebSocket {
 """
 
 
-def add_chunks(video: Video) -> None:
-    """One searchable chunk per transcript line, embedded by the real text model."""
+def chattable_video(person: User, tmp_path: Path, settings) -> Video:
+    """The person's ready video (test_video_pages' tour), with one searchable chunk per transcript
+    line, embedded by the real text model: what a question about it is answered from."""
+    video = ready_video(person, tmp_path, settings)
     vectors = embed_texts([text for _, _, text in TOUR_LINES])
     TranscriptChunk.objects.bulk_create(
-        TranscriptChunk(video=video, owner=video.owner, index=i, start=start, end=end, text=text, embedding=vector)
+        TranscriptChunk(video=video, owner=person, index=i, start=start, end=end, text=text, embedding=vector)
         for i, ((start, end, text), vector) in enumerate(zip(TOUR_LINES, vectors, strict=True))
     )
+    return video
 
 
 def frame_types(page: Page) -> list[str]:
@@ -57,8 +61,7 @@ def test_an_answer_streams_in_and_its_citation_plays_that_moment(
     site_url: str, page: Page, tmp_path: Path, settings
 ) -> None:
     person = UserFactory()
-    video = ready_video(person, tmp_path, settings)
-    add_chunks(video)
+    video = chattable_video(person, tmp_path, settings)
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
     errors = page_errors(page)
     page.add_init_script(RECORD_FRAMES)
@@ -114,8 +117,7 @@ def test_markup_in_a_question_renders_as_text_and_runs_nothing(
     site_url: str, page: Page, tmp_path: Path, settings
 ) -> None:
     person = UserFactory()
-    video = ready_video(person, tmp_path, settings)
-    add_chunks(video)
+    video = chattable_video(person, tmp_path, settings)
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
     errors = page_errors(page)
     log_in(page, site_url, person.email)

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.guests import Viewer
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.browser.test_chat_page import ANSWER_TIMEOUT_MS, RECORD_FRAMES, add_chunks, frame_types
+from tests.browser.test_chat_page import ANSWER_TIMEOUT_MS, RECORD_FRAMES, chattable_video, frame_types
 from tests.browser.test_video_pages import (
     FAKE_YOUTUBE_API,
     keep_off_the_internet,
@@ -37,8 +37,7 @@ def test_chatting_in_the_panel_streams_the_answer_and_its_citation_seeks_this_pa
     site_url: str, page: Page, tmp_path: Path, settings
 ) -> None:
     person = UserFactory()
-    video = ready_video(person, tmp_path, settings)
-    add_chunks(video)
+    video = chattable_video(person, tmp_path, settings)
     errors = page_errors(page)
     page.add_init_script(RECORD_FRAMES)
     log_in(page, site_url, person.email)
@@ -85,8 +84,7 @@ def test_the_panel_lists_the_videos_conversations_and_switches_between_them(
     site_url: str, page: Page, tmp_path: Path, settings
 ) -> None:
     person = UserFactory()
-    video = ready_video(person, tmp_path, settings)
-    add_chunks(video)
+    video = chattable_video(person, tmp_path, settings)
     viewer = Viewer(user=person, guest_id=None)
     older = conversation_create(viewer=viewer, video=video)
     Conversation.objects.filter(pk=older.pk).update(title="The older one")
