@@ -130,12 +130,14 @@ class Site:
     web: psutil.Process
     worker: psutil.Process
 
-    def cpu_seconds(self) -> tuple[float, float]:
+    def cpu_seconds(self) -> tuple[float, float, float]:
         """CPU time (user + system) so far of the web process with its question-embedding process,
-        and of the worker with its pool."""
+        of the worker with its pool, and of the database server (this machine's Postgres processes:
+        the embedded server, or a local DATABASE_URL's)."""
         web = [self.web, *self.web.children(recursive=True)]
         worker = [self.worker, *self.worker.children(recursive=True)]
-        return sum(_cpu(process) for process in web), sum(_cpu(process) for process in worker)
+        database = [process for process in psutil.process_iter(["name"]) if process.info["name"] == "postgres"]
+        return tuple(sum(_cpu(process) for process in group) for group in (web, worker, database))  # type: ignore[return-value]
 
 
 def _cpu(process: psutil.Process) -> float:
@@ -284,32 +286,30 @@ def answers_not_embedded(wait_seconds: float = 30) -> int:
 class Phase:
     label: str
     results: list[Asked]
-    web_cpu_seconds: float
-    worker_cpu_seconds: float
+    cpu_seconds: tuple[float, float, float]  # web, worker, database: spent during the phase
 
     def percentile(self, field: str, q: float) -> float:
         return percentile([getattr(result, field) for result in self.results], q)
 
     def describe(self) -> None:
-        web_ms, worker_ms = (seconds * 1000 / len(self.results) for seconds in self.cpu_seconds())
+        web_ms, worker_ms, database_ms = (seconds * 1000 / len(self.results) for seconds in self.cpu_seconds)
         print(
             f"{self.label:<26} first chunk p50 {self.percentile('first_chunk_ms', 50):6.0f} ms  "
             f"p95 {self.percentile('first_chunk_ms', 95):6.0f} ms   whole answer p95 "
-            f"{self.percentile('answer_ms', 95):6.0f} ms   CPU/answer: web {web_ms:3.0f} ms, worker {worker_ms:3.0f} ms"
+            f"{self.percentile('answer_ms', 95):6.0f} ms   CPU/answer: web {web_ms:3.0f} ms, "
+            f"worker {worker_ms:3.0f} ms, database {database_ms:3.0f} ms"
         )
-
-    def cpu_seconds(self) -> tuple[float, float]:
-        return self.web_cpu_seconds, self.worker_cpu_seconds
 
 
 async def measure(label: str, site: Site, work: Awaitable[list[Asked]]) -> Phase:
-    """Run `work`, with the CPU time the web process and the worker spent meanwhile (the worker
-    embeds each finished answer for message search)."""
-    web_before, worker_before = site.cpu_seconds()
+    """Run `work`, with the CPU time the web process, the worker (it embeds each finished answer for
+    message search) and the database spent meanwhile."""
+    before = site.cpu_seconds()
     results = await work
     await asyncio.sleep(1)  # the worker's last embeddings
-    web_after, worker_after = site.cpu_seconds()
-    return Phase(label, results, web_after - web_before, worker_after - worker_before)
+    after = site.cpu_seconds()
+    spent = (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+    return Phase(label, results, spent)
 
 
 async def run(site: Site, seats: list[Seat], arguments: argparse.Namespace) -> list[Phase]:
