@@ -4,6 +4,8 @@
 // Upload ids are remembered in localStorage (per file name + size + last-modified time), so
 // choosing the same file again after a reload or a crash offers to resume it.
 
+import { ApiError, requestJson } from "./shared/api.js";
+
 const PART_TRIES = 3; // a failed part is sent at most this many times before the row gives up
 const RETRY_BASE_MS = 1_000; // then 2 s, 4 s… (with jitter)
 const MAX_ACTIVE_FILES = 2; // files uploading at once; the others wait their turn
@@ -54,59 +56,18 @@ function titleFromFilename(name) {
 
 // ---- the API ----------------------------------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(message, { status = 0, code = "error", retryable = false } = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.retryable = retryable;
-  }
-}
-
-async function api(method, url, { json, body, form, headers = {}, signal } = {}) {
-  const init = {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken, ...headers },
-    signal,
-  };
-  if (json !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(json);
-  } else if (body !== undefined) {
-    init.headers["Content-Type"] = "application/octet-stream";
-    init.body = body;
-  } else if (form !== undefined) {
-    init.body = form; // the browser sets multipart/form-data with its boundary
-  }
-  let response;
+async function api(method, url, { json, body, form, headers, signal } = {}) {
   try {
-    response = await fetch(url, init);
+    return await requestJson(url, { method, csrfToken, json, body, form, headers, signal });
   } catch (error) {
-    if (error.name === "AbortError") {
-      throw error;
-    }
-    throw new ApiError("The connection to the server was lost.", { code: "network", retryable: true });
-  }
-  if (response.status === 204) {
-    return null;
-  }
-  let payload = null;
-  try {
-    payload = await response.json();
-  } catch {
-    // A proxy's HTML error page, or an empty body: the status says enough.
-  }
-  if (!response.ok) {
     // A refusal's field messages are whole sentences for people ("The file is 2.0 GB; your Free
     // plan accepts…"); the top-level message prefixes the field's name for programs.
-    const fieldMessages = Object.values(payload?.error?.fields ?? {}).flat();
-    const message = fieldMessages[0] ?? payload?.error?.message ?? `The server answered ${response.status}.`;
-    // Server trouble and rate limits may pass; a refusal (400, 403, 404) will not.
-    const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-    throw new ApiError(message, { status: response.status, code: payload?.error?.code ?? "error", retryable });
+    const fieldMessage = error instanceof ApiError ? Object.values(error.fields).flat()[0] : undefined;
+    if (fieldMessage !== undefined) {
+      error.message = fieldMessage;
+    }
+    throw error;
   }
-  return payload;
 }
 
 const uploadUrl = (uploadId) => `${uploadsUrl}/${encodeURIComponent(uploadId)}`;
@@ -569,7 +530,7 @@ class UploadRow {
       }
       if (!this.upload) {
         this.setState("refused", error.message);
-      } else if (error.status === 400 && error.code !== "network") {
+      } else if (error.status === 400) {
         this.setState("failed", error.message);
       } else {
         this.setState("failed", `${error.message} Resume to try again from the last part received.`);

@@ -2,10 +2,14 @@
 // error shape. An API error answers `{"error": {"message": ..., "fields": {name: [messages]}}}`.
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, fields = {} } = {}) {
+  // `retryable`: the same request may succeed later (the connection was lost, the server was in
+  // trouble or busy); a refusal (400, 403, 404) will not pass.
+  constructor(message, { status = 0, code = "error", fields = {}, retryable = false } = {}) {
     super(message);
     this.status = status;
+    this.code = code;
     this.fields = fields;
+    this.retryable = retryable;
   }
 }
 
@@ -13,9 +17,13 @@ function isAbort(error) {
   return error?.name === "AbortError";
 }
 
-export function sendRequest(url, { method = "GET", csrfToken, json, signal, keepalive } = {}) {
-  // The CSRF header only when a token is given: a read needs none.
-  const headers = { Accept: "application/json" };
+export function sendRequest(
+  url,
+  { method = "GET", csrfToken, json, body, form, headers: extraHeaders = {}, signal, keepalive } = {},
+) {
+  // The CSRF header only when a token is given: a read needs none. The body is `json` (sent as
+  // JSON), `body` (raw bytes, e.g. a file's part) or `form` (a FormData, sent as multipart).
+  const headers = { Accept: "application/json", ...extraHeaders };
   if (csrfToken !== undefined) {
     headers["X-CSRFToken"] = csrfToken;
   }
@@ -23,6 +31,11 @@ export function sendRequest(url, { method = "GET", csrfToken, json, signal, keep
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/octet-stream";
+    init.body = body;
+  } else if (form !== undefined) {
+    init.body = form; // the browser sets multipart/form-data with its boundary
   }
   if (signal !== undefined) {
     init.signal = signal;
@@ -44,7 +57,7 @@ export async function requestJson(url, options = {}) {
     if (isAbort(error)) {
       throw error;
     }
-    throw new ApiError("The connection to the server was lost. Try again.");
+    throw new ApiError("The connection to the server was lost.", { code: "network", retryable: true });
   }
   if (response.status === 204) {
     return null;
@@ -60,7 +73,12 @@ export async function requestJson(url, options = {}) {
   }
   if (!response.ok) {
     const message = payload?.error?.message ?? `The server answered ${response.status}.`;
-    throw new ApiError(message, { status: response.status, fields: payload?.error?.fields ?? {} });
+    throw new ApiError(message, {
+      status: response.status,
+      code: payload?.error?.code ?? "error",
+      fields: payload?.error?.fields ?? {},
+      retryable: response.status >= 500 || response.status === 408 || response.status === 429,
+    });
   }
   return payload;
 }
