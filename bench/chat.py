@@ -151,40 +151,13 @@ def _cpu(process: psutil.Process) -> float:
 @contextmanager
 def site(server_log: IO[bytes]) -> Iterator[Site]:
     """The web server and the Celery worker, started as the Procfile starts them for `make run`."""
-    from sage.celery import app
-    from tests.servers import VENV_BIN, free_port, server_env, stop_process, wait_for_port
+    from tests.servers import celery_worker, daphne_process
 
-    port = free_port()
-    env = server_env(DB_CONN_MAX_AGE="60")
-    env.pop("GEMINI_API_KEY", None)
-    here = Path(__file__).resolve().parent.parent
-    web = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=server_log,
-        cwd=here,
-    )
-    app.control.purge()  # tasks an earlier run left for rows long gone
-    hostname = f"bench-chat-{os.getpid()}@localhost"
-    worker_command = ["celery", "--app", "sage", "worker", "--queues", "default,media", "--concurrency", "2"]
-    worker = subprocess.Popen(
-        [str(VENV_BIN / worker_command[0]), *worker_command[1:], "--hostname", hostname, "--loglevel", "WARNING"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=server_log,
-        cwd=here,
-    )
-    try:
-        wait_for_port(port, web)
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("the Celery worker did not start")
-        yield Site(f"http://127.0.0.1:{port}", psutil.Process(web.pid), psutil.Process(worker.pid))
-    finally:
-        stop_process(worker)
-        stop_process(web)
+    with (
+        daphne_process({"DB_CONN_MAX_AGE": "60"}, stdout=subprocess.DEVNULL, stderr=server_log) as (url, web),
+        celery_worker(concurrency=2, stderr=server_log, DB_CONN_MAX_AGE="60") as worker,
+    ):
+        yield Site(url, psutil.Process(web.pid), psutil.Process(worker.pid))
 
 
 @dataclass

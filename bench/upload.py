@@ -144,25 +144,14 @@ class UploadTimes:
 @contextmanager
 def web_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne on the bench database, as the Procfile starts it; yields its URL and process."""
-    from tests.servers import VENV_BIN, free_port, server_env, stop_process, wait_for_port
+    from tests.servers import daphne_process
 
-    port = free_port()
-    env = server_env(
+    with daphne_process(
         # The bench measures throughput, not the API's rate limit (one request per part).
-        API_RATE_LIMIT="1000000/min",
-        DB_CONN_MAX_AGE="60",
-    )
-    process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
-        env=env,
+        {"API_RATE_LIMIT": "1000000/min", "DB_CONN_MAX_AGE": "60"},
         stdout=subprocess.DEVNULL,  # its access log: a line per part
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        stop_process(process)
+    ) as served:
+        yield served
 
 
 def bench_user_token(size: int) -> str:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -87,20 +87,36 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> Non
         process.wait(5)
 
 
+# Where a server's output goes: inherited (the test's output), a file, or subprocess.DEVNULL.
+Output = int | IO[bytes] | None
+
+
 @contextmanager
-def daphne_server(**env: str) -> Iterator[str]:
-    """Serve the real ASGI app (HTTP + WebSockets) with daphne; yields its base URL."""
+def daphne_process(
+    env: Mapping[str, str] | None = None, *, stdout: Output = None, stderr: Output = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
+    added to the servers' environment; yields its base URL and its process."""
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
         cwd=BASE_DIR,
-        env=server_env(**env),
+        env=server_env(**(env or {})),
+        stdout=stdout,
+        stderr=stderr,
     )
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         stop_process(process)
+
+
+@contextmanager
+def daphne_server(**env: str) -> Iterator[str]:
+    """Serve the real ASGI app with daphne; yields its base URL."""
+    with daphne_process(env) as (url, _process):
+        yield url
 
 
 @contextmanager
@@ -120,14 +136,19 @@ def moto_server() -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process; yields once it answers a ping."""
+def celery_worker(
+    queues: str = "default,media", *, concurrency: int | None = None, stderr: Output = None, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process; yields once it answers a ping. One task at a time in the
+    worker's own process (`--pool solo`), or, with `concurrency`, the Procfile's prefork pool of
+    that many processes."""
     from sage.celery import app
 
     hostname = f"test-{os.getpid()}-{free_port()}@localhost"
     eager_before = app.conf.task_always_eager
     app.conf.task_always_eager = False  # the point is to send tasks to the real worker
     app.control.purge()  # tasks earlier tests queued (for rows long gone) must not reach this worker
+    pool = ["--pool", "solo"] if concurrency is None else ["--concurrency", str(concurrency)]
     process = subprocess.Popen(
         [
             str(VENV_BIN / "celery"),
@@ -136,8 +157,7 @@ def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subproc
             "worker",
             "--queues",
             queues,
-            "--pool",
-            "solo",
+            *pool,
             "--hostname",
             hostname,
             "--loglevel",
@@ -147,6 +167,7 @@ def celery_worker(queues: str = "default,media", **env: str) -> Iterator[subproc
         ],
         cwd=BASE_DIR,
         env=server_env(**env),
+        stderr=stderr,
     )
     try:
         deadline = time.monotonic() + 60
