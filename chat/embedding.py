@@ -4,27 +4,20 @@ Fifty questions arriving together would otherwise be fifty model calls fighting 
 one call over all of them costs little more than one. Texts queue while a batch is being encoded and
 go together in the next, so a lone question is not delayed and a burst is encoded a few at a time.
 
-With TEXT_EMBEDDING_SUBPROCESS (the web process), batches are encoded in a child process that holds
-the model: its Python runs on another core, instead of taking the web process's interpreter lock
-from the database work and frames of every answer in flight.
+With TEXT_EMBEDDING_SUBPROCESS (the web process), batches are encoded by the embedding child
+(videos.embedding_process), awaited on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
-import threading
-import time
 import weakref
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-PARENT_CHECK_SECONDS = 1.0
+from videos.embedding_process import embed_in_child_async
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -33,69 +26,10 @@ def _encode(texts: list[str]) -> np.ndarray:
     return embed_texts(texts)
 
 
-def _start_embedding_process(parent_pid: int) -> None:
-    """The child's start: Django (the model's loader reads settings), then the model, so the first
-    question does not wait for it."""
-    import django
-
-    # A web process killed outright (no exit handlers) must not leave its child behind.
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    django.setup()
-    from videos.text_embeddings import text_model
-
-    text_model()
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
-
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _process_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            # Spawned, not forked: a fork copies the web process's threads' held locks, not the threads.
-            _pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_embedding_process,
-                initargs=(os.getpid(),),
-            )
-        return _pool
-
-
-def _forget_pool(pool: ProcessPoolExecutor) -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def stop_embedding_process() -> None:
-    """Stop the embedding process, if one runs (the next batch starts another)."""
-    if _pool is not None:
-        _forget_pool(_pool)
-
-
-async def _encode_elsewhere(texts: list[str]) -> np.ndarray:
-    """`texts` encoded off the event loop: in the embedding process, or else on a pool thread."""
-    if not settings.TEXT_EMBEDDING_SUBPROCESS:
-        return await sync_to_async(_encode, thread_sensitive=False)(texts)
-    loop = asyncio.get_running_loop()
-    pool = _process_pool()
-    try:
-        return await loop.run_in_executor(pool, _encode, texts)
-    except BrokenProcessPool:
-        # The child died (killed, out of memory): these questions go to a new one, once.
-        _forget_pool(pool)
-        return await loop.run_in_executor(_process_pool(), _encode, texts)
+async def _encode_off_the_loop(texts: list[str]) -> np.ndarray:
+    if settings.TEXT_EMBEDDING_SUBPROCESS:
+        return await embed_in_child_async(texts)
+    return await sync_to_async(_encode, thread_sensitive=False)(texts)
 
 
 class _Batcher:
@@ -122,7 +56,7 @@ class _Batcher:
                 if not batch:
                     continue
                 try:
-                    vectors = await _encode_elsewhere([text for text, _ in batch])
+                    vectors = await _encode_off_the_loop([text for text, _ in batch])
                 except Exception as error:
                     for _, future in batch:
                         if not future.done():

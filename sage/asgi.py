@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
 # The web process embeds single questions (chat, search): one thread costs less CPU per question
 # than two (measured with bench/chat.py), and leaves the other core to the database.
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
-# Chat questions are embedded in a child process, off this process's interpreter lock.
+# Questions and search queries are embedded by a child process, off this process's interpreter lock.
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
 # Django must be set up before importing anything that touches models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()

@@ -76,6 +76,13 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
 
 
 def embed_query(text: str) -> np.ndarray:
-    """The L2-normalised float32 vector (TEXT_EMBEDDING_DIM,) of one search query or question."""
-    vector: np.ndarray = embed_texts([text])[0]
+    """The L2-normalised float32 vector (TEXT_EMBEDDING_DIM,) of one search query or question; where
+    TEXT_EMBEDDING_SUBPROCESS is on (the web process), computed by the embedding child."""
+    if settings.TEXT_EMBEDDING_SUBPROCESS:
+        from videos.embedding_process import embed_in_child
+
+        vectors = embed_in_child([text])
+    else:
+        vectors = embed_texts([text])
+    vector: np.ndarray = vectors[0]
     return vector

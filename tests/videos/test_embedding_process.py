@@ -1,0 +1,55 @@
+"""The web process's embedding child (TEXT_EMBEDDING_SUBPROCESS, which sage/asgi.py turns on): chat
+questions and search queries get the same vectors as the model gives in-process, from another
+process, and still get them when that process has died."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from chat.embedding import embed_text
+from videos.embedding_process import child_pids, stop_embedding_process
+from videos.text_embeddings import embed_query, embed_texts
+
+QUESTIONS = ["How hot should the oven be?", "When can I slice the bread?", "What do we clean while it bakes?"]
+
+
+@pytest.fixture
+def embedding_child(settings) -> Iterator[None]:
+    settings.TEXT_EMBEDDING_SUBPROCESS = True
+    try:
+        yield
+    finally:
+        stop_embedding_process()
+
+
+async def test_chat_questions_are_embedded_in_another_process_exactly_as_in_this_one(embedding_child) -> None:
+    vectors = await asyncio.gather(*(embed_text(question) for question in QUESTIONS))
+
+    assert np.allclose(np.stack(vectors), embed_texts(QUESTIONS), atol=1e-5)
+    [child] = child_pids()
+    assert child != os.getpid()
+
+
+def test_a_search_query_is_embedded_by_the_child_too(embedding_child) -> None:
+    vector = embed_query("sourdough starter")
+
+    assert np.allclose(vector, embed_texts(["sourdough starter"])[0], atol=1e-5)
+    assert child_pids() and os.getpid() not in child_pids()
+
+
+def test_a_query_is_still_embedded_after_the_embedding_process_died(embedding_child) -> None:
+    embed_query("warm up")
+    [dead] = child_pids()
+    os.kill(dead, signal.SIGKILL)
+
+    vector = embed_query(QUESTIONS[0])
+
+    assert np.allclose(vector, embed_texts(QUESTIONS[:1])[0], atol=1e-5)
+    [replacement] = child_pids()
+    assert replacement != dead

@@ -1,0 +1,107 @@
+"""The web process's embedding child: one process of its own that holds the text model.
+
+With TEXT_EMBEDDING_SUBPROCESS (sage/asgi.py turns it on for the web process), what the process
+embeds for a request (a chat question, a transcript or message search) is encoded by this child.
+The model's Python (about 11 ms a question) then runs on another core instead of under the web
+process's one interpreter lock, where it held up every answer's database work and frames
+(bench/chat.py); and the web process never loads torch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+
+PARENT_CHECK_SECONDS = 1.0
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def embed_in_child(texts: Sequence[str]) -> np.ndarray:
+    """`embed_texts(texts)`, computed by the embedding child (started on first use). A child that
+    died (killed, out of memory) is replaced, and the texts sent to the new one, once."""
+    pool = _process_pool()
+    try:
+        return _send(pool, texts).result()
+    except BrokenProcessPool:
+        _forget_pool(pool)
+        return _send(_process_pool(), texts).result()
+
+
+async def embed_in_child_async(texts: Sequence[str]) -> np.ndarray:
+    """`embed_in_child` for async code: awaited on the event loop, holding no thread meanwhile."""
+    pool = _process_pool()
+    try:
+        return await asyncio.wrap_future(_send(pool, texts))
+    except BrokenProcessPool:
+        _forget_pool(pool)
+        return await asyncio.wrap_future(_send(_process_pool(), texts))
+
+
+def _send(pool: ProcessPoolExecutor, texts: Sequence[str]) -> Future[np.ndarray]:
+    from videos.text_embeddings import embed_texts
+
+    return pool.submit(embed_texts, list(texts))
+
+
+def child_pids() -> set[int]:
+    """The embedding child's process id, if one runs."""
+    with _pool_lock:
+        return set(_pool._processes or {}) if _pool is not None else set()  # the pool's own record
+
+
+def stop_embedding_process() -> None:
+    """Stop the embedding child, if one runs (the next text starts another)."""
+    if _pool is not None:
+        _forget_pool(_pool)
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # Spawned, not forked: a fork copies the web process's threads' held locks, not the threads.
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_embedding_process,
+                initargs=(os.getpid(),),
+            )
+        return _pool
+
+
+def _forget_pool(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_embedding_process(parent_pid: int) -> None:
+    """The child's start: Django (the model's loader reads settings), then the model, so the first
+    text does not wait for it."""
+    import django
+
+    # A web process killed outright (no exit handlers) must not leave its child behind.
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    os.environ["TEXT_EMBEDDING_SUBPROCESS"] = "false"  # the child computes what it is given
+    django.setup()
+    from videos.text_embeddings import text_model
+
+    text_model()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
