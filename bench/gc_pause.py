@@ -3,11 +3,12 @@
     .venv/bin/python bench/gc_pause.py [--rounds 5]
 
 Loads what the web process holds for life, as daphne does: Django and every app through
-`sage.asgi` (which freezes what it loaded), then the MiniLM text model (whose loader freezes again),
-then embeds a question. Baseline, in the same run: the same full pass with everything thawed
-(`gc.unfreeze()`), as it was before the app froze anything. Each figure is the best of `--rounds`
-full collections (`gc.collect()`: what the collector does by itself whenever enough objects have
-survived younger passes), with the objects each walks.
+`sage.asgi` (which freezes what it loaded), then embeds a question as the first chat question does
+(the text model loads in the web process's embedding child, which freezes it there). Baseline, in
+the same run: the same full pass with everything thawed (`gc.unfreeze()`), as it was before the app
+froze anything. Each figure is the best of `--rounds` full collections (`gc.collect()`: what the
+collector does by itself whenever enough objects have survived younger passes), with the objects
+each walks.
 
 A full pass stops every thread that needs the interpreter, so in the web process it is a pause of
 the event loop: every socket, page and answer waits it out (bench/chat.py's tail latency). The
@@ -61,7 +62,7 @@ def main() -> int:
     thawed_ms = full_pass_ms(arguments.rounds)
     walked_thawed = len(gc.get_objects())
 
-    print("a full garbage-collection pass in a web process with the app and the text model loaded")
+    print("a full garbage-collection pass in a web process with the app loaded and a question embedded")
     print(f"baseline (nothing frozen)   {thawed_ms:8.1f} ms   walks {walked_thawed:,} objects")
     print(f"frozen after loading        {frozen_ms:8.2f} ms   walks {walked_frozen:,} objects")
     print(f"frozen / baseline: {frozen_ms / thawed_ms:.4f}")
