@@ -59,8 +59,13 @@ class Segment:
     peak: float | None
     mean: float | None
     severity: Severity | None
-    first_pair: int
-    last_pair: int
+    # Engine 1: the run's first and last pair in the clip alignment (inclusive). Engine 2 has no
+    # pairs; it says instead how visible the picture's and how audible the sound's change is at
+    # its peak (0-1, see videos.compare.verify), None where not measured.
+    first_pair: int | None = None
+    last_pair: int | None = None
+    picture: float | None = None
+    sound: float | None = None
 
 
 @dataclass(frozen=True, eq=False)

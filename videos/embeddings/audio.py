@@ -13,6 +13,7 @@ import scipy.fft  # type: ignore[import-untyped]  # scipy ships no stubs (scipy-
 from numpy.lib.stride_tricks import sliding_window_view
 
 from videos.embeddings.base import AUDIO_DIM
+from videos.embeddings.fingerprint import SoundSampler
 
 BANDS = AUDIO_DIM // 2
 # Frames of 32 ms every 16 ms at the stream's own rate: no resampling pass, and because the bands
@@ -49,7 +50,7 @@ def mel_filters(*, sample_rate: int, fft_size: int, bands: int = BANDS) -> np.nd
     return filters
 
 
-class _Spectrogram:
+class Spectrogram:
     """STFT and mel filterbank for one sample rate."""
 
     def __init__(self, sample_rate: int) -> None:
@@ -78,9 +79,10 @@ class LogMelAccumulator:
     file) it keeps the frame count and the sum and sum of squares of each band's level, so a merged
     last clip is just the sum of two cells."""
 
-    def __init__(self, *, clip_seconds: float) -> None:
+    def __init__(self, *, clip_seconds: float, fine: SoundSampler | None = None) -> None:
         self._clip_seconds = clip_seconds
-        self._spectrogram: _Spectrogram | None = None
+        self.fine = fine  # also gets every frame, for the fingerprint
+        self._spectrogram: Spectrogram | None = None
         self._buffer = np.zeros(0, np.float32)
         self._buffer_time = 0.0  # seconds from the start of the file of _buffer[0]
         self._pending: list[np.ndarray] = []
@@ -93,7 +95,7 @@ class LogMelAccumulator:
         """Begin (or, when the stream changes rate mid-way, restart) the sound at `time` seconds;
         samples added afterwards are taken as continuous from there."""
         self._process()
-        self._spectrogram = _Spectrogram(sample_rate)
+        self._spectrogram = Spectrogram(sample_rate)
         self._buffer = np.zeros(0, np.float32)
         self._buffer_time = time
 
@@ -142,6 +144,8 @@ class LogMelAccumulator:
         frame_count = len(levels)
         rate = spectrogram.sample_rate
         centres = self._buffer_time + (np.arange(frame_count) * spectrogram.hop + spectrogram.fft_size / 2) / rate
+        if self.fine is not None:
+            self.fine.add(centres, levels)
         cells = np.floor(centres / self._clip_seconds).astype(np.int64)
         for cell in np.unique(cells[cells >= 0]):
             in_cell = levels[cells == cell].astype(np.float64)
@@ -185,8 +189,8 @@ class SoundTrack:
     """Decodes an audio stream's packets (in file order) into a LogMelAccumulator. Times are
     seconds from `origin` (the file's start)."""
 
-    def __init__(self, *, clip_seconds: float, origin: float) -> None:
-        self.levels = LogMelAccumulator(clip_seconds=clip_seconds)
+    def __init__(self, *, clip_seconds: float, origin: float, fine: SoundSampler | None = None) -> None:
+        self.levels = LogMelAccumulator(clip_seconds=clip_seconds, fine=fine)
         self._origin = origin
 
     def decode(self, packet: av.Packet[av.stream.Stream]) -> None:

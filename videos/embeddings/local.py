@@ -43,6 +43,13 @@ from videos.embeddings.base import (
     ProgressCallback,
     clip_spans,
 )
+from videos.embeddings.fingerprint import (
+    SAMPLE_SIZE,
+    Fingerprint,
+    PictureSampler,
+    SoundSampler,
+    visual_features,
+)
 from videos.embeddings.visual import Thumbnail, thumbnail, visual_vector
 
 logger = logging.getLogger(__name__)
@@ -70,13 +77,25 @@ class LocalClipEmbedder:
         clip_seconds: float = CLIP_SECONDS,
         on_progress: ProgressCallback | None = None,
     ) -> list[ClipEmbedding]:
+        clips, _ = self.embed_clips_and_fingerprint(path, clip_seconds=clip_seconds, on_progress=on_progress)
+        return clips
+
+    def embed_clips_and_fingerprint(
+        self,
+        path: Path,
+        *,
+        clip_seconds: float = CLIP_SECONDS,
+        on_progress: ProgressCallback | None = None,
+    ) -> tuple[list[ClipEmbedding], Fingerprint]:
+        """The clips and the file's fingerprint (videos.embeddings.fingerprint), from one decode pass."""
         try:
             container = av.open(str(path), mode="r")
         except (av.error.FFmpegError, OSError) as error:
             raise EmbeddingError(f"cannot open {Path(path).name}: {error}") from error
         with container:
             embedding = _FileEmbedding(container, Path(path), clip_seconds, on_progress)
-            return embedding.run(skip_loop_filter=self.skip_loop_filter)
+            clips = embedding.run(skip_loop_filter=self.skip_loop_filter)
+            return clips, embedding.fingerprint()
 
 
 class _FrameSampler:
@@ -164,7 +183,14 @@ class _FileEmbedding:
         rate = self.video.average_rate or self.video.guessed_rate
         self.fps = float(rate) if rate else _FALLBACK_FPS
         self.sampler = _FrameSampler(clip_seconds=clip_seconds, fps=self.fps)
-        self.sound = SoundTrack(clip_seconds=clip_seconds, origin=self.origin) if self.audio is not None else None
+        self.pictures = PictureSampler(fps=self.fps)
+        self.sound_frames = SoundSampler()
+        self.sound = (
+            SoundTrack(clip_seconds=clip_seconds, origin=self.origin, fine=self.sound_frames)
+            if self.audio is not None
+            else None
+        )
+        self._fingerprint_reformatter = VideoReformatter()
         self.visual_by_cell: dict[int, np.ndarray] = {}
         self.video_end = 0.0
         self.frames_decoded = 0
@@ -183,10 +209,12 @@ class _FileEmbedding:
         try:
             for packet in self.container.demux(video):
                 time = self._time(packet.pts)
+                length = frame_seconds
                 if time is not None:
                     length = packet.duration * self.time_base if packet.duration else frame_seconds
                     self.video_end = max(self.video_end, time + length)
-                codec.skip_frame = "DEFAULT" if time is None or sampler.wants(time) else "NONREF"
+                wanted = time is None or sampler.wants(time) or self.pictures.wants(time, length)
+                codec.skip_frame = "DEFAULT" if wanted else "NONREF"
                 for frame in _decode_video(codec, packet):
                     self._add_frame(frame)
                 if self.on_progress is not None:
@@ -219,6 +247,11 @@ class _FileEmbedding:
         self.frames_decoded += 1
         self.video_end = max(self.video_end, time + 1.0 / self.fps)
         self.sampler.add(time, frame)
+        if self.pictures.wants(time):
+            small = self._fingerprint_reformatter.reformat(
+                frame, width=SAMPLE_SIZE, height=SAMPLE_SIZE, format="rgb24", interpolation="AREA"
+            )
+            self.pictures.add(time, visual_features(small.to_ndarray().astype(np.float32) / 255.0))
         # The last two cells may still merge into one clip; older ones are final: embed and drop
         # their thumbnails, so memory does not grow with the video's length.
         by_cell = self.sampler.by_cell
@@ -247,6 +280,12 @@ class _FileEmbedding:
             audio = self.sound.levels.vector(cells) if self.sound is not None else None
             embeddings.append(ClipEmbedding(index=index, start=start, end=end, visual=visual, audio=audio))
         return embeddings
+
+    def fingerprint(self) -> Fingerprint:
+        """The fine picture and sound samples gathered while the clips were embedded."""
+        duration = self.video_end
+        audio = self.sound_frames.finish(duration) if self.sound is not None else None
+        return Fingerprint(visual=self.pictures.finish(duration), audio=audio, duration=duration)
 
     def _report(self, position: int | None) -> None:
         if self.on_progress is None or position is None or position < 0:

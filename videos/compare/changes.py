@@ -1,0 +1,449 @@
+"""Engine 2: what differs between two aligned videos, found on the fingerprints and confirmed on the files.
+
+    result = refined_compare(fingerprint_a, fingerprint_b, alignment="cuts", sources=(path_a, path_b))
+    result.offset, result.spans, result.segments, result.similarity
+    result.with_threshold(0.3)      # re-judged from what was measured, nothing decoded again
+
+1. Spans from videos.compare.refine.
+2. Screening: along every span, each picture sample of A against B's at the same moment (the nearer
+   of B's two samples around it) and the sound every STEP; stretches that move more than re-encoding
+   does become candidates.
+3. Verification (videos.compare.verify) decodes only the candidates from both files and scores the
+   picture and the sound on a fixed 0–1 scale. Without the files (a benchmark on fingerprints alone)
+   the screening's own figures stand in.
+4. Segments at a threshold: steps whose picture or sound score passes it, in runs; the gaps between
+   spans are "only in A" / "only in B".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videos.compare.alignment import Alignment
+from videos.compare.refine import MatchedSpan, refined_spans
+from videos.compare.segments import DistanceCurve, Segment, SegmentKind, Severity
+from videos.compare.verify import STEP, Stretch, measure_pictures, measure_sound
+from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+
+# The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
+# and under the faintest edit the corpus holds.
+DEFAULT_CHANGE_THRESHOLD = 0.15
+# Severity from the peak score, fixed (the README's table): under 0.3 low, under 0.6 medium, else high.
+SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "medium"))
+# Screening: what counts as "moved more than re-encoding does" on the fingerprints.
+SCREEN_PICTURE = 0.035  # a luma cell or twice a chroma cell, 0–1
+SCREEN_SOUND_DB = 3.0
+# Candidates are widened by this on each side and joined when closer than JOIN_SECONDS.
+_PAD_SECONDS = 0.4
+_JOIN_SECONDS = 1.0
+# Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
+# GAP_SECONDS inside one are closed.
+MIN_SEGMENT_SECONDS = 0.3
+GAP_SECONDS = 0.3
+# At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
+VERIFY_BUDGET_SECONDS = 900.0
+CURVE_STEP = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Measured:
+    """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset; per step
+    the picture and the sound score (NaN where not measured; `sound` None without sound)."""
+
+    a_start: float
+    offset: float
+    picture: np.ndarray
+    sound: np.ndarray | None
+
+    def as_json(self) -> dict[str, Any]:
+        def floats(values: np.ndarray | None) -> list[float | None] | None:
+            if values is None:
+                return None
+            return [None if math.isnan(value) else round(value, 3) for value in values.tolist()]
+
+        return {
+            "a_start": round(self.a_start, 3),
+            "offset": round(self.offset, 3),
+            "picture": floats(self.picture),
+            "sound": floats(self.sound),
+        }
+
+    @staticmethod
+    def from_json(row: dict[str, Any]) -> Measured:
+        def array(values: list[float | None] | None) -> np.ndarray | None:
+            if values is None:
+                return None
+            return np.array([math.nan if value is None else value for value in values], np.float64)
+
+        picture = array(row["picture"])
+        assert picture is not None
+        return Measured(a_start=row["a_start"], offset=row["offset"], picture=picture, sound=array(row["sound"]))
+
+    def times(self) -> np.ndarray:
+        steps: np.ndarray = self.a_start + (np.arange(len(self.picture)) + 0.5) * STEP
+        return steps
+
+
+@dataclass(frozen=True, eq=False)
+class RefinedComparison:
+    duration_a: float
+    duration_b: float
+    alignment: Alignment
+    threshold: float
+    spans: list[MatchedSpan]
+    measured: list[Measured]
+    segments: list[Segment] = field(default_factory=list)
+    similarity: float = 100.0
+
+    @property
+    def offset(self) -> float | None:
+        return self.spans[0].offset if self.spans else None
+
+    @property
+    def matched_spans(self) -> list[MatchedSpan]:
+        return self.spans
+
+    def counts(self) -> dict[str, int]:
+        counts: Counter[str] = Counter(segment.kind for segment in self.segments)
+        counts.update(segment.severity for segment in self.segments if segment.severity is not None)
+        return dict(counts)
+
+    def with_threshold(self, threshold: float) -> RefinedComparison:
+        return judge(
+            duration_a=self.duration_a,
+            duration_b=self.duration_b,
+            alignment=self.alignment,
+            spans=self.spans,
+            measured=self.measured,
+            threshold=threshold,
+        )
+
+    @property
+    def curve(self) -> DistanceCurve:
+        return change_curve(self.spans, self.measured)
+
+
+def severity_of(score: float) -> Severity:
+    for limit, severity in SEVERITY_BANDS:
+        if score < limit:
+            return severity
+    return "high"
+
+
+# --- making one ----------------------------------------------------------------------------------
+
+
+def refined_compare(
+    a: Fingerprint,
+    b: Fingerprint,
+    *,
+    alignment: Alignment = "cuts",
+    threshold: float | None = None,
+    sources: tuple[Path, Path] | None = None,
+) -> RefinedComparison:
+    """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
+    spans = refined_spans(a, b, alignment)
+    candidates = screen(a, b, spans)
+    measured = measure(a, b, candidates, sources)
+    return judge(
+        duration_a=a.duration,
+        duration_b=b.duration,
+        alignment=alignment,
+        spans=spans,
+        measured=measured,
+        threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
+    )
+
+
+def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Stretch]:
+    """Candidate stretches along the spans (see the module docstring)."""
+    picture_a, picture_b = a.visual_float(), b.visual_float()
+    sound_a, sound_b = a.audio_db(), b.audio_db()
+    stretches: list[Stretch] = []
+    for span in spans:
+        times = np.arange(span.a_start + STEP / 2, span.a_end, STEP)
+        if not len(times):
+            continue
+        flagged = _screen_pictures(picture_a, picture_b, times, span.offset, a.visual_rate) > SCREEN_PICTURE
+        if sound_a is not None and sound_b is not None:
+            flagged |= _screen_sound(sound_a, sound_b, times, span.offset, a.audio_rate) > SCREEN_SOUND_DB
+        stretches.extend(_stretches(times[flagged], span))
+    return stretches
+
+
+def _screen_pictures(
+    first: np.ndarray, second: np.ndarray, times: np.ndarray, offset: float, rate: float
+) -> np.ndarray:
+    index_a = np.clip(np.rint(times * rate).astype(np.int64), 0, len(first) - 1)
+    position_b = (times + offset) * rate
+    lower = np.clip(np.floor(position_b).astype(np.int64), 0, len(second) - 1)
+    upper = np.clip(lower + 1, 0, len(second) - 1)
+    nearer: np.ndarray = np.minimum(
+        _picture_distance(first[index_a], second[lower]), _picture_distance(first[index_a], second[upper])
+    )
+    return nearer
+
+
+def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The second-largest luma cell change or twice the largest chroma cell change: one cell can
+    move with compression at an edge; a logo moves two, a colour grade the chroma."""
+    cells = LUMA_GRID * LUMA_GRID
+    difference = np.abs(first - second)
+    luma = np.sort(difference[:, :cells], axis=1)[:, -2]
+    chroma = difference[:, cells:].max(axis=1) * 2.0
+    distance: np.ndarray = np.maximum(luma, chroma)
+    return distance
+
+
+def _screen_sound(first: np.ndarray, second: np.ndarray, times: np.ndarray, offset: float, rate: float) -> np.ndarray:
+    """Mean absolute band difference (dB, weighted by the louder side) over each step."""
+    per_step = max(1, round(STEP * rate))
+    starts_a = np.rint((times - STEP / 2) * rate).astype(np.int64)
+    starts_b = np.rint((times - STEP / 2 + offset) * rate).astype(np.int64)
+    columns = np.arange(per_step)
+    rows_a = np.clip(starts_a[:, None] + columns, 0, len(first) - 1)
+    rows_b = np.clip(starts_b[:, None] + columns, 0, len(second) - 1)
+    mean_a, mean_b = first[rows_a].mean(axis=1), second[rows_b].mean(axis=1)
+    weights = np.maximum(mean_a, mean_b)
+    total = weights.sum(axis=1)
+    difference: np.ndarray = np.where(
+        total > 1.0, (np.abs(mean_a - mean_b) * weights).sum(axis=1) / np.maximum(total, 1e-9), 0.0
+    )
+    return difference
+
+
+def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
+    if not len(flagged_times):
+        return []
+    stretches: list[Stretch] = []
+    start = end = float(flagged_times[0])
+    for time in flagged_times[1:].tolist():
+        if time - end > _JOIN_SECONDS:
+            stretches.append(_padded(start, end, span))
+            start = time
+        end = time
+    stretches.append(_padded(start, end, span))
+    return stretches
+
+
+def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
+    # Steps sit on the span's own grid, so that a stretch's steps are a subset of the screening's.
+    first = max(span.a_start, start - STEP / 2 - _PAD_SECONDS)
+    last = min(span.a_end, end + STEP / 2 + _PAD_SECONDS)
+    first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
+    return Stretch(a_start=first, a_end=max(first + STEP, last), offset=span.offset)
+
+
+def measure(
+    a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[Path, Path] | None
+) -> list[Measured]:
+    """Scores per step of every candidate: verified on the files when given (within the budget),
+    else the screening's figures put on the same scale."""
+    measured: list[Measured] = []
+    verified = 0.0
+    to_verify: list[Stretch] = []
+    rough: list[Stretch] = []
+    for stretch in candidates:
+        length = stretch.a_end - stretch.a_start
+        if sources is not None and verified + length <= VERIFY_BUDGET_SECONDS:
+            to_verify.append(stretch)
+            verified += length
+        else:
+            rough.append(stretch)
+    if to_verify and sources is not None:
+        pictures = measure_pictures(sources[0], sources[1], to_verify)
+        sounds = measure_sound(sources[0], sources[1], to_verify)
+        for number, stretch in enumerate(to_verify):
+            sound = sounds[number] if sounds is not None else None
+            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound))
+    for stretch in rough:
+        measured.append(_screened(a, b, stretch))
+    measured.sort(key=lambda item: item.a_start)
+    return measured
+
+
+def _screened(a: Fingerprint, b: Fingerprint, stretch: Stretch) -> Measured:
+    times = stretch.steps()
+    picture = np.clip(
+        _screen_pictures(a.visual_float(), b.visual_float(), times, stretch.offset, a.visual_rate) / 0.2, 0.0, 1.0
+    )
+    sound = None
+    sound_a, sound_b = a.audio_db(), b.audio_db()
+    if sound_a is not None and sound_b is not None:
+        sound = np.clip(_screen_sound(sound_a, sound_b, times, stretch.offset, a.audio_rate) / 20.0, 0.0, 1.0)
+    return Measured(stretch.a_start, stretch.offset, picture, sound)
+
+
+# --- judging -------------------------------------------------------------------------------------
+
+
+def judge(
+    *,
+    duration_a: float,
+    duration_b: float,
+    alignment: Alignment,
+    spans: list[MatchedSpan],
+    measured: list[Measured],
+    threshold: float,
+) -> RefinedComparison:
+    """Segments and similarity at `threshold` from the spans and what was measured."""
+    if threshold < 0:
+        raise ValueError("the threshold cannot be negative")
+    changed = [segment for item in measured for segment in _changed_segments(item, threshold)]
+    gaps = _gap_segments(spans, duration_a, duration_b)
+    segments = sorted(changed + gaps, key=_position)
+    return RefinedComparison(
+        duration_a=duration_a,
+        duration_b=duration_b,
+        alignment=alignment,
+        threshold=threshold,
+        spans=spans,
+        measured=measured,
+        segments=segments,
+        similarity=_similarity(spans, segments, duration_a, duration_b),
+    )
+
+
+def _position(segment: Segment) -> tuple[float, float]:
+    return (segment.a_start or 0.0, segment.b_start or 0.0)
+
+
+def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
+    picture = np.nan_to_num(item.picture, nan=0.0)
+    sound = np.zeros_like(picture) if item.sound is None else np.nan_to_num(item.sound, nan=0.0)
+    picture_passes, sound_passes = picture > threshold, sound > threshold
+    differs = picture_passes | sound_passes
+    # Close short gaps, then drop flickers.
+    closing = max(1, round(GAP_SECONDS / STEP))
+    positions = np.flatnonzero(differs)
+    for previous, following in itertools.pairwise(positions):
+        if 1 < following - previous <= closing + 1:
+            differs[previous:following] = True
+    segments: list[Segment] = []
+    times = item.times()
+    for first, last in _runs(differs):
+        if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
+            continue
+        run = slice(first, last + 1)
+        picture_share = float(picture_passes[run].mean())
+        sound_share = float(sound_passes[run].mean())
+        kind: SegmentKind
+        if picture_share >= 0.2 and sound_share >= 0.2:
+            kind = "both"
+        else:
+            kind = "visual" if picture_share >= sound_share else "audio"
+        scores = np.maximum(picture[run], sound[run])
+        peak = float(scores.max())
+        a_start = float(times[first] - STEP / 2)
+        a_end = float(times[last] + STEP / 2)
+        segments.append(
+            Segment(
+                kind=kind,
+                a_start=a_start,
+                a_end=a_end,
+                b_start=a_start + item.offset,
+                b_end=a_end + item.offset,
+                peak=peak,
+                mean=float(scores.mean()),
+                severity=severity_of(peak),
+                picture=float(picture[run].max()),
+                sound=None if item.sound is None else float(sound[run].max()),
+            )
+        )
+    return segments
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+
+
+def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float) -> list[Segment]:
+    """What only one video has: before the first span, between spans, after the last."""
+    if not spans:
+        segments = []
+        if duration_a > 0:
+            segments.append(_only("only_a", 0.0, duration_a, 0.0))
+        if duration_b > 0:
+            segments.append(_only("only_b", 0.0, duration_b, 0.0))
+        return segments
+    segments = []
+    previous_a, previous_b = 0.0, 0.0
+    for span in [*spans, MatchedSpan(duration_a, duration_a, duration_b, duration_b)]:
+        if span.a_start - previous_a >= MIN_SEGMENT_SECONDS:
+            segments.append(_only("only_a", previous_a, span.a_start, previous_b))
+        if span.b_start - previous_b >= MIN_SEGMENT_SECONDS:
+            segments.append(_only("only_b", previous_b, span.b_start, span.a_start))
+        previous_a, previous_b = span.a_end, span.b_end
+    return segments
+
+
+def _only(kind: SegmentKind, start: float, end: float, point: float) -> Segment:
+    """A stretch of one video (start–end on it) sitting at `point` on the other."""
+    if kind == "only_a":
+        return Segment(kind, start, end, point, point, None, None, None)
+    return Segment(kind, point, point, start, end, None, None, None)
+
+
+def _similarity(spans: list[MatchedSpan], segments: list[Segment], duration_a: float, duration_b: float) -> float:
+    """Percent of the aligned time that does not differ: matched time with no difference, over the
+    matched time plus what only one video has."""
+    matched = sum(span.a_end - span.a_start for span in spans)
+    only = sum(
+        (segment.a_end or 0) - (segment.a_start or 0)
+        if segment.kind == "only_a"
+        else (segment.b_end or 0) - (segment.b_start or 0)
+        for segment in segments
+        if segment.kind in ("only_a", "only_b")
+    )
+    changed = sum(
+        (segment.a_end or 0) - (segment.a_start or 0)
+        for segment in segments
+        if segment.kind not in ("only_a", "only_b")
+    )
+    total = matched + only
+    if total <= 0:
+        return 100.0
+    return max(0.0, 100.0 * (matched - changed) / total)
+
+
+def change_curve(spans: list[MatchedSpan], measured: list[Measured]) -> DistanceCurve:
+    """Every CURVE_STEP along the spans: the time on A and B and the largest picture and sound score
+    measured there (0 where screening saw nothing to measure)."""
+    a_times: list[np.ndarray] = []
+    b_times: list[np.ndarray] = []
+    visual: list[np.ndarray] = []
+    audio: list[np.ndarray] = []
+    for span in spans:
+        times = np.arange(span.a_start, span.a_end, CURVE_STEP)
+        picture_values = np.zeros(len(times))
+        sound_values = np.zeros(len(times))
+        for item in measured:
+            steps = item.times()
+            inside = (steps >= span.a_start) & (steps < span.a_end)
+            if not inside.any():
+                continue
+            bins = np.clip(((steps[inside] - span.a_start) / CURVE_STEP).astype(np.int64), 0, len(times) - 1)
+            np.maximum.at(picture_values, bins, np.nan_to_num(item.picture[inside], nan=0.0))
+            if item.sound is not None:
+                np.maximum.at(sound_values, bins, np.nan_to_num(item.sound[inside], nan=0.0))
+        a_times.append(times)
+        b_times.append(times + span.offset)
+        visual.append(picture_values)
+        audio.append(sound_values)
+    if not a_times:
+        empty = np.zeros(0)
+        return DistanceCurve(a_time=empty, b_time=empty, visual=empty, audio=empty)
+    return DistanceCurve(
+        a_time=np.concatenate(a_times),
+        b_time=np.concatenate(b_times),
+        visual=np.concatenate(visual),
+        audio=np.concatenate(audio),
+    )

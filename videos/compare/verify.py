@@ -1,0 +1,314 @@
+"""Confirming a candidate difference on the decoded pictures and sound of both files.
+
+Only the candidate stretches are decoded (a seek to the keyframe before each). Every STEP seconds
+along a stretch, A's frame shown then is set against the frames of B shown around the same moment
+(the one before and the one after: two frame rates never sample the same instants, and fast motion
+moves a lot in half a frame) and the closer is kept. The sound is compared band by band over the
+same steps, after a last lag search of a few hundredths of a second.
+
+The scores are on a fixed 0–1 scale (documented in the README), so a threshold slider never
+changes what "high" means:
+
+- picture: per pixel of the border-cropped pictures at MEASURE_SIZE, the larger of the structural
+  change (1 − SSIM of the luma, /0.5) and the colour change (distance in Y/Cb/Cr, ×100 /20 — a
+  ΔE-like unit), capped at 1. The score is the larger of the mean of that map and how much of the
+  picture visibly changed (`coverage_score`): a small logo is a small change; a colour grade or a
+  replaced picture changes all of it.
+- sound: per band of a log-mel spectrogram (dB above the floor), the mean absolute difference of
+  the two levels, weighted by the louder of the two, /SOUND_DB_SCALE, capped at 1: a re-encode
+  moves bands by a decibel or two, a re-mix by several, a new or muted soundtrack by tens.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.container
+import numpy as np
+from av.video.reformatter import VideoReformatter
+from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # scipy ships no stubs
+
+from videos.embeddings.audio import Spectrogram
+from videos.embeddings.fingerprint import cropped
+
+logger = logging.getLogger(__name__)
+
+STEP = 0.1
+MEASURE_SIZE = (64, 96)  # rows × columns the cropped pictures are compared at
+_DECODE_SIZE = 160
+SOUND_RATE = 16_000
+SOUND_DB_SCALE = 20.0
+_STRUCTURE_SCALE = 0.5
+_COLOUR_SCALE = 20.0
+# A pixel counts as visibly changed above this (on the per-pixel 0–1 map).
+_VISIBLE = 0.5
+_SOUND_LAG_SECONDS = 0.06
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A candidate: A from a_start to a_end, B shifted by `offset` (B time = A time + offset)."""
+
+    a_start: float
+    a_end: float
+    offset: float
+
+    def steps(self) -> np.ndarray:
+        count = max(1, round((self.a_end - self.a_start) / STEP))
+        times: np.ndarray = self.a_start + (np.arange(count) + 0.5) * STEP
+        return times
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+
+def coverage_score(coverage: float) -> float:
+    """How much a change shows from the share of the picture it covers: a change over 1 % of the
+    picture (a small logo) scores 0.2, 5 % (a caption) 0.45, 25 % and more (a banner, a grade, a
+    new picture) 1."""
+    if coverage < 0.002:
+        return 0.0
+    return min(1.0, math.sqrt(coverage / 0.25))
+
+
+def _planes(rgb: np.ndarray) -> np.ndarray:
+    """Y, Cb, Cr planes (3×H×W), lightly blurred: the compression's block edges are not changes."""
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    planes = np.stack([luma, (rgb[..., 2] - luma) * 0.564, (rgb[..., 0] - luma) * 0.713])
+    blurred: np.ndarray = gaussian_filter(planes, sigma=(0, 0.7, 0.7))
+    return blurred
+
+
+def picture_change(first: np.ndarray, second: np.ndarray) -> float:
+    """The picture score (module docstring) of two measured pictures (3×H×W planes, see `_planes`)."""
+    luma_a, luma_b = first[0], second[0]
+    sigma = 1.5
+    mean_a, mean_b = gaussian_filter(luma_a, sigma), gaussian_filter(luma_b, sigma)
+    var_a = gaussian_filter(luma_a * luma_a, sigma) - mean_a**2
+    var_b = gaussian_filter(luma_b * luma_b, sigma) - mean_b**2
+    covariance = gaussian_filter(luma_a * luma_b, sigma) - mean_a * mean_b
+    c1, c2 = 0.01**2, 0.03**2
+    ssim = ((2 * mean_a * mean_b + c1) * (2 * covariance + c2)) / ((mean_a**2 + mean_b**2 + c1) * (var_a + var_b + c2))
+    structure = (1.0 - ssim) / _STRUCTURE_SCALE
+    colour = np.sqrt(((first - second) ** 2).sum(axis=0)) * 100.0 / _COLOUR_SCALE
+    change = np.clip(np.maximum(structure, colour), 0.0, 1.0)
+    return max(float(change.mean()), coverage_score(float((change > _VISIBLE).mean())))
+
+
+class _Pictures:
+    """The frames of one file in a stretch, measured: (time, planes) in presentation order."""
+
+    def __init__(self, container: av.container.InputContainer) -> None:
+        self.container = container
+        self.stream = container.streams.video[0]
+        self.stream.thread_type = "AUTO"
+        self.time_base = float(self.stream.time_base or 0)
+        start = self.stream.start_time
+        self.origin = start * self.time_base if start is not None and self.time_base else 0.0
+        self.reformatter = VideoReformatter()
+
+    def between(self, start: float, end: float) -> list[tuple[float, np.ndarray]]:
+        """Frames shown from just before `start` to just after `end` (seconds from the first picture)."""
+        target = max(0.0, start - 0.5)
+        self.container.seek(int((target + self.origin) / self.time_base), stream=self.stream, backward=True)
+        frames: list[tuple[float, np.ndarray]] = []
+        raw: list[tuple[float, av.VideoFrame]] = []
+        try:
+            for frame in self.container.decode(self.stream):
+                if frame.pts is None:
+                    continue
+                time = frame.pts * self.time_base - self.origin
+                raw.append((time, frame))
+                if time > end + 0.25:
+                    break
+        except av.error.FFmpegError as error:  # a damaged stretch: measured as far as it decodes
+            logger.info("stopped decoding a stretch at an error: %s", error)
+        # Keep the last frame before `start − 0.25` (still shown then) and everything after it.
+        raw.sort(key=lambda item: item[0])
+        first = 0
+        for index, (time, _) in enumerate(raw):
+            if time <= start - 0.25:
+                first = index
+        for time, frame in raw[first:]:
+            frames.append((time, self._measure(frame)))
+        return frames
+
+    def _measure(self, frame: av.VideoFrame) -> np.ndarray:
+        small = self.reformatter.reformat(
+            frame, width=_DECODE_SIZE, height=_DECODE_SIZE, format="rgb24", interpolation="AREA"
+        )
+        rgb = cropped(small.to_ndarray().astype(np.float32) / 255.0)
+        rows, columns = MEASURE_SIZE
+        # Area-average onto the measuring grid (the crop is at least 60 % of 160 px each way).
+        row_edges = np.linspace(0, rgb.shape[0], rows + 1).astype(np.intp)
+        column_edges = np.linspace(0, rgb.shape[1], columns + 1).astype(np.intp)
+        summed = np.add.reduceat(np.add.reduceat(rgb, row_edges[:-1], axis=0), column_edges[:-1], axis=1)
+        counts = np.diff(row_edges)[:, None, None] * np.diff(column_edges)[None, :, None]
+        return _planes((summed / np.maximum(counts, 1)).astype(np.float32))
+
+
+def _shown_at(frames: list[tuple[float, np.ndarray]], times: np.ndarray) -> np.ndarray:
+    """Index of the frame shown at each of `times` (the last at or before it; the first if none)."""
+    starts = np.array([time for time, _ in frames])
+    indexes: np.ndarray = np.clip(np.searchsorted(starts, times + 1e-6, side="right") - 1, 0, len(frames) - 1)
+    return indexes
+
+
+def measure_pictures(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[np.ndarray]:
+    """Per stretch, the picture score at each of its steps (NaN where a side had no frame)."""
+    results: list[np.ndarray] = []
+    with _open(path_a) as container_a, _open(path_b) as container_b:
+        pictures_a, pictures_b = _Pictures(container_a), _Pictures(container_b)
+        for stretch in stretches:
+            steps = stretch.steps()
+            frames_a = pictures_a.between(stretch.a_start, stretch.a_end)
+            frames_b = pictures_b.between(stretch.a_start + stretch.offset, stretch.a_end + stretch.offset)
+            scores = np.full(len(steps), np.nan)
+            if frames_a and frames_b:
+                shown_a = _shown_at(frames_a, steps)
+                starts_b = np.array([time for time, _ in frames_b])
+                cache: dict[tuple[int, int], float] = {}
+                for number, index_a in enumerate(shown_a.tolist()):
+                    moment_b = frames_a[index_a][0] + stretch.offset
+                    after = int(np.clip(np.searchsorted(starts_b, moment_b - 1e-6), 0, len(frames_b) - 1))
+                    candidates = {max(0, after - 1), after}
+                    best = math.inf
+                    for index_b in candidates:
+                        key = (index_a, index_b)
+                        if key not in cache:
+                            cache[key] = picture_change(frames_a[index_a][1], frames_b[index_b][1])
+                        best = min(best, cache[key])
+                    scores[number] = best
+            results.append(scores)
+    return results
+
+
+# --- sound ---------------------------------------------------------------------------------------
+
+
+def _sound_between(container: av.container.InputContainer, origin: float, start: float, end: float) -> np.ndarray:
+    """Mono samples at SOUND_RATE from `start` to `end` seconds (zeros where there is no sound).
+    The decoded sound is taken as continuous from the first frame's timestamp: the resampler
+    buffers, so its pieces do not line up with the frames they came from."""
+    stream = container.streams.audio[0]
+    time_base = float(stream.time_base or 0) or 1.0 / SOUND_RATE
+    container.seek(int((max(0.0, start - 0.5) + origin) / time_base), stream=stream, backward=True)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SOUND_RATE)
+    count = max(0, round((end - start) * SOUND_RATE))
+    pieces: list[np.ndarray] = []
+    first_time: float | None = None
+    decoded = 0
+    try:
+        for frame in container.decode(stream):
+            if first_time is None:
+                if frame.pts is None:
+                    continue
+                first_time = frame.pts * time_base - origin
+            for piece in resampler.resample(frame):
+                values = piece.to_ndarray().reshape(-1)
+                pieces.append(values)
+                decoded += len(values)
+            if first_time + decoded / SOUND_RATE > end + 0.1:
+                break
+    except av.error.FFmpegError as error:
+        logger.info("stopped decoding sound at an error: %s", error)
+    samples = np.zeros(count, np.float32)
+    if first_time is None or not pieces:
+        return samples
+    sound = np.concatenate(pieces)
+    offset = round((first_time - start) * SOUND_RATE)  # where the decoded sound begins in `samples`
+    low, high = max(0, offset), min(count, offset + len(sound))
+    if high > low:
+        samples[low:high] = sound[low - offset : high - offset]
+    return samples
+
+
+def sound_change(levels_a: np.ndarray, levels_b: np.ndarray) -> float:
+    """The sound score (module docstring) of two stretches of log-mel frames (frames × bands)."""
+    if not len(levels_a) or not len(levels_b):
+        return math.nan
+    mean_a, mean_b = levels_a.mean(axis=0), levels_b.mean(axis=0)
+    weights = np.maximum(mean_a, mean_b)
+    if float(weights.sum()) < 1.0:  # both silent
+        return 0.0
+    difference = float((np.abs(mean_a - mean_b) * weights).sum() / weights.sum())
+    return min(1.0, difference / SOUND_DB_SCALE)
+
+
+def measure_sound(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[np.ndarray] | None:
+    """Per stretch, the sound score at each step; None when either file has no sound."""
+    results: list[np.ndarray] = []
+    spectrogram = Spectrogram(SOUND_RATE)
+    frame_seconds = spectrogram.hop / SOUND_RATE
+    with _open(path_a) as container_a, _open(path_b) as container_b:
+        if not container_a.streams.audio or not container_b.streams.audio:
+            return None
+        origin_a, origin_b = _origin(container_a), _origin(container_b)
+        for stretch in stretches:
+            steps = stretch.steps()
+            margin = _SOUND_LAG_SECONDS + 0.05
+            start, end = stretch.a_start - margin, stretch.a_end + margin
+            samples_a = _sound_between(container_a, origin_a, max(0.0, start), end)
+            samples_b = _sound_between(container_b, origin_b, max(0.0, start + stretch.offset), end + stretch.offset)
+            lead_a = max(0.0, start) - start
+            lead_b = max(0.0, start + stretch.offset) - (start + stretch.offset)
+            levels_a = _levels(spectrogram, samples_a, lead_a)
+            levels_b = _levels(spectrogram, samples_b, lead_b)
+            lag = _best_lag(levels_a, levels_b, round(_SOUND_LAG_SECONDS / frame_seconds))
+            scores = np.full(len(steps), np.nan)
+            for number, time in enumerate(steps.tolist()):
+                first = round((time - STEP / 2 - start) / frame_seconds)
+                last = round((time + STEP / 2 - start) / frame_seconds)
+                # ±1 frame: a hundredth of a second of misalignment is not a change of sound.
+                scores[number] = min(
+                    sound_change(
+                        levels_a[max(0, first) : max(0, last)],
+                        levels_b[max(0, first + lag + shift) : max(0, last + lag + shift)],
+                    )
+                    for shift in (-1, 0, 1)
+                )
+            results.append(scores)
+    return results
+
+
+def _levels(spectrogram: Spectrogram, samples: np.ndarray, lead: float) -> np.ndarray:
+    """Log-mel frames of `samples`, with silent frames first for `lead` seconds before the file's start."""
+    padded = np.concatenate([np.zeros(round(lead * SOUND_RATE), np.float32), samples])
+    if len(padded) < spectrogram.fft_size:
+        return np.zeros((0, spectrogram.filters.shape[0]), np.float32)
+    return spectrogram.levels(padded)
+
+
+def _best_lag(levels_a: np.ndarray, levels_b: np.ndarray, reach: int) -> int:
+    """B's frames are read `lag` frames later than A's where the two agree best (a last correction
+    of the alignment, which is only as fine as a fiftieth of a second)."""
+    count = min(len(levels_a), len(levels_b)) - 2 * reach
+    if count <= 0:
+        return 0
+    core = levels_a[reach : reach + count]
+    costs = [
+        float(np.abs(core - levels_b[reach + lag : reach + lag + count]).mean()) for lag in range(-reach, reach + 1)
+    ]
+    return int(np.argmin(costs)) - reach
+
+
+def _origin(container: av.container.InputContainer) -> float:
+    """Seconds of the first picture in the file's clock (times here count from it, as the
+    fingerprint's do)."""
+    if container.streams.video:
+        stream = container.streams.video[0]
+        if stream.start_time is not None and stream.time_base:
+            return float(stream.start_time * stream.time_base)
+    return 0.0
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[av.container.InputContainer]:
+    with av.open(str(path), mode="r") as container:
+        yield container
