@@ -32,6 +32,7 @@ STAGE_LABELS = {
     "probe": "Checking the file",
     "thumbnails": "Making thumbnails",
     "clips": "Analysing the picture and sound",
+    "fingerprint": "Fingerprinting for comparisons",
     "transcript": "Transcribing",
     "chunks": "Indexing the transcript",
     "summary": "Writing a summary",

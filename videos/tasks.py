@@ -34,6 +34,15 @@ def summarize_comparison(comparison_id: int) -> bool:
     return comparison is not None and comparison_summarize_with_gemini(comparison=comparison)
 
 
+@shared_task
+def refine_comparison(comparison_id: int) -> bool:
+    """Move a comparison made on the clip grid to engine 2, fingerprinting its videos first where
+    they were processed before fingerprints existed (media queue). Done once: engine-2 rows are skipped."""
+    from videos.compare.services import comparison_refine_by_id
+
+    return comparison_refine_by_id(comparison_id)
+
+
 def revoke(task_id: str) -> None:
     # terminate=False: a running task sees the cancelled status between steps and stops there.
     app.control.revoke(task_id)

@@ -9,17 +9,23 @@ import logging
 import math
 from typing import Any
 
+import av
 import numpy as np
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sage.formatting import clock, plural
 from videos.compare.alignment import Alignment
+from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, Measured, RefinedComparison, judge, refined_compare
 from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
+from videos.compare.refine import MatchedSpan
 from videos.compare.segments import Segment, default_threshold
 from videos.compare.words import TimedLine, WordChanges, no_word_diff, transcript_word_diff, word_changes
-from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video
+from videos.embeddings.base import EmbeddingError
+from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
+from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video, VideoFingerprint
+from videos.pipeline.files import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +81,13 @@ def comparison_create(
         if threshold is not None and threshold != existing.threshold:
             comparison_set_threshold(comparison=existing, threshold=threshold)
         return existing, False
+    fingerprints = video_fingerprint(video_a), video_fingerprint(video_b)
+    if fingerprints[0] is not None and fingerprints[1] is not None:
+        comparison = Comparison(**settings_key, threshold=0.0)
+        _store_refined(comparison, _refined(video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold))
+        return _save_new(comparison, settings_key)
+    # A video processed before fingerprints existed: compared on the clip grid now, refined by a
+    # task once both have fingerprints (see `comparison_request_refinement`).
     series_a, series_b = clip_series(video_a), clip_series(video_b)
     result = compare(
         series_a,
@@ -95,6 +108,13 @@ def comparison_create(
         word_diff=transcript_word_diff(_timed_lines(video_a), _timed_lines(video_b)),
     )
     _store_derived(comparison, result)
+    comparison, created = _save_new(comparison, settings_key)
+    if created:
+        comparison_request_refinement(comparison)
+    return comparison, created
+
+
+def _save_new(comparison: Comparison, settings_key: dict[str, Any]) -> tuple[Comparison, bool]:
     try:
         with transaction.atomic():
             comparison.save()
@@ -102,6 +122,118 @@ def comparison_create(
     except IntegrityError:  # the same comparison asked for twice at once: one row wins
         return Comparison.objects.get(**settings_key), False
     return comparison, True
+
+
+def video_fingerprint(video: Video) -> Fingerprint | None:
+    row = VideoFingerprint.objects.filter(video=video, version=FINGERPRINT_VERSION).first()
+    if row is None:
+        return None
+    return unpack(
+        bytes(row.data),
+        duration=row.duration,
+        visual_rate=row.visual_rate,
+        audio_rate=row.audio_rate,
+        version=row.version,
+    )
+
+
+def _refined(
+    video_a: Video,
+    video_b: Video,
+    fingerprint_a: Fingerprint,
+    fingerprint_b: Fingerprint,
+    alignment: Alignment,
+    threshold: float | None,
+) -> RefinedComparison:
+    """Engine 2 on two videos: aligned and screened on their fingerprints, the candidates verified
+    on their files (read in place, or downloaded from S3 only when something needs verifying)."""
+    with local_copy(video_a) as path_a, local_copy(video_b) as path_b:
+        return refined_compare(
+            fingerprint_a,
+            fingerprint_b,
+            alignment=alignment,
+            threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
+            sources=(path_a, path_b),
+        )
+
+
+def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
+    comparison.engine = 2
+    comparison.threshold = result.threshold
+    comparison.offset = None if result.offset is None else round(result.offset, 3)
+    comparison.matched_spans = [span.as_list() for span in result.spans]
+    comparison.measured = [item.as_json() for item in result.measured]
+    comparison.a_indexes = comparison.b_indexes = []
+    comparison.visual_distances = comparison.audio_distances = []
+    comparison.a_clip_times = comparison.b_clip_times = []
+    comparison.word_diff = transcript_word_diff(_timed_lines(comparison.video_a), _timed_lines(comparison.video_b))
+    _store_derived(comparison, result)
+
+
+def comparison_request_refinement(comparison: Comparison) -> None:
+    """Queue the move of an engine-1 row to engine 2 (fingerprinting its videos first if they
+    have none), once per ten minutes at most: reads of such a row ask for it."""
+    if comparison.engine >= 2 or not comparison.pk:
+        return
+    from django.core.cache import cache
+
+    if not cache.add(f"comparison-refine:{comparison.pk}", 1, timeout=600):
+        return
+    from videos.tasks import refine_comparison
+
+    transaction.on_commit(lambda: refine_comparison.delay(comparison.pk))
+
+
+def comparison_refine_by_id(comparison_id: int) -> bool:
+    """`comparison_refine` for the task: fingerprints first where missing; False when there is
+    nothing to do (gone, already refined, a video no longer ready)."""
+    comparison = Comparison.objects.select_related("video_a", "video_b").filter(pk=comparison_id, engine=1).first()
+    if comparison is None:
+        return False
+    try:
+        for video in (comparison.video_a, comparison.video_b):
+            if video.status != Video.Status.READY or not video.storage_key:
+                return False
+            if video_fingerprint(video) is None:
+                fingerprint_ready_video(video)
+        comparison_refine(comparison=comparison)
+    except (EmbeddingError, OSError, av.error.FFmpegError):
+        # The file is gone or unreadable: the comparison keeps its clip-grid result.
+        logger.warning("comparison %s cannot be refined", comparison_id, exc_info=True)
+        return False
+    return True
+
+
+def fingerprint_ready_video(video: Video) -> None:
+    """A fingerprint for a ready video that has none (one local decode pass, no progress shown:
+    the video is not being processed)."""
+    from videos.embeddings.local import LocalClipEmbedder
+    from videos.pipeline.steps import store_fingerprint
+
+    with local_copy(video) as path:
+        _, fingerprint = LocalClipEmbedder().embed_clips_and_fingerprint(path)
+    store_fingerprint(video, fingerprint)
+
+
+def comparison_refine(*, comparison: Comparison) -> Comparison:
+    """Re-derive an engine-1 comparison on the fingerprints (which must exist by now), at engine
+    2's default threshold: the old one was a clip distance, another scale."""
+    fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
+    if fingerprint_a is None or fingerprint_b is None:
+        raise ValueError("both videos need a fingerprint first")
+    result = _refined(
+        comparison.video_a,
+        comparison.video_b,
+        fingerprint_a,
+        fingerprint_b,
+        comparison.alignment,  # type: ignore[arg-type]
+        None,
+    )
+    _store_refined(comparison, result)
+    with transaction.atomic():
+        comparison.save()
+        _request_gemini_summary(comparison)
+    return comparison
 
 
 def _request_gemini_summary(comparison: Comparison) -> None:
@@ -129,11 +261,20 @@ def comparison_set_threshold(*, comparison: Comparison, threshold: float) -> Com
     return comparison
 
 
-def comparison_at(comparison: Comparison, threshold: float | None = None) -> ComparisonResult:
+def comparison_at(comparison: Comparison, threshold: float | None = None) -> ComparisonResult | RefinedComparison:
     """The stored alignment and distances judged at `threshold` (the stored one when None), from
     what the row keeps: no vector, clip row or transcript is read (but once for an older row, see
     `ensure_threshold_inputs`)."""
     ensure_threshold_inputs(comparison)
+    if comparison.engine >= 2:
+        return judge(
+            duration_a=comparison.video_a.duration or 0.0,
+            duration_b=comparison.video_b.duration or 0.0,
+            alignment=comparison.alignment,  # type: ignore[arg-type]
+            spans=[MatchedSpan(*span) for span in comparison.matched_spans],
+            measured=[Measured.from_json(row) for row in comparison.measured],
+            threshold=comparison.threshold if threshold is None else threshold,
+        )
     nan = float("nan")
     return derive(
         _times_only(comparison.a_clip_times or []),
@@ -157,6 +298,8 @@ def comparison_word_changes(comparison: Comparison, segments: list[dict[str, Any
 def ensure_threshold_inputs(comparison: Comparison) -> None:
     """Give a row made before the clip times and word diff were kept what it lacks, once. Written
     with update(): it changes nothing a person sees, so `updated_at` stays."""
+    if comparison.engine < 2:
+        comparison_request_refinement(comparison)
     missing: dict[str, Any] = {}
     if comparison.a_clip_times is None:
         missing["a_clip_times"] = _clip_time_pairs(clip_times(comparison.video_a))
@@ -202,10 +345,17 @@ def _times_only(pairs: list[list[float]]) -> ClipSeries:
 
 
 def segment_dicts(segments: list[Segment]) -> list[dict[str, Any]]:
-    return [_rounded(dataclasses.asdict(segment)) for segment in segments]
+    """Segments as stored: engine-1 ones with their pair indexes, engine-2 ones with their picture
+    and sound scores instead."""
+    rows = []
+    for segment in segments:
+        row = dataclasses.asdict(segment)
+        unused = ("picture", "sound") if segment.first_pair is not None else ("first_pair", "last_pair")
+        rows.append(_rounded({name: value for name, value in row.items() if name not in unused}))
+    return rows
 
 
-def _store_derived(comparison: Comparison, result: ComparisonResult) -> None:
+def _store_derived(comparison: Comparison, result: ComparisonResult | RefinedComparison) -> None:
     segments = segment_dicts(result.segments)
     comparison.segments = segments
     comparison.similarity = round(result.similarity, 2)
@@ -244,6 +394,9 @@ def describe(comparison: Comparison) -> str:
     lines = [
         f"{plural(len(segments), 'difference')} ({kinds}); {comparison.similarity:.0f} % of the aligned time matches."
     ]
+    lead = offset_words(comparison.offset)
+    if lead:
+        lines.append(f"{lead}.")
     measured = [s for s in segments if s["peak"] is not None]
     if measured:
         largest = max(measured, key=lambda s: s["peak"])
@@ -269,6 +422,13 @@ def describe(comparison: Comparison) -> str:
         at = segment["a_start"] if segment["a_start"] is not None else segment["b_start"]
         lines.append(f"Words at [{clock(at or 0)}]: {'; '.join(said)}.")
     return " ".join(lines)
+
+
+def offset_words(offset: float | None) -> str:
+    """ "B starts 3.4 s later" (or A), or nothing when they start together (within 0.05 s)."""
+    if offset is None or abs(offset) < 0.05:
+        return ""
+    return f"{'B' if offset > 0 else 'A'} starts {abs(offset):.1f} s later"
 
 
 def _json_floats(values: np.ndarray) -> list[float | None]:

@@ -24,6 +24,7 @@ from videos.pipeline.steps import (
     embed_and_store_clips,
     ensure_chunks,
     ensure_clip_embeddings,
+    ensure_fingerprint,
     ensure_hold,
     ensure_probed,
     ensure_summary,
@@ -73,6 +74,8 @@ def _upload_steps(video: Video) -> None:
         ensure_thumbnails(video, path)
         stop_if_cancelled(video)
         ensure_clip_embeddings(video, path)
+        stop_if_cancelled(video)
+        ensure_fingerprint(video, path)
         stop_if_cancelled(video)
         ensure_transcript(video, path)
         notes_may_be_written(video)

@@ -17,6 +17,8 @@ from billing.models import Hold
 from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, hold_create
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
+from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
+from videos.embeddings.local import LocalClipEmbedder
 from videos.models import (
     TEXT_EMBEDDING_DIM,
     ClipEmbedding,
@@ -24,6 +26,7 @@ from videos.models import (
     TranscriptChunk,
     TranscriptSegment,
     Video,
+    VideoFingerprint,
 )
 from videos.pipeline.progress import report
 from videos.pipeline.thumbnails import make_thumbnails
@@ -153,8 +156,13 @@ def ensure_clip_embeddings(video: Video, path: Path) -> None:
 
 def embed_and_store_clips(video: Video, path: Path, *, on_progress: Callable[[float], None] | None = None) -> None:
     backend = get_backend(configured_backend_name())
+    fingerprint: Fingerprint | None = None
     try:
-        clips = backend.embed_clips(path, on_progress=on_progress)
+        if isinstance(backend, LocalClipEmbedder):
+            # One decode pass gives the clips and the fingerprint the comparison aligns on.
+            clips, fingerprint = backend.embed_clips_and_fingerprint(path, on_progress=on_progress)
+        else:
+            clips = backend.embed_clips(path, on_progress=on_progress)
     except EmbeddingError as exc:
         if backend.name == "local":
             raise StepFailed("undecodable", str(exc)) from exc
@@ -175,7 +183,39 @@ def embed_and_store_clips(video: Video, path: Path, *, on_progress: Callable[[fl
             )
             for clip in clips
         )
+        if fingerprint is not None:
+            store_fingerprint(video, fingerprint)
         _record_backend(video, "clips", backend.name)
+
+
+def ensure_fingerprint(video: Video, path: Path) -> None:
+    """The fingerprint for comparisons, when the clip backend did not make it in its own pass (an
+    outside backend, or a video processed before fingerprints existed): one local decode pass."""
+    if VideoFingerprint.objects.filter(video=video, version=FINGERPRINT_VERSION).exists():
+        return
+    report(video, stage="fingerprint", percent=0)
+    try:
+        _, fingerprint = LocalClipEmbedder().embed_clips_and_fingerprint(
+            path, on_progress=progress_reporter(video, "fingerprint")
+        )
+    except EmbeddingError as exc:
+        raise StepFailed("undecodable", str(exc)) from exc
+    with transaction.atomic():
+        store_fingerprint(video, fingerprint)
+    report(video, stage="fingerprint", percent=100)
+
+
+def store_fingerprint(video: Video, fingerprint: Fingerprint) -> None:
+    VideoFingerprint.objects.update_or_create(
+        video=video,
+        defaults={
+            "version": fingerprint.version,
+            "visual_rate": fingerprint.visual_rate,
+            "audio_rate": fingerprint.audio_rate if fingerprint.audio is not None else None,
+            "duration": fingerprint.duration,
+            "data": pack(fingerprint),
+        },
+    )
 
 
 def ensure_transcript(video: Video, path: Path | None) -> None:
@@ -255,17 +295,15 @@ def ensure_chunks(video: Video) -> None:
     """Sentence-bounded windows of the transcript, embedded for search and chat."""
     if video.backends.get("chunks"):
         return
-    from videos.text_embeddings import embed_texts
-    from videos.transcripts.base import Segment
-    from videos.transcripts.chunks import chunk_segments
+    from videos.selectors import transcript_lines
+    from videos.text_embedding.model import embed_texts
+    from videos.timed_text import windows_of
 
     report(video, stage="chunks", percent=0)
-    segments = [
-        Segment(start=row.start, end=row.end, text=row.text)
-        for row in TranscriptSegment.objects.filter(transcript__video=video).order_by("index")
-    ]
-    chunks = chunk_segments(
-        segments, target_seconds=settings.CHUNK_TARGET_SECONDS, overlap_seconds=settings.CHUNK_OVERLAP_SECONDS
+    chunks = windows_of(
+        transcript_lines(video.pk),
+        target_seconds=settings.CHUNK_TARGET_SECONDS,
+        overlap_seconds=settings.CHUNK_OVERLAP_SECONDS,
     )
     vectors = embed_texts([chunk.text for chunk in chunks]) if chunks else np.empty((0, TEXT_EMBEDDING_DIM))
     with transaction.atomic():
@@ -289,15 +327,11 @@ def ensure_chunks(video: Video) -> None:
 def ensure_summary(video: Video) -> None:
     if video.backends.get("summary"):
         return
+    from videos.selectors import transcript_lines
     from videos.summary import summarize_transcript
-    from videos.transcripts.chunks import Chunk
 
     report(video, stage="summary", percent=0)
-    chunks = [
-        Chunk(start=row.start, end=row.end, text=row.text)
-        for row in TranscriptChunk.objects.filter(video=video).order_by("index")
-    ]
-    summary, backend = summarize_transcript(video.title, chunks, duration=video.duration or 0)
+    summary, backend = summarize_transcript(video.title, transcript_lines(video.pk), duration=video.duration or 0)
     video.summary = summary
     Video.objects.filter(pk=video.pk).update(summary=summary)
     _record_backend(video, "summary", backend)
