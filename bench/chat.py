@@ -102,7 +102,7 @@ def make_seats(count: int) -> list[Seat]:
     from billing.services import wallet_change_plan
     from chat.services import conversation_create
     from videos.models import Transcript, TranscriptChunk, Video
-    from videos.text_embeddings import embed_texts
+    from videos.text_embedding.model import embed_texts
 
     vectors = embed_texts([text for _, _, text in PASSAGES])
     plan = Plan.objects.order_by("-daily_chat_messages").first()

@@ -52,7 +52,7 @@ def main() -> int:
     os.environ.setdefault("DATABASE_URL", "postgres://bench@localhost/bench")
     os.environ.setdefault("REDIS_URL", "redis://localhost:1/0")
     import sage.asgi  # noqa: F401 - the web process's application, as daphne imports it
-    from videos.text_embeddings import embed_query
+    from videos.text_embedding.model import embed_query
 
     embed_query("How hot should the oven be?")
 

@@ -383,7 +383,7 @@ class MessageSearchApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        from videos.text_embeddings import embed_query  # loads the model on first use
+        from videos.text_embedding.model import embed_query  # loads the model on first use
 
         payload = MessageSearchInput(data=request.query_params)
         payload.is_valid(raise_exception=True)

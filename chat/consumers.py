@@ -25,8 +25,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.guests import Viewer, viewer_from_request
 from billing.services import InsufficientTokens, QuotaExceeded
-from chat import embedding, live, selectors, services
+from chat import live, selectors, services
 from chat.models import Conversation, Message
+from videos.text_embedding.batching import embed_text
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -115,7 +116,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # The question's embedding starts now, alongside the payment below (the model runs on another
         # core while the database works); a question refused (or replayed) drops it.
         question_vector = (
-            asyncio.ensure_future(embedding.embed_text(text.strip()))
+            asyncio.ensure_future(embed_text(text.strip()))
             if isinstance(text, str) and text.strip() and len(text.strip()) <= settings.CHAT_MAX_MESSAGE_CHARS
             else None
         )

@@ -29,10 +29,10 @@ from django.conf import settings
 
 from chat import services
 from chat.answering import Turn, answer_backend, citations_for
-from chat.embedding import embed_text
 from chat.models import Message
 from chat.retrieval import Passage, retrieve_passages
 from sage.gemini import GeminiError
+from videos.text_embedding.batching import embed_text
 
 logger = logging.getLogger(__name__)
 

@@ -292,7 +292,7 @@ def _mean_direction(chunk_ids: Sequence[int]) -> np.ndarray | None:
 
 def answer_store_embedding(*, answer_id: int) -> None:
     """The finished answer's MiniLM vector; idempotent (an answer embedded already is left alone)."""
-    from videos.text_embeddings import embed_texts
+    from videos.text_embedding.model import embed_texts
 
     answer = Message.objects.filter(pk=answer_id, embedding__isnull=True).exclude(content="").first()
     if answer is None:

@@ -282,7 +282,7 @@ class MessageResult:
 
 def message_results(viewer: Viewer, query: str) -> list[MessageResult]:
     """My messages about `query`, best first."""
-    from videos.text_embeddings import embed_query  # loads the model on first use
+    from videos.text_embedding.model import embed_query  # loads the model on first use
 
     hits = selectors.search_my_messages(viewer, embed_query(query), limit=SEARCH_RESULTS)
     return [

@@ -23,11 +23,12 @@ from django.utils import timezone
 from billing.models import Hold
 from billing.services import hold_create, hold_release, hold_settle
 from notes.models import Note
-from notes.transcript_window import TimedText, nearest_sentences, timed_sentences
 from sage.formatting import clock, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.realtime import push_to_user
 from videos.models import Transcript, TranscriptSegment, Video
+from videos.selectors import transcript_lines
+from videos.timed_text import TimedLine, nearest_sentences, sentences_of
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def _window(note: Note) -> tuple[float, float]:
     return max(0.0, note.start - WINDOW_SECONDS), note.start + WINDOW_SECONDS
 
 
-def _transcript_lines(note: Note) -> list[TimedText]:
+def _transcript_lines(note: Note) -> list[TimedLine]:
     transcript = Transcript.objects.filter(video_id=note.video_id).first()
     if transcript is None:
         raise _CannotWrite("this video has no transcript (its processing did not finish)")
@@ -197,8 +198,7 @@ def _transcript_lines(note: Note) -> list[TimedText]:
     if transcript.source == Transcript.Source.NONE or not segments.exists():
         raise _CannotWrite("no speech was found in this video, so there is nothing to write it from")
     low, high = _window(note)
-    rows = segments.filter(end__gte=low - EDGE_SECONDS, start__lte=high + EDGE_SECONDS).order_by("index")
-    lines = [TimedText(start, end, text) for start, end, text in rows.values_list("start", "end", "text")]
+    lines = transcript_lines(note.video_id, low=low - EDGE_SECONDS, high=high + EDGE_SECONDS)
     if not any(line.end >= low and line.start <= high for line in lines):
         raise _CannotWrite(f"nothing is said near {_moment(note)}, so there is nothing to write it from")
     return lines
@@ -210,10 +210,10 @@ def _moment(note: Note) -> str:
     return clock(note.start)
 
 
-def _extractive_note(note: Note, lines: list[TimedText]) -> str:
+def _extractive_note(note: Note, lines: list[TimedLine]) -> str:
     """The transcript's own sentences nearest the note, labelled as a quote (no model involved)."""
     low, high = _window(note)
-    chosen = nearest_sentences(timed_sentences(lines), moment=note.start, low=low, high=high)
+    chosen = nearest_sentences(sentences_of(lines), moment=note.start, low=low, high=high)
     if not chosen:
         raise _CannotWrite(f"nothing is said near {_moment(note)}, so there is nothing to write it from")
     quoted = " ".join(_MARKDOWN_ESCAPES.sub(r"\\\1", sentence.text) for sentence in chosen)
@@ -221,7 +221,7 @@ def _extractive_note(note: Note, lines: list[TimedText]) -> str:
     return f"*From the transcript, {span}:* {quoted}"
 
 
-def _gemini_note(note: Note, lines: list[TimedText]) -> str:
+def _gemini_note(note: Note, lines: list[TimedLine]) -> str:
     low, high = _window(note)
     inside = [line for line in lines if line.end >= low and line.start <= high][:MAX_PROMPT_LINES]
     transcript = "\n".join(f"[{clock(line.start)}] {' '.join(line.text.split())}" for line in inside)

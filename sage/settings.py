@@ -447,7 +447,7 @@ HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 200, minimum=10, maximum=1000)
 # process embeds one question at a time, where a second thread mostly spins (sage/asgi.py sets 1).
 TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum=64)
 # What a process embeds for requests (chat questions, searches) is encoded by a child process of its
-# own instead (videos.embedding_process): the model's ~11 ms of Python per question then runs on
+# own instead (videos.text_embedding.child): the model's ~11 ms of Python per question then runs on
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
 

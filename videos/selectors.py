@@ -15,6 +15,7 @@ from pgvector.django import CosineDistance
 
 from accounts.models import User
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Upload, Video
+from videos.timed_text import TimedLine, words_from_json
 
 
 def videos_for_user(user: User) -> QuerySet[Video]:
@@ -44,6 +45,34 @@ def transcript_segments(video: Video, *, limit: int | None = None) -> list[Trans
     return list(segments[:limit] if limit is not None else segments)
 
 
+# The recogniser's per-line fields (words with times, low confidence), on transcripts that have them.
+_LINE_EXTRAS = [
+    name for name in ("words", "low_confidence") if name in {field.name for field in TranscriptSegment._meta.fields}
+]
+
+
+def transcript_lines(video_id: int, *, low: float | None = None, high: float | None = None) -> list[TimedLine]:
+    """The video's transcript lines in order, as timed text (words and confidence included); only
+    those said between `low` and `high` seconds when given."""
+    rows = TranscriptSegment.objects.filter(transcript__video_id=video_id)
+    if low is not None:
+        rows = rows.filter(end__gte=low)
+    if high is not None:
+        rows = rows.filter(start__lte=high)
+    lines = []
+    for row in rows.order_by("index").values("start", "end", "text", *_LINE_EXTRAS):
+        lines.append(
+            TimedLine(
+                start=row["start"],
+                end=row["end"],
+                text=row["text"],
+                words=words_from_json(row.get("words")),
+                low_confidence=bool(row.get("low_confidence", False)),
+            )
+        )
+    return lines
+
+
 @dataclass(frozen=True)
 class Moment:
     """A transcript chunk that answers a search, with where it is in which video."""
@@ -63,7 +92,7 @@ class Moment:
 
 def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
     """The transcript moments of the user's videos closest in meaning to `query`, best first."""
-    from videos.text_embeddings import embed_query  # loads the model on first use
+    from videos.text_embedding.model import embed_query  # loads the model on first use
 
     query = query.strip()
     if not query:

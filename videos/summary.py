@@ -1,4 +1,4 @@
-"""A short summary of a video from its transcript chunks: Gemini's words when Gemini is configured,
+"""A short summary of a video from its transcript lines: Gemini's words when Gemini is configured,
 otherwise (or when Gemini fails) the transcript's most central sentences, each with its time.
 
 Pure library code (no models, no DB): the pipeline stores what `summarize_transcript` returns.
@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from sage.formatting import clock
 from sage.gemini import GeminiError, gemini_enabled, generate_text
-from videos.transcripts.chunks import Chunk, split_sentences
+from videos.timed_text import Sentence, TimedLine, sentences_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +48,9 @@ _WHITESPACE = re.compile(r"\s+")
 _MARKDOWN = re.compile(r"^\s*(?:#+|[-*•]|\d+[.)])\s+|\*\*|__", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class TimedSentence:
-    start: float
-    text: str
-
-
-def summarize_transcript(title: str, chunks: Sequence[Chunk], *, duration: float) -> tuple[str, str]:
+def summarize_transcript(title: str, lines: Sequence[TimedLine], *, duration: float) -> tuple[str, str]:
     """(summary, backend): backend "gemini" or "extractive", or ("", "none") for no transcript text."""
-    sentences = timed_sentences(chunks)
+    sentences = sentences_of(lines)
     if not sentences:
         return "", "none"
     if gemini_enabled():
@@ -68,32 +61,7 @@ def summarize_transcript(title: str, chunks: Sequence[Chunk], *, duration: float
     return extractive_summary(sentences, duration=duration), "extractive"
 
 
-def timed_sentences(chunks: Sequence[Chunk]) -> list[TimedSentence]:
-    """The transcript's sentences once each, in order, with start times. Chunks overlap (each starts
-    with the last sentences of the one before), so a chunk's leading sentences that repeat the end
-    of the previous chunk are skipped. Times are interpolated within a chunk by character offset."""
-    sentences: list[TimedSentence] = []
-    previous: list[str] = []
-    for chunk in sorted(chunks, key=lambda chunk: (chunk.start, chunk.end)):
-        spans = split_sentences(chunk.text)
-        texts = [chunk.text[start:end] for start, end in spans]
-        repeated = _repeated_prefix(previous, texts)
-        length = max(1, len(chunk.text))
-        for (start, _end), text in list(zip(spans, texts, strict=True))[repeated:]:
-            sentences.append(TimedSentence(chunk.start + (chunk.end - chunk.start) * start / length, text))
-        previous = texts
-    return sentences
-
-
-def _repeated_prefix(previous: Sequence[str], current: Sequence[str]) -> int:
-    """How many leading sentences of `current` repeat the last sentences of `previous`."""
-    for count in range(min(len(previous), len(current)), 0, -1):
-        if list(previous[-count:]) == list(current[:count]):
-            return count
-    return 0
-
-
-def _gemini_summary(title: str, sentences: Sequence[TimedSentence], *, duration: float) -> str:
+def _gemini_summary(title: str, sentences: Sequence[Sentence], *, duration: float) -> str:
     transcript = "\n".join(f"[{clock(sentence.start)}] {sentence.text}" for sentence in sentences)
     if len(transcript) > MAX_PROMPT_CHARACTERS:
         transcript = transcript[:MAX_PROMPT_CHARACTERS] + "\n[… the rest of the transcript is left out]"
@@ -119,7 +87,7 @@ def summary_length(duration: float, available: int) -> int:
     return min(wanted, available)
 
 
-def extractive_summary(sentences: Sequence[TimedSentence], *, duration: float) -> str:
+def extractive_summary(sentences: Sequence[Sentence], *, duration: float) -> str:
     """The 3–5 sentences closest to the transcript's overall meaning (MiniLM embeddings, closeness
     to their centroid), each new pick penalised for resembling one already picked so the summary
     covers more than one point; in time order, one per line, each prefixed by `[mm:ss]`."""
@@ -136,10 +104,10 @@ def extractive_summary(sentences: Sequence[TimedSentence], *, duration: float) -
     return "\n".join(f"[{clock(sentence.start)}] {one_line(sentence.text)}" for sentence in chosen)
 
 
-def _pick_central(sentences: Sequence[TimedSentence], *, count: int) -> list[int]:
+def _pick_central(sentences: Sequence[Sentence], *, count: int) -> list[int]:
     if len(sentences) <= count:
         return list(range(len(sentences)))
-    from videos.text_embeddings import embed_texts  # loads the model: only when actually needed
+    from videos.text_embedding.model import embed_texts  # loads the model: only when actually needed
 
     vectors = embed_texts([sentence.text for sentence in sentences])
     centroid = vectors.mean(axis=0)

@@ -17,7 +17,7 @@ from chat.services import conversation_create
 from tests.browser.test_video_pages import TOUR_LINES, log_in, page_errors, playback, ready_video, wait_until
 from tests.factories import UserFactory
 from videos.models import TranscriptChunk, Video
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.browser
 

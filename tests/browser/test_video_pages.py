@@ -19,7 +19,7 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.media import Cue, make_video, write_srt
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import STAGE_LABELS
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from accounts.guests import GUEST_COOKIE, guest_cookie_set
 from accounts.models import User
 from sage.asgi import application
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 # A cooking video in three clearly separate parts (start, end, words spoken).
 COOKING = [

@@ -9,7 +9,7 @@ import pytest
 from chat.answering import ExtractiveBackend, build_prompt, citations_for, cited_seconds
 from chat.retrieval import Passage, retrieve_passages
 from tests.chat.helpers import COOKING, GARDEN, make_video
-from videos.text_embeddings import embed_query
+from videos.text_embedding.model import embed_query
 
 
 def passage(start: float, end: float, text: str, video_id: int = 1) -> Passage:

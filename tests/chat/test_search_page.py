@@ -13,7 +13,7 @@ from accounts.models import User
 from chat import services
 from chat.models import Conversation, Message
 from chat.views import SEARCH_QUERY_MAX_CHARS
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
 

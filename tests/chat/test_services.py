@@ -19,7 +19,7 @@ from chat.tasks import purge_trashed_conversations, reap_stale_answers
 from tests.chat.helpers import COOKING, make_video
 from tests.factories import empty_wallet_user
 from videos.models import TranscriptChunk
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
 

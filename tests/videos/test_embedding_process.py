@@ -15,10 +15,10 @@ import numpy as np
 import psutil
 import pytest
 
-from chat.embedding import embed_text
 from tests.servers import BASE_DIR
-from videos.embedding_process import child_pids, stop_embedding_process
-from videos.text_embeddings import embed_query, embed_texts
+from videos.text_embedding.batching import embed_text
+from videos.text_embedding.child import child_pids, stop_embedding_process
+from videos.text_embedding.model import embed_query, embed_texts
 
 QUESTIONS = ["How hot should the oven be?", "When can I slice the bread?", "What do we clean while it bakes?"]
 
@@ -68,7 +68,7 @@ def test_the_embedding_process_exits_when_its_parent_is_killed_outright(tmp_path
         "import django\n"
         "if __name__ == '__main__':  # the spawned child imports this file too, as daphne's script\n"
         "    django.setup()\n"
-        "    from videos.embedding_process import child_pids, embed_in_child\n"
+        "    from videos.text_embedding.child import child_pids, embed_in_child\n"
         "    embed_in_child(['warm up'])\n"
         "    print(*child_pids(), flush=True)\n"
         "    time.sleep(600)\n"

@@ -17,7 +17,7 @@ from sage.formatting import clock
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import LIBRARY_PAGE_SIZE, highlight_words, start_time
-from videos.text_embeddings import embed_texts
+from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from videos.models import TEXT_EMBEDDING_DIM
-from videos.text_embeddings import embed_query, embed_texts, text_model
+from videos.text_embedding.model import embed_query, embed_texts, text_model
 
 
 def test_each_text_gets_one_unit_length_float32_row_in_order():

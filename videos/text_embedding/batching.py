@@ -5,7 +5,7 @@ one call over all of them costs little more than one. Texts queue while a batch 
 go together in the next, so a lone question is not delayed and a burst is encoded a few at a time.
 
 With TEXT_EMBEDDING_SUBPROCESS (the web process), batches are encoded by the embedding child
-(videos.embedding_process), awaited on the event loop.
+(videos.text_embedding.child), awaited on the event loop.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from videos.embedding_process import embed_in_child_async
+from videos.text_embedding.child import embed_in_child_async
 
 
 def _encode(texts: list[str]) -> np.ndarray:
-    from videos.text_embeddings import embed_texts  # loads the model on first use
+    from videos.text_embedding.model import embed_texts  # loads the model on first use
 
     return embed_texts(texts)
 

@@ -1,4 +1,5 @@
-"""Transcript chunks: sentence-aligned windows of about the target length, overlapping a little."""
+"""Timed text: sentences with times, and the sentence-aligned windows of about the target length,
+overlapping a little, that search and chat embed."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videos.transcripts.base import Segment
-from videos.transcripts.chunks import Chunk, chunk_segments, split_sentences
+from videos.timed_text import TimedLine, Window, split_sentences, windows_of
 
 TARGET, OVERLAP = 40.0, 8.0
 WORD_SECONDS = 0.4
@@ -23,18 +23,18 @@ def sentence_text(number: int, words: int) -> str:
 
 
 @st.composite
-def spoken_transcripts(draw: st.DrawFn) -> tuple[list[str], list[Segment]]:
+def spoken_transcripts(draw: st.DrawFn) -> tuple[list[str], list[TimedLine]]:
     """Sentences of 1–20 words (≤ 8 s) said at a steady pace, with pauses of up to 1.5 s between
     some sentences, cut into captions anywhere between words (mid-sentence too)."""
     count = draw(st.integers(1, 60))
     sentences = [sentence_text(number, draw(st.integers(1, 20))) for number in range(count)]
-    segments: list[Segment] = []
+    segments: list[TimedLine] = []
     words: list[str] = []
     clock = caption_start = draw(st.floats(0, 30))
     for sentence in sentences:
         pause = draw(st.sampled_from([0.0, 0.0, 0.3, 1.5]))
         if pause and words:  # a pause always ends the caption
-            segments.append(Segment(caption_start, clock, " ".join(words)))
+            segments.append(TimedLine(caption_start, clock, " ".join(words)))
             words = []
         clock += pause
         for word in sentence.split(" "):
@@ -43,10 +43,10 @@ def spoken_transcripts(draw: st.DrawFn) -> tuple[list[str], list[Segment]]:
             words.append(word)
             clock += WORD_SECONDS
             if draw(st.integers(0, 5)) == 0:
-                segments.append(Segment(caption_start, clock, " ".join(words)))
+                segments.append(TimedLine(caption_start, clock, " ".join(words)))
                 words = []
     if words:
-        segments.append(Segment(caption_start, clock, " ".join(words)))
+        segments.append(TimedLine(caption_start, clock, " ".join(words)))
     return sentences, segments
 
 
@@ -54,7 +54,7 @@ def spoken_transcripts(draw: st.DrawFn) -> tuple[list[str], list[Segment]]:
 @given(spoken_transcripts())
 def test_chunking_properties(transcript):
     sentences, segments = transcript
-    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+    chunks = windows_of(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
     total = segments[-1].end - segments[0].start
 
     assert chunks, "a transcript with text has chunks"
@@ -62,7 +62,7 @@ def test_chunking_properties(transcript):
     for sentence in sentences:
         assert any(sentence in chunk.text for chunk in chunks), sentence
     # Deterministic.
-    assert chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == chunks
+    assert windows_of(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == chunks
     # In time order, each one reaching further than the one before.
     for before, after in itertools.pairwise(chunks):
         assert before.start <= after.start
@@ -88,23 +88,23 @@ def test_chunking_properties(transcript):
 
 
 def test_no_text_gives_no_chunks():
-    assert chunk_segments([], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
-    assert chunk_segments([Segment(0, 5, "   ")], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
+    assert windows_of([], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
+    assert windows_of([TimedLine(0, 5, "   ")], target_seconds=TARGET, overlap_seconds=OVERLAP) == []
 
 
 def test_a_short_transcript_is_one_chunk_with_its_times():
-    segments = [Segment(1.0, 4.0, "Hello there."), Segment(5.0, 9.5, "General Kenobi!")]
-    assert chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == [
-        Chunk(1.0, 9.5, "Hello there. General Kenobi!")
+    segments = [TimedLine(1.0, 4.0, "Hello there."), TimedLine(5.0, 9.5, "General Kenobi!")]
+    assert windows_of(segments, target_seconds=TARGET, overlap_seconds=OVERLAP) == [
+        Window(1.0, 9.5, "Hello there. General Kenobi!")
     ]
 
 
 def test_sentence_times_are_interpolated_within_and_across_captions():
     segments = [
-        Segment(0.0, 10.0, "One two three four. Five six seven"),
-        Segment(12.0, 14.0, "eight nine. Ten."),
+        TimedLine(0.0, 10.0, "One two three four. Five six seven"),
+        TimedLine(12.0, 14.0, "eight nine. Ten."),
     ]
-    chunks = chunk_segments(segments, target_seconds=6.0, overlap_seconds=0.0)
+    chunks = windows_of(segments, target_seconds=6.0, overlap_seconds=0.0)
 
     assert [chunk.text for chunk in chunks] == ["One two three four.", "Five six seven eight nine.", "Ten."]
     first, second, third = chunks
@@ -118,10 +118,10 @@ def test_sentence_times_are_interpolated_within_and_across_captions():
 def test_an_unpunctuated_monologue_is_cut_between_words():
     words = [f"word{index:03d}" for index in range(300)]  # 300 words over 150 s, no full stop at all
     segments = [
-        Segment(index * 5.0, index * 5.0 + 5.0, " ".join(words[index * 10 : index * 10 + 10])) for index in range(30)
+        TimedLine(index * 5.0, index * 5.0 + 5.0, " ".join(words[index * 10 : index * 10 + 10])) for index in range(30)
     ]
 
-    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+    chunks = windows_of(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
 
     assert len(chunks) >= 4
     assert all(chunk.end - chunk.start <= TARGET * 1.125 for chunk in chunks)
@@ -133,9 +133,13 @@ def test_an_unpunctuated_monologue_is_cut_between_words():
 
 def test_a_long_sentence_under_one_and_a_half_targets_is_kept_whole():
     long_sentence = " ".join(f"w{index}" for index in range(100)) + "."
-    segments = [Segment(0.0, 5.0, "Short opening."), Segment(5.0, 55.0, long_sentence), Segment(55.0, 58.0, "The end.")]
+    segments = [
+        TimedLine(0.0, 5.0, "Short opening."),
+        TimedLine(5.0, 55.0, long_sentence),
+        TimedLine(55.0, 58.0, "The end."),
+    ]
 
-    chunks = chunk_segments(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
+    chunks = windows_of(segments, target_seconds=TARGET, overlap_seconds=OVERLAP)
 
     assert any(long_sentence in chunk.text for chunk in chunks)
 
@@ -160,6 +164,6 @@ def test_sentence_splitting_knows_abbreviations_and_cjk_full_stops():
 
 def test_invalid_sizes_are_refused():
     with pytest.raises(ValueError):
-        chunk_segments([Segment(0, 1, "Hi.")], target_seconds=0, overlap_seconds=1)
+        windows_of([TimedLine(0, 1, "Hi.")], target_seconds=0, overlap_seconds=1)
     with pytest.raises(ValueError):
-        chunk_segments([Segment(0, 1, "Hi.")], target_seconds=10, overlap_seconds=-1)
+        windows_of([TimedLine(0, 1, "Hi.")], target_seconds=10, overlap_seconds=-1)

@@ -48,7 +48,7 @@ async def embed_in_child_async(texts: Sequence[str]) -> np.ndarray:
 
 
 def _send(pool: ProcessPoolExecutor, texts: Sequence[str]) -> Future[np.ndarray]:
-    from videos.text_embeddings import embed_texts
+    from videos.text_embedding.model import embed_texts
 
     return pool.submit(embed_texts, list(texts))
 
@@ -96,7 +96,7 @@ def _start_embedding_process(parent_pid: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     os.environ["TEXT_EMBEDDING_SUBPROCESS"] = "false"  # the child computes what it is given
     django.setup()
-    from videos.text_embeddings import text_model
+    from videos.text_embedding.model import text_model
 
     text_model()
 

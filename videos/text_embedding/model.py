@@ -79,7 +79,7 @@ def embed_query(text: str) -> np.ndarray:
     """The L2-normalised float32 vector (TEXT_EMBEDDING_DIM,) of one search query or question; where
     TEXT_EMBEDDING_SUBPROCESS is on (the web process), computed by the embedding child."""
     if settings.TEXT_EMBEDDING_SUBPROCESS:
-        from videos.embedding_process import embed_in_child
+        from videos.text_embedding.child import embed_in_child
 
         vectors = embed_in_child([text])
     else:
