@@ -86,7 +86,28 @@ def _planes(rgb: np.ndarray) -> np.ndarray:
 
 
 def picture_change(first: np.ndarray, second: np.ndarray) -> float:
-    """The picture score (module docstring) of two measured pictures (3×H×W planes, see `_planes`)."""
+    """The picture score (module docstring) of two measured pictures (3×H×W planes, see `_planes`).
+    Each pixel takes its smallest change over shifts of up to a pixel of the second picture: two
+    crops of the same picture can sit a fraction of a pixel apart, which a sharp edge would
+    otherwise count as a change all along it."""
+    change = np.min([_change_map(first, _shifted(second, rows, columns)) for rows, columns in _SHIFTS], axis=0)
+    return max(float(change.mean()), coverage_score(float((change > _VISIBLE).mean())))
+
+
+_SHIFTS = [(rows, columns) for rows in (-1, 0, 1) for columns in (-1, 0, 1)]
+
+
+def _shifted(planes: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """`planes` moved by whole pixels, the edge repeated into the space left."""
+    padded = np.pad(planes, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    height, width = planes.shape[1:]
+    moved: np.ndarray = padded[:, 1 + rows : 1 + rows + height, 1 + columns : 1 + columns + width]
+    return moved
+
+
+def _change_map(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per pixel, the larger of the structural change (1 − SSIM of the luma) and the colour change,
+    each on its scale, capped at 1."""
     luma_a, luma_b = first[0], second[0]
     sigma = 1.5
     mean_a, mean_b = gaussian_filter(luma_a, sigma), gaussian_filter(luma_b, sigma)
@@ -96,9 +117,12 @@ def picture_change(first: np.ndarray, second: np.ndarray) -> float:
     c1, c2 = 0.01**2, 0.03**2
     ssim = ((2 * mean_a * mean_b + c1) * (2 * covariance + c2)) / ((mean_a**2 + mean_b**2 + c1) * (var_a + var_b + c2))
     structure = (1.0 - ssim) / _STRUCTURE_SCALE
-    colour = np.sqrt(((first - second) ** 2).sum(axis=0)) * 100.0 / _COLOUR_SCALE
-    change = np.clip(np.maximum(structure, colour), 0.0, 1.0)
-    return max(float(change.mean()), coverage_score(float((change > _VISIBLE).mean())))
+    # Colour is judged over areas (an eye sees a tint, not a chroma edge a pixel wider): the
+    # difference is blurred first, so two encoders' chroma subsampling at an edge does not count.
+    tint = gaussian_filter(first - second, sigma=(0, 2.0, 2.0))
+    colour = np.sqrt((tint**2).sum(axis=0)) * 100.0 / _COLOUR_SCALE
+    change: np.ndarray = np.clip(np.maximum(structure, colour), 0.0, 1.0)
+    return change
 
 
 class _Pictures:
