@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import factory
 
 from accounts.models import User
+from videos.models import Video
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -59,3 +63,107 @@ def empty_wallet_user() -> User:
     if wallet.balance:
         ledger_debit(user=user, amount=wallet.balance, key=f"test-reset:{user.pk}", memo="test reset")
     return user
+
+
+def _comparable_video(owner: User, title: str, duration: float, fps: float) -> Video:
+    """A ready upload as the comparison factory needs one: its row only (no file, no clip rows)."""
+    return Video.objects.create(
+        owner=owner,
+        title=title,
+        status=Video.Status.READY,
+        duration=duration,
+        fps=fps,
+        storage_key=f"videos/factory/{title}.mp4",
+        backends={"clips": "local"},
+    )
+
+
+MEASURE_STEP = 0.1  # videos.compare.verify.STEP (not imported: it brings scipy into every test)
+
+
+def measured_stretch(
+    a_start: float,
+    a_end: float,
+    offset: float,
+    *,
+    changed: tuple[float, float],
+    picture: float,
+    sound: float | None,
+    quiet: float = 0.02,
+) -> dict[str, Any]:
+    """One verified stretch as engine 2 stores it (`Comparison.measured`): a score per 0.1 s step of
+    A from `a_start` to `a_end`, B = A + `offset`; `picture` and `sound` over `changed` (on A),
+    `quiet` elsewhere. What re-judging at another threshold reads."""
+    steps = round((a_end - a_start) / MEASURE_STEP)
+    inside = [changed[0] <= a_start + (k + 0.5) * MEASURE_STEP < changed[1] for k in range(steps)]
+    return {
+        "a_start": a_start,
+        "offset": offset,
+        "picture": [picture if hit else quiet for hit in inside],
+        "sound": None if sound is None else [sound if hit else quiet / 2 for hit in inside],
+    }
+
+
+# A refined comparison (engine 2) of A (20 s) and B (23.4 s): B has 1.4 s more lead-in, then A's
+# 0–9.6 s, then 2 s inserted, then A's 9.6–20 s; a low picture change and a high one in picture and
+# sound. Times as the engine stores them (to the millisecond), so the API's rounding shows; the
+# measured stretches give the same segments at the stored threshold (0.15).
+REFINED_SPANS = [[0.0, 9.6, 1.4, 11.0], [9.6, 20.0, 13.0, 23.4]]
+REFINED_MEASURED = [
+    measured_stretch(3.837, 7.337, 1.4, changed=(4.237, 6.937), picture=0.183, sound=0.012),
+    measured_stretch(14.64, 17.94, 3.4, changed=(15.04, 17.54), picture=0.874, sound=0.655),
+]
+REFINED_SEGMENTS = [
+    {"kind": "only_b", "a_start": 0.0, "a_end": 0.0, "b_start": 0.0, "b_end": 1.4, "peak": None, "mean": None,
+     "severity": None, "picture": None, "sound": None},
+    {"kind": "visual", "a_start": 4.237, "a_end": 6.937, "b_start": 5.637, "b_end": 8.337, "peak": 0.183,
+     "mean": 0.183, "severity": "low", "picture": 0.183, "sound": 0.012},
+    {"kind": "only_b", "a_start": 9.6, "a_end": 9.6, "b_start": 11.0, "b_end": 13.0, "peak": None, "mean": None,
+     "severity": None, "picture": None, "sound": None},
+    {"kind": "both", "a_start": 15.04, "a_end": 17.54, "b_start": 18.44, "b_end": 20.94, "peak": 0.874,
+     "mean": 0.874, "severity": "high", "picture": 0.874, "sound": 0.655},
+]  # fmt: skip
+
+
+class ComparisonFactory(factory.django.DjangoModelFactory):
+    """A comparison row with its stored result, made without the engine (whose judgement has tests of
+    its own). By default an older clip-grid row (engine 1) of two 8 s videos that match clip for clip;
+    `refined=True` gives an engine-2 row (REFINED_SPANS, REFINED_SEGMENTS) of a 20 s A and a 23.4 s B."""
+
+    class Meta:
+        model = "videos.Comparison"
+
+    class Params:
+        refined = factory.Trait(
+            engine=2,
+            threshold=0.15,
+            offset=1.4,
+            matched_spans=factory.LazyFunction(lambda: copy.deepcopy(REFINED_SPANS)),
+            segments=factory.LazyFunction(lambda: copy.deepcopy(REFINED_SEGMENTS)),
+            measured=factory.LazyFunction(lambda: copy.deepcopy(REFINED_MEASURED)),
+            counts=factory.LazyFunction(lambda: {"only_b": 2, "visual": 1, "both": 1, "low": 1, "high": 1}),
+            similarity=63.25,
+            summary="4 differences (2 only in B, 1 picture, 1 picture and sound).",
+            video_a=factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Refined A", 20.0, 25.0)),
+            video_b=factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Refined B", 23.4, 25.0)),
+            a_clip_times=[],
+            b_clip_times=[],
+            a_indexes=[],
+            b_indexes=[],
+            visual_distances=[],
+            audio_distances=[],
+        )
+
+    owner = factory.SubFactory(UserFactory)
+    video_a = factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Clip A", 8.0, 15.0))
+    video_b = factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Clip B", 8.0, 15.0))
+    threshold = 0.05
+    a_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
+    b_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
+    a_indexes = [0, 1, 2, 3]
+    b_indexes = [0, 1, 2, 3]
+    visual_distances = [0.001, 0.002, 0.001, 0.001]
+    audio_distances = [0.0, 0.0, 0.0, 0.0]
+    word_diff = factory.LazyFunction(lambda: {"removed": [], "added": []})
+    summary = "No differences at this threshold: the videos match over the aligned time (100 %)."
+    summary_backend = "extractive"

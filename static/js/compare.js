@@ -1,13 +1,14 @@
 // The comparison page: two players with one transport, kept in step through the alignment, on one
 // timeline of the differences.
 //
-// The timeline's axis is the alignment itself: aligned clip pairs one after another, each as long
-// as its clip (A's when A has one there, else B's). A stretch only B has therefore takes room on the
-// timeline, and the two videos meet again after it. Playback follows that axis: where both videos
-// have a clip, A leads and B follows; inside a stretch only B has, A waits (paused where the
-// stretch sits in A) while B plays it through, then both go on together; the same the other way
-// round for a stretch only A has. Seeking, the keyboard and the difference list all move a position
-// on this axis, and each player goes to its own time for it.
+// The timeline's axis is the alignment itself: the stretches both videos show (a refined
+// comparison's matched spans; an older one's aligned clip pairs) and, between them, what only one
+// has. A stretch only B has therefore takes room on the timeline, and the two videos meet again
+// after it. Playback follows that axis: where both have content, A leads and B follows at A's time
+// mapped through the span (b = b_start + (a − a_start)); inside a stretch only B has, A waits (paused
+// where the stretch sits in A) while B plays it through, then both go on together; the same the
+// other way round for a stretch only A has. Seeking, the keyboard and the difference list all move a
+// position on this axis, and each player goes to its own time for it.
 //
 // Everything starts from the payload embedded in the page (#compare-data), the shape the API
 // returns. Without JavaScript the page keeps both native players, the list and the exports.
@@ -22,7 +23,7 @@ import { setUpPage } from "./compare/page.js";
 const root = document.querySelector("[data-compare-page]");
 const config = readJsonScript("compare-config");
 const initial = readJsonScript("compare-data");
-// Both players and at least one aligned pair, or there is nothing to drive (the page stays as served).
-if (root && config && initial?.curve.a_time.length && root.querySelectorAll("video[data-player]").length === 2) {
+// Both players, or there is nothing to drive (the page stays as served; so it does without an axis).
+if (root && config && initial && root.querySelectorAll("video[data-player]").length === 2) {
   setUpPage(root, config, initial);
 }

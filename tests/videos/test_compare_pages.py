@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import UserFactory
+from tests.factories import ComparisonFactory, UserFactory
 from videos.compare.services import comparison_create
 from videos.compare.views import slider_bounds
 from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
@@ -336,3 +336,99 @@ def test_a_ready_uploads_page_offers_to_compare_it_and_a_youtube_video_does_not(
 
     assert f"/compare/?a={a.pk}" in client.get(f"/videos/{a.pk}/").content.decode()
     assert "/compare/?a=" not in client.get(f"/videos/{youtube.pk}/").content.decode()
+
+
+# --- a refined comparison (engine 2) -----------------------------------------------------------------
+#
+# Rows made by ComparisonFactory(refined=True) as the refined engine stores them: B has 1.4 s more
+# lead-in and 2 s inserted at A's 9.6 s (tests/factories.py).
+
+
+def test_a_refined_comparison_states_its_offset_and_lists_its_matched_spans(owner) -> None:
+    comparison = ComparisonFactory(refined=True, owner=owner)
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
+
+    text = page_text(html)
+    assert re.search(r'<span class="compare-offset" data-field="offset">B starts 1.4 s later</span>', html)
+    assert "Refined to the frame" in text and "Cosine distance" not in text
+    # The alignment, readable without JavaScript: the offset, then each span, A beside B, to 0.1 s.
+    assert "B starts 1.4 s later. 2 stretches match, in order:" in text
+    assert "A 00:00.0–00:09.6 ↔ is B 00:01.4–00:11.0" in text
+    assert "A 00:09.6–00:20.0 ↔ is B 00:13.0–00:23.4" in text
+    # The differences at the new precision (stored 4.237–6.937 s on A).
+    assert "A 00:04.2–00:06.9 B 00:05.6–00:08.3" in text
+    assert "A at 00:09.6 B 00:11.0–00:13.0" in text
+    assert "A 00:15.0–00:17.5 B 00:18.4–00:20.9" in text
+    assert "4 differences: 1 picture, 1 picture and sound, 2 only in B." in text
+    # The threshold is engine 2's 0–1 change score, in hundredths.
+    assert "A stretch differs where its picture or sound change (0 to 1) passes the threshold." in text
+    assert re.search(r'id="compare-threshold" min="0" max="1" step="0.01" value="0.15"', html)
+    # compare.js gets the spans with the payload, to drive the players through them.
+    data = embedded_json(html, "compare-data")
+    assert (data["engine"], data["offset"]) == (2, 1.4)
+    assert data["matched_spans"][1] == {"a_start": 9.6, "a_end": 20.0, "b_start": 13.0, "b_end": 23.4}
+    # Another distance would be the same comparison: only the alignment is offered.
+    assert 'type="hidden" name="metric" value="cosine"' in html
+    assert 'name="metric" value="euclidean"' not in html
+
+
+@pytest.mark.parametrize(
+    ("offset", "said"),
+    [(-1.26, "A starts 1.3 s later"), (3.37, "B starts 3.4 s later"), (0.04, ""), (-0.049, ""), (None, "")],
+)
+def test_the_offset_is_said_when_one_video_starts_later(owner, offset: float | None, said: str) -> None:
+    comparison = ComparisonFactory(refined=True, owner=owner, offset=offset)
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
+
+    stated = re.search(r'data-field="offset">([^<]*)<', html)
+    assert (stated.group(1) if stated else "") == said
+
+
+def only(kind: str, start: float, end: float, point: float) -> dict:
+    """An "only in A" / "only in B" segment as engine 2 stores it: `start`–`end` on that video,
+    sitting at `point` on the other."""
+    on, other = ("a", "b") if kind == "only_a" else ("b", "a")
+    return {
+        "kind": kind, f"{on}_start": start, f"{on}_end": end, f"{other}_start": point, f"{other}_end": point,
+        "peak": None, "mean": None, "severity": None, "picture": None, "sound": None,
+    }  # fmt: skip
+
+
+def test_a_refined_comparison_with_nothing_matched_says_so(owner) -> None:
+    comparison = ComparisonFactory(
+        refined=True,
+        owner=owner,
+        offset=None,
+        matched_spans=[],
+        measured=[],
+        segments=[only("only_a", 0.0, 20.0, 0.0), only("only_b", 0.0, 23.4, 0.0)],
+        counts={"only_a": 1, "only_b": 1},
+        similarity=0.0,
+    )
+
+    response = client_for(owner).get(f"/compare/{comparison.pk}/")
+
+    text = page_text(response.content.decode())
+    assert response.status_code == 200
+    assert "No stretch of A was found in B" in text
+    assert "A 00:00.0–00:20.0 B at 00:00.0" in text
+
+
+def test_an_older_comparison_s_page_has_no_alignment_card_and_whole_second_times(owner, pair) -> None:
+    original, edited = pair
+    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
+
+    assert comparison.engine == 1
+    assert 'data-field="offset"' not in html and "compare-alignment" not in html
+    assert "A 00:04–00:08 B 00:04–00:08" in page_text(html)
+    assert 'name="metric" value="euclidean"' in html
+
+
+def test_another_persons_refined_comparison_page_is_not_found(owner) -> None:
+    comparison = ComparisonFactory(refined=True, owner=owner)
+
+    assert client_for(UserFactory()).get(f"/compare/{comparison.pk}/").status_code == 404

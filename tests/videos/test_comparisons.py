@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import ComparisonFactory, UserFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from videos.compare import default_threshold
 from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
@@ -324,3 +324,177 @@ def test_when_gemini_fails_the_built_summary_stays(
 
     stored = Comparison.objects.get(pk=comparison_id)
     assert stored.summary_backend == "extractive" and "garage" in stored.summary
+
+
+# --- what the alignment found (engine 2) ---------------------------------------------------------
+#
+# Engine-2 rows are made by ComparisonFactory(refined=True) as the refined engine stores them
+# (tests/factories.py says what they hold): these tests check what the API says about a row, not
+# what the engine finds in videos (tests/videos/test_compare_engine.py and bench/accuracy.py).
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def conforms(openapi: dict, component: str, instance: dict) -> None:
+    """`instance` has the shape the OpenAPI schema documents for `component` (nullable and all)."""
+    from openapi_schema_validator import OAS30Validator
+
+    schema = {"$ref": f"#/components/schemas/{component}", "components": openapi["components"]}
+    OAS30Validator(schema).validate(instance)
+
+
+def test_a_refined_comparison_says_its_offset_its_matched_spans_and_each_segment_s_ranges(openapi) -> None:
+    comparison = ComparisonFactory(refined=True)
+
+    body = client_for(comparison.owner).get(reverse("api-comparison-detail", args=[comparison.pk])).json()
+
+    assert (body["engine"], body["offset"], body["threshold"]) == (2, 1.4, 0.15)
+    assert body["matched_spans"] == [
+        {"a_start": 0.0, "a_end": 9.6, "b_start": 1.4, "b_end": 11.0},
+        {"a_start": 9.6, "a_end": 20.0, "b_start": 13.0, "b_end": 23.4},
+    ]
+    # Stored to the millisecond, said to a tenth of a second; scores kept; no clip pairs on engine 2.
+    visual, both = body["segments"][1], body["segments"][3]
+    assert visual == {
+        "kind": "visual", "a_start": 4.2, "a_end": 6.9, "b_start": 5.6, "b_end": 8.3, "peak": 0.183, "mean": 0.183,
+        "severity": "low", "picture": 0.183, "sound": 0.012,
+    }  # fmt: skip
+    assert (both["a_start"], both["a_end"], both["b_start"], both["b_end"]) == (15.0, 17.5, 18.4, 20.9)
+    assert [s["kind"] for s in body["segments"]] == ["only_b", "visual", "only_b", "both"]
+    assert body["segments"][2] == {
+        "kind": "only_b", "a_start": 9.6, "a_end": 9.6, "b_start": 11.0, "b_end": 13.0, "peak": None, "mean": None,
+        "severity": None, "picture": None, "sound": None,
+    }  # fmt: skip
+    for segment in body["segments"]:
+        for name in ("a_start", "a_end", "b_start", "b_end"):
+            assert segment[name] == round(segment[name], 1)
+    # The curve follows the spans: B's time is A's plus the span's offset.
+    curve = body["curve"]
+    assert curve["a_time"] and all(
+        b == pytest.approx(a + (1.4 if a < 9.6 else 3.4)) for a, b in zip(curve["a_time"], curve["b_time"], strict=True)
+    )
+    conforms(openapi, "ComparisonOutput", body)
+
+
+def test_an_older_comparison_says_engine_1_with_no_spans_and_its_clip_pairs(owner, pair, openapi) -> None:
+    a, b = pair
+    body = create(client_for(owner), a, b, alignment="none").json()
+
+    assert (body["engine"], body["offset"], body["matched_spans"]) == (1, None, [])
+    (segment,) = body["segments"]
+    assert (segment["picture"], segment["sound"]) == (None, None)
+    assert (segment["first_pair"], segment["last_pair"]) == (3, 4)
+    conforms(openapi, "ComparisonOutput", body)
+
+
+def test_a_refined_comparison_is_judged_at_another_threshold_with_its_alignment_unchanged(openapi) -> None:
+    comparison = ComparisonFactory(refined=True)
+    client = client_for(comparison.owner)
+    url = reverse("api-comparison-detail", args=[comparison.pk])
+    stored = client.get(url).json()
+
+    # Past the low change (0.18), under the high one (0.87): the low one goes, the rest stays.
+    preview = client.get(url, {"threshold": "0.5"}).json()
+    # Past every change: what only B has is left.
+    lenient = client.get(url, {"threshold": "1"}).json()
+
+    assert [s["kind"] for s in preview["segments"]] == ["only_b", "only_b", "both"]
+    assert [s["kind"] for s in lenient["segments"]] == ["only_b", "only_b"]
+    assert preview["similarity"] > stored["similarity"]
+    for judged in (preview, lenient):
+        assert (judged["offset"], judged["matched_spans"], judged["curve"]) == (
+            stored["offset"], stored["matched_spans"], stored["curve"],
+        )  # fmt: skip
+        for segment in judged["segments"]:
+            assert all(segment[name] == round(segment[name], 1) for name in ("a_start", "a_end", "b_start", "b_end"))
+        conforms(openapi, "ComparisonOutput", judged)
+    comparison.refresh_from_db()
+    assert comparison.threshold == 0.15  # previews do not save
+
+
+def test_another_persons_refined_comparison_is_not_found() -> None:
+    comparison = ComparisonFactory(refined=True)
+    stranger = client_for(UserFactory())
+
+    assert stranger.get(reverse("api-comparison-detail", args=[comparison.pk])).status_code == 404
+    assert stranger.get(reverse("api-comparison-detail", args=[comparison.pk]), {"threshold": "0.5"}).status_code == 404
+    for file_type in ("json", "csv"):
+        assert stranger.get(reverse("api-comparison-export", args=[comparison.pk, file_type])).status_code == 404
+    assert stranger.get(reverse("api-comparisons")).json()["results"] == []
+
+
+def test_the_exports_of_a_refined_comparison_have_its_spans_then_its_segments_then_its_curve(openapi) -> None:
+    comparison = ComparisonFactory(refined=True)
+    client = client_for(comparison.owner)
+
+    report = client.get(reverse("api-comparison-export", args=[comparison.pk, "json"])).json()
+    conforms(openapi, "ComparisonOutput", report)
+    assert (report["engine"], report["offset"], len(report["matched_spans"])) == (2, 1.4, 2)
+    assert report["segments"][1]["a_start"] == 4.2
+
+    as_csv = client.get(reverse("api-comparison-export", args=[comparison.pk, "csv"])).content.decode()
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    records = [row["record"] for row in rows]
+    # Spans first, then segments, then the curve: each kind of row in one block, in that order.
+    assert records == ["span"] * 2 + ["segment"] * 4 + ["curve"] * len(report["curve"]["a_time"])
+    assert [(r["a_start"], r["a_end"], r["b_start"], r["b_end"]) for r in rows[:2]] == [
+        ("0.0", "9.6", "1.4", "11.0"),
+        ("9.6", "20.0", "13.0", "23.4"),
+    ]
+    visual = rows[3]
+    columns = ("kind", "severity", "a_start", "a_end", "b_start", "b_end", "peak", "picture", "sound")
+    assert tuple(visual[name] for name in columns) == (
+        "visual",
+        "low",
+        "4.2",
+        "6.9",
+        "5.6",
+        "8.3",
+        "0.183",
+        "0.183",
+        "0.012",
+    )
+    inserted = rows[4]
+    assert (inserted["kind"], inserted["a_start"], inserted["a_end"], inserted["b_start"], inserted["b_end"]) == (
+        "only_b", "9.6", "9.6", "11.0", "13.0",
+    )  # fmt: skip
+    first_point = rows[6]
+    assert (first_point["a_start"], first_point["b_start"]) == ("0.0", "1.4")
+
+
+def test_the_csv_of_an_older_comparison_keeps_its_columns_and_clip_rows(owner, pair) -> None:
+    a, b = pair
+    comparison_id = create(client_for(owner), a, b, alignment="none").json()["id"]
+
+    as_csv = client_for(owner).get(reverse("api-comparison-export", args=[comparison_id, "csv"])).content.decode()
+
+    header = as_csv.splitlines()[0].split(",")
+    assert header[:13] == [
+        "record", "kind", "severity", "a_start", "a_end", "b_start", "b_end", "peak", "mean",
+        "visual_distance", "audio_distance", "words_only_in_a", "words_only_in_b",
+    ]  # fmt: skip
+    records = [row["record"] for row in csv.DictReader(io.StringIO(as_csv))]
+    assert records == ["segment"] + ["clip"] * 10  # no spans on the clip grid
+
+
+def test_the_schema_documents_what_the_alignment_found(openapi) -> None:
+    schemas = openapi["components"]["schemas"]
+    comparison = schemas["ComparisonOutput"]["properties"]
+    difference = schemas["DifferenceOutput"]
+
+    assert {"engine", "offset", "matched_spans", "segments"} <= set(schemas["ComparisonOutput"]["required"])
+    assert {"picture", "sound", "severity"} <= set(difference["required"])
+    assert not {"first_pair", "last_pair"} & set(difference["required"])
+    assert "same moment on B" in comparison["offset"]["description"]
+    assert set(schemas["MatchedSpanOutput"]["required"]) == {"a_start", "a_end", "b_start", "b_end"}
+    # The severity scale and the threshold's meaning on engine 2 are written out.
+    severity = difference["properties"]["severity"]["description"]
+    assert "fixed scale" in severity and "replaced scene" in severity and "logo" in severity
+    assert "0–1 change score" in comparison["threshold"]["description"]
+    export = openapi["paths"]["/api/v1/comparisons/{comparison_id}/export.{file_type}"]["get"]
+    assert "`span` row per matched span" in export["description"]

@@ -43,31 +43,102 @@ def _refused(exc: ComparisonRefused) -> serializers.ValidationError:
     return serializers.ValidationError({exc.field: [exc.message]})
 
 
+# What the threshold means, said once for the create input, the threshold input and the docs.
+THRESHOLD_HELP = (
+    "Engine 2 (refined, `engine: 2`): a 0–1 change score on a fixed scale; a stretch differs where its "
+    "picture or its sound change score is above the threshold (above 1 nothing differs). Engine 1 (older "
+    "rows, aligned on 2 s clips): the distance between two clips' vectors (cosine 0–2, Euclidean 0–2) "
+    "above which they differ."
+)
+SEVERITY_HELP = (
+    "How visible or audible the change is. Engine 2, on a fixed scale that does not move with the "
+    "threshold: `low` visible or audible on close inspection; `medium` clearly visible or audible, the "
+    "same content (a logo, an overlay, burned-in text, a noticeable grade, a re-mix, a level change); "
+    "`high` different or strongly changed content (a replaced scene, a strong grade, a new or muted "
+    "soundtrack). Engine 1: from the peak distance over the threshold (under 2× low, under 4× medium, "
+    "else high). Null for `only_a` and `only_b`."
+)
+# Segment times are what a person reads: to a tenth of a second. Matched spans and the offset drive
+# players that must stay within a frame of each other (a frame is 17–42 ms), so they keep hundredths.
+SEGMENT_PLACES = 1
+SPAN_PLACES = 2
+SCORE_PLACES = 3
+
+
+class RoundedFloatField(serializers.FloatField):
+    """A float rounded to `places` decimals in the output."""
+
+    def __init__(self, *, places: int, **kwargs: Any) -> None:
+        self.places = places
+        super().__init__(**kwargs)
+
+    # The stubs type a FloatField's output as str; DRF's own FloatField returns a float, as this does.
+    def to_representation(self, value: Any) -> float:  # type: ignore[override]
+        return round(float(value), self.places)
+
+
 class ComparisonCreateInput(serializers.Serializer[Any]):
     video_a = serializers.IntegerField(min_value=1, help_text="One of my ready uploaded videos.")
     video_b = serializers.IntegerField(min_value=1, help_text="Another one.")
     metric = serializers.ChoiceField(choices=Comparison.Metric.choices, default=Comparison.Metric.COSINE)
     alignment = serializers.ChoiceField(choices=Comparison.Alignment.choices, default=Comparison.Alignment.CUTS)
-    threshold = serializers.FloatField(
-        required=False, min_value=0, max_value=MAX_THRESHOLD, help_text="Distance above which clips differ."
-    )
+    threshold = serializers.FloatField(required=False, min_value=0, max_value=MAX_THRESHOLD, help_text=THRESHOLD_HELP)
 
 
 class ThresholdInput(serializers.Serializer[Any]):
-    threshold = serializers.FloatField(min_value=0, max_value=MAX_THRESHOLD)
+    threshold = serializers.FloatField(min_value=0, max_value=MAX_THRESHOLD, help_text=THRESHOLD_HELP)
+
+
+class MatchedSpanOutput(serializers.Serializer[Any]):
+    """A stretch shown in both videos: A's `a_start`–`a_end` is B's `b_start`–`b_end`."""
+
+    a_start = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on A, to 0.01 s.")
+    a_end = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on A.")
+    b_start = RoundedFloatField(
+        places=SPAN_PLACES,
+        help_text="Seconds on B. Inside the span B's time is `b_start + (a − a_start)` for A's time `a`.",
+    )
+    b_end = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on B.")
 
 
 class DifferenceOutput(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=["visual", "audio", "both", "only_a", "only_b"])
-    a_start = serializers.FloatField(allow_null=True, help_text="Seconds on A.")
-    a_end = serializers.FloatField(allow_null=True)
-    b_start = serializers.FloatField(allow_null=True, help_text="Seconds on B.")
-    b_end = serializers.FloatField(allow_null=True)
-    peak = serializers.FloatField(allow_null=True, help_text="Largest distance (null when only one side has it).")
-    mean = serializers.FloatField(allow_null=True)
-    severity = serializers.ChoiceField(choices=["low", "medium", "high"], allow_null=True)
-    first_pair = serializers.IntegerField()
-    last_pair = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=["visual", "audio", "both", "only_a", "only_b"],
+        help_text="`visual` the picture differs, `audio` the sound, `both` both; `only_a` / `only_b` a "
+        "stretch only that video has (removed from A or inserted in B).",
+    )
+    a_start = RoundedFloatField(
+        places=SEGMENT_PLACES,
+        allow_null=True,
+        help_text="Seconds on A, to 0.1 s. For `only_b`, `a_start == a_end` is the point on A where B's "
+        "extra stretch sits (and the other way round for `only_a`). Null only when A has nothing there.",
+    )
+    a_end = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on A, to 0.1 s.")
+    b_start = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, to 0.1 s.")
+    b_end = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, to 0.1 s.")
+    peak = RoundedFloatField(
+        places=SCORE_PLACES,
+        allow_null=True,
+        help_text="The largest change over the segment: engine 2 a 0–1 change score (the larger of picture "
+        "and sound), engine 1 a clip distance. Null for `only_a` / `only_b`, which have nothing to measure.",
+    )
+    mean = RoundedFloatField(places=SCORE_PLACES, allow_null=True, help_text="The average change over the segment.")
+    severity = serializers.ChoiceField(choices=["low", "medium", "high"], allow_null=True, help_text=SEVERITY_HELP)
+    picture = RoundedFloatField(
+        places=SCORE_PLACES,
+        allow_null=True,
+        help_text="Engine 2: the picture's peak change score (0–1); null where the picture was not measured "
+        "(only one video has it) and on engine-1 rows.",
+    )
+    sound = RoundedFloatField(
+        places=SCORE_PLACES,
+        allow_null=True,
+        help_text="Engine 2: the sound's peak change score (0–1); null without sound to compare and on engine-1 rows.",
+    )
+    first_pair = serializers.IntegerField(
+        required=False, help_text="Engine 1 only: the first aligned clip pair of the segment (an index into `curve`)."
+    )
+    last_pair = serializers.IntegerField(required=False, help_text="Engine 1 only: its last pair (inclusive).")
 
 
 class VideoBrief(serializers.Serializer[Any]):
@@ -79,24 +150,49 @@ class VideoBrief(serializers.Serializer[Any]):
 class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     video_a = VideoBrief()
     video_b = VideoBrief()
+    engine = serializers.ChoiceField(
+        choices=[(1, "aligned on 2 s clips"), (2, "refined")],
+        help_text="2: aligned on fine fingerprints to the frame, differences verified on the frames and the "
+        "sound (`matched_spans`, `offset`, segment times to 0.1 s). 1: an older row aligned on 2 s clips.",
+    )
+    offset = RoundedFloatField(
+        places=SPAN_PLACES,
+        allow_null=True,
+        help_text="Seconds to add to a time on A to get the same moment on B, over the first matched span "
+        "(B has 3.4 s more lead-in: 3.4; A has: −3.4). Null when nothing matched, and on engine-1 rows.",
+    )
+    threshold = serializers.FloatField(help_text=THRESHOLD_HELP)
+    similarity = serializers.FloatField(help_text="Percent of the aligned time that matches at the threshold.")
 
     class Meta:
         model = Comparison
         fields = [
-            "id", "video_a", "video_b", "metric", "alignment", "threshold", "similarity", "counts", "summary",
-            "summary_backend", "created_at", "updated_at",
+            "id", "video_a", "video_b", "metric", "alignment", "engine", "offset", "threshold", "similarity",
+            "counts", "summary", "summary_backend", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class CurveOutput(serializers.Serializer[Any]):
-    a_time = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Clip start on A.")
-    b_time = serializers.ListField(child=serializers.FloatField(allow_null=True))
-    visual = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Per aligned pair.")
-    audio = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    a_time = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Per point, its time on A (null where only B has content). Engine 1: a point per aligned "
+        "clip pair, at the clip's start; engine 2: points about every second along the aligned timeline.",
+    )
+    b_time = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Its time on B.")
+    visual = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Picture change there (engine 2: 0–1 score; engine 1: clip distance); null where not measured.",
+    )
+    audio = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Sound change there.")
 
 
 class ComparisonOutput(ComparisonSummaryOutput):
+    matched_spans = MatchedSpanOutput(
+        many=True,
+        help_text="The stretches shown in both videos, in order (engine 2; empty on engine-1 rows). A gap on "
+        "one side between two spans is what only that video has.",
+    )
     segments = DifferenceOutput(many=True)
     word_changes = serializers.DictField(
         child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
@@ -105,8 +201,16 @@ class ComparisonOutput(ComparisonSummaryOutput):
     curve = CurveOutput()
 
     class Meta(ComparisonSummaryOutput.Meta):
-        fields = [*ComparisonSummaryOutput.Meta.fields, "segments", "word_changes", "curve"]
+        fields = [*ComparisonSummaryOutput.Meta.fields, "matched_spans", "segments", "word_changes", "curve"]
         read_only_fields = fields
+
+
+def matched_span_dicts(comparison: Comparison) -> list[dict[str, float]]:
+    """The stored spans ([[a_start, a_end, b_start, b_end], ...]) as the API names them, unrounded."""
+    return [
+        {"a_start": a_start, "a_end": a_end, "b_start": b_start, "b_end": b_end}
+        for a_start, a_end, b_start, b_end in comparison.matched_spans or []
+    ]
 
 
 def comparison_payload(comparison: Comparison, threshold: float | None = None) -> dict[str, Any]:
@@ -126,7 +230,13 @@ def comparison_payload(comparison: Comparison, threshold: float | None = None) -
         changes = comparison_word_changes(comparison, segments)
     else:
         segments, changes = comparison.segments, comparison.word_changes
-    data.update(segments=segments, word_changes=changes, curve=result.curve.as_lists())
+    data.update(
+        matched_spans=MatchedSpanOutput(matched_span_dicts(comparison), many=True).data,
+        # Engine-1 rows measured no picture or sound score of their own: null, as the schema says.
+        segments=DifferenceOutput([{"picture": None, "sound": None, **s} for s in segments], many=True).data,
+        word_changes=changes,
+        curve=result.curve.as_lists(),
+    )
     return data
 
 
@@ -178,11 +288,16 @@ class ComparisonDetailApi(APIView):
         parameters=[
             _COMPARISON_ID,
             OpenApiParameter(
-                "threshold", float, description="Judge at this threshold without changing the stored one."
+                "threshold",
+                float,
+                description="Judge at this threshold without changing the stored one. " + THRESHOLD_HELP,
             ),
         ],
         responses={200: ComparisonOutput, **error_responses(400, 404)},
         summary="A comparison",
+        description="What the alignment found (`engine`, `offset`, `matched_spans`: A's range ↔ B's range) and "
+        "the differences (`segments`, each with its range on A and on B to 0.1 s), judged at the stored "
+        "threshold or at `?threshold=`. The alignment does not depend on the threshold.",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
         comparison = comparison_get_for_user(_user(request), comparison_id)
@@ -198,7 +313,8 @@ class ComparisonDetailApi(APIView):
         request=ThresholdInput,
         responses={200: ComparisonOutput, **error_responses(400, 403, 404)},
         summary="Keep another threshold",
-        description="Segments, counts and similarity are derived again from the stored distances.",
+        description="Segments, counts and similarity are derived again from the stored measurements (the "
+        "alignment stays).",
     )
     def patch(self, request: Request, comparison_id: int) -> Response:
         comparison = comparison_get_for_user(_user(request), comparison_id)
@@ -225,16 +341,27 @@ def export_json(comparison: Comparison) -> dict[str, Any]:
 
 CSV_COLUMNS = [
     "record", "kind", "severity", "a_start", "a_end", "b_start", "b_end", "peak", "mean",
-    "visual_distance", "audio_distance", "words_only_in_a", "words_only_in_b",
+    "visual_distance", "audio_distance", "words_only_in_a", "words_only_in_b", "picture", "sound",
 ]  # fmt: skip
+CSV_HELP = (
+    "One table, a row per record: a `span` row per matched span (its range on A and on B), then a "
+    "`segment` row per difference (kind, severity, ranges, peak, mean, picture, sound and the words "
+    "only A or only B says there), then the curve: a `clip` row per aligned clip pair on engine-1 rows, a "
+    "`curve` row per point (about every second) on engine 2, with its time on A and B (`a_start`, "
+    "`b_start`) and the picture and sound change there (`visual_distance`, `audio_distance`). Columns: "
+    + ", ".join(CSV_COLUMNS)
+    + "."
+)
 
 
 def export_csv(comparison: Comparison) -> str:
-    """One table: a `segment` row per difference, then a `clip` row per aligned clip pair."""
+    """One table: `span` rows, then a `segment` row per difference, then the curve's rows."""
     data = comparison_payload(comparison)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
+    for span in data["matched_spans"]:
+        writer.writerow({"record": "span", **span})
     for number, segment in enumerate(data["segments"]):
         words = data["word_changes"].get(str(number), {})
         writer.writerow(
@@ -246,11 +373,12 @@ def export_csv(comparison: Comparison) -> str:
             }
         )
     curve = data["curve"]
+    record = "clip" if comparison.engine == 1 else "curve"
     for a_time, b_time, visual, audio in zip(
         curve["a_time"], curve["b_time"], curve["visual"], curve["audio"], strict=True
     ):
         writer.writerow(
-            {"record": "clip", "a_start": a_time, "b_start": b_time, "visual_distance": visual, "audio_distance": audio}
+            {"record": record, "a_start": a_time, "b_start": b_time, "visual_distance": visual, "audio_distance": audio}
         )
     return out.getvalue()
 
@@ -262,11 +390,13 @@ class ComparisonExportApi(APIView):
             OpenApiParameter("file_type", str, OpenApiParameter.PATH, enum=["json", "csv"], description="File type."),
         ],
         responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="The whole report."),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Segment rows, then clip rows."),
+            (200, "application/json"): OpenApiResponse(ComparisonOutput, description="The report."),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The report."),
             **error_responses(404),
         },
         summary="Export a comparison report",
+        description="`export.json`: the comparison as `GET /api/v1/comparisons/{id}` gives it. `export.csv`: "
+        + CSV_HELP,
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
         comparison = comparison_get_for_user(_user(request), comparison_id)

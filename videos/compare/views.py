@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from sage.formatting import clock, plural
-from videos.api.comparisons import comparison_payload
+from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.segments import default_threshold
 from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparisons_for_user
-from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create
+from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, offset_words
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
 
@@ -53,6 +53,8 @@ COUNT_WORDS = {
     "only_b": "only in B",
 }
 SEVERITY_BADGES = {"low": "badge-primary", "medium": "badge-warning", "high": "badge-danger"}
+# Engine 2's threshold is a 0–1 change score: the slider covers it in hundredths.
+REFINED_SLIDER_STEP = 0.01
 
 
 def _user(request: HttpRequest) -> User:
@@ -124,6 +126,7 @@ class DifferenceRow:
     b_end: float | None
     removed: list[str]
     added: list[str]
+    precise: bool  # engine 2: times to a tenth of a second (engine 1's clip grid is whole seconds)
 
     @property
     def kind_label(self) -> str:
@@ -135,23 +138,49 @@ class DifferenceRow:
 
     @property
     def on_a(self) -> str:
-        return _span_text(self.a_start, self.a_end)
+        return _span_text(self.a_start, self.a_end, precise=self.precise)
 
     @property
     def on_b(self) -> str:
-        return _span_text(self.b_start, self.b_end)
+        return _span_text(self.b_start, self.b_end, precise=self.precise)
 
 
-def _span_text(start: float | None, end: float | None) -> str:
+@dataclass(frozen=True)
+class MatchedSpanRow:
+    """One stretch both videos show, as the alignment card lists it."""
+
+    a_start: float
+    a_end: float
+    b_start: float
+    b_end: float
+
+    @property
+    def on_a(self) -> str:
+        return _span_text(self.a_start, self.a_end, precise=True)
+
+    @property
+    def on_b(self) -> str:
+        return _span_text(self.b_start, self.b_end, precise=True)
+
+
+def clock_tenths(seconds: float) -> str:
+    """`mm:ss.s`: `clock` with the tenth of a second (rounded, as the API rounds segment times)."""
+    whole, tenth = divmod(round(max(0.0, seconds) * 10), 10)
+    return f"{clock(whole)}.{tenth}"
+
+
+def _span_text(start: float | None, end: float | None, *, precise: bool = False) -> str:
     if start is None or end is None:
         return "—"
+    time = clock_tenths if precise else clock
     if end <= start:
-        return f"at {clock(start)}"  # the point where the other video's extra stretch sits
-    return f"{clock(start)}–{clock(end)}"
+        return f"at {time(start)}"  # the point where the other video's extra stretch sits
+    return f"{time(start)}–{time(end)}"
 
 
 def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
     changes = payload.get("word_changes") or {}
+    precise = payload.get("engine") == 2
     return [
         DifferenceRow(
             number=number,
@@ -163,6 +192,7 @@ def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
             b_end=segment.get("b_end"),
             removed=list(changes.get(str(number), {}).get("removed", [])),
             added=list(changes.get(str(number), {}).get("added", [])),
+            precise=precise,
         )
         for number, segment in enumerate(payload["segments"])
     ]
@@ -178,9 +208,12 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 def slider_bounds(comparison: Comparison) -> tuple[float, float]:
-    """The threshold slider's maximum and step: the maximum a little past the largest distance
-    measured (where every pair matches), never under four times the default nor past what the API
-    accepts, and a whole number of steps."""
+    """The threshold slider's maximum and step. Engine 2: the whole 0–1 change score in hundredths.
+    Engine 1: the maximum a little past the largest distance measured (where every pair matches),
+    never under four times the default nor past what the API accepts, and a whole number of steps."""
+    if comparison.engine == 2:
+        upper = max(1.0, comparison.threshold)
+        return min(math.ceil(upper / REFINED_SLIDER_STEP) * REFINED_SLIDER_STEP, MAX_THRESHOLD), REFINED_SLIDER_STEP
     default = default_threshold(comparison.metric)  # type: ignore[arg-type]
     step = default / STEPS_PER_DEFAULT
     measured = [value for value in (*comparison.visual_distances, *comparison.audio_distances) if value is not None]
@@ -248,7 +281,6 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     export = "api-comparison-export"
     config = {
         "api_url": reverse("api-comparison-detail", args=[comparison.pk]),
-        "default_threshold": default_threshold(comparison.metric),  # type: ignore[arg-type]
         "slider_max": slider_max,
         "a": _video_config(comparison.video_a),
         "b": _video_config(comparison.video_b),
@@ -260,6 +292,9 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         "comparison": comparison,
         "payload": payload,
         "config": config,
+        "refined": comparison.engine == 2,
+        "offset_text": offset_words(comparison.offset),
+        "spans": [MatchedSpanRow(**span) for span in matched_span_dicts(comparison)],
         "view_a": VideoView(comparison.video_a),
         "view_b": VideoView(comparison.video_b),
         "rows": difference_rows(payload),

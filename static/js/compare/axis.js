@@ -1,10 +1,22 @@
-// The aligned axis: aligned clip pairs one after another, each as long as its clip (A's when A has
-// one there, else B's). Positions on it are seconds along that axis; each video has its own time for
-// a position, or a spot where it waits while only the other video has content.
+// The aligned axis: the timeline both players move along, as a row of pieces one after another.
+//
+// A refined comparison (engine 2) brings `matched_spans`, the stretches both videos show: each is a
+// piece as long as its stretch on A, where B's time is `b_start + (a − a_start)`. Between two spans
+// (and before the first, after the last) what only A has and then what only B has are pieces of
+// their own, where the other video waits. An older comparison (engine 1) has no spans: its pieces
+// are the aligned clip pairs of its curve, each as long as its clip (A's when A has one there, else
+// B's).
+//
+// Positions are seconds along the axis; each video has its own time for a position, or a spot where
+// it waits while only the other video has content. "pair" below means a piece, whichever kind.
 
 import { lastAtOrBefore } from "../shared/search.js";
 
 const DEFAULT_CLIP_S = 2;
+// Shorter than any frame: a gap this small between two spans is rounding, not content.
+const MIN_PIECE_S = 0.005;
+// How far past a boundary a time may be and still belong to the piece that ends there.
+const BOUNDARY_S = 1e-6;
 
 function clipLengths(times, duration) {
   // A clip lasts until the next clip of the same video starts; the last one until the video ends.
@@ -23,8 +35,8 @@ function clipLengths(times, duration) {
 }
 
 function waitPoints(times, lengths) {
-  // Where a video waits during a pair it has no clip for: the end of its clip before, or, before
-  // its first clip, the start of that clip.
+  // Where a video waits during a piece it has nothing in: the end of its piece before, or, before
+  // its first piece, the start of that piece.
   const points = new Array(times.length).fill(0);
   let point = times.find((time) => time !== null) ?? 0;
   for (let index = 0; index < times.length; index += 1) {
@@ -37,27 +49,90 @@ function waitPoints(times, lengths) {
   return points;
 }
 
-export function buildAxis(curve, durationA, durationB) {
-  const side = (times, duration) => {
-    const lengths = clipLengths(times, duration);
-    return {
-      times,
-      lengths,
-      waits: waitPoints(times, lengths),
-      present: times.flatMap((time, index) => (time === null ? [] : [index])),
-    };
+function side(times, lengths) {
+  return {
+    times,
+    lengths,
+    waits: waitPoints(times, lengths),
+    present: times.flatMap((time, index) => (time === null ? [] : [index])),
   };
-  const sides = { a: side(curve.a_time, durationA), b: side(curve.b_time, durationB) };
-  const count = curve.a_time.length;
+}
+
+function assemble(kind, sides, pieceLengths, spanOf) {
+  const count = pieceLengths.length;
   const starts = new Array(count);
-  const lengths = new Array(count);
   let total = 0;
   for (let index = 0; index < count; index += 1) {
     starts[index] = total;
-    lengths[index] = curve.a_time[index] !== null ? sides.a.lengths[index] : sides.b.lengths[index];
-    total += lengths[index];
+    total += pieceLengths[index];
   }
-  return { count, starts, lengths, total, sides };
+  return { kind, count, starts, lengths: pieceLengths, total, sides, spanOf };
+}
+
+function clipAxis(curve, durationA, durationB) {
+  const a = side(curve.a_time, clipLengths(curve.a_time, durationA));
+  const b = side(curve.b_time, clipLengths(curve.b_time, durationB));
+  const lengths = curve.a_time.map((time, index) => (time !== null ? a.lengths[index] : b.lengths[index]));
+  return assemble("clips", { a, b }, lengths, lengths.map(() => -1));
+}
+
+function spanPieces(spans, durationA, durationB) {
+  const pieces = [];
+  let endA = 0; // where the content of each video not yet on the axis starts
+  let endB = 0;
+  function only(toA, toB) {
+    if (toA - endA > MIN_PIECE_S) {
+      pieces.push({ a: endA, b: null, length: toA - endA, span: -1 });
+    }
+    if (toB - endB > MIN_PIECE_S) {
+      pieces.push({ a: null, b: endB, length: toB - endB, span: -1 });
+    }
+  }
+  spans.forEach((span, index) => {
+    // A span that starts a little before the previous one ended (rounding) starts where it ended,
+    // on both sides, so that each video's times keep going forward along the axis.
+    const overlap = Math.max(endA - span.a_start, endB - span.b_start, 0);
+    const aStart = span.a_start + overlap;
+    const bStart = span.b_start + overlap;
+    only(aStart, bStart);
+    const length = span.a_end - aStart;
+    if (length > MIN_PIECE_S) {
+      pieces.push({ a: aStart, b: bStart, length, span: index });
+    }
+    endA = Math.max(endA, span.a_end);
+    endB = Math.max(endB, span.b_end, bStart + Math.max(length, 0));
+  });
+  only(durationA, durationB);
+  return pieces;
+}
+
+function spanAxis(spans, durationA, durationB) {
+  const pieces = spanPieces(spans, durationA, durationB);
+  // Inside a span both videos move at the same pace, so each side's length there is the piece's.
+  const lengths = pieces.map((piece) => piece.length);
+  const a = side(
+    pieces.map((piece) => piece.a),
+    lengths,
+  );
+  const b = side(
+    pieces.map((piece) => piece.b),
+    lengths,
+  );
+  return assemble(
+    "spans",
+    { a, b },
+    lengths,
+    pieces.map((piece) => piece.span),
+  );
+}
+
+export function buildAxis(data, durationA, durationB) {
+  // A refined comparison moves along its matched spans (none matched: only A, then only B); an
+  // older one along its clip pairs, as it always has.
+  if (data.matched_spans?.length || data.engine === 2) {
+    return spanAxis(data.matched_spans || [], durationA, durationB);
+  }
+  return clipAxis(data.curve, durationA, durationB);
 }
 
 export function has(axis, side, pair) {
@@ -69,24 +144,26 @@ export function pairAt(axis, position) {
   return Math.max(0, lastAtOrBefore(axis.count, (pair) => axis.starts[pair], position));
 }
 
-function presentPairAt(axis, side, seconds) {
-  // The pair whose clip on `side` holds `seconds` (its last clip starting at or before it).
+function presentPairAt(axis, side, seconds, bias) {
+  // The pair whose content on `side` holds `seconds`: its last one starting at or before it. At a
+  // boundary between two, the later one ("start") or the earlier one ("end").
   const { present, times } = axis.sides[side];
   if (!present.length) {
     return 0;
   }
-  return present[Math.max(0, lastAtOrBefore(present.length, (index) => times[present[index]], seconds))];
+  const at = bias === "end" ? seconds - BOUNDARY_S : seconds;
+  return present[Math.max(0, lastAtOrBefore(present.length, (index) => times[present[index]], at))];
 }
 
-export function positionFrom(axis, side, seconds) {
-  const pair = presentPairAt(axis, side, seconds);
+export function positionFrom(axis, side, seconds, bias = "start") {
+  const pair = presentPairAt(axis, side, seconds, bias);
   const { times, lengths } = axis.sides[side];
   const into = Math.min(Math.max(seconds - times[pair], 0), lengths[pair]);
   return { pair, position: axis.starts[pair] + (into * axis.lengths[pair]) / lengths[pair] };
 }
 
 export function timeOn(axis, side, position) {
-  // Where `side` should be at `position`: a time in its clip, or the spot where it waits.
+  // Where `side` should be at `position`: a time in its piece, or the spot where it waits.
   const pair = pairAt(axis, position);
   const { times, lengths, waits } = axis.sides[side];
   if (times[pair] === null) {
@@ -96,7 +173,50 @@ export function timeOn(axis, side, position) {
   return { time: times[pair] + fraction * lengths[pair], waiting: false };
 }
 
+function onlyPieceRange(axis, side, range) {
+  // An "only in" difference is the piece of the axis where only that video has content: its range
+  // from the rounded times, moved onto that piece when most of it lies there.
+  const other = side === "a" ? "b" : "a";
+  let best = null;
+  let bestOverlap = 0;
+  for (let pair = 0; pair < axis.count; pair += 1) {
+    if (!has(axis, side, pair) || has(axis, other, pair)) {
+      continue;
+    }
+    const start = axis.starts[pair];
+    const end = start + axis.lengths[pair];
+    const overlap = Math.min(end, range.end) - Math.max(start, range.start);
+    if (overlap > bestOverlap) {
+      best = { start, end };
+      bestOverlap = overlap;
+    }
+  }
+  return best && bestOverlap >= (range.end - range.start) / 2 ? best : range;
+}
+
 export function segmentRange(axis, segment) {
-  const last = Math.min(segment.last_pair, axis.count - 1);
-  return { start: axis.starts[segment.first_pair] ?? 0, end: axis.starts[last] + axis.lengths[last] };
+  if (axis.kind === "clips") {
+    const last = Math.min(segment.last_pair, axis.count - 1);
+    return { start: axis.starts[segment.first_pair] ?? 0, end: axis.starts[last] + axis.lengths[last] };
+  }
+  const side = segment.kind === "only_b" || segment.a_start === null ? "b" : "a";
+  const start = positionFrom(axis, side, segment[`${side}_start`] ?? 0).position;
+  const end = Math.max(positionFrom(axis, side, segment[`${side}_end`] ?? 0, "end").position, start);
+  const range = { start, end };
+  return segment.kind === "only_a" || segment.kind === "only_b" ? onlyPieceRange(axis, side, range) : range;
+}
+
+export function curvePositions(axis, curve) {
+  // Where each point of the curve sits on the axis: the middle of its clip pair (engine 1), or its
+  // time on A, on B where only B has content (engine 2).
+  if (axis.kind === "clips") {
+    return curve.a_time.map((_, pair) => (pair < axis.count ? axis.starts[pair] + axis.lengths[pair] / 2 : null));
+  }
+  return curve.a_time.map((aTime, index) => {
+    const bTime = curve.b_time[index];
+    if (aTime !== null) {
+      return positionFrom(axis, "a", aTime).position;
+    }
+    return bTime === null ? null : positionFrom(axis, "b", bTime).position;
+  });
 }

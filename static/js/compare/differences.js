@@ -27,7 +27,7 @@ function wordsParagraph(words) {
   return paragraph;
 }
 
-function differenceItem(segment, number, changes, labels, badges) {
+function differenceItem(segment, number, changes, config, precise) {
   const item = document.createElement("li");
   item.className = `difference difference-${segment.kind}`;
   item.dataset.difference = String(number);
@@ -37,20 +37,20 @@ function differenceItem(segment, number, changes, labels, badges) {
   main.dataset.seekDifference = String(number);
   const kind = document.createElement("span");
   kind.className = "difference-kind";
-  kind.append(swatch(segment), labels[segment.kind]);
+  kind.append(swatch(segment), config.kind_labels[segment.kind]);
   main.append(kind);
   if (segment.severity) {
     const badge = document.createElement("span");
-    badge.className = `badge ${badges[segment.severity] || ""}`;
+    badge.className = `badge ${config.severity_badges[segment.severity] || ""}`;
     badge.textContent = segment.severity;
     main.append(" ", badge);
   }
   const times = document.createElement("span");
   times.className = "difference-times";
   const onA = document.createElement("span");
-  onA.textContent = `A ${spanText(segment.a_start, segment.a_end)}`;
+  onA.textContent = `A ${spanText(segment.a_start, segment.a_end, precise)}`;
   const onB = document.createElement("span");
-  onB.textContent = `B ${spanText(segment.b_start, segment.b_end)}`;
+  onB.textContent = `B ${spanText(segment.b_start, segment.b_end, precise)}`;
   times.append(onA, " ", onB);
   main.append(" ", times);
   item.append(main);
@@ -62,9 +62,9 @@ function differenceItem(segment, number, changes, labels, badges) {
 }
 
 export function renderDifferences(list, data, config) {
+  // A refined comparison's ranges are to a tenth of a second; an older one's on whole clips.
+  const precise = data.engine === 2;
   list.replaceChildren(
-    ...data.segments.map((segment, number) =>
-      differenceItem(segment, number, data.word_changes || {}, config.kind_labels, config.severity_badges),
-    ),
+    ...data.segments.map((segment, number) => differenceItem(segment, number, data.word_changes || {}, config, precise)),
   );
 }

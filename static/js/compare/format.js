@@ -1,18 +1,26 @@
-// The comparison's words: the server's `clock` (with tenths for the live times), spans, counts and
-// the label of a difference, as the server renders them.
+// The comparison's words: the server's `clock` (with tenths for the live times and for refined
+// comparisons' ranges), spans, counts and the label of a difference, as the server renders them.
 
 import { clock } from "../shared/clock.js";
 
 export function preciseClock(seconds) {
+  // A player's time: the tenth it has reached (never ahead of the picture).
   const tenths = Math.floor(Math.max(0, seconds) * 10) % 10;
   return `${clock(seconds)}.${tenths}`;
 }
 
-export function spanText(start, end) {
+export function tenthsClock(seconds) {
+  // A time to the nearest tenth, as the server's `clock_tenths` writes the API's rounded times.
+  const tenths = Math.round(Math.max(0, seconds) * 10);
+  return `${clock(Math.floor(tenths / 10))}.${tenths % 10}`;
+}
+
+export function spanText(start, end, precise = false) {
   if (start === null || end === null || start === undefined || end === undefined) {
     return "—";
   }
-  return end <= start ? `at ${clock(start)}` : `${clock(start)}–${clock(end)}`;
+  const time = precise ? tenthsClock : clock;
+  return end <= start ? `at ${time(start)}` : `${time(start)}–${time(end)}`;
 }
 
 function plural(count, unit) {
@@ -30,9 +38,16 @@ export function countsText(counts, words) {
   return `${plural(total, "difference")}: ${parts.join(", ")}.`;
 }
 
-export function differenceLabel(segment, labels) {
+export function differenceLabel(segment, labels, precise = false) {
   const severity = segment.severity ? `, ${segment.severity} severity` : "";
-  return `${labels[segment.kind]}${severity}: A ${spanText(segment.a_start, segment.a_end)}, B ${spanText(segment.b_start, segment.b_end)}`;
+  const onA = spanText(segment.a_start, segment.a_end, precise);
+  const onB = spanText(segment.b_start, segment.b_end, precise);
+  return `${labels[segment.kind]}${severity}: A ${onA}, B ${onB}`;
+}
+
+export function spanLabel(span) {
+  // A matched span: "A 00:00.0–00:09.6 is B 00:01.4–00:11.0".
+  return `A ${spanText(span.a_start, span.a_end, true)} is B ${spanText(span.b_start, span.b_end, true)}`;
 }
 
 export function kindClasses(segment) {

@@ -1,5 +1,7 @@
-// The comparison page put together: the axis from the payload, the players, the timeline, the list,
-// the curve, the threshold, the buttons and the keyboard, and what the page says as playback moves.
+// The comparison page put together: the axis from the payload (its matched spans, or an older
+// comparison's clip pairs), the players, the timeline, the list, the curve, the threshold, the
+// buttons and the keyboard, and what the page says as playback moves. The alignment does not move
+// with the threshold: the axis is built once.
 
 import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
 import { bindControls } from "./controls.js";
@@ -14,7 +16,10 @@ import { startSync } from "./transport.js";
 const PREVIOUS_GRACE_S = 0.5; // "previous difference" inside one just started goes to the one before
 
 export function setUpPage(root, config, initial) {
-  const axis = buildAxis(initial.curve, config.a.duration, config.b.duration);
+  const axis = buildAxis(initial, config.a.duration, config.b.duration);
+  if (!axis.count || !axis.total) {
+    return; // nothing to drive: the page stays as served
+  }
   const state = { axis, data: initial, current: -1, only: "" };
   const list = root.querySelector("[data-differences]");
   const statusLine = root.querySelector("[data-sync-status]");
@@ -51,6 +56,13 @@ export function setUpPage(root, config, initial) {
   };
 
   function render(data) {
+    if (data.engine !== initial.engine) {
+      // Refined meanwhile (an older comparison moved to engine 2 by a worker): another alignment
+      // than this page's axis and another threshold scale, so nothing more is judged or kept here.
+      root.querySelector("[data-realigned]").hidden = false;
+      root.querySelector("[data-threshold]").disabled = true;
+      return;
+    }
     state.data = data;
     timeline.drawMarkers(data.segments);
     renderDifferences(list, data, config);

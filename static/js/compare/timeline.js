@@ -1,10 +1,11 @@
-// The timeline of differences: a lane per video showing where it has content, a marker per
-// difference, the playhead, thumbnails from both videos' sprites under the pointer, and a click that
-// seeks (to a marker's difference, or to the spot clicked).
+// The timeline of differences: a lane per video showing where it has content (on a refined
+// comparison, each matched span in both lanes, and apart from them what only one video has), a
+// marker per difference, the playhead, thumbnails from both videos' sprites under the pointer, and
+// a click that seeks (to a marker's difference, or to the spot clicked).
 
 import { clock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
-import { differenceLabel, kindClasses } from "./format.js";
+import { differenceLabel, kindClasses, spanLabel } from "./format.js";
 
 export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
   const axis = state.axis;
@@ -13,26 +14,61 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
   const playhead = root.querySelector("[data-timeline-playhead]");
   const hover = root.querySelector("[data-timeline-hover]");
   const percent = (value) => `${axis.total ? (100 * value) / axis.total : 0}%`;
+  const precise = () => state.data.engine === 2;
+
+  function lanePiece(start, end, className = "") {
+    const piece = document.createElement("span");
+    piece.className = className;
+    piece.style.left = percent(start);
+    piece.style.width = percent(end - start);
+    return piece;
+  }
+
+  function clipLanePieces(side) {
+    // Runs of pairs where the video has a clip: a gap is what only the other video has.
+    const pieces = [];
+    let runStart = null;
+    for (let pair = 0; pair <= axis.count; pair += 1) {
+      const present = pair < axis.count && has(axis, side, pair);
+      if (present && runStart === null) {
+        runStart = pair;
+      } else if (!present && runStart !== null) {
+        pieces.push(lanePiece(axis.starts[runStart], axis.starts[pair - 1] + axis.lengths[pair - 1]));
+        runStart = null;
+      }
+    }
+    return pieces;
+  }
+
+  function spanLanePieces(side) {
+    // Each matched span as a piece of its own (two spans side by side stay two), and what only this
+    // video has, hatched.
+    const spans = state.data.matched_spans || [];
+    const pieces = [];
+    for (let pair = 0; pair < axis.count; pair += 1) {
+      if (!has(axis, side, pair)) {
+        continue;
+      }
+      const span = axis.spanOf[pair];
+      const end = axis.starts[pair] + axis.lengths[pair];
+      const piece = lanePiece(axis.starts[pair], end, span >= 0 ? "timeline-span" : "timeline-unmatched");
+      if (span >= 0) {
+        piece.dataset.span = String(span);
+        piece.title = `Matched: ${spanLabel(spans[span])}`;
+      } else {
+        piece.title = `Only in ${side.toUpperCase()}`;
+      }
+      pieces.push(piece);
+    }
+    return pieces;
+  }
 
   function drawLanes() {
-    // Where each video has content along the axis: a gap in one lane is what only the other has.
     for (const side of ["a", "b"]) {
       const lane = document.createElement("div");
       lane.className = `timeline-lane timeline-lane-${side}`;
       lane.setAttribute("aria-hidden", "true");
-      let runStart = null;
-      for (let pair = 0; pair <= axis.count; pair += 1) {
-        const present = pair < axis.count && has(axis, side, pair);
-        if (present && runStart === null) {
-          runStart = pair;
-        } else if (!present && runStart !== null) {
-          const piece = document.createElement("span");
-          piece.style.left = percent(axis.starts[runStart]);
-          piece.style.width = percent(axis.starts[pair - 1] + axis.lengths[pair - 1] - axis.starts[runStart]);
-          lane.append(piece);
-          runStart = null;
-        }
-      }
+      lane.append(...(axis.kind === "spans" ? spanLanePieces(side) : clipLanePieces(side)));
       const name = document.createElement("span");
       name.className = "timeline-lane-name";
       name.textContent = side.toUpperCase();
@@ -50,8 +86,9 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
     button.dataset.marker = String(number);
     button.style.left = percent(range.start);
     button.style.width = percent(range.end - range.start);
-    button.setAttribute("aria-label", differenceLabel(segment, labels));
-    button.title = differenceLabel(segment, labels);
+    const label = differenceLabel(segment, labels, precise());
+    button.setAttribute("aria-label", label);
+    button.title = label;
     if (segment.kind === "only_a" || segment.kind === "only_b") {
       const text = document.createElement("span");
       text.className = "timeline-marker-text";
