@@ -1,9 +1,17 @@
-"""The comparison page in a real browser, on two real videos processed by the real pipeline.
+"""The comparison page in a real browser, on real video files.
 
-B is A edited: its 4–8 s stretch is replaced by other pictures, and 6 seconds are inserted at 12 s
-(A's 12–16 s plays at 18–22 s in B). The comparison (cuts alignment) should show a picture
-difference at 4–8 s and "only in B" at 12–18 s, and the page should keep both players in step
-through that mapping: the same time while they match, B 6 s ahead after the insertion."""
+Three kinds of comparison, from the most to the least of the real machinery:
+
+- **Made by the pipeline and the engine** (few tests: they process both videos). B is A edited: its
+  4–8 s stretch is replaced by other pictures, and 6 seconds are inserted at 12 s (A's 12–16 s plays
+  at 18–22 s in B). The engine should find a picture difference at 4–8 s and "only in B" at 12–18 s.
+- **A refined comparison stored by hand** (most tests), on files with an off-grid offset and an
+  insertion: B has 1.4 s of other pictures first, a replaced 2.2 s at A's 3.2–5.4 s, and 3.8 s
+  inserted at A's 9.6 s. The row holds these truths as engine 2 stores them (its spans, its segments
+  and what it measured), so the page's behaviour is tested apart from the engine's judgement.
+- **An older comparison stored by hand** (engine 1, on the clip grid), on the first pair of files:
+  the page still drives its players through the clip pairs.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +21,103 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connections
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
-from tests.factories import UserFactory
+from tests.factories import ComparisonFactory, UserFactory, measured_stretch
 from tests.media import Cue, Scene, make_video
-from videos.compare.services import comparison_create
 from videos.models import Comparison, Video
 from videos.pipeline import runner
+from videos.pipeline.thumbnails import make_thumbnails
 
 pytestmark = pytest.mark.browser
+
+# Both players are read in one script run; the page corrects drift every 50 ms.
+IN_STEP_S = 0.1
+
+
+def script_errors(page: Page) -> list[str]:
+    """Uncaught errors and console errors, collected from now on. A page module that fails to load or
+    to import one of its parts logs a console error rather than throwing in the page."""
+    errors = page_errors(page)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
+@dataclass
+class Opened:
+    page: Page
+    comparison: Comparison
+    errors: list[str]
+
+
+def open_comparison(page: Page, site_url: str, comparison: Comparison) -> Opened:
+    errors = script_errors(page)
+    log_in(page, site_url, comparison.owner.email)
+    page.goto(f"{site_url}/compare/{comparison.pk}/")
+    expect(page.get_by_role("button", name="Play both")).to_be_visible()
+    # Both files can play before the test starts the clock.
+    page.wait_for_function(
+        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
+    )
+    return Opened(page, comparison, errors)
+
+
+def times(page: Page) -> dict:
+    return page.evaluate(
+        """() => {
+          const [a, b] = ["a", "b"].map((side) => document.querySelector(`video[data-player="${side}"]`));
+          return { a: a.currentTime, b: b.currentTime, aPaused: a.paused, bPaused: b.paused };
+        }"""
+    )
+
+
+def markers(page: Page):
+    return page.locator(".timeline-marker")
+
+
+def wait_until(condition, page: Page, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        page.wait_for_timeout(50)
+
+
+def stored_video(owner: User, source: Path, title: str, duration: float, fps: float, settings) -> Video:
+    """A ready upload with its file, poster and sprite in place, as the pipeline leaves one (but
+    with no clip rows or fingerprint: the comparison row is made by hand)."""
+    video = Video.objects.create(
+        owner=owner, title=title, status=Video.Status.READY, duration=duration, fps=fps, backends={"clips": "local"}
+    )
+    key = f"videos/{video.pk}/original{source.suffix}"
+    target = Path(settings.MEDIA_ROOT) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    thumbnails = make_thumbnails(target, duration=duration)
+    Video.objects.filter(pk=video.pk).update(
+        storage_key=key,
+        size=target.stat().st_size,
+        poster_key=default_storage.save(f"videos/{video.pk}/poster.jpg", ContentFile(thumbnails.poster_jpeg)),
+        sprite_key=default_storage.save(f"videos/{video.pk}/sprite.jpg", ContentFile(thumbnails.sprite_jpeg)),
+        sprite_meta=thumbnails.sprite_meta,
+    )
+    video.refresh_from_db()
+    return video
+
+
+# --- made by the pipeline and the engine -----------------------------------------------------------
 
 OPENING, MIDDLE, WORKSHOP, ENDING = (
     Scene(4, "shapes", seed=1),
@@ -53,16 +141,9 @@ CUES_B = [
     Cue(12.5, 17.5, "a word from our sponsor"),
     Cue(18.5, 21.5, "and paint it blue"),
 ]
-# Both players are read in one script run; the page corrects drift every 50 ms.
-IN_STEP_S = 0.1
-
-
-def script_errors(page: Page) -> list[str]:
-    """Uncaught errors and console errors, collected from now on. A page module that fails to load or
-    to import one of its parts logs a console error rather than throwing in the page."""
-    errors = page_errors(page)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    return errors
+# The issue's goals for where an edit is found.
+BOUNDARY_S = 0.25
+OFFSET_S = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -99,60 +180,423 @@ def processed_video(owner: User, source: Path, title: str, settings) -> Video:
     return video
 
 
-@dataclass
-class Opened:
-    page: Page
-    comparison: Comparison
-    errors: list[str]
-
-
-@pytest.fixture
-def pair(transactional_db, video_files, settings) -> tuple[Video, Video]:
+def test_two_videos_picked_on_the_picker_open_their_comparison_with_the_edits_where_they_were_made(
+    site_url: str, page: Page, transactional_db, video_files, settings
+) -> None:
     person = UserFactory()
     original = processed_video(person, video_files[0], "Workshop", settings)
     edited = processed_video(person, video_files[1], "Workshop, sponsored cut", settings)
+    errors = script_errors(page)
+    log_in(page, site_url, person.email)
+
+    page.get_by_role("link", name="Compare", exact=True).click()
+    page.get_by_label("A: Workshop", exact=True).check()
+    page.get_by_label("B: Workshop, sponsored cut", exact=True).check()
+    expect(page.get_by_label("Cuts (insertions and removals)")).to_be_checked()  # the default
+    page.get_by_role("button", name="Compare", exact=True).click()
+
+    comparison = Comparison.objects.get(owner=person)
+    page.wait_for_url(f"{site_url}/compare/{comparison.pk}/")
+    assert (comparison.video_a, comparison.video_b, comparison.engine) == (original, edited, 2)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Workshop")
+    # The replaced stretch, then the inserted one, each where it was made; nothing else.
+    found = [(s["kind"], s["a_start"], s["a_end"], s["b_start"], s["b_end"]) for s in comparison.segments]
+    assert [kind for kind, *_ in found] == ["visual", "only_b"], found
+    for (_, *got), expected in zip(found, [(4.0, 8.0, 4.0, 8.0), (12.0, 12.0, 12.0, 18.0)], strict=True):
+        assert got == pytest.approx(expected, abs=BOUNDARY_S), found
+    assert comparison.offset == pytest.approx(0.0, abs=OFFSET_S)
+    after_insertion = comparison.matched_spans[-1]
+    assert after_insertion[2] - after_insertion[0] == pytest.approx(INSERTED_SECONDS, abs=OFFSET_S)
+    expect(markers(page)).to_have_count(2)
+    expect(page.locator('[data-field="counts"]')).to_have_text("2 differences: 1 picture, 1 only in B.")
+    expect(page.locator('[data-field="offset"]')).to_have_count(0)  # they start together
+    assert errors == []
+
+
+# --- a refined comparison stored by hand -------------------------------------------------------------
+
+REFINED_FPS = 15
+LEAD_IN = Scene(1.4, "noise", seed=5)
+R_OPENING, R_SHOT, R_MIDDLE, R_ENDING = (
+    Scene(3.2, "shapes", seed=1),
+    Scene(2.2, "shapes", seed=6),
+    Scene(4.2, "bars", seed=2),
+    Scene(4.4, "gradient", seed=3),
+)
+R_REPLACEMENT = Scene(2.2, "noise", seed=9)
+R_INSERTION = Scene(3.8, "bars", seed=7)
+REFINED_SPANS = [[0.0, 9.6, 1.4, 11.0], [9.6, 14.0, 14.8, 19.2]]
+REFINED_THRESHOLD = 0.15
+REFINED_SEGMENTS = [
+    {"kind": "only_b", "a_start": 0.0, "a_end": 0.0, "b_start": 0.0, "b_end": 1.4, "peak": None, "mean": None,
+     "severity": None, "picture": None, "sound": None},
+    {"kind": "visual", "a_start": 3.2, "a_end": 5.4, "b_start": 4.6, "b_end": 6.8, "peak": 0.9, "mean": 0.9,
+     "severity": "high", "picture": 0.9, "sound": 0.01},
+    {"kind": "only_b", "a_start": 9.6, "a_end": 9.6, "b_start": 11.0, "b_end": 14.8, "peak": None, "mean": None,
+     "severity": None, "picture": None, "sound": None},
+]  # fmt: skip
+ONE_FRAME_S = 1 / REFINED_FPS
+
+
+def b_for_a_refined(a_time: float) -> float:
+    """B's time for A's, through the matched span that holds it."""
+    for a_start, a_end, b_start, _ in REFINED_SPANS:
+        if a_start <= a_time <= a_end:
+            return b_start + (a_time - a_start)
+    raise AssertionError(f"A's {a_time} s is in no matched span")
+
+
+@pytest.fixture(scope="module")
+def refined_files(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("refined")
+    original = make_video(folder / "original.mp4", scenes=[R_OPENING, R_SHOT, R_MIDDLE, R_ENDING], fps=REFINED_FPS)
+    edited = make_video(
+        folder / "edited.mp4",
+        scenes=[LEAD_IN, R_OPENING, R_REPLACEMENT, R_MIDDLE, R_INSERTION, R_ENDING],
+        fps=REFINED_FPS,
+    )
     return original, edited
 
 
 @pytest.fixture
-def opened(site_url: str, page: Page, pair: tuple[Video, Video]) -> Opened:
-    original, edited = pair
-    comparison, _ = comparison_create(user=original.owner, video_a=original, video_b=edited, alignment="cuts")
-    errors = script_errors(page)
-    log_in(page, site_url, original.owner.email)
-    page.goto(f"{site_url}/compare/{comparison.pk}/")
+def refined_comparison(transactional_db, refined_files, settings) -> Comparison:
+    person = UserFactory()
+    return ComparisonFactory(
+        refined=True,
+        owner=person,
+        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
+        video_b=stored_video(person, refined_files[1], "Interview, with a break", 19.2, REFINED_FPS, settings),
+        threshold=REFINED_THRESHOLD,
+        offset=1.4,
+        matched_spans=REFINED_SPANS,
+        measured=[measured_stretch(2.8, 5.8, 1.4, changed=(3.2, 5.4), picture=0.9, sound=0.01)],
+        segments=REFINED_SEGMENTS,
+        counts={"only_b": 2, "visual": 1, "high": 1},
+        similarity=61.46,
+        word_changes={"1": {"removed": ["a", "calm", "shot"], "added": ["static"]}},
+        summary="3 differences (2 only in B, 1 picture).",
+    )
+
+
+@pytest.fixture
+def refined(site_url: str, page: Page, refined_comparison: Comparison) -> Opened:
+    return open_comparison(page, site_url, refined_comparison)
+
+
+def drift_from_spans(page: Page) -> float:
+    """How far B is from where the matched span puts A's time, both playing (seconds, signed)."""
+    now = times(page)
+    assert not now["aPaused"] and not now["bPaused"], now
+    return now["b"] - b_for_a_refined(now["a"])
+
+
+def test_a_refined_comparison_states_its_offset_and_draws_its_matched_spans(refined: Opened) -> None:
+    page = refined.page
+
+    expect(page.locator('[data-field="offset"]')).to_have_text("B starts 1.4 s later")
+    for side in ("a", "b"):
+        spans = page.locator(f".timeline-lane-{side} .timeline-span")
+        expect(spans).to_have_count(2)
+        expect(spans.nth(1)).to_have_attribute("title", "Matched: A 00:09.6–00:14.0 is B 00:14.8–00:19.2")
+    # B's lead-in and its inserted stretch are B's alone; A has nothing the other lacks.
+    expect(page.locator(".timeline-lane-b .timeline-unmatched")).to_have_count(2)
+    expect(page.locator(".timeline-lane-a .timeline-unmatched")).to_have_count(0)
+    # Along the timeline: lead-in, first span, insertion, second span, each where the markers say.
+    lead_in, replaced, inserted = (
+        page.locator(f'.timeline-marker[data-marker="{n}"]').bounding_box() for n in range(3)
+    )
+    first, second = (page.locator(f".timeline-lane-a .timeline-span[data-span='{n}']").bounding_box() for n in (0, 1))
+    assert lead_in and replaced and inserted and first and second
+    assert lead_in["x"] + lead_in["width"] == pytest.approx(first["x"], abs=2)
+    assert first["x"] + first["width"] == pytest.approx(inserted["x"], abs=2)
+    assert inserted["x"] + inserted["width"] == pytest.approx(second["x"], abs=2)
+    # The replaced stretch sits 3.2–5.4 s into the first span (9.6 s long).
+    assert replaced["x"] == pytest.approx(first["x"] + first["width"] * 3.2 / 9.6, abs=2)
+    assert replaced["width"] == pytest.approx(first["width"] * 2.2 / 9.6, abs=2)
+    # Ranges to a tenth of a second, in the list and on the markers.
+    expect(page.locator(".difference").nth(1)).to_contain_text("A 00:03.2–00:05.4 B 00:04.6–00:06.8")
+    expect(page.locator(".difference").nth(2)).to_contain_text("A at 00:09.6 B 00:11.0–00:14.8")
+    expect(page.locator('.timeline-marker[data-marker="2"]')).to_have_attribute(
+        "aria-label", "Only in B: A at 00:09.6, B 00:11.0–00:14.8"
+    )
+    # The change curve is drawn along the spans.
+    expect(page.locator('[data-curve-line="visual"]')).to_have_attribute("d", re.compile(r"^M\d"))
+    page.screenshot(path="/tmp/compare-refined.png", full_page=True)
+    page.locator(".compare-timeline-panel").screenshot(path="/tmp/compare-refined-timeline.png")
+    assert refined.errors == []
+
+
+def test_refined_players_stay_within_a_frame_through_an_offset_and_an_insertion(refined: Opened) -> None:
+    page = refined.page
+    page.get_by_role("button", name="Play both").click()
+
+    # B's lead-in first: A waits at its start while B plays it.
+    wait_until(lambda: times(page)["b"] >= 0.5, page)
+    now = times(page)
+    assert now["aPaused"] and now["a"] == pytest.approx(0.0, abs=0.01), now
+    expect(page.locator("[data-sync-status]")).to_have_text("Only B has this stretch: A waits.")
+
+    # Then both, B 1.4 s ahead, within a frame sample after sample.
+    wait_until(lambda: times(page)["a"] >= 1.5, page)
+    first_span = []
+    for _ in range(8):
+        first_span.append(drift_from_spans(page))
+        page.wait_for_timeout(150)
+
+    # The insertion: A waits at 9.6 s while B plays its 3.8 s…
+    wait_until(lambda: times(page)["b"] >= 12.0, page)
+    now = times(page)
+    assert now["aPaused"] and not now["bPaused"], now
+    assert now["a"] == pytest.approx(9.6, abs=ONE_FRAME_S), now
+
+    # …then both go on, B now 5.2 s ahead, again within a frame.
+    wait_until(lambda: times(page)["a"] >= 9.6 + 1.0, page)
+    second_span = []
+    for _ in range(8):
+        second_span.append(drift_from_spans(page))
+        page.wait_for_timeout(150)
+
+    print(f"drift in the first span (s): {[round(d, 3) for d in first_span]}")
+    print(f"drift after the insertion (s): {[round(d, 3) for d in second_span]}")
+    assert max(abs(d) for d in first_span + second_span) < ONE_FRAME_S
+    assert refined.errors == []
+
+
+def test_without_javascript_the_page_still_shows_the_players_the_alignment_and_the_differences(
+    site_url: str, browser, refined_comparison: Comparison
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, site_url, refined_comparison.owner.email)
+        page.goto(f"{site_url}/compare/{refined_comparison.pk}/")
+
+        expect(page.locator("video[data-player][controls]")).to_have_count(2)  # each with its own controls
+        expect(page.locator(".difference")).to_have_count(3)
+        expect(page.locator(".difference").nth(1)).to_contain_text("A says a calm shot")
+        expect(page.locator("[data-spans] li")).to_have_count(2)
+        first_span = page.locator("[data-spans] li").first
+        expect(first_span).to_contain_text("A 00:00.0–00:09.6")
+        expect(first_span).to_contain_text("B 00:01.4–00:11.0")
+        expect(page.get_by_text("The timeline and the synchronised players need JavaScript")).to_be_visible()
+        expect(page.get_by_role("button", name="Play both")).to_be_hidden()
+        expect(page.get_by_role("button", name="Mute A")).to_be_hidden()
+        expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
+    finally:
+        context.close()
+
+
+def hover_into(marker, fraction: float) -> None:
+    box = marker.bounding_box()
+    assert box is not None
+    marker.hover(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+
+
+def test_hovering_the_timeline_shows_both_videos_thumbnails(refined: Opened) -> None:
+    page = refined.page
+    tile_a, tile_b = page.locator('[data-tile="a"]'), page.locator('[data-tile="b"]')
+
+    # Half way into the replaced stretch: A's 4.3 s, B's 5.7 s.
+    hover_into(page.locator('.timeline-marker[data-marker="1"]'), 0.5)
+
+    expect(page.locator("[data-timeline-hover]")).to_be_visible()
+    for tile, video, at in ((tile_a, refined.comparison.video_a, 4.3), (tile_b, refined.comparison.video_b, 5.7)):
+        meta = video.sprite_meta  # the sprite's tiles are `interval` seconds apart, in one row here
+        expect(tile).to_have_css("background-image", re.compile(rf"/videos/{video.pk}/sprite\.jpg"))
+        expect(tile).to_have_css("background-position", f"-{int(at // meta['interval']) * meta['tile_width']}px 0px")
+    expect(page.locator('[data-tile-time="a"]')).to_have_text("A 00:04")
+    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:05")
+
+    # Inside what only B has, A has no picture of its own there.
+    hover_into(page.locator('.timeline-marker[data-marker="2"]'), 0.5)  # B's 11.0–14.8 s
+    expect(tile_a).to_have_class(re.compile(r"\bis-absent\b"))
+    expect(page.locator('[data-tile-time="a"]')).to_have_text("A —")
+    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:12")
+    page.screenshot(path="/tmp/compare-hover.png")
+
+    page.mouse.move(0, 0)
+    expect(page.locator("[data-timeline-hover]")).to_be_hidden()
+
+
+def test_clicking_a_marker_seeks_both_players_to_the_spans_times(refined: Opened) -> None:
+    page = refined.page
+
+    page.locator('.timeline-marker[data-marker="1"]').click()
+
+    wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
+    expect(page.locator('.difference[data-difference="1"]')).to_have_class("difference difference-visual is-current")
+
+    page.locator('.timeline-marker[data-marker="2"]').click()  # only in B: A waits where it sits
+
+    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
+    assert refined.errors == []
+
+
+def test_the_threshold_slider_changes_the_markers_and_is_remembered(refined: Opened) -> None:
+    page = refined.page
+    slider = page.get_by_role("slider", name="Threshold")
+    expect(markers(page)).to_have_count(3)
+    assert (slider.get_attribute("max"), slider.get_attribute("step")) == ("1", "0.01")
+
+    # While the slider moves (input events only), the page is judged at its value without saving:
+    # at the top of the 0–1 scale no change passes and only what B alone has is left.
+    slider.evaluate("(input) => { input.value = '1'; input.dispatchEvent(new Event('input', { bubbles: true })); }")
+
+    expect(markers(page)).to_have_count(2)
+    expect(page.locator(".timeline-marker.marker-only_b")).to_have_count(2)
+    expect(page.locator('[data-field="counts"]')).to_have_text("2 differences: 2 only in B.")
+    expect(page.locator('[data-field="similarity"]')).to_have_text("73 %")
+    refined.comparison.refresh_from_db()
+    assert refined.comparison.threshold == pytest.approx(REFINED_THRESHOLD)
+
+    # Let go: the threshold is kept, and a new page opens with it; the spans stay as they were.
+    slider.dispatch_event("change")
+    expect(page.locator("[data-threshold-status]")).to_have_text("Kept.")
+    refined.comparison.refresh_from_db()
+    assert refined.comparison.threshold == pytest.approx(1.0)
+    assert refined.comparison.matched_spans == REFINED_SPANS
+    page.reload()
+    expect(page.locator("[data-threshold-value]")).to_have_text("1")
+    expect(markers(page)).to_have_count(2)
+    expect(page.locator(".timeline-lane-a .timeline-span")).to_have_count(2)
+
+    # Back down with the keyboard, a hundredth at a time: the replaced stretch differs again.
+    slider.focus()
+    page.keyboard.press("Home")
+    for _ in range(round(REFINED_THRESHOLD / 0.01)):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
+    expect(markers(page)).to_have_count(3)
+    # Every key press kept its value, one after another: the last one is what is stored.
+    wait_until(
+        lambda: Comparison.objects.get(pk=refined.comparison.pk).threshold == pytest.approx(REFINED_THRESHOLD), page
+    )
+    assert refined.errors == []
+
+
+def test_keys_move_between_differences_and_frames(refined: Opened) -> None:
+    page = refined.page
+    page.locator("h1").click()  # the page has focus, no control does
+
+    page.keyboard.press("n")  # from the lead-in (where the page opens) to the replaced stretch
+    wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
+
+    page.keyboard.press(".")  # one frame at 15 fps, on both
+    wait_until(lambda: times(page)["a"] == pytest.approx(3.2 + ONE_FRAME_S, abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(4.6 + ONE_FRAME_S, abs=0.01)
+
+    page.keyboard.press("n")
+    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+
+    page.keyboard.press("p")
+    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+
+    page.keyboard.press("ArrowRight")
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.2, abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(5.6, abs=0.01)
+
+    page.keyboard.press(" ")
+    wait_until(lambda: times(page)["a"] >= 4.7, page)
+    page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
-    # Both files can play before the test starts the clock.
-    page.wait_for_function(
-        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
-    )
-    return Opened(page, comparison, errors)
+    assert refined.errors == []
 
 
-def times(page: Page) -> dict:
-    return page.evaluate(
-        """() => {
-          const [a, b] = ["a", "b"].map((side) => document.querySelector(`video[data-player="${side}"]`));
-          return { a: a.currentTime, b: b.currentTime, aPaused: a.paused, bPaused: b.paused };
-        }"""
+def test_speed_applies_to_both_and_either_side_can_be_muted(refined: Opened) -> None:
+    page = refined.page
+    media = '(side) => document.querySelector(`video[data-player="${side}"]`)'
+
+    page.get_by_role("button", name="Mute B").click()
+    page.get_by_label("Speed").select_option("2")
+    page.get_by_role("button", name="Play both").click()
+
+    expect(page.get_by_role("button", name="Mute B")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(f"({media})('b').muted") is True
+    assert page.evaluate(f"({media})('a').muted") is False
+    wait_until(lambda: times(page)["a"] >= 1.0, page)
+    before, started = times(page)["a"], time.monotonic()
+    page.wait_for_timeout(1000)
+    played = times(page)["a"] - before
+    assert played / (time.monotonic() - started) > 1.6  # about two seconds of video a second
+    assert page.evaluate(f"({media})('a').playbackRate") == 2
+    for _ in range(3):
+        assert abs(drift_from_spans(page)) < IN_STEP_S
+        page.wait_for_timeout(150)
+    assert refined.errors == []
+
+
+def test_the_report_downloads_as_json_and_csv(refined: Opened) -> None:
+    page = refined.page
+
+    with page.expect_download() as json_download:
+        page.get_by_role("link", name="Export JSON").click()
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="Export CSV").click()
+
+    pk = refined.comparison.pk
+    assert json_download.value.suggested_filename == f"comparison-{pk}.json"
+    report = json.loads(Path(json_download.value.path()).read_text())
+    assert (report["engine"], report["offset"]) == (2, 1.4)
+    assert [list(span.values()) for span in report["matched_spans"]] == REFINED_SPANS
+    assert [segment["kind"] for segment in report["segments"]] == ["only_b", "visual", "only_b"]
+    assert csv_download.value.suggested_filename == f"comparison-{pk}.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
+    assert [row["record"] for row in rows[:5]] == ["span", "span", "segment", "segment", "segment"]
+    assert [row["kind"] for row in rows if row["record"] == "segment"] == ["only_b", "visual", "only_b"]
+    assert len([row for row in rows if row["record"] == "curve"]) == len(report["curve"]["a_time"])
+
+
+# --- an older comparison (engine 1, on the clip grid) stored by hand --------------------------------
+#
+# Its clip pairs, as the clip-grid engine aligns the first pair of files (cuts): A's clips 0–5 face
+# B's 0–5, B's 6–8 (12–18 s) are B's alone, A's 6–7 face B's 9–10.
+
+OLDER_PAIRS = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (-1, 6), (-1, 7), (-1, 8), (6, 9), (7, 10)]
+OLDER_SEGMENTS = [
+    {"kind": "visual", "a_start": 4.0, "a_end": 8.0, "b_start": 4.0, "b_end": 8.0, "peak": 0.4, "mean": 0.4,
+     "severity": "high", "first_pair": 2, "last_pair": 3},
+    {"kind": "only_b", "a_start": 12.0, "a_end": 12.0, "b_start": 12.0, "b_end": 18.0, "peak": None,
+     "mean": None, "severity": None, "first_pair": 6, "last_pair": 8},
+]  # fmt: skip
+
+
+@pytest.fixture
+def site_without_worker(transactional_db) -> Iterator[str]:
+    """The site with no worker to run tasks: the refinement an older comparison asks for when it is
+    read stays queued, as it does until a worker picks it up, and the row stays on engine 1."""
+    with servers.daphne_server(CELERY_TASK_ALWAYS_EAGER="false") as url:
+        yield url
+
+
+@pytest.fixture
+def older(site_without_worker: str, page: Page, video_files, settings) -> Opened:
+    person = UserFactory()
+    comparison = ComparisonFactory(
+        owner=person,
+        video_a=stored_video(person, video_files[0], "Workshop", 16.0, 15.0, settings),
+        video_b=stored_video(person, video_files[1], "Workshop, sponsored cut", 22.0, 15.0, settings),
+        a_clip_times=[[2.0 * n, 2.0 * n + 2] for n in range(8)],
+        b_clip_times=[[2.0 * n, 2.0 * n + 2] for n in range(11)],
+        a_indexes=[a for a, _ in OLDER_PAIRS],
+        b_indexes=[b for _, b in OLDER_PAIRS],
+        visual_distances=[
+            0.4 if pair in (2, 3) else (None if a < 0 else 0.002) for pair, (a, _) in enumerate(OLDER_PAIRS)
+        ],
+        audio_distances=[None if a < 0 else 0.0 for a, _ in OLDER_PAIRS],
+        segments=OLDER_SEGMENTS,
+        counts={"visual": 1, "only_b": 1, "high": 1},
+        similarity=72.73,
     )
+    return open_comparison(page, site_without_worker, comparison)
 
 
 def b_for_a(a_time: float) -> float:
     """Where B should be for A's time: the same until the insertion, 6 s later after it."""
     return a_time if a_time < INSERTED_AT else a_time + INSERTED_SECONDS
-
-
-def markers(page: Page):
-    return page.locator(".timeline-marker")
-
-
-def wait_until(condition, page: Page, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        page.wait_for_timeout(50)
 
 
 def assert_in_step(page: Page, samples: int = 6) -> None:
@@ -164,59 +608,11 @@ def assert_in_step(page: Page, samples: int = 6) -> None:
         page.wait_for_timeout(150)
 
 
-def test_two_videos_picked_on_the_picker_open_their_comparison(site_url: str, page: Page, pair) -> None:
-    original, edited = pair
-    errors = script_errors(page)
-    log_in(page, site_url, original.owner.email)
-
-    page.get_by_role("link", name="Compare", exact=True).click()
-    page.get_by_label("A: Workshop", exact=True).check()
-    page.get_by_label("B: Workshop, sponsored cut", exact=True).check()
-    expect(page.get_by_label("Cuts (insertions and removals)")).to_be_checked()  # the default
-    page.get_by_role("button", name="Compare", exact=True).click()
-
-    comparison = Comparison.objects.get(owner=original.owner)
-    page.wait_for_url(f"{site_url}/compare/{comparison.pk}/")
-    assert (comparison.video_a, comparison.video_b) == (original, edited)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Workshop")
+def test_an_older_comparison_plays_both_videos_in_step_through_its_clip_pairs(older: Opened) -> None:
+    page = older.page
     expect(markers(page)).to_have_count(2)
-    assert errors == []
-
-
-def test_the_edits_are_found_where_they_were_made(opened: Opened) -> None:
-    segments = [(s["kind"], s["a_start"], s["a_end"], s["b_start"], s["b_end"]) for s in opened.comparison.segments]
-
-    assert segments == [("visual", 4.0, 8.0, 4.0, 8.0), ("only_b", 12.0, 12.0, 12.0, 18.0)]
-    expect(markers(opened.page)).to_have_count(2)
-    expect(opened.page.locator(".difference")).to_have_count(2)
-    expect(opened.page.locator('[data-field="counts"]')).to_have_text("2 differences: 1 picture, 1 only in B.")
-    assert opened.errors == []
-
-
-def test_without_javascript_the_page_still_shows_the_players_and_the_differences(
-    site_url: str, browser, pair: tuple[Video, Video]
-) -> None:
-    original, edited = pair
-    comparison, _ = comparison_create(user=original.owner, video_a=original, video_b=edited, alignment="cuts")
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        log_in(page, site_url, original.owner.email)
-        page.goto(f"{site_url}/compare/{comparison.pk}/")
-
-        expect(page.locator("video[data-player][controls]")).to_have_count(2)  # each with its own controls
-        expect(page.locator(".difference")).to_have_count(2)
-        expect(page.locator(".difference").first).to_contain_text("A says cut wood")
-        expect(page.get_by_text("The timeline and the synchronised players need JavaScript")).to_be_visible()
-        expect(page.get_by_role("button", name="Play both")).to_be_hidden()
-        expect(page.get_by_role("button", name="Mute A")).to_be_hidden()
-        expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
-    finally:
-        context.close()
-
-
-def test_both_videos_play_in_step_through_the_alignment(opened: Opened) -> None:
-    page = opened.page
+    expect(page.locator(".timeline-span")).to_have_count(0)  # no spans: clip pairs
+    expect(page.locator(".difference").first).to_contain_text("A 00:04–00:08 B 00:04–00:08")
     page.get_by_role("button", name="Play both").click()
 
     # A few seconds in, while the videos match: the same time on both.
@@ -237,158 +633,5 @@ def test_both_videos_play_in_step_through_the_alignment(opened: Opened) -> None:
     # …then both go on together, B 6 s ahead.
     wait_until(lambda: times(page)["b"] >= INSERTED_AT + INSERTED_SECONDS + 1.5, page)
     assert_in_step(page)
-    assert opened.errors == []
-
-
-def hover_into(marker, fraction: float) -> None:
-    box = marker.bounding_box()
-    assert box is not None
-    marker.hover(position={"x": box["width"] * fraction, "y": box["height"] / 2})
-
-
-def test_hovering_the_timeline_shows_both_videos_thumbnails(opened: Opened) -> None:
-    page = opened.page
-    tile_a, tile_b = page.locator('[data-tile="a"]'), page.locator('[data-tile="b"]')
-
-    # A quarter into the replaced stretch (4–8 s): 5 s on both, the third tile of each sprite (one every 2 s).
-    hover_into(page.locator('.timeline-marker[data-marker="0"]'), 0.25)
-
-    expect(page.locator("[data-timeline-hover]")).to_be_visible()
-    for tile, video in ((tile_a, opened.comparison.video_a), (tile_b, opened.comparison.video_b)):
-        expect(tile).to_have_css("background-image", re.compile(rf"/videos/{video.pk}/sprite\.jpg"))
-        expect(tile).to_have_css("background-position", "-320px 0px")
-    expect(page.locator('[data-tile-time="a"]')).to_have_text("A 00:05")
-
-    # Inside what only B has, A has no picture of its own there.
-    hover_into(page.locator('.timeline-marker[data-marker="1"]'), 0.25)  # B's 12–18 s
-    expect(tile_a).to_have_class(re.compile(r"\bis-absent\b"))
-    expect(page.locator('[data-tile-time="a"]')).to_have_text("A —")
-    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:13")
-    page.screenshot(path="/tmp/compare-hover.png")
-
-    page.mouse.move(0, 0)
-    expect(page.locator("[data-timeline-hover]")).to_be_hidden()
-
-
-def test_clicking_a_marker_seeks_both_players(opened: Opened) -> None:
-    page = opened.page
-
-    page.locator('.timeline-marker[data-marker="0"]').click()
-
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.0, abs=0.05), page)
-    assert times(page)["b"] == pytest.approx(4.0, abs=0.05)
-    expect(page.locator('.difference[data-difference="0"]')).to_have_class("difference difference-visual is-current")
-
-    page.locator('.timeline-marker[data-marker="1"]').click()  # only in B: A waits where it sits
-
-    wait_until(lambda: times(page)["b"] == pytest.approx(12.0, abs=0.05), page)
-    assert times(page)["a"] == pytest.approx(12.0, abs=0.05)
-    expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:12.0")
-    assert opened.errors == []
-
-
-def test_the_threshold_slider_changes_the_markers_and_is_remembered(opened: Opened) -> None:
-    page = opened.page
-    slider = page.get_by_role("slider", name="Threshold")
-    expect(markers(page)).to_have_count(2)
-    slider_max = float(slider.get_attribute("max") or 0)
-
-    # While the slider moves (input events only), the page is judged at its value without saving:
-    # at the top of the scale no clip pair passes and only the inserted stretch is left.
-    slider.evaluate(
-        "(input, value) => { input.value = value; input.dispatchEvent(new Event('input', { bubbles: true })); }",
-        str(slider_max),
-    )
-
-    expect(markers(page)).to_have_count(1)
-    expect(page.locator(".timeline-marker.marker-only_b")).to_have_count(1)
-    expect(page.locator('[data-field="counts"]')).to_have_text("1 difference: 1 only in B.")
-    expect(page.locator('[data-field="similarity"]')).to_have_text("73 %")
-    opened.comparison.refresh_from_db()
-    assert opened.comparison.threshold == pytest.approx(0.05)
-
-    # Let go: the threshold is kept, and a new page opens with it.
-    slider.dispatch_event("change")
-    expect(page.locator("[data-threshold-status]")).to_have_text("Kept.")
-    opened.comparison.refresh_from_db()
-    assert opened.comparison.threshold == pytest.approx(slider_max)
-    page.reload()
-    expect(page.locator("[data-threshold-value]")).to_have_text(f"{slider_max:.6g}")
-    expect(markers(page)).to_have_count(1)
-
-    # Back down with the keyboard, a step at a time: the replaced stretch differs again.
-    slider.focus()
-    page.keyboard.press("Home")
-    for _ in range(int(0.05 / 0.0025)):
-        page.keyboard.press("ArrowRight")
-    expect(page.locator("[data-threshold-value]")).to_have_text("0.05")
-    expect(markers(page)).to_have_count(2)
-    # Every key press kept its value, one after another: the last one is what is stored.
-    wait_until(lambda: Comparison.objects.get(pk=opened.comparison.pk).threshold == pytest.approx(0.05), page)
-    assert opened.errors == []
-
-
-def test_keys_move_between_differences_and_frames(opened: Opened) -> None:
-    page = opened.page
-    page.locator("h1").click()  # the page has focus, no control does
-
-    page.keyboard.press("n")
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.0, abs=0.05), page)
-    assert times(page)["b"] == pytest.approx(4.0, abs=0.05)
-
-    page.keyboard.press(".")  # one frame at 15 fps
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.0 + 1 / 15, abs=0.01), page)
-
-    page.keyboard.press("n")
-    wait_until(lambda: times(page)["b"] == pytest.approx(12.0, abs=0.05), page)
-
-    page.keyboard.press("p")
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.0, abs=0.05), page)
-
-    page.keyboard.press("ArrowRight")
-    wait_until(lambda: times(page)["a"] == pytest.approx(5.0, abs=0.05), page)
-
-    page.keyboard.press(" ")
-    wait_until(lambda: times(page)["a"] >= 5.5, page)
-    page.keyboard.press(" ")
-    expect(page.get_by_role("button", name="Play both")).to_be_visible()
-    assert opened.errors == []
-
-
-def test_speed_applies_to_both_and_either_side_can_be_muted(opened: Opened) -> None:
-    page = opened.page
-    media = '(side) => document.querySelector(`video[data-player="${side}"]`)'
-
-    page.get_by_role("button", name="Mute B").click()
-    page.get_by_label("Speed").select_option("2")
-    page.get_by_role("button", name="Play both").click()
-
-    expect(page.get_by_role("button", name="Mute B")).to_have_attribute("aria-pressed", "true")
-    assert page.evaluate(f"({media})('b').muted") is True
-    assert page.evaluate(f"({media})('a').muted") is False
-    wait_until(lambda: times(page)["a"] >= 1.0, page)
-    before, started = times(page)["a"], time.monotonic()
-    page.wait_for_timeout(1000)
-    played = times(page)["a"] - before
-    assert played / (time.monotonic() - started) > 1.6  # about two seconds of video a second
-    assert page.evaluate(f"({media})('a').playbackRate") == 2
-    assert_in_step(page, samples=3)
-    assert opened.errors == []
-
-
-def test_the_report_downloads_as_json_and_csv(opened: Opened) -> None:
-    page = opened.page
-
-    with page.expect_download() as json_download:
-        page.get_by_role("link", name="Export JSON").click()
-    with page.expect_download() as csv_download:
-        page.get_by_role("link", name="Export CSV").click()
-
-    pk = opened.comparison.pk
-    assert json_download.value.suggested_filename == f"comparison-{pk}.json"
-    report = json.loads(Path(json_download.value.path()).read_text())
-    assert [segment["kind"] for segment in report["segments"]] == ["visual", "only_b"]
-    assert csv_download.value.suggested_filename == f"comparison-{pk}.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
-    assert [row["kind"] for row in rows if row["record"] == "segment"] == ["visual", "only_b"]
-    assert len([row for row in rows if row["record"] == "clip"]) == len(report["curve"]["a_time"])
+    assert Comparison.objects.get(pk=older.comparison.pk).engine == 1
+    assert older.errors == []

@@ -177,7 +177,7 @@ class CurveOutput(serializers.Serializer[Any]):
     a_time = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
         help_text="Per point, its time on A (null where only B has content). Engine 1: a point per aligned "
-        "clip pair, at the clip's start; engine 2: points about every second along the aligned timeline.",
+        "clip pair, at the clip's start; engine 2: a point every half second along the matched spans.",
     )
     b_time = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Its time on B.")
     visual = serializers.ListField(
@@ -347,10 +347,9 @@ CSV_HELP = (
     "One table, a row per record: a `span` row per matched span (its range on A and on B), then a "
     "`segment` row per difference (kind, severity, ranges, peak, mean, picture, sound and the words "
     "only A or only B says there), then the curve: a `clip` row per aligned clip pair on engine-1 rows, a "
-    "`curve` row per point (about every second) on engine 2, with its time on A and B (`a_start`, "
-    "`b_start`) and the picture and sound change there (`visual_distance`, `audio_distance`). Columns: "
-    + ", ".join(CSV_COLUMNS)
-    + "."
+    "`curve` row per point (every half second along the matched spans) on engine 2, with its time on A "
+    "and B (`a_start`, `b_start`) and the picture and sound change there (`visual_distance`, "
+    "`audio_distance`). Columns: " + ", ".join(CSV_COLUMNS) + "."
 )
 
 

@@ -206,17 +206,19 @@ export function segmentRange(axis, segment) {
   return segment.kind === "only_a" || segment.kind === "only_b" ? onlyPieceRange(axis, side, range) : range;
 }
 
-export function curvePositions(axis, curve) {
-  // Where each point of the curve sits on the axis: the middle of its clip pair (engine 1), or its
-  // time on A, on B where only B has content (engine 2).
+export function curvePoints(axis, curve) {
+  // Where each point of the curve sits on the axis, and in which pair: the middle of its clip pair
+  // (engine 1), or its time on A, on B where only B has content (engine 2). Null where it has none.
   if (axis.kind === "clips") {
-    return curve.a_time.map((_, pair) => (pair < axis.count ? axis.starts[pair] + axis.lengths[pair] / 2 : null));
+    return curve.a_time.map((_, pair) =>
+      pair < axis.count ? { position: axis.starts[pair] + axis.lengths[pair] / 2, pair } : null,
+    );
   }
   return curve.a_time.map((aTime, index) => {
     const bTime = curve.b_time[index];
     if (aTime !== null) {
-      return positionFrom(axis, "a", aTime).position;
+      return positionFrom(axis, "a", aTime);
     }
-    return bTime === null ? null : positionFrom(axis, "b", bTime).position;
+    return bTime === null ? null : positionFrom(axis, "b", bTime);
   });
 }

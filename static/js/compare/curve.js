@@ -2,22 +2,24 @@
 // aligned clip pair on older comparisons, about every second on refined ones), and a line at the
 // threshold, in an SVG whose viewBox is 1000 wide and 100 high.
 
-import { curvePositions } from "./axis.js";
+import { curvePoints } from "./axis.js";
 
-function curvePath(values, positions, total, scale) {
-  // One sub-path per run of measured points: a point without a value breaks the line.
+function curvePath(values, points, total, scale) {
+  // One sub-path per run of measured points: a point without a value breaks the line, and so does
+  // a stretch between two points that only one video has (a pair skipped on the axis).
   let path = "";
-  let drawing = false;
+  let previous = null;
   values.forEach((value, index) => {
-    const position = positions[index];
-    if (value === null || position === null || position === undefined) {
-      drawing = false;
+    const point = points[index];
+    if (value === null || !point) {
+      previous = null;
       return;
     }
-    const x = (position / total) * 1000;
+    const x = (point.position / total) * 1000;
     const y = 100 - Math.min(value / scale, 1) * 100;
-    path += `${drawing ? "L" : "M"}${x.toFixed(2)} ${y.toFixed(2)} `;
-    drawing = true;
+    const joined = previous !== null && point.pair <= previous.pair + 1;
+    path += `${joined ? "L" : "M"}${x.toFixed(2)} ${y.toFixed(2)} `;
+    previous = point;
   });
   return path.trim();
 }
@@ -25,15 +27,15 @@ function curvePath(values, positions, total, scale) {
 export function curveDrawer(root, config, axis) {
   const scale = config.slider_max || 1;
   const thresholdLine = root.querySelector("[data-curve-threshold]");
-  let drawnFor = null; // the curve the positions below were worked out for
-  let positions = [];
+  let drawnFor = null; // the curve the points below were placed for
+  let points = [];
   return function drawCurve(curve, threshold) {
     if (curve !== drawnFor) {
-      positions = curvePositions(axis, curve);
+      points = curvePoints(axis, curve);
       drawnFor = curve;
     }
     for (const name of ["visual", "audio"]) {
-      const path = axis.total ? curvePath(curve[name], positions, axis.total, scale) : "";
+      const path = axis.total ? curvePath(curve[name], points, axis.total, scale) : "";
       root.querySelector(`[data-curve-line="${name}"]`).setAttribute("d", path);
     }
     const y = (100 - Math.min(threshold / scale, 1) * 100).toFixed(2);
