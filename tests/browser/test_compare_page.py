@@ -635,3 +635,24 @@ def test_an_older_comparison_plays_both_videos_in_step_through_its_clip_pairs(ol
     assert_in_step(page)
     assert Comparison.objects.get(pk=older.comparison.pk).engine == 1
     assert older.errors == []
+
+
+def test_an_older_comparison_refined_while_its_page_is_open_asks_for_a_reload(older: Opened) -> None:
+    page = older.page
+    slider = page.get_by_role("slider", name="Threshold")
+    # A worker moves the row to engine 2 meanwhile: another alignment, another threshold scale.
+    Comparison.objects.filter(pk=older.comparison.pk).update(
+        engine=2, threshold=0.15, offset=0.0, matched_spans=[[0.0, 12.0, 0.0, 12.0], [12.0, 16.0, 18.0, 22.0]]
+    )
+
+    slider.evaluate("(input) => { input.value = '0.1'; input.dispatchEvent(new Event('input', { bubbles: true })); }")
+
+    notice = page.locator("[data-realigned]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("refined since this page opened")
+    expect(slider).to_be_disabled()
+    expect(markers(page)).to_have_count(2)  # the page's own, not judged on another axis
+    notice.get_by_role("link", name="Reload the page").click()
+    expect(page.locator(".timeline-lane-a .timeline-span")).to_have_count(2)
+    expect(slider).to_be_enabled()
+    assert older.errors == []
