@@ -432,3 +432,14 @@ def test_another_persons_refined_comparison_page_is_not_found(owner) -> None:
     comparison = ComparisonFactory(refined=True, owner=owner)
 
     assert client_for(UserFactory()).get(f"/compare/{comparison.pk}/").status_code == 404
+
+
+def test_past_refined_comparisons_are_listed_as_refined(owner, pair) -> None:
+    original, edited = pair
+    comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")  # on the clip grid
+    ComparisonFactory(refined=True, owner=owner)
+
+    text = page_text(client_for(owner).get(PICKER).content.decode())
+
+    assert "% similar · Refined · Cuts (insertions and removals)" in text
+    assert "% similar · Cosine · None (clip by clip)" in text
