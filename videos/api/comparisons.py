@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.compare.selectors import comparison_get_for_user, comparisons_for_user
 from videos.compare.services import (
     MAX_THRESHOLD,
@@ -46,17 +47,19 @@ def _refused(exc: ComparisonRefused) -> serializers.ValidationError:
 # What the threshold means, said once for the create input, the threshold input and the docs.
 THRESHOLD_HELP = (
     "Engine 2 (refined, `engine: 2`): a 0–1 change score on a fixed scale; a stretch differs where its "
-    "picture or its sound change score is above the threshold (above 1 nothing differs). Engine 1 (older "
-    "rows, aligned on 2 s clips): the distance between two clips' vectors (cosine 0–2, Euclidean 0–2) "
-    "above which they differ."
+    "picture or its sound change score is above the threshold (above 1 nothing differs; the default is "
+    f"{DEFAULT_CHANGE_THRESHOLD:g}). Engine 1 (older rows, aligned on 2 s clips): the distance between two "
+    "clips' vectors (cosine 0–2, Euclidean 0–2) above which they differ."
 )
+_LOW_UNDER, _MEDIUM_UNDER = (limit for limit, _ in SEVERITY_BANDS)
 SEVERITY_HELP = (
-    "How visible or audible the change is. Engine 2, on a fixed scale that does not move with the "
-    "threshold: `low` visible or audible on close inspection; `medium` clearly visible or audible, the "
-    "same content (a logo, an overlay, burned-in text, a noticeable grade, a re-mix, a level change); "
-    "`high` different or strongly changed content (a replaced scene, a strong grade, a new or muted "
-    "soundtrack). Engine 1: from the peak distance over the threshold (under 2× low, under 4× medium, "
-    "else high). Null for `only_a` and `only_b`."
+    "How visible or audible the change is. Engine 2, from the peak score on a fixed scale that does not "
+    f"move with the threshold: `low` (under {_LOW_UNDER:g}) visible or audible on close inspection; "
+    f"`medium` (under {_MEDIUM_UNDER:g}) clearly visible or audible, the same content (a logo, an overlay, "
+    "burned-in text, a noticeable grade, a re-mix, a level change); `high` different or strongly changed "
+    "content (a replaced scene, a strong grade, a new or muted soundtrack). Engine 1: from the peak "
+    "distance over the threshold (under 2× low, under 4× medium, else high). Null for `only_a` and "
+    "`only_b`."
 )
 # Segment times are what a person reads: to a tenth of a second. Matched spans and the offset drive
 # players that must stay within a frame of each other (a frame is 17–42 ms), so they keep hundredths.
@@ -80,8 +83,17 @@ class RoundedFloatField(serializers.FloatField):
 class ComparisonCreateInput(serializers.Serializer[Any]):
     video_a = serializers.IntegerField(min_value=1, help_text="One of my ready uploaded videos.")
     video_b = serializers.IntegerField(min_value=1, help_text="Another one.")
-    metric = serializers.ChoiceField(choices=Comparison.Metric.choices, default=Comparison.Metric.COSINE)
-    alignment = serializers.ChoiceField(choices=Comparison.Alignment.choices, default=Comparison.Alignment.CUTS)
+    metric = serializers.ChoiceField(
+        choices=Comparison.Metric.choices,
+        default=Comparison.Metric.COSINE,
+        help_text="How two clips' vectors are compared, on the clip grid (engine 1) only: engine 2 measures "
+        "change on its own scale.",
+    )
+    alignment = serializers.ChoiceField(
+        choices=Comparison.Alignment.choices,
+        default=Comparison.Alignment.CUTS,
+        help_text="`none` clip by clip, `offset` one constant offset, `cuts` insertions and removals too.",
+    )
     threshold = serializers.FloatField(required=False, min_value=0, max_value=MAX_THRESHOLD, help_text=THRESHOLD_HELP)
 
 
