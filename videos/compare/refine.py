@@ -299,10 +299,11 @@ def _fine_offset(costs: _Costs, start: float, end: float, offset: float) -> floa
     candidates = offset + np.arange(-0.16, 0.16 + step / 2, step)
     times_b = times_a[None, :] + candidates[:, None]
     valid = (times_b >= 0) & (times_b <= costs.b.duration)
+    # Picture (between its samples) and sound together: either alone can be blind (a still
+    # picture; a constant tone).
+    moment = _interpolated_visual(costs, times_a, times_b)
     if costs.with_sound:
-        moment = costs.sound_only(np.broadcast_to(times_a, times_b.shape), times_b)
-    else:
-        moment = _interpolated_visual(costs, times_a, times_b)
+        moment = (moment + costs.sound_only(np.broadcast_to(times_a, times_b.shape), times_b)) / 2.0
     mean_cost = np.where(valid, moment, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
     mean_cost = np.where(valid.mean(axis=1) >= 0.5, mean_cost, np.inf)
     best = int(np.argmin(mean_cost))
@@ -379,7 +380,7 @@ def _switch_point(costs: _Costs, low: float, high: float, first: float, second: 
             times_a, times_b = times, times + offset
         else:
             times_a, times_b = times - offset, times
-        cost = costs.sound_only(times_a, times_b) if sound else costs.moment(times_a, times_b)
+        cost = costs.moment(times_a, times_b)
         outside = (times_a < 0) | (times_a > costs.a.duration) | (times_b < 0) | (times_b > costs.b.duration)
         return np.where(outside, 2.0, cost)
 
