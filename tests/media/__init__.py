@@ -27,6 +27,17 @@ The modules, by capability:
 - :mod:`.subtitles`: sidecar subtitles (:func:`write_srt`, :func:`write_vtt`).
 - :mod:`.bad_files`: files that the upload probe must refuse (:func:`make_bad_file`).
 - :mod:`.mp4`: just enough MP4 box and H.264 SPS handling to build some of those bad files.
+
+The comparison accuracy corpus (issue 13), natural-looking footage with exact ground truth:
+
+- :mod:`.natural` / :mod:`.natural_sound`: source footage (shots, camera, grain, fades; speech,
+  music and ambience stems) as functions of source time;
+- :mod:`.overlays`: picture and sound changes (logo, burned-in text, banner, grades, replaced
+  picture; other music, mute, re-mix);
+- :mod:`.edits`: versions as edit lists over source time, rendered to files, and the truth that
+  follows from two of them;
+- :mod:`.corpus`: the cases (:data:`~.corpus.CASES`, the short :data:`~.corpus.QUICK_CASES`) and
+  the rendered-file cache; :mod:`.scoring`: a comparison's findings against a case's truth.
 """
 
 from .bad_files import BAD_FILE_KINDS, make_bad_file

@@ -75,9 +75,17 @@ def write_streams(
     cues: Sequence[Cue] = (),
     subtitle_language: str | None = None,
     threads: int = 1,
+    sample_rate: int = SAMPLE_RATE,
+    audio_bitrate: int | None = None,
+    preset: str = "superfast",
 ) -> Path:
-    """Encode RGB `frames` (resized to width×height when they differ), mono float `samples` at
-    SAMPLE_RATE and subtitle `cues` into `path`."""
+    """Encode RGB `frames` (resized to width×height when they differ), float `samples` at
+    SAMPLE_RATE and subtitle `cues` into `path`.
+
+    `samples` are mono (n,) or one row per channel (2, n): a stereo stream. The audio stream runs at
+    `sample_rate` (the encoder resamples: 44100 gives a 44.1 kHz file from the same samples);
+    `audio_bitrate` in bits per second, the encoder's default when None. `preset`: x264's (the
+    default and "ultrafast" write the same bytes run after run)."""
     codec = codec or VIDEO_CODEC_BY_CONTAINER.get(container, "libx264")
     path.parent.mkdir(parents=True, exist_ok=True)
     # bitexact: no random identifiers (Matroska's segment and track UIDs) or encoder versions in the
@@ -91,7 +99,7 @@ def write_streams(
         if codec == "libx264":
             # superfast and ultrafast give the same bytes run after run; veryfast and slower do not
             # (measured with x264 in PyAV 18.1), and tests compare files.
-            options["preset"] = "superfast"
+            options["preset"] = preset
         if codec == "libvpx-vp9":
             # Realtime VP9 encoding: the default "good" deadline is ~10× slower for no use to a test.
             options |= {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
@@ -109,8 +117,10 @@ def write_streams(
         audio: av.AudioStream | None = None
         if samples is not None:
             audio_codec = audio_codec or AUDIO_CODEC_BY_CONTAINER.get(container, "aac")
-            audio = cast(av.AudioStream, output.add_stream(audio_codec, rate=SAMPLE_RATE))
-            audio.layout = "mono"
+            audio = cast(av.AudioStream, output.add_stream(audio_codec, rate=sample_rate))
+            audio.layout = "stereo" if samples.ndim == 2 and len(samples) == 2 else "mono"
+            if audio_bitrate is not None:
+                audio.bit_rate = audio_bitrate
         subtitle: SubtitleStream | None = None
         if cues:
             subtitle = cast(SubtitleStream, output.add_stream(SUBTITLE_CODEC_BY_CONTAINER.get(container, "subrip")))
@@ -138,9 +148,14 @@ def write_streams(
 
         if audio is not None and samples is not None:
             chunk = 4800
-            for start in range(0, len(samples), chunk):
-                piece = samples[start : start + chunk]
-                audio_frame = av.AudioFrame.from_ndarray(piece[np.newaxis, :], format="flt", layout="mono")
+            channels = samples if samples.ndim == 2 else samples[np.newaxis, :]
+            layout = "mono" if len(channels) == 1 else "stereo"
+            for start in range(0, channels.shape[1], chunk):
+                piece = np.ascontiguousarray(channels[:, start : start + chunk], np.float32)
+                # Packed "flt" for mono as before (the same bytes as ever); planar for stereo.
+                audio_frame = av.AudioFrame.from_ndarray(
+                    piece, format="flt" if layout == "mono" else "fltp", layout=layout
+                )
                 audio_frame.sample_rate = SAMPLE_RATE
                 audio_frame.pts = start
                 audio_frame.time_base = Fraction(1, SAMPLE_RATE)
