@@ -1,6 +1,7 @@
 """Running an answer and sharing it live.
 
-`stream_answer` writes one answer: it retrieves passages, streams the backend's pieces, and for each
+`stream_answer` writes one answer: it retrieves passages and ranks their sentences (embedded with the
+question's model, batched with other answers' and cached), streams the backend's pieces, and for each
 piece appends it to a short-lived Redis list (its sequence number is its position there) and sends it
 to the conversation's channel-layer group. Every socket of the conversation, on any web process, is
 in that group; one that reconnects reads the list for what it missed (`answer_chunks_after`). The
@@ -30,9 +31,9 @@ from django.conf import settings
 from chat import services
 from chat.answering import Turn, answer_backend, citations_for
 from chat.models import Message
-from chat.retrieval import Passage, retrieve_passages
+from chat.retrieval import Evidence, evidence_from, retrieve
 from sage.gemini import GeminiError
-from videos.text_embedding.batching import embed_text
+from videos.text_embedding.batching import embed_sentences, embed_text
 
 logger = logging.getLogger(__name__)
 
@@ -189,9 +190,7 @@ async def stream_answer(
         if job.opening:
             await publish(job.conversation_id, *job.opening)
         vector = await (question_vector if question_vector is not None else embed_text(job.question))
-        passages: list[Passage] = await db(retrieve_passages)(
-            owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
-        )
+        evidence = await gather_evidence(job, vector)
         backend = answer_backend()
         last_saved_at = time.monotonic()
 
@@ -199,7 +198,7 @@ async def stream_answer(
             return bool(await client.exists(_cancel_key(answer_id)))
 
         try:
-            pieces = backend.stream(question=job.question, passages=passages, history=job.history)
+            pieces = backend.stream(question=job.question, evidence=evidence, history=job.history)
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):
@@ -234,8 +233,10 @@ async def stream_answer(
             closed = await db(services.answer_complete)(
                 answer_id=answer_id,
                 content=content,
-                citations=citations_for(content, passages),
-                quoted_chunk_ids=[passage.chunk_id for passage in backend.quoted(passages) if passage.chunk_id],
+                citations=citations_for(content, evidence),
+                quoted_chunk_ids=list(
+                    dict.fromkeys(quote.moment.chunk_id for quote in backend.quoted(evidence) if quote.moment.chunk_id)
+                ),
                 question_vector=vector,
             )
             vector_saved = closed is not None and closed.status == Message.Status.COMPLETE
@@ -263,6 +264,15 @@ async def stream_answer(
         if vector is not None and not vector_saved:
             # For "search my messages"; after the answer, since no word of it depends on this.
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
+
+
+async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
+    """The passages closest to the question, and their sentences ranked for it."""
+    passages, sentences = await db(retrieve)(
+        owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
+    )
+    sentence_vectors = await embed_sentences([sentence.text for inside in sentences for sentence in inside])
+    return evidence_from(vector, passages, sentences, sentence_vectors)
 
 
 async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:

@@ -1,18 +1,52 @@
-"""The transcript passages a question is answered from."""
+"""The transcript an answer is written from: passages (the ~40 s windows closest to the question) and,
+inside them, the sentences ranked by how well they answer it (videos.search)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
+from videos.search import Quote, answering, moment_sentences, rank_sentences, relevant
 from videos.selectors import Moment, search_moments_by_vector
+from videos.timed_text import Sentence
 
 # A passage is a transcript search's moment: its video, times, text, distance and chunk.
 Passage = Moment
 
 
-def citation_of(passage: Passage) -> dict[str, object]:
-    """How an answer's message stores a citation of the passage."""
-    return {"video_id": passage.video_id, "start": passage.start, "end": passage.end, "text": passage.text}
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer may say and cite: the passages found (best first), the sentences of each (in
+    the order said), and every one of those sentences ranked for the question (best first)."""
+
+    passages: Sequence[Passage]
+    sentences: Sequence[Sequence[Sentence]]
+    ranked: Sequence[Quote]
+
+    def answers(self) -> list[Quote]:
+        """The ranked sentences that answer the question (in a passage close enough to it, and close
+        enough themselves); none for an unrelated question."""
+        close = {passage.chunk_id for passage in relevant(self.passages)}
+        return [quote for quote in answering(self.ranked) if quote.moment.chunk_id in close]
+
+
+NO_EVIDENCE = Evidence(passages=(), sentences=(), ranked=())
+
+
+def citation_of(quote: Quote) -> dict[str, object]:
+    """How an answer's message stores a citation: the sentence, when it is said, in which video
+    (`low_confidence` only when the recogniser was unsure of it)."""
+    citation: dict[str, object] = {
+        "video_id": quote.video_id,
+        "start": quote.start,
+        "end": quote.end,
+        "text": quote.text,
+    }
+    if quote.low_confidence:
+        citation["low_confidence"] = True
+    return citation
 
 
 def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int) -> list[Passage]:
@@ -22,3 +56,21 @@ def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.
     if owner_id is None:
         return []
     return search_moments_by_vector(owner_id, vector, limit=limit, video_id=video_id)
+
+
+def retrieve(
+    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int
+) -> tuple[list[Passage], list[list[Sentence]]]:
+    """The passages (see `retrieve_passages`) and the sentences said in each: one trip to the database."""
+    passages = retrieve_passages(owner_id=owner_id, video_id=video_id, vector=vector, limit=limit)
+    return passages, moment_sentences(passages)
+
+
+def evidence_from(
+    question_vector: np.ndarray,
+    passages: Sequence[Passage],
+    sentences: Sequence[Sequence[Sentence]],
+    sentence_vectors: np.ndarray,
+) -> Evidence:
+    ranked = rank_sentences(question_vector, passages, sentences, sentence_vectors)
+    return Evidence(passages=passages, sentences=sentences, ranked=ranked)

@@ -97,6 +97,8 @@ class CitationChip:
     start: float
     title: str
     url: str
+    text: str = ""  # the sentence cited
+    uncertain: bool = False  # the recogniser was unsure of its words
 
     @property
     def label(self) -> str:
@@ -117,7 +119,16 @@ def _chips(message: Message, titles: dict[int, str]) -> list[CitationChip]:
         except (KeyError, TypeError, ValueError):
             continue  # a malformed citation is not worth breaking the page for
         url = f"{reverse('videos:video', args=[video_id])}?t={int(start)}"
-        chips.append(CitationChip(video_id=video_id, start=start, title=titles.get(video_id, "Video"), url=url))
+        chips.append(
+            CitationChip(
+                video_id=video_id,
+                start=start,
+                title=titles.get(video_id, "Video"),
+                url=url,
+                text=str(citation.get("text") or ""),
+                uncertain=bool(citation.get("low_confidence")),
+            )
+        )
     return chips
 
 

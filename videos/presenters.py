@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from sage.formatting import clock
 from videos.models import Video
-from videos.selectors import Moment
+from videos.search import Quote
 from videos.services import video_can_retry
 
 LIBRARY_PAGE_SIZE = 24
@@ -185,14 +185,20 @@ def highlight_words(text: str, query: str) -> SafeString:
 
 @dataclass(frozen=True)
 class SearchHit:
-    moment: Moment
+    """A search result: the sentence that answers, when it is said, in which video."""
+
+    quote: Quote
     highlighted: SafeString
 
     @property
+    def video_title(self) -> str:
+        return self.quote.moment.video_title
+
+    @property
     def stamp(self) -> str:
-        return clock(self.moment.start)
+        return clock(self.quote.start)
 
     @property
     def url(self) -> str:
-        path = reverse("videos:video", args=[self.moment.video_id])
-        return f"{path}?{urlencode({'t': int(self.moment.start)})}"
+        path = reverse("videos:video", args=[self.quote.video_id])
+        return f"{path}?{urlencode({'t': int(self.quote.start)})}"

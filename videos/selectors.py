@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from pgvector.django import CosineDistance
 
@@ -59,18 +61,40 @@ def transcript_lines(video_id: int, *, low: float | None = None, high: float | N
         rows = rows.filter(end__gte=low)
     if high is not None:
         rows = rows.filter(start__lte=high)
-    lines = []
-    for row in rows.order_by("index").values("start", "end", "text", *_LINE_EXTRAS):
-        lines.append(
-            TimedLine(
-                start=row["start"],
-                end=row["end"],
-                text=row["text"],
-                words=words_from_json(row.get("words")),
-                low_confidence=bool(row.get("low_confidence", False)),
-            )
-        )
-    return lines
+    return [_line(row) for row in rows.order_by("index").values("start", "end", "text", *_LINE_EXTRAS)]
+
+
+def transcript_lines_around(spans: Sequence[tuple[int, float, float]]) -> list[list[TimedLine]]:
+    """For each (video id, low, high), the lines of that video said between `low` and `high` seconds,
+    in order: one query for all."""
+    if not spans:
+        return []
+    wanted = Q()
+    for video_id, low, high in spans:
+        wanted |= Q(transcript__video_id=video_id, end__gte=low, start__lte=high)
+    rows = list(
+        TranscriptSegment.objects.filter(wanted)
+        .order_by("transcript_id", "index")
+        .values("transcript__video_id", "start", "end", "text", *_LINE_EXTRAS)
+    )
+    return [
+        [
+            _line(row)
+            for row in rows
+            if row["transcript__video_id"] == video_id and row["end"] >= low and row["start"] <= high
+        ]
+        for video_id, low, high in spans
+    ]
+
+
+def _line(row: dict[str, Any]) -> TimedLine:
+    return TimedLine(
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        words=words_from_json(row.get("words")),
+        low_confidence=bool(row.get("low_confidence", False)),
+    )
 
 
 @dataclass(frozen=True)

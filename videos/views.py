@@ -40,8 +40,8 @@ from videos.presenters import (
     start_time,
     youtube_embed_url,
 )
+from videos.search import has_searchable_videos, search_quotes
 from videos.selectors import (
-    search_moments,
     transcript_for_video,
     transcript_segments,
     video_get_for_user,
@@ -247,7 +247,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET, label_suffix="")
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     hits = []
+    searchable = False
     if query:
-        moments = search_moments(_user(request), query, limit=SEARCH_RESULT_LIMIT)
-        hits = [SearchHit(moment=moment, highlighted=highlight_words(moment.text, query)) for moment in moments]
-    return render(request, "videos/search.html", {"form": form, "query": query, "hits": hits})
+        quotes = search_quotes(_user(request), query, limit=SEARCH_RESULT_LIMIT)
+        hits = [SearchHit(quote=quote, highlighted=highlight_words(quote.text, query)) for quote in quotes]
+        searchable = bool(hits) or has_searchable_videos(_user(request))
+    context = {"form": form, "query": query, "hits": hits, "searchable": searchable}
+    return render(request, "videos/search.html", context)

@@ -369,7 +369,7 @@ async def test_an_unexpected_failure_ends_the_answer_with_an_error_and_refunds_i
     def broken_retrieval(**kwargs: object) -> list:
         raise RuntimeError("the index is gone")
 
-    monkeypatch.setattr(chat.live, "retrieve_passages", broken_retrieval)
+    monkeypatch.setattr(chat.live, "retrieve", broken_retrieval)
     owner, conversation = await cooking_conversation()
     socket, _, _ = await open_socket(conversation.pk, user=owner)
 

@@ -494,16 +494,25 @@ def moments(html: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_search_finds_the_moment_that_answers_across_my_videos(signed_in, user, other_user) -> None:
+def moment_texts(html: str) -> list[str]:
+    return [
+        unescape(re.sub(r"</?mark>", "", text)) for text in re.findall(r'<span class="moment-text">(.*?)</span>', html)
+    ]
+
+
+KITCHEN = [
+    (0.0, 6.0, "Welcome back to the kitchen."),
+    (6.0, 14.0, "Today we bake bread from scratch with flour and yeast."),
+    (14.5, 24.0, "Now the sauce: simmer the tomatoes with garlic and olive oil for twenty minutes."),
+    (24.0, 38.0, "Meanwhile, grate the parmesan and set the table for four."),
+]
+
+
+def test_search_shows_the_sentence_that_answers_at_the_moment_it_is_said(signed_in, user, other_user) -> None:
     cooking = make_video(user, "Cooking show")
+    add_transcript(cooking, KITCHEN)
+    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
     garden = make_video(user, "Garden tour")
-    add_chunks(
-        cooking,
-        [
-            (0.0, 40.0, "Welcome back to the kitchen. Today we bake bread from scratch with flour and yeast."),
-            (32.0, 75.5, "Now the sauce: simmer the tomatoes with garlic and olive oil for twenty minutes."),
-        ],
-    )
     add_chunks(garden, [(80.0, 120.0, "These roses need pruning in early spring, just above an outward bud.")])
     # Another user's moment about the very same thing is never shown.
     add_chunks(make_video(other_user, "Their pasta"), [(0.0, 30.0, "Simmer tomatoes with garlic for the sauce.")])
@@ -512,13 +521,39 @@ def test_search_finds_the_moment_that_answers_across_my_videos(signed_in, user, 
 
     assert response.status_code == 200
     html = response.content.decode()
-    found = moments(html)
-    assert found[0] == (f"/videos/{cooking.pk}/?t=32", "Cooking show", "00:32")
-    assert {title for _, title, _ in found} == {"Cooking show", "Garden tour"}
-    assert "Their pasta" not in html
-    assert "3 moments for “how long should the tomato sauce simmer?”" in html
-    assert "<mark>sauce</mark>" in html
-    assert "<mark>simmer</mark>" in html
+    # The sentence that answers, when it starts: not the whole passage from its start.
+    assert moments(html) == [(f"/videos/{cooking.pk}/?t=14", "Cooking show", "00:14")]
+    assert moment_texts(html) == [KITCHEN[2][2]]
+    assert "<mark>sauce</mark>" in html and "<mark>simmer</mark>" in html
+    # Roses say nothing about sauce: unrelated passages are not results, however near the nearest.
+    assert "Garden tour" not in html and "Their pasta" not in html
+    assert "1 moment for “how long should the tomato sauce simmer?”" in html
+
+
+def test_an_unrelated_question_finds_nothing_and_says_so(signed_in, user) -> None:
+    cooking = make_video(user, "Cooking show")
+    add_transcript(cooking, KITCHEN)
+    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
+
+    html = signed_in.get(SEARCH, {"q": "Who won the football world cup in 1998?"}).content.decode()
+
+    assert moments(html) == []
+    assert "No moments found for “Who won the football world cup in 1998?”" in html
+    assert "Nothing said in your videos answers this" in html
+
+
+def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> None:
+    if "low_confidence" not in {field.name for field in TranscriptSegment._meta.fields}:
+        pytest.skip("transcript lines carry no confidence yet")
+    cooking = make_video(user, "Cooking show")
+    add_transcript(cooking, KITCHEN)
+    TranscriptSegment.objects.filter(transcript__video=cooking, index=2).update(low_confidence=True)
+    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
+
+    html = signed_in.get(SEARCH, {"q": "how long should the tomato sauce simmer?"}).content.decode()
+
+    assert moments(html)[0][2] == "00:14"
+    assert "uncertain transcription" in html
 
 
 def test_search_for_a_garden_question_puts_the_garden_first(signed_in, user) -> None:

@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from sage.api.errors import Conflict, error_responses
 from videos.models import Transcript, TranscriptSegment
-from videos.selectors import search_moments, transcript_for_video, video_get_for_user
+from videos.search import search_quotes
+from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import SubtitlesRefused, video_set_subtitles
 from videos.transcripts.base import TranscriptError
 
@@ -99,13 +100,25 @@ class SearchInput(serializers.Serializer[Any]):
     video = serializers.IntegerField(min_value=1, required=False, help_text="Only this video's moments.")
 
 
-class MomentOutput(serializers.Serializer[Any]):
-    video_id = serializers.IntegerField()
-    video_title = serializers.CharField()
+class WindowOutput(serializers.Serializer[Any]):
     start = serializers.FloatField(help_text="Seconds from the start of the video.")
     end = serializers.FloatField()
     text = serializers.CharField()
-    score = serializers.FloatField(help_text="Cosine similarity, 1 = same meaning.")
+
+
+class MomentOutput(serializers.Serializer[Any]):
+    video_id = serializers.IntegerField()
+    video_title = serializers.CharField(source="moment.video_title")
+    start = serializers.FloatField(
+        help_text="When the sentence that answers starts, in seconds from the start of the video."
+    )
+    end = serializers.FloatField(help_text="When that sentence ends.")
+    text = serializers.CharField(help_text="The sentence that answers.")
+    low_confidence = serializers.BooleanField(help_text="The speech recogniser was unsure of the sentence's words.")
+    score = serializers.FloatField(
+        source="moment.score", help_text="Cosine similarity of the question and the passage found, 1 = same meaning."
+    )
+    passage = WindowOutput(source="moment", help_text="The ~40 s of transcript the sentence was found in.")
 
 
 class SearchApi(APIView):
@@ -113,7 +126,11 @@ class SearchApi(APIView):
         parameters=[SearchInput],
         responses={200: MomentOutput(many=True), **error_responses(400, 404)},
         summary="Search my videos' transcripts",
-        description="The transcript moments closest in meaning to `q`, best first.",
+        description=(
+            "The sentences of my videos' transcripts that answer `q`, best first, each with when it is "
+            "said and the passage around it. Passages not close enough in meaning are left out, so an "
+            "unrelated question gets an empty list."
+        ),
     )
     def get(self, request: Request) -> Response:
         payload = SearchInput(data=request.query_params)
@@ -121,5 +138,5 @@ class SearchApi(APIView):
         user = _user(request)
         video_id = payload.validated_data.get("video")
         video = video_get_for_user(user, video_id) if video_id else None
-        moments = search_moments(user, payload.validated_data["q"], limit=payload.validated_data["limit"], video=video)
-        return Response(MomentOutput(moments, many=True).data)
+        quotes = search_quotes(user, payload.validated_data["q"], limit=payload.validated_data["limit"], video=video)
+        return Response(MomentOutput(quotes, many=True).data)

@@ -1,8 +1,11 @@
-"""Embedding questions and answers from async code, in batches.
+"""Embedding questions, and the transcript sentences that may answer them, from async code, in batches.
 
 Fifty questions arriving together would otherwise be fifty model calls fighting for the same cores;
 one call over all of them costs little more than one. Texts queue while a batch is being encoded and
-go together in the next, so a lone question is not delayed and a burst is encoded a few at a time.
+go together in the next (at most MAX_BATCH at a time, so a question is not stuck behind a long
+queue of sentences), so a lone question is not delayed and a burst is encoded a few at a time.
+Transcript sentences are asked about again and again (every question about a video reads the same
+windows), so their vectors are kept in a small cache of the process.
 
 With TEXT_EMBEDDING_SUBPROCESS (the web process), batches are encoded by the embedding child
 (videos.text_embedding.child), awaited on the event loop.
@@ -12,12 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
 
 import numpy as np
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from videos.models import TEXT_EMBEDDING_DIM
 from videos.text_embedding.child import embed_in_child_async
+
+MAX_BATCH = 128
+# Sentences whose vectors are kept (~1.5 KB each).
+CACHED_SENTENCES = 20_000
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -51,8 +61,8 @@ class _Batcher:
         try:
             while self.pending:
                 # A question refused meanwhile cancelled its future: the model need not run for it.
-                batch = [(text, future) for text, future in self.pending if not future.done()]
-                self.pending = []
+                batch = [(text, future) for text, future in self.pending[:MAX_BATCH] if not future.done()]
+                self.pending = self.pending[MAX_BATCH:]
                 if not batch:
                     continue
                 try:
@@ -80,3 +90,27 @@ async def embed_text(text: str) -> np.ndarray:
     if batcher is None:
         batcher = _batchers[loop] = _Batcher()
     return await batcher.embed(text)
+
+
+_sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+async def embed_sentences(texts: Sequence[str]) -> np.ndarray:
+    """The texts' MiniLM vectors (one row each, in order): from the cache, or encoded in the next
+    batches with any other texts waiting, then cached."""
+    vectors: list[np.ndarray | None] = [_sentence_cache.get(text) for text in texts]
+    missing = sorted({text for text, vector in zip(texts, vectors, strict=True) if vector is None})
+    if missing:
+        fresh = await asyncio.gather(*(embed_text(text) for text in missing))
+        for text, vector in zip(missing, fresh, strict=True):
+            _sentence_cache[text] = vector
+        while len(_sentence_cache) > CACHED_SENTENCES:
+            _sentence_cache.popitem(last=False)
+        found = dict(zip(missing, fresh, strict=True))
+        vectors = [vector if vector is not None else found[text] for text, vector in zip(texts, vectors, strict=True)]
+    for text in texts:
+        if text in _sentence_cache:
+            _sentence_cache.move_to_end(text)
+    if not vectors:
+        return np.zeros((0, TEXT_EMBEDDING_DIM), np.float32)
+    return np.stack([vector for vector in vectors if vector is not None])

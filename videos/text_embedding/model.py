@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _model: SentenceTransformer | None = None
 _model_lock = threading.Lock()
 
-__all__ = ["TEXT_EMBEDDING_DIM", "embed_query", "embed_texts", "text_model"]
+__all__ = ["TEXT_EMBEDDING_DIM", "embed_query", "embed_texts", "embed_texts_for_request", "text_model"]
 
 
 def text_model() -> SentenceTransformer:
@@ -78,11 +78,17 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
 def embed_query(text: str) -> np.ndarray:
     """The L2-normalised float32 vector (TEXT_EMBEDDING_DIM,) of one search query or question; where
     TEXT_EMBEDDING_SUBPROCESS is on (the web process), computed by the embedding child."""
-    if settings.TEXT_EMBEDDING_SUBPROCESS:
-        from videos.text_embedding.child import embed_in_child
-
-        vectors = embed_in_child([text])
-    else:
-        vectors = embed_texts([text])
-    vector: np.ndarray = vectors[0]
+    vector: np.ndarray = embed_texts_for_request([text])[0]
     return vector
+
+
+def embed_texts_for_request(texts: Sequence[str]) -> np.ndarray:
+    """`embed_texts` for what a request needs (a query, the sentences of the windows it found): where
+    TEXT_EMBEDDING_SUBPROCESS is on (the web process), computed by the embedding child."""
+    if not texts:
+        return np.zeros((0, TEXT_EMBEDDING_DIM), np.float32)
+    if settings.TEXT_EMBEDDING_SUBPROCESS:
+        from videos.text_embedding.child import embed_in_child  # a cycle: the child imports this module
+
+        return embed_in_child(texts)
+    return embed_texts(texts)

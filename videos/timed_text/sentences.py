@@ -2,8 +2,9 @@
 
 Sentences are found in the lines' joined text (captions cut them anywhere) and take their times from
 the stream (word times where the recogniser gave them). Captions without punctuation make one
-endless "sentence": one longer than `max_seconds` is cut between words into pieces of about
-`piece_seconds`, so a citation or a note never has to quote a monologue.
+endless "sentence": one longer than `max_seconds` and LONG_SENTENCE_WORDS words is cut between
+words into pieces of about `piece_seconds`, so a citation or a note never has to quote a monologue
+(a short sentence said slowly, or timed loosely by its caption, stays whole).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from videos.timed_text.lines import TimedLine, TimedStream
 # group sentences, keep longer ones whole), and the pieces it is then cut into.
 MAX_SENTENCE_SECONDS = 20.0
 PIECE_SECONDS = 10.0
+LONG_SENTENCE_WORDS = 30
 
 # Terminal punctuation (with closing quotes or brackets) followed by space. CJK full stops need no space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+|[。！？]+[\"'”’)\]]*\s*")
@@ -67,7 +69,7 @@ def sentences_of(
     sentences: list[Sentence] = []
     for first, last in split_sentences(stream.text):
         start, end = stream.time_at(first), stream.time_at(last)
-        if end - start <= max_seconds:
+        if end - start <= max_seconds or len(_WORD.findall(stream.text, first, last)) <= LONG_SENTENCE_WORDS:
             sentences.append(Sentence(start, end, stream.text[first:last], stream.low_confidence(first, last)))
         else:
             sentences.extend(_word_pieces(stream, first, last, piece_seconds=piece_seconds))

@@ -1,5 +1,5 @@
 // A conversation's messages rendered into a list: questions, answers streaming in chunk by chunk,
-// status notes and citation chips. Messages are kept by id, so a replay updates them in place and
+// status notes and citation chips (each plays from where its cited sentence starts). Messages are kept by id, so a replay updates them in place and
 // never shows one twice. Used by the chat page and by the video page's chat panel.
 
 import { clock } from "../shared/clock.js";
@@ -152,6 +152,13 @@ export class ChatThread {
       chip.dataset.start = String(start);
       chip.title = citation.text || "";
       chip.textContent = `[${clock(start)}] ${this.titles[String(videoId)] || "Video"}`;
+      if (citation.low_confidence) {
+        // The recogniser was unsure of the sentence's words: said in words, not by colour alone.
+        const uncertain = document.createElement("span");
+        uncertain.className = "chat-chip-uncertain";
+        uncertain.textContent = "(uncertain)";
+        chip.append(" ", uncertain);
+      }
       const item = document.createElement("li");
       item.append(chip);
       list.append(item);

@@ -1,0 +1,187 @@
+"""Transcript search down to the sentence: the windows of my videos closest in meaning to a question
+(videos.selectors.search_moments_by_vector), then, inside them, the sentences that answer it.
+
+Windows (~40 s) are what is embedded and searched: long enough to carry a subject. A citation or a
+search result points at a sentence: its time is when that sentence starts, and what it quotes is
+that sentence. The sentences of the windows found are embedded with the same model at question time
+(a few dozen short texts, batched) and ranked against the question (`Quote.score`).
+
+A vector search returns the nearest windows however unrelated: a window further than
+MOMENT_MATCH_MAX_DISTANCE from the question, or a sentence less similar than SENTENCE_MATCH_MIN,
+does not answer it, so an unrelated question finds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from accounts.models import User
+from videos.models import TranscriptChunk, Video
+from videos.selectors import Moment, search_moments_by_vector, transcript_lines_around
+from videos.timed_text import Sentence, TimedLine, sentences_of
+
+# A window and the best sentence in it answer a question only when both are close enough to it:
+# the window within MOMENT_MATCH_MAX_DISTANCE (cosine distance, MiniLM) and the sentence's similarity
+# at least SENTENCE_MATCH_MIN. Calibrated on tests/chat/talks.py with 40 s windows (bench/citations.py
+# prints the figures): the best window of a related question lay at 0.32–0.80 (median 0.47), of an
+# unrelated one at 0.59–0.94 (median 0.84), so no window distance alone separates them (0.78 alone
+# lets 5 of 30 unrelated questions through); the best sentence of a related question had a
+# similarity of 0.25–0.84 (median 0.65; 0.44 but for one), of an unrelated one 0.12–0.46 (median
+# 0.20). Together they keep 47 of 48 related questions and let 2 of 30 unrelated ones through (both
+# near a talk's subject: "learn to swim as an adult", "how fast does light travel"). The floor sits
+# low in the gap because a related question asked in other words can score under 0.4 ("what do we
+# do about the mess on the counter?" against "we clean up: wash the bowls and wipe the flour off
+# the counter", 0.38), and quoting nothing is the worse mistake.
+MOMENT_MATCH_MAX_DISTANCE = 0.78
+SENTENCE_MATCH_MIN = 0.35
+# Transcript read either side of a window, so the sentences at its edges are read whole.
+EDGE_SECONDS = 15.0
+# How sentences are ranked: their similarity to the question plus a share of their window's, which
+# prefers a sentence in a window about the question when two say much the same. bench/citations.py:
+# the similarity alone, with the window's share, with a bonus for the question's words, or with the
+# sentence before as context, all cite within 2 s for 40–42 of 48 questions (the words bonus ranks
+# "let's get the oven going" above the temperature for "how hot should the oven be?").
+WINDOW_WEIGHT = 0.3
+# An extractive answer quotes the best sentence, and up to MAX_QUOTES in all of those ranking within
+# QUOTE_MARGIN of it.
+MAX_QUOTES = 3
+QUOTE_MARGIN = 0.08
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence that answers a question, in the window (`moment`) the search found it in."""
+
+    moment: Moment
+    sentence: Sentence
+    similarity: float  # cosine similarity of the sentence and the question
+
+    @property
+    def score(self) -> float:
+        """Rank among sentences: the sentence's similarity, and a share of its window's."""
+        return self.similarity + WINDOW_WEIGHT * self.moment.score
+
+    @property
+    def video_id(self) -> int:
+        return self.moment.video_id
+
+    @property
+    def start(self) -> float:
+        return self.sentence.start
+
+    @property
+    def end(self) -> float:
+        return self.sentence.end
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.sentence.low_confidence
+
+
+def relevant(moments: Sequence[Moment], *, max_distance: float = MOMENT_MATCH_MAX_DISTANCE) -> list[Moment]:
+    """The moments close enough to the question to answer it."""
+    return [moment for moment in moments if moment.distance <= max_distance]
+
+
+def answering(ranked: Sequence[Quote], *, min_similarity: float = SENTENCE_MATCH_MIN) -> list[Quote]:
+    """The ranked sentences that answer the question well enough on their own."""
+    return [quote for quote in ranked if quote.similarity >= min_similarity]
+
+
+def moment_sentences(moments: Sequence[Moment]) -> list[list[Sentence]]:
+    """The sentences said in each moment's window, in order (one list per moment; one query for all).
+    A sentence belongs to the window its middle is in. A window whose transcript lines are gone (or
+    were never stored) is split into sentences on its own text, timed linearly across it."""
+    if not moments:
+        return []
+    spans = [(moment.video_id, moment.start - EDGE_SECONDS, moment.end + EDGE_SECONDS) for moment in moments]
+    lines = transcript_lines_around(spans)
+    found: list[list[Sentence]] = []
+    for moment, around in zip(moments, lines, strict=True):
+        inside = sentences_inside(sentences_of(around), start=moment.start, end=moment.end)
+        found.append(inside or sentences_of([TimedLine(moment.start, moment.end, moment.text)]))
+    return found
+
+
+def sentences_inside(sentences: Sequence[Sentence], *, start: float, end: float) -> list[Sentence]:
+    return [sentence for sentence in sentences if start <= (sentence.start + sentence.end) / 2 <= end]
+
+
+def rank_sentences(
+    question_vector: np.ndarray,
+    moments: Sequence[Moment],
+    sentences: Sequence[Sequence[Sentence]],
+    sentence_vectors: np.ndarray,
+) -> list[Quote]:
+    """Every sentence of the moments, best first; `sentence_vectors` are the sentences' (normalised)
+    vectors in the order of `sentences` flattened. A sentence in two overlapping windows is kept once,
+    with its better score."""
+    best: dict[tuple[int, float, str], Quote] = {}
+    row = 0
+    for moment, inside in zip(moments, sentences, strict=True):
+        for sentence in inside:
+            quote = Quote(
+                moment=moment,
+                sentence=sentence,
+                similarity=float(sentence_vectors[row] @ question_vector),
+            )
+            row += 1
+            key = (moment.video_id, round(sentence.start, 2), sentence.text)
+            if key not in best or best[key].score < quote.score:
+                best[key] = quote
+    return sorted(best.values(), key=lambda quote: -quote.score)
+
+
+def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quote]:
+    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`."""
+    if not ranked:
+        return []
+    top = ranked[0].score
+    return [quote for quote in ranked[:limit] if quote.score >= top - QUOTE_MARGIN]
+
+
+def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) -> list[Quote]:
+    """For each moment (in its order), its best sentence; moments without sentences are left out."""
+    best: dict[int, Quote] = {}
+    for quote in ranked:
+        best.setdefault(quote.moment.chunk_id, quote)
+    return [best[moment.chunk_id] for moment in moments if moment.chunk_id in best]
+
+
+def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
+    """The search page's and the API's results: the windows of the user's videos that answer `query`
+    (none for an unrelated one), each as its best sentence, best first (a sentence two overlapping
+    windows share, once)."""
+    from videos.text_embedding.model import embed_query, embed_texts_for_request  # loads the model on first use
+
+    query = query.strip()
+    if not query:
+        return []
+    vector = embed_query(query)
+    video_id = video.pk if video is not None else None
+    moments = relevant(search_moments_by_vector(user.pk, vector, limit=limit, video_id=video_id))
+    if not moments:
+        return []
+    sentences = moment_sentences(moments)
+    vectors = embed_texts_for_request([sentence.text for inside in sentences for sentence in inside])
+    ranked = answering(rank_sentences(vector, moments, sentences, vectors))
+    quotes: list[Quote] = []
+    seen: set[tuple[int, float]] = set()
+    for quote in sorted(best_quote_per_moment(ranked, moments), key=lambda quote: -quote.score):
+        key = (quote.video_id, round(quote.start, 2))
+        if key not in seen:
+            seen.add(key)
+            quotes.append(quote)
+    return quotes
+
+
+def has_searchable_videos(user: User) -> bool:
+    """Whether any of the user's videos has transcript windows to search."""
+    return TranscriptChunk.objects.filter(owner=user).exists()
