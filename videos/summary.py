@@ -1,5 +1,7 @@
 """A short summary of a video from its transcript lines: Gemini's words when Gemini is configured,
-otherwise (or when Gemini fails) the transcript's most central sentences, each with its time.
+otherwise (or when Gemini fails) the transcript's most central sentences, each with its time. Lines
+the recogniser was unsure of are left out: a summary states what the video says, and a misheard
+line would state something it does not.
 
 Pure library code (no models, no DB): the pipeline stores what `summarize_transcript` returns.
 """
@@ -49,8 +51,9 @@ _MARKDOWN = re.compile(r"^\s*(?:#+|[-*•]|\d+[.)])\s+|\*\*|__", re.MULTILINE)
 
 
 def summarize_transcript(title: str, lines: Sequence[TimedLine], *, duration: float) -> tuple[str, str]:
-    """(summary, backend): backend "gemini" or "extractive", or ("", "none") for no transcript text."""
-    sentences = sentences_of(lines)
+    """(summary, backend): backend "gemini" or "extractive", or ("", "none") for no transcript text
+    (or none heard with confidence)."""
+    sentences = sentences_of([line for line in lines if not line.low_confidence])
     if not sentences:
         return "", "none"
     if gemini_enabled():

@@ -392,3 +392,58 @@ def test_ai_notes_are_free_when_they_cost_nothing(client_for, django_capture_on_
     assert Note.objects.get(pk=done["id"]).ai_status == "done"
     assert Note.objects.get(pk=failed["id"]).text.endswith("so there is nothing to write it from.")
     assert not Hold.objects.exists()
+
+
+def _mark_uncertain(video: Video, *starts: float) -> None:
+    from videos.models import TranscriptSegment
+
+    TranscriptSegment.objects.filter(transcript__video=video, start__in=starts).update(low_confidence=True)
+
+
+def test_an_extractive_note_leaves_out_lines_the_recogniser_was_unsure_of(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    user = funded_user(100)
+    video = make_video(user)
+    add_transcript(video, LINES)
+    _mark_uncertain(video, 60.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client_for(user).post(notes_url(video), {"start": 60}, format="json").json()
+
+    text = Note.objects.get(pk=created["id"]).text
+    assert "number 6." not in text
+    assert "number 5." in text and "number 7." in text
+    assert "uncertain" not in text
+
+
+def test_an_extractive_note_with_only_uncertain_lines_near_it_says_so(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    user = funded_user(100)
+    video = make_video(user)
+    add_transcript(video, LINES)
+    _mark_uncertain(video, *(start for start, _, _ in LINES))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client_for(user).post(notes_url(video), {"start": 60}, format="json").json()
+
+    text = Note.objects.get(pk=created["id"]).text
+    assert text.startswith("*From the transcript, 00:") and "(uncertain transcription):*" in text
+    assert "number 6." in text
+
+
+def test_gemini_is_told_which_lines_are_uncertain(client_for, django_capture_on_commit_callbacks, gemini_stub) -> None:
+    gemini_stub.reply("The baker reaches the sixth step, though the transcript is uncertain there.")
+    user = funded_user(100)
+    video = make_video(user)
+    add_transcript(video, LINES)
+    _mark_uncertain(video, 60.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(user).post(notes_url(video), {"start": 60, "text": ""}, format="json")
+
+    request = gemini_stub.last
+    assert "[01:00] At second 60 the baker says sentence number 6. (uncertain transcription)" in request.prompt
+    assert "[00:50] At second 50 the baker says sentence number 5.\n" in request.prompt
+    assert "uncertain" in (request.system or "")

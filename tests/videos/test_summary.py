@@ -146,3 +146,21 @@ def test_clock_matches_the_player():
     assert clock(0) == "00:00"
     assert clock(83.9) == "01:23"
     assert clock(3725) == "1:02:05"
+
+
+def test_lines_the_recogniser_was_unsure_of_are_left_out_of_the_summary(gemini_stub):
+    gemini_stub.reply("A loaf of bread is baked at home.")
+    lines = bread_segments()
+    cat = BREAD.index("By the way, my cat knocked a plant off the windowsill this morning.")
+    lines[cat] = TimedLine(lines[cat].start, lines[cat].end, lines[cat].text, low_confidence=True)
+
+    assert summarize_transcript("Bread", lines, duration=BREAD_LENGTH)[1] == "gemini"
+    assert "cat knocked" not in gemini_stub.last.prompt
+    assert "Knead the dough" in gemini_stub.last.prompt
+
+
+def test_a_transcript_heard_only_with_low_confidence_gets_no_summary(settings):
+    settings.GEMINI_API_KEY = None
+    lines = [TimedLine(line.start, line.end, line.text, low_confidence=True) for line in bread_segments()]
+
+    assert summarize_transcript("Bread", lines, duration=BREAD_LENGTH) == ("", "none")
