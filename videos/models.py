@@ -178,13 +178,16 @@ class Transcript(models.Model):
         STREAM = "stream", "Subtitle track in the video"
         YOUTUBE = "youtube", "YouTube captions"
         GEMINI = "gemini", "Gemini transcription"
+        WHISPER = "whisper", "Offline speech recognition (Whisper)"
+        # Transcripts made before Whisper replaced pocketsphinx (re-transcribe them from the admin).
         POCKETSPHINX = "pocketsphinx", "Offline speech recognition"
         NONE = "none", "No speech found"
 
     video = models.OneToOneField(Video, on_delete=models.CASCADE, related_name="transcript")
     source = models.CharField(max_length=15, choices=Source.choices)
     language = models.CharField(max_length=20, blank=True)
-    # Offline recognition is rough: the page says so next to the text.
+    # The whole transcript is uncertain (most of its speech is in low-confidence segments, or it
+    # came from pocketsphinx): the page says so next to the text.
     low_confidence = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -201,6 +204,12 @@ class TranscriptSegment(models.Model):
     start = models.FloatField()
     end = models.FloatField()
     text = models.TextField()
+    # Speech recognition was unsure of this line: summaries, comparisons and answers leave it out or
+    # say so.
+    low_confidence = models.BooleanField(default=False)
+    # Recognised words with their times, [[start, end, "word", probability], ...] (seconds and
+    # probability to 0.01; see videos.transcripts.words); null for subtitles and captions.
+    words = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["transcript", "index"]

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from sage.celery import app
+from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
 from videos.services import videos_reap_stalled
@@ -22,6 +23,12 @@ def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
 def reembed_video(video_id: int) -> None:
     """Admin's re-embed: the clip embeddings of a ready video, again (media queue)."""
     run_reembed(video_id)
+
+
+@shared_task
+def retranscribe_video(video_id: int) -> None:
+    """Admin's re-transcribe: a ready video's transcript made again, then its chunks and summary (media queue)."""
+    run_retranscribe(video_id)
 
 
 @shared_task

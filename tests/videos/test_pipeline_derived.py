@@ -328,7 +328,14 @@ def test_search_finds_the_moment_where_a_phrase_is_spoken(tmp_path, settings) ->
     runner.process_video(video.pk)
 
     transcript = Transcript.objects.get(video=video)
-    assert (transcript.source, transcript.low_confidence) == (Transcript.Source.POCKETSPHINX, True)
+    assert (transcript.source, transcript.language) == (Transcript.Source.WHISPER, "en")
+    assert Video.objects.get(pk=video.pk).backends["transcript"] == "whisper"
+    lines = list(transcript.segments.order_by("index"))
+    assert lines and all(line.words for line in lines)
+    for line in lines:  # [[start, end, "word", probability], ...] inside the line's span
+        assert " ".join(word for _, _, word, _ in line.words or []) == line.text
+        for start, end, _, probability in line.words or []:
+            assert line.start <= start <= end <= line.end and 0 <= probability <= 1
     assert TranscriptChunk.objects.filter(video=video).count() >= 2
     best = search_moments(owner, "hello world", limit=1)[0]
     assert best.start >= 8.0, best

@@ -1,4 +1,4 @@
-"""Transcripts from the video file itself: its subtitle stream, and offline speech recognition."""
+"""Transcripts from the video file's subtitle stream (offline speech recognition: test_speech_recognition.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from av.subtitles.stream import SubtitleStream
 from av.subtitles.subtitle import SubtitleSet
 
-from tests.media import Cue, SpeechAudio, make_video, speech_seconds
-from videos.transcripts import Segment, recognise_speech, speech, subtitle_stream_segments
+from tests.media import Cue, make_video
+from videos.transcripts import Segment, subtitle_stream_segments
 
 CUES = [
     Cue(0.5, 2.0, "<i>Hello</i> there."),
@@ -127,70 +127,3 @@ def test_a_text_stream_after_a_bitmap_one_is_used(tmp_path: Path) -> None:
     path = write_mkv_with_subtitle_streams(tmp_path / "both.mkv", bitmap=True, ass_events=[(1.0, 2.0, "Words")])
 
     assert subtitle_stream_segments(path) == [Segment(1.0, 2.0, "Words")]
-
-
-# --- speech recognition -----------------------------------------------------------------------
-
-# espeak-ng phrases pocketsphinx's US-English model recognises in part (it is rough on synthetic
-# speech): the test asks for some of the content words, each near where it was said.
-FIRST_LINE = (0.5, "hello world this is a test")
-SECOND_LINE = (4.0, "one two three four five six")
-
-
-def words_between(segments: list[Segment], start: float, end: float) -> set[str]:
-    return {
-        word for segment in segments if segment.start < end and segment.end > start for word in segment.text.split()
-    }
-
-
-def test_speech_is_recognised_near_the_right_times_and_marked_low_confidence(tmp_path: Path) -> None:
-    seconds = SECOND_LINE[0] + speech_seconds(SECOND_LINE[1]) + 1.0
-    path = make_video(tmp_path / "talk.mp4", seconds=seconds, audio=SpeechAudio(lines=[FIRST_LINE, SECOND_LINE]))
-    progress: list[float] = []
-
-    result = recognise_speech(path, on_progress=progress.append)
-
-    assert result is not None
-    assert (result.source, result.low_confidence, result.language) == ("pocketsphinx", True, "en")
-    first_end = FIRST_LINE[0] + speech_seconds(FIRST_LINE[1])
-    second_end = SECOND_LINE[0] + speech_seconds(SECOND_LINE[1])
-    assert words_between(result.segments, FIRST_LINE[0] - 0.3, first_end + 0.3) & {"hello", "world", "test"}
-    assert (
-        len(words_between(result.segments, SECOND_LINE[0] - 0.3, second_end + 0.3) & {"three", "four", "five", "six"})
-        >= 2
-    )
-    assert not words_between(result.segments, first_end + 0.5, SECOND_LINE[0] - 0.5)  # the silence between
-    assert all(segment.text for segment in result.segments)
-    assert result.text == " ".join(segment.text for segment in result.segments)
-    assert progress == sorted(progress)
-    assert progress[-1] == 1.0
-    assert len(progress) > 10  # reported as it goes, not only at the end
-
-
-def test_speech_longer_than_an_utterance_and_running_to_the_end_of_the_file_is_transcribed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Unbroken speech is cut into utterances of MAX_UTTERANCE_SECONDS (20 s normally; 1 s here, so a
-    # short file has several), and the last one is still open when the sound ends.
-    monkeypatch.setattr(speech, "MAX_UTTERANCE_SECONDS", 1.0)
-    line = "one two three four five six seven eight nine ten"
-    end = 0.3 + speech_seconds(line)
-    path = make_video(tmp_path / "count.mp4", seconds=end + 0.02, audio=SpeechAudio(line, start=0.3))
-
-    result = recognise_speech(path)
-
-    assert result is not None
-    assert len(set(result.text.split()) & set(line.split())) >= 2
-    assert all(0.2 <= segment.start <= segment.end <= end + 0.05 for segment in result.segments)
-
-
-def test_silence_gives_no_transcript(tmp_path: Path) -> None:
-    path = make_video(tmp_path / "quiet.mp4", seconds=3, audio=SpeechAudio())
-
-    assert recognise_speech(path) is None
-
-
-def test_a_video_without_sound_gives_no_transcript(tmp_path: Path) -> None:
-    path = make_video(tmp_path / "mute.mp4", seconds=2, audio=None)
-
-    assert recognise_speech(path) is None

@@ -32,6 +32,7 @@ from videos.pipeline.progress import report
 from videos.pipeline.thumbnails import make_thumbnails
 from videos.probe import ProbeError, probe_media
 from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
+from videos.transcripts.words import pack_words
 
 logger = logging.getLogger(__name__)
 
@@ -223,20 +224,9 @@ def ensure_transcript(video: Video, path: Path | None) -> None:
     if Transcript.objects.filter(video=video).exists():
         return
     report(video, stage="transcript", percent=0)
-    result = find_transcript(video, path)
+    result = find_transcript(video, path, on_progress=progress_reporter(video, "transcript"))
     with transaction.atomic():
-        transcript = Transcript.objects.create(
-            video=video,
-            source=result.source if result else Transcript.Source.NONE,
-            language=result.language if result else "",
-            low_confidence=result.low_confidence if result else False,
-            text=result.text if result else "",
-        )
-        if result is not None:
-            TranscriptSegment.objects.bulk_create(
-                TranscriptSegment(transcript=transcript, index=index, start=seg.start, end=seg.end, text=seg.text)
-                for index, seg in enumerate(result.segments)
-            )
+        transcript = store_transcript(video, result)
         if video.source == Video.Source.YOUTUBE and result and result.segments and video.duration is None:
             # YouTube gives no duration without its (keyed) Data API: the captions' end stands in.
             video.duration = result.segments[-1].end
@@ -245,9 +235,38 @@ def ensure_transcript(video: Video, path: Path | None) -> None:
     report(video, stage="transcript", percent=100)
 
 
-def find_transcript(video: Video, path: Path | None) -> TranscriptResult | None:
+def store_transcript(video: Video, result: TranscriptResult | None) -> Transcript:
+    """The Transcript row and its lines (words and confidence included) for `result`; a "none"
+    transcript when there is no speech. Call in a transaction."""
+    transcript = Transcript.objects.create(
+        video=video,
+        source=result.source if result else Transcript.Source.NONE,
+        language=result.language if result else "",
+        low_confidence=result.low_confidence if result else False,
+        text=result.text if result else "",
+    )
+    if result is not None:
+        TranscriptSegment.objects.bulk_create(
+            TranscriptSegment(
+                transcript=transcript,
+                index=index,
+                start=segment.start,
+                end=segment.end,
+                text=segment.text,
+                low_confidence=segment.low_confidence,
+                words=pack_words(segment.words),
+            )
+            for index, segment in enumerate(result.segments)
+        )
+    return transcript
+
+
+def find_transcript(
+    video: Video, path: Path | None, *, on_progress: Callable[[float], None] | None = None
+) -> TranscriptResult | None:
     """Sidecar subtitle file, then the container's subtitle track, then Gemini (when configured),
-    then offline recognition; YouTube captions for a YouTube video. None: no speech anywhere."""
+    then offline recognition (Whisper); YouTube captions for a YouTube video. None: no speech
+    anywhere. `on_progress` follows offline recognition (0..1 by audio time)."""
     from videos.transcripts.stream import subtitle_stream_segments
     from videos.transcripts.subtitles import parse_subtitles
 
@@ -287,8 +306,18 @@ def find_transcript(video: Video, path: Path | None) -> TranscriptResult | None:
         except TranscriptError:
             logger.warning("Gemini could not transcribe video %s; trying offline recognition", video.pk, exc_info=True)
     from videos.transcripts.speech import recognise_speech
+    from videos.transcripts.whisper_model import WhisperModelError
 
-    return recognise_speech(path, on_progress=progress_reporter(video, "transcript"))
+    try:
+        return recognise_speech(path, on_progress=on_progress)
+    except TranscriptError as exc:
+        raise StepFailed(exc.code, exc.message) from exc
+    except WhisperModelError:
+        logger.exception("the speech model cannot be used (video %s)", video.pk)
+        raise StepFailed(
+            "speech_model_unavailable",
+            "Speech recognition is not working on our side right now. Retry the video later.",
+        ) from None
 
 
 def ensure_chunks(video: Video) -> None:

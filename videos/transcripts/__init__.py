@@ -1,7 +1,8 @@
 """Transcript sources, each pure library code (no models, no DB): a sidecar subtitle file
 (`subtitles`), a subtitle stream in the container (`stream`), YouTube captions
-(`youtube_captions`) and offline speech recognition (`speech`). Each returns segments with times;
-`base` holds the shared types and `clean_segments`, which every source's output goes through.
+(`youtube_captions`) and offline speech recognition (`speech`, with the Whisper model of
+`whisper_model`). Each returns segments with times; `base` holds the shared types and
+`clean_segments`, which every source's output goes through.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from videos.transcripts.base import (
     Segment,
     TranscriptError,
     TranscriptResult,
+    Word,
     clean_segments,
 )
 from videos.transcripts.speech import recognise_speech
@@ -25,6 +27,7 @@ __all__ = [
     "Segment",
     "TranscriptError",
     "TranscriptResult",
+    "Word",
     "clean_segments",
     "fetch_youtube_transcript",
     "parse_subtitles",

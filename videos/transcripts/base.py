@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ProgressCallback = Callable[[float], None]
 
@@ -16,20 +16,37 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A stretch of the transcript: `text` (plain, one line) said from `start` to `end` seconds."""
+class Word:
+    """One recognised word said from `start` to `end` seconds, as the recogniser wrote it (with its
+    punctuation), and how sure it was of it (`probability`, 0-1)."""
 
     start: float
     end: float
     text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the transcript: `text` (plain, one line) said from `start` to `end` seconds.
+
+    Speech recognition also gives the `words` with their times (subtitles and captions have none)
+    and marks a segment `low_confidence` when the recogniser was unsure of it."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    low_confidence: bool = False
 
 
 @dataclass(frozen=True)
 class TranscriptResult:
-    """A transcript from one `source` ("sidecar", "stream", "youtube", "gemini", "pocketsphinx").
+    """A transcript from one `source` ("sidecar", "stream", "youtube", "gemini", "whisper").
 
     `segments` are sorted by start, with non-empty texts and end >= start (see `clean_segments`).
-    `low_confidence` marks a rough transcript (offline speech recognition)."""
+    `low_confidence` marks a transcript that is uncertain as a whole (most of its speech is in
+    low-confidence segments); each segment says so for itself too."""
 
     source: str
     segments: list[Segment]
@@ -60,7 +77,7 @@ def clean_segments(segments: Iterable[Segment], *, duration: float | None = None
     """Segments as every source must return them: text on one line, empty ones and ones with
     non-finite times dropped, times clamped to [0, duration] (a segment starting after the end is
     dropped), end >= start, sorted by start, and identical consecutive texts that follow on within
-    a second merged into one segment (rolling captions)."""
+    a second merged into one segment (rolling captions). Words are clamped like their segment."""
     kept: list[Segment] = []
     for segment in segments:
         text = one_line(segment.text)
@@ -72,7 +89,15 @@ def clean_segments(segments: Iterable[Segment], *, duration: float | None = None
             if start > duration:
                 continue
             end = min(end, duration)
-        kept.append(Segment(start=start, end=end, text=text))
+        kept.append(
+            Segment(
+                start=start,
+                end=end,
+                text=text,
+                words=_clamped_words(segment.words, start, end),
+                low_confidence=segment.low_confidence,
+            )
+        )
     kept.sort(key=lambda segment: (segment.start, segment.end))
 
     merged: list[Segment] = []
@@ -83,7 +108,21 @@ def clean_segments(segments: Iterable[Segment], *, duration: float | None = None
             and previous.text == segment.text
             and segment.start <= previous.end + _DUPLICATE_GAP_SECONDS
         ):
-            merged[-1] = Segment(start=previous.start, end=max(previous.end, segment.end), text=previous.text)
+            merged[-1] = replace(previous, end=max(previous.end, segment.end))
         else:
             merged.append(segment)
     return merged
+
+
+def _clamped_words(words: tuple[Word, ...], start: float, end: float) -> tuple[Word, ...]:
+    """Words inside [start, end] (a word's times are clamped to its segment's), non-finite ones dropped."""
+    return tuple(
+        Word(
+            start=min(max(word.start, start), end),
+            end=min(max(word.end, start), end),
+            text=word.text,
+            probability=word.probability,
+        )
+        for word in words
+        if math.isfinite(word.start) and math.isfinite(word.end) and word.text.strip()
+    )

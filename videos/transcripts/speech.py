@@ -1,56 +1,98 @@
-"""Offline speech recognition with pocketsphinx and its bundled US-English model.
+"""Offline speech recognition with faster-whisper (Whisper on CTranslate2, int8 on the CPU).
 
-Rough (hence `low_confidence`), but it needs no network and no key. The sound is decoded with PyAV,
-resampled to 16 kHz mono 16-bit as it goes, and streamed through pocketsphinx's voice-activity
-endpointer: each stretch of speech is one decoder utterance, so memory stays flat however long the
-video. Recognised words are grouped into phrases at pauses, and at most every PHRASE_SECONDS.
+The sound is decoded with PyAV and resampled to 16 kHz mono as it goes, and handed to Whisper in
+blocks of at most BLOCK_SECONDS, each cut at the quietest moment near its end (so memory stays flat
+however long the video, and a cut rarely falls inside a word). In each block Silero VAD keeps only
+the stretches where someone speaks, so music, tones, noise and silence never reach the decoder; the
+stretches are grouped into windows of up to 30 s and decoded in batches (faster-whisper's batched
+pipeline). What the decoder writes is then judged by Whisper's own signals: a window it thinks
+holds no speech and is unsure of, or whose text repeats itself (a decoding loop), or whose words
+are guesses, is dropped; a line kept while it was somewhat unsure is marked `low_confidence`. Each
+kept line carries its words with their times.
+
+English-only models (`*.en`) transcribe English; a multilingual model detects the language on the
+first block that has speech and keeps it for the rest of the file.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import av.container
 import numpy as np
 from av.audio.stream import AudioStream
-from pocketsphinx import Decoder, Endpointer  # type: ignore[import-untyped]  # no type information shipped
 
-from videos.transcripts.base import ProgressCallback, Segment, TranscriptError, TranscriptResult, clean_segments
+from videos.transcripts.base import ProgressCallback, Segment, TranscriptError, TranscriptResult, Word, clean_segments
+from videos.transcripts.whisper_model import LoadedModel, whisper_model
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # what the en-us acoustic model was trained on
-_BYTES_PER_SECOND = SAMPLE_RATE * 2  # 16-bit mono
-# Speech that goes on without a pause is cut into utterances of at most this long: a decoder
-# utterance keeps its search history until it ends, and a word cut in two costs little.
-MAX_UTTERANCE_SECONDS = 20.0
-PHRASE_SECONDS = 10.0
-# Between words of one phrase pocketsphinx marks silences of a few frames; a longer one is a pause.
-PHRASE_GAP_SECONDS = 0.3
+SOURCE = "whisper"
+SAMPLE_RATE = 16_000  # what Whisper's feature extractor expects
+# Sound handed to Whisper at once; the next block starts where this one was cut.
+BLOCK_SECONDS = 600.0
+# A block ends at the quietest CUT_FRAME_SECONDS within its last CUT_SEARCH_SECONDS.
+CUT_SEARCH_SECONDS = 30.0
+CUT_FRAME_SECONDS = 0.1
+
+# Decoding: a beam of 5 (Whisper's own default); windows decoded BATCH_SIZE at a time, which on
+# bench/speech.py's corpus made fewer word errors than the sequential decoder (each window is read
+# without the previous one's text, so one bad window cannot derail the next) and took a fifth less
+# CPU. Progress is reported per batch: 4 windows are at most two minutes of speech.
+BEAM_SIZE = 5
+BATCH_SIZE = 4
+# Silero VAD: speech above `threshold`, shorter bursts than min_speech_duration_ms ignored (clicks,
+# a drum hit), pauses shorter than min_silence_duration_ms kept inside the speech.
+VAD_PARAMETERS: dict[str, Any] = {
+    "threshold": 0.5,
+    "min_speech_duration_ms": 250,
+    "min_silence_duration_ms": 1000,
+    "speech_pad_ms": 300,
+}
+# Whisper's signals, per decoding window. A window it gives a no-speech probability above
+# NO_SPEECH_MAX is dropped when it is also unsure of the words (mean token log-probability below
+# LOGPROB_UNSURE, or words averaging below WORD_PROBABILITY_UNSURE): synthetic and noisy speech
+# often scores 0.4-0.65 there with good words, a sung vowel that got past the VAD 0.8 with none.
+# A window whose text compresses more than COMPRESSION_RATIO_MAX is a loop; below LOGPROB_MIN, or
+# words averaging below WORD_PROBABILITY_MIN, the words are guesses: all three are dropped.
+NO_SPEECH_MAX = 0.6
+COMPRESSION_RATIO_MAX = 2.4
+LOGPROB_MIN = -1.0
+WORD_PROBABILITY_MIN = 0.3
+# Kept, but marked low-confidence: a line whose window is below LOGPROB_UNSURE or above NO_SPEECH_MAX,
+# or whose words average below WORD_PROBABILITY_UNSURE.
+LOGPROB_UNSURE = -0.6
+WORD_PROBABILITY_UNSURE = 0.75
+# A transcript line ends at a pause between words of at least PAUSE_SECONDS, and at the end of a
+# sentence once it has lasted LINE_SECONDS.
+PAUSE_SECONDS = 1.0
+LINE_SECONDS = 8.0
+_SENTENCE_ENDS = (".", "?", "!", "。", "？", "！")
+# The whole transcript is uncertain when more than this share of its speech time is low-confidence.
+UNCERTAIN_SHARE = 0.5
 _PROGRESS_STEP = 0.01
-# "<s>", "</s>", "<sil>", "[NOISE]", "++BREATH++": markers, not words. "the(2)" is the second
-# pronunciation of "the".
-_NON_WORD = re.compile(r"^[<\[+]")
-_PRONUNCIATION_VARIANT = re.compile(r"\(\d+\)$")
+_HAS_LETTER = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
-class _Word:
-    start: float
-    end: float
-    text: str
+class _Block:
+    start: float  # seconds from the start of the file to the block's first sample
+    samples: np.ndarray  # float32 mono at SAMPLE_RATE
 
 
 def recognise_speech(path: Path, *, on_progress: ProgressCallback | None = None) -> TranscriptResult | None:
-    """A low-confidence transcript of the speech in the file at `path`; None when the file has no
-    sound or nothing was recognised. `on_progress` gets 0..1 by audio time.
+    """The speech in the file at `path`, with word times; None when the file has no sound or nobody
+    speaks in it. `on_progress` gets 0..1 by audio time.
 
-    Raises TranscriptError("audio_unreadable", …) when the file cannot be opened at all; a decoding
-    error part-way keeps what was recognised before it."""
+    Raises TranscriptError("audio_unreadable", …) when the file cannot be opened at all (a decoding
+    error part-way keeps what was recognised before it), and WhisperModelError when the configured
+    model cannot be loaded."""
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError) as error:
@@ -61,13 +103,129 @@ def recognise_speech(path: Path, *, on_progress: ProgressCallback | None = None)
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]
-        recogniser = _Recogniser(duration=_duration(container, stream), on_progress=on_progress)
-        _stream_audio(container, stream, recogniser, Path(path).name)
-        words = recogniser.finish()
-    segments = clean_segments(_phrases(words), duration=recogniser.duration)
-    if not segments:
-        return None
-    return TranscriptResult(source="pocketsphinx", segments=segments, language="en", low_confidence=True)
+        recogniser = _Recogniser(whisper_model(), duration=_duration(container, stream), on_progress=on_progress)
+        for block in _audio_blocks(container, stream, Path(path).name):
+            recogniser.transcribe(block)
+    return recogniser.result()
+
+
+class _Recogniser:
+    def __init__(self, loaded: LoadedModel, *, duration: float | None, on_progress: ProgressCallback | None) -> None:
+        self.loaded = loaded
+        self.duration = duration
+        self.on_progress = on_progress
+        self.language: str | None = None if loaded.multilingual else "en"
+        self.segments: list[Segment] = []
+        self.reported = 0.0
+
+    def transcribe(self, block: _Block) -> None:
+        # Deferred: faster-whisper brings in CTranslate2 and tokenizers, which only recognition needs.
+        from faster_whisper import BatchedInferencePipeline  # type: ignore[import-untyped]  # untyped
+
+        # A pipeline per call: it keeps per-file state, and the model under it is shared.
+        pipeline = BatchedInferencePipeline(self.loaded.model)
+        found, info = pipeline.transcribe(
+            block.samples,
+            language=self.language,
+            beam_size=BEAM_SIZE,
+            batch_size=BATCH_SIZE,
+            temperature=0.0,
+            vad_filter=True,
+            vad_parameters=dict(VAD_PARAMETERS),  # it takes out keys it sets itself
+            word_timestamps=True,
+        )
+        kept_any = False
+        for whisper_segment in found:  # a generator: each 30 s window is decoded as it is asked for
+            lines = _judged(whisper_segment, offset=block.start)
+            self.segments += lines
+            kept_any = kept_any or bool(lines)
+            self._report(block.start + float(whisper_segment.end))
+        if kept_any and self.language is None:
+            # Detected on this block's first speech; later blocks are read in the same language.
+            self.language = info.language
+        self._report(block.start + len(block.samples) / SAMPLE_RATE)
+
+    def result(self) -> TranscriptResult | None:
+        if self.on_progress is not None:
+            self.on_progress(1.0)
+        segments = clean_segments(self.segments, duration=self.duration)
+        if not segments:
+            return None
+        spoken = sum(segment.end - segment.start for segment in segments)
+        unsure = sum(segment.end - segment.start for segment in segments if segment.low_confidence)
+        return TranscriptResult(
+            source=SOURCE,
+            segments=segments,
+            language=self.language or "",
+            low_confidence=spoken > 0 and unsure / spoken > UNCERTAIN_SHARE,
+        )
+
+    def _report(self, seconds: float) -> None:
+        if self.on_progress is None or not self.duration:
+            return
+        done = min(1.0, max(0.0, seconds / self.duration))
+        if done - self.reported >= _PROGRESS_STEP:
+            self.reported = done
+            self.on_progress(done)
+
+
+def _judged(found: Any, *, offset: float) -> list[Segment]:
+    """A faster-whisper segment as transcript lines (times from the start of the file): none when
+    it is to be dropped (no speech, a loop, guesses, no words at all), else one per stretch of words
+    between pauses (and sentence ends, once a line is long)."""
+    said = [word for word in found.words or () if word.word.strip()]
+    if not any(_HAS_LETTER.search(word.word) for word in said):
+        return []
+    mean_probability = sum(float(word.probability) for word in said) / len(said)
+    unsure = found.avg_logprob < LOGPROB_UNSURE or mean_probability < WORD_PROBABILITY_UNSURE
+    no_speech = found.no_speech_prob > NO_SPEECH_MAX
+    if (
+        (no_speech and unsure)
+        or found.compression_ratio > COMPRESSION_RATIO_MAX
+        or found.avg_logprob < LOGPROB_MIN
+        or mean_probability < WORD_PROBABILITY_MIN
+    ):
+        return []
+    window_unsure = no_speech or found.avg_logprob < LOGPROB_UNSURE
+    return [_line(run, offset=offset, window_unsure=window_unsure) for run in _runs(said)]
+
+
+def _runs(said: list[Any]) -> Iterator[list[Any]]:
+    run: list[Any] = []
+    for word in said:
+        if run and (
+            word.start - run[-1].end >= PAUSE_SECONDS
+            or (run[-1].word.rstrip().endswith(_SENTENCE_ENDS) and run[-1].end - run[0].start >= LINE_SECONDS)
+        ):
+            yield run
+            run = []
+        run.append(word)
+    if run:
+        yield run
+
+
+def _line(run: list[Any], *, offset: float, window_unsure: bool) -> Segment:
+    words = tuple(
+        Word(
+            start=round(offset + float(word.start), 2),
+            end=round(offset + float(word.end), 2),
+            text=word.word.strip(),
+            probability=round(float(word.probability), 2),
+        )
+        for word in run
+    )
+    mean_probability = sum(float(word.probability) for word in run) / len(run)
+    return Segment(
+        start=words[0].start,
+        end=max(words[-1].end, words[0].start),
+        # Whisper's words carry their own leading spaces (none between Chinese or Japanese characters).
+        text="".join(word.word for word in run).strip(),
+        words=words,
+        low_confidence=window_unsure or mean_probability < WORD_PROBABILITY_UNSURE,
+    )
+
+
+# --- sound ----------------------------------------------------------------------------------------
 
 
 def _duration(container: av.container.InputContainer, stream: AudioStream) -> float | None:
@@ -78,128 +236,55 @@ def _duration(container: av.container.InputContainer, stream: AudioStream) -> fl
     return None
 
 
-def _stream_audio(
-    container: av.container.InputContainer, stream: AudioStream, recogniser: _Recogniser, name: str
-) -> None:
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+def _audio_blocks(container: av.container.InputContainer, stream: AudioStream, name: str) -> Iterator[_Block]:
+    """The sound as 16 kHz mono float blocks of at most BLOCK_SECONDS, in order."""
+    block_samples = round(BLOCK_SECONDS * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    pending_count = 0
+    start: float | None = None
+    for piece in _decoded(container, stream, name):
+        if start is None:
+            start = piece[0]
+        pending.append(piece[1])
+        pending_count += len(piece[1])
+        if pending_count >= block_samples:
+            samples = np.concatenate(pending)
+            cut = _quietest_cut(samples[:block_samples])
+            yield _Block(start=start, samples=samples[:cut])
+            start += cut / SAMPLE_RATE
+            pending, pending_count = [samples[cut:]], len(samples) - cut
+    if pending_count and start is not None:
+        yield _Block(start=start, samples=np.concatenate(pending))
+
+
+def _decoded(
+    container: av.container.InputContainer, stream: AudioStream, name: str
+) -> Iterable[tuple[float, np.ndarray]]:
+    """(seconds from the file's start to the first sample, samples) pieces as they are decoded."""
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     origin = container.start_time / av.time_base if container.start_time is not None else 0.0
+    first: float | None = None
     try:
         for frame in container.decode(stream):  # only this stream's packets are decoded
-            if recogniser.offset is None:
-                # Sound that starts later than the file (or earlier, by an encoder's priming
-                # samples) shifts every word by as much.
-                recogniser.offset = (frame.time - origin) if frame.time is not None else 0.0
+            if first is None:
+                # Sound that starts later than the file (or earlier, by an encoder's priming samples)
+                # shifts every word by as much.
+                first = max(0.0, (frame.time - origin) if frame.time is not None else 0.0)
             for resampled in resampler.resample(frame):
-                recogniser.feed(resampled.to_ndarray().astype(np.int16, copy=False).tobytes())
+                yield first, resampled.to_ndarray().reshape(-1)
         for resampled in resampler.resample(None):
-            recogniser.feed(resampled.to_ndarray().astype(np.int16, copy=False).tobytes())
+            yield first or 0.0, resampled.to_ndarray().reshape(-1)
     except av.error.FFmpegError as error:
         logger.warning("speech recognition stopped at a decoding error in %s: %s", name, error)
 
 
-class _Recogniser:
-    """Feed 16 kHz mono s16 bytes in order; `finish()` returns the recognised words with times."""
-
-    def __init__(self, *, duration: float | None, on_progress: ProgressCallback | None) -> None:
-        self.duration = duration
-        self.on_progress = on_progress
-        self.offset: float | None = None  # seconds from the file's start to the first sample
-        self.decoder = Decoder(loglevel="FATAL")
-        self.frame_rate = int(self.decoder.config["frate"])  # decoder frames per second
-        self.endpointer = Endpointer(sample_rate=SAMPLE_RATE)
-        self.pending = bytearray()
-        self.bytes_in = 0  # given to the endpointer so far
-        self.utterance_start: float | None = None  # seconds into the sound; None between utterances
-        self.utterance_bytes = 0
-        self.words: list[_Word] = []
-        self.reported = 0.0
-
-    def feed(self, pcm: bytes) -> None:
-        self.pending += pcm
-        frame_bytes = self.endpointer.frame_bytes
-        consumed = 0
-        while len(self.pending) - consumed >= frame_bytes:
-            self._frame(bytes(self.pending[consumed : consumed + frame_bytes]))
-            consumed += frame_bytes
-        del self.pending[:consumed]
-        self._report()
-
-    def finish(self) -> list[_Word]:
-        if self.endpointer.in_speech:
-            speech = self.endpointer.end_stream(bytes(self.pending))
-            if speech is not None:
-                self._speech(speech)
-            self._end_utterance()
-        self.pending.clear()
-        if self.on_progress is not None:
-            self.on_progress(1.0)
-        return self.words
-
-    def _frame(self, frame: bytes) -> None:
-        self.bytes_in += len(frame)
-        was_in_speech = self.endpointer.in_speech
-        speech = self.endpointer.process(frame)
-        if speech is None:
-            return
-        if not was_in_speech:
-            self._start_utterance(float(self.endpointer.speech_start))
-        elif self.utterance_bytes >= MAX_UTTERANCE_SECONDS * _BYTES_PER_SECOND:
-            assert self.utterance_start is not None
-            resume_at = self.utterance_start + self.utterance_bytes / _BYTES_PER_SECOND
-            self._end_utterance()
-            self._start_utterance(resume_at)
-        self._speech(speech)
-        if not self.endpointer.in_speech:
-            self._end_utterance()
-
-    def _start_utterance(self, start: float) -> None:
-        self.utterance_start = start
-        self.utterance_bytes = 0
-        self.decoder.start_utt()
-
-    def _speech(self, speech: bytes) -> None:
-        self.decoder.process_raw(speech, False, False)
-        self.utterance_bytes += len(speech)
-
-    def _end_utterance(self) -> None:
-        if self.utterance_start is None:
-            return
-        self.decoder.end_utt()
-        shift = self.utterance_start + (self.offset or 0.0)
-        for entry in self.decoder.seg():
-            if _NON_WORD.match(entry.word):
-                continue
-            word = _PRONUNCIATION_VARIANT.sub("", entry.word)
-            # Rounded to the millisecond: frames are 10 ms, and floats like 0.5400000000000003 help no one.
-            start = round(shift + entry.start_frame / self.frame_rate, 3)
-            end = round(shift + (entry.end_frame + 1) / self.frame_rate, 3)
-            self.words.append(_Word(start=start, end=end, text=word))
-        self.utterance_start = None
-
-    def _report(self) -> None:
-        if self.on_progress is None or not self.duration:
-            return
-        done = min(1.0, self.bytes_in / _BYTES_PER_SECOND / self.duration)
-        if done - self.reported >= _PROGRESS_STEP:
-            self.reported = done
-            self.on_progress(done)
-
-
-def _phrases(words: list[_Word]) -> list[Segment]:
-    """Words joined into phrases, split at pauses and so that none lasts much over PHRASE_SECONDS."""
-    phrases: list[Segment] = []
-    current: list[_Word] = []
-    for word in words:
-        if current and (
-            word.start - current[-1].end >= PHRASE_GAP_SECONDS or word.end - current[0].start > PHRASE_SECONDS
-        ):
-            phrases.append(_phrase(current))
-            current = []
-        current.append(word)
-    if current:
-        phrases.append(_phrase(current))
-    return phrases
-
-
-def _phrase(words: list[_Word]) -> Segment:
-    return Segment(start=words[0].start, end=words[-1].end, text=" ".join(word.text for word in words))
+def _quietest_cut(samples: np.ndarray) -> int:
+    """Where to end a block: the middle of the quietest short frame in its last CUT_SEARCH_SECONDS."""
+    frame = round(CUT_FRAME_SECONDS * SAMPLE_RATE)
+    search_from = max(0, len(samples) - round(CUT_SEARCH_SECONDS * SAMPLE_RATE))
+    tail = samples[search_from:]
+    frames = len(tail) // frame
+    if frames == 0:
+        return len(samples)
+    energy = np.square(tail[: frames * frame].reshape(frames, frame)).mean(axis=1)
+    return search_from + int(np.argmin(energy)) * frame + frame // 2
