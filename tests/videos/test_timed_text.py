@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from videos.timed_text import TimedLine, Window, split_sentences, windows_of
+from videos.timed_text import (
+    Sentence,
+    TimedLine,
+    Window,
+    Word,
+    nearest_sentences,
+    sentences_of,
+    split_sentences,
+    windows_of,
+    words_from_json,
+)
 
 TARGET, OVERLAP = 40.0, 8.0
 WORD_SECONDS = 0.4
@@ -167,3 +177,79 @@ def test_invalid_sizes_are_refused():
         windows_of([TimedLine(0, 1, "Hi.")], target_seconds=0, overlap_seconds=1)
     with pytest.raises(ValueError):
         windows_of([TimedLine(0, 1, "Hi.")], target_seconds=10, overlap_seconds=-1)
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+
+def test_sentences_take_their_times_from_the_recognisers_words():
+    # One recognised line of two sentences, with a long pause inside it: linear interpolation by
+    # character would put the second sentence's start seconds too early.
+    words = (
+        Word(10.0, 10.4, " Preheat"),
+        Word(10.4, 10.7, " the"),
+        Word(10.7, 11.2, " oven."),
+        Word(17.3, 17.6, " Then"),
+        Word(17.6, 18.1, " bake."),
+    )
+    line = TimedLine(9.8, 18.3, "Preheat the oven. Then bake.", words=words)
+
+    first, second = sentences_of([line])
+
+    assert (first.text, first.start, first.end) == ("Preheat the oven.", 10.0, 11.2)
+    assert (second.text, second.start, second.end) == ("Then bake.", 17.3, 18.1)
+
+
+def test_words_that_cannot_be_found_in_the_text_fall_back_to_the_lines_times():
+    line = TimedLine(0.0, 4.0, "Hello there. Bye now.", words=(Word(0.5, 0.9, "Howdy"), Word(2.6, 3.0, "Bye")))
+
+    first, second = sentences_of([line])
+
+    assert first.start == 0.0  # "Howdy" is not in the text: the line's start holds
+    assert second.start == 2.6  # "Bye" is found: its own time
+
+
+def test_a_sentence_from_a_line_heard_with_low_confidence_is_marked():
+    lines = [
+        TimedLine(0.0, 3.0, "We met on Monday."),
+        TimedLine(3.0, 6.0, "Dubai if wins", low_confidence=True),
+        TimedLine(6.0, 9.0, "uh-huh. The budget is fine."),
+    ]
+
+    sentences = sentences_of(lines)
+
+    assert [(sentence.text, sentence.low_confidence) for sentence in sentences] == [
+        ("We met on Monday.", False),
+        ("Dubai if wins uh-huh.", True),
+        ("The budget is fine.", False),
+    ]
+
+
+def test_a_long_unpunctuated_stretch_is_cut_into_pieces_but_a_short_slow_sentence_is_not():
+    monologue = [
+        TimedLine(index * 5.0, index * 5.0 + 5.0, f"w{index}a w{index}b w{index}c w{index}d") for index in range(12)
+    ]
+    slow = [TimedLine(0.0, 40.0, "Preheat the oven to two hundred and fifty degrees with the pot inside.")]
+
+    pieces = sentences_of(monologue)
+
+    assert len(pieces) > 1 and all(piece.end - piece.start <= 10.0 for piece in pieces)
+    assert " ".join(piece.text for piece in pieces) == " ".join(line.text for line in monologue)
+    assert [sentence.text for sentence in sentences_of(slow)] == [slow[0].text]
+
+
+def test_the_sentences_around_a_moment_are_the_nearest_in_spoken_order():
+    sentences = [Sentence(float(t), t + 4.0, f"Sentence {t}.") for t in range(0, 60, 5)]
+
+    chosen = nearest_sentences(sentences, moment=30.0, low=20.0, high=40.0)
+
+    # 30 holds the moment; 25–29 ends 1 s before it, 35 starts 5 s after, 20–24 ends 6 s before, 40 is 10 s on.
+    assert [sentence.start for sentence in chosen] == [20.0, 25.0, 30.0, 35.0]
+    assert nearest_sentences(sentences, moment=100.0, low=90.0, high=110.0) == []
+
+
+def test_words_are_read_from_their_stored_form_and_bad_entries_are_skipped():
+    stored = [[1.0, 1.4, " Hello", 0.92], [1.4, 1.8, " world.", None], ["x", 2, "bad"], [2.0, 2.2], None]
+
+    assert words_from_json(stored) == (Word(1.0, 1.4, " Hello", 0.92), Word(1.4, 1.8, " world.", 1.0))
+    assert words_from_json(None) == ()

@@ -84,7 +84,8 @@ class TimedStream:
             for first, last, word in _placed_words(text, line.words):
                 self._anchor(position + first, word.start)
                 self._anchor(position + last, word.end)
-            self._anchor(position + len(text), line.end)
+            if self._positions[-1] != position + len(text):  # a last word's own end is the better time
+                self._anchor(position + len(text), line.end)
             parts.append(text)
             position += len(text)
         self.text = "".join(parts)
@@ -94,7 +95,8 @@ class TimedStream:
             time = max(time, self._times[-1])
         if self._positions and self._positions[-1] == position:
             # Two times for one position (a word starting where its line starts): the later holds,
-            # so the first word's own start wins over a line start set a little early.
+            # so the first word's own start wins over a line start set a little early (a line's end
+            # is not anchored where its last word ended).
             self._times[-1] = time
             return
         self._positions.append(position)
