@@ -122,9 +122,7 @@ def _load(configured: str, threads: int) -> LoadedModel:
     try:
         model = WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
     except Exception as error:  # CTranslate2, the hub client and tokenizers raise many kinds
-        raise WhisperModelError(
-            f"The speech model WHISPER_MODEL={configured!r} could not be loaded: {error}"
-        ) from error
+        raise WhisperModelError(f"The speech model WHISPER_MODEL={configured!r} cannot be loaded: {error}") from error
     logger.info("loaded Whisper model %s (int8, %d threads)", name, threads)
     return LoadedModel(model=model, name=name, multilingual=bool(model.model.is_multilingual))
 
