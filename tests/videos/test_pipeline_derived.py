@@ -191,6 +191,7 @@ def test_subtitles_sent_before_completing_become_the_transcript(
     assert transcript["source"] == "sidecar"
     assert [segment["text"] for segment in transcript["segments"]] == [cue.text for cue in sidecar]
     assert transcript["segments"][1]["start"] == pytest.approx(2.5)
+    assert (transcript["segments"][0]["words"], transcript["segments"][0]["low_confidence"]) == (None, False)
 
 
 def test_subtitles_are_checked_and_refused_once_the_transcript_exists(subtitled, tmp_path, settings) -> None:
@@ -336,6 +337,12 @@ def test_search_finds_the_moment_where_a_phrase_is_spoken(tmp_path, settings) ->
         assert " ".join(word for _, _, word, _ in line.words or []) == line.text
         for start, end, _, probability in line.words or []:
             assert line.start <= start <= end <= line.end and 0 <= probability <= 1
+    api = _client_for(owner).get(reverse("api-video-transcript", args=[video.pk])).json()
+    assert (api["source"], api["language"]) == ("whisper", "en")
+    first_word = api["segments"][0]["words"][0]
+    assert set(first_word) == {"start", "end", "text", "probability"}
+    assert [word["text"] for word in api["segments"][0]["words"]] == lines[0].text.split()
+    assert api["segments"][0]["low_confidence"] == lines[0].low_confidence
     assert TranscriptChunk.objects.filter(video=video).count() >= 2
     best = search_moments(owner, "hello world", limit=1)[0]
     assert best.start >= 8.0, best

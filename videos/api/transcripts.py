@@ -18,6 +18,7 @@ from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import SubtitlesRefused, video_set_subtitles
 from videos.transcripts.base import TranscriptError
+from videos.transcripts.words import unpack_words
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 SEARCH_LIMIT_MAX = 50
@@ -28,14 +29,41 @@ def _user(request: Request) -> User:
     return request.user
 
 
+class WordOutput(serializers.Serializer[Any]):
+    start = serializers.FloatField(help_text="Seconds from the start of the video (to 0.01 s).")
+    end = serializers.FloatField()
+    text = serializers.CharField(help_text="The word as recognised, with its punctuation.")
+    probability = serializers.FloatField(help_text="How sure the recogniser was of the word, 0-1.")
+
+
 class SegmentOutput(serializers.ModelSerializer[TranscriptSegment]):
+    low_confidence = serializers.BooleanField(
+        help_text="Speech recognition was unsure of this line: expect wrong words (summaries and answers leave "
+        "such lines out or say they are uncertain)."
+    )
+    words = serializers.SerializerMethodField()
+
     class Meta:
         model = TranscriptSegment
-        fields = ["start", "end", "text"]
+        fields = ["start", "end", "text", "low_confidence", "words"]
         read_only_fields = fields
+
+    @extend_schema_field(WordOutput(many=True, allow_null=True))
+    def get_words(self, segment: TranscriptSegment) -> Any:
+        """Each recognised word with its time; null for subtitles and captions (they have no word times)."""
+        words = unpack_words(segment.words)
+        return WordOutput(words, many=True).data if words else None
 
 
 class TranscriptOutput(serializers.ModelSerializer[Transcript]):
+    language = serializers.CharField(
+        help_text="The spoken language (ISO 639-1, e.g. `en`) where the source says or speech recognition "
+        "detected it; empty when unknown."
+    )
+    low_confidence = serializers.BooleanField(
+        help_text="The transcript is uncertain as a whole: most of its speech is in low-confidence lines "
+        "(or it was made by the older offline recogniser, `pocketsphinx`)."
+    )
     segments = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,8 +81,12 @@ class TranscriptApi(APIView):
         parameters=[_VIDEO_ID],
         responses={200: TranscriptOutput, **error_responses(404, 409)},
         summary="A video's transcript",
-        description="Segments with start/end seconds, and the full text. `source` says where it came from; "
-        "`low_confidence` marks offline speech recognition. 409 while the transcript is still being made.",
+        description="Lines (`segments`) with start/end seconds, and the full text. `source` says where it came "
+        "from: `sidecar` (a subtitle file sent with the video), `stream` (a subtitle track in it), `youtube` "
+        "(YouTube's captions), `gemini`, `whisper` (offline speech recognition), `pocketsphinx` (the older "
+        "offline recogniser, on videos transcribed before Whisper) or `none` (nobody speaks). Speech "
+        "recognition gives each line its `words` with their times and marks lines it was unsure of "
+        "`low_confidence`. 409 while the transcript is still being made.",
     )
     def get(self, request: Request, video_id: int) -> Response:
         video = video_get_for_user(_user(request), video_id)

@@ -1,0 +1,59 @@
+"""Offline recognition inside the pipeline: live progress while Whisper listens, and a cancel that
+stops it part-way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.media import SpeechAudio, make_video
+from tests.videos.test_pipeline import balance, funded_user, stored_video
+from videos.models import Transcript, Video
+from videos.pipeline import progress, runner, steps
+from videos.services import video_cancel
+
+pytestmark = pytest.mark.django_db
+
+LINES = [(0.5, "The market opens early on Saturday morning."), (9.0, "Farmers arrive before sunrise.")]
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory) -> Path:
+    return make_video(tmp_path_factory.mktemp("media") / "spoken.mp4", seconds=14, audio=SpeechAudio(lines=LINES))
+
+
+def test_transcription_reports_its_progress_as_it_listens(spoken, settings, monkeypatch) -> None:
+    video = stored_video(funded_user(100), spoken, settings)
+    reported: list[int] = []
+    real_report = progress.report
+
+    def recording_report(video_row: Video, *, stage: str, percent: int) -> None:
+        if stage == "transcript":
+            reported.append(percent)
+        real_report(video_row, stage=stage, percent=percent)
+
+    monkeypatch.setattr(steps, "report", recording_report)
+    runner.process_video(video.pk)
+
+    assert Video.objects.get(pk=video.pk).status == Video.Status.READY
+    assert reported == sorted(reported) and reported[0] == 0 and reported[-1] == 100
+    assert [percent for percent in reported if 0 < percent < 100]  # between the two spoken lines
+
+
+def test_cancelling_while_whisper_listens_stops_it_and_refunds(spoken, settings, monkeypatch) -> None:
+    user = funded_user(100)
+    video = stored_video(user, spoken, settings)
+    real_report = progress.report
+
+    def report_then_cancel(video_row: Video, *, stage: str, percent: int) -> None:
+        real_report(video_row, stage=stage, percent=percent)
+        if stage == "transcript" and 0 < percent < 100:
+            video_cancel(video=Video.objects.get(pk=video_row.pk))  # the user presses Cancel
+
+    monkeypatch.setattr(steps, "report", report_then_cancel)
+    runner.process_video(video.pk)
+
+    assert Video.objects.get(pk=video.pk).status == Video.Status.CANCELLED
+    assert not Transcript.objects.filter(video=video).exists()
+    assert balance(user) == 100
