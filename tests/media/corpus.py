@@ -30,7 +30,10 @@ Severity floors: a strong grade, a replaced scene, a new music bed and muted sou
 (floor "medium"); other changes accept any severity.
 
 Pictures are drawn at the case's `master` size (320×180, or 640×360 for the re-encodes that scale)
-and each version is encoded as its :class:`~tests.media.edits.Encoding` says. Rendered files are
+and each version is encoded as its :class:`~tests.media.edits.Encoding` says: H.264 (x264
+"ultrafast", CRF 23; the low-bitrate re-encodes "superfast", with B-frames) + AAC, or VP9 + Opus.
+The footage is shot at 30 fps; a version at another rate shows the nearest earlier frames (as
+FFmpeg's frame-rate conversion drops and repeats frames; no blended frames). Rendered files are
 kept in a directory under names that hash the version and the generator's code, so a rerun reuses
 them and any change to either renders afresh.
 """
@@ -197,7 +200,7 @@ def _cases() -> list[Case]:
             "reencode",
             P15,
             encoded(P15, width=640, height=360),
-            encoded(P15, width=640, height=360, bitrate=250_000, audio_bitrate=48_000),
+            encoded(P15, width=640, height=360, bitrate=250_000, audio_bitrate=48_000, preset="superfast"),
             master=HD,
         ),
         Case(
@@ -224,7 +227,7 @@ def _cases() -> list[Case]:
             "reencode",
             H62,
             encoded(H62, width=640, height=360),
-            encoded(H62, fps=24, bitrate=200_000, sample_rate=44_100, layout="stereo"),
+            encoded(H62, fps=24, bitrate=200_000, sample_rate=44_100, layout="stereo", preset="superfast"),
             master=HD,
             held_out=True,
         ),
