@@ -141,30 +141,26 @@ def cited_seconds(answer: str) -> list[int]:
 
 def citations_for(answer: str, evidence: Evidence) -> list[dict[str, object]]:
     """The sentences the answer's `[mm:ss]` marks point at, in the order cited. A mark means the
-    sentence of a retrieved passage whose start is nearest to it (within CITATION_SLACK_SECONDS, the
-    better-ranked sentence on a tie); a mark inside a passage but near no sentence start means the
-    sentence said at that moment. Marks outside every passage are dropped: a citation must point at
-    text the answer was given."""
-    rank = {id(quote.sentence): position for position, quote in enumerate(evidence.ranked)}
-    by_sentence = {id(quote.sentence): quote for quote in evidence.ranked}
+    sentence of a retrieved passage whose start is nearest to it (within CITATION_SLACK_SECONDS; on a
+    tie the better-ranked sentence, then the better passage); a mark inside a passage but near no
+    sentence start means the sentence said at that moment. Marks outside every passage are dropped:
+    a citation must point at text the answer was given."""
+    rank = {(quote.video_id, quote.start, quote.text): position for position, quote in enumerate(evidence.ranked)}
     citations: list[dict[str, object]] = []
     for second in cited_seconds(answer):
         chosen: Quote | None = None
-        best_key: tuple[float, int] | None = None
-        for passage, sentences in zip(evidence.passages, evidence.sentences, strict=True):
+        best_key: tuple[float, int, int] | None = None
+        for order, (passage, sentences) in enumerate(zip(evidence.passages, evidence.sentences, strict=True)):
             if not passage.start - CITATION_SLACK_SECONDS <= second <= passage.end + CITATION_SLACK_SECONDS:
                 continue
             for sentence in sentences:
-                quote = by_sentence.get(id(sentence))
-                if quote is None:
-                    continue
                 # A mark is whole seconds: [00:14] means a sentence starting from 14.0 to 14.99.
                 offset = max(0.0, abs(sentence.start - (second + 0.5)) - 0.5)
                 if offset > CITATION_SLACK_SECONDS and not sentence.start <= second <= sentence.end:
                     continue
-                key = (offset, rank[id(sentence)])
+                key = (offset, rank.get((passage.video_id, sentence.start, sentence.text), len(rank)), order)
                 if best_key is None or key < best_key:
-                    chosen, best_key = quote, key
+                    chosen, best_key = Quote(moment=passage, sentence=sentence, similarity=0.0), key
         if chosen is None:
             continue
         citation = citation_of(chosen)

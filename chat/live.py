@@ -33,6 +33,7 @@ from chat.answering import Turn, answer_backend, citations_for
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from sage.gemini import GeminiError
+from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
 
 logger = logging.getLogger(__name__)
@@ -271,7 +272,8 @@ async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
     passages, sentences = await db(retrieve)(
         owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K
     )
-    sentence_vectors = await embed_sentences([sentence.text for inside in sentences for sentence in inside])
+    ranked = sentences[:RANKED_WINDOWS]
+    sentence_vectors = await embed_sentences([sentence.text for inside in ranked for sentence in inside])
     return evidence_from(vector, passages, sentences, sentence_vectors)
 
 

@@ -72,5 +72,11 @@ def evidence_from(
     sentences: Sequence[Sequence[Sentence]],
     sentence_vectors: np.ndarray,
 ) -> Evidence:
-    ranked = rank_sentences(question_vector, passages, sentences, sentence_vectors)
+    """The evidence, with the sentences of the first passages ranked: as many passages as
+    `sentence_vectors` has rows for (the rest are given to a language model, not quoted)."""
+    ranked_count, rows = 0, 0
+    while ranked_count < len(sentences) and rows + len(sentences[ranked_count]) <= len(sentence_vectors):
+        rows += len(sentences[ranked_count])
+        ranked_count += 1
+    ranked = rank_sentences(question_vector, passages[:ranked_count], sentences[:ranked_count], sentence_vectors)
     return Evidence(passages=passages, sentences=sentences, ranked=ranked)

@@ -45,6 +45,10 @@ EDGE_SECONDS = 15.0
 # sentence before as context, all cite within 2 s for 40–42 of 48 questions (the words bonus ranks
 # "let's get the oven going" above the temperature for "how hot should the oven be?").
 WINDOW_WEIGHT = 0.3
+# Chat ranks the sentences of its best RANKED_WINDOWS passages only: each sentence ranked is embedded
+# at question time (~8 a window, ~8 ms each on one core), and bench/citations.py cites as well from
+# the best 3 windows as from the best 5.
+RANKED_WINDOWS = 3
 # An extractive answer quotes the best sentence, and up to MAX_QUOTES in all of those ranking within
 # QUOTE_MARGIN of it.
 MAX_QUOTES = 3

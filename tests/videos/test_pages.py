@@ -600,4 +600,4 @@ def test_search_pages_see_only_a_bounded_number_of_moments(signed_in, user) -> N
 
     found = moments(signed_in.get(SEARCH, {"q": "lighthouse story"}).content.decode())
 
-    assert len(found) == 20
+    assert len(found) == 10

@@ -21,7 +21,8 @@ from videos.transcripts.base import TranscriptError
 from videos.transcripts.words import unpack_words
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
-SEARCH_LIMIT_MAX = 50
+# Each result's sentences are embedded at search time (~8 a result).
+SEARCH_LIMIT_MAX = 20
 
 
 def _user(request: Request) -> User:
