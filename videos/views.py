@@ -48,6 +48,7 @@ from videos.selectors import (
     videos_for_user,
 )
 from videos.services import video_cancel, video_delete, video_retry
+from videos.transcripts.words import unpack_words
 from videos.uploads.services import storage_used_bytes
 
 
@@ -167,11 +168,18 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
     # One line past the limit tells the page that the list was cut.
     segments = transcript_segments(video, limit=TRANSCRIPT_LINE_LIMIT + 1) if transcript is not None else []
     start_at = start_time(request.GET.get("t"), video.duration)
+    lines = [
+        TranscriptLine(
+            start=s.start, end=s.end, text=s.text, words=unpack_words(s.words), low_confidence=s.low_confidence
+        )
+        for s in segments[:TRANSCRIPT_LINE_LIMIT]
+    ]
     context = {
         "video": video,
         "view": view,
         "transcript": transcript,
-        "lines": [TranscriptLine(start=s.start, end=s.end, text=s.text) for s in segments[:TRANSCRIPT_LINE_LIMIT]],
+        "lines": lines,
+        "has_uncertain_lines": any(line.low_confidence for line in lines),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         "youtube_embed_url": (

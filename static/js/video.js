@@ -1,5 +1,6 @@
 // The video page. The transcript follows playback (the line being spoken is highlighted and kept in
-// view), a click on a line seeks there, and the search box filters and highlights lines. Live
+// view, and so is the word being said where speech recognition timed the words), a click on a line
+// seeks there, and the search box filters and highlights lines. Live
 // "video" events (re-dispatched by live.js) keep the processing progress current; when the status
 // changes, the page is fetched again and the parts that differ are swapped in, so the player and
 // the transcript appear without a reload.
@@ -51,6 +52,18 @@ function filePlayer(video, onTime) {
   const report = () => onTime(video.currentTime);
   video.addEventListener("timeupdate", report);
   video.addEventListener("seeked", report);
+  // timeupdate comes about four times a second: too late for words, which last a few tenths. While
+  // the video plays, the time is also read every frame.
+  let frame = null;
+  const everyFrame = () => {
+    report();
+    frame = video.paused || video.ended ? null : window.requestAnimationFrame(everyFrame);
+  };
+  video.addEventListener("play", () => {
+    if (frame === null) {
+      frame = window.requestAnimationFrame(everyFrame);
+    }
+  });
   return {
     isReady: () => true,
     currentTime: () => video.currentTime,
@@ -196,7 +209,10 @@ function setUpTranscript(root) {
   const lines = [...list.querySelectorAll(".transcript-line")];
   const starts = lines.map((line) => Number(line.dataset.start));
   const texts = lines.map((line) => line.querySelector(".transcript-text").textContent);
+  // A line's text as the server rendered it (timed words as spans), put back when a search ends.
+  const rendered = lines.map((line) => line.querySelector(".transcript-text").cloneNode(true));
   let current = null;
+  let currentWord = null;
   let userScrolledAt = 0;
 
   for (const type of ["wheel", "touchmove", "keydown"]) {
@@ -216,22 +232,35 @@ function setUpTranscript(root) {
     }
   }
 
+  function followWord(line, seconds) {
+    // The last word of the line said by `seconds`; none past the line's end.
+    const words = line && seconds <= Number(line.dataset.end) ? [...line.querySelectorAll(".transcript-word")] : [];
+    const index = lastAtOrBefore(words.length, (at) => Number(words[at].dataset.start), seconds);
+    const word = index >= 0 ? words[index] : null;
+    if (word === currentWord) {
+      return;
+    }
+    currentWord?.classList.remove("is-spoken");
+    currentWord = word;
+    word?.classList.add("is-spoken");
+  }
+
   function follow(seconds) {
     const index = lineIndexAt(starts, seconds);
     const line = index >= 0 ? lines[index] : null;
-    if (line === current) {
-      return;
+    if (line !== current) {
+      if (current) {
+        current.classList.remove("is-current");
+        current.removeAttribute("aria-current");
+      }
+      current = line;
+      if (line) {
+        line.classList.add("is-current");
+        line.setAttribute("aria-current", "true");
+        keepInView(line);
+      }
     }
-    if (current) {
-      current.classList.remove("is-current");
-      current.removeAttribute("aria-current");
-    }
-    current = line;
-    if (line) {
-      line.classList.add("is-current");
-      line.setAttribute("aria-current", "true");
-      keepInView(line);
-    }
+    followWord(line, seconds);
   }
 
   const searchBox = root.querySelector("[data-transcript-search-box]");
@@ -246,8 +275,14 @@ function setUpTranscript(root) {
         const matches = !query || texts[index].toLowerCase().includes(query);
         line.hidden = !matches;
         shown += matches ? 1 : 0;
-        showHighlighted(line.querySelector(".transcript-text"), texts[index], matches ? query : "");
+        const text = line.querySelector(".transcript-text");
+        if (query) {
+          showHighlighted(text, texts[index], matches ? query : "");
+        } else {
+          text.replaceWith(rendered[index].cloneNode(true)); // the timed words again
+        }
       });
+      currentWord = null;
       if (!query) {
         status.textContent = "";
       } else if (shown === 0) {

@@ -1,0 +1,74 @@
+"""A recognised transcript on the video page, as the server renders it (read without JavaScript):
+words timed for video.js, uncertain lines and guessed words marked, old transcripts still read."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.videos.test_pages import add_transcript, make_video, video_page
+from videos.models import Transcript, TranscriptSegment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def line_texts(html: str) -> list[str]:
+    """Each line's text as a reader sees it (tags dropped)."""
+    return [
+        unescape(re.sub(r"<[^>]+>", "", text))
+        for text in re.findall(r'<span class="transcript-text">(.*?)</span>(?:<span class="visually|</a>)', html)
+    ]
+
+
+def test_recognised_words_carry_their_times_and_doubtful_ones_are_marked(signed_in, user) -> None:
+    video = make_video(user)
+    transcript = Transcript.objects.create(video=video, source=Transcript.Source.WHISPER, language="en")
+    TranscriptSegment.objects.create(
+        transcript=transcript, index=0, start=1.0, end=2.2, text="Fish & chips.",
+        words=[[1.0, 1.4, "Fish", 0.98], [1.5, 1.6, "&", 0.9], [1.7, 2.2, "chips.", 0.35]],
+    )  # fmt: skip
+    TranscriptSegment.objects.create(
+        transcript=transcript, index=1, start=3.0, end=3.5, text="maybe so", low_confidence=True,
+        words=[[3.0, 3.2, "maybe", 0.5], [3.3, 3.5, "so", 0.6]],
+    )  # fmt: skip
+
+    html = signed_in.get(video_page(video)).content.decode()
+
+    assert line_texts(html) == ["Fish & chips.", "maybe so"]
+    fish, ampersand = '<span class="transcript-word" data-start="1">Fish</span>', 'data-start="1.5">&amp;</span>'
+    assert f'{fish} <span class="transcript-word" {ampersand}' in html
+    assert '<span class="transcript-word is-unsure" data-start="1.7">chips.</span>' in html
+    assert html.count('class="transcript-line is-uncertain"') == 1
+    assert '<span class="visually-hidden"> (uncertain)</span>' in html
+    assert "Speech recognition was unsure of the" in html
+    assert "Offline speech recognition (Whisper)" in html
+    assert "Low confidence</span>" not in html  # not uncertain as a whole
+
+
+def test_a_transcript_uncertain_as_a_whole_says_so(signed_in, user) -> None:
+    video = make_video(user)
+    add_transcript(video, [(1.0, 2.0, "hello")], source=Transcript.Source.WHISPER, low_confidence=True)
+
+    html = signed_in.get(video_page(video)).content.decode()
+
+    assert '<span class="badge badge-warning">Low confidence</span>' in html
+    assert "Speech recognition was unsure of most of this transcript" in html
+
+
+def test_an_old_pocketsphinx_transcript_still_reads(signed_in, user) -> None:
+    video = make_video(user)
+    add_transcript(video, [(1.0, 2.0, "dubai")], source=Transcript.Source.POCKETSPHINX, low_confidence=True)
+
+    html = signed_in.get(video_page(video)).content.decode()
+
+    assert line_texts(html) == ["dubai"]
+    assert "transcript-word" not in html
+    assert "Offline speech recognition" in html and "Low confidence" in html
