@@ -47,7 +47,8 @@ def transcript_segments(video: Video, *, limit: int | None = None) -> list[Trans
     return list(segments[:limit] if limit is not None else segments)
 
 
-# The recogniser's per-line fields (words with times, low confidence), on transcripts that have them.
+# The recogniser's per-line fields (words with times, low confidence), read once the model has them
+# (they come with the Whisper recogniser's migration; this guard can go once that has landed).
 _LINE_EXTRAS = [
     name for name in ("words", "low_confidence") if name in {field.name for field in TranscriptSegment._meta.fields}
 ]
