@@ -66,7 +66,12 @@ def test_the_word_being_said_is_highlighted_as_the_video_plays_and_seeks(
     # Played from the first line: the highlight moves from word to word while it plays.
     transcript_line(page, "Welcome").get_by_role("link").click()
     seen: list[str] = []
-    wait_until(lambda: seen.append(spoken_word(page)) or "house" in seen, page)
+
+    def heard_house() -> bool:
+        seen.append(spoken_word(page))
+        return "house" in seen
+
+    wait_until(heard_house, page)
     assert "Welcome" in seen and seen.index("Welcome") < seen.index("house")
 
     seek(page, 6.3)
