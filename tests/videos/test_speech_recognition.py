@@ -142,6 +142,8 @@ def whisper_segment(
     compression_ratio: float = 1.4,
 ) -> SimpleNamespace:
     return SimpleNamespace(
+        start=words[0][0] if words else 0.0,
+        end=words[-1][1] if words else 0.0,
         words=[SimpleNamespace(start=s, end=e, word=f" {w}", probability=p) for s, e, w, p in words],
         avg_logprob=avg_logprob,
         no_speech_prob=no_speech_prob,
@@ -221,3 +223,33 @@ def test_a_transcript_is_uncertain_as_a_whole_when_most_of_its_speech_is() -> No
     sure, unsure = Segment(0.0, 4.0, "sure"), Segment(5.0, 10.0, "unsure", low_confidence=True)
     assert result_of([sure, unsure]) is True  # 5 of 9 s uncertain
     assert result_of([Segment(0.0, 6.0, "sure"), unsure]) is False  # 5 of 11 s
+
+
+def test_a_multilingual_model_detects_the_language_once_and_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import faster_whisper
+    import numpy as np
+
+    asked: list[str | None] = []
+
+    class FakePipeline:
+        """faster-whisper's batched pipeline as far as the recogniser uses it: German was heard."""
+
+        def __init__(self, model: object) -> None:
+            pass
+
+        def transcribe(self, samples: np.ndarray, *, language: str | None, **options: object):
+            asked.append(language)
+            found = [whisper_segment([(0.5, 1.0, "Guten", 0.9), (1.1, 1.5, "Tag.", 0.9)])]
+            return iter(found), SimpleNamespace(language=language or "de")
+
+    monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", FakePipeline)
+    loaded = speech.LoadedModel(model=object(), name="small", multilingual=True)
+    recogniser = speech._Recogniser(loaded, duration=20.0, on_progress=None)
+
+    for start in (0.0, 10.0):
+        recogniser.transcribe(speech._Block(start=start, samples=np.zeros(10 * speech.SAMPLE_RATE, np.float32)))
+    result = recogniser.result()
+
+    assert asked == [None, "de"]  # detected on the first block, then kept
+    assert result is not None and result.language == "de"
+    assert [line.start for line in result.segments] == [0.5, 10.5]
