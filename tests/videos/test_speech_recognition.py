@@ -18,6 +18,7 @@ from tests.media.speech_corpus import (
     word_error_rate,
 )
 from videos.transcripts import Segment, TranscriptError, recognise_speech, speech
+from videos.transcripts.whisper_model import LoadedModel
 
 FIRST = (0.5, "The market opens early on Saturday morning.")
 SECOND = (5.5, "Farmers arrive before sunrise and set out their tables.")
@@ -226,7 +227,7 @@ def test_a_transcript_is_uncertain_as_a_whole_when_most_of_its_speech_is() -> No
 
 
 def test_a_multilingual_model_detects_the_language_once_and_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import faster_whisper
+    import faster_whisper  # type: ignore[import-untyped]  # no type information shipped
     import numpy as np
 
     asked: list[str | None] = []
@@ -243,7 +244,7 @@ def test_a_multilingual_model_detects_the_language_once_and_keeps_it(monkeypatch
             return iter(found), SimpleNamespace(language=language or "de")
 
     monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", FakePipeline)
-    loaded = speech.LoadedModel(model=object(), name="small", multilingual=True)
+    loaded = LoadedModel(model=object(), name="small", multilingual=True)
     recogniser = speech._Recogniser(loaded, duration=20.0, on_progress=None)
 
     for start in (0.0, 10.0):
