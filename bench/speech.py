@@ -7,7 +7,8 @@ Makes the corpus with espeak-ng (tests/media/speech_corpus.py): for each of ten 
 clean or over pink noise or synthetic music at 10 and 5 dB below the speech — two passages read
 sentence by sentence, stored as AAC in .m4a like a video's sound; and eleven files with nobody
 speaking: a steady 330 Hz tone, beeps, a sweep, music, organ chords, a synthetic voice singing
-vowels (no words), applause, white and pink noise, mains hum and digital silence. Then, file by file and in the same run:
+vowels (no words), applause, white and pink noise, mains hum and digital silence. Then, file by
+file and in the same run:
 
 - baseline: decoding and resampling the sound to 16 kHz alone (the recogniser's own reader);
 - recognition: `recognise_speech()` as the pipeline calls it (the model loaded once, before);
