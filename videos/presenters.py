@@ -16,6 +16,7 @@ from sage.formatting import clock
 from videos.models import Video
 from videos.search import Quote
 from videos.services import video_can_retry
+from videos.transcripts.base import Word
 
 LIBRARY_PAGE_SIZE = 24
 # Each result's sentences are embedded at search time (~8 a window): ten results cost ~80 sentences.
@@ -23,6 +24,8 @@ SEARCH_RESULT_LIMIT = 10
 # A transcript is one list beside the player (it follows playback, so it is not paginated); this
 # bounds a pathological one (about 4 hours of short caption lines).
 TRANSCRIPT_LINE_LIMIT = 5000
+# A recognised word the recogniser gave less than this probability is underlined as doubtful.
+UNSURE_WORD_PROBABILITY = 0.4
 # The IFrame API lets the transcript follow and seek the YouTube player; the player itself comes
 # from YouTube's no-cookie host.
 YOUTUBE_EMBED_BASE = "https://www.youtube-nocookie.com/embed/"
@@ -132,6 +135,13 @@ class TranscriptLine:
     start: float
     end: float
     text: str
+    # Speech recognition's words with their times (none for subtitles), and its doubt about the line.
+    words: tuple[Word, ...] = ()
+    low_confidence: bool = False
+
+    @property
+    def spoken_words(self) -> list[SpokenWord]:
+        return [SpokenWord(word) for word in self.words]
 
     @property
     def stamp(self) -> str:
@@ -148,6 +158,25 @@ class TranscriptLine:
     @property
     def seek_query(self) -> str:
         return urlencode({"t": seconds_attr(self.start)})
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    """One recognised word on the transcript: video.js marks it while it is being said."""
+
+    word: Word
+
+    @property
+    def text(self) -> str:
+        return self.word.text
+
+    @property
+    def start_attr(self) -> str:
+        return seconds_attr(self.word.start)
+
+    @property
+    def unsure(self) -> bool:
+        return self.word.probability < UNSURE_WORD_PROBABILITY
 
 
 def youtube_embed_url(youtube_id: str, *, start: float, origin: str) -> str:
