@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.media import SpeechAudio, make_video
+from tests.media.speech_corpus import non_speech, video_with_sound
 from tests.videos.test_pipeline import balance, funded_user, stored_video
-from videos.models import Transcript, Video
+from videos.models import Transcript, TranscriptChunk, Video
 from videos.pipeline import progress, runner, steps
 from videos.services import video_cancel
 
@@ -57,3 +58,18 @@ def test_cancelling_while_whisper_listens_stops_it_and_refunds(spoken, settings,
     assert Video.objects.get(pk=video.pk).status == Video.Status.CANCELLED
     assert not Transcript.objects.filter(video=video).exists()
     assert balance(user) == 100
+
+
+def test_a_video_of_music_alone_gets_no_speech_found_and_nothing_to_search(tmp_path, settings, client) -> None:
+    owner = funded_user(100)
+    video = stored_video(owner, video_with_sound(tmp_path / "music.mp4", non_speech("music", seconds=10)), settings)
+
+    runner.process_video(video.pk)
+
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error_message
+    transcript = Transcript.objects.get(video=video)
+    assert (transcript.source, transcript.text) == (Transcript.Source.NONE, "")
+    assert not TranscriptChunk.objects.filter(video=video).exists()
+    client.force_login(owner)
+    assert "No speech was found in this video." in client.get(f"/videos/{video.pk}/").content.decode()
