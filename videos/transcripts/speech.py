@@ -122,9 +122,9 @@ class _Recogniser:
         # Deferred: faster-whisper brings in CTranslate2 and tokenizers, which only recognition needs.
         from faster_whisper import BatchedInferencePipeline  # type: ignore[import-untyped]  # untyped
 
-        # A pipeline per call: it keeps per-file state, and the model under it is shared.
-        pipeline = BatchedInferencePipeline(self.loaded.model)
-        found, info = pipeline.transcribe(
+        # One per call: it keeps per-file state, and the model under it is shared.
+        batched = BatchedInferencePipeline(self.loaded.model)
+        found, info = batched.transcribe(
             block.samples,
             language=self.language,
             beam_size=BEAM_SIZE,
@@ -135,7 +135,7 @@ class _Recogniser:
             word_timestamps=True,
         )
         kept_any = False
-        for whisper_segment in found:  # a generator: each 30 s window is decoded as it is asked for
+        for whisper_segment in found:  # a generator: each batch of windows is decoded as it is reached
             lines = _judged(whisper_segment, offset=block.start)
             self.segments += lines
             kept_any = kept_any or bool(lines)
