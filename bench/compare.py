@@ -215,6 +215,7 @@ def engine_differing_starts(a: ClipSeries, b: ClipSeries, threshold: float) -> s
     result = compare(a, b, alignment="none", threshold=threshold)
     starts: set[float] = set()
     for segment in result.segments:
+        assert segment.first_pair is not None and segment.last_pair is not None  # engine 1 segments
         for pair in range(segment.first_pair, segment.last_pair + 1):
             index = result.a_indexes[pair] if result.a_indexes[pair] >= 0 else result.b_indexes[pair]
             clips = a if result.a_indexes[pair] >= 0 else b

@@ -225,6 +225,7 @@ def test_a_6_second_insertion_is_only_in_b_at_the_right_place_with_cuts_and_noth
     assert near(segment.b_start, 8.0) and near(segment.b_end, 14.0)
     assert near(segment.a_start, 8.0) and segment.a_start == segment.a_end
     # Everything after the insertion lines up again: the original's 8–24 s matches B's 14–30 s.
+    assert segment.last_pair is not None
     after = np.arange(len(result.visual)) > segment.last_pair
     assert np.nanmax(result.visual[after]) < DEFAULT_THRESHOLDS["cosine"] / 4
     assert result.similarity == pytest.approx(100 * 24 / 30)

@@ -110,6 +110,16 @@ def edited(original: Path, target: Path, *edits: Edit) -> Path:
     )  # fmt: skip
 
 
+def spans_near(start: float | None, end: float | None, expected: tuple[float, float], tolerance: float) -> bool:
+    """Whether a segment's start and end are each within `tolerance` seconds of `expected`."""
+    return (
+        start is not None
+        and end is not None
+        and abs(start - expected[0]) <= tolerance
+        and abs(end - expected[1]) <= tolerance
+    )
+
+
 def kinds(result: RefinedComparison) -> list[str]:
     return [segment.kind for segment in result.segments]
 
@@ -122,7 +132,7 @@ def test_an_off_grid_lead_in_is_found_to_a_tenth_of_a_second_and_nothing_else_di
     assert result.offset == pytest.approx(3.4, abs=0.1)
     assert kinds(result) == ["only_b"]
     only_b = result.segments[0]
-    assert (only_b.b_start, only_b.b_end) == (pytest.approx(0.0, abs=0.1), pytest.approx(3.4, abs=0.1))
+    assert spans_near(only_b.b_start, only_b.b_end, (0.0, 3.4), 0.1)
     assert result.similarity > 85
 
 
@@ -134,7 +144,7 @@ def test_an_insertion_off_the_grid_is_only_in_b_at_the_right_place(original, fol
     assert kinds(result) == ["only_b"]
     segment = result.segments[0]
     assert segment.a_start == pytest.approx(7.0, abs=0.25)
-    assert (segment.b_start, segment.b_end) == (pytest.approx(7.0, abs=0.25), pytest.approx(7.0 + 3.73, abs=0.25))
+    assert spans_near(segment.b_start, segment.b_end, (7.0, 7.0 + 3.73), 0.25)
     # Both sides of the edit are matched with their own offsets.
     assert [round(span.offset, 1) for span in result.spans] == [0.0, 3.7]
 
@@ -146,7 +156,7 @@ def test_a_removal_off_the_grid_is_only_in_a(original, folder) -> None:
 
     only_a = [segment for segment in result.segments if segment.kind == "only_a"]
     assert len(only_a) == 1
-    assert (only_a[0].a_start, only_a[0].a_end) == (pytest.approx(3.4, abs=0.25), pytest.approx(7.6, abs=0.25))
+    assert spans_near(only_a[0].a_start, only_a[0].a_end, (3.4, 7.6), 0.25)
     assert [s for s in result.segments if s.kind not in ("only_a",) and (s.severity or "") != "low"] == []
 
 
@@ -183,8 +193,8 @@ def test_a_banner_and_a_muted_stretch_are_found_with_their_kind_and_range(origin
 
     assert kinds(result) == ["visual", "audio"]
     picture, sound = result.segments
-    assert (picture.a_start, picture.a_end) == (pytest.approx(4.4, abs=0.25), pytest.approx(9.1, abs=0.25))
-    assert (sound.a_start, sound.a_end) == (pytest.approx(17.3, abs=0.25), pytest.approx(20.6, abs=0.25))
+    assert spans_near(picture.a_start, picture.a_end, (4.4, 9.1), 0.25)
+    assert spans_near(sound.a_start, sound.a_end, (17.3, 20.6), 0.25)
     # A muted soundtrack is never a small change; the scale does not move with the threshold.
     assert sound.severity == "high"
     assert result.with_threshold(0.05).segments[1].severity == "high"
