@@ -158,7 +158,7 @@ class VideoFingerprint(models.Model):
     """Fine signals for aligning and comparing two videos, finer than the 2 s clips: the picture
     (border-cropped, a small luma/chroma grid) `visual_rate` times a second and the sound (log-mel
     bands) `audio_rate` times a second, from the start of the file. Kept as one compressed NumPy
-    archive (videos.compare.fingerprints reads and writes it): a few MB per hour of video."""
+    archive (videos.embeddings.fingerprint packs and unpacks it): a few MB per hour of video."""
 
     video = models.OneToOneField(Video, on_delete=models.CASCADE, related_name="fingerprint")
     version = models.PositiveSmallIntegerField()
@@ -295,14 +295,14 @@ class Comparison(models.Model):
     word_diff = models.JSONField(null=True, blank=True)
     summary = models.TextField(blank=True)
     summary_backend = models.CharField(max_length=12, blank=True)
-    # Engine 2 (videos.compare.refine): aligned on the fingerprints, not the clip grid. 1: a row
+    # Engine 2 (videos.compare.changes): aligned on the fingerprints, not the clip grid. 1: a row
     # made on the clip grid alone (re-derived on the fingerprints once both videos have them).
     engine = models.PositiveSmallIntegerField(default=1)
     # Seconds to add to a time on A to get the same moment on B, over the first matched span.
     offset = models.FloatField(null=True, blank=True)
     # [[a_start, a_end, b_start, b_end], ...]: stretches shown in both videos, in order.
     matched_spans = models.JSONField(default=list, blank=True)
-    # The verified stretches (videos.compare.refine.Measured as JSON): per step along a matched
+    # The verified stretches (videos.compare.changes.Measured as JSON): per step along a matched
     # span, how visible the change of picture and how audible the change of sound is (0-1, fixed
     # scale). Segments are derived from these at `threshold`.
     measured = models.JSONField(default=list, blank=True)

@@ -263,21 +263,27 @@ def measure(
         for number, stretch in enumerate(to_verify):
             sound = sounds[number] if sounds is not None else None
             measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound))
-    for stretch in rough:
-        measured.append(_screened(a, b, stretch))
+    if rough:
+        signals = (a.visual_float(), b.visual_float(), a.audio_db(), b.audio_db())
+        measured.extend(_screened(signals, stretch, a.visual_rate, a.audio_rate) for stretch in rough)
     measured.sort(key=lambda item: item.a_start)
     return measured
 
 
-def _screened(a: Fingerprint, b: Fingerprint, stretch: Stretch) -> Measured:
+def _screened(
+    signals: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None],
+    stretch: Stretch,
+    visual_rate: float,
+    audio_rate: float,
+) -> Measured:
+    """The screening's figures for a stretch not verified, put on the 0–1 scale (`signals`: both
+    videos' pictures as floats and sound in dB, converted once for all such stretches)."""
+    picture_a, picture_b, sound_a, sound_b = signals
     times = stretch.steps()
-    picture = np.clip(
-        _screen_pictures(a.visual_float(), b.visual_float(), times, stretch.offset, a.visual_rate) / 0.2, 0.0, 1.0
-    )
+    picture = np.clip(_screen_pictures(picture_a, picture_b, times, stretch.offset, visual_rate) / 0.2, 0.0, 1.0)
     sound = None
-    sound_a, sound_b = a.audio_db(), b.audio_db()
     if sound_a is not None and sound_b is not None:
-        sound = np.clip(_screen_sound(sound_a, sound_b, times, stretch.offset, a.audio_rate) / 20.0, 0.0, 1.0)
+        sound = np.clip(_screen_sound(sound_a, sound_b, times, stretch.offset, audio_rate) / 20.0, 0.0, 1.0)
     return Measured(stretch.a_start, stretch.offset, picture, sound)
 
 
