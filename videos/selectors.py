@@ -47,11 +47,9 @@ def transcript_segments(video: Video, *, limit: int | None = None) -> list[Trans
     return list(segments[:limit] if limit is not None else segments)
 
 
-# The recogniser's per-line fields (words with times, low confidence), read once the model has them
-# (they come with the Whisper recogniser's migration; this guard can go once that has landed).
-_LINE_EXTRAS = [
-    name for name in ("words", "low_confidence") if name in {field.name for field in TranscriptSegment._meta.fields}
-]
+# Besides its times and text, what a line keeps from the recogniser: its words with their times,
+# and whether it was unsure of it.
+_LINE_EXTRAS = ("words", "low_confidence")
 
 
 def transcript_lines(video_id: int, *, low: float | None = None, high: float | None = None) -> list[TimedLine]:
@@ -93,8 +91,8 @@ def _line(row: dict[str, Any]) -> TimedLine:
         start=row["start"],
         end=row["end"],
         text=row["text"],
-        words=words_from_json(row.get("words")),
-        low_confidence=bool(row.get("low_confidence", False)),
+        words=words_from_json(row["words"]),
+        low_confidence=row["low_confidence"],
     )
 
 

@@ -107,6 +107,17 @@ def test_comparing_finds_the_replaced_stretch_and_the_words_that_changed(owner, 
     assert len(body["curve"]["visual"]) == 10
 
 
+def test_words_the_recogniser_was_unsure_of_are_not_reported_as_changed(owner, pair) -> None:
+    a, b = pair
+    TranscriptSegment.objects.filter(transcript__video=b, text="this is the garage").update(low_confidence=True)
+
+    body = create(client_for(owner), a, b, alignment="none").json()
+
+    # B's unsure line takes no part in the diff: A's words there are "only in A", but nothing
+    # invented by the recogniser is shown as said by B.
+    assert body["word_changes"] == {"0": {"removed": ["this", "is", "the", "kitchen"], "added": []}}
+
+
 def test_the_same_settings_reuse_the_stored_comparison(owner, pair) -> None:
     a, b = pair
     client = client_for(owner)

@@ -24,8 +24,9 @@ from videos.compare.segments import Segment, default_threshold
 from videos.compare.words import TimedLine, WordChanges, no_word_diff, transcript_word_diff, word_changes
 from videos.embeddings.base import EmbeddingError
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
-from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video, VideoFingerprint
+from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy
+from videos.selectors import transcript_lines
 
 logger = logging.getLogger(__name__)
 
@@ -366,9 +367,9 @@ def _store_derived(comparison: Comparison, result: ComparisonResult | RefinedCom
 
 
 def _timed_lines(video: Video) -> list[TimedLine]:
-    return list(
-        TranscriptSegment.objects.filter(transcript__video=video).order_by("index").values_list("start", "end", "text")
-    )
+    """The lines the word diff compares: those the recogniser was sure of (an unsure line's words
+    may be invented, and would show up as changed words)."""
+    return [(line.start, line.end, line.text) for line in transcript_lines(video.pk) if not line.low_confidence]
 
 
 _KIND_WORDS = {
