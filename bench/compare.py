@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d  # type: ignore[import-untyped]  # scipy ships no stubs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
@@ -55,7 +56,10 @@ from videos.compare import (
     derive,
     index_distances,
 )
+from videos.compare.changes import RefinedComparison, refined_compare
+from videos.compare.refine import refined_spans
 from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
+from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 
 T = TypeVar("T")
 
@@ -66,6 +70,15 @@ REENCODE_NOISE = 0.04
 GOAL_COMPARISON_MS = 50.0
 GOAL_ALIGNMENT_S = 1.0
 GOAL_RATIO = 50.0
+# Engine 2 (issue 13): B's extra lead-in, off the 2 s clip grid; the goal and the tolerances.
+LEAD_IN_SECONDS = 3.4
+GOAL_REFINED_S = 1.0
+OFFSET_TOLERANCE = 0.1
+EDGE_TOLERANCE = 0.25
+# A re-encode's effect on the fingerprints: grid means over large areas of the picture move by a
+# fraction of a level; band levels by a fraction of a decibel.
+PICTURE_REENCODE = 0.5 / 255
+SOUND_REENCODE_DB = 0.3
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -143,6 +156,134 @@ def expected_segments(edits: Edits) -> list[tuple[str, float, float]]:
         ("only_b", seconds(edits.inserted_at), seconds(edits.inserted_at)),
         ("only_a", seconds(edits.removed[0]), seconds(edits.removed[1])),
     ]
+
+
+# --- engine 2's fingerprints ----------------------------------------------------------------------
+
+
+def picture_story(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    """VISUAL_RATE samples a second of picture features (0–1): shots of 2–10 clips, each a look of
+    its own (luma layout and colour) that drifts slowly, with movement smooth over a few tenths of
+    a second on top."""
+    count = round(seconds * VISUAL_RATE)
+    per_clip = round(CLIP_SECONDS * VISUAL_RATE)
+    lengths = rng.integers(2, 11, size=count // per_clip + 1) * per_clip
+    shot_of_sample = np.repeat(np.arange(len(lengths)), lengths)[:count]
+    looks = rng.uniform(0.15, 0.85, size=(len(lengths), VISUAL_FEATURES))
+    walk = np.cumsum(rng.normal(0.0, 0.003, size=(count, VISUAL_FEATURES)), axis=0)
+    first_samples = np.flatnonzero(np.diff(shot_of_sample, prepend=-1))
+    walk -= np.repeat(walk[first_samples], np.diff(np.append(first_samples, count)), axis=0)
+    movement = gaussian_filter1d(rng.standard_normal((count, VISUAL_FEATURES)), 2.0, axis=0) * 0.25
+    pictures: np.ndarray = np.clip(looks[shot_of_sample] + walk + movement, 0.0, 1.0)
+    return pictures
+
+
+def sound_story(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    """AUDIO_RATE frames a second of 16 band levels (dB above the floor): sections of 5–30 clips,
+    each a spectrum of its own, with a loudness that comes and goes (syllables, notes) and each
+    band moving a little on its own."""
+    count = round(seconds * AUDIO_RATE)
+    per_clip = round(CLIP_SECONDS * AUDIO_RATE)
+    lengths = rng.integers(5, 31, size=count // per_clip + 1) * per_clip
+    section_of_frame = np.repeat(np.arange(len(lengths)), lengths)[:count]
+    spectra = rng.uniform(15.0, 55.0, size=(len(lengths), 16))
+    loudness = gaussian_filter1d(rng.standard_normal((count, 1)), 6.0, axis=0) * 30.0
+    bands = gaussian_filter1d(rng.standard_normal((count, 16)), 4.0, axis=0) * 15.0
+    levels: np.ndarray = np.clip(spectra[section_of_frame] + loudness + bands, 0.0, 80.0)
+    return levels
+
+
+def fingerprint(pictures: np.ndarray, levels: np.ndarray) -> Fingerprint:
+    """Features and levels stored as the `local` backend stores them (uint8)."""
+    return Fingerprint(
+        visual=np.clip(np.round(pictures * 255.0), 0, 255).astype(np.uint8),
+        audio=np.clip(np.round(levels * AUDIO_STEPS_PER_DB), 0, 255).astype(np.uint8),
+        duration=len(pictures) / VISUAL_RATE,
+    )
+
+
+def make_fingerprint_pair(clips: int, seed: int, edits: Edits) -> tuple[Fingerprint, Fingerprint]:
+    """A's fingerprint, and B's: A with `edits` at the same times as make_pair's (pictures replaced,
+    sound changed, an insertion, a removal), LEAD_IN_SECONDS of something else before it, and
+    re-encoded (every feature and level moved a little)."""
+    rng = np.random.default_rng(seed)
+    seconds = clips * CLIP_SECONDS
+    pictures, levels = picture_story(rng, seconds), sound_story(rng, seconds)
+    pictures_b, levels_b = pictures.copy(), levels.copy()
+
+    def picture_rows(clip: int) -> int:
+        return round(clip * CLIP_SECONDS * VISUAL_RATE)
+
+    def sound_rows(clip: int) -> int:
+        return round(clip * CLIP_SECONDS * AUDIO_RATE)
+
+    first, last = edits.replaced
+    pictures_b[picture_rows(first) : picture_rows(last)] = picture_story(rng, (last - first) * CLIP_SECONDS)
+    first, last = edits.sound
+    levels_b[sound_rows(first) : sound_rows(last)] = sound_story(rng, (last - first) * CLIP_SECONDS)
+    at, (removed_from, removed_to) = edits.inserted_at, edits.removed
+
+    def spliced(
+        rows: Callable[[int], int], story: Callable[[np.random.Generator, float], np.ndarray], b: np.ndarray
+    ) -> np.ndarray:
+        parts = [
+            story(rng, LEAD_IN_SECONDS),
+            b[: rows(at)],
+            story(rng, edits.inserted * CLIP_SECONDS),
+            b[rows(at) : rows(removed_from)],
+            b[rows(removed_to) :],
+        ]
+        return np.concatenate(parts)
+
+    pictures_b = spliced(picture_rows, picture_story, pictures_b)
+    levels_b = spliced(sound_rows, sound_story, levels_b)
+    pictures_b = pictures_b + rng.normal(0.0, PICTURE_REENCODE, size=pictures_b.shape)
+    levels_b = levels_b + rng.normal(0.0, SOUND_REENCODE_DB, size=levels_b.shape)
+    return fingerprint(pictures, levels), fingerprint(pictures_b, levels_b)
+
+
+def expected_refined(edits: Edits) -> tuple[list[float], list[tuple[str, float, float, float, float]]]:
+    """The offset of each matched span, and (kind, a_start, a_end, b_start, b_end) of every segment
+    engine 2 must report, in order: the lead-in, the four edits."""
+    lead = LEAD_IN_SECONDS
+    inserted = edits.inserted * CLIP_SECONDS
+    removed = (edits.removed[1] - edits.removed[0]) * CLIP_SECONDS
+
+    def seconds(clip: int) -> float:
+        return clip * CLIP_SECONDS
+
+    at, removed_from, removed_to = seconds(edits.inserted_at), seconds(edits.removed[0]), seconds(edits.removed[1])
+    replaced, sound = [seconds(clip) for clip in edits.replaced], [seconds(clip) for clip in edits.sound]
+    return [lead, lead + inserted, lead + inserted - removed], [
+        ("only_b", 0.0, 0.0, 0.0, lead),
+        ("visual", replaced[0], replaced[1], replaced[0] + lead, replaced[1] + lead),
+        ("audio", sound[0], sound[1], sound[0] + lead, sound[1] + lead),
+        ("only_b", at, at, at + lead, at + lead + inserted),
+        ("only_a", removed_from, removed_to, removed_from + lead + inserted, removed_from + lead + inserted),
+    ]
+
+
+def refined_found_edits(result: RefinedComparison, edits: Edits) -> tuple[bool, str]:
+    """Whether engine 2 found the edits and nothing else: every span's offset within
+    OFFSET_TOLERANCE, every segment's kind and range within EDGE_TOLERANCE; and what it found."""
+    offsets, segments = expected_refined(edits)
+    found_offsets = [span.offset for span in result.spans]
+    found = [
+        (segment.kind, segment.a_start or 0.0, segment.a_end or 0.0, segment.b_start or 0.0, segment.b_end or 0.0)
+        for segment in result.segments
+    ]
+    offsets_right = len(found_offsets) == len(offsets) and all(
+        abs(got - want) <= OFFSET_TOLERANCE for got, want in zip(found_offsets, offsets, strict=True)
+    )
+    segments_right = len(found) == len(segments) and all(
+        got[0] == want[0] and all(abs(x - y) <= EDGE_TOLERANCE for x, y in zip(got[1:], want[1:], strict=True))
+        for got, want in zip(found, segments, strict=True)
+    )
+    described = (
+        f"span offsets {[round(offset, 3) for offset in found_offsets]}; segments "
+        f"{[(kind, *(round(time, 2) for time in times)) for kind, *times in found]}"
+    )
+    return offsets_right and segments_right, described
 
 
 # --- the baseline ------------------------------------------------------------------------------
@@ -329,10 +470,20 @@ def main() -> int:
         for part, (first, second) in stored.items()
     }
 
+    fingerprint_a, fingerprint_b = make_fingerprint_pair(arguments.clips, arguments.seed, edits)
+    print(
+        f"engine 2: fingerprints of A ({fingerprint_a.duration / 3600:.2f} h, {len(fingerprint_a.visual)} pictures, "
+        f"{len(fingerprint_a.audio if fingerprint_a.audio is not None else [])} sound frames) and B "
+        f"({fingerprint_b.duration / 3600:.2f} h, {LEAD_IN_SECONDS:g} s more lead-in)"
+    )
+
     cuts, offset, comparison, rederive, end_to_end = Timings(), Timings(), Timings(), Timings(), Timings()
     unaligned, loop, loop_arrays = Timings(), Timings(), Timings()
+    refined, refined_alignment = Timings(), Timings()
     align_indexes(a, b, "cuts", metric="cosine")  # warm-up: BLAS starts its threads on first use
+    refined_compare(fingerprint_a, fingerprint_b, alignment="cuts")
     result: ComparisonResult | None = None
+    refined_result: RefinedComparison | None = None
     for _ in range(arguments.rounds):
         a_indexes, b_indexes = cuts.measure(lambda: align_indexes(a, b, "cuts", metric="cosine"))
         offset.measure(lambda: align_indexes(a, b, "offset", metric="cosine"))
@@ -343,7 +494,9 @@ def main() -> int:
         unaligned.measure(lambda: compare(a, b, alignment="none", threshold=threshold))
         loop.measure(lambda: loop_both_parts(stored, threshold))
         loop_arrays.measure(lambda: loop_both_parts(as_arrays, threshold))
-    assert result is not None
+        refined_result = refined.measure(lambda: refined_compare(fingerprint_a, fingerprint_b, alignment="cuts"))
+        refined_alignment.measure(lambda: refined_spans(fingerprint_a, fingerprint_b, "cuts"))
+    assert result is not None and refined_result is not None
 
     lines_a, lines_b = make_transcripts(a, edits, arguments.seed)
     segments = [dataclasses.asdict(segment) for segment in result.segments]
@@ -390,6 +543,19 @@ def main() -> int:
         f"→ {preview_before.best / preview_after.best:.0f}×; segments with changed words: "
         f"{sorted(rediffed, key=int)} before, {sorted(looked_up, key=int)} now"
     )
+    refined_correct, refined_described = refined_found_edits(refined_result, edits)
+    print(f"engine 2 found: offset {refined_result.offset:+.3f} s; {refined_described}")
+    refined_verdict = "yes" if refined_correct else f"NO, expected {expected_refined(edits)}"
+    print(
+        f"engine 2 found the lead-in and the four edits, and nothing else (offsets within {OFFSET_TOLERANCE:g} s, "
+        f"ranges within {EDGE_TOLERANCE:g} s): {refined_verdict}"
+    )
+    print(
+        f"engine 2 end to end on the fingerprints (refined_compare with no files: alignment, screening, "
+        f"judging): {refined.best:.3f} s (goal ≤ {GOAL_REFINED_S:g} s): {verdict(refined.best <= GOAL_REFINED_S)}; "
+        f"of which alignment (refined_spans) {refined_alignment.best:.3f} s; "
+        f"{refined.best / end_to_end.best:.1f}× engine 1's compare() end to end with cuts ({end_to_end.best:.3f} s)"
+    )
     print(f"(best of {arguments.rounds} runs each)")
     met = (
         correct
@@ -397,6 +563,8 @@ def main() -> int:
         and cuts.best <= GOAL_ALIGNMENT_S
         and comparison.best * ms <= GOAL_COMPARISON_MS
         and ratio >= GOAL_RATIO
+        and refined_correct
+        and refined.best <= GOAL_REFINED_S
     )
     return 0 if met else 1
 

@@ -4,7 +4,9 @@
    the banded dynamic programme): which stretch of B faces which stretch of A, to a clip or so.
 2. Local offsets: every WINDOW_SECONDS of A, the offset (B time − A time) whose picture and sound
    match best, searched at the picture rate within SEARCH_SECONDS of the coarse lag. Windows that
-   cannot tell (a still picture and silence; a stretch that matches nothing) abstain.
+   cannot tell (a still picture and silence; a stretch that matches nothing) abstain. Only some
+   windows are searched over every candidate (probes, and more where the offset changes); the
+   others confirm their neighbours' offset on a few candidates (videos.compare.windows).
 3. Spans: runs of windows that agree on the offset are one matched span; its offset is then refined
    over the whole span to a fiftieth of a second (the sound's rate; the picture's between samples).
 4. Edges: between two spans with offsets d1 < d2, B has d2 − d1 seconds that A has not ("only in
@@ -25,17 +27,11 @@ import numpy as np
 from videos.compare.alignment import Alignment, best_lag
 from videos.compare.cuts import cuts_pairs
 from videos.compare.distances import ClipSeries
+from videos.compare.moments import MomentCosts, Signals
+from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
 
 CLIP_SECONDS = 2.0
-WINDOW_SECONDS = 4.0
-SEARCH_SECONDS = 4.2
-# A window votes for an offset only when its best match is clearly better than a typical wrong one
-# and plausibly a match at all (costs are in units of the typical unrelated pair, see `_Costs`).
-VOTE_MARGIN = 0.25
-VOTE_CEILING = 0.6
-# Windows whose offsets differ by no more than this belong to one span.
-SAME_OFFSET = 0.15
 # Spans shorter than this on both videos are dropped (their time goes to the neighbours' edges).
 MIN_SPAN_SECONDS = 0.5
 _FINE_STEP = 0.02
@@ -58,61 +54,50 @@ class MatchedSpan:
         return [round(self.a_start, 3), round(self.a_end, 3), round(self.b_start, 3), round(self.b_end, 3)]
 
 
-# --- signals -------------------------------------------------------------------------------------
-
-
-class _Signals:
-    """One video's fingerprint as float arrays, with lookups at any time."""
-
-    def __init__(self, fingerprint: Fingerprint) -> None:
-        features = fingerprint.visual_float()
-        luma = features[:, : LUMA_GRID * LUMA_GRID]
-        # The luma grid without its mean (brightness lives in the chroma part's neighbour below):
-        # layout matters more than level for telling moments apart.
-        self.layout = luma - luma.mean(axis=1, keepdims=True)
-        self.visual = features
-        self.visual_rate = fingerprint.visual_rate
-        self.sound = fingerprint.audio_db()
-        self.audio_rate = fingerprint.audio_rate
-        self.duration = fingerprint.duration
-
-    def visual_index(self, times: np.ndarray) -> np.ndarray:
-        """Nearest sample index at `times` (clamped into the video)."""
-        indexes = np.rint(times * self.visual_rate).astype(np.int64)
-        return np.clip(indexes, 0, max(0, len(self.visual) - 1))
-
-    def sound_index(self, times: np.ndarray) -> np.ndarray:
-        assert self.sound is not None
-        indexes = np.rint(times * self.audio_rate).astype(np.int64)
-        return np.clip(indexes, 0, max(0, len(self.sound) - 1))
-
-
-def _pooled(signals: _Signals, *, clip_seconds: float) -> ClipSeries:
+def _pooled(signals: Signals, *, clip_seconds: float) -> ClipSeries:
     """The fingerprint as 2 s clips for the coarse alignment: per clip, the mean layout, mean
-    colour and its movement, and the sound's mean and spread per band."""
+    colour and its movement, and the sound's mean and spread per band. Pooled _POOL_CLIPS clips at
+    a time, so that the working arrays stay in the cache (each clip's figures are the same)."""
     per_clip = max(1, round(clip_seconds * signals.visual_rate))
     count = max(1, math.ceil(len(signals.visual) / per_clip))
-    padded = np.zeros((count * per_clip, signals.visual.shape[1]), np.float32)
-    padded[: len(signals.visual)] = signals.visual
-    padded[len(signals.visual) :] = signals.visual[-1] if len(signals.visual) else 0
-    blocks = padded.reshape(count, per_clip, -1)
-    luma = blocks[..., : LUMA_GRID * LUMA_GRID]
-    layout = luma - luma.mean(axis=2, keepdims=True)
-    visual = np.concatenate(
-        [layout.mean(axis=1) * 2.0, blocks[..., LUMA_GRID * LUMA_GRID :].mean(axis=1) * 2.0, layout.std(axis=1)],
-        axis=1,
-    )
+    cells = LUMA_GRID * LUMA_GRID
+    visual = np.empty((count, signals.visual.shape[1] + cells), np.float32)
     audio = None
     if signals.sound is not None:
         per_audio = max(1, round(clip_seconds * signals.audio_rate))
-        sound = np.zeros((count * per_audio, signals.sound.shape[1]), np.float32)
-        usable = min(len(sound), len(signals.sound))
-        sound[:usable] = signals.sound[:usable]
-        sound_blocks = sound.reshape(count, per_audio, -1) / 20.0
-        audio = np.concatenate([sound_blocks.mean(axis=1), sound_blocks.std(axis=1)], axis=1)
+        audio = np.empty((count, 2 * signals.sound.shape[1]), np.float32)
+    for first in range(0, count, _POOL_CLIPS):
+        last = min(count, first + _POOL_CLIPS)
+        # Past the end, the picture holds its last sample.
+        blocks = _rows(signals.visual, first * per_clip, last * per_clip, hold=True).reshape(last - first, per_clip, -1)
+        luma = blocks[..., :cells]
+        layout = luma - luma.mean(axis=2, keepdims=True)
+        visual[first:last] = np.concatenate(
+            [layout.mean(axis=1) * 2.0, blocks[..., cells:].mean(axis=1) * 2.0, layout.std(axis=1)], axis=1
+        )
+        if signals.sound is not None and audio is not None:
+            # Past the end of the sound: silence.
+            sound = _rows(signals.sound, first * per_audio, last * per_audio, hold=False)
+            sound_blocks = sound.reshape(last - first, per_audio, -1) / 20.0
+            audio[first:last] = np.concatenate([sound_blocks.mean(axis=1), sound_blocks.std(axis=1)], axis=1)
     starts = np.arange(count) * clip_seconds
     ends = np.minimum(starts + clip_seconds, max(signals.duration, clip_seconds * count))
     return ClipSeries(starts=starts, ends=ends, visual=visual, audio=audio)
+
+
+_POOL_CLIPS = 128
+
+
+def _rows(values: np.ndarray, first: int, last: int, *, hold: bool) -> np.ndarray:
+    """Rows first to last of `values` as float32; rows past its end are its last row (`hold`) or zeros."""
+    if last <= len(values):
+        return values[first:last]
+    rows = np.zeros((last - first, values.shape[1]), np.float32)
+    usable = max(0, len(values) - first)
+    rows[:usable] = values[first : first + usable]
+    if hold and len(values):
+        rows[usable:] = values[-1]
+    return rows
 
 
 def _centred(first: ClipSeries, second: ClipSeries) -> tuple[ClipSeries, ClipSeries]:
@@ -134,66 +119,26 @@ def _centred(first: ClipSeries, second: ClipSeries) -> tuple[ClipSeries, ClipSer
     )
 
 
-class _Costs:
-    """How unlike a moment of A is a moment of B: picture layout and colour, and sound, each in
-    units of what two unrelated moments of these videos typically cost."""
-
-    def __init__(self, a: _Signals, b: _Signals, rng_seed: int = 0) -> None:
-        self.a, self.b = a, b
-        self.with_sound = a.sound is not None and b.sound is not None
-        rng = np.random.default_rng(rng_seed)
-        sample = 2000
-        times_a = rng.uniform(0, max(a.duration, 0.1), sample)
-        times_b = rng.uniform(0, max(b.duration, 0.1), sample)
-        self.visual_unit = max(1e-3, float(np.median(self._visual(times_a, times_b, unit=1.0))))
-        self.sound_unit = 1.0
-        if self.with_sound:
-            self.sound_unit = max(1.0, float(np.median(self._sound(times_a, times_b, unit=1.0))))
-
-    def _visual(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
-        first = self.a.layout[self.a.visual_index(times_a)]
-        second = self.b.layout[self.b.visual_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.visual_unit)
-        return difference
-
-    def _sound(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
-        assert self.a.sound is not None and self.b.sound is not None
-        first = self.a.sound[self.a.sound_index(times_a)]
-        second = self.b.sound[self.b.sound_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.sound_unit)
-        return difference
-
-    def moment(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
-        """The cost of A at `times_a` against B at `times_b` (any matching shapes)."""
-        cost = self._visual(times_a, times_b)
-        if self.with_sound:
-            cost = (cost + self._sound(times_a, times_b)) / 2.0
-        return cost
-
-    def sound_only(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
-        return self._sound(times_a, times_b)
-
-
 # --- the alignment -------------------------------------------------------------------------------
 
 
 def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[MatchedSpan]:
     """The matched spans of A and B, in order along both (see the module docstring)."""
-    signals_a, signals_b = _Signals(a), _Signals(b)
+    signals_a, signals_b = Signals(a), Signals(b)
     if not len(signals_a.visual) or not len(signals_b.visual):
         return []
     if mode == "none":
         end = min(signals_a.duration, signals_b.duration)
         return [MatchedSpan(0.0, end, 0.0, end)] if end > 0 else []
-    costs = _Costs(signals_a, signals_b)
+    costs = MomentCosts(signals_a, signals_b)
     coarse = _coarse_lags(signals_a, signals_b, mode)
-    window_offsets = _window_offsets(costs, coarse, signals_a.duration)
+    votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
     if mode == "offset":
-        voted = [offset for _, _, offset in window_offsets]
+        voted = [offset for _, _, offset in votes]
         global_offset = float(np.median(voted)) if voted else float(np.median(coarse[1]) if len(coarse[1]) else 0.0)
         groups = [(0.0, signals_a.duration, global_offset)]
     else:
-        groups = _group_windows(window_offsets)
+        groups = group_windows(votes)
         if not groups:
             lag = float(np.median(coarse[1])) if len(coarse[1]) else 0.0
             groups = [(0.0, signals_a.duration, lag)]
@@ -201,7 +146,7 @@ def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[Match
     return _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration)
 
 
-def _coarse_lags(a: _Signals, b: _Signals, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:
+def _coarse_lags(a: Signals, b: Signals, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:
     """(A clip start times, B − A lag in seconds) of every matched coarse pair."""
     series_a, series_b = _centred(_pooled(a, clip_seconds=CLIP_SECONDS), _pooled(b, clip_seconds=CLIP_SECONDS))
     if mode == "offset":
@@ -214,82 +159,7 @@ def _coarse_lags(a: _Signals, b: _Signals, mode: Alignment) -> tuple[np.ndarray,
     return first * CLIP_SECONDS, (second - first) * CLIP_SECONDS
 
 
-def _window_offsets(
-    costs: _Costs, coarse: tuple[np.ndarray, np.ndarray], duration_a: float
-) -> list[tuple[float, float, float]]:
-    """(start, end, offset) on A of every window that can tell its offset. Windows overlap by
-    half; each searches SEARCH_SECONDS around the median coarse lag near it. Vectorised over blocks
-    of windows: a 3-hour video has thousands."""
-    clip_starts, lags = coarse
-    if not len(clip_starts):
-        return []
-    step = 1.0 / costs.a.visual_rate
-    candidates = np.arange(-SEARCH_SECONDS, SEARCH_SECONDS + step / 2, step)
-    window_starts = np.arange(0.0, max(duration_a - WINDOW_SECONDS / 2, step), WINDOW_SECONDS / 2)
-    # The median coarse lag of the clips around each window (none: the window is skipped).
-    order = np.argsort(clip_starts, kind="stable")
-    sorted_starts, sorted_lags = clip_starts[order], lags[order]
-    first = np.searchsorted(sorted_starts, window_starts - CLIP_SECONDS)
-    last = np.searchsorted(sorted_starts, window_starts + WINDOW_SECONDS + CLIP_SECONDS)
-    samples = np.arange(0.0, WINDOW_SECONDS, 2 * step)
-    votes: list[tuple[float, float, float]] = []
-    block = 256
-    for begin in range(0, len(window_starts), block):
-        starts = window_starts[begin : begin + block]
-        centres = np.array(
-            [
-                np.median(sorted_lags[low:high]) if high > low else np.nan
-                for low, high in zip(first[begin : begin + block], last[begin : begin + block], strict=True)
-            ]
-        )
-        centres = np.round(centres / step) * step
-        times_a = starts[:, None] + samples[None, :]  # windows × samples
-        offsets = np.nan_to_num(centres)[:, None] + candidates[None, :]  # windows × candidates
-        times_b = times_a[:, None, :] + offsets[:, :, None]  # windows × candidates × samples
-        inside_a = times_a <= duration_a
-        valid = (times_b >= 0) & (times_b <= costs.b.duration) & inside_a[:, None, :]
-        moment = costs.moment(np.broadcast_to(times_a[:, None, :], times_b.shape), times_b)
-        counted = valid.sum(axis=2)
-        mean_cost = np.where(valid, moment, 0).sum(axis=2) / np.maximum(counted, 1)
-        enough = counted >= 0.75 * np.maximum(inside_a.sum(axis=1), 1)[:, None]
-        mean_cost = np.where(enough & (counted >= 4), mean_cost, np.inf)
-        for row, start in enumerate(starts.tolist()):
-            row_costs = mean_cost[row]
-            if np.isnan(centres[row]) or not np.isfinite(row_costs).any():
-                continue
-            best = int(np.argmin(row_costs))
-            typical = float(np.median(row_costs[np.isfinite(row_costs)]))
-            if row_costs[best] > VOTE_CEILING or typical - row_costs[best] < VOTE_MARGIN:
-                continue
-            votes.append((start, min(duration_a, start + WINDOW_SECONDS), float(offsets[row, best])))
-    return votes
-
-
-def _group_windows(votes: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
-    """Consecutive windows that agree on the offset, as (start, end, median offset) on A."""
-    groups: list[list[tuple[float, float, float]]] = []
-    for vote in votes:
-        if groups and abs(vote[2] - float(np.median([v[2] for v in groups[-1]]))) <= SAME_OFFSET:
-            groups[-1].append(vote)
-        else:
-            groups.append([vote])
-    # A lone window between two groups of one offset is noise (a still moment, a near match).
-    merged: list[list[tuple[float, float, float]]] = []
-    for group in groups:
-        if (
-            merged
-            and abs(float(np.median([v[2] for v in merged[-1]])) - float(np.median([v[2] for v in group])))
-            <= SAME_OFFSET
-        ):
-            merged[-1].extend(group)
-        elif len(group) == 1 and merged and len(groups) > 1 and group is not groups[-1]:
-            continue
-        else:
-            merged.append(group)
-    return [(group[0][0], group[-1][1], float(np.median([v[2] for v in group]))) for group in merged]
-
-
-def _fine_offset(costs: _Costs, start: float, end: float, offset: float) -> float:
+def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) -> float:
     """The offset over A's [start, end] to a fiftieth of a second (sound) or between picture
     samples (parabola through the best three), searched within a picture sample of `offset`."""
     span = max(end - start, 0.1)
@@ -315,7 +185,7 @@ def _fine_offset(costs: _Costs, start: float, end: float, offset: float) -> floa
     return float(candidates[best])
 
 
-def _interpolated_visual(costs: _Costs, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+def _interpolated_visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
     """Picture cost against B's layout interpolated between its samples (for offsets between them)."""
     b = costs.b
     position = np.clip(times_b * b.visual_rate, 0, len(b.layout) - 1)
@@ -329,7 +199,7 @@ def _interpolated_visual(costs: _Costs, times_a: np.ndarray, times_b: np.ndarray
 
 
 def _spans_from_groups(
-    costs: _Costs, groups: list[tuple[float, float, float]], duration_a: float, duration_b: float
+    costs: MomentCosts, groups: list[tuple[float, float, float]], duration_a: float, duration_b: float
 ) -> list[MatchedSpan]:
     """Spans from consecutive offset groups: each edge between two groups put where switching
     from one offset to the other costs least."""
@@ -359,7 +229,7 @@ def _spans_from_groups(
     return _monotone(spans)
 
 
-def _switch_point(costs: _Costs, low: float, high: float, first: float, second: float, *, on_a: bool) -> float:
+def _switch_point(costs: MomentCosts, low: float, high: float, first: float, second: float, *, on_a: bool) -> float:
     """Where, between `low` and `high` on A (or on B when not `on_a`), matching with offset `first`
     before and `second` after costs least: the picture at its rate, then the sound around it."""
 

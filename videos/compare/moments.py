@@ -1,0 +1,128 @@
+"""How unlike a moment of A is a moment of B, on the fingerprints (videos.embeddings.fingerprint):
+the engine-2 alignment's measure (videos.compare.refine, videos.compare.windows).
+
+`Signals` holds one video's fingerprint as float arrays with lookups at any time; `MomentCosts`
+compares picture layout and sound, each in units of what two unrelated moments of these videos
+typically cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+
+
+class Signals:
+    """One video's fingerprint as float arrays, with lookups at any time."""
+
+    def __init__(self, fingerprint: Fingerprint) -> None:
+        features = fingerprint.visual_float()
+        luma = features[:, : LUMA_GRID * LUMA_GRID]
+        # The luma grid without its mean (brightness lives in the chroma part's neighbour below):
+        # layout matters more than level for telling moments apart.
+        self.layout = luma - luma.mean(axis=1, keepdims=True)
+        self.visual = features
+        self.visual_rate = fingerprint.visual_rate
+        self.sound = fingerprint.audio_db()
+        self.audio_rate = fingerprint.audio_rate
+        self.duration = fingerprint.duration
+
+    def visual_index(self, times: np.ndarray) -> np.ndarray:
+        """Nearest sample index at `times` (clamped into the video)."""
+        indexes = np.rint(times * self.visual_rate).astype(np.int64)
+        return np.clip(indexes, 0, max(0, len(self.visual) - 1))
+
+    def sound_index(self, times: np.ndarray) -> np.ndarray:
+        assert self.sound is not None
+        indexes = np.rint(times * self.audio_rate).astype(np.int64)
+        return np.clip(indexes, 0, max(0, len(self.sound) - 1))
+
+
+class MomentCosts:
+    """How unlike a moment of A is a moment of B: picture layout and colour, and sound, each in
+    units of what two unrelated moments of these videos typically cost."""
+
+    def __init__(self, a: Signals, b: Signals, rng_seed: int = 0) -> None:
+        self.a, self.b = a, b
+        self.with_sound = a.sound is not None and b.sound is not None
+        rng = np.random.default_rng(rng_seed)
+        sample = 2000
+        times_a = rng.uniform(0, max(a.duration, 0.1), sample)
+        times_b = rng.uniform(0, max(b.duration, 0.1), sample)
+        self.visual_unit = max(1e-3, float(np.median(self._visual(times_a, times_b, unit=1.0))))
+        self.sound_unit = 1.0
+        if self.with_sound:
+            self.sound_unit = max(1.0, float(np.median(self._sound(times_a, times_b, unit=1.0))))
+
+    def _visual(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
+        first = self.a.layout[self.a.visual_index(times_a)]
+        second = self.b.layout[self.b.visual_index(times_b)]
+        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.visual_unit)
+        return difference
+
+    def _sound(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
+        assert self.a.sound is not None and self.b.sound is not None
+        first = self.a.sound[self.a.sound_index(times_a)]
+        second = self.b.sound[self.b.sound_index(times_b)]
+        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.sound_unit)
+        return difference
+
+    def moment(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+        """The cost of A at `times_a` against B at `times_b` (any shapes that broadcast together:
+        a time of A faced with many of B is looked up once)."""
+        cost = self._visual(times_a, times_b)
+        if self.with_sound:
+            cost = (cost + self._sound(times_a, times_b)) / 2.0
+        return cost
+
+    def sound_only(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+        return self._sound(times_a, times_b)
+
+    def along(self, times_a: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """`moment(times_a, times_a + offset)` for every offset, (offsets × times). When the times
+        fall on evenly spaced samples of both videos (a run of windows), the samples are read as
+        strided slices rather than gathered one row per time: the same figures, at a fraction of
+        the memory traffic."""
+        parts = [(self.a.layout, self.b.layout, self.a.visual_index, self.b.visual_index, self.visual_unit)]
+        if self.with_sound:
+            assert self.a.sound is not None and self.b.sound is not None
+            parts.append((self.a.sound, self.b.sound, self.a.sound_index, self.b.sound_index, self.sound_unit))
+        rows: list[list[tuple[int, int]]] = []  # per part: (first row of A, then of B per offset), stride
+        for _, _, index_a, index_b, _ in parts:
+            first = _evenly(index_a(times_a))
+            others = [_evenly(index_b(times_a + offset)) for offset in offsets.tolist()]
+            if first is None or any(other is None or other[1] != first[1] for other in others):
+                return self.moment(times_a[None, :], times_a[None, :] + offsets[:, None])
+            rows.append([first, *(other for other in others if other is not None)])
+        count = len(times_a)
+        result = np.empty((len(offsets), count), np.float32)
+        for number in range(len(offsets)):
+            for begin in range(0, count, _ALONG_CHUNK):
+                size = min(_ALONG_CHUNK, count - begin)
+                total: np.ndarray | None = None
+                for (part_a, part_b, _, _, unit), part_rows in zip(parts, rows, strict=True):
+                    (row_a, stride), (row_b, _) = part_rows[0], part_rows[1 + number]
+                    row_a, row_b = row_a + begin * stride, row_b + begin * stride
+                    difference = np.subtract(
+                        part_a[row_a : row_a + (size - 1) * stride + 1 : stride],
+                        part_b[row_b : row_b + (size - 1) * stride + 1 : stride],
+                    )
+                    cost = np.abs(difference, out=difference).mean(axis=-1) / unit
+                    total = cost if total is None else (total + cost) / 2.0
+                assert total is not None
+                result[number, begin : begin + size] = total
+        return result
+
+
+_ALONG_CHUNK = 2048  # samples at a time in `MomentCosts.along`: the working arrays stay in the cache
+
+
+def _evenly(indexes: np.ndarray) -> tuple[int, int] | None:
+    """(first, stride) when `indexes` step evenly upwards, else None."""
+    if len(indexes) < 2:
+        return (int(indexes[0]), 1) if len(indexes) else None
+    stride = int(indexes[1] - indexes[0])
+    if stride <= 0 or not np.array_equal(np.diff(indexes), np.full(len(indexes) - 1, stride)):
+        return None
+    return int(indexes[0]), stride
