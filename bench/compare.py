@@ -1,5 +1,5 @@
 """Comparison of two 3-hour videos (5,400 clips each): alignment and comparison time, against a
-per-interval Python loop in the same process.
+per-interval Python loop in the same process; and engine 2 on the two videos' fingerprints.
 
     .venv/bin/python bench/compare.py [--clips 5400] [--rounds 5] [--seed 1]
 
@@ -26,7 +26,20 @@ built, and a threshold preview's word changes from it (a lookup by time), agains
 did before — diff the lines of every segment's time span again (the transcript queries it also
 made are not counted here).
 
-Goals (issue 5): comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop.
+Engine 2 (the refined engine, issue 13) on fingerprints made the same way: pictures at 10 a second
+(96 features) in shots of 2–10 clips, each a look of its own that drifts, with movement smooth over a
+few tenths of a second; sound at 50 frames a second (16 band levels) in sections of 5–30 clips. B is
+A with the same four edits at the same times, LEAD_IN_SECONDS (3.4 s) of something else before it
+(so that every offset is off the 2 s grid), and re-encoded (a fraction of a level on each feature, a
+fraction of a decibel on each band). Timed, alternated with the above: `refined_compare` end to end
+(alignment, screening, judging; no files, so nothing is verified on decoded frames), and
+`refined_spans` (the alignment alone). The baseline in the same run is engine 1's `compare()` end to
+end with `cuts` on the clip vectors of the same length. The bench checks that engine 2 found the
+lead-in and the four edits and nothing else: each span's offset within 0.1 s, each segment's kind
+and range within 0.25 s.
+
+Goals: comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop (issue 5); engine 2
+end to end ≤ 1 s (issue 13). Exits with 1 when a goal is not met or an edit is missed.
 """
 
 from __future__ import annotations
