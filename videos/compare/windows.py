@@ -23,7 +23,7 @@ SAME_OFFSET = 0.15
 # others confirm the offset of the searched windows around them over the _CONFIRM_NEAR candidates
 # either side of it, against its cost at offsets _CONFIRM_FAR seconds from it, with _CONFIRM_SLACK
 # to spare on both of a full search's tests (VOTE_CEILING, VOTE_MARGIN).
-PROBE_EVERY = 32
+PROBE_EVERY = 64
 _CONFIRM_NEAR = 2
 _CONFIRM_FAR = (-3.5, -2.5, -1.5, 1.5, 2.5, 3.5)
 _CONFIRM_SLACK = 0.1
