@@ -25,6 +25,10 @@ seeds and timings than the tuning cases):
 - sound: music_swap, mute, music_up_10db, speech_removed; H music_down_10db, H mute_short
 - both: replaced_scene_new_music; H replaced_scene_new_music_late
 - combination: lead_in_insert_banner; H trim_remove_grade
+- fresh (all held out, added after the other held-out cases had been used to diagnose misses, so
+  that some cases stay unseen by any tuning; programmes 71–73): fresh_reencode_25fps_low_bitrate,
+  fresh_reencode_letterbox_vp9_44k, fresh_logo_top_left, fresh_grade_mild_cool,
+  fresh_music_up_6db, fresh_mute_long, fresh_speech_removed_early, fresh_insert_and_new_music
 
 Severity floors: a strong grade, a replaced scene, a new music bed and muted sound are never "low"
 (floor "medium"); other changes accept any severity.
@@ -122,6 +126,8 @@ P14, P15, P16 = Programme(14, 44), Programme(15, 40, fast=2), Programme(16, 32)
 # Held-out programmes.
 H61, H62, H63 = Programme(61, 46), Programme(62, 40, fast=2), Programme(63, 38)
 H64, H65 = Programme(64, 44), Programme(65, 34, fast=2)
+# Fresh held-out programmes (see the module docstring).
+F71, F72, F73 = Programme(71, 42), Programme(72, 38, fast=2), Programme(73, 40)
 # Material inserted by an edit, and the other pictures and music a change brings in.
 INSERTS = {seed: Programme(seed, 20) for seed in (101, 102, 103, 104, 105, 106, 111)}
 OTHER = {seed: Programme(seed, 48) for seed in (201, 202, 203, 204)}
@@ -334,6 +340,86 @@ def _cases() -> list[Case]:
             H61,
             whole(H61),
             cut((H61, 2.5, 16.9), (H61, 20.9, 46), changes=(Change(27.2, 33.4, (Grade("strong", "night"),), medium),)),
+            held_out=True,
+        ),
+        *_fresh_cases(),
+    ]
+
+
+def _fresh_cases() -> list[Case]:
+    medium: Severity = "medium"
+    return [
+        Case(
+            "fresh_reencode_25fps_low_bitrate",
+            "reencode",
+            F71,
+            encoded(F71, width=640, height=360),
+            encoded(F71, fps=25, bitrate=300_000, preset="superfast"),
+            master=HD,
+            held_out=True,
+        ),
+        Case(
+            "fresh_reencode_letterbox_vp9_44k",
+            "reencode",
+            F72,
+            encoded(F72, width=640, height=360),
+            encoded(
+                F72, width=480, height=360, picture=(480, 270), suffix=".webm", sample_rate=44_100, layout="stereo"
+            ),
+            master=HD,
+            held_out=True,
+        ),
+        Case(
+            "fresh_logo_top_left",
+            "picture",
+            F73,
+            whole(F73),
+            changed(F73, Change(11.2, 29.7, (Logo("top-left", size=0.12, letters="K"),))),
+            held_out=True,
+        ),
+        Case(
+            "fresh_grade_mild_cool",
+            "picture",
+            F71,
+            whole(F71),
+            changed(F71, Change(20.3, 27.5, (Grade("mild", "cool"),))),
+            held_out=True,
+        ),
+        Case(
+            "fresh_music_up_6db",
+            "sound",
+            F72,
+            whole(F72),
+            changed(F72, Change(8.7, 19.3, (MusicLevel(6),))),
+            held_out=True,
+        ),
+        Case(
+            "fresh_mute_long",
+            "sound",
+            F73,
+            whole(F73),
+            changed(F73, Change(21.1, 27.6, (Mute(),), medium)),
+            held_out=True,
+        ),
+        Case(
+            "fresh_speech_removed_early",
+            "sound",
+            F71,
+            whole(F71),
+            changed(F71, Change(3.3, 14.9, (DropSpeech(),))),
+            held_out=True,
+        ),
+        Case(
+            "fresh_insert_and_new_music",
+            "combination",
+            F72,
+            whole(F72),
+            cut(
+                (F72, 0, 13.4),
+                (INSERTS[106], 2, 7.3),
+                (F72, 13.4, 38),
+                changes=(Change(25.1, 31.3, (SwapMusic(OTHER[204]),), medium),),
+            ),
             held_out=True,
         ),
     ]

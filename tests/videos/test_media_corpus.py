@@ -27,12 +27,12 @@ def distance_to_grid(seconds: float) -> float:
 # --- the corpus as defined ------------------------------------------------------------------------
 
 
-def test_the_corpus_has_every_category_and_about_a_third_held_out() -> None:
+def test_the_corpus_has_every_category_and_a_quarter_to_a_half_held_out() -> None:
     assert len(CASES) >= 22
     assert len({case.name for case in (*CASES, *QUICK_CASES)}) == len(CASES) + len(QUICK_CASES)
     assert {case.category for case in CASES} == set(CATEGORIES)
     held_out = [case for case in CASES if case.held_out]
-    assert 0.25 <= len(held_out) / len(CASES) <= 0.4
+    assert 0.25 <= len(held_out) / len(CASES) <= 0.5
     # Spread across categories, on programmes the tuning cases do not use.
     assert len({case.category for case in held_out}) >= 6
     tuning_sources = {case.main for case in CASES if not case.held_out}

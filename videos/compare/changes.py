@@ -29,7 +29,7 @@ import numpy as np
 from videos.compare.alignment import Alignment
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.segments import DistanceCurve, Segment, SegmentKind, Severity
-from videos.compare.verify import STEP, Stretch, measure_pictures, measure_sound
+from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, measure_pictures, measure_sound, rows_from, sound_changes
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
@@ -38,15 +38,19 @@ DEFAULT_CHANGE_THRESHOLD = 0.15
 # Severity from the peak score, fixed (the README's table): under 0.3 low, under 0.6 medium, else high.
 SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "medium"))
 # Screening: what counts as "moved more than re-encoding does" on the fingerprints.
-SCREEN_PICTURE = 0.035  # a luma cell or twice a chroma cell, 0–1
-SCREEN_SOUND_DB = 3.0
-# Candidates are widened by this on each side and joined when closer than JOIN_SECONDS.
+SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
+SCREEN_SOUND = 0.1  # verification's sound score on the fingerprint's coarser levels (re-encodes ≤ 0.05)
+# Candidates are widened by this on each side and joined when closer than _JOIN_SECONDS (a sound
+# change under a voice comes and goes with the voice; one stretch lets judging close its gaps).
 _PAD_SECONDS = 0.4
-_JOIN_SECONDS = 1.0
+_JOIN_SECONDS = 2.0
 # Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
 # GAP_SECONDS inside one are closed.
 MIN_SEGMENT_SECONDS = 0.3
 GAP_SECONDS = 0.3
+# A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
+# nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
+SOUND_GAP_SECONDS = 1.5
 # At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
 VERIFY_BUDGET_SECONDS = 900.0
 CURVE_STEP = 0.5
@@ -173,7 +177,7 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
             continue
         flagged = _screen_pictures(picture_a, picture_b, times, span.offset, a.visual_rate) > SCREEN_PICTURE
         if sound_a is not None and sound_b is not None:
-            flagged |= _screen_sound(sound_a, sound_b, times, span.offset, a.audio_rate) > SCREEN_SOUND_DB
+            flagged |= _screen_sound(sound_a, sound_b, times, span.offset, a.audio_rate) > SCREEN_SOUND
         stretches.extend(_stretches(times[flagged], span))
     return stretches
 
@@ -192,31 +196,26 @@ def _screen_pictures(
 
 
 def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The second-largest luma cell change or twice the largest chroma cell change: one cell can
-    move with compression at an edge; a logo moves two, a colour grade the chroma."""
+    """The largest luma cell change or twice the largest chroma cell change: a corner logo may
+    sit in one cell, a colour grade moves the chroma. (Re-encodes move cells too; verification
+    sorts them out.)"""
     cells = LUMA_GRID * LUMA_GRID
     difference = np.abs(first - second)
-    luma = np.sort(difference[:, :cells], axis=1)[:, -2]
-    chroma = difference[:, cells:].max(axis=1) * 2.0
-    distance: np.ndarray = np.maximum(luma, chroma)
+    distance: np.ndarray = np.maximum(difference[:, :cells].max(axis=1), difference[:, cells:].max(axis=1) * 2.0)
     return distance
 
 
 def _screen_sound(first: np.ndarray, second: np.ndarray, times: np.ndarray, offset: float, rate: float) -> np.ndarray:
-    """Mean absolute band difference (dB, weighted by the louder side) over each step."""
-    per_step = max(1, round(STEP * rate))
-    starts_a = np.rint((times - STEP / 2) * rate).astype(np.int64)
-    starts_b = np.rint((times - STEP / 2 + offset) * rate).astype(np.int64)
-    columns = np.arange(per_step)
-    rows_a = np.clip(starts_a[:, None] + columns, 0, len(first) - 1)
-    rows_b = np.clip(starts_b[:, None] + columns, 0, len(second) - 1)
-    mean_a, mean_b = first[rows_a].mean(axis=1), second[rows_b].mean(axis=1)
-    weights = np.maximum(mean_a, mean_b)
-    total = weights.sum(axis=1)
-    difference: np.ndarray = np.where(
-        total > 1.0, (np.abs(mean_a - mean_b) * weights).sum(axis=1) / np.maximum(total, 1e-9), 0.0
-    )
-    return difference
+    """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
+    from the fingerprints' sound frames, B read `offset` later."""
+    half = round(SOUND_WINDOW / 2 * rate)
+    start = max(0, math.floor(float(times[0]) * rate) - half - 2)
+    count = math.ceil(float(times[-1]) * rate) + half + 2 - start
+    levels_a = rows_from(first, start, count)
+    levels_b = rows_from(second, start + round(offset * rate), count)
+    centres = np.rint(times * rate).astype(np.int64) - start
+    limits = (round((times[0] - STEP / 2) * rate) - start, round((times[-1] + STEP / 2) * rate) - start)
+    return sound_changes(levels_a, levels_b, centres, half, limits)
 
 
 def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
@@ -283,7 +282,7 @@ def _screened(
     picture = np.clip(_screen_pictures(picture_a, picture_b, times, stretch.offset, visual_rate) / 0.2, 0.0, 1.0)
     sound = None
     if sound_a is not None and sound_b is not None:
-        sound = np.clip(_screen_sound(sound_a, sound_b, times, stretch.offset, audio_rate) / 20.0, 0.0, 1.0)
+        sound = _screen_sound(sound_a, sound_b, times, stretch.offset, audio_rate)
     return Measured(stretch.a_start, stretch.offset, picture, sound)
 
 
@@ -322,16 +321,12 @@ def _position(segment: Segment) -> tuple[float, float]:
 
 
 def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
-    picture = np.nan_to_num(item.picture, nan=0.0)
+    picture = _steady(np.nan_to_num(item.picture, nan=0.0))
     sound = np.zeros_like(picture) if item.sound is None else np.nan_to_num(item.sound, nan=0.0)
-    picture_passes, sound_passes = picture > threshold, sound > threshold
-    differs = picture_passes | sound_passes
     # Close short gaps, then drop flickers.
-    closing = max(1, round(GAP_SECONDS / STEP))
-    positions = np.flatnonzero(differs)
-    for previous, following in itertools.pairwise(positions):
-        if 1 < following - previous <= closing + 1:
-            differs[previous:following] = True
+    picture_passes = _closed(picture > threshold, GAP_SECONDS)
+    sound_passes = _closed(sound > threshold, SOUND_GAP_SECONDS)
+    differs = _closed(picture_passes | sound_passes, GAP_SECONDS)
     segments: list[Segment] = []
     times = item.times()
     for first, last in _runs(differs):
@@ -364,6 +359,28 @@ def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
             )
         )
     return segments
+
+
+def _steady(scores: np.ndarray) -> np.ndarray:
+    """Each step's score or, when its two neighbours agree it is out of line, theirs (the middle of
+    the three): one frame a re-encoder spoiled in a fast scene is not an edit, and a change that
+    lasts is left as it was, edges included."""
+    if len(scores) < 3:
+        return scores
+    padded = np.pad(scores, 1, mode="edge")
+    steady: np.ndarray = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+    return steady
+
+
+def _closed(flags: np.ndarray, gap_seconds: float) -> np.ndarray:
+    """`flags` with the gaps of up to `gap_seconds` between two set steps set too."""
+    closed = flags.copy()
+    longest = max(1, round(gap_seconds / STEP))
+    positions = np.flatnonzero(flags)
+    for previous, following in itertools.pairwise(positions.tolist()):
+        if 1 < following - previous <= longest + 1:
+            closed[previous:following] = True
+    return closed
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -14,9 +14,14 @@ changes what "high" means:
   ΔE-like unit), capped at 1. The score is the larger of the mean of that map and how much of the
   picture visibly changed (`coverage_score`): a small logo is a small change; a colour grade or a
   replaced picture changes all of it.
-- sound: per band of a log-mel spectrogram (dB above the floor), the mean absolute difference of
-  the two levels, weighted by the louder of the two, /SOUND_DB_SCALE, capped at 1: a re-encode
-  moves bands by a decibel or two, a re-mix by several, a new or muted soundtrack by tens.
+- sound: over SOUND_WINDOW seconds around each step (a change of sound is heard over a few tenths
+  of a second, and speech over a changed soundtrack hides it in some instants and not others), on a
+  log-mel spectrogram (dB above the floor), the larger of two figures, capped at 1:
+  the mean absolute difference of each band's level, weighted by the louder of the two,
+  /SOUND_DB_SCALE (a re-encode moves bands by a decibel or two, a new or muted soundtrack by tens);
+  and the share of the audible time-and-band cells that moved by more than SOUND_CELL_DB,
+  /SOUND_CELL_SHARE (a re-encode moves almost none; music 10 dB louder under a voice moves a
+  fifth of them, a new soundtrack or a removed voice a third and more).
 """
 
 from __future__ import annotations
@@ -44,10 +49,15 @@ MEASURE_SIZE = (64, 96)  # rows × columns the cropped pictures are compared at
 _DECODE_SIZE = 160
 SOUND_RATE = 16_000
 SOUND_DB_SCALE = 20.0
+SOUND_WINDOW = 0.5
+SOUND_CELL_DB = 6.0  # a cell "moved" by more than this (twice a re-encode's largest steady shift)
+SOUND_CELL_SHARE = 0.5
+_AUDIBLE_DB = 10.0  # a cell counts when the louder side is this far above the floor
 _STRUCTURE_SCALE = 0.5
 _COLOUR_SCALE = 20.0
 # A pixel counts as visibly changed above this (on the per-pixel 0–1 map).
 _VISIBLE = 0.5
+_EDGE = 2  # pixels at each side of the measured picture left out (see `picture_change`)
 _SOUND_LAG_SECONDS = 0.06
 
 
@@ -91,7 +101,10 @@ def picture_change(first: np.ndarray, second: np.ndarray) -> float:
     crops of the same picture can sit a fraction of a pixel apart, which a sharp edge would
     otherwise count as a change all along it."""
     change = np.min([_change_map(first, _shifted(second, rows, columns)) for rows, columns in _SHIFTS], axis=0)
-    return max(float(change.mean()), coverage_score(float((change > _VISIBLE).mean())))
+    # The outermost pixels are left out: where black bars were cropped, the two crops' edges can
+    # differ by a pixel or two, which would read as a thin changed line down the side.
+    inner = change[_EDGE:-_EDGE, _EDGE:-_EDGE]
+    return max(float(inner.mean()), coverage_score(float((inner > _VISIBLE).mean())))
 
 
 _SHIFTS = [(rows, columns) for rows in (-1, 0, 1) for columns in (-1, 0, 1)]
@@ -253,16 +266,75 @@ def _sound_between(container: av.container.InputContainer, origin: float, start:
     return samples
 
 
-def sound_change(levels_a: np.ndarray, levels_b: np.ndarray) -> float:
-    """The sound score (module docstring) of two stretches of log-mel frames (frames × bands)."""
-    if not len(levels_a) or not len(levels_b):
-        return math.nan
-    mean_a, mean_b = levels_a.mean(axis=0), levels_b.mean(axis=0)
-    weights = np.maximum(mean_a, mean_b)
-    if float(weights.sum()) < 1.0:  # both silent
-        return 0.0
-    difference = float((np.abs(mean_a - mean_b) * weights).sum() / weights.sum())
-    return min(1.0, difference / SOUND_DB_SCALE)
+def sound_changes(
+    levels_a: np.ndarray,
+    levels_b: np.ndarray,
+    centres: np.ndarray,
+    half: int,
+    limits: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """The sound score (module docstring) over frames `centres[i] ± half` (kept within `limits`,
+    the frames of one matched stretch: a window must not reach into what only one video has) of
+    two runs of log-mel frames (frames × bands) in step (frame k of one is frame k of the other),
+    with B's frames a frame either way tolerated: a fiftieth of a second of misalignment is not a
+    change of sound. Frames past either end count as silence."""
+    count = max(len(levels_a), len(levels_b))
+    bands = levels_a.shape[1]
+    padded_a = np.zeros((count + 2, bands), np.float32)
+    padded_b = np.zeros((count + 2, bands), np.float32)
+    padded_a[1 : 1 + len(levels_a)] = levels_a
+    padded_b[1 : 1 + len(levels_b)] = levels_b
+    low, high = limits if limits is not None else (0, count)
+    low, high = max(0, low), min(count, high)
+    first = np.clip(centres - half, low, max(low, high - 1)) + 1
+    last = np.clip(centres + half, min(high, low + 1), high) + 1
+    frames = np.maximum(last - first, 1)[:, None]
+    core_a = padded_a[1 : 1 + count]
+    shifted_b = [padded_b[1 + shift : 1 + shift + count] for shift in (-1, 0, 1)]
+    mean_a = _window_sums(core_a, first - 1, last - 1) / frames
+    level_change = np.full(len(centres), np.inf)
+    for moved_b in shifted_b:
+        mean_b = _window_sums(moved_b, first - 1, last - 1) / frames
+        weights = np.maximum(mean_a, mean_b)
+        total = weights.sum(axis=1)
+        level_change = np.minimum(
+            level_change,
+            np.where(total >= 1.0, (np.abs(mean_a - mean_b) * weights).sum(axis=1) / np.maximum(total, 1e-9), 0.0),
+        )
+    # Cell by cell, B's frame before, at or after: at a note or a word that starts, a hundredth of
+    # a second of misalignment would otherwise move every band it changes.
+    audible = np.maximum(core_a, shifted_b[1]) > _AUDIBLE_DB
+    nearest = np.min([np.abs(core_a - moved_b) for moved_b in shifted_b], axis=0)
+    moved = (nearest > SOUND_CELL_DB) & audible
+    audible_cells = _window_sums(audible.sum(axis=1, keepdims=True), first - 1, last - 1)[:, 0]
+    moved_cells = _window_sums(moved.sum(axis=1, keepdims=True), first - 1, last - 1)[:, 0]
+    cell_change = moved_cells / np.maximum(audible_cells, 1) / SOUND_CELL_SHARE
+    best = np.maximum(level_change / SOUND_DB_SCALE, cell_change)
+    scores: np.ndarray = np.clip(best, 0.0, 1.0)
+    return scores
+
+
+def _widened(scores: np.ndarray) -> np.ndarray:
+    """Each step's score or its neighbours', whichever is largest."""
+    padded = np.pad(scores, 1, mode="edge")
+    widened: np.ndarray = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    return widened
+
+
+def rows_from(rows: np.ndarray, first: int, count: int) -> np.ndarray:
+    """rows[first : first + count], zeros (silence) where that runs past either end."""
+    taken = np.zeros((count, rows.shape[1]), np.float32)
+    low, high = max(0, first), min(len(rows), first + count)
+    if high > low:
+        taken[low - first : high - first] = rows[low:high]
+    return taken
+
+
+def _window_sums(rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Sums of rows[first[i]:last[i]] for every i (through a running sum)."""
+    running = np.concatenate([np.zeros((1, rows.shape[1])), np.cumsum(rows, axis=0, dtype=np.float64)])
+    sums: np.ndarray = running[last] - running[first]
+    return sums
 
 
 def measure_sound(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[np.ndarray] | None:
@@ -276,7 +348,7 @@ def measure_sound(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[
         origin_a, origin_b = _origin(container_a), _origin(container_b)
         for stretch in stretches:
             steps = stretch.steps()
-            margin = _SOUND_LAG_SECONDS + 0.05
+            margin = _SOUND_LAG_SECONDS + SOUND_WINDOW / 2
             start, end = stretch.a_start - margin, stretch.a_end + margin
             samples_a = _sound_between(container_a, origin_a, max(0.0, start), end)
             samples_b = _sound_between(container_b, origin_b, max(0.0, start + stretch.offset), end + stretch.offset)
@@ -284,19 +356,18 @@ def measure_sound(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[
             lead_b = max(0.0, start + stretch.offset) - (start + stretch.offset)
             levels_a = _levels(spectrogram, samples_a, lead_a)
             levels_b = _levels(spectrogram, samples_b, lead_b)
+            if not len(levels_a) or not len(levels_b):
+                results.append(np.full(len(steps), np.nan))
+                continue
             lag = _best_lag(levels_a, levels_b, round(_SOUND_LAG_SECONDS / frame_seconds))
-            scores = np.full(len(steps), np.nan)
-            for number, time in enumerate(steps.tolist()):
-                first = round((time - STEP / 2 - start) / frame_seconds)
-                last = round((time + STEP / 2 - start) / frame_seconds)
-                # ±1 frame: a hundredth of a second of misalignment is not a change of sound.
-                scores[number] = min(
-                    sound_change(
-                        levels_a[max(0, first) : max(0, last)],
-                        levels_b[max(0, first + lag + shift) : max(0, last + lag + shift)],
-                    )
-                    for shift in (-1, 0, 1)
-                )
+            centres = np.rint((steps - start) / frame_seconds).astype(np.int64)
+            limits = (round(margin / frame_seconds), round((stretch.a_end - start) / frame_seconds))
+            moved_b = rows_from(levels_b, lag, len(levels_a))
+            heard = sound_changes(levels_a, moved_b, centres, round(SOUND_WINDOW / 2 / frame_seconds), limits)
+            # Where the change begins and ends, from the step's own sound: the wide window above
+            # starts hearing a change a quarter of a second before it happens.
+            instant = sound_changes(levels_a, moved_b, centres, round(STEP / 2 / frame_seconds), limits)
+            scores = np.minimum(heard, _widened(instant))
             results.append(scores)
     return results
 
