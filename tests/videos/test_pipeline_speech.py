@@ -1,8 +1,9 @@
-"""Offline recognition inside the pipeline: live progress while Whisper listens, and a cancel that
-stops it part-way."""
+"""Offline recognition inside the pipeline: it listens while the picture steps run, its progress is
+shown live, and a cancel stops it part-way."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,31 @@ def test_transcription_reports_its_progress_as_it_listens(spoken, settings, monk
     assert Video.objects.get(pk=video.pk).status == Video.Status.READY
     assert reported == sorted(reported) and reported[0] == 0 and reported[-1] == 100
     assert [percent for percent in reported if 0 < percent < 100]  # between the two spoken lines
+
+
+def test_speech_is_recognised_while_the_clips_are_embedded(spoken, settings, monkeypatch) -> None:
+    video = stored_video(funded_user(100), spoken, settings)
+    listening = threading.Event()
+    real_find_transcript, real_clip_embeddings = steps.find_transcript, steps.ensure_clip_embeddings
+    listening_when_clips_began: list[bool] = []
+
+    def find_transcript(*args, **kwargs):
+        listening.set()
+        return real_find_transcript(*args, **kwargs)
+
+    def ensure_clip_embeddings(video_row: Video, path: Path) -> None:
+        # Run one after the other, the transcript would only be looked for after this step.
+        listening_when_clips_began.append(listening.wait(timeout=30))
+        real_clip_embeddings(video_row, path)
+
+    monkeypatch.setattr(steps, "find_transcript", find_transcript)
+    monkeypatch.setattr("videos.pipeline.runner.ensure_clip_embeddings", ensure_clip_embeddings)
+    runner.process_video(video.pk)
+
+    assert Video.objects.get(pk=video.pk).status == Video.Status.READY
+    assert listening_when_clips_began == [True]
+    transcript = Transcript.objects.get(video=video)
+    assert transcript.source == Transcript.Source.WHISPER and "market" in transcript.text.lower()
 
 
 def test_cancelling_while_whisper_listens_stops_it_and_refunds(spoken, settings, monkeypatch) -> None:

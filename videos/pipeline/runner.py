@@ -1,5 +1,8 @@
 """One processing run: claim the video, run the steps in order, then settle — or fail and refund.
 
+The transcript is found beside the picture steps (thumbnails, clips, fingerprint), in a thread of
+its own (videos.pipeline.transcribing); everything written, and every stage shown, stays in order.
+
 Money: the hold taken in `ensure_hold` is settled at ceil(duration) when the video is ready, and
 released in full when it fails or is cancelled. Both are idempotent, so a run that is repeated
 (a retry, a requeue after a crash, a redelivered task) charges once.
@@ -33,6 +36,7 @@ from videos.pipeline.steps import (
     stop_if_cancelled,
     tokens_for,
 )
+from videos.pipeline.transcribing import transcript_beside
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +75,15 @@ def _upload_steps(video: Video) -> None:
         stop_if_cancelled(video)
         ensure_hold(video)
         stop_if_cancelled(video)
-        ensure_thumbnails(video, path)
-        stop_if_cancelled(video)
-        ensure_clip_embeddings(video, path)
-        stop_if_cancelled(video)
-        ensure_fingerprint(video, path)
-        stop_if_cancelled(video)
-        ensure_transcript(video, path)
+        # The transcript (speech recognition, mostly) is found beside the picture steps.
+        with transcript_beside(video, path) as transcript:
+            ensure_thumbnails(video, path)
+            stop_if_cancelled(video)
+            ensure_clip_embeddings(video, path)
+            stop_if_cancelled(video)
+            ensure_fingerprint(video, path)
+            stop_if_cancelled(video)
+            ensure_transcript(video, path, found=transcript.result if transcript is not None else None)
         notes_may_be_written(video)
         stop_if_cancelled(video)
     ensure_chunks(video)

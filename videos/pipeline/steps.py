@@ -219,12 +219,20 @@ def store_fingerprint(video: Video, fingerprint: Fingerprint) -> None:
     )
 
 
-def ensure_transcript(video: Video, path: Path | None) -> None:
-    """The transcript from the first source that has one (see `find_transcript`)."""
+def ensure_transcript(
+    video: Video,
+    path: Path | None,
+    *,
+    found: Callable[[Callable[[float], None]], TranscriptResult | None] | None = None,
+) -> None:
+    """The transcript from the first source that has one (see `find_transcript`). `found`, when
+    given, is where it is being found already (videos.pipeline.transcribing): it is waited for,
+    its progress reported as this step's."""
     if Transcript.objects.filter(video=video).exists():
         return
     report(video, stage="transcript", percent=0)
-    result = find_transcript(video, path, on_progress=progress_reporter(video, "transcript"))
+    on_progress = progress_reporter(video, "transcript")
+    result = found(on_progress) if found is not None else find_transcript(video, path, on_progress=on_progress)
     with transaction.atomic():
         transcript = store_transcript(video, result)
         if video.source == Video.Source.YOUTUBE and result and result.segments and video.duration is None:

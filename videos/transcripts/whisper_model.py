@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,13 @@ def whisper_model() -> LoadedModel:
 
 
 def _load(configured: str, threads: int) -> LoadedModel:
+    # CTranslate2's OpenMP threads wait for work asleep rather than spinning. Spinning cost nothing
+    # while recognition ran alone, but the pipeline runs it beside the picture steps (see
+    # videos.pipeline.transcribing), and there, once the model had been loaded in a thread that
+    # has ended (the previous video's), its threads spun away 3-5× the CPU time of the
+    # recognition itself (measured with bench/pipeline.py's files). Read when OpenMP loads, with
+    # CTranslate2 just below; an operator's own setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # Deferred: faster-whisper brings in CTranslate2 and tokenizers, which only recognition needs.
     from faster_whisper import WhisperModel
 
