@@ -306,6 +306,9 @@ class Comparison(models.Model):
     # span, how visible the change of picture and how audible the change of sound is (0-1, fixed
     # scale). Segments are derived from these at `threshold`.
     measured = models.JSONField(default=list, blank=True)
+    # Engine 2: False while `measured` holds the screening's figures for a worker to verify on the
+    # files (videos.tasks.verify_comparison); the page and the API say so.
+    verified = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -50,6 +50,15 @@ def refine_comparison(comparison_id: int) -> bool:
     return comparison_refine_by_id(comparison_id)
 
 
+@shared_task
+def verify_comparison(comparison_id: int) -> bool:
+    """Verify on the files a comparison too large to verify while it was made (media queue).
+    Done once: a verified row is skipped."""
+    from videos.compare.services import comparison_verify_by_id
+
+    return comparison_verify_by_id(comparison_id)
+
+
 def revoke(task_id: str) -> None:
     # terminate=False: a running task sees the cancelled status between steps and stops there.
     app.control.revoke(task_id)

@@ -326,6 +326,33 @@ def test_a_refined_comparison_states_its_offset_and_draws_its_matched_spans(refi
     assert refined.errors == []
 
 
+def test_a_comparison_still_being_checked_says_so_and_shows_the_checked_differences_when_done(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    Comparison.objects.filter(pk=refined_comparison.pk).update(verified=False)
+    opened = open_comparison(page, site_url, refined_comparison)
+    notice = page.locator("[data-verifying]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("first estimate")
+    expect(markers(page)).to_have_count(3)
+
+    # The worker's check finds that the picture change was the fingerprints' mistake.
+    checked = [segment for segment in REFINED_SEGMENTS if segment["kind"] == "only_b"]
+    Comparison.objects.filter(pk=refined_comparison.pk).update(
+        verified=True, segments=checked, counts={"only_b": 2}, measured=[], similarity=80.0
+    )
+
+    expect(notice).to_be_hidden(timeout=20_000)
+    expect(markers(page)).to_have_count(2)
+    expect(page.locator("[data-threshold-status]")).to_have_text("Checked on the pictures and the sound.")
+    assert opened.errors == []
+
+
+def test_a_checked_comparison_shows_no_checking_notice(refined: Opened) -> None:
+    expect(refined.page.locator("[data-verifying]")).to_be_hidden()
+    assert refined.errors == []
+
+
 def test_refined_players_stay_within_a_frame_through_an_offset_and_an_insertion(refined: Opened) -> None:
     page = refined.page
     page.get_by_role("button", name="Play both").click()

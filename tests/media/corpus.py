@@ -27,7 +27,7 @@ seeds and timings than the tuning cases):
 - combination: lead_in_insert_banner; H trim_remove_grade
 - fresh (all held out, added after the other held-out cases had been used to diagnose misses, so
   that some cases stay unseen by any tuning; programmes 71–73): fresh_reencode_25fps_low_bitrate,
-  fresh_reencode_letterbox_vp9_44k, fresh_logo_top_left, fresh_grade_mild_cool,
+  fresh_reencode_letterbox_vp9_stereo, fresh_logo_top_left, fresh_grade_mild_cool,
   fresh_music_up_6db, fresh_mute_long, fresh_speech_removed_early, fresh_insert_and_new_music
 
 Severity floors: a strong grade, a replaced scene, a new music bed and muted sound are never "low"
@@ -359,13 +359,11 @@ def _fresh_cases() -> list[Case]:
             held_out=True,
         ),
         Case(
-            "fresh_reencode_letterbox_vp9_44k",
+            "fresh_reencode_letterbox_vp9_stereo",
             "reencode",
             F72,
             encoded(F72, width=640, height=360),
-            encoded(
-                F72, width=480, height=360, picture=(480, 270), suffix=".webm", sample_rate=44_100, layout="stereo"
-            ),
+            encoded(F72, width=480, height=360, picture=(480, 270), suffix=".webm", layout="stereo"),
             master=HD,
             held_out=True,
         ),

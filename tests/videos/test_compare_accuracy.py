@@ -91,11 +91,6 @@ def test_a_strong_colour_grade_is_a_picture_difference_and_not_low(media: Path) 
     assert_found_as_the_truth_says(case, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known engine defect (issue 13 open): music swapped under speech scores 0.1-0.35 per step and is "
-    "split at the voice's pauses into two pieces; strict, so a fix turns this red until the mark goes",
-)
 def test_swapped_music_is_a_sound_difference_and_not_low(media: Path) -> None:
     case, result = compared("quick_music_swap", media)
     assert_found_as_the_truth_says(case, result)

@@ -175,12 +175,17 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     )
     threshold = serializers.FloatField(help_text=THRESHOLD_HELP)
     similarity = serializers.FloatField(help_text="Percent of the aligned time that matches at the threshold.")
+    verified = serializers.BooleanField(
+        help_text="Engine 2: false while the differences are the fingerprints' first estimate and a worker "
+        "checks them on the decoded pictures and sound (a large comparison; usually seconds to a few minutes); "
+        "fetch again until true. Always true on engine-1 rows.",
+    )
 
     class Meta:
         model = Comparison
         fields = [
-            "id", "video_a", "video_b", "metric", "alignment", "engine", "offset", "threshold", "similarity",
-            "counts", "summary", "summary_backend", "created_at", "updated_at",
+            "id", "video_a", "video_b", "metric", "alignment", "engine", "offset", "verified", "threshold",
+            "similarity", "counts", "summary", "summary_backend", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -43,7 +43,7 @@ SCREEN_SOUND = 0.1  # verification's sound score on the fingerprint's coarser le
 # Candidates are widened by this on each side and joined when closer than _JOIN_SECONDS (a sound
 # change under a voice comes and goes with the voice; one stretch lets judging close its gaps).
 _PAD_SECONDS = 0.4
-_JOIN_SECONDS = 2.0
+_JOIN_SECONDS = 3.0
 # Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
 # GAP_SECONDS inside one are closed.
 MIN_SEGMENT_SECONDS = 0.3
@@ -105,6 +105,8 @@ class RefinedComparison:
     measured: list[Measured]
     segments: list[Segment] = field(default_factory=list)
     similarity: float = 100.0
+    # False while the candidates' scores are the screening's (the files not decoded yet).
+    verified: bool = True
 
     @property
     def offset(self) -> float | None:
@@ -127,6 +129,7 @@ class RefinedComparison:
             spans=self.spans,
             measured=self.measured,
             threshold=threshold,
+            verified=self.verified,
         )
 
     @property
@@ -153,16 +156,36 @@ def refined_compare(
     sources: tuple[Path, Path] | None = None,
 ) -> RefinedComparison:
     """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
+    spans, candidates = refined_candidates(a, b, alignment)
+    return refined_from(a, b, spans, candidates, alignment=alignment, threshold=threshold, sources=sources)
+
+
+def refined_candidates(a: Fingerprint, b: Fingerprint, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
+    """The matched spans and the stretches along them that need verifying (fingerprints only)."""
     spans = refined_spans(a, b, alignment)
-    candidates = screen(a, b, spans)
-    measured = measure(a, b, candidates, sources)
+    return spans, screen(a, b, spans)
+
+
+def refined_from(
+    a: Fingerprint,
+    b: Fingerprint,
+    spans: list[MatchedSpan],
+    candidates: list[Stretch],
+    *,
+    alignment: Alignment,
+    threshold: float | None,
+    sources: tuple[Path, Path] | None,
+) -> RefinedComparison:
+    """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
+    the screening's figures (and then not `verified`, unless there was nothing to verify)."""
     return judge(
         duration_a=a.duration,
         duration_b=b.duration,
         alignment=alignment,
         spans=spans,
-        measured=measured,
+        measured=measure(a, b, candidates, sources),
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
+        verified=sources is not None or not candidates,
     )
 
 
@@ -297,6 +320,7 @@ def judge(
     spans: list[MatchedSpan],
     measured: list[Measured],
     threshold: float,
+    verified: bool = True,
 ) -> RefinedComparison:
     """Segments and similarity at `threshold` from the spans and what was measured."""
     if threshold < 0:
@@ -313,6 +337,7 @@ def judge(
         measured=measured,
         segments=segments,
         similarity=_similarity(spans, segments, duration_a, duration_b),
+        verified=verified,
     )
 
 

@@ -16,7 +16,14 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from sage.formatting import clock, plural
 from videos.compare.alignment import Alignment
-from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, Measured, RefinedComparison, judge, refined_compare
+from videos.compare.changes import (
+    DEFAULT_CHANGE_THRESHOLD,
+    Measured,
+    RefinedComparison,
+    judge,
+    refined_candidates,
+    refined_from,
+)
 from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.refine import MatchedSpan
@@ -62,6 +69,11 @@ def check_comparable(video_a: Video, video_b: Video) -> None:
         )
 
 
+# Candidate seconds verified while the comparison is made (a few seconds of decoding); beyond that,
+# the comparison is stored on the screening's figures and a worker verifies it (`verify_comparison`).
+INLINE_VERIFY_SECONDS = 30.0
+
+
 def comparison_create(
     *,
     user: User,
@@ -85,8 +97,14 @@ def comparison_create(
     fingerprints = video_fingerprint(video_a), video_fingerprint(video_b)
     if fingerprints[0] is not None and fingerprints[1] is not None:
         comparison = Comparison(**settings_key, threshold=0.0)
-        _store_refined(comparison, _refined(video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold))
-        return _save_new(comparison, settings_key)
+        refined = _refined(
+            video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
+        )
+        _store_refined(comparison, refined)
+        comparison, created = _save_new(comparison, settings_key)
+        if created and not comparison.verified:
+            _request_verification(comparison)
+        return comparison, created
     # A video processed before fingerprints existed: compared on the clip grid now, refined by a
     # task once both have fingerprints (see `comparison_request_refinement`).
     series_a, series_b = clip_series(video_a), clip_series(video_b)
@@ -145,21 +163,30 @@ def _refined(
     fingerprint_b: Fingerprint,
     alignment: Alignment,
     threshold: float | None,
+    *,
+    inline: float | None = None,
 ) -> RefinedComparison:
     """Engine 2 on two videos: aligned and screened on their fingerprints, the candidates verified
-    on their files (read in place, or downloaded from S3 only when something needs verifying)."""
+    on their files (read in place, or downloaded from S3 only when something needs verifying) —
+    unless they add up to more than `inline` seconds: then the screening's figures stand, not
+    `verified`, for a worker to verify."""
+    spans, candidates = refined_candidates(fingerprint_a, fingerprint_b, alignment)
+    kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
+    seconds = sum(stretch.a_end - stretch.a_start for stretch in candidates)
+    if not candidates or (inline is not None and seconds > inline):
+        return refined_from(
+            fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=None
+        )
     with local_copy(video_a) as path_a, local_copy(video_b) as path_b:
-        return refined_compare(
-            fingerprint_a,
-            fingerprint_b,
-            alignment=alignment,
-            threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
-            sources=(path_a, path_b),
+        sources = (path_a, path_b)
+        return refined_from(
+            fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=sources
         )
 
 
 def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     comparison.engine = 2
+    comparison.verified = result.verified
     comparison.threshold = result.threshold
     comparison.offset = None if result.offset is None else round(result.offset, 3)
     comparison.matched_spans = [span.as_list() for span in result.spans]
@@ -183,6 +210,45 @@ def comparison_request_refinement(comparison: Comparison) -> None:
     from videos.tasks import refine_comparison
 
     transaction.on_commit(lambda: refine_comparison.delay(comparison.pk))
+
+
+def _request_verification(comparison: Comparison) -> None:
+    from videos.tasks import verify_comparison
+
+    transaction.on_commit(lambda: verify_comparison.delay(comparison.pk))
+
+
+def comparison_verify_by_id(comparison_id: int) -> bool:
+    """Verify on the files an engine-2 comparison stored on the screening's figures, at its kept
+    threshold; False when there is nothing to do (gone, already verified, a file unreadable: then
+    the screening's figures stay)."""
+    comparison = Comparison.objects.select_related("video_a", "video_b").filter(pk=comparison_id).first()
+    if comparison is None or comparison.engine < 2 or comparison.verified:
+        return False
+    fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
+    if fingerprint_a is None or fingerprint_b is None:
+        return False
+    try:
+        result = _refined(
+            comparison.video_a,
+            comparison.video_b,
+            fingerprint_a,
+            fingerprint_b,
+            comparison.alignment,  # type: ignore[arg-type]
+            comparison.threshold,
+        )
+    except (OSError, av.error.FFmpegError):
+        logger.warning("comparison %s cannot be verified", comparison_id, exc_info=True)
+        return False
+    with transaction.atomic():
+        # The threshold may have been kept meanwhile: judged again at the row's current one.
+        current = Comparison.objects.select_for_update().filter(pk=comparison_id, verified=False).first()
+        if current is None:
+            return False
+        _store_refined(current, result.with_threshold(current.threshold))
+        current.save()
+        _request_gemini_summary(current)
+    return True
 
 
 def comparison_refine_by_id(comparison_id: int) -> bool:
@@ -275,6 +341,7 @@ def comparison_at(comparison: Comparison, threshold: float | None = None) -> Com
             spans=[MatchedSpan(*span) for span in comparison.matched_spans],
             measured=[Measured.from_json(row) for row in comparison.measured],
             threshold=comparison.threshold if threshold is None else threshold,
+            verified=comparison.verified,
         )
     nan = float("nan")
     return derive(

@@ -12,6 +12,7 @@ import { bindKeys } from "./keys.js";
 import { setUpThreshold } from "./threshold.js";
 import { setUpTimeline } from "./timeline.js";
 import { startSync } from "./transport.js";
+import { followVerification } from "./verifying.js";
 
 const PREVIOUS_GRACE_S = 0.5; // "previous difference" inside one just started goes to the one before
 
@@ -114,13 +115,15 @@ export function setUpPage(root, config, initial) {
   bindControls(root, player, jump);
   bindKeys(player, jump);
   const thresholdStatus = root.querySelector("[data-threshold-status]");
-  setUpThreshold(root, config, {
+  const view = {
     render,
     drawCurve,
     status: (text) => {
       thresholdStatus.textContent = text;
     },
-  });
+  };
+  setUpThreshold(root, config, view);
+  followVerification(root, config, initial, view);
 
   timeline.drawLanes();
   render(initial);
