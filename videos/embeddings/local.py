@@ -25,6 +25,7 @@ import logging
 import math
 import threading
 from pathlib import Path
+from typing import Protocol
 
 import av
 import av.container
@@ -62,6 +63,19 @@ _TIME_TOLERANCE = 1e-4
 _PROGRESS_STEP = 0.01
 
 
+class FrameTap(Protocol):
+    """Something else that needs some of the file's frames (the thumbnails: videos.pipeline.thumbnails)
+    and takes them from the embedding's decode pass instead of decoding the file again."""
+
+    def wants(self, time: float, length: float) -> bool:
+        """Whether the frame shown from `time` for `length` seconds must be decoded."""
+        ...
+
+    def add(self, time: float, frame: av.VideoFrame) -> None:
+        """Every decoded frame, in presentation order (`time`: seconds from the first picture)."""
+        ...
+
+
 class LocalClipEmbedder:
     """Implements `ClipEmbeddingBackend` (see videos.embeddings.base)."""
 
@@ -86,14 +100,16 @@ class LocalClipEmbedder:
         *,
         clip_seconds: float = CLIP_SECONDS,
         on_progress: ProgressCallback | None = None,
+        frames: FrameTap | None = None,
     ) -> tuple[list[ClipEmbedding], Fingerprint]:
-        """The clips and the file's fingerprint (videos.embeddings.fingerprint), from one decode pass."""
+        """The clips and the file's fingerprint (videos.embeddings.fingerprint), from one decode
+        pass; `frames` gets the frames it asks for out of the same pass."""
         try:
             container = av.open(str(path), mode="r")
         except (av.error.FFmpegError, OSError) as error:
             raise EmbeddingError(f"cannot open {Path(path).name}: {error}") from error
         with container:
-            embedding = _FileEmbedding(container, Path(path), clip_seconds, on_progress)
+            embedding = _FileEmbedding(container, Path(path), clip_seconds, on_progress, frames)
             clips = embedding.run(skip_loop_filter=self.skip_loop_filter)
             return clips, embedding.fingerprint()
 
@@ -157,8 +173,13 @@ class _FileEmbedding:
         path: Path,
         clip_seconds: float,
         on_progress: ProgressCallback | None,
+        frames: FrameTap | None = None,
     ) -> None:
         self.container = container
+        self.frames = frames
+        # Timestamps of frames decoded for `frames` alone: the embedding skips them, so its clips
+        # and fingerprint are exactly what they are without a tap.
+        self.tap_only: set[int | None] = set()
         self.path = path
         self.clip_seconds = clip_seconds
         self.on_progress = on_progress
@@ -214,6 +235,9 @@ class _FileEmbedding:
                     length = packet.duration * self.time_base if packet.duration else frame_seconds
                     self.video_end = max(self.video_end, time + length)
                 wanted = time is None or sampler.wants(time) or self.pictures.wants(time, length)
+                if not wanted and time is not None and self.frames is not None and self.frames.wants(time, length):
+                    wanted = True
+                    self.tap_only.add(packet.pts)
                 codec.skip_frame = "DEFAULT" if wanted else "NONREF"
                 for frame in _decode_video(codec, packet):
                     self._add_frame(frame)
@@ -244,6 +268,11 @@ class _FileEmbedding:
         time = self._time(frame.pts)
         if time is None:
             return
+        if self.frames is not None:
+            self.frames.add(time, frame)
+            if frame.pts in self.tap_only:
+                self.tap_only.discard(frame.pts)
+                return
         self.frames_decoded += 1
         self.video_end = max(self.video_end, time + 1.0 / self.fps)
         self.sampler.add(time, frame)

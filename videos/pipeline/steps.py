@@ -18,7 +18,7 @@ from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, hold_create
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
-from videos.embeddings.local import LocalClipEmbedder
+from videos.embeddings.local import FrameTap, LocalClipEmbedder
 from videos.models import (
     TEXT_EMBEDDING_DIM,
     ClipEmbedding,
@@ -29,7 +29,7 @@ from videos.models import (
     VideoFingerprint,
 )
 from videos.pipeline.progress import report
-from videos.pipeline.thumbnails import make_thumbnails
+from videos.pipeline.thumbnails import TileGatherer, make_thumbnails
 from videos.probe import ProbeError, probe_media
 from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
 from videos.transcripts.words import pack_words
@@ -131,11 +131,19 @@ def ensure_hold(video: Video) -> Hold:
 
 
 def ensure_thumbnails(video: Video, path: Path) -> None:
+    """The poster and the sprite. With the `local` clip backend and no clips yet, the clips are
+    embedded here, and the thumbnails' frames taken out of that decode pass (one pass through the
+    file instead of two); the clips step then finds its work done."""
     if video.poster_key and video.sprite_key:
         return
     report(video, stage="thumbnails", percent=0)
+    gathered = None
+    if not video.backends.get("clips") and configured_backend_name() == "local":
+        gathered = TileGatherer(duration=video.duration or 0)
+        report(video, stage="clips", percent=0)
+        embed_and_store_clips(video, path, on_progress=progress_reporter(video, "clips"), frames=gathered)
     try:
-        thumbnails = make_thumbnails(path, duration=video.duration or 0)
+        thumbnails = make_thumbnails(path, duration=video.duration or 0, gathered=gathered)
     except (ValueError, OSError) as exc:
         raise StepFailed("undecodable", "The video's frames cannot be decoded.") from exc
     poster_key = default_storage.save(f"videos/{video.pk}/poster.jpg", ContentFile(thumbnails.poster_jpeg))
@@ -155,13 +163,20 @@ def ensure_clip_embeddings(video: Video, path: Path) -> None:
     embed_and_store_clips(video, path, on_progress=progress_reporter(video, "clips"))
 
 
-def embed_and_store_clips(video: Video, path: Path, *, on_progress: Callable[[float], None] | None = None) -> None:
+def embed_and_store_clips(
+    video: Video,
+    path: Path,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    frames: FrameTap | None = None,
+) -> None:
+    """Embed and store the clips; `frames` (the `local` backend only) gets frames out of its pass."""
     backend = get_backend(configured_backend_name())
     fingerprint: Fingerprint | None = None
     try:
         if isinstance(backend, LocalClipEmbedder):
             # One decode pass gives the clips and the fingerprint the comparison aligns on.
-            clips, fingerprint = backend.embed_clips_and_fingerprint(path, on_progress=on_progress)
+            clips, fingerprint = backend.embed_clips_and_fingerprint(path, on_progress=on_progress, frames=frames)
         else:
             clips = backend.embed_clips(path, on_progress=on_progress)
     except EmbeddingError as exc:
