@@ -176,7 +176,7 @@ class _WindowSearch:
         over blocks of windows."""
         costs, candidates, samples = self.costs, self.candidates, self.samples
         chosen = np.full(len(starts), _ABSTAINS)
-        block = 256
+        block = 64  # windows at a time: 64 × 85 candidates × 20 samples × 64 features stay under 30 MB
         for begin in range(0, len(starts), block):
             times_a = starts[begin : begin + block, None] + samples[None, :]  # windows × samples
             offsets = centres[begin : begin + block, None] + candidates[None, :]  # windows × candidates
