@@ -42,8 +42,10 @@ def window_offsets(
     PROBE_EVERY-th window of a stretch the search fits in, and the stretch's last), outside such a
     stretch, or, halving the way, between searched windows that disagree; any other window is
     confirmed (`_WindowSearch.confirmed`): it votes as the searched window before it did when that
-    offset is plainly its best, and is searched in full when that is not sure. The votes are those
-    of a search of every window in full wherever that offset is the best of all candidates."""
+    offset is plainly its best, and is searched in full when that is not sure. A confirmed window
+    votes as a search in full would, unless an offset seconds away (between the far ones it is
+    checked against) matches better still: a repeated moment, which a search in full takes as a
+    stray vote and the confirmation leaves out."""
     clip_starts, lags = coarse
     if not len(clip_starts):
         return []
