@@ -30,8 +30,11 @@ length and PyAV's and espeak-ng's versions, and reused after; `--video PATH` use
    uploaded through the upload services (create, every part, complete), and the clock runs from
    `complete` returning — the file is stored and the task queued — until the video's row says
    ready. The row is read every 0.1 s: a stage's time runs from its first appearance to the next
-   one's (stages that run side by side are printed as one). Also printed: the worker's CPU seconds
-   over the run, and the ratio against the full decode (codec threads on) of part 1.
+   one's, and a stage shorter than that may not be seen (with the `local` backend the thumbnails
+   come out of the clips step's decode pass: their own stage lasts a moment). Speech is recognised
+   beside the picture steps, so "transcript" is only the wait after them. Also printed: the
+   worker's CPU seconds over the run, and the ratio against the full decode (codec threads on) of
+   part 1.
    Goal (issue 14): ≥ 10× real time on two cores.
 
 Exits with 1 when a goal is not met.
