@@ -1,9 +1,14 @@
-"""AI notes: a note saved without text is written from the transcript around its time.
+"""Written notes: a note saved without text is written from the transcript around its time.
 
-Money: creating one holds settings.TOKEN_COST_AI_NOTE tokens under the key `note:<id>:ai`, so a
-replay never holds twice. The hold is settled when the text is written, and released (refunded)
-when writing fails, when the person types the note themselves first, or when the note is deleted
-before it was written (notes.signals).
+Two kinds, decided when the note is made (billing.prices): with a language model configured it is
+an **AI note** (`ai_generated`), written by Gemini and priced TOKEN_COST_AI_NOTE; without one it is
+a **transcript excerpt** (`ai_generated` false, `ai_status` set): the transcript's own sentences,
+quoted, which costs nothing. Either way the page says which, and the price, before it is saved.
+
+Money (AI notes): creating one holds the price under the key `note:<id>:ai`, so a replay never
+holds twice. The hold is settled when the text is written, and released (refunded) when writing
+fails, when it ends up an excerpt (no model any more), when the person types the note themselves
+first, or when the note is deleted before it was written (notes.signals).
 
 States: "waiting" (the video's transcript is not made yet) → "generating" → "done" or "failed".
 Every move is a filtered `update()` from the expected state, so of two racing moves (the task
@@ -16,11 +21,11 @@ import datetime as dt
 import logging
 import re
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Hold
+from billing.prices import written_note_price
 from billing.services import hold_create, hold_release, hold_settle
 from notes.models import Note
 from sage.formatting import clock, plural
@@ -69,10 +74,6 @@ def hold_key(note_id: int) -> str:
     return f"note:{note_id}:ai"
 
 
-def _tokens() -> int:
-    return int(settings.TOKEN_COST_AI_NOTE)
-
-
 # --- starting ----------------------------------------------------------------------------------
 
 
@@ -85,12 +86,13 @@ def initial_status(video: Video) -> str:
 
 
 def ai_note_start(note: Note) -> None:
-    """Hold the tokens and queue the writing; run inside the transaction that created `note`, so
-    InsufficientTokens (→ 402) rolls the note back."""
-    if _tokens() > 0:
+    """Hold the AI note's price (an excerpt is free) and queue the writing; run inside the
+    transaction that created `note`, so InsufficientTokens (→ 402) rolls the note back."""
+    price = written_note_price() if note.ai_generated else 0
+    if price > 0:
         hold_create(
             user=note.owner,
-            amount=_tokens(),
+            amount=price,
             key=hold_key(note.pk),
             ref=note,
             memo=f"AI note at {clock(note.start)} in “{note.video.title}”"[:200],
@@ -172,10 +174,13 @@ def ai_note_generate(*, note_id: int) -> None:
         if Note.objects.filter(pk=note.pk, ai_status=AiStatus.GENERATING).update(ai_status=AiStatus.WAITING):
             _push(note.pk)
         return
+    # An AI note is written by the model it was priced for; with none configured any more, it is
+    # quoted from the transcript instead, as an excerpt, and its hold is refunded (_complete).
+    by_model = note.ai_generated and gemini_enabled()
     try:
         lines = _transcript_lines(note)
         # No transaction is open here: nothing is locked while Gemini thinks.
-        text = _gemini_note(note, lines) if gemini_enabled() else _extractive_note(note, lines)
+        text = _gemini_note(note, lines) if by_model else _extractive_note(note, lines)
     except _CannotWrite as exc:
         _fail(note, exc.reason)
         return
@@ -183,7 +188,7 @@ def ai_note_generate(*, note_id: int) -> None:
         logger.warning("Gemini could not write AI note %s: %s", note.pk, exc)
         _fail(note, exc.message.rstrip("."))
         return
-    _complete(note, text)
+    _complete(note, text, by_model=by_model)
 
 
 def _window(note: Note) -> tuple[float, float]:
@@ -259,30 +264,35 @@ def _prompt_line(line: TimedLine) -> str:
     return f"[{clock(line.start)}] {' '.join(line.text.split())}{uncertain}"
 
 
-def _complete(note: Note, text: str) -> None:
+def _complete(note: Note, text: str, *, by_model: bool) -> None:
     with transaction.atomic():
         written = Note.objects.filter(pk=note.pk, ai_status=AiStatus.GENERATING).update(
-            text=text, ai_status=AiStatus.DONE, updated_at=timezone.now()
+            text=text, ai_status=AiStatus.DONE, ai_generated=by_model, updated_at=timezone.now()
         )
         if not written:
             return  # typed over or deleted meanwhile: that change released the hold
         hold = Hold.objects.filter(key=hold_key(note.pk)).first()
         if hold is not None:
-            hold_settle(hold=hold, actual_amount=hold.amount)
+            # Only a note the model wrote is paid for: a transcript excerpt is free.
+            if by_model:
+                hold_settle(hold=hold, actual_amount=hold.amount)
+            else:
+                hold_release(hold=hold)
         _push(note.pk)
 
 
 def _fail(note: Note, reason: str) -> None:
-    tokens = _tokens()
-    refund = f" Your {plural(tokens, 'token')} {'was' if tokens == 1 else 'were'} refunded." if tokens > 0 else ""
-    message = f"The AI note could not be written: {reason}.{refund}"
+    kind = "AI note" if note.ai_generated else "transcript excerpt"
     with transaction.atomic():
+        hold = Hold.objects.filter(key=hold_key(note.pk), status=Hold.Status.OPEN).first()
+        tokens = hold.amount if hold is not None else 0
+        refund = f" Your {plural(tokens, 'token')} {'was' if tokens == 1 else 'were'} refunded." if tokens > 0 else ""
+        message = f"The {kind} could not be written: {reason}.{refund}"
         failed = Note.objects.filter(pk=note.pk, ai_status=AiStatus.GENERATING).update(
             text=message, ai_status=AiStatus.FAILED, updated_at=timezone.now()
         )
         if not failed:
             return
-        hold = Hold.objects.filter(key=hold_key(note.pk)).first()
         if hold is not None:
             hold_release(hold=hold)
         _push(note.pk)

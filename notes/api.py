@@ -100,9 +100,11 @@ class VideoNotesApi(APIView):
         tags=["notes"],
         description=(
             "A YouTube video I have not added yet is added. Empty `text`, with my AI-notes preference on, "
-            "makes an AI note: written from the transcript around `start` by a background task (its "
-            '`ai_status` goes "waiting" (no transcript yet) → "generating" → "done" or "failed"); it costs '
-            "tokens (402 without them), refunded if writing fails."
+            "makes a note written from the transcript around `start` by a background task (its "
+            '`ai_status` goes "waiting" (no transcript yet) → "generating" → "done" or "failed"). With a '
+            "language model configured it is an AI note (`ai_generated` true): it costs `TOKEN_COST_AI_NOTE` "
+            "tokens (402 without them), refunded if writing fails. Without one it is a transcript excerpt "
+            "(`ai_generated` false): the transcript's own sentences, quoted, free."
         ),
     )
     def post(self, request: Request, ref: str) -> Response:

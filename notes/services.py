@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from billing.prices import written_note_by_model
 from notes.ai import ai_note_cancel, ai_note_start, ai_notes_fill_waiting, initial_status
 from notes.frames import request_frame
 from notes.models import MAX_TEXT_LENGTH, Note
@@ -78,8 +79,9 @@ def _checked_text(text: str) -> str:
 
 
 def note_create(*, user: User, video: Video, start: float, end: float | None = None, text: str = "") -> Note:
-    """A note at `start` (to `end` for a range). Empty text makes an AI note, written from the
-    transcript, when the person has AI notes on; it costs tokens (InsufficientTokens: nothing saved)."""
+    """A note at `start` (to `end` for a range). Empty text, when the person has AI notes on, makes a
+    note written from the transcript: an AI note when a language model is configured (it costs
+    tokens; InsufficientTokens: nothing saved), else a free transcript excerpt (notes.ai)."""
     start = _checked_time(video, start, field="start")
     if end is not None:
         end = _checked_time(video, end, field="end")
@@ -98,7 +100,7 @@ def note_create(*, user: User, video: Video, start: float, end: float | None = N
             start=start,
             end=end,
             text=text,
-            ai_generated=ai,
+            ai_generated=ai and written_note_by_model(),
             ai_status=initial_status(video) if ai else Note.AiStatus.NONE,
         )
         if ai:

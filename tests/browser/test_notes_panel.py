@@ -2,9 +2,9 @@
 the current time, Enter saves, the note is listed and marked under the player, a click on it seeks
 back, it is edited in place, deleted with an undo that sends nothing, and deleted for good once the
 undo toast is gone; the filter hides other notes; a bad time gets the server's message beside the
-field; the YouTube player is driven the same way; an AI note shows "writing…" until its text (and
-its frame still) arrive live; range notes, the export links, the page without JavaScript, and
-note text that looks like HTML."""
+field; the YouTube player is driven the same way; a note saved empty (without a language model, a
+free transcript excerpt) shows "writing…" until its text (and its frame still) arrive live; range
+notes, the export links, the page without JavaScript, and note text that looks like HTML."""
 
 from __future__ import annotations
 
@@ -225,7 +225,7 @@ def test_with_the_youtube_player_n_pauses_it_and_a_note_seeks_it(site_url: str, 
 
 
 @pytest.mark.worker
-def test_a_note_saved_empty_is_written_by_ai_and_shows_writing_until_its_text_arrives_live(
+def test_a_note_saved_empty_is_a_free_transcript_excerpt_and_shows_writing_until_its_text_arrives_live(
     site_url: str, page: Page, tmp_path: Path, settings
 ) -> None:
     person = UserFactory()
@@ -237,12 +237,15 @@ def test_a_note_saved_empty_is_written_by_ai_and_shows_writing_until_its_text_ar
 
     # No worker yet: the note waits for one, and says so.
     notes_panel(page).get_by_role("button", name="Add note").click()
+    # Without a language model, the editor says before saving what an empty note becomes, and its price.
+    expect(notes_panel(page).locator("[data-note-price]")).to_contain_text("transcript excerpt")
+    expect(notes_panel(page).locator("[data-note-price]")).to_contain_text("Free.")
     notes_panel(page).get_by_role("button", name="Save").click()
     pending = notes_panel(page).locator(".note", has_text="writing…")
     expect(pending).to_be_visible()
-    expect(pending.locator(".note-ai-badge")).to_have_text("AI-written")
+    expect(pending.locator(".note-ai-badge")).to_have_text("Transcript excerpt")
     note = Note.objects.get(owner=person, video=video)
-    assert note.ai_generated
+    assert not note.ai_generated and note.ai_status
 
     # Only the live event can bring the text: the panel's fallback poll of the list is cut off.
     page.route(re.compile(r".*/api/v1/videos/\d+/notes$"), lambda route: route.abort())
@@ -257,7 +260,7 @@ def test_a_note_saved_empty_is_written_by_ai_and_shows_writing_until_its_text_ar
         frame = filled.get_by_role("img", name="The picture at 00:04")
         expect(frame).to_have_attribute("src", f"/notes/{note.pk}/frame.jpg", timeout=30_000)
         wait_until(lambda: frame.evaluate("(image) => image.complete && image.naturalWidth > 0"), page)
-    expect(filled.locator(".note-ai-badge")).to_have_text("AI-written")
+    expect(filled.locator(".note-ai-badge")).to_have_text("Transcript excerpt")
     expect(notes_panel(page).locator(".note", has_text="writing…")).to_have_count(0)
     note.refresh_from_db()
     assert note.ai_status == Note.AiStatus.DONE

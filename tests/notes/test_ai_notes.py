@@ -51,7 +51,7 @@ def ledger_kinds(user) -> list[str]:
     )
 
 
-def test_an_empty_note_is_written_from_the_transcript_sentences_around_it(
+def test_without_a_language_model_an_empty_note_is_a_free_transcript_excerpt_of_the_sentences_around_it(
     client_for, django_capture_on_commit_callbacks, pushed
 ) -> None:
     user = funded_user(100)
@@ -61,26 +61,67 @@ def test_an_empty_note_is_written_from_the_transcript_sentences_around_it(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(user).post(notes_url(video), {"start": "1:00"}, format="json")
         assert response.status_code == 201
-        assert (response.json()["ai_generated"], response.json()["ai_status"]) == (True, "generating")
-        assert balance(user) == 100 - COST  # held while it is written
+        # Not an AI note: a transcript excerpt, and nothing is held for it.
+        assert (response.json()["ai_generated"], response.json()["ai_status"]) == (False, "generating")
+        assert balance(user) == 100
 
     note = Note.objects.get(pk=response.json()["id"])
-    assert note.ai_status == "done"
+    assert (note.ai_status, note.ai_generated) == ("done", False)
     assert note.text.startswith("*From the transcript, 00:")
     assert "At second 60 the baker says sentence number 6." in note.text
     assert "At second 0 " not in note.text and "At second 110 " not in note.text  # outside ±20 s
-    assert balance(user) == 100 - COST
-    assert hold_of(note.pk).status == Hold.Status.SETTLED
-    assert ledger_kinds(user) == ["hold", "settle"]
+    assert balance(user) == 100
+    assert not Hold.objects.exists()
+    assert ledger_kinds(user) == []
     (owner_id, event, data) = pushed[-1]
-    assert (owner_id, event, data["id"], data["ai_status"], data["text"]) == (
+    assert (owner_id, event, data["id"], data["ai_status"], data["ai_generated"], data["text"]) == (
         user.pk,
         "note",
         note.pk,
         "done",
+        False,
         note.text,
     )
     assert "<em>From the transcript" in data["html"]
+
+
+def test_an_ai_note_priced_for_a_model_that_is_gone_is_written_as_an_excerpt_and_refunded(
+    client_for, django_capture_on_commit_callbacks, gemini_stub, settings
+) -> None:
+    user = funded_user(100)
+    video = make_video(user)
+    add_transcript(video, LINES)
+    with django_capture_on_commit_callbacks() as queued:  # priced while Gemini is configured
+        created = client_for(user).post(notes_url(video), {"start": 60}, format="json").json()
+    assert (created["ai_generated"], balance(user)) == (True, 100 - COST)
+
+    settings.GEMINI_API_KEY = ""  # the model is switched off before the note is written
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+
+    note = Note.objects.get(pk=created["id"])
+    assert (note.ai_status, note.ai_generated) == ("done", False)
+    assert note.text.startswith("*From the transcript, 00:")
+    assert gemini_stub.requests == []
+    assert balance(user) == 100
+    assert ledger_kinds(user) == ["hold", "release"]
+
+
+def test_a_transcript_excerpt_that_cannot_be_written_says_so_and_charges_nothing(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    user = funded_user(100)
+    video = make_video(user)
+    add_transcript(video, [(0.0, 5.0, "Only at the start.")])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client_for(user).post(notes_url(video), {"start": "1:40"}, format="json").json()
+
+    assert Note.objects.get(pk=created["id"]).text == (
+        "The transcript excerpt could not be written: nothing is said near 01:40, so there is nothing to write it from."
+    )
+    assert balance(user) == 100 and ledger_kinds(user) == []
 
 
 def test_a_range_note_is_written_from_its_range(client_for, django_capture_on_commit_callbacks) -> None:
@@ -158,7 +199,8 @@ def test_a_gemini_failure_fails_the_note_and_refunds_it(
     assert pushed[-1][2]["ai_status"] == "failed"
 
 
-def test_without_enough_tokens_an_ai_note_is_402_and_nothing_is_saved(client_for) -> None:
+def test_without_enough_tokens_an_ai_note_is_402_and_nothing_is_saved(client_for, gemini_stub) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(COST - 1)
     video = make_video(user)
     add_transcript(video, LINES)
@@ -234,8 +276,9 @@ def test_the_pipelines_task_fills_waiting_notes_extractively(client_for, django_
     ],
 )
 def test_a_waiting_note_fails_and_is_refunded_when_the_video_ends_without_a_transcript(
-    client_for, django_capture_on_commit_callbacks, video_status, transcript_source, reason
+    client_for, django_capture_on_commit_callbacks, video_status, transcript_source, reason, gemini_stub
 ) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user, status=Video.Status.PROCESSING)
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,7 +312,10 @@ def test_a_note_where_nothing_is_said_fails_and_is_refunded(client_for, django_c
     assert balance(user) == 100
 
 
-def test_running_the_writing_again_never_charges_twice(client_for, django_capture_on_commit_callbacks) -> None:
+def test_running_the_writing_again_never_charges_twice(
+    client_for, django_capture_on_commit_callbacks, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user)
     add_transcript(video, LINES)
@@ -288,7 +334,10 @@ def test_running_the_writing_again_never_charges_twice(client_for, django_captur
     assert ledger_kinds(user) == ["hold", "settle"]
 
 
-def test_a_note_deleted_while_it_is_written_is_refunded(client_for, django_capture_on_commit_callbacks) -> None:
+def test_a_note_deleted_while_it_is_written_is_refunded(
+    client_for, django_capture_on_commit_callbacks, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user)
     add_transcript(video, LINES)
@@ -310,8 +359,9 @@ def test_a_note_deleted_while_it_is_written_is_refunded(client_for, django_captu
 
 
 def test_typing_over_a_note_being_written_keeps_the_text_and_refunds(
-    client_for, django_capture_on_commit_callbacks
+    client_for, django_capture_on_commit_callbacks, gemini_stub
 ) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user)
     add_transcript(video, LINES)
@@ -330,7 +380,10 @@ def test_typing_over_a_note_being_written_keeps_the_text_and_refunds(
     assert balance(user) == 100
 
 
-def test_editing_a_written_ai_note_keeps_it_marked_and_paid(client_for, django_capture_on_commit_callbacks) -> None:
+def test_editing_a_written_ai_note_keeps_it_marked_and_paid(
+    client_for, django_capture_on_commit_callbacks, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user)
     add_transcript(video, LINES)
@@ -344,7 +397,10 @@ def test_editing_a_written_ai_note_keeps_it_marked_and_paid(client_for, django_c
     assert balance(user) == 100 - COST
 
 
-def test_deleting_a_video_refunds_its_unwritten_ai_notes(client_for, django_capture_on_commit_callbacks) -> None:
+def test_deleting_a_video_refunds_its_unwritten_ai_notes(
+    client_for, django_capture_on_commit_callbacks, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     video = make_video(user, status=Video.Status.PROCESSING)
     with django_capture_on_commit_callbacks(execute=True):
@@ -358,7 +414,10 @@ def test_deleting_a_video_refunds_its_unwritten_ai_notes(client_for, django_capt
     assert not Note.objects.exists()
 
 
-def test_the_reaper_finishes_notes_nobody_came_back_for(client_for, django_capture_on_commit_callbacks) -> None:
+def test_the_reaper_finishes_notes_nobody_came_back_for(
+    client_for, django_capture_on_commit_callbacks, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     user = funded_user(100)
     stuck_video = make_video(user)
     add_transcript(stuck_video, LINES)
@@ -379,7 +438,10 @@ def test_the_reaper_finishes_notes_nobody_came_back_for(client_for, django_captu
     assert balance(user) == 100 - COST
 
 
-def test_ai_notes_are_free_when_they_cost_nothing(client_for, django_capture_on_commit_callbacks, settings) -> None:
+def test_ai_notes_are_free_when_they_cost_nothing(
+    client_for, django_capture_on_commit_callbacks, settings, gemini_stub
+) -> None:
+    gemini_stub.reply("The baker reaches the sixth step of the recipe.")
     settings.TOKEN_COST_AI_NOTE = 0
     user = funded_user(0)
     video = make_video(user)

@@ -191,7 +191,7 @@ export function noteEditor({ root, parts, state, api, player, view, announce, ai
       if (current.noteId !== null) {
         announce(`Note at ${note.start_label} saved.`);
       } else if (PENDING_AI.has(note.ai_status)) {
-        announce(`AI note added at ${note.start_label}: it is being written.`);
+        announce(`${note.ai_generated ? "AI note" : "Transcript excerpt"} added at ${note.start_label}: it is being written.`);
       } else {
         announce(`Note added at ${note.start_label}.`);
       }

@@ -5,7 +5,7 @@
 import { renderMarks } from "./marks.js";
 import { PENDING_AI, byTime, matches, timeLabel } from "./note.js";
 
-const FAILED_AI_TEXT = "The AI could not write this note; its tokens were refunded.";
+const FAILED_AI_TEXT = "This note could not be written; nothing was charged for it.";
 
 function fillText(element, note) {
   element.classList.toggle("note-text-pending", PENDING_AI.has(note.ai_status));
@@ -31,7 +31,11 @@ function buildItem(itemTemplate, note) {
   time.textContent = `[${label}]`;
   time.href = `?t=${note.start}`;
   time.setAttribute("aria-label", `Play from ${note.start_label}`);
-  item.querySelector("[data-note-ai]").hidden = !note.ai_generated;
+  // Written for the person: by the language model (an AI note), or quoted from the transcript
+  // (an excerpt, made without a model).
+  const badge = item.querySelector("[data-note-ai]");
+  badge.hidden = !note.ai_generated && !note.ai_status;
+  badge.textContent = note.ai_generated ? "AI-written" : "Transcript excerpt";
   fillText(item.querySelector("[data-note-text]"), note);
   const frame = item.querySelector("[data-note-frame]");
   frame.hidden = !note.frame_url;

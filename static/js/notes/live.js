@@ -51,7 +51,7 @@ export function followNotes({ videoId, state, api, render, announce }) {
     render();
     if (before && PENDING_AI.has(before.ai_status) && !PENDING_AI.has(note.ai_status)) {
       const outcome = note.ai_status === "done" ? "is written" : "could not be written";
-      announce(`The AI note at ${note.start_label} ${outcome}.`);
+      announce(`The ${note.ai_generated ? "AI note" : "transcript excerpt"} at ${note.start_label} ${outcome}.`);
     }
   });
 
