@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.guests import Viewer
 from accounts.models import User
 from billing.models import LedgerEntry, Plan
-from billing.selectors import held_tokens, ledger_for_user, wallet_for_user
+from billing.selectors import held_tokens, ledger_action, ledger_action_entries, wallet_for_user
 from billing.services import quota_status
 from sage.api.errors import ErrorSerializer, error_responses
 
@@ -54,16 +54,29 @@ class BillingOutput(serializers.Serializer[Any]):
     quota = QuotaOutput()
 
 
-class LedgerEntryOutput(serializers.ModelSerializer[LedgerEntry]):
-    class Meta:
-        model = LedgerEntry
-        fields = ["id", "kind", "amount", "balance_after", "memo", "ref_type", "ref_id", "created_at"]
-        read_only_fields = fields
-        extra_kwargs = {
-            "amount": {"help_text": "Signed: what this entry did to the balance."},
-            "ref_type": {"help_text": "What the entry is about (e.g. `video`), or empty."},
-            "ref_id": {"help_text": "The id of that object, or empty."},
-        }
+class LedgerActionOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The id of the action's latest ledger entry.")
+    kind = serializers.ChoiceField(
+        choices=["grant", "debit", "adjustment", "hold"],
+        help_text="`hold`: work paid through a hold (an upload, an AI note, a chat answer), its hold and "
+        "its settlement or refund in this one row; otherwise a grant, a charge or an operator's adjustment.",
+    )
+    status = serializers.ChoiceField(
+        choices=["", "open", "settled", "released"],
+        help_text="For a `hold`: `open` (work in progress), `settled` (charged) or `released` (refunded "
+        "in full); empty otherwise.",
+    )
+    amount = serializers.IntegerField(
+        help_text="Signed: what the action did to the balance in all (a settled hold: what was charged; "
+        "a released one: 0; an open one: what is held)."
+    )
+    held = serializers.IntegerField(allow_null=True, help_text="Tokens the hold took first; null if none.")
+    balance_after = serializers.IntegerField(help_text="The balance after the action's latest entry.")
+    memo = serializers.CharField()
+    ref_type = serializers.CharField(help_text="What the action is about (e.g. `video`), or empty.")
+    ref_id = serializers.CharField(help_text="The id of that object, or empty.")
+    created_at = serializers.DateTimeField(help_text="When the action started (its hold was taken).")
+    closed_at = serializers.DateTimeField(allow_null=True, help_text="When its hold was settled or released.")
 
 
 class BillingApi(APIView):
@@ -84,19 +97,22 @@ class BillingApi(APIView):
 
 
 class LedgerApi(generics.ListAPIView[LedgerEntry]):
-    serializer_class = LedgerEntryOutput
+    serializer_class = LedgerActionOutput
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
-        return ledger_for_user(_user(self.request))
+        return ledger_action_entries(_user(self.request))
 
     @extend_schema(
         responses={
-            200: LedgerEntryOutput(many=True),
+            200: LedgerActionOutput(many=True),
             **error_responses(403),
             404: OpenApiResponse(response=ErrorSerializer, description="No such page: past the last one."),
         },
-        summary="My token ledger, newest first",
-        description="Every movement of my tokens. Paginated; a page past the end is a 404.",
+        summary="My token ledger, one row per action, newest first",
+        description="Every movement of my tokens, one row per action: work paid through a hold shows once, "
+        "with what was held, what was charged and what came back. Paginated; a page past the end is a 404.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # the API always paginates lists
+        return self.get_paginated_response(LedgerActionOutput([ledger_action(entry) for entry in page], many=True).data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -36,7 +36,91 @@ def open_holds_for_user(user: User) -> QuerySet[Hold]:
 
 
 def ledger_for_user(user: User) -> QuerySet[LedgerEntry]:
+    """Every entry of the user's append-only ledger, newest first (holds and their settlements apart)."""
     return LedgerEntry.objects.filter(wallet__user=user).order_by("-created_at", "-pk")
+
+
+# --- the ledger as actions: one row per thing paid for -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerAction:
+    """One action as people read it: a grant, a charge, an adjustment, or work paid through a hold
+    (an upload, an AI note, a chat answer) with its hold and its settlement or refund folded in.
+
+    `amount` is what the action did to the balance in all (a settled hold: what was charged; a
+    released one: 0; an open one: what is held so far). `balance_after` and `id` are those of its
+    latest entry, and actions are listed by that entry, newest first, so for actions one after
+    another each balance is the one before it plus its amount."""
+
+    id: int
+    kind: str  # LedgerEntry.Kind of a plain entry, or "hold" for work paid through a hold
+    status: str  # "" for a plain entry; for a hold: Hold.Status ("open", "settled", "released")
+    amount: int
+    held: int | None
+    balance_after: int
+    memo: str
+    ref_type: str
+    ref_id: str
+    created_at: dt.datetime  # when the action started (its hold was taken)
+    closed_at: dt.datetime | None  # when its hold was settled or released
+
+    @property
+    def refunded(self) -> int:
+        """Tokens held and given back (all of a released hold, the rest of a settled one)."""
+        if self.held is None or self.status == Hold.Status.OPEN:
+            return 0
+        return self.held + self.amount
+
+
+def ledger_action_entries(user: User) -> QuerySet[LedgerEntry]:
+    """The latest entry of each action of the user, newest first, with its hold: a plain entry, the
+    HOLD entry of a hold still open, or the SETTLE / RELEASE entry of a closed one. Paginate this,
+    then turn each entry into a LedgerAction with `ledger_action` (no further query)."""
+    last_of_each = (
+        Q(hold__isnull=True)
+        | Q(kind=LedgerEntry.Kind.HOLD, hold__status=Hold.Status.OPEN)
+        | Q(kind__in=(LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE))
+    )
+    return ledger_for_user(user).filter(last_of_each).select_related("hold")
+
+
+def ledger_action(entry: LedgerEntry) -> LedgerAction:
+    hold = entry.hold
+    if hold is None:
+        return LedgerAction(
+            id=entry.pk,
+            kind=entry.kind,
+            status="",
+            amount=entry.amount,
+            held=None,
+            balance_after=entry.balance_after,
+            memo=entry.memo,
+            ref_type=entry.ref_type,
+            ref_id=entry.ref_id,
+            created_at=entry.created_at,
+            closed_at=None,
+        )
+    status: str
+    closed_at: dt.datetime | None
+    if entry.kind == LedgerEntry.Kind.HOLD:
+        status, amount, closed_at = Hold.Status.OPEN, -hold.amount, None
+    else:
+        # The hold took `hold.amount`; this entry gave back the rest: together, what was charged.
+        status, amount, closed_at = hold.status, -hold.amount + entry.amount, entry.created_at
+    return LedgerAction(
+        id=entry.pk,
+        kind=LedgerEntry.Kind.HOLD,
+        status=str(status),
+        amount=amount,
+        held=hold.amount,
+        balance_after=entry.balance_after,
+        memo=hold.memo or entry.memo,
+        ref_type=hold.ref_type,
+        ref_id=hold.ref_id,
+        created_at=hold.created_at,
+        closed_at=closed_at,
+    )
 
 
 def plans_for_display() -> QuerySet[Plan]:

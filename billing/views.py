@@ -25,9 +25,11 @@ from accounts.models import User
 from billing.models import Hold, LedgerEntry, Plan
 from billing.selectors import (
     DailyUsage,
+    LedgerAction,
     daily_usage,
     held_tokens,
-    ledger_for_user,
+    ledger_action,
+    ledger_action_entries,
     open_holds_for_user,
     plans_for_display,
     wallet_for_user,
@@ -68,7 +70,9 @@ def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
 
 def signed_tokens(amount: int) -> str:
     # A real minus sign: it lines up with "+" and reads as "minus", not as a dash.
-    return f"+{intcomma(amount)}" if amount >= 0 else f"\N{MINUS SIGN}{intcomma(-amount)}"
+    if amount == 0:
+        return "0"  # a refund in full: nothing moved in the end
+    return f"+{intcomma(amount)}" if amount > 0 else f"\N{MINUS SIGN}{intcomma(-amount)}"
 
 
 def monthly_price(price_cents: int) -> str:
@@ -108,11 +112,44 @@ class PlanFacts:
         return data_size(self.plan.storage_quota_bytes)
 
 
+# What a row of the history says about work paid through a hold, by the hold's status.
+HOLD_STATUS_LABELS = {
+    Hold.Status.OPEN: "On hold",
+    Hold.Status.SETTLED: "Charged",
+    Hold.Status.RELEASED: "Refunded",
+}
+
+
 @dataclass(frozen=True)
 class LedgerRow:
-    entry: LedgerEntry
-    amount: str
+    """One action of the history: its hold and settlement (or refund) folded into one row."""
+
+    action: LedgerAction
     url: str | None
+
+    @property
+    def amount(self) -> str:
+        return signed_tokens(self.action.amount)
+
+    @property
+    def label(self) -> str:
+        if self.action.status:
+            return HOLD_STATUS_LABELS.get(Hold.Status(self.action.status), self.action.status)
+        return LedgerEntry.Kind(self.action.kind).label
+
+    @property
+    def detail(self) -> str:
+        """How a hold turned out, e.g. "10 held, 2 returned"; empty for plain entries."""
+        action = self.action
+        if action.held is None:
+            return ""
+        if action.status == Hold.Status.OPEN:
+            return f"{intcomma(action.held)} held until the work finishes"
+        if action.status == Hold.Status.RELEASED:
+            return f"{intcomma(action.held)} held, all returned"
+        if action.refunded:
+            return f"{intcomma(action.held)} held, {intcomma(action.refunded)} returned"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -225,7 +262,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # login_required
     wallet = wallet_for_user(user)
     # get_page turns a missing or malformed number into page 1 and one past the end into the last page.
-    ledger_page = Paginator(ledger_for_user(user), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    ledger_page = Paginator(ledger_action_entries(user), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "wallet": wallet,
         "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
@@ -234,7 +271,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
         "ledger_page": ledger_page,
         "ledger_rows": [
-            LedgerRow(entry=entry, amount=signed_tokens(entry.amount), url=ref_url(entry.ref_type, entry.ref_id))
+            LedgerRow(action=(action := ledger_action(entry)), url=ref_url(action.ref_type, action.ref_id))
             for entry in ledger_page
         ],
         "chart": usage_chart(daily_usage(user, days=CHART_DAYS)),

@@ -150,12 +150,15 @@ def test_the_ledger_lists_my_entries_newest_first(client, user):
     assert newest == {
         "id": entry.pk,
         "kind": "debit",
+        "status": "",
         "amount": -7,
+        "held": None,
         "balance_after": entry.balance_after,
         "memo": "chat answer",
         "ref_type": "user",
         "ref_id": str(user.pk),
         "created_at": newest["created_at"],
+        "closed_at": None,
     }
     assert dt.datetime.fromisoformat(newest["created_at"]) == entry.created_at
     assert [row["kind"] for row in body["results"]] == ["debit", "grant", "grant"]

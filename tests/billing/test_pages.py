@@ -98,7 +98,7 @@ def test_ledger_rows_show_when_what_signed_amount_and_balance_after(signed_in, u
 
     html = signed_in.get(BILLING_URL).content.decode()
 
-    rows = re.findall(r"<tr>\s*<td.*?</tr>", html.split('id="history"')[1], re.S)
+    rows = re.findall(r"<tr data-ledger-status[^>]*>\s*<td.*?</tr>", html.split('id="history"')[1], re.S)
     assert len(rows) == 3
     newest, debit, first_grant = rows
     assert "Welcome bonus" in newest and "Grant" in newest
