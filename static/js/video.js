@@ -12,6 +12,7 @@
 // below (seek, play, pause, currentTime…), whichever player the page has.
 
 import { setUpNotesPanel } from "./notes_panel.js";
+import { bindVideoKeys } from "./video_keys.js";
 import { lastAtOrBefore } from "./shared/search.js";
 
 const STATUS_POLL_MS = 20_000; // catches a status change whose live event was missed (socket reconnecting)
@@ -443,4 +444,5 @@ if (root) {
   setUpPage(root);
   // A getter, not the player itself: the player appears (or changes) when processing finishes.
   setUpNotesPanel(root, () => player);
+  bindVideoKeys(root, () => player);
 }

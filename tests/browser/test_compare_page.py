@@ -33,6 +33,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from notes.models import Note
 from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory, UserFactory, measured_stretch
@@ -462,53 +463,239 @@ def test_clicking_a_marker_seeks_both_players_to_the_spans_times(refined: Opened
     assert refined.errors == []
 
 
-def test_the_threshold_slider_changes_the_markers_and_is_remembered(refined: Opened) -> None:
+def set_slider(slider, value: str) -> None:
+    """Moves the slider as a drag does (input events), then lets it go (change)."""
+    slider.evaluate(
+        """(input, value) => {
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        }""",
+        value,
+    )
+
+
+def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
+    errors = script_errors(page)
+    log_in(page, site_url, refined_comparison.owner.email)
+
+    page.goto(f"{site_url}/compare/{refined_comparison.pk}/?t=0:04.3")  # mm:ss on A's time
+
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(5.7, abs=0.01)  # through the first span
+    # The clock is the timeline's: B's 1.4 s lead-in comes first, and the timeline holds 19.2 s.
+    expect(page.locator("[data-clock]")).to_have_text("00:05.7 / 00:19.2")
+    expect(page.locator("[data-current-difference]")).to_have_text("2/3 Picture, high")
+    ticks = page.locator(".timeline-tick-label")
+    expect(ticks.first).to_have_text("00:00")
+    assert ticks.count() >= 4
+
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-link-message]")).to_have_text("Link to A 00:04.3 copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{site_url}/compare/{refined_comparison.pk}/?t=4.3"
+
+    # Inside what only B has, A's time names no moment: the link gives B's.
+    page.locator('.timeline-marker[data-marker="2"]').click()
+    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-link-message]")).to_have_text("Link to B 00:11.0 copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.endswith("?tb=11")
+    page.goto(copied)
+    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
+    assert errors == []
+
+
+def test_dragging_along_the_timeline_scrubs_both_players_and_playback_goes_on_from_there(refined: Opened) -> None:
+    page = refined.page
+    page.get_by_role("button", name="Play both").click()
+    wait_until(lambda: times(page)["b"] >= 0.3, page)
+    page.locator("[data-timeline-bar]").scroll_into_view_if_needed()
+    bar = page.locator("[data-timeline-bar]").bounding_box()
+    assert bar is not None
+    total = 19.2  # the timeline: B's lead-in, the first span, B's insertion, the second span
+    y = bar["y"] + 4  # on lane A, off the markers
+    x_at = lambda position: bar["x"] + bar["width"] * position / total  # noqa: E731
+
+    page.mouse.move(x_at(2.4), y)
+    page.mouse.down()
+    page.mouse.move(x_at(4.0), y, steps=4)
+    page.mouse.move(x_at(7.4), y, steps=6)  # A's 6.0 s, B's 7.4 s
+    # Mid-drag, both players have followed the pointer and wait for it.
+    wait_until(lambda: times(page)["a"] == pytest.approx(6.0, abs=0.15), page)
+    expect(page.locator("[data-timeline-bar]")).to_have_class(re.compile(r"\bis-scrubbing\b"))
+    now = times(page)
+    assert now["aPaused"] and now["bPaused"], now
+    assert now["b"] == pytest.approx(b_for_a_refined(now["a"]), abs=0.01)
+    page.mouse.move(x_at(17.0), y, steps=6)  # the second span: A's 11.8 s, B's 17.0 s
+    page.mouse.up()
+
+    wait_until(lambda: times(page)["a"] >= 11.9, page)  # let go: playing again from there
+    now = times(page)
+    assert not now["aPaused"] and not now["bPaused"], now
+    assert now["a"] < 13.0, now  # from where it was let go, not where playback had got to
+    assert abs(drift_from_spans(page)) < IN_STEP_S
+    expect(page.locator("[data-timeline-bar]")).not_to_have_class(re.compile(r"\bis-scrubbing\b"))
+    assert refined.errors == []
+
+
+def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_time(
+    refined: Opened, site_url: str
+) -> None:
+    page = refined.page
+    comparison = refined.comparison
+    page.locator('.timeline-marker[data-marker="1"]').click()  # A 3.2 s is B 4.6 s
+    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+
+    page.get_by_role("button", name="Add note").click()
+    form = page.locator("[data-note-form]")
+    expect(form).to_contain_text("A at 00:03.2")
+    expect(form).to_contain_text("B at 00:04.6")
+    form.get_by_label("B at 00:04.6").check()
+    form.get_by_role("button", name="Save note").click()  # empty: refused here, never an AI note
+    expect(form.locator("[data-note-error]")).to_have_text("Write the note first.")
+    form.get_by_label("Note", exact=True).fill("The **static** shot replaces the calm one")
+    page.keyboard.press("Enter")
+
+    expect(form).to_be_hidden()
+    note = Note.objects.get(owner=comparison.owner)
+    written = "The **static** shot replaces the calm one"
+    assert (note.video_id, note.text, note.ai_generated) == (comparison.video_b_id, written, False)
+    assert note.start == pytest.approx(4.6, abs=0.001)
+    item = page.locator(".compare-note")
+    expect(item).to_have_count(1)
+    expect(item.locator(".compare-note-time")).to_have_text("B 00:04")
+    expect(item.locator("strong")).to_have_text("static")
+    expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
+
+    # A note in the list seeks there.
+    page.locator('.timeline-marker[data-marker="0"]').click()
+    wait_until(lambda: times(page)["a"] == pytest.approx(0.0, abs=0.01), page)
+    item.locator(".compare-note-time").click()
+    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+
+    # On video B's own page, at its own time.
+    page.goto(f"{site_url}/videos/{comparison.video_b_id}/")
+    expect(page.locator(".notes-panel .note")).to_have_count(1)
+    expect(page.locator(".notes-panel .note-time")).to_have_text("[00:04]")
+    assert refined.errors == []
+
+
+def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_screen(
+    site_url: str, browser, refined_comparison: Comparison
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        opened = open_comparison(page, site_url, refined_comparison)
+        height = 844
+
+        for element in (
+            page.get_by_role("button", name="Play both"),
+            page.locator("[data-current-difference]"),
+            page.locator("[data-timeline-bar]"),
+        ):
+            box = element.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+        # No label is cut: not on the markers ("Only in B", or none where it does not fit), not in
+        # the legend, and no button runs off the screen.
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll(
+                  '.timeline-marker-text, .compare-legend .legend-item, .compare-transport button, .compare-current')]
+                .filter((element) => element.offsetParent !== null)
+                .filter((element) => {
+                  const box = element.getBoundingClientRect();
+                  const holder = element.closest('.timeline-marker') || element;
+                  const outer = holder.getBoundingClientRect();
+                  return element.scrollWidth > element.clientWidth + 1 || box.left < outer.left - 1
+                    || box.right > outer.right + 1 || box.right > window.innerWidth || box.left < 0;
+                })
+                .map((element) => element.textContent)"""
+        )
+        assert clipped == []
+        expect(page.locator(".compare-legend")).to_contain_text("Only in B")
+        # A touch screen has no keyboard to learn: no shortcuts button, no card.
+        expect(page.get_by_role("button", name="Keyboard shortcuts")).to_be_hidden()
+        page.screenshot(path="/tmp/compare-phone.png")
+        assert opened.errors == []
+    finally:
+        context.close()
+
+
+def test_the_threshold_slider_judges_as_it_moves_and_is_kept_only_when_saved_as_the_default(
+    refined: Opened,
+) -> None:
     page = refined.page
     slider = page.get_by_role("slider", name="Threshold")
+    save = page.get_by_role("button", name="Save as default threshold")
+    reset = page.get_by_role("button", name="Reset")
     expect(markers(page)).to_have_count(3)
     assert (slider.get_attribute("max"), slider.get_attribute("step")) == ("1", "0.01")
+    expect(save).to_be_disabled()  # nothing to save at the saved value
+    expect(reset).to_be_disabled()
 
-    # While the slider moves (input events only), the page is judged at its value without saving:
-    # at the top of the 0–1 scale no change passes and only what B alone has is left.
-    slider.evaluate("(input) => { input.value = '1'; input.dispatchEvent(new Event('input', { bubbles: true })); }")
-
+    # Moved and let go: the page is judged at the top of the 0–1 scale, where no change passes and
+    # only what B alone has is left; nothing is saved.
+    set_slider(slider, "1")
     expect(markers(page)).to_have_count(2)
     expect(page.locator(".timeline-marker.marker-only_b")).to_have_count(2)
     expect(page.locator('[data-field="counts"]')).to_have_text("2 differences: 2 only in B.")
     expect(page.locator('[data-field="similarity"]')).to_have_text("73 %")
+    expect(save).to_be_enabled()
+    page.wait_for_timeout(500)  # time for a save on release, were there one
     refined.comparison.refresh_from_db()
     assert refined.comparison.threshold == pytest.approx(REFINED_THRESHOLD)
 
-    # Let go: the threshold is kept, and a new page opens with it; the spans stay as they were.
-    slider.dispatch_event("change")
-    expect(page.locator("[data-threshold-status]")).to_have_text("Kept.")
+    # Reset: back to the saved default, judged again.
+    reset.click()
+    expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
+    assert slider.input_value() == "0.15"
+    expect(markers(page)).to_have_count(3)
+    expect(page.locator("[data-threshold-status]")).to_have_text("Back to the saved default, 0.15.")
+    expect(reset).to_be_disabled()
+
+    # Saved as the default: a new page opens with it; the spans stay as they were.
+    set_slider(slider, "1")
+    save.click()
+    expect(page.locator("[data-threshold-status]")).to_have_text("Saved: this comparison opens at 1.")
     refined.comparison.refresh_from_db()
     assert refined.comparison.threshold == pytest.approx(1.0)
     assert refined.comparison.matched_spans == REFINED_SPANS
+    expect(save).to_be_disabled()
     page.reload()
     expect(page.locator("[data-threshold-value]")).to_have_text("1")
     expect(markers(page)).to_have_count(2)
     expect(page.locator(".timeline-lane-a .timeline-span")).to_have_count(2)
 
-    # Back down with the keyboard, a hundredth at a time: the replaced stretch differs again.
+    # Down with the keyboard, a hundredth at a time: the replaced stretch differs again, unsaved;
+    # Reset now goes back to 1, the new default.
     slider.focus()
     page.keyboard.press("Home")
     for _ in range(round(REFINED_THRESHOLD / 0.01)):
         page.keyboard.press("ArrowRight")
     expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
     expect(markers(page)).to_have_count(3)
-    # Every key press kept its value, one after another: the last one is what is stored.
-    wait_until(
-        lambda: Comparison.objects.get(pk=refined.comparison.pk).threshold == pytest.approx(REFINED_THRESHOLD), page
-    )
+    assert Comparison.objects.get(pk=refined.comparison.pk).threshold == pytest.approx(1.0)
+    reset.click()
+    expect(markers(page)).to_have_count(2)
+    expect(page.locator("[data-threshold-value]")).to_have_text("1")
     assert refined.errors == []
 
 
-def test_keys_move_between_differences_and_frames(refined: Opened) -> None:
+def test_keys_follow_the_sites_one_scheme_with_a_help_overlay_on_both_pages(refined: Opened, site_url: str) -> None:
     page = refined.page
+    expect(page.locator(".compare-keys")).to_have_count(0)  # no shortcuts card: the overlay instead
     page.locator("h1").click()  # the page has focus, no control does
 
-    page.keyboard.press("n")  # from the lead-in (where the page opens) to the replaced stretch
+    page.keyboard.press("]")  # from the lead-in (where the page opens) to the replaced stretch
     wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
     assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
 
@@ -516,20 +703,68 @@ def test_keys_move_between_differences_and_frames(refined: Opened) -> None:
     wait_until(lambda: times(page)["a"] == pytest.approx(3.2 + ONE_FRAME_S, abs=0.01), page)
     assert times(page)["b"] == pytest.approx(4.6 + ONE_FRAME_S, abs=0.01)
 
-    page.keyboard.press("n")
+    page.keyboard.press("]")
     wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
 
-    page.keyboard.press("p")
+    page.keyboard.press("[")
     wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
 
     page.keyboard.press("ArrowRight")
     wait_until(lambda: times(page)["a"] == pytest.approx(4.2, abs=0.01), page)
     assert times(page)["b"] == pytest.approx(5.6, abs=0.01)
 
-    page.keyboard.press(" ")
+    page.keyboard.press("l")  # 10 s forward along the timeline: past B's 3.8 s insertion, into the second span
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.2 + 10 - 3.8, abs=0.05), page)
+    assert times(page)["b"] == pytest.approx(b_for_a_refined(10.4), abs=0.05)
+    page.keyboard.press("j")
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.2, abs=0.05), page)
+
+    page.keyboard.press("m")
+    expect(page.get_by_role("button", name="Mute A")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Mute B")).to_have_attribute("aria-pressed", "true")
+
+    page.keyboard.press("k")
     wait_until(lambda: times(page)["a"] >= 4.7, page)
     page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
+
+    # N adds a note here (as on the video page), not "next difference".
+    page.keyboard.press("n")
+    expect(page.locator("[data-note-form]")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-note-form]")).to_be_hidden()
+
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog).to_contain_text("Next difference")
+    expect(help_dialog).to_contain_text("10 seconds back")
+    page.keyboard.press("]")  # the overlay has the keyboard
+    page.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    expect(help_dialog).to_be_visible()
+    help_dialog.get_by_role("button", name="Close").click()
+    expect(help_dialog).to_be_hidden()
+    assert refined.errors == []
+
+    # The video page: the same keys where they fit, and its own help.
+    page.goto(f"{site_url}/videos/{refined.comparison.video_a_id}/")
+    video = page.locator("video[data-player]")
+    page.wait_for_function("document.querySelector('video[data-player]').readyState >= 1")
+    page.locator("h1").click()
+    page.keyboard.press("l")
+    wait_until(lambda: video.evaluate("(v) => v.currentTime") == pytest.approx(10.0, abs=0.05), page)
+    page.keyboard.press("j")
+    wait_until(lambda: video.evaluate("(v) => v.currentTime") == pytest.approx(0.0, abs=0.05), page)
+    page.keyboard.press("m")
+    assert video.evaluate("(v) => v.muted") is True
+    page.keyboard.press("?")
+    video_help = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(video_help).to_contain_text("Add a note at this moment")
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")  # still the notes panel's "add note"
+    expect(page.locator(".notes-panel .note-editor")).to_be_visible()
     assert refined.errors == []
 
 

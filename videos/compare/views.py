@@ -23,13 +23,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from notes.selectors import notes_for_video
+from notes.serializers import note_payload
+from notes.times import TimeFormatError, parse_time
 from sage.formatting import clock, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
+from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.segments import default_threshold
 from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparisons_for_user
 from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, offset_words
 from videos.models import Comparison, Video
-from videos.presenters import VideoView
+from videos.presenters import VideoView, seconds_attr
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -221,6 +225,37 @@ def slider_bounds(comparison: Comparison) -> tuple[float, float]:
     return min(math.ceil(upper / step) * step, MAX_THRESHOLD), step
 
 
+def suggested_threshold(comparison: Comparison) -> float:
+    """The engine's own threshold for this comparison: what it was made with, before anyone moved it."""
+    if comparison.engine == 2:
+        return DEFAULT_CHANGE_THRESHOLD
+    return default_threshold(comparison.metric)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StartMoment:
+    """Where `?t=` (A's time) or `?tb=` (B's, for a stretch only B has) opens the page."""
+
+    side: str  # "a" or "b"
+    time: float
+
+
+def start_moment(query: dict[str, str], comparison: Comparison) -> StartMoment | None:
+    """The moment a shared link names: seconds or mm:ss on A (`t`), else on B (`tb`), kept inside
+    that video. Anything unreadable opens the page at the start, as a link without a time would."""
+    for side, name in (("a", "t"), ("b", "tb")):
+        raw = query.get(name)
+        if not raw:
+            continue
+        try:
+            seconds = parse_time(raw)
+        except TimeFormatError:
+            return None
+        video = comparison.video_a if side == "a" else comparison.video_b
+        return StartMoment(side=side, time=min(seconds, video.duration) if video.duration else seconds)
+    return None
+
+
 def _video_config(video: Video) -> dict[str, Any]:
     view = VideoView(video)
     meta = video.sprite_meta or {}
@@ -229,6 +264,8 @@ def _video_config(video: Video) -> dict[str, Any]:
         "title": video.title,
         "duration": video.duration or 0.0,
         "fps": video.fps or 25.0,  # a frame step needs some rate; 25 when the probe found none
+        "notes_url": reverse("api-video-notes", kwargs={"ref": video.pk}),
+        "page_url": reverse("videos:video", args=[video.pk]),
         "file_url": view.file_url,
         "sprite_url": reverse("videos:sprite", args=[video.pk]) if video.sprite_key and meta else "",
         "sprite": meta,
@@ -275,8 +312,16 @@ def picker_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    comparison = comparison_get_for_user(_user(request), comparison_id)
+    user = _user(request)
+    comparison = comparison_get_for_user(user, comparison_id)
     payload = comparison_payload(comparison)
+    start = start_moment(request.GET.dict(), comparison)
+    suggested = suggested_threshold(comparison)
+    # My notes on either video, for the notes card (read-only without JavaScript) and compare/notes.js.
+    notes = {
+        side: [note_payload(note) for note in notes_for_video(user, video)]
+        for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
+    }
     slider_max, slider_step = slider_bounds(comparison)
     export = "api-comparison-export"
     config = {
@@ -287,6 +332,10 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         "kind_labels": KIND_LABELS,
         "count_words": COUNT_WORDS,
         "severity_badges": SEVERITY_BADGES,
+        "start": {"side": start.side, "time": start.time} if start else None,
+        "notes": notes,
+        "suggested_threshold": suggested,
+        "page_url": reverse("compare:comparison", args=[comparison.pk]),
     }
     context = {
         "comparison": comparison,
@@ -302,6 +351,11 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         "threshold_attr": f"{comparison.threshold:.6g}",
         "slider_max_attr": f"{slider_max:.6g}",
         "slider_step_attr": f"{slider_step:.6g}",
+        "suggested_threshold_attr": f"{suggested:.6g}",
+        # Without JavaScript a shared moment still opens there: in the player of the side it names.
+        "start_a": seconds_attr(start.time) if start and start.side == "a" else "",
+        "start_b": seconds_attr(start.time) if start and start.side == "b" else "",
+        "note_rows": [(side.upper(), note) for side in ("a", "b") for note in notes[side]],
         "form": ComparisonForm(
             initial={"metric": comparison.metric, "alignment": comparison.alignment},
             videos=Video.objects.none(),

@@ -1,5 +1,5 @@
-// The transport's buttons: play/pause both, step, previous/next difference, speed, and a mute
-// per side (hidden until this script can drive them).
+// The transport's buttons: play/pause both, step, previous/next difference, speed, and a mute per
+// side (hidden until this script can drive them). M mutes both through `muteBoth`.
 
 export function bindControls(root, player, jump) {
   root.querySelector("[data-play]").addEventListener("click", () => player.toggle());
@@ -10,12 +10,24 @@ export function bindControls(root, player, jump) {
     button.addEventListener("click", () => jump(button.dataset.jump === "next" ? 1 : -1));
   }
   root.querySelector("[data-speed]").addEventListener("change", (event) => player.setRate(Number(event.target.value)));
-  for (const button of root.querySelectorAll("[data-mute]")) {
-    button.hidden = false;
-    button.addEventListener("click", () => {
-      const video = player.media[button.dataset.mute];
-      video.muted = !video.muted;
-      button.setAttribute("aria-pressed", String(video.muted));
-    });
+  const muteButtons = [...root.querySelectorAll("[data-mute]")];
+
+  function setMuted(side, muted) {
+    player.media[side].muted = muted;
+    root.querySelector(`[data-mute="${side}"]`)?.setAttribute("aria-pressed", String(muted));
   }
+
+  for (const button of muteButtons) {
+    button.hidden = false;
+    button.addEventListener("click", () => setMuted(button.dataset.mute, !player.media[button.dataset.mute].muted));
+  }
+
+  return {
+    muteBoth() {
+      // Both muted: both come back; otherwise both go quiet.
+      const muted = !(player.media.a.muted && player.media.b.muted);
+      setMuted("a", muted);
+      setMuted("b", muted);
+    },
+  };
 }

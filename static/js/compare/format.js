@@ -4,9 +4,10 @@
 import { clock } from "../shared/clock.js";
 
 export function preciseClock(seconds) {
-  // A player's time: the tenth it has reached (never ahead of the picture).
-  const tenths = Math.floor(Math.max(0, seconds) * 10) % 10;
-  return `${clock(seconds)}.${tenths}`;
+  // A player's time: the tenth it has reached (never ahead of the picture). Sums of spans are not
+  // exact (1.4 + 4.3 = 5.699999…): a hair under a tenth has reached it.
+  const whole = Math.floor(Math.max(0, seconds) * 10 + 1e-6);
+  return `${clock(Math.floor(whole / 10))}.${whole % 10}`;
 }
 
 export function tenthsClock(seconds) {

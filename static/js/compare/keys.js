@@ -1,30 +1,27 @@
-// The comparison's keyboard: Space plays or pauses both, ←/→ step a second, , and . step a frame,
-// N and P go to the next and previous difference.
+// The comparison's keyboard, in the site's one scheme (shared/shortcuts.js): K or Space plays or
+// pauses both, J and L go 10 seconds back or forward, ← and → one second, , and . one frame, [ and ]
+// to the previous and next difference, M mutes both, F shows the players full screen, N adds a note,
+// ? shows this list.
 
-export function bindKeys(player, jump) {
-  document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
-      return;
-    }
-    const target = event.target;
-    if (target.closest("input, textarea, select, [contenteditable]")) {
-      return; // the slider, the speed and any text field keep their own keys
-    }
-    const onControl = Boolean(target.closest("button, a, summary"));
-    const actions = {
-      " ": () => player.toggle(),
-      ArrowLeft: () => player.step(-1),
-      ArrowRight: () => player.step(1),
-      ",": () => player.frameStep(-1),
-      ".": () => player.frameStep(1),
-      n: () => jump(1),
-      p: () => jump(-1),
-    };
-    const action = actions[event.key];
-    if (!action || (event.key === " " && onControl)) {
-      return; // Space on a button presses that button
-    }
-    event.preventDefault();
-    action();
+import { setUpShortcuts, toggleFullscreen } from "../shared/shortcuts.js";
+
+export function bindKeys(root, { player, jump, muteBoth, openNote }) {
+  const stage = root.querySelector("[data-compare-stage]");
+  return setUpShortcuts({
+    buttonSlot: root.querySelector("[data-keys-help-slot]"),
+    shortcuts: [
+      { keys: ["k", " "], label: "K or Space", does: "Play or pause both", run: () => player.toggle() },
+      { keys: ["j"], label: "J", does: "10 seconds back", run: () => player.step(-10) },
+      { keys: ["l"], label: "L", does: "10 seconds forward", run: () => player.step(10) },
+      { keys: ["ArrowLeft"], label: "←", does: "One second back", run: () => player.step(-1) },
+      { keys: ["ArrowRight"], label: "→", does: "One second forward", run: () => player.step(1) },
+      { keys: [","], label: ",", does: "One frame back", run: () => player.frameStep(-1) },
+      { keys: ["."], label: ".", does: "One frame forward", run: () => player.frameStep(1) },
+      { keys: ["["], label: "[", does: "Previous difference", run: () => jump(-1) },
+      { keys: ["]"], label: "]", does: "Next difference", run: () => jump(1) },
+      { keys: ["m"], label: "M", does: "Mute or unmute both", run: muteBoth, repeat: false },
+      { keys: ["f"], label: "F", does: "Players full screen", run: () => toggleFullscreen(stage), repeat: false },
+      { keys: ["n"], label: "N", does: "Add a note at this moment", run: openNote, repeat: false },
+    ],
   });
 }

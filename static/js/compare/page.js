@@ -1,14 +1,17 @@
 // The comparison page put together: the axis from the payload (its matched spans, or an older
-// comparison's clip pairs), the players, the timeline, the list, the curve, the threshold, the
-// buttons and the keyboard, and what the page says as playback moves. The alignment does not move
-// with the threshold: the axis is built once.
+// comparison's clip pairs), the players, the timeline with its ruler and scrubbing, the list, the
+// curve, the threshold, notes, links to a moment, the buttons and the keyboard, and what the page
+// says as playback moves. The alignment does not move with the threshold: the axis is built once.
 
 import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
 import { bindControls } from "./controls.js";
 import { curveDrawer } from "./curve.js";
 import { renderDifferences } from "./differences.js";
-import { countsText, preciseClock } from "./format.js";
+import { countsText, differenceLabel, preciseClock } from "./format.js";
 import { bindKeys } from "./keys.js";
+import { bindCopyLink, startPosition } from "./link.js";
+import { setUpNotes } from "./notes.js";
+import { setUpRuler } from "./ruler.js";
 import { setUpThreshold } from "./threshold.js";
 import { setUpTimeline } from "./timeline.js";
 import { startSync } from "./transport.js";
@@ -27,11 +30,41 @@ export function setUpPage(root, config, initial) {
   const playButton = root.querySelector("[data-play]");
   const playLabel = root.querySelector("[data-play-label]");
   const times = { a: root.querySelector('[data-time="a"]'), b: root.querySelector('[data-time="b"]') };
+  const currentDifference = root.querySelector("[data-current-difference]");
+  const ruler = setUpRuler(root, axis);
+  let resumeAfterScrub = false;
 
   const timeline = setUpTimeline(root, config, state, {
     seek: (position) => player.seek(position),
     seekToDifference: (number) => seekToDifference(number),
+    scrubStart() {
+      // Paused while the pointer drags the playhead; playing again from where it is let go.
+      resumeAfterScrub = player.playing();
+      player.pause();
+    },
+    scrubEnd() {
+      if (resumeAfterScrub) {
+        player.play();
+      }
+    },
   });
+
+  function showCurrentDifference() {
+    // "2/3 Picture, high" under the playhead, or how many there are between them.
+    const segments = state.data.segments;
+    const segment = state.current >= 0 ? segments[state.current] : undefined;
+    let text = "No differences";
+    if (segment) {
+      const severity = segment.severity ? `, ${segment.severity}` : "";
+      text = `${state.current + 1}/${segments.length} ${config.kind_labels[segment.kind]}${severity}`;
+    } else if (segments.length) {
+      text = segments.length === 1 ? "1 difference" : `${segments.length} differences`;
+    }
+    if (currentDifference.textContent !== text) {
+      currentDifference.textContent = text;
+      currentDifference.title = segment ? differenceLabel(segment, config.kind_labels, state.data.engine === 2) : "";
+    }
+  }
 
   const ui = {
     show(position, { playing }) {
@@ -49,7 +82,9 @@ export function setUpPage(root, config, initial) {
       }
       playButton.setAttribute("aria-label", playing ? "Pause both" : "Play both");
       playLabel.textContent = playing ? "Pause" : "Play";
+      ruler.show(position);
       timeline.markCurrent(position);
+      showCurrentDifference();
     },
     status(message) {
       statusLine.textContent = message;
@@ -62,6 +97,7 @@ export function setUpPage(root, config, initial) {
       // than this page's axis and another threshold scale, so nothing more is judged or kept here.
       root.querySelector("[data-realigned]").hidden = false;
       root.querySelector("[data-threshold]").disabled = true;
+      root.querySelector("[data-threshold-actions]").hidden = true;
       return;
     }
     state.data = data;
@@ -70,8 +106,10 @@ export function setUpPage(root, config, initial) {
     root.querySelector('[data-field="counts"]').textContent = countsText(data.counts, config.count_words);
     root.querySelector('[data-field="similarity"]').textContent = `${Math.round(data.similarity)} %`;
     const summary = root.querySelector('[data-field="summary"]');
-    summary.textContent = data.summary || "The summary describes a kept threshold: let go of the slider to keep this one.";
+    summary.textContent =
+      data.summary || "The summary is written for the saved threshold: save this one as the default to have it here.";
     timeline.markCurrent(player.position());
+    showCurrentDifference();
   }
 
   const drawCurveFor = curveDrawer(root, config, axis);
@@ -112,8 +150,10 @@ export function setUpPage(root, config, initial) {
       seekToDifference(Number(button.dataset.seekDifference));
     }
   });
-  bindControls(root, player, jump);
-  bindKeys(player, jump);
+  const controls = bindControls(root, player, jump);
+  const notes = setUpNotes(root, config, axis, player);
+  bindCopyLink(root, config, axis, player);
+  bindKeys(root, { player, jump, muteBoth: controls.muteBoth, openNote: notes.open });
   const thresholdStatus = root.querySelector("[data-threshold-status]");
   const view = {
     render,
@@ -128,8 +168,15 @@ export function setUpPage(root, config, initial) {
   timeline.drawLanes();
   render(initial);
   drawCurve(initial.threshold);
-  ui.show(0, { playing: false });
+  const start = startPosition(axis, config.start);
+  if (start === null) {
+    ui.show(0, { playing: false });
+  } else {
+    player.seek(start); // a link to a moment (?t=)
+  }
   root.querySelector("[data-timeline]").hidden = false;
+  root.querySelector("[data-timeline-curve]").hidden = false;
+  ruler.draw();
   root.querySelector("[data-transport]").hidden = false;
   root.querySelector("[data-needs-js]").hidden = true;
 }

@@ -1,6 +1,7 @@
 // The threshold slider: while it moves, the API judges the comparison at that threshold without
-// saving (debounced, stale requests aborted) and the markers, list, counts and similarity follow;
-// on release the threshold is kept (PATCH), which also brings back the written summary.
+// saving (debounced, stale requests aborted) and the markers, list, counts and similarity follow.
+// Nothing is kept until "Save as default threshold" (PATCH: the comparison opens at it from then
+// on, with its written summary); "Reset" goes back to the saved default.
 
 import { ApiError, requestJson } from "../shared/api.js";
 
@@ -9,12 +10,15 @@ const THRESHOLD_DEBOUNCE_MS = 100;
 export function setUpThreshold(root, config, view) {
   const slider = root.querySelector("[data-threshold]");
   const output = root.querySelector("[data-threshold-value]");
+  const saveButton = root.querySelector("[data-threshold-save]");
+  const resetButton = root.querySelector("[data-threshold-reset]");
+  const savedText = root.querySelector("[data-threshold-saved]");
   const csrfToken = root.dataset.csrfToken;
   let debounce = null;
   let judging = null; // the AbortController of the GET in flight
-  let keeping = false; // a PATCH is in flight…
-  let keepNext = null; // …and this threshold is to be kept after it
-  let latest = Number(output.textContent); // the kept threshold (the slider may round it to a step)
+  let saving = false;
+  let saved = Number(output.textContent); // the stored threshold (the slider may round it to a step)
+  let latest = saved; // the value the page shows
 
   async function send(method, threshold, signal) {
     const judged = await requestJson(
@@ -27,6 +31,12 @@ export function setUpThreshold(root, config, view) {
     return judged;
   }
 
+  function showButtons() {
+    const unsaved = latest !== saved;
+    saveButton.disabled = saving || !unsaved;
+    resetButton.disabled = saving || !unsaved;
+  }
+
   function show(data, threshold, message) {
     if (threshold === latest) {
       view.render(data); // an answer for a value the slider has left since is not shown
@@ -34,9 +44,9 @@ export function setUpThreshold(root, config, view) {
     }
   }
 
-  function failed(error) {
+  function failed(error, what) {
     if (error.name !== "AbortError") {
-      view.status("The threshold could not be applied; try again.");
+      view.status(`The threshold could not be ${what}; try again.`);
     }
   }
 
@@ -48,46 +58,54 @@ export function setUpThreshold(root, config, view) {
     try {
       show(await send("GET", threshold, controller.signal), threshold, "");
     } catch (error) {
-      failed(error);
+      failed(error, "applied");
     }
   }
 
-  async function keep(threshold) {
-    // Kept one PATCH at a time: aborting one would not stop the server from applying it, perhaps
-    // after a later one, so a newer value waits for the one in flight instead.
-    if (keeping) {
-      keepNext = threshold;
-      return;
-    }
-    keeping = true;
+  function moveTo(threshold) {
+    latest = threshold;
+    output.textContent = String(latest);
+    view.drawCurve(latest);
+    showButtons();
+  }
+
+  async function save() {
+    const threshold = latest;
+    saving = true;
+    showButtons();
     judging?.abort();
     try {
-      show(await send("PATCH", threshold), threshold, "Kept.");
+      const data = await send("PATCH", threshold);
+      saved = threshold;
+      savedText.textContent = String(saved);
+      show(data, threshold, `Saved: this comparison opens at ${saved}.`);
     } catch (error) {
-      failed(error);
+      failed(error, "saved");
     }
-    keeping = false;
-    if (keepNext !== null) {
-      const next = keepNext;
-      keepNext = null;
-      keep(next);
-    }
+    saving = false;
+    showButtons();
   }
 
   // Steps are fractions of a round threshold; their float sums are not (0.052500000000000005).
   const readSlider = () => Number(Number(slider.value).toPrecision(6));
 
   slider.disabled = false;
+  root.querySelector("[data-threshold-actions]").hidden = false;
   slider.addEventListener("input", () => {
-    latest = readSlider();
-    output.textContent = String(latest);
-    view.drawCurve(latest);
+    moveTo(readSlider());
     window.clearTimeout(debounce);
     debounce = window.setTimeout(() => judge(latest), THRESHOLD_DEBOUNCE_MS);
   });
-  slider.addEventListener("change", () => {
-    latest = readSlider();
+  saveButton.addEventListener("click", save);
+  resetButton.addEventListener("click", () => {
     window.clearTimeout(debounce);
-    keep(latest);
+    slider.value = String(saved);
+    moveTo(saved);
+    judge(saved).then(() => {
+      if (latest === saved) {
+        view.status(`Back to the saved default, ${saved}.`);
+      }
+    });
   });
+  showButtons();
 }

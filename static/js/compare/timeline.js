@@ -7,7 +7,9 @@ import { clock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
 import { differenceLabel, kindClasses, spanLabel } from "./format.js";
 
-export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
+const DRAG_START_PX = 4; // a press that moves less than this is a click, not a scrub
+
+export function setUpTimeline(root, config, state, { seek, seekToDifference, scrubStart, scrubEnd }) {
   const axis = state.axis;
   const bar = root.querySelector("[data-timeline-bar]");
   const markers = root.querySelector("[data-timeline-markers]");
@@ -158,18 +160,81 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference }) {
     tile.style.backgroundPosition = `-${column * meta.tile_width}px -${row * meta.tile_height}px`;
   }
 
+  // -- scrubbing: a press on the bar that moves drags the playhead; the players seek at most once a
+  // frame (a seek per pointer event would queue up behind the decoder) --
+
+  let drag = null; // { pointerId, startX, moving, position }
+  let seekFrame = null;
+  let draggedAt = 0; // when the last drag ended: the click that follows it is not a click
+
+  function seekSoon() {
+    if (seekFrame === null) {
+      seekFrame = window.requestAnimationFrame(() => {
+        seekFrame = null;
+        if (drag) {
+          seek(drag.position);
+        }
+      });
+    }
+  }
+
+  function endDrag(event) {
+    if (!drag || event.pointerId !== drag.pointerId) {
+      return;
+    }
+    const ended = drag;
+    drag = null;
+    bar.classList.remove("is-scrubbing");
+    if (event.pointerType !== "mouse" || !bar.matches(":hover")) {
+      hover.hidden = true; // a finger lifted, or a mouse let go outside the bar
+    }
+    if (ended.moving) {
+      draggedAt = Date.now();
+      seek(ended.position);
+      scrubEnd();
+    }
+  }
+
+  bar.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0 || drag) {
+      return;
+    }
+    // Captured only once it moves: a capture from the press would make a click on a marker the
+    // bar's click.
+    drag = { pointerId: event.pointerId, startX: event.clientX, moving: false, position: 0 };
+  });
   bar.addEventListener("pointermove", (event) => {
     const { position, x, width } = positionAtPointer(event);
+    if (drag && event.pointerId === drag.pointerId) {
+      if (!drag.moving && Math.abs(event.clientX - drag.startX) >= DRAG_START_PX) {
+        drag.moving = true;
+        bar.setPointerCapture(event.pointerId);
+        bar.classList.add("is-scrubbing");
+        scrubStart();
+      }
+      if (drag.moving) {
+        drag.position = position;
+        showPlayhead(position);
+        seekSoon();
+      }
+    }
     showTile("a", position);
     showTile("b", position);
     hover.hidden = false;
     const half = hover.offsetWidth / 2;
     hover.style.left = `${Math.min(Math.max(x, half), width - half)}px`;
   });
+  bar.addEventListener("pointerup", endDrag);
+  bar.addEventListener("pointercancel", endDrag);
   bar.addEventListener("pointerleave", () => {
-    hover.hidden = true;
+    if (!drag) {
+      hover.hidden = true;
+    }
   });
   bar.addEventListener("click", (event) => {
+    if (Date.now() - draggedAt < 300) {
+      return; // the end of a scrub, already sought
+    }
     const clicked = event.target.closest("[data-marker]");
     if (clicked) {
       seekToDifference(Number(clicked.dataset.marker));

@@ -182,6 +182,9 @@ export function startSync(root, config, axis, ui) {
 
   return {
     toggle: () => (playing ? pause() : start()),
+    playing: () => playing,
+    play: () => (playing ? undefined : start()),
+    pause: () => (playing ? pause() : undefined),
     seek,
     step: (seconds) => seek(position + seconds),
     frameStep,
