@@ -4,8 +4,10 @@ Client → server: {"type": "message", "text", "client_id"}, {"type": "cancel"},
                  {"type": "resume", "last_message_id", "last_seq"}.
 Server → client: {"type": "message", "message"} (a saved message: the question, then the empty
                  streaming answer), {"type": "chunk", "message_id", "seq", "text"} (seq 1, 2, … per
-                 answer), {"type": "done", "message"} (the finished answer with its citations, or its
-                 status "cancelled"/"error"), {"type": "error", "code", "message"}.
+                 answer), {"type": "done", "message", "allowance"?} (the finished answer with its citations
+                 and its Markdown rendered as `html`, or its status "cancelled"/"error"; when the
+                 writer sends it, `allowance` says what an answer costs and the questions left today),
+                 {"type": "error", "code", "message"}.
 
 Frames reach every socket of the conversation through its channel-layer group; each socket drops
 chunks it already sent (by seq) and `done`s it already sent, so a resume that overlaps the live

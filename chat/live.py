@@ -28,10 +28,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat import services
+from chat import selectors, services
 from chat.answering import Turn, answer_backend, citations_for
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
+from notes.markdown import render_note
 from sage.gemini import GeminiError
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
@@ -85,12 +86,15 @@ def db(function: Callable[..., T]) -> Callable[..., Any]:
 
 def message_frame_data(message: Message) -> dict[str, Any]:
     """A message as sockets and the API show it. A streaming answer's text comes as chunks, so its
-    `content` here is empty (the chunks would otherwise repeat it)."""
+    `content` here is empty (the chunks would otherwise repeat it). `html` is the content rendered
+    with the notes' safe Markdown (one dialect, on the server): pages show the chunks as plain text
+    while they stream, and this once the answer is done."""
     streaming = message.status == Message.Status.STREAMING
     return {
         "id": message.pk,
         "role": message.role,
         "content": "" if streaming else message.content,
+        "html": "" if streaming else str(render_note(message.content)),
         "status": message.status,
         "citations": message.citations,
         "cost": message.cost,
@@ -309,7 +313,12 @@ async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], A
 
 
 async def publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
-    frame = {"type": "done", "message": message_frame_data(answer)}
+    frame: dict[str, Any] = {"type": "done", "message": message_frame_data(answer)}
+    try:
+        # The conversation has one owner, so every socket of it shows the same questions left.
+        frame["allowance"] = (await db(selectors.chat_allowance_for_conversation)(conversation_id)).frame_data()
+    except Exception:
+        logger.warning("could not read the chat allowance of conversation %s", conversation_id, exc_info=True)
     await publish(conversation_id, frame)
     return frame
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -11,6 +13,9 @@ from django.http import Http404
 from pgvector.django import CosineDistance
 
 from accounts.guests import Viewer
+from accounts.models import User
+from billing.prices import chat_answer_price
+from billing.services import quota_status
 from chat.models import Conversation, Message
 from videos.selectors import use_iterative_hnsw_scan
 
@@ -119,3 +124,42 @@ def search_my_messages(
         rows = list(messages.annotate(distance=CosineDistance("embedding", vector)).order_by("distance")[:limit])
     rows.sort(key=lambda message: message.distance)
     return [MessageHit(message=row, distance=float(row.distance)) for row in rows if row.distance <= max_distance]
+
+
+# --- what asking costs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatAllowance:
+    """What a question costs and how many are left today: shown before asking, and sent with each
+    finished answer (the socket's `done` frame) so the page shows what is left."""
+
+    price: int  # tokens per answer (0 for guests, whose answers are free)
+    questions_left: int
+    questions_per_day: int
+    resets_at: dt.datetime  # next UTC midnight
+
+    def frame_data(self) -> dict[str, Any]:
+        return {
+            "price": self.price,
+            "questions_left": self.questions_left,
+            "questions_per_day": self.questions_per_day,
+            "resets_at": self.resets_at.isoformat(),
+        }
+
+
+def chat_allowance(viewer: Viewer) -> ChatAllowance:
+    quota = quota_status(viewer=viewer)
+    return ChatAllowance(
+        price=chat_answer_price() if viewer.user is not None else 0,
+        questions_left=quota.remaining,
+        questions_per_day=quota.limit,
+        resets_at=quota.resets_at,
+    )
+
+
+def chat_allowance_for_conversation(conversation_id: int) -> ChatAllowance:
+    """The allowance of the conversation's owner (a user or a guest)."""
+    owner_id, guest_id = Conversation.objects.filter(pk=conversation_id).values_list("owner_id", "guest_id").get()
+    user = User.objects.get(pk=owner_id) if owner_id is not None else None
+    return chat_allowance(Viewer(user=user, guest_id=guest_id))

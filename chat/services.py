@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.guests import Viewer
+from billing.prices import chat_answer_price
 from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
 from chat import selectors
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
@@ -113,7 +114,7 @@ def clean_client_id(client_id: object) -> str:
 
 
 def answer_cost(viewer: Viewer) -> int:
-    return 0 if viewer.user is None else int(settings.TOKEN_COST_CHAT_ANSWER)
+    return 0 if viewer.user is None else chat_answer_price()
 
 
 def _quota_key(answer_id: int) -> str:

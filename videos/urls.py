@@ -1,12 +1,13 @@
 from django.urls import path
 
-from videos import media, views
+from videos import captions, media, views
 
 app_name = "videos"
 
 urlpatterns = [
     path("", views.library_page, name="library"),
     path("upload/", views.upload_page, name="upload"),
+    path("upload/compare/", views.compare_two_page, name="compare_two"),
     path("<int:video_id>/", views.video_page, name="video"),
     path("<int:video_id>/cancel/", views.video_cancel_view, name="cancel"),
     path("<int:video_id>/retry/", views.video_retry_view, name="retry"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<int:video_id>/file", media.video_file, name="file"),
     path("<int:video_id>/poster.jpg", media.video_poster, name="poster"),
     path("<int:video_id>/sprite.jpg", media.video_sprite, name="sprite"),
+    path("<int:video_id>/captions.vtt", captions.video_captions, name="captions"),
 ]

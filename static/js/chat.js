@@ -5,12 +5,14 @@
 
 import { ChatSession, composerParts } from "./chat/session.js";
 import { ChatThread } from "./chat/thread.js";
+import { bringIntoView } from "./shared/seek.js";
 
 function playInline(player, config) {
   return (videoId, seconds) => {
     if (!player || videoId !== config.video_id) {
       return false; // another video's moment: its page opens at that time
     }
+    bringIntoView(player); // on a narrow screen the player sits above the thread, out of view
     player.currentTime = seconds;
     player.play().catch(() => {}); // autoplay refusals leave it paused at the moment
     return true;

@@ -8,6 +8,7 @@
 
 import { ChatSession, composerParts } from "./chat/session.js";
 import { ChatThread } from "./chat/thread.js";
+import { bringIntoView, seekOnPage } from "./shared/seek.js";
 
 const UNTITLED = "New conversation";
 
@@ -17,16 +18,17 @@ function playOnThisPage(panel, videoId) {
     if (citedVideoId !== videoId) {
       return false;
     }
-    // The page's player script may take the seek (it knows YouTube's player too): it says so by
-    // cancelling the event.
-    const seek = new CustomEvent("sage:seek", { bubbles: true, cancelable: true, detail: { seconds, play: true } });
-    if (!panel.dispatchEvent(seek)) {
+    // The player is brought into view (it sits above the panel, often off-screen), and the page's
+    // player script may take the seek (it knows YouTube's player too): it says so by cancelling
+    // the event.
+    if (seekOnPage(panel, seconds)) {
       return true;
     }
     const player = document.querySelector("[data-video-page] video[data-player]");
     if (!player) {
       return false; // YouTube's embed, with no seek to call: the link reloads the page at that time
     }
+    bringIntoView(player);
     player.currentTime = seconds;
     player.play()?.catch(() => {}); // autoplay refused: it waits, paused, at the moment
     return true;

@@ -14,7 +14,22 @@ export function composerParts(root) {
     error: root.querySelector("[data-composer-error]"),
     connection: root.querySelector("[data-connection]"),
     starters: root.querySelector("[data-starters]"),
+    allowance: root.querySelector("[data-allowance]"),
   };
+}
+
+const tokenCount = new Intl.NumberFormat("en-US"); // as the server's intcomma
+
+// The price and the questions left under the composer (chat/partials/allowance.html), as a
+// finished answer's `done` frame reports them.
+function showAllowance(element, allowance) {
+  if (!element || !allowance) {
+    return;
+  }
+  const left = Number(allowance.questions_left);
+  element.querySelector("[data-questions-left]").textContent = tokenCount.format(left);
+  element.querySelector("[data-questions-reset]").hidden = left > 0;
+  element.classList.toggle("chat-allowance-out", left === 0);
 }
 
 export class ChatSession {
@@ -75,6 +90,9 @@ export class ChatSession {
 
   onFrame(frame, { returnedText }) {
     this.thread.apply(frame);
+    if (frame.type === "done") {
+      showAllowance(this.composer.allowance, frame.allowance);
+    }
     if (this.composer.starters && this.thread.size > 0) {
       this.composer.starters.hidden = true;
     }

@@ -1,9 +1,13 @@
 // A conversation's messages rendered into a list: questions, answers streaming in chunk by chunk,
-// status notes and citation chips (each plays from where its cited sentence starts). Messages are kept by id, so a replay updates them in place and
-// never shows one twice. Used by the chat page and by the video page's chat panel.
+// status notes and citation chips (each plays from where its cited sentence starts). Messages are
+// kept by id, so a replay updates them in place and never shows one twice. Used by the chat page
+// and by the video page's chat panel.
+//
+// Markdown is rendered by the server only (notes.markdown, the notes' safe dialect): a message's
+// frame carries it as `html`. While an answer streams its text is shown as plain text, then
+// replaced by the server's HTML when the `done` frame arrives.
 
 import { clock } from "../shared/clock.js";
-import { formatMarkdown } from "./format.js";
 
 const STATUS_NOTES = {
   streaming: "Writing…",
@@ -21,10 +25,10 @@ export class ChatThread {
     this.titles = titles || {};
     this.onCitation = onCitation;
     this.scrollList = scrollList;
-    this.messages = new Map(); // id → { element, message, text }
+    this.messages = new Map(); // id → { element, message, text, html }
     for (const element of list.querySelectorAll("[data-message-id]")) {
-      // Rendered by the server (plain escaped text) until the replay renders them again.
-      this.messages.set(Number(element.dataset.messageId), { element, message: null, text: "" });
+      // Rendered by the server until the replay renders them again (the same HTML).
+      this.messages.set(Number(element.dataset.messageId), { element, message: null, text: "", html: "" });
     }
     list.addEventListener("click", (event) => this.onChipClick(event));
   }
@@ -48,6 +52,7 @@ export class ChatThread {
       const entry = this.messages.get(frame.message_id);
       if (entry) {
         entry.text += frame.text;
+        entry.html = "";
         this.renderContent(entry);
       }
     } else if (frame.type === "done" && frame.message) {
@@ -77,12 +82,13 @@ export class ChatThread {
       content.className = "chat-message-content";
       content.dataset.content = "";
       element.append(label, content);
-      entry = { element, message, text };
+      entry = { element, message, text, html: "" };
       this.messages.set(message.id, entry);
       this.insertInOrder(message.id, element);
     }
     entry.message = message;
     entry.text = text;
+    entry.html = message.status === "streaming" ? "" : message.html || "";
     entry.element.className = `chat-message chat-message-${message.role}`;
     entry.element.dataset.status = message.status;
     this.renderContent(entry);
@@ -109,8 +115,13 @@ export class ChatThread {
   renderContent(entry) {
     const atBottom = this.scrollList && this.isScrolledToBottom();
     const content = entry.element.querySelector("[data-content]");
-    // formatMarkdown escapes the text before adding its own tags: the only HTML inserted here.
-    content.innerHTML = formatMarkdown(entry.text);
+    if (entry.html) {
+      // Rendered and made safe by the server (raw HTML escaped, http(s) links only): the only HTML
+      // inserted here.
+      content.innerHTML = entry.html;
+    } else {
+      content.textContent = entry.text; // streaming: plain text until the answer is done
+    }
     if (atBottom) {
       this.list.scrollTop = this.list.scrollHeight;
     }
