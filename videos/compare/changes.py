@@ -5,9 +5,8 @@
     result.with_threshold(0.3)      # re-judged from what was measured, nothing decoded again
 
 1. Spans from videos.compare.refine.
-2. Screening: along every span, each picture sample of A against B's at the same moment (the nearer
-   of B's two samples around it) and the sound every STEP; stretches that move more than re-encoding
-   does become candidates.
+2. Screening (videos.compare.screening): stretches along the spans that move more than
+   re-encoding does, found on the fingerprints, become candidates.
 3. Verification (videos.compare.verify) decodes only the candidates from both files and scores the
    picture and the sound on a fixed 0–1 scale. Without the files (a benchmark on fingerprints alone)
    the screening's own figures stand in.
@@ -28,22 +27,16 @@ import numpy as np
 
 from videos.compare.alignment import Alignment
 from videos.compare.refine import MatchedSpan, refined_spans
+from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import DistanceCurve, Segment, SegmentKind, Severity
-from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, measure_pictures, measure_sound, rows_from, sound_changes
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.compare.verify import STEP, Stretch, measure_pictures, measure_sound
+from videos.embeddings.fingerprint import Fingerprint
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
 # and under the faintest edit the corpus holds.
 DEFAULT_CHANGE_THRESHOLD = 0.15
 # Severity from the peak score, fixed (the README's table): under 0.3 low, under 0.6 medium, else high.
 SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "medium"))
-# Screening: what counts as "moved more than re-encoding does" on the fingerprints.
-SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
-SCREEN_SOUND = 0.1  # verification's sound score on the fingerprint's coarser levels (re-encodes ≤ 0.05)
-# Candidates are widened by this on each side and joined when closer than _JOIN_SECONDS (a sound
-# change under a voice comes and goes with the voice; one stretch lets judging close its gaps).
-_PAD_SECONDS = 0.4
-_JOIN_SECONDS = 3.0
 # Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
 # GAP_SECONDS inside one are closed.
 MIN_SEGMENT_SECONDS = 0.3
@@ -189,80 +182,6 @@ def refined_from(
     )
 
 
-def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Stretch]:
-    """Candidate stretches along the spans (see the module docstring)."""
-    picture_a, picture_b = a.visual_float(), b.visual_float()
-    sound_a, sound_b = a.audio_db(), b.audio_db()
-    stretches: list[Stretch] = []
-    for span in spans:
-        times = np.arange(span.a_start + STEP / 2, span.a_end, STEP)
-        if not len(times):
-            continue
-        flagged = _screen_pictures(picture_a, picture_b, times, span.offset, a.visual_rate) > SCREEN_PICTURE
-        if sound_a is not None and sound_b is not None:
-            flagged |= _screen_sound(sound_a, sound_b, times, span.offset, a.audio_rate) > SCREEN_SOUND
-        stretches.extend(_stretches(times[flagged], span))
-    return stretches
-
-
-def _screen_pictures(
-    first: np.ndarray, second: np.ndarray, times: np.ndarray, offset: float, rate: float
-) -> np.ndarray:
-    index_a = np.clip(np.rint(times * rate).astype(np.int64), 0, len(first) - 1)
-    position_b = (times + offset) * rate
-    lower = np.clip(np.floor(position_b).astype(np.int64), 0, len(second) - 1)
-    upper = np.clip(lower + 1, 0, len(second) - 1)
-    nearer: np.ndarray = np.minimum(
-        _picture_distance(first[index_a], second[lower]), _picture_distance(first[index_a], second[upper])
-    )
-    return nearer
-
-
-def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The largest luma cell change or twice the largest chroma cell change: a corner logo may
-    sit in one cell, a colour grade moves the chroma. (Re-encodes move cells too; verification
-    sorts them out.)"""
-    cells = LUMA_GRID * LUMA_GRID
-    difference = np.abs(first - second)
-    distance: np.ndarray = np.maximum(difference[:, :cells].max(axis=1), difference[:, cells:].max(axis=1) * 2.0)
-    return distance
-
-
-def _screen_sound(first: np.ndarray, second: np.ndarray, times: np.ndarray, offset: float, rate: float) -> np.ndarray:
-    """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
-    from the fingerprints' sound frames, B read `offset` later."""
-    half = round(SOUND_WINDOW / 2 * rate)
-    start = max(0, math.floor(float(times[0]) * rate) - half - 2)
-    count = math.ceil(float(times[-1]) * rate) + half + 2 - start
-    levels_a = rows_from(first, start, count)
-    levels_b = rows_from(second, start + round(offset * rate), count)
-    centres = np.rint(times * rate).astype(np.int64) - start
-    limits = (round((times[0] - STEP / 2) * rate) - start, round((times[-1] + STEP / 2) * rate) - start)
-    return sound_changes(levels_a, levels_b, centres, half, limits)
-
-
-def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
-    if not len(flagged_times):
-        return []
-    stretches: list[Stretch] = []
-    start = end = float(flagged_times[0])
-    for time in flagged_times[1:].tolist():
-        if time - end > _JOIN_SECONDS:
-            stretches.append(_padded(start, end, span))
-            start = time
-        end = time
-    stretches.append(_padded(start, end, span))
-    return stretches
-
-
-def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
-    # Steps sit on the span's own grid, so that a stretch's steps are a subset of the screening's.
-    first = max(span.a_start, start - STEP / 2 - _PAD_SECONDS)
-    last = min(span.a_end, end + STEP / 2 + _PAD_SECONDS)
-    first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
-    return Stretch(a_start=first, a_end=max(first + STEP, last), offset=span.offset)
-
-
 def measure(
     a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[Path, Path] | None
 ) -> list[Measured]:
@@ -286,27 +205,18 @@ def measure(
             sound = sounds[number] if sounds is not None else None
             measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound))
     if rough:
-        signals = (a.visual_float(), b.visual_float(), a.audio_db(), b.audio_db())
-        measured.extend(_screened(signals, stretch, a.visual_rate, a.audio_rate) for stretch in rough)
+        signals = Signals.of(a, b)
+        measured.extend(_screened(signals, stretch) for stretch in rough)
     measured.sort(key=lambda item: item.a_start)
     return measured
 
 
-def _screened(
-    signals: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None],
-    stretch: Stretch,
-    visual_rate: float,
-    audio_rate: float,
-) -> Measured:
-    """The screening's figures for a stretch not verified, put on the 0–1 scale (`signals`: both
-    videos' pictures as floats and sound in dB, converted once for all such stretches)."""
-    picture_a, picture_b, sound_a, sound_b = signals
+def _screened(signals: Signals, stretch: Stretch) -> Measured:
+    """The screening's figures for a stretch not verified, put on the 0–1 scale."""
     times = stretch.steps()
-    picture = np.clip(_screen_pictures(picture_a, picture_b, times, stretch.offset, visual_rate) / 0.2, 0.0, 1.0)
-    sound = None
-    if sound_a is not None and sound_b is not None:
-        sound = _screen_sound(sound_a, sound_b, times, stretch.offset, audio_rate)
-    return Measured(stretch.a_start, stretch.offset, picture, sound)
+    picture = np.clip(picture_scores(signals, times, stretch.offset) / 0.2, 0.0, 1.0)
+    bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
+    return Measured(stretch.a_start, stretch.offset, picture, sound_scores(signals, times, stretch.offset, bounds))
 
 
 # --- judging -------------------------------------------------------------------------------------

@@ -17,14 +17,14 @@ class Signals:
     """One video's fingerprint as float arrays, with lookups at any time."""
 
     def __init__(self, fingerprint: Fingerprint) -> None:
-        features = fingerprint.visual_float()
+        features = fingerprint.visual_floats
         luma = features[:, : LUMA_GRID * LUMA_GRID]
         # The luma grid without its mean (brightness lives in the chroma part's neighbour below):
         # layout matters more than level for telling moments apart.
         self.layout = luma - luma.mean(axis=1, keepdims=True)
         self.visual = features
         self.visual_rate = fingerprint.visual_rate
-        self.sound = fingerprint.audio_db()
+        self.sound = fingerprint.audio_levels
         self.audio_rate = fingerprint.audio_rate
         self.duration = fingerprint.duration
 

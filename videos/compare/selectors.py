@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from videos.models import Comparison, Video
+from videos.selectors import SHARED_SAMPLE
 
 
 def comparisons_for_user(user: User) -> QuerySet[Comparison]:
@@ -18,6 +19,24 @@ def comparison_get_for_user(user: User, pk: int | str) -> Comparison:
         return comparisons_for_user(user).get(pk=int(pk))
     except (Comparison.DoesNotExist, ValueError, TypeError):
         raise Http404("No such comparison.") from None
+
+
+def comparison_get_to_view(user: User, pk: int | str) -> Comparison:
+    """My comparison, or the shared sample's, to look at (the page, the API's read, exports): never
+    to change, delete or re-judge for keeps — those use `comparison_get_for_user`."""
+    try:
+        return (
+            Comparison.objects.filter(Q(owner=user) | SHARED_SAMPLE)
+            .select_related("video_a", "video_b")
+            .get(pk=int(pk))
+        )
+    except (Comparison.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such comparison.") from None
+
+
+def sample_comparison() -> Comparison | None:
+    """The shared sample's comparison, once the site has made it (see videos/sample.py)."""
+    return Comparison.objects.filter(SHARED_SAMPLE).select_related("video_a", "video_b").order_by("pk").first()
 
 
 def comparable_videos(user: User) -> QuerySet[Video]:

@@ -280,21 +280,27 @@ def sound_changes(
     change of sound. Frames past either end count as silence."""
     count = max(len(levels_a), len(levels_b))
     bands = levels_a.shape[1]
-    padded_a = np.zeros((count + 2, bands), np.float32)
-    padded_b = np.zeros((count + 2, bands), np.float32)
+    # One frame of silence at each end (and one more after it, so that every window's end is a
+    # row of its own for `_window_sums`): core frame k is padded row k + 1.
+    padded_a = np.zeros((count + 3, bands), np.float32)
+    padded_b = np.zeros((count + 3, bands), np.float32)
     padded_a[1 : 1 + len(levels_a)] = levels_a
     padded_b[1 : 1 + len(levels_b)] = levels_b
     low, high = limits if limits is not None else (0, count)
     low, high = max(0, low), min(count, high)
     first = np.clip(centres - half, low, max(low, high - 1)) + 1
-    last = np.clip(centres + half, min(high, low + 1), high) + 1
-    frames = np.maximum(last - first, 1)[:, None]
-    core_a = padded_a[1 : 1 + count]
-    shifted_b = [padded_b[1 + shift : 1 + shift + count] for shift in (-1, 0, 1)]
-    mean_a = _window_sums(core_a, first - 1, last - 1) / frames
+    last = np.maximum(np.clip(centres + half, min(high, low + 1), high) + 1, first + 1)
+    frames = (last - first)[:, None]
+    mean_a = _window_sums(padded_a, first, last) / frames
+    sums_b = _window_sums(padded_b, first, last)
+    # B a frame earlier or later is the same window with one frame swapped at each end.
+    means_b = [
+        (sums_b + padded_b[first - 1] - padded_b[last - 1]) / frames,
+        sums_b / frames,
+        (sums_b - padded_b[first] + padded_b[last]) / frames,
+    ]
     level_change = np.full(len(centres), np.inf)
-    for moved_b in shifted_b:
-        mean_b = _window_sums(moved_b, first - 1, last - 1) / frames
+    for mean_b in means_b:
         weights = np.maximum(mean_a, mean_b)
         total = weights.sum(axis=1)
         level_change = np.minimum(
@@ -303,11 +309,14 @@ def sound_changes(
         )
     # Cell by cell, B's frame before, at or after: at a note or a word that starts, a hundredth of
     # a second of misalignment would otherwise move every band it changes.
-    audible = np.maximum(core_a, shifted_b[1]) > _AUDIBLE_DB
-    nearest = np.min([np.abs(core_a - moved_b) for moved_b in shifted_b], axis=0)
+    core_a, core_b = padded_a[1 : 1 + count], padded_b[1 : 1 + count]
+    nearest = np.abs(core_a - core_b)
+    np.minimum(nearest, np.abs(core_a - padded_b[:count]), out=nearest)
+    np.minimum(nearest, np.abs(core_a - padded_b[2 : 2 + count]), out=nearest)
+    audible = np.maximum(core_a, core_b) > _AUDIBLE_DB
     moved = (nearest > SOUND_CELL_DB) & audible
-    audible_cells = _window_sums(audible.sum(axis=1, keepdims=True), first - 1, last - 1)[:, 0]
-    moved_cells = _window_sums(moved.sum(axis=1, keepdims=True), first - 1, last - 1)[:, 0]
+    audible_cells = _count_sums(np.count_nonzero(audible, axis=1), first - 1, last - 1)
+    moved_cells = _count_sums(np.count_nonzero(moved, axis=1), first - 1, last - 1)
     cell_change = moved_cells / np.maximum(audible_cells, 1) / SOUND_CELL_SHARE
     best = np.maximum(level_change / SOUND_DB_SCALE, cell_change)
     scores: np.ndarray = np.clip(best, 0.0, 1.0)
@@ -331,8 +340,17 @@ def rows_from(rows: np.ndarray, first: int, count: int) -> np.ndarray:
 
 
 def _window_sums(rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Sums of rows[first[i]:last[i]] for every i (through a running sum)."""
-    running = np.concatenate([np.zeros((1, rows.shape[1])), np.cumsum(rows, axis=0, dtype=np.float64)])
+    """Sums of rows[first[i]:last[i]] for every i, each added up on its own (a running sum over a
+    whole 3-hour span would cost a pass in float64 per call). Needs first < last < len(rows)."""
+    bounds = np.empty(2 * len(first), np.intp)
+    bounds[0::2], bounds[1::2] = first, last
+    sums: np.ndarray = np.add.reduceat(rows, bounds, axis=0)[0::2]
+    return sums
+
+
+def _count_sums(counts: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Sums of counts[first[i]:last[i]] for every i (whole numbers, so a running sum is exact)."""
+    running = np.concatenate([[0], np.cumsum(counts)])
     sums: np.ndarray = running[last] - running[first]
     return sums
 

@@ -30,10 +30,11 @@ from sage.formatting import clock, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.segments import default_threshold
-from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparisons_for_user
+from videos.compare.selectors import comparable_videos, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, offset_words
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, seconds_attr
+from videos.sample_page import sample_page
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -313,13 +314,15 @@ def picker_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     user = _user(request)
-    comparison = comparison_get_for_user(user, comparison_id)
+    comparison = comparison_get_to_view(user, comparison_id)
+    # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
+    read_only = comparison.owner_id != user.pk
     payload = comparison_payload(comparison)
     start = start_moment(request.GET.dict(), comparison)
     suggested = suggested_threshold(comparison)
     # My notes on either video, for the notes card (read-only without JavaScript) and compare/notes.js.
     notes = {
-        side: [note_payload(note) for note in notes_for_video(user, video)]
+        side: [note_payload(note) for note in notes_for_video(comparison.owner, video)]
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
     }
     slider_max, slider_step = slider_bounds(comparison)
@@ -336,9 +339,12 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         "notes": notes,
         "suggested_threshold": suggested,
         "page_url": reverse("compare:comparison", args=[comparison.pk]),
+        "read_only": read_only,
     }
     context = {
         "comparison": comparison,
+        "read_only": read_only,
+        "sample": sample_page(comparison) if read_only else None,
         "payload": payload,
         "config": config,
         "refined": comparison.engine == 2,

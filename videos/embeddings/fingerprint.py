@@ -17,6 +17,7 @@ import io
 import math
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,17 +52,23 @@ class Fingerprint:
     audio_rate: float = AUDIO_RATE
     version: int = FINGERPRINT_VERSION
 
-    def visual_float(self) -> np.ndarray:
+    # Worked out once per fingerprint: an engine-2 comparison reads them in the alignment, the
+    # screening and the judging (a 3-hour video's are ~40 MB each; the copies are read-only).
+    @cached_property
+    def visual_floats(self) -> np.ndarray:
         """The picture samples as float32: luma in 0–1, chroma in −0.5–0.5."""
         values = self.visual.astype(np.float32) / 255.0
         values[:, LUMA_GRID * LUMA_GRID :] -= 0.5
+        values.flags.writeable = False
         return values
 
-    def audio_db(self) -> np.ndarray | None:
+    @cached_property
+    def audio_levels(self) -> np.ndarray | None:
         """The sound frames as float32 dB above the floor."""
         if self.audio is None:
             return None
         levels: np.ndarray = self.audio.astype(np.float32) / AUDIO_STEPS_PER_DB
+        levels.flags.writeable = False
         return levels
 
 

@@ -1,0 +1,154 @@
+"""Engine 2's screening: the stretches along the matched spans that may differ, from the
+fingerprints alone (videos.compare.changes verifies them on the files).
+
+Along every span, each picture sample of A is set against B's at the same moment (the nearer of
+B's two samples around it) and the sound is scored every STEP with verification's own measure
+(videos.compare.verify.sound_changes) on the fingerprint's coarser levels; steps that move more
+than re-encoding does become candidates, widened and joined into stretches.
+
+A span is screened in pieces of PIECE_STEPS steps, two at a time: a 3-hour span's sound frames as
+float32 are ~35 MB per video, and a piece's working arrays stay in the processor's cache.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from videos.compare.refine import MatchedSpan
+from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
+from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+
+# What counts as "moved more than re-encoding does" on the fingerprints.
+SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
+SCREEN_SOUND = 0.1  # verification's sound score on the fingerprint's coarser levels (re-encodes ≤ 0.05)
+# Candidates are widened by this on each side and joined when closer than _JOIN_SECONDS (a sound
+# change under a voice comes and goes with the voice; one stretch lets judging close its gaps).
+_PAD_SECONDS = 0.4
+_JOIN_SECONDS = 3.0
+PIECE_STEPS = 3000  # 5 minutes
+# NumPy lets go of the interpreter lock inside its loops over arrays, so two threads keep both
+# cores busy on a long comparison.
+_THREADS = 2
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Both videos' fingerprints as floats (pictures 0–1, sound in dB; sound None when either has none)."""
+
+    picture_a: np.ndarray
+    picture_b: np.ndarray
+    sound_a: np.ndarray | None
+    sound_b: np.ndarray | None
+    visual_rate: float
+    audio_rate: float
+
+    @classmethod
+    def of(cls, a: Fingerprint, b: Fingerprint) -> Signals:
+        with_sound = a.audio_levels is not None and b.audio_levels is not None
+        return cls(
+            a.visual_floats,
+            b.visual_floats,
+            a.audio_levels if with_sound else None,
+            b.audio_levels if with_sound else None,
+            a.visual_rate,
+            a.audio_rate,
+        )
+
+
+def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Stretch]:
+    """Candidate stretches along the spans (see the module docstring)."""
+    signals = Signals.of(a, b)
+    pieces: list[tuple[MatchedSpan, np.ndarray, tuple[float, float]]] = []
+    for span in spans:
+        times = np.arange(span.a_start + STEP / 2, span.a_end, STEP)
+        if not len(times):
+            continue
+        bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
+        for piece in np.array_split(times, math.ceil(len(times) / PIECE_STEPS)):
+            pieces.append((span, piece, bounds))
+
+    def flagged(piece: tuple[MatchedSpan, np.ndarray, tuple[float, float]]) -> np.ndarray:
+        span, times, bounds = piece
+        moved = picture_scores(signals, times, span.offset) > SCREEN_PICTURE
+        sound = sound_scores(signals, times, span.offset, bounds)
+        if sound is not None:
+            moved |= sound > SCREEN_SOUND
+        return times[moved]
+
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        flagged_times = list(pool.map(flagged, pieces))
+    stretches: list[Stretch] = []
+    for span in spans:
+        times_in_span = [
+            times for (piece_span, _, _), times in zip(pieces, flagged_times, strict=True) if piece_span is span
+        ]
+        if times_in_span:
+            stretches.extend(_stretches(np.concatenate(times_in_span), span))
+    return stretches
+
+
+def picture_scores(signals: Signals, times: np.ndarray, offset: float) -> np.ndarray:
+    """At each of `times` on A, how far A's picture sample is from the nearer of B's two around
+    the same moment (B read `offset` later)."""
+    first, second, rate = signals.picture_a, signals.picture_b, signals.visual_rate
+    index_a = np.clip(np.rint(times * rate).astype(np.int64), 0, len(first) - 1)
+    position_b = (times + offset) * rate
+    lower = np.clip(np.floor(position_b).astype(np.int64), 0, len(second) - 1)
+    upper = np.clip(lower + 1, 0, len(second) - 1)
+    nearer: np.ndarray = np.minimum(
+        _picture_distance(first[index_a], second[lower]), _picture_distance(first[index_a], second[upper])
+    )
+    return nearer
+
+
+def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The largest luma cell change or twice the largest chroma cell change: a corner logo may
+    sit in one cell, a colour grade moves the chroma. (Re-encodes move cells too; verification
+    sorts them out.)"""
+    cells = LUMA_GRID * LUMA_GRID
+    difference = np.abs(first - second)
+    distance: np.ndarray = np.maximum(difference[:, :cells].max(axis=1), difference[:, cells:].max(axis=1) * 2.0)
+    return distance
+
+
+def sound_scores(signals: Signals, times: np.ndarray, offset: float, bounds: tuple[float, float]) -> np.ndarray | None:
+    """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
+    from the fingerprints' sound frames, B read `offset` later; no window reaches outside
+    `bounds` (seconds on A: the stretch of one matched span). None without sound."""
+    first, second, rate = signals.sound_a, signals.sound_b, signals.audio_rate
+    if first is None or second is None:
+        return None
+    half = round(SOUND_WINDOW / 2 * rate)
+    start = max(0, math.floor(float(times[0]) * rate) - half - 2)
+    count = math.ceil(float(times[-1]) * rate) + half + 2 - start
+    levels_a = rows_from(first, start, count)
+    levels_b = rows_from(second, start + round(offset * rate), count)
+    centres = np.rint(times * rate).astype(np.int64) - start
+    limits = (round(bounds[0] * rate) - start, round(bounds[1] * rate) - start)
+    return sound_changes(levels_a, levels_b, centres, half, limits)
+
+
+def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
+    if not len(flagged_times):
+        return []
+    stretches: list[Stretch] = []
+    start = end = float(flagged_times[0])
+    for time in flagged_times[1:].tolist():
+        if time - end > _JOIN_SECONDS:
+            stretches.append(_padded(start, end, span))
+            start = time
+        end = time
+    stretches.append(_padded(start, end, span))
+    return stretches
+
+
+def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
+    # Steps sit on the span's own grid, so that a stretch's steps are a subset of the screening's.
+    first = max(span.a_start, start - STEP / 2 - _PAD_SECONDS)
+    last = min(span.a_end, end + STEP / 2 + _PAD_SECONDS)
+    first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
+    return Stretch(a_start=first, a_end=max(first + STEP, last), offset=span.offset)
