@@ -255,9 +255,9 @@ def make_fingerprint_pair(clips: int, seed: int, edits: Edits) -> tuple[Fingerpr
     return fingerprint(pictures, levels), fingerprint(pictures_b, levels_b)
 
 
-def as_read(*fingerprints: Fingerprint) -> tuple[Fingerprint, ...]:
+def as_read(a: Fingerprint, b: Fingerprint) -> tuple[Fingerprint, Fingerprint]:
     """The fingerprints as new objects on the same arrays, as if just read (nothing worked out yet)."""
-    return tuple(dataclasses.replace(fingerprint) for fingerprint in fingerprints)
+    return dataclasses.replace(a), dataclasses.replace(b)
 
 
 def expected_refined(edits: Edits) -> tuple[list[float], list[tuple[str, float, float, float, float]]]:
@@ -514,7 +514,9 @@ def main() -> int:
         loop_arrays.measure(lambda: loop_both_parts(as_arrays, threshold))
         # Fresh fingerprint objects each round: a fingerprint keeps its float arrays once made, and
         # a comparison in the site starts from fingerprints just read from the database.
-        refined_result = refined.measure(lambda: refined_compare(*as_read(fingerprint_a, fingerprint_b), alignment="cuts"))
+        refined_result = refined.measure(
+            lambda: refined_compare(*as_read(fingerprint_a, fingerprint_b), alignment="cuts")
+        )
         refined_alignment.measure(lambda: refined_spans(*as_read(fingerprint_a, fingerprint_b), "cuts"))
     assert result is not None and refined_result is not None
 
