@@ -44,6 +44,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # The site's own account that owns the shared sample (videos, comparison, notes, a conversation):
+    # what it owns every signed-in user may view, read-only. It never signs in (inactive, no password)
+    # and nothing a person does can set this flag.
+    is_sample_owner = models.BooleanField(
+        "owns the shared sample",
+        default=False,
+        editable=False,
+        help_text="The site's own account: everyone may view what it owns, read-only.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,18 +104,29 @@ def demo_pair_ensure(*, user: User, marker_file: Path) -> tuple[Video, Video] | 
     if Video.objects.filter(owner=user, title__in=DEMO_TITLES).exists():
         _write_marker(marker_file, user)  # given before the marker existed (or the file was lost)
         return None
-    with tempfile.TemporaryDirectory(prefix="sage-demo-") as directory, ThreadPoolExecutor(2) as pool:
-        # Two threads: the encoder and numpy release the GIL, so both files take little more than one.
-        original_job = pool.submit(write_demo_video, Path(directory) / "original.mp4", ORIGINAL)
-        edited_job = pool.submit(write_demo_video, Path(directory) / "edited.mp4", edited_stretches())
-        original, edited = _store_and_enqueue(user, original_job.result(), edited_job.result())
+    from videos.tasks import build_demo_comparison  # tasks import this module
+
+    original, edited = demo_videos_create(
+        user=user, then=lambda original, edited: build_demo_comparison.delay(user.pk, original.pk, edited.pk)
+    )
     _write_marker(marker_file, user)
     return original, edited
 
 
-def _store_and_enqueue(user: User, original_file: Path, edited_file: Path) -> tuple[Video, Video]:
+def demo_videos_create(*, user: User, then: Callable[[Video, Video], object]) -> tuple[Video, Video]:
+    """Both demo videos generated and stored as `user`'s, queued for processing; `then(original,
+    edited)` runs after them once the transaction commits (it queues what follows processing)."""
+    with tempfile.TemporaryDirectory(prefix="sage-demo-") as directory, ThreadPoolExecutor(2) as pool:
+        # Two threads: the encoder and numpy release the GIL, so both files take little more than one.
+        original_job = pool.submit(write_demo_video, Path(directory) / "original.mp4", ORIGINAL)
+        edited_job = pool.submit(write_demo_video, Path(directory) / "edited.mp4", edited_stretches())
+        return _store_and_enqueue(user, original_job.result(), edited_job.result(), then)
+
+
+def _store_and_enqueue(
+    user: User, original_file: Path, edited_file: Path, then: Callable[[Video, Video], object]
+) -> tuple[Video, Video]:
     from videos.services import video_enqueue
-    from videos.tasks import build_demo_comparison
 
     stored_keys: list[str] = []
     try:
@@ -124,7 +135,7 @@ def _store_and_enqueue(user: User, original_file: Path, edited_file: Path) -> tu
             edited = _stored_video(user, DEMO_TITLES[1], edited_file, stored_keys)
             video_enqueue(video=original)
             video_enqueue(video=edited)
-            transaction.on_commit(lambda: build_demo_comparison.delay(user.pk, original.pk, edited.pk))
+            transaction.on_commit(lambda: then(original, edited))
     except Exception:
         for key in stored_keys:  # the rows are gone with the transaction; their files go too
             default_storage.delete(key)

@@ -31,6 +31,19 @@ def video_get_for_user(user: User, pk: int | str) -> Video:
         raise Http404("No such video.") from None
 
 
+# The one way past ownership, for reading only: what the site's sample account owns (the shared
+# sample every account can open). Writes keep `video_get_for_user`, so the sample stays read-only.
+SHARED_SAMPLE = Q(owner__is_sample_owner=True)
+
+
+def video_get_to_view(user: User, pk: int | str) -> Video:
+    """My video, or one of the shared sample's, to look at (pages, files, pictures): never to change."""
+    try:
+        return Video.objects.filter(Q(owner=user) | SHARED_SAMPLE).get(pk=int(pk))
+    except (Video.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such video.") from None
+
+
 def upload_get_for_user(user: User, pk: uuid.UUID | str) -> Upload:
     try:
         return Upload.objects.select_related("video").get(pk=uuid.UUID(str(pk)), owner=user)

@@ -87,3 +87,15 @@ def build_demo_comparison(self, user_id: int, a_id: int, b_id: int) -> None:  # 
         demo_comparison_build(user_id=user_id, video_a_id=a_id, video_b_id=b_id)
     except DemoPairNotReady:
         raise self.retry(countdown=DEMO_WAIT_SECONDS, max_retries=DEMO_WAIT_RETRIES) from None
+
+
+@shared_task(bind=True)
+def build_sample(self, a_id: int, b_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The shared sample's comparison, notes and conversation, once both its videos are ready."""
+    from videos.demo import DEMO_WAIT_RETRIES, DEMO_WAIT_SECONDS, DemoPairNotReady
+    from videos.sample import sample_build  # the sample imports the chat and notes apps
+
+    try:
+        sample_build(video_a_id=a_id, video_b_id=b_id)
+    except DemoPairNotReady:
+        raise self.retry(countdown=DEMO_WAIT_SECONDS, max_retries=DEMO_WAIT_RETRIES) from None

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
-from videos.compare.selectors import comparison_get_for_user, comparisons_for_user
+from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import (
     MAX_THRESHOLD,
     ComparisonRefused,
@@ -317,7 +317,7 @@ class ComparisonDetailApi(APIView):
         "threshold or at `?threshold=`. The alignment does not depend on the threshold.",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
+        comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
         threshold = None
         if "threshold" in request.query_params:
             query = ThresholdInput(data=request.query_params)
@@ -415,7 +415,7 @@ class ComparisonExportApi(APIView):
         + CSV_HELP,
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
+        comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
         filename = f"comparison-{comparison.pk}.{file_type}"
         if file_type == "csv":
             response = HttpResponse(export_csv(comparison), content_type="text/csv; charset=utf-8")

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from accounts.services import demo_account_ensure
 from videos.demo import demo_pair_ensure
+from videos.sample import sample_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
             self.stdout.write(f"Demo account: {demo.email} / password: {demo.password}")
             self._give_demo_pair(demo.email, url)
+        self._make_sample()
 
         settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
@@ -70,6 +72,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo videos queued: their comparison is ready to open at {url}compare/ in about a minute."
             )
+
+    def _make_sample(self) -> None:
+        """The shared sample every account can open, made once; a failure is logged and the site starts anyway."""
+        try:
+            status = sample_ensure()
+        except Exception:
+            logger.exception("could not make the shared sample")
+            self.stderr.write("The shared sample could not be made (the error is logged above); starting anyway.")
+            return
+        if status.state != "ready":
+            self.stdout.write("The shared sample is being prepared: every account can open it in about a minute.")
 
     def _announce_when_ready(self, port: int, url: str) -> None:
         deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
