@@ -322,6 +322,10 @@ def test_a_refined_comparison_states_its_offset_and_draws_its_matched_spans(refi
     )
     # The change curve is drawn along the spans.
     expect(page.locator('[data-curve-line="visual"]')).to_have_attribute("d", re.compile(r"^M\d"))
+    # On a laptop's screen (1280×720) the players leave room for the transport and the timeline.
+    bar = page.locator("[data-timeline-bar]").bounding_box()
+    assert bar is not None and bar["y"] + bar["height"] <= 720, bar
+    page.screenshot(path="/tmp/compare-refined-first-screen.png")
     page.screenshot(path="/tmp/compare-refined.png", full_page=True)
     page.locator(".compare-timeline-panel").screenshot(path="/tmp/compare-refined-timeline.png")
     assert refined.errors == []
