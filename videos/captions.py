@@ -1,4 +1,5 @@
-"""A video's transcript as a WebVTT captions track, for the player's <track> (owner only).
+"""A video's transcript as a WebVTT captions track, for the player's <track>: the owner's (and the
+shared sample's, which every account may watch; anyone else's video is a 404).
 
 Cues are the transcript's lines with their times. Cue text is escaped as WebVTT needs (`&`, `<`, `>`)
 and a line can never end a cue early: blank lines inside it are closed up, and "-->" (which would
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import User
 from videos.models import TranscriptSegment
-from videos.selectors import transcript_segments, video_get_for_user
+from videos.selectors import transcript_segments, video_get_to_view
 
 VTT_CONTENT_TYPE = "text/vtt; charset=utf-8"
 
@@ -50,7 +51,7 @@ def webvtt(segments: Iterable[TranscriptSegment]) -> str:
 @login_required
 def video_captions(request: HttpRequest, video_id: int) -> HttpResponse:
     assert isinstance(request.user, User)  # login_required
-    video = video_get_for_user(request.user, video_id)  # anyone else's video: 404
+    video = video_get_to_view(request.user, video_id)  # anyone else's video: 404
     response = HttpResponse(webvtt(transcript_segments(video)), content_type=VTT_CONTENT_TYPE)
     # The transcript can be redone (re-transcribe): the browser asks again each time, cheaply.
     patch_cache_control(response, private=True, no_cache=True)

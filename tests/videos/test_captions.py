@@ -65,6 +65,14 @@ def test_someone_elses_captions_are_a_404_and_visitors_are_sent_to_log_in() -> N
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
+def test_the_shared_samples_captions_are_readable_by_every_account() -> None:
+    sample = video_with_transcript(UserFactory(is_sample_owner=True), [(0.0, 2.0, "Shared words.")])
+
+    response = signed_in(UserFactory()).get(f"/videos/{sample.pk}/captions.vtt")
+
+    assert response.status_code == 200 and "Shared words." in response.content.decode()
+
+
 def test_a_video_without_a_transcript_has_an_empty_track() -> None:
     owner = UserFactory()
     video = Video.objects.create(owner=owner, title="Silent", status=Video.Status.READY, duration=10.0)
