@@ -29,6 +29,9 @@ seeds and timings than the tuning cases):
   that some cases stay unseen by any tuning; programmes 71–73): fresh_reencode_25fps_low_bitrate,
   fresh_reencode_letterbox_vp9_stereo, fresh_logo_top_left, fresh_grade_mild_cool,
   fresh_music_up_6db, fresh_mute_long, fresh_speech_removed_early, fresh_insert_and_new_music
+- second fresh (all held out, added when two of the fresh cases had been used to find a fault;
+  programmes 74–76): fresh2_reencode_stereo_44k_small, fresh2_reencode_pillarbox_vp9_stereo,
+  fresh2_banner_short, fresh2_music_swap, fresh2_replaced_scene_new_music, fresh2_removal_and_logo
 
 Severity floors: a strong grade, a replaced scene, a new music bed and muted sound are never "low"
 (floor "medium"); other changes accept any severity.
@@ -128,6 +131,7 @@ H61, H62, H63 = Programme(61, 46), Programme(62, 40, fast=2), Programme(63, 38)
 H64, H65 = Programme(64, 44), Programme(65, 34, fast=2)
 # Fresh held-out programmes (see the module docstring).
 F71, F72, F73 = Programme(71, 42), Programme(72, 38, fast=2), Programme(73, 40)
+F74, F75, F76 = Programme(74, 44), Programme(75, 40, fast=2), Programme(76, 38)
 # Material inserted by an edit, and the other pictures and music a change brings in.
 INSERTS = {seed: Programme(seed, 20) for seed in (101, 102, 103, 104, 105, 106, 111)}
 OTHER = {seed: Programme(seed, 48) for seed in (201, 202, 203, 204)}
@@ -343,6 +347,7 @@ def _cases() -> list[Case]:
             held_out=True,
         ),
         *_fresh_cases(),
+        *_second_fresh_cases(),
     ]
 
 
@@ -418,6 +423,62 @@ def _fresh_cases() -> list[Case]:
                 (F72, 13.4, 38),
                 changes=(Change(25.1, 31.3, (SwapMusic(OTHER[204]),), medium),),
             ),
+            held_out=True,
+        ),
+    ]
+
+
+def _second_fresh_cases() -> list[Case]:
+    medium: Severity = "medium"
+    return [
+        Case(
+            "fresh2_reencode_stereo_44k_small",
+            "reencode",
+            F74,
+            encoded(F74, width=640, height=360),
+            encoded(F74, width=480, height=270, sample_rate=44_100, layout="stereo"),
+            master=HD,
+            held_out=True,
+        ),
+        Case(
+            "fresh2_reencode_pillarbox_vp9_stereo",
+            "reencode",
+            F75,
+            encoded(F75, width=640, height=360),
+            encoded(F75, width=640, height=360, picture=(480, 360), suffix=".webm", layout="stereo"),
+            master=HD,
+            held_out=True,
+        ),
+        Case(
+            "fresh2_banner_short",
+            "picture",
+            F76,
+            whole(F76),
+            changed(F76, Change(17.3, 21.6, (Banner("LIVE"),))),
+            held_out=True,
+        ),
+        Case(
+            "fresh2_music_swap",
+            "sound",
+            F76,
+            whole(F76),
+            changed(F76, Change(6.5, 14.8, (SwapMusic(OTHER[203]),), medium)),
+            held_out=True,
+        ),
+        Case(
+            "fresh2_replaced_scene_new_music",
+            "both",
+            F75,
+            whole(F75),
+            changed(F75, Change(24.7, 29.5, (ReplacePicture(OTHER[202]), SwapMusic(OTHER[201])), medium)),
+            held_out=True,
+        ),
+        Case(
+            "fresh2_removal_and_logo",
+            "combination",
+            F74,
+            whole(F74),
+            cut((F74, 0, 17.6), (F74, 21.3, 44), changes=(Change(26.4, 35.2, (Logo("bottom-right", letters="Q"),)),)),
             held_out=True,
         ),
     ]

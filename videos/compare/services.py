@@ -184,6 +184,16 @@ def _refined(
         )
 
 
+def _refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:
+    """Engine 2 on a stored comparison's videos with its settings, verified on the files; None
+    when either video has no fingerprint."""
+    fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
+    if fingerprint_a is None or fingerprint_b is None:
+        return None
+    alignment: Alignment = comparison.alignment  # type: ignore[assignment]  # a CharField with the same choices
+    return _refined(comparison.video_a, comparison.video_b, fingerprint_a, fingerprint_b, alignment, threshold)
+
+
 def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     comparison.engine = 2
     comparison.verified = result.verified
@@ -225,20 +235,12 @@ def comparison_verify_by_id(comparison_id: int) -> bool:
     comparison = Comparison.objects.select_related("video_a", "video_b").filter(pk=comparison_id).first()
     if comparison is None or comparison.engine < 2 or comparison.verified:
         return False
-    fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
-    if fingerprint_a is None or fingerprint_b is None:
-        return False
     try:
-        result = _refined(
-            comparison.video_a,
-            comparison.video_b,
-            fingerprint_a,
-            fingerprint_b,
-            comparison.alignment,  # type: ignore[arg-type]
-            comparison.threshold,
-        )
+        result = _refined_row(comparison, comparison.threshold)
     except (OSError, av.error.FFmpegError):
         logger.warning("comparison %s cannot be verified", comparison_id, exc_info=True)
+        return False
+    if result is None:
         return False
     with transaction.atomic():
         # The threshold may have been kept meanwhile: judged again at the row's current one.
@@ -285,17 +287,9 @@ def fingerprint_ready_video(video: Video) -> None:
 def comparison_refine(*, comparison: Comparison) -> Comparison:
     """Re-derive an engine-1 comparison on the fingerprints (which must exist by now), at engine
     2's default threshold: the old one was a clip distance, another scale."""
-    fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
-    if fingerprint_a is None or fingerprint_b is None:
+    result = _refined_row(comparison, None)
+    if result is None:
         raise ValueError("both videos need a fingerprint first")
-    result = _refined(
-        comparison.video_a,
-        comparison.video_b,
-        fingerprint_a,
-        fingerprint_b,
-        comparison.alignment,  # type: ignore[arg-type]
-        None,
-    )
     _store_refined(comparison, result)
     with transaction.atomic():
         comparison.save()

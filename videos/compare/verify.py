@@ -236,7 +236,10 @@ def _sound_between(container: av.container.InputContainer, origin: float, start:
     stream = container.streams.audio[0]
     time_base = float(stream.time_base or 0) or 1.0 / SOUND_RATE
     container.seek(int((max(0.0, start - 0.5) + origin) / time_base), stream=stream, backward=True)
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SOUND_RATE)
+    # Channels are averaged here rather than mixed down by the resampler: its stereo-to-mono mix
+    # sums two identical channels to 3 dB more than either (a mono file re-encoded as stereo would
+    # sound 3 dB louder), and the fingerprint's sound averages them too.
+    resampler = av.AudioResampler(format="fltp", rate=SOUND_RATE)
     count = max(0, round((end - start) * SOUND_RATE))
     pieces: list[np.ndarray] = []
     first_time: float | None = None
@@ -248,7 +251,7 @@ def _sound_between(container: av.container.InputContainer, origin: float, start:
                     continue
                 first_time = frame.pts * time_base - origin
             for piece in resampler.resample(frame):
-                values = piece.to_ndarray().reshape(-1)
+                values = piece.to_ndarray().mean(axis=0, dtype=np.float32)
                 pieces.append(values)
                 decoded += len(values)
             if first_time + decoded / SOUND_RATE > end + 0.1:
