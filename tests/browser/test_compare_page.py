@@ -630,6 +630,16 @@ def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_s
         expect(page.get_by_role("button", name="Keyboard shortcuts")).to_be_hidden()
         page.screenshot(path="/tmp/compare-phone.png")
         assert opened.errors == []
+
+        # The video page's delete confirmation stays on the screen.
+        page.goto(f"{site_url}/videos/{refined_comparison.video_b_id}/")
+        page.get_by_text("Delete video", exact=True).click()
+        confirm = page.get_by_role("button", name="Delete permanently")
+        expect(confirm).to_be_visible()
+        for element in (confirm, page.locator(".delete-video-confirm")):
+            box = element.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert opened.errors == []
     finally:
         context.close()
 
