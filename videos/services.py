@@ -39,6 +39,7 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
                 status=Video.Status.QUEUED,
             )
             video_enqueue(video=video)  # fetches the captions and makes them searchable
+            push_video(video)  # the library shows it at once (after commit)
     except IntegrityError:  # added at the same moment by another request
         return Video.objects.get(owner=user, source=Video.Source.YOUTUBE, youtube_id=youtube_id), False
     return video, True

@@ -1,9 +1,10 @@
-"""Video pages: the upload page, the library, a video's page (player, transcript, cancel, retry,
-delete) and search across the user's transcripts.
+"""Video pages: the upload page (files and YouTube links), "compare two videos", the library, a
+video's page (player, transcript, cancel, retry, delete) and search across the user's transcripts.
 
 Views stay thin: selectors read, services write, and the small dataclasses and helpers here turn
 rows into what templates show. The upload page's bytes go through the upload protocol API
-(`/api/v1/uploads…`) from `static/js/upload.js`; its view only shows the page and the plan's limits.
+(`/api/v1/uploads…`) from `static/js/upload.js`; its view shows the page, the plan's limits, the
+price and the balance, and adds a YouTube link posted without JavaScript.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from billing.prices import TOKENS_PER_VIDEO_SECOND
 from billing.selectors import wallet_for_user
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
@@ -47,9 +49,10 @@ from videos.selectors import (
     video_get_for_user,
     videos_for_user,
 )
-from videos.services import video_cancel, video_delete, video_retry
+from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
 from videos.transcripts.words import unpack_words
 from videos.uploads.services import storage_used_bytes
+from videos.youtube import YouTubeError
 
 
 @dataclass(frozen=True)
@@ -98,20 +101,86 @@ def upload_limits_for_user(user: User) -> UploadLimits:
     )
 
 
-@require_GET
+class YouTubeForm(forms.Form):
+    url = forms.CharField(
+        max_length=500,
+        label="YouTube link",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "https://www.youtube.com/watch?v=…",
+                "inputmode": "url",
+                "aria-describedby": "youtube-url-error",
+            }
+        ),
+        error_messages={"required": "Paste a YouTube link."},
+    )
+
+
+def _upload_context(user: User) -> dict[str, object]:
+    """What the upload page and the compare-two page share: limits, price, balance, and the URLs
+    their scripts use (a video's page and the picker, by id; the APIs)."""
+    balance = wallet_for_user(user).balance
+    return {
+        "limits": upload_limits_for_user(user),
+        "accepted_extensions": ",".join(ALLOWED_EXTENSIONS),
+        "accepted_formats": ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS),
+        "uploads_api": reverse("api-uploads"),
+        "upload_config": {
+            "balance": balance,
+            "tokens_per_second": TOKENS_PER_VIDEO_SECOND,
+            # A video's page and the picker with it chosen as A: "0" is replaced by the video's id.
+            "video_url": reverse("videos:video", args=[0]),
+            "compare_url": f"{reverse('compare:picker')}?a=0",
+            "comparison_url": reverse("compare:comparison", args=[0]),
+            "comparisons_api": reverse("api-comparisons"),
+            "youtube_api": reverse("api-videos-youtube"),
+        },
+        "live_labels": LIVE_LABELS,
+    }
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def upload_page(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
-    return render(
-        request,
-        "videos/upload.html",
-        {
-            "limits": upload_limits_for_user(request.user),
-            "accepted_extensions": ",".join(ALLOWED_EXTENSIONS),
-            "accepted_formats": ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS),
-            "uploads_api": reverse("api-uploads"),
-        },
+    user = _user(request)
+    status = 200
+    if request.method == "POST":
+        # The YouTube form without JavaScript (upload.js sends it to the API and follows the video).
+        youtube_form = YouTubeForm(request.POST, label_suffix="")
+        if youtube_form.is_valid():
+            try:
+                video, created = video_add_youtube(user=user, url=youtube_form.cleaned_data["url"])
+            except YouTubeError as exc:
+                youtube_form.add_error("url", str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"“{video.title}” was added." if created else f"“{video.title}” was added before; here it is.",
+                )
+                return redirect("videos:video", video_id=video.pk)
+        status = 400
+    else:
+        youtube_form = YouTubeForm(label_suffix="")
+    context = {**_upload_context(user), "youtube_form": youtube_form}
+    return render(request, "videos/upload.html", context, status=status)
+
+
+@require_GET
+@login_required
+def compare_two_page(request: HttpRequest) -> HttpResponse:
+    """Two files (or videos already here) → both uploaded and processed → their comparison opens."""
+    user = _user(request)
+    # Uploads that are ready or on their way; YouTube videos have no picture of ours to compare.
+    choices = (
+        videos_for_user(user)
+        .filter(
+            source=Video.Source.UPLOAD,
+            status__in=[Video.Status.READY, Video.Status.QUEUED, Video.Status.PROCESSING],
+        )
+        .order_by("-created_at", "-pk")
     )
+    context = {**_upload_context(user), "choices": list(choices)}
+    return render(request, "videos/compare_two.html", context)
 
 
 class LibraryFilterForm(forms.Form):

@@ -1,13 +1,16 @@
 // The library: each card's status badge and processing progress follow live "video" events
 // (re-dispatched by live.js). When a video's processing ends, its card is rendered again by the
-// server (poster, duration, final status); an event about a video that is not on the page yet shows
-// a notice offering to reload. Without JavaScript the cards show the state they had at page load.
+// server (poster, duration, final status). A video that is not on the page yet (uploaded in another
+// tab, added through the API) is inserted at the top of the first page, rendered by the server with
+// the page's own filters, so it appears only where it belongs. Without JavaScript the cards show
+// the state they had at page load.
 
 const IN_PROGRESS = new Set(["queued", "processing"]);
 const FINISHED = new Set(["ready", "failed", "cancelled"]);
 
 const labels = readLabels();
 const refreshing = new Set();
+const lastUnseen = new Map(); // video id → its latest event while its card is being fetched
 
 function stageText(data) {
   if (data.stage) {
@@ -57,24 +60,32 @@ function showState(card, data) {
   }
 }
 
+async function freshPage() {
+  // This page (its filters, its page number) as the server renders it now; null if it failed.
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) {
+      return null;
+    }
+    return new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch (error) {
+    return null;
+  }
+}
+
 async function renderCardAgain(videoId) {
   if (refreshing.has(videoId)) {
     return;
   }
   refreshing.add(videoId);
   try {
-    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    if (!response.ok) {
-      return;
-    }
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = page.querySelector(`[data-video-card][data-video-id="${videoId}"]`);
+    const page = await freshPage();
+    const fresh = page?.querySelector(`[data-video-card][data-video-id="${videoId}"]`);
     const card = cardFor(videoId);
     if (fresh && card) {
       card.replaceWith(document.importNode(fresh, true));
     }
-  } catch (error) {
-    // The badge already says how it ended; the poster comes with the next page load.
+    // Otherwise the badge already says how it ended; the poster comes with the next page load.
   } finally {
     refreshing.delete(videoId);
   }
@@ -85,11 +96,40 @@ function isNewerThanEveryCard(videoId) {
   return shown.every((id) => videoId > id);
 }
 
-function showNewVideoNotice(videoId) {
+async function insertNewCard(videoId) {
   // Only the first page lists the newest videos; on later pages an unknown video is an older one.
-  const notice = document.querySelector("[data-library-notice]");
-  if (notice && notice.dataset.firstPage === "true" && isNewerThanEveryCard(videoId)) {
-    notice.hidden = false;
+  const list = document.querySelector("[data-library-list]");
+  const grid = document.querySelector("[data-video-grid]");
+  if (refreshing.has(videoId)) {
+    return; // being fetched: its latest event waits in lastUnseen
+  }
+  if (!list || !grid || list.dataset.firstPage !== "true" || !isNewerThanEveryCard(videoId)) {
+    lastUnseen.delete(videoId);
+    return;
+  }
+  refreshing.add(videoId);
+  try {
+    const page = await freshPage();
+    const fresh = page?.querySelector(`[data-video-card][data-video-id="${videoId}"]`);
+    if (!fresh || cardFor(videoId)) {
+      return; // filtered out, or inserted meanwhile
+    }
+    grid.prepend(document.importNode(fresh, true));
+    grid.hidden = false;
+    // An event that came while the page was fetched may be newer than what the page was rendered from.
+    const latest = lastUnseen.get(videoId);
+    if (latest) {
+      follow(latest);
+    }
+    document.querySelector("[data-library-empty]")?.remove();
+    const count = page.querySelector("[data-library-count]");
+    const shownCount = document.querySelector("[data-library-count]");
+    if (count && shownCount) {
+      shownCount.textContent = count.textContent;
+    }
+  } finally {
+    refreshing.delete(videoId);
+    lastUnseen.delete(videoId);
   }
 }
 
@@ -98,12 +138,14 @@ document.addEventListener("sage:event", (event) => {
   if (!message || message.type !== "video" || !message.data || !Number.isInteger(message.data.id)) {
     return;
   }
-  const data = message.data;
+  follow(message.data);
+});
+
+function follow(data) {
   const card = cardFor(data.id);
   if (!card) {
-    if (IN_PROGRESS.has(data.status)) {
-      showNewVideoNotice(data.id);
-    }
+    lastUnseen.set(data.id, data);
+    insertNewCard(data.id);
     return;
   }
   const changed = card.dataset.status !== data.status;
@@ -111,4 +153,4 @@ document.addEventListener("sage:event", (event) => {
   if (changed && FINISHED.has(data.status)) {
     renderCardAgain(data.id);
   }
-});
+}

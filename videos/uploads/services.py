@@ -19,6 +19,7 @@ from accounts.models import User
 from billing.selectors import wallet_for_user
 from sage.formatting import data_size
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
+from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 
@@ -179,6 +180,7 @@ def upload_complete(*, upload: Upload) -> Video:
         from videos.services import video_enqueue  # videos.services builds on this module
 
         video_enqueue(video=video)
+        push_video(video)  # the upload page and the library learn it is queued (after commit)
         return video
 
 

@@ -1,0 +1,621 @@
+// One chosen file on an upload page, from choice to a processed video: the row sends the file in
+// parts through the upload protocol (create → send parts one after another → complete; pause stops
+// after the current part, resume asks the server which parts it has and skips them, cancel aborts),
+// then follows the video's processing live to ready (Open, Compare) or to failure with the reason.
+// Before the upload starts it says what processing will cost. `Uploader` runs the rows' queue.
+
+import { ApiError } from "../shared/api.js";
+import { followVideo } from "./follow.js";
+import {
+  formatBytes,
+  formatClock,
+  formatSpeed,
+  formatTimeLeft,
+  formatTokens,
+  titleFromFilename,
+  tokensForSeconds,
+} from "./format.js";
+import { readDuration } from "./metadata.js";
+import { fileKey, forget, makeApi, remember, remembered, sendPart, sleep } from "./protocol.js";
+
+const PART_TRIES = 3; // a failed part is sent at most this many times before the row gives up
+const RETRY_BASE_MS = 1_000; // then 2 s, 4 s… (with jitter)
+const MAX_ACTIVE_FILES = 2; // files uploading at once; the others wait their turn
+const SUBTITLE_EXTENSIONS = [".srt", ".vtt"];
+export const UPLOADED_MESSAGE = "processing will start shortly.";
+
+// Which buttons each state shows; every other action button is hidden. After "done" (every part
+// arrived) the row follows the video: "processing" (queued or processing), then "processed" (ready)
+// or "unprocessed" (failed or cancelled).
+const BUTTONS_BY_STATE = {
+  new: ["start", "remove"],
+  resumable: ["resume", "restart", "cancel"],
+  queued: ["pause", "cancel"],
+  uploading: ["pause", "cancel"],
+  pausing: ["cancel"],
+  paused: ["resume", "cancel"],
+  failed: ["resume", "cancel"],
+  completing: [],
+  done: ["remove"],
+  processing: ["remove"],
+  processed: ["remove"],
+  unprocessed: ["remove"],
+  refused: ["remove"],
+  cancelled: ["remove"],
+};
+
+// The badge before and during the upload. While the video is processed, the badge is its status in
+// the words the library uses (labels.statuses). "Ready" is kept for a processed video.
+const BADGES = {
+  new: ["Not started", ""],
+  resumable: ["Unfinished", "badge-warning"],
+  queued: ["Waiting to upload", ""],
+  uploading: ["Uploading", "badge-primary"],
+  pausing: ["Pausing", "badge-warning"],
+  paused: ["Paused", "badge-warning"],
+  failed: ["Stopped", "badge-danger"],
+  completing: ["Finishing", "badge-primary"],
+  done: ["Uploaded", "badge-success"],
+  refused: ["Not accepted", "badge-danger"],
+  cancelled: ["Cancelled", ""],
+};
+
+export const ACTIVE_STATES = new Set(["queued", "uploading", "pausing", "completing"]);
+
+export class UploadRow {
+  constructor(uploader, file) {
+    this.uploader = uploader;
+    this.file = file;
+    this.key = fileKey(file);
+    this.upload = null; // the API's upload, once created (or found again)
+    this.video = null; // the video's latest state once the upload is complete
+    this.received = new Set(); // part numbers the server has
+    this.subtitleFile = null; // sent to the subtitle API just before the upload is completed
+    this.subtitleSent = null;
+    this.pauseRequested = false;
+    this.cancelled = false;
+    this.controller = null;
+    this.sessionBytes = 0;
+    this.sessionStarted = 0;
+    this.duration = undefined; // seconds; null when the browser cannot read it; undefined until read
+    this.stopFollowing = null;
+
+    const number = uploader.nextRowNumber++;
+    this.element = uploader.template.content.firstElementChild.cloneNode(true);
+    this.fields = {};
+    for (const field of this.element.querySelectorAll("[data-field]")) {
+      this.fields[field.dataset.field] = field;
+    }
+    this.buttons = {};
+    for (const button of this.element.querySelectorAll("[data-action]")) {
+      this.buttons[button.dataset.action] = button;
+      button.addEventListener("click", () => this.act(button.dataset.action));
+    }
+
+    const { name, size, title, progress } = this.fields;
+    name.textContent = file.name;
+    name.id = `upload-${number}-name`;
+    size.textContent = formatBytes(file.size);
+    title.id = `upload-${number}-title`;
+    title.value = titleFromFilename(file.name);
+    this.fields["title-label"].htmlFor = title.id;
+    this.fields["title-help"].id = `upload-${number}-title-help`;
+    title.setAttribute("aria-describedby", this.fields["title-help"].id);
+    this.fields.subtitle.id = `upload-${number}-subtitle`;
+    this.fields["subtitle-label"].htmlFor = this.fields.subtitle.id;
+    this.fields["subtitle-chosen"].id = `upload-${number}-subtitle-chosen`;
+    this.fields.subtitle.setAttribute("aria-describedby", this.fields["subtitle-chosen"].id);
+    this.fields.subtitle.addEventListener("change", () => this.chooseSubtitle());
+    progress.setAttribute("aria-label", `Upload progress for ${file.name}`);
+    progress.id = `upload-${number}-progress`;
+    this.fields["processing-progress"].setAttribute("aria-label", `Processing progress for ${file.name}`);
+    this.setState("new");
+    this.showCost();
+    readDuration(file).then((seconds) => {
+      this.duration = seconds;
+      this.showCost();
+    });
+  }
+
+  get api() {
+    return this.uploader.api;
+  }
+
+  uploadUrl(uploadId = this.upload.id) {
+    return `${this.uploader.uploadsUrl}/${encodeURIComponent(uploadId)}`;
+  }
+
+  // -- display --
+
+  setState(state, message = null) {
+    this.state = state;
+    this.element.dataset.state = state;
+    const [label, variant] = BADGES[state] ?? this.videoBadge();
+    this.fields.badge.textContent = label;
+    this.fields.badge.className = `badge upload-state ${variant}`.trim();
+    const shown = BUTTONS_BY_STATE[state];
+    for (const [action, button] of Object.entries(this.buttons)) {
+      button.hidden = !shown.includes(action);
+    }
+    if (message !== null) {
+      this.fields.message.textContent = message;
+    }
+    const isError = ["refused", "failed", "unprocessed"].includes(state);
+    this.fields.message.classList.toggle("upload-message-error", isError);
+    if (state !== "uploading") {
+      this.fields.speed.textContent = "";
+      this.fields.eta.textContent = "";
+    }
+    this.fields.cost.hidden = !["new", "resumable", "queued", "uploading", "pausing", "paused", "failed"].includes(state);
+    this.uploader.changed(this);
+  }
+
+  videoBadge() {
+    const status = this.uploader.labels.statuses?.[this.video?.status] ?? { label: this.video?.status ?? "", badge: "" };
+    return [status.label, status.badge];
+  }
+
+  showCost() {
+    const { cost } = this.fields;
+    const { tokens_per_second: perSecond = 1 } = this.uploader.config;
+    const balance = this.uploader.balance;
+    cost.classList.remove("upload-message-error");
+    if (this.duration === undefined) {
+      cost.textContent = "Reading the video's length to work out its price…";
+      return;
+    }
+    if (this.duration === null) {
+      cost.textContent =
+        `Processing costs about ${formatTokens(60 * perSecond)} for each minute of video ` +
+        "(this browser cannot read this file's length; it is charged by the second once processed).";
+      return;
+    }
+    const price = tokensForSeconds(this.duration, perSecond);
+    this.price = price;
+    let text = `Processing costs ${formatTokens(price)} (${formatClock(this.duration)} of video, 1 token a second).`;
+    if (Number.isInteger(balance) && price > balance) {
+      text += ` You have ${formatTokens(balance)}: processing will stop for want of tokens unless you add some first.`;
+      cost.classList.add("upload-message-error");
+    } else if (Number.isInteger(balance)) {
+      text += ` You have ${formatTokens(balance)}.`;
+    }
+    cost.textContent = text;
+  }
+
+  partSize(number) {
+    const { part_size: partSize, part_count: partCount, size } = this.upload;
+    return number < partCount ? partSize : size - partSize * (partCount - 1);
+  }
+
+  receivedBytes() {
+    let total = 0;
+    for (const number of this.received) {
+      total += this.partSize(number);
+    }
+    return total;
+  }
+
+  showProgress() {
+    if (!this.upload) {
+      return;
+    }
+    const done = this.receivedBytes();
+    const complete = this.received.size === this.upload.part_count;
+    // Rounded down, so 100% means every part has arrived.
+    const percent = complete ? 100 : Math.floor((100 * done) / this.upload.size);
+    this.fields.progress.value = percent;
+    this.fields.percent.textContent = `${percent}%`;
+    if (this.state === "uploading" && this.sessionBytes > 0) {
+      const seconds = (performance.now() - this.sessionStarted) / 1000;
+      const speed = this.sessionBytes / Math.max(seconds, 0.001);
+      this.fields.speed.textContent = formatSpeed(speed);
+      this.fields.eta.textContent = complete ? "" : formatTimeLeft((this.upload.size - done) / speed);
+    }
+  }
+
+  chooseSubtitle() {
+    const chosen = this.fields.subtitle.files[0] ?? null;
+    const note = this.fields["subtitle-chosen"];
+    note.replaceChildren();
+    note.classList.remove("upload-message-error");
+    this.subtitleFile = null;
+    if (!chosen) {
+      note.hidden = true;
+      return;
+    }
+    note.hidden = false;
+    const lower = chosen.name.toLowerCase();
+    if (!SUBTITLE_EXTENSIONS.some((extension) => lower.endsWith(extension))) {
+      note.textContent = `“${chosen.name}” is not a subtitle file: choose an .srt or .vtt file.`;
+      note.classList.add("upload-message-error");
+      this.fields.subtitle.value = "";
+      return;
+    }
+    this.subtitleFile = chosen;
+    const name = document.createElement("strong");
+    name.textContent = chosen.name;
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "link-button button-small";
+    clear.textContent = "Remove subtitles";
+    clear.addEventListener("click", () => {
+      this.fields.subtitle.value = "";
+      this.chooseSubtitle();
+      this.fields.subtitle.focus();
+    });
+    note.append(name, ` (${formatBytes(chosen.size)}) will be attached to this video. `, clear);
+  }
+
+  // -- actions --
+
+  act(action) {
+    if (action === "start" || action === "resume") {
+      this.enqueue();
+    } else if (action === "restart") {
+      this.restart();
+    } else if (action === "pause") {
+      this.pause();
+    } else if (action === "cancel") {
+      this.cancel();
+    } else if (action === "remove") {
+      this.remove();
+    }
+  }
+
+  enqueue() {
+    this.pauseRequested = false;
+    this.setState("queued", "Waiting for another upload to finish…");
+    this.uploader.pump();
+  }
+
+  pause() {
+    if (this.state === "queued") {
+      this.setState(this.upload ? "paused" : "new", this.upload ? "Paused." : "");
+      return;
+    }
+    this.pauseRequested = true;
+    this.setState("pausing", "Pausing after the part being sent…");
+  }
+
+  async restart() {
+    // The earlier upload is dropped on the server (its parts free the storage they held).
+    const earlier = this.upload;
+    this.upload = null;
+    this.received.clear();
+    forget(this.key);
+    this.fields.title.readOnly = false;
+    this.fields.progress.value = 0;
+    this.fields.percent.textContent = "0%";
+    this.setState("new", "");
+    if (earlier) {
+      try {
+        await this.api("DELETE", this.uploadUrl(earlier.id));
+      } catch {
+        // Left alone, an idle upload is aborted by the server after a day.
+      }
+    }
+    this.enqueue();
+  }
+
+  async cancel() {
+    this.cancelled = true;
+    this.controller?.abort();
+    const upload = this.upload;
+    forget(this.key);
+    this.setState("cancelled", "Cancelled.");
+    if (upload) {
+      try {
+        await this.api("DELETE", this.uploadUrl(upload.id));
+      } catch (error) {
+        this.fields.message.textContent =
+          `Cancelled here, but the server could not be told (${error.message}). ` +
+          "The unfinished upload will be removed automatically after a day.";
+      }
+    }
+  }
+
+  remove() {
+    this.stopFollowing?.();
+    this.uploader.remove(this);
+  }
+
+  // -- the protocol --
+
+  async findEarlierUpload() {
+    const earlier = remembered(this.key);
+    if (!earlier?.id) {
+      return;
+    }
+    let upload;
+    try {
+      upload = await this.api("GET", this.uploadUrl(earlier.id));
+    } catch (error) {
+      if (!error.retryable) {
+        forget(this.key); // gone, someone else's, or finished: nothing to resume
+      }
+      return;
+    }
+    if (upload.status !== "active") {
+      forget(this.key);
+      return;
+    }
+    if (this.state !== "new") {
+      return; // started (or removed) while the server was asked: that choice stands
+    }
+    this.adopt(upload);
+    if (earlier.title) {
+      this.fields.title.value = earlier.title;
+    }
+    this.fields.title.readOnly = true;
+    this.fields["title-help"].textContent = "Saved when the upload started.";
+    this.showProgress();
+    this.setState(
+      "resumable",
+      `You started uploading this file before (${this.fields.percent.textContent} sent). ` +
+        "Resume where it stopped, or start over.",
+    );
+  }
+
+  adopt(upload) {
+    this.upload = upload;
+    this.received = new Set(upload.parts.map((part) => part.number));
+  }
+
+  async create() {
+    const title = this.fields.title.value.trim();
+    // Not abortable: a cancel during the request must still learn the id, to delete the upload.
+    const upload = await this.api("POST", this.uploader.uploadsUrl, {
+      json: { filename: this.file.name, size: this.file.size, content_type: this.file.type, title },
+    });
+    if (this.cancelled) {
+      await this.api("DELETE", this.uploadUrl(upload.id)).catch(() => {});
+      throw new DOMException("Cancelled", "AbortError");
+    }
+    this.adopt(upload);
+    remember(this.key, { id: upload.id, title, startedAt: new Date().toISOString() });
+    this.fields.title.readOnly = true;
+    this.fields["title-help"].textContent = "Saved when the upload started.";
+  }
+
+  async sendWithRetry(number) {
+    const start = (number - 1) * this.upload.part_size;
+    const blob = this.file.slice(start, start + this.partSize(number));
+    const partUrl = `${this.uploadUrl()}/parts/${number}`;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await sendPart(this.api, this.upload, partUrl, blob, this.controller.signal);
+        return;
+      } catch (error) {
+        if (error.name === "AbortError" || !error.retryable || attempt >= PART_TRIES) {
+          throw error;
+        }
+        const delay = RETRY_BASE_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        this.fields.message.textContent = `Part ${number} failed (${error.message}) — trying again…`;
+        await sleep(delay, this.controller.signal);
+        this.fields.message.textContent = "";
+      }
+    }
+  }
+
+  async run() {
+    this.controller = new AbortController();
+    this.setState("uploading", "");
+    try {
+      if (this.upload) {
+        // Resuming: the server's list of parts is the truth (a part may have arrived just as the
+        // connection dropped, or another tab may have sent some).
+        const upload = await this.api("GET", this.uploadUrl(), { signal: this.controller.signal });
+        if (upload.status === "completed") {
+          this.finish();
+          return;
+        }
+        if (upload.status !== "active") {
+          throw new ApiError("This upload was stopped on the server. Start over to send the file again.");
+        }
+        this.adopt(upload);
+      } else {
+        await this.create();
+      }
+      this.sessionBytes = 0;
+      this.sessionStarted = performance.now();
+      this.showProgress();
+      for (let number = 1; number <= this.upload.part_count; number += 1) {
+        if (this.received.has(number)) {
+          continue;
+        }
+        if (this.pauseRequested) {
+          this.setState("paused", "Paused. Resume to send the rest.");
+          return;
+        }
+        await this.sendWithRetry(number);
+        this.received.add(number);
+        this.sessionBytes += this.partSize(number);
+        this.showProgress();
+      }
+      if (this.subtitleFile && this.subtitleSent !== this.subtitleFile) {
+        // Before completing: the transcript step reads the subtitles as soon as processing starts.
+        this.setState("completing", "Sending the subtitles…");
+        await this.sendSubtitles();
+      }
+      this.setState("completing", "Checking the parts…");
+      await this.api("POST", `${this.uploadUrl()}/complete`, { signal: this.controller.signal });
+      this.finish();
+    } catch (error) {
+      if (this.cancelled || error.name === "AbortError") {
+        return;
+      }
+      if (!this.upload) {
+        this.setState("refused", error.message);
+      } else if (error.status === 400) {
+        this.setState("failed", error.message);
+      } else {
+        this.setState("failed", `${error.message} Resume to try again from the last part received.`);
+      }
+    } finally {
+      this.controller = null;
+    }
+  }
+
+  async sendSubtitles() {
+    const form = new FormData();
+    form.append("file", this.subtitleFile, this.subtitleFile.name);
+    const url = `${this.uploader.videosUrl}/${encodeURIComponent(this.upload.video_id)}/subtitles`;
+    try {
+      await this.api("PUT", url, { form, signal: this.controller.signal });
+    } catch (error) {
+      if (error.status === 400) {
+        // The video's parts are all here; only the subtitles were refused. Say so, keep the upload.
+        error.message = `The subtitles were refused: ${error.message} Remove them or choose another file, then resume.`;
+      }
+      throw error;
+    }
+    this.subtitleSent = this.subtitleFile;
+  }
+
+  finish() {
+    forget(this.key);
+    this.received = new Set(Array.from({ length: this.upload.part_count }, (_, index) => index + 1));
+    this.showProgress();
+    const withSubtitles = this.subtitleSent ? " with its subtitles" : "";
+    this.uploadedText = `Uploaded${withSubtitles} — `;
+    this.setState("done", `${this.uploadedText}${UPLOADED_MESSAGE}`);
+    this.follow(this.upload.video_id);
+  }
+
+  // -- processing --
+
+  follow(videoId) {
+    this.videoId = videoId;
+    this.stopFollowing = followVideo(videoId, {
+      videosUrl: this.uploader.videosUrl,
+      onUpdate: (video) => this.showVideo(video),
+    });
+  }
+
+  showVideo(video) {
+    this.video = video;
+    const labels = this.uploader.labels;
+    const { processing } = this.fields;
+    // While queued, the upload's bar (at 100%) stays and the message says processing will start;
+    // once a worker has it, the processing bar takes the upload bar's place.
+    const processingNow = video.status === "processing";
+    processing.hidden = !processingNow;
+    this.fields.progress.closest(".upload-progress").hidden = !["queued", "uploading"].includes(video.status);
+    const percent = Number.isInteger(video.percent) ? video.percent : 0;
+    this.fields["processing-progress"].value = percent;
+    this.fields["processing-percent"].textContent = `${percent}%`;
+    const stage = video.stage ? labels.stages?.[video.stage] ?? video.stage : "";
+    this.fields.stage.textContent = stage || (video.status === "processing" ? labels.starting : labels.waiting) || "";
+    if (video.status === "queued" || video.status === "uploading") {
+      this.setState("processing", `${this.uploadedText ?? "Uploaded — "}${UPLOADED_MESSAGE}`);
+    } else if (video.status === "processing") {
+      this.setState("processing", "Processing…");
+    } else if (video.status === "ready") {
+      this.setState("processed", "Ready: open it to watch it with its transcript, or compare it with another video.");
+    } else {
+      const reason = video.error_message || (video.status === "cancelled" ? "Processing was cancelled." : "Processing failed.");
+      this.setState("unprocessed", reason);
+    }
+    this.showNext();
+  }
+
+  showNext() {
+    const { next, open, compare } = this.fields;
+    const status = this.video?.status;
+    next.hidden = !["ready", "failed", "cancelled"].includes(status);
+    if (next.hidden) {
+      return;
+    }
+    const id = String(this.videoId);
+    open.href = this.uploader.config.video_url.replace("/0/", `/${id}/`);
+    open.textContent = status === "ready" ? "Open" : "Open (retry there)";
+    compare.hidden = status !== "ready" || !this.uploader.offerCompare;
+    compare.href = this.uploader.config.compare_url.replace(/a=0$/, `a=${id}`);
+  }
+}
+
+export class Uploader {
+  // `lists`: where rows go; `onChange(row)`: after any row changes state (the page's own wiring).
+  constructor({ root, template, config, labels, onChange = () => {}, offerCompare = true }) {
+    this.uploadsUrl = root.dataset.uploadsUrl ?? "/api/v1/uploads";
+    this.videosUrl = root.dataset.videosUrl ?? "/api/v1/videos";
+    this.api = makeApi(root.dataset.csrfToken ?? "");
+    this.template = template;
+    this.config = config;
+    this.labels = labels;
+    this.onChange = onChange;
+    this.offerCompare = offerCompare;
+    this.balance = config.balance;
+    this.rows = [];
+    this.nextRowNumber = 1;
+    this.activeFiles = 0;
+    document.addEventListener("sage:event", (event) => {
+      const message = event.detail;
+      if (message?.type === "balance" && Number.isInteger(message.data?.balance)) {
+        this.balance = message.data.balance;
+        for (const row of this.rows) {
+          row.showCost();
+        }
+      }
+    });
+  }
+
+  add(file, list) {
+    // null when the same file is already in the list (that row says so).
+    const duplicate = this.rows.find((row) => row.key === fileKey(file) && !["cancelled", "refused"].includes(row.state));
+    if (duplicate) {
+      duplicate.fields.message.textContent = "This file is already in the list.";
+      return null;
+    }
+    const row = new UploadRow(this, file);
+    this.rows.push(row);
+    list.append(row.element);
+    this.onChange(row); // now counted among the rows (its first state was set before)
+    row.findEarlierUpload();
+    return row;
+  }
+
+  remove(row) {
+    const index = this.rows.indexOf(row);
+    if (index >= 0) {
+      this.rows.splice(index, 1);
+    }
+    const next = row.element.nextElementSibling ?? row.element.previousElementSibling;
+    row.element.remove();
+    next?.querySelector("button:not([hidden])")?.focus();
+    this.onChange(null);
+  }
+
+  changed(row) {
+    this.onChange(row);
+  }
+
+  pump() {
+    for (const row of this.rows) {
+      if (this.activeFiles >= MAX_ACTIVE_FILES) {
+        return;
+      }
+      if (row.state !== "queued") {
+        continue;
+      }
+      this.activeFiles += 1;
+      row.run().finally(() => {
+        this.activeFiles -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  startAll() {
+    for (const row of this.rows) {
+      if (row.state === "new") {
+        row.setState("queued", "Waiting for another upload to finish…");
+      }
+    }
+    this.pump();
+  }
+
+  busy() {
+    return this.rows.some((row) => ACTIVE_STATES.has(row.state));
+  }
+}
