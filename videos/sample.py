@@ -51,10 +51,6 @@ SAMPLE_QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("What was added to the edited version?", ("added to the edited version",)),
     ("What replaced the gradient?", ("flickering blocks",)),
 )
-PREPARED_NOTICE = (
-    "*Prepared example:* the sample's conversation was written when the sample was made, from its "
-    "transcript; in your own conversations an answer quotes or cites your video the same way."
-)
 
 SampleState = Literal["ready", "processing", "started"]
 
@@ -144,7 +140,7 @@ def _prepared_conversation(owner: User, video: Video) -> Conversation:
             conversation=conversation,
             role=Message.Role.ASSISTANT,
             reply_to=asked,
-            content=f"{PREPARED_NOTICE}\n\n{quotes}" if lines else "Nothing said in the video answers this.",
+            content=quotes or "Nothing said in the video answers this.",  # the page says it was prepared
             citations=[
                 {"video_id": video.pk, "start": line.start, "end": line.end, "text": line.text} for line in lines
             ],
