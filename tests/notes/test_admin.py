@@ -8,6 +8,7 @@ from django.test import Client
 from billing.models import Wallet
 from notes.models import Note
 from tests.factories import UserFactory
+from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from tests.notes.conftest import make_video
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +62,12 @@ def test_the_change_page_opens_and_shows_the_time(operator, notes) -> None:
     assert operator.get(f"{NOTES}{notes['typed'].pk}/change/").status_code == 200
 
 
-def test_deleting_an_unwritten_ai_note_in_the_admin_refunds_it(operator, user, django_capture_on_commit_callbacks):
+def test_deleting_an_unwritten_ai_note_in_the_admin_refunds_it(
+    operator, user, django_capture_on_commit_callbacks, gemini_stub
+):
     from notes.services import note_create
 
+    # With a language model configured, a note saved empty is a priced AI note (an excerpt is free).
     video = make_video(user, status="processing")  # no transcript yet: the note waits
     before = Wallet.objects.get(user=user).balance
     waiting = note_create(user=user, video=video, start=1)
