@@ -591,6 +591,40 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
     assert refined.errors == []
 
 
+def test_the_shared_sample_shows_its_notes_and_judges_the_threshold_but_offers_nothing_to_save(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    owner = refined_comparison.owner
+    User.objects.filter(pk=owner.pk).update(is_sample_owner=True)  # the site's shared sample
+    Note.objects.create(owner=owner, video=refined_comparison.video_b, start=12.0, text="The break")
+    visitor = UserFactory()
+    errors = script_errors(page)
+    log_in(page, site_url, visitor.email)
+    page.goto(f"{site_url}/compare/{refined_comparison.pk}/")
+    expect(page.get_by_role("button", name="Play both")).to_be_visible()
+
+    expect(page.get_by_role("button", name="Add note")).to_be_hidden()
+    expect(page.get_by_role("button", name="Save as default threshold")).to_be_hidden()
+    page.locator("h1").click()
+    page.keyboard.press("n")
+    expect(page.locator("[data-note-form]")).to_be_hidden()
+    # Its notes are there to follow: B's 12.0 s is in B's insertion, where A waits at 9.6 s.
+    note = page.locator(".compare-note")
+    expect(note.locator(".compare-note-time")).to_have_text("B 00:12")
+    expect(note.locator(".compare-note-text")).to_have_text("The break")
+    expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
+    note.locator(".compare-note-time").click()
+    wait_until(lambda: times(page)["b"] == pytest.approx(12.0, abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    # The slider still judges the comparison on this page; Reset brings back its saved threshold.
+    set_slider(page.get_by_role("slider", name="Threshold"), "1")
+    expect(markers(page)).to_have_count(2)
+    page.get_by_role("button", name="Reset").click()
+    expect(markers(page)).to_have_count(3)
+    assert Comparison.objects.get(pk=refined_comparison.pk).threshold == pytest.approx(REFINED_THRESHOLD)
+    assert errors == []
+
+
 def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_screen(
     site_url: str, browser, refined_comparison: Comparison
 ) -> None:

@@ -1,12 +1,13 @@
 // The comparison's keyboard, in the site's one scheme (shared/shortcuts.js): K or Space plays or
 // pauses both, J and L go 10 seconds back or forward, ← and → one second, , and . one frame, [ and ]
-// to the previous and next difference, M mutes both, F shows the players full screen, N adds a note,
-// ? shows this list.
+// to the previous and next difference, M mutes both, F shows the players full screen, N adds a note
+// (not on the shared sample, which is read-only), ? shows this list.
 
 import { setUpShortcuts, toggleFullscreen } from "../shared/shortcuts.js";
 
-export function bindKeys(root, { player, jump, muteBoth, openNote }) {
+export function bindKeys(root, { player, jump, muteBoth, openNote, readOnly = false }) {
   const stage = root.querySelector("[data-compare-stage]");
+  const addNote = { keys: ["n"], label: "N", does: "Add a note at this moment", run: openNote, repeat: false };
   return setUpShortcuts({
     buttonSlot: root.querySelector("[data-keys-help-slot]"),
     shortcuts: [
@@ -21,7 +22,7 @@ export function bindKeys(root, { player, jump, muteBoth, openNote }) {
       { keys: ["]"], label: "]", does: "Next difference", run: () => jump(1) },
       { keys: ["m"], label: "M", does: "Mute or unmute both", run: muteBoth, repeat: false },
       { keys: ["f"], label: "F", does: "Players full screen", run: () => toggleFullscreen(stage), repeat: false },
-      { keys: ["n"], label: "N", does: "Add a note at this moment", run: openNote, repeat: false },
+      ...(readOnly ? [] : [addNote]),
     ],
   });
 }

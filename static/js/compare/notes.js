@@ -131,7 +131,8 @@ export function setUpNotes(root, config, axis, player) {
       });
       notes.push({ side, note });
       render();
-      root.querySelector("[data-sync-status]").textContent = `Note added on ${side.toUpperCase()} at ${note.start_label}.`;
+      const said = `Note added on ${side.toUpperCase()} at ${note.start_label}.`;
+      root.querySelector("[data-sync-status]").textContent = said;
       close({ resume: true });
     } catch (failure) {
       showError(failure instanceof ApiError ? failure.message : "The note could not be saved; try again.");
@@ -172,5 +173,10 @@ export function setUpNotes(root, config, axis, player) {
   });
 
   render();
+  if (config.read_only) {
+    // The shared sample: its notes to read and follow, none to add.
+    openButton.hidden = true;
+    return { open() {} };
+  }
   return { open: () => (form.hidden ? open() : text.focus()) };
 }

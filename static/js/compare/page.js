@@ -153,7 +153,8 @@ export function setUpPage(root, config, initial) {
   const controls = bindControls(root, player, jump);
   const notes = setUpNotes(root, config, axis, player);
   bindCopyLink(root, config, axis, player);
-  bindKeys(root, { player, jump, muteBoth: controls.muteBoth, openNote: notes.open });
+  const readOnly = Boolean(config.read_only);
+  bindKeys(root, { player, jump, muteBoth: controls.muteBoth, openNote: notes.open, readOnly });
   const thresholdStatus = root.querySelector("[data-threshold-status]");
   const view = {
     render,

@@ -91,6 +91,7 @@ export function setUpThreshold(root, config, view) {
 
   slider.disabled = false;
   root.querySelector("[data-threshold-actions]").hidden = false;
+  saveButton.hidden = Boolean(config.read_only); // the shared sample: judged at any value, saved at none
   slider.addEventListener("input", () => {
     moveTo(readSlider());
     window.clearTimeout(debounce);

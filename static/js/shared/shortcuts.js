@@ -45,9 +45,9 @@ function helpDialog(title, shortcuts) {
   // A click on the backdrop (outside the dialog's box) closes it, as Escape does.
   dialog.addEventListener("click", (event) => {
     const box = dialog.getBoundingClientRect();
-    const inside =
-      event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
-    if (event.target === dialog && !inside) {
+    const inside = event.clientX >= box.left && event.clientX <= box.right;
+    const within = inside && event.clientY >= box.top && event.clientY <= box.bottom;
+    if (event.target === dialog && !within) {
       dialog.close();
     }
   });
