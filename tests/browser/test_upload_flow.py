@@ -148,7 +148,7 @@ def test_two_files_are_uploaded_and_processed_and_their_comparison_opens_by_itse
     errors = script_errors(page)
     log_in(page, site_url, person.email)
     page.get_by_role("link", name="Videos", exact=True).click()
-    page.get_by_role("link", name="Compare two videos").click()
+    page.get_by_role("link", name="Compare two videos", exact=True).click()
     page.wait_for_url(f"{site_url}/videos/upload/compare/")
     # The original and a cut whose second half shows other content.
     first, second = Scene(3, "shapes", seed=1), Scene(3, "bars", seed=2)

@@ -1,4 +1,5 @@
-"""The upload page: login, the plan's limits, and nobody else's data."""
+"""The upload page: login, the plan's limits, the price, a YouTube link added without JavaScript, and
+nobody else's data; the "compare two videos" page and what it offers to pick."""
 
 from __future__ import annotations
 
@@ -33,8 +34,42 @@ def test_the_upload_page_requires_login(client) -> None:
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_the_upload_page_only_answers_get(signed_in) -> None:
-    assert signed_in.post(UPLOAD_URL).status_code == 405
+def test_the_upload_page_answers_get_and_the_youtube_forms_post_only(signed_in) -> None:
+    assert signed_in.put(UPLOAD_URL).status_code == 405
+    assert signed_in.delete(UPLOAD_URL).status_code == 405
+
+
+def test_a_youtube_link_posted_without_javascript_adds_the_video_and_opens_it(
+    signed_in, user, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # its processing is not run here
+        response = signed_in.post(UPLOAD_URL, {"url": "https://youtu.be/dQw4w9WgXcQ"})
+
+    video = Video.objects.get(owner=user)
+    assert (video.source, video.youtube_id, video.status) == (Video.Source.YOUTUBE, "dQw4w9WgXcQ", Video.Status.QUEUED)
+    assert response.status_code == 302
+    assert response["Location"] == f"/videos/{video.pk}/"
+
+
+def test_a_bad_youtube_link_is_refused_on_the_page_with_the_reason(signed_in, user) -> None:
+    response = signed_in.post(UPLOAD_URL, {"url": "https://www.youtube.com/playlist?list=PL123"})
+
+    assert response.status_code == 400
+    assert "Playlists are not supported: add the videos one at a time." in response.content.decode()
+    assert not Video.objects.filter(owner=user).exists()
+    empty = signed_in.post(UPLOAD_URL, {"url": ""})
+    assert empty.status_code == 400
+    assert "Paste a YouTube link." in empty.content.decode()
+
+
+def test_the_page_says_the_price_and_the_balance_before_anything_is_sent(signed_in) -> None:
+    response = signed_in.get(UPLOAD_URL)
+
+    html = response.content.decode()
+    assert "Processing costs 1 token per second of video" in html
+    assert '<strong class="balance-value">1,800</strong> tokens' in html
+    config = response.context["upload_config"]
+    assert (config["balance"], config["tokens_per_second"]) == (1800, 1)
 
 
 def test_the_page_shows_the_plans_limits_and_storage_used(signed_in, user) -> None:
@@ -98,7 +133,8 @@ def test_without_javascript_the_page_says_uploading_needs_it(signed_in) -> None:
     html = signed_in.get(UPLOAD_URL).content.decode()
 
     noscript = html.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
-    assert "Uploading needs JavaScript" in noscript
+    assert "Uploading files needs JavaScript" in noscript
+    assert "YouTube links can be added below without it" in noscript
     # The drop zone and file input cannot work without the script, so they start hidden.
     assert 'id="upload-drop-zone" hidden' in html
     assert 'src="/static/js/upload.js"' in html
@@ -119,3 +155,32 @@ def test_the_header_links_to_the_upload_page(signed_in) -> None:
     html = signed_in.get(UPLOAD_URL).content.decode()
 
     assert f'<a href="{UPLOAD_URL}" aria-current="page">Upload</a>' in html
+
+
+COMPARE_TWO_URL = "/videos/upload/compare/"
+
+
+def test_compare_two_requires_login(client) -> None:
+    response = client.get(COMPARE_TWO_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_compare_two_offers_my_uploads_that_are_ready_or_on_their_way_and_nobody_elses(signed_in, user) -> None:
+    ready = Video.objects.create(owner=user, title="Cut one", status=Video.Status.READY)
+    processing = Video.objects.create(owner=user, title="Cut two", status=Video.Status.PROCESSING)
+    Video.objects.create(owner=user, title="Broken cut", status=Video.Status.FAILED)
+    Video.objects.create(owner=user, title="A talk", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ")
+    Video.objects.create(owner=UserFactory(), title="Their cut", status=Video.Status.READY)
+
+    response = signed_in.get(COMPARE_TWO_URL)
+
+    assert response.status_code == 200
+    assert response.context["choices"] == [processing, ready]
+    html = response.content.decode()
+    assert html.count(f'<option value="{ready.pk}" data-title="Cut one">Cut one</option>') == 2  # A and B
+    assert f'<option value="{processing.pk}" data-title="Cut two">Cut two (processing)</option>' in html
+    for absent in ("Broken cut", "A talk", "Their cut"):
+        assert absent not in html
+    assert '"comparisons_api": "/api/v1/comparisons/"' in html
