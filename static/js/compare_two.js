@@ -18,6 +18,8 @@ const config = readJsonScript("upload-config") ?? {};
 const labels = readJsonScript("video-live-labels") ?? { stages: {}, statuses: {} };
 
 const UNFINISHED_ROW = new Set(["refused", "cancelled", "failed", "unprocessed"]);
+// Rows whose upload exists on the server and has not completed: choosing another file aborts it.
+const UNFINISHED_UPLOAD = new Set(["queued", "uploading", "pausing", "paused", "failed", "completing"]);
 
 class Slot {
   constructor(element, label) {
@@ -98,7 +100,7 @@ class Slot {
     if (this.row) {
       const row = this.row;
       this.row = null;
-      if (row.state !== "new" && row.state !== "resumable") {
+      if (UNFINISHED_UPLOAD.has(row.state)) {
         row.cancel(); // an upload under way is stopped; a finished one is simply left out
       }
       row.remove();
