@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q, QuerySet
@@ -9,9 +12,23 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from accounts.services import api_tokens_revoke
 
+# One "Accounts" section: allauth's e-mail addresses (its own section, also named Accounts) are shown
+# on each user instead, where an operator looks for them.
+if admin.site.is_registered(EmailAddress):
+    admin.site.unregister(EmailAddress)
+
+
+class EmailAddressInline(admin.TabularInline[EmailAddress, User]):
+    model = EmailAddress
+    extra = 0
+    fields = ["email", "verified", "primary"]
+    verbose_name = "e-mail address"
+    verbose_name_plural = "e-mail addresses (sign-in and verification)"
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
+    inlines = [EmailAddressInline]
     ordering = ["email"]
     list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
@@ -24,6 +41,11 @@ class UserAdmin(DjangoUserAdmin[User]):
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     )
     add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),)
+
+    def get_inlines(
+        self, request: HttpRequest, obj: User | None
+    ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
+        return list(self.inlines) if obj is not None else []  # adding a person asks for the address once
 
 
 class TokenStateFilter(admin.SimpleListFilter):

@@ -68,7 +68,7 @@ REDIS_URL = parse_redis_url("REDIS_URL", _redis_url)
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "sage.apps.SageAdminConfig",  # django.contrib.admin, titled SAGE
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -217,6 +217,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "SAGE <no-reply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where "contact us" links write to (plans and billing): the operators' address.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL") or "support@localhost"
 
 # --- accounts (allauth) ------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from videos import views as video_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("settings/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
     path("videos/", include("videos.urls")),
