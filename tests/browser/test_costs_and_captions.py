@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.guests import Viewer
 from chat.models import Message
@@ -23,7 +23,7 @@ from videos.models import Video
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1440, "height": 900}
+DESKTOP = ViewportSize(width=1440, height=900)
 
 
 def fully_in_view(page: Page, selector: str) -> bool:
