@@ -509,3 +509,17 @@ def test_gemini_is_told_which_lines_are_uncertain(client_for, django_capture_on_
     assert "[01:00] At second 60 the baker says sentence number 6. (uncertain transcription)" in request.prompt
     assert "[00:50] At second 50 the baker says sentence number 5.\n" in request.prompt
     assert "uncertain" in (request.system or "")
+
+
+def test_the_notes_editor_says_what_an_empty_note_becomes_and_its_price(client, settings, gemini_stub) -> None:
+    user = funded_user(100)
+    video = make_video(user)
+    client.force_login(user)
+
+    with_model = client.get(f"/videos/{video.pk}/").content.decode()
+    settings.GEMINI_API_KEY = ""
+    without = client.get(f"/videos/{video.pk}/").content.decode()
+
+    assert f"an AI note costs {COST} tokens" in with_model
+    assert '<span class="balance-value">100</span>' in with_model
+    assert "transcript excerpt" in without and "Free." in without and "AI note costs" not in without
