@@ -14,12 +14,15 @@ from videos.compare.selectors import sample_comparison
 register = template.Library()
 
 
-@register.inclusion_tag("sage/partials/sample_link.html")
-def sample_link(style: str = "card") -> dict[str, Any]:
-    """`style` is "card" (the dashboard's invitation) or "inline" (a sentence in an empty state)."""
+@register.inclusion_tag("sage/partials/sample_link.html", takes_context=True)
+def sample_link(context: dict[str, Any], style: str = "card") -> dict[str, Any]:
+    """`style` is "card" (the dashboard's invitation) or "inline" (a sentence in an empty state).
+    A site without a sample says so to operators (how to make it) and shows others nothing."""
     comparison = sample_comparison()
+    user = context.get("user")
     return {
         "style": style,
         "url": reverse("compare:comparison", args=[comparison.pk]) if comparison else "",
         "preparing": comparison is None and User.objects.filter(is_sample_owner=True).exists(),
+        "operator": bool(getattr(user, "is_staff", False)),
     }

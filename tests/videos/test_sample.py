@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from billing.models import LedgerEntry, Wallet
 from chat.models import Conversation, Message
 from notes.models import Note
-from tests.factories import ComparisonFactory
+from tests.factories import ComparisonFactory, UserFactory
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, sample_comparison
 from videos.models import Comparison, Video
 from videos.sample import SAMPLE_NOTES, SAMPLE_QUESTIONS, sample_ensure, sample_owner_ensure
@@ -141,3 +141,24 @@ def test_the_sample_account_is_one_account_nobody_can_sign_in_as(client) -> None
     assert sample_owner_ensure() == owner
     assert not client.login(email=owner.email, password="")
     assert client.get("/").status_code == 200 and "_auth_user_id" not in client.session
+
+
+# --- the way in: the dashboard and an empty library ---------------------------------------------------
+
+
+def test_the_dashboard_opens_the_sample_in_one_click_once_it_is_made(client, user) -> None:
+    client.force_login(user)
+    assert "Try SAGE on a sample" not in client.get("/").content.decode()  # none on this site: nothing said
+
+    sample_owner_ensure()  # made, its videos still processing
+    assert "The sample is being prepared" in client.get("/").content.decode()
+
+    comparison = ComparisonFactory(owner=sample_owner_ensure(), refined=True)
+    dashboard = client.get("/").content.decode()
+    assert f'href="/compare/{comparison.pk}/" data-sample-link>Open the sample comparison</a>' in dashboard
+    assert f'href="/compare/{comparison.pk}/" data-sample-link>' in client.get("/videos/").content.decode()
+
+
+def test_operators_are_told_how_to_make_a_missing_sample(client) -> None:
+    client.force_login(UserFactory(is_staff=True))
+    assert "manage.py sample" in client.get("/").content.decode()
