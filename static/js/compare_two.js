@@ -112,6 +112,7 @@ class Slot {
   }
 
   showFilled() {
+    problem = "";
     const hasVideo = this.videoId !== null;
     this.empty.hidden = this.filled;
     this.picked.hidden = !hasVideo;
@@ -125,6 +126,7 @@ class Slot {
 
 let started = false;
 let comparing = false;
+let problem = ""; // why the last try stopped, said until the choice changes or another try starts
 const slots = [...document.querySelectorAll("[data-slot]")].map((element, index) => new Slot(element, "AB"[index]));
 const api = makeApi(root?.dataset.csrfToken ?? "");
 
@@ -153,6 +155,8 @@ function update() {
     if (a.videoId !== null && a.videoId === b.videoId) {
       say("Choose two different videos.");
       goButton.disabled = true;
+    } else if (problem && bothChosen) {
+      say(problem);
     } else {
       say(bothChosen ? `Ready to ${withFiles ? "upload and " : ""}compare.` : "Choose video A and video B.");
     }
@@ -160,7 +164,8 @@ function update() {
   }
   const failed = slots.find((slot) => slot.status === "failed");
   if (failed) {
-    say(`Video ${failed.label} could not be used: ${failed.reason} Choose another to go on.`);
+    problem = `Video ${failed.label} could not be used: ${failed.reason} Choose another to go on.`;
+    say(problem);
     started = false;
     goButton.disabled = !bothChosen;
     return;
@@ -189,7 +194,7 @@ async function compare() {
   } catch (error) {
     comparing = false;
     started = false;
-    say(`The comparison could not be made: ${error.message}`);
+    problem = `The comparison could not be made: ${error.message}`;
     update();
   }
 }
@@ -210,6 +215,7 @@ function addFiles(files) {
 
 function start() {
   started = true;
+  problem = "";
   for (const slot of slots) {
     if (slot.row && ["new", "resumable", "paused", "failed"].includes(slot.row.state)) {
       slot.row.enqueue();

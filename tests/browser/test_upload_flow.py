@@ -232,3 +232,37 @@ def test_a_youtube_link_added_on_the_upload_page_is_followed_until_its_captions_
     row.get_by_role("link", name="Open").click()
     page.wait_for_url(f"{oembed_site}/videos/{video.pk}/")
     expect(page.get_by_role("heading", name="Never gonna give you up")).to_be_visible()
+
+
+def test_two_videos_picked_on_compare_two_are_compared_or_the_refusal_is_said(site_url: str, page: Page) -> None:
+    person = UserFactory()
+    # Ready, but without clip analysis (as before processing made it): the comparison is refused.
+    first = Video.objects.create(owner=person, title="First cut", status=Video.Status.READY, duration=6.0)
+    Video.objects.create(owner=person, title="Second cut", status=Video.Status.READY, duration=6.0)
+    errors = script_errors(page)
+    log_in(page, site_url, person.email)
+    page.goto(f"{site_url}/videos/upload/compare/")
+    status = page.locator("[data-compare-status]")
+    go = page.get_by_role("button", name="Compare", exact=True)
+
+    page.get_by_label("Or one of your videos").first.select_option(label="First cut")
+    expect(page.locator("[data-slot=a] [data-slot-picked]")).to_have_text("“First cut”: Ready")
+    expect(status).to_have_text("Choose video A and video B.")
+    page.get_by_label("Or one of your videos").last.select_option(label="First cut")
+    expect(status).to_have_text("Choose two different videos.")
+    expect(go).to_be_disabled()
+    page.get_by_label("Or one of your videos").last.select_option(label="Second cut")
+    expect(page.locator("[data-slot=b] [data-slot-picked]")).to_have_text("“Second cut”: Ready")
+    expect(status).to_have_text("Ready to compare.")
+
+    with page.expect_response("**/api/v1/comparisons/") as refused:
+        go.click()
+    assert refused.value.status == 400
+    expect(status).to_have_text(
+        "The comparison could not be made: One of these videos has no clip analysis yet; process it again."
+    )
+    expect(go).to_be_enabled()  # another try, or another choice
+    assert page.url == f"{site_url}/videos/upload/compare/"
+    assert not Comparison.objects.filter(owner=person).exists()
+    assert first.status == Video.Status.READY
+    assert [error for error in errors if "status of 400" not in error] == []
