@@ -11,6 +11,9 @@ const FINISHED = new Set(["ready", "failed", "cancelled"]);
 const labels = readLabels();
 const refreshing = new Set();
 const lastUnseen = new Map(); // video id → its latest event while its card is being fetched
+// video id → the status it had when the page, fetched again, did not list it (its filters leave it
+// out): asked again only when that status changes, not at every progress event.
+const leftOut = new Map();
 
 function stageText(data) {
   if (data.stage) {
@@ -96,14 +99,14 @@ function isNewerThanEveryCard(videoId) {
   return shown.every((id) => videoId > id);
 }
 
-async function insertNewCard(videoId) {
+async function insertNewCard(videoId, status) {
   // Only the first page lists the newest videos; on later pages an unknown video is an older one.
   const list = document.querySelector("[data-library-list]");
   const grid = document.querySelector("[data-video-grid]");
   if (refreshing.has(videoId)) {
     return; // being fetched: its latest event waits in lastUnseen
   }
-  if (!list || !grid || list.dataset.firstPage !== "true" || !isNewerThanEveryCard(videoId)) {
+  if (!list || !grid || list.dataset.firstPage !== "true" || !isNewerThanEveryCard(videoId) || leftOut.get(videoId) === status) {
     lastUnseen.delete(videoId);
     return;
   }
@@ -111,8 +114,12 @@ async function insertNewCard(videoId) {
   try {
     const page = await freshPage();
     const fresh = page?.querySelector(`[data-video-card][data-video-id="${videoId}"]`);
-    if (!fresh || cardFor(videoId)) {
-      return; // filtered out, or inserted meanwhile
+    if (!fresh) {
+      leftOut.set(videoId, status);
+      return;
+    }
+    if (cardFor(videoId)) {
+      return; // inserted meanwhile
     }
     grid.prepend(document.importNode(fresh, true));
     grid.hidden = false;
@@ -145,7 +152,7 @@ function follow(data) {
   const card = cardFor(data.id);
   if (!card) {
     lastUnseen.set(data.id, data);
-    insertNewCard(data.id);
+    insertNewCard(data.id, data.status);
     return;
   }
   const changed = card.dataset.status !== data.status;
