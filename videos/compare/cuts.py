@@ -147,54 +147,58 @@ def _fill(
     ramp = np.arange(width) * gap_extend
     columns = lowest + np.arange(width)  # j − i of each band cell
     pointers = np.zeros((3, count_a + 1, width), np.uint8)
-
-    # Row 0: the empty start (j = 0) and B's first j clips alone.
-    match = np.where(columns == 0, 0.0, inf)
+    # The rows are worked in place, a dozen NumPy calls each with no new arrays: at a few
+    # microseconds a call, the calls are most of the time of a 5,400-row band.
+    match = np.where(columns == 0, 0.0, inf)  # row 0: the empty start (j = 0) and B's first j clips alone
     only_a = np.full(width, inf)
-    only_b = _only_b_row(match, only_a, ramp, gap_open, pointers[_ONLY_B, 0])
+    only_b = np.full(width, inf)
+    best, shifted, running = np.empty(width), np.empty(width), np.empty(width)
+    opened, extended = np.empty(width - 1), np.empty(width - 1)
+    flags, inner_flags = np.empty(width, bool), np.empty(width - 1, bool)
+
+    def fill_only_b(row: int) -> None:
+        """Y of the row from its M and X, and Y's pointers."""
+        np.minimum(match, only_a, out=best)
+        np.subtract(best, ramp, out=shifted)
+        np.minimum.accumulate(shifted, out=running)
+        only_b[0] = inf
+        np.add(running[:-1], ramp[1:], out=only_b[1:])
+        only_b[1:] += gap_open
+        # Y[t] extends Y[t − 1] when the best start lies before t − 1, else opens from S[t − 1].
+        pointer = pointers[_ONLY_B, row]
+        pointer[0] = _ONLY_B
+        np.less(only_a[:-1], match[:-1], out=pointer[1:].view(bool))  # X (1) or M (0)
+        np.less(running[:-1], shifted[:-1], out=inner_flags)
+        pointer[1:][inner_flags] = _ONLY_B
+
+    fill_only_b(0)
     for row in range(1, count_a + 1):
         # Match: from any state of the cell diagonally before, which sits at the same t.
-        best_before = np.minimum(match, only_a)
-        match_pointer = np.where(only_a < match, _ONLY_A, _MATCH)
-        from_only_b = only_b < best_before
-        match_pointer[from_only_b] = _ONLY_B
-        np.minimum(best_before, only_b, out=best_before)
-        new_match = best_before + costs[row - 1]
+        match_pointer = pointers[_MATCH, row]
+        np.less(only_a, match, out=match_pointer.view(bool))  # X (1) or M (0)
+        np.minimum(match, only_a, out=best)
+        np.less(only_b, best, out=flags)
+        match_pointer[flags] = _ONLY_B
+        np.minimum(best, only_b, out=best)
         # Only in A: the cell above (t + 1) — extend X, or open from M or Y.
-        above_match, above_only_a, above_only_b = match[1:], only_a[1:], only_b[1:]
-        opened = np.minimum(above_match, above_only_b) + (gap_open + gap_extend)
-        extended = above_only_a + gap_extend
-        new_only_a = np.full(width, inf)
-        new_only_a[:-1] = np.minimum(opened, extended)
-        only_a_pointer = pointers[_ONLY_A, row]
-        only_a_pointer[:-1] = np.where(
-            extended <= opened, _ONLY_A, np.where(above_only_b < above_match, _ONLY_B, _MATCH)
-        )
-        match, only_a = new_match, new_only_a
-        pointers[_MATCH, row] = match_pointer
-        only_b = _only_b_row(match, only_a, ramp, gap_open, pointers[_ONLY_B, row])
+        np.minimum(match[1:], only_b[1:], out=opened)
+        opened += gap_open + gap_extend
+        np.add(only_a[1:], gap_extend, out=extended)
+        only_a_pointer = pointers[_ONLY_A, row, :-1]
+        np.less(only_b[1:], match[1:], out=inner_flags)
+        only_a_pointer[inner_flags] = _ONLY_B
+        np.less_equal(extended, opened, out=inner_flags)
+        only_a_pointer[inner_flags] = _ONLY_A
+        np.minimum(opened, extended, out=only_a[:-1])
+        only_a[-1] = inf
+        np.add(best, costs[row - 1], out=match)
+        fill_only_b(row)
         if row + lowest + width - 1 > count_b:  # cells past B's end (j > m) in this row
             beyond = columns + row > count_b
             match[beyond] = only_a[beyond] = only_b[beyond] = inf
     last = count_b - count_a - lowest
     ends = (match[last], only_a[last], only_b[last])
     return pointers, int(np.argmin(ends))
-
-
-def _only_b_row(
-    match: np.ndarray, only_a: np.ndarray, ramp: np.ndarray, gap_open: float, pointer: np.ndarray
-) -> np.ndarray:
-    """Y of one row from its M and X (see `_fill`); writes Y's pointers into `pointer`."""
-    width = len(match)
-    best = np.minimum(match, only_a)
-    shifted = best - ramp
-    running = np.minimum.accumulate(shifted)
-    only_b = np.full(width, np.inf)
-    only_b[1:] = running[:-1] + ramp[1:] + gap_open
-    # Y[t] extends Y[t − 1] when the best start lies before t − 1, else opens from S[t − 1].
-    pointer[0] = _ONLY_B
-    pointer[1:] = np.where(running[:-1] < shifted[:-1], _ONLY_B, np.where(only_a[:-1] < match[:-1], _ONLY_A, _MATCH))
-    return only_b
 
 
 def _trace(
