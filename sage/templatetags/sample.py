@@ -16,7 +16,8 @@ register = template.Library()
 
 @register.inclusion_tag("sage/partials/sample_link.html", takes_context=True)
 def sample_link(context: dict[str, Any], style: str = "card") -> dict[str, Any]:
-    """`style` is "card" (the dashboard's invitation) or "inline" (a sentence in an empty state).
+    """`style` is "card" (the dashboard's invitation), "inline" (a sentence in an empty state) or
+    "visitor" (the landing page: sign up, then straight to the sample).
     A site without a sample says so to operators (how to make it) and shows others nothing."""
     comparison = sample_comparison()
     user = context.get("user")

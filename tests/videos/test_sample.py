@@ -162,3 +162,18 @@ def test_the_dashboard_opens_the_sample_in_one_click_once_it_is_made(client, use
 def test_operators_are_told_how_to_make_a_missing_sample(client) -> None:
     client.force_login(UserFactory(is_staff=True))
     assert "manage.py sample" in client.get("/").content.decode()
+
+
+def test_a_visitor_signs_up_from_the_landing_page_straight_into_the_sample(client) -> None:
+    comparison = ComparisonFactory(owner=sample_owner_ensure(), refined=True)
+    landing = client.get("/").content.decode()
+    assert f'href="/accounts/signup/?next=/compare/{comparison.pk}/"' in landing
+
+    signed_up = client.post(
+        f"/accounts/signup/?next=/compare/{comparison.pk}/",
+        {"email": "new@example.com", "password1": "a-long-and-unusual-passphrase-71",
+         "password2": "a-long-and-unusual-passphrase-71", "next": f"/compare/{comparison.pk}/"},
+    )  # fmt: skip
+
+    assert signed_up.status_code == 302 and signed_up["Location"] == f"/compare/{comparison.pk}/"
+    assert client.get(signed_up["Location"]).status_code == 200
