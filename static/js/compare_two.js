@@ -7,7 +7,7 @@ import { readJsonScript } from "./shared/page_data.js";
 import { followVideo } from "./upload/follow.js";
 import { refuseStrayDrops, setUpDropZone } from "./upload/drop.js";
 import { makeApi } from "./upload/protocol.js";
-import { Uploader } from "./upload/row.js";
+import { Uploader } from "./upload/queue.js";
 
 const page = document.querySelector("[data-compare-two]");
 const root = document.querySelector("[data-upload-root]");

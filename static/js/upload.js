@@ -6,7 +6,7 @@
 
 import { readJsonScript } from "./shared/page_data.js";
 import { refuseStrayDrops, setUpDropZone } from "./upload/drop.js";
-import { Uploader } from "./upload/row.js";
+import { Uploader } from "./upload/queue.js";
 import { setUpYouTube } from "./upload/youtube.js";
 
 const root = document.querySelector("[data-upload-root]");

@@ -2,25 +2,17 @@
 // parts through the upload protocol (create → send parts one after another → complete; pause stops
 // after the current part, resume asks the server which parts it has and skips them, cancel aborts),
 // then follows the video's processing live to ready (Open, Compare) or to failure with the reason.
-// Before the upload starts it says what processing will cost. `Uploader` runs the rows' queue.
+// Before the upload starts it says what processing will cost. `Uploader` (queue.js) runs the rows.
 
 import { ApiError } from "../shared/api.js";
 import { followVideo } from "./follow.js";
-import {
-  formatBytes,
-  formatClock,
-  formatSpeed,
-  formatTimeLeft,
-  formatTokens,
-  titleFromFilename,
-  tokensForSeconds,
-} from "./format.js";
+import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename } from "./format.js";
 import { readDuration } from "./metadata.js";
-import { fileKey, forget, makeApi, remember, remembered, sendPart, sleep } from "./protocol.js";
+import { priceText } from "./price.js";
+import { fileKey, forget, remember, remembered, sendPart, sleep } from "./protocol.js";
 
 const PART_TRIES = 3; // a failed part is sent at most this many times before the row gives up
 const RETRY_BASE_MS = 1_000; // then 2 s, 4 s… (with jitter)
-const MAX_ACTIVE_FILES = 2; // files uploading at once; the others wait their turn
 const SUBTITLE_EXTENSIONS = [".srt", ".vtt"];
 export const UPLOADED_MESSAGE = "processing will start shortly.";
 
@@ -156,30 +148,13 @@ export class UploadRow {
   }
 
   showCost() {
-    const { cost } = this.fields;
-    const { tokens_per_second: perSecond = 1 } = this.uploader.config;
-    const balance = this.uploader.balance;
-    cost.classList.remove("upload-message-error");
-    if (this.duration === undefined) {
-      cost.textContent = "Reading the video's length to work out its price…";
-      return;
-    }
-    if (this.duration === null) {
-      cost.textContent =
-        `Processing costs about ${formatTokens(60 * perSecond)} for each minute of video ` +
-        "(this browser cannot read this file's length; it is charged by the second once processed).";
-      return;
-    }
-    const price = tokensForSeconds(this.duration, perSecond);
-    this.price = price;
-    let text = `Processing costs ${formatTokens(price)} (${formatClock(this.duration)} of video, 1 token a second).`;
-    if (Number.isInteger(balance) && price > balance) {
-      text += ` You have ${formatTokens(balance)}: processing will stop for want of tokens unless you add some first.`;
-      cost.classList.add("upload-message-error");
-    } else if (Number.isInteger(balance)) {
-      text += ` You have ${formatTokens(balance)}.`;
-    }
-    cost.textContent = text;
+    const { text, short } = priceText({
+      seconds: this.duration,
+      tokensPerSecond: this.uploader.config.tokens_per_second ?? 1,
+      balance: this.uploader.balance,
+    });
+    this.fields.cost.textContent = text;
+    this.fields.cost.classList.toggle("upload-message-error", short);
   }
 
   partSize(number) {
@@ -531,91 +506,5 @@ export class UploadRow {
     open.textContent = status === "ready" ? "Open" : "Open (retry there)";
     compare.hidden = status !== "ready" || !this.uploader.offerCompare;
     compare.href = this.uploader.config.compare_url.replace(/a=0$/, `a=${id}`);
-  }
-}
-
-export class Uploader {
-  // `lists`: where rows go; `onChange(row)`: after any row changes state (the page's own wiring).
-  constructor({ root, template, config, labels, onChange = () => {}, offerCompare = true }) {
-    this.uploadsUrl = root.dataset.uploadsUrl ?? "/api/v1/uploads";
-    this.videosUrl = root.dataset.videosUrl ?? "/api/v1/videos";
-    this.api = makeApi(root.dataset.csrfToken ?? "");
-    this.template = template;
-    this.config = config;
-    this.labels = labels;
-    this.onChange = onChange;
-    this.offerCompare = offerCompare;
-    this.balance = config.balance;
-    this.rows = [];
-    this.nextRowNumber = 1;
-    this.activeFiles = 0;
-    document.addEventListener("sage:event", (event) => {
-      const message = event.detail;
-      if (message?.type === "balance" && Number.isInteger(message.data?.balance)) {
-        this.balance = message.data.balance;
-        for (const row of this.rows) {
-          row.showCost();
-        }
-      }
-    });
-  }
-
-  add(file, list) {
-    // null when the same file is already in the list (that row says so).
-    const duplicate = this.rows.find((row) => row.key === fileKey(file) && !["cancelled", "refused"].includes(row.state));
-    if (duplicate) {
-      duplicate.fields.message.textContent = "This file is already in the list.";
-      return null;
-    }
-    const row = new UploadRow(this, file);
-    this.rows.push(row);
-    list.append(row.element);
-    this.onChange(row); // now counted among the rows (its first state was set before)
-    row.findEarlierUpload();
-    return row;
-  }
-
-  remove(row) {
-    const index = this.rows.indexOf(row);
-    if (index >= 0) {
-      this.rows.splice(index, 1);
-    }
-    const next = row.element.nextElementSibling ?? row.element.previousElementSibling;
-    row.element.remove();
-    next?.querySelector("button:not([hidden])")?.focus();
-    this.onChange(null);
-  }
-
-  changed(row) {
-    this.onChange(row);
-  }
-
-  pump() {
-    for (const row of this.rows) {
-      if (this.activeFiles >= MAX_ACTIVE_FILES) {
-        return;
-      }
-      if (row.state !== "queued") {
-        continue;
-      }
-      this.activeFiles += 1;
-      row.run().finally(() => {
-        this.activeFiles -= 1;
-        this.pump();
-      });
-    }
-  }
-
-  startAll() {
-    for (const row of this.rows) {
-      if (row.state === "new") {
-        row.setState("queued", "Waiting for another upload to finish…");
-      }
-    }
-    this.pump();
-  }
-
-  busy() {
-    return this.rows.some((row) => ACTIVE_STATES.has(row.state));
   }
 }

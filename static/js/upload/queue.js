@@ -1,0 +1,94 @@
+// The rows of an upload page and their queue: at most MAX_ACTIVE_FILES files upload at once, the
+// others wait their turn. Keeps the balance current (live "balance" events) for the rows' prices.
+
+import { fileKey, makeApi } from "./protocol.js";
+import { ACTIVE_STATES, UploadRow } from "./row.js";
+
+const MAX_ACTIVE_FILES = 2;
+
+export class Uploader {
+  // `root` carries the APIs and the CSRF token; `onChange(row)` runs after any row changes state (or
+  // with null after one is removed); `offerCompare`: a ready row links to the picker with it as A.
+  constructor({ root, template, config, labels, onChange = () => {}, offerCompare = true }) {
+    this.uploadsUrl = root.dataset.uploadsUrl ?? "/api/v1/uploads";
+    this.videosUrl = root.dataset.videosUrl ?? "/api/v1/videos";
+    this.api = makeApi(root.dataset.csrfToken ?? "");
+    this.template = template;
+    this.config = config;
+    this.labels = labels;
+    this.onChange = onChange;
+    this.offerCompare = offerCompare;
+    this.balance = config.balance;
+    this.rows = [];
+    this.nextRowNumber = 1;
+    this.activeFiles = 0;
+    document.addEventListener("sage:event", (event) => {
+      const message = event.detail;
+      if (message?.type === "balance" && Number.isInteger(message.data?.balance)) {
+        this.balance = message.data.balance;
+        for (const row of this.rows) {
+          row.showCost();
+        }
+      }
+    });
+  }
+
+  add(file, list) {
+    // null when the same file is already in the list (that row says so).
+    const duplicate = this.rows.find((row) => row.key === fileKey(file) && !["cancelled", "refused"].includes(row.state));
+    if (duplicate) {
+      duplicate.fields.message.textContent = "This file is already in the list.";
+      return null;
+    }
+    const row = new UploadRow(this, file);
+    this.rows.push(row);
+    list.append(row.element);
+    this.onChange(row); // now counted among the rows (its first state was set before)
+    row.findEarlierUpload();
+    return row;
+  }
+
+  remove(row) {
+    const index = this.rows.indexOf(row);
+    if (index >= 0) {
+      this.rows.splice(index, 1);
+    }
+    const next = row.element.nextElementSibling ?? row.element.previousElementSibling;
+    row.element.remove();
+    next?.querySelector("button:not([hidden])")?.focus();
+    this.onChange(null);
+  }
+
+  changed(row) {
+    this.onChange(row);
+  }
+
+  pump() {
+    for (const row of this.rows) {
+      if (this.activeFiles >= MAX_ACTIVE_FILES) {
+        return;
+      }
+      if (row.state !== "queued") {
+        continue;
+      }
+      this.activeFiles += 1;
+      row.run().finally(() => {
+        this.activeFiles -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  startAll() {
+    for (const row of this.rows) {
+      if (row.state === "new") {
+        row.setState("queued", "Waiting for another upload to finish…");
+      }
+    }
+    this.pump();
+  }
+
+  busy() {
+    return this.rows.some((row) => ACTIVE_STATES.has(row.state));
+  }
+}
