@@ -59,7 +59,7 @@ def test_the_page_shows_the_plan_balance_and_limits(signed_in) -> None:
     assert "15 minutes" in html  # longest video
     assert "500 MB" in html
     assert "2 GB" in html
-    assert "contact us to change plan" in html
+    assert "data-contact>contact us</a> to change plan" in html  # a mailto link (tests/sage/test_operators.py)
 
 
 def test_the_plans_are_shown_side_by_side_with_the_current_one_marked(signed_in) -> None:
