@@ -16,8 +16,9 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from billing.models import Hold
+from billing.services import ledger_grant
 from tests import servers
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory, empty_wallet_user
 from tests.media import Scene, make_video
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
@@ -138,6 +139,27 @@ def test_a_row_says_its_price_then_follows_its_video_to_ready_or_to_the_reason_i
     expect(page.locator("video[data-player]")).to_be_visible()
     assert errors == []
     assert library_errors == []
+
+
+def test_a_price_the_balance_does_not_cover_is_said_and_follows_the_balance_live(
+    site_url: str, page: Page, tmp_path: Path
+) -> None:
+    person = empty_wallet_user()
+    ledger_grant(user=person, amount=2, key="grant:two", memo="test")
+    errors = script_errors(page)
+    log_in(page, site_url, person.email)
+    page.goto(f"{site_url}/videos/upload/")
+    page.get_by_label("Choose files").set_input_files(make_video(tmp_path / "holiday.mp4", seconds=3))
+    price = page.locator(".upload-row .upload-cost")
+    expect(price).to_contain_text(
+        "You have 2 tokens: processing will stop for want of tokens unless you add some first."
+    )
+    expect(price).to_have_class(re.compile(r"\bupload-message-error\b"))
+
+    in_worker_thread(lambda: ledger_grant(user=person, amount=1_000, key="grant:more", memo="test"))
+    expect(price).to_contain_text("You have 1,002 tokens.")
+    expect(price).not_to_have_class(re.compile(r"\bupload-message-error\b"))
+    assert errors == []
 
 
 @pytest.mark.worker
