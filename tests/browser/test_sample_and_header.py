@@ -66,6 +66,14 @@ def test_a_new_account_opens_the_sample_comparison_in_one_click_for_free(site_ur
     page.wait_for_url("**tb=*")
     page.wait_for_function("document.querySelector('video[data-player=\"b\"]').currentTime > 15")
 
+    # On a phone too, the sample's notice leaves Play and the timeline on the first screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    for element in (page.get_by_role("button", name="Play both"), page.locator("[data-timeline-bar]")):
+        expect(element).to_be_visible()
+        found = box(element)
+        assert found["y"] + found["height"] <= 844 and found["x"] + found["width"] <= 390, found
+
     assert page.locator("#header-balance .balance-value").inner_text() == balance_before
     assert LedgerEntry.objects.filter(wallet=wallet).count() == entries_before
     assert errors == []
