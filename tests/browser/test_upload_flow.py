@@ -23,6 +23,7 @@ from tests.media import Scene, make_video
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Comparison, Video
+from videos.presenters import STAGE_LABELS
 
 pytestmark = pytest.mark.browser
 
@@ -111,6 +112,18 @@ def test_a_row_says_its_price_then_follows_its_video_to_ready_or_to_the_reason_i
     expect(library.locator("[data-library-count]")).to_contain_text("2 videos")
     expect(library.get_by_text("You have no videos yet")).to_have_count(0)
 
+    # What the row's badge and stage line say while the video is processed, in order.
+    page.evaluate(
+        """() => {
+          window.__seen = [];
+          const row = [...document.querySelectorAll(".upload-row")].find((each) => each.textContent.includes("holiday.mp4"));
+          const record = () => {
+            const stage = row.querySelector('[data-field="stage"]');
+            window.__seen.push([row.querySelector(".upload-state").textContent, stage.closest("[hidden]") ? "" : stage.textContent]);
+          };
+          new MutationObserver(record).observe(row, { subtree: true, childList: true, characterData: true, attributes: true });
+        }"""
+    )
     video = Video.objects.get(owner=person, title="holiday")
     bad_video = Video.objects.get(owner=person, title="broken")
     in_worker_thread(lambda: process_video(video.pk))
@@ -120,6 +133,10 @@ def test_a_row_says_its_price_then_follows_its_video_to_ready_or_to_the_reason_i
     expect(row.get_by_role("link", name="Open")).to_have_attribute("href", f"/videos/{video.pk}/")
     expect(row.get_by_role("link", name="Compare")).to_have_attribute("href", f"/compare/?a={video.pk}")
     expect(row.get_by_role("progressbar")).to_have_count(0)  # neither the upload's nor processing's bar
+    seen = page.evaluate("window.__seen")
+    badges = [badge for badge, _ in seen]
+    assert "Processing" in badges and badges.index("Processing") < badges.index("Ready")
+    assert {stage for _, stage in seen} & set(STAGE_LABELS.values())  # e.g. "Making thumbnails"
     bad_video.refresh_from_db()
     assert bad_video.status == Video.Status.FAILED
     expect(bad_row.locator(".upload-state")).to_have_text("Failed")
