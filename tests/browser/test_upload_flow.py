@@ -116,12 +116,15 @@ def test_a_row_says_its_price_then_follows_its_video_to_ready_or_to_the_reason_i
     page.evaluate(
         """() => {
           window.__seen = [];
-          const row = [...document.querySelectorAll(".upload-row")].find((each) => each.textContent.includes("holiday.mp4"));
+          const row = [...document.querySelectorAll(".upload-row")]
+            .find((each) => each.textContent.includes("holiday.mp4"));
           const record = () => {
+            const badge = row.querySelector(".upload-state").textContent;
             const stage = row.querySelector('[data-field="stage"]');
-            window.__seen.push([row.querySelector(".upload-state").textContent, stage.closest("[hidden]") ? "" : stage.textContent]);
+            window.__seen.push([badge, stage.closest("[hidden]") ? "" : stage.textContent]);
           };
-          new MutationObserver(record).observe(row, { subtree: true, childList: true, characterData: true, attributes: true });
+          new MutationObserver(record)
+            .observe(row, { subtree: true, childList: true, characterData: true, attributes: true });
         }"""
     )
     video = Video.objects.get(owner=person, title="holiday")
