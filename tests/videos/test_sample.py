@@ -157,6 +157,7 @@ def test_the_dashboard_opens_the_sample_in_one_click_once_it_is_made(client, use
     dashboard = client.get("/").content.decode()
     assert f'href="/compare/{comparison.pk}/" data-sample-link>Open the sample comparison</a>' in dashboard
     assert f'href="/compare/{comparison.pk}/" data-sample-link>' in client.get("/videos/").content.decode()
+    assert f'href="/compare/{comparison.pk}/" data-sample-link>' in client.get("/compare/").content.decode()
 
 
 def test_operators_are_told_how_to_make_a_missing_sample(client) -> None:
