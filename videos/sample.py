@@ -28,6 +28,7 @@ from videos.compare.selectors import sample_comparison
 from videos.demo import DEMO_TITLES, demo_comparison_build, demo_videos_create
 from videos.models import Comparison, Video
 from videos.selectors import transcript_lines
+from videos.services import video_delete
 from videos.timed_text import TimedLine
 
 logger = logging.getLogger(__name__)
@@ -87,8 +88,8 @@ def sample_ensure() -> SampleStatus:
         original, edited = videos
         _queue_build(original, edited)  # again: a worker restarted since may have dropped the first
         return SampleStatus("processing")
-    for video in videos:  # half made or failed: start over
-        video.delete()
+    for video in videos:  # half made or failed: start over (files, holds and rows go too)
+        video_delete(video=video)
     demo_videos_create(user=owner, then=_queue_build)
     return SampleStatus("started")
 

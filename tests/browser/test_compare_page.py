@@ -663,6 +663,23 @@ def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_s
         # A touch screen has no keyboard to learn: no shortcuts button, no card.
         expect(page.get_by_role("button", name="Keyboard shortcuts")).to_be_hidden()
         page.screenshot(path="/tmp/compare-phone.png")
+
+        # A finger drags the playhead sideways along the timeline: both players follow it.
+        bar = page.locator("[data-timeline-bar]").bounding_box()
+        assert bar is not None
+        touch = page.context.new_cdp_session(page)
+
+        def finger(kind: str, position: float) -> None:
+            point = {"x": bar["x"] + bar["width"] * position / 19.2, "y": bar["y"] + 4}
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
+
+        finger("touchStart", 2.0)
+        for position in (3.0, 4.5, 6.0, 7.4):  # to A's 6.0 s, B's 7.4 s
+            finger("touchMove", position)
+            page.wait_for_timeout(50)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        wait_until(lambda: times(page)["a"] == pytest.approx(6.0, abs=0.15), page)
+        assert times(page)["b"] == pytest.approx(b_for_a_refined(times(page)["a"]), abs=0.01)
         assert opened.errors == []
 
         # The video page's delete confirmation stays on the screen.

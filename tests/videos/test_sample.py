@@ -5,6 +5,7 @@ extra path, and never changed, deleted, charged or chatted into by anyone."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,33 @@ def test_a_visitor_signs_up_from_the_landing_page_straight_into_the_sample(clien
 
     assert signed_up.status_code == 302 and signed_up["Location"] == f"/compare/{comparison.pk}/"
     assert client.get(signed_up["Location"]).status_code == 200
+
+
+def test_a_sample_whose_videos_failed_is_made_again(quick_sample_videos, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks():  # not run: only the rows are looked at
+        assert sample_ensure().state == "started"
+    owner = sample_owner_ensure()
+    first = list(Video.objects.filter(owner=owner).values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks():
+        assert sample_ensure().state == "processing"  # still queued: asked again, nothing new
+    assert list(Video.objects.filter(owner=owner).values_list("pk", flat=True)) == first
+
+    Video.objects.filter(pk=first[0]).update(status=Video.Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert sample_ensure().state == "started"
+    again = set(Video.objects.filter(owner=owner).values_list("pk", flat=True))
+    assert len(again) == 2 and not again & set(first)
+    assert queued  # processing queued for the new pair
+
+
+@pytest.fixture
+def quick_sample_videos(monkeypatch, tmp_path: Path) -> None:
+    """The rows and their queueing are what is looked at: a one-second clip stands in for each video,
+    and processing is not run."""
+    from tests.media import make_video
+    from videos import demo
+
+    clip = make_video(tmp_path / "tiny.mp4", seconds=1.0)
+    monkeypatch.setattr(demo, "write_demo_video", lambda path, stretches: Path(shutil.copyfile(clip, path)))
+    monkeypatch.setattr("videos.tasks.process_video.delay", lambda video_id: None)
+    monkeypatch.setattr("videos.tasks.build_sample.delay", lambda a_id, b_id: None)
