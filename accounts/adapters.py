@@ -9,10 +9,16 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from sage.client_address import client_address
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True))
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Login, sign-up and reset rate limits count the same client address as the API's throttle.
+        return client_address(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+from sage.client_address import address_bucket, client_address
 
 
 class PrincipalRateThrottle(SimpleRateThrottle):
@@ -21,6 +22,11 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's own reading believes X-Forwarded-For as sent unless NUM_PROXIES is set; one function
+        # answers "who is this" for every limit (see sage/client_address.py).
+        return address_bucket(client_address(request))
 
 
 class TokenCreateRateThrottle(PrincipalRateThrottle):

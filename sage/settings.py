@@ -43,6 +43,10 @@ else:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies of our own in front of the web process, each appending the address it saw to
+# X-Forwarded-For. The client's address (throttles, login limits, guest quotas, logs) is read that
+# many hops from the right; 0 trusts no header (REMOTE_ADDR), right when nothing sits in front.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 
 # --- embedded services (development and tests only) --------------------------------------------
 
@@ -93,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sage.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -300,6 +305,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles ask sage.client_address; stated for DRF's own readers too, with the same count.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SAGE API",
@@ -485,8 +492,12 @@ TWELVELABS_MODEL = env_str("TWELVELABS_MODEL") or "Marengo-retrieval-2.7"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A line written while a request is served ends with " client=<address>" (sage.client_address).
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(client)s"}},
+    "filters": {"client_address": {"()": "sage.client_address.ClientAddressLogFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     # faster-whisper logs two lines per block of sound it reads at INFO.
     "loggers": {"pgserver": {"level": "WARNING"}, "faster_whisper": {"level": "WARNING"}},
