@@ -1,14 +1,17 @@
 # `make run` serves the site; `make test` runs the whole suite. Both set everything up first.
 VENV := .venv
 PY := $(VENV)/bin/python
+# Production's packages (`make run`), then tests, lint and type checks on top (`make test`, `make lint`).
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
+PIN_FLAGS := --quiet --no-strip-extras --no-emit-find-links --no-emit-index-url
 
 # Development defaults; production sets its own environment and never uses this file.
 export DEBUG ?= true
 export HF_HUB_OFFLINE := 1
 PORT ?= 8000
 
-.PHONY: install run test lint format stop
+.PHONY: install install-dev run test lint format stop pins
 
 # Re-installs only when requirements.txt changed since the last install.
 $(STAMP): requirements.txt
@@ -19,22 +22,37 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	PORT=$(PORT) $(PY) manage.py runsite
 
-test: install
+test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=postgres://lint@localhost/lint REDIS_URL=redis://localhost:1/0 $(VENV)/bin/mypy .
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Re-resolves requirements*.txt from requirements*.in with pip-compile, keeping every pin that still
+# fits; `make pins PIN_ARGS="--upgrade-package django"` moves one package, `PIN_ARGS=--upgrade` all.
+pins: install-dev
+	$(VENV)/bin/pip-compile $(PIN_FLAGS) $(PIN_ARGS) -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile $(PIN_FLAGS) $(PIN_ARGS) -o requirements-dev.txt requirements-dev.in
+	# The index names the CPU wheel 2.13.0+cpu; pin the public version, as `make install` asks for it.
+	sed -i 's/^torch==.*/torch==2.13.0/' requirements.txt
+	grep -qx -- '-r requirements.txt' requirements-dev.txt || sed -i '1i -r requirements.txt' requirements-dev.txt
 
 # Stops embedded Postgres/Redis left running (e.g. after a crashed `make run`); normally not needed.
 stop:
