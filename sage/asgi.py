@@ -4,7 +4,11 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from sage.services.startup import start_embedded_services
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
+# Before Django reads settings: they name the servers this starts in development.
+start_embedded_services()
 # The web process embeds single questions (chat, search): one thread costs less CPU per question
 # than two (measured with bench/chat.py), and leaves the other core to the database.
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")

@@ -1,7 +1,8 @@
 """SAGE settings: every value comes from the environment (see README "Configuration").
 
-Without `DATABASE_URL` / `REDIS_URL` the embedded Postgres+pgvector and Redis under `.sage/` are
-started (or joined) by this process; production points both variables at real servers.
+Importing this module reads the environment and nothing else. In development the entry points start
+the embedded Postgres+pgvector and Redis under `.sage/` when `DATABASE_URL` / `REDIS_URL` are unset
+(sage.services.startup); production points both variables at real servers.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from sage.env import (
     parse_email_url,
     parse_redis_url,
 )
+from sage.services.startup import data_dir
 
 # Lets classes like ModelAdmin[Model] be subscripted at runtime, as django-stubs types them.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("SAGE_DATA_DIR") or BASE_DIR / ".sage")
+DATA_DIR = data_dir()
 
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
@@ -48,18 +50,18 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # many hops from the right; 0 trusts no header (REMOTE_ADDR), right when nothing sits in front.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 
-# --- embedded services (development and tests only) --------------------------------------------
+# --- servers ------------------------------------------------------------------------------------
 
-_database_url = env_str("DATABASE_URL")
-_redis_url = env_str("REDIS_URL")
-if not _database_url or not _redis_url:
-    from sage.services.embedded import acquire
-
-    _embedded = acquire(DATA_DIR, postgres=not _database_url, redis=not _redis_url)
-    _database_url = _database_url or _embedded.database_url
-    # The test suite uses another Redis database so flushing its cache never touches `make run`.
-    _redis_url = _redis_url or f"{_embedded.redis_url}{env_int('EMBEDDED_REDIS_DB', 0, minimum=0, maximum=15)}"
-assert _database_url and _redis_url
+# In development the entry points (manage.py, ASGI, Celery, the test suite) start the embedded
+# Postgres and Redis before this is read and export their URLs (sage.services.startup): importing
+# settings starts nothing. A process started some other way (mypy's django-stubs plugin, a bare
+# script) finds them unset; `.invalid` hosts never resolve, so it reaches no server by mistake.
+if DEBUG:
+    _database_url = env_str("DATABASE_URL") or "postgres://unset.invalid/sage"
+    _redis_url = env_str("REDIS_URL") or "redis://unset.invalid:6379/0"
+else:
+    _database_url = env_required("DATABASE_URL", "production names its PostgreSQL server")
+    _redis_url = env_required("REDIS_URL", "production names its Redis server")
 
 DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)

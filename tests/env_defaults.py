@@ -6,6 +6,8 @@ servers with DATABASE_URL / REDIS_URL.
 
 import os
 
+from sage.services.startup import start_embedded_services
+
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("EMBEDDED_REDIS_DB", "1")
@@ -27,3 +29,7 @@ for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVE
 # Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
 # tests.servers.celery_worker(), which turns this off for its duration.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+# The suite is an entry point: it starts (or joins) the embedded servers before pytest-django reads
+# settings, and the servers its tests start inherit their URLs.
+start_embedded_services()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from sage.services.embedded import status, stop_servers
+from sage.services.startup import data_dir
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m sage.services", description=__doc__)
     parser.add_argument("action", choices=["status", "stop"])
-    default_dir = Path(os.environ.get("SAGE_DATA_DIR") or Path(__file__).resolve().parents[2] / ".sage")
-    parser.add_argument("--data-dir", type=Path, default=default_dir)
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     args = parser.parse_args()
     if args.action == "stop":
         stop_servers(args.data_dir)
