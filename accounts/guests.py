@@ -1,7 +1,8 @@
 """Who is asking: a user (session or API token) or a guest with an anonymous id.
 
 Guests are identified by a signed cookie (browsers) or an `X-Guest-Session-ID` header holding a
-UUID (extensions and scripts). The chat app keys guest conversations and quotas on the guest id.
+UUID (extensions and scripts). The chat app keys guest conversations on the guest id; their daily
+quota counts the guest id and the client's address (`Viewer.address`), since a new id costs nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponseBase
 from rest_framework.request import Request
 
 from accounts.models import User
+from sage.client_address import address_bucket, client_address
 
 GUEST_COOKIE = "sage_guest"
 GUEST_HEADER = "X-Guest-Session-ID"
@@ -32,6 +34,9 @@ class Viewer:
     # True when the guest id was minted for this request: the response must carry the cookie
     # (`viewer_remember`) or the next request is a stranger again.
     is_new_guest: bool = False
+    # A guest's client address as per-address limits count it (an IPv6 /64); None for users, and for
+    # guests rebuilt from stored rows rather than from a request.
+    address: str | None = None
 
     @property
     def is_guest(self) -> bool:
@@ -49,13 +54,14 @@ def viewer_from_request(request: HttpRequest | Request, *, create_guest: bool = 
         assert isinstance(user, User)
         return Viewer(user=user, guest_id=None)
     http_request = request._request if isinstance(request, Request) else request
+    address = address_bucket(client_address(http_request))
     header = http_request.headers.get(GUEST_HEADER)
     if header is not None:
-        return Viewer(user=None, guest_id=_parse_guest_id(header))
+        return Viewer(user=None, guest_id=_parse_guest_id(header), address=address)
     guest_id = _guest_id_from_cookie(http_request)
     if guest_id is None and create_guest:
-        return Viewer(user=None, guest_id=uuid.uuid4(), is_new_guest=True)
-    return Viewer(user=None, guest_id=guest_id)
+        return Viewer(user=None, guest_id=uuid.uuid4(), is_new_guest=True, address=address)
+    return Viewer(user=None, guest_id=guest_id, address=address)
 
 
 def viewer_remember(request: HttpRequest | Request, response: HttpResponseBase, viewer: Viewer) -> None:

@@ -33,13 +33,19 @@ class InsufficientTokens(Exception):
 
 
 class QuotaExceeded(Exception):
-    def __init__(self, *, limit: int, resets_at: dt.datetime) -> None:
+    def __init__(self, *, limit: int, resets_at: dt.datetime, per_address: bool = False) -> None:
         self.limit = limit
         self.resets_at = resets_at
-        super().__init__(
-            f"You have used all {limit} chat messages for today. The quota resets at "
-            f"{resets_at:%H:%M} UTC ({resets_at:%Y-%m-%d})."
-        )
+        self.per_address = per_address
+        resets = f"The quota resets at {resets_at:%H:%M} UTC ({resets_at:%Y-%m-%d})."
+        if per_address:
+            message = (
+                f"Guests at this network address have used all {limit} free chat messages for today. "
+                f"Sign up to ask more. {resets}"
+            )
+        else:
+            message = f"You have used all {limit} chat messages for today. {resets}"
+        super().__init__(message)
 
 
 def _ref(ref: models.Model | None) -> tuple[str, str]:
@@ -298,46 +304,82 @@ def _utc_day_bounds(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
     return day, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
 
 
-def _quota_owner(viewer: Viewer) -> tuple[str, int]:
+@dataclass(frozen=True)
+class _QuotaOwner:
+    key: str  # QuotaCounter.owner_key: "user:<id>", "guest:<uuid>" or "address:<address or /64>"
+    limit: int
+    use_suffix: str  # added to a use's key, so one message is one use on each of its counters
+
+
+# A guest's answers count against its id and against its client address: a new id costs nothing, so
+# the id's quota alone would be unlimited answers for anyone who changes it.
+_ADDRESS_USE_SUFFIX = "|address"
+
+
+def _quota_owners(viewer: Viewer) -> list[_QuotaOwner]:
+    """The counters a message of this viewer counts on, the one it is shown by (its own) first."""
     if viewer.user is not None:
         wallet = Wallet.objects.select_related("plan").filter(user=viewer.user).first()
         plan = wallet.plan if wallet is not None else default_plan()
-        return f"user:{viewer.user.pk}", plan.daily_chat_messages
+        return [_QuotaOwner(f"user:{viewer.user.pk}", plan.daily_chat_messages, "")]
     if viewer.guest_id is None:
         raise ValueError("A guest needs an id before using the quota.")
-    return f"guest:{viewer.guest_id}", int(settings.GUEST_DAILY_CHAT_MESSAGES)
+    owners = [_QuotaOwner(f"guest:{viewer.guest_id}", int(settings.GUEST_DAILY_CHAT_MESSAGES), "")]
+    if viewer.address is not None:
+        limit = int(settings.GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS)
+        owners.append(_QuotaOwner(f"address:{viewer.address}", limit, _ADDRESS_USE_SUFFIX))
+    return owners
 
 
 def quota_status(*, viewer: Viewer) -> QuotaStatus:
-    owner_key, limit = _quota_owner(viewer)
+    """The viewer's own quota; for a guest, its remaining messages are also at most its address's."""
+    owners = _quota_owners(viewer)
     day, resets_at = _utc_day_bounds(timezone.now())
-    counter = QuotaCounter.objects.filter(owner_key=owner_key, day=day).first()
-    return QuotaStatus(limit=limit, used=counter.used if counter else 0, resets_at=resets_at)
+    used_by = dict(
+        QuotaCounter.objects.filter(owner_key__in=[owner.key for owner in owners], day=day).values_list(
+            "owner_key", "used"
+        )
+    )
+    return _status_of(owners, used_by, resets_at)
+
+
+def _status_of(owners: list[_QuotaOwner], used_by: dict[str, int], resets_at: dt.datetime) -> QuotaStatus:
+    """Shown against the viewer's own limit; a tighter address quota shows as more of it used."""
+    own_limit = owners[0].limit
+    remaining = min(owner.limit - used_by.get(owner.key, 0) for owner in owners)
+    return QuotaStatus(limit=own_limit, used=own_limit - max(min(remaining, own_limit), 0), resets_at=resets_at)
 
 
 @transaction.atomic
 def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     """Count one chat message against today's quota; the same key is counted once."""
-    owner_key, limit = _quota_owner(viewer)
+    owners = _quota_owners(viewer)
     day, resets_at = _utc_day_bounds(timezone.now())
-    # Locked as it is read; get_or_create survives a concurrent creation (it re-reads, locking,
-    # after the unique-constraint error).
-    counter, _ = QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner_key, day=day)
+    # Locked as they are read, always in owner_key order so two guests never wait on each other in
+    # opposite orders; get_or_create survives a concurrent creation (it re-reads, locking, after the
+    # unique-constraint error).
+    counters = {
+        owner.key: QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner.key, day=day)[0]
+        for owner in sorted(owners, key=lambda owner: owner.key)
+    }
+    used_by = {owner_key: counter.used for owner_key, counter in counters.items()}
     if QuotaUse.objects.filter(key=key).exists():
-        return QuotaStatus(limit=limit, used=counter.used, resets_at=resets_at)
-    if counter.used >= limit:
-        raise QuotaExceeded(limit=limit, resets_at=resets_at)
-    QuotaUse.objects.create(counter=counter, key=key)
-    QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
-    return QuotaStatus(limit=limit, used=counter.used + 1, resets_at=resets_at)
+        return _status_of(owners, used_by, resets_at)
+    for index, owner in enumerate(owners):
+        if used_by[owner.key] >= owner.limit:
+            raise QuotaExceeded(limit=owner.limit, resets_at=resets_at, per_address=index > 0)
+    for owner in owners:
+        counter = counters[owner.key]
+        QuotaUse.objects.create(counter=counter, key=key + owner.use_suffix)
+        QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
+        used_by[owner.key] += 1
+    return _status_of(owners, used_by, resets_at)
 
 
 @transaction.atomic
 def quota_release(*, key: str) -> None:
     """Give back the use counted under `key` (its work failed on our side). Releasing twice, or a
     key never counted, gives back nothing."""
-    use = QuotaUse.objects.select_for_update().filter(key=key).first()
-    if use is None:
-        return
-    QuotaCounter.objects.filter(pk=use.counter_id, used__gt=0).update(used=models.F("used") - 1)
-    use.delete()
+    for use in QuotaUse.objects.select_for_update().filter(key__in=[key, key + _ADDRESS_USE_SUFFIX]):
+        QuotaCounter.objects.filter(pk=use.counter_id, used__gt=0).update(used=models.F("used") - 1)
+        use.delete()

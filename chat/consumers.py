@@ -29,6 +29,7 @@ from accounts.guests import Viewer, viewer_from_request
 from billing.services import InsufficientTokens, QuotaExceeded
 from chat import live, selectors, services
 from chat.models import Conversation, Message
+from sage.client_address import client_address_from_scope
 from videos.text_embedding.batching import embed_text
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -39,6 +40,8 @@ def _viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     """A user from the session, or a guest from the signed guest cookie (as pages see them)."""
     request = HttpRequest()
     request.COOKIES = dict(scope.get("cookies") or {})
+    # Resolved from the socket's peer and headers as an HTTP request's would be (guest quotas count it).
+    request.META["REMOTE_ADDR"] = client_address_from_scope(scope)
     request.user = scope.get("user")  # type: ignore[assignment]
     return viewer_from_request(request)
 

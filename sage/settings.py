@@ -27,6 +27,7 @@ from sage.env import (
     parse_email_url,
     parse_redis_url,
 )
+from sage.security import content_security_policy, storage_origins
 from sage.services.startup import data_dir
 
 # Lets classes like ModelAdmin[Model] be subscripted at runtime, as django-stubs types them.
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "accounts",
     "billing",
     "videos",
@@ -101,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sage.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "sage.security.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -416,6 +420,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 TOKEN_COST_AI_NOTE = env_int("TOKEN_COST_AI_NOTE", 5, minimum=0)
 TOKEN_COST_CHAT_ANSWER = env_int("TOKEN_COST_CHAT_ANSWER", 2, minimum=0)
 GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
+# All guests at one client address (an IPv6 /64) together: a new guest id costs nothing, so without
+# this a script could mint one per question. Room for a household or an office sharing an address.
+GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS = env_int("GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS", 20, minimum=0)
 
 # --- chat ---------------------------------------------------------------------------------------
 
@@ -491,15 +498,23 @@ TWELVELABS_API_KEY = env_str("TWELVELABS_API_KEY")
 TWELVELABS_BASE_URL = env_str("TWELVELABS_BASE_URL")
 TWELVELABS_MODEL = env_str("TWELVELABS_MODEL") or "Marengo-retrieval-2.7"
 
+# Content-Security-Policy (django-csp) and Permissions-Policy on every response, in every mode: what
+# they allow and why is in sage/security.py. Scripts: our own files or the request's nonce, nothing
+# inline. Django's DEBUG error pages (404/500 with DEBUG on) go without, as django-csp does.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    youtube_base_url=YOUTUBE_BASE_URL,
+    storage=storage_origins(
+        bucket=AWS_STORAGE_BUCKET_NAME, endpoint_url=AWS_S3_ENDPOINT_URL, region=AWS_S3_REGION_NAME
+    ),
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A line written while a request is served ends with " client=<address>" (sage.client_address).
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(client)s"}},
     "filters": {"client_address": {"()": "sage.client_address.ClientAddressLogFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     # faster-whisper logs two lines per block of sound it reads at INFO.
     "loggers": {"pgserver": {"level": "WARNING"}, "faster_whisper": {"level": "WARNING"}},

@@ -1,0 +1,125 @@
+"""What pages may load and use: the Content-Security-Policy (django-csp) and the Permissions-Policy.
+
+Scripts come only from our own origin (static ES modules) or carry the request's nonce; nothing
+inline runs, no `eval`, no `on…=` attributes. Styles allow 'unsafe-inline' for attributes only
+(`style-src-attr`): the Django admin writes a few `style="…"` attributes; style sheets and <style>
+elements still come from our origin. The outside origins are the ones the pages really use: the
+YouTube player (its iframe and its script API), YouTube's thumbnails, and the S3 bucket that
+presigned upload parts and video/poster URLs point at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+
+if TYPE_CHECKING:  # settings import this module: it stays free of Django's request machinery
+    from django.http import HttpRequest, HttpResponseBase
+
+# The YouTube player's iframe (videos.presenters.YOUTUBE_EMBED_BASE) and its thumbnails.
+YOUTUBE_EMBED_ORIGIN = "https://www.youtube-nocookie.com"
+YOUTUBE_THUMBNAIL_ORIGIN = "https://i.ytimg.com"
+
+# Powerful features no SAGE page uses are off for the page and anything it frames; the players may
+# go full screen, play on their own and pop out (the YouTube iframe asks for these in its `allow`).
+_PLAYER_FEATURES = ("autoplay", "encrypted-media", "fullscreen", "picture-in-picture")
+_FEATURES_OFF = (
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+
+
+def origin_of(url: str | None) -> str | None:
+    """`scheme://host[:port]` of a URL, or None for an empty or relative one."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def storage_origins(*, bucket: str | None, endpoint_url: str | None, region: str | None) -> list[str]:
+    """Where presigned S3 URLs point (uploads PUT there; players and posters load from there)."""
+    if not bucket:
+        return []
+    if endpoint := origin_of(endpoint_url):
+        # A custom endpoint (MinIO, moto, R2…): path-style or a bucket subdomain of it.
+        parts = urlsplit(endpoint_url or "")
+        return [endpoint, f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if region:
+        origins.append(f"https://{bucket}.s3.{region}.amazonaws.com")
+    return origins
+
+
+def content_security_policy(*, youtube_base_url: str, storage: list[str]) -> dict[str, Any]:
+    """django-csp's CONTENT_SECURITY_POLICY setting."""
+    youtube_scripts = origin_of(youtube_base_url)  # the iframe API script, and the player it loads
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE, *filter(None, [youtube_scripts])],
+            "style-src": [SELF, NONCE],
+            "style-src-attr": [UNSAFE_INLINE],
+            "img-src": [SELF, "data:", "blob:", YOUTUBE_THUMBNAIL_ORIGIN, *storage],
+            "media-src": [SELF, "blob:", *storage],
+            # 'self' covers the site's own ws:/wss: sockets (CSP level 3).
+            "connect-src": [SELF, *storage],
+            "frame-src": [YOUTUBE_EMBED_ORIGIN],
+            "font-src": [SELF, "data:"],
+            "object-src": [NONE],
+            "base-uri": [SELF],
+            # Chromium checks a form's redirects too: signing in with Google posts here, then goes there.
+            "form-action": [SELF, "https://accounts.google.com"],
+            "frame-ancestors": [NONE],
+        }
+    }
+
+
+def permissions_policy() -> str:
+    player = f'(self "{YOUTUBE_EMBED_ORIGIN}")'
+    allowed = [f"{feature}={player}" for feature in _PLAYER_FEATURES]
+    return ", ".join([*allowed, *(f"{feature}=()" for feature in _FEATURES_OFF)])
+
+
+class PermissionsPolicyMiddleware:
+    """Adds the Permissions-Policy header to every response (pages, API, files, errors)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.header = permissions_policy()
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
+            return self.__acall__(request)
+        response: HttpResponseBase = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = await self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
