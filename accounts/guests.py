@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from sage.client_address import address_bucket, client_address
+from sage.errors import Invalid
 
 GUEST_COOKIE = "sage_guest"
 GUEST_HEADER = "X-Guest-Session-ID"
@@ -23,8 +24,11 @@ _COOKIE_SALT = "sage.guest-session"
 _COOKIE_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 
-class InvalidGuestSession(ValueError):
+class InvalidGuestSession(Invalid, ValueError):
     """The request named a guest session that is not a UUID."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, fields={GUEST_HEADER: [message]})  # a header, not a body field
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`/api/v1/billing/`: my plan, balance and chat quota, and my token ledger."""
+"""`/api/v1/billing`: my plan, balance and chat quota, and my token ledger."""
 
 from __future__ import annotations
 

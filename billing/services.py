@@ -20,19 +20,26 @@ from django.utils import timezone
 from accounts.guests import Viewer
 from accounts.models import User
 from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, QuotaUse, Wallet
+from sage.errors import ApplicationError
 from sage.realtime import push_to_user
 
 Kind = LedgerEntry.Kind
 
 
-class InsufficientTokens(Exception):
+class InsufficientTokens(ApplicationError):
+    code = "insufficient_tokens"
+    status = 402
+
     def __init__(self, *, needed: int, available: int) -> None:
         self.needed = needed
         self.available = available
         super().__init__(f"This needs {needed} tokens but only {available} are available.")
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(ApplicationError):
+    code = "quota_exceeded"
+    status = 429
+
     def __init__(self, *, limit: int, resets_at: dt.datetime, per_address: bool = False) -> None:
         self.limit = limit
         self.resets_at = resets_at
@@ -46,6 +53,9 @@ class QuotaExceeded(Exception):
         else:
             message = f"You have used all {limit} chat messages for today. {resets}"
         super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(int((self.resets_at - timezone.now()).total_seconds()), 1))}
 
 
 def _ref(ref: models.Model | None) -> tuple[str, str]:

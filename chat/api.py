@@ -27,7 +27,8 @@ from accounts.models import ApiToken
 from accounts.permissions import TokenScopePermission
 from chat import live, selectors, services
 from chat.models import Conversation, Message
-from sage.api.errors import Conflict, error_responses
+from sage.api.errors import error_responses
+from sage.api.query import query_filters, text_filter
 from videos.selectors import video_get_for_user
 
 CHAT = ApiToken.Scope.CHAT
@@ -130,6 +131,12 @@ def _viewer(request: Request, *, create_guest: bool = False) -> Viewer:
     return viewer_from_request(request, create_guest=create_guest)
 
 
+class ConversationFilter(serializers.Serializer[Any]):
+    q = text_filter("Words in the title.")
+    deleted = serializers.BooleanField(required=False, help_text="true: list the trash (restorable) instead.")
+    trash = serializers.BooleanField(required=False, help_text="The same as `deleted` (its first name).")
+
+
 class ConversationListApi(generics.ListAPIView[Conversation]):
     permission_classes = GUESTS_WELCOME
     token_scopes = CHAT_WRITES
@@ -137,18 +144,14 @@ class ConversationListApi(generics.ListAPIView[Conversation]):
     serializer_class = ConversationOutput
 
     def get_queryset(self) -> QuerySet[Conversation]:
-        query = self.request.query_params.get("q", "")
-        if "\x00" in query:  # Postgres refuses a NUL in a query; no title holds one
-            return Conversation.objects.none()
-        trash = self.request.query_params.get("trash") in {"true", "1"}
-        return selectors.conversations_for_viewer(_viewer(self.request), deleted=trash, title_contains=query)
+        filters = query_filters(ConversationFilter, self.request)
+        trash = filters.get("deleted", filters.get("trash", False))
+        return selectors.conversations_for_viewer(
+            _viewer(self.request), deleted=trash, title_contains=filters.get("q", "")
+        )
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Words in the title."),
-            OpenApiParameter("trash", bool, description="List the trash (restorable for 30 days) instead."),
-            _GUEST,
-        ],
+        parameters=[ConversationFilter, _GUEST],
         responses={200: ConversationOutput(many=True), **error_responses(400, 404)},
         summary="My conversations",
         description="Newest activity first. Paginated.",
@@ -159,10 +162,11 @@ class ConversationListApi(generics.ListAPIView[Conversation]):
     @extend_schema(
         parameters=[_GUEST],
         request=ConversationInput,
-        responses={201: ConversationOutput, **error_responses(400, 403, 404)},
+        responses={201: ConversationOutput, **error_responses(400, 403, 404, 409)},
         summary="Start a conversation",
-        description="About one of my videos, or (without `video`) my whole library. Guests own no videos: "
-        "their conversations are about nothing of theirs and get the extractive 'no transcript' answer.",
+        description="About one of my ready videos (409 `video_not_ready` for one still processing, failed or "
+        "cancelled), or (without `video`) my whole library. Guests own no videos: their conversations are "
+        "about nothing of theirs and get the extractive 'no transcript' answer.",
     )
     def post(self, request: Request) -> Response:
         payload = ConversationInput(data=request.data)
@@ -298,8 +302,6 @@ class MessageListApi(APIView):
             )
         except services.ChatInputError as error:
             raise serializers.ValidationError({"text": [error.message]}) from None
-        except services.AnswerInProgress as error:
-            raise Conflict(str(error)) from None
         wants_events = isinstance(request.accepted_renderer, EventStreamRenderer)
         if start.replayed:
             if wants_events:
@@ -387,8 +389,8 @@ class MessageSearchApi(APIView):
 
         payload = MessageSearchInput(data=request.query_params)
         payload.is_valid(raise_exception=True)
-        query = payload.validated_data["q"].strip()
-        if not query or "\x00" in query:
+        query = payload.validated_data["q"].strip()  # a NUL or a lone surrogate was refused (400)
+        if not query:
             return Response([])
         hits = selectors.search_my_messages(
             _viewer(request), embed_query(query), limit=payload.validated_data.get("limit", 10)

@@ -20,16 +20,16 @@ import asyncio
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.guests import Viewer, viewer_from_request
-from billing.services import InsufficientTokens, QuotaExceeded
 from chat import live, selectors, services
 from chat.models import Conversation, Message
 from sage.client_address import client_address_from_scope
+from sage.consumers import JsonSocket
+from sage.errors import ApplicationError, Conflict, Invalid, TooManyRequests
 from videos.text_embedding.batching import embed_text
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -49,7 +49,7 @@ def _viewer_from_scope(scope: dict[str, Any]) -> Viewer:
 def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | None:
     try:
         return selectors.conversation_get_for_viewer(viewer, conversation_id)
-    except Exception:  # Http404: not theirs, trashed, or no such conversation
+    except Http404:  # not theirs, trashed, or no such conversation (anything else is not a "no")
         return None
 
 
@@ -75,7 +75,7 @@ class ChatQuestionThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(JsonSocket):
     async def connect(self) -> None:
         self.viewer = _viewer_from_scope(self.scope)
         if self.viewer.user is None and self.viewer.guest_id is None:
@@ -108,7 +108,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "resume":
             await self._resume(content.get("last_message_id"), content.get("last_seq"))
         else:
-            await self._error("unknown", "Unknown message type: send message, cancel or resume.")
+            await self.send_error(Invalid("Unknown message type: send message, cancel or resume.", code="unknown"))
 
     # --- client requests -------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not await sync_to_async(self.throttle.allows_another, thread_sensitive=False)():
             wait = int(self.throttle.wait() or 1) + 1
             message = f"Too many questions in a row: wait {wait} s and ask again."
-            await self._error("slow_down", message, client_id=client_id)
+            await self._refuse(TooManyRequests(message, code="slow_down"), client_id=client_id)
             return
         # The question's embedding starts now, alongside the payment below (the model runs on another
         # core while the database works); a question refused (or replayed) drops it.
@@ -140,35 +140,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 return
             live.start_answer(live.answer_job(start), question_vector=question_vector)
             started = True
-        except (services.ChatInputError, services.AnswerInProgress, QuotaExceeded, InsufficientTokens) as error:
-            await self._refused(error, client_id=client_id)
+        except ApplicationError as error:  # the question refused: bad input, busy, quota, balance
+            await self._refuse(error, client_id=client_id)
         finally:
             if not started and question_vector is not None:
                 question_vector.cancel()
 
-    async def _refused(self, error: Exception, *, client_id: object) -> None:
-        if isinstance(error, services.ChatInputError):
-            await self._error(error.code, error.message, client_id=client_id)
-        elif isinstance(error, services.AnswerInProgress):
-            await self._error("busy", str(error), client_id=client_id)
-        elif isinstance(error, QuotaExceeded):
-            await self._error("quota_exceeded", str(error), client_id=client_id)
-        else:
-            await self._error("insufficient_tokens", str(error), client_id=client_id)
-
     async def _cancel(self) -> None:
         streaming = await live.db(_streaming_answer_id)(self.conversation_id)
         if streaming is None:
-            await self._error("nothing_to_cancel", "No answer is being written.")
+            await self.send_error(Conflict("No answer is being written.", code="nothing_to_cancel"))
             return
         await live.answer_request_cancel(streaming)
 
     async def _resume(self, last_message_id: object, last_seq: object) -> None:
-        try:
-            last_id = int(last_message_id or 0)  # type: ignore[call-overload]
-            seen_seq = int(last_seq or 0)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            await self._error("invalid", "last_message_id and last_seq must be numbers.")
+        last_id, seen_seq = _whole_number(last_message_id), _whole_number(last_seq)
+        if last_id is None or seen_seq is None:
+            await self.send_error(Invalid("last_message_id and last_seq must be whole numbers."))
             return
         messages = await live.db(selectors.messages_from)(self.conversation_id, first_id=max(last_id, 0))
         for message in messages:
@@ -193,11 +181,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         await self._send_done({"type": "done", "message": live.message_frame_data(answer)})
 
-    async def _error(self, code: str, message: str, *, client_id: object = None) -> None:
-        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    async def _refuse(self, error: ApplicationError, *, client_id: object = None) -> None:
+        """An error frame about one question: it names the question's `client_id`, so the page gives
+        the question back to be sent again."""
         if client_id:
-            frame["client_id"] = client_id
-        await self.send_json(frame)
+            await self.send_error(error, client_id=client_id)
+        else:
+            await self.send_error(error)
 
     # --- frames from the group ---------------------------------------------------------------------
 
@@ -227,6 +217,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.sent_done.add(answer_id)
         await self.send_json(frame)
+
+
+def _whole_number(value: object) -> int | None:
+    """A JSON whole number or ASCII digits (absent: 0); None for anything else ("²", "３", 1.5, true, -1)."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < 2**63 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 def _streaming_answer_id(conversation_id: int) -> int | None:

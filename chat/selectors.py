@@ -17,6 +17,7 @@ from accounts.models import User
 from billing.prices import chat_answer_price
 from billing.services import quota_status
 from chat.models import Conversation, Message
+from sage.text import storable
 from videos.selectors import use_iterative_hnsw_scan
 
 
@@ -35,8 +36,10 @@ def conversations_for_viewer(
     if owned is None:
         return Conversation.objects.none()
     conversations = Conversation.objects.filter(owned, deleted_at__isnull=not deleted).select_related("video")
-    if title_contains.strip():
-        conversations = conversations.filter(title__icontains=title_contains.strip())
+    if title_words := title_contains.strip():
+        if not storable(title_words):
+            return conversations.none()  # pages pass the query string as is (the API refuses it: 400)
+        conversations = conversations.filter(title__icontains=title_words)
     return conversations
 
 

@@ -25,24 +25,33 @@ from billing.prices import chat_answer_price
 from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
 from chat import selectors
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
+from sage.errors import Conflict, Invalid
 from videos.models import TranscriptChunk, Video
 
 
-class ChatInputError(ValueError):
-    """The question cannot be asked as sent (empty, too long, bad id)."""
+class ChatInputError(Invalid):
+    """The question cannot be asked as sent (empty, too long, bad id, a trashed conversation)."""
 
     def __init__(self, message: str, *, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
 
 
 INTERRUPTED = "The answer was interrupted before it was finished. You were not charged."
 
 
-class AnswerInProgress(Exception):
-    def __init__(self) -> None:
-        super().__init__("An answer is still being written in this conversation: wait for it, or cancel it.")
+class AnswerInProgress(Conflict):
+    code = "busy"
+    default_message = "An answer is still being written in this conversation: wait for it, or cancel it."
+
+
+class VideoNotReady(Conflict):
+    code = "video_not_ready"
+
+    def __init__(self, video: Video) -> None:
+        super().__init__(
+            "A conversation can only be about a ready video (one with its transcript); "
+            f"this one is {video.get_status_display().lower()}."
+        )
 
 
 # --- conversations ------------------------------------------------------------------------------
@@ -54,6 +63,8 @@ def conversation_create(*, viewer: Viewer, video: Video | None = None) -> Conver
         raise ValueError("A guest needs an id before starting a conversation.")
     if video is not None and (viewer.user is None or video.owner_id != viewer.user.pk):
         raise ValueError("Only the video's owner may chat about it.")
+    if video is not None and video.status != Video.Status.READY:
+        raise VideoNotReady(video)  # nothing to answer from yet; pages offer only ready videos
     return Conversation.objects.create(
         owner=viewer.user, guest_id=None if viewer.user else viewer.guest_id, video=video
     )

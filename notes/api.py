@@ -21,6 +21,7 @@ from notes.selectors import note_get_for_user, notes_for_video, notes_search, pa
 from notes.serializers import NoteCreateInput, NoteOutput, NoteUpdateInput
 from notes.services import NoteInvalid, note_create, note_delete, note_update, video_for_notes
 from sage.api.errors import error_responses
+from sage.api.query import query_filters, text_filter
 from videos.models import Video
 
 WRITE = ApiToken.Scope.NOTES_WRITE
@@ -161,15 +162,19 @@ class NoteDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class NoteFilter(serializers.Serializer[Any]):
+    q = text_filter("Words in the note's text or its video's title.")
+
+
 class NoteListApi(generics.ListAPIView[Note]):
     serializer_class = NoteOutput
 
     def get_queryset(self) -> QuerySet[Note]:
-        return notes_search(_user(self.request), self.request.query_params.get("q", ""))
+        return notes_search(_user(self.request), query_filters(NoteFilter, self.request).get("q", ""))
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Words in the note's text or its video's title.")],
-        responses={200: NoteOutput(many=True), **error_responses(404)},
+        parameters=[NoteFilter],
+        responses={200: NoteOutput(many=True), **error_responses(400, 404)},
         summary="My notes",
         description="Across all my videos, newest first.",
     )

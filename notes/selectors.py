@@ -10,6 +10,7 @@ from django.http import Http404
 
 from accounts.models import User
 from notes.models import Note
+from sage.text import storable
 from videos.models import Video
 from videos.selectors import video_get_for_user
 from videos.youtube import YouTubeError, parse_youtube_id
@@ -42,20 +43,9 @@ def notes_search(user: User, query: str = "") -> QuerySet[Note]:
     query = query.strip()
     if not query:
         return notes
-    if not _storable(query):
+    if not storable(query):
         return notes.none()  # no stored text holds it, and Postgres would refuse it in a query
     return notes.filter(Q(text__icontains=query) | Q(video__title__icontains=query))
-
-
-def _storable(text: str) -> bool:
-    """False for text Postgres cannot hold: a NUL, or a lone surrogate (not encodable as UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,49 @@
-"""`/ws/events/`: the signed-in user's live events, plus object groups they may watch."""
+"""`/ws/events/`: the signed-in user's live events, plus object groups they may watch.
+
+`JsonSocket` is the base of every JSON socket: frames are read as strictly as API bodies
+(`sage.json_input`), and a refusal is an error frame with the API's code and message
+(`sage.errors.ApplicationError`), on a connection that stays open.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from sage import json_input
+from sage.errors import ApplicationError, Invalid, MalformedJson, NotFound
 from sage.realtime import object_authorizer, object_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 
+# `<kind>.<id>`, ASCII only: `str.isdigit` and `int` accept other scripts' digits ("video.３" would be
+# video 3 under a group name Channels refuses), and Channels' group names are ASCII anyway.
+GROUP_NAME = re.compile(r"([a-z_]{1,30})\.([0-9A-Za-z-]{1,40})", re.ASCII)
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+
+class JsonSocket(AsyncJsonWebsocketConsumer):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if text_data is None:
+            await self.send_error(MalformedJson("Send JSON as text frames."))
+            return
+        try:
+            content = json_input.loads(text_data)
+        except MalformedJson as error:
+            await self.send_error(error)
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def send_error(self, error: ApplicationError, **extra: Any) -> None:
+        await self.send_json(self.error_frame(error, **extra))
+
+    def error_frame(self, error: ApplicationError, **extra: Any) -> dict[str, Any]:
+        return {"type": "error", **error.as_frame(), **extra}
+
+
+class EventsConsumer(JsonSocket):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -26,16 +57,24 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "joined", set()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    def error_frame(self, error: ApplicationError, **extra: Any) -> dict[str, Any]:
+        # Events carry their fields under `data`, errors too.
+        return {"type": "error", "data": {**error.as_frame(), **extra}}
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "subscribe":
-            await self.send_json({"type": "error", "data": {"message": "Unknown message type."}})
+            await self.send_error(Invalid("Unknown message type."))
             return
-        kind, _, pk = str(content.get("group", "")).partition(".")
+        requested = content.get("group")
+        named = GROUP_NAME.fullmatch(requested) if isinstance(requested, str) else None
+        if named is None:
+            await self.send_error(Invalid("A group is <kind>.<id>, e.g. video.12."), group=requested)
+            return
+        kind, pk = named.groups()
         may_watch = object_authorizer(kind)
-        allowed = bool(pk) and may_watch is not None and await database_sync_to_async(may_watch)(self.scope["user"], pk)
-        if not allowed:
+        if may_watch is None or not await database_sync_to_async(may_watch)(self.scope["user"], pk):
             # Same answer for "does not exist" and "not yours": nothing leaks about other users' objects.
-            await self.send_json({"type": "error", "data": {"message": "Not found.", "group": content.get("group")}})
+            await self.send_error(NotFound(), group=requested)
             return
         group = object_group(kind, pk)
         self.joined.add(group)

@@ -309,7 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sage.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["sage.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Throttles ask sage.client_address; stated for DRF's own readers too, with the same count.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -351,9 +351,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("media"))
-CELERY_TASK_ROUTES = {"videos.tasks.*": {"queue": "media"}}
-# Redis re-delivers unacknowledged tasks after this; it must outlast the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+CELERY_TASK_ROUTES = {
+    # Cheap database work that must not wait behind long media tasks (exact names win over globs).
+    "videos.tasks.take_over_lapsed_videos": {"queue": "default"},
+    "videos.tasks.*": {"queue": "media"},
+}
+# Redis hands an unacknowledged task to another worker after this. It outlasts the hard time limit,
+# so no task still running is ever handed out twice (most tasks have no lease to stop a second run).
+# Recovering a video whose worker died does not wait for it: its processing lease (tens of seconds,
+# VIDEO_LEASE_SECONDS) lapses and the takeover sweep requeues it; the old message, when it does come
+# back, finds the lease held or the video done and stops. A run that reaches the hard limit is
+# killed, its lease lapses, and it counts as one of VIDEO_MAX_ATTEMPTS.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -366,9 +375,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
-    "reap-stalled-videos": {
-        "task": "videos.tasks.reap_stalled_videos",
-        "schedule": crontab(minute="*/5"),
+    # Videos whose processing lease lapsed (their worker died) are taken over or, out of
+    # attempts, failed and refunded: within ~a lease and a half of the crash.
+    "take-over-lapsed-videos": {
+        "task": "videos.tasks.take_over_lapsed_videos",
+        "schedule": timedelta(seconds=30),
     },
     "abort-idle-uploads": {
         "task": "videos.tasks.abort_idle_uploads",
@@ -443,9 +454,15 @@ CHAT_SOCKET_RATE_LIMIT = env_str("CHAT_SOCKET_RATE_LIMIT") or "20/min"
 # Upload part size: S3 needs at least 5 MiB per part (but the last); the protocol promises ≤ 10 MiB.
 UPLOAD_PART_SIZE = env_int("UPLOAD_PART_SIZE", 8 * 1024 * 1024, minimum=5 * 1024 * 1024, maximum=10 * 1024 * 1024)
 
-# A video in processing with no progress for this long is taken to have lost its worker and is
-# requeued; after VIDEO_MAX_ATTEMPTS runs it fails and is refunded. Longer than any single step.
-VIDEO_STALL_SECONDS = env_int("VIDEO_STALL_SECONDS", 20 * 60, minimum=1)
+# A run processing a video holds a lease on it for VIDEO_LEASE_SECONDS, renewed every
+# VIDEO_HEARTBEAT_SECONDS while it works (videos.pipeline.lease). A lease that lapses means the
+# worker died: the video is taken over within ~30 s (beat) or as soon as a worker starts; after
+# VIDEO_MAX_ATTEMPTS dead runs it fails and is refunded. Several heartbeats fit in a lease, so a
+# slow database write or a busy machine does not lose it.
+VIDEO_LEASE_SECONDS = env_int("VIDEO_LEASE_SECONDS", 40, minimum=2)
+VIDEO_HEARTBEAT_SECONDS = env_int("VIDEO_HEARTBEAT_SECONDS", 10, minimum=1)
+if VIDEO_HEARTBEAT_SECONDS * 2 >= VIDEO_LEASE_SECONDS:
+    raise ImproperlyConfigured("VIDEO_HEARTBEAT_SECONDS must be less than half of VIDEO_LEASE_SECONDS.")
 VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 3, minimum=1)
 
 # YouTube's oEmbed endpoint (title and thumbnail of a YouTube video); tests point it at a stub.

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sage import views
+from sage.api.views import api_fallback
 from videos import views as video_views
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/v1/", include("sage.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other path under /api/ (the other slash form of an operation, or a JSON 404).
+    re_path(r"^api(?:/[\s\S]*)?$", api_fallback),
 ]
 
 handler404 = "sage.views.not_found"

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from sage.consumers import CLOSE_UNAUTHENTICATED
+from sage.consumers import CLOSE_UNAUTHENTICATED, JsonSocket
 from sage.realtime import object_group
 from videos.models import Video
 
 CLOSE_NOT_FOUND = 4404
 
 
-class VideoProgressConsumer(AsyncJsonWebsocketConsumer):
+class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent gets an error frame at most
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

@@ -1,4 +1,5 @@
-"""`/api/v1/`: later apps add their routes here."""
+"""`/api/v1/`: every operation, at its path without a trailing slash (`sage.api.views` answers the
+slashed form of each, and a JSON 404 for anything else)."""
 
 from django.urls import path, re_path
 
@@ -15,8 +16,8 @@ urlpatterns = [
     path("me", accounts_api.MeApi.as_view(), name="api-me"),
     path("tokens", accounts_api.TokenListApi.as_view(), name="api-tokens"),
     path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="api-token-detail"),
-    path("billing/", billing_api.BillingApi.as_view(), name="api-billing"),
-    path("billing/ledger/", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
+    path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
+    path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
     path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
     path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),
     path("videos/<int:video_id>", videos_api.VideoDetailApi.as_view(), name="api-video-detail"),
@@ -25,7 +26,7 @@ urlpatterns = [
     path("videos/<int:video_id>/transcript", transcripts_api.TranscriptApi.as_view(), name="api-video-transcript"),
     path("videos/<int:video_id>/subtitles", transcripts_api.SubtitlesApi.as_view(), name="api-video-subtitles"),
     path("search", transcripts_api.SearchApi.as_view(), name="api-search"),
-    path("comparisons/", comparisons_api.ComparisonListApi.as_view(), name="api-comparisons"),
+    path("comparisons", comparisons_api.ComparisonListApi.as_view(), name="api-comparisons"),
     path(
         "comparisons/<int:comparison_id>", comparisons_api.ComparisonDetailApi.as_view(), name="api-comparison-detail"
     ),

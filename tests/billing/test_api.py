@@ -1,4 +1,4 @@
-"""`/api/v1/billing/` and `/api/v1/billing/ledger/`: read by session or a `read` token, mine only."""
+"""`/api/v1/billing` and `/api/v1/billing/ledger`: read by session or a `read` token, mine only."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from tests.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db
 
-BILLING = "/api/v1/billing/"
-LEDGER = "/api/v1/billing/ledger/"
+BILLING = "/api/v1/billing"
+LEDGER = "/api/v1/billing/ledger"
 # Today at noon UTC: near enough to the real clock that sessions made before the freeze still hold.
 NOON = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(12), tzinfo=dt.UTC)
 NEXT_MIDNIGHT = NOON.replace(hour=0) + dt.timedelta(days=1)
@@ -80,7 +80,7 @@ def client(request, user) -> APIClient:
     return session_client(user) if request.param == "session" else token_client(user, ["read"])
 
 
-# --- /api/v1/billing/ -----------------------------------------------------------------------------
+# --- /api/v1/billing ------------------------------------------------------------------------------
 
 
 @time_machine.travel(NOON, tick=False)
@@ -134,7 +134,7 @@ def test_billing_shows_only_my_wallet(client, user, other_user):
     assert body["held"] == 0
 
 
-# --- /api/v1/billing/ledger/ ----------------------------------------------------------------------
+# --- /api/v1/billing/ledger -----------------------------------------------------------------------
 
 
 def test_the_ledger_lists_my_entries_newest_first(client, user):

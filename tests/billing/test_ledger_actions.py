@@ -101,7 +101,7 @@ def test_the_api_list_folds_holds_the_same_way() -> None:
     client = APIClient()
     client.force_login(user)
 
-    body = client.get("/api/v1/billing/ledger/").json()
+    body = client.get("/api/v1/billing/ledger").json()
 
     assert body["count"] == 2
     video = body["results"][0]

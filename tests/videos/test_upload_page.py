@@ -183,4 +183,4 @@ def test_compare_two_offers_my_uploads_that_are_ready_or_on_their_way_and_nobody
     assert f'<option value="{processing.pk}" data-title="Cut two">Cut two (processing)</option>' in html
     for absent in ("Broken cut", "A talk", "Their cut"):
         assert absent not in html
-    assert '"comparisons_api": "/api/v1/comparisons/"' in html
+    assert '"comparisons_api": "/api/v1/comparisons"' in html

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
-from sage.api.errors import Conflict, error_responses
+from sage.api.errors import error_responses
+from sage.errors import Conflict
 from videos.models import Transcript, TranscriptSegment
 from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user

@@ -12,7 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
-from sage.api.errors import Conflict, error_responses
+from sage.api.errors import error_responses
+from sage.api.query import choice_filter, query_filters, text_filter
+from sage.errors import Conflict
 from videos.models import Video
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
@@ -47,24 +49,26 @@ class YouTubeInput(serializers.Serializer[Any]):
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 
 
+class VideoFilter(serializers.Serializer[Any]):
+    q = text_filter("Words in the title.")
+    status = choice_filter(Video.Status.values, "Only videos in this state.")
+
+
 class VideoListApi(generics.ListAPIView[Video]):
     serializer_class = VideoOutput
 
     def get_queryset(self) -> QuerySet[Video]:
+        filters = query_filters(VideoFilter, self.request)
         videos = videos_for_user(_user(self.request)).order_by("-created_at", "-pk")
-        if query := self.request.query_params.get("q", "").strip():
-            # No title holds a NUL (Postgres strings cannot), and Postgres refuses one in a query.
-            videos = videos.none() if "\x00" in query else videos.filter(title__icontains=query)
-        if (wanted := self.request.query_params.get("status")) in Video.Status.values:
+        if query := filters.get("q", ""):
+            videos = videos.filter(title__icontains=query)
+        if wanted := filters.get("status"):
             videos = videos.filter(status=wanted)
         return videos
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Words in the title."),
-            OpenApiParameter("status", str, enum=Video.Status.values, description="Only videos in this state."),
-        ],
-        responses={200: VideoOutput(many=True), **error_responses(404)},
+        parameters=[VideoFilter],
+        responses={200: VideoOutput(many=True), **error_responses(400, 404)},
         summary="My videos",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

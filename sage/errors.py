@@ -1,0 +1,72 @@
+"""The application's errors: one vocabulary for the API and the sockets.
+
+An `ApplicationError` is a refusal the code means to give: a stable `code` for machines, a `message`
+safe to show people, and the HTTP `status` that says it. The API's exception handler
+(`sage.api.errors`) answers one as `{"error": {"code", "message", "fields"}}` with its status; the
+socket consumers send it as an error frame with the same code and message. Anything else that is
+raised is a bug or an outage: it is logged and answered as a server error, never re-labelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ApplicationError(Exception):
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    default_message: ClassVar[str] = "The request cannot be done."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, fields: dict[str, list[str]] | None = None
+    ) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # an instance may name a finer code than its class
+        # Per input field, its messages: which part of the input was refused (empty: the whole request).
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the answer (e.g. `Retry-After`)."""
+        return {}
+
+    def as_frame(self) -> dict[str, Any]:
+        """What a socket error frame carries: the same code and message the API would give."""
+        return {"code": self.code, "message": self.message}
+
+
+class Invalid(ApplicationError):
+    code = "invalid"
+    status = 400
+    default_message = "Invalid input."
+
+
+class MalformedJson(ApplicationError):
+    """A body or frame that is not JSON this site accepts (see `sage.json_input`)."""
+
+    code = "parse_error"
+    status = 400
+    default_message = "Malformed JSON."
+
+
+class NotFound(ApplicationError):
+    """No such object, or not the caller's: the same answer, so nothing leaks about others' objects."""
+
+    code = "not_found"
+    status = 404
+    default_message = "Not found."
+
+
+class Conflict(ApplicationError):
+    """The request is fine but the object's state does not allow it now."""
+
+    code = "conflict"
+    status = 409
+    default_message = "Not possible in the current state."
+
+
+class TooManyRequests(ApplicationError):
+    code = "throttled"
+    status = 429
+    default_message = "Too many requests: wait a little and try again."
