@@ -57,6 +57,14 @@ class Video(models.Model):
     # Processing runs started (a retry or a requeue after a crash adds one); keys the hold per run.
     attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=50, blank=True, help_text="The Celery task processing it now.")
+    # The run processing it holds a lease (videos.pipeline.lease): a token of its own and an expiry
+    # its heartbeat pushes forward. A run starts only by taking a free or lapsed lease, so a stale
+    # or redelivered message finds it held and stops; a lapsed lease means the run's worker died.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Runs whose worker died (their lease lapsed) since processing was last asked for; at
+    # VIDEO_MAX_ATTEMPTS the video fails and is refunded instead of being taken over again.
+    crashes = models.PositiveSmallIntegerField(default=0)
     # A subtitle file (.srt/.vtt) sent with the upload; the transcript step prefers it.
     subtitle_key = models.CharField(max_length=500, blank=True)
     summary = models.TextField(blank=True)
@@ -66,7 +74,15 @@ class Video(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["owner", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "status", "-created_at"]),
+            # The takeover sweep (every 30 s) reads leases by expiry; only running videos have one.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(lease_expires_at__isnull=False),
+                name="video_lease_expiry",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "youtube_id"],
@@ -88,6 +104,9 @@ class Upload(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Receiving parts"
+        # Every part arrived; the store is joining them (then the row becomes COMPLETED). A row
+        # left so by a crash is finished by completing again (videos.uploads.services).
+        COMPLETING = "completing", "Completing"
         COMPLETED = "completed", "Completed"
         ABORTED = "aborted", "Aborted"
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import User
 from videos.models import Transcript, Upload, Video
+from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed
 from videos.pipeline.progress import push_video
-from videos.pipeline.runner import notes_may_be_written, video_fail
+from videos.pipeline.runner import CRASHED_MESSAGE, notes_may_be_written, video_fail
 from videos.uploads.services import upload_abort
 from videos.youtube import fetch_metadata, parse_youtube_id
 
@@ -88,7 +87,8 @@ def video_retry(*, video: Video) -> bool:
         requeued = (
             Video.objects.filter(pk=video.pk, status__in=RETRYABLE_STATUSES)
             .exclude(source=Video.Source.UPLOAD, storage_key="")
-            .update(status=Video.Status.QUEUED, error_code="", error_message="", percent=0)
+            # Asked again: the runs that died before count no more.
+            .update(status=Video.Status.QUEUED, error_code="", error_message="", percent=0, crashes=0)
         )
         if requeued:
             video_enqueue(video=video)
@@ -98,22 +98,25 @@ def video_retry(*, video: Video) -> bool:
     return bool(requeued)
 
 
-def videos_reap_stalled(*, stalled_for: dt.timedelta, max_attempts: int) -> tuple[int, int]:
-    """Requeue videos whose processing shows no sign of life (a killed worker); fail and refund
-    those that have used up their attempts. Returns (requeued, failed)."""
-    cutoff = timezone.now() - stalled_for
+def videos_take_over_lapsed(*, max_attempts: int) -> tuple[int, int]:
+    """Requeue videos whose processing run died (its lease lapsed) for a live worker; fail and
+    refund those whose runs have died `max_attempts` times. Returns (requeued, failed). Safe to run
+    from several places at once: each video is cleared by one filtered UPDATE, won by one sweep."""
     requeued = failed = 0
-    for video in Video.objects.filter(status=Video.Status.PROCESSING, updated_at__lt=cutoff).select_related("owner"):
-        if video.attempts >= max_attempts:
-            video_fail(video, code="stalled", message="Processing stopped several times; your tokens were refunded.")
-            failed += 1
-            continue
+    for video in lapsed_videos():
         with transaction.atomic():
-            if Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING, updated_at__lt=cutoff).update(
-                status=Video.Status.QUEUED, updated_at=timezone.now()
-            ):
-                video_enqueue(video=video)
-                requeued += 1
+            crashes = lease_clear_lapsed(video)
+            if crashes is None:
+                continue
+            if crashes >= max_attempts:
+                video_fail(video, code="crashed", message=CRASHED_MESSAGE)
+                failed += 1
+                continue
+            logger.warning("video %s: its processing run died (%s of %s); requeued", video.pk, crashes, max_attempts)
+            video_enqueue(video=video)
+            requeued += 1
+        video.refresh_from_db()
+        push_video(video)  # the page shows it queued again rather than frozen at a stage
     return requeued, failed
 
 

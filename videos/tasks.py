@@ -1,22 +1,29 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 from sage.celery import app
+from videos.models import Video
+from videos.pipeline.lease import Taken, lease_seconds_left
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
-from videos.services import videos_reap_stalled
+from videos.services import videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, max_retries=None)
 def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Process one video (media queue). Safe to run again: finished steps are skipped."""
-    run_pipeline(video_id, task_id=self.request.id or "")
+    """Process one video (media queue). Safe to run again: finished steps are skipped, and a run
+    starts only by taking the video's lease, so a stale or redelivered message does nothing."""
+    taken = run_pipeline(video_id, task_id=self.request.id or "")
+    if taken is Taken.HELD and Video.objects.filter(pk=video_id, status=Video.Status.QUEUED).exists():
+        # Queued again (a retry after a cancel) while the old run still holds the lease on its way
+        # out: ask again once that lease is released or lapses, rather than leave the video queued.
+        seconds_left = lease_seconds_left(video_id) or 0.0
+        raise self.retry(countdown=min(seconds_left, settings.VIDEO_HEARTBEAT_SECONDS) + 1)
 
 
 @shared_task
@@ -65,11 +72,18 @@ def revoke(task_id: str) -> None:
 
 
 @shared_task
-def reap_stalled_videos() -> tuple[int, int]:
-    """Every few minutes: requeue processing whose worker died; fail and refund after N tries."""
-    return videos_reap_stalled(
-        stalled_for=dt.timedelta(seconds=settings.VIDEO_STALL_SECONDS), max_attempts=settings.VIDEO_MAX_ATTEMPTS
-    )
+def take_over_lapsed_videos() -> tuple[int, int]:
+    """Every 30 s and when a worker starts: requeue videos whose worker died (their processing
+    lease lapsed); fail and refund those whose runs died VIDEO_MAX_ATTEMPTS times."""
+    return videos_take_over_lapsed(max_attempts=settings.VIDEO_MAX_ATTEMPTS)
+
+
+@worker_ready.connect
+def _take_over_lapsed_videos_at_start(sender: object = None, **kwargs: object) -> None:
+    # A worker (re)starting after a crash should not wait for beat: sweep now, and once more when
+    # the leases of runs that died just before it started have had time to lapse.
+    take_over_lapsed_videos.delay()
+    take_over_lapsed_videos.apply_async(countdown=settings.VIDEO_LEASE_SECONDS + 1)
 
 
 @shared_task

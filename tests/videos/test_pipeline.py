@@ -1,4 +1,4 @@
-"""The processing pipeline: steps, money (hold → settle, or refund), cancel, retry, the reaper."""
+"""The processing pipeline: steps, money (hold → settle, or refund), cancel, retry, the lease and takeovers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.services import ledger_grant
@@ -16,8 +17,9 @@ from tests.factories import empty_wallet_user
 from tests.media import make_bad_file, make_video
 from videos.models import Video
 from videos.pipeline import runner
-from videos.pipeline.steps import ensure_thumbnails
-from videos.services import video_cancel, video_retry, videos_reap_stalled
+from videos.pipeline.lease import Taken
+from videos.pipeline.steps import ensure_hold, ensure_probed, ensure_thumbnails
+from videos.services import video_cancel, video_retry, videos_take_over_lapsed
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,12 @@ def stored_video(owner, source: Path, settings) -> Video:
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
     video.refresh_from_db()
     return video
+
+
+def held_mid_processing(video: Video, settings) -> None:
+    """The video as a run leaves it when its worker dies after the probe: tokens held, not settled."""
+    ensure_probed(video, Path(settings.MEDIA_ROOT) / video.storage_key)
+    ensure_hold(video)
 
 
 def funded_user(tokens: int):
@@ -192,20 +200,79 @@ def test_retrying_a_failed_video_processes_it_and_charges_once(clip, settings, m
     assert ledger_sum(user) == balance(user)
 
 
-def test_the_reaper_requeues_a_stalled_run_and_fails_and_refunds_after_the_last_attempt(clip, settings) -> None:
+def test_a_message_for_a_video_whose_lease_another_run_holds_does_nothing(clip, settings) -> None:
     user = funded_user(100)
     video = stored_video(user, clip, settings)
-    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, attempts=1, updated_at=long_ago)
+    alive = timezone.now() + dt.timedelta(minutes=1)
+    Video.objects.filter(pk=video.pk).update(
+        status=Video.Status.PROCESSING, lease_owner="other-run", lease_expires_at=alive
+    )
 
-    assert videos_reap_stalled(stalled_for=dt.timedelta(minutes=20), max_attempts=3) == (1, 0)
-    assert Video.objects.get(pk=video.pk).status == Video.Status.QUEUED
+    assert runner.process_video(video.pk) is Taken.HELD  # a stale or redelivered message
 
-    Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, attempts=3, updated_at=long_ago)
-    assert videos_reap_stalled(stalled_for=dt.timedelta(minutes=20), max_attempts=3) == (0, 1)
     video.refresh_from_db()
-    assert (video.status, video.error_code) == (Video.Status.FAILED, "stalled")
+    assert (video.status, video.lease_owner, video.attempts, video.duration) == (
+        Video.Status.PROCESSING,
+        "other-run",
+        0,
+        None,
+    )
     assert balance(user) == 100
+
+
+def test_a_lapsed_lease_is_taken_over_and_after_the_last_crash_the_video_fails_and_is_refunded(clip, settings) -> None:
+    user = funded_user(100)
+    video = stored_video(user, clip, settings)
+    held_mid_processing(video, settings)
+    assert balance(user) == 100 - 6
+    lapsed = timezone.now() - dt.timedelta(seconds=1)
+
+    for crashes in (1, 2):
+        Video.objects.filter(pk=video.pk).update(
+            status=Video.Status.PROCESSING, lease_owner=f"dead-run-{crashes}", lease_expires_at=lapsed
+        )
+        assert videos_take_over_lapsed(max_attempts=3) == (1, 0)
+        video.refresh_from_db()
+        assert (video.status, video.crashes, video.lease_owner) == (Video.Status.QUEUED, crashes, "")
+    assert videos_take_over_lapsed(max_attempts=3) == (0, 0)  # nothing lapsed now
+
+    Video.objects.filter(pk=video.pk).update(
+        status=Video.Status.PROCESSING, lease_owner="dead-run-3", lease_expires_at=lapsed
+    )
+    assert videos_take_over_lapsed(max_attempts=3) == (0, 1)
+    video.refresh_from_db()
+    assert (video.status, video.error_code, video.crashes) == (Video.Status.FAILED, "crashed", 3)
+    assert "refunded" in video.error_message
+    assert balance(user) == 100
+    assert ledger_sum(user) == balance(user)
+
+
+def test_a_redelivered_message_that_finds_the_last_allowed_run_dead_fails_the_video_and_refunds(clip, settings) -> None:
+    user = funded_user(100)
+    video = stored_video(user, clip, settings)
+    held_mid_processing(video, settings)
+    lapsed = timezone.now() - dt.timedelta(seconds=1)
+    Video.objects.filter(pk=video.pk).update(
+        status=Video.Status.PROCESSING, crashes=2, lease_owner="dead-run", lease_expires_at=lapsed
+    )
+
+    assert runner.process_video(video.pk) is Taken.TAKEN
+
+    video.refresh_from_db()
+    assert (video.status, video.error_code, video.crashes, video.lease_owner) == (Video.Status.FAILED, "crashed", 3, "")
+    assert balance(user) == 100
+
+
+def test_asking_again_after_crashes_gives_the_video_its_attempts_back(clip, settings) -> None:
+    user = funded_user(100)
+    video = stored_video(user, clip, settings)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.FAILED, error_code="crashed", crashes=3)
+
+    assert video_retry(video=Video.objects.get(pk=video.pk))
+    runner.process_video(video.pk)
+
+    video.refresh_from_db()
+    assert (video.status, video.crashes, video.lease_owner, video.lease_expires_at) == (Video.Status.READY, 0, "", None)
 
 
 def test_operators_can_cancel_and_retry_videos_from_the_admin(admin_client, clip, settings) -> None:

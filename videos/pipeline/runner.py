@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing.models import Hold
 from billing.services import hold_release, hold_settle
 from videos.models import Video
 from videos.pipeline.files import local_copy
+from videos.pipeline.lease import RUNNABLE, Taken, heartbeat, lease_take, new_lease_owner
 from videos.pipeline.progress import push_video
 from videos.pipeline.steps import (
     Cancelled,
@@ -40,33 +41,46 @@ from videos.pipeline.transcribing import transcript_beside
 
 logger = logging.getLogger(__name__)
 
-_RUNNABLE = (Video.Status.QUEUED, Video.Status.PROCESSING)
+# What a person reads when processing died with its worker too many times.
+CRASHED_MESSAGE = "Processing stopped several times on our side; your tokens were refunded. Retry the video."
 
 
-def process_video(video_id: int, *, task_id: str = "") -> None:
-    # PROCESSING is claimable too: a run whose worker died is picked up again where it stopped.
-    claimed = Video.objects.filter(pk=video_id, status__in=_RUNNABLE).update(
-        status=Video.Status.PROCESSING, task_id=task_id, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return  # deleted, cancelled, ready or failed: nothing to do
+def process_video(video_id: int, *, task_id: str = "") -> Taken:
+    """Run the pipeline for one video under its lease. HELD: another run holds the lease (this
+    message is stale, redelivered, or came while a cancelled run winds down) and nothing was done."""
+    owner = new_lease_owner()
+    taken = lease_take(video_id=video_id, owner=owner, task_id=task_id)
+    if taken is not Taken.TAKEN:
+        return taken
     video = Video.objects.select_related("owner", "hold").get(pk=video_id)
+    if video.crashes >= settings.VIDEO_MAX_ATTEMPTS:
+        # This run took over from the last run allowed to die (a redelivered message got here
+        # before the takeover sweep): the video fails and is refunded instead.
+        video_fail(video, code="crashed", message=CRASHED_MESSAGE, lease_owner=owner)
+        return taken
     push_video(video)
-    try:
-        if video.source == Video.Source.YOUTUBE:
-            _youtube_steps(video)
-        else:
-            _upload_steps(video)
-    except Cancelled:
-        return  # cancelling released the hold already
-    except StepFailed as exc:
-        video_fail(video, code=exc.code, message=exc.message)
-        return
-    except Exception:
-        logger.exception("processing video %s failed unexpectedly", video_id)
-        video_fail(video, code="internal", message="Something went wrong on our side while processing this video.")
-        return
-    _finish(video)
+    with heartbeat(video_id=video_id, owner=owner):
+        try:
+            if video.source == Video.Source.YOUTUBE:
+                _youtube_steps(video)
+            else:
+                _upload_steps(video)
+        except Cancelled:
+            return taken  # cancelling released the hold already; a lost lease left the video to its holder
+        except StepFailed as exc:
+            video_fail(video, code=exc.code, message=exc.message, lease_owner=owner)
+            return taken
+        except Exception:
+            logger.exception("processing video %s failed unexpectedly", video_id)
+            video_fail(
+                video,
+                code="internal",
+                message="Something went wrong on our side while processing this video.",
+                lease_owner=owner,
+            )
+            return taken
+        _finish(video, lease_owner=owner)
+    return taken
 
 
 def _upload_steps(video: Video) -> None:
@@ -102,18 +116,28 @@ def _youtube_steps(video: Video) -> None:
     ensure_summary(video)
 
 
-def _finish(video: Video) -> None:
-    # Settling and marking ready happen together under the video's row lock: a cancel waits for
-    # them (and then finds nothing to cancel), and a crash leaves neither done, so the rerun
-    # settles the same hold once.
+def _finish(video: Video, *, lease_owner: str) -> None:
+    # Settling and marking ready happen together under the video's row lock, and only by the run
+    # holding the lease: a cancel waits for them (and then finds nothing to cancel), a crash leaves
+    # neither done, so the rerun settles the same hold once, and a run that lost its lease does neither.
     with transaction.atomic():
-        locked = Video.objects.select_for_update().filter(pk=video.pk, status=Video.Status.PROCESSING).first()
+        locked = (
+            Video.objects.select_for_update()
+            .filter(pk=video.pk, status=Video.Status.PROCESSING, lease_owner=lease_owner)
+            .first()
+        )
         if locked is None:
-            return  # cancelled at the last moment: the cancel released the hold
+            return  # cancelled at the last moment (the cancel released the hold), or taken over
         if video.hold is not None:
             hold_settle(hold=video.hold, actual_amount=min(tokens_for(video), video.hold.amount))
         Video.objects.filter(pk=video.pk).update(
-            status=Video.Status.READY, stage="", percent=100, ready_at=timezone.now(), task_id=""
+            status=Video.Status.READY,
+            stage="",
+            percent=100,
+            ready_at=timezone.now(),
+            task_id="",
+            lease_owner="",
+            lease_expires_at=None,
         )
     video.refresh_from_db()
     push_video(video)
@@ -128,11 +152,22 @@ def notes_may_be_written(video: Video) -> None:
     transaction.on_commit(lambda: fill_waiting_ai_notes.delay(video.pk))
 
 
-def video_fail(video: Video, *, code: str, message: str) -> None:
-    """Mark the video failed with a message a person understands, and refund its hold."""
-    Video.objects.filter(pk=video.pk, status__in=_RUNNABLE).update(
-        status=Video.Status.FAILED, error_code=code, error_message=message[:500], task_id=""
+def video_fail(video: Video, *, code: str, message: str, lease_owner: str | None = None) -> None:
+    """Mark the video failed with a message a person understands, and refund its hold. With
+    `lease_owner`, only while that run holds the lease (a run taken over leaves the video alone)."""
+    runnable = Video.objects.filter(pk=video.pk, status__in=RUNNABLE)
+    if lease_owner is not None:
+        runnable = runnable.filter(lease_owner=lease_owner)
+    failed = runnable.update(
+        status=Video.Status.FAILED,
+        error_code=code,
+        error_message=message[:500],
+        task_id="",
+        lease_owner="",
+        lease_expires_at=None,
     )
+    if not failed and lease_owner is not None:
+        return
     release_hold_of(video)
     video.refresh_from_db()
     push_video(video)

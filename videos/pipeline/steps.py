@@ -47,11 +47,13 @@ class StepFailed(Exception):
 
 
 class Cancelled(Exception):
-    """The video was cancelled while a step ran; the cancel already refunded its hold."""
+    """The video was cancelled while a step ran (the cancel already refunded its hold), or this run
+    lost its lease to another (which now owns the video and its money)."""
 
 
 def stop_if_cancelled(video: Video) -> None:
-    if not Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING).exists():
+    # `video.lease_owner` is this run's token (loaded once the lease was taken).
+    if not Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING, lease_owner=video.lease_owner).exists():
         raise Cancelled
 
 

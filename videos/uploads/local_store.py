@@ -85,5 +85,13 @@ def join_parts(upload: Upload, storage_key: str) -> int:
     return target.stat().st_size
 
 
+def joined_size(storage_key: str) -> int | None:
+    """The size of the joined file at `storage_key`, None when it is not there (yet)."""
+    try:
+        return (Path(settings.MEDIA_ROOT) / storage_key).stat().st_size
+    except FileNotFoundError:
+        return None
+
+
 def discard(upload: Upload) -> None:
     shutil.rmtree(_upload_dir(upload), ignore_errors=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from django.conf import settings
 
 from videos.models import Upload
@@ -71,6 +72,17 @@ def complete(upload: Upload, key: str, parts: list[ReceivedPart]) -> int:
         MultipartUpload={"Parts": [{"ETag": part.etag, "PartNumber": part.number} for part in parts]},
     )
     head = client.head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
+    return int(head["ContentLength"])
+
+
+def whole_object_size(key: str) -> int | None:
+    """The size of the object at `key`, None when there is none (yet)."""
+    try:
+        head = _client().head_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
     return int(head["ContentLength"])
 
 

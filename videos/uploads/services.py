@@ -7,6 +7,7 @@ before any byte is stored. The probe re-checks the real length once the file is 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from pathlib import PurePath
 
@@ -22,6 +23,8 @@ from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
 from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRejected(Exception):
@@ -107,7 +110,7 @@ def final_key(upload: Upload) -> str:
 
 def upload_received_parts(upload: Upload) -> list[ReceivedPart]:
     """The parts that have arrived: what a client resumes from."""
-    if upload.store == Upload.Store.S3 and upload.status == Upload.Status.ACTIVE:
+    if upload.store == Upload.Store.S3 and upload.status in (Upload.Status.ACTIVE, Upload.Status.COMPLETING):
         return s3_store.received_parts(upload, final_key(upload))
     return [ReceivedPart(number=p.number, size=p.size, etag=p.etag) for p in upload.parts.all()]
 
@@ -153,28 +156,67 @@ def upload_receive_part(*, upload: Upload, number: int, stream: Readable, sha256
 
 
 def upload_complete(*, upload: Upload) -> Video:
-    """Join the parts into the video's file once every part has arrived; the video is queued."""
+    """Join the parts into the video's file once every part has arrived; the video is queued.
+
+    The store's side (S3's CompleteMultipartUpload, or joining the local parts) runs outside any
+    database transaction, between two short ones: the row is marked COMPLETING first, so a crash
+    between the store and the database leaves a row that says what is left to do, and completing
+    again — the client's retry, or the hourly sweep — finishes it. Every step is idempotent."""
+    current = Upload.objects.get(pk=upload.pk)
+    if current.status == Upload.Status.ACTIVE:
+        _require_every_part(current)  # asks S3 which parts it has: outside any transaction
+        # The row count says whether this request moved it on (an abort may have come first).
+        Upload.objects.filter(pk=current.pk, status=Upload.Status.ACTIVE).update(
+            status=Upload.Status.COMPLETING, last_activity_at=timezone.now()
+        )
+        current.refresh_from_db()
+    if current.status == Upload.Status.COMPLETED and current.video_id is not None:
+        return Video.objects.get(pk=current.video_id)  # completing twice (a retried request) is harmless
+    if current.status != Upload.Status.COMPLETING:
+        _require_active(current)  # aborted: refused with the reason
+    storage_key = final_key(current)
+    size = _store_complete(current, storage_key)
+    return _upload_mark_completed(current, storage_key=storage_key, size=size)
+
+
+def _require_every_part(upload: Upload) -> None:
+    parts = {part.number: part for part in upload_received_parts(upload)}
+    missing = [
+        n for n in range(1, upload.part_count + 1)
+        if n not in parts or parts[n].size != upload.expected_part_size(n)
+    ]  # fmt: skip
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
+        raise UploadRejected(f"Parts still missing: {shown}.", code="incomplete")
+
+
+def _store_complete(upload: Upload, storage_key: str) -> int:
+    """The whole file at `storage_key` (made now, or by an earlier try that the database did not
+    hear about); returns its size."""
+    if upload.store == Upload.Store.S3:
+        size = s3_store.whole_object_size(storage_key)
+        if size == upload.size:
+            return size
+        parts = sorted(s3_store.received_parts(upload, storage_key), key=lambda part: part.number)
+        return s3_store.complete(upload, storage_key, parts)
+    size = local_store.joined_size(storage_key)
+    if size == upload.size:
+        local_store.discard(upload)  # parts an interrupted join left behind
+        return size
+    return local_store.join_parts(upload, storage_key)
+
+
+def _upload_mark_completed(upload: Upload, *, storage_key: str, size: int) -> Video:
+    if upload.video_id is None:  # the video was deleted while its file was being joined
+        raise UploadRejected("This upload's video was deleted.", code="not_active")
     with transaction.atomic():
-        locked = Upload.objects.select_for_update(of=("self",)).select_related("video").get(pk=upload.pk)
-        if locked.status == Upload.Status.COMPLETED and locked.video is not None:
-            return locked.video  # completing twice (a retried request) is harmless
-        _require_active(locked)
-        parts = {part.number: part for part in upload_received_parts(locked)}
-        missing = [
-            n for n in range(1, locked.part_count + 1)
-            if n not in parts or parts[n].size != locked.expected_part_size(n)
-        ]  # fmt: skip
-        if missing:
-            shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
-            raise UploadRejected(f"Parts still missing: {shown}.", code="incomplete")
-        video = locked.video
-        assert video is not None
-        storage_key = final_key(locked)
-        if locked.store == Upload.Store.S3:
-            size = s3_store.complete(locked, storage_key, [parts[n] for n in sorted(parts)])
-        else:
-            size = local_store.join_parts(locked, storage_key)
-        Upload.objects.filter(pk=locked.pk).update(status=Upload.Status.COMPLETED, last_activity_at=timezone.now())
+        # One of two racing completions wins this filtered update; the other returns the video.
+        moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.COMPLETING).update(
+            status=Upload.Status.COMPLETED, last_activity_at=timezone.now()
+        )
+        video = Video.objects.get(pk=upload.video_id)
+        if not moved:
+            return video
         Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
         video.refresh_from_db()
         from videos.services import video_enqueue  # videos.services builds on this module
@@ -200,8 +242,18 @@ def upload_abort(*, upload: Upload) -> None:
         Video.objects.filter(pk=locked.video_id, status=Video.Status.UPLOADING).delete()
 
 
-def uploads_abort_idle(*, idle_for: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Abort uploads that received nothing for `idle_for`; returns how many were aborted."""
+def uploads_abort_idle(
+    *, idle_for: dt.timedelta = dt.timedelta(days=1), completing_for: dt.timedelta = dt.timedelta(minutes=5)
+) -> int:
+    """Finish completions a crash interrupted (COMPLETING for longer than a completion takes),
+    then abort uploads that received nothing for `idle_for`; returns how many were aborted."""
+    stuck = Upload.objects.filter(status=Upload.Status.COMPLETING, last_activity_at__lt=timezone.now() - completing_for)
+    for upload in stuck.iterator():
+        try:
+            upload_complete(upload=upload)
+        except Exception:
+            # S3 unreachable for now: the row still says COMPLETING and the next run tries again.
+            logger.warning("could not finish completing upload %s", upload.pk, exc_info=True)
     cutoff = timezone.now() - idle_for
     idle = Upload.objects.filter(status=Upload.Status.ACTIVE, last_activity_at__lt=cutoff)
     count = 0

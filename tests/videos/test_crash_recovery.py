@@ -1,0 +1,221 @@
+"""A whole worker killed with SIGKILL mid-step (its main process and anything it started), with
+real worker processes: a new worker takes the video over within seconds and finishes it, charging
+once; a video whose runs die three times fails and is refunded in full.
+
+The workers run with a 3 s lease renewed every second (production: 40 s and 10 s), so the test
+waits for seconds where production waits for tens of seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import psutil
+import pytest
+import redis
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import QuerySet, Sum
+
+from accounts.models import User
+from billing.models import Hold, LedgerEntry, Wallet
+from billing.services import ledger_grant
+from tests import servers
+from tests.factories import empty_wallet_user
+from tests.media import make_video
+from videos.models import Video
+from videos.services import video_enqueue
+
+pytestmark = pytest.mark.worker
+
+T = TypeVar("T")
+
+GRANT = 500
+RESUME_WITHIN = 60.0  # seconds from a new worker's start to the video taken over and finished
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Not a whole number of seconds, so "charged ceil(duration)" is a real rounding.
+    return make_video(tmp_path_factory.mktemp("crash") / "lecture.mp4", seconds=6.4)
+
+
+def _wait_until(check: Callable[[], T], what: str, video: Video, timeout: float = 60.0) -> T:
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            video.refresh_from_db()
+            raise TimeoutError(
+                f"no {what} within {timeout:.0f}s; the video is {video.status} at stage {video.stage!r} "
+                f"({video.error_message or 'no error'})"
+            )
+        time.sleep(0.02)
+    return result
+
+
+def _queued_video(user: User, source: Path) -> Video:
+    """An uploaded video as `upload_complete` leaves it: its file in storage, waiting for a worker."""
+    video = Video.objects.create(owner=user, title="Lecture", status=Video.Status.QUEUED)
+    with source.open("rb") as data:
+        key = default_storage.save(f"videos/{video.pk}/original.mp4", File(data))
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=source.stat().st_size)
+    video.refresh_from_db()
+    return video
+
+
+def _holds_of(video: Video) -> QuerySet[Hold]:
+    return Hold.objects.filter(ref_type="video", ref_id=str(video.pk))
+
+
+def _ledger_of(video: Video) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(ref_type="video", ref_id=str(video.pk))
+
+
+def _balance(user: User) -> int:
+    return Wallet.objects.get(user=user).balance
+
+
+def _backend_waiting_for_my_lock() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _backend_alive(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone() is not None
+
+
+def _kill_mid_step(worker: subprocess.Popen[bytes], video: Video, *, earlier_runs: set[str]) -> str:
+    """SIGKILL the whole worker (its main process and its pool's process running the task) while a
+    new run of `video` is inside a step, its tokens held. Returns the killed run's lease token.
+    (The prefork pool, as the Procfile runs: its main process answers the test's ping while the
+    task runs, which `--pool solo` cannot, so the test sees a taken-over run start.)
+
+    The test takes the video's row lock once the run is under way, so the run's next write to the
+    row (a stage's progress, its heartbeat, or settling and marking it ready) waits: the kill lands
+    before the pipeline can finish, however fast its remaining steps are."""
+    in_step = Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING, duration__isnull=False).exclude(
+        lease_owner__in={"", *earlier_runs}
+    )
+    _wait_until(in_step.exists, "new run inside a step", video)
+    with transaction.atomic():
+        run = Video.objects.select_for_update().get(pk=video.pk)
+        _wait_until(lambda: _holds_of(video).filter(status=Hold.Status.OPEN).exists(), "open hold", video)
+        waiting_backend = _wait_until(_backend_waiting_for_my_lock, "worker waiting for the video's row", video)
+        assert waiting_backend is not None
+        children = psutil.Process(worker.pid).children(recursive=True)
+        worker.kill()
+        worker.wait(10)
+        for child in children:
+            child.kill()
+    # Postgres ends the dead worker's session when it notices; wait for that, so no statement of
+    # the killed run can land after this point.
+    _wait_until(lambda: not _backend_alive(waiting_backend), "end of the killed worker's session", video)
+    return run.lease_owner
+
+
+def _forget_unacked_deliveries(task_ids: set[str]) -> None:
+    """Late acknowledgement keeps a killed worker's messages in Redis (its run and the takeover
+    sweep it had scheduled), to be handed out again after the visibility timeout. Drop them, so
+    they cannot reach a later test run's worker (whose database may hold another video with this id)."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    markers = [task_id.encode() for task_id in task_ids if task_id] + [b"videos.tasks.take_over_lapsed_videos"]
+    try:
+        for tag, message in client.hscan_iter("unacked"):
+            if any(marker in message for marker in markers):
+                client.zrem("unacked_index", tag)
+                client.hdel("unacked", tag)
+    finally:
+        client.close()
+
+
+def _crash(user: User, lecture: Path, *, times: int) -> tuple[Video, set[str]]:
+    """Start processing a video and kill the worker running it `times` times (each new worker
+    takes it over from the last). Returns the video and the killed runs' task ids."""
+    video = _queued_video(user, lecture)
+    runs: set[str] = set()
+    task_ids: set[str] = set()
+    for attempt in range(times):
+        with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1") as worker:
+            if attempt == 0:
+                with transaction.atomic():
+                    video_enqueue(video=video)
+            runs.add(_kill_mid_step(worker, video, earlier_runs=runs))
+        video.refresh_from_db()
+        task_ids.add(video.task_id)
+        assert video.status == Video.Status.PROCESSING and video.lease_owner in runs  # frozen until taken over
+    return video, task_ids
+
+
+def _wait_for_the_end(video: Video) -> float:
+    """Start a fresh worker and wait for the video to be ready or failed; returns the seconds from
+    the worker's launch (its start-up included) to the end."""
+    started = time.monotonic()
+    with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1"):
+        _wait_until(
+            lambda: Video.objects.filter(pk=video.pk, status__in=(Video.Status.READY, Video.Status.FAILED)).exists(),
+            "end of processing",
+            video,
+            timeout=RESUME_WITHIN,
+        )
+        return time.monotonic() - started
+
+
+def test_a_video_whose_whole_worker_was_killed_mid_step_is_finished_by_a_new_worker_and_charged_once(
+    transactional_db, lecture: Path
+) -> None:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=GRANT, key="grant:crash", memo="test")
+    video, task_ids = _crash(user, lecture, times=1)
+    try:
+        seconds = _wait_for_the_end(video)
+    finally:
+        _forget_unacked_deliveries(task_ids)
+
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY, video.error_message
+    print(f"taken over and finished {seconds:.1f} s after the new worker was launched")
+    assert video.crashes == 1
+    assert (video.lease_owner, video.lease_expires_at) == ("", None)
+    cost = math.ceil(video.duration or 0)
+    assert cost == 7
+    hold = _holds_of(video).get()  # the new run reused the killed run's hold instead of taking another
+    assert (hold.status, hold.amount, hold.settled_amount) == (Hold.Status.SETTLED, cost, cost)
+    ledger = _ledger_of(video)
+    assert sorted(ledger.values_list("kind", flat=True)) == [LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE]
+    assert ledger.aggregate(total=Sum("amount"))["total"] == -cost
+    assert _balance(user) == GRANT - cost
+
+
+def test_a_video_whose_worker_was_killed_three_times_fails_and_is_refunded_in_full(
+    transactional_db, lecture: Path
+) -> None:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=GRANT, key="grant:crash", memo="test")
+    video, task_ids = _crash(user, lecture, times=3)
+    try:
+        assert _balance(user) == GRANT - math.ceil(video.duration or 0)  # held while it was processed
+        _wait_for_the_end(video)
+    finally:
+        _forget_unacked_deliveries(task_ids)
+
+    video.refresh_from_db()
+    assert (video.status, video.error_code, video.crashes) == (Video.Status.FAILED, "crashed", 3)
+    assert "refunded" in video.error_message
+    assert _balance(user) == GRANT
+    assert _holds_of(video).get().status == Hold.Status.RELEASED
+    ledger = _ledger_of(video)
+    assert sorted(ledger.values_list("kind", flat=True)) == [LedgerEntry.Kind.HOLD, LedgerEntry.Kind.RELEASE]
+    assert ledger.aggregate(total=Sum("amount"))["total"] == 0
