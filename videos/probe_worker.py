@@ -255,6 +255,8 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
             )
         if format_name.startswith("mov") and _index_runs_past_end(container, size):
             raise Refusal("damaged")
+        if format_name.startswith("matroska") and _segment_runs_past_end(head, size):
+            raise Refusal("damaged")
         _decode_first_frames(container, video)
 
         return Probed(
@@ -290,6 +292,46 @@ def _index_runs_past_end(container: Any, size: int) -> bool:
         entries = stream.index_entries
         if len(entries) and entries[len(entries) - 1].pos + entries[len(entries) - 1].size > size:
             return True
+    return False
+
+
+MATROSKA_EBML_ID = 0x1A45DFA3
+MATROSKA_SEGMENT_ID = 0x18538067
+
+
+def _ebml_vint(data: bytes, offset: int, *, keep_marker: bool) -> tuple[int, int, bool] | None:
+    """An EBML variable-length integer at `offset`: (value, its length, all value bits set — an
+    element of unknown size), or None when `data` ends first or the first byte is not a vint."""
+    if offset >= len(data) or data[offset] == 0:
+        return None
+    length = 9 - data[offset].bit_length()  # the leading zeros say how many bytes follow
+    if offset + length > len(data):
+        return None
+    value = int.from_bytes(data[offset : offset + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+    all_ones = value == (1 << (7 * length)) - 1
+    return value, length, all_ones
+
+
+def _segment_runs_past_end(head: bytes, size: int) -> bool:
+    """A Matroska/WebM file whose Segment (everything after the EBML header) says it is longer than
+    the file: it was cut short after its header was written. FFmpeg reads the duration from the
+    header and the first frames decode, so nothing else notices. A Segment of unknown size (a live
+    recording never finalised) has nothing to compare with and passes."""
+    offset = 0
+    for expected_id in (MATROSKA_EBML_ID, MATROSKA_SEGMENT_ID):
+        element = _ebml_vint(head, offset, keep_marker=True)
+        if element is None or element[0] != expected_id:
+            return False  # not laid out as expected: FFmpeg's own checks judge it
+        offset += element[1]
+        element_size = _ebml_vint(head, offset, keep_marker=False)
+        if element_size is None:
+            return False
+        offset += element_size[1]
+        if expected_id == MATROSKA_SEGMENT_ID:
+            return not element_size[2] and offset + element_size[0] > size
+        offset += element_size[0]
     return False
 
 
