@@ -31,6 +31,7 @@ from notes.models import Note
 from sage.formatting import clock, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.realtime import push_to_user
+from sage.retrying import RetryNotice
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.selectors import transcript_lines
 from videos.timed_text import TimedLine, nearest_sentences, sentences_of
@@ -250,13 +251,25 @@ def _gemini_note(note: Note, lines: list[TimedLine]) -> str:
         else f"the moment at [{clock(note.start)}]"
     )
     title = " ".join(note.video.title.split()) or "(untitled)"
-    answer = generate_text(PROMPT.format(moment=moment, title=title, transcript=transcript), system=SYSTEM_INSTRUCTION)
+    answer = generate_text(
+        PROMPT.format(moment=moment, title=title, transcript=transcript),
+        system=SYSTEM_INSTRUCTION,
+        on_retry=lambda notice: _say_retrying(note, notice),
+    )
     text = _BLANK_LINES.sub("\n\n", answer.strip())
     if not text:
         raise GeminiError("Gemini gave an empty answer.")
     if len(text) > MAX_NOTE_CHARACTERS:
         text = text[:MAX_NOTE_CHARACTERS].rsplit(" ", 1)[0] + " …"
     return text
+
+
+def _say_retrying(note: Note, notice: RetryNotice) -> None:
+    """While Gemini is busy the note says so, and when it tries again, on the owner's pages."""
+    if Note.objects.filter(pk=note.pk, ai_status=AiStatus.GENERATING).update(
+        text=notice.message, updated_at=timezone.now()
+    ):
+        _push(note.pk)
 
 
 def _prompt_line(line: TimedLine) -> str:

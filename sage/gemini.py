@@ -1,8 +1,9 @@
 """Gemini through the official `google-genai` client: one place that builds the client from settings
 and turns every way a call can fail into one `GeminiError`.
 
-Retries of transient failures (429, 5xx, timeouts, refused connections) are left to the client's own
-`HttpRetryOptions`, so a caller makes one call and gets an answer or a `GeminiError`.
+Transient failures (429, 5xx, timeouts, refused connections) are tried again by `sage.retrying`
+(backoff with jitter, OUTSIDE_RETRY_ATTEMPTS in all), so a caller makes one call and gets an answer or
+a `GeminiError`; its `on_retry` hears of each wait, for the page to say so.
 """
 
 from __future__ import annotations
@@ -18,16 +19,14 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from sage.retrying import RetryListener, acall_with_retries, call_with_retries
+
 logger = logging.getLogger(__name__)
 
-# Gemini's documented transient statuses. Three attempts at most: a caller (a pipeline step, a chat
-# reply) has a fallback, so waiting minutes for an overloaded service helps no one.
-RETRY_OPTIONS = types.HttpRetryOptions(
-    attempts=3,
-    initial_delay=1.0,
-    max_delay=8.0,
-    http_status_codes=[408, 429, 500, 502, 503, 504],
-)
+# Gemini's documented transient statuses: worth asking again after a while.
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# The client's own retries are off (one attempt): sage.retrying retries, and tells the page.
+RETRY_OPTIONS = types.HttpRetryOptions(attempts=1)
 
 
 def _http_libraries() -> list[Any]:
@@ -59,12 +58,18 @@ _CALL_FAILURES: tuple[type[Exception], ...] = (
 
 class GeminiError(Exception):
     """A Gemini call failed: the service answered with an error, timed out, or gave no usable answer.
-    `status_code` is the HTTP status when the service answered with one (429 = rate limited)."""
+    `status_code` is the HTTP status when the service answered with one (429 = rate limited);
+    `transient` says whether asking again later may work (a busy or unreachable service)."""
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(self, message: str, *, status_code: int | None = None, transient: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
+        self.transient = transient
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, GeminiError) and error.transient
 
 
 def gemini_enabled() -> bool:
@@ -102,10 +107,16 @@ def _user_turn(prompt: str, parts: Sequence[types.Part] = ()) -> list[types.Cont
 def _failure(error: Exception) -> GeminiError:
     if isinstance(error, genai_errors.APIError):
         detail = error.message or error.status or "no details"
-        return GeminiError(f"Gemini answered with an error ({error.code}): {detail}", status_code=error.code)
+        return GeminiError(
+            f"Gemini answered with an error ({error.code}): {detail}",
+            status_code=error.code,
+            transient=error.code in TRANSIENT_STATUSES,
+        )
     if isinstance(error, _TIMEOUTS):
-        return GeminiError("Gemini did not answer in time.")
-    return GeminiError(f"Gemini could not be reached or gave an unreadable answer: {error}")
+        return GeminiError("Gemini did not answer in time.", transient=True)
+    if isinstance(error, ValueError):  # the client could not read the answer: the same next time
+        return GeminiError(f"Gemini gave an unreadable answer: {error}")
+    return GeminiError(f"Gemini could not be reached: {error}", transient=True)
 
 
 def _answer_text(response: types.GenerateContentResponse) -> str:
@@ -122,20 +133,27 @@ def _answer_text(response: types.GenerateContentResponse) -> str:
     raise GeminiError("Gemini gave an empty answer.")
 
 
-def _generate(contents: list[types.Content], config: types.GenerateContentConfig) -> str:
+def _generate(
+    contents: list[types.Content], config: types.GenerateContentConfig, on_retry: RetryListener | None
+) -> str:
     client = gemini_client()
+
+    def attempt() -> str:
+        try:
+            response = client.models.generate_content(model=settings.GEMINI_MODEL, contents=contents, config=config)
+            return _answer_text(response)
+        except _CALL_FAILURES as error:
+            raise _failure(error) from error
+
     try:
-        response = client.models.generate_content(model=settings.GEMINI_MODEL, contents=contents, config=config)
-        return _answer_text(response)
-    except _CALL_FAILURES as error:
-        raise _failure(error) from error
+        return call_with_retries(attempt, service="Gemini", transient=_is_transient, on_retry=on_retry)
     finally:
         client.close()
 
 
-def generate_text(prompt: str, *, system: str | None = None) -> str:
+def generate_text(prompt: str, *, system: str | None = None, on_retry: RetryListener | None = None) -> str:
     """Gemini's plain-text answer to `prompt` (with `system` as the system instruction)."""
-    return _generate(_user_turn(prompt), _config(system))
+    return _generate(_user_turn(prompt), _config(system), on_retry)
 
 
 def generate_json(
@@ -145,27 +163,46 @@ def generate_json(
     system: str | None = None,
     parts: Sequence[types.Part] = (),
     temperature: float | None = None,
+    on_retry: RetryListener | None = None,
 ) -> Any:
     """Gemini's answer as parsed JSON shaped by `schema` (a google-genai Schema, a JSON-schema-like
     dict or a pydantic model), with `parts` (e.g. inline audio) sent before the prompt."""
     config = _config(system, response_mime_type="application/json", response_schema=schema, temperature=temperature)
-    text = _generate(_user_turn(prompt, parts), config)
+    text = _generate(_user_turn(prompt, parts), config, on_retry)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise GeminiError(f"Gemini's answer is not valid JSON: {error}") from error
 
 
+_Pieces = AsyncIterator[types.GenerateContentResponse]
+
+
 async def stream_text(prompt: str, *, system: str | None = None) -> AsyncIterator[str]:
     """Gemini's answer to `prompt` piece by piece, as it is generated. Raises GeminiError (possibly
     after some pieces were yielded) when the call fails or nothing at all comes back."""
     client = gemini_client()
+
+    async def open_stream() -> tuple[_Pieces, types.GenerateContentResponse | None]:
+        # The request goes out when the first piece is asked for: that is where a 429 or 503 shows.
+        try:
+            stream = await client.aio.models.generate_content_stream(
+                model=settings.GEMINI_MODEL, contents=_user_turn(prompt), config=_config(system)
+            )
+            return stream, await anext(stream, None)
+        except _CALL_FAILURES as error:
+            raise _failure(error) from error
+
     try:
-        stream = await client.aio.models.generate_content_stream(
-            model=settings.GEMINI_MODEL, contents=_user_turn(prompt), config=_config(system)
-        )
+        # Only opening the stream is tried again: once pieces went out, a second answer would repeat them.
+        stream, first = await acall_with_retries(open_stream, service="Gemini", transient=_is_transient)
         answered = False
         last: types.GenerateContentResponse | None = None
+        if first is not None:
+            last = first
+            if first.text:
+                answered = True
+                yield first.text
         async for chunk in stream:
             last = chunk
             if chunk.text:

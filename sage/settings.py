@@ -509,6 +509,13 @@ GEMINI_MODEL = env_str("GEMINI_MODEL") or "gemini-2.5-flash"
 # Unset means Google's endpoint; tests point it at a local stub.
 GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")
 GEMINI_TIMEOUT_SECONDS = env_int("GEMINI_TIMEOUT_SECONDS", 120, minimum=1)
+# Outside services (Gemini, YouTube, Twelve Labs): a call that fails for a passing reason (429, 5xx,
+# a timeout, no connection) is tried up to OUTSIDE_RETRY_ATTEMPTS times in all, waiting a random
+# 0..min(max, first × 2^n) s between tries (sage.retrying), before the work fails and is refunded.
+# The defaults wait 30 s at the very most in all (2 + 4 + 8 + 16), ~15 s on average.
+OUTSIDE_RETRY_ATTEMPTS = env_int("OUTSIDE_RETRY_ATTEMPTS", 5, minimum=1, maximum=10)
+OUTSIDE_RETRY_FIRST_WAIT_SECONDS = env_int("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", 2, minimum=0)
+OUTSIDE_RETRY_MAX_WAIT_SECONDS = env_int("OUTSIDE_RETRY_MAX_WAIT_SECONDS", 30, minimum=0)
 
 # With a key, clip embeddings come from Twelve Labs' Marengo model instead of the local backend.
 TWELVELABS_API_KEY = env_str("TWELVELABS_API_KEY")

@@ -29,6 +29,8 @@ for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVE
 # Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
 # tests.servers.celery_worker(), which turns this off for its duration.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Outside services' failures are retried as in production, without the waits between tries.
+os.environ.setdefault("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", "0")
 
 # The suite is an entry point: it starts (or joins) the embedded servers before pytest-django reads
 # settings, and the servers its tests start inherit their URLs.

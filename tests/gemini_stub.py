@@ -37,8 +37,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import sage.gemini
-
 API_KEY = "test-gemini-key"
 # google-genai 3.x calls the stable `v1` API by default (older releases, and the docs, use `v1beta`).
 _ROUTE = re.compile(
@@ -298,8 +296,7 @@ def gemini_stub_fixture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
         settings.GEMINI_API_KEY = API_KEY
         settings.GEMINI_BASE_URL = stub.url
         # The real back-off (seconds) would only slow the suite; what is retried stays the same.
-        quick = sage.gemini.RETRY_OPTIONS.model_copy(update={"initial_delay": 0.01, "max_delay": 0.05, "jitter": 0.0})
-        monkeypatch.setattr(sage.gemini, "RETRY_OPTIONS", quick)
+        settings.OUTSIDE_RETRY_FIRST_WAIT_SECONDS = 0
         yield stub
 
 

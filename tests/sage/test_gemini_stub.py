@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from google.genai import types
 
-import sage.gemini
 from sage.gemini import GeminiError, gemini_enabled, generate_json, generate_text, stream_text
 from tests.gemini_stub import API_KEY, GeminiReply, GeminiRequest, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 
@@ -93,27 +92,27 @@ def test_a_transient_error_is_retried_and_the_retry_answer_returned(gemini_stub)
     assert len(gemini_stub.requests) == 3
 
 
-def test_a_persistent_server_error_gives_up_after_the_retry_budget(gemini_stub):
+def test_a_persistent_server_error_gives_up_after_the_retry_budget(gemini_stub, settings):
     gemini_stub.reply(GeminiReply(status=500, error_message="Internal error encountered."))
 
     with pytest.raises(GeminiError, match="500") as caught:
         generate_text("Hello")
 
     assert caught.value.status_code == 500
-    assert len(gemini_stub.requests) == sage.gemini.RETRY_OPTIONS.attempts
+    assert len(gemini_stub.requests) == settings.OUTSIDE_RETRY_ATTEMPTS
 
 
-def test_rate_limiting_is_reported_with_its_status(gemini_stub, monkeypatch):
-    monkeypatch.setattr(sage.gemini, "RETRY_OPTIONS", types.HttpRetryOptions(attempts=1))
+def test_rate_limiting_is_reported_with_its_status(gemini_stub, settings):
+    settings.OUTSIDE_RETRY_ATTEMPTS = 1
     gemini_stub.reply(GeminiReply(status=429, error_message="Resource has been exhausted"))
     with pytest.raises(GeminiError) as caught:
         generate_text("Hello")
     assert caught.value.status_code == 429
 
 
-def test_a_slow_answer_times_out_as_gemini_error(gemini_stub, settings, monkeypatch):
+def test_a_slow_answer_times_out_as_gemini_error(gemini_stub, settings):
     settings.GEMINI_TIMEOUT_SECONDS = 1
-    monkeypatch.setattr(sage.gemini, "RETRY_OPTIONS", types.HttpRetryOptions(attempts=1))
+    settings.OUTSIDE_RETRY_ATTEMPTS = 1
     gemini_stub.reply(GeminiReply(text="too late", delay=5))
 
     with pytest.raises(GeminiError, match="in time"):
@@ -129,12 +128,12 @@ def test_a_timed_out_request_is_retried(gemini_stub, settings):
     assert len(gemini_stub.requests) == 2
 
 
-def test_an_unreachable_service_is_gemini_error(settings, monkeypatch):
+def test_an_unreachable_service_is_gemini_error(settings):
     from tests.servers import free_port
 
     settings.GEMINI_API_KEY = API_KEY
     settings.GEMINI_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    monkeypatch.setattr(sage.gemini, "RETRY_OPTIONS", types.HttpRetryOptions(attempts=1))
+    settings.OUTSIDE_RETRY_ATTEMPTS = 1
     with pytest.raises(GeminiError, match="could not be reached"):
         generate_text("Hello")
 
@@ -193,3 +192,12 @@ def test_the_stub_serves_another_process_through_its_environment(gemini_stub):
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.strip().endswith("seen by the stub: from afar")
     assert gemini_stub.last.api_key == API_KEY
+
+
+async def test_a_stream_gemini_refused_for_now_is_opened_again(gemini_stub):
+    gemini_stub.queue(GeminiReply(status=503), "Second time lucky.")
+
+    pieces = [piece async for piece in stream_text("Hello")]
+
+    assert "".join(pieces) == "Second time lucky."
+    assert len(gemini_stub.requests) == 2

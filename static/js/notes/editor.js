@@ -58,7 +58,8 @@ export function noteEditor({ root, parts, state, api, player, view, announce, ai
     if (note) {
       form.elements.start.value = note.start_label;
       form.elements.end.value = hasEnd(note) ? note.end_label : "";
-      form.elements.text.value = note.text;
+      // A note being written holds only the writer's status ("retrying in 8 s"), not words of its own.
+      form.elements.text.value = PENDING_AI.has(note.ai_status) ? "" : note.text;
     } else {
       startSeconds = ready ? ready.currentTime() : Number(root.dataset.start) || 0;
       form.elements.start.value = clock(startSeconds);

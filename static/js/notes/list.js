@@ -13,7 +13,8 @@ function fillText(element, note) {
   if (note.ai_status === "waiting") {
     element.textContent = "waiting for the transcript…";
   } else if (note.ai_status === "generating") {
-    element.textContent = "writing…";
+    // The text of a note being written is what the writer says meanwhile ("Gemini is busy; retrying in 8 s …").
+    element.textContent = note.text ? `writing… ${note.text}` : "writing…";
   } else if (note.ai_status === "failed" && !note.text) {
     element.textContent = FAILED_AI_TEXT;
   } else {

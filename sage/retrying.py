@@ -1,0 +1,114 @@
+"""Retries of calls to outside services (Gemini, YouTube, Twelve Labs): one policy, through tenacity.
+
+A call that fails for a passing reason (the caller's `transient` says which: the service answered
+429 or 5xx, timed out, or could not be reached) is tried again after a random wait of
+0..min(OUTSIDE_RETRY_MAX_WAIT_SECONDS, OUTSIDE_RETRY_FIRST_WAIT_SECONDS × 2^n) seconds ("full
+jitter": the workers one outage hit do not all come back at the same instant), up to
+OUTSIDE_RETRY_ATTEMPTS tries in all. Then the last error is raised and the caller fails the work
+and refunds it as before. Any other error is raised at once: asking again would get the same answer.
+
+`on_retry` hears of every wait before it starts, so the page can say "retrying in 8 s".
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.conf import settings
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+logger = logging.getLogger(__name__)
+
+_Result = TypeVar("_Result")
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A try failed for a passing reason and another comes after `wait_seconds`."""
+
+    service: str  # as users know it: "Gemini", "YouTube", "Twelve Labs"
+    failed_attempt: int  # 1-based
+    attempts: int  # the cap
+    wait_seconds: float
+    error: BaseException
+
+    @property
+    def message(self) -> str:
+        """What the page says meanwhile, e.g. "Gemini is busy; retrying in 8 s (try 2 of 5)."."""
+        seconds = math.ceil(self.wait_seconds)
+        when = f"in {seconds} s" if seconds >= 1 else "now"
+        return f"{self.service} is busy; retrying {when} (try {self.failed_attempt + 1} of {self.attempts})."
+
+
+RetryListener = Callable[[RetryNotice], None]
+
+
+def _announcer(service: str, on_retry: RetryListener | None) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        assert error is not None  # only failed tries are retried
+        notice = RetryNotice(
+            service=service,
+            failed_attempt=state.attempt_number,
+            attempts=settings.OUTSIDE_RETRY_ATTEMPTS,
+            wait_seconds=state.upcoming_sleep,
+            error=error,
+        )
+        logger.warning("%s failed (%r); %s", service, error, notice.message)
+        if on_retry is not None:
+            on_retry(notice)
+
+    return before_sleep
+
+
+def _wait() -> wait_random_exponential:
+    return wait_random_exponential(
+        multiplier=settings.OUTSIDE_RETRY_FIRST_WAIT_SECONDS, max=settings.OUTSIDE_RETRY_MAX_WAIT_SECONDS
+    )
+
+
+def call_with_retries(
+    call: Callable[[], _Result],
+    *,
+    service: str,
+    transient: Callable[[BaseException], bool],
+    on_retry: RetryListener | None = None,
+) -> _Result:
+    """`call()`'s result, trying again after transient failures (see the module's docstring)."""
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.OUTSIDE_RETRY_ATTEMPTS),
+        wait=_wait(),
+        retry=retry_if_exception(transient),
+        before_sleep=_announcer(service, on_retry),
+        reraise=True,  # the caller sees the service's own last error, not tenacity's RetryError
+    )
+    return retrying(call)
+
+
+async def acall_with_retries(
+    call: Callable[[], Awaitable[_Result]],
+    *,
+    service: str,
+    transient: Callable[[BaseException], bool],
+    on_retry: RetryListener | None = None,
+) -> _Result:
+    """The same for a coroutine: the waits are `asyncio.sleep`, so the event loop goes on meanwhile."""
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.OUTSIDE_RETRY_ATTEMPTS),
+        wait=_wait(),
+        retry=retry_if_exception(transient),
+        before_sleep=_announcer(service, on_retry),
+        reraise=True,
+    )
+    return await retrying(call)
