@@ -14,7 +14,8 @@ from videos.services import videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
 
 
-@shared_task(bind=True, max_retries=None)
+# Retries only while an old run winds down (seconds); past that, the takeover sweep requeues it.
+@shared_task(bind=True, max_retries=20)
 def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
     """Process one video (media queue). Safe to run again: finished steps are skipped, and a run
     starts only by taking the video's lease, so a stale or redelivered message does nothing."""
