@@ -19,12 +19,10 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from sage.retrying import RetryListener, acall_with_retries, call_with_retries
+from sage.retrying import TRANSIENT_HTTP_STATUSES, RetryListener, acall_with_retries, call_with_retries
 
 logger = logging.getLogger(__name__)
 
-# Gemini's documented transient statuses: worth asking again after a while.
-TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # The client's own retries are off (one attempt): sage.retrying retries, and tells the page.
 RETRY_OPTIONS = types.HttpRetryOptions(attempts=1)
 
@@ -110,7 +108,7 @@ def _failure(error: Exception) -> GeminiError:
         return GeminiError(
             f"Gemini answered with an error ({error.code}): {detail}",
             status_code=error.code,
-            transient=error.code in TRANSIENT_STATUSES,
+            transient=error.code in TRANSIENT_HTTP_STATUSES,
         )
     if isinstance(error, _TIMEOUTS):
         return GeminiError("Gemini did not answer in time.", transient=True)

@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 _Result = TypeVar("_Result")
 
+# HTTP answers that mean "not now" (timeout, rate limit, the service down or overloaded).
+TRANSIENT_HTTP_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
 
 @dataclass(frozen=True)
 class RetryNotice:
@@ -49,6 +52,11 @@ class RetryNotice:
         seconds = math.ceil(self.wait_seconds)
         when = f"in {seconds} s" if seconds >= 1 else "now"
         return f"{self.service} is busy; retrying {when} (try {self.failed_attempt + 1} of {self.attempts})."
+
+    @property
+    def stage(self) -> str:
+        """The same in a video's stage (30 characters at most), e.g. "YouTube busy; retry in 8s"."""
+        return f"{self.service} busy; retry in {math.ceil(self.wait_seconds)}s"[:30]
 
 
 RetryListener = Callable[[RetryNotice], None]

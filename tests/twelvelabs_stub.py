@@ -56,8 +56,10 @@ class TwelveLabsStub:
     # Status answers "processing" this many times before `outcome`.
     polls_before_done: int = 2
     outcome: Literal["ready", "failed", "processing"] = "ready"
-    # Endpoint → HTTP status to answer with instead (every time), with a Twelve Labs-style error body.
+    # Endpoint → HTTP status to answer with instead, with a Twelve Labs-style error body: every time,
+    # or only the first `error_times[endpoint]` times when that is set.
     errors: dict[Endpoint, int] = field(default_factory=dict)
+    error_times: dict[Endpoint, int] = field(default_factory=dict)
     options: tuple[str, ...] = OPTIONS
     server: StubServer | None = None
     uploads: list[Upload] = field(default_factory=list)
@@ -84,7 +86,7 @@ class TwelveLabsStub:
     # --- routes ---------------------------------------------------------------------------------
 
     def create(self, request: RecordedRequest) -> Response:
-        if "create" in self.errors:
+        if self._fails("create"):
             return self._error(self.errors["create"])
         upload = parse_multipart(request)
         self.uploads.append(upload)
@@ -97,13 +99,13 @@ class TwelveLabsStub:
 
     def status(self, request: RecordedRequest) -> Response:
         self.status_polls += 1
-        if "status" in self.errors:
+        if self._fails("status"):
             return self._error(self.errors["status"])
         status = "processing" if self.status_polls <= self.polls_before_done else self.outcome
         return self._json(200, {"_id": TASK_ID, "status": status, "model_name": self._model_name()})
 
     def retrieve(self, request: RecordedRequest) -> Response:
-        if "retrieve" in self.errors:
+        if self._fails("retrieve"):
             return self._error(self.errors["retrieve"])
         metadata = {
             "input_filename": self.uploads[-1].filename,
@@ -143,6 +145,14 @@ class TwelveLabsStub:
 
     def _model_name(self) -> str:
         return self.uploads[-1].fields["model_name"][0] if self.uploads else ""
+
+    def _fails(self, endpoint: Endpoint) -> bool:
+        if endpoint not in self.errors:
+            return False
+        if endpoint not in self.error_times:
+            return True
+        self.error_times[endpoint] -= 1
+        return self.error_times[endpoint] >= 0
 
     def _json(self, status: int, payload: Any) -> Response:
         assert self.server is not None

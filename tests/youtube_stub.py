@@ -4,7 +4,8 @@ innertube API key), the innertube player API (the caption tracks) and a caption 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -47,9 +48,15 @@ def caption_track(language: str, generated: bool) -> dict[str, Any]:
 
 @contextmanager
 def youtube_stub(
-    settings, *, tracks: list[tuple[str, bool]] | None, timedtext_status: int = 200
+    settings,
+    *,
+    tracks: list[tuple[str, bool]] | None,
+    timedtext_status: int = 200,
+    first_timedtext_statuses: Sequence[int] = (),
 ) -> Iterator[StubServer]:
-    """A stub YouTube. `tracks`: (language, generated) caption tracks; None: captions disabled."""
+    """A stub YouTube. `tracks`: (language, generated) caption tracks; None: captions disabled.
+    The caption file answers `first_timedtext_statuses` in turn, then `timedtext_status`."""
+    statuses = deque(first_timedtext_statuses)
 
     def watch_page(request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
         html = f'<html><script>ytcfg.set({{"INNERTUBE_API_KEY": "{API_KEY}", "x": 1}});</script></html>'
@@ -69,8 +76,9 @@ def youtube_stub(
     def timedtext(request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
         query = parse_qs(urlsplit(request.path).query)
         key = (query["lang"][0], query.get("kind") == ["asr"])
-        if timedtext_status != 200:
-            return timedtext_status, {"Content-Type": "text/plain"}, b"unavailable"
+        status = statuses.popleft() if statuses else timedtext_status
+        if status != 200:
+            return status, {"Content-Type": "text/plain"}, b"unavailable"
         return 200, {"Content-Type": "text/xml; charset=utf-8"}, CAPTION_XML[key].encode()
 
     routes = {

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sage.retrying import RetryNotice
 from tests.servers import RecordedRequest, free_port
 from tests.youtube_stub import API_KEY, VIDEO_ID, timedtext_queries, youtube_stub
 from videos.transcripts import Segment, TranscriptError, fetch_youtube_transcript, youtube_captions
@@ -116,3 +117,36 @@ def test_a_youtube_that_never_answers_times_out_as_an_error_to_retry_later(setti
 
     assert caught.value.code == "youtube_unreachable"
     assert waited < 2.0
+
+
+def test_youtube_busy_for_a_while_is_asked_again_and_the_captions_come(settings) -> None:
+    settings.OUTSIDE_RETRY_ATTEMPTS = 3
+    notices: list[RetryNotice] = []
+    with youtube_stub(settings, tracks=[("en", False)], first_timedtext_statuses=[429, 503]) as stub:
+        result = fetch_youtube_transcript(VIDEO_ID, on_retry=notices.append)
+
+    assert result is not None and result.segments
+    assert len(timedtext_queries(stub)) == 3
+    assert [notice.message for notice in notices] == [
+        "YouTube is busy; retrying now (try 2 of 3).",
+        "YouTube is busy; retrying now (try 3 of 3).",
+    ]
+
+
+def test_youtube_busy_every_time_is_asked_no_more_than_the_cap(settings) -> None:
+    settings.OUTSIDE_RETRY_ATTEMPTS = 3
+    with (
+        youtube_stub(settings, tracks=[("en", False)], timedtext_status=503) as stub,
+        pytest.raises(TranscriptError) as caught,
+    ):
+        fetch_youtube_transcript(VIDEO_ID)
+
+    assert caught.value.code == "youtube_unreachable"
+    assert len(timedtext_queries(stub)) == 3
+
+
+def test_a_caption_file_youtube_refuses_outright_is_not_asked_again(settings) -> None:
+    with youtube_stub(settings, tracks=[("en", False)], timedtext_status=403) as stub, pytest.raises(TranscriptError):
+        fetch_youtube_transcript(VIDEO_ID)
+
+    assert len(timedtext_queries(stub)) == 1

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from pytest_django.fixtures import Settings
 
+from sage.retrying import RetryNotice
 from tests.media import make_video
 from tests.twelvelabs_stub import TwelveLabsStub, twelvelabs_stub
 from videos.embeddings import ClipEmbedding, EmbeddingError, configured_backend_name, get_backend
@@ -127,20 +128,43 @@ def test_a_failed_task_raises_embedding_error(stub: TwelveLabsStub, six_seconds:
         embed(six_seconds)
 
 
-def test_a_server_error_on_upload_raises_without_resending(stub: TwelveLabsStub, six_seconds: Path) -> None:
+def test_a_server_error_on_upload_is_sent_again_up_to_the_cap_then_raised(
+    stub: TwelveLabsStub, six_seconds: Path, settings: Settings
+) -> None:
+    settings.OUTSIDE_RETRY_ATTEMPTS = 3
     stub.errors["create"] = 500
 
     with pytest.raises(TwelveLabsUnavailable, match=r"HTTP 500\): stub answered 500"):
         embed(six_seconds)
-    assert len(stub.requests) == 1
+    assert len(stub.requests) == 3
 
 
-def test_status_errors_are_retried_by_the_sdk_then_raised(stub: TwelveLabsStub, six_seconds: Path) -> None:
+def test_an_upload_refused_while_busy_is_sent_again_whole_and_the_clips_come(
+    stub: TwelveLabsStub, six_seconds: Path, settings: Settings
+) -> None:
+    settings.OUTSIDE_RETRY_ATTEMPTS = 3
+    stub.errors["create"], stub.error_times["create"] = 429, 2
+    notices: list[RetryNotice] = []
+
+    clips = TwelveLabsClipEmbedder(poll_seconds=0.01).embed_clips(six_seconds, on_retry=notices.append)
+
+    assert len(clips) == 3
+    creates = [request for request in stub.requests if request.method == "POST"]
+    assert len(creates) == 3
+    # The last try carried the whole file and the form, not what the SDK's own retry would re-send.
+    assert stub.uploads[-1].video == six_seconds.read_bytes()
+    assert stub.uploads[-1].fields["model_name"] == ["Marengo-retrieval-2.7"]
+    assert [notice.stage for notice in notices] == ["Twelve Labs busy; retry in 0s"] * 2
+
+
+def test_status_errors_are_retried_up_to_the_cap_then_raised(
+    stub: TwelveLabsStub, six_seconds: Path, settings: Settings
+) -> None:
     stub.errors["status"] = 503
 
     with pytest.raises(EmbeddingError, match="HTTP 503"):
         embed(six_seconds)
-    assert stub.status_polls == 3  # one call and the SDK's two retries
+    assert stub.status_polls == settings.OUTSIDE_RETRY_ATTEMPTS
 
 
 def test_a_refused_request_is_an_embedding_error_not_a_retryable_one(stub: TwelveLabsStub, six_seconds: Path) -> None:

@@ -9,6 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from sage.retrying import RetryListener
+
 # Sizes of the pgvector columns that hold the `local` backend's vectors. Visual: 126 layout (two
 # half-clip 8×8 DCT blocks of the grey picture, DC left out) + 48 brightness/colour layout (4×4 grid
 # of Y, Cb, Cr) + 51 colour histogram + 16 edge orientation (2×2 grid × 4 directions) + 15 motion
@@ -49,6 +51,7 @@ class ClipEmbeddingBackend(Protocol):
         *,
         clip_seconds: float = CLIP_SECONDS,
         on_progress: ProgressCallback | None = None,
+        on_retry: RetryListener | None = None,  # hears of waits for a busy outside service
     ) -> list[ClipEmbedding]: ...
 
 

@@ -36,6 +36,7 @@ from av.video.codeccontext import VideoCodecContext
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
+from sage.retrying import RetryListener
 from videos.embeddings.audio import SoundTrack
 from videos.embeddings.base import (
     CLIP_SECONDS,
@@ -90,6 +91,7 @@ class LocalClipEmbedder:
         *,
         clip_seconds: float = CLIP_SECONDS,
         on_progress: ProgressCallback | None = None,
+        on_retry: RetryListener | None = None,  # no outside service here: never called
     ) -> list[ClipEmbedding]:
         clips, _ = self.embed_clips_and_fingerprint(path, clip_seconds=clip_seconds, on_progress=on_progress)
         return clips

@@ -27,9 +27,9 @@ import numpy as np
 from django.conf import settings
 from twelvelabs import TwelveLabs
 from twelvelabs.core.api_error import ApiError
-from twelvelabs.core.request_options import RequestOptions
 from twelvelabs.types.video_segment import VideoSegment
 
+from sage.retrying import TRANSIENT_HTTP_STATUSES, RetryListener, call_with_retries
 from videos.embeddings.base import CLIP_SECONDS, ClipEmbedding, EmbeddingError, ProgressCallback, clip_spans
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,11 @@ MAX_WAIT_SECONDS = 30 * 60
 POLL_SECONDS = 5.0
 # Per HTTP operation (connect, each read or write), not per request: a long upload stays within it.
 REQUEST_TIMEOUT_SECONDS = 120.0
-# The SDK retries 408/409/429/5xx with backoff, but counts from 2 (`retries=2` is where its counter
-# starts), so 4 means two retries. Only for the GETs: a retried create would be re-sent without its
-# form fields (the SDK's retry drops `data`), so the upload is never retried.
-_READ_REQUEST_OPTIONS: RequestOptions = {"max_retries": 4}
+# The SDK's own retries stay off (it would re-send a create without its form fields): every call,
+# the upload included, is tried again whole by sage.retrying when Twelve Labs is busy or out of reach.
 
 VISUAL_OPTIONS = ("visual-text", "visual")
 AUDIO_OPTION = "audio"
-_UNAVAILABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 # How the progress bar is shared out. Twelve Labs reports no progress while it works, so the wait
 # moves the bar by the share of MAX_WAIT_SECONDS used: a whole percent at least every
@@ -89,6 +86,7 @@ class TwelveLabsClipEmbedder:
         *,
         clip_seconds: float = CLIP_SECONDS,
         on_progress: ProgressCallback | None = None,
+        on_retry: RetryListener | None = None,
     ) -> list[ClipEmbedding]:
         if not MIN_CLIP_SECONDS <= clip_seconds <= MAX_CLIP_SECONDS:
             raise ValueError(f"Marengo clips last {MIN_CLIP_SECONDS:g}–{MAX_CLIP_SECONDS:g} s, not {clip_seconds:g}")
@@ -100,11 +98,10 @@ class TwelveLabsClipEmbedder:
         progress = _Progress(on_progress)
         with httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=True) as http:
             client = _client(http)
-            task_id = self._create_task(client, path, clip_seconds, progress)
-            self._wait_until_ready(client, task_id, path.name, progress)
-            retrieved = _call(
-                path.name, lambda: client.embed.tasks.retrieve(task_id, request_options=_READ_REQUEST_OPTIONS)
-            )
+            # A failed upload is sent again whole (the file read from its start).
+            task_id = _with_retries(lambda: self._create_task(client, path, clip_seconds, progress), on_retry)
+            self._wait_until_ready(client, task_id, path.name, progress, on_retry)
+            retrieved = _with_retries(lambda: _call(path.name, lambda: client.embed.tasks.retrieve(task_id)), on_retry)
         video_embedding = retrieved.video_embedding
         found = list(video_embedding.segments or []) if video_embedding else []
         if duration <= 0 and video_embedding and video_embedding.metadata and video_embedding.metadata.duration:
@@ -132,13 +129,15 @@ class TwelveLabsClipEmbedder:
         progress.report(UPLOAD_SHARE)
         return created.id
 
-    def _wait_until_ready(self, client: TwelveLabs, task_id: str, filename: str, progress: _Progress) -> None:
-        """Polls the task's status (each call with the SDK's own retries) until it is ready, failed, or
-        `max_wait_seconds` have passed. Not the SDK's `wait_for_done`: that one never gives up, and
+    def _wait_until_ready(
+        self, client: TwelveLabs, task_id: str, filename: str, progress: _Progress, on_retry: RetryListener | None
+    ) -> None:
+        """Polls the task's status (each call tried again when Twelve Labs is busy) until it is ready,
+        failed, or `max_wait_seconds` have passed. Not the SDK's `wait_for_done`: that one never gives up, and
         swallows (prints) a failing status call and polls again, for ever."""
         started = time.monotonic()
         while True:
-            task = _call(filename, lambda: client.embed.tasks.status(task_id, request_options=_READ_REQUEST_OPTIONS))
+            task = _with_retries(lambda: _call(filename, lambda: client.embed.tasks.status(task_id)), on_retry)
             if task.status == "ready":
                 return
             if task.status == "failed":
@@ -164,6 +163,15 @@ def _client(http: httpx.Client) -> TwelveLabs:
     )
 
 
+def _with_retries(call: Callable[[], _Result], on_retry: RetryListener | None) -> _Result:
+    return call_with_retries(
+        call,
+        service="Twelve Labs",
+        transient=lambda error: isinstance(error, TwelveLabsUnavailable),
+        on_retry=on_retry,
+    )
+
+
 def _call(filename: str, request: Callable[[], _Result]) -> _Result:
     """Runs one SDK call, turning its errors into EmbeddingError (TwelveLabsUnavailable when trying
     again later may help)."""
@@ -178,7 +186,7 @@ def _call(filename: str, request: Callable[[], _Result]) -> _Result:
 def _raise_api_error(filename: str, error: ApiError) -> NoReturn:
     detail = error.body.get("message") if isinstance(error.body, dict) else error.body
     message = f"Twelve Labs refused {filename} (HTTP {error.status_code}): {detail or 'no details'}"
-    if error.status_code in _UNAVAILABLE_STATUSES:
+    if error.status_code in TRANSIENT_HTTP_STATUSES:
         raise TwelveLabsUnavailable(message) from error
     raise EmbeddingError(message) from error
 

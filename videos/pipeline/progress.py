@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from sage.realtime import push_to_object, push_to_user
+from sage.retrying import RetryListener, RetryNotice
 from videos.models import Video
 
 
@@ -35,3 +36,14 @@ def report(video: Video, *, stage: str, percent: int) -> None:
     # updated_at is set by hand (update() skips auto_now): the reaper reads it as "last sign of life".
     Video.objects.filter(pk=video.pk).update(stage=stage, percent=percent, updated_at=timezone.now())
     push_video(video)
+
+
+def retry_reporter(video: Video) -> RetryListener:
+    """What a step gives an outside call (YouTube, Twelve Labs): while the service is busy, the
+    video's stage says so and when it tries again ("YouTube busy; retry in 8s"); the step's next
+    report puts its own stage back."""
+
+    def on_retry(notice: RetryNotice) -> None:
+        report(video, stage=notice.stage, percent=video.percent)
+
+    return on_retry

@@ -28,7 +28,7 @@ from videos.models import (
     Video,
     VideoFingerprint,
 )
-from videos.pipeline.progress import report
+from videos.pipeline.progress import report, retry_reporter
 from videos.pipeline.thumbnails import TileGatherer, make_thumbnails
 from videos.probe import ProbeError, probe_media
 from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
@@ -180,7 +180,7 @@ def embed_and_store_clips(
             # One decode pass gives the clips and the fingerprint the comparison aligns on.
             clips, fingerprint = backend.embed_clips_and_fingerprint(path, on_progress=on_progress, frames=frames)
         else:
-            clips = backend.embed_clips(path, on_progress=on_progress)
+            clips = backend.embed_clips(path, on_progress=on_progress, on_retry=retry_reporter(video))
     except EmbeddingError as exc:
         if backend.name == "local":
             raise StepFailed("undecodable", str(exc)) from exc
@@ -299,7 +299,7 @@ def find_transcript(
         from videos.transcripts.youtube_captions import fetch_youtube_transcript
 
         try:
-            return fetch_youtube_transcript(video.youtube_id)
+            return fetch_youtube_transcript(video.youtube_id, on_retry=retry_reporter(video))
         except TranscriptError as exc:
             raise StepFailed(exc.code, exc.message) from exc
     assert path is not None

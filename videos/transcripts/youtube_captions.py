@@ -21,9 +21,11 @@ from requests.utils import get_environ_proxies
 from youtube_transcript_api import (
     AgeRestricted,
     CouldNotRetrieveTranscript,
+    FetchedTranscript,
     InvalidVideoId,
     NoTranscriptFound,
     PoTokenRequired,
+    RequestBlocked,
     Transcript,
     TranscriptList,
     TranscriptsDisabled,
@@ -32,6 +34,7 @@ from youtube_transcript_api import (
     YouTubeTranscriptApi,
 )
 
+from sage.retrying import TRANSIENT_HTTP_STATUSES, RetryListener, call_with_retries
 from videos.transcripts.base import Segment, TranscriptError, TranscriptResult, clean_segments
 
 logger = logging.getLogger(__name__)
@@ -91,20 +94,23 @@ def youtube_session() -> requests.Session:
     return session
 
 
-def fetch_youtube_transcript(youtube_id: str) -> TranscriptResult | None:
+def fetch_youtube_transcript(youtube_id: str, *, on_retry: RetryListener | None = None) -> TranscriptResult | None:
     """The captions of YouTube video `youtube_id`: manually made English ones first, then YouTube's
     automatic English ones, then any language (made by hand before automatic).
 
     None when the video has no captions (disabled, none, private, removed, age-restricted): the
-    pipeline then goes on without a transcript. Raises TranscriptError("youtube_unreachable", …)
-    when YouTube cannot be reached or refuses for now, so the step can be tried again later."""
+    pipeline then goes on without a transcript. When YouTube cannot be reached or refuses for now
+    (429, 5xx) it is asked again a few times (sage.retrying; `on_retry` hears of each wait); then
+    TranscriptError("youtube_unreachable", …) is raised, so the step can be tried again later."""
     with youtube_session() as session:
         api = YouTubeTranscriptApi(http_client=session)
-        try:
+
+        def attempt() -> FetchedTranscript | None:
             track = _preferred_track(api.list(youtube_id))
-            if track is None:
-                return None
-            fetched = track.fetch()
+            return None if track is None else track.fetch()
+
+        try:
+            fetched = call_with_retries(attempt, service="YouTube", transient=_is_transient, on_retry=on_retry)
         except _NO_CAPTIONS as error:
             logger.info("no captions for YouTube video %s: %s", youtube_id, type(error).__name__)
             return None
@@ -116,6 +122,8 @@ def fetch_youtube_transcript(youtube_id: str) -> TranscriptResult | None:
                 "youtube_unreachable",
                 "YouTube could not be reached to fetch this video's captions. Retry in a few minutes.",
             ) from error
+    if fetched is None:
+        return None
     segments = clean_segments(
         Segment(start=snippet.start, end=snippet.start + snippet.duration, text=snippet.text) for snippet in fetched
     )
@@ -125,6 +133,17 @@ def fetch_youtube_transcript(youtube_id: str) -> TranscriptResult | None:
     return TranscriptResult(
         source="youtube", segments=segments, language=fetched.language_code, low_confidence=fetched.is_generated
     )
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Worth asking again shortly: no connection, a timeout, or YouTube's "not now" (429, 5xx)."""
+    if isinstance(error, requests.ConnectionError | requests.Timeout | RequestBlocked):
+        return True  # RequestBlocked: YouTube answered 429 ("too many requests")
+    # The library wraps YouTube's HTTP error (YouTubeRequestFailed) raised while handling it.
+    for cause in (error, error.__cause__, error.__context__):
+        if isinstance(cause, requests.HTTPError) and cause.response is not None:
+            return cause.response.status_code in TRANSIENT_HTTP_STATUSES
+    return False
 
 
 def _is_english(track: Transcript) -> bool:
