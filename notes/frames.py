@@ -19,7 +19,7 @@ from django.db import transaction
 from notes.models import Note
 from sage.realtime import push_to_user
 from videos.models import Video
-from videos.pipeline.files import local_copy
+from videos.pipeline.files import open_source, readable_source
 from videos.pipeline.thumbnails import encode_jpeg
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,9 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def grab_frame(path: Path, seconds: float) -> np.ndarray:
+def grab_frame(source: Path | str, seconds: float) -> np.ndarray:
     """The picture at `seconds` as RGB, at most STILL_WIDTH wide. ValueError if nothing decodes."""
-    with av.open(str(path), options={"protocol_whitelist": "file"}) as container:
+    with open_source(source) as container:
         if not container.streams.video:
             raise ValueError("The file has no video stream.")
         stream = container.streams.video[0]
@@ -80,8 +80,8 @@ def note_frame_ensure(*, note_id: int) -> bool:
         return False
     start = note.start
     try:
-        with local_copy(note.video) as path:
-            jpeg = encode_jpeg(grab_frame(path, start))
+        # Read in place: on S3 only the bytes around `start` are fetched, not the whole video.
+        jpeg = encode_jpeg(grab_frame(readable_source(note.video), start))
     except (av.FFmpegError, OSError, ValueError):
         # A still is a convenience: the note works without one.
         logger.warning("could not make the frame still of note %s", note_id, exc_info=True)

@@ -144,3 +144,16 @@ def test_youtube_videos_and_unreadable_files_get_no_still(user, settings) -> Non
         note = Note.objects.create(owner=user, video=video, start=1, text="x")
         assert note_frame_ensure(note_id=note.pk) is False
         assert Note.objects.get(pk=note.pk).frame_key == ""
+
+
+def test_a_video_on_s3_gives_its_still_without_being_downloaded(user, clip, s3_reads, tmp_path) -> None:
+    video = make_video_row(user, "Scenes", duration=9.0)
+    key = default_storage.save(f"videos/{video.pk}/original.mp4", clip.open("rb"))
+    Video.objects.filter(pk=video.pk).update(storage_key=key)
+    note = Note.objects.create(owner=user, video=video, start=7.0, text="x")
+
+    assert note_frame_ensure(note_id=note.pk) is True
+
+    assert s3_reads == []  # FFmpeg read the frame's bytes from S3 itself, not a copy of the whole video
+    note.refresh_from_db()
+    assert nearest_scene(still_pixels(note.frame_key, tmp_path), clip) == 2  # the third scene, from 6 s

@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
+from django.core.files import File
+from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]  # django-storages ships no stubs
 
 from tests import servers
 
@@ -40,3 +42,18 @@ def s3(moto_url: str, settings, monkeypatch: pytest.MonkeyPatch) -> MotoS3:
     client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
     client.create_bucket(Bucket=bucket)
     return MotoS3(client=client, bucket=bucket)
+
+
+@pytest.fixture
+def s3_reads(s3: MotoS3, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Keys opened through the S3 storage from now on: a copy of a file made through Django (a
+    download) shows here; FFmpeg reading a presigned address does not."""
+    opened: list[str] = []
+    real_open = S3Storage._open
+
+    def recording_open(self: S3Storage, name: str, mode: str = "rb") -> File:
+        opened.append(name)
+        return real_open(self, name, mode)
+
+    monkeypatch.setattr(S3Storage, "_open", recording_open)
+    return opened

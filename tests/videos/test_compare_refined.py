@@ -295,3 +295,32 @@ def test_a_large_comparison_is_shown_on_first_estimates_then_verified_by_a_worke
     assert sound["severity"] == "high"
     # Done once: a verified row is left as it is.
     assert verify_comparison(comparison.pk) is False
+
+
+@pytest.mark.django_db
+def test_videos_stored_on_s3_are_verified_in_place_without_downloading_them(original, folder, s3_reads) -> None:
+    owner = UserFactory()
+    copy = edited(original, folder / "banner.mp4", painted(4.4, 9.1, banner), muted(17.3, 20.6))
+    video_a, video_b = (on_s3(owner, path, title) for path, title in ((original, "a"), (copy, "b")))
+
+    comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
+
+    assert created and comparison.engine == 2 and comparison.verified
+    picture, sound = comparison.segments
+    assert (picture["kind"], sound["kind"]) == ("visual", "audio")
+    assert spans_near(picture["a_start"], picture["a_end"], (4.4, 9.1), 0.25)
+    assert spans_near(sound["a_start"], sound["a_end"], (17.3, 20.6), 0.25)
+    assert sound["severity"] == "high"
+    # FFmpeg read both objects from S3 itself, in byte ranges; nothing was copied through Django.
+    assert s3_reads == []
+
+
+def on_s3(owner, path: Path, title: str) -> Video:
+    """A ready video whose file is on S3, fingerprinted from the local file it was made from."""
+    key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
+    video = Video.objects.create(
+        owner=owner, title=title, status=Video.Status.READY, storage_key=key, duration=decode_seconds(path)
+    )
+    embed_and_store_clips(video, path)
+    video.refresh_from_db()
+    return video

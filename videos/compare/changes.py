@@ -20,7 +20,6 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from videos.compare.alignment import Alignment
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import DistanceCurve, Segment, SegmentKind, Severity
-from videos.compare.verify import STEP, Stretch, measure_pictures, measure_sound
+from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
@@ -146,7 +145,7 @@ def refined_compare(
     *,
     alignment: Alignment = "cuts",
     threshold: float | None = None,
-    sources: tuple[Path, Path] | None = None,
+    sources: tuple[MediaSource, MediaSource] | None = None,
 ) -> RefinedComparison:
     """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
     spans, candidates = refined_candidates(a, b, alignment)
@@ -167,7 +166,7 @@ def refined_from(
     *,
     alignment: Alignment,
     threshold: float | None,
-    sources: tuple[Path, Path] | None,
+    sources: tuple[MediaSource, MediaSource] | None,
 ) -> RefinedComparison:
     """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
     the screening's figures (and then not `verified`, unless there was nothing to verify)."""
@@ -183,7 +182,7 @@ def refined_from(
 
 
 def measure(
-    a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[Path, Path] | None
+    a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[MediaSource, MediaSource] | None
 ) -> list[Measured]:
     """Scores per step of every candidate: verified on the files when given (within the budget),
     else the screening's figures put on the same scale."""

@@ -32,7 +32,7 @@ from videos.compare.words import TimedLine, WordChanges, no_word_diff, transcrip
 from videos.embeddings.base import EmbeddingError
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
-from videos.pipeline.files import local_copy
+from videos.pipeline.files import local_copy, readable_source
 from videos.selectors import transcript_lines
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,8 @@ def _refined(
     inline: float | None = None,
 ) -> RefinedComparison:
     """Engine 2 on two videos: aligned and screened on their fingerprints, the candidates verified
-    on their files (read in place, or downloaded from S3 only when something needs verifying) —
+    on their files (read in place, or on S3 through a presigned address, in byte ranges: only the
+    stretches verified are fetched) —
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
     `verified`, for a worker to verify."""
     spans, candidates = refined_candidates(fingerprint_a, fingerprint_b, alignment)
@@ -177,11 +178,10 @@ def _refined(
         return refined_from(
             fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=None
         )
-    with local_copy(video_a) as path_a, local_copy(video_b) as path_b:
-        sources = (path_a, path_b)
-        return refined_from(
-            fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=sources
-        )
+    sources = (readable_source(video_a), readable_source(video_b))
+    return refined_from(
+        fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=sources
+    )
 
 
 def _refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:

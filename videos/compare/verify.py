@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # sci
 
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
+from videos.pipeline.files import open_source
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +58,9 @@ _COLOUR_SCALE = 20.0
 _VISIBLE = 0.5
 _EDGE = 2  # pixels at each side of the measured picture left out (see `picture_change`)
 _SOUND_LAG_SECONDS = 0.06
+
+# What a video is read from: its file, or an http(s) address FFmpeg can read in byte ranges.
+MediaSource = Path | str
 
 
 @dataclass(frozen=True)
@@ -197,10 +199,10 @@ def _shown_at(frames: list[tuple[float, np.ndarray]], times: np.ndarray) -> np.n
     return indexes
 
 
-def measure_pictures(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[np.ndarray]:
+def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[Stretch]) -> list[np.ndarray]:
     """Per stretch, the picture score at each of its steps (NaN where a side had no frame)."""
     results: list[np.ndarray] = []
-    with _open(path_a) as container_a, _open(path_b) as container_b:
+    with open_source(path_a) as container_a, open_source(path_b) as container_b:
         pictures_a, pictures_b = _Pictures(container_a), _Pictures(container_b)
         for stretch in stretches:
             steps = stretch.steps()
@@ -358,12 +360,12 @@ def _count_sums(counts: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.n
     return sums
 
 
-def measure_sound(path_a: Path, path_b: Path, stretches: list[Stretch]) -> list[np.ndarray] | None:
+def measure_sound(path_a: MediaSource, path_b: MediaSource, stretches: list[Stretch]) -> list[np.ndarray] | None:
     """Per stretch, the sound score at each step; None when either file has no sound."""
     results: list[np.ndarray] = []
     spectrogram = Spectrogram(SOUND_RATE)
     frame_seconds = spectrogram.hop / SOUND_RATE
-    with _open(path_a) as container_a, _open(path_b) as container_b:
+    with open_source(path_a) as container_a, open_source(path_b) as container_b:
         if not container_a.streams.audio or not container_b.streams.audio:
             return None
         origin_a, origin_b = _origin(container_a), _origin(container_b)
@@ -422,9 +424,3 @@ def _origin(container: av.container.InputContainer) -> float:
         if stream.start_time is not None and stream.time_base:
             return float(stream.start_time * stream.time_base)
     return 0.0
-
-
-@contextmanager
-def _open(path: Path) -> Iterator[av.container.InputContainer]:
-    with av.open(str(path), mode="r") as container:
-        yield container

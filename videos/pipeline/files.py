@@ -1,4 +1,4 @@
-"""The video's file as a local path, wherever it is stored."""
+"""The video's file as a local path wherever it is stored, or read in place (a path or a presigned address)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import av
+import av.container
 from django.core.files.storage import default_storage
 
 from videos.models import Video
+
+READ_TIMEOUT_SECONDS = 30.0
 
 
 @contextmanager
@@ -29,3 +33,26 @@ def local_copy(video: Video) -> Iterator[Path]:
         with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
         yield target
+
+
+def readable_source(video: Video) -> Path | str:
+    """Where FFmpeg can read the video in place: its file, or on S3 a presigned address (valid for
+    AWS_QUERYSTRING_EXPIRE, an hour by default) read in byte ranges, so a reader that needs a few
+    stretches fetches those, not the whole file."""
+    try:
+        return Path(default_storage.path(video.storage_key))
+    except NotImplementedError:  # remote storage (S3) has no local path
+        return default_storage.url(video.storage_key)
+
+
+@contextmanager
+def open_source(source: Path | str) -> Iterator[av.container.InputContainer]:
+    """`source` (from `readable_source`) opened for reading. A file may name no other protocol; an
+    address may lead only to HTTP(S), and one that stops answering raises instead of hanging."""
+    if isinstance(source, Path):
+        with av.open(str(source), mode="r", options={"protocol_whitelist": "file"}) as container:
+            yield container
+        return
+    options = {"protocol_whitelist": "https,http,tls,tcp"}
+    with av.open(source, mode="r", options=options, timeout=READ_TIMEOUT_SECONDS) as container:
+        yield container
