@@ -19,6 +19,7 @@ from accounts.selectors import api_token_get_for_user, api_tokens_for_user
 from accounts.services import api_token_create, api_token_revoke, user_update_profile
 from accounts.throttling import PrincipalRateThrottle, TokenCreateRateThrottle
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 
 TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
 
@@ -36,7 +37,7 @@ class MeOutput(serializers.ModelSerializer[User]):
 
 
 class MeInput(serializers.Serializer[Any]):
-    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    display_name = TextField(max_length=80, allow_blank=True, required=False)
     ai_notes_enabled = serializers.BooleanField(required=False)
 
 
@@ -75,7 +76,7 @@ class TokenOutput(serializers.ModelSerializer[ApiToken]):
 
 
 class TokenCreateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiToken.Scope.choices), min_length=1, max_length=len(ApiToken.Scope)
     )

@@ -105,7 +105,7 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
     @extend_schema(
         responses={
             200: LedgerActionOutput(many=True),
-            **error_responses(403),
+            **error_responses(400, 403),
             404: OpenApiResponse(response=ErrorSerializer, description="No such page: past the last one."),
         },
         summary="My token ledger, one row per action, newest first",

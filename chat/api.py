@@ -28,6 +28,7 @@ from accounts.permissions import TokenScopePermission
 from chat import live, selectors, services
 from chat.models import Conversation, Message
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 from sage.api.query import query_filters, text_filter
 from videos.selectors import video_get_for_user
 
@@ -113,8 +114,12 @@ class ConversationInput(serializers.Serializer[Any]):
 
 
 class MessageInput(serializers.Serializer[Any]):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The question.")
-    client_id = serializers.CharField(
+    text = TextField(
+        trim_whitespace=False,
+        error_messages={"blank": "Type a question first: the message is empty."},
+        help_text="The question.",
+    )
+    client_id = TextField(
         max_length=64,
         required=False,
         allow_blank=True,
@@ -360,7 +365,7 @@ async def _answer_json(job: live.AnswerJob) -> AsyncIterator[bytes]:
 
 
 class MessageSearchInput(serializers.Serializer[Any]):
-    q = serializers.CharField(max_length=500, help_text="What the message was about.")
+    q = TextField(max_length=500, help_text="What the message was about.")
     limit = serializers.IntegerField(min_value=1, max_value=SEARCH_LIMIT_MAX, default=10, required=False)
 
 
@@ -387,7 +392,7 @@ class MessageSearchApi(APIView):
     def get(self, request: Request) -> Response:
         from videos.text_embedding.model import embed_query  # loads the model on first use
 
-        payload = MessageSearchInput(data=request.query_params)
+        payload = MessageSearchInput(data=request.query_params.dict())  # as JSON: `?limit=` is not "no limit"
         payload.is_valid(raise_exception=True)
         query = payload.validated_data["q"].strip()  # a NUL or a lone surrogate was refused (400)
         if not query:

@@ -202,7 +202,7 @@ class VideoNotesExportApi(APIView):
 class NotesExportApi(APIView):
     @extend_schema(
         parameters=[_FILE_TYPE],
-        responses={**_EXPORT_RESPONSES, **error_responses()},
+        responses={**_EXPORT_RESPONSES, **error_responses(404)},
         summary="Export all my notes",
         operation_id="notes_export",
         description="A download: Markdown (a heading per video) or JSON.",

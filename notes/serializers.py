@@ -11,6 +11,7 @@ from rest_framework import serializers
 from notes.markdown import render_note
 from notes.models import MAX_TEXT_LENGTH, Note
 from notes.times import FORMAT_HELP, TimeFormatError, parse_time
+from sage.api.fields import TextField
 from sage.formatting import clock
 
 _TIME_SCHEMA = {
@@ -74,7 +75,7 @@ class TimeField(serializers.Field):  # type: ignore[type-arg]
         return value
 
 
-class NoteTextField(serializers.CharField):
+class NoteTextField(TextField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             allow_blank=True,

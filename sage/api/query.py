@@ -9,6 +9,8 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from sage.api.fields import TextField
+
 
 def query_filters(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
     """The filters `serializer_class` declares, from the request's query string (absent ones left out)."""
@@ -19,8 +21,8 @@ def query_filters(serializer_class: type[serializers.Serializer[Any]], request: 
 
 
 def text_filter(help_text: str) -> serializers.CharField:
-    """Words to look for: DRF refuses a NUL (Postgres cannot hold or search one) and a lone surrogate."""
-    return serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=help_text)
+    """Words to look for: a NUL (Postgres cannot hold or search one) is refused, and the schema says so."""
+    return TextField(required=False, allow_blank=True, max_length=200, help_text=help_text)
 
 
 def choice_filter(choices: list[str], help_text: str) -> serializers.ChoiceField:

@@ -183,3 +183,34 @@ def test_a_nul_in_a_page_filter_is_ignored_not_a_500(url):
     response = client.get(url)
 
     assert response.status_code == 200, (url, response.status_code)
+
+
+@pytest.mark.parametrize("page", ["", "0", "-1", "abc", "１", "last", "9" * 12])
+def test_a_page_that_is_not_a_whole_number_from_1_is_a_400(page):
+    error = error_of(token_client(UserFactory()).get("/api/v1/billing/ledger", {"page": page}), 400)
+
+    assert list(error["fields"]) == ["page"]
+
+
+def test_a_page_past_the_end_is_still_a_404():
+    error_of(token_client(UserFactory()).get("/api/v1/videos", {"page": "2"}), 404)
+
+
+@pytest.mark.parametrize("value", [5, 1.5])
+def test_a_string_field_given_a_number_is_a_400_not_text(value):
+    user = UserFactory()
+    video = Video.objects.create(owner=user, title="Talk", status=Video.Status.READY, duration=60)
+
+    response = token_client(user).post(f"/api/v1/videos/{video.pk}/notes", {"start": 1, "text": value}, format="json")
+
+    error = error_of(response, 400)
+    assert error["fields"] == {"text": ["Must be a string."]}
+
+
+@pytest.mark.parametrize(
+    ("url", "field"), [("/api/v1/search?q=hi&video=", "video"), ("/api/v1/messages/search?q=hi&limit=", "limit")]
+)
+def test_an_empty_number_in_a_query_is_a_400_not_no_filter(url, field):
+    error = error_of(token_client(UserFactory()).get(url), 400)
+
+    assert list(error["fields"]) == [field]

@@ -265,7 +265,7 @@ class ComparisonListApi(generics.ListAPIView[Comparison]):
         return comparisons_for_user(_user(self.request))
 
     @extend_schema(
-        responses={200: ComparisonSummaryOutput(many=True), **error_responses(404)}, summary="My comparisons"
+        responses={200: ComparisonSummaryOutput(many=True), **error_responses(400, 404)}, summary="My comparisons"
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 from sage.errors import Conflict
 from videos.models import Transcript, TranscriptSegment
 from videos.search import search_quotes
@@ -129,7 +130,7 @@ class SubtitlesApi(APIView):
 
 
 class SearchInput(serializers.Serializer[Any]):
-    q = serializers.CharField(max_length=500, help_text="A question or phrase.")
+    q = TextField(max_length=500, help_text="A question or phrase.")
     limit = serializers.IntegerField(min_value=1, max_value=SEARCH_LIMIT_MAX, default=10, required=False)
     video = serializers.IntegerField(min_value=1, required=False, help_text="Only this video's moments.")
 
@@ -167,7 +168,7 @@ class SearchApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        payload = SearchInput(data=request.query_params)
+        payload = SearchInput(data=request.query_params.dict())  # as JSON: `?video=` is not "no video"
         payload.is_valid(raise_exception=True)
         user = _user(request)
         video_id = payload.validated_data.get("video")

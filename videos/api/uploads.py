@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 from videos.models import Upload
 from videos.selectors import upload_get_for_user
 from videos.uploads.services import (
@@ -40,10 +41,10 @@ def _rejected(exc: UploadRejected) -> serializers.ValidationError:
 
 
 class UploadCreateInput(serializers.Serializer[Any]):
-    filename = serializers.CharField(max_length=255)
+    filename = TextField(max_length=255)
     size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
-    content_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    content_type = TextField(max_length=100, required=False, allow_blank=True, default="")
+    title = TextField(max_length=200, required=False, allow_blank=True, default="")
     duration_seconds = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 from sage.api.query import choice_filter, query_filters, text_filter
 from sage.errors import Conflict
 from videos.models import Video
@@ -43,7 +44,7 @@ class VideoOutput(serializers.ModelSerializer[Video]):
 
 
 class YouTubeInput(serializers.Serializer[Any]):
-    url = serializers.CharField(max_length=500, help_text="A YouTube link (watch, youtu.be, shorts, embed) or id.")
+    url = TextField(max_length=500, help_text="A YouTube link (watch, youtu.be, shorts, embed) or id.")
 
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
