@@ -19,7 +19,7 @@ def directives(response) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("debug", [True, False])
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/api/v1/me", "/healthz"])
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/api/v1/me", "/favicon.ico"])
 def test_pages_api_and_admin_carry_both_policies_in_every_mode(settings, path, debug):
     settings.DEBUG = debug
     settings.SECURE_SSL_REDIRECT = False
