@@ -115,5 +115,11 @@ async def test_a_database_error_while_joining_a_chat_is_not_reported_as_not_foun
 
     monkeypatch.setattr(selectors, "conversation_get_for_viewer", broken)
 
+    socket = WebsocketCommunicator(
+        application, f"/ws/chat/{conversation_id}/", headers=[(b"origin", b"http://localhost")]
+    )
+    socket.scope["user"] = user
+
+    # The consumer fails (the server closes with 1011 and logs it) instead of saying 4404, "no such chat".
     with pytest.raises(DatabaseError):
-        await open_socket(conversation_id, user=user)
+        await socket.connect(timeout=1)
