@@ -16,6 +16,7 @@ from typing import Protocol
 from chat.retrieval import Evidence, citation_of
 from sage import gemini
 from sage.formatting import clock
+from sage.retrying import AsyncRetryListener
 from videos.search import Quote, best_quotes
 
 EXTRACTIVE_NOTICE = (
@@ -54,7 +55,16 @@ class Turn:
 class AnswerBackend(Protocol):
     name: str
 
-    def stream(self, *, question: str, evidence: Evidence, history: Sequence[Turn]) -> AsyncGenerator[str, None]: ...
+    def stream(
+        self,
+        *,
+        question: str,
+        evidence: Evidence,
+        history: Sequence[Turn],
+        on_retry: AsyncRetryListener | None = None,
+    ) -> AsyncGenerator[str, None]:
+        """The answer's pieces; `on_retry` hears of each wait for the model before the first piece."""
+        ...
 
     def quoted(self, evidence: Evidence) -> Sequence[Quote]:
         """The sentences an answer consists of, quoted as said (none, if the backend writes its own)."""
@@ -89,9 +99,16 @@ def build_prompt(*, question: str, evidence: Evidence, history: Sequence[Turn]) 
 class GeminiBackend:
     name = "gemini"
 
-    async def stream(self, *, question: str, evidence: Evidence, history: Sequence[Turn]) -> AsyncGenerator[str, None]:
+    async def stream(
+        self,
+        *,
+        question: str,
+        evidence: Evidence,
+        history: Sequence[Turn],
+        on_retry: AsyncRetryListener | None = None,
+    ) -> AsyncGenerator[str, None]:
         prompt = build_prompt(question=question, evidence=evidence, history=history)
-        async for piece in gemini.stream_text(prompt, system=SYSTEM_PROMPT):
+        async for piece in gemini.stream_text(prompt, system=SYSTEM_PROMPT, on_retry=on_retry):
             yield piece
 
     def quoted(self, evidence: Evidence) -> Sequence[Quote]:
@@ -105,7 +122,14 @@ class ExtractiveBackend:
 
     name = "extractive"
 
-    async def stream(self, *, question: str, evidence: Evidence, history: Sequence[Turn]) -> AsyncGenerator[str, None]:
+    async def stream(
+        self,
+        *,
+        question: str,
+        evidence: Evidence,
+        history: Sequence[Turn],
+        on_retry: AsyncRetryListener | None = None,  # nothing outside is called: nothing to retry
+    ) -> AsyncGenerator[str, None]:
         if not evidence.passages:
             yield NOTHING_FOUND
             return

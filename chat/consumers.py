@@ -3,7 +3,9 @@
 Client → server: {"type": "message", "text", "client_id"}, {"type": "cancel"},
                  {"type": "resume", "last_message_id", "last_seq"}.
 Server → client: {"type": "message", "message"} (a saved message: the question, then the empty
-                 streaming answer), {"type": "chunk", "message_id", "seq", "text"} (seq 1, 2, … per
+                 streaming answer), {"type": "retrying", "message_id", "message"} (the model is busy
+                 and is asked again; only before the answer's first chunk, and not replayed by a
+                 resume), {"type": "chunk", "message_id", "seq", "text"} (seq 1, 2, … per
                  answer), {"type": "done", "message", "allowance"?} (the finished answer with its citations
                  and its Markdown rendered as `html`, or its status "cancelled"/"error"; when the
                  writer sends it, `allowance` says what an answer costs and the questions left today),

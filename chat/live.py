@@ -34,6 +34,7 @@ from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from notes.markdown import render_note
 from sage.gemini import GeminiError
+from sage.retrying import RetryNotice
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
 
@@ -177,7 +178,8 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
 async def stream_answer(
     job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | None = None
 ) -> AsyncIterator[dict[str, Any]]:
-    """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error`.
+    """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error` (the
+    `retrying` frames said while the model is busy go to the sockets only).
 
     `question_vector` is the question's embedding already under way (the socket starts it while the
     answer is being paid for). Everything not needed for the first chunk (storing the question's
@@ -202,8 +204,14 @@ async def stream_answer(
         async def cancelled() -> bool:
             return bool(await client.exists(_cancel_key(answer_id)))
 
+        async def retrying(notice: RetryNotice) -> None:
+            # Only before the first piece (a stream is not opened again after it): the page shows
+            # this in the answer's place until the first piece replaces it.
+            frame = {"type": "retrying", "message_id": answer_id, "message": notice.message}
+            await publish(job.conversation_id, frame)
+
         try:
-            pieces = backend.stream(question=job.question, evidence=evidence, history=job.history)
+            pieces = backend.stream(question=job.question, evidence=evidence, history=job.history, on_retry=retrying)
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):

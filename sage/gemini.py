@@ -19,7 +19,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from sage.retrying import TRANSIENT_HTTP_STATUSES, RetryListener, acall_with_retries, call_with_retries
+from sage.retrying import (
+    TRANSIENT_HTTP_STATUSES,
+    AsyncRetryListener,
+    RetryListener,
+    acall_with_retries,
+    call_with_retries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +182,12 @@ def generate_json(
 _Pieces = AsyncIterator[types.GenerateContentResponse]
 
 
-async def stream_text(prompt: str, *, system: str | None = None) -> AsyncIterator[str]:
+async def stream_text(
+    prompt: str, *, system: str | None = None, on_retry: AsyncRetryListener | None = None
+) -> AsyncIterator[str]:
     """Gemini's answer to `prompt` piece by piece, as it is generated. Raises GeminiError (possibly
-    after some pieces were yielded) when the call fails or nothing at all comes back."""
+    after some pieces were yielded) when the call fails or nothing at all comes back. `on_retry`
+    hears of each wait before the first piece (e.g. to tell the chat it is retrying)."""
     client = gemini_client()
 
     async def open_stream() -> tuple[_Pieces, types.GenerateContentResponse | None]:
@@ -193,7 +202,9 @@ async def stream_text(prompt: str, *, system: str | None = None) -> AsyncIterato
 
     try:
         # Only opening the stream is tried again: once pieces went out, a second answer would repeat them.
-        stream, first = await acall_with_retries(open_stream, service="Gemini", transient=_is_transient)
+        stream, first = await acall_with_retries(
+            open_stream, service="Gemini", transient=_is_transient, on_retry=on_retry
+        )
         answered = False
         last: types.GenerateContentResponse | None = None
         if first is not None:

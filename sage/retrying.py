@@ -12,6 +12,7 @@ and refunds it as before. Any other error is raised at once: asking again would 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -60,22 +61,41 @@ class RetryNotice:
 
 
 RetryListener = Callable[[RetryNotice], None]
+# For `acall_with_retries`: a listener may be a coroutine function (e.g. one that publishes to a
+# socket), awaited before the wait starts so what it says arrives before the next try's answer.
+AsyncRetryListener = Callable[[RetryNotice], Awaitable[None] | None]
+
+
+def _notice(service: str, state: RetryCallState) -> RetryNotice:
+    error = state.outcome.exception() if state.outcome is not None else None
+    assert error is not None  # only failed tries are retried
+    notice = RetryNotice(
+        service=service,
+        failed_attempt=state.attempt_number,
+        attempts=settings.OUTSIDE_RETRY_ATTEMPTS,
+        wait_seconds=state.upcoming_sleep,
+        error=error,
+    )
+    logger.warning("%s failed (%r); %s", service, error, notice.message)
+    return notice
 
 
 def _announcer(service: str, on_retry: RetryListener | None) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
-        assert error is not None  # only failed tries are retried
-        notice = RetryNotice(
-            service=service,
-            failed_attempt=state.attempt_number,
-            attempts=settings.OUTSIDE_RETRY_ATTEMPTS,
-            wait_seconds=state.upcoming_sleep,
-            error=error,
-        )
-        logger.warning("%s failed (%r); %s", service, error, notice.message)
+        notice = _notice(service, state)
         if on_retry is not None:
             on_retry(notice)
+
+    return before_sleep
+
+
+def _async_announcer(service: str, on_retry: AsyncRetryListener | None) -> Callable[[RetryCallState], Awaitable[None]]:
+    async def before_sleep(state: RetryCallState) -> None:
+        notice = _notice(service, state)
+        if on_retry is not None:
+            heard = on_retry(notice)
+            if inspect.isawaitable(heard):
+                await heard
 
     return before_sleep
 
@@ -109,14 +129,14 @@ async def acall_with_retries(
     *,
     service: str,
     transient: Callable[[BaseException], bool],
-    on_retry: RetryListener | None = None,
+    on_retry: AsyncRetryListener | None = None,
 ) -> _Result:
     """The same for a coroutine: the waits are `asyncio.sleep`, so the event loop goes on meanwhile."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(settings.OUTSIDE_RETRY_ATTEMPTS),
         wait=_wait(),
         retry=retry_if_exception(transient),
-        before_sleep=_announcer(service, on_retry),
+        before_sleep=_async_announcer(service, on_retry),
         reraise=True,
     )
     return await retrying(call)

@@ -16,6 +16,7 @@ import numpy as np
 
 from sage.formatting import clock
 from sage.gemini import GeminiError, gemini_enabled, generate_text
+from sage.retrying import RetryListener
 from videos.timed_text import Sentence, TimedLine, sentences_of
 
 logger = logging.getLogger(__name__)
@@ -50,28 +51,32 @@ _WHITESPACE = re.compile(r"\s+")
 _MARKDOWN = re.compile(r"^\s*(?:#+|[-*•]|\d+[.)])\s+|\*\*|__", re.MULTILINE)
 
 
-def summarize_transcript(title: str, lines: Sequence[TimedLine], *, duration: float) -> tuple[str, str]:
+def summarize_transcript(
+    title: str, lines: Sequence[TimedLine], *, duration: float, on_retry: RetryListener | None = None
+) -> tuple[str, str]:
     """(summary, backend): backend "gemini" or "extractive", or ("", "none") for no transcript text
-    (or none heard with confidence)."""
+    (or none heard with confidence). `on_retry` hears of each wait while Gemini is busy."""
     sentences = sentences_of([line for line in lines if not line.low_confidence])
     if not sentences:
         return "", "none"
     if gemini_enabled():
         try:
-            return _gemini_summary(title, sentences, duration=duration), "gemini"
+            return _gemini_summary(title, sentences, duration=duration, on_retry=on_retry), "gemini"
         except GeminiError as error:
             logger.warning("Gemini summary failed, falling back to an extractive one: %s", error)
     return extractive_summary(sentences, duration=duration), "extractive"
 
 
-def _gemini_summary(title: str, sentences: Sequence[Sentence], *, duration: float) -> str:
+def _gemini_summary(
+    title: str, sentences: Sequence[Sentence], *, duration: float, on_retry: RetryListener | None
+) -> str:
     transcript = "\n".join(f"[{clock(sentence.start)}] {sentence.text}" for sentence in sentences)
     if len(transcript) > MAX_PROMPT_CHARACTERS:
         transcript = transcript[:MAX_PROMPT_CHARACTERS] + "\n[… the rest of the transcript is left out]"
     # The markers delimit data; a transcript that tries to close them early only ends its own text.
     transcript = transcript.replace("</transcript>", "</ transcript>")
     prompt = PROMPT.format(title=one_line(title) or "(untitled)", length=clock(duration), transcript=transcript)
-    answer = generate_text(prompt, system=SYSTEM_INSTRUCTION)
+    answer = generate_text(prompt, system=SYSTEM_INSTRUCTION, on_retry=on_retry)
     summary = one_line(_MARKDOWN.sub("", answer))
     if not summary:
         raise GeminiError("Gemini's summary was empty once formatting was removed.")

@@ -381,3 +381,27 @@ async def test_an_unexpected_failure_ends_the_answer_with_an_error_and_refunds_i
     answer = (await messages_of(conversation))[1]
     assert answer.hold is not None and answer.hold.status == Hold.Status.RELEASED
     await socket.disconnect()
+
+
+async def test_a_busy_gemini_is_retried_and_the_socket_says_so_before_the_answer(gemini_stub, settings) -> None:
+    settings.OUTSIDE_RETRY_ATTEMPTS = 3
+    settings.OUTSIDE_RETRY_FIRST_WAIT_SECONDS = 0  # no real waiting in a test
+    gemini_stub.queue(GeminiReply(status=429), GeminiReply(status=503), GeminiReply(chunks=["Preheat to ", "250 °C."]))
+    owner, conversation = await cooking_conversation()
+    socket, _, _ = await open_socket(conversation.pk, user=owner)
+
+    await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+    frames = await frames_until_done(socket)
+
+    answer_id = frames[1]["message"]["id"]
+    kinds = [frame["type"] for frame in frames]
+    assert kinds == ["message", "message", "retrying", "retrying", "chunk", "chunk", "done"]
+    retrying = [frame for frame in frames if frame["type"] == "retrying"]
+    assert [frame["message_id"] for frame in retrying] == [answer_id, answer_id]
+    assert [frame["message"] for frame in retrying] == [
+        "Gemini is busy; retrying now (try 2 of 3).",
+        "Gemini is busy; retrying now (try 3 of 3).",
+    ]
+    assert frames[-1]["message"]["content"] == "Preheat to 250 °C."
+    assert len(gemini_stub.requests) == 3
+    await socket.disconnect()

@@ -327,7 +327,7 @@ def find_transcript(
         from videos.transcripts.gemini import transcribe_with_gemini
 
         try:
-            return transcribe_with_gemini(path, duration=video.duration or 0)
+            return transcribe_with_gemini(path, duration=video.duration or 0, on_retry=retry_reporter(video))
         except TranscriptError:
             logger.warning("Gemini could not transcribe video %s; trying offline recognition", video.pk, exc_info=True)
     from videos.transcripts.speech import recognise_speech
@@ -385,7 +385,9 @@ def ensure_summary(video: Video) -> None:
     from videos.summary import summarize_transcript
 
     report(video, stage="summary", percent=0)
-    summary, backend = summarize_transcript(video.title, transcript_lines(video.pk), duration=video.duration or 0)
+    summary, backend = summarize_transcript(
+        video.title, transcript_lines(video.pk), duration=video.duration or 0, on_retry=retry_reporter(video)
+    )
     video.summary = summary
     Video.objects.filter(pk=video.pk).update(summary=summary)
     _record_backend(video, "summary", backend)

@@ -22,6 +22,7 @@ from av.audio.stream import AudioStream
 from google.genai import types
 
 from sage.gemini import GeminiError, generate_json
+from sage.retrying import RetryListener
 from videos.transcripts.base import ProgressCallback, Segment, TranscriptError, TranscriptResult, clean_segments
 
 logger = logging.getLogger(__name__)
@@ -72,10 +73,14 @@ _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
 
 def transcribe_with_gemini(
-    path: Path, *, duration: float, on_progress: ProgressCallback | None = None
+    path: Path,
+    *,
+    duration: float,
+    on_progress: ProgressCallback | None = None,
+    on_retry: RetryListener | None = None,
 ) -> TranscriptResult | None:
     """Gemini's transcript of the speech in the file at `path` (source "gemini"); None when the file
-    has no sound or Gemini hears no speech.
+    has no sound or Gemini hears no speech. `on_retry` hears of each wait while Gemini is busy.
 
     Raises TranscriptError: "audio_unreadable" (the sound cannot be decoded), "audio_too_long" (over
     what one request can carry), "transcription_failed" (Gemini failed or answered nonsense)."""
@@ -95,6 +100,7 @@ def transcribe_with_gemini(
             system=SYSTEM_INSTRUCTION,
             parts=[types.Part.from_bytes(data=audio, mime_type=AUDIO_MIME_TYPE)],
             temperature=0.0,
+            on_retry=on_retry,
         )
     except GeminiError as error:
         raise TranscriptError(

@@ -48,9 +48,20 @@ export class ChatThread {
       const message = frame.message;
       // A streaming answer's text comes as chunks from seq 1, even on a replay.
       this.upsert(message, message.status === "streaming" ? "" : message.content || "");
+    } else if (frame.type === "retrying") {
+      // The model is busy and asked again: said in the answer's place until its first piece.
+      const entry = this.messages.get(frame.message_id);
+      if (entry && entry.message && entry.message.status === "streaming" && !entry.text) {
+        entry.retrying = frame.message || "";
+        this.renderNote(entry);
+      }
     } else if (frame.type === "chunk") {
       const entry = this.messages.get(frame.message_id);
       if (entry) {
+        if (entry.retrying) {
+          entry.retrying = "";
+          this.renderNote(entry);
+        }
         entry.text += frame.text;
         entry.html = "";
         this.renderContent(entry);
@@ -130,7 +141,10 @@ export class ChatThread {
   renderNote(entry) {
     const { message } = entry;
     let note = entry.element.querySelector("[data-note]");
-    const text = message.status === "error" ? message.error || "The answer failed." : STATUS_NOTES[message.status];
+    const text =
+      message.status === "error"
+        ? message.error || "The answer failed."
+        : (message.status === "streaming" && entry.retrying) || STATUS_NOTES[message.status];
     if (!text) {
       note?.remove();
       return;
