@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, Wallet
+from billing.models import Hold, LedgerEntry, PackPurchase, Plan, QuotaCounter, StripeEvent, TokenPack, Wallet
+from billing.payments import stripe_event_process
 from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
 
 _M = TypeVar("_M", bound=Model)
@@ -227,3 +228,70 @@ class QuotaCounterAdmin(ReadOnlyAdmin[QuotaCounter]):
     list_filter = ["day"]
     search_fields = ["owner_key"]
     ordering = ["-day", "owner_key"]
+
+
+# --- payments (Stripe) ---------------------------------------------------------------------------
+
+
+@admin.register(TokenPack)
+class TokenPackAdmin(admin.ModelAdmin[TokenPack]):
+    list_display = ["name", "tokens", "amount", "currency", "stripe_price_id", "is_active", "sort_order"]
+    list_filter = ["is_active"]
+    ordering = ["sort_order", "pk"]
+
+
+@admin.register(PackPurchase)
+class PackPurchaseAdmin(ReadOnlyAdmin[PackPurchase]):
+    list_display = [
+        "created_at",
+        "user_email",
+        "pack",
+        "tokens",
+        "amount",
+        "currency",
+        "amount_refunded",
+        "tokens_taken_back",
+        "tokens_owed",
+        "stripe_payment_intent_id",
+    ]
+    list_select_related = ["wallet__user", "pack"]
+    search_fields = ["wallet__user__email", "stripe_payment_intent_id"]
+
+    @admin.display(description="User", ordering="wallet__user__email")
+    def user_email(self, purchase: PackPurchase) -> str:
+        return purchase.wallet.user.email
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin[StripeEvent]):
+    """Every webhook delivery as received; one that failed can be processed again (nothing that was
+    already credited or taken back moves twice: every movement is keyed by its Stripe object)."""
+
+    list_display = ["received_at", "type", "stripe_id", "processed_at", "attempts", "error_line"]
+    list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["stripe_id", "type"]
+    ordering = ["-received_at", "-pk"]
+    actions = ["reprocess"]  # type: ignore[assignment]  # ReadOnlyAdmin has none
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing stays read-only (every field is shown read-only); the permission lets the action run.
+        return bool(request.user.has_perm("billing.change_stripeevent"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in StripeEvent._meta.fields]
+
+    @admin.display(description="Error")
+    def error_line(self, event: StripeEvent) -> str:
+        return event.error.splitlines()[0][:120] if event.error else ""
+
+    @admin.action(description="Process again", permissions=["change"])
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
+        failed = 0
+        events = list(queryset.order_by("received_at", "pk"))
+        for event in events:
+            result = stripe_event_process(event_id=event.pk, force=True)
+            if result is not None and result.error:
+                failed += 1
+                self.message_user(request, f"{event}: {result.error}", messages.ERROR)
+        if len(events) - failed:
+            self.message_user(request, f"Processed {len(events) - failed} event(s).", messages.SUCCESS)

@@ -43,10 +43,19 @@ class Wallet(models.Model):
     balance = models.BigIntegerField(default=0)
     # First day of the calendar month whose grant was last given.
     period_start = models.DateField(null=True, blank=True)
+    # The Stripe customer this person pays as (set when they first pay); webhooks find them by it.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
+            models.UniqueConstraint(
+                fields=["stripe_customer_id"],
+                condition=~Q(stripe_customer_id=""),
+                name="one_wallet_per_stripe_customer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Wallet of {self.user}"
@@ -154,3 +163,81 @@ class QuotaUse(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- payments (Stripe) ---------------------------------------------------------------------------
+
+
+class TokenPack(models.Model):
+    """Tokens sold once, for a price set up in Stripe; operators manage these in the admin."""
+
+    name = models.CharField(max_length=80)
+    tokens = models.PositiveIntegerField()
+    stripe_price_id = models.CharField(max_length=255, blank=True, help_text="Stripe Price (price_…) charged.")
+    stripe_product_id = models.CharField(max_length=255, blank=True, help_text="Stripe Product (prod_…).")
+    # What Stripe charges for it, in the currency's smallest unit (cents); shown on pages and checked
+    # against what a payment actually received.
+    amount = models.PositiveIntegerField(help_text="Price in the smallest currency unit (e.g. cents).")
+    currency = models.CharField(max_length=3, default="usd", help_text="ISO code, lower case (usd, eur…).")
+    is_active = models.BooleanField(default=True, help_text="Offered for sale.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(tokens__gt=0) & Q(amount__gt=0), name="token_pack_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tokens} tokens)"
+
+
+class StripeEvent(models.Model):
+    """A webhook delivery, stored as received (signature checked) before anything is done with it, so
+    a slow or failing handler never loses one; processed by a task, re-processable from the admin."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    livemode = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # The last processing failure (cleared when it succeeds).
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["processed_at", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_id}"
+
+
+class PackPurchase(models.Model):
+    """One paid Stripe PaymentIntent for a pack, credited once, and what its refunds took back.
+
+    A refund takes back tokens not yet spent; what was already spent cannot leave the balance (it
+    never goes below zero), so it is recorded here as owed."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="pack_purchases")
+    pack = models.ForeignKey(TokenPack, null=True, on_delete=models.SET_NULL, related_name="purchases")
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True)
+    tokens = models.PositiveIntegerField(help_text="Tokens credited for it.")
+    amount = models.PositiveIntegerField(help_text="What Stripe received, smallest currency unit.")
+    currency = models.CharField(max_length=3)
+    amount_refunded = models.PositiveIntegerField(default=0)
+    tokens_taken_back = models.PositiveIntegerField(default=0)
+    tokens_owed = models.PositiveIntegerField(default=0, help_text="Refunded tokens already spent.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tokens_taken_back__lte=models.F("tokens") - models.F("tokens_owed")),
+                name="pack_purchase_reclaims_at_most_its_tokens",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_payment_intent_id}: {self.tokens} tokens"

@@ -161,6 +161,25 @@ def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntr
 
 
 @transaction.atomic
+def ledger_take_back(
+    *, user: User, up_to: int, key: str, memo: str, ref: models.Model | None = None
+) -> LedgerEntry | None:
+    """Take back as much of `up_to` tokens as the balance holds now, never more (e.g. a refunded
+    purchase, partly spent): the entry's amount says how much was taken; None if the balance is empty.
+    Replaying a key returns the first entry and takes nothing again."""
+    if up_to <= 0:
+        raise ValueError("Taking back needs a positive number of tokens.")
+    if (entry := _first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = _lock_wallet(user.pk)
+    taken = min(up_to, wallet.balance)  # read under the wallet's lock, so no debit slips in between
+    if taken == 0:
+        return None
+    ref_type, ref_id = _ref(ref)
+    return _append(wallet, kind=Kind.ADJUSTMENT, amount=-taken, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+
+
+@transaction.atomic
 def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None = None, memo: str = "") -> Hold:
     """Reserve `amount` tokens for work about to start; they leave the balance now."""
     if amount <= 0:

@@ -35,6 +35,7 @@ from billing.selectors import (
     wallet_for_user,
 )
 from billing.services import InsufficientTokens
+from billing.stripe_client import payments_configured
 from sage.formatting import data_size, video_duration
 
 LEDGER_PAGE_SIZE = 25
@@ -276,5 +277,6 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         ],
         "chart": usage_chart(daily_usage(user, days=CHART_DAYS)),
         "plans": [PlanFacts(plan=plan, is_current=plan.pk == wallet.plan_id) for plan in plans_for_display()],
+        "payments_configured": payments_configured(),
     }
     return render(request, "billing/billing.html", context)

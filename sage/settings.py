@@ -391,6 +391,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.grant_monthly_tokens",
         "schedule": crontab(minute=5),
     },
+    # Stripe events whose processing task was lost are queued again (each is processed once).
+    "requeue-stale-stripe-events": {
+        "task": "billing.tasks.requeue_stale_stripe_events",
+        "schedule": crontab(minute="*/5"),
+    },
     # AI notes nobody filled (their video failed, a lost task): finish them and refund.
     "reap-ai-notes": {
         "task": "notes.tasks.reap_ai_notes",
@@ -521,6 +526,20 @@ OUTSIDE_RETRY_MAX_WAIT_SECONDS = env_int("OUTSIDE_RETRY_MAX_WAIT_SECONDS", 30, m
 TWELVELABS_API_KEY = env_str("TWELVELABS_API_KEY")
 TWELVELABS_BASE_URL = env_str("TWELVELABS_BASE_URL")
 TWELVELABS_MODEL = env_str("TWELVELABS_MODEL") or "Marengo-retrieval-2.7"
+
+# Payments through Stripe (issue 17), switched on by STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+# together; without them the billing page says payments are not configured and operators grant
+# tokens as before. STRIPE_API_BASE points the SDK elsewhere (the test suite's localstripe).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY") or None
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET") or None
+STRIPE_API_BASE = env_str("STRIPE_API_BASE") or None
+if bool(STRIPE_SECRET_KEY) != bool(STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (payments need both: one to"
+        " call Stripe, one to check that a webhook really comes from it)."
+    )
+# Webhook deliveries accepted per client address (Stripe retries a refused delivery for days).
+STRIPE_WEBHOOK_RATE_LIMIT = env_str("STRIPE_WEBHOOK_RATE_LIMIT") or "600/min"
 
 # Content-Security-Policy (django-csp) and Permissions-Policy on every response, in every mode: what
 # they allow and why is in sage/security.py. Scripts: our own files or the request's nonce, nothing

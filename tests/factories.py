@@ -65,6 +65,18 @@ def empty_wallet_user() -> User:
     return user
 
 
+class TokenPackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.TokenPack"
+
+    name = factory.Sequence(lambda n: f"Pack {n}")
+    tokens = 3600
+    amount = 900
+    currency = "usd"
+    stripe_price_id = factory.Sequence(lambda n: f"price_test_{n}")
+    stripe_product_id = factory.Sequence(lambda n: f"prod_test_{n}")
+
+
 def _comparable_video(owner: User, title: str, duration: float, fps: float) -> Video:
     """A ready upload as the comparison factory needs one: its row only (no file, no clip rows)."""
     return Video.objects.create(

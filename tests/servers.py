@@ -1,4 +1,5 @@
-"""Real processes and local stubs for tests: daphne, a Celery worker, moto's S3, and small HTTP stubs.
+"""Real processes and local stubs for tests: daphne, a Celery worker, moto's S3, localstripe, and small
+HTTP stubs.
 
 Subprocess servers connect to the *test* database (pytest-django's `test_…`) and the suite's Redis,
 so what a test writes with the ORM is what the server sees. Every process started here is stopped
@@ -125,6 +126,35 @@ def moto_server() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+# localstripe's own command listens on every interface (`::`) and writes its whole state to
+# /tmp/localstripe.pickle on every change; this runs the same app on 127.0.0.1, in memory only.
+_LOCALSTRIPE_MAIN = """
+import sys
+from aiohttp import web
+from localstripe import resources
+from localstripe.server import app
+resources.Store.dump_to_disk = lambda self: None
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+"""
+
+
+@contextmanager
+def localstripe_server() -> Iterator[str]:
+    """localstripe, a stateful fake Stripe API (customers, payment intents, refunds, signed
+    webhooks…), on 127.0.0.1; yields its base URL for the SDK (STRIPE_API_BASE)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LOCALSTRIPE_MAIN, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
