@@ -8,94 +8,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_ledger_hold_cascade'),
+        ("billing", "0003_ledger_hold_cascade"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PackPurchase',
+            name="PackPurchase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_payment_intent_id', models.CharField(max_length=255, unique=True)),
-                ('tokens', models.PositiveIntegerField(help_text='Tokens credited for it.')),
-                ('amount', models.PositiveIntegerField(help_text='What Stripe received, smallest currency unit.')),
-                ('currency', models.CharField(max_length=3)),
-                ('amount_refunded', models.PositiveIntegerField(default=0)),
-                ('tokens_taken_back', models.PositiveIntegerField(default=0)),
-                ('tokens_owed', models.PositiveIntegerField(default=0, help_text='Refunded tokens already spent.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stripe_payment_intent_id", models.CharField(max_length=255, unique=True)),
+                ("tokens", models.PositiveIntegerField(help_text="Tokens credited for it.")),
+                ("amount", models.PositiveIntegerField(help_text="What Stripe received, smallest currency unit.")),
+                ("currency", models.CharField(max_length=3)),
+                ("amount_refunded", models.PositiveIntegerField(default=0)),
+                ("tokens_taken_back", models.PositiveIntegerField(default=0)),
+                ("tokens_owed", models.PositiveIntegerField(default=0, help_text="Refunded tokens already spent.")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_id', models.CharField(max_length=255, unique=True)),
-                ('type', models.CharField(max_length=100)),
-                ('payload', models.JSONField()),
-                ('livemode', models.BooleanField(default=False)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stripe_id", models.CharField(max_length=255, unique=True)),
+                ("type", models.CharField(max_length=100)),
+                ("payload", models.JSONField()),
+                ("livemode", models.BooleanField(default=False)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TokenPack',
+            name="TokenPack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('tokens', models.PositiveIntegerField()),
-                ('stripe_price_id', models.CharField(blank=True, help_text='Stripe Price (price_…) charged.', max_length=255)),
-                ('stripe_product_id', models.CharField(blank=True, help_text='Stripe Product (prod_…).', max_length=255)),
-                ('amount', models.PositiveIntegerField(help_text='Price in the smallest currency unit (e.g. cents).')),
-                ('currency', models.CharField(default='usd', help_text='ISO code, lower case (usd, eur…).', max_length=3)),
-                ('is_active', models.BooleanField(default=True, help_text='Offered for sale.')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80)),
+                ("tokens", models.PositiveIntegerField()),
+                (
+                    "stripe_price_id",
+                    models.CharField(blank=True, help_text="Stripe Price (price_…) charged.", max_length=255),
+                ),
+                (
+                    "stripe_product_id",
+                    models.CharField(blank=True, help_text="Stripe Product (prod_…).", max_length=255),
+                ),
+                ("amount", models.PositiveIntegerField(help_text="Price in the smallest currency unit (e.g. cents).")),
+                (
+                    "currency",
+                    models.CharField(default="usd", help_text="ISO code, lower case (usd, eur…).", max_length=3),
+                ),
+                ("is_active", models.BooleanField(default=True, help_text="Offered for sale.")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['sort_order', 'pk'],
+                "ordering": ["sort_order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='wallet',
-            name='stripe_customer_id',
+            model_name="wallet",
+            name="stripe_customer_id",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddConstraint(
-            model_name='wallet',
-            constraint=models.UniqueConstraint(condition=models.Q(('stripe_customer_id', ''), _negated=True), fields=('stripe_customer_id',), name='one_wallet_per_stripe_customer'),
+            model_name="wallet",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("stripe_customer_id", ""), _negated=True),
+                fields=("stripe_customer_id",),
+                name="one_wallet_per_stripe_customer",
+            ),
         ),
         migrations.AddField(
-            model_name='packpurchase',
-            name='wallet',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pack_purchases', to='billing.wallet'),
+            model_name="packpurchase",
+            name="wallet",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="pack_purchases", to="billing.wallet"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stripeevent',
-            index=models.Index(fields=['processed_at', 'received_at'], name='billing_str_process_cfe2b8_idx'),
+            model_name="stripeevent",
+            index=models.Index(fields=["processed_at", "received_at"], name="billing_str_process_cfe2b8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='tokenpack',
-            constraint=models.CheckConstraint(condition=models.Q(('tokens__gt', 0), ('amount__gt', 0)), name='token_pack_positive'),
+            model_name="tokenpack",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tokens__gt", 0), ("amount__gt", 0)), name="token_pack_positive"
+            ),
         ),
         migrations.AddField(
-            model_name='packpurchase',
-            name='pack',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='purchases', to='billing.tokenpack'),
+            model_name="packpurchase",
+            name="pack",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="purchases",
+                to="billing.tokenpack",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packpurchase',
-            constraint=models.CheckConstraint(condition=models.Q(('tokens_taken_back__lte', django.db.models.expressions.CombinedExpression(models.F('tokens'), '-', models.F('tokens_owed')))), name='pack_purchase_reclaims_at_most_its_tokens'),
+            model_name="packpurchase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "tokens_taken_back__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("tokens"), "-", models.F("tokens_owed")
+                        ),
+                    )
+                ),
+                name="pack_purchase_reclaims_at_most_its_tokens",
+            ),
         ),
     ]
