@@ -28,7 +28,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         try:
             token = api_token_authenticate(secret)
         except ApiTokenError as exc:
-            raise exceptions.AuthenticationFailed(str(exc), code=exc.code) from None
+            # An authenticator refuses by raising AuthenticationFailed: only then does DRF mark the
+            # request unauthenticated and answer with this scheme's WWW-Authenticate header.
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -14,18 +14,23 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from sage.errors import ApplicationError
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _VALID_SCOPES = frozenset(ApiToken.Scope.values)
 
 
-class ApiTokenError(Exception):
-    """Why a presented token was refused; the message is safe to show to the caller."""
+class ApiTokenError(ApplicationError):
+    """Why a presented token was refused (401); the message is safe to show to the caller, `code`
+    names the reason (`token_invalid`, `token_revoked`, `token_expired`, `account_disabled`)."""
+
+    code = "token_invalid"
+    status = 401
+    default_message = "Invalid API token."
 
     def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 def hash_token_secret(secret: str) -> str:

@@ -19,7 +19,7 @@ from notes import export
 from notes.models import Note
 from notes.selectors import note_get_for_user, notes_for_video, notes_search, parse_video_ref, video_for_ref
 from notes.serializers import NoteCreateInput, NoteOutput, NoteUpdateInput
-from notes.services import NoteInvalid, note_create, note_delete, note_update, video_for_notes
+from notes.services import note_create, note_delete, note_update, video_for_notes
 from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
@@ -44,10 +44,6 @@ _EXPORT_RESPONSES = {
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _invalid(exc: NoteInvalid) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field: [exc.message]})
 
 
 def _site(request: Request) -> str:
@@ -117,12 +113,7 @@ class VideoNotesApi(APIView):
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
         video = video_for_notes(user=user, ref=video_ref)
-        try:
-            note = note_create(
-                user=user, video=video, start=values["start"], end=values.get("end"), text=values["text"]
-            )
-        except NoteInvalid as exc:
-            raise _invalid(exc) from None
+        note = note_create(user=user, video=video, start=values["start"], end=values.get("end"), text=values["text"])
         return Response(NoteOutput(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -145,10 +136,7 @@ class NoteDetailApi(APIView):
         note = note_get_for_user(_user(request), note_id)
         payload = NoteUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            note = note_update(note=note, **payload.validated_data)
-        except NoteInvalid as exc:
-            raise _invalid(exc) from None
+        note = note_update(note=note, **payload.validated_data)
         return Response(NoteOutput(note).data)
 
     @extend_schema(

@@ -20,6 +20,7 @@ from notes.frames import request_frame
 from notes.models import MAX_TEXT_LENGTH, Note
 from notes.selectors import VideoRef, video_for_ref
 from notes.times import format_time
+from sage.errors import FieldInvalid
 from sage.formatting import clock
 from videos.models import Video
 from videos.services import video_add_youtube
@@ -31,13 +32,11 @@ __all__ = ["NoteInvalid", "ai_notes_fill_waiting", "note_create", "note_delete",
 END_TOLERANCE_SECONDS = 0.5
 
 
-class NoteInvalid(Exception):
+class NoteInvalid(FieldInvalid):
     """The note cannot be saved as asked; `field` names the input at fault."""
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(message)
+        super().__init__(message, field=field)
 
 
 class _Unset(enum.Enum):

@@ -42,6 +42,23 @@ class Invalid(ApplicationError):
     default_message = "Invalid input."
 
 
+# The `fields` key for input the whole request is at fault for, as DRF's serializers name it.
+NON_FIELD = "non_field_errors"
+
+
+class FieldInvalid(Invalid):
+    """Invalid input that one part of the request (`field`, or NON_FIELD) is at fault for, found by a
+    service rather than a serializer. Answered exactly as a serializer's ValidationError for that
+    field would be: `fields` = {field: [reason]}, the message prefixed with the field's name. `reason`
+    (also `str(error)`) is the bare sentence, for pages that show it by their own form field."""
+
+    def __init__(self, reason: str, *, field: str = NON_FIELD) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(reason if field == NON_FIELD else f"{field}: {reason}", fields={field: [reason]})
+        self.args = (reason,)
+
+
 class MalformedJson(ApplicationError):
     """A body or frame that is not JSON this site accepts (see `sage.json_input`)."""
 

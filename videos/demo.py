@@ -186,6 +186,6 @@ def demo_comparison_build(*, user_id: int, video_a_id: int, video_b_id: int) -> 
     try:
         comparison, _ = comparison_create(user=video_a.owner, video_a=video_a, video_b=video_b, alignment="cuts")
     except ComparisonRefused as refused:
-        logger.warning("demo pair %s/%s cannot be compared: %s", video_a_id, video_b_id, refused.message)
+        logger.warning("demo pair %s/%s cannot be compared: %s", video_a_id, video_b_id, refused.reason)
         return None
     return comparison

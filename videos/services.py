@@ -10,10 +10,12 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from sage.errors import Conflict, FieldInvalid
 from videos.models import Transcript, Upload, Video
 from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed
 from videos.pipeline.progress import push_video
 from videos.pipeline.runner import CRASHED_MESSAGE, notes_may_be_written, video_fail
+from videos.transcripts.base import TranscriptError
 from videos.uploads.services import upload_abort
 from videos.youtube import fetch_metadata, parse_youtube_id
 
@@ -165,7 +167,11 @@ def video_set_subtitles(*, video: Video, data: bytes, filename: str) -> None:
         Video.Status.CANCELLED,
     ):
         raise SubtitlesRefused("This video's transcript has already been made; subtitles can only be sent before.")
-    validate_subtitle_file(data, filename)  # TranscriptError with a message for the person
+    try:
+        validate_subtitle_file(data, filename)
+    except TranscriptError as exc:
+        # The file itself is at fault (unreadable, empty, not .srt/.vtt): the sender is told why.
+        raise SubtitlesInvalid(exc.message, field="file") from exc
     extension = PurePath(filename).suffix.lower()
     old_key = video.subtitle_key
     key = default_storage.save(f"videos/{video.pk}/subtitles{extension}", ContentFile(data))
@@ -175,7 +181,9 @@ def video_set_subtitles(*, video: Video, data: bytes, filename: str) -> None:
         _delete_files([old_key])
 
 
-class SubtitlesRefused(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+class SubtitlesRefused(Conflict):
+    """Subtitles cannot be sent for this video now (a YouTube video, or its transcript is made)."""
+
+
+class SubtitlesInvalid(FieldInvalid):
+    """The subtitle file cannot be used; `reason` says why."""

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from django.conf import settings
 
+from sage.errors import FieldInvalid
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _HOSTS = {
     "youtube.com",
@@ -22,8 +24,11 @@ _PATH_FORMS = ("/shorts/", "/embed/", "/v/", "/live/")
 _OEMBED_TIMEOUT_SECONDS = 5
 
 
-class YouTubeError(ValueError):
-    """The text is not a single YouTube video; the message says why."""
+class YouTubeError(FieldInvalid, ValueError):
+    """The text is not a single YouTube video; the message says why (the API names the `url` field)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="url")
 
 
 def parse_youtube_id(text: str) -> str:

@@ -21,7 +21,6 @@ from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import (
     MAX_THRESHOLD,
-    ComparisonRefused,
     comparison_at,
     comparison_create,
     comparison_set_threshold,
@@ -38,10 +37,6 @@ _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, d
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _refused(exc: ComparisonRefused) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field: [exc.message]})
 
 
 # What the threshold means, said once for the create input, the threshold input and the docs.
@@ -282,17 +277,14 @@ class ComparisonListApi(generics.ListAPIView[Comparison]):
         payload.is_valid(raise_exception=True)
         user = _user(request)
         values = payload.validated_data
-        try:
-            comparison, created = comparison_create(
-                user=user,
-                video_a=video_get_for_user(user, values["video_a"]),
-                video_b=video_get_for_user(user, values["video_b"]),
-                metric=values["metric"],
-                alignment=values["alignment"],
-                threshold=values.get("threshold"),
-            )
-        except ComparisonRefused as exc:
-            raise _refused(exc) from None
+        comparison, created = comparison_create(
+            user=user,
+            video_a=video_get_for_user(user, values["video_a"]),
+            video_b=video_get_for_user(user, values["video_b"]),
+            metric=values["metric"],
+            alignment=values["alignment"],
+            threshold=values.get("threshold"),
+        )
         return Response(
             comparison_payload(comparison), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -337,10 +329,7 @@ class ComparisonDetailApi(APIView):
         comparison = comparison_get_for_user(_user(request), comparison_id)
         payload = ThresholdInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            comparison_set_threshold(comparison=comparison, threshold=payload.validated_data["threshold"])
-        except ComparisonRefused as exc:
-            raise _refused(exc) from None
+        comparison_set_threshold(comparison=comparison, threshold=payload.validated_data["threshold"])
         return Response(comparison_payload(comparison))
 
     @extend_schema(parameters=[_COMPARISON_ID], responses={204: None, **error_responses(403, 404)}, summary="Delete")

@@ -18,8 +18,7 @@ from sage.errors import Conflict
 from videos.models import Transcript, TranscriptSegment
 from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user
-from videos.services import SubtitlesRefused, video_set_subtitles
-from videos.transcripts.base import TranscriptError
+from videos.services import video_set_subtitles
 from videos.transcripts.words import unpack_words
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
@@ -120,12 +119,7 @@ class SubtitlesApi(APIView):
         payload = SubtitlesInput(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
-        try:
-            video_set_subtitles(video=video, data=upload.read(), filename=upload.name or "")
-        except TranscriptError as exc:
-            raise serializers.ValidationError({"file": [exc.message]}) from None
-        except SubtitlesRefused as exc:
-            raise Conflict(exc.message) from None
+        video_set_subtitles(video=video, data=upload.read(), filename=upload.name or "")
         return Response(status=204)
 
 

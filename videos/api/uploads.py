@@ -19,7 +19,6 @@ from sage.api.fields import TextField
 from videos.models import Upload
 from videos.selectors import upload_get_for_user
 from videos.uploads.services import (
-    UploadRejected,
     upload_abort,
     upload_complete,
     upload_create,
@@ -34,10 +33,6 @@ WRITE = ApiToken.Scope.VIDEOS_WRITE
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _rejected(exc: UploadRejected) -> serializers.ValidationError:
-    return serializers.ValidationError({exc.field or "non_field_errors": [str(exc)]})
 
 
 class UploadCreateInput(serializers.Serializer[Any]):
@@ -88,10 +83,7 @@ class UploadListApi(APIView):
     def post(self, request: Request) -> Response:
         payload = UploadCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            upload = upload_create(user=_user(request), **payload.validated_data)
-        except UploadRejected as exc:
-            raise _rejected(exc) from None
+        upload = upload_create(user=_user(request), **payload.validated_data)
         return Response(_upload_output(upload), status=status.HTTP_201_CREATED)
 
 
@@ -136,12 +128,9 @@ class UploadPartApi(APIView):
     )
     def put(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
         upload = upload_get_for_user(_user(request), upload_id)
-        try:
-            part = upload_receive_part(
-                upload=upload, number=number, stream=request._request, sha256=request.headers.get("X-Part-SHA256")
-            )
-        except UploadRejected as exc:
-            raise _rejected(exc) from None
+        part = upload_receive_part(
+            upload=upload, number=number, stream=request._request, sha256=request.headers.get("X-Part-SHA256")
+        )
         return Response(UploadPartOutput(part).data)
 
 
@@ -161,10 +150,7 @@ class UploadPartUrlApi(APIView):
     )
     def post(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
         upload = upload_get_for_user(_user(request), upload_id)
-        try:
-            url = upload_part_url(upload=upload, number=number)
-        except UploadRejected as exc:
-            raise _rejected(exc) from None
+        url = upload_part_url(upload=upload, number=number)
         return Response({"url": url})
 
 
@@ -180,8 +166,5 @@ class UploadCompleteApi(APIView):
     )
     def post(self, request: Request, upload_id: uuid.UUID) -> Response:
         upload = upload_get_for_user(_user(request), upload_id)
-        try:
-            upload_complete(upload=upload)
-        except UploadRejected as exc:
-            raise _rejected(exc) from None
+        upload_complete(upload=upload)
         return Response(_upload_output(upload))

@@ -19,7 +19,6 @@ from sage.errors import Conflict
 from videos.models import Video
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
-from videos.youtube import YouTubeError
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
 
@@ -88,10 +87,7 @@ class VideoYouTubeApi(APIView):
     def post(self, request: Request) -> Response:
         payload = YouTubeInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            video, created = video_add_youtube(user=_user(request), url=payload.validated_data["url"])
-        except YouTubeError as exc:
-            raise serializers.ValidationError({"url": [str(exc)]}) from None
+        video, created = video_add_youtube(user=_user(request), url=payload.validated_data["url"])
         return Response(VideoOutput(video).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from sage.errors import FieldInvalid
 from sage.formatting import clock, plural
 from videos.compare.alignment import Alignment
 from videos.compare.changes import (
@@ -40,13 +41,8 @@ logger = logging.getLogger(__name__)
 MAX_THRESHOLD = 10.0
 
 
-class ComparisonRefused(Exception):
-    """These videos cannot be compared; `message` says why, `field` names the input at fault."""
-
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
+class ComparisonRefused(FieldInvalid):
+    """These videos cannot be compared; `reason` says why, `field` names the input at fault."""
 
 
 def check_comparable(video_a: Video, video_b: Video) -> None:

@@ -294,7 +294,7 @@ def picker_page(request: HttpRequest) -> HttpResponse:
                     alignment=values["alignment"],
                 )
             except ComparisonRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.reason)
             else:
                 return redirect("compare:comparison", comparison_id=comparison.pk)
         status = 400

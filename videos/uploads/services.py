@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.selectors import wallet_for_user
+from sage.errors import NON_FIELD, FieldInvalid
 from sage.formatting import data_size
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
 from videos.pipeline.progress import push_video
@@ -27,13 +28,13 @@ from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 logger = logging.getLogger(__name__)
 
 
-class UploadRejected(Exception):
-    """A request the upload protocol refuses; `field` names the input at fault, if one is."""
+class UploadRejected(FieldInvalid):
+    """A request the upload protocol refuses; `field` names the input at fault, if one is. `kind` says
+    which rule refused it, for logs and tests (the API's code is `invalid` for all of them)."""
 
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
-        self.code = code
-        self.field = field
-        super().__init__(message)
+    def __init__(self, message: str, *, kind: str = "invalid", field: str | None = None) -> None:
+        self.kind = kind
+        super().__init__(message, field=field or NON_FIELD)
 
 
 def storage_used_bytes(user: User) -> int:
@@ -67,7 +68,7 @@ def upload_create(
         raise UploadRejected(
             f"The file is {data_size(size)}; your {plan.name} plan accepts files up to "
             f"{data_size(plan.max_upload_bytes)}.",
-            code="too_large",
+            kind="too_large",
             field="size",
         )
     used = storage_used_bytes(user)
@@ -75,14 +76,14 @@ def upload_create(
         raise UploadRejected(
             f"Storing this file would use {data_size(used + size)} of your "
             f"{data_size(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
-            code="storage_full",
+            kind="storage_full",
             field="size",
         )
     if duration_seconds is not None and duration_seconds > plan.max_video_seconds:
         raise UploadRejected(
             f"The video is {duration_seconds / 60:.0f} min long; your {plan.name} plan allows up to "
             f"{plan.max_video_seconds / 60:.0f} min.",
-            code="too_long",
+            kind="too_long",
             field="duration_seconds",
         )
     part_size = int(settings.UPLOAD_PART_SIZE)
@@ -119,7 +120,7 @@ def upload_part_url(*, upload: Upload, number: int) -> str:
     """A presigned URL the client PUTs part `number` to (S3 store only)."""
     _require_active(upload)
     if upload.store != Upload.Store.S3:
-        raise UploadRejected("This upload takes its parts directly: PUT them to the part endpoint.", code="wrong_store")
+        raise UploadRejected("This upload takes its parts directly: PUT them to the part endpoint.", kind="wrong_store")
     _require_part_number(upload, number)
     Upload.objects.filter(pk=upload.pk).update(last_activity_at=timezone.now())
     return s3_store.part_url(upload, final_key(upload), number)
@@ -127,7 +128,7 @@ def upload_part_url(*, upload: Upload, number: int) -> str:
 
 def _require_active(upload: Upload) -> None:
     if upload.status != Upload.Status.ACTIVE:
-        raise UploadRejected(f"This upload is {upload.get_status_display().lower()}.", code="not_active")
+        raise UploadRejected(f"This upload is {upload.get_status_display().lower()}.", kind="not_active")
 
 
 def _require_part_number(upload: Upload, number: int) -> None:
@@ -139,12 +140,12 @@ def upload_receive_part(*, upload: Upload, number: int, stream: Readable, sha256
     """Store one part (sending a part again replaces it: a retry after a dropped connection)."""
     _require_active(upload)
     if upload.store != Upload.Store.LOCAL:
-        raise UploadRejected("This upload's parts go straight to S3: ask for a part URL.", code="wrong_store")
+        raise UploadRejected("This upload's parts go straight to S3: ask for a part URL.", kind="wrong_store")
     _require_part_number(upload, number)
     try:
         digest = local_store.write_part(upload, number, stream, sha256=sha256)
     except PartRejected as exc:
-        raise UploadRejected(str(exc), code="bad_part", field="body") from None
+        raise UploadRejected(str(exc), kind="bad_part", field="body") from None
     now = timezone.now()
     part, _ = UploadPart.objects.update_or_create(
         upload=upload,
@@ -187,7 +188,7 @@ def _require_every_part(upload: Upload) -> None:
     ]  # fmt: skip
     if missing:
         shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
-        raise UploadRejected(f"Parts still missing: {shown}.", code="incomplete")
+        raise UploadRejected(f"Parts still missing: {shown}.", kind="incomplete")
 
 
 def _store_complete(upload: Upload, storage_key: str) -> int:
@@ -208,7 +209,7 @@ def _store_complete(upload: Upload, storage_key: str) -> int:
 
 def _upload_mark_completed(upload: Upload, *, storage_key: str, size: int) -> Video:
     if upload.video_id is None:  # the video was deleted while its file was being joined
-        raise UploadRejected("This upload's video was deleted.", code="not_active")
+        raise UploadRejected("This upload's video was deleted.", kind="not_active")
     with transaction.atomic():
         # One of two racing completions wins this filtered update; the other returns the video.
         moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.COMPLETING).update(
