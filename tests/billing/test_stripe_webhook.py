@@ -257,3 +257,28 @@ def test_events_whose_processing_was_lost_are_queued_again(stripe_fake, django_c
     assert StripeEvent.objects.get().processed_at is not None
     assert balance(user) == 42
     assert requeue_stale_stripe_events.delay().get() == 0
+
+
+def test_an_unpaid_checkout_session_credits_nothing_until_paid(stripe_fake) -> None:
+    user, pack = empty_wallet_user(), TokenPackFactory(tokens=250, amount=250)
+    intent = paid_pack_intent(stripe_fake, user=user, pack=pack)
+    completed = checkout_session_completed(intent)
+    completed["data"]["object"]["payment_status"] = "unpaid"  # a delayed method (a bank debit)
+    paid_later = checkout_session_completed(intent)
+    paid_later["type"] = "checkout.session.async_payment_succeeded"
+
+    deliver(completed)
+    assert balance(user) == 0
+    deliver(paid_later)
+    assert balance(user) == 250
+
+
+def test_an_event_sage_does_not_handle_is_stored_and_marked_processed(stripe_fake) -> None:
+    customer = stripe_fake.v1.customers.create(params={"email": "someone@example.com"})
+    event = event_from_fake(stripe_fake, type="customer.created", object_id=customer.id)
+
+    assert deliver(event).status_code == 200
+
+    stored = StripeEvent.objects.get()
+    assert stored.type == "customer.created" and stored.processed_at is not None and stored.error == ""
+    assert not PackPurchase.objects.exists()
