@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]  # private, no public setter (see _celery_join_allowed)
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -53,6 +54,17 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Ite
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_allowed() -> Iterator[None]:
+    """Celery runs an eager task under a process-wide "inside a task" flag that it saves and puts
+    back unlocked (`celery.result.denied_join_result`): tests that run eager tasks from several
+    threads at once (webhook deliveries racing) can leave it set, and the next test's
+    `result.get()` on a real worker is then refused as "called within a task". Workers never run
+    eagerly, so only the test process needs it put back."""
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
