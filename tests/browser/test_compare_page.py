@@ -729,7 +729,9 @@ def test_the_threshold_slider_judges_as_it_moves_and_is_kept_only_when_saved_as_
 
     # Saved as the default: a new page opens with it; the spans stay as they were.
     set_slider(slider, "1")
-    save.click()
+    save.click()  # at once, before the move's own judgement is sent
+    expect(page.locator("[data-threshold-status]")).to_have_text("Saved: this comparison opens at 1.")
+    page.wait_for_timeout(400)  # past the move's debounce: no later judgement wipes the message
     expect(page.locator("[data-threshold-status]")).to_have_text("Saved: this comparison opens at 1.")
     refined.comparison.refresh_from_db()
     assert refined.comparison.threshold == pytest.approx(1.0)

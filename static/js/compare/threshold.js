@@ -73,6 +73,9 @@ export function setUpThreshold(root, config, view) {
     const threshold = latest;
     saving = true;
     showButtons();
+    // The PATCH answers with the comparison judged at this value: a judgement still waiting for the
+    // debounce would only repeat it, and would clear the "Saved" message when it lands after.
+    window.clearTimeout(debounce);
     judging?.abort();
     try {
       const data = await send("PATCH", threshold);
