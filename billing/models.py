@@ -18,7 +18,13 @@ class Plan(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=50)
     monthly_tokens = models.PositiveIntegerField(help_text="Tokens granted at the start of each calendar month (UTC).")
-    price_cents = models.PositiveIntegerField(default=0, help_text="Monthly price, for display only.")
+    price_cents = models.PositiveIntegerField(
+        default=0, help_text="Monthly price in the smallest currency unit, as the Stripe price charges it."
+    )
+    currency = models.CharField(max_length=3, default="usd", help_text="ISO code, lower case (usd, eur…).")
+    # The recurring Stripe Price (price_…) or Plan (plan_…) a subscription to this plan is billed at;
+    # blank: not sold through Stripe (the free plan, or payments not set up).
+    stripe_price_id = models.CharField(max_length=255, blank=True)
     daily_chat_messages = models.PositiveIntegerField(help_text="Chat questions per UTC day.")
     max_video_seconds = models.PositiveIntegerField(help_text="Longest video that may be processed.")
     max_upload_bytes = models.BigIntegerField(help_text="Largest file that may be uploaded.")
@@ -45,11 +51,16 @@ class Wallet(models.Model):
     period_start = models.DateField(null=True, blank=True)
     # The Stripe customer this person pays as (set when they first pay); webhooks find them by it.
     stripe_customer_id = models.CharField(max_length=255, blank=True)
+    # Tokens taken back by refunds and disputes that had already been spent: the balance never goes
+    # below zero, so they are owed instead, paid off first by the next tokens credited, and while any
+    # are owed no new paid work starts.
+    tokens_owed = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
+            models.CheckConstraint(condition=Q(tokens_owed__gte=0), name="wallet_tokens_owed_not_negative"),
             models.UniqueConstraint(
                 fields=["stripe_customer_id"],
                 condition=~Q(stripe_customer_id=""),
