@@ -252,3 +252,69 @@ class PackPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_payment_intent_id}: {self.tokens} tokens"
+
+
+# --- plan subscriptions (Stripe) -----------------------------------------------------------------
+
+
+class PlanSubscription(models.Model):
+    """A person's Stripe subscription to a paid plan, as Stripe last reported it (re-fetched on every
+    event, so a stale event body never undoes a newer state)."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", "Waiting for the first payment"
+        INCOMPLETE_EXPIRED = "incomplete_expired", "First payment failed"
+        TRIALING = "trialing", "Trial"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Payment overdue"
+        UNPAID = "unpaid", "Unpaid"
+        CANCELED = "canceled", "Ended"
+        PAUSED = "paused", "Paused"
+
+    # The statuses in which the person has the plan (past_due: Stripe is still retrying the payment).
+    LIVE_STATUSES: ClassVar[tuple[str, ...]] = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+    # The statuses in which a second subscription must not be started.
+    OPEN_STATUSES: ClassVar[tuple[str, ...]] = (Status.INCOMPLETE, *LIVE_STATUSES)
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="subscriptions")
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    plan = models.ForeignKey(Plan, null=True, on_delete=models.SET_NULL, related_name="subscriptions")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INCOMPLETE)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["wallet", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_subscription_id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+
+class SubscriptionInvoice(models.Model):
+    """A paid Stripe invoice of a plan subscription and the tokens it granted (once, keyed by its id)."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="subscription_invoices")
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    plan = models.ForeignKey(Plan, null=True, on_delete=models.SET_NULL, related_name="invoices")
+    amount_paid = models.PositiveIntegerField(help_text="What Stripe took, smallest currency unit.")
+    currency = models.CharField(max_length=3)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    tokens_granted = models.PositiveIntegerField(default=0)
+    hosted_invoice_url = models.URLField(max_length=1000, blank=True)
+    invoice_pdf = models.URLField(max_length=1000, blank=True)
+    paid_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-paid_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_invoice_id}: {self.tokens_granted} tokens"

@@ -27,6 +27,7 @@ from accounts.models import User
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
 from billing.services import ledger_grant, ledger_take_back, wallet_create
 from billing.stripe_client import TRANSIENT_STRIPE_ERRORS, stripe_client
+from billing.subscriptions import SUBSCRIPTION_EVENT_HANDLERS
 from sage.errors import ApplicationError
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "checkout.session.async_payment_succeeded": _on_checkout_session_paid,
     "payment_intent.succeeded": _on_payment_intent_succeeded,
     "charge.refunded": _on_charge_refunded,
+    **SUBSCRIPTION_EVENT_HANDLERS,  # plan subscriptions' invoices and changes (billing.subscriptions)
 }
 
 

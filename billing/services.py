@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.guests import Viewer
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, QuotaUse, Wallet
+from billing.models import Hold, LedgerEntry, Plan, PlanSubscription, QuotaCounter, QuotaUse, Wallet
 from sage.errors import ApplicationError
 from sage.realtime import push_to_user
 
@@ -277,7 +277,8 @@ def wallet_change_plan(*, wallet: Wallet, plan: Plan) -> Wallet:
 
 @transaction.atomic
 def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry | None:
-    """Grant the plan's tokens for `period` once, however often or late this runs."""
+    """Grant the plan's tokens for `period` once, however often or late this runs (none to a wallet
+    whose plan is paid through a subscription: its invoices grant them)."""
     key = f"grant:{wallet_id}:{period:%Y-%m}"
     if (entry := _first_result_if_replayed(key)) is not None:
         return entry
@@ -286,7 +287,12 @@ def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry |
     except Wallet.DoesNotExist:
         return None
     entry = None
-    if wallet.plan.monthly_tokens > 0:
+    # A plan paid through a Stripe subscription gets its tokens from each paid invoice
+    # (billing.subscriptions), not from the calendar.
+    paid_by_subscription = PlanSubscription.objects.filter(
+        wallet=wallet, status__in=PlanSubscription.LIVE_STATUSES
+    ).exists()
+    if wallet.plan.monthly_tokens > 0 and not paid_by_subscription:
         entry = _append(
             wallet,
             kind=Kind.GRANT,

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from billing import views, webhooks
+from billing import subscription_views, views, webhooks
 
 app_name = "billing"
 
 urlpatterns = [
     path("", views.billing_page, name="billing"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe-webhook"),
+    path("invoices/", subscription_views.invoices_page, name="invoices"),
+    path("plans/<slug:slug>/subscribe/", subscription_views.plan_subscribe, name="plan-subscribe"),
+    path("plans/<slug:slug>/switch/", subscription_views.plan_switch, name="plan-switch"),
+    path("plans/<slug:slug>/cancel/", subscription_views.plan_cancel, name="plan-cancel"),
+    path("plans/<slug:slug>/resume/", subscription_views.plan_resume, name="plan-resume"),
 ]

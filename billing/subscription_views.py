@@ -1,0 +1,189 @@
+"""Self-service for paid plans: subscribe, switch, cancel and resume (JSON, for the plans section's
+script), and `/billing/invoices/`, the person's paid invoices and pack payments.
+
+Every endpoint acts on the signed-in person's own subscription only; there is no id to guess.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from billing.models import PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
+from billing.selectors import wallet_for_user
+from billing.subscriptions import (
+    open_subscription_for,
+    subscription_cancel,
+    subscription_change,
+    subscription_resume,
+    subscription_start,
+)
+from sage.errors import ApplicationError
+
+CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
+
+
+def money(amount: int, currency: str) -> str:
+    """An amount in the currency's smallest unit, e.g. "$19.00", "€5.50", "1,200.00 CHF"."""
+    units, cents = divmod(abs(amount), 100)
+    number = f"{'-' if amount < 0 else ''}{intcomma(units)}.{cents:02d}"
+    symbol = CURRENCY_SYMBOLS.get(currency.lower())
+    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+
+
+def plan_price(plan: Plan) -> str:
+    """What a plan costs a month, in its own currency ("Free" for nothing)."""
+    return "Free" if plan.price_cents == 0 else f"{money(plan.price_cents, plan.currency)} / month"
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One payment of the history: a plan's paid invoice or a token pack."""
+
+    when: Any
+    what: str
+    amount: str
+    tokens: int
+    refunded: str
+    links: list[tuple[str, str]]
+
+
+def payment_rows_for_user(user: User, *, limit: int | None = None) -> list[PaymentRow]:
+    invoices = SubscriptionInvoice.objects.filter(wallet__user=user).select_related("plan").order_by("-paid_at")
+    packs = PackPurchase.objects.filter(wallet__user=user).select_related("pack").order_by("-created_at")
+    if limit is not None:
+        invoices, packs = invoices[:limit], packs[:limit]
+    rows = [
+        PaymentRow(
+            when=invoice.paid_at,
+            what=f"{invoice.plan.name if invoice.plan else 'Plan'} plan",
+            amount=money(invoice.amount_paid, invoice.currency),
+            tokens=invoice.tokens_granted,
+            refunded="",
+            links=[
+                (label, url)
+                for label, url in (("Invoice", invoice.hosted_invoice_url), ("PDF", invoice.invoice_pdf))
+                if url
+            ],
+        )
+        for invoice in invoices
+    ]
+    rows += [
+        PaymentRow(
+            when=purchase.created_at,
+            what=purchase.pack.name if purchase.pack else "Token pack",
+            amount=money(purchase.amount, purchase.currency),
+            tokens=purchase.tokens,
+            refunded=money(purchase.amount_refunded, purchase.currency) if purchase.amount_refunded else "",
+            links=[],
+        )
+        for purchase in packs
+    ]
+    rows.sort(key=lambda row: row.when, reverse=True)
+    return rows[:limit] if limit is not None else rows
+
+
+@require_GET
+@login_required
+def invoices_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    wallet = wallet_for_user(user)
+    return render(
+        request,
+        "billing/invoices.html",
+        {"payments": payment_rows_for_user(user), "subscription": open_subscription_for(wallet)},
+    )
+
+
+# --- JSON endpoints --------------------------------------------------------------------------------
+
+
+def _signed_in(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def _error(exc: ApplicationError) -> JsonResponse:
+    return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+
+
+def _not_signed_in() -> JsonResponse:
+    return JsonResponse({"error": {"code": "not_authenticated", "message": "Sign in first."}}, status=401)
+
+
+def _answer(subscription: PlanSubscription, *, client_secret: str | None = None) -> JsonResponse:
+    body: dict[str, Any] = {
+        "status": subscription.status,
+        "plan": subscription.plan.slug if subscription.plan else None,
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "result_url": reverse("billing:billing") + "#plans",
+    }
+    if client_secret:
+        body["client_secret"] = client_secret
+    return JsonResponse(body)
+
+
+@require_POST
+def plan_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
+    """`{payment_method}` (a card saved by stripe.js) → `{status, result_url, client_secret?}`."""
+    if (user := _signed_in(request)) is None:
+        return _not_signed_in()
+    plan = get_object_or_404(Plan, slug=slug)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    method = body.get("payment_method") if isinstance(body, dict) else None
+    if not isinstance(method, str) or not method:
+        return JsonResponse({"error": {"code": "invalid", "message": "payment_method is required."}}, status=400)
+    try:
+        started = subscription_start(user=user, plan=plan, payment_method_id=method)
+    except ApplicationError as exc:
+        return _error(exc)
+    return _answer(started.subscription, client_secret=started.client_secret)
+
+
+@require_POST
+def plan_switch(request: HttpRequest, slug: str) -> HttpResponse:
+    if (user := _signed_in(request)) is None:
+        return _not_signed_in()
+    plan = get_object_or_404(Plan, slug=slug)
+    try:
+        return _answer(subscription_change(user=user, plan=plan))
+    except ApplicationError as exc:
+        return _error(exc)
+
+
+@require_POST
+def plan_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    if (user := _signed_in(request)) is None:
+        return _not_signed_in()
+    try:
+        return _answer(subscription_cancel(user=user))
+    except ApplicationError as exc:
+        return _error(exc)
+
+
+@require_POST
+def plan_resume(request: HttpRequest, slug: str) -> HttpResponse:
+    if (user := _signed_in(request)) is None:
+        return _not_signed_in()
+    try:
+        return _answer(subscription_resume(user=user))
+    except ApplicationError as exc:
+        return _error(exc)
+
+
+def plans_state_for(wallet: Wallet) -> PlanSubscription | None:
+    """The subscription the plans section shows (a pending cancellation, the renewal date)."""
+    return open_subscription_for(wallet)
