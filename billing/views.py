@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from billing.models import Hold, LedgerEntry, Plan
+from billing.purchase_views import pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
@@ -57,7 +59,15 @@ def ref_url(ref_type: str, ref_id: str) -> str | None:
 
 
 def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
-    """The sentence a page shows when an action needs more tokens than the user has."""
+    """The sentence a page shows when an action needs more tokens than the user has: with payments
+    configured it offers to buy some (the billing page's "Buy tokens" section)."""
+    if payments_configured():
+        return format_html(
+            'This needs {} tokens but you have {}. <a href="{}#buy-tokens">Buy tokens</a> or see your plans.',
+            intcomma(exc.needed),
+            intcomma(exc.available),
+            reverse("billing:billing"),
+        )
     return format_html(
         'This needs {} tokens but you have {}. <a href="{}">See your balance and plans</a>.',
         intcomma(exc.needed),
@@ -278,5 +288,8 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "chart": usage_chart(daily_usage(user, days=CHART_DAYS)),
         "plans": [PlanFacts(plan=plan, is_current=plan.pk == wallet.plan_id) for plan in plans_for_display()],
         "payments_configured": payments_configured(),
+        "packs": pack_offers(),
+        "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_js_url": settings.STRIPE_JS_URL,
     }
     return render(request, "billing/billing.html", context)

@@ -5,12 +5,14 @@ inline runs, no `eval`, no `on…=` attributes. Styles allow 'unsafe-inline' for
 (`style-src-attr`): the Django admin writes a few `style="…"` attributes; style sheets and <style>
 elements still come from our origin. The outside origins are the ones the pages really use: the
 YouTube player (its iframe and its script API), YouTube's thumbnails, and the S3 bucket that
-presigned upload parts and video/poster URLs point at.
+presigned upload parts and video/poster URLs point at; with payments configured, Stripe.js (the
+card form) from STRIPE_JS_URL and the Stripe API it calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -69,20 +71,50 @@ def storage_origins(*, bucket: str | None, endpoint_url: str | None, region: str
     return origins
 
 
-def content_security_policy(*, youtube_base_url: str, storage: list[str]) -> dict[str, Any]:
-    """django-csp's CONTENT_SECURITY_POLICY setting."""
+# Stripe.js from Stripe itself needs these beside its own origin (Stripe's CSP guide): its frames
+# live on subdomains of js.stripe.com, and 3-D Secure pages come from hooks.stripe.com.
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+STRIPE_API_ORIGIN = "https://api.stripe.com"
+
+
+@dataclass(frozen=True)
+class StripeOrigins:
+    """Where the card form's Stripe.js is loaded from, frames and calls (only with payments on)."""
+
+    scripts: list[str]
+    frames: list[str]
+    connect: list[str]
+
+
+def stripe_origins(*, js_url: str, api_base: str | None) -> StripeOrigins:
+    """Origins for STRIPE_JS_URL and STRIPE_API_BASE. A fake Stripe.js (localstripe's) calls the
+    origin it was loaded from; the real one calls api.stripe.com."""
+    js_origin = origin_of(js_url) or STRIPE_JS_ORIGIN
+    api_origin = origin_of(api_base) or STRIPE_API_ORIGIN
+    scripts, frames = [js_origin], [js_origin]
+    if js_origin == STRIPE_JS_ORIGIN:
+        scripts.append("https://*.js.stripe.com")
+        frames += ["https://*.js.stripe.com", "https://hooks.stripe.com"]
+    return StripeOrigins(scripts=scripts, frames=frames, connect=list(dict.fromkeys([api_origin, js_origin])))
+
+
+def content_security_policy(
+    *, youtube_base_url: str, storage: list[str], stripe: StripeOrigins | None = None
+) -> dict[str, Any]:
+    """django-csp's CONTENT_SECURITY_POLICY setting. `stripe`: payments are configured."""
     youtube_scripts = origin_of(youtube_base_url)  # the iframe API script, and the player it loads
+    stripe = stripe or StripeOrigins(scripts=[], frames=[], connect=[])
     return {
         "DIRECTIVES": {
             "default-src": [SELF],
-            "script-src": [SELF, NONCE, *filter(None, [youtube_scripts])],
+            "script-src": [SELF, NONCE, *filter(None, [youtube_scripts]), *stripe.scripts],
             "style-src": [SELF, NONCE],
             "style-src-attr": [UNSAFE_INLINE],
             "img-src": [SELF, "data:", "blob:", YOUTUBE_THUMBNAIL_ORIGIN, *storage],
             "media-src": [SELF, "blob:", *storage],
             # 'self' covers the site's own ws:/wss: sockets (CSP level 3).
-            "connect-src": [SELF, *storage],
-            "frame-src": [YOUTUBE_EMBED_ORIGIN],
+            "connect-src": [SELF, *storage, *stripe.connect],
+            "frame-src": [YOUTUBE_EMBED_ORIGIN, *stripe.frames],
             "font-src": [SELF, "data:"],
             "object-src": [NONE],
             "base-uri": [SELF],

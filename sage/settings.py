@@ -27,7 +27,7 @@ from sage.env import (
     parse_email_url,
     parse_redis_url,
 )
-from sage.security import content_security_policy, storage_origins
+from sage.security import content_security_policy, storage_origins, stripe_origins
 from sage.services.startup import data_dir
 
 # Lets classes like ModelAdmin[Model] be subscripted at runtime, as django-stubs types them.
@@ -540,12 +540,24 @@ if bool(STRIPE_SECRET_KEY) != bool(STRIPE_WEBHOOK_SECRET):
     )
 # Webhook deliveries accepted per client address (Stripe retries a refused delivery for days).
 STRIPE_WEBHOOK_RATE_LIMIT = env_str("STRIPE_WEBHOOK_RATE_LIMIT") or "600/min"
+# The browser's side: Stripe.js (card fields that send card data straight to Stripe) is loaded from
+# STRIPE_JS_URL with the publishable key (pk_…), which is public by design.
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY") or None
+STRIPE_JS_URL = env_str("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
+if STRIPE_SECRET_KEY and not STRIPE_PUBLISHABLE_KEY:
+    raise ImproperlyConfigured(
+        "STRIPE_PUBLISHABLE_KEY must be set with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (the card form"
+        " in the browser needs it)."
+    )
+# Card setups and purchases one person may start per minute (each one calls Stripe).
+STRIPE_PURCHASE_RATE_LIMIT = env_str("STRIPE_PURCHASE_RATE_LIMIT") or "20/min"
 
 # Content-Security-Policy (django-csp) and Permissions-Policy on every response, in every mode: what
 # they allow and why is in sage/security.py. Scripts: our own files or the request's nonce, nothing
 # inline. Django's DEBUG error pages (404/500 with DEBUG on) go without, as django-csp does.
 CONTENT_SECURITY_POLICY = content_security_policy(
     youtube_base_url=YOUTUBE_BASE_URL,
+    stripe=stripe_origins(js_url=STRIPE_JS_URL, api_base=STRIPE_API_BASE) if STRIPE_SECRET_KEY else None,
     storage=storage_origins(
         bucket=AWS_STORAGE_BUCKET_NAME, endpoint_url=AWS_S3_ENDPOINT_URL, region=AWS_S3_REGION_NAME
     ),

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404
+from django.urls import reverse
 from django.utils.log import log_response
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from billing.stripe_client import payments_configured
 from sage.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,10 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status, headers=exc.headers())
+        body = error_body(exc.code, exc.message, exc.fields)
+        if exc.status == 402 and (buy_url := _buy_url(context)):
+            body["error"]["buy_url"] = buy_url  # not enough tokens: where to buy some
+        return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
@@ -51,6 +56,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(code, _message(exc.detail))
     return response
+
+
+def _buy_url(context: dict[str, Any]) -> str | None:
+    """The billing page's "Buy tokens" section, as an absolute URL, when payments are configured."""
+    if not payments_configured():
+        return None
+    path = reverse("billing:billing") + "#buy-tokens"
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
@@ -107,6 +121,10 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per input field, its messages (`invalid` errors only; otherwise empty).",
+    )
+    buy_url = serializers.URLField(
+        required=False,
+        help_text="402 only, when the site sells tokens: the page where the person can buy more.",
     )
 
 

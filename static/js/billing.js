@@ -2,6 +2,9 @@
 // updates the balance itself) and says that the tables below are from before the change. Without
 // JavaScript the page shows the figures as they were when it loaded.
 
+import { collectCard, confirmPayment, mountCard } from "./billing/card.js";
+import { requestJson } from "./shared/api.js";
+
 // The server formats with Django's intcomma (en-US grouping); the browser's locale must not change that.
 const tokenFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -29,3 +32,77 @@ document.addEventListener("sage:event", (event) => {
   showHeld(message.data.held);
   showReloadNotice();
 });
+
+// Buying a token pack: Buy opens the card form for that pack; Pay saves the card with Stripe
+// (js/billing/card.js), asks SAGE to charge it the pack's price, completes 3-D Secure if Stripe asks,
+// then goes to the payment's page, which shows "Paid" once Stripe's webhook has credited the tokens.
+function wirePacks() {
+  const section = document.getElementById("buy-tokens");
+  const form = document.getElementById("card-form");
+  if (!section || !form || !section.dataset.setupUrl) {
+    return; // payments not configured, or nothing for sale
+  }
+  const mountElement = form.querySelector("[data-card-element]");
+  const errorLine = form.querySelector("[data-card-error]");
+  const payButton = form.querySelector("[data-card-pay]");
+  let buyUrl = null;
+  let busy = false;
+
+  function showError(message) {
+    errorLine.textContent = message;
+    errorLine.hidden = !message;
+  }
+
+  async function pay() {
+    const paymentMethod = await collectCard(mountElement, section.dataset.setupUrl);
+    const started = await requestJson(buyUrl, {
+      method: "POST",
+      csrfToken: section.dataset.csrfToken,
+      json: { payment_method: paymentMethod },
+    });
+    if (started.status === "requires_action" && started.client_secret) {
+      await confirmPayment(started.client_secret);
+    }
+    window.location.assign(started.result_url);
+  }
+
+  for (const button of section.querySelectorAll("[data-buy-url]")) {
+    button.disabled = false;
+    button.addEventListener("click", () => {
+      buyUrl = button.dataset.buyUrl;
+      form.querySelector("[data-card-pack]").textContent = `${button.dataset.packName} (${button.dataset.packPrice})`;
+      showError("");
+      form.hidden = false;
+      try {
+        mountCard(mountElement);
+      } catch (error) {
+        showError(error.message);
+      }
+      form.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  form.querySelector("[data-card-cancel]").addEventListener("click", () => {
+    form.hidden = true;
+    buyUrl = null;
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy || buyUrl === null) {
+      return; // one payment at a time: a double click must not start a second
+    }
+    busy = true;
+    payButton.disabled = true;
+    showError("");
+    try {
+      await pay();
+    } catch (error) {
+      showError(error.message || "The payment did not go through.");
+      busy = false;
+      payButton.disabled = false;
+    }
+  });
+}
+
+wirePacks();

@@ -23,6 +23,7 @@ def test_a_payment_on_the_fake_is_delivered_signed_by_it_and_credited(stripe_fak
     env = {
         "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_sage_localstripe",
         "STRIPE_API_BASE": localstripe_url,
         # No worker here: the server runs the processing task itself once the event is stored.
         "CELERY_TASK_ALWAYS_EAGER": "true",

@@ -21,8 +21,20 @@ def test_one_stripe_key_without_the_other_stops_startup_naming_both(variable: st
 
 
 def test_both_stripe_keys_start_up() -> None:
-    environment = production_env(STRIPE_SECRET_KEY="sk_test_sage", STRIPE_WEBHOOK_SECRET="whsec_sage")
+    environment = production_env(
+        STRIPE_SECRET_KEY="sk_test_sage", STRIPE_WEBHOOK_SECRET="whsec_sage", STRIPE_PUBLISHABLE_KEY="pk_test_sage"
+    )
 
     result = run_manage("check", environment=environment)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_payments_without_the_publishable_key_stop_startup_naming_it() -> None:
+    environment = production_env(STRIPE_SECRET_KEY="sk_test_sage", STRIPE_WEBHOOK_SECRET="whsec_sage")
+    environment.pop("STRIPE_PUBLISHABLE_KEY", None)
+
+    result = run_manage("check", environment=environment)
+
+    assert result.returncode != 0
+    assert "STRIPE_PUBLISHABLE_KEY must be set" in result.stderr

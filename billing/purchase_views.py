@@ -1,0 +1,165 @@
+"""Buying token packs: the card setup and purchase endpoints the billing page's script calls (JSON,
+CSRF-checked, signed in, rate-limited per person), and the page that shows how a payment turned out.
+
+Amounts never come from the browser: it names a pack and the payment method Stripe.js made, and
+billing.purchases charges the pack row's price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import User
+from billing.models import TokenPack
+from billing.purchases import (
+    PaymentResult,
+    card_setup_start,
+    pack_for_sale,
+    pack_purchase_start,
+    payment_result_for_user,
+)
+from billing.stripe_client import TRANSIENT_STRIPE_ERRORS, PaymentsNotConfigured, payments_configured
+from sage.api.errors import error_body
+from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
+from sage.formatting import video_duration
+from sage.json_input import loads
+
+# Currencies whose smallest unit is the whole unit (Stripe's zero-decimal list, the common ones).
+ZERO_DECIMAL_CURRENCIES = frozenset({"jpy", "krw", "vnd", "clp", "isk", "huf", "twd", "ugx", "xaf", "xof"})
+CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
+
+
+def money(amount: int, currency: str) -> str:
+    """A price in Stripe's smallest unit, as people read it: "$4.99", "€10", "1,200 ¥"."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        figure = f"{amount:,}"
+    else:
+        whole, cents = divmod(amount, 100)
+        figure = f"{whole:,}" if cents == 0 else f"{whole:,}.{cents:02d}"
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{symbol}{figure}" if symbol else f"{figure} {code.upper()}"
+
+
+@dataclass(frozen=True)
+class PackOffer:
+    pack: TokenPack
+
+    @property
+    def price(self) -> str:
+        return money(self.pack.amount, self.pack.currency)
+
+    @property
+    def video_time(self) -> str:
+        return video_duration(self.pack.tokens)
+
+    @property
+    def buy_url(self) -> str:
+        return reverse("billing:pack-buy", args=[self.pack.pk])
+
+
+def pack_offers() -> list[PackOffer]:
+    return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
+
+
+class PurchaseThrottle(SimpleRateThrottle):
+    """Card setups and purchases per person: each one is a call to Stripe."""
+
+    scope = "stripe_purchase"
+
+    def get_rate(self) -> str:
+        return str(settings.STRIPE_PURCHASE_RATE_LIMIT)
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+def _error(exc: ApplicationError) -> JsonResponse:
+    return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=exc.status, headers=exc.headers())
+
+
+def _checked(request: HttpRequest) -> User:
+    """The signed-in person, once payments are on and they are under their rate; else raises."""
+    if not payments_configured():
+        raise PaymentsNotConfigured()
+    throttle = PurchaseThrottle()
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # keyed by the user only
+        raise TooManyRequests()
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+def _payment_method_from(request: HttpRequest) -> str:
+    body = loads(request.body.decode("utf-8", errors="replace") or "{}")
+    payment_method = body.get("payment_method") if isinstance(body, dict) else None
+    if not isinstance(payment_method, str) or not payment_method:
+        raise Invalid("payment_method: the card's payment method id is required.")
+    return payment_method
+
+
+@require_POST
+@login_required
+def card_setup(request: HttpRequest) -> JsonResponse:
+    try:
+        setup = card_setup_start(user=_checked(request))
+    except ApplicationError as exc:
+        return _error(exc)
+    except TRANSIENT_STRIPE_ERRORS:
+        return _error(ApplicationError("Stripe cannot be reached just now; try again in a minute.", code="stripe_busy"))
+    return JsonResponse({"client_secret": setup.client_secret, "publishable_key": setup.publishable_key})
+
+
+@require_POST
+@login_required
+def pack_buy(request: HttpRequest, pack_id: int) -> JsonResponse:
+    try:
+        user = _checked(request)
+        pack = pack_for_sale(pack_id)
+        started = pack_purchase_start(
+            user=user,
+            pack=pack,
+            payment_method_id=_payment_method_from(request),
+            return_url=request.build_absolute_uri(reverse("billing:billing")),
+        )
+    except ApplicationError as exc:
+        return _error(exc)
+    except TRANSIENT_STRIPE_ERRORS:
+        return _error(ApplicationError("Stripe cannot be reached just now; try again in a minute.", code="stripe_busy"))
+    return JsonResponse(
+        {
+            "payment_intent_id": started.payment_intent_id,
+            "status": started.status,
+            "client_secret": started.client_secret,
+            "result_url": reverse("billing:payment-result", args=[started.payment_intent_id]),
+        }
+    )
+
+
+def _result_json(result: PaymentResult) -> dict[str, Any]:
+    return {"state": result.state, "message": result.message, "tokens": result.tokens}
+
+
+@require_GET
+@login_required
+def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse:
+    """ "Waiting for Stripe…", then "Paid: N tokens added" (the page's script asks again when the
+    socket says the balance changed), or why it failed. Only the payer's: anyone else gets 404."""
+    assert isinstance(request.user, User)  # login_required
+    if not payments_configured():
+        raise Http404()
+    try:
+        result = payment_result_for_user(user=request.user, payment_intent_id=payment_intent_id)
+    except NotFound:
+        raise Http404() from None
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(_result_json(result))
+    return render(request, "billing/payment_result.html", {"result": result})
