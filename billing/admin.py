@@ -20,7 +20,18 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, PackPurchase, Plan, QuotaCounter, StripeEvent, TokenPack, Wallet
+from billing.models import (
+    Hold,
+    LedgerEntry,
+    PackPurchase,
+    Plan,
+    PlanSubscription,
+    QuotaCounter,
+    StripeEvent,
+    SubscriptionInvoice,
+    TokenPack,
+    Wallet,
+)
 from billing.payments import stripe_event_process
 from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
 
@@ -295,3 +306,39 @@ class StripeEventAdmin(ReadOnlyAdmin[StripeEvent]):
                 self.message_user(request, f"{event}: {result.error}", messages.ERROR)
         if len(events) - failed:
             self.message_user(request, f"Processed {len(events) - failed} event(s).", messages.SUCCESS)
+
+
+@admin.register(PlanSubscription)
+class PlanSubscriptionAdmin(ReadOnlyAdmin[PlanSubscription]):
+    """Each person's Stripe subscription as Stripe last reported it (changed from Stripe, not here)."""
+
+    list_display = [
+        "updated_at",
+        "user_email",
+        "plan",
+        "status",
+        "cancel_at_period_end",
+        "current_period_end",
+        "stripe_subscription_id",
+    ]
+    list_filter = ["status", "plan", "cancel_at_period_end"]
+    list_select_related = ["wallet__user", "plan"]
+    search_fields = ["wallet__user__email", "stripe_subscription_id"]
+
+    @admin.display(description="User", ordering="wallet__user__email")
+    def user_email(self, subscription: PlanSubscription) -> str:
+        return subscription.wallet.user.email
+
+
+@admin.register(SubscriptionInvoice)
+class SubscriptionInvoiceAdmin(ReadOnlyAdmin[SubscriptionInvoice]):
+    """Paid plan invoices and the tokens each granted (once, keyed by the invoice)."""
+
+    list_display = ["paid_at", "user_email", "plan", "amount_paid", "currency", "tokens_granted", "stripe_invoice_id"]
+    list_filter = ["plan", "currency"]
+    list_select_related = ["wallet__user", "plan"]
+    search_fields = ["wallet__user__email", "stripe_invoice_id", "stripe_subscription_id"]
+
+    @admin.display(description="User", ordering="wallet__user__email")
+    def user_email(self, invoice: SubscriptionInvoice) -> str:
+        return invoice.wallet.user.email

@@ -33,7 +33,7 @@ from billing.subscriptions import (
 )
 from tests import servers
 from tests.billing.stripe_fake import built_event, deliver, event_from_fake
-from tests.factories import TokenPackFactory, empty_wallet_user
+from tests.factories import TokenPackFactory, UserFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +354,18 @@ def test_the_billing_page_offers_cancel_on_ones_plan_switch_on_the_other_and_lis
     subscription_cancel(user=user)
     html = http.get(reverse("billing:billing")).content.decode()
     assert 'data-plan-action="resume"' in html and "is cancelled: it lasts until" in html
+
+
+def test_operators_see_subscriptions_and_paid_invoices_read_only(stripe_fake, paid_plans) -> None:
+    user, subscription = subscribed(stripe_fake, paid_plans["pro"])
+    invoice_id = first_invoice_id(stripe_fake, subscription)
+    deliver(built_invoice_paid(stripe_fake, invoice_id))
+    operator = Client()
+    operator.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    subscriptions = operator.get(reverse("admin:billing_plansubscription_changelist")).content.decode()
+    invoices = operator.get(reverse("admin:billing_subscriptioninvoice_changelist")).content.decode()
+
+    assert subscription.stripe_subscription_id in subscriptions and user.email in subscriptions
+    assert invoice_id in invoices
+    assert operator.get(reverse("admin:billing_subscriptioninvoice_add")).status_code == 403
