@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from billing.models import PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
+from billing.purchase_views import money
 from billing.selectors import wallet_for_user
 from billing.subscriptions import (
     open_subscription_for,
@@ -28,16 +28,6 @@ from billing.subscriptions import (
     subscription_start,
 )
 from sage.errors import ApplicationError
-
-CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
-
-
-def money(amount: int, currency: str) -> str:
-    """An amount in the currency's smallest unit, e.g. "$19.00", "€5.50", "1,200.00 CHF"."""
-    units, cents = divmod(abs(amount), 100)
-    number = f"{'-' if amount < 0 else ''}{intcomma(units)}.{cents:02d}"
-    symbol = CURRENCY_SYMBOLS.get(currency.lower())
-    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
 
 
 def plan_price(plan: Plan) -> str:

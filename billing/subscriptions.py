@@ -101,18 +101,10 @@ def _items(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _stripe_customer_for(user: User) -> str:
-    """The person's Stripe customer, made on first use and stored on the wallet.
-    (Helper A's billing.purchases.stripe_customer_for replaces this once it is on main.)"""
-    wallet = wallet_create(user=user)
-    if wallet.stripe_customer_id:
-        return wallet.stripe_customer_id
-    customer = stripe_client().v1.customers.create(
-        params={"email": user.email, "metadata": {USER_METADATA_KEY: str(user.pk)}},
-        options={"idempotency_key": f"sage-customer-{user.pk}"},
-    )
-    Wallet.objects.filter(pk=wallet.pk, stripe_customer_id="").update(stripe_customer_id=customer.id)
-    wallet.refresh_from_db()
-    return wallet.stripe_customer_id
+    # Imported here: billing.purchases imports billing.payments, which imports this module.
+    from billing.purchases import stripe_customer_for
+
+    return stripe_customer_for(user)
 
 
 def open_subscription_for(wallet: Wallet) -> PlanSubscription | None:
