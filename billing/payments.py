@@ -4,7 +4,9 @@ Stripe delivers an event at least once, in no promised order, and retries for da
 with a 2xx. So the webhook only checks the signature and stores the event (a replay stores nothing
 new), and a task processes it. Every movement is keyed by the Stripe object it is about: a pack's
 tokens by its PaymentIntent (a Checkout Session and its PaymentIntent both report one payment, and
-credit it once), a refund by its PaymentIntent and the total refunded so far.
+credit it once), a refund by its PaymentIntent and the total refunded so far, a dispute by its id.
+Whatever a take-back finds already spent is owed (see billing.services), and paid off first by the
+next tokens credited.
 
 Amounts come from Stripe's objects and the pack rows, never from anything a browser sent.
 """
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
-from billing.services import ledger_grant, ledger_take_back, wallet_create
+from billing.services import TakeBack, ledger_grant, ledger_take_back, wallet_create
 from billing.stripe_client import TRANSIENT_STRIPE_ERRORS, stripe_client
 from billing.subscriptions import SUBSCRIPTION_EVENT_HANDLERS
 from sage.errors import ApplicationError
@@ -169,11 +171,27 @@ def _on_charge_refunded(charge: Mapping[str, Any]) -> None:
         pack_purchase_refund(payment_intent_id=payment_intent, amount_refunded=int(charge.get("amount_refunded") or 0))
 
 
+def _on_dispute_created(dispute: Mapping[str, Any]) -> None:
+    payment = _disputed_payment(dispute)
+    if payment is not None:
+        pack_purchase_dispute_open(payment=payment)
+
+
+def _on_dispute_closed(dispute: Mapping[str, Any]) -> None:
+    payment = _disputed_payment(dispute)
+    if payment is not None:
+        pack_purchase_dispute_close(payment=payment, status=str(dispute.get("status") or ""))
+
+
+# Event type → its handler, given the event's data.object. Types not listed are stored and marked
+# processed. Another event is handled by adding its line here (or a module's table, spread in).
 EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "checkout.session.completed": _on_checkout_session_paid,
     "checkout.session.async_payment_succeeded": _on_checkout_session_paid,
     "payment_intent.succeeded": _on_payment_intent_succeeded,
     "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute_created,
+    "charge.dispute.closed": _on_dispute_closed,
     **SUBSCRIPTION_EVENT_HANDLERS,  # plan subscriptions' invoices and changes (billing.subscriptions)
 }
 
@@ -235,44 +253,155 @@ def pack_purchase_credit(*, payment: PackPayment) -> PackPurchase:
     return purchase
 
 
+def _purchase_ensure(payment_intent_id: str) -> bool:
+    """Make sure the pack bought by this PaymentIntent is credited before anything is taken back from
+    it: a refund or dispute can arrive before the purchase's own event (Stripe promises no order), so
+    it is credited here from Stripe's copy of the payment. False if the payment is not a pack's."""
+    if PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
+        return True
+    intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id)
+    payment = _pack_payment_from_intent(intent.to_dict())
+    if payment is None:
+        return False
+    pack_purchase_credit(payment=payment)
+    return True
+
+
+def _locked_purchase(payment_intent_id: str) -> PackPurchase:
+    # Locked first (then the wallet, in the ledger): take-backs of one payment go one at a time.
+    return (
+        PackPurchase.objects.select_for_update()
+        .select_related("wallet__user")
+        .get(stripe_payment_intent_id=payment_intent_id)
+    )
+
+
 def pack_purchase_refund(*, payment_intent_id: str, amount_refunded: int) -> PackPurchase | None:
     """Take back the refunded share of a pack's tokens, up to what the balance holds; the rest
-    (already spent) is recorded as owed. `amount_refunded` is Stripe's running total for the charge,
-    so a replayed or stale refund event moves nothing."""
-    if not PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
-        # The refund came before the purchase's own event (Stripe promises no order): credit the
-        # purchase first, from Stripe's copy of the payment, so the take-back has it to take from.
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id)
-        payment = _pack_payment_from_intent(intent.to_dict())
-        if payment is None:
-            return None  # not a pack
-        pack_purchase_credit(payment=payment)
+    (already spent) is owed, on the purchase and in the wallet's total. `amount_refunded` is Stripe's
+    running total for the charge: each take-back is keyed by that total and computed from it (the
+    tokens its share is worth, less what earlier refunds already took or recorded as owed), so partial
+    refunds take back their share once each, and a replayed or stale (lower) total moves nothing."""
+    if not _purchase_ensure(payment_intent_id):
+        return None  # not a pack
     with transaction.atomic():
-        # Locked first (then the wallet, in ledger_take_back): refunds of one payment go one at a time.
-        purchase = (
-            PackPurchase.objects.select_for_update()
-            .select_related("wallet__user")
-            .get(stripe_payment_intent_id=payment_intent_id)
-        )
+        purchase = _locked_purchase(payment_intent_id)
         refunded = min(amount_refunded, purchase.amount)
         if refunded <= purchase.amount_refunded:
             return purchase
         due = purchase.tokens * refunded // purchase.amount - purchase.tokens_taken_back - purchase.tokens_owed
-        taken = 0
+        taken = owed = 0
         if due > 0:
-            entry = ledger_take_back(
+            take_back = ledger_take_back(
                 user=purchase.wallet.user,
                 up_to=due,
                 key=f"stripe:refund:{payment_intent_id}:{refunded}",
                 memo="Refund of a token pack",
                 ref=purchase,
             )
-            taken = -entry.amount if entry is not None else 0
+            taken, owed = take_back.taken, take_back.owed
         purchase.amount_refunded = refunded
         purchase.tokens_taken_back += taken
-        purchase.tokens_owed += max(due, 0) - taken
+        purchase.tokens_owed += owed
         purchase.save(update_fields=["amount_refunded", "tokens_taken_back", "tokens_owed", "updated_at"])
         return purchase
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputedPayment:
+    """A dispute (chargeback or inquiry) on a pack's payment, as Stripe reported it."""
+
+    dispute_id: str
+    payment_intent_id: str
+    amount: int  # disputed, in the currency's smallest unit
+    currency: str
+
+
+# Closing statuses that give the tokens back: `won` ends a chargeback with the money returned to SAGE;
+# `warning_closed` ends an inquiry that never became one (no money was taken). `lost` keeps them taken.
+DISPUTE_GIVES_BACK = frozenset({"won", "warning_closed"})
+
+
+def _disputed_payment(dispute: Mapping[str, Any]) -> DisputedPayment | None:
+    dispute_id = _id_of(dispute)
+    if not dispute_id:
+        raise PaymentMismatch("A dispute without an id.")
+    payment_intent = _id_of(dispute.get("payment_intent"))
+    if not payment_intent:
+        # Older API versions name only the charge: its PaymentIntent is on Stripe's copy.
+        charge_id = _id_of(dispute.get("charge"))
+        if not charge_id:
+            raise PaymentMismatch(f"Dispute {dispute_id} names no charge.")
+        payment_intent = _id_of(stripe_client().v1.charges.retrieve(charge_id).to_dict().get("payment_intent"))
+        if not payment_intent:
+            return None  # a charge made without a PaymentIntent: not a pack SAGE sold
+    return DisputedPayment(
+        dispute_id=dispute_id,
+        payment_intent_id=payment_intent,
+        amount=int(dispute.get("amount") or 0),
+        currency=str(dispute.get("currency") or ""),
+    )
+
+
+def _disputed_tokens(purchase: PackPurchase, payment: DisputedPayment) -> int:
+    """The tokens the disputed amount paid for, out of those refunds have not already taken. Worked
+    out from fields a dispute does not change (Stripe refuses refunds on a disputed charge), so the
+    dispute's opening and closing agree on it."""
+    if payment.currency.lower() != purchase.currency.lower():
+        raise PaymentMismatch(
+            f"Dispute {payment.dispute_id} is in {payment.currency}; the purchase was in {purchase.currency}."
+        )
+    disputed = min(payment.amount, purchase.amount)
+    refunded_tokens = purchase.tokens * purchase.amount_refunded // purchase.amount
+    return max(min(purchase.tokens * disputed // purchase.amount, purchase.tokens - refunded_tokens), 0)
+
+
+def pack_purchase_dispute_open(*, payment: DisputedPayment) -> TakeBack | None:
+    """Take back the disputed pack's tokens, like a refund: what the balance holds leaves it, the rest
+    is owed; once per dispute (keyed by its id). The purchase's refund figures are left alone: a
+    dispute is undone by its closing, not by a refund."""
+    if not _purchase_ensure(payment.payment_intent_id):
+        return None
+    with transaction.atomic():
+        return _dispute_take_back(_locked_purchase(payment.payment_intent_id), payment)
+
+
+def pack_purchase_dispute_close(*, payment: DisputedPayment, status: str) -> None:
+    """A closed dispute: won (or an inquiry closed) gives back what it took, once, through a grant,
+    which pays off what is owed first; lost leaves it taken. The opening's take-back is made first if
+    its own event has not been processed yet (events come in any order), so a late `created` finds
+    its key used and takes nothing."""
+    if not _purchase_ensure(payment.payment_intent_id):
+        return
+    with transaction.atomic():
+        purchase = _locked_purchase(payment.payment_intent_id)
+        take_back = _dispute_take_back(purchase, payment)
+        if take_back is None or status not in DISPUTE_GIVES_BACK:
+            return
+        ledger_grant(
+            user=purchase.wallet.user,
+            # All it took: what left the balance and what was recorded as owed (the grant pays that first).
+            amount=take_back.taken + take_back.owed,
+            key=f"stripe:dispute:{payment.dispute_id}:given-back",
+            memo="Dispute closed in your favour: tokens given back",
+            ref=purchase,
+        )
+
+
+def _dispute_take_back(purchase: PackPurchase, payment: DisputedPayment) -> TakeBack | None:
+    tokens = _disputed_tokens(purchase, payment)
+    if tokens == 0:
+        return None
+    return ledger_take_back(
+        user=purchase.wallet.user,
+        up_to=tokens,
+        key=f"stripe:dispute:{payment.dispute_id}",
+        memo="Disputed token pack",
+        ref=purchase,
+    )
 
 
 def _pack_for(payment: PackPayment) -> TokenPack:

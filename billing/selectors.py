@@ -160,3 +160,9 @@ def wallets_with_wrong_balance() -> QuerySet[Wallet]:
         .select_related("user")
         .order_by("pk")
     )
+
+
+def tokens_owed_for_user(user: User) -> int:
+    """Tokens the user owes: taken back by a refund or dispute after they were spent. While this is
+    above zero no new paid work starts; the next tokens credited pay it off first."""
+    return int(Wallet.objects.filter(user=user).values_list("tokens_owed", flat=True).first() or 0)

@@ -5,11 +5,19 @@ balance in the same transaction, under a row lock on the wallet. Locks are alway
 first, then hold, so two operations never wait on each other in opposite orders. Replaying a key
 returns the first result and moves nothing; the balance can never go below zero (checked under the
 lock, and by a database constraint as a backstop).
+
+Tokens owed: a take-back (a refund or dispute) that finds some of its tokens already spent takes what
+the balance holds and adds the rest to `Wallet.tokens_owed`, in the same transaction. Tokens coming
+back into the balance (grants of every kind, and what a closed hold returns) pay that off first: the
+credit's entry records all of it, then a keyed ADJUSTMENT takes the owed part, so the ledger still
+sums to the balance and the history shows the settling. While anything is owed, no new paid work
+starts (`hold_create` and `ledger_debit` refuse with TokensOwed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,6 +42,26 @@ class InsufficientTokens(ApplicationError):
         self.needed = needed
         self.available = available
         super().__init__(f"This needs {needed} tokens but only {available} are available.")
+
+
+class TokensOwed(InsufficientTokens):
+    """Paid work refused while tokens are owed (a refund or dispute took back tokens already spent).
+    A kind of InsufficientTokens, so every place that handles a lack of tokens handles this too; its
+    code and message are its own."""
+
+    code = "tokens_owed"
+    status = 402
+
+    def __init__(self, *, owed: int, needed: int, available: int) -> None:
+        self.owed = owed
+        self.needed = needed
+        self.available = available
+        ApplicationError.__init__(
+            self,
+            f"{owed:,} {'token is' if owed == 1 else 'tokens are'} owed from a refund or dispute "
+            "(tokens already spent were taken back), so new paid work is paused until they are paid off. "
+            "Buying tokens or your next plan grant settles them.",
+        )
 
 
 class QuotaExceeded(ApplicationError):
@@ -107,13 +135,49 @@ def _append(
         ref_id=ref_id,
         memo=memo[:200],
     )
+    if amount > 0 and kind in _PAYS_OFF_OWED and wallet.tokens_owed > 0:
+        _pay_off_owed(wallet, credit=entry)
     _push_balance(wallet)
     return entry
 
 
+# Entries that bring tokens into the balance and so pay off what is owed first: grants (packs, plans,
+# operators, monthly) and the tokens a closed hold gives back (they were counted as spent when the
+# take-back made them owed). An operator's ADJUSTMENT moves exactly what it says.
+_PAYS_OFF_OWED = frozenset({Kind.GRANT, Kind.SETTLE, Kind.RELEASE})
+
+
+def _pay_off_owed(wallet: Wallet, *, credit: LedgerEntry) -> LedgerEntry:
+    """Take what is owed (up to the credit) out of the balance the credit just raised. The caller
+    holds the wallet's lock, in the credit's transaction; keyed by the credit, and only reached when
+    the credit's entry is new, so it happens once per credit."""
+    paid = min(wallet.tokens_owed, credit.amount)
+    key = f"owed:{credit.idempotency_key}"
+    if len(key) > 200:
+        key = f"owed:sha256:{hashlib.sha256(credit.idempotency_key.encode()).hexdigest()}"
+    Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=models.F("tokens_owed") - paid)
+    wallet.tokens_owed -= paid
+    still_owed = f"; {wallet.tokens_owed:,} still owed" if wallet.tokens_owed else ""
+    return _append(
+        wallet,
+        kind=Kind.ADJUSTMENT,
+        amount=-paid,
+        key=key,
+        memo=f"{paid:,} tokens owed (from a refund or dispute) paid off{still_owed}",
+        ref_type=credit.ref_type,
+        ref_id=credit.ref_id,
+        replay_checked=True,
+    )
+
+
+def _refuse_while_owed(wallet: Wallet, *, needed: int) -> None:
+    if wallet.tokens_owed > 0:
+        raise TokensOwed(owed=wallet.tokens_owed, needed=needed, available=wallet.balance)
+
+
 def _push_balance(wallet: Wallet) -> None:
     held = Hold.objects.filter(wallet=wallet, status=Hold.Status.OPEN).aggregate(total=Sum("amount"))["total"] or 0
-    push_to_user(wallet.user_id, "balance", {"balance": wallet.balance, "held": held})
+    push_to_user(wallet.user_id, "balance", {"balance": wallet.balance, "held": held, "owed": wallet.tokens_owed})
 
 
 def _first_result_if_replayed(key: str) -> LedgerEntry | None:
@@ -137,12 +201,16 @@ def ledger_grant(*, user: User, amount: int, key: str, memo: str, ref: models.Mo
 
 @transaction.atomic
 def ledger_debit(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
-    """Charge `amount` now (e.g. a chat answer); InsufficientTokens if the balance is short."""
+    """Charge `amount` now (e.g. a chat answer); InsufficientTokens if the balance is short,
+    TokensOwed while tokens are owed."""
     if amount <= 0:
         raise ValueError("A debit must be positive.")
     if (entry := _first_result_if_replayed(key)) is not None:
         return entry
     wallet = _lock_wallet(user.pk)
+    if (entry := _first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
+        return entry
+    _refuse_while_owed(wallet, needed=amount)
     ref_type, ref_id = _ref(ref)
     return _append(wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
 
@@ -160,33 +228,61 @@ def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntr
     return _append(wallet, kind=Kind.ADJUSTMENT, amount=amount, key=key, memo=memo)
 
 
+@dataclass(frozen=True)
+class TakeBack:
+    """What a take-back did: `taken` left the balance, `owed` (already spent) was added to what the
+    wallet owes. `entry` is its ledger entry (amount −taken; 0 when the balance was empty)."""
+
+    entry: LedgerEntry
+    taken: int
+    owed: int
+    replayed: bool
+
+
 @transaction.atomic
-def ledger_take_back(
-    *, user: User, up_to: int, key: str, memo: str, ref: models.Model | None = None
-) -> LedgerEntry | None:
-    """Take back as much of `up_to` tokens as the balance holds now, never more (e.g. a refunded
-    purchase, partly spent): the entry's amount says how much was taken; None if the balance is empty.
-    Replaying a key returns the first entry and takes nothing again."""
+def ledger_take_back(*, user: User, up_to: int, key: str, memo: str, ref: models.Model | None = None) -> TakeBack:
+    """Take back `up_to` tokens (a refunded or disputed purchase): as much as the balance holds now
+    leaves it, and the rest, already spent, is added to the wallet's `tokens_owed` in the same
+    transaction. The balance never goes below zero. An entry is written even when the balance is empty
+    (amount 0), so the key records the owed part too: replaying it (with the same `up_to`, which the
+    key names) returns the first result and moves nothing."""
     if up_to <= 0:
         raise ValueError("Taking back needs a positive number of tokens.")
     if (entry := _first_result_if_replayed(key)) is not None:
-        return entry
+        return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
     wallet = _lock_wallet(user.pk)
+    if (entry := _first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
+        return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
     taken = min(up_to, wallet.balance)  # read under the wallet's lock, so no debit slips in between
-    if taken == 0:
-        return None
+    owed = up_to - taken
+    if owed:
+        Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=models.F("tokens_owed") + owed)
+        wallet.tokens_owed += owed
+        memo = f"{memo}: {taken:,} taken back, {owed:,} already spent and now owed"
     ref_type, ref_id = _ref(ref)
-    return _append(wallet, kind=Kind.ADJUSTMENT, amount=-taken, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+    entry = _append(
+        wallet,
+        kind=Kind.ADJUSTMENT,
+        amount=-taken,
+        key=key,
+        memo=memo,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        replay_checked=True,
+    )
+    return TakeBack(entry=entry, taken=taken, owed=owed, replayed=False)
 
 
 @transaction.atomic
 def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None = None, memo: str = "") -> Hold:
-    """Reserve `amount` tokens for work about to start; they leave the balance now."""
+    """Reserve `amount` tokens for work about to start; they leave the balance now. InsufficientTokens
+    if the balance is short, TokensOwed while tokens are owed (a replay still returns its hold)."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
     wallet = _lock_wallet(user.pk)
     if (hold := Hold.objects.filter(key=key).first()) is not None:  # a replay (checked under the lock)
         return hold
+    _refuse_while_owed(wallet, needed=amount)
     if wallet.balance < amount:
         raise InsufficientTokens(needed=amount, available=wallet.balance)
     ref_type, ref_id = _ref(ref)

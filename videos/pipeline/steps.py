@@ -15,7 +15,7 @@ from django.db import transaction
 
 from billing.models import Hold
 from billing.selectors import wallet_for_user
-from billing.services import InsufficientTokens, hold_create
+from billing.services import InsufficientTokens, TokensOwed, hold_create
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
 from videos.embeddings.local import FrameTap, LocalClipEmbedder
@@ -121,6 +121,8 @@ def ensure_hold(video: Video) -> Hold:
             ref=video,
             memo=f"Processing “{video.title}”",
         )
+    except TokensOwed as exc:  # before its parent: it says what is owed, not what is short
+        raise StepFailed(exc.code, exc.message) from None
     except InsufficientTokens as exc:
         raise StepFailed(
             "insufficient_tokens",
