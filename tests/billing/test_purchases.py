@@ -14,12 +14,14 @@ import pytest
 import requests
 import stripe
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from billing.models import LedgerEntry, PackPurchase, TokenPack, Wallet
 from billing.purchase_views import money
 from billing.purchases import stripe_customer_for
 from billing.services import InsufficientTokens
+from billing.views import insufficient_tokens_message
 from sage.api.errors import exception_handler
 from sage.security import content_security_policy, stripe_origins
 from tests import servers
@@ -369,3 +371,21 @@ def test_the_policy_allows_stripe_only_when_payments_are_configured() -> None:
     assert "https://js.stripe.com" in real["script-src"] and "https://hooks.stripe.com" in real["frame-src"]
     assert "https://api.stripe.com" in real["connect-src"]
     assert fake.scripts == fake.frames == fake.connect == ["http://127.0.0.1:8420"]
+
+
+def test_card_setups_are_rate_limited_per_person(payments, settings) -> None:
+    settings.STRIPE_PURCHASE_RATE_LIMIT = "2/min"
+    client, other = signed_in(UserFactory()), signed_in(UserFactory())
+
+    answers = [client.post("/billing/card/setup/").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]
+    assert other.post("/billing/card/setup/").status_code == 200  # someone else is not held back
+
+
+def test_the_not_enough_tokens_message_on_pages_links_to_buying(payments) -> None:
+    message = insufficient_tokens_message(InsufficientTokens(needed=2_000, available=15))
+
+    html = render_to_string("billing/partials/insufficient_tokens.html", {"insufficient_tokens": message})
+
+    assert '<a href="/billing/#buy-tokens">Buy tokens</a>' in html
