@@ -22,6 +22,7 @@ from accounts.models import User
 from billing.models import TokenPack
 from billing.purchases import (
     PaymentResult,
+    StripeBusy,
     card_setup_start,
     pack_for_sale,
     pack_purchase_start,
@@ -114,7 +115,7 @@ def card_setup(request: HttpRequest) -> JsonResponse:
     except ApplicationError as exc:
         return _error(exc)
     except TRANSIENT_STRIPE_ERRORS:
-        return _error(ApplicationError("Stripe cannot be reached just now; try again in a minute.", code="stripe_busy"))
+        return _error(StripeBusy())
     return JsonResponse({"client_secret": setup.client_secret, "publishable_key": setup.publishable_key})
 
 
@@ -133,7 +134,7 @@ def pack_buy(request: HttpRequest, pack_id: int) -> JsonResponse:
     except ApplicationError as exc:
         return _error(exc)
     except TRANSIENT_STRIPE_ERRORS:
-        return _error(ApplicationError("Stripe cannot be reached just now; try again in a minute.", code="stripe_busy"))
+        return _error(StripeBusy())
     return JsonResponse(
         {
             "payment_intent_id": started.payment_intent_id,
@@ -160,6 +161,9 @@ def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse
         result = payment_result_for_user(user=request.user, payment_intent_id=payment_intent_id)
     except NotFound:
         raise Http404() from None
+    except TRANSIENT_STRIPE_ERRORS:
+        # Not yet credited and Stripe unreachable: whose payment it is cannot be checked just now.
+        return HttpResponse(StripeBusy.default_message, status=503, content_type="text/plain; charset=utf-8")
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(_result_json(result))
     return render(request, "billing/payment_result.html", {"result": result})

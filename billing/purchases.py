@@ -40,6 +40,14 @@ class PaymentRefused(ApplicationError):
     default_message = "The payment was refused."
 
 
+class StripeBusy(ApplicationError):
+    """Stripe could not be reached, or asked us to slow down: nothing was done; try again soon."""
+
+    code = "stripe_busy"
+    status = 503
+    default_message = "Stripe cannot be reached just now; try again in a minute."
+
+
 class PaymentMethodInvalid(ApplicationError):
     code = "payment_method_invalid"
     status = 400

@@ -389,3 +389,13 @@ def test_the_not_enough_tokens_message_on_pages_links_to_buying(payments) -> Non
     html = render_to_string("billing/partials/insufficient_tokens.html", {"insufficient_tokens": message})
 
     assert '<a href="/billing/#buy-tokens">Buy tokens</a>' in html
+
+
+def test_stripe_unreachable_answers_503_and_keeps_nothing(payments, settings) -> None:
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    user = UserFactory()
+
+    answer = signed_in(user).post("/billing/card/setup/")
+
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "stripe_busy"
+    assert Wallet.objects.get(user=user).stripe_customer_id == ""
