@@ -36,7 +36,7 @@ from billing.selectors import (
     plans_for_display,
     wallet_for_user,
 )
-from billing.services import InsufficientTokens
+from billing.services import InsufficientTokens, TokensOwed
 from billing.stripe_client import payments_configured
 from sage.formatting import data_size, video_duration
 
@@ -60,7 +60,11 @@ def ref_url(ref_type: str, ref_id: str) -> str | None:
 
 def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
     """The sentence a page shows when an action needs more tokens than the user has: with payments
-    configured it offers to buy some (the billing page's "Buy tokens" section)."""
+    configured it offers to buy some (the billing page's "Buy tokens" section). Tokens owed say so
+    (their own sentence), with the same link."""
+    if isinstance(exc, TokensOwed):
+        anchor = "#buy-tokens" if payments_configured() else ""
+        return format_html('{} <a href="{}{}">See your balance</a>.', exc.message, reverse("billing:billing"), anchor)
     if payments_configured():
         return format_html(
             'This needs {} tokens but you have {}. <a href="{}#buy-tokens">Buy tokens</a> or see your plans.',

@@ -32,14 +32,18 @@ from billing.services import (
     ledger_take_back,
     wallet_grant_for_period,
 )
+from billing.views import insufficient_tokens_message
 from chat import services as chat_services
 from chat.models import Conversation, Message
 from notes.models import Note
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
+from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
+from tests.media import make_video as make_video_file
 from tests.notes.conftest import add_transcript, make_video
 from videos.models import Video
+from videos.pipeline import runner
 from videos.pipeline.steps import StepFailed, ensure_hold
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +141,7 @@ def refused_everywhere(user: User, settings) -> None:
     assert response.status_code == 402
     error = response.json()["error"]
     assert (error["code"], error["message"]) == ("tokens_owed", message)
+    assert error["buy_url"].endswith("/billing/#buy-tokens")  # like any 402: buying tokens settles it
     assert not Note.objects.filter(video=video).exists()
 
     # A chat question: refused before anything is written or counted.
@@ -298,3 +303,77 @@ def test_the_billing_page_shows_the_owed_line_only_while_tokens_are_owed(stripe_
     page = client.get(reverse("billing:billing")).content.decode()
     assert "new paid work is paused" not in page
     assert "1,234 tokens owed (from a refund or dispute) paid off" in page  # the settling, in the history
+
+
+def test_a_page_showing_a_refusal_says_what_is_owed_not_what_is_short(stripe_fake) -> None:
+    shown = str(insufficient_tokens_message(TokensOwed(owed=1, needed=30, available=50)))
+
+    assert shown.startswith("1 token is owed from a refund or dispute")
+    assert "This needs" not in shown
+    assert shown.endswith('<a href="/billing/#buy-tokens">See your balance</a>.')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_and_then_a_purchase_each_delivered_ten_times_at_once_move_tokens_once(stripe_fake) -> None:
+    user, payment_intent_id = bought_and_spent(stripe_fake, tokens=1000, amount=1000, spent=700)
+    refund = refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id)
+
+    refunds = run_at_once(10, lambda i: deliver(refund))
+
+    assert [getattr(r, "status_code", r) for r in refunds] == [200] * 10
+    assert (wallet_of(user).balance, wallet_of(user).tokens_owed) == (0, 700)
+    assert ledger_sum(user) == 0
+
+    intent = paid_pack_intent(stripe_fake, user=user, pack=TokenPackFactory(tokens=1000, amount=1000))
+    purchase = event_from_fake(stripe_fake, type="payment_intent.succeeded", object_id=intent["id"])
+    purchases = run_at_once(10, lambda i: deliver(purchase))
+
+    assert [getattr(r, "status_code", r) for r in purchases] == [200] * 10
+    wallet = wallet_of(user)
+    assert (wallet.balance, wallet.tokens_owed) == (300, 0)
+    assert LedgerEntry.objects.filter(wallet=wallet, idempotency_key__startswith="owed:").count() == 1
+    assert ledger_sum(user) == wallet.balance
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grants_racing_a_take_back_never_go_negative_and_owe_exactly_what_was_not_covered() -> None:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=500, key="pack", memo="pack")
+    ledger_debit(user=user, amount=500, key="spent", memo="spent")
+
+    def work(i: int) -> object:
+        if i == 0:
+            return ledger_take_back(user=user, up_to=500, key="refund", memo="Refund")
+        return ledger_grant(user=user, amount=100, key=f"grant:{i}", memo="grant")
+
+    results = run_at_once(10, work)
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    wallet = wallet_of(user)
+    # Nine grants of 100 and a take-back of 500, in whatever order: 400 left either way, nothing owed.
+    assert (wallet.balance, wallet.tokens_owed) == (400, 0)
+    assert ledger_sum(user) == wallet.balance
+
+
+def test_an_uploaded_video_processed_while_tokens_are_owed_fails_with_the_owed_message(
+    tmp_path, settings, stripe_fake
+) -> None:
+    user, payment_intent_id = bought_and_spent(stripe_fake, tokens=100, amount=100, spent=90)
+    deliver(refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id))
+    ledger_adjust(user=user, amount=20, key=f"correction:{user.pk}", memo="goodwill")  # enough to pay for it
+    video = Video.objects.create(owner=user, title="clip", status=Video.Status.QUEUED)
+    key = f"videos/{video.pk}/original.mp4"
+    (tmp_path / "media").mkdir()
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    make_video_file(tmp_path / "media" / "clip.mp4", seconds=3.0)
+    (tmp_path / "media" / "videos" / str(video.pk)).mkdir(parents=True)
+    (tmp_path / "media" / "clip.mp4").rename(tmp_path / "media" / key)
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=(tmp_path / "media" / key).stat().st_size)
+
+    runner.process_video(video.pk)
+
+    video.refresh_from_db()
+    assert (video.status, video.error_code) == (Video.Status.FAILED, "tokens_owed")
+    assert video.error_message.startswith("90 tokens are owed from a refund or dispute")
+    assert (wallet_of(user).balance, wallet_of(user).tokens_owed) == (20, 90)
+    assert not Hold.objects.filter(wallet__user=user).exists()
