@@ -135,7 +135,11 @@ class ErrorSerializer(serializers.Serializer[Any]):
 _ERROR_DESCRIPTIONS = {
     400: "Invalid input: `fields` names each bad field.",
     401: "No credentials, or a wrong, revoked or expired API token.",
-    402: "Not enough tokens: the message says how many are needed and how many are available.",
+    402: (
+        "Not enough tokens (`insufficient_tokens`: the message says how many are needed and how many are "
+        "available), or tokens owed from a refund or dispute (`tokens_owed`: paid work is paused until the next "
+        "tokens credited pay them off; the message says how many)."
+    ),
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",
     409: "Not possible in the object's current state (e.g. a video still processing): the message says why.",
