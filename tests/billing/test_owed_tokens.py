@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 import stripe
+from channels.db import database_sync_to_async
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -38,6 +39,8 @@ from chat.models import Conversation, Message
 from notes.models import Note
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
 from tests.billing.test_ledger_concurrency import run_at_once
+from tests.chat.helpers import COOKING, open_socket
+from tests.chat.helpers import make_video as make_chat_video
 from tests.factories import TokenPackFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
 from tests.media import make_video as make_video_file
@@ -377,3 +380,29 @@ def test_an_uploaded_video_processed_while_tokens_are_owed_fails_with_the_owed_m
     assert video.error_message.startswith("90 tokens are owed from a refund or dispute")
     assert (wallet_of(user).balance, wallet_of(user).tokens_owed) == (20, 90)
     assert not Hold.objects.filter(wallet__user=user).exists()
+
+
+@database_sync_to_async
+def owing_conversation() -> tuple[User, Conversation]:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=100, key="pack", memo="pack")
+    ledger_debit(user=user, amount=100, key="spent", memo="spent")
+    ledger_take_back(user=user, up_to=100, key="refund", memo="Refund")
+    ledger_adjust(user=user, amount=10, key="goodwill", memo="goodwill")  # enough for an answer, still owing
+    video = make_chat_video(user, title="Sourdough", passages=COOKING)
+    return user, chat_services.conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_chat_socket_refuses_a_question_while_tokens_are_owed_with_the_owed_message() -> None:
+    user, conversation = await owing_conversation()
+    socket, connected, _ = await open_socket(conversation.pk, user=user)
+    assert connected
+
+    await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+    frame = await socket.receive_json_from(timeout=10)
+    await socket.disconnect()
+
+    assert frame["type"] == "error" and frame["code"] == "tokens_owed"
+    assert frame["message"].startswith("100 tokens are owed from a refund or dispute")
+    assert not await database_sync_to_async(Message.objects.filter(conversation=conversation).exists)()
