@@ -88,14 +88,15 @@ def _held_tokens() -> Coalesce:
 
 @admin.register(Wallet)
 class WalletAdmin(admin.ModelAdmin[Wallet]):
-    list_display = ["user_email", "plan", "balance", "held", "period_start", "updated_at"]
+    list_display = ["user_email", "plan", "balance", "held", "tokens_owed", "period_start", "updated_at"]
     list_select_related = ["user", "plan"]
     list_filter = ["plan"]
     search_fields = ["user__email"]
     ordering = ["user__email"]
-    fields = ["user", "plan", "balance", "held", "period_start", "updated_at", "ledger"]
-    # Balances move only through the ledger (the grant/adjust action), never by editing a number.
-    readonly_fields = ["user", "balance", "held", "period_start", "updated_at", "ledger"]
+    fields = ["user", "plan", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
+    # Balances move only through the ledger (the grant/adjust action), never by editing a number; so do
+    # tokens owed (a refund or dispute adds them, the next tokens credited pay them off).
+    readonly_fields = ["user", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
     actions = ["grant_or_adjust_tokens"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Wallet]:

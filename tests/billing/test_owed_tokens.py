@@ -406,3 +406,18 @@ async def test_the_chat_socket_refuses_a_question_while_tokens_are_owed_with_the
     assert frame["type"] == "error" and frame["code"] == "tokens_owed"
     assert frame["message"].startswith("100 tokens are owed from a refund or dispute")
     assert not await database_sync_to_async(Message.objects.filter(conversation=conversation).exists)()
+
+
+def test_operators_see_what_a_wallet_owes_in_the_admin() -> None:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=40, key="pack", memo="pack")
+    ledger_debit(user=user, amount=40, key="spent", memo="spent")
+    ledger_take_back(user=user, up_to=40, key="refund", memo="Refund")
+    operator = Client()
+    operator.force_login(User.objects.create_superuser("ops@sage.example", "pw-not-used-1"))
+
+    listing = operator.get(reverse("admin:billing_wallet_changelist")).content.decode()
+    page = operator.get(reverse("admin:billing_wallet_change", args=[wallet_of(user).pk])).content.decode()
+
+    assert "Tokens owed" in listing
+    assert "Tokens owed" in page and '<div class="readonly">40</div>' in page
