@@ -5,8 +5,22 @@ servers with DATABASE_URL / REDIS_URL.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from sage.services.startup import start_embedded_services
+
+# On the embedded Redis, `make run` uses database 0 and the benches 15: test processes take 1–14.
+LAST_TEST_REDIS_DATABASE = 14
+
+
+def redis_url_for_database_offset(url: str, offset: int) -> str:
+    """`url` with its database number moved up by `offset` (no number is database 0)."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + offset
+    if database > LAST_TEST_REDIS_DATABASE:
+        raise RuntimeError(f"test process {offset} would use Redis database {database}: run fewer test processes")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,6 +45,17 @@ for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVE
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # Outside services' failures are retried as in production, without the waits between tries.
 os.environ.setdefault("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", "0")
+
+# Under pytest-xdist (`make test` runs two test processes) each worker process inherits what the
+# controller set above; pytest-django gives each worker its own test database (`…_gw0`), and each
+# also needs its own cache keys and Redis database, or the workers' Celery queues, socket groups and
+# rate-limit counters would meet (both databases have a video 1).
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", …
+if _XDIST_WORKER and "REDIS_URL" in os.environ:
+    os.environ["CACHE_KEY_PREFIX"] = f"{os.environ['CACHE_KEY_PREFIX']}-{_XDIST_WORKER}"
+    # REDIS_URL is the developer's server or the embedded one the controller started (database 1).
+    _worker_index = int(_XDIST_WORKER.removeprefix("gw"))
+    os.environ["REDIS_URL"] = redis_url_for_database_offset(os.environ["REDIS_URL"], _worker_index)
 
 # The suite is an entry point: it starts (or joins) the embedded servers before pytest-django reads
 # settings, and the servers its tests start inherit their URLs.
