@@ -89,6 +89,7 @@ def test_an_operator_edits_a_plan(operator):
         "name": "Pro",
         "monthly_tokens": 40_000,
         "price_cents": 2_100,
+        "currency": "usd",
         "daily_chat_messages": 250,
         "max_video_seconds": pro.max_video_seconds,
         "max_upload_bytes": pro.max_upload_bytes,
