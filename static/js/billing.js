@@ -3,6 +3,7 @@
 // JavaScript the page shows the figures as they were when it loaded.
 
 import { collectCard, confirmPayment, mountCard } from "./billing/card.js";
+import "./billing/plans.js";
 import { requestJson } from "./shared/api.js";
 
 // The server formats with Django's intcomma (en-US grouping); the browser's locale must not change that.
@@ -17,6 +18,54 @@ function showHeld(held) {
   }
 }
 
+// Tokens owed (spent tokens a refund or dispute took back): the warning above the summary appears,
+// changes or goes with the live figure, and the header balance says so in its title. The wording is
+// summary.html's.
+function owedWarning(owed) {
+  const line = document.createElement("p");
+  line.className = "alert alert-warning tokens-owed";
+  line.setAttribute("role", "alert");
+  const count = document.createElement("strong");
+  count.textContent = `${tokenFormat.format(owed)} token${owed === 1 ? "" : "s"} owed`;
+  line.append(
+    count,
+    " from a refund/dispute; new paid work is paused until they are paid off. They were spent before " +
+      "the payment was taken back: buying tokens or your next plan grant pays them off first.",
+  );
+  line.dataset.tokensOwed = String(owed);
+  return line;
+}
+
+function showOwed(owed) {
+  if (!Number.isInteger(owed) || owed < 0) {
+    return;
+  }
+  const shown = document.querySelector("[data-tokens-owed]");
+  if (owed === 0) {
+    shown?.remove();
+  } else if (shown) {
+    shown.replaceWith(owedWarning(owed));
+  } else {
+    document.querySelector(".billing-summary")?.before(owedWarning(owed));
+  }
+  markHeaderOwed(owed);
+}
+
+function markHeaderOwed(owed) {
+  const header = document.getElementById("header-balance");
+  if (!header) {
+    return;
+  }
+  header.classList.toggle("balance-owed", owed > 0);
+  if (owed > 0) {
+    header.title = `${tokenFormat.format(owed)} token${owed === 1 ? "" : "s"} owed from a refund or dispute`;
+  } else {
+    header.removeAttribute("title");
+  }
+}
+
+markHeaderOwed(Number(document.querySelector("[data-tokens-owed]")?.dataset.tokensOwed ?? 0));
+
 function showReloadNotice() {
   const notice = document.querySelector("#billing-live-notice > p");
   if (notice) {
@@ -30,6 +79,7 @@ document.addEventListener("sage:event", (event) => {
     return;
   }
   showHeld(message.data.held);
+  showOwed(message.data.owed);
   showReloadNotice();
 });
 

@@ -1,0 +1,145 @@
+"""Subscribing to a plan on the billing page, against localstripe and its fake Stripe.js: the card
+typed into the Pro card's fields is saved and the subscription started; the page shows Pro at once
+(the server applies Stripe's subscription before answering), and the plan's tokens reach the header
+balance live when localstripe's signed `invoice.payment_succeeded` is delivered, without a reload.
+Cancel asks first, then says until when Pro lasts.
+
+localstripe's deliveries pass through the relay of test_buy_tokens, held until the page has shown
+the new plan: otherwise the grant could land before the page's socket was listening.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import stripe
+from playwright.sync_api import expect
+
+from billing.models import Plan, PlanSubscription, Wallet
+from tests import servers
+from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
+from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, HeldWebhookRelay
+from tests.browser.test_live_balance import log_in
+from tests.factories import empty_wallet_user
+
+pytestmark = pytest.mark.browser
+
+SUBSCRIPTION_EVENTS = ["invoice.payment_succeeded", "customer.subscription.created"]
+
+
+def sell_plans_on(stripe_url: str) -> dict[str, Plan]:
+    """Pro and Team sold through the fake: a product and a monthly plan each, set on their rows."""
+    client = stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": stripe_url})
+    plans = {}
+    for slug in ("pro", "team"):
+        plan = Plan.objects.get(slug=slug)
+        product = client.v1.products.create(params={"name": plan.name})
+        price = client.v1.plans.create(
+            params={"product": product.id, "amount": plan.price_cents, "currency": "usd", "interval": "month"}
+        )
+        plan.stripe_price_id = price.id
+        plan.currency = "usd"
+        plan.save(update_fields=["stripe_price_id", "currency"])
+        plans[slug] = plan
+    return plans
+
+
+@pytest.fixture
+def plan_shop(transactional_db) -> Iterator[tuple[str, HeldWebhookRelay, dict[str, Plan]]]:
+    """SAGE under daphne with payments on localstripe, Pro and Team sold there; the held relay."""
+    with servers.localstripe_server() as stripe_url:
+        plans = sell_plans_on(stripe_url)
+        env = {
+            "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
+            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+            "STRIPE_PUBLISHABLE_KEY": TEST_PUBLISHABLE_KEY,
+            "STRIPE_API_BASE": stripe_url,
+            "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
+            "CELERY_TASK_ALWAYS_EAGER": "true",  # no worker: the server processes each event itself
+        }
+        with servers.daphne_server(**env) as site:
+            relay = HeldWebhookRelay(f"{site}/billing/stripe/webhook/")
+            hook = f"{stripe_url}/_config/webhooks/sage-plans-{uuid.uuid4().hex[:8]}"
+            config = {"url": relay.url, "secret": TEST_WEBHOOK_SECRET, "events": SUBSCRIPTION_EVENTS}
+            requests.post(hook, json=config, timeout=5).raise_for_status()
+            try:
+                yield site, relay, plans
+            finally:
+                relay.close()
+
+
+def fill_card(card: Any, number: str) -> None:
+    """localstripe's card element: plain inputs named by their placeholders."""
+    card.get_by_placeholder("number").fill(number)
+    card.get_by_placeholder("exp_month").fill("12")
+    card.get_by_placeholder("exp_year").fill("34")
+    card.get_by_placeholder("cvc").fill("123")
+    card.get_by_placeholder("postal_code").fill("75001")
+
+
+def test_subscribing_to_pro_shows_it_and_its_grant_live_then_cancelling_says_until_when(plan_shop, page) -> None:
+    site, relay, plans = plan_shop
+    pro = plans["pro"]
+    user = empty_wallet_user()
+    log_in(page, site, user.email)
+
+    page.goto(f"{site}/billing/")
+    pro_card = page.locator('.plan-card[data-plan-slug="pro"]')
+    expect(pro_card).to_contain_text("$19 / month")
+    pro_card.get_by_role("button", name="Subscribe").click()
+    fill_card(pro_card.locator("[data-card-element]"), "4242424242424242")
+    page.evaluate("window.__notReloaded = true")  # gone if the page reloads
+    pro_card.get_by_role("button", name="Pay $19 / month").click()
+
+    # The server has applied the subscription: Pro is one's plan before any webhook is delivered.
+    expect(page.locator("[data-plans-message]")).to_contain_text("You are on the Pro plan", timeout=15_000)
+    expect(page.locator("#current-plan-title")).to_have_text("Your plan: Pro")
+    expect(page.locator("#summary-plan .stat-value")).to_have_text("Pro")
+    pro_card = page.locator('.plan-card[data-plan-slug="pro"]')
+    expect(pro_card).to_contain_text("Your plan")
+    expect(pro_card.get_by_role("button", name="Cancel plan")).to_be_visible()
+    team_card = page.locator('.plan-card[data-plan-slug="team"]')
+    expect(team_card.get_by_role("button", name="Switch to Team")).to_be_visible()
+    header_balance = page.locator("#header-balance .balance-value")
+    expect(header_balance).to_have_text("0")
+
+    relay.release()  # localstripe's invoice.payment_succeeded reaches SAGE, which grants Pro's tokens
+
+    expect(header_balance).to_have_text(f"{pro.monthly_tokens:,}", timeout=15_000)
+    expect(page.locator("[data-plans-message]")).to_have_text("You are on the Pro plan; its tokens have been added.")
+    assert Wallet.objects.get(user=user).balance == pro.monthly_tokens
+
+    pro_card.get_by_role("button", name="Cancel plan").click()
+    expect(pro_card.locator("[data-plan-confirm]")).to_contain_text("then you return to the free plan")
+    page.get_by_role("button", name="Yes, cancel").click()
+
+    subscription = PlanSubscription.objects.get(wallet__user=user)
+    until = f"{subscription.current_period_end:%-d %b %Y}"
+    expect(page.locator("[data-plans-message]")).to_have_text(f"Cancelled: Pro until {until}, then the free plan.")
+    expect(page.locator('.plan-card[data-plan-slug="pro"]').get_by_role("button", name="Resume")).to_be_visible()
+    expect(page.locator("[data-subscription-state]")).to_contain_text(f"it lasts until {until}")
+    assert PlanSubscription.objects.get(wallet__user=user).cancel_at_period_end is True
+    assert Wallet.objects.get(user=user).plan.slug == "pro"
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_a_declined_card_says_so_in_the_plans_card_and_subscribes_nothing(plan_shop, page) -> None:
+    site, relay, _plans = plan_shop
+    relay.release()
+    user = empty_wallet_user()
+    log_in(page, site, user.email)
+
+    page.goto(f"{site}/billing/")
+    pro_card = page.locator('.plan-card[data-plan-slug="pro"]')
+    pro_card.get_by_role("button", name="Subscribe").click()
+    fill_card(pro_card.locator("[data-card-element]"), "4000000000000002")
+    pro_card.get_by_role("button", name="Pay $19 / month").click()
+
+    expect(pro_card.locator("[data-card-error]")).to_contain_text("Your card was declined")
+    expect(pro_card.get_by_role("button", name="Pay $19 / month")).to_be_enabled()
+    assert not PlanSubscription.objects.exists()
+    assert Wallet.objects.get(user=user).plan.slug == "free"
