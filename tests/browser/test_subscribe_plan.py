@@ -10,18 +10,24 @@ the new plan: otherwise the grant could land before the page's socket was listen
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import requests
 import stripe
+from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from billing.models import Plan, PlanSubscription, Wallet
+from billing.subscriptions import subscription_start
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
+from tests.billing.test_subscriptions import _LOCALSTRIPE_WITH_PRORATION_BEHAVIOR, card
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, HeldWebhookRelay
 from tests.browser.test_live_balance import log_in
 from tests.factories import empty_wallet_user
@@ -48,10 +54,31 @@ def sell_plans_on(stripe_url: str) -> dict[str, Plan]:
     return plans
 
 
+@contextmanager
+def localstripe_switching_plans() -> Iterator[str]:
+    """localstripe as tests.servers runs it, accepting `proration_behavior` on subscription updates
+    (which it lacks; see tests/billing/test_subscriptions.py): switching plan sends it."""
+    port = servers.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LOCALSTRIPE_WITH_PRORATION_BEHAVIOR, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        servers.wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        servers.stop_process(process)
+
+
 @pytest.fixture
-def plan_shop(transactional_db) -> Iterator[tuple[str, HeldWebhookRelay, dict[str, Plan]]]:
-    """SAGE under daphne with payments on localstripe, Pro and Team sold there; the held relay."""
-    with servers.localstripe_server() as stripe_url:
+def plan_shop(transactional_db, settings) -> Iterator[tuple[str, HeldWebhookRelay, dict[str, Plan]]]:
+    """SAGE under daphne with payments on localstripe, Pro and Team sold there; the held relay. The
+    test process's settings point at the same fake (for subscribing server-side)."""
+    with localstripe_switching_plans() as stripe_url:
+        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+        settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
+        settings.STRIPE_API_BASE = stripe_url
         plans = sell_plans_on(stripe_url)
         env = {
             "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
@@ -143,3 +170,33 @@ def test_a_declined_card_says_so_in_the_plans_card_and_subscribes_nothing(plan_s
     expect(pro_card.get_by_role("button", name="Pay $19 / month")).to_be_enabled()
     assert not PlanSubscription.objects.exists()
     assert Wallet.objects.get(user=user).plan.slug == "free"
+
+
+def test_switching_plan_asks_first_saying_the_price_and_when_it_applies(plan_shop, page) -> None:
+    site, relay, plans = plan_shop
+    relay.release()
+    user = empty_wallet_user()
+    client = stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": django_settings.STRIPE_API_BASE})
+    subscription_start(user=user, plan=plans["pro"], payment_method_id=card(client))
+    renews = f"{PlanSubscription.objects.get(wallet__user=user).current_period_end:%-d %b %Y}"
+    log_in(page, site, user.email)
+
+    page.goto(f"{site}/billing/")
+    team_card = page.locator('.plan-card[data-plan-slug="team"]')
+    team_card.get_by_role("button", name="Switch to Team").click()
+    expect(team_card.locator("[data-plan-confirm]")).to_contain_text("Switch to Team for $79 / month? It starts now")
+    page.get_by_role("button", name="Yes, switch").click()
+
+    expect(page.locator("[data-plans-message]")).to_have_text("Your plan is now Team.", timeout=15_000)
+    expect(page.locator("#current-plan-title")).to_have_text("Your plan: Team")
+    assert Wallet.objects.get(user=user).plan.slug == "team"
+
+    pro_card = page.locator('.plan-card[data-plan-slug="pro"]')
+    pro_card.get_by_role("button", name="Switch to Pro").click()
+    expect(pro_card.locator("[data-plan-confirm] p")).to_have_text(
+        f"Switch to Pro? Your plan changes now and you keep this month's tokens; "
+        f"$19 / month is charged from your next renewal on {renews}."
+    )
+    page.get_by_role("button", name="Keep my plan").click()
+    expect(pro_card.locator("[data-plan-confirm]")).to_have_count(0)
+    assert Wallet.objects.get(user=user).plan.slug == "team"
