@@ -200,3 +200,26 @@ def test_switching_plan_asks_first_saying_the_price_and_when_it_applies(plan_sho
     page.get_by_role("button", name="Keep my plan").click()
     expect(pro_card.locator("[data-plan-confirm]")).to_have_count(0)
     assert Wallet.objects.get(user=user).plan.slug == "team"
+
+
+def test_a_3d_secure_card_subscribes_after_authentication_and_the_plan_follows_the_webhook(plan_shop, page) -> None:
+    site, relay, plans = plan_shop
+    relay.release()
+    user = empty_wallet_user()
+    log_in(page, site, user.email)
+
+    page.goto(f"{site}/billing/")
+    pro_card = page.locator('.plan-card[data-plan-slug="pro"]')
+    pro_card.get_by_role("button", name="Subscribe").click()
+    fill_card(pro_card.locator("[data-card-element]"), "4000002760003184")
+    pro_card.get_by_role("button", name="Pay $19 / month").click()
+    # The fake Stripe.js asks twice: to save the card, then to pay the first invoice with it.
+    page.get_by_role("button", name="Complete authentication").click()
+    page.get_by_role("button", name="Complete authentication").click()
+
+    expect(page.locator("#header-balance .balance-value")).to_have_text(
+        f"{plans['pro'].monthly_tokens:,}", timeout=15_000
+    )
+    expect(page.locator("[data-plans-message]")).to_have_text("You are on the Pro plan; its tokens have been added.")
+    expect(page.locator("#current-plan-title")).to_have_text("Your plan: Pro")
+    assert PlanSubscription.objects.get(wallet__user=user).status == "active"
