@@ -17,7 +17,7 @@
 import { requestJson } from "../shared/api.js";
 import { collectCard, confirmPayment, mountCard } from "./card.js";
 
-const REFRESHED_PARTS = ["#plans", "#current-plan", "#summary-plan"];
+const REFRESHED_PARTS = ["#plans > .section-title", "#plans > .plan-grid", "#current-plan", "#summary-plan"];
 
 let waitingForGrant = null; // the plan name whose first paid invoice we wait for, or null
 let grantArrived = false; // its "balance" message came while the subscribe request was in flight
@@ -44,7 +44,7 @@ function say(text, { error = false } = {}) {
 
 // Swap the parts of the page that show the plan for the server's current rendering of them.
 async function refreshPlanParts() {
-  const response = await fetch(window.location.pathname, {
+  const response = await fetch(window.location.pathname + window.location.search, {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
   });
@@ -52,6 +52,20 @@ async function refreshPlanParts() {
     throw new Error("The page could not be refreshed; reload it to see your plan.");
   }
   const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  // The section itself stays, with its status line: a live region that is replaced rather than
+  // changed is not reliably announced. Its attributes (the renewal date) are the fresh ones.
+  const plans = section();
+  const freshPlans = fresh.getElementById("plans");
+  if (plans && freshPlans) {
+    for (const name of plans.getAttributeNames()) {
+      if (!freshPlans.hasAttribute(name)) {
+        plans.removeAttribute(name);
+      }
+    }
+    for (const name of freshPlans.getAttributeNames()) {
+      plans.setAttribute(name, freshPlans.getAttribute(name));
+    }
+  }
   for (const selector of REFRESHED_PARTS) {
     const now = document.querySelector(selector);
     const next = fresh.querySelector(selector);
