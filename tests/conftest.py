@@ -28,7 +28,8 @@ CHROMIUM_ARGS = [
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Playwright's sync API keeps an event loop running on the main thread while the (session-wide)
-    # browser is open, which async and ORM tests after it cannot share: browser tests run last.
+    # browser is open, which async and ORM tests after it cannot share: browser tests run last (under
+    # pytest-xdist too: `make test` hands out files in this order, see the Makefile).
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
