@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from billing.models import PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
 from billing.purchase_views import money
+from billing.receipts import INVOICE, PACK, receipt_url
 from billing.selectors import wallet_for_user
 from billing.subscriptions import (
     open_subscription_for,
@@ -60,9 +61,12 @@ def payment_rows_for_user(user: User, *, limit: int | None = None) -> list[Payme
             tokens=invoice.tokens_granted,
             refunded="",
             links=[
-                (label, url)
-                for label, url in (("Invoice", invoice.hosted_invoice_url), ("PDF", invoice.invoice_pdf))
-                if url
+                ("Receipt", receipt_url(INVOICE, invoice.pk)),
+                *(
+                    (label, url)
+                    for label, url in (("Invoice", invoice.hosted_invoice_url), ("PDF", invoice.invoice_pdf))
+                    if url
+                ),
             ],
         )
         for invoice in invoices
@@ -74,7 +78,7 @@ def payment_rows_for_user(user: User, *, limit: int | None = None) -> list[Payme
             amount=money(purchase.amount, purchase.currency),
             tokens=purchase.tokens,
             refunded=money(purchase.amount_refunded, purchase.currency) if purchase.amount_refunded else "",
-            links=[],
+            links=[("Receipt", receipt_url(PACK, purchase.pk))],
         )
         for purchase in packs
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import purchase_views, subscription_views, views, webhooks
+from billing import purchase_views, receipt_views, subscription_views, views, webhooks
 
 app_name = "billing"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("packs/<int:pack_id>/buy/", purchase_views.pack_buy, name="pack-buy"),
     path("payments/<str:payment_intent_id>/", purchase_views.payment_result, name="payment-result"),
     path("invoices/", subscription_views.invoices_page, name="invoices"),
+    path("receipts/<slug:kind>/<int:pk>/", receipt_views.receipt_page, name="receipt"),
     path("plans/<slug:slug>/subscribe/", subscription_views.plan_subscribe, name="plan-subscribe"),
     path("plans/<slug:slug>/switch/", subscription_views.plan_switch, name="plan-switch"),
     path("plans/<slug:slug>/cancel/", subscription_views.plan_cancel, name="plan-cancel"),

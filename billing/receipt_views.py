@@ -1,0 +1,23 @@
+"""`/billing/receipts/<kind>/<id>/`: a printable receipt for one of the person's own payments."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from billing.receipts import receipt_for_user
+from sage.errors import NotFound
+
+
+@require_GET
+@login_required
+def receipt_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    assert isinstance(request.user, User)  # login_required
+    try:
+        receipt = receipt_for_user(request.user, kind=kind, pk=pk)
+    except NotFound:
+        raise Http404() from None
+    return render(request, "billing/receipt.html", {"receipt": receipt})

@@ -1,0 +1,119 @@
+"""Receipts of our own for every payment: a token pack's PaymentIntent or a plan's paid invoice.
+
+Stripe's customer portal and hosted invoices are not always there (localstripe has neither, and a
+pack payment has no invoice at all), so each payment gets a printable page built from our rows.
+Each selector looks the payment up among the person's own only: anyone else's id is NotFound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from accounts.models import User
+from billing.models import PackPurchase, SubscriptionInvoice
+from billing.purchase_views import money
+from sage.errors import NotFound
+
+PACK = "pack"
+INVOICE = "invoice"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt page shows, the same for both kinds of payment."""
+
+    kind: str  # PACK or INVOICE
+    number: str  # ours, stable: the kind's letter and the row's id
+    email: str
+    paid_at: dt.datetime
+    item: str
+    period_start: dt.datetime | None
+    period_end: dt.datetime | None
+    amount: str
+    currency: str
+    stripe_reference_label: str
+    stripe_reference: str
+    tokens_credited: int
+    refunded: str  # "" when nothing was refunded
+    tokens_taken_back: int
+    tokens_owed: int
+    stripe_links: list[tuple[str, str]]
+
+
+def receipt_url(kind: str, pk: int) -> str:
+    return reverse("billing:receipt", kwargs={"kind": kind, "pk": pk})
+
+
+def pack_purchase_get_for_user(user: User, pk: int) -> PackPurchase:
+    try:
+        return PackPurchase.objects.select_related("pack", "wallet__user").get(pk=pk, wallet__user=user)
+    except PackPurchase.DoesNotExist:
+        raise NotFound() from None
+
+
+def subscription_invoice_get_for_user(user: User, pk: int) -> SubscriptionInvoice:
+    try:
+        return SubscriptionInvoice.objects.select_related("plan", "wallet__user").get(pk=pk, wallet__user=user)
+    except SubscriptionInvoice.DoesNotExist:
+        raise NotFound() from None
+
+
+def pack_receipt(purchase: PackPurchase) -> Receipt:
+    name = purchase.pack.name if purchase.pack else "Token pack"
+    return Receipt(
+        kind=PACK,
+        number=f"P-{purchase.pk}",
+        email=purchase.wallet.user.email,
+        paid_at=purchase.created_at,
+        item=f"{name}: {purchase.tokens:,} tokens",
+        period_start=None,
+        period_end=None,
+        amount=money(purchase.amount, purchase.currency),
+        currency=purchase.currency.upper(),
+        stripe_reference_label="Stripe payment",
+        stripe_reference=purchase.stripe_payment_intent_id,
+        tokens_credited=purchase.tokens,
+        refunded=money(purchase.amount_refunded, purchase.currency) if purchase.amount_refunded else "",
+        tokens_taken_back=purchase.tokens_taken_back,
+        tokens_owed=purchase.tokens_owed,
+        stripe_links=[],
+    )
+
+
+def invoice_receipt(invoice: SubscriptionInvoice) -> Receipt:
+    name = invoice.plan.name if invoice.plan else "Paid"
+    return Receipt(
+        kind=INVOICE,
+        number=f"I-{invoice.pk}",
+        email=invoice.wallet.user.email,
+        paid_at=invoice.paid_at,
+        item=f"{name} plan",
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        amount=money(invoice.amount_paid, invoice.currency),
+        currency=invoice.currency.upper(),
+        stripe_reference_label="Stripe invoice",
+        stripe_reference=invoice.stripe_invoice_id,
+        tokens_credited=invoice.tokens_granted,
+        # Plan refunds are not recorded on our rows (no handler takes tokens back for them).
+        refunded="",
+        tokens_taken_back=0,
+        tokens_owed=0,
+        stripe_links=[
+            (label, url)
+            for label, url in (("Stripe's invoice", invoice.hosted_invoice_url), ("PDF", invoice.invoice_pdf))
+            if url
+        ],
+    )
+
+
+def receipt_for_user(user: User, *, kind: str, pk: int) -> Receipt:
+    """The receipt of one of the person's payments; NotFound for an unknown kind, id or anyone else's."""
+    if kind == PACK:
+        return pack_receipt(pack_purchase_get_for_user(user, pk))
+    if kind == INVOICE:
+        return invoice_receipt(subscription_invoice_get_for_user(user, pk))
+    raise NotFound()
