@@ -54,6 +54,14 @@ def pack_purchase_get_for_user(user: User, pk: int) -> PackPurchase:
         raise NotFound() from None
 
 
+def pack_purchase_for_payment_intent(user: User, payment_intent_id: str) -> PackPurchase:
+    """The person's credited purchase paid by that PaymentIntent (NotFound until the webhook credits it)."""
+    try:
+        return PackPurchase.objects.get(stripe_payment_intent_id=payment_intent_id, wallet__user=user)
+    except PackPurchase.DoesNotExist:
+        raise NotFound() from None
+
+
 def subscription_invoice_get_for_user(user: User, pk: int) -> SubscriptionInvoice:
     try:
         return SubscriptionInvoice.objects.select_related("plan", "wallet__user").get(pk=pk, wallet__user=user)

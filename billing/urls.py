@@ -11,6 +11,11 @@ urlpatterns = [
     path("packs/<int:pack_id>/buy/", purchase_views.pack_buy, name="pack-buy"),
     path("payments/<str:payment_intent_id>/", purchase_views.payment_result, name="payment-result"),
     path("invoices/", subscription_views.invoices_page, name="invoices"),
+    path(
+        "receipts/payment/<str:payment_intent_id>/",
+        receipt_views.pack_receipt_for_payment,
+        name="receipt-for-payment",
+    ),
     path("receipts/<slug:kind>/<int:pk>/", receipt_views.receipt_page, name="receipt"),
     path("plans/<slug:slug>/subscribe/", subscription_views.plan_subscribe, name="plan-subscribe"),
     path("plans/<slug:slug>/switch/", subscription_views.plan_switch, name="plan-switch"),

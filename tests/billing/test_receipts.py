@@ -133,3 +133,19 @@ def test_signed_out_a_receipt_asks_to_sign_in(client) -> None:
     answer = client.get(url)
 
     assert answer.status_code == 302 and reverse("account_login") in answer["Location"]
+
+
+def test_a_paid_packs_result_page_links_its_receipt_only_for_its_payer(stripe_fake) -> None:
+    user, other = empty_wallet_user(), empty_wallet_user()
+    purchase = credited_pack(stripe_fake, user, name="Evening pack")
+    http = signed_in(user)
+
+    result = http.get(reverse("billing:payment-result", args=[purchase.stripe_payment_intent_id]))
+    link = reverse("billing:receipt-for-payment", args=[purchase.stripe_payment_intent_id])
+    followed = http.get(link)
+
+    assert 'data-state="paid"' in result.content.decode() and f'href="{link}"' in result.content.decode()
+    assert followed.status_code == 302
+    assert followed["Location"] == reverse("billing:receipt", kwargs={"kind": "pack", "pk": purchase.pk})
+    assert signed_in(other).get(link).status_code == 404
+    assert http.get(reverse("billing:receipt-for-payment", args=["pi_not_credited"])).status_code == 404
