@@ -93,14 +93,17 @@ def pack_receipt(purchase: PackPurchase) -> Receipt:
 
 def invoice_receipt(invoice: SubscriptionInvoice) -> Receipt:
     name = invoice.plan.name if invoice.plan else "Paid"
+    has_period = bool(invoice.period_start and invoice.period_end and invoice.period_start < invoice.period_end)
     return Receipt(
         kind=INVOICE,
         number=f"I-{invoice.pk}",
         email=invoice.wallet.user.email,
         paid_at=invoice.paid_at,
         item=f"{name} plan",
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
+        # Stripe's invoice period is the usage period, which for a first subscription invoice is one
+        # instant: shown only when it spans time (what it covers is in the line items, not stored).
+        period_start=invoice.period_start if has_period else None,
+        period_end=invoice.period_end if has_period else None,
         amount=money(invoice.amount_paid, invoice.currency),
         currency=invoice.currency.upper(),
         stripe_reference_label="Stripe invoice",

@@ -149,3 +149,15 @@ def test_a_paid_packs_result_page_links_its_receipt_only_for_its_payer(stripe_fa
     assert followed["Location"] == reverse("billing:receipt", kwargs={"kind": "pack", "pk": purchase.pk})
     assert signed_in(other).get(link).status_code == 404
     assert http.get(reverse("billing:receipt-for-payment", args=["pi_not_credited"])).status_code == 404
+
+
+def test_an_invoice_whose_period_is_one_instant_shows_no_period(stripe_fake) -> None:
+    user = empty_wallet_user()
+    invoice = paid_invoice(stripe_fake, user, Plan.objects.get(slug="pro"))
+    # As Stripe reports a first subscription invoice: its usage period starts and ends at creation.
+    SubscriptionInvoice.objects.filter(pk=invoice.pk).update(period_end=invoice.period_start)
+
+    page = signed_in(user).get(reverse("billing:receipt", kwargs={"kind": "invoice", "pk": invoice.pk}))
+
+    html = page.content.decode()
+    assert "data-receipt-period" not in html and "data-receipt-item>Pro plan<" in html
