@@ -316,6 +316,17 @@ def _invoice_grant(invoice: Mapping[str, Any]) -> tuple[Plan | None, int]:
     return None, 0
 
 
+def _invoice_service_period(invoice: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The period the plan is paid for: its line's `period`. (The invoice's own `period_start`/`_end`
+    is Stripe's usage period, which looks back: on a first invoice both are the moment it was made.)"""
+    for line in _items(invoice):
+        period = line.get("period")
+        paid_for = not line.get("proration") or line.get("amount", 0) > 0  # not an unused-time credit
+        if paid_for and isinstance(period, Mapping) and _plan_for_price(_line_price_id(line)) is not None:
+            return period.get("start"), period.get("end")
+    return invoice.get("period_start"), invoice.get("period_end")
+
+
 @transaction.atomic
 def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -> SubscriptionInvoice:
     """Record a paid invoice and grant its tokens, once per invoice however many events report it."""
@@ -323,6 +334,7 @@ def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -
     if (found := SubscriptionInvoice.objects.filter(stripe_invoice_id=invoice_id).first()) is not None:
         return found
     plan, tokens = _invoice_grant(invoice)
+    period_start, period_end = _invoice_service_period(invoice)
     transitions = invoice.get("status_transitions")
     paid_at = _timestamp(transitions.get("paid_at")) if isinstance(transitions, Mapping) else None
     # Two deliveries at once: the second INSERT waits on the unique index for the first to commit,
@@ -335,8 +347,8 @@ def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -
             "plan": plan,
             "amount_paid": int(invoice.get("amount_paid") or 0),
             "currency": str(invoice.get("currency") or "").lower()[:3],
-            "period_start": _timestamp(invoice.get("period_start")),
-            "period_end": _timestamp(invoice.get("period_end")),
+            "period_start": _timestamp(period_start),
+            "period_end": _timestamp(period_end),
             "tokens_granted": tokens,
             "hosted_invoice_url": str(invoice.get("hosted_invoice_url") or "")[:1000],
             "invoice_pdf": str(invoice.get("invoice_pdf") or "")[:1000],

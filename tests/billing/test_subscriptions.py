@@ -28,6 +28,7 @@ from billing.subscriptions import (
     SubscriptionRefused,
     subscription_cancel,
     subscription_change,
+    subscription_invoice_credit,
     subscription_resume,
     subscription_start,
 )
@@ -169,6 +170,42 @@ def test_subscribing_switches_the_plan_and_its_paid_invoice_grants_the_plan_toke
     assert subscription.status == "active" and subscription.current_period_end is not None
     entry = LedgerEntry.objects.get(wallet__user=user, ref_type="subscriptioninvoice")
     assert entry.idempotency_key == f"stripe:invoice:{invoice_id}"
+
+
+def test_a_paid_invoice_records_the_month_its_plan_line_pays_for_not_stripes_usage_period(paid_plans) -> None:
+    # A first subscription invoice as Stripe documents it: the invoice's own period_start/_end is the
+    # usage period, which looks back (both are the moment it was made); the plan's line says which
+    # month is paid for. (localstripe copies the subscription's period into both, so it is built here.)
+    pro = paid_plans["pro"]
+    user = empty_wallet_user()
+    made = int(dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC).timestamp())
+    month_later = int(dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC).timestamp())
+    invoice = {
+        "id": "in_first_period",
+        "amount_paid": pro.price_cents,
+        "currency": "usd",
+        "period_start": made,
+        "period_end": made,
+        "status_transitions": {"paid_at": made},
+        "lines": {
+            "data": [
+                {
+                    "amount": pro.price_cents,
+                    "proration": False,
+                    "price": {"id": pro.stripe_price_id},
+                    "period": {"start": made, "end": month_later},
+                }
+            ]
+        },
+    }
+
+    record = subscription_invoice_credit(invoice=invoice, wallet=Wallet.objects.get(user=user))
+
+    assert (record.period_start, record.period_end) == (
+        dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC),
+    )
+    assert (record.plan, record.tokens_granted, wallet(user).balance) == (pro, pro.monthly_tokens, pro.monthly_tokens)
 
 
 def test_a_second_subscription_is_refused_while_one_is_active(stripe_fake, paid_plans) -> None:
