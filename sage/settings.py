@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sage.client_address.ClientAddressMiddleware",
+    "sage.views.api_host_check_middleware",
     "django.middleware.security.SecurityMiddleware",
     "sage.security.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",

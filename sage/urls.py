@@ -26,5 +26,6 @@ urlpatterns = [
     re_path(r"^api(?:/[\s\S]*)?$", api_fallback),
 ]
 
+handler400 = "sage.views.bad_request"
 handler404 = "sage.views.not_found"
 handler500 = "sage.views.server_error"

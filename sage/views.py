@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.decorators import sync_and_async_middleware
+from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -41,6 +48,47 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+BAD_REQUEST_MESSAGE = "The request could not be read (for example, its Host header does not name this site)."
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, too many fields…)."""
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", BAD_REQUEST_MESSAGE), status=400)
+    return defaults.bad_request(request, exception or Exception())
+
+
+def _refused_api_host(request: HttpRequest) -> HttpResponse | None:
+    if not _wants_json(request):
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost as refused:
+        # Logged where Django logs it, so operators' filters for it still apply.
+        logging.getLogger("django.security.DisallowedHost").error(str(refused))
+        return bad_request(request, refused)
+    return None
+
+
+@sync_and_async_middleware
+def api_host_check_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
+    """Checks the Host of /api/ requests first, so a bad one is the API's JSON 400 in every mode.
+
+    Django raises DisallowedHost inside CommonMiddleware, and with DEBUG on it answers any
+    suspicious request with its HTML debug page before `handler400` is asked; pages keep that."""
+    if iscoroutinefunction(get_response):
+
+        async def check_async(request: HttpRequest) -> HttpResponse:
+            return _refused_api_host(request) or await get_response(request)
+
+        return check_async
+
+    def check(request: HttpRequest) -> HttpResponse:
+        return _refused_api_host(request) or get_response(request)
+
+    return check
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -133,7 +133,10 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 _ERROR_DESCRIPTIONS = {
-    400: "Invalid input: `fields` names each bad field.",
+    400: (
+        "Invalid input: `fields` names each bad field; or (`bad_request`) a request that could not be read, such as "
+        "one whose Host header does not name this site."
+    ),
     401: "No credentials, or a wrong, revoked or expired API token.",
     402: (
         "Not enough tokens (`insufficient_tokens`: the message says how many are needed and how many are "
@@ -150,9 +153,10 @@ _ERROR_DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses for the given error statuses, all with the one error shape.
 
-    401 and 429 are added to every call: any authenticated, throttled operation can answer them.
+    400, 401 and 429 are added to every call: any request can be unreadable (a Host that is not this
+    site's), and any authenticated, throttled operation can answer the other two.
     """
-    wanted = sorted({*statuses, 401, 429})
+    wanted = sorted({*statuses, 400, 401, 429})
     return {
         status: OpenApiResponse(response=ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, "Error."))
         for status in wanted

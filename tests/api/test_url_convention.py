@@ -148,3 +148,24 @@ def test_pages_keep_their_trailing_slash_redirect(debug):
     response = browser.get("/chat")
 
     assert (response.status_code, response["Location"]) == (301, "/chat/")
+
+
+def test_a_host_that_is_not_this_sites_is_a_json_400_under_api_and_django_s_400_on_pages(
+    client: APIClient, debug: bool
+) -> None:
+    error = error_of(client.post("/api/v1/videos/1/cancel", HTTP_HOST="elsewhere.example"), 400)
+    assert error["code"] == "bad_request" and "Host" in error["message"]
+
+    page = Client(raise_request_exception=False).get("/", HTTP_HOST="elsewhere.example")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+def test_every_operation_documents_the_400_any_request_can_get(client: APIClient) -> None:
+    schema = client.get("/api/schema/?format=json").json()
+    undocumented = [
+        f"{method.upper()} {route}"
+        for route, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in {"get", "post", "put", "patch", "delete"} and "400" not in operation["responses"]
+    ]
+    assert undocumented == []
