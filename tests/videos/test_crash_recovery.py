@@ -1,6 +1,8 @@
 """A whole worker killed with SIGKILL mid-step (its main process and anything it started), with
 real worker processes: a new worker takes the video over within seconds and finishes it, charging
-once; a video whose runs die three times fails and is refunded in full.
+once; a video whose runs die three times fails and is refunded in full (the first run killed
+mid-step, the runs that take it over killed while they wait to settle its hold: a run taken over
+late in the pipeline may have too little left to do to be caught mid-step).
 
 The workers run with a 3 s lease renewed every second (production: 40 s and 10 s), so the test
 waits for seconds where production waits for tens of seconds.
@@ -12,6 +14,7 @@ import math
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,6 +100,10 @@ def _backend_alive(pid: int) -> bool:
         return cursor.fetchone() is not None
 
 
+def _backend_gone(pid: int) -> bool:
+    return not _backend_alive(pid)
+
+
 def _kill_mid_step(worker: subprocess.Popen[bytes], video: Video, *, earlier_runs: set[str]) -> str:
     """SIGKILL the whole worker (its main process and its pool's process running the task) while a
     new run of `video` is inside a step, its tokens held. Returns the killed run's lease token.
@@ -126,6 +133,28 @@ def _kill_mid_step(worker: subprocess.Popen[bytes], video: Video, *, earlier_run
     return run.lease_owner
 
 
+def _kill_while_settling(worker: subprocess.Popen[bytes], video: Video, *, earlier_runs: set[str]) -> tuple[str, int]:
+    """SIGKILL the whole worker once a new run of `video` (one taken over from a killed run) holds
+    its lease and waits to settle its hold. The caller holds the owner's wallet row from before the
+    worker starts, so the run cannot settle and finish, however little it has left to do (a run
+    killed late in the pipeline may leave only the settling). Returns the killed run's lease token and
+    its database session, which ends only once the wallet is let go (a session waiting on a lock does
+    not notice its client is gone)."""
+    taken_over = Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING).exclude(
+        lease_owner__in={"", *earlier_runs}
+    )
+    _wait_until(taken_over.exists, "run taking the video over", video)
+    waiting_backend = _wait_until(_backend_waiting_for_my_lock, "run waiting to settle", video)
+    assert waiting_backend is not None
+    run = Video.objects.get(pk=video.pk)  # the run's lease, as it stands while it waits
+    children = psutil.Process(worker.pid).children(recursive=True)
+    worker.kill()
+    worker.wait(10)
+    for child in children:
+        child.kill()
+    return run.lease_owner, waiting_backend
+
+
 def _forget_unacked_deliveries(task_ids: set[str]) -> None:
     """Late acknowledgement keeps a killed worker's messages in Redis (its run and the takeover
     sweep it had scheduled), to be handed out again after the visibility timeout. Drop them, so
@@ -148,11 +177,21 @@ def _crash(user: User, lecture: Path, *, times: int) -> tuple[Video, set[str]]:
     runs: set[str] = set()
     task_ids: set[str] = set()
     for attempt in range(times):
-        with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1") as worker:
-            if attempt == 0:
+        if attempt == 0:
+            with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1") as worker:
                 with transaction.atomic():
                     video_enqueue(video=video)
-            runs.add(_kill_mid_step(worker, video, earlier_runs=runs))
+                runs.add(_kill_mid_step(worker, video, earlier_runs=runs))
+        else:
+            with transaction.atomic():
+                # Taken before the worker starts and held until it is dead: the run cannot settle.
+                Wallet.objects.select_for_update().get(user=user)
+                with servers.celery_worker(
+                    concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1"
+                ) as worker:
+                    lease_owner, session = _kill_while_settling(worker, video, earlier_runs=runs)
+            runs.add(lease_owner)
+            _wait_until(partial(_backend_gone, session), "end of the killed worker's session", video)
         video.refresh_from_db()
         task_ids.add(video.task_id)
         assert video.status == Video.Status.PROCESSING and video.lease_owner in runs  # frozen until taken over
