@@ -128,7 +128,9 @@ def _gather(path: Path, duration: float) -> TileGatherer:
     gathered = TileGatherer(duration=duration)
     with av.open(str(path), options={"protocol_whitelist": "file"}) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # Slice threads only: a frame-threaded decoder left early (the break below) with frames
+        # skipped could hang for ever in avcodec_free_context (seen once in CI, a test stuck 20 min).
+        stream.thread_type = "SLICE"
         stream.codec_context.skip_frame = "NONREF"  # tiles do not need every frame
         for frame in container.decode(stream):
             if frame.time is None:
