@@ -144,17 +144,26 @@ from aiohttp import web
 from localstripe import resources
 from localstripe.server import app
 resources.Store.dump_to_disk = lambda self: None
+if sys.argv[2] == "accept-proration-behavior":
+    # Subscription updates with `proration_behavior`, which localstripe lacks: accepted and ignored.
+    _update = resources.Subscription._update
+    def _update_ignoring_proration_behavior(self, proration_behavior=None, **data):
+        assert proration_behavior in (None, "create_prorations", "none", "always_invoice")
+        return _update(self, **data)
+    resources.Subscription._update = _update_ignoring_proration_behavior
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
 
 
 @contextmanager
-def localstripe_server() -> Iterator[str]:
+def localstripe_server(*, accept_proration_behavior: bool = False) -> Iterator[str]:
     """localstripe, a stateful fake Stripe API (customers, payment intents, refunds, signed
-    webhooks…), on 127.0.0.1; yields its base URL for the SDK (STRIPE_API_BASE)."""
+    webhooks…), on 127.0.0.1; yields its base URL for the SDK (STRIPE_API_BASE). With
+    `accept_proration_behavior`, plan switches (which send that parameter) work on it too."""
     port = free_port()
+    mode = "accept-proration-behavior" if accept_proration_behavior else "as-is"
     process = subprocess.Popen(
-        [sys.executable, "-c", _LOCALSTRIPE_MAIN, str(port)],
+        [sys.executable, "-c", _LOCALSTRIPE_MAIN, str(port), mode],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

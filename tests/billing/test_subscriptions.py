@@ -12,8 +12,6 @@ next invoice), so this module runs it with that one parameter accepted and ignor
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,36 +36,11 @@ from tests.factories import TokenPackFactory, UserFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
 
-# localstripe as tests.servers runs it, plus `proration_behavior` on subscription updates (a
-# parameter it lacks; accepted and ignored, nothing else changed).
-_LOCALSTRIPE_WITH_PRORATION_BEHAVIOR = """
-import sys
-from aiohttp import web
-from localstripe import resources
-from localstripe.server import app
-resources.Store.dump_to_disk = lambda self: None
-_update = resources.Subscription._update
-def _update_ignoring_proration_behavior(self, proration_behavior=None, **data):
-    assert proration_behavior in (None, "create_prorations", "none", "always_invoice")
-    return _update(self, **data)
-resources.Subscription._update = _update_ignoring_proration_behavior
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
-"""
-
 
 @pytest.fixture(scope="module")
 def localstripe_url() -> Iterator[str]:
-    port = servers.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _LOCALSTRIPE_WITH_PRORATION_BEHAVIOR, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        servers.wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        servers.stop_process(process)
+    with servers.localstripe_server(accept_proration_behavior=True) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,11 +10,8 @@ the new plan: otherwise the grant could land before the page's socket was listen
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,7 +24,7 @@ from billing.models import Plan, PlanSubscription, Wallet
 from billing.subscriptions import subscription_start
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
-from tests.billing.test_subscriptions import _LOCALSTRIPE_WITH_PRORATION_BEHAVIOR, card
+from tests.billing.test_subscriptions import card
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, HeldWebhookRelay
 from tests.browser.test_live_balance import log_in
 from tests.factories import empty_wallet_user
@@ -54,28 +51,11 @@ def sell_plans_on(stripe_url: str) -> dict[str, Plan]:
     return plans
 
 
-@contextmanager
-def localstripe_switching_plans() -> Iterator[str]:
-    """localstripe as tests.servers runs it, accepting `proration_behavior` on subscription updates
-    (which it lacks; see tests/billing/test_subscriptions.py): switching plan sends it."""
-    port = servers.free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _LOCALSTRIPE_WITH_PRORATION_BEHAVIOR, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        servers.wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        servers.stop_process(process)
-
-
 @pytest.fixture
 def plan_shop(transactional_db, settings) -> Iterator[tuple[str, HeldWebhookRelay, dict[str, Plan]]]:
     """SAGE under daphne with payments on localstripe, Pro and Team sold there; the held relay. The
     test process's settings point at the same fake (for subscribing server-side)."""
-    with localstripe_switching_plans() as stripe_url:
+    with servers.localstripe_server(accept_proration_behavior=True) as stripe_url:
         settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
         settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
         settings.STRIPE_API_BASE = stripe_url
