@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from billing.services import InsufficientTokens
 from billing.stripe_client import payments_configured
 from sage.errors import ApplicationError
 
@@ -36,7 +37,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.code, exc.message, exc.fields)
-        if exc.status == 402 and (buy_url := _buy_url(context)):
+        if isinstance(exc, InsufficientTokens) and (buy_url := _buy_url(context)):
             body["error"]["buy_url"] = buy_url  # not enough tokens: where to buy some
         return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
