@@ -852,9 +852,17 @@ def test_speed_applies_to_both_and_either_side_can_be_muted(refined: Opened) -> 
     played = times(page)["a"] - before
     assert played / (time.monotonic() - started) > 1.6  # about two seconds of video a second
     assert page.evaluate(f"({media})('a').playbackRate") == 2
-    for _ in range(3):
-        assert abs(drift_from_spans(page)) < IN_STEP_S
+    # B follows at twice the speed too, give or take the sync loop's nudge (at most a quarter). At 2x
+    # on a loaded machine one look can catch B a moment behind before the nudge makes it up (0.23 s
+    # once in CI), so most looks, not all, must find the two in step; a B left at 1x would be in step
+    # for about a third of them (it drifts a second a second and is seeked back at 0.3 s).
+    assert 1.5 <= page.evaluate(f"({media})('b').playbackRate") <= 2.5
+    drifts = []
+    for _ in range(7):
+        drifts.append(drift_from_spans(page))
         page.wait_for_timeout(150)
+    print(f"drift at 2x (s): {[round(d, 3) for d in drifts]}")
+    assert sum(abs(d) < IN_STEP_S for d in drifts) >= 5, drifts
     assert refined.errors == []
 
 
