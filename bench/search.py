@@ -1,12 +1,18 @@
 """Transcript search at scale: top-10 latency with the HNSW index, and recall@10 against exact search.
 
     .venv/bin/python bench/search.py [--chunks 100000] [--users 40] [--queries 200] [--ef-search N]
+        [--seed 7] [--query-seed N] [--keep | --reuse NAME] [--build-memory 2GB]
 
 Works in a throwaway database (made on the embedded Postgres, or `DATABASE_URL`'s server, with the
-migrations applied; dropped at the end). Loads `--chunks` transcript chunks of 50 per video, spread
-over `--users` people as real usage is (a few with many videos, many with a few: the i-th person
-owns a share ∝ 1/i), with the index built as the migration defines it (m=16, ef_construction=64,
-cosine) after the bulk load.
+migrations applied; dropped at the end). `--keep` leaves it and prints its name, and `--reuse NAME`
+measures it again without loading (a million chunks take minutes to load and index); the load and
+build figures printed then are those of its build. `--query-seed` draws a fresh query set over the
+same corpus (a hold-out for settings tuned on the default one). Drop a kept database with
+`--drop NAME`.
+
+Loads `--chunks` transcript chunks of 50 per video, spread over `--users` people as real usage is
+(a few with many videos, many with a few: the i-th person owns a share ∝ 1/i), with the index
+built as the migration defines it after the bulk load.
 
 The vectors are SYNTHETIC: embedding 100k texts with MiniLM takes hours on two cores. They copy
 the structure of sentence embeddings: every vector shares a common direction (unrelated sentences
@@ -33,12 +39,14 @@ Goal (issue 4): p95 ≤ 20 ms with recall@10 ≥ 0.95.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 
@@ -54,6 +62,14 @@ QUERY_VIDEO, QUERY_NOISE = 0.3, 0.75
 GOAL_P95_MS = 20.0
 GOAL_RECALL = 0.95
 INDEX_NAME = "chunk_embedding_hnsw"
+# Owner sizes the figures are split by (chunks): at a million, 40 people own ~6k to ~230k each.
+OWNER_BANDS = (
+    ("< 2k", 0, 2_000),
+    ("2k–10k", 2_000, 10_000),
+    ("10k–30k", 10_000, 30_000),
+    ("30k–100k", 30_000, 100_000),
+    ("≥ 100k", 100_000, 10**12),
+)
 # Redis database for the bench (tests use 1, `make run` 0): nothing it pushes reaches a real page.
 BENCH_REDIS_DB = 15
 FILLER = (
@@ -72,6 +88,9 @@ def configure_django() -> None:
         os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
     import django
 
+    from sage.services.startup import start_embedded_services
+
+    start_embedded_services()  # this script is an entry point: the embedded servers when no URLs are set
     django.setup()
 
 
@@ -144,9 +163,20 @@ def make_queries(rng: np.random.Generator, corpus: Corpus, *, count: int, users:
     return queries
 
 
-def load(corpus: Corpus, users: int) -> tuple[list[int], float, float]:
+@dataclass
+class Built:
+    """What loading and indexing took (stored in the database, so `--reuse` prints them too)."""
+
+    loaded_seconds: float
+    indexed_seconds: float
+    build_memory: str  # maintenance_work_mem during the build
+    build_peak_rss_mb: float  # the building backend's peak resident memory (VmHWM), 0 when unreadable
+    build_notices: str  # what pgvector said during the build ("graph no longer fits…" when memory ran short)
+
+
+def load(corpus: Corpus, users: int, *, seed: int, build_memory: str) -> tuple[list[int], Built]:
     """Write people, videos and chunks; build the HNSW index after the bulk load, as the migration
-    defines it. Returns the people's user ids, and the seconds the load and the index build took."""
+    defines it. Returns the people's user ids and what it took."""
     import psycopg
     from django.db import connection
     from pgvector.psycopg import register_vector
@@ -189,30 +219,55 @@ def load(corpus: Corpus, users: int) -> tuple[list[int], float, float]:
         raw.commit()
     loaded_in = time.perf_counter() - started
 
-    started = time.perf_counter()
+    notices: list[str] = []
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(lambda diagnostic: notices.append(str(diagnostic.message_primary)))
     with connection.cursor() as cursor:
+        # Set out the heap's visibility first (as autovacuum would soon), so searches read it as a
+        # settled table does and the build is timed alone.
+        cursor.execute("VACUUM ANALYZE videos_transcriptchunk")
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+        started = time.perf_counter()
         # The graph must fit in maintenance memory, or the build slows down many times over.
-        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET maintenance_work_mem = %s", [build_memory])
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         cursor.execute(index_definition)
+        indexed_in = time.perf_counter() - started
         cursor.execute("RESET maintenance_work_mem")
         cursor.execute("RESET max_parallel_maintenance_workers")
         cursor.execute("ANALYZE videos_transcriptchunk")
-    return people, loaded_in, time.perf_counter() - started
+        built = Built(loaded_in, indexed_in, build_memory, peak_rss_mb(backend), "; ".join(notices))
+        cursor.execute("CREATE TABLE bench_search_run (chunks int, users int, seed int, built jsonb)")
+        cursor.execute(
+            "INSERT INTO bench_search_run VALUES (%s, %s, %s, %s)",
+            [len(corpus.chunks), users, seed, json.dumps(asdict(built))],
+        )
+    return people, built
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A Postgres backend's peak resident memory (it counts the shared memory it touched: the build's
+    graph when built in parallel), if this process may read it (the same machine, root or the same user)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def search(user: Any, vector: np.ndarray, *, exact: bool) -> tuple[list[tuple[int, float]], float]:
     """The app's search (after the query is embedded); returns each result's (video, start) — a
     chunk's identity — and the seconds."""
-    from django.db import connection, transaction
-
     from videos.selectors import search_moments_by_vector
 
     started = time.perf_counter()
     if exact:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # search_moments' own transaction nests inside this one, so the setting holds for it.
-            cursor.execute("SET LOCAL enable_indexscan = off")
+        # The selector's own exact path (the one it takes for people with few chunks), for everyone.
+        with patch("videos.selectors._search_chunks_through_index", return_value=False):
             moments = search_moments_by_vector(user.pk, vector)
     else:
         moments = search_moments_by_vector(user.pk, vector)
@@ -292,7 +347,7 @@ def report(measured: Measured, *, ef_search: int) -> bool:
         f"{measured.short} HNSW searches returned fewer than 10"
     )
     owner_chunks = np.array(measured.owner_chunks)
-    for label, low, high in (("< 2k", 0, 2_000), ("2k–10k", 2_000, 10_000), ("≥ 10k", 10_000, 10**12)):
+    for label, low, high in OWNER_BANDS:
         chosen = np.flatnonzero((owner_chunks >= low) & (owner_chunks < high))
         if len(chosen):
             print(
@@ -333,7 +388,13 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--ef-search", type=int, help="hnsw.ef_search (default: the HNSW_EF_SEARCH setting)")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7, help="the corpus (and the queries, without --query-seed)")
+    parser.add_argument("--query-seed", type=int, help="draw the queries from this seed: a fresh set, same corpus")
+    parser.add_argument("--build-memory", default="2GB", help="maintenance_work_mem for the index build")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", action="store_true", help="leave the database for --reuse and print its name")
+    kept.add_argument("--reuse", metavar="NAME", help="measure a database left by --keep (its corpus, its seed)")
+    kept.add_argument("--drop", metavar="NAME", help="drop a database left by --keep, and do nothing else")
     arguments = parser.parse_args()
 
     configure_django()
@@ -341,26 +402,112 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    if arguments.drop:
+        return drop_database(arguments.drop)
     if arguments.ef_search:
         settings.HNSW_EF_SEARCH = arguments.ef_search
-    rng = np.random.default_rng(arguments.seed)
+    databases = None
+    if arguments.reuse:
+        use_database(arguments.reuse)
+        chunks, users, seed, built = stored_run()
+        print(f"database {arguments.reuse} reused: {chunks} chunks of {users} people, seed {seed}")
+    else:
+        chunks, users, seed = arguments.chunks, arguments.users, arguments.seed
+    rng = np.random.default_rng(seed)
     started = time.perf_counter()
-    corpus = make_corpus(rng, chunks=arguments.chunks, users=arguments.users)
-    queries = make_queries(rng, corpus, count=arguments.queries, users=arguments.users)
+    corpus = make_corpus(rng, chunks=chunks, users=users)
+    query_seed = seed if arguments.query_seed is None else arguments.query_seed
+    if arguments.query_seed is not None:
+        rng = np.random.default_rng(arguments.query_seed)
+    queries = make_queries(rng, corpus, count=arguments.queries, users=users)
     print(
         f"synthetic vectors (not MiniLM; see --help): {len(corpus.chunks)} chunks in {corpus.video_count} videos "
-        f"of {arguments.users} people, made in {time.perf_counter() - started:.1f} s"
+        f"of {users} people (seed {seed}), queries from seed {query_seed}; "
+        f"made in {time.perf_counter() - started:.1f} s"
     )
-    databases = setup_databases(verbosity=0, interactive=False)
     try:
-        print(f"database {connection.settings_dict['NAME']} made and migrated")
-        people, loaded_in, indexed_in = load(corpus, arguments.users)
-        print(f"loaded with COPY in {loaded_in:.1f} s; HNSW index built in {indexed_in:.1f} s")
+        if arguments.reuse:
+            people = bench_people(users)
+        else:
+            databases = setup_databases(verbosity=0, interactive=False)
+            print(f"database {connection.settings_dict['NAME']} made and migrated")
+            people, built = load(corpus, users, seed=seed, build_memory=arguments.build_memory)
+        print_build(built)
         measured = measure(queries, people, warm_up=20)
     finally:
         connection.close()
-        teardown_databases(databases, verbosity=0)
+        if databases is not None and not arguments.keep:
+            teardown_databases(databases, verbosity=0)
+    if arguments.keep:
+        print(f"database kept: --reuse {connection.settings_dict['NAME']} (drop it with --drop)")
     return 0 if report(measured, ef_search=int(settings.HNSW_EF_SEARCH)) else 1
+
+
+def use_database(name: str) -> None:
+    """Point Django at an existing (kept) database instead of making one."""
+    from django.conf import settings
+    from django.db import connection
+
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def drop_database(name: str) -> int:
+    from django.db import connection
+
+    if not name.startswith("bench_search_"):
+        raise SystemExit(f"{name} is not a bench database (bench_search_…)")
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    print(f"database {name} dropped")
+    return 0
+
+
+def stored_run() -> tuple[int, int, int, Built]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT chunks, users, seed, built FROM bench_search_run")
+        chunks, users, seed, built = cursor.fetchone()
+    return chunks, users, seed, Built(**(json.loads(built) if isinstance(built, str) else built))
+
+
+def bench_people(users: int) -> list[int]:
+    from accounts.models import User
+
+    by_email = dict(User.objects.filter(email__startswith="bench-search-").values_list("email", "pk"))
+    return [by_email[f"bench-search-{number}@example.com"] for number in range(users)]
+
+
+def print_build(built: Built) -> None:
+    """How long the load and the build took, and what the index needs: its size on disk, the memory
+    the build used, and whether it fits in the server's shared buffers (or only in the OS's cache)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(%s), pg_relation_size('videos_transcriptchunk'), "
+            "pg_total_relation_size('videos_transcriptchunk'), current_setting('shared_buffers'), "
+            "pg_size_bytes(current_setting('shared_buffers'))",
+            [INDEX_NAME],
+        )
+        index_bytes, heap_bytes, table_bytes, shared_buffers, shared_bytes = cursor.fetchone()
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        (pgvector,) = cursor.fetchone()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [INDEX_NAME])
+        (definition,) = cursor.fetchone()
+    print(f"pgvector {pgvector}; index: {definition}")
+    print(
+        f"loaded with COPY in {built.loaded_seconds:.1f} s; HNSW index built in {built.indexed_seconds:.1f} s "
+        f"(maintenance_work_mem {built.build_memory}, 2 parallel workers; building backend's peak RSS "
+        f"{built.build_peak_rss_mb:.0f} MB{'; ' + built.build_notices if built.build_notices else ''})"
+    )
+    print(
+        f"index size {index_bytes / 2**20:.0f} MB (table heap {heap_bytes / 2**20:.0f} MB, with TOAST and all "
+        f"indexes {table_bytes / 2**20:.0f} MB); shared_buffers {shared_buffers}: the index "
+        f"{'fits' if index_bytes <= shared_bytes else 'does NOT fit, so searches read it from the OS page cache'}"
+    )
 
 
 if __name__ == "__main__":

@@ -485,6 +485,9 @@ CHUNK_TARGET_SECONDS = env_int("CHUNK_TARGET_SECONDS", 40, minimum=5)
 CHUNK_OVERLAP_SECONDS = env_int("CHUNK_OVERLAP_SECONDS", 8, minimum=0)
 # HNSW search breadth: larger finds more of the true nearest neighbours, slower.
 HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 200, minimum=10, maximum=1000)
+# A person with fewer transcript chunks than this is searched exactly (all their chunks read and
+# sorted: cheap when they are few), the others through the HNSW index shared by everyone.
+HNSW_MIN_OWNER_CHUNKS = env_int("HNSW_MIN_OWNER_CHUNKS", 10_000, minimum=0)
 # Threads the text model computes with. Workers embed whole transcripts and gain from two; the web
 # process embeds one question at a time, where a second thread mostly spins (sage/asgi.py sets 1).
 TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum=64)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils import timezone
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 # What the upload page and the API accept; the probe enforces the real container allow-list.
 ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
@@ -242,6 +244,12 @@ class TranscriptSegment(models.Model):
 TEXT_EMBEDDING_DIM = 384
 
 
+def chunk_embedding_halfvec() -> Cast:
+    """A chunk's embedding as halfvec (16-bit floats): what the HNSW index holds, so a search orders
+    by exactly this expression to use it (videos.selectors.search_moments_by_vector)."""
+    return Cast("embedding", HalfVectorField(dimensions=TEXT_EMBEDDING_DIM))
+
+
 class TranscriptChunk(models.Model):
     """A ~30–45 s window of the transcript on sentence boundaries, embedded for search and chat.
     `owner` is copied from the video so a search filters on this table alone."""
@@ -258,12 +266,14 @@ class TranscriptChunk(models.Model):
         ordering = ["video", "index"]
         constraints = [models.UniqueConstraint(fields=["video", "index"], name="one_row_per_video_chunk")]
         indexes = [
+            # halfvec: half the size of full vectors, built faster; searches re-sort what it finds on
+            # the full vectors (bench/search.py). Migration 0012 creates it in SQL of its own: without
+            # django.contrib.postgres, Django writes the operator class inside the cast's parentheses.
             HnswIndex(
+                OpClass(chunk_embedding_halfvec(), name="halfvec_cosine_ops"),
                 name="chunk_embedding_hnsw",
-                fields=["embedding"],
                 m=16,
                 ef_construction=64,
-                opclasses=["vector_cosine_ops"],
             ),
             models.Index(fields=["owner"], name="chunk_owner"),
         ]

@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from accounts.models import User
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Upload, Video
+from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Upload, Video, chunk_embedding_halfvec
 from videos.timed_text import TimedLine, words_from_json
 
 
@@ -147,13 +148,36 @@ def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     )
 
 
+def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
+    """Whether the owner has HNSW_MIN_OWNER_CHUNKS chunks or more, so their search should walk the
+    shared HNSW index rather than read all their chunks; sets the iterative scan for it in the same
+    round trip (as use_iterative_hnsw_scan). Counting stops at the threshold, so it reads at most that
+    many entries of the owner index."""
+    cursor.execute(
+        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+        "(SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s LIMIT %s) AS enough)",
+        [str(settings.HNSW_EF_SEARCH), owner_id, settings.HNSW_MIN_OWNER_CHUNKS],
+    )
+    (_, _, counted) = cursor.fetchone()
+    return bool(counted >= settings.HNSW_MIN_OWNER_CHUNKS)
+
+
 def search_moments_by_vector(
     owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
-    """HNSW with iterative scans: the index is shared by every user, so a plain scan would fetch
-    `ef_search` neighbours and then drop other users' rows, leaving too few (or none) for a user
-    with few videos. `relaxed_order` keeps scanning until `limit` rows pass the owner filter; the
-    few rows it may return out of order are sorted here.
+    """The owner's chunks nearest to `vector`, by cosine distance, best first.
+
+    The HNSW index is shared by everyone, so for one person's search it is a filtered walk: it pays
+    when that person owns a good share of the table, and costs more than it saves (and finds less)
+    for someone with few chunks, whose rows are read and sorted exactly instead, which is cheap when
+    they are few. Which way is chosen here, by the owner's chunk count (HNSW_MIN_OWNER_CHUNKS):
+    Postgres' own choice knows neither how far a filtered walk goes nor what an exact sort of a
+    mid-sized owner costs. One video's chunks are always searched exactly.
+
+    The index holds the vectors as halfvec (16-bit floats: half the size, a faster build): the walk
+    orders by the halfvec distance, and the distances returned are the full vectors', re-sorted here
+    (relaxed_order may also return a few rows out of order). The iterative scan keeps walking
+    until `limit` rows pass the owner filter.
 
     Takes ids, not objects: chunks carry their owner, so the filter needs no user or video row (the
     chat asks this for every question, and each saved query counts under load).
@@ -161,13 +185,14 @@ def search_moments_by_vector(
     chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
     if video_id is not None:
         chunks = chunks.filter(video_id=video_id)
+    chunks = chunks.annotate(distance=CosineDistance("embedding", vector))
     with transaction.atomic(), connection.cursor() as cursor:
-        use_iterative_hnsw_scan(cursor)
-        rows = list(
-            chunks.annotate(distance=CosineDistance("embedding", vector))
-            .order_by("distance")
-            .values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
-        )
+        if video_id is None and _search_chunks_through_index(cursor, owner_id):
+            # The index's expression exactly, or Postgres cannot use the index.
+            chunks = chunks.order_by(CosineDistance(chunk_embedding_halfvec(), HalfVector(vector)))
+        else:
+            chunks = chunks.order_by("distance")  # on the full vectors: no index serves it
+        rows = list(chunks.values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit])
     rows.sort(key=lambda row: row["distance"])
     return [
         Moment(

@@ -1,0 +1,128 @@
+"""Transcript search by vector takes one of two ways by the owner's chunk count: people with many
+chunks (HNSW_MIN_OWNER_CHUNKS or more) walk the HNSW index shared by everyone, which holds the
+vectors as halfvec; the others, and any search inside one video, read their chunks and sort them
+exactly. Either way the distances are the full vectors' and the owner's chunks alone come back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from tests.factories import UserFactory
+from videos.models import TEXT_EMBEDDING_DIM, TranscriptChunk, Video
+from videos.selectors import search_moments_by_vector, use_iterative_hnsw_scan
+
+pytestmark = pytest.mark.django_db
+
+INDEX_NAME = "chunk_embedding_hnsw"
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=-1, keepdims=True), dtype=np.float32)
+
+
+def add_chunks(owner: User, vectors: np.ndarray, *, per_video: int = 20) -> list[TranscriptChunk]:
+    """One chunk per vector, `per_video` to a video, in the order given."""
+    chunks = []
+    for first in range(0, len(vectors), per_video):
+        video = Video.objects.create(owner=owner, title=f"Video {first}", status=Video.Status.READY, duration=800.0)
+        chunks += [
+            TranscriptChunk(
+                video=video, owner=owner, index=i, start=40.0 * i, end=40.0 * (i + 1), text=f"chunk {first + i}",
+                embedding=vector,
+            )
+            for i, vector in enumerate(vectors[first : first + per_video])
+        ]  # fmt: skip
+    return TranscriptChunk.objects.bulk_create(chunks)
+
+
+def nearest(
+    chunks: list[TranscriptChunk], vectors: np.ndarray, query: np.ndarray, count: int
+) -> list[tuple[int, float]]:
+    """The true nearest `count` chunks (id, cosine distance), computed here in float64."""
+    distances = 1.0 - unit(vectors).astype(np.float64) @ (query / np.linalg.norm(query)).astype(np.float64)
+    order = np.argsort(distances)[:count]
+    return [(chunks[i].pk, float(distances[i])) for i in order]
+
+
+def search_plan(owner_id: int, query: np.ndarray, **options: int) -> str:
+    """The plan of the search's own SQL, with sorting priced out: the HNSW index is in it if and only
+    if the index can serve the query's order (it orders by the very expression the index holds)."""
+    with CaptureQueriesContext(connection) as captured:
+        search_moments_by_vector(owner_id, query, **options)
+    select = next(query["sql"] for query in captured.captured_queries if "<=>" in query["sql"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        use_iterative_hnsw_scan(cursor)
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {select}")
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+@pytest.fixture
+def world() -> tuple[User, list[TranscriptChunk], np.ndarray, np.ndarray]:
+    """An owner with 60 chunks, ten of them (the first video's first ten) close to the query and the
+    rest random, beside a stranger with 60 chunks closer still to the query."""
+    rng = np.random.default_rng(18)
+    query = unit(rng.standard_normal(TEXT_EMBEDDING_DIM))
+    close = unit(query + 0.6 * unit(rng.standard_normal((10, TEXT_EMBEDDING_DIM))))
+    owner_vectors = np.concatenate([close, unit(rng.standard_normal((50, TEXT_EMBEDDING_DIM)))])
+    owner = UserFactory()
+    chunks = add_chunks(owner, owner_vectors)
+    add_chunks(UserFactory(), unit(query + 0.3 * unit(rng.standard_normal((60, TEXT_EMBEDDING_DIM)))))
+    return owner, chunks, owner_vectors, query
+
+
+def test_many_chunks_walk_the_halfvec_index_and_get_the_full_vectors_distances(world, settings) -> None:
+    owner, chunks, vectors, query = world
+    settings.HNSW_MIN_OWNER_CHUNKS = 60
+
+    moments = search_moments_by_vector(owner.pk, query, limit=10)
+
+    expected = nearest(chunks, vectors, query, 10)
+    assert [moment.chunk_id for moment in moments] == [pk for pk, _ in expected]
+    # To a millionth: the full vectors' distance (halfvec's 16-bit floats are off by ~1e-4).
+    assert [moment.distance for moment in moments] == pytest.approx([distance for _, distance in expected], abs=1e-6)
+    assert INDEX_NAME in search_plan(owner.pk, query)
+
+
+def test_few_chunks_are_searched_exactly_without_the_index(world, settings) -> None:
+    owner, chunks, vectors, query = world
+    settings.HNSW_MIN_OWNER_CHUNKS = 61
+
+    moments = search_moments_by_vector(owner.pk, query, limit=12)
+
+    expected = nearest(chunks, vectors, query, 12)
+    assert [moment.chunk_id for moment in moments] == [pk for pk, _ in expected]
+    assert [moment.distance for moment in moments] == pytest.approx([distance for _, distance in expected], abs=1e-6)
+    assert INDEX_NAME not in search_plan(owner.pk, query)
+
+
+def test_a_search_inside_one_video_is_exact_whoever_owns_it(world, settings) -> None:
+    owner, chunks, vectors, query = world
+    settings.HNSW_MIN_OWNER_CHUNKS = 1
+    video_id = chunks[25].video_id  # the second video: none of the ten close chunks
+    in_video = [i for i, chunk in enumerate(chunks) if chunk.video_id == video_id]
+
+    moments = search_moments_by_vector(owner.pk, query, limit=5, video_id=video_id)
+
+    expected = nearest([chunks[i] for i in in_video], vectors[in_video], query, 5)
+    assert [moment.chunk_id for moment in moments] == [pk for pk, _ in expected]
+    assert INDEX_NAME not in search_plan(owner.pk, query, video_id=video_id)
+
+
+def test_the_index_walk_goes_on_past_other_peoples_chunks_until_it_has_enough(world, settings) -> None:
+    """The stranger's 60 chunks are all nearer the query than any of the owner's: a plain walk of
+    ef_search (10 here) would find none of the owner's; the iterative scan goes on."""
+    owner, chunks, _, query = world
+    settings.HNSW_MIN_OWNER_CHUNKS = 1
+    settings.HNSW_EF_SEARCH = 10
+
+    moments = search_moments_by_vector(owner.pk, query, limit=10)
+
+    owned = {chunk.pk for chunk in chunks}
+    assert len(moments) == 10 and {moment.chunk_id for moment in moments} <= owned
+    assert [moment.distance for moment in moments] == sorted(moment.distance for moment in moments)
