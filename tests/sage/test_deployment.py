@@ -143,14 +143,14 @@ def test_an_upload_on_one_web_process_is_processed_by_the_media_worker_and_chatt
     # Which worker ran what: each consumed its own queue only; the media worker ran the video's
     # processing and nothing routed to `default`; the default worker ran what processing queued for it
     # (the video's waiting AI notes) and the start-up sweeps, and nothing routed to `media`.
-    workers = _worker_stats_by_pid()
-    for _ in range(120):  # queued as processing ended; the idle default worker takes it at once
-        if workers[two_webs_two_queues["default_pid"]]["total"].get("notes.tasks.fill_waiting_ai_notes"):
+    media_pid, default_pid = two_webs_two_queues["media_pid"], two_webs_two_queues["default_pid"]
+    for _ in range(120):  # until both answered (a busy machine may miss a reply) and the notes task ran
+        workers = _worker_stats_by_pid()
+        answered = {media_pid, default_pid} <= workers.keys() and all(worker["queues"] for worker in workers.values())
+        if answered and workers[default_pid]["total"].get("notes.tasks.fill_waiting_ai_notes"):
             break
         time.sleep(0.5)
-        workers = _worker_stats_by_pid()
-    media = workers[two_webs_two_queues["media_pid"]]
-    default = workers[two_webs_two_queues["default_pid"]]
+    media, default = workers[media_pid], workers[default_pid]
     assert media["queues"] == {"media"} and default["queues"] == {"default"}
     assert media["total"].get("videos.tasks.process_video", 0) >= 1
     assert all(_queue_of(name) == "media" for name in media["total"])
