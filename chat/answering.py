@@ -54,6 +54,7 @@ class Turn:
 
 class AnswerBackend(Protocol):
     name: str
+    uses_history: bool  # whether it writes from the conversation's earlier turns (its prompt does)
 
     def stream(
         self,
@@ -98,6 +99,7 @@ def build_prompt(*, question: str, evidence: Evidence, history: Sequence[Turn]) 
 
 class GeminiBackend:
     name = "gemini"
+    uses_history = True
 
     async def stream(
         self,
@@ -121,6 +123,7 @@ class ExtractiveBackend:
     like any other answer."""
 
     name = "extractive"
+    uses_history = False
 
     async def stream(
         self,

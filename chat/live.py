@@ -28,6 +28,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from accounts.guests import Viewer
 from chat import selectors, services
 from chat.answering import Turn, answer_backend, citations_for
 from chat.models import Message
@@ -156,6 +157,8 @@ class AnswerJob:
     history: tuple[Turn, ...] = ()
     # The saved question and the empty answer, as frames: the writer's first words to the sockets.
     opening: tuple[dict[str, Any], ...] = ()
+    # The conversation's owner, whose questions left today the `done` frame shows.
+    owner: Viewer | None = None
 
 
 def answer_job(start: services.AnswerStart) -> AnswerJob:
@@ -172,6 +175,7 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
             {"type": "message", "message": message_frame_data(start.question)},
             {"type": "message", "message": message_frame_data(start.answer)},
         ),
+        owner=start.owner,
     )
 
 
@@ -240,11 +244,12 @@ async def stream_answer(
             if closed is not None:
                 yield await publish_done(job.conversation_id, closed)
             return
+        allowance: selectors.ChatAllowance | None = None
         if await client.exists(_cancel_key(answer_id)):
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
         else:
-            closed = await db(services.answer_complete)(
-                answer_id=answer_id,
+            closed, allowance = await db(_complete)(
+                job,
                 content=content,
                 citations=citations_for(content, evidence),
                 quoted_chunk_ids=list(
@@ -255,7 +260,7 @@ async def stream_answer(
             vector_saved = closed is not None and closed.status == Message.Status.COMPLETE
         finished = True
         if closed is not None:
-            yield await publish_done(job.conversation_id, closed)
+            yield await publish_done(job.conversation_id, closed, allowance=allowance)
     except Exception:
         if finished:
             raise
@@ -277,6 +282,18 @@ async def stream_answer(
         if vector is not None and not vector_saved:
             # For "search my messages"; after the answer, since no word of it depends on this.
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
+
+
+def _complete(job: AnswerJob, **completion: Any) -> tuple[Message | None, selectors.ChatAllowance | None]:
+    """`answer_complete`, and the owner's allowance read after it commits: one trip to a pool thread."""
+    closed = services.answer_complete(answer_id=job.answer_id, **completion)
+    if closed is None or job.owner is None:
+        return closed, None
+    try:
+        return closed, selectors.chat_allowance(job.owner)
+    except Exception:
+        logger.warning("could not read the chat allowance of conversation %s", job.conversation_id, exc_info=True)
+        return closed, None
 
 
 async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
@@ -320,11 +337,16 @@ async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], A
         yield piece
 
 
-async def publish_done(conversation_id: int, answer: Message) -> dict[str, Any]:
+async def publish_done(
+    conversation_id: int, answer: Message, *, allowance: selectors.ChatAllowance | None = None
+) -> dict[str, Any]:
+    """Publish the answer's `done`, with its owner's `allowance` (read here when not given)."""
     frame: dict[str, Any] = {"type": "done", "message": message_frame_data(answer)}
     try:
         # The conversation has one owner, so every socket of it shows the same questions left.
-        frame["allowance"] = (await db(selectors.chat_allowance_for_conversation)(conversation_id)).frame_data()
+        if allowance is None:
+            allowance = await db(selectors.chat_allowance_for_conversation)(conversation_id)
+        frame["allowance"] = allowance.frame_data()
     except Exception:
         logger.warning("could not read the chat allowance of conversation %s", conversation_id, exc_info=True)
     await publish(conversation_id, frame)

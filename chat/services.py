@@ -18,12 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Avg, Func, Subquery
 from django.utils import timezone
+from pgvector.django import VectorField
 
 from accounts.guests import Viewer
 from billing.prices import chat_answer_price
 from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
 from chat import selectors
+from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.errors import Conflict, Invalid
 from videos.models import TranscriptChunk, Video
@@ -102,6 +105,8 @@ class AnswerStart:
     replayed: bool  # the client_id was sent before: nothing new was written or charged
     # The conversation's finished turns before this question, oldest first (the prompt's history).
     history: tuple[Message, ...] = ()
+    # Who pays for it and whose quota it counts on: the conversation's owner (None for a replay).
+    owner: Viewer | None = None
 
 
 def clean_question(text: object) -> str:
@@ -189,7 +194,9 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
 
     Raises ChatInputError, AnswerInProgress, QuotaExceeded or InsufficientTokens, and then nothing is
     written: the refusals come from inside the transaction, which they roll back. This runs before
-    every answer's first word, so it is kept to one transaction and as few queries as it can be."""
+    every answer's first word, so it is kept to one transaction and as few queries as it can be: a
+    replayed `client_id` is found by the question's unique constraint, not looked up first, and the
+    history is read only for a backend that writes from it (a language model, not quotes)."""
     question_text = clean_question(text)
     client_key = clean_client_id(client_id)
     cost = answer_cost(viewer)
@@ -197,16 +204,17 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
         with transaction.atomic():
             # The conversation's row lock orders concurrent questions: one answer at a time.
             locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-            if (replayed := _replay(locked, client_key)) is not None:
-                return replayed
+            # A client_id sent before fails this insert (IntegrityError, below: the replay).
+            question = Message.objects.create(
+                conversation=locked, role=Message.Role.USER, content=question_text, client_id=client_key
+            )
             if locked.deleted_at is not None:  # trashed since the socket or page opened it
                 raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
             _make_room_for_answer(locked)
             history = (
-                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS)) if locked.title else ()
-            )
-            question = Message.objects.create(
-                conversation=locked, role=Message.Role.USER, content=question_text, client_id=client_key
+                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
+                if locked.title and answer_backend().uses_history
+                else ()
             )
             answer = Message.objects.create(
                 conversation=locked,
@@ -226,9 +234,11 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
             if not locked.title:
                 updates["title"] = _title_from(question_text)
             Conversation.objects.filter(pk=locked.pk).update(**updates)
-            return AnswerStart(question=question, answer=answer, replayed=False, history=history)
+            owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
+            return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
     except IntegrityError:
-        # A concurrent request with the same client_id won the insert: answer with its messages.
+        # The client_id was sent before (a retry), or a concurrent request with it won the insert:
+        # answer with its messages.
         if (replayed := _replay(conversation, client_key)) is not None:
             return replayed
         raise AnswerInProgress() from None
@@ -279,27 +289,29 @@ def answer_complete(
             return answer
         answer.content = content
         answer.citations = citations
+        # Written by the answer's own update (the vectors never leave the database).
         answer.embedding = _mean_direction(quoted_chunk_ids) if quoted_chunk_ids else None
         closed = _close_answer(answer, status=Message.Status.COMPLETE)
         if question_vector is not None and answer.reply_to_id is not None:
             question_store_embedding(question_id=answer.reply_to_id, vector=question_vector)
-        if content and answer.embedding is None:
+        if content and not quoted_chunk_ids:
             transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
+        closed.embedding = None  # not read back: the expression above is no vector
         return closed
 
 
-def _mean_direction(chunk_ids: Sequence[int]) -> np.ndarray | None:
-    """The normalised mean of the chunks' vectors (None if there are none)."""
-    vectors = [
-        np.asarray(vector, dtype=np.float32)
-        for vector in TranscriptChunk.objects.filter(pk__in=list(chunk_ids)).values_list("embedding", flat=True)
-        if vector is not None
-    ]
-    if not vectors:
-        return None
-    mean = np.mean(vectors, axis=0)
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm else None
+def _mean_direction(chunk_ids: Sequence[int]) -> Subquery:
+    """The normalised mean of the chunks' vectors, as a subquery for the answer's update: pgvector
+    averages and normalises them in the database."""
+    direction = Func(Avg("embedding", output_field=VectorField()), function="l2_normalize", output_field=VectorField())
+    means = (
+        TranscriptChunk.objects.filter(pk__in=list(chunk_ids))
+        .order_by()
+        .values("owner_id")  # one group: an answer quotes chunks of its owner's videos
+        .annotate(direction=direction)
+        .values("direction")[:1]
+    )
+    return Subquery(means, output_field=VectorField())
 
 
 def answer_store_embedding(*, answer_id: int) -> None:

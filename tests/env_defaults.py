@@ -45,6 +45,8 @@ for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVE
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # Outside services' failures are retried as in production, without the waits between tries.
 os.environ.setdefault("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", "0")
+# Web processes the tests start do not load the text model before serving (a test turns it on).
+os.environ.setdefault("TEXT_EMBEDDING_WARM_AT_START", "false")
 
 # Under pytest-xdist (`make test` runs two test processes) each worker process inherits what the
 # controller set above; pytest-django gives each worker its own test database (`…_gw0`), and each

@@ -2,6 +2,8 @@
 
 With TEXT_EMBEDDING_SUBPROCESS (sage/asgi.py turns it on for the web process), what the process
 embeds for a request (a chat question, a transcript or message search) is encoded by this child.
+It starts on first use, or at the web process's start with TEXT_EMBEDDING_WARM_AT_START
+(`warm_embedding_process`), so the first question does not wait for the model to load.
 The model's Python (about 11 ms a question) then runs on another core instead of under the web
 process's one interpreter lock, where it held up every answer's database work and frames
 (bench/chat.py); and the web process never loads torch.
@@ -51,6 +53,17 @@ def _send(pool: ProcessPoolExecutor, texts: Sequence[str]) -> Future[np.ndarray]
     from videos.text_embedding.model import embed_texts
 
     return pool.submit(embed_texts, list(texts))
+
+
+def warm_embedding_process() -> Future[bool]:
+    """Start the embedding child now (loading the model, which takes seconds) instead of at the first
+    text; the future is done, True, once the model is loaded. Needs no Django setup in this process."""
+    return _process_pool().submit(_model_loaded)
+
+
+def _model_loaded() -> bool:
+    # Run in the child after `_start_embedding_process`, which loads the model before any task.
+    return True
 
 
 def child_pids() -> set[int]:
