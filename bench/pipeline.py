@@ -12,14 +12,23 @@ of its conditions (voices, rates, clean or over noise or music), cut at `--secon
 once into `--cache` (default .sage/bench/) under a name that hashes the generator's code, the
 length and PyAV's and espeak-ng's versions, and reused after; `--video PATH` uses that file instead.
 
-1. **Embedding stage.** In alternation, `--rounds` times: PyAV decoding every video frame with the
-   codec threads the embedding also uses, `LocalClipEmbedder.embed_clips_and_fingerprint` (what the
-   pipeline's clips step runs: the clip vectors and the comparison fingerprint from one pass over
-   the picture, the sound decoded beside it), and the full decode with PyAV's defaults
-   (`container.decode(video=0)`). The best run of each counts; CPU time (all threads) is printed
-   beside wall time: other processes inflate wall time, CPU time much less.
-   Goals: embedding ≥ 15× real time (issue 13: fingerprints included) and ≤ 0.6 of the full
-   decode's time (issue 4).
+1. **Embedding stage.** In alternation, `--rounds` times: PyAV decoding every video frame as it
+   comes (`container.decode(video=0)`: slice threads, the codec threads the embedding uses), the
+   decode the samples need (`videos.embeddings.local.decode_needed_frames`: the very packets the
+   embedding decodes, with its decoder settings, the frames dropped unmeasured, no sound),
+   `LocalClipEmbedder.embed_clips_and_fingerprint` (what the pipeline's clips step runs: the clip
+   vectors and the comparison fingerprint from one pass over the picture, the sound decoded
+   beside it), and the full decode with frame threads as well (what the embedding used before).
+   The best run of each counts; CPU time (all threads) is printed beside wall time: other
+   processes inflate wall time, CPU time much less.
+   Goals: embedding ≥ 15× real time (issue 13: fingerprints included) and ≤ 1.25× the decode the
+   samples need (issue 18). Issue 4's "≤ 0.6 of a full decode" is printed, not judged: since
+   issue 13 the stage also makes the fingerprint, which needs the picture on screen ten times a
+   second, and an H.264 picture cannot be made without every reference frame before it; so
+   the pass must decode every reference frame and a third of the others, and that decode alone is
+   about 0.6 of a full one in wall time (0.6–0.7 in CPU time on the bench's file). The ratio
+   that is left to the stage's own code is what it adds on top of that decode: measuring the
+   pictures, scaling them, the sound.
 
 2. **Upload to ready.** A throwaway database (made on the embedded Postgres, or on `DATABASE_URL`'s
    server, migrated, dropped at the end), Redis database 15, a temporary MEDIA_ROOT (local storage)
@@ -33,8 +42,7 @@ length and PyAV's and espeak-ng's versions, and reused after; `--video PATH` use
    one's, and a stage shorter than that may not be seen (with the `local` backend the thumbnails
    come out of the clips step's decode pass: their own stage lasts a moment). Speech is recognised
    beside the picture steps, so "transcript" is only the wait after them. Also printed: the
-   worker's CPU seconds over the run, and the ratio against the full decode (codec threads on) of
-   part 1.
+   worker's CPU seconds over the run, and the ratio against the full decode of part 1.
    Goal (issue 14): ≥ 10× real time on two cores.
 
 Exits with 1 when a goal is not met.
@@ -67,7 +75,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from tests.media import content, speech_corpus
 from tests.media.speech_corpus import PASSAGES, SPOKEN_CONDITIONS, condition_passage
-from videos.embeddings.local import LocalClipEmbedder
+from videos.embeddings.local import LocalClipEmbedder, decode_needed_frames
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -80,7 +88,8 @@ SCENE_SECONDS = 10
 WARM_UP_SECONDS = 20.0
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".sage" / "bench"
 GOAL_REAL_TIME = 15.0
-GOAL_DECODE_RATIO = 0.6
+GOAL_DECODE_RATIO = 0.6  # issue 4's, printed for the record
+GOAL_NEEDED_DECODE_RATIO = 1.25
 GOAL_READY_REAL_TIME = 10.0
 # Redis database for the bench's worker (tests use 1, `make run` 0): its queue is the bench's own.
 BENCH_REDIS_DB = 15
@@ -218,13 +227,13 @@ def cached_video(cache: Path, seconds: float) -> tuple[Path, float | None]:
 # --- part 1: the embedding stage ----------------------------------------------------------------
 
 
-def full_decode(path: Path, *, threads: bool) -> int:
-    """Decode every video frame. `threads=False` is PyAV as it comes (`container.decode(video=0)`:
-    slice threading only, which an x264 file with one slice per frame cannot use);
-    `threads=True` turns on the same codec threads the embedding uses."""
+def full_decode(path: Path, *, frame_threads: bool = False) -> int:
+    """Decode every video frame. By default PyAV as it comes (`container.decode(video=0)`: slice
+    threads, the codec threads the embedding uses); `frame_threads=True` turns on frame threads
+    as well (AUTO), which the embedding used before issue 18."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        if threads:
+        if frame_threads:
             stream.thread_type = "AUTO"
         return sum(1 for _ in container.decode(stream))
 
@@ -255,43 +264,60 @@ def verdict(met: bool) -> str:
 
 
 def bench_embedding(path: Path, duration: float, rounds: int) -> tuple[bool, float]:
-    """Part 1; whether its goals are met, and the full decode's best time (codec threads on)."""
+    """Part 1; whether its goals are met, and the full decode's best time."""
     backend = LocalClipEmbedder()
-    threaded, default, embedding = Timings(), Timings(), Timings()
-    frames = clips = 0
+    default, frame_threaded, needed, embedding = Timings(), Timings(), Timings(), Timings()
+    frames = needed_frames = clips = 0
     fingerprint = None
     for round_number in range(1, rounds + 1):
         # Alternated, so a burst of load from another process hurts every side alike.
-        frames = threaded.measure(lambda: full_decode(path, threads=True))
+        frames = default.measure(lambda: full_decode(path))
+        needed_frames = needed.measure(lambda: decode_needed_frames(path))
         clip_list, fingerprint = embedding.measure(lambda: backend.embed_clips_and_fingerprint(path))
         clips = len(clip_list)
-        default.measure(lambda: full_decode(path, threads=False))
+        frame_threaded.measure(lambda: full_decode(path, frame_threads=True))
         print(
-            f"round {round_number}: full decode (threads) {threaded.last()}, "
-            f"full decode (PyAV defaults) {default.last()}, embedding + fingerprint {embedding.last()}"
+            f"round {round_number}: full decode {default.last()}, with frame threads {frame_threaded.last()}, "
+            f"the decode the samples need {needed.last()}, embedding + fingerprint {embedding.last()}"
         )
     assert fingerprint is not None
     sound_frames = 0 if fingerprint.audio is None else len(fingerprint.audio)
     embed_time = embedding.best()
     real_time = duration / embed_time
-    for label, timings in (("codec threads on", threaded), ("PyAV defaults", default)):
-        print(f"full decode, {label}: {timings.best():.2f} s = {frames / timings.best():.0f} frames/s")
+    for label, timings, count in (
+        ("full decode (PyAV defaults: slice threads)", default, frames),
+        ("full decode with frame threads", frame_threaded, frames),
+        ("the decode the samples need", needed, needed_frames),
+    ):
+        print(f"{label}: {timings.best():.2f} s (CPU {min(timings.cpu):.2f} s), {count} frames")
     print(
-        f"embedding + fingerprint: {embed_time:.2f} s for {clips} clips = {clips / embed_time:.1f} clips/s; "
-        f"fingerprint of {len(fingerprint.visual)} picture samples and {sound_frames} sound frames"
+        f"embedding + fingerprint: {embed_time:.2f} s (CPU {min(embedding.cpu):.2f} s) for {clips} clips = "
+        f"{clips / embed_time:.1f} clips/s; fingerprint of {len(fingerprint.visual)} picture samples and "
+        f"{sound_frames} sound frames"
     )
     met = real_time >= GOAL_REAL_TIME
     print(f"× real time: {real_time:.1f} (goal ≥ {GOAL_REAL_TIME:.0f}): {verdict(met)}")
-    for label, timings in (("codec threads on", threaded), ("PyAV defaults", default)):
-        ratio = embed_time / timings.best()
-        cpu_ratio = min(embedding.cpu) / min(timings.cpu)
-        met = met and ratio <= GOAL_DECODE_RATIO
-        print(
-            f"embedding / full decode ({label}): {ratio:.2f} (goal ≤ {GOAL_DECODE_RATIO}): "
-            f"{verdict(ratio <= GOAL_DECODE_RATIO)}; in CPU time {cpu_ratio:.2f}"
-        )
+
+    def ratios(numerator: Timings, denominator: Timings) -> tuple[float, float]:
+        return numerator.best() / denominator.best(), min(numerator.cpu) / min(denominator.cpu)
+
+    # Against the full decode (issue 4's measure), for the record: the decode the fingerprint's
+    # pictures need is itself most of a full decode (see the module's docstring), so no pass that
+    # shows them can come under 0.6 of one.
+    for label, timings in (("full decode", default), ("full decode with frame threads", frame_threaded)):
+        wall, cpu = ratios(embedding, timings)
+        old_met = verdict(wall <= GOAL_DECODE_RATIO)
+        print(f"embedding / {label}: {wall:.2f} (CPU {cpu:.2f}); issue 4's ≤ {GOAL_DECODE_RATIO}: {old_met}")
+    wall, cpu = ratios(needed, default)
+    print(f"the decode the samples need / full decode: {wall:.2f} (CPU {cpu:.2f}): the floor of that ratio")
+    wall, cpu = ratios(embedding, needed)
+    needed_met = wall <= GOAL_NEEDED_DECODE_RATIO
+    print(
+        f"embedding / the decode the samples need: {wall:.2f} (CPU {cpu:.2f}) "
+        f"(goal ≤ {GOAL_NEEDED_DECODE_RATIO}): {verdict(needed_met)}"
+    )
     print(f"(best of {rounds} runs each)")
-    return met, threaded.best()
+    return met and needed_met, default.best()
 
 
 # --- part 2: upload to ready --------------------------------------------------------------------
@@ -460,8 +486,7 @@ def bench_upload_to_ready(path: Path, duration: float, warm_up: Path, decode_sec
     met = processed.status == "ready" and processed.real_time >= GOAL_READY_REAL_TIME
     print(
         f"upload to ready: {processed.real_time:.1f}× real time (goal ≥ {GOAL_READY_REAL_TIME:.0f}): {verdict(met)}; "
-        f"{processed.total / decode_seconds:.2f}× the full decode of the same file (codec threads on, "
-        f"{decode_seconds:.2f} s)"
+        f"{processed.total / decode_seconds:.2f}× the full decode of the same file ({decode_seconds:.2f} s)"
     )
     return met
 
@@ -500,7 +525,7 @@ def main() -> int:
         met = met and embedding_met
     else:
         timings = Timings()  # the baseline alone
-        timings.measure(lambda: full_decode(path, threads=True))
+        timings.measure(lambda: full_decode(path))
         decode_seconds = timings.best()
     if arguments.only in (None, "pipeline"):
         print("\n2. upload to ready")

@@ -4,6 +4,7 @@ Run with `-s` to see the distance figures the invariance tests assert on."""
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from tests.media import (
     reencode,
     scene_frames,
 )
-from videos.embeddings import AUDIO_DIM, VISUAL_DIM, ClipEmbedding, EmbeddingError, clip_spans, get_backend
+from videos.embeddings import AUDIO_DIM, VISUAL_DIM, ClipEmbedding, EmbeddingError, clip_spans, get_backend, visual
 from videos.embeddings import local as local_backend
+from videos.embeddings.fingerprint import grid_means
 from videos.embeddings.local import LocalClipEmbedder
 
 SCENES = [Scene(4, "shapes", seed=1), Scene(4, "bars", seed=2), Scene(4, "gradient", seed=3)]
@@ -237,6 +239,59 @@ def test_skipping_the_loop_filter_moves_vectors_far_less_than_re_encoding(
     drift = distances(exact, fast, "visual").max()
     print(f"\nloop filter skipped: visual drift at most {drift:.5f}")
     assert drift < 0.005
+
+
+def test_the_decode_the_samples_need_skips_frames_nothing_looks_at(original: Path) -> None:
+    with av.open(str(original)) as container:
+        every_frame = sum(1 for _ in container.decode(video=0))
+    needed = local_backend.decode_needed_frames(original)
+    # The fingerprint looks at 10 pictures a second of this 25 fps file, the clips at 2 more: the
+    # rest of the non-reference frames are skipped.
+    assert 0 < needed < every_frame
+
+
+def test_a_failure_while_measuring_frames_is_raised_and_the_decode_stops(original: Path) -> None:
+    class BrokenTap:
+        calls = 0
+
+        def wants(self, time: float, length: float) -> bool:
+            return True
+
+        def add(self, time: float, frame: av.VideoFrame) -> None:
+            self.calls += 1
+            if self.calls == 3:
+                raise RuntimeError("the tap broke")
+
+    tap = BrokenTap()
+    with pytest.raises(RuntimeError, match="the tap broke"):
+        LocalClipEmbedder().embed_clips_and_fingerprint(original, frames=tap)
+    assert tap.calls == 3  # nothing handed to the tap after its failure
+
+
+def test_cell_means_split_as_array_split_does() -> None:
+    image = np.random.default_rng(5).random((3, 32, 31)).astype(np.float32)
+    for rows, columns in ((4, 4), (2, 2), (3, 5), (5, 3)):
+        row_cells = np.array_split(np.arange(image.shape[1]), rows)
+        column_cells = np.array_split(np.arange(image.shape[2]), columns)
+        expected = np.stack(
+            [image[:, r[0] : r[-1] + 1, c[0] : c[-1] + 1].mean(axis=(1, 2)) for r in row_cells for c in column_cells],
+            axis=-1,
+        )
+        assert visual._cell_means(image, rows, columns) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(("height", "width"), [(64, 64), (37, 50), (9, 13), (8, 8), (5, 7), (3, 64)])
+def test_fingerprint_grid_means_are_the_cell_means(height: int, width: int) -> None:
+    plane = np.random.default_rng(height * width).random((height, width)).astype(np.float32)
+    for rows, columns in ((8, 8), (4, 4)):
+        row_edges = np.linspace(0, height, rows + 1).round().astype(int)
+        column_edges = np.linspace(0, width, columns + 1).round().astype(int)
+        expected = [
+            plane[top:bottom, left:right].mean() if bottom > top and right > left else 0.0
+            for top, bottom in itertools.pairwise(row_edges)
+            for left, right in itertools.pairwise(column_edges)
+        ]
+        assert grid_means(plane, rows, columns) == pytest.approx(expected, abs=1e-4)  # float32 running sums
 
 
 # --- awkward files --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ the clip embedding's decode pass (`videos.embeddings.local`). Times count from t
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import zlib
@@ -108,7 +109,8 @@ def content_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of the picture inside its dark borders, in pixels of `rgb`
     (H×W×3 float 0–1); the whole frame when it has no border or is dark throughout."""
     height, width = rgb.shape[:2]
-    brightest = rgb.max(axis=2)
+    # The brightest channel per pixel; two maximums, not `max(axis=2)` (ten times slower over 3).
+    brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
     rows = np.flatnonzero(brightest.max(axis=1) > BORDER_LEVEL)
     columns = np.flatnonzero(brightest.max(axis=0) > BORDER_LEVEL)
     if not len(rows) or not len(columns):
@@ -127,9 +129,9 @@ def content_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
 def grid_means(plane: np.ndarray, rows: int, columns: int) -> np.ndarray:
     """Means of a 2-D `plane` over a rows×columns grid of (nearly) equal cells, row by row."""
     height, width = plane.shape
-    row_edges = np.linspace(0, height, rows + 1).round().astype(np.intp)
-    column_edges = np.linspace(0, width, columns + 1).round().astype(np.intp)
-    # Sums over any rectangle from one summed-area table.
+    row_edges, column_edges = _grid_edges(height, rows), _grid_edges(width, columns)
+    # Sums over any rectangle from one summed-area table. (Summed another way, a value on a
+    # rounding edge can come out a step apart, and stored fingerprints would no longer match.)
     table = np.zeros((height + 1, width + 1), np.float64)
     table[1:, 1:] = plane.cumsum(axis=0).cumsum(axis=1)
     top, bottom = row_edges[:-1, None], row_edges[1:, None]
@@ -138,6 +140,13 @@ def grid_means(plane: np.ndarray, rows: int, columns: int) -> np.ndarray:
     areas = np.maximum((bottom - top) * (right - left), 1)
     means: np.ndarray = (sums / areas).ravel()
     return means
+
+
+@functools.lru_cache(maxsize=256)
+def _grid_edges(length: int, cells: int) -> np.ndarray:
+    edges = np.linspace(0, length, cells + 1).round().astype(np.intp)
+    edges.flags.writeable = False  # shared between calls
+    return edges
 
 
 def cropped(rgb: np.ndarray) -> np.ndarray:

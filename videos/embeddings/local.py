@@ -15,15 +15,19 @@ Speed:
   and the difference drifts until the next keyframe. Measured at the 32×32 scale the features see,
   it moves a clip's visual vector by a cosine distance of at most 0.002 (a 5-minute 720p x264 file
   with 8-second GOPs), against ≥ 0.4 for changed content — `skip_loop_filter=False` turns it off;
-- codec threads are on, and each sampled frame is scaled straight to a 32×32 RGB thumbnail rather
-  than converted at full size.
+- each sampled frame is scaled straight to a 32×32 RGB thumbnail rather than converted at full size;
+- the decoder uses slice threads only (a frame-threaded decoder left early can hang for ever in
+  avcodec_free_context), and the decoded frames are measured in a thread of their own while the
+  next packets decode: decoding and scaling release the GIL, so the two share the cores.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import queue
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -62,6 +66,7 @@ _FALLBACK_FPS = 30.0
 # either side of it. Both the decode decision and the pick use the same tolerance.
 _TIME_TOLERANCE = 1e-4
 _PROGRESS_STEP = 0.01
+_QUEUED_PACKETS = 8
 
 
 class FrameTap(Protocol):
@@ -114,6 +119,18 @@ class LocalClipEmbedder:
             embedding = _FileEmbedding(container, Path(path), clip_seconds, on_progress, frames)
             clips = embedding.run(skip_loop_filter=self.skip_loop_filter)
             return clips, embedding.fingerprint()
+
+
+def decode_needed_frames(path: Path, *, skip_loop_filter: bool = True) -> int:
+    """The decode `embed_clips_and_fingerprint` cannot do without — the same packets decoded with
+    the same decoder settings — with the frames dropped unmeasured and no sound: the least a pass
+    that shows the fingerprint's pictures must spend (bench/pipeline.py measures the stage against
+    it). Returns the number of frames decoded."""
+    with av.open(str(path), mode="r") as container:
+        embedding = _FileEmbedding(container, Path(path), CLIP_SECONDS, None)
+        embedding.sound = None
+        embedding.run(skip_loop_filter=skip_loop_filter, embed=False)
+        return embedding.frames_decoded
 
 
 class _FrameSampler:
@@ -218,42 +235,58 @@ class _FileEmbedding:
         self.video_end = 0.0
         self.frames_decoded = 0
 
-    def run(self, *, skip_loop_filter: bool) -> list[ClipEmbedding]:
+    def run(self, *, skip_loop_filter: bool, embed: bool = True) -> list[ClipEmbedding]:
+        """The clips; with `embed=False` the frames are only decoded and counted (no clips)."""
         video, sampler = self.video, self.sampler
-        video.thread_type = "AUTO"
+        # Slice threads, never frame threads: a frame-threaded decoder left early (an error, a
+        # cancelled task) can hang for ever in avcodec_free_context. The overlap frame threads gave
+        # comes from the picture thread instead, and slice threads cost less CPU.
+        video.thread_type = "SLICE"
         codec = video.codec_context
         if skip_loop_filter:
             codec.options = {**codec.options, "skip_loop_filter": "all"}  # read when the decoder opens
         frame_seconds = 1.0 / self.fps
+        packets_end = 0.0
         sound_pass = None
         if self.sound is not None and self.audio is not None:
             sound_pass = _SoundPass(self.path, self.audio.index, self.sound)
             sound_pass.start()
+        pictures = _PictureThread(self._add_frame if embed else self._count_frame)
+        pictures.start()
         try:
             for packet in self.container.demux(video):
                 time = self._time(packet.pts)
                 length = frame_seconds
                 if time is not None:
                     length = packet.duration * self.time_base if packet.duration else frame_seconds
-                    self.video_end = max(self.video_end, time + length)
+                    packets_end = max(packets_end, time + length)
                 wanted = time is None or sampler.wants(time) or self.pictures.wants(time, length)
                 if not wanted and time is not None and self.frames is not None and self.frames.wants(time, length):
                     wanted = True
                     self.tap_only.add(packet.pts)
                 codec.skip_frame = "DEFAULT" if wanted else "NONREF"
-                for frame in _decode_video(codec, packet):
-                    self._add_frame(frame)
+                decoded = _decode_video(codec, packet)
+                if decoded:
+                    pictures.frames.put(decoded)
+                if pictures.error is not None:
+                    break
                 if self.on_progress is not None:
                     self._report(packet.pos)
         finally:
+            pictures.frames.put(None)
+            pictures.join()
             if sound_pass is not None:
                 sound_pass.join()
-        if sound_pass is not None and sound_pass.error is not None:
-            raise sound_pass.error
+        self.video_end = max(self.video_end, packets_end)
+        for thread in (pictures, sound_pass):
+            if thread is not None and thread.error is not None:
+                raise thread.error
         if sound_pass is not None and sound_pass.unusable:
             self.sound = None
         if self.frames_decoded == 0:
             raise EmbeddingError("no video frame could be decoded")
+        if not embed:
+            return []
         embeddings = self._embeddings()
         if self.on_progress is not None:
             self.on_progress(1.0)
@@ -265,6 +298,9 @@ class _FileEmbedding:
         if pts is None or not self.time_base:
             return None
         return pts * self.time_base - self.origin
+
+    def _count_frame(self, frame: av.VideoFrame) -> None:
+        self.frames_decoded += 1
 
     def _add_frame(self, frame: av.VideoFrame) -> None:
         time = self._time(frame.pts)
@@ -326,6 +362,29 @@ class _FileEmbedding:
         if fraction >= self.reported + _PROGRESS_STEP:
             self.reported = fraction
             self.on_progress(fraction)
+
+
+class _PictureThread(threading.Thread):
+    """Measures the decoded frames (thumbnails, fingerprint samples, clip vectors) in a thread of
+    its own, in decoding order, while the caller's thread demuxes and decodes the next ones: the
+    decoder and the scaler release the GIL, so decoding and measuring share the cores."""
+
+    def __init__(self, add: Callable[[av.VideoFrame], None]) -> None:
+        super().__init__(name="clip-embedding-pictures", daemon=True)
+        # The decoded frames of a packet, or None at the end. Bounded: a few full-size frames.
+        self.frames: queue.Queue[list[av.VideoFrame] | None] = queue.Queue(maxsize=_QUEUED_PACKETS)
+        self.add = add
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while (frames := self.frames.get()) is not None:
+            if self.error is not None:
+                continue  # after a failure only drained, so the decoding thread never waits on a full queue
+            try:
+                for frame in frames:
+                    self.add(frame)
+            except BaseException as error:  # handed to the decoding thread, which raises it
+                self.error = error
 
 
 class _SoundPass(threading.Thread):

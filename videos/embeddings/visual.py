@@ -8,6 +8,7 @@ edges, motion) does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -97,15 +98,24 @@ def _soft_unit(vector: np.ndarray, floor: float) -> np.ndarray:
 
 
 def _cell_means(image: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """Means of `image` (…×H×W) over a rows×columns grid, flattened in the last axis."""
-    row_cells = np.array_split(np.arange(image.shape[-2]), rows)
-    column_cells = np.array_split(np.arange(image.shape[-1]), columns)
-    means = [
-        image[..., row_cell[0] : row_cell[-1] + 1, column_cell[0] : column_cell[-1] + 1].mean(axis=(-2, -1))
-        for row_cell in row_cells
-        for column_cell in column_cells
-    ]
-    return np.stack(means, axis=-1)
+    """Means of `image` (…×H×W) over a rows×columns grid, flattened in the last axis. Cells split
+    as `np.array_split` splits (the first ones a pixel longer when the size does not divide)."""
+    row_starts, row_sizes = _split(image.shape[-2], rows)
+    column_starts, column_sizes = _split(image.shape[-1], columns)
+    sums = np.add.reduceat(np.add.reduceat(image, row_starts, axis=-2), column_starts, axis=-1)
+    means: np.ndarray = sums / (row_sizes[:, None] * column_sizes[None, :]).astype(image.dtype)
+    return means.reshape(*image.shape[:-2], rows * columns)
+
+
+@functools.lru_cache(maxsize=32)
+def _split(length: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and sizes of `parts` nearly equal runs of `length` (none empty: every grid here is
+    smaller than a thumbnail)."""
+    if not 0 < parts <= length:
+        raise ValueError(f"cannot split {length} pixels into {parts} cells")
+    sizes = np.array([length // parts + (index < length % parts) for index in range(parts)], np.intp)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    return starts, sizes
 
 
 def _layout(grey: np.ndarray) -> np.ndarray:
@@ -149,18 +159,21 @@ def _colour_histogram(luma: np.ndarray, blue_difference: np.ndarray, red_differe
     hue_weight = hue - np.floor(hue)
 
     per_value = 1 + _HUES * (len(_CHROMA_LEVELS) - 1)
-    indices: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for value_index, w_value in ((value_low, 1 - value_weight), (value_high, value_weight)):
-        for chroma_index, w_chroma in ((chroma_low, 1 - chroma_weight), (chroma_high, chroma_weight)):
-            grey = chroma_index == 0
-            for corner, (hue_index, w_hue) in enumerate(((hue_low, 1 - hue_weight), (hue_high, hue_weight))):
-                # Grey has no hue: its whole weight goes to the grey bin once (through the first corner).
-                bin_index = np.where(grey, 0, 1 + (chroma_index - 1) * _HUES + hue_index)
-                hue_share = np.where(grey, 1.0 if corner == 0 else 0.0, w_hue)
-                indices.append(value_index * per_value + bin_index)
-                weights.append(w_value * w_chroma * hue_share)
-    histogram = np.bincount(np.concatenate(indices), weights=np.concatenate(weights), minlength=_HISTOGRAM_SIZE)
+    # Every (value, chroma, hue) corner at once, axes in that order: 2×2×2×pixels.
+    value_index = np.stack([value_low, value_high])[:, None, None]
+    value_share = np.stack([1 - value_weight, value_weight])[:, None, None]
+    chroma_index = np.stack([chroma_low, chroma_high])[None, :, None]
+    chroma_share = np.stack([1 - chroma_weight, chroma_weight])[None, :, None]
+    hue_index = np.stack([hue_low, hue_high])[None, None, :]
+    hue_weights = np.stack([1 - hue_weight, hue_weight])[None, None, :]
+    grey = chroma_index == 0
+    # Grey has no hue: its whole weight goes to the grey bin once (through the first hue corner).
+    bin_index = np.where(grey, 0, 1 + (chroma_index - 1) * _HUES + hue_index)
+    grey_share = np.array([1.0, 0.0], np.float32)[None, None, :, None]
+    hue_share = np.where(grey, grey_share, hue_weights)
+    indices = value_index * per_value + bin_index
+    weights = value_share * chroma_share * hue_share
+    histogram = np.bincount(indices.ravel(), weights=weights.ravel(), minlength=_HISTOGRAM_SIZE)
     rooted: np.ndarray = np.sqrt(histogram / histogram.sum())
     return rooted
 
@@ -173,11 +186,8 @@ def _edges(luma: np.ndarray) -> np.ndarray:
     low = np.floor(direction).astype(np.intp) % _EDGE_DIRECTIONS
     high = (low + 1) % _EDGE_DIRECTIONS
     high_weight = direction - np.floor(direction)
-    per_direction = np.zeros((_EDGE_DIRECTIONS, *luma.shape), np.float32)
-    for index in range(_EDGE_DIRECTIONS):
-        per_direction[index] = magnitude * (
-            np.where(low == index, 1 - high_weight, 0) + np.where(high == index, high_weight, 0)
-        )
+    directions = np.arange(_EDGE_DIRECTIONS)[:, None, None, None]
+    per_direction = magnitude * ((low == directions) * (1 - high_weight) + (high == directions) * high_weight)
     cells = _cell_means(per_direction.mean(axis=1), _EDGE_GRID, _EDGE_GRID)  # directions × cells
     return np.asarray(cells.T.ravel())
 
