@@ -1,7 +1,8 @@
 """Transcript search at scale: top-10 latency with the HNSW index, and recall@10 against exact search.
 
     .venv/bin/python bench/search.py [--chunks 100000] [--users 40] [--queries 200] [--ef-search N]
-        [--seed 7] [--query-seed N] [--keep | --reuse NAME] [--build-memory 2GB]
+        [--max-scan-tuples N] [--min-owner-chunks N] [--seed 7] [--query-seed N]
+        [--keep | --reuse NAME | --drop NAME] [--build-memory 2GB]
 
 Works in a throwaway database (made on the embedded Postgres, or `DATABASE_URL`'s server, with the
 migrations applied; dropped at the end). `--keep` leaves it and prints its name, and `--reuse NAME`
@@ -22,23 +23,23 @@ topic + its video + its own noise, normalised: cosine ≈ 0.58 within a video, �
 near a random topic they may not have (20 %); half the queries go evenly over the people, half by
 how many videos each has.
 
-For a person with few chunks Postgres may plan the search without the HNSW index (read their rows
-through the owner index and sort: exact, and cheap when they are few). The figures are given by
-owner size and for the queries that did use the index, with how many did (from EXPLAIN).
-
 Each query runs through the app's own `videos.selectors.search_moments_by_vector` (what
-`search_moments` calls once MiniLM has embedded the text; its SQL: owner filter, cosine order,
-`hnsw.ef_search`, `hnsw.iterative_scan = relaxed_order`, limit 10), so the times are the database
-search alone (MiniLM adds its own few milliseconds per query). The baseline, in the same
-run and alternated query by query, is the same call with index scans turned off: an exact search,
-which also gives the true top 10 for recall.
+`search_moments` calls once MiniLM has embedded the text), so the times are the database search
+alone (MiniLM adds its own few milliseconds per query). It counts the person's chunks up to
+HNSW_MIN_OWNER_CHUNKS: below that it reads their rows and sorts them exactly; from there on it walks
+the HNSW index (halfvec, `hnsw.ef_search`, `hnsw.iterative_scan = relaxed_order`, limit 10) and
+re-sorts on the full vectors. The figures are given by owner size and for the queries whose plan
+used the index (from EXPLAIN). The baseline, in the same run and alternated query by query, is the
+same call taking its exact path for everyone: it also gives the true top 10 for recall.
 
-Goal (issue 4): p95 ≤ 20 ms with recall@10 ≥ 0.95.
+Goals (issues 4 and 18): p95 ≤ 20 ms with recall@10 ≥ 0.95, for all queries, for those that used
+the index, and (p95) for those searched exactly.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import sys
@@ -60,6 +61,7 @@ TOPICS = 500
 COMMON, TOPIC, VIDEO, NOISE = 0.3, 0.55, 0.45, 0.65
 QUERY_VIDEO, QUERY_NOISE = 0.3, 0.75
 GOAL_P95_MS = 20.0
+WARM_UP, WARM_UP_SEED = 50, 1000  # queries run before measuring, from the query seed + this
 GOAL_RECALL = 0.95
 INDEX_NAME = "chunk_embedding_hnsw"
 # Owner sizes the figures are split by (chunks): at a million, 40 people own ~6k to ~230k each.
@@ -70,6 +72,8 @@ OWNER_BANDS = (
     ("30k–100k", 30_000, 100_000),
     ("≥ 100k", 100_000, 10**12),
 )
+# Where --shared-buffers' own Postgres keeps its data (git-ignored, like the embedded server's).
+OWN_POSTGRES_DIR = Path(__file__).resolve().parent.parent / ".sage" / "bench" / "search-postgres"
 # Redis database for the bench (tests use 1, `make run` 0): nothing it pushes reaches a real page.
 BENCH_REDIS_DB = 15
 FILLER = (
@@ -78,10 +82,12 @@ FILLER = (
 ) * 3  # ~600 characters: a chunk's text is about forty seconds of speech
 
 
-def configure_django() -> None:
+def configure_django(*, shared_buffers: str | None) -> None:
     """Settings for a bench run; called before Django reads them."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
     os.environ.setdefault("DEBUG", "true")
+    if shared_buffers:
+        os.environ["DATABASE_URL"] = start_own_postgres(shared_buffers)
     # The name Django's test-database machinery gives the throwaway database.
     os.environ["TEST_DATABASE_NAME"] = f"bench_search_{os.getpid()}"
     if not os.environ.get("REDIS_URL"):
@@ -97,6 +103,29 @@ def configure_django() -> None:
 def unit_rows(rng: np.random.Generator, count: int) -> np.ndarray:
     rows = rng.standard_normal((count, DIMENSIONS)).astype(np.float32)
     return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True))
+
+
+def start_own_postgres(shared_buffers: str) -> str:
+    """The bench's own Postgres (the embedded server's binaries, its data under OWN_POSTGRES_DIR, so
+    databases kept there outlive the run), started with `shared_buffers` as a server sized for a
+    million chunks would be: the embedded one keeps Postgres' default 128 MB, under which every
+    search reads most of its pages through the OS. Stopped when this process exits."""
+    import psycopg
+    from pgserver import get_server, pg_ctl
+
+    OWN_POSTGRES_DIR.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(OWN_POSTGRES_DIR, cleanup_mode=None)  # stopped below
+    url = str(server.get_uri())
+    with psycopg.connect(url, autocommit=True) as connection:
+        current = connection.execute("SELECT pg_size_bytes(current_setting('shared_buffers'))").fetchone()
+        wanted = connection.execute("SELECT pg_size_bytes(%s)", [shared_buffers]).fetchone()
+        if current != wanted:
+            connection.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
+    if current != wanted:  # takes effect on a restart (pg_ctl restart keeps the server's options)
+        pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+    # Not pgserver's own stop-at-exit: it loses track of a restarted server.
+    atexit.register(pg_ctl, ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+    return url
 
 
 @dataclass
@@ -300,31 +329,44 @@ class Measured:
     recall: list[float]
     owner_chunks: list[int]  # how many chunks the query's owner has
     used_hnsw: list[bool]
+    on_topic: list[bool]
     short: int = 0  # HNSW searches that returned fewer results than the exact one
 
 
-def measure(queries: list[Query], people: list[int], *, warm_up: int) -> Measured:
+def measure(queries: list[Query], warm_up: list[Query], people: list[int]) -> Measured:
+    """Each query by the app and by the exact baseline. First, not measured, an exact search for
+    each person (every chunk passes through shared buffers once, as on a server that has run a
+    while: a fresh start or a new index would otherwise be timed from the OS cache) and the
+    `warm_up` queries (another draw), so caches and connections are warm."""
     from accounts.models import User
     from videos.models import TranscriptChunk
 
     users = {user.pk: user for user in User.objects.filter(pk__in=people)}
     chunk_counts = {pk: TranscriptChunk.objects.filter(owner_id=pk).count() for pk in people}
-    measured = Measured([], [], [], [], [])
-    for query in queries[:warm_up]:  # caches and connections warm, not measured
+    measured = Measured([], [], [], [], [], [])
+    for person in people:
+        search(users[person], warm_up[0].vector, exact=True)
+    for query in warm_up:
         user = users[people[query.person]]
         search(user, query.vector, exact=False)
         search(user, query.vector, exact=True)
     for query in queries:
         user = users[people[query.person]]
-        # Alternated, so a burst of load from another process hurts both sides alike.
-        found, hnsw_seconds = search(user, query.vector, exact=False)
-        truth, exact_seconds = search(user, query.vector, exact=True)
+        # Alternated, so a burst of load from another process hurts both sides alike, and which goes
+        # first alternates too: the second finds the person's pages in shared buffers.
+        if len(measured.recall) % 2:
+            truth, exact_seconds = search(user, query.vector, exact=True)
+            found, hnsw_seconds = search(user, query.vector, exact=False)
+        else:
+            found, hnsw_seconds = search(user, query.vector, exact=False)
+            truth, exact_seconds = search(user, query.vector, exact=True)
         measured.hnsw_ms.append(hnsw_seconds * 1000)
         measured.exact_ms.append(exact_seconds * 1000)
         measured.recall.append(len(set(found) & set(truth)) / len(truth))
         measured.short += len(found) < len(truth)
         measured.owner_chunks.append(chunk_counts[user.pk])
         measured.used_hnsw.append(plan_uses_hnsw(user, query.vector))
+        measured.on_topic.append(query.on_topic)
     return measured
 
 
@@ -333,14 +375,20 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"
 
 
-def report(measured: Measured, *, ef_search: int) -> bool:
+def report(
+    measured: Measured, *, ef_search: int, max_scan_tuples: int, min_owner_chunks: int, min_owner_percent: int
+) -> bool:
     """Print the figures; True when the goal is met."""
-    print(f"hnsw.ef_search = {ef_search}, iterative scan relaxed_order; {len(measured.recall)} queries")
+    print(
+        f"hnsw.ef_search = {ef_search}, iterative scan relaxed_order, hnsw.max_scan_tuples {max_scan_tuples}; "
+        f"people with < {min_owner_chunks} chunks or < {min_owner_percent} % of all searched exactly; "
+        f"{len(measured.recall)} queries"
+    )
     hnsw_p95 = float(np.percentile(measured.hnsw_ms, 95))
     exact_p95 = float(np.percentile(measured.exact_ms, 95))
-    print(f"HNSW : {percentiles(measured.hnsw_ms)}")
-    print(f"exact: {percentiles(measured.exact_ms)}")
-    print(f"HNSW p95 / exact p95: {hnsw_p95 / exact_p95:.2f}")
+    print(f"app (HNSW or exact by owner): {percentiles(measured.hnsw_ms)}")
+    print(f"exact for everyone (baseline): {percentiles(measured.exact_ms)}")
+    print(f"app p95 / exact p95: {hnsw_p95 / exact_p95:.2f}")
     recall = float(np.mean(measured.recall))
     print(
         f"recall@10: mean {recall:.3f}, worst query {min(measured.recall):.1f}; "
@@ -358,24 +406,38 @@ def report(measured: Measured, *, ef_search: int) -> bool:
                 f"HNSW index in {sum(measured.used_hnsw[i] for i in chosen)} of {len(chosen)} plans"
             )
     through_index = [i for i, used in enumerate(measured.used_hnsw) if used]
+    without_index = [i for i, used in enumerate(measured.used_hnsw) if not used]
     index_recall = float(np.mean([measured.recall[i] for i in through_index])) if through_index else 1.0
-    if through_index:
-        print(
-            f"  the {len(through_index)} queries planned with the HNSW index: "
-            f"HNSW {percentiles([measured.hnsw_ms[i] for i in through_index])}; "
-            f"exact {percentiles([measured.exact_ms[i] for i in through_index])}; "
-            f"recall {index_recall:.3f}"
-        )
-    latency_met, recall_met, index_recall_met = (
-        hnsw_p95 <= GOAL_P95_MS,
-        recall >= GOAL_RECALL,
-        index_recall >= GOAL_RECALL,
+    index_p95 = float(np.percentile([measured.hnsw_ms[i] for i in through_index], 95)) if through_index else 0.0
+    exact_path_p95 = float(np.percentile([measured.hnsw_ms[i] for i in without_index], 95)) if without_index else 0.0
+    groups: tuple[tuple[str, list[int]], ...] = (
+        ("planned with the HNSW index", through_index),
+        ("planned with the index, near one of the person's videos", [i for i in through_index if measured.on_topic[i]]),
+        ("planned with the index, on a topic at random", [i for i in through_index if not measured.on_topic[i]]),
+        ("searched exactly", without_index),
     )
-    print(f"p95 {hnsw_p95:.1f} ms (goal ≤ {GOAL_P95_MS:.0f}): {verdict(latency_met)}")
-    print(f"recall@10 {recall:.3f} (goal ≥ {GOAL_RECALL}): {verdict(recall_met)}")
-    # The mix flatters the index: searches planned without it are exact. Judged on its own too.
-    print(f"recall@10 where the index was used {index_recall:.3f} (goal ≥ {GOAL_RECALL}): {verdict(index_recall_met)}")
-    return latency_met and recall_met and index_recall_met
+    for label, members in groups:
+        if members:
+            print(
+                f"  the {len(members)} queries {label}: "
+                f"app {percentiles([measured.hnsw_ms[i] for i in members])}; "
+                f"exact baseline {percentiles([measured.exact_ms[i] for i in members])}; "
+                f"recall {np.mean([measured.recall[i] for i in members]):.3f}"
+            )
+    goals = [
+        (f"p95 {hnsw_p95:.1f} ms (goal ≤ {GOAL_P95_MS:.0f})", hnsw_p95 <= GOAL_P95_MS),
+        (f"recall@10 {recall:.3f} (goal ≥ {GOAL_RECALL})", recall >= GOAL_RECALL),
+        # The mix flatters the index: searches planned without it are exact. Judged on its own too.
+        (f"p95 where the index was used {index_p95:.1f} ms (goal ≤ {GOAL_P95_MS:.0f})", index_p95 <= GOAL_P95_MS),
+        (f"recall@10 where the index was used {index_recall:.3f} (goal ≥ {GOAL_RECALL})", index_recall >= GOAL_RECALL),
+        (
+            f"p95 of the exact searches (people with few chunks) {exact_path_p95:.1f} ms (goal ≤ {GOAL_P95_MS:.0f})",
+            exact_path_p95 <= GOAL_P95_MS,
+        ),
+    ]
+    for label, met in goals:
+        print(f"{label}: {verdict(met)}")
+    return all(met for _, met in goals)
 
 
 def verdict(met: bool) -> str:
@@ -388,16 +450,24 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--ef-search", type=int, help="hnsw.ef_search (default: the HNSW_EF_SEARCH setting)")
+    parser.add_argument("--max-scan-tuples", type=int, help="hnsw.max_scan_tuples (default: HNSW_MAX_SCAN_TUPLES)")
+    parser.add_argument("--min-owner-chunks", type=int, help="exact below this (default: HNSW_MIN_OWNER_CHUNKS)")
+    parser.add_argument("--min-owner-percent", type=int, help="exact below this (default: HNSW_MIN_OWNER_PERCENT)")
     parser.add_argument("--seed", type=int, default=7, help="the corpus (and the queries, without --query-seed)")
     parser.add_argument("--query-seed", type=int, help="draw the queries from this seed: a fresh set, same corpus")
     parser.add_argument("--build-memory", default="2GB", help="maintenance_work_mem for the index build")
+    parser.add_argument(
+        "--shared-buffers",
+        metavar="SIZE",
+        help="run on the bench's own Postgres with this shared_buffers (e.g. 4GB) instead of the embedded one",
+    )
     kept = parser.add_mutually_exclusive_group()
     kept.add_argument("--keep", action="store_true", help="leave the database for --reuse and print its name")
     kept.add_argument("--reuse", metavar="NAME", help="measure a database left by --keep (its corpus, its seed)")
     kept.add_argument("--drop", metavar="NAME", help="drop a database left by --keep, and do nothing else")
     arguments = parser.parse_args()
 
-    configure_django()
+    configure_django(shared_buffers=arguments.shared_buffers)
     from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
@@ -406,6 +476,12 @@ def main() -> int:
         return drop_database(arguments.drop)
     if arguments.ef_search:
         settings.HNSW_EF_SEARCH = arguments.ef_search
+    if arguments.max_scan_tuples:
+        settings.HNSW_MAX_SCAN_TUPLES = arguments.max_scan_tuples
+    if arguments.min_owner_percent is not None:
+        settings.HNSW_MIN_OWNER_PERCENT = arguments.min_owner_percent
+    if arguments.min_owner_chunks is not None:
+        settings.HNSW_MIN_OWNER_CHUNKS = arguments.min_owner_chunks
     databases = None
     if arguments.reuse:
         use_database(arguments.reuse)
@@ -433,14 +509,22 @@ def main() -> int:
             print(f"database {connection.settings_dict['NAME']} made and migrated")
             people, built = load(corpus, users, seed=seed, build_memory=arguments.build_memory)
         print_build(built)
-        measured = measure(queries, people, warm_up=20)
+        warm_up = make_queries(np.random.default_rng(query_seed + WARM_UP_SEED), corpus, count=WARM_UP, users=users)
+        measured = measure(queries, warm_up, people)
     finally:
         connection.close()
         if databases is not None and not arguments.keep:
             teardown_databases(databases, verbosity=0)
     if arguments.keep:
         print(f"database kept: --reuse {connection.settings_dict['NAME']} (drop it with --drop)")
-    return 0 if report(measured, ef_search=int(settings.HNSW_EF_SEARCH)) else 1
+    met = report(
+        measured,
+        ef_search=int(settings.HNSW_EF_SEARCH),
+        max_scan_tuples=int(settings.HNSW_MAX_SCAN_TUPLES),
+        min_owner_chunks=int(settings.HNSW_MIN_OWNER_CHUNKS),
+        min_owner_percent=int(settings.HNSW_MIN_OWNER_PERCENT),
+    )
+    return 0 if met else 1
 
 
 def use_database(name: str) -> None:
@@ -500,7 +584,7 @@ def print_build(built: Built) -> None:
     print(f"pgvector {pgvector}; index: {definition}")
     print(
         f"loaded with COPY in {built.loaded_seconds:.1f} s; HNSW index built in {built.indexed_seconds:.1f} s "
-        f"(maintenance_work_mem {built.build_memory}, 2 parallel workers; building backend's peak RSS "
+        f"(maintenance_work_mem {built.build_memory}, max_parallel_maintenance_workers 2; building backend's peak RSS "
         f"{built.build_peak_rss_mb:.0f} MB{'; ' + built.build_notices if built.build_notices else ''})"
     )
     print(

@@ -140,26 +140,40 @@ def search_moments(user: User, query: str, *, limit: int = 10, video: Video | No
 
 def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     """For the rest of the current transaction, HNSW scans search HNSW_EF_SEARCH wide and go on
-    (relaxed order) until enough rows pass the query's filters. Local to the transaction
-    (set_config's third argument, like SET LOCAL), so it never leaks to a pooled connection."""
+    (relaxed order) until enough rows pass the query's filters, or HNSW_MAX_SCAN_TUPLES entries have
+    been visited. Local to the transaction (set_config's third argument, like SET LOCAL), so it
+    never leaks to a pooled connection."""
     cursor.execute(
-        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-        [str(settings.HNSW_EF_SEARCH)],
+        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+        "set_config('hnsw.max_scan_tuples', %s, true)",
+        [str(settings.HNSW_EF_SEARCH), str(settings.HNSW_MAX_SCAN_TUPLES)],
     )
 
 
 def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
-    """Whether the owner has HNSW_MIN_OWNER_CHUNKS chunks or more, so their search should walk the
-    shared HNSW index rather than read all their chunks; sets the iterative scan for it in the same
-    round trip (as use_iterative_hnsw_scan). Counting stops at the threshold, so it reads at most that
-    many entries of the owner index."""
+    """Whether the owner's search should walk the shared HNSW index rather than read all their
+    chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least HNSW_MIN_OWNER_PERCENT
+    of the table (Postgres' own row estimate). Below that share a filtered walk goes far for each of the
+    owner's rows and misses more of them, while an exact sort costs by the owner's rows alone. Sets the
+    iterative scan in the same round trip (as use_iterative_hnsw_scan). Counting stops at the
+    threshold, so it reads at most that many entries of the owner index."""
     cursor.execute(
+        "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / 100))::bigint AS chunks FROM pg_class "
+        "WHERE oid = 'videos_transcriptchunk'::regclass) "
         "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-        "(SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s LIMIT %s) AS enough)",
-        [str(settings.HNSW_EF_SEARCH), owner_id, settings.HNSW_MIN_OWNER_CHUNKS],
+        "set_config('hnsw.max_scan_tuples', %s, true), "
+        "(SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s "
+        "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed)",
+        [
+            settings.HNSW_MIN_OWNER_CHUNKS,
+            settings.HNSW_MIN_OWNER_PERCENT,
+            str(settings.HNSW_EF_SEARCH),
+            str(settings.HNSW_MAX_SCAN_TUPLES),
+            owner_id,
+        ],
     )
-    (_, _, counted) = cursor.fetchone()
-    return bool(counted >= settings.HNSW_MIN_OWNER_CHUNKS)
+    (*_, enough) = cursor.fetchone()
+    return bool(enough)
 
 
 def search_moments_by_vector(
@@ -170,7 +184,7 @@ def search_moments_by_vector(
     The HNSW index is shared by everyone, so for one person's search it is a filtered walk: it pays
     when that person owns a good share of the table, and costs more than it saves (and finds less)
     for someone with few chunks, whose rows are read and sorted exactly instead, which is cheap when
-    they are few. Which way is chosen here, by the owner's chunk count (HNSW_MIN_OWNER_CHUNKS):
+    they are few. Which way is chosen here, by the owner's chunk count and share of the table:
     Postgres' own choice knows neither how far a filtered walk goes nor what an exact sort of a
     mid-sized owner costs. One video's chunks are always searched exactly.
 
@@ -185,15 +199,23 @@ def search_moments_by_vector(
     chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
     if video_id is not None:
         chunks = chunks.filter(video_id=video_id)
-    chunks = chunks.annotate(distance=CosineDistance("embedding", vector))
+    distance = CosineDistance("embedding", vector)
     with transaction.atomic(), connection.cursor() as cursor:
         if video_id is None and _search_chunks_through_index(cursor, owner_id):
-            # The index's expression exactly, or Postgres cannot use the index.
-            chunks = chunks.order_by(CosineDistance(chunk_embedding_halfvec(), HalfVector(vector)))
+            # The index's expression exactly, or Postgres cannot use the index; re-sorted below on the
+            # full vectors.
+            order = CosineDistance(chunk_embedding_halfvec(), HalfVector(vector))
         else:
-            chunks = chunks.order_by("distance")  # on the full vectors: no index serves it
-        rows = list(chunks.values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit])
-    rows.sort(key=lambda row: row["distance"])
+            order = distance  # on the full vectors: no index serves it
+        nearest = chunks.order_by(order).values("pk")[:limit]
+        # The nearest chunks first, then their videos' titles: joined before the sort, Postgres would
+        # hash every video to give each of the owner's chunks a title, and sort them all with it.
+        rows = list(
+            TranscriptChunk.objects.filter(pk__in=nearest)
+            .annotate(distance=distance)
+            .order_by("distance")
+            .values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
+        )
     return [
         Moment(
             video_id=row["video_id"],

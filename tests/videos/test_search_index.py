@@ -101,6 +101,22 @@ def test_few_chunks_are_searched_exactly_without_the_index(world, settings) -> N
     assert INDEX_NAME not in search_plan(owner.pk, query)
 
 
+def test_a_small_share_of_all_chunks_is_searched_exactly_however_many(world, settings) -> None:
+    """Half of the table is the owner's: through the index at a 50 % threshold, exactly above it."""
+    owner, chunks, vectors, query = world
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE videos_transcriptchunk")  # the share is read from Postgres' row estimate
+    settings.HNSW_MIN_OWNER_CHUNKS = 1
+
+    settings.HNSW_MIN_OWNER_PERCENT = 50
+    assert INDEX_NAME in search_plan(owner.pk, query)
+
+    settings.HNSW_MIN_OWNER_PERCENT = 51
+    moments = search_moments_by_vector(owner.pk, query, limit=10)
+    assert [moment.chunk_id for moment in moments] == [pk for pk, _ in nearest(chunks, vectors, query, 10)]
+    assert INDEX_NAME not in search_plan(owner.pk, query)
+
+
 def test_a_search_inside_one_video_is_exact_whoever_owns_it(world, settings) -> None:
     owner, chunks, vectors, query = world
     settings.HNSW_MIN_OWNER_CHUNKS = 1
