@@ -355,6 +355,8 @@ CELERY_TASK_QUEUES = (Queue("default"), Queue("media"))
 CELERY_TASK_ROUTES = {
     # Cheap database work that must not wait behind long media tasks (exact names win over globs).
     "videos.tasks.take_over_lapsed_videos": {"queue": "default"},
+    "videos.tasks.abort_idle_uploads": {"queue": "default"},  # deletes stale upload parts
+    "videos.tasks.summarize_comparison": {"queue": "default"},  # one Gemini call, no media
     "videos.tasks.*": {"queue": "media"},
 }
 # Redis hands an unacknowledged task to another worker after this. It outlasts the hard time limit,

@@ -30,7 +30,11 @@ def test_tasks_are_json_and_workers_take_one_task_at_a_time() -> None:
 
 def test_media_tasks_go_to_the_media_queue_and_the_rest_to_default() -> None:
     router = app.amqp.router
-    assert router.route({}, "videos.tasks.ensure_clip_embeddings")["queue"].name == "media"
+    for media_task in ("process_video", "refine_comparison", "verify_comparison", "build_sample"):
+        assert router.route({}, f"videos.tasks.{media_task}")["queue"].name == "media"
+    # Video tasks that touch no media must not wait behind whole videos on a media worker.
+    for light_task in ("take_over_lapsed_videos", "abort_idle_uploads", "summarize_comparison"):
+        assert router.route({}, f"videos.tasks.{light_task}")["queue"].name == "default"
     assert router.route({}, "accounts.tasks.clear_expired_sessions")["queue"].name == "default"
 
 
