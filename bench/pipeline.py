@@ -344,6 +344,9 @@ def configure_django(media_root: Path) -> None:
         os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
     import django
 
+    from sage.services.startup import start_embedded_services
+
+    start_embedded_services()  # this script is an entry point: the embedded servers when no URLs are set
     django.setup()
 
 
