@@ -45,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from tests.media.corpus import CASES, CATEGORIES, DEFAULT_CACHE, Case, render_version_cached, version_path
 from tests.media.scoring import (
     CaseScore,

@@ -60,6 +60,7 @@ from scipy.ndimage import gaussian_filter1d  # type: ignore[import-untyped]  # s
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from videos.compare import (
     ClipSeries,
     ComparisonResult,
