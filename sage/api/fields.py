@@ -35,4 +35,8 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
+        # The schema's maxLength is of the text as sent: DRF checks it after trimming, so 600 carriage
+        # returns around one letter would pass.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)

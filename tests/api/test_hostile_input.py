@@ -99,6 +99,15 @@ def test_a_nul_in_a_text_filter_is_a_400_naming_it(url):
     assert list(error["fields"]) == ["q"]
 
 
+def test_text_over_the_length_limit_is_a_400_even_when_it_is_mostly_whitespace():
+    # The schema's maxLength counts the text as sent; trimming must not make 600 characters fit in 500
+    # (schemathesis found `?q=` one letter and 600 carriage returns accepted).
+    error = error_of(token_client(UserFactory()).get("/api/v1/messages/search", {"q": "\x04" + "\r" * 600}), 400)
+
+    assert list(error["fields"]) == ["q"]
+    assert "500" in error["fields"]["q"][0]
+
+
 @pytest.mark.parametrize("url", ["/api/v1/videos?status=bogus", "/api/v1/videos?status="])
 def test_an_unknown_status_filter_is_a_400_naming_the_allowed_values(url):
     error = error_of(token_client(UserFactory()).get(url), 400)
