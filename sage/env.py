@@ -90,6 +90,13 @@ def parse_redis_url(name: str, url: str) -> str:
     return url
 
 
+def redis_database_number(url: str) -> int:
+    """The database a redis:// URL selects (its path or `?db=`; none is database 0), read as redis-py does."""
+    from redis.connection import parse_url
+
+    return int(parse_url(url).get("db") or 0)  # type: ignore[no-untyped-call]
+
+
 def parse_email_url(name: str, url: str) -> dict[str, Any]:
     try:
         return dict(_env.email_url_config(url))

@@ -26,6 +26,7 @@ from sage.env import (
     parse_database_url,
     parse_email_url,
     parse_redis_url,
+    redis_database_number,
 )
 from sage.security import content_security_policy, storage_origins, stripe_origins
 from sage.services.startup import data_dir
@@ -177,7 +178,9 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
-            "prefix": "sage:channels",
+            # Pub/sub channels are server-wide, not per database: without the database number, two
+            # sites (or two test processes) on one Redis server would get each other's frames.
+            "prefix": f"sage:channels:{redis_database_number(REDIS_URL)}",
         },
     }
 }
