@@ -29,7 +29,6 @@ unrelated ones through.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -78,19 +77,6 @@ STOP_WORDS = frozenset(
 )
 
 
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    # Nothing here touches a database or Redis: addresses that are never connected to, so no
-    # embedded server is started for the bench.
-    os.environ.setdefault("DATABASE_URL", "postgres://bench@127.0.0.1:9/unused")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:9/0")
-    import django
-
-    django.setup()
-
-
 def figures(values: list[float]) -> str:
     array = np.asarray(values)
     quartiles = np.percentile(array, [25, 50, 75])
@@ -106,8 +92,7 @@ def main() -> int:
     parser.add_argument("--overlap", type=float, default=8.0)
     parser.add_argument("--top-k", type=int, default=5)
     arguments = parser.parse_args()
-    configure_django()
-
+    import bench.offline_django  # noqa: F401  # Django's apps loaded (no servers) before videos.* is imported
     from tests.chat.talks import QUESTIONS, TALKS, UNRELATED, timed_lines
     from videos import search
     from videos.selectors import Moment
