@@ -93,13 +93,20 @@ def _ref(ref: models.Model | None) -> tuple[str, str]:
     return ref._meta.model_name or "", str(ref.pk)
 
 
+def _locked_wallets() -> models.QuerySet[Wallet]:
+    # `of=("self",)`: a bare FOR UPDATE locks every joined row too, and with the plan joined every
+    # wallet's change waited on its plan's one row: each user's answers, holds and grants queued
+    # behind every other user's on the same plan until their transactions ended.
+    return Wallet.objects.select_for_update(of=("self",)).select_related("plan")
+
+
 def _lock_wallet(user_id: int) -> Wallet:
     try:
-        return Wallet.objects.select_for_update().select_related("plan").get(user_id=user_id)
+        return _locked_wallets().get(user_id=user_id)
     except Wallet.DoesNotExist:
         # Accounts made before billing existed (or by a raw insert) get their wallet on first use.
         wallet_create(user=User.objects.get(pk=user_id))
-        return Wallet.objects.select_for_update().select_related("plan").get(user_id=user_id)
+        return _locked_wallets().get(user_id=user_id)
 
 
 def _append(
@@ -379,7 +386,7 @@ def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry |
     if (entry := _first_result_if_replayed(key)) is not None:
         return entry
     try:
-        wallet = Wallet.objects.select_for_update().select_related("plan").get(pk=wallet_id)
+        wallet = _locked_wallets().get(pk=wallet_id)
     except Wallet.DoesNotExist:
         return None
     entry = None

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from billing.models import Hold, LedgerEntry, Wallet
@@ -113,3 +113,46 @@ def test_concurrent_holds_never_take_the_balance_below_zero() -> None:
     assert sum(isinstance(r, InsufficientTokens) for r in results) == 9
     assert Wallet.objects.get(user=user).balance == 10
     assert ledger_sum(user) == 10
+
+
+def test_two_users_on_one_plan_move_tokens_without_waiting_on_each_other() -> None:
+    # Each wallet has its own lock; the plan they share is read, not locked. Were it locked (a bare
+    # FOR UPDATE over the join), the second hold would wait for the first transaction to end, and
+    # here it would hit the lock timeout instead.
+    first, second = empty_wallet_user(), empty_wallet_user()
+    assert Wallet.objects.get(user=first).plan_id == Wallet.objects.get(user=second).plan_id
+    for user in (first, second):
+        ledger_grant(user=user, amount=100, key=f"grant:{user.pk}", memo="grant")
+    first_holds = threading.Event()
+    second_done = threading.Event()
+
+    def first_user() -> Hold:
+        with transaction.atomic():
+            hold = hold_create(user=first, amount=10, key="first", memo="work")
+            first_holds.set()
+            second_done.wait(timeout=10)  # the transaction, and its locks, stay open meanwhile
+            return hold
+
+    def second_user() -> Hold:
+        first_holds.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                return hold_create(user=second, amount=10, key="second", memo="work")
+        finally:
+            second_done.set()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(in_own_connection, first_user), pool.submit(in_own_connection, second_user)]
+        results = [future.result() for future in futures]
+
+    assert [hold.wallet.user_id for hold in results] == [first.pk, second.pk]
+    assert [Wallet.objects.get(user=user).balance for user in (first, second)] == [90, 90]
+
+
+def in_own_connection(work: Callable[[], Any]) -> Any:
+    try:
+        return work()
+    finally:
+        connection.close()
