@@ -25,7 +25,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from accounts.guests import Viewer, viewer_from_request
-from chat import live, selectors, services
+from chat import first_chunks, live, selectors, services
 from chat.models import Conversation, Message
 from sage.client_address import client_address_from_scope
 from sage.consumers import JsonSocket
@@ -127,6 +127,8 @@ class ChatConsumer(JsonSocket):
             else None
         )
         started = False
+        # Counted from now: paying is preparing too, and answers under way wait for it.
+        preparing = first_chunks.Preparing()
         try:
             start = await live.db(services.answer_begin)(
                 viewer=self.viewer, conversation=self.conversation, text=text, client_id=client_id
@@ -139,13 +141,15 @@ class ChatConsumer(JsonSocket):
                 await self.send_json({"type": "message", "message": live.message_frame_data(start.question)})
                 await self._catch_up(start.answer, after_seq=0, announce=True)
                 return
-            live.start_answer(live.answer_job(start), question_vector=question_vector)
+            live.start_answer(live.answer_job(start), question_vector=question_vector, preparing=preparing)
             started = True
         except ApplicationError as error:  # the question refused: bad input, busy, quota, balance
             await self._refuse(error, client_id=client_id)
         finally:
-            if not started and question_vector is not None:
-                question_vector.cancel()
+            if not started:
+                preparing.done()
+                if question_vector is not None:
+                    question_vector.cancel()
 
     async def _cancel(self) -> None:
         streaming = await live.db(_streaming_answer_id)(self.conversation_id)

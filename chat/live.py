@@ -30,7 +30,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.guests import Viewer
-from chat import selectors, services
+from chat import first_chunks, selectors, services
 from chat.answering import Turn, answer_backend, citations_for
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
@@ -211,14 +211,20 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
 
 
 async def stream_answer(
-    job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | None = None
+    job: AnswerJob,
+    *,
+    question_vector: Awaitable[np.ndarray] | None = None,
+    preparing: first_chunks.Preparing | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Write the answer, yielding the frames it publishes: `chunk`s, then `done` or `error` (the
     `retrying` frames said while the model is busy go to the sockets only).
 
     `question_vector` is the question's embedding already under way (the socket starts it while the
     answer is being paid for). Everything not needed for the first chunk (storing the question's
-    vector, embedding the answer) waits until the answer is written."""
+    vector, embedding the answer) waits until the answer is written, and what comes after the first
+    chunk waits while other answers of this process are being prepared (`chat.first_chunks`).
+    `preparing` counts this answer as being prepared from the question's arrival (the socket's);
+    without it, from here."""
     answer_id = job.answer_id
     client = _redis()
     content = ""
@@ -226,6 +232,7 @@ async def stream_answer(
     finished = False
     vector: np.ndarray | None = None
     vector_saved = False  # the question's vector, stored with a completed answer
+    preparing = preparing or first_chunks.Preparing()
     try:
         # Published by the writer itself, so nothing stands between paying for the answer and the
         # task that sees it through (an answer is always finished, failed or cancelled from here).
@@ -233,6 +240,7 @@ async def stream_answer(
             await publish(job.conversation_id, *job.opening)
         vector = await (question_vector if question_vector is not None else embed_text(job.question))
         evidence = await gather_evidence(job, vector)
+        preparing.done()  # what follows is the backend's: quotes at once, or a language model's wait
         backend = answer_backend()
         last_saved_at = time.monotonic()
 
@@ -251,6 +259,8 @@ async def stream_answer(
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):
                 async for piece in _until_cancelled(pieces, cancelled):
+                    if seq:  # this answer has started: answers still being prepared go first
+                        await first_chunks.after_answers_being_prepared()
                     seq += 1
                     content += piece
                     log = client.pipeline(transaction=False)
@@ -276,6 +286,7 @@ async def stream_answer(
                 yield await publish_done(job.conversation_id, closed)
             return
         allowance: selectors.ChatAllowance | None = None
+        await first_chunks.after_answers_being_prepared()
         if await client.exists(_cancel_key(answer_id)):
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
         else:
@@ -306,6 +317,7 @@ async def stream_answer(
         if closed is not None:
             yield await publish_done(job.conversation_id, closed)
     finally:
+        preparing.done()
         if not finished:
             # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
             # keep what was written and refund it. Shielded so the refund survives the cancellation.
@@ -392,9 +404,15 @@ async def drain(frames: AsyncIterator[dict[str, Any]]) -> None:
 _running: set[asyncio.Task[None]] = set()
 
 
-def start_answer(job: AnswerJob, *, question_vector: Awaitable[np.ndarray] | None = None) -> asyncio.Task[None]:
+def start_answer(
+    job: AnswerJob,
+    *,
+    question_vector: Awaitable[np.ndarray] | None = None,
+    preparing: first_chunks.Preparing | None = None,
+) -> asyncio.Task[None]:
     """Write the answer in the background of this process: it goes on if the asking socket closes."""
-    task = asyncio.get_running_loop().create_task(drain(stream_answer(job, question_vector=question_vector)))
+    writing = stream_answer(job, question_vector=question_vector, preparing=preparing)
+    task = asyncio.get_running_loop().create_task(drain(writing))
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
     task.add_done_callback(_running.discard)
     task.add_done_callback(lambda done: _log_failure(done, job.answer_id))
