@@ -289,6 +289,11 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
     wallet = _lock_wallet(user.pk)
     if (hold := Hold.objects.filter(key=key).first()) is not None:  # a replay (checked under the lock)
         return hold
+    return _new_hold(wallet, amount=amount, key=key, ref=ref, memo=memo)
+
+
+def _new_hold(wallet: Wallet, *, amount: int, key: str, ref: models.Model | None, memo: str) -> Hold:
+    """A hold under a key known to be new; the caller holds the wallet's lock."""
     _refuse_while_owed(wallet, needed=amount)
     if wallet.balance < amount:
         raise InsufficientTokens(needed=amount, available=wallet.balance)
@@ -491,7 +496,31 @@ def _status_of(owners: list[_QuotaOwner], used_by: dict[str, int], resets_at: dt
 @transaction.atomic
 def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     """Count one chat message against today's quota; the same key is counted once."""
-    owners = _quota_owners(viewer)
+    return _count_use(_quota_owners(viewer), key=key, replay_checked=False)
+
+
+def chat_answer_pay(
+    *, user: User, quota_key: str, hold_key: str, amount: int, ref: models.Model, memo: str
+) -> Hold | None:
+    """Count a signed-in user's chat answer against today's quota and hold its `amount` tokens (none
+    when 0), inside the caller's transaction, which a refusal (QuotaExceeded, InsufficientTokens,
+    TokensOwed) must roll back whole. What `quota_consume` and `hold_create` do, with less around it:
+    it runs before every answer's first word. The wallet is locked once (its plan gives the quota);
+    no savepoints; and no replay checks, because the keys name the answer the same transaction has
+    just created: no earlier use or hold can have them."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
+    wallet = _lock_wallet(user.pk)
+    own_quota = _QuotaOwner(f"user:{user.pk}", wallet.plan.daily_chat_messages, "")
+    _count_use([own_quota], key=quota_key, replay_checked=True)
+    if amount <= 0:
+        return None
+    return _new_hold(wallet, amount=amount, key=hold_key, ref=ref, memo=memo)
+
+
+def _count_use(owners: list[_QuotaOwner], *, key: str, replay_checked: bool) -> QuotaStatus:
+    """Count one use under `key` on each owner's counter for today (in the caller's transaction);
+    `replay_checked`: the key is known to be new."""
     day, resets_at = _utc_day_bounds(timezone.now())
     # Locked as they are read, always in owner_key order so two guests never wait on each other in
     # opposite orders; get_or_create survives a concurrent creation (it re-reads, locking, after the
@@ -501,7 +530,7 @@ def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
         for owner in sorted(owners, key=lambda owner: owner.key)
     }
     used_by = {owner_key: counter.used for owner_key, counter in counters.items()}
-    if QuotaUse.objects.filter(key=key).exists():
+    if not replay_checked and QuotaUse.objects.filter(key=key).exists():
         return _status_of(owners, used_by, resets_at)
     for index, owner in enumerate(owners):
         if used_by[owner.key] >= owner.limit:

@@ -24,7 +24,7 @@ from pgvector.django import VectorField
 
 from accounts.guests import Viewer
 from billing.prices import chat_answer_price
-from billing.services import hold_create, hold_release, hold_settle, quota_consume, quota_release
+from billing.services import chat_answer_pay, hold_release, hold_settle, quota_consume, quota_release
 from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
@@ -224,12 +224,19 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
                 cost=cost,
             )
             # Counted and charged by the answer's id: a refusal rolls all of this back.
-            quota_consume(viewer=viewer, key=_quota_key(answer.pk))
-            if cost and viewer.user is not None:
-                answer.hold = hold_create(
-                    user=viewer.user, amount=cost, key=f"chat-answer:{answer.pk}", ref=answer, memo="Chat answer"
+            if viewer.user is not None:
+                answer.hold = chat_answer_pay(
+                    user=viewer.user,
+                    quota_key=_quota_key(answer.pk),
+                    hold_key=f"chat-answer:{answer.pk}",
+                    amount=cost,
+                    ref=answer,
+                    memo="Chat answer",
                 )
-                answer.save(update_fields=["hold"])
+                if answer.hold is not None:
+                    answer.save(update_fields=["hold"])
+            else:
+                quota_consume(viewer=viewer, key=_quota_key(answer.pk))
             updates: dict[str, object] = {"updated_at": timezone.now()}
             if not locked.title:
                 updates["title"] = _title_from(question_text)

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from accounts.guests import Viewer
-from billing.models import Plan, QuotaCounter, Wallet
-from billing.services import QuotaExceeded, quota_consume, quota_status, wallet_change_plan
+from billing.models import Plan, QuotaCounter, QuotaUse, Wallet
+from billing.services import QuotaExceeded, chat_answer_pay, quota_consume, quota_status, wallet_change_plan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,14 @@ def test_a_users_quota_follows_their_plan_after_a_plan_change(free_limit_3):
     wallet_change_plan(wallet=Wallet.objects.get(user=user), plan=free_limit_3)
     with pytest.raises(QuotaExceeded):
         quota_consume(viewer=viewer, key="after-downgrade")
+
+
+@pytest.mark.django_db(transaction=True)  # the others run inside a test transaction
+def test_paying_for_a_chat_answer_outside_the_answers_transaction_is_refused() -> None:
+    # Its keys are trusted to be new because the same transaction created the answer they name.
+    user = UserFactory()
+
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        chat_answer_pay(user=user, quota_key="q", hold_key="h", amount=1, ref=user, memo="answer")
+
+    assert not QuotaUse.objects.exists()
