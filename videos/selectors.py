@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,19 +78,40 @@ def transcript_lines(video_id: int, *, low: float | None = None, high: float | N
     return [_line(row) for row in rows.order_by("index").values("start", "end", "text", *_LINE_EXTRAS)]
 
 
+_LINES_AROUND_SQL = """
+SELECT DISTINCT ON (s."transcript_id", s."index")
+       t."video_id", s."start", s."end", s."text", s."words", s."low_confidence"
+FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) AS span(video_id, low, high)
+JOIN "videos_transcript" t ON t."video_id" = span.video_id
+JOIN "videos_transcriptsegment" s
+  ON s."transcript_id" = t."id" AND s."end" >= span.low AND s."start" <= span.high
+ORDER BY s."transcript_id", s."index"
+"""
+
+
 def transcript_lines_around(spans: Sequence[tuple[int, float, float]]) -> list[list[TimedLine]]:
     """For each (video id, low, high), the lines of that video said between `low` and `high` seconds,
     in order: one query for all."""
     if not spans:
         return []
-    wanted = Q()
-    for video_id, low, high in spans:
-        wanted |= Q(transcript__video_id=video_id, end__gte=low, start__lte=high)
-    rows = list(
-        TranscriptSegment.objects.filter(wanted)
-        .order_by("transcript_id", "index")
-        .values("transcript__video_id", "start", "end", "text", *_LINE_EXTRAS)
-    )
+    # In SQL of its own: it runs before every chat answer's first word, and the ORM took longer to
+    # build an OR of the spans (a join each) than Postgres took to answer it.
+    # One type per array (psycopg refuses a list of ints and floats).
+    video_ids = [int(video_id) for video_id, _, _ in spans]
+    lows, highs = [float(low) for _, low, _ in spans], [float(high) for _, _, high in spans]
+    with connection.cursor() as cursor:
+        cursor.execute(_LINES_AROUND_SQL, [video_ids, lows, highs])
+        rows = [
+            {
+                "transcript__video_id": video_id,
+                "start": start,
+                "end": end,
+                "text": text,
+                "words": json.loads(words) if isinstance(words, str) else words,  # jsonb comes as text
+                "low_confidence": low_confidence,
+            }
+            for video_id, start, end, text, words, low_confidence in cursor.fetchall()
+        ]
     return [
         [
             _line(row)
