@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -222,7 +223,10 @@ def search_moments_by_vector(
     if video_id is not None:
         chunks = chunks.filter(video_id=video_id)
     distance = CosineDistance("embedding", vector)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # A transaction only for the index's scan settings (SET LOCAL): one video's search (the chat's,
+    # before every answer's first word) is exact and saves the BEGIN and COMMIT.
+    scan_settings_scope = transaction.atomic() if video_id is None else contextlib.nullcontext()
+    with scan_settings_scope, connection.cursor() as cursor:
         if video_id is None and _search_chunks_through_index(cursor, owner_id):
             # The index's expression exactly, or Postgres cannot use the index; re-sorted below on the
             # full vectors.
