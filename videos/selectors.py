@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from pgvector import HalfVector
+from pgvector import HalfVector, Vector
 from pgvector.django import CosineDistance
 
 from accounts.models import User
@@ -199,6 +198,36 @@ def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
     return bool(enough)
 
 
+_NEAREST_IN_VIDEO_SQL = """
+SELECT c."id", c."video_id", v."title", c."start", c."end", c."text", c."embedding" <=> %s::vector AS distance
+FROM "videos_transcriptchunk" c JOIN "videos_video" v ON v."id" = c."video_id"
+WHERE c."owner_id" = %s AND c."video_id" = %s
+ORDER BY distance
+LIMIT %s
+"""
+
+
+def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit: int) -> list[Moment]:
+    """One video's chunks nearest to `vector`, exactly (no index, no scan settings, no transaction).
+    In SQL of its own: the chat asks it before every answer's first word, and the ORM spent more
+    Python building the query than Postgres spent on one video's few hundred rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEAREST_IN_VIDEO_SQL, [Vector(vector).to_text(), owner_id, video_id, limit])
+        rows = cursor.fetchall()
+    return [
+        Moment(
+            video_id=video,
+            video_title=title,
+            start=start,
+            end=end,
+            text=text,
+            distance=float(distance),
+            chunk_id=chunk_id,
+        )
+        for chunk_id, video, title, start, end, text, distance in rows
+    ]
+
+
 def search_moments_by_vector(
     owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
@@ -219,15 +248,12 @@ def search_moments_by_vector(
     Takes ids, not objects: chunks carry their owner, so the filter needs no user or video row (the
     chat asks this for every question, and each saved query counts under load).
     """
-    chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
     if video_id is not None:
-        chunks = chunks.filter(video_id=video_id)
+        return _nearest_in_video(owner_id, video_id, vector, limit=limit)
+    chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
     distance = CosineDistance("embedding", vector)
-    # A transaction only for the index's scan settings (SET LOCAL): one video's search (the chat's,
-    # before every answer's first word) is exact and saves the BEGIN and COMMIT.
-    scan_settings_scope = transaction.atomic() if video_id is None else contextlib.nullcontext()
-    with scan_settings_scope, connection.cursor() as cursor:
-        if video_id is None and _search_chunks_through_index(cursor, owner_id):
+    with transaction.atomic(), connection.cursor() as cursor:  # the scan settings are SET LOCAL
+        if _search_chunks_through_index(cursor, owner_id):
             # The index's expression exactly, or Postgres cannot use the index; re-sorted below on the
             # full vectors.
             order = CosineDistance(chunk_embedding_halfvec(), HalfVector(vector))
