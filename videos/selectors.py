@@ -101,23 +101,12 @@ def transcript_lines_around(spans: Sequence[tuple[int, float, float]]) -> list[l
     lows, highs = [float(low) for _, low, _ in spans], [float(high) for _, _, high in spans]
     with connection.cursor() as cursor:
         cursor.execute(_LINES_AROUND_SQL, [video_ids, lows, highs])
-        rows = [
-            {
-                "transcript__video_id": video_id,
-                "start": start,
-                "end": end,
-                "text": text,
-                "words": json.loads(words) if isinstance(words, str) else words,  # jsonb comes as text
-                "low_confidence": low_confidence,
-            }
-            for video_id, start, end, text, words, low_confidence in cursor.fetchall()
+        lines = [
+            (video_id, _line({"start": start, "end": end, "text": text, "words": words, "low_confidence": low}))
+            for video_id, start, end, text, words, low in cursor.fetchall()
         ]
     return [
-        [
-            _line(row)
-            for row in rows
-            if row["transcript__video_id"] == video_id and row["end"] >= low and row["start"] <= high
-        ]
+        [line for video, line in lines if video == video_id and line.end >= low and line.start <= high]
         for video_id, low, high in spans
     ]
 
@@ -127,7 +116,8 @@ def _line(row: dict[str, Any]) -> TimedLine:
         start=row["start"],
         end=row["end"],
         text=row["text"],
-        words=words_from_json(row["words"]),
+        # jsonb read through a raw cursor comes as text (Django's loader); through the ORM, decoded.
+        words=words_from_json(json.loads(row["words"]) if isinstance(row["words"], str) else row["words"]),
         low_confidence=row["low_confidence"],
     )
 
@@ -213,10 +203,14 @@ def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit
     Python building the query than Postgres spent on one video's few hundred rows."""
     with connection.cursor() as cursor:
         cursor.execute(_NEAREST_IN_VIDEO_SQL, [Vector(vector).to_text(), owner_id, video_id, limit])
-        rows = cursor.fetchall()
+        return _moments(cursor.fetchall())
+
+
+def _moments(rows: Sequence[Sequence[Any]]) -> list[Moment]:
+    """Moments from rows of (chunk id, video id, video title, start, end, text, distance)."""
     return [
         Moment(
-            video_id=video,
+            video_id=video_id,
             video_title=title,
             start=start,
             end=end,
@@ -224,7 +218,7 @@ def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit
             distance=float(distance),
             chunk_id=chunk_id,
         )
-        for chunk_id, video, title, start, end, text, distance in rows
+        for chunk_id, video_id, title, start, end, text, distance in rows
     ]
 
 
@@ -266,17 +260,6 @@ def search_moments_by_vector(
             TranscriptChunk.objects.filter(pk__in=nearest)
             .annotate(distance=distance)
             .order_by("distance")
-            .values("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
+            .values_list("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
         )
-    return [
-        Moment(
-            video_id=row["video_id"],
-            video_title=row["video__title"],
-            start=row["start"],
-            end=row["end"],
-            text=row["text"],
-            distance=float(row["distance"]),
-            chunk_id=row["pk"],
-        )
-        for row in rows
-    ]
+    return _moments(rows)
