@@ -259,7 +259,8 @@ def load(corpus: Corpus, users: int, *, seed: int, build_memory: str) -> tuple[l
         (backend,) = cursor.fetchone()
         started = time.perf_counter()
         # The graph must fit in maintenance memory, or the build slows down many times over.
-        cursor.execute("SET maintenance_work_mem = %s", [build_memory])
+        # set_config, not SET: the parameter is bound on the server, and SET takes none.
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [build_memory])
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         cursor.execute(index_definition)
         indexed_in = time.perf_counter() - started

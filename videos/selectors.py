@@ -153,11 +153,13 @@ def search_moments(user: User, query: str, *, limit: int = 10, video: Video | No
 def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     """For the rest of the current transaction, HNSW scans search HNSW_EF_SEARCH wide and go on
     (relaxed order) until enough rows pass the query's filters, or HNSW_MAX_SCAN_TUPLES entries have
-    been visited. Local to the transaction (set_config's third argument, like SET LOCAL), so it
-    never leaks to a pooled connection."""
+    been visited; and each statement is planned for its own parameters (one the connection has
+    prepared may otherwise run on a generic plan, made once for any owner, which cannot know whether
+    the index or an exact sort serves this one). Local to the transaction (set_config's third
+    argument, like SET LOCAL), so none of it leaks to a pooled connection."""
     cursor.execute(
         "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-        "set_config('hnsw.max_scan_tuples', %s, true)",
+        "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true)",
         [str(settings.HNSW_EF_SEARCH), str(settings.HNSW_MAX_SCAN_TUPLES)],
     )
 
@@ -166,14 +168,14 @@ def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
     """Whether the owner's search should walk the shared HNSW index rather than read all their
     chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least HNSW_MIN_OWNER_PERCENT
     of the table (Postgres' own row estimate). Below that share a filtered walk goes far for each of the
-    owner's rows and misses more of them, while an exact sort costs by the owner's rows alone. Sets the
-    iterative scan in the same round trip (as use_iterative_hnsw_scan). Counting stops at the
-    threshold, so it reads at most that many entries of the owner index."""
+    owner's rows and misses more of them, while an exact sort costs by the owner's rows alone. Sets
+    the iterative scan and custom plans in the same round trip (as use_iterative_hnsw_scan).
+    Counting stops at the threshold, so it reads at most that many entries of the owner index."""
     cursor.execute(
         "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / 100))::bigint AS chunks FROM pg_class "
         "WHERE oid = 'videos_transcriptchunk'::regclass) "
         "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-        "set_config('hnsw.max_scan_tuples', %s, true), "
+        "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true), "
         "(SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s "
         "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed)",
         [
