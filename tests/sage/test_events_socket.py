@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
 import websockets
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
@@ -55,6 +57,24 @@ async def test_a_user_receives_events_pushed_to_them_and_not_those_of_others() -
     assert await bob_socket.receive_nothing(timeout=0.5)
     await alice_socket.disconnect()
     await bob_socket.disconnect()
+
+
+async def test_pushes_arrive_while_the_shared_sync_thread_is_busy() -> None:
+    """Sockets connecting look up their session and user on the process's one shared sync thread
+    (Channels' middleware); frames to sockets already open must not queue behind that."""
+    user = await database_sync_to_async(UserFactory.create)()
+    socket = await connect_as(user)
+    release = threading.Event()
+    # Holds the shared thread, as a slow session lookup would (thread_sensitive, no request context).
+    busy = asyncio.ensure_future(sync_to_async(release.wait, thread_sensitive=True)(30))
+    try:
+        await database_sync_to_async(realtime.push_to_user, thread_sensitive=False)(user.pk, "balance", {"balance": 7})
+
+        assert await socket.receive_json_from(timeout=5) == {"type": "balance", "data": {"balance": 7}}
+    finally:
+        release.set()
+        await busy
+    await socket.disconnect()
 
 
 async def test_nothing_is_pushed_for_a_transaction_that_rolls_back() -> None:
