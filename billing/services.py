@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.guests import Viewer
@@ -183,7 +182,9 @@ def _refuse_while_owed(wallet: Wallet, *, needed: int) -> None:
 
 
 def _push_balance(wallet: Wallet) -> None:
-    held = Hold.objects.filter(wallet=wallet, status=Hold.Status.OPEN).aggregate(total=Sum("amount"))["total"] or 0
+    # Summed here: a wallet has a few open holds at most, and Django's aggregate() costs several
+    # times more CPU to build than Postgres spends on the sum (this runs twice in every chat answer).
+    held = sum(Hold.objects.filter(wallet_id=wallet.pk, status=Hold.Status.OPEN).values_list("amount", flat=True))
     push_to_user(wallet.user_id, "balance", {"balance": wallet.balance, "held": held, "owed": wallet.tokens_owed})
 
 

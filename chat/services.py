@@ -159,17 +159,21 @@ def _make_room_for_answer(conversation: Conversation) -> None:
     """One answer at a time: AnswerInProgress while one is being written. An answer 'streaming' with
     no progress for CHAT_STALE_ANSWER_SECONDS lost its process (a crash, a deploy): it is marked
     failed and refunded here, so the conversation is not blocked until the reaper comes by. The
-    answers are locked before they are judged: a writer that was only slow may finish it meanwhile."""
+    answers are locked before they are judged: a writer that was only slow may finish it meanwhile.
+    Ids and times only (this runs before every answer's first word, and almost always finds none):
+    a stale answer is read whole, with its hold, when it is closed."""
     streaming = (
-        Message.objects.select_for_update(of=("self",))
-        .select_related("hold")
+        Message.objects.select_for_update()
         .filter(conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING)
         .order_by("pk")
+        .values_list("pk", "updated_at")
     )
-    for answer in streaming:
-        if answer.updated_at >= _stale_cutoff():
+    for answer_id, updated_at in streaming:
+        if updated_at >= _stale_cutoff():
             raise AnswerInProgress()
-        _close_answer(answer, status=Message.Status.ERROR, error=INTERRUPTED)
+        stale = _lock_answer(answer_id)
+        assert stale is not None  # locked above, in this transaction
+        _close_answer(stale, status=Message.Status.ERROR, error=INTERRUPTED)
 
 
 def answers_reap_stale() -> list[Message]:
@@ -234,7 +238,7 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
                     memo="Chat answer",
                 )
                 if answer.hold is not None:
-                    answer.save(update_fields=["hold"])
+                    Message.objects.filter(pk=answer.pk).update(hold=answer.hold)
             else:
                 quota_consume(viewer=viewer, key=_quota_key(answer.pk))
             updates: dict[str, object] = {"updated_at": timezone.now()}
@@ -352,6 +356,10 @@ def answer_cancel(*, answer_id: int, content: str | None = None) -> Message | No
         return _close_answer(answer, status=Message.Status.CANCELLED)
 
 
+# What closing an answer may change; its other fields (who, where, what it replies to) never do.
+_CLOSING_FIELDS = ["status", "error_message", "cost", "content", "citations", "embedding", "updated_at"]
+
+
 def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
     answer.status = status
     answer.error_message = error[:500]
@@ -368,5 +376,5 @@ def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
             answer.cost = 0
     elif status != Message.Status.COMPLETE:
         answer.cost = 0
-    answer.save()
+    answer.save(update_fields=_CLOSING_FIELDS)
     return answer
