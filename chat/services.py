@@ -363,10 +363,9 @@ _CLOSING_FIELDS = ["status", "error_message", "cost", "content", "citations", "e
 def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
     answer.status = status
     answer.error_message = error[:500]
-    if status == Message.Status.ERROR:
-        # Before the hold: every path takes the quota counter's lock before the wallet's
-        # (answer_begin counts the question, then holds the tokens), so none can deadlock another.
-        quota_release(key=_quota_key(answer.pk))
+    # The hold before the quota: every path takes a user's wallet lock before their quota counter's
+    # (chat_answer_pay reads the plan from the locked wallet, then counts the question), so an answer
+    # failing in one conversation and a question asked in another cannot deadlock each other.
     if answer.hold_id is not None:
         assert answer.hold is not None
         if status == Message.Status.COMPLETE:
@@ -376,5 +375,7 @@ def _close_answer(answer: Message, *, status: str, error: str = "") -> Message:
             answer.cost = 0
     elif status != Message.Status.COMPLETE:
         answer.cost = 0
+    if status == Message.Status.ERROR:
+        quota_release(key=_quota_key(answer.pk))
     answer.save(update_fields=_CLOSING_FIELDS)
     return answer

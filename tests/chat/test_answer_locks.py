@@ -1,0 +1,78 @@
+"""The order an answer's payment takes one user's locks in, across their conversations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from accounts.guests import Viewer
+from billing.models import QuotaCounter, Wallet
+from chat import services
+from chat.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_own_connection(work: Callable[[], Any]) -> Any:
+    try:
+        return work()
+    finally:
+        connection.close()
+
+
+def wait_until_a_query_waits_on_a_lock(timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError("no query came to wait on a lock")
+
+
+def test_a_failing_answer_takes_the_wallet_before_the_quota_counter(user) -> None:
+    # A question takes its asker's wallet lock, then their quota counter's (answer_begin). A failing
+    # answer, closed the other way round, could deadlock with a question asked meanwhile in another
+    # conversation, and Postgres would abort one of the two. So while a failing answer waits for the
+    # wallet, it must not be holding the quota counter.
+    viewer = Viewer(user=user, guest_id=None)
+    failing = services.answer_begin(viewer=viewer, conversation=services.conversation_create(viewer=viewer), text="One")
+    wallet_locked, finished = threading.Event(), threading.Event()
+
+    def hold_the_wallet() -> None:
+        with transaction.atomic():
+            Wallet.objects.select_for_update().get(user=user)  # as a question being paid for does
+            wallet_locked.set()
+            finished.wait(timeout=20)
+
+    def fail_the_answer() -> Message | None:
+        wallet_locked.wait(timeout=10)
+        return services.answer_fail(answer_id=failing.answer.pk, error="The model failed.")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        holder = pool.submit(in_own_connection, hold_the_wallet)
+        failer = pool.submit(in_own_connection, fail_the_answer)
+        try:
+            wait_until_a_query_waits_on_a_lock()
+            with transaction.atomic():
+                try:
+                    QuotaCounter.objects.select_for_update(nowait=True).get(owner_key=f"user:{user.pk}")
+                except OperationalError:
+                    pytest.fail("the failing answer held the quota counter while it waited for the wallet")
+        finally:
+            finished.set()
+        holder.result()
+        closed = failer.result()
+
+    assert closed is not None and closed.status == Message.Status.ERROR
+    assert closed.cost == 0
