@@ -1,0 +1,134 @@
+"""`chat_answer_pay` (a chat answer's quota use and hold, in SQL of its own) against the general path
+(`quota_consume` and `hold_create`): the same rows, the same refusals, and nothing left by a refusal."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.guests import Viewer
+from billing.models import Hold, LedgerEntry, QuotaCounter, QuotaUse, Wallet
+from billing.services import (
+    InsufficientTokens,
+    QuotaExceeded,
+    TokensOwed,
+    chat_answer_pay,
+    hold_create,
+    ledger_grant,
+    quota_consume,
+    quota_status,
+)
+from tests.factories import empty_wallet_user
+
+pytestmark = pytest.mark.django_db
+
+
+def funded_user(tokens: int = 100):
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=tokens, key=f"grant:{user.pk}", memo="grant")
+    return user
+
+
+def pay(user, *, number: int = 1, amount: int = 2) -> Hold | None:
+    with transaction.atomic():
+        return chat_answer_pay(
+            user=user,
+            quota_key=f"chat:{user.pk}:{number}",
+            hold_key=f"chat-answer:{user.pk}:{number}",
+            amount=amount,
+            ref=user,  # any row: the hold names it
+            memo="Chat answer",
+        )
+
+
+def pay_the_general_way(user, *, number: int = 1, amount: int = 2) -> Hold:
+    with transaction.atomic():
+        quota_consume(viewer=Viewer(user=user, guest_id=None), key=f"chat:{user.pk}:{number}")
+        return hold_create(
+            user=user,
+            amount=amount,
+            key=f"chat-answer:{user.pk}:{number}",
+            ref=user,
+            memo="Chat answer",
+        )
+
+
+def written_by(user) -> dict[str, object]:
+    """What paying wrote for `user`, without ids, keys' user part and times."""
+    wallet = Wallet.objects.get(user=user)
+    holds = Hold.objects.filter(wallet=wallet).order_by("pk")
+    entries = LedgerEntry.objects.filter(wallet=wallet, kind=LedgerEntry.Kind.HOLD).order_by("pk")
+    return {
+        "balance": wallet.balance,
+        "holds": [(h.amount, h.status, h.settled_amount, h.ref_type, h.memo, h.closed_at) for h in holds],
+        "hold refs are the user": all(h.ref_id == str(user.pk) for h in holds),
+        "entries": [
+            (e.amount, e.balance_after, e.memo, e.ref_type, e.hold.key.replace(f"{user.pk}:", "") if e.hold else None)
+            for e in entries
+        ],
+        "entry keys": [e.idempotency_key.replace(f"{user.pk}:", "") for e in entries],
+        "used today": quota_status(viewer=Viewer(user=user, guest_id=None)).used,
+        "uses": sorted(
+            use.key.replace(f"{user.pk}:", "") for use in QuotaUse.objects.filter(counter__owner_key=f"user:{user.pk}")
+        ),
+    }
+
+
+def test_two_answers_paid_write_what_the_general_path_writes() -> None:
+    fast, general = funded_user(), funded_user()
+
+    first, second = pay(fast, number=1), pay(fast, number=2, amount=3)
+    pay_the_general_way(general, number=1)
+    pay_the_general_way(general, number=2, amount=3)
+
+    assert written_by(fast) == written_by(general)
+    assert written_by(fast)["balance"] == 95 and written_by(fast)["used today"] == 2
+    assert first is not None and second is not None
+    assert Hold.objects.get(pk=second.pk).key == second.key == f"chat-answer:{fast.pk}:2"
+    assert (second.amount, second.status, second.wallet_id) == (3, Hold.Status.OPEN, Wallet.objects.get(user=fast).pk)
+
+
+def test_a_free_answer_counts_on_the_quota_and_holds_nothing() -> None:
+    user = funded_user()
+
+    assert pay(user, amount=0) is None
+
+    assert not Hold.objects.filter(wallet__user=user).exists()
+    assert quota_status(viewer=Viewer(user=user, guest_id=None)).used == 1
+
+
+def refused_for(reason: str):
+    user = funded_user(tokens=1 if reason == "balance" else 100)
+    wallet = Wallet.objects.get(user=user)
+    if reason == "quota":
+        today = timezone.now().date()
+        QuotaCounter.objects.create(owner_key=f"user:{user.pk}", day=today, used=wallet.plan.daily_chat_messages)
+    if reason == "owed":
+        Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=5)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("reason", "refusal"), [("quota", QuotaExceeded), ("balance", InsufficientTokens), ("owed", TokensOwed)]
+)
+def test_a_refused_answer_leaves_nothing_behind(reason: str, refusal: type[Exception]) -> None:
+    user = refused_for(reason)
+    before = written_by(user)
+
+    with pytest.raises(refusal):
+        pay(user)
+
+    assert written_by(user) == before
+    assert not QuotaUse.objects.filter(key__startswith=f"chat:{user.pk}:").exists()
+
+
+def test_an_account_without_a_wallet_gets_one_and_pays() -> None:
+    user = funded_user()
+    plan = Wallet.objects.get(user=user).plan
+    Wallet.objects.filter(user=user).delete()
+
+    hold = pay(user, amount=0)
+
+    assert hold is None
+    assert Wallet.objects.get(user=user).plan == plan
