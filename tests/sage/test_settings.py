@@ -118,3 +118,25 @@ class TestEnvHelpers:
         monkeypatch.setenv("SAGE_TEST_COUNT", "many")
         with pytest.raises(ImproperlyConfigured, match="SAGE_TEST_COUNT"):
             env.env_int("SAGE_TEST_COUNT", 1)
+
+
+# Run in a fresh process, as a site's: one statement six times on one connection, then how many
+# statements that connection has prepared on the server.
+_PREPARED_ON_ONE_CONNECTION = """
+from django.db import connection
+with connection.cursor() as cursor:
+    for _ in range(6):
+        cursor.execute("SELECT %s::int", [1])
+    cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+    print(cursor.fetchone()[0])
+"""
+
+
+@pytest.mark.parametrize(("switch", "prepares"), [({}, True), ({"DB_PREPARED_STATEMENTS": "false"}, False)])
+def test_often_run_statements_are_prepared_unless_a_pooler_needs_them_not_to_be(
+    switch: dict[str, str], prepares: bool
+) -> None:
+    result = run_manage("shell", "-c", _PREPARED_ON_ONE_CONNECTION, environment=server_env(**switch))
+
+    assert result.returncode == 0, result.stderr
+    assert (int(result.stdout.split()[-1]) > 0) is prepares
