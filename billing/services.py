@@ -185,7 +185,12 @@ def _push_balance(wallet: Wallet) -> None:
     # Summed here: a wallet has a few open holds at most, and Django's aggregate() costs several
     # times more CPU to build than Postgres spends on the sum (this runs twice in every chat answer).
     held = sum(Hold.objects.filter(wallet_id=wallet.pk, status=Hold.Status.OPEN).values_list("amount", flat=True))
-    push_to_user(wallet.user_id, "balance", {"balance": wallet.balance, "held": held, "owed": wallet.tokens_owed})
+    _push_balance_figures(wallet.user_id, balance=wallet.balance, held=held, owed=wallet.tokens_owed)
+
+
+def _push_balance_figures(user_id: int, *, balance: int, held: int, owed: int) -> None:
+    """The `balance` event the user's pages show (once the transaction commits)."""
+    push_to_user(user_id, "balance", {"balance": balance, "held": held, "owed": owed})
 
 
 def _first_result_if_replayed(key: str) -> LedgerEntry | None:
@@ -290,11 +295,6 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
     wallet = _lock_wallet(user.pk)
     if (hold := Hold.objects.filter(key=key).first()) is not None:  # a replay (checked under the lock)
         return hold
-    return _new_hold(wallet, amount=amount, key=key, ref=ref, memo=memo)
-
-
-def _new_hold(wallet: Wallet, *, amount: int, key: str, ref: models.Model | None, memo: str) -> Hold:
-    """A hold under a key known to be new; the caller holds the wallet's lock."""
     _refuse_while_owed(wallet, needed=amount)
     if wallet.balance < amount:
         raise InsufficientTokens(needed=amount, available=wallet.balance)
@@ -496,15 +496,36 @@ def _status_of(owners: list[_QuotaOwner], used_by: dict[str, int], resets_at: dt
 
 @transaction.atomic
 def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
-    """Count one chat message against today's quota; the same key is counted once."""
-    return _count_use(_quota_owners(viewer), key=key, replay_checked=False)
+    """Count one chat message against today's quota, on each of the viewer's counters; the same key
+    is counted once."""
+    owners = _quota_owners(viewer)
+    day, resets_at = _utc_day_bounds(timezone.now())
+    # Locked as they are read, always in owner_key order so two guests never wait on each other in
+    # opposite orders; get_or_create survives a concurrent creation (it re-reads, locking, after the
+    # unique-constraint error).
+    counters = {
+        owner.key: QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner.key, day=day)[0]
+        for owner in sorted(owners, key=lambda owner: owner.key)
+    }
+    used_by = {owner_key: counter.used for owner_key, counter in counters.items()}
+    if QuotaUse.objects.filter(key=key).exists():
+        return _status_of(owners, used_by, resets_at)
+    for index, owner in enumerate(owners):
+        if used_by[owner.key] >= owner.limit:
+            raise QuotaExceeded(limit=owner.limit, resets_at=resets_at, per_address=index > 0)
+    for owner in owners:
+        counter = counters[owner.key]
+        QuotaUse.objects.create(counter=counter, key=key + owner.use_suffix)
+        QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
+        used_by[owner.key] += 1
+    return _status_of(owners, used_by, resets_at)
 
 
 # chat_answer_pay's three statements, in SQL of fixed text: they run before every chat answer's first
 # word, and the ORM spent several times longer building the eight statements they replace than
-# Postgres spent running them (in a burst of fifty questions, ~3.4 ms of the web process's CPU per
-# answer, against ~0.8 ms now). They write exactly the rows `_lock_wallet`, `_count_use` and
-# `_new_hold` write (tests/billing/test_chat_answer_pay.py compares them).
+# Postgres spent running them (in a burst of fifty questions those eight took ~15 % of the web
+# process's interpreter time, ~3.4 ms per answer, by py-spy). They write exactly the rows
+# `quota_consume` and `hold_create` write (tests/billing/test_chat_answer_pay.py compares them).
 _LOCK_WALLET_AND_READ_QUOTA_SQL = """
 SELECT w."id", w."balance", w."tokens_owed", p."daily_chat_messages"
 FROM "billing_wallet" w JOIN "billing_plan" p ON p."id" = w."plan_id"
@@ -533,22 +554,24 @@ WITH hold AS (
     INSERT INTO "billing_hold"
         ("wallet_id", "amount", "key", "status", "settled_amount", "ref_type", "ref_id", "memo", "created_at",
          "closed_at")
-    VALUES (%(wallet)s, %(amount)s::bigint, %(key)s, %(open)s, NULL, %(ref_type)s, %(ref_id)s, %(memo)s, %(now)s, NULL)
+    VALUES (%(wallet_id)s, %(amount)s::bigint, %(key)s, %(status)s, NULL, %(ref_type)s, %(ref_id)s, %(memo)s,
+            %(created_at)s, NULL)
     RETURNING "id"
 ), wallet AS (
-    UPDATE "billing_wallet" SET "balance" = "balance" - %(amount)s::bigint, "updated_at" = %(now)s
-    WHERE "id" = %(wallet)s
+    UPDATE "billing_wallet" SET "balance" = "balance" - %(amount)s::bigint, "updated_at" = %(created_at)s
+    WHERE "id" = %(wallet_id)s
     RETURNING "balance"
 ), entry AS (
     INSERT INTO "billing_ledgerentry"
         ("wallet_id", "kind", "amount", "balance_after", "idempotency_key", "hold_id", "ref_type", "ref_id", "memo",
          "created_at")
-    SELECT %(wallet)s, %(kind)s, -%(amount)s::bigint, wallet."balance", %(entry_key)s, hold."id", %(ref_type)s,
-           %(ref_id)s, %(entry_memo)s, %(now)s
+    SELECT %(wallet_id)s, %(kind)s, -%(amount)s::bigint, wallet."balance", %(entry_key)s, hold."id", %(ref_type)s,
+           %(ref_id)s, %(entry_memo)s, %(created_at)s
     FROM hold, wallet
 )
 SELECT hold."id", wallet."balance",
-       (SELECT coalesce(sum("amount"), 0) FROM "billing_hold" WHERE "wallet_id" = %(wallet)s AND "status" = %(open)s)
+       (SELECT coalesce(sum("amount"), 0) FROM "billing_hold"
+        WHERE "wallet_id" = %(wallet_id)s AND "status" = %(status)s)
 FROM hold, wallet
 """
 
@@ -598,51 +621,17 @@ def chat_answer_pay(
             "created_at": now,
             "closed_at": None,
         }
-        cursor.execute(
-            _HOLD_SQL,
-            {
-                "wallet": wallet_id,
-                "amount": amount,
-                "key": hold_key,
-                "open": Hold.Status.OPEN.value,
-                "ref_type": ref_type,
-                "ref_id": ref_id,
-                "memo": hold_values["memo"],
-                "now": now,
-                "kind": Kind.HOLD.value,
-                "entry_key": f"hold:{hold_key}",
-                "entry_memo": (memo or "Tokens put on hold")[:200],
-            },
-        )
+        # The hold's own values, and its ledger entry's.
+        entry = {
+            "kind": Kind.HOLD.value,
+            "entry_key": f"hold:{hold_key}",
+            "entry_memo": (memo or "Tokens put on hold")[:200],
+        }
+        cursor.execute(_HOLD_SQL, {**hold_values, **entry})
         hold_id, new_balance, held_before = cursor.fetchone()
-    push_to_user(user.pk, "balance", {"balance": new_balance, "held": held_before + amount, "owed": owed})
+    _push_balance_figures(user.pk, balance=new_balance, held=held_before + amount, owed=owed)
     fields = [field.attname for field in Hold._meta.concrete_fields]
     return Hold.from_db(connection.alias, fields, [hold_id if name == "id" else hold_values[name] for name in fields])
-
-
-def _count_use(owners: list[_QuotaOwner], *, key: str, replay_checked: bool) -> QuotaStatus:
-    """Count one use under `key` on each owner's counter for today (in the caller's transaction);
-    `replay_checked`: the key is known to be new."""
-    day, resets_at = _utc_day_bounds(timezone.now())
-    # Locked as they are read, always in owner_key order so two guests never wait on each other in
-    # opposite orders; get_or_create survives a concurrent creation (it re-reads, locking, after the
-    # unique-constraint error).
-    counters = {
-        owner.key: QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner.key, day=day)[0]
-        for owner in sorted(owners, key=lambda owner: owner.key)
-    }
-    used_by = {owner_key: counter.used for owner_key, counter in counters.items()}
-    if not replay_checked and QuotaUse.objects.filter(key=key).exists():
-        return _status_of(owners, used_by, resets_at)
-    for index, owner in enumerate(owners):
-        if used_by[owner.key] >= owner.limit:
-            raise QuotaExceeded(limit=owner.limit, resets_at=resets_at, per_address=index > 0)
-    for owner in owners:
-        counter = counters[owner.key]
-        QuotaUse.objects.create(counter=counter, key=key + owner.use_suffix)
-        QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
-        used_by[owner.key] += 1
-    return _status_of(owners, used_by, resets_at)
 
 
 @transaction.atomic

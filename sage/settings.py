@@ -72,7 +72,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # again and again (each step of a chat answer, a ledger entry) is prepared on its fifth run: Postgres
 # then skips parsing and planning it, and psycopg skips quoting every parameter into the text. In
 # the 50-questions burst this cut the database's CPU per answer from ~8 to ~5 ms and the web
-# process's by ~2 ms. A pooler in transaction mode that cannot keep prepared statements (PgBouncer
+# process's by ~1-2 ms. A pooler in transaction mode that cannot keep prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements) needs DB_PREPARED_STATEMENTS=false.
 DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
