@@ -499,9 +499,10 @@ CHUNK_OVERLAP_SECONDS = env_int("CHUNK_OVERLAP_SECONDS", 8, minimum=0)
 # HNSW search breadth: larger finds more of the true nearest neighbours, slower (400: recall@10 0.96
 # against 0.92 at 200 for people with 100k+ of a million chunks, bench/search.py).
 HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 400, minimum=10, maximum=1000)
-# A person with fewer transcript chunks than HNSW_MIN_OWNER_CHUNKS, or a smaller share of all chunks
-# than HNSW_MIN_OWNER_PERCENT, is searched exactly (all their chunks read and sorted: cheap when they
-# are few), the others through the HNSW index shared by everyone (bench/search.py has the figures).
+# A person with fewer transcript chunks than HNSW_MIN_OWNER_CHUNKS, or fewer than HNSW_MIN_OWNER_PERCENT
+# of a part of the HNSW index on average (all chunks / videos.models.CHUNK_INDEX_PARTS), is searched
+# exactly (all their chunks read and sorted: cheap when they are few), the others through their part
+# of the index (bench/search.py has the figures).
 HNSW_MIN_OWNER_CHUNKS = env_int("HNSW_MIN_OWNER_CHUNKS", 10_000, minimum=0)
 HNSW_MIN_OWNER_PERCENT = env_int("HNSW_MIN_OWNER_PERCENT", 3, minimum=0, maximum=100)
 # How many index entries an iterative HNSW scan may visit before it gives up (pgvector's

@@ -18,7 +18,17 @@ from pgvector import HalfVector, Vector
 from pgvector.django import CosineDistance
 
 from accounts.models import User
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Upload, Video, chunk_embedding_halfvec
+from videos.models import (
+    CHUNK_INDEX_PARTS,
+    Transcript,
+    TranscriptChunk,
+    TranscriptSegment,
+    Upload,
+    Video,
+    chunk_embedding_halfvec,
+    chunk_index_part,
+    chunk_index_part_condition,
+)
 from videos.timed_text import TimedLine, words_from_json
 
 
@@ -165,25 +175,31 @@ def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
 
 
 def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
-    """Whether the owner's search should walk the shared HNSW index rather than read all their
-    chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least HNSW_MIN_OWNER_PERCENT
-    of the table (Postgres' own row estimate). Below that share a filtered walk goes far for each of the
-    owner's rows and misses more of them, while an exact sort costs by the owner's rows alone. Sets
-    the iterative scan and custom plans in the same round trip (as use_iterative_hnsw_scan).
-    Counting stops at the threshold, so it reads at most that many entries of the owner index."""
+    """Whether the owner's search should walk their part of the HNSW index rather than read all
+    their chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least
+    HNSW_MIN_OWNER_PERCENT of a part's average size (Postgres' own row estimate of the table over
+    CHUNK_INDEX_PARTS). Below that share a filtered walk goes far for each of the owner's rows and
+    misses more of them, while an exact sort costs by the owner's rows alone. Sets the iterative scan
+    and custom plans in the same round trip (as use_iterative_hnsw_scan), and, for a walk, prices
+    sorting out: Postgres would otherwise sort some owners of 10k–30k chunks exactly, at two to three
+    times the walk's time (bench/search.py at a million); the re-sort of the few rows found has no
+    other way and still runs. Counting stops at the threshold, so it reads at most that many entries
+    of the owner index."""
     cursor.execute(
-        "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / 100))::bigint AS chunks FROM pg_class "
-        "WHERE oid = 'videos_transcriptchunk'::regclass) "
+        "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / %s / 100))::bigint AS chunks FROM pg_class "
+        "WHERE oid = 'videos_transcriptchunk'::regclass), "
+        "way AS (SELECT (SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s "
+        "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed) AS through_index) "
         "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
         "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true), "
-        "(SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s "
-        "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed)",
+        "set_config('enable_sort', CASE WHEN through_index THEN 'off' ELSE 'on' END, true), through_index FROM way",
         [
             settings.HNSW_MIN_OWNER_CHUNKS,
             settings.HNSW_MIN_OWNER_PERCENT,
+            CHUNK_INDEX_PARTS,
+            owner_id,
             str(settings.HNSW_EF_SEARCH),
             str(settings.HNSW_MAX_SCAN_TUPLES),
-            owner_id,
         ],
     )
     (*_, enough) = cursor.fetchone()
@@ -229,8 +245,9 @@ def search_moments_by_vector(
 ) -> list[Moment]:
     """The owner's chunks nearest to `vector`, by cosine distance, best first.
 
-    The HNSW index is shared by everyone, so for one person's search it is a filtered walk: it pays
-    when that person owns a good share of the table, and costs more than it saves (and finds less)
+    The HNSW index is in parts, each shared by the owners whose id leaves the same remainder
+    (videos.models.CHUNK_INDEX_PARTS), so one person's search is a filtered walk of their part: it
+    pays when that person owns a good share of it, and costs more than it saves (and finds less)
     for someone with few chunks, whose rows are read and sorted exactly instead, which is cheap when
     they are few. Which way is chosen here, by the owner's chunk count and share of the table:
     Postgres' own choice knows neither how far a filtered walk goes nor what an exact sort of a
@@ -250,8 +267,10 @@ def search_moments_by_vector(
     distance = CosineDistance("embedding", vector)
     with transaction.atomic(), connection.cursor() as cursor:  # the scan settings are SET LOCAL
         if _search_chunks_through_index(cursor, owner_id):
-            # The index's expression exactly, or Postgres cannot use the index; re-sorted below on the
-            # full vectors.
+            # The index's expressions exactly, or Postgres cannot use the index: its part's condition
+            # (the plan is made for these parameters, so Postgres sees it holds), and its halfvec
+            # order, re-sorted below on the full vectors.
+            chunks = chunks.filter(chunk_index_part_condition(chunk_index_part(owner_id)))
             order = CosineDistance(chunk_embedding_halfvec(), HalfVector(vector))
         else:
             order = distance  # on the full vectors: no index serves it

@@ -1,7 +1,8 @@
 """Transcript search by vector takes one of two ways by the owner's chunk count: people with many
-chunks (HNSW_MIN_OWNER_CHUNKS or more) walk the HNSW index shared by everyone, which holds the
-vectors as halfvec; the others, and any search inside one video, read their chunks and sort them
-exactly. Either way the distances are the full vectors' and the owner's chunks alone come back."""
+chunks (HNSW_MIN_OWNER_CHUNKS or more) walk their part of the HNSW index (one partial index per
+remainder of the owner's id), which holds the vectors as halfvec; the others, and any search inside
+one video, read their chunks and sort them exactly. Either way the distances are the full vectors'
+and the owner's chunks alone come back."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import UserFactory
-from videos.models import TEXT_EMBEDDING_DIM, TranscriptChunk, Video
+from videos.models import CHUNK_INDEX_PARTS, TEXT_EMBEDDING_DIM, TranscriptChunk, Video, chunk_index_part
 from videos.selectors import search_moments_by_vector, use_iterative_hnsw_scan
 
 pytestmark = pytest.mark.django_db
 
-INDEX_NAME = "chunk_embedding_hnsw"
+INDEX_NAME = "chunk_embedding_hnsw_"
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
@@ -62,17 +63,29 @@ def search_plan(owner_id: int, query: np.ndarray, **options: int) -> str:
         return "\n".join(line for (line,) in cursor.fetchall())
 
 
+def part_scans() -> dict[str, int]:
+    """How many scans this transaction has made of each part of the chunks' HNSW index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, pg_stat_get_xact_numscans(oid) FROM pg_class WHERE relkind = 'i' AND relname LIKE %s",
+            [f"{INDEX_NAME}%"],
+        )
+        return dict(cursor.fetchall())
+
+
 @pytest.fixture
 def world() -> tuple[User, list[TranscriptChunk], np.ndarray, np.ndarray]:
     """An owner with 60 chunks, ten of them (the first video's first ten) close to the query and the
-    rest random, beside a stranger with 60 chunks closer still to the query."""
+    rest random, beside a stranger in the same part of the index with 60 chunks closer still to the
+    query."""
     rng = np.random.default_rng(18)
     query = unit(rng.standard_normal(TEXT_EMBEDDING_DIM))
     close = unit(query + 0.6 * unit(rng.standard_normal((10, TEXT_EMBEDDING_DIM))))
     owner_vectors = np.concatenate([close, unit(rng.standard_normal((50, TEXT_EMBEDDING_DIM)))])
     owner = UserFactory()
     chunks = add_chunks(owner, owner_vectors)
-    add_chunks(UserFactory(), unit(query + 0.3 * unit(rng.standard_normal((60, TEXT_EMBEDDING_DIM)))))
+    stranger = UserFactory(pk=owner.pk + CHUNK_INDEX_PARTS)
+    add_chunks(stranger, unit(query + 0.3 * unit(rng.standard_normal((60, TEXT_EMBEDDING_DIM)))))
     return owner, chunks, owner_vectors, query
 
 
@@ -101,9 +114,29 @@ def test_few_chunks_are_searched_exactly_without_the_index(world, settings) -> N
     assert INDEX_NAME not in search_plan(owner.pk, query)
 
 
-def test_a_small_share_of_all_chunks_is_searched_exactly_however_many(world, settings) -> None:
-    """Half of the table is the owner's: through the index at a 50 % threshold, exactly above it."""
+def test_the_walk_reads_the_owners_part_of_the_index_alone(world, settings) -> None:
+    """Run as the site runs it (parameters bound on the server, not written into the SQL as the
+    plan above is): Postgres must still see that the owner's part holds every row the query can
+    return, or it can walk no index at all. And it walks it though an exact sort of so few rows
+    would look cheaper to it: the search prices sorting out once it has chosen the walk."""
     owner, chunks, vectors, query = world
+    settings.HNSW_MIN_OWNER_CHUNKS = 1
+    before = part_scans()
+
+    moments = search_moments_by_vector(owner.pk, query, limit=10)
+
+    assert [moment.chunk_id for moment in moments] == [pk for pk, _ in nearest(chunks, vectors, query, 10)]
+    scanned = {name for name, scans in part_scans().items() if scans > before.get(name, 0)}
+    assert scanned == {f"{INDEX_NAME}{chunk_index_part(owner.pk)}"}
+
+
+def test_a_small_share_of_a_part_is_searched_exactly_however_many(world, settings) -> None:
+    """The owner's 60 chunks are half of a part's average size when the table holds 60 × 2 × the
+    number of parts: through the index at a 50 % threshold, exactly above it."""
+    owner, chunks, vectors, query = world
+    others = 60 * 2 * CHUNK_INDEX_PARTS - 120
+    random = unit(np.random.default_rng(19).standard_normal((others, TEXT_EMBEDDING_DIM)))
+    add_chunks(UserFactory(), random, per_video=60)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE videos_transcriptchunk")  # the share is read from Postgres' row estimate
     settings.HNSW_MIN_OWNER_CHUNKS = 1
