@@ -570,7 +570,9 @@ WITH hold AS (
     FROM hold, wallet
 )
 SELECT hold."id", wallet."balance",
-       (SELECT coalesce(sum("amount"), 0) FROM "billing_hold"
+       -- bigint: sum() of bigints is numeric, a Decimal in Python, which the balance event's trip
+       -- through the channel layer (msgpack) cannot carry
+       (SELECT coalesce(sum("amount"), 0)::bigint FROM "billing_hold"
         WHERE "wallet_id" = %(wallet_id)s AND "status" = %(status)s)
 FROM hold, wallet
 """

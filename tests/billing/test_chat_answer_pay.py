@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from billing.services import (
     quota_consume,
     quota_status,
 )
+from sage.asgi import application
 from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +135,21 @@ def test_an_account_without_a_wallet_gets_one_and_pays() -> None:
 
     assert hold is None
     assert Wallet.objects.get(user=user).plan == plan
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_users_pages_hear_the_balance_the_answer_leaves() -> None:
+    """The event must cross the channel layer (msgpack: plain ints, not the Decimal Postgres' sum()
+    of bigints gives) to the user's open page."""
+    user = await database_sync_to_async(funded_user)()
+    socket = WebsocketCommunicator(application, "/ws/events/", headers=[(b"origin", b"http://localhost")])
+    socket.scope["user"] = user
+    assert (await socket.connect())[0]
+
+    await database_sync_to_async(pay, thread_sensitive=False)(user, amount=2)
+
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "balance",
+        "data": {"balance": 98, "held": 2, "owed": 0},
+    }
+    await socket.disconnect()
