@@ -249,7 +249,7 @@ def search_moments_by_vector(
     (videos.models.CHUNK_INDEX_PARTS), so one person's search is a filtered walk of their part: it
     pays when that person owns a good share of it, and costs more than it saves (and finds less)
     for someone with few chunks, whose rows are read and sorted exactly instead, which is cheap when
-    they are few. Which way is chosen here, by the owner's chunk count and share of the table:
+    they are few. Which way is chosen here, by the owner's chunk count and share of their part:
     Postgres' own choice knows neither how far a filtered walk goes nor what an exact sort of a
     mid-sized owner costs. One video's chunks are always searched exactly.
 
