@@ -77,7 +77,8 @@ def schemathesis_run(
 
     A browser-session run sends its session cookie as a fixed header, which schemathesis cannot take
     away: its "missing or wrong credentials" cases still carry a valid session there. So that run skips
-    `ignored_auth` and the negative cases about the `sessionid` cookie; the API-token run covers both.
+    `ignored_auth` and the negative cases about the `sessionid` cookie or the Authorization header;
+    the API-token run covers them.
     """
     fixed_session = "sessionid=" in headers.get("Cookie", "")
     config = schemathesis.Config.from_dict(
@@ -112,6 +113,8 @@ def schemathesis_run(
                         failure = check.failure_info.failure
                         if fixed_session and "sessionid" in failure.message:
                             continue
+                        if fixed_session and _a_wrong_authorization_beside_the_session(check.name, failure.message):
+                            continue
                         if _a_rule_beyond_the_schema(label, check.name, check.failure_info):
                             continue
                         if check.name == "positive_data_acceptance" and b"lone surrogate" in answer:
@@ -125,6 +128,15 @@ def schemathesis_run(
         elif isinstance(event, events.FatalError):
             result.errors.append(f"fatal: {event.exception!r}")
     return result
+
+
+def _a_wrong_authorization_beside_the_session(check_name: str, message: str) -> bool:
+    """An invalid request accepted though its Authorization header breaks the schema: beside a
+    browser's session, a header that does not say Bearer is not the API token's to refuse
+    (accounts.authentication leaves it to the session, which authenticates the request). The
+    API-token run checks that header. Seen once in CI: that case's other "invalid" part, a `q` of six
+    ordinary characters, met the schema as sent."""
+    return check_name == "negative_data_rejection" and "/properties/Authorization" in message
 
 
 def _a_rule_beyond_the_schema(label: str, check_name: str, failure_info: object) -> bool:
