@@ -101,12 +101,19 @@ async def count_in_window(key: str, *, limit: int, period: float) -> tuple[bool,
 # connect handshake before every first chunk. Tests run each in a loop of their own.
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
 
+# At most this many connections per client, a command waiting for a free one: every command here is
+# a short round trip, and an unbounded pool opened one connection per answer in flight the first
+# time a burst came (50 questions at once: ~21 per web process, each with its connect handshake,
+# all in that burst's first chunks: bench/chat.py's first round was its slowest).
+REDIS_CONNECTIONS = 8
+
 
 def _redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+        pool = aioredis.BlockingConnectionPool.from_url(settings.REDIS_URL, max_connections=REDIS_CONNECTIONS)
+        client = _clients[loop] = aioredis.Redis(connection_pool=pool)
     return client
 
 
