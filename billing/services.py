@@ -550,10 +550,28 @@ def _quota_owners(viewer: Viewer) -> list[_QuotaOwner]:
     return owners
 
 
+# A user's plan limit and today's count in one query (the chat reads it after every answer, for the
+# questions left that its `done` shows); no row: the user has no wallet yet.
+_USER_QUOTA_SQL = """
+SELECT p."daily_chat_messages",
+       coalesce((SELECT "used" FROM "billing_quotacounter" WHERE "owner_key" = %(owner_key)s AND "day" = %(day)s), 0)
+FROM "billing_wallet" w JOIN "billing_plan" p ON p."id" = w."plan_id"
+WHERE w."user_id" = %(user_id)s
+"""
+
+
 def quota_status(*, viewer: Viewer) -> QuotaStatus:
     """The viewer's own quota; for a guest, its remaining messages are also at most its address's."""
-    owners = _quota_owners(viewer)
     day, resets_at = _utc_day_bounds(timezone.now())
+    if viewer.user is not None:
+        owner_key = f"user:{viewer.user.pk}"
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(_USER_QUOTA_SQL, {"owner_key": owner_key, "day": day, "user_id": viewer.user.pk})
+            row = cursor.fetchone()
+        if row is not None:
+            limit, used = row
+            return _status_of([_QuotaOwner(owner_key, limit, "")], {owner_key: used}, resets_at)
+    owners = _quota_owners(viewer)
     used_by = dict(
         QuotaCounter.objects.filter(owner_key__in=[owner.key for owner in owners], day=day).values_list(
             "owner_key", "used"
