@@ -192,6 +192,51 @@ def answers_reap_stale() -> list[Message]:
     return closed
 
 
+# Beginning an answer in three statements of fixed SQL around the payment's three, where the ORM
+# took six: (1) the conversation locked (it orders concurrent questions: one answer at a time) and
+# the question inserted, (2) the streaming answer inserted, (3) the answer's hold and the
+# conversation's time (and first title) written. This runs before every answer's first word; in a
+# burst of fifty questions the ORM's statements took ~13 % of a web process's interpreter time
+# (py-spy --gil), most of it building them. The answer's insert is also the "one answer at a time"
+# check: the partial unique index `one_streaming_answer_per_conversation` refuses a second streaming
+# answer, and only then (an answer under way, or a stale one to close) is the ORM path taken, which
+# looks first. tests/chat/test_answer_begin.py compares the rows with the ORM path's.
+_CONVERSATION_FIELDS = ["id", "owner_id", "guest_id", "video_id", "title", "created_at", "updated_at", "deleted_at"]
+_BEGIN_QUESTION_SQL = """
+WITH conversation AS (
+    SELECT "id", "owner_id", "guest_id", "video_id", "title", "created_at", "updated_at", "deleted_at"
+    FROM "chat_conversation" WHERE "id" = %(conversation_id)s
+    FOR UPDATE
+), question AS (
+    INSERT INTO "chat_message" ("conversation_id", "role", "content", "citations", "status", "error_message", "cost",
+                                "client_id", "reply_to_id", "hold_id", "embedding", "created_at", "updated_at")
+    SELECT "id", %(role)s, %(content)s, '[]', %(status)s, '', 0, %(client_id)s, NULL, NULL, NULL, %(now)s, %(now)s
+    FROM conversation
+    RETURNING "id"
+)
+SELECT conversation.*, question."id" FROM conversation, question
+"""
+_BEGIN_ANSWER_SQL = """
+INSERT INTO "chat_message" ("conversation_id", "role", "content", "citations", "status", "error_message", "cost",
+                            "client_id", "reply_to_id", "hold_id", "embedding", "created_at", "updated_at")
+VALUES (%(conversation_id)s, %(role)s, '', '[]', %(status)s, '', %(cost)s, '', %(question_id)s, NULL, NULL, %(now)s,
+        %(now)s)
+RETURNING "id"
+"""
+_BEGIN_RECORD_SQL = """
+WITH answer AS (
+    UPDATE "chat_message" SET "hold_id" = %(hold_id)s WHERE "id" = %(answer_id)s AND %(hold_id)s::bigint IS NOT NULL
+)
+UPDATE "chat_conversation" SET "updated_at" = %(now)s, "title" = coalesce(%(title)s, "title")
+WHERE "id" = %(conversation_id)s
+"""
+_ONE_STREAMING_ANSWER = "one_streaming_answer_per_conversation"
+
+
+class _AnswerUnderWay(Exception):
+    """The conversation already has a streaming answer (a live one, or a stale one to close)."""
+
+
 def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, client_id: object = "") -> AnswerStart:
     """Save the question and an empty 'streaming' answer, and pay for it, in one transaction.
 
@@ -204,54 +249,175 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
     client_key = clean_client_id(client_id)
     cost = answer_cost(viewer)
     try:
-        with transaction.atomic():
-            # The conversation's row lock orders concurrent questions: one answer at a time.
-            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-            # A client_id sent before fails this insert (IntegrityError, below: the replay).
-            question = Message.objects.create(
-                conversation=locked, role=Message.Role.USER, content=question_text, client_id=client_key
+        try:
+            return _begin(viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost)
+        except _AnswerUnderWay:
+            # Rolled back whole; again, judging the answer under way first (it may be stale).
+            return _begin_making_room(
+                viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost
             )
-            if locked.deleted_at is not None:  # trashed since the socket or page opened it
-                raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
-            _make_room_for_answer(locked)
-            history = (
-                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
-                if locked.title and answer_backend().uses_history
-                else ()
-            )
-            answer = Message.objects.create(
-                conversation=locked,
-                role=Message.Role.ASSISTANT,
-                status=Message.Status.STREAMING,
-                reply_to=question,
-                cost=cost,
-            )
-            # Counted and charged by the answer's id: a refusal rolls all of this back.
-            if viewer.user is not None:
-                answer.hold = chat_answer_pay(
-                    user=viewer.user,
-                    quota_key=_quota_key(answer.pk),
-                    hold_key=f"chat-answer:{answer.pk}",
-                    amount=cost,
-                    ref=answer,
-                    memo="Chat answer",
-                )
-                if answer.hold is not None:
-                    Message.objects.filter(pk=answer.pk).update(hold=answer.hold)
-            else:
-                quota_consume(viewer=viewer, key=_quota_key(answer.pk))
-            updates: dict[str, object] = {"updated_at": timezone.now()}
-            if not locked.title:
-                updates["title"] = _title_from(question_text)
-            Conversation.objects.filter(pk=locked.pk).update(**updates)
-            owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
-            return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
     except IntegrityError:
         # The client_id was sent before (a retry), or a concurrent request with it won the insert:
         # answer with its messages.
         if (replayed := _replay(conversation, client_key)) is not None:
             return replayed
         raise AnswerInProgress() from None
+
+
+def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int) -> AnswerStart:
+    now = timezone.now()
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        with connection.cursor() as cursor:
+            # A client_id sent before fails this insert (IntegrityError: the caller's replay).
+            cursor.execute(
+                _BEGIN_QUESTION_SQL,
+                {
+                    "conversation_id": conversation.pk,
+                    "role": Message.Role.USER,
+                    "status": Message.Status.COMPLETE,
+                    "content": text,
+                    "client_id": client_id,
+                    "now": now,
+                },
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise Conversation.DoesNotExist("The conversation is gone.")
+            locked = Conversation.from_db(connection.alias, _CONVERSATION_FIELDS, row[:-1])
+            if locked.deleted_at is not None:  # trashed since the socket or page opened it
+                raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
+            question = _saved_message(
+                connection.alias,
+                locked,
+                id=row[-1],
+                role=Message.Role.USER,
+                content=text,
+                status=Message.Status.COMPLETE,
+                cost=0,
+                client_id=client_id,
+                reply_to_id=None,
+                created_at=now,
+            )
+            history = (
+                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
+                if locked.title and answer_backend().uses_history
+                else ()
+            )
+            try:  # a refusal spoils the transaction, which is then rolled back whole
+                cursor.execute(
+                    _BEGIN_ANSWER_SQL,
+                    {
+                        "conversation_id": locked.pk,
+                        "role": Message.Role.ASSISTANT,
+                        "status": Message.Status.STREAMING,
+                        "cost": cost,
+                        "question_id": question.pk,
+                        "now": now,
+                    },
+                )
+            except IntegrityError as error:
+                if _constraint_of(error) == _ONE_STREAMING_ANSWER:
+                    raise _AnswerUnderWay() from error
+                raise
+            (answer_id,) = cursor.fetchone()
+        answer = _saved_message(
+            connection.alias,
+            locked,
+            id=answer_id,
+            role=Message.Role.ASSISTANT,
+            content="",
+            status=Message.Status.STREAMING,
+            cost=cost,
+            client_id="",
+            reply_to_id=question.pk,
+            created_at=now,
+        )
+        answer.reply_to = question
+        # Counted and charged by the answer's id: a refusal rolls all of this back.
+        answer.hold = _pay_for_answer(viewer, answer, cost)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _BEGIN_RECORD_SQL,
+                {
+                    "hold_id": answer.hold_id,
+                    "answer_id": answer.pk,
+                    "now": timezone.now(),
+                    "title": None if locked.title else _title_from(text),
+                    "conversation_id": locked.pk,
+                },
+            )
+        owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
+        return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
+
+
+def _saved_message(alias: str, conversation: Conversation, **values: object) -> Message:
+    """A message as the rows `_begin` inserted (the fields it does not name have their defaults)."""
+    values = {"citations": [], "error_message": "", "hold_id": None, "updated_at": values["created_at"], **values}
+    # from_db takes the values in the model's field order (a field not named is left deferred).
+    names = [field.attname for field in Message._meta.concrete_fields if field.attname in values]
+    message = Message.from_db(alias, names, [values[name] for name in names])
+    message.conversation = conversation
+    return message
+
+
+def _constraint_of(error: IntegrityError) -> str | None:
+    """The name of the constraint a database error broke (psycopg's diagnostics)."""
+    diagnostics = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostics, "constraint_name", None)
+
+
+def _pay_for_answer(viewer: Viewer, answer: Message, cost: int) -> Hold | None:
+    """Count the answer on the viewer's quota and hold its price (a guest's costs nothing)."""
+    if viewer.user is None:
+        quota_consume(viewer=viewer, key=_quota_key(answer.pk))
+        return None
+    return chat_answer_pay(
+        user=viewer.user,
+        quota_key=_quota_key(answer.pk),
+        hold_key=f"chat-answer:{answer.pk}",
+        amount=cost,
+        ref=answer,
+        memo="Chat answer",
+    )
+
+
+def _begin_making_room(
+    *, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int
+) -> AnswerStart:
+    """`_begin` through the ORM, closing a stale streaming answer first (or refusing while a live
+    one is written)."""
+    with transaction.atomic():
+        # The conversation's row lock orders concurrent questions: one answer at a time.
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        # A client_id sent before fails this insert (IntegrityError: the caller's replay).
+        question = Message.objects.create(
+            conversation=locked, role=Message.Role.USER, content=text, client_id=client_id
+        )
+        if locked.deleted_at is not None:  # trashed since the socket or page opened it
+            raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
+        _make_room_for_answer(locked)
+        history = (
+            tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
+            if locked.title and answer_backend().uses_history
+            else ()
+        )
+        answer = Message.objects.create(
+            conversation=locked,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+            reply_to=question,
+            cost=cost,
+        )
+        answer.hold = _pay_for_answer(viewer, answer, cost)
+        if answer.hold is not None:
+            Message.objects.filter(pk=answer.pk).update(hold=answer.hold)
+        updates: dict[str, object] = {"updated_at": timezone.now()}
+        if not locked.title:
+            updates["title"] = _title_from(text)
+        Conversation.objects.filter(pk=locked.pk).update(**updates)
+        owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
+        return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
 
 
 def _title_from(question: str) -> str:
