@@ -71,7 +71,7 @@ def encoded(source: Path, params: str, cache: Path, seconds: float) -> Path:
 def reference_share(path: Path) -> tuple[int, int]:
     """(frames, reference frames): the decoder told to skip every frame nothing refers to."""
     with av.open(str(path)) as container:
-        frames = sum(1 for _ in container.demux(container.streams.video[0]) if _.size)
+        frames = sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONREF"

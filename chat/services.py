@@ -299,11 +299,7 @@ def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: 
                 reply_to_id=None,
                 created_at=now,
             )
-            history = (
-                tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
-                if locked.title and answer_backend().uses_history
-                else ()
-            )
+            history = _history_before(locked, question)
             try:  # a refusal spoils the transaction, which is then rolled back whole
                 cursor.execute(
                     _BEGIN_ANSWER_SQL,
@@ -349,6 +345,14 @@ def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: 
             )
         owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
         return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
+
+
+def _history_before(conversation: Conversation, question: Message) -> tuple[Message, ...]:
+    """The conversation's finished turns before `question`, for a backend that writes from them (a
+    language model; quotes need none). A first question (no title yet) has none."""
+    if not conversation.title or not answer_backend().uses_history:
+        return ()
+    return tuple(selectors.recent_turns(conversation.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
 
 
 def _saved_message(alias: str, conversation: Conversation, **values: object) -> Message:
@@ -397,11 +401,7 @@ def _begin_making_room(
         if locked.deleted_at is not None:  # trashed since the socket or page opened it
             raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
         _make_room_for_answer(locked)
-        history = (
-            tuple(selectors.recent_turns(locked.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
-            if locked.title and answer_backend().uses_history
-            else ()
-        )
+        history = _history_before(locked, question)
         answer = Message.objects.create(
             conversation=locked,
             role=Message.Role.ASSISTANT,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 from django.http import HttpResponse
 
 from accounts.guests import GUEST_COOKIE, guest_cookie_set
@@ -72,3 +75,26 @@ async def frames_until_done(socket: WebsocketCommunicator, *, timeout: float = 2
         frames.append(frame)
         if frame["type"] == "done":
             return frames
+
+
+def in_own_connection(work: Callable[[], Any]) -> Any:
+    """`work` on this thread's own database connection, closed after (for a worker thread)."""
+    try:
+        return work()
+    finally:
+        connection.close()
+
+
+def wait_until_a_query_waits_on_a_lock(timeout: float = 10.0) -> None:
+    """Return once some query on the test database is waiting for a row lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError("no query came to wait on a lock")

@@ -16,7 +16,7 @@ from billing.models import Hold, LedgerEntry, QuotaCounter, QuotaUse, Wallet
 from chat import services
 from chat.live import message_frame_data
 from chat.models import Conversation, Message
-from tests.chat.test_answer_locks import in_own_connection
+from tests.chat.helpers import in_own_connection
 from tests.factories import UserFactory
 
 # What differs between two users' otherwise identical rows.

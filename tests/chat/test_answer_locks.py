@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 
 from accounts.guests import Viewer
 from billing.models import QuotaCounter, Wallet
 from chat import services
 from chat.models import Message
+from tests.chat.helpers import in_own_connection, wait_until_a_query_waits_on_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def in_own_connection(work: Callable[[], Any]) -> Any:
-    try:
-        return work()
-    finally:
-        connection.close()
-
-
-def wait_until_a_query_waits_on_a_lock(timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            (waiting,) = cursor.fetchone()
-        if waiting:
-            return
-        time.sleep(0.02)
-    raise AssertionError("no query came to wait on a lock")
 
 
 def test_a_failing_answer_takes_the_wallet_before_the_quota_counter(user) -> None:
