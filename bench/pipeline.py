@@ -19,6 +19,8 @@ length and PyAV's and espeak-ng's versions, and reused after; `--video PATH` use
    `LocalClipEmbedder.embed_clips_and_fingerprint` (what the pipeline's clips step runs: the clip
    vectors and the comparison fingerprint from one pass over the picture, the sound decoded
    beside it), and the full decode with frame threads as well (what the embedding used before).
+   The embedding runs with NumPy's BLAS on one thread, as a worker runs it (`sage.blas`), and once
+   more with BLAS's own threads, as before that, for the ratio the change made.
    The best run of each counts; CPU time (all threads) is printed beside wall time: other
    processes inflate wall time, CPU time much less.
    Goals: embedding ≥ 15× real time (issue 13: fingerprints included) and ≤ 1.25× the decode the
@@ -70,6 +72,7 @@ from urllib.parse import urlsplit, urlunsplit
 import av
 import numpy as np
 import psutil
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
@@ -267,18 +270,22 @@ def bench_embedding(path: Path, duration: float, rounds: int) -> tuple[bool, flo
     """Part 1; whether its goals are met, and the full decode's best time."""
     backend = LocalClipEmbedder()
     default, frame_threaded, needed, embedding = Timings(), Timings(), Timings(), Timings()
+    spinning = Timings()  # the stage with BLAS's own threads, as before sage.blas
     frames = needed_frames = clips = 0
     fingerprint = None
     for round_number in range(1, rounds + 1):
         # Alternated, so a burst of load from another process hurts every side alike.
         frames = default.measure(lambda: full_decode(path))
         needed_frames = needed.measure(lambda: decode_needed_frames(path))
-        clip_list, fingerprint = embedding.measure(lambda: backend.embed_clips_and_fingerprint(path))
+        with threadpool_limits(limits=1, user_api="blas"):  # as a worker runs it (sage.blas)
+            clip_list, fingerprint = embedding.measure(lambda: backend.embed_clips_and_fingerprint(path))
         clips = len(clip_list)
         frame_threaded.measure(lambda: full_decode(path, frame_threads=True))
+        spinning.measure(lambda: backend.embed_clips_and_fingerprint(path))
         print(
             f"round {round_number}: full decode {default.last()}, with frame threads {frame_threaded.last()}, "
-            f"the decode the samples need {needed.last()}, embedding + fingerprint {embedding.last()}"
+            f"the decode the samples need {needed.last()}, embedding + fingerprint {embedding.last()}, "
+            f"the same with BLAS's own threads {spinning.last()}"
         )
     assert fingerprint is not None
     sound_frames = 0 if fingerprint.audio is None else len(fingerprint.audio)
@@ -315,6 +322,10 @@ def bench_embedding(path: Path, duration: float, rounds: int) -> tuple[bool, flo
     print(
         f"embedding / the decode the samples need: {wall:.2f} (CPU {cpu:.2f}) "
         f"(goal ≤ {GOAL_NEEDED_DECODE_RATIO}): {verdict(needed_met)}"
+    )
+    wall, cpu = ratios(spinning, needed)
+    print(
+        f"the same with BLAS's own threads (before sage.blas) / the decode the samples need: {wall:.2f} (CPU {cpu:.2f})"
     )
     print(f"(best of {rounds} runs each)")
     return met and needed_met, default.best()

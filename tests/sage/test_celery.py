@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from accounts.tasks import clear_expired_sessions
 from sage.celery import app
@@ -36,6 +38,19 @@ def test_media_tasks_go_to_the_media_queue_and_the_rest_to_default() -> None:
     for light_task in ("take_over_lapsed_videos", "abort_idle_uploads", "summarize_comparison"):
         assert router.route({}, f"videos.tasks.{light_task}")["queue"].name == "default"
     assert router.route({}, "accounts.tasks.clear_expired_sessions")["queue"].name == "default"
+
+
+def test_a_prefork_worker_process_computes_numpy_products_on_one_thread() -> None:
+    # BLAS's own threads spin between the pipeline's products and take the decoder's core (sage.blas).
+    # (worker_init, the solo pool's, is not sent here: Celery's Django fixup acts on it too.)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a machine with two cores or more
+        assert _blas_threads() == {2}
+        worker_process_init.send(sender=None)
+        assert _blas_threads() == {1}
+
+
+def _blas_threads() -> set[int]:
+    return {pool.num_threads for pool in ThreadpoolController().select(user_api="blas").lib_controllers}
 
 
 def test_every_scheduled_task_exists() -> None:
