@@ -29,6 +29,7 @@ from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.errors import Conflict, Invalid
 from videos.models import Video
+from videos.vector_params import binary_vector
 
 
 class ChatInputError(Invalid):
@@ -502,7 +503,7 @@ def answer_complete(
     from chat.tasks import embed_answer
 
     connection = transaction.get_connection()
-    embedding_field, citations_field = Message._meta.get_field("embedding"), Message._meta.get_field("citations")
+    citations_field = Message._meta.get_field("citations")
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -515,7 +516,7 @@ def answer_complete(
                     "now": timezone.now(),
                     "chunk_ids": list(dict.fromkeys(quoted_chunk_ids)),
                     "answer_id": answer_id,
-                    "question_vector": embedding_field.get_db_prep_save(question_vector, connection),
+                    "question_vector": binary_vector(question_vector),
                 },
             )
             row = cursor.fetchone()

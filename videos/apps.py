@@ -7,6 +7,7 @@ class VideosConfig(AppConfig):
 
     def ready(self) -> None:
         from sage.realtime import register_object_kind
+        from videos import vector_params  # noqa: F401  # before the first connection copies psycopg's adapters
         from videos.models import Video
 
         # Browsers may watch a video's progress group only if the video is theirs.

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from pgvector import HalfVector, Vector
+from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from accounts.models import User
@@ -30,6 +30,7 @@ from videos.models import (
     chunk_index_part_condition,
 )
 from videos.timed_text import TimedLine, words_from_json
+from videos.vector_params import binary_vector
 
 
 def videos_for_user(user: User) -> QuerySet[Video]:
@@ -219,8 +220,9 @@ def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit
     """One video's chunks nearest to `vector`, exactly (no index, no scan settings, no transaction).
     In SQL of its own: the chat asks it before every answer's first word, and the ORM spent more
     Python building the query than Postgres spent on one video's few hundred rows."""
+    parameters: list[Any] = [binary_vector(vector), owner_id, video_id, limit]  # a vector: not in the stubs' list
     with connection.cursor() as cursor:
-        cursor.execute(_NEAREST_IN_VIDEO_SQL, [Vector(vector).to_text(), owner_id, video_id, limit])
+        cursor.execute(_NEAREST_IN_VIDEO_SQL, parameters)
         return _moments(cursor.fetchall())
 
 
