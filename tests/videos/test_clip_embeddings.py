@@ -25,7 +25,7 @@ from tests.media import (
 )
 from videos.embeddings import AUDIO_DIM, VISUAL_DIM, ClipEmbedding, EmbeddingError, clip_spans, get_backend, visual
 from videos.embeddings import local as local_backend
-from videos.embeddings.fingerprint import grid_means
+from videos.embeddings.fingerprint import VISUAL_FEATURES, content_box, grid_means, visual_features
 from videos.embeddings.local import LocalClipEmbedder
 
 SCENES = [Scene(4, "shapes", seed=1), Scene(4, "bars", seed=2), Scene(4, "gradient", seed=3)]
@@ -292,6 +292,47 @@ def test_fingerprint_grid_means_are_the_cell_means(height: int, width: int) -> N
             for left, right in itertools.pairwise(column_edges)
         ]
         assert grid_means(plane, rows, columns) == pytest.approx(expected, abs=1e-4)  # float32 running sums
+
+
+def test_a_stack_of_planes_gets_each_plane_s_grid_means() -> None:
+    planes = np.random.default_rng(5).random((3, 37, 50)).astype(np.float32)
+    stacked = grid_means(planes, 8, 8)
+    assert stacked.shape == (3, 64)
+    for plane, means in zip(planes, stacked, strict=True):
+        assert np.array_equal(means, grid_means(plane, 8, 8))
+
+
+def _bordered_pictures() -> np.ndarray:
+    """Picture samples with no border, letterbox bars, pillarbox bars, a dark frame and a bright one."""
+    rng = np.random.default_rng(11)
+    pictures = rng.integers(40, 256, (6, 64, 64, 3)).astype(np.uint8)
+    pictures[1, :8] = pictures[1, -8:] = 12  # letterbox
+    pictures[2, :, :10] = pictures[2, :, -6:] = 20  # pillarbox, uneven
+    pictures[3] = rng.integers(0, 25, (64, 64, 3))  # dark throughout: no border taken
+    pictures[4, :30] = 0  # more than the share a border may take
+    return pictures
+
+
+def test_measuring_samples_together_gives_each_the_features_it_gets_alone() -> None:
+    pictures = _bordered_pictures()
+    together = visual_features(pictures)
+    assert together.shape == (len(pictures), VISUAL_FEATURES) and together.dtype == np.uint8
+    for picture, features in zip(pictures, together, strict=True):
+        assert np.array_equal(features, visual_features(picture[np.newaxis])[0])
+    # The bars went: the letterboxed sample measures as the picture between them alone.
+    inside = pictures[1, 9:-9]
+    assert content_box(pictures[1].astype(np.float32) / 255.0) == (9, 55, 0, 64)
+    assert np.array_equal(together[1], visual_features(inside[np.newaxis])[0])
+    assert content_box(pictures[3].astype(np.float32) / 255.0) == (0, 64, 0, 64)
+    assert content_box(pictures[4].astype(np.float32) / 255.0)[0] == int(0.4 * 64)
+
+
+def test_the_fingerprint_does_not_depend_on_how_many_samples_are_measured_at_once(original: Path, monkeypatch) -> None:
+    _, batched = LocalClipEmbedder().embed_clips_and_fingerprint(original)
+    monkeypatch.setattr(local_backend, "_MEASURED_TOGETHER", 1)
+    _, alone = LocalClipEmbedder().embed_clips_and_fingerprint(original)
+    assert len(batched.visual) % 32 != 0  # the last batch is a partial one
+    assert np.array_equal(batched.visual, alone.visual)
 
 
 # --- awkward files --------------------------------------------------------------------------------

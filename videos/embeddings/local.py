@@ -18,7 +18,10 @@ Speed:
 - each sampled frame is scaled straight to a 32×32 RGB thumbnail rather than converted at full size;
 - the decoder uses slice threads only (a frame-threaded decoder left early can hang for ever in
   avcodec_free_context), and the decoded frames are measured in a thread of their own while the
-  next packets decode: decoding and scaling release the GIL, so the two share the cores.
+  next packets decode: decoding and scaling release the GIL, so the two share the cores;
+- what holds the GIL there is kept short: the fingerprint's picture samples are measured
+  _MEASURED_TOGETHER at a time (a few dozen NumPy calls per batch rather than per sample), and the
+  scaler runs on one thread (videos.embeddings.visual.SCALER_THREADS).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from videos.embeddings.fingerprint import (
     SoundSampler,
     visual_features,
 )
-from videos.embeddings.visual import Thumbnail, thumbnail, visual_vector
+from videos.embeddings.visual import SCALER_THREADS, Thumbnail, thumbnail, visual_vector
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,8 @@ _FALLBACK_FPS = 30.0
 _TIME_TOLERANCE = 1e-4
 _PROGRESS_STEP = 0.01
 _QUEUED_PACKETS = 8
+# Picture samples measured together: 3.2 s of video at the fingerprint's ten a second.
+_MEASURED_TOGETHER = 32
 
 
 class FrameTap(Protocol):
@@ -231,6 +236,9 @@ class _FileEmbedding:
             else None
         )
         self._fingerprint_reformatter = VideoReformatter()
+        # Picture samples waiting to be measured, a batch at a time (see `visual_features`).
+        self._unmeasured = np.empty((_MEASURED_TOGETHER, SAMPLE_SIZE, SAMPLE_SIZE, 3), np.uint8)
+        self._unmeasured_times: list[float] = []
         self.visual_by_cell: dict[int, np.ndarray] = {}
         self.video_end = 0.0
         self.frames_decoded = 0
@@ -287,6 +295,7 @@ class _FileEmbedding:
             raise EmbeddingError("no video frame could be decoded")
         if not embed:
             return []
+        self._measure_pictures()  # the last, partial batch
         embeddings = self._embeddings()
         if self.on_progress is not None:
             self.on_progress(1.0)
@@ -316,9 +325,17 @@ class _FileEmbedding:
         self.sampler.add(time, frame)
         if self.pictures.wants(time):
             small = self._fingerprint_reformatter.reformat(
-                frame, width=SAMPLE_SIZE, height=SAMPLE_SIZE, format="rgb24", interpolation="AREA"
+                frame,
+                width=SAMPLE_SIZE,
+                height=SAMPLE_SIZE,
+                format="rgb24",
+                interpolation="AREA",
+                threads=SCALER_THREADS,
             )
-            self.pictures.add(time, visual_features(small.to_ndarray().astype(np.float32) / 255.0))
+            self._unmeasured[len(self._unmeasured_times)] = small.to_ndarray()
+            self._unmeasured_times.append(time)
+            if len(self._unmeasured_times) == len(self._unmeasured):
+                self._measure_pictures()
         # The last two cells may still merge into one clip; older ones are final: embed and drop
         # their thumbnails, so memory does not grow with the video's length.
         by_cell = self.sampler.by_cell
@@ -327,6 +344,15 @@ class _FileEmbedding:
             for cell in [cell for cell in by_cell if cell <= newest - 2]:
                 start = cell * self.clip_seconds
                 self.visual_by_cell[cell] = visual_vector(by_cell.pop(cell), start=start, end=start + self.clip_seconds)
+
+    def _measure_pictures(self) -> None:
+        """The waiting picture samples measured, and handed to the fingerprint in order."""
+        count = len(self._unmeasured_times)
+        if not count:
+            return
+        for time, features in zip(self._unmeasured_times, visual_features(self._unmeasured[:count]), strict=True):
+            self.pictures.add(time, features)
+        self._unmeasured_times.clear()
 
     def _embeddings(self) -> list[ClipEmbedding]:
         duration = self.video_end

@@ -19,6 +19,10 @@ from scipy.fft import dctn  # type: ignore[import-untyped]  # scipy ships no stu
 
 from videos.embeddings.base import VISUAL_DIM
 
+# PyAV asks the scaler for a thread per core unless told otherwise. For a picture this small the
+# hand-off costs more CPU than it saves (the same pixels: 276 against 331 µs of CPU per 720p frame
+# here), and the CPU is what the decoder's own threads, running beside the scaling, are short of.
+SCALER_THREADS = 1
 THUMB_SIZE = 32
 _DCT_SIDE = 8  # low-frequency block kept from the 32×32 DCT: coarse layout, not texture
 _COLOUR_GRID = 4
@@ -60,8 +64,16 @@ def thumbnail(frame: av.VideoFrame, time: float, reformatter: VideoReformatter) 
     """One scaler pass from the decoder's own format straight to a tiny RGB picture: far cheaper
     than converting the full frame. Swscale widens its bilinear filter when it shrinks, so every
     source pixel counts (no aliasing from the big step). Reuse one `reformatter` per file: it
-    keeps the scaler's set-up, which costs more than the scaling itself."""
-    small = reformatter.reformat(frame, width=THUMB_SIZE, height=THUMB_SIZE, format="rgb24", interpolation="BILINEAR")
+    keeps the scaler's set-up, which costs more than the scaling itself. One scaling thread
+    (`SCALER_THREADS`)."""
+    small = reformatter.reformat(
+        frame,
+        width=THUMB_SIZE,
+        height=THUMB_SIZE,
+        format="rgb24",
+        interpolation="BILINEAR",
+        threads=SCALER_THREADS,
+    )
     return Thumbnail(time=time, rgb=small.to_ndarray().astype(np.float32) / 255.0)
 
 
