@@ -5,6 +5,8 @@ Run with `-s` to see the distance figures the invariance tests assert on."""
 from __future__ import annotations
 
 import itertools
+import os
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -266,6 +268,33 @@ def test_a_failure_while_measuring_frames_is_raised_and_the_decode_stops(origina
     with pytest.raises(RuntimeError, match="the tap broke"):
         LocalClipEmbedder().embed_clips_and_fingerprint(original, frames=tap)
     assert tap.calls == 3  # nothing handed to the tap after its failure
+
+
+def _niceness_of_this_thread() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_the_pictures_are_measured_at_a_lower_priority_than_the_decode(original: Path) -> None:
+    # The decoder's threads go first (see local._PictureThread); the caller's priority is untouched.
+    class PriorityTap:
+        def __init__(self) -> None:
+            self.niceness: set[int] = set()
+
+        def wants(self, time: float, length: float) -> bool:
+            return False
+
+        def add(self, time: float, frame: av.VideoFrame) -> None:  # called on the picture thread
+            self.niceness.add(_niceness_of_this_thread())
+
+    caller = _niceness_of_this_thread()
+    if caller == 19:
+        pytest.skip("the tests already run at the lowest priority")
+    tap = PriorityTap()
+    LocalClipEmbedder().embed_clips_and_fingerprint(original, frames=tap)
+    (picture_thread,) = tap.niceness
+    assert picture_thread > caller
+    assert picture_thread == min(19, caller + local_backend._PICTURE_THREAD_NICENESS)
+    assert _niceness_of_this_thread() == caller
 
 
 def test_cell_means_split_as_array_split_does() -> None:
