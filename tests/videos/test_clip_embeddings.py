@@ -364,6 +364,40 @@ def test_the_fingerprint_does_not_depend_on_how_many_samples_are_measured_at_onc
     assert np.array_equal(batched.visual, alone.visual)
 
 
+def _thumbnails(seed: int, times: list[float]) -> list[visual.Thumbnail]:
+    rng = np.random.default_rng(seed)
+    size = visual.THUMB_SIZE
+    return [visual.Thumbnail(time=time, rgb=rng.random((size, size, 3), np.float32)) for time in times]
+
+
+def test_clips_embedded_together_get_the_vectors_they_get_alone() -> None:
+    whole = [0.25, 0.75, 1.25, 1.75]
+    clips = [
+        (_thumbnails(1, whole), 0.0, 2.0),
+        (_thumbnails(2, [time + 2 for time in whole]), 2.0, 4.0),
+        (_thumbnails(3, [4.25]), 4.0, 6.0),  # one thumbnail: no motion, one half compared with itself
+        (_thumbnails(4, [6.25, 6.75, 7.25]), 6.0, 7.4),  # a short last clip
+        (_thumbnails(5, [time + 8 for time in whole]), 8.0, 10.0),
+    ]
+    together = visual.visual_vectors(clips)
+    assert together.shape == (len(clips), VISUAL_DIM) and together.dtype == np.float32
+    alone = np.stack([visual.visual_vector(samples, start=start, end=end) for samples, start, end in clips])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    # Each clip's vector is its own: another clip in the batch changing moves no other.
+    changed = visual.visual_vectors([clips[0], (_thumbnails(9, [time + 2 for time in whole]), 2.0, 4.0), *clips[2:]])
+    np.testing.assert_allclose(np.delete(changed, 1, axis=0), np.delete(together, 1, axis=0), atol=1e-6)
+    assert float(changed[1] @ together[1]) < 0.99
+
+
+def test_the_clips_do_not_depend_on_how_many_are_embedded_at_once(original: Path, monkeypatch) -> None:
+    batched = embed(original)  # its cells, fewer than a batch, embedded together at the end
+    monkeypatch.setattr(local_backend, "_EMBEDDED_TOGETHER", 1)
+    alone = embed(original)  # a cell or two at a time as the decode goes
+    np.testing.assert_allclose(
+        np.stack([clip.visual for clip in batched]), np.stack([clip.visual for clip in alone]), atol=1e-6
+    )
+
+
 # --- awkward files --------------------------------------------------------------------------------
 
 

@@ -20,8 +20,9 @@ Speed:
   avcodec_free_context), and the decoded frames are measured in a thread of their own while the
   next packets decode: decoding and scaling release the GIL, so the two share the cores;
 - what holds the GIL there is kept short: the fingerprint's picture samples are measured
-  _MEASURED_TOGETHER at a time (a few dozen NumPy calls per batch rather than per sample), and the
-  scaler runs on one thread (videos.embeddings.visual.SCALER_THREADS);
+  _MEASURED_TOGETHER at a time and the clips' visual vectors _EMBEDDED_TOGETHER at a time (a few
+  dozen NumPy calls per batch rather than per sample or clip), and the scaler runs on one thread
+  (videos.embeddings.visual.SCALER_THREADS);
 - the picture thread runs at a lower priority than the decoder, so that it fills the gaps the
   decoder's slice threads leave instead of stalling them (see _PictureThread).
 """
@@ -62,7 +63,7 @@ from videos.embeddings.fingerprint import (
     SoundSampler,
     visual_features,
 )
-from videos.embeddings.visual import SCALER_THREADS, Thumbnail, thumbnail, visual_vector
+from videos.embeddings.visual import SCALER_THREADS, Thumbnail, thumbnail, visual_vector, visual_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ _PROGRESS_STEP = 0.01
 _QUEUED_PACKETS = 8
 # Picture samples measured together: 3.2 s of video at the fingerprint's ten a second.
 _MEASURED_TOGETHER = 32
+# Clips whose visual vectors are worked out together (videos.embeddings.visual.visual_vectors).
+_EMBEDDED_TOGETHER = 16
 # How much lower the picture thread's priority is than the decoder's (nice steps, see _PictureThread).
 _PICTURE_THREAD_NICENESS = 10
 
@@ -300,7 +303,8 @@ class _FileEmbedding:
             raise EmbeddingError("no video frame could be decoded")
         if not embed:
             return []
-        self._measure_pictures()  # the last, partial batch
+        self._measure_pictures()  # the last, partial batches
+        self._embed_final_cells()
         embeddings = self._embeddings()
         if self.on_progress is not None:
             self.on_progress(1.0)
@@ -341,14 +345,23 @@ class _FileEmbedding:
             self._unmeasured_times.append(time)
             if len(self._unmeasured_times) == len(self._unmeasured):
                 self._measure_pictures()
-        # The last two cells may still merge into one clip; older ones are final: embed and drop
-        # their thumbnails, so memory does not grow with the video's length.
+        # The last two cells may still merge into one clip; older ones are final: embedded a batch
+        # at a time, their thumbnails then dropped, so memory does not grow with the video's length.
         by_cell = self.sampler.by_cell
-        if len(by_cell) > 2:
-            newest = max(by_cell)
-            for cell in [cell for cell in by_cell if cell <= newest - 2]:
-                start = cell * self.clip_seconds
-                self.visual_by_cell[cell] = visual_vector(by_cell.pop(cell), start=start, end=start + self.clip_seconds)
+        if len(by_cell) > 2 + _EMBEDDED_TOGETHER:
+            self._embed_final_cells()
+
+    def _embed_final_cells(self) -> None:
+        """The visual vectors of every cell but the last two (which may still merge into one clip)."""
+        by_cell = self.sampler.by_cell
+        if len(by_cell) <= 2:
+            return
+        newest = max(by_cell)
+        starts = {cell: cell * self.clip_seconds for cell in by_cell if cell <= newest - 2}
+        vectors = visual_vectors(
+            [(by_cell.pop(cell), start, start + self.clip_seconds) for cell, start in starts.items()]
+        )
+        self.visual_by_cell.update(zip(starts, vectors, strict=True))
 
     def _measure_pictures(self) -> None:
         """The waiting picture samples measured, and handed to the fingerprint in order."""
