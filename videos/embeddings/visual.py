@@ -87,12 +87,11 @@ def visual_vectors(clips: Sequence[tuple[Sequence[Thumbnail], float, float]]) ->
     """`visual_vector` of each (thumbnails, start, end), as rows of a len(clips)×VISUAL_DIM array.
 
     Clips whose thumbnails fall alike into their halves (every whole clip of the `local` backend:
-    SAMPLES_PER_CLIP filed at the same offsets) are measured together: the few dozen NumPy calls a
-    clip takes are made once per batch, and their overhead is taken under the GIL, which the
-    decoder's thread needs between packets (videos.embeddings.local). Measured on 720p thumbnails,
-    16 together cost ~0.65 ms of CPU a clip against ~0.9 ms alone; batches much larger cost more
-    (64: ~1 ms), the arrays outgrowing the caches. Each clip gets the vector it gets alone, to
-    float32 rounding."""
+    SAMPLES_PER_CLIP filed at the same offsets) are measured together, so the few dozen NumPy calls
+    a clip takes are made once per batch. Measured on 720p thumbnails, 16 together cost ~0.65 ms of
+    CPU a clip against ~0.9 ms alone (most of what is left is the histogram's and the edges' own
+    arithmetic); batches much larger cost more (64: ~1 ms), the arrays outgrowing the caches. Each
+    clip gets the vector it gets alone, to float32 rounding."""
     vectors = np.empty((len(clips), VISUAL_DIM), np.float32)
     alike: dict[tuple[bool, ...], list[int]] = {}
     for index, (samples, start, end) in enumerate(clips):
@@ -239,8 +238,8 @@ def _edges(luma: np.ndarray) -> np.ndarray:
 
 def _motion(luma: np.ndarray) -> np.ndarray:
     """How much each region changes between consecutive thumbnails (luma: clips×K×H×W), squashed
-    to 0–1 and scaled so the part's length is at most 1. A still clip (or a clip of one thumbnail) gives zeros: motion
-    is an absolute quantity, not a direction."""
+    to 0–1 and scaled so the part's length is at most 1. A still clip (or a clip of one thumbnail)
+    gives zeros: motion is an absolute quantity, not a direction."""
     if luma.shape[1] < 2:
         return np.zeros((len(luma), _MOTION_SIZE), np.float32)
     change = np.abs(np.diff(luma, axis=1)).mean(axis=1)
