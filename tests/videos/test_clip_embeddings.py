@@ -27,7 +27,7 @@ from tests.media import (
 )
 from videos.embeddings import AUDIO_DIM, VISUAL_DIM, ClipEmbedding, EmbeddingError, clip_spans, get_backend, visual
 from videos.embeddings import local as local_backend
-from videos.embeddings.fingerprint import VISUAL_FEATURES, content_box, grid_means, visual_features
+from videos.embeddings.fingerprint import VISUAL_FEATURES, cell_sums, content_box, visual_features
 from videos.embeddings.local import LocalClipEmbedder
 
 SCENES = [Scene(4, "shapes", seed=1), Scene(4, "bars", seed=2), Scene(4, "gradient", seed=3)]
@@ -310,25 +310,53 @@ def test_cell_means_split_as_array_split_does() -> None:
 
 
 @pytest.mark.parametrize(("height", "width"), [(64, 64), (37, 50), (9, 13), (8, 8), (5, 7), (3, 64)])
-def test_fingerprint_grid_means_are_the_cell_means(height: int, width: int) -> None:
-    plane = np.random.default_rng(height * width).random((height, width)).astype(np.float32)
+def test_fingerprint_cell_sums_are_the_exact_sums_over_each_cell(height: int, width: int) -> None:
+    pictures = np.random.default_rng(height * width).integers(0, 256, (2, height, width, 3)).astype(np.uint8)
     for rows, columns in ((8, 8), (4, 4)):
         row_edges = np.linspace(0, height, rows + 1).round().astype(int)
         column_edges = np.linspace(0, width, columns + 1).round().astype(int)
         expected = [
-            plane[top:bottom, left:right].mean() if bottom > top and right > left else 0.0
-            for top, bottom in itertools.pairwise(row_edges)
-            for left, right in itertools.pairwise(column_edges)
+            [
+                picture[top:bottom, left:right].astype(np.int64).sum(axis=(0, 1))
+                for top, bottom in itertools.pairwise(row_edges)
+                for left, right in itertools.pairwise(column_edges)
+            ]
+            for picture in pictures
         ]
-        assert grid_means(plane, rows, columns) == pytest.approx(expected, abs=1e-4)  # float32 running sums
+        sums = cell_sums(pictures, rows, columns)
+        assert sums.shape == (2, rows, columns, 3)
+        assert np.array_equal(sums.reshape(2, rows * columns, 3), np.array(expected))
 
 
-def test_a_stack_of_planes_gets_each_plane_s_grid_means() -> None:
-    planes = np.random.default_rng(5).random((3, 37, 50)).astype(np.float32)
-    stacked = grid_means(planes, 8, 8)
-    assert stacked.shape == (3, 64)
-    for plane, means in zip(planes, stacked, strict=True):
-        assert np.array_equal(means, grid_means(plane, 8, 8))
+def test_fingerprint_cell_sums_refuse_pictures_too_large_to_sum_exactly() -> None:
+    assert cell_sums(np.full((1, 256, 256, 3), 255, np.uint8), 8, 8).max() == 255 * 32 * 32
+    with pytest.raises(ValueError, match="too large"):
+        cell_sums(np.zeros((1, 300, 300, 3), np.uint8), 8, 8)
+
+
+def test_fingerprint_features_are_the_steps_nearest_each_cell_s_exact_mean() -> None:
+    """Worked out pixel by pixel in float64: every value within half a step of the exact mean."""
+    pictures = np.concatenate([_bordered_pictures(), np.random.default_rng(3).integers(0, 256, (20, 64, 64, 3))])
+    pictures = pictures.astype(np.uint8)
+    features = visual_features(pictures)
+    for picture, values in zip(pictures, features, strict=True):
+        top, bottom, left, right = content_box(picture.astype(np.float32) / 255.0)
+        rgb = picture[top:bottom, left:right].astype(np.float64)
+        luma = rgb @ np.array([0.299, 0.587, 0.114])
+        expected = []
+        for plane, cells, offset in (
+            (luma, 8, 0.0),
+            ((rgb[..., 2] - luma) * 0.564, 4, 127.5),
+            ((rgb[..., 0] - luma) * 0.713, 4, 127.5),
+        ):
+            row_edges = np.linspace(0, plane.shape[0], cells + 1).round().astype(int)
+            column_edges = np.linspace(0, plane.shape[1], cells + 1).round().astype(int)
+            expected += [
+                plane[top_edge:bottom_edge, left_edge:right_edge].mean() + offset
+                for top_edge, bottom_edge in itertools.pairwise(row_edges)
+                for left_edge, right_edge in itertools.pairwise(column_edges)
+            ]
+        assert np.abs(values - np.clip(expected, 0, 255)).max() <= 0.5 + 1e-9
 
 
 def _bordered_pictures() -> np.ndarray:

@@ -60,13 +60,17 @@ class Spectrogram:
         self.window = np.hanning(self.fft_size + 1)[:-1].astype(np.float32)  # periodic Hann
         # One-sided power normalised so a band's value is the mean power of the signal in it.
         self.power_scale = 2.0 / (self.fft_size * float(self.window @ self.window))
-        self.filters = mel_filters(sample_rate=sample_rate, fft_size=self.fft_size)
+        filters = mel_filters(sample_rate=sample_rate, fft_size=self.fft_size)
+        # The bands end at _HIGH_HZ: the bins above it (two thirds of them at 48 kHz) weigh nothing,
+        # and their power is not worked out.
+        self.bins = int(np.flatnonzero(filters.any(axis=0))[-1]) + 1
+        self.filters = np.ascontiguousarray(filters[:, : self.bins])
 
     def levels(self, samples: np.ndarray) -> np.ndarray:
         """dB above FLOOR_DB (≥ 0) per frame × band, for every whole frame in `samples`."""
         count = (len(samples) - self.fft_size) // self.hop + 1
         frames = sliding_window_view(samples, self.fft_size)[:: self.hop][:count] * self.window
-        spectrum = scipy.fft.rfft(frames, axis=1)  # float32 in, complex64 out: half numpy's work
+        spectrum = scipy.fft.rfft(frames, axis=1)[:, : self.bins]  # float32 in, complex64 out: half numpy's work
         power = (spectrum.real**2 + spectrum.imag**2) * self.power_scale
         levels: np.ndarray = np.clip(10.0 * np.log10(power @ self.filters.T + 1e-12) - FLOOR_DB, 0.0, None)
         return levels

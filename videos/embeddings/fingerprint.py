@@ -135,33 +135,44 @@ def content_boxes(pictures: np.ndarray, level: float) -> np.ndarray:
     return boxes
 
 
-def grid_means(plane: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """Means of a 2-D `plane` over a rows×columns grid of (nearly) equal cells, row by row (of each
-    plane, for a stack of planes: …×H×W gives …×(rows·columns))."""
-    height, width = plane.shape[-2:]
-    row_edges, column_edges = _grid_edges(height, rows), _grid_edges(width, columns)
-    # Sums over any rectangle from a summed-area table: running sums down the rows, then along
-    # them. (Summed another way, a value on a rounding edge can come out a step apart, and stored
-    # fingerprints would no longer match.) Only the table's values at the cells' corners are
-    # used, so the second running sum is taken along the corner rows alone.
-    down = np.zeros((*plane.shape[:-2], rows + 1, width), plane.dtype)
-    down[..., 1:, :] = _at_edges(plane.cumsum(axis=-2), row_edges, axis=-2)
-    table = np.zeros((*plane.shape[:-2], rows + 1, columns + 1), np.float64)
-    table[..., 1:] = _at_edges(down.cumsum(axis=-1), column_edges, axis=-1)
-    sums = table[..., 1:, 1:] - table[..., :-1, 1:] - table[..., 1:, :-1] + table[..., :-1, :-1]
-    areas = np.maximum(np.diff(row_edges)[:, None] * np.diff(column_edges)[None, :], 1)
-    means: np.ndarray = (sums / areas).reshape(*plane.shape[:-2], rows * columns)
-    return means
+# A cell's mean luma and colour differences are linear in its pixels, so they are worked out from
+# its integer channel sums with BT.601's weights in thousandths: (R, G, B) sums to luma, blue
+# difference and red difference, each 255 × its 0–1 value times the cell's area (× 1000 for luma,
+# × 1000² for the differences: 0.564·(B − Y) = 564·(886·B − 299·R − 587·G) / 1000²).
+_LUMA_PER_MILLE = np.array([299, 587, 114], np.int64)
+_BLUE_DIFFERENCE_PER_MILLION = 564 * np.array([-299, -587, 886], np.int64)
+_RED_DIFFERENCE_PER_MILLION = 713 * np.array([701, -587, -114], np.int64)
+# Float32 sums of bytes are exact while every partial sum stays below 2**24.
+_MOST_PIXELS_SUMMED_EXACTLY = (1 << 24) // 255
 
 
-def _at_edges(running: np.ndarray, edges: np.ndarray, *, axis: int) -> np.ndarray:
-    """The running sums up to (not including) each edge after the first: 0 for an edge at 0."""
-    ends = edges[1:]
-    taken = np.take(running, np.maximum(ends - 1, 0), axis=axis)
-    shape = [1] * running.ndim
-    shape[axis] = len(ends)
-    at_edges: np.ndarray = np.where((ends > 0).reshape(shape), taken, 0)
-    return at_edges
+def cell_sums(pictures: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """Channel sums of byte pictures (n×H×W×C) over a rows×columns grid of (nearly) equal cells
+    (the cells `_grid_edges` gives), as n×rows×columns×C int64.
+
+    Two matrix products against 0/1 cell matrices: in float32, and exact, because every partial
+    sum is a whole number below 2**24 (at most H·W·255)."""
+    count, height, width, channels = pictures.shape
+    if height * width > _MOST_PIXELS_SUMMED_EXACTLY:
+        raise ValueError(f"{height}×{width} pictures are too large to sum exactly in float32")
+    down = _cell_matrix(height, rows) @ pictures.astype(np.float32).reshape(count, height, width * channels)
+    across = down.reshape(count, rows, width, channels).transpose(0, 1, 3, 2) @ _cell_matrix(width, columns).T
+    sums: np.ndarray = across.transpose(0, 1, 3, 2).astype(np.int64)
+    return sums
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_matrix(length: int, cells: int) -> np.ndarray:
+    """cells × length: row i is 1 over the pixels of cell i and 0 elsewhere."""
+    edges = _grid_edges(length, cells)
+    positions = np.arange(length)
+    matrix = ((positions >= edges[:-1, None]) & (positions < edges[1:, None])).astype(np.float32)
+    matrix.flags.writeable = False  # shared between calls
+    return matrix
+
+
+def _cell_areas(height: int, width: int, rows: int, columns: int) -> np.ndarray:
+    return np.diff(_grid_edges(height, rows))[:, None] * np.diff(_grid_edges(width, columns))[None, :]
 
 
 @functools.lru_cache(maxsize=256)
@@ -178,31 +189,36 @@ def cropped(rgb: np.ndarray) -> np.ndarray:
 
 
 def visual_features(pictures: np.ndarray) -> np.ndarray:
-    """Picture samples (n×H×W×3 RGB bytes) as n rows of VISUAL_FEATURES uint8 values.
+    """Picture samples (n×H×W×3 RGB bytes, H·W at most 65,793) as n rows of VISUAL_FEATURES uint8
+    values: each the step nearest to its cell's mean (luma, then blue and red difference + ½, in
+    0–1) × 255, the mean worked out exactly from the cell's channel sums (`cell_sums`).
 
-    Measured many at a time: one sample's few dozen NumPy calls on a 64×64 picture are mostly
-    interpreter time under the GIL, which the decoder's thread needs between packets; a batch costs
-    the same calls once. Every value is the one a sample measured alone would get (the same
-    element-wise operations and running sums, in the same order)."""
+    Exact rather than pixel by pixel in float32: that way missed the nearest step by one on ~0.3 %
+    of the values of bench/pipeline.py's video (on its rounding edges), and it cost three times the
+    CPU. Measured many at a time: a sample's NumPy calls on a 64×64 picture are mostly interpreter
+    time under the GIL, which the decoder's thread needs between packets; a batch makes the same
+    calls once, and each sample gets the values it gets alone."""
     features = np.empty((len(pictures), VISUAL_FEATURES), np.uint8)
     boxes = content_boxes(pictures, BORDER_LEVEL * 255.0)
     # Samples with the same borders (nearly always all of them) are cropped and measured together.
     distinct, group_of = np.unique(boxes, axis=0, return_inverse=True)
     for group, (top, bottom, left, right) in enumerate(distinct):
         members = np.flatnonzero(group_of.ravel() == group)
-        picture = pictures[members, top:bottom, left:right].astype(np.float32) / 255.0
-        luma = picture @ np.array([0.299, 0.587, 0.114], np.float32)
-        blue = (picture[..., 2] - luma) * 0.564
-        red = (picture[..., 0] - luma) * 0.713
+        picture = pictures[members, top:bottom, left:right]
+        height, width = picture.shape[1:3]
+        luma = cell_sums(picture, LUMA_GRID, LUMA_GRID) @ _LUMA_PER_MILLE
+        luma_areas = _cell_areas(height, width, LUMA_GRID, LUMA_GRID) * 1000
+        chroma = cell_sums(picture, CHROMA_GRID, CHROMA_GRID)
+        chroma_areas = _cell_areas(height, width, CHROMA_GRID, CHROMA_GRID) * 1_000_000
         values = np.concatenate(
             [
-                grid_means(luma, LUMA_GRID, LUMA_GRID),
-                grid_means(blue, CHROMA_GRID, CHROMA_GRID) + 0.5,
-                grid_means(red, CHROMA_GRID, CHROMA_GRID) + 0.5,
+                (luma / luma_areas).reshape(len(members), -1),
+                (chroma @ _BLUE_DIFFERENCE_PER_MILLION / chroma_areas + 127.5).reshape(len(members), -1),
+                (chroma @ _RED_DIFFERENCE_PER_MILLION / chroma_areas + 127.5).reshape(len(members), -1),
             ],
             axis=1,
         )
-        features[members] = np.clip(np.round(values * 255.0), 0, 255).astype(np.uint8)
+        features[members] = np.clip(np.round(values), 0, 255).astype(np.uint8)
     return features
 
 
