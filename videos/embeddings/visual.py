@@ -228,7 +228,7 @@ def _colour_histogram(luma: np.ndarray, blue_difference: np.ndarray, red_differe
 
 def _wrapped(angles: np.ndarray, period: float) -> np.ndarray:
     """`angles % period` for angles in [−period, period] (what arctan2 gives, scaled), the same
-    values without NumPy's floating remainder, which costs ten times as much. (At exactly `period`
+    values without NumPy's floating remainder, which costs four times as much. (At exactly `period`
     it keeps `period` where `%` gives 0; both fall into the first bin with nothing in the next.)"""
     wrapped: np.ndarray = np.where(angles < 0, angles + period, angles)
     return wrapped
