@@ -8,17 +8,21 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import numpy as np
 import psutil
 import pytest
 
-from tests.servers import BASE_DIR
+from tests.servers import BASE_DIR, VENV_BIN, free_port, server_env, stop_process, wait_for_port
 from videos.text_embedding.batching import embed_text
 from videos.text_embedding.child import child_pids, stop_embedding_process
 from videos.text_embedding.model import embed_query, embed_texts
+
+# A warm start opens its port once the model is loaded: slow on a busy machine.
+WARM_START_SECONDS = 180.0
+# The child sees its parent's pipe close at once; allow for a loaded machine.
+ORPHANS_GONE_WITHIN = 5.0
 
 QUESTIONS = ["How hot should the oven be?", "When can I slice the bread?", "What do we clean while it bakes?"]
 
@@ -59,31 +63,28 @@ def test_a_query_is_still_embedded_after_the_embedding_process_died(embedding_ch
     assert replacement != dead
 
 
-def test_the_embedding_process_exits_when_its_parent_is_killed_outright(tmp_path) -> None:
-    # A parent like the web process: it starts the child, says the child's pid, and is killed with
-    # SIGKILL (no exit handlers run), as a crashed or OOM-killed server would be.
-    script = tmp_path / "parent.py"
-    script.write_text(
-        "import time\n"
-        "import django\n"
-        "if __name__ == '__main__':  # the spawned child imports this file too, as daphne's script\n"
-        "    django.setup()\n"
-        "    from videos.text_embedding.child import child_pids, embed_in_child\n"
-        "    embed_in_child(['warm up'])\n"
-        "    print(*child_pids(), flush=True)\n"
-        "    time.sleep(600)\n"
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_killed_outright_leaves_no_process_of_its_own_behind() -> None:
+    # The real web process, started warm so its embedding child (and multiprocessing's resource
+    # tracker, which the child's queues need) are running before the port opens; then SIGKILL, as
+    # the kernel's OOM killer or `kill -9` would: no exit handler of the web process runs.
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port := free_port()), "sage.asgi:application"],
+        cwd=BASE_DIR,
+        env=server_env(TEXT_EMBEDDING_WARM_AT_START="true"),
     )
-    env = {**os.environ, "PYTHONPATH": str(BASE_DIR), "TEXT_EMBEDDING_SUBPROCESS": "true"}
-    parent = subprocess.Popen([sys.executable, str(script)], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
     try:
-        assert parent.stdout is not None
-        child = psutil.Process(int(parent.stdout.readline()))
-        parent.kill()
-        parent.wait(10)
+        wait_for_port(port, process, timeout=WARM_START_SECONDS)
+        started = psutil.Process(process.pid).children(recursive=True)
+        assert len(started) == 2, [child.cmdline() for child in started]  # the child and the resource tracker
+        process.kill()
+        process.wait(10)
 
-        gone, _alive = psutil.wait_procs([child], timeout=10)
+        _gone, orphans = psutil.wait_procs(started, timeout=ORPHANS_GONE_WITHIN)
     finally:
-        if parent.poll() is None:
-            parent.kill()
+        stop_process(process)
+    left = [" ".join(orphan.cmdline())[:120] for orphan in orphans]
+    for orphan in orphans:
+        orphan.kill()  # this test's leftovers must not outlive it either
 
-    assert gone, "the embedding child outlived its parent"
+    assert not left, f"outlived the web process: {left}"

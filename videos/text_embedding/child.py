@@ -12,19 +12,21 @@ process's one interpreter lock, where it held up every answer's database work an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 
 import numpy as np
 
-PARENT_CHECK_SECONDS = 1.0
-
 _pool: ProcessPoolExecutor | None = None
+# The write end of the pipe the pool's child watches (see `_start_embedding_process`): held, never
+# written, for as long as the pool is this process's.
+_lifeline: Connection | None = None
 _pool_lock = threading.Lock()
 
 
@@ -79,34 +81,44 @@ def stop_embedding_process() -> None:
 
 
 def _process_pool() -> ProcessPoolExecutor:
-    global _pool
+    global _pool, _lifeline
     with _pool_lock:
         if _pool is None:
+            lifeline_end, _lifeline = multiprocessing.Pipe(duplex=False)
             # Spawned, not forked: a fork copies the web process's threads' held locks, not the threads.
             _pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_embedding_process,
-                initargs=(os.getpid(),),
+                initargs=(lifeline_end,),  # passed to the child as a file descriptor of its own
             )
         return _pool
 
 
 def _forget_pool(pool: ProcessPoolExecutor) -> None:
-    global _pool
+    global _pool, _lifeline
     with _pool_lock:
         if _pool is pool:
             _pool = None
+            if _lifeline is not None:
+                _lifeline.close()  # the child, if it still runs, exits: its work is cancelled anyway
+                _lifeline = None
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _start_embedding_process(parent_pid: int) -> None:
-    """The child's start: Django (the model's loader reads settings), then the model, so the first
-    text does not wait for it."""
+def _start_embedding_process(lifeline: Connection) -> None:
+    """The child's start: a watch on its parent, Django (the model's loader reads settings), then the
+    model, so the first text does not wait for it.
+
+    The child must not outlive the process that started it, even one killed outright (SIGKILL, the
+    OOM killer: no exit handler runs). The kernel closes a dead process's files, so the pipe's write
+    end, held only by the parent, reads as closed the moment the parent is gone, however it died.
+    Not PR_SET_PDEATHSIG: that signal follows the *thread* that started the child, and the child is
+    started by whichever thread first needs a vector, such as a sync view's thread, which Django's
+    ASGI handler ends with the request."""
     import django
 
-    # A web process killed outright (no exit handlers) must not leave its child behind.
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    threading.Thread(target=_exit_when_parent_is_gone, args=(lifeline,), name="lifeline", daemon=True).start()
     os.environ["TEXT_EMBEDDING_SUBPROCESS"] = "false"  # the child computes what it is given
     django.setup()
     from videos.text_embedding.model import text_model
@@ -114,7 +126,7 @@ def _start_embedding_process(parent_pid: int) -> None:
     text_model()
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
+def _exit_when_parent_is_gone(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns only at end of file
+    os._exit(0)  # no clean-up: the parent that would want the results is gone
