@@ -230,7 +230,7 @@ def test_a_comparison_stored_before_clip_times_and_words_were_kept_gets_them_on_
     assert queries_of_clips_or_transcripts(captured) == []  # filled once, then kept
     stored = Comparison.objects.get(pk=built["id"])
     assert stored.a_clip_times is not None and len(stored.a_clip_times) == 10
-    assert stored.word_diff is not None and stored.word_diff["removed"][0] == [6.0, 10.0, ["kitchen"]]
+    assert stored.word_diff is not None and stored.word_diff["removed"][0] == [6.0, 10.0, ["kitchen"], 7]
 
 
 def test_an_insertion_is_only_in_b_with_cuts_alignment(owner) -> None:

@@ -208,7 +208,8 @@ class ComparisonOutput(ComparisonSummaryOutput):
     segments = DifferenceOutput(many=True)
     word_changes = serializers.DictField(
         child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        help_text="Per segment index: the words only A says there (`removed`) and only B says (`added`).",
+        help_text="Per segment index: the words only A says there (`removed`) and only B says (`added`), as "
+        'said, in order; an item "…" stands for words left out (the same on both sides, or past the 40 shown).',
     )
     curve = CurveOutput()
 

@@ -29,7 +29,14 @@ from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.refine import MatchedSpan
 from videos.compare.segments import Segment, default_threshold
-from videos.compare.words import TimedLine, WordChanges, no_word_diff, transcript_word_diff, word_changes
+from videos.compare.words import (
+    TimedLine,
+    WordChanges,
+    no_word_diff,
+    quoted,
+    transcript_word_diff,
+    word_changes,
+)
 from videos.embeddings.base import EmbeddingError
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
@@ -429,6 +436,9 @@ def _timed_lines(video: Video) -> list[TimedLine]:
     return [(line.start, line.end, line.text) for line in transcript_lines(video.pk) if not line.low_confidence]
 
 
+# Words of each side quoted in the summary per changed segment (the page shows more).
+QUOTED_WORDS = 12
+
 _KIND_WORDS = {
     "visual": "picture",
     "audio": "sound",
@@ -474,9 +484,9 @@ def describe(comparison: Comparison) -> str:
         segment = segments[int(number)]
         said = []
         if change["removed"]:
-            said.append(f"A says “{' '.join(change['removed'][:12])}”")
+            said.append(f"A says “{' '.join(quoted(change['removed'], QUOTED_WORDS))}”")
         if change["added"]:
-            said.append(f"B says “{' '.join(change['added'][:12])}”")
+            said.append(f"B says “{' '.join(quoted(change['added'], QUOTED_WORDS))}”")
         at = segment["a_start"] if segment["a_start"] is not None else segment["b_start"]
         lines.append(f"Words at [{clock(at or 0)}]: {'; '.join(said)}.")
     return " ".join(lines)
