@@ -214,6 +214,13 @@ class StripeEvent(models.Model):
     # The last processing failure (cleared when it succeeds).
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When SAGE refused the event, the reason in `error`: a signed body that is no event SAGE can read,
+    # or a payment Stripe's own copy does not bear out. Answered 2xx all the same (Stripe would retry
+    # anything else for days) and never queued again by itself; an operator may process it again.
+    refused_at = models.DateTimeField(null=True, blank=True)
+    # The body as received when it could not be kept as JSON (`payload` is then {}): its start, with
+    # NUL shown as \x00 (Postgres text cannot hold one).
+    raw_body = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -13,14 +13,12 @@ Amounts come from Stripe's objects and the pack rows, never from anything a brow
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,8 +27,7 @@ from accounts.models import User
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
 from billing.services import TakeBack, ledger_grant, ledger_take_back, wallet_create
 from billing.stripe_client import TRANSIENT_STRIPE_ERRORS, stripe_client
-from billing.subscriptions import SUBSCRIPTION_EVENT_HANDLERS
-from sage.errors import ApplicationError
+from billing.subscriptions import SUBSCRIPTION_EVENT_HANDLERS, SubscriptionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +36,14 @@ PACK_METADATA_KEY = "sage_pack_id"
 USER_METADATA_KEY = "sage_user_id"
 
 
-class InvalidWebhook(ApplicationError):
-    code = "invalid_webhook"
-    status = 400
-    default_message = "The webhook's signature or body is not valid."
-
-
 class PaymentMismatch(Exception):
-    """A paid Stripe object SAGE cannot credit as it stands (unknown pack or person, a different
-    amount): kept on the event for an operator, who can fix the row and re-process it."""
+    """A Stripe object SAGE cannot credit as it stands (Stripe has no such payment, or was not paid it;
+    an unknown pack or person, a different amount): the event is refused and kept for an operator,
+    who can fix the row and re-process it."""
+
+
+# What a handler raises for an event it refuses (see stripe_event_process).
+STRIPE_EVENT_REFUSALS: tuple[type[Exception], ...] = (PaymentMismatch, SubscriptionMismatch)
 
 
 @dataclass(frozen=True)
@@ -61,30 +57,7 @@ class PackPayment:
     customer_id: str
 
 
-# --- receiving ---------------------------------------------------------------------------------
-
-
-def stripe_event_record(*, payload: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
-    """Check the signature and store the event once; queue its processing. Returns the stored event
-    and whether this delivery was its first. InvalidWebhook (nothing stored) if it is not Stripe's."""
-    try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-        body = json.loads(payload)
-    except (stripe.SignatureVerificationError, ValueError):
-        raise InvalidWebhook() from None
-    event_id, event_type = getattr(event, "id", None), getattr(event, "type", None)
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
-        raise InvalidWebhook("The webhook's body is not a Stripe event.")
-    with transaction.atomic():
-        stored, created = StripeEvent.objects.get_or_create(
-            stripe_id=event_id,
-            defaults={"type": event_type[:100], "payload": body, "livemode": bool(body.get("livemode"))},
-        )
-        if created or stored.processed_at is None:
-            # A redelivery of an event not yet processed queues it again (its task may have been
-            # lost); processing is idempotent, so a second run moves nothing.
-            stripe_event_enqueue(stored)
-    return stored, created
+# --- queueing and processing ------------------------------------------------------------------
 
 
 def stripe_event_enqueue(event: StripeEvent) -> None:
@@ -96,14 +69,11 @@ def stripe_event_enqueue(event: StripeEvent) -> None:
     transaction.on_commit(lambda: process_stripe_event.delay(event_pk), robust=True)
 
 
-# --- processing --------------------------------------------------------------------------------
-
-
 def stripe_event_process(*, event_id: int, force: bool = False) -> StripeEvent | None:
-    """Do what the event asks, once. `force` runs it again even if processed (from the admin):
-    every movement is keyed, so that moves nothing twice either."""
+    """Do what the event asks, once. `force` runs it again even if processed or refused (from the
+    admin): every movement is keyed, so that moves nothing twice either."""
     event = StripeEvent.objects.filter(pk=event_id).first()
-    if event is None or (event.processed_at is not None and not force):
+    if event is None or ((event.processed_at is not None or event.refused_at is not None) and not force):
         return event
     StripeEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     handler = EVENT_HANDLERS.get(event.type)
@@ -113,14 +83,21 @@ def stripe_event_process(*, event_id: int, force: bool = False) -> StripeEvent |
     except TRANSIENT_STRIPE_ERRORS as exc:
         StripeEvent.objects.filter(pk=event.pk).update(error=f"Will retry: {exc}"[:2000])
         raise  # the task retries these
+    except STRIPE_EVENT_REFUSALS as exc:
+        # Not what Stripe's own objects bear out, or nothing SAGE can place: refused, kept for an
+        # operator (who may fix a row and process it again), never queued again by itself.
+        log.warning("Stripe event %s (%s) refused: %s", event.stripe_id, event.type, exc)
+        StripeEvent.objects.filter(pk=event.pk).update(error=f"Refused: {exc}"[:2000], refused_at=timezone.now())
+        event.refresh_from_db()
+        return event
     except Exception as exc:
-        # Kept on the event, unprocessed, for an operator to see and re-process; not re-raised,
-        # as a retry of a refusal or a bug would only repeat it.
+        # A bug: kept on the event, unprocessed, for an operator to see and re-process (the sweep
+        # tries a few times more); not re-raised, as an immediate retry would only repeat it.
         log.exception("Stripe event %s (%s) failed", event.stripe_id, event.type)
         StripeEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
         event.refresh_from_db()
         return event
-    StripeEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="")
+    StripeEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="", refused_at=None)
     event.refresh_from_db()
     return event
 
@@ -133,10 +110,24 @@ def _event_object(event: StripeEvent) -> Mapping[str, Any]:
     return obj
 
 
+# An event body is only ever a hint of what to look at: a signed body proves that someone holding the
+# webhook secret sent it, not that anything was paid. What is credited is read from Stripe's own copy
+# of the PaymentIntent (or Checkout Session, or invoice), fetched now with the secret key, whose
+# metadata only SAGE's server could have written. A body can make SAGE skip work, never credit more.
+
+
 def _on_payment_intent_succeeded(intent: Mapping[str, Any]) -> None:
-    payment = _pack_payment_from_intent(intent)
-    if payment is not None:
-        pack_purchase_credit(payment=payment)
+    if PACK_METADATA_KEY not in (intent.get("metadata") or {}):
+        return  # not a pack (an invoice's payment, say): skipping needs no proof
+    payment_intent_id = _id_of(intent)
+    if not payment_intent_id:
+        raise PaymentMismatch("A payment_intent.succeeded event without a PaymentIntent id.")
+    if _credited(payment_intent_id):
+        return
+    paid = _paid_intent_on_stripe(payment_intent_id)
+    if PACK_METADATA_KEY not in (paid.get("metadata") or {}):
+        raise PaymentMismatch(f"Stripe's {payment_intent_id} is not a token pack's payment.")
+    pack_purchase_credit(payment=_pack_payment(paid))
 
 
 def _on_checkout_session_paid(session: Mapping[str, Any]) -> None:
@@ -144,25 +135,50 @@ def _on_checkout_session_paid(session: Mapping[str, Any]) -> None:
     # async_payment_succeeded event credits it later. Subscriptions are not handled yet.
     if session.get("mode") != "payment" or session.get("payment_status") != "paid":
         return
-    metadata = dict(session.get("metadata") or {})
-    if PACK_METADATA_KEY not in metadata:
+    payment_intent_id = _id_of(session.get("payment_intent"))
+    if not payment_intent_id:
+        raise PaymentMismatch("A paid Checkout Session without a PaymentIntent.")
+    if _credited(payment_intent_id):
         return
+    paid = _paid_intent_on_stripe(payment_intent_id)
+    if PACK_METADATA_KEY not in (paid.get("metadata") or {}):
+        # The pack and person were set on the session rather than on its PaymentIntent.
+        paid = {**paid, "metadata": _session_pack_metadata(_id_of(session), payment_intent_id)}
+    pack_purchase_credit(payment=_pack_payment(paid))
+
+
+def _credited(payment_intent_id: str) -> bool:
+    """Already credited: a replay, or the other event of the same payment (no need to ask Stripe)."""
+    return PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).exists()
+
+
+def _paid_intent_on_stripe(payment_intent_id: str) -> dict[str, Any]:
+    """Stripe's own copy of the PaymentIntent; PaymentMismatch unless it exists and succeeded."""
+    try:
+        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
+    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
+        raise PaymentMismatch(f"Stripe has no PaymentIntent {payment_intent_id!r} ({exc.http_status}).") from None
+    if intent.get("status") != "succeeded":
+        raise PaymentMismatch(f"Stripe says {payment_intent_id} is {intent.get('status')!r}, not paid.")
+    return intent
+
+
+def _session_pack_metadata(session_id: str, payment_intent_id: str) -> dict[str, str]:
+    """The pack and person of a Checkout Session, from Stripe's copy of the session (its metadata, or
+    client_reference_id for the person), which must be paid by `payment_intent_id`."""
+    if not session_id:
+        raise PaymentMismatch("A Checkout Session event without a session id.")
+    try:
+        session = stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
+    except stripe.InvalidRequestError as exc:
+        raise PaymentMismatch(f"Stripe has no Checkout Session {session_id!r} ({exc.http_status}).") from None
+    metadata = {str(key): str(value) for key, value in (session.get("metadata") or {}).items()}
+    paid = session.get("payment_status") == "paid" and _id_of(session.get("payment_intent")) == payment_intent_id
+    if not paid or PACK_METADATA_KEY not in metadata:
+        raise PaymentMismatch(f"Stripe's Checkout Session {session_id} is not a paid pack of {payment_intent_id}.")
     if session.get("client_reference_id") and USER_METADATA_KEY not in metadata:
         metadata[USER_METADATA_KEY] = str(session["client_reference_id"])
-    payment_intent = session.get("payment_intent")
-    if isinstance(payment_intent, dict):
-        payment_intent = payment_intent.get("id")
-    if not isinstance(payment_intent, str) or not payment_intent:
-        raise PaymentMismatch("A paid Checkout Session without a PaymentIntent.")
-    pack_purchase_credit(
-        payment=PackPayment(
-            payment_intent_id=payment_intent,
-            amount=int(session.get("amount_total") or 0),
-            currency=str(session.get("currency") or ""),
-            metadata=metadata,
-            customer_id=_id_of(session.get("customer")),
-        )
-    )
+    return metadata
 
 
 def _on_charge_refunded(charge: Mapping[str, Any]) -> None:
@@ -203,17 +219,15 @@ def _id_of(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _pack_payment_from_intent(intent: Mapping[str, Any]) -> PackPayment | None:
-    metadata = dict(intent.get("metadata") or {})
-    if PACK_METADATA_KEY not in metadata or intent.get("status") != "succeeded":
-        return None  # not a pack (an invoice's payment, say), or not paid
+def _pack_payment(intent: Mapping[str, Any]) -> PackPayment:
+    """A succeeded PaymentIntent (Stripe's copy) whose metadata names a pack, as a pack payment."""
     # amount_received is what Stripe took; older API versions (and localstripe) only give `amount`.
     received = intent.get("amount_received")
     return PackPayment(
         payment_intent_id=str(intent["id"]),
         amount=int(received if received is not None else intent.get("amount") or 0),
         currency=str(intent.get("currency") or ""),
-        metadata=metadata,
+        metadata=dict(intent.get("metadata") or {}),
         customer_id=_id_of(intent.get("customer")),
     )
 
@@ -257,13 +271,12 @@ def _purchase_ensure(payment_intent_id: str) -> bool:
     """Make sure the pack bought by this PaymentIntent is credited before anything is taken back from
     it: a refund or dispute can arrive before the purchase's own event (Stripe promises no order), so
     it is credited here from Stripe's copy of the payment. False if the payment is not a pack's."""
-    if PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
+    if _credited(payment_intent_id):
         return True
-    intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id)
-    payment = _pack_payment_from_intent(intent.to_dict())
-    if payment is None:
-        return False
-    pack_purchase_credit(payment=payment)
+    intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
+    if PACK_METADATA_KEY not in (intent.get("metadata") or {}) or intent.get("status") != "succeeded":
+        return False  # not a pack (an invoice's payment, say), or never paid
+    pack_purchase_credit(payment=_pack_payment(intent))
     return True
 
 
@@ -422,8 +435,16 @@ def _wallet_for(payment: PackPayment) -> Wallet:
     user = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
     if user is not None:
         wallet = wallet_create(user=user)  # the existing wallet, or a new one for an old account
-        customer_taken = Wallet.objects.filter(stripe_customer_id=payment.customer_id).exists()
-        if payment.customer_id and not wallet.stripe_customer_id and not customer_taken:
+        if not payment.customer_id:
+            return wallet
+        # The payment's customer must be this person's: another's customer (or theirs another one)
+        # means the metadata and the payer disagree, and no one is credited until an operator looks.
+        owner = Wallet.objects.filter(stripe_customer_id=payment.customer_id).values_list("pk", flat=True).first()
+        if owner not in (None, wallet.pk) or wallet.stripe_customer_id not in ("", payment.customer_id):
+            raise PaymentMismatch(
+                f"{payment.payment_intent_id} was paid by customer {payment.customer_id!r}, not by user {user_id}'s."
+            )
+        if not wallet.stripe_customer_id:
             Wallet.objects.filter(pk=wallet.pk, stripe_customer_id="").update(stripe_customer_id=payment.customer_id)
         return wallet
     if payment.customer_id:

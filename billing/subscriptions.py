@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import stripe
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -369,10 +370,15 @@ def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -
 # --- event handlers (registered in billing.payments) -------------------------------------------
 
 
-def _on_invoice_paid(invoice: Mapping[str, Any]) -> None:
+def _on_invoice_paid(event_invoice: Mapping[str, Any]) -> None:
+    if not _invoice_subscription_id(event_invoice) or event_invoice.get("status") != "paid":
+        return  # not a plan's invoice (SAGE sells nothing else by invoice), or not paid: no proof needed
+    # The event's body only says which invoice to look at: what it paid for and whether it was paid
+    # are read from Stripe's own copy (a signed body proves who sent it, not that anything was paid).
+    invoice = _paid_invoice_on_stripe(_ref_id(event_invoice))
     subscription_id = _invoice_subscription_id(invoice)
-    if not subscription_id or invoice.get("status") != "paid":
-        return  # not a plan's invoice (SAGE sells nothing else by invoice), or not paid
+    if not subscription_id:
+        raise SubscriptionMismatch(f"Stripe's invoice {invoice.get('id')!r} belongs to no subscription.")
     # The invoice often comes before the subscription's own events: sync it first, so the person
     # has the plan the invoice pays for and the wallet is known.
     subscription = subscription_sync(subscription_id=subscription_id)
@@ -380,6 +386,19 @@ def _on_invoice_paid(invoice: Mapping[str, Any]) -> None:
     if wallet is None:
         raise SubscriptionMismatch(f"No account for invoice {invoice.get('id')!r}.")
     subscription_invoice_credit(invoice=invoice, wallet=wallet)
+
+
+def _paid_invoice_on_stripe(invoice_id: str) -> Mapping[str, Any]:
+    """Stripe's copy of the invoice; SubscriptionMismatch unless it exists and is paid."""
+    if not invoice_id:
+        raise SubscriptionMismatch("An invoice event without an invoice id.")
+    try:
+        invoice = stripe_client().v1.invoices.retrieve(invoice_id).to_dict()
+    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
+        raise SubscriptionMismatch(f"Stripe has no invoice {invoice_id!r} ({exc.http_status}).") from None
+    if invoice.get("status") != "paid":
+        raise SubscriptionMismatch(f"Stripe says invoice {invoice_id} is {invoice.get('status')!r}, not paid.")
+    return invoice
 
 
 def _on_subscription_event(obj: Mapping[str, Any]) -> None:

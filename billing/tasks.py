@@ -35,6 +35,7 @@ def requeue_stale_stripe_events() -> int:
     """Every few minutes: queue again the events whose processing was lost; returns how many."""
     stale = StripeEvent.objects.filter(
         processed_at__isnull=True,
+        refused_at__isnull=True,  # refused on purpose: a retry would refuse it again
         received_at__lt=timezone.now() - STALE_EVENT_AFTER,
         attempts__lt=STALE_EVENT_MAX_ATTEMPTS,
     ).order_by("pk")[:500]

@@ -2,22 +2,27 @@
 
 CSRF-exempt (Stripe has no session); a delivery counts only if Stripe's signature over the exact
 body checks out. The view answers as soon as the event is stored, as Stripe asks: processing is a
-task, so a slow handler never makes Stripe time out and redeliver.
+task, so a slow handler never makes Stripe time out and redeliver. Every refusal is answered in the
+API's error shape (`{"error": {"code", "message", "fields"}}`), never as an HTML page.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
-from billing.payments import InvalidWebhook, stripe_event_record
-from billing.stripe_client import payments_configured
+from billing.stripe_client import PaymentsNotConfigured, payments_configured
+from billing.stripe_events import InvalidWebhook, delivery_answer, stripe_event_record
+from sage.api.errors import error_body
 from sage.client_address import address_bucket, client_address
+
+log = logging.getLogger(__name__)
 
 
 class StripeWebhookThrottle(SimpleRateThrottle):
@@ -32,18 +37,28 @@ class StripeWebhookThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": address_bucket(client_address(request))}
 
 
+def _refusal(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status, headers=headers)
+
+
 @csrf_exempt
-@require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _refusal(405, "method_not_allowed", "Stripe delivers events with POST.", {"Allow": "POST"})
     if not payments_configured():
-        return JsonResponse({"error": {"code": "payments_not_configured"}}, status=404)
+        return _refusal(404, PaymentsNotConfigured.code, PaymentsNotConfigured.default_message)
     throttle = StripeWebhookThrottle()
     if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # keyed by address only
-        return JsonResponse(
-            {"error": {"code": "throttled"}}, status=429, headers={"Retry-After": str(int(throttle.wait() or 1) + 1)}
-        )
+        wait = str(int(throttle.wait() or 1) + 1)
+        return _refusal(429, "throttled", "Too many deliveries: wait a little.", {"Retry-After": wait})
     try:
-        event, created = stripe_event_record(payload=request.body, signature=request.headers.get("Stripe-Signature"))
-    except InvalidWebhook as exc:
-        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
-    return JsonResponse({"received": event.stripe_id, "duplicate": not created})
+        payload = request.body
+    except RequestDataTooBig:
+        # No Stripe event comes near the limit; logged without a traceback (it is not a bug).
+        log.warning("Stripe webhook: a body over DATA_UPLOAD_MAX_MEMORY_SIZE refused")
+        return _refusal(413, "too_large", "The body is larger than any Stripe event.")
+    try:
+        delivery = stripe_event_record(payload=payload, signature=request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as refusal:
+        return _refusal(refusal.status, refusal.code, refusal.message)
+    return JsonResponse(delivery_answer(delivery))

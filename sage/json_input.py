@@ -4,7 +4,9 @@ Python's `json` accepts documents the rest of the site cannot handle: nesting de
 the interpreter's recursion limit (RecursionError, not ValueError), lone UTF-16 surrogates
 (`"\\ud800"`: a str that cannot be encoded as UTF-8, so rendering or storing it fails), numbers too
 large for a float (`1e400` becomes infinity) and the non-standard `NaN`/`Infinity`. Each is refused
-here as `MalformedJson`, so the API answers 400 and a socket sends an error frame.
+here as `MalformedJson`, so the API answers 400 and a socket sends an error frame. A document that is
+stored whole in a Postgres `jsonb` column (a Stripe event) must also be free of NUL (`"\\u0000"`),
+which `jsonb` refuses: `nul_allowed=False` refuses it here too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sage.errors import MalformedJson
 MAX_DEPTH = 32
 
 
-def loads(text: str) -> Any:
+def loads(text: str, *, nul_allowed: bool = True) -> Any:
     """The document in `text`; MalformedJson (with a reason safe to show) if it is not acceptable."""
     try:
         document = json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
@@ -28,7 +30,7 @@ def loads(text: str) -> Any:
         raise MalformedJson(_too_deep()) from None
     except ValueError as error:  # JSONDecodeError, an integer over Python's digit limit, a refused number
         raise MalformedJson(f"JSON parse error - {error}") from None
-    _check(document)
+    _check(document, nul_allowed=nul_allowed)
     return document
 
 
@@ -47,24 +49,26 @@ def _too_deep() -> str:
     return f"The JSON is nested too deeply (at most {MAX_DEPTH} levels)."
 
 
-def _check(document: Any) -> None:
+def _check(document: Any, *, nul_allowed: bool) -> None:
     """Depth and text of every value and key, walked without recursion."""
     pending: list[tuple[Any, int]] = [(document, 1)]
     while pending:
         value, depth = pending.pop()
         if isinstance(value, str):
-            _check_text(value)
+            _check_text(value, nul_allowed=nul_allowed)
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise MalformedJson(_too_deep())
             items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
             for key, item in items:
                 if key is not None:
-                    _check_text(key)
+                    _check_text(key, nul_allowed=nul_allowed)
                 pending.append((item, depth + 1))
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, *, nul_allowed: bool) -> None:
+    if not nul_allowed and "\x00" in text:
+        raise MalformedJson("JSON parse error - a NUL character (U+0000) is not accepted.")
     if text.isascii():
         return
     try:

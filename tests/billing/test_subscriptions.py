@@ -20,7 +20,15 @@ import stripe
 from django.test import Client
 from django.urls import reverse
 
-from billing.models import LedgerEntry, PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
+from billing.models import (
+    LedgerEntry,
+    PackPurchase,
+    Plan,
+    PlanSubscription,
+    StripeEvent,
+    SubscriptionInvoice,
+    Wallet,
+)
 from billing.services import grant_monthly_tokens
 from billing.subscriptions import (
     SubscriptionRefused,
@@ -143,6 +151,31 @@ def test_subscribing_switches_the_plan_and_its_paid_invoice_grants_the_plan_toke
     assert subscription.status == "active" and subscription.current_period_end is not None
     entry = LedgerEntry.objects.get(wallet__user=user, ref_type="subscriptioninvoice")
     assert entry.idempotency_key == f"stripe:invoice:{invoice_id}"
+
+
+def test_a_signed_invoice_event_stripe_does_not_bear_out_grants_nothing_and_is_refused(stripe_fake, paid_plans) -> None:
+    pro, team = paid_plans["pro"], paid_plans["team"]
+    user, subscription = subscribed(stripe_fake, pro)
+    real = stripe_fake.v1.invoices.retrieve(first_invoice_id(stripe_fake, subscription)).to_dict()
+    # A forger holding the webhook secret: an invoice Stripe never made, on the person's real
+    # subscription, its lines claiming the Team plan; then an open invoice Stripe has, claimed paid.
+    team_lines = [{**line, "plan": {"id": team.stripe_price_id}} for line in real["lines"]["data"]]
+    invented = {**real, "id": "in_forged789", "lines": {**real["lines"], "data": team_lines}}
+    customer = stripe_fake.v1.subscriptions.retrieve(subscription.stripe_subscription_id).customer
+    unpaid = stripe_fake.v1.invoices.create(
+        params={"customer": str(customer), "subscription": subscription.stripe_subscription_id}
+    ).to_dict()
+    assert unpaid["status"] != "paid"
+
+    deliver(built_event("invoice.paid", invented))
+    deliver(built_event("invoice.paid", {**unpaid, "status": "paid", "lines": invented["lines"]}))
+
+    refused = StripeEvent.objects.filter(type="invoice.paid").order_by("pk")
+    assert [event.refused_at is not None for event in refused] == [True, True]
+    assert "Stripe has no invoice 'in_forged789'" in refused[0].error
+    assert "not paid" in refused[1].error
+    assert invoice_grants(user) == 0 and wallet(user).balance == 0
+    assert not SubscriptionInvoice.objects.exists()
 
 
 def test_a_paid_invoice_records_the_month_its_plan_line_pays_for_not_stripes_usage_period(paid_plans) -> None:
