@@ -66,6 +66,9 @@ class Video(models.Model):
     # or redelivered message finds it held and stops; a lapsed lease means the run's worker died.
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Where the lease's run works ("host:pid"): the worker that saw that process die can take the
+    # video over at once, sure that it takes the lease of no live run.
+    lease_process = models.CharField(max_length=300, blank=True)
     # Runs whose worker died (their lease lapsed) since processing was last asked for; at
     # VIDEO_MAX_ATTEMPTS the video fails and is refunded instead of being taken over again.
     crashes = models.PositiveSmallIntegerField(default=0)
@@ -97,6 +100,18 @@ class Video(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def resume_note(self) -> str:
+        """What the video page and the admin say while a run that died is being taken over, else "".
+
+        The attempt is the number of the run that resumes (or is queued to) since processing was
+        last asked for: the first run, plus one for each run that died (`crashes`). At
+        VIDEO_MAX_ATTEMPTS dead runs the video fails and is refunded, so the last attempt is that one."""
+        if not self.crashes or self.status not in (Video.Status.QUEUED, Video.Status.PROCESSING):
+            return ""
+        attempts = settings.VIDEO_MAX_ATTEMPTS
+        return f"Resuming after a crash (attempt {min(self.crashes + 1, attempts)} of {attempts})"
 
 
 class Upload(models.Model):
