@@ -51,6 +51,11 @@ class BillingOutput(serializers.Serializer[Any]):
     plan = BillingPlanOutput()
     balance = serializers.IntegerField(help_text="Tokens free to spend (1 token = 1 second of processed video).")
     held = serializers.IntegerField(help_text="Tokens reserved for work in progress; not in `balance`.")
+    owed = serializers.IntegerField(
+        help_text="Tokens owed from a refund or dispute (already spent when the payment was taken back). While "
+        "above 0, paid work (processing, uploads, AI notes, chat answers) is refused with a 402 `tokens_owed`; "
+        "the next tokens credited pay it off first."
+    )
     quota = QuotaOutput()
 
 
@@ -82,7 +87,7 @@ class LedgerActionOutput(serializers.Serializer[Any]):
 class BillingApi(APIView):
     @extend_schema(
         responses={200: BillingOutput, **error_responses(403)},
-        summary="My plan, balance and chat quota",
+        summary="My plan, balance, tokens owed and chat quota",
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
@@ -91,6 +96,7 @@ class BillingApi(APIView):
             "plan": wallet.plan,
             "balance": wallet.balance,
             "held": held_tokens(wallet),
+            "owed": wallet.tokens_owed,
             "quota": quota_status(viewer=Viewer(user=user, guest_id=None)),
         }
         return Response(BillingOutput(payload).data)

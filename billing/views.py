@@ -17,14 +17,14 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from billing.buying import buy_offer_for
 from billing.models import Hold, LedgerEntry, Plan
-from billing.purchase_views import pack_offers
+from billing.purchase_views import money, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
@@ -59,24 +59,30 @@ def ref_url(ref_type: str, ref_id: str) -> str | None:
 
 
 def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
-    """The sentence a page shows when an action needs more tokens than the user has: with payments
-    configured it offers to buy some (the billing page's "Buy tokens" section). Tokens owed say so
-    (their own sentence), with the same link."""
+    """The sentence a page shows when an action needs more tokens than the user has (or while tokens
+    are owed): the figures, and a link that opens the payment of the smallest pack covering what is
+    short (billing.buying). Without payments, a link to the balance and plans."""
+    offer = buy_offer_for(exc)
     if isinstance(exc, TokensOwed):
-        anchor = "#buy-tokens" if payments_configured() else ""
-        return format_html('{} <a href="{}{}">See your balance</a>.', exc.message, reverse("billing:billing"), anchor)
-    if payments_configured():
-        return format_html(
-            'This needs {} tokens but you have {}. <a href="{}#buy-tokens">Buy tokens</a> or see your plans.',
-            intcomma(exc.needed),
-            intcomma(exc.available),
-            reverse("billing:billing"),
+        figures = format_html("{}", exc.message)
+    else:
+        figures = format_html(
+            "This needs {} tokens but you have {}.", intcomma(offer.needed), intcomma(offer.available)
         )
+    if offer.pack is None:
+        link_text = "Buy tokens" if payments_configured() else "See your balance and plans"
+        return format_html('{} <a href="{}">{}</a>.', figures, offer.url, link_text)
+    cover = "it covers" if offer.covers else "more than one pack is needed for"
     return format_html(
-        'This needs {} tokens but you have {}. <a href="{}">See your balance and plans</a>.',
-        intcomma(exc.needed),
-        intcomma(exc.available),
-        reverse("billing:billing"),
+        '{} <a href="{}">Buy {} ({} tokens, {})</a>: {} the {} token{} you are short.',
+        figures,
+        offer.url,
+        offer.pack.name,
+        intcomma(offer.pack.tokens),
+        money(offer.pack.amount, offer.pack.currency),
+        cover,
+        intcomma(offer.shortfall),
+        "" if offer.shortfall == 1 else "s",
     )
 
 
@@ -270,6 +276,17 @@ def usage_chart(days: list[DailyUsage]) -> UsageChart:
 # --- the page ------------------------------------------------------------------------------------
 
 
+def _chosen_pack(request: HttpRequest) -> dict[str, int | None]:
+    """The pack a "Buy" link of a refusal chose (`?pack=<id>&short=<tokens>`): the page opens its
+    payment. A missing, malformed or unknown value chooses nothing."""
+    pack_id = request.GET.get("pack", "")
+    short = request.GET.get("short", "")
+    return {
+        "chosen_pack_id": int(pack_id) if pack_id.isdigit() else None,
+        "tokens_short": int(short) if short.isdigit() and int(short) > 0 else None,
+    }
+
+
 @require_GET
 @login_required
 def billing_page(request: HttpRequest) -> HttpResponse:
@@ -293,6 +310,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "plans": [PlanFacts(plan=plan, is_current=plan.pk == wallet.plan_id) for plan in plans_for_display()],
         "payments_configured": payments_configured(),
         "packs": pack_offers(),
+        **_chosen_pack(request),
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "stripe_js_url": settings.STRIPE_JS_URL,
     }

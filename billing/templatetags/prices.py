@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import reverse
 
+from billing.models import TokenPack
 from billing.prices import Prices, current_prices
+from billing.purchase_views import money
+from billing.stripe_client import payments_configured
 
 register = template.Library()
 
@@ -29,3 +33,27 @@ def tokens(amount: int) -> str:
     if amount == 0:
         return "free"
     return f"{intcomma(amount)} token{'' if amount == 1 else 's'}"
+
+
+@register.simple_tag
+def buy_offers() -> dict[str, object]:
+    """What a page's script needs to offer buying before it asks for paid work (the upload rows):
+    the packs on sale, smallest first, each with the billing page's address that opens its payment
+    (billing.buying.buy_path; `short` is appended by the script), and where to go without payments.
+    The script picks as billing.buying.pack_covering does: the smallest pack covering what is short."""
+    configured = payments_configured()
+    packs = sorted(TokenPack.objects.filter(is_active=True), key=lambda pack: (pack.tokens, pack.amount, pack.pk))
+    return {
+        "billing_url": reverse("billing:billing"),
+        "packs": [
+            {
+                "name": pack.name,
+                "tokens": pack.tokens,
+                "price": money(pack.amount, pack.currency),
+                "url": f"{reverse('billing:billing')}?pack={pack.pk}",
+            }
+            for pack in packs
+        ]
+        if configured
+        else [],
+    }

@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404
-from django.urls import reverse
 from django.utils.log import log_response
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from billing.buying import buy_offer_for
 from billing.services import InsufficientTokens
 from billing.stripe_client import payments_configured
 from sage.errors import ApplicationError
@@ -37,8 +37,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.code, exc.message, exc.fields)
-        if isinstance(exc, InsufficientTokens) and (buy_url := _buy_url(context)):
-            body["error"]["buy_url"] = buy_url  # not enough tokens: where to buy some
+        if isinstance(exc, InsufficientTokens):
+            body["error"].update(_tokens_refusal(exc, context))
         return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
@@ -59,13 +59,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def _buy_url(context: dict[str, Any]) -> str | None:
-    """The billing page's "Buy tokens" section, as an absolute URL, when payments are configured."""
-    if not payments_configured():
-        return None
-    path = reverse("billing:billing") + "#buy-tokens"
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
+def _tokens_refusal(exc: InsufficientTokens, context: dict[str, Any]) -> dict[str, Any]:
+    """A 402's figures (needed, available, owed, short) and, when payments are configured, the
+    absolute URL that opens the payment of the smallest pack covering what is short."""
+    offer = buy_offer_for(exc)
+    extra: dict[str, Any] = {
+        "tokens": {
+            "needed": offer.needed,
+            "available": offer.available,
+            "owed": offer.owed,
+            "short": offer.shortfall,
+        }
+    }
+    if payments_configured():
+        request = context.get("request")
+        extra["buy_url"] = request.build_absolute_uri(offer.url) if request is not None else offer.url
+    return extra
 
 
 def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
@@ -114,6 +123,13 @@ def _first_message(fields: dict[str, list[str]]) -> str | None:
 # --- the shape in the OpenAPI schema ------------------------------------------------------------
 
 
+class TokensRefusalSerializer(serializers.Serializer[Any]):
+    needed = serializers.IntegerField(help_text="Tokens the refused work costs.")
+    available = serializers.IntegerField(help_text="Tokens in the balance now.")
+    owed = serializers.IntegerField(help_text="Tokens owed from a refund or dispute (paid off first by any credit).")
+    short = serializers.IntegerField(help_text="Tokens to buy before the work can go ahead: owed + what is lacking.")
+
+
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
     message = serializers.CharField(help_text="For people: safe to show as is.")
@@ -123,9 +139,14 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per input field, its messages (`invalid` errors only; otherwise empty).",
     )
+    tokens = TokensRefusalSerializer(
+        required=False,
+        help_text="402 only: the figures of the refusal.",
+    )
     buy_url = serializers.URLField(
         required=False,
-        help_text="402 only, when the site sells tokens: the page where the person can buy more.",
+        help_text="402 only, when the site sells tokens: the billing page opened on the payment of the smallest "
+        "token pack that covers `tokens.short` (or on its token packs when none is on sale).",
     )
 
 

@@ -2,7 +2,7 @@
 // updates the balance itself) and says that the tables below are from before the change. Without
 // JavaScript the page shows the figures as they were when it loaded.
 
-import { collectCard, confirmPayment, mountCard } from "./billing/card.js";
+import { cardPaymentMethod, confirmPayment, mountCard } from "./billing/card.js";
 import "./billing/plans.js";
 import { requestJson } from "./shared/api.js";
 
@@ -83,9 +83,11 @@ document.addEventListener("sage:event", (event) => {
   showReloadNotice();
 });
 
-// Buying a token pack: Buy opens the card form for that pack; Pay saves the card with Stripe
-// (js/billing/card.js), asks SAGE to charge it the pack's price, completes 3-D Secure if Stripe asks,
-// then goes to the payment's page, which shows "Paid" once Stripe's webhook has credited the tokens.
+// Buying a token pack: Buy opens the card form for that pack; Pay turns the card into a payment method
+// with Stripe (js/billing/card.js; not saved through a SetupIntent, whose own 3-D Secure check made a
+// 3-D Secure card ask twice), asks SAGE to charge it the pack's price, completes 3-D Secure once if
+// Stripe asks, then goes to the payment's page, which shows "Paid" once Stripe's webhook has credited
+// the tokens. A "Buy" link of a refusal (?pack=<id>) opens that pack's card form as the page loads.
 function wirePacks() {
   const section = document.getElementById("buy-tokens");
   const form = document.getElementById("card-form");
@@ -104,7 +106,7 @@ function wirePacks() {
   }
 
   async function pay() {
-    const paymentMethod = await collectCard(mountElement, section.dataset.setupUrl);
+    const paymentMethod = await cardPaymentMethod(mountElement);
     const started = await requestJson(buyUrl, {
       method: "POST",
       csrfToken: section.dataset.csrfToken,
@@ -130,6 +132,12 @@ function wirePacks() {
       }
       form.scrollIntoView({ block: "nearest" });
     });
+  }
+
+  const chosen = section.querySelector("[data-chosen-pack]");
+  if (chosen) {
+    chosen.click();
+    chosen.closest(".pack-card")?.scrollIntoView({ block: "center" });
   }
 
   form.querySelector("[data-card-cancel]").addEventListener("click", () => {

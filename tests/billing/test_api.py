@@ -71,7 +71,8 @@ def get_error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert list(body) == ["error"]
-    assert list(body["error"]) == ["code", "message", "fields"]
+    expected = ["code", "message", "fields", "tokens"] if status == 402 else ["code", "message", "fields"]
+    assert list(body["error"]) == expected
     return body["error"]
 
 
@@ -106,6 +107,7 @@ def test_billing_shows_my_plan_balance_held_and_quota(client, user):
         },
         "balance": free.monthly_tokens - 100,
         "held": 100,
+        "owed": 0,
         "quota": {
             "limit": free.daily_chat_messages,
             "used": 2,
@@ -261,6 +263,7 @@ def test_not_enough_tokens_is_a_402_saying_what_was_needed_and_what_is_available
     assert error["fields"] == {}
     assert str(10**9) in error["message"]
     assert str(available) in error["message"]
+    assert error["tokens"] == {"needed": 10**9, "available": available, "owed": 0, "short": 10**9 - available}
     assert Wallet.objects.get(user=user).balance == available
 
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.guests import Viewer
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, PackPurchase, Wallet
+from billing.models import Hold, LedgerEntry, PackPurchase, TokenPack, Wallet
 from billing.selectors import tokens_owed_for_user
 from billing.services import (
     InsufficientTokens,
@@ -45,7 +45,7 @@ from tests.factories import TokenPackFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
 from tests.media import make_video as make_video_file
 from tests.notes.conftest import add_transcript, make_video
-from videos.models import Video
+from videos.models import Upload, Video
 from videos.pipeline import runner
 from videos.pipeline.steps import StepFailed, ensure_hold
 
@@ -144,7 +144,10 @@ def refused_everywhere(user: User, settings) -> None:
     assert response.status_code == 402
     error = response.json()["error"]
     assert (error["code"], error["message"]) == ("tokens_owed", message)
-    assert error["buy_url"].endswith("/billing/#buy-tokens")  # like any 402: buying tokens settles it
+    # Like any 402: buying tokens settles it; the link opens the pack that covers what is owed.
+    pack = TokenPack.objects.get()
+    assert error["buy_url"].endswith(f"/billing/?pack={pack.pk}&short={owed}#buy-tokens")
+    assert error["tokens"]["owed"] == owed
     assert not Note.objects.filter(video=video).exists()
 
     # A chat question: refused before anything is written or counted.
@@ -313,7 +316,44 @@ def test_a_page_showing_a_refusal_says_what_is_owed_not_what_is_short(stripe_fak
 
     assert shown.startswith("1 token is owed from a refund or dispute")
     assert "This needs" not in shown
-    assert shown.endswith('<a href="/billing/#buy-tokens">See your balance</a>.')
+    assert shown.endswith('<a href="/billing/#buy-tokens">Buy tokens</a>.')  # no pack on sale
+
+
+def test_the_billing_api_says_how_many_tokens_are_owed(stripe_fake) -> None:
+    user, payment_intent_id = bought_and_spent(stripe_fake, tokens=1000, amount=1000, spent=400)
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.get("/api/v1/billing").json()["owed"] == 0
+
+    deliver(refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id))
+
+    body = api.get("/api/v1/billing").json()
+    assert (body["balance"], body["owed"]) == (0, 400)
+
+
+def test_an_upload_is_refused_before_any_byte_while_tokens_are_owed_with_the_buy_link(stripe_fake) -> None:
+    user, payment_intent_id = bought_and_spent(stripe_fake, tokens=1000, amount=1000, spent=400)
+    deliver(refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id))
+    ledger_adjust(user=user, amount=500, key=f"correction:{user.pk}", memo="goodwill")  # enough for the video
+    small = TokenPackFactory(name="Small", tokens=300, amount=300)
+    TokenPackFactory(name="Big", tokens=5000, amount=3000)
+    api = APIClient()
+    api.force_authenticate(user)
+
+    response = api.post(
+        "/api/v1/uploads", {"filename": "clip.mp4", "size": 1000, "duration_seconds": 120}, format="json"
+    )
+
+    assert response.status_code == 402, response.content
+    error = response.json()["error"]
+    assert error["code"] == "tokens_owed"
+    assert error["message"].startswith("400 tokens are owed from a refund or dispute")
+    assert error["tokens"] == {"needed": 120, "available": 500, "owed": 400, "short": 400}
+    # The smallest pack covering the 400 owed (the refunded 1,000-token pack is still on sale; 300 is too few).
+    assert error["buy_url"].endswith(f"/billing/?pack={TokenPack.objects.get(tokens=1000).pk}&short=400#buy-tokens")
+    assert small.pk != TokenPack.objects.get(tokens=1000).pk
+    assert not Upload.objects.filter(owner=user).exists()
+    assert not Video.objects.filter(owner=user).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -64,10 +64,56 @@ class HeldWebhookRelay:
         self._server.server_close()
 
 
+# localstripe's fake Stripe.js has no createPaymentMethod (it is an empty function). This gives it
+# Stripe's: the card element's values become a PaymentMethod (localstripe wants the secret key for
+# that, so the page's request is forwarded by `_create_payment_method`, as Stripe takes the
+# publishable one), with no authentication, as Stripe does.
+STRIPE_JS_WITH_PAYMENT_METHODS = """
+;(() => {
+  const fakeStripe = window.Stripe;
+  window.Stripe = (key) => {
+    const stripe = fakeStripe(key);
+    stripe.createPaymentMethod = async ({ type, card }) => {
+      const response = await fetch(`${LOCALSTRIPE_BASE_API}/v1/payment_methods`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ type, card: card.value.card }),
+      });
+      const body = await response.json();
+      return response.ok ? { paymentMethod: body } : { error: body.error };
+    };
+    return stripe;
+  };
+})();
+"""
+
+
+def _create_payment_method(route: Any) -> None:
+    request = route.request
+    if request.method != "POST":
+        route.continue_()
+        return
+    sent = request.post_data_json
+    form = {"type": sent["type"], **{f"card[{name}]": value for name, value in sent["card"].items()}}
+    answer = requests.post(request.url, data=form, auth=(TEST_SECRET_KEY, ""), timeout=10)
+    route.fulfill(status=answer.status_code, body=answer.text, content_type="application/json")
+
+
+def _stripe_js_with_payment_methods(route: Any) -> None:
+    original = route.fetch()
+    route.fulfill(response=original, body=original.text() + STRIPE_JS_WITH_PAYMENT_METHODS)
+
+
+def give_stripe_js_payment_methods(page: Any) -> None:
+    page.route("**/js.stripe.com/v3/", _stripe_js_with_payment_methods)
+    page.route("**/v1/payment_methods", _create_payment_method)
+
+
 @pytest.fixture
-def shop(transactional_db) -> Iterator[tuple[str, HeldWebhookRelay]]:
-    """SAGE under daphne with payments on localstripe (its fake Stripe.js included); the relay that
-    holds localstripe's webhook deliveries to it."""
+def shop(transactional_db, page) -> Iterator[tuple[str, HeldWebhookRelay]]:
+    """SAGE under daphne with payments on localstripe (its fake Stripe.js included, with Stripe's
+    createPaymentMethod on the page); the relay that holds localstripe's webhook deliveries to it."""
+    give_stripe_js_payment_methods(page)
     with servers.localstripe_server() as stripe_url:
         env = {
             "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
@@ -146,7 +192,7 @@ def test_a_declined_card_says_so_on_the_billing_page_and_credits_nothing(shop, p
     assert Wallet.objects.get(user=user).balance == 0
 
 
-def test_a_3d_secure_card_is_paid_after_authentication_in_stripes_dialog(shop, page) -> None:
+def test_a_3d_secure_card_is_authenticated_once_then_paid(shop, page) -> None:
     site, relay = shop
     relay.release()
     user = empty_wallet_user()
@@ -157,11 +203,10 @@ def test_a_3d_secure_card_is_paid_after_authentication_in_stripes_dialog(shop, p
     page.get_by_role("button", name="Buy").click()
     fill_card(page, "4000002760003184")
     page.get_by_role("button", name="Pay").click()
-    # The fake Stripe.js asks twice: to save the card, then to pay with it.
-    page.get_by_role("button", name="Complete authentication").click()
+    # Asked once, to pay: the card is not saved (and authenticated) first through a SetupIntent.
     page.get_by_role("button", name="Complete authentication").click()
 
-    page.wait_for_url(f"{site}/billing/payments/pi_*/")
+    page.wait_for_url(f"{site}/billing/payments/pi_*/", timeout=10_000)
     expect(page.locator("[data-payment-message]")).to_have_text("Paid: 900 tokens added.", timeout=15_000)
     expect(page.locator("#header-balance .balance-value")).to_have_text("900")
     assert Wallet.objects.get(user=user).balance == 900

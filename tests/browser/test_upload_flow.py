@@ -171,9 +171,7 @@ def test_a_price_the_balance_does_not_cover_is_said_and_follows_the_balance_live
     page.goto(f"{site_url}/videos/upload/")
     page.get_by_label("Choose files").set_input_files(make_video(tmp_path / "holiday.mp4", seconds=3))
     price = page.locator(".upload-row .upload-cost")
-    expect(price).to_contain_text(
-        "You have 2 tokens: processing will stop for want of tokens unless you add some first."
-    )
+    expect(price).to_contain_text("You have 2 tokens. Buy 1 token more to upload it.")
     expect(price).to_have_class(re.compile(r"\bupload-message-error\b"))
 
     in_worker_thread(lambda: ledger_grant(user=person, amount=1_000, key="grant:more", memo="test"))

@@ -212,6 +212,7 @@ def test_without_enough_tokens_an_ai_note_is_402_and_nothing_is_saved(client_for
         "code": "insufficient_tokens",
         "message": f"This needs {COST} tokens but only {COST - 1} are available.",
         "fields": {},
+        "tokens": {"needed": COST, "available": COST - 1, "owed": 0, "short": 1},
     }
     assert not Note.objects.exists()
     assert balance(user) == COST - 1

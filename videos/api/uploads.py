@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from pathlib import PurePath
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -15,8 +18,8 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import TextField
-from videos.models import Upload
+from sage.api.fields import SPACE_CHARACTERS, TextField
+from videos.models import ALLOWED_EXTENSIONS, Upload
 from videos.selectors import upload_get_for_user
 from videos.uploads.services import (
     upload_abort,
@@ -35,8 +38,39 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def _any_case(text: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
+
+
+# A name whose last part (after any / or \\) has something before a video file type's extension,
+# and only spaces after it: what the upload service takes the file type from.
+VIDEO_FILENAME_PATTERN = (
+    r"^(?:[^\u0000]*[/\\])?[^/\\\u0000]*"
+    rf"[^/\\\u0000{SPACE_CHARACTERS}][^/\\\u0000]*"
+    rf"\.(?:{'|'.join(_any_case(extension.lstrip('.')) for extension in ALLOWED_EXTENSIONS)})"
+    rf"[{SPACE_CHARACTERS}]*$"
+)
+_ALLOWED = ", ".join(extension.lstrip(".").upper() for extension in ALLOWED_EXTENSIONS)
+
+
+class _VideoFilenameValidator(RegexValidator):
+    """VIDEO_FILENAME_PATTERN, published as the field's pattern, refusing with the file's name."""
+
+    def __init__(self) -> None:
+        super().__init__(VIDEO_FILENAME_PATTERN)
+
+    def __call__(self, value: Any) -> None:
+        if not self.regex.search(str(value)):
+            name = PurePath(str(value).replace("\\", "/")).name.strip() or str(value)
+            raise ValidationError(f"“{name}” is not a video file we accept ({_ALLOWED}).", code="invalid")
+
+
 class UploadCreateInput(serializers.Serializer[Any]):
-    filename = TextField(max_length=255)
+    filename = TextField(
+        max_length=255,
+        validators=[_VideoFilenameValidator()],
+        help_text=f"The file's name; its extension says its type ({_ALLOWED}).",
+    )
     size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
     content_type = TextField(max_length=100, required=False, allow_blank=True, default="")
     title = TextField(max_length=200, required=False, allow_blank=True, default="")
@@ -76,9 +110,11 @@ class UploadListApi(APIView):
 
     @extend_schema(
         request=UploadCreateInput,
-        responses={201: UploadOutput, **error_responses(400, 403)},
+        responses={201: UploadOutput, **error_responses(400, 402, 403)},
         summary="Start a resumable upload",
-        description="Plan limits (file size, storage, announced length) are checked here, before any byte is sent.",
+        description="Plan limits (file size, storage, announced length) are checked here, before any byte is sent, "
+        "and so is paying for processing: while tokens are owed, or when the balance does not cover "
+        "`duration_seconds` (at least 1 token when it is not given), the answer is a 402 with `buy_url`.",
     )
     def post(self, request: Request) -> Response:
         payload = UploadCreateInput(data=request.data)

@@ -1,7 +1,9 @@
 """The upload protocol: create → send parts (resumable, any order) → complete, or abort.
 
-Plan limits (file size, storage quota, announced length) are checked when the upload is created,
-before any byte is stored. The probe re-checks the real length once the file is complete.
+Plan limits (file size, storage quota, announced length) and whether processing can be paid for
+(nothing owed, and a balance that covers the announced length) are checked when the upload is
+created, before any byte is stored: a refusal for tokens is the same 402 as any paid work's. The
+probe re-checks the real length once the file is complete, and the processing hold pays.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
+from billing.buying import payment_refusal
+from billing.prices import upload_price
 from billing.selectors import wallet_for_user
 from sage.errors import NON_FIELD, FieldInvalid
 from sage.formatting import data_size
@@ -86,6 +90,9 @@ def upload_create(
             kind="too_long",
             field="duration_seconds",
         )
+    # Without an announced length the price is not known yet: at least one token (and nothing owed).
+    if (refusal := payment_refusal(user=user, amount=upload_price(duration_seconds))) is not None:
+        raise refusal
     part_size = int(settings.UPLOAD_PART_SIZE)
     video = Video.objects.create(owner=user, title=(title.strip() or PurePath(name).stem)[:200])
     upload = Upload.objects.create(

@@ -10,6 +10,11 @@
 //   collectCard(mountElement, setupUrl) → Promise<string>: POSTs setupUrl (SAGE answers a SetupIntent's
 //                                      {client_secret}), confirms it with the card entered (3-D Secure
 //                                      included) and resolves to the payment method id ("pm_…").
+//   cardPaymentMethod(mountElement)    → Promise<string>: the card entered as a payment method ("pm_…"),
+//                                      without saving it for later and without any authentication: for
+//                                      a one-off payment, whose own confirmation asks for 3-D Secure
+//                                      once (confirmPayment). Saving through a SetupIntent first
+//                                      (collectCard) would authenticate the card a first time for nothing.
 //   confirmPayment(clientSecret)       → Promise<object>: completes a PaymentIntent that answered
 //                                      "requires_action" (3-D Secure); resolves to the PaymentIntent.
 // Each rejects with an Error whose message is safe to show (Stripe's decline reason, or SAGE's).
@@ -66,6 +71,19 @@ export async function collectCard(mountElement, setupUrl) {
   }
   const method = result.setupIntent?.payment_method;
   const id = typeof method === "string" ? method : method?.id;
+  if (!id) {
+    throw new Error("Stripe did not return the card; try again.");
+  }
+  return id;
+}
+
+export async function cardPaymentMethod(mountElement) {
+  mountCard(mountElement);
+  const result = await stripe.createPaymentMethod({ type: "card", card });
+  if (result?.error) {
+    throw failure(result.error, "Your card could not be read.");
+  }
+  const id = result?.paymentMethod?.id;
   if (!id) {
     throw new Error("Stripe did not return the card; try again.");
   }

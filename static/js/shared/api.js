@@ -4,8 +4,11 @@
 export class ApiError extends Error {
   // `retryable`: the same request may succeed later (the connection was lost, the server was in
   // trouble or busy); a refusal (400, 403, 404) will not pass.
-  constructor(message, { status = 0, code = "error", fields = {}, retryable = false } = {}) {
+  // `error`: the whole error object of the answer, for what some errors add (a 402's `buy_url`
+  // and `tokens`).
+  constructor(message, { status = 0, code = "error", fields = {}, retryable = false, error = {} } = {}) {
     super(message);
+    this.error = error;
     this.status = status;
     this.code = code;
     this.fields = fields;
@@ -77,6 +80,7 @@ export async function requestJson(url, options = {}) {
       status: response.status,
       code: payload?.error?.code ?? "error",
       fields: payload?.error?.fields ?? {},
+      error: payload?.error ?? {},
       retryable: response.status >= 500 || response.status === 408 || response.status === 429,
     });
   }

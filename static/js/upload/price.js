@@ -1,29 +1,37 @@
 // What processing a chosen file will cost, said before the upload starts: 1 token a second of video,
-// rounded up as the server holds it, from the length the browser read (null: it could not).
+// rounded up as the server holds it, from the length the browser read (null: it could not). When the
+// balance does not cover it (or tokens are owed from a refund or dispute, which any credit pays off
+// first), `shortfall` says how many tokens to buy before the file may be uploaded.
 
 import { formatClock, formatTokens, tokensForSeconds } from "./format.js";
 
-export function priceText({ seconds, tokensPerSecond, balance }) {
-  // `short`: the balance does not cover it.
+export function priceText({ seconds, tokensPerSecond, balance, owed = 0 }) {
+  // `short`: the file cannot be paid for; `shortfall`: tokens to buy first.
+  const owedText = owed > 0 ? ` ${formatTokens(owed)} owed from a refund or dispute are paid off first.` : "";
   if (seconds === undefined) {
-    return { text: "Reading the video's length to work out its price…", short: false };
+    return { text: "Reading the video's length to work out its price…", short: false, shortfall: 0 };
   }
   if (seconds === null) {
-    return {
-      text:
-        `Processing costs about ${formatTokens(60 * tokensPerSecond)} for each minute of video ` +
-        "(this browser cannot read this file's length; it is charged by the second once processed).",
-      short: false,
-    };
+    const text =
+      `Processing costs about ${formatTokens(60 * tokensPerSecond)} for each minute of video ` +
+      "(this browser cannot read this file's length; it is charged by the second once processed).";
+    if (owed > 0) {
+      return { text: `${text}${owedText}`, short: true, shortfall: owed };
+    }
+    return { text, short: false, shortfall: 0 };
   }
   const price = tokensForSeconds(seconds, tokensPerSecond);
-  let text = `Processing costs ${formatTokens(price)} (${formatClock(seconds)} of video, 1 token a second).`;
+  const text = `Processing costs ${formatTokens(price)} (${formatClock(seconds)} of video, 1 token a second).`;
   if (!Number.isInteger(balance)) {
-    return { text, short: false };
+    return { text, short: false, shortfall: 0 };
   }
-  if (price > balance) {
-    text += ` You have ${formatTokens(balance)}: processing will stop for want of tokens unless you add some first.`;
-    return { text, short: true };
+  const shortfall = owed + Math.max(price - balance, 0);
+  if (shortfall > 0) {
+    return {
+      text: `${text} You have ${formatTokens(balance)}.${owedText} Buy ${formatTokens(shortfall)} more to upload it.`,
+      short: true,
+      shortfall,
+    };
   }
-  return { text: `${text} You have ${formatTokens(balance)}.`, short: false };
+  return { text: `${text} You have ${formatTokens(balance)}.`, short: false, shortfall: 0 };
 }

@@ -1,5 +1,6 @@
 // The rows of an upload page and their queue: at most MAX_ACTIVE_FILES files upload at once, the
-// others wait their turn. Keeps the balance current (live "balance" events) for the rows' prices.
+// others wait their turn. Keeps the balance and what is owed current (live "balance" events) for the
+// rows' prices: a row that cannot be paid for is not uploaded.
 
 import { fileKey, makeApi } from "./protocol.js";
 import { ACTIVE_STATES, UploadRow } from "./row.js";
@@ -19,6 +20,8 @@ export class Uploader {
     this.onChange = onChange;
     this.offerCompare = offerCompare;
     this.balance = config.balance;
+    // Tokens owed from a refund or dispute: no upload until they are paid off (billing/partials/upload_price.html).
+    this.owed = Number(document.querySelector("[data-upload-price]")?.dataset.owed ?? 0) || 0;
     this.rows = [];
     this.nextRowNumber = 1;
     this.activeFiles = 0;
@@ -26,8 +29,11 @@ export class Uploader {
       const message = event.detail;
       if (message?.type === "balance" && Number.isInteger(message.data?.balance)) {
         this.balance = message.data.balance;
+        if (Number.isInteger(message.data.owed)) {
+          this.owed = message.data.owed;
+        }
         for (const row of this.rows) {
-          row.showCost();
+          row.showCost({ balanceChanged: true });
         }
       }
     });

@@ -2,9 +2,13 @@
 // parts through the upload protocol (create → send parts one after another → complete; pause stops
 // after the current part, resume asks the server which parts it has and skips them, cancel aborts),
 // then follows the video's processing live to ready (Open, Compare) or to failure with the reason.
-// Before the upload starts it says what processing will cost. `Uploader` (queue.js) runs the rows.
+// Before the upload starts it says what processing will cost; a file the balance cannot pay for is
+// not uploaded ("short": the row offers the pack that covers what is short instead of a Start
+// button, and the server refuses such an upload with a 402 before any byte, shown the same way).
+// `Uploader` (queue.js) runs the rows.
 
 import { ApiError } from "../shared/api.js";
+import { buyLink, buyOffer } from "./buy.js";
 import { followVideo } from "./follow.js";
 import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename } from "./format.js";
 import { readDuration } from "./metadata.js";
@@ -21,6 +25,7 @@ export const UPLOADED_MESSAGE = "processing will start shortly.";
 // or "unprocessed" (failed or cancelled).
 const BUTTONS_BY_STATE = {
   new: ["start", "remove"],
+  short: ["remove"],
   resumable: ["resume", "restart", "cancel"],
   queued: ["pause", "cancel"],
   uploading: ["pause", "cancel"],
@@ -40,6 +45,7 @@ const BUTTONS_BY_STATE = {
 // the words the library uses (labels.statuses). "Ready" is kept for a processed video.
 const BADGES = {
   new: ["Not started", ""],
+  short: ["Needs tokens", "badge-warning"],
   resumable: ["Unfinished", "badge-warning"],
   queued: ["Waiting to upload", ""],
   uploading: ["Uploading", "badge-primary"],
@@ -71,6 +77,7 @@ export class UploadRow {
     this.sessionStarted = 0;
     this.duration = undefined; // seconds; null when the browser cannot read it; undefined until read
     this.stopFollowing = null;
+    this.refusal = null; // the server's 402 for this file ({ message, shortfall, url }) until the balance changes
 
     const number = uploader.nextRowNumber++;
     this.element = uploader.template.content.firstElementChild.cloneNode(true);
@@ -138,7 +145,7 @@ export class UploadRow {
       this.fields.speed.textContent = "";
       this.fields.eta.textContent = "";
     }
-    this.fields.cost.hidden = !["new", "resumable", "queued", "uploading", "pausing", "paused", "failed"].includes(state);
+    this.fields.cost.hidden = !["new", "short", "resumable", "queued", "uploading", "pausing", "paused", "failed"].includes(state);
     this.uploader.changed(this);
   }
 
@@ -147,14 +154,32 @@ export class UploadRow {
     return [status.label, status.badge];
   }
 
-  showCost() {
-    const { text, short } = priceText({
+  showCost({ balanceChanged = false } = {}) {
+    if (balanceChanged) {
+      this.refusal = null; // the figures it gave are out of date: the page's own say again
+    }
+    let { text, short, shortfall } = priceText({
       seconds: this.duration,
       tokensPerSecond: this.uploader.config.tokens_per_second ?? 1,
       balance: this.uploader.balance,
+      owed: this.uploader.owed,
     });
+    let url = null;
+    if (this.refusal) {
+      ({ message: text, shortfall, url } = this.refusal);
+      short = true;
+    }
     this.fields.cost.textContent = text;
     this.fields.cost.classList.toggle("upload-message-error", short);
+    if (short) {
+      this.fields.cost.append(" ", buyLink(buyOffer(shortfall, url)));
+    }
+    // Only a row not yet started changes: one under way was paid for when it was created.
+    if (short && this.state === "new") {
+      this.setState("short", "");
+    } else if (!short && this.state === "short") {
+      this.setState("new", "");
+    }
   }
 
   partSize(number) {
@@ -238,6 +263,9 @@ export class UploadRow {
   }
 
   enqueue() {
+    if (this.state === "short") {
+      return; // not uploaded until it can be paid for
+    }
     this.pauseRequested = false;
     this.setState("queued", "Waiting for another upload to finish…");
     this.uploader.pump();
@@ -339,9 +367,11 @@ export class UploadRow {
   async create() {
     const title = this.fields.title.value.trim();
     // Not abortable: a cancel during the request must still learn the id, to delete the upload.
-    const upload = await this.api("POST", this.uploader.uploadsUrl, {
-      json: { filename: this.file.name, size: this.file.size, content_type: this.file.type, title },
-    });
+    const json = { filename: this.file.name, size: this.file.size, content_type: this.file.type, title };
+    if (Number.isFinite(this.duration) && this.duration > 0) {
+      json.duration_seconds = this.duration; // the server refuses what the balance cannot pay for
+    }
+    const upload = await this.api("POST", this.uploader.uploadsUrl, { json });
     if (this.cancelled) {
       await this.api("DELETE", this.uploadUrl(upload.id)).catch(() => {});
       throw new DOMException("Cancelled", "AbortError");
@@ -419,7 +449,13 @@ export class UploadRow {
       if (this.cancelled || error.name === "AbortError") {
         return;
       }
-      if (!this.upload) {
+      if (!this.upload && error.status === 402) {
+        // Not enough tokens (or tokens owed): nothing was created; the row offers buying instead.
+        const figures = error.error?.tokens ?? {};
+        this.refusal = { message: error.message, shortfall: figures.short ?? 1, url: error.error?.buy_url ?? null };
+        this.setState("new", "");
+        this.showCost();
+      } else if (!this.upload) {
         this.setState("refused", error.message);
       } else if (error.status === 400) {
         this.setState("failed", error.message);

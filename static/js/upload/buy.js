@@ -1,0 +1,35 @@
+// Buying where tokens run out, on the upload rows: the smallest pack on sale that covers what is
+// short (as billing.buying.pack_covering picks it; the packs come from the "buy-offers" JSON script
+// of billing/partials/upload_price.html), and the link that opens its payment on the billing page.
+
+import { readJsonScript } from "../shared/page_data.js";
+import { formatTokens } from "./format.js";
+
+let offers = null;
+
+function buyOffers() {
+  offers ??= readJsonScript("buy-offers") ?? { billing_url: "/billing/", packs: [] };
+  return offers;
+}
+
+// { url, text } for a link to buy `shortfall` tokens; `url` from the server (a 402's buy_url) wins.
+export function buyOffer(shortfall, url = null) {
+  const { billing_url: billingUrl, packs } = buyOffers();
+  if (!packs.length) {
+    return { url: url ?? billingUrl, text: url ? "Buy tokens" : "See your balance and plans" };
+  }
+  const pack = packs.find((each) => each.tokens >= shortfall) ?? packs[packs.length - 1];
+  return {
+    url: url ?? `${pack.url}&short=${shortfall}#buy-tokens`,
+    text: `Buy ${pack.name} (${formatTokens(pack.tokens)}, ${pack.price})`,
+  };
+}
+
+export function buyLink(offer) {
+  const link = document.createElement("a");
+  link.href = offer.url;
+  link.textContent = offer.text;
+  link.className = "button button-primary button-small upload-buy";
+  link.dataset.buyLink = "";
+  return link;
+}

@@ -1,0 +1,108 @@
+"""Running out of tokens on the upload page leads to buying the right pack, never to a failed video:
+a file the balance cannot pay for is offered the pack covering what is short and is not uploaded; an
+upload the server refuses for tokens (402) shows the same offer, whose Buy link opens that pack's
+payment on the billing page. Against localstripe, as test_buy_tokens."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from billing.models import Wallet
+from billing.services import ledger_debit, ledger_grant
+from tests.browser.test_buy_tokens import fill_card, shop  # noqa: F401 -- `shop`: the site with payments on
+from tests.browser.test_live_balance import in_worker_thread, log_in
+from tests.factories import TokenPackFactory, empty_wallet_user
+from tests.media import make_video
+from videos.models import Upload, Video
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_file_the_balance_cannot_pay_for_offers_the_right_pack_and_is_not_uploaded(
+    shop,  # noqa: F811
+    page: Page,
+    tmp_path: Path,
+) -> None:
+    site, relay = shop
+    relay.release()
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=2, key="grant:two", memo="test")
+    small = TokenPackFactory(name="Small", tokens=500, amount=299)
+    TokenPackFactory(name="Large", tokens=5_000, amount=1_999)
+    log_in(page, site, user.email)
+
+    page.goto(f"{site}/videos/upload/")
+    page.get_by_label("Choose files").set_input_files(make_video(tmp_path / "holiday.mp4", seconds=3))
+
+    row = page.locator(".upload-row")
+    expect(row.locator(".upload-state")).to_have_text("Needs tokens")
+    expect(row.locator(".upload-cost")).to_contain_text(
+        "Processing costs 3 tokens (00:03 of video, 1 token a second). You have 2 tokens. "
+        "Buy 1 token more to upload it."
+    )
+    buy = row.get_by_role("link", name="Buy Small (500 tokens, $2.99)")
+    expect(buy).to_have_attribute("href", f"/billing/?pack={small.pk}&short=1#buy-tokens")
+    expect(row.get_by_role("button", name="Start upload")).to_be_hidden()
+    page.wait_for_timeout(500)  # nothing is sent meanwhile
+    assert not Upload.objects.filter(owner=user).exists()
+    assert not Video.objects.filter(owner=user).exists()
+    expect(page.locator('.upload-row[data-state="failed"], .upload-row[data-state="refused"]')).to_have_count(0)
+
+    # Tokens arrive (a purchase in another tab, here a grant): the row may be uploaded now.
+    in_worker_thread(lambda: ledger_grant(user=user, amount=1_000, key="grant:more", memo="test"))
+    expect(row.locator(".upload-state")).to_have_text("Not started")
+    expect(row.get_by_role("link", name=re.compile("^Buy"))).to_have_count(0)
+    row.get_by_role("button", name="Start upload").click()
+    expect(row.locator(".upload-state")).not_to_have_text(re.compile("Not started|Uploading"), timeout=30_000)
+    assert Upload.objects.filter(owner=user).count() == 1
+
+
+def test_an_upload_refused_for_tokens_shows_the_figures_and_buys_the_right_pack(
+    shop,  # noqa: F811
+    page: Page,
+    tmp_path: Path,
+) -> None:
+    site, relay = shop
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=100, key="grant:some", memo="test")
+    TokenPackFactory(name="Tiny", tokens=2, amount=100)
+    starter = TokenPackFactory(name="Starter", tokens=900, amount=300)
+    log_in(page, site, user.email)
+    page.goto(f"{site}/videos/upload/")
+    page.get_by_label("Choose files").set_input_files(make_video(tmp_path / "holiday.mp4", seconds=3))
+    row = page.locator(".upload-row")
+    expect(row.locator(".upload-cost")).to_contain_text("You have 100 tokens.")
+
+    # The tokens are spent elsewhere while the upload is being created: the server refuses it (402).
+    held = []
+    page.route("**/api/v1/uploads", lambda route: held.append(route))
+    row.get_by_role("button", name="Start upload").click()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    in_worker_thread(lambda: ledger_debit(user=user, amount=99, key="spent:elsewhere", memo="another tab"))
+    held[0].continue_()
+    page.unroute("**/api/v1/uploads")
+
+    expect(row.locator(".upload-state")).to_have_text("Needs tokens")
+    expect(row.locator(".upload-cost")).to_contain_text("This needs 3 tokens but only 1 are available.")
+    assert not Upload.objects.filter(owner=user).exists() and not Video.objects.filter(owner=user).exists()
+
+    row.get_by_role("link", name="Buy Tiny (2 tokens, $1)").click()  # 2 short: the smallest pack that covers it
+    page.wait_for_url(re.compile(r"/billing/\?pack=\d+&short=2#buy-tokens$"))
+    tiny = page.locator(".pack-card.pack-chosen")
+    expect(tiny).to_contain_text("You are 2 tokens short: this pack covers it.")
+    expect(page.locator("#card-form")).to_be_visible()
+    expect(page.locator("[data-card-pack]")).to_have_text("Tiny ($1)")
+    assert starter.pk != int(tiny.get_attribute("data-pack-id"))
+    fill_card(page, "4242424242424242")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url(f"{site}/billing/payments/pi_*/")
+    relay.release()
+    expect(page.locator("[data-payment-message]")).to_have_text("Paid: 2 tokens added.", timeout=15_000)
+    assert Wallet.objects.get(user=user).balance == 3
