@@ -76,7 +76,10 @@ class LedgerActionOutput(serializers.Serializer[Any]):
         "a released one: 0; an open one: what is held)."
     )
     held = serializers.IntegerField(allow_null=True, help_text="Tokens the hold took first; null if none.")
-    balance_after = serializers.IntegerField(help_text="The balance after the action's latest entry.")
+    balance_after = serializers.IntegerField(
+        help_text="The balance after this action as the list tells it: the older row's `balance_after` plus this "
+        "row's `amount` (work still in progress when it ended is counted in its own row, not here)."
+    )
     memo = serializers.CharField()
     ref_type = serializers.CharField(help_text="What the action is about (e.g. `video`), or empty.")
     ref_id = serializers.CharField(help_text="The id of that object, or empty.")

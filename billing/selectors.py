@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -49,9 +49,12 @@ class LedgerAction:
     (an upload, an AI note, a chat answer) with its hold and its settlement or refund folded in.
 
     `amount` is what the action did to the balance in all (a settled hold: what was charged; a
-    released one: 0; an open one: what is held so far). `balance_after` and `id` are those of its
-    latest entry, and actions are listed by that entry, newest first, so for actions one after
-    another each balance is the one before it plus its amount."""
+    released one: 0; an open one: what is held so far). Actions are listed by their latest entry,
+    newest first, and `id` is that entry's. `balance_after` is the balance as the list tells it:
+    the one of the row before plus this row's amount, ending at the wallet's balance. It is the
+    latest entry's balance plus what other holds, taken before it and closed after it, had taken
+    out: those are counted in their own (later) rows. Taking the entry's balance as it was made
+    two rows of overlapping work the same figure (both settled after both holds were taken)."""
 
     id: int
     kind: str  # LedgerEntry.Kind of a plain entry, or "hold" for work paid through a hold
@@ -82,11 +85,31 @@ def ledger_action_entries(user: User) -> QuerySet[LedgerEntry]:
         | Q(kind=LedgerEntry.Kind.HOLD, hold__status=Hold.Status.OPEN)
         | Q(kind__in=(LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE))
     )
-    return ledger_for_user(user).filter(last_of_each).select_related("hold")
+    # Holds whose HOLD entry is at or before this entry and whose closing entry is after it: in the
+    # balance this entry left, not yet in the rows listed up to it. Entries of one wallet are made
+    # under its lock, so their pks are in the order the balance moved.
+    closing = (LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE)
+    closed_later = LedgerEntry.objects.filter(hold=OuterRef("hold"), kind__in=closing, pk__gt=OuterRef(OuterRef("pk")))
+    in_flight = (
+        LedgerEntry.objects.filter(wallet=OuterRef("wallet"), kind=LedgerEntry.Kind.HOLD, pk__lte=OuterRef("pk"))
+        .filter(Exists(closed_later))
+        .order_by()
+        .values("wallet")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        ledger_for_user(user)
+        .filter(last_of_each)
+        .select_related("hold")
+        .annotate(in_flight=Coalesce(Subquery(in_flight, output_field=IntegerField()), 0))
+    )
 
 
 def ledger_action(entry: LedgerEntry) -> LedgerAction:
     hold = entry.hold
+    # HOLD entries are negative: what holds still in flight took out is given back to this row's figure.
+    balance_after = entry.balance_after - int(getattr(entry, "in_flight", 0) or 0)
     if hold is None:
         return LedgerAction(
             id=entry.pk,
@@ -94,7 +117,7 @@ def ledger_action(entry: LedgerEntry) -> LedgerAction:
             status="",
             amount=entry.amount,
             held=None,
-            balance_after=entry.balance_after,
+            balance_after=balance_after,
             memo=entry.memo,
             ref_type=entry.ref_type,
             ref_id=entry.ref_id,
@@ -114,7 +137,7 @@ def ledger_action(entry: LedgerEntry) -> LedgerAction:
         status=str(status),
         amount=amount,
         held=hold.amount,
-        balance_after=entry.balance_after,
+        balance_after=balance_after,
         memo=hold.memo or entry.memo,
         ref_type=hold.ref_type,
         ref_id=hold.ref_id,
