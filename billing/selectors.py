@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, Plan, Wallet
+from billing.models import Hold, LedgerEntry, PackPurchase, Plan, Wallet
 
 # Kinds that spend tokens (negative) or give spent tokens back (positive).
 SPENDING_KINDS = (LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE, LedgerEntry.Kind.DEBIT)
@@ -189,3 +189,8 @@ def tokens_owed_for_user(user: User) -> int:
     """Tokens the user owes: taken back by a refund or dispute after they were spent. While this is
     above zero no new paid work starts; the next tokens credited pay it off first."""
     return int(Wallet.objects.filter(user=user).values_list("tokens_owed", flat=True).first() or 0)
+
+
+def pack_purchase_for_user(user: User, payment_intent_id: str) -> PackPurchase | None:
+    """The credited pack purchase of that PaymentIntent, if it is this person's."""
+    return PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id, wallet__user=user).first()
