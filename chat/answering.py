@@ -28,6 +28,9 @@ NOT_ANSWERED = (
     "*Extractive answer:* nothing said in the video answers this closely enough. Try asking in other "
     "words, or about something the video talks about."
 )
+# What a language model is told to answer, word for word, when the passages hold no answer: an
+# answer that says only this (or one of the two above) is the no-answer outcome, which costs nothing.
+NO_ANSWER = "Nothing said in the video answers this."
 UNCERTAIN = "*(uncertain transcription)*"
 # How far (seconds) a model's [mm:ss] may be from the sentence start it is taken to mean, inside a
 # passage it was given.
@@ -41,8 +44,10 @@ Rules:
   the time of the sentence it comes from, written exactly as [mm:ss] (or [h:mm:ss]) as shown there.
 - Sentences marked (uncertain transcription) were heard unclearly by speech recognition: if your
   answer relies on one, say that the transcript is uncertain there.
-- If the passages do not contain the answer, say plainly that it is not in the video; do not guess
-  and do not use outside knowledge.
+- If the passages do not contain the answer (it is not in the video), reply with exactly this
+  sentence and nothing else, in English whatever the question's language:
+  Nothing said in the video answers this.
+  Do not guess and do not use outside knowledge.
 - Answer in the language of the question, briefly, in Markdown."""
 
 
@@ -164,6 +169,19 @@ def cited_seconds(answer: str) -> list[int]:
         if value not in seen:
             seen.append(value)
     return seen
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def answers_the_question(answer: str) -> bool:
+    """Whether an answer gives the asker something from the video, and so is paid for: not the
+    no-answer outcome (the extractive backend's NOT_ANSWERED or NOTHING_FOUND, or a model's NO_ANSWER
+    with no time cited after it; its case, emphasis and punctuation aside)."""
+    if answer.strip() in (NOT_ANSWERED, NOTHING_FOUND):
+        return False
+    return not (_plain_words(answer).startswith(_plain_words(NO_ANSWER)) and not cited_seconds(answer))
 
 
 def citations_for(answer: str, evidence: Evidence) -> list[dict[str, object]]:

@@ -31,7 +31,7 @@ from django.conf import settings
 
 from accounts.guests import Viewer
 from chat import first_chunks, selectors, services
-from chat.answering import Turn, answer_backend, citations_for
+from chat.answering import Turn, answer_backend, answers_the_question, citations_for
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from notes.markdown import render_note
@@ -305,6 +305,7 @@ async def stream_answer(
                     dict.fromkeys(quote.moment.chunk_id for quote in backend.quoted(evidence) if quote.moment.chunk_id)
                 ),
                 question_vector=vector,
+                charged=answers_the_question(content),  # "nothing in the video answers this" is free
             )
             vector_saved = closed is not None and closed.status == Message.Status.COMPLETE
         finished = True

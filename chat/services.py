@@ -3,10 +3,11 @@
 An answer's money: in one transaction with the two messages, the day's quota is counted and the
 answer's price is put on hold, both keyed by the answer's id; a refusal (quota, balance) rolls it all
 back, so nothing is written. The hold is settled when the answer completes and released when it
-fails or is cancelled, so each answer is paid for once and a failed one costs nothing. A failed
-answer (our fault) also gives its quota use back; a cancelled one keeps it (the work was asked for and
-done up to the cancel). A replayed `client_id` returns the first question and answer and charges
-nothing.
+fails or is cancelled, or when it says the video has nothing that answers the question, so each
+answer is paid for once and a failed or empty one costs nothing. A failed answer (our fault) also
+gives its quota use back; a cancelled one keeps it (the work was asked for and done up to the
+cancel), and so does one with nothing to answer from (the question was asked). A replayed
+`client_id` returns the first question and answer and charges nothing.
 """
 
 from __future__ import annotations
@@ -455,7 +456,7 @@ _COMPLETE_ANSWER_SQL = """
 WITH answer AS (
     UPDATE "chat_message"
     SET "status" = %(complete)s, "error_message" = '', "content" = %(content)s, "citations" = %(citations)s,
-        "updated_at" = %(now)s,
+        "updated_at" = %(now)s, "cost" = CASE WHEN %(charged)s THEN "cost" ELSE 0 END,
         "embedding" = (SELECT l2_normalize(avg("embedding")) FROM "videos_transcriptchunk"
                        WHERE "id" = ANY(%(chunk_ids)s::bigint[]))
     WHERE "id" = %(answer_id)s AND "status" = %(streaming)s
@@ -491,10 +492,12 @@ def answer_complete(
     citations: list[dict[str, object]],
     quoted_chunk_ids: Sequence[int] = (),
     question_vector: np.ndarray | None = None,
+    charged: bool = True,
 ) -> Message | None:
     """Finish the answer and settle its hold; the answer as it is if it was already closed (cancelled
     meanwhile), None if it is gone. `question_vector`, the question's embedding, is stored with it
-    (one transaction for both).
+    (one transaction for both). An answer that is not `charged` (the video had nothing that answers
+    the question) is completed at no cost: its hold is released, as a failed answer's is.
 
     The answer's embedding (for searching past messages): an answer that only quotes transcript
     chunks gets theirs, averaged (they were embedded from the very text it quotes; running the model
@@ -514,6 +517,7 @@ def answer_complete(
                     "content": content,
                     "citations": citations_field.get_db_prep_save(citations, connection),
                     "now": timezone.now(),
+                    "charged": charged,
                     "chunk_ids": list(dict.fromkeys(quoted_chunk_ids)),
                     "answer_id": answer_id,
                     "question_vector": binary_vector(question_vector),
@@ -528,7 +532,7 @@ def answer_complete(
         if answer.hold_id is not None:
             hold_fields = [field.attname for field in Hold._meta.concrete_fields]
             hold = Hold.from_db(connection.alias, hold_fields, hold_row)
-            answer.hold = hold_settle(hold=hold, actual_amount=hold.amount)
+            answer.hold = hold_settle(hold=hold, actual_amount=hold.amount) if charged else hold_release(hold=hold)
         if content and not quoted_chunk_ids:
             transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
         return answer
