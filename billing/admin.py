@@ -7,6 +7,7 @@ operator makes is a ledger entry with a reason. The ledger, holds and quota coun
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
@@ -33,9 +34,49 @@ from billing.models import (
     Wallet,
 )
 from billing.payments import stripe_event_process
+from billing.purchase_views import ZERO_DECIMAL_CURRENCIES, money
+from billing.selectors import plans_without_stripe_price
 from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
 
 _M = TypeVar("_M", bound=Model)
+
+
+class TokenPackForm(forms.ModelForm[TokenPack]):
+    """A pack with its price as people write it; `amount` (smallest unit) is worked out from it."""
+
+    price = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="In the currency below, as people pay it: 4.99 (or 1200 for a currency without cents, e.g. JPY).",
+    )
+
+    class Meta:
+        model = TokenPack
+        fields = ["name", "tokens", "currency", "stripe_price_id", "stripe_product_id", "is_active", "sort_order"]
+
+    field_order = ["name", "tokens", "price", "currency"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pack = self.instance
+        if pack.pk is not None and pack.amount:
+            whole_units = pack.currency.lower() in ZERO_DECIMAL_CURRENCIES
+            self.initial["price"] = Decimal(pack.amount) if whole_units else Decimal(pack.amount) / 100
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        price, currency = cleaned.get("price"), str(cleaned.get("currency") or "usd").lower()
+        if price is not None:
+            if currency in ZERO_DECIMAL_CURRENCIES:
+                if price != price.to_integral_value():
+                    self.add_error("price", f"{currency.upper()} has no cents: enter a whole number.")
+                    return cleaned
+                self.instance.amount = int(price)
+            else:
+                self.instance.amount = int((price * 100).to_integral_value())
+        return cleaned
+
 
 # Far above any real grant: a typo of a few extra digits is refused rather than applied.
 MAX_ADJUSTMENT = 100_000_000
@@ -54,9 +95,38 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
         "storage_quota_bytes",
         "is_default",
         "sort_order",
+        "subscribable",
     ]
     ordering = ["sort_order", "pk"]
     prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="Subscribable")
+    def subscribable(self, plan: Plan) -> str:
+        if plan.price_cents == 0:
+            return "Free: no subscription"
+        return "Yes" if plan.stripe_price_id else "No: no Stripe price id"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        unsellable = [plan.name for plan in plans_without_stripe_price()]
+        if unsellable and request.method == "GET":
+            names = ", ".join(unsellable)
+            messages.warning(
+                request,
+                f"Nobody can subscribe to {names} yet: a paid plan needs its Stripe price id (price_…). "
+                "Until one is set, the billing page says the plan cannot be subscribed to.",
+            )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        plan = self.get_object(request, object_id)
+        if request.method == "GET" and plan is not None and plan.price_cents > 0 and not plan.stripe_price_id:
+            messages.warning(
+                request,
+                f"{plan.name} has a price but no Stripe price id: nobody can subscribe to it until one is set.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class GrantOrAdjustForm(forms.Form):
@@ -247,9 +317,17 @@ class QuotaCounterAdmin(ReadOnlyAdmin[QuotaCounter]):
 
 @admin.register(TokenPack)
 class TokenPackAdmin(admin.ModelAdmin[TokenPack]):
-    list_display = ["name", "tokens", "amount", "currency", "stripe_price_id", "is_active", "sort_order"]
+    """Prices are entered and listed as money ("4.99" in the pack's currency) and stored in the
+    currency's smallest unit (499), as Stripe charges them."""
+
+    form = TokenPackForm
+    list_display = ["name", "tokens", "price", "stripe_price_id", "is_active", "sort_order"]
     list_filter = ["is_active"]
     ordering = ["sort_order", "pk"]
+
+    @admin.display(description="Price", ordering="amount")
+    def price(self, pack: TokenPack) -> str:
+        return money(pack.amount, pack.currency)
 
 
 @admin.register(PackPurchase)

@@ -150,6 +150,11 @@ def plans_for_display() -> QuerySet[Plan]:
     return Plan.objects.order_by("sort_order", "pk")
 
 
+def plans_without_stripe_price() -> QuerySet[Plan]:
+    """Paid plans nobody can subscribe to: Stripe bills a subscription at the plan's price id."""
+    return plans_for_display().filter(price_cents__gt=0, stripe_price_id="")
+
+
 @dataclass(frozen=True)
 class DailyUsage:
     day: dt.date
