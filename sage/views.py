@@ -8,10 +8,11 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.decorators import sync_and_async_middleware
-from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -46,18 +47,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "sage/landing.html")
 
 
+# Paths answered in the API's JSON error shape, pages and all: the API, and Stripe's webhook (a
+# machine reads its answers, and Stripe shows them in its dashboard).
+JSON_PATH_PREFIXES = ("/api/", "/billing/stripe/webhook/")
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PATH_PREFIXES)
 
 
 BAD_REQUEST_MESSAGE = "The request could not be read (for example, its Host header does not name this site)."
+MULTIPART_MESSAGE = "The form's multipart/form-data body could not be read; send the form again."
+
+
+def _bad_request_message(exception: Exception | None) -> str:
+    return MULTIPART_MESSAGE if isinstance(exception, MultiPartParserError) else BAD_REQUEST_MESSAGE
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, too many fields…)."""
+    """A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, too many fields…) or cannot
+    read (a broken multipart body). The page stands alone and is rendered without the request: its
+    context processors may be what refuses it (a bad Host)."""
+    message = _bad_request_message(exception)
     if _wants_json(request):
-        return JsonResponse(error_body("bad_request", BAD_REQUEST_MESSAGE), status=400)
-    return defaults.bad_request(request, exception or Exception())
+        return JsonResponse(error_body("bad_request", message), status=400)
+    return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
 
 
 def _refused_api_host(request: HttpRequest) -> HttpResponse | None:

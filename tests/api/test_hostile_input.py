@@ -223,3 +223,78 @@ def test_an_empty_number_in_a_query_is_a_400_not_no_filter(url, field):
     error = error_of(token_client(UserFactory()).get(url), 400)
 
     assert list(error["fields"]) == [field]
+
+
+# --- NUL in a path, broken multipart bodies -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/billing/payments/%00/",
+        "/billing/receipts/payment/%00/",
+        "/billing/payments/pi_%00abc/",
+        "/billing/receipts/payment/pi_1%00/",
+        "/videos/%00/",
+        "/chat/%00/",
+    ],
+)
+def test_a_nul_in_a_page_path_is_the_404_page_without_a_traceback(url, caplog):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+
+    response = client.get(url)
+
+    assert response.status_code == 404, (url, response.status_code)
+    assert response["Content-Type"].startswith("text/html")
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/videos/%00", "/api/v1/billing/ledger%00", "/api/v1/me/%00"])
+def test_a_nul_in_an_api_path_is_a_404_in_the_error_shape(url):
+    assert error_of(token_client(UserFactory()).get(url), 404)["code"] == "not_found"
+
+
+BROKEN_MULTIPART = [
+    "multipart/form-data",  # no boundary
+    "multipart/form-data; boundary=é",  # not ASCII
+]
+
+
+@pytest.mark.parametrize("content_type", BROKEN_MULTIPART)
+@pytest.mark.parametrize("url", ["/accounts/login/", "/settings/profile/", "/videos/upload/"])
+def test_a_broken_multipart_body_on_a_page_is_the_400_page_saying_so(url, content_type):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    client.cookies["csrftoken"] = "a" * 32  # so the CSRF check reads the form, as a browser's post would
+
+    response = client.post(url, data=b"--x\r\nbroken", content_type=content_type)
+
+    assert response.status_code == 400, (url, response.status_code)
+    assert response["Content-Type"].startswith("text/html")
+    assert b"multipart/form-data body could not be read" in response.content
+    assert b'class="error-code"' in response.content
+
+
+@pytest.mark.parametrize("content_type", BROKEN_MULTIPART)
+@pytest.mark.parametrize("url", ["/api/v1/comparisons", "/api/v1/videos/youtube"])
+def test_a_broken_multipart_body_on_the_api_is_json(url, content_type):
+    client = APIClient(raise_request_exception=False)
+    client.force_login(UserFactory())
+    client.cookies["csrftoken"] = "a" * 32
+
+    response = client.post(url, data=b"--x\r\nbroken", content_type=content_type)
+
+    assert response.status_code in (400, 403, 415), response.content
+    error_of(response, response.status_code)
+
+
+@pytest.mark.parametrize("content_type", BROKEN_MULTIPART)
+def test_a_broken_multipart_body_to_the_stripe_webhook_is_json(content_type, settings):
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
+
+    response = Client(raise_request_exception=False).post(
+        "/billing/stripe/webhook/", data=b"--x\r\nbroken", content_type=content_type
+    )
+
+    assert error_of(response, 400)["code"] == "invalid_webhook"
