@@ -454,21 +454,90 @@ def test_hovering_the_timeline_shows_both_videos_thumbnails(refined: Opened) -> 
     expect(page.locator("[data-timeline-hover]")).to_be_hidden()
 
 
-def test_clicking_a_marker_seeks_both_players_to_the_spans_times(refined: Opened) -> None:
+def go_to_difference(page: Page, number: int) -> None:
+    """The list's button for a difference: both players go to where it starts."""
+    page.locator(f'[data-seek-difference="{number}"]').click()
+
+
+def test_the_list_seeks_both_players_to_a_differences_start_on_each_video(refined: Opened) -> None:
     page = refined.page
 
-    page.locator('.timeline-marker[data-marker="1"]').click()
+    go_to_difference(page, 1)
 
     wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
     assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
     expect(page.locator('.difference[data-difference="1"]')).to_have_class("difference difference-visual is-current")
 
-    page.locator('.timeline-marker[data-marker="2"]').click()  # only in B: A waits where it sits
+    go_to_difference(page, 2)  # only in B: A waits where it sits
 
     wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
     assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
     expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
     assert refined.errors == []
+
+
+def click_into(marker, fraction: float) -> None:
+    box = marker.bounding_box()
+    assert box is not None
+    marker.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+
+
+# Seeking at the pointer: the axis is B's lead-in (0–1.4), the first span (A 0–9.6 at 1.4–11.0), B's
+# insertion (11.0–14.8), the second span; the replaced stretch (marker 1) is A's 3.2–5.4 s.
+SEEK_TOLERANCE_S = 0.2
+
+
+def test_a_click_or_a_tap_inside_a_marker_seeks_to_the_pointer_and_makes_it_the_current_difference(
+    refined: Opened, browser, site_url: str
+) -> None:
+    page = refined.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    replaced = page.locator('.timeline-marker[data-marker="1"]')
+
+    for fraction in (0.3, 0.7):  # A's 3.86 s, then 4.74 s: not the marker's start (3.2 s)
+        click_into(replaced, fraction)
+        a_time = 3.2 + 2.2 * fraction
+        wait_until(lambda a_time=a_time: times(page)["a"] == pytest.approx(a_time, abs=SEEK_TOLERANCE_S), page)
+        assert times(page)["b"] == pytest.approx(b_for_a_refined(times(page)["a"]), abs=0.01)
+        expect(replaced).to_have_class(re.compile(r"\bis-current\b"))
+        expect(page.locator('.difference[data-difference="1"]')).to_have_class(re.compile(r"\bis-current\b"))
+        expect(page.locator("[data-current-difference]")).to_have_text("2/3 Picture, high")
+
+    # Half way into B's insertion: B's 12.9 s, A waiting at 9.6 s.
+    click_into(page.locator('.timeline-marker[data-marker="2"]'), 0.5)
+    wait_until(lambda: times(page)["b"] == pytest.approx(12.9, abs=SEEK_TOLERANCE_S), page)
+    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    expect(page.locator("[data-current-difference]")).to_have_text("3/3 Only in B")
+
+    # A drag that starts on a marker scrubs from there to where it is let go (A's 1.0 s, B's 2.4 s),
+    # and the current difference follows the playhead off the marker.
+    box = replaced.bounding_box()
+    bar = page.locator("[data-timeline-bar]").bounding_box()
+    assert box is not None and bar is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + bar["width"] * 2.4 / 19.2, y, steps=8)
+    page.mouse.up()
+    wait_until(lambda: times(page)["a"] == pytest.approx(1.0, abs=SEEK_TOLERANCE_S), page)
+    expect(page.locator("[data-current-difference]")).to_have_text("3 differences")
+    expect(page.locator(".timeline-marker.is-current")).to_have_count(0)
+    assert refined.errors == []
+
+    # On a phone, a tap half way into the replaced stretch goes there too (A's 4.3 s).
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        phone = open_comparison(context.new_page(), site_url, refined.comparison)
+        marker = phone.page.locator('.timeline-marker[data-marker="1"]')
+        marker.scroll_into_view_if_needed()
+        box = marker.bounding_box()
+        assert box is not None
+        phone.page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        wait_until(lambda: times(phone.page)["a"] == pytest.approx(4.3, abs=SEEK_TOLERANCE_S), phone.page)
+        expect(phone.page.locator("[data-current-difference]")).to_have_text("2/3 Picture, high")
+        assert phone.errors == []
+    finally:
+        context.close()
 
 
 def set_slider(slider, value: str) -> None:
@@ -507,7 +576,7 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
     assert copied == f"{site_url}/compare/{refined_comparison.pk}/?t=4.3"
 
     # Inside what only B has, A's time names no moment: the link gives B's.
-    page.locator('.timeline-marker[data-marker="2"]').click()
+    go_to_difference(page, 2)
     wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("[data-link-message]")).to_have_text("Link to B 00:11.0 copied.")
@@ -558,7 +627,7 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
 ) -> None:
     page = refined.page
     comparison = refined.comparison
-    page.locator('.timeline-marker[data-marker="1"]').click()  # A 3.2 s is B 4.6 s
+    go_to_difference(page, 1)  # A 3.2 s is B 4.6 s
     wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
 
     page.get_by_role("button", name="Add note").click()
@@ -583,7 +652,7 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
     expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
 
     # A note in the list seeks there.
-    page.locator('.timeline-marker[data-marker="0"]').click()
+    go_to_difference(page, 0)
     wait_until(lambda: times(page)["a"] == pytest.approx(0.0, abs=0.01), page)
     item.locator(".compare-note-time").click()
     wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
@@ -963,7 +1032,7 @@ def test_an_older_comparison_plays_both_videos_in_step_through_its_clip_pairs(ol
 
     # Just before the insertion: B plays the 6 inserted seconds alone while A waits at 12 s…
     page.get_by_role("button", name="Pause both").click()
-    page.locator('.timeline-marker[data-marker="1"]').click()
+    go_to_difference(page, 1)
     page.get_by_role("button", name="Play both").click()
     wait_until(lambda: times(page)["b"] >= 14.0, page)
     now = times(page)

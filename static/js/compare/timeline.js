@@ -1,7 +1,7 @@
 // The timeline of differences: a lane per video showing where it has content (on a refined
 // comparison, each matched span in both lanes, and apart from them what only one video has), a
 // marker per difference, the playhead, thumbnails from both videos' sprites under the pointer, and
-// a click that seeks (to a marker's difference, or to the spot clicked).
+// a click, tap or drag that seeks to the spot under the pointer, on a marker as anywhere else.
 
 import { clock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
@@ -236,11 +236,21 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
       return; // the end of a scrub, already sought
     }
     const clicked = event.target.closest("[data-marker]");
-    if (clicked) {
+    if (clicked && event.detail === 0) {
+      // A marker pressed from the keyboard (Enter, Space): no pointer to go to, so its start.
       seekToDifference(Number(clicked.dataset.marker));
       return;
     }
-    seek(positionAtPointer(event).position);
+    // Anywhere on the lanes, markers included, the playhead goes to the pointer (as YouTube's and
+    // Frame.io's do): a click on a marker lands inside it, so its difference becomes the current one.
+    let { position } = positionAtPointer(event);
+    const segment = clicked ? state.data.segments[Number(clicked.dataset.marker)] : undefined;
+    if (segment) {
+      // A short marker is drawn wider than its range: a click on its edge still selects it.
+      const range = segmentRange(axis, segment);
+      position = Math.min(Math.max(position, range.start), Math.max(range.end - 0.001, range.start));
+    }
+    seek(position);
   });
 
   return { drawLanes, drawMarkers, markCurrent, showPlayhead };
