@@ -15,8 +15,10 @@ from django.urls import reverse
 
 from billing.models import TokenPack
 from billing.prices import Prices, current_prices
-from billing.purchase_views import money
+from billing.purchase_views import money, pack_offers
+from billing.selectors import plans_for_display
 from billing.stripe_client import payments_configured
+from billing.subscription_views import plan_price
 
 register = template.Library()
 
@@ -56,4 +58,18 @@ def buy_offers() -> dict[str, object]:
         ]
         if configured
         else [],
+    }
+
+
+@register.simple_tag
+def what_is_sold() -> dict[str, object]:
+    """For pages that describe pricing to anyone (the landing page): the plans, each with its monthly
+    price and tokens, and the cheapest token pack on sale (None without payments or packs)."""
+    packs = pack_offers() if payments_configured() else []
+    return {
+        "plans": [
+            {"name": plan.name, "price": plan_price(plan), "tokens": plan.monthly_tokens, "free": plan.price_cents == 0}
+            for plan in plans_for_display()
+        ],
+        "cheapest_pack": min(packs, key=lambda offer: offer.pack.amount) if packs else None,
     }
