@@ -38,6 +38,7 @@ from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory, UserFactory, measured_stretch
 from tests.media import Cue, Scene, make_video
+from videos.compare.services import comparison_set_threshold
 from videos.models import Comparison, Video
 from videos.pipeline import runner
 from videos.pipeline.thumbnails import make_thumbnails
@@ -689,7 +690,7 @@ def test_the_shared_sample_shows_its_notes_and_judges_the_threshold_but_offers_n
     note.locator(".compare-note-time").click()
     wait_until(lambda: times(page)["b"] == pytest.approx(12.0, abs=0.01), page)
     assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
-    # The slider still judges the comparison on this page; Reset brings back its saved threshold.
+    # The slider still judges the comparison on this page; Reset brings back the engine's threshold.
     set_slider(page.get_by_role("slider", name="Threshold"), "1")
     expect(markers(page)).to_have_count(2)
     page.get_by_role("button", name="Reset").click()
@@ -792,12 +793,12 @@ def test_the_threshold_slider_judges_as_it_moves_and_is_kept_only_when_saved_as_
     refined.comparison.refresh_from_db()
     assert refined.comparison.threshold == pytest.approx(REFINED_THRESHOLD)
 
-    # Reset: back to the saved default, judged again.
+    # Reset: back to the engine's suggestion (here the saved default too), judged again.
     reset.click()
     expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
     assert slider.input_value() == "0.15"
     expect(markers(page)).to_have_count(3)
-    expect(page.locator("[data-threshold-status]")).to_have_text("Back to the saved default, 0.15.")
+    expect(page.locator("[data-threshold-status]")).to_have_text("Back to the engine's suggestion, 0.15.")
     expect(reset).to_be_disabled()
 
     # Saved as the default: a new page opens with it; the spans stay as they were.
@@ -815,19 +816,48 @@ def test_the_threshold_slider_judges_as_it_moves_and_is_kept_only_when_saved_as_
     expect(markers(page)).to_have_count(2)
     expect(page.locator(".timeline-lane-a .timeline-span")).to_have_count(2)
 
-    # Down with the keyboard, a hundredth at a time: the replaced stretch differs again, unsaved;
-    # Reset now goes back to 1, the new default.
+    # Down with the keyboard, a hundredth at a time: the replaced stretch differs again, unsaved.
     slider.focus()
     page.keyboard.press("Home")
     for _ in range(round(REFINED_THRESHOLD / 0.01)):
         page.keyboard.press("ArrowRight")
     expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
     expect(markers(page)).to_have_count(3)
+    expect(save).to_be_enabled()
     assert Comparison.objects.get(pk=refined.comparison.pk).threshold == pytest.approx(1.0)
-    reset.click()
-    expect(markers(page)).to_have_count(2)
-    expect(page.locator("[data-threshold-value]")).to_have_text("1")
     assert refined.errors == []
+
+
+def test_reset_brings_back_the_engines_suggested_threshold_after_another_was_saved(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    # Saved at the top of the scale some time ago; the engine suggests 0.15 for a refined comparison.
+    comparison_set_threshold(comparison=refined_comparison, threshold=1.0)
+    opened = open_comparison(page, site_url, refined_comparison)
+    reset = page.get_by_role("button", name="Reset to suggested")
+    save = page.get_by_role("button", name="Save as default threshold")
+    expect(page.locator("[data-threshold-value]")).to_have_text("1")
+    expect(markers(page)).to_have_count(2)
+    expect(reset).to_be_enabled()
+
+    reset.click()
+
+    expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
+    assert page.get_by_role("slider", name="Threshold").input_value() == "0.15"
+    expect(markers(page)).to_have_count(3)  # the replaced stretch differs again
+    expect(page.locator("[data-threshold-status]")).to_have_text(
+        "Back to the engine's suggestion, 0.15: save it as the default to keep it."
+    )
+    expect(reset).to_be_disabled()
+    assert Comparison.objects.get(pk=refined_comparison.pk).threshold == pytest.approx(1.0)  # not yet kept
+
+    save.click()
+    expect(page.locator("[data-threshold-status]")).to_have_text("Saved: this comparison opens at 0.15.")
+    assert Comparison.objects.get(pk=refined_comparison.pk).threshold == pytest.approx(REFINED_THRESHOLD)
+    page.reload()
+    expect(page.locator("[data-threshold-value]")).to_have_text("0.15")
+    expect(markers(page)).to_have_count(3)
+    assert opened.errors == []
 
 
 def test_keys_follow_the_sites_one_scheme_with_a_help_overlay_on_both_pages(refined: Opened, site_url: str) -> None:

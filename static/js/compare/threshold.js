@@ -1,7 +1,8 @@
 // The threshold slider: while it moves, the API judges the comparison at that threshold without
 // saving (debounced, stale requests aborted) and the markers, list, counts and similarity follow.
 // Nothing is kept until "Save as default threshold" (PATCH: the comparison opens at it from then
-// on, with its written summary); "Reset" goes back to the saved default.
+// on, with its written summary). "Reset to suggested" brings back the engine's own threshold for
+// this comparison (judged, then kept by Save like any other value): a saved default never hides it.
 
 import { ApiError, requestJson } from "../shared/api.js";
 
@@ -19,6 +20,7 @@ export function setUpThreshold(root, config, view) {
   let saving = false;
   let saved = Number(output.textContent); // the stored threshold (the slider may round it to a step)
   let latest = saved; // the value the page shows
+  const suggested = Number(config.suggested_threshold); // the engine's, before anyone moved it
 
   async function send(method, threshold, signal) {
     const judged = await requestJson(
@@ -34,7 +36,7 @@ export function setUpThreshold(root, config, view) {
   function showButtons() {
     const unsaved = latest !== saved;
     saveButton.disabled = saving || !unsaved;
-    resetButton.disabled = saving || !unsaved;
+    resetButton.disabled = saving || latest === suggested;
   }
 
   function show(data, threshold, message) {
@@ -103,12 +105,14 @@ export function setUpThreshold(root, config, view) {
   saveButton.addEventListener("click", save);
   resetButton.addEventListener("click", () => {
     window.clearTimeout(debounce);
-    slider.value = String(saved);
-    moveTo(saved);
-    judge(saved).then(() => {
-      if (latest === saved) {
-        view.status(`Back to the saved default, ${saved}.`);
+    slider.value = String(suggested);
+    moveTo(suggested);
+    judge(suggested).then(() => {
+      if (latest !== suggested) {
+        return;
       }
+      const keep = suggested === saved || config.read_only ? "." : ": save it as the default to keep it.";
+      view.status(`Back to the engine's suggestion, ${suggested}${keep}`);
     });
   });
   showButtons();
