@@ -8,6 +8,7 @@ always sent to the smallest pack that lets the refused work go ahead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 
@@ -78,6 +79,18 @@ def buy_offer_for(exc: InsufficientTokens) -> BuyOffer:
         pack=pack,
         url=buy_path(pack, shortfall=shortfall),
     )
+
+
+def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
+    """What a refusal for tokens adds to its error (the API's 402 body, the socket's error frame):
+    the figures, and with payments on, `buy_url` (a path) to the pack that covers what is short."""
+    offer = buy_offer_for(exc)
+    details: dict[str, Any] = {
+        "tokens": {"needed": offer.needed, "available": offer.available, "owed": offer.owed, "short": offer.shortfall}
+    }
+    if payments_configured():
+        details["buy_url"] = offer.url
+    return details
 
 
 def payment_refusal(*, user: User, amount: int) -> InsufficientTokens | None:

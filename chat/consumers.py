@@ -9,7 +9,8 @@ Server → client: {"type": "message", "message"} (a saved message: the question
                  answer), {"type": "done", "message", "allowance"?} (the finished answer with its citations
                  and its Markdown rendered as `html`, or its status "cancelled"/"error"; when the
                  writer sends it, `allowance` says what an answer costs and the questions left today),
-                 {"type": "error", "code", "message"}.
+                 {"type": "error", "code", "message"} (a refusal for tokens adds `tokens` and, with
+                 payments on, `buy_url`, as the API's 402 does).
 
 Frames reach every socket of the conversation through its channel-layer group; each socket drops
 chunks it already sent (by seq) and `done`s it already sent, so a resume that overlaps the live
@@ -21,10 +22,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from accounts.guests import Viewer, viewer_from_request
+from billing.buying import refusal_details
+from billing.services import InsufficientTokens
 from chat import first_chunks, live, selectors, services
 from chat.models import Conversation, Message
 from sage.client_address import client_address_from_scope
@@ -189,10 +193,10 @@ class ChatConsumer(JsonSocket):
     async def _refuse(self, error: ApplicationError, *, client_id: object = None) -> None:
         """An error frame about one question: it names the question's `client_id`, so the page gives
         the question back to be sent again."""
-        if client_id:
-            await self.send_error(error, client_id=client_id)
-        else:
-            await self.send_error(error)
+        extra: dict[str, Any] = {"client_id": client_id} if client_id else {}
+        if isinstance(error, InsufficientTokens):  # the figures, and where to buy the pack that covers them
+            extra.update(await database_sync_to_async(refusal_details)(error))
+        await self.send_error(error, **extra)
 
     # --- frames from the group ---------------------------------------------------------------------
 

@@ -19,9 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from billing.buying import buy_offer_for
+from billing.buying import refusal_details
 from billing.services import InsufficientTokens
-from billing.stripe_client import payments_configured
 from sage.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -60,21 +59,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 
 def _tokens_refusal(exc: InsufficientTokens, context: dict[str, Any]) -> dict[str, Any]:
-    """A 402's figures (needed, available, owed, short) and, when payments are configured, the
-    absolute URL that opens the payment of the smallest pack covering what is short."""
-    offer = buy_offer_for(exc)
-    extra: dict[str, Any] = {
-        "tokens": {
-            "needed": offer.needed,
-            "available": offer.available,
-            "owed": offer.owed,
-            "short": offer.shortfall,
-        }
-    }
-    if payments_configured():
-        request = context.get("request")
-        extra["buy_url"] = request.build_absolute_uri(offer.url) if request is not None else offer.url
-    return extra
+    """A 402's figures and, when payments are configured, `buy_url` made absolute."""
+    details = refusal_details(exc)
+    request = context.get("request")
+    if "buy_url" in details and request is not None:
+        details["buy_url"] = request.build_absolute_uri(details["buy_url"])
+    return details
 
 
 def _server_error(exc: Exception, context: dict[str, Any]) -> Response:

@@ -461,3 +461,22 @@ def test_operators_see_what_a_wallet_owes_in_the_admin() -> None:
 
     assert "Tokens owed" in listing
     assert "Tokens owed" in page and '<div class="readonly">40</div>' in page
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_chat_socket_refusal_carries_the_figures_and_the_pack_that_covers_them(settings) -> None:
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_socket", "whsec_socket"
+    settings.TOKEN_COST_CHAT_ANSWER = 2
+    user, conversation = await owing_conversation()  # 100 owed, 10 in the balance
+    pack = await database_sync_to_async(TokenPackFactory)(name="Hundred", tokens=100, amount=199)
+    await database_sync_to_async(TokenPackFactory)(name="Fifty", tokens=50, amount=99)
+    socket, connected, _ = await open_socket(conversation.pk, user=user)
+    assert connected
+
+    await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+    frame = await socket.receive_json_from(timeout=10)
+    await socket.disconnect()
+
+    assert (frame["type"], frame["code"], frame["client_id"]) == ("error", "tokens_owed", "q1")
+    assert frame["tokens"] == {"needed": 2, "available": 10, "owed": 100, "short": 100}
+    assert frame["buy_url"] == f"/billing/?pack={pack.pk}&short=100#buy-tokens"
