@@ -11,13 +11,22 @@ from videos.services import video_cancel, video_reembed, video_retry
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin[Video]):
-    list_display = ["title", "owner", "source", "status", "stage", "percent", "duration", "size", "created_at"]
+    list_display = [
+        "title", "owner", "source", "status", "stage", "percent", "crash_recovery", "duration", "size", "created_at",
+    ]  # fmt: skip
     list_filter = ["status", "source", ("owner", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["title", "owner__email"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts"]
+    readonly_fields = [
+        "created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts",
+        "crash_recovery", "crashes", "lease_process",
+    ]  # fmt: skip
     actions = ["retry_videos", "cancel_videos", "reembed_videos", "retranscribe_videos"]
+
+    @admin.display(description="Crash recovery")
+    def crash_recovery(self, video: Video) -> str:
+        return video.resume_note
 
     @admin.action(description="Retry processing (failed or cancelled videos)")
     def retry_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:

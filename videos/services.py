@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from sage.errors import Conflict, FieldInvalid
 from videos.models import Transcript, Upload, Video
-from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed
+from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed, lease_clear_lost
 from videos.pipeline.progress import push_video
 from videos.pipeline.runner import CRASHED_MESSAGE, notes_may_be_written, video_fail
 from videos.transcripts.base import TranscriptError
@@ -46,11 +46,15 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
     return video, True
 
 
-def video_enqueue(*, video: Video) -> None:
-    """Queue processing once the current transaction commits (the worker must see the row)."""
-    from videos.tasks import process_video
+def video_enqueue(*, video: Video, resumed: bool = False) -> None:
+    """Queue processing once the current transaction commits (the worker must see the row).
+    `resumed`: a run of it died; it goes ahead of new work waiting on the queue."""
+    from videos.tasks import RESUMED_PRIORITY, process_video
 
-    transaction.on_commit(lambda: process_video.delay(video.pk))
+    if resumed:
+        transaction.on_commit(lambda: process_video.apply_async((video.pk,), priority=RESUMED_PRIORITY))
+    else:
+        transaction.on_commit(lambda: process_video.delay(video.pk))
 
 
 def video_cancel(*, video: Video) -> bool:
@@ -110,16 +114,37 @@ def videos_take_over_lapsed(*, max_attempts: int) -> tuple[int, int]:
             crashes = lease_clear_lapsed(video)
             if crashes is None:
                 continue
-            if crashes >= max_attempts:
-                video_fail(video, code="crashed", message=CRASHED_MESSAGE)
+            if _take_over(video, crashes=crashes, max_attempts=max_attempts):
+                requeued += 1
+            else:
                 failed += 1
-                continue
-            logger.warning("video %s: its processing run died (%s of %s); requeued", video.pk, crashes, max_attempts)
-            video_enqueue(video=video)
-            requeued += 1
-        video.refresh_from_db()
-        push_video(video)  # the page shows it queued again rather than frozen at a stage
     return requeued, failed
+
+
+def video_take_over_lost_run(*, video_id: int, task_id: str, process: str, max_attempts: int) -> bool:
+    """The worker saw `process`, running task `task_id` on the video, die: requeue the video ahead of
+    new work now rather than after its lease lapses (or fail and refund it, out of attempts).
+    False when that run held no lease any more (it had finished, or been taken over)."""
+    with transaction.atomic():
+        crashes = lease_clear_lost(video_id=video_id, task_id=task_id, process=process)
+        if crashes is None:
+            return False
+        video = Video.objects.select_related("owner").get(pk=video_id)
+        _take_over(video, crashes=crashes, max_attempts=max_attempts)
+    return True
+
+
+def _take_over(video: Video, *, crashes: int, max_attempts: int) -> bool:
+    """A dead run's lease was just cleared (in this transaction): requeue the video, ahead of new
+    work, or fail and refund it after `max_attempts` dead runs. True when requeued."""
+    if crashes >= max_attempts:
+        video_fail(video, code="crashed", message=CRASHED_MESSAGE)
+        return False
+    logger.warning("video %s: its processing run died (%s of %s); requeued", video.pk, crashes, max_attempts)
+    video_enqueue(video=video, resumed=True)
+    video.refresh_from_db()
+    push_video(video)  # the page shows it queued again, resuming, rather than frozen at a stage
+    return True
 
 
 def video_delete(*, video: Video) -> None:

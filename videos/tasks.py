@@ -1,21 +1,62 @@
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from typing import Any
+
+from billiard.einfo import ExceptionInfo, ExceptionWithTraceback  # type: ignore[attr-defined]  # missing from the stubs
+from billiard.exceptions import WorkerLostError
+from celery import Task, shared_task
 from celery.signals import worker_ready
+from celery.worker.request import Request
 from django.conf import settings
 
 from sage.celery import app
 from videos.models import Video
-from videos.pipeline.lease import Taken, lease_seconds_left
+from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
-from videos.services import videos_take_over_lapsed
+from videos.services import video_take_over_lost_run, videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
+
+logger = logging.getLogger(__name__)
+
+# Redis pops a queue's priority 0 first (CELERY_TASK_DEFAULT_PRIORITY, the new work's, is lower):
+# a video whose run died is taken before any new upload waiting on the same queue.
+RESUMED_PRIORITY = 0
+
+
+class _ProcessVideoRequest(Request):
+    """A `process_video` message as the worker's main process holds it while a pool process runs it."""
+
+    def on_failure(self, exc_info: ExceptionInfo, send_failed_event: bool = True, return_ok: bool = False) -> Any:
+        # The pool process running the video died (SIGKILL, the OOM killer): this process saw it
+        # exit, so the run is certainly dead. Take the video over now, ahead of new uploads, rather
+        # than after its lease lapses and the next sweep (up to a lease and a sweep: ~70 s). The
+        # message itself goes back to the queue as before (reject_on_worker_lost), and finds the
+        # video taken or done.
+        lost = exc_info.exception
+        if isinstance(lost, ExceptionWithTraceback):
+            lost = lost.exc
+        if isinstance(lost, WorkerLostError) and self.worker_pid and self.args:
+            try:
+                video_take_over_lost_run(
+                    video_id=int(self.args[0]),
+                    task_id=self.id,
+                    process=process_name(int(self.worker_pid)),
+                    max_attempts=settings.VIDEO_MAX_ATTEMPTS,
+                )
+            except Exception:  # the database is away, or the row is locked: the sweep takes it over
+                logger.warning("could not take over video %s at once", self.args[0], exc_info=True)
+        return super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
+
+
+class _ProcessVideoTask(Task[Any, Any]):
+    Request = "videos.tasks:_ProcessVideoRequest"
 
 
 # Retries only while an old run winds down (seconds); past that, the takeover sweep requeues it.
-@shared_task(bind=True, max_retries=20)
+@shared_task(bind=True, max_retries=20, base=_ProcessVideoTask)
 def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
     """Process one video (media queue). Safe to run again: finished steps are skipped, and a run
     starts only by taking the video's lease, so a stale or redelivered message does nothing."""

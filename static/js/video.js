@@ -368,6 +368,11 @@ function showStatus(root, data) {
   for (const element of root.querySelectorAll('[data-field="stage"]')) {
     element.textContent = stage;
   }
+  const resumeNote = data.resume_note || "";
+  for (const element of root.querySelectorAll('[data-field="resume-note"]')) {
+    element.textContent = resumeNote;
+    element.hidden = !resumeNote;
+  }
 }
 
 function swapParts(root, fresh) {

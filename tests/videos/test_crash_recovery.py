@@ -10,6 +10,7 @@ waits for seconds where production waits for tens of seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import subprocess
 import time
@@ -26,6 +27,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Hold, LedgerEntry, Wallet
@@ -34,7 +36,8 @@ from tests import servers
 from tests.factories import empty_wallet_user
 from tests.media import make_video
 from videos.models import Video
-from videos.services import video_enqueue
+from videos.services import video_enqueue, videos_take_over_lapsed
+from videos.tasks import process_video
 
 pytestmark = pytest.mark.worker
 
@@ -258,3 +261,117 @@ def test_a_video_whose_worker_was_killed_three_times_fails_and_is_refunded_in_fu
     ledger = _ledger_of(video)
     assert sorted(ledger.values_list("kind", flat=True)) == [LedgerEntry.Kind.HOLD, LedgerEntry.Kind.RELEASE]
     assert ledger.aggregate(total=Sum("amount"))["total"] == 0
+
+
+# Production's lease (40 s, renewed every 10 s): a run taken over sooner was not rescued by its
+# lease lapsing.
+PRODUCTION_LEASE_SECONDS, PRODUCTION_HEARTBEAT_SECONDS = "40", "10"
+RESUMED_WITHIN = 10.0  # seconds from a pool process's death to its video's new run
+
+
+def _funded_user(key: str) -> User:
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=GRANT, key=key, memo="test")
+    return user
+
+
+def _send_now(video: Video) -> None:
+    """Queue the video's processing now, as `video_enqueue` does once its transaction commits (the
+    test's own transaction holds a wallet until later)."""
+    process_video.delay(video.pk)
+
+
+def _taken(video: Video) -> bool:
+    return Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING).exclude(lease_owner="").exists()
+
+
+def _first_taken(videos: list[Video], video: Video) -> Video:
+    taken = _wait_until(lambda: next((each for each in videos if _taken(each)), None), "run taking a video", video)
+    assert taken is not None
+    return taken
+
+
+def _end_of(videos: list[Video]) -> None:
+    for video in videos:
+        ready = Video.objects.filter(pk=video.pk, status=Video.Status.READY)
+        _wait_until(ready.exists, "end of processing", video, timeout=120)
+
+
+def test_a_video_taken_over_after_its_lease_lapsed_runs_before_a_new_upload_queued_earlier(
+    transactional_db, lecture: Path
+) -> None:
+    # One pool process, kept busy by a video that waits to hold its tokens (the test holds its
+    # owner's wallet) while a new upload is queued and then a lapsed video is taken over: when the
+    # process is free, the taken-over video is next, though the upload was queued first.
+    busy_owner, owner = _funded_user("grant:busy"), _funded_user("grant:owner")
+    busy, upload, crashed = (_queued_video(user, lecture) for user in (busy_owner, owner, owner))
+    task_ids: set[str] = set()
+    try:
+        with servers.celery_worker(
+            concurrency=1,
+            VIDEO_LEASE_SECONDS=PRODUCTION_LEASE_SECONDS,
+            VIDEO_HEARTBEAT_SECONDS=PRODUCTION_HEARTBEAT_SECONDS,
+        ):
+            with transaction.atomic():
+                Wallet.objects.select_for_update().get(user=busy_owner)
+                _send_now(busy)
+                _wait_until(_backend_waiting_for_my_lock, "run waiting to hold its tokens", busy)
+                _send_now(upload)
+                Video.objects.filter(pk=crashed.pk).update(
+                    status=Video.Status.PROCESSING,
+                    lease_owner="a-run-whose-worker-died",
+                    lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+                )
+                assert videos_take_over_lapsed(max_attempts=3) == (1, 0)
+
+            first = _first_taken([upload, crashed], crashed)
+            assert first == crashed, "the new upload was taken before the video resumed after a crash"
+            _end_of([busy, crashed, upload])
+            task_ids |= set(Video.objects.values_list("task_id", flat=True))
+    finally:
+        _forget_unacked_deliveries(task_ids)
+
+
+def test_a_video_whose_pool_process_died_resumes_at_once_and_before_a_new_upload(
+    transactional_db, lecture: Path
+) -> None:
+    # The Procfile's prefork worker with one pool process. Its run of `video` waits to hold its
+    # tokens (the test holds the wallet), a new upload is queued behind it, and the pool process is
+    # killed: its worker takes the video over at once, ahead of the upload, well before the
+    # production lease (40 s) could lapse.
+    owner, uploader = _funded_user("grant:owner"), _funded_user("grant:uploader")
+    video, upload = _queued_video(owner, lecture), _queued_video(uploader, lecture)
+    task_ids: set[str] = set()
+    try:
+        with servers.celery_worker(
+            concurrency=1,
+            VIDEO_LEASE_SECONDS=PRODUCTION_LEASE_SECONDS,
+            VIDEO_HEARTBEAT_SECONDS=PRODUCTION_HEARTBEAT_SECONDS,
+        ) as worker:
+            with transaction.atomic():
+                Wallet.objects.select_for_update().get(user=owner)
+                _send_now(video)
+                _wait_until(_backend_waiting_for_my_lock, "run waiting to hold its tokens", video)
+                killed_run = Video.objects.get(pk=video.pk)
+                task_ids.add(killed_run.task_id)
+                _send_now(upload)
+                [pool_process] = psutil.Process(worker.pid).children()
+                pool_process.kill()
+                died = time.monotonic()
+            # The wallet is let go: the dead run's session ends, the resumed run may hold the tokens.
+
+            first = _first_taken([upload, video], video)
+            resumed_after = time.monotonic() - died
+            print(f"resumed {resumed_after:.1f} s after its pool process was killed")
+            assert first == video, "the new upload was taken before the video whose pool process died"
+            assert resumed_after < RESUMED_WITHIN
+            _end_of([video, upload])
+            task_ids |= set(Video.objects.values_list("task_id", flat=True))
+    finally:
+        _forget_unacked_deliveries(task_ids)
+
+    video.refresh_from_db()
+    assert video.crashes == 1
+    cost = math.ceil(video.duration or 0)
+    assert _ledger_of(video).aggregate(total=Sum("amount"))["total"] == -cost  # charged once
+    assert _balance(owner) == GRANT - cost

@@ -8,6 +8,8 @@ count says who won, and a heartbeat thread pushes the expiry forward while the r
 - a run whose worker died (SIGKILL, a machine gone, the hard time limit) stops renewing, its lease
   lapses, and `videos_take_over_lapsed` (beat every 30 s, and whenever a worker starts) requeues the
   video for a live worker — or, after VIDEO_MAX_ATTEMPTS dead runs, fails it and refunds its hold;
+- a run whose pool process alone died is taken over at once by the worker that saw it die
+  (`video_take_over_lost_run`), which knows the run's process (`lease_process`) is gone;
 - a run that lost its lease (paused past its expiry, then taken over) sees so at its next check
   between or inside steps and stops quietly, leaving the video to the run that holds it.
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -71,6 +75,11 @@ def new_lease_owner() -> str:
     return uuid.uuid4().hex
 
 
+def process_name(pid: int | None = None) -> str:
+    """ "host:pid" of a process on this machine (this one by default), as `Video.lease_process` holds it."""
+    return f"{socket.gethostname()}:{pid if pid is not None else os.getpid()}"
+
+
 def lease_take(*, video_id: int, owner: str, task_id: str) -> Taken:
     """Start a run: the video becomes PROCESSING under `owner`'s lease, if it is runnable and its
     lease is free or lapsed. Taking a lapsed lease counts the run that let it lapse as a crash."""
@@ -88,6 +97,7 @@ def lease_take(*, video_id: int, owner: str, task_id: str) -> Taken:
             ),
             lease_owner=owner,
             lease_expires_at=_expiry(),
+            lease_process=process_name(),
         )
     )
     if taken:
@@ -103,7 +113,7 @@ def lease_renew(*, video_id: int, owner: str) -> bool:
 
 
 def lease_release(*, video_id: int, owner: str) -> None:
-    Video.objects.filter(pk=video_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+    Video.objects.filter(pk=video_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None, lease_process="")
 
 
 def lease_seconds_left(video_id: int) -> float | None:
@@ -193,9 +203,32 @@ def lease_clear_lapsed(video: Video) -> int | None:
         if video.lease_owner
         else Q(lease_owner="", status=Video.Status.PROCESSING, updated_at__lt=unleased_cutoff)
     )
-    cleared = Video.objects.filter(still_lapsed, pk=video.pk, status__in=RUNNABLE).update(
-        status=Video.Status.QUEUED, lease_owner="", lease_expires_at=None, crashes=F("crashes") + 1
+    return _clear_dead_run(video.pk, still_lapsed)
+
+
+def lease_clear_lost(*, video_id: int, task_id: str, process: str) -> int | None:
+    """Take the lease off the video whose run, started by task `task_id` in `process`, is known dead
+    (its worker saw that process exit), queued again; returns its crash count, or None when that
+    run no longer holds the lease (it finished, or was taken over already).
+
+    Both must match: a message handed out twice (a broker connection lost) can run in two places
+    under one task id, and a process id is reused only once its process is gone."""
+    with transaction.atomic():
+        # The dead run's database session may hold the row until Postgres sees it is gone (a session
+        # waiting on a lock sees that only once it has the lock): wait a little, not forever.
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return _clear_dead_run(video_id, Q(task_id=task_id, lease_process=process) & ~Q(lease_owner=""))
+
+
+def _clear_dead_run(video_id: int, held_by_the_dead_run: Q) -> int | None:
+    cleared = Video.objects.filter(held_by_the_dead_run, pk=video_id, status__in=RUNNABLE).update(
+        status=Video.Status.QUEUED,
+        lease_owner="",
+        lease_expires_at=None,
+        lease_process="",
+        crashes=F("crashes") + 1,
     )
     if not cleared:
         return None
-    return int(Video.objects.filter(pk=video.pk).values_list("crashes", flat=True).get())
+    return int(Video.objects.filter(pk=video_id).values_list("crashes", flat=True).get())

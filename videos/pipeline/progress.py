@@ -18,6 +18,7 @@ def video_event(video: Video) -> dict[str, Any]:
         "stage": video.stage,
         "percent": video.percent,
         "error_message": video.error_message,
+        "resume_note": video.resume_note,
     }
 
 

@@ -138,6 +138,7 @@ def _finish(video: Video, *, lease_owner: str) -> None:
             task_id="",
             lease_owner="",
             lease_expires_at=None,
+            lease_process="",
         )
     video.refresh_from_db()
     push_video(video)
@@ -165,6 +166,7 @@ def video_fail(video: Video, *, code: str, message: str, lease_owner: str | None
         task_id="",
         lease_owner="",
         lease_expires_at=None,
+        lease_process="",
     )
     if not failed and lease_owner is not None:
         return
