@@ -181,10 +181,24 @@ def _session_pack_metadata(session_id: str, payment_intent_id: str) -> dict[str,
     return metadata
 
 
-def _on_charge_refunded(charge: Mapping[str, Any]) -> None:
+def _on_charge_refunded(event_charge: Mapping[str, Any]) -> None:
+    # A signed body alone must not take anyone's tokens back: its running total counts only up to
+    # what Stripe's copy of the charge says was refunded (a lower total is an older event's, which
+    # takes back nothing more), and the payment is the one Stripe's copy names.
+    charge_id = _id_of(event_charge)
+    if not charge_id:
+        raise PaymentMismatch("A charge.refunded event without a charge id.")
+    try:
+        charge = stripe_client().v1.charges.retrieve(charge_id).to_dict()
+    except stripe.InvalidRequestError as exc:
+        raise PaymentMismatch(f"Stripe has no charge {charge_id!r} ({exc.http_status}).") from None
     payment_intent = _id_of(charge.get("payment_intent"))
+    claimed = event_charge.get("amount_refunded")
+    refunded = int(charge.get("amount_refunded") or 0)
+    if isinstance(claimed, int) and not isinstance(claimed, bool):
+        refunded = min(refunded, claimed)
     if payment_intent:
-        pack_purchase_refund(payment_intent_id=payment_intent, amount_refunded=int(charge.get("amount_refunded") or 0))
+        pack_purchase_refund(payment_intent_id=payment_intent, amount_refunded=refunded)
 
 
 def _on_dispute_created(dispute: Mapping[str, Any]) -> None:

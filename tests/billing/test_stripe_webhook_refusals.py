@@ -133,3 +133,16 @@ def test_a_real_event_is_still_credited_once_and_not_refused(stripe_fake) -> Non
     assert StripeEvent.objects.get().refused_at is None
     assert Wallet.objects.get(user=user).balance == 120
     assert PackPurchase.objects.count() == 1
+
+
+def test_an_operator_sees_a_refused_event_its_reason_and_body_in_the_admin(stripe_fake, admin_client) -> None:
+    body = b'{"id": "evt_nan", "type": "payment_intent.succeeded", "amount": NaN}'
+    deliver(body, signature=signed(body))
+    stored = StripeEvent.objects.get()
+
+    listing = admin_client.get(reverse("admin:billing_stripeevent_changelist"))
+    detail = admin_client.get(reverse("admin:billing_stripeevent_change", args=[stored.pk]))
+
+    assert b"Refused: JSON parse error" in listing.content
+    assert b"NaN is not a JSON number" in detail.content
+    assert b"&quot;amount&quot;: NaN" in detail.content  # the body as received

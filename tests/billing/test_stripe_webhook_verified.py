@@ -156,3 +156,18 @@ def test_a_real_payment_is_credited_exactly_once_across_its_events(stripe_fake) 
     assert balance(user) == 250
     assert PackPurchase.objects.count() == 1
     assert not StripeEvent.objects.filter(refused_at__isnull=False).exists()
+
+
+def test_a_signed_refund_event_takes_back_only_what_stripe_says_was_refunded(stripe_fake) -> None:
+    user, pack = empty_wallet_user(), TokenPackFactory(tokens=1000, amount=1000)
+    paid = paid_pack_intent(stripe_fake, user=user, pack=pack)
+    deliver(built_event("payment_intent.succeeded", paid))
+    latest = stripe_fake.v1.payment_intents.retrieve(paid["id"]).latest_charge
+    charge = stripe_fake.v1.charges.retrieve(latest if isinstance(latest, str) else latest.id).to_dict()
+    # Nothing was refunded on Stripe; the forged body claims all of it.
+    deliver(built_event("charge.refunded", {**charge, "refunded": True, "amount_refunded": 1000}))
+    deliver(built_event("charge.refunded", {**charge, "id": "ch_forged", "amount_refunded": 1000}))
+
+    assert balance(user) == 1000
+    assert PackPurchase.objects.get().amount_refunded == 0
+    assert "Stripe has no charge 'ch_forged'" in StripeEvent.objects.get(payload__data__object__id="ch_forged").error
