@@ -17,7 +17,7 @@ from chat.retrieval import Evidence, citation_of
 from sage import gemini
 from sage.formatting import clock
 from sage.retrying import AsyncRetryListener
-from videos.search import Quote, best_quotes
+from videos.search import Quote, best_quotes, plain_words
 
 EXTRACTIVE_NOTICE = (
     "*Extractive answer:* no language model is configured, so these are the sentences of the "
@@ -171,17 +171,13 @@ def cited_seconds(answer: str) -> list[int]:
     return seen
 
 
-def _plain_words(text: str) -> str:
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
-
-
 def answers_the_question(answer: str) -> bool:
     """Whether an answer gives the asker something from the video, and so is paid for: not the
     no-answer outcome (the extractive backend's NOT_ANSWERED or NOTHING_FOUND, or a model's NO_ANSWER
     with no time cited after it; its case, emphasis and punctuation aside)."""
     if answer.strip() in (NOT_ANSWERED, NOTHING_FOUND):
         return False
-    return not (_plain_words(answer).startswith(_plain_words(NO_ANSWER)) and not cited_seconds(answer))
+    return not (plain_words(answer).startswith(plain_words(NO_ANSWER)) and not cited_seconds(answer))
 
 
 def citations_for(answer: str, evidence: Evidence) -> list[dict[str, object]]:

@@ -13,6 +13,7 @@ does not answer it, so an unrelated question finds nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -118,6 +119,11 @@ def sentences_inside(sentences: Sequence[Sentence], *, start: float, end: float)
     return [sentence for sentence in sentences if start <= (sentence.start + sentence.end) / 2 <= end]
 
 
+def plain_words(text: str) -> str:
+    """A line's words as repeats of it are recognised: case, spacing and punctuation aside."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
 def rank_sentences(
     question_vector: np.ndarray,
     moments: Sequence[Moment],
@@ -126,8 +132,10 @@ def rank_sentences(
 ) -> list[Quote]:
     """Every sentence of the moments, best first; `sentence_vectors` are the sentences' (normalised)
     vectors in the order of `sentences` flattened. A sentence in two overlapping windows is kept once,
-    with its better score."""
-    best: dict[tuple[int, float, str], Quote] = {}
+    with its better score, and so is a line a video says again and again (a jingle, a "thank you"):
+    one citation stands for its repeats (`plain_words` alike; the best-scoring, the first said on a
+    tie), so they cannot fill every place an answer or a search has."""
+    best: dict[tuple[int, str], Quote] = {}
     row = 0
     for moment, inside in zip(moments, sentences, strict=True):
         for sentence in inside:
@@ -137,8 +145,9 @@ def rank_sentences(
                 similarity=float(sentence_vectors[row] @ question_vector),
             )
             row += 1
-            key = (moment.video_id, round(sentence.start, 2), sentence.text)
-            if key not in best or best[key].score < quote.score:
+            key = (moment.video_id, plain_words(sentence.text))
+            kept = best.get(key)
+            if kept is None or (kept.score, -kept.start) < (quote.score, -quote.start):
                 best[key] = quote
     return sorted(best.values(), key=lambda quote: -quote.score)
 

@@ -1,0 +1,83 @@
+"""A line a video says again and again (a show's jingle) is one citation, not three: its repeats are
+merged before the sentences are ranked, so the other places go to what answers the question, in a
+chat answer and in transcript search."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat.answering import citations_for
+from tests.chat.test_answering import evidence_for, extractive
+from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from videos.search import search_quotes
+from videos.text_embedding.model import embed_texts
+
+JINGLE = "Bread Baking with Anna!"
+ANSWER = "Today Anna bakes a dark rye loaf with caraway seeds."
+QUESTION = "What loaf does Anna bake today?"
+
+
+def video_with_lines(owner, lines: list[tuple[float, float, str]], *, window_seconds: float = 40.0) -> Video:
+    """A ready video saying `lines`, its transcript windows (chunks) `window_seconds` long, embedded."""
+    end = lines[-1][1]
+    video = Video.objects.create(owner=owner, title="Anna", status=Video.Status.READY, duration=end, has_audio=True)
+    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
+    for index, (start, stop, text) in enumerate(lines):
+        TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=stop, text=text)
+    start, index = 0.0, 0
+    while start < end:
+        inside = [text for begin, _, text in lines if start <= begin < start + window_seconds]
+        if inside:
+            text = " ".join(inside)
+            TranscriptChunk.objects.create(
+                video=video,
+                owner=owner,
+                index=index,
+                start=start,
+                end=min(end, start + window_seconds),
+                text=text,
+                embedding=embed_texts([text])[0],
+            )
+            index += 1
+        start += window_seconds
+    return video
+
+
+@pytest.mark.django_db
+def test_a_jingle_said_three_times_is_cited_once_and_the_answer_is_cited_too(user) -> None:
+    video = video_with_lines(
+        user,
+        [
+            (0.0, 3.0, JINGLE),
+            (4.0, 9.0, "Hello everyone, and welcome to the kitchen."),
+            (10.0, 13.0, JINGLE),
+            (14.0, 22.0, ANSWER),
+            (23.0, 29.0, "The starter was fed last night."),
+            (30.0, 33.0, JINGLE),
+            (34.0, 40.0, "Let us weigh the flour."),
+        ],
+    )
+
+    evidence = evidence_for(QUESTION, owner_id=video.owner_id, video_id=video.pk)
+    answer = extractive(QUESTION, evidence)
+    cited = [citation["text"] for citation in citations_for(answer, evidence)]
+
+    assert ANSWER in cited
+    assert cited.count(JINGLE) <= 1
+    assert answer.count(JINGLE) <= 1
+
+
+@pytest.mark.django_db
+def test_transcript_search_shows_a_repeated_line_once(user) -> None:
+    lines = []
+    for start in (0.0, 80.0, 120.0):  # the jingle opens three 40 s windows
+        lines.append((start, start + 3.0, JINGLE.upper() if start == 80.0 else JINGLE))  # case aside
+        lines.append((start + 5.0, start + 12.0, "We shape the dough and let it rise in a warm place."))
+    lines[2:2] = [(40.0, 45.0, "Hello again."), (46.0, 55.0, ANSWER)]
+    video = video_with_lines(user, lines)
+
+    quotes = search_quotes(user, QUESTION, video=video)
+    texts = [quote.text.casefold() for quote in quotes]
+
+    assert texts.count(JINGLE.casefold()) <= 1
+    assert ANSWER.casefold() in texts
