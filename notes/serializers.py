@@ -10,13 +10,25 @@ from rest_framework import serializers
 
 from notes.markdown import render_note
 from notes.models import MAX_TEXT_LENGTH, Note
-from notes.times import FORMAT_HELP, TimeFormatError, parse_time
-from sage.api.fields import TextField
+from notes.times import FORMAT_HELP, MAX_SECONDS, TIME_PATTERN, TimeFormatError, parse_time
+from sage.api.fields import SPACE_CHARACTERS, TextField
 from sage.formatting import clock
 
+# Longer text is not a time, however many spaces are around it.
+MAX_TIME_TEXT = 100
+# What `parse_time` reads, with the spaces around it that it strips. A time as text may still be
+# past MAX_SECONDS or the video's end: those are refused with their own message.
 _TIME_SCHEMA = {
-    "oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "maxLength": 100}],
-    "description": 'Seconds (90, 90.5, "90"), "mm:ss" or "hh:mm:ss" (fractions allowed: "1:02.5").',
+    "oneOf": [
+        {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+        {
+            "type": "string",
+            "maxLength": MAX_TIME_TEXT,
+            "pattern": rf"^[{SPACE_CHARACTERS}]*(?:{TIME_PATTERN})[{SPACE_CHARACTERS}]*$",
+        },
+    ],
+    "description": 'Seconds (90, 90.5, "90"), "mm:ss" or "hh:mm:ss" (fractions allowed: "1:02.5"); '
+    f"at most {MAX_SECONDS // 3600} hours, and within the video.",
     "example": "1:02.5",
 }
 
@@ -66,6 +78,8 @@ class TimeField(serializers.Field):  # type: ignore[type-arg]
     default_error_messages = {"invalid": FORMAT_HELP}
 
     def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, str) and len(data) > MAX_TIME_TEXT:
+            raise serializers.ValidationError(FORMAT_HELP, code="invalid")
         try:
             return parse_time(data)
         except TimeFormatError as exc:
@@ -76,12 +90,19 @@ class TimeField(serializers.Field):  # type: ignore[type-arg]
 
 
 class NoteTextField(TextField):
-    def __init__(self, **kwargs: Any) -> None:
+    """A note's text. `allow_blank` (a new note): empty text asks for a note written from the
+    transcript; otherwise (a change) there must be more than spaces."""
+
+    def __init__(self, *, allow_blank: bool, **kwargs: Any) -> None:
         super().__init__(
-            allow_blank=True,
+            allow_blank=allow_blank,
+            require_text=not allow_blank,
             trim_whitespace=False,  # indentation is Markdown (nested lists); the service strips the ends
             max_length=MAX_TEXT_LENGTH,
-            error_messages={"max_length": f"A note can be at most {MAX_TEXT_LENGTH:,} characters."},
+            error_messages={
+                "max_length": f"A note can be at most {MAX_TEXT_LENGTH:,} characters.",
+                "blank": "A note cannot be emptied; delete it instead.",
+            },
             help_text="A Markdown subset: *emphasis*, **strong**, `code`, http(s) links, lists, line breaks.",
             **kwargs,
         )
@@ -90,10 +111,10 @@ class NoteTextField(TextField):
 class NoteCreateInput(serializers.Serializer[Any]):
     start = TimeField()
     end = TimeField(required=False, allow_null=True, help_text="For a note about a range; not before `start`.")
-    text = NoteTextField(default="")
+    text = NoteTextField(allow_blank=True, default="")
 
 
 class NoteUpdateInput(serializers.Serializer[Any]):
     start = TimeField(required=False)
     end = TimeField(required=False, allow_null=True, help_text="null makes it a note about one moment again.")
-    text = NoteTextField(required=False)
+    text = NoteTextField(allow_blank=False, required=False)

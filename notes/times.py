@@ -19,6 +19,10 @@ _FRACTION = r"(?:\.[0-9]{1,9})?"
 _SECONDS = re.compile(rf"[0-9]{{1,9}}{_FRACTION}")
 _MINUTES_SECONDS = re.compile(rf"(?P<m>[0-9]{{1,6}}):(?P<s>[0-5]?[0-9]{_FRACTION})")
 _HOURS_MINUTES_SECONDS = re.compile(rf"(?P<h>[0-9]{{1,4}}):(?P<m>[0-5]?[0-9]):(?P<s>[0-5]?[0-9]{_FRACTION})")
+# The three forms as one regular expression without groups, for a schema (ECMAScript reads it too).
+TIME_PATTERN = "|".join(
+    re.sub(r"\(\?P<\w+>", "(?:", form.pattern) for form in (_SECONDS, _MINUTES_SECONDS, _HOURS_MINUTES_SECONDS)
+)
 
 FORMAT_HELP = "Give the time as seconds (90 or 90.5), mm:ss (1:30) or hh:mm:ss (1:01:30)."
 

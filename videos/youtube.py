@@ -9,9 +9,30 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from django.conf import settings
 
+from sage.api.fields import SPACE_CHARACTERS, any_case
 from sage.errors import FieldInvalid
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+_VIDEO_ID = r"[A-Za-z0-9_-]{11}"
+_TAIL = rf"[^\u0000{SPACE_CHARACTERS}]*"  # whatever follows the id in a link: a query, a fragment
+_SCHEME = rf"(?:{any_case('http')}[sS]?://)?"
+_YOUTUBE_HOST = rf"(?:(?:{any_case('www.')}|{any_case('m.')}|{any_case('music.')})?{any_case('youtube.com')}"
+_YOUTUBE_HOST += rf"|(?:{any_case('www.')})?{any_case('youtube-nocookie.com')})"
+_SHORT_HOST = rf"(?:{any_case('www.')})?{any_case('youtu.be')}"
+# Every form of one video that is accepted, the id in the group it matches: a bare id; youtu.be/<id>;
+# youtube.com/watch?…v=<id>…; youtube.com/{shorts,embed,v,live}/<id> (any scheme-less or http(s)
+# link, any query or fragment after the id). Spaces around are allowed (they are stripped). The API
+# publishes this as the `url` field's pattern, so the schema says exactly what is accepted.
+YOUTUBE_REF_PATTERN = (
+    rf"^[{SPACE_CHARACTERS}]*(?:(?P<bare>{_VIDEO_ID})"
+    rf"|{_SCHEME}{_SHORT_HOST}/(?P<short>{_VIDEO_ID})(?:[/?#]{_TAIL})?"
+    rf"|{_SCHEME}{_YOUTUBE_HOST}/watch/?\?(?:[^#\u0000{SPACE_CHARACTERS}]*&)?v=(?P<watch>{_VIDEO_ID})(?:[&#]{_TAIL})?"
+    rf"|{_SCHEME}{_YOUTUBE_HOST}/(?:shorts|embed|v|live)/(?P<path>{_VIDEO_ID})(?:[/?#]{_TAIL})?"
+    rf")[{SPACE_CHARACTERS}]*$"
+)
+_YOUTUBE_REF = re.compile(YOUTUBE_REF_PATTERN)
 _HOSTS = {
     "youtube.com",
     "www.youtube.com",
@@ -32,10 +53,17 @@ class YouTubeError(FieldInvalid, ValueError):
 
 
 def parse_youtube_id(text: str) -> str:
-    """The 11-character video id in a bare id or any common YouTube URL form."""
-    value = text.strip()
-    if _ID.match(value):
-        return value
+    """The 11-character video id in a bare id or any common YouTube URL form (YOUTUBE_REF_PATTERN);
+    for anything else, YouTubeError saying why."""
+    if match := _YOUTUBE_REF.fullmatch(text):
+        return next(video_id for video_id in match.groups() if video_id)
+    _refuse(text.strip())
+    raise YouTubeError("This is not a YouTube link or video id.")  # a form the pattern does not name
+
+
+def _refuse(value: str) -> None:
+    """Raise YouTubeError with the reason `value` names no video: not YouTube, a playlist, or a
+    YouTube link without a video id."""
     try:
         url = urlparse(value if "://" in value else f"https://{value}")
         host = (url.hostname or "").lower()
@@ -58,7 +86,6 @@ def parse_youtube_id(text: str) -> str:
         raise YouTubeError("This is not a YouTube link or video id.")
     if not candidate or not _ID.match(candidate):
         raise YouTubeError("This YouTube link does not name a video.")
-    return candidate
 
 
 def watch_url(video_id: str) -> str:

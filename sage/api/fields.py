@@ -2,35 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from rest_framework import serializers
 
 # Written with escapes, so the schema carries them as text; Python, ECMAScript and Rust regexes read
 # them alike. No NUL (Postgres can neither hold nor search one):
 NO_NUL_PATTERN = r"^[^\u0000]*$"
-# ...and at least one character that is not whitespace as Python's `str.strip` (DRF's trimming) sees it:
-_SPACE = r"\u0000\t\n\u000b\u000c\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-SOME_TEXT_PATTERN = rf"^[^\u0000]*[^{_SPACE}][^\u0000]*$"
+# Whitespace as Python's `str.strip` (DRF's trimming) sees it, for a character class; written out
+# because `\s` is not the same set in Python and in ECMAScript:
+SPACE_CHARACTERS = r"\t\n\u000b\u000c\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# ...and at least one character that is not whitespace:
+SOME_TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{SPACE_CHARACTERS}][^\u0000]*$"
 _NUL_MESSAGE = "Null characters are not allowed."
+
+
+def any_case(text: str) -> str:
+    """A pattern matching `text` in any case, without a flag (a schema's pattern has none)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+class _TextValidator(RegexValidator):
+    """NO_NUL_PATTERN or SOME_TEXT_PATTERN, as a pattern drf-spectacular publishes, with the message
+    for what is wrong: a NUL, or (`blank_message`) nothing but spaces."""
+
+    def __init__(self, *, needs_text: bool, blank_message: str) -> None:
+        super().__init__(SOME_TEXT_PATTERN if needs_text else NO_NUL_PATTERN, message=_NUL_MESSAGE)
+        self.blank_message = blank_message
+
+    def __call__(self, value: Any) -> None:
+        if "\x00" not in str(value) and not re.search(self.regex, str(value)):
+            raise ValidationError(self.blank_message, code="blank")
+        super().__call__(value)
 
 
 class TextField(serializers.CharField):
     """A JSON string, and only a string: DRF's CharField also takes `0` or `1.5` and makes them text,
     while the schema says `type: string`. Its schema also says what DRF refuses in text: a NUL and,
-    when `allow_blank` is off and whitespace is trimmed, text of spaces only."""
+    when `allow_blank` is off and whitespace is trimmed (or `require_text` says so where it is kept),
+    text of spaces only. A pattern given in `validators` is published before these (drf-spectacular
+    publishes the first), so it must refuse a NUL too."""
 
     default_error_messages = {"not_a_string": "Must be a string."}
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, require_text: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        needs_text = not self.allow_blank and self.trim_whitespace
+        needs_text = not self.allow_blank and (self.trim_whitespace or require_text)
         # The same check as DRF's NUL validator, as a pattern drf-spectacular publishes.
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
-        self.validators.append(
-            RegexValidator(SOME_TEXT_PATTERN if needs_text else NO_NUL_PATTERN, message=_NUL_MESSAGE)
-        )
+        self.validators.append(_TextValidator(needs_text=needs_text, blank_message=str(self.error_messages["blank"])))
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -39,4 +62,16 @@ class TextField(serializers.CharField):
         # returns around one letter would pass.
         if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class NumberField(serializers.FloatField):
+    """A JSON number, and only a number: DRF's FloatField also takes `false` (0.0) or `"1.5"`, while
+    the schema says `type: number`."""
+
+    default_error_messages = {"not_a_number": "Must be a number."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("not_a_number")
         return super().to_internal_value(data)

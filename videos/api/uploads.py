@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict
+from pathlib import PurePath
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -15,8 +19,8 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import TextField
-from videos.models import Upload
+from sage.api.fields import SPACE_CHARACTERS, NumberField, TextField, any_case
+from videos.models import ALLOWED_EXTENSIONS, Upload
 from videos.selectors import upload_get_for_user
 from videos.uploads.services import (
     upload_abort,
@@ -35,12 +39,39 @@ def _user(request: Request) -> User:
     return request.user
 
 
+# A name whose last part (after any slash or backslash) has something before a video file type's
+# extension, and only spaces after it: what the upload service takes the file type from.
+VIDEO_FILENAME_PATTERN = (
+    r"^(?:[^\u0000]*[/\\])?[^/\\\u0000]*"
+    rf"[^/\\\u0000{SPACE_CHARACTERS}][^/\\\u0000]*"
+    rf"\.(?:{'|'.join(any_case(extension.lstrip('.')) for extension in ALLOWED_EXTENSIONS)})"
+    rf"[{SPACE_CHARACTERS}]*$"
+)
+_ALLOWED = ", ".join(extension.lstrip(".").upper() for extension in ALLOWED_EXTENSIONS)
+
+
+class _VideoFilenameValidator(RegexValidator):
+    """VIDEO_FILENAME_PATTERN, published as the field's pattern, refusing with the file's name."""
+
+    def __init__(self) -> None:
+        super().__init__(VIDEO_FILENAME_PATTERN)
+
+    def __call__(self, value: Any) -> None:
+        if not re.search(self.regex, str(value)):
+            name = PurePath(str(value).replace("\\", "/")).name.strip() or str(value)
+            raise ValidationError(f"“{name}” is not a video file we accept ({_ALLOWED}).", code="invalid")
+
+
 class UploadCreateInput(serializers.Serializer[Any]):
-    filename = TextField(max_length=255)
+    filename = TextField(
+        max_length=255,
+        validators=[_VideoFilenameValidator()],
+        help_text=f"The file's name; its extension says its type ({_ALLOWED}).",
+    )
     size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
     content_type = TextField(max_length=100, required=False, allow_blank=True, default="")
     title = TextField(max_length=200, required=False, allow_blank=True, default="")
-    duration_seconds = serializers.FloatField(
+    duration_seconds = NumberField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -19,6 +21,7 @@ from sage.errors import Conflict
 from videos.models import Video
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
+from videos.youtube import YOUTUBE_REF_PATTERN, YouTubeError, parse_youtube_id
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
 
@@ -42,8 +45,26 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         read_only_fields = fields
 
 
+class _YouTubeRefValidator(RegexValidator):
+    """YOUTUBE_REF_PATTERN, published as the field's pattern; a refusal says why the text names no
+    video (not YouTube, a playlist…)."""
+
+    def __init__(self) -> None:
+        super().__init__(YOUTUBE_REF_PATTERN)
+
+    def __call__(self, value: Any) -> None:
+        try:
+            parse_youtube_id(str(value))
+        except YouTubeError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+
+
 class YouTubeInput(serializers.Serializer[Any]):
-    url = TextField(max_length=500, help_text="A YouTube link (watch, youtu.be, shorts, embed) or id.")
+    url = TextField(
+        max_length=500,
+        validators=[_YouTubeRefValidator()],
+        help_text="A YouTube video's id, or a link to it: watch, youtu.be, shorts, embed or live (http or https).",
+    )
 
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
