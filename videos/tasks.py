@@ -9,6 +9,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from celery.worker.request import Request
 from django.conf import settings
+from django.db import connections
 
 from sage.celery import app
 from videos.models import Video
@@ -48,6 +49,10 @@ class _ProcessVideoRequest(Request):
                 )
             except Exception:  # the database is away, or the row is locked: the sweep takes it over
                 logger.warning("could not take over video %s at once", self.args[0], exc_info=True)
+            finally:
+                # The worker's main process seldom needs the database: no connection is kept (nor a
+                # broken one reused the next time).
+                connections.close_all()
         return super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
 
 
