@@ -23,9 +23,9 @@ from django.db import transaction
 
 from accounts.models import User
 from billing.models import PackPurchase, TokenPack, Wallet
-from billing.payments import PACK_METADATA_KEY, USER_METADATA_KEY
+from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
 from billing.services import wallet_create
-from billing.stripe_client import stripe_client
+from billing.stripe_client import stripe_client, stripe_ref_id
 from sage.errors import ApplicationError, NotFound
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
@@ -141,7 +141,7 @@ def _payment_method_of(client: stripe.StripeClient, *, customer_id: str, payment
         method = client.v1.payment_methods.retrieve(payment_method_id).to_dict()
     except stripe.InvalidRequestError:
         raise PaymentMethodInvalid() from None
-    owner = _id_of(method.get("customer"))
+    owner = stripe_ref_id(method.get("customer"))
     if owner == customer_id:
         return
     if owner:
@@ -171,13 +171,6 @@ def _charge(
         return client.v1.payment_intents.create(params=params, options={"idempotency_key": key})  # type: ignore[arg-type]
     except stripe.CardError as exc:
         raise PaymentRefused(_card_message(exc)) from None
-
-
-def _id_of(value: object) -> str:
-    """An object reference in Stripe's answer: an id, or the expanded object carrying one."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else ""
 
 
 def _failure(intent: dict[str, Any], fallback: str) -> str:

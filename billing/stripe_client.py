@@ -6,6 +6,8 @@ A `StripeClient` per call site rather than the SDK's module globals (`stripe.api
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import stripe
 from django.conf import settings
 
@@ -36,3 +38,10 @@ def stripe_client() -> stripe.StripeClient:
         # The SDK's own retries (with Stripe's idempotency keys on POSTs) for dropped connections.
         max_network_retries=2,
     )
+
+
+def stripe_ref_id(value: object) -> str:
+    """An object reference in a Stripe payload or answer: an id, or the expanded object carrying one."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""

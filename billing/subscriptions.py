@@ -23,12 +23,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Plan, PlanSubscription, SubscriptionInvoice, Wallet
+from billing.pack_credits import USER_METADATA_KEY
+from billing.purchases import stripe_customer_for
 from billing.services import default_plan, ledger_grant, wallet_change_plan, wallet_create
-from billing.stripe_client import stripe_client
+from billing.stripe_client import stripe_client, stripe_ref_id
 from sage.errors import ApplicationError
 
-# The same key billing.payments sets on a pack's payment (who paid); and which plan was bought.
-USER_METADATA_KEY = "sage_user_id"
+# Which plan was bought (who bought it: USER_METADATA_KEY, as on a pack's payment).
 PLAN_METADATA_KEY = "sage_plan"
 
 # Statuses in which the person no longer has the plan.
@@ -64,13 +65,6 @@ class SubscriptionStart:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _ref_id(value: object) -> str:
-    """An object reference in a Stripe payload: an id, or the expanded object carrying one."""
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return value if isinstance(value, str) else ""
-
-
 def _price_params(plan: Plan) -> Any:  # a subscription item's params (the SDK's TypedDicts)
     # A recurring Price (price_…) or a legacy Plan (plan_…): Stripe takes either; localstripe only Plans.
     key = "price" if plan.stripe_price_id.startswith("price_") else "plan"
@@ -80,11 +74,11 @@ def _price_params(plan: Plan) -> Any:  # a subscription item's params (the SDK's
 def _line_price_id(line: Mapping[str, Any]) -> str:
     """The price (or plan) id of a subscription item or invoice line, across API versions."""
     for key in ("price", "plan"):
-        if found := _ref_id(line.get(key)):
+        if found := stripe_ref_id(line.get(key)):
             return found
     pricing = line.get("pricing")
     details = pricing.get("price_details") if isinstance(pricing, Mapping) else None
-    return _ref_id(details.get("price")) if isinstance(details, Mapping) else ""
+    return stripe_ref_id(details.get("price")) if isinstance(details, Mapping) else ""
 
 
 def _plan_for_price(price_id: str) -> Plan | None:
@@ -99,13 +93,6 @@ def _items(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     items = obj.get("items") or obj.get("lines") or {}
     data = items.get("data") if isinstance(items, Mapping) else None
     return [item for item in data or [] if isinstance(item, Mapping)]
-
-
-def _stripe_customer_for(user: User) -> str:
-    # Imported here: billing.purchases imports billing.payments, which imports this module.
-    from billing.purchases import stripe_customer_for
-
-    return stripe_customer_for(user)
 
 
 def open_subscription_for(wallet: Wallet) -> PlanSubscription | None:
@@ -134,14 +121,14 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
     if not payment_method_id.startswith("pm_"):
         raise SubscriptionRefused("That is not a saved card.")
     client = stripe_client()
-    customer_id = _stripe_customer_for(user)
+    customer_id = stripe_customer_for(user)
     with transaction.atomic():
         # One subscription at a time: the wallet's lock makes a double click wait, then refuse.
         wallet = Wallet.objects.select_for_update().get(user=user)
         if open_subscription_for(wallet) is not None:
             raise SubscriptionRefused("You already have a paid plan: switch or cancel it instead.")
         method = client.v1.payment_methods.retrieve(payment_method_id)
-        if _ref_id(method.customer) not in ("", customer_id):
+        if stripe_ref_id(method.customer) not in ("", customer_id):
             raise SubscriptionRefused("That card belongs to someone else.")
         if not method.customer:
             client.v1.payment_methods.attach(payment_method_id, params={"customer": customer_id})
@@ -243,7 +230,7 @@ def _wallet_of_subscription(obj: Mapping[str, Any]) -> Wallet:
     user_id = str((obj.get("metadata") or {}).get(USER_METADATA_KEY, ""))
     if user_id.isdigit() and (user := User.objects.filter(pk=int(user_id)).first()) is not None:
         return wallet_create(user=user)
-    customer_id = _ref_id(obj.get("customer"))
+    customer_id = stripe_ref_id(obj.get("customer"))
     if customer_id and (wallet := Wallet.objects.filter(stripe_customer_id=customer_id).first()) is not None:
         return wallet
     raise SubscriptionMismatch(f"No account for subscription {obj.get('id')!r} (customer {customer_id!r}).")
@@ -284,11 +271,11 @@ def _subscription_apply(obj: Mapping[str, Any], *, wallet: Wallet | None = None)
 
 
 def _invoice_subscription_id(invoice: Mapping[str, Any]) -> str:
-    if found := _ref_id(invoice.get("subscription")):
+    if found := stripe_ref_id(invoice.get("subscription")):
         return found
     parent = invoice.get("parent")
     details = parent.get("subscription_details") if isinstance(parent, Mapping) else None
-    return _ref_id(details.get("subscription")) if isinstance(details, Mapping) else ""
+    return stripe_ref_id(details.get("subscription")) if isinstance(details, Mapping) else ""
 
 
 def _invoice_grant(invoice: Mapping[str, Any]) -> tuple[Plan | None, int]:
@@ -375,7 +362,7 @@ def _on_invoice_paid(event_invoice: Mapping[str, Any]) -> None:
         return  # not a plan's invoice (SAGE sells nothing else by invoice), or not paid: no proof needed
     # The event's body only says which invoice to look at: what it paid for and whether it was paid
     # are read from Stripe's own copy (a signed body proves who sent it, not that anything was paid).
-    invoice = _paid_invoice_on_stripe(_ref_id(event_invoice))
+    invoice = _paid_invoice_on_stripe(stripe_ref_id(event_invoice))
     subscription_id = _invoice_subscription_id(invoice)
     if not subscription_id:
         raise SubscriptionMismatch(f"Stripe's invoice {invoice.get('id')!r} belongs to no subscription.")
@@ -402,7 +389,7 @@ def _paid_invoice_on_stripe(invoice_id: str) -> Mapping[str, Any]:
 
 
 def _on_subscription_event(obj: Mapping[str, Any]) -> None:
-    if subscription_id := _ref_id(obj):
+    if subscription_id := stripe_ref_id(obj):
         subscription_sync(subscription_id=subscription_id)
 
 

@@ -10,7 +10,7 @@ import pytest
 import stripe
 
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
-from billing.payments import PACK_METADATA_KEY, USER_METADATA_KEY
+from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
 from billing.purchases import stripe_customer_for
 from tests.billing.stripe_fake import built_event, checkout_session_completed, deliver, paid_pack_intent
 from tests.factories import TokenPackFactory, empty_wallet_user
