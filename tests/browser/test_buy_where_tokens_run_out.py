@@ -106,3 +106,33 @@ def test_an_upload_refused_for_tokens_shows_the_figures_and_buys_the_right_pack(
     relay.release()
     expect(page.locator("[data-payment-message]")).to_have_text("Paid: 2 tokens added.", timeout=15_000)
     assert Wallet.objects.get(user=user).balance == 3
+
+
+def test_two_files_the_balance_pays_for_only_one_of_upload_one_and_offer_buying_for_the_other(
+    shop,  # noqa: F811
+    page: Page,
+    tmp_path: Path,
+) -> None:
+    site, relay = shop
+    relay.release()
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=5, key="grant:five", memo="test")
+    small = TokenPackFactory(name="Small", tokens=500, amount=299)
+    log_in(page, site, user.email)
+    page.goto(f"{site}/videos/upload/")
+    files = [make_video(tmp_path / name, seconds=3) for name in ("first.mp4", "second.mp4")]
+
+    page.get_by_label("Choose files").set_input_files(files)
+    first, second = page.locator(".upload-row").nth(0), page.locator(".upload-row").nth(1)
+    expect(first.locator(".upload-cost")).to_contain_text("You have 5 tokens.")
+    expect(second.locator(".upload-cost")).to_contain_text("You have 5 tokens.")  # each alone is paid for
+    page.get_by_role("button", name="Start all uploads").click()
+
+    expect(second.locator(".upload-state")).to_have_text("Needs tokens")
+    expect(second.locator(".upload-cost")).to_contain_text("Buy 1 token more to upload it.")
+    expect(second.get_by_role("link", name="Buy Small (500 tokens, $2.99)")).to_have_attribute(
+        "href", f"/billing/?pack={small.pk}&short=1#buy-tokens"
+    )
+    expect(first.locator(".upload-state")).not_to_have_text(re.compile("Not started|Needs tokens"))
+    page.wait_for_timeout(1_000)
+    assert [upload.filename for upload in Upload.objects.filter(owner=user)] == ["first.mp4"]

@@ -5,7 +5,8 @@
 
 import { formatClock, formatTokens, tokensForSeconds } from "./format.js";
 
-export function priceText({ seconds, tokensPerSecond, balance, owed = 0 }) {
+export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserved = 0 }) {
+  // `reserved`: tokens the other uploads of this page will be charged (not held yet).
   // `short`: the file cannot be paid for; `shortfall`: tokens to buy first.
   const owedText = owed > 0 ? ` ${formatTokens(owed)} owed from a refund or dispute are paid off first.` : "";
   if (seconds === undefined) {
@@ -25,13 +26,17 @@ export function priceText({ seconds, tokensPerSecond, balance, owed = 0 }) {
   if (!Number.isInteger(balance)) {
     return { text, short: false, shortfall: 0 };
   }
-  const shortfall = owed + Math.max(price - balance, 0);
+  const have =
+    reserved > 0
+      ? `${formatTokens(balance)}, ${formatTokens(reserved)} of them for the other uploads on this page`
+      : formatTokens(balance);
+  const shortfall = owed + Math.max(price - (balance - reserved), 0);
   if (shortfall > 0) {
     return {
-      text: `${text} You have ${formatTokens(balance)}.${owedText} Buy ${formatTokens(shortfall)} more to upload it.`,
+      text: `${text} You have ${have}.${owedText} Buy ${formatTokens(shortfall)} more to upload it.`,
       short: true,
       shortfall,
     };
   }
-  return { text: `${text} You have ${formatTokens(balance)}.`, short: false, shortfall: 0 };
+  return { text: `${text} You have ${have}.`, short: false, shortfall: 0 };
 }

@@ -7,6 +7,11 @@ import { ACTIVE_STATES, UploadRow } from "./row.js";
 
 const MAX_ACTIVE_FILES = 2;
 
+// Rows whose processing this page has started to pay for in effect (their upload exists) but whose
+// tokens the balance does not show as held yet: a row not started counts them as spent.
+const RESERVING_STATES = new Set(["resumable", "queued", "uploading", "pausing", "paused", "failed", "completing", "done"]);
+const VIDEO_NOT_HELD = new Set(["uploading", "queued"]);
+
 export class Uploader {
   // `root` carries the APIs and the CSRF token; `onChange(row)` runs after any row changes state (or
   // with null after one is removed); `offerCompare`: a ready row links to the picker with it as A.
@@ -23,6 +28,7 @@ export class Uploader {
     // Tokens owed from a refund or dispute: no upload until they are paid off (billing/partials/upload_price.html).
     this.owed = Number(document.querySelector("[data-upload-price]")?.dataset.owed ?? 0) || 0;
     this.rows = [];
+    this.refreshing = false;
     this.nextRowNumber = 1;
     this.activeFiles = 0;
     document.addEventListener("sage:event", (event) => {
@@ -67,6 +73,33 @@ export class Uploader {
 
   changed(row) {
     this.onChange(row);
+    if (this.refreshing) {
+      return;
+    }
+    // What this row reserves changed: the rows not started say again whether they can be paid for.
+    this.refreshing = true;
+    try {
+      for (const other of this.rows) {
+        if (other !== row && (other.state === "new" || other.state === "short")) {
+          other.showCost();
+        }
+      }
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  // Tokens the other rows of this page will be charged that the balance does not show yet.
+  reservedFor(row) {
+    let total = 0;
+    for (const other of this.rows) {
+      const reserving =
+        RESERVING_STATES.has(other.state) || (other.state === "processing" && VIDEO_NOT_HELD.has(other.video?.status));
+      if (other !== row && reserving) {
+        total += other.price() ?? 0;
+      }
+    }
+    return total;
   }
 
   pump() {
@@ -86,7 +119,12 @@ export class Uploader {
   }
 
   startAll() {
+    // One after another, so each row counts the ones queued before it (those the balance cannot
+    // also pay for stay "short", with their offer).
     for (const row of this.rows) {
+      if (row.state === "new") {
+        row.showCost();
+      }
       if (row.state === "new") {
         row.setState("queued", "Waiting for another upload to finish…");
       }

@@ -10,7 +10,7 @@
 import { ApiError } from "../shared/api.js";
 import { buyLink, buyOffer } from "./buy.js";
 import { followVideo } from "./follow.js";
-import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename } from "./format.js";
+import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename, tokensForSeconds } from "./format.js";
 import { readDuration } from "./metadata.js";
 import { priceText } from "./price.js";
 import { fileKey, forget, remember, remembered, sendPart, sleep } from "./protocol.js";
@@ -163,6 +163,7 @@ export class UploadRow {
       tokensPerSecond: this.uploader.config.tokens_per_second ?? 1,
       balance: this.uploader.balance,
       owed: this.uploader.owed,
+      reserved: this.uploader.reservedFor(this),
     });
     let url = null;
     if (this.refusal) {
@@ -180,6 +181,14 @@ export class UploadRow {
     } else if (!short && this.state === "short") {
       this.setState("new", "");
     }
+  }
+
+  // Tokens processing this file will cost, once its length is known (null before, or if unknown).
+  price() {
+    if (!Number.isFinite(this.duration) || this.duration <= 0) {
+      return null;
+    }
+    return tokensForSeconds(this.duration, this.uploader.config.tokens_per_second ?? 1);
   }
 
   partSize(number) {
