@@ -21,15 +21,16 @@ _SCHEME = rf"(?:{any_case('http')}[sS]?://)?"
 _YOUTUBE_HOST = rf"(?:(?:{any_case('www.')}|{any_case('m.')}|{any_case('music.')})?{any_case('youtube.com')}"
 _YOUTUBE_HOST += rf"|(?:{any_case('www.')})?{any_case('youtube-nocookie.com')})"
 _SHORT_HOST = rf"(?:{any_case('www.')})?{any_case('youtu.be')}"
-# Every form of one video that is accepted, the id in the group it matches: a bare id; youtu.be/<id>;
+# Every form of one video that is accepted, the id in the one group it matches (plain groups: a
+# schema's pattern is ECMAScript, which writes named ones otherwise): a bare id; youtu.be/<id>;
 # youtube.com/watch?…v=<id>…; youtube.com/{shorts,embed,v,live}/<id> (any scheme-less or http(s)
 # link, any query or fragment after the id). Spaces around are allowed (they are stripped). The API
 # publishes this as the `url` field's pattern, so the schema says exactly what is accepted.
 YOUTUBE_REF_PATTERN = (
-    rf"^[{SPACE_CHARACTERS}]*(?:(?P<bare>{_VIDEO_ID})"
-    rf"|{_SCHEME}{_SHORT_HOST}/(?P<short>{_VIDEO_ID})(?:[/?#]{_TAIL})?"
-    rf"|{_SCHEME}{_YOUTUBE_HOST}/watch/?\?(?:[^#\u0000{SPACE_CHARACTERS}]*&)?v=(?P<watch>{_VIDEO_ID})(?:[&#]{_TAIL})?"
-    rf"|{_SCHEME}{_YOUTUBE_HOST}/(?:shorts|embed|v|live)/(?P<path>{_VIDEO_ID})(?:[/?#]{_TAIL})?"
+    rf"^[{SPACE_CHARACTERS}]*(?:({_VIDEO_ID})"
+    rf"|{_SCHEME}{_SHORT_HOST}/({_VIDEO_ID})(?:[/?#]{_TAIL})?"
+    rf"|{_SCHEME}{_YOUTUBE_HOST}/watch/?\?(?:[^#\u0000{SPACE_CHARACTERS}]*&)?v=({_VIDEO_ID})(?:[&#]{_TAIL})?"
+    rf"|{_SCHEME}{_YOUTUBE_HOST}/(?:shorts|embed|v|live)/({_VIDEO_ID})(?:[/?#]{_TAIL})?"
     rf")[{SPACE_CHARACTERS}]*$"
 )
 _YOUTUBE_REF = re.compile(YOUTUBE_REF_PATTERN)
