@@ -153,7 +153,8 @@ _ERROR_DESCRIPTIONS = {
     402: (
         "Not enough tokens (`insufficient_tokens`: the message says how many are needed and how many are "
         "available), or tokens owed from a refund or dispute (`tokens_owed`: paid work is paused until the next "
-        "tokens credited pay them off; the message says how many)."
+        "tokens credited pay them off; the message says how many). Both carry `tokens` (needed, available, owed, "
+        "short) and, when the site sells tokens, `buy_url`: the payment of the smallest pack covering `short`."
     ),
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",
