@@ -1,5 +1,6 @@
 """Disputes (chargebacks and inquiries) on a pack's payment: its tokens taken back when one opens, given
-back when it closes in SAGE's favour; each movement keyed by the dispute's id."""
+back when it closes in SAGE's favour; each movement keyed by the dispute's id. The dispute is read
+from Stripe's copy, fetched when its event is processed; the event's body only names it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import stripe
 from django.db import transaction
 
 from billing.models import PackPurchase
@@ -112,13 +114,26 @@ def _dispute_take_back(purchase: PackPurchase, payment: DisputedPayment) -> Take
 # --- event handlers (registered in billing.payments) -------------------------------------------
 
 
-def _on_dispute_created(dispute: Mapping[str, Any]) -> None:
-    payment = _disputed_payment(dispute)
+def _dispute_on_stripe(event_dispute: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Stripe's copy of the event's dispute: what it is about, how much, and how it stands are read
+    from there (a signed body alone could otherwise take tokens, or give back a lost dispute's)."""
+    dispute_id = stripe_ref_id(event_dispute)
+    if not dispute_id:
+        raise PaymentMismatch("A dispute event without a dispute id.")
+    try:
+        return stripe_client().v1.disputes.retrieve(dispute_id).to_dict()
+    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
+        raise PaymentMismatch(f"Stripe has no dispute {dispute_id!r} ({exc.http_status}).") from None
+
+
+def _on_dispute_created(event_dispute: Mapping[str, Any]) -> None:
+    payment = _disputed_payment(_dispute_on_stripe(event_dispute))
     if payment is not None:
         pack_purchase_dispute_open(payment=payment)
 
 
-def _on_dispute_closed(dispute: Mapping[str, Any]) -> None:
+def _on_dispute_closed(event_dispute: Mapping[str, Any]) -> None:
+    dispute = _dispute_on_stripe(event_dispute)
     payment = _disputed_payment(dispute)
     if payment is not None:
         pack_purchase_dispute_close(payment=payment, status=str(dispute.get("status") or ""))

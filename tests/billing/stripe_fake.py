@@ -4,15 +4,23 @@ as Stripe signs them (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`
 localstripe emits `payment_intent.succeeded` itself (taken here from its own event list, as it
 would deliver it). It has no Checkout Sessions and never emits `charge.refunded`: those two event
 bodies are built here around the fake's real objects (the refunded charge as localstripe returns
-it), and named as built.
+it), and named as built. It has no disputes either: `disputes_beside` serves the ones tests build
+(`DISPUTES_ON_STRIPE`) at Stripe's address for them, and passes everything else to localstripe.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.test import Client, TestCase
@@ -116,3 +124,51 @@ def deliver(
             headers=headers,
             REMOTE_ADDR=address,
         )
+
+
+# Disputes as Stripe answers GET /v1/disputes/<id>, by id: the latest state a test built wins.
+DISPUTES_ON_STRIPE: dict[str, dict[str, Any]] = {}
+_DISPUTE_PATH = re.compile(r"^/v1/disputes/([^/?]+)")
+
+
+@contextmanager
+def disputes_beside(localstripe_url: str) -> Iterator[str]:
+    """A base URL for SAGE's Stripe client: disputes answered from DISPUTES_ON_STRIPE (an unknown one
+    as Stripe answers it, 404 `resource_missing`), every other request passed to localstripe."""
+    upstream = urlsplit(localstripe_url)
+
+    class _Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.command == "GET" and (found := _DISPUTE_PATH.match(self.path)):
+                dispute = DISPUTES_ON_STRIPE.get(found.group(1))
+                missing = {"type": "invalid_request_error", "code": "resource_missing", "param": "id"}
+                status, content_type = (200, "application/json") if dispute else (404, "application/json")
+                answer = json.dumps(dispute or {"error": {**missing, "message": "No such dispute"}}).encode()
+            else:
+                connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
+                headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
+                connection.request(self.command, self.path, body=body, headers=headers)
+                reply = connection.getresponse()
+                status, content_type, answer = reply.status, reply.getheader("Content-Type", ""), reply.read()
+                connection.close()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        DISPUTES_ON_STRIPE.clear()

@@ -5,7 +5,8 @@ out-of-order and concurrent deliveries move tokens once, and the ledger always s
 
 localstripe has no disputes: the dispute event bodies are BUILT here as Stripe documents the Dispute
 object (https://docs.stripe.com/api/disputes/object: id dp_…, amount, currency, charge, payment_intent,
-reason, status) around the fake's real payment and charge, and delivered signed to the webhook."""
+reason, status) around the fake's real payment and charge, and delivered signed to the webhook; SAGE
+reads the dispute from "Stripe" (each one built is served beside localstripe, its latest state)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from django.db.models import Sum
 from accounts.models import User
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
 from billing.services import ledger_debit
-from tests.billing.stripe_fake import built_event, deliver, event_from_fake, paid_pack_intent
+from tests.billing.stripe_fake import DISPUTES_ON_STRIPE, built_event, deliver, event_from_fake, paid_pack_intent
 from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _disputes_on_stripe(stripe_disputes: stripe.StripeClient) -> None:
+    """Every test here: the disputes it builds are on "Stripe" for SAGE to fetch."""
 
 
 def state(user: User) -> tuple[int, int]:
@@ -74,6 +80,7 @@ def dispute_event(
         "metadata": {},
         "balance_transactions": [],
     }
+    DISPUTES_ON_STRIPE[dispute["id"]] = dispute  # as Stripe now has it
     return built_event(type, dispute)
 
 
@@ -225,3 +232,28 @@ def test_an_opening_and_a_won_close_racing_ten_at_once_end_where_they_began(stri
     ]
     assert ledger_sum(user) == 550
     assert StripeEvent.objects.filter(processed_at__isnull=True).count() == 0
+
+
+def test_a_signed_event_for_a_dispute_stripe_does_not_have_takes_nothing_and_is_refused(stripe_fake) -> None:
+    user, intent = bought(stripe_fake)
+    forged = dispute_event(intent)
+    DISPUTES_ON_STRIPE.clear()  # the forger's invention: Stripe never opened it
+
+    deliver(forged)
+
+    assert state(user) == (1000, 0)
+    stored = StripeEvent.objects.get(stripe_id=forged["id"])
+    assert stored.refused_at is not None and "Stripe has no dispute" in stored.error
+
+
+def test_a_signed_won_close_of_a_dispute_stripe_says_was_lost_gives_nothing_back(stripe_fake) -> None:
+    user, intent = bought(stripe_fake, spent=250)
+    created = dispute_event(intent)
+    deliver(created)
+    forged_won = closed(created, intent, "won")
+    closed(created, intent, "lost")  # what Stripe really has
+
+    deliver(forged_won)
+
+    assert state(user) == (0, 250)
+    assert not LedgerEntry.objects.filter(idempotency_key__endswith=":given-back").exists()
