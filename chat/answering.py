@@ -158,14 +158,21 @@ def answer_backend() -> AnswerBackend:
     return GeminiBackend() if gemini.gemini_enabled() else ExtractiveBackend()
 
 
-_CLOCK_MARK = re.compile(r"\[(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\]")
+# A time an answer cites: `[mm:ss]`, or `[h:mm:ss]` in a long video.
+CLOCK_MARK = re.compile(r"\[(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\]")
+
+
+def mark_seconds(mark: re.Match[str]) -> int:
+    """The moment a CLOCK_MARK match names, in seconds."""
+    hours, minutes, seconds = mark.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
 
 
 def cited_seconds(answer: str) -> list[int]:
     """Every `[mm:ss]` / `[h:mm:ss]` in the answer, in seconds, in order, without repeats."""
     seen: list[int] = []
-    for hours, minutes, seconds in _CLOCK_MARK.findall(answer):
-        value = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    for mark in CLOCK_MARK.finditer(answer):
+        value = mark_seconds(mark)
         if value not in seen:
             seen.append(value)
     return seen

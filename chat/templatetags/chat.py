@@ -1,8 +1,9 @@
 """`{% load chat %}`: the chat pages' and the video page's panel's shared bits.
 
 `{% chat_allowance as allowance %}` gives what an answer costs and the questions left today for the
-signed-in person (chat.selectors.ChatAllowance); `{{ text|chat_markdown }}` renders a message with
-the notes' safe Markdown (notes.markdown: one dialect for notes and chat)."""
+signed-in person (chat.selectors.ChatAllowance); `{% chat_message_html message video_id %}` renders
+a message as the conversation page shows it: in the notes' safe Markdown (notes.markdown: one dialect
+for notes and chat), an answer's `[mm:ss]` marks linked to their moment (chat.time_links)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.utils.safestring import SafeString
 
 from accounts.guests import Viewer
 from accounts.models import User
+from chat.models import Message
 from chat.selectors import ChatAllowance, chat_allowance
-from notes.markdown import render_note
+from chat.time_links import message_html
 
 register = template.Library()
 
@@ -28,6 +30,6 @@ def chat_allowance_tag(context: dict[str, Any]) -> ChatAllowance | None:
     return chat_allowance(Viewer(user=user, guest_id=None))
 
 
-@register.filter
-def chat_markdown(text: str) -> SafeString:
-    return render_note(text or "")
+@register.simple_tag
+def chat_message_html(message: Message, video_id: int | None) -> SafeString:
+    return message_html(message, video_id=video_id)

@@ -47,6 +47,7 @@ if (root && configElement) {
   const list = root.querySelector("[data-messages]");
   const thread = new ChatThread(list, {
     videoUrl: config.video_url,
+    videoId: config.video_id,
     titles: config.titles,
     onCitation: playInline(root.querySelector("video[data-player]"), config),
   });

@@ -90,6 +90,7 @@ class ChatPanel {
     }
     this.thread = new ChatThread(this.panel.querySelector("[data-messages]"), {
       videoUrl: this.config.video_url,
+      videoId: this.config.video_id,
       titles: this.config.titles,
       onCitation: playOnThisPage(this.panel, this.config.video_id),
       scrollList: true,

@@ -5,6 +5,7 @@ conversation at that message."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,17 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.browser.test_video_pages import TOUR_LINES, log_in, page_errors, playback, ready_video, wait_until
+from tests.browser.test_video_pages import (
+    TOUR_LINES,
+    add_transcript,
+    log_in,
+    page_errors,
+    playback,
+    ready_video,
+    wait_until,
+)
 from tests.factories import UserFactory
+from tests.media import make_video as make_media
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 
@@ -177,4 +187,68 @@ def test_a_message_search_result_opens_its_conversation_at_that_message(site_url
     expect(target).to_have_attribute("data-linked", "")
     expect(target).to_be_in_viewport()
     expect(page.locator(f"#message-{messages[29].pk}")).not_to_be_in_viewport()  # not just the bottom
+    assert errors == []
+
+
+def long_chattable_video(person: User, tmp_path: Path, settings, *, seconds: float = 50.0) -> Video:
+    """A ready video of `seconds` (long enough for a moment at 00:42), with TOUR_LINES' transcript."""
+    source = make_media(tmp_path / "long.mp4", seconds=seconds)
+    video = Video.objects.create(owner=person, title="House tour", status=Video.Status.READY, duration=seconds)
+    key = f"videos/{video.pk}/original.mp4"
+    target = Path(settings.MEDIA_ROOT) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
+    add_transcript(video, TOUR_LINES)
+    video.refresh_from_db()
+    return video
+
+
+def conversation_with_answer(person: User, video: Video, content: str) -> Conversation:
+    """A conversation about `video` with one question and its finished answer, `content`."""
+    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="When is it hot?")
+    Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, reply_to=question, content=content)
+    return conversation
+
+
+# A ChatThread on a list of its own, fed an answer's frames as the socket would send them: what it
+# shows while the answer streams (a browser test of thread.js alone).
+STREAM_INTO_A_THREAD = """
+async ([videoId, pieces]) => {
+  const { ChatThread } = await import("/static/js/chat/thread.js");
+  const list = document.createElement("ol");
+  document.body.append(list);
+  const thread = new ChatThread(list, { videoUrl: "/videos/{id}/", videoId, titles: {} });
+  const message = { id: 9001, role: "assistant", status: "streaming", content: "", html: "", citations: [] };
+  thread.apply({ type: "message", message });
+  pieces.forEach((text, index) => thread.apply({ type: "chunk", message_id: 9001, seq: index + 1, text }));
+  return [...list.querySelectorAll("a.chat-time")].map((link) => [link.textContent, link.getAttribute("href")]);
+}
+"""
+
+
+def test_a_time_in_an_answers_text_is_a_link_that_plays_that_moment(
+    site_url: str, page: Page, tmp_path: Path, settings
+) -> None:
+    person = UserFactory()
+    video = long_chattable_video(person, tmp_path, settings)
+    conversation = conversation_with_answer(person, video, "The oven is preheated at [00:42], then we bake.")
+    errors = page_errors(page)
+    log_in(page, site_url, person.email)
+
+    page.goto(f"{site_url}/chat/{conversation.pk}/")
+    answer = page.locator(".chat-message-assistant")
+    time_link = answer.get_by_role("link", name="Play from 00:42")
+    expect(time_link).to_have_attribute("href", f"/videos/{video.pk}/?t=42")  # rendered by the server
+    expect(page.locator("[data-connection]")).to_have_text("Connected")
+    expect(time_link).to_have_text("[00:42]")  # and again after the replay
+    assert playback(page)["time"] < 1
+    time_link.click()
+    wait_until(lambda: 41.5 <= playback(page)["time"] <= 44.0, page)
+    assert page.url == f"{site_url}/chat/{conversation.pk}/"  # played inline, not by leaving the page
+
+    # While an answer streams its times are links already, even a time split between two pieces.
+    streamed = page.evaluate(STREAM_INTO_A_THREAD, [video.pk, ["Hot at [00:1", "2] and at [1:02:03]."]])
+    assert streamed == [["[00:12]", f"/videos/{video.pk}/?t=12"], ["[1:02:03]", f"/videos/{video.pk}/?t=3723"]]
     assert errors == []

@@ -16,7 +16,14 @@ from playwright.sync_api import Page, expect
 from accounts.guests import Viewer
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.browser.test_chat_page import ANSWER_TIMEOUT_MS, RECORD_FRAMES, chattable_video, frame_types
+from tests.browser.test_chat_page import (
+    ANSWER_TIMEOUT_MS,
+    RECORD_FRAMES,
+    chattable_video,
+    conversation_with_answer,
+    frame_types,
+    long_chattable_video,
+)
 from tests.browser.test_video_pages import (
     FAKE_YOUTUBE_API,
     keep_off_the_internet,
@@ -200,4 +207,24 @@ def test_the_panel_appears_and_works_when_the_video_becomes_ready_while_its_page
     panel.get_by_role("button", name="New conversation").click()
     expect(panel.locator("[data-connection]")).to_have_text("Connected")
     assert page.url == f"{site_url}/videos/{video.pk}/"
+    assert errors == []
+
+
+def test_a_time_in_an_answers_text_seeks_this_pages_player(site_url: str, page: Page, tmp_path: Path, settings) -> None:
+    person = UserFactory()
+    video = long_chattable_video(person, tmp_path, settings)
+    conversation_with_answer(person, video, "The oven is preheated at [00:42], then we bake.")
+    errors = page_errors(page)
+    log_in(page, site_url, person.email)
+    video_url = f"{site_url}/videos/{video.pk}/"
+
+    page.goto(video_url)
+    panel = page.locator("[data-chat-panel]")
+    expect(panel.locator("[data-connection]")).to_have_text("Connected")
+    time_link = panel.locator(".chat-message-assistant").get_by_role("link", name="Play from 00:42")
+    expect(time_link).to_have_text("[00:42]")
+    assert playback(page)["time"] < 1
+    time_link.click()
+    wait_until(lambda: 41.5 <= playback(page)["time"] <= 44.0, page)
+    assert page.url == video_url  # the page's own player, no navigation
     assert errors == []

@@ -1,13 +1,15 @@
 // A conversation's messages rendered into a list: questions, answers streaming in chunk by chunk,
-// status notes and citation chips (each plays from where its cited sentence starts). Messages are
-// kept by id, so a replay updates them in place and never shows one twice. Used by the chat page
-// and by the video page's chat panel.
+// status notes and citation chips (each plays from where its cited sentence starts), and the
+// answers' [mm:ss] times, which play their moment (./times.js). Messages are kept by id, so a
+// replay updates them in place and never shows one twice. Used by the chat page and by the video
+// page's chat panel.
 //
 // Markdown is rendered by the server only (notes.markdown, the notes' safe dialect): a message's
 // frame carries it as `html`. While an answer streams its text is shown as plain text, then
 // replaced by the server's HTML when the `done` frame arrives.
 
 import { clock } from "../shared/clock.js";
+import { linkTimes } from "./times.js";
 
 const STATUS_NOTES = {
   streaming: "Writing…",
@@ -16,12 +18,14 @@ const STATUS_NOTES = {
 
 export class ChatThread {
   // list: the <ol> to render into. videoUrl: the video page's URL with "{id}" for the video's id.
-  // titles: video id → title, for chip labels. onCitation(videoId, seconds) plays a moment and
-  // returns true, or returns false to let the chip's link open the video page at that time.
+  // videoId: the conversation's video (null for the whole library). titles: video id → title, for
+  // chip labels. onCitation(videoId, seconds) plays a moment and returns true, or returns false to
+  // let the chip's (or the [mm:ss] time's) link open the video page at that time.
   // scrollList: the list scrolls by itself (the panel), rather than the page (the chat page).
-  constructor(list, { videoUrl, titles, onCitation, scrollList = false }) {
+  constructor(list, { videoUrl, videoId = null, titles, onCitation, scrollList = false }) {
     this.list = list;
     this.videoUrl = videoUrl;
+    this.videoId = videoId;
     this.titles = titles || {};
     this.onCitation = onCitation;
     this.scrollList = scrollList;
@@ -133,6 +137,10 @@ export class ChatThread {
     } else {
       content.textContent = entry.text; // streaming: plain text until the answer is done
     }
+    if (entry.message?.role === "assistant") {
+      // Its [mm:ss] times play their moment, while it streams too.
+      linkTimes(content, { videoId: this.videoId, citations: entry.message.citations, videoUrl: this.videoUrl });
+    }
     if (atBottom) {
       this.list.scrollTop = this.list.scrollHeight;
     }
@@ -192,7 +200,7 @@ export class ChatThread {
   }
 
   onChipClick(event) {
-    const chip = event.target.closest("a.chat-chip");
+    const chip = event.target.closest("a.chat-chip, a.chat-time");
     if (!chip || !this.onCitation) {
       return;
     }
