@@ -3,6 +3,10 @@ filter values answer 400 in the error shape (pages ignore what they cannot use),
 
 from __future__ import annotations
 
+import http.client
+import json
+from urllib.parse import urlsplit
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -11,6 +15,7 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat.models import Conversation
 from chat.services import conversation_create
+from tests import servers
 from tests.factories import ApiTokenFactory, UserFactory
 from videos.models import Video
 
@@ -298,3 +303,27 @@ def test_a_broken_multipart_body_to_the_stripe_webhook_is_json(content_type, set
     )
 
     assert error_of(response, 400)["code"] == "invalid_webhook"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_daphne_a_multipart_body_without_a_boundary_reaches_django_and_gets_its_answer():
+    # Twisted parsed such a body itself and answered a bare 400 with no body, on every path.
+    keys = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_PUBLISHABLE_KEY": "pk_x"}
+    with servers.daphne_server(**keys) as site:
+        address = urlsplit(site)
+
+        def post(path: str) -> tuple[int, str, bytes]:
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+            headers = {"Content-Type": "multipart/form-data", "Cookie": "csrftoken=" + "a" * 32}
+            connection.request("POST", path, body=b"--x\r\nbroken", headers=headers)
+            reply = connection.getresponse()
+            answer = (reply.status, reply.getheader("Content-Type") or "", reply.read())
+            connection.close()
+            return answer
+
+        page, api, webhook = post("/accounts/login/"), post("/api/v1/comparisons"), post("/billing/stripe/webhook/")
+
+    assert page[0] == 400 and page[1].startswith("text/html")
+    assert b"multipart/form-data body could not be read" in page[2]
+    assert api[0] in (400, 401) and api[1] == "application/json" and b'"error"' in api[2]
+    assert webhook[0] == 400 and json.loads(webhook[2])["error"]["code"] == "invalid_webhook"
