@@ -252,3 +252,31 @@ def test_a_time_in_an_answers_text_is_a_link_that_plays_that_moment(
     streamed = page.evaluate(STREAM_INTO_A_THREAD, [video.pk, ["Hot at [00:1", "2] and at [1:02:03]."]])
     assert streamed == [["[00:12]", f"/videos/{video.pk}/?t=12"], ["[1:02:03]", f"/videos/{video.pk}/?t=3723"]]
     assert errors == []
+
+
+def test_a_question_the_video_does_not_answer_leaves_the_balance_as_it_was(
+    site_url: str, page: Page, tmp_path: Path, settings
+) -> None:
+    person = UserFactory()
+    video = chattable_video(person, tmp_path, settings)
+    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    balance = f"{person.wallet.balance:,}"
+    errors = page_errors(page)
+    log_in(page, site_url, person.email)
+
+    page.goto(f"{site_url}/chat/{conversation.pk}/")
+    shown = page.locator("#header-balance .balance-value")
+    expect(shown).to_have_text(balance)
+    expect(page.locator("[data-connection]")).to_have_text("Connected")
+    page.get_by_label("Your question").fill("Who won the football world cup in 1998?")
+    page.get_by_role("button", name="Send").click()
+
+    answer = page.locator(".chat-message-assistant")
+    expect(answer).to_have_attribute("data-status", "complete", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_contain_text("nothing said in the video answers this")
+    page.wait_for_timeout(1000)  # the balance's live updates (held, then given back) have arrived
+    expect(shown).to_have_text(balance)
+    expect(page.locator(".chat-allowance .balance-value")).to_have_text(balance)
+    person.wallet.refresh_from_db()
+    assert f"{person.wallet.balance:,}" == balance
+    assert errors == []
