@@ -30,6 +30,14 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def clock_tenths(seconds: float) -> str:
+    """`clock` with the nearest tenth of a second: how the comparison page writes every time. Rounded
+    to one place first, as the comparisons API rounds a difference's times, so a time written from the
+    stored 19.96 s reads 00:20.0 like the one written from the API's 20.0."""
+    tenths = round(round(max(0.0, seconds), 1) * 10)
+    return f"{clock(tenths // 10)}.{tenths % 10}"
+
+
 def data_size(size_bytes: int) -> str:
     # Binary multiples, labelled the way people read them (as Django's filesizeformat does).
     if size_bytes < 1024:

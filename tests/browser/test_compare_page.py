@@ -38,7 +38,7 @@ from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory, UserFactory, measured_stretch
 from tests.media import Cue, Scene, make_video
-from videos.compare.services import comparison_set_threshold
+from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner
 from videos.pipeline.thumbnails import make_thumbnails
@@ -441,14 +441,14 @@ def test_hovering_the_timeline_shows_both_videos_thumbnails(refined: Opened) -> 
         meta = video.sprite_meta  # the sprite's tiles are `interval` seconds apart, in one row here
         expect(tile).to_have_css("background-image", re.compile(rf"/videos/{video.pk}/sprite\.jpg"))
         expect(tile).to_have_css("background-position", f"-{int(at // meta['interval']) * meta['tile_width']}px 0px")
-    expect(page.locator('[data-tile-time="a"]')).to_have_text("A 00:04")
-    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:05")
+    expect(page.locator('[data-tile-time="a"]')).to_have_text("A 00:04.3")
+    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:05.7")
 
     # Inside what only B has, A has no picture of its own there.
     hover_into(page.locator('.timeline-marker[data-marker="2"]'), 0.5)  # B's 11.0–14.8 s
     expect(tile_a).to_have_class(re.compile(r"\bis-absent\b"))
     expect(page.locator('[data-tile-time="a"]')).to_have_text("A —")
-    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:12")
+    expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:12.9")
     page.screenshot(path="/tmp/compare-hover.png")
 
     page.mouse.move(0, 0)
@@ -560,12 +560,12 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
     errors = script_errors(page)
     log_in(page, site_url, refined_comparison.owner.email)
 
-    page.goto(f"{site_url}/compare/{refined_comparison.pk}/?t=0:04.3")  # mm:ss on A's time
+    page.goto(f"{site_url}/compare/{refined_comparison.pk}/?t=0:04.3")  # an older link's name: A's time
 
     wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
     assert times(page)["b"] == pytest.approx(5.7, abs=0.01)  # through the first span
-    # The clock is the timeline's: B's 1.4 s lead-in comes first, and the timeline holds 19.2 s.
-    expect(page.locator("[data-clock]")).to_have_text("00:05.7 / 00:19.2")
+    # The timeline's clock, labelled: B's 1.4 s lead-in comes first, and the timeline holds 19.2 s.
+    expect(page.locator("[data-clock]")).to_have_text("Timeline 00:05.7 / 00:19.2")
     expect(page.locator("[data-current-difference]")).to_have_text("2/3 Picture, high")
     ticks = page.locator(".timeline-tick-label")
     expect(ticks.first).to_have_text("00:00")
@@ -574,7 +574,7 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("[data-link-message]")).to_have_text("Link to A 00:04.3 copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == f"{site_url}/compare/{refined_comparison.pk}/?t=4.3"
+    assert copied == f"{site_url}/compare/{refined_comparison.pk}/?a=4.3"
 
     # Inside what only B has, A's time names no moment: the link gives B's.
     go_to_difference(page, 2)
@@ -582,12 +582,86 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("[data-link-message]")).to_have_text("Link to B 00:11.0 copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.endswith("?tb=11")
+    assert copied.endswith("?b=11")
     page.goto(copied)
     wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
     assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
     expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
     assert errors == []
+
+
+CLOCK_TIME = re.compile(r"\d\d:\d\d(?:\.\d)?")
+
+
+def test_one_clock_a_link_names_its_video_and_every_time_on_the_page_agrees(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    comparison = refined_comparison
+    comparison.summary = describe(comparison)  # the summary as the engine writes it
+    comparison.save(update_fields=["summary"])
+    Note.objects.create(owner=comparison.owner, video=comparison.video_b, start=4.6, text="Static shot")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
+    errors = script_errors(page)
+    log_in(page, site_url, comparison.owner.email)
+    clock_a, clock_b = page.locator('[data-clock-time="a"]'), page.locator('[data-clock-time="b"]')
+
+    # A link on A's time: A's clock says it, B's says where the alignment puts it, and the timeline's
+    # is labelled as such.
+    page.goto(f"{site_url}/compare/{comparison.pk}/?a=4.3")
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
+    expect(clock_a).to_have_text("00:04.3")
+    expect(clock_b).to_have_text("00:05.7")
+    expect(page.locator("[data-clock]")).to_have_text("Timeline 00:05.7 / 00:19.2")
+    expect(page.locator('[data-time="a"]')).to_have_text("00:04.3")  # under the player too
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-link-message]")).to_have_text("Link to A 00:04.3 copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{site_url}/compare/{comparison.pk}/?a=4.3"
+    page.goto(copied)  # round trip
+    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
+    expect(clock_a).to_have_text("00:04.3")
+
+    # A link on B's time, inside what only B has: A waits at its spot; the link copied names B again.
+    page.goto(f"{site_url}/compare/{comparison.pk}/?b=12.5")
+    wait_until(lambda: times(page)["b"] == pytest.approx(12.5, abs=0.01), page)
+    expect(clock_b).to_have_text("00:12.5")
+    expect(clock_a).to_have_text("waits at 00:09.6")
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-link-message]")).to_have_text("Link to B 00:12.5 copied.")
+    assert page.evaluate("navigator.clipboard.readText()").endswith("?b=12.5")
+
+    # The summary, the list, the alignment and the notes give the same moment the same number.
+    listed = set(CLOCK_TIME.findall(page.locator("[data-differences]").inner_text()))
+    summary = page.locator('[data-field="summary"]').inner_text()
+    said = CLOCK_TIME.findall(summary)
+    assert said and set(said) <= listed, (said, sorted(listed))
+    assert "00:11.0–00:14.8" in summary.replace("[", "").replace("]", ""), summary
+    aligned = set(CLOCK_TIME.findall(page.locator("[data-spans]").inner_text()))
+    assert {"00:01.4", "00:11.0", "00:14.8"} <= aligned | listed and {"00:11.0", "00:14.8"} <= aligned
+    expect(page.locator(".compare-note-time")).to_have_text("B 00:04.6")
+    assert "00:04.6" in listed  # the replaced stretch starts on B where the note is
+    assert errors == []
+
+
+def test_a_tiny_offset_makes_no_stretch_where_one_video_waits(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    # The engine found B 0.1 s later: less than two frames, not a stretch to watch.
+    Comparison.objects.filter(pk=refined_comparison.pk).update(
+        offset=0.1, matched_spans=[[0.0, 14.0, 0.1, 14.1]], segments=[], counts={}, measured=[], word_changes={}
+    )
+    Video.objects.filter(pk=refined_comparison.video_b_id).update(duration=14.1)
+    opened = open_comparison(page, site_url, refined_comparison)
+
+    expect(page.locator('[data-time="a"]')).to_have_text("00:00.0")  # not "waits at 00:00.0"
+    expect(page.locator("[data-sync-status]")).to_have_text("")
+    expect(page.locator(".timeline-unmatched")).to_have_count(0)
+    page.get_by_role("button", name="Play both").click()
+    wait_until(lambda: times(page)["b"] >= 0.5, page)
+    now = times(page)
+    assert not now["aPaused"] and now["a"] > 0.2, now  # A did not wait at 0:00
+    expect(page.locator("[data-sync-status]")).not_to_contain_text("waits")
+    assert opened.errors == []
 
 
 def test_dragging_along_the_timeline_scrubs_both_players_and_playback_goes_on_from_there(refined: Opened) -> None:
@@ -648,7 +722,7 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
     assert note.start == pytest.approx(4.6, abs=0.001)
     item = page.locator(".compare-note")
     expect(item).to_have_count(1)
-    expect(item.locator(".compare-note-time")).to_have_text("B 00:04")
+    expect(item.locator(".compare-note-time")).to_have_text("B 00:04.6")  # the page's one clock
     expect(item.locator("strong")).to_have_text("static")
     expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
 
@@ -684,7 +758,7 @@ def test_the_shared_sample_shows_its_notes_and_judges_the_threshold_but_offers_n
     expect(page.locator("[data-note-form]")).to_be_hidden()
     # Its notes are there to follow: B's 12.0 s is in B's insertion, where A waits at 9.6 s.
     note = page.locator(".compare-note")
-    expect(note.locator(".compare-note-time")).to_have_text("B 00:12")
+    expect(note.locator(".compare-note-time")).to_have_text("B 00:12.0")
     expect(note.locator(".compare-note-text")).to_have_text("The break")
     expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
     note.locator(".compare-note-time").click()

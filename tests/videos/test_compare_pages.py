@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ComparisonFactory, UserFactory
-from videos.compare.services import comparison_create
+from videos.compare.services import comparison_create, describe
 from videos.compare.views import slider_bounds
 from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
 
@@ -394,6 +394,39 @@ def only(kind: str, start: float, end: float, point: float) -> dict:
         "kind": kind, f"{on}_start": start, f"{on}_end": end, f"{other}_start": point, f"{other}_end": point,
         "peak": None, "mean": None, "severity": None, "picture": None, "sound": None,
     }  # fmt: skip
+
+
+def test_the_summary_and_the_list_give_a_moment_the_same_tenth_of_a_second(owner) -> None:
+    # B's extra stretch starts at 19.96 s: the summary must not say 00:19 where the list says 00:20.0.
+    comparison = ComparisonFactory(
+        refined=True, owner=owner, segments=[only("only_b", 19.96, 26.04, 19.96)], counts={"only_b": 1}, measured=[]
+    )
+    comparison.summary = describe(comparison)
+    comparison.save(update_fields=["summary"])
+
+    text = page_text(client_for(owner).get(f"/compare/{comparison.pk}/").content.decode())
+
+    assert "A at 00:20.0 B 00:20.0–00:26.0" in text
+    assert "[00:20.0]–[00:26.0] is only in B." in text
+
+
+@pytest.mark.parametrize(
+    ("query", "start"),
+    [
+        ("a=4.3", {"side": "a", "time": 4.3}),
+        ("b=0:12.5", {"side": "b", "time": 12.5}),
+        ("t=4.3", {"side": "a", "time": 4.3}),  # the older name: A's time, as it always was
+        ("tb=12.5", {"side": "b", "time": 12.5}),
+        ("a=99", {"side": "a", "time": 20.0}),  # kept inside A
+        ("b=soon", None),
+    ],
+)
+def test_a_link_to_a_moment_names_the_video_whose_time_it_gives(owner, query: str, start: dict | None) -> None:
+    comparison = ComparisonFactory(refined=True, owner=owner)
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/?{query}").content.decode()
+
+    assert embedded_json(html, "compare-config")["start"] == start
 
 
 def test_a_refined_comparison_with_nothing_matched_says_so(owner) -> None:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sage.errors import FieldInvalid
-from sage.formatting import clock, plural
+from sage.formatting import clock, clock_tenths, plural
 from videos.compare.alignment import Alignment
 from videos.compare.changes import (
     DEFAULT_CHANGE_THRESHOLD,
@@ -465,12 +465,14 @@ def describe(comparison: Comparison) -> str:
     lead = offset_words(comparison.offset)
     if lead:
         lines.append(f"{lead}.")
+    # The page's list writes a refined comparison's times to the tenth: the summary says the same.
+    time_text = clock_tenths if comparison.engine == 2 else clock
     measured = [s for s in segments if s["peak"] is not None]
     if measured:
         largest = max(measured, key=lambda s: s["peak"])
         lines.append(
-            f"The largest: {_KIND_WORDS[largest['kind']]} at [{clock(largest['a_start'])}] on A "
-            f"([{clock(largest['b_start'])}] on B), {largest['severity']} severity."
+            f"The largest: {_KIND_WORDS[largest['kind']]} at [{time_text(largest['a_start'])}] on A "
+            f"([{time_text(largest['b_start'])}] on B), {largest['severity']} severity."
         )
     for segment in segments:
         if segment["kind"] in ("only_a", "only_b"):
@@ -479,7 +481,7 @@ def describe(comparison: Comparison) -> str:
                 if segment["kind"] == "only_b"
                 else ("A", segment["a_start"], segment["a_end"])
             )
-            lines.append(f"[{clock(start)}]–[{clock(end)}] is only in {side}.")
+            lines.append(f"[{time_text(start)}]–[{time_text(end)}] is only in {side}.")
     for number, change in list(comparison.word_changes.items())[:3]:
         segment = segments[int(number)]
         said = []
@@ -488,7 +490,7 @@ def describe(comparison: Comparison) -> str:
         if change["added"]:
             said.append(f"B says “{' '.join(quoted(change['added'], QUOTED_WORDS))}”")
         at = segment["a_start"] if segment["a_start"] is not None else segment["b_start"]
-        lines.append(f"Words at [{clock(at or 0)}]: {'; '.join(said)}.")
+        lines.append(f"Words at [{time_text(at or 0)}]: {'; '.join(said)}.")
     return " ".join(lines)
 
 

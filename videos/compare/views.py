@@ -26,7 +26,7 @@ from accounts.models import User
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from notes.times import TimeFormatError, parse_time
-from sage.formatting import clock, plural
+from sage.formatting import clock, clock_tenths, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.segments import default_threshold
@@ -168,12 +168,6 @@ class MatchedSpanRow:
         return _span_text(self.b_start, self.b_end, precise=True)
 
 
-def clock_tenths(seconds: float) -> str:
-    """`mm:ss.s`: `clock` with the tenth of a second (rounded, as the API rounds segment times)."""
-    whole, tenth = divmod(round(max(0.0, seconds) * 10), 10)
-    return f"{clock(whole)}.{tenth}"
-
-
 def _span_text(start: float | None, end: float | None, *, precise: bool = False) -> str:
     if start is None or end is None:
         return "—"
@@ -235,16 +229,21 @@ def suggested_threshold(comparison: Comparison) -> float:
 
 @dataclass(frozen=True)
 class StartMoment:
-    """Where `?t=` (A's time) or `?tb=` (B's, for a stretch only B has) opens the page."""
+    """Where a link to a moment opens the page: a time on A or on B."""
 
     side: str  # "a" or "b"
     time: float
 
 
+# A link to a moment names the video whose time it gives: `?a=` or `?b=`. The older names still work
+# as they did: `?t=` is A's time (as on a video's own page), `?tb=` B's. Never the timeline's.
+START_PARAMETERS = (("a", "a"), ("b", "b"), ("a", "t"), ("b", "tb"))
+
+
 def start_moment(query: dict[str, str], comparison: Comparison) -> StartMoment | None:
-    """The moment a shared link names: seconds or mm:ss on A (`t`), else on B (`tb`), kept inside
+    """The moment a shared link names: seconds or mm:ss on A or on B (START_PARAMETERS), kept inside
     that video. Anything unreadable opens the page at the start, as a link without a time would."""
-    for side, name in (("a", "t"), ("b", "tb")):
+    for side, name in START_PARAMETERS:
         raw = query.get(name)
         if not raw:
             continue
@@ -361,7 +360,7 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         # Without JavaScript a shared moment still opens there: in the player of the side it names.
         "start_a": seconds_attr(start.time) if start and start.side == "a" else "",
         "start_b": seconds_attr(start.time) if start and start.side == "b" else "",
-        "note_rows": [(side.upper(), note) for side in ("a", "b") for note in notes[side]],
+        "note_rows": [(side.upper(), note, clock_tenths(note["start"])) for side in ("a", "b") for note in notes[side]],
         "form": ComparisonForm(
             initial={"metric": comparison.metric, "alignment": comparison.alignment},
             videos=Video.objects.none(),

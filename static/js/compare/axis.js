@@ -15,6 +15,11 @@ import { lastAtOrBefore } from "../shared/search.js";
 const DEFAULT_CLIP_S = 2;
 // Shorter than any frame: a gap this small between two spans is rounding, not content.
 const MIN_PIECE_S = 0.005;
+// What only one video has is a piece of its own (where the other waits) from this long on: a frame
+// or two less is the engine's offset found to a frame (a 0.1 s lead-in), not a stretch to watch, and
+// a wait there would stop one player at 0:00 for nothing. It stays off the axis: each video's time
+// jumps over it, within the drift the players are kept to.
+const MIN_ONLY_S = 0.12;
 // How far past a boundary a time may be and still belong to the piece that ends there.
 const BOUNDARY_S = 1e-6;
 
@@ -81,10 +86,10 @@ function spanPieces(spans, durationA, durationB) {
   let endA = 0; // where the content of each video not yet on the axis starts
   let endB = 0;
   function only(toA, toB) {
-    if (toA - endA > MIN_PIECE_S) {
+    if (toA - endA >= MIN_ONLY_S) {
       pieces.push({ a: endA, b: null, length: toA - endA, span: -1 });
     }
-    if (toB - endB > MIN_PIECE_S) {
+    if (toB - endB >= MIN_ONLY_S) {
       pieces.push({ a: null, b: endB, length: toB - endB, span: -1 });
     }
   }

@@ -3,17 +3,17 @@
 
 import { clock } from "../shared/clock.js";
 
-export function preciseClock(seconds) {
-  // A player's time: the tenth it has reached (never ahead of the picture). Sums of spans are not
-  // exact (1.4 + 4.3 = 5.699999…): a hair under a tenth has reached it.
-  const whole = Math.floor(Math.max(0, seconds) * 10 + 1e-6);
-  return `${clock(Math.floor(whole / 10))}.${whole % 10}`;
-}
-
 export function tenthsClock(seconds) {
-  // A time to the nearest tenth, as the server's `clock_tenths` writes the API's rounded times.
+  // One clock for every time on the page (the players', a range's, a note's, a link's): the nearest
+  // tenth, as the server's `clock_tenths` writes it and the API rounds a difference's times, so a
+  // difference at 19.96 s reads 00:20.0 in the list, in the summary and on the players sought there.
   const tenths = Math.round(Math.max(0, seconds) * 10);
   return `${clock(Math.floor(tenths / 10))}.${tenths % 10}`;
+}
+
+export function sideClock(target) {
+  // A video's own time at a position of the axis (axis.timeOn), or where it waits.
+  return target.waiting ? `waits at ${tenthsClock(target.time)}` : tenthsClock(target.time);
 }
 
 export function spanText(start, end, precise = false) {

@@ -1,7 +1,8 @@
-// Links to a moment: `?t=` (seconds, or mm:ss) on A's time opens the page there (the server reads it
-// and hands it over as config.start), and "Copy link" copies the page's address at the moment the
-// players show. Inside a stretch only B has, A's time names no moment of its own, so the link gives
-// B's time instead (`?tb=`).
+// Links to a moment name the video whose time they give: `?a=` (seconds, or mm:ss) on A's time,
+// `?b=` on B's, never the timeline's (which moves when the alignment does). The server reads them and
+// hands the moment over as config.start; older links' `?t=` (A's time, as on a video's own page) and
+// `?tb=` (B's) still open where they did. "Copy link" copies the page's address at the moment the
+// players show, on A's time, or on B's inside a stretch only B has (A's time names no moment there).
 
 import { positionFrom, timeOn } from "./axis.js";
 import { tenthsClock } from "./format.js";
@@ -16,13 +17,12 @@ export function startPosition(axis, start) {
 
 export function momentUrl(config, axis, position) {
   const onA = timeOn(axis, "a", position);
-  const [name, target] = onA.waiting ? ["tb", timeOn(axis, "b", position)] : ["t", onA];
+  const [name, target] = onA.waiting ? ["b", timeOn(axis, "b", position)] : ["a", onA];
   const url = new URL(config.page_url, window.location.href);
-  // Tenths, floored as the clock shows them (a hair under a tenth has reached it): the link opens at
-  // the picture the person saw.
-  const seconds = Math.floor(target.time * 10 + 1e-6) / 10;
+  // To the tenth, as the clocks show it: the link says the time the person read.
+  const seconds = Math.round(target.time * 10) / 10;
   url.searchParams.set(name, String(seconds));
-  return { url: url.href, label: `${name === "t" ? "A" : "B"} ${tenthsClock(seconds)}` };
+  return { url: url.href, label: `${name.toUpperCase()} ${tenthsClock(seconds)}` };
 }
 
 export function bindCopyLink(root, config, axis, player) {

@@ -43,7 +43,7 @@ export function setUpNotes(root, config, axis, player) {
     time.className = "compare-note-time";
     time.href = `${config[side].page_url}?t=${note.start.toFixed(3)}`;
     time.dataset.noteSeek = "";
-    time.textContent = `${side.toUpperCase()} ${note.start_label}`;
+    time.textContent = `${side.toUpperCase()} ${tenthsClock(note.start)}`; // the page's one clock
     const body = document.createElement("div");
     body.className = "compare-note-text";
     body.innerHTML = note.html; // sanitised by the server (see above)
@@ -131,7 +131,7 @@ export function setUpNotes(root, config, axis, player) {
       });
       notes.push({ side, note });
       render();
-      const said = `Note added on ${side.toUpperCase()} at ${note.start_label}.`;
+      const said = `Note added on ${side.toUpperCase()} at ${tenthsClock(note.start)}.`;
       root.querySelector("[data-sync-status]").textContent = said;
       close({ resume: true });
     } catch (failure) {

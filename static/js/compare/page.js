@@ -7,7 +7,7 @@ import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
 import { bindControls } from "./controls.js";
 import { curveDrawer } from "./curve.js";
 import { renderDifferences } from "./differences.js";
-import { countsText, differenceLabel, preciseClock } from "./format.js";
+import { countsText, differenceLabel, sideClock } from "./format.js";
 import { bindKeys } from "./keys.js";
 import { bindCopyLink, startPosition } from "./link.js";
 import { setUpNotes } from "./notes.js";
@@ -29,7 +29,10 @@ export function setUpPage(root, config, initial) {
   const statusLine = root.querySelector("[data-sync-status]");
   const playButton = root.querySelector("[data-play]");
   const playLabel = root.querySelector("[data-play-label]");
-  const times = { a: root.querySelector('[data-time="a"]'), b: root.querySelector('[data-time="b"]') };
+  // Each video's own time, under its player and in the transport, beside the timeline's.
+  const times = Object.fromEntries(
+    ["a", "b"].map((side) => [side, root.querySelectorAll(`[data-time="${side}"], [data-clock-time="${side}"]`)]),
+  );
   const currentDifference = root.querySelector("[data-current-difference]");
   const ruler = setUpRuler(root, axis);
   let resumeAfterScrub = false;
@@ -70,8 +73,10 @@ export function setUpPage(root, config, initial) {
     show(position, { playing }) {
       timeline.showPlayhead(position);
       for (const side of ["a", "b"]) {
-        const target = timeOn(axis, side, position);
-        times[side].textContent = target.waiting ? `waits at ${preciseClock(target.time)}` : preciseClock(target.time);
+        const text = sideClock(timeOn(axis, side, position));
+        for (const element of times[side]) {
+          element.textContent = text;
+        }
       }
       const pair = pairAt(axis, position);
       const only = !has(axis, "a", pair) ? "b" : !has(axis, "b", pair) ? "a" : "";
@@ -173,7 +178,7 @@ export function setUpPage(root, config, initial) {
   if (start === null) {
     ui.show(0, { playing: false });
   } else {
-    player.seek(start); // a link to a moment (?t=)
+    player.seek(start); // a link to a moment (?a=, ?b=)
   }
   root.querySelector("[data-timeline]").hidden = false;
   root.querySelector("[data-timeline-curve]").hidden = false;

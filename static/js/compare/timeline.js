@@ -3,9 +3,8 @@
 // marker per difference, the playhead, thumbnails from both videos' sprites under the pointer, and
 // a click, tap or drag that seeks to the spot under the pointer, on a marker as anywhere else.
 
-import { clock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
-import { differenceLabel, kindClasses, spanLabel } from "./format.js";
+import { differenceLabel, kindClasses, spanLabel, tenthsClock } from "./format.js";
 
 const DRAG_START_PX = 4; // a press that moves less than this is a click, not a scrub
 
@@ -144,7 +143,7 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     const caption = hover.querySelector(`[data-tile-time="${side}"]`);
     const target = timeOn(axis, side, position);
     const meta = config[side].sprite;
-    caption.textContent = `${side.toUpperCase()} ${target.waiting ? "—" : clock(target.time)}`;
+    caption.textContent = `${side.toUpperCase()} ${target.waiting ? "—" : tenthsClock(target.time)}`;
     tile.classList.toggle("is-absent", target.waiting);
     if (!config[side].sprite_url || !meta.count) {
       tile.hidden = true;
