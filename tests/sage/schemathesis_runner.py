@@ -40,7 +40,8 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("POST", "/api/v1/uploads"): (
         "within the plan's file size, storage and length, and paid for",
-        r"plan accepts files up to|Storing this file would use|plan allows up to|tokens?\b",
+        r"plan accepts files up to|Storing this file would use|plan allows up to|This needs .* tokens but only|"
+        r"owed from a refund or dispute",
     ),
     # The upload protocol's later steps, on an upload as stored: its part count, its store, its state.
     ("POST", "/api/v1/uploads/{upload_id}/parts/{number}/url"): (

@@ -5,6 +5,8 @@ are those an extension's generated client reads."""
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from notes.models import Note
 from tests.factories import UserFactory
-from tests.sage.schemathesis_runner import SCHEMA
+from tests.sage.schemathesis_runner import SCHEMA, _a_rule_beyond_the_schema
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,18 @@ def test_text_that_names_no_youtube_video_is_refused_by_the_schema(components, c
         assert schema_accepts(components, "YouTubeInputRequest", {"url": text}), text
         response = client.post("/api/v1/videos/youtube", {"url": text}, format="json")
         assert response.status_code in (200, 201) and response.json()["youtube_id"] == YOUTUBE_ID, text
+
+
+def test_the_contract_run_excuses_a_refusal_of_valid_input_only_for_a_rule_the_schema_cannot_state() -> None:
+    label, check = "POST /api/v1/videos/{ref}/notes", "positive_data_acceptance"
+    refused = SimpleNamespace(failure=SimpleNamespace(status_code=400))
+
+    def answer(**fields: list[str]) -> bytes:
+        return json.dumps({"error": {"code": "invalid", "message": "…", "fields": fields}}).encode()
+
+    end_before_start = "The end (00:01) is before the start (00:02)."
+    unreadable = "Give the time as seconds (90 or 90.5), mm:ss (1:30) or hh:mm:ss (1:01:30)."
+    assert _a_rule_beyond_the_schema(label, check, refused, answer(end=[end_before_start]))
+    assert not _a_rule_beyond_the_schema(label, check, refused, answer(start=[unreadable]))
+    assert not _a_rule_beyond_the_schema(label, check, refused, answer(end=[end_before_start], start=[unreadable]))
+    assert not _a_rule_beyond_the_schema("POST /api/v1/videos/youtube", check, refused, answer(end=[end_before_start]))
