@@ -9,7 +9,7 @@ import stripe
 
 from billing.stripe_client import stripe_client
 from tests import servers
-from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, disputes_beside
+from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, stripe_beside
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,11 @@ def stripe_fake(settings, localstripe_url: str) -> stripe.StripeClient:
 
 
 @pytest.fixture
-def stripe_disputes(stripe_fake: stripe.StripeClient, settings, localstripe_url: str) -> Iterator[stripe.StripeClient]:
-    """stripe_fake, with SAGE's client pointed at `disputes_beside(localstripe)` (localstripe has no disputes)."""
-    with disputes_beside(localstripe_url) as url:
+def stripe_with_sessions_and_disputes(
+    stripe_fake: stripe.StripeClient, settings, localstripe_url: str
+) -> Iterator[stripe.StripeClient]:
+    """stripe_fake, with SAGE's client pointed at `stripe_beside(localstripe)`: disputes and Checkout
+    Sessions a test builds are on "Stripe" (localstripe has neither)."""
+    with stripe_beside(localstripe_url) as url:
         settings.STRIPE_API_BASE = url
         yield stripe_fake

@@ -4,8 +4,8 @@ as Stripe signs them (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`
 localstripe emits `payment_intent.succeeded` itself (taken here from its own event list, as it
 would deliver it). It has no Checkout Sessions and never emits `charge.refunded`: those two event
 bodies are built here around the fake's real objects (the refunded charge as localstripe returns
-it), and named as built. It has no disputes either: `disputes_beside` serves the ones tests build
-(`DISPUTES_ON_STRIPE`) at Stripe's address for them, and passes everything else to localstripe.
+it), and named as built. Nor has it disputes: `stripe_beside` serves the disputes and Checkout
+Sessions tests build at Stripe's addresses for them, and passes everything else to localstripe.
 """
 
 from __future__ import annotations
@@ -126,25 +126,28 @@ def deliver(
         )
 
 
-# Disputes as Stripe answers GET /v1/disputes/<id>, by id: the latest state a test built wins.
+# Objects localstripe does not have, as Stripe answers GET /v1/<kind>/<id>, by kind and id: what a
+# test built and put here (the latest state it put wins), served by `stripe_beside`.
 DISPUTES_ON_STRIPE: dict[str, dict[str, Any]] = {}
-_DISPUTE_PATH = re.compile(r"^/v1/disputes/([^/?]+)")
+CHECKOUT_SESSIONS_ON_STRIPE: dict[str, dict[str, Any]] = {}
+_ONLY_ON_STRIPE = {"disputes": DISPUTES_ON_STRIPE, "checkout/sessions": CHECKOUT_SESSIONS_ON_STRIPE}
+_ONLY_ON_STRIPE_PATH = re.compile(r"^/v1/(disputes|checkout/sessions)/([^/?]+)")
 
 
 @contextmanager
-def disputes_beside(localstripe_url: str) -> Iterator[str]:
-    """A base URL for SAGE's Stripe client: disputes answered from DISPUTES_ON_STRIPE (an unknown one
-    as Stripe answers it, 404 `resource_missing`), every other request passed to localstripe."""
+def stripe_beside(localstripe_url: str) -> Iterator[str]:
+    """A base URL for SAGE's Stripe client: disputes and Checkout Sessions answered from the dicts
+    above (an unknown one as Stripe answers it, 404 `resource_missing`), all else passed to localstripe."""
     upstream = urlsplit(localstripe_url)
 
     class _Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.command == "GET" and (found := _DISPUTE_PATH.match(self.path)):
-                dispute = DISPUTES_ON_STRIPE.get(found.group(1))
+            if self.command == "GET" and (found := _ONLY_ON_STRIPE_PATH.match(self.path)):
+                kept = _ONLY_ON_STRIPE[found.group(1)].get(found.group(2))
                 missing = {"type": "invalid_request_error", "code": "resource_missing", "param": "id"}
-                status, content_type = (200, "application/json") if dispute else (404, "application/json")
-                answer = json.dumps(dispute or {"error": {**missing, "message": "No such dispute"}}).encode()
+                status, content_type = (200 if kept else 404), "application/json"
+                answer = json.dumps(kept or {"error": {**missing, "message": "No such object"}}).encode()
             else:
                 connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
                 headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
@@ -171,4 +174,5 @@ def disputes_beside(localstripe_url: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        DISPUTES_ON_STRIPE.clear()
+        for kept in _ONLY_ON_STRIPE.values():
+            kept.clear()

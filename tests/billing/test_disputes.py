@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _disputes_on_stripe(stripe_disputes: stripe.StripeClient) -> None:
+def _disputes_on_stripe(stripe_with_sessions_and_disputes: stripe.StripeClient) -> None:
     """Every test here: the disputes it builds are on "Stripe" for SAGE to fetch."""
 
 

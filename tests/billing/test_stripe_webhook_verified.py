@@ -12,7 +12,13 @@ import stripe
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
 from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
 from billing.purchases import stripe_customer_for
-from tests.billing.stripe_fake import built_event, checkout_session_completed, deliver, paid_pack_intent
+from tests.billing.stripe_fake import (
+    CHECKOUT_SESSIONS_ON_STRIPE,
+    built_event,
+    checkout_session_completed,
+    deliver,
+    paid_pack_intent,
+)
 from tests.factories import TokenPackFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +177,51 @@ def test_a_signed_refund_event_takes_back_only_what_stripe_says_was_refunded(str
     assert balance(user) == 1000
     assert PackPurchase.objects.get().amount_refunded == 0
     assert "Stripe has no charge 'ch_forged'" in StripeEvent.objects.get(payload__data__object__id="ch_forged").error
+
+
+def session_for(intent: dict[str, Any], *, metadata: dict[str, str], payment_status: str = "paid") -> dict[str, Any]:
+    """A `checkout.session.completed` event whose session carries the pack and person (not its
+    PaymentIntent), as Stripe would have the session."""
+    event = checkout_session_completed(intent)
+    event["data"]["object"]["metadata"] = metadata
+    return event
+
+
+def test_a_session_holding_the_pack_is_credited_from_stripes_copy_of_it(stripe_with_sessions_and_disputes) -> None:
+    client = stripe_with_sessions_and_disputes
+    user, pack = empty_wallet_user(), TokenPackFactory(tokens=300, amount=500)
+    paid = client.v1.payment_intents.create(
+        params={"amount": 500, "currency": "usd", "payment_method": card(client), "confirm": True}
+    ).to_dict()
+    event = session_for(paid, metadata={PACK_METADATA_KEY: str(pack.pk), USER_METADATA_KEY: str(user.pk)})
+    session = event["data"]["object"]
+    CHECKOUT_SESSIONS_ON_STRIPE[session["id"]] = session
+
+    deliver(event)
+    deliver(event)
+
+    assert balance(user) == 300
+    assert PackPurchase.objects.get().stripe_payment_intent_id == paid["id"]
+
+
+def test_a_session_stripe_does_not_have_or_has_unpaid_credits_nothing(stripe_with_sessions_and_disputes) -> None:
+    client = stripe_with_sessions_and_disputes
+    user, pack = empty_wallet_user(), TokenPackFactory(tokens=300, amount=500)
+    paid = client.v1.payment_intents.create(
+        params={"amount": 500, "currency": "usd", "payment_method": card(client), "confirm": True}
+    ).to_dict()
+    metadata = {PACK_METADATA_KEY: str(pack.pk), USER_METADATA_KEY: str(user.pk)}
+    invented = session_for(paid, metadata=metadata)  # never on Stripe
+    unpaid = session_for(paid, metadata=metadata)
+    CHECKOUT_SESSIONS_ON_STRIPE[unpaid["data"]["object"]["id"]] = {
+        **unpaid["data"]["object"],
+        "payment_status": "unpaid",
+    }
+
+    deliver(invented)
+    deliver(unpaid)
+
+    refused = [event.error for event in StripeEvent.objects.order_by("pk")]
+    assert "Stripe has no Checkout Session" in refused[0]
+    assert "is not a paid pack" in refused[1]
+    assert balance(user) == 0 and not PackPurchase.objects.exists()
