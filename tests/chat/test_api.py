@@ -89,13 +89,15 @@ def test_asking_with_accept_event_stream_sends_server_sent_events():
 
 def test_a_replayed_client_id_returns_the_first_answer_and_is_not_charged_again():
     user = UserFactory()
+    make_video(user, title="Sourdough", passages=COOKING)  # an answer from it is paid for
     client = client_for(user)
     conversation_id = client.post("/api/v1/conversations", {}, format="json").json()["id"]
     url = f"/api/v1/conversations/{conversation_id}/messages"
     balance = Wallet.objects.get(user=user).balance
+    question = {"text": "How hot should the oven be?", "client_id": "same"}
 
-    first = json.loads(body_of(client.post(url, {"text": "Hi", "client_id": "same"}, format="json")))
-    again = client.post(url, {"text": "Hi", "client_id": "same"}, format="json")
+    first = json.loads(body_of(client.post(url, question, format="json")))
+    again = client.post(url, question, format="json")
 
     assert again.status_code == 200 and again.json()["answer"] == first["answer"]
     assert Wallet.objects.get(user=user).balance == balance - 2
