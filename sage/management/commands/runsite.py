@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,24 @@ from videos.sample import sample_ensure
 logger = logging.getLogger(__name__)
 
 _READY_TIMEOUT_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _stop_with_parent(parent_pid: int) -> Callable[[], None]:
+    """honcho's preexec: the kernel sends it SIGTERM when this command dies, however it dies (even
+    SIGKILL), and honcho then stops web, worker and beat as on Ctrl-C. Without it they outlived a
+    killed `make run`, on servers that command's exit may have stopped. The signal follows the thread
+    that started honcho, here the main thread, which waits for honcho until the end."""
+
+    def set_parent_death_signal() -> None:
+        if _libc is None:
+            return
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before the signal was asked for
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal
 
 
 class Command(BaseCommand):
@@ -49,10 +69,17 @@ class Command(BaseCommand):
 
         settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
-        threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
 
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        process = subprocess.Popen([honcho, "start", "--port", str(port)], cwd=settings.BASE_DIR, env=env)
+        # Started before any thread of ours: a preexec function runs between fork and exec, where a
+        # lock held by another thread would never be let go.
+        process = subprocess.Popen(
+            [honcho, "start", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            preexec_fn=_stop_with_parent(os.getpid()),  # no other thread runs yet
+        )
+        threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
         # Ctrl-C reaches honcho too (same process group); it stops web, worker and beat. We wait for
         # that, then exit, and the last user of the embedded servers stops them.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
