@@ -843,6 +843,61 @@ def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_s
         context.close()
 
 
+TOUCH_PX = 44  # the smallest target a finger hits reliably (WCAG 2.5.5, Apple's and Google's guides)
+
+
+def test_on_a_phone_the_exports_back_link_and_badges_show_controls_are_finger_sized_and_notes_open_under_the_players(
+    site_url: str, browser, refined_comparison: Comparison
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        opened = open_comparison(page, site_url, refined_comparison)
+
+        for element in (
+            page.get_by_role("link", name="Your comparisons"),
+            page.get_by_text("Refined to the frame"),
+            page.get_by_text("Alignment: Cuts"),
+            page.get_by_role("link", name="Export JSON"),
+            page.get_by_role("link", name="Export CSV"),
+        ):
+            expect(element).to_be_visible()
+            box = element.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+
+        for name in ("Previous difference", "Next difference"):
+            box = page.get_by_role("button", name=name).bounding_box()
+            assert box is not None and box["width"] >= TOUCH_PX and box["height"] >= TOUCH_PX, (name, box)
+        for control in (
+            page.get_by_role("button", name="One second back"),
+            page.get_by_role("button", name="One second forward"),
+            page.get_by_role("button", name="Add note"),
+            page.get_by_role("button", name="Copy link"),
+            page.get_by_label("Speed"),
+            page.get_by_role("slider", name="Threshold"),
+            page.get_by_role("button", name="Save as default threshold"),
+            page.get_by_role("button", name="Reset to suggested"),
+        ):
+            box = control.bounding_box()
+            assert box is not None and box["height"] >= TOUCH_PX, box
+
+        # The note form opens right under the players, where the paused pictures are.
+        page.get_by_role("button", name="Add note").click()
+        form = page.locator("[data-note-form]")
+        expect(form).to_be_visible()
+        players = page.locator(".compare-players").bounding_box()
+        box = form.bounding_box()
+        assert players is not None and box is not None
+        assert 0 <= box["y"] - (players["y"] + players["height"]) <= 16, (players, box)
+        for name in ("Save note", "Cancel"):
+            button = form.get_by_role("button", name=name).bounding_box()
+            assert button is not None and button["height"] >= TOUCH_PX, (name, button)
+        page.screenshot(path="/tmp/compare-phone-note.png")
+        assert opened.errors == []
+    finally:
+        context.close()
+
+
 def test_the_threshold_slider_judges_as_it_moves_and_is_kept_only_when_saved_as_the_default(
     refined: Opened,
 ) -> None:
