@@ -6,6 +6,10 @@ late in the pipeline may have too little left to do to be caught mid-step).
 
 The workers run with a 3 s lease renewed every second (production: 40 s and 10 s), so the test
 waits for seconds where production waits for tens of seconds.
+
+A video whose run died is resumed ahead of new uploads waiting on the queue, whether the takeover
+sweep found its lease lapsed or its worker saw its pool process die; in the second case at once,
+with production's lease, well before it could lapse.
 """
 
 from __future__ import annotations
