@@ -67,6 +67,8 @@ def stripe_event_process(*, event_id: int, force: bool = False) -> StripeEvent |
     StripeEvent.objects.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     handler = EVENT_HANDLERS.get(event.type)
     try:
+        if event.raw_body:  # kept only for a body that was no readable event (billing.stripe_events)
+            raise PaymentMismatch("The body is no event SAGE can read (it is kept in raw_body).")
         if handler is not None:
             handler(_event_object(event))
     except TRANSIENT_STRIPE_ERRORS as exc:

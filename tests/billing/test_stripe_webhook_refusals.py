@@ -146,3 +146,16 @@ def test_an_operator_sees_a_refused_event_its_reason_and_body_in_the_admin(strip
     assert b"Refused: JSON parse error" in listing.content
     assert b"NaN is not a JSON number" in detail.content
     assert b"&quot;amount&quot;: NaN" in detail.content  # the body as received
+
+
+def test_processing_an_unreadable_event_again_from_the_admin_keeps_it_refused(stripe_fake, admin_client) -> None:
+    body = b"[1]"
+    deliver(body, signature=signed(body))
+    stored = StripeEvent.objects.get()
+
+    changelist = reverse("admin:billing_stripeevent_changelist")
+    response = admin_client.post(changelist, {"action": "reprocess", "_selected_action": [stored.pk]}, follow=True)
+
+    assert b"no event SAGE can read" in response.content
+    stored.refresh_from_db()
+    assert stored.refused_at is not None and stored.processed_at is None
