@@ -410,6 +410,32 @@ def test_the_summary_and_the_list_give_a_moment_the_same_tenth_of_a_second(owner
     assert "[00:20.0]–[00:26.0] is only in B." in text
 
 
+def test_a_summary_written_before_times_had_tenths_reads_as_the_list_does(owner) -> None:
+    comparison = ComparisonFactory(
+        refined=True,
+        owner=owner,
+        segments=[only("only_b", 19.96, 26.04, 19.96)],
+        counts={"only_b": 1},
+        measured=[],
+        summary="1 difference (1 only in B). [00:19]–[00:26] is only in B.",
+        summary_backend="extractive",
+    )
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
+
+    assert "[00:20.0]–[00:26.0] is only in B." in page_text(html)
+    assert "[00:19]" not in html
+
+
+def test_a_summary_written_by_gemini_is_shown_as_written(owner) -> None:
+    written = "B adds a break at about twenty seconds."
+    comparison = ComparisonFactory(refined=True, owner=owner, summary=written, summary_backend="gemini")
+
+    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
+
+    assert written in page_text(html)
+
+
 @pytest.mark.parametrize(
     ("query", "start"),
     [

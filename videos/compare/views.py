@@ -31,7 +31,7 @@ from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.segments import default_threshold
 from videos.compare.selectors import comparable_videos, comparison_get_to_view, comparisons_for_user
-from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, offset_words
+from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, describe, offset_words
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, seconds_attr
 from videos.sample_page import sample_page
@@ -317,6 +317,10 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     read_only = comparison.owner_id != user.pk
     payload = comparison_payload(comparison)
+    if comparison.summary_backend == "extractive":
+        # Written from the stored differences, so written again in the page's words: a row summarised
+        # before its times were given to the tenth reads as its list does (Gemini's stays as written).
+        payload["summary"] = describe(comparison)
     start = start_moment(request.GET.dict(), comparison)
     suggested = suggested_threshold(comparison)
     # My notes on either video, for the notes card (read-only without JavaScript) and compare/notes.js.
