@@ -358,7 +358,8 @@ class StripeEventAdmin(ReadOnlyAdmin[StripeEvent]):
     already credited or taken back moves twice: every movement is keyed by its Stripe object)."""
 
     list_display = ["received_at", "type", "stripe_id", "processed_at", "attempts", "error_line"]
-    list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
+    # "Refused" (signed but unusable, or not confirmed by Stripe) is kept apart from "not processed yet".
+    list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter), ("refused_at", admin.EmptyFieldListFilter)]
     search_fields = ["stripe_id", "type"]
     ordering = ["-received_at", "-pk"]
     actions = ["reprocess"]  # type: ignore[assignment]  # ReadOnlyAdmin has none

@@ -148,6 +148,23 @@ def test_an_operator_sees_a_refused_event_its_reason_and_body_in_the_admin(strip
     assert b"&quot;amount&quot;: NaN" in detail.content  # the body as received
 
 
+def test_an_operator_can_list_only_the_refused_events(stripe_fake, admin_client) -> None:
+    refused = b"[1]"
+    deliver(refused, signature=signed(refused))
+    readable = json.dumps({"id": "evt_other", "type": "customer.created", "data": {"object": {}}}).encode()
+    deliver(readable, signature=signed(readable))
+    assert StripeEvent.objects.count() == 2
+
+    changelist = reverse("admin:billing_stripeevent_changelist")
+    only_refused = admin_client.get(changelist, {"refused_at__isnull": "False"})
+    not_refused = admin_client.get(changelist, {"refused_at__isnull": "True"})
+
+    assert only_refused.status_code == 200 and not_refused.status_code == 200
+    assert only_refused.context["cl"].result_count == 1
+    assert b"evt_other" not in only_refused.content
+    assert b"evt_other" in not_refused.content
+
+
 def test_processing_an_unreadable_event_again_from_the_admin_keeps_it_refused(stripe_fake, admin_client) -> None:
     body = b"[1]"
     deliver(body, signature=signed(body))
