@@ -894,6 +894,18 @@ def test_on_a_phone_the_exports_back_link_and_badges_show_controls_are_finger_si
             assert button is not None and button["height"] >= TOUCH_PX, (name, button)
         page.screenshot(path="/tmp/compare-phone-note.png")
         assert opened.errors == []
+
+        # The note it was about, on video B's own page: its Edit and Delete are finger-sized too.
+        form.get_by_label("Note", exact=True).fill("The static shot")
+        form.get_by_role("button", name="Save note").click()
+        expect(page.locator(".compare-note")).to_have_count(1)
+        page.goto(f"{site_url}/videos/{refined_comparison.video_b_id}/")
+        for name in ("Edit", "Delete"):
+            action = page.locator(".notes-panel .note").get_by_role("button", name=name)
+            expect(action).to_be_visible()
+            box = action.bounding_box()
+            assert box is not None and box["height"] >= TOUCH_PX and box["width"] >= TOUCH_PX, (name, box)
+        assert opened.errors == []
     finally:
         context.close()
 
