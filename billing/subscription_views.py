@@ -129,7 +129,9 @@ def _answer(subscription: PlanSubscription, *, client_secret: str | None = None)
 
 @require_POST
 def plan_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
-    """`{payment_method}` (a card saved by stripe.js) → `{status, result_url, client_secret?}`."""
+    """`{payment_method}` (the card, made a payment method by stripe.js) → `{status, result_url,
+    client_secret?}`; the client secret is the first payment's, to authenticate (3-D Secure) once.
+    A declined card answers 402 with Stripe's reason, and nothing is subscribed."""
     if (user := _signed_in(request)) is None:
         return _not_signed_in()
     plan = get_object_or_404(Plan, slug=slug)

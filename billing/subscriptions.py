@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing.models import Plan, PlanSubscription, SubscriptionInvoice, Wallet
 from billing.pack_credits import USER_METADATA_KEY
-from billing.purchases import stripe_customer_for
+from billing.purchases import PaymentRefused, _failure, _payment_method_of, stripe_customer_for
 from billing.services import default_plan, ledger_grant, wallet_change_plan, wallet_create
 from billing.stripe_client import stripe_client, stripe_ref_id
 from sage.errors import ApplicationError
@@ -115,11 +115,18 @@ def _live_subscription_of(user: User) -> PlanSubscription:
 
 
 def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> SubscriptionStart:
-    """Subscribe to `plan`, paid by the saved card `payment_method_id` (from a confirmed SetupIntent)."""
+    """Subscribe to `plan`, paid by `payment_method_id`: a card stripe.js made into a payment method,
+    neither saved nor authenticated yet (or one already saved to this person's customer).
+
+    The card is attached to the customer and made its default for invoices, unasked; the first
+    invoice's payment is where a 3-D Secure card authenticates, once, in the browser (its client
+    secret is returned). Saving it through a SetupIntent first would ask a second time. A card Stripe
+    declines, when attached or when the first invoice is charged, raises PaymentRefused and leaves
+    nothing behind: no subscription, no plan, and the customer's default card as it was."""
     if not plan.stripe_price_id:
         raise SubscriptionRefused(f"The {plan.name} plan is not sold through Stripe.")
     if not payment_method_id.startswith("pm_"):
-        raise SubscriptionRefused("That is not a saved card.")
+        raise SubscriptionRefused("That is not a card.")
     client = stripe_client()
     customer_id = stripe_customer_for(user)
     with transaction.atomic():
@@ -127,15 +134,10 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
         wallet = Wallet.objects.select_for_update().get(user=user)
         if open_subscription_for(wallet) is not None:
             raise SubscriptionRefused("You already have a paid plan: switch or cancel it instead.")
-        method = client.v1.payment_methods.retrieve(payment_method_id)
-        if stripe_ref_id(method.customer) not in ("", customer_id):
-            raise SubscriptionRefused("That card belongs to someone else.")
-        if not method.customer:
-            client.v1.payment_methods.attach(payment_method_id, params={"customer": customer_id})
-        # The subscription's invoices are paid with the customer's default payment method.
-        client.v1.customers.update(
-            customer_id, params={"invoice_settings": {"default_payment_method": payment_method_id}}
-        )
+        # Refuses another customer's card; attaches a new one (a declined card raises PaymentRefused
+        # here, before anything is made).
+        _payment_method_of(client, customer_id=customer_id, payment_method_id=payment_method_id)
+        previous_default = _make_default_card(client, customer_id=customer_id, payment_method_id=payment_method_id)
         created = client.v1.subscriptions.create(
             params={
                 "customer": customer_id,
@@ -143,19 +145,52 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
                 "metadata": {USER_METADATA_KEY: str(user.pk), PLAN_METADATA_KEY: plan.slug},
                 # The first invoice is charged now; a card asking for 3-D Secure leaves the
                 # subscription `incomplete` with its PaymentIntent for the browser to confirm.
+                # (`default_incomplete`, which leaves every first payment to the browser, is not
+                # known to localstripe, the fake Stripe of the tests.)
                 "payment_behavior": "allow_incomplete",
                 "expand": ["latest_invoice.payment_intent"],
             },
             # A second click with the same card (or an SDK retry) gets the same subscription back.
             options={"idempotency_key": f"sage-subscribe-{user.pk}-{plan.slug}-{payment_method_id}"},
         ).to_dict()
+        intent = _first_payment_intent(created)
+        if intent.get("status") == "requires_payment_method":  # the first payment was declined
+            _declined_start_undone(
+                client, subscription_id=str(created["id"]), customer_id=customer_id, previous_default=previous_default
+            )
+            declined = _failure(dict(intent), "Your card was declined.")
+            raise PaymentRefused(f"{declined} Nothing was charged; try another card.")
         subscription = _subscription_apply(created, wallet=wallet)
-    invoice = created.get("latest_invoice")
-    intent = invoice.get("payment_intent") if isinstance(invoice, Mapping) else None
     client_secret = None
-    if isinstance(intent, Mapping) and intent.get("status") in ("requires_action", "requires_confirmation"):
+    if intent.get("status") in ("requires_action", "requires_confirmation"):
         client_secret = str(intent.get("client_secret") or "") or None
     return SubscriptionStart(subscription=subscription, client_secret=client_secret)
+
+
+def _make_default_card(client: stripe.StripeClient, *, customer_id: str, payment_method_id: str) -> str:
+    """Make the card the customer's default for invoices (the subscription's are paid with it);
+    returns the default it replaced ("" for none), to put back if the first payment is declined."""
+    customer = client.v1.customers.retrieve(customer_id).to_dict()
+    settings = customer.get("invoice_settings")
+    previous = stripe_ref_id(settings.get("default_payment_method")) if isinstance(settings, Mapping) else ""
+    client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": payment_method_id}})
+    return previous
+
+
+def _first_payment_intent(subscription: Mapping[str, Any]) -> Mapping[str, Any]:
+    invoice = subscription.get("latest_invoice")
+    intent = invoice.get("payment_intent") if isinstance(invoice, Mapping) else None
+    return intent if isinstance(intent, Mapping) else {}
+
+
+def _declined_start_undone(
+    client: stripe.StripeClient, *, subscription_id: str, customer_id: str, previous_default: str
+) -> None:
+    """Stripe keeps a subscription whose first payment was declined, `incomplete`, for 23 hours:
+    it is cancelled now (its open invoice with it), and the declined card stops being the
+    customer's default, so a later invoice is never charged to it."""
+    client.v1.subscriptions.cancel(subscription_id)
+    client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": previous_default}})
 
 
 def subscription_change(*, user: User, plan: Plan) -> PlanSubscription:

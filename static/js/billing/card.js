@@ -2,24 +2,19 @@
 // Card data goes from Stripe.js straight to Stripe: SAGE only ever sees the payment method's id.
 //
 // The page loads Stripe.js (a classic <script> from STRIPE_JS_URL, before its modules) and puts
-// the publishable key and the CSRF token on an ancestor of the mount element:
-//   <section data-stripe-key="pk_…" data-csrf-token="…"> … <div data-card-element></div> … </section>
+// the publishable key on an ancestor of the mount element:
+//   <section data-stripe-key="pk_…"> … <div data-card-element></div> … </section>
 //
 // API:
 //   mountCard(mountElement)            shows the card fields in mountElement (once; later calls reuse them).
-//   collectCard(mountElement, setupUrl) → Promise<string>: POSTs setupUrl (SAGE answers a SetupIntent's
-//                                      {client_secret}), confirms it with the card entered (3-D Secure
-//                                      included) and resolves to the payment method id ("pm_…").
 //   cardPaymentMethod(mountElement)    → Promise<string>: the card entered as a payment method ("pm_…"),
-//                                      without saving it for later and without any authentication: for
-//                                      a one-off payment, whose own confirmation asks for 3-D Secure
-//                                      once (confirmPayment). Saving through a SetupIntent first
-//                                      (collectCard) would authenticate the card a first time for nothing.
+//                                      without saving it for later and without any authentication: the
+//                                      payment (a pack's, a plan's first invoice) asks for 3-D Secure
+//                                      once (confirmPayment). Saving through a SetupIntent first would
+//                                      authenticate the card a first time for nothing.
 //   confirmPayment(clientSecret)       → Promise<object>: completes a PaymentIntent that answered
 //                                      "requires_action" (3-D Secure); resolves to the PaymentIntent.
 // Each rejects with an Error whose message is safe to show (Stripe's decline reason, or SAGE's).
-
-import { requestJson } from "../shared/api.js";
 
 let stripe = null;
 let card = null;
@@ -30,7 +25,7 @@ function settingsFor(element) {
   if (!holder || !holder.dataset.stripeKey) {
     throw new Error("Payments are not configured on this page.");
   }
-  return { key: holder.dataset.stripeKey, csrfToken: holder.dataset.csrfToken ?? "" };
+  return { key: holder.dataset.stripeKey };
 }
 
 function stripeFor(key) {
@@ -59,22 +54,6 @@ export function mountCard(mountElement) {
 
 function failure(error, fallback) {
   return new Error(error?.message || fallback);
-}
-
-export async function collectCard(mountElement, setupUrl) {
-  mountCard(mountElement);
-  const { csrfToken } = settingsFor(mountElement);
-  const setup = await requestJson(setupUrl, { method: "POST", csrfToken, json: {} });
-  const result = await stripe.confirmCardSetup(setup.client_secret, { payment_method: { card } });
-  if (result.error) {
-    throw failure(result.error, "Your card could not be saved.");
-  }
-  const method = result.setupIntent?.payment_method;
-  const id = typeof method === "string" ? method : method?.id;
-  if (!id) {
-    throw new Error("Stripe did not return the card; try again.");
-  }
-  return id;
 }
 
 export async function cardPaymentMethod(mountElement) {

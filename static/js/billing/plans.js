@@ -1,8 +1,9 @@
 // The billing page's plans section: Subscribe, Switch to, Cancel plan and Resume.
 //
-// Subscribe opens the card form in the plan's card (Stripe's card fields, js/billing/card.js), saves
-// the card through a SetupIntent, POSTs its payment method id to /billing/plans/<slug>/subscribe/,
-// completes 3-D Secure if Stripe asks, and then shows the new plan without leaving the page.
+// Subscribe opens the card form in the plan's card (Stripe's card fields, js/billing/card.js), makes
+// the card a payment method (no authentication yet), POSTs its id to /billing/plans/<slug>/subscribe/,
+// completes 3-D Secure for the first invoice's payment if Stripe asks (the only time it asks: the
+// card is not saved through a SetupIntent first), then shows the new plan without leaving the page.
 // Switch and Cancel ask first, inline in the plan's card (what it costs, when it applies).
 //
 // Showing the outcome: the server applies Stripe's subscription before it answers (and again when
@@ -15,7 +16,7 @@
 // need a card form) and the page still shows each plan and one's own.
 
 import { requestJson } from "../shared/api.js";
-import { collectCard, confirmPayment, mountCard } from "./card.js";
+import { cardPaymentMethod, confirmPayment, mountCard } from "./card.js";
 
 const REFRESHED_PARTS = ["#plans > .section-title", "#plans > .plan-grid", "#current-plan", "#summary-plan"];
 
@@ -120,7 +121,7 @@ async function subscribe(form) {
   const slug = card.dataset.planSlug;
   const planName = card.querySelector('[data-plan-action="subscribe"]')?.dataset.planName ?? slug;
   const plans = section();
-  const paymentMethod = await collectCard(form.querySelector("[data-card-element]"), plans.dataset.setupUrl);
+  const paymentMethod = await cardPaymentMethod(form.querySelector("[data-card-element]"));
   // From here the webhook may credit the plan's tokens before SAGE has answered.
   waitingForGrant = planName;
   grantArrived = false;
