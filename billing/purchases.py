@@ -125,7 +125,7 @@ def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, 
         if remembered := cache.get(key):
             intent = client.v1.payment_intents.retrieve(str(remembered))
         else:
-            _payment_method_of(client, customer_id=customer_id, payment_method_id=payment_method_id)
+            payment_method_attach_checked(client, customer_id=customer_id, payment_method_id=payment_method_id)
             intent = _charge(
                 client, user=user, pack=pack, customer_id=customer_id, pm=payment_method_id, key=key, back=return_url
             )
@@ -133,7 +133,7 @@ def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, 
     return _started(intent)
 
 
-def _payment_method_of(client: stripe.StripeClient, *, customer_id: str, payment_method_id: str) -> None:
+def payment_method_attach_checked(client: stripe.StripeClient, *, customer_id: str, payment_method_id: str) -> None:
     """Refuses a payment method of another customer. One saved by this person's SetupIntent is
     attached to their customer already; one not attached to any customer is attached now (Stripe
     refuses to attach a card it declines)."""
@@ -173,7 +173,7 @@ def _charge(
         raise PaymentRefused(_card_message(exc)) from None
 
 
-def _failure(intent: dict[str, Any], fallback: str) -> str:
+def payment_failure_reason(intent: dict[str, Any], fallback: str) -> str:
     error = intent.get("last_payment_error") or {}
     return str(error.get("message") or fallback)
 
@@ -187,7 +187,8 @@ def _started(stripe_intent: stripe.PaymentIntent) -> PurchaseStarted:
     intent = stripe_intent.to_dict()
     status = str(intent.get("status"))
     if status == "requires_payment_method":  # declined while confirming, without a CardError
-        raise PaymentRefused(f"{_failure(intent, 'Your card was declined.')} Nothing was charged; try another card.")
+        reason = payment_failure_reason(intent, "Your card was declined.")
+        raise PaymentRefused(f"{reason} Nothing was charged; try another card.")
     return PurchaseStarted(
         payment_intent_id=str(intent["id"]),
         status=status,
@@ -216,7 +217,7 @@ def payment_result_for_user(*, user: User, payment_intent_id: str) -> PaymentRes
     pack = TokenPack.objects.filter(pk=int(metadata.get(PACK_METADATA_KEY, "0") or 0)).first()
     tokens, name = (pack.tokens, pack.name) if pack is not None else (0, "token pack")
     if intent.get("status") in ("requires_payment_method", "canceled"):
-        reason = _failure(intent, "The payment did not go through.")
+        reason = payment_failure_reason(intent, "The payment did not go through.")
         return PaymentResult(payment_intent_id, "failed", tokens, name, f"{reason} Nothing was charged.")
     # The webhook may have credited it between the two reads above.
     if (purchase := PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).first()) is not None:

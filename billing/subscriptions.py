@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing.models import Plan, PlanSubscription, SubscriptionInvoice, Wallet
 from billing.pack_credits import USER_METADATA_KEY
-from billing.purchases import PaymentRefused, _failure, _payment_method_of, stripe_customer_for
+from billing.purchases import PaymentRefused, payment_failure_reason, payment_method_attach_checked, stripe_customer_for
 from billing.services import default_plan, ledger_grant, wallet_change_plan, wallet_create
 from billing.stripe_client import stripe_client, stripe_ref_id
 from sage.errors import ApplicationError
@@ -136,7 +136,7 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
             raise SubscriptionRefused("You already have a paid plan: switch or cancel it instead.")
         # Refuses another customer's card; attaches a new one (a declined card raises PaymentRefused
         # here, before anything is made).
-        _payment_method_of(client, customer_id=customer_id, payment_method_id=payment_method_id)
+        payment_method_attach_checked(client, customer_id=customer_id, payment_method_id=payment_method_id)
         previous_default = _make_default_card(client, customer_id=customer_id, payment_method_id=payment_method_id)
         created = client.v1.subscriptions.create(
             params={
@@ -158,7 +158,7 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
             _declined_start_undone(
                 client, subscription_id=str(created["id"]), customer_id=customer_id, previous_default=previous_default
             )
-            declined = _failure(dict(intent), "Your card was declined.")
+            declined = payment_failure_reason(dict(intent), "Your card was declined.")
             raise PaymentRefused(f"{declined} Nothing was charged; try another card.")
         subscription = _subscription_apply(created, wallet=wallet)
     client_secret = None
