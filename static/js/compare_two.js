@@ -3,6 +3,7 @@
 // API and opens by itself. Each file's row (static/js/upload/row.js) shows its price, its upload and
 // its processing, as on the upload page.
 
+import { showRefusal } from "./shared/buy.js";
 import { readJsonScript } from "./shared/page_data.js";
 import { followVideo } from "./upload/follow.js";
 import { refuseStrayDrops, setUpDropZone } from "./upload/drop.js";
@@ -58,6 +59,17 @@ class Slot {
       return "ready";
     }
     return ["failed", "cancelled"].includes(this.video?.status) ? "failed" : "";
+  }
+
+  // A file the balance cannot pay for is never uploaded (its row offers the pack): as the API's 402
+  // would say it, from the row's Buy link, or null while the row can be paid for.
+  get tokensRefusal() {
+    if (this.row?.state !== "short") {
+      return null;
+    }
+    const link = this.row.element.querySelector("[data-buy-link]");
+    const short = link ? Number(new URL(link.href).searchParams.get("short")) : 0;
+    return { tokens: { short }, buy_url: short ? link.href : null };
   }
 
   get reason() {
@@ -127,12 +139,16 @@ class Slot {
 let started = false;
 let comparing = false;
 let problem = ""; // why the last try stopped, said until the choice changes or another try starts
+let said = null;
 const slots = [...document.querySelectorAll("[data-slot]")].map((element, index) => new Slot(element, "AB"[index]));
 const api = makeApi(root?.dataset.csrfToken ?? "");
 
-function say(text) {
-  if (statusLine.textContent !== text) {
-    statusLine.textContent = text;
+// `refusal`: a refusal for tokens, whose offer follows the text.
+function say(text, refusal = null) {
+  const saying = JSON.stringify([text, refusal]);
+  if (said !== saying) {
+    said = saying; // said once: a screen reader hears a change, not every update
+    showRefusal(statusLine, text, refusal);
   }
 }
 
@@ -143,6 +159,12 @@ function update() {
   const [a, b] = slots;
   const bothChosen = a.filled && b.filled;
   const withFiles = slots.some((slot) => slot.row !== null);
+  // A file the balance cannot pay for is not uploaded: nothing to wait for until tokens are bought
+  // (its row then becomes ready to upload by itself, and the button comes back).
+  const needsTokens = slots.find((slot) => slot.tokensRefusal);
+  if (needsTokens) {
+    started = false;
+  }
   goButton.textContent = withFiles ? "Upload and compare" : "Compare";
   goButton.disabled = started || !bothChosen;
   for (const slot of slots) {
@@ -150,6 +172,11 @@ function update() {
     if (slot.pick) {
       slot.pick.disabled = started;
     }
+  }
+  if (needsTokens) {
+    goButton.disabled = true;
+    say(`The comparison can't start until tokens are bought for video ${needsTokens.label}.`, needsTokens.tokensRefusal);
+    return;
   }
   if (!started) {
     if (a.videoId !== null && a.videoId === b.videoId) {

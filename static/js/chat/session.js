@@ -2,6 +2,7 @@
 // that asks and cancels. The chat page holds one for its life; the video page's panel opens one per
 // conversation it shows and closes it when it shows another.
 
+import { showRefusal } from "../shared/buy.js";
 import { CONNECTION_LABELS, ChatConnection } from "./socket.js";
 
 // Finds a composer's parts inside `root` (the same data- attributes on both pages).
@@ -100,7 +101,7 @@ export class ChatSession {
       if (returnedText && !this.composer.question.value) {
         this.composer.question.value = returnedText;
       }
-      this.showError(frame.message || "Something went wrong.");
+      this.showError(frame.message || "Something went wrong.", frame); // a refusal for tokens offers the pack
     }
     this.updateControls();
     this.afterFrame?.(frame);
@@ -115,9 +116,8 @@ export class ChatSession {
     this.updateControls();
   }
 
-  showError(text) {
-    this.composer.error.textContent = text;
-    this.composer.error.hidden = !text;
+  showError(text, frame = null) {
+    showRefusal(this.composer.error, text, frame);
   }
 
   updateControls() {

@@ -3,6 +3,7 @@
 // goes on if it was playing. What was typed is never dropped: a second editor waits until this one
 // is saved or cancelled. The server's message for a bad field is shown beside that field.
 
+import { showRefusal } from "../shared/buy.js";
 import { clock } from "../shared/clock.js";
 import { PENDING_AI, hasEnd, timeLabel } from "./note.js";
 
@@ -21,14 +22,14 @@ export function noteEditor({ root, parts, state, api, player, view, announce, ai
     return EDITOR_FIELDS.some((name) => now[name] !== initial[name]);
   }
 
-  function showEditorError(message, field = null) {
+  // `refusal`: the ApiError, whose refusal for tokens (an AI note) offers the pack to buy.
+  function showEditorError(message, field = null, refusal = null) {
     const { form } = state.editor;
     const error = form.querySelector("[data-note-error]");
     for (const name of EDITOR_FIELDS) {
       form.elements[name].removeAttribute("aria-invalid");
     }
-    error.textContent = message;
-    error.hidden = !message;
+    showRefusal(error, message, refusal);
     if (field) {
       form.elements[field].setAttribute("aria-invalid", "true");
       form.elements[field].focus();
@@ -205,7 +206,7 @@ export function noteEditor({ root, parts, state, api, player, view, announce, ai
         return;
       }
       const field = EDITOR_FIELDS.find((name) => error.fields?.[name]?.length);
-      showEditorError(field ? error.fields[field][0] : error.message, field ?? null);
+      showEditorError(field ? error.fields[field][0] : error.message, field ?? null, error);
       if (!field) {
         current.form.elements.text.focus();
       }

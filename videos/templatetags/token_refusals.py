@@ -1,0 +1,37 @@
+"""`{% video_tokens_refusal video as tokens_refusal %}`: for a video whose processing failed for
+tokens (its failed card and page), the sentence billing/partials/insufficient_tokens.html shows,
+with today's figures (tokens may have been bought or spent since it failed) and the link to the
+pack that covers what is short."""
+
+from __future__ import annotations
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from billing.buying import payment_refusal
+from billing.services import InsufficientTokens, TokensOwed
+from billing.views import insufficient_tokens_message
+from videos.models import Video
+from videos.pipeline.steps import tokens_for
+
+register = template.Library()
+
+# The error codes ensure_hold gives a video its balance could not pay for.
+_TOKEN_ERROR_CODES = frozenset({InsufficientTokens.code, TokensOwed.code})
+
+
+@register.simple_tag
+def video_tokens_refusal(video: Video) -> SafeString | str:
+    """The sentence ("" for any other video); once the balance pays for it, one that says so, since
+    the message stored when it failed has the figures of then."""
+    if video.status != Video.Status.FAILED or video.error_code not in _TOKEN_ERROR_CODES:
+        return ""
+    needed = tokens_for(video)
+    refusal = payment_refusal(user=video.owner, amount=needed)
+    if refusal is None:
+        return format_html(
+            "This needs {} tokens, and your balance covers them now: retry processing.", intcomma(needed)
+        )
+    return insufficient_tokens_message(refusal)
