@@ -33,8 +33,8 @@ from billing.models import (
     TokenPack,
     Wallet,
 )
+from billing.money import ZERO_DECIMAL_CURRENCIES, money
 from billing.payments import stripe_event_process
-from billing.purchase_views import ZERO_DECIMAL_CURRENCIES, money
 from billing.selectors import plans_without_stripe_price
 from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
 

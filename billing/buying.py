@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from billing.models import TokenPack
+from billing.money import money
 from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, TokensOwed
 from billing.stripe_client import payments_configured
@@ -83,13 +84,20 @@ def buy_offer_for(exc: InsufficientTokens) -> BuyOffer:
 
 def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
     """What a refusal for tokens adds to its error (the API's 402 body, the socket's error frame):
-    the figures, and with payments on, `buy_url` (a path) to the pack that covers what is short."""
+    the figures, and with payments on, `buy_url` (a path) to the pack that covers what is short and
+    `buy_pack`, that pack as a person reads it (name, tokens, price), so a page can name it."""
     offer = buy_offer_for(exc)
     details: dict[str, Any] = {
         "tokens": {"needed": offer.needed, "available": offer.available, "owed": offer.owed, "short": offer.shortfall}
     }
     if payments_configured():
         details["buy_url"] = offer.url
+        if offer.pack is not None:
+            details["buy_pack"] = {
+                "name": offer.pack.name,
+                "tokens": offer.pack.tokens,
+                "price": money(offer.pack.amount, offer.pack.currency),
+            }
     return details
 
 

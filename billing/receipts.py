@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from billing.models import PackPurchase, SubscriptionInvoice
-from billing.purchase_views import money
+from billing.money import money
 from sage.errors import NotFound
 
 PACK = "pack"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from billing.models import PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
-from billing.purchase_views import money
+from billing.money import money
 from billing.receipts import INVOICE, PACK, receipt_url
 from billing.selectors import wallet_for_user
 from billing.subscriptions import (

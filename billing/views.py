@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from billing.buying import buy_offer_for
 from billing.models import Hold, LedgerEntry, Plan
-from billing.purchase_views import money, pack_offers
+from billing.money import money
+from billing.purchase_views import pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,

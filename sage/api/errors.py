@@ -120,6 +120,12 @@ class TokensRefusalSerializer(serializers.Serializer[Any]):
     short = serializers.IntegerField(help_text="Tokens to buy before the work can go ahead: owed + what is lacking.")
 
 
+class BuyPackSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(help_text="The token pack, as the billing page names it.")
+    tokens = serializers.IntegerField(help_text="Tokens it adds.")
+    price = serializers.CharField(help_text='Its price as people read it, e.g. "€4.99".')
+
+
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
     message = serializers.CharField(help_text="For people: safe to show as is.")
@@ -137,6 +143,10 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="402 only, when the site sells tokens: the billing page opened on the payment of the smallest "
         "token pack that covers `tokens.short` (or on its token packs when none is on sale).",
+    )
+    buy_pack = BuyPackSerializer(
+        required=False,
+        help_text="402 only, when a pack is on sale: the pack `buy_url` opens.",
     )
 
 

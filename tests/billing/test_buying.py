@@ -77,6 +77,7 @@ def test_the_api_402_buy_url_opens_the_pack_that_covers_the_shortfall(packs) -> 
     assert error["message"] == "This needs 701 tokens but only 100 are available."
     assert error["tokens"] == {"needed": 701, "available": 100, "owed": 0, "short": 601}
     assert error["buy_url"] == f"http://testserver/billing/?pack={packs['medium'].pk}&short=601#buy-tokens"
+    assert error["buy_pack"] == {"name": "Medium", "tokens": 2_000, "price": "$9.99"}  # so a page can name it
 
 
 def test_an_upload_that_cannot_be_paid_for_is_refused_before_any_byte_and_makes_no_video(packs) -> None:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from billing.models import LedgerEntry, PackPurchase, TokenPack, Wallet
-from billing.purchase_views import money
+from billing.money import money
 from billing.purchases import stripe_customer_for
 from billing.services import InsufficientTokens
 from billing.views import insufficient_tokens_message

@@ -87,9 +87,9 @@ def test_a_chat_question_refused_for_tokens_says_how_many_and_links_to_the_pack(
 
     error = page.locator("[data-composer-error]")
     expect(error).to_contain_text("This needs 2 tokens but only 0 are available.")
-    expect(error).to_contain_text("Needs 2 more tokens — Buy tokens")
+    expect(error).to_contain_text("Needs 2 more tokens — Buy Small (500 tokens, $2.99)")
     expect(page.get_by_label("Your question")).to_have_value("Where is the kitchen?")  # given back
-    follow_buy_link(page, error.get_by_role("link", name="Buy tokens"), pack, short=2)
+    follow_buy_link(page, error.get_by_role("link", name="Buy Small (500 tokens, $2.99)"), pack, short=2)
     assert errors == []
 
 
@@ -109,8 +109,8 @@ def test_a_question_in_the_video_pages_chat_panel_refused_for_tokens_links_to_th
     panel.get_by_role("button", name="Send").click()
 
     error = panel.locator("[data-composer-error]")
-    expect(error).to_contain_text("Needs 2 more tokens — Buy tokens")
-    follow_buy_link(page, error.get_by_role("link", name="Buy tokens"), pack, short=2)
+    expect(error).to_contain_text("Needs 2 more tokens — Buy Small (500 tokens, $2.99)")
+    follow_buy_link(page, error.get_by_role("link", name="Buy Small (500 tokens, $2.99)"), pack, short=2)
     assert errors == []
 
 
@@ -130,9 +130,9 @@ def test_an_ai_note_refused_for_tokens_says_how_many_and_links_to_the_pack(
     error = panel.locator("[data-note-error]")
     needed = settings.TOKEN_COST_AI_NOTE
     expect(error).to_contain_text(f"This needs {needed} tokens but only 0 are available.")
-    expect(error).to_contain_text(f"Needs {needed} more tokens — Buy tokens")
+    expect(error).to_contain_text(f"Needs {needed} more tokens — Buy Small (500 tokens, $2.99)")
     assert not Note.objects.filter(owner=person).exists()
-    follow_buy_link(page, error.get_by_role("link", name="Buy tokens"), pack, short=needed)
+    follow_buy_link(page, error.get_by_role("link", name="Buy Small (500 tokens, $2.99)"), pack, short=needed)
     assert errors == []
 
 

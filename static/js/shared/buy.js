@@ -3,26 +3,20 @@
 // billing.buying). A refusal is the API's 402 (an ApiError, whose `error` carries `tokens` and
 // `buy_url`) or the chat socket's error frame (the same fields, on the frame itself).
 
-import { readJsonScript } from "./page_data.js";
-
 const tokenCount = new Intl.NumberFormat("en-US"); // as the server's intcomma
 
-// { short, url } of a refusal for tokens (url null without payments), or null for any other error.
+// { short, url, pack } of a refusal for tokens (url null without payments), or null for any other error.
 export function tokensRefusal(error) {
   const details = error?.tokens ? error : error?.error;
   const short = Number(details?.tokens?.short);
   if (!Number.isInteger(short) || short <= 0) {
     return null;
   }
-  return { short, url: details.buy_url || null };
+  return { short, url: details.buy_url || null, pack: details.buy_pack || null };
 }
 
-// The pack `url` opens, named as the billing page names it, when the page lists the packs on sale
-// (the "buy-offers" JSON script of pages that sell before asking, such as the upload rows).
-function packName(url) {
-  const packId = new URL(url, window.location.href).searchParams.get("pack");
-  const packs = readJsonScript("buy-offers")?.packs ?? [];
-  const pack = packs.find((each) => new URL(each.url, window.location.href).searchParams.get("pack") === packId);
+// The pack a refusal offers, as the billing page names it (the server's `buy_pack`), or "tokens".
+function packName(pack) {
   return pack ? `${pack.name} (${tokenCount.format(pack.tokens)} tokens, ${pack.price})` : "tokens";
 }
 
@@ -40,7 +34,7 @@ export function buyOfferElement(error) {
   if (refusal.url) {
     const link = document.createElement("a");
     link.href = refusal.url;
-    link.textContent = `Buy ${packName(refusal.url)}`;
+    link.textContent = `Buy ${packName(refusal.pack)}`;
     link.dataset.buyLink = "";
     offer.append(" — ", link);
   } else {

@@ -12,13 +12,18 @@ function buyOffers() {
   return offers;
 }
 
+// The pack on sale that covers `shortfall` ({ name, tokens, price, url }), or null when none is.
+export function packCovering(shortfall) {
+  const { packs } = buyOffers();
+  return packs.find((each) => each.tokens >= shortfall) ?? packs[packs.length - 1] ?? null;
+}
+
 // { url, text } for a link to buy `shortfall` tokens; `url` from the server (a 402's buy_url) wins.
 export function buyOffer(shortfall, url = null) {
-  const { billing_url: billingUrl, packs } = buyOffers();
-  if (!packs.length) {
-    return { url: url ?? billingUrl, text: url ? "Buy tokens" : "See your balance and plans" };
+  const pack = packCovering(shortfall);
+  if (!pack) {
+    return { url: url ?? buyOffers().billing_url, text: url ? "Buy tokens" : "See your balance and plans" };
   }
-  const pack = packs.find((each) => each.tokens >= shortfall) ?? packs[packs.length - 1];
   return {
     url: url ?? `${pack.url}&short=${shortfall}#buy-tokens`,
     text: `Buy ${pack.name} (${formatTokens(pack.tokens)}, ${pack.price})`,
