@@ -313,7 +313,7 @@ def test_under_daphne_a_multipart_body_without_a_boundary_reaches_django_and_get
         address = urlsplit(site)
 
         def post(path: str) -> tuple[int, str, bytes]:
-            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+            connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=30)
             headers = {"Content-Type": "multipart/form-data", "Cookie": "csrftoken=" + "a" * 32}
             connection.request("POST", path, body=b"--x\r\nbroken", headers=headers)
             reply = connection.getresponse()
