@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
+from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
@@ -34,6 +35,11 @@ urlpatterns = [
         r"^comparisons/(?P<comparison_id>[0-9]+)/export\.(?P<file_type>json|csv)$",
         comparisons_api.ComparisonExportApi.as_view(),
         name="api-comparison-export",
+    ),
+    re_path(
+        r"^comparisons/(?P<comparison_id>[0-9]+)/markers\.(?P<file_type>csv|edl|fcpxml)$",
+        comparison_markers_api.ComparisonMarkersApi.as_view(),
+        name="api-comparison-markers",
     ),
     re_path(r"^videos/(?P<ref>.+)/notes$", notes_api.VideoNotesApi.as_view(), name="api-video-notes"),
     re_path(

@@ -29,6 +29,7 @@ from notes.times import TimeFormatError, parse_time
 from sage.formatting import clock, clock_tenths, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
+from videos.compare.markers import MarkerFileType
 from videos.compare.segments import default_threshold
 from videos.compare.selectors import comparable_videos, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, describe, offset_words
@@ -272,6 +273,28 @@ def _video_config(video: Video) -> dict[str, Any]:
     }
 
 
+MARKER_FILE_LABELS: dict[MarkerFileType, str] = {
+    "edl": "EDL (Resolve, Avid)",
+    "fcpxml": "FCPXML (Final Cut)",
+    "csv": "CSV",
+}
+
+
+def marker_links(comparison: Comparison) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The marker exports, B's timeline first (the new cut, what an editor usually works on)."""
+    urls = {
+        file_type: reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type})
+        for file_type in MARKER_FILE_LABELS
+    }
+    return [
+        (
+            f"On {side.upper()}: {video.title}",
+            [(label, f"{urls[file_type]}?side={side}") for file_type, label in MARKER_FILE_LABELS.items()],
+        )
+        for side, video in (("b", comparison.video_b), ("a", comparison.video_a))
+    ]
+
+
 # --- pages -------------------------------------------------------------------------------------------
 
 
@@ -372,5 +395,6 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         ),
         "export_json": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
         "export_csv": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
+        "marker_links": marker_links(comparison),
     }
     return render(request, "compare/comparison.html", context)

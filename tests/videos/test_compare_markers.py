@@ -1,0 +1,218 @@
+"""A comparison's differences as markers for editing programs (EDL, FCPXML, CSV): each file is read
+back with OpenTimelineIO (and its XML or CSV where OTIO drops a field) and its markers' frames,
+names and notes checked; the API's ownership and the page's links.
+
+The comparison is the factory's refined row: A 20 s, B 23.4 s, at 25 fps; differences on B at
+0–1.4 (only B), 5.637–8.337 (picture, low), 11–13 (only B) and 18.44–20.94 (both, high)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ElementTree
+from fractions import Fraction
+
+import opentimelineio as otio
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import ComparisonFactory, UserFactory
+from videos.compare.markers import TimedMarker, comparison_markers_file, write_markers
+
+pytestmark = pytest.mark.django_db
+
+# (start frame, duration in frames, name) of each marker on B's timeline at 25 fps.
+ON_B = [
+    (0, 35, "1. Only in B"),
+    (141, 67, "2. Picture differs (low)"),
+    (275, 50, "3. Only in B"),
+    (461, 63, "4. Picture and sound differ (high)"),
+]
+NOTES_ON_B = [
+    "B 00:00.0-00:01.4; not in A",
+    "A 00:04.2-00:06.9 = B 00:05.6-00:08.3; picture 0.18, sound 0.01; only B says: garage",
+    "B 00:11.0-00:13.0; not in A",
+    "A 00:15.0-00:17.5 = B 00:18.4-00:20.9; picture 0.87, sound 0.66",
+]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def markers_url(comparison, file_type: str) -> str:
+    return reverse("api-comparison-markers", args=[comparison.pk, file_type])
+
+
+def only_clip(timeline: otio.schema.Timeline) -> otio.schema.Clip:
+    [clip] = timeline.find_clips()
+    return clip
+
+
+def frames(marker: otio.schema.Marker, rate: float) -> tuple[int, int]:
+    marked = marker.marked_range
+    return round(marked.start_time.rescaled_to(rate).value), round(marked.duration.rescaled_to(rate).value)
+
+
+@pytest.fixture
+def comparison():
+    row = ComparisonFactory(refined=True)
+    row.word_changes = {"1": {"removed": [], "added": ["garage"]}}
+    row.save()
+    return row
+
+
+def test_the_edl_has_a_loc_line_per_difference_on_b_at_its_frame(comparison) -> None:
+    edl = comparison_markers_file(comparison, side="b", file_type="edl")
+
+    timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=25)
+    assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
+    markers = only_clip(timeline).markers
+    # A `* LOC:` line has no duration and is upper case: the name and the note share it.
+    assert [(frames(m, 25)[0], m.name) for m in markers] == [
+        (start, f"{name} - {note}".upper()) for (start, _, name), note in zip(ON_B, NOTES_ON_B, strict=True)
+    ]
+    assert [m.color for m in markers] == ["YELLOW", "BLUE", "YELLOW", "PURPLE"]
+    assert "* LOC: 00:00:05:16 BLUE    2. PICTURE DIFFERS (LOW)" in edl
+
+
+def test_the_fcpxml_has_a_marker_per_difference_with_its_duration_and_note(comparison) -> None:
+    fcpxml = comparison_markers_file(comparison, side="b", file_type="fcpxml")
+
+    timeline = otio.adapters.read_from_string(fcpxml, "fcpx_xml")
+    assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
+    markers = only_clip(timeline).markers
+    assert [(*frames(m, 25), m.name) for m in markers] == ON_B
+    # OTIO's reader drops a marker's note; Final Cut reads it from the element.
+    notes = [element.get("note") for element in ElementTree.fromstring(fcpxml).iter("marker")]
+    assert notes == NOTES_ON_B
+    assert 'frameDuration="1/25s"' in fcpxml
+
+
+def test_the_csv_has_a_row_per_marker_with_timecode_at_the_frame(comparison) -> None:
+    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(comparison, side="b", file_type="csv"))))
+
+    assert [
+        (
+            otio.opentime.from_timecode(row["start"], 25).value,
+            int(row["duration_frames"]),
+            otio.opentime.from_timecode(row["end"], 25).value - otio.opentime.from_timecode(row["start"], 25).value,
+            row["name"],
+        )
+        for row in rows
+    ] == [(start, length, length, name) for start, length, name in ON_B]
+    assert [row["note"] for row in rows] == NOTES_ON_B
+    assert {row["timeline"] for row in rows} == {f"SAGE comparison {comparison.pk} - markers on B: Refined B"}
+
+
+def test_on_a_what_b_inserted_is_a_one_frame_point_where_it_sits(comparison) -> None:
+    fcpxml = comparison_markers_file(comparison, side="a", file_type="fcpxml")
+
+    timeline = otio.adapters.read_from_string(fcpxml, "fcpx_xml")
+    assert timeline.name.endswith("markers on A: Refined A")
+    markers = only_clip(timeline).markers
+    # A's times: 0 (B's lead-in), 4.237–6.937, 9.6 (B's inserted 2 s), 15.04–17.54.
+    assert [frames(m, 25) for m in markers] == [(0, 1), (106, 67), (240, 1), (376, 62)]
+    notes = [element.get("note") for element in ElementTree.fromstring(fcpxml).iter("marker")]
+    assert notes[2] == "2.0 s of B inserted here (B 00:11.0-00:13.0)"
+
+
+def test_markers_sit_on_the_ntsc_rate_of_the_video_as_exact_frames(comparison) -> None:
+    comparison.video_b.fps = 29.97002997  # as measured from a 30000/1001 file
+    comparison.video_b.save()
+
+    fcpxml = comparison_markers_file(comparison, side="b", file_type="fcpxml")
+    edl = comparison_markers_file(comparison, side="b", file_type="edl")
+
+    assert 'frameDuration="1001/30000s"' in fcpxml
+    expected = [0, 169, 330, 553]  # round(seconds × 30000/1001)
+    # OTIO's FCPXML reader rounds the rate down to 29 fps: the times are read from the XML instead,
+    # and each start is a whole number of 1001/30000 s frames.
+    starts = [
+        Fraction(element.get("start", "").removesuffix("s"))
+        for element in ElementTree.fromstring(fcpxml).iter("marker")
+    ]
+    assert [start * Fraction(30000, 1001) for start in starts] == expected
+    # Non-drop-frame timecode: frames counted 30 to the timecode second.
+    from_edl = only_clip(otio.adapters.read_from_string(edl, "cmx_3600", rate=30)).markers
+    assert [frames(m, 30)[0] for m in from_edl] == expected
+    assert "* LOC: 00:00:05:19 BLUE" in edl
+    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(comparison, side="b", file_type="csv"))))
+    assert [otio.opentime.from_timecode(row["start"], 30).value for row in rows] == expected
+    assert rows[1]["start_seconds"] == "5.639"  # 169 × 1001/30000 s
+
+
+def test_any_timed_markers_can_be_written_so_review_comments_can_join(comparison) -> None:
+    comment = TimedMarker(side="b", start=2.0, end=2.0, name="Sam", note="Logo\ntoo late", colour="GREEN")
+
+    fcpxml = write_markers(
+        video=comparison.video_b, side="b", name="Review of B", markers=[comment], file_type="fcpxml"
+    )
+
+    [marker] = only_clip(otio.adapters.read_from_string(fcpxml, "fcpx_xml")).markers
+    assert (frames(marker, 25), marker.name) == ((50, 1), "Sam")
+    assert [element.get("note") for element in ElementTree.fromstring(fcpxml).iter("marker")] == ["Logo too late"]
+    with pytest.raises(ValueError):
+        write_markers(video=comparison.video_a, side="a", name="A", markers=[comment], file_type="csv")
+
+
+@pytest.mark.parametrize(
+    ("file_type", "content_type"),
+    [("edl", "text/plain"), ("fcpxml", "application/xml"), ("csv", "text/csv")],
+)
+def test_the_owner_downloads_each_marker_file_for_either_side(comparison, file_type, content_type) -> None:
+    client = client_for(comparison.owner)
+
+    on_b = client.get(markers_url(comparison, file_type))
+    on_a = client.get(markers_url(comparison, file_type), {"side": "a"})
+
+    assert on_b.status_code == on_a.status_code == 200
+    assert on_b["Content-Type"].startswith(content_type)
+    assert f'filename="comparison-{comparison.pk}-markers-b.{file_type}"' in on_b["Content-Disposition"]
+    assert "markers on B: Refined B" in on_b.content.decode()
+    assert "markers on A: Refined A" in on_a.content.decode()
+
+
+def test_another_person_gets_404_and_a_bad_side_400(comparison) -> None:
+    stranger = client_for(UserFactory())
+
+    for file_type in ("edl", "fcpxml", "csv"):
+        assert stranger.get(markers_url(comparison, file_type)).status_code == 404
+    assert client_for(comparison.owner).get(markers_url(comparison, "edl"), {"side": "c"}).status_code == 400
+
+
+def test_the_shared_sample_markers_are_readable_by_anyone() -> None:
+    sample = ComparisonFactory(refined=True, owner=UserFactory(is_sample_owner=True))
+
+    response = client_for(UserFactory()).get(markers_url(sample, "fcpxml"))
+
+    assert response.status_code == 200
+    assert "markers on B: Refined B" in response.content.decode()
+
+
+def test_the_page_links_the_marker_files_for_b_then_a(comparison) -> None:
+    html = client_for(comparison.owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
+
+    links = [
+        f'href="/api/v1/comparisons/{comparison.pk}/markers.{ft}?side={side}"'
+        for side in "ba"
+        for ft in ("edl", "fcpxml", "csv")
+    ]
+    positions = [html.find(link) for link in links]
+    assert -1 not in positions and positions == sorted(positions)
+
+
+def test_the_schema_documents_the_marker_export() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/comparisons/{comparison_id}/markers.{file_type}"]["get"]
+
+    assert "* LOC:" in operation["description"] and "Final Cut" in operation["description"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert parameters["file_type"]["schema"]["enum"] == ["csv", "edl", "fcpxml"]
+    assert parameters["side"]["schema"]["enum"] == ["a", "b"]
+    assert set(operation["responses"]["200"]["content"]) == {"text/csv", "text/plain", "application/xml"}
