@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "videos",
     "notes",
     "chat",
+    "reviews",
     "sage",  # project-level management commands (runsite)
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notes/", include("notes.urls")),
     path("compare/", include("videos.compare.urls")),
     path("chat/", include("chat.urls")),
+    path("sharing/", include("reviews.urls")),
     path("search/", video_views.search_page, name="search"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -179,3 +179,25 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
     word_diff = factory.LazyFunction(lambda: {"removed": [], "added": []})
     summary = "No differences at this threshold: the videos match over the aligned time (100 %)."
     summary_backend = "extractive"
+
+
+class ShareLinkFactory(factory.django.DjangoModelFactory):
+    """A share link made by the real service (to a comparison unless `video=` is given); its token,
+    which the service returns, is kept on the instance as `.token`."""
+
+    class Meta:
+        model = "reviews.ShareLink"
+
+    video = None
+    comparison = factory.Maybe("video", yes_declaration=None, no_declaration=factory.SubFactory(ComparisonFactory))
+    name = factory.Sequence(lambda n: f"Client {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from reviews.services import share_link_create
+
+        video, comparison = kwargs.pop("video"), kwargs.pop("comparison")
+        shared = video if video is not None else comparison
+        link, token = share_link_create(owner=shared.owner, shared=shared, **kwargs)
+        link.token = token  # type: ignore[attr-defined]
+        return link

@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
+from reviews import api as reviews_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
@@ -41,6 +42,14 @@ urlpatterns = [
         comparison_markers_api.ComparisonMarkersApi.as_view(),
         name="api-comparison-markers",
     ),
+    path(
+        "comparisons/<int:comparison_id>/share-links",
+        reviews_api.ComparisonShareLinksApi.as_view(),
+        name="api-comparison-share-links",
+    ),
+    path("videos/<int:video_id>/share-links", reviews_api.VideoShareLinksApi.as_view(), name="api-video-share-links"),
+    path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
+    path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),
     re_path(r"^videos/(?P<ref>.+)/notes$", notes_api.VideoNotesApi.as_view(), name="api-video-notes"),
     re_path(
         r"^videos/(?P<ref>.+)/notes/export\.(?P<file_type>md|json)$",

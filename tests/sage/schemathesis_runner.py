@@ -66,6 +66,14 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("PUT", "/api/v1/videos/{video_id}/subtitles"): ("an .srt or .vtt file with at least one cue", r"^file: "),
     ("POST", "/api/v1/tokens"): ("`expires_at` in the future", r"expiry must be in the future"),
+    ("POST", "/api/v1/comparisons/{comparison_id}/share-links"): (
+        "`expires_at` in the future; a name that is more than spaces",
+        r"expiry must be in the future|^name: ",
+    ),
+    ("POST", "/api/v1/videos/{video_id}/share-links"): (
+        "`expires_at` in the future; a name that is more than spaces",
+        r"expiry must be in the future|^name: ",
+    ),
 }
 
 

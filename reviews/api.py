@@ -1,0 +1,163 @@
+"""`/api/v1/…/share-links`: list, create and revoke the share links of a comparison or a video."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from reviews.models import ShareLink
+from reviews.presenters import share_link_state, share_link_url
+from reviews.selectors import share_link_get_for_user, share_links_for_object
+from reviews.services import NAME_MAX, share_link_create, share_link_revoke
+from sage.api.errors import error_responses
+from videos.compare.selectors import comparison_get_for_user
+from videos.models import Comparison, Video
+from videos.selectors import video_get_for_user
+
+# Sharing decides who sees the videos: the scope that changes them.
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+_COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
+_VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
+_LINK_ID = OpenApiParameter("link_id", int, OpenApiParameter.PATH, description="The share link's id.")
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class ShareLinkCreateInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=NAME_MAX, help_text="Who or what the link is for, as the owner sees it.")
+    permission = serializers.ChoiceField(
+        choices=ShareLink.Permission.choices,
+        default=ShareLink.Permission.VIEW,
+        help_text="`view`: watch only; `comment`: reviewers may also comment.",
+    )
+    show_owner_notes = serializers.BooleanField(default=False, help_text="Show the owner's notes on the shared page.")
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the link stops working (none: never)."
+    )
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=128,
+        write_only=True,
+        trim_whitespace=False,
+        help_text="Asked of whoever opens the link (empty: none). Stored hashed, never shown again.",
+    )
+
+
+class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
+    url = serializers.SerializerMethodField(
+        help_text="The link to send: anyone holding it opens the object without an account. Null if it "
+        "can no longer be read back (the server's secret key changed); it still works for its holders."
+    )
+    state = serializers.SerializerMethodField(help_text="`active`, `revoked` or `expired`.")
+    has_password = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ShareLink
+        fields = [
+            "id",
+            "name",
+            "comparison",
+            "video",
+            "permission",
+            "show_owner_notes",
+            "has_password",
+            "expires_at",
+            "created_at",
+            "last_opened_at",
+            "revoked_at",
+            "state",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, link: ShareLink) -> str | None:
+        return share_link_url(self.context["request"], link)
+
+    def get_state(self, link: ShareLink) -> str:
+        return share_link_state(link)
+
+
+def _list(request: Request, shared: Comparison | Video) -> Response:
+    links = share_links_for_object(_user(request), shared)
+    return Response(ShareLinkOutput(links, many=True, context={"request": request}).data)
+
+
+def _create(request: Request, shared: Comparison | Video) -> Response:
+    given = ShareLinkCreateInput(data=request.data)
+    given.is_valid(raise_exception=True)
+    link, _ = share_link_create(owner=_user(request), shared=shared, **given.validated_data)
+    return Response(ShareLinkOutput(link, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class ComparisonShareLinksApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_COMPARISON_ID],
+        responses={200: ShareLinkOutput(many=True), **error_responses(404)},
+        summary="A comparison's share links",
+    )
+    def get(self, request: Request, comparison_id: int) -> Response:
+        return _list(request, comparison_get_for_user(_user(request), comparison_id))
+
+    @extend_schema(
+        parameters=[_COMPARISON_ID],
+        request=ShareLinkCreateInput,
+        responses={201: ShareLinkOutput, **error_responses(400, 403, 404)},
+        summary="Share a comparison by link",
+    )
+    def post(self, request: Request, comparison_id: int) -> Response:
+        return _create(request, comparison_get_for_user(_user(request), comparison_id))
+
+
+class VideoShareLinksApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_VIDEO_ID],
+        responses={200: ShareLinkOutput(many=True), **error_responses(404)},
+        summary="A video's share links",
+    )
+    def get(self, request: Request, video_id: int) -> Response:
+        return _list(request, video_get_for_user(_user(request), video_id))
+
+    @extend_schema(
+        parameters=[_VIDEO_ID],
+        request=ShareLinkCreateInput,
+        responses={201: ShareLinkOutput, **error_responses(400, 403, 404)},
+        summary="Share a video by link",
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        return _create(request, video_get_for_user(_user(request), video_id))
+
+
+class ShareLinkDetailApi(APIView):
+    @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
+    def get(self, request: Request, link_id: int) -> Response:
+        link = share_link_get_for_user(_user(request), link_id)
+        return Response(ShareLinkOutput(link, context={"request": request}).data)
+
+
+class ShareLinkRevokeApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_LINK_ID],
+        request=None,
+        responses={200: ShareLinkOutput, **error_responses(403, 404)},
+        summary="Revoke a link (at once; again: no change)",
+    )
+    def post(self, request: Request, link_id: int) -> Response:
+        link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
+        return Response(ShareLinkOutput(link, context={"request": request}).data)

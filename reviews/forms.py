@@ -1,0 +1,32 @@
+"""The owner's form for a new share link (the page's fallback without JavaScript; the script sends
+the same fields to the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from reviews.models import ShareLink
+from reviews.services import NAME_MAX
+
+
+class ShareLinkForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX, help_text="Who the link is for, e.g. “Client, round 2”.")
+    permission = forms.ChoiceField(
+        choices=ShareLink.Permission.choices, initial=ShareLink.Permission.VIEW, label="Reviewers may"
+    )
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for a link that works until you revoke it.",
+    )
+    password = forms.CharField(
+        required=False, strip=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    show_owner_notes = forms.BooleanField(required=False, label="Show my notes")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

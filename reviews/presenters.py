@@ -1,0 +1,32 @@
+"""How a share link is shown to its owner: the list on the page and the API's output agree."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from reviews.models import ShareLink
+from reviews.tokens import unseal
+
+# Where the shared page will answer (the next step of issue 33 adds its view at this path, named
+# `reviews:shared`; this helper then reverses it). Short, and nothing in it but the token.
+SHARED_PATH = "/s/{token}/"
+
+
+def share_link_path(token: str) -> str:
+    return SHARED_PATH.format(token=token)
+
+
+def share_link_url(request: HttpRequest, link: ShareLink) -> str | None:
+    """The full link to copy, or None when it can no longer be unsealed (SECRET_KEY changed)."""
+    token = unseal(link.token_sealed)
+    return None if token is None else request.build_absolute_uri(share_link_path(token))
+
+
+def share_link_state(link: ShareLink) -> str:
+    """`active`, `revoked` or `expired`: what the owner's list says of a link."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at is not None and link.expires_at <= timezone.now():
+        return "expired"
+    return "active"

@@ -1,0 +1,85 @@
+"""Writes to share links: create, revoke, note an opening."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from reviews.models import ShareLink
+from reviews.tokens import new_token, seal, token_digest
+from sage.errors import FieldInvalid, NotFound
+from videos.models import Comparison, Video
+
+NAME_MAX = 100
+# `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
+OPENED_RESOLUTION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def share_link_create(
+    *,
+    owner: User,
+    shared: Comparison | Video,
+    name: str,
+    permission: str = ShareLink.Permission.VIEW,
+    show_owner_notes: bool = False,
+    expires_at: datetime | None = None,
+    password: str = "",
+) -> tuple[ShareLink, str]:
+    """A new link to `shared` (which the caller read through its ownership selector) and its token."""
+    if shared.owner_id != owner.pk:
+        # The callers' selectors already answered 404 for anyone else; this keeps the service honest.
+        raise NotFound()
+    name = name.strip()
+    if not name:
+        raise FieldInvalid("Give the link a name.", field="name")
+    if len(name) > NAME_MAX:
+        raise FieldInvalid(f"At most {NAME_MAX} characters.", field="name")
+    if permission not in ShareLink.Permission.values:
+        raise FieldInvalid("Choose view or comment.", field="permission")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise FieldInvalid("The expiry must be in the future.", field="expires_at")
+    token = new_token()
+    link = ShareLink.objects.create(
+        owner=owner,
+        comparison=shared if isinstance(shared, Comparison) else None,
+        video=shared if isinstance(shared, Video) else None,
+        name=name,
+        permission=permission,
+        show_owner_notes=show_owner_notes,
+        expires_at=expires_at,
+        password_hash=make_password(password) if password else "",
+        token_digest=token_digest(token),
+        token_sealed=seal(token),
+    )
+    return link, token
+
+
+def share_link_revoke(*, link: ShareLink) -> ShareLink:
+    """Revoke at once; revoking again keeps the first time. Every lookup checks `revoked_at`, so the
+    next request through the link is a 404."""
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db(fields=["revoked_at"])
+    return link
+
+
+def share_links_revoke(*, links: QuerySet[ShareLink]) -> int:
+    """Revoke every still-live link in `links` (operators, in bulk); returns how many were revoked."""
+    return links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def share_link_opened(*, link: ShareLink) -> None:
+    """Note that someone opened the link: one guarded UPDATE, which writes nothing when the last
+    opening was under a minute ago (a page's many requests, many reviewers at once)."""
+    now = timezone.now()
+    recent = now - OPENED_RESOLUTION
+    if link.last_opened_at is not None and link.last_opened_at > recent:
+        return
+    written = ShareLink.objects.filter(pk=link.pk).exclude(last_opened_at__gt=recent).update(last_opened_at=now)
+    if written:
+        link.last_opened_at = now

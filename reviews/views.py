@@ -1,0 +1,59 @@
+"""The owner's share-link actions as plain form posts: the page works before its script loads (and
+without it); share_links.js does the same through the API and stays on the page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from reviews.forms import ShareLinkForm
+from reviews.models import ShareLink
+from reviews.selectors import share_link_get_for_user
+from reviews.services import share_link_create, share_link_revoke
+from sage.errors import FieldInvalid
+from videos.compare.selectors import comparison_get_for_user
+
+PANEL_ANCHOR = "#share-links"
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _page_of(link: ShareLink) -> str:
+    if link.comparison_id is not None:
+        return reverse("compare:comparison", args=[link.comparison_id]) + PANEL_ANCHOR
+    return reverse("videos:video", args=[link.video_id])
+
+
+@require_POST
+@login_required
+def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = comparison_get_for_user(_user(request), comparison_id)
+    page = reverse("compare:comparison", args=[comparison.pk]) + PANEL_ANCHOR
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"Share link not made: {form.fields[field].label or field}: {errors[0]}")
+        return redirect(page)
+    try:
+        link, _ = share_link_create(owner=_user(request), shared=comparison, **form.cleaned_data)
+    except FieldInvalid as refusal:
+        messages.error(request, f"Share link not made: {refusal.reason}")
+    else:
+        messages.success(request, f"Share link “{link.name}” made: copy it from the list.")
+    return redirect(page)
+
+
+@require_POST
+@login_required
+def share_link_revoke_page(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
+    messages.success(request, f"Share link “{link.name}” revoked: it no longer opens anything.")
+    return redirect(_page_of(link))
