@@ -273,6 +273,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", True)
+# The owner's Share panel on comparison pages (issue 33). Off until the shared page a link opens is
+# served: a link made today would open a 404. The API and the models work either way.
+SHARE_LINKS_PANEL = env_bool("SHARE_LINKS_PANEL", False)
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User
@@ -31,6 +32,8 @@ class ShareLinkRow:
 
 @register.inclusion_tag("reviews/partials/share_links.html", takes_context=True)
 def share_links_panel(context: template.Context, comparison: Comparison) -> dict[str, Any]:
+    if not settings.SHARE_LINKS_PANEL:
+        return {"hidden": True}
     request = context["request"]
     user = request.user
     assert isinstance(user, User)
