@@ -12,10 +12,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from accounts.models import User
-from billing.models import TokenPack
+from billing.models import TokenPack, Wallet
 from billing.money import money
-from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, TokensOwed
 from billing.stripe_client import payments_configured
 
@@ -101,11 +99,11 @@ def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
     return details
 
 
-def payment_refusal(*, user: User, amount: int) -> InsufficientTokens | None:
-    """Why `user` could not pay `amount` tokens now (TokensOwed, InsufficientTokens), or None.
-    Only a look: nothing is held. Work that can be refused before it costs anything (an upload,
-    before its bytes are sent) asks this first; its hold later still decides under the lock."""
-    wallet = wallet_for_user(user)
+def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None:
+    """Why the wallet's owner could not pay `amount` tokens now (TokensOwed, InsufficientTokens), or
+    None. Only a look: nothing is held. Work that can be refused before it costs anything (an upload,
+    before its bytes are sent) asks this first; its hold later still decides under the lock. The
+    caller passes the wallet it already read (an upload reads it for the plan's limits too)."""
     if wallet.tokens_owed > 0:
         return TokensOwed(owed=wallet.tokens_owed, needed=amount, available=wallet.balance)
     if wallet.balance < amount:

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from billing.buying import payment_refusal
+from billing.selectors import wallet_for_user
 from billing.services import InsufficientTokens, TokensOwed
 from billing.views import insufficient_tokens_message
 from videos.models import Video
@@ -29,7 +30,7 @@ def video_tokens_refusal(video: Video) -> SafeString | str:
     if video.status != Video.Status.FAILED or video.error_code not in _TOKEN_ERROR_CODES:
         return ""
     needed = tokens_for(video)
-    refusal = payment_refusal(user=video.owner, amount=needed)
+    refusal = payment_refusal(wallet=wallet_for_user(video.owner), amount=needed)
     if refusal is None:
         return format_html(
             "This needs {} tokens, and your balance covers them now: retry processing.", intcomma(needed)

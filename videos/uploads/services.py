@@ -67,7 +67,8 @@ def upload_create(
         raise UploadRejected("The file is empty.", field="size")
     # One upload created at a time per person, so two parallel uploads cannot both fit the quota.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    plan = wallet_for_user(user).plan
+    wallet = wallet_for_user(user)
+    plan = wallet.plan
     if size > plan.max_upload_bytes:
         raise UploadRejected(
             f"The file is {data_size(size)}; your {plan.name} plan accepts files up to "
@@ -91,7 +92,7 @@ def upload_create(
             field="duration_seconds",
         )
     # Without an announced length the price is not known yet: at least one token (and nothing owed).
-    if (refusal := payment_refusal(user=user, amount=upload_price(duration_seconds))) is not None:
+    if (refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds))) is not None:
         raise refusal
     part_size = int(settings.UPLOAD_PART_SIZE)
     video = Video.objects.create(owner=user, title=(title.strip() or PurePath(name).stem)[:200])
