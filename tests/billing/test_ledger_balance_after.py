@@ -75,5 +75,6 @@ def test_the_billing_page_shows_the_corrected_figures_in_a_fixed_number_of_queri
         client.get(reverse("billing:billing"))
 
     assert "1,725" in page and "1,800" in page  # 1,800 - 10 - 11 - 12 - 13 - 14 - 15
+    assert 'data-label="Balance after">1,725<' in page and 'data-label="Balance after">1,800<' in page
     assert page.count('data-label="Balance after">1,790<') == 1
     assert len(more.captured_queries) == len(few.captured_queries)

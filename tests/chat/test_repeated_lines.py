@@ -65,6 +65,7 @@ def test_a_jingle_said_three_times_is_cited_once_and_the_answer_is_cited_too(use
     assert ANSWER in cited
     assert cited.count(JINGLE) <= 1
     assert answer.count(JINGLE) <= 1
+    assert len(cited) == len(set(cited))  # no line cited twice, whatever its text
 
 
 @pytest.mark.django_db
@@ -81,3 +82,6 @@ def test_transcript_search_shows_a_repeated_line_once(user) -> None:
 
     assert texts.count(JINGLE.casefold()) <= 1
     assert ANSWER.casefold() in texts
+    # Searching for the jingle itself finds it, once: the three (one in capitals) are merged, not lost.
+    jingle_texts = [quote.text.casefold() for quote in search_quotes(user, JINGLE, video=video)]
+    assert jingle_texts.count(JINGLE.casefold()) == 1

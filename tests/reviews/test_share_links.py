@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from datetime import timedelta
 
@@ -45,6 +46,7 @@ def test_tokens_are_256_random_bits_and_never_repeat():
         # URL-safe base64: 6 bits a character.
         assert len(token) == 43
         assert len(token) * 6 >= 256 > 128
+        assert len(base64.urlsafe_b64decode(token + "=")) == 32  # 256 bits, not a shorter value padded
     # Not a counter or a timestamp: the characters spread over the alphabet.
     characters = "".join(tokens)
     assert len(set(characters)) > 50
