@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 
 
 class ShareLink(models.Model):
@@ -32,6 +33,8 @@ class ShareLink(models.Model):
         Comparison, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
     )
     video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    # A version stack: the link shows its newest version against the one before.
+    stack = models.ForeignKey(VideoStack, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
     name = models.CharField(max_length=100)
     permission = models.CharField(max_length=10, choices=Permission.choices, default=Permission.VIEW)
     show_owner_notes = models.BooleanField(default=False)
@@ -50,7 +53,9 @@ class ShareLink(models.Model):
             models.CheckConstraint(
                 name="share_link_exactly_one_object",
                 condition=(
-                    Q(comparison__isnull=False, video__isnull=True) | Q(comparison__isnull=True, video__isnull=False)
+                    Q(comparison__isnull=False, video__isnull=True, stack__isnull=True)
+                    | Q(comparison__isnull=True, video__isnull=False, stack__isnull=True)
+                    | Q(comparison__isnull=True, video__isnull=True, stack__isnull=False)
                 ),
             ),
         ]
@@ -59,11 +64,69 @@ class ShareLink(models.Model):
         return self.name
 
     @property
-    def shared_object(self) -> Comparison | Video:
-        shared = self.comparison or self.video
+    def shared_object(self) -> Comparison | Video | VideoStack:
+        shared = self.comparison or self.video or self.stack
         assert shared is not None  # the check constraint
         return shared
 
     @property
     def has_password(self) -> bool:
         return bool(self.password_hash)
+
+
+class Comment(models.Model):
+    """A reviewer's timecoded comment, made through a share link, or a reply under one.
+
+    It belongs to the link it came through (a guest of one link never sees another link's comments;
+    the owner sees them all) and to the object that was on screen when it was made: the comparison
+    or the video. A link to a version stack shows the newest pair, so its comments stay on the
+    comparison (the versions) they were made on. A reply (`parent`) repeats its parent's link,
+    object, side and time, and is never itself replied to. The owner's replies carry no reviewer key.
+    """
+
+    class Side(models.TextChoices):
+        A = "a", "A"
+        B = "b", "B"
+        VIDEO = "video", "The video"
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="comments")
+    comparison = models.ForeignKey(
+        Comparison, null=True, blank=True, on_delete=models.CASCADE, related_name="review_comments"
+    )
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="review_comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    side = models.CharField(max_length=5, choices=Side.choices)
+    # Seconds on that side's video; `end` set for a range.
+    start = models.FloatField()
+    end = models.FloatField(null=True, blank=True)
+    body = models.TextField()
+    author_name = models.CharField(max_length=60)
+    by_owner = models.BooleanField(default=False)
+    # SHA-256 of the random key the reviewer's browser keeps: only that browser deletes the comment.
+    author_key_digest = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # When the owner's e-mail digest told them of it (empty: not yet; the owner's own: never needed).
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="comment_on_comparison_or_video",
+                condition=Q(comparison__isnull=False, video__isnull=True)
+                | Q(comparison__isnull=True, video__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="comment_end_after_start", condition=Q(end__isnull=True) | Q(end__gte=F("start"))
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["link", "created_at"]),
+            models.Index(
+                fields=["created_at"], condition=Q(notified_at__isnull=True, by_owner=False), name="comment_to_notify"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name} at {self.start:.1f}s"

@@ -17,6 +17,23 @@ from pgvector.django import HalfVectorField, HnswIndex, VectorField
 ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 
 
+class VideoStack(models.Model):
+    """The versions of one asset — v1, v2, … of a cut — each an uploaded Video (`Video.stack`).
+
+    Once the newest version is ready it is compared with the one before (cuts alignment), so the
+    stack's page says what changed; a share link to a stack shows its newest pair."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_stacks")
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Video(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
@@ -78,6 +95,9 @@ class Video(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     ready_at = models.DateTimeField(null=True, blank=True)
+    # A version of an asset: v`version` of `stack` (both empty for a video that is not one).
+    stack = models.ForeignKey(VideoStack, null=True, blank=True, on_delete=models.SET_NULL, related_name="versions")
+    version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -95,7 +115,10 @@ class Video(models.Model):
                 fields=["owner", "youtube_id"],
                 condition=models.Q(source="youtube"),
                 name="one_video_per_youtube_id_per_owner",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["stack", "version"], condition=models.Q(stack__isnull=False), name="one_video_per_version"
+            ),
         ]
 
     def __str__(self) -> str:
