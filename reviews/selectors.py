@@ -8,6 +8,8 @@ connect and are closed when the link is revoked.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -72,13 +74,16 @@ def _password_failed(link: ShareLink, client: str) -> None:
     cache.incr(key)
 
 
-def share_link_resolve(token: str, password: str | None = None, *, client: str = "") -> ShareLink:
+def share_link_resolve(
+    token: str, password: str | None = None, *, client: str = "", unlocked: Collection[int] = ()
+) -> ShareLink:
     """The live link `token` opens, or NotFound — the same 404 for a wrong, revoked or expired
-    token, so a guess learns nothing. A link with a password also needs `password`
+    token, so a guess learns nothing. A link with a password also needs `password`, unless its id is
+    among `unlocked` (links this browser already gave the password for: `reviews.access`)
     (PasswordRequired; PasswordAttemptsExceeded after too many wrong ones from `client`)."""
     offered = token_digest(token)
     link = (
-        ShareLink.objects.select_related("comparison", "video")
+        ShareLink.objects.select_related("comparison", "video", "stack")
         .filter(token_digest=offered, revoked_at__isnull=True)
         .first()
     )
@@ -88,7 +93,7 @@ def share_link_resolve(token: str, password: str | None = None, *, client: str =
         raise NotFound("No such link.")
     if link.expires_at is not None and link.expires_at <= timezone.now():
         raise NotFound("No such link.")
-    if link.has_password:
+    if link.has_password and link.pk not in unlocked:
         if not password_attempt_allowed(link, client):
             raise PasswordAttemptsExceeded()
         if not password or not check_password(password, link.password_hash):
