@@ -1,0 +1,93 @@
+"""Reads for version stacks. Ownership lives here: another user's stack is a 404.
+
+"The one before" a version is the closest lower version number that still exists and is ready:
+the automatic comparison (videos.versions.services) and `stack_latest_pair` agree on it, so a
+deleted or failed version is skipped the same way by both."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from videos.models import Comparison, Video, VideoStack
+
+# The settings the automatic comparison of neighbours is made with (comparison_create's defaults,
+# named here so that finding it again asks for exactly the row that was made).
+NEIGHBOUR_METRIC = Comparison.Metric.COSINE
+NEIGHBOUR_ALIGNMENT = Comparison.Alignment.CUTS
+
+
+def stacks_for_user(user: User) -> QuerySet[VideoStack]:
+    return VideoStack.objects.filter(owner=user)
+
+
+def stack_get_for_user(user: User, pk: int | str) -> VideoStack:
+    try:
+        return stacks_for_user(user).get(pk=int(pk))
+    except (VideoStack.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such stack.") from None
+
+
+def stack_versions(stack: VideoStack) -> list[Video]:
+    """The stack's versions, oldest (v1) first."""
+    return list(Video.objects.filter(stack=stack).order_by("version", "pk"))
+
+
+def _ready_versions(stack: VideoStack) -> QuerySet[Video]:
+    return Video.objects.filter(stack=stack, status=Video.Status.READY, version__isnull=False)
+
+
+def version_ready_before(video: Video) -> Video | None:
+    """The closest lower version of the same stack that exists and is ready (None for v1, or when
+    none below is ready)."""
+    if video.stack_id is None or video.version is None:
+        return None
+    return (
+        Video.objects.filter(stack_id=video.stack_id, status=Video.Status.READY, version__lt=video.version)
+        .order_by("-version")
+        .first()
+    )
+
+
+def version_ready_after(video: Video) -> Video | None:
+    """The closest higher version of the same stack that exists and is ready."""
+    if video.stack_id is None or video.version is None:
+        return None
+    return (
+        Video.objects.filter(stack_id=video.stack_id, status=Video.Status.READY, version__gt=video.version)
+        .order_by("version")
+        .first()
+    )
+
+
+def neighbour_comparison(video_a: Video, video_b: Video) -> Comparison | None:
+    """The automatic comparison of `video_a` (the version before) with `video_b`, once made."""
+    return (
+        Comparison.objects.filter(
+            owner_id=video_b.owner_id,
+            video_a=video_a,
+            video_b=video_b,
+            metric=NEIGHBOUR_METRIC,
+            alignment=NEIGHBOUR_ALIGNMENT,
+        )
+        .select_related("video_a", "video_b")
+        .first()
+    )
+
+
+def stack_latest_pair(stack: VideoStack) -> tuple[Video, Comparison | None]:
+    """The newest ready version and its comparison (as B) with the ready version before it (as A);
+    the comparison is None when there is one ready version or it is not made yet. While no version
+    is ready, the newest version (whatever its state) with None; Http404 when the stack has no
+    version left at all."""
+    newest = _ready_versions(stack).order_by("-version").first()
+    if newest is None:
+        pending = Video.objects.filter(stack=stack).order_by("-version", "-pk").first()
+        if pending is None:
+            raise Http404("This stack has no versions.")
+        return pending, None
+    before = version_ready_before(newest)
+    if before is None:
+        return newest, None
+    return newest, neighbour_comparison(before, newest)
