@@ -17,6 +17,7 @@ from videos.pipeline.progress import push_video
 from videos.pipeline.runner import CRASHED_MESSAGE, notes_may_be_written, video_fail
 from videos.transcripts.base import TranscriptError
 from videos.uploads.services import upload_abort
+from videos.versions.services import version_will_be_deleted
 from videos.youtube import fetch_metadata, parse_youtube_id
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ def video_delete(*, video: Video) -> None:
     video_cancel(video=video)  # stops a running task and refunds its hold
     keys = [key for key in (video.storage_key, video.poster_key, video.sprite_key, video.subtitle_key) if key]
     with transaction.atomic():
+        version_will_be_deleted(video)  # its stack's versions either side become neighbours (on commit)
         Video.objects.filter(pk=video.pk).delete()  # derived rows go by cascade
         transaction.on_commit(lambda: _delete_files(keys))
 

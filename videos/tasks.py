@@ -113,6 +113,16 @@ def verify_comparison(comparison_id: int) -> bool:
     return comparison_verify_by_id(comparison_id)
 
 
+@shared_task
+def compare_version_neighbours(video_id: int) -> int:
+    """A ready version compared with the ready versions before and after it in its stack (media
+    queue: the comparison verifies on the files). Idempotent: stored comparisons are reused."""
+    from videos.versions.services import version_compare_neighbours
+
+    video = Video.objects.filter(pk=video_id).first()
+    return 0 if video is None else len(version_compare_neighbours(video=video))
+
+
 def revoke(task_id: str) -> None:
     # terminate=False: a running task sees the cancelled status between steps and stops there.
     app.control.revoke(task_id)

@@ -21,7 +21,7 @@ from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from sage.api.fields import SPACE_CHARACTERS, NumberField, TextField, any_case
 from videos.models import ALLOWED_EXTENSIONS, Upload
-from videos.selectors import upload_get_for_user
+from videos.selectors import upload_get_for_user, video_get_for_user
 from videos.uploads.services import (
     upload_abort,
     upload_complete,
@@ -74,6 +74,14 @@ class UploadCreateInput(serializers.Serializer[Any]):
     duration_seconds = NumberField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )
+    version_of = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="A video of yours this upload is a new version of: it joins that video's stack as the next "
+        "version (the video becomes v1 of a new stack if it had none) and keeps its title unless `title` is given. "
+        "Another's video is a 404; a YouTube video a 400.",
+    )
 
 
 class UploadPartOutput(serializers.Serializer[Any]):
@@ -107,7 +115,7 @@ class UploadListApi(APIView):
 
     @extend_schema(
         request=UploadCreateInput,
-        responses={201: UploadOutput, **error_responses(400, 402, 403)},
+        responses={201: UploadOutput, **error_responses(400, 402, 403, 404)},
         summary="Start a resumable upload",
         description="Plan limits (file size, storage, announced length) are checked here, before any byte is sent, "
         "and so is paying for processing: while tokens are owed, or when the balance does not cover "
@@ -116,7 +124,11 @@ class UploadListApi(APIView):
     def post(self, request: Request) -> Response:
         payload = UploadCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        upload = upload_create(user=_user(request), **payload.validated_data)
+        fields = dict(payload.validated_data)
+        user = _user(request)
+        version_of_id = fields.pop("version_of", None)
+        version_of = video_get_for_user(user, version_of_id) if version_of_id is not None else None
+        upload = upload_create(user=user, **fields, version_of=version_of)
         return Response(_upload_output(upload), status=status.HTTP_201_CREATED)
 
 

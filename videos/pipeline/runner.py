@@ -38,6 +38,7 @@ from videos.pipeline.steps import (
     tokens_for,
 )
 from videos.pipeline.transcribing import transcript_beside
+from videos.versions.services import versions_may_be_compared
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ def _finish(video: Video, *, lease_owner: str) -> None:
     video.refresh_from_db()
     push_video(video)
     notes_may_be_written(video)
+    versions_may_be_compared(video)
 
 
 def notes_may_be_written(video: Video) -> None:

@@ -28,6 +28,7 @@ from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
 from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
+from videos.versions.services import version_add, version_check_source
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,12 @@ def upload_create(
     content_type: str = "",
     title: str = "",
     duration_seconds: float | None = None,
+    version_of: Video | None = None,
 ) -> Upload:
+    """A new upload and its video (the next version of `version_of`'s stack when given: the caller
+    read it through the ownership selector)."""
+    if version_of is not None:
+        version_check_source(version_of)
     name = PurePath(filename.replace("\\", "/")).name.strip()
     extension = PurePath(name).suffix.lower()
     if extension not in ALLOWED_EXTENSIONS:
@@ -95,7 +101,11 @@ def upload_create(
     if (refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds))) is not None:
         raise refusal
     part_size = int(settings.UPLOAD_PART_SIZE)
-    video = Video.objects.create(owner=user, title=(title.strip() or PurePath(name).stem)[:200])
+    # A new version keeps the asset's title unless given one: its page tells the versions apart.
+    default_title = version_of.title if version_of is not None else PurePath(name).stem
+    video = Video.objects.create(owner=user, title=(title.strip() or default_title)[:200])
+    if version_of is not None:
+        version_add(previous=version_of, video=video)
     upload = Upload.objects.create(
         owner=user,
         video=video,

@@ -6,6 +6,8 @@ deleted or failed version is skipped the same way by both."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -14,8 +16,8 @@ from videos.models import Comparison, Video, VideoStack
 
 # The settings the automatic comparison of neighbours is made with (comparison_create's defaults,
 # named here so that finding it again asks for exactly the row that was made).
-NEIGHBOUR_METRIC = Comparison.Metric.COSINE
-NEIGHBOUR_ALIGNMENT = Comparison.Alignment.CUTS
+NEIGHBOUR_METRIC: Final = "cosine"
+NEIGHBOUR_ALIGNMENT: Final = "cuts"
 
 
 def stacks_for_user(user: User) -> QuerySet[VideoStack]:
