@@ -1,13 +1,23 @@
 // The comparison's keyboard, in the site's one scheme (shared/shortcuts.js): K or Space plays or
 // pauses both, J and L go 10 seconds back or forward, ← and → one second, , and . one frame, [ and ]
 // to the previous and next difference, M mutes both, F shows the players full screen, N adds a note
-// (not on the shared sample, which is read-only), ? shows this list.
+// (not on the shared sample, which is read-only), C comments (where the page takes comments), ? shows
+// this list.
 
 import { setUpShortcuts, toggleFullscreen } from "../shared/shortcuts.js";
 
 export function bindKeys(root, { player, jump, muteBoth, openNote, readOnly = false }) {
   const stage = root.querySelector("[data-compare-stage]");
   const addNote = { keys: ["n"], label: "N", does: "Add a note at this moment", run: openNote, repeat: false };
+  // The comments panel's form (reviews/comments.js), where the page has one a reviewer may use.
+  const comment = {
+    keys: ["c"],
+    label: "C",
+    does: "Comment at this moment",
+    run: () => document.dispatchEvent(new CustomEvent("sage:comment-open")),
+    repeat: false,
+  };
+  const commenting = Boolean(root.querySelector("[data-comment-open]"));
   return setUpShortcuts({
     buttonSlot: root.querySelector("[data-keys-help-slot]"),
     shortcuts: [
@@ -23,6 +33,7 @@ export function bindKeys(root, { player, jump, muteBoth, openNote, readOnly = fa
       { keys: ["m"], label: "M", does: "Mute or unmute both", run: muteBoth, repeat: false },
       { keys: ["f"], label: "F", does: "Players full screen", run: () => toggleFullscreen(stage), repeat: false },
       ...(readOnly ? [] : [addNote]),
+      ...(commenting ? [comment] : []),
     ],
   });
 }

@@ -185,4 +185,6 @@ export function setUpPage(root, config, initial) {
   ruler.draw();
   root.querySelector("[data-transport]").hidden = false;
   root.querySelector("[data-needs-js]").hidden = true;
+  // The comments panel (reviews/comments.js) seeks, pauses and marks the timeline on this clock.
+  root.compareHooks = { axis, player };
 }

@@ -1,0 +1,253 @@
+// The guest's form: "Comment at this moment" (or C) pauses the players, takes the chosen side's time
+// there (on a comparison each side's own time through the alignment, as notes do; a side with
+// nothing on screen at this moment cannot be chosen), and "Mark in here" / "Mark out here" make it a
+// range. Enter posts, Shift+Enter starts a new line, Esc cancels. The name is asked the first time
+// and kept; what is typed and not yet sent is kept in sessionStorage, so a reload does not lose it.
+
+import { reviewerName, rememberName } from "./identity.js";
+
+const NAME_MAX = 60;
+
+export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, post }) {
+  const compose = panel.querySelector("[data-comments-compose]");
+  const form = panel.querySelector("[data-comment-form]");
+  const openButton = panel.querySelector("[data-comment-open]");
+  if (!compose || !form || !openButton) {
+    return null;
+  }
+  const body = form.querySelector("[data-comment-body]");
+  const error = form.querySelector("[data-comment-error]");
+  const nameField = form.querySelector("[data-comment-name-field]");
+  const nameInput = form.querySelector("[data-comment-name]");
+  const asLine = form.querySelector("[data-comment-as]");
+  const moment = form.querySelector("[data-comment-moment]");
+  const clearRange = form.querySelector("[data-comment-clear-range]");
+  const sides = [...form.querySelectorAll('input[name="side"]')].map((radio) => radio.value);
+  // { times: {side: {time, waiting}}, start, end, resume } while the form is open
+  let open = null;
+  let sending = false;
+
+  const chosenSide = () => form.querySelector('input[name="side"]:checked')?.value || sides[0];
+
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  function showName() {
+    const name = reviewerName();
+    const asking = !name || !nameField.hidden;
+    nameField.hidden = !asking;
+    asLine.hidden = asking;
+    form.querySelector("[data-comment-as-name]").textContent = name;
+  }
+
+  function showMoment() {
+    const side = chosenSide();
+    const where = side === "video" ? "" : `${sideLabel(side)} `;
+    moment.textContent =
+      open.end === null
+        ? `At ${where}${clockText(open.start)}`
+        : `From ${where}${clockText(open.start)} to ${clockText(open.end)}`;
+    clearRange.hidden = open.end === null;
+  }
+
+  function saveDraft() {
+    try {
+      if (open && body.value) {
+        const draft = { body: body.value, side: chosenSide(), start: open.start, end: open.end };
+        window.sessionStorage.setItem(draftKey, JSON.stringify(draft));
+      } else {
+        window.sessionStorage.removeItem(draftKey);
+      }
+    } catch {
+      // Not kept: only a reload would lose it.
+    }
+  }
+
+  function readDraft() {
+    try {
+      const draft = JSON.parse(window.sessionStorage.getItem(draftKey) || "null");
+      return draft && typeof draft.body === "string" && sides.includes(draft.side) ? draft : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function show({ draft = null } = {}) {
+    const resume = open ? open.resume : players.playing();
+    players.pause();
+    const times = Object.fromEntries(sides.map((side) => [side, players.now(side)]));
+    for (const side of sides) {
+      const radio = form.querySelector(`input[name="side"][value="${side}"]`);
+      radio.disabled = times[side].waiting && draft?.side !== side; // nothing of that video is on screen
+      const label = form.querySelector(`[data-comment-side-time="${side}"]`);
+      label.textContent = times[side].waiting ? "(not in this stretch)" : `at ${clockText(times[side].time)}`;
+    }
+    if (draft) {
+      form.querySelector(`input[name="side"][value="${draft.side}"]`).checked = true;
+    } else {
+      const chosen = form.querySelector('input[name="side"]:checked');
+      if (!chosen || chosen.disabled) {
+        const usable = sides.find((side) => !times[side].waiting) || sides[0];
+        form.querySelector(`input[name="side"][value="${usable}"]`).checked = true;
+      }
+    }
+    const side = chosenSide();
+    open = {
+      times,
+      resume,
+      start: draft ? Number(draft.start) || 0 : times[side].time,
+      end: draft && Number.isFinite(draft.end) ? draft.end : null,
+    };
+    if (draft) {
+      body.value = draft.body;
+    }
+    showName();
+    showMoment();
+    showError("");
+    form.hidden = false;
+    openButton.setAttribute("aria-expanded", "true");
+    (nameField.hidden || nameInput.value ? body : nameInput).focus();
+  }
+
+  function close({ resume = false } = {}) {
+    const wasPlaying = open?.resume;
+    open = null;
+    form.hidden = true;
+    body.value = "";
+    saveDraft();
+    openButton.setAttribute("aria-expanded", "false");
+    if (resume && wasPlaying) {
+      players.play();
+    }
+  }
+
+  function mark(which) {
+    if (!open) {
+      return;
+    }
+    const side = chosenSide();
+    const now = players.now(side);
+    if (now.waiting) {
+      showError(`${sideLabel(side)} has nothing at this moment.`);
+      return;
+    }
+    if (which === "in") {
+      open.start = now.time;
+      if (open.end !== null && open.end <= open.start) {
+        open.end = null;
+      }
+    } else if (now.time <= open.start) {
+      showError("Mark out after the start: play on or move the playhead, then mark out.");
+      return;
+    } else {
+      open.end = now.time;
+    }
+    showError("");
+    showMoment();
+    saveDraft();
+  }
+
+  async function send() {
+    if (!open || sending) {
+      return;
+    }
+    const text = body.value.trim();
+    let name = reviewerName();
+    if (!nameField.hidden) {
+      name = nameInput.value.trim();
+      if (!name) {
+        showError("Give the name to show beside your comment.");
+        nameInput.focus();
+        return;
+      }
+      if (name.length > NAME_MAX) {
+        showError(`A name is at most ${NAME_MAX} characters.`);
+        nameInput.focus();
+        return;
+      }
+    }
+    if (!text) {
+      showError("Write the comment first.");
+      body.focus();
+      return;
+    }
+    const side = chosenSide();
+    const round = (seconds) => Math.round(seconds * 1000) / 1000;
+    const comment = { side, start: round(open.start), body: text, author_name: name };
+    if (open.end !== null) {
+      comment.end = round(open.end);
+    }
+    sending = true;
+    try {
+      await post(comment);
+      rememberName(name);
+      nameField.hidden = true;
+      close({ resume: true });
+    } catch (failure) {
+      showError(failure.message);
+    } finally {
+      sending = false;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close({ resume: true });
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.target === body) {
+      event.preventDefault();
+      send();
+    }
+  });
+  body.addEventListener("input", saveDraft);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "side" && open) {
+      const side = chosenSide();
+      open.start = open.times[side].time;
+      open.end = null;
+      showMoment();
+      saveDraft();
+    }
+  });
+  form.querySelector("[data-comment-mark-in]").addEventListener("click", () => mark("in"));
+  form.querySelector("[data-comment-mark-out]").addEventListener("click", () => mark("out"));
+  clearRange.addEventListener("click", () => {
+    if (open) {
+      open.end = null;
+      showMoment();
+      saveDraft();
+    }
+  });
+  form.querySelector("[data-comment-cancel]").addEventListener("click", () => close({ resume: true }));
+  form.querySelector("[data-comment-name-change]").addEventListener("click", () => {
+    nameInput.value = reviewerName();
+    nameField.hidden = false;
+    asLine.hidden = true;
+    nameInput.focus();
+  });
+  nameInput.value = reviewerName();
+  openButton.hidden = false;
+  openButton.setAttribute("aria-expanded", "false");
+  openButton.addEventListener("click", () => (form.hidden ? show() : body.focus()));
+
+  const draft = readDraft();
+  if (draft && draft.body) {
+    show({ draft });
+  }
+
+  return {
+    open: () => (form.hidden ? show() : body.focus()),
+    allow(allowed) {
+      compose.hidden = !allowed;
+      if (!allowed) {
+        form.hidden = true; // the typed text stays in the draft, should comments come back on
+      }
+    },
+  };
+}
