@@ -20,7 +20,7 @@ from accounts.models import User
 from reviews.models import ShareLink
 from reviews.tokens import digests_match, token_digest
 from sage.errors import ApplicationError, NotFound, TooManyRequests
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
 PASSWORD_ATTEMPTS = 10
@@ -42,11 +42,13 @@ class PasswordAttemptsExceeded(TooManyRequests):
         return {"Retry-After": str(PASSWORD_WINDOW_S)}
 
 
-def share_links_for_object(user: User, shared: Comparison | Video) -> QuerySet[ShareLink]:
+def share_links_for_object(user: User, shared: Comparison | Video | VideoStack) -> QuerySet[ShareLink]:
     """The links `user` made to `shared`, newest first (revoked ones too: the owner sees what was)."""
     links = ShareLink.objects.filter(owner=user)
     if isinstance(shared, Comparison):
         return links.filter(comparison=shared)
+    if isinstance(shared, VideoStack):
+        return links.filter(stack=shared)
     return links.filter(video=shared)
 
 

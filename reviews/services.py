@@ -13,7 +13,7 @@ from accounts.models import User
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
@@ -24,7 +24,7 @@ OPENED_RESOLUTION = timedelta(minutes=1)
 def share_link_create(
     *,
     owner: User,
-    shared: Comparison | Video,
+    shared: Comparison | Video | VideoStack,
     name: str,
     permission: str = ShareLink.Permission.VIEW,
     show_owner_notes: bool = False,
@@ -49,6 +49,7 @@ def share_link_create(
         owner=owner,
         comparison=shared if isinstance(shared, Comparison) else None,
         video=shared if isinstance(shared, Video) else None,
+        stack=shared if isinstance(shared, VideoStack) else None,
         name=name,
         permission=permission,
         show_owner_notes=show_owner_notes,
