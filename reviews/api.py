@@ -17,8 +17,9 @@ from reviews.selectors import share_link_get_for_user, share_links_for_object
 from reviews.services import NAME_MAX, share_link_create, share_link_revoke
 from sage.api.errors import error_responses
 from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user
 
 # Sharing decides who sees the videos: the scope that changes them.
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -69,6 +70,7 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
             "name",
             "comparison",
             "video",
+            "stack",
             "permission",
             "show_owner_notes",
             "has_password",
@@ -88,12 +90,12 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
         return share_link_state(link)
 
 
-def _list(request: Request, shared: Comparison | Video) -> Response:
+def _list(request: Request, shared: Comparison | Video | VideoStack) -> Response:
     links = share_links_for_object(_user(request), shared)
     return Response(ShareLinkOutput(links, many=True, context={"request": request}).data)
 
 
-def _create(request: Request, shared: Comparison | Video) -> Response:
+def _create(request: Request, shared: Comparison | Video | VideoStack) -> Response:
     given = ShareLinkCreateInput(data=request.data)
     given.is_valid(raise_exception=True)
     link, _ = share_link_create(owner=_user(request), shared=shared, **given.validated_data)
@@ -140,6 +142,35 @@ class VideoShareLinksApi(APIView):
     )
     def post(self, request: Request, video_id: int) -> Response:
         return _create(request, video_get_for_user(_user(request), video_id))
+
+
+# --- a version stack's links: each shows the newest version against the one before, as versions come
+
+
+_STACK_ID = OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The version stack's id.")
+
+
+class StackShareLinksApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_STACK_ID],
+        responses={200: ShareLinkOutput(many=True), **error_responses(404)},
+        summary="A version stack's share links",
+    )
+    def get(self, request: Request, stack_id: int) -> Response:
+        return _list(request, stack_get_for_user(_user(request), stack_id))
+
+    @extend_schema(
+        parameters=[_STACK_ID],
+        request=ShareLinkCreateInput,
+        responses={201: ShareLinkOutput, **error_responses(400, 403, 404)},
+        summary="Share a version stack by link",
+        description="The link shows the stack's newest ready version against the ready version before it, and "
+        "follows new versions as they are uploaded and compared.",
+    )
+    def post(self, request: Request, stack_id: int) -> Response:
+        return _create(request, stack_get_for_user(_user(request), stack_id))
 
 
 class ShareLinkDetailApi(APIView):

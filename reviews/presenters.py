@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from reviews.models import ShareLink
 from reviews.tokens import unseal
 
-# Where the shared page will answer (the next step of issue 33 adds its view at this path, named
-# `reviews:shared`; this helper then reverses it). Short, and nothing in it but the token.
-SHARED_PATH = "/s/{token}/"
-
 
 def share_link_path(token: str) -> str:
-    return SHARED_PATH.format(token=token)
+    """Where the shared page answers (reviews.shared_views): short, nothing in it but the token."""
+    return reverse("shared:page", args=[token])
 
 
 def share_link_url(request: HttpRequest, link: ShareLink) -> str | None:

@@ -13,6 +13,7 @@ import mimetypes
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -117,12 +118,19 @@ def _set_headers(response: HttpResponseBase, headers: dict[str, str]) -> None:
         response[name] = value
 
 
-def serve_stored_file(request: HttpRequest, key: str, *, content_type: str) -> HttpResponseBase:
-    """The file at `key` in default storage, for a GET or HEAD that may ask for a byte range."""
+def serve_stored_file(
+    request: HttpRequest, key: str, *, content_type: str, url_seconds: int | None = None
+) -> HttpResponseBase:
+    """The file at `key` in default storage, for a GET or HEAD that may ask for a byte range.
+    `url_seconds`: with S3, how long the presigned URL redirected to lasts (the storage's default
+    otherwise); a share link's media ask for a short one."""
     if not key:
         raise Http404("No such file.")
     if settings.AWS_STORAGE_BUCKET_NAME:
-        redirect = HttpResponseRedirect(default_storage.url(key))
+        # S3Storage.url takes `expire`; the base Storage type that default_storage is stubbed as does not.
+        storage: Any = default_storage
+        url = storage.url(key) if url_seconds is None else storage.url(key, expire=url_seconds)
+        redirect = HttpResponseRedirect(url)
         patch_cache_control(redirect, private=True)
         return redirect
     path = Path(default_storage.path(key))

@@ -125,6 +125,10 @@ class VideoView:
         return reverse("videos:file", args=[self.video.pk]) if self.video.storage_key else ""
 
     @property
+    def captions_url(self) -> str:
+        return reverse("videos:captions", args=[self.video.pk])
+
+    @property
     def can_retry(self) -> bool:
         # Exactly what video_retry accepts, so the button is never offered for a refusal.
         return video_can_retry(self.video)

@@ -10,7 +10,7 @@ price and the balance, and adds a YouTube link posted without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django import forms
 from django.conf import settings
@@ -228,11 +228,9 @@ def library_page(request: HttpRequest) -> HttpResponse:
     return render(request, "videos/library.html", context)
 
 
-@require_GET
-@login_required
-def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
-    view = VideoView(video)
+def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[str, Any]:
+    """What videos/partials/player.html and transcript.html render for `video` (`view` gives its
+    media URLs: the owner's routes, or a share link's signed ones)."""
     transcript = transcript_for_video(video)
     # One line past the limit tells the page that the list was cut.
     segments = transcript_segments(video, limit=TRANSCRIPT_LINE_LIMIT + 1) if transcript is not None else []
@@ -243,7 +241,7 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
         )
         for s in segments[:TRANSCRIPT_LINE_LIMIT]
     ]
-    context = {
+    return {
         "video": video,
         "view": view,
         "transcript": transcript,
@@ -257,6 +255,15 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
             else ""
         ),
         "youtube_api_url": f"{settings.YOUTUBE_BASE_URL.rstrip('/')}/iframe_api",
+    }
+
+
+@require_GET
+@login_required
+def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    context = {
+        **player_context(request, video, VideoView(video)),
         "live_labels": LIVE_LABELS,
         # The notes panel's first list (rendered for pages without JavaScript, and handed to
         # notes_panel.js as JSON) and the notes API it talks to.

@@ -13,6 +13,7 @@ from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
+from videos.versions import api as versions_api
 
 urlpatterns = [
     path("me", accounts_api.MeApi.as_view(), name="api-me"),
@@ -48,6 +49,9 @@ urlpatterns = [
         name="api-comparison-share-links",
     ),
     path("videos/<int:video_id>/share-links", reviews_api.VideoShareLinksApi.as_view(), name="api-video-share-links"),
+    path("stacks", versions_api.StackListApi.as_view(), name="api-stacks"),
+    path("stacks/<int:stack_id>", versions_api.StackDetailApi.as_view(), name="api-stack-detail"),
+    path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
     path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),
     re_path(r"^videos/(?P<ref>.+)/notes$", notes_api.VideoNotesApi.as_view(), name="api-video-notes"),

@@ -27,3 +27,14 @@ const initial = readJsonScript("compare-data");
 if (root && config && initial && root.querySelectorAll("video[data-player]").length === 2) {
   setUpPage(root, config, initial);
 }
+
+// A shared page's sprites come through signed URLs that expire: reviews/shared_media.js hands over
+// fresh ones, and the timeline's previews read them from the config from then on.
+document.addEventListener("sage:shared-media", (event) => {
+  for (const side of ["a", "b"]) {
+    const sprite = event.detail?.[side]?.sprite;
+    if (config?.[side] && sprite) {
+      config[side].sprite_url = sprite;
+    }
+  }
+});

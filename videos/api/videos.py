@@ -34,13 +34,17 @@ def _user(request: Request) -> User:
 class VideoOutput(serializers.ModelSerializer[Video]):
     # A plain string: empty when there is no outside poster (a URLField would promise a URI).
     poster_url = serializers.CharField(read_only=True, help_text="YouTube's thumbnail URL; empty when there is none.")
+    stack_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The version stack it is a version of (null: none)."
+    )
+    version = serializers.IntegerField(read_only=True, allow_null=True, help_text="Its version number in the stack.")
 
     class Meta:
         model = Video
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
             "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
-            "summary", "backends", "created_at", "ready_at",
+            "summary", "backends", "created_at", "ready_at", "stack_id", "version",
         ]  # fmt: skip
         read_only_fields = fields
 

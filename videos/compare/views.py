@@ -11,6 +11,7 @@ controls), the similarity, the written summary and the list of differences.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,19 +258,48 @@ def start_moment(query: dict[str, str], comparison: Comparison) -> StartMoment |
     return None
 
 
-def _video_config(video: Video) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PlayerMedia:
+    """What a player shows of a video: its title and the URLs of its file and poster (the owner's
+    routes, or a share link's signed ones). compare/partials/player.html reads these names."""
+
+    video: Video
+    file_url: str
+    poster_src: str
+    sprite_url: str
+
+
+def owner_media(video: Video) -> PlayerMedia:
     view = VideoView(video)
-    meta = video.sprite_meta or {}
+    sprite = reverse("videos:sprite", args=[video.pk]) if video.sprite_key and video.sprite_meta else ""
+    return PlayerMedia(video=video, file_url=view.file_url, poster_src=view.poster_src, sprite_url=sprite)
+
+
+@dataclass(frozen=True)
+class SharedMode:
+    """The comparison page opened through a share link (reviews.shared): read-only, its media and
+    JSON through the link's own URLs, the owner's notes only when the link shows them, and nothing
+    else of the owner's (no way back to their comparisons, no exports, no owner API URL)."""
+
+    page_url: str
+    api_url: str
+    show_notes: bool
+    media: Callable[[Video], PlayerMedia]
+    base_template: str
+    comments_panel: dict[str, Any] | None
+
+
+def _video_config(video: Video, media: PlayerMedia, *, shared: bool) -> dict[str, Any]:
     return {
         "id": video.pk,
         "title": video.title,
         "duration": video.duration or 0.0,
         "fps": video.fps or 25.0,  # a frame step needs some rate; 25 when the probe found none
-        "notes_url": reverse("api-video-notes", kwargs={"ref": video.pk}),
-        "page_url": reverse("videos:video", args=[video.pk]),
-        "file_url": view.file_url,
-        "sprite_url": reverse("videos:sprite", args=[video.pk]) if video.sprite_key and meta else "",
-        "sprite": meta,
+        "notes_url": "" if shared else reverse("api-video-notes", kwargs={"ref": video.pk}),
+        "page_url": "" if shared else reverse("videos:video", args=[video.pk]),
+        "file_url": media.file_url,
+        "sprite_url": media.sprite_url,
+        "sprite": video.sprite_meta or {},
     }
 
 
@@ -332,52 +362,72 @@ def picker_page(request: HttpRequest) -> HttpResponse:
     return render(request, "compare/picker.html", context, status=status)
 
 
-@require_GET
-@login_required
-def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    user = _user(request)
-    comparison = comparison_get_to_view(user, comparison_id)
-    # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
-    read_only = comparison.owner_id != user.pk
+def owner_comments_panel(comparison: Comparison) -> dict[str, Any]:
+    """The owner's view of every link's comments on this comparison (templates/reviews/partials/
+    comments.html). The URLs are the reviews API's, written out: videos does not import reviews."""
+    return {
+        "mode": "owner",
+        "can_comment": True,
+        "api_url": f"/api/v1/comparisons/{comparison.pk}/comments",
+        "socket_url": "",
+        "sides": [["a", "A"], ["b", "B"]],
+        "comparison_id": comparison.pk,
+        "video_id": None,
+    }
+
+
+def comparison_context(
+    comparison: Comparison, query: dict[str, str], *, read_only: bool, shared: SharedMode | None = None
+) -> dict[str, Any]:
+    """Everything templates/compare/comparison.html renders, for its owner, for the shared sample
+    (`read_only`), or through a share link (`shared`, which implies read-only)."""
+    read_only = read_only or shared is not None
     payload = comparison_payload(comparison)
     if comparison.summary_backend == "extractive":
         # Written from the stored differences, so written again in the page's words: a row summarised
         # before its times were given to the tenth reads as its list does (Gemini's stays as written).
         payload["summary"] = describe(comparison)
-    start = start_moment(request.GET.dict(), comparison)
+    start = start_moment(query, comparison)
     suggested = suggested_threshold(comparison)
-    # My notes on either video, for the notes card (read-only without JavaScript) and compare/notes.js.
+    show_notes = shared.show_notes if shared is not None else True
+    # The owner's notes on either video, for the notes card (read-only without JavaScript) and
+    # compare/notes.js; a share link shows them only if its owner chose to.
     notes = {
-        side: [note_payload(note) for note in notes_for_video(comparison.owner, video)]
+        side: [note_payload(note) for note in notes_for_video(comparison.owner, video)] if show_notes else []
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
     }
+    media = shared.media if shared is not None else owner_media
+    media_a, media_b = media(comparison.video_a), media(comparison.video_b)
     slider_max, slider_step = slider_bounds(comparison)
-    export = "api-comparison-export"
+    page_url = shared.page_url if shared is not None else reverse("compare:comparison", args=[comparison.pk])
     config = {
-        "api_url": reverse("api-comparison-detail", args=[comparison.pk]),
+        "api_url": shared.api_url if shared is not None else reverse("api-comparison-detail", args=[comparison.pk]),
         "slider_max": slider_max,
-        "a": _video_config(comparison.video_a),
-        "b": _video_config(comparison.video_b),
+        "a": _video_config(comparison.video_a, media_a, shared=shared is not None),
+        "b": _video_config(comparison.video_b, media_b, shared=shared is not None),
         "kind_labels": KIND_LABELS,
         "count_words": COUNT_WORDS,
         "severity_badges": SEVERITY_BADGES,
         "start": {"side": start.side, "time": start.time} if start else None,
         "notes": notes,
         "suggested_threshold": suggested,
-        "page_url": reverse("compare:comparison", args=[comparison.pk]),
+        "page_url": page_url,
         "read_only": read_only,
     }
-    context = {
+    context: dict[str, Any] = {
+        "base_template": shared.base_template if shared is not None else "base.html",
         "comparison": comparison,
         "read_only": read_only,
-        "sample": sample_page(comparison) if read_only else None,
+        "shared": shared is not None,
+        "show_notes": show_notes,
+        "sample": sample_page(comparison) if read_only and shared is None else None,
         "payload": payload,
         "config": config,
         "refined": comparison.engine == 2,
         "offset_text": offset_words(comparison.offset),
         "spans": [MatchedSpanRow(**span) for span in matched_span_dicts(comparison)],
-        "view_a": VideoView(comparison.video_a),
-        "view_b": VideoView(comparison.video_b),
+        "view_a": media_a,
+        "view_b": media_b,
         "rows": difference_rows(payload),
         "counts_text": counts_text(payload["counts"]),
         "threshold_attr": f"{comparison.threshold:.6g}",
@@ -388,13 +438,38 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         "start_a": seconds_attr(start.time) if start and start.side == "a" else "",
         "start_b": seconds_attr(start.time) if start and start.side == "b" else "",
         "note_rows": [(side.upper(), note, clock_tenths(note["start"])) for side in ("a", "b") for note in notes[side]],
-        "form": ComparisonForm(
-            initial={"metric": comparison.metric, "alignment": comparison.alignment},
-            videos=Video.objects.none(),
-            label_suffix="",
-        ),
-        "export_json": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
-        "export_csv": reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
-        "marker_links": marker_links(comparison),
+        "comments_panel": shared.comments_panel if shared is not None else None,
     }
+    if not read_only:
+        export = "api-comparison-export"
+        context.update(
+            form=ComparisonForm(
+                initial={"metric": comparison.metric, "alignment": comparison.alignment},
+                videos=Video.objects.none(),
+                label_suffix="",
+            ),
+            export_json=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
+            export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
+            marker_links=marker_links(comparison),
+            # Comments come only through links: without one there is nothing to list or answer.
+            comments_panel=owner_comments_panel(comparison) if comparison.share_links.exists() else None,
+        )
+    elif shared is None:
+        # The shared sample keeps its exports (they are its owner's API URLs, which every account may read).
+        export = "api-comparison-export"
+        context.update(
+            export_json=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
+            export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
+            marker_links=marker_links(comparison),
+        )
+    return context
+
+
+@require_GET
+@login_required
+def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    user = _user(request)
+    comparison = comparison_get_to_view(user, comparison_id)
+    # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
+    context = comparison_context(comparison, request.GET.dict(), read_only=comparison.owner_id != user.pk)
     return render(request, "compare/comparison.html", context)

@@ -6,6 +6,7 @@ deleted or failed version is skipped the same way by both."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Final
 
 from django.db.models import QuerySet
@@ -93,3 +94,20 @@ def stack_latest_pair(stack: VideoStack) -> tuple[Video, Comparison | None]:
     if before is None:
         return newest, None
     return newest, neighbour_comparison(before, newest)
+
+
+def neighbour_comparisons(versions: list[Video]) -> list[Comparison]:
+    """The automatic comparisons between neighbouring ready versions of `versions` (one stack's, in
+    order), oldest pair first; pairs not compared yet are left out. One query."""
+    ready = [video for video in versions if video.status == Video.Status.READY]
+    pairs = list(pairwise(ready))
+    if not pairs:
+        return []
+    rows = Comparison.objects.filter(
+        owner_id=ready[0].owner_id,
+        video_b__in=[b for _, b in pairs],
+        metric=NEIGHBOUR_METRIC,
+        alignment=NEIGHBOUR_ALIGNMENT,
+    ).select_related("video_a", "video_b")
+    by_pair = {(row.video_a_id, row.video_b_id): row for row in rows}
+    return [by_pair[(a.pk, b.pk)] for a, b in pairs if (a.pk, b.pk) in by_pair]

@@ -41,7 +41,10 @@ export function setUpNotes(root, config, axis, player) {
     element.dataset.noteId = String(note.id);
     const time = document.createElement("a");
     time.className = "compare-note-time";
-    time.href = `${config[side].page_url}?t=${note.start.toFixed(3)}`;
+    // Read-only (the sample, a share link): this page at that moment, as the server renders it.
+    time.href = config.read_only
+      ? `?${side}=${note.start.toFixed(3)}`
+      : `${config[side].page_url}?t=${note.start.toFixed(3)}`;
     time.dataset.noteSeek = "";
     time.textContent = `${side.toUpperCase()} ${tenthsClock(note.start)}`; // the page's one clock
     const body = document.createElement("div");

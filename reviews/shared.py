@@ -1,0 +1,214 @@
+"""What a share link shows, and the short-lived signed URLs its page's media come through.
+
+A link opens one object: a comparison, a video, or a version stack (whose newest version, against
+the one before when that comparison is made). `share_link_shown` says which comparison or video that
+is now, and `share_link_videos` which videos the link may serve: nothing else of the owner's is
+reachable from it.
+
+Media (the files, posters, hover sprites and captions) are never served at the owner's routes. Each
+URL is `/s/<token>/media/<signed>/`, the signed part carrying the link's id, the video's id and the
+kind of file, signed with `django.core.signing` under a salt of its own and good for
+SHARE_MEDIA_URL_SECONDS. The media view checks all of it again, and that the link is still live, on
+every request: revoking a link kills its URLs at once, expiry within their lifetime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
+
+from notes.selectors import notes_for_video
+from notes.serializers import note_payload
+from reviews.models import ShareLink
+from sage.errors import NotFound
+from sage.formatting import clock_tenths
+from videos.compare.views import PlayerMedia, SharedMode, comparison_context
+from videos.models import Comparison, Video
+from videos.presenters import VideoView
+from videos.versions.selectors import stack_latest_pair
+from videos.views import player_context
+
+MediaKind = Literal["file", "poster", "sprite", "captions"]
+MEDIA_KINDS: tuple[MediaKind, ...] = ("file", "poster", "sprite", "captions")
+_MEDIA_SALT = "reviews.shared.media-url"
+SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
+
+
+# --- what a link shows --------------------------------------------------------------------------------
+
+
+def share_link_shown(link: ShareLink) -> Comparison | Video:
+    """The comparison or video the link's page shows now (Http404 for a stack with no version)."""
+    if link.comparison_id is not None:
+        return Comparison.objects.select_related("video_a", "video_b", "owner").get(pk=link.comparison_id)
+    if link.video is not None:
+        return link.video
+    assert link.stack is not None  # the check constraint: exactly one object
+    newest, comparison = stack_latest_pair(link.stack)
+    return comparison if comparison is not None else newest
+
+
+def shown_videos(shown: Comparison | Video) -> list[Video]:
+    return [shown.video_a, shown.video_b] if isinstance(shown, Comparison) else [shown]
+
+
+def share_link_video(link: ShareLink, video_id: int) -> Video:
+    """One of the videos the link shows now, or NotFound: a link never serves another video's media."""
+    for video in shown_videos(share_link_shown(link)):
+        if video.pk == video_id:
+            return video
+    raise NotFound("No such file.")
+
+
+# --- signed media URLs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaClaim:
+    """What a signed media URL says: this link, this video, this kind of file."""
+
+    link_id: int
+    video_id: int
+    kind: MediaKind
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_MEDIA_SALT)
+
+
+def media_url(token: str, link: ShareLink, video: Video, kind: MediaKind) -> str:
+    signed = _signer().sign_object({"l": link.pk, "v": video.pk, "k": kind})
+    return reverse("shared:media", args=[token, signed])
+
+
+def media_claim(signed: str) -> MediaClaim:
+    """The claim of a signed media URL still within its lifetime, or NotFound (tampered, expired,
+    or not one of ours)."""
+    try:
+        value = _signer().unsign_object(signed, max_age=settings.SHARE_MEDIA_URL_SECONDS)
+    except signing.BadSignature:  # SignatureExpired is one
+        raise NotFound("No such file.") from None
+    if not isinstance(value, dict) or value.get("k") not in MEDIA_KINDS:
+        raise NotFound("No such file.")
+    link_id, video_id = value.get("l"), value.get("v")
+    if not isinstance(link_id, int) or not isinstance(video_id, int):
+        raise NotFound("No such file.")
+    return MediaClaim(link_id=link_id, video_id=video_id, kind=cast(MediaKind, value["k"]))
+
+
+def video_media_urls(token: str, link: ShareLink, video: Video) -> dict[str, str]:
+    """The signed URLs of what the video has (an absent file gets no URL)."""
+    present: dict[MediaKind, bool] = {
+        "file": bool(video.storage_key),
+        "poster": bool(video.poster_key),
+        "sprite": bool(video.sprite_key and video.sprite_meta),
+        "captions": video.source != Video.Source.YOUTUBE,
+    }
+    return {kind: media_url(token, link, video, kind) for kind, there in present.items() if there}
+
+
+def fresh_media(token: str, link: ShareLink) -> dict[str, Any]:
+    """What static/js/reviews/shared_media.js swaps in before the page's URLs expire: per player
+    slot (`a` and `b` on a comparison, `video` on a video), its new URLs."""
+    shown = share_link_shown(link)
+    slots = {"a": shown.video_a, "b": shown.video_b} if isinstance(shown, Comparison) else {"video": shown}
+    return {
+        "expires_in": settings.SHARE_MEDIA_URL_SECONDS,
+        "media": {slot: video_media_urls(token, link, video) for slot, video in slots.items()},
+    }
+
+
+def _media_script_config(token: str) -> dict[str, Any]:
+    return {"url": reverse("shared:media-json", args=[token]), "expires_in": settings.SHARE_MEDIA_URL_SECONDS}
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+
+def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any]:
+    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs)."""
+    comparison = shown if isinstance(shown, Comparison) else None
+    return {
+        "mode": "guest",
+        "can_comment": link.permission == ShareLink.Permission.COMMENT,
+        "api_url": f"/api/v1/shared/{token}/comments",
+        "socket_url": f"/ws/shared/{token}/",
+        "sides": [["a", "A"], ["b", "B"]] if comparison is not None else [["video", "The video"]],
+        "comparison_id": comparison.pk if comparison is not None else None,
+        "video_id": None if comparison is not None else shown.pk,
+    }
+
+
+def shared_comparison_context(
+    request: HttpRequest, token: str, link: ShareLink, comparison: Comparison
+) -> dict[str, Any]:
+    """templates/compare/comparison.html in its shared mode."""
+
+    def media(video: Video) -> PlayerMedia:
+        urls = video_media_urls(token, link, video)
+        return PlayerMedia(
+            video=video,
+            file_url=urls.get("file", ""),
+            poster_src=urls.get("poster", ""),
+            sprite_url=urls.get("sprite", ""),
+        )
+
+    shared = SharedMode(
+        page_url=reverse("shared:page", args=[token]),
+        api_url=reverse("shared:comparison-json", args=[token]),
+        show_notes=link.show_owner_notes,
+        media=media,
+        base_template=SHARED_BASE_TEMPLATE,
+        comments_panel=guest_comments_panel(token, link, comparison),
+    )
+    context = comparison_context(comparison, request.GET.dict(), read_only=True, shared=shared)
+    context["shared_media"] = _media_script_config(token)
+    return context
+
+
+@dataclass(frozen=True)
+class SharedVideoView(VideoView):
+    """A video as its shared page shows it: the player's URLs are the link's signed ones."""
+
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file_url(self) -> str:
+        return self.urls.get("file", "")
+
+    @property
+    def poster_src(self) -> str:
+        # A YouTube video's poster is YouTube's own picture; an upload's comes through the link.
+        return self.urls.get("poster", "") or (self.video.poster_url if self.is_youtube else "")
+
+    @property
+    def captions_url(self) -> str:
+        return self.urls.get("captions", "")
+
+
+@dataclass(frozen=True)
+class SharedNote:
+    at: str
+    start: float
+    html: str
+
+
+def shared_video_context(request: HttpRequest, token: str, link: ShareLink, video: Video) -> dict[str, Any]:
+    """templates/reviews/shared_video.html: the player, the transcript, the owner's notes if chosen."""
+    view = SharedVideoView(video=video, urls=video_media_urls(token, link, video))
+    notes = notes_for_video(link.owner, video) if link.show_owner_notes else []
+    return {
+        **player_context(request, video, view),
+        "show_notes": link.show_owner_notes,
+        "notes": [
+            SharedNote(at=clock_tenths(payload["start"]), start=payload["start"], html=payload["html"])
+            for payload in (note_payload(note) for note in notes)
+        ],
+        "comments_panel": guest_comments_panel(token, link, video),
+        "shared_media": _media_script_config(token),
+    }

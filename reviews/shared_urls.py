@@ -1,0 +1,15 @@
+"""`/s/<token>/…`: the page a share link opens, its JSON and its media (reviews.shared_views).
+Short, and nothing in the path but the token (and, for media, a signed claim)."""
+
+from django.urls import path
+
+from reviews import shared_views
+
+app_name = "shared"
+
+urlpatterns = [
+    path("<str:token>/", shared_views.shared_page, name="page"),
+    path("<str:token>/comparison.json", shared_views.shared_comparison_json, name="comparison-json"),
+    path("<str:token>/media.json", shared_views.shared_media_json, name="media-json"),
+    path("<str:token>/media/<str:signed>/", shared_views.shared_media, name="media"),
+]

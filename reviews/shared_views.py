@@ -1,0 +1,170 @@
+"""The page anyone with a share link opens, without an account: `/s/<token>/`, its JSON and its media.
+
+Every request resolves the token again (`reviews.access.share_link_for_request`: a wrong, revoked or
+expired token is the same 404) and notes the opening. What the page shows comes from
+`reviews.shared`, from the link's one object only. Every answer carries `Referrer-Policy:
+no-referrer` (the token is in the path) and `X-Robots-Tag: noindex`; pages and JSON are not stored
+by caches either.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods, require_safe
+
+from reviews.access import share_link_for_request
+from reviews.models import ShareLink
+from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
+from reviews.services import share_link_opened
+from reviews.shared import (
+    fresh_media,
+    media_claim,
+    share_link_shown,
+    share_link_video,
+    shared_comparison_context,
+    shared_video_context,
+)
+from sage.api.errors import error_body
+from sage.errors import ApplicationError, Invalid, NotFound
+from sage.views import not_found
+from videos.captions import VTT_CONTENT_TYPE, webvtt
+from videos.compare.services import MAX_THRESHOLD
+from videos.media import content_type_for, serve_stored_file
+from videos.models import Comparison
+from videos.selectors import transcript_lines
+
+SHARED_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+
+
+def _shared(response: HttpResponseBase, *, store: bool = False) -> HttpResponseBase:
+    for name, value in SHARED_HEADERS.items():
+        response[name] = value
+    if not store:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _opened(request: HttpRequest, token: str, *, password: str | None = None) -> ShareLink:
+    link = share_link_for_request(request, token, password=password)
+    share_link_opened(link=link)
+    return link
+
+
+def _not_found_page(request: HttpRequest) -> HttpResponseBase:
+    # The site's own 404 page: a wrong, revoked or expired link looks like any missing page.
+    return _shared(not_found(request))
+
+
+def _json_refusal(refusal: ApplicationError) -> HttpResponseBase:
+    response = JsonResponse(error_body(refusal.code, refusal.message, refusal.fields), status=refusal.status)
+    for name, value in refusal.headers().items():
+        response[name] = value
+    return _shared(response)
+
+
+def _password_page(
+    request: HttpRequest, token: str, *, error: str = "", status: int = 403, retry_after: int = 0
+) -> HttpResponseBase:
+    context = {"token": token, "error": error, "retry_minutes": math.ceil(retry_after / 60) if retry_after else 0}
+    response = render(request, "reviews/shared_password.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return _shared(response)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The shared comparison or video; a password form first when the link has one (POST unlocks it
+    for this browser's session, then back here)."""
+    offered = request.POST.get("password", "") if request.method == "POST" else None
+    try:
+        link = _opened(request, token, password=offered)
+    except NotFound:
+        return _not_found_page(request)
+    except PasswordAttemptsExceeded:
+        return _password_page(request, token, status=429, retry_after=PASSWORD_WINDOW_S)
+    except PasswordRequired:
+        error = ("That password is not right." if offered else "Enter the password.") if offered is not None else ""
+        return _password_page(request, token, error=error)
+    if request.method == "POST":
+        return _shared(redirect("shared:page", token=token))
+    try:
+        shown = share_link_shown(link)
+    except Http404:
+        return _not_found_page(request)  # a stack whose versions are all gone
+    if isinstance(shown, Comparison):
+        context = shared_comparison_context(request, token, link, shown)
+        return _shared(render(request, "compare/comparison.html", context))
+    return _shared(render(request, "reviews/shared_video.html", shared_video_context(request, token, link, shown)))
+
+
+@require_safe
+def shared_comparison_json(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The shared comparison judged at `?threshold=` without saving (the API's comparison shape):
+    what the page's slider and its wait for the check ask, through the link instead of the owner's API."""
+    # Imported here, not at the top: the API module brings DRF's serializers and the engine's judging,
+    # which the page and media views never need.
+    from videos.api.comparisons import ThresholdInput, comparison_payload
+
+    try:
+        link = _opened(request, token)
+        shown = share_link_shown(link)
+    except ApplicationError as refusal:
+        return _json_refusal(refusal)
+    except Http404:
+        return _json_refusal(NotFound())
+    if not isinstance(shown, Comparison):
+        return _json_refusal(NotFound("This link shows no comparison."))
+    threshold = None
+    if "threshold" in request.GET:
+        query = ThresholdInput(data=request.GET)
+        if not query.is_valid():
+            fields = {name: [str(message) for message in messages] for name, messages in query.errors.items()}
+            return _json_refusal(Invalid(f"threshold: between 0 and {MAX_THRESHOLD:g}.", fields=fields))
+        threshold = query.validated_data["threshold"]
+    return _shared(JsonResponse(comparison_payload(shown, threshold)))
+
+
+@require_safe
+def shared_media_json(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Fresh signed media URLs for the page's players, asked before the ones it has expire."""
+    try:
+        link = _opened(request, token)
+        return _shared(JsonResponse(fresh_media(token, link)))
+    except ApplicationError as refusal:
+        return _json_refusal(refusal)
+    except Http404:
+        return _json_refusal(NotFound())
+
+
+@require_safe
+def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseBase:
+    """A video's file, poster, sprite or captions through a signed URL of this link: the link must
+    still be live, the signature good and unexpired, and the video one the link shows now."""
+    try:
+        link = _opened(request, token)
+        claim = media_claim(signed)
+        if claim.link_id != link.pk:
+            raise NotFound("No such file.")
+        video = share_link_video(link, claim.video_id)
+    except (ApplicationError, Http404):
+        # Passwords too: the media of a locked link are for the browser that unlocked it.
+        return _not_found_page(request)
+    if claim.kind == "captions":
+        captions = HttpResponse(webvtt(transcript_lines(video.pk)), content_type=VTT_CONTENT_TYPE)
+        return _shared(captions)
+    key = {"file": video.storage_key, "poster": video.poster_key, "sprite": video.sprite_key}[claim.kind]
+    content_type = content_type_for(key) if claim.kind == "file" else "image/jpeg"
+    try:
+        lifetime = settings.SHARE_MEDIA_URL_SECONDS
+        served = serve_stored_file(request, key, content_type=content_type, url_seconds=lifetime)
+    except Http404:
+        return _not_found_page(request)
+    # Files keep serve_stored_file's caching (private, with validators): a player re-reads ranges.
+    return _shared(served, store=True)
