@@ -14,7 +14,7 @@ from accounts.models import ApiToken, User
 from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_link_get_for_user, share_links_for_object
-from reviews.services import NAME_MAX, share_link_create, share_link_revoke
+from reviews.services import NAME_MAX, share_link_create, share_link_revoke, share_link_update
 from sage.api.errors import error_responses
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
@@ -173,10 +173,35 @@ class StackShareLinksApi(APIView):
         return _create(request, stack_get_for_user(_user(request), stack_id))
 
 
+class ShareLinkUpdateInput(serializers.Serializer[Any]):
+    permission = serializers.ChoiceField(
+        choices=ShareLink.Permission.choices,
+        required=False,
+        help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
+    )
+    name = serializers.CharField(required=False, max_length=NAME_MAX)
+    show_owner_notes = serializers.BooleanField(required=False)
+
+
 class ShareLinkDetailApi(APIView):
+    token_scopes = {"PATCH": WRITE}
+
     @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
     def get(self, request: Request, link_id: int) -> Response:
         link = share_link_get_for_user(_user(request), link_id)
+        return Response(ShareLinkOutput(link, context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[_LINK_ID],
+        request=ShareLinkUpdateInput,
+        responses={200: ShareLinkOutput, **error_responses(400, 403, 404)},
+        summary="Change a link: comments on or off, its name, the owner's notes shown",
+    )
+    def patch(self, request: Request, link_id: int) -> Response:
+        link = share_link_get_for_user(_user(request), link_id)
+        given = ShareLinkUpdateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        link = share_link_update(link=link, **given.validated_data)
         return Response(ShareLinkOutput(link, context={"request": request}).data)
 
 

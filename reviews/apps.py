@@ -8,3 +8,11 @@ class ReviewsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
+
+    def ready(self) -> None:
+        # Signals: a deleted link closes its pages. The reader: exports below this app see comments.
+        from reviews import signals  # noqa: F401
+        from reviews.exports import ReviewCommentReader
+        from videos.review_comments import register_comment_reader
+
+        register_comment_reader(ReviewCommentReader())

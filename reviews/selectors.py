@@ -12,15 +12,16 @@ from collections.abc import Collection
 
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from reviews.models import ShareLink
+from reviews.models import Comment, ShareLink
 from reviews.tokens import digests_match, token_digest
 from sage.errors import ApplicationError, NotFound, TooManyRequests
 from videos.models import Comparison, Video, VideoStack
+from videos.versions.selectors import stack_latest_pair
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
 PASSWORD_ATTEMPTS = 10
@@ -103,3 +104,74 @@ def share_link_resolve(
                 _password_failed(link, client)
             raise PasswordRequired()
     return link
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+
+def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Top-level comments with their link and replies loaded: a list costs three queries, whatever
+    its length."""
+    replies = Comment.objects.select_related("link").order_by("created_at", "pk")
+    return (
+        comments.filter(parent__isnull=True)
+        .select_related("link")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("start", "created_at", "pk")
+    )
+
+
+def share_link_comment_target(link: ShareLink) -> Comparison | Video:
+    """What a link's reviewers comment on now: its comparison or video; for a stack, the newest
+    version against the one before (that comparison), or the newest version alone while there is no
+    such comparison. Comments stay on what they were made on when a newer version comes."""
+    if link.comparison is not None:
+        return link.comparison
+    if link.video is not None:
+        return link.video
+    assert link.stack is not None  # the check constraint
+    newest, comparison = stack_latest_pair(link.stack)
+    return comparison if comparison is not None else newest
+
+
+def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[Comment]:
+    """The threads a link's guests see: that link's, on the object it shows now."""
+    on = Q(comparison=target) if isinstance(target, Comparison) else Q(video=target)
+    return _threads(Comment.objects.filter(on, link=link))
+
+
+def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
+    """One comment made through `link` (NotFound for any other: another link's is not there)."""
+    try:
+        return Comment.objects.select_related("link").get(link=link, pk=int(pk))
+    except (Comment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such comment.") from None
+
+
+def _owners(user: User) -> QuerySet[Comment]:
+    # Through the link's owner: the links of revoked or expired links stay the owner's to read.
+    return Comment.objects.filter(link__owner=user)
+
+
+def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:
+    return _threads(_owners(user).filter(comparison=comparison))
+
+
+def comments_on_video_for_user(user: User, video: Video) -> QuerySet[Comment]:
+    """Comments made on the video itself (a link to it, or a stack's newest version shown alone),
+    not on comparisons it is in."""
+    return _threads(_owners(user).filter(video=video))
+
+
+def comments_on_stack_for_user(user: User, stack: VideoStack) -> QuerySet[Comment]:
+    """Every comment on the stack's versions and on comparisons between them."""
+    in_stack = Q(comparison__video_a__stack=stack) | Q(comparison__video_b__stack=stack) | Q(video__stack=stack)
+    return _threads(_owners(user).filter(in_stack))
+
+
+def comment_get_for_user(user: User, pk: int | str) -> Comment:
+    """A comment on one of `user`'s objects (Http404 for anyone else's)."""
+    try:
+        return _owners(user).select_related("link").get(pk=int(pk))
+    except (Comment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such comment.") from None

@@ -1,4 +1,5 @@
-"""Writes to share links: create, revoke, note an opening."""
+"""Writes to share links: create, change, revoke, note an opening. Revoking closes the link's open
+pages at once (`reviews.live`, after the commit)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
@@ -61,17 +63,56 @@ def share_link_create(
     return link, token
 
 
-def share_link_revoke(*, link: ShareLink) -> ShareLink:
-    """Revoke at once; revoking again keeps the first time. Every lookup checks `revoked_at`, so the
-    next request through the link is a 404."""
-    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    link.refresh_from_db(fields=["revoked_at"])
+@transaction.atomic
+def share_link_update(
+    *, link: ShareLink, permission: str | None = None, name: str | None = None, show_owner_notes: bool | None = None
+) -> ShareLink:
+    """Change what a link allows (the owner turns comments off or on) or its name. Open pages hear
+    whether they may comment now (`link.updated`)."""
+    changed: list[str] = []
+    if permission is not None and permission != link.permission:
+        if permission not in ShareLink.Permission.values:
+            raise FieldInvalid("Choose view or comment.", field="permission")
+        link.permission = permission
+        changed.append("permission")
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise FieldInvalid("Give the link a name.", field="name")
+        if len(name) > NAME_MAX:
+            raise FieldInvalid(f"At most {NAME_MAX} characters.", field="name")
+        if name != link.name:
+            link.name = name
+            changed.append("name")
+    if show_owner_notes is not None and show_owner_notes != link.show_owner_notes:
+        link.show_owner_notes = show_owner_notes
+        changed.append("show_owner_notes")
+    if changed:
+        link.save(update_fields=changed)
+    if "permission" in changed:
+        push_link_updated(link)
     return link
 
 
+@transaction.atomic
+def share_link_revoke(*, link: ShareLink) -> ShareLink:
+    """Revoke at once; revoking again keeps the first time. Every lookup checks `revoked_at`, so the
+    next request through the link is a 404, and its open pages are closed after the commit."""
+    revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        push_link_closed(link.pk)
+    return link
+
+
+@transaction.atomic
 def share_links_revoke(*, links: QuerySet[ShareLink]) -> int:
     """Revoke every still-live link in `links` (operators, in bulk); returns how many were revoked."""
-    return links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    live = list(links.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
+    revoked = ShareLink.objects.filter(pk__in=live, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for pk in live:
+        push_link_closed(pk)
+    return revoked
 
 
 def share_link_opened(*, link: ShareLink) -> None:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from chat.consumers import ChatConsumer
+from reviews.consumers import SharedLinkConsumer
 from sage.consumers import EventsConsumer
 from videos.consumers import VideoProgressConsumer
 
@@ -10,4 +11,5 @@ websocket_urlpatterns = [
     path("ws/events/", EventsConsumer.as_asgi()),
     path("ws/videos/<int:video_id>/", VideoProgressConsumer.as_asgi()),
     path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
+    path("ws/shared/<str:token>/", SharedLinkConsumer.as_asgi()),
 ]

@@ -439,6 +439,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chat.tasks.reap_stale_answers",
         "schedule": crontab(minute="*/5"),
     },
+    # Owners hear of new reviewers' comments by e-mail, at most every REVIEW_DIGEST_MINUTES each.
+    "send-comment-digests": {
+        "task": "reviews.tasks.send_comment_digests",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # --- security ----------------------------------------------------------------------------------
@@ -467,6 +472,17 @@ GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
 # All guests at one client address (an IPv6 /64) together: a new guest id costs nothing, so without
 # this a script could mint one per question. Room for a household or an office sharing an address.
 GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS = env_int("GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS", 20, minimum=0)
+
+# --- reviews (share links, reviewers' comments) ------------------------------------------------
+
+# Comments posted through share links, in DRF's rate syntax: per client address (an IPv6 /64), and
+# per link (everyone holding it together). Past either: 429 with Retry-After.
+REVIEW_COMMENT_RATE_PER_ADDRESS = env_str("REVIEW_COMMENT_RATE_PER_ADDRESS") or "10/min"
+REVIEW_COMMENT_RATE_PER_LINK = env_str("REVIEW_COMMENT_RATE_PER_LINK") or "120/min"
+# An owner gets at most one e-mail about new reviewers' comments in this many minutes.
+REVIEW_DIGEST_MINUTES = env_int("REVIEW_DIGEST_MINUTES", 5, minimum=1)
+# The scheme and host links in e-mails start with (no request to build them from in a task).
+SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 
 # --- chat ---------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
 from reviews import api as reviews_api
+from reviews import comments_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import transcripts as transcripts_api
@@ -54,6 +55,23 @@ urlpatterns = [
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
     path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),
+    path("shared/<str:token>/comments", comments_api.SharedCommentsApi.as_view(), name="api-shared-comments"),
+    path(
+        "shared/<str:token>/comments/<int:comment_id>",
+        comments_api.SharedCommentDetailApi.as_view(),
+        name="api-shared-comment-detail",
+    ),
+    path(
+        "comparisons/<int:comparison_id>/comments",
+        comments_api.ComparisonCommentsApi.as_view(),
+        name="api-comparison-comments",
+    ),
+    path("videos/<int:video_id>/comments", comments_api.VideoCommentsApi.as_view(), name="api-video-comments"),
+    path("stacks/<int:stack_id>/comments", comments_api.StackCommentsApi.as_view(), name="api-stack-comments"),
+    path("comments/<int:comment_id>", comments_api.CommentDetailApi.as_view(), name="api-comment-detail"),
+    path("comments/<int:comment_id>/replies", comments_api.CommentRepliesApi.as_view(), name="api-comment-replies"),
+    path("comments/<int:comment_id>/resolve", comments_api.CommentResolveApi.as_view(), name="api-comment-resolve"),
+    path("comments/<int:comment_id>/reopen", comments_api.CommentReopenApi.as_view(), name="api-comment-reopen"),
     re_path(r"^videos/(?P<ref>.+)/notes$", notes_api.VideoNotesApi.as_view(), name="api-video-notes"),
     re_path(
         r"^videos/(?P<ref>.+)/notes/export\.(?P<file_type>md|json)$",

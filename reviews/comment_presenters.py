@@ -1,0 +1,44 @@
+"""A comment as JSON: the one shape the guest API, the owner's API and both sockets send.
+
+Guests get no `link_id`/`link_name` (a link's name is the owner's label for the reviewer, e.g.
+"Client, round 2", not theirs to see); `mine` says the comment was made with the caller's reviewer
+key, and is false on pushes (a page knows the ids it made)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviews.models import Comment
+
+
+def comment_json(
+    comment: Comment, *, owner_view: bool, key_digest: str = "", with_replies: bool = True
+) -> dict[str, Any]:
+    """`comment`'s fields; a top-level comment's `replies` come from `comment.replies` (prefetch them
+    for lists: `reviews.selectors.COMMENT_THREADS`), oldest first."""
+    data: dict[str, Any] = {
+        "id": comment.pk,
+        "side": comment.side,
+        "start": comment.start,
+        "end": comment.end,
+        "body": comment.body,
+        "author_name": comment.author_name,
+        "by_owner": comment.by_owner,
+        "created_at": comment.created_at.isoformat(),
+        "resolved": comment.resolved_at is not None,
+        "resolved_at": comment.resolved_at.isoformat() if comment.resolved_at else None,
+        "parent": comment.parent_id,
+        "replies": [],
+        "mine": bool(key_digest) and comment.author_key_digest == key_digest,
+        "comparison_id": comment.comparison_id,
+        "video_id": comment.video_id,
+    }
+    if owner_view:
+        data["link_id"] = comment.link_id
+        data["link_name"] = comment.link.name
+    if with_replies and comment.parent_id is None:
+        replies = sorted(comment.replies.all(), key=lambda reply: (reply.created_at, reply.pk))
+        data["replies"] = [
+            comment_json(reply, owner_view=owner_view, key_digest=key_digest, with_replies=False) for reply in replies
+        ]
+    return data

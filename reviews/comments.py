@@ -1,0 +1,255 @@
+"""Writes to reviewers' comments: a guest's comment or reply through a link, the owner's reply,
+resolving, deleting, and the rate limits that guard the guests' side.
+
+Every comment is plain text: stripped, length-limited, and refused when it holds control
+characters (a newline in a body is kept). Pages render it as text, never as HTML or Markdown.
+A guest proves a comment is theirs with the random key their browser keeps (`X-Reviewer-Key`);
+only its SHA-256 is stored. Nothing here writes anything of the owner's but comments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import User
+from reviews.live import can_comment, push_comment
+from reviews.models import Comment, ShareLink
+from reviews.selectors import comment_for_link, share_link_comment_target
+from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
+from videos.models import Comparison, Video
+
+BODY_MAX = 2000
+AUTHOR_NAME_MAX = 60
+OWNER_NAME_FALLBACK = "Owner"
+REVIEWER_KEY = re.compile(r"[A-Za-z0-9_-]{32,128}", re.ASCII)
+# Where in a body a line break is kept; every other control character is refused.
+_BODY_CONTROLS_ALLOWED = {"\n", "\t"}
+
+
+class CommentsOff(ApplicationError):
+    """The link is view only (or the owner turned comments off)."""
+
+    code = "comments_off"
+    status = 403
+    default_message = "Comments are off on this link."
+
+
+class CommentRateExceeded(TooManyRequests):
+    default_message = "Too many comments in a row: wait a little and try again."
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(f"Too many comments in a row: wait {self.retry_after} s and try again.")
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+def reviewer_key_digest(key: str | None) -> str:
+    """The SHA-256 of a reviewer's key (FieldInvalid unless it is 32–128 URL-safe characters)."""
+    if not key or not REVIEWER_KEY.fullmatch(key):
+        raise FieldInvalid("Send the browser's reviewer key: 32 to 128 URL-safe characters.", field="reviewer_key")
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _has_controls(text: str, allowed: set[str]) -> bool:
+    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)
+
+
+def clean_text(value: object, *, field: str, limit: int, allow_lines: bool = False) -> str:
+    if not isinstance(value, str):
+        raise FieldInvalid("Text is required.", field=field)
+    text = value.strip()
+    if not text:
+        raise FieldInvalid("This cannot be empty.", field=field)
+    if len(text) > limit:
+        raise FieldInvalid(f"At most {limit:,} characters.", field=field)
+    if _has_controls(text, _BODY_CONTROLS_ALLOWED if allow_lines else set()):
+        raise FieldInvalid("Control characters are not allowed.", field=field)
+    return text
+
+
+# --- rate limits ---------------------------------------------------------------------------------
+
+
+class _CommentThrottle(SimpleRateThrottle):
+    """DRF's sliding-window throttle (the site's API throttles are these), keyed by what is given:
+    one for the client's address, one for the link."""
+
+    def __init__(self, scope: str, ident: str, rate: str) -> None:
+        self.scope = scope
+        self.ident = ident
+        self.rate = rate
+        self.num_requests, self.duration = self.parse_rate(rate)
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+def comment_rate_check(*, link: ShareLink, client: str) -> None:
+    """Count one comment from `client` (an address bucket, `sage.client_address`) through `link`;
+    CommentRateExceeded (429, Retry-After) when either is over its rate. Counted before the comment
+    is checked: a flood of refused comments costs as much as accepted ones."""
+    throttles = [
+        _CommentThrottle("review_comment_address", client, str(settings.REVIEW_COMMENT_RATE_PER_ADDRESS)),
+        _CommentThrottle("review_comment_link", str(link.pk), str(settings.REVIEW_COMMENT_RATE_PER_LINK)),
+    ]
+    for throttle in throttles:
+        if not throttle.allow_request(None, None):  # type: ignore[arg-type]  # keyed by ident, not request
+            raise CommentRateExceeded(throttle.wait() or 1)
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+def _duration(target: Comparison | Video, side: str) -> float | None:
+    if isinstance(target, Video):
+        return target.duration
+    return (target.video_a if side == Comment.Side.A else target.video_b).duration
+
+
+def _checked_times(
+    target: Comparison | Video, side: object, start: object, end: object
+) -> tuple[str, float, float | None]:
+    sides = (Comment.Side.A, Comment.Side.B) if isinstance(target, Comparison) else (Comment.Side.VIDEO,)
+    if side not in sides:
+        raise FieldInvalid("Choose " + " or ".join(f"`{s.value}`" for s in sides) + ".", field="side")
+    assert isinstance(side, str)
+
+    def seconds(value: object, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise FieldInvalid("A time in seconds is required.", field=field)
+        return float(value)
+
+    start_s = seconds(start, "start")
+    end_s = None if end is None else seconds(end, "end")
+    duration = _duration(target, side)
+    limit = duration if duration is not None else float("inf")
+    if not 0 <= start_s <= limit:
+        raise FieldInvalid(f"The time must lie within the video (0 to {limit:.1f} s).", field="start")
+    if end_s is not None and not start_s <= end_s <= limit:
+        raise FieldInvalid(f"The end must lie between the start and the video's end ({limit:.1f} s).", field="end")
+    return side, start_s, end_s
+
+
+@transaction.atomic
+def comment_create_by_guest(
+    *,
+    link: ShareLink,
+    reviewer_key: str | None,
+    body: object,
+    author_name: object,
+    side: object = None,
+    start: object = None,
+    end: object = None,
+    parent_id: object = None,
+) -> Comment:
+    """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now. `link` is live
+    (the caller resolved it through `reviews.access`)."""
+    if not can_comment(link):
+        raise CommentsOff()
+    digest = reviewer_key_digest(reviewer_key)
+    clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
+    clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
+    target = share_link_comment_target(link)
+    if parent_id is not None:
+        parent = comment_for_link(link, parent_id)  # type: ignore[arg-type]
+        on_target = (
+            parent.comparison_id == target.pk if isinstance(target, Comparison) else parent.video_id == target.pk
+        )
+        if parent.parent_id is not None or not on_target:
+            raise NotFound("No such comment.")
+        comment = _reply(parent, body=clean_body, author_name=clean_name, by_owner=False, key_digest=digest)
+    else:
+        checked_side, start_s, end_s = _checked_times(target, side, start, end)
+        comment = Comment.objects.create(
+            link=link,
+            comparison=target if isinstance(target, Comparison) else None,
+            video=target if isinstance(target, Video) else None,
+            side=checked_side,
+            start=start_s,
+            end=end_s,
+            body=clean_body,
+            author_name=clean_name,
+            author_key_digest=digest,
+        )
+    push_comment("comment.created", comment, owner_id=link.owner_id)
+    return comment
+
+
+def _reply(parent: Comment, *, body: str, author_name: str, by_owner: bool, key_digest: str) -> Comment:
+    # A reply sits where its thread does: same link, object, side and time.
+    return Comment.objects.create(
+        link_id=parent.link_id,
+        comparison_id=parent.comparison_id,
+        video_id=parent.video_id,
+        parent=parent,
+        side=parent.side,
+        start=parent.start,
+        end=parent.end,
+        body=body,
+        author_name=author_name,
+        by_owner=by_owner,
+        author_key_digest=key_digest,
+        # The owner wrote it: there is nothing to tell them by e-mail.
+        notified_at=timezone.now() if by_owner else None,
+    )
+
+
+def owner_display_name(owner: User) -> str:
+    # Not the e-mail's local part (what `User.__str__` falls back to): reviewers need not see that.
+    return (owner.display_name.strip() or OWNER_NAME_FALLBACK)[:AUTHOR_NAME_MAX]
+
+
+@transaction.atomic
+def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Comment:
+    """The owner's reply under `comment`'s thread (a reply to a reply joins the same thread)."""
+    if comment.link.owner_id != owner.pk:
+        raise NotFound("No such comment.")  # the callers' selector already said so
+    clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
+    parent = comment.parent if comment.parent_id is not None else comment
+    assert parent is not None
+    reply = _reply(parent, body=clean_body, author_name=owner_display_name(owner), by_owner=True, key_digest="")
+    push_comment("comment.created", reply, owner_id=owner.pk)
+    return reply
+
+
+@transaction.atomic
+def comment_set_resolved(*, comment: Comment, resolved: bool) -> Comment:
+    """Resolve or re-open a thread (again: no change, no event)."""
+    if comment.parent_id is not None:
+        raise Invalid("Only a thread's first comment is resolved or re-opened.", code="not_top_level")
+    if resolved:
+        changed = Comment.objects.filter(pk=comment.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    else:
+        changed = Comment.objects.filter(pk=comment.pk, resolved_at__isnull=False).update(resolved_at=None)
+    comment.refresh_from_db(fields=["resolved_at"])
+    if changed:
+        push_comment("comment.updated", comment, owner_id=comment.link.owner_id)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment) -> None:
+    """Delete a comment and its replies (the owner, any comment on their objects; a guest, their own)."""
+    owner_id = comment.link.owner_id
+    # The event's data is read now: after the commit the rows are gone.
+    push_comment("comment.deleted", comment, owner_id=owner_id)
+    comment.delete()
+
+
+def comment_delete_by_guest(*, link: ShareLink, reviewer_key: str | None, comment_id: object) -> None:
+    """Only the browser whose key made the comment deletes it; anyone else gets the same 404."""
+    digest = reviewer_key_digest(reviewer_key)
+    comment = comment_for_link(link, comment_id)  # type: ignore[arg-type]
+    if not comment.author_key_digest or comment.author_key_digest != digest:
+        raise NotFound("No such comment.")
+    comment_delete(comment=comment)

@@ -1,0 +1,321 @@
+"""`/api/v1/…/comments`: reviewers' timecoded comments, for guests holding a link and for the owner.
+
+Contract changes (for the comments UI): none so far.
+
+A comment: `{"id", "side": "a"|"b"|"video", "start", "end" (null: a moment), "body", "author_name",
+"by_owner", "created_at", "resolved", "resolved_at", "parent" (null: a thread's first comment),
+"replies": [comment…] (a thread's first comment only; else []), "mine" (made with this request's
+`X-Reviewer-Key`), "comparison_id", "video_id"}`, plus `"link_id", "link_name"` in the owner's views.
+Bodies and names are plain text: show them as text, never as HTML.
+
+Guests (no account; the token is the path's; a password-protected link needs the browser's unlocked
+session or an `X-Share-Password` header): `GET|POST shared/{token}/comments`,
+`DELETE shared/{token}/comments/{id}` (only what this `X-Reviewer-Key` made; its replies go too).
+The owner (session or API token: reads `read`, writes `videos:write`): `GET comparisons|videos|
+stacks/{id}/comments` (every link's, revoked ones' too), `POST comments/{id}/replies`,
+`POST comments/{id}/resolve|reopen`, `DELETE comments/{id}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from reviews.access import share_link_for_request
+from reviews.comment_presenters import comment_json
+from reviews.comments import (
+    AUTHOR_NAME_MAX,
+    BODY_MAX,
+    comment_create_by_guest,
+    comment_delete,
+    comment_delete_by_guest,
+    comment_rate_check,
+    comment_reply_by_owner,
+    comment_set_resolved,
+    reviewer_key_digest,
+)
+from reviews.live import can_comment
+from reviews.models import Comment, ShareLink
+from reviews.selectors import (
+    comment_get_for_user,
+    comments_for_link,
+    comments_on_comparison_for_user,
+    comments_on_stack_for_user,
+    comments_on_video_for_user,
+    share_link_comment_target,
+)
+from reviews.services import share_link_opened
+from sage.api.errors import error_responses
+from sage.client_address import address_bucket, client_address
+from sage.errors import FieldInvalid
+from videos.compare.selectors import comparison_get_for_user
+from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user
+
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+REVIEWER_KEY_HEADER = "X-Reviewer-Key"
+
+_TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The share link's token (from its URL).")
+_COMMENT_ID = OpenApiParameter("comment_id", int, OpenApiParameter.PATH, description="The comment's id.")
+_REVIEWER_KEY = OpenApiParameter(
+    REVIEWER_KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="The reviewer's browser's random key (32–128 URL-safe characters, kept by the browser): "
+    "it marks the comments it made (`mine`) and is needed to delete one. Only its SHA-256 is stored.",
+)
+_PASSWORD = OpenApiParameter(
+    "X-Share-Password", str, OpenApiParameter.HEADER, description="The link's password, when it has one."
+)
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class CommentOutput(serializers.Serializer[Any]):
+    """The schema of `comment_json` (which writes the data: one shape for the API and the sockets)."""
+
+    id = serializers.IntegerField()
+    side = serializers.ChoiceField(choices=Comment.Side.choices)
+    start = serializers.FloatField(help_text="Seconds on that side's video.")
+    end = serializers.FloatField(allow_null=True, help_text="Set for a range; null for a moment.")
+    body = serializers.CharField(help_text="Plain text (show it as text, never as HTML).")
+    author_name = serializers.CharField()
+    by_owner = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    resolved = serializers.BooleanField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    # The metaclass takes declared fields out of the class: this shadows no serializer attribute.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        allow_null=True, help_text="The thread's first comment; null for that one."
+    )
+    replies = serializers.ListField(child=serializers.DictField(), help_text="The thread's replies, oldest first.")
+    mine = serializers.BooleanField(help_text="Made with this request's X-Reviewer-Key.")
+    comparison_id = serializers.IntegerField(allow_null=True)
+    video_id = serializers.IntegerField(allow_null=True)
+
+
+class OwnerCommentOutput(CommentOutput):
+    link_id = serializers.IntegerField(help_text="The share link it came through.")
+    link_name = serializers.CharField()
+
+
+class GuestCommentInput(serializers.Serializer[Any]):
+    """Checked by the service (`reviews.comments`), which gives each field's refusal; this is the schema."""
+
+    side = serializers.ChoiceField(
+        choices=Comment.Side.choices, required=False, help_text="`a` or `b` on a comparison; `video` on a video."
+    )
+    start = serializers.FloatField(required=False, help_text="Seconds, within that side's video.")
+    end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
+    body = serializers.CharField(max_length=BODY_MAX)
+    author_name = serializers.CharField(max_length=AUTHOR_NAME_MAX)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # as in CommentOutput
+        required=False, allow_null=True, help_text="Reply under this thread (its side and time are the reply's)."
+    )
+
+
+class ReplyInput(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=BODY_MAX)
+
+
+def _owner_list(request: Request, comments: QuerySet[Comment]) -> Response:
+    return Response({"results": [comment_json(comment, owner_view=True) for comment in comments]})
+
+
+_OWNER_LIST_RESPONSE = inline_serializer("OwnerComments", {"results": OwnerCommentOutput(many=True)})
+_GUEST_LIST_RESPONSE = inline_serializer(
+    "SharedComments",
+    {
+        "results": CommentOutput(many=True),
+        "can_comment": serializers.BooleanField(help_text="Whether this link lets reviewers comment now."),
+    },
+)
+
+
+# --- guests --------------------------------------------------------------------------------------
+
+
+class _GuestApi(APIView):
+    """No account: the link is the capability (`reviews.access`). No session authentication, so no
+    CSRF token to fetch; writes carry a custom header (X-Reviewer-Key), which a cross-site form
+    cannot send."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def _link(self, request: Request, token: str) -> ShareLink:
+        link = share_link_for_request(request, token)
+        share_link_opened(link=link)
+        return link
+
+    def _key_digest(self, request: Request) -> str:
+        key = request.headers.get(REVIEWER_KEY_HEADER)
+        try:
+            return reviewer_key_digest(key) if key else ""
+        except FieldInvalid:
+            return ""  # a malformed key on a read just marks nothing as mine
+
+
+class SharedCommentsApi(_GuestApi):
+    @extend_schema(
+        parameters=[_TOKEN, _REVIEWER_KEY, _PASSWORD],
+        responses={200: _GUEST_LIST_RESPONSE, **error_responses(403, 404, 429)},
+        summary="A shared link's comments (guest)",
+        description="This link's threads on what it shows now, in time order.",
+    )
+    def get(self, request: Request, token: str) -> Response:
+        link = self._link(request, token)
+        digest = self._key_digest(request)
+        comments = comments_for_link(link, share_link_comment_target(link))
+        results = [comment_json(comment, owner_view=False, key_digest=digest) for comment in comments]
+        return Response({"results": results, "can_comment": can_comment(link)})
+
+    @extend_schema(
+        parameters=[_TOKEN, _REVIEWER_KEY, _PASSWORD],
+        request=GuestCommentInput,
+        responses={201: CommentOutput, **error_responses(400, 403, 404, 429)},
+        summary="Comment through a shared link (guest)",
+        description=f"Needs a link that allows comments (else 403 `comments_off`). Rate-limited per link and per "
+        f"client address (429 with Retry-After). Body at most {BODY_MAX} characters, name {AUTHOR_NAME_MAX}; "
+        "both stripped; control characters refused.",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        link = self._link(request, token)
+        comment_rate_check(link=link, client=address_bucket(client_address(request)))
+        data = request.data if isinstance(request.data, dict) else {}
+        key = request.headers.get(REVIEWER_KEY_HEADER)
+        comment = comment_create_by_guest(
+            link=link,
+            reviewer_key=key,
+            body=data.get("body"),
+            author_name=data.get("author_name"),
+            side=data.get("side"),
+            start=data.get("start"),
+            end=data.get("end"),
+            parent_id=data.get("parent"),
+        )
+        body = comment_json(comment, owner_view=False, key_digest=reviewer_key_digest(key))
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SharedCommentDetailApi(_GuestApi):
+    @extend_schema(
+        parameters=[_TOKEN, _COMMENT_ID, _REVIEWER_KEY, _PASSWORD],
+        request=None,
+        responses={204: None, **error_responses(400, 404)},
+        summary="Delete my comment (guest)",
+        description="Only a comment this X-Reviewer-Key made; any other is a 404.",
+    )
+    def delete(self, request: Request, token: str, comment_id: int) -> Response:
+        link = self._link(request, token)
+        comment_delete_by_guest(link=link, reviewer_key=request.headers.get(REVIEWER_KEY_HEADER), comment_id=comment_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the owner -----------------------------------------------------------------------------------
+
+
+class ComparisonCommentsApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")],
+        responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
+        summary="A comparison's comments, from all its links",
+    )
+    def get(self, request: Request, comparison_id: int) -> Response:
+        comparison = comparison_get_for_user(_user(request), comparison_id)
+        return _owner_list(request, comments_on_comparison_for_user(_user(request), comparison))
+
+
+class VideoCommentsApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")],
+        responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
+        summary="A video's comments (made on the video itself)",
+    )
+    def get(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        return _owner_list(request, comments_on_video_for_user(_user(request), video))
+
+
+class StackCommentsApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The version stack's id.")],
+        responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
+        summary="A version stack's comments (each on the comparison or version it was made on)",
+    )
+    def get(self, request: Request, stack_id: int) -> Response:
+        stack = stack_get_for_user(_user(request), stack_id)
+        return _owner_list(request, comments_on_stack_for_user(_user(request), stack))
+
+
+class CommentRepliesApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_COMMENT_ID],
+        request=ReplyInput,
+        responses={201: OwnerCommentOutput, **error_responses(400, 403, 404)},
+        summary="Reply to a comment (owner)",
+        description='The reply joins the comment\'s thread, by the owner (their display name, or "Owner").',
+    )
+    def post(self, request: Request, comment_id: int) -> Response:
+        comment = comment_get_for_user(_user(request), comment_id)
+        data = request.data if isinstance(request.data, dict) else {}
+        reply = comment_reply_by_owner(owner=_user(request), comment=comment, body=data.get("body"))
+        return Response(comment_json(reply, owner_view=True), status=status.HTTP_201_CREATED)
+
+
+def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Response:
+    comment = comment_get_for_user(_user(request), comment_id)
+    comment = comment_set_resolved(comment=comment, resolved=resolved)
+    return Response(comment_json(comment, owner_view=True))
+
+
+class CommentResolveApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_COMMENT_ID],
+        request=None,
+        responses={200: OwnerCommentOutput, **error_responses(400, 403, 404)},
+        summary="Resolve a thread (owner; again: no change)",
+    )
+    def post(self, request: Request, comment_id: int) -> Response:
+        return _set_resolved(request, comment_id, resolved=True)
+
+
+class CommentReopenApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_COMMENT_ID],
+        request=None,
+        responses={200: OwnerCommentOutput, **error_responses(400, 403, 404)},
+        summary="Re-open a thread (owner; again: no change)",
+    )
+    def post(self, request: Request, comment_id: int) -> Response:
+        return _set_resolved(request, comment_id, resolved=False)
+
+
+class CommentDetailApi(APIView):
+    token_scopes = {"DELETE": WRITE}
+
+    @extend_schema(
+        parameters=[_COMMENT_ID],
+        responses={204: None, **error_responses(403, 404)},
+        summary="Delete a comment (owner)",
+    )
+    def delete(self, request: Request, comment_id: int) -> Response:
+        comment_delete(comment=comment_get_for_user(_user(request), comment_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

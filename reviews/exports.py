@@ -1,0 +1,60 @@
+"""Reviewers' comments for the exports of lower layers (`videos.review_comments`): markers, the
+comparison's report, the notes' files. Registered by `reviews.apps` when the app loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reviews.models import Comment
+from videos.models import Comparison, Video
+from videos.review_comments import ExportedComment
+
+
+def _exported(comment: Comment) -> ExportedComment:
+    return ExportedComment(
+        id=comment.pk,
+        parent_id=comment.parent_id,
+        side=comment.side,
+        start=comment.start,
+        end=comment.end,
+        author_name=comment.author_name,
+        body=comment.body,
+        by_owner=comment.by_owner,
+        created_at=comment.created_at,
+        resolved=comment.resolved_at is not None,
+        link_name=comment.link.name,
+    )
+
+
+def _in_thread_order(comments: Iterable[Comment]) -> list[ExportedComment]:
+    """Threads by time, each reply right after its parent, oldest reply first."""
+    rows = list(comments)
+    tops = sorted((c for c in rows if c.parent_id is None), key=lambda c: (c.start, c.created_at, c.pk))
+    replies: dict[int, list[Comment]] = {}
+    for reply in sorted((c for c in rows if c.parent_id is not None), key=lambda c: (c.created_at, c.pk)):
+        assert reply.parent_id is not None
+        replies.setdefault(reply.parent_id, []).append(reply)
+    ordered = []
+    for top in tops:
+        ordered.append(_exported(top))
+        ordered.extend(_exported(reply) for reply in replies.get(top.pk, []))
+    return ordered
+
+
+class ReviewCommentReader:
+    """Only comments through the object's owner's own links (the links are theirs; a sample's
+    comparison, which everyone may export, has none)."""
+
+    def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
+        comments = Comment.objects.filter(comparison=comparison, link__owner_id=comparison.owner_id)
+        return _in_thread_order(comments.select_related("link"))
+
+    def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
+        by_pk = {video.pk: video for video in videos}
+        comments = Comment.objects.filter(video_id__in=list(by_pk)).select_related("link")
+        grouped: dict[int, list[Comment]] = {}
+        for comment in comments:
+            assert comment.video_id is not None
+            if comment.link.owner_id == by_pk[comment.video_id].owner_id:
+                grouped.setdefault(comment.video_id, []).append(comment)
+        return {pk: _in_thread_order(rows) for pk, rows in grouped.items()}

@@ -1,0 +1,47 @@
+"""Live events of share links: to the link's guests (`share-link.<pk>`, the shared page's socket,
+`reviews.consumers`) and to the owner (`/ws/events/`, `sage.realtime.push_to_user`).
+
+Everything here is sent after the current transaction commits (`sage.realtime` defers it), so a
+page never shows a comment that was rolled back, and a revoked link's sockets close only once the
+revocation is stored (a reconnect then gets 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviews.comment_presenters import comment_json
+from reviews.models import Comment, ShareLink
+from sage.realtime import object_group, push_to_object, push_to_user
+
+LINK_KIND = "share-link"
+COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.deleted")
+LINK_UPDATED = "link.updated"
+LINK_CLOSED = "link.closed"
+
+
+def link_group(link_pk: int) -> str:
+    return object_group(LINK_KIND, link_pk)
+
+
+def can_comment(link: ShareLink) -> bool:
+    return link.permission == ShareLink.Permission.COMMENT
+
+
+def push_comment(event: str, comment: Comment, *, owner_id: int) -> None:
+    """`event` (one of COMMENT_EVENTS) to the link's guests and to the owner. Build the data before a
+    delete: the pushes go after the commit, when the row is gone."""
+    assert event in COMMENT_EVENTS
+    guest_data = comment_json(comment, owner_view=False)
+    owner_data = comment_json(comment, owner_view=True)
+    push_to_object(LINK_KIND, comment.link_id, event, guest_data)
+    push_to_user(owner_id, event, owner_data)
+
+
+def push_link_updated(link: ShareLink) -> None:
+    data: dict[str, Any] = {"can_comment": can_comment(link)}
+    push_to_object(LINK_KIND, link.pk, LINK_UPDATED, data)
+
+
+def push_link_closed(link_pk: int) -> None:
+    """The link's open pages close (their sockets send `link.closed`, then close with 4404)."""
+    push_to_object(LINK_KIND, link_pk, LINK_CLOSED, {})

@@ -1,0 +1,56 @@
+"""Reviewers' comments as the exports of lower layers read them (markers, comparison and notes files).
+
+Comments live in `reviews`, which sits above `videos` and `notes`: those may not import it. So the
+exports ask this one hook, which `reviews` fills when it loads (`reviews.apps`), the way object
+groups are registered in `sage.realtime`. Without `reviews` installed the exports carry no comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from videos.models import Comparison, Video
+
+
+@dataclass(frozen=True)
+class ExportedComment:
+    """One comment or reply, plain text, as it goes into a file."""
+
+    id: int
+    parent_id: int | None
+    side: str  # "a", "b" or "video"
+    start: float
+    end: float | None
+    author_name: str
+    body: str
+    by_owner: bool
+    created_at: datetime
+    resolved: bool
+    link_name: str
+
+
+class CommentReader(Protocol):
+    def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
+        """The comparison's comments (its owner's links'), threads in time order, replies after their parent."""
+
+    def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
+        """Per video id, the comments made on that video itself (not on comparisons it is in)."""
+
+
+_reader: CommentReader | None = None
+
+
+def register_comment_reader(reader: CommentReader) -> None:
+    global _reader  # one reader per process, set once when the app registry is ready
+    _reader = reader
+
+
+def comments_on_comparison(comparison: Comparison) -> list[ExportedComment]:
+    return [] if _reader is None else _reader.on_comparison(comparison)
+
+
+def comments_on_videos(videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
+    return {} if _reader is None else _reader.on_videos(videos)
