@@ -52,6 +52,7 @@ from videos.selectors import (
 from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
 from videos.transcripts.words import unpack_words
 from videos.uploads.services import storage_used_bytes
+from videos.versions.presenters import new_version_of, version_panel
 from videos.youtube import YouTubeError
 
 
@@ -162,6 +163,10 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     else:
         youtube_form = YouTubeForm(label_suffix="")
     context = {**_upload_context(user), "youtube_form": youtube_form}
+    # "Upload a new version" of one of the user's uploads: one file, which becomes its next version.
+    if version_of := new_version_of(user, request.GET.get("version_of")):
+        context["version_of"] = version_of
+        context["upload_config"]["version_of"] = {"id": version_of.pk, "title": version_of.title}
     return render(request, "videos/upload.html", context, status=status)
 
 
@@ -247,6 +252,7 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         "transcript": transcript,
         "lines": lines,
         "has_uncertain_lines": any(line.low_confidence for line in lines),
+        "versions": version_panel(video),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         "youtube_embed_url": (

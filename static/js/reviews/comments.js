@@ -22,13 +22,15 @@ import { closeSharedPage, listenForCommentKey } from "./comments/page.js";
 const CONFIRM_MS = 4_000; // a first press on Delete asks; a second within this deletes
 
 function loaded() {
-  // The compare script is a module after this one: its transport exists once the document is parsed.
+  // The compare script is a module after this one: its transport exists once every deferred script
+  // has run, which DOMContentLoaded follows (readyState is already "interactive" while they run).
   return new Promise((resolve) => {
-    if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", resolve, { once: true });
-    } else {
+    if (document.readyState === "complete") {
       resolve();
+      return;
     }
+    document.addEventListener("DOMContentLoaded", resolve, { once: true });
+    window.addEventListener("load", resolve, { once: true });
   });
 }
 
@@ -354,6 +356,7 @@ async function start(panel, config) {
   }
   panel.querySelector("[data-comments-needs-js]").hidden = true;
   await refetch();
+  list.setAttribute("aria-busy", "false");
 }
 
 const panel = document.querySelector("[data-comments-panel]");
