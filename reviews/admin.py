@@ -4,7 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reviews.models import ShareLink
+from reviews.models import Comment, ShareLink
+from reviews.comments import comment_delete
 from reviews.services import share_links_revoke
 
 
@@ -53,3 +54,49 @@ class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         revoked = share_links_revoke(links=queryset)
         self.message_user(request, f"Revoked {revoked} link(s).", messages.SUCCESS)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin[Comment]):
+    """Operators read reviewers' comments and delete abusive ones (a thread's replies go with it);
+    they never write one or see a reviewer's key digest."""
+
+    list_display = ["author_name", "body_start", "link", "side", "start", "by_owner", "created_at", "resolved_at"]
+    list_filter = ["by_owner", "side", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["body", "author_name", "link__name", "link__owner__email"]
+    list_select_related = ["link"]
+    readonly_fields = [
+        "link",
+        "comparison",
+        "video",
+        "parent",
+        "side",
+        "start",
+        "end",
+        "body",
+        "author_name",
+        "by_owner",
+        "created_at",
+        "resolved_at",
+        "notified_at",
+    ]
+    exclude = ["author_key_digest"]
+
+    @admin.display(description="Comment")
+    def body_start(self, comment: Comment) -> str:
+        return comment.body if len(comment.body) <= 80 else comment.body[:79] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
+        return False
+
+    # Through the service: open pages and the owner see the comment go.
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        comment_delete(comment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        for comment in queryset.select_related("link"):
+            if Comment.objects.filter(pk=comment.pk).exists():  # a reply may have gone with its thread
+                comment_delete(comment=comment)

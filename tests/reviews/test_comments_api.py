@@ -367,3 +367,21 @@ def test_a_stack_links_comments_go_on_its_newest_pair_and_stay_there():
     assert made.json()["comparison_id"] == comparison.pk
     listed = owner_client(stack.owner).get(f"/api/v1/stacks/{stack.pk}/comments").json()["results"]
     assert [(c["id"], c["comparison_id"]) for c in listed] == [(made.json()["id"], comparison.pk)]
+
+
+def test_operators_list_comments_without_key_digests_and_delete_them(link):
+    made = post_comment(link, body="Spam spam spam").json()
+    post_comment(link, parent=made["id"], body="reply")
+    operator = owner_client(UserFactory(is_staff=True, is_superuser=True))
+
+    listed = operator.get("/admin/reviews/comment/")
+    opened = operator.get(f"/admin/reviews/comment/{made['id']}/change/")
+
+    assert listed.status_code == 200 and b"Spam spam spam" in listed.content
+    digest = Comment.objects.get(pk=made["id"]).author_key_digest
+    assert digest.encode() not in listed.content and digest.encode() not in opened.content
+    assert operator.get("/admin/reviews/comment/add/").status_code == 403
+    operator.post(
+        "/admin/reviews/comment/", {"action": "delete_selected", "_selected_action": [made["id"]], "post": "yes"}
+    )
+    assert not Comment.objects.exists()

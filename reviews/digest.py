@@ -1,0 +1,93 @@
+"""The owner's e-mail about reviewers' new comments: one message at most every
+REVIEW_DIGEST_MINUTES per owner, listing what came since the last one, by object, with links to
+the owner's own pages (absolute, from SITE_URL: a task has no request to build them from).
+
+Two workers running the digest at once never send an owner two messages: each owner's digest runs
+under a lock on their user row taken with SKIP LOCKED (the other worker passes them by), and the
+comments it lists are marked notified in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from reviews.models import Comment
+from sage.formatting import clock
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_CHARS = 300
+
+
+def comment_digests_send(*, now: datetime | None = None) -> int:
+    """Send every owner who is due one their digest; returns how many e-mails were sent."""
+    now = now or timezone.now()
+    owner_ids = (
+        Comment.objects.filter(notified_at__isnull=True, by_owner=False)
+        .values_list("link__owner_id", flat=True)
+        .distinct()
+    )
+    return sum(1 for owner_id in list(owner_ids) if _digest_for_owner(owner_id, now=now))
+
+
+def _object_heading(comment: Comment) -> tuple[str, str]:
+    """(what the comment is on, the owner's page for it)."""
+    site = settings.SITE_URL
+    if comment.comparison is not None:
+        comparison = comment.comparison
+        title = f"Comparison: {comparison.video_a.title} (A) / {comparison.video_b.title} (B)"
+        return title, f"{site}{reverse('compare:comparison', args=[comparison.pk])}"
+    assert comment.video is not None
+    return f"Video: {comment.video.title}", f"{site}{reverse('videos:video', args=[comment.video.pk])}"
+
+
+def _line(comment: Comment) -> str:
+    where = clock(comment.start) if comment.end is None else f"{clock(comment.start)}–{clock(comment.end)}"
+    side = "" if comment.side == Comment.Side.VIDEO else f" on {comment.side.upper()}"
+    body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
+    kind = "reply" if comment.parent_id is not None else "comment"
+    indented = "\n    ".join(body.splitlines())
+    return f"- {comment.author_name} ({kind}, {where}{side}, link “{comment.link.name}”):\n    {indented}"
+
+
+def _digest_text(comments: list[Comment]) -> str:
+    sections: dict[tuple[str, str], list[str]] = {}
+    for comment in sorted(comments, key=lambda c: (c.comparison_id or 0, c.video_id or 0, c.start, c.created_at)):
+        sections.setdefault(_object_heading(comment), []).append(_line(comment))
+    parts = [f"{len(comments)} new comment(s) from reviewers on your shared links.", ""]
+    for (heading, url), lines in sections.items():
+        parts += [heading, url, *lines, ""]
+    parts.append("Reply, resolve or delete them on those pages.")
+    return "\n".join(parts) + "\n"
+
+
+def _digest_for_owner(owner_id: int, *, now: datetime) -> bool:
+    with transaction.atomic():
+        owner = User.objects.select_for_update(skip_locked=True).filter(pk=owner_id).first()
+        if owner is None:  # another worker is sending this owner's digest (or the owner is gone)
+            return False
+        theirs = Comment.objects.filter(link__owner_id=owner_id, by_owner=False)
+        last_sent = theirs.aggregate(last=Max("notified_at"))["last"]
+        if last_sent is not None and last_sent > now - timedelta(minutes=settings.REVIEW_DIGEST_MINUTES):
+            return False
+        pending = list(
+            theirs.filter(notified_at__isnull=True).select_related(
+                "link", "comparison__video_a", "comparison__video_b", "video"
+            )
+        )
+        if not pending:
+            return False
+        if owner.email:
+            count = len(pending)
+            subject = f"{count} new comment{'s' if count != 1 else ''} from reviewers"
+            send_mail(subject, _digest_text(pending), None, [owner.email])
+        Comment.objects.filter(pk__in=[c.pk for c in pending]).update(notified_at=now)
+        return bool(owner.email)
