@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reviews.models import Comment, ShareLink
 from reviews.comments import comment_delete
+from reviews.models import Comment, ShareLink
 from reviews.services import share_links_revoke
 
 
