@@ -20,7 +20,7 @@ from tests.browser.test_compare_page import (  # noqa: F401  # fixtures: two rea
     stored_video,
     wait_until,
 )
-from tests.factories import ShareLinkFactory
+from tests.factories import ShareLinkFactory, UserFactory
 from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
@@ -118,12 +118,13 @@ def test_the_page_renews_its_media_urls_before_they_expire_and_playback_goes_on(
 
 
 def test_a_shared_video_plays_through_the_link_with_its_transcript_panel(
-    site_url: str, page: Page, refined_files, settings, transactional_db
+    site_url: str,
+    page: Page,
+    refined_files,  # noqa: F811
+    settings,
+    transactional_db,
 ) -> None:
-    from accounts.models import User
-
-    owner = User.objects.create_user(email="maker@example.com", password="unused-password-1")
-    video = stored_video(owner, refined_files[0], "Interview, alone", 14.0, 15, settings)
+    video = stored_video(UserFactory(), refined_files[0], "Interview, alone", 14.0, 15, settings)
     link = ShareLinkFactory(video=video)
     seen = record_requests(page)
 
