@@ -5,6 +5,10 @@ the link opens our player at the note. A YouTube video's notes also link to the 
 right after ours: `([YouTube](https://www.youtube.com/watch?v=…&t=…s))`. AI notes are marked
 `*(AI note)*`. Notes with nothing to say (an AI note waiting, being written, or failed) are left
 out of the Markdown; the JSON has every note, with its state.
+
+Reviewers' comments on a video (made through its share links) are notes' siblings: each video's
+Markdown ends with a "## Reviewers' comments" section (replies indented under their comment), and
+its JSON has a `comments` list beside `notes`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from notes.serializers import NoteOutput
 from sage.formatting import clock
 from videos.models import Video
 from videos.presenters import seconds_attr
+from videos.review_comments import ExportedComment, comments_on_videos, exported_comment_dict
 from videos.youtube import watch_url
 
 
@@ -69,21 +74,42 @@ def _by_video(notes: Iterable[Note]) -> list[tuple[Video, list[Note]]]:
     ]
 
 
+def _comment_lines(video: Video, comments: list[ExportedComment], site: str) -> list[str]:
+    """The "Reviewers' comments" section: a list item per comment, its replies indented under it."""
+    if not comments:
+        return []
+    lines = ["", "## Reviewers' comments", ""]
+    for comment in comments:
+        label = clock(comment.start) if comment.end is None else f"{clock(comment.start)}–{clock(comment.end)}"
+        resolved = " *(resolved)*" if comment.resolved else ""
+        body = " ".join(comment.body.split())
+        if comment.parent_id is None:
+            link = f"[{label}]({_player_url(site, video, comment.start)})"
+            lines.append(f"- {link} **{comment.author_name}**{resolved}: {body}")
+        else:
+            lines.append(f"  - **{comment.author_name}**: {body}")
+    return lines
+
+
 def notes_markdown(notes: Iterable[Note], *, site: str) -> str:
     """`site` is the scheme and host the links start with, e.g. "https://sage.example"."""
     sections = []
-    for video, video_notes in _by_video(notes):
+    grouped = _by_video(notes)
+    comments = comments_on_videos(video for video, _ in grouped)
+    for video, video_notes in grouped:
         lines = [_note_line(note, video, site) for note in video_notes if _has_content(note)]
-        sections.append("\n".join([_heading(video), "", *(lines or ["_No notes yet._"])]))
+        extra = _comment_lines(video, comments.get(video.pk, []), site)
+        sections.append("\n".join([_heading(video), "", *(lines or ["_No notes yet._"]), *extra]))
     return "\n\n".join(sections) + "\n" if sections else "_No notes yet._\n"
 
 
 def video_notes_markdown(video: Video, notes: Iterable[Note], *, site: str) -> str:
     lines = [_note_line(note, video, site) for note in notes if _has_content(note)]
-    return "\n".join([_heading(video), "", *(lines or ["_No notes yet._"])]) + "\n"
+    extra = _comment_lines(video, comments_on_videos([video]).get(video.pk, []), site)
+    return "\n".join([_heading(video), "", *(lines or ["_No notes yet._"]), *extra]) + "\n"
 
 
-def _video_json(video: Video, notes: list[Note], site: str) -> dict[str, Any]:
+def _video_json(video: Video, notes: list[Note], site: str, comments: list[ExportedComment]) -> dict[str, Any]:
     return {
         "id": video.pk,
         "title": video.title,
@@ -98,16 +124,24 @@ def _video_json(video: Video, notes: list[Note], site: str) -> dict[str, Any]:
             }
             for note in notes
         ],
+        "comments": [
+            {**exported_comment_dict(comment), "url": _player_url(site, video, comment.start)} for comment in comments
+        ],
     }
 
 
 def notes_json(notes: Iterable[Note], *, site: str) -> str:
-    videos = [_video_json(video, video_notes, site) for video, video_notes in _by_video(notes)]
+    grouped = _by_video(notes)
+    comments = comments_on_videos(video for video, _ in grouped)
+    videos = [_video_json(video, video_notes, site, comments.get(video.pk, [])) for video, video_notes in grouped]
     return _dump({"exported_at": timezone.now().isoformat(), "videos": videos})
 
 
 def video_notes_json(video: Video, notes: Iterable[Note], *, site: str) -> str:
-    return _dump({"exported_at": timezone.now().isoformat(), "videos": [_video_json(video, list(notes), site)]})
+    comments = comments_on_videos([video]).get(video.pk, [])
+    return _dump(
+        {"exported_at": timezone.now().isoformat(), "videos": [_video_json(video, list(notes), site, comments)]}
+    )
 
 
 def _dump(data: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from videos.models import Comparison, Video
 
@@ -30,6 +30,23 @@ class ExportedComment:
     created_at: datetime
     resolved: bool
     link_name: str
+
+
+def exported_comment_dict(comment: ExportedComment) -> dict[str, Any]:
+    """A comment as JSON files hold it."""
+    return {
+        "id": comment.id,
+        "parent": comment.parent_id,
+        "side": comment.side,
+        "start": comment.start,
+        "end": comment.end,
+        "author_name": comment.author_name,
+        "by_owner": comment.by_owner,
+        "body": comment.body,
+        "created_at": comment.created_at.isoformat(),
+        "resolved": comment.resolved,
+        "link_name": comment.link_name,
+    }
 
 
 class CommentReader(Protocol):

@@ -53,6 +53,7 @@ from videos.services import video_add_youtube, video_cancel, video_delete, video
 from videos.transcripts.words import unpack_words
 from videos.uploads.services import storage_used_bytes
 from videos.versions.presenters import new_version_of, version_panel
+from videos.versions.selectors import without_older_versions
 from videos.youtube import YouTubeError
 
 
@@ -166,7 +167,8 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     # "Upload a new version" of one of the user's uploads: one file, which becomes its next version.
     if version_of := new_version_of(user, request.GET.get("version_of")):
         context["version_of"] = version_of
-        context["upload_config"]["version_of"] = {"id": version_of.pk, "title": version_of.title}
+        upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
+        context["upload_config"] = {**upload_config, "version_of": {"id": version_of.pk, "title": version_of.title}}
     return render(request, "videos/upload.html", context, status=status)
 
 
@@ -217,7 +219,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
-    videos = videos_for_user(_user(request)).order_by("-created_at", "-pk")
+    videos = without_older_versions(videos_for_user(_user(request))).order_by("-created_at", "-pk")
     if title_words:
         videos = videos.filter(title__icontains=title_words)
     if status:

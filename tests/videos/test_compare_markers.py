@@ -216,3 +216,81 @@ def test_the_schema_documents_the_marker_export() -> None:
     assert parameters["file_type"]["schema"]["enum"] == ["csv", "edl", "fcpxml"]
     assert parameters["side"]["schema"]["enum"] == ["a", "b"]
     assert set(operation["responses"]["200"]["content"]) == {"text/csv", "text/plain", "application/xml"}
+
+
+# --- reviewers' comments as markers --------------------------------------------------------------
+
+
+@pytest.fixture
+def commented(comparison):
+    """Two threads on B (one resolved, with a reply) and one on A, through a share link."""
+    from reviews.comments import comment_create_by_guest, comment_reply_by_owner, comment_set_resolved
+    from tests.factories import ShareLinkFactory
+
+    link = ShareLinkFactory(comparison=comparison, permission="comment")
+    key = "k" * 40
+    logo = comment_create_by_guest(
+        link=link,
+        reviewer_key=key,
+        body="The logo is far too big here",
+        author_name="Ana",
+        side="b",
+        start=6.0,
+        end=8.0,
+    )
+    comment_reply_by_owner(owner=comparison.owner, comment=logo, body="Smaller in v3")
+    comment_set_resolved(comment=logo, resolved=True)
+    comment_create_by_guest(link=link, reviewer_key=key, body="Cut here?", author_name="Bo", side="b", start=12.0)
+    comment_create_by_guest(link=link, reviewer_key=key, body="Keep this shot", author_name="Ana", side="a", start=2.0)
+    return comparison
+
+
+def test_comments_on_b_join_the_differences_in_every_file_in_their_own_colour(commented) -> None:
+    edl = comparison_markers_file(commented, side="b", file_type="edl")
+    fcpxml = comparison_markers_file(commented, side="b", file_type="fcpxml")
+    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(commented, side="b", file_type="csv"))))
+
+    from_edl = only_clip(otio.adapters.read_from_string(edl, "cmx_3600", rate=25)).markers
+    from_fcpxml = only_clip(otio.adapters.read_from_string(fcpxml, "fcpx_xml")).markers
+    comments_fcpxml = [(*frames(m, 25), m.name) for m in from_fcpxml if m.name.startswith("Comment:")]
+    assert comments_fcpxml == [
+        (150, 50, "Comment: Ana: The logo is far too big here"),
+        (300, 1, "Comment: Bo: Cut here?"),
+    ]
+    assert len(from_fcpxml) == len(ON_B) + 2
+    edl_comments = [m for m in from_edl if m.name.startswith("COMMENT:")]
+    assert [(frames(m, 25)[0], m.color) for m in edl_comments] == [(150, "ORANGE"), (300, "ORANGE")]
+    assert "SMALLER IN V3" in edl_comments[0].name and "(RESOLVED)" in edl_comments[0].name
+    # Differences never use the comments' colour.
+    assert {m.color for m in from_edl if not m.name.startswith("COMMENT:")} <= {
+        "YELLOW",
+        "BLUE",
+        "PURPLE",
+        "CYAN",
+        "PINK",
+    }
+    notes = {element.get("value"): element.get("note") for element in ElementTree.fromstring(fcpxml).iter("marker")}
+    assert notes["Comment: Ana: The logo is far too big here"] == (
+        "The logo is far too big here | Owner: Smaller in v3 | (resolved)"
+        if commented.owner.display_name == ""
+        else f"The logo is far too big here | {commented.owner.display_name}: Smaller in v3 | (resolved)"
+    )
+    assert [row["name"] for row in rows if row["colour"] == "ORANGE"] == [
+        "Comment: Ana: The logo is far too big here",
+        "Comment: Bo: Cut here?",
+    ]
+
+
+def test_include_picks_differences_or_comments(commented) -> None:
+    client = client_for(commented.owner)
+
+    only_comments = client.get(markers_url(commented, "csv"), {"side": "a", "include": "comments"})
+    only_differences = client.get(markers_url(commented, "csv"), {"include": "differences"})
+
+    assert [row["name"] for row in csv.DictReader(io.StringIO(only_comments.content.decode()))] == [
+        "Comment: Ana: Keep this shot"
+    ]
+    names = [row["name"] for row in csv.DictReader(io.StringIO(only_differences.content.decode()))]
+    assert names == [name for _, _, name in ON_B]
+    refused = client.get(markers_url(commented, "csv"), {"include": "everything"})
+    assert refused.status_code == 400 and "include" in refused.json()["error"]["fields"]

@@ -1,5 +1,5 @@
-"""`/api/v1/comparisons/{id}/markers.{csv,edl,fcpxml}`: a comparison's differences as markers for
-editing programs (the writing is `videos.compare.markers`)."""
+"""`/api/v1/comparisons/{id}/markers.{csv,edl,fcpxml}`: a comparison's differences and reviewers'
+comments as markers for editing programs (the writing is `videos.compare.markers`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from rest_framework.views import APIView
 
 from sage.api.errors import error_responses
 from videos.api.comparisons import _COMPARISON_ID, _user
-from videos.compare.markers import CONTENT_TYPES, CSV_COLUMNS, MARKER_FILE_TYPES, SIDES, comparison_markers_file
+from videos.compare.markers import (
+    CONTENT_TYPES,
+    CSV_COLUMNS,
+    MARKER_FILE_TYPES,
+    MARKER_SOURCES,
+    SIDES,
+    comparison_markers_file,
+)
 from videos.compare.selectors import comparison_get_to_view
 
 
@@ -24,6 +31,17 @@ class MarkersInput(serializers.Serializer[Any]):
         default="b",
         help_text="Whose timeline the markers sit on: `b` (the default, the new cut) or `a`.",
     )
+    include = serializers.CharField(
+        default=",".join(MARKER_SOURCES),
+        help_text="What becomes markers, comma-separated: `differences`, `comments` (reviewers' comment threads "
+        "on that side, from the share links), or both (the default).",
+    )
+
+    def validate_include(self, value: str) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if not chosen or any(part not in MARKER_SOURCES for part in chosen):
+            raise serializers.ValidationError("Name differences, comments, or both, separated by a comma.")
+        return chosen
 
 
 MARKERS_HELP = (
@@ -34,7 +52,9 @@ MARKERS_HELP = (
     "the picture and sound scores and the words that changed. The timeline's name says which video. "
     "`markers.edl`: CMX 3600, non-drop-frame timecode, a `* LOC:` line per marker (DaVinci Resolve, "
     "Avid; upper case, name and note on one line). `markers.fcpxml`: Final Cut Pro XML 1.8, a marker "
-    "per difference with its duration and note. `markers.csv`: columns " + ", ".join(CSV_COLUMNS) + "."
+    "per difference with its duration and note. `markers.csv`: columns " + ", ".join(CSV_COLUMNS) + ". "
+    "Reviewers' comments (`include=comments`, in the default) are orange markers named "
+    '"Comment: <author>: <start of the comment>", the whole comment and its replies in the note.'
 )
 
 
@@ -61,7 +81,8 @@ class ComparisonMarkersApi(APIView):
         query = MarkersInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         side = query.validated_data["side"]
-        body = comparison_markers_file(comparison, side=side, file_type=file_type)  # type: ignore[arg-type]
+        include = query.validated_data["include"]
+        body = comparison_markers_file(comparison, side=side, file_type=file_type, include=include)  # type: ignore[arg-type]
         response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])  # type: ignore[index]
         filename = f"comparison-{comparison.pk}-markers-{side}.{file_type}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -28,6 +28,7 @@ from videos.compare.services import (
     segment_dicts,
 )
 from videos.models import Comparison
+from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -343,12 +344,14 @@ def export_json(comparison: Comparison) -> dict[str, Any]:
     data = comparison_payload(comparison)
     data["created_at"] = comparison.created_at.isoformat()
     data["updated_at"] = comparison.updated_at.isoformat()
+    data["comments"] = [exported_comment_dict(comment) for comment in comments_on_comparison(comparison)]
     return data
 
 
 CSV_COLUMNS = [
     "record", "kind", "severity", "a_start", "a_end", "b_start", "b_end", "peak", "mean",
     "visual_distance", "audio_distance", "words_only_in_a", "words_only_in_b", "picture", "sound",
+    "comment_id", "parent_id", "author_name", "body", "resolved",
 ]  # fmt: skip
 CSV_HELP = (
     "One table, a row per record: a `span` row per matched span (its range on A and on B), then a "
@@ -356,7 +359,9 @@ CSV_HELP = (
     "only A or only B says there), then the curve: a `clip` row per aligned clip pair on engine-1 rows, a "
     "`curve` row per point (every half second along the matched spans) on engine 2, with its time on A "
     "and B (`a_start`, `b_start`) and the picture and sound change there (`visual_distance`, "
-    "`audio_distance`). Columns: " + ", ".join(CSV_COLUMNS) + "."
+    "`audio_distance`), then a `comment` row per reviewer's comment or reply (on A or B: its time in "
+    "`a_start`/`a_end` or `b_start`/`b_end`; `comment_id`, `parent_id` for a reply, `author_name`, `body`, "
+    "`resolved`). Columns: " + ", ".join(CSV_COLUMNS) + "."
 )
 
 
@@ -386,6 +391,19 @@ def export_csv(comparison: Comparison) -> str:
         writer.writerow(
             {"record": record, "a_start": a_time, "b_start": b_time, "visual_distance": visual, "audio_distance": audio}
         )
+    for comment in comments_on_comparison(comparison):
+        writer.writerow(
+            {
+                "record": "comment",
+                f"{comment.side}_start": comment.start,
+                f"{comment.side}_end": comment.end if comment.end is not None else comment.start,
+                "comment_id": comment.id,
+                "parent_id": comment.parent_id or "",
+                "author_name": comment.author_name,
+                "body": comment.body,
+                "resolved": "yes" if comment.resolved else "no",
+            }
+        )
     return out.getvalue()
 
 
@@ -401,8 +419,9 @@ class ComparisonExportApi(APIView):
             **error_responses(404),
         },
         summary="Export a comparison report",
-        description="`export.json`: the comparison as `GET /api/v1/comparisons/{id}` gives it. `export.csv`: "
-        + CSV_HELP,
+        description="`export.json`: the comparison as `GET /api/v1/comparisons/{id}` gives it, plus `comments`: "
+        "reviewers' comments and replies from its share links (id, parent, side, start, end, author_name, "
+        "by_owner, body, created_at, resolved, link_name), threads in time order. `export.csv`: " + CSV_HELP,
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
         comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too

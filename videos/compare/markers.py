@@ -2,8 +2,9 @@
 one video's timeline, as CSV, a CMX 3600 EDL with `* LOC:` lines (DaVinci Resolve, Avid) or FCPXML
 (Final Cut Pro), at the video's frame rate, written by OpenTimelineIO and its adapters.
 
-A marker list is a list of `TimedMarker` on A's or B's time: differences make them today, review
-comments will join the same list (`write_markers` does not care where a marker came from)."""
+A marker list is a list of `TimedMarker` on A's or B's time: differences and reviewers' comments
+(`videos.review_comments`) make them, in colours of their own (`write_markers` does not care where a
+marker came from)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ import opentimelineio as otio
 
 from sage.formatting import clock_tenths
 from videos.models import Comparison, Video
+from videos.review_comments import ExportedComment, comments_on_comparison
 
 Side = Literal["a", "b"]
 MarkerFileType = Literal["csv", "edl", "fcpxml"]
 SIDES: tuple[Side, ...] = ("a", "b")
 MARKER_FILE_TYPES: tuple[MarkerFileType, ...] = ("csv", "edl", "fcpxml")
+MarkerSource = Literal["differences", "comments"]
+MARKER_SOURCES: tuple[MarkerSource, ...] = ("differences", "comments")
 CONTENT_TYPES: dict[MarkerFileType, str] = {
     "csv": "text/csv; charset=utf-8",
     "edl": "text/plain; charset=utf-8",
@@ -45,6 +49,9 @@ KIND_COLOURS = {
     "only_b": otio.schema.MarkerColor.YELLOW,
     "only_a": otio.schema.MarkerColor.PINK,
 }
+# Reviewers' comments: a colour no kind of difference has.
+COMMENT_COLOUR = otio.schema.MarkerColor.ORANGE
+COMMENT_NAME_EXCERPT = 60
 KIND_NAMES = {
     "visual": "Picture differs",
     "audio": "Sound differs",
@@ -128,21 +135,61 @@ def difference_markers(comparison: Comparison, *, side: Side) -> list[TimedMarke
     return markers
 
 
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
+    """Each comment thread on `side` as a marker named "Comment: <author>: <body excerpt>"; the note
+    holds the whole body, then each reply ("<author>: <body>"), and whether it is resolved."""
+    comments = comments_on_comparison(comparison)
+    replies: dict[int, list[ExportedComment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    markers = []
+    for comment in comments:
+        if comment.parent_id is not None or comment.side != side:
+            continue
+        parts = [comment.body]
+        parts += [f"{reply.author_name}: {reply.body}" for reply in replies.get(comment.id, [])]
+        if comment.resolved:
+            parts.append("(resolved)")
+        markers.append(
+            TimedMarker(
+                side=side,
+                start=comment.start,
+                end=comment.end if comment.end is not None else comment.start,
+                name=f"Comment: {comment.author_name}: {_excerpt(comment.body, COMMENT_NAME_EXCERPT)}",
+                note=" | ".join(parts),
+                colour=COMMENT_COLOUR,
+            )
+        )
+    return markers
+
+
 def timeline_name(comparison: Comparison, side: Side) -> str:
     """Says which video the markers sit on, in every format (EDL title, FCPXML project, CSV column)."""
     video = comparison.video_a if side == "a" else comparison.video_b
     return f"SAGE comparison {comparison.pk} - markers on {side.upper()}: {video.title}"
 
 
-def comparison_markers_file(comparison: Comparison, *, side: Side, file_type: MarkerFileType) -> str:
-    """The comparison's differences as a marker file on `side`'s timeline."""
+def comparison_markers_file(
+    comparison: Comparison,
+    *,
+    side: Side,
+    file_type: MarkerFileType,
+    include: tuple[MarkerSource, ...] = MARKER_SOURCES,
+) -> str:
+    """The comparison's differences and reviewers' comments (those `include` names) as a marker file
+    on `side`'s timeline."""
     video = comparison.video_a if side == "a" else comparison.video_b
+    markers = difference_markers(comparison, side=side) if "differences" in include else []
+    if "comments" in include:
+        markers += comment_markers(comparison, side=side)
     return write_markers(
-        video=video,
-        side=side,
-        name=timeline_name(comparison, side),
-        markers=difference_markers(comparison, side=side),
-        file_type=file_type,
+        video=video, side=side, name=timeline_name(comparison, side), markers=markers, file_type=file_type
     )
 
 
