@@ -4,6 +4,7 @@ link's signed media URLs, renews them before they expire, and asks nothing outsi
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -11,7 +12,6 @@ import requests
 from playwright.sync_api import Page, expect
 
 from notes.models import Note
-from reviews.models import ShareLink
 from tests import servers
 from tests.browser.test_compare_page import (  # noqa: F401  # fixtures: two real files and their comparison
     refined_comparison,
@@ -54,13 +54,13 @@ def player_state(page: Page, side: str) -> dict:
 
 
 @pytest.fixture
-def shared_link(refined_comparison: Comparison) -> ShareLink:  # noqa: F811
+def shared_link(refined_comparison: Comparison) -> Any:  # noqa: F811  # a ShareLink with its .token
     Note.objects.create(owner=refined_comparison.owner, video=refined_comparison.video_b, start=5.0, text="Logo")
     return ShareLinkFactory(comparison=refined_comparison, show_owner_notes=True, name="Client")
 
 
 def test_a_guest_plays_and_seeks_the_shared_comparison_and_every_request_stays_under_the_link(
-    site_url: str, page: Page, shared_link: ShareLink
+    site_url: str, page: Page, shared_link: Any
 ) -> None:
     token = shared_link.token
     seen = record_requests(page)
@@ -92,7 +92,7 @@ def test_a_guest_plays_and_seeks_the_shared_comparison_and_every_request_stays_u
 
 
 def test_the_page_renews_its_media_urls_before_they_expire_and_playback_goes_on(
-    transactional_db, browser, shared_link: ShareLink
+    transactional_db, browser, shared_link: Any
 ) -> None:
     token = shared_link.token
     with servers.daphne_server(SHARE_MEDIA_URL_SECONDS="3") as url:

@@ -37,6 +37,12 @@ def assert_shared_headers(response, *, page: bool = True) -> None:
         assert '<meta name="referrer" content="no-referrer">' in html
 
 
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def owner_urls(html: str) -> list[str]:
     """Addresses on the page that belong to the owner's side of the site."""
     return re.findall(r"/(?:videos|compare|api/v1/(?:comparisons|videos|notes)|billing|chat|sharing)/[^\"' ]*", html)
@@ -68,7 +74,7 @@ def test_a_comparison_link_opens_without_an_account_with_players_differences_and
     sources = re.findall(r'<video[^>]*\ssrc="([^"]+)"', html)
     assert len(sources) == 2 and all(src.startswith(f"/s/{link.token}/media/") for src in sources), sources
     assert 'data-difference="3"' in html  # the four differences, listed
-    summary = re.search(r'<p data-field="summary">([^<]+)</p>', html).group(1)
+    summary = found(r'<p data-field="summary">([^<]+)</p>', html)
     assert "4 differences" in summary
     assert "Alignment" in html  # the card of matched spans (a refined comparison)
     assert f"/s/{link.token}/comparison.json" in html  # the slider judges through the link
@@ -191,7 +197,7 @@ def test_a_password_link_asks_for_it_then_the_session_remembers():
     assert 'type="password"' in html and link.comparison.video_a.title not in html
     assert_shared_headers(form)
     # The form's own CSRF token is required (a guest client enforcing checks refuses without it).
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    csrf = found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert client.post(f"/s/{link.token}/", {"password": "open sesame"}).status_code == 403
 
     wrong = client.post(f"/s/{link.token}/", {"password": "nope", "csrfmiddlewaretoken": csrf})
@@ -278,7 +284,7 @@ def test_a_video_link_shows_the_player_and_transcript_and_nothing_else_of_the_ow
     assert response.status_code == 200
     html = response.content.decode()
     assert video.title in html and "Hello from the set" in html
-    video_tag = re.search(r"<video[^>]*>", html).group(0)
+    video_tag = found(r"(<video[^>]*>)", html)
     assert f'src="/s/{link.token}/media/' in video_tag and f'poster="/s/{link.token}/media/' in video_tag
     assert re.search(rf'<track[^>]*src="/s/{link.token}/media/', html)
     assert "Private aside" not in html
