@@ -10,5 +10,7 @@ urlpatterns = [
         views.comparison_share_link_create,
         name="comparison-share-link-create",
     ),
+    path("videos/<int:video_id>/links/", views.video_share_link_create, name="video-share-link-create"),
+    path("stacks/<int:stack_id>/links/", views.stack_share_link_create, name="stack-share-link-create"),
     path("links/<int:link_id>/revoke/", views.share_link_revoke_page, name="share-link-revoke"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,6 +17,9 @@ from reviews.selectors import share_link_get_for_user
 from reviews.services import share_link_create, share_link_revoke
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
+from videos.models import Comparison, Video, VideoStack
+from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user, stack_latest_pair
 
 PANEL_ANCHOR = "#share-links"
 
@@ -29,26 +32,59 @@ def _user(request: HttpRequest) -> User:
 def _page_of(link: ShareLink) -> str:
     if link.comparison_id is not None:
         return reverse("compare:comparison", args=[link.comparison_id]) + PANEL_ANCHOR
-    return reverse("videos:video", args=[link.video_id])
+    if link.stack is not None:
+        return _stack_page(link.stack)
+    return reverse("videos:video", args=[link.video_id]) + PANEL_ANCHOR
 
 
-@require_POST
-@login_required
-def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    comparison = comparison_get_for_user(_user(request), comparison_id)
-    page = reverse("compare:comparison", args=[comparison.pk]) + PANEL_ANCHOR
+def _stack_page(stack: VideoStack) -> str:
+    """A stack's panel lives on its newest version's page (the library once no version is left)."""
+    try:
+        newest, _ = stack_latest_pair(stack)
+    except Http404:
+        return reverse("videos:library")
+    return reverse("videos:video", args=[newest.pk]) + PANEL_ANCHOR
+
+
+def _create_from_form(request: HttpRequest, shared: Comparison | Video | VideoStack, page: str) -> HttpResponse:
+    """The panel's form without JavaScript: make the link, say how it went on the page it came from."""
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"Share link not made: {form.fields[field].label or field}: {errors[0]}")
         return redirect(page)
     try:
-        link, _ = share_link_create(owner=_user(request), shared=comparison, **form.cleaned_data)
+        link, _ = share_link_create(owner=_user(request), shared=shared, **form.cleaned_data)
     except FieldInvalid as refusal:
         messages.error(request, f"Share link not made: {refusal.reason}")
     else:
         messages.success(request, f"Share link “{link.name}” made: copy it from the list.")
     return redirect(page)
+
+
+@require_POST
+@login_required
+def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = comparison_get_for_user(_user(request), comparison_id)
+    return _create_from_form(request, comparison, reverse("compare:comparison", args=[comparison.pk]) + PANEL_ANCHOR)
+
+
+@require_POST
+@login_required
+def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse:
+    """A link to this video, or — when the form chose it and the video is a version — to its stack."""
+    video = video_get_for_user(_user(request), video_id)
+    page = reverse("videos:video", args=[video.pk]) + PANEL_ANCHOR
+    if request.POST.get("shares") == "stack" and video.stack_id is not None:
+        return _create_from_form(request, stack_get_for_user(_user(request), video.stack_id), page)
+    return _create_from_form(request, video, page)
+
+
+@require_POST
+@login_required
+def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse:
+    stack = stack_get_for_user(_user(request), stack_id)
+    return _create_from_form(request, stack, _stack_page(stack))
 
 
 @require_POST

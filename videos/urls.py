@@ -1,6 +1,7 @@
 from django.urls import path
 
 from videos import captions, media, views
+from videos.versions import views as version_views
 
 app_name = "videos"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("<int:video_id>/cancel/", views.video_cancel_view, name="cancel"),
     path("<int:video_id>/retry/", views.video_retry_view, name="retry"),
     path("<int:video_id>/delete/", views.video_delete_view, name="delete"),
+    path("<int:video_id>/since-first/", version_views.compare_with_first_view, name="compare_with_first"),
     path("<int:video_id>/file", media.video_file, name="file"),
     path("<int:video_id>/poster.jpg", media.video_poster, name="poster"),
     path("<int:video_id>/sprite.jpg", media.video_sprite, name="sprite"),

@@ -43,15 +43,22 @@ function setUp() {
       }
       if (row === null && uploader.rows.length === 0) {
         queueSection.hidden = true; // the last row was removed
+        root.hidden = false; // a new version's page hid it after its one file
         document.getElementById("upload-files")?.focus();
       }
     },
   });
   root.hidden = false;
 
-  setUpDropZone(root, (files) => {
+  // "Upload a new version" of a video (?version_of=): one file, which becomes its next version.
+  const versionOf = config.version_of ?? null;
+  setUpDropZone(root, (chosen) => {
+    const files = versionOf ? chosen.slice(0, 1) : chosen;
     if (!files.length) {
       return;
+    }
+    if (versionOf) {
+      root.hidden = true; // one new version per visit
     }
     queueSection.hidden = false;
     let firstNew = null;

@@ -78,7 +78,7 @@ class StackListApi(generics.ListAPIView[VideoStack]):
             .order_by("-created_at", "-pk")
         )
 
-    @extend_schema(responses={200: StackOutput(many=True), **error_responses(400)}, summary="My version stacks")
+    @extend_schema(responses={200: StackOutput(many=True), **error_responses(400, 404)}, summary="My version stacks")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Final
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -111,3 +111,10 @@ def neighbour_comparisons(versions: list[Video]) -> list[Comparison]:
     ).select_related("video_a", "video_b")
     by_pair = {(row.video_a_id, row.video_b_id): row for row in rows}
     return [by_pair[(a.pk, b.pk)] for a, b in pairs if (a.pk, b.pk) in by_pair]
+
+
+def without_older_versions(videos: QuerySet[Video]) -> QuerySet[Video]:
+    """`videos` less every version that has a newer one in its stack: the library shows a stack once,
+    as its newest version (older ones are reached from its page). A subquery, no query per row."""
+    newer = Video.objects.filter(stack=OuterRef("stack"), version__gt=OuterRef("version"))
+    return videos.exclude(Q(stack__isnull=False) & Exists(newer))

@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from accounts.models import User
 from sage.errors import FieldInvalid
+from sage.realtime import push_to_user
 from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video, VideoStack
 from videos.versions.selectors import (
@@ -84,6 +85,9 @@ def version_compare_neighbours(*, video: Video) -> list[Comparison]:
     after = version_ready_after(video)
     if after is not None and (comparison := _compare_pair(video, after)) is not None:
         made.append(comparison)
+    if made:
+        # The versions' pages say "comparing…" until this: they fetch their versions card again.
+        push_to_user(video.owner_id, "stack", {"id": video.stack_id, "comparisons": [row.pk for row in made]})
     return made
 
 

@@ -42,6 +42,14 @@ function element(tag, { className, text, attributes = {} } = {}) {
 
 const PERMISSION_LABELS = { view: "View only", comment: "View and comment" };
 
+function linkScope(link) {
+  // Beside a version's own links, the panel lists its stack's: each row says which it is.
+  if (!panel.dataset.stackApiUrl) {
+    return "";
+  }
+  return link.stack ? panel.dataset.stackScope : panel.dataset.versionScope;
+}
+
 function linkRow(link) {
   // A new link as the template renders one (it is active: no revoked or expired badge).
   const row = element("li", {
@@ -53,6 +61,10 @@ function linkRow(link) {
     element("strong", { text: link.name, attributes: { "data-field": "name" } }),
     element("span", { className: "badge", text: PERMISSION_LABELS[link.permission] ?? link.permission }),
   );
+  const scope = linkScope(link);
+  if (scope) {
+    head.append(element("span", { className: "badge", text: scope, attributes: { "data-field": "scope" } }));
+  }
   if (link.has_password) {
     head.append(element("span", { className: "badge", text: "Password" }));
   }
@@ -117,7 +129,10 @@ async function create(form) {
   error.hidden = true;
   button.disabled = true;
   try {
-    const link = await requestJson(panel.dataset.apiUrl, {
+    // A version's page may share the version or its stack (the newest pair, following new uploads).
+    const shares = new FormData(form).get("shares");
+    const url = shares === "stack" ? panel.dataset.stackApiUrl : panel.dataset.apiUrl;
+    const link = await requestJson(url, {
       method: "POST",
       csrfToken: panel.dataset.csrfToken,
       json: formValues(form),

@@ -96,7 +96,8 @@ export class UploadRow {
     name.id = `upload-${number}-name`;
     size.textContent = formatBytes(file.size);
     title.id = `upload-${number}-title`;
-    title.value = titleFromFilename(file.name);
+    // A new version keeps the video's title (its page tells the versions apart by number).
+    title.value = uploader.config.version_of?.title ?? titleFromFilename(file.name);
     this.fields["title-label"].htmlFor = title.id;
     this.fields["title-help"].id = `upload-${number}-title-help`;
     title.setAttribute("aria-describedby", this.fields["title-help"].id);
@@ -379,6 +380,9 @@ export class UploadRow {
     const json = { filename: this.file.name, size: this.file.size, content_type: this.file.type, title };
     if (Number.isFinite(this.duration) && this.duration > 0) {
       json.duration_seconds = this.duration; // the server refuses what the balance cannot pay for
+    }
+    if (this.uploader.config.version_of) {
+      json.version_of = this.uploader.config.version_of.id;
     }
     const upload = await this.api("POST", this.uploader.uploadsUrl, { json });
     if (this.cancelled) {
