@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video
+from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video, VideoStack
 from videos.pipeline.retranscribe import video_retranscribe
 from videos.services import video_cancel, video_reembed, video_retry
 
@@ -126,3 +126,35 @@ class ComparisonAdmin(admin.ModelAdmin[Comparison]):
 
     def has_change_permission(self, request: HttpRequest, obj: Comparison | None = None) -> bool:
         return False
+
+
+class VersionInline(admin.TabularInline[Video, VideoStack]):
+    """A stack's versions, read-only: versions are made by uploads, not by hand."""
+
+    model = Video
+    fk_name = "stack"
+    fields = readonly_fields = ("version", "title", "status", "created_at", "ready_at")
+    ordering = ["version"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: VideoStack | None = None) -> bool:
+        return False
+
+
+@admin.register(VideoStack)
+class VideoStackAdmin(admin.ModelAdmin[VideoStack]):
+    list_display = ["title", "owner", "version_count", "created_at"]
+    list_select_related = ["owner"]
+    search_fields = ["title", "owner__email"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["created_at"]
+    inlines = [VersionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[VideoStack]:
+        return super().get_queryset(request).annotate(version_total=Count("versions"))
+
+    @admin.display(description="Versions", ordering="version_total")
+    def version_count(self, stack: VideoStack) -> int:
+        return int(getattr(stack, "version_total", 0))

@@ -249,3 +249,15 @@ def test_a_new_v2_becomes_ready_and_v1_is_listed_after_it(user) -> None:
     html = browser(user).get(reverse("videos:library")).content.decode()
 
     assert card_titles(html) == [v2.title]
+
+
+def test_an_operator_sees_a_stack_with_its_versions_in_the_admin(user, admin_client) -> None:
+    v1, v2 = stack_of(user, 2)
+    stack = stack_with(v1)
+
+    listing = admin_client.get(reverse("admin:videos_videostack_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:videos_videostack_change", args=[stack.pk])).content.decode()
+
+    assert stack.title in listing
+    assert reverse("admin:videos_video_change", args=[v1.pk]) in page
+    assert reverse("admin:videos_video_change", args=[v2.pk]) in page
