@@ -3,7 +3,7 @@ numbers under concurrency, ownership, and the automatic comparison of neighbouri
 
 Ready versions here have synthetic clip vectors (no file), as tests/videos/test_comparisons.py
 makes them: the comparison service runs for real on them (on the clip grid). The pipeline's own
-ready hook is tested once with real processing in test_versions_pipeline.py."""
+ready hook is tested with real processing in tests/browser/test_versions.py."""
 
 from __future__ import annotations
 
