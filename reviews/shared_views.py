@@ -3,8 +3,10 @@
 Every request resolves the token again (`reviews.access.share_link_for_request`: a wrong, revoked or
 expired token is the same 404) and notes the opening. What the page shows comes from
 `reviews.shared`, from the link's one object only. Every answer carries `Referrer-Policy:
-no-referrer` (the token is in the path) and `X-Robots-Tag: noindex`; pages and JSON are not stored
-by caches either.
+same-origin` (the token is in the path: no other site ever receives it as a referrer) and
+`X-Robots-Tag: noindex`; pages and JSON are not stored by caches either. Not `no-referrer`: under it
+a browser posts forms with `Origin: null`, which Django's CSRF check rightly refuses, so the password
+form could not be sent.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from videos.media import content_type_for, serve_stored_file
 from videos.models import Comparison
 from videos.selectors import transcript_lines
 
-SHARED_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
 
 
 def _shared(response: HttpResponseBase, *, store: bool = False) -> HttpResponseBase:

@@ -173,8 +173,8 @@ def test_a_password_link_asks_for_its_password_then_opens_and_takes_comments(
     expect(comments_panel(guest)).to_have_count(0)
     guest.get_by_label("Password", exact=True).fill("open sesame")
     guest.get_by_role("button", name="Open").click()
-    # The browser's form post is accepted (a no-referrer page posts with `Origin: null`, which
-    # Django's CSRF check refuses unless the page lets its own origin through).
+    # The browser's form post is accepted: the page's referrer policy (same-origin) lets the form
+    # carry its own Origin, which Django's CSRF check requires.
     expect(guest.get_by_role("button", name="Play both")).to_be_visible()
     errors = open_shared_comparison(guest, shared_url(site_url, protected))
     post_comment(guest, side="b", body="Behind the password", name="Ana")

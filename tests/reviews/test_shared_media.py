@@ -83,7 +83,7 @@ def test_the_page_plays_its_videos_through_signed_urls_with_byte_ranges(shared):
     assert part.status_code == 206 and body(part) == MOVIE[100:200]
     assert part["Content-Range"] == f"bytes 100-199/{len(MOVIE)}"
     for response in (whole, part):
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 
@@ -139,7 +139,7 @@ def test_a_tampered_or_expired_signature_is_a_404(shared, monkeypatch, settings)
     monkeypatch.setattr("django.core.signing.time.time", lambda: now)
     response = client.get(stale)
     assert response.status_code == 404
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert client.get(good).status_code == 200
 
 
@@ -209,7 +209,7 @@ def test_with_s3_the_media_url_redirects_to_a_presigned_url_of_the_same_short_li
     response = Client().get(media_url(link.token, link, video, "file"))
 
     assert response.status_code == 302
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     location = response["Location"]
     query = parse_qs(urlparse(location).query)
     assert query["X-Amz-Expires"] == ["120"]

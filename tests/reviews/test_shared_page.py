@@ -19,7 +19,7 @@ from videos.models import Transcript, TranscriptSegment, Video, VideoStack
 
 pytestmark = pytest.mark.django_db
 
-SHARED_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
 
 
 def guest() -> Client:
@@ -34,7 +34,7 @@ def assert_shared_headers(response, *, page: bool = True) -> None:
     if page and response.status_code == 200:
         html = response.content.decode()
         assert '<meta name="robots" content="noindex, nofollow">' in html
-        assert '<meta name="referrer" content="no-referrer">' in html
+        assert '<meta name="referrer" content="same-origin">' in html
 
 
 def found(pattern: str, text: str) -> str:
@@ -156,7 +156,7 @@ def test_a_wrong_revoked_or_expired_link_is_the_same_plain_404(state):
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert link.comparison.video_a.title not in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_link_to_one_comparison_opens_nothing_of_another_nor_the_videos_own_pages():
