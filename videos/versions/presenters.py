@@ -37,11 +37,11 @@ class Change:
             return ""
         total = sum(value for key, value in self.comparison.counts.items() if key not in ("low", "medium", "high"))
         if total == 0:
-            return f"No differences found ({self.comparison.similarity:.0f} % similar)."
+            return f"No differences found ({self.comparison.similarity:.0f}\u00a0% similar)."
         differences = "1 difference" if total == 1 else f"{total} differences"
         first_sentence = self.comparison.summary.split(". ")[0].rstrip(".") if self.comparison.summary else ""
         details = f" — {first_sentence}" if first_sentence and not first_sentence[0].isdigit() else ""
-        return f"{differences}, {self.comparison.similarity:.0f} % similar{details}."
+        return f"{differences}, {self.comparison.similarity:.0f}\u00a0% similar{details}."
 
 
 @dataclass(frozen=True)
