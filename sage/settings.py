@@ -273,9 +273,6 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", True)
-# The owner's Share panel on comparison pages (issue 33). Off until the shared page a link opens is
-# served: a link made today would open a 404. The API and the models work either way.
-SHARE_LINKS_PANEL = env_bool("SHARE_LINKS_PANEL", False)
 # How long a shared page's signed media URL (its video, poster, sprite, captions) stays good, and the
 # lifetime of the S3 URL it redirects to: short, so a revoked link's media die soon after; the page's
 # script fetches fresh URLs before they run out (static/js/reviews/shared_media.js).

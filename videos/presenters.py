@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from sage.formatting import clock
-from videos.models import Video
+from videos.models import Comparison, Video
 from videos.search import Quote
 from videos.services import video_can_retry
 from videos.transcripts.base import Word
@@ -236,3 +237,23 @@ class SearchHit:
     def url(self) -> str:
         path = reverse("videos:video", args=[self.quote.video_id])
         return f"{path}?{urlencode({'t': int(self.quote.start)})}"
+
+
+def owner_comments_panel(shown: Comparison | Video) -> dict[str, Any] | None:
+    """The owner's view of every link's comments on `shown` (templates/reviews/partials/comments.html),
+    or None while there is nothing to list or answer: comments come only through share links, and a
+    stack's link leaves its comments on the comparison it showed. The URLs are the reviews API's,
+    written out: videos does not import reviews."""
+    if not (shown.share_links.exists() or shown.review_comments.exists()):
+        return None
+    is_comparison = isinstance(shown, Comparison)
+    kind = "comparisons" if is_comparison else "videos"
+    return {
+        "mode": "owner",
+        "can_comment": True,
+        "api_url": f"/api/v1/{kind}/{shown.pk}/comments",
+        "socket_url": "",
+        "sides": [["a", "A"], ["b", "B"]] if is_comparison else [["video", "The video"]],
+        "comparison_id": shown.pk if is_comparison else None,
+        "video_id": None if is_comparison else shown.pk,
+    }

@@ -38,6 +38,7 @@ from videos.presenters import (
     TranscriptLine,
     VideoView,
     highlight_words,
+    owner_comments_panel,
     seconds_attr,
     start_time,
     youtube_embed_url,
@@ -255,6 +256,7 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         "lines": lines,
         "has_uncertain_lines": any(line.low_confidence for line in lines),
         "versions": version_panel(video),
+        "comments_panel": owner_comments_panel(video),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         "youtube_embed_url": (

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -56,8 +55,6 @@ def _rows(request: HttpRequest, links: Iterable[ShareLink], scope: str = "") -> 
 def share_links_panel(context: template.Context, shared: Comparison | Video) -> dict[str, Any]:
     """The panel for a comparison or a video; a video that is a version may also be shared as its
     stack (the link then follows the newest version against the one before)."""
-    if not settings.SHARE_LINKS_PANEL:
-        return {"hidden": True}
     request = context["request"]
     user = request.user
     assert isinstance(user, User)

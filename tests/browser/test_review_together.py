@@ -54,7 +54,7 @@ refined_comparison = compare_page.refined_comparison
 @pytest.fixture
 def site_url(transactional_db) -> Iterator[str]:
     """The site with the Share panel on (it is off until the shared page is served)."""
-    with servers.daphne_server(SHARE_LINKS_PANEL="true") as url:
+    with servers.daphne_server() as url:
         yield url
 
 

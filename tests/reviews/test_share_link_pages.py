@@ -14,26 +14,10 @@ from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _panel_on(settings) -> None:
-    settings.SHARE_LINKS_PANEL = True
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def test_the_panel_is_not_offered_until_the_shared_page_is_served(settings):
-    # A link made today would open a 404: the panel stays off unless SHARE_LINKS_PANEL turns it on.
-    settings.SHARE_LINKS_PANEL = False
-    link = ShareLinkFactory(name="Client, round 2")
-
-    page = client_for(link.owner).get(f"/compare/{link.comparison_id}/")
-
-    assert page.status_code == 200
-    assert 'id="share-links"' not in page.content.decode()
 
 
 def test_the_owner_sees_the_share_panel_with_each_link_to_copy():

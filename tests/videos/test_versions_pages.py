@@ -22,11 +22,6 @@ from videos.tasks import compare_version_neighbours
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _share_panel(settings) -> None:
-    settings.SHARE_LINKS_PANEL = True
-
-
 def browser(user) -> Client:
     client = Client()
     client.force_login(user)

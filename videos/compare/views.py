@@ -35,7 +35,7 @@ from videos.compare.segments import default_threshold
 from videos.compare.selectors import comparable_videos, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, describe, offset_words
 from videos.models import Comparison, Video
-from videos.presenters import VideoView, seconds_attr
+from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 from videos.sample_page import sample_page
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
@@ -362,20 +362,6 @@ def picker_page(request: HttpRequest) -> HttpResponse:
     return render(request, "compare/picker.html", context, status=status)
 
 
-def owner_comments_panel(comparison: Comparison) -> dict[str, Any]:
-    """The owner's view of every link's comments on this comparison (templates/reviews/partials/
-    comments.html). The URLs are the reviews API's, written out: videos does not import reviews."""
-    return {
-        "mode": "owner",
-        "can_comment": True,
-        "api_url": f"/api/v1/comparisons/{comparison.pk}/comments",
-        "socket_url": "",
-        "sides": [["a", "A"], ["b", "B"]],
-        "comparison_id": comparison.pk,
-        "video_id": None,
-    }
-
-
 def comparison_context(
     comparison: Comparison, query: dict[str, str], *, read_only: bool, shared: SharedMode | None = None
 ) -> dict[str, Any]:
@@ -451,8 +437,7 @@ def comparison_context(
             export_json=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
             export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
             marker_links=marker_links(comparison),
-            # Comments come only through links: without one there is nothing to list or answer.
-            comments_panel=owner_comments_panel(comparison) if comparison.share_links.exists() else None,
+            comments_panel=owner_comments_panel(comparison),
         )
     elif shared is None:
         # The shared sample keeps its exports (they are its owner's API URLs, which every account may read).
