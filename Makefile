@@ -16,7 +16,7 @@ PORT ?= 8000
 # TEST_PROCESSES=0` runs serially.
 TEST_PROCESSES ?= 2
 
-.PHONY: install install-dev run test lint format stop pins
+.PHONY: install install-dev run test lint format stop pins schema
 
 # Re-installs only when requirements.txt changed since the last install.
 $(STAMP): requirements.txt
@@ -50,6 +50,11 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The API's contract, committed: tests/sage/test_api_schema_snapshot.py fails until this is rerun
+# after a deliberate change, so a change to the API is always seen in review.
+schema: install-dev
+	DEBUG=true $(VENV)/bin/python manage.py spectacular --file docs/openapi.yaml
 
 # Re-resolves requirements*.txt from requirements*.in with pip-compile, keeping every pin that still
 # fits; `make pins PIN_ARGS="--upgrade-package django"` moves one package, `PIN_ARGS=--upgrade` all.

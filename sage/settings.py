@@ -349,7 +349,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Named per model, so the next app with a `kind` field does not collide with the ledger's.
-    "ENUM_NAME_OVERRIDES": {"LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
+        # A video's status appears in the videos' and the versions' outputs: one name for both.
+        "VideoStatusEnum": "videos.models.Video.Status",
+    },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)
 
