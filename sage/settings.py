@@ -1,4 +1,4 @@
-"""SAGE settings: every value comes from the environment (see README "Configuration").
+"""SAGE settings: every value comes from the environment (see docs/operations.md, "Configuration").
 
 Importing this module reads the environment and nothing else. In development the entry points start
 the embedded Postgres+pgvector and Redis under `.sage/` when `DATABASE_URL` / `REDIS_URL` are unset

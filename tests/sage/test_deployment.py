@@ -1,5 +1,5 @@
 """Several machines in one test: two web processes (daphne) and two Celery workers on separate
-queues, against the same Postgres and Redis, as the README's Production section deploys them.
+queues, against the same Postgres and Redis, as docs/operations.md's Production section deploys them.
 
 A video is uploaded through web 1's API and processed by the `media` worker while its progress
 arrives on web 2's socket; a question asked on web 2's chat socket is answered there and the same
@@ -96,7 +96,7 @@ def test_an_upload_on_one_web_process_is_processed_by_the_media_worker_and_chatt
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     data = make_video(tmp_path / "lighthouse.mp4", seconds=4, subtitles=CUES).read_bytes()
 
-    # Upload through web 1's API, as the README's "Uploading a video" tells clients to.
+    # Upload through web 1's API, as docs/api.md's "Uploading a video" tells clients to.
     upload = api.post(f"{web1}/api/v1/uploads", json={"filename": "lighthouse.mp4", "size": len(data)}, timeout=30)
     assert upload.status_code == 201, upload.text
     upload_id, video_id, part_size = upload.json()["id"], upload.json()["video_id"], upload.json()["part_size"]
