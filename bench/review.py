@@ -37,6 +37,8 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.results import Row, record  # found through the path above
+
 BENCH_REDIS_DB = 13
 GOAL_PAGE_P95_MS = 300.0
 GOAL_DELIVERY_P95_MS = 200.0
@@ -190,6 +192,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between comments")
     parser.add_argument("--baseline-loads", type=int, default=50)
     parser.add_argument("--page-gap", type=float, default=0.05, help="seconds between page loads under load")
+    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
     arguments = parser.parse_args()
 
     configure_django()
@@ -245,6 +248,35 @@ def main() -> int:
     ]
     for name, met in goals:
         print(f"{name}: {'met' if met else 'not met'}")
+    if arguments.record:
+        record(
+            bench="review",
+            rows=[
+                Row(
+                    "shared page load, 1 reviewer (baseline, no goal)",
+                    f"p50 {median(figures.baseline):.1f} ms, p95 {baseline_p95:.1f} ms",
+                    None,
+                ),
+                Row(
+                    f"shared page p95 ≤ {GOAL_PAGE_P95_MS:.0f} ms with {arguments.reviewers} sockets open and "
+                    f"a comment every {arguments.interval * 1000:.0f} ms",
+                    f"p95 {load_p95:.1f} ms ({load_p95 / baseline_p95:.2f}× the baseline)",
+                    goals[0][1],
+                ),
+                Row(
+                    f"comment POST → each other reviewer's socket p95 ≤ {GOAL_DELIVERY_P95_MS:.0f} ms",
+                    f"p95 {delivery_p95:.1f} ms, max {max(figures.delivery, default=float('nan')):.1f} ms "
+                    f"({len(figures.delivery):,} deliveries)",
+                    goals[1][1],
+                ),
+                Row(
+                    "no comment lost or repeated",
+                    f"{figures.lost} / {figures.repeated} of {figures.posted}",
+                    goals[2][1],
+                ),
+                Row("every comment accepted", f"{figures.refused} refused of {figures.posted}", goals[3][1]),
+            ],
+        )
     return 0 if all(met for _, met in goals) else 1
 
 
