@@ -3,8 +3,8 @@ ranking its passages: the CPU work before its first words) before it spends CPU 
 under way (their later chunks, completing and settling them, their `done`).
 
 With fifty questions at once and all of that interleaved, every answer's first chunk came near the end
-of the whole burst's work (on two cores: first chunk p50 ~850 ms, p95 ~1.2 s, whole answers barely
-later). Preparing is about half of an answer's CPU, so serving it first brings the first chunks forward
+of the whole burst's work, whole answers barely later (bench/chat.py's burst; figures in
+bench/RESULTS.md). Preparing is about half of an answer's CPU, so serving it first brings the first chunks forward
 and the ends back a little, and the first words are what a person waiting sees. An answer under way
 waits at most MAX_WAIT_SECONDS, so a steady stream of questions cannot starve it.
 

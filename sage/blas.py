@@ -3,12 +3,11 @@
 OpenBLAS splits a large enough matrix product over a thread per core, and its threads then wait
 for the next product spinning, not asleep, for longer than the pipeline's products are apart: the
 clip embedding's sound runs its mel filters every 8 s of audio, Whisper's feature extraction every
-window. Measured on two cores, a (500×769)·(769×32) product every 50 ms kept a second core busy all
-the time (2.07 s of CPU in 2.04 s, against 0.06 s on one thread). A video's processing already
+window, so a spinning thread keeps a second core busy between them. A video's processing already
 keeps the cores busy with threads of its own (the decoder's, the pictures', the sound's, speech
 recognition), and a worker runs one process per core, so BLAS's threads gain nothing there and
-take the decoder's core: the clip-embedding stage took ~10 % more wall time and CPU with them
-(bench/pipeline.py's file, four runs each way).
+take the decoder's core, slowing the clip-embedding stage (bench/pipeline.py; figures in
+bench/RESULTS.md).
 
 Set once, as a process starts and before its threads do (OpenBLAS must not be re-sized while a
 product runs in another thread). threadpoolctl reaches only libraries already loaded: NumPy is

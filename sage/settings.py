@@ -70,10 +70,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Parameters sent apart from the SQL (psycopg's server-side binding), so a statement a connection runs
 # again and again (each step of a chat answer, a ledger entry) is prepared on its fifth run: Postgres
-# then skips parsing and planning it, and psycopg skips quoting every parameter into the text. In
-# the 50-questions burst this cut the database's CPU per answer from ~8 to ~5 ms and the web
-# process's by ~1-2 ms. A pooler in transaction mode that cannot keep prepared statements (PgBouncer
-# before 1.21, or without max_prepared_statements) needs DB_PREPARED_STATEMENTS=false.
+# then skips parsing and planning it, and psycopg skips quoting every parameter into the text, which
+# cuts the CPU each chat answer costs both (bench/chat.py; figures in bench/RESULTS.md). A pooler
+# in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or without
+# max_prepared_statements) needs DB_PREPARED_STATEMENTS=false.
 DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
 # Lets concurrent test runs against one server each use their own test database.
@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "notes",
     "chat",
     "reviews",
+    "showcase",  # the demo pair and the shared sample (above videos, notes and chat)
     "sage",  # project-level management commands (runsite)
 ]
 

@@ -12,9 +12,9 @@ Speed:
   needs a non-reference frame, and the frames we look at are decoded as a full decode would;
 - it also skips the in-loop deblocking filter (`skip_loop_filter`), about a fifth of H.264's
   decoding time. That one is not free: reference frames then differ slightly from the encoder's,
-  and the difference drifts until the next keyframe. Measured at the 32×32 scale the features see,
-  it moves a clip's visual vector by a cosine distance of at most 0.002 (a 5-minute 720p x264 file
-  with 8-second GOPs), against ≥ 0.4 for changed content — `skip_loop_filter=False` turns it off;
+  and the difference drifts until the next keyframe. At the 32×32 scale the features see it moves a
+  clip's visual vector far less than changed content does (bench/RESULTS.md has the figures) —
+  `skip_loop_filter=False` turns it off;
 - each sampled frame is scaled straight to a 32×32 RGB thumbnail rather than converted at full size;
 - the decoder uses slice threads only (a frame-threaded decoder left early can hang for ever in
   avcodec_free_context), and the decoded frames are measured in a thread of their own while the
@@ -417,10 +417,8 @@ class _PictureThread(threading.Thread):
     two slice threads that meet at every frame: when the scheduler gives this thread the core of
     one of them, the other waits at the meeting point and its core idles. At the lower priority
     this thread takes the gaps the decoder leaves instead, and when it falls behind the bounded
-    queue stops the decoder until it catches up. Measured on two cores (bench/pipeline.py's file,
-    two runs each): the stage took 1.28–1.31 of the decode the samples need at equal priority,
-    1.20–1.21 at 10 steps lower, and 1.15–1.21 at 19; the sound's thread lowered as well gained
-    nothing more."""
+    queue stops the decoder until it catches up. bench/pipeline.py judges the stage against the
+    decode the samples need; the figures for each priority tried are in bench/RESULTS.md."""
 
     def __init__(self, add: Callable[[av.VideoFrame], None]) -> None:
         super().__init__(name="clip-embedding-pictures", daemon=True)
