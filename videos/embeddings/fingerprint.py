@@ -193,9 +193,9 @@ def visual_features(pictures: np.ndarray) -> np.ndarray:
     values: each the step nearest to its cell's mean (luma, then blue and red difference + ½, in
     0–1) × 255, the mean worked out exactly from the cell's channel sums (`cell_sums`).
 
-    Exact rather than pixel by pixel in float32: that way missed the nearest step by one on ~0.3 %
-    of the values of bench/pipeline.py's video (on its rounding edges), and it cost three times the
-    CPU. Measured many at a time: a sample's NumPy calls on a 64×64 picture are mostly interpreter
+    Exact rather than pixel by pixel in float32: that way missed the nearest step by one on the
+    rounding edges of bench/pipeline.py's video, and cost more CPU (figures in bench/RESULTS.md).
+    Measured many at a time: a sample's NumPy calls on a 64×64 picture are mostly interpreter
     time under the GIL, which the decoder's thread needs between packets; a batch makes the same
     calls once, and each sample gets the values it gets alone."""
     features = np.empty((len(pictures), VISUAL_FEATURES), np.uint8)

@@ -88,10 +88,9 @@ def visual_vectors(clips: Sequence[tuple[Sequence[Thumbnail], float, float]]) ->
 
     Clips whose thumbnails fall alike into their halves (every whole clip of the `local` backend:
     SAMPLES_PER_CLIP filed at the same offsets) are measured together, so the few dozen NumPy calls
-    a clip takes are made once per batch. Measured on 720p thumbnails, 16 together cost ~0.6 ms of
-    CPU a clip against ~0.77 ms alone (most of what is left is the histogram's and the edges' own
-    arithmetic); batches much larger cost more, the arrays outgrowing the caches. Each clip gets
-    the vector it gets alone, to float32 rounding."""
+    a clip takes are made once per batch; batches much larger cost more, the arrays outgrowing the
+    caches (bench/pipeline.py; figures in bench/RESULTS.md). Each clip gets the vector it gets
+    alone, to float32 rounding."""
     vectors = np.empty((len(clips), VISUAL_DIM), np.float32)
     alike: dict[tuple[bool, ...], list[int]] = {}
     for index, (samples, start, end) in enumerate(clips):
