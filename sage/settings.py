@@ -107,7 +107,6 @@ INSTALLED_APPS = [
     "notes",
     "chat",
     "reviews",
-    "showcase",  # the demo pair and the shared sample (above videos, notes and chat)
     "sage",  # project-level management commands (runsite)
 ]
 
