@@ -1,4 +1,4 @@
-"""Accuracy of the comparison engine on the edit corpus (tests/media/corpus.py), against the clip-grid
+"""Accuracy of the comparison engine on the edit corpus (sage/synthetic_media/corpus.py), against the clip-grid
 engine it replaces, scored in the same run.
 
     .venv/bin/python bench/accuracy.py [--case NAME ...] [--held-out-only | --tuning-only]
@@ -14,7 +14,7 @@ each version and the generator's code), then for every case:
   `LocalClipEmbedder().embed_clips`, `alignment="cuts"`, default threshold; its offset is that of
   the first aligned pair of clips.
 
-Both are scored by the rules in tests/media/scoring.py: a truth span is found when one predicted
+Both are scored by the rules in sage/synthetic_media/scoring.py: a truth span is found when one predicted
 segment of a compatible kind covers ≥ 50 % of it (on A's axis, B's for only_b); a predicted segment
 is false when less than half of it lies in truth spans of a compatible kind; kind accuracy, boundary
 error (|start| and |end| of found spans, median and p90), offset error, re-encodes with no segment,
@@ -46,8 +46,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
-from tests.media.corpus import CASES, CATEGORIES, DEFAULT_CACHE, Case, render_version_cached, version_path
-from tests.media.scoring import (
+from sage.synthetic_media.corpus import CASES, CATEGORIES, DEFAULT_CACHE, Case, render_version_cached, version_path
+from sage.synthetic_media.scoring import (
     CaseScore,
     Predicted,
     Prediction,

@@ -7,7 +7,7 @@ same file, and a 10-minute spoken video from upload to ready through the real pi
 The video: 1280×720 30 fps H.264 + AAC, 10 minutes by default (x264 "veryfast", CRF 23, its default
 GOP and B-frames — what a screen recorder or a streaming upload looks like). Scenes of 10 s pan
 across a textured background with a few moving blocks and film grain; the sound is the spoken
-corpus (tests/media/speech_corpus.py) read one passage after another by espeak-ng, each in the next
+corpus (sage/synthetic_media/speech_corpus.py) read one passage after another by espeak-ng, each in the next
 of its conditions (voices, rates, clean or over noise or music), cut at `--seconds`. It is made
 twice, the pictures cut into slices two ways (SLICES: two slices a picture, as PyAV's x264 encodes
 on two cores, and one, as ffmpeg's command line does), once each into `--cache` (default
@@ -83,8 +83,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from tests.media import content, speech_corpus
-from tests.media.speech_corpus import PASSAGES, SPOKEN_CONDITIONS, condition_passage
+from sage.synthetic_media import content, speech_corpus
+from sage.synthetic_media.speech_corpus import PASSAGES, SPOKEN_CONDITIONS, condition_passage
 from videos.embeddings.local import LocalClipEmbedder, decode_needed_frames
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/speech.py [--non-speech-seconds 60] [--rounds 2] [--keep DIR]
 
-Makes the corpus with espeak-ng (tests/media/speech_corpus.py): for each of ten conditions — voices
+Makes the corpus with espeak-ng (sage/synthetic_media/speech_corpus.py): for each of ten conditions — voices
 (en-us, en-gb, a female en-us variant, Scottish English), rates (120, 150, 170, 190 words a minute),
 clean or over pink noise or synthetic music at 10 and 5 dB below the speech — two passages read
 sentence by sentence, stored as AAC in .m4a like a video's sound; and eleven files with nobody
@@ -43,7 +43,7 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from tests.media.speech_corpus import (
+from sage.synthetic_media.speech_corpus import (
     NON_SPEECH_KINDS,
     PASSAGES,
     SPOKEN_CONDITIONS,

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "notes",
     "chat",
     "reviews",
+    "showcase",  # the demo pair and the shared sample (above videos, notes and chat)
     "sage",  # project-level management commands (runsite)
 ]
 

@@ -147,26 +147,3 @@ def _take_over_lapsed_videos_at_start(sender: object = None, **kwargs: object) -
 def abort_idle_uploads() -> int:
     """Hourly: abort uploads that received no part for a day, freeing their storage."""
     return uploads_abort_idle()
-
-
-@shared_task(bind=True)
-def build_demo_comparison(self, user_id: int, a_id: int, b_id: int) -> None:  # type: ignore[no-untyped-def]
-    """`make run`'s demo comparison, once both demo videos are ready (asks again every few seconds)."""
-    from videos.demo import DEMO_WAIT_RETRIES, DEMO_WAIT_SECONDS, DemoPairNotReady, demo_comparison_build
-
-    try:
-        demo_comparison_build(user_id=user_id, video_a_id=a_id, video_b_id=b_id)
-    except DemoPairNotReady:
-        raise self.retry(countdown=DEMO_WAIT_SECONDS, max_retries=DEMO_WAIT_RETRIES) from None
-
-
-@shared_task(bind=True)
-def build_sample(self, a_id: int, b_id: int) -> None:  # type: ignore[no-untyped-def]
-    """The shared sample's comparison, notes and conversation, once both its videos are ready."""
-    from videos.demo import DEMO_WAIT_RETRIES, DEMO_WAIT_SECONDS, DemoPairNotReady
-    from videos.sample import sample_build  # the sample imports the chat and notes apps
-
-    try:
-        sample_build(video_a_id=a_id, video_b_id=b_id)
-    except DemoPairNotReady:
-        raise self.retry(countdown=DEMO_WAIT_SECONDS, max_retries=DEMO_WAIT_RETRIES) from None

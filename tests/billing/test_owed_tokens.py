@@ -37,13 +37,13 @@ from billing.views import insufficient_tokens_message
 from chat import services as chat_services
 from chat.models import Conversation, Message
 from notes.models import Note
+from sage.synthetic_media import make_video as make_video_file
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
 from tests.billing.test_ledger_concurrency import run_at_once
 from tests.chat.helpers import COOKING, open_socket
 from tests.chat.helpers import make_video as make_chat_video
 from tests.factories import TokenPackFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
-from tests.media import make_video as make_video_file
 from tests.notes.conftest import add_transcript, make_video
 from videos.models import Upload, Video
 from videos.pipeline import runner

@@ -20,13 +20,13 @@ from billing.models import TokenPack
 from billing.services import ledger_debit, ledger_grant
 from chat.services import conversation_create
 from notes.models import Note
+from sage.synthetic_media import make_video
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, give_stripe_js_payment_methods
 from tests.browser.test_live_balance import in_worker_thread, log_in
 from tests.browser.test_video_pages import page_errors, ready_video
 from tests.factories import TokenPackFactory, empty_wallet_user
-from tests.media import make_video
 from videos.models import Video
 
 pytestmark = pytest.mark.browser

@@ -15,6 +15,7 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import conversation_create
+from sage.synthetic_media import make_video as make_media
 from tests.browser.test_video_pages import (
     TOUR_LINES,
     add_transcript,
@@ -25,7 +26,6 @@ from tests.browser.test_video_pages import (
     wait_until,
 )
 from tests.factories import UserFactory
-from tests.media import make_video as make_media
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 

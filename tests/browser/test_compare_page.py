@@ -34,10 +34,10 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from notes.models import Note
+from sage.synthetic_media import Cue, Scene, make_video
 from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory, UserFactory, measured_stretch
-from tests.media import Cue, Scene, make_video
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner

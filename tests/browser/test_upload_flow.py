@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect
 
 from billing.models import Hold
 from billing.services import ledger_grant
+from sage.synthetic_media import Scene, make_video
 from tests import servers
 from tests.factories import DEFAULT_PASSWORD, UserFactory, empty_wallet_user
-from tests.media import Scene, make_video
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Comparison, Video

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from sage.synthetic_media import Scene, make_video
 from tests.browser.test_upload_flow import PROCESSED_TIMEOUT_MS, UPLOADED, in_worker_thread, log_in, script_errors
 from tests.factories import UserFactory
-from tests.media import Scene, make_video
 from videos.models import Comparison, Video
 
 pytestmark = pytest.mark.browser

@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from accounts.models import User
+from sage.synthetic_media import Cue, make_video, write_srt
 from tests import servers
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.media import Cue, make_video, write_srt
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import STAGE_LABELS
 from videos.text_embedding.model import embed_texts

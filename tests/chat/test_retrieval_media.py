@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from accounts.guests import Viewer
 from chat.models import Conversation
 from chat.services import conversation_create
+from sage.synthetic_media import Cue, make_video
 from tests.chat.helpers import frames_until_done, open_socket
-from tests.media import Cue, make_video
 from tests.videos.test_pipeline import funded_user, stored_video
 from videos.models import TranscriptChunk, Video
 from videos.pipeline import runner

@@ -13,7 +13,7 @@ from django.test import Client
 
 from notes.frames import note_frame_ensure
 from notes.models import Note
-from tests.media import Scene, decode_video, make_video
+from sage.synthetic_media import Scene, decode_video, make_video
 from tests.notes.conftest import make_video as make_video_row
 from videos.models import Video
 

@@ -30,9 +30,9 @@ import websockets
 from billing.services import ledger_grant
 from chat.models import Message
 from sage.celery import app
+from sage.synthetic_media import Cue, make_video
 from tests import servers
 from tests.factories import ApiTokenFactory, empty_wallet_user
-from tests.media import Cue, make_video
 from videos.models import Video
 
 CUES = [

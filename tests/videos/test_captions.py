@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from sage.synthetic_media.speech_corpus import PASSAGES, spoken_passage, video_with_sound
 from tests.factories import UserFactory
-from tests.media.speech_corpus import PASSAGES, spoken_passage, video_with_sound
 from videos.captions import vtt_timestamp
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.pipeline.steps import store_transcript

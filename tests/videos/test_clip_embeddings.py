@@ -1,4 +1,4 @@
-"""The `local` clip-embedding backend on small videos made on the fly (tests/media.py).
+"""The `local` clip-embedding backend on small videos made on the fly (sage/synthetic_media).
 
 Run with `-s` to see the distance figures the invariance tests assert on."""
 
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from av.video.stream import VideoStream
 
-from tests.media import (
+from sage.synthetic_media import (
     Scene,
     SpeechAudio,
     Tone,

@@ -1,4 +1,4 @@
-"""The refined comparison engine on short edited pairs of natural-looking footage (tests/media/corpus.py's
+"""The refined comparison engine on short edited pairs of natural-looking footage (sage/synthetic_media/corpus.py's
 QUICK_CASES: ≤ 15 s at 320×180, edits off the 2 s clip grid), through `compare_files` as the
 pipeline runs it: what a person checking two cuts would notice — the edit found with the right
 kind and range (within 0.5 s on both videos), the offset within 0.1 s, nothing for re-encodes.
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.corpus import Case, case_named, render_case
-from tests.media.edits import SEVERITIES
+from sage.synthetic_media.corpus import Case, case_named, render_case
+from sage.synthetic_media.edits import SEVERITIES
 from videos.compare.files import compare_files
 
 RANGE_TOLERANCE = 0.5

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.media import Scene, SceneKind, Tone, ToneAudio, decode_video, edited_copy, make_video, reencode
-from tests.media.writing import container_for, write_streams
+from sage.synthetic_media import Scene, SceneKind, Tone, ToneAudio, decode_video, edited_copy, make_video, reencode
+from sage.synthetic_media.writing import container_for, write_streams
 from videos.compare import DEFAULT_THRESHOLDS, ClipSeries, ComparisonResult, compare, series_from_rows
 from videos.embeddings import get_backend
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 
+from sage.synthetic_media import SAMPLE_RATE, Scene, Tone, ToneAudio, decode_video, make_video, reencode, scene_frames
+from sage.synthetic_media.writing import write_streams
 from tests.factories import UserFactory
-from tests.media import SAMPLE_RATE, Scene, Tone, ToneAudio, decode_video, make_video, reencode, scene_frames
-from tests.media.writing import write_streams
 from videos.api.comparisons import comparison_payload
 from videos.compare import services as compare_services
 from videos.compare.changes import RefinedComparison

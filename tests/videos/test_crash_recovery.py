@@ -36,9 +36,9 @@ from django.utils import timezone
 from accounts.models import User
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.services import ledger_grant
+from sage.synthetic_media import make_video
 from tests import servers
 from tests.factories import empty_wallet_user
-from tests.media import make_video
 from videos.models import Video
 from videos.services import video_enqueue, videos_take_over_lapsed
 from videos.tasks import process_video

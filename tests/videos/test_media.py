@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from tests.media import (
+from sage.synthetic_media import (
     BAD_FILE_KINDS,
     Cue,
     Scene,

@@ -1,4 +1,4 @@
-"""The accuracy corpus (tests/media/corpus.py): its truth follows from its edit lists, its files are
+"""The accuracy corpus (sage/synthetic_media/corpus.py): its truth follows from its edit lists, its files are
 what the truth says, and the scoring gives the truth a perfect score and a wrong answer less."""
 
 from __future__ import annotations
@@ -10,12 +10,21 @@ import av
 import numpy as np
 import pytest
 
-from tests.media import decode_video
-from tests.media.corpus import CASES, CATEGORIES, QUICK_CASES, Case, case_named, check_case, render_case, version_key
-from tests.media.edits import Change, Encoding, Piece, TruthSegment, Version, derive_truth
-from tests.media.natural import Programme
-from tests.media.overlays import Grade, Logo, SwapMusic
-from tests.media.scoring import Predicted, Prediction, prediction_from_truth, score_case, totals
+from sage.synthetic_media import decode_video
+from sage.synthetic_media.corpus import (
+    CASES,
+    CATEGORIES,
+    QUICK_CASES,
+    Case,
+    case_named,
+    check_case,
+    render_case,
+    version_key,
+)
+from sage.synthetic_media.edits import Change, Encoding, Piece, TruthSegment, Version, derive_truth
+from sage.synthetic_media.natural import Programme
+from sage.synthetic_media.overlays import Grade, Logo, SwapMusic
+from sage.synthetic_media.scoring import Predicted, Prediction, prediction_from_truth, score_case, totals
 
 GRID = 2.0
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from sage.synthetic_media import SpeechAudio, make_video
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from tests.media import SpeechAudio, make_video
 from tests.videos.test_pipeline import funded_user
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos import selectors

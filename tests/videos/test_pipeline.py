@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.services import ledger_grant
+from sage.synthetic_media import make_bad_file, make_video
 from tests.factories import empty_wallet_user
-from tests.media import make_bad_file, make_video
 from videos.models import Video
 from videos.pipeline import runner
 from videos.pipeline.lease import Taken

@@ -12,8 +12,8 @@ import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
+from sage.synthetic_media import Cue, SpeechAudio, make_video, write_srt
 from tests.factories import UserFactory
-from tests.media import Cue, SpeechAudio, make_video, write_srt
 from tests.videos.test_pipeline import balance, funded_user, stored_video
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.embeddings import AUDIO_DIM, VISUAL_DIM, clip_spans

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.media import SpeechAudio, make_video
-from tests.media.speech_corpus import non_speech, video_with_sound
+from sage.synthetic_media import SpeechAudio, make_video
+from sage.synthetic_media.speech_corpus import non_speech, video_with_sound
 from tests.videos.test_pipeline import balance, funded_user, stored_video
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.pipeline import progress, runner, steps

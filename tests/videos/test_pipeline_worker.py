@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 from billing.models import Wallet
 from billing.services import ledger_grant
 from sage.asgi import application
+from sage.synthetic_media import make_video
 from tests import servers
 from tests.factories import empty_wallet_user
-from tests.media import make_video
 from videos.models import Video
 
 PART = 64 * 1024

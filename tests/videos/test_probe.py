@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.media import BAD_FILE_KINDS, Cue, SpeechAudio, make_bad_file, make_video
+from sage.synthetic_media import BAD_FILE_KINDS, Cue, SpeechAudio, make_bad_file, make_video
 from videos import probe_worker
 from videos.probe import ProbeError, ProbeResult, SubtitleStream, _verdict, format_length, probe_media
 

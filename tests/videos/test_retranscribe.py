@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.media import SpeechAudio, make_video, speech_seconds
+from sage.synthetic_media import SpeechAudio, make_video, speech_seconds
 from tests.videos.test_pipeline import funded_user, stored_video
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.pipeline import steps

@@ -11,9 +11,9 @@ import pytest
 
 from billing.models import Wallet
 from billing.services import ledger_grant
+from sage.synthetic_media import make_video
+from sage.synthetic_media.mp4 import faststart
 from tests.factories import empty_wallet_user
-from tests.media import make_video
-from tests.media.mp4 import faststart
 from videos.models import Video
 from videos.pipeline import runner
 from videos.probe import probe_media

@@ -11,7 +11,7 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from sage.retrying import RetryNotice
-from tests.media import make_video
+from sage.synthetic_media import make_video
 from tests.twelvelabs_stub import TwelveLabsStub, twelvelabs_stub
 from videos.embeddings import ClipEmbedding, EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.twelvelabs import TwelveLabsClipEmbedder, TwelveLabsUnavailable

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from sage.synthetic_media import SpeechAudio, make_video
 from tests.factories import UserFactory
-from tests.media import SpeechAudio, make_video
 from tests.sage.test_settings import production_env, run_manage
 from videos.models import Video
 from videos.pipeline.steps import StepFailed, find_transcript

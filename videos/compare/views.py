@@ -36,7 +36,6 @@ from videos.compare.selectors import comparable_videos, comparison_get_to_view, 
 from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, describe, offset_words
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from videos.sample_page import sample_page
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -406,7 +405,7 @@ def comparison_context(
         "read_only": read_only,
         "shared": shared is not None,
         "show_notes": show_notes,
-        "sample": sample_page(comparison) if read_only and shared is None else None,
+        "show_sample": read_only and shared is None,  # the sample's extras: showcase's {% sample_card %}
         "payload": payload,
         "config": config,
         "refined": comparison.engine == 2,

@@ -22,8 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import demo_account_ensure
-from videos.demo import demo_pair_ensure
-from videos.sample import sample_ensure
+from showcase.services import demo_pair_ensure, sample_ensure
 
 logger = logging.getLogger(__name__)
 

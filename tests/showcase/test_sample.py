@@ -16,10 +16,11 @@ from rest_framework.test import APIClient
 from billing.models import LedgerEntry, Wallet
 from chat.models import Conversation, Message
 from notes.models import Note
+from showcase.sample import SAMPLE_NOTES, SAMPLE_QUESTIONS, sample_owner_ensure
+from showcase.services import sample_ensure
 from tests.factories import ComparisonFactory, UserFactory
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, sample_comparison
 from videos.models import Comparison, Video
-from videos.sample import SAMPLE_NOTES, SAMPLE_QUESTIONS, sample_ensure, sample_owner_ensure
 from videos.selectors import video_get_for_user, video_get_to_view
 
 pytestmark = pytest.mark.django_db
@@ -202,10 +203,10 @@ def test_a_sample_whose_videos_failed_is_made_again(quick_sample_videos, django_
 def quick_sample_videos(monkeypatch, tmp_path: Path) -> None:
     """The rows and their queueing are what is looked at: a one-second clip stands in for each video,
     and processing is not run."""
-    from tests.media import make_video
-    from videos import demo
+    from sage.synthetic_media import make_video
+    from showcase import demo
 
     clip = make_video(tmp_path / "tiny.mp4", seconds=1.0)
     monkeypatch.setattr(demo, "write_demo_video", lambda path, stretches: Path(shutil.copyfile(clip, path)))
     monkeypatch.setattr("videos.tasks.process_video.delay", lambda video_id: None)
-    monkeypatch.setattr("videos.tasks.build_sample.delay", lambda a_id, b_id: None)
+    monkeypatch.setattr("showcase.tasks.build_sample.delay", lambda a_id, b_id: None)

@@ -11,10 +11,9 @@ import pytest
 from celery.exceptions import MaxRetriesExceededError, Retry
 
 from sage.management.commands.runsite import Command as RunsiteCommand
-from tests.factories import UserFactory
-from tests.media import make_video
-from videos import demo
-from videos.demo import (
+from sage.synthetic_media import make_video
+from showcase import demo
+from showcase.demo import (
     INSERTED_AT,
     INSERTION,
     ORIGINAL,
@@ -22,10 +21,11 @@ from videos.demo import (
     RETONED_AT,
     DemoPairNotReady,
     demo_comparison_build,
-    demo_pair_ensure,
 )
+from showcase.services import demo_pair_ensure
+from showcase.tasks import build_demo_comparison
+from tests.factories import UserFactory
 from videos.models import Comparison, Transcript, Video
-from videos.tasks import build_demo_comparison
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ Severity floors: a strong grade, a replaced scene, a new music bed and muted sou
 (floor "medium"); other changes accept any severity.
 
 Pictures are drawn at the case's `master` size (320×180, or 640×360 for the re-encodes that scale)
-and each version is encoded as its :class:`~tests.media.edits.Encoding` says: H.264 (x264
+and each version is encoded as its :class:`~sage.synthetic_media.edits.Encoding` says: H.264 (x264
 "ultrafast", CRF 23; the low-bitrate re-encodes "superfast", with B-frames) + AAC, or VP9 + Opus.
 The footage is shot at 30 fps; a version at another rate shows the nearest earlier frames (as
 FFmpeg's frame-rate conversion drops and repeats frames; no blended frames). Rendered files are

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from videos.sample import sample_ensure
+from showcase.services import sample_ensure
 
 MESSAGES = {
     "ready": "The shared sample is ready.",

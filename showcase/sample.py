@@ -1,18 +1,17 @@
 """The shared sample: one ready comparison every account can open in one click, made once by the site.
 
-It is the demo pair (`videos/demo.py`: an original and an edited copy, generated, with subtitles)
+It is the demo pair (`showcase/demo.py`: an original and an edited copy, generated, with subtitles)
 owned by the site's sample account (`User.is_sample_owner`), processed once by the real pipeline and
 compared, with a few notes and a prepared chat conversation. Every signed-in person may look at what
 that account owns through the read selectors' one extra path (`videos.selectors.SHARED_SAMPLE`);
 nothing writes through it, so the sample cannot be changed, deleted, charged or chatted into, and
-opening it costs nobody tokens. `manage.py sample` and `make run` call `sample_ensure()`; a worker
-does the processing, then `build_sample` compares and adds the notes and the conversation.
+opening it costs nobody tokens. `manage.py sample` and `make run` call `showcase.services.sample_ensure()`;
+a worker does the processing, then `build_sample` compares and adds the notes and the conversation.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Literal
 
 from django.db import transaction
@@ -24,11 +23,9 @@ from chat.models import Conversation, Message
 from notes.models import Note
 from notes.services import note_create
 from sage.formatting import clock
-from videos.compare.selectors import sample_comparison
-from videos.demo import DEMO_TITLES, demo_comparison_build, demo_videos_create
+from showcase.demo import demo_comparison_build
 from videos.models import Comparison, Video
 from videos.selectors import transcript_lines
-from videos.services import video_delete
 from videos.timed_text import TimedLine
 
 logger = logging.getLogger(__name__)
@@ -53,14 +50,6 @@ SAMPLE_QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("What replaced the gradient?", ("flickering blocks",)),
 )
 
-SampleState = Literal["ready", "processing", "started"]
-
-
-@dataclass(frozen=True)
-class SampleStatus:
-    state: SampleState
-    comparison: Comparison | None = None
-
 
 def sample_owner_ensure() -> User:
     """The site's sample account: inactive and without a password, so nobody can sign in as it."""
@@ -74,38 +63,9 @@ def sample_owner_ensure() -> User:
     return owner
 
 
-def sample_ensure() -> SampleStatus:
-    """Make the shared sample once: "ready" when its comparison exists (notes and conversation
-    included), "processing" while its videos are being processed (the comparison follows), "started"
-    when this call generated and queued them. Idempotent; a failed attempt is thrown away and redone."""
-    owner = sample_owner_ensure()
-    comparison = sample_comparison()
-    if comparison is not None:
-        sample_extras_ensure(comparison=comparison)
-        return SampleStatus("ready", comparison)
-    videos = list(Video.objects.filter(owner=owner, title__in=DEMO_TITLES).order_by("pk"))
-    if len(videos) == len(DEMO_TITLES) and not {video.status for video in videos} & _GAVE_UP:
-        original, edited = videos
-        _queue_build(original, edited)  # again: a worker restarted since may have dropped the first
-        return SampleStatus("processing")
-    for video in videos:  # half made or failed: start over (files, holds and rows go too)
-        video_delete(video=video)
-    demo_videos_create(user=owner, then=_queue_build)
-    return SampleStatus("started")
-
-
-_GAVE_UP = {Video.Status.FAILED, Video.Status.CANCELLED}
-
-
-def _queue_build(original: Video, edited: Video) -> None:
-    from videos.tasks import build_sample  # tasks import this module
-
-    transaction.on_commit(lambda: build_sample.delay(original.pk, edited.pk))
-
-
 def sample_build(*, video_a_id: int, video_b_id: int) -> Comparison | None:
     """Once both videos are ready: their comparison, then the notes and the conversation. Raises
-    videos.demo.DemoPairNotReady while either is still being processed."""
+    showcase.demo.DemoPairNotReady while either is still being processed."""
     owner = sample_owner_ensure()
     comparison = demo_comparison_build(user_id=owner.pk, video_a_id=video_a_id, video_b_id=video_b_id)
     if comparison is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -392,7 +392,7 @@ class _ShotPainter:
                 self._draw(image, mover, t, centre_x, centre_y, zoom)
         flicker = 1.0 + 0.02 * math.sin(2 * math.pi * self.flicker[0] * t + self.flicker[1])
         image *= flicker
-        return image
+        return cast(np.ndarray, image)
 
     def _centre_x(self, t: float) -> float:
         """The world column at the middle of the frame at `t` (before shake)."""
@@ -418,7 +418,7 @@ class _ShotPainter:
         rows = np.floor(centre_y + (np.arange(h) - h / 2 + 0.5) / zoom).astype(np.int64)
         cols = cols % world_w if wrap else np.clip(cols, 0, world_w - 1)
         rows = np.clip(rows, 0, world_h - 1)
-        return self.world.take(rows, axis=0).take(cols, axis=1)
+        return cast(np.ndarray, self.world.take(rows, axis=0).take(cols, axis=1))
 
     def _water(self, image: np.ndarray, t: float) -> None:
         h, w = self.height, self.width
@@ -498,7 +498,7 @@ class ProgrammePainter:
         step = round(source_time * 1000)
         dy, dx = (step * 7919) % 64, (step * 104729) % 64
         image += grain[dy : dy + self.height, dx : dx + self.width]
-        return np.clip(image, 0, 255).astype(np.uint8)
+        return cast(np.ndarray, np.clip(image, 0, 255).astype(np.uint8))
 
     def shot_frame(self, number: int, t: float) -> np.ndarray:
         """float32 picture of shot `number` at `t` seconds into it (no fade, no grain)."""

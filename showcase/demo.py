@@ -22,7 +22,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts.models import User
+from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video
+from videos.services import video_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ def write_demo_video(path: Path, stretches: Sequence[Stretch]) -> Path:
     """Encode `stretches` (320×240, 15 fps, H.264 + AAC tones, a mov_text subtitle per stretch)."""
     # The test-media generator ships in the repository's tests package, which `make run` runs from;
     # imported here so that nothing else in the site depends on it.
-    from tests.media import Cue, Scene, Tone, ToneAudio, make_video
+    from sage.synthetic_media import Cue, Scene, Tone, ToneAudio, make_video
 
     cues: list[Cue] = []
     start = 0.0
@@ -95,24 +97,6 @@ def write_demo_video(path: Path, stretches: Sequence[Stretch]) -> Path:
     )
 
 
-def demo_pair_ensure(*, user: User, marker_file: Path) -> tuple[Video, Video] | None:
-    """Give `user` the demo pair once: both videos generated, stored and queued for processing, and
-    the comparison queued to follow when both are ready. None when it was given before — the marker
-    file names the account (pk and sign-up time, so a new database's demo account gets a new pair)."""
-    if marker_file.exists() and marker_file.read_text().strip() == _marker_for(user):
-        return None
-    if Video.objects.filter(owner=user, title__in=DEMO_TITLES).exists():
-        _write_marker(marker_file, user)  # given before the marker existed (or the file was lost)
-        return None
-    from videos.tasks import build_demo_comparison  # tasks import this module
-
-    original, edited = demo_videos_create(
-        user=user, then=lambda original, edited: build_demo_comparison.delay(user.pk, original.pk, edited.pk)
-    )
-    _write_marker(marker_file, user)
-    return original, edited
-
-
 def demo_videos_create(*, user: User, then: Callable[[Video, Video], object]) -> tuple[Video, Video]:
     """Both demo videos generated and stored as `user`'s, queued for processing; `then(original,
     edited)` runs after them once the transaction commits (it queues what follows processing)."""
@@ -126,8 +110,6 @@ def demo_videos_create(*, user: User, then: Callable[[Video, Video], object]) ->
 def _store_and_enqueue(
     user: User, original_file: Path, edited_file: Path, then: Callable[[Video, Video], object]
 ) -> tuple[Video, Video]:
-    from videos.services import video_enqueue
-
     stored_keys: list[str] = []
     try:
         with transaction.atomic():
@@ -153,15 +135,6 @@ def _stored_video(user: User, title: str, source: Path, stored_keys: list[str]) 
     return video
 
 
-def _marker_for(user: User) -> str:
-    return f"{user.pk} {user.date_joined.isoformat()}"
-
-
-def _write_marker(marker_file: Path, user: User) -> None:
-    marker_file.parent.mkdir(parents=True, exist_ok=True)
-    marker_file.write_text(_marker_for(user) + "\n")
-
-
 class DemoPairNotReady(Exception):
     """Both demo videos exist but are still queued or processing: ask again later."""
 
@@ -170,8 +143,6 @@ def demo_comparison_build(*, user_id: int, video_a_id: int, video_b_id: int) -> 
     """The demo pair's comparison (cuts alignment), made once both videos are ready. Raises
     DemoPairNotReady while either is still being processed; None, quietly, when either is gone,
     failed or cancelled, or the pair cannot be compared."""
-    from videos.compare.services import ComparisonRefused, comparison_create
-
     pair = Video.objects.select_related("owner").filter(owner_id=user_id, pk__in=(video_a_id, video_b_id))
     videos = {video.pk: video for video in pair}
     video_a, video_b = videos.get(video_a_id), videos.get(video_b_id)

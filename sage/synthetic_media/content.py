@@ -14,7 +14,7 @@ import wave
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -151,12 +151,12 @@ class _SceneDrawing:
             shift = self.noise_speed * t
             rows = (self.ys_unit[:, 0] * grid_h + shift).astype(int) % grid_h
             cols = (self.xs_unit[0] * grid_w + shift / 2).astype(int) % grid_w
-            return self.noise[rows[:, None], cols[None, :]].astype(np.uint8)
+            return cast(np.ndarray, self.noise[rows[:, None], cols[None, :]].astype(np.uint8))
         if kind == "gradient":
             angle = self.gradient_angle + 0.3 * t
             along = (self.xs_unit * math.cos(angle) + self.ys_unit * math.sin(angle) + 1.5) / 3.0
             mixed = self.gradient_from * (1 - along[..., None]) + self.gradient_to * along[..., None]
-            return mixed.astype(np.uint8)
+            return cast(np.ndarray, mixed.astype(np.uint8))
         image = np.empty((self.height, self.width, 3), np.uint8)
         image[:] = self.background
         return image
@@ -213,7 +213,7 @@ def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150) -> np
     samples = pcm.reshape(-1, channels).mean(axis=1).astype(np.float32) / 32768
     resampled_length = round(len(samples) * SAMPLE_RATE / rate)
     positions = np.arange(resampled_length) * (rate / SAMPLE_RATE)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+    return cast(np.ndarray, np.interp(positions, np.arange(len(samples)), samples).astype(np.float32))
 
 
 def speech_seconds(text: str, *, voice: str = "en-us", words_per_minute: int = 150) -> float:

@@ -1,4 +1,4 @@
-"""The sound of a :class:`~tests.media.natural.Programme`, as three stems over its source time:
+"""The sound of a :class:`~sage.synthetic_media.natural.Programme`, as three stems over its source time:
 speech (espeak-ng lines in two or three voices, a conversation with pauses), music (a synthesised
 band: plucked arpeggios over a chord progression, bass, kick, snare and hi-hat, with rhythm and
 decay) and ambience (wind, traffic, room tone, waves or a train's rumble and clatter, following the
