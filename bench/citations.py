@@ -1,6 +1,6 @@
 """Citations to the sentence, and the relevance cut-off of transcript search, measured on a corpus.
 
-    .venv/bin/python bench/citations.py [--target 40] [--overlap 8] [--top-k 5]
+    .venv/bin/python bench/citations.py [--target 40] [--overlap 8] [--top-k 5] [--record]
 
 The corpus is tests/chat/talks.py: ten talks on unrelated subjects (one "video" each, said at 150
 words a minute, cut into caption lines anywhere), 48 questions each answered by one known sentence,
@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+from bench.results import Row, record  # found through the path above
 
 GOAL_WITHIN_2S = 0.80
 STOP_WORDS = frozenset(
@@ -91,6 +93,7 @@ def main() -> int:
     parser.add_argument("--target", type=float, default=40.0)
     parser.add_argument("--overlap", type=float, default=8.0)
     parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
     arguments = parser.parse_args()
     import bench.offline_django  # noqa: F401  # Django's apps loaded (no servers) before videos.* is imported
     from tests.chat.talks import QUESTIONS, TALKS, UNRELATED, timed_lines
@@ -247,6 +250,23 @@ def main() -> int:
         f"\ngoal (≥ {GOAL_WITHIN_2S:.0%} within 2 s; the cut-off loses at most one related question and lets at "
         f"most two unrelated ones through): {'met' if ok else 'NOT met'}"
     )
+    if arguments.record:
+        record(
+            bench="citations",
+            rows=[
+                Row(
+                    f"cited within 2 s of the answering sentence ≥ {GOAL_WITHIN_2S:.0%} ({total} questions)",
+                    f"{production:.1%} (the window's start: {baseline_hits / total:.1%})",
+                    production >= GOAL_WITHIN_2S,
+                ),
+                Row(
+                    "cut-offs lose ≤ 1 related question and let ≤ 2 unrelated through",
+                    f"lose {len(related) - kept} of {len(related)}, let {let_through} of {len(unrelated)} through",
+                    kept >= total - 1 and let_through <= 2,
+                ),
+                Row("CPU embedding sentences per question (no goal)", f"{1000 * embed_cpu / total:.0f} ms", None),
+            ],
+        )
     return 0 if ok else 1
 
 
