@@ -17,7 +17,7 @@ from sage.formatting import clock
 from videos.models import Comparison, Video
 from videos.search import Quote
 from videos.services import video_can_retry
-from videos.transcripts.base import Word
+from videos.timed_text import Word
 
 LIBRARY_PAGE_SIZE = 24
 # Each result's sentences are embedded at search time (~8 a window): ten results cost ~80 sentences.

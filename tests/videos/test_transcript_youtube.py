@@ -14,7 +14,8 @@ import pytest
 from sage.retrying import RetryNotice
 from tests.servers import RecordedRequest, free_port
 from tests.youtube_stub import API_KEY, VIDEO_ID, timedtext_queries, youtube_stub
-from videos.transcripts import Segment, TranscriptError, fetch_youtube_transcript, youtube_captions
+from videos.timed_text import TimedLine
+from videos.transcripts import TranscriptError, fetch_youtube_transcript, youtube_captions
 
 
 def test_manual_english_captions_are_preferred_and_read_into_segments(settings) -> None:
@@ -24,8 +25,8 @@ def test_manual_english_captions_are_preferred_and_read_into_segments(settings) 
     assert result is not None
     assert (result.source, result.language, result.low_confidence) == ("youtube", "en", False)
     assert result.segments == [
-        Segment(0.5, 2.6, "Never gonna give you up"),
-        Segment(2.6, 4.5, "never gonna let you down"),
+        TimedLine(0.5, 2.6, "Never gonna give you up"),
+        TimedLine(2.6, 4.5, "never gonna let you down"),
     ]
     assert result.text == "Never gonna give you up never gonna let you down"
     # The three requests the library makes, all sent to the stub rather than to youtube.com.
@@ -46,7 +47,7 @@ def test_youtubes_generated_english_captions_are_used_when_there_are_no_manual_o
 
     assert result is not None
     assert (result.language, result.low_confidence) == ("en", True)  # YouTube's speech recognition
-    assert result.segments == [Segment(0.4, 3.4, "never gonna give"), Segment(2.9, 4.9, "you up")]
+    assert result.segments == [TimedLine(0.4, 3.4, "never gonna give"), TimedLine(2.9, 4.9, "you up")]
     assert timedtext_queries(stub) == [{"v": [VIDEO_ID], "lang": ["en"], "kind": ["asr"]}]
 
 

@@ -1,18 +1,17 @@
 """Transcript sources, each pure library code (no models, no DB): a sidecar subtitle file
 (`subtitles`), a subtitle stream in the container (`stream`), YouTube captions
 (`youtube_captions`) and offline speech recognition (`speech`, with the Whisper model of
-`whisper_model`). Each returns segments with times; `base` holds the shared types and
-`clean_segments`, which every source's output goes through.
+`whisper_model`). Each returns transcript lines with times (`videos.timed_text.TimedLine`, with
+its `Word`s); `base` holds `TranscriptResult`, `TranscriptError` and `clean_segments`, which every
+source's output goes through.
 """
 
 from __future__ import annotations
 
 from videos.transcripts.base import (
     ProgressCallback,
-    Segment,
     TranscriptError,
     TranscriptResult,
-    Word,
     clean_segments,
 )
 from videos.transcripts.speech import recognise_speech
@@ -24,10 +23,8 @@ __all__ = [
     "MAX_CUES",
     "SUBTITLE_EXTENSIONS",
     "ProgressCallback",
-    "Segment",
     "TranscriptError",
     "TranscriptResult",
-    "Word",
     "clean_segments",
     "fetch_youtube_transcript",
     "parse_subtitles",

@@ -1,4 +1,6 @@
-"""What every transcript source returns (pure library code: no models, no DB)."""
+"""What every transcript source returns: its lines of timed text (`videos.timed_text.TimedLine`,
+the one type for a transcript line) in a `TranscriptResult`, cleaned by `clean_segments` (pure
+library code: no models, no DB)."""
 
 from __future__ import annotations
 
@@ -7,37 +9,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from videos.timed_text.lines import TimedLine, Word
+
 ProgressCallback = Callable[[float], None]
 
 # Two identical consecutive captions this close together are one caption shown twice (rolling
 # captions repeat a line as the next one scrolls in); further apart, the words were said twice.
 _DUPLICATE_GAP_SECONDS = 1.0
 _WHITESPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word said from `start` to `end` seconds, as the recogniser wrote it (with its
-    punctuation), and how sure it was of it (`probability`, 0-1)."""
-
-    start: float
-    end: float
-    text: str
-    probability: float
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A stretch of the transcript: `text` (plain, one line) said from `start` to `end` seconds.
-
-    Speech recognition also gives the `words` with their times (subtitles and captions have none)
-    and marks a segment `low_confidence` when the recogniser was unsure of it."""
-
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...] = ()
-    low_confidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +28,7 @@ class TranscriptResult:
     low-confidence segments); each segment says so for itself too."""
 
     source: str
-    segments: list[Segment]
+    segments: list[TimedLine]
     language: str = ""
     low_confidence: bool = False
 
@@ -73,12 +52,12 @@ def one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def clean_segments(segments: Iterable[Segment], *, duration: float | None = None) -> list[Segment]:
+def clean_segments(segments: Iterable[TimedLine], *, duration: float | None = None) -> list[TimedLine]:
     """Segments as every source must return them: text on one line, empty ones and ones with
     non-finite times dropped, times clamped to [0, duration] (a segment starting after the end is
     dropped), end >= start, sorted by start, and identical consecutive texts that follow on within
     a second merged into one segment (rolling captions). Words are clamped like their segment."""
-    kept: list[Segment] = []
+    kept: list[TimedLine] = []
     for segment in segments:
         text = one_line(segment.text)
         if not text or not (math.isfinite(segment.start) and math.isfinite(segment.end)):
@@ -90,7 +69,7 @@ def clean_segments(segments: Iterable[Segment], *, duration: float | None = None
                 continue
             end = min(end, duration)
         kept.append(
-            Segment(
+            TimedLine(
                 start=start,
                 end=end,
                 text=text,
@@ -100,7 +79,7 @@ def clean_segments(segments: Iterable[Segment], *, duration: float | None = None
         )
     kept.sort(key=lambda segment: (segment.start, segment.end))
 
-    merged: list[Segment] = []
+    merged: list[TimedLine] = []
     for segment in kept:
         previous = merged[-1] if merged else None
         if (

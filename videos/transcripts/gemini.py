@@ -23,7 +23,8 @@ from google.genai import types
 
 from sage.gemini import GeminiError, generate_json
 from sage.retrying import RetryListener
-from videos.transcripts.base import ProgressCallback, Segment, TranscriptError, TranscriptResult, clean_segments
+from videos.timed_text import TimedLine
+from videos.transcripts.base import ProgressCallback, TranscriptError, TranscriptResult, clean_segments
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def parse_answer(answer: Any, *, duration: float, offset: float = 0.0) -> Transc
     )
 
 
-def _readable_segments(items: Iterable[Any], *, offset: float) -> Iterable[Segment]:
+def _readable_segments(items: Iterable[Any], *, offset: float) -> Iterable[TimedLine]:
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
@@ -144,7 +145,7 @@ def _readable_segments(items: Iterable[Any], *, offset: float) -> Iterable[Segme
             continue
         # A missing or backwards end makes a zero-length segment, which clean_segments keeps.
         end = start if end is None or end < start else end
-        yield Segment(start=start + offset, end=end + offset, text=item["text"])
+        yield TimedLine(start=start + offset, end=end + offset, text=item["text"])
 
 
 def _seconds(value: Any) -> float | None:

@@ -28,7 +28,8 @@ import av.container
 import numpy as np
 from av.audio.stream import AudioStream
 
-from videos.transcripts.base import ProgressCallback, Segment, TranscriptError, TranscriptResult, Word, clean_segments
+from videos.timed_text import TimedLine, Word
+from videos.transcripts.base import ProgressCallback, TranscriptError, TranscriptResult, clean_segments
 from videos.transcripts.whisper_model import LoadedModel, whisper_model
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class _Recogniser:
         self.duration = duration
         self.on_progress = on_progress
         self.language: str | None = None if loaded.multilingual else "en"
-        self.segments: list[Segment] = []
+        self.segments: list[TimedLine] = []
         self.reported = 0.0
 
     def transcribe(self, block: _Block) -> None:
@@ -169,7 +170,7 @@ class _Recogniser:
             self.on_progress(done)
 
 
-def _judged(found: Any, *, offset: float) -> list[Segment]:
+def _judged(found: Any, *, offset: float) -> list[TimedLine]:
     """A faster-whisper segment as transcript lines (times from the start of the file): none when
     it is to be dropped (no speech, a loop, guesses, no words at all), else one per stretch of words
     between pauses (and sentence ends, once a line is long)."""
@@ -204,7 +205,7 @@ def _runs(said: list[Any]) -> Iterator[list[Any]]:
         yield run
 
 
-def _line(run: list[Any], *, offset: float, window_unsure: bool) -> Segment:
+def _line(run: list[Any], *, offset: float, window_unsure: bool) -> TimedLine:
     words = tuple(
         Word(
             start=round(offset + float(word.start), 2),
@@ -215,7 +216,7 @@ def _line(run: list[Any], *, offset: float, window_unsure: bool) -> Segment:
         for word in run
     )
     mean_probability = sum(float(word.probability) for word in run) / len(run)
-    return Segment(
+    return TimedLine(
         start=words[0].start,
         end=max(words[-1].end, words[0].start),
         # Whisper's words carry their own leading spaces (none between Chinese or Japanese characters).

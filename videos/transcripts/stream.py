@@ -10,7 +10,8 @@ import av.container
 from av.subtitles.stream import SubtitleStream
 from av.subtitles.subtitle import AssSubtitle
 
-from videos.transcripts.base import Segment, clean_segments
+from videos.timed_text import TimedLine
+from videos.transcripts.base import clean_segments
 from videos.transcripts.subtitles import MAX_CUES, strip_markup
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ _OPEN_ENDED_CUE_SECONDS = 5.0
 _UNKNOWN_END_MS = 0xFFFFFFFF
 
 
-def subtitle_stream_segments(path: Path) -> list[Segment] | None:
+def subtitle_stream_segments(path: Path) -> list[TimedLine] | None:
     """Segments of the first text subtitle stream in the file at `path`.
 
     None when the file has no subtitle stream, only bitmap ones (DVD, PGS: pictures of text, not
@@ -81,11 +82,11 @@ def _rect_text(rect: AssSubtitle) -> str:
     return rect.dialogue.decode("utf-8", errors="replace")
 
 
-def _close_open_ends(cues: list[tuple[float, float | None, str]]) -> list[Segment]:
-    segments: list[Segment] = []
+def _close_open_ends(cues: list[tuple[float, float | None, str]]) -> list[TimedLine]:
+    segments: list[TimedLine] = []
     for index, (start, end, text) in enumerate(cues):
         if end is None:
             following = cues[index + 1][0] if index + 1 < len(cues) else start + _OPEN_ENDED_CUE_SECONDS
             end = min(following, start + _OPEN_ENDED_CUE_SECONDS)
-        segments.append(Segment(start=start, end=end, text=text))
+        segments.append(TimedLine(start=start, end=end, text=text))
     return segments

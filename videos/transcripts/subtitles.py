@@ -16,7 +16,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 
-from videos.transcripts.base import Segment, TranscriptError, clean_segments, one_line
+from videos.timed_text import TimedLine
+from videos.transcripts.base import TranscriptError, clean_segments, one_line
 
 SUBTITLE_EXTENSIONS = (".srt", ".vtt")
 MAX_CUES = 20_000
@@ -58,7 +59,7 @@ def strip_markup(text: str) -> str:
     return one_line(html.unescape(text))
 
 
-def parse_subtitles(data: bytes, filename: str = "") -> list[Segment]:
+def parse_subtitles(data: bytes, filename: str = "") -> list[TimedLine]:
     """Segments of an SRT or WebVTT file (told apart by content, not by `filename`).
 
     Raises TranscriptError("bad_subtitles", …) for bytes that are not a subtitle file, a file with
@@ -83,7 +84,7 @@ def parse_subtitles(data: bytes, filename: str = "") -> list[Segment]:
     return segments
 
 
-def validate_subtitle_file(data: bytes, filename: str) -> list[Segment]:
+def validate_subtitle_file(data: bytes, filename: str) -> list[TimedLine]:
     """What the upload API checks before it stores a sidecar file: the .srt/.vtt extension, the size
     limit (settings.SUBTITLE_MAX_BYTES), then that it parses. Returns the segments."""
     suffix = PurePath(filename).suffix.lower()
@@ -211,12 +212,12 @@ def _is_timing_position(block: list[str], current: tuple[float, float, list[str]
     return len(current[2]) == 1 and bool(_INDEX_LINE.match(current[2][0]))
 
 
-def _roll_up(cues: list[tuple[float, float, list[str]]]) -> list[Segment]:
+def _roll_up(cues: list[tuple[float, float, list[str]]]) -> list[TimedLine]:
     """Segments from cues, without the lines rolling captions repeat: YouTube's automatic
     captions show the previous line again above each new one, so the leading lines of a cue that
     the cue just before it showed are dropped (a cue left with nothing is dropped too). Only cues
     that follow on within a second count: a line said again later is kept."""
-    segments: list[Segment] = []
+    segments: list[TimedLine] = []
     previous_lines: set[str] = set()
     previous_end = float("-inf")
     for start, end, raw_lines in cues:
@@ -226,7 +227,7 @@ def _roll_up(cues: list[tuple[float, float, list[str]]]) -> list[Segment]:
             while new_lines and new_lines[0] in previous_lines:
                 new_lines.pop(0)
         if new_lines:
-            segments.append(Segment(start=start, end=end, text=" ".join(new_lines)))
+            segments.append(TimedLine(start=start, end=end, text=" ".join(new_lines)))
         previous_lines, previous_end = set(cue_lines), end
     return segments
 

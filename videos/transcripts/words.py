@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from videos.transcripts.base import Word
+from videos.timed_text import Word
 
 
 def pack_words(words: Iterable[Word]) -> list[list[Any]] | None:

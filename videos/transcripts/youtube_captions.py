@@ -35,7 +35,8 @@ from youtube_transcript_api import (
 )
 
 from sage.retrying import TRANSIENT_HTTP_STATUSES, RetryListener, call_with_retries
-from videos.transcripts.base import Segment, TranscriptError, TranscriptResult, clean_segments
+from videos.timed_text import TimedLine
+from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def fetch_youtube_transcript(youtube_id: str, *, on_retry: RetryListener | None 
     if fetched is None:
         return None
     segments = clean_segments(
-        Segment(start=snippet.start, end=snippet.start + snippet.duration, text=snippet.text) for snippet in fetched
+        TimedLine(start=snippet.start, end=snippet.start + snippet.duration, text=snippet.text) for snippet in fetched
     )
     if not segments:
         return None
