@@ -27,7 +27,7 @@ import numpy as np
 from videos.compare.alignment import Alignment
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
-from videos.compare.segments import DistanceCurve, Segment, SegmentKind, Severity
+from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
 from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
 
@@ -95,7 +95,7 @@ class RefinedComparison:
     threshold: float
     spans: list[MatchedSpan]
     measured: list[Measured]
-    segments: list[Segment] = field(default_factory=list)
+    segments: list[Difference] = field(default_factory=list)
     similarity: float = 100.0
     # False while the candidates' scores are the screening's (the files not decoded yet).
     verified: bool = True
@@ -250,18 +250,18 @@ def judge(
     )
 
 
-def _position(segment: Segment) -> tuple[float, float]:
+def _position(segment: Difference) -> tuple[float, float]:
     return (segment.a_start or 0.0, segment.b_start or 0.0)
 
 
-def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
+def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
     picture = _steady(np.nan_to_num(item.picture, nan=0.0))
     sound = np.zeros_like(picture) if item.sound is None else np.nan_to_num(item.sound, nan=0.0)
     # Close short gaps, then drop flickers.
     picture_passes = _closed(picture > threshold, GAP_SECONDS)
     sound_passes = _closed(sound > threshold, SOUND_GAP_SECONDS)
     differs = _closed(picture_passes | sound_passes, GAP_SECONDS)
-    segments: list[Segment] = []
+    segments: list[Difference] = []
     times = item.times()
     for first, last in _runs(differs):
         if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
@@ -269,7 +269,7 @@ def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
         run = slice(first, last + 1)
         picture_share = float(picture_passes[run].mean())
         sound_share = float(sound_passes[run].mean())
-        kind: SegmentKind
+        kind: DifferenceKind
         if picture_share >= 0.2 and sound_share >= 0.2:
             kind = "both"
         else:
@@ -279,7 +279,7 @@ def _changed_segments(item: Measured, threshold: float) -> list[Segment]:
         a_start = float(times[first] - STEP / 2)
         a_end = float(times[last] + STEP / 2)
         segments.append(
-            Segment(
+            Difference(
                 kind=kind,
                 a_start=a_start,
                 a_end=a_end,
@@ -322,7 +322,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
 
 
-def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float) -> list[Segment]:
+def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float) -> list[Difference]:
     """What only one video has: before the first span, between spans, after the last."""
     if not spans:
         segments = []
@@ -342,14 +342,14 @@ def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float
     return segments
 
 
-def _only(kind: SegmentKind, start: float, end: float, point: float) -> Segment:
+def _only(kind: DifferenceKind, start: float, end: float, point: float) -> Difference:
     """A stretch of one video (start–end on it) sitting at `point` on the other."""
     if kind == "only_a":
-        return Segment(kind, start, end, point, point, None, None, None)
-    return Segment(kind, point, point, start, end, None, None, None)
+        return Difference(kind, start, end, point, point, None, None, None)
+    return Difference(kind, point, point, start, end, None, None, None)
 
 
-def _similarity(spans: list[MatchedSpan], segments: list[Segment], duration_a: float, duration_b: float) -> float:
+def _similarity(spans: list[MatchedSpan], segments: list[Difference], duration_a: float, duration_b: float) -> float:
     """Percent of the aligned time that does not differ: matched time with no difference, over the
     matched time plus what only one video has."""
     matched = sum(span.a_end - span.a_start for span in spans)

@@ -10,8 +10,8 @@ import numpy as np
 from videos.compare.alignment import Alignment, align_indexes
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, index_distances, pairs_from_indexes
 from videos.compare.segments import (
+    Difference,
     DistanceCurve,
-    Segment,
     curve_from_indexes,
     default_threshold,
     segments_from_indexes,
@@ -33,7 +33,7 @@ class ComparisonResult:
     b_indexes: np.ndarray
     visual: np.ndarray  # per pair, NaN where not measured
     audio: np.ndarray
-    segments: list[Segment] = field(default_factory=list)
+    segments: list[Difference] = field(default_factory=list)
     similarity: float = 100.0
 
     @property

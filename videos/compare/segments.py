@@ -14,7 +14,7 @@ import numpy as np
 
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
 
-SegmentKind = Literal["visual", "audio", "both", "only_a", "only_b"]
+DifferenceKind = Literal["visual", "audio", "both", "only_a", "only_b"]
 Severity = Literal["low", "medium", "high"]
 
 # Calibrated on the `local` backend (tests/videos/test_compare_media.py prints the figures with -s).
@@ -40,8 +40,9 @@ _SAME, _DIFFERENT, _ONLY_A, _ONLY_B = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A run of adjacent aligned pairs that differ, or a run of clips only one video has.
+class Difference:
+    """A run of adjacent aligned pairs that differ, or a run of clips only one video has (the API
+    and the page list them under `segments`; a transcript line is `videos.timed_text.TimedLine`).
 
     `kind`: "visual", "audio" or "both" (which distance passed the threshold anywhere in the run),
     "only_a" or "only_b". Times are seconds on each video. For "only_b", `a_start == a_end` is the
@@ -51,7 +52,7 @@ class Segment:
     "only_a"/"only_b", which have nothing to measure. `first_pair`/`last_pair`: indexes of the run's
     first and last pair in the alignment (inclusive)."""
 
-    kind: SegmentKind
+    kind: DifferenceKind
     a_start: float | None
     a_end: float | None
     b_start: float | None
@@ -135,8 +136,8 @@ def derive_segments(
     *,
     threshold: float,
     metric: Metric = "cosine",
-) -> list[Segment]:
-    """Segments in alignment order (see Segment); `metric` (that of the distances) only grades
+) -> list[Difference]:
+    """Differences in alignment order (see Difference); `metric` (that of the distances) only grades
     severity. Vectorised over the pairs; the only loop is over the segments found."""
     a_indexes, b_indexes = pair_indexes(pairs)
     return segments_from_indexes(a, b, a_indexes, b_indexes, visual_d, audio_d, threshold=threshold, metric=metric)
@@ -152,7 +153,7 @@ def segments_from_indexes(
     *,
     threshold: float,
     metric: Metric = "cosine",
-) -> list[Segment]:
+) -> list[Difference]:
     """`derive_segments` on pairs given as index arrays."""
     count = len(a_indexes)
     if not (len(b_indexes) == len(visual) == len(audio) == count):
@@ -173,21 +174,21 @@ def segments_from_indexes(
     a_points = _gap_points(a, a_indexes, run_starts[run_states == _ONLY_B])
     b_points = _gap_points(b, b_indexes, run_starts[run_states == _ONLY_A])
 
-    segments: list[Segment] = []
+    segments: list[Difference] = []
     for run in np.flatnonzero(run_states != _SAME).tolist():
         first, last = int(run_starts[run]), int(run_ends[run])
         state = int(run_states[run])
         a_span = _span(a, a_indexes, first, last) if state != _ONLY_B else (a_points[first], a_points[first])
         b_span = _span(b, b_indexes, first, last) if state != _ONLY_A else (b_points[first], b_points[first])
         if state == _DIFFERENT:
-            kind: SegmentKind = ("both" if any_audio[run] else "visual") if any_visual[run] else "audio"
+            kind: DifferenceKind = ("both" if any_audio[run] else "visual") if any_visual[run] else "audio"
             peak: float | None = float(peaks[run])
             mean: float | None = float(means[run])
             severity: Severity | None = severity_for(float(peaks[run]), threshold, metric)
         else:
             kind = "only_a" if state == _ONLY_A else "only_b"
             peak = mean = severity = None
-        segments.append(Segment(kind, *a_span, *b_span, peak, mean, severity, first, last))
+        segments.append(Difference(kind, *a_span, *b_span, peak, mean, severity, first, last))
     return segments
 
 

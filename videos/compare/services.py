@@ -28,7 +28,7 @@ from videos.compare.changes import (
 from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.refine import MatchedSpan
-from videos.compare.segments import Segment, default_threshold
+from videos.compare.segments import Difference, default_threshold
 from videos.compare.words import (
     TimedLine,
     WordChanges,
@@ -409,7 +409,7 @@ def _times_only(pairs: list[list[float]]) -> ClipSeries:
     return ClipSeries(starts=times[:, 0], ends=times[:, 1], visual=np.zeros((len(times), 0), np.float32), audio=None)
 
 
-def segment_dicts(segments: list[Segment]) -> list[dict[str, Any]]:
+def segment_dicts(segments: list[Difference]) -> list[dict[str, Any]]:
     """Segments as stored: engine-1 ones with their pair indexes, engine-2 ones with their picture
     and sound scores instead."""
     rows = []

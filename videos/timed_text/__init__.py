@@ -1,8 +1,8 @@
 """Timed transcript text, the one home for it: a transcript line with its times (`TimedLine`, with
 the recogniser's `Word`s when it gave them), the `Sentence`s the lines say, the `Window`s of a few
 sentences that search and chat embed, the sentences around a moment, and the caption `Cue`s the
-player shows. A transcript line is not a comparison `Segment` (videos.compare: a stretch where two
-videos differ).
+player shows. A transcript line is not a comparison `Difference` (videos.compare: a stretch where
+two videos differ).
 
 Pure library code (no models, no DB): `videos.selectors.transcript_lines` reads lines from the
 database.
