@@ -19,9 +19,8 @@ from notes.ai import ai_note_cancel, ai_note_start, ai_notes_fill_waiting, initi
 from notes.frames import request_frame
 from notes.models import MAX_TEXT_LENGTH, Note
 from notes.selectors import VideoRef, video_for_ref
-from notes.times import format_time
 from sage.errors import FieldInvalid
-from sage.formatting import clock
+from sage.formatting import clock, clock_milliseconds
 from videos.models import Video
 from videos.services import video_add_youtube
 from videos.youtube import YouTubeError
@@ -64,7 +63,9 @@ def _checked_time(video: Video, seconds: float, *, field: str) -> float:
     if video.source != Video.Source.UPLOAD or not video.duration:
         return seconds
     if seconds > video.duration + END_TOLERANCE_SECONDS:
-        raise NoteInvalid(field, f"The video is {clock(video.duration)} long: {format_time(seconds)} is past its end.")
+        raise NoteInvalid(
+            field, f"The video is {clock(video.duration)} long: {clock_milliseconds(seconds)} is past its end."
+        )
     return min(seconds, video.duration)
 
 
@@ -85,7 +86,9 @@ def note_create(*, user: User, video: Video, start: float, end: float | None = N
     if end is not None:
         end = _checked_time(video, end, field="end")
         if end < start:
-            raise NoteInvalid("end", f"The end ({format_time(end)}) is before the start ({format_time(start)}).")
+            raise NoteInvalid(
+                "end", f"The end ({clock_milliseconds(end)}) is before the start ({clock_milliseconds(start)})."
+            )
     text = _checked_text(text)
     ai = not text
     if ai and not user.ai_notes_enabled:
@@ -123,9 +126,11 @@ def note_update(
     if new_end is not None and new_end < new_start:
         if end is not UNSET:
             raise NoteInvalid(
-                "end", f"The end ({format_time(new_end)}) is before the start ({format_time(new_start)})."
+                "end", f"The end ({clock_milliseconds(new_end)}) is before the start ({clock_milliseconds(new_start)})."
             )
-        raise NoteInvalid("start", f"The start ({format_time(new_start)}) is after the end ({format_time(new_end)}).")
+        raise NoteInvalid(
+            "start", f"The start ({clock_milliseconds(new_start)}) is after the end ({clock_milliseconds(new_end)})."
+        )
     new_text = None if text is UNSET else _checked_text(text)
     if new_text == "":
         raise NoteInvalid("text", "A note cannot be emptied; delete it instead.")

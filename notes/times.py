@@ -1,7 +1,7 @@
 """Times in a video as people and extensions write them: 90, "90.5", "1:30", "1:01:30.25".
 
-Pure functions (no Django): `parse_time` reads one, `format_time` writes one that `parse_time`
-reads back to the same millisecond.
+Pure functions (no Django): `parse_time` reads one; `sage.formatting.clock_milliseconds`, the
+home of every timecode written, writes one that `parse_time` reads back to the same millisecond.
 """
 
 from __future__ import annotations
@@ -80,14 +80,3 @@ def _parses(text: str) -> bool:
 
 def _too_long() -> str:
     return f"The time is longer than any video ({MAX_SECONDS // 3600} hours at most)."
-
-
-def format_time(seconds: float) -> str:
-    """ "mm:ss" (or "h:mm:ss" from an hour on) with the milliseconds when there are any:
-    "01:02.5", "1:00:00"."""
-    milliseconds = round(seconds * 1000)
-    whole, fraction = divmod(milliseconds, 1000)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-    return f"{clock}.{fraction:03d}".rstrip("0") if fraction else clock

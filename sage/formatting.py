@@ -1,4 +1,8 @@
-"""How numbers read on pages and in messages: sizes, lengths of video, times in a video, plurals."""
+"""How numbers read on pages and in messages: sizes, lengths of video, times in a video, plurals.
+
+The one home for writing a time in a video (Python; `static/js/shared/clock.js` is the browser's):
+`clock` (whole seconds), `clock_tenths` (the comparison page), `clock_milliseconds` (what a note's
+time reads back to), `vtt_timestamp` (WebVTT cue timings). Reading times is `notes.times`."""
 
 from __future__ import annotations
 
@@ -36,6 +40,24 @@ def clock_tenths(seconds: float) -> str:
     stored 19.96 s reads 00:20.0 like the one written from the API's 20.0."""
     tenths = round(round(max(0.0, seconds), 1) * 10)
     return f"{clock(tenths // 10)}.{tenths % 10}"
+
+
+def clock_milliseconds(seconds: float) -> str:
+    """`clock` with the milliseconds when there are any ("01:02.5", "1:00:00"): what
+    `notes.times.parse_time` reads back to the same millisecond, for messages about a note's times."""
+    milliseconds = round(seconds * 1000)
+    whole, fraction = divmod(milliseconds, 1000)
+    written = clock(whole)
+    return f"{written}.{fraction:03d}".rstrip("0") if fraction else written
+
+
+def vtt_timestamp(seconds: float) -> str:
+    """hh:mm:ss.ttt, as WebVTT cue timings are written."""
+    milliseconds = max(0, round(seconds * 1000))
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    whole, thousandths = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{whole:02d}.{thousandths:03d}"
 
 
 def data_size(size_bytes: int) -> str:

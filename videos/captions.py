@@ -17,19 +17,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
+from sage.formatting import vtt_timestamp
 from videos.selectors import transcript_lines, video_get_to_view
 from videos.timed_text import TimedLine, cues_of
 
 VTT_CONTENT_TYPE = "text/vtt; charset=utf-8"
-
-
-def vtt_timestamp(seconds: float) -> str:
-    """hh:mm:ss.ttt, as WebVTT cue timings are written."""
-    milliseconds = max(0, round(seconds * 1000))
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    whole, thousandths = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{whole:02d}.{thousandths:03d}"
 
 
 def _escaped(text: str) -> str:

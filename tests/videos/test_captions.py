@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from sage.formatting import vtt_timestamp
 from sage.synthetic_media.speech_corpus import PASSAGES, spoken_passage, video_with_sound
 from tests.factories import UserFactory
-from videos.captions import vtt_timestamp
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.pipeline.steps import store_transcript
 from videos.templatetags.summary import summary_with_times

@@ -1,15 +1,7 @@
-// The comparison's words: the server's `clock` (with tenths for the live times and for refined
-// comparisons' ranges), spans, counts and the label of a difference, as the server renders them.
+// The comparison's words: spans (the server's `clock`, with tenths for refined comparisons' ranges:
+// both from shared/clock.js), counts and the label of a difference, as the server renders them.
 
-import { clock } from "../shared/clock.js";
-
-export function tenthsClock(seconds) {
-  // One clock for every time on the page (the players', a range's, a note's, a link's): the nearest
-  // tenth, as the server's `clock_tenths` writes it and the API rounds a difference's times, so a
-  // difference at 19.96 s reads 00:20.0 in the list, in the summary and on the players sought there.
-  const tenths = Math.round(Math.max(0, seconds) * 10);
-  return `${clock(Math.floor(tenths / 10))}.${tenths % 10}`;
-}
+import { clock, tenthsClock } from "../shared/clock.js";
 
 export function sideClock(target) {
   // A video's own time at a position of the axis (axis.timeOn), or where it waits.

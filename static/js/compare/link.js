@@ -4,8 +4,8 @@
 // `?tb=` (B's) still open where they did. "Copy link" copies the page's address at the moment the
 // players show, on A's time, or on B's inside a stretch only B has (A's time names no moment there).
 
+import { tenthsClock } from "../shared/clock.js";
 import { positionFrom, timeOn } from "./axis.js";
-import { tenthsClock } from "./format.js";
 
 export function startPosition(axis, start) {
   // Where config.start puts the playhead; null when the page opens at the beginning.

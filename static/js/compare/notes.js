@@ -9,8 +9,8 @@
 // video page's notes panel to offer.
 
 import { ApiError, requestJson } from "../shared/api.js";
+import { tenthsClock } from "../shared/clock.js";
 import { positionFrom, timeOn } from "./axis.js";
-import { tenthsClock } from "./format.js";
 
 const SIDES = ["a", "b"];
 

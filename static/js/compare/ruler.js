@@ -1,8 +1,7 @@
 // The time ruler over the timeline (ticks at a round step that leaves room for their labels) and the
 // transport's clock, current / total, both in the timeline's own time.
 
-import { clock } from "../shared/clock.js";
-import { tenthsClock } from "./format.js";
+import { clock, tenthsClock } from "../shared/clock.js";
 
 const STEPS_S = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 const MIN_TICK_GAP_PX = 64; // room for "00:00" and a margin at the ruler's font size

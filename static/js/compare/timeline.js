@@ -3,8 +3,9 @@
 // marker per difference, the playhead, thumbnails from both videos' sprites under the pointer, and
 // a click, tap or drag that seeks to the spot under the pointer, on a marker as anywhere else.
 
+import { tenthsClock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
-import { differenceLabel, kindClasses, spanLabel, tenthsClock } from "./format.js";
+import { differenceLabel, kindClasses, spanLabel } from "./format.js";
 
 const DRAG_START_PX = 4; // a press that moves less than this is a click, not a scrub
 

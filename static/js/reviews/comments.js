@@ -7,7 +7,7 @@
 // The players are the page's: on a comparison the compare script's one transport (compare/page.js
 // leaves it on its root), on a video page its player (./comments/players.js).
 
-import { tenthsClock } from "../compare/format.js";
+import { tenthsClock } from "../shared/clock.js";
 import { readJsonScript } from "../shared/page_data.js";
 import { CommentsApi } from "./comments/api.js";
 import { setUpCompose } from "./comments/compose.js";

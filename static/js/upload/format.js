@@ -1,4 +1,4 @@
-// How the upload pages write sizes, speeds, times left, lengths of video and token prices (the same
+// How the upload pages write sizes, speeds, times left and token prices (the same
 // units the server's pages use: binary multiples labelled KB/MB/GB; balances grouped as "1,800").
 
 const tokenFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -31,15 +31,6 @@ export function formatTimeLeft(seconds) {
     return `${minutes} min ${whole % 60} s left`;
   }
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
-}
-
-export function formatClock(seconds) {
-  // mm:ss, or h:mm:ss from an hour on: as players show a length.
-  const whole = Math.max(Math.round(seconds), 0);
-  const hours = Math.floor(whole / 3600);
-  const minutes = Math.floor((whole % 3600) / 60);
-  const secs = String(whole % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${String(minutes).padStart(2, "0")}:${secs}`;
 }
 
 export function formatTokens(count) {

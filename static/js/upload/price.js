@@ -3,7 +3,8 @@
 // balance does not cover it (or tokens are owed from a refund or dispute, which any credit pays off
 // first), `shortfall` says how many tokens to buy before the file may be uploaded.
 
-import { formatClock, formatTokens, tokensForSeconds } from "./format.js";
+import { roundedClock } from "../shared/clock.js";
+import { formatTokens, tokensForSeconds } from "./format.js";
 
 export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserved = 0 }) {
   // `reserved`: tokens the other uploads of this page will be charged (not held yet).
@@ -22,7 +23,7 @@ export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserve
     return { text, short: false, shortfall: 0 };
   }
   const price = tokensForSeconds(seconds, tokensPerSecond);
-  const text = `Processing costs ${formatTokens(price)} (${formatClock(seconds)} of video, 1 token a second).`;
+  const text = `Processing costs ${formatTokens(price)} (${roundedClock(seconds)} of video, 1 token a second).`;
   if (!Number.isInteger(balance)) {
     return { text, short: false, shortfall: 0 };
   }
