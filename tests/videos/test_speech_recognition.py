@@ -17,7 +17,8 @@ from sage.synthetic_media.speech_corpus import (
     video_with_sound,
     word_error_rate,
 )
-from videos.transcripts import Segment, TranscriptError, recognise_speech, speech
+from videos.timed_text import TimedLine
+from videos.transcripts import TranscriptError, recognise_speech, speech
 from videos.transcripts.whisper_model import LoadedModel
 
 FIRST = (0.5, "The market opens early on Saturday morning.")
@@ -28,7 +29,7 @@ def spans(lines: list[tuple[float, str]]) -> list[tuple[float, float]]:
     return [(start, start + speech_seconds(text)) for start, text in lines]
 
 
-def assert_words_inside(segments: list[Segment], speech_spans: list[tuple[float, float]], slack: float = 0.3) -> None:
+def assert_words_inside(segments: list[TimedLine], speech_spans: list[tuple[float, float]], slack: float = 0.3) -> None:
     for segment in segments:
         for word in segment.words:
             assert word.start <= word.end
@@ -213,7 +214,7 @@ def test_a_long_line_ends_at_a_sentence_end() -> None:
 
 
 def test_a_transcript_is_uncertain_as_a_whole_when_most_of_its_speech_is() -> None:
-    def result_of(lines: list[Segment]) -> bool:
+    def result_of(lines: list[TimedLine]) -> bool:
         recogniser = speech._Recogniser.__new__(speech._Recogniser)
         recogniser.duration, recogniser.on_progress, recogniser.language = 20.0, None, "en"
         recogniser.segments = lines
@@ -221,9 +222,9 @@ def test_a_transcript_is_uncertain_as_a_whole_when_most_of_its_speech_is() -> No
         assert result is not None
         return result.low_confidence
 
-    sure, unsure = Segment(0.0, 4.0, "sure"), Segment(5.0, 10.0, "unsure", low_confidence=True)
+    sure, unsure = TimedLine(0.0, 4.0, "sure"), TimedLine(5.0, 10.0, "unsure", low_confidence=True)
     assert result_of([sure, unsure]) is True  # 5 of 9 s uncertain
-    assert result_of([Segment(0.0, 6.0, "sure"), unsure]) is False  # 5 of 11 s
+    assert result_of([TimedLine(0.0, 6.0, "sure"), unsure]) is False  # 5 of 11 s
 
 
 def test_a_multilingual_model_detects_the_language_once_and_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:

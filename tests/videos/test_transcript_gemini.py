@@ -13,7 +13,8 @@ import pytest
 
 from sage.synthetic_media import SpeechAudio, make_video
 from tests.gemini_stub import GeminiReply, GeminiRequest, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from videos.transcripts.base import Segment, TranscriptError
+from videos.timed_text import TimedLine
+from videos.transcripts.base import TranscriptError
 from videos.transcripts.gemini import (
     MAX_INLINE_AUDIO_BYTES,
     extract_audio,
@@ -83,7 +84,7 @@ def test_transcribes_from_compact_inline_audio_and_keeps_gemini_segments(gemini_
     assert result.source == "gemini"
     assert result.language == "en"
     assert not result.low_confidence
-    assert result.segments == [Segment(0.5, 1.9, "Hello there."), Segment(2.0, 3.5, "General Kenobi.")]
+    assert result.segments == [TimedLine(0.5, 1.9, "Hello there."), TimedLine(2.0, 3.5, "General Kenobi.")]
     request: GeminiRequest = gemini_stub.last
     [(mime_type, audio)] = request.inline_data
     assert mime_type == "audio/ogg"
@@ -114,7 +115,7 @@ def test_segments_are_cleaned_clamped_and_garbage_dropped(gemini_stub, spoken_vi
     result = transcribe_with_gemini(spoken_video, duration=5.0)
 
     assert result is not None
-    assert result.segments == [Segment(1.5, 2.5, "clock strings work"), Segment(3.0, 5.0, "runs past the end")]
+    assert result.segments == [TimedLine(1.5, 2.5, "clock strings work"), TimedLine(3.0, 5.0, "runs past the end")]
 
 
 def test_times_are_shifted_when_the_sound_starts_after_the_picture(gemini_stub, tmp_path):
@@ -191,5 +192,5 @@ def test_an_unreadable_file_is_a_transcript_error(tmp_path):
 def test_parse_answer_accepts_a_bare_list_and_reads_hour_clocks():
     result = parse_answer([{"start": "1:00:02", "end": 3602.5, "text": "an hour in"}], duration=4000.0)
     assert result is not None
-    assert result.segments == [Segment(3602.0, 3602.5, "an hour in")]
+    assert result.segments == [TimedLine(3602.0, 3602.5, "an hour in")]
     assert result.language == ""

@@ -12,7 +12,8 @@ from av.subtitles.stream import SubtitleStream
 from av.subtitles.subtitle import SubtitleSet
 
 from sage.synthetic_media import Cue, make_video
-from videos.transcripts import Segment, subtitle_stream_segments
+from videos.timed_text import TimedLine
+from videos.transcripts import subtitle_stream_segments
 
 CUES = [
     Cue(0.5, 2.0, "<i>Hello</i> there."),
@@ -22,7 +23,7 @@ CUES = [
 EXPECTED_TEXTS = ["Hello there.", "Second cue over two lines", "Fish & chips"]
 
 
-def assert_times(segments: list[Segment], cues: list[Cue]) -> None:
+def assert_times(segments: list[TimedLine], cues: list[Cue]) -> None:
     times = [bound for segment in segments for bound in (segment.start, segment.end)]
     assert times == pytest.approx([bound for cue in cues for bound in (cue.start, cue.end)], abs=0.002)
 
@@ -114,7 +115,7 @@ def test_ass_dialogue_becomes_plain_text(tmp_path: Path) -> None:
 
     segments = subtitle_stream_segments(path)
 
-    assert segments == [Segment(1.0, 2.5, "Top line and the next"), Segment(3.0, 4.0, "Hard space")]
+    assert segments == [TimedLine(1.0, 2.5, "Top line and the next"), TimedLine(3.0, 4.0, "Hard space")]
 
 
 def test_a_bitmap_subtitle_stream_alone_gives_none(tmp_path: Path) -> None:
@@ -126,4 +127,4 @@ def test_a_bitmap_subtitle_stream_alone_gives_none(tmp_path: Path) -> None:
 def test_a_text_stream_after_a_bitmap_one_is_used(tmp_path: Path) -> None:
     path = write_mkv_with_subtitle_streams(tmp_path / "both.mkv", bitmap=True, ass_events=[(1.0, 2.0, "Words")])
 
-    assert subtitle_stream_segments(path) == [Segment(1.0, 2.0, "Words")]
+    assert subtitle_stream_segments(path) == [TimedLine(1.0, 2.0, "Words")]

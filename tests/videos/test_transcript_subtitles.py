@@ -12,9 +12,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from sage.synthetic_media import Cue, make_video, write_srt, write_vtt
+from videos.timed_text import TimedLine
 from videos.transcripts import (
     MAX_CUES,
-    Segment,
     TranscriptError,
     TranscriptResult,
     clean_segments,
@@ -24,13 +24,13 @@ from videos.transcripts import (
 
 CUES = [Cue(0.5, 2.0, "Hello there."), Cue(2.5, 4.25, "General Kenobi!"), Cue(61.0, 63.5, "A minute later.")]
 EXPECTED = [
-    Segment(0.5, 2.0, "Hello there."),
-    Segment(2.5, 4.25, "General Kenobi!"),
-    Segment(61.0, 63.5, "A minute later."),
+    TimedLine(0.5, 2.0, "Hello there."),
+    TimedLine(2.5, 4.25, "General Kenobi!"),
+    TimedLine(61.0, 63.5, "A minute later."),
 ]
 
 
-def texts(segments: list[Segment]) -> list[str]:
+def texts(segments: list[TimedLine]) -> list[str]:
     return [segment.text for segment in segments]
 
 
@@ -93,9 +93,9 @@ def test_messy_srt_gives_plain_one_line_texts_at_the_right_times() -> None:
     segments = parse_subtitles(b"\xef\xbb\xbf" + MESSY_SRT.encode(), "messy.srt")
 
     assert segments == [
-        Segment(1.0, 3.5, "Where are you going? - To the market."),
-        Segment(4.2, 6.0, "Fish & chips, then home."),
-        Segment(7.0, 8.0, "1 < 2 and 3 > 2"),
+        TimedLine(1.0, 3.5, "Where are you going? - To the market."),
+        TimedLine(4.2, 6.0, "Fish & chips, then home."),
+        TimedLine(7.0, 8.0, "1 < 2 and 3 > 2"),
     ]
 
 
@@ -156,9 +156,9 @@ def test_messy_webvtt_skips_notes_styles_and_regions_and_strips_markup() -> None
     segments = parse_subtitles(MESSY_VTT.replace("\n", "\r\n").encode(), "messy.vtt")
 
     assert segments == [
-        Segment(1.0, 3.0, "We are in New York City"),
-        Segment(3.5, 5.0, 'Tom & Jerry <3 cheese that\'s "all"'),
-        Segment(5.0, 6.5, "漢字 bold under"),
+        TimedLine(1.0, 3.0, "We are in New York City"),
+        TimedLine(3.5, 5.0, 'Tom & Jerry <3 cheese that\'s "all"'),
+        TimedLine(5.0, 6.5, "漢字 bold under"),
     ]
 
 
@@ -346,32 +346,32 @@ def test_an_empty_upload_is_refused() -> None:
 
 def test_clean_segments_sorts_trims_clamps_and_drops_empty_or_out_of_range_ones() -> None:
     segments = [
-        Segment(5.0, 7.0, "  second\n line "),
-        Segment(-1.0, 1.0, "first"),
-        Segment(2.0, 2.5, "   "),
-        Segment(8.0, 12.0, "runs past the end"),
-        Segment(11.0, 12.0, "starts after the end"),
-        Segment(9.5, 9.0, "ends before it starts"),
-        Segment(math.nan, 1.0, "no time"),
+        TimedLine(5.0, 7.0, "  second\n line "),
+        TimedLine(-1.0, 1.0, "first"),
+        TimedLine(2.0, 2.5, "   "),
+        TimedLine(8.0, 12.0, "runs past the end"),
+        TimedLine(11.0, 12.0, "starts after the end"),
+        TimedLine(9.5, 9.0, "ends before it starts"),
+        TimedLine(math.nan, 1.0, "no time"),
     ]
 
     assert clean_segments(segments, duration=10.0) == [
-        Segment(0.0, 1.0, "first"),
-        Segment(5.0, 7.0, "second line"),
-        Segment(8.0, 10.0, "runs past the end"),
-        Segment(9.5, 9.5, "ends before it starts"),
+        TimedLine(0.0, 1.0, "first"),
+        TimedLine(5.0, 7.0, "second line"),
+        TimedLine(8.0, 10.0, "runs past the end"),
+        TimedLine(9.5, 9.5, "ends before it starts"),
     ]
 
 
 def test_clean_segments_merges_a_caption_repeated_at_once_but_not_one_said_again_later() -> None:
     segments = [
-        Segment(1.0, 2.0, "again"),
-        Segment(2.0, 3.0, "again"),
-        Segment(3.5, 4.0, "again"),
-        Segment(20.0, 21.0, "again"),
+        TimedLine(1.0, 2.0, "again"),
+        TimedLine(2.0, 3.0, "again"),
+        TimedLine(3.5, 4.0, "again"),
+        TimedLine(20.0, 21.0, "again"),
     ]
 
-    assert clean_segments(segments) == [Segment(1.0, 4.0, "again"), Segment(20.0, 21.0, "again")]
+    assert clean_segments(segments) == [TimedLine(1.0, 4.0, "again"), TimedLine(20.0, 21.0, "again")]
 
 
 def test_a_transcripts_text_is_its_segments_joined() -> None:
