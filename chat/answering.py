@@ -15,7 +15,7 @@ from typing import Protocol
 
 from chat.retrieval import Evidence, citation_of
 from sage import gemini
-from sage.formatting import clock
+from sage.formatting import clock, clock_mark
 from sage.retrying import AsyncRetryListener
 from videos.search import Quote, best_quotes, plain_words
 
@@ -94,7 +94,7 @@ def build_prompt(*, question: str, evidence: Evidence, history: Sequence[Turn]) 
             # Escaped of the closing tag so a transcript cannot end the untrusted block early.
             text = " ".join(sentence.text.split()).replace("</transcript>", "<\\/transcript>")
             uncertain = " (uncertain transcription)" if sentence.low_confidence else ""
-            lines.append(f"[{clock(sentence.start)}] {text}{uncertain}")
+            lines.append(f"{clock_mark(sentence.start)} {text}{uncertain}")
         lines.append("")
     lines.append("</transcript>")
     lines.append("")
@@ -148,7 +148,7 @@ class ExtractiveBackend:
         yield EXTRACTIVE_NOTICE + "\n"
         for quote in quotes:
             uncertain = f" {UNCERTAIN}" if quote.low_confidence else ""
-            yield f'\n- [{clock(quote.start)}] "{" ".join(quote.text.split())}"{uncertain}'
+            yield f'\n- {clock_mark(quote.start)} "{" ".join(quote.text.split())}"{uncertain}'
 
     def quoted(self, evidence: Evidence) -> Sequence[Quote]:
         return best_quotes(evidence.answers())

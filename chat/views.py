@@ -29,7 +29,7 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat import selectors, services
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
-from sage.formatting import clock
+from sage.formatting import clock_mark
 from videos.models import Video
 from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
@@ -102,7 +102,7 @@ class CitationChip:
 
     @property
     def label(self) -> str:
-        return f"[{clock(self.start)}] {self.title}"
+        return f"{clock_mark(self.start)} {self.title}"
 
 
 @dataclass(frozen=True)

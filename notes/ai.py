@@ -28,7 +28,7 @@ from billing.models import Hold
 from billing.prices import written_note_price
 from billing.services import hold_create, hold_release, hold_settle
 from notes.models import Note
-from sage.formatting import clock, plural
+from sage.formatting import clock, clock_mark, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.realtime import push_to_user
 from sage.retrying import RetryNotice
@@ -246,9 +246,9 @@ def _gemini_note(note: Note, lines: list[TimedLine]) -> str:
     # The markers delimit data; a transcript that tries to close them early only ends its own text.
     transcript = transcript.replace("</transcript>", "</ transcript>")
     moment = (
-        f"the part from [{clock(note.start)}] to [{clock(note.end)}]"
+        f"the part from {clock_mark(note.start)} to {clock_mark(note.end)}"
         if note.end is not None and note.end > note.start
-        else f"the moment at [{clock(note.start)}]"
+        else f"the moment at {clock_mark(note.start)}"
     )
     title = " ".join(note.video.title.split()) or "(untitled)"
     answer = generate_text(
@@ -274,7 +274,7 @@ def _say_retrying(note: Note, notice: RetryNotice) -> None:
 
 def _prompt_line(line: TimedLine) -> str:
     uncertain = " (uncertain transcription)" if line.low_confidence else ""
-    return f"[{clock(line.start)}] {' '.join(line.text.split())}{uncertain}"
+    return f"{clock_mark(line.start)} {' '.join(line.text.split())}{uncertain}"
 
 
 def _complete(note: Note, text: str, *, by_model: bool) -> None:

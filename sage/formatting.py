@@ -1,8 +1,9 @@
 """How numbers read on pages and in messages: sizes, lengths of video, times in a video, plurals.
 
 The one home for writing a time in a video (Python; `static/js/shared/clock.js` is the browser's):
-`clock` (whole seconds), `clock_tenths` (the comparison page), `clock_milliseconds` (what a note's
-time reads back to), `vtt_timestamp` (WebVTT cue timings). Reading times is `notes.times`."""
+`clock` (whole seconds), `clock_mark` (`[mm:ss]`, a time cited in text), `clock_tenths` (the
+comparison page), `clock_milliseconds` (what a note's time reads back to), `vtt_timestamp` (WebVTT
+cue timings). Reading times is `notes.times`."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(max(0, int(seconds)), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def clock_mark(seconds: float) -> str:
+    """`[mm:ss]` (`[h:mm:ss]` from an hour on): a time cited in text a model reads or writes, which
+    chat links to that moment (chat.answering.CLOCK_MARK reads it back)."""
+    return f"[{clock(seconds)}]"
 
 
 def clock_tenths(seconds: float) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sage.formatting import clock
+from sage.formatting import clock, clock_mark
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.retrying import RetryListener
 from videos.timed_text import Sentence, TimedLine, sentences_of
@@ -70,7 +70,7 @@ def summarize_transcript(
 def _gemini_summary(
     title: str, sentences: Sequence[Sentence], *, duration: float, on_retry: RetryListener | None
 ) -> str:
-    transcript = "\n".join(f"[{clock(sentence.start)}] {sentence.text}" for sentence in sentences)
+    transcript = "\n".join(f"{clock_mark(sentence.start)} {sentence.text}" for sentence in sentences)
     if len(transcript) > MAX_PROMPT_CHARACTERS:
         transcript = transcript[:MAX_PROMPT_CHARACTERS] + "\n[… the rest of the transcript is left out]"
     # The markers delimit data; a transcript that tries to close them early only ends its own text.
@@ -109,7 +109,7 @@ def extractive_summary(sentences: Sequence[Sentence], *, duration: float) -> str
         candidates = [candidates[index] for index in spread]
     picked = _pick_central(candidates, count=summary_length(duration, len(candidates)))
     chosen = sorted((candidates[index] for index in picked), key=lambda sentence: sentence.start)
-    return "\n".join(f"[{clock(sentence.start)}] {one_line(sentence.text)}" for sentence in chosen)
+    return "\n".join(f"{clock_mark(sentence.start)} {one_line(sentence.text)}" for sentence in chosen)
 
 
 def _pick_central(sentences: Sequence[Sentence], *, count: int) -> list[int]:

@@ -8,7 +8,7 @@
 // frame carries it as `html`. While an answer streams its text is shown as plain text, then
 // replaced by the server's HTML when the `done` frame arrives.
 
-import { clock } from "../shared/clock.js";
+import { clockMark } from "../shared/clock.js";
 import { linkTimes } from "./times.js";
 
 const STATUS_NOTES = {
@@ -184,7 +184,7 @@ export class ChatThread {
       chip.dataset.videoId = String(videoId);
       chip.dataset.start = String(start);
       chip.title = citation.text || "";
-      chip.textContent = `[${clock(start)}] ${this.titles[String(videoId)] || "Video"}`;
+      chip.textContent = `${clockMark(start)} ${this.titles[String(videoId)] || "Video"}`;
       if (citation.low_confidence) {
         // The recogniser was unsure of the sentence's words: said in words, not by colour alone.
         const uncertain = document.createElement("span");

@@ -10,6 +10,11 @@ export function clock(seconds) {
   return hours ? `${hours}:${two(minutes)}:${two(whole % 60)}` : `${two(minutes)}:${two(whole % 60)}`;
 }
 
+export function clockMark(seconds) {
+  // `[mm:ss]`: a time cited in an answer (sage.formatting.clock_mark).
+  return `[${clock(seconds)}]`;
+}
+
 export function tenthsClock(seconds) {
   // One clock for every time on the comparison page (the players', a range's, a note's, a link's):
   // the nearest tenth, as the server's `clock_tenths` writes it and the API rounds a difference's
