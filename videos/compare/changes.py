@@ -34,7 +34,7 @@ from videos.embeddings.fingerprint import Fingerprint
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
 # and under the faintest edit the corpus holds.
 DEFAULT_CHANGE_THRESHOLD = 0.15
-# Severity from the peak score, fixed (the README's table): under 0.3 low, under 0.6 medium, else high.
+# Severity from the peak score, fixed (docs/comparing.md): under 0.3 low, under 0.6 medium, else high.
 SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "medium"))
 # Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
 # GAP_SECONDS inside one are closed.

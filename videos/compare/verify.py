@@ -6,7 +6,7 @@ along a stretch, A's frame shown then is set against the frames of B shown aroun
 moves a lot in half a frame) and the closer is kept. The sound is compared band by band over the
 same steps, after a last lag search of a few hundredths of a second.
 
-The scores are on a fixed 0–1 scale (documented in the README), so a threshold slider never
+The scores are on a fixed 0–1 scale (documented in docs/comparing.md), so a threshold slider never
 changes what "high" means:
 
 - picture: per pixel of the border-cropped pictures at MEASURE_SIZE, the larger of the structural
