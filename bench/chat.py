@@ -131,7 +131,7 @@ def make_seats(count: int) -> list[Seat]:
     from accounts.guests import Viewer
     from accounts.models import User
     from billing.models import Plan, Wallet
-    from billing.services import wallet_change_plan
+    from billing.wallets import wallet_change_plan
     from chat.services import conversation_create
     from videos.models import Transcript, TranscriptChunk, Video
     from videos.text_embedding.model import embed_texts

@@ -395,8 +395,9 @@ def configure_django(media_root: Path) -> None:
 def bench_user(size: int, seconds: float) -> User:
     """Someone on the smallest plan that takes the file, with tokens for every video the bench sends."""
     from accounts.models import User
+    from billing.ledger import ledger_grant
     from billing.models import Plan, Wallet
-    from billing.services import ledger_grant, wallet_change_plan
+    from billing.wallets import wallet_change_plan
 
     plan = (
         Plan.objects.filter(

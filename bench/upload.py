@@ -160,7 +160,7 @@ def bench_user_token(size: int) -> str:
     from accounts.models import ApiToken, User
     from accounts.services import api_token_create
     from billing.models import Plan, Wallet
-    from billing.services import wallet_change_plan
+    from billing.wallets import wallet_change_plan
 
     plan = (
         Plan.objects.filter(max_upload_bytes__gte=size, storage_quota_bytes__gte=2 * size)

@@ -1,6 +1,6 @@
 """Operators in the Django admin: edit plans, move people between plans, grant or take tokens.
 
-Balances are never edited here: tokens move only through `billing.services`, so every change an
+Balances are never edited here: tokens move only through `billing.ledger`, so every change an
 operator makes is a ledger entry with a reason. The ledger, holds and quota counters are read-only.
 """
 
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
+from billing.ledger import InsufficientTokens, ledger_adjust, ledger_grant
 from billing.models import (
     Hold,
     LedgerEntry,
@@ -34,9 +35,9 @@ from billing.models import (
     Wallet,
 )
 from billing.money import ZERO_DECIMAL_CURRENCIES, money
-from billing.payments import stripe_event_process
 from billing.selectors import plans_without_stripe_price
-from billing.services import InsufficientTokens, ledger_adjust, ledger_grant, wallet_change_plan
+from billing.stripe_events import stripe_event_process
+from billing.wallets import wallet_change_plan
 
 _M = TypeVar("_M", bound=Model)
 

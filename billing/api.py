@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from accounts.guests import Viewer
 from accounts.models import User
 from billing.models import LedgerEntry, Plan
+from billing.quota import quota_status
 from billing.selectors import held_tokens, ledger_action, ledger_action_entries, wallet_for_user
-from billing.services import quota_status
 from sage.api.errors import ErrorSerializer, error_responses
 
 

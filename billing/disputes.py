@@ -8,13 +8,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import stripe
 from django.db import transaction
 
+from billing.ledger import TakeBack, ledger_grant, ledger_take_back
 from billing.models import PackPurchase
 from billing.pack_credits import PaymentMismatch, pack_purchase_ensure, pack_purchase_locked
-from billing.services import TakeBack, ledger_grant, ledger_take_back
-from billing.stripe_client import stripe_client, stripe_ref_id
+from billing.stripe_client import stripe_client, stripe_object, stripe_ref_id
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def _dispute_take_back(purchase: PackPurchase, payment: DisputedPayment) -> Take
     )
 
 
-# --- event handlers (registered in billing.payments) -------------------------------------------
+# --- event handlers (registered in billing.stripe_events) -------------------------------------------
 
 
 def _dispute_on_stripe(event_dispute: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -120,10 +119,7 @@ def _dispute_on_stripe(event_dispute: Mapping[str, Any]) -> Mapping[str, Any]:
     dispute_id = stripe_ref_id(event_dispute)
     if not dispute_id:
         raise PaymentMismatch("A dispute event without a dispute id.")
-    try:
-        return stripe_client().v1.disputes.retrieve(dispute_id).to_dict()
-    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
-        raise PaymentMismatch(f"Stripe has no dispute {dispute_id!r} ({exc.http_status}).") from None
+    return stripe_object(stripe_client().v1.disputes, dispute_id, named="dispute", refuse=PaymentMismatch)
 
 
 def _on_dispute_created(event_dispute: Mapping[str, Any]) -> None:

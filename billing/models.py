@@ -1,7 +1,7 @@
 """Plans, wallets, holds and the append-only token ledger.
 
 1 token = 1 second of processed video. A wallet's balance always equals the sum of its ledger
-entries; tokens move only through `billing.services`.
+entries; tokens move only through `billing.ledger`.
 """
 
 from __future__ import annotations

@@ -12,17 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import stripe
 from django.db import transaction
 
 from accounts.models import User
+from billing.ledger import ledger_grant, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
-from billing.services import ledger_grant, wallet_create
-from billing.stripe_client import stripe_client, stripe_ref_id
-
-# Set on every Checkout Session / PaymentIntent SAGE creates for a pack: what was bought, by whom.
-PACK_METADATA_KEY = "sage_pack_id"
-USER_METADATA_KEY = "sage_user_id"
+from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY, stripe_client, stripe_object, stripe_ref_id
 
 
 class PaymentMismatch(Exception):
@@ -49,13 +44,16 @@ def pack_purchase_credited(payment_intent_id: str) -> bool:
 
 def paid_intent_on_stripe(payment_intent_id: str) -> dict[str, Any]:
     """Stripe's own copy of the PaymentIntent; PaymentMismatch unless it exists and succeeded."""
-    try:
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
-    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
-        raise PaymentMismatch(f"Stripe has no PaymentIntent {payment_intent_id!r} ({exc.http_status}).") from None
+    intent = _intent_on_stripe(payment_intent_id)
     if intent.get("status") != "succeeded":
         raise PaymentMismatch(f"Stripe says {payment_intent_id} is {intent.get('status')!r}, not paid.")
     return intent
+
+
+def _intent_on_stripe(payment_intent_id: str) -> dict[str, Any]:
+    return stripe_object(
+        stripe_client().v1.payment_intents, payment_intent_id, named="PaymentIntent", refuse=PaymentMismatch
+    )
 
 
 def pack_payment_of(intent: Mapping[str, Any]) -> PackPayment:
@@ -109,10 +107,7 @@ def pack_purchase_ensure(payment_intent_id: str) -> bool:
     it is credited here from Stripe's copy of the payment. False if the payment is not a pack's."""
     if pack_purchase_credited(payment_intent_id):
         return True
-    try:
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
-    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
-        raise PaymentMismatch(f"Stripe has no PaymentIntent {payment_intent_id!r} ({exc.http_status}).") from None
+    intent = _intent_on_stripe(payment_intent_id)
     if PACK_METADATA_KEY not in (intent.get("metadata") or {}) or intent.get("status") != "succeeded":
         return False  # not a pack (an invoice's payment, say), or never paid
     pack_purchase_credit(payment=pack_payment_of(intent))

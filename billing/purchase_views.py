@@ -2,7 +2,7 @@
 CSRF-checked, signed in, rate-limited per person), and the page that shows how a payment turned out.
 
 Amounts never come from the browser: it names a pack and the payment method Stripe.js made, and
-billing.purchases charges the pack row's price.
+billing.packs charges the pack row's price.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.models import User
 from billing.models import TokenPack
 from billing.money import money
-from billing.purchases import (
-    PaymentResult,
-    StripeBusy,
-    card_setup_start,
-    pack_for_sale,
-    pack_purchase_start,
-    payment_result_for_user,
-)
+from billing.packs import PaymentResult, card_setup_start, pack_for_sale, pack_purchase_start, payment_result_for_user
 from billing.selectors import pack_purchase_for_user
-from billing.stripe_client import TRANSIENT_STRIPE_ERRORS, PaymentsNotConfigured, payments_configured, stripe_client
-from sage.api.errors import error_body
+from billing.stripe_client import (
+    TRANSIENT_STRIPE_ERRORS,
+    PaymentsNotConfigured,
+    StripeBusy,
+    payments_configured,
+    stripe_client,
+)
+from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
 from sage.formatting import video_duration
 from sage.json_input import loads
@@ -71,10 +70,6 @@ class PurchaseThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-def _error(exc: ApplicationError) -> JsonResponse:
-    return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=exc.status, headers=exc.headers())
-
-
 def _checked(request: HttpRequest) -> User:
     """The signed-in person, once payments are on and they are under their rate; else raises."""
     if not payments_configured():
@@ -100,9 +95,9 @@ def card_setup(request: HttpRequest) -> JsonResponse:
     try:
         setup = card_setup_start(user=_checked(request))
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
     except TRANSIENT_STRIPE_ERRORS:
-        return _error(StripeBusy())
+        return error_response(StripeBusy())
     return JsonResponse({"client_secret": setup.client_secret, "publishable_key": setup.publishable_key})
 
 
@@ -119,9 +114,9 @@ def pack_buy(request: HttpRequest, pack_id: int) -> JsonResponse:
             return_url=request.build_absolute_uri(reverse("billing:billing")),
         )
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
     except TRANSIENT_STRIPE_ERRORS:
-        return _error(StripeBusy())
+        return error_response(StripeBusy())
     return JsonResponse(
         {
             "payment_intent_id": started.payment_intent_id,

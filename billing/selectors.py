@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import wallet_create
 from billing.models import Hold, LedgerEntry, PackPurchase, Plan, Wallet
 
 # Kinds that spend tokens (negative) or give spent tokens back (positive).
@@ -20,8 +21,6 @@ def wallet_for_user(user: User) -> Wallet:
     """The user's wallet (created on first use for accounts that predate billing)."""
     wallet = Wallet.objects.select_related("plan").filter(user=user).first()
     if wallet is None:
-        from billing.services import wallet_create
-
         wallet = wallet_create(user=user)
     return wallet
 

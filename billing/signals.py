@@ -8,7 +8,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from billing.services import wallet_create
+from billing.ledger import wallet_create
 
 
 @receiver(post_save, sender=User, dispatch_uid="billing.wallet_for_new_user")

@@ -28,7 +28,8 @@ from billing.subscriptions import (
     subscription_resume,
     subscription_start,
 )
-from sage.errors import ApplicationError
+from sage.api.errors import error_response
+from sage.errors import ApplicationError, Invalid, NotSignedIn
 
 
 def plan_price(plan: Plan) -> str:
@@ -107,14 +108,6 @@ def _signed_in(request: HttpRequest) -> User | None:
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
-def _error(exc: ApplicationError) -> JsonResponse:
-    return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
-
-
-def _not_signed_in() -> JsonResponse:
-    return JsonResponse({"error": {"code": "not_authenticated", "message": "Sign in first."}}, status=401)
-
-
 def _answer(subscription: PlanSubscription, *, client_secret: str | None = None) -> JsonResponse:
     body: dict[str, Any] = {
         "status": subscription.status,
@@ -133,7 +126,7 @@ def plan_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     client_secret?}`; the client secret is the first payment's, to authenticate (3-D Secure) once.
     A declined card answers 402 with Stripe's reason, and nothing is subscribed."""
     if (user := _signed_in(request)) is None:
-        return _not_signed_in()
+        return error_response(NotSignedIn())
     plan = get_object_or_404(Plan, slug=slug)
     try:
         body = json.loads(request.body or b"{}")
@@ -141,43 +134,43 @@ def plan_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
         body = None
     method = body.get("payment_method") if isinstance(body, dict) else None
     if not isinstance(method, str) or not method:
-        return JsonResponse({"error": {"code": "invalid", "message": "payment_method is required."}}, status=400)
+        return error_response(Invalid("payment_method is required."))
     try:
         started = subscription_start(user=user, plan=plan, payment_method_id=method)
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
     return _answer(started.subscription, client_secret=started.client_secret)
 
 
 @require_POST
 def plan_switch(request: HttpRequest, slug: str) -> HttpResponse:
     if (user := _signed_in(request)) is None:
-        return _not_signed_in()
+        return error_response(NotSignedIn())
     plan = get_object_or_404(Plan, slug=slug)
     try:
         return _answer(subscription_change(user=user, plan=plan))
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
 
 
 @require_POST
 def plan_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     if (user := _signed_in(request)) is None:
-        return _not_signed_in()
+        return error_response(NotSignedIn())
     try:
         return _answer(subscription_cancel(user=user))
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
 
 
 @require_POST
 def plan_resume(request: HttpRequest, slug: str) -> HttpResponse:
     if (user := _signed_in(request)) is None:
-        return _not_signed_in()
+        return error_response(NotSignedIn())
     try:
         return _answer(subscription_resume(user=user))
     except ApplicationError as exc:
-        return _error(exc)
+        return error_response(exc, request=request)
 
 
 def plans_state_for(wallet: Wallet) -> PlanSubscription | None:

@@ -2,7 +2,7 @@
 
 Tokens come with payments: each paid invoice of a subscription grants its plan's monthly tokens once,
 keyed by the invoice id (`invoice.paid` and `invoice.payment_succeeded` report the same payment and
-credit it once). The calendar grant (billing.services) skips wallets on a live subscription.
+credit it once). The calendar grant (billing.ledger) skips wallets on a live subscription.
 
 Stripe promises no order for events, so a subscription event is never applied from its own body: the
 subscription is fetched again from Stripe (as Stripe's guide recommends) under a lock per subscription,
@@ -22,15 +22,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import ledger_grant, wallet_create
 from billing.models import Plan, PlanSubscription, SubscriptionInvoice, Wallet
-from billing.pack_credits import USER_METADATA_KEY
-from billing.purchases import PaymentRefused, payment_failure_reason, payment_method_attach_checked, stripe_customer_for
-from billing.services import default_plan, ledger_grant, wallet_change_plan, wallet_create
-from billing.stripe_client import stripe_client, stripe_ref_id
+from billing.stripe_client import (
+    PLAN_METADATA_KEY,
+    USER_METADATA_KEY,
+    PaymentRefused,
+    payment_failure_reason,
+    payment_method_attach_checked,
+    stripe_client,
+    stripe_customer_for,
+    stripe_object,
+    stripe_ref_id,
+)
+from billing.wallets import default_plan, wallet_change_plan, wallet_locked
 from sage.errors import ApplicationError
-
-# Which plan was bought (who bought it: USER_METADATA_KEY, as on a pack's payment).
-PLAN_METADATA_KEY = "sage_plan"
 
 # Statuses in which the person no longer has the plan.
 ENDED_STATUSES = (
@@ -131,7 +137,7 @@ def subscription_start(*, user: User, plan: Plan, payment_method_id: str) -> Sub
     customer_id = stripe_customer_for(user)
     with transaction.atomic():
         # One subscription at a time: the wallet's lock makes a double click wait, then refuse.
-        wallet = Wallet.objects.select_for_update().get(user=user)
+        wallet = wallet_locked(user_id=user.pk)
         if open_subscription_for(wallet) is not None:
             raise SubscriptionRefused("You already have a paid plan: switch or cancel it instead.")
         # Refuses another customer's card; attaches a new one (a declined card raises PaymentRefused
@@ -389,7 +395,7 @@ def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -
     return record
 
 
-# --- event handlers (registered in billing.payments) -------------------------------------------
+# --- event handlers (registered in billing.stripe_events) -------------------------------------------
 
 
 def _on_invoice_paid(event_invoice: Mapping[str, Any]) -> None:
@@ -414,10 +420,7 @@ def _paid_invoice_on_stripe(invoice_id: str) -> Mapping[str, Any]:
     """Stripe's copy of the invoice; SubscriptionMismatch unless it exists and is paid."""
     if not invoice_id:
         raise SubscriptionMismatch("An invoice event without an invoice id.")
-    try:
-        invoice = stripe_client().v1.invoices.retrieve(invoice_id).to_dict()
-    except stripe.InvalidRequestError as exc:  # 404 and the like: a retry would get the same answer
-        raise SubscriptionMismatch(f"Stripe has no invoice {invoice_id!r} ({exc.http_status}).") from None
+    invoice = stripe_object(stripe_client().v1.invoices, invoice_id, named="invoice", refuse=SubscriptionMismatch)
     if invoice.get("status") != "paid":
         raise SubscriptionMismatch(f"Stripe says invoice {invoice_id} is {invoice.get('status')!r}, not paid.")
     return invoice

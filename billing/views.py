@@ -22,9 +22,10 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
-from billing.buying import buy_offer_for
+from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold, LedgerEntry, Plan
 from billing.money import money
+from billing.packs import buy_offer_for
 from billing.purchase_views import pack_offers
 from billing.selectors import (
     DailyUsage,
@@ -37,7 +38,6 @@ from billing.selectors import (
     plans_for_display,
     wallet_for_user,
 )
-from billing.services import InsufficientTokens, TokensOwed
 from billing.stripe_client import payments_configured
 from sage.formatting import data_size, video_duration
 
@@ -62,7 +62,7 @@ def ref_url(ref_type: str, ref_id: str) -> str | None:
 def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
     """The sentence a page shows when an action needs more tokens than the user has (or while tokens
     are owed): the figures, and a link that opens the payment of the smallest pack covering what is
-    short (billing.buying). Without payments, a link to the balance and plans."""
+    short (billing.packs). Without payments, a link to the balance and plans."""
     offer = buy_offer_for(exc)
     if isinstance(exc, TokensOwed):
         figures = format_html("{}", exc.message)

@@ -19,8 +19,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from billing.stripe_client import PaymentsNotConfigured, payments_configured
 from billing.stripe_events import InvalidWebhook, delivery_answer, stripe_event_record
-from sage.api.errors import error_body
+from sage.api.errors import error_response
 from sage.client_address import address_bucket, client_address
+from sage.errors import ApplicationError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +38,27 @@ class StripeWebhookThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": address_bucket(client_address(request))}
 
 
-def _refusal(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JsonResponse:
-    return JsonResponse(error_body(code, message), status=status, headers=headers)
-
-
 @csrf_exempt
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return _refusal(405, "method_not_allowed", "Stripe delivers events with POST.", {"Allow": "POST"})
+        refusal = ApplicationError("Stripe delivers events with POST.", code="method_not_allowed")
+        return error_response(refusal, status=405, headers={"Allow": "POST"})
     if not payments_configured():
-        return _refusal(404, PaymentsNotConfigured.code, PaymentsNotConfigured.default_message)
+        return error_response(PaymentsNotConfigured(), status=404)
     throttle = StripeWebhookThrottle()
     if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # keyed by address only
         wait = str(int(throttle.wait() or 1) + 1)
-        return _refusal(429, "throttled", "Too many deliveries: wait a little.", {"Retry-After": wait})
+        return error_response(TooManyRequests("Too many deliveries: wait a little."), headers={"Retry-After": wait})
     try:
         payload = request.body
     except RequestDataTooBig:
         # No Stripe event comes near the limit; logged without a traceback (it is not a bug).
         log.warning("Stripe webhook: a body over DATA_UPLOAD_MAX_MEMORY_SIZE refused")
-        return _refusal(413, "too_large", "The body is larger than any Stripe event.")
+        return error_response(
+            ApplicationError("The body is larger than any Stripe event.", code="too_large"), status=413
+        )
     try:
         delivery = stripe_event_record(payload=payload, signature=request.headers.get("Stripe-Signature"))
     except InvalidWebhook as refusal:
-        return _refusal(refusal.status, refusal.code, refusal.message)
+        return error_response(refusal)
     return JsonResponse(delivery_answer(delivery))

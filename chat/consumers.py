@@ -27,8 +27,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from accounts.guests import Viewer, viewer_from_request
-from billing.buying import refusal_details
-from billing.services import InsufficientTokens
+from billing.ledger import InsufficientTokens
+from billing.packs import refusal_details
 from chat import first_chunks, live, selectors, services
 from chat.models import Conversation, Message
 from sage.client_address import client_address_from_scope

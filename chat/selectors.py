@@ -15,7 +15,7 @@ from pgvector.django import CosineDistance
 from accounts.guests import Viewer
 from accounts.models import User
 from billing.prices import chat_answer_price
-from billing.services import quota_status
+from billing.quota import quota_status
 from chat.models import Conversation, Message
 from sage.text import storable
 from videos.selectors import use_iterative_hnsw_scan

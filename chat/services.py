@@ -22,9 +22,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.guests import Viewer
+from billing.holds import hold_release, hold_settle
 from billing.models import Hold
 from billing.prices import chat_answer_price
-from billing.services import chat_answer_pay, hold_release, hold_settle, quota_consume, quota_release
+from billing.quota import chat_answer_pay, quota_consume, quota_release
 from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message

@@ -29,6 +29,8 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat import selectors, services
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
+from sage.api.errors import error_response
+from sage.errors import Invalid
 from sage.formatting import clock_mark
 from videos.models import Video
 from videos.presenters import VideoView
@@ -248,7 +250,7 @@ def video_conversations_view(request: HttpRequest, video_id: int) -> JsonRespons
     if request.method == "POST":
         form = NewConversationForm({"video": video.pk}, user=user)
         if not form.is_valid():
-            return JsonResponse({"error": "Only a ready video can be chatted about."}, status=400)
+            return error_response(Invalid("Only a ready video can be chatted about."))
         conversation = services.conversation_create(viewer=_viewer(request), video=video)
         return JsonResponse({"conversation": _panel_conversation(conversation)}, status=201)
     conversations = selectors.conversations_about_video(_viewer(request), video.pk, limit=PANEL_CONVERSATIONS)

@@ -24,9 +24,9 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
+from billing.holds import hold_create, hold_release, hold_settle
 from billing.models import Hold
 from billing.prices import written_note_price
-from billing.services import hold_create, hold_release, hold_settle
 from notes.models import Note
 from sage.formatting import clock, clock_mark, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text

@@ -67,6 +67,14 @@ class MalformedJson(ApplicationError):
     default_message = "Malformed JSON."
 
 
+class NotSignedIn(ApplicationError):
+    """A plain JSON view's answer to a visitor who is not signed in (the API's own is DRF's)."""
+
+    code = "not_authenticated"
+    status = 401
+    default_message = "Sign in first."
+
+
 class NotFound(ApplicationError):
     """No such object, or not the caller's: the same answer, so nothing leaks about others' objects."""
 

@@ -17,8 +17,8 @@ from typing import Literal
 from django.db import transaction
 
 from accounts.models import User
+from billing.ledger import ledger_grant
 from billing.selectors import wallet_for_user
-from billing.services import ledger_grant
 from chat.models import Conversation, Message
 from notes.models import Note
 from notes.services import note_create

@@ -55,8 +55,8 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
 
 def empty_wallet_user() -> User:
     """A user whose sign-up grant is spent, so a billing test states the balance it needs."""
+    from billing.ledger import ledger_debit
     from billing.models import Wallet
-    from billing.services import ledger_debit
 
     user = UserFactory()
     wallet = Wallet.objects.get(user=user)

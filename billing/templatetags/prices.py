@@ -13,8 +13,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
-from billing.models import TokenPack
 from billing.money import money
+from billing.packs import packs_on_sale
 from billing.prices import Prices, current_prices
 from billing.purchase_views import pack_offers
 from billing.selectors import plans_for_display
@@ -42,10 +42,11 @@ def tokens(amount: int) -> str:
 def buy_offers() -> dict[str, object]:
     """What a page's script needs to offer buying before it asks for paid work (the upload rows):
     the packs on sale, smallest first, each with the billing page's address that opens its payment
-    (billing.buying.buy_path; `short` is appended by the script), and where to go without payments.
-    The script picks as billing.buying.pack_covering does: the smallest pack covering what is short."""
+    (billing.packs.buy_path; `short` is appended by the script), and where to go without payments.
+    The packs come in billing.packs.packs_on_sale's order, the one pack_covering picks in, so the
+    script's pick (the first pack covering what is short) is the server's."""
     configured = payments_configured()
-    packs = sorted(TokenPack.objects.filter(is_active=True), key=lambda pack: (pack.tokens, pack.amount, pack.pk))
+    packs = packs_on_sale()
     return {
         "billing_url": reverse("billing:billing"),
         "packs": [

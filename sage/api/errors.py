@@ -1,7 +1,9 @@
 """One error shape for every API error: {"error": {"code", "message", "fields"}}.
 
 `exception_handler` (DRF's EXCEPTION_HANDLER) turns every API exception into that shape;
-`error_responses(400, 404, ...)` documents it on an operation for the OpenAPI schema.
+`error_response` answers an ApplicationError in it from a plain Django JSON view (the billing page's
+card, pack and plan endpoints, the Stripe webhook, the chat panel); `error_responses(400, 404, ...)`
+documents it on an operation for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.log import log_response
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -19,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from billing.buying import refusal_details
-from billing.services import InsufficientTokens
+from billing.ledger import InsufficientTokens
+from billing.packs import refusal_details
 from sage.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -32,12 +34,36 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def _application_error_body(exc: ApplicationError, request: Any) -> dict[str, Any]:
+    """The error's body; a lack of tokens adds its figures and what to buy (`request`, a Django or
+    DRF request, makes `buy_url` absolute)."""
+    body = error_body(exc.code, exc.message, exc.fields)
+    if isinstance(exc, InsufficientTokens):
+        body["error"].update(_tokens_refusal(exc, request))
+    return body
+
+
+def error_response(
+    exc: ApplicationError,
+    *,
+    request: HttpRequest | None = None,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    """A plain JSON view's answer to a refusal, in the API's shape, with its status and headers.
+    `status` and `headers` override the error's own where a protocol asks for another (the webhook's
+    405 with `Allow`, say)."""
+    return JsonResponse(
+        _application_error_body(exc, request),
+        status=status or exc.status,
+        headers={**exc.headers(), **(headers or {})},
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
         set_rollback()
-        body = error_body(exc.code, exc.message, exc.fields)
-        if isinstance(exc, InsufficientTokens):
-            body["error"].update(_tokens_refusal(exc, context))
+        body = _application_error_body(exc, context.get("request"))
         return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
@@ -58,10 +84,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def _tokens_refusal(exc: InsufficientTokens, context: dict[str, Any]) -> dict[str, Any]:
+def _tokens_refusal(exc: InsufficientTokens, request: Any) -> dict[str, Any]:
     """A 402's figures and, when payments are configured, `buy_url` made absolute."""
     details = refusal_details(exc)
-    request = context.get("request")
     if "buy_url" in details and request is not None:
         details["buy_url"] = request.build_absolute_uri(details["buy_url"])
     return details

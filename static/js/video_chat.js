@@ -202,7 +202,7 @@ class ChatPanel {
       });
       const body = await response.json().catch(() => ({}));
       if (!response.ok || !body.conversation) {
-        this.showStatus(body.error || "The conversation could not be started: try again.");
+        this.showStatus(body.error?.message || "The conversation could not be started: try again.");
         return;
       }
       this.conversations.unshift(body.conversation);

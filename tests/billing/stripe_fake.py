@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from billing.models import TokenPack
-from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
+from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY
 
 TEST_SECRET_KEY = "sk_test_sage_localstripe"
 TEST_WEBHOOK_SECRET = "whsec_sage_test_secret"

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from billing.holds import hold_create
+from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Hold, LedgerEntry, Plan, QuotaCounter, Wallet
-from billing.services import hold_create, ledger_debit, ledger_grant
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,15 +15,11 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from accounts.guests import Viewer
+from billing.holds import hold_create
+from billing.ledger import InsufficientTokens, ledger_debit, ledger_grant
 from billing.models import Plan, Wallet
-from billing.services import (
-    InsufficientTokens,
-    hold_create,
-    ledger_debit,
-    ledger_grant,
-    quota_consume,
-    wallet_change_plan,
-)
+from billing.quota import quota_consume
+from billing.wallets import wallet_change_plan
 from tests.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from billing.buying import pack_covering
-from billing.services import InsufficientTokens, TokensOwed, ledger_grant
+from billing.ledger import InsufficientTokens, TokensOwed, ledger_grant
+from billing.packs import pack_covering
 from billing.views import insufficient_tokens_message
 from tests.factories import TokenPackFactory, empty_wallet_user
 from videos.models import Upload, Video

@@ -10,17 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.guests import Viewer
+from billing.holds import hold_create
+from billing.ledger import InsufficientTokens, TokensOwed, ledger_grant
 from billing.models import Hold, LedgerEntry, QuotaCounter, QuotaUse, Wallet
-from billing.services import (
-    InsufficientTokens,
-    QuotaExceeded,
-    TokensOwed,
-    chat_answer_pay,
-    hold_create,
-    ledger_grant,
-    quota_consume,
-    quota_status,
-)
+from billing.quota import QuotaExceeded, chat_answer_pay, quota_consume, quota_status
 from sage.asgi import application
 from tests.factories import empty_wallet_user
 

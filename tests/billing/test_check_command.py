@@ -8,8 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from billing.holds import hold_create, hold_settle
+from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Wallet
-from billing.services import hold_create, hold_settle, ledger_debit, ledger_grant
 from tests import servers
 from tests.factories import UserFactory
 

@@ -9,8 +9,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from accounts.models import User
+from billing.holds import _close_hold_through_orm, hold_create, hold_release, hold_settle
+from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
-from billing.services import _close_hold_through_orm, hold_create, hold_release, hold_settle, ledger_grant
 from sage.asgi import application
 from tests.factories import empty_wallet_user
 

@@ -19,8 +19,8 @@ import stripe
 from django.db.models import Sum
 
 from accounts.models import User
+from billing.ledger import ledger_debit
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
-from billing.services import ledger_debit
 from tests.billing.stripe_fake import DISPUTES_ON_STRIPE, built_event, deliver, event_from_fake, paid_pack_intent
 from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.guests import Viewer
 from billing.models import QuotaCounter
-from billing.services import QuotaExceeded, quota_consume, quota_release, quota_status
+from billing.quota import QuotaExceeded, quota_consume, quota_release, quota_status
 
 pytestmark = pytest.mark.django_db
 

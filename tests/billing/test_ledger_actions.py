@@ -10,9 +10,10 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from billing.holds import hold_create, hold_release, hold_settle
+from billing.ledger import ledger_debit
 from billing.models import LedgerEntry
 from billing.selectors import ledger_action, ledger_action_entries
-from billing.services import hold_create, hold_release, hold_settle, ledger_debit
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing.holds import hold_create, hold_release, hold_settle
+from billing.ledger import ledger_debit, ledger_grant
 from billing.selectors import ledger_action, ledger_action_entries
-from billing.services import hold_create, hold_release, hold_settle, ledger_debit, ledger_grant
 from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from billing.holds import hold_create, hold_release, hold_settle
+from billing.ledger import InsufficientTokens, ledger_debit, ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
-from billing.services import InsufficientTokens, hold_create, hold_release, hold_settle, ledger_debit, ledger_grant
 from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

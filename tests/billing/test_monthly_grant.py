@@ -14,8 +14,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing import tasks
+from billing.ledger import grant_monthly_tokens
 from billing.models import LedgerEntry, Plan, Wallet
-from billing.services import current_period_start, grant_monthly_tokens, wallet_change_plan
+from billing.wallets import current_period_start, wallet_change_plan
 from tests import servers
 from tests.factories import UserFactory
 

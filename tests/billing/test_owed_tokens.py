@@ -20,19 +20,18 @@ from rest_framework.test import APIClient
 
 from accounts.guests import Viewer
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, PackPurchase, TokenPack, Wallet
-from billing.selectors import tokens_owed_for_user
-from billing.services import (
+from billing.holds import hold_create, hold_release
+from billing.ledger import (
     InsufficientTokens,
     TokensOwed,
-    hold_create,
-    hold_release,
     ledger_adjust,
     ledger_debit,
     ledger_grant,
     ledger_take_back,
     wallet_grant_for_period,
 )
+from billing.models import Hold, LedgerEntry, PackPurchase, TokenPack, Wallet
+from billing.selectors import tokens_owed_for_user
 from billing.views import insufficient_tokens_message
 from chat import services as chat_services
 from chat.models import Conversation, Message

@@ -11,8 +11,9 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from billing.holds import hold_create, hold_settle
+from billing.ledger import InsufficientTokens, ledger_debit, ledger_grant
 from billing.selectors import DailyUsage
-from billing.services import InsufficientTokens, hold_create, hold_settle, ledger_debit, ledger_grant
 from billing.views import insufficient_tokens_message, monthly_price, ref_url, signed_tokens, usage_chart
 from sage.formatting import data_size, video_duration
 

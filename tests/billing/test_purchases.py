@@ -17,10 +17,10 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
+from billing.ledger import InsufficientTokens
 from billing.models import LedgerEntry, PackPurchase, TokenPack, Wallet
 from billing.money import money
-from billing.purchases import stripe_customer_for
-from billing.services import InsufficientTokens
+from billing.stripe_client import stripe_customer_for
 from billing.views import insufficient_tokens_message
 from sage.api.errors import exception_handler
 from sage.security import content_security_policy, stripe_origins

@@ -10,7 +10,8 @@ import time_machine
 
 from accounts.guests import Viewer
 from billing.models import Plan, QuotaCounter, QuotaUse, Wallet
-from billing.services import QuotaExceeded, chat_answer_pay, quota_consume, quota_status, wallet_change_plan
+from billing.quota import QuotaExceeded, chat_answer_pay, quota_consume, quota_status
+from billing.wallets import wallet_change_plan
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

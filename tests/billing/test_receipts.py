@@ -8,8 +8,8 @@ import stripe
 from django.test import Client
 from django.urls import reverse
 
+from billing.ledger import ledger_debit
 from billing.models import PackPurchase, Plan, SubscriptionInvoice
-from billing.services import ledger_debit
 from billing.subscriptions import subscription_start
 from tests.billing.stripe_fake import built_event, deliver, event_from_fake, paid_pack_intent, refund_on_fake
 from tests.factories import TokenPackFactory, empty_wallet_user

@@ -9,17 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from billing.holds import hold_create, hold_release, hold_settle
+from billing.ledger import InsufficientTokens, ledger_adjust, ledger_debit, ledger_grant
 from billing.models import Hold, LedgerEntry, Plan, Wallet
-from billing.services import (
-    InsufficientTokens,
-    current_period_start,
-    hold_create,
-    hold_release,
-    hold_settle,
-    ledger_adjust,
-    ledger_debit,
-    ledger_grant,
-)
+from billing.wallets import current_period_start
 from tests.factories import UserFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db.models import Sum
 
+from billing.ledger import InsufficientTokens, ledger_debit
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
-from billing.services import InsufficientTokens, ledger_debit
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
 from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user

@@ -11,9 +11,9 @@ import stripe
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.ledger import ledger_debit
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
-from billing.services import ledger_debit
-from billing.tasks import requeue_stale_stripe_events
+from billing.stripe_events import requeue_stale_stripe_events
 from tests.billing.stripe_fake import (
     checkout_session_completed,
     deliver,

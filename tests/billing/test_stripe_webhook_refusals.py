@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import PackPurchase, StripeEvent, Wallet
-from billing.tasks import requeue_stale_stripe_events
+from billing.stripe_events import requeue_stale_stripe_events
 from tests.billing.stripe_fake import TEST_WEBHOOK_SECRET, deliver, event_from_fake, paid_pack_intent
 from tests.factories import TokenPackFactory, empty_wallet_user
 

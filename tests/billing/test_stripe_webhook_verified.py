@@ -10,8 +10,7 @@ import pytest
 import stripe
 
 from billing.models import PackPurchase, StripeEvent, TokenPack, Wallet
-from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
-from billing.purchases import stripe_customer_for
+from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY, stripe_customer_for
 from tests.billing.stripe_fake import (
     CHECKOUT_SESSIONS_ON_STRIPE,
     built_event,

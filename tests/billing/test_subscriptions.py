@@ -20,6 +20,7 @@ import stripe
 from django.test import Client
 from django.urls import reverse
 
+from billing.ledger import grant_monthly_tokens
 from billing.models import (
     LedgerEntry,
     PackPurchase,
@@ -29,7 +30,6 @@ from billing.models import (
     SubscriptionInvoice,
     Wallet,
 )
-from billing.services import grant_monthly_tokens
 from billing.subscriptions import (
     SubscriptionRefused,
     subscription_cancel,

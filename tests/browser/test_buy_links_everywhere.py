@@ -16,8 +16,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from accounts.guests import Viewer
 from accounts.models import User
+from billing.ledger import ledger_debit, ledger_grant
 from billing.models import TokenPack
-from billing.services import ledger_debit, ledger_grant
 from chat.services import conversation_create
 from notes.models import Note
 from sage.synthetic_media import make_video

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Wallet
-from billing.services import ledger_debit, ledger_grant
 from sage.synthetic_media import make_video
 from tests.browser.test_buy_tokens import fill_card, shop  # noqa: F401 -- `shop`: the site with payments on
 from tests.browser.test_live_balance import in_worker_thread, log_in

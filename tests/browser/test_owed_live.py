@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from billing.ledger import ledger_grant
 from billing.models import Wallet
-from billing.services import ledger_grant
 from tests.browser.test_live_balance import in_worker_thread, log_in
 from tests.factories import empty_wallet_user
 

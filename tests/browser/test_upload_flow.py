@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
+from billing.ledger import ledger_grant
 from billing.models import Hold
-from billing.services import ledger_grant
 from sage.synthetic_media import Scene, make_video
 from tests import servers
 from tests.factories import DEFAULT_PASSWORD, UserFactory, empty_wallet_user

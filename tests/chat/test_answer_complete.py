@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from accounts.guests import Viewer
 from billing.models import Hold, LedgerEntry, Wallet
-from billing.services import quota_status
+from billing.quota import quota_status
 from chat import services
 from chat.live import message_frame_data
 from chat.models import Message

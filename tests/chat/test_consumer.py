@@ -158,7 +158,7 @@ async def test_a_flood_of_questions_is_slowed_down_with_a_clear_error(settings) 
 
 
 def _use_up_quota(user) -> None:
-    from billing.services import quota_consume, quota_status
+    from billing.quota import quota_consume, quota_status
 
     viewer = Viewer(user=user, guest_id=None)
     for number in range(quota_status(viewer=viewer).limit):
@@ -170,8 +170,8 @@ async def test_an_empty_wallet_gets_an_insufficient_tokens_frame() -> None:
 
     @database_sync_to_async
     def empty_the_wallet() -> None:
+        from billing.ledger import ledger_debit
         from billing.models import Wallet
-        from billing.services import ledger_debit
 
         ledger_debit(user=owner, amount=Wallet.objects.get(user=owner).balance, key="spend-all", memo="test")
 

@@ -230,7 +230,9 @@ def test_the_panel_will_not_start_a_conversation_about_an_unready_video(user: Us
     video = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
     response = signed_in(user).post(reverse("chat:video-conversations", args=[video.pk]))
     assert response.status_code == 400
-    assert "ready" in response.json()["error"]
+    error = response.json()["error"]  # the one error shape (sage.api.errors.error_response)
+    assert error["code"] == "invalid"
+    assert "ready" in error["message"]
     assert not Conversation.objects.exists()
 
 

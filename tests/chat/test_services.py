@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.guests import Viewer
+from billing.ledger import InsufficientTokens
 from billing.models import Hold, Wallet
-from billing.services import InsufficientTokens, QuotaExceeded, quota_status
+from billing.quota import QuotaExceeded, quota_status
 from chat import services
 from chat.models import Conversation, Message
 from chat.selectors import conversation_get_for_viewer, conversations_for_viewer

@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from billing.ledger import ledger_grant
 from billing.models import Wallet
-from billing.services import ledger_grant
 from tests.factories import empty_wallet_user
 from tests.videos.conftest import moto_url, s3, s3_reads  # noqa: F401  # the local S3, for stills of videos on S3
 from videos.models import Transcript, TranscriptSegment, Video

@@ -27,7 +27,7 @@ import pytest
 import requests
 import websockets
 
-from billing.services import ledger_grant
+from billing.ledger import ledger_grant
 from chat.models import Message
 from sage.celery import app
 from sage.synthetic_media import Cue, make_video

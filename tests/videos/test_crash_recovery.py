@@ -34,8 +34,8 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
-from billing.services import ledger_grant
 from sage.synthetic_media import make_video
 from tests import servers
 from tests.factories import empty_wallet_user

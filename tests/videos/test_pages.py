@@ -11,8 +11,8 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing.holds import hold_create
 from billing.models import Hold, Wallet
-from billing.services import hold_create
 from sage.formatting import clock
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video

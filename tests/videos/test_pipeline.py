@@ -11,8 +11,8 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
+from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
-from billing.services import ledger_grant
 from sage.synthetic_media import make_bad_file, make_video
 from tests.factories import empty_wallet_user
 from videos.models import Video

@@ -11,8 +11,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
+from billing.ledger import ledger_grant
 from billing.models import Wallet
-from billing.services import ledger_grant
 from sage.asgi import application
 from sage.synthetic_media import make_video
 from tests import servers

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from billing.ledger import ledger_grant
 from billing.models import Wallet
-from billing.services import ledger_grant
 from sage.synthetic_media import make_video
 from sage.synthetic_media.mp4 import faststart
 from tests.factories import empty_wallet_user

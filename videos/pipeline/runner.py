@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing.holds import hold_release, hold_settle
 from billing.models import Hold
-from billing.services import hold_release, hold_settle
 from videos.models import Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.lease import RUNNABLE, Taken, heartbeat, lease_take, new_lease_owner

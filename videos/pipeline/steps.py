@@ -13,9 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from billing.holds import hold_create
+from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold
 from billing.selectors import wallet_for_user
-from billing.services import InsufficientTokens, TokensOwed, hold_create
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
 from videos.embeddings.local import FrameTap, LocalClipEmbedder

@@ -10,9 +10,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from billing.buying import payment_refusal
+from billing.ledger import InsufficientTokens, TokensOwed
+from billing.packs import payment_refusal
 from billing.selectors import wallet_for_user
-from billing.services import InsufficientTokens, TokensOwed
 from billing.views import insufficient_tokens_message
 from videos.models import Video
 from videos.pipeline.steps import tokens_for

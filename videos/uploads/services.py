@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
-from billing.buying import payment_refusal
+from billing.packs import payment_refusal
 from billing.prices import upload_price
 from billing.selectors import wallet_for_user
 from sage.errors import NON_FIELD, FieldInvalid

@@ -1,6 +1,6 @@
 // The offer a refusal for tokens makes, on any page: "Needs N more tokens — Buy …", its link the
 // billing page opened on the payment of the pack that covers them (the server's `buy_url`,
-// billing.buying). A refusal is the API's 402 (an ApiError, whose `error` carries `tokens` and
+// billing.packs). A refusal is the API's 402 (an ApiError, whose `error` carries `tokens` and
 // `buy_url`) or the chat socket's error frame (the same fields, on the frame itself).
 
 const tokenCount = new Intl.NumberFormat("en-US"); // as the server's intcomma

@@ -1,5 +1,5 @@
 // Buying where tokens run out, on the upload rows: the smallest pack on sale that covers what is
-// short (as billing.buying.pack_covering picks it; the packs come from the "buy-offers" JSON script
+// short (as billing.packs.pack_covering picks it; the packs come from the "buy-offers" JSON script
 // of billing/partials/upload_price.html), and the link that opens its payment on the billing page.
 
 import { readJsonScript } from "../shared/page_data.js";

@@ -1,9 +1,15 @@
-"""Buying a token pack on the site: the card is saved with a SetupIntent, then charged server-side.
+"""Token packs: which pack to offer when tokens run out, and buying one on the site.
 
-The browser never sends an amount or card data to SAGE. Stripe.js confirms the SetupIntent made
-here (card data goes straight to Stripe) and gives back a PaymentMethod id; `pack_purchase_start`
-charges that payment method the pack row's amount, tagged with the pack and the person, and the
-webhook (billing.payments) credits the tokens once Stripe says the payment succeeded.
+Every refusal for tokens (a page's message, the socket's error frame, the API's 402 `buy_url`, the
+upload page before any byte is sent) names the same pack through `buy_offer_for` (and the upload
+rows' script is sent `pack_for_shortfall`'s order), so a person is always sent to the smallest pack
+that lets the refused work go ahead.
+
+Buying: the card is saved with a SetupIntent, then charged server-side. The browser never sends an
+amount or card data to SAGE. Stripe.js confirms the SetupIntent made here (card data goes straight
+to Stripe) and gives back a PaymentMethod id; `pack_purchase_start` charges that payment method the
+pack row's amount, tagged with the pack and the person, and the webhook (billing.stripe_events)
+credits the tokens once Stripe says the payment succeeded (billing.pack_credits).
 
 Each person's calls here run one at a time under their wallet's row lock: two tabs make one Stripe
 Customer, and a double-submitted purchase (same pack, same payment method) makes one charge. The
@@ -20,38 +26,30 @@ import stripe
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
+from billing.ledger import InsufficientTokens, TokensOwed, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
-from billing.pack_credits import PACK_METADATA_KEY, USER_METADATA_KEY
-from billing.services import wallet_create
-from billing.stripe_client import stripe_client, stripe_ref_id
-from sage.errors import ApplicationError, NotFound
+from billing.money import money
+from billing.stripe_client import (
+    PACK_METADATA_KEY,
+    USER_METADATA_KEY,
+    PaymentMethodInvalid,
+    PaymentRefused,
+    card_message,
+    payment_failure_reason,
+    payment_method_attach_checked,
+    payments_configured,
+    stripe_client,
+    stripe_customer_for,
+    stripe_object,
+)
+from billing.wallets import wallet_locked
+from sage.errors import NotFound
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
 PURCHASE_MEMORY_SECONDS = 24 * 60 * 60
-
-
-class PaymentRefused(ApplicationError):
-    """Stripe declined the card, or it cannot be used: the message is Stripe's, meant for the payer."""
-
-    code = "payment_refused"
-    status = 402
-    default_message = "The payment was refused."
-
-
-class StripeBusy(ApplicationError):
-    """Stripe could not be reached, or asked us to slow down: nothing was done; try again soon."""
-
-    code = "stripe_busy"
-    status = 503
-    default_message = "Stripe cannot be reached just now; try again in a minute."
-
-
-class PaymentMethodInvalid(ApplicationError):
-    code = "payment_method_invalid"
-    status = 400
-    default_message = "That card is not one of yours: enter it again."
 
 
 @dataclass(frozen=True)
@@ -78,26 +76,6 @@ class PaymentResult:
     message: str
 
 
-def _locked_wallet(user: User) -> Wallet:
-    wallet_create(user=user)  # an old account may have none yet
-    return Wallet.objects.select_for_update().get(user=user)
-
-
-def stripe_customer_for(user: User) -> str:
-    """The person's Stripe Customer id, created the first time and kept on their wallet."""
-    with transaction.atomic():
-        wallet = _locked_wallet(user)
-        if wallet.stripe_customer_id:
-            return wallet.stripe_customer_id
-        customer = stripe_client().v1.customers.create(
-            params={"email": user.email, "metadata": {USER_METADATA_KEY: str(user.pk)}},
-            options={"idempotency_key": f"sage-customer-{user.pk}"},
-        )
-        wallet.stripe_customer_id = customer.id
-        wallet.save(update_fields=["stripe_customer_id", "updated_at"])
-        return customer.id
-
-
 def card_setup_start(*, user: User) -> CardSetup:
     """A SetupIntent for the person's customer; Stripe.js confirms it with the card entered."""
     customer_id = stripe_customer_for(user)
@@ -121,7 +99,8 @@ def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, 
     client = stripe_client()
     key = f"sage-pack-{user.pk}-{pack.pk}-{payment_method_id}"
     with transaction.atomic():
-        _locked_wallet(user)  # one purchase request of this person at a time (see the module doc)
+        wallet_create(user=user)  # an old account may have none yet
+        wallet_locked(user_id=user.pk)  # one purchase request of this person at a time (see the module doc)
         if remembered := cache.get(key):
             intent = client.v1.payment_intents.retrieve(str(remembered))
         else:
@@ -131,25 +110,6 @@ def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, 
             )
             cache.set(key, intent.id, PURCHASE_MEMORY_SECONDS)
     return _started(intent)
-
-
-def payment_method_attach_checked(client: stripe.StripeClient, *, customer_id: str, payment_method_id: str) -> None:
-    """Refuses a payment method of another customer. One saved by this person's SetupIntent is
-    attached to their customer already; one not attached to any customer is attached now (Stripe
-    refuses to attach a card it declines)."""
-    try:
-        method = client.v1.payment_methods.retrieve(payment_method_id).to_dict()
-    except stripe.InvalidRequestError:
-        raise PaymentMethodInvalid() from None
-    owner = stripe_ref_id(method.get("customer"))
-    if owner == customer_id:
-        return
-    if owner:
-        raise PaymentMethodInvalid()
-    try:
-        client.v1.payment_methods.attach(payment_method_id, params={"customer": customer_id})
-    except stripe.CardError as exc:
-        raise PaymentRefused(_card_message(exc)) from None
 
 
 def _charge(
@@ -170,17 +130,7 @@ def _charge(
     try:
         return client.v1.payment_intents.create(params=params, options={"idempotency_key": key})  # type: ignore[arg-type]
     except stripe.CardError as exc:
-        raise PaymentRefused(_card_message(exc)) from None
-
-
-def payment_failure_reason(intent: dict[str, Any], fallback: str) -> str:
-    error = intent.get("last_payment_error") or {}
-    return str(error.get("message") or fallback)
-
-
-def _card_message(exc: stripe.StripeError) -> str:
-    message = exc.user_message or "Your card was declined."
-    return f"{message} Nothing was charged; try another card."
+        raise PaymentRefused(card_message(exc)) from None
 
 
 def _started(stripe_intent: stripe.PaymentIntent) -> PurchaseStarted:
@@ -207,10 +157,9 @@ def payment_result_for_user(*, user: User, payment_intent_id: str) -> PaymentRes
         return _paid(purchase)
     if not payment_intent_id.startswith("pi_"):
         raise NotFound()
-    try:
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
-    except stripe.InvalidRequestError:
-        raise NotFound() from None
+    intent = stripe_object(
+        stripe_client().v1.payment_intents, payment_intent_id, named="PaymentIntent", refuse=lambda _: NotFound()
+    )
     metadata = intent.get("metadata") or {}
     if metadata.get(USER_METADATA_KEY) != str(user.pk):
         raise NotFound()
@@ -230,3 +179,104 @@ def _paid(purchase: PackPurchase) -> PaymentResult:
     return PaymentResult(
         purchase.stripe_payment_intent_id, "paid", purchase.tokens, name, f"Paid: {purchase.tokens:,} tokens added."
     )
+
+
+# --- the pack to offer when tokens run out ------------------------------------------------------
+
+
+def tokens_short(exc: InsufficientTokens) -> int:
+    """Tokens to buy before the refused work can go ahead. What is owed is paid off first by any
+    credit, so it is short as well as what the balance lacks."""
+    lacking = max(exc.needed - exc.available, 0)
+    if isinstance(exc, TokensOwed):
+        return exc.owed + lacking
+    return lacking
+
+
+def packs_on_sale() -> list[TokenPack]:
+    """The packs on sale, smallest first (cheapest among equals): the order `pack_covering` picks in,
+    and the one the upload rows' script is sent (billing.templatetags.prices.buy_offers)."""
+    return sorted(TokenPack.objects.filter(is_active=True), key=lambda pack: (pack.tokens, pack.amount, pack.pk))
+
+
+def pack_covering(shortfall: int) -> TokenPack | None:
+    """The smallest pack on sale that covers `shortfall` (cheapest among equals); when none does,
+    the largest one. None when nothing is on sale."""
+    packs = packs_on_sale()
+    if not packs:
+        return None
+    if covering := next((pack for pack in packs if pack.tokens >= shortfall), None):
+        return covering
+    return max(packs, key=lambda pack: (pack.tokens, -pack.amount, -pack.pk))
+
+
+@dataclass(frozen=True)
+class BuyOffer:
+    """What a refusal offers: the shortfall, the pack to buy (None: nothing on sale, or payments
+    off) and the billing page's address that opens that pack's payment (a path)."""
+
+    needed: int
+    available: int
+    owed: int
+    shortfall: int
+    pack: TokenPack | None
+    url: str
+
+    @property
+    def covers(self) -> bool:
+        return self.pack is not None and self.pack.tokens >= self.shortfall
+
+
+def buy_path(pack: TokenPack | None, *, shortfall: int) -> str:
+    """The billing page opened on `pack`'s payment (`?pack=`), or on its "Buy tokens" section, or
+    (payments off) on the page itself, where plans and the balance are."""
+    billing = reverse("billing:billing")
+    if not payments_configured():
+        return billing
+    if pack is None:
+        return f"{billing}#buy-tokens"
+    return f"{billing}?pack={pack.pk}&short={shortfall}#buy-tokens"
+
+
+def buy_offer_for(exc: InsufficientTokens) -> BuyOffer:
+    shortfall = tokens_short(exc)
+    pack = pack_covering(shortfall) if payments_configured() else None
+    return BuyOffer(
+        needed=exc.needed,
+        available=exc.available,
+        owed=exc.owed if isinstance(exc, TokensOwed) else 0,
+        shortfall=shortfall,
+        pack=pack,
+        url=buy_path(pack, shortfall=shortfall),
+    )
+
+
+def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
+    """What a refusal for tokens adds to its error (the API's 402 body, the socket's error frame):
+    the figures, and with payments on, `buy_url` (a path) to the pack that covers what is short and
+    `buy_pack`, that pack as a person reads it (name, tokens, price), so a page can name it."""
+    offer = buy_offer_for(exc)
+    details: dict[str, Any] = {
+        "tokens": {"needed": offer.needed, "available": offer.available, "owed": offer.owed, "short": offer.shortfall}
+    }
+    if payments_configured():
+        details["buy_url"] = offer.url
+        if offer.pack is not None:
+            details["buy_pack"] = {
+                "name": offer.pack.name,
+                "tokens": offer.pack.tokens,
+                "price": money(offer.pack.amount, offer.pack.currency),
+            }
+    return details
+
+
+def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None:
+    """Why the wallet's owner could not pay `amount` tokens now (TokensOwed, InsufficientTokens), or
+    None. Only a look: nothing is held. Work that can be refused before it costs anything (an upload,
+    before its bytes are sent) asks this first; its hold later still decides under the lock. The
+    caller passes the wallet it already read (an upload reads it for the plan's limits too)."""
+    if wallet.tokens_owed > 0:
+        return TokensOwed(owed=wallet.tokens_owed, needed=amount, available=wallet.balance)
+    if wallet.balance < amount:
+        return InsufficientTokens(needed=amount, available=wallet.balance)
+    return None

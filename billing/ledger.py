@@ -1,0 +1,315 @@
+"""The ledger: the only way tokens move.
+
+Every movement appends one LedgerEntry with a unique idempotency key and changes the wallet
+balance in the same transaction, under the wallet's row lock (billing.wallets). Locks are always
+taken wallet first, then hold, so two operations never wait on each other in opposite orders.
+Replaying a key returns the first result and moves nothing; the balance can never go below zero
+(checked under the lock, and by a database constraint as a backstop).
+
+Tokens owed: a take-back (a refund or dispute) that finds some of its tokens already spent takes what
+the balance holds and adds the rest to `Wallet.tokens_owed`, in the same transaction. Tokens coming
+back into the balance (grants of every kind, and what a closed hold returns) pay that off first: the
+credit's entry records all of it, then a keyed ADJUSTMENT takes the owed part, so the ledger still
+sums to the balance and the history shows the settling. While anything is owed, no new paid work
+starts (`hold_create` and `ledger_debit` refuse with TokensOwed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Hold, LedgerEntry, PlanSubscription, Wallet
+from billing.wallets import current_period_start, default_plan, wallet_locked
+from sage.errors import ApplicationError
+from sage.realtime import push_to_user
+
+Kind = LedgerEntry.Kind
+
+
+class InsufficientTokens(ApplicationError):
+    code = "insufficient_tokens"
+    status = 402
+
+    def __init__(self, *, needed: int, available: int) -> None:
+        self.needed = needed
+        self.available = available
+        super().__init__(f"This needs {needed} tokens but only {available} are available.")
+
+
+class TokensOwed(InsufficientTokens):
+    """Paid work refused while tokens are owed (a refund or dispute took back tokens already spent).
+    A kind of InsufficientTokens, so every place that handles a lack of tokens handles this too; its
+    code and message are its own."""
+
+    code = "tokens_owed"
+    status = 402
+
+    def __init__(self, *, owed: int, needed: int, available: int) -> None:
+        self.owed = owed
+        self.needed = needed
+        self.available = available
+        ApplicationError.__init__(
+            self,
+            f"{owed:,} {'token is' if owed == 1 else 'tokens are'} owed from a refund or dispute "
+            "(tokens already spent were taken back), so new paid work is paused until they are paid off. "
+            "Buying tokens or your next plan grant settles them.",
+        )
+
+
+def ref_of(ref: models.Model | None) -> tuple[str, str]:
+    """What an entry is about, as (type, id): e.g. ("video", "12"). Kept as text so any app can be named."""
+    if ref is None:
+        return "", ""
+    return ref._meta.model_name or "", str(ref.pk)
+
+
+def lock_wallet(user_id: int) -> Wallet:
+    """The user's wallet, locked (billing.wallets.wallet_locked); made first if the account has none."""
+    try:
+        return wallet_locked(user_id=user_id)
+    except Wallet.DoesNotExist:
+        # Accounts made before billing existed (or by a raw insert) get their wallet on first use.
+        wallet_create(user=User.objects.get(pk=user_id))
+        return wallet_locked(user_id=user_id)
+
+
+def entry_append(
+    wallet: Wallet,
+    *,
+    kind: str,
+    amount: int,
+    key: str,
+    memo: str,
+    hold: Hold | None = None,
+    ref_type: str = "",
+    ref_id: str = "",
+    replay_checked: bool = False,
+) -> LedgerEntry:
+    """Append an entry and move the balance. The caller holds the wallet's row lock.
+    `replay_checked`: the caller knows this key is new (a hold just created, or one found open under
+    its lock), so the ledger need not be searched for it."""
+    if not replay_checked and (existing := LedgerEntry.objects.filter(idempotency_key=key).first()) is not None:
+        return existing
+    new_balance = wallet.balance + amount
+    if new_balance < 0:
+        raise InsufficientTokens(needed=-amount, available=wallet.balance)
+    Wallet.objects.filter(pk=wallet.pk).update(balance=new_balance, updated_at=timezone.now())
+    wallet.balance = new_balance
+    entry = LedgerEntry.objects.create(
+        wallet=wallet,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        idempotency_key=key,
+        hold=hold,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        memo=memo[:200],
+    )
+    if amount > 0 and kind in _PAYS_OFF_OWED and wallet.tokens_owed > 0:
+        _pay_off_owed(wallet, credit=entry)
+    push_balance(wallet)
+    return entry
+
+
+# Entries that bring tokens into the balance and so pay off what is owed first: grants (packs, plans,
+# operators, monthly) and the tokens a closed hold gives back (they were counted as spent when the
+# take-back made them owed). An operator's ADJUSTMENT moves exactly what it says.
+_PAYS_OFF_OWED = frozenset({Kind.GRANT, Kind.SETTLE, Kind.RELEASE})
+
+
+def _pay_off_owed(wallet: Wallet, *, credit: LedgerEntry) -> LedgerEntry:
+    """Take what is owed (up to the credit) out of the balance the credit just raised. The caller
+    holds the wallet's lock, in the credit's transaction; keyed by the credit, and only reached when
+    the credit's entry is new, so it happens once per credit."""
+    paid = min(wallet.tokens_owed, credit.amount)
+    key = f"owed:{credit.idempotency_key}"
+    if len(key) > 200:
+        key = f"owed:sha256:{hashlib.sha256(credit.idempotency_key.encode()).hexdigest()}"
+    Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=models.F("tokens_owed") - paid)
+    wallet.tokens_owed -= paid
+    still_owed = f"; {wallet.tokens_owed:,} still owed" if wallet.tokens_owed else ""
+    return entry_append(
+        wallet,
+        kind=Kind.ADJUSTMENT,
+        amount=-paid,
+        key=key,
+        memo=f"{paid:,} tokens owed (from a refund or dispute) paid off{still_owed}",
+        ref_type=credit.ref_type,
+        ref_id=credit.ref_id,
+        replay_checked=True,
+    )
+
+
+def refuse_while_owed(wallet: Wallet, *, needed: int) -> None:
+    if wallet.tokens_owed > 0:
+        raise TokensOwed(owed=wallet.tokens_owed, needed=needed, available=wallet.balance)
+
+
+def push_balance(wallet: Wallet) -> None:
+    # Summed here: a wallet has a few open holds at most, and Django's aggregate() costs several
+    # times more CPU to build than Postgres spends on the sum (this runs twice in every chat answer).
+    held = sum(Hold.objects.filter(wallet_id=wallet.pk, status=Hold.Status.OPEN).values_list("amount", flat=True))
+    push_balance_figures(wallet.user_id, balance=wallet.balance, held=held, owed=wallet.tokens_owed)
+
+
+def push_balance_figures(user_id: int, *, balance: int, held: int, owed: int) -> None:
+    """The `balance` event the user's pages show (once the transaction commits)."""
+    push_to_user(user_id, "balance", {"balance": balance, "held": held, "owed": owed})
+
+
+def first_result_if_replayed(key: str) -> LedgerEntry | None:
+    # Checked before locking too, so a replay never waits on the wallet lock.
+    return LedgerEntry.objects.filter(idempotency_key=key).first()
+
+
+# --- moving tokens -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ledger_grant(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
+    if amount <= 0:
+        raise ValueError("A grant must be positive.")
+    if (entry := first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = lock_wallet(user.pk)
+    ref_type, ref_id = ref_of(ref)
+    return entry_append(wallet, kind=Kind.GRANT, amount=amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+
+
+@transaction.atomic
+def ledger_debit(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
+    """Charge `amount` now (e.g. a chat answer); InsufficientTokens if the balance is short,
+    TokensOwed while tokens are owed."""
+    if amount <= 0:
+        raise ValueError("A debit must be positive.")
+    if (entry := first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = lock_wallet(user.pk)
+    if (entry := first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
+        return entry
+    refuse_while_owed(wallet, needed=amount)
+    ref_type, ref_id = ref_of(ref)
+    return entry_append(wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+
+
+@transaction.atomic
+def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntry:
+    """An operator's correction, either sign, with the reason in `memo`."""
+    if amount == 0:
+        raise ValueError("An adjustment must change the balance.")
+    if not memo.strip():
+        raise ValueError("An adjustment needs a reason.")
+    if (entry := first_result_if_replayed(key)) is not None:
+        return entry
+    wallet = lock_wallet(user.pk)
+    return entry_append(wallet, kind=Kind.ADJUSTMENT, amount=amount, key=key, memo=memo)
+
+
+@dataclass(frozen=True)
+class TakeBack:
+    """What a take-back did: `taken` left the balance, `owed` (already spent) was added to what the
+    wallet owes. `entry` is its ledger entry (amount −taken; 0 when the balance was empty)."""
+
+    entry: LedgerEntry
+    taken: int
+    owed: int
+    replayed: bool
+
+
+@transaction.atomic
+def ledger_take_back(*, user: User, up_to: int, key: str, memo: str, ref: models.Model | None = None) -> TakeBack:
+    """Take back `up_to` tokens (a refunded or disputed purchase): as much as the balance holds now
+    leaves it, and the rest, already spent, is added to the wallet's `tokens_owed` in the same
+    transaction. The balance never goes below zero. An entry is written even when the balance is empty
+    (amount 0), so the key records the owed part too: replaying it (with the same `up_to`, which the
+    key names) returns the first result and moves nothing."""
+    if up_to <= 0:
+        raise ValueError("Taking back needs a positive number of tokens.")
+    if (entry := first_result_if_replayed(key)) is not None:
+        return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
+    wallet = lock_wallet(user.pk)
+    if (entry := first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
+        return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
+    taken = min(up_to, wallet.balance)  # read under the wallet's lock, so no debit slips in between
+    owed = up_to - taken
+    if owed:
+        Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=models.F("tokens_owed") + owed)
+        wallet.tokens_owed += owed
+        memo = f"{memo}: {taken:,} taken back, {owed:,} already spent and now owed"
+    ref_type, ref_id = ref_of(ref)
+    entry = entry_append(
+        wallet,
+        kind=Kind.ADJUSTMENT,
+        amount=-taken,
+        key=key,
+        memo=memo,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        replay_checked=True,
+    )
+    return TakeBack(entry=entry, taken=taken, owed=owed, replayed=False)
+
+
+# --- a wallet's first and monthly grants ---------------------------------------------------------
+
+
+@transaction.atomic
+def wallet_create(*, user: User) -> Wallet:
+    """A new account's wallet, on the default plan, with this month's grant."""
+    wallet, created = Wallet.objects.get_or_create(user=user, defaults={"plan": default_plan()})
+    if created:
+        wallet_grant_for_period(wallet_id=wallet.pk, period=current_period_start())
+        wallet.refresh_from_db()
+    return wallet
+
+
+@transaction.atomic
+def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry | None:
+    """Grant the plan's tokens for `period` once, however often or late this runs (none to a wallet
+    whose plan is paid through a subscription: its invoices grant them)."""
+    key = f"grant:{wallet_id}:{period:%Y-%m}"
+    if (entry := first_result_if_replayed(key)) is not None:
+        return entry
+    try:
+        wallet = wallet_locked(wallet_id=wallet_id)
+    except Wallet.DoesNotExist:
+        return None
+    entry = None
+    # A plan paid through a Stripe subscription gets its tokens from each paid invoice
+    # (billing.subscriptions), not from the calendar.
+    paid_by_subscription = PlanSubscription.objects.filter(
+        wallet=wallet, status__in=PlanSubscription.LIVE_STATUSES
+    ).exists()
+    if wallet.plan.monthly_tokens > 0 and not paid_by_subscription:
+        entry = entry_append(
+            wallet,
+            kind=Kind.GRANT,
+            amount=wallet.plan.monthly_tokens,
+            key=key,
+            memo=f"{wallet.plan.name} plan: tokens for {period:%B %Y}",
+        )
+    if wallet.period_start is None or wallet.period_start < period:
+        Wallet.objects.filter(pk=wallet.pk).update(period_start=period)
+    return entry
+
+
+def grant_monthly_tokens(*, now: dt.datetime | None = None) -> int:
+    """Grant every wallet not yet granted for the current period; returns how many were granted."""
+    period = current_period_start(now)
+    wallet_ids = (
+        Wallet.objects.filter(models.Q(period_start__lt=period) | models.Q(period_start__isnull=True))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    granted = 0
+    for wallet_id in wallet_ids.iterator():
+        if wallet_grant_for_period(wallet_id=wallet_id, period=period) is not None:
+            granted += 1
+    return granted
