@@ -61,9 +61,9 @@ def hold_release(*, hold: Hold) -> Hold:
     return _close_hold(hold, status=Hold.Status.RELEASED, actual_amount=0)
 
 
-# Closing a hold, in two statements of fixed SQL (a chat answer closes one after its last word, and in
-# a burst of fifty questions the eight ORM statements this replaces, a savepoint's two among them,
-# took ~7 % of the web process's interpreter time by py-spy). The rows written are those of the
+# Closing a hold, in two statements of fixed SQL: a chat answer closes one after its last word, and
+# the eight ORM statements this replaces (a savepoint's two among them) cost a burst of questions
+# interpreter time (bench/chat.py; figures in bench/RESULTS.md). The rows written are those of the
 # general path `_close_hold_through_orm`, which a wallet that owes tokens still takes (a refund
 # pays the debt off first): tests/billing/test_close_hold.py compares them.
 _LOCK_WALLET_SQL = 'SELECT "tokens_owed", "user_id" FROM "billing_wallet" WHERE "id" = %s FOR UPDATE'

@@ -151,9 +151,9 @@ def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
 
 # chat_answer_pay's three statements, in SQL of fixed text: they run before every chat answer's first
 # word, and the ORM spent several times longer building the eight statements they replace than
-# Postgres spent running them (in a burst of fifty questions those eight took ~15 % of the web
-# process's interpreter time, ~3.4 ms per answer, by py-spy). They write exactly the rows
-# `quota_consume` and `hold_create` write (tests/billing/test_chat_answer_pay.py compares them).
+# Postgres spent running them (bench/chat.py's burst; figures in bench/RESULTS.md). They write
+# exactly the rows `quota_consume` and `hold_create` write (tests/billing/test_chat_answer_pay.py
+# compares them).
 _LOCK_WALLET_AND_READ_QUOTA_SQL = """
 SELECT w."id", w."balance", w."tokens_owed", p."daily_chat_messages"
 FROM "billing_wallet" w JOIN "billing_plan" p ON p."id" = w."plan_id"

@@ -448,11 +448,11 @@ def _lock_answer(answer_id: int) -> Message | None:
 # Completing an answer in one statement of fixed SQL (then settling its hold, billing's two): the
 # answer's row written if it is still streaming (its text, citations and the mean of its quoted
 # chunks' vectors, which pgvector averages and normalises), the question's vector stored, and the
-# answer's hold read. Every answer runs this after its last word: in a burst of fifty questions,
-# completing (with the allowance read after it) took ~24 % of a web process's interpreter time by
-# py-spy, most of it the ORM building the three statements this replaces (the answer locked with its
-# hold, saved, the question's vector). A concurrent close (a cancel) is waited for and then seen: the
-# update's condition is checked again on the row it waited for. tests/chat/test_answer_complete.py.
+# answer's hold read. Every answer runs this after its last word, where the ORM spent most of its
+# time building the three statements this replaces (the answer locked with its hold, saved, the
+# question's vector; bench/chat.py's burst, figures in bench/RESULTS.md). A concurrent close (a
+# cancel) is waited for and then seen: the update's condition is checked again on the row it waited
+# for. tests/chat/test_answer_complete.py.
 _COMPLETE_ANSWER_SQL = """
 WITH answer AS (
     UPDATE "chat_message"
