@@ -198,9 +198,9 @@ def answers_reap_stale() -> list[Message]:
 # Beginning an answer in three statements of fixed SQL around the payment's three, where the ORM
 # took six: (1) the conversation locked (it orders concurrent questions: one answer at a time) and
 # the question inserted, (2) the streaming answer inserted, (3) the answer's hold and the
-# conversation's time (and first title) written. This runs before every answer's first word; in a
-# burst of fifty questions the ORM's statements took ~13 % of a web process's interpreter time
-# (py-spy --gil), most of it building them. The answer's insert is also the "one answer at a time"
+# conversation's time (and first title) written. This runs before every answer's first word, where
+# the ORM spent most of its time building its statements (bench/chat.py's burst; figures in
+# bench/RESULTS.md). The answer's insert is also the "one answer at a time"
 # check: the partial unique index `one_streaming_answer_per_conversation` refuses a second streaming
 # answer, and only then (an answer under way, or a stale one to close) is the ORM path taken, which
 # looks first. tests/chat/test_answer_begin.py compares the rows with the ORM path's.
