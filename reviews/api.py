@@ -34,7 +34,10 @@ def _user(request: Request) -> User:
 
 
 class ShareLinkCreateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=NAME_MAX, help_text="Who or what the link is for, as the owner sees it.")
+    # Not trimmed here: the length the schema states is the length checked (the service strips).
+    name = serializers.CharField(
+        max_length=NAME_MAX, trim_whitespace=False, help_text="Who or what the link is for, as the owner sees it."
+    )
     permission = serializers.ChoiceField(
         choices=ShareLink.Permission.choices,
         default=ShareLink.Permission.VIEW,
@@ -179,7 +182,7 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
         required=False,
         help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
     )
-    name = serializers.CharField(required=False, max_length=NAME_MAX)
+    name = serializers.CharField(required=False, max_length=NAME_MAX, trim_whitespace=False)
     show_owner_notes = serializers.BooleanField(required=False)
 
 

@@ -173,3 +173,25 @@ def test_the_schema_documents_the_share_link_operations():
     assert {"url", "state", "last_opened_at", "revoked_at", "has_password"} <= set(output["properties"])
     assert "password" not in output["properties"]
     assert "password" in schema["components"]["schemas"]["ShareLinkCreateInputRequest"]["properties"]
+
+
+def test_a_name_is_checked_at_the_length_the_schema_states_then_stripped():
+    link = ShareLinkFactory(name="Client")
+    owner = client_for(link.owner)
+    url = f"/api/v1/share-links/{link.pk}"
+
+    too_long = owner.patch(url, {"name": "\f" + "n" * 100}, content_type="application/json")
+    padded = owner.patch(url, {"name": "  Round 2  "}, content_type="application/json")
+
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"].keys() == {"name"}
+    assert padded.status_code == 200
+    link.refresh_from_db()
+    assert link.name == "Round 2"
+
+    made = owner.post(
+        f"/api/v1/comparisons/{link.comparison_id}/share-links",
+        {"name": " " + "n" * 100},
+        content_type="application/json",
+    )
+    assert made.status_code == 400
