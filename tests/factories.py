@@ -201,3 +201,143 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
         link, token = share_link_create(owner=shared.owner, shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
         return link
+
+
+class VideoStackFactory(factory.django.DjangoModelFactory):
+    """A stack of versions; `versions=n` adds n ready videos as versions 1..n."""
+
+    class Meta:
+        model = "videos.VideoStack"
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Stack {n}")
+
+    @factory.post_generation
+    def versions(stack, create, extracted, **kwargs):
+        for number in range(1, (extracted or 0) + 1):
+            VideoFactory(owner=stack.owner, title=f"{stack.title} v{number}", stack=stack, version=number, ready=True)
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    """A video row (no file). Plain, it is a fresh upload as the model defaults it; `ready=True` is a
+    processed upload as the tests' old `make_video` helpers made one (READY, 245 s); `youtube=True` a
+    YouTube import; `with_transcript=[(start, end, text), ...]` adds a sidecar transcript, one segment
+    per line (see `TranscriptFactory`)."""
+
+    class Meta:
+        model = Video
+        skip_postgeneration_save = True
+
+    class Params:
+        ready = factory.Trait(status=Video.Status.READY, duration=245.0, storage_key="videos/1/original.mp4")
+        youtube = factory.Trait(
+            source=Video.Source.YOUTUBE,
+            youtube_id=factory.Sequence(lambda n: f"yt{n:09d}"[:11]),
+            storage_key="",
+        )
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Video {n}")
+
+    @factory.post_generation
+    def with_transcript(video, create, extracted, **kwargs):
+        if extracted:
+            TranscriptFactory(video=video, lines=extracted, **kwargs)
+
+
+class TranscriptFactory(factory.django.DjangoModelFactory):
+    """A transcript of `lines` [(start, end, text), ...]: its text is the lines joined, one segment per
+    line; `chunks=True` also stores one chunk per line, really embedded (MiniLM), for search and chat."""
+
+    class Meta:
+        model = "videos.Transcript"
+        skip_postgeneration_save = True
+
+    video = factory.SubFactory(VideoFactory, ready=True)
+    lines = ()  # not columns: _create takes them out
+    chunks = False
+    source = "sidecar"
+    language = "en"
+    text = factory.LazyAttribute(lambda row: " ".join(text for _, _, text in row.lines))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from videos.models import TranscriptChunk, TranscriptSegment
+
+        lines, chunks = kwargs.pop("lines"), kwargs.pop("chunks")
+        transcript = super()._create(model_class, *args, **kwargs)
+        TranscriptSegment.objects.bulk_create(
+            TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
+            for i, (start, end, text) in enumerate(lines)
+        )
+        if chunks:
+            from videos.text_embedding.model import embed_texts
+
+            vectors = embed_texts([text for _, _, text in lines])
+            TranscriptChunk.objects.bulk_create(
+                TranscriptChunk(
+                    video=transcript.video,
+                    owner=transcript.video.owner,
+                    index=i,
+                    start=start,
+                    end=end,
+                    text=text,
+                    embedding=vector,
+                )
+                for i, ((start, end, text), vector) in enumerate(zip(lines, vectors, strict=True))
+            )
+        return transcript
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    """A user's conversation about a video; `answers=[(question, answer), ...]` adds complete
+    question/answer pairs."""
+
+    class Meta:
+        model = "chat.Conversation"
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory)
+    video = factory.SubFactory(VideoFactory, owner=factory.SelfAttribute("..owner"), ready=True)
+
+    @factory.post_generation
+    def answers(conversation, create, extracted, **kwargs):
+        from chat.models import Message
+
+        for question, answer in extracted or ():
+            asked = Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)
+            Message.objects.create(
+                conversation=conversation, role=Message.Role.ASSISTANT, content=answer, reply_to=asked
+            )
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notes.Note"
+
+    owner = factory.SubFactory(UserFactory)
+    video = factory.SubFactory(VideoFactory, owner=factory.SelfAttribute("..owner"), ready=True)
+    start = 10.0
+    text = factory.Sequence(lambda n: f"Note {n}")
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A reviewer's comment made by the real service on a share link that allows comments."""
+
+    class Meta:
+        model = "reviews.Comment"
+
+    link = factory.SubFactory(ShareLinkFactory, permission="comment")
+    reviewer_key = factory.Sequence(lambda n: f"reviewer-key-{n:032d}")
+    body = factory.Sequence(lambda n: f"Comment {n}")
+    author_name = "Reviewer"
+    side = None
+    start = 1.0
+    end = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from reviews.comments import comment_create_by_guest
+
+        return comment_create_by_guest(**kwargs)

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from billing.holds import hold_create
 from billing.models import Hold, Wallet
 from sage.formatting import clock
+from tests.factories import TranscriptFactory, VideoFactory
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import LIBRARY_PAGE_SIZE, highlight_words, start_time
@@ -34,25 +35,6 @@ def signed_in(client, user):
 
 def video_page(video: Video) -> str:
     return f"/videos/{video.pk}/"
-
-
-def make_video(owner, title: str = "Holiday", **fields) -> Video:
-    defaults = {"status": Video.Status.READY, "duration": 245.0, "storage_key": "videos/1/original.mp4"}
-    return Video.objects.create(owner=owner, title=title, **{**defaults, **fields})
-
-
-def add_transcript(video: Video, lines: list[tuple[float, float, str]], **fields) -> Transcript:
-    transcript = Transcript.objects.create(
-        video=video,
-        source=fields.pop("source", Transcript.Source.SIDECAR),
-        text=" ".join(t for *_, t in lines),
-        **fields,
-    )
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-        for i, (start, end, text) in enumerate(lines)
-    )
-    return transcript
 
 
 def card_titles(html: str) -> list[str]:
@@ -108,7 +90,7 @@ def test_query_words_are_highlighted_and_everything_else_is_escaped() -> None:
 
 @pytest.mark.parametrize("path", [LIBRARY, "/videos/{id}/", SEARCH])
 def test_the_pages_require_login(client, user, path: str) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
 
     response = client.get(path.format(id=video.pk))
 
@@ -118,7 +100,7 @@ def test_the_pages_require_login(client, user, path: str) -> None:
 
 @pytest.mark.parametrize("action", ["cancel", "retry", "delete"])
 def test_another_users_video_is_a_404_for_the_page_and_every_action(signed_in, other_user, action: str) -> None:
-    theirs = make_video(other_user, status=Video.Status.PROCESSING)
+    theirs = VideoFactory(owner=other_user, title="Holiday", ready=True, status=Video.Status.PROCESSING)
 
     assert signed_in.get(video_page(theirs)).status_code == 404
     assert signed_in.post(f"{video_page(theirs)}{action}/").status_code == 404
@@ -127,7 +109,7 @@ def test_another_users_video_is_a_404_for_the_page_and_every_action(signed_in, o
 
 
 def test_actions_only_answer_post(signed_in, user) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
 
     for action in ("cancel", "retry", "delete"):
         assert signed_in.get(f"{video_page(video)}{action}/").status_code == 405
@@ -145,9 +127,9 @@ def test_the_nav_links_to_the_library_and_search(signed_in) -> None:
 
 
 def test_the_library_shows_my_videos_newest_first_and_nobody_elses(signed_in, user, other_user) -> None:
-    make_video(user, "First")
-    make_video(user, "Second")
-    make_video(other_user, "Not mine")
+    VideoFactory(owner=user, title="First", ready=True)
+    VideoFactory(owner=user, title="Second", ready=True)
+    VideoFactory(owner=other_user, title="Not mine", ready=True)
 
     html = signed_in.get(LIBRARY).content.decode()
 
@@ -157,9 +139,14 @@ def test_the_library_shows_my_videos_newest_first_and_nobody_elses(signed_in, us
 
 
 def test_a_card_shows_poster_duration_status_and_links_to_the_video(signed_in, user) -> None:
-    video = make_video(user, poster_key="videos/1/poster.jpg", duration=245.4)
-    youtube = make_video(
-        user, "Talk", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", poster_url="https://i.ytimg.com/x.jpg"
+    video = VideoFactory(owner=user, title="Holiday", ready=True, poster_key="videos/1/poster.jpg", duration=245.4)
+    youtube = VideoFactory(
+        owner=user,
+        title="Talk",
+        ready=True,
+        source=Video.Source.YOUTUBE,
+        youtube_id="dQw4w9WgXcQ",
+        poster_url="https://i.ytimg.com/x.jpg",
     )
 
     html = signed_in.get(LIBRARY).content.decode()
@@ -173,8 +160,8 @@ def test_a_card_shows_poster_duration_status_and_links_to_the_video(signed_in, u
 
 
 def test_a_processing_card_shows_its_stage_and_progress_bar(signed_in, user) -> None:
-    make_video(user, "Busy", status=Video.Status.PROCESSING, stage="transcript", percent=40)
-    make_video(user, "Done")
+    VideoFactory(owner=user, title="Busy", ready=True, status=Video.Status.PROCESSING, stage="transcript", percent=40)
+    VideoFactory(owner=user, title="Done", ready=True)
 
     html = signed_in.get(LIBRARY).content.decode()
 
@@ -187,8 +174,8 @@ def test_a_processing_card_shows_its_stage_and_progress_bar(signed_in, user) -> 
 
 
 def test_before_the_first_step_a_card_says_whether_a_worker_has_the_video(signed_in, user) -> None:
-    make_video(user, "Claimed", status=Video.Status.PROCESSING, stage="")
-    make_video(user, "Waiting", status=Video.Status.QUEUED, stage="")
+    VideoFactory(owner=user, title="Claimed", ready=True, status=Video.Status.PROCESSING, stage="")
+    VideoFactory(owner=user, title="Waiting", ready=True, status=Video.Status.QUEUED, stage="")
 
     html = signed_in.get(LIBRARY).content.decode()
 
@@ -198,9 +185,9 @@ def test_before_the_first_step_a_card_says_whether_a_worker_has_the_video(signed
 
 
 def test_the_library_filters_by_status_and_title(signed_in, user) -> None:
-    make_video(user, "Beach day")
-    make_video(user, "Beach night", status=Video.Status.FAILED)
-    make_video(user, "Mountain", status=Video.Status.FAILED)
+    VideoFactory(owner=user, title="Beach day", ready=True)
+    VideoFactory(owner=user, title="Beach night", ready=True, status=Video.Status.FAILED)
+    VideoFactory(owner=user, title="Mountain", ready=True, status=Video.Status.FAILED)
 
     assert card_titles(signed_in.get(LIBRARY, {"status": "failed"}).content.decode()) == ["Mountain", "Beach night"]
     assert card_titles(signed_in.get(LIBRARY, {"q": "beach"}).content.decode()) == ["Beach night", "Beach day"]
@@ -212,7 +199,7 @@ def test_the_library_filters_by_status_and_title(signed_in, user) -> None:
 
 
 def test_an_empty_filter_result_says_so(signed_in, user) -> None:
-    make_video(user, "Beach")
+    VideoFactory(owner=user, title="Beach", ready=True)
 
     html = signed_in.get(LIBRARY, {"q": "volcano"}).content.decode()
 
@@ -220,11 +207,11 @@ def test_an_empty_filter_result_says_so(signed_in, user) -> None:
 
 
 def test_the_library_is_paginated_keeping_the_filters_and_its_queries_do_not_grow(signed_in, user) -> None:
-    make_video(user, "Lake 0")
+    VideoFactory(owner=user, title="Lake 0", ready=True)
     with CaptureQueriesContext(connection) as few:
         signed_in.get(LIBRARY)
     for number in range(1, LIBRARY_PAGE_SIZE + 3):
-        make_video(user, f"Lake {number}", poster_key="p.jpg")
+        VideoFactory(owner=user, title=f"Lake {number}", ready=True, poster_key="p.jpg")
 
     with CaptureQueriesContext(connection) as many:
         first = signed_in.get(LIBRARY, {"q": "lake"}).content.decode()
@@ -238,7 +225,7 @@ def test_the_library_is_paginated_keeping_the_filters_and_its_queries_do_not_gro
 
 
 def test_titles_are_escaped_in_the_library(signed_in, user) -> None:
-    make_video(user, XSS_TITLE)
+    VideoFactory(owner=user, title=XSS_TITLE, ready=True)
 
     html = signed_in.get(LIBRARY).content.decode()
 
@@ -250,9 +237,12 @@ def test_titles_are_escaped_in_the_library(signed_in, user) -> None:
 
 
 def test_a_ready_video_has_its_player_and_the_transcript_with_times(signed_in, user) -> None:
-    video = make_video(user, poster_key="videos/1/poster.jpg", storage_key="videos/1/original.webm")
-    add_transcript(
-        video, [(0.0, 3.5, "Welcome to the tour."), (12.25, 15.0, "Here is the kitchen."), (75.0, 80.0, "Bye")]
+    video = VideoFactory(
+        owner=user, title="Holiday", ready=True, poster_key="videos/1/poster.jpg", storage_key="videos/1/original.webm"
+    )
+    TranscriptFactory(
+        video=video,
+        lines=[(0.0, 3.5, "Welcome to the tour."), (12.25, 15.0, "Here is the kitchen."), (75.0, 80.0, "Bye")],
     )
 
     response = signed_in.get(video_page(video))
@@ -276,7 +266,7 @@ def test_a_ready_video_has_its_player_and_the_transcript_with_times(signed_in, u
 
 
 def test_t_starts_the_player_at_that_second(signed_in, user) -> None:
-    video = make_video(user, duration=100.0)
+    video = VideoFactory(owner=user, title="Holiday", ready=True, duration=100.0)
 
     html = signed_in.get(video_page(video), {"t": "42.5"}).content.decode()
 
@@ -285,8 +275,12 @@ def test_t_starts_the_player_at_that_second(signed_in, user) -> None:
 
 
 def test_a_rough_transcript_is_labelled_low_confidence_and_the_summary_is_shown(signed_in, user) -> None:
-    video = make_video(user, summary="A tour of the house.\n\nIt ends in the garden.")
-    add_transcript(video, [(1.0, 2.0, "hello")], source=Transcript.Source.POCKETSPHINX, low_confidence=True)
+    video = VideoFactory(
+        owner=user, title="Holiday", ready=True, summary="A tour of the house.\n\nIt ends in the garden."
+    )
+    TranscriptFactory(
+        video=video, lines=[(1.0, 2.0, "hello")], source=Transcript.Source.POCKETSPHINX, low_confidence=True
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
 
@@ -297,7 +291,7 @@ def test_a_rough_transcript_is_labelled_low_confidence_and_the_summary_is_shown(
 
 
 def test_a_video_without_speech_says_so(signed_in, user) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
     Transcript.objects.create(video=video, source=Transcript.Source.NONE)
 
     html = signed_in.get(video_page(video)).content.decode()
@@ -306,7 +300,9 @@ def test_a_video_without_speech_says_so(signed_in, user) -> None:
 
 
 def test_a_processing_video_shows_live_progress_and_cancel_but_no_player_yet(signed_in, user) -> None:
-    video = make_video(user, status=Video.Status.PROCESSING, stage="clips", percent=65)
+    video = VideoFactory(
+        owner=user, title="Holiday", ready=True, status=Video.Status.PROCESSING, stage="clips", percent=65
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
 
@@ -320,7 +316,13 @@ def test_a_processing_video_shows_live_progress_and_cancel_but_no_player_yet(sig
 
 
 def test_a_failed_video_shows_why_and_can_be_retried(signed_in, user) -> None:
-    video = make_video(user, status=Video.Status.FAILED, error_message="The file's frames cannot be decoded.")
+    video = VideoFactory(
+        owner=user,
+        title="Holiday",
+        ready=True,
+        status=Video.Status.FAILED,
+        error_message="The file's frames cannot be decoded.",
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
 
@@ -332,8 +334,10 @@ def test_a_failed_video_shows_why_and_can_be_retried(signed_in, user) -> None:
 
 def test_a_youtube_video_embeds_youtube_and_says_comparison_is_for_uploads(signed_in, user, settings) -> None:
     settings.YOUTUBE_BASE_URL = "https://www.youtube.com"
-    video = make_video(user, source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", storage_key="")
-    add_transcript(video, [(3.0, 5.0, "Never gonna give you up")], source=Transcript.Source.YOUTUBE)
+    video = VideoFactory(
+        owner=user, title="Holiday", ready=True, source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", storage_key=""
+    )
+    TranscriptFactory(video=video, lines=[(3.0, 5.0, "Never gonna give you up")], source=Transcript.Source.YOUTUBE)
 
     html = signed_in.get(video_page(video), {"t": "64.8"}).content.decode()
 
@@ -351,8 +355,10 @@ def test_a_youtube_video_embeds_youtube_and_says_comparison_is_for_uploads(signe
 def test_a_failed_youtube_video_offers_retry_and_retrying_fetches_its_captions_again(
     signed_in, user, settings, django_capture_on_commit_callbacks
 ) -> None:
-    video = make_video(
-        user,
+    video = VideoFactory(
+        owner=user,
+        title="Holiday",
+        ready=True,
         source=Video.Source.YOUTUBE,
         youtube_id=VIDEO_ID,
         storage_key="",
@@ -373,7 +379,7 @@ def test_a_failed_youtube_video_offers_retry_and_retrying_fetches_its_captions_a
 
 
 def test_a_failed_upload_whose_file_is_gone_offers_no_retry_and_says_why_when_asked(signed_in, user) -> None:
-    video = make_video(user, status=Video.Status.FAILED, storage_key="")
+    video = VideoFactory(owner=user, title="Holiday", ready=True, status=Video.Status.FAILED, storage_key="")
 
     html = signed_in.get(video_page(video)).content.decode()
     response = signed_in.post(f"{video_page(video)}retry/", follow=True)
@@ -387,7 +393,7 @@ def test_a_failed_upload_whose_file_is_gone_offers_no_retry_and_says_why_when_as
 
 
 def test_the_api_says_a_failed_upload_whose_file_is_gone_must_be_uploaded_again(api_client, user) -> None:
-    video = make_video(user, status=Video.Status.FAILED, storage_key="")
+    video = VideoFactory(owner=user, title="Holiday", ready=True, status=Video.Status.FAILED, storage_key="")
     api_client.force_authenticate(user)
 
     response = api_client.post(f"/api/v1/videos/{video.pk}/retry")
@@ -401,8 +407,8 @@ def test_the_api_says_a_failed_upload_whose_file_is_gone_must_be_uploaded_again(
 
 
 def test_transcripts_and_titles_are_escaped_on_the_video_page(signed_in, user) -> None:
-    video = make_video(user, XSS_TITLE, summary='<img src=x onerror="alert(1)">')
-    add_transcript(video, [(0.0, 1.0, "<b onmouseover=alert(1)>hi</b>")])
+    video = VideoFactory(owner=user, title=XSS_TITLE, ready=True, summary='<img src=x onerror="alert(1)">')
+    TranscriptFactory(video=video, lines=[(0.0, 1.0, "<b onmouseover=alert(1)>hi</b>")])
 
     html = signed_in.get(video_page(video)).content.decode()
 
@@ -413,7 +419,7 @@ def test_transcripts_and_titles_are_escaped_on_the_video_page(signed_in, user) -
 
 
 def test_cancel_through_the_page_stops_processing_and_refunds(signed_in, user) -> None:
-    video = make_video(user, status=Video.Status.PROCESSING)
+    video = VideoFactory(owner=user, title="Holiday", ready=True, status=Video.Status.PROCESSING)
     before = Wallet.objects.get(user=user).balance
     hold = hold_create(user=user, amount=245, key=f"video:{video.pk}:test", ref=video, memo="Processing")
     Video.objects.filter(pk=video.pk).update(hold=hold)
@@ -432,7 +438,7 @@ def test_cancel_through_the_page_stops_processing_and_refunds(signed_in, user) -
 
 
 def test_cancelling_a_ready_video_changes_nothing_and_says_so(signed_in, user) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
 
     response = signed_in.post(f"{video_page(video)}cancel/", follow=True)
 
@@ -442,7 +448,14 @@ def test_cancelling_a_ready_video_changes_nothing_and_says_so(signed_in, user) -
 
 
 def test_retry_through_the_page_queues_the_video_again(signed_in, user) -> None:
-    video = make_video(user, status=Video.Status.FAILED, error_code="undecodable", error_message="Bad frames.")
+    video = VideoFactory(
+        owner=user,
+        title="Holiday",
+        ready=True,
+        status=Video.Status.FAILED,
+        error_code="undecodable",
+        error_message="Bad frames.",
+    )
 
     response = signed_in.post(f"{video_page(video)}retry/", follow=True)
 
@@ -455,11 +468,11 @@ def test_retry_through_the_page_queues_the_video_again(signed_in, user) -> None:
 def test_delete_through_the_page_removes_the_video_and_its_file_and_returns_to_the_library(
     signed_in, user, settings, django_capture_on_commit_callbacks
 ) -> None:
-    video = make_video(user, "Old trip", storage_key=f"videos/{user.pk}/original.mp4")
+    video = VideoFactory(owner=user, title="Old trip", ready=True, storage_key=f"videos/{user.pk}/original.mp4")
     stored = settings.MEDIA_ROOT / video.storage_key
     stored.parent.mkdir(parents=True)
     stored.write_bytes(b"video bytes")
-    add_transcript(video, [(0.0, 1.0, "hello")])
+    TranscriptFactory(video=video, lines=[(0.0, 1.0, "hello")])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in.post(f"{video_page(video)}delete/", follow=True)
@@ -509,13 +522,16 @@ KITCHEN = [
 
 
 def test_search_shows_the_sentence_that_answers_at_the_moment_it_is_said(signed_in, user, other_user) -> None:
-    cooking = make_video(user, "Cooking show")
-    add_transcript(cooking, KITCHEN)
+    cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
+    TranscriptFactory(video=cooking, lines=KITCHEN)
     add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
-    garden = make_video(user, "Garden tour")
+    garden = VideoFactory(owner=user, title="Garden tour", ready=True)
     add_chunks(garden, [(80.0, 120.0, "These roses need pruning in early spring, just above an outward bud.")])
     # Another user's moment about the very same thing is never shown.
-    add_chunks(make_video(other_user, "Their pasta"), [(0.0, 30.0, "Simmer tomatoes with garlic for the sauce.")])
+    add_chunks(
+        VideoFactory(owner=other_user, title="Their pasta", ready=True),
+        [(0.0, 30.0, "Simmer tomatoes with garlic for the sauce.")],
+    )
 
     response = signed_in.get(SEARCH, {"q": "how long should the tomato sauce simmer?"})
 
@@ -531,8 +547,8 @@ def test_search_shows_the_sentence_that_answers_at_the_moment_it_is_said(signed_
 
 
 def test_an_unrelated_question_finds_nothing_and_says_so(signed_in, user) -> None:
-    cooking = make_video(user, "Cooking show")
-    add_transcript(cooking, KITCHEN)
+    cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
+    TranscriptFactory(video=cooking, lines=KITCHEN)
     add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
 
     html = signed_in.get(SEARCH, {"q": "Who won the football world cup in 1998?"}).content.decode()
@@ -545,8 +561,8 @@ def test_an_unrelated_question_finds_nothing_and_says_so(signed_in, user) -> Non
 def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> None:
     if "low_confidence" not in {field.name for field in TranscriptSegment._meta.fields}:
         pytest.skip("transcript lines carry no confidence yet")
-    cooking = make_video(user, "Cooking show")
-    add_transcript(cooking, KITCHEN)
+    cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
+    TranscriptFactory(video=cooking, lines=KITCHEN)
     TranscriptSegment.objects.filter(transcript__video=cooking, index=2).update(low_confidence=True)
     add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
 
@@ -557,8 +573,8 @@ def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> Non
 
 
 def test_search_for_a_garden_question_puts_the_garden_first(signed_in, user) -> None:
-    cooking = make_video(user, "Cooking show")
-    garden = make_video(user, "Garden tour")
+    cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
+    garden = VideoFactory(owner=user, title="Garden tour", ready=True)
     add_chunks(cooking, [(0.0, 40.0, "Today we bake bread from scratch with flour and yeast.")])
     add_chunks(garden, [(95.0, 130.0, "These roses need pruning in early spring, just above an outward bud.")])
 
@@ -576,7 +592,7 @@ def test_search_without_a_query_shows_the_form_only(signed_in, user) -> None:
 
 
 def test_search_with_nothing_to_search_says_so(signed_in, user) -> None:
-    make_video(user)
+    VideoFactory(owner=user, title="Holiday", ready=True)
 
     html = signed_in.get(SEARCH, {"q": "anything"}).content.decode()
 
@@ -584,7 +600,9 @@ def test_search_with_nothing_to_search_says_so(signed_in, user) -> None:
 
 
 def test_the_search_query_is_escaped(signed_in, user) -> None:
-    add_chunks(make_video(user), [(0.0, 10.0, "Scripts and alerts in the browser.")])
+    add_chunks(
+        VideoFactory(owner=user, title="Holiday", ready=True), [(0.0, 10.0, "Scripts and alerts in the browser.")]
+    )
 
     html = signed_in.get(SEARCH, {"q": XSS_TITLE}).content.decode()
 
@@ -593,7 +611,7 @@ def test_the_search_query_is_escaped(signed_in, user) -> None:
 
 
 def test_search_pages_see_only_a_bounded_number_of_moments(signed_in, user) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
     add_chunks(
         video, [(float(i * 30), float(i * 30 + 40), f"Part {i} of the story about a lighthouse.") for i in range(25)]
     )
