@@ -41,9 +41,8 @@ from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent
 from tests.billing.test_ledger_concurrency import run_at_once
 from tests.chat.helpers import COOKING, open_socket
 from tests.chat.helpers import make_video as make_chat_video
-from tests.factories import TokenPackFactory, empty_wallet_user
+from tests.factories import TokenPackFactory, TranscriptFactory, VideoFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
-from tests.notes.conftest import add_transcript, make_video
 from videos.models import Upload, Video
 from videos.pipeline import runner
 from videos.pipeline.steps import StepFailed, ensure_hold
@@ -135,8 +134,8 @@ def refused_everywhere(user: User, settings) -> None:
     entries_before = LedgerEntry.objects.filter(wallet__user=user).count()
 
     # An AI note through the API: a 402 in the error shape, and no note.
-    video = make_video(user)
-    add_transcript(video, [(0.0, 8.0, "The baker kneads the dough.")])
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
+    TranscriptFactory(video=video, lines=[(0.0, 8.0, "The baker kneads the dough.")])
     api = APIClient()
     api.force_authenticate(user)
     response = api.post(f"/api/v1/videos/{video.pk}/notes", {"start": 2}, format="json")

@@ -1,8 +1,8 @@
-"""Helpers for the notes tests: videos in a known state, transcripts, API clients, balances."""
+"""Helpers for the notes tests: API clients and balances (videos and transcripts: tests.factories)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,26 +12,6 @@ from billing.ledger import ledger_grant
 from billing.models import Wallet
 from tests.factories import empty_wallet_user
 from tests.videos.conftest import moto_url, s3, s3_reads  # noqa: F401  # the local S3, for stills of videos on S3
-from videos.models import Transcript, TranscriptSegment, Video
-
-Line = tuple[float, float, str]
-
-
-def make_video(owner: User, title: str = "Bread at home", **fields: object) -> Video:
-    values: dict[str, object] = {"status": Video.Status.READY, "duration": 120.0, "source": Video.Source.UPLOAD}
-    values.update(fields)
-    return Video.objects.create(owner=owner, title=title, **values)
-
-
-def add_transcript(video: Video, lines: Sequence[Line], *, source: str = Transcript.Source.SIDECAR) -> Transcript:
-    transcript = Transcript.objects.create(
-        video=video, source=source, language="en", text=" ".join(text for _, _, text in lines)
-    )
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(transcript=transcript, index=index, start=start, end=end, text=text)
-        for index, (start, end, text) in enumerate(lines)
-    )
-    return transcript
 
 
 def balance(user: User) -> int:

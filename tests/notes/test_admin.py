@@ -7,9 +7,9 @@ from django.test import Client
 
 from billing.models import Wallet
 from notes.models import Note
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from tests.notes.conftest import make_video
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,10 @@ def operator() -> Client:
 
 @pytest.fixture
 def notes(user, other_user) -> dict[str, Note]:
-    bread, guitar = make_video(user, "Bread at home"), make_video(other_user, "Guitar lesson")
+    bread, guitar = (
+        VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0),
+        VideoFactory(owner=other_user, title="Guitar lesson", status=Video.Status.READY, duration=120.0),
+    )
     return {
         "typed": Note.objects.create(owner=user, video=bread, start=62, text="Knead for ten minutes"),
         "ai_done": Note.objects.create(
@@ -68,7 +71,9 @@ def test_deleting_an_unwritten_ai_note_in_the_admin_refunds_it(
     from notes.services import note_create
 
     # With a language model configured, a note saved empty is a priced AI note (an excerpt is free).
-    video = make_video(user, status="processing")  # no transcript yet: the note waits
+    video = VideoFactory(
+        owner=user, status="processing", title="Bread at home", duration=120.0
+    )  # no transcript yet: the note waits
     before = Wallet.objects.get(user=user).balance
     waiting = note_create(user=user, video=video, start=1)
     assert Wallet.objects.get(user=user).balance < before

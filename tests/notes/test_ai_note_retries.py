@@ -10,8 +10,10 @@ import pytest
 import notes.ai
 from billing.models import Hold
 from notes.models import Note
+from tests.factories import TranscriptFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from tests.notes.conftest import add_transcript, balance, funded_user, make_video
+from tests.notes.conftest import balance, funded_user
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +38,8 @@ def pushed(monkeypatch) -> list[dict[str, Any]]:
 
 def _ask_for_a_note(client_for, django_capture_on_commit_callbacks):
     user = funded_user(100)
-    video = make_video(user)
-    add_transcript(video, LINES)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
+    TranscriptFactory(video=video, lines=LINES)
     with django_capture_on_commit_callbacks(execute=True):
         created = client_for(user).post(f"/api/v1/videos/{video.pk}/notes", {"start": 60}, format="json").json()
     return user, Note.objects.get(pk=created["id"])

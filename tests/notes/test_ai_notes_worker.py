@@ -14,8 +14,10 @@ from rest_framework.test import APIClient
 from notes.models import Note
 from sage.asgi import application
 from tests import servers
+from tests.factories import TranscriptFactory, VideoFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
-from tests.notes.conftest import add_transcript, balance, funded_user, make_video
+from tests.notes.conftest import balance, funded_user
+from videos.models import Video
 
 
 @pytest.mark.worker
@@ -23,8 +25,8 @@ def test_an_ai_note_is_written_by_a_worker_and_arrives_live(transactional_db, ge
     settings.TOKEN_COST_AI_NOTE = 5
     gemini_stub.reply("The baker shapes the loaf.")
     user = funded_user(100)
-    video = make_video(user)
-    add_transcript(video, [(55.0, 65.0, "Now shape the dough into a loaf.")])
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
+    TranscriptFactory(video=video, lines=[(55.0, 65.0, "Now shape the dough into a loaf.")])
     client = APIClient()
     client.force_authenticate(user)
 

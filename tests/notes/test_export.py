@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from notes.models import Note
-from tests.notes.conftest import make_video
+from tests.factories import VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ YOUTUBE_ID = "dQw4w9WgXcQ"
 
 @pytest.fixture
 def library(user):
-    bread = make_video(user, "Bread at home", duration=4000.0)
+    bread = VideoFactory(owner=user, title="Bread at home", duration=4000.0, status=Video.Status.READY)
     Note.objects.create(owner=user, video=bread, start=62.5, text="Knead for **ten** minutes")
     Note.objects.create(owner=user, video=bread, start=5, end=12, text="Ingredients:\n- flour\n- water")
     Note.objects.create(owner=user, video=bread, start=3605, text="Done", ai_generated=True, ai_status="done")
@@ -31,7 +31,14 @@ def library(user):
         ai_generated=True,
         ai_status="failed",
     )
-    song = make_video(user, "A song", source=Video.Source.YOUTUBE, youtube_id=YOUTUBE_ID)
+    song = VideoFactory(
+        owner=user,
+        title="A song",
+        source=Video.Source.YOUTUBE,
+        youtube_id=YOUTUBE_ID,
+        status=Video.Status.READY,
+        duration=120.0,
+    )
     Note.objects.create(owner=user, video=song, start=42.9, text="The chorus")
     return bread, song
 
@@ -89,7 +96,12 @@ def test_a_videos_json_has_every_note_with_its_state_and_links(user, client_for,
 
 
 def test_all_my_notes_export_as_one_section_per_video(user, other_user, client_for, library) -> None:
-    Note.objects.create(owner=other_user, video=make_video(other_user, "Theirs"), start=1, text="not mine")
+    Note.objects.create(
+        owner=other_user,
+        video=VideoFactory(owner=other_user, title="Theirs", status=Video.Status.READY, duration=120.0),
+        start=1,
+        text="not mine",
+    )
     client = client_for(user)
 
     markdown = client.get("/api/v1/notes/export.md")
@@ -106,7 +118,7 @@ def test_all_my_notes_export_as_one_section_per_video(user, other_user, client_f
 
 
 def test_exports_with_no_notes_say_so(user, client_for) -> None:
-    video = make_video(user, "Empty")
+    video = VideoFactory(owner=user, title="Empty", status=Video.Status.READY, duration=120.0)
     client = client_for(user)
 
     assert client.get(f"/api/v1/videos/{video.pk}/notes/export.md").content.decode() == "# Empty\n\n_No notes yet._\n"

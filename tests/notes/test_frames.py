@@ -14,7 +14,7 @@ from django.test import Client
 from notes.frames import note_frame_ensure
 from notes.models import Note
 from sage.synthetic_media import Scene, decode_video, make_video
-from tests.notes.conftest import make_video as make_video_row
+from tests.factories import VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def clip(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def stored(user, clip, settings) -> Video:
-    video = make_video_row(user, "Scenes", duration=9.0)
+    video = VideoFactory(owner=user, title="Scenes", duration=9.0, status=Video.Status.READY)
     key = f"videos/{video.pk}/original.mp4"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,9 +134,20 @@ def test_a_deleted_note_takes_its_still_with_it(user, client_for, stored, django
 
 
 def test_youtube_videos_and_unreadable_files_get_no_still(user, settings) -> None:
-    youtube = make_video_row(user, "Song", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ")
-    missing = make_video_row(user, "Lost", storage_key="videos/404/original.mp4")
-    broken = make_video_row(user, "Broken", storage_key="videos/broken.mp4")
+    youtube = VideoFactory(
+        owner=user,
+        title="Song",
+        source=Video.Source.YOUTUBE,
+        youtube_id="dQw4w9WgXcQ",
+        status=Video.Status.READY,
+        duration=120.0,
+    )
+    missing = VideoFactory(
+        owner=user, title="Lost", storage_key="videos/404/original.mp4", status=Video.Status.READY, duration=120.0
+    )
+    broken = VideoFactory(
+        owner=user, title="Broken", storage_key="videos/broken.mp4", status=Video.Status.READY, duration=120.0
+    )
     (Path(settings.MEDIA_ROOT) / "videos").mkdir(parents=True, exist_ok=True)
     (Path(settings.MEDIA_ROOT) / "videos/broken.mp4").write_bytes(b"not a video at all" * 100)
 
@@ -147,7 +158,7 @@ def test_youtube_videos_and_unreadable_files_get_no_still(user, settings) -> Non
 
 
 def test_a_video_on_s3_gives_its_still_without_being_downloaded(user, clip, s3_reads, tmp_path) -> None:
-    video = make_video_row(user, "Scenes", duration=9.0)
+    video = VideoFactory(owner=user, title="Scenes", duration=9.0, status=Video.Status.READY)
     key = default_storage.save(f"videos/{video.pk}/original.mp4", clip.open("rb"))
     Video.objects.filter(pk=video.pk).update(storage_key=key)
     note = Note.objects.create(owner=user, video=video, start=7.0, text="x")

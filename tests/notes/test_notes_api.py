@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notes.models import Note
-from tests.factories import UserFactory
-from tests.notes.conftest import make_video
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,7 @@ def note_url(note_id: int) -> str:
 
 
 def test_a_note_is_created_with_every_field_of_the_contract(user, client_for) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
 
     response = client_for(user).post(notes_url(video.pk), {"start": "1:02.5", "text": "**Knead** well"}, format="json")
 
@@ -50,7 +49,7 @@ def test_a_note_is_created_with_every_field_of_the_contract(user, client_for) ->
 
 
 def test_a_range_note_has_an_end_and_its_label(user, client_for) -> None:
-    video = make_video(user, duration=4000.0)
+    video = VideoFactory(owner=user, duration=4000.0, title="Bread at home", status=Video.Status.READY)
 
     note = client_for(user).post(notes_url(video.pk), {"start": 59, "end": "1:00:01", "text": "Intro"}, format="json")
 
@@ -60,10 +59,10 @@ def test_a_range_note_has_an_end_and_its_label(user, client_for) -> None:
 
 def test_a_videos_notes_come_in_the_order_of_the_video(user, client_for) -> None:
     client = client_for(user)
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     for start, text in (("1:00", "third"), (5, "first"), ("0:30", "second")):
         client.post(notes_url(video.pk), {"start": start, "text": text}, format="json")
-    elsewhere = make_video(user, "Other")
+    elsewhere = VideoFactory(owner=user, title="Other", status=Video.Status.READY, duration=120.0)
     client.post(notes_url(elsewhere.pk), {"start": 1, "text": "not this video"}, format="json")
 
     listed = client.get(notes_url(video.pk))
@@ -74,7 +73,7 @@ def test_a_videos_notes_come_in_the_order_of_the_video(user, client_for) -> None
 
 def test_a_note_is_changed_field_by_field(user, client_for) -> None:
     client = client_for(user)
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     created = client.post(notes_url(video.pk), {"start": 10, "end": 20, "text": "draft"}, format="json").json()
 
     changed = client.patch(note_url(created["id"]), {"text": "final *words*"}, format="json")
@@ -89,7 +88,11 @@ def test_a_note_is_changed_field_by_field(user, client_for) -> None:
 
 def test_a_deleted_note_is_gone(user, client_for) -> None:
     client = client_for(user)
-    note = client.post(notes_url(make_video(user).pk), {"start": 1, "text": "x"}, format="json").json()
+    note = client.post(
+        notes_url(VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0).pk),
+        {"start": 1, "text": "x"},
+        format="json",
+    ).json()
 
     assert client.delete(note_url(note["id"])).status_code == 204
     assert client.get(note_url(note["id"])).status_code == 404
@@ -117,7 +120,9 @@ def test_a_deleted_note_is_gone(user, client_for) -> None:
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(user, client_for, body, field, message) -> None:
-    video = make_video(user)  # two minutes long
+    video = VideoFactory(
+        owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0
+    )  # two minutes long
 
     response = client_for(user).post(notes_url(video.pk), body, format="json")
 
@@ -133,7 +138,11 @@ def test_bad_input_is_a_400_naming_the_field(user, client_for, body, field, mess
 def test_empty_text_is_refused_when_ai_notes_are_off(client_for) -> None:
     user = UserFactory(ai_notes_enabled=False)
 
-    response = client_for(user).post(notes_url(make_video(user).pk), {"start": 5, "text": "  "}, format="json")
+    response = client_for(user).post(
+        notes_url(VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0).pk),
+        {"start": 5, "text": "  "},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["text"] == [
@@ -143,7 +152,14 @@ def test_empty_text_is_refused_when_ai_notes_are_off(client_for) -> None:
 
 def test_the_end_of_a_youtube_video_is_not_enforced_as_its_length_is_a_guess(user, client_for) -> None:
     # A YouTube video's duration comes from the end of its captions, which may stop before it does.
-    video = make_video(user, source=Video.Source.YOUTUBE, youtube_id=YOUTUBE_ID, duration=60.0)
+    video = VideoFactory(
+        owner=user,
+        source=Video.Source.YOUTUBE,
+        youtube_id=YOUTUBE_ID,
+        duration=60.0,
+        title="Bread at home",
+        status=Video.Status.READY,
+    )
 
     response = client_for(user).post(
         notes_url(video.pk), {"start": "1:30", "text": "after the captions"}, format="json"
@@ -153,7 +169,7 @@ def test_the_end_of_a_youtube_video_is_not_enforced_as_its_length_is_a_guess(use
 
 
 def test_a_time_a_hair_past_the_end_is_the_end(user, client_for) -> None:
-    video = make_video(user, duration=6.0)
+    video = VideoFactory(owner=user, duration=6.0, title="Bread at home", status=Video.Status.READY)
 
     response = client_for(user).post(notes_url(video.pk), {"start": 6.2, "text": "last frame"}, format="json")
 
@@ -173,7 +189,11 @@ def test_a_time_a_hair_past_the_end_is_the_end(user, client_for) -> None:
 )
 def test_a_change_that_breaks_the_note_is_a_400_naming_the_field(user, client_for, change, field, message) -> None:
     client = client_for(user)
-    note = client.post(notes_url(make_video(user).pk), {"start": 10, "end": 40, "text": "x"}, format="json").json()
+    note = client.post(
+        notes_url(VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0).pk),
+        {"start": 10, "end": 40, "text": "x"},
+        format="json",
+    ).json()
 
     response = client.patch(note_url(note["id"]), change, format="json")
 
@@ -187,7 +207,7 @@ def test_a_change_that_breaks_the_note_is_a_400_naming_the_field(user, client_fo
 
 
 def test_another_users_notes_and_videos_are_404_everywhere(user, other_user, client_for) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     note = client_for(user).post(notes_url(video.pk), {"start": 1, "text": "mine"}, format="json").json()
     intruder = client_for(other_user)
 
@@ -205,7 +225,7 @@ def test_another_users_notes_and_videos_are_404_everywhere(user, other_user, cli
 def test_anonymous_requests_are_401(user) -> None:
     from rest_framework.test import APIClient
 
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     assert APIClient().get(notes_url(video.pk)).status_code == 401
     assert APIClient().get("/api/v1/notes").status_code == 401
 
@@ -214,7 +234,7 @@ def test_anonymous_requests_are_401(user) -> None:
 
 
 def test_a_read_token_reads_but_cannot_write(user, token_client) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     note = Note.objects.create(owner=user, video=video, start=1, text="existing")
     reader = token_client(user, ["read"])
 
@@ -234,7 +254,7 @@ def test_a_read_token_reads_but_cannot_write(user, token_client) -> None:
 
 
 def test_a_notes_write_token_writes(user, token_client) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     writer = token_client(user, ["notes:write"])
 
     created = writer.post(notes_url(video.pk), {"start": 2, "text": "from the extension"}, format="json")
@@ -246,7 +266,7 @@ def test_a_notes_write_token_writes(user, token_client) -> None:
 
 
 def test_a_token_for_videos_cannot_write_notes(user, token_client) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
 
     response = token_client(user, ["read", "videos:write"]).post(
         notes_url(video.pk), {"start": 1, "text": "x"}, format="json"
@@ -345,11 +365,16 @@ def test_bad_input_on_a_new_youtube_video_adds_nothing(user, client_for) -> None
 
 def test_all_my_notes_are_paginated_newest_first_and_searchable(user, other_user, client_for) -> None:
     client = client_for(user)
-    bread, music = make_video(user, "Bread at home"), make_video(user, "Guitar lesson")
+    bread, music = (
+        VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0),
+        VideoFactory(owner=user, title="Guitar lesson", status=Video.Status.READY, duration=120.0),
+    )
     for video, text in ((bread, "Knead for ten minutes"), (music, "Tune the low E"), (bread, "Oven at 220")):
         client.post(notes_url(video.pk), {"start": 1, "text": text}, format="json")
     client_for(other_user).post(
-        notes_url(make_video(other_user, "Bread too").pk), {"start": 1, "text": "Knead"}, format="json"
+        notes_url(VideoFactory(owner=other_user, title="Bread too", status=Video.Status.READY, duration=120.0).pk),
+        {"start": 1, "text": "Knead"},
+        format="json",
     )
 
     everything = client.get("/api/v1/notes").json()
@@ -373,7 +398,7 @@ def test_all_my_notes_are_paginated_newest_first_and_searchable(user, other_user
 
 def test_listing_notes_takes_the_same_queries_for_many_notes_as_for_one(user, client_for) -> None:
     client = client_for(user)
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
     Note.objects.create(owner=user, video=video, start=1, text="one", frame_key="notes/x.jpg")
 
     def queries(url: str) -> int:
