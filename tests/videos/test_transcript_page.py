@@ -8,7 +8,8 @@ from html import unescape
 
 import pytest
 
-from tests.videos.test_pages import add_transcript, make_video, video_page
+from tests.factories import TranscriptFactory, VideoFactory
+from tests.videos.test_pages import video_page
 from videos.models import Transcript, TranscriptSegment
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def line_texts(html: str) -> list[str]:
 
 
 def test_recognised_words_carry_their_times_and_doubtful_ones_are_marked(signed_in, user) -> None:
-    video = make_video(user)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
     transcript = Transcript.objects.create(video=video, source=Transcript.Source.WHISPER, language="en")
     TranscriptSegment.objects.create(
         transcript=transcript, index=0, start=1.0, end=2.2, text="Fish & chips.",
@@ -54,8 +55,8 @@ def test_recognised_words_carry_their_times_and_doubtful_ones_are_marked(signed_
 
 
 def test_a_transcript_uncertain_as_a_whole_says_so(signed_in, user) -> None:
-    video = make_video(user)
-    add_transcript(video, [(1.0, 2.0, "hello")], source=Transcript.Source.WHISPER, low_confidence=True)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
+    TranscriptFactory(video=video, lines=[(1.0, 2.0, "hello")], source=Transcript.Source.WHISPER, low_confidence=True)
 
     html = signed_in.get(video_page(video)).content.decode()
 
@@ -64,8 +65,10 @@ def test_a_transcript_uncertain_as_a_whole_says_so(signed_in, user) -> None:
 
 
 def test_an_old_pocketsphinx_transcript_still_reads(signed_in, user) -> None:
-    video = make_video(user)
-    add_transcript(video, [(1.0, 2.0, "dubai")], source=Transcript.Source.POCKETSPHINX, low_confidence=True)
+    video = VideoFactory(owner=user, title="Holiday", ready=True)
+    TranscriptFactory(
+        video=video, lines=[(1.0, 2.0, "dubai")], source=Transcript.Source.POCKETSPHINX, low_confidence=True
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
 
