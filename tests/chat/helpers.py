@@ -1,10 +1,10 @@
-"""Videos with real transcripts (MiniLM-embedded chunks), guests, and sockets for chat tests."""
+"""Transcripts for chat tests (made into videos by tests.factories.VideoFactory), guests, and sockets."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
@@ -14,8 +14,6 @@ from django.http import HttpResponse
 from accounts.guests import GUEST_COOKIE, guest_cookie_set
 from accounts.models import User
 from sage.asgi import application
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
-from videos.text_embedding.model import embed_texts
 
 # A cooking video in three clearly separate parts (start, end, words spoken).
 COOKING = [
@@ -28,23 +26,6 @@ GARDEN = [
     (0.0, 45.0, "In spring we plant tomatoes in full sun and water the seedlings every morning."),
     (45.0, 90.0, "Aphids on the roses are washed off with soapy water; ladybirds eat the rest."),
 ]
-
-
-def make_video(owner: User, *, title: str, passages: Sequence[tuple[float, float, str]]) -> Video:
-    """A ready video whose transcript is `passages`, chunked one chunk per passage, really embedded."""
-    video = Video.objects.create(
-        owner=owner, title=title, status=Video.Status.READY, duration=passages[-1][1], has_audio=True
-    )
-    transcript = Transcript.objects.create(
-        video=video, source=Transcript.Source.SIDECAR, language="en", text=" ".join(text for _, _, text in passages)
-    )
-    vectors = embed_texts([text for _, _, text in passages])
-    for index, ((start, end, text), vector) in enumerate(zip(passages, vectors, strict=True)):
-        TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=end, text=text)
-        TranscriptChunk.objects.create(
-            video=video, owner=owner, index=index, start=start, end=end, text=text, embedding=vector
-        )
-    return video
 
 
 def guest_cookie(guest_id: uuid.UUID) -> str:

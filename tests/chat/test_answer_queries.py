@@ -17,8 +17,9 @@ from django.db.backends.utils import CursorWrapper
 from accounts.guests import Viewer
 from chat.models import Conversation
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, make_video, open_socket
-from tests.factories import UserFactory
+from tests.chat.helpers import COOKING, frames_until_done, open_socket
+from tests.factories import UserFactory, VideoFactory
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +50,15 @@ def every_query(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 @database_sync_to_async
 def cooking_conversation() -> tuple[object, Conversation]:
     user = UserFactory()
-    video = make_video(user, title="Sourdough", passages=COOKING)
+    video = VideoFactory(
+        owner=user,
+        title="Sourdough",
+        status=Video.Status.READY,
+        duration=COOKING[-1][1],
+        has_audio=True,
+        with_transcript=COOKING,
+        with_transcript__chunks=True,
+    )
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from chat.answering import NOT_ANSWERED, UNCERTAIN, ExtractiveBackend, build_prompt, citations_for, cited_seconds
 from chat.retrieval import Evidence, Passage, evidence_from, retrieve, retrieve_passages
-from tests.chat.helpers import COOKING, GARDEN, make_video
+from tests.chat.helpers import COOKING, GARDEN
+from tests.factories import VideoFactory
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.search import Quote
 from videos.text_embedding.model import embed_query, embed_texts
@@ -76,7 +77,15 @@ def extractive(question: str, evidence: Evidence) -> str:
 def test_the_part_of_the_video_that_answers_is_in_the_top_three_and_cited(
     user, question: str, expected_start: float
 ) -> None:
-    video = make_video(user, title="Sourdough", passages=COOKING)
+    video = VideoFactory(
+        owner=user,
+        title="Sourdough",
+        status=Video.Status.READY,
+        duration=COOKING[-1][1],
+        has_audio=True,
+        with_transcript=COOKING,
+        with_transcript__chunks=True,
+    )
 
     evidence = evidence_for(question, owner_id=user.pk, video_id=video.pk)
     answer = extractive(question, evidence)
@@ -114,9 +123,33 @@ def test_an_unrelated_question_is_not_answered_with_the_nearest_passage(user) ->
 
 @pytest.mark.django_db
 def test_a_library_conversation_searches_all_my_videos_and_nobody_elses(user, other_user) -> None:
-    make_video(user, title="Sourdough", passages=COOKING)
-    garden = make_video(user, title="Garden", passages=GARDEN)
-    make_video(other_user, title="Their garden", passages=GARDEN)
+    VideoFactory(
+        owner=user,
+        title="Sourdough",
+        status=Video.Status.READY,
+        duration=COOKING[-1][1],
+        has_audio=True,
+        with_transcript=COOKING,
+        with_transcript__chunks=True,
+    )
+    garden = VideoFactory(
+        owner=user,
+        title="Garden",
+        status=Video.Status.READY,
+        duration=GARDEN[-1][1],
+        has_audio=True,
+        with_transcript=GARDEN,
+        with_transcript__chunks=True,
+    )
+    VideoFactory(
+        owner=other_user,
+        title="Their garden",
+        status=Video.Status.READY,
+        duration=GARDEN[-1][1],
+        has_audio=True,
+        with_transcript=GARDEN,
+        with_transcript__chunks=True,
+    )
 
     passages = retrieve_passages(
         owner_id=user.pk, video_id=None, vector=embed_query("How do I get rid of aphids?"), limit=3

@@ -11,8 +11,8 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, make_video, open_socket
-from tests.factories import UserFactory
+from tests.chat.helpers import COOKING, frames_until_done, open_socket
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 
 
@@ -25,7 +25,15 @@ def signed_in(person: User) -> Client:
 @database_sync_to_async
 def cooking_conversation() -> tuple[User, Conversation]:
     user = UserFactory()
-    video = make_video(user, title="Sourdough", passages=COOKING)
+    video = VideoFactory(
+        owner=user,
+        title="Sourdough",
+        status=Video.Status.READY,
+        duration=COOKING[-1][1],
+        has_audio=True,
+        with_transcript=COOKING,
+        with_transcript__chunks=True,
+    )
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 

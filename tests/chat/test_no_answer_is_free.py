@@ -12,10 +12,11 @@ from billing.prices import chat_answer_price
 from chat.answering import NO_ANSWER, NOT_ANSWERED, NOTHING_FOUND, answers_the_question
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, make_video, open_socket
+from tests.chat.helpers import COOKING, frames_until_done, open_socket
 from tests.chat.test_answer_queries import every_query
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +24,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @database_sync_to_async
 def cooking_conversation() -> tuple[object, Conversation]:
     user = UserFactory()
-    video = make_video(user, title="Sourdough", passages=COOKING)
+    video = VideoFactory(
+        owner=user,
+        title="Sourdough",
+        status=Video.Status.READY,
+        duration=COOKING[-1][1],
+        has_audio=True,
+        with_transcript=COOKING,
+        with_transcript__chunks=True,
+    )
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
