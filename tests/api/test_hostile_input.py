@@ -16,7 +16,7 @@ from accounts.models import User
 from chat.models import Conversation
 from chat.services import conversation_create
 from tests import servers
-from tests.factories import ApiTokenFactory, UserFactory
+from tests.factories import ApiTokenFactory, UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_a_lone_surrogate_anywhere_in_json_is_a_400(body):
 
 def test_a_surrogate_pair_is_a_character_like_any_other():
     user = UserFactory()
-    video = Video.objects.create(owner=user, title="Talk", status=Video.Status.READY, duration=60)
+    video = VideoFactory(owner=user, title="Talk", status=Video.Status.READY, duration=60)
 
     response = post_raw(
         token_client(user), f"/api/v1/videos/{video.pk}/notes", '{"start": 1, "text": "nice \\ud83d\\ude00"}'
@@ -124,8 +124,8 @@ def test_an_unknown_status_filter_is_a_400_naming_the_allowed_values(url):
 
 def test_a_known_status_filter_still_filters():
     user = UserFactory()
-    Video.objects.create(owner=user, title="Done", status=Video.Status.READY)
-    Video.objects.create(owner=user, title="Broken", status=Video.Status.FAILED)
+    VideoFactory(owner=user, title="Done", status=Video.Status.READY)
+    VideoFactory(owner=user, title="Broken", status=Video.Status.FAILED)
 
     response = token_client(user).get("/api/v1/videos", {"status": "failed"})
 
@@ -162,7 +162,7 @@ def test_a_trash_flag_that_is_not_a_boolean_is_a_400():
 @pytest.mark.parametrize("status", [Video.Status.QUEUED, Video.Status.PROCESSING, Video.Status.FAILED])
 def test_a_conversation_about_a_video_that_is_not_ready_is_refused_with_409(status):
     user = UserFactory()
-    video = Video.objects.create(owner=user, title="Later", status=status)
+    video = VideoFactory(owner=user, title="Later", status=status)
 
     response = token_client(user).post("/api/v1/conversations", {"video": video.pk}, format="json")
 
@@ -174,7 +174,7 @@ def test_a_conversation_about_a_video_that_is_not_ready_is_refused_with_409(stat
 
 def test_a_conversation_about_a_ready_video_is_created():
     user = UserFactory()
-    video = Video.objects.create(owner=user, title="Now", status=Video.Status.READY, duration=10)
+    video = VideoFactory(owner=user, title="Now", status=Video.Status.READY, duration=10)
 
     response = token_client(user).post("/api/v1/conversations", {"video": video.pk}, format="json")
 
@@ -213,7 +213,7 @@ def test_a_page_past_the_end_is_still_a_404():
 @pytest.mark.parametrize("value", [5, 1.5])
 def test_a_string_field_given_a_number_is_a_400_not_text(value):
     user = UserFactory()
-    video = Video.objects.create(owner=user, title="Talk", status=Video.Status.READY, duration=60)
+    video = VideoFactory(owner=user, title="Talk", status=Video.Status.READY, duration=60)
 
     response = token_client(user).post(f"/api/v1/videos/{video.pk}/notes", {"start": 1, "text": value}, format="json")
 

@@ -13,7 +13,7 @@ from chat import selectors
 from chat.services import conversation_create
 from sage.asgi import application
 from tests.chat.helpers import open_socket
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +30,7 @@ async def events_socket(user) -> WebsocketCommunicator:
 @database_sync_to_async
 def user_with_video() -> tuple[object, Video]:
     user = UserFactory()
-    return user, Video.objects.create(owner=user, title="Mine", status=Video.Status.READY)
+    return user, VideoFactory(owner=user, title="Mine", status=Video.Status.READY)
 
 
 @pytest.mark.parametrize("group", ["video.²", "video.３", "video.٣", "video.1\n", "video." + "9" * 400, "vidéo.1"])

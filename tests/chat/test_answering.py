@@ -46,7 +46,7 @@ def evidence_for(question: str, *, owner_id: int, video_id: int | None, limit: i
 
 def oven_video(owner) -> Video:
     """A video whose transcript is OVEN, in one window (chunk) embedded as the pipeline would."""
-    video = Video.objects.create(owner=owner, title="Oven", status=Video.Status.READY, duration=80.0, has_audio=True)
+    video = VideoFactory(owner=owner, title="Oven", status=Video.Status.READY, duration=80.0, has_audio=True)
     transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
     for index, (start, end, text) in enumerate(OVEN):
         TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=end, text=text)

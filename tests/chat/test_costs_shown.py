@@ -76,7 +76,7 @@ def test_the_conversation_page_says_the_price_the_balance_and_the_questions_left
 def test_the_video_pages_chat_panel_says_the_price_too(settings) -> None:
     settings.TOKEN_COST_CHAT_ANSWER = 3
     person = UserFactory()
-    video = Video.objects.create(owner=person, title="Bread", status=Video.Status.READY, duration=60.0)
+    video = VideoFactory(owner=person, title="Bread", status=Video.Status.READY, duration=60.0)
 
     page = signed_in(person).get(f"/videos/{video.pk}/").content.decode()
 

@@ -12,7 +12,7 @@ from accounts.models import User
 from chat import services
 from chat.models import Conversation, Message
 from chat.views import starter_questions
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def conversation_for(person: User, *, title: str = "", video: Video | None = Non
 
 
 def ready_video(owner: User, *, title: str = "Bread", summary: str = "") -> Video:
-    return Video.objects.create(owner=owner, title=title, status=Video.Status.READY, duration=60.0, summary=summary)
+    return VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=60.0, summary=summary)
 
 
 def test_anonymous_visitors_are_sent_to_log_in() -> None:
@@ -98,7 +98,7 @@ def test_starting_a_conversation_about_a_video_or_the_whole_library(user: User) 
 
 def test_a_conversation_cannot_be_started_about_someone_elses_or_an_unready_video(user: User, other_user: User) -> None:
     theirs = ready_video(other_user)
-    unready = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
+    unready = VideoFactory(owner=user, title="Still processing", status=Video.Status.PROCESSING)
     client = signed_in(user)
     for video in (theirs, unready):
         response = client.post(reverse("chat:new"), {"video": video.pk}, follow=True)
@@ -172,7 +172,7 @@ def test_a_ready_video_page_has_a_chat_panel_that_works_as_a_form_without_javasc
 
 
 def test_a_video_still_processing_has_no_chat_panel(user: User) -> None:
-    video = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
+    video = VideoFactory(owner=user, title="Still processing", status=Video.Status.PROCESSING)
     page = signed_in(user).get(reverse("videos:video", args=[video.pk])).content.decode()
     assert "data-chat-panel" not in page
     assert 'data-swap="chat"' in page  # the slot the panel is swapped into once the video is ready
@@ -227,7 +227,7 @@ def test_the_panel_starts_a_conversation_about_the_video_with_csrf_checked(user:
 
 
 def test_the_panel_will_not_start_a_conversation_about_an_unready_video(user: User) -> None:
-    video = Video.objects.create(owner=user, title="Still processing", status=Video.Status.PROCESSING)
+    video = VideoFactory(owner=user, title="Still processing", status=Video.Status.PROCESSING)
     response = signed_in(user).post(reverse("chat:video-conversations", args=[video.pk]))
     assert response.status_code == 400
     error = response.json()["error"]  # the one error shape (sage.api.errors.error_response)

@@ -8,6 +8,7 @@ import pytest
 
 from chat.answering import citations_for
 from tests.chat.test_answering import evidence_for, extractive
+from tests.factories import VideoFactory
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.search import search_quotes
 from videos.text_embedding.model import embed_texts
@@ -20,7 +21,7 @@ QUESTION = "What loaf does Anna bake today?"
 def video_with_lines(owner, lines: list[tuple[float, float, str]], *, window_seconds: float = 40.0) -> Video:
     """A ready video saying `lines`, its transcript windows (chunks) `window_seconds` long, embedded."""
     end = lines[-1][1]
-    video = Video.objects.create(owner=owner, title="Anna", status=Video.Status.READY, duration=end, has_audio=True)
+    video = VideoFactory(owner=owner, title="Anna", status=Video.Status.READY, duration=end, has_audio=True)
     transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
     for index, (start, stop, text) in enumerate(lines):
         TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=stop, text=text)

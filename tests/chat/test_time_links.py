@@ -11,13 +11,14 @@ from accounts.guests import Viewer
 from chat import services
 from chat.models import Message
 from chat.time_links import message_html
+from tests.factories import VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
 
 def ready_video(owner, title: str = "Bread") -> Video:
-    return Video.objects.create(owner=owner, title=title, status=Video.Status.READY, duration=4000.0)
+    return VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=4000.0)
 
 
 def answer(content: str, *, citations: list | None = None, status: str = Message.Status.COMPLETE) -> Message:

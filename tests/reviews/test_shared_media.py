@@ -16,7 +16,7 @@ from django.test import Client
 
 from reviews.services import share_link_revoke
 from reviews.shared import media_url
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
 from tests.videos.conftest import moto_url, s3  # noqa: F401  # the suite's local S3 (moto_server)
 from videos.models import Transcript, TranscriptSegment, Video
 
@@ -39,7 +39,7 @@ def body(response: Any) -> bytes:
 
 def stored_video(owner, title: str) -> Video:
     """A ready upload whose file, poster and sprite are in storage, with a one-line transcript."""
-    video = Video.objects.create(owner=owner, title=title, status=Video.Status.READY, duration=8.0, fps=25.0)
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=8.0, fps=25.0)
     Video.objects.filter(pk=video.pk).update(
         storage_key=default_storage.save(f"videos/{video.pk}/original.mp4", ContentFile(MOVIE)),
         poster_key=default_storage.save(f"videos/{video.pk}/poster.jpg", ContentFile(POSTER)),
@@ -200,7 +200,7 @@ def test_with_s3_the_media_url_redirects_to_a_presigned_url_of_the_same_short_li
 ):
     settings.SHARE_MEDIA_URL_SECONDS = 120
     owner = UserFactory()
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner, title="In the bucket", status=Video.Status.READY, duration=8.0, storage_key="videos/s3/cut.mp4"
     )
     s3.client.put_object(Bucket=s3.bucket, Key=video.storage_key, Body=MOVIE)

@@ -14,7 +14,7 @@ from reviews.models import ShareLink
 from reviews.selectors import PASSWORD_ATTEMPTS
 from reviews.services import share_link_revoke
 from reviews.tokens import new_token, seal, token_digest
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
 from videos.models import Transcript, TranscriptSegment, Video, VideoStack
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +260,7 @@ def test_the_json_of_a_revoked_link_is_a_404_in_the_api_shape():
 
 
 def ready_video(owner, title: str = "Interview cut") -> Video:
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner,
         title=title,
         status=Video.Status.READY,
@@ -305,7 +305,7 @@ def test_a_video_link_with_notes_lists_them_read_only():
 
 
 def test_a_youtube_video_link_shows_youtubes_player():
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=UserFactory(),
         title="On YouTube",
         status=Video.Status.READY,

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from notes.models import Note
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from tests.sage.schemathesis_runner import SCHEMA, _a_rule_beyond_the_schema
 from videos.models import Video
 
@@ -48,7 +48,7 @@ def client(user: User) -> APIClient:
 
 
 def test_a_note_changed_to_empty_text_is_refused_by_the_schema_as_by_the_server(components, user, client) -> None:
-    video = Video.objects.create(owner=user, title="Bread", status=Video.Status.READY, duration=60.0)
+    video = VideoFactory(owner=user, title="Bread", status=Video.Status.READY, duration=60.0)
     note = Note.objects.create(owner=user, video=video, start=1.0, text="Knead.")
     url = f"/api/v1/notes/{note.pk}"
 
@@ -62,7 +62,7 @@ def test_a_note_changed_to_empty_text_is_refused_by_the_schema_as_by_the_server(
 
 
 def test_a_note_time_the_server_cannot_read_is_refused_by_the_schema(components, user, client) -> None:
-    video = Video.objects.create(owner=user, title="Bread", status=Video.Status.READY, duration=4000.0)
+    video = VideoFactory(owner=user, title="Bread", status=Video.Status.READY, duration=4000.0)
     url = f"/api/v1/videos/{video.pk}/notes"
 
     for unreadable in ("µ[", "", "1:2:3:4", "-5", "1:60", "9e2", " ", 400_000, -1):

@@ -24,7 +24,7 @@ from showcase.demo import (
 )
 from showcase.services import demo_pair_ensure
 from showcase.tasks import build_demo_comparison
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Comparison, Transcript, Video
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_a_new_demo_account_gets_a_pair_despite_an_old_accounts_marker(
 
 
 def video_of(owner, status: str) -> Video:
-    return Video.objects.create(owner=owner, title="demo", status=status, storage_key="videos/x.mp4")
+    return VideoFactory(owner=owner, title="demo", status=status, storage_key="videos/x.mp4")
 
 
 def test_the_comparison_waits_while_either_video_is_being_processed(user) -> None:

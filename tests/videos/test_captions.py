@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import User
 from sage.formatting import vtt_timestamp
 from sage.synthetic_media.speech_corpus import PASSAGES, spoken_passage, video_with_sound
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.pipeline.steps import store_transcript
 from videos.templatetags.summary import summary_with_times
@@ -29,7 +29,7 @@ def signed_in(person: User) -> Client:
 
 
 def video_with_transcript(owner: User, lines: list[tuple[float, float, str]]) -> Video:
-    video = Video.objects.create(owner=owner, title="Bread", status=Video.Status.READY, duration=4000.0)
+    video = VideoFactory(owner=owner, title="Bread", status=Video.Status.READY, duration=4000.0)
     transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
     TranscriptSegment.objects.bulk_create(
         TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
@@ -85,7 +85,7 @@ def test_recognised_speech_is_captioned_in_cues_of_two_short_lines_cut_at_words(
     result = recognise_speech(video_with_sound(tmp_path / "market.mp4", spoken.samples))
     assert result is not None
     owner = UserFactory()
-    video = Video.objects.create(owner=owner, title="Market", status=Video.Status.READY, duration=spoken.seconds)
+    video = VideoFactory(owner=owner, title="Market", status=Video.Status.READY, duration=spoken.seconds)
     store_transcript(video, result)
     words = [word for segment in result.segments for word in segment.words]
 
@@ -142,7 +142,7 @@ def test_the_shared_samples_captions_are_readable_by_every_account() -> None:
 
 def test_a_video_without_a_transcript_has_an_empty_track() -> None:
     owner = UserFactory()
-    video = Video.objects.create(owner=owner, title="Silent", status=Video.Status.READY, duration=10.0)
+    video = VideoFactory(owner=owner, title="Silent", status=Video.Status.READY, duration=10.0)
 
     assert signed_in(owner).get(f"/videos/{video.pk}/captions.vtt").content.decode() == "WEBVTT\n"
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ComparisonFactory, UserFactory
+from tests.factories import ComparisonFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_create, describe
 from videos.compare.views import slider_bounds
 from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
@@ -45,7 +45,7 @@ def comparable_video(
     **fields,
 ) -> Video:
     """A ready upload with 2-second clip vectors, as the pipeline leaves one."""
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner,
         title=title,
         status=Video.Status.READY,
@@ -126,9 +126,9 @@ def post_comparison(client: Client, a: Video, b: Video, **extra: str):
 
 def test_the_picker_offers_only_my_ready_uploads_with_clip_analysis(owner, pair) -> None:
     comparable_video(UserFactory(), "Someone else's video")
-    Video.objects.create(owner=owner, title="Still processing", status=Video.Status.PROCESSING)
-    Video.objects.create(owner=owner, title="Ready without clips", status=Video.Status.READY, duration=5.0)
-    Video.objects.create(
+    VideoFactory(owner=owner, title="Still processing", status=Video.Status.PROCESSING)
+    VideoFactory(owner=owner, title="Ready without clips", status=Video.Status.READY, duration=5.0)
+    VideoFactory(
         owner=owner,
         title="A YouTube talk",
         source=Video.Source.YOUTUBE,
@@ -329,7 +329,7 @@ def test_the_navigation_links_to_compare(owner) -> None:
 
 def test_a_ready_uploads_page_offers_to_compare_it_and_a_youtube_video_does_not(owner, pair) -> None:
     a, _ = pair
-    youtube = Video.objects.create(
+    youtube = VideoFactory(
         owner=owner, title="tube", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ", status=Video.Status.READY
     )
     client = client_for(owner)

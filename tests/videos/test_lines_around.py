@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.selectors import transcript_lines_around
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def video_with_lines(owner, title: str, lines: list[tuple[float, float, str]]) -> Video:
-    video = Video.objects.create(owner=owner, title=title, status=Video.Status.READY, duration=lines[-1][1])
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=lines[-1][1])
     transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en", text="")
     for index, (start, end, text) in enumerate(lines):
         words = [[start, start + 0.4, text.split()[0], 0.9]]

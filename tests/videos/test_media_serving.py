@@ -12,6 +12,7 @@ import requests
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from tests.factories import VideoFactory
 from videos.media import CHUNK_BYTES, FileRangeResponse, content_type_for
 from videos.models import Video
 
@@ -35,7 +36,7 @@ def store(settings, key: str, data: bytes) -> None:
 @pytest.fixture
 def stored(user, settings) -> tuple[Video, bytes]:
     data = os.urandom(SIZE)
-    video = Video.objects.create(owner=user, title="Clip", status=Video.Status.READY)
+    video = VideoFactory(owner=user, title="Clip", status=Video.Status.READY)
     video.storage_key = f"videos/{video.pk}/original.mp4"
     video.poster_key = f"videos/{video.pk}/poster.jpg"
     video.sprite_key = f"videos/{video.pk}/sprite.jpg"
@@ -205,14 +206,14 @@ def test_another_user_gets_404_and_anonymous_is_sent_to_log_in(client, other_use
 
 
 def test_a_video_without_a_poster_or_file_yet_is_404(owner_client, user) -> None:
-    video = Video.objects.create(owner=user, title="Still uploading", status=Video.Status.UPLOADING)
+    video = VideoFactory(owner=user, title="Still uploading", status=Video.Status.UPLOADING)
 
     assert owner_client.get(file_url(video)).status_code == 404
     assert owner_client.get(f"/videos/{video.pk}/poster.jpg").status_code == 404
 
 
 def test_a_file_missing_from_storage_is_404(owner_client, user) -> None:
-    video = Video.objects.create(owner=user, title="Lost", storage_key="videos/404/original.mp4")
+    video = VideoFactory(owner=user, title="Lost", storage_key="videos/404/original.mp4")
 
     assert owner_client.get(file_url(video)).status_code == 404
 
@@ -228,7 +229,7 @@ def test_only_get_and_head_are_answered(owner_client, stored) -> None:
 
 def test_with_s3_the_owner_is_redirected_to_a_presigned_url_that_serves_ranges(s3, owner_client, user) -> None:
     data = os.urandom(50_000)
-    video = Video.objects.create(owner=user, title="Clip", status=Video.Status.READY)
+    video = VideoFactory(owner=user, title="Clip", status=Video.Status.READY)
     video.storage_key = f"videos/{video.pk}/original.mp4"
     video.save()
     s3.client.put_object(Bucket=s3.bucket, Key=video.storage_key, Body=data, ContentType="video/mp4")
@@ -248,7 +249,7 @@ def test_with_s3_the_owner_is_redirected_to_a_presigned_url_that_serves_ranges(s
 
 
 def test_with_s3_another_user_still_gets_404(s3, client, other_user, user) -> None:
-    video = Video.objects.create(owner=user, title="Clip", storage_key="videos/1/original.mp4")
+    video = VideoFactory(owner=user, title="Clip", storage_key="videos/1/original.mp4")
     client.force_login(other_user)
 
     assert client.get(file_url(video)).status_code == 404

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 from videos.pipeline import progress
 from videos.services import videos_take_over_lapsed
@@ -25,7 +25,7 @@ ONCE = "Resuming after a crash (attempt 2 of 3)"
 
 def _processing(owner: User, **fields: Any) -> Video:
     fields = {"status": Video.Status.PROCESSING, **fields}
-    return Video.objects.create(owner=owner, title="Lecture", storage_key="videos/x/original.mp4", **fields)
+    return VideoFactory(owner=owner, title="Lecture", storage_key="videos/x/original.mp4", **fields)
 
 
 def test_a_video_taken_over_once_says_it_resumes_on_its_second_attempt_of_three(settings) -> None:

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import CHUNK_INDEX_PARTS, TEXT_EMBEDDING_DIM, TranscriptChunk, Video, chunk_index_part
 from videos.selectors import search_moments_by_vector, use_iterative_hnsw_scan
 
@@ -29,7 +29,7 @@ def add_chunks(owner: User, vectors: np.ndarray, *, per_video: int = 20) -> list
     """One chunk per vector, `per_video` to a video, in the order given."""
     chunks = []
     for first in range(0, len(vectors), per_video):
-        video = Video.objects.create(owner=owner, title=f"Video {first}", status=Video.Status.READY, duration=800.0)
+        video = VideoFactory(owner=owner, title=f"Video {first}", status=Video.Status.READY, duration=800.0)
         chunks += [
             TranscriptChunk(
                 video=video, owner=owner, index=i, start=40.0 * i, end=40.0 * (i + 1), text=f"chunk {first + i}",

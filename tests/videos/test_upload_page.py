@@ -9,7 +9,7 @@ from django.urls import reverse
 from billing.models import Plan
 from billing.plans import GIB, MIB
 from billing.selectors import wallet_for_user
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Upload, Video
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_the_page_says_the_price_and_the_balance_before_anything_is_sent(signed_
 
 
 def test_the_page_shows_the_plans_limits_and_storage_used(signed_in, user) -> None:
-    Video.objects.create(owner=user, title="Stored", size=300 * MIB, storage_key="videos/1/original.mp4")
+    VideoFactory(owner=user, title="Stored", size=300 * MIB, storage_key="videos/1/original.mp4")
     Upload.objects.create(owner=user, filename="half.mp4", size=212 * MIB, part_size=8 * MIB, part_count=27)
 
     response = signed_in.get(UPLOAD_URL)
@@ -110,9 +110,7 @@ def test_another_users_videos_uploads_and_plan_never_appear(signed_in) -> None:
     wallet = wallet_for_user(someone_else)
     wallet.plan = Plan.objects.get(slug="team")
     wallet.save()
-    Video.objects.create(
-        owner=someone_else, title="Their secret talk", size=900 * MIB, storage_key="videos/9/original.mp4"
-    )
+    VideoFactory(owner=someone_else, title="Their secret talk", size=900 * MIB, storage_key="videos/9/original.mp4")
     Upload.objects.create(
         owner=someone_else, filename="their-draft.mp4", size=100 * MIB, part_size=8 * MIB, part_count=13
     )
@@ -168,11 +166,11 @@ def test_compare_two_requires_login(client) -> None:
 
 
 def test_compare_two_offers_my_uploads_that_are_ready_or_on_their_way_and_nobody_elses(signed_in, user) -> None:
-    ready = Video.objects.create(owner=user, title="Cut one", status=Video.Status.READY)
-    processing = Video.objects.create(owner=user, title="Cut two", status=Video.Status.PROCESSING)
-    Video.objects.create(owner=user, title="Broken cut", status=Video.Status.FAILED)
-    Video.objects.create(owner=user, title="A talk", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ")
-    Video.objects.create(owner=UserFactory(), title="Their cut", status=Video.Status.READY)
+    ready = VideoFactory(owner=user, title="Cut one", status=Video.Status.READY)
+    processing = VideoFactory(owner=user, title="Cut two", status=Video.Status.PROCESSING)
+    VideoFactory(owner=user, title="Broken cut", status=Video.Status.FAILED)
+    VideoFactory(owner=user, title="A talk", source=Video.Source.YOUTUBE, youtube_id="dQw4w9WgXcQ")
+    VideoFactory(owner=UserFactory(), title="Their cut", status=Video.Status.READY)
 
     response = signed_in.get(COMPARE_TWO_URL)
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
 from billing.models import Plan
+from tests.factories import VideoFactory
 from videos.models import Upload, UploadPart, Video
 from videos.tasks import abort_idle_uploads
 
@@ -219,7 +220,7 @@ def test_a_file_larger_than_the_plan_allows_is_refused_up_front(owner_client) ->
 
 def test_storage_quota_counts_stored_videos_and_unfinished_uploads(owner_client, user) -> None:
     Plan.objects.filter(slug="free").update(storage_quota_bytes=10_000_000, max_upload_bytes=5_000_000)
-    Video.objects.create(owner=user, title="old", storage_key="videos/x/original.mp4", size=5_000_000)
+    VideoFactory(owner=user, title="old", storage_key="videos/x/original.mp4", size=5_000_000)
     start(owner_client, b"x" * 2_500_000)
 
     response = owner_client.post(UPLOADS, {"filename": "more.mp4", "size": 3_000_000}, format="json")

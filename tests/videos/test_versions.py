@@ -18,7 +18,7 @@ from django.db import connection
 from django.http import Http404
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import ClipEmbedding, Comparison, Upload, Video, VideoStack
 from videos.services import video_delete
 from videos.tasks import compare_version_neighbours
@@ -51,7 +51,7 @@ def ready_clips(video: Video, *, seed: int) -> Video:
 
 
 def new_video(owner, title: str = "Promo cut") -> Video:
-    return Video.objects.create(owner=owner, title=title)
+    return VideoFactory(owner=owner, title=title)
 
 
 def stack_of(owner, count: int, *, ready: tuple[int, ...] = ()) -> list[Video]:
@@ -131,7 +131,7 @@ def test_another_users_video_as_version_of_is_a_404_and_nothing_is_made(user, ot
 
 @pytest.mark.django_db
 def test_a_youtube_video_cannot_have_a_new_version(user) -> None:
-    youtube = Video.objects.create(owner=user, title="Talk", source=Video.Source.YOUTUBE, youtube_id="abcdefghijk")
+    youtube = VideoFactory(owner=user, title="Talk", source=Video.Source.YOUTUBE, youtube_id="abcdefghijk")
 
     response = client_for(user).post(
         UPLOADS, {"filename": "a.mp4", "size": 10, "version_of": youtube.pk}, format="json"

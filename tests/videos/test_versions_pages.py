@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from reviews.models import ShareLink
-from tests.factories import ShareLinkFactory
+from tests.factories import ShareLinkFactory, VideoFactory
 from tests.videos.test_versions import new_video, ready_clips, stack_of, stack_with
 from videos.models import Comparison, Video
 from videos.tasks import compare_version_neighbours
@@ -102,7 +102,7 @@ def test_an_uploaded_videos_page_offers_a_new_version_and_the_upload_page_says_o
 
 
 def test_a_youtube_video_offers_no_new_version(user) -> None:
-    video = Video.objects.create(owner=user, title="Talk", source=Video.Source.YOUTUBE, youtube_id="abcdefghijk")
+    video = VideoFactory(owner=user, title="Talk", source=Video.Source.YOUTUBE, youtube_id="abcdefghijk")
 
     page = browser(user).get(reverse("videos:video", args=[video.pk])).content.decode()
 

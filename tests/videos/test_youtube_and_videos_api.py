@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from tests.factories import VideoFactory
 from tests.servers import stub_server
 from videos.models import Video
 from videos.youtube import YouTubeError, parse_youtube_id
@@ -130,9 +131,9 @@ def test_a_playlist_link_is_refused_over_the_api(client_for) -> None:
 
 
 def test_the_list_searches_titles_filters_by_status_and_shows_only_mine(client_for, user, other_user) -> None:
-    Video.objects.create(owner=user, title="Cat on a piano", status=Video.Status.READY)
-    Video.objects.create(owner=user, title="Dog in the park", status=Video.Status.FAILED)
-    Video.objects.create(owner=other_user, title="Cat elsewhere", status=Video.Status.READY)
+    VideoFactory(owner=user, title="Cat on a piano", status=Video.Status.READY)
+    VideoFactory(owner=user, title="Dog in the park", status=Video.Status.FAILED)
+    VideoFactory(owner=other_user, title="Cat elsewhere", status=Video.Status.READY)
 
     titles = [v["title"] for v in client_for.get("/api/v1/videos", {"q": "cat"}).json()["results"]]
     failed = [v["title"] for v in client_for.get("/api/v1/videos", {"status": "failed"}).json()["results"]]
@@ -154,7 +155,7 @@ def test_deleting_a_video_removes_its_file(client_for, user, settings, django_ca
     stored = Path(settings.MEDIA_ROOT) / "videos" / "1" / "original.mp4"
     stored.parent.mkdir(parents=True)
     stored.write_bytes(b"video bytes")
-    video = Video.objects.create(owner=user, title="gone", storage_key="videos/1/original.mp4", size=11)
+    video = VideoFactory(owner=user, title="gone", storage_key="videos/1/original.mp4", size=11)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for.delete(f"/api/v1/videos/{video.pk}")
@@ -165,7 +166,7 @@ def test_deleting_a_video_removes_its_file(client_for, user, settings, django_ca
 
 
 def test_another_user_gets_404_for_my_video_and_cannot_delete_it(user, other_user) -> None:
-    video = Video.objects.create(owner=user, title="mine")
+    video = VideoFactory(owner=user, title="mine")
     intruder = APIClient()
     intruder.force_authenticate(other_user)
 
