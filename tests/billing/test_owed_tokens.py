@@ -158,7 +158,7 @@ def refused_everywhere(user: User, settings) -> None:
     assert Conversation.objects.get(pk=conversation.pk).title == ""
 
     # A video's processing: the step fails with the same sentence, and no hold is taken.
-    upload = Video.objects.create(owner=user, title="Rye", status=Video.Status.PROCESSING, duration=30.0)
+    upload = VideoFactory(owner=user, title="Rye", status=Video.Status.PROCESSING, duration=30.0)
     with pytest.raises(StepFailed) as step:
         ensure_hold(upload)
     assert (step.value.code, step.value.message) == ("tokens_owed", message)
@@ -401,7 +401,7 @@ def test_an_uploaded_video_processed_while_tokens_are_owed_fails_with_the_owed_m
     user, payment_intent_id = bought_and_spent(stripe_fake, tokens=100, amount=100, spent=90)
     deliver(refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id))
     ledger_adjust(user=user, amount=20, key=f"correction:{user.pk}", memo="goodwill")  # enough to pay for it
-    video = Video.objects.create(owner=user, title="clip", status=Video.Status.QUEUED)
+    video = VideoFactory(owner=user, title="clip", status=Video.Status.QUEUED)
     key = f"videos/{video.pk}/original.mp4"
     (tmp_path / "media").mkdir()
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 
 from sage.synthetic_media import SAMPLE_RATE, Scene, Tone, ToneAudio, decode_video, make_video, reencode, scene_frames
 from sage.synthetic_media.writing import write_streams
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.api.comparisons import comparison_payload
 from videos.compare import services as compare_services
 from videos.compare.changes import RefinedComparison
@@ -210,7 +210,7 @@ def test_a_banner_and_a_muted_stretch_are_found_with_their_kind_and_range(origin
 def processed(owner, path: Path, title: str) -> Video:
     """A ready upload of `path` with clips and fingerprint, as the pipeline leaves it."""
     key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner, title=title, status=Video.Status.READY, storage_key=key, duration=decode_seconds(path)
     )
     embed_and_store_clips(video, Path(default_storage.path(key)))
@@ -318,7 +318,7 @@ def test_videos_stored_on_s3_are_verified_in_place_without_downloading_them(orig
 def on_s3(owner, path: Path, title: str) -> Video:
     """A ready video whose file is on S3, fingerprinted from the local file it was made from."""
     key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner, title=title, status=Video.Status.READY, storage_key=key, duration=decode_seconds(path)
     )
     embed_and_store_clips(video, path)

@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, UserFactory
+from tests.factories import ComparisonFactory, UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from videos.compare import default_threshold
 from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
@@ -35,7 +35,7 @@ def unit(rows: np.ndarray) -> np.ndarray:
 
 
 def ready_video(owner, title: str, visual: np.ndarray, audio: np.ndarray | None, *, lines=()) -> Video:
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner,
         title=title,
         status=Video.Status.READY,

@@ -38,7 +38,7 @@ from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
 from sage.synthetic_media import make_video
 from tests import servers
-from tests.factories import empty_wallet_user
+from tests.factories import VideoFactory, empty_wallet_user
 from videos.models import Video
 from videos.services import video_enqueue, videos_take_over_lapsed
 from videos.tasks import process_video
@@ -72,7 +72,7 @@ def _wait_until(check: Callable[[], T], what: str, video: Video, timeout: float 
 
 def _queued_video(user: User, source: Path) -> Video:
     """An uploaded video as `upload_complete` leaves it: its file in storage, waiting for a worker."""
-    video = Video.objects.create(owner=user, title="Lecture", status=Video.Status.QUEUED)
+    video = VideoFactory(owner=user, title="Lecture", status=Video.Status.QUEUED)
     with source.open("rb") as data:
         key = default_storage.save(f"videos/{video.pk}/original.mp4", File(data))
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=source.stat().st_size)

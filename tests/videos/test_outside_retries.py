@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sage.synthetic_media import SpeechAudio, make_video
+from tests.factories import VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from tests.videos.test_pipeline import funded_user
 from tests.youtube_stub import VIDEO_ID, youtube_stub
@@ -61,7 +62,7 @@ def test_gemini_busy_while_transcribing_is_retried_and_the_stage_says_so(
     busy_then_answering_gemini, pushed_stages, tmp_path
 ) -> None:
     path = make_video(tmp_path / "talk.mp4", seconds=3, audio=SpeechAudio("hello there", start=0.5))
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=funded_user(10), title="talk", status=Video.Status.PROCESSING, has_audio=True, duration=3.0
     )
     answer = json.dumps({"language": "en", "segments": [{"start": 0.5, "end": 1.5, "text": "Hello there."}]})
@@ -77,7 +78,7 @@ def test_gemini_busy_while_transcribing_is_retried_and_the_stage_says_so(
 def test_gemini_busy_while_summarising_is_retried_and_the_stage_says_so(
     busy_then_answering_gemini, pushed_stages, monkeypatch
 ) -> None:
-    video = Video.objects.create(owner=funded_user(10), title="Bread", status=Video.Status.PROCESSING, duration=60.0)
+    video = VideoFactory(owner=funded_user(10), title="Bread", status=Video.Status.PROCESSING, duration=60.0)
     lines = [TimedLine(float(t), t + 9.0, f"Step {t // 10} of the bread is done with care.") for t in range(0, 60, 10)]
     monkeypatch.setattr(selectors, "transcript_lines", lambda video_id: lines)
     busy_then_answering_gemini.queue(GeminiReply(status=503), "A loaf of bread is baked in six steps.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
 from sage.synthetic_media import make_bad_file, make_video
-from tests.factories import empty_wallet_user
+from tests.factories import VideoFactory, empty_wallet_user
 from videos.models import Video
 from videos.pipeline import runner
 from videos.pipeline.lease import Taken
@@ -30,7 +30,7 @@ def clip(tmp_path_factory) -> Path:
 
 
 def stored_video(owner, source: Path, settings) -> Video:
-    video = Video.objects.create(owner=owner, title="clip", status=Video.Status.QUEUED)
+    video = VideoFactory(owner=owner, title="clip", status=Video.Status.QUEUED)
     key = f"videos/{video.pk}/original{source.suffix}"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from billing.models import Wallet
 from sage.asgi import application
 from sage.synthetic_media import make_video
 from tests import servers
-from tests.factories import empty_wallet_user
+from tests.factories import VideoFactory, empty_wallet_user
 from videos.models import Video
 
 PART = 64 * 1024
@@ -64,7 +64,7 @@ def test_an_uploaded_video_is_processed_by_a_worker_and_its_progress_arrives_liv
 
 
 def test_another_users_socket_for_my_video_is_closed(transactional_db, user, other_user) -> None:
-    video = Video.objects.create(owner=user, title="mine")
+    video = VideoFactory(owner=user, title="mine")
 
     async def attempt() -> tuple[bool, int | None]:
         socket = WebsocketCommunicator(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sage.synthetic_media import SpeechAudio, make_video
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from tests.sage.test_settings import production_env, run_manage
 from videos.models import Video
 from videos.pipeline.steps import StepFailed, find_transcript
@@ -59,7 +59,7 @@ def test_a_video_fails_with_a_message_when_the_speech_model_cannot_be_used(
 ) -> None:
     monkeypatch.setattr(models, "bundled_model_dir", lambda: tmp_path / "gone")
     path = make_video(tmp_path / "talk.mp4", seconds=3, audio=SpeechAudio("hello there", start=0.5))
-    video = Video.objects.create(owner=UserFactory(), title="talk", has_audio=True, duration=3.0)
+    video = VideoFactory(owner=UserFactory(), title="talk", has_audio=True, duration=3.0)
 
     with pytest.raises(StepFailed) as caught:
         find_transcript(video, path)
