@@ -106,10 +106,10 @@ def probe_media(
         completed = subprocess.run(command, capture_output=True, timeout=timeout, env={}, check=False)
     except subprocess.TimeoutExpired as expired:  # subprocess.run has already killed and reaped the child
         raise ProbeError("timeout", detail=f"killed after {timeout} s") from expired
-    return _verdict(completed)
+    return probe_verdict(completed)
 
 
-def _verdict(completed: subprocess.CompletedProcess[bytes]) -> ProbeResult:
+def probe_verdict(completed: subprocess.CompletedProcess[bytes]) -> ProbeResult:
     stderr_tail = completed.stderr[-2000:].decode("utf-8", "replace")
     if completed.returncode < 0:
         killed_by = -completed.returncode

@@ -16,7 +16,7 @@ import pytest
 
 from sage.synthetic_media import BAD_FILE_KINDS, Cue, SpeechAudio, make_bad_file, make_video
 from videos import probe_worker
-from videos.probe import ProbeError, ProbeResult, SubtitleStream, _verdict, format_length, probe_media
+from videos.probe import ProbeError, ProbeResult, SubtitleStream, format_length, probe_media, probe_verdict
 
 FIFTEEN_MINUTES = 15 * 60
 
@@ -266,13 +266,13 @@ def test_a_crashed_or_garbled_child_is_reported_not_trusted():
         return subprocess.CompletedProcess(args=[], returncode=returncode, stdout=stdout, stderr=b"")
 
     with pytest.raises(ProbeError) as crashed:
-        _verdict(completed(-signal.SIGSEGV, b""))
+        probe_verdict(completed(-signal.SIGSEGV, b""))
     with pytest.raises(ProbeError) as cpu:
-        _verdict(completed(-signal.SIGXCPU, b""))
+        probe_verdict(completed(-signal.SIGXCPU, b""))
     with pytest.raises(ProbeError) as garbled:
-        _verdict(completed(0, b"not json"))
+        probe_verdict(completed(0, b"not json"))
     with pytest.raises(ProbeError) as unknown:
-        _verdict(completed(0, b'{"ok": false, "code": "made_up"}'))
+        probe_verdict(completed(0, b'{"ok": false, "code": "made_up"}'))
 
     assert [crashed.value.code, cpu.value.code, garbled.value.code, unknown.value.code] == [
         "crashed",
