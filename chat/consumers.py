@@ -40,7 +40,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
-def _viewer_from_scope(scope: dict[str, Any]) -> Viewer:
+def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     """A user from the session, or a guest from the signed guest cookie (as pages see them)."""
     request = HttpRequest()
     request.COOKIES = dict(scope.get("cookies") or {})
@@ -82,7 +82,7 @@ class ChatQuestionThrottle:
 
 class ChatConsumer(JsonSocket):
     async def connect(self) -> None:
-        self.viewer = _viewer_from_scope(self.scope)
+        self.viewer = viewer_from_scope(self.scope)
         if self.viewer.user is None and self.viewer.guest_id is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return

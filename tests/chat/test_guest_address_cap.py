@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
-from chat.consumers import _viewer_from_scope
+from chat.consumers import viewer_from_scope
 from chat.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,4 +74,4 @@ def test_a_guest_on_a_chat_socket_is_counted_at_the_sockets_address(settings):
         "headers": [(b"x-forwarded-for", f"6.6.6.6, {HOME}".encode())],
     }
 
-    assert _viewer_from_scope(scope).address == HOME
+    assert viewer_from_scope(scope).address == HOME
