@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from videos.compare.moments import MomentCosts, Signals
-from videos.compare.refine import CLIP_SECONDS, _coarse_lags, _pooled, refined_spans
+from videos.compare.refine import CLIP_SECONDS, coarse_lags, pooled_clips, refined_spans
 from videos.compare.windows import WINDOW_SECONDS, _WindowSearch, window_offsets
 from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 
@@ -75,8 +75,8 @@ def test_confirmed_windows_vote_as_a_full_search_of_every_window_does(edited_pai
     a, b = edited_pair
     signals_a, signals_b = Signals(a), Signals(b)
     costs = MomentCosts(signals_a, signals_b)
-    coarse = _coarse_lags(
-        _pooled(signals_a, clip_seconds=CLIP_SECONDS), _pooled(signals_b, clip_seconds=CLIP_SECONDS), "cuts"
+    coarse = coarse_lags(
+        pooled_clips(signals_a, clip_seconds=CLIP_SECONDS), pooled_clips(signals_b, clip_seconds=CLIP_SECONDS), "cuts"
     )
     searched: list[int] = []
     original = _WindowSearch.searched

@@ -55,7 +55,7 @@ class MatchedSpan:
         return [round(self.a_start, 3), round(self.a_end, 3), round(self.b_start, 3), round(self.b_end, 3)]
 
 
-def _pooled(signals: Signals, *, clip_seconds: float) -> ClipSeries:
+def pooled_clips(signals: Signals, *, clip_seconds: float) -> ClipSeries:
     """The fingerprint as 2 s clips for the coarse alignment: per clip, the mean layout, mean
     colour and its movement, and the sound's mean and spread per band. Pooled _POOL_CLIPS clips at
     a time, so that the working arrays stay in the cache (each clip's figures are the same)."""
@@ -135,7 +135,7 @@ def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[Match
     with ThreadPoolExecutor(max_workers=2) as pool:
         (signals_a, pooled_a), (signals_b, pooled_b) = pool.map(_prepared, (a, b))
     costs = MomentCosts(signals_a, signals_b)
-    coarse = _coarse_lags(pooled_a, pooled_b, mode)
+    coarse = coarse_lags(pooled_a, pooled_b, mode)
     votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
     if mode == "offset":
         voted = [offset for _, _, offset in votes]
@@ -152,10 +152,10 @@ def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[Match
 
 def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:
     signals = Signals(fingerprint)
-    return signals, _pooled(signals, clip_seconds=CLIP_SECONDS)
+    return signals, pooled_clips(signals, clip_seconds=CLIP_SECONDS)
 
 
-def _coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:
+def coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:
     """(A clip start times, B − A lag in seconds) of every matched coarse pair."""
     series_a, series_b = _centred(pooled_a, pooled_b)
     if mode == "offset":
