@@ -26,7 +26,7 @@ from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, give_stripe_js_payment_methods
 from tests.browser.test_live_balance import in_worker_thread, log_in
 from tests.browser.test_video_pages import page_errors, ready_video
-from tests.factories import TokenPackFactory, empty_wallet_user
+from tests.factories import TokenPackFactory, VideoFactory, empty_wallet_user
 from videos.models import Video
 
 pytestmark = pytest.mark.browser
@@ -138,7 +138,7 @@ def test_an_ai_note_refused_for_tokens_says_how_many_and_links_to_the_pack(
 
 def failed_for_tokens(person: User) -> Video:
     """A 30-second video whose processing was refused its hold, as ensure_hold leaves it."""
-    return Video.objects.create(
+    return VideoFactory(
         owner=person,
         title="Holiday",
         status=Video.Status.FAILED,
