@@ -25,7 +25,7 @@ from tests.browser.test_video_pages import (
     ready_video,
     wait_until,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 
@@ -193,7 +193,7 @@ def test_a_message_search_result_opens_its_conversation_at_that_message(site_url
 def long_chattable_video(person: User, tmp_path: Path, settings, *, seconds: float = 50.0) -> Video:
     """A ready video of `seconds` (long enough for a moment at 00:42), with TOUR_LINES' transcript."""
     source = make_media(tmp_path / "long.mp4", seconds=seconds)
-    video = Video.objects.create(owner=person, title="House tour", status=Video.Status.READY, duration=seconds)
+    video = VideoFactory(owner=person, title="House tour", status=Video.Status.READY, duration=seconds)
     key = f"videos/{video.pk}/original.mp4"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)

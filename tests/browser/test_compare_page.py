@@ -37,7 +37,7 @@ from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
 from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
-from tests.factories import ComparisonFactory, UserFactory, measured_stretch
+from tests.factories import ComparisonFactory, UserFactory, VideoFactory, measured_stretch
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner
@@ -100,7 +100,7 @@ def wait_until(condition, page: Page, timeout_s: float = 20.0) -> None:
 def stored_video(owner: User, source: Path, title: str, duration: float, fps: float, settings) -> Video:
     """A ready upload with its file, poster and sprite in place, as the pipeline leaves one (but
     with no clip rows or fingerprint: the comparison row is made by hand)."""
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner, title=title, status=Video.Status.READY, duration=duration, fps=fps, backends={"clips": "local"}
     )
     key = f"videos/{video.pk}/original{source.suffix}"
@@ -167,7 +167,7 @@ def process_and_close(video_id: int) -> None:
 
 def processed_video(owner: User, source: Path, title: str, settings) -> Video:
     """Stored as an upload leaves it, then processed by the pipeline in this process."""
-    video = Video.objects.create(owner=owner, title=title, status=Video.Status.QUEUED)
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.QUEUED)
     key = f"videos/{video.pk}/original{source.suffix}"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)

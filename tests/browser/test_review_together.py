@@ -40,7 +40,7 @@ from tests.browser.test_review_comments import (
     shared_url,
     unexpected,
 )
-from tests.factories import ShareLinkFactory, UserFactory
+from tests.factories import ShareLinkFactory, UserFactory, VideoFactory
 from videos.models import Comparison, Video
 from videos.pipeline import runner
 from videos.versions.services import version_add, version_compare_neighbours
@@ -204,7 +204,7 @@ def test_a_stacks_link_shows_v2_against_v1_once_v2_is_processed_and_comments_lan
     v1 = processed_video(owner, refined_files[0], "Interview", settings)
     v2 = version_add(
         previous=v1,
-        video=Video.objects.create(owner=owner, title="Interview, with a break", status=Video.Status.QUEUED),
+        video=VideoFactory(owner=owner, title="Interview, with a break", status=Video.Status.QUEUED),
     )
     assert v2.stack is not None
     link, token = share_link_create(owner=owner, shared=v2.stack, name="Client", permission="comment")

@@ -19,7 +19,7 @@ from billing.ledger import ledger_grant
 from billing.models import Hold
 from sage.synthetic_media import Scene, make_video
 from tests import servers
-from tests.factories import DEFAULT_PASSWORD, UserFactory, empty_wallet_user
+from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory, empty_wallet_user
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Comparison, Video
@@ -277,8 +277,8 @@ def test_a_youtube_link_added_on_the_upload_page_is_followed_until_its_captions_
 def test_two_videos_picked_on_compare_two_are_compared_or_the_refusal_is_said(site_url: str, page: Page) -> None:
     person = UserFactory()
     # Ready, but without clip analysis (as before processing made it): the comparison is refused.
-    first = Video.objects.create(owner=person, title="First cut", status=Video.Status.READY, duration=6.0)
-    Video.objects.create(owner=person, title="Second cut", status=Video.Status.READY, duration=6.0)
+    first = VideoFactory(owner=person, title="First cut", status=Video.Status.READY, duration=6.0)
+    VideoFactory(owner=person, title="Second cut", status=Video.Status.READY, duration=6.0)
     errors = script_errors(page)
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/upload/compare/")

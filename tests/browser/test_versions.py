@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from sage.synthetic_media import Scene, make_video
 from tests.browser.test_upload_flow import PROCESSED_TIMEOUT_MS, UPLOADED, in_worker_thread, log_in, script_errors
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Comparison, Video
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def processed_upload(owner, title: str, source: Path) -> Video:
     """An uploaded file processed by the real pipeline (as a worker would, off the browser's thread)."""
     from videos.tasks import process_video
 
-    video = Video.objects.create(owner=owner, title=title, status=Video.Status.QUEUED)
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.QUEUED)
     key = f"videos/{video.pk}/original{source.suffix}"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, Route, expect
 from accounts.models import User
 from sage.synthetic_media import Cue, make_video, write_srt
 from tests import servers
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.presenters import STAGE_LABELS
 from videos.text_embedding.model import embed_texts
@@ -79,7 +79,7 @@ def wait_until_playing_past(page: Page, seconds: float) -> None:
 def ready_video(owner: User, tmp_path: Path, settings, *, title: str = "House tour") -> Video:
     """A processed 8-second video with a transcript, as the pipeline leaves one."""
     source = make_video(tmp_path / "tour.mp4", seconds=8)
-    video = Video.objects.create(owner=owner, title=title, status=Video.Status.READY, duration=8.0)
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=8.0)
     key = f"videos/{video.pk}/original.mp4"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -324,7 +324,7 @@ def test_a_search_result_plays_the_video_from_that_moment(site_url: str, page: P
 
 
 def youtube_video(owner: User) -> Video:
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=owner,
         title="A talk",
         source=Video.Source.YOUTUBE,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_video_pages import log_in, page_errors
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 from videos.services import videos_take_over_lapsed
 from videos.tasks import process_video
@@ -34,7 +34,7 @@ def test_the_video_page_says_live_that_the_video_resumes_after_a_crash(
     # The requeued task is not run here (the suite runs tasks inline): only the page is looked at.
     monkeypatch.setattr(process_video, "apply_async", lambda *args, **kwargs: None)
     user = UserFactory()
-    video = Video.objects.create(
+    video = VideoFactory(
         owner=user, title="Lecture", status=Video.Status.PROCESSING, stage="clips", storage_key="videos/x/original.mp4"
     )
     errors = page_errors(page)
