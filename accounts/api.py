@@ -1,4 +1,5 @@
-"""`/api/v1/me` and `/api/v1/tokens`: the account, seen by an extension or a script."""
+"""`/api/v1/me`, `/api/v1/tokens` and `/api/v1/extension/connect`: the account, seen by an extension
+or a script."""
 
 from __future__ import annotations
 
@@ -7,18 +8,26 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, User
-from accounts.permissions import SESSION_ONLY
+from accounts.permissions import ANY_TOKEN, SESSION_ONLY, TokenScopePermission
 from accounts.selectors import api_token_get_for_user, api_tokens_for_user
-from accounts.services import api_token_create, api_token_revoke, user_update_profile
-from accounts.throttling import PrincipalRateThrottle, TokenCreateRateThrottle
-from sage.api.errors import error_responses
+from accounts.services import (
+    EXTENSION_SCOPES,
+    api_token_create,
+    api_token_revoke,
+    extension_connect_redeem,
+    user_update_profile,
+)
+from accounts.throttling import ExtensionConnectRateThrottle, PrincipalRateThrottle, TokenCreateRateThrottle
+from sage.api.errors import ErrorSerializer, error_responses
 from sage.api.fields import TextField
 
 TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
@@ -145,3 +154,114 @@ class TokenDetailApi(APIView):
     def delete(self, request: Request, token_id: int) -> Response:
         token = api_token_revoke(token=api_token_get_for_user(_user(request), token_id))
         return Response(TokenOutput(token).data)
+
+
+class TokenCurrentApi(APIView):
+    """The token that makes the request, for an extension that disconnects: a token may revoke
+    itself (never another one), which is what "Disconnect" needs and gives a leaked token nothing."""
+
+    # A bearer token only: the browser session has no "current token" (and needs no CSRF here).
+    authentication_classes = [ApiTokenAuthentication]
+    token_scopes = {"GET": ANY_TOKEN, "DELETE": ANY_TOKEN}
+
+    def _token(self, request: Request) -> ApiToken:
+        assert isinstance(request.auth, ApiToken)  # ApiTokenAuthentication is the only authenticator
+        return request.auth
+
+    @extend_schema(
+        responses={200: TokenOutput, **error_responses(401)},
+        summary="The API token making this request",
+        description="Any token, whatever its scopes: which token this is (its name, scopes, state).",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(TokenOutput(self._token(request)).data)
+
+    @extend_schema(
+        responses={200: TokenOutput, **error_responses(401)},
+        summary="Revoke the API token making this request",
+        description=(
+            "Any token, whatever its scopes, may revoke itself (an extension's Disconnect); every request "
+            "with it afterwards gets 401 `token_revoked`. Other tokens are revoked on the settings page."
+        ),
+    )
+    def delete(self, request: Request) -> Response:
+        return Response(TokenOutput(api_token_revoke(token=self._token(request))).data)
+
+
+# --- connecting the browser extension ------------------------------------------------------------
+
+
+class ExtensionConnectInput(serializers.Serializer[Any]):
+    verifier = serializers.CharField(
+        min_length=43,
+        max_length=43,
+        trim_whitespace=False,
+        help_text="The secret the extension made: 32 random bytes, base64url without padding. The connect "
+        "page's `challenge` is base64url(SHA-256(verifier)) without padding.",
+    )
+
+
+class ExtensionConnectUserOutput(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+
+
+class ExtensionConnectPendingOutput(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=["pending"])
+
+
+class ExtensionConnectTokenOutput(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text="The API token's secret: given once, in this response only.")
+    token_id = serializers.IntegerField(help_text="The token's `id` in `/api/v1/tokens`.")
+    name = serializers.CharField(help_text='"<browser> extension, <day approved>", as the settings page lists it.')
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices))
+    user = ExtensionConnectUserOutput()
+
+
+class ExtensionConnectApi(APIView):
+    """The extension collects its token here, proving it holds the verifier behind the challenge the
+    person approved on `/settings/connect`. No credential: the verifier is the proof."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny, TokenScopePermission]
+    throttle_classes = [PrincipalRateThrottle, ExtensionConnectRateThrottle]
+
+    @extend_schema(
+        request=ExtensionConnectInput,
+        responses={
+            200: ExtensionConnectTokenOutput,
+            202: ExtensionConnectPendingOutput,
+            **error_responses(400, 429),
+            403: OpenApiResponse(ErrorSerializer, description="`connect_denied`: the person cancelled on the site."),
+            404: OpenApiResponse(
+                ErrorSerializer, description="`connect_unknown`: no such request (never shown, or expired)."
+            ),
+            410: OpenApiResponse(ErrorSerializer, description="`connect_used`: the token was already given."),
+        },
+        auth=[],
+        summary="Collect the extension's token (connect)",
+        description=(
+            "Poll every 2 s while the person decides on `/settings/connect?challenge=…&browser=…`. "
+            "202 `pending`: not decided yet. 200: approved; the token (scopes "
+            + ", ".join(f"`{scope}`" for scope in EXTENSION_SCOPES)
+            + ") is made now and given once. 403 `connect_denied`: cancelled. 404 `connect_unknown`: no such "
+            "request (never shown, expired, or not yet opened). 410 `connect_used`: the token was already given. "
+            "Limited per client address (429 with Retry-After)."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = ExtensionConnectInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        redeemed = extension_connect_redeem(verifier=payload.validated_data["verifier"])
+        if redeemed.token is None:
+            return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)
+        token = redeemed.token
+        body = {
+            "token": redeemed.secret,
+            "token_id": token.pk,
+            "name": token.name,
+            "scopes": token.scopes,
+            "user": {"email": token.user.email, "display_name": token.user.display_name},
+        }
+        # The secret must not sit in any cache between the site and the extension.
+        return Response(body, headers={"Cache-Control": "no-store"})

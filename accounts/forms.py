@@ -43,3 +43,11 @@ class ApiTokenCreateForm(forms.Form):
             "scopes": self.cleaned_data["scopes"],
             "expires_at": self.expires_at(),
         }
+
+
+class ExtensionConnectDecisionForm(forms.Form):
+    """Approve or cancel on the connect page; the challenge names the request (its owner is checked by
+    the service)."""
+
+    challenge = forms.CharField(max_length=43, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("cancel", "Cancel")])

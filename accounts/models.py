@@ -118,3 +118,51 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.is_expired else "active"
+
+
+class ExtensionConnect(models.Model):
+    """A browser extension asking to be connected to an account (the site side of issue 35's connect
+    protocol, docs/api.md "Connecting the extension").
+
+    The extension holds a random verifier and opens the connect page with its SHA-256 `challenge`;
+    the person who first sees the page owns the request and approves or cancels it once; the
+    extension then proves it holds the verifier (`POST /api/v1/extension/connect`) and receives a
+    token made at that moment, once. The challenge is not secret (it travels in a URL); the verifier
+    never reaches the site before the redeem, and the token's secret is never stored.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Cancelled"
+
+    challenge = models.CharField(max_length=43, unique=True)
+    browser = models.CharField(max_length=60)
+    # The account that first saw the page: only it may decide, so a link passed on to someone else
+    # cannot make them approve a request another account opened.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="extension_connects")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    token = models.OneToOneField(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="extension_connect"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "extension connect request"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome="pending", decided_at__isnull=True)
+                | (~models.Q(outcome="pending") & models.Q(decided_at__isnull=False)),
+                name="extension_connect_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(redeemed_at__isnull=True) | models.Q(outcome="approved"),
+                name="extension_connect_redeemed_only_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser} for {self.user_id} ({self.outcome})"

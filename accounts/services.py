@@ -1,8 +1,11 @@
-"""Writes for accounts: profile, API tokens, the development demo account."""
+"""Writes for accounts: profile, API tokens, a browser extension's connect request, the development
+demo account."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,10 +14,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
-from accounts.models import ApiToken, User
-from sage.errors import ApplicationError
+from accounts.models import ApiToken, ExtensionConnect, User
+from sage.errors import ApplicationError, Conflict, FieldInvalid
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -100,6 +103,156 @@ def api_token_authenticate(secret: str) -> ApiToken:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# --- connecting the browser extension (docs/api.md, "Connecting the extension") ----------------
+
+# What the extension's token may do: everything on the watch page, nothing about money or settings.
+EXTENSION_SCOPES = [ApiToken.Scope.READ, ApiToken.Scope.VIDEOS_WRITE, ApiToken.Scope.NOTES_WRITE, ApiToken.Scope.CHAT]
+EXTENSION_BROWSER_MAX = 60
+# base64url of 32 bytes (the verifier) or of a SHA-256 digest (the challenge), without padding.
+_B64URL_43 = re.compile(r"[A-Za-z0-9_-]{43}")
+_BROWSER_NAME = re.compile(r"[^\x00-\x1f\x7f]+")
+
+
+class ConnectUnknown(ApplicationError):
+    """No request for this verifier or challenge that the caller may see: never shown, expired, or
+    another account's. One answer for all, so nothing tells them apart."""
+
+    code = "connect_unknown"
+    status = 404
+    default_message = "No such connect request: start again from the extension."
+
+
+class ConnectDenied(ApplicationError):
+    code = "connect_denied"
+    status = 403
+    default_message = "The connection was cancelled on the site."
+
+
+class ConnectUsed(ApplicationError):
+    code = "connect_used"
+    status = 410
+    default_message = "This connect request has already given its token: start again from the extension."
+
+
+class ConnectDecided(Conflict):
+    code = "connect_decided"
+    default_message = "This connect request has already been decided."
+
+
+@dataclass(frozen=True)
+class ConnectRedeemed:
+    """What a redeem gives: `token` is None while the request waits for a decision."""
+
+    token: ApiToken | None = None
+    secret: str | None = None
+
+
+def connect_challenge_clean(challenge: str) -> str:
+    if not _B64URL_43.fullmatch(challenge or ""):
+        raise FieldInvalid("Not a connect challenge: open this page from the extension.", field="challenge")
+    return challenge
+
+
+def connect_browser_clean(browser: str) -> str:
+    name = " ".join((browser or "").split())
+    if not name or len(name) > EXTENSION_BROWSER_MAX or not _BROWSER_NAME.fullmatch(name):
+        raise FieldInvalid(
+            f"The browser's name must be 1 to {EXTENSION_BROWSER_MAX} printable characters.", field="browser"
+        )
+    return name
+
+
+def connect_challenge_for_verifier(verifier: str) -> str:
+    """base64url(SHA-256(verifier)) without padding: what the extension put in the page's URL."""
+    if not _B64URL_43.fullmatch(verifier or ""):
+        raise FieldInvalid("The verifier must be 43 base64url characters.", field="verifier")
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).decode().rstrip("=")
+
+
+def connect_check_code(challenge: str) -> str:
+    """Eight characters the page and the extension both show, so a person can see that the request
+    they approve is the one their own extension made (and not a link someone sent them)."""
+    digest = hashlib.sha256(f"sage-connect:{challenge}".encode()).digest()
+    code = base64.b32encode(digest).decode()[:8]
+    return f"{code[:4]}-{code[4:]}"
+
+
+def connect_expires_at(request: ExtensionConnect) -> datetime:
+    return request.created_at + timedelta(seconds=settings.EXTENSION_CONNECT_SECONDS)
+
+
+def connect_is_expired(request: ExtensionConnect) -> bool:
+    return connect_expires_at(request) <= timezone.now()
+
+
+def extension_token_name(*, browser: str, approved_at: datetime) -> str:
+    return f"{browser} extension, {dateformat.format(timezone.localtime(approved_at), 'j M Y')}"
+
+
+@transaction.atomic
+def extension_connect_show(*, user: User, challenge: str, browser: str) -> ExtensionConnect:
+    """The request for `challenge`, opened for `user` the first time a page shows it (its life starts
+    then). Another account's request is ConnectUnknown: whoever opened it first owns it."""
+    challenge = connect_challenge_clean(challenge)
+    request = ExtensionConnect.objects.filter(challenge=challenge).first()
+    if request is None:  # the first showing: the browser's name is needed (and kept) only now
+        request, _ = ExtensionConnect.objects.get_or_create(
+            challenge=challenge, defaults={"user": user, "browser": connect_browser_clean(browser)}
+        )
+    if request.user_id != user.pk:
+        raise ConnectUnknown()
+    return request
+
+
+@transaction.atomic
+def extension_connect_decide(*, user: User, challenge: str, approve: bool) -> ExtensionConnect:
+    """Approve or cancel `user`'s pending request, once. No token yet: it is made when the extension
+    collects it, so its secret exists only in that one response."""
+    request = (
+        ExtensionConnect.objects.select_for_update()
+        .filter(challenge=connect_challenge_clean(challenge), user=user)
+        .first()
+    )
+    if request is None:
+        raise ConnectUnknown()
+    if request.outcome != ExtensionConnect.Outcome.PENDING:
+        raise ConnectDecided()
+    if connect_is_expired(request):
+        raise ConnectUnknown("This connect request has expired: start again from the extension.")
+    request.outcome = ExtensionConnect.Outcome.APPROVED if approve else ExtensionConnect.Outcome.DENIED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["outcome", "decided_at"])
+    return request
+
+
+@transaction.atomic
+def extension_connect_redeem(*, verifier: str) -> ConnectRedeemed:
+    """The extension's poll: nothing while the request waits, the token once it is approved (made now,
+    and only once: the row lock makes two concurrent redeems agree on who gets it)."""
+    challenge = connect_challenge_for_verifier(verifier)
+    request = ExtensionConnect.objects.select_for_update().select_related("user").filter(challenge=challenge).first()
+    if request is None:
+        raise ConnectUnknown()
+    if request.redeemed_at is not None:
+        raise ConnectUsed()
+    if request.outcome == ExtensionConnect.Outcome.DENIED:
+        raise ConnectDenied()
+    if connect_is_expired(request) or not request.user.is_active:
+        raise ConnectUnknown()
+    if request.outcome == ExtensionConnect.Outcome.PENDING:
+        return ConnectRedeemed()
+    assert request.decided_at is not None  # approved (a check constraint holds it)
+    token, secret = api_token_create(
+        user=request.user,
+        name=extension_token_name(browser=request.browser, approved_at=request.decided_at),
+        scopes=list(EXTENSION_SCOPES),
+    )
+    request.token = token
+    request.redeemed_at = timezone.now()
+    request.save(update_fields=["token", "redeemed_at"])
+    return ConnectRedeemed(token=token, secret=secret)
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,10 @@ class TokenCreateRateThrottle(PrincipalRateThrottle):
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
+
+
+class ExtensionConnectRateThrottle(PrincipalRateThrottle):
+    """The extension's connect poll carries no credential: limited per client address (a verifier is
+    256 random bits, so this is about load, not guessing)."""
+
+    scope = "extension_connect"

@@ -1,4 +1,4 @@
-"""The settings page: profile, connected accounts, API tokens."""
+"""The settings page: profile, connected accounts, API tokens; the browser extension's connect page."""
 
 from __future__ import annotations
 
@@ -9,12 +9,25 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import ApiTokenCreateForm, ProfileForm
-from accounts.models import User
+from accounts.forms import ApiTokenCreateForm, ExtensionConnectDecisionForm, ProfileForm
+from accounts.models import ExtensionConnect, User
 from accounts.selectors import api_token_get_for_user, api_tokens_for_user
-from accounts.services import api_token_create, api_token_revoke, user_update_profile
+from accounts.services import (
+    ConnectDecided,
+    ConnectUnknown,
+    api_token_create,
+    api_token_revoke,
+    connect_check_code,
+    connect_is_expired,
+    extension_connect_decide,
+    extension_connect_show,
+    user_update_profile,
+)
+from sage.errors import FieldInvalid
 
 # The new secret travels to the next page view in a short-lived signed cookie that only the settings
 # page receives and that is deleted when shown: it is shown once and never stored on our side
@@ -107,3 +120,77 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_token_revoke(token=api_token_get_for_user(_current_user(request), token_id))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:settings")
+
+
+# --- connecting the browser extension ----------------------------------------------------------
+
+
+def _render_connect(
+    request: HttpRequest, *, state: str, connect: ExtensionConnect | None = None, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "state": state,
+        "connect": connect,
+        "check_code": connect_check_code(connect.challenge) if connect else "",
+        "decision_form": ExtensionConnectDecisionForm(initial={"challenge": connect.challenge}) if connect else None,
+        "error": error,
+    }
+    response = render(request, "accounts/extension_connect.html", context, status=status)
+    # The challenge in this page's address is not a secret, but it has no business in another site's logs.
+    # `same-origin`, not `no-referrer`: under no-referrer Chromium sends `Origin: null` with the page's
+    # own Approve POST, which Django's CSRF check refuses (found by tests/extension, helper F).
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _connect_page_state(connect: ExtensionConnect) -> tuple[str, int]:
+    if connect.outcome == ExtensionConnect.Outcome.APPROVED:
+        return "approved", 200
+    if connect.outcome == ExtensionConnect.Outcome.DENIED:
+        return "denied", 200
+    if connect_is_expired(connect):
+        return "expired", 410
+    return "pending", 200
+
+
+@login_required
+def extension_connect(request: HttpRequest) -> HttpResponse:
+    """`/settings/connect?challenge=…&browser=…`, opened by the extension: the person approves or cancels
+    the request once. The page never holds a secret: the token goes to the extension in the answer to
+    its own POST (accounts.api.ExtensionConnectApi)."""
+    if request.method == "POST":
+        return _extension_connect_decide(request)
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    try:
+        connect = extension_connect_show(
+            user=_current_user(request),
+            challenge=request.GET.get("challenge", ""),
+            browser=request.GET.get("browser", ""),
+        )
+    except FieldInvalid as exc:
+        return _render_connect(request, state="error", error=exc.reason, status=400)
+    except ConnectUnknown as exc:
+        return _render_connect(request, state="error", error=exc.message, status=404)
+    state, status = _connect_page_state(connect)
+    return _render_connect(request, state=state, connect=connect, status=status)
+
+
+def _extension_connect_decide(request: HttpRequest) -> HttpResponse:
+    form = ExtensionConnectDecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_connect(request, state="error", error="Open this page from the extension.", status=400)
+    challenge = form.cleaned_data["challenge"]
+    try:
+        extension_connect_decide(
+            user=_current_user(request), challenge=challenge, approve=form.cleaned_data["decision"] == "approve"
+        )
+    except FieldInvalid as exc:
+        return _render_connect(request, state="error", error=exc.reason, status=400)
+    except ConnectUnknown as exc:
+        return _render_connect(request, state="error", error=exc.message, status=404)
+    except ConnectDecided:
+        pass  # a second click or another tab: the page below says what was decided
+    # After a decision, the page says what happened; a reload does not post again.
+    return redirect(f"{reverse('accounts:extension_connect')}?{urlencode({'challenge': challenge})}")

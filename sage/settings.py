@@ -322,6 +322,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "principal": env_str("API_RATE_LIMIT") or "600/min",
         "token_create": "30/hour",
+        # The extension polls its connect request every 2 s from a page's address; a little headroom.
+        "extension_connect": env_str("EXTENSION_CONNECT_RATE_LIMIT") or "60/min",
     },
     "DEFAULT_PAGINATION_CLASS": "sage.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -357,6 +359,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)
+# How long a browser extension's connect request lives from when its page first showed it: the
+# person approves and the extension collects its token within this time (accounts.services).
+EXTENSION_CONNECT_SECONDS = env_int("EXTENSION_CONNECT_SECONDS", 600, minimum=30, maximum=3600)
 
 # --- Celery ------------------------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ from videos.versions import api as versions_api
 urlpatterns = [
     path("me", accounts_api.MeApi.as_view(), name="api-me"),
     path("tokens", accounts_api.TokenListApi.as_view(), name="api-tokens"),
+    path("tokens/current", accounts_api.TokenCurrentApi.as_view(), name="api-token-current"),
     path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="api-token-detail"),
+    path("extension/connect", accounts_api.ExtensionConnectApi.as_view(), name="api-extension-connect"),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
     path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
