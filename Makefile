@@ -16,7 +16,7 @@ PORT ?= 8000
 # TEST_PROCESSES=0` runs serially.
 TEST_PROCESSES ?= 2
 
-.PHONY: install install-dev run test lint format stop pins schema
+.PHONY: install install-dev run test lint format stop pins schema extension
 
 # Re-installs only when requirements.txt changed since the last install.
 $(STAMP): requirements.txt
@@ -68,3 +68,8 @@ pins: install-dev
 # Stops embedded Postgres/Redis left running (e.g. after a crashed `make run`); normally not needed.
 stop:
 	$(PY) -m sage.services stop
+
+# The browser extension, zipped for the Chrome Web Store: dist/sage-extension-<version>.zip (the
+# manifest's version must be pyproject.toml's). Needs only Python; load extension/ unpacked to develop.
+extension:
+	python3 tools/build_extension.py

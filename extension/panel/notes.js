@@ -1,0 +1,365 @@
+// Notes on the followed YouTube video: the list (click a time to seek the page's player), a note at
+// the current time with one key (`n`: the video pauses while you type and plays on after Enter or
+// Escape), range notes (`[` marks the start, `]` the end), AI notes, delete with undo, export.
+// The note being written is saved to chrome.storage.local on every keystroke, so a closed panel, a
+// reload or an unreachable site loses nothing; it is cleared once SAGE has the note.
+
+import { ApiError, api, connection, request, siteOrigin, videoPath } from "../lib/api.js";
+import { clock } from "../lib/clock.js";
+import { NOTE_DRAFT } from "../lib/keys.js";
+import { backoffSeconds, sleep } from "../lib/retry.js";
+import { clearBanner, sayRetrying, showError } from "./banner.js";
+import { pause, play, playerState, seek } from "./player.js";
+
+const UNDO_SECONDS = 5;
+const AI_PENDING = ["waiting", "generating"];
+
+const list = document.getElementById("note-list");
+const empty = document.getElementById("notes-empty");
+const composer = document.getElementById("composer");
+const textarea = document.getElementById("note-text");
+const noteTime = document.getElementById("note-time");
+const composerStatus = document.getElementById("composer-status");
+const markStartButton = document.getElementById("mark-start");
+const markEndButton = document.getElementById("mark-end");
+const rangeLine = document.getElementById("range-start");
+const aiPrice = document.getElementById("ai-price");
+const undoToast = document.getElementById("undo");
+
+let video = null; // {youtubeId, title, me, prices, onChanged}
+let notes = [];
+let draft = null; // {youtubeId, start, end, text}
+let resumeAfter = false;
+let rangeStart = null;
+let pendingDelete = null; // {note, timer, origin, token}
+let refreshTimer = null;
+let saving = false;
+
+function timeLabel(note) {
+  return note.end != null ? `${clock(note.start)}–${clock(note.end)}` : clock(note.start);
+}
+
+function render() {
+  list.replaceChildren();
+  const shown = notes.filter((note) => note.id !== pendingDelete?.note.id);
+  for (const note of shown) {
+    const item = document.createElement("li");
+    item.dataset.noteId = String(note.id);
+    const time = document.createElement("button");
+    time.type = "button";
+    time.className = "time";
+    time.textContent = timeLabel(note);
+    time.title = "Play from here on the page";
+    time.addEventListener("click", () => seek(note.start));
+    item.append(time);
+    if (AI_PENDING.includes(note.ai_status)) {
+      item.append(badge("Writing…"));
+    } else if (note.ai_status === "failed") {
+      item.append(badge("Could not be written"));
+    } else if (note.ai_generated) {
+      item.append(badge("AI-written"));
+    }
+    const text = document.createElement("p");
+    text.className = "note-text";
+    text.textContent = note.text; // plain text: nothing from the site becomes markup here
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "link";
+    remove.textContent = "Delete";
+    remove.setAttribute("aria-label", `Delete the note at ${timeLabel(note)}`);
+    remove.addEventListener("click", () => deleteWithUndo(note));
+    item.append(text, remove);
+    list.append(item);
+  }
+  empty.hidden = shown.length > 0;
+}
+
+function badge(words) {
+  const span = document.createElement("span");
+  span.className = "badge";
+  span.textContent = words;
+  return span;
+}
+
+async function load(attempt = 0) {
+  if (!video) return;
+  const watching = video;
+  clearTimeout(refreshTimer);
+  try {
+    const loaded = await api(`${videoPath(watching.youtubeId)}/notes`);
+    if (video !== watching) return;
+    notes = loaded;
+    render();
+    // AI notes are written by a worker: look again, less often the longer it takes.
+    if (notes.some((note) => AI_PENDING.includes(note.ai_status))) {
+      refreshTimer = setTimeout(() => load(Math.min(attempt + 1, 4)), backoffSeconds(attempt, { first: 1, most: 15 }) * 1000);
+    }
+  } catch (error) {
+    if (video !== watching) return;
+    if (error instanceof ApiError && error.unreachable) {
+      const seconds = backoffSeconds(attempt);
+      sayRetrying(error, seconds);
+      refreshTimer = setTimeout(() => load(attempt + 1), seconds * 1000);
+    } else {
+      showError(error);
+    }
+  }
+}
+
+function describeAiNotes() {
+  if (!video?.me) {
+    aiPrice.textContent = "";
+    return;
+  }
+  if (!video.me.ai_notes_enabled) {
+    aiPrice.textContent = "AI notes are off: turn them on in your SAGE settings to have a note written from the transcript.";
+    return;
+  }
+  const price = video.prices?.ai_note;
+  aiPrice.textContent =
+    price == null
+      ? "AI note: written from the transcript around the current time; SAGE charges its AI-note price only when a language model writes it (a transcript excerpt is free)."
+      : price === 0
+        ? "AI note: written from the transcript around the current time; free."
+        : `AI note: written from the transcript around the current time; costs ${price} token${price === 1 ? "" : "s"} (refunded if it fails). A transcript excerpt, when no language model is configured, is free.`;
+}
+
+export async function showNotesFor(next) {
+  video = next;
+  notes = [];
+  rangeStart = null;
+  showRange();
+  closeComposer({ resume: false });
+  render();
+  describeAiNotes();
+  const stored = (await chrome.storage.local.get(NOTE_DRAFT))[NOTE_DRAFT];
+  if (stored && stored.youtubeId === next.youtubeId && video === next) {
+    // Restored after a reload: the video is not paused for it, the person was not typing just now.
+    openComposer(stored);
+  }
+  await load();
+}
+
+export function stopNotes() {
+  video = null;
+  clearTimeout(refreshTimer);
+  closeComposer({ resume: false });
+}
+
+async function saveDraft() {
+  if (!draft) return;
+  draft.text = textarea.value;
+  await chrome.storage.local.set({ [NOTE_DRAFT]: draft });
+}
+
+// `wasPlaying`: the page's video was playing; it pauses while the person types and plays on after.
+async function openComposer(values, { wasPlaying = false } = {}) {
+  draft = { youtubeId: video.youtubeId, start: values.start, end: values.end ?? null, text: values.text || "" };
+  noteTime.textContent = draft.end != null ? `${clock(draft.start)}–${clock(draft.end)}` : clock(draft.start);
+  textarea.value = draft.text;
+  composerStatus.textContent = "";
+  composer.hidden = false;
+  textarea.focus();
+  await saveDraft();
+  if (wasPlaying) {
+    resumeAfter = true;
+    await pause();
+  }
+}
+
+function closeComposer({ resume = true } = {}) {
+  composer.hidden = true;
+  draft = null;
+  if (resume && resumeAfter) play();
+  resumeAfter = false;
+}
+
+async function currentState() {
+  const state = await playerState();
+  if (!state || !video || state.videoId !== video.youtubeId) {
+    composerStatus.textContent = "";
+    showError(new Error("The YouTube tab does not answer: reload it, then try again."));
+    return null;
+  }
+  return state;
+}
+
+export async function noteHere() {
+  if (!video) return;
+  if (!composer.hidden) {
+    textarea.focus();
+    return;
+  }
+  const state = await currentState();
+  if (!state) return;
+  const stored = (await chrome.storage.local.get(NOTE_DRAFT))[NOTE_DRAFT];
+  const kept = stored && stored.youtubeId === video.youtubeId && stored.text ? stored : null;
+  await openComposer(kept || { start: state.currentTime }, { wasPlaying: !state.paused });
+}
+
+function showRange() {
+  markEndButton.hidden = rangeStart == null;
+  rangeLine.hidden = rangeStart == null;
+  rangeLine.textContent = rangeStart == null ? "" : `Range from ${clock(rangeStart)}: press ] (Mark end) where it ends.`;
+}
+
+export async function markStart() {
+  const state = await currentState();
+  if (!state) return;
+  rangeStart = state.currentTime;
+  showRange();
+}
+
+export async function markEnd() {
+  if (rangeStart == null) return;
+  const state = await currentState();
+  if (!state) return;
+  const [start, end] = [rangeStart, state.currentTime].sort((a, b) => a - b);
+  rangeStart = null;
+  showRange();
+  await openComposer({ start, end: end > start ? end : null }, { wasPlaying: !state.paused });
+}
+
+async function post(body) {
+  // Retries while the site cannot be reached; the draft stays saved meanwhile.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const note = await api(`${videoPath(video.youtubeId)}/notes`, { method: "POST", body });
+      clearBanner();
+      return note;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.unreachable)) throw error;
+      const seconds = backoffSeconds(attempt);
+      composerStatus.textContent = "Not saved yet: SAGE cannot be reached. Your note is kept and will be sent.";
+      sayRetrying(error, seconds);
+      await sleep(seconds);
+    }
+  }
+}
+
+async function save() {
+  if (!draft || saving) return;
+  const text = textarea.value.trim();
+  if (!text) {
+    composerStatus.textContent = "Type the note first (or use “AI note here”).";
+    return;
+  }
+  saving = true;
+  const body = { start: Number(draft.start.toFixed(2)), text };
+  if (draft.end != null) body.end = Number(draft.end.toFixed(2));
+  try {
+    await post(body);
+    await chrome.storage.local.remove(NOTE_DRAFT);
+    closeComposer();
+    await load();
+    video?.onChanged(); // a note on a YouTube video not yet in SAGE adds it
+  } catch (error) {
+    composerStatus.textContent = "Not saved: your note is kept.";
+    showError(error);
+  } finally {
+    saving = false;
+  }
+}
+
+export async function aiNoteHere() {
+  if (!video) return;
+  const state = await currentState();
+  if (!state) return;
+  try {
+    await post({ start: Number(state.currentTime.toFixed(2)), text: "" });
+    await load();
+    video?.onChanged();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function flushDelete({ keepalive = false } = {}) {
+  if (!pendingDelete) return;
+  const { note, timer, origin, token } = pendingDelete;
+  clearTimeout(timer);
+  pendingDelete = null;
+  undoToast.hidden = true;
+  // `keepalive` lets the request outlive a closing panel (pagehide), which cannot await storage.
+  fetch(`${origin}/api/v1/notes/${note.id}`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+    credentials: "omit",
+    keepalive,
+  })
+    .then((response) => {
+      if (!response.ok && response.status !== 404) throw new ApiError({ status: response.status });
+      notes = notes.filter((each) => each.id !== note.id);
+      render();
+    })
+    .catch((error) => {
+      // Not deleted after all: it comes back, and the reason is said.
+      render();
+      showError(error instanceof ApiError ? error : new ApiError({ unreachable: true, message: "The note could not be deleted: SAGE cannot be reached." }));
+    });
+}
+
+async function deleteWithUndo(note) {
+  flushDelete();
+  const connected = await connection();
+  if (!connected) return;
+  pendingDelete = {
+    note,
+    origin: await siteOrigin(),
+    token: connected.token,
+    timer: setTimeout(() => flushDelete(), UNDO_SECONDS * 1000),
+  };
+  undoToast.hidden = false;
+  render();
+}
+
+function undoDelete() {
+  if (!pendingDelete) return;
+  clearTimeout(pendingDelete.timer);
+  pendingDelete = null;
+  undoToast.hidden = true;
+  render();
+}
+
+async function exportNotes() {
+  if (!video) return;
+  try {
+    const response = await request(`${videoPath(video.youtubeId)}/notes/export.md`, { accept: "*/*" });
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const named = /filename="?([^";]+)"?/.exec(disposition);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = named ? named[1] : `${video.title || video.youtubeId} notes.md`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  save();
+});
+textarea.addEventListener("input", saveDraft);
+textarea.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    save();
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    closeComposer(); // the draft stays stored: `n` brings it back
+  }
+});
+document.getElementById("note-cancel").addEventListener("click", () => closeComposer());
+document.getElementById("note-discard").addEventListener("click", async () => {
+  await chrome.storage.local.remove(NOTE_DRAFT);
+  closeComposer();
+});
+document.getElementById("note-here").addEventListener("click", noteHere);
+markStartButton.addEventListener("click", markStart);
+markEndButton.addEventListener("click", markEnd);
+document.getElementById("ai-note").addEventListener("click", aiNoteHere);
+document.getElementById("undo-button").addEventListener("click", undoDelete);
+document.getElementById("export-notes").addEventListener("click", exportNotes);
+window.addEventListener("pagehide", () => flushDelete({ keepalive: true }));

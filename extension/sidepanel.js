@@ -1,0 +1,320 @@
+// The side panel: which SAGE site and account, the followed YouTube video's state in SAGE (not
+// added / processing with its live stage / ready), and its notes, chat and transcript. It follows
+// YouTube's in-page navigation (the service worker records each move; see background.js) without
+// a reload.
+
+import { ApiError, api, connection, siteOrigin } from "./lib/api.js";
+import { beginConnect, checkCode, forgetPendingConnect, pendingConnect, redeem } from "./lib/connect.js";
+import { CONNECTION, SITE_ORIGIN } from "./lib/keys.js";
+import { backoffSeconds, sleep } from "./lib/retry.js";
+import { clearBanner, onReconnect, sayRetrying, showError } from "./panel/banner.js";
+import { showChatFor, stopChat } from "./panel/chat.js";
+import { markEnd, markStart, noteHere, showNotesFor, stopNotes } from "./panel/notes.js";
+import { followedTab, onFollowedTabChange } from "./panel/player.js";
+import { showTranscriptFor, stopTranscript } from "./panel/transcript.js";
+
+// The site's words for a processing stage (videos.presenters.STAGE_LABELS); the API gives the code.
+const STAGE_LABELS = {
+  probe: "Checking the file",
+  thumbnails: "Making thumbnails",
+  clips: "Analysing the picture and sound",
+  fingerprint: "Fingerprinting for comparisons",
+  transcript: "Fetching the captions",
+  chunks: "Indexing the transcript",
+  summary: "Writing a summary",
+};
+const CONNECT_POLL_SECONDS = 2;
+const CONNECT_LIFETIME_MS = 10 * 60 * 1000; // the site keeps a request 600 s from when its page showed it
+
+const $ = (id) => document.getElementById(id);
+const sections = ["choose-site", "connect", "no-video", "video"];
+
+let me = null;
+let watching = null; // {youtubeId, title, sageVideo, prices, me, onChanged}
+let statusTimer = null;
+let connectRun = 0; // bumps to stop an earlier connect poll
+
+function only(section) {
+  for (const id of sections) $(id).hidden = id !== section;
+}
+
+// --- the site and the account ---------------------------------------------------------------------
+
+async function start() {
+  const origin = await siteOrigin();
+  $("account").hidden = true;
+  if (!origin) {
+    only("choose-site");
+    return;
+  }
+  if (!(await connection())) {
+    showConnect(origin);
+    return;
+  }
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      me = await api("me");
+      clearBanner();
+      break;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        showConnect(origin);
+        showError(error);
+        return;
+      }
+      if (!(error instanceof ApiError && error.unreachable)) {
+        showError(error);
+        return;
+      }
+      const seconds = backoffSeconds(attempt);
+      sayRetrying(error, seconds);
+      await sleep(seconds);
+    }
+  }
+  $("account-name").textContent = me.display_name || me.email;
+  $("account").hidden = false;
+  await follow(await followedTab());
+}
+
+async function showConnect(origin) {
+  only("connect");
+  stopVideo();
+  $("connect-site").textContent = origin;
+  const pending = await pendingConnect();
+  if (pending && pending.origin === origin && Date.now() - pending.startedAt < CONNECT_LIFETIME_MS) {
+    waitForApproval(pending); // the panel was closed while the person was approving
+  } else {
+    $("connect-waiting").hidden = true;
+    $("connect-button").hidden = false;
+  }
+}
+
+async function connect() {
+  const origin = await siteOrigin();
+  clearBanner();
+  await chrome.storage.local.remove(CONNECTION);
+  const pending = await beginConnect(origin);
+  waitForApproval(pending);
+}
+
+async function waitForApproval(pending) {
+  const run = ++connectRun;
+  $("connect-button").hidden = true;
+  $("connect-waiting").hidden = false;
+  $("check-code").textContent = await checkCode(pending.challenge);
+  const status = $("connect-status");
+  status.textContent = "Waiting for your approval…";
+  let failures = 0;
+  while (run === connectRun) {
+    if (Date.now() - pending.startedAt > CONNECT_LIFETIME_MS) {
+      status.textContent = "The request expired. Connect again.";
+      break;
+    }
+    let outcome;
+    try {
+      outcome = await redeem(pending.verifier);
+      failures = 0;
+      clearBanner();
+    } catch (error) {
+      failures += 1;
+      if (error instanceof ApiError && (error.unreachable || error.status === 429 || error.status >= 500)) {
+        const seconds = error.retryAfter ?? backoffSeconds(failures, { first: CONNECT_POLL_SECONDS });
+        if (error.unreachable) sayRetrying(error, seconds);
+        await sleep(seconds);
+        continue;
+      }
+      showError(error);
+      break;
+    }
+    if (run !== connectRun) return;
+    // "unknown" until the site's page has shown the request (the person may be signing in first).
+    if (outcome.status === "pending" || outcome.status === "unknown") {
+      await sleep(CONNECT_POLL_SECONDS);
+      continue;
+    }
+    await forgetPendingConnect();
+    if (outcome.status === "approved") {
+      await chrome.storage.local.set({ [CONNECTION]: outcome.connection }); // storage change restarts the panel
+      return;
+    }
+    status.textContent =
+      outcome.status === "denied" ? "Not connected: it was cancelled on the site." : "This request was already used. Connect again.";
+    break;
+  }
+  if (run === connectRun) $("connect-button").hidden = false;
+}
+
+async function cancelConnect() {
+  connectRun += 1;
+  await forgetPendingConnect();
+  $("connect-waiting").hidden = true;
+  $("connect-button").hidden = false;
+}
+
+async function disconnect() {
+  try {
+    await api("tokens/current", { method: "DELETE" });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) {
+      // Forgotten here anyway; the token is still listed on the site, to revoke there.
+      showError(
+        new Error(`SAGE did not confirm the token was revoked (${error.message}). Revoke it under API tokens on the site.`),
+      );
+    }
+  }
+  await chrome.storage.local.remove(CONNECTION);
+}
+
+// --- the followed video ---------------------------------------------------------------------------
+
+function stopVideo() {
+  clearTimeout(statusTimer);
+  watching = null;
+  stopNotes();
+  stopChat();
+  stopTranscript();
+}
+
+async function follow(tab) {
+  if (!me) return;
+  if (!tab || !tab.videoId) {
+    if (watching) stopVideo();
+    only("no-video");
+    return;
+  }
+  if (watching && watching.youtubeId === tab.videoId) {
+    if (tab.title) $("video-title").textContent = tab.title;
+    return;
+  }
+  stopVideo();
+  only("video");
+  const next = { youtubeId: tab.videoId, title: tab.title, sageVideo: null, prices: {}, me, onChanged: () => refresh(next) };
+  watching = next;
+  $("video-title").textContent = tab.title || "YouTube video";
+  $("video-state").textContent = "Looking it up in SAGE…";
+  $("add").hidden = true;
+  await refresh(next);
+  if (watching === next) showNotesFor(next);
+}
+
+async function findVideo(youtubeId) {
+  const page = await api(`videos?youtube_id=${encodeURIComponent(youtubeId)}`);
+  const rows = Array.isArray(page) ? page : page.results || [];
+  return rows.find((video) => video.source === "youtube" && video.youtube_id === youtubeId) || null;
+}
+
+async function youtubePrice(next) {
+  // What adding costs, said before the button is pressed: YouTube videos are read from their
+  // captions, nothing is downloaded or decoded.
+  try {
+    const quote = await api(`videos/youtube/quote?url=${encodeURIComponent(next.youtubeId)}`);
+    return quote.message || (quote.tokens ? `Adding it costs ${quote.tokens} tokens.` : "Adding it is free.");
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+      return "Adding it is free: SAGE reads YouTube's captions; nothing is downloaded.";
+    }
+    throw error;
+  }
+}
+
+function describe(video) {
+  if (video.status === "ready") return "Ready in SAGE.";
+  if (video.status === "queued") return `Processing: ${STAGE_LABELS[video.stage] || "waiting for a worker"}.`;
+  if (video.status === "processing") {
+    const stage = STAGE_LABELS[video.stage] || "starting";
+    return `Processing: ${stage}${video.percent ? ` (${Math.round(video.percent)} %)` : ""}.`;
+  }
+  if (video.status === "failed") return `Processing failed: ${video.error_message || "see the video on SAGE."}`;
+  return `Processing was ${video.status}.`;
+}
+
+// Looks the video up, says its state, and while it is processing looks again (1, 2, 4… up to 10 s).
+async function refresh(next, attempt = 0) {
+  clearTimeout(statusTimer);
+  let video;
+  try {
+    video = next.sageVideo && next.sageVideo.status !== "ready" ? await api(`videos/${next.sageVideo.id}`) : await findVideo(next.youtubeId);
+  } catch (error) {
+    if (watching !== next) return;
+    if (error instanceof ApiError && error.unreachable) {
+      const seconds = backoffSeconds(attempt);
+      sayRetrying(error, seconds);
+      statusTimer = setTimeout(() => refresh(next, attempt + 1), seconds * 1000);
+    } else {
+      showError(error);
+    }
+    return;
+  }
+  if (watching !== next) return;
+  clearBanner();
+  const becameReady = video?.status === "ready" && next.sageVideo?.status !== "ready";
+  const wasKnown = Boolean(next.sageVideo);
+  next.sageVideo = video;
+  $("add").hidden = Boolean(video);
+  if (!video) {
+    $("video-state").textContent = "Not in SAGE yet.";
+    $("add-price").textContent = await youtubePrice(next).catch(() => "");
+  } else {
+    $("video-state").textContent = describe(video);
+    if (video.status === "queued" || video.status === "processing") {
+      statusTimer = setTimeout(() => refresh(next, attempt + 1), backoffSeconds(attempt, { first: 1, most: 10 }) * 1000);
+    }
+  }
+  if (becameReady || !wasKnown || attempt === 0) {
+    showChatFor(next);
+    showTranscriptFor(next);
+  }
+}
+
+async function addVideo() {
+  if (!watching) return;
+  const next = watching;
+  $("add-button").disabled = true;
+  try {
+    next.sageVideo = await api("videos/youtube", { method: "POST", body: { url: next.youtubeId } });
+    await refresh(next);
+  } catch (error) {
+    showError(error);
+  } finally {
+    $("add-button").disabled = false;
+  }
+}
+
+// --- tabs and keys --------------------------------------------------------------------------------
+
+function selectTab(name) {
+  for (const each of ["notes", "chat", "transcript"]) {
+    $(`tab-${each}`).setAttribute("aria-selected", String(each === name));
+    $(each).hidden = each !== name;
+  }
+}
+
+for (const name of ["notes", "chat", "transcript"]) $(`tab-${name}`).addEventListener("click", () => selectTab(name));
+
+document.addEventListener("keydown", (event) => {
+  if (!watching || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+  if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+  const action = { n: noteHere, "[": markStart, "]": markEnd }[event.key];
+  if (!action) return;
+  event.preventDefault();
+  selectTab("notes");
+  action();
+});
+
+$("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
+$("connect-button").addEventListener("click", connect);
+$("connect-cancel").addEventListener("click", cancelConnect);
+$("disconnect").addEventListener("click", disconnect);
+$("add-button").addEventListener("click", addVideo);
+onReconnect(connect);
+
+onFollowedTabChange((tab) => follow(tab));
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && (changes[SITE_ORIGIN] || changes[CONNECTION])) {
+    me = null;
+    stopVideo();
+    start();
+  }
+});
+
+start();
