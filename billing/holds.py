@@ -2,9 +2,16 @@
 
 A hold takes its tokens out of the balance when made (a HOLD entry); closing it returns what the work
 did not use (a SETTLE or RELEASE entry), once, however often it is closed.
+
+Making and closing a hold are a few statements of fixed SQL each, the ledger's rules written out
+(billing.ledger: the entry, the balance, the debt paid off first): a chat answer makes one before
+its first word and closes it after its last, and building the ORM's statements cost a burst of
+questions several times what Postgres spent running them (bench/chat.py; bench/RESULTS.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -13,14 +20,102 @@ from accounts.models import User
 from billing.ledger import (
     InsufficientTokens,
     Kind,
-    entry_append,
+    TokensOwed,
     lock_wallet,
+    owed_payoff_key,
+    owed_payoff_memo,
     push_balance_figures,
     ref_of,
-    refuse_while_owed,
 )
-from billing.models import Hold
-from billing.wallets import wallet_locked
+from billing.models import Hold, LedgerEntry, Plan, Wallet
+from sage.sql import TableNames, attnames, sql
+
+
+@dataclass(frozen=True)
+class LockedWallet:
+    """What paying needs of a wallet, read under its row lock (held until the transaction ends)."""
+
+    id: int
+    user_id: int
+    balance: int
+    tokens_owed: int
+    daily_chat_messages: int  # its plan's: the quota of a user's chat answer is counted under this lock
+
+
+# `OF w`: the plan is read, not locked (billing.wallets.locked_wallets says why).
+_LOCK_WALLET = """
+SELECT w.{Wallet.id}, w.{Wallet.user}, w.{Wallet.balance}, w.{Wallet.tokens_owed}, p.{Plan.daily_chat_messages}
+FROM {Wallet} w JOIN {Plan} p ON p.{Plan.id} = w.{Wallet.plan}
+WHERE w.{by} = %s
+FOR UPDATE OF w
+"""
+_LOCK_WALLET_OF_USER_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, by=TableNames(Wallet).user)
+_LOCK_WALLET_BY_ID_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, by=TableNames(Wallet).id)
+
+
+def wallet_lock_row(*, user_id: int | None = None, wallet_id: int | None = None) -> LockedWallet:
+    """A wallet, by its owner (made first if the account has none) or its id, locked until the
+    caller's transaction ends: the lock every payment and every closed hold takes, first."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("A wallet is locked inside the transaction that uses it.")
+    with connection.cursor() as cursor:
+        if wallet_id is not None:
+            cursor.execute(_LOCK_WALLET_BY_ID_SQL, [wallet_id])
+            row = cursor.fetchone()
+            if row is None:
+                raise Wallet.DoesNotExist(f"No wallet {wallet_id}.")
+            return LockedWallet(*row)
+        if user_id is None:
+            raise TypeError("wallet_lock_row needs a user_id or a wallet_id.")
+        cursor.execute(_LOCK_WALLET_OF_USER_SQL, [user_id])
+        row = cursor.fetchone()
+        if row is None:
+            lock_wallet(user_id)  # an account made before billing existed gets its wallet here
+            cursor.execute(_LOCK_WALLET_OF_USER_SQL, [user_id])
+            row = cursor.fetchone()
+    return LockedWallet(*row)
+
+
+# A ledger entry's columns but its id, in the order the statements below give their values.
+_ENTRY_COLUMNS = sql(
+    """{LedgerEntry.wallet}, {LedgerEntry.kind}, {LedgerEntry.amount}, {LedgerEntry.balance_after},
+        {LedgerEntry.idempotency_key}, {LedgerEntry.hold}, {LedgerEntry.ref_type}, {LedgerEntry.ref_id},
+        {LedgerEntry.memo}, {LedgerEntry.created_at}""",
+    LedgerEntry=LedgerEntry,
+)
+
+# The hold (unless its key was used before: a replay), the balance moved by it, and its ledger
+# entry; gives the hold's id, the new balance and the tokens held before it (the statement's
+# snapshot does not see its own hold). No row: the key's hold exists already.
+_HOLD_SQL = sql(
+    """
+WITH hold AS (
+    INSERT INTO {Hold} ({Hold.new_columns}) VALUES ({Hold.new_values})
+    ON CONFLICT ({Hold.key}) DO NOTHING
+    RETURNING {Hold.id}
+), wallet AS (
+    UPDATE {Wallet} SET {Wallet.balance} = {Wallet.balance} - %(amount)s::bigint, {Wallet.updated_at} = %(created_at)s
+    WHERE {Wallet.id} = %(wallet_id)s AND EXISTS (SELECT 1 FROM hold)
+    RETURNING {Wallet.balance}
+), entry AS (
+    INSERT INTO {LedgerEntry} ({entry_columns})
+    SELECT %(wallet_id)s, %(kind)s, -%(amount)s::bigint, wallet.{Wallet.balance}, %(entry_key)s, hold.{Hold.id},
+           %(ref_type)s, %(ref_id)s, %(entry_memo)s, %(created_at)s
+    FROM hold, wallet
+)
+SELECT hold.{Hold.id}, wallet.{Wallet.balance},
+       -- bigint: sum() of bigints is numeric, a Decimal in Python, which the balance event's trip
+       -- through the channel layer (msgpack) cannot carry
+       (SELECT coalesce(sum({Hold.amount}), 0)::bigint FROM {Hold}
+        WHERE {Hold.wallet} = %(wallet_id)s AND {Hold.status} = %(status)s)
+FROM hold, wallet
+""",
+    Hold=Hold,
+    Wallet=Wallet,
+    LedgerEntry=LedgerEntry,
+    entry_columns=_ENTRY_COLUMNS,
+)
 
 
 @transaction.atomic
@@ -29,26 +124,47 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
     if the balance is short, TokensOwed while tokens are owed (a replay still returns its hold)."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
-    wallet = lock_wallet(user.pk)
-    if (hold := Hold.objects.filter(key=key).first()) is not None:  # a replay (checked under the lock)
-        return hold
-    refuse_while_owed(wallet, needed=amount)
-    if wallet.balance < amount:
+    return hold_create_locked(wallet_lock_row(user_id=user.pk), amount=amount, key=key, ref=ref, memo=memo)
+
+
+def hold_create_locked(
+    wallet: LockedWallet, *, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
+) -> Hold:
+    """`hold_create` for a wallet the caller has just locked (`wallet_lock_row`), in its transaction.
+    No savepoint: a refusal raises before anything is written."""
+    if amount <= 0:
+        raise ValueError("A hold must be positive.")
+    if wallet.tokens_owed > 0 or wallet.balance < amount:
+        if (replayed := Hold.objects.filter(key=key).first()) is not None:  # a replay, looked up under the lock
+            return replayed
+        if wallet.tokens_owed > 0:
+            raise TokensOwed(owed=wallet.tokens_owed, needed=amount, available=wallet.balance)
         raise InsufficientTokens(needed=amount, available=wallet.balance)
     ref_type, ref_id = ref_of(ref)
-    hold = Hold.objects.create(wallet=wallet, amount=amount, key=key, memo=memo[:200], ref_type=ref_type, ref_id=ref_id)
-    entry_append(
-        wallet,
-        kind=Kind.HOLD,
-        amount=-amount,
-        key=f"hold:{key}",
-        memo=memo or "Tokens put on hold",
-        hold=hold,
-        ref_type=hold.ref_type,
-        ref_id=hold.ref_id,
-        replay_checked=True,
-    )
-    return hold
+    values: dict[str, object] = {
+        "wallet_id": wallet.id,
+        "amount": amount,
+        "key": key,
+        "status": Hold.Status.OPEN.value,
+        "settled_amount": None,
+        "ref_type": ref_type,
+        "ref_id": ref_id,
+        "memo": memo[:200],
+        "created_at": timezone.now(),
+        "closed_at": None,
+    }
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        entry_memo = (memo or "Tokens put on hold")[:200]
+        entry = {"kind": Kind.HOLD.value, "entry_key": f"hold:{key}", "entry_memo": entry_memo}
+        cursor.execute(_HOLD_SQL, {**values, **entry})
+        row = cursor.fetchone()
+    if row is None:  # the key's hold was made before (under this lock, by an earlier transaction)
+        return Hold.objects.get(key=key)
+    hold_id, balance, held_before = row
+    push_balance_figures(wallet.user_id, balance=balance, held=held_before + amount, owed=wallet.tokens_owed)
+    values["id"] = hold_id
+    return Hold.from_db(connection.alias, attnames(Hold), [values[name] for name in attnames(Hold)])
 
 
 def hold_settle(*, hold: Hold, actual_amount: int) -> Hold:
@@ -61,55 +177,67 @@ def hold_release(*, hold: Hold) -> Hold:
     return _close_hold(hold, status=Hold.Status.RELEASED, actual_amount=0)
 
 
-# Closing a hold, in two statements of fixed SQL: a chat answer closes one after its last word, and
-# the eight ORM statements this replaces (a savepoint's two among them) cost a burst of questions
-# interpreter time (bench/chat.py; figures in bench/RESULTS.md). The rows written are those of the
-# general path `_close_hold_through_orm`, which a wallet that owes tokens still takes (a refund
-# pays the debt off first): tests/billing/test_close_hold.py compares them.
-_LOCK_WALLET_SQL = 'SELECT "tokens_owed", "user_id" FROM "billing_wallet" WHERE "id" = %s FOR UPDATE'
-
 # The hold closed if it is still open (under the wallet's lock: no other closing can be between),
-# what it returns added to the balance, and the ledger entry; gives the hold's row (its model's
-# fields in order), the new balance and the tokens still held. No row: the hold was already closed.
-_CLOSE_HOLD_SQL = """
+# what it returns added to the balance less the debt it pays off, and the ledger entry (which
+# records all it returns: the balance after it is before the payoff); gives the hold's row (its
+# model's fields in order), the new balance and the tokens still held. No row: the hold was already
+# closed.
+_CLOSE_HOLD_SQL = sql(
+    """
 WITH closed AS (
-    UPDATE "billing_hold" SET "status" = %(status)s, "settled_amount" = %(actual)s, "closed_at" = %(now)s
-    WHERE "id" = %(hold_id)s AND "status" = %(open)s
-    RETURNING "id", "wallet_id", "amount", "key", "status", "settled_amount", "ref_type", "ref_id", "memo",
-              "created_at", "closed_at"
+    UPDATE {Hold} SET {Hold.status} = %(status)s, {Hold.settled_amount} = %(actual)s, {Hold.closed_at} = %(now)s
+    WHERE {Hold.id} = %(hold_id)s AND {Hold.status} = %(open)s
+    RETURNING {Hold.columns}
 ), wallet AS (
-    UPDATE "billing_wallet" SET "balance" = "balance" + %(refund)s, "updated_at" = %(now)s
-    WHERE "id" = %(wallet_id)s AND EXISTS (SELECT 1 FROM closed)
-    RETURNING "balance"
+    UPDATE {Wallet}
+    SET {Wallet.balance} = {Wallet.balance} + %(refund)s - %(paid)s,
+        {Wallet.tokens_owed} = {Wallet.tokens_owed} - %(paid)s, {Wallet.updated_at} = %(now)s
+    WHERE {Wallet.id} = %(wallet_id)s AND EXISTS (SELECT 1 FROM closed)
+    RETURNING {Wallet.balance}
 ), entry AS (
-    INSERT INTO "billing_ledgerentry"
-        ("wallet_id", "kind", "amount", "balance_after", "idempotency_key", "hold_id", "ref_type", "ref_id", "memo",
-         "created_at")
-    SELECT %(wallet_id)s, %(kind)s, %(refund)s, wallet."balance", %(status)s || ':' || closed."key", closed."id",
-           closed."ref_type", closed."ref_id", %(memo)s, %(now)s
+    INSERT INTO {LedgerEntry} ({entry_columns})
+    SELECT %(wallet_id)s, %(kind)s, %(refund)s, wallet.{Wallet.balance} + %(paid)s, %(entry_key)s, closed.{Hold.id},
+           closed.{Hold.ref_type}, closed.{Hold.ref_id}, %(memo)s, %(now)s
     FROM closed, wallet
 )
-SELECT closed.*, wallet."balance",
+SELECT closed.*, wallet.{Wallet.balance},
        -- the statement's snapshot still sees this hold open; bigint, as the channel layer needs ints
-       (SELECT coalesce(sum("amount"), 0)::bigint FROM "billing_hold"
-        WHERE "wallet_id" = %(wallet_id)s AND "status" = %(open)s) - closed."amount"
+       (SELECT coalesce(sum({Hold.amount}), 0)::bigint FROM {Hold}
+        WHERE {Hold.wallet} = %(wallet_id)s AND {Hold.status} = %(open)s) - closed.{Hold.amount}
 FROM closed, wallet
-"""
+""",
+    Hold=Hold,
+    Wallet=Wallet,
+    LedgerEntry=LedgerEntry,
+    entry_columns=_ENTRY_COLUMNS,
+)
+
+# The debt a closed hold's refund paid off, as the ledger writes it (billing.ledger._pay_off_owed):
+# an ADJUSTMENT after the credit's entry, keyed by it.
+_PAY_OFF_OWED_SQL = sql(
+    """
+INSERT INTO {LedgerEntry} ({entry_columns})
+VALUES (%(wallet_id)s, %(kind)s, -%(paid)s::bigint, %(balance)s, %(key)s, NULL, %(ref_type)s, %(ref_id)s, %(memo)s,
+        %(now)s)
+""",
+    LedgerEntry=LedgerEntry,
+    entry_columns=_ENTRY_COLUMNS,
+)
 
 
 def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
-    # A hold's amount never changes once made, so the caller's copy can be checked before any lock.
+    # A hold's amount, key and ref never change once made, so the caller's copy can be used before any lock.
     if not 0 <= actual_amount <= hold.amount:
         raise ValueError(f"The actual cost must be between 0 and the {hold.amount} tokens held.")
     settled = status == Hold.Status.SETTLED
     refund = hold.amount - actual_amount
+    entry_key = f"{status}:{hold.key}"
     # No savepoint: nothing below raises before its last write, and a failed statement spoils the
     # caller's transaction whether or not one was set.
     with transaction.atomic(savepoint=False), transaction.get_connection().cursor() as cursor:
-        cursor.execute(_LOCK_WALLET_SQL, [hold.wallet_id])
-        tokens_owed, user_id = cursor.fetchone()
-        if tokens_owed > 0:
-            return _close_hold_through_orm(hold, status=status, actual_amount=actual_amount)
+        wallet = wallet_lock_row(wallet_id=hold.wallet_id)
+        # Tokens coming back pay off what is owed first (billing.ledger): read under the lock.
+        paid = min(wallet.tokens_owed, refund)
         now = timezone.now()
         cursor.execute(
             _CLOSE_HOLD_SQL,
@@ -120,8 +248,10 @@ def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
                 "hold_id": hold.pk,
                 "open": Hold.Status.OPEN,
                 "refund": refund,
-                "wallet_id": hold.wallet_id,
+                "paid": paid,
+                "wallet_id": wallet.id,
                 "kind": Kind.SETTLE if settled else Kind.RELEASE,
+                "entry_key": entry_key,
                 "memo": _closing_memo(hold, actual_amount=actual_amount, settled=settled),
             },
         )
@@ -129,36 +259,26 @@ def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
         if row is None:
             return Hold.objects.get(pk=hold.pk)  # already settled or released: nothing moves again
         *hold_row, balance, held = row
-    push_balance_figures(user_id, balance=balance, held=held, owed=0)
-    fields = [field.attname for field in Hold._meta.concrete_fields]
-    return Hold.from_db(transaction.get_connection().alias, fields, hold_row)
+        owed = wallet.tokens_owed - paid
+        if paid:
+            cursor.execute(
+                _PAY_OFF_OWED_SQL,
+                {
+                    "wallet_id": wallet.id,
+                    "kind": Kind.ADJUSTMENT,
+                    "paid": paid,
+                    "balance": balance,
+                    "key": owed_payoff_key(entry_key),
+                    "ref_type": hold.ref_type,
+                    "ref_id": hold.ref_id,
+                    "memo": owed_payoff_memo(paid=paid, still_owed=owed),
+                    "now": timezone.now(),
+                },
+            )
+    push_balance_figures(wallet.user_id, balance=balance, held=held, owed=owed)
+    return Hold.from_db(transaction.get_connection().alias, attnames(Hold), hold_row)
 
 
 def _closing_memo(hold: Hold, *, actual_amount: int, settled: bool) -> str:
     refund = hold.amount - actual_amount
     return f"Charged {actual_amount} of {hold.amount} held, {refund} returned" if settled else "Hold refunded"
-
-
-@transaction.atomic
-def _close_hold_through_orm(hold: Hold, *, status: str, actual_amount: int) -> Hold:
-    wallet = wallet_locked(wallet_id=hold.wallet_id)
-    locked = Hold.objects.select_for_update().get(pk=hold.pk)
-    if locked.status != Hold.Status.OPEN:
-        return locked  # already settled or released: nothing moves again
-    locked.status = status
-    locked.settled_amount = actual_amount
-    locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "settled_amount", "closed_at"])
-    settled = status == Hold.Status.SETTLED
-    entry_append(
-        wallet,
-        kind=Kind.SETTLE if settled else Kind.RELEASE,
-        amount=locked.amount - actual_amount,
-        key=f"{status}:{locked.key}",
-        memo=_closing_memo(locked, actual_amount=actual_amount, settled=settled),
-        hold=locked,
-        ref_type=locked.ref_type,
-        ref_id=locked.ref_id,
-        replay_checked=True,
-    )
-    return locked

@@ -120,7 +120,8 @@ def entry_append(
 
 # Entries that bring tokens into the balance and so pay off what is owed first: grants (packs, plans,
 # operators, monthly) and the tokens a closed hold gives back (they were counted as spent when the
-# take-back made them owed). An operator's ADJUSTMENT moves exactly what it says.
+# take-back made them owed; billing.holds writes those entries in its own SQL, with the same payoff).
+# An operator's ADJUSTMENT moves exactly what it says.
 _PAYS_OFF_OWED = frozenset({Kind.GRANT, Kind.SETTLE, Kind.RELEASE})
 
 
@@ -129,22 +130,31 @@ def _pay_off_owed(wallet: Wallet, *, credit: LedgerEntry) -> LedgerEntry:
     holds the wallet's lock, in the credit's transaction; keyed by the credit, and only reached when
     the credit's entry is new, so it happens once per credit."""
     paid = min(wallet.tokens_owed, credit.amount)
-    key = f"owed:{credit.idempotency_key}"
-    if len(key) > 200:
-        key = f"owed:sha256:{hashlib.sha256(credit.idempotency_key.encode()).hexdigest()}"
     Wallet.objects.filter(pk=wallet.pk).update(tokens_owed=models.F("tokens_owed") - paid)
     wallet.tokens_owed -= paid
-    still_owed = f"; {wallet.tokens_owed:,} still owed" if wallet.tokens_owed else ""
     return entry_append(
         wallet,
         kind=Kind.ADJUSTMENT,
         amount=-paid,
-        key=key,
-        memo=f"{paid:,} tokens owed (from a refund or dispute) paid off{still_owed}",
+        key=owed_payoff_key(credit.idempotency_key),
+        memo=owed_payoff_memo(paid=paid, still_owed=wallet.tokens_owed),
         ref_type=credit.ref_type,
         ref_id=credit.ref_id,
         replay_checked=True,
     )
+
+
+def owed_payoff_key(credit_key: str) -> str:
+    """The key of the ADJUSTMENT paying off a debt from the credit keyed `credit_key` (one per credit)."""
+    key = f"owed:{credit_key}"
+    if len(key) > 200:
+        key = f"owed:sha256:{hashlib.sha256(credit_key.encode()).hexdigest()}"
+    return key
+
+
+def owed_payoff_memo(*, paid: int, still_owed: int) -> str:
+    still = f"; {still_owed:,} still owed" if still_owed else ""
+    return f"{paid:,} tokens owed (from a refund or dispute) paid off{still}"
 
 
 def refuse_while_owed(wallet: Wallet, *, needed: int) -> None:

@@ -1,6 +1,6 @@
 """The daily chat quota: each message counted once against its viewer's counters for the UTC day.
 
-`chat_answer_pay` counts a signed-in user's answer and holds its tokens in one go (see its doc).
+`chat_answer_pay` counts a signed-in user's answer and holds its tokens under one wallet lock.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from accounts.guests import Viewer
 from accounts.models import User
-from billing.ledger import InsufficientTokens, Kind, TokensOwed, lock_wallet, push_balance_figures, ref_of
-from billing.models import Hold, QuotaCounter, QuotaUse, Wallet
+from billing.holds import hold_create_locked, wallet_lock_row
+from billing.models import Hold, Plan, QuotaCounter, QuotaUse, Wallet
 from billing.wallets import default_plan
 from sage.errors import ApplicationError
+from sage.sql import sql
 
 
 class QuotaExceeded(ApplicationError):
@@ -87,12 +88,18 @@ def _quota_owners(viewer: Viewer) -> list[_QuotaOwner]:
 
 # A user's plan limit and today's count in one query (the chat reads it after every answer, for the
 # questions left that its `done` shows); no row: the user has no wallet yet.
-_USER_QUOTA_SQL = """
-SELECT p."daily_chat_messages",
-       coalesce((SELECT "used" FROM "billing_quotacounter" WHERE "owner_key" = %(owner_key)s AND "day" = %(day)s), 0)
-FROM "billing_wallet" w JOIN "billing_plan" p ON p."id" = w."plan_id"
-WHERE w."user_id" = %(user_id)s
-"""
+_USER_QUOTA_SQL = sql(
+    """
+SELECT p.{Plan.daily_chat_messages},
+       coalesce((SELECT {QuotaCounter.used} FROM {QuotaCounter}
+                 WHERE {QuotaCounter.owner_key} = %(owner_key)s AND {QuotaCounter.day} = %(day)s), 0)
+FROM {Wallet} w JOIN {Plan} p ON p.{Plan.id} = w.{Wallet.plan}
+WHERE w.{Wallet.user} = %(user_id)s
+""",
+    Plan=Plan,
+    QuotaCounter=QuotaCounter,
+    Wallet=Wallet,
+)
 
 
 def quota_status(*, viewer: Viewer) -> QuotaStatus:
@@ -107,12 +114,12 @@ def quota_status(*, viewer: Viewer) -> QuotaStatus:
             limit, used = row
             return _status_of([_QuotaOwner(owner_key, limit, "")], {owner_key: used}, resets_at)
     owners = _quota_owners(viewer)
-    used_by = dict(
-        QuotaCounter.objects.filter(owner_key__in=[owner.key for owner in owners], day=day).values_list(
-            "owner_key", "used"
-        )
-    )
-    return _status_of(owners, used_by, resets_at)
+    return _status_of(owners, _used_by(owners, day), resets_at)
+
+
+def _used_by(owners: list[_QuotaOwner], day: dt.date) -> dict[str, int]:
+    counters = QuotaCounter.objects.filter(owner_key__in=[owner.key for owner in owners], day=day)
+    return dict(counters.values_list("owner_key", "used"))
 
 
 def _status_of(owners: list[_QuotaOwner], used_by: dict[str, int], resets_at: dt.datetime) -> QuotaStatus:
@@ -122,88 +129,75 @@ def _status_of(owners: list[_QuotaOwner], used_by: dict[str, int], resets_at: dt
     return QuotaStatus(limit=own_limit, used=own_limit - max(min(remaining, own_limit), 0), resets_at=resets_at)
 
 
-@transaction.atomic
 def quota_consume(*, viewer: Viewer, key: str) -> QuotaStatus:
     """Count one chat message against today's quota, on each of the viewer's counters; the same key
     is counted once."""
     owners = _quota_owners(viewer)
-    day, resets_at = _utc_day_bounds(timezone.now())
-    # Locked as they are read, always in owner_key order so two guests never wait on each other in
-    # opposite orders; get_or_create survives a concurrent creation (it re-reads, locking, after the
-    # unique-constraint error).
-    counters = {
-        owner.key: QuotaCounter.objects.select_for_update().get_or_create(owner_key=owner.key, day=day)[0]
-        for owner in sorted(owners, key=lambda owner: owner.key)
-    }
-    used_by = {owner_key: counter.used for owner_key, counter in counters.items()}
-    if QuotaUse.objects.filter(key=key).exists():
-        return _status_of(owners, used_by, resets_at)
-    for index, owner in enumerate(owners):
-        if used_by[owner.key] >= owner.limit:
-            raise QuotaExceeded(limit=owner.limit, resets_at=resets_at, per_address=index > 0)
-    for owner in owners:
-        counter = counters[owner.key]
-        QuotaUse.objects.create(counter=counter, key=key + owner.use_suffix)
-        QuotaCounter.objects.filter(pk=counter.pk).update(used=models.F("used") + 1)
-        used_by[owner.key] += 1
-    return _status_of(owners, used_by, resets_at)
+    now = timezone.now()
+    try:
+        with transaction.atomic():  # a savepoint when nested: a refusal or a replay undoes the count
+            return _count_use(owners, key=key, now=now)
+    except _CountedBefore:
+        day, resets_at = _utc_day_bounds(now)
+        return _status_of(owners, _used_by(owners, day), resets_at)
 
 
-# chat_answer_pay's three statements, in SQL of fixed text: they run before every chat answer's first
-# word, and the ORM spent several times longer building the eight statements they replace than
-# Postgres spent running them (bench/chat.py's burst; figures in bench/RESULTS.md). They write
-# exactly the rows `quota_consume` and `hold_create` write (tests/billing/test_chat_answer_pay.py
-# compares them).
-_LOCK_WALLET_AND_READ_QUOTA_SQL = """
-SELECT w."id", w."balance", w."tokens_owed", p."daily_chat_messages"
-FROM "billing_wallet" w JOIN "billing_plan" p ON p."id" = w."plan_id"
-WHERE w."user_id" = %s
-FOR UPDATE OF w
-"""
+class _CountedBefore(Exception):
+    """The key was counted before: what `_count_use` wrote must be rolled back."""
 
-# One more use on today's counter (made at 1 if it is the day's first), and the use itself; gives
-# the count with this use. The insert of a counter that exists turns into the update, under its lock.
-_COUNT_USE_SQL = """
-WITH counter AS (
-    INSERT INTO "billing_quotacounter" ("owner_key", "day", "used") VALUES (%(owner_key)s, %(day)s, 1)
-    ON CONFLICT ("owner_key", "day") DO UPDATE SET "used" = "billing_quotacounter"."used" + 1
-    RETURNING "id", "used"
+
+# One more use on each of the message's counters (made at 1 if it is the day's first), in owner_key
+# order so two guests never wait on each other in opposite orders, and the uses themselves; gives each
+# counter's count with this use and whether its use is new (not: the key was counted before, and the
+# caller rolls this back). The insert of a counter that exists turns into the update, under its lock.
+_COUNT_USE_SQL = sql(
+    """
+WITH owner AS (
+    SELECT * FROM unnest(%(owner_keys)s::text[], %(use_keys)s::text[]) AS owner (owner_key, use_key)
+), counter AS (
+    INSERT INTO {QuotaCounter} ({QuotaCounter.owner_key}, {QuotaCounter.day}, {QuotaCounter.used})
+    SELECT owner.owner_key, %(day)s, 1 FROM owner ORDER BY owner.owner_key
+    ON CONFLICT ({QuotaCounter.owner_key}, {QuotaCounter.day})
+    DO UPDATE SET {QuotaCounter.used} = {QuotaCounter}.{QuotaCounter.used} + 1
+    RETURNING {QuotaCounter.id}, {QuotaCounter.owner_key}, {QuotaCounter.used}
 ), counted AS (
-    INSERT INTO "billing_quotause" ("counter_id", "key", "created_at")
-    SELECT "id", %(key)s, %(now)s FROM counter
+    INSERT INTO {QuotaUse} ({QuotaUse.counter}, {QuotaUse.key}, {QuotaUse.created_at})
+    SELECT counter.{QuotaCounter.id}, owner.use_key, %(now)s
+    FROM counter JOIN owner ON owner.owner_key = counter.{QuotaCounter.owner_key}
+    ON CONFLICT ({QuotaUse.key}) DO NOTHING
+    RETURNING {QuotaUse.counter}
 )
-SELECT "used" FROM counter
-"""
+SELECT counter.{QuotaCounter.owner_key}, counter.{QuotaCounter.used},
+       EXISTS (SELECT 1 FROM counted WHERE counted.{QuotaUse.counter} = counter.{QuotaCounter.id})
+FROM counter
+""",
+    QuotaCounter=QuotaCounter,
+    QuotaUse=QuotaUse,
+)
 
-# The hold, the balance moved by it, and its ledger entry; gives the hold's id, the new balance and
-# the tokens held before it (the statement's snapshot does not see its own hold).
-_HOLD_SQL = """
-WITH hold AS (
-    INSERT INTO "billing_hold"
-        ("wallet_id", "amount", "key", "status", "settled_amount", "ref_type", "ref_id", "memo", "created_at",
-         "closed_at")
-    VALUES (%(wallet_id)s, %(amount)s::bigint, %(key)s, %(status)s, NULL, %(ref_type)s, %(ref_id)s, %(memo)s,
-            %(created_at)s, NULL)
-    RETURNING "id"
-), wallet AS (
-    UPDATE "billing_wallet" SET "balance" = "balance" - %(amount)s::bigint, "updated_at" = %(created_at)s
-    WHERE "id" = %(wallet_id)s
-    RETURNING "balance"
-), entry AS (
-    INSERT INTO "billing_ledgerentry"
-        ("wallet_id", "kind", "amount", "balance_after", "idempotency_key", "hold_id", "ref_type", "ref_id", "memo",
-         "created_at")
-    SELECT %(wallet_id)s, %(kind)s, -%(amount)s::bigint, wallet."balance", %(entry_key)s, hold."id", %(ref_type)s,
-           %(ref_id)s, %(entry_memo)s, %(created_at)s
-    FROM hold, wallet
-)
-SELECT hold."id", wallet."balance",
-       -- bigint: sum() of bigints is numeric, a Decimal in Python, which the balance event's trip
-       -- through the channel layer (msgpack) cannot carry
-       (SELECT coalesce(sum("amount"), 0)::bigint FROM "billing_hold"
-        WHERE "wallet_id" = %(wallet_id)s AND "status" = %(status)s)
-FROM hold, wallet
-"""
+
+def _count_use(owners: list[_QuotaOwner], *, key: str, now: dt.datetime) -> QuotaStatus:
+    """Count the message keyed `key` on each of `owners`' counters, in the caller's transaction, which
+    rolls it back on QuotaExceeded or _CountedBefore: the count is written first and judged after,
+    one statement for every counter."""
+    day, resets_at = _utc_day_bounds(now)
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            _COUNT_USE_SQL,
+            {
+                "owner_keys": [owner.key for owner in owners],
+                "use_keys": [key + owner.use_suffix for owner in owners],
+                "day": day,
+                "now": now,
+            },
+        )
+        counted = {owner_key: (used, new) for owner_key, used, new in cursor.fetchall()}
+    if not counted[owners[0].key][1]:  # the message's own use was there: it was counted before
+        raise _CountedBefore(key)
+    for index, owner in enumerate(owners):
+        if counted[owner.key][0] > owner.limit:  # counted above; the refusal rolls the count back
+            raise QuotaExceeded(limit=owner.limit, resets_at=resets_at, per_address=index > 0)
+    return _status_of(owners, {owner_key: used for owner_key, (used, _new) in counted.items()}, resets_at)
 
 
 def chat_answer_pay(
@@ -211,57 +205,19 @@ def chat_answer_pay(
 ) -> Hold | None:
     """Count a signed-in user's chat answer against today's quota and hold its `amount` tokens (none
     when 0), inside the caller's transaction, which a refusal (QuotaExceeded, InsufficientTokens,
-    TokensOwed) must roll back whole. What `quota_consume` and `hold_create` do, with less around it:
-    it runs before every answer's first word. The wallet is locked once (its plan gives the quota),
-    then the quota counter, as every path does; no savepoints; and no replay checks, because the keys
-    name the answer the same transaction has just created: no earlier use or hold can have them."""
+    TokensOwed) must roll back whole: `quota_consume` and `hold_create` under one wallet lock (its plan
+    gives the quota), taken before the quota counter's as every path does, and without their
+    savepoints (this runs before every answer's first word). The keys name the answer the same
+    transaction has just created, so neither can have been used before."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
-    now = timezone.now()
-    day, resets_at = _utc_day_bounds(now)
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_WALLET_AND_READ_QUOTA_SQL, [user.pk])
-        locked = cursor.fetchone()
-        if locked is None:
-            lock_wallet(user.pk)  # an account made before billing existed gets its wallet here
-            cursor.execute(_LOCK_WALLET_AND_READ_QUOTA_SQL, [user.pk])
-            locked = cursor.fetchone()
-        wallet_id, balance, owed, daily_limit = locked
-        cursor.execute(_COUNT_USE_SQL, {"owner_key": f"user:{user.pk}", "day": day, "key": quota_key, "now": now})
-        (used,) = cursor.fetchone()
-        if used > daily_limit:  # counted above; the refusal rolls the count back with the rest
-            raise QuotaExceeded(limit=daily_limit, resets_at=resets_at)
-        if amount <= 0:
-            return None
-        if owed > 0:
-            raise TokensOwed(owed=owed, needed=amount, available=balance)
-        if balance < amount:
-            raise InsufficientTokens(needed=amount, available=balance)
-        ref_type, ref_id = ref_of(ref)
-        hold_values = {
-            "wallet_id": wallet_id,
-            "amount": amount,
-            "key": hold_key,
-            "status": Hold.Status.OPEN.value,
-            "settled_amount": None,
-            "ref_type": ref_type,
-            "ref_id": ref_id,
-            "memo": memo[:200],
-            "created_at": now,
-            "closed_at": None,
-        }
-        # The hold's own values, and its ledger entry's.
-        entry = {
-            "kind": Kind.HOLD.value,
-            "entry_key": f"hold:{hold_key}",
-            "entry_memo": (memo or "Tokens put on hold")[:200],
-        }
-        cursor.execute(_HOLD_SQL, {**hold_values, **entry})
-        hold_id, new_balance, held_before = cursor.fetchone()
-    push_balance_figures(user.pk, balance=new_balance, held=held_before + amount, owed=owed)
-    fields = [field.attname for field in Hold._meta.concrete_fields]
-    return Hold.from_db(connection.alias, fields, [hold_id if name == "id" else hold_values[name] for name in fields])
+    wallet = wallet_lock_row(user_id=user.pk)
+    owner = _QuotaOwner(f"user:{user.pk}", wallet.daily_chat_messages, "")
+    _count_use([owner], key=quota_key, now=timezone.now())
+    if amount <= 0:
+        return None
+    return hold_create_locked(wallet, amount=amount, key=hold_key, ref=ref, memo=memo)
 
 
 @transaction.atomic

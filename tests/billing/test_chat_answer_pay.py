@@ -1,5 +1,6 @@
-"""`chat_answer_pay` (a chat answer's quota use and hold, in SQL of its own) against the general path
-(`quota_consume` and `hold_create`): the same rows, the same refusals, and nothing left by a refusal."""
+"""`chat_answer_pay` (a chat answer's quota use and hold under one wallet lock, made by the statements
+`quota_consume` and `hold_create` make theirs with): the rows paying writes, replays of its keys
+through the general functions moving nothing, the refusals, and nothing left by a refusal."""
 
 from __future__ import annotations
 
@@ -38,18 +39,6 @@ def pay(user, *, number: int = 1, amount: int = 2) -> Hold | None:
         )
 
 
-def pay_the_general_way(user, *, number: int = 1, amount: int = 2) -> Hold:
-    with transaction.atomic():
-        quota_consume(viewer=Viewer(user=user, guest_id=None), key=f"chat:{user.pk}:{number}")
-        return hold_create(
-            user=user,
-            amount=amount,
-            key=f"chat-answer:{user.pk}:{number}",
-            ref=user,
-            memo="Chat answer",
-        )
-
-
 def written_by(user) -> dict[str, object]:
     """What paying wrote for `user`, without ids, keys' user part and times."""
     wallet = Wallet.objects.get(user=user)
@@ -71,18 +60,56 @@ def written_by(user) -> dict[str, object]:
     }
 
 
-def test_two_answers_paid_write_what_the_general_path_writes() -> None:
-    fast, general = funded_user(), funded_user()
+def test_two_answers_paid_write_their_holds_entries_and_quota_uses() -> None:
+    user = funded_user()
 
-    first, second = pay(fast, number=1), pay(fast, number=2, amount=3)
-    pay_the_general_way(general, number=1)
-    pay_the_general_way(general, number=2, amount=3)
+    first, second = pay(user, number=1), pay(user, number=2, amount=3)
 
-    assert written_by(fast) == written_by(general)
-    assert written_by(fast)["balance"] == 95 and written_by(fast)["used today"] == 2
+    assert written_by(user) == {
+        "balance": 95,
+        "holds": [
+            (2, Hold.Status.OPEN, None, "user", "Chat answer", None),
+            (3, Hold.Status.OPEN, None, "user", "Chat answer", None),
+        ],
+        "hold refs are the user": True,
+        "entries": [(-2, 98, "Chat answer", "user", "chat-answer:1"), (-3, 95, "Chat answer", "user", "chat-answer:2")],
+        "entry keys": ["hold:chat-answer:1", "hold:chat-answer:2"],
+        "used today": 2,
+        "uses": ["chat:1", "chat:2"],
+    }
     assert first is not None and second is not None
-    assert Hold.objects.get(pk=second.pk).key == second.key == f"chat-answer:{fast.pk}:2"
-    assert (second.amount, second.status, second.wallet_id) == (3, Hold.Status.OPEN, Wallet.objects.get(user=fast).pk)
+    assert Hold.objects.get(pk=second.pk).key == second.key == f"chat-answer:{user.pk}:2"
+    assert (second.amount, second.status, second.wallet_id) == (3, Hold.Status.OPEN, Wallet.objects.get(user=user).pk)
+    # What the caller gets back is the row as stored.
+    stored = Hold.objects.get(pk=second.pk)
+    assert [getattr(second, f.attname) for f in Hold._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in Hold._meta.concrete_fields
+    ]
+
+
+def test_its_keys_replayed_through_hold_create_and_quota_consume_move_nothing() -> None:
+    user = funded_user()
+    paid = pay(user, number=1)
+    before = written_by(user)
+
+    with transaction.atomic():
+        held_again = hold_create(user=user, amount=2, key=f"chat-answer:{user.pk}:1", ref=user, memo="Chat answer")
+        counted_again = quota_consume(viewer=Viewer(user=user, guest_id=None), key=f"chat:{user.pk}:1")
+
+    assert paid is not None and held_again.pk == paid.pk
+    assert counted_again.used == 1
+    assert written_by(user) == before
+
+
+def test_a_hold_replayed_when_the_balance_is_short_returns_the_first_hold() -> None:
+    user = funded_user()
+    first = hold_create(user=user, amount=60, key="video:1", ref=user, memo="Processing")
+
+    again = hold_create(user=user, amount=60, key="video:1", ref=user, memo="Processing")
+
+    assert again.pk == first.pk
+    assert Wallet.objects.get(user=user).balance == 40
+    assert Hold.objects.filter(wallet__user=user).count() == 1
 
 
 def test_a_free_answer_counts_on_the_quota_and_holds_nothing() -> None:

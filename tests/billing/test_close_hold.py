@@ -1,5 +1,5 @@
-"""Closing a hold in fixed SQL (`hold_settle`, `hold_release`) against the general path it replaces
-(`_close_hold_through_orm`, which a wallet owing tokens still takes): the same rows, once."""
+"""Closing a hold (`hold_settle`, `hold_release`): the rows the ledger's rules call for, once, and a
+refund to a wallet that owes tokens paying the debt off first."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from accounts.models import User
-from billing.holds import _close_hold_through_orm, hold_create, hold_release, hold_settle
+from billing.holds import hold_create, hold_release, hold_settle
 from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
 from sage.asgi import application
@@ -54,17 +54,27 @@ def written_by(user) -> dict[str, object]:
     }
 
 
-def test_settling_and_releasing_write_what_the_general_path_writes() -> None:
-    fast_user, (fast_settled, fast_released) = holding()
-    general_user, (general_settled, general_released) = holding()
+def test_settling_and_releasing_write_the_closing_entries_and_return_what_they_give_back() -> None:
+    user, (to_settle, to_release) = holding()
 
-    settled = hold_settle(hold=fast_settled, actual_amount=7)
-    released = hold_release(hold=fast_released)
-    _close_hold_through_orm(general_settled, status=Hold.Status.SETTLED, actual_amount=7)
-    _close_hold_through_orm(general_released, status=Hold.Status.RELEASED, actual_amount=0)
+    settled = hold_settle(hold=to_settle, actual_amount=7)
+    released = hold_release(hold=to_release)
 
-    assert written_by(fast_user) == written_by(general_user)
-    assert Wallet.objects.get(user=fast_user).balance == 93
+    Kind = LedgerEntry.Kind
+    assert written_by(user) == {
+        "balance": 100 - 7,
+        "holds": [
+            (10, Hold.Status.SETTLED, 7, True, "user", True),
+            (4, Hold.Status.RELEASED, 0, True, "user", True),
+        ],
+        "entries": [
+            (Kind.HOLD, -10, 90, "hold:work:0", "work:0", "user", True, "Work"),
+            (Kind.HOLD, -4, 86, "hold:work:1", "work:1", "user", True, "Work"),
+            (Kind.SETTLE, 3, 89, "settled:work:0", "work:0", "user", True, "Charged 7 of 10 held, 3 returned"),
+            (Kind.RELEASE, 4, 93, "released:work:1", "work:1", "user", True, "Hold refunded"),
+        ],
+    }
+    assert Wallet.objects.get(user=user).tokens_owed == 0
     # What the callers get back is the row as stored.
     for returned in (settled, released):
         stored = Hold.objects.get(pk=returned.pk)
@@ -103,10 +113,53 @@ def test_a_refund_to_a_wallet_that_owes_tokens_pays_the_debt_first() -> None:
 
     wallet = Wallet.objects.get(user=user)
     assert (wallet.balance, wallet.tokens_owed) == (86 + 10 - 6, 0)
-    assert list(LedgerEntry.objects.filter(wallet=wallet).order_by("-pk").values_list("kind", "amount")[:2]) == [
-        (LedgerEntry.Kind.ADJUSTMENT, -6),
-        (LedgerEntry.Kind.RELEASE, 10),
+    latest = LedgerEntry.objects.filter(wallet=wallet).order_by("-pk")[:2]
+    assert [
+        (e.kind, e.amount, e.balance_after, e.idempotency_key, e.hold_id, e.ref_type, e.ref_id, e.memo) for e in latest
+    ] == [
+        (
+            LedgerEntry.Kind.ADJUSTMENT,
+            -6,
+            90,
+            f"owed:released:{hold.key}",
+            None,
+            "user",
+            str(user.pk),
+            "6 tokens owed (from a refund or dispute) paid off",
+        ),
+        (LedgerEntry.Kind.RELEASE, 10, 96, f"released:{hold.key}", hold.pk, "user", str(user.pk), "Hold refunded"),
     ]
+    assert sum(LedgerEntry.objects.filter(wallet=wallet).values_list("amount", flat=True)) == wallet.balance
+
+
+def test_a_refund_smaller_than_the_debt_pays_off_what_it_can_and_the_rest_stays_owed() -> None:
+    user, (hold, _) = holding()
+    Wallet.objects.filter(user=user).update(tokens_owed=15)
+
+    settled = hold_settle(hold=hold, actual_amount=2)
+    hold_settle(hold=hold, actual_amount=2)  # closed once: nothing moves again
+
+    wallet = Wallet.objects.get(user=user)
+    assert (wallet.balance, wallet.tokens_owed) == (86, 15 - 8)
+    assert settled.status == Hold.Status.SETTLED
+    latest = LedgerEntry.objects.filter(wallet=wallet).order_by("-pk")[:2]
+    assert [(e.kind, e.amount, e.balance_after, e.memo) for e in latest] == [
+        (LedgerEntry.Kind.ADJUSTMENT, -8, 86, "8 tokens owed (from a refund or dispute) paid off; 7 still owed"),
+        (LedgerEntry.Kind.SETTLE, 8, 94, "Charged 2 of 10 held, 8 returned"),
+    ]
+    assert sum(LedgerEntry.objects.filter(wallet=wallet).values_list("amount", flat=True)) == wallet.balance
+
+
+def test_a_hold_settled_in_full_returns_nothing_and_pays_off_nothing() -> None:
+    user, (hold, _) = holding()
+    Wallet.objects.filter(user=user).update(tokens_owed=6)
+
+    hold_settle(hold=hold, actual_amount=10)
+
+    wallet = Wallet.objects.get(user=user)
+    assert (wallet.balance, wallet.tokens_owed) == (86, 6)
+    latest = LedgerEntry.objects.filter(wallet=wallet).latest("pk")
+    assert (latest.kind, latest.amount, latest.balance_after) == (LedgerEntry.Kind.SETTLE, 0, 86)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -121,5 +174,22 @@ async def test_the_users_pages_hear_the_balance_a_closed_hold_leaves() -> None:
     assert await socket.receive_json_from(timeout=5) == {
         "type": "balance",
         "data": {"balance": 86 + 3, "held": 4, "owed": 0},
+    }
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_balance_event_after_a_refund_shows_the_debt_it_paid_off() -> None:
+    user, (hold, _) = await database_sync_to_async(holding)()
+    await database_sync_to_async(Wallet.objects.filter(user=user).update)(tokens_owed=15)
+    socket = WebsocketCommunicator(application, "/ws/events/", headers=[(b"origin", b"http://localhost")])
+    socket.scope["user"] = user
+    assert (await socket.connect())[0]
+
+    await database_sync_to_async(hold_release, thread_sensitive=False)(hold=hold)
+
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "balance",
+        "data": {"balance": 86, "held": 4, "owed": 5},
     }
     await socket.disconnect()
