@@ -32,6 +32,7 @@ const sections = ["choose-site", "connect", "no-video", "video"];
 let me = null;
 let watching = null; // {youtubeId, title, sageVideo, prices, me, onChanged}
 let statusTimer = null;
+let polling = false; // a processing video is being looked at again on a timer
 let connectRun = 0; // bumps to stop an earlier connect poll
 
 function only(section) {
@@ -169,6 +170,7 @@ async function disconnect() {
 
 function stopVideo() {
   clearTimeout(statusTimer);
+  polling = false;
   watching = null;
   stopNotes();
   stopChat();
@@ -183,16 +185,21 @@ async function follow(tab) {
     return;
   }
   if (watching && watching.youtubeId === tab.videoId) {
+    // The same video, reloaded or looked at again: its state may have changed elsewhere (added or
+    // processed on the site), so it is looked up again unless a processing poll is on its way.
     if (tab.title) $("video-title").textContent = tab.title;
+    if (!polling) refresh(watching);
     return;
   }
   stopVideo();
   only("video");
-  const next = { youtubeId: tab.videoId, title: tab.title, sageVideo: null, prices: {}, me, onChanged: () => refresh(next) };
+  const next = { youtubeId: tab.videoId, title: tab.title, sageVideo: null, shownReady: null, prices: {}, me, reloadPrices: () => loadPrices(next), onChanged: () => refresh(next) };
   watching = next;
   $("video-title").textContent = tab.title || "YouTube video";
   $("video-state").textContent = "Looking it up in SAGE…";
   $("add").hidden = true;
+  await loadPrices(next);
+  if (watching !== next) return;
   await refresh(next);
   if (watching === next) showNotesFor(next);
 }
@@ -203,18 +210,21 @@ async function findVideo(youtubeId) {
   return rows.find((video) => video.source === "youtube" && video.youtube_id === youtubeId) || null;
 }
 
-async function youtubePrice(next) {
-  // What adding costs, said before the button is pressed: YouTube videos are read from their
-  // captions, nothing is downloaded or decoded.
+async function loadPrices(next) {
+  // What each paid action costs and today's questions left (GET /api/v1/prices: a `read` token may,
+  // billing stays out of its reach), said before anything is spent.
   try {
-    const quote = await api(`videos/youtube/quote?url=${encodeURIComponent(next.youtubeId)}`);
-    return quote.message || (quote.tokens ? `Adding it costs ${quote.tokens} tokens.` : "Adding it is free.");
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-      return "Adding it is free: SAGE reads YouTube's captions; nothing is downloaded.";
-    }
-    throw error;
+    next.prices = await api("prices");
+  } catch {
+    next.prices = {}; // an older site: the panel says what it knows without the figures
   }
+}
+
+function youtubePrice(prices) {
+  if (prices.youtube_video == null || prices.youtube_video === 0) {
+    return "Adding it is free: SAGE reads YouTube's captions; nothing is downloaded.";
+  }
+  return `Adding it costs ${prices.youtube_video} tokens.`;
 }
 
 function describe(video) {
@@ -231,6 +241,7 @@ function describe(video) {
 // Looks the video up, says its state, and while it is processing looks again (1, 2, 4… up to 10 s).
 async function refresh(next, attempt = 0) {
   clearTimeout(statusTimer);
+  polling = false;
   let video;
   try {
     video = next.sageVideo && next.sageVideo.status !== "ready" ? await api(`videos/${next.sageVideo.id}`) : await findVideo(next.youtubeId);
@@ -247,20 +258,23 @@ async function refresh(next, attempt = 0) {
   }
   if (watching !== next) return;
   clearBanner();
-  const becameReady = video?.status === "ready" && next.sageVideo?.status !== "ready";
-  const wasKnown = Boolean(next.sageVideo);
   next.sageVideo = video;
   $("add").hidden = Boolean(video);
   if (!video) {
     $("video-state").textContent = "Not in SAGE yet.";
-    $("add-price").textContent = await youtubePrice(next).catch(() => "");
+    $("add-price").textContent = youtubePrice(next.prices);
   } else {
     $("video-state").textContent = describe(video);
     if (video.status === "queued" || video.status === "processing") {
+      polling = true;
       statusTimer = setTimeout(() => refresh(next, attempt + 1), backoffSeconds(attempt, { first: 1, most: 10 }) * 1000);
     }
   }
-  if (becameReady || !wasKnown || attempt === 0) {
+  // Chat and the transcript depend on whether the video is ready: shown again only when that changes
+  // (never under an answer being streamed).
+  const ready = video?.status === "ready";
+  if (next.shownReady !== ready) {
+    next.shownReady = ready;
     showChatFor(next);
     showTranscriptFor(next);
   }

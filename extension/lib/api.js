@@ -6,8 +6,9 @@
 import { CONNECTION, SITE_ORIGIN } from "./keys.js";
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "", message = "", retryAfter = null, unreachable = false }) {
+  constructor({ status = 0, code = "", message = "", retryAfter = null, unreachable = false, buyUrl = "" }) {
     super(message || code || `HTTP ${status}`);
+    this.buyUrl = buyUrl; // a 402's link to the payment of the pack that covers what is missing
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter; // seconds, from Retry-After
@@ -35,14 +36,16 @@ function retryAfterSeconds(response) {
 async function errorFrom(response) {
   let code = "";
   let message = "";
+  let buyUrl = "";
   try {
     const body = await response.json();
     code = body?.error?.code || "";
     message = body?.error?.message || "";
+    buyUrl = body?.error?.buy_url || "";
   } catch {
     // Not the house JSON (a proxy's page): the status says enough.
   }
-  return new ApiError({ status: response.status, code, message, retryAfter: retryAfterSeconds(response) });
+  return new ApiError({ status: response.status, code, message, buyUrl, retryAfter: retryAfterSeconds(response) });
 }
 
 // `auth: false` for the connect exchange, which has no token yet.

@@ -70,7 +70,9 @@ export async function showError(error) {
   }
   if (error.status === 402) {
     say(error.message || "You do not have enough tokens for this.");
-    link.href = `${await siteOrigin()}/billing/`;
+    // The site names the pack that covers what is missing when it sells one; else its billing page.
+    const buyUrl = error.buyUrl && new URL(error.buyUrl).origin === (await siteOrigin()) ? error.buyUrl : "";
+    link.href = buyUrl || `${await siteOrigin()}/billing/`;
     link.textContent = "Buy tokens on SAGE";
     link.hidden = false;
     return;

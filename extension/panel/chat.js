@@ -79,19 +79,13 @@ async function openConversation(watching) {
   return created.id;
 }
 
-async function describeAllowance() {
+function describeAllowance() {
   const price = video?.prices?.chat_answer;
-  const priceWords =
-    price == null ? "" : price === 0 ? "Answers are free." : `Each answer costs ${price} token${price === 1 ? "" : "s"}.`;
-  let quotaWords = "";
-  try {
-    const billing = await api("billing");
-    const left = billing.quota.remaining;
-    quotaWords = `${left} question${left === 1 ? "" : "s"} left today; you have ${billing.balance.toLocaleString("en")} tokens.`;
-  } catch {
-    // A token without access to billing: the price alone is said.
-  }
-  allowance.textContent = [priceWords, quotaWords].filter(Boolean).join(" ");
+  const quota = video?.prices?.chat_quota;
+  const words = [];
+  if (price != null) words.push(price === 0 ? "Answers are free." : `Each answer costs ${price} token${price === 1 ? "" : "s"}.`);
+  if (quota) words.push(`${quota.remaining} question${quota.remaining === 1 ? "" : "s"} left today.`);
+  allowance.textContent = words.join(" ");
 }
 
 export async function showChatFor(next) {
@@ -167,7 +161,7 @@ async function send() {
   } finally {
     busy = false;
     ask.disabled = false;
-    if (asked === video) describeAllowance();
+    if (asked === video) asked.reloadPrices().then(() => asked === video && describeAllowance());
   }
 }
 

@@ -107,6 +107,7 @@ async function load(attempt = 0) {
 }
 
 function describeAiNotes() {
+  document.getElementById("ai-note").disabled = !video?.me?.ai_notes_enabled;
   if (!video?.me) {
     aiPrice.textContent = "";
     return;
@@ -115,13 +116,14 @@ function describeAiNotes() {
     aiPrice.textContent = "AI notes are off: turn them on in your SAGE settings to have a note written from the transcript.";
     return;
   }
-  const price = video.prices?.ai_note;
-  aiPrice.textContent =
-    price == null
-      ? "AI note: written from the transcript around the current time; SAGE charges its AI-note price only when a language model writes it (a transcript excerpt is free)."
-      : price === 0
-        ? "AI note: written from the transcript around the current time; free."
-        : `AI note: written from the transcript around the current time; costs ${price} token${price === 1 ? "" : "s"} (refunded if it fails). A transcript excerpt, when no language model is configured, is free.`;
+  const price = video.prices?.written_note;
+  if (video.prices?.written_note_kind === "transcript_excerpt") {
+    aiPrice.textContent = "“AI note here” quotes the transcript around the current time (a transcript excerpt): free.";
+  } else if (price != null) {
+    aiPrice.textContent = `“AI note here” writes a note from the transcript around the current time: ${price} token${price === 1 ? "" : "s"} (refunded if it fails).`;
+  } else {
+    aiPrice.textContent = "“AI note here” writes a note from the transcript around the current time.";
+  }
 }
 
 export async function showNotesFor(next) {

@@ -190,4 +190,6 @@ def test_connect_add_note_ask_follow_and_reconnect(
     watch.go_back()  # back to the first video: the panel asks SAGE about it
     expect(panel.get_by_role("button", name="Reconnect")).to_be_visible()
     expect(panel.locator("#banner-text")).to_contain_text("token was revoked")
-    assert [error for error in errors if "401" not in error] == []
+    # Expected refusals the browser logs: the connect poll's 404 until the site's page has shown the
+    # request, and the revoked token's 401s. Nothing else may fail.
+    assert [error for error in errors if "status of 404" not in error and "status of 401" not in error] == []
