@@ -9,9 +9,13 @@
 
 import { YOUTUBE_TAB, YOUTUBE_TABS } from "./lib/keys.js";
 
-chrome.runtime.onInstalled.addListener(() => {
-  chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(() => {});
-});
+// The API token and the note drafts live in chrome.storage.local: only the extension's own pages and
+// this worker may read it, never the content script that runs inside YouTube's pages (nor anything
+// that might subvert it). Session storage (the connect verifier) is restricted so by default.
+chrome.storage.local.setAccessLevel({ accessLevel: "TRUSTED_CONTEXTS" }).catch(() => {});
+
+// The toolbar button opens the panel (set on every start: cheap, and true after an update too).
+chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(() => {});
 
 async function knownTabs() {
   const stored = await chrome.storage.session.get(YOUTUBE_TABS);
