@@ -7,7 +7,7 @@ import { ApiError, api, connection, siteOrigin } from "./lib/api.js";
 import { beginConnect, checkCode, forgetPendingConnect, pendingConnect, redeem } from "./lib/connect.js";
 import { CONNECTION, SITE_ORIGIN } from "./lib/keys.js";
 import { backoffSeconds, sleep } from "./lib/retry.js";
-import { clearBanner, onReconnect, sayRetrying, showError } from "./panel/banner.js";
+import { clearBanner, clearRetrying, onReconnect, sayProblem, sayRetrying, showError } from "./panel/banner.js";
 import { showChatFor, stopChat } from "./panel/chat.js";
 import { markEnd, markStart, noteHere, showNotesFor, stopNotes } from "./panel/notes.js";
 import { followedTab, onFollowedTabChange } from "./panel/player.js";
@@ -34,6 +34,7 @@ let watching = null; // {youtubeId, title, sageVideo, prices, me, onChanged}
 let statusTimer = null;
 let polling = false; // a processing video is being looked at again on a timer
 let connectRun = 0; // bumps to stop an earlier connect poll
+let startRun = 0; // bumps when the site or the connection changes: an earlier start() gives way
 
 function only(section) {
   for (const id of sections) $(id).hidden = id !== section;
@@ -42,22 +43,27 @@ function only(section) {
 // --- the site and the account ---------------------------------------------------------------------
 
 async function start() {
+  const run = ++startRun;
   const origin = await siteOrigin();
+  if (run !== startRun) return;
   $("account").hidden = true;
   if (!origin) {
     only("choose-site");
     return;
   }
   if (!(await connection())) {
-    showConnect(origin);
+    if (run === startRun) showConnect(origin);
     return;
   }
   for (let attempt = 0; ; attempt += 1) {
     try {
-      me = await api("me");
-      clearBanner();
+      const account = await api("me");
+      if (run !== startRun) return;
+      me = account;
+      clearRetrying();
       break;
     } catch (error) {
+      if (run !== startRun) return;
       if (error instanceof ApiError && error.status === 401) {
         showConnect(origin);
         showError(error);
@@ -115,7 +121,7 @@ async function waitForApproval(pending) {
     try {
       outcome = await redeem(pending.verifier);
       failures = 0;
-      clearBanner();
+      clearRetrying();
     } catch (error) {
       failures += 1;
       if (error instanceof ApiError && (error.unreachable || error.status === 429 || error.status >= 500)) {
@@ -158,9 +164,7 @@ async function disconnect() {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) {
       // Forgotten here anyway; the token is still listed on the site, to revoke there.
-      showError(
-        new Error(`SAGE did not confirm the token was revoked (${error.message}). Revoke it under API tokens on the site.`),
-      );
+      sayProblem(`SAGE did not confirm the token was revoked (${error.message}). Revoke it under API tokens on the site.`);
     }
   }
   await chrome.storage.local.remove(CONNECTION);
@@ -246,6 +250,11 @@ async function refresh(next, attempt = 0) {
   try {
     video = next.sageVideo && next.sageVideo.status !== "ready" ? await api(`videos/${next.sageVideo.id}`) : await findVideo(next.youtubeId);
   } catch (error) {
+    if (watching === next && next.sageVideo && error instanceof ApiError && error.status === 404) {
+      next.sageVideo = null; // deleted on the site meanwhile: it is "not added" again
+      refresh(next, attempt);
+      return;
+    }
     if (watching !== next) return;
     if (error instanceof ApiError && error.unreachable) {
       const seconds = backoffSeconds(attempt);
@@ -257,7 +266,7 @@ async function refresh(next, attempt = 0) {
     return;
   }
   if (watching !== next) return;
-  clearBanner();
+  clearRetrying();
   next.sageVideo = video;
   $("add").hidden = Boolean(video);
   if (!video) {

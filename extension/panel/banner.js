@@ -9,6 +9,7 @@ const button = document.getElementById("banner-button");
 const link = document.getElementById("banner-link");
 
 let countdown = null;
+let shownKind = ""; // "retrying" while the site cannot be reached; cleared by the next answer
 let reconnectHandler = () => {};
 
 export function onReconnect(handler) {
@@ -17,6 +18,7 @@ export function onReconnect(handler) {
 
 export function clearBanner() {
   clearInterval(countdown);
+  shownKind = "";
   banner.hidden = true;
   button.hidden = true;
   link.hidden = true;
@@ -49,11 +51,22 @@ function longWait(seconds) {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+export function clearRetrying() {
+  // The site answered again: the "cannot be reached" banner goes, any other stays until dealt with.
+  if (shownKind === "retrying") clearBanner();
+}
+
+export function sayProblem(message) {
+  // A problem the panel itself found, already in words for people.
+  say(message);
+}
+
 export function sayRetrying(error, seconds) {
   // The site cannot be reached: the caller retries after `seconds`.
   sayCountdown(`${error.message} Retrying in {s} s…`, Math.max(1, Math.round(seconds)), () => {
     text.textContent = `${error.message} Retrying now…`;
   });
+  shownKind = "retrying";
 }
 
 export async function showError(error) {

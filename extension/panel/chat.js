@@ -7,7 +7,7 @@ import { ApiError, api, request } from "../lib/api.js";
 import { CLOCK_MARK, clock, markSeconds } from "../lib/clock.js";
 import { CONVERSATIONS } from "../lib/keys.js";
 import { readEvents } from "../lib/sse.js";
-import { clearBanner, showError } from "./banner.js";
+import { clearRetrying, showError } from "./banner.js";
 import { seek } from "./player.js";
 
 const messages = document.getElementById("messages");
@@ -140,7 +140,7 @@ async function send() {
       accept: "text/event-stream",
     });
     question.value = "";
-    clearBanner();
+    clearRetrying();
     await readEvents(response, (data) => {
       if (data.content) {
         // Plain text while it streams; the finished answer gets its time links.

@@ -8,7 +8,7 @@ import { ApiError, api, connection, request, siteOrigin, videoPath } from "../li
 import { clock } from "../lib/clock.js";
 import { NOTE_DRAFT } from "../lib/keys.js";
 import { backoffSeconds, sleep } from "../lib/retry.js";
-import { clearBanner, sayRetrying, showError } from "./banner.js";
+import { clearRetrying, sayProblem, sayRetrying, showError } from "./banner.js";
 import { pause, play, playerState, seek } from "./player.js";
 
 const UNDO_SECONDS = 5;
@@ -88,6 +88,7 @@ async function load(attempt = 0) {
   try {
     const loaded = await api(`${videoPath(watching.youtubeId)}/notes`);
     if (video !== watching) return;
+    clearRetrying();
     notes = loaded;
     render();
     // AI notes are written by a worker: look again, less often the longer it takes.
@@ -180,7 +181,7 @@ async function currentState() {
   const state = await playerState();
   if (!state || !video || state.videoId !== video.youtubeId) {
     composerStatus.textContent = "";
-    showError(new Error("The YouTube tab does not answer: reload it, then try again."));
+    sayProblem("The YouTube tab does not answer: reload it, then try again.");
     return null;
   }
   return state;
@@ -227,7 +228,7 @@ async function post(body) {
   for (let attempt = 0; ; attempt += 1) {
     try {
       const note = await api(`${videoPath(video.youtubeId)}/notes`, { method: "POST", body });
-      clearBanner();
+      clearRetrying();
       return note;
     } catch (error) {
       if (!(error instanceof ApiError && error.unreachable)) throw error;
