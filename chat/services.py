@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from accounts.guests import Viewer
@@ -30,7 +31,8 @@ from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.errors import Conflict, Invalid
-from videos.models import Video
+from sage.sql import TableNames, attnames, new_row_fields, sql
+from videos.models import TranscriptChunk, Video
 from videos.vector_params import binary_vector
 
 
@@ -160,22 +162,25 @@ def _stale_cutoff() -> dt.datetime:
 def _make_room_for_answer(conversation: Conversation) -> None:
     """One answer at a time: AnswerInProgress while one is being written. An answer 'streaming' with
     no progress for CHAT_STALE_ANSWER_SECONDS lost its process (a crash, a deploy): it is marked
-    failed and refunded here, so the conversation is not blocked until the reaper comes by. The
-    answers are locked before they are judged: a writer that was only slow may finish it meanwhile.
-    Ids and times only (this runs before every answer's first word, and almost always finds none):
-    a stale answer is read whole, with its hold, when it is closed."""
-    streaming = (
-        Message.objects.select_for_update()
-        .filter(conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING)
-        .order_by("pk")
-        .values_list("pk", "updated_at")
-    )
-    for answer_id, updated_at in streaming:
-        if updated_at >= _stale_cutoff():
-            raise AnswerInProgress()
-        stale = _lock_answer(answer_id)
-        assert stale is not None  # locked above, in this transaction
-        _close_answer(stale, status=Message.Status.ERROR, error=INTERRUPTED)
+    failed and refunded here, so the conversation is not blocked until the reaper comes by. Under
+    the conversation's lock, as questions are asked; the answers are locked before they are judged:
+    a writer that was only slow may finish it meanwhile."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        if locked is None or locked.deleted_at is not None:
+            return  # asking again says so
+        streaming = (
+            Message.objects.select_for_update()
+            .filter(conversation=locked, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING)
+            .order_by("pk")
+            .values_list("pk", "updated_at")
+        )
+        for answer_id, updated_at in streaming:
+            if updated_at >= _stale_cutoff():
+                raise AnswerInProgress()
+            stale = _lock_answer(answer_id)
+            assert stale is not None  # locked above, in this transaction
+            _close_answer(stale, status=Message.Status.ERROR, error=INTERRUPTED)
 
 
 def answers_reap_stale() -> list[Message]:
@@ -200,39 +205,41 @@ def answers_reap_stale() -> list[Message]:
 # the question inserted, (2) the streaming answer inserted, (3) the answer's hold and the
 # conversation's time (and first title) written. This runs before every answer's first word, where
 # the ORM spent most of its time building its statements (bench/chat.py's burst; figures in
-# bench/RESULTS.md). The answer's insert is also the "one answer at a time"
-# check: the partial unique index `one_streaming_answer_per_conversation` refuses a second streaming
-# answer, and only then (an answer under way, or a stale one to close) is the ORM path taken, which
-# looks first. tests/chat/test_answer_begin.py compares the rows with the ORM path's.
-_CONVERSATION_FIELDS = ["id", "owner_id", "guest_id", "video_id", "title", "created_at", "updated_at", "deleted_at"]
-_BEGIN_QUESTION_SQL = """
+# bench/RESULTS.md). The answer's insert is also the "one answer at a time" check: the partial
+# unique index `one_streaming_answer_per_conversation` refuses a second streaming answer, and only
+# then is room made (a stale answer closed, or AnswerInProgress) and the same three tried again.
+_BEGIN_QUESTION_SQL = sql(
+    """
 WITH conversation AS (
-    SELECT "id", "owner_id", "guest_id", "video_id", "title", "created_at", "updated_at", "deleted_at"
-    FROM "chat_conversation" WHERE "id" = %(conversation_id)s
+    SELECT {Conversation.columns} FROM {Conversation} WHERE {Conversation.id} = %(conversation_id)s
     FOR UPDATE
 ), question AS (
-    INSERT INTO "chat_message" ("conversation_id", "role", "content", "citations", "status", "error_message", "cost",
-                                "client_id", "reply_to_id", "hold_id", "embedding", "created_at", "updated_at")
-    SELECT "id", %(role)s, %(content)s, '[]', %(status)s, '', 0, %(client_id)s, NULL, NULL, NULL, %(now)s, %(now)s
-    FROM conversation
-    RETURNING "id"
+    INSERT INTO {Message} ({Message.new_columns})
+    SELECT {Message.new_values} FROM conversation
+    RETURNING {Message.id}
 )
-SELECT conversation.*, question."id" FROM conversation, question
-"""
-_BEGIN_ANSWER_SQL = """
-INSERT INTO "chat_message" ("conversation_id", "role", "content", "citations", "status", "error_message", "cost",
-                            "client_id", "reply_to_id", "hold_id", "embedding", "created_at", "updated_at")
-VALUES (%(conversation_id)s, %(role)s, '', '[]', %(status)s, '', %(cost)s, '', %(question_id)s, NULL, NULL, %(now)s,
-        %(now)s)
-RETURNING "id"
-"""
-_BEGIN_RECORD_SQL = """
+SELECT conversation.*, question.{Message.id} FROM conversation, question
+""",
+    Conversation=Conversation,
+    Message=Message,
+)
+_BEGIN_ANSWER_SQL = sql(
+    "INSERT INTO {Message} ({Message.new_columns}) VALUES ({Message.new_values}) RETURNING {Message.id}",
+    Message=Message,
+)
+_BEGIN_RECORD_SQL = sql(
+    """
 WITH answer AS (
-    UPDATE "chat_message" SET "hold_id" = %(hold_id)s WHERE "id" = %(answer_id)s AND %(hold_id)s::bigint IS NOT NULL
+    UPDATE {Message} SET {Message.hold} = %(hold_id)s
+    WHERE {Message.id} = %(answer_id)s AND %(hold_id)s::bigint IS NOT NULL
 )
-UPDATE "chat_conversation" SET "updated_at" = %(now)s, "title" = coalesce(%(title)s, "title")
-WHERE "id" = %(conversation_id)s
-"""
+UPDATE {Conversation}
+SET {Conversation.updated_at} = %(now)s, {Conversation.title} = coalesce(%(title)s, {Conversation.title})
+WHERE {Conversation.id} = %(conversation_id)s
+""",
+    Conversation=Conversation,
+    Message=Message,
+)
 _ONE_STREAMING_ANSWER = "one_streaming_answer_per_conversation"
 
 
@@ -255,10 +262,16 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
         try:
             return _begin(viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost)
         except _AnswerUnderWay:
-            # Rolled back whole; again, judging the answer under way first (it may be stale).
-            return _begin_making_room(
-                viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost
-            )
+            # Rolled back whole. Room is made in a short transaction of its own (AnswerInProgress
+            # while the answer is live; a stale one closed as failed and refunded), then once more:
+            # a question that slips in between wins, and this one is refused as one would be.
+            _make_room_for_answer(conversation)
+            try:
+                return _begin(
+                    viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost
+                )
+            except _AnswerUnderWay:
+                raise AnswerInProgress() from None
     except IntegrityError:
         # The client_id was sent before (a retry), or a concurrent request with it won the insert:
         # answer with its messages.
@@ -271,67 +284,45 @@ def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: 
     now = timezone.now()
     with transaction.atomic():
         connection = transaction.get_connection()
+        question_values = _new_message(
+            conversation_id=conversation.pk,
+            role=Message.Role.USER,
+            content=text,
+            status=Message.Status.COMPLETE,
+            cost=0,
+            client_id=client_id,
+            reply_to_id=None,
+            created_at=now,
+        )
         with connection.cursor() as cursor:
             # A client_id sent before fails this insert (IntegrityError: the caller's replay).
-            cursor.execute(
-                _BEGIN_QUESTION_SQL,
-                {
-                    "conversation_id": conversation.pk,
-                    "role": Message.Role.USER,
-                    "status": Message.Status.COMPLETE,
-                    "content": text,
-                    "client_id": client_id,
-                    "now": now,
-                },
-            )
+            cursor.execute(_BEGIN_QUESTION_SQL, _insert_params(question_values, connection))
             row = cursor.fetchone()
             if row is None:
                 raise Conversation.DoesNotExist("The conversation is gone.")
-            locked = Conversation.from_db(connection.alias, _CONVERSATION_FIELDS, row[:-1])
+            locked = Conversation.from_db(connection.alias, attnames(Conversation), row[:-1])
             if locked.deleted_at is not None:  # trashed since the socket or page opened it
                 raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
-            question = _saved_message(
-                connection.alias,
-                locked,
-                id=row[-1],
-                role=Message.Role.USER,
-                content=text,
-                status=Message.Status.COMPLETE,
-                cost=0,
-                client_id=client_id,
-                reply_to_id=None,
+            question = _saved_message(connection.alias, locked, id=row[-1], **question_values)
+            history = _history_before(locked, question)
+            answer_values = _new_message(
+                conversation_id=locked.pk,
+                role=Message.Role.ASSISTANT,
+                content="",
+                status=Message.Status.STREAMING,
+                cost=cost,
+                client_id="",
+                reply_to_id=question.pk,
                 created_at=now,
             )
-            history = _history_before(locked, question)
             try:  # a refusal spoils the transaction, which is then rolled back whole
-                cursor.execute(
-                    _BEGIN_ANSWER_SQL,
-                    {
-                        "conversation_id": locked.pk,
-                        "role": Message.Role.ASSISTANT,
-                        "status": Message.Status.STREAMING,
-                        "cost": cost,
-                        "question_id": question.pk,
-                        "now": now,
-                    },
-                )
+                cursor.execute(_BEGIN_ANSWER_SQL, _insert_params(answer_values, connection))
             except IntegrityError as error:
                 if _constraint_of(error) == _ONE_STREAMING_ANSWER:
                     raise _AnswerUnderWay() from error
                 raise
             (answer_id,) = cursor.fetchone()
-        answer = _saved_message(
-            connection.alias,
-            locked,
-            id=answer_id,
-            role=Message.Role.ASSISTANT,
-            content="",
-            status=Message.Status.STREAMING,
-            cost=cost,
-            client_id="",
-            reply_to_id=question.pk,
-            created_at=now,
-        )
+        answer = _saved_message(connection.alias, locked, id=answer_id, **answer_values)
         answer.reply_to = question
         # Counted and charged by the answer's id: a refusal rolls all of this back.
         answer.hold = _pay_for_answer(viewer, answer, cost)
@@ -358,12 +349,25 @@ def _history_before(conversation: Conversation, question: Message) -> tuple[Mess
     return tuple(selectors.recent_turns(conversation.pk, limit=settings.CHAT_HISTORY_TURNS, before_id=question.pk))
 
 
+def _new_message(**values: object) -> dict[str, object]:
+    """A new message's every field but its id: `values` over the fields' defaults, as the ORM's
+    `create` would write them."""
+    return {field.attname: field.get_default() for field in new_row_fields(Message)} | {
+        "updated_at": values["created_at"],
+        **values,
+    }
+
+
+def _insert_params(values: dict[str, object], connection: BaseDatabaseWrapper) -> dict[str, object]:
+    """`values` as the database takes them (JSON, vectors, times), for `{Message.new_values}`."""
+    return {
+        field.attname: field.get_db_prep_save(values[field.attname], connection) for field in new_row_fields(Message)
+    }
+
+
 def _saved_message(alias: str, conversation: Conversation, **values: object) -> Message:
-    """A message as the rows `_begin` inserted (the fields it does not name have their defaults)."""
-    values = {"citations": [], "error_message": "", "hold_id": None, "updated_at": values["created_at"], **values}
-    # from_db takes the values in the model's field order (a field not named is left deferred).
-    names = [field.attname for field in Message._meta.concrete_fields if field.attname in values]
-    message = Message.from_db(alias, names, [values[name] for name in names])
+    """A message as the row `_begin` inserted."""
+    message = Message.from_db(alias, attnames(Message), [values[name] for name in attnames(Message)])
     message.conversation = conversation
     return message
 
@@ -387,40 +391,6 @@ def _pay_for_answer(viewer: Viewer, answer: Message, cost: int) -> Hold | None:
         ref=answer,
         memo="Chat answer",
     )
-
-
-def _begin_making_room(
-    *, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int
-) -> AnswerStart:
-    """`_begin` through the ORM, closing a stale streaming answer first (or refusing while a live
-    one is written)."""
-    with transaction.atomic():
-        # The conversation's row lock orders concurrent questions: one answer at a time.
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        # A client_id sent before fails this insert (IntegrityError: the caller's replay).
-        question = Message.objects.create(
-            conversation=locked, role=Message.Role.USER, content=text, client_id=client_id
-        )
-        if locked.deleted_at is not None:  # trashed since the socket or page opened it
-            raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
-        _make_room_for_answer(locked)
-        history = _history_before(locked, question)
-        answer = Message.objects.create(
-            conversation=locked,
-            role=Message.Role.ASSISTANT,
-            status=Message.Status.STREAMING,
-            reply_to=question,
-            cost=cost,
-        )
-        answer.hold = _pay_for_answer(viewer, answer, cost)
-        if answer.hold is not None:
-            Message.objects.filter(pk=answer.pk).update(hold=answer.hold)
-        updates: dict[str, object] = {"updated_at": timezone.now()}
-        if not locked.title:
-            updates["title"] = _title_from(text)
-        Conversation.objects.filter(pk=locked.pk).update(**updates)
-        owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
-        return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
 
 
 def _title_from(question: str) -> str:
@@ -453,37 +423,32 @@ def _lock_answer(answer_id: int) -> Message | None:
 # question's vector; bench/chat.py's burst, figures in bench/RESULTS.md). A concurrent close (a
 # cancel) is waited for and then seen: the update's condition is checked again on the row it waited
 # for. tests/chat/test_answer_complete.py.
-_COMPLETE_ANSWER_SQL = """
+# The answer's fields read back: all but its text and citations (the caller has them) and vector.
+_COMPLETED_FIELDS = [name for name in attnames(Message) if name not in {"content", "citations", "embedding"}]
+_COMPLETE_ANSWER_SQL = sql(
+    """
 WITH answer AS (
-    UPDATE "chat_message"
-    SET "status" = %(complete)s, "error_message" = '', "content" = %(content)s, "citations" = %(citations)s,
-        "updated_at" = %(now)s, "cost" = CASE WHEN %(charged)s THEN "cost" ELSE 0 END,
-        "embedding" = (SELECT l2_normalize(avg("embedding")) FROM "videos_transcriptchunk"
-                       WHERE "id" = ANY(%(chunk_ids)s::bigint[]))
-    WHERE "id" = %(answer_id)s AND "status" = %(streaming)s
-    RETURNING "id", "conversation_id", "role", "status", "error_message", "cost", "client_id", "reply_to_id",
-              "hold_id", "created_at", "updated_at"
+    UPDATE {Message}
+    SET {Message.status} = %(complete)s, {Message.error_message} = '', {Message.content} = %(content)s,
+        {Message.citations} = %(citations)s, {Message.updated_at} = %(now)s,
+        {Message.cost} = CASE WHEN %(charged)s THEN {Message.cost} ELSE 0 END,
+        {Message.embedding} = (SELECT l2_normalize(avg({TranscriptChunk.embedding})) FROM {TranscriptChunk}
+                               WHERE {TranscriptChunk.id} = ANY(%(chunk_ids)s::bigint[]))
+    WHERE {Message.id} = %(answer_id)s AND {Message.status} = %(streaming)s
+    RETURNING {completed}
 ), question AS (
-    UPDATE "chat_message" SET "embedding" = %(question_vector)s::vector
-    WHERE "id" = (SELECT "reply_to_id" FROM answer) AND %(question_vector)s::vector IS NOT NULL
+    UPDATE {Message} SET {Message.embedding} = %(question_vector)s::vector
+    WHERE {Message.id} = (SELECT {Message.reply_to} FROM answer) AND %(question_vector)s::vector IS NOT NULL
 )
-SELECT answer.*, hold."id", hold."wallet_id", hold."amount", hold."key", hold."status", hold."settled_amount",
-       hold."ref_type", hold."ref_id", hold."memo", hold."created_at", hold."closed_at"
-FROM answer LEFT JOIN "billing_hold" hold ON hold."id" = answer."hold_id"
-"""
-_COMPLETED_FIELDS = [
-    "id",
-    "conversation_id",
-    "role",
-    "status",
-    "error_message",
-    "cost",
-    "client_id",
-    "reply_to_id",
-    "hold_id",
-    "created_at",
-    "updated_at",
-]
+SELECT answer.*, {hold.columns}
+FROM answer LEFT JOIN {Hold} hold ON hold.{Hold.id} = answer.{Message.hold}
+""",
+    Message=Message,
+    TranscriptChunk=TranscriptChunk,
+    Hold=Hold,
+    hold=TableNames(Hold, alias="hold"),
+    completed=", ".join(getattr(TableNames(Message), name) for name in _COMPLETED_FIELDS),
+)
 
 
 def answer_complete(
@@ -531,8 +496,7 @@ def answer_complete(
         answer = Message.from_db(connection.alias, _COMPLETED_FIELDS, answer_row)
         answer.content, answer.citations = content, citations  # as written: not read back
         if answer.hold_id is not None:
-            hold_fields = [field.attname for field in Hold._meta.concrete_fields]
-            hold = Hold.from_db(connection.alias, hold_fields, hold_row)
+            hold = Hold.from_db(connection.alias, attnames(Hold), hold_row)
             answer.hold = hold_settle(hold=hold, actual_amount=hold.amount) if charged else hold_release(hold=hold)
         if content and not quoted_chunk_ids:
             transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)

@@ -1,18 +1,23 @@
-"""Beginning an answer (three statements of its own SQL around the payment's): the rows it writes
-are the ORM path's, what it returns is what it wrote, and "one answer at a time" still holds."""
+"""Beginning an answer (three statements of its own SQL around the payment's): the rows it writes,
+what it returns is what it wrote, "one answer at a time" still holds, and a stale answer in the way
+is closed and refunded before the question is answered."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from accounts.guests import Viewer
 from billing.models import Hold, LedgerEntry, QuotaCounter, QuotaUse, Wallet
+from billing.prices import chat_answer_price
 from chat import services
 from chat.live import message_frame_data
 from chat.models import Conversation, Message
@@ -52,31 +57,146 @@ def _rows_of(user, start: services.AnswerStart) -> dict[str, object]:
     }
 
 
-def _ask(user, text: str, *, through_orm: bool) -> services.AnswerStart:
+def _ask(user, text: str, *, conversation: Conversation | None = None, client_id: str = "c1") -> services.AnswerStart:
     viewer = Viewer(user=user, guest_id=None)
-    conversation = services.conversation_create(viewer=viewer)
-    if through_orm:
-        cost = services.answer_cost(viewer)
-        return services._begin_making_room(
-            viewer=viewer, conversation=conversation, text=text, client_id="c1", cost=cost
-        )
-    return services.answer_begin(viewer=viewer, conversation=conversation, text=text, client_id="c1")
+    conversation = conversation or services.conversation_create(viewer=viewer)
+    return services.answer_begin(viewer=viewer, conversation=conversation, text=text, client_id=client_id)
 
 
 @pytest.mark.django_db
-def test_an_answer_begun_in_sql_writes_the_rows_the_orm_path_writes() -> None:
-    by_sql, by_orm = UserFactory(), UserFactory()
+def test_an_answer_begun_writes_the_question_the_streaming_answer_its_hold_and_its_quota_use() -> None:
+    user = UserFactory()
+    balance = Wallet.objects.get(user=user).balance
+    ledger = [
+        _comparable(e, ignore=frozenset({"created_at"}))
+        for e in LedgerEntry.objects.filter(wallet__user=user).order_by("pk")
+    ]
+    price = chat_answer_price()
 
-    started = _ask(by_sql, "How hot should   the oven be?", through_orm=False)
-    started_by_orm = _ask(by_orm, "How hot should   the oven be?", through_orm=True)
+    started = _ask(user, "How hot should   the oven be?")
 
-    sql_rows = _rows_of(by_sql, started)
-    assert sql_rows == _rows_of(by_orm, started_by_orm)
-    assert sql_rows["conversation title"] == "How hot should the oven be?"
+    rows = _rows_of(user, started)
+    message: dict[str, object] = {"citations": [], "error_message": "", "embedding": None}
+    assert rows == {
+        "question": {
+            **message,
+            "role": Message.Role.USER,
+            "content": "How hot should   the oven be?",
+            "status": Message.Status.COMPLETE,
+            "cost": 0,
+            "client_id": "c1",
+        },
+        "answer": {
+            **message,
+            "role": Message.Role.ASSISTANT,
+            "content": "",
+            "status": Message.Status.STREAMING,
+            "cost": price,
+            "client_id": "",
+        },
+        "answer replies to the question": True,
+        "answer's hold": {
+            "amount": price,
+            "status": Hold.Status.OPEN,
+            "settled_amount": None,
+            "ref_type": "message",
+            "memo": "Chat answer",
+            "closed_at": None,
+        },
+        "ledger": [
+            *ledger,
+            {
+                "kind": LedgerEntry.Kind.HOLD,
+                "amount": -price,
+                "balance_after": balance - price,
+                "ref_type": "message",
+                "memo": "Chat answer",
+            },
+        ],
+        "balance": balance - price,
+        "quota": [1],
+        "quota uses": 1,
+        "conversation title": "How hot should the oven be?",
+        "conversation touched": True,
+    }
+    answer = Message.objects.get(pk=started.answer.pk)
+    assert answer.hold is not None and answer.hold.key == f"chat-answer:{answer.pk}"
+    assert answer.hold.ref_id == str(answer.pk)
+    assert LedgerEntry.objects.filter(hold=answer.hold).get().idempotency_key == f"hold:chat-answer:{answer.pk}"
     # What the sockets are sent first is the rows as saved.
     assert message_frame_data(started.question) == message_frame_data(Message.objects.get(pk=started.question.pk))
     assert message_frame_data(started.answer) == message_frame_data(Message.objects.get(pk=started.answer.pk))
-    assert started.answer.conversation.owner_id == by_sql.pk and started.answer.hold is not None
+    assert started.answer.conversation.owner_id == user.pk and started.answer.hold is not None
+    for returned in (started.question, started.answer):
+        stored = Message.objects.get(pk=returned.pk)
+        assert [getattr(returned, f.attname) for f in Message._meta.concrete_fields] == [
+            getattr(stored, f.attname) for f in Message._meta.concrete_fields
+        ]
+
+
+@pytest.mark.django_db
+def test_a_stale_answer_in_the_way_is_closed_and_refunded_and_the_question_answered(user) -> None:
+    viewer = Viewer(user=user, guest_id=None)
+    conversation = services.conversation_create(viewer=viewer)
+    balance = Wallet.objects.get(user=user).balance
+    stuck = _ask(user, "One", conversation=conversation, client_id="one")
+    Message.objects.filter(pk=stuck.answer.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+
+    second = _ask(user, "Two", conversation=conversation, client_id="two")
+
+    closed = Message.objects.get(pk=stuck.answer.pk)
+    assert (closed.status, closed.cost, closed.error_message) == (Message.Status.ERROR, 0, services.INTERRUPTED)
+    assert stuck.answer.hold is not None
+    assert Hold.objects.get(pk=stuck.answer.hold.pk).status == Hold.Status.RELEASED
+    assert Message.objects.get(pk=second.answer.pk).status == Message.Status.STREAMING
+    assert Wallet.objects.get(user=user).balance == balance - chat_answer_price()
+    # The failed answer's quota use was given back; the new one counted.
+    assert QuotaCounter.objects.get(owner_key=f"user:{user.pk}").used == 1
+    assert not QuotaUse.objects.filter(key=f"chat:{stuck.answer.pk}").exists()
+
+
+@pytest.mark.django_db
+def test_a_replayed_question_while_its_answer_is_written_gets_its_messages(user) -> None:
+    viewer = Viewer(user=user, guest_id=None)
+    conversation = services.conversation_create(viewer=viewer)
+    first = _ask(user, "One", conversation=conversation, client_id="one")
+    balance = Wallet.objects.get(user=user).balance
+
+    again = _ask(user, "One", conversation=conversation, client_id="one")
+
+    assert again.replayed and (again.question.pk, again.answer.pk) == (first.question.pk, first.answer.pk)
+    assert Wallet.objects.get(user=user).balance == balance
+
+
+@pytest.mark.django_db
+def test_a_trashed_conversation_with_a_stale_answer_is_refused_and_the_answer_left_alone(user) -> None:
+    viewer = Viewer(user=user, guest_id=None)
+    conversation = services.conversation_create(viewer=viewer)
+    stuck = _ask(user, "One", conversation=conversation, client_id="one")
+    Message.objects.filter(pk=stuck.answer.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    services.conversation_delete(conversation=Conversation.objects.get(pk=conversation.pk))
+
+    with pytest.raises(services.ChatInputError) as refused:
+        _ask(user, "Two", conversation=conversation, client_id="two")
+
+    assert refused.value.code == "trashed"
+    assert Message.objects.get(pk=stuck.answer.pk).status == Message.Status.STREAMING
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_guests_question_counts_on_its_own_and_its_addresss_quota_and_holds_nothing() -> None:
+    guest = Viewer(user=None, guest_id=uuid.uuid4(), address="203.0.113.7")
+    conversation = services.conversation_create(viewer=guest)
+
+    started = services.answer_begin(viewer=guest, conversation=conversation, text="Hello?")
+
+    assert started.answer.hold is None and Message.objects.get(pk=started.answer.pk).hold_id is None
+    assert started.answer.cost == 0
+    assert sorted(QuotaUse.objects.values_list("counter__owner_key", "key")) == [
+        ("address:203.0.113.7", f"chat:{started.answer.pk}|address"),
+        (f"guest:{guest.guest_id}", f"chat:{started.answer.pk}"),
+    ]
 
 
 @pytest.mark.django_db
