@@ -3,7 +3,7 @@
 // with any SAGE site and holds access to none it was not pointed at.
 
 import { CONNECTION, SITE_ORIGIN } from "./lib/keys.js";
-import { siteOrigin } from "./lib/api.js";
+import { api, connection, siteOrigin } from "./lib/api.js";
 
 const form = document.getElementById("site-form");
 const input = document.getElementById("site");
@@ -42,8 +42,9 @@ form.addEventListener("submit", (event) => {
         return;
       }
       const before = await siteOrigin();
-      if (before !== chosen.origin) {
-        // A token belongs to the site that issued it.
+      if (before !== chosen.origin && (await connection())) {
+        // A token belongs to the site that issued it: revoked there (best effort), then forgotten.
+        await api("tokens/current", { method: "DELETE" }).catch(() => {});
         await chrome.storage.local.remove(CONNECTION);
       }
       await chrome.storage.local.set({ [SITE_ORIGIN]: chosen.origin });

@@ -99,9 +99,14 @@ async function showConnect(origin) {
 async function connect() {
   const origin = await siteOrigin();
   clearBanner();
-  await chrome.storage.local.remove(CONNECTION);
   const pending = await beginConnect(origin);
-  waitForApproval(pending);
+  if (await connection()) {
+    // Reconnecting: forgetting the dead token restarts the panel, which finds the pending request
+    // and waits for it (one wait, not two racing).
+    await chrome.storage.local.remove(CONNECTION);
+  } else {
+    waitForApproval(pending);
+  }
 }
 
 async function waitForApproval(pending) {

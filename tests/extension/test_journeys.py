@@ -190,6 +190,15 @@ def test_connect_add_note_ask_follow_and_reconnect(
     watch.go_back()  # back to the first video: the panel asks SAGE about it
     expect(panel.get_by_role("button", name="Reconnect")).to_be_visible()
     expect(panel.locator("#banner-text")).to_contain_text("token was revoked")
+    # Reconnecting is the connect flow again (already signed in on the site: straight to the page).
+    with extension.context.expect_page() as opened:
+        panel.get_by_role("button", name="Reconnect").click()
+    again = opened.value
+    again.wait_for_url(re.compile(r"/settings/connect\?challenge="))
+    expect(panel.locator("#check-code")).to_have_text(again.locator("[data-check-code]").inner_text())
+    again.get_by_role("button", name="Approve").click()
+    expect(panel.locator("#video-state")).to_have_text("Ready in SAGE.")
+    assert ApiToken.objects.filter(user=person, revoked_at__isnull=True).count() == 1
     # Expected refusals the browser logs: the connect poll's 404 until the site's page has shown the
     # request, and the revoked token's 401s. Nothing else may fail.
     assert [error for error in errors if "status of 404" not in error and "status of 401" not in error] == []
