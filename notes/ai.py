@@ -28,8 +28,10 @@ from billing.holds import hold_create, hold_release, hold_settle
 from billing.models import Hold
 from billing.prices import written_note_price
 from notes.models import Note
+from notes.serializers import note_payload
 from sage.formatting import clock, clock_mark, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
+from sage.queueing import TaskRef
 from sage.realtime import push_to_user
 from sage.retrying import RetryNotice
 from videos.models import Transcript, TranscriptSegment, Video
@@ -37,6 +39,8 @@ from videos.selectors import transcript_lines
 from videos.timed_text import TimedLine, nearest_sentences, sentences_of
 
 logger = logging.getLogger(__name__)
+
+GENERATE_AI_NOTE = TaskRef[[int]]("notes.tasks.generate_ai_note")
 
 AiStatus = Note.AiStatus
 
@@ -99,18 +103,12 @@ def ai_note_start(note: Note) -> None:
             memo=f"AI note at {clock(note.start)} in “{note.video.title}”"[:200],
         )
     if note.ai_status == AiStatus.GENERATING:
-        _enqueue_generation(note.pk)
+        GENERATE_AI_NOTE.delay_on_commit(note.pk)
     else:
         # The transcript may have been made between our look and our commit, and the pipeline's
         # call to fill waiting notes did not see this one yet: look again once it is visible.
         video_id = note.video_id
         transaction.on_commit(lambda: ai_notes_fill_waiting(video_id=video_id))
-
-
-def _enqueue_generation(note_id: int) -> None:
-    from notes.tasks import generate_ai_note
-
-    transaction.on_commit(lambda: generate_ai_note.delay(note_id))
 
 
 def ai_notes_fill_waiting(*, video_id: int) -> int:
@@ -132,7 +130,7 @@ def ai_notes_fill_waiting(*, video_id: int) -> int:
         Note.objects.filter(pk__in=note_ids).update(ai_status=AiStatus.GENERATING, updated_at=timezone.now())
         for note_id in note_ids:
             _push(note_id)
-            _enqueue_generation(note_id)
+            GENERATE_AI_NOTE.delay_on_commit(note_id)
     return len(note_ids)
 
 
@@ -313,8 +311,6 @@ def _fail(note: Note, reason: str) -> None:
 
 def _push(note_id: int) -> None:
     """The note as it is now, to its owner's pages (sent after the transaction commits)."""
-    from notes.serializers import note_payload
-
     note = Note.objects.filter(pk=note_id).first()
     if note is not None:
         push_to_user(note.owner_id, "note", note_payload(note))
@@ -337,7 +333,7 @@ def ai_notes_reap(*, stalled_for: dt.timedelta) -> int:
         with transaction.atomic():
             # Touch it so the next sweep waits for this attempt.
             if Note.objects.filter(pk=note_id, ai_status=AiStatus.GENERATING).update(updated_at=timezone.now()):
-                _enqueue_generation(note_id)
+                GENERATE_AI_NOTE.delay_on_commit(note_id)
                 fixed += 1
     orphans = Hold.objects.filter(
         status=Hold.Status.OPEN, ref_type="note", key__startswith="note:", created_at__lt=cutoff

@@ -6,4 +6,4 @@ class NotesConfig(AppConfig):
     name = "notes"
 
     def ready(self) -> None:
-        from notes import signals  # noqa: F401 -- connects the post_delete receiver
+        from notes import signals  # noqa: F401 -- in ready(), as it imports models: connects the receivers

@@ -14,15 +14,18 @@ import av
 import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 
 from notes.models import Note
+from notes.serializers import note_payload
+from sage.queueing import TaskRef
 from sage.realtime import push_to_user
 from videos.models import Video
 from videos.pipeline.files import open_source, readable_source
 from videos.pipeline.thumbnails import encode_jpeg
 
 logger = logging.getLogger(__name__)
+
+MAKE_NOTE_FRAME = TaskRef[[int]]("notes.tasks.make_note_frame")
 
 STILL_WIDTH = 480
 # Decoding stops this many frames past the seek point at most, whatever the stream's timestamps say.
@@ -41,10 +44,7 @@ def request_frame(note: Note) -> None:
     """Queue the still once the current transaction commits (uploaded videos only)."""
     if not has_frame_source(note.video):
         return
-    from notes.tasks import make_note_frame
-
-    note_id = note.pk
-    transaction.on_commit(lambda: make_note_frame.delay(note_id))
+    MAKE_NOTE_FRAME.delay_on_commit(note.pk)
 
 
 def _even(value: float) -> int:
@@ -95,8 +95,6 @@ def note_frame_ensure(*, note_id: int) -> bool:
             delete_frame_file(key)  # deleted while we worked: its signal found no still to remove
         return False
     note.frame_key = key
-    from notes.serializers import note_payload
-
     push_to_user(note.owner_id, "note", note_payload(note))
     return True
 

@@ -13,6 +13,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
+# The width of the text vector columns below: the text model's output size, defined beside the model.
+from videos.text_embedding.encoder import TEXT_EMBEDDING_DIM as TEXT_EMBEDDING_DIM
+
 # What the upload page and the API accept; the probe enforces the real container allow-list.
 ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 
@@ -278,10 +281,6 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:.1f}–{self.end:.1f}: {self.text[:40]}"
-
-
-# all-MiniLM-L6-v2's output size.
-TEXT_EMBEDDING_DIM = 384
 
 
 def chunk_embedding_halfvec() -> Cast:

@@ -22,11 +22,12 @@ import numpy as np
 from accounts.models import User
 from videos.models import TranscriptChunk, Video
 from videos.selectors import Moment, search_moments_by_vector, transcript_lines_around
+from videos.text_embedding.model import embed_query, embed_texts_for_request
 from videos.timed_text import Sentence, TimedLine, sentences_of
 
 # A window and the best sentence in it answer a question only when both are close enough to it:
 # the window within MOMENT_MATCH_MAX_DISTANCE (cosine distance, MiniLM) and the sentence's similarity
-# at least SENTENCE_MATCH_MIN. Calibrated on tests/chat/talks.py with 40 s windows (bench/citations.py
+# at least SENTENCE_MATCH_MIN. Calibrated on bench/talks.py with 40 s windows (bench/citations.py
 # prints the figures): the best window of a related question lay at 0.32–0.80 (median 0.47), of an
 # unrelated one at 0.59–0.94 (median 0.84), so no window distance alone separates them (0.78 alone
 # lets 5 of 30 unrelated questions through); the best sentence of a related question had a
@@ -172,7 +173,6 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
     """The search page's and the API's results: the windows of the user's videos that answer `query`
     (none for an unrelated one), each as its best sentence, best first (a sentence two overlapping
     windows share, once)."""
-    from videos.text_embedding.model import embed_query, embed_texts_for_request  # loads the model on first use
 
     query = query.strip()
     if not query:

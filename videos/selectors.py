@@ -29,6 +29,7 @@ from videos.models import (
     chunk_index_part,
     chunk_index_part_condition,
 )
+from videos.text_embedding.model import embed_query
 from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
 
@@ -152,7 +153,6 @@ class Moment:
 
 def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
     """The transcript moments of the user's videos closest in meaning to `query`, best first."""
-    from videos.text_embedding.model import embed_query  # loads the model on first use
 
     query = query.strip()
     if not query:

@@ -11,16 +11,21 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sage.errors import Conflict, FieldInvalid
+from sage.queueing import TaskRef, revoke
 from videos.models import Transcript, Upload, Video
+from videos.pipeline.enqueue import video_enqueue as video_enqueue  # one of the services this module offers
 from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed, lease_clear_lost
 from videos.pipeline.progress import push_video
-from videos.pipeline.runner import CRASHED_MESSAGE, notes_may_be_written, video_fail
+from videos.pipeline.runner import CRASHED_MESSAGE, release_hold_of, send_transcript_settled, video_fail
 from videos.transcripts.base import TranscriptError
+from videos.transcripts.subtitles import validate_subtitle_file
 from videos.uploads.services import upload_abort
 from videos.versions.services import version_will_be_deleted
 from videos.youtube import fetch_metadata, parse_youtube_id
 
 logger = logging.getLogger(__name__)
+
+REEMBED_VIDEO = TaskRef[[int]]("videos.tasks.reembed_video")
 
 
 def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
@@ -47,22 +52,8 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
     return video, True
 
 
-def video_enqueue(*, video: Video, resumed: bool = False) -> None:
-    """Queue processing once the current transaction commits (the worker must see the row).
-    `resumed`: a run of it died; it goes ahead of new work waiting on the queue."""
-    from videos.tasks import RESUMED_PRIORITY, process_video
-
-    if resumed:
-        transaction.on_commit(lambda: process_video.apply_async((video.pk,), priority=RESUMED_PRIORITY))
-    else:
-        transaction.on_commit(lambda: process_video.delay(video.pk))
-
-
 def video_cancel(*, video: Video) -> bool:
     """Stop processing: the video is marked cancelled, its task revoked and its hold refunded."""
-    from videos.pipeline.runner import release_hold_of
-    from videos.tasks import revoke
-
     with transaction.atomic():
         cancelled = Video.objects.filter(pk=video.pk, status__in=(Video.Status.QUEUED, Video.Status.PROCESSING)).update(
             status=Video.Status.CANCELLED, stage="", task_id=""
@@ -74,7 +65,7 @@ def video_cancel(*, video: Video) -> bool:
         revoke(video.task_id)
     video.refresh_from_db()
     push_video(video)
-    notes_may_be_written(video)  # AI notes waiting for its transcript are refunded
+    send_transcript_settled(video)  # AI notes waiting for its transcript are refunded
     return True
 
 
@@ -175,17 +166,13 @@ def video_reembed(*, video: Video) -> bool:
     switching backends. The old rows stay until the new set replaces them in one transaction."""
     if video.status != Video.Status.READY or video.source != Video.Source.UPLOAD:
         return False
-    from videos.tasks import reembed_video
-
-    transaction.on_commit(lambda: reembed_video.delay(video.pk))
+    REEMBED_VIDEO.delay_on_commit(video.pk)
     return True
 
 
 def video_set_subtitles(*, video: Video, data: bytes, filename: str) -> None:
     """Keep a subtitle file (.srt/.vtt) for the transcript step. Checked before it is stored; only
     until the transcript is made (after that it would be silently ignored, so it is refused)."""
-    from videos.transcripts.subtitles import validate_subtitle_file
-
     if video.source != Video.Source.UPLOAD:
         raise SubtitlesRefused("YouTube videos get their transcript from YouTube's captions.")
     if Transcript.objects.filter(video=video).exists() or video.status in (

@@ -17,6 +17,7 @@ import numpy as np
 from sage.formatting import clock, clock_mark
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.retrying import RetryListener
+from videos.text_embedding.model import embed_texts
 from videos.timed_text import Sentence, TimedLine, sentences_of
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,6 @@ def extractive_summary(sentences: Sequence[Sentence], *, duration: float) -> str
 def _pick_central(sentences: Sequence[Sentence], *, count: int) -> list[int]:
     if len(sentences) <= count:
         return list(range(len(sentences)))
-    from videos.text_embedding.model import embed_texts  # loads the model: only when actually needed
 
     vectors = embed_texts([sentence.text for sentence in sentences])
     centroid = vectors.mean(axis=0)

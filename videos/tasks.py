@@ -11,20 +11,17 @@ from celery.worker.request import Request
 from django.conf import settings
 from django.db import connections
 
-from sage.celery import app
-from videos.models import Video
+from videos.compare.services import comparison_refine_by_id, comparison_summarize_with_gemini, comparison_verify_by_id
+from videos.models import Comparison, Video
 from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
 from videos.services import video_take_over_lost_run, videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
+from videos.versions.services import version_compare_neighbours
 
 logger = logging.getLogger(__name__)
-
-# Redis pops a queue's priority 0 first (CELERY_TASK_DEFAULT_PRIORITY, the new work's, is lower):
-# a video whose run died is taken before any new upload waiting on the same queue.
-RESUMED_PRIORITY = 0
 
 
 class _ProcessVideoRequest(Request):
@@ -88,9 +85,6 @@ def retranscribe_video(video_id: int) -> None:
 @shared_task
 def summarize_comparison(comparison_id: int) -> bool:
     """Gemini's written summary of a comparison's differences (when configured)."""
-    from videos.compare.services import comparison_summarize_with_gemini
-    from videos.models import Comparison
-
     comparison = Comparison.objects.filter(pk=comparison_id).first()
     return comparison is not None and comparison_summarize_with_gemini(comparison=comparison)
 
@@ -99,8 +93,6 @@ def summarize_comparison(comparison_id: int) -> bool:
 def refine_comparison(comparison_id: int) -> bool:
     """Move a comparison made on the clip grid to engine 2, fingerprinting its videos first where
     they were processed before fingerprints existed (media queue). Done once: engine-2 rows are skipped."""
-    from videos.compare.services import comparison_refine_by_id
-
     return comparison_refine_by_id(comparison_id)
 
 
@@ -108,8 +100,6 @@ def refine_comparison(comparison_id: int) -> bool:
 def verify_comparison(comparison_id: int) -> bool:
     """Verify on the files a comparison too large to verify while it was made (media queue).
     Done once: a verified row is skipped."""
-    from videos.compare.services import comparison_verify_by_id
-
     return comparison_verify_by_id(comparison_id)
 
 
@@ -117,15 +107,8 @@ def verify_comparison(comparison_id: int) -> bool:
 def compare_version_neighbours(video_id: int) -> int:
     """A ready version compared with the ready versions before and after it in its stack (media
     queue: the comparison verifies on the files). Idempotent: stored comparisons are reused."""
-    from videos.versions.services import version_compare_neighbours
-
     video = Video.objects.filter(pk=video_id).first()
     return 0 if video is None else len(version_compare_neighbours(video=video))
-
-
-def revoke(task_id: str) -> None:
-    # terminate=False: a running task sees the cancelled status between steps and stops there.
-    app.control.revoke(task_id)
 
 
 @shared_task

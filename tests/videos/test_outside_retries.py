@@ -15,9 +15,8 @@ from tests.factories import VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from tests.videos.test_pipeline import funded_user
 from tests.youtube_stub import VIDEO_ID, youtube_stub
-from videos import selectors
 from videos.models import Video
-from videos.pipeline import progress
+from videos.pipeline import progress, steps
 from videos.pipeline.steps import ensure_summary, find_transcript
 from videos.timed_text import TimedLine
 
@@ -80,7 +79,7 @@ def test_gemini_busy_while_summarising_is_retried_and_the_stage_says_so(
 ) -> None:
     video = VideoFactory(owner=funded_user(10), title="Bread", status=Video.Status.PROCESSING, duration=60.0)
     lines = [TimedLine(float(t), t + 9.0, f"Step {t // 10} of the bread is done with care.") for t in range(0, 60, 10)]
-    monkeypatch.setattr(selectors, "transcript_lines", lambda video_id: lines)
+    monkeypatch.setattr(steps, "transcript_lines", lambda video_id: lines)
     busy_then_answering_gemini.queue(GeminiReply(status=503), "A loaf of bread is baked in six steps.")
 
     ensure_summary(video)

@@ -14,7 +14,7 @@ import requests
 from django.db import connection
 from django.utils import timezone
 
-import videos.services
+import videos.uploads.services
 from tests.factories import UserFactory
 from videos.models import Upload, Video
 from videos.uploads import s3_store
@@ -57,7 +57,7 @@ def _crash_after_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
     def dies(**kwargs: Any) -> None:
         raise RuntimeError("the web process died here")
 
-    monkeypatch.setattr(videos.services, "video_enqueue", dies)
+    monkeypatch.setattr(videos.uploads.services, "video_enqueue", dies)
 
 
 def test_s3_completion_runs_outside_any_database_transaction(

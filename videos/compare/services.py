@@ -11,11 +11,14 @@ from typing import Any
 
 import av
 import numpy as np
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sage.errors import FieldInvalid
 from sage.formatting import clock, clock_tenths, plural
+from sage.gemini import GeminiError, gemini_enabled, generate_text
+from sage.queueing import TaskRef
 from videos.compare.alignment import Alignment
 from videos.compare.changes import (
     DEFAULT_CHANGE_THRESHOLD,
@@ -39,11 +42,17 @@ from videos.compare.words import (
 )
 from videos.embeddings.base import EmbeddingError
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
+from videos.embeddings.local import LocalClipEmbedder
 from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
+from videos.pipeline.steps import store_fingerprint
 from videos.selectors import transcript_lines
 
 logger = logging.getLogger(__name__)
+
+REFINE_COMPARISON = TaskRef[[int]]("videos.tasks.refine_comparison")
+VERIFY_COMPARISON = TaskRef[[int]]("videos.tasks.verify_comparison")
+SUMMARIZE_COMPARISON = TaskRef[[int]]("videos.tasks.summarize_comparison")
 
 MAX_THRESHOLD = 10.0
 
@@ -216,19 +225,13 @@ def comparison_request_refinement(comparison: Comparison) -> None:
     have none), once per ten minutes at most: reads of such a row ask for it."""
     if comparison.engine >= 2 or not comparison.pk:
         return
-    from django.core.cache import cache
-
     if not cache.add(f"comparison-refine:{comparison.pk}", 1, timeout=600):
         return
-    from videos.tasks import refine_comparison
-
-    transaction.on_commit(lambda: refine_comparison.delay(comparison.pk))
+    REFINE_COMPARISON.delay_on_commit(comparison.pk)
 
 
 def _request_verification(comparison: Comparison) -> None:
-    from videos.tasks import verify_comparison
-
-    transaction.on_commit(lambda: verify_comparison.delay(comparison.pk))
+    VERIFY_COMPARISON.delay_on_commit(comparison.pk)
 
 
 def comparison_verify_by_id(comparison_id: int) -> bool:
@@ -279,9 +282,6 @@ def comparison_refine_by_id(comparison_id: int) -> bool:
 def fingerprint_ready_video(video: Video) -> None:
     """A fingerprint for a ready video that has none (one local decode pass, no progress shown:
     the video is not being processed)."""
-    from videos.embeddings.local import LocalClipEmbedder
-    from videos.pipeline.steps import store_fingerprint
-
     with local_copy(video) as path:
         _, fingerprint = LocalClipEmbedder().embed_clips_and_fingerprint(path)
     store_fingerprint(video, fingerprint)
@@ -301,12 +301,8 @@ def comparison_refine(*, comparison: Comparison) -> Comparison:
 
 
 def _request_gemini_summary(comparison: Comparison) -> None:
-    from sage.gemini import gemini_enabled
-
     if gemini_enabled():
-        from videos.tasks import summarize_comparison
-
-        transaction.on_commit(lambda: summarize_comparison.delay(comparison.pk))
+        SUMMARIZE_COMPARISON.delay_on_commit(comparison.pk)
 
 
 def check_threshold(threshold: float) -> None:
@@ -512,8 +508,6 @@ def _rounded(row: dict[str, Any]) -> dict[str, Any]:
 def comparison_summarize_with_gemini(*, comparison: Comparison) -> bool:
     """Replace the built summary with Gemini's, when configured. The segments and words go in as
     data; a threshold changed meanwhile makes this run moot (the next one describes the new one)."""
-    from sage.gemini import GeminiError, gemini_enabled, generate_text
-
     if not gemini_enabled():
         return False
     threshold = comparison.threshold

@@ -7,12 +7,15 @@ import logging
 
 from django.db import transaction
 
+from sage.queueing import TaskRef
 from videos.models import Transcript, Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.progress import push_video
 from videos.pipeline.steps import StepFailed, ensure_chunks, ensure_summary, find_transcript, store_transcript
 
 logger = logging.getLogger(__name__)
+
+RETRANSCRIBE_VIDEO = TaskRef[[int]]("videos.tasks.retranscribe_video")
 
 # What the transcript's text feeds: made again after it (the pipeline's ensure_* steps skip a kind
 # that `Video.backends` names, so these names are taken out first).
@@ -23,9 +26,7 @@ def video_retranscribe(*, video: Video) -> bool:
     """Queue a new transcript for a ready video; False (nothing queued) for any other."""
     if video.status != Video.Status.READY:
         return False
-    from videos.tasks import retranscribe_video  # tasks import the pipeline: deferred to break the cycle
-
-    transaction.on_commit(lambda: retranscribe_video.delay(video.pk))
+    RETRANSCRIBE_VIDEO.delay_on_commit(video.pk)
     return True
 
 

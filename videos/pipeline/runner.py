@@ -38,6 +38,7 @@ from videos.pipeline.steps import (
     tokens_for,
 )
 from videos.pipeline.transcribing import transcript_beside
+from videos.signals import transcript_settled
 from videos.versions.services import versions_may_be_compared
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _upload_steps(video: Video) -> None:
             ensure_fingerprint(video, path)
             stop_if_cancelled(video)
             ensure_transcript(video, path, found=transcript.result if transcript is not None else None)
-        notes_may_be_written(video)
+        send_transcript_settled(video)
         stop_if_cancelled(video)
     ensure_chunks(video)
     stop_if_cancelled(video)
@@ -110,7 +111,7 @@ def _youtube_steps(video: Video) -> None:
     # Nothing of YouTube's is downloaded or decoded, so nothing is held or charged: the video is
     # its captions, made searchable.
     ensure_transcript(video, None)
-    notes_may_be_written(video)
+    send_transcript_settled(video)
     stop_if_cancelled(video)
     ensure_chunks(video)
     stop_if_cancelled(video)
@@ -143,16 +144,14 @@ def _finish(video: Video, *, lease_owner: str) -> None:
         )
     video.refresh_from_db()
     push_video(video)
-    notes_may_be_written(video)
+    send_transcript_settled(video)
     versions_may_be_compared(video)
 
 
-def notes_may_be_written(video: Video) -> None:
-    """AI notes waiting for this video's transcript can be written now (or, if the video failed or
-    was cancelled, refunded). Safe to call more than once."""
-    from notes.tasks import fill_waiting_ai_notes
-
-    transaction.on_commit(lambda: fill_waiting_ai_notes.delay(video.pk))
+def send_transcript_settled(video: Video) -> None:
+    """Tell the apps above (`transcript_settled`) that this video's transcript is made, or will not
+    come: AI notes waiting for it are written (or refunded). Safe to call more than once."""
+    transcript_settled.send(sender=Video, video_id=video.pk)
 
 
 def video_fail(video: Video, *, code: str, message: str, lease_owner: str | None = None) -> None:
@@ -175,7 +174,7 @@ def video_fail(video: Video, *, code: str, message: str, lease_owner: str | None
     release_hold_of(video)
     video.refresh_from_db()
     push_video(video)
-    notes_may_be_written(video)
+    send_transcript_settled(video)
 
 
 def release_hold_of(video: Video) -> None:

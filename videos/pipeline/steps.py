@@ -17,6 +17,7 @@ from billing.holds import hold_create
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold
 from billing.selectors import wallet_for_user
+from sage.gemini import gemini_enabled
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
 from videos.embeddings.local import FrameTap, LocalClipEmbedder
@@ -32,8 +33,18 @@ from videos.models import (
 from videos.pipeline.progress import report, retry_reporter
 from videos.pipeline.thumbnails import TileGatherer, make_thumbnails
 from videos.probe import ProbeError, probe_media
+from videos.selectors import transcript_lines
+from videos.summary import summarize_transcript
+from videos.text_embedding.model import embed_texts
+from videos.timed_text import windows_of
 from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
+from videos.transcripts.gemini import transcribe_with_gemini
+from videos.transcripts.speech import recognise_speech
+from videos.transcripts.stream import subtitle_stream_segments
+from videos.transcripts.subtitles import parse_subtitles
+from videos.transcripts.whisper_model import WhisperModelError
 from videos.transcripts.words import pack_words
+from videos.transcripts.youtube_captions import fetch_youtube_transcript
 
 logger = logging.getLogger(__name__)
 
@@ -295,12 +306,7 @@ def find_transcript(
     """Sidecar subtitle file, then the container's subtitle track, then Gemini (when configured),
     then offline recognition (Whisper); YouTube captions for a YouTube video. None: no speech
     anywhere. `on_progress` follows offline recognition (0..1 by audio time)."""
-    from videos.transcripts.stream import subtitle_stream_segments
-    from videos.transcripts.subtitles import parse_subtitles
-
     if video.source == Video.Source.YOUTUBE:
-        from videos.transcripts.youtube_captions import fetch_youtube_transcript
-
         try:
             return fetch_youtube_transcript(video.youtube_id, on_retry=retry_reporter(video))
         except TranscriptError as exc:
@@ -324,18 +330,11 @@ def find_transcript(
             return TranscriptResult(source=Transcript.Source.STREAM, segments=segments)
     if not video.has_audio:
         return None
-    from sage.gemini import gemini_enabled
-
     if gemini_enabled():
-        from videos.transcripts.gemini import transcribe_with_gemini
-
         try:
             return transcribe_with_gemini(path, duration=video.duration or 0, on_retry=retry_reporter(video))
         except TranscriptError:
             logger.warning("Gemini could not transcribe video %s; trying offline recognition", video.pk, exc_info=True)
-    from videos.transcripts.speech import recognise_speech
-    from videos.transcripts.whisper_model import WhisperModelError
-
     try:
         return recognise_speech(path, on_progress=on_progress)
     except TranscriptError as exc:
@@ -352,10 +351,6 @@ def ensure_chunks(video: Video) -> None:
     """Sentence-bounded windows of the transcript, embedded for search and chat."""
     if video.backends.get("chunks"):
         return
-    from videos.selectors import transcript_lines
-    from videos.text_embedding.model import embed_texts
-    from videos.timed_text import windows_of
-
     report(video, stage="chunks", percent=0)
     chunks = windows_of(
         transcript_lines(video.pk),
@@ -384,9 +379,6 @@ def ensure_chunks(video: Video) -> None:
 def ensure_summary(video: Video) -> None:
     if video.backends.get("summary"):
         return
-    from videos.selectors import transcript_lines
-    from videos.summary import summarize_transcript
-
     report(video, stage="summary", percent=0)
     summary, backend = summarize_transcript(
         video.title, transcript_lines(video.pk), duration=video.duration or 0, on_retry=retry_reporter(video)

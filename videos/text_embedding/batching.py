@@ -24,6 +24,7 @@ from django.conf import settings
 
 from videos.models import TEXT_EMBEDDING_DIM
 from videos.text_embedding.child import embed_in_child_async
+from videos.text_embedding.model import embed_texts
 
 MAX_BATCH = 128
 # Sentences whose vectors are kept (~1.5 KB each).
@@ -31,8 +32,6 @@ CACHED_SENTENCES = 20_000
 
 
 def _encode(texts: list[str]) -> np.ndarray:
-    from videos.text_embedding.model import embed_texts  # loads the model on first use
-
     return embed_texts(texts)
 
 

@@ -21,7 +21,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 
+import django
 import numpy as np
+
+from videos.text_embedding.encoder import embed_texts, text_model
 
 _pool: ProcessPoolExecutor | None = None
 # The write end of the pipe the pool's child watches (see `_start_embedding_process`): held, never
@@ -52,8 +55,6 @@ async def embed_in_child_async(texts: Sequence[str]) -> np.ndarray:
 
 
 def _send(pool: ProcessPoolExecutor, texts: Sequence[str]) -> Future[np.ndarray]:
-    from videos.text_embedding.model import embed_texts
-
     return pool.submit(embed_texts, list(texts))
 
 
@@ -116,13 +117,9 @@ def _start_embedding_process(lifeline: Connection) -> None:
     Not PR_SET_PDEATHSIG: that signal follows the *thread* that started the child, and the child is
     started by whichever thread first needs a vector, such as a sync view's thread, which Django's
     ASGI handler ends with the request."""
-    import django
-
     threading.Thread(target=_exit_when_parent_is_gone, args=(lifeline,), name="lifeline", daemon=True).start()
     os.environ["TEXT_EMBEDDING_SUBPROCESS"] = "false"  # the child computes what it is given
     django.setup()
-    from videos.text_embedding.model import text_model
-
     text_model()
 
 

@@ -25,6 +25,7 @@ from billing.selectors import wallet_for_user
 from sage.errors import NON_FIELD, FieldInvalid
 from sage.formatting import data_size
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
+from videos.pipeline.enqueue import video_enqueue
 from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
@@ -238,8 +239,6 @@ def _upload_mark_completed(upload: Upload, *, storage_key: str, size: int) -> Vi
             return video
         Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
         video.refresh_from_db()
-        from videos.services import video_enqueue  # videos.services builds on this module
-
         video_enqueue(video=video)
         push_video(video)  # the upload page and the library learn it is queued (after commit)
         return video

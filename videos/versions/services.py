@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from accounts.models import User
 from sage.errors import FieldInvalid
+from sage.queueing import TaskRef
 from sage.realtime import push_to_user
 from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video, VideoStack
@@ -24,6 +25,8 @@ from videos.versions.selectors import (
 )
 
 logger = logging.getLogger(__name__)
+
+COMPARE_VERSION_NEIGHBOURS = TaskRef[[int]]("videos.tasks.compare_version_neighbours")
 
 
 class VersionRefused(FieldInvalid):
@@ -108,10 +111,7 @@ def versions_may_be_compared(video: Video) -> None:
     (a comparison decodes the files to verify what it found). Safe to call for any video."""
     if video.stack_id is None or video.source != Video.Source.UPLOAD:
         return
-    from videos.tasks import compare_version_neighbours  # services → tasks → services
-
-    video_id = video.pk
-    transaction.on_commit(lambda: compare_version_neighbours.delay(video_id))
+    COMPARE_VERSION_NEIGHBOURS.delay_on_commit(video.pk)
 
 
 def version_will_be_deleted(video: Video) -> None:
