@@ -10,9 +10,8 @@ from rest_framework import serializers
 
 from notes.markdown import render_note
 from notes.models import MAX_TEXT_LENGTH, Note
-from notes.times import FORMAT_HELP, MAX_SECONDS, TIME_PATTERN, TimeFormatError, parse_time
 from sage.api.fields import SPACE_CHARACTERS, TextField
-from sage.formatting import clock
+from sage.formatting import FORMAT_HELP, MAX_SECONDS, TIME_PATTERN, TimeFormatError, clock, parse_time
 
 # Longer text is not a time, however many spaces are around it.
 MAX_TIME_TEXT = 100
@@ -73,7 +72,7 @@ def note_payload(note: Note) -> dict[str, Any]:
 
 @extend_schema_field(_TIME_SCHEMA)
 class TimeField(serializers.Field):  # type: ignore[type-arg]
-    """A time in the video in any form `notes.times.parse_time` reads; seconds once validated."""
+    """A time in the video in any form `sage.formatting.parse_time` reads; seconds once validated."""
 
     default_error_messages = {"invalid": FORMAT_HELP}
 

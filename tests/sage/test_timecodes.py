@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notes.times import MAX_SECONDS, TimeFormatError, parse_time
-from sage.formatting import clock, clock_milliseconds
+from sage.formatting import MAX_SECONDS, TimeFormatError, clock, clock_milliseconds, parse_time
 
 # Times to the millisecond, the precision notes keep.
 millisecond_times = st.integers(min_value=0, max_value=MAX_SECONDS * 1000).map(lambda ms: ms / 1000)

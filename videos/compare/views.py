@@ -26,8 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import User
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
-from notes.times import TimeFormatError, parse_time
-from sage.formatting import clock, clock_tenths, plural
+from sage.formatting import TimeFormatError, clock, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.markers import MarkerFileType

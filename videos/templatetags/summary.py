@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.times import TimeFormatError, parse_time
+from sage.formatting import TimeFormatError, parse_time
 
 register = template.Library()
 
