@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, ExtensionConnect, User
 from accounts.services import api_tokens_revoke
 
 # One "Accounts" section: allauth's e-mail addresses (its own section, also named Accounts) are shown
@@ -98,3 +98,20 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         revoked = api_tokens_revoke(tokens=queryset)
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(ExtensionConnect)
+class ExtensionConnectAdmin(admin.ModelAdmin[ExtensionConnect]):
+    """Read-only: the record of who connected which browser's extension, and when."""
+
+    list_display = ["browser", "user", "outcome", "created_at", "decided_at", "redeemed_at", "token"]
+    list_select_related = ["user", "token"]
+    list_filter = ["outcome"]
+    search_fields = ["user__email", "browser"]
+    readonly_fields = ["challenge", "browser", "user", "outcome", "created_at", "decided_at", "redeemed_at", "token"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ExtensionConnect | None = None) -> bool:
+        return False

@@ -109,11 +109,17 @@ class TokenCreatedOutput(TokenOutput):
 
 
 class TokenListApi(APIView):
-    # Tokens never mint tokens: a leaked token must not be able to multiply itself.
-    token_scopes = {"POST": SESSION_ONLY}
+    # Tokens never mint tokens: a leaked token must not be able to multiply itself. Nor do they list
+    # them: which tokens exist and where they were last used is the person's business (a token sees
+    # itself at /tokens/current).
+    token_scopes = {"GET": SESSION_ONLY, "POST": SESSION_ONLY}
     throttle_classes = [PrincipalRateThrottle, TokenCreateRateThrottle]
 
-    @extend_schema(responses={200: TokenOutput(many=True), **error_responses(403)}, summary="My API tokens")
+    @extend_schema(
+        responses={200: TokenOutput(many=True), **error_responses(403)},
+        summary="My API tokens",
+        description="Browser session only (a token sees itself at `/api/v1/tokens/current`).",
+    )
     def get(self, request: Request) -> Response:
         return Response(TokenOutput(api_tokens_for_user(_user(request)), many=True).data)
 
@@ -131,13 +137,14 @@ class TokenListApi(APIView):
 
 
 class TokenDetailApi(APIView):
-    # Tokens never revoke tokens either: revocation is for the person, in the browser.
-    token_scopes = {"DELETE": SESSION_ONLY}
+    # Tokens never see or revoke other tokens either: that is for the person, in the browser.
+    token_scopes = {"GET": SESSION_ONLY, "DELETE": SESSION_ONLY}
 
     @extend_schema(
         parameters=[TOKEN_ID],
         responses={200: TokenOutput, **error_responses(403, 404)},
         summary="One of my API tokens",
+        description="Browser session only.",
     )
     def get(self, request: Request, token_id: int) -> Response:
         return Response(TokenOutput(api_token_get_for_user(_user(request), token_id)).data)
@@ -192,10 +199,10 @@ class TokenCurrentApi(APIView):
 
 
 class ExtensionConnectInput(serializers.Serializer[Any]):
-    verifier = serializers.CharField(
-        min_length=43,
-        max_length=43,
+    verifier = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{43}$",
         trim_whitespace=False,
+        error_messages={"invalid": "The verifier must be 43 base64url characters."},
         help_text="The secret the extension made: 32 random bytes, base64url without padding. The connect "
         "page's `challenge` is base64url(SHA-256(verifier)) without padding.",
     )

@@ -86,6 +86,8 @@ class ApiToken(models.Model):
         VIDEOS_WRITE = "videos:write", "Write videos"
         NOTES_WRITE = "notes:write", "Write notes"
         CHAT = "chat", "Chat"
+        # Money is apart from `read`: the browser extension reads videos and notes, never billing.
+        BILLING_READ = "billing:read", "Read billing"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)

@@ -29,8 +29,8 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ign
             "scheme": "bearer",
             "description": (
                 "An API token from the settings page: `Authorization: Bearer sage_…`. "
-                f"Each token has scopes ({_SCOPES}): reads need `read`; writes need the scope of "
-                "their area (`videos:write`, `notes:write`, `chat`). Operations that do not list "
-                "this scheme take the browser session only; a token lacking a scope gets 403."
+                f"Each token has scopes ({_SCOPES}): reads need `read` (billing's need `billing:read`); "
+                "writes need the scope of their area (`videos:write`, `notes:write`, `chat`). Operations "
+                "that do not list this scheme take the browser session only; a token lacking a scope gets 403."
             ),
         }

@@ -1,10 +1,13 @@
-"""`/api/v1/billing`: my plan, balance and chat quota, and my token ledger."""
+"""`/api/v1/billing`: my plan, balance and chat quota, and my token ledger (tokens need `billing:read`);
+`/api/v1/prices`: what each paid action costs and today's chat questions left (any `read` token, e.g.
+the browser extension, which says the price before anything is spent but never sees billing)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -12,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guests import Viewer
-from accounts.models import User
+from accounts.models import ApiToken, User
 from billing.models import LedgerEntry, Plan
+from billing.prices import current_prices
 from billing.quota import quota_status
 from billing.selectors import held_tokens, ledger_action, ledger_action_entries, wallet_for_user
 from sage.api.errors import ErrorSerializer, error_responses
@@ -87,7 +91,13 @@ class LedgerActionOutput(serializers.Serializer[Any]):
     closed_at = serializers.DateTimeField(allow_null=True, help_text="When its hold was settled or released.")
 
 
+# Money has its own scope: a `read` token (the browser extension's) reads videos and notes, not this.
+BILLING_READS = {"GET": ApiToken.Scope.BILLING_READ}
+
+
 class BillingApi(APIView):
+    token_scopes = BILLING_READS
+
     @extend_schema(
         responses={200: BillingOutput, **error_responses(403)},
         summary="My plan, balance, tokens owed and chat quota",
@@ -107,6 +117,7 @@ class BillingApi(APIView):
 
 class LedgerApi(generics.ListAPIView[LedgerEntry]):
     serializer_class = LedgerActionOutput
+    token_scopes = BILLING_READS
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
         return ledger_action_entries(_user(self.request))
@@ -125,3 +136,43 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None  # the API always paginates lists
         return self.get_paginated_response(LedgerActionOutput([ledger_action(entry) for entry in page], many=True).data)
+
+
+class PricesOutput(serializers.Serializer[Any]):
+    video_second = serializers.IntegerField(help_text="Tokens per second of an uploaded video, charged when ready.")
+    youtube_video = serializers.IntegerField(
+        help_text="Tokens to add a YouTube video: 0, only its captions are fetched (nothing is downloaded)."
+    )
+    chat_answer = serializers.IntegerField(help_text="Tokens per chat answer (refunded if it fails).")
+    written_note = serializers.IntegerField(
+        help_text="Tokens for a note saved empty and written from the transcript (0 for a transcript excerpt)."
+    )
+    written_note_kind = serializers.ChoiceField(
+        choices=["ai_note", "transcript_excerpt"],
+        help_text="`ai_note`: written by the language model; `transcript_excerpt`: the transcript's own sentences.",
+    )
+    chat_quota = QuotaOutput(help_text="Today's chat questions: the plan's limit, used, remaining, reset time.")
+    billing_url = serializers.URLField(
+        help_text="The site's billing page, where a person buys tokens (a 402 may name the exact pack in `buy_url`)."
+    )
+
+
+class PricesApi(APIView):
+    @extend_schema(
+        responses={200: PricesOutput, **error_responses(403)},
+        summary="What paid actions cost, and today's chat questions left",
+        description="The prices every page says before anything is spent, from the same rules that charge them. "
+        "Any token with `read` (no billing scope needed): an extension can say the price first.",
+    )
+    def get(self, request: Request) -> Response:
+        prices = current_prices()
+        payload = {
+            "video_second": prices.per_video_second,
+            "youtube_video": 0,  # videos.youtube: captions only, never charged (the upload page says "Free")
+            "chat_answer": prices.chat_answer,
+            "written_note": prices.written_note,
+            "written_note_kind": "ai_note" if prices.written_note_by_model else "transcript_excerpt",
+            "chat_quota": quota_status(viewer=Viewer(user=_user(request), guest_id=None)),
+            "billing_url": request.build_absolute_uri(reverse("billing:billing")),
+        }
+        return Response(PricesOutput(payload).data)

@@ -38,7 +38,7 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"Script {n}")
-    scopes = ["chat", "notes:write", "read", "videos:write"]  # all of them
+    scopes = ["billing:read", "chat", "notes:write", "read", "videos:write"]  # all of them
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

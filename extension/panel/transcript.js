@@ -33,7 +33,7 @@ function render() {
   }
   if (!segments.length) return;
   status.textContent = words
-    ? `${found.length} line${found.length === 1 ? "" : "s"} say “${search.value.trim()}”.`
+    ? `${found.length} ${found.length === 1 ? "line says" : "lines say"} “${search.value.trim()}”.`
     : `${segments.length} lines.`;
 }
 

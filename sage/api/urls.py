@@ -24,6 +24,7 @@ urlpatterns = [
     path("extension/connect", accounts_api.ExtensionConnectApi.as_view(), name="api-extension-connect"),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
+    path("prices", billing_api.PricesApi.as_view(), name="api-prices"),
     path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
     path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),
     path("videos/<int:video_id>", videos_api.VideoDetailApi.as_view(), name="api-video-detail"),

@@ -374,3 +374,22 @@ def test_the_browser_session_has_no_current_token(user):
     session.force_login(user)
 
     assert session.delete(CURRENT).status_code == 401
+
+
+# --- operators -------------------------------------------------------------------------------------
+
+
+def test_an_operator_sees_who_connected_which_browser_but_cannot_change_it(user):
+    extension = Extension()
+    approved_token(user, extension)
+    operator = browser_of(UserFactory(is_staff=True, is_superuser=True))
+    connect = ExtensionConnect.objects.get()
+
+    listed = operator.get("/admin/accounts/extensionconnect/")
+    changed = operator.post(f"/admin/accounts/extensionconnect/{connect.pk}/change/", {"outcome": "denied"})
+
+    assert listed.status_code == 200
+    assert BROWSER in listed.content.decode() and user.email in listed.content.decode()
+    assert changed.status_code == 403
+    connect.refresh_from_db()
+    assert connect.outcome == "approved"

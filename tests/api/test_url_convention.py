@@ -50,7 +50,7 @@ def test_no_documented_path_ends_with_a_slash():
     "url",
     [
         "/api/v1/me",
-        "/api/v1/tokens",
+        "/api/v1/tokens/current",
         "/api/v1/billing",
         "/api/v1/billing/ledger",
         "/api/v1/videos",

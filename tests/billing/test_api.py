@@ -1,4 +1,4 @@
-"""`/api/v1/billing` and `/api/v1/billing/ledger`: read by session or a `read` token, mine only."""
+"""`/api/v1/billing` and `/api/v1/billing/ledger`: read by session or a `billing:read` token, mine only."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def get_error(response, status: int) -> dict:
 
 @pytest.fixture(params=["session", "token"])
 def client(request, user) -> APIClient:
-    return session_client(user) if request.param == "session" else token_client(user, ["read"])
+    return session_client(user) if request.param == "session" else token_client(user, ["billing:read"])
 
 
 # --- /api/v1/billing ------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def count_queries(client: APIClient) -> int:
 
 @pytest.mark.parametrize("auth", ["session", "token"])
 def test_the_ledger_query_count_does_not_grow_with_entries(user, auth):
-    client = session_client(user) if auth == "session" else token_client(user, ["read"])
+    client = session_client(user) if auth == "session" else token_client(user, ["billing:read"])
     ledger_grant(user=user, amount=1, key="one", memo="one")
     count_queries(client)  # the first call may record the token's first use; later ones do not
     few = count_queries(client)
@@ -221,16 +221,17 @@ def test_anonymous_callers_get_401(url):
 
 
 @pytest.mark.parametrize("url", [BILLING, LEDGER])
-def test_a_token_without_the_read_scope_gets_403(user, url):
-    error = get_error(token_client(user, ["chat", "notes:write"]).get(url), 403)
+def test_a_token_without_the_billing_read_scope_gets_403(user, url):
+    # `read` (what the browser extension's token has) reads videos and notes, never money.
+    error = get_error(token_client(user, ["read", "chat", "notes:write", "videos:write"]).get(url), 403)
 
     assert error["code"] == "insufficient_scope"
-    assert "'read'" in error["message"]
+    assert "'billing:read'" in error["message"]
 
 
-def test_a_read_token_reads_its_owners_billing_not_someone_elses(user, other_user):
+def test_a_billing_token_reads_its_owners_billing_not_someone_elses(user, other_user):
     ledger_grant(user=user, amount=999, key="promo:user", memo="not the token owner's")
-    client = token_client(other_user, ["read"])
+    client = token_client(other_user, ["billing:read"])
 
     billing = client.get(BILLING)
     ledger = client.get(LEDGER)

@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import ApiToken
 from chat.models import Message
 from notes.models import Note
+from notes.tasks import generate_ai_note
 from tests.extension.conftest import OTHER_VIDEO_ID, TITLES, LoadedExtension
 from tests.extension.fake_youtube import FakeYouTube
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -155,6 +156,19 @@ def test_connect_add_note_ask_follow_and_reconnect(
     expect(site_video.get_by_text("The chorus starts here")).to_be_visible()
     site_video.close()
 
+    # A note written for the person: its price said first (free here: no language model is configured,
+    # so it quotes the transcript), "Writing…" until the worker has written it.
+    expect(panel.locator("#ai-price")).to_contain_text("transcript excerpt): free")
+    watch.evaluate("document.querySelector('#movie_player video').pause()")
+    watch.evaluate("document.querySelector('#movie_player video').currentTime = 1")
+    panel.get_by_role("button", name="AI note here").click()
+    written = panel.locator("#note-list li").first
+    expect(written).to_contain_text("Writing…")
+    excerpt = Note.objects.get(video=video, text="")
+    in_worker_thread(lambda: generate_ai_note(excerpt.pk))
+    expect(written).to_contain_text("Never gonna give you up", timeout=20_000)
+    expect(written).not_to_contain_text("Writing…")
+
     # A question; a [mm:ss] in the answer seeks the page's own player.
     panel.get_by_role("tab", name="Chat").click()
     expect(panel.locator("#chat-allowance")).to_contain_text("questions left today")
@@ -174,6 +188,14 @@ def test_connect_add_note_ask_follow_and_reconnect(
         arg=cited_starts,
     )
     assert player_time(watch) < 5
+
+    # Search in the transcript (fetched once, filtered as one types); a line seeks the player.
+    panel.get_by_role("tab", name="Transcript").click()
+    panel.get_by_label("Search the transcript").fill("GIVE you")
+    expect(panel.locator("#transcript-status")).to_have_text("1 line says “GIVE you”.")
+    start_playing_at(watch, 9.0)
+    panel.locator("#transcript-lines li", has_text="Never gonna give you up").get_by_role("button").click()
+    watch.wait_for_function("Math.abs(document.querySelector('#movie_player video').currentTime - 0.5) < 0.6")
 
     # YouTube moves to another video in-page: the panel follows without a reload.
     panel.evaluate("window.__notReloaded = true")

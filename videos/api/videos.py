@@ -77,6 +77,13 @@ _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description
 class VideoFilter(serializers.Serializer[Any]):
     q = text_filter("Words in the title.")
     status = choice_filter(Video.Status.values, "Only videos in this state.")
+    youtube_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{11}$",
+        required=False,
+        help_text="Only my video added from this YouTube video id (at most one): how an extension on a watch page "
+        "finds it.",
+        error_messages={"invalid": "A YouTube video id is 11 characters: letters, digits, - and _."},
+    )
 
 
 class VideoListApi(generics.ListAPIView[Video]):
@@ -89,6 +96,8 @@ class VideoListApi(generics.ListAPIView[Video]):
             videos = videos.filter(title__icontains=query)
         if wanted := filters.get("status"):
             videos = videos.filter(status=wanted)
+        if youtube_id := filters.get("youtube_id"):
+            videos = videos.filter(source=Video.Source.YOUTUBE, youtube_id=youtube_id)
         return videos
 
     @extend_schema(
@@ -107,7 +116,9 @@ class VideoYouTubeApi(APIView):
         request=YouTubeInput,
         responses={201: VideoOutput, 200: VideoOutput, **error_responses(400, 403)},
         summary="Add a YouTube video",
-        description="Returns 200 with the existing video when it was added before. Playlists are refused.",
+        description="Free: only the video's captions are fetched (`GET /api/v1/prices` says `youtube_video`: 0). "
+        "Returns 200 with the existing video when it was added before. Playlists are refused. Follow its "
+        "processing by polling the video (`status`, `stage`, `percent`).",
     )
     def post(self, request: Request) -> Response:
         payload = YouTubeInput(data=request.data)
