@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,6 +92,23 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     note_box.press("Enter")
     expect(panel.locator("#note-list li", has_text="Written while the site was down")).to_contain_text("00:05")
     assert Note.objects.get(video=video).text == "Written while the site was down"
+
+    # Export: the notes as a Markdown file.
+    with panel.expect_download() as exported:
+        panel.get_by_role("button", name="Export notes (Markdown)").click()
+    assert "Written while the site was down" in Path(exported.value.path()).read_text()
+
+    # Delete, with a few seconds to undo; then for good.
+    row = panel.locator("#note-list li", has_text="Written while the site was down")
+    row.get_by_role("button", name=re.compile("^Delete")).click()
+    expect(row).to_have_count(0)
+    panel.get_by_role("button", name="Undo").click()
+    expect(row).to_be_visible()
+    assert Note.objects.filter(video=video).exists()
+    row.get_by_role("button", name=re.compile("^Delete")).click()
+    expect(panel.get_by_role("button", name="Undo")).to_be_hidden(timeout=10_000)
+    assert not Note.objects.filter(video=video).exists()
+    expect(panel.locator("#notes-empty")).to_be_visible()
 
     # Disconnect revokes the token on the site, then forgets it.
     panel.get_by_role("button", name="Disconnect").click()
