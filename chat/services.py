@@ -31,9 +31,14 @@ from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.errors import Conflict, Invalid
+from sage.queueing import TaskRef
 from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
+from videos.text_embedding.model import embed_texts
 from videos.vector_params import binary_vector
+
+# Queued by name (sage.queueing): chat.tasks runs these services, so they never import it.
+EMBED_ANSWER = TaskRef[[int]]("chat.tasks.embed_answer")
 
 
 class ChatInputError(Invalid):
@@ -469,8 +474,6 @@ def answer_complete(
     chunks gets theirs, averaged (they were embedded from the very text it quotes; running the model
     over it again costs a few hundred milliseconds of CPU for nothing). Any other answer is embedded
     by a task, off the web process."""
-    from chat.tasks import embed_answer
-
     connection = transaction.get_connection()
     citations_field = Message._meta.get_field("citations")
     with transaction.atomic():
@@ -499,14 +502,13 @@ def answer_complete(
             hold = Hold.from_db(connection.alias, attnames(Hold), hold_row)
             answer.hold = hold_settle(hold=hold, actual_amount=hold.amount) if charged else hold_release(hold=hold)
         if content and not quoted_chunk_ids:
-            transaction.on_commit(lambda: embed_answer.delay(answer_id), robust=True)
+            # robust: the answer is saved and shown; a queue that is down costs only its search vector
+            transaction.on_commit(lambda: EMBED_ANSWER.task().delay(answer_id), robust=True)
         return answer
 
 
 def answer_store_embedding(*, answer_id: int) -> None:
     """The finished answer's MiniLM vector; idempotent (an answer embedded already is left alone)."""
-    from videos.text_embedding.model import embed_texts
-
     answer = Message.objects.filter(pk=answer_id, embedding__isnull=True).exclude(content="").first()
     if answer is None:
         return
