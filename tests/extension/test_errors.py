@@ -1,6 +1,7 @@
 """What the panel says when something goes wrong, in a real Chromium against the suite's server: not
 enough tokens (a link to buy), too many requests (when to try again), the site unreachable (retrying,
-and the note being typed survives a panel reload), and Disconnect, which revokes the token."""
+and the note being typed survives a panel reload); then the notes' other tools (a range, export,
+delete with undo) and Disconnect, which revokes the token."""
 
 from __future__ import annotations
 
@@ -93,6 +94,19 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     expect(panel.locator("#note-list li", has_text="Written while the site was down")).to_contain_text("00:05")
     assert Note.objects.get(video=video).text == "Written while the site was down"
 
+    # A range note: `[` where it starts, `]` where it ends.
+    watch.evaluate("document.querySelector('#movie_player video').currentTime = 2")
+    panel.locator("body").press("[")
+    expect(panel.locator("#range-start")).to_contain_text("Range from 00:02")
+    watch.evaluate("document.querySelector('#movie_player video').currentTime = 4")
+    panel.locator("body").press("]")
+    expect(panel.locator("#note-time")).to_have_text("00:02–00:04")
+    note_box.fill("The whole first line")
+    note_box.press("Enter")
+    expect(panel.locator("#note-list li", has_text="The whole first line")).to_contain_text("00:02–00:04")
+    ranged = Note.objects.get(video=video, text="The whole first line")
+    assert (ranged.start, ranged.end) == (2, 4)
+
     # Export: the notes as a Markdown file.
     with panel.expect_download() as exported:
         panel.get_by_role("button", name="Export notes (Markdown)").click()
@@ -104,11 +118,13 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     expect(row).to_have_count(0)
     panel.get_by_role("button", name="Undo").click()
     expect(row).to_be_visible()
-    assert Note.objects.filter(video=video).exists()
+    kept = Note.objects.filter(video=video, text="Written while the site was down")
+    assert kept.exists()
     row.get_by_role("button", name=re.compile("^Delete")).click()
     expect(panel.get_by_role("button", name="Undo")).to_be_hidden(timeout=10_000)
-    assert not Note.objects.filter(video=video).exists()
-    expect(panel.locator("#notes-empty")).to_be_visible()
+    assert not kept.exists()
+    expect(row).to_have_count(0)
+    expect(panel.locator("#note-list li", has_text="The whole first line")).to_be_visible()
 
     # Disconnect revokes the token on the site, then forgets it.
     panel.get_by_role("button", name="Disconnect").click()
