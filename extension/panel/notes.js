@@ -28,8 +28,9 @@ const undoToast = document.getElementById("undo");
 
 let video = null; // {youtubeId, title, me, prices, onChanged}
 let notes = [];
-let draft = null; // {youtubeId, start, end, text}
-let resumeAfter = false;
+// {youtubeId, start, end, text, resume}; `resume`: the video was playing when the note was begun, so
+// it plays on once the note is saved or put aside (kept with the draft: true after a panel reload too).
+let draft = null;
 let rangeStart = null;
 let pendingDelete = null; // {note, timer, origin, token}
 let refreshTimer = null;
@@ -136,7 +137,7 @@ export async function showNotesFor(next) {
   render();
   describeAiNotes();
   const stored = (await chrome.storage.local.get(NOTE_DRAFT))[NOTE_DRAFT];
-  if (stored && stored.youtubeId === next.youtubeId && video === next) {
+  if (stored && stored.youtubeId === next.youtubeId && stored.text && video === next) {
     // Restored after a reload: the video is not paused for it, the person was not typing just now.
     openComposer(stored);
   }
@@ -157,24 +158,26 @@ async function saveDraft() {
 
 // `wasPlaying`: the page's video was playing; it pauses while the person types and plays on after.
 async function openComposer(values, { wasPlaying = false } = {}) {
-  draft = { youtubeId: video.youtubeId, start: values.start, end: values.end ?? null, text: values.text || "" };
+  draft = {
+    youtubeId: video.youtubeId,
+    start: values.start,
+    end: values.end ?? null,
+    text: values.text || "",
+    resume: Boolean(values.resume) || wasPlaying,
+  };
   noteTime.textContent = draft.end != null ? `${clock(draft.start)}–${clock(draft.end)}` : clock(draft.start);
   textarea.value = draft.text;
   composerStatus.textContent = "";
   composer.hidden = false;
   textarea.focus();
   await saveDraft();
-  if (wasPlaying) {
-    resumeAfter = true;
-    await pause();
-  }
+  if (wasPlaying) await pause();
 }
 
 function closeComposer({ resume = true } = {}) {
   composer.hidden = true;
+  if (resume && draft?.resume) play();
   draft = null;
-  if (resume && resumeAfter) play();
-  resumeAfter = false;
 }
 
 async function currentState() {
@@ -351,7 +354,9 @@ textarea.addEventListener("keydown", (event) => {
     save();
   } else if (event.key === "Escape") {
     event.preventDefault();
-    closeComposer(); // the draft stays stored: `n` brings it back
+    // Put aside: a draft with words stays stored and `n` brings it back; an empty one goes.
+    if (!textarea.value.trim()) chrome.storage.local.remove(NOTE_DRAFT);
+    closeComposer();
   }
 });
 document.getElementById("note-cancel").addEventListener("click", () => closeComposer());

@@ -143,11 +143,13 @@ def test_connect_add_note_ask_follow_and_reconnect(
     note_box = panel.get_by_label(re.compile(r"^Note at "))
     expect(note_box).to_be_focused()
     expect(panel.locator("#note-time")).to_have_text(re.compile(r"^00:0[34]$"))
-    assert player_paused(watch)
+    watch.wait_for_function("document.querySelector('#movie_player video').paused")
     note_box.fill("The chorus starts here")
     panel.reload()  # a panel closed mid-note: what was typed comes back
     expect(note_box).to_have_value("The chorus starts here")
+    assert player_paused(watch)
     note_box.press("Enter")
+    watch.wait_for_function("!document.querySelector('#movie_player video').paused")  # plays on
     expect(panel.locator("#note-list li", has_text="The chorus starts here")).to_contain_text(re.compile(r"00:0[34]"))
     note = Note.objects.get(video=video)
     assert note.text == "The chorus starts here" and 3.0 <= note.start < 4.5
