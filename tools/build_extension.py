@@ -49,4 +49,6 @@ def build(directory: Path = EXTENSION, dist: Path = DIST) -> Path:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(f"{build().relative_to(ROOT)}\n")
+    # An optional directory to write to instead of dist/ (the tests build into a temporary one).
+    target = build(dist=Path(sys.argv[1])) if len(sys.argv) > 1 else build()
+    sys.stdout.write(f"{target}\n")

@@ -24,9 +24,9 @@ def project_version() -> str:
 def test_make_extension_zips_the_shipped_extension_with_the_project_version(tmp_path: Path) -> None:
     # `make extension` runs this script; the Makefile's target is checked to call it.
     assert "tools/build_extension.py" in (ROOT / "Makefile").read_text()
-    first = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True, check=True)
-    archive = ROOT / first.stdout.strip()
-    assert archive == ROOT / "dist" / f"sage-extension-{project_version()}.zip"
+    first = subprocess.run([*BUILD, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True)
+    archive = Path(first.stdout.strip())
+    assert archive == tmp_path / f"sage-extension-{project_version()}.zip"
     built_once = archive.read_bytes()
 
     with zipfile.ZipFile(archive) as zipped:
@@ -38,6 +38,7 @@ def test_make_extension_zips_the_shipped_extension_with_the_project_version(tmp_
             assert zipped.read(name) == (EXTENSION / name).read_bytes(), f"{name} differs from extension/"
 
     assert manifest["manifest_version"] == 3
+    assert len(manifest["name"]) <= 75 and len(manifest["description"]) <= 132  # the store's limits
     assert manifest["version"] == project_version()
     assert sorted(manifest["permissions"]) == ["sidePanel", "storage"]
     # Only YouTube at install; the SAGE site is asked for when it is chosen (no test origin here).
@@ -48,7 +49,7 @@ def test_make_extension_zips_the_shipped_extension_with_the_project_version(tmp_
         assert icon in names and (EXTENSION / icon).read_bytes().startswith(b"\x89PNG")
 
     # The same tree gives the same bytes.
-    subprocess.run(BUILD, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*BUILD, str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
     assert archive.read_bytes() == built_once
 
 
