@@ -35,6 +35,7 @@ from reviews.shared import (
 from sage.api.errors import error_body
 from sage.errors import ApplicationError, Invalid, NotFound
 from sage.views import not_found
+from videos.api.comparisons import ThresholdInput, comparison_payload
 from videos.captions import VTT_CONTENT_TYPE, webvtt
 from videos.compare.services import MAX_THRESHOLD
 from videos.media import content_type_for, serve_stored_file
@@ -110,10 +111,6 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
 def shared_comparison_json(request: HttpRequest, token: str) -> HttpResponseBase:
     """The shared comparison judged at `?threshold=` without saving (the API's comparison shape):
     what the page's slider and its wait for the check ask, through the link instead of the owner's API."""
-    # Imported here, not at the top: the API module brings DRF's serializers and the engine's judging,
-    # which the page and media views never need.
-    from videos.api.comparisons import ThresholdInput, comparison_payload
-
     try:
         link = _opened(request, token)
         shown = share_link_shown(link)

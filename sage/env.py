@@ -11,6 +11,7 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.connection import parse_url
 
 _env = environ.Env()
 _TRUE = {"1", "true", "yes", "on"}
@@ -92,8 +93,6 @@ def parse_redis_url(name: str, url: str) -> str:
 
 def redis_database_number(url: str) -> int:
     """The database a redis:// URL selects (its path or `?db=`; none is database 0), read as redis-py does."""
-    from redis.connection import parse_url
-
     return int(parse_url(url).get("db") or 0)  # type: ignore[no-untyped-call]
 
 

@@ -379,9 +379,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Redis keeps a list per priority step of each queue (kombu's steps 0, 3, 6, 9) and a worker pops
-# priority 0 first: a video whose run died is sent at 0 (videos.tasks.RESUMED_PRIORITY), ahead of
-# new work at 6. Priorities rather than a queue of its own: every `media` worker takes resumed
-# videos, with no queue for each deployment to remember to consume.
+# priority 0 first: a video whose run died is sent at 0 (videos.pipeline.enqueue.RESUMED_PRIORITY),
+# ahead of new work at 6. Priorities rather than a queue of its own: every `media` worker takes
+# resumed videos, with no queue for each deployment to remember to consume.
 CELERY_TASK_DEFAULT_PRIORITY = 6
 CELERY_TASK_QUEUES = (Queue("default"), Queue("media"))
 CELERY_TASK_ROUTES = {

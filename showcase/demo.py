@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts.models import User
+from sage.synthetic_media import Cue, Scene, Tone, ToneAudio, make_video
 from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video
 from videos.services import video_enqueue
@@ -79,10 +80,6 @@ def edited_stretches() -> list[Stretch]:
 
 def write_demo_video(path: Path, stretches: Sequence[Stretch]) -> Path:
     """Encode `stretches` (320×240, 15 fps, H.264 + AAC tones, a mov_text subtitle per stretch)."""
-    # The test-media generator ships in the repository's tests package, which `make run` runs from;
-    # imported here so that nothing else in the site depends on it.
-    from sage.synthetic_media import Cue, Scene, Tone, ToneAudio, make_video
-
     cues: list[Cue] = []
     start = 0.0
     for stretch in stretches:

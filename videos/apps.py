@@ -6,6 +6,7 @@ class VideosConfig(AppConfig):
     name = "videos"
 
     def ready(self) -> None:
+        # In ready(): models (and what imports them) load only once the app registry is ready.
         from sage.realtime import register_object_kind
         from videos import vector_params  # noqa: F401  # before the first connection copies psycopg's adapters
         from videos.models import Video

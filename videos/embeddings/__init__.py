@@ -24,10 +24,13 @@ DEFAULT_BACKEND = "local"
 
 def get_backend(name: str = DEFAULT_BACKEND) -> ClipEmbeddingBackend:
     if name == "local":
+        # Here, not at the top: the package's other modules (fingerprints, which the comparison
+        # engine reads) import without PyAV, which this backend decodes with.
         from videos.embeddings.local import LocalClipEmbedder
 
         return LocalClipEmbedder()
     if name == "twelvelabs":
+        # Only where it is configured: the Twelve Labs SDK is some 600 modules (0.3 s) to import.
         from videos.embeddings.twelvelabs import TwelveLabsClipEmbedder
 
         return TwelveLabsClipEmbedder()
