@@ -9,7 +9,8 @@ documents it on an operation for the OpenAPI schema.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
@@ -21,11 +22,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from billing.ledger import InsufficientTokens
-from billing.packs import refusal_details
 from sage.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=ApplicationError)
+
+# What a kind of refusal adds to its error beyond code, message and fields, registered by the app
+# that raises it (billing: a 402's token figures and the pack to buy), which sits above this module.
+_error_details: list[tuple[type[ApplicationError], Callable[[Any], dict[str, Any]]]] = []
 
 SERVER_ERROR_MESSAGE = "Something went wrong on our side."
 
@@ -34,12 +39,21 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def register_error_details(error_class: type[E], details: Callable[[E], dict[str, Any]]) -> None:
+    """Add `details(exc)` to the body of every `error_class` error (called from an AppConfig.ready)."""
+    _error_details.append((error_class, details))
+
+
 def _application_error_body(exc: ApplicationError, request: Any) -> dict[str, Any]:
-    """The error's body; a lack of tokens adds its figures and what to buy (`request`, a Django or
-    DRF request, makes `buy_url` absolute)."""
+    """The error's body, with the details registered for its kind (a lack of tokens: its figures
+    and what to buy; `request`, a Django or DRF request, makes a `buy_url` absolute)."""
     body = error_body(exc.code, exc.message, exc.fields)
-    if isinstance(exc, InsufficientTokens):
-        body["error"].update(_tokens_refusal(exc, request))
+    for error_class, details in _error_details:
+        if isinstance(exc, error_class):
+            added = details(exc)
+            if "buy_url" in added and request is not None:
+                added["buy_url"] = request.build_absolute_uri(added["buy_url"])
+            body["error"].update(added)
     return body
 
 
@@ -82,14 +96,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(code, _message(exc.detail))
     return response
-
-
-def _tokens_refusal(exc: InsufficientTokens, request: Any) -> dict[str, Any]:
-    """A 402's figures and, when payments are configured, `buy_url` made absolute."""
-    details = refusal_details(exc)
-    if "buy_url" in details and request is not None:
-        details["buy_url"] = request.build_absolute_uri(details["buy_url"])
-    return details
 
 
 def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
