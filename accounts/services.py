@@ -255,6 +255,14 @@ def extension_connect_redeem(*, verifier: str) -> ConnectRedeemed:
     return ConnectRedeemed(token=token, secret=secret)
 
 
+def extension_connects_prune() -> int:
+    """Delete connect requests that ended without giving a token (cancelled, expired, never
+    collected); returns how many. Those that gave one stay: they say where a token came from."""
+    ended_before = timezone.now() - timedelta(seconds=settings.EXTENSION_CONNECT_SECONDS)
+    deleted, _ = ExtensionConnect.objects.filter(redeemed_at__isnull=True, created_at__lt=ended_before).delete()
+    return deleted
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     email: str

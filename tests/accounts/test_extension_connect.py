@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, ExtensionConnect
 from accounts.services import ConnectUsed, connect_check_code, extension_connect_redeem
+from accounts.tasks import clear_expired_sessions
 from accounts.throttling import PrincipalRateThrottle
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -393,3 +394,20 @@ def test_an_operator_sees_who_connected_which_browser_but_cannot_change_it(user)
     assert changed.status_code == 403
     connect.refresh_from_db()
     assert connect.outcome == "approved"
+
+
+def test_the_daily_clean_up_drops_requests_that_ended_without_a_token(user, settings):
+    collected, cancelled, waiting = Extension(), Extension(), Extension()
+    client = browser_of(user)
+    with time_machine.travel(timezone.now() - timedelta(seconds=settings.EXTENSION_CONNECT_SECONDS + 1)):
+        approved_token(user, collected)
+        client.get(cancelled.page_url())
+        decide(client, cancelled, "cancel")
+    client.get(waiting.page_url())
+
+    clear_expired_sessions()
+
+    assert set(ExtensionConnect.objects.values_list("challenge", flat=True)) == {
+        collected.challenge,
+        waiting.challenge,
+    }
