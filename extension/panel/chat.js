@@ -1,11 +1,10 @@
-// Chat with the followed video: one conversation per video (remembered in chrome.storage.local),
+// Chat with the followed video: its newest conversation carried on (or one made at the first question),
 // answers streamed as Server-Sent Events (fetch + a stream reader: EventSource cannot POST or send
 // the token), every `[mm:ss]` a button that seeks the page's player, and the price and the day's
 // remaining questions said before asking.
 
 import { ApiError, api, request } from "../lib/api.js";
 import { CLOCK_MARK, clock, markSeconds } from "../lib/clock.js";
-import { CONVERSATIONS } from "../lib/keys.js";
 import { readEvents } from "../lib/sse.js";
 import { clearRetrying, showError } from "./banner.js";
 import { seek } from "./player.js";
@@ -54,29 +53,12 @@ function messageItem(role, text, citations) {
   return item;
 }
 
-async function conversations() {
-  return (await chrome.storage.local.get(CONVERSATIONS))[CONVERSATIONS] || {};
-}
-
-async function rememberConversation(youtubeId, id) {
-  const known = await conversations();
-  known[youtubeId] = id;
-  await chrome.storage.local.set({ [CONVERSATIONS]: known });
-}
-
-async function openConversation(watching) {
-  const known = (await conversations())[watching.youtubeId];
-  if (known) {
-    try {
-      const existing = await api(`conversations/${known}`);
-      if (existing.video === watching.sageVideo.id && !existing.deleted_at) return existing.id;
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-    }
-  }
-  const created = await api("conversations", { method: "POST", body: { video: watching.sageVideo.id } });
-  await rememberConversation(watching.youtubeId, created.id);
-  return created.id;
+async function latestConversation(videoId) {
+  // The newest conversation about this video (started here or on the site), to carry on; none is
+  // made until the first question, so looking at a video leaves nothing behind in the chat list.
+  const page = await api("conversations");
+  const rows = Array.isArray(page) ? page : page.results || [];
+  return rows.find((conversation) => conversation.video === videoId && !conversation.deleted_at) || null;
 }
 
 function describeAllowance() {
@@ -103,9 +85,11 @@ export async function showChatFor(next) {
   }
   describeAllowance();
   try {
-    conversationId = await openConversation(next);
-    if (video !== next) return;
+    const latest = await latestConversation(next.sageVideo.id);
+    if (video !== next || !latest) return;
+    conversationId = latest.id;
     const history = await api(`conversations/${conversationId}/messages`);
+    if (video !== next) return;
     const rows = Array.isArray(history) ? history : history.results || [];
     for (const message of rows) messages.append(messageItem(message.role, message.content, message.citations));
   } catch (error) {
@@ -119,7 +103,7 @@ export function stopChat() {
 
 async function send() {
   const text = question.value.trim();
-  if (!text || busy || !conversationId || !video) return;
+  if (!text || busy || !video?.sageVideo) return;
   busy = true;
   ask.disabled = true;
   status.textContent = "Answering…";
@@ -134,7 +118,12 @@ async function send() {
   const asked = video;
   let streamed = "";
   try {
-    const response = await request(`conversations/${conversationId}/messages`, {
+    let conversation = conversationId;
+    if (!conversation) {
+      conversation = (await api("conversations", { method: "POST", body: { video: asked.sageVideo.id } })).id;
+      if (asked === video) conversationId = conversation;
+    }
+    const response = await request(`conversations/${conversation}/messages`, {
       method: "POST",
       body: { text, client_id: crypto.randomUUID() },
       accept: "text/event-stream",
