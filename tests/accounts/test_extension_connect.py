@@ -89,6 +89,8 @@ def test_the_page_asks_about_the_browser_shows_the_check_code_and_no_secret(user
     assert "billing" in html and "Approve" in html and "Cancel" in html
     assert extension.verifier not in html
     assert response["Referrer-Policy"] == "same-origin"
+    # Approve is one click: no other site may frame the page and trick a person into it.
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_the_check_code_is_the_protocols(user):
