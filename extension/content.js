@@ -17,13 +17,18 @@
   }
 
   function player() {
-    return document.querySelector("#movie_player video") || document.querySelector("video");
+    // YouTube's main player; its ads and previews play in other <video> elements.
+    return (
+      document.querySelector("#movie_player video.html5-main-video") ||
+      document.querySelector("#movie_player video") ||
+      document.querySelector("video")
+    );
   }
 
   function title() {
-    const heading = document.querySelector("h1");
+    const heading = document.querySelector("ytd-watch-metadata h1") || document.querySelector("h1");
     const text = heading ? heading.textContent.trim() : "";
-    return text || document.title.replace(/ - YouTube$/, "");
+    return text || document.title.replace(/^\(\d+\) /, "").replace(/ - YouTube$/, "");
   }
 
   function state() {
