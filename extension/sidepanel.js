@@ -7,7 +7,15 @@ import { ApiError, api, connection, siteOrigin } from "./lib/api.js";
 import { beginConnect, checkCode, forgetPendingConnect, pendingConnect, redeem } from "./lib/connect.js";
 import { CONNECTION, SITE_ORIGIN } from "./lib/keys.js";
 import { backoffSeconds, sleep } from "./lib/retry.js";
-import { clearBanner, clearRetrying, onReconnect, sayProblem, sayRetrying, showError } from "./panel/banner.js";
+import {
+  clearBanner,
+  clearRetrying,
+  knowBillingUrl,
+  onReconnect,
+  sayProblem,
+  sayRetrying,
+  showError,
+} from "./panel/banner.js";
 import { showChatFor, stopChat } from "./panel/chat.js";
 import { markEnd, markStart, noteHere, showNotesFor, stopNotes } from "./panel/notes.js";
 import { followedTab, onFollowedTabChange } from "./panel/player.js";
@@ -224,6 +232,7 @@ async function loadPrices(next) {
   // billing stays out of its reach), said before anything is spent.
   try {
     next.prices = await api("prices");
+    knowBillingUrl(next.prices.billing_url);
   } catch {
     next.prices = {}; // an older site: the panel says what it knows without the figures
   }

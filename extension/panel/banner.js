@@ -11,6 +11,11 @@ const link = document.getElementById("banner-link");
 let countdown = null;
 let shownKind = ""; // "retrying" while the site cannot be reached; cleared by the next answer
 let reconnectHandler = () => {};
+let billingUrl = ""; // the site's own billing page, as /api/v1/prices names it
+
+export function knowBillingUrl(url) {
+  billingUrl = url || "";
+}
 
 export function onReconnect(handler) {
   reconnectHandler = handler;
@@ -84,8 +89,16 @@ export async function showError(error) {
   if (error.status === 402) {
     say(error.message || "You do not have enough tokens for this.");
     // The site names the pack that covers what is missing when it sells one; else its billing page.
-    const buyUrl = error.buyUrl && new URL(error.buyUrl).origin === (await siteOrigin()) ? error.buyUrl : "";
-    link.href = buyUrl || `${await siteOrigin()}/billing/`;
+    // Only links to the site itself are followed.
+    const origin = await siteOrigin();
+    const onSite = (url) => {
+      try {
+        return Boolean(url) && new URL(url).origin === origin;
+      } catch {
+        return false;
+      }
+    };
+    link.href = [error.buyUrl, billingUrl].find(onSite) || `${origin}/billing/`;
     link.textContent = "Buy tokens on SAGE";
     link.hidden = false;
     return;
