@@ -34,6 +34,7 @@ form.addEventListener("submit", (event) => {
     status.textContent = chosen.error;
     return;
   }
+  status.textContent = `Asking your browser for access to ${chosen.origin}…`;
   // Asked at once, inside the click: the browser only shows its prompt during a user gesture.
   chrome.permissions.request({ origins: [`${chosen.origin}/*`] }).then(
     async (granted) => {

@@ -178,7 +178,7 @@ def test_connect_add_note_ask_follow_and_reconnect(
     panel.get_by_label("Ask this video").fill("never gonna give you up?")
     panel.get_by_role("button", name="Ask").click()
     citation = panel.locator("#messages .message-answer button.time").first
-    expect(citation).to_be_visible(timeout=30_000)
+    expect(citation).to_be_visible(timeout=60_000)  # the first question loads the text model
     answer = Message.objects.filter(conversation__video=video, role=Message.Role.ASSISTANT).get()
     cited_starts = [each["start"] for each in answer.citations]
     citation.click()
