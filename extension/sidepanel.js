@@ -339,6 +339,7 @@ document.addEventListener("keydown", (event) => {
 });
 
 $("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
+$("change-site").addEventListener("click", () => chrome.runtime.openOptionsPage());
 $("connect-button").addEventListener("click", connect);
 $("connect-cancel").addEventListener("click", cancelConnect);
 $("disconnect").addEventListener("click", disconnect);

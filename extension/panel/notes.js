@@ -28,6 +28,7 @@ const undoToast = document.getElementById("undo");
 
 let video = null; // {youtubeId, title, me, prices, onChanged}
 let notes = [];
+let loaded = false; // the list came from the site: "no notes yet" is true only then
 // {youtubeId, start, end, text, resume}; `resume`: the video was playing when the note was begun, so
 // it plays on once the note is saved or put aside (kept with the draft: true after a panel reload too).
 let draft = null;
@@ -72,7 +73,7 @@ function render() {
     item.append(text, remove);
     list.append(item);
   }
-  empty.hidden = shown.length > 0;
+  empty.hidden = shown.length > 0 || !loaded;
 }
 
 function badge(words) {
@@ -87,10 +88,11 @@ async function load(attempt = 0) {
   const watching = video;
   clearTimeout(refreshTimer);
   try {
-    const loaded = await api(`${videoPath(watching.youtubeId)}/notes`);
+    const fetched = await api(`${videoPath(watching.youtubeId)}/notes`);
     if (video !== watching) return;
     clearRetrying();
-    notes = loaded;
+    notes = fetched;
+    loaded = true;
     render();
     // AI notes are written by a worker: look again, less often the longer it takes.
     if (notes.some((note) => AI_PENDING.includes(note.ai_status))) {
@@ -131,6 +133,7 @@ function describeAiNotes() {
 export async function showNotesFor(next) {
   video = next;
   notes = [];
+  loaded = false;
   rangeStart = null;
   showRange();
   closeComposer({ resume: false });
