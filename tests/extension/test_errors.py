@@ -1,7 +1,8 @@
-"""What the panel says when something goes wrong, in a real Chromium against the suite's server: not
-enough tokens (a link to buy), too many requests (when to try again), the site unreachable (retrying,
-and the note being typed survives a panel reload); then the notes' other tools (a range, export,
-delete with undo) and Disconnect, which revokes the token."""
+"""The panel in a real Chromium against the suite's server: it follows the YouTube tab looked at last
+(of two); it says what went wrong in words a person can act on (not enough tokens: a link to buy;
+too many requests: when to try again; the site unreachable: retrying, and the note being typed
+survives a panel reload); the notes' other tools (seek, a range, export, delete with undo); and
+Disconnect, which revokes the token."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, Route, expect
 
 from accounts.models import ApiToken
 from notes.models import Note
-from tests.extension.conftest import TITLES, LoadedExtension
+from tests.extension.conftest import OTHER_VIDEO_ID, TITLES, LoadedExtension
 from tests.extension.fake_youtube import FakeYouTube
 from tests.factories import ApiTokenFactory, TranscriptFactory, VideoFactory, empty_wallet_user
 from tests.youtube_stub import VIDEO_ID
@@ -51,6 +52,15 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     watch = extension.context.new_page()
     watch.goto(youtube.watch_url(VIDEO_ID))
     panel = connected_panel(extension, sage_url, token)
+    expect(panel.locator("#video-state")).to_have_text("Ready in SAGE.")
+
+    # Two YouTube tabs: the panel follows the one looked at last.
+    other = extension.context.new_page()
+    other.goto(youtube.watch_url(OTHER_VIDEO_ID))
+    expect(panel.locator("#video-title")).to_have_text(TITLES[OTHER_VIDEO_ID])
+    expect(panel.locator("#video-state")).to_have_text("Not in SAGE yet.")
+    watch.bring_to_front()
+    expect(panel.locator("#video-title")).to_have_text(TITLES[VIDEO_ID])
     expect(panel.locator("#video-state")).to_have_text("Ready in SAGE.")
 
     # Not enough tokens: the price was said first, and the refusal links to buying more.
@@ -93,6 +103,12 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     note_box.press("Enter")
     expect(panel.locator("#note-list li", has_text="Written while the site was down")).to_contain_text("00:05")
     assert Note.objects.get(video=video).text == "Written while the site was down"
+
+    # A note's time plays that moment on the page.
+    watch.evaluate("document.querySelector('#movie_player video').currentTime = 9")
+    written = panel.locator("#note-list li", has_text="Written while the site was down")
+    written.get_by_role("button", name="00:05", exact=True).click()
+    watch.wait_for_function("Math.abs(document.querySelector('#movie_player video').currentTime - 5) < 0.3")
 
     # A range note: `[` where it starts, `]` where it ends.
     watch.evaluate("document.querySelector('#movie_player video').currentTime = 2")
