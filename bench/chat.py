@@ -69,7 +69,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from bench.results import Row, record  # found through the path above
+from bench.results import Row, add_record_option, record  # found through the path above
 
 BENCH_REDIS_DB = 15
 GOAL_CHATTING_P95_MS = 300.0
@@ -227,7 +227,7 @@ def site(server_log: IO[bytes], web_processes: int) -> Iterator[Site]:
     """The web servers and the Celery worker, started as the Procfile starts them."""
     from django.conf import settings
 
-    from tests.servers import celery_worker, daphne_process
+    from devtools.processes import celery_worker, daphne_process
 
     with contextlib.ExitStack() as stack:
         webs = [
@@ -265,13 +265,13 @@ class FirstQuestion:
 
 def first_question_after_start(server_log: IO[bytes], seat: Seat, *, warm: bool) -> FirstQuestion:
     """Start a fresh web process, wait until it answers HTTP, then time one question on it."""
-    from tests.servers import BASE_DIR, VENV_BIN, free_port, server_env, stop_process
+    from devtools.processes import BASE_DIR, VENV_BIN, free_port, server_env, stop_process
 
     env = {**WEB_ENV, "TEXT_EMBEDDING_WARM_AT_START": "true" if warm else "false"}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     launched = time.perf_counter()
-    # Not tests.servers.daphne_process: a warm start opens its port only once the model is loaded,
+    # Not devtools.processes.daphne_process: a warm start opens its port only once the model is loaded,
     # which can take longer than that helper waits on a busy machine.
     web = subprocess.Popen(
         [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
@@ -537,7 +537,7 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=4, help="questions each person asks in the conversations")
     parser.add_argument("--think", type=float, default=5.0, help="seconds (± half) a person reads before asking again")
     parser.add_argument("--web-processes", type=int, default=1, help="daphne processes, clients spread round robin")
-    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     configure_django()
@@ -616,6 +616,7 @@ def main() -> int:
         burst_p95 = burst.percentile("first_chunk_ms", 95)
         record(
             bench="chat",
+            path=arguments.record,
             rows=[
                 Row(
                     f"{arguments.clients} people chatting: first chunk p95 ≤ {GOAL_CHATTING_P95_MS:.0f} ms",

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/citations.py [--target 40] [--overlap 8] [--top-k 5] [--record]
 
-The corpus is tests/chat/talks.py: ten talks on unrelated subjects (one "video" each, said at 150
+The corpus is bench/talks.py: ten talks on unrelated subjects (one "video" each, said at 150
 words a minute, cut into caption lines anywhere), 48 questions each answered by one known sentence,
 and 30 questions about nothing the talks say. The talks are cut into windows as the pipeline cuts
 them (`windows_of`, `--target` s with `--overlap` s carried over) and embedded with MiniLM; no
@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from bench.results import Row, record  # found through the path above
+from bench.results import Row, add_record_option, record  # found through the path above
 
 GOAL_WITHIN_2S = 0.80
 STOP_WORDS = frozenset(
@@ -93,10 +93,10 @@ def main() -> int:
     parser.add_argument("--target", type=float, default=40.0)
     parser.add_argument("--overlap", type=float, default=8.0)
     parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
+    add_record_option(parser)
     arguments = parser.parse_args()
     import bench.offline_django  # noqa: F401  # Django's apps loaded (no servers) before videos.* is imported
-    from tests.chat.talks import QUESTIONS, TALKS, UNRELATED, timed_lines
+    from bench.talks import QUESTIONS, TALKS, UNRELATED, timed_lines
     from videos import search
     from videos.selectors import Moment
     from videos.text_embedding.model import embed_texts
@@ -253,6 +253,7 @@ def main() -> int:
     if arguments.record:
         record(
             bench="citations",
+            path=arguments.record,
             rows=[
                 Row(
                     f"cited within 2 s of the answering sentence ≥ {GOAL_WITHIN_2S:.0%} ({total} questions)",

@@ -1,6 +1,6 @@
 """The clip-embedding stage against a full decode, on one picture encoded with three frame structures.
 
-    .venv/bin/python bench/frame_structures.py [--seconds 120] [--rounds 2] [--cache DIR]
+    .venv/bin/python bench/frame_structures.py [--seconds 120] [--rounds 2] [--cache DIR] [--record]
 
 Issue 4 asked for the clip-embedding stage to take ≤ 0.6 of a full decode. Since issue 13 the stage
 also makes the comparison fingerprint, which needs the picture on screen ten times a second, and an
@@ -36,12 +36,13 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from bench.pipeline import DEFAULT_CACHE, FPS, bench_embedding, cached_video, video_key
+from bench.pipeline import DEFAULT_CACHE, FPS, GOAL_NEEDED_DECODE_RATIO, bench_embedding, cached_video, video_key
+from bench.results import Row, add_record_option, record
 
-STRUCTURES = {
-    "x264 defaults (B-pyramid)": "",
-    "no B-frames (every frame a reference)": "bframes=0",
-    "B-frames, no pyramid (no B-frame a reference)": "b-pyramid=none",
+STRUCTURES = {  # what the run prints: (the row's name in bench/RESULTS.md, x264's parameters)
+    "x264 defaults (B-pyramid)": ("x264 defaults", ""),
+    "no B-frames (every frame a reference)": ("no B-frames", "bframes=0"),
+    "B-frames, no pyramid (no B-frame a reference)": ("B-frames without a pyramid", "b-pyramid=none"),
 }
 
 
@@ -84,16 +85,29 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     source, _ = cached_video(arguments.cache, arguments.seconds)
     met = True
-    for label, params in STRUCTURES.items():
+    rows: list[Row] = []
+    for label, (name, params) in STRUCTURES.items():
         path = encoded(source, params, arguments.cache, arguments.seconds)
         frames, references = reference_share(path)
         print(f"\n{label}: {path.name}, {references} of {frames} frames are references ({references / frames:.2f})")
-        structure_met, _ = bench_embedding(path, arguments.seconds, arguments.rounds)
-        met = met and structure_met
+        figures = bench_embedding(path, arguments.seconds, arguments.rounds)
+        met = met and figures.met
+        goal = (
+            f"stage ≤ {GOAL_NEEDED_DECODE_RATIO:g}× the decode the samples need, {name}"
+            if not rows
+            else f"the same, {name}"
+        )
+        floor = f"floor {figures.floor:.2f}" + (" of a full decode" if not rows else "")
+        rows.append(
+            Row(goal, f"{figures.needed_ratio:.2f} ({floor})", figures.needed_ratio <= GOAL_NEEDED_DECODE_RATIO)
+        )
+    if arguments.record:
+        record(bench="frame_structures", rows=rows, path=arguments.record)
     return 0 if met else 1
 
 

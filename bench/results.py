@@ -6,12 +6,15 @@
 
 replaces every row of `review.py` in the table (the others stay as they are) with these, each
 stamped with this machine, today's date (UTC), the commit checked out (`+dirty` when the work tree
-differs from it) and the command that ran. Benches call it only when given `--record`, so a trial
-run never rewrites the committed figures.
+differs from it) and the command that ran. Benches call it only when given `--record`
+(`add_record_option`), so a trial run never rewrites the committed figures; `--record PATH` writes
+a copy of the table elsewhere instead. A bench that can run part of its goals (`pipeline.py --only`)
+passes `partial=True`: only the goals it measured are replaced.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shlex
@@ -39,18 +42,44 @@ class Row:
     met: bool | None
 
 
-def record(*, bench: str, rows: Sequence[Row], command: str | None = None, path: Path = RESULTS) -> None:
-    """Rewrite `bench`'s rows of the table in `path` with `rows`, in the order given."""
+def add_record_option(parser: argparse.ArgumentParser) -> None:
+    """`--record`: write the run's figures into bench/RESULTS.md (`--record PATH`: into that copy)."""
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=RESULTS,
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="write the figures into bench/RESULTS.md (or into the copy of it at PATH)",
+    )
+
+
+def record(
+    *,
+    bench: str,
+    rows: Sequence[Row],
+    command: str | None = None,
+    path: Path = RESULTS,
+    partial: bool = False,
+) -> None:
+    """Rewrite `bench`'s rows of the table in `path` with `rows`, in the order given; with `partial`,
+    only its rows of the same goals (the others stay, and new goals go after them)."""
     name = bench if bench.endswith(".py") else f"{bench}.py"
     stamp = (machine(), datetime.now(UTC).date().isoformat(), commit(), command or this_command())
     text = path.read_text(encoding="utf-8")
     before, rest = text.split(BEGIN, 1)
     table, after = rest.split(END, 1)
-    kept = [cells for cells in _rows(table) if cells[0] != f"`{name}`"]
     fresh: list[tuple[str, ...]] = [
         (f"`{name}`", row.goal, row.figure, _verdict(row.met), stamp[0], stamp[1], f"`{stamp[2]}`", f"`{stamp[3]}`")
         for row in rows
     ]
+    if partial:
+        by_goal = {cells[1]: cells for cells in fresh}
+        kept = [by_goal.pop(cells[1], cells) if cells[0] == f"`{name}`" else cells for cells in _rows(table)]
+        fresh = list(by_goal.values())
+    else:
+        kept = [cells for cells in _rows(table) if cells[0] != f"`{name}`"]
     merged = sorted(kept + fresh, key=lambda cells: cells[0])  # stable: a bench's rows keep their order
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(_cell(cell) for cell in cells) + " |" for cells in merged]
@@ -80,13 +109,21 @@ def commit() -> str:
 
 
 def this_command() -> str:
-    """How the bench was run, as a reader would type it again (`--record` left out)."""
+    """How the bench was run, as a reader would type it again (`--record` and its PATH left out)."""
     script = Path(sys.argv[0]).resolve()
     try:
         shown = str(script.relative_to(RESULTS.parent.parent))
     except ValueError:
         shown = str(script)
-    arguments = [argument for argument in sys.argv[1:] if argument != "--record"]
+    arguments: list[str] = []
+    given = iter(sys.argv[1:])
+    for argument in given:
+        if argument == "--record":
+            following = next(given, None)  # --record's PATH, if one was given
+            if following is not None and following.startswith("-"):
+                arguments.append(following)
+        elif not argument.startswith("--record="):
+            arguments.append(argument)
     return shlex.join([".venv/bin/python", shown, *arguments])
 
 

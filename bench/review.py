@@ -37,7 +37,8 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
-from bench.results import Row, record  # found through the path above
+from bench.results import Row, add_record_option, record  # found through the path above
+from devtools import comparisons
 
 BENCH_REDIS_DB = 13
 GOAL_PAGE_P95_MS = 300.0
@@ -69,12 +70,45 @@ def configure_django() -> None:
 
 
 def make_link() -> str:
-    """A user, a refined comparison and a share link that allows comments; returns its token."""
+    """A user, two ready videos, a refined comparison of them (rows only, the result from
+    devtools.comparisons: the page reads no media) and a share link that allows comments; returns
+    its token."""
+    from accounts.models import User
     from reviews.services import share_link_create
-    from tests.factories import ComparisonFactory
+    from videos.models import Comparison, Video
 
-    comparison = ComparisonFactory(refined=True)
-    _, token = share_link_create(owner=comparison.owner, shared=comparison, name="Bench", permission="comment")
+    owner = User.objects.create_user(email="bench-review@example.com", display_name="Bench")
+    video_a, video_b = (
+        Video.objects.create(
+            owner=owner,
+            title=title,
+            status=Video.Status.READY,
+            duration=duration,
+            fps=25.0,
+            storage_key=f"videos/bench/{title}.mp4",
+            backends={"clips": "local"},
+        )
+        for title, duration in (("Refined A", 20.0), ("Refined B", 23.4))
+    )
+    comparison = Comparison.objects.create(
+        owner=owner,
+        video_a=video_a,
+        video_b=video_b,
+        engine=2,
+        threshold=0.15,
+        offset=1.4,
+        matched_spans=comparisons.REFINED_SPANS,
+        segments=comparisons.REFINED_SEGMENTS,
+        measured=comparisons.REFINED_MEASURED,
+        counts=comparisons.REFINED_COUNTS,
+        similarity=comparisons.REFINED_SIMILARITY,
+        summary=comparisons.REFINED_SUMMARY,
+        summary_backend="extractive",
+        word_diff={"removed": [], "added": []},
+        a_clip_times=[],
+        b_clip_times=[],
+    )
+    _, token = share_link_create(owner=owner, shared=comparison, name="Bench", permission="comment")
     return token
 
 
@@ -192,7 +226,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between comments")
     parser.add_argument("--baseline-loads", type=int, default=50)
     parser.add_argument("--page-gap", type=float, default=0.05, help="seconds between page loads under load")
-    parser.add_argument("--record", action="store_true", help="write the figures into bench/RESULTS.md")
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     configure_django()
@@ -200,7 +234,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    from tests.servers import BASE_DIR, VENV_BIN, daphne_process, server_env
+    from devtools.processes import BASE_DIR, VENV_BIN, daphne_process, server_env
 
     databases = setup_databases(verbosity=0, interactive=False)
     # DEBUG off serves pages with hashed static names from a manifest, as a deployment does after
@@ -251,6 +285,7 @@ def main() -> int:
     if arguments.record:
         record(
             bench="review",
+            path=arguments.record,
             rows=[
                 Row(
                     "shared page load, 1 reviewer (baseline, no goal)",

@@ -6,7 +6,7 @@ as people ask); unrelated questions are about nothing any talk says. `timed_line
 caption lines with times (a steady pace, captions cut anywhere, as subtitle tracks are), optionally
 with word times as a recogniser gives them.
 
-Used by tests/chat/test_relevance_calibration.py and bench/citations.py.
+Used by bench/citations.py (the cut-offs in videos/search.py were calibrated on it).
 """
 
 from __future__ import annotations

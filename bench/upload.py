@@ -1,6 +1,6 @@
 """A large upload through the local-storage path: throughput, and the web process's peak memory growth.
 
-    .venv/bin/python bench/upload.py [--size 2GiB]
+    .venv/bin/python bench/upload.py [--size 2GiB] [--record]
 
 Starts daphne serving the real app (as the Procfile's `web` does) on a throwaway database — created
 on the embedded Postgres (or `DATABASE_URL`'s server) with the migrations applied, dropped at the
@@ -42,6 +42,8 @@ import numpy as np
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+from bench.results import Row, add_record_option, record  # found through the path above
 
 MIB = 2**20
 GOAL_GROWTH_MIB = 64
@@ -144,7 +146,7 @@ class UploadTimes:
 @contextmanager
 def web_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne on the bench database, as the Procfile starts it; yields its URL and process."""
-    from tests.servers import daphne_process
+    from devtools.processes import daphne_process
 
     with daphne_process(
         # The bench measures throughput, not the API's rate limit (one request per part).
@@ -272,6 +274,7 @@ def report(size: int, part_size: int, times: UploadTimes, disk_seconds: float, s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=parse_size, default=2 * 2**30, help="bytes to upload (default 2GiB)")
+    add_record_option(parser)
     arguments = parser.parse_args()
     size: int = arguments.size
 
@@ -312,7 +315,21 @@ def main() -> int:
         finally:
             teardown_databases(databases, verbosity=0)
 
-    return 0 if report(size, part_size, times, disk_seconds, sampler) else 1
+    met = report(size, part_size, times, disk_seconds, sampler)
+    if arguments.record:
+        record(
+            bench="upload",
+            path=arguments.record,
+            rows=[
+                Row(
+                    f"{size / 2**30:g} GiB upload: web process RSS growth ≤ {GOAL_GROWTH_MIB} MiB",
+                    f"{sampler.growth_mib:.1f} MiB (whole upload {times.total:.1f} s = "
+                    f"{mb_per_second(size, times.total):.0f} MB/s; straight to disk {disk_seconds:.1f} s)",
+                    met,
+                )
+            ],
+        )
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Plan
 from billing.plans import create_default_plans
-from tests import servers
+from devtools import processes
 from tests.factories import UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,7 +104,7 @@ def api_client() -> APIClient:
 @pytest.fixture
 def site_url(transactional_db) -> Iterator[str]:
     """The real ASGI app under daphne, on the test database (data must be committed: transactional_db)."""
-    with servers.daphne_server() as url:
+    with processes.daphne_server() as url:
         yield url
 
 

@@ -41,7 +41,7 @@ os.environ.setdefault("YOUTUBE_BASE_URL", "http://127.0.0.1:9")
 for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVELABS_BASE_URL"):
     os.environ.pop(_name, None)
 # Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
-# tests.servers.celery_worker(), which turns this off for its duration.
+# devtools.processes.celery_worker(), which turns this off for its duration.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # Outside services' failures are retried as in production, without the waits between tries.
 os.environ.setdefault("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", "0")

@@ -1,14 +1,34 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import factory
 
 from accounts.models import User
+from devtools.comparisons import (
+    REFINED_COUNTS,
+    REFINED_MEASURED,
+    REFINED_SEGMENTS,
+    REFINED_SIMILARITY,
+    REFINED_SPANS,
+    REFINED_SUMMARY,
+)
 from videos.models import Video
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
+
+# A cooking video in three clearly separate parts (start, end, words spoken), and a garden one:
+# `VideoFactory(cooking=True)`, `VideoFactory(garden=True)`.
+COOKING = [
+    (0.0, 40.0, "Welcome to the kitchen. Today we bake sourdough bread from a starter we fed last night."),
+    (40.0, 80.0, "Preheat the oven to two hundred and fifty degrees Celsius with the cast iron pot inside."),
+    (80.0, 120.0, "While the loaf bakes, we clean up: wash the bowls and wipe the flour off the counter."),
+    (120.0, 160.0, "Finally, let the bread cool on a rack for an hour before slicing, or the crumb is gummy."),
+]
+GARDEN = [
+    (0.0, 45.0, "In spring we plant tomatoes in full sun and water the seedlings every morning."),
+    (45.0, 90.0, "Aphids on the roses are washed off with soapy water; ladybirds eat the rest."),
+]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -77,64 +97,7 @@ class TokenPackFactory(factory.django.DjangoModelFactory):
     stripe_product_id = factory.Sequence(lambda n: f"prod_test_{n}")
 
 
-def _comparable_video(owner: User, title: str, duration: float, fps: float) -> Video:
-    """A ready upload as the comparison factory needs one: its row only (no file, no clip rows)."""
-    return Video.objects.create(
-        owner=owner,
-        title=title,
-        status=Video.Status.READY,
-        duration=duration,
-        fps=fps,
-        storage_key=f"videos/factory/{title}.mp4",
-        backends={"clips": "local"},
-    )
-
-
-MEASURE_STEP = 0.1  # videos.compare.verify.STEP (not imported: it brings scipy into every test)
-
-
-def measured_stretch(
-    a_start: float,
-    a_end: float,
-    offset: float,
-    *,
-    changed: tuple[float, float],
-    picture: float,
-    sound: float | None,
-    quiet: float = 0.02,
-) -> dict[str, Any]:
-    """One verified stretch as engine 2 stores it (`Comparison.measured`): a score per 0.1 s step of
-    A from `a_start` to `a_end`, B = A + `offset`; `picture` and `sound` over `changed` (on A),
-    `quiet` elsewhere. What re-judging at another threshold reads."""
-    steps = round((a_end - a_start) / MEASURE_STEP)
-    inside = [changed[0] <= a_start + (k + 0.5) * MEASURE_STEP < changed[1] for k in range(steps)]
-    return {
-        "a_start": a_start,
-        "offset": offset,
-        "picture": [picture if hit else quiet for hit in inside],
-        "sound": None if sound is None else [sound if hit else quiet / 2 for hit in inside],
-    }
-
-
-# A refined comparison (engine 2) of A (20 s) and B (23.4 s): B has 1.4 s more lead-in, then A's
-# 0–9.6 s, then 2 s inserted, then A's 9.6–20 s; a low picture change and a high one in picture and
-# sound. Times as the engine stores them (to the millisecond), so the API's rounding shows; the
-# measured stretches give the same segments at the stored threshold (0.15).
-REFINED_SPANS = [[0.0, 9.6, 1.4, 11.0], [9.6, 20.0, 13.0, 23.4]]
-REFINED_MEASURED = [
-    measured_stretch(3.837, 7.337, 1.4, changed=(4.237, 6.937), picture=0.183, sound=0.012),
-    measured_stretch(14.64, 17.94, 3.4, changed=(15.04, 17.54), picture=0.874, sound=0.655),
-]
-REFINED_SEGMENTS = [
-    {"kind": "only_b", "a_start": 0.0, "a_end": 0.0, "b_start": 0.0, "b_end": 1.4, "peak": None, "mean": None,
-     "severity": None, "picture": None, "sound": None},
-    {"kind": "visual", "a_start": 4.237, "a_end": 6.937, "b_start": 5.637, "b_end": 8.337, "peak": 0.183,
-     "mean": 0.183, "severity": "low", "picture": 0.183, "sound": 0.012},
-    {"kind": "only_b", "a_start": 9.6, "a_end": 9.6, "b_start": 11.0, "b_end": 13.0, "peak": None, "mean": None,
-     "severity": None, "picture": None, "sound": None},
-    {"kind": "both", "a_start": 15.04, "a_end": 17.54, "b_start": 18.44, "b_end": 20.94, "peak": 0.874,
-     "mean": 0.874, "severity": "high", "picture": 0.874, "sound": 0.655},
-]  # fmt: skip
+OWNER = factory.SelfAttribute("..owner")  # a row's related rows belong to its owner
 
 
 class ComparisonFactory(factory.django.DjangoModelFactory):
@@ -153,11 +116,15 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
             matched_spans=factory.LazyFunction(lambda: copy.deepcopy(REFINED_SPANS)),
             segments=factory.LazyFunction(lambda: copy.deepcopy(REFINED_SEGMENTS)),
             measured=factory.LazyFunction(lambda: copy.deepcopy(REFINED_MEASURED)),
-            counts=factory.LazyFunction(lambda: {"only_b": 2, "visual": 1, "both": 1, "low": 1, "high": 1}),
-            similarity=63.25,
-            summary="4 differences (2 only in B, 1 picture, 1 picture and sound).",
-            video_a=factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Refined A", 20.0, 25.0)),
-            video_b=factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Refined B", 23.4, 25.0)),
+            counts=factory.LazyFunction(lambda: copy.deepcopy(REFINED_COUNTS)),
+            similarity=REFINED_SIMILARITY,
+            summary=REFINED_SUMMARY,
+            video_a=factory.SubFactory(
+                "tests.factories.VideoFactory", owner=OWNER, title="Refined A", duration=20.0, fps=25.0, comparable=True
+            ),
+            video_b=factory.SubFactory(
+                "tests.factories.VideoFactory", owner=OWNER, title="Refined B", duration=23.4, fps=25.0, comparable=True
+            ),
             a_clip_times=[],
             b_clip_times=[],
             a_indexes=[],
@@ -167,8 +134,12 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
         )
 
     owner = factory.SubFactory(UserFactory)
-    video_a = factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Clip A", 8.0, 15.0))
-    video_b = factory.LazyAttribute(lambda row: _comparable_video(row.owner, "Clip B", 8.0, 15.0))
+    video_a = factory.SubFactory(
+        "tests.factories.VideoFactory", owner=OWNER, title="Clip A", duration=8.0, fps=15.0, comparable=True
+    )
+    video_b = factory.SubFactory(
+        "tests.factories.VideoFactory", owner=OWNER, title="Clip B", duration=8.0, fps=15.0, comparable=True
+    )
     threshold = 0.05
     a_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
     b_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
@@ -182,25 +153,42 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
 
 
 class ShareLinkFactory(factory.django.DjangoModelFactory):
-    """A share link made by the real service (to a comparison unless `video=` is given); its token,
-    which the service returns, is kept on the instance as `.token`."""
+    """A share link made by the real service (to a comparison unless `video=` or `stack=` is given); its
+    token, which the service returns, is kept on the instance as `.token`."""
 
     class Meta:
         model = "reviews.ShareLink"
 
+    class Params:
+        to_other = factory.LazyAttribute(lambda link: link.video is not None or link.stack is not None)
+
     video = None
-    comparison = factory.Maybe("video", yes_declaration=None, no_declaration=factory.SubFactory(ComparisonFactory))
+    stack = None
+    comparison = factory.Maybe("to_other", yes_declaration=None, no_declaration=factory.SubFactory(ComparisonFactory))
     name = factory.Sequence(lambda n: f"Client {n}")
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from reviews.services import share_link_create
 
-        video, comparison = kwargs.pop("video"), kwargs.pop("comparison")
-        shared = video if video is not None else comparison
+        video, stack, comparison = kwargs.pop("video"), kwargs.pop("stack"), kwargs.pop("comparison")
+        shared = next(row for row in (video, stack, comparison) if row is not None)
         link, token = share_link_create(owner=shared.owner, shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
         return link
+
+
+def spoken_video(title: str, lines: list[tuple[float, float, str]]) -> factory.Trait:
+    """A trait of VideoFactory: a ready video with sound saying `lines`, its chunks embedded."""
+    return factory.Trait(
+        title=title,
+        status=Video.Status.READY,
+        duration=lines[-1][1],
+        has_audio=True,
+        spoken_transcript=factory.RelatedFactory(
+            "tests.factories.TranscriptFactory", factory_related_name="video", lines=lines, chunks=True
+        ),
+    )
 
 
 class VideoStackFactory(factory.django.DjangoModelFactory):
@@ -222,8 +210,10 @@ class VideoStackFactory(factory.django.DjangoModelFactory):
 class VideoFactory(factory.django.DjangoModelFactory):
     """A video row (no file). Plain, it is a fresh upload as the model defaults it; `ready=True` is a
     processed upload as the tests' old `make_video` helpers made one (READY, 245 s); `youtube=True` a
-    YouTube import; `with_transcript=[(start, end, text), ...]` adds a sidecar transcript, one segment
-    per line (see `TranscriptFactory`)."""
+    YouTube import; `comparable=True` a ready upload as a comparison needs one (its row only);
+    `cooking=True` the "Sourdough" video chat tests ask about (READY, with sound, COOKING's transcript
+    with its chunks embedded) and `garden=True` the same of GARDEN; `with_transcript=[(start, end,
+    text), ...]` adds a sidecar transcript, one segment per line (see `TranscriptFactory`)."""
 
     class Meta:
         model = Video
@@ -236,6 +226,13 @@ class VideoFactory(factory.django.DjangoModelFactory):
             youtube_id=factory.Sequence(lambda n: f"yt{n:09d}"[:11]),
             storage_key="",
         )
+        comparable = factory.Trait(  # what ComparisonFactory needs: its row only (no file, no clip rows)
+            status=Video.Status.READY,
+            storage_key=factory.LazyAttribute(lambda video: f"videos/factory/{video.title}.mp4"),
+            backends=factory.LazyFunction(lambda: {"clips": "local"}),
+        )
+        cooking = spoken_video("Sourdough", COOKING)
+        garden = spoken_video("Garden", GARDEN)
 
     owner = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Video {n}")
@@ -248,7 +245,9 @@ class VideoFactory(factory.django.DjangoModelFactory):
 
 class TranscriptFactory(factory.django.DjangoModelFactory):
     """A transcript of `lines` [(start, end, text), ...]: its text is the lines joined, one segment per
-    line; `chunks=True` also stores one chunk per line, really embedded (MiniLM), for search and chat."""
+    line (a line's optional fourth item holds more of its segment's columns: `{"words": [...],
+    "low_confidence": True}`); `chunks=True` also stores one chunk per line, really embedded (MiniLM),
+    for search and chat."""
 
     class Meta:
         model = "videos.Transcript"
@@ -259,7 +258,7 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
     chunks = False
     source = "sidecar"
     language = "en"
-    text = factory.LazyAttribute(lambda row: " ".join(text for _, _, text in row.lines))
+    text = factory.LazyAttribute(lambda row: " ".join(line[2] for line in row.lines))
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -268,13 +267,15 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
         lines, chunks = kwargs.pop("lines"), kwargs.pop("chunks")
         transcript = super()._create(model_class, *args, **kwargs)
         TranscriptSegment.objects.bulk_create(
-            TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-            for i, (start, end, text) in enumerate(lines)
+            TranscriptSegment(
+                transcript=transcript, index=i, start=start, end=end, text=text, **(more[0] if more else {})
+            )
+            for i, (start, end, text, *more) in enumerate(lines)
         )
         if chunks:
             from videos.text_embedding.model import embed_texts
 
-            vectors = embed_texts([text for _, _, text in lines])
+            vectors = embed_texts([line[2] for line in lines])
             TranscriptChunk.objects.bulk_create(
                 TranscriptChunk(
                     video=transcript.video,
@@ -285,7 +286,7 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
                     text=text,
                     embedding=vector,
                 )
-                for i, ((start, end, text), vector) in enumerate(zip(lines, vectors, strict=True))
+                for i, ((start, end, text, *_), vector) in enumerate(zip(lines, vectors, strict=True))
             )
         return transcript
 
@@ -303,13 +304,29 @@ class ConversationFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def answers(conversation, create, extracted, **kwargs):
-        from chat.models import Message
-
         for question, answer in extracted or ():
-            asked = Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)
-            Message.objects.create(
-                conversation=conversation, role=Message.Role.ASSISTANT, content=answer, reply_to=asked
-            )
+            MessageFactory(conversation=conversation, answer=True, content=answer, reply_to__content=question)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A question in a conversation; `answer=True` is a complete answer, to `reply_to` (by default a
+    question made first: `reply_to__content="…"` words it). Other columns (`citations`, `embedding`…)
+    are given as they are."""
+
+    class Meta:
+        model = "chat.Message"
+
+    class Params:
+        answer = factory.Trait(
+            role="assistant",
+            reply_to=factory.SubFactory(
+                "tests.factories.MessageFactory", conversation=factory.SelfAttribute("..conversation")
+            ),
+        )
+
+    conversation = factory.SubFactory(ConversationFactory)
+    role = "user"
+    content = factory.Sequence(lambda n: f"Question {n}?")
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

@@ -1,123 +1,22 @@
-"""Real processes and local stubs for tests: daphne, a Celery worker, moto's S3, localstripe, and small
-HTTP stubs.
+"""Local stand-ins for outside services in tests: moto's S3, localstripe, and small HTTP stubs.
 
-Subprocess servers connect to the *test* database (pytest-django's `test_…`) and the suite's Redis,
-so what a test writes with the ORM is what the server sees. Every process started here is stopped
-by PID when its fixture ends.
+The project's own processes (daphne, a Celery worker) start from devtools.processes, which the
+benches share. Every process started here is stopped by PID when its fixture ends.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import IO, Any
-from urllib.parse import quote
+from typing import Any
 
-from django.conf import settings
-from django.db import connection
-
-BASE_DIR = Path(settings.BASE_DIR)
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_database_url() -> str:
-    """A URL for the database the tests are using right now (after pytest-django renamed it)."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "")
-    password = quote(db["PASSWORD"] or "")
-    host = db["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{user}:{password}@/{db['NAME']}?host={quote(host)}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{user}:{password}@{host}{port}/{db['NAME']}"
-
-
-def server_env(**extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DEBUG": "true",
-        "PYTHONUNBUFFERED": "1",
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        # A server enqueues tasks as in production (the suite's own default is to run them inline).
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    env.update(extra)
-    return env
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
-
-
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
-# Where a server's output goes: inherited (the test's output), a file, or subprocess.DEVNULL.
-Output = int | IO[bytes] | None
-
-
-@contextmanager
-def daphne_process(
-    env: Mapping[str, str] | None = None, *, stdout: Output = None, stderr: Output = None
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
-    added to the servers' environment; yields its base URL and its process."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
-        cwd=BASE_DIR,
-        env=server_env(**(env or {})),
-        stdout=stdout,
-        stderr=stderr,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        stop_process(process)
-
-
-@contextmanager
-def daphne_server(**env: str) -> Iterator[str]:
-    """Serve the real ASGI app with daphne; yields its base URL."""
-    with daphne_process(env) as (url, _process):
-        yield url
+from devtools.processes import VENV_BIN, free_port, stop_process, wait_for_port
 
 
 @contextmanager
@@ -172,53 +71,6 @@ def localstripe_server(*, accept_proration_behavior: bool = False) -> Iterator[s
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(process)
-
-
-@contextmanager
-def celery_worker(
-    queues: str = "default,media", *, concurrency: int | None = None, stderr: Output = None, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process; yields once it answers a ping. One task at a time in the
-    worker's own process (`--pool solo`), or, with `concurrency`, the Procfile's prefork pool of
-    that many processes."""
-    from sage.celery import app
-
-    hostname = f"test-{os.getpid()}-{free_port()}@localhost"
-    eager_before = app.conf.task_always_eager
-    app.conf.task_always_eager = False  # the point is to send tasks to the real worker
-    app.control.purge()  # tasks earlier tests queued (for rows long gone) must not reach this worker
-    pool = ["--pool", "solo"] if concurrency is None else ["--concurrency", str(concurrency)]
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "celery"),
-            "--app",
-            "sage",
-            "worker",
-            "--queues",
-            queues,
-            *pool,
-            "--hostname",
-            hostname,
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=BASE_DIR,
-        env=server_env(**env),
-        stderr=stderr,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None:
-                raise RuntimeError(f"celery worker exited early with code {process.returncode}")
-            if time.monotonic() > deadline:
-                raise TimeoutError("celery worker did not answer a ping within 60s")
-        yield process
-    finally:
-        stop_process(process)
-        app.conf.task_always_eager = eager_before
 
 
 @dataclass

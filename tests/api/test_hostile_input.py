@@ -15,7 +15,7 @@ from accounts.guests import Viewer
 from accounts.models import User
 from chat.models import Conversation
 from chat.services import conversation_create
-from tests import servers
+from devtools import processes
 from tests.factories import ApiTokenFactory, UserFactory, VideoFactory
 from videos.models import Video
 
@@ -309,7 +309,7 @@ def test_a_broken_multipart_body_to_the_stripe_webhook_is_json(content_type, set
 def test_under_daphne_a_multipart_body_without_a_boundary_reaches_django_and_gets_its_answer():
     # Twisted parsed such a body itself and answered a bare 400 with no body, on every path.
     keys = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_PUBLISHABLE_KEY": "pk_x"}
-    with servers.daphne_server(**keys) as site:
+    with processes.daphne_server(**keys) as site:
         address = urlsplit(site)
 
         def post(path: str) -> tuple[int, str, bytes]:

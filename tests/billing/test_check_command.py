@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from billing.holds import hold_create, hold_settle
 from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Wallet
-from tests import servers
+from devtools import processes
 from tests.factories import UserFactory
 
 
@@ -65,10 +65,10 @@ def test_a_balance_below_the_ledger_is_caught_too():
 @pytest.mark.timeout(120)
 def test_the_command_exits_non_zero_as_a_process(transactional_db):
     user = UserFactory()
-    command = [str(servers.VENV_BIN / "python"), "manage.py", "billing_check"]
+    command = [str(processes.VENV_BIN / "python"), "manage.py", "billing_check"]
 
     passed = subprocess.run(
-        command, cwd=servers.BASE_DIR, env=servers.server_env(), capture_output=True, text=True, timeout=90
+        command, cwd=processes.BASE_DIR, env=processes.server_env(), capture_output=True, text=True, timeout=90
     )
     assert passed.returncode == 0, passed.stderr
     assert "All 1 wallets match their ledger." in passed.stdout
@@ -76,7 +76,7 @@ def test_the_command_exits_non_zero_as_a_process(transactional_db):
     wallet = Wallet.objects.get(user=user)
     Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance - 1)
     failed = subprocess.run(
-        command, cwd=servers.BASE_DIR, env=servers.server_env(), capture_output=True, text=True, timeout=90
+        command, cwd=processes.BASE_DIR, env=processes.server_env(), capture_output=True, text=True, timeout=90
     )
 
     assert failed.returncode != 0

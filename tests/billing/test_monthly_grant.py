@@ -17,7 +17,7 @@ from billing import tasks
 from billing.ledger import grant_monthly_tokens
 from billing.models import LedgerEntry, Plan, Wallet
 from billing.wallets import current_period_start, wallet_change_plan
-from tests import servers
+from devtools import processes
 from tests.factories import UserFactory
 
 UTC = dt.UTC
@@ -174,9 +174,9 @@ def test_a_real_worker_runs_the_beat_task(transactional_db, free):
     already_current = UserFactory()
     period = current_period_start()
     # Test runs share one Redis: a queue of our own keeps another run's worker from taking the task.
-    queue = f"billing-test-{os.getpid()}-{servers.free_port()}"
+    queue = f"billing-test-{os.getpid()}-{processes.free_port()}"
 
-    with servers.celery_worker(queues=queue):
+    with processes.celery_worker(queues=queue):
         granted = tasks.grant_monthly_tokens.apply_async(queue=queue).get(timeout=60)
 
     assert granted == 1

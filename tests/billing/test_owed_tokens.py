@@ -39,7 +39,7 @@ from notes.models import Note
 from sage.synthetic_media import make_video as make_video_file
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
 from tests.billing.test_ledger_concurrency import run_at_once
-from tests.chat.helpers import COOKING, open_socket
+from tests.chat.helpers import open_socket
 from tests.factories import TokenPackFactory, TranscriptFactory, VideoFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
 from videos.models import Upload, Video
@@ -426,15 +426,7 @@ def owing_conversation() -> tuple[User, Conversation]:
     ledger_debit(user=user, amount=100, key="spent", memo="spent")
     ledger_take_back(user=user, up_to=100, key="refund", memo="Refund")
     ledger_adjust(user=user, amount=10, key="goodwill", memo="goodwill")  # enough for an answer, still owing
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     return user, chat_services.conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 

@@ -22,9 +22,9 @@ from billing.models import LedgerEntry, PackPurchase, TokenPack, Wallet
 from billing.money import money
 from billing.stripe_client import stripe_customer_for
 from billing.views import insufficient_tokens_message
+from devtools import processes
 from sage.api.errors import exception_handler
 from sage.security import content_security_policy, stripe_origins
-from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.factories import TokenPackFactory, UserFactory, empty_wallet_user
 
@@ -48,7 +48,7 @@ def paying_site(django_db_setup, localstripe_url: str) -> Iterator[str]:
         "CELERY_TASK_ALWAYS_EAGER": "true",  # no worker: the server processes each event itself
     }
     hook = f"{localstripe_url}/_config/webhooks/sage-purchases-{uuid.uuid4().hex[:8]}"
-    with servers.daphne_server(**env) as site:
+    with processes.daphne_server(**env) as site:
         webhook = {"url": f"{site}/billing/stripe/webhook/", "secret": TEST_WEBHOOK_SECRET}
         requests.post(hook, json={**webhook, "events": ["payment_intent.succeeded"]}, timeout=5).raise_for_status()
         try:

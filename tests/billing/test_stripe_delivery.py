@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from billing.models import PackPurchase, StripeEvent, Wallet
-from tests import servers
+from devtools import processes
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, paid_pack_intent
 from tests.factories import TokenPackFactory, empty_wallet_user
 
@@ -28,7 +28,7 @@ def test_a_payment_on_the_fake_is_delivered_signed_by_it_and_credited(stripe_fak
         # No worker here: the server runs the processing task itself once the event is stored.
         "CELERY_TASK_ALWAYS_EAGER": "true",
     }
-    with servers.daphne_server(**env) as site:
+    with processes.daphne_server(**env) as site:
         config = f"{localstripe_url}/_config/webhooks/{hook}"
         webhook = {"url": f"{site}/billing/stripe/webhook/", "secret": TEST_WEBHOOK_SECRET}
         requests.post(config, json={**webhook, "events": ["payment_intent.succeeded"]}, timeout=5).raise_for_status()

@@ -19,6 +19,7 @@ from accounts.models import User
 from billing.ledger import ledger_debit, ledger_grant
 from billing.models import TokenPack
 from chat.services import conversation_create
+from devtools import processes
 from notes.models import Note
 from sage.synthetic_media import make_video
 from tests import servers
@@ -46,7 +47,7 @@ def selling_site(transactional_db, page: Page) -> Iterator[str]:
             "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
             "GEMINI_API_KEY": f"never-called-{uuid.uuid4().hex[:6]}",
         }
-        with servers.daphne_server(**env) as site:
+        with processes.daphne_server(**env) as site:
             yield site
 
 

@@ -20,6 +20,7 @@ import requests
 from playwright.sync_api import expect
 
 from billing.models import PackPurchase, Wallet
+from devtools import processes
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.browser.test_live_balance import log_in
@@ -123,7 +124,7 @@ def shop(transactional_db, page) -> Iterator[tuple[str, HeldWebhookRelay]]:
             "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
             "CELERY_TASK_ALWAYS_EAGER": "true",  # no worker: the server processes each event itself
         }
-        with servers.daphne_server(**env) as site:
+        with processes.daphne_server(**env) as site:
             relay = HeldWebhookRelay(f"{site}/billing/stripe/webhook/")
             hook = f"{stripe_url}/_config/webhooks/sage-browser-{uuid.uuid4().hex[:8]}"
             config = {"url": relay.url, "secret": TEST_WEBHOOK_SECRET, "events": ["payment_intent.succeeded"]}

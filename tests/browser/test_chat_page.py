@@ -13,19 +13,18 @@ from playwright.sync_api import Page, expect
 
 from accounts.guests import Viewer
 from accounts.models import User
-from chat.models import Conversation, Message
+from chat.models import Conversation
 from chat.services import conversation_create
 from sage.synthetic_media import make_video as make_media
 from tests.browser.test_video_pages import (
     TOUR_LINES,
-    add_transcript,
     log_in,
     page_errors,
     playback,
     ready_video,
     wait_until,
 )
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import MessageFactory, TranscriptFactory, UserFactory, VideoFactory
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 
@@ -165,7 +164,7 @@ def test_a_message_search_result_opens_its_conversation_at_that_message(site_url
     texts[3] = "How hot should the oven be for the sourdough?"
     vectors = embed_texts(texts)
     messages = [
-        Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text, embedding=vector)
+        MessageFactory(conversation=conversation, content=text, embedding=vector)
         for text, vector in zip(texts, vectors, strict=True)
     ]
     errors = page_errors(page)
@@ -199,7 +198,7 @@ def long_chattable_video(person: User, tmp_path: Path, settings, *, seconds: flo
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
-    add_transcript(video, TOUR_LINES)
+    TranscriptFactory(video=video, lines=TOUR_LINES)
     video.refresh_from_db()
     return video
 
@@ -207,8 +206,7 @@ def long_chattable_video(person: User, tmp_path: Path, settings, *, seconds: flo
 def conversation_with_answer(person: User, video: Video, content: str) -> Conversation:
     """A conversation about `video` with one question and its finished answer, `content`."""
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
-    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="When is it hot?")
-    Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, reply_to=question, content=content)
+    MessageFactory(conversation=conversation, answer=True, content=content, reply_to__content="When is it hot?")
     return conversation
 
 

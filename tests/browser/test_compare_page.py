@@ -33,11 +33,12 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from devtools import processes
+from devtools.comparisons import measured_stretch
 from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
-from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
-from tests.factories import ComparisonFactory, UserFactory, VideoFactory, measured_stretch
+from tests.factories import ComparisonFactory, NoteFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner
@@ -599,7 +600,7 @@ def test_one_clock_a_link_names_its_video_and_every_time_on_the_page_agrees(
     comparison = refined_comparison
     comparison.summary = describe(comparison)  # the summary as the engine writes it
     comparison.save(update_fields=["summary"])
-    Note.objects.create(owner=comparison.owner, video=comparison.video_b, start=4.6, text="Static shot")
+    NoteFactory(owner=comparison.owner, video=comparison.video_b, start=4.6, text="Static shot")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
     errors = script_errors(page)
     log_in(page, site_url, comparison.owner.email)
@@ -744,7 +745,7 @@ def test_the_shared_sample_shows_its_notes_and_judges_the_threshold_but_offers_n
 ) -> None:
     owner = refined_comparison.owner
     User.objects.filter(pk=owner.pk).update(is_sample_owner=True)  # the site's shared sample
-    Note.objects.create(owner=owner, video=refined_comparison.video_b, start=12.0, text="The break")
+    NoteFactory(owner=owner, video=refined_comparison.video_b, start=12.0, text="The break")
     visitor = UserFactory()
     errors = script_errors(page)
     log_in(page, site_url, visitor.email)
@@ -1149,7 +1150,7 @@ OLDER_SEGMENTS = [
 def site_without_worker(transactional_db) -> Iterator[str]:
     """The site with no worker to run tasks: the refinement an older comparison asks for when it is
     read stays queued, as it does until a worker picks it up, and the row stays on engine 1."""
-    with servers.daphne_server(CELERY_TASK_ALWAYS_EAGER="false") as url:
+    with processes.daphne_server(CELERY_TASK_ALWAYS_EAGER="false") as url:
         yield url
 
 

@@ -13,12 +13,11 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.guests import Viewer
-from chat.models import Message
 from chat.services import conversation_create
 from tests.browser.test_chat_page import ANSWER_TIMEOUT_MS, chattable_video
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_video_pages import log_in, playback, ready_video, wait_until
-from tests.factories import UserFactory
+from tests.factories import MessageFactory, UserFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.browser
@@ -45,13 +44,12 @@ def test_a_far_citation_and_a_summary_time_bring_the_player_into_view_and_seek_a
     video = ready_video(person, tmp_path, settings)  # 8 s, four transcript lines
     Video.objects.filter(pk=video.pk).update(summary="[00:02] This is the hallway.\n[00:06] And finally the garden.")
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
-    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="Where do we cook?")
-    Message.objects.create(
+    MessageFactory(
         conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        reply_to=question,
+        answer=True,
         content="In the kitchen [00:04].",
         citations=[{"video_id": video.pk, "start": 4.0, "end": 6.0, "text": "Here is the kitchen where we cook."}],
+        reply_to__content="Where do we cook?",
     )
     page.set_viewport_size(DESKTOP)
     errors = script_errors(page)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
+from devtools import processes
 from notes.models import Note
 from notes.tasks import generate_ai_note, make_note_frame
-from tests import servers
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_video_pages import (
     keep_off_the_internet,
@@ -28,7 +28,7 @@ from tests.browser.test_video_pages import (
     wait_until_playing_past,
     youtube_video,
 )
-from tests.factories import UserFactory
+from tests.factories import NoteFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def test_a_note_is_added_with_n_listed_marked_seeked_edited_filtered_and_deleted
 ) -> None:
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)  # 8 seconds
-    garden = Note.objects.create(owner=person, video=video, start=6.5, text="The garden at dusk")
+    garden = NoteFactory(owner=person, video=video, start=6.5, text="The garden at dusk")
     errors = script_errors(page)
     deletes: list[str] = []
     page.on("request", lambda request: deletes.append(request.url) if request.method == "DELETE" else None)
@@ -249,7 +249,7 @@ def test_a_note_saved_empty_is_a_free_transcript_excerpt_and_shows_writing_until
 
     # Only the live event can bring the text: the panel's fallback poll of the list is cut off.
     page.route(re.compile(r".*/api/v1/videos/\d+/notes$"), lambda route: route.abort())
-    with servers.celery_worker():
+    with processes.celery_worker():
         # The worker's start purged the queue the note's tasks had used.
         generate_ai_note.delay(note.pk)
         make_note_frame.delay(note.pk)
@@ -272,7 +272,7 @@ def test_a_range_note_shows_both_times_and_its_mark_spans_the_range(
 ) -> None:
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)  # 8 seconds
-    note = Note.objects.create(owner=person, video=video, start=2.0, end=6.0, text="The middle part")
+    note = NoteFactory(owner=person, video=video, start=2.0, end=6.0, text="The middle part")
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
 
@@ -291,7 +291,7 @@ def test_a_range_note_shows_both_times_and_its_mark_spans_the_range(
 def test_the_export_links_download_this_videos_notes(site_url: str, page: Page, tmp_path: Path, settings) -> None:
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)
-    Note.objects.create(owner=person, video=video, start=4.0, text="Where they cook")
+    NoteFactory(owner=person, video=video, start=4.0, text="Where they cook")
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
 
@@ -311,7 +311,7 @@ def test_without_javascript_the_notes_are_listed_with_links_to_their_moments(
 ) -> None:
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)
-    Note.objects.create(owner=person, video=video, start=4.0, end=6.0, text="Where they *cook*")
+    NoteFactory(owner=person, video=video, start=4.0, end=6.0, text="Where they *cook*")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
@@ -332,7 +332,7 @@ def test_without_javascript_the_notes_are_listed_with_links_to_their_moments(
 def test_a_note_that_looks_like_html_is_shown_as_text(site_url: str, page: Page, tmp_path: Path, settings) -> None:
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)
-    Note.objects.create(owner=person, video=video, start=1.0, text='<img src=x onerror="window.__ran = true">')
+    NoteFactory(owner=person, video=video, start=1.0, text='<img src=x onerror="window.__ran = true">')
     errors = script_errors(page)
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from devtools import processes
 from reviews.models import Comment, ShareLink
 from reviews.presenters import share_link_path
-from tests import servers
 from tests.browser import test_compare_page as compare_page
 from tests.browser.test_compare_page import (
     REFINED_FPS,
@@ -39,7 +39,7 @@ refined_comparison = compare_page.refined_comparison
 @pytest.fixture
 def site_url(transactional_db) -> Iterator[str]:
     """The site with the Share panel on (the owner's page shows it once shared pages are served)."""
-    with servers.daphne_server() as url:
+    with processes.daphne_server() as url:
         yield url
 
 
@@ -253,7 +253,7 @@ def test_a_view_only_link_has_no_form_and_a_link_turned_off_meanwhile_says_so(
 
 @pytest.fixture
 def strict_site_url(transactional_db) -> Iterator[str]:
-    with servers.daphne_server(REVIEW_COMMENT_RATE_PER_ADDRESS="2/min") as url:
+    with processes.daphne_server(REVIEW_COMMENT_RATE_PER_ADDRESS="2/min") as url:
         yield url
 
 

@@ -20,9 +20,9 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from devtools import processes
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
-from tests import servers
 from tests.browser import test_compare_page as compare_page
 from tests.browser.test_compare_page import (
     go_to_difference,
@@ -54,7 +54,7 @@ refined_comparison = compare_page.refined_comparison
 @pytest.fixture
 def site_url(transactional_db) -> Iterator[str]:
     """The site with the Share panel on (it is off until the shared page is served)."""
-    with servers.daphne_server() as url:
+    with processes.daphne_server() as url:
         yield url
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools import processes
 from reviews.models import ShareLink
 from reviews.selectors import share_link_resolve
 from sage.errors import NotFound
-from tests import servers
 from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def site_url(transactional_db) -> Iterator[str]:
     """The site with the Share panel on (it is off until the shared page is served)."""
-    with servers.daphne_server() as url:
+    with processes.daphne_server() as url:
         yield url
 
 

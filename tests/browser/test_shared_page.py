@@ -11,8 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from notes.models import Note
-from tests import servers
+from devtools import processes
 from tests.browser.test_compare_page import (  # noqa: F401  # fixtures: two real files and their comparison
     refined_comparison,
     refined_files,
@@ -20,7 +19,7 @@ from tests.browser.test_compare_page import (  # noqa: F401  # fixtures: two rea
     stored_video,
     wait_until,
 )
-from tests.factories import ShareLinkFactory, UserFactory
+from tests.factories import NoteFactory, ShareLinkFactory, UserFactory
 from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
@@ -55,7 +54,7 @@ def player_state(page: Page, side: str) -> dict:
 
 @pytest.fixture
 def shared_link(refined_comparison: Comparison) -> Any:  # noqa: F811  # a ShareLink with its .token
-    Note.objects.create(owner=refined_comparison.owner, video=refined_comparison.video_b, start=5.0, text="Logo")
+    NoteFactory(owner=refined_comparison.owner, video=refined_comparison.video_b, start=5.0, text="Logo")
     return ShareLinkFactory(comparison=refined_comparison, show_owner_notes=True, name="Client")
 
 
@@ -95,7 +94,7 @@ def test_the_page_renews_its_media_urls_before_they_expire_and_playback_goes_on(
     transactional_db, browser, shared_link: Any
 ) -> None:
     token = shared_link.token
-    with servers.daphne_server(SHARE_MEDIA_URL_SECONDS="3") as url:
+    with processes.daphne_server(SHARE_MEDIA_URL_SECONDS="3") as url:
         context = browser.new_context()
         page = context.new_page()
         try:

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from billing.models import Plan, PlanSubscription, Wallet
 from billing.subscriptions import subscription_start
+from devtools import processes
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.billing.test_subscriptions import card
@@ -72,7 +73,7 @@ def plan_shop(transactional_db, settings, page) -> Iterator[tuple[str, HeldWebho
             "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
             "CELERY_TASK_ALWAYS_EAGER": "true",  # no worker: the server processes each event itself
         }
-        with servers.daphne_server(**env) as site:
+        with processes.daphne_server(**env) as site:
             relay = HeldWebhookRelay(f"{site}/billing/stripe/webhook/")
             hook = f"{stripe_url}/_config/webhooks/sage-plans-{uuid.uuid4().hex[:8]}"
             config = {"url": relay.url, "secret": TEST_WEBHOOK_SECRET, "events": SUBSCRIPTION_EVENTS}

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_video_pages import log_in, page_errors, ready_video, transcript_line, wait_until
-from tests.factories import UserFactory
-from videos.models import Transcript, TranscriptSegment, Video
+from tests.factories import TranscriptFactory, UserFactory
+from videos.models import Transcript, Video
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +26,16 @@ LINES = [
 
 def with_recognised_words(video: Video) -> Video:
     Transcript.objects.filter(video=video).delete()
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.WHISPER, language="en")
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(
-            transcript=transcript,
-            index=index,
-            start=start,
-            end=end,
-            text=" ".join(word for _, _, word, _ in words),
-            words=[list(word) for word in words],
-            low_confidence=unsure,
+    lines = [
+        (
+            start,
+            end,
+            " ".join(word for _, _, word, _ in words),
+            {"words": [list(word) for word in words], "low_confidence": unsure},
         )
-        for index, (start, end, words, unsure) in enumerate(LINES)
-    )
+        for start, end, words, unsure in LINES
+    ]
+    TranscriptFactory(video=video, source=Transcript.Source.WHISPER, lines=lines)
     return video
 
 

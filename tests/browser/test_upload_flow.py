@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 
 from billing.ledger import ledger_grant
 from billing.models import Hold
+from devtools import processes
 from sage.synthetic_media import Scene, make_video
-from tests import servers
 from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory, empty_wallet_user
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
@@ -205,7 +205,7 @@ def test_two_files_are_uploaded_and_processed_and_their_comparison_opens_by_itse
     expect(side_a.locator(".upload-cost")).to_contain_text("Processing costs")
     expect(side_a.locator(".upload-state")).to_have_text("Not started")
 
-    with servers.celery_worker():
+    with processes.celery_worker():
         go.click()
         expect(page.get_by_role("status").filter(has_text="opens by itself")).to_be_visible(timeout=20_000)
         # The rows follow the processing live while the page waits for both.
@@ -228,7 +228,7 @@ def oembed_site(transactional_db) -> Iterator[str]:
 
     with (
         stub_server({("GET", "/oembed"): oembed}) as stub,
-        servers.daphne_server(YOUTUBE_OEMBED_URL=f"{stub.url}/oembed") as url,
+        processes.daphne_server(YOUTUBE_OEMBED_URL=f"{stub.url}/oembed") as url,
     ):
         yield url
 

@@ -34,7 +34,7 @@ from tests.browser.test_video_pages import (
     wait_until,
     youtube_video,
 )
-from tests.factories import UserFactory
+from tests.factories import MessageFactory, UserFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.browser
@@ -141,13 +141,12 @@ def youtube_chat(person) -> tuple[int, Message]:
     """A YouTube video with a conversation whose answer cites 00:12 of it."""
     video = youtube_video(person)
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
-    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="When do we begin?")
-    answer = Message.objects.create(
+    answer = MessageFactory(
         conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        reply_to=question,
+        answer=True,
         content="At [00:12]: *Let us begin.*",
         citations=[{"video_id": video.pk, "start": 12.0, "end": 28.0, "text": "Let us begin."}],
+        reply_to__content="When do we begin?",
     )
     return video.pk, answer
 

@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from accounts.models import User
+from devtools import processes
 from sage.synthetic_media import Cue, make_video, write_srt
-from tests import servers
-from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from tests.factories import DEFAULT_PASSWORD, TranscriptFactory, UserFactory, VideoFactory
+from videos.models import TranscriptChunk, Video
 from videos.presenters import STAGE_LABELS
 from videos.text_embedding.model import embed_texts
 
@@ -85,17 +85,9 @@ def ready_video(owner: User, tmp_path: Path, settings, *, title: str = "House to
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
-    add_transcript(video, TOUR_LINES)
+    TranscriptFactory(video=video, lines=TOUR_LINES)
     video.refresh_from_db()
     return video
-
-
-def add_transcript(video: Video, lines: list[tuple[float, float, str]], **fields) -> None:
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, **fields)
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-        for i, (start, end, text) in enumerate(lines)
-    )
 
 
 def page_errors(page: Page) -> list[str]:
@@ -172,7 +164,7 @@ def test_an_upload_is_followed_live_until_ready_and_then_plays_with_its_transcri
     expect(video_page.get_by_text("The player appears when processing has finished.")).to_be_visible()
     video_page.evaluate("window.__notReloaded = true")
 
-    with servers.celery_worker():
+    with processes.celery_worker():
         process_video.delay(video.pk)  # the worker's start purged the queue the upload had used
         expect(status).to_have_text("Ready", timeout=PROCESSING_TIMEOUT_MS)
         expect(video_page.locator("video[data-player]")).to_be_visible(timeout=20_000)
@@ -332,8 +324,9 @@ def youtube_video(owner: User) -> Video:
         status=Video.Status.READY,
         duration=60.0,
     )
-    add_transcript(
-        video, [(3.0, 10.0, "Thanks for coming."), (12.0, 28.0, "Let us begin."), (30.0, 45.0, "Questions?")]
+    TranscriptFactory(
+        video=video,
+        lines=[(3.0, 10.0, "Thanks for coming."), (12.0, 28.0, "Let us begin."), (30.0, 45.0, "Questions?")],
     )
     return video
 

@@ -1,4 +1,4 @@
-"""Transcripts for chat tests (made into videos by tests.factories.VideoFactory), guests, and sockets."""
+"""Guests and sockets for chat tests (the cooking video and its transcript: tests.factories)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,6 @@ from django.http import HttpResponse
 from accounts.guests import GUEST_COOKIE, guest_cookie_set
 from accounts.models import User
 from sage.asgi import application
-
-# A cooking video in three clearly separate parts (start, end, words spoken).
-COOKING = [
-    (0.0, 40.0, "Welcome to the kitchen. Today we bake sourdough bread from a starter we fed last night."),
-    (40.0, 80.0, "Preheat the oven to two hundred and fifty degrees Celsius with the cast iron pot inside."),
-    (80.0, 120.0, "While the loaf bakes, we clean up: wash the bowls and wipe the flour off the counter."),
-    (120.0, 160.0, "Finally, let the bread cool on a rack for an hour before slicing, or the crumb is gummy."),
-]
-GARDEN = [
-    (0.0, 45.0, "In spring we plant tomatoes in full sun and water the seedlings every morning."),
-    (45.0, 90.0, "Aphids on the roses are washed off with soapy water; ladybirds eat the rest."),
-]
 
 
 def guest_cookie(guest_id: uuid.UUID) -> str:

@@ -17,8 +17,8 @@ from chat import services
 from chat.live import message_frame_data
 from chat.models import Message
 from chat.selectors import chat_allowance
-from tests.chat.helpers import COOKING, in_own_connection, wait_until_a_query_waits_on_a_lock
-from tests.factories import UserFactory, VideoFactory
+from tests.chat.helpers import in_own_connection, wait_until_a_query_waits_on_a_lock
+from tests.factories import COOKING, UserFactory, VideoFactory
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 

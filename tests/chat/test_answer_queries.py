@@ -17,9 +17,8 @@ from django.db.backends.utils import CursorWrapper
 from accounts.guests import Viewer
 from chat.models import Conversation
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, open_socket
+from tests.chat.helpers import frames_until_done, open_socket
 from tests.factories import UserFactory, VideoFactory
-from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,15 +49,7 @@ def every_query(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 @database_sync_to_async
 def cooking_conversation() -> tuple[object, Conversation]:
     user = UserFactory()
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 

@@ -8,9 +8,8 @@ import pytest
 
 from chat.answering import NOT_ANSWERED, UNCERTAIN, ExtractiveBackend, build_prompt, citations_for, cited_seconds
 from chat.retrieval import Evidence, Passage, evidence_from, retrieve, retrieve_passages
-from tests.chat.helpers import COOKING, GARDEN
-from tests.factories import VideoFactory
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from tests.factories import TranscriptFactory, VideoFactory
+from videos.models import TranscriptChunk, Video
 from videos.search import Quote
 from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import Sentence
@@ -47,9 +46,7 @@ def evidence_for(question: str, *, owner_id: int, video_id: int | None, limit: i
 def oven_video(owner) -> Video:
     """A video whose transcript is OVEN, in one window (chunk) embedded as the pipeline would."""
     video = VideoFactory(owner=owner, title="Oven", status=Video.Status.READY, duration=80.0, has_audio=True)
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
-    for index, (start, end, text) in enumerate(OVEN):
-        TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=end, text=text)
+    TranscriptFactory(video=video, lines=OVEN)
     text = " ".join(text for _, _, text in OVEN)
     TranscriptChunk.objects.create(
         video=video, owner=owner, index=0, start=40.0, end=78.0, text=text, embedding=embed_texts([text])[0]
@@ -77,15 +74,7 @@ def extractive(question: str, evidence: Evidence) -> str:
 def test_the_part_of_the_video_that_answers_is_in_the_top_three_and_cited(
     user, question: str, expected_start: float
 ) -> None:
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
 
     evidence = evidence_for(question, owner_id=user.pk, video_id=video.pk)
     answer = extractive(question, evidence)
@@ -123,33 +112,9 @@ def test_an_unrelated_question_is_not_answered_with_the_nearest_passage(user) ->
 
 @pytest.mark.django_db
 def test_a_library_conversation_searches_all_my_videos_and_nobody_elses(user, other_user) -> None:
-    VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
-    garden = VideoFactory(
-        owner=user,
-        title="Garden",
-        status=Video.Status.READY,
-        duration=GARDEN[-1][1],
-        has_audio=True,
-        with_transcript=GARDEN,
-        with_transcript__chunks=True,
-    )
-    VideoFactory(
-        owner=other_user,
-        title="Their garden",
-        status=Video.Status.READY,
-        duration=GARDEN[-1][1],
-        has_audio=True,
-        with_transcript=GARDEN,
-        with_transcript__chunks=True,
-    )
+    VideoFactory(owner=user, cooking=True)
+    garden = VideoFactory(owner=user, garden=True)
+    VideoFactory(owner=other_user, title="Their garden", garden=True)
 
     passages = retrieve_passages(
         owner_id=user.pk, video_id=None, vector=embed_query("How do I get rid of aphids?"), limit=3

@@ -11,9 +11,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Wallet
 from chat.models import Conversation, Message
-from tests.chat.helpers import COOKING, GARDEN
 from tests.factories import ApiTokenFactory, UserFactory, VideoFactory
-from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,15 +42,7 @@ def sse_events(response) -> list[str]:
 
 def test_start_a_conversation_about_my_video_ask_and_get_the_whole_answer():
     user = UserFactory()
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     client = client_for(user)
 
     created = client.post("/api/v1/conversations", {"video": video.pk}, format="json")
@@ -76,15 +66,7 @@ def test_start_a_conversation_about_my_video_ask_and_get_the_whole_answer():
 
 def test_asking_with_accept_event_stream_sends_server_sent_events():
     user = UserFactory()
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     client = client_for(user)
     conversation_id = client.post("/api/v1/conversations", {"video": video.pk}, format="json").json()["id"]
 
@@ -106,15 +88,7 @@ def test_asking_with_accept_event_stream_sends_server_sent_events():
 
 def test_a_replayed_client_id_returns_the_first_answer_and_is_not_charged_again():
     user = UserFactory()
-    VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )  # an answer from it is paid for
+    VideoFactory(owner=user, cooking=True)  # an answer from it is paid for
     client = client_for(user)
     conversation_id = client.post("/api/v1/conversations", {}, format="json").json()["id"]
     url = f"/api/v1/conversations/{conversation_id}/messages"
@@ -176,15 +150,7 @@ def test_guests_chat_with_their_session_header_and_see_only_their_own():
 
 def test_another_user_gets_404_everywhere():
     owner, stranger = UserFactory(), UserFactory()
-    video = VideoFactory(
-        owner=owner,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=owner, cooking=True)
     conversation_id = client_for(owner).post("/api/v1/conversations", {"video": video.pk}, format="json").json()["id"]
     client = client_for(stranger)
 
@@ -232,15 +198,7 @@ def test_writes_need_the_chat_scope_on_api_tokens():
 
 def test_search_finds_my_past_messages_by_meaning_and_not_other_peoples():
     user, other = UserFactory(), UserFactory()
-    VideoFactory(
-        owner=user,
-        title="Garden",
-        status=Video.Status.READY,
-        duration=GARDEN[-1][1],
-        has_audio=True,
-        with_transcript=GARDEN,
-        with_transcript__chunks=True,
-    )
+    VideoFactory(owner=user, garden=True)
     for owner, questions in [(user, ["How do I get rid of aphids?", "When do tomatoes go in?"]), (other, ["aphids!"])]:
         client = client_for(owner)
         conversation_id = client.post("/api/v1/conversations", {}, format="json").json()["id"]

@@ -9,10 +9,10 @@ from django.test import Client
 
 from accounts.guests import Viewer
 from accounts.models import User
-from chat.models import Conversation, Message
+from chat.models import Conversation
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, open_socket
-from tests.factories import UserFactory, VideoFactory
+from tests.chat.helpers import frames_until_done, open_socket
+from tests.factories import MessageFactory, UserFactory, VideoFactory
 from videos.models import Video
 
 
@@ -25,15 +25,7 @@ def signed_in(person: User) -> Client:
 @database_sync_to_async
 def cooking_conversation() -> tuple[User, Conversation]:
     user = UserFactory()
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
@@ -88,14 +80,11 @@ def test_the_video_pages_chat_panel_says_the_price_too(settings) -> None:
 def test_messages_are_rendered_with_the_notes_markdown_on_the_page(settings) -> None:
     person = UserFactory()
     conversation = conversation_create(viewer=Viewer(user=person, guest_id=None))
-    question = Message.objects.create(
-        conversation=conversation, role=Message.Role.USER, content='**Bold** <img src=x onerror="alert(1)">'
-    )
-    Message.objects.create(
+    MessageFactory(
         conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        reply_to=question,
+        answer=True,
         content="- one\n- [a link](javascript:alert(1))",
+        reply_to__content='**Bold** <img src=x onerror="alert(1)">',
     )
 
     page = signed_in(person).get(f"/chat/{conversation.pk}/").content.decode()

@@ -11,9 +11,8 @@ from channels.db import database_sync_to_async
 from accounts.guests import Viewer
 from chat import first_chunks
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, open_socket
+from tests.chat.helpers import frames_until_done, open_socket
 from tests.factories import UserFactory, VideoFactory
-from videos.models import Video
 
 
 async def test_work_after_a_first_chunk_waits_until_no_answer_is_being_prepared() -> None:
@@ -43,15 +42,7 @@ async def test_done_counts_once_and_a_long_preparation_holds_others_back_only_fo
 @database_sync_to_async
 def conversation_of_new_user():
     owner = UserFactory()
-    video = VideoFactory(
-        owner=owner,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=owner, cooking=True)
     return owner, conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video)
 
 

@@ -12,11 +12,10 @@ from billing.prices import chat_answer_price
 from chat.answering import NO_ANSWER, NOT_ANSWERED, NOTHING_FOUND, answers_the_question
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING, frames_until_done, open_socket
+from tests.chat.helpers import frames_until_done, open_socket
 from tests.chat.test_answer_queries import every_query
 from tests.factories import UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
-from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,15 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @database_sync_to_async
 def cooking_conversation() -> tuple[object, Conversation]:
     user = UserFactory()
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from accounts.guests import Viewer
 from accounts.models import User
 from chat import services
-from chat.models import Conversation, Message
+from chat.models import Conversation
 from chat.views import starter_questions
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import MessageFactory, UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -120,15 +120,12 @@ def test_someone_elses_conversation_is_a_404_for_every_page(user: User, other_us
 def test_the_conversation_page_shows_messages_escaped_with_citation_links(user: User) -> None:
     video = ready_video(user, title="Bread <b>basics</b>")
     conversation = conversation_for(user, title="Baking", video=video)
-    question = Message.objects.create(
-        conversation=conversation, role=Message.Role.USER, content='<img src=x onerror="alert(1)">'
-    )
-    Message.objects.create(
+    MessageFactory(
         conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        reply_to=question,
+        answer=True,
         content="At [01:05] the oven is hot.",
         citations=[{"video_id": video.pk, "start": 65.0, "end": 80.0, "text": "the oven is hot"}],
+        reply_to__content='<img src=x onerror="alert(1)">',
     )
     page = signed_in(user).get(reverse("chat:conversation", args=[conversation.pk])).content.decode()
     assert "<img src=x" not in page
@@ -182,7 +179,7 @@ def test_the_panel_lists_this_videos_conversations_of_mine_newest_first(user: Us
     video = ready_video(user, title="Bread", summary="The baker feeds a sourdough starter. Then she bakes.")
     older = conversation_for(user, title="First <b>chat</b>", video=video)
     newer = conversation_for(user, title="Second chat", video=video)
-    Message.objects.create(conversation=newer, role=Message.Role.USER, content="Why?")
+    MessageFactory(conversation=newer, content="Why?")
     trashed = conversation_for(user, title="Trashed chat", video=video)
     services.conversation_delete(conversation=trashed)
     conversation_for(user, title="About another video", video=ready_video(user, title="Garden"))
@@ -249,7 +246,7 @@ def test_the_panel_data_of_someone_elses_video_is_a_404(user: User, other_user: 
 
 def test_the_conversation_page_gives_each_message_an_anchor(user: User) -> None:
     conversation = conversation_for(user, title="Baking")
-    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="Hot?")
+    question = MessageFactory(conversation=conversation, content="Hot?")
     page = signed_in(user).get(reverse("chat:conversation", args=[conversation.pk])).content.decode()
     assert f'id="message-{question.pk}"' in page
 

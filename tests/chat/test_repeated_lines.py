@@ -8,8 +8,8 @@ import pytest
 
 from chat.answering import citations_for
 from tests.chat.test_answering import evidence_for, extractive
-from tests.factories import VideoFactory
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from tests.factories import TranscriptFactory, VideoFactory
+from videos.models import TranscriptChunk, Video
 from videos.search import search_quotes
 from videos.text_embedding.model import embed_texts
 
@@ -22,9 +22,7 @@ def video_with_lines(owner, lines: list[tuple[float, float, str]], *, window_sec
     """A ready video saying `lines`, its transcript windows (chunks) `window_seconds` long, embedded."""
     end = lines[-1][1]
     video = VideoFactory(owner=owner, title="Anna", status=Video.Status.READY, duration=end, has_audio=True)
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
-    for index, (start, stop, text) in enumerate(lines):
-        TranscriptSegment.objects.create(transcript=transcript, index=index, start=start, end=stop, text=text)
+    TranscriptFactory(video=video, lines=lines)
     start, index = 0.0, 0
     while start < end:
         inside = [text for begin, _, text in lines if start <= begin < start + window_seconds]

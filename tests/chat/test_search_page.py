@@ -13,6 +13,7 @@ from accounts.models import User
 from chat import services
 from chat.models import Conversation, Message
 from chat.views import SEARCH_QUERY_MAX_CHARS
+from tests.factories import MessageFactory
 from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,8 @@ def conversation_with(person: User, title: str, *messages: tuple[str, str]) -> t
     Conversation.objects.filter(pk=conversation.pk).update(title=title)
     conversation.refresh_from_db()
     vectors = embed_texts([text for _, text in messages])
-    rows = [
-        Message.objects.create(conversation=conversation, role=role, content=text, embedding=vector)
+    rows: list[Message] = [
+        MessageFactory(conversation=conversation, role=role, content=text, embedding=vector)
         for (role, text), vector in zip(messages, vectors, strict=True)
     ]
     return conversation, rows

@@ -17,9 +17,8 @@ from chat import services
 from chat.models import Conversation, Message
 from chat.selectors import conversation_get_for_viewer, conversations_for_viewer
 from chat.tasks import purge_trashed_conversations, reap_stale_answers
-from tests.chat.helpers import COOKING
 from tests.factories import VideoFactory, empty_wallet_user
-from videos.models import TranscriptChunk, Video
+from videos.models import TranscriptChunk
 from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
@@ -84,15 +83,7 @@ def test_an_answer_quoting_chunks_gets_their_mean_vector_and_another_is_embedded
     user, django_capture_on_commit_callbacks
 ):
     viewer = as_viewer(user)
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     quoted = list(TranscriptChunk.objects.filter(video=video).order_by("index")[1:3])
     conversation = services.conversation_create(viewer=viewer, video=video)
     extractive = services.answer_begin(viewer=viewer, conversation=conversation, text="Oven?", client_id="a")

@@ -11,7 +11,7 @@ from accounts.guests import Viewer
 from chat import services
 from chat.models import Message
 from chat.time_links import message_html
-from tests.factories import VideoFactory
+from tests.factories import MessageFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +69,8 @@ def test_in_a_library_conversation_a_time_links_to_the_video_it_cites_or_not_at_
 def test_the_conversation_page_renders_an_answers_times_as_links(user) -> None:
     video = ready_video(user)
     conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
-    question = Message.objects.create(conversation=conversation, role=Message.Role.USER, content="When?")
-    Message.objects.create(
-        conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        reply_to=question,
-        content="The oven is hot at [00:42].",
+    MessageFactory(
+        conversation=conversation, answer=True, content="The oven is hot at [00:42].", reply_to__content="When?"
     )
     client = Client()
     client.force_login(user)

@@ -14,10 +14,8 @@ from django.test import Client
 
 from accounts.guests import Viewer
 from chat.services import conversation_create
-from tests.chat.helpers import COOKING
+from devtools.processes import daphne_process
 from tests.factories import UserFactory, VideoFactory
-from tests.servers import daphne_process
-from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,15 +38,7 @@ async def frames_until_done(socket: Any) -> list[dict[str, Any]]:
 
 def test_a_conversation_followed_from_two_web_processes_gets_every_answer_once_and_in_order() -> None:
     owner = UserFactory()
-    video = VideoFactory(
-        owner=owner,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=owner, cooking=True)
     conversation = conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video)
     client = Client()
     client.force_login(owner)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psutil
 import pytest
 
-from tests.servers import BASE_DIR, VENV_BIN, free_port, server_env, stop_process, wait_for_port
+from devtools.processes import BASE_DIR, VENV_BIN, free_port, server_env, stop_process, wait_for_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from billing.models import Wallet
 from notes.models import Note
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import NoteFactory, UserFactory, VideoFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from videos.models import Video
 
@@ -30,11 +30,11 @@ def notes(user, other_user) -> dict[str, Note]:
         VideoFactory(owner=other_user, title="Guitar lesson", status=Video.Status.READY, duration=120.0),
     )
     return {
-        "typed": Note.objects.create(owner=user, video=bread, start=62, text="Knead for ten minutes"),
-        "ai_done": Note.objects.create(
+        "typed": NoteFactory(owner=user, video=bread, start=62, text="Knead for ten minutes"),
+        "ai_done": NoteFactory(
             owner=user, video=bread, start=5, text="Mixing flour", ai_generated=True, ai_status="done"
         ),
-        "ai_failed": Note.objects.create(
+        "ai_failed": NoteFactory(
             owner=other_user, video=guitar, start=9, text="Could not", ai_generated=True, ai_status="failed"
         ),
     }

@@ -11,9 +11,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
+from devtools import processes
 from notes.models import Note
 from sage.asgi import application
-from tests import servers
 from tests.factories import TranscriptFactory, VideoFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from tests.notes.conftest import balance, funded_user
@@ -45,7 +45,7 @@ def test_an_ai_note_is_written_by_a_worker_and_arrives_live(transactional_db, ge
                 await socket.disconnect()
                 return created.json(), message["data"]
 
-    with servers.celery_worker(TOKEN_COST_AI_NOTE="5", **gemini_stub.env()):
+    with processes.celery_worker(TOKEN_COST_AI_NOTE="5", **gemini_stub.env()):
         created, pushed = asyncio.run(add_note_and_watch())
 
     assert created["ai_status"] == "generating"

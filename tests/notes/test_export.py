@@ -7,8 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from notes.models import Note
-from tests.factories import VideoFactory
+from tests.factories import NoteFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +18,11 @@ YOUTUBE_ID = "dQw4w9WgXcQ"
 @pytest.fixture
 def library(user):
     bread = VideoFactory(owner=user, title="Bread at home", duration=4000.0, status=Video.Status.READY)
-    Note.objects.create(owner=user, video=bread, start=62.5, text="Knead for **ten** minutes")
-    Note.objects.create(owner=user, video=bread, start=5, end=12, text="Ingredients:\n- flour\n- water")
-    Note.objects.create(owner=user, video=bread, start=3605, text="Done", ai_generated=True, ai_status="done")
-    Note.objects.create(owner=user, video=bread, start=30, text="", ai_generated=True, ai_status="generating")
-    Note.objects.create(
+    NoteFactory(owner=user, video=bread, start=62.5, text="Knead for **ten** minutes")
+    NoteFactory(owner=user, video=bread, start=5, end=12, text="Ingredients:\n- flour\n- water")
+    NoteFactory(owner=user, video=bread, start=3605, text="Done", ai_generated=True, ai_status="done")
+    NoteFactory(owner=user, video=bread, start=30, text="", ai_generated=True, ai_status="generating")
+    NoteFactory(
         owner=user,
         video=bread,
         start=40,
@@ -39,7 +38,7 @@ def library(user):
         status=Video.Status.READY,
         duration=120.0,
     )
-    Note.objects.create(owner=user, video=song, start=42.9, text="The chorus")
+    NoteFactory(owner=user, video=song, start=42.9, text="The chorus")
     return bread, song
 
 
@@ -96,7 +95,7 @@ def test_a_videos_json_has_every_note_with_its_state_and_links(user, client_for,
 
 
 def test_all_my_notes_export_as_one_section_per_video(user, other_user, client_for, library) -> None:
-    Note.objects.create(
+    NoteFactory(
         owner=other_user,
         video=VideoFactory(owner=other_user, title="Theirs", status=Video.Status.READY, duration=120.0),
         start=1,

@@ -14,7 +14,7 @@ from django.test import Client
 from notes.frames import note_frame_ensure
 from notes.models import Note
 from sage.synthetic_media import Scene, decode_video, make_video
-from tests.factories import VideoFactory
+from tests.factories import NoteFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_moving_a_note_takes_a_new_still(user, client_for, stored, clip, tmp_pat
 
 
 def test_a_still_at_the_very_end_shows_the_last_frame(user, stored, clip, tmp_path) -> None:
-    note = Note.objects.create(owner=user, video=stored, start=9.0, text="the end")
+    note = NoteFactory(owner=user, video=stored, start=9.0, text="the end")
 
     assert note_frame_ensure(note_id=note.pk) is True
     assert nearest_scene(still_pixels(f"notes/{note.pk}.jpg", tmp_path), clip) == 2
@@ -106,7 +106,7 @@ def test_a_still_at_the_very_end_shows_the_last_frame(user, stored, clip, tmp_pa
 def test_the_still_is_served_to_its_owner_only(user, other_user, stored, django_capture_on_commit_callbacks) -> None:
     owner = Client()
     owner.force_login(user)
-    note = Note.objects.create(owner=user, video=stored, start=2, text="x")
+    note = NoteFactory(owner=user, video=stored, start=2, text="x")
     assert owner.get(f"/notes/{note.pk}/frame.jpg").status_code == 404  # not made yet
     note_frame_ensure(note_id=note.pk)
 
@@ -123,7 +123,7 @@ def test_the_still_is_served_to_its_owner_only(user, other_user, stored, django_
 
 
 def test_a_deleted_note_takes_its_still_with_it(user, client_for, stored, django_capture_on_commit_callbacks) -> None:
-    note = Note.objects.create(owner=user, video=stored, start=2, text="x")
+    note = NoteFactory(owner=user, video=stored, start=2, text="x")
     note_frame_ensure(note_id=note.pk)
     assert default_storage.exists(f"notes/{note.pk}.jpg")
 
@@ -152,7 +152,7 @@ def test_youtube_videos_and_unreadable_files_get_no_still(user, settings) -> Non
     (Path(settings.MEDIA_ROOT) / "videos/broken.mp4").write_bytes(b"not a video at all" * 100)
 
     for video in (youtube, missing, broken):
-        note = Note.objects.create(owner=user, video=video, start=1, text="x")
+        note = NoteFactory(owner=user, video=video, start=1, text="x")
         assert note_frame_ensure(note_id=note.pk) is False
         assert Note.objects.get(pk=note.pk).frame_key == ""
 
@@ -161,7 +161,7 @@ def test_a_video_on_s3_gives_its_still_without_being_downloaded(user, clip, s3_r
     video = VideoFactory(owner=user, title="Scenes", duration=9.0, status=Video.Status.READY)
     key = default_storage.save(f"videos/{video.pk}/original.mp4", clip.open("rb"))
     Video.objects.filter(pk=video.pk).update(storage_key=key)
-    note = Note.objects.create(owner=user, video=video, start=7.0, text="x")
+    note = NoteFactory(owner=user, video=video, start=7.0, text="x")
 
     assert note_frame_ensure(note_id=note.pk) is True
 

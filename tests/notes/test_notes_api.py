@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notes.models import Note
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import NoteFactory, UserFactory, VideoFactory
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +235,7 @@ def test_anonymous_requests_are_401(user) -> None:
 
 def test_a_read_token_reads_but_cannot_write(user, token_client) -> None:
     video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
-    note = Note.objects.create(owner=user, video=video, start=1, text="existing")
+    note = NoteFactory(owner=user, video=video, start=1, text="existing")
     reader = token_client(user, ["read"])
 
     assert reader.get(notes_url(video.pk)).status_code == 200
@@ -399,7 +399,7 @@ def test_all_my_notes_are_paginated_newest_first_and_searchable(user, other_user
 def test_listing_notes_takes_the_same_queries_for_many_notes_as_for_one(user, client_for) -> None:
     client = client_for(user)
     video = VideoFactory(owner=user, title="Bread at home", status=Video.Status.READY, duration=120.0)
-    Note.objects.create(owner=user, video=video, start=1, text="one", frame_key="notes/x.jpg")
+    NoteFactory(owner=user, video=video, start=1, text="one", frame_key="notes/x.jpg")
 
     def queries(url: str) -> int:
         with CaptureQueriesContext(connection) as captured:

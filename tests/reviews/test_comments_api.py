@@ -13,9 +13,15 @@ from django.utils import timezone
 
 from notes.models import Note
 from reviews.models import Comment, ShareLink
-from reviews.tokens import new_token, seal, token_digest
-from tests.factories import ApiTokenFactory, ComparisonFactory, ShareLinkFactory, UserFactory
-from videos.models import Comparison, Video, VideoStack
+from tests.factories import (
+    ApiTokenFactory,
+    ComparisonFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    UserFactory,
+    VideoStackFactory,
+)
+from videos.models import Comparison, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +215,7 @@ def test_an_owner_without_a_display_name_replies_as_owner(link):
 
 def test_other_users_get_404_on_every_owner_endpoint(link):
     comment = post_comment(link).json()
-    stack = VideoStack.objects.create(owner=link.owner, title="Promo")
+    stack = VideoStackFactory(owner=link.owner, title="Promo")
     stranger = owner_client(UserFactory())
     cid = comment["id"]
 
@@ -291,7 +297,7 @@ def test_comments_are_rate_limited_per_link_across_addresses(link, settings):
 
 def test_nothing_a_link_reaches_writes_the_owners_objects_except_comments(link):
     comparison = link.comparison
-    Note.objects.create(owner=link.owner, video=comparison.video_b, start=1.0, text="Owner's note")
+    NoteFactory(owner=link.owner, video=comparison.video_b, start=1.0, text="Owner's note")
 
     def snapshot() -> list[dict]:
         rows = [
@@ -339,27 +345,13 @@ def test_the_owners_list_costs_the_same_queries_however_many_threads(link):
     assert len(many) == len(few)
 
 
-def _stack_link(stack: VideoStack) -> ShareLink:
-    token = new_token()
-    link = ShareLink.objects.create(
-        owner=stack.owner,
-        stack=stack,
-        name="Stack link",
-        permission="comment",
-        token_digest=token_digest(token),
-        token_sealed=seal(token),
-    )
-    link.token = token  # type: ignore[attr-defined]
-    return link
-
-
 def test_a_stack_links_comments_go_on_its_newest_pair_and_stay_there():
     comparison = ComparisonFactory()
-    stack = VideoStack.objects.create(owner=comparison.owner, title="Promo")
+    stack = VideoStackFactory(owner=comparison.owner, title="Promo")
     Video.objects.filter(pk=comparison.video_a_id).update(stack=stack, version=1)
     Video.objects.filter(pk=comparison.video_b_id).update(stack=stack, version=2)
     Comparison.objects.filter(pk=comparison.pk).update(metric="cosine", alignment="cuts")
-    link = _stack_link(stack)
+    link = ShareLinkFactory(stack=stack, name="Stack link", permission="comment")
 
     made = post_comment(link)
 

@@ -9,9 +9,8 @@ import json
 import pytest
 from django.test import Client
 
-from notes.models import Note
 from reviews.comments import comment_create_by_guest, comment_reply_by_owner
-from tests.factories import ComparisonFactory, ShareLinkFactory
+from tests.factories import ComparisonFactory, NoteFactory, ShareLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def owner_client(user) -> Client:
 def test_a_videos_notes_export_has_its_reviewers_comments_in_a_section_of_their_own():
     comparison = ComparisonFactory()
     video = comparison.video_a
-    Note.objects.create(owner=video.owner, video=video, start=1.0, text="My own note")
+    NoteFactory(owner=video.owner, video=video, start=1.0, text="My own note")
     link = ShareLinkFactory(video=video, permission="comment")
     made = comment_create_by_guest(
         link=link, reviewer_key=KEY, body="Colour is off", author_name="Ana", side="video", start=4.0

@@ -16,9 +16,9 @@ from django.test import Client
 
 from reviews.services import share_link_revoke
 from reviews.shared import media_url
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, TranscriptFactory, UserFactory, VideoFactory
 from tests.videos.conftest import moto_url, s3  # noqa: F401  # the suite's local S3 (moto_server)
-from videos.models import Transcript, TranscriptSegment, Video
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,7 @@ def stored_video(owner, title: str) -> Video:
         sprite_key=default_storage.save(f"videos/{video.pk}/sprite.jpg", ContentFile(SPRITE)),
         sprite_meta={"count": 4, "columns": 2, "interval": 2.0, "tile_width": 160, "tile_height": 90},
     )
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
-    TranscriptSegment.objects.create(transcript=transcript, index=0, start=1.0, end=3.0, text="Roll camera")
+    TranscriptFactory(video=video, lines=[(1.0, 3.0, "Roll camera")])
     video.refresh_from_db()
     return video
 

@@ -9,13 +9,20 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from notes.models import Note
 from reviews.models import ShareLink
 from reviews.selectors import PASSWORD_ATTEMPTS
 from reviews.services import share_link_revoke
-from reviews.tokens import new_token, seal, token_digest
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
-from videos.models import Transcript, TranscriptSegment, Video, VideoStack
+from reviews.tokens import new_token
+from tests.factories import (
+    ComparisonFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    TranscriptFactory,
+    UserFactory,
+    VideoFactory,
+    VideoStackFactory,
+)
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -48,15 +55,6 @@ def owner_urls(html: str) -> list[str]:
     return re.findall(r"/(?:videos|compare|api/v1/(?:comparisons|videos|notes)|billing|chat|sharing)/[^\"' ]*", html)
 
 
-def stack_link(stack: VideoStack) -> str:
-    """A link to a version stack, made as the service makes links (its token digested and sealed);
-    returns its token."""
-    token = new_token()
-    digest, sealed = token_digest(token), seal(token)
-    ShareLink.objects.create(owner=stack.owner, stack=stack, name="Stack", token_digest=digest, token_sealed=sealed)
-    return token
-
-
 # --- a comparison ------------------------------------------------------------------------------------
 
 
@@ -86,7 +84,7 @@ def test_a_comparison_link_opens_without_an_account_with_players_differences_and
 
 def test_the_shared_comparison_shows_nothing_else_of_the_owners():
     link = ShareLinkFactory(comparison=ComparisonFactory(refined=True), show_owner_notes=True)
-    Note.objects.create(owner=link.owner, video=link.comparison.video_a, start=2.0, text="Shown note")
+    NoteFactory(owner=link.owner, video=link.comparison.video_a, start=2.0, text="Shown note")
 
     html = guest().get(f"/s/{link.token}/").content.decode()
 
@@ -102,7 +100,7 @@ def test_the_shared_comparison_shows_nothing_else_of_the_owners():
 
 def test_the_owners_notes_show_only_when_the_link_says_so():
     comparison = ComparisonFactory(refined=True)
-    Note.objects.create(owner=comparison.owner, video=comparison.video_b, start=6.5, text="Logo too big here")
+    NoteFactory(owner=comparison.owner, video=comparison.video_b, start=6.5, text="Logo too big here")
     hidden = ShareLinkFactory(comparison=comparison)
     shown = ShareLinkFactory(comparison=comparison, show_owner_notes=True)
 
@@ -269,14 +267,13 @@ def ready_video(owner, title: str = "Interview cut") -> Video:
         storage_key=f"videos/{title}.mp4",
         poster_key=f"videos/{title}.jpg",
     )
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
-    TranscriptSegment.objects.create(transcript=transcript, index=0, start=1.0, end=3.0, text="Hello from the set")
+    TranscriptFactory(video=video, lines=[(1.0, 3.0, "Hello from the set")])
     return video
 
 
 def test_a_video_link_shows_the_player_and_transcript_and_nothing_else_of_the_owners():
     video = ready_video(UserFactory())
-    Note.objects.create(owner=video.owner, video=video, start=1.5, text="Private aside")
+    NoteFactory(owner=video.owner, video=video, start=1.5, text="Private aside")
     link = ShareLinkFactory(video=video)
 
     response = guest().get(f"/s/{link.token}/")
@@ -295,7 +292,7 @@ def test_a_video_link_shows_the_player_and_transcript_and_nothing_else_of_the_ow
 
 def test_a_video_link_with_notes_lists_them_read_only():
     video = ready_video(UserFactory())
-    Note.objects.create(owner=video.owner, video=video, start=1.5, text="Check the colour")
+    NoteFactory(owner=video.owner, video=video, start=1.5, text="Check the colour")
     link = ShareLinkFactory(video=video, show_owner_notes=True)
 
     html = guest().get(f"/s/{link.token}/").content.decode()
@@ -326,11 +323,11 @@ def test_a_youtube_video_link_shows_youtubes_player():
 
 def test_a_stack_link_shows_the_newest_version_against_the_one_before():
     owner = UserFactory()
-    stack = VideoStack.objects.create(owner=owner, title="Promo")
+    stack = VideoStackFactory(owner=owner, title="Promo")
     comparison = ComparisonFactory(owner=owner, refined=True)
     Video.objects.filter(pk=comparison.video_a_id).update(stack=stack, version=1)
     Video.objects.filter(pk=comparison.video_b_id).update(stack=stack, version=2)
-    token = stack_link(stack)
+    token = ShareLinkFactory(stack=stack, name="Stack").token
 
     response = guest().get(f"/s/{token}/")
 
@@ -342,10 +339,10 @@ def test_a_stack_link_shows_the_newest_version_against_the_one_before():
 
 def test_a_stack_link_with_one_version_shows_that_video():
     owner = UserFactory()
-    stack = VideoStack.objects.create(owner=owner, title="Promo")
+    stack = VideoStackFactory(owner=owner, title="Promo")
     video = ready_video(owner, "Promo v1")
     Video.objects.filter(pk=video.pk).update(stack=stack, version=1)
-    token = stack_link(stack)
+    token = ShareLinkFactory(stack=stack, name="Stack").token
 
     response = guest().get(f"/s/{token}/")
 

@@ -15,7 +15,7 @@ from django.test import Client
 from schemathesis.engine import events, from_schema
 
 from accounts.models import User
-from tests import servers
+from devtools import processes
 
 SCHEMA = "/api/schema/"
 CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, as Django's own
@@ -100,7 +100,7 @@ def assert_clean(result: RunResult) -> None:
 @contextmanager
 def unthrottled_site() -> Iterator[str]:
     """The site under daphne; a run makes many more requests a minute than the production rate allows."""
-    with servers.daphne_server(API_RATE_LIMIT="100000/min") as url:
+    with processes.daphne_server(API_RATE_LIMIT="100000/min") as url:
         yield url
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from accounts.tasks import clear_expired_sessions
+from devtools import processes
 from sage.celery import app
-from tests import servers
 
 
 def test_redis_redelivers_an_unacknowledged_task_only_after_the_longest_task_could_have_finished() -> None:
@@ -64,7 +64,7 @@ def test_a_real_worker_runs_the_session_cleanup_task(transactional_db) -> None:
     Session.objects.create(session_key="expired", session_data="x", expire_date=timezone.now() - timedelta(days=1))
     Session.objects.create(session_key="current", session_data="x", expire_date=timezone.now() + timedelta(days=1))
 
-    with servers.celery_worker():
+    with processes.celery_worker():
         clear_expired_sessions.delay().get(timeout=60)
 
     assert list(Session.objects.values_list("session_key", flat=True)) == ["current"]

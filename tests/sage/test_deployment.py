@@ -29,9 +29,9 @@ import websockets
 
 from billing.ledger import ledger_grant
 from chat.models import Message
+from devtools import processes
 from sage.celery import app
 from sage.synthetic_media import Cue, make_video
-from tests import servers
 from tests.factories import ApiTokenFactory, empty_wallet_user
 from videos.models import Video
 
@@ -75,10 +75,10 @@ async def _frames_until(socket: Any, last: Any) -> list[dict[str, Any]]:
 def two_webs_two_queues(transactional_db) -> Iterator[dict[str, Any]]:
     """Web 1 and web 2 (daphne) and a `default` and a `media` worker (one task at a time each)."""
     with ExitStack() as stack:
-        default_worker = stack.enter_context(servers.celery_worker("default"))
-        media_worker = stack.enter_context(servers.celery_worker("media"))
-        web1, _ = stack.enter_context(servers.daphne_process())
-        web2, _ = stack.enter_context(servers.daphne_process())
+        default_worker = stack.enter_context(processes.celery_worker("default"))
+        media_worker = stack.enter_context(processes.celery_worker("media"))
+        web1, _ = stack.enter_context(processes.daphne_process())
+        web2, _ = stack.enter_context(processes.daphne_process())
         yield {"web1": web1, "web2": web2, "default_pid": default_worker.pid, "media_pid": media_worker.pid}
     # Every process stopped by its pid as the stack unwound (tests/servers.py).
 
@@ -173,9 +173,9 @@ def _procfile_web(port: int) -> Iterator[psutil.Process]:
     """The Procfile's `web` run by honcho, as `make run` does, until its port is open; yields the
     process honcho says it started ("web.1 started (pid=…)"): what an operator would kill."""
     honcho = subprocess.Popen(
-        [str(servers.VENV_BIN / "honcho"), "start", "--port", str(port), "web"],
-        cwd=servers.BASE_DIR,
-        env=servers.server_env(TEXT_EMBEDDING_WARM_AT_START="true"),
+        [str(processes.VENV_BIN / "honcho"), "start", "--port", str(port), "web"],
+        cwd=processes.BASE_DIR,
+        env=processes.server_env(TEXT_EMBEDDING_WARM_AT_START="true"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -193,17 +193,17 @@ def _procfile_web(port: int) -> Iterator[psutil.Process]:
         started = None
         while started is None:
             started = re.search(r"web\.1 started \(pid=(\d+)\)", lines.get(timeout=60))
-        servers.wait_for_port(port, honcho, timeout=WARM_START_SECONDS)  # type: ignore[arg-type]
+        processes.wait_for_port(port, honcho, timeout=WARM_START_SECONDS)  # type: ignore[arg-type]
         yield psutil.Process(int(started.group(1)))
     finally:
-        servers.stop_process(honcho)  # type: ignore[arg-type]  # it stops web's process group too
+        processes.stop_process(honcho)  # type: ignore[arg-type]  # it stops web's process group too
 
 
 def test_killing_the_web_process_honcho_started_leaves_none_of_its_processes_behind() -> None:
     # `make run`'s web as an operator (or the OOM killer) sees it: the pid honcho prints, killed
     # outright. Everything under it (daphne, its text-embedding child, multiprocessing's resource
     # tracker) must end with it, not keep ~0.6 GB and the port.
-    with _procfile_web(servers.free_port()) as web:
+    with _procfile_web(processes.free_port()) as web:
         under_it = web.children(recursive=True)
         assert [process.name() for process in [web, *under_it]].count("python") >= 2, under_it
         web.send_signal(signal.SIGKILL)

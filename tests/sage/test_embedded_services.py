@@ -18,8 +18,8 @@ import psycopg
 import pytest
 import redis
 
+from devtools.processes import BASE_DIR
 from sage.services import embedded
-from tests.servers import BASE_DIR
 
 # A process that acquires the servers, prints their URLs, and holds them until its stdin closes.
 _USER_SCRIPT = """

@@ -129,7 +129,7 @@ def test_a_timed_out_request_is_retried(gemini_stub, settings):
 
 
 def test_an_unreachable_service_is_gemini_error(settings):
-    from tests.servers import free_port
+    from devtools.processes import free_port
 
     settings.GEMINI_API_KEY = API_KEY
     settings.GEMINI_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -175,7 +175,7 @@ def test_the_stub_serves_another_process_through_its_environment(gemini_stub):
     import subprocess
     import sys
 
-    from tests.servers import BASE_DIR, server_env
+    from devtools.processes import BASE_DIR, server_env
 
     gemini_stub.reply(lambda request: f"seen by the stub: {request.prompt}")
     script = "import django; django.setup(); from sage.gemini import generate_text; print(generate_text('from afar'))"

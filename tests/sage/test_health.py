@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests import servers
+from devtools import processes
 
 
 @pytest.mark.worker
 def test_healthz_is_ok_when_database_redis_and_a_worker_are_up(client, db) -> None:
-    with servers.celery_worker():
+    with processes.celery_worker():
         response = client.get("/healthz")
 
     assert response.status_code == 200
@@ -29,7 +29,7 @@ def test_healthz_names_celery_when_no_worker_answers(client, db) -> None:
 
 
 def test_healthz_names_redis_when_it_is_unreachable(client, db, settings) -> None:
-    settings.REDIS_URL = f"redis://127.0.0.1:{servers.free_port()}/0"
+    settings.REDIS_URL = f"redis://127.0.0.1:{processes.free_port()}/0"
 
     response = client.get("/healthz")
 
@@ -39,8 +39,8 @@ def test_healthz_names_redis_when_it_is_unreachable(client, db, settings) -> Non
 
 
 def test_healthz_of_a_server_whose_database_and_redis_are_down(transactional_db) -> None:
-    dead_port = servers.free_port()
-    with servers.daphne_server(
+    dead_port = processes.free_port()
+    with processes.daphne_server(
         DATABASE_URL=f"postgresql://sage@127.0.0.1:{dead_port}/sage",
         REDIS_URL=f"redis://127.0.0.1:{dead_port}/0",
     ) as url:

@@ -16,16 +16,16 @@ import requests
 
 from accounts.models import User
 from accounts.services import DEMO_EMAIL
-from tests import servers
+from devtools import processes
 
 
 @pytest.mark.worker
 def test_runsite_serves_web_worker_and_beat_and_ctrl_c_stops_them_all(transactional_db, tmp_path: Path) -> None:
-    port = servers.free_port()
+    port = processes.free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runsite", "--port", str(port)],
-        cwd=servers.BASE_DIR,
-        env=servers.server_env(SAGE_DATA_DIR=str(tmp_path)),
+        cwd=processes.BASE_DIR,
+        env=processes.server_env(SAGE_DATA_DIR=str(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

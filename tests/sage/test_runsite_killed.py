@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests import servers
+from devtools import processes
 
 READY_WITHIN = 240.0  # migrate, the demo pair and the sample, then web (its model loaded), worker and beat
 # honcho's SIGTERM to each process group, then SIGKILL after its own 5 s, on a loaded machine.
@@ -23,11 +23,11 @@ ALL_GONE_WITHIN = 30.0
 
 @pytest.mark.worker
 def test_killing_runsite_outright_stops_web_worker_and_beat(transactional_db, tmp_path: Path) -> None:
-    port = servers.free_port()
+    port = processes.free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runsite", "--port", str(port)],
-        cwd=servers.BASE_DIR,
-        env=servers.server_env(SAGE_DATA_DIR=str(tmp_path)),
+        cwd=processes.BASE_DIR,
+        env=processes.server_env(SAGE_DATA_DIR=str(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

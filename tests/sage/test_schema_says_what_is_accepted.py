@@ -15,8 +15,7 @@ from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from notes.models import Note
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import NoteFactory, UserFactory, VideoFactory
 from tests.sage.schemathesis_runner import SCHEMA, _a_rule_beyond_the_schema
 from videos.models import Video
 
@@ -49,7 +48,7 @@ def client(user: User) -> APIClient:
 
 def test_a_note_changed_to_empty_text_is_refused_by_the_schema_as_by_the_server(components, user, client) -> None:
     video = VideoFactory(owner=user, title="Bread", status=Video.Status.READY, duration=60.0)
-    note = Note.objects.create(owner=user, video=video, start=1.0, text="Knead.")
+    note = NoteFactory(owner=user, video=video, start=1.0, text="Knead.")
     url = f"/api/v1/notes/{note.pk}"
 
     for empty in ("", "   ", "\n\t"):

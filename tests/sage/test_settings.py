@@ -9,8 +9,8 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from devtools.processes import BASE_DIR, server_env
 from sage import env
-from tests.servers import BASE_DIR, server_env
 
 pytestmark = pytest.mark.django_db
 

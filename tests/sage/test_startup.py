@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from devtools.processes import BASE_DIR
 from sage.services import embedded
-from tests.servers import BASE_DIR
 
 _IMPORT_SETTINGS = """
 import json, signal

@@ -18,7 +18,7 @@ from chat.models import Conversation, Message
 from notes.models import Note
 from showcase.sample import SAMPLE_NOTES, SAMPLE_QUESTIONS, sample_owner_ensure
 from showcase.services import sample_ensure
-from tests.factories import ComparisonFactory, UserFactory
+from tests.factories import ComparisonFactory, ConversationFactory, UserFactory
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, sample_comparison
 from videos.models import Comparison, Video
 from videos.selectors import video_get_for_user, video_get_to_view
@@ -127,7 +127,7 @@ def test_the_sample_is_read_but_never_changed_deleted_charged_or_chatted_into(us
         notes_url = f"/api/v1/videos/{sample.video_b_id}/notes"
         assert viewer_client.post(notes_url, {"start": 1, "text": text}, format="json").status_code == 404
     assert viewer_client.post("/api/v1/conversations", {"video": sample.video_b_id}, format="json").status_code == 404
-    prepared = Conversation.objects.create(owner=sample.owner, video=sample.video_b, title="Prepared")
+    prepared = ConversationFactory(owner=sample.owner, video=sample.video_b, title="Prepared")
     asked = viewer_client.post(f"/api/v1/conversations/{prepared.pk}/messages", {"text": "Hi?"}, format="json")
     assert asked.status_code == 404
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from sage.formatting import vtt_timestamp
 from sage.synthetic_media.speech_corpus import PASSAGES, spoken_passage, video_with_sound
 from tests.factories import UserFactory, VideoFactory
-from videos.models import Transcript, TranscriptSegment, Video
+from videos.models import Video
 from videos.pipeline.steps import store_transcript
 from videos.templatetags.summary import summary_with_times
 from videos.timed_text import TimedLine, Word, cues_of
@@ -29,13 +29,7 @@ def signed_in(person: User) -> Client:
 
 
 def video_with_transcript(owner: User, lines: list[tuple[float, float, str]]) -> Video:
-    video = VideoFactory(owner=owner, title="Bread", status=Video.Status.READY, duration=4000.0)
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en")
-    TranscriptSegment.objects.bulk_create(
-        TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-        for i, (start, end, text) in enumerate(lines)
-    )
-    return video
+    return VideoFactory(owner=owner, title="Bread", status=Video.Status.READY, duration=4000.0, with_transcript=lines)
 
 
 def test_the_transcript_is_served_as_webvtt_cues_with_their_times() -> None:

@@ -17,10 +17,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ComparisonFactory, UserFactory, VideoFactory
+from tests.factories import ComparisonFactory, TranscriptFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_create, describe
 from videos.compare.views import slider_bounds
-from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
+from videos.models import ClipEmbedding, Comparison, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +68,7 @@ def comparable_video(
         for index in range(len(visual))
     )
     if lines:
-        transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR)
-        TranscriptSegment.objects.bulk_create(
-            TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-            for i, (start, end, text) in enumerate(lines)
-        )
+        TranscriptFactory(video=video, lines=lines)
     return video
 
 

@@ -17,10 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, UserFactory, VideoFactory
+from tests.factories import ComparisonFactory, TranscriptFactory, UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from videos.compare import default_threshold
-from videos.models import ClipEmbedding, Comparison, Transcript, TranscriptSegment, Video
+from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +56,7 @@ def ready_video(owner, title: str, visual: np.ndarray, audio: np.ndarray | None,
         for index in range(len(visual))
     )
     if lines:
-        transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR)
-        TranscriptSegment.objects.bulk_create(
-            TranscriptSegment(transcript=transcript, index=i, start=start, end=end, text=text)
-            for i, (start, end, text) in enumerate(lines)
-        )
+        TranscriptFactory(video=video, lines=lines)
     return video
 
 

@@ -36,8 +36,8 @@ from django.utils import timezone
 from accounts.models import User
 from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
+from devtools import processes
 from sage.synthetic_media import make_video
-from tests import servers
 from tests.factories import VideoFactory, empty_wallet_user
 from videos.models import Video
 from videos.services import video_enqueue, videos_take_over_lapsed
@@ -185,7 +185,7 @@ def _crash(user: User, lecture: Path, *, times: int) -> tuple[Video, set[str]]:
     task_ids: set[str] = set()
     for attempt in range(times):
         if attempt == 0:
-            with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1") as worker:
+            with processes.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1") as worker:
                 with transaction.atomic():
                     video_enqueue(video=video)
                 runs.add(_kill_mid_step(worker, video, earlier_runs=runs))
@@ -193,7 +193,7 @@ def _crash(user: User, lecture: Path, *, times: int) -> tuple[Video, set[str]]:
             with transaction.atomic():
                 # Taken before the worker starts and held until it is dead: the run cannot settle.
                 Wallet.objects.select_for_update().get(user=user)
-                with servers.celery_worker(
+                with processes.celery_worker(
                     concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1"
                 ) as worker:
                     lease_owner, session = _kill_while_settling(worker, video, earlier_runs=runs)
@@ -209,7 +209,7 @@ def _wait_for_the_end(video: Video) -> float:
     """Start a fresh worker and wait for the video to be ready or failed; returns the seconds from
     the worker's launch (its start-up included) to the end."""
     started = time.monotonic()
-    with servers.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1"):
+    with processes.celery_worker(concurrency=1, VIDEO_LEASE_SECONDS="3", VIDEO_HEARTBEAT_SECONDS="1"):
         _wait_until(
             lambda: Video.objects.filter(pk=video.pk, status__in=(Video.Status.READY, Video.Status.FAILED)).exists(),
             "end of processing",
@@ -323,7 +323,7 @@ def test_a_video_taken_over_after_its_lease_lapsed_runs_before_a_new_upload_queu
     busy, upload, crashed = (_queued_video(user, lecture) for user in (busy_owner, owner, owner))
     task_ids: set[str] = set()
     try:
-        with servers.celery_worker(
+        with processes.celery_worker(
             concurrency=1,
             VIDEO_LEASE_SECONDS=PRODUCTION_LEASE_SECONDS,
             VIDEO_HEARTBEAT_SECONDS=PRODUCTION_HEARTBEAT_SECONDS,
@@ -359,7 +359,7 @@ def test_a_video_whose_pool_process_died_resumes_at_once_and_before_a_new_upload
     video, upload = _queued_video(owner, lecture), _queued_video(uploader, lecture)
     task_ids: set[str] = set()
     try:
-        with servers.celery_worker(
+        with processes.celery_worker(
             concurrency=1,
             VIDEO_LEASE_SECONDS=PRODUCTION_LEASE_SECONDS,
             VIDEO_HEARTBEAT_SECONDS=PRODUCTION_HEARTBEAT_SECONDS,

@@ -14,7 +14,7 @@ import numpy as np
 import psutil
 import pytest
 
-from tests.servers import BASE_DIR, VENV_BIN, free_port, server_env, stop_process, wait_for_port
+from devtools.processes import BASE_DIR, VENV_BIN, free_port, server_env, stop_process, wait_for_port
 from videos.text_embedding.batching import embed_text
 from videos.text_embedding.child import child_pids, stop_embedding_process
 from videos.text_embedding.model import embed_query, embed_texts

@@ -6,21 +6,25 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import UserFactory, VideoFactory
-from videos.models import Transcript, TranscriptSegment, Video
+from videos.models import Video
 from videos.selectors import transcript_lines_around
 
 pytestmark = pytest.mark.django_db
 
 
 def video_with_lines(owner, title: str, lines: list[tuple[float, float, str]]) -> Video:
-    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, duration=lines[-1][1])
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, language="en", text="")
-    for index, (start, end, text) in enumerate(lines):
-        words = [[start, start + 0.4, text.split()[0], 0.9]]
-        TranscriptSegment.objects.create(
-            transcript=transcript, index=index, start=start, end=end, text=text, words=words, low_confidence=index == 1
-        )
-    return video
+    with_words = [
+        (start, end, text, {"words": [[start, start + 0.4, text.split()[0], 0.9]], "low_confidence": index == 1})
+        for index, (start, end, text) in enumerate(lines)
+    ]
+    return VideoFactory(
+        owner=owner,
+        title=title,
+        status=Video.Status.READY,
+        duration=lines[-1][1],
+        with_transcript=with_words,
+        with_transcript__text="",
+    )
 
 
 def test_each_span_gets_its_videos_lines_within_it_in_order_and_overlaps_do_not_repeat_a_line() -> None:

@@ -292,7 +292,7 @@ def test_a_rough_transcript_is_labelled_low_confidence_and_the_summary_is_shown(
 
 def test_a_video_without_speech_says_so(signed_in, user) -> None:
     video = VideoFactory(owner=user, title="Holiday", ready=True)
-    Transcript.objects.create(video=video, source=Transcript.Source.NONE)
+    TranscriptFactory(video=video, source=Transcript.Source.NONE, language="")
 
     html = signed_in.get(video_page(video)).content.decode()
 

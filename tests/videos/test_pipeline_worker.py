@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from billing.ledger import ledger_grant
 from billing.models import Wallet
+from devtools import processes
 from sage.asgi import application
 from sage.synthetic_media import make_video
-from tests import servers
 from tests.factories import VideoFactory, empty_wallet_user
 from videos.models import Video
 
@@ -53,7 +53,7 @@ def test_an_uploaded_video_is_processed_by_a_worker_and_its_progress_arrives_liv
         await socket.disconnect()
         return events
 
-    with servers.celery_worker():
+    with processes.celery_worker():
         events = asyncio.run(watch_processing())
 
     video = Video.objects.get(pk=upload["video_id"])

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from sage.synthetic_media import SpeechAudio, make_video, speech_seconds
+from tests.factories import TranscriptFactory
 from tests.videos.test_pipeline import funded_user, stored_video
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
 from videos.pipeline import steps
@@ -34,10 +35,9 @@ def old_ready_video(path: Path, settings) -> Video:
         status=Video.Status.READY, duration=4.0, has_audio=True, backends={"clips": "local"}
     )
     video.refresh_from_db()
-    transcript = Transcript.objects.create(
-        video=video, source=Transcript.Source.POCKETSPHINX, language="en", low_confidence=True, text="dubai if wins"
+    TranscriptFactory(
+        video=video, source=Transcript.Source.POCKETSPHINX, low_confidence=True, lines=[(0.5, 2.0, "dubai if wins")]
     )
-    TranscriptSegment.objects.create(transcript=transcript, index=0, start=0.5, end=2.0, text="dubai if wins")
     steps.ensure_chunks(video)
     steps.ensure_summary(video)
     video.refresh_from_db()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import TranscriptFactory, VideoFactory
 from tests.videos.test_pages import video_page
-from videos.models import Transcript, TranscriptSegment
+from videos.models import Transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +31,13 @@ def line_texts(html: str) -> list[str]:
 
 def test_recognised_words_carry_their_times_and_doubtful_ones_are_marked(signed_in, user) -> None:
     video = VideoFactory(owner=user, title="Holiday", ready=True)
-    transcript = Transcript.objects.create(video=video, source=Transcript.Source.WHISPER, language="en")
-    TranscriptSegment.objects.create(
-        transcript=transcript, index=0, start=1.0, end=2.2, text="Fish & chips.",
-        words=[[1.0, 1.4, "Fish", 0.98], [1.5, 1.6, "&", 0.9], [1.7, 2.2, "chips.", 0.35]],
-    )  # fmt: skip
-    TranscriptSegment.objects.create(
-        transcript=transcript, index=1, start=3.0, end=3.5, text="maybe so", low_confidence=True,
-        words=[[3.0, 3.2, "maybe", 0.5], [3.3, 3.5, "so", 0.6]],
-    )  # fmt: skip
+    fish_words = {"words": [[1.0, 1.4, "Fish", 0.98], [1.5, 1.6, "&", 0.9], [1.7, 2.2, "chips.", 0.35]]}
+    maybe_words = {"low_confidence": True, "words": [[3.0, 3.2, "maybe", 0.5], [3.3, 3.5, "so", 0.6]]}
+    TranscriptFactory(
+        video=video,
+        source=Transcript.Source.WHISPER,
+        lines=[(1.0, 2.2, "Fish & chips.", fish_words), (3.0, 3.5, "maybe so", maybe_words)],
+    )
 
     html = signed_in.get(video_page(video)).content.decode()
 

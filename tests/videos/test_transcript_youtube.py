@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devtools.processes import free_port
 from sage.retrying import RetryNotice
-from tests.servers import RecordedRequest, free_port
+from tests.servers import RecordedRequest
 from tests.youtube_stub import API_KEY, VIDEO_ID, timedtext_queries, youtube_stub
 from videos.timed_text import TimedLine
 from videos.transcripts import TranscriptError, fetch_youtube_transcript, youtube_captions

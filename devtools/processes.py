@@ -1,0 +1,165 @@
+"""The project's processes as development starts them: daphne serving the real ASGI app and a Celery
+worker, each with the environment of the process that starts it (its database, Redis and media).
+
+Used by the test suite (tests/servers.py adds the local stubs of outside services) and by the
+benches; production never imports it (it starts its processes from the Procfile). Import it once
+Django is set up: the servers are pointed at the database this process is connected to right now
+(pytest-django's `test_…`, a bench's throwaway one). Every process started here is stopped by PID
+when its context ends.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_url() -> str:
+    """A URL for the database this process is using right now (after pytest-django or a bench renamed it)."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "")
+    password = quote(db["PASSWORD"] or "")
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{user}:{password}@/{db['NAME']}?host={quote(host)}"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{user}:{password}@{host}{port}/{db['NAME']}"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DEBUG": "true",
+        "PYTHONUNBUFFERED": "1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        # A server enqueues tasks as in production (the suite's own default is to run them inline).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+# Where a server's output goes: inherited (the test's output), a file, or subprocess.DEVNULL.
+Output = int | IO[bytes] | None
+
+
+@contextmanager
+def daphne_process(
+    env: Mapping[str, str] | None = None, *, stdout: Output = None, stderr: Output = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
+    added to the servers' environment; yields its base URL and its process."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
+        cwd=BASE_DIR,
+        env=server_env(**(env or {})),
+        stdout=stdout,
+        stderr=stderr,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        stop_process(process)
+
+
+@contextmanager
+def daphne_server(**env: str) -> Iterator[str]:
+    """Serve the real ASGI app with daphne; yields its base URL."""
+    with daphne_process(env) as (url, _process):
+        yield url
+
+
+@contextmanager
+def celery_worker(
+    queues: str = "default,media", *, concurrency: int | None = None, stderr: Output = None, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process; yields once it answers a ping. One task at a time in the
+    worker's own process (`--pool solo`), or, with `concurrency`, the Procfile's prefork pool of
+    that many processes."""
+    from sage.celery import app
+
+    hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+    eager_before = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # the point is to send tasks to the real worker
+    app.control.purge()  # tasks earlier tests queued (for rows long gone) must not reach this worker
+    pool = ["--pool", "solo"] if concurrency is None else ["--concurrency", str(concurrency)]
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "--app",
+            "sage",
+            "worker",
+            "--queues",
+            queues,
+            *pool,
+            "--hostname",
+            hostname,
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=BASE_DIR,
+        env=server_env(**env),
+        stderr=stderr,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early with code {process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("celery worker did not answer a ping within 60s")
+        yield process
+    finally:
+        stop_process(process)
+        app.conf.task_always_eager = eager_before
