@@ -2,7 +2,7 @@
 engine it replaces, scored in the same run.
 
     .venv/bin/python bench/accuracy.py [--case NAME ...] [--held-out-only | --tuning-only]
-                                       [--json PATH] [--cache DIR] [--jobs N] [--no-baseline]
+                                       [--json PATH] [--cache DIR] [--jobs N] [--no-baseline] [--record]
 
 Renders the corpus (or reuses the files already in `--cache`, default .sage/corpus/: names hash
 each version and the generator's code), then for every case:
@@ -46,6 +46,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
+from bench.results import Row, add_record_option, record
 from sage.synthetic_media.corpus import CASES, CATEGORIES, DEFAULT_CACHE, Case, render_version_cached, version_path
 from sage.synthetic_media.scoring import (
     CaseScore,
@@ -255,6 +256,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="rendered corpus files (kept)")
     parser.add_argument("--jobs", type=int, default=1, help="processes rendering the corpus")
     parser.add_argument("--no-baseline", action="store_true", help="skip the clip-grid engine")
+    add_record_option(parser)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows in a log file too
 
@@ -315,7 +317,21 @@ def main() -> int:
         }
         args.json.write_text(json.dumps(payload, indent=1, default=_json_default))
         print(f"\nper-case results: {args.json}")
+    if args.record:
+        record(bench="accuracy", path=args.record, rows=result_rows(results, pairs=len(cases)))
     return 0 if all(met for _, _, met in results) else 1
+
+
+def result_rows(results: list[tuple[str, str, bool]], *, pairs: int) -> list[Row]:
+    """The goals two to a row, as bench/RESULTS.md groups them: found (recall, precision), placed
+    (boundaries, offsets), and nothing made up (re-encodes, severity floors)."""
+    rows = []
+    for number in range(0, len(results), 2):
+        paired = results[number : number + 2]
+        goal = "; ".join(goal for goal, _, _ in paired) + (f" ({pairs} pairs)" if number == 0 else "")
+        figure = "; ".join(measured for _, measured, _ in paired)
+        rows.append(Row(goal, figure, all(met for _, _, met in paired)))
+    return rows
 
 
 def _json_default(value: object) -> object:

@@ -1,7 +1,7 @@
 """Comparison of two 3-hour videos (5,400 clips each): alignment and comparison time, against a
 per-interval Python loop in the same process; and engine 2 on the two videos' fingerprints.
 
-    .venv/bin/python bench/compare.py [--clips 5400] [--rounds 5] [--seed 1]
+    .venv/bin/python bench/compare.py [--clips 5400] [--rounds 5] [--seed 1] [--record]
 
 The vectors are SYNTHETIC but shaped like the `local` backend's: shots of 2–10 clips, each clip its
 shot's look plus a slow drift and a little noise, over a direction every clip shares (cosine
@@ -61,6 +61,7 @@ from scipy.ndimage import gaussian_filter1d  # type: ignore[import-untyped]  # s
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
+from bench.results import Row, add_record_option, record
 from videos.compare import (
     ClipSeries,
     ComparisonResult,
@@ -472,6 +473,7 @@ def main() -> int:
     parser.add_argument("--clips", type=int, default=5400, help="clips in A (2 s each; 5,400 = 3 hours)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     a, b, edits = make_pair(arguments.clips, arguments.seed)
@@ -589,6 +591,31 @@ def main() -> int:
         and refined_correct
         and refined.best <= GOAL_REFINED_S
     )
+    if arguments.record:
+        pair = f"{len(a) * CLIP_SECONDS / 3600:g}-hour pair"
+        record(
+            bench="compare",
+            path=arguments.record,
+            rows=[
+                Row(
+                    f"engine 1: comparison ≤ {GOAL_COMPARISON_MS:g} ms, `cuts` alignment ≤ {GOAL_ALIGNMENT_S:g} s, "
+                    f"≥ {GOAL_RATIO:g}× the per-interval loop ({pair})",
+                    f"comparison {comparison.best * ms:.1f} ms, alignment {cuts.best:.3f} s, {ratio:.0f}× the loop"
+                    + ("" if correct and same_as_loop else " (the segments found are wrong)"),
+                    correct
+                    and same_as_loop
+                    and cuts.best <= GOAL_ALIGNMENT_S
+                    and comparison.best * ms <= GOAL_COMPARISON_MS
+                    and ratio >= GOAL_RATIO,
+                ),
+                Row(
+                    f"engine 2: `refined_compare` end to end ≤ {GOAL_REFINED_S:g} s ({pair})",
+                    f"{refined.best:.3f} s (engine 1's compare() with cuts: {end_to_end.best:.3f} s)"
+                    + ("" if refined_correct else " (the edits found are wrong)"),
+                    refined_correct and refined.best <= GOAL_REFINED_S,
+                ),
+            ],
+        )
     return 0 if met else 1
 
 

@@ -1,6 +1,6 @@
 """How long the garbage collector stops a web process for a full pass, before and after freezing.
 
-    .venv/bin/python bench/gc_pause.py [--rounds 5]
+    .venv/bin/python bench/gc_pause.py [--rounds 5] [--record]
 
 Loads what the web process holds for life, as daphne does: Django and every app through
 `sage.asgi` (which freezes what it loaded), then embeds a question as the first chat question does
@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.results import Row, add_record_option, record  # found through the path above
+
 GOAL_FROZEN_MS = 10.0
 
 
@@ -43,6 +45,7 @@ def full_pass_ms(rounds: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
@@ -68,6 +71,18 @@ def main() -> int:
     print(f"frozen / baseline: {frozen_ms / thawed_ms:.4f}")
     met = frozen_ms <= GOAL_FROZEN_MS
     print(f"goal a full pass ≤ {GOAL_FROZEN_MS:.0f} ms once frozen: {'met' if met else 'NOT met'}")
+    if arguments.record:
+        record(
+            bench="gc_pause",
+            path=arguments.record,
+            rows=[
+                Row(
+                    f"a full collection ≤ {GOAL_FROZEN_MS:.0f} ms once frozen",
+                    f"{frozen_ms:.2f} ms (thawed, the baseline: {thawed_ms:.0f} ms)",
+                    met,
+                )
+            ],
+        )
     return 0 if met else 1
 
 

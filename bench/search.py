@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--chunks 100000] [--users 40] [--queries 200] [--ef-search N]
         [--max-scan-tuples N] [--min-owner-chunks N] [--seed 7] [--query-seed N]
-        [--keep | --reuse NAME | --drop NAME] [--build-memory 2GB]
+        [--keep | --reuse NAME | --drop NAME] [--build-memory 2GB] [--record]
 
 Works in a throwaway database (made on the embedded Postgres, or `DATABASE_URL`'s server, with the
 migrations applied; dropped at the end). `--keep` leaves it and prints its name, and `--reuse NAME`
@@ -52,6 +52,8 @@ from unittest.mock import patch
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+from bench.results import Row, add_record_option, record  # found through the path above
 
 DIMENSIONS = 384
 CHUNKS_PER_VIDEO = 50
@@ -423,8 +425,8 @@ def percentiles(values: list[float]) -> str:
 
 def report(
     measured: Measured, *, ef_search: int, max_scan_tuples: int, min_owner_chunks: int, min_owner_percent: int
-) -> bool:
-    """Print the figures; True when the goal is met."""
+) -> tuple[bool, list[Row]]:
+    """Print the figures; whether every goal is met, and the goals' rows for bench/RESULTS.md."""
     print(
         f"hnsw.ef_search = {ef_search}, iterative scan relaxed_order, hnsw.max_scan_tuples {max_scan_tuples}; "
         f"people with < {min_owner_chunks} chunks or < {min_owner_percent} % of all searched exactly; "
@@ -483,7 +485,23 @@ def report(
     ]
     for label, met in goals:
         print(f"{label}: {verdict(met)}")
-    return all(met for _, met in goals)
+    within = f"p95 ≤ {GOAL_P95_MS:g} ms"
+    rows = [
+        Row(
+            f"{within} at recall@10 ≥ {GOAL_RECALL:g}, all queries",
+            f"{hnsw_p95:.1f} ms at {recall:.3f} (exact baseline: {exact_p95:.1f} ms)",
+            goals[0][1] and goals[1][1],
+        ),
+        Row(
+            "the same, queries planned with the index",
+            f"{index_p95:.1f} ms at {index_recall:.3f} ({len(through_index)} queries)",
+            goals[2][1] and goals[3][1],
+        ),
+        Row(
+            f"{within}, people searched exactly", f"{exact_path_p95:.1f} ms ({len(without_index)} queries)", goals[4][1]
+        ),
+    ]
+    return all(met for _, met in goals), rows
 
 
 def verdict(met: bool) -> str:
@@ -511,6 +529,7 @@ def main() -> int:
     kept.add_argument("--keep", action="store_true", help="leave the database for --reuse and print its name")
     kept.add_argument("--reuse", metavar="NAME", help="measure a database left by --keep (its corpus, its seed)")
     kept.add_argument("--drop", metavar="NAME", help="drop a database left by --keep, and do nothing else")
+    add_record_option(parser)
     arguments = parser.parse_args()
 
     configure_django(shared_buffers=arguments.shared_buffers)
@@ -554,7 +573,7 @@ def main() -> int:
             databases = setup_databases(verbosity=0, interactive=False)
             print(f"database {connection.settings_dict['NAME']} made and migrated")
             people, built = load(corpus, users, seed=seed, build_memory=arguments.build_memory)
-        print_build(built)
+        index_bytes = print_build(built)
         warm_up = make_queries(np.random.default_rng(query_seed + WARM_UP_SEED), corpus, count=WARM_UP, users=users)
         measured = measure(queries, warm_up, people)
     finally:
@@ -563,13 +582,21 @@ def main() -> int:
             teardown_databases(databases, verbosity=0)
     if arguments.keep:
         print(f"database kept: --reuse {connection.settings_dict['NAME']} (drop it with --drop)")
-    met = report(
+    met, rows = report(
         measured,
         ef_search=int(settings.HNSW_EF_SEARCH),
         max_scan_tuples=int(settings.HNSW_MAX_SCAN_TUPLES),
         min_owner_chunks=int(settings.HNSW_MIN_OWNER_CHUNKS),
         min_owner_percent=int(settings.HNSW_MIN_OWNER_PERCENT),
     )
+    if arguments.record:
+        scale = f" ({chunks:,} chunks)"
+        rows[0] = Row(rows[0].goal + scale, rows[0].figure, rows[0].met)
+        build = (
+            f"loaded in {built.loaded_seconds:.0f} s, built in {built.indexed_seconds:.0f} s "
+            f"(peak RSS {built.build_peak_rss_mb / 1000:.1f} GB), {index_bytes / 2**20:,.0f} MB"
+        )
+        record(bench="search", path=arguments.record, rows=[*rows, Row("index build (no goal)", build, None)])
     return 0 if met else 1
 
 
@@ -610,9 +637,10 @@ def bench_people(users: int) -> list[int]:
     return [by_email[f"bench-search-{number}@example.com"] for number in range(users)]
 
 
-def print_build(built: Built) -> None:
+def print_build(built: Built) -> int:
     """How long the load and the build took, and what the index needs: its size on disk, the memory
-    the build used, and whether it fits in the server's shared buffers (or only in the OS's cache)."""
+    the build used, and whether it fits in the server's shared buffers (or only in the OS's cache).
+    Returns the index's size in bytes."""
     from django.db import connection
 
     from videos.models import CHUNK_INDEX_PARTS
@@ -650,6 +678,7 @@ def print_build(built: Built) -> None:
         f"indexes {table_bytes / 2**20:.0f} MB); shared_buffers {shared_buffers}: the index "
         f"{'fits' if index_bytes <= shared_bytes else 'does NOT fit, so searches read it from the OS page cache'}"
     )
+    return int(index_bytes)
 
 
 if __name__ == "__main__":

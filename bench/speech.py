@@ -1,6 +1,6 @@
 """Offline speech recognition (faster-whisper) on a spoken corpus and on sound with no speech.
 
-    .venv/bin/python bench/speech.py [--non-speech-seconds 60] [--rounds 2] [--keep DIR]
+    .venv/bin/python bench/speech.py [--non-speech-seconds 60] [--rounds 2] [--keep DIR] [--record]
 
 Makes the corpus with espeak-ng (sage/synthetic_media/speech_corpus.py): for each of ten conditions — voices
 (en-us, en-gb, a female en-us variant, Scottish English), rates (120, 150, 170, 190 words a minute),
@@ -43,6 +43,7 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.results import Row, add_record_option, record  # found through the path above
 from sage.synthetic_media.speech_corpus import (
     NON_SPEECH_KINDS,
     PASSAGES,
@@ -156,6 +157,7 @@ def main() -> int:
     parser.add_argument("--non-speech-seconds", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=2, help="runs per spoken file; the fastest counts")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it (else a temporary directory)")
+    add_record_option(parser)
     arguments = parser.parse_args()
     configure_django()
     from django.conf import settings
@@ -234,6 +236,22 @@ def main() -> int:
         met_quiet = quiet_words <= GOAL_NON_SPEECH_WORDS
         print(f"\ngoal ≥ {GOAL_REAL_TIME:.0f}× real time on the spoken corpus: {real_time:.1f}× — {verdict(met_speed)}")
         print(f"goal {GOAL_NON_SPEECH_WORDS} words on non-speech: {quiet_words} — {verdict(met_quiet)}")
+        if arguments.record:
+            model = f"{loaded.name or settings.WHISPER_MODEL}, {settings.WHISPER_THREADS} threads"
+            most = "zero words" if GOAL_NON_SPEECH_WORDS == 0 else f"≤ {GOAL_NON_SPEECH_WORDS} words"
+            record(
+                bench="speech",
+                path=arguments.record,
+                rows=[
+                    Row(
+                        f"{model}: ≥ {GOAL_REAL_TIME:g}× real time over the spoken corpus",
+                        f"{real_time:.1f}× ({audio_seconds / cpu:.1f}× per CPU second)",
+                        met_speed,
+                    ),
+                    Row(f"{most} on non-speech ({len(quiet)} files)", f"{quiet_words} words", met_quiet),
+                    Row("word error rate over all speech (no goal)", f"{100 * errors / reference:.1f} %", None),
+                ],
+            )
         return 0 if met_speed and met_quiet else 1
     finally:
         if arguments.keep is None:
