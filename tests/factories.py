@@ -292,15 +292,18 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):
-    """A user's conversation about a video; `answers=[(question, answer), ...]` adds complete
-    question/answer pairs."""
+    """A user's conversation about a video (`cooking=True`: about VideoFactory's cooking video);
+    `answers=[(question, answer), ...]` adds complete question/answer pairs."""
 
     class Meta:
         model = "chat.Conversation"
         skip_postgeneration_save = True
 
+    class Params:
+        cooking = factory.Trait(video=factory.SubFactory(VideoFactory, owner=OWNER, cooking=True))
+
     owner = factory.SubFactory(UserFactory)
-    video = factory.SubFactory(VideoFactory, owner=factory.SelfAttribute("..owner"), ready=True)
+    video = factory.SubFactory(VideoFactory, owner=OWNER, ready=True)
 
     @factory.post_generation
     def answers(conversation, create, extracted, **kwargs):
@@ -334,7 +337,7 @@ class NoteFactory(factory.django.DjangoModelFactory):
         model = "notes.Note"
 
     owner = factory.SubFactory(UserFactory)
-    video = factory.SubFactory(VideoFactory, owner=factory.SelfAttribute("..owner"), ready=True)
+    video = factory.SubFactory(VideoFactory, owner=OWNER, ready=True)
     start = 10.0
     text = factory.Sequence(lambda n: f"Note {n}")
 

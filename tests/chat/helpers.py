@@ -1,4 +1,5 @@
-"""Guests and sockets for chat tests (the cooking video and its transcript: tests.factories)."""
+"""Guests, sockets and the cooking conversation for chat tests (its video and transcript:
+tests.factories)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.http import HttpResponse
 
 from accounts.guests import GUEST_COOKIE, guest_cookie_set
 from accounts.models import User
+from chat.models import Conversation
 from sage.asgi import application
+from tests.factories import ConversationFactory
+
+
+@database_sync_to_async
+def cooking_conversation() -> tuple[User, Conversation]:
+    """A new user's conversation about the cooking video, for async tests."""
+    conversation = ConversationFactory(cooking=True)
+    return conversation.owner, conversation
 
 
 def guest_cookie(guest_id: uuid.UUID) -> str:

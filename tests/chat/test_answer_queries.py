@@ -11,14 +11,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
 from django.db.backends.utils import CursorWrapper
 
-from accounts.guests import Viewer
-from chat.models import Conversation
-from chat.services import conversation_create
-from tests.chat.helpers import frames_until_done, open_socket
-from tests.factories import UserFactory, VideoFactory
+from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,13 +39,6 @@ def every_query(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(CursorWrapper, "execute", counted_execute)
     monkeypatch.setattr(CursorWrapper, "executemany", counted_executemany)
     yield statements
-
-
-@database_sync_to_async
-def cooking_conversation() -> tuple[object, Conversation]:
-    user = UserFactory()
-    video = VideoFactory(owner=user, cooking=True)
-    return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
 async def test_an_answer_costs_a_fixed_handful_of_queries(monkeypatch: pytest.MonkeyPatch) -> None:

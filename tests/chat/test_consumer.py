@@ -13,18 +13,11 @@ from accounts.guests import Viewer
 from billing.models import Hold
 from chat.models import Conversation, Message
 from chat.services import conversation_create
-from tests.chat.helpers import frames_until_done, open_socket
-from tests.factories import COOKING, UserFactory, VideoFactory
+from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
+from tests.factories import COOKING, UserFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def cooking_conversation() -> tuple[object, Conversation]:
-    user = UserFactory()
-    video = VideoFactory(owner=user, cooking=True)
-    return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
 @database_sync_to_async

@@ -4,14 +4,12 @@ current as answers finish; messages are rendered with the notes' safe Markdown o
 from __future__ import annotations
 
 import pytest
-from channels.db import database_sync_to_async
 from django.test import Client
 
 from accounts.guests import Viewer
 from accounts.models import User
-from chat.models import Conversation
 from chat.services import conversation_create
-from tests.chat.helpers import frames_until_done, open_socket
+from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 from tests.factories import MessageFactory, UserFactory, VideoFactory
 from videos.models import Video
 
@@ -20,13 +18,6 @@ def signed_in(person: User) -> Client:
     client = Client()
     client.force_login(person)
     return client
-
-
-@database_sync_to_async
-def cooking_conversation() -> tuple[User, Conversation]:
-    user = UserFactory()
-    video = VideoFactory(owner=user, cooking=True)
-    return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
 @pytest.mark.django_db(transaction=True)

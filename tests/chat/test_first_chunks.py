@@ -6,13 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from channels.db import database_sync_to_async
 
-from accounts.guests import Viewer
 from chat import first_chunks
-from chat.services import conversation_create
-from tests.chat.helpers import frames_until_done, open_socket
-from tests.factories import UserFactory, VideoFactory
+from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 
 
 async def test_work_after_a_first_chunk_waits_until_no_answer_is_being_prepared() -> None:
@@ -39,16 +35,9 @@ async def test_done_counts_once_and_a_long_preparation_holds_others_back_only_fo
     assert first_chunks.preparing_count() == 0
 
 
-@database_sync_to_async
-def conversation_of_new_user():
-    owner = UserFactory()
-    video = VideoFactory(owner=owner, cooking=True)
-    return owner, conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video)
-
-
 @pytest.mark.django_db(transaction=True)
 async def test_answered_refused_and_replayed_questions_all_stop_counting_as_being_prepared() -> None:
-    owner, conversation = await conversation_of_new_user()
+    owner, conversation = await cooking_conversation()
     socket, _, _ = await open_socket(conversation.pk, user=owner)
 
     await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})

@@ -6,25 +6,15 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from accounts.guests import Viewer
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.prices import chat_answer_price
 from chat.answering import NO_ANSWER, NOT_ANSWERED, NOTHING_FOUND, answers_the_question
 from chat.models import Conversation, Message
-from chat.services import conversation_create
-from tests.chat.helpers import frames_until_done, open_socket
+from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 from tests.chat.test_answer_queries import every_query
-from tests.factories import UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def cooking_conversation() -> tuple[object, Conversation]:
-    user = UserFactory()
-    video = VideoFactory(owner=user, cooking=True)
-    return user, conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
 
 
 @database_sync_to_async
