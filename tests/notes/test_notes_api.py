@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -407,6 +408,6 @@ def test_listing_notes_takes_the_same_queries_for_many_notes_as_for_one(user, cl
         return len(captured)
 
     one = (queries(notes_url(video.pk)), queries("/api/v1/notes"))
-    Note.objects.bulk_create(Note(owner=user, video=video, start=i, text=f"note {i}") for i in range(2, 30))
+    NoteFactory.create_batch(28, owner=user, video=video, start=factory.Iterator(range(2, 30)))
 
     assert (queries(notes_url(video.pk)), queries("/api/v1/notes")) == one

@@ -145,7 +145,7 @@ def test_the_list_searches_titles_filters_by_status_and_shows_only_mine(client_f
 def test_the_list_makes_the_same_number_of_queries_for_many_videos(
     client_for, user, django_assert_max_num_queries
 ) -> None:
-    Video.objects.bulk_create([Video(owner=user, title=f"v{i}") for i in range(30)])
+    VideoFactory.create_batch(30, owner=user)
 
     with django_assert_max_num_queries(4):
         assert client_for.get("/api/v1/videos").status_code == 200
