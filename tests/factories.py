@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import factory
+import numpy as np
 
 from accounts.models import User
 from devtools.comparisons import (
@@ -13,7 +15,7 @@ from devtools.comparisons import (
     REFINED_SPANS,
     REFINED_SUMMARY,
 )
-from videos.models import Video
+from videos.models import ClipEmbedding, Video
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -213,7 +215,8 @@ class VideoFactory(factory.django.DjangoModelFactory):
     YouTube import; `comparable=True` a ready upload as a comparison needs one (its row only);
     `cooking=True` the "Sourdough" video chat tests ask about (READY, with sound, COOKING's transcript
     with its chunks embedded) and `garden=True` the same of GARDEN; `with_transcript=[(start, end,
-    text), ...]` adds a sidecar transcript, one segment per line (see `TranscriptFactory`)."""
+    text), ...]` adds a sidecar transcript, one segment per line (see `TranscriptFactory`);
+    `with_clips=visual` its 2-second clip vectors (see `clip_rows`)."""
 
     class Meta:
         model = Video
@@ -241,6 +244,35 @@ class VideoFactory(factory.django.DjangoModelFactory):
     def with_transcript(video, create, extracted, **kwargs):
         if extracted:
             TranscriptFactory(video=video, lines=extracted, **kwargs)
+
+    @factory.post_generation
+    def with_clips(video, create, extracted, **kwargs):
+        if extracted is not None:
+            clip_rows(video, extracted, **kwargs)
+
+
+def clip_rows(video: Video, visual: Any, *, audio: Any = None, backend: str = "local") -> None:
+    """`video`'s clip rows as the pipeline leaves them: one per 2 s clip, row i of `visual` (and of
+    `audio`, when given) its vector, scaled to unit length as the embedder's are."""
+
+    def unit(rows: Any) -> Any:
+        rows = np.asarray(rows, dtype=float)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    visual_rows = unit(visual)
+    audio_rows = None if audio is None else unit(audio)
+    ClipEmbedding.objects.bulk_create(
+        ClipEmbedding(
+            video=video,
+            index=index,
+            start=2.0 * index,
+            end=2.0 * index + 2,
+            backend=backend,
+            visual=visual_rows[index],
+            audio=None if audio_rows is None else audio_rows[index],
+        )
+        for index in range(len(visual_rows))
+    )
 
 
 class TranscriptFactory(factory.django.DjangoModelFactory):

@@ -17,10 +17,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ComparisonFactory, TranscriptFactory, UserFactory, VideoFactory
+from tests.factories import ComparisonFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_create, describe
 from videos.compare.views import slider_bounds
-from videos.models import ClipEmbedding, Comparison, Video
+from videos.models import Comparison, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,6 @@ RNG = np.random.default_rng(11)
 BASE_VISUAL = RNG.normal(size=(8, 12))
 BASE_AUDIO = RNG.normal(size=(8, 6))
 OTHER_VISUAL = RNG.normal(size=(8, 12))
-
-
-def unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 def comparable_video(
@@ -45,7 +41,7 @@ def comparable_video(
     **fields,
 ) -> Video:
     """A ready upload with 2-second clip vectors, as the pipeline leaves one."""
-    video = VideoFactory(
+    return VideoFactory(
         owner=owner,
         title=title,
         status=Video.Status.READY,
@@ -53,23 +49,12 @@ def comparable_video(
         fps=15.0,
         storage_key=f"videos/{title}.mp4",
         backends={"clips": backend},
+        with_clips=visual,
+        with_clips__audio=BASE_AUDIO,
+        with_clips__backend=backend,
+        with_transcript=lines,
         **fields,
     )
-    ClipEmbedding.objects.bulk_create(
-        ClipEmbedding(
-            video=video,
-            index=index,
-            start=2.0 * index,
-            end=2.0 * index + 2,
-            backend=backend,
-            visual=unit(visual)[index],
-            audio=unit(BASE_AUDIO)[index],
-        )
-        for index in range(len(visual))
-    )
-    if lines:
-        TranscriptFactory(video=video, lines=lines)
-    return video
 
 
 def edited_visual() -> np.ndarray:

@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, TranscriptFactory, UserFactory, VideoFactory
+from tests.factories import ComparisonFactory, UserFactory, VideoFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from videos.compare import default_threshold
 from videos.models import ClipEmbedding, Comparison, TranscriptSegment, Video
@@ -35,29 +35,17 @@ def unit(rows: np.ndarray) -> np.ndarray:
 
 
 def ready_video(owner, title: str, visual: np.ndarray, audio: np.ndarray | None, *, lines=()) -> Video:
-    video = VideoFactory(
+    return VideoFactory(
         owner=owner,
         title=title,
         status=Video.Status.READY,
         duration=2.0 * len(visual),
         storage_key=f"videos/{title}.mp4",
         backends={"clips": "local"},
+        with_clips=visual,
+        with_clips__audio=audio,
+        with_transcript=lines,
     )
-    ClipEmbedding.objects.bulk_create(
-        ClipEmbedding(
-            video=video,
-            index=index,
-            start=2.0 * index,
-            end=2.0 * index + 2,
-            backend="local",
-            visual=unit(visual)[index],
-            audio=None if audio is None else unit(audio)[index],
-        )
-        for index in range(len(visual))
-    )
-    if lines:
-        TranscriptFactory(video=video, lines=lines)
-    return video
 
 
 def client_for(user) -> Client:

@@ -18,8 +18,8 @@ from django.db import connection
 from django.http import Http404
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory, VideoFactory
-from videos.models import ClipEmbedding, Comparison, Upload, Video, VideoStack
+from tests.factories import UserFactory, VideoFactory, clip_rows
+from videos.models import Comparison, Upload, Video, VideoStack
 from videos.services import video_delete
 from videos.tasks import compare_version_neighbours
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair, stack_versions
@@ -29,17 +29,9 @@ UPLOADS = "/api/v1/uploads"
 RNG = np.random.default_rng(33)
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
 def ready_clips(video: Video, *, seed: int) -> Video:
     """Make `video` ready with five synthetic 2 s clips (what a comparison reads without fingerprints)."""
-    rows = _unit(np.random.default_rng(seed).normal(size=(5, 16)))
-    ClipEmbedding.objects.bulk_create(
-        ClipEmbedding(video=video, index=i, start=2.0 * i, end=2.0 * i + 2, backend="local", visual=rows[i])
-        for i in range(5)
-    )
+    clip_rows(video, np.random.default_rng(seed).normal(size=(5, 16)))
     Video.objects.filter(pk=video.pk).update(
         status=Video.Status.READY,
         duration=10.0,
