@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 import factory
@@ -15,7 +16,8 @@ from devtools.comparisons import (
     REFINED_SPANS,
     REFINED_SUMMARY,
 )
-from videos.models import ClipEmbedding, Video
+from videos.models import ClipEmbedding, TranscriptChunk, Video
+from videos.text_embedding.model import embed_texts
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -278,8 +280,7 @@ def clip_rows(video: Video, visual: Any, *, audio: Any = None, backend: str = "l
 class TranscriptFactory(factory.django.DjangoModelFactory):
     """A transcript of `lines` [(start, end, text), ...]: its text is the lines joined, one segment per
     line (a line's optional fourth item holds more of its segment's columns: `{"words": [...],
-    "low_confidence": True}`); `chunks=True` also stores one chunk per line, really embedded (MiniLM),
-    for search and chat."""
+    "low_confidence": True}`); `chunks=True` also stores one chunk per line (`chunk_rows`)."""
 
     class Meta:
         model = "videos.Transcript"
@@ -294,7 +295,7 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from videos.models import TranscriptChunk, TranscriptSegment
+        from videos.models import TranscriptSegment
 
         lines, chunks = kwargs.pop("lines"), kwargs.pop("chunks")
         transcript = super()._create(model_class, *args, **kwargs)
@@ -305,21 +306,7 @@ class TranscriptFactory(factory.django.DjangoModelFactory):
             for i, (start, end, text, *more) in enumerate(lines)
         )
         if chunks:
-            from videos.text_embedding.model import embed_texts
-
-            vectors = embed_texts([line[2] for line in lines])
-            TranscriptChunk.objects.bulk_create(
-                TranscriptChunk(
-                    video=transcript.video,
-                    owner=transcript.video.owner,
-                    index=i,
-                    start=start,
-                    end=end,
-                    text=text,
-                    embedding=vector,
-                )
-                for i, ((start, end, text, *_), vector) in enumerate(zip(lines, vectors, strict=True))
-            )
+            chunk_rows(transcript.video, [line[:3] for line in lines])
         return transcript
 
 
@@ -393,3 +380,13 @@ class CommentFactory(factory.django.DjangoModelFactory):
         from reviews.comments import comment_create_by_guest
 
         return comment_create_by_guest(**kwargs)
+
+
+def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> None:
+    """`video`'s transcript chunks as the pipeline stores them, one per (start, end, text) window, each
+    text really embedded (MiniLM): what search and chat read."""
+    vectors = embed_texts([text for _, _, text in windows])
+    TranscriptChunk.objects.bulk_create(
+        TranscriptChunk(video=video, owner=video.owner, index=i, start=start, end=end, text=text, embedding=vector)
+        for i, ((start, end, text), vector) in enumerate(zip(windows, vectors, strict=True))
+    )

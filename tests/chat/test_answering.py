@@ -8,8 +8,8 @@ import pytest
 
 from chat.answering import NOT_ANSWERED, UNCERTAIN, ExtractiveBackend, build_prompt, citations_for, cited_seconds
 from chat.retrieval import Evidence, Passage, evidence_from, retrieve, retrieve_passages
-from tests.factories import TranscriptFactory, VideoFactory
-from videos.models import TranscriptChunk, Video
+from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
+from videos.models import Video
 from videos.search import Quote
 from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import Sentence
@@ -47,10 +47,7 @@ def oven_video(owner) -> Video:
     """A video whose transcript is OVEN, in one window (chunk) embedded as the pipeline would."""
     video = VideoFactory(owner=owner, title="Oven", status=Video.Status.READY, duration=80.0, has_audio=True)
     TranscriptFactory(video=video, lines=OVEN)
-    text = " ".join(text for _, _, text in OVEN)
-    TranscriptChunk.objects.create(
-        video=video, owner=owner, index=0, start=40.0, end=78.0, text=text, embedding=embed_texts([text])[0]
-    )
+    chunk_rows(video, [(40.0, 78.0, " ".join(text for _, _, text in OVEN))])
     return video
 
 

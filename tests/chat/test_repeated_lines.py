@@ -8,10 +8,9 @@ import pytest
 
 from chat.answering import citations_for
 from tests.chat.test_answering import evidence_for, extractive
-from tests.factories import TranscriptFactory, VideoFactory
-from videos.models import TranscriptChunk, Video
+from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
+from videos.models import Video
 from videos.search import search_quotes
-from videos.text_embedding.model import embed_texts
 
 JINGLE = "Bread Baking with Anna!"
 ANSWER = "Today Anna bakes a dark rye loaf with caraway seeds."
@@ -23,22 +22,13 @@ def video_with_lines(owner, lines: list[tuple[float, float, str]], *, window_sec
     end = lines[-1][1]
     video = VideoFactory(owner=owner, title="Anna", status=Video.Status.READY, duration=end, has_audio=True)
     TranscriptFactory(video=video, lines=lines)
-    start, index = 0.0, 0
+    windows, start = [], 0.0
     while start < end:
         inside = [text for begin, _, text in lines if start <= begin < start + window_seconds]
         if inside:
-            text = " ".join(inside)
-            TranscriptChunk.objects.create(
-                video=video,
-                owner=owner,
-                index=index,
-                start=start,
-                end=min(end, start + window_seconds),
-                text=text,
-                embedding=embed_texts([text])[0],
-            )
-            index += 1
+            windows.append((start, min(end, start + window_seconds), " ".join(inside)))
         start += window_seconds
+    chunk_rows(video, windows)
     return video
 
 

@@ -14,11 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from billing.holds import hold_create
 from billing.models import Hold, Wallet
 from sage.formatting import clock
-from tests.factories import TranscriptFactory, VideoFactory
+from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
 from tests.youtube_stub import VIDEO_ID, youtube_stub
-from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
+from videos.models import Transcript, TranscriptSegment, Video
 from videos.presenters import LIBRARY_PAGE_SIZE, highlight_words, start_time
-from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -488,14 +487,6 @@ def test_delete_through_the_page_removes_the_video_and_its_file_and_returns_to_t
 # --- search ----------------------------------------------------------------------------------------
 
 
-def add_chunks(video: Video, chunks: list[tuple[float, float, str]]) -> None:
-    vectors = embed_texts([text for *_, text in chunks])
-    TranscriptChunk.objects.bulk_create(
-        TranscriptChunk(video=video, owner=video.owner, index=i, start=start, end=end, text=text, embedding=vector)
-        for i, ((start, end, text), vector) in enumerate(zip(chunks, vectors, strict=True))
-    )
-
-
 def moments(html: str) -> list[tuple[str, str, str]]:
     return [
         (href, unescape(title), stamp)
@@ -524,11 +515,11 @@ KITCHEN = [
 def test_search_shows_the_sentence_that_answers_at_the_moment_it_is_said(signed_in, user, other_user) -> None:
     cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
     TranscriptFactory(video=cooking, lines=KITCHEN)
-    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
+    chunk_rows(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
     garden = VideoFactory(owner=user, title="Garden tour", ready=True)
-    add_chunks(garden, [(80.0, 120.0, "These roses need pruning in early spring, just above an outward bud.")])
+    chunk_rows(garden, [(80.0, 120.0, "These roses need pruning in early spring, just above an outward bud.")])
     # Another user's moment about the very same thing is never shown.
-    add_chunks(
+    chunk_rows(
         VideoFactory(owner=other_user, title="Their pasta", ready=True),
         [(0.0, 30.0, "Simmer tomatoes with garlic for the sauce.")],
     )
@@ -549,7 +540,7 @@ def test_search_shows_the_sentence_that_answers_at_the_moment_it_is_said(signed_
 def test_an_unrelated_question_finds_nothing_and_says_so(signed_in, user) -> None:
     cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
     TranscriptFactory(video=cooking, lines=KITCHEN)
-    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
+    chunk_rows(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
 
     html = signed_in.get(SEARCH, {"q": "Who won the football world cup in 1998?"}).content.decode()
 
@@ -564,7 +555,7 @@ def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> Non
     cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
     TranscriptFactory(video=cooking, lines=KITCHEN)
     TranscriptSegment.objects.filter(transcript__video=cooking, index=2).update(low_confidence=True)
-    add_chunks(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
+    chunk_rows(cooking, [(0.0, 38.0, " ".join(text for *_, text in KITCHEN))])
 
     html = signed_in.get(SEARCH, {"q": "how long should the tomato sauce simmer?"}).content.decode()
 
@@ -575,8 +566,8 @@ def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> Non
 def test_search_for_a_garden_question_puts_the_garden_first(signed_in, user) -> None:
     cooking = VideoFactory(owner=user, title="Cooking show", ready=True)
     garden = VideoFactory(owner=user, title="Garden tour", ready=True)
-    add_chunks(cooking, [(0.0, 40.0, "Today we bake bread from scratch with flour and yeast.")])
-    add_chunks(garden, [(95.0, 130.0, "These roses need pruning in early spring, just above an outward bud.")])
+    chunk_rows(cooking, [(0.0, 40.0, "Today we bake bread from scratch with flour and yeast.")])
+    chunk_rows(garden, [(95.0, 130.0, "These roses need pruning in early spring, just above an outward bud.")])
 
     found = moments(signed_in.get(SEARCH, {"q": "when do I cut back rose bushes"}).content.decode())
 
@@ -600,7 +591,7 @@ def test_search_with_nothing_to_search_says_so(signed_in, user) -> None:
 
 
 def test_the_search_query_is_escaped(signed_in, user) -> None:
-    add_chunks(
+    chunk_rows(
         VideoFactory(owner=user, title="Holiday", ready=True), [(0.0, 10.0, "Scripts and alerts in the browser.")]
     )
 
@@ -612,7 +603,7 @@ def test_the_search_query_is_escaped(signed_in, user) -> None:
 
 def test_search_pages_see_only_a_bounded_number_of_moments(signed_in, user) -> None:
     video = VideoFactory(owner=user, title="Holiday", ready=True)
-    add_chunks(
+    chunk_rows(
         video, [(float(i * 30), float(i * 30 + 40), f"Part {i} of the story about a lighthouse.") for i in range(25)]
     )
 
