@@ -195,6 +195,20 @@ def spoken_video(title: str, lines: list[tuple[float, float, str]]) -> factory.T
     )
 
 
+class UploadFactory(factory.django.DjangoModelFactory):
+    """An upload to local storage, created and not yet completed: `size` bytes in parts of 8 MiB."""
+
+    class Meta:
+        model = "videos.Upload"
+
+    owner = factory.SubFactory(UserFactory)
+    filename = factory.Sequence(lambda n: f"upload-{n}.mp4")
+    size = 8 * 2**20
+    part_size = 8 * 2**20
+    part_count = factory.LazyAttribute(lambda upload: -(-upload.size // upload.part_size))
+    store = "local"
+
+
 class VideoStackFactory(factory.django.DjangoModelFactory):
     """A stack of versions; `versions=n` adds n ready videos as versions 1..n."""
 

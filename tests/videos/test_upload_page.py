@@ -9,8 +9,8 @@ from django.urls import reverse
 from billing.models import Plan
 from billing.plans import GIB, MIB
 from billing.selectors import wallet_for_user
-from tests.factories import UserFactory, VideoFactory
-from videos.models import Upload, Video
+from tests.factories import UploadFactory, UserFactory, VideoFactory
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_the_page_says_the_price_and_the_balance_before_anything_is_sent(signed_
 
 def test_the_page_shows_the_plans_limits_and_storage_used(signed_in, user) -> None:
     VideoFactory(owner=user, title="Stored", size=300 * MIB, storage_key="videos/1/original.mp4")
-    Upload.objects.create(owner=user, filename="half.mp4", size=212 * MIB, part_size=8 * MIB, part_count=27)
+    UploadFactory(owner=user, filename="half.mp4", size=212 * MIB)
 
     response = signed_in.get(UPLOAD_URL)
 
@@ -111,9 +111,7 @@ def test_another_users_videos_uploads_and_plan_never_appear(signed_in) -> None:
     wallet.plan = Plan.objects.get(slug="team")
     wallet.save()
     VideoFactory(owner=someone_else, title="Their secret talk", size=900 * MIB, storage_key="videos/9/original.mp4")
-    Upload.objects.create(
-        owner=someone_else, filename="their-draft.mp4", size=100 * MIB, part_size=8 * MIB, part_count=13
-    )
+    UploadFactory(owner=someone_else, filename="their-draft.mp4", size=100 * MIB)
 
     response = signed_in.get(UPLOAD_URL)
 
