@@ -6,6 +6,7 @@ from typing import Any
 
 import factory
 import numpy as np
+from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from devtools.comparisons import (
@@ -48,6 +49,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """`email_verified=True` (or False): allauth's record of the e-mail address, primary, proven
+        (or not) to be theirs, as a sign-up or a Google login leaves one."""
+        if create and extracted is not None:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=extracted, primary=True)
 
 
 class ApiTokenFactory(factory.django.DjangoModelFactory):

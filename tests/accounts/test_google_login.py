@@ -300,8 +300,7 @@ def test_a_returning_google_user_is_logged_into_the_same_account(client, google)
 
 
 def test_a_verified_google_email_connects_and_logs_into_the_existing_account(client, google):
-    existing = UserFactory(email="ada.lovelace@gmail.com", display_name="Ada (password)")
-    EmailAddress.objects.create(user=existing, email=existing.email, verified=True, primary=True)
+    existing = UserFactory(email="ada.lovelace@gmail.com", display_name="Ada (password)", email_verified=True)
 
     round_trip = sign_in_with_google(client, google)
 
@@ -318,8 +317,7 @@ def test_a_verified_google_email_connects_and_logs_into_the_existing_account(cli
 def test_a_verified_google_email_takes_over_an_unverified_password_account_and_locks_out_its_password(client, google):
     # Someone may have signed up with Ada's address without owning it (optional verification), to
     # wait for her. allauth lets Ada in through Google and wipes the password nobody proved to own.
-    squatter_account = UserFactory(email="ada.lovelace@gmail.com")
-    EmailAddress.objects.create(user=squatter_account, email=squatter_account.email, verified=False, primary=True)
+    squatter_account = UserFactory(email="ada.lovelace@gmail.com", email_verified=False)
 
     sign_in_with_google(client, google)
 
@@ -333,8 +331,7 @@ def test_a_verified_google_email_takes_over_an_unverified_password_account_and_l
 
 
 def test_an_unverified_google_email_neither_connects_nor_logs_into_the_existing_account(client, google):
-    existing = UserFactory(email="ada.lovelace@gmail.com")
-    EmailAddress.objects.create(user=existing, email=existing.email, verified=True, primary=True)
+    existing = UserFactory(email="ada.lovelace@gmail.com", email_verified=True)
     google.identity.email_verified = False
 
     round_trip = sign_in_with_google(client, google)

@@ -273,6 +273,7 @@ def test_the_database_refuses_a_ledger_row_with_a_negative_balance_after():
     wallet = Wallet.objects.get(user=user)
 
     with pytest.raises(IntegrityError, match="ledger_balance_not_negative"), transaction.atomic():
+        # By hand, not ledger_debit: the test is about the row itself, which the service never writes.
         LedgerEntry.objects.create(wallet=wallet, kind="debit", amount=-1, balance_after=-1, idempotency_key="raw")
 
 

@@ -4,7 +4,6 @@ section, a favicon at /favicon.ico, and "contact us" as a link to the operators'
 from __future__ import annotations
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -33,8 +32,7 @@ def test_the_admin_is_titled_sage_with_one_accounts_section(operator) -> None:
 
 
 def test_a_persons_e_mail_addresses_are_on_their_page_in_the_admin(operator) -> None:
-    person = UserFactory(email="ada@example.org")
-    EmailAddress.objects.create(user=person, email="ada@example.org", verified=True, primary=True)
+    person = UserFactory(email="ada@example.org", email_verified=True)
 
     page = operator.get(f"/admin/accounts/user/{person.pk}/change/")
 
