@@ -31,6 +31,7 @@ from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from sage.api.query import query_filters, text_filter
 from videos.selectors import video_get_for_user
+from videos.text_embedding.model import embed_query
 
 CHAT = ApiToken.Scope.CHAT
 SEARCH_LIMIT_MAX = 50
@@ -390,8 +391,6 @@ class MessageSearchApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        from videos.text_embedding.model import embed_query  # loads the model on first use
-
         payload = MessageSearchInput(data=request.query_params.dict())  # as JSON: `?limit=` is not "no limit"
         payload.is_valid(raise_exception=True)
         query = payload.validated_data["q"].strip()  # a NUL or a lone surrogate was refused (400)

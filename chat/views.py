@@ -35,6 +35,7 @@ from sage.formatting import clock_mark
 from videos.models import Video
 from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
+from videos.text_embedding.model import embed_query
 
 STARTER_QUESTIONS = 3
 STARTER_TOPIC_MAX_CHARS = 80
@@ -295,8 +296,6 @@ class MessageResult:
 
 def message_results(viewer: Viewer, query: str) -> list[MessageResult]:
     """My messages about `query`, best first."""
-    from videos.text_embedding.model import embed_query  # loads the model on first use
-
     hits = selectors.search_my_messages(viewer, embed_query(query), limit=SEARCH_RESULTS)
     return [
         MessageResult(
