@@ -24,8 +24,8 @@ from tests.browser.test_video_pages import (
     ready_video,
     wait_until,
 )
-from tests.factories import MessageFactory, TranscriptFactory, UserFactory, VideoFactory
-from videos.models import TranscriptChunk, Video
+from tests.factories import MessageFactory, TranscriptFactory, UserFactory, VideoFactory, chunk_rows
+from videos.models import Video
 from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.browser
@@ -54,11 +54,7 @@ def chattable_video(person: User, tmp_path: Path, settings) -> Video:
     """The person's ready video (test_video_pages' tour), with one searchable chunk per transcript
     line, embedded by the real text model: what a question about it is answered from."""
     video = ready_video(person, tmp_path, settings)
-    vectors = embed_texts([text for _, _, text in TOUR_LINES])
-    TranscriptChunk.objects.bulk_create(
-        TranscriptChunk(video=video, owner=person, index=i, start=start, end=end, text=text, embedding=vector)
-        for i, ((start, end, text), vector) in enumerate(zip(TOUR_LINES, vectors, strict=True))
-    )
+    chunk_rows(video, TOUR_LINES)
     return video
 
 

@@ -16,10 +16,9 @@ from playwright.sync_api import Page, Route, expect
 from accounts.models import User
 from devtools import processes
 from sage.synthetic_media import Cue, make_video, write_srt
-from tests.factories import DEFAULT_PASSWORD, TranscriptFactory, UserFactory, VideoFactory
-from videos.models import TranscriptChunk, Video
+from tests.factories import DEFAULT_PASSWORD, TranscriptFactory, UserFactory, VideoFactory, chunk_rows
+from videos.models import Video
 from videos.presenters import STAGE_LABELS
-from videos.text_embedding.model import embed_texts
 
 pytestmark = pytest.mark.browser
 
@@ -288,11 +287,7 @@ def test_a_search_result_plays_the_video_from_that_moment(site_url: str, page: P
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)
     chunks = [(0.0, 4.0, "Welcome to the house tour. This is the hallway."), (4.0, 8.0, TOUR_LINES[2][2])]
-    vectors = embed_texts([text for *_, text in chunks])
-    TranscriptChunk.objects.bulk_create(
-        TranscriptChunk(video=video, owner=person, index=i, start=start, end=end, text=text, embedding=vector)
-        for i, ((start, end, text), vector) in enumerate(zip(chunks, vectors, strict=True))
-    )
+    chunk_rows(video, chunks)
     errors = page_errors(page)
     log_in(page, site_url, person.email)
 
