@@ -28,7 +28,7 @@ def test_the_admin_is_titled_sage_with_one_accounts_section(operator) -> None:
     sections = [app["name"] for app in response.context["app_list"]]
     assert sections.count("Accounts") == 1, sections
     accounts = next(app for app in response.context["app_list"] if app["name"] == "Accounts")
-    assert {model["object_name"] for model in accounts["models"]} == {"User", "ApiToken"}
+    assert {model["object_name"] for model in accounts["models"]} == {"User", "ApiToken", "ExtensionConnect"}
 
 
 def test_a_persons_e_mail_addresses_are_on_their_page_in_the_admin(operator) -> None:
