@@ -18,8 +18,8 @@ from chat.live import message_frame_data
 from chat.models import Message
 from chat.selectors import chat_allowance
 from tests.chat.helpers import in_own_connection, wait_until_a_query_waits_on_a_lock
-from tests.factories import COOKING, UserFactory, VideoFactory
-from videos.models import TranscriptChunk, Video
+from tests.factories import UserFactory, VideoFactory
+from videos.models import TranscriptChunk
 from videos.text_embedding.model import embed_texts
 
 CITATIONS = [{"video_id": 1, "start": 12.5, "label": "00:12", "text": "Bake at 250 °C"}]
@@ -27,15 +27,7 @@ CITATIONS = [{"video_id": 1, "start": 12.5, "label": "00:12", "text": "Bake at 2
 
 def _begin(user, text: str = "How hot should the oven be?") -> services.AnswerStart:
     viewer = Viewer(user=user, guest_id=None)
-    video = VideoFactory(
-        owner=user,
-        title="Sourdough",
-        status=Video.Status.READY,
-        duration=COOKING[-1][1],
-        has_audio=True,
-        with_transcript=COOKING,
-        with_transcript__chunks=True,
-    )
+    video = VideoFactory(owner=user, cooking=True)
     conversation = services.conversation_create(viewer=viewer, video=video)
     return services.answer_begin(viewer=viewer, conversation=conversation, text=text)
 
