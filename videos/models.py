@@ -272,7 +272,7 @@ class TranscriptSegment(models.Model):
     # say so.
     low_confidence = models.BooleanField(default=False)
     # Recognised words with their times, [[start, end, "word", probability], ...] (seconds and
-    # probability to 0.01; see videos.transcripts.words); null for subtitles and captions.
+    # probability to 0.01; see videos.timed_text.lines); null for subtitles and captions.
     words = models.JSONField(null=True, blank=True)
 
     class Meta:

@@ -51,7 +51,7 @@ from videos.selectors import (
     videos_for_user,
 )
 from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
-from videos.transcripts.words import unpack_words
+from videos.timed_text import words_from_json
 from videos.uploads.services import storage_used_bytes
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import without_older_versions
@@ -245,7 +245,7 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
     start_at = start_time(request.GET.get("t"), video.duration)
     lines = [
         TranscriptLine(
-            start=s.start, end=s.end, text=s.text, words=unpack_words(s.words), low_confidence=s.low_confidence
+            start=s.start, end=s.end, text=s.text, words=words_from_json(s.words), low_confidence=s.low_confidence
         )
         for s in segments[:TRANSCRIPT_LINE_LIMIT]
     ]

@@ -19,6 +19,7 @@ from videos.timed_text import (
     split_sentences,
     windows_of,
     words_from_json,
+    words_to_json,
 )
 
 TARGET, OVERLAP = 40.0, 8.0
@@ -253,3 +254,13 @@ def test_words_are_read_from_their_stored_form_and_bad_entries_are_skipped():
 
     assert words_from_json(stored) == (Word(1.0, 1.4, " Hello", 0.92), Word(1.4, 1.8, " world.", 1.0))
     assert words_from_json(None) == ()
+
+
+def test_words_are_stored_compactly_and_read_back_to_the_hundredth():
+    words = [Word(1.004, 1.396, " Hello", 0.923), Word(1.4, 1.8, " world.", 1.0)]
+
+    stored = words_to_json(words)
+
+    assert stored == [[1.0, 1.4, " Hello", 0.92], [1.4, 1.8, " world.", 1.0]]
+    assert words_from_json(stored) == (Word(1.0, 1.4, " Hello", 0.92), Word(1.4, 1.8, " world.", 1.0))
+    assert words_to_json([]) is None

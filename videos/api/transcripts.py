@@ -19,7 +19,7 @@ from videos.models import Transcript, TranscriptSegment
 from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import video_set_subtitles
-from videos.transcripts.words import unpack_words
+from videos.timed_text import words_from_json
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 # Each result's sentences are embedded at search time (~8 a result).
@@ -53,7 +53,7 @@ class SegmentOutput(serializers.ModelSerializer[TranscriptSegment]):
     @extend_schema_field(WordOutput(many=True, allow_null=True))
     def get_words(self, segment: TranscriptSegment) -> Any:
         """Each recognised word with its time; null for subtitles and captions (they have no word times)."""
-        words = unpack_words(segment.words)
+        words = words_from_json(segment.words)
         return WordOutput(words, many=True).data if words else None
 
 

@@ -36,14 +36,13 @@ from videos.probe import ProbeError, probe_media
 from videos.selectors import transcript_lines
 from videos.summary import summarize_transcript
 from videos.text_embedding.model import embed_texts
-from videos.timed_text import windows_of
+from videos.timed_text import windows_of, words_to_json
 from videos.transcripts.base import TranscriptError, TranscriptResult, clean_segments
 from videos.transcripts.gemini import transcribe_with_gemini
 from videos.transcripts.speech import recognise_speech
 from videos.transcripts.stream import subtitle_stream_segments
 from videos.transcripts.subtitles import parse_subtitles
 from videos.transcripts.whisper_model import WhisperModelError
-from videos.transcripts.words import pack_words
 from videos.transcripts.youtube_captions import fetch_youtube_transcript
 
 logger = logging.getLogger(__name__)
@@ -293,7 +292,7 @@ def store_transcript(video: Video, result: TranscriptResult | None) -> Transcrip
                 end=segment.end,
                 text=segment.text,
                 low_confidence=segment.low_confidence,
-                words=pack_words(segment.words),
+                words=words_to_json(segment.words),
             )
             for index, segment in enumerate(result.segments)
         )
