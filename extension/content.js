@@ -1,5 +1,5 @@
-// On youtube.com: reports the watch page's video (id, title) to the service worker, and lets the side
-// panel drive the page's own player (time, seek, pause, play). It never writes into YouTube's page
+// On youtube.com: reports the watch page's video (id, title) to the service worker, lets the side
+// panel drive the page's own player (time, seek, pause, play), and starts a note on the key `n`. It never writes into YouTube's page
 // and never sees the SAGE token (only the panel and the service worker use it).
 //
 // A classic script, not an ES module: Chrome loads content scripts declared in the manifest as
@@ -65,7 +65,42 @@
   });
   report("load");
 
+  // `n` on the watch page: a note at this moment, as in the panel. Where people watch, the focus is
+  // on YouTube's page, not the panel. YouTube gives `n` alone no meaning (Shift+N is "next video",
+  // left alone here), and a key typed into a field (search, a comment: inputs and contenteditable
+  // boxes, also inside shadow roots) stays that field's. The video pauses at the key, before the
+  // panel has opened, so the note's time is the moment the person pressed it.
+  function typingInAField(event) {
+    const target = event.composedPath()[0];
+    return target instanceof Element && Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
+  }
+
+  function beginNote() {
+    const before = state();
+    const video = player();
+    if (video && !video.paused) video.pause();
+    return { videoId: before.videoId, title: before.title, start: before.currentTime, resume: !before.paused };
+  }
+
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
+      if (event.repeat || event.isComposing || typingInAField(event) || !videoIdFrom(location.href)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation(); // YouTube's own key handlers do not see it
+      // Sent at once, inside the key's user gesture: the service worker may open the panel only then.
+      chrome.runtime.sendMessage({ type: "note-key", ...beginNote() }).catch(() => {});
+    },
+    true,
+  );
+
   chrome.runtime.onMessage.addListener((message, _sender, reply) => {
+    if (message?.type === "begin-note") {
+      // The keyboard shortcut (chrome.commands, in the service worker): the same as `n` above.
+      reply(videoIdFrom(location.href) ? beginNote() : null);
+      return false;
+    }
     if (message?.type !== "player") return false;
     const video = player();
     if (video) {

@@ -1,17 +1,19 @@
 // Notes on the followed YouTube video: the list (click a time to seek the page's player), a note at
-// the current time with one key (`n`: the video pauses while you type and plays on after Enter or
-// Escape), range notes (`[` marks the start, `]` the end), AI notes, delete with undo, export.
+// the current time with one key (`n` in the panel or on the YouTube page, or the shortcut Alt+N
+// anywhere: the video pauses while you type and plays on after Enter or Escape), range notes (`[`
+// marks the start, `]` the end), AI notes, delete with undo, export.
 // The note being written is saved to chrome.storage.local on every keystroke, so a closed panel, a
 // reload or an unreachable site loses nothing; it is cleared once SAGE has the note.
 
 import { ApiError, api, connection, request, siteOrigin, videoPath } from "../lib/api.js";
 import { clock } from "../lib/clock.js";
-import { NOTE_DRAFT } from "../lib/keys.js";
+import { NOTE_DRAFT, NOTE_REQUEST } from "../lib/keys.js";
 import { backoffSeconds, sleep } from "../lib/retry.js";
 import { clearRetrying, sayProblem, sayRetrying, showError } from "./banner.js";
 import { pause, play, playerState, seek } from "./player.js";
 
 const UNDO_SECONDS = 5;
+const REQUEST_FRESH_MS = 60_000; // a note asked for on the page longer ago than this is let go
 const AI_PENDING = ["waiting", "generating"];
 
 const list = document.getElementById("note-list");
@@ -144,6 +146,7 @@ export async function showNotesFor(next) {
     // Restored after a reload: the video is not paused for it, the person was not typing just now.
     openComposer(stored);
   }
+  await takeNoteRequest();
   await load();
 }
 
@@ -193,6 +196,17 @@ async function currentState() {
   return state;
 }
 
+// A note at `start`: the one being written if any, else a put-aside draft of this video, else a new one.
+async function noteAt(start, wasPlaying) {
+  if (!composer.hidden) {
+    textarea.focus();
+    return;
+  }
+  const stored = (await chrome.storage.local.get(NOTE_DRAFT))[NOTE_DRAFT];
+  const kept = stored && stored.youtubeId === video.youtubeId && stored.text ? stored : null;
+  await openComposer(kept || { start }, { wasPlaying });
+}
+
 export async function noteHere() {
   if (!video) return;
   if (!composer.hidden) {
@@ -201,10 +215,38 @@ export async function noteHere() {
   }
   const state = await currentState();
   if (!state) return;
-  const stored = (await chrome.storage.local.get(NOTE_DRAFT))[NOTE_DRAFT];
-  const kept = stored && stored.youtubeId === video.youtubeId && stored.text ? stored : null;
-  await openComposer(kept || { start: state.currentTime }, { wasPlaying: !state.paused });
+  await noteAt(state.currentTime, !state.paused);
 }
+
+// `n` on the YouTube page or the shortcut (background.js): the video was paused at the key, so the
+// note starts at that moment. Taken once, for the video shown (a request for another video waits
+// until the panel has followed it there).
+async function takeNoteRequest() {
+  if (!video) return;
+  const request = (await chrome.storage.session.get(NOTE_REQUEST))[NOTE_REQUEST];
+  if (!request || !video || request.videoId !== video.youtubeId) return;
+  await chrome.storage.session.remove(NOTE_REQUEST);
+  if (Date.now() - request.at > REQUEST_FRESH_MS) return;
+  document.getElementById("tab-notes").click();
+  await noteAt(request.start, request.resume);
+  if (!document.hasFocus()) {
+    // The key was pressed on YouTube's page and the browser kept the focus there.
+    const words = "Click here to type: the keys still go to the YouTube page.";
+    composerStatus.textContent = words;
+    window.addEventListener(
+      "focus",
+      () => {
+        textarea.focus();
+        if (composerStatus.textContent === words) composerStatus.textContent = "";
+      },
+      { once: true },
+    );
+  }
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "session" && changes[NOTE_REQUEST]?.newValue) takeNoteRequest();
+});
 
 function showRange() {
   markEndButton.hidden = rangeStart == null;

@@ -1,5 +1,5 @@
 """A local HTTPS server that looks like YouTube's watch pages to the extension: `/watch?v=<id>` with the
-player's `<video>` inside `#movie_player`, the title in `h1`, and in-page navigation to another
+player's `<video>` inside `#movie_player`, the title in `h1`, a search box, and in-page navigation to another
 video (history.pushState, then the `yt-navigate-finish` event YouTube fires). Chromium reaches it as
 www.youtube.com through `--host-resolver-rules`, trusting its self-signed certificate by its public
 key's hash (`--ignore-certificate-errors-spki-list`).
@@ -91,6 +91,7 @@ def _watch_page(video_id: str, titles: Mapping[str, str]) -> bytes:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{title} - YouTube</title></head>
 <body>
+<input id="search" aria-label="Search" placeholder="Search">
 <div id="movie_player"><video src="/media/{video_id}.mp4" muted playsinline controls width="320"></video></div>
 <h1>{title}</h1>
 <ul id="related">{others}</ul>
