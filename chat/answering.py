@@ -15,7 +15,7 @@ from typing import Protocol
 
 from chat.retrieval import Evidence, citation_of
 from sage import gemini
-from sage.formatting import clock, clock_mark
+from sage.formatting import clock_mark, clock_range
 from sage.retrying import AsyncRetryListener
 from videos.search import Quote, best_quotes, plain_words
 
@@ -89,7 +89,8 @@ def build_prompt(*, question: str, evidence: Evidence, history: Sequence[Turn]) 
     if not evidence.passages:
         lines.append("(no passages matched)")
     for number, (passage, sentences) in enumerate(zip(evidence.passages, evidence.sentences, strict=True), 1):
-        lines.append(f'Passage {number} (video "{passage.video_title}", {clock(passage.start)}–{clock(passage.end)}):')
+        span = clock_range(passage.start, passage.end, keep_empty=True)
+        lines.append(f'Passage {number} (video "{passage.video_title}", {span}):')
         for sentence in sentences:
             # Escaped of the closing tag so a transcript cannot end the untrusted block early.
             text = " ".join(sentence.text.split()).replace("</transcript>", "<\\/transcript>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from notes.models import Note
-from sage.formatting import clock
+from sage.formatting import clock_range
 
 
 @admin.register(Note)
@@ -23,4 +23,4 @@ class NoteAdmin(admin.ModelAdmin[Note]):
 
     @admin.display(description="At", ordering="start")
     def at(self, note: Note) -> str:
-        return clock(note.start) if note.end is None else f"{clock(note.start)}–{clock(note.end)}"
+        return clock_range(note.start, note.end, keep_empty=True)

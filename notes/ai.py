@@ -29,7 +29,7 @@ from billing.models import Hold
 from billing.prices import written_note_price
 from notes.models import Note
 from notes.serializers import note_payload
-from sage.formatting import clock, clock_mark, plural
+from sage.formatting import clock, clock_mark, clock_range, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.queueing import TaskRef
 from sage.realtime import push_to_user
@@ -211,9 +211,7 @@ def _transcript_lines(note: Note) -> list[TimedLine]:
 
 
 def _moment(note: Note) -> str:
-    if note.end is not None and note.end > note.start:
-        return f"{clock(note.start)}–{clock(note.end)}"
-    return clock(note.start)
+    return clock_range(note.start, note.end)
 
 
 def _extractive_note(note: Note, lines: list[TimedLine]) -> str:
@@ -230,7 +228,7 @@ def _extractive_note(note: Note, lines: list[TimedLine]) -> str:
     if not chosen:
         raise _CannotWrite(f"nothing is said near {_moment(note)}, so there is nothing to write it from")
     quoted = " ".join(_MARKDOWN_ESCAPES.sub(r"\\\1", sentence.text) for sentence in chosen)
-    span = f"{clock(chosen[0].start)}–{clock(chosen[-1].end)}"
+    span = clock_range(chosen[0].start, chosen[-1].end, keep_empty=True)
     if uncertain:
         return f"*From the transcript, {span} (uncertain transcription):* {quoted}"
     return f"*From the transcript, {span}:* {quoted}"

@@ -25,7 +25,7 @@ from django.utils.text import slugify
 
 from notes.models import Note
 from notes.serializers import NoteOutput
-from sage.formatting import clock
+from sage.formatting import clock_range
 from videos.models import Video
 from videos.presenters import seconds_attr
 from videos.review_comments import ExportedComment, comments_on_videos, exported_comment_dict
@@ -41,9 +41,7 @@ def _youtube_url(video: Video, seconds: float) -> str:
 
 
 def _label(note: Note) -> str:
-    if note.end is not None and note.end > note.start:
-        return f"{clock(note.start)}–{clock(note.end)}"
-    return clock(note.start)
+    return clock_range(note.start, note.end)
 
 
 def _has_content(note: Note) -> bool:
@@ -80,7 +78,7 @@ def _comment_lines(video: Video, comments: list[ExportedComment], site: str) -> 
         return []
     lines = ["", "## Reviewers' comments", ""]
     for comment in comments:
-        label = clock(comment.start) if comment.end is None else f"{clock(comment.start)}–{clock(comment.end)}"
+        label = clock_range(comment.start, comment.end, keep_empty=True)
         resolved = " *(resolved)*" if comment.resolved else ""
         body = " ".join(comment.body.split())
         if comment.parent_id is None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from reviews.models import Comment
-from sage.formatting import clock
+from sage.formatting import clock_range
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _object_heading(comment: Comment) -> tuple[str, str]:
 
 
 def _line(comment: Comment) -> str:
-    where = clock(comment.start) if comment.end is None else f"{clock(comment.start)}–{clock(comment.end)}"
+    where = clock_range(comment.start, comment.end, keep_empty=True)
     side = "" if comment.side == Comment.Side.VIDEO else f" on {comment.side.upper()}"
     body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
     kind = "reply" if comment.parent_id is not None else "comment"

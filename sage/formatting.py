@@ -2,14 +2,15 @@
 
 The one home for timecodes, written and read (Python; `static/js/shared/clock.js` is the
 browser's): `clock` (whole seconds), `clock_mark` (`[mm:ss]`, a time cited in text), `clock_tenths`
-(the comparison page), `clock_milliseconds` (what a note's time reads back to), `vtt_timestamp`
-(WebVTT cue timings); `parse_time` reads a time as people and extensions write it: 90, "90.5",
-"1:30", "1:01:30.25"."""
+(the comparison page), `clock_range` (a time or a stretch: `01:02–01:30`), `clock_milliseconds`
+(what a note's time reads back to), `vtt_timestamp` (WebVTT cue timings); `parse_time` reads a
+time as people and extensions write it: 90, "90.5", "1:30", "1:01:30.25"."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 
@@ -51,6 +52,23 @@ def clock_tenths(seconds: float) -> str:
     stored 19.96 s reads 00:20.0 like the one written from the API's 20.0."""
     tenths = round(round(max(0.0, seconds), 1) * 10)
     return f"{clock(tenths // 10)}.{tenths % 10}"
+
+
+def clock_range(
+    start: float,
+    end: float | None = None,
+    *,
+    clock: Callable[[float], str] = clock,
+    dash: str = "–",
+    keep_empty: bool = False,
+) -> str:
+    """A stretch of a video, `01:02–01:30`; one time when there is no end or it is not after the
+    start (`keep_empty`: an end equal to the start still writes a range, as the admin, the digest
+    and the comment export always have). `clock` writes each time (`clock_tenths` on the comparison
+    page); `dash` is "-" where a file format wants ASCII."""
+    if end is None or end < start or (end == start and not keep_empty):
+        return clock(start)
+    return f"{clock(start)}{dash}{clock(end)}"
 
 
 def clock_milliseconds(seconds: float) -> str:

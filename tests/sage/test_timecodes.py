@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sage.formatting import MAX_SECONDS, TimeFormatError, clock, clock_milliseconds, parse_time
+from sage.formatting import (
+    MAX_SECONDS,
+    TimeFormatError,
+    clock,
+    clock_milliseconds,
+    clock_range,
+    clock_tenths,
+    parse_time,
+)
 
 # Times to the millisecond, the precision notes keep.
 millisecond_times = st.integers(min_value=0, max_value=MAX_SECONDS * 1000).map(lambda ms: ms / 1000)
@@ -112,3 +120,13 @@ def test_text_with_letters_or_symbols_is_never_a_time(noise: str) -> None:
     for text in (noise, f"1:{noise}", f"{noise}90", f"90{noise}"):
         with pytest.raises(TimeFormatError):
             parse_time(text)
+
+
+def test_a_clock_range_is_one_time_without_an_end_after_the_start() -> None:
+    assert clock_range(62.5, 90.0) == "01:02–01:30"
+    assert clock_range(3599.0, 3601.0) == "59:59–1:00:01"
+    assert [clock_range(62.5), clock_range(62.5, 62.5), clock_range(62.5, 10.0)] == ["01:02"] * 3
+    # The admin, the digest and the comment export write a stored zero-length range as a range.
+    assert clock_range(62.5, 62.5, keep_empty=True) == "01:02–01:02"
+    # An EDL's marker names: tenths, and an ASCII dash.
+    assert clock_range(19.96, 30.0, clock=clock_tenths, dash="-") == "00:20.0-00:30.0"

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import opentimelineio as otio
 
-from sage.formatting import clock_tenths
+from sage.formatting import clock_range, clock_tenths
 from videos.models import Comparison, Video
 from videos.review_comments import ExportedComment, comments_on_comparison
 
@@ -89,7 +89,7 @@ def marker_rate(video: Video) -> Fraction:
 
 def _range_text(start: float, end: float) -> str:
     # As the comparison page writes times; ASCII only, for an EDL.
-    return clock_tenths(start) if end <= start else f"{clock_tenths(start)}-{clock_tenths(end)}"
+    return clock_range(start, end, clock=clock_tenths, dash="-")
 
 
 def difference_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import User
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
-from sage.formatting import TimeFormatError, clock, clock_tenths, parse_time, plural
+from sage.formatting import TimeFormatError, clock, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.markers import MarkerFileType
@@ -174,7 +174,7 @@ def _span_text(start: float | None, end: float | None, *, precise: bool = False)
     time = clock_tenths if precise else clock
     if end <= start:
         return f"at {time(start)}"  # the point where the other video's extra stretch sits
-    return f"{time(start)}–{time(end)}"
+    return clock_range(start, end, clock=time)
 
 
 def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
