@@ -1,7 +1,7 @@
 // The comparison's words: spans (the server's `clock`, with tenths for refined comparisons' ranges:
 // both from shared/clock.js), counts and the label of a difference, as the server renders them.
 
-import { clock, tenthsClock } from "../shared/clock.js";
+import { clock, clockRange, tenthsClock } from "../shared/clock.js";
 
 export function sideClock(target) {
   // A video's own time at a position of the axis (axis.timeOn), or where it waits.
@@ -13,7 +13,7 @@ export function spanText(start, end, precise = false) {
     return "—";
   }
   const time = precise ? tenthsClock : clock;
-  return end <= start ? `at ${time(start)}` : `${time(start)}–${time(end)}`;
+  return end <= start ? `at ${time(start)}` : clockRange(start, end, time);
 }
 
 function plural(count, unit) {

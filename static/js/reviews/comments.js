@@ -7,7 +7,7 @@
 // The players are the page's: on a comparison the compare script's one transport (compare/page.js
 // leaves it on its root), on a video page its player (./comments/players.js).
 
-import { tenthsClock } from "../shared/clock.js";
+import { clockRange, tenthsClock } from "../shared/clock.js";
 import { readJsonScript } from "../shared/page_data.js";
 import { CommentsApi } from "./comments/api.js";
 import { setUpCompose } from "./comments/compose.js";
@@ -77,10 +77,7 @@ async function start(panel, config) {
   }
 
   function range(comment) {
-    const end = comment.end ?? null;
-    return end !== null && end > comment.start
-      ? `${tenthsClock(comment.start)}–${tenthsClock(end)}`
-      : tenthsClock(comment.start);
+    return clockRange(comment.start, comment.end, tenthsClock);
   }
 
   const markerLabel = (comment) =>

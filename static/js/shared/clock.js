@@ -24,6 +24,12 @@ export function tenthsClock(seconds) {
   return `${clock(Math.floor(tenths / 10))}.${tenths % 10}`;
 }
 
+export function clockRange(start, end, time = clock) {
+  // A stretch, "01:02–01:30" (sage.formatting.clock_range): one time when there is no end or it is
+  // not after the start. `time` writes each time (tenthsClock on the comparison page).
+  return end !== null && end !== undefined && end > start ? `${time(start)}–${time(end)}` : time(start);
+}
+
 export function roundedClock(seconds) {
   // The nearest whole second: a length, as players show one (the upload page's price).
   return clock(Math.round(seconds));
