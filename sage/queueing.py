@@ -11,6 +11,7 @@ checks the arguments against the task's signature as it sends them.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Generic, ParamSpec
 
 from celery import Task
@@ -20,6 +21,8 @@ from django.db import transaction
 from sage.celery import app
 
 P = ParamSpec("P")
+
+_autodiscovery_lock = threading.Lock()
 
 
 class TaskRef(Generic[P]):
@@ -35,8 +38,12 @@ class TaskRef(Generic[P]):
             task: Task[P, Any] = app.tasks[self.name]
         except NotRegistered:
             # The apps' tasks modules are loaded by autodiscovery, which a worker runs as it starts
-            # and a web process here, on its first queueing (a wrong name still raises).
-            app.loader.import_default_modules()
+            # and a web process here, on its first queueing (a wrong name still raises). One thread
+            # at a time: a second one would find a tasks module half imported by the first, its
+            # tasks not yet registered (two uploads completing at once in a threaded server did).
+            with _autodiscovery_lock:
+                if self.name not in app.tasks:
+                    app.loader.import_default_modules()
             task = app.tasks[self.name]
         return task
 
