@@ -18,6 +18,7 @@ from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from accounts.models import User
+from sage.sql import TableNames, sql
 from videos.models import (
     CHUNK_INDEX_PARTS,
     Transcript,
@@ -90,15 +91,21 @@ def transcript_lines(video_id: int, *, low: float | None = None, high: float | N
     return [_line(row) for row in rows.order_by("index").values("start", "end", "text", *_LINE_EXTRAS)]
 
 
-_LINES_AROUND_SQL = """
-SELECT DISTINCT ON (s."transcript_id", s."index")
-       t."video_id", s."start", s."end", s."text", s."words", s."low_confidence"
+_LINES_AROUND_SQL = sql(
+    """
+SELECT DISTINCT ON ({s.transcript_id}, {s.index})
+       {t.video_id}, {s.start}, {s.end}, {s.text}, {s.words}, {s.low_confidence}
 FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) AS span(video_id, low, high)
-JOIN "videos_transcript" t ON t."video_id" = span.video_id
-JOIN "videos_transcriptsegment" s
-  ON s."transcript_id" = t."id" AND s."end" >= span.low AND s."start" <= span.high
-ORDER BY s."transcript_id", s."index"
-"""
+JOIN {Transcript} t ON {t.video_id} = span.video_id
+JOIN {Segment} s
+  ON {s.transcript_id} = {t.id} AND {s.end} >= span.low AND {s.start} <= span.high
+ORDER BY {s.transcript_id}, {s.index}
+""",
+    Transcript=Transcript,
+    Segment=TranscriptSegment,
+    t=TableNames(Transcript, alias="t"),
+    s=TableNames(TranscriptSegment, alias="s"),
+)
 
 
 def transcript_lines_around(spans: Sequence[tuple[int, float, float]]) -> list[list[TimedLine]]:
@@ -175,6 +182,20 @@ def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     )
 
 
+# How many chunks make an owner's share worth the index walk, whether this owner has that many, and
+# the scan settings (see below).
+_THROUGH_INDEX_SQL = sql(
+    "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / %s / 100))::bigint AS chunks FROM pg_class "
+    "WHERE oid = '{Chunk}'::regclass), "
+    "way AS (SELECT (SELECT count(*) FROM (SELECT 1 FROM {Chunk} WHERE {Chunk.owner_id} = %s "
+    "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed) AS through_index) "
+    "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+    "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('enable_sort', CASE WHEN through_index THEN 'off' ELSE 'on' END, true), through_index FROM way",
+    Chunk=TranscriptChunk,
+)
+
+
 def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
     """Whether the owner's search should walk their part of the HNSW index rather than read all
     their chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least
@@ -187,13 +208,7 @@ def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
     other way and still runs. Counting stops at the threshold, so it reads at most that many entries
     of the owner index."""
     cursor.execute(
-        "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / %s / 100))::bigint AS chunks FROM pg_class "
-        "WHERE oid = 'videos_transcriptchunk'::regclass), "
-        "way AS (SELECT (SELECT count(*) FROM (SELECT 1 FROM videos_transcriptchunk WHERE owner_id = %s "
-        "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed) AS through_index) "
-        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-        "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true), "
-        "set_config('enable_sort', CASE WHEN through_index THEN 'off' ELSE 'on' END, true), through_index FROM way",
+        _THROUGH_INDEX_SQL,
         [
             settings.HNSW_MIN_OWNER_CHUNKS,
             settings.HNSW_MIN_OWNER_PERCENT,
@@ -207,13 +222,19 @@ def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
     return bool(enough)
 
 
-_NEAREST_IN_VIDEO_SQL = """
-SELECT c."id", c."video_id", v."title", c."start", c."end", c."text", c."embedding" <=> %s::vector AS distance
-FROM "videos_transcriptchunk" c JOIN "videos_video" v ON v."id" = c."video_id"
-WHERE c."owner_id" = %s AND c."video_id" = %s
+_NEAREST_IN_VIDEO_SQL = sql(
+    """
+SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.embedding} <=> %s::vector AS distance
+FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
+WHERE {c.owner_id} = %s AND {c.video_id} = %s
 ORDER BY distance
 LIMIT %s
-"""
+""",
+    Chunk=TranscriptChunk,
+    Video=Video,
+    c=TableNames(TranscriptChunk, alias="c"),
+    v=TableNames(Video, alias="v"),
+)
 
 
 def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit: int) -> list[Moment]:
