@@ -32,9 +32,11 @@ def live_url(transactional_db) -> Iterator[str]:
         yield url
 
 
-def run_over_notes(base_url: str, headers: dict[str, str]) -> RunResult:
+def run_over_notes(base_url: str, headers: dict[str, str], *, made_up_credentials: bool = True) -> RunResult:
     # More examples than the whole-API run: these few operations get the run's whole attention.
-    result = schemathesis_run(base_url, headers, max_examples=40, path_regex=NOTES_PATHS)
+    result = schemathesis_run(
+        base_url, headers, max_examples=40, path_regex=NOTES_PATHS, made_up_credentials=made_up_credentials
+    )
     assert_clean(result)
     assert result.operations() >= NOTES_OPERATIONS
     return result
@@ -42,7 +44,8 @@ def run_over_notes(base_url: str, headers: dict[str, str]) -> RunResult:
 
 @pytest.mark.timeout(240)
 def test_the_notes_api_survives_schemathesis_as_a_signed_in_browser(live_url) -> None:
-    result = run_over_notes(live_url, browser_session_headers(UserFactory()))
+    # No made-up tokens beside the session: they were 401s that left too few cases to reach a 400.
+    result = run_over_notes(live_url, browser_session_headers(UserFactory()), made_up_credentials=False)
 
     # The documented example (a YouTube id, a time as "1:02.5") reached the code: a note was made.
     assert 201 in result.seen("POST /api/v1/videos/{ref}/notes")

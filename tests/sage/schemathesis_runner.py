@@ -113,7 +113,12 @@ def browser_session_headers(user: User) -> dict[str, str]:
 
 
 def schemathesis_run(
-    base_url: str, headers: dict[str, str], *, max_examples: int = 25, path_regex: str | None = None
+    base_url: str,
+    headers: dict[str, str],
+    *,
+    max_examples: int = 25,
+    path_regex: str | None = None,
+    made_up_credentials: bool = True,
 ) -> RunResult:
     """Run schemathesis's phases over every operation (or those whose path matches `path_regex`), with
     every check.
@@ -121,7 +126,9 @@ def schemathesis_run(
     A browser-session run sends its session cookie as a fixed header, which schemathesis cannot take
     away: its "missing or wrong credentials" cases still carry a valid session there. So that run skips
     `ignored_auth` and the negative cases about the `sessionid` cookie or the Authorization header;
-    the API-token run covers them.
+    the API-token run covers them. `made_up_credentials=False` also stops it sending made-up
+    Authorization headers in its ordinary cases: beside a session they are refused (401) before the
+    body is read, so a run over a few operations can spend most of its cases on them.
     """
     fixed_session = "sessionid=" in headers.get("Cookie", "")
     config = schemathesis.Config.from_dict(
@@ -135,7 +142,7 @@ def schemathesis_run(
             # (errors included); invalid input refused and valid input accepted; methods the schema does
             # not list refused; authentication not ignored.
             "checks": {"enabled": True, "ignored_auth": {"enabled": not fixed_session}},
-            "generation": {"max-examples": max_examples},
+            "generation": {"max-examples": max_examples, "with-security-parameters": made_up_credentials},
             "phases": {"stateful": {"enabled": False}},
         }
     )
