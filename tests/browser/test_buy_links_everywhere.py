@@ -25,8 +25,9 @@ from sage.synthetic_media import make_video
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, give_stripe_js_payment_methods
-from tests.browser.test_live_balance import in_worker_thread, log_in
+from tests.browser.test_live_balance import log_in
 from tests.browser.test_video_pages import page_errors, ready_video
+from tests.browser.threads import in_worker_thread
 from tests.factories import TokenPackFactory, VideoFactory, empty_wallet_user
 from videos.models import Video
 

@@ -22,7 +22,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from devtools.comparisons import measured_stretch
 from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
 from tests.browser.test_video_pages import log_in, page_errors
+from tests.browser.threads import in_worker_thread
 from tests.factories import ComparisonFactory, NoteFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
@@ -174,10 +174,7 @@ def processed_video(owner: User, source: Path, title: str, settings) -> Video:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
-    # In a thread of its own: Playwright keeps an event loop running in this one, where the
-    # pipeline's live progress pushes (async_to_sync) cannot run.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(process_and_close, video.pk).result()
+    in_worker_thread(process_and_close, video.pk)
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error_message
     return video

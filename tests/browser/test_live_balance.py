@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from billing.holds import hold_create
+from tests.browser.threads import in_worker_thread
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 
 FREE_GRANT = 1_800
 GRANT = 250
-
-
-def in_worker_thread(work: Callable[[], object]) -> None:
-    """Run service code as a worker would: off this thread, whose running Playwright loop would make
-    the push after commit (async_to_sync) fail."""
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
 
 
 def log_in(page, site_url: str, email: str) -> None:

@@ -10,13 +10,11 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -40,6 +38,7 @@ from tests.browser.test_review_comments import (
     shared_url,
     unexpected,
 )
+from tests.browser.threads import in_worker_thread
 from tests.factories import ShareLinkFactory, UserFactory, VideoFactory
 from videos.models import Comparison, Video
 from videos.pipeline import runner
@@ -184,19 +183,6 @@ def test_a_password_link_asks_for_its_password_then_opens_and_takes_comments(
     guest.context.close()
 
 
-def process_in_thread(work: Any, *args: Any) -> Any:
-    """Run `work` off Playwright's thread (its event loop there refuses the pipeline's live pushes)."""
-
-    def run() -> Any:
-        try:
-            return work(*args)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
-
-
 def test_a_stacks_link_shows_v2_against_v1_once_v2_is_processed_and_comments_land_on_that_pair(
     site_url: str, browser: Any, transactional_db, refined_files, settings
 ) -> None:
@@ -217,10 +203,10 @@ def test_a_stacks_link_shows_v2_against_v1_once_v2_is_processed_and_comments_lan
     expect(guest.locator("video")).to_have_count(1)
 
     # v2 uploaded and processed: it is compared with v1 (cuts), and the same link now shows the pair.
-    process_in_thread(process_stored, v2.pk, refined_files[1], settings.MEDIA_ROOT)
+    in_worker_thread(process_stored, v2.pk, refined_files[1], settings.MEDIA_ROOT)
     v2.refresh_from_db()
     assert v2.status == Video.Status.READY, v2.error_message
-    process_in_thread(lambda: version_compare_neighbours(video=Video.objects.get(pk=v2.pk)))
+    in_worker_thread(lambda: version_compare_neighbours(video=Video.objects.get(pk=v2.pk)))
     comparison = Comparison.objects.get(video_a=v1, video_b=v2)
     assert comparison.alignment == "cuts"
     errors = open_shared_comparison(guest, url)

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from billing.ledger import ledger_grant
 from billing.models import Hold
 from devtools import processes
 from sage.synthetic_media import Scene, make_video
+from tests.browser.threads import in_worker_thread
 from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory, empty_wallet_user
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
@@ -49,20 +48,6 @@ def script_errors(page: Page) -> list[str]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     return errors
-
-
-def in_worker_thread(work: Callable[[], object]) -> None:
-    """Run pipeline code as a worker would: off this thread, whose running Playwright loop would make
-    the live push after commit (async_to_sync) fail."""
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
 
 
 def test_a_row_says_its_price_then_follows_its_video_to_ready_or_to_the_reason_it_failed(

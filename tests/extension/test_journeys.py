@@ -11,18 +11,16 @@ the YouTube tab its content script last reported, not the active tab (background
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from accounts.models import ApiToken
 from chat.models import Message
 from notes.models import Note
 from notes.tasks import generate_ai_note
+from tests.browser.threads import in_worker_thread
 from tests.extension.conftest import OTHER_VIDEO_ID, TITLES, LoadedExtension
 from tests.extension.fake_youtube import FakeYouTube
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -33,19 +31,6 @@ from videos.tasks import process_video
 pytestmark = pytest.mark.browser
 
 READY_TIMEOUT_MS = 60_000  # the panel looks again at most every 10 s while the video is processed
-
-
-def in_worker_thread(work: Callable[[], object]) -> None:
-    """Pipeline code run as a worker would: off this thread, where Playwright's loop is running."""
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
 
 
 def script_errors(page: Page) -> list[str]:
