@@ -72,4 +72,4 @@ stop:
 # The browser extension, zipped for the Chrome Web Store: dist/sage-extension-<version>.zip (the
 # manifest's version must be pyproject.toml's). Needs only Python; load extension/ unpacked to develop.
 extension:
-	python3 tools/build_extension.py
+	python3 devtools/build_extension.py

@@ -1,1 +1,2 @@
-"""Tools for developing SAGE, shared by the test suite and the benches; never imported by the site."""
+"""Tools for developing SAGE: what the test suite and the benches share, and the extension's build and
+icons scripts; never imported by the site."""

@@ -14,7 +14,7 @@ from django.conf import settings
 from tests.extension.conftest import EXTENSION
 
 ROOT = Path(settings.BASE_DIR)
-BUILD = [str(ROOT / ".venv/bin/python"), "tools/build_extension.py"]
+BUILD = [str(ROOT / ".venv/bin/python"), "devtools/build_extension.py"]
 
 
 def project_version() -> str:
@@ -23,7 +23,7 @@ def project_version() -> str:
 
 def test_make_extension_zips_the_shipped_extension_with_the_project_version(tmp_path: Path) -> None:
     # `make extension` runs this script; the Makefile's target is checked to call it.
-    assert "tools/build_extension.py" in (ROOT / "Makefile").read_text()
+    assert "devtools/build_extension.py" in (ROOT / "Makefile").read_text()
     first = subprocess.run([*BUILD, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True)
     archive = Path(first.stdout.strip())
     assert archive == tmp_path / f"sage-extension-{project_version()}.zip"

@@ -2,7 +2,7 @@
 disc with a note's line under it. Pure Python (zlib + struct) because the project has no imaging
 library; the PNGs are committed, so this runs only when the design changes:
 
-    .venv/bin/python tools/extension_icons.py
+    .venv/bin/python devtools/extension_icons.py
 """
 
 from __future__ import annotations
