@@ -11,8 +11,6 @@ questions several times what Postgres spent running them (bench/chat.py; bench/R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -27,55 +25,9 @@ from billing.ledger import (
     push_balance_figures,
     ref_of,
 )
-from billing.models import Hold, LedgerEntry, Plan, Wallet
-from sage.sql import TableNames, attnames, sql
-
-
-@dataclass(frozen=True)
-class LockedWallet:
-    """What paying needs of a wallet, read under its row lock (held until the transaction ends)."""
-
-    id: int
-    user_id: int
-    balance: int
-    tokens_owed: int
-    daily_chat_messages: int  # its plan's: the quota of a user's chat answer is counted under this lock
-
-
-# `OF w`: the plan is read, not locked (billing.wallets.locked_wallets says why).
-_LOCK_WALLET = """
-SELECT w.{Wallet.id}, w.{Wallet.user}, w.{Wallet.balance}, w.{Wallet.tokens_owed}, p.{Plan.daily_chat_messages}
-FROM {Wallet} w JOIN {Plan} p ON p.{Plan.id} = w.{Wallet.plan}
-WHERE w.{by} = %s
-FOR UPDATE OF w
-"""
-_LOCK_WALLET_OF_USER_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, by=TableNames(Wallet).user)
-_LOCK_WALLET_BY_ID_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, by=TableNames(Wallet).id)
-
-
-def wallet_lock_row(*, user_id: int | None = None, wallet_id: int | None = None) -> LockedWallet:
-    """A wallet, by its owner (made first if the account has none) or its id, locked until the
-    caller's transaction ends: the lock every payment and every closed hold takes, first."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("A wallet is locked inside the transaction that uses it.")
-    with connection.cursor() as cursor:
-        if wallet_id is not None:
-            cursor.execute(_LOCK_WALLET_BY_ID_SQL, [wallet_id])
-            row = cursor.fetchone()
-            if row is None:
-                raise Wallet.DoesNotExist(f"No wallet {wallet_id}.")
-            return LockedWallet(*row)
-        if user_id is None:
-            raise TypeError("wallet_lock_row needs a user_id or a wallet_id.")
-        cursor.execute(_LOCK_WALLET_OF_USER_SQL, [user_id])
-        row = cursor.fetchone()
-        if row is None:
-            lock_wallet(user_id)  # an account made before billing existed gets its wallet here
-            cursor.execute(_LOCK_WALLET_OF_USER_SQL, [user_id])
-            row = cursor.fetchone()
-    return LockedWallet(*row)
-
+from billing.models import Hold, LedgerEntry, Wallet
+from billing.wallets import wallet_locked
+from sage.sql import attnames, sql
 
 # A ledger entry's columns but its id, in the order the statements below give their values.
 _ENTRY_COLUMNS = sql(
@@ -124,14 +76,14 @@ def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None =
     if the balance is short, TokensOwed while tokens are owed (a replay still returns its hold)."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
-    return hold_create_locked(wallet_lock_row(user_id=user.pk), amount=amount, key=key, ref=ref, memo=memo)
+    return hold_create_locked(lock_wallet(user.pk), amount=amount, key=key, ref=ref, memo=memo)
 
 
 def hold_create_locked(
-    wallet: LockedWallet, *, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
+    wallet: Wallet, *, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
 ) -> Hold:
-    """`hold_create` for a wallet the caller has just locked (`wallet_lock_row`), in its transaction.
-    No savepoint: a refusal raises before anything is written."""
+    """`hold_create` for a wallet the caller has just locked (`billing.ledger.lock_wallet`), in its
+    transaction. No savepoint: a refusal raises before anything is written."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
     if wallet.tokens_owed > 0 or wallet.balance < amount:
@@ -235,7 +187,7 @@ def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
     # No savepoint: nothing below raises before its last write, and a failed statement spoils the
     # caller's transaction whether or not one was set.
     with transaction.atomic(savepoint=False), transaction.get_connection().cursor() as cursor:
-        wallet = wallet_lock_row(wallet_id=hold.wallet_id)
+        wallet = wallet_locked(wallet_id=hold.wallet_id)
         # Tokens coming back pay off what is owed first (billing.ledger): read under the lock.
         paid = min(wallet.tokens_owed, refund)
         now = timezone.now()

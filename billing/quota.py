@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.guests import Viewer
 from accounts.models import User
-from billing.holds import hold_create_locked, wallet_lock_row
+from billing.holds import hold_create_locked
+from billing.ledger import lock_wallet
 from billing.models import Hold, Plan, QuotaCounter, QuotaUse, Wallet
 from billing.wallets import default_plan
 from sage.errors import ApplicationError
@@ -212,8 +213,8 @@ def chat_answer_pay(
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
-    wallet = wallet_lock_row(user_id=user.pk)
-    owner = _QuotaOwner(f"user:{user.pk}", wallet.daily_chat_messages, "")
+    wallet = lock_wallet(user.pk)
+    owner = _QuotaOwner(f"user:{user.pk}", wallet.plan.daily_chat_messages, "")
     _count_use([owner], key=quota_key, now=timezone.now())
     if amount <= 0:
         return None
