@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import OpClass
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Mod
@@ -253,6 +254,9 @@ class Transcript(models.Model):
     # The whole transcript is uncertain (most of its speech is in low-confidence segments, or it
     # came from pocketsphinx): the page says so next to the text.
     low_confidence = models.BooleanField(default=False)
+    # Speech was heard in a language the configured speech model does not know (the bundled model is
+    # English only): no words were made for it, and the page says so instead of showing invented ones.
+    other_language = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -307,21 +311,51 @@ def chunk_index_part_condition(part: int) -> Q:
     return Q(Exact(Mod("owner", CHUNK_INDEX_PARTS, output_field=models.BigIntegerField()), part))
 
 
+class ScreenTextLine(models.Model):
+    """Text shown in the video (a slide's line, a title, a lower third, a sign), read from its frames
+    and merged across the frames that show it: what it says, where and when."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="screen_lines")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    # Where on the picture: [left, top, width, height] as fractions of the frame's width and height.
+    box = models.JSONField(default=list)
+    confidence = models.FloatField(help_text="The reader's confidence, 0–1.")
+
+    class Meta:
+        ordering = ["video", "index"]
+        constraints = [models.UniqueConstraint(fields=["video", "index"], name="one_row_per_screen_line")]
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}–{self.end:.1f} on screen: {self.text[:40]}"
+
+
 class TranscriptChunk(models.Model):
-    """A ~30–45 s window of the transcript on sentence boundaries, embedded for search and chat.
-    `owner` is copied from the video so a search filters on this table alone."""
+    """A ~30–45 s window of the transcript on sentence boundaries (or of the text shown on screen),
+    embedded for search and chat. `owner` is copied from the video so a search filters on this table
+    alone."""
+
+    class Kind(models.TextChoices):
+        SAID = "said", "Said"
+        SHOWN = "shown", "Shown on screen"
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="chunks")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.SAID)
     index = models.PositiveIntegerField()
     start = models.FloatField()
     end = models.FloatField()
     text = models.TextField()
     embedding = VectorField(dimensions=TEXT_EMBEDDING_DIM)
+    # The text's words for full-text search (stemmed, numbers normalised): the other half of hybrid
+    # search beside `embedding`. Null on rows written before it existed.
+    search_vector = SearchVectorField(null=True)
 
     class Meta:
-        ordering = ["video", "index"]
-        constraints = [models.UniqueConstraint(fields=["video", "index"], name="one_row_per_video_chunk")]
+        ordering = ["video", "kind", "index"]
+        constraints = [models.UniqueConstraint(fields=["video", "kind", "index"], name="one_row_per_video_chunk_kind")]
         indexes = [
             # halfvec: half the size of full vectors, built faster; searches re-sort what it finds on
             # the full vectors (bench/search.py). One partial index per part (CHUNK_INDEX_PARTS).
@@ -338,6 +372,7 @@ class TranscriptChunk(models.Model):
                 for part in range(CHUNK_INDEX_PARTS)
             ),
             models.Index(fields=["owner"], name="chunk_owner"),
+            GinIndex(fields=["search_vector"], name="chunk_search_vector"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold
 from billing.selectors import wallet_for_user
 from sage.gemini import gemini_enabled
+from videos.chunks import replace_chunks
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, pack
 from videos.embeddings.local import FrameTap, LocalClipEmbedder
@@ -358,19 +359,7 @@ def ensure_chunks(video: Video) -> None:
     )
     vectors = embed_texts([chunk.text for chunk in chunks]) if chunks else np.empty((0, TEXT_EMBEDDING_DIM))
     with transaction.atomic():
-        TranscriptChunk.objects.filter(video=video).delete()
-        TranscriptChunk.objects.bulk_create(
-            TranscriptChunk(
-                video=video,
-                owner_id=video.owner_id,
-                index=index,
-                start=chunk.start,
-                end=chunk.end,
-                text=chunk.text,
-                embedding=vector,
-            )
-            for index, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True))
-        )
+        replace_chunks(video, TranscriptChunk.Kind.SAID, chunks, vectors)
         _record_backend(video, "chunks", "minilm" if chunks else "none")
     report(video, stage="chunks", percent=100)
 
