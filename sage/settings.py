@@ -570,6 +570,8 @@ if WHISPER_MODEL and not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?|[/.~].*", 
     )
 # Threads one recognition computes with (per worker process).
 WHISPER_THREADS = env_int("WHISPER_THREADS", 2, minimum=1, maximum=64)
+# Threads the on-screen text reader's models (onnxruntime, videos.screen_text) compute with, per worker.
+SCREEN_TEXT_THREADS = env_int("SCREEN_TEXT_THREADS", 2, minimum=1, maximum=64)
 
 # --- optional integrations (switched on by their variables) -------------------------------------
 
