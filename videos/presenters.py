@@ -14,7 +14,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from sage.formatting import clock
-from videos.models import Comparison, Video
+from videos.models import Comparison, TranscriptChunk, Video
 from videos.search import Quote
 from videos.services import video_can_retry
 from videos.timed_text import Word
@@ -232,6 +232,11 @@ class SearchHit:
     @property
     def stamp(self) -> str:
         return clock(self.quote.start)
+
+    @property
+    def shown(self) -> bool:
+        """The result is a line of text shown on screen, not a sentence said."""
+        return self.quote.kind == TranscriptChunk.Kind.SHOWN
 
     @property
     def url(self) -> str:

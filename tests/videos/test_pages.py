@@ -546,7 +546,7 @@ def test_an_unrelated_question_finds_nothing_and_says_so(signed_in, user) -> Non
 
     assert moments(html) == []
     assert "No moments found for “Who won the football world cup in 1998?”" in html
-    assert "Nothing said in your videos answers this" in html
+    assert "Nothing said or shown in your videos answers this" in html
 
 
 def test_a_sentence_the_recogniser_was_unsure_of_says_so(signed_in, user) -> None:

@@ -15,7 +15,7 @@ from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from sage.errors import Conflict
-from videos.models import Transcript, TranscriptSegment
+from videos.models import Transcript, TranscriptChunk, TranscriptSegment
 from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import video_set_subtitles
@@ -142,7 +142,11 @@ class MomentOutput(serializers.Serializer[Any]):
         help_text="When the sentence that answers starts, in seconds from the start of the video."
     )
     end = serializers.FloatField(help_text="When that sentence ends.")
-    text = serializers.CharField(help_text="The sentence that answers.")
+    text = serializers.CharField(help_text="The sentence that answers, or the line of text shown on screen.")
+    kind = serializers.ChoiceField(
+        choices=TranscriptChunk.Kind.choices,
+        help_text="`said` (a sentence of the transcript) or `shown` (a line of text on screen from `start` to `end`).",
+    )
     low_confidence = serializers.BooleanField(help_text="The speech recogniser was unsure of the sentence's words.")
     score = serializers.FloatField(
         source="moment.score", help_text="Cosine similarity of the question and the passage found, 1 = same meaning."
