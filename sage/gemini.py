@@ -103,6 +103,20 @@ def _config(system: str | None, **options: Any) -> types.GenerateContentConfig:
     )
 
 
+# What `parts` hold: made with image_part and text_part, so callers need not import google-genai.
+Part = types.Part
+
+
+def image_part(jpeg: bytes) -> types.Part:
+    """A JPEG picture sent inline with a prompt (a video's still)."""
+    return types.Part.from_bytes(data=jpeg, mime_type="image/jpeg")
+
+
+def text_part(text: str) -> types.Part:
+    """Words sent among other parts (e.g. what a picture shows and when), before the prompt."""
+    return types.Part.from_text(text=text)
+
+
 def _user_turn(prompt: str, parts: Sequence[types.Part] = ()) -> list[types.Content]:
     # Media parts first, then the words about them: Google's advice for prompts with one file.
     return [types.Content(role="user", parts=[*parts, types.Part.from_text(text=prompt)])]
@@ -183,18 +197,23 @@ _Pieces = AsyncIterator[types.GenerateContentResponse]
 
 
 async def stream_text(
-    prompt: str, *, system: str | None = None, on_retry: AsyncRetryListener | None = None
+    prompt: str,
+    *,
+    system: str | None = None,
+    parts: Sequence[types.Part] = (),
+    on_retry: AsyncRetryListener | None = None,
 ) -> AsyncIterator[str]:
-    """Gemini's answer to `prompt` piece by piece, as it is generated. Raises GeminiError (possibly
-    after some pieces were yielded) when the call fails or nothing at all comes back. `on_retry`
-    hears of each wait before the first piece (e.g. to tell the chat it is retrying)."""
+    """Gemini's answer to `prompt` piece by piece, as it is generated, with `parts` (e.g. stills,
+    each introduced by a text part) sent before the prompt. Raises GeminiError (possibly after some
+    pieces were yielded) when the call fails or nothing at all comes back. `on_retry` hears of each
+    wait before the first piece (e.g. to tell the chat it is retrying)."""
     client = gemini_client()
 
     async def open_stream() -> tuple[_Pieces, types.GenerateContentResponse | None]:
         # The request goes out when the first piece is asked for: that is where a 429 or 503 shows.
         try:
             stream = await client.aio.models.generate_content_stream(
-                model=settings.GEMINI_MODEL, contents=_user_turn(prompt), config=_config(system)
+                model=settings.GEMINI_MODEL, contents=_user_turn(prompt, parts), config=_config(system)
             )
             return stream, await anext(stream, None)
         except _CALL_FAILURES as error:

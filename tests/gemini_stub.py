@@ -93,18 +93,26 @@ class GeminiRequest:
     @property
     def inline_data(self) -> list[tuple[str, bytes]]:
         """(MIME type, bytes) of each file sent inline."""
-        blobs = [
-            part.get("inlineData") or part["inline_data"]
-            for content in self.body.get("contents", [])
-            for part in content.get("parts", [])
-            if "inlineData" in part or "inline_data" in part
-        ]
-        # Protobuf JSON takes both spellings, and google-genai sends `mime_type` inside `inlineData`;
-        # its bytes are URL-safe base64 (pydantic's), which the API accepts as well as the standard kind.
-        return [
-            (blob.get("mimeType") or blob["mime_type"], base64.urlsafe_b64decode(_standard_to_urlsafe(blob["data"])))
-            for blob in blobs
-        ]
+        return [part for part in self.parts if isinstance(part, tuple)]
+
+    @property
+    def parts(self) -> list[str | tuple[str, bytes]]:
+        """Every part of every turn, in the order sent: a text part as its text, a file sent inline as
+        (MIME type, bytes), so a test sees which words introduced which picture."""
+        found: list[str | tuple[str, bytes]] = []
+        for content in self.body.get("contents", []):
+            for part in content.get("parts", []):
+                if "text" in part:
+                    found.append(part["text"])
+                elif "inlineData" in part or "inline_data" in part:
+                    found.append(_blob(part.get("inlineData") or part["inline_data"]))
+        return found
+
+
+def _blob(blob: dict[str, Any]) -> tuple[str, bytes]:
+    # Protobuf JSON takes both spellings, and google-genai sends `mime_type` inside `inlineData`;
+    # its bytes are URL-safe base64 (pydantic's), which the API accepts as well as the standard kind.
+    return blob.get("mimeType") or blob["mime_type"], base64.urlsafe_b64decode(_standard_to_urlsafe(blob["data"]))
 
 
 def _standard_to_urlsafe(data: str) -> str:
