@@ -1,0 +1,371 @@
+"""Talks with slides, for measuring citations over what is said AND what is shown (bench/citations.py).
+
+Four talks, each a sound track and a slide video on one clock:
+
+- "Harvard sentences" and "Famous lines": real recordings with reference transcripts, taken from
+  public GitHub repositories (fetched with the session's `fetch` tool into MIRRORS; copied, checked
+  by SHA-256, into CACHE, outside git):
+  * joinly-ai/joinly `tests/data/speech_audio/OSR_us_000_0034_8k.wav` (repository MIT): the Open
+    Speech Repository's reading of Harvard list 72, "freely available for … research, development"
+    with attribution ("Open Speech Repository"); the reference text is the repository's
+    `test_samples.json`.
+  * openai/whisper `tests/jfk.flac` (repository MIT): John F. Kennedy's inaugural address, 1961, a
+    US government work in the public domain.
+  * LCAV/pyroomacoustics `examples/input_samples/cmu_arctic_us_*_a000[1-6].wav` (repository MIT):
+    CMU ARCTIC (Carnegie Mellon University, free to use and redistribute, BSD-style licence).
+  The time each reference sentence starts is found on the sound itself (the pauses between
+  sentences, `sentence_runs`), not from the recogniser.
+- "Volcanoes" and "Bicycles": espeak-ng reading the sentences at known times
+  (sage.synthetic_media.speech_corpus).
+
+The slides are drawn by sage.synthetic_media.screen_text at known times, with facts the talk does
+not say (a date, a room, a height), so a question about them can only be answered by what is shown.
+
+Each question names its talk and either a said sentence (its index) or a shown line (its text);
+questions alternate between the tuning half and the held-out half, talk by talk (`held_out`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+MIRRORS = Path(os.environ.get("SAGE_BENCH_MIRRORS", "/work/.mirror"))
+CACHE = REPOSITORY_ROOT / ".sage" / "bench" / "lectures"
+SAMPLE_RATE = 48_000
+PAUSE_SECONDS = 1.0  # between recordings joined into one talk
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A file of a public repository (`repo` at `commit`), its SHA-256, and what it says (sentence by
+    sentence, as its reference transcript has it)."""
+
+    repo: str
+    commit: str
+    path: str
+    sha256: str
+    sentences: tuple[str, ...]
+
+
+JOINLY = ("joinly-ai/joinly", "59472ff1bb6d74aea210537cfb7f8679732cd08a")
+WHISPER = ("openai/whisper", "c0d2f624c09dc18e709e37c2ad90c039a4eb72a2")
+PYROOM = ("LCAV/pyroomacoustics", "6fe43fecb7c358ac9aaa054e7e73641189f1afff")
+
+HARVARD_72 = Recording(
+    *JOINLY,
+    "tests/data/speech_audio/OSR_us_000_0034_8k.wav",
+    "baec21fa62e9d9f387b8296eb7b05e38e7b5cb750642bfd4700d3e3c2b3f56f1",
+    (
+        "A gold ring will please most any girl.",
+        "The long journey home took a year.",
+        "She saw a cat in the neighbor's house.",
+        "A pink shell was found on the sandy beach.",
+        "Small children came to see him.",
+        "The grass and bushes were wet with dew.",
+        "The blind man counted his old coins.",
+        "A severe storm tore down the barn.",
+        "She called his name many times.",
+        "When you hear the bell, come quickly.",
+    ),
+)
+JFK = Recording(
+    *WHISPER,
+    "tests/jfk.flac",
+    "63a4b1e4c1dc655ac70961ffbf518acd249df237e5a0152faae9a4a836949715",
+    ("And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",),
+)
+ARCTIC = tuple(
+    Recording(*PYROOM, f"examples/input_samples/cmu_arctic_us_{name}.wav", digest, (text,))
+    for name, digest, text in (
+        (
+            "aew_a0001",
+            "d7b3b0ee49a0dbd26ea813d220a2f8d252ab47eda15af06542d4d21ec1447228",
+            "Author of the danger trail, Philip Steels, etc.",
+        ),
+        (
+            "aew_a0002",
+            "40641becf36e6b65a3aabfd7299778bf2c67eaa8fc4ce097d5b63ff33d7096fa",
+            "Not at this particular case, Tom, apologized Whittemore.",
+        ),
+        (
+            "aew_a0003",
+            "9ab2f145deeebb375f47a93b6a45bf007962fde7402314b5a04a4d6318f6e93f",
+            "For the twentieth time that evening the two men shook hands.",
+        ),
+        (
+            "axb_a0004",
+            "24612efb6612433a66b2327d2688740a966d00c2a4c8462fa3de80223f9d2bf2",
+            "Lord, but I'm glad to see you again, Phil.",
+        ),
+        (
+            "axb_a0005",
+            "b87c4ba7d75e51b84ed86469f7a29eca99106e24f50d1f3043ab8984372b6211",
+            "Will we ever forget it.",
+        ),
+        (
+            "axb_a0006",
+            "d1aa2fca52f5b0d3b918aea7ae7e4daf555f300f8ce749f5c9d851ae7f47f0c8",
+            "God bless 'em, I hope I'll go on seeing them forever.",
+        ),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Slide:
+    """Lines shown from `start` to `end` seconds: the first as the title, the rest as bullets."""
+
+    start: float
+    end: float
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lecture:
+    """A talk: real `recordings` joined with pauses, or `synthetic` sentences read by espeak-ng in
+    `voice`; and its slides."""
+
+    title: str
+    slides: tuple[Slide, ...]
+    recordings: tuple[Recording, ...] = ()
+    synthetic: tuple[str, ...] = ()
+    voice: str = "en-us"
+    words_per_minute: int = 150
+
+    @property
+    def real(self) -> bool:
+        return bool(self.recordings)
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        if self.synthetic:
+            return self.synthetic
+        return tuple(sentence for recording in self.recordings for sentence in recording.sentences)
+
+
+@dataclass(frozen=True)
+class LectureQuestion:
+    text: str
+    lecture: int  # index in LECTURES
+    sentence: int | None = None  # the said sentence that answers (index in the lecture's sentences)
+    shown: str | None = None  # or the shown line that answers
+
+    @property
+    def kind(self) -> str:
+        return "shown" if self.shown is not None else "said"
+
+
+LECTURES: tuple[Lecture, ...] = (
+    Lecture(
+        "Harvard sentences",
+        recordings=(HARVARD_72,),
+        slides=(
+            Slide(0.0, 12.0, ("Open Speech Repository", "Harvard sentences, list 72")),
+            Slide(12.0, 24.0, ("About the recording", "Sampled at 8 kHz, 16-bit mono")),
+            Slide(24.0, 36.0, ("Next session", "Listening tests in room C204")),
+        ),
+    ),
+    Lecture(
+        "Famous lines",
+        recordings=(JFK, *ARCTIC),
+        slides=(
+            Slide(0.0, 11.5, ("John F. Kennedy", "Inaugural address, 20 January 1961")),
+            Slide(11.5, 40.0, ("CMU ARCTIC", "Recorded at Carnegie Mellon University")),
+        ),
+    ),
+    Lecture(
+        "Volcanoes",
+        synthetic=(
+            "Welcome to this short lecture about volcanoes and how they shape the land.",
+            "A volcano forms where molten rock from deep inside the earth reaches the surface.",
+            "When this molten rock flows out of the ground, we call it lava instead of magma.",
+            "Lava can be hotter than one thousand degrees Celsius when it first erupts.",
+            "Shield volcanoes, like those in Hawaii, have gentle slopes built from runny lava.",
+            "Explosive eruptions throw ash high into the sky, where it can stop aeroplanes from flying.",
+            "Scientists watch for small earthquakes, because they often come before an eruption.",
+            "The soil around an old volcano is very rich, so farmers have grown crops there for centuries.",
+            "Next week we will visit a crater lake and measure the temperature of its water.",
+        ),
+        slides=(
+            Slide(0.0, 14.0, ("Volcanoes: lecture 3", "Dr. Amelia Reyes, Earth Sciences")),
+            Slide(14.0, 30.0, ("Mount Etna", "Height: 3,357 metres", "Last great eruption: 1669")),
+            Slide(30.0, 46.0, ("Reading", "Chapter 5, pages 88 to 104")),
+            Slide(46.0, 70.0, ("Field trip", "Meet at the north gate at 7:30", "Bring boots and a water bottle")),
+        ),
+    ),
+    Lecture(
+        "Bicycles",
+        voice="en-gb",
+        words_per_minute=160,
+        synthetic=(
+            "Hello, and thank you for coming to this talk on the history of the bicycle.",
+            "The first machines had no pedals at all, and riders pushed them along with their feet.",
+            "Pedals were fixed to the front wheel in the eighteen sixties, in France.",
+            "The penny farthing had a huge front wheel, which made it fast but dangerous to ride.",
+            "The safety bicycle, with two wheels of the same size and a chain, arrived in the eighteen eighties.",
+            "Air filled tyres made riding on rough roads far more comfortable.",
+            "Today more than half of all trips in some Dutch cities are made by bike.",
+            "Electric bikes now help older riders climb steep hills without getting tired.",
+            "Please hand in your essays about transport before the end of the month.",
+        ),
+        slides=(
+            Slide(0.0, 12.0, ("The bicycle: a short history", "Prof. Daniel Okafor")),
+            Slide(12.0, 28.0, ("Tour de France", "First race: 1903", "Longest ever: 5,745 km in 1926")),
+            Slide(28.0, 44.0, ("Bike sharing", "Paris Velib: 20,000 bikes")),
+            Slide(44.0, 70.0, ("Assignment", "Essay of 2,000 words", "Office hours: Tuesday 2 pm")),
+        ),
+    ),
+)
+
+QUESTIONS: tuple[LectureQuestion, ...] = (
+    # Harvard sentences: said
+    LectureQuestion("What would please almost any girl?", 0, sentence=0),
+    LectureQuestion("How long did it take to travel back home?", 0, sentence=1),
+    LectureQuestion("Where did she spot the cat?", 0, sentence=2),
+    LectureQuestion("What was discovered on the beach?", 0, sentence=3),
+    LectureQuestion("Who came to visit him?", 0, sentence=4),
+    LectureQuestion("What were the grass and bushes covered in?", 0, sentence=5),
+    LectureQuestion("What did the man who could not see count?", 0, sentence=6),
+    LectureQuestion("What destroyed the barn?", 0, sentence=7),
+    LectureQuestion("What should you do when the bell rings?", 0, sentence=9),
+    # Harvard sentences: shown
+    LectureQuestion("At what sample rate was this recorded?", 0, shown="Sampled at 8 kHz, 16-bit mono"),
+    LectureQuestion("Which room are the listening tests in?", 0, shown="Listening tests in room C204"),
+    # Famous lines: said
+    LectureQuestion("What did Kennedy tell Americans to ask themselves?", 1, sentence=0),
+    LectureQuestion("Who wrote The Danger Trail?", 1, sentence=1),
+    LectureQuestion("Who apologised to Tom?", 1, sentence=2),
+    LectureQuestion("How many times had the two men shaken hands that evening?", 1, sentence=3),
+    LectureQuestion("Who is he happy to see again?", 1, sentence=4),
+    # Famous lines: shown
+    LectureQuestion("On what date was the inaugural address given?", 1, shown="Inaugural address, 20 January 1961"),
+    LectureQuestion("Which university made the ARCTIC recordings?", 1, shown="Recorded at Carnegie Mellon University"),
+    # Volcanoes: said
+    LectureQuestion("How does a volcano form?", 2, sentence=1),
+    LectureQuestion("What is the difference between lava and magma?", 2, sentence=2),
+    LectureQuestion("How hot does lava get?", 2, sentence=3),
+    LectureQuestion("Why do shield volcanoes have gentle slopes?", 2, sentence=4),
+    LectureQuestion("Why can volcanic ash ground planes?", 2, sentence=5),
+    LectureQuestion("What warning signs come before an eruption?", 2, sentence=6),
+    LectureQuestion("Why do farmers grow crops near old volcanoes?", 2, sentence=7),
+    # Volcanoes: shown
+    LectureQuestion("Who teaches the volcano lecture?", 2, shown="Dr. Amelia Reyes, Earth Sciences"),
+    LectureQuestion("How tall is Mount Etna?", 2, shown="Height: 3,357 metres"),
+    LectureQuestion("When did Etna last erupt badly?", 2, shown="Last great eruption: 1669"),
+    LectureQuestion("Which pages of the book should we read?", 2, shown="Chapter 5, pages 88 to 104"),
+    LectureQuestion("Where do we meet for the field trip?", 2, shown="Meet at the north gate at 7:30"),
+    LectureQuestion("What should I bring on the trip?", 2, shown="Bring boots and a water bottle"),
+    # Bicycles: said
+    LectureQuestion("How did riders move the first bikes?", 3, sentence=1),
+    LectureQuestion("When were pedals added to bicycles?", 3, sentence=2),
+    LectureQuestion("Why was the penny farthing risky?", 3, sentence=3),
+    LectureQuestion("When did the safety bicycle appear?", 3, sentence=4),
+    LectureQuestion("What made cycling on bumpy roads more pleasant?", 3, sentence=5),
+    LectureQuestion("How popular is cycling in the Netherlands?", 3, sentence=6),
+    LectureQuestion("How do e-bikes help older people?", 3, sentence=7),
+    # Bicycles: shown
+    LectureQuestion("When was the first Tour de France?", 3, shown="First race: 1903"),
+    LectureQuestion("How long was the longest Tour de France?", 3, shown="Longest ever: 5,745 km in 1926"),
+    LectureQuestion("How many bikes does Paris have for sharing?", 3, shown="Paris Velib: 20,000 bikes"),
+    LectureQuestion("How long must the essay be?", 3, shown="Essay of 2,000 words"),
+    LectureQuestion("When are the office hours?", 3, shown="Office hours: Tuesday 2 pm"),
+)
+
+
+def held_out(number: int) -> bool:
+    """Whether QUESTIONS[number] is in the held-out half: every second question of each talk."""
+    question = QUESTIONS[number]
+    of_lecture = [index for index, other in enumerate(QUESTIONS) if other.lecture == question.lecture]
+    return of_lecture.index(number) % 2 == 1
+
+
+# --- the sound ------------------------------------------------------------------------------------
+
+
+def recording_path(recording: Recording) -> Path:
+    """The recording, copied from its repository's mirror into CACHE once, checked by SHA-256."""
+    cached = CACHE / recording.repo.replace("/", "+") / recording.path
+    if not cached.exists():
+        git_dir = MIRRORS / recording.repo.replace("/", "+") / "repo"
+        if not git_dir.exists():
+            raise SystemExit(
+                f"{recording.repo} is not mirrored in {MIRRORS}: fetch github:{recording.repo} first "
+                "(or point SAGE_BENCH_MIRRORS at a directory of owner+name/repo git mirrors)"
+            )
+        blob = subprocess.run(  # git, with arguments from the table above
+            ["/usr/bin/git", "--git-dir", str(git_dir), "show", f"{recording.commit}:{recording.path}"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(blob)
+    digest = hashlib.sha256(cached.read_bytes()).hexdigest()
+    if digest != recording.sha256:
+        raise SystemExit(f"{cached}: SHA-256 {digest}, expected {recording.sha256}")
+    return cached
+
+
+def decoded(path: Path) -> np.ndarray:
+    """The file's sound as float32 mono at SAMPLE_RATE."""
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    pieces: list[np.ndarray] = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            pieces += [piece.to_ndarray()[0] for piece in resampler.resample(frame)]
+    pieces += [piece.to_ndarray()[0] for piece in resampler.resample(None)]
+    return np.concatenate(pieces).astype(np.float32)
+
+
+def sentence_runs(samples: np.ndarray, count: int) -> list[tuple[float, float]]:
+    """Where the `count` sentences of a recording are: runs of sound (20 ms frames within 32 dB of the
+    loudest) split at the `count - 1` longest pauses."""
+    hop = SAMPLE_RATE // 50
+    frames = len(samples) // hop
+    energy = np.sqrt((samples[: frames * hop].reshape(frames, hop) ** 2).mean(axis=1) + 1e-12)
+    loud = 20 * np.log10(energy / energy.max()) > -32
+    runs: list[list[int]] = []
+    for index, on in enumerate(loud):
+        if on and (not runs or runs[-1][1] != index):
+            runs.append([index, index + 1])
+        elif on:
+            runs[-1][1] = index + 1
+    runs = [run for run in runs if run[1] - run[0] >= 3]  # clicks are not speech
+    if len(runs) < count:
+        raise SystemExit(f"found {len(runs)} runs of sound where {count} sentences are said")
+    gaps = sorted(range(1, len(runs)), key=lambda index: runs[index][0] - runs[index - 1][1], reverse=True)
+    cuts = sorted(gaps[: count - 1])
+    bounds = [0, *cuts, len(runs)]
+    return [
+        (runs[bounds[i]][0] * hop / SAMPLE_RATE, runs[bounds[i + 1] - 1][1] * hop / SAMPLE_RATE) for i in range(count)
+    ]
+
+
+def lecture_sound(lecture: Lecture) -> tuple[np.ndarray, list[float]]:
+    """The talk's sound (float32 mono at SAMPLE_RATE) and when each of its sentences starts."""
+    if lecture.synthetic:
+        from sage.synthetic_media.speech_corpus import spoken_passage
+
+        spoken = spoken_passage(
+            " ".join(lecture.synthetic), voice=lecture.voice, words_per_minute=lecture.words_per_minute
+        )
+        if len(spoken.lines) != len(lecture.synthetic):
+            raise SystemExit(f"{lecture.title}: the passage split into {len(spoken.lines)} sentences")
+        return spoken.samples, [start for start, _, _ in spoken.lines]
+    pieces: list[np.ndarray] = []
+    starts: list[float] = []
+    position = 0
+    pause = np.zeros(round(PAUSE_SECONDS * SAMPLE_RATE), np.float32)
+    for recording in lecture.recordings:
+        samples = decoded(recording_path(recording))
+        starts += [position / SAMPLE_RATE + start for start, _ in sentence_runs(samples, len(recording.sentences))]
+        pieces += [samples, pause]
+        position += len(samples) + len(pause)
+    return np.concatenate(pieces), starts
