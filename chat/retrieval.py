@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.models import TranscriptChunk
 from videos.search import Quote, answering, moment_sentences, rank_sentences, relevant
 from videos.selectors import Moment, search_moments_by_vector
 from videos.timed_text import Sentence
@@ -38,8 +37,7 @@ NO_EVIDENCE = Evidence(passages=(), sentences=(), ranked=())
 
 def citation_of(quote: Quote) -> dict[str, object]:
     """How an answer's message stores a citation: the sentence, when it is said, in which video
-    (`low_confidence` only when the recogniser was unsure of it); a line shown on screen rather than
-    said carries `"kind": "shown"`."""
+    (`low_confidence` only when the recogniser was unsure of it)."""
     citation: dict[str, object] = {
         "video_id": quote.video_id,
         "start": quote.start,
@@ -48,25 +46,27 @@ def citation_of(quote: Quote) -> dict[str, object]:
     }
     if quote.low_confidence:
         citation["low_confidence"] = True
-    if quote.kind == TranscriptChunk.Kind.SHOWN:
-        citation["kind"] = TranscriptChunk.Kind.SHOWN.value
     return citation
 
 
-def retrieve_passages(*, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int) -> list[Passage]:
-    """The `limit` transcript chunks closest to `vector`, best first: of the conversation's video, or
-    of all the owner's videos. Chunks carry their owner, so a video that is gone or was never the
-    owner's simply has none; guests own no videos, so a guest conversation finds nothing."""
+def retrieve_passages(
+    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
+) -> list[Passage]:
+    """The `limit` windows that best answer the question, best first: nearest to its `vector` and
+    saying its key words (when the `question`'s text is given; videos.selectors.search_moments_by_vector),
+    of the conversation's video, or of all the owner's videos. Chunks carry their owner, so a video
+    that is gone or was never the owner's simply has none; guests own no videos, so a guest
+    conversation finds nothing."""
     if owner_id is None:
         return []
-    return search_moments_by_vector(owner_id, vector, limit=limit, video_id=video_id)
+    return search_moments_by_vector(owner_id, vector, question=question, limit=limit, video_id=video_id)
 
 
 def retrieve(
-    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int
+    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
 ) -> tuple[list[Passage], list[list[Sentence]]]:
-    """The passages (see `retrieve_passages`) and the sentences said in each: one trip to the database."""
-    passages = retrieve_passages(owner_id=owner_id, video_id=video_id, vector=vector, limit=limit)
+    """The passages (see `retrieve_passages`) and the sentences of each."""
+    passages = retrieve_passages(owner_id=owner_id, video_id=video_id, vector=vector, limit=limit, question=question)
     return passages, moment_sentences(passages)
 
 

@@ -17,8 +17,10 @@ from devtools.comparisons import (
     REFINED_SPANS,
     REFINED_SUMMARY,
 )
+from videos.chunks import replace_chunks
 from videos.models import ClipEmbedding, TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
+from videos.timed_text import TimedLine
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -406,9 +408,7 @@ class CommentFactory(factory.django.DjangoModelFactory):
 
 def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> None:
     """`video`'s transcript chunks as the pipeline stores them, one per (start, end, text) window, each
-    text really embedded (MiniLM): what search and chat read."""
+    text really embedded (MiniLM) and its words stemmed: what search and chat read."""
     vectors = embed_texts([text for _, _, text in windows])
-    TranscriptChunk.objects.bulk_create(
-        TranscriptChunk(video=video, owner=video.owner, index=i, start=start, end=end, text=text, embedding=vector)
-        for i, ((start, end, text), vector) in enumerate(zip(windows, vectors, strict=True))
-    )
+    lines = [TimedLine(start, end, text) for start, end, text in windows]
+    replace_chunks(video, TranscriptChunk.Kind.SAID, lines, vectors)

@@ -1,5 +1,6 @@
 """The one way a video's search windows are written: what is said (the transcript's windows) and
-what is shown (its on-screen text), each kind replaced as a whole."""
+what is shown (its on-screen text), each kind replaced as a whole, with their vectors for the
+meaning side of search and their stemmed words for the full-text side."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 
-from videos.models import TranscriptChunk, Video
+from sage.sql import TableNames, sql
+from videos.models import Transcript, TranscriptChunk, Video
+from videos.text_search.words import ENGLISH, SIMPLE, search_config, searchable_text
 
 
 class TimedText(Protocol):
@@ -25,10 +28,12 @@ class TimedText(Protocol):
 
 def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[TimedText], vectors: np.ndarray) -> None:
     """The video's windows of `kind`, replacing those it had (a rerun, or a re-read, writes the set
-    anew); `vectors` are the windows' text embeddings, in order."""
+    anew); `vectors` are the windows' text embeddings, in order. Their words are stemmed in the
+    transcript's language (videos.text_search.words.search_config)."""
+    language = Transcript.objects.filter(video=video).values_list("language", flat=True).first() or ""
     with transaction.atomic():
         TranscriptChunk.objects.filter(video=video, kind=kind).delete()
-        TranscriptChunk.objects.bulk_create(
+        chunks = TranscriptChunk.objects.bulk_create(
             TranscriptChunk(
                 video=video,
                 owner_id=video.owner_id,
@@ -40,4 +45,28 @@ def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[T
                 embedding=vector,
             )
             for index, (window, vector) in enumerate(zip(windows, vectors, strict=True))
+        )
+        fill_search_vectors([chunk.pk for chunk in chunks], [chunk.text for chunk in chunks], search_config(language))
+
+
+_FILL_SQL = sql(
+    "UPDATE {Chunk} AS c SET {Chunk.search_vector} = CASE WHEN %s::regconfig IN (%s::regconfig, %s::regconfig) "
+    "THEN to_tsvector(%s::regconfig, words.text) "
+    "ELSE to_tsvector(%s::regconfig, words.text) || to_tsvector(%s::regconfig, words.text) END "
+    "FROM unnest(%s::bigint[], %s::text[]) AS words(id, text) WHERE {c.id} = words.id",
+    Chunk=TranscriptChunk,
+    c=TableNames(TranscriptChunk, alias="c"),
+)
+
+
+def fill_search_vectors(chunk_ids: Sequence[int], texts: Sequence[str], config: str) -> None:
+    """Store each chunk's words for full-text search (one statement for all): numbers in digits,
+    stemmed with `config`, and, for a language other than English, also as written, since a
+    question is read as English and as plain words (videos.text_search.words)."""
+    if not chunk_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FILL_SQL,
+            [config, ENGLISH, SIMPLE, config, config, SIMPLE, list(chunk_ids), [searchable_text(t) for t in texts]],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,15 @@ from videos.models import (
     chunk_index_part_condition,
 )
 from videos.text_embedding.model import embed_query
+from videos.text_search.fusion import fuse
+from videos.text_search.words import (
+    KEY_WORD_CONFIGS,
+    NO_KEY_WORDS,
+    KeyWords,
+    key_words_from,
+    plain_words,
+    searchable_text,
+)
 from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
 
@@ -143,7 +152,8 @@ def _line(row: dict[str, Any]) -> TimedLine:
 
 @dataclass(frozen=True)
 class Moment:
-    """A transcript chunk that answers a search, with where it is in which video."""
+    """A search window (transcript or on-screen text) that answers a search, with where it is in
+    which video, how close in meaning it is, and how many of the question's key words it says."""
 
     video_id: int
     video_title: str
@@ -152,6 +162,9 @@ class Moment:
     text: str
     distance: float  # cosine distance, 0 = same meaning
     chunk_id: int = 0  # the TranscriptChunk it is
+    kind: str = TranscriptChunk.Kind.SAID  # said (transcript) or shown (on-screen text)
+    words_found: int = 0  # how many of `key_words` its text holds (full-text side; 0 when not searched)
+    key_words: KeyWords = NO_KEY_WORDS  # the question's, when the search had words
 
     @property
     def score(self) -> float:
@@ -159,13 +172,13 @@ class Moment:
 
 
 def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
-    """The transcript moments of the user's videos closest in meaning to `query`, best first."""
+    """The moments of the user's videos that best answer `query` by meaning and by words, best first."""
 
     query = query.strip()
     if not query:
         return []
     video_id = video.pk if video is not None else None
-    return search_moments_by_vector(user.pk, embed_query(query), limit=limit, video_id=video_id)
+    return search_moments_by_vector(user.pk, embed_query(query), question=query, limit=limit, video_id=video_id)
 
 
 def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
@@ -224,7 +237,8 @@ def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
 
 _NEAREST_IN_VIDEO_SQL = sql(
     """
-SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.embedding} <=> %s::vector AS distance
+SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
+       {c.embedding} <=> %s::vector AS distance
 FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
 WHERE {c.owner_id} = %s AND {c.video_id} = %s
 ORDER BY distance
@@ -247,8 +261,9 @@ def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit
         return _moments(cursor.fetchall())
 
 
-def _moments(rows: Sequence[Sequence[Any]]) -> list[Moment]:
-    """Moments from rows of (chunk id, video id, video title, start, end, text, distance)."""
+def _moments(rows: Sequence[Sequence[Any]], key_words: KeyWords = NO_KEY_WORDS) -> list[Moment]:
+    """Moments from rows of (chunk id, video id, video title, start, end, text, kind, distance[,
+    key words found])."""
     return [
         Moment(
             video_id=video_id,
@@ -258,14 +273,38 @@ def _moments(rows: Sequence[Sequence[Any]]) -> list[Moment]:
             text=text,
             distance=float(distance),
             chunk_id=chunk_id,
+            kind=kind,
+            words_found=int(found[0]) if found else 0,
+            key_words=key_words,
         )
-        for chunk_id, video_id, title, start, end, text, distance in rows
+        for chunk_id, video_id, title, start, end, text, kind, distance, *found in rows
     ]
 
 
 def search_moments_by_vector(
-    owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
+    owner_id: int, vector: np.ndarray, *, question: str = "", limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
+    """The owner's windows (of one video, when `video_id` is given) that best answer a question:
+    the `limit` nearest to its `vector` (`nearest_moments`) and the `limit` that say most of its key
+    words (`moments_by_words`; only when the `question`'s text is given), fused by reciprocal rank
+    (videos.text_search.fusion), best first. Windows of one video saying the same words (a repeated
+    line, a slide shown twice) are one, so repeats cannot fill the places. Whether a window answers
+    at all is the caller's to judge (videos.search.relevant): by its distance, or its words."""
+    key_words = question_key_words(question) if question.strip() else NO_KEY_WORDS
+    if not key_words:
+        return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
+    # Each side fetches twice the places, so repeats merged away leave enough to fill them.
+    nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+    by_words = moments_by_words(owner_id, key_words, vector, limit=2 * limit, video_id=video_id)
+    return fuse(
+        [[replace(moment, key_words=key_words) for moment in nearest], by_words],
+        identity=lambda moment: (moment.video_id, plain_words(moment.text)),
+        merge=lambda kept, other: replace(kept, words_found=max(kept.words_found, other.words_found)),
+        limit=limit,
+    )
+
+
+def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:
     """The owner's chunks nearest to `vector`, by cosine distance, best first.
 
     The HNSW index is in parts, each shared by the owners whose id leaves the same remainder
@@ -304,6 +343,82 @@ def search_moments_by_vector(
             TranscriptChunk.objects.filter(pk__in=nearest)
             .annotate(distance=distance)
             .order_by("distance")
-            .values_list("pk", "video_id", "video__title", "start", "end", "text", "distance")[:limit]
+            .values_list("pk", "video_id", "video__title", "start", "end", "text", "kind", "distance")[:limit]
         )
     return _moments(rows)
+
+
+_KEY_WORDS_SQL = (
+    "SELECT english.alias, english.token, english.lexemes, plain.lexemes "
+    "FROM ts_debug(%s::regconfig, %s) WITH ORDINALITY AS english(alias, description, token, dictionaries, "
+    "dictionary, lexemes, position) "
+    "JOIN ts_debug(%s::regconfig, %s) WITH ORDINALITY AS plain(alias, description, token, dictionaries, "
+    "dictionary, lexemes, position) USING (position) "
+    "ORDER BY position"
+)
+
+
+def question_key_words(question: str) -> KeyWords:
+    """The question's key words as Postgres reads them (videos.text_search.words.key_words_from):
+    numbers in digits, each word stemmed as English and as written."""
+    text = searchable_text(question)
+    english, plain = KEY_WORD_CONFIGS
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_WORDS_SQL, [english, text, plain, text])
+        return key_words_from(cursor.fetchall())
+
+
+# Each key word's windows, at most this many (in no order): the windows saying most of the words
+# are then ranked among them. The cap bounds what a word every window says ("look", "today") costs
+# a person with a hundred thousand windows; a rarer word's windows are all read.
+WINDOWS_PER_WORD = 200
+
+
+_BY_WORDS_SQL = """
+WITH hits AS ({per_word}),
+pool AS (SELECT id FROM hits GROUP BY id ORDER BY count(*) DESC LIMIT %s)
+SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
+       {c.embedding} <=> %s::vector AS distance,
+       (SELECT count(*) FROM unnest(%s::tsquery[]) AS word(query) WHERE {c.search_vector} @@ word.query) AS found
+FROM pool JOIN {Chunk} c ON {c.id} = pool.id JOIN {Video} v ON {v.id} = {c.video_id}
+ORDER BY found DESC, ts_rank_cd({c.search_vector}, %s::tsquery) DESC, {c.id}
+LIMIT %s
+"""
+_WORD_HITS_SQL = (
+    "(SELECT {c.id} AS id FROM {Chunk} c "
+    "WHERE {c.owner_id} = %s{one_video} AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
+)
+
+
+def _by_words_sql(words: int, *, in_video: bool) -> str:
+    """The full-text statement for a question of `words` key words: one index lookup a word."""
+    per_word = " UNION ALL ".join([_WORD_HITS_SQL] * words)
+    return sql(
+        _BY_WORDS_SQL.replace("{per_word}", per_word).replace(
+            "{one_video}", " AND {c.video_id} = %s" if in_video else ""
+        ),
+        Chunk=TranscriptChunk,
+        Video=Video,
+        c=TableNames(TranscriptChunk, alias="c"),
+        v=TableNames(Video, alias="v"),
+    )
+
+
+def moments_by_words(
+    owner_id: int, key_words: KeyWords, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
+) -> list[Moment]:
+    """The owner's windows saying most of `key_words` (then by Postgres' cover density rank), best
+    first, each with its distance to `vector` and how many of the words it says: the full-text side
+    of a search. One statement: each word's windows through the GIN index on `search_vector` (or the
+    owner's rows, when Postgres finds the word too common for the index to pay), counted together."""
+    if not key_words:
+        return []
+    queries = key_words.tsqueries()
+    parameters: list[Any] = []
+    for query in queries:
+        parameters += [owner_id, *([video_id] if video_id is not None else []), query, WINDOWS_PER_WORD]
+    any_word = " | ".join(f"({query})" for query in queries)
+    parameters += [4 * limit, binary_vector(vector), queries, any_word, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_by_words_sql(len(queries), in_video=video_id is not None), parameters)
+        return _moments(cursor.fetchall(), key_words)

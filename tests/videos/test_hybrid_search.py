@@ -1,0 +1,114 @@
+"""Search by meaning and by words: a window that says the question's key words is found even when
+its vector is far from the question's (the issue's "finds nothing although the key words were
+transcribed"), numbers match however they were written, a line repeated word for word takes one
+place, an unrelated question still finds nothing, and nobody finds another person's words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from tests.factories import TranscriptFactory, UserFactory, VideoFactory
+from videos.chunks import replace_chunks
+from videos.models import TranscriptChunk, Video
+from videos.search import relevant, search_quotes
+from videos.selectors import search_moments_by_vector
+from videos.text_embedding.model import embed_query, embed_texts
+from videos.timed_text import TimedLine
+
+pytestmark = pytest.mark.django_db
+
+EGGS = "The queen lays up to two thousand eggs a day in the busiest weeks."
+EGGS_QUESTION = "How many eggs does the queen lay?"
+
+
+def far_video(owner: User, lines: list[tuple[float, float, str]], *, away_from: str) -> Video:
+    """A video saying `lines`, one window each, whose windows' vectors point away from the question
+    `away_from` (as a transcription whose meaning the embedder missed): only its words can find it."""
+    video = VideoFactory(owner=owner, ready=True)
+    TranscriptFactory(video=video, lines=lines)
+    vectors = np.repeat(-embed_query(away_from)[None, :], len(lines), axis=0)
+    replace_chunks(video, TranscriptChunk.Kind.SAID, [TimedLine(*line) for line in lines], vectors)
+    return video
+
+
+def test_a_window_saying_the_key_words_is_found_though_its_meaning_is_far() -> None:
+    owner = UserFactory()
+    video = far_video(owner, [(0.0, 6.0, "Welcome back to the apiary."), (6.0, 12.0, EGGS)], away_from=EGGS_QUESTION)
+    vector = embed_query(EGGS_QUESTION)
+
+    # By meaning alone, nothing is close enough.
+    assert relevant(search_moments_by_vector(owner.pk, vector)) == []
+
+    quotes = search_quotes(owner, EGGS_QUESTION)
+    assert [(quote.video_id, quote.start, quote.text) for quote in quotes] == [(video.pk, 6.0, EGGS)]
+    # The same inside the one video (the transcript's own search box).
+    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION, video=video)] == [EGGS]
+
+
+def test_a_number_said_in_words_is_found_by_its_digits() -> None:
+    owner = UserFactory()
+    said = "A strong colony can hold twenty five thousand bees in summer."
+    far_video(owner, [(0.0, 6.0, said)], away_from="colony of 25,000 bees")
+
+    moments = search_moments_by_vector(owner.pk, embed_query("colony of 25,000 bees"), question="colony of 25,000 bees")
+
+    assert [(moment.text, moment.words_found, len(moment.key_words)) for moment in moments] == [(said, 3, 3)]
+    assert [quote.text for quote in search_quotes(owner, "a colony of 25,000 bees")] == [said]
+
+
+def test_a_line_repeated_word_for_word_takes_one_place() -> None:
+    owner = UserFactory()
+    thanks = "Thank you for watching, see you next week!"
+    lines = [(0.0, 5.0, thanks), (40.0, 45.0, "thank you for watching... see you next week"), (80.0, 85.0, thanks)]
+    lines.append((120.0, 125.0, "Next week we watch the varroa mites."))
+    video = VideoFactory(owner=owner, ready=True)
+    TranscriptFactory(video=video, lines=lines)
+    replace_chunks(
+        video, TranscriptChunk.Kind.SAID, [TimedLine(*line) for line in lines], embed_texts([t for *_, t in lines])
+    )
+
+    moments = search_moments_by_vector(owner.pk, embed_query(thanks), question=thanks, limit=3)
+
+    assert len(moments) == 2
+    assert moments[0].start == 0.0  # the first said of the repeats stands for them
+    assert "varroa" in moments[1].text
+
+
+def test_an_unrelated_question_still_finds_nothing() -> None:
+    owner = UserFactory()
+    VideoFactory(owner=owner, cooking=True)
+
+    assert search_quotes(owner, "How do I knit a scarf?") == []
+    assert search_quotes(owner, "What is the capital of Australia?") == []
+    assert search_quotes(owner, "How long do I bake the sourdough?") != []  # the video does answer this one
+
+
+def test_nobody_finds_another_persons_words() -> None:
+    owner, stranger = UserFactory(), UserFactory()
+    far_video(stranger, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    VideoFactory(owner=owner, garden=True)
+
+    assert search_quotes(owner, EGGS_QUESTION) == []
+    assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
+
+
+def test_words_are_stored_stemmed_in_the_transcripts_language_and_as_written() -> None:
+    video = VideoFactory(ready=True)
+    lines = [(0.0, 5.0, "Les abeilles butinent les fleurs du jardin.")]
+    TranscriptFactory(video=video, lines=lines, language="fr")
+    replace_chunks(video, TranscriptChunk.Kind.SAID, [TimedLine(*lines[0])], embed_texts([lines[0][2]]))
+
+    def holds(config: str, word: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT search_vector @@ to_tsquery(%s::regconfig, %s) FROM videos_transcriptchunk WHERE video_id = %s",
+                [config, word, video.pk],
+            )
+            return bool(cursor.fetchone()[0])
+
+    assert holds("french", "abeille")  # French stemming: the singular finds the plural
+    assert holds("simple", "abeilles")  # and the word as written, for a question read as plain words
+    assert not holds("english", "abeille")  # not stemmed as English: "abeill" is no English stem of it
