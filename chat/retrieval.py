@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videos.models import TranscriptChunk
 from videos.search import Quote, answering, moment_sentences, rank_sentences, relevant
 from videos.selectors import Moment, search_moments_by_vector
 from videos.timed_text import Sentence
@@ -37,7 +38,8 @@ NO_EVIDENCE = Evidence(passages=(), sentences=(), ranked=())
 
 def citation_of(quote: Quote) -> dict[str, object]:
     """How an answer's message stores a citation: the sentence, when it is said, in which video
-    (`low_confidence` only when the recogniser was unsure of it)."""
+    (`low_confidence` only when the recogniser was unsure of it); a line shown on screen rather than
+    said carries `"kind": "shown"`."""
     citation: dict[str, object] = {
         "video_id": quote.video_id,
         "start": quote.start,
@@ -46,6 +48,8 @@ def citation_of(quote: Quote) -> dict[str, object]:
     }
     if quote.low_confidence:
         citation["low_confidence"] = True
+    if quote.kind == TranscriptChunk.Kind.SHOWN:
+        citation["kind"] = TranscriptChunk.Kind.SHOWN.value
     return citation
 
 

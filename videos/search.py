@@ -23,6 +23,8 @@ import numpy as np
 
 from accounts.models import User
 from videos.models import TranscriptChunk, Video
+from videos.screen_text.lines import LINE_SEPARATOR, shown_lines_around
+from videos.screen_text.tracking import ShownLine
 from videos.selectors import Moment, search_moments_by_vector, transcript_lines_around
 from videos.text_embedding.model import embed_query, embed_texts_for_request
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
@@ -75,7 +77,8 @@ QUOTE_MARGIN = 0.08
 
 @dataclass(frozen=True)
 class Quote:
-    """A sentence that answers a question, in the window (`moment`) the search found it in."""
+    """A sentence that answers a question, in the window (`moment`) the search found it in: said, or
+    a line shown on screen (`kind`)."""
 
     moment: Moment
     sentence: Sentence
@@ -105,6 +108,11 @@ class Quote:
     @property
     def low_confidence(self) -> bool:
         return self.sentence.low_confidence
+
+    @property
+    def kind(self) -> str:
+        """`said` (a sentence of the transcript) or `shown` (a line of text on screen)."""
+        return self.moment.kind
 
 
 def enough_words(found: int, asked: int) -> bool:
@@ -137,18 +145,49 @@ def answering(ranked: Sequence[Quote], *, min_similarity: float = SENTENCE_MATCH
 
 
 def moment_sentences(moments: Sequence[Moment]) -> list[list[Sentence]]:
-    """The sentences said in each moment's window, in order (one list per moment; one query for all).
-    A sentence belongs to the window its middle is in. A window whose transcript lines are gone (or
-    were never stored) is split into sentences on its own text, timed linearly across it."""
+    """The sentences of each moment's window, in order (one list per moment; one query for each kind
+    of window there is). What is said: a sentence belongs to the window its middle is in; a window
+    whose transcript lines are gone (or were never stored) is split into sentences on its own text,
+    timed linearly across it. What is shown: the window's on-screen lines, each from when it appears
+    (`shown_sentences`)."""
     if not moments:
         return []
-    spans = [(moment.video_id, moment.start - EDGE_SECONDS, moment.end + EDGE_SECONDS) for moment in moments]
-    lines = transcript_lines_around(spans)
-    found: list[list[Sentence]] = []
-    for moment, around in zip(moments, lines, strict=True):
+    said = [index for index, moment in enumerate(moments) if moment.kind != TranscriptChunk.Kind.SHOWN]
+    shown = [index for index, moment in enumerate(moments) if moment.kind == TranscriptChunk.Kind.SHOWN]
+    said_lines = transcript_lines_around(
+        [(moments[i].video_id, moments[i].start - EDGE_SECONDS, moments[i].end + EDGE_SECONDS) for i in said]
+    )
+    shown_lines = shown_lines_around([(moments[i].video_id, moments[i].start, moments[i].end) for i in shown])
+    found: list[list[Sentence]] = [[] for _ in moments]
+    for index, around in zip(said, said_lines, strict=True):
+        moment = moments[index]
         inside = sentences_inside(sentences_of(around), start=moment.start, end=moment.end)
-        found.append(inside or sentences_of([TimedLine(moment.start, moment.end, moment.text)]))
+        found[index] = inside or sentences_of([TimedLine(moment.start, moment.end, moment.text)])
+    for index, on_screen in zip(shown, shown_lines, strict=True):
+        found[index] = shown_sentences(moments[index], on_screen)
     return found
+
+
+def shown_sentences(moment: Moment, lines: Sequence[ShownLine]) -> list[Sentence]:
+    """A `shown` window's "sentences": its on-screen lines, each from when it first appears to when
+    it last goes (a line read twice in the window is one), in the order they appear. Only the lines
+    the window was made of: a line standing beside them (a logo, a course title) is a window of its
+    own. A window whose lines are gone gives its text's lines, timed as the whole window."""
+    wanted = {plain_words(text) for text in moment.text.split(LINE_SEPARATOR)}
+    spans: dict[str, tuple[float, float, str]] = {}
+    for line in lines:
+        key = plain_words(line.text)
+        if key not in wanted:
+            continue
+        start, end, text = spans.get(key, (line.start, line.end, line.text))
+        spans[key] = (min(start, line.start), max(end, line.end), text)
+    if not spans:
+        texts = [text.strip() for text in moment.text.split(LINE_SEPARATOR) if text.strip()]
+        return [Sentence(moment.start, moment.end, text) for text in texts]
+    return sorted(
+        (Sentence(max(start, moment.start), min(end, moment.end), text) for start, end, text in spans.values()),
+        key=lambda sentence: (sentence.start, sentence.end),
+    )
 
 
 def sentences_inside(sentences: Sequence[Sentence], *, start: float, end: float) -> list[Sentence]:
