@@ -31,9 +31,10 @@ from django.conf import settings
 
 from accounts.guests import Viewer
 from chat import first_chunks, selectors, services
-from chat.answering import Turn, answer_backend, answers_the_question, citations_for
+from chat.answering import Turn, answer_backend, answers_the_question, citations_for, sees_pictures
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
+from chat.visual import Still, is_visual_question, stills_for
 from notes.markdown import render_note
 from sage.gemini import GeminiError
 from sage.retrying import RetryNotice
@@ -247,8 +248,18 @@ async def stream_answer(
             await publish(job.conversation_id, *job.opening)
         vector = await (question_vector if question_vector is not None else embed_text(job.question))
         evidence = await gather_evidence(job, vector)
-        preparing.done()  # what follows is the backend's: quotes at once, or a language model's wait
         backend = answer_backend()
+        # A question about the picture: the stills of its best moments (any other goes on at once).
+        stills: tuple[Still, ...] = ()
+        if is_visual_question(job.question):
+            stills = await db(stills_for)(
+                question=job.question,
+                evidence=evidence,
+                owner_id=job.owner_id,
+                video_id=job.video_id,
+                pictures=sees_pictures(backend),
+            )
+        preparing.done()  # what follows is the backend's: quotes at once, or a language model's wait
         last_saved_at = time.monotonic()
 
         async def cancelled() -> bool:
@@ -261,7 +272,9 @@ async def stream_answer(
             await publish(job.conversation_id, frame)
 
         try:
-            pieces = backend.stream(question=job.question, evidence=evidence, history=job.history, on_retry=retrying)
+            pieces = backend.stream(
+                question=job.question, evidence=evidence, history=job.history, stills=stills, on_retry=retrying
+            )
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
             async with contextlib.aclosing(pieces):
@@ -300,9 +313,13 @@ async def stream_answer(
             closed, allowance = await db(_complete)(
                 job,
                 content=content,
-                citations=citations_for(content, evidence),
+                citations=citations_for(content, evidence, stills),
                 quoted_chunk_ids=list(
-                    dict.fromkeys(quote.moment.chunk_id for quote in backend.quoted(evidence) if quote.moment.chunk_id)
+                    dict.fromkeys(
+                        quote.moment.chunk_id
+                        for quote in backend.quoted(evidence, question=job.question)
+                        if quote.moment.chunk_id
+                    )
                 ),
                 question_vector=vector,
                 charged=answers_the_question(content),  # "nothing in the video answers this" is free
