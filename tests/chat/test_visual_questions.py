@@ -30,6 +30,7 @@ from tests.chat.helpers import frames_until_done, open_socket
 from tests.factories import ConversationFactory, TranscriptFactory, UserFactory, VideoFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401
 from videos.models import ScreenTextLine, Video
+from videos.screen_text.indexing import index_shown_lines
 from videos.screen_text.tracking import ShownLine
 from videos.search import Quote
 from videos.timed_text import Sentence
@@ -294,6 +295,36 @@ def test_a_mark_written_on_screen_cites_the_line_shown_not_the_sentence_said_the
 
     assert [citation.get("kind") for citation in shown] == ["shown"]
     assert [citation["text"] for citation in said] == ["So the quarter went well."]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_line_on_screen_found_by_the_search_is_quoted_and_cited_as_shown(clip, settings) -> None:
+    owner = await database_sync_to_async(UserFactory)()
+    video = await database_sync_to_async(scenes_video)(owner, clip, settings.MEDIA_ROOT)
+    await database_sync_to_async(index_shown_lines)(video)  # the slide's line becomes searchable
+    conversation = await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
+
+    answer = await ask(conversation, "What was the revenue in Q3?")
+
+    assert f'[00:03] on screen: "{SLIDE}"' in answer["content"]
+    assert {"video_id": video.pk, "start": 3.0, "end": 6.0, "text": SLIDE, "kind": "shown"} in answer["citations"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_model_is_given_lines_on_screen_labelled_and_its_on_screen_mark_cites_them(
+    gemini_stub, clip, settings
+) -> None:
+    owner = await database_sync_to_async(UserFactory)()
+    video = await database_sync_to_async(scenes_video)(owner, clip, settings.MEDIA_ROOT)
+    await database_sync_to_async(index_shown_lines)(video)
+    conversation = await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
+    gemini_stub.reply("The slide reads 4.2 M [00:03] on screen.")
+
+    answer = await ask(conversation, "What was the revenue in Q3?")
+
+    assert f"[00:03] on screen: {SLIDE}" in gemini_stub.last.prompt
+    assert gemini_stub.last.inline_data == []  # not a question about the picture
+    assert answer["citations"] == [{"video_id": video.pk, "start": 3.0, "end": 6.0, "text": SLIDE, "kind": "shown"}]
 
 
 # --- whose frames -------------------------------------------------------------------------------
