@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video, VideoStack
 from videos.pipeline.retranscribe import video_retranscribe
+from videos.screen_text.state import screen_text_read_again
 from videos.services import video_cancel, video_reembed, video_retry
 
 
@@ -22,7 +23,7 @@ class VideoAdmin(admin.ModelAdmin[Video]):
         "created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts",
         "crash_recovery", "crashes", "lease_process",
     ]  # fmt: skip
-    actions = ["retry_videos", "cancel_videos", "reembed_videos", "retranscribe_videos"]
+    actions = ["retry_videos", "cancel_videos", "reembed_videos", "retranscribe_videos", "read_screen_again"]
 
     @admin.display(description="Crash recovery")
     def crash_recovery(self, video: Video) -> str:
@@ -51,6 +52,13 @@ class VideoAdmin(admin.ModelAdmin[Video]):
         skipped = queryset.count() - queued
         note = f" Skipped {skipped} that are not ready." if skipped else ""
         self.message_user(request, f"Queued {queued} video(s) for a new transcript.{note}", messages.SUCCESS)
+
+    @admin.action(description="Read the screen again (ready uploads: the text shown, read and indexed again)")
+    def read_screen_again(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        queued = sum(screen_text_read_again(video=video) for video in queryset)
+        skipped = queryset.count() - queued
+        note = f" Skipped {skipped} that are not ready uploads." if skipped else ""
+        self.message_user(request, f"Queued {queued} video(s) to read the text on screen.{note}", messages.SUCCESS)
 
 
 class UploadPartInline(admin.TabularInline[UploadPart, Upload]):

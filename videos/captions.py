@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from sage.formatting import vtt_timestamp
 from videos.selectors import transcript_lines, video_get_to_view
-from videos.timed_text import TimedLine, cues_of
+from videos.timed_text import Cue, TimedLine, cues_of
 
 VTT_CONTENT_TYPE = "text/vtt; charset=utf-8"
 
@@ -30,8 +30,13 @@ def _escaped(text: str) -> str:
 
 def webvtt(lines: Sequence[TimedLine]) -> str:
     """A WebVTT file of the transcript's cues."""
+    return webvtt_of_cues(cues_of(lines))
+
+
+def webvtt_of_cues(cues: Sequence[Cue]) -> str:
+    """A WebVTT file of these cues, in their order."""
     blocks = ["WEBVTT"]
-    for cue in cues_of(lines):
+    for cue in cues:
         text = "\n".join(_escaped(line) for line in cue.lines)
         blocks.append(f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}\n{text}")
     return "\n\n".join(blocks) + "\n"

@@ -41,6 +41,8 @@ STAGE_LABELS = {
     "transcript": "Transcribing",
     "chunks": "Indexing the transcript",
     "summary": "Writing a summary",
+    # After "ready", beside the ready player (videos.screen_text): the page shows it in the transcript panel.
+    "screen_text": "Reading the screen",
 }
 
 STATUS_BADGES = {
@@ -143,6 +145,8 @@ class TranscriptLine:
     # Speech recognition's words with their times (none for subtitles), and its doubt about the line.
     words: tuple[Word, ...] = ()
     low_confidence: bool = False
+    # Text shown on screen (a slide's line, a title), not said: the panel marks it so.
+    shown: bool = False
 
     @property
     def spoken_words(self) -> list[SpokenWord]:

@@ -17,6 +17,7 @@ from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
+from videos.screen_text.stage import screen_text_read
 from videos.services import video_take_over_lost_run, videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
 from videos.versions.services import version_compare_neighbours
@@ -80,6 +81,13 @@ def reembed_video(video_id: int) -> None:
 def retranscribe_video(video_id: int) -> None:
     """Admin's re-transcribe: a ready video's transcript made again, then its chunks and summary (media queue)."""
     run_retranscribe(video_id)
+
+
+@shared_task
+def read_screen_text(video_id: int) -> None:
+    """The text shown in a ready upload, read and stored (media queue), after it became ready or from
+    the admin's "Read the screen again". Done once: a video already read returns at once."""
+    screen_text_read(video_id)
 
 
 @shared_task

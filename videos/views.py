@@ -40,9 +40,13 @@ from videos.presenters import (
     highlight_words,
     owner_comments_panel,
     seconds_attr,
+    stage_label,
     start_time,
     youtube_embed_url,
 )
+from videos.screen_text.selectors import screen_lines_for_video
+from videos.screen_text.state import FAILED_MESSAGE as SCREEN_TEXT_FAILED_MESSAGE
+from videos.screen_text.state import SCREEN_TEXT, screen_text_state
 from videos.search import has_searchable_videos, search_quotes
 from videos.selectors import (
     transcript_for_video,
@@ -243,21 +247,28 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
     # One line past the limit tells the page that the list was cut.
     segments = transcript_segments(video, limit=TRANSCRIPT_LINE_LIMIT + 1) if transcript is not None else []
     start_at = start_time(request.GET.get("t"), video.duration)
-    lines = [
+    said = [
         TranscriptLine(
             start=s.start, end=s.end, text=s.text, words=words_from_json(s.words), low_confidence=s.low_confidence
         )
         for s in segments[:TRANSCRIPT_LINE_LIMIT]
     ]
+    # The text shown on screen, among the said lines in time order (a said line first at the same time).
+    shown_rows = screen_lines_for_video(video, limit=TRANSCRIPT_LINE_LIMIT + 1)
+    shown = [TranscriptLine(start=row.start, end=row.end, text=row.text, shown=True) for row in shown_rows]
+    lines = sorted([*said, *shown], key=lambda line: line.start)
     return {
         "video": video,
         "view": view,
         "transcript": transcript,
-        "lines": lines,
+        "lines": lines[:TRANSCRIPT_LINE_LIMIT],
+        "screen_text_state": screen_text_state(video),
+        "screen_text_label": stage_label(SCREEN_TEXT),
+        "screen_text_failed_message": SCREEN_TEXT_FAILED_MESSAGE,
         "has_uncertain_lines": any(line.low_confidence for line in lines),
         "versions": version_panel(video),
         "comments_panel": owner_comments_panel(video),
-        "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT,
+        "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT or len(lines) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         "youtube_embed_url": (
             youtube_embed_url(video.youtube_id, start=start_at, origin=f"{request.scheme}://{request.get_host()}")
@@ -275,6 +286,11 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
     context = {
         **player_context(request, video, VideoView(video)),
         "live_labels": LIVE_LABELS,
+        # The owner's downloads of what is said and shown (a share link's page offers none).
+        "transcript_files": {
+            file_type: reverse("api-video-transcript-file", kwargs={"video_id": video.pk, "file_type": file_type})
+            for file_type in ("txt", "vtt")
+        },
         # The notes panel's first list (rendered for pages without JavaScript, and handed to
         # notes_panel.js as JSON) and the notes API it talks to.
         "notes_panel": {

@@ -11,6 +11,7 @@ from reviews import api as reviews_api
 from reviews import comments_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
+from videos.api import screen_text as screen_text_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
@@ -32,6 +33,12 @@ urlpatterns = [
     path("videos/<int:video_id>/retry", videos_api.VideoRetryApi.as_view(), name="api-video-retry"),
     path("videos/<int:video_id>/transcript", transcripts_api.TranscriptApi.as_view(), name="api-video-transcript"),
     path("videos/<int:video_id>/subtitles", transcripts_api.SubtitlesApi.as_view(), name="api-video-subtitles"),
+    path("videos/<int:video_id>/screen-text", screen_text_api.ScreenTextApi.as_view(), name="api-video-screen-text"),
+    re_path(
+        r"^videos/(?P<video_id>[0-9]+)/transcript\.(?P<file_type>txt|vtt)$",
+        screen_text_api.TranscriptFileApi.as_view(),
+        name="api-video-transcript-file",
+    ),
     path("search", transcripts_api.SearchApi.as_view(), name="api-search"),
     path("comparisons", comparisons_api.ComparisonListApi.as_view(), name="api-comparisons"),
     path(

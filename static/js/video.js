@@ -348,6 +348,16 @@ document.addEventListener("sage:seek", (event) => {
   transcript.follow(event.detail.seconds);
 });
 
+// The transcript panel, swapped in alone when the screen's text was read (video_screen_text.js).
+document.addEventListener("sage:transcript-replaced", () => {
+  const root = pageRoot();
+  if (!root) {
+    return;
+  }
+  transcript = setUpTranscript(root);
+  transcript.follow(player && player.isReady() ? player.currentTime() : Number(root.dataset.start) || 0);
+});
+
 // ---- live status -----------------------------------------------------------------------------------
 
 function showStatus(root, data) {

@@ -47,11 +47,14 @@ def retranscribe(video_id: int) -> None:
         logger.exception("re-transcribing video %s failed", video_id)
         return
     with transaction.atomic():
-        # The row lock orders two runs for one video; each replaces the transcript whole.
-        Video.objects.select_for_update().filter(pk=video.pk).first()
+        # The row lock orders two runs for one video; each replaces the transcript whole. The kinds
+        # kept are the locked row's: the screen may have been read meanwhile (videos.screen_text).
+        locked = Video.objects.select_for_update().filter(pk=video.pk).first()
+        if locked is None:
+            return  # deleted meanwhile
         Transcript.objects.filter(video=video).delete()
         transcript = store_transcript(video, result)
-        kept = {kind: name for kind, name in video.backends.items() if kind not in DERIVED_FROM_TRANSCRIPT}
+        kept = {kind: name for kind, name in locked.backends.items() if kind not in DERIVED_FROM_TRANSCRIPT}
         video.backends = {**kept, "transcript": transcript.source}
         Video.objects.filter(pk=video.pk).update(backends=video.backends)
     ensure_chunks(video)

@@ -38,6 +38,7 @@ from videos.pipeline.steps import (
     tokens_for,
 )
 from videos.pipeline.transcribing import transcript_beside
+from videos.screen_text.state import screen_text_queue
 from videos.signals import transcript_settled
 from videos.versions.services import versions_may_be_compared
 
@@ -146,6 +147,8 @@ def _finish(video: Video, *, lease_owner: str) -> None:
     push_video(video)
     send_transcript_settled(video)
     versions_may_be_compared(video)
+    # The text on screen is read once the video is ready, never before: reading it must not delay "ready".
+    screen_text_queue(video)
 
 
 def send_transcript_settled(video: Video) -> None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F, Func, JSONField, Value
 
 from billing.holds import hold_create
 from billing.ledger import InsufficientTokens, TokensOwed
@@ -85,7 +86,16 @@ def progress_reporter(video: Video, stage: str) -> Callable[[float], None]:
 
 def _record_backend(video: Video, kind: str, name: str) -> None:
     video.backends = {**video.backends, kind: name}
-    Video.objects.filter(pk=video.pk).update(backends=video.backends)
+    # Merged into the column in SQL (jsonb ||), not written whole: on a ready video a re-transcribe's
+    # steps run beside the screen-reading stage, which records a kind of its own.
+    merged = Func(
+        F("backends"),
+        Value({kind: name}, output_field=JSONField()),
+        template="(%(expressions)s)",
+        arg_joiner=" || ",
+        output_field=JSONField(),
+    )
+    Video.objects.filter(pk=video.pk).update(backends=merged)
 
 
 def tokens_for(video: Video) -> int:
@@ -282,6 +292,7 @@ def store_transcript(video: Video, result: TranscriptResult | None) -> Transcrip
         source=result.source if result else Transcript.Source.NONE,
         language=result.language if result else "",
         low_confidence=result.low_confidence if result else False,
+        other_language=result.other_language if result else False,
         text=result.text if result else "",
     )
     if result is not None:
