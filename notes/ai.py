@@ -201,6 +201,10 @@ def _transcript_lines(note: Note) -> list[TimedLine]:
     if transcript is None:
         raise _CannotWrite("this video has no transcript (its processing did not finish)")
     segments = TranscriptSegment.objects.filter(transcript=transcript)
+    if transcript.other_language:
+        raise _CannotWrite(
+            "the speech is in a language the speech model here does not know, so there is nothing to write it from"
+        )
     if transcript.source == Transcript.Source.NONE or not segments.exists():
         raise _CannotWrite("no speech was found in this video, so there is nothing to write it from")
     low, high = _window(note)

@@ -217,7 +217,7 @@ def test_a_transcript_is_uncertain_as_a_whole_when_most_of_its_speech_is() -> No
     def result_of(lines: list[TimedLine]) -> bool:
         recogniser = speech._Recogniser.__new__(speech._Recogniser)
         recogniser.duration, recogniser.on_progress, recogniser.language = 20.0, None, "en"
-        recogniser.segments = lines
+        recogniser.segments, recogniser.evidence = lines, speech.LanguageEvidence()
         result = recogniser.result()
         assert result is not None
         return result.low_confidence
@@ -242,7 +242,7 @@ def test_a_multilingual_model_detects_the_language_once_and_keeps_it(monkeypatch
         def transcribe(self, samples: np.ndarray, *, language: str | None, **options: object):
             asked.append(language)
             found = [whisper_segment([(0.5, 1.0, "Guten", 0.9), (1.1, 1.5, "Tag.", 0.9)])]
-            return iter(found), SimpleNamespace(language=language or "de")
+            return iter(found), SimpleNamespace(language=language or "de", language_probability=0.9)
 
     monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", FakePipeline)
     loaded = LoadedModel(model=object(), name="small", multilingual=True)

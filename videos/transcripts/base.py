@@ -25,12 +25,15 @@ class TranscriptResult:
 
     `segments` are sorted by start, with non-empty texts and end >= start (see `clean_segments`).
     `low_confidence` marks a transcript that is uncertain as a whole (most of its speech is in
-    low-confidence segments); each segment says so for itself too."""
+    low-confidence segments); each segment says so for itself too. `other_language`: someone
+    speaks, in a language the speech model does not know; `segments` is then empty, since every
+    word the model would have written is invented."""
 
     source: str
     segments: list[TimedLine]
     language: str = ""
     low_confidence: bool = False
+    other_language: bool = False
 
     @property
     def text(self) -> str:

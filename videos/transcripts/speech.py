@@ -10,8 +10,11 @@ holds no speech and is unsure of, or whose text repeats itself (a decoding loop)
 are guesses, is dropped; a line kept while it was somewhat unsure is marked `low_confidence`. Each
 kept line carries its words with their times.
 
-English-only models (`*.en`) transcribe English; a multilingual model detects the language on the
-first block that has speech and keeps it for the rest of the file.
+English-only models (`*.en`) transcribe English. Given speech in another language, such a model
+still writes English: sound-alike words, stock phrases, loops. Its own signals give that away (see
+`LanguageEvidence`), and then the result says `other_language` and holds no words at all. A
+multilingual model detects the language on the first block that has speech and keeps it for the
+rest of the file.
 """
 
 from __future__ import annotations
@@ -77,8 +80,68 @@ LINE_SECONDS = 8.0
 _SENTENCE_ENDS = (".", "?", "!", "。", "？", "！")
 # The whole transcript is uncertain when more than this share of its speech time is low-confidence.
 UNCERTAIN_SHARE = 0.5
+# Speech in another language, heard by an English-only model (bench/language.py measures it on
+# espeak-ng speech in ten languages, English in ten voices and conditions, and real English
+# recordings). The model then either loops (a window whose text compresses more than
+# COMPRESSION_RATIO_MAX) or is unsure of everything: windows of the other languages scored a mean
+# token log-probability of -0.70 or less and words averaging 0.62 or less; English windows -0.52
+# or more and 0.72 or more, even at 5 dB of noise. A window reads as English unless it loops or is
+# below both ENGLISH_LOGPROB_MIN and ENGLISH_WORD_PROBABILITY_MIN (so a noisy English recording
+# must fail on both counts). A file is in another language when windows that do not read as
+# English hold at least OTHER_LANGUAGE_SHARE of its decoded speech, and there is at least
+# OTHER_LANGUAGE_MIN_SECONDS of it (below that, half a word proves nothing either way).
+ENGLISH_LOGPROB_MIN = -0.6
+ENGLISH_WORD_PROBABILITY_MIN = 0.65
+OTHER_LANGUAGE_SHARE = 0.6
+OTHER_LANGUAGE_MIN_SECONDS = 1.5
 _PROGRESS_STEP = 0.01
 _HAS_LETTER = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class LanguageEvidence:
+    """What an English-only model's decoding windows say about the language spoken: the seconds of
+    speech it decoded (windows with words), the seconds of them in windows that read as English,
+    and the log-probability and word probability it gave, averaged over time."""
+
+    speech_seconds: float = 0.0
+    english_seconds: float = 0.0
+    logprob_seconds: float = 0.0  # sum of avg_logprob × window seconds
+    word_probability_seconds: float = 0.0  # sum of mean word probability × window seconds
+
+    @property
+    def other_share(self) -> float:
+        """The share of the decoded speech in windows that do not read as English."""
+        return 1 - self.english_seconds / self.speech_seconds if self.speech_seconds else 0.0
+
+    @property
+    def mean_logprob(self) -> float:
+        return self.logprob_seconds / self.speech_seconds if self.speech_seconds else 0.0
+
+    @property
+    def mean_word_probability(self) -> float:
+        return self.word_probability_seconds / self.speech_seconds if self.speech_seconds else 0.0
+
+    @property
+    def other_language(self) -> bool:
+        return self.speech_seconds >= OTHER_LANGUAGE_MIN_SECONDS and self.other_share >= OTHER_LANGUAGE_SHARE
+
+    def with_window(self, found: Any) -> LanguageEvidence:
+        """This evidence and one more faster-whisper segment (a decoding window)'s."""
+        said = [word for word in found.words or () if _HAS_LETTER.search(word.word)]
+        seconds = max(0.0, float(found.end) - float(found.start))
+        if not said or seconds == 0:
+            return self
+        word_probability = sum(float(word.probability) for word in said) / len(said)
+        english = found.compression_ratio <= COMPRESSION_RATIO_MAX and (
+            found.avg_logprob >= ENGLISH_LOGPROB_MIN or word_probability >= ENGLISH_WORD_PROBABILITY_MIN
+        )
+        return LanguageEvidence(
+            speech_seconds=self.speech_seconds + seconds,
+            english_seconds=self.english_seconds + (seconds if english else 0.0),
+            logprob_seconds=self.logprob_seconds + float(found.avg_logprob) * seconds,
+            word_probability_seconds=self.word_probability_seconds + word_probability * seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -94,6 +157,14 @@ def recognise_speech(path: Path, *, on_progress: ProgressCallback | None = None)
     Raises TranscriptError("audio_unreadable", …) when the file cannot be opened at all (a decoding
     error part-way keeps what was recognised before it), and WhisperModelError when the configured
     model cannot be loaded."""
+    return recognise_speech_with_evidence(path, on_progress=on_progress)[0]
+
+
+def recognise_speech_with_evidence(
+    path: Path, *, on_progress: ProgressCallback | None = None
+) -> tuple[TranscriptResult | None, LanguageEvidence]:
+    """`recognise_speech`, and the evidence about the language it judged by (bench/language.py
+    prints it; empty with a multilingual model, which names the language itself)."""
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError) as error:
@@ -102,12 +173,12 @@ def recognise_speech(path: Path, *, on_progress: ProgressCallback | None = None)
         ) from error
     with container:
         if not container.streams.audio:
-            return None
+            return None, LanguageEvidence()
         stream = container.streams.audio[0]
         recogniser = _Recogniser(whisper_model(), duration=_duration(container, stream), on_progress=on_progress)
         for block in _audio_blocks(container, stream, Path(path).name):
             recogniser.transcribe(block)
-    return recogniser.result()
+    return recogniser.result(), recogniser.evidence
 
 
 class _Recogniser:
@@ -117,6 +188,7 @@ class _Recogniser:
         self.on_progress = on_progress
         self.language: str | None = None if loaded.multilingual else "en"
         self.segments: list[TimedLine] = []
+        self.evidence = LanguageEvidence()
         self.reported = 0.0
 
     def transcribe(self, block: _Block) -> None:
@@ -137,6 +209,8 @@ class _Recogniser:
         )
         kept_any = False
         for whisper_segment in found:  # a generator: each batch of windows is decoded as it is reached
+            if not self.loaded.multilingual:
+                self.evidence = self.evidence.with_window(whisper_segment)
             lines = _judged(whisper_segment, offset=block.start)
             self.segments += lines
             kept_any = kept_any or bool(lines)
@@ -144,11 +218,15 @@ class _Recogniser:
         if kept_any and self.language is None:
             # Detected on this block's first speech; later blocks are read in the same language.
             self.language = info.language
+            logger.info("speech language detected: %s (probability %.2f)", info.language, info.language_probability)
         self._report(block.start + len(block.samples) / SAMPLE_RATE)
 
     def result(self) -> TranscriptResult | None:
         if self.on_progress is not None:
             self.on_progress(1.0)
+        if self.evidence.other_language:
+            # Whatever the English model wrote for it is invented: keep no word of it.
+            return TranscriptResult(source=SOURCE, segments=[], other_language=True)
         segments = clean_segments(self.segments, duration=self.duration)
         if not segments:
             return None
