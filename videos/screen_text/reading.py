@@ -10,6 +10,7 @@ the frames kept since the last read are bisected so its times land within half a
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,15 +38,23 @@ PIXEL_CHANGE_LEVEL = 28
 # changed from one sample to the next.
 NEW_CONTENT_SHARE = 0.0004
 STILL_SHARE = 0.0004
+# The mean change (grey levels) from one sample to the next under which a picture may be still: a
+# slide's encoding noise stays near 0.1, footage's grain and slow pans measure 2 and more.
+STILL_MEAN_LEVEL = 1.0
 # A changed picture is read once it has been still this long (a slide's build-in or fade is over).
 SETTLE_SECONDS = 0.3
 # A picture that keeps moving is read at most this often: a sign in a moving shot gets a few reads,
 # and an hour of footage without text costs a read every few seconds (bench/screen_text.py).
 MOVING_READ_INTERVAL = 4.0
-# A cut: this share of thumbnail pixels changed from one sample to the next.
-CUT_SHARE = 0.3
+# An event (a cut, a title or subtitle coming or going): at least this share of thumbnail pixels
+# changed from one sample to the next, and EVENT_RATIO times the median of the last EVENT_HISTORY
+# samples' changes (a camera's movement changes about as much from sample to sample).
+EVENT_SHARE = 0.004
+EVENT_RATIO = 4.0
+EVENT_HISTORY = 10
 # Full-size frames kept between two reads of a moving picture, to bisect when a line came or went.
 KEPT_FRAME_INTERVAL = 0.5
+MAX_KEPT_FRAMES = 32
 # Frames larger than this (on their long side) are scaled down before reading: 20 px text in 1080p is
 # still 20 px, in 4K ~10 px, which the recogniser still reads; it bounds memory and cost.
 MAX_READ_SIDE = 1920
@@ -80,7 +89,7 @@ def read_screen(
     tracker = LineTracker()
     reader = _Reader(tracker)
     try:
-        container = av.open(str(path))
+        container = av.open(str(path), options={"protocol_whitelist": "file"})
     except (av.FFmpegError, OSError) as error:
         raise ScreenReadError(f"The video cannot be opened to read its text: {error}") from error
     try:
@@ -157,6 +166,9 @@ class _Reader:
         self.last_time = 0.0
         self.previous_frame: av.VideoFrame | None = None
         self.previous_time = 0.0
+        self.recent_steps: collections.deque[float] = collections.deque(maxlen=EVENT_HISTORY)
+        self.event_at: float | None = None
+        self.events = 0  # events since the change began, after the first
 
     def sample(self, frame: av.VideoFrame, time_: float, fingerprint_moving: bool) -> None:
         self.last_time = time_
@@ -168,17 +180,29 @@ class _Reader:
             self._read(frame, time_, change_start=time_, moving=False)
             return
         step_change = _changed_share(thumbnail, self.previous)
-        still = step_change < STILL_SHARE and not fingerprint_moving
+        # Few pixels changed much and, on average, hardly any changed at all: a camera drifting over a
+        # smooth scene changes no pixel much from one sample to the next, but all of them a little.
+        drift = float(np.abs(thumbnail - self.previous).mean())
+        still = step_change < STILL_SHARE and drift < STILL_MEAN_LEVEL and not fingerprint_moving
         self.previous = thumbnail
-        if (
-            step_change >= CUT_SHARE
-            and self.change_start is not None
-            and time_ - self.change_start > QUICK_CHANGE
-            and previous_frame is not None
-        ):
-            # A moving shot ends in a cut before its next paced read: read its last frame, so a sign
-            # it showed is not skipped, and time what follows from the cut.
-            self._read(previous_frame, previous_time, change_start=self.change_start, moving=True)
+        # An event: far more of the picture changed at once than the movement changes from sample to
+        # sample (a cut, a title or subtitle coming or going over moving footage).
+        usual = float(np.median(self.recent_steps)) if self.recent_steps else 0.0
+        self.recent_steps.append(step_change)
+        quiet = step_change < max(EVENT_SHARE, EVENT_RATIO * usual)
+        if not quiet and self.change_start is not None and previous_frame is not None:
+            if time_ - self.change_start > QUICK_CHANGE:
+                # The picture had been moving since the last read: read the frame before the event, so
+                # what it showed is known up to the event, and time what follows from the event.
+                self._read(previous_frame, previous_time, change_start=self.change_start, moving=True)
+            elif len(self.kept) < MAX_KEPT_FRAMES:
+                # A second change soon after the first: keep the frames either side of it, so that
+                # what each change brought or took is timed by bisecting them.
+                self._keep(previous_frame, previous_time)
+                self._keep(frame, time_)
+                self.events += 1
+        if not quiet:
+            self.event_at = time_
         if self.change_start is None:
             if _changed_share(thumbnail, self.reference) < NEW_CONTENT_SHARE:
                 return
@@ -190,31 +214,45 @@ class _Reader:
         else:
             self.still_since = None
         if time_ - self.last_kept >= KEPT_FRAME_INTERVAL - 1e-6:
-            self.kept.append(_Frame(time_, _rgb(frame)))
-            self.last_kept = time_
+            self._keep(frame, time_)
         settled = self.still_since is not None and time_ - self.still_since >= SETTLE_SECONDS - 1e-6
+        # After an event, the picture back to its usual movement: what the event brought can be read.
+        after_event = self.event_at is not None and quiet and time_ - self.event_at >= SETTLE_SECONDS - 1e-6
         # Measured from the change's start: a picture that moves without pause changes again right
         # after each read, so this paces reads of it; a slide that changed once settles long before.
         overdue = time_ - self.change_start >= MOVING_READ_INTERVAL - 1e-6
-        if settled or overdue:
+        if settled or after_event or overdue:
             if settled and _changed_share(thumbnail, self.reference) < NEW_CONTENT_SHARE:
                 # It changed and came back (a cursor passed): nothing new to read.
                 self._forget_change()
                 return
             self._read(frame, time_, change_start=self.change_start, moving=not settled)
 
+    def _keep(self, frame: av.VideoFrame, time_: float) -> None:
+        if not self.kept or self.kept[-1].time < time_:
+            self.kept.append(_Frame(time_, _rgb(frame)))
+            self.last_kept = time_
+
     def _read(self, frame: av.VideoFrame, time_: float, *, change_start: float, moving: bool) -> None:
-        observations = read_frame(_rgb(frame))
+        # A read of a moving picture first looks for any text on a smaller frame (most show none).
+        observations = read_frame(_rgb(frame), screen=moving)
         # Frames kept since the change began (before this one) let the tracker bisect when a line
         # came or went; a slide that changed at once and settled needs none of them.
         between = [kept for kept in self.kept if change_start <= kept.time < time_]
-        self.tracker.observe(time_, observations, change_start=change_start, between=_Between(between), moving=moving)
+        # One change that settled at once (a slide, a subtitle) is timed at its start; several, or
+        # a long one, by bisecting the frames kept in between.
+        quick = self.events == 0 and time_ - change_start <= QUICK_CHANGE
+        self.tracker.observe(
+            time_, observations, change_start=change_start, between=_Between(between), moving=moving, quick=quick
+        )
         self.reference = _thumbnail(frame)
         self.last_read_time = time_
         self._forget_change()
 
     def _forget_change(self) -> None:
         self.change_start = None
+        self.event_at = None
+        self.events = 0
         self.still_since = None
         self.kept = []
         self.last_kept = -math.inf

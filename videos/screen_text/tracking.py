@@ -78,15 +78,17 @@ class LineTracker:
         change_start: float,
         between: FramesBetween,
         moving: bool = False,
+        quick: bool = True,
     ) -> None:
-        """What a read at `time` saw; the picture had been as at the previous read until `change_start`."""
+        """What a read at `time` saw; the picture had been as at the previous read until `change_start`.
+        `quick`: it changed once, then settled (what came or went did so at `change_start`)."""
         unmatched = list(observations)
         still_open: list[_Track] = []
         for track in self.open:
             match = _best_match(track.latest, unmatched, moving=moving)
             if match is None:
                 track.end = self._when(
-                    change_start, time, between, lambda seen, t=track: not _present(t.latest, seen, moving)
+                    change_start, time, between, quick, lambda seen, t=track: not _present(t.latest, seen, moving)
                 )
                 track.end = max(track.end, track.start)
                 self.closed.append(track)
@@ -97,17 +99,17 @@ class LineTracker:
             still_open.append(track)
         for observation in unmatched:
             appeared = self._when(
-                change_start, time, between, lambda seen, o=observation: _present(o, seen, moving=True)
+                change_start, time, between, quick, lambda seen, o=observation: _present(o, seen, moving=True)
             )
             still_open.append(_Track(start=min(appeared, time), last_seen=time, readings=[observation]))
         self.open = still_open
 
     @staticmethod
-    def _when(change_start: float, time: float, between: FramesBetween, changed: object) -> float:
+    def _when(change_start: float, time: float, between: FramesBetween, quick: bool, changed: object) -> float:
         """When a line changed state (came or went) between the change's start and this read: the
         change's start when it settled quickly; otherwise the middle of the kept frames' interval
         where `changed(observations)` first turns true (this read shows the new state)."""
-        if time - change_start <= QUICK_CHANGE or len(between) == 0:
+        if quick or len(between) == 0:
             return change_start
         assert callable(changed)
         # Smallest index whose frame already shows the new state; len(between) stands for this read.
