@@ -20,6 +20,7 @@ from videos.search import search_quotes
 from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import video_set_subtitles
 from videos.timed_text import words_from_json
+from videos.transcripts.languages import OTHER_LANGUAGE_NOTICE, OTHER_LANGUAGE_REMEDY
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 # Each result's sentences are embedded at search time (~8 a result).
@@ -66,12 +67,21 @@ class TranscriptOutput(serializers.ModelSerializer[Transcript]):
         help_text="The transcript is uncertain as a whole: most of its speech is in low-confidence lines "
         "(or it was made by the older offline recogniser, `pocketsphinx`)."
     )
+    other_language = serializers.BooleanField(
+        help_text="Someone speaks, in a language the configured speech model does not know (the default model "
+        "knows only English): `segments` is empty and `notice` says what to set."
+    )
+    notice = serializers.SerializerMethodField()
     segments = serializers.SerializerMethodField()
 
     class Meta:
         model = Transcript
-        fields = ["source", "language", "low_confidence", "text", "segments"]
+        fields = ["source", "language", "low_confidence", "other_language", "notice", "text", "segments"]
         read_only_fields = fields
+
+    def get_notice(self, transcript: Transcript) -> str:
+        """What a person is told instead of lines, when the speech is in another language; else empty."""
+        return f"{OTHER_LANGUAGE_NOTICE} {OTHER_LANGUAGE_REMEDY}" if transcript.other_language else ""
 
     @extend_schema_field(SegmentOutput(many=True))
     def get_segments(self, transcript: Transcript) -> Any:
@@ -86,7 +96,8 @@ class TranscriptApi(APIView):
         description="Lines (`segments`) with start/end seconds, and the full text. `source` says where it came "
         "from: `sidecar` (a subtitle file sent with the video), `stream` (a subtitle track in it), `youtube` "
         "(YouTube's captions), `gemini`, `whisper` (offline speech recognition), `pocketsphinx` (the older "
-        "offline recogniser, on videos transcribed before Whisper) or `none` (nobody speaks). Speech "
+        "offline recogniser, on videos transcribed before Whisper) or `none` (nobody speaks); `other_language` "
+        "marks speech in a language the speech model does not know (no lines). Speech "
         "recognition gives each line its `words` with their times and marks lines it was unsure of "
         "`low_confidence`. 409 while the transcript is still being made.",
     )
