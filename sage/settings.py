@@ -356,6 +356,9 @@ SPECTACULAR_SETTINGS = {
         "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
         # A video's status appears in the videos' and the versions' outputs: one name for both.
         "VideoStatusEnum": "videos.models.Video.Status",
+        # Two outputs have a `state`: an API token's keeps its name, the screen-reading stage's has its own.
+        "StateEnum": ["active", "expired", "revoked"],
+        "ScreenTextStateEnum": "videos.screen_text.state.ScreenTextState",
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)

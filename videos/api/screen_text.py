@@ -60,7 +60,7 @@ class ScreenLineOutput(serializers.ModelSerializer[ScreenTextLine]):
 
 class ScreenTextOutput(serializers.Serializer[Any]):
     state = serializers.ChoiceField(
-        choices=[state.value for state in ScreenTextState],
+        choices=ScreenTextState.choices,
         help_text="`waiting` (the video is ready and its screen is about to be read, or it was processed before "
         "screens were read), `reading` (see `percent`), `done`, `failed` (see `message`), or `none` (nothing to "
         "read: a YouTube video, or one that is not ready).",
@@ -106,6 +106,7 @@ class TranscriptFileApi(APIView):
             **error_responses(404),
         },
         summary="Download a video's transcript",
+        operation_id="videos_transcript_file_retrieve",
         description="What is said and what is shown on screen, in time order; a line of text shown on screen "
         f"starts with `{ON_SCREEN}`. `transcript.txt`: the title, then a `[mm:ss] text` line each. "
         "`transcript.vtt`: WebVTT, the captions' cues and a cue for each line shown on screen.",

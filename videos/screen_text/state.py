@@ -9,9 +9,7 @@ read) and, while it runs, in the video's `stage` and `percent`, which the page f
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from django.db import transaction
+from django.db import models, transaction
 
 from sage.queueing import TaskRef
 from videos.models import Video
@@ -26,12 +24,14 @@ FAILED_MESSAGE = "The text on screen could not be read."
 READ_SCREEN_TEXT = TaskRef[[int]]("videos.tasks.read_screen_text")
 
 
-class ScreenTextState(StrEnum):
-    NONE = "none"  # nothing to read: a YouTube video (no file), or one that did not become ready
-    WAITING = "waiting"  # ready, and queued to be read (or processed before the stage existed)
-    READING = "reading"
-    DONE = "done"
-    FAILED = "failed"
+class ScreenTextState(models.TextChoices):
+    # A YouTube video (no file here), or one that is not ready.
+    NONE = "none", "Nothing to read"
+    # Ready, and queued to be read (or processed before the stage existed).
+    WAITING = "waiting", "Waiting to be read"
+    READING = "reading", "Being read"
+    DONE = "done", "Read"
+    FAILED = "failed", "Could not be read"
 
 
 def screen_text_state(video: Video) -> ScreenTextState:
