@@ -47,6 +47,13 @@ VISUAL_NOT_ANSWERED = (
     "*Extractive answer:* I can't look at the picture without a language model, and no text shown "
     "on screen answers this. Try asking about something said or written in the video."
 )
+# A visual question (or one that only sounds like one: "which planet can I see tonight?") that no
+# on-screen text answers, but something said does: the sentences are quoted, the notice says why.
+VISUAL_SAID_NOTICE = (
+    "*Extractive answer:* I can't look at the picture without a language model, and no text shown "
+    "on screen matches; these are the sentences of the transcript that best match your question, "
+    "quoted as they are."
+)
 # How a line read on screen is marked after its time, in prompts and quotes: "[02:14] on screen: …".
 ON_SCREEN = "on screen:"
 SHOWN = TranscriptChunk.Kind.SHOWN.value
@@ -235,21 +242,34 @@ class ExtractiveBackend:
         # The lines on screen at a time the question names first, then those the search found.
         lines = [(line.start, line.text) for still in stills for line in still.shown]
         seen = {plain_words(text) for _, text in lines}
-        for quote in self.quoted(evidence, question=question):
+        for quote in best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN]):
             if plain_words(quote.text) not in seen:
                 seen.add(plain_words(quote.text))
                 lines.append((quote.start, quote.text))
-        if not lines:
+        if lines:
+            yield VISUAL_NOTICE + "\n"
+            for start, text in lines:
+                yield "\n- " + _quoted_line(start, text, shown=True, low=False)
+            return
+        # Nothing on screen answers it: what is said may (the words that made it look visual may be
+        # about the world, not the picture), and a real answer is never dropped for a guess.
+        said = self.quoted(evidence)
+        if not said:
             yield VISUAL_NOT_ANSWERED
             return
-        yield VISUAL_NOTICE + "\n"
-        for start, text in lines:
-            yield "\n- " + _quoted_line(start, text, shown=True, low=False)
+        yield VISUAL_SAID_NOTICE + "\n"
+        for quote in said:
+            yield "\n- " + _quoted_line(
+                quote.start, quote.text, shown=quote.moment.kind == SHOWN, low=quote.low_confidence
+            )
 
     def quoted(self, evidence: Evidence, *, question: str = "") -> Sequence[Quote]:
         if question and is_visual_question(question):
-            # Only what was read on screen can answer a question about the picture here.
-            return best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN])
+            # What was read on screen answers a question about the picture first; when nothing was,
+            # what is said (see `_shown_only`).
+            shown = best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN])
+            if shown:
+                return shown
         return best_quotes(evidence.answers())
 
 

@@ -18,6 +18,7 @@ from billing.prices import chat_answer_price
 from chat.answering import (
     VISUAL_NOT_ANSWERED,
     VISUAL_NOTICE,
+    VISUAL_SAID_NOTICE,
     ExtractiveBackend,
     build_prompt,
     citations_for,
@@ -242,10 +243,25 @@ async def test_without_a_model_a_visual_question_with_nothing_on_screen_is_a_fre
     video = await database_sync_to_async(scenes_video)(owner, None if youtube else clip, settings.MEDIA_ROOT)
     conversation = await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
 
-    answer = await ask(conversation, "What colour is the car?")
+    answer = await ask(conversation, "What colour is the teapot on the shelf?")
 
     assert answer["content"] == VISUAL_NOT_ANSWERED
     assert answer["citations"] == [] and answer["cost"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_without_a_model_a_visual_question_nothing_on_screen_answers_quotes_what_is_said(clip, settings) -> None:
+    # "Which planet can I see tonight?" only sounds like a question about the picture: a sentence said
+    # that answers it is never dropped for the guess.
+    owner = await database_sync_to_async(UserFactory)()
+    video = await database_sync_to_async(scenes_video)(owner, clip, settings.MEDIA_ROOT)
+    conversation = await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
+
+    answer = await ask(conversation, "What can we see of the car by the river?")
+
+    assert answer["content"].startswith(VISUAL_SAID_NOTICE)
+    assert [citation["text"] for citation in answer["citations"]] == [SAID[0][2]]
+    assert answer["citations"][0].get("kind", "said") == "said"
 
 
 # --- lines shown on screen, quoted and cited as shown ------------------------------------------
