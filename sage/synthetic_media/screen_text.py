@@ -45,6 +45,7 @@ class ShownText:
     font: str = "sans"
     colour: tuple[int, int, int] = (255, 255, 255)
     backing: tuple[int, int, int] | None = None
+    outline: int = 0  # pixels of black outline (subtitles without a box)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class Sign:
 class Shot:
     """From `start` to `end` seconds: a plain `colour` (a slide's background) when `seed` is None,
     otherwise smooth random footage with grain, the camera moving `pan` (fractions of the frame a
-    second, right and down) and zooming in by `zoom` a second; `sign` painted on the scene."""
+    second, right and down) and zooming in by `zoom` a second; `sign` painted on the scene, or
+    `picture` (an image file: a page, a photograph) filling the first view as far as it fits."""
 
     start: float
     end: float
@@ -74,6 +76,7 @@ class Shot:
     pan: tuple[float, float] = (0.0, 0.0)
     zoom: float = 0.0
     sign: Sign | None = None
+    picture: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def _frames(
 
 def _camera_view(shot: Shot, elapsed: float, width: int, height: int) -> Image.Image:
     assert shot.seed is not None
-    canvas = _canvas(shot.seed, shot.sign, width, height)
+    canvas = _canvas(shot.seed, shot.sign, shot.picture, width, height)
     zoom = 1.0 + shot.zoom * elapsed
     view_width, view_height = width / zoom, height / zoom
     # The camera starts centred on the canvas (twice the frame's size) and moves from there.
@@ -156,12 +159,23 @@ def _camera_view(shot: Shot, elapsed: float, width: int, height: int) -> Image.I
     centre_y = height + shot.pan[1] * height * elapsed
     box = (centre_x - view_width / 2, centre_y - view_height / 2, centre_x + view_width / 2, centre_y + view_height / 2)
     view = canvas.resize((width, height), Image.Resampling.BILINEAR, box=box)
-    grain = np.random.default_rng(int(elapsed * 1000) + shot.seed).integers(-6, 7, (height, width, 1), dtype=np.int16)
+    grain = _grain(shot.seed, round(elapsed * 1000) % GRAIN_PATTERNS, width, height)
     return Image.fromarray(np.clip(np.asarray(view, np.int16) + grain, 0, 255).astype(np.uint8))
 
 
+# Grain drawn from a few stored patterns (drawing fresh noise for each 720p frame doubled the time to
+# make a 10-minute video); which one a frame gets varies with its time.
+GRAIN_PATTERNS = 7
+
+
+@functools.lru_cache(maxsize=GRAIN_PATTERNS)
+def _grain(seed: int, pattern: int, width: int, height: int) -> np.ndarray:
+    grain: np.ndarray = np.random.default_rng([seed, pattern]).integers(-6, 7, (height, width, 1), dtype=np.int16)
+    return grain
+
+
 @functools.lru_cache(maxsize=4)
-def _canvas(seed: int, sign: Sign | None, width: int, height: int) -> Image.Image:
+def _canvas(seed: int, sign: Sign | None, picture: Path | None, width: int, height: int) -> Image.Image:
     """Smooth random colour fields (no edges a reader could take for letters), twice the frame's size."""
     rng = np.random.default_rng(seed)
     coarse = Image.fromarray(rng.integers(30, 220, (9, 16, 3), dtype=np.uint8)).resize(
@@ -184,6 +198,12 @@ def _canvas(seed: int, sign: Sign | None, width: int, height: int) -> Image.Imag
             (text_box[0] - margin, text_box[1] - margin, text_box[2] + margin, text_box[3] + margin), fill=sign.board
         )
         draw.text((left, top), sign.text, font=font, fill=sign.colour)
+    if picture is not None:
+        with Image.open(picture) as opened:
+            image = opened.convert("RGB")
+        scale = min(width / image.width, height / image.height)
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        canvas.paste(image, (width - image.width // 2, height - image.height // 2))
     return canvas
 
 
@@ -197,7 +217,7 @@ def _draw_texts(picture: Image.Image, texts: Sequence[ShownText]) -> None:
             box = draw.textbbox(position, text.text, font=font)
             margin = max(4, text.size // 3)
             draw.rectangle((box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin), fill=text.backing)
-        draw.text(position, text.text, font=font, fill=text.colour)
+        draw.text(position, text.text, font=font, fill=text.colour, stroke_width=text.outline, stroke_fill=(0, 0, 0))
 
 
 @functools.lru_cache(maxsize=64)

@@ -169,6 +169,7 @@ class _Reader:
         self.recent_steps: collections.deque[float] = collections.deque(maxlen=EVENT_HISTORY)
         self.event_at: float | None = None
         self.events = 0  # events since the change began, after the first
+        self.abrupt = False  # the change began, or went on, with a step of new content
 
     def sample(self, frame: av.VideoFrame, time_: float, fingerprint_moving: bool) -> None:
         self.last_time = time_
@@ -203,11 +204,15 @@ class _Reader:
                 self.events += 1
         if not quiet:
             self.event_at = time_
+            self.abrupt = True
         if self.change_start is None:
             if _changed_share(thumbnail, self.reference) < NEW_CONTENT_SHARE:
                 return
             self.change_start = time_
             self.still_since = time_ if still else None
+            # New content in one step (a slide, a title): read once it settles. A picture that only
+            # drifted away from the last read (a page under a document camera) is paced like movement.
+            self.abrupt = step_change >= NEW_CONTENT_SHARE
         elif still:
             if self.still_since is None:
                 self.still_since = time_
@@ -215,7 +220,7 @@ class _Reader:
             self.still_since = None
         if time_ - self.last_kept >= KEPT_FRAME_INTERVAL - 1e-6:
             self._keep(frame, time_)
-        settled = self.still_since is not None and time_ - self.still_since >= SETTLE_SECONDS - 1e-6
+        settled = self.abrupt and self.still_since is not None and time_ - self.still_since >= SETTLE_SECONDS - 1e-6
         # After an event, the picture back to its usual movement: what the event brought can be read.
         after_event = self.event_at is not None and quiet and time_ - self.event_at >= SETTLE_SECONDS - 1e-6
         # Measured from the change's start: a picture that moves without pause changes again right
@@ -251,6 +256,7 @@ class _Reader:
 
     def _forget_change(self) -> None:
         self.change_start = None
+        self.abrupt = False
         self.event_at = None
         self.events = 0
         self.still_since = None

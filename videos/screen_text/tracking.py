@@ -27,8 +27,8 @@ class ShownLine:
 
 # Two readings of one line: at least this similar (difflib's ratio over their normalised letters).
 SIMILAR_READING = 0.8
-# A reading this sure of itself is the line's real spelling: another confident reading that differs
-# ("Figure 1" after "Figure 2" at the same place) is a new line, not a variant.
+# A reading this sure of itself is the line's real spelling: on a still picture, another confident
+# reading that differs ("Figure 1" after "Figure 2" at the same place) is a new line, not a variant.
 CONFIDENT_READING = 0.93
 # Boxes of one line in two reads of a still picture overlap at least this much (intersection over union).
 SAME_PLACE_OVERLAP = 0.3
@@ -172,12 +172,14 @@ def _spelling(readings: Sequence[Observation]) -> str:
     return max(same_letters, key=lambda text: (text.count(" "), text == best.text))
 
 
-def _similarity(one: Observation, other: Observation) -> float:
-    """How alike two readings are as the same line (0 when they cannot be one)."""
+def _similarity(one: Observation, other: Observation, *, moving: bool) -> float:
+    """How alike two readings are as the same line (0 when they cannot be one). Two confident readings
+    that differ are two lines on a still picture (its frames read the same each time), but can be
+    one line read twice while the camera moves (grain and scale change the reading)."""
     first, second = _letters(one.text), _letters(other.text)
     if first == second:
         return 1.0
-    if min(one.confidence, other.confidence) >= CONFIDENT_READING:
+    if not moving and min(one.confidence, other.confidence) >= CONFIDENT_READING:
         return 0.0
     ratio = difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
     return ratio if ratio >= SIMILAR_READING else 0.0
@@ -194,7 +196,7 @@ def _overlap(one: tuple[float, float, float, float], other: tuple[float, float, 
 def _best_match(reading: Observation, candidates: Sequence[Observation], *, moving: bool) -> Observation | None:
     scored = []
     for candidate in candidates:
-        similarity = _similarity(reading, candidate)
+        similarity = _similarity(reading, candidate, moving=moving)
         if similarity == 0.0:
             continue
         if not moving and _overlap(reading.box, candidate.box) < SAME_PLACE_OVERLAP:
