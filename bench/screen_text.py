@@ -456,7 +456,7 @@ def _read_into(lines: list[ShownLine], path: Path) -> None:
 def run_cost(cache: Path) -> list[Row]:
     rows = []
     for name, make, goal in (("talk", _talk, GOAL_TALK_RATIO), ("no-text", _no_text, GOAL_NO_TEXT_RATIO)):
-        path, _truth = cached_video(Case(f"cost-{name}", False, 600.0, make), cache)
+        path, truth = cached_video(Case(f"cost-{name}", False, 600.0, make), cache)
         decode_wall, decode_cpu = timed(functools.partial(decode_all, path))
         lines: list[ShownLine] = []
         read_wall, read_cpu = timed(functools.partial(_read_into, lines, path))
@@ -466,6 +466,15 @@ def run_cost(cache: Path) -> list[Row]:
             f" decoding alone {decode_wall:.1f} s wall, {decode_cpu:.1f} s CPU"
             f" (reading / decoding: {read_wall / decode_wall:.1f}× wall); {len(lines)} lines; goal ≤ {goal}×"
         )
+        if truth:
+            # Printed, not judged: the talk was looked at while the reader was tuned.
+            scored, extra = score(truth, lines)
+            characters = sum(len(_clean(item.truth.text)) for item in scored) or 1
+            print(
+                f"  its lines: {sum(item.read is not None for item in scored)}/{len(scored)} read,"
+                f" CER {sum(item.errors for item in scored) / characters:.2%},"
+                f" timed {sum(item.timed for item in scored)}/{len(scored)}, extra lines {len(extra)}"
+            )
         label = "a 10-minute slide talk" if name == "talk" else "10 minutes of footage without text"
         rows.append(
             Row(

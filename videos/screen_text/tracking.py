@@ -1,8 +1,8 @@
 """Following lines of on-screen text from one read of a frame to the next, into timed lines.
 
-A line read again (the same words, or a near-identical reading where one of them was uncertain,
-near the same place, or anywhere while the camera moves) stays one line; its best-confidence
-spelling wins. A line that came or went while the picture was changing for more than a moment is
+A line read again stays one line: the same letters near the same place on a still picture; while the
+camera moves, a near-identical reading with the same numbers, anywhere. Its best-confidence spelling
+wins. A line that came or went while the picture was changing for more than a moment is
 timed by bisecting the frames kept in between.
 """
 
@@ -27,9 +27,6 @@ class ShownLine:
 
 # Two readings of one line: at least this similar (difflib's ratio over their normalised letters).
 SIMILAR_READING = 0.8
-# A reading this sure of itself is the line's real spelling: on a still picture, another confident
-# reading that differs ("Figure 1" after "Figure 2" at the same place) is a new line, not a variant.
-CONFIDENT_READING = 0.93
 # Boxes of one line in two reads of a still picture overlap at least this much (intersection over union).
 SAME_PLACE_OVERLAP = 0.3
 # Lines whose best reading is under this confidence, or with fewer letters and digits, are junk.
@@ -158,6 +155,10 @@ class LineTracker:
         return sorted(lines, key=lambda line: (line.start, line.box[1], line.box[0]))
 
 
+def _digits(text: str) -> str:
+    return "".join(character for character in text if character.isdigit())
+
+
 def _letters(text: str) -> str:
     """What two readings of one line share: the recogniser's spacing varies from frame to frame
     ("EXIT25NORTH", "EXIT 25 NORTH") on widely spaced letters, its case rarely."""
@@ -173,13 +174,14 @@ def _spelling(readings: Sequence[Observation]) -> str:
 
 
 def _similarity(one: Observation, other: Observation, *, moving: bool) -> float:
-    """How alike two readings are as the same line (0 when they cannot be one). Two confident readings
-    that differ are two lines on a still picture (its frames read the same each time), but can be
-    one line read twice while the camera moves (grain and scale change the reading)."""
+    """How alike two readings are as the same line (0 when they cannot be one). On a still picture a
+    line reads the same each time, so readings that differ are two lines ("Part 1: sorting" on one
+    slide, "Part 2: sorting" on the next); while the camera moves, grain and scale change the reading,
+    and near-identical readings with the same numbers in them are one line."""
     first, second = _letters(one.text), _letters(other.text)
     if first == second:
         return 1.0
-    if not moving and min(one.confidence, other.confidence) >= CONFIDENT_READING:
+    if not moving or _digits(first) != _digits(second):
         return 0.0
     ratio = difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
     return ratio if ratio >= SIMILAR_READING else 0.0
