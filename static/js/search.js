@@ -12,7 +12,7 @@ function setBusy(busy) {
   button.textContent = busy ? "Searching…" : "Search";
   if (busy) {
     status.dataset.idleText ??= status.textContent;
-    status.textContent = "Searching your transcripts…";
+    status.textContent = "Searching what your videos say and show…";
   } else if (status.dataset.idleText !== undefined) {
     status.textContent = status.dataset.idleText;
   }
