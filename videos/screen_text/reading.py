@@ -1,11 +1,19 @@
 """Reading the text shown in a video file, offline: `read_screen` gives timed on-screen lines.
 
-One decoding pass samples the picture VISUAL_RATE times a second as a small grey thumbnail; the OCR
-engine (`videos.screen_text.engine`) reads a full-size frame only when the picture has changed enough
-to show new text and has settled (a still slide is read once), or, while it keeps moving (a camera
-panning over a sign), at most every MOVING_READ_INTERVAL seconds. Lines are followed from read to read
-(`videos.screen_text.tracking`); where a line appears or goes between two reads of a moving picture,
-the frames kept since the last read are bisected so its times land within half a second.
+One decoding pass looks at the picture SAMPLE_RATE times a second as a small grey thumbnail; the OCR
+engine (`videos.screen_text.engine`) reads a full-size frame only when there may be new text:
+
+- a still picture that changed in a step (a slide, a build) is read once it has settled, once;
+- over moving footage, an event (a cut, a title or subtitle coming or going: far more of the picture
+  changing at once than the movement does) is read once it is over, and the frame before it too when
+  the footage had moved for a while unread;
+- otherwise a moving or drifting picture is read every MOVING_READ_INTERVAL seconds, first looking
+  for any text on a smaller frame (footage without text costs little).
+
+Lines are followed from read to read (`videos.screen_text.tracking`). A line is timed at the change
+that brought or took it when that change settled at once, and otherwise by bisecting the frames kept
+since the last read, so its times land within half a second (bench/screen_text.py). The video's
+fingerprint, when given, marks where the camera moves; the thumbnails alone do without it.
 """
 
 from __future__ import annotations
