@@ -49,13 +49,26 @@ def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[T
         fill_search_vectors([chunk.pk for chunk in chunks], [chunk.text for chunk in chunks], search_config(language))
 
 
+# The tsvector stored for a window whose searchable text is the SQL expression `{text}`, stemmed
+# with the configuration its parameters (`search_vector_parameters`) name. Also what bench/search.py
+# fills a million rows with, in bulk.
+SEARCH_VECTOR_SQL = (
+    "CASE WHEN %s::regconfig IN (%s::regconfig, %s::regconfig) THEN to_tsvector(%s::regconfig, {text}) "
+    "ELSE to_tsvector(%s::regconfig, {text}) || to_tsvector(%s::regconfig, {text}) END"
+)
+
+
+def search_vector_parameters(config: str) -> list[str]:
+    """SEARCH_VECTOR_SQL's parameters, in order, for a window stemmed with `config`."""
+    return [config, ENGLISH, SIMPLE, config, config, SIMPLE]
+
+
 _FILL_SQL = sql(
-    "UPDATE {Chunk} AS c SET {Chunk.search_vector} = CASE WHEN %s::regconfig IN (%s::regconfig, %s::regconfig) "
-    "THEN to_tsvector(%s::regconfig, words.text) "
-    "ELSE to_tsvector(%s::regconfig, words.text) || to_tsvector(%s::regconfig, words.text) END "
+    "UPDATE {Chunk} AS c SET {Chunk.search_vector} = {search_vector} "
     "FROM unnest(%s::bigint[], %s::text[]) AS words(id, text) WHERE {c.id} = words.id",
     Chunk=TranscriptChunk,
     c=TableNames(TranscriptChunk, alias="c"),
+    search_vector=SEARCH_VECTOR_SQL.replace("{text}", "words.text"),
 )
 
 
@@ -68,5 +81,5 @@ def fill_search_vectors(chunk_ids: Sequence[int], texts: Sequence[str], config: 
     with connection.cursor() as cursor:
         cursor.execute(
             _FILL_SQL,
-            [config, ENGLISH, SIMPLE, config, config, SIMPLE, list(chunk_ids), [searchable_text(t) for t in texts]],
+            [*search_vector_parameters(config), list(chunk_ids), [searchable_text(text) for text in texts]],
         )

@@ -241,7 +241,7 @@ SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
        {c.embedding} <=> %s::vector AS distance
 FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
 WHERE {c.owner_id} = %s AND {c.video_id} = %s
-ORDER BY distance
+ORDER BY distance, {c.id}
 LIMIT %s
 """,
     Chunk=TranscriptChunk,
@@ -342,7 +342,7 @@ def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video
         rows = list(
             TranscriptChunk.objects.filter(pk__in=nearest)
             .annotate(distance=distance)
-            .order_by("distance")
+            .order_by("distance", "pk")  # repeats (equal vectors): the first said first
             .values_list("pk", "video_id", "video__title", "start", "end", "text", "kind", "distance")[:limit]
         )
     return _moments(rows)
@@ -369,13 +369,18 @@ def question_key_words(question: str) -> KeyWords:
 
 
 # Each key word's windows, at most this many (in no order): the windows saying most of the words
-# are then ranked among them. The cap bounds what a word every window says ("look", "today") costs
-# a person with a hundred thousand windows; a rarer word's windows are all read.
+# are then ranked among them. The cap bounds what a word many windows say costs a person with a
+# hundred thousand windows; a rarer word's windows are all read.
 WINDOWS_PER_WORD = 200
+# A key word said in more than this share of all windows (Postgres' statistics of the column) finds
+# no windows of its own when the question has a rarer one: "going" or "look", said in most windows
+# of most talks, tell nothing apart, and reading a heavy owner's windows for them cost as much as
+# the rest of the search. It still counts in the ranking of the windows the rarer words found.
+COMMON_WORD_SHARE = 0.01
 
 
 _BY_WORDS_SQL = """
-WITH hits AS ({per_word}),
+WITH {shares}hits AS ({per_word}),
 pool AS (SELECT id FROM hits GROUP BY id ORDER BY count(*) DESC LIMIT %s)
 SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
        {c.embedding} <=> %s::vector AS distance,
@@ -384,19 +389,37 @@ FROM pool JOIN {Chunk} c ON {c.id} = pool.id JOIN {Video} v ON {v.id} = {c.video
 ORDER BY found DESC, ts_rank_cd({c.search_vector}, %s::tsquery) DESC, {c.id}
 LIMIT %s
 """
-_WORD_HITS_SQL = (
+# In one video: its few hundred windows, through whichever index Postgres prefers.
+_WORD_HITS_IN_VIDEO_SQL = (
     "(SELECT {c.id} AS id FROM {Chunk} c "
-    "WHERE {c.owner_id} = %s{one_video} AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
+    "WHERE {c.owner_id} = %s AND {c.video_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
+)
+# Which key words are common (see COMMON_WORD_SHARE), from the most common lexemes Postgres keeps for
+# the column (a word it does not list is rarer than all it lists), read in the same statement.
+_COMMON_WORDS_SQL = """common AS MATERIALIZED (
+    SELECT coalesce(array_agg(form.word) FILTER (WHERE stat.share > %s), '{{}}') AS words
+    FROM unnest(%s::text[], %s::int[]) AS form(lexeme, word)
+    JOIN (SELECT elem.lexeme, elem.share FROM pg_stats s,
+          unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS elem(lexeme, share)
+          WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s) AS stat USING (lexeme)
+), """
+# Over all the owner's windows, a rare word's windows come through the GIN index alone, the owner
+# checked on each (`+ 0`: not through the owner index, whose bitmap of a heavy owner's windows Postgres
+# would otherwise AND with the word's, at the cost of reading them all); a question of common words
+# only reads the owner's windows until enough say each.
+_WORD_HITS_SQL = (
+    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT NOT %s = ANY(words) FROM common) "
+    "AND {c.search_vector} @@ %s::tsquery AND {c.owner_id} + 0 = %s LIMIT %s) UNION ALL "
+    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT cardinality(words) = %s FROM common) "
+    "AND {c.owner_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
 )
 
 
 def _by_words_sql(words: int, *, in_video: bool) -> str:
     """The full-text statement for a question of `words` key words: one index lookup a word."""
-    per_word = " UNION ALL ".join([_WORD_HITS_SQL] * words)
+    per_word = " UNION ALL ".join([_WORD_HITS_IN_VIDEO_SQL if in_video else _WORD_HITS_SQL] * words)
     return sql(
-        _BY_WORDS_SQL.replace("{per_word}", per_word).replace(
-            "{one_video}", " AND {c.video_id} = %s" if in_video else ""
-        ),
+        _BY_WORDS_SQL.replace("{per_word}", per_word).replace("{shares}", "" if in_video else _COMMON_WORDS_SQL),
         Chunk=TranscriptChunk,
         Video=Video,
         c=TableNames(TranscriptChunk, alias="c"),
@@ -415,8 +438,20 @@ def moments_by_words(
         return []
     queries = key_words.tsqueries()
     parameters: list[Any] = []
-    for query in queries:
-        parameters += [owner_id, *([video_id] if video_id is not None else []), query, WINDOWS_PER_WORD]
+    if video_id is not None:
+        for query in queries:
+            parameters += [owner_id, video_id, query, WINDOWS_PER_WORD]
+    else:
+        lexemes = [(form, number) for number, word in enumerate(key_words.forms) for form in sorted(word)]
+        parameters += [
+            COMMON_WORD_SHARE,
+            [form for form, _ in lexemes],
+            [number for _, number in lexemes],
+            TranscriptChunk._meta.db_table,
+            TranscriptChunk._meta.get_field("search_vector").column,
+        ]
+        for number, query in enumerate(queries):
+            parameters += [number, query, owner_id, WINDOWS_PER_WORD, len(queries), owner_id, query, WINDOWS_PER_WORD]
     any_word = " | ".join(f"({query})" for query in queries)
     parameters += [4 * limit, binary_vector(vector), queries, any_word, limit]
     with connection.cursor() as cursor:

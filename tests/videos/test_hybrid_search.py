@@ -14,7 +14,7 @@ from tests.factories import TranscriptFactory, UserFactory, VideoFactory
 from videos.chunks import replace_chunks
 from videos.models import TranscriptChunk, Video
 from videos.search import relevant, search_quotes
-from videos.selectors import search_moments_by_vector
+from videos.selectors import moments_by_words, question_key_words, search_moments_by_vector
 from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import TimedLine
 
@@ -112,3 +112,23 @@ def test_words_are_stored_stemmed_in_the_transcripts_language_and_as_written() -
     assert holds("french", "abeille")  # French stemming: the singular finds the plural
     assert holds("simple", "abeilles")  # and the word as written, for a question read as plain words
     assert not holds("english", "abeille")  # not stemmed as English: "abeill" is no English stem of it
+
+
+def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_count() -> None:
+    """Once Postgres' statistics list words as common (ANALYZE, as autovacuum runs it), the rare word
+    asked with them finds its window, ranked by all the words; a question of common words alone still
+    finds windows by them."""
+    owner = UserFactory()
+    lines = [(40.0 * i, 40.0 * i + 30.0, f"So we keep going with the lecture, part {i}.") for i in range(150)]
+    rare = (6000.0, 6030.0, "Photosynthesis comes next as we keep going with the lecture.")
+    video = far_video(owner, [*lines, rare], away_from="photosynthesis lecture")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE videos_transcriptchunk")
+
+    vector = embed_query("photosynthesis lecture")
+    moments = moments_by_words(owner.pk, question_key_words("photosynthesis going lecture"), vector)
+    # Ranked by all three words; the windows saying only the common two are not brought in by them.
+    assert [(moment.video_id, moment.start, moment.words_found) for moment in moments] == [(video.pk, 6000.0, 3)]
+
+    common_only = moments_by_words(owner.pk, question_key_words("going lecture"), vector)
+    assert [moment.words_found for moment in common_only] == [2] * 10
