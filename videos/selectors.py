@@ -377,6 +377,7 @@ WINDOWS_PER_WORD = 200
 # of most talks, tell nothing apart, and reading a heavy owner's windows for them cost as much as
 # the rest of the search. It still counts in the ranking of the windows the rarer words found.
 COMMON_WORD_SHARE = 0.01
+COMMON_WORD_WINDOWS_READ = 20 * WINDOWS_PER_WORD
 
 
 _BY_WORDS_SQL = """
@@ -406,12 +407,14 @@ _COMMON_WORDS_SQL = """common AS MATERIALIZED (
 # Over all the owner's windows, a rare word's windows come through the GIN index alone, the owner
 # checked on each (`+ 0`: not through the owner index, whose bitmap of a heavy owner's windows Postgres
 # would otherwise AND with the word's, at the cost of reading them all); a question of common words
-# only reads the owner's windows until enough say each.
+# only reads at most COMMON_WORD_WINDOWS_READ of the owner's windows for each (a word common among
+# everyone's windows may be absent from this owner's hundred thousand).
 _WORD_HITS_SQL = (
     "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT NOT %s = ANY(words) FROM common) "
     "AND {c.search_vector} @@ %s::tsquery AND {c.owner_id} + 0 = %s LIMIT %s) UNION ALL "
-    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT cardinality(words) = %s FROM common) "
-    "AND {c.owner_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
+    "(SELECT own.id FROM (SELECT {c.id} AS id, {c.search_vector} AS words FROM {Chunk} c "
+    "WHERE (SELECT cardinality(words) = %s FROM common) AND {c.owner_id} = %s LIMIT %s) AS own "
+    "WHERE own.words @@ %s::tsquery LIMIT %s)"
 )
 
 
@@ -451,7 +454,8 @@ def moments_by_words(
             TranscriptChunk._meta.get_field("search_vector").column,
         ]
         for number, query in enumerate(queries):
-            parameters += [number, query, owner_id, WINDOWS_PER_WORD, len(queries), owner_id, query, WINDOWS_PER_WORD]
+            parameters += [number, query, owner_id, WINDOWS_PER_WORD]
+            parameters += [len(queries), owner_id, COMMON_WORD_WINDOWS_READ, query, WINDOWS_PER_WORD]
     any_word = " | ".join(f"({query})" for query in queries)
     parameters += [4 * limit, binary_vector(vector), queries, any_word, limit]
     with connection.cursor() as cursor:
