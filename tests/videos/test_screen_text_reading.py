@@ -142,3 +142,21 @@ def test_a_file_without_decodable_pictures_raises_a_readable_error(tmp_path: Pat
     with pytest.raises(ScreenReadError) as raised:
         read_screen(path, duration=6.0)
     assert str(raised.value).startswith("The ")
+
+
+def test_titles_that_differ_by_a_number_on_consecutive_slides_are_two_lines(tmp_path: Path) -> None:
+    path = tmp_path / "chapters.mp4"
+    truth = make_screen_video(
+        path,
+        seconds=6,
+        width=WIDTH,
+        height=HEIGHT,
+        fps=5,
+        shots=[Shot(0, 6)],
+        texts=[
+            ShownText("Chapter 1: sorting in practice", 0.0, 3.0, x=0.1, y=0.3, size=30),
+            ShownText("Chapter 2: sorting in practice", 3.0, 6.0, x=0.1, y=0.3, size=30),
+            ShownText("Algorithms 101", 0.0, 6.0, x=0.1, y=0.8, size=22),
+        ],
+    )
+    assert_lines_match(read_screen(path, duration=6.0), truth)

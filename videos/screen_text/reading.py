@@ -49,6 +49,9 @@ STILL_SHARE = 0.0004
 # The mean change (grey levels) from one sample to the next under which a picture may be still: a
 # slide's encoding noise stays near 0.1, footage's grain and slow pans measure 2 and more.
 STILL_MEAN_LEVEL = 1.0
+# A read frame differing from the last one read in at least this share of thumbnail pixels shows a
+# new picture (a slide, a shot), not the same one moved or added to.
+NEW_PICTURE_SHARE = 0.01
 # A changed picture is read once it has been still this long (a slide's build-in or fade is over).
 SETTLE_SECONDS = 0.3
 # A picture that keeps moving is read at most this often: a sign in a moving shot gets a few reads,
@@ -255,10 +258,20 @@ class _Reader:
         # One change that settled at once (a slide, a subtitle) is timed at its start; several, or
         # a long one, by bisecting the frames kept in between.
         quick = self.events == 0 and time_ - change_start <= QUICK_CHANGE
+        thumbnail = _thumbnail(frame)
+        # Lines read again on a picture that changed little since the last read (a page drifting, a
+        # bullet built in) may be near-identical readings of the same text, as on a moving one; after
+        # a new slide or shot, a line that reads differently is a different line.
+        changed_little = self.reference is not None and _changed_share(thumbnail, self.reference) < NEW_PICTURE_SHARE
         self.tracker.observe(
-            time_, observations, change_start=change_start, between=_Between(between), moving=moving, quick=quick
+            time_,
+            observations,
+            change_start=change_start,
+            between=_Between(between),
+            moving=moving or changed_little,
+            quick=quick,
         )
-        self.reference = _thumbnail(frame)
+        self.reference = thumbnail
         self.last_read_time = time_
         self._forget_change()
 

@@ -177,11 +177,14 @@ def _similarity(one: Observation, other: Observation, *, moving: bool) -> float:
     """How alike two readings are as the same line (0 when they cannot be one). On a still picture a
     line reads the same each time, so readings that differ are two lines ("Part 1: sorting" on one
     slide, "Part 2: sorting" on the next); while the camera moves, grain and scale change the reading,
-    and near-identical readings with the same numbers in them are one line."""
+    and near-identical readings are one line unless a number in them changed."""
     first, second = _letters(one.text), _letters(other.text)
     if first == second:
         return 1.0
-    if not moving or _digits(first) != _digits(second):
+    # A number that changed ("Day 1", "Day 2") makes another line; a letter read as a digit ("1iter")
+    # adds one and does not.
+    digits = _digits(first), _digits(second)
+    if not moving or (all(digits) and len(digits[0]) == len(digits[1]) and digits[0] != digits[1]):
         return 0.0
     ratio = difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
     return ratio if ratio >= SIMILAR_READING else 0.0
