@@ -242,7 +242,8 @@ class _Reader:
                 # It changed and came back (a cursor passed): nothing new to read.
                 self._forget_change()
                 return
-            self._read(frame, time_, change_start=self.change_start, moving=not settled)
+            # Moving only if it still moves: a slide read just after the event that brought it is still.
+            self._read(frame, time_, change_start=self.change_start, moving=not (settled or (after_event and still)))
 
     def _keep(self, frame: av.VideoFrame, time_: float) -> None:
         if not self.kept or self.kept[-1].time < time_:
