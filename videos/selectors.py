@@ -415,8 +415,8 @@ _COMMON_WORDS_SQL = """common AS MATERIALIZED (
 # Over all the owner's windows, a rare word's windows come through the GIN index; for a heavy owner,
 # through it alone, the owner checked on each (`+ 0`: not through the owner index, whose bitmap of a
 # heavy owner's windows Postgres would otherwise AND with the word's, at the cost of reading them
-# all: 230,800 entries for a word in 917 windows, bench/search.py), for the others as Postgres
-# prefers (ANDing their small bitmap with the word's spares reading the word's other windows).
+# all: bench/search.py, figures in bench/RESULTS.md), for the others as Postgres prefers (ANDing
+# their small bitmap with the word's spares reading the word's other windows).
 # A question of common words only reads at most COMMON_WORD_WINDOWS_READ of the owner's windows for
 # each (a word common among everyone's windows may be absent from this owner's hundred thousand).
 _WORD_HITS_SQL = (
