@@ -39,9 +39,9 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
         r"is before the start|is after the end|is past its end|longer than any video",
     ),
     ("POST", "/api/v1/uploads"): (
-        "within the plan's file size, storage and length, and paid for",
+        "within the plan's file size, storage and length, and paid for; `version_of` an uploaded video",
         r"plan accepts files up to|Storing this file would use|plan allows up to|This needs .* tokens but only|"
-        r"owed from a refund or dispute",
+        r"owed from a refund or dispute|only uploaded videos can have new versions",
     ),
     # The upload protocol's later steps, on an upload as stored: its part count, its store, its state.
     ("POST", "/api/v1/uploads/{upload_id}/parts/{number}/url"): (
@@ -71,6 +71,10 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
         r"expiry must be in the future|^name: ",
     ),
     ("POST", "/api/v1/videos/{video_id}/share-links"): (
+        "`expires_at` in the future; a name that is more than spaces",
+        r"expiry must be in the future|^name: ",
+    ),
+    ("POST", "/api/v1/stacks/{stack_id}/share-links"): (
         "`expires_at` in the future; a name that is more than spaces",
         r"expiry must be in the future|^name: ",
     ),
@@ -171,7 +175,7 @@ def schemathesis_run(
                             continue  # JSON Schema strings hold any code point; this API refuses lone surrogates
                         result.failures.append(
                             f"{label}: {check.name}: {failure.title}\n{failure.message}\n"
-                            f"{check.failure_info.code_sample}"
+                            f"{check.failure_info.code_sample}\nanswered: {answer[:300]!r}"
                         )
         elif isinstance(event, events.NonFatalError):
             result.errors.append(f"{event.label}: {event.info.format()}")

@@ -147,7 +147,7 @@ def live_url(transactional_db) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(360)
 def test_schemathesis_finds_no_server_error_as_a_signed_in_browser(live_url):
     user = UserFactory()
 
@@ -162,7 +162,7 @@ def test_schemathesis_finds_no_server_error_as_a_signed_in_browser(live_url):
     assert 200 in result.seen("GET /api/v1/me")
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(360)
 def test_schemathesis_finds_no_server_error_with_an_api_token(live_url):
     token = ApiTokenFactory(user=UserFactory())  # every scope
 
