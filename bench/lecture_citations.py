@@ -4,7 +4,7 @@ For each talk of bench/lectures.py: its sound is written as a video's sound trac
 transcribed by `recognise_speech`; its slides are encoded as a video (H.264) and read by
 `read_screen` (videos.screen_text.reading); the transcript is stored (`store_transcript`) and cut
 into windows (`ensure_chunks`), the lines read are stored as ScreenTextLine rows and indexed
-(`index_shown_lines`), all in a throwaway Postgres database. Each question is then answered as the
+(`store_screen_lines`), all in a throwaway Postgres database. Each question is then answered as the
 chat answers it without a language model (chat.retrieval's passages and ranked sentences, the
 extractive answer's quotes), over all the owner's videos; the first quote is the citation.
 """
@@ -169,9 +169,9 @@ def run(unrelated: tuple[str, ...]) -> Figures:
 
     from accounts.models import User
     from sage.synthetic_media.speech_corpus import word_error_rate, write_audio
-    from videos.models import ScreenTextLine, Video
+    from videos.models import Video
     from videos.pipeline.steps import store_transcript
-    from videos.screen_text.indexing import index_shown_lines
+    from videos.screen_text.stage import store_screen_lines
     from videos.transcripts.speech import recognise_speech
 
     started = time.perf_counter()
@@ -195,19 +195,8 @@ def run(unrelated: tuple[str, ...]) -> Figures:
             with transaction.atomic():
                 store_transcript(video, result)
             said_windows(video)
-            ScreenTextLine.objects.bulk_create(
-                ScreenTextLine(
-                    video=video,
-                    index=index,
-                    start=line.start,
-                    end=line.end,
-                    text=line.text,
-                    box=list(line.box),
-                    confidence=line.confidence,
-                )
-                for index, line in enumerate(lines)
-            )
-            index_shown_lines(video)
+            with transaction.atomic():
+                store_screen_lines(video, lines)
             video_ids.append(video.pk)
             expected.append((starts, shown_at))
             print(

@@ -78,6 +78,25 @@ def _progress_reporter(video: Video) -> Callable[[float], None]:
     return on_progress
 
 
+def store_screen_lines(video: Video, lines: Sequence[ShownLine]) -> None:
+    """The video's on-screen lines, in time order, replacing any it had, and made searchable (the
+    `shown` windows). Call in a transaction."""
+    ScreenTextLine.objects.filter(video=video).delete()
+    ScreenTextLine.objects.bulk_create(
+        ScreenTextLine(
+            video=video,
+            index=index,
+            start=line.start,
+            end=line.end,
+            text=line.text,
+            box=[round(value, 4) for value in line.box],
+            confidence=line.confidence,
+        )
+        for index, line in enumerate(sorted(lines, key=lambda line: (line.start, line.end)))
+    )
+    index_shown_lines(video)
+
+
 def _finish(video: Video, *, mark: str, lines: Sequence[ShownLine] | None) -> None:
     """Store the lines (all at once, replacing any), record `mark`, and take the stage off the page.
     Under the video's row lock: a deletion waits for it and then removes the rows by cascade, or
@@ -87,20 +106,7 @@ def _finish(video: Video, *, mark: str, lines: Sequence[ShownLine] | None) -> No
         if locked is None:
             return
         if lines is not None:
-            ScreenTextLine.objects.filter(video=video).delete()
-            ScreenTextLine.objects.bulk_create(
-                ScreenTextLine(
-                    video=video,
-                    index=index,
-                    start=line.start,
-                    end=line.end,
-                    text=line.text,
-                    box=[round(value, 4) for value in line.box],
-                    confidence=line.confidence,
-                )
-                for index, line in enumerate(sorted(lines, key=lambda line: (line.start, line.end)))
-            )
-            index_shown_lines(video)
+            store_screen_lines(video, lines)
         # From the locked row: another writer's kinds (a re-transcribe's) are kept as they are now.
         video.backends = {**locked.backends, SCREEN_TEXT: mark}
         video.stage, video.percent = "", 100
