@@ -49,11 +49,11 @@ def nearest(
     return [(chunks[i].pk, float(distances[i])) for i in order]
 
 
-def search_plan(owner_id: int, query: np.ndarray, **options: int) -> str:
+def search_plan(owner_id: int, query: np.ndarray, *, video_id: int | None = None) -> str:
     """The plan of the search's own SQL, with sorting priced out: the HNSW index is in it if and only
     if the index can serve the query's order (it orders by the very expression the index holds)."""
     with CaptureQueriesContext(connection) as captured:
-        search_moments_by_vector(owner_id, query, **options)
+        search_moments_by_vector(owner_id, query, video_id=video_id)
     select = next(query["sql"] for query in captured.captured_queries if "<=>" in query["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
         use_iterative_hnsw_scan(cursor)
