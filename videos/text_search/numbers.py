@@ -78,7 +78,7 @@ def _word(token: str) -> _Word | None:
         return _Word("big", _ORDINAL_BIG[lower], ordinal=True)
     if lower == "point":
         return _Word("point", 0)
-    if token.isdigit():
+    if token.isdecimal():  # not isdigit(): "³" is a digit int() cannot read
         return _Word("digits", int(token))
     return None
 
