@@ -14,7 +14,12 @@ import numpy as np
 
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
 
-DifferenceKind = Literal["visual", "audio", "both", "only_a", "only_b"]
+# Engine 3 (issue 37) adds findings that are not "this stretch looks or sounds different":
+# "moved" (A a_start–a_end is shown at B b_start–b_end, elsewhere), "av_sync" (B's sound is `lag`
+# seconds late against its picture, compared with A; `drift` when the lag grows), "speed" (B plays
+# the stretch `ratio` times as fast as A) and "text" (the text on screen reads `text_a` on A and
+# `text_b` on B at the same moment).
+DifferenceKind = Literal["visual", "audio", "both", "only_a", "only_b", "moved", "av_sync", "speed", "text"]
 Severity = Literal["low", "medium", "high"]
 
 # Calibrated on the `local` backend (tests/videos/test_compare_media.py prints the figures with -s).
@@ -67,6 +72,17 @@ class Difference:
     last_pair: int | None = None
     picture: float | None = None
     sound: float | None = None
+    # Engine 3. "av_sync": seconds B's sound lags its picture, relative to A, at the finding's start
+    # (negative: early), and how many milliseconds per minute that lag grows (None: it holds).
+    lag: float | None = None
+    drift: float | None = None
+    # "speed": B's playback speed over the stretch relative to A (1.042: B runs 4.2 % fast).
+    ratio: float | None = None
+    # "text": what the changed on-screen line reads on each side ("" where one side shows none).
+    text_a: str | None = None
+    text_b: str | None = None
+    # "both": a stretch of A replaced in place by other footage of about the same length.
+    replaced: bool = False
 
 
 @dataclass(frozen=True, eq=False)

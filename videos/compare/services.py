@@ -405,13 +405,20 @@ def _times_only(pairs: list[list[float]]) -> ClipSeries:
     return ClipSeries(starts=times[:, 0], ends=times[:, 1], visual=np.zeros((len(times), 0), np.float32), audio=None)
 
 
+ENGINE_3_FIELDS = ("lag", "drift", "ratio", "text_a", "text_b", "replaced")
+
+
 def segment_dicts(segments: list[Difference]) -> list[dict[str, Any]]:
     """Segments as stored: engine-1 ones with their pair indexes, engine-2 ones with their picture
     and sound scores instead."""
     rows = []
     for segment in segments:
         row = dataclasses.asdict(segment)
-        unused = ("picture", "sound") if segment.first_pair is not None else ("first_pair", "last_pair")
+        unused: tuple[str, ...] = (
+            ("picture", "sound") if segment.first_pair is not None else ("first_pair", "last_pair")
+        )
+        # Engine 3's fields are kept only where they say something (see Difference).
+        unused += tuple(name for name in ENGINE_3_FIELDS if row[name] in (None, False))
         rows.append(_rounded({name: value for name, value in row.items() if name not in unused}))
     return rows
 
