@@ -99,6 +99,8 @@ class RefinedComparison:
     similarity: float = 100.0
     # False while the candidates' scores are the screening's (the files not decoded yet).
     verified: bool = True
+    # Engine 3: what holds at any threshold (moved, av_sync, speed, text), found once when compared.
+    findings: list[Difference] = field(default_factory=list)
 
     @property
     def offset(self) -> float | None:
@@ -122,6 +124,7 @@ class RefinedComparison:
             measured=self.measured,
             threshold=threshold,
             verified=self.verified,
+            findings=self.findings,
         )
 
     @property
@@ -230,13 +233,16 @@ def judge(
     measured: list[Measured],
     threshold: float,
     verified: bool = True,
+    findings: list[Difference] | None = None,
 ) -> RefinedComparison:
-    """Segments and similarity at `threshold` from the spans and what was measured."""
+    """Segments and similarity at `threshold` from the spans and what was measured, with the
+    `findings` that hold at any threshold listed among them."""
+    findings = findings or []
     if threshold < 0:
         raise ValueError("the threshold cannot be negative")
     changed = [segment for item in measured for segment in _changed_segments(item, threshold)]
     gaps = _gap_segments(spans, duration_a, duration_b)
-    segments = sorted(changed + gaps, key=_position)
+    segments = sorted(changed + gaps + findings, key=_position)
     return RefinedComparison(
         duration_a=duration_a,
         duration_b=duration_b,
@@ -245,8 +251,9 @@ def judge(
         spans=spans,
         measured=measured,
         segments=segments,
-        similarity=_similarity(spans, segments, duration_a, duration_b),
+        similarity=_similarity(spans, sorted(changed + gaps, key=_position), duration_a, duration_b),
         verified=verified,
+        findings=findings,
     )
 
 

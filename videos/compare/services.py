@@ -213,6 +213,7 @@ def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     comparison.offset = None if result.offset is None else round(result.offset, 3)
     comparison.matched_spans = [span.as_list() for span in result.spans]
     comparison.measured = [item.as_json() for item in result.measured]
+    comparison.findings = segment_dicts(result.findings)
     comparison.a_indexes = comparison.b_indexes = []
     comparison.visual_distances = comparison.audio_distances = []
     comparison.a_clip_times = comparison.b_clip_times = []
@@ -335,6 +336,7 @@ def comparison_at(comparison: Comparison, threshold: float | None = None) -> Com
             measured=[Measured.from_json(row) for row in comparison.measured],
             threshold=comparison.threshold if threshold is None else threshold,
             verified=comparison.verified,
+            findings=[Difference(**row) for row in comparison.findings],
         )
     nan = float("nan")
     return derive(
