@@ -223,7 +223,7 @@ def matched_span_dicts(comparison: Comparison) -> list[dict[str, float]]:
     """The stored spans ([[a_start, a_end, b_start, b_end], ...]) as the API names them, unrounded."""
     return [
         {"a_start": a_start, "a_end": a_end, "b_start": b_start, "b_end": b_end}
-        for a_start, a_end, b_start, b_end in comparison.matched_spans or []
+        for a_start, a_end, b_start, b_end, *_sync in comparison.matched_spans or []
     ]
 
 

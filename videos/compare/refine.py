@@ -40,19 +40,34 @@ _FINE_STEP = 0.02
 
 @dataclass(frozen=True)
 class MatchedSpan:
-    """A stretch shown in both videos: A from a_start to a_end is B from b_start to b_end."""
+    """A stretch shown in both videos: A from a_start to a_end is B from b_start to b_end (at
+    `rate`, B seconds per A second, when the two lengths differ: a speed change).
+
+    Engine 3: B's sound is `sound_lag` seconds later against B's picture than A's is against A's,
+    at a_start, and that lag grows by `sound_drift` seconds per second of A (0, 0: in sync)."""
 
     a_start: float
     a_end: float
     b_start: float
     b_end: float
+    sound_lag: float = 0.0
+    sound_drift: float = 0.0
 
     @property
     def offset(self) -> float:
         return self.b_start - self.a_start
 
+    @property
+    def rate(self) -> float:
+        length = self.a_end - self.a_start
+        return (self.b_end - self.b_start) / length if length > 0 else 1.0
+
     def as_list(self) -> list[float]:
-        return [round(self.a_start, 3), round(self.a_end, 3), round(self.b_start, 3), round(self.b_end, 3)]
+        """[a_start, a_end, b_start, b_end], with [sound_lag, sound_drift] after them when not in sync."""
+        times = [round(self.a_start, 3), round(self.a_end, 3), round(self.b_start, 3), round(self.b_end, 3)]
+        if self.sound_lag or self.sound_drift:
+            times += [round(self.sound_lag, 4), round(self.sound_drift, 6)]
+        return times
 
 
 def pooled_clips(signals: Signals, *, clip_seconds: float) -> ClipSeries:

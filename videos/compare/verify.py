@@ -65,11 +65,16 @@ MediaSource = Path | str
 
 @dataclass(frozen=True)
 class Stretch:
-    """A candidate: A from a_start to a_end, B shifted by `offset` (B time = A time + offset)."""
+    """A candidate: A from a_start to a_end, B shifted by `offset` (B time = A time + offset).
+
+    Engine 3: B plays at `rate` B seconds per A second from a_start, and B's sound is heard
+    `sound_lag` seconds after its picture (both against A)."""
 
     a_start: float
     a_end: float
     offset: float
+    rate: float = 1.0
+    sound_lag: float = 0.0
 
     def steps(self) -> np.ndarray:
         count = max(1, round((self.a_end - self.a_start) / STEP))
