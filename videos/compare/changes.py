@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from videos.compare.alignment import Alignment
+from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps, without_unrelated
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
@@ -158,7 +159,9 @@ def refined_compare(
 def refined_candidates(a: Fingerprint, b: Fingerprint, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
     """The matched spans and the stretches along them that need verifying (fingerprints only)."""
     spans = refined_spans(a, b, alignment)
-    return spans, screen(a, b, spans)
+    # Where a span runs through unrelated footage (a replaced or moved stretch), it is cut: that
+    # time is then "only in A" and "only in B", for moves and replacements to explain.
+    return without_unrelated(a, b, spans, screen(a, b, spans))
 
 
 def refined_from(
@@ -173,6 +176,9 @@ def refined_from(
 ) -> RefinedComparison:
     """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
     the screening's figures (and then not `verified`, unless there was nothing to verify)."""
+    moves = find_moves(a, b, spans)
+    # A moved stretch is measured where it went, for what changed on the way (a re-grade).
+    candidates = candidates + moved_candidates(a, b, spans, moves)
     return judge(
         duration_a=a.duration,
         duration_b=b.duration,
@@ -181,6 +187,7 @@ def refined_from(
         measured=measure(a, b, candidates, sources),
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
         verified=sources is not None or not candidates,
+        findings=moves,
     )
 
 
@@ -241,8 +248,10 @@ def judge(
     if threshold < 0:
         raise ValueError("the threshold cannot be negative")
     changed = [segment for item in measured for segment in _changed_segments(item, threshold)]
-    gaps = _gap_segments(spans, duration_a, duration_b)
-    segments = sorted(changed + gaps + findings, key=_position)
+    gaps = unexplained_gaps(_gap_segments(spans, duration_a, duration_b), findings)
+    # With nothing matched at all, two videos are unrelated rather than one replaced by the other.
+    kept_gaps, replaced = replaced_in_place(gaps) if spans else (gaps, [])
+    segments = sorted(changed + kept_gaps + replaced + findings, key=_position)
     return RefinedComparison(
         duration_a=duration_a,
         duration_b=duration_b,
