@@ -1,7 +1,7 @@
 """Accuracy of the comparison engine on the edit corpus (sage/synthetic_media/corpus.py), against the clip-grid
 engine it replaces, scored in the same run.
 
-    .venv/bin/python bench/accuracy.py [--case NAME ...] [--held-out-only | --tuning-only]
+    .venv/bin/python bench/accuracy.py [--real] [--case NAME ...] [--held-out-only | --tuning-only]
                                        [--json PATH] [--cache DIR] [--jobs N] [--no-baseline] [--record]
 
 Renders the corpus (or reuses the files already in `--cache`, default .sage/corpus/: names hash
@@ -27,11 +27,20 @@ Goals (issue 13), on the refined engine over the selected cases: recall ≥ 0.95
 median boundary error ≤ 0.25 s, offset error ≤ 0.1 s (on ≥ 95 % of cases), re-encodes give no
 segment, and severity floors met (a strong grade or a new soundtrack is never "low"). Exits with 1
 when one is not met. `--json PATH` writes every case's truth, predictions and scores.
+
+`--real` scores the pairs on real camera footage and real recorded speech instead
+(sage/synthetic_media/real_footage.py: 15 pairs, 9 held out; cache .sage/corpus-real/, the footage
+fetched from public repositories into .sage/bench/ and checked by SHA-256), with the refined engine
+reading the screens too (`screen_text=True`, when `compare_files` takes it). Issue 37's goals are
+added to the same ones: A/V lag within 20 ms at both ends, speed ratio within 0.5 %, moves reported
+as moves (both ranges, median end error ≤ 0.25 s), a changed on-screen text named on both sides
+(scored as scoring.py says). `--record` writes them as "real footage: …" rows beside the others.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import time
@@ -48,6 +57,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from bench.results import Row, add_record_option, record
 from sage.synthetic_media.corpus import CASES, CATEGORIES, DEFAULT_CACHE, Case, render_version_cached, version_path
+from sage.synthetic_media.real_footage import (
+    DEFAULT_CACHE as REAL_CACHE,
+)
+from sage.synthetic_media.real_footage import (
+    REAL_CASES,
+    REAL_CATEGORIES,
+    RealCase,
+    check_real_case,
+    cut_path,
+    missing_media,
+    render_real_case,
+)
 from sage.synthetic_media.scoring import (
     CaseScore,
     Predicted,
@@ -64,6 +85,7 @@ from videos.compare.files import compare_files
 from videos.embeddings.local import LocalClipEmbedder
 
 Predictor = Callable[[Path, Path], Prediction]
+AnyCase = Case | RealCase
 
 
 # --- the two engines ---------------------------------------------------------------------------------
@@ -71,6 +93,14 @@ Predictor = Callable[[Path, Path], Prediction]
 
 def refined(path_a: Path, path_b: Path) -> Prediction:
     return prediction_from(compare_files(path_a, path_b, alignment="cuts"))
+
+
+def refined_reading_screens(path_a: Path, path_b: Path) -> Prediction:
+    """The refined engine with both screens read (issue 37's text findings), where it can."""
+    if "screen_text" not in inspect.signature(compare_files).parameters:
+        return refined(path_a, path_b)
+    reading: dict[str, Any] = {"screen_text": True}  # a keyword of issue 37's engine (not in older ones)
+    return prediction_from(compare_files(path_a, path_b, alignment="cuts", **reading))
 
 
 class Baseline:
@@ -100,7 +130,7 @@ class Baseline:
 # --- running ---------------------------------------------------------------------------------------------
 
 
-def self_check(cases: Sequence[Case]) -> None:
+def self_check(cases: Sequence[AnyCase]) -> None:
     for case in cases:
         score = score_case(case.truth, prediction_from_truth(case.truth), name=case.name)
         perfect = (
@@ -110,9 +140,32 @@ def self_check(cases: Sequence[Case]) -> None:
             and all(error < 1e-6 for error in score.boundary_errors)
             and (score.offset_error or 0.0) < 1e-6
             and all(score.severity_checks)
+            and all(span.detail_ok is not False for span in score.spans)
         )
         if not perfect:
             raise SystemExit(f"scoring self-check failed on {case.name}: the truth does not score perfectly")
+        if isinstance(case, RealCase) and (problems := check_real_case(case)):
+            raise SystemExit(f"{case.name} is ill-defined: {'; '.join(problems)}")
+
+
+def case_paths(case: AnyCase, cache: Path) -> tuple[Path, Path]:
+    if isinstance(case, RealCase):
+        return cut_path(case, case.a, cache), cut_path(case, case.b, cache)
+    return version_path(case, case.a, cache), version_path(case, case.b, cache)
+
+
+def render_real(cases: Sequence[RealCase], cache: Path, jobs: int) -> tuple[int, float]:
+    """Render the real-footage pairs not in the cache yet; how many pairs that was, and how long it took."""
+    todo = [case for case in cases if not all(path.exists() for path in case_paths(case, cache))]
+    started = time.perf_counter()
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for future in [pool.submit(render_real_case, case, cache) for case in todo]:
+                future.result()
+    else:
+        for case in todo:
+            render_real_case(case, cache)
+    return len(todo), time.perf_counter() - started
 
 
 def render(cases: Sequence[Case], cache: Path, jobs: int) -> tuple[int, float]:
@@ -134,10 +187,10 @@ def render(cases: Sequence[Case], cache: Path, jobs: int) -> tuple[int, float]:
     return len(todo), time.perf_counter() - started
 
 
-def run(cases: Sequence[Case], cache: Path, predictor: Predictor) -> list[CaseScore]:
+def run(cases: Sequence[AnyCase], cache: Path, predictor: Predictor) -> list[CaseScore]:
     scores = []
     for case in cases:
-        path_a, path_b = version_path(case, case.a, cache), version_path(case, case.b, cache)
+        path_a, path_b = case_paths(case, cache)
         started = time.perf_counter()
         prediction = predictor(path_a, path_b)
         seconds = time.perf_counter() - started
@@ -162,7 +215,15 @@ def _segment_text(segment: Predicted | Any) -> str:
     text = (
         f"{segment.kind} A {time_range(segment.a_start, segment.a_end)} B {time_range(segment.b_start, segment.b_end)}"
     )
-    return text + (f" {severity}" if severity else "")
+    said = [
+        f"lag {lag:+.3f} s" if (lag := getattr(segment, "lag", None)) is not None else "",
+        f"drift {drift:+.0f} ms/min" if (drift := getattr(segment, "drift", None)) is not None else "",
+        f"ratio {ratio:.4f}" if (ratio := getattr(segment, "ratio", None)) is not None else "",
+        f"{getattr(segment, 'text_a', None)!r} → {getattr(segment, 'text_b', None)!r}"
+        if segment.kind == "text"
+        else "",
+    ]
+    return " ".join([text, *filter(None, said)]) + (f" {severity}" if severity else "")
 
 
 def print_cases(title: str, scores: Sequence[CaseScore]) -> None:
@@ -185,11 +246,17 @@ def print_cases(title: str, scores: Sequence[CaseScore]) -> None:
             f"{'—' if offset is None else f'{offset:.3f} s':>10} "
             f"{f'{sum(severity_checks)}/{len(severity_checks)}' if severity_checks else '—':>8} "
             f"{score.seconds:>7.2f}"
+            + (f"  said right {sum(details)}/{len(details)}" if (details := _details(score)) else "")
         )
-        if score.missed or score.false_positives or (offset is not None and offset > 0.1):
+        if score.missed or score.false_positives or (offset is not None and offset > 0.1) or not all(details):
             print(f"    truth     offset {score.truth.offset}: " + "; ".join(map(_segment_text, score.truth.segments)))
             predicted = score.prediction
             print(f"    predicted offset {predicted.offset}: " + "; ".join(map(_segment_text, predicted.segments)))
+
+
+def _details(score: CaseScore) -> list[bool]:
+    """Whether each of engine 3's truth findings was found saying the right thing (lag, ratio, texts…)."""
+    return [ok for span in score.spans if (ok := span.detail_ok) is not None]
 
 
 def _totals_line(label: str, total: Totals) -> str:
@@ -201,7 +268,7 @@ def _totals_line(label: str, total: Totals) -> str:
     )
 
 
-def print_totals(title: str, scores: Sequence[CaseScore]) -> None:
+def print_totals(title: str, scores: Sequence[CaseScore], categories: Sequence[str] = CATEGORIES) -> None:
     print(f"\n{title}")
     header = (
         f"{'':22} {'cases':>5} {'spans':>5} {'recall':>7} {'precision':>9} {'kind':>6} "
@@ -214,7 +281,7 @@ def print_totals(title: str, scores: Sequence[CaseScore]) -> None:
         ("tuning", [s for s in scores if not s.held_out]),
         ("held out", [s for s in scores if s.held_out]),
     ]
-    groups += [(f"  {category}", [s for s in scores if s.category == category]) for category in CATEGORIES]
+    groups += [(f"  {category}", [s for s in scores if s.category == category]) for category in categories]
     for label, group in groups:
         if group:
             print(_totals_line(label, totals(group)))
@@ -248,19 +315,23 @@ def as_json(score: CaseScore) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--real", action="store_true", help="the pairs on real footage (real_footage.py)")
     parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--held-out-only", action="store_true")
     group.add_argument("--tuning-only", action="store_true")
     parser.add_argument("--json", type=Path, help="write the per-case results here")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="rendered corpus files (kept)")
+    parser.add_argument("--cache", type=Path, help=f"rendered corpus files (kept; {DEFAULT_CACHE}, or {REAL_CACHE})")
     parser.add_argument("--jobs", type=int, default=1, help="processes rendering the corpus")
     parser.add_argument("--no-baseline", action="store_true", help="skip the clip-grid engine")
     add_record_option(parser)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows in a log file too
 
-    cases = list(CASES)
+    cases: list[AnyCase] = list(REAL_CASES if args.real else CASES)
+    categories: Sequence[str] = REAL_CATEGORIES if args.real else CATEGORIES
+    cache: Path = args.cache or (REAL_CACHE if args.real else DEFAULT_CACHE)
+    predictor: Predictor = refined_reading_screens if args.real else refined
     if args.case:
         unknown = set(args.case) - {case.name for case in cases}
         if unknown:
@@ -274,17 +345,27 @@ def main() -> int:
     self_check(cases)
     held_out = sum(case.held_out for case in cases)
     print(f"{len(cases)} cases ({held_out} held out); scoring self-check: the truth scores 1.0")
-    rendered, render_seconds = render(cases, args.cache, args.jobs)
-    print(f"corpus in {args.cache}: {rendered} files rendered in {render_seconds:.1f} s, the rest reused")
+    if args.real:
+        if problems := missing_media():
+            print("the real footage or speech cannot be had here:\n  " + "\n  ".join(problems))
+            return 1
+        real_cases = [case for case in cases if isinstance(case, RealCase)]
+        rendered, render_seconds = render_real(real_cases, cache, args.jobs)
+        print(f"pairs in {cache}: {rendered} pairs rendered in {render_seconds:.1f} s, the rest reused")
+    else:
+        synthetic = [case for case in cases if isinstance(case, Case)]
+        rendered, render_seconds = render(synthetic, cache, args.jobs)
+        print(f"corpus in {cache}: {rendered} files rendered in {render_seconds:.1f} s, the rest reused")
 
-    engine_scores = run(cases, args.cache, refined)
-    print_cases("refined engine (compare_files, cuts)", engine_scores)
+    engine_scores = run(cases, cache, predictor)
+    reading = " + screens read" if args.real and predictor is refined_reading_screens else ""
+    print_cases(f"refined engine (compare_files, cuts{reading})", engine_scores)
     baseline_scores: list[CaseScore] = []
     if not args.no_baseline:
-        baseline_scores = run(cases, args.cache, Baseline())
+        baseline_scores = run(cases, cache, Baseline())
         print_cases("baseline: clip-grid engine (compare on clip vectors, cuts, default threshold)", baseline_scores)
-        print_totals("baseline totals", baseline_scores)
-    print_totals("refined engine totals", engine_scores)
+        print_totals("baseline totals", baseline_scores, categories)
+    print_totals("refined engine totals", engine_scores, categories)
 
     print("\ngoals (refined engine, selected cases):")
     results = goals(totals(engine_scores))
@@ -302,7 +383,7 @@ def main() -> int:
                     "name": case.name,
                     "category": case.category,
                     "held_out": case.held_out,
-                    "files": [str(version_path(case, case.a, args.cache)), str(version_path(case, case.b, args.cache))],
+                    "files": [str(path) for path in case_paths(case, cache)],
                     "truth": {
                         "offset": case.truth.offset,
                         "matched_spans": [list(span) for span in case.truth.matched_spans],
@@ -318,7 +399,10 @@ def main() -> int:
         args.json.write_text(json.dumps(payload, indent=1, default=_json_default))
         print(f"\nper-case results: {args.json}")
     if args.record:
-        record(bench="accuracy", path=args.record, rows=result_rows(results, pairs=len(cases)))
+        rows = result_rows(results, pairs=len(cases))
+        if args.real:  # beside the synthetic corpus's rows, not instead of them
+            rows = [Row(f"real footage: {row.goal}", row.figure, row.met) for row in rows]
+        record(bench="accuracy", path=args.record, rows=rows, partial=args.real)
     return 0 if all(met for _, _, met in results) else 1
 
 

@@ -11,20 +11,33 @@
 - **Offset error**: |predicted offset − true offset| (infinite when the comparison gives none).
 - **Severity floor met**: a found span with a floor got at least that severity.
 
+Engine 3's findings (issue 37) are scored by stricter rules, and only as their own kind:
+
+- "moved" is found by a predicted "moved" covering ≥ 50 % of its A range *and* of its B range; it
+  is right when the median of its four boundary errors (both ranges) is ≤ 0.25 s. A move reported
+  as a removal plus an insertion misses it, and both of those are false.
+- "av_sync" is right when the lag the prediction gives (its `lag`, growing by `drift` ms a minute)
+  is within 20 ms of the true lag at both ends of the true range.
+- "speed" is right when its `ratio` is within 0.5 % of the true one.
+- "text" is right when it names both texts (compared in capitals, spaces collapsed).
+- A "visual" or "both" inside a "text" truth is not false (the picture did change there), but it
+  does not find it.
+
 Works on anything shaped like the engine's result (`offset`, `segments` with `kind`, `a_start`,
-`a_end`, `b_start`, `b_end`, `severity`) through :func:`prediction_from`.
+`a_end`, `b_start`, `b_end`, `severity`, and engine 3's `lag`, `drift`, `ratio`, `text_a`,
+`text_b`) through :func:`prediction_from`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 
-from .edits import SEVERITIES, Truth, TruthSegment
+from .edits import SEVERITIES, Severity, Truth, TruthSegment
 
 COVERED = 0.5
 GOALS = {
@@ -32,9 +45,47 @@ GOALS = {
     "precision": 0.95,  # at least
     "boundary_median": 0.25,  # seconds, at most
     "offset_error": 0.1,  # seconds, at most, on at least OFFSET_SHARE of the cases
+    "lag_error": 0.020,  # seconds, at most, at both ends of an A/V sync finding
+    "ratio_error": 0.005,  # relative, at most, on a speed finding
+    "move_boundary_median": 0.25,  # seconds, at most, over a move's four ends
 }
+FINDING_KINDS = ("moved", "av_sync", "speed", "text")
 OFFSET_SHARE = 0.95
 _EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class TruthFinding:
+    """A truth of engine 3's kinds (see the module's docstring), beside edits.TruthSegment's five.
+    `lag`: seconds B's sound is late against its picture, relative to A, at `a_start` (negative:
+    early); `drift`: ms a minute that lag grows (None: it holds); `ratio`: B's speed over A's."""
+
+    kind: Literal["moved", "av_sync", "speed", "text"]
+    a_start: float
+    a_end: float
+    b_start: float
+    b_end: float
+    floor: Severity | None = None
+    lag: float | None = None
+    drift: float | None = None
+    ratio: float | None = None
+    text_a: str | None = None
+    text_b: str | None = None
+
+
+TruthSpan = TruthSegment | TruthFinding
+
+
+@dataclass(frozen=True)
+class FindingsTruth:
+    """A case's truth when it has engine 3's findings (same shape as edits.Truth)."""
+
+    offset: float | None
+    matched_spans: tuple[tuple[float, float, float, float], ...]
+    segments: tuple[TruthSpan, ...]
+
+
+AnyTruth = Truth | FindingsTruth
 
 
 @dataclass(frozen=True)
@@ -45,6 +96,11 @@ class Predicted:
     b_start: float | None
     b_end: float | None
     severity: str | None = None
+    lag: float | None = None
+    drift: float | None = None
+    ratio: float | None = None
+    text_a: str | None = None
+    text_b: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +120,11 @@ def prediction_from(result: Any) -> Prediction:
             b_start=_float(segment.b_start),
             b_end=_float(segment.b_end),
             severity=getattr(segment, "severity", None),
+            lag=_float(getattr(segment, "lag", None)),
+            drift=_float(getattr(segment, "drift", None)),
+            ratio=_float(getattr(segment, "ratio", None)),
+            text_a=getattr(segment, "text_a", None),
+            text_b=getattr(segment, "text_b", None),
         )
         for segment in result.segments
     )
@@ -74,18 +135,18 @@ def prediction_from(result: Any) -> Prediction:
     return Prediction(offset=_float(getattr(result, "offset", None)), segments=segments, matched_spans=spans)
 
 
-def prediction_from_truth(truth: Truth) -> Prediction:
+def prediction_from_truth(truth: AnyTruth) -> Prediction:
     """The truth as if a comparison had said it (it must score perfectly)."""
-    return Prediction(
-        offset=truth.offset,
-        segments=tuple(
-            Predicted(
-                s.kind, s.a_start, s.a_end, s.b_start, s.b_end, None if s.kind.startswith("only") else s.floor or "low"
-            )
-            for s in truth.segments
-        ),
-        matched_spans=truth.matched_spans,
-    )
+    segments = tuple(map(_as_predicted, truth.segments))
+    return Prediction(offset=truth.offset, segments=segments, matched_spans=truth.matched_spans)
+
+
+def _as_predicted(span: TruthSpan) -> Predicted:
+    severity = None if span.kind.startswith("only") else span.floor or "low"
+    said = Predicted(span.kind, span.a_start, span.a_end, span.b_start, span.b_end, severity)
+    if isinstance(span, TruthFinding):
+        return replace(said, lag=span.lag, drift=span.drift, ratio=span.ratio, text_a=span.text_a, text_b=span.text_b)
+    return said
 
 
 def _float(value: Any) -> float | None:
@@ -93,10 +154,20 @@ def _float(value: Any) -> float | None:
 
 
 def compatible(first: str, second: str) -> bool:
+    """Whether a segment of one kind can find a truth of the other (engine 3's kinds: only their own)."""
     return first == second or {first, second} in ({"both", "visual"}, {"both", "audio"})
 
 
-def axis(segment: Predicted | TruthSegment) -> tuple[float, float] | None:
+def tolerated(predicted: str, truth: str) -> bool:
+    """Whether a predicted segment of this kind inside a truth of that kind is not false."""
+    return compatible(predicted, truth) or (truth == "text" and predicted in ("visual", "both"))
+
+
+def normalised_text(text: str | None) -> str:
+    return " ".join((text or "").upper().split())
+
+
+def axis(segment: Predicted | TruthSpan) -> tuple[float, float] | None:
     """The segment's range on the axis it is measured on: B's for only_b, else A's."""
     start, end = (segment.b_start, segment.b_end) if segment.kind == "only_b" else (segment.a_start, segment.a_end)
     if start is None or end is None:
@@ -108,9 +179,19 @@ def _overlap(first: tuple[float, float], second: tuple[float, float]) -> float:
     return max(0.0, min(first[1], second[1]) - max(first[0], second[0]))
 
 
+def _range(start: float | None, end: float | None) -> tuple[float, float] | None:
+    return None if start is None or end is None else (min(start, end), max(start, end))
+
+
+def _lag_at(segment: Predicted | TruthFinding, at: float) -> float:
+    """The lag a finding gives at `at` seconds on A (its `drift` in ms a minute from its start)."""
+    start = segment.a_start or 0.0
+    return (segment.lag or 0.0) + (segment.drift or 0.0) / 60_000 * (at - start)
+
+
 @dataclass(frozen=True)
 class SpanResult:
-    truth: TruthSegment
+    truth: TruthSpan
     best: Predicted | None
     coverage: float
 
@@ -123,11 +204,47 @@ class SpanResult:
         return self.found and self.best is not None and self.best.kind == self.truth.kind
 
     @property
-    def boundary_errors(self) -> tuple[float, float] | None:
+    def boundary_errors(self) -> tuple[float, ...] | None:
+        """|start| and |end| errors on the span's axis (a move: on A's, then on B's)."""
         truth_range, best_range = axis(self.truth), axis(self.best) if self.best is not None else None
-        if not self.found or truth_range is None or best_range is None:
+        if not self.found or self.best is None or truth_range is None or best_range is None:
             return None
-        return (abs(best_range[0] - truth_range[0]), abs(best_range[1] - truth_range[1]))
+        errors: tuple[float, ...] = (abs(best_range[0] - truth_range[0]), abs(best_range[1] - truth_range[1]))
+        if self.truth.kind == "moved":
+            truth_b, best_b = _range(self.truth.b_start, self.truth.b_end), _range(self.best.b_start, self.best.b_end)
+            if truth_b is None or best_b is None:
+                return None
+            errors += (abs(best_b[0] - truth_b[0]), abs(best_b[1] - truth_b[1]))
+        return errors
+
+    @property
+    def detail_ok(self) -> bool | None:
+        """For engine 3's kinds, whether the finding says the right thing (see the module's
+        docstring); None for the other kinds."""
+        truth, best = self.truth, self.best
+        if not isinstance(truth, TruthFinding):
+            return None
+        if not self.found or best is None or best.kind != truth.kind:
+            return False
+        if truth.kind == "moved":
+            errors = self.boundary_errors
+            return errors is not None and float(np.median(errors)) <= GOALS["move_boundary_median"] + _EPSILON
+        if truth.kind == "av_sync":
+            if best.lag is None:
+                return False
+            return all(
+                abs(_lag_at(best, at) - _lag_at(truth, at)) <= GOALS["lag_error"] + _EPSILON
+                for at in (truth.a_start, truth.a_end)
+            )
+        if truth.kind == "speed":
+            return (
+                best.ratio is not None
+                and truth.ratio is not None
+                and abs(best.ratio / truth.ratio - 1) <= GOALS["ratio_error"] + _EPSILON
+            )
+        return normalised_text(best.text_a) == normalised_text(truth.text_a) and normalised_text(
+            best.text_b
+        ) == normalised_text(truth.text_b)
 
     @property
     def severity_ok(self) -> bool | None:
@@ -143,7 +260,7 @@ class CaseScore:
     name: str
     category: str
     held_out: bool
-    truth: Truth
+    truth: AnyTruth
     prediction: Prediction
     spans: tuple[SpanResult, ...]
     false_positives: tuple[Predicted, ...]
@@ -178,9 +295,13 @@ class CaseScore:
     def severity_checks(self) -> list[bool]:
         return [ok for span in self.spans if (ok := span.severity_ok) is not None]
 
+    def detail_checks(self, kind: str) -> list[bool]:
+        """Per truth finding of `kind`, whether it was found saying the right thing."""
+        return [bool(span.detail_ok) for span in self.spans if span.truth.kind == kind]
+
 
 def score_case(
-    truth: Truth,
+    truth: AnyTruth,
     prediction: Prediction,
     *,
     name: str = "",
@@ -203,6 +324,8 @@ def score_case(
                 coverage = _overlap(predicted_range, truth_range) / length
             else:
                 coverage = float(predicted_range[0] - _EPSILON <= truth_range[0] <= predicted_range[1] + _EPSILON)
+            if truth_segment.kind == "moved":  # a move is found on both of its places
+                coverage = min(coverage, _b_coverage(predicted, truth_segment))
             # Ties go to the segment of the truth's own kind.
             if coverage > best_coverage + _EPSILON or (
                 abs(coverage - best_coverage) <= _EPSILON and best is not None and predicted.kind == truth_segment.kind
@@ -215,14 +338,22 @@ def score_case(
     return CaseScore(name, category, held_out, truth, prediction, tuple(spans), false_positives, seconds)
 
 
-def _mostly_true(predicted: Predicted, truth_segments: Sequence[TruthSegment]) -> bool:
+def _b_coverage(predicted: Predicted, truth_segment: TruthSpan) -> float:
+    truth_b = _range(truth_segment.b_start, truth_segment.b_end)
+    predicted_b = _range(predicted.b_start, predicted.b_end)
+    if truth_b is None or predicted_b is None or truth_b[1] - truth_b[0] <= _EPSILON:
+        return 0.0
+    return _overlap(predicted_b, truth_b) / (truth_b[1] - truth_b[0])
+
+
+def _mostly_true(predicted: Predicted, truth_segments: Sequence[TruthSpan]) -> bool:
     predicted_range = axis(predicted)
     if predicted_range is None:
         return False
     ranges = sorted(
         truth_range
         for truth_segment in truth_segments
-        if compatible(truth_segment.kind, predicted.kind) and (truth_range := axis(truth_segment)) is not None
+        if tolerated(predicted.kind, truth_segment.kind) and (truth_range := axis(truth_segment)) is not None
     )
     length = predicted_range[1] - predicted_range[0]
     if length <= _EPSILON:
@@ -250,6 +381,8 @@ class Totals:
     reencodes_clean: int = 0
     severity_checks: int = 0
     severity_ok: int = 0
+    # Engine 3's kinds: per kind, (truth findings, found saying the right thing).
+    details: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def recall(self) -> float:
@@ -292,6 +425,11 @@ def totals(scores: Iterable[CaseScore]) -> Totals:
         reencodes_clean=sum(score.category == "reencode" and not score.prediction.segments for score in listed),
         severity_checks=sum(len(score.severity_checks) for score in listed),
         severity_ok=sum(sum(score.severity_checks) for score in listed),
+        details={
+            kind: (len(checks), sum(checks))
+            for kind in FINDING_KINDS
+            if (checks := [ok for score in listed for ok in score.detail_checks(kind)])
+        },
     )
 
 
@@ -320,4 +458,13 @@ def goals(total: Totals) -> list[tuple[str, str, bool]]:
             f"{total.severity_ok}/{total.severity_checks}",
             total.severity_ok == total.severity_checks,
         ),
+        *((_FINDING_GOALS[kind], f"{right}/{count}", right == count) for kind, (count, right) in total.details.items()),
     ]
+
+
+_FINDING_GOALS = {
+    "moved": f"moves reported as moves (median end error ≤ {GOALS['move_boundary_median']} s)",
+    "av_sync": f"A/V lag within {GOALS['lag_error'] * 1000:.0f} ms",
+    "speed": f"speed ratio within {GOALS['ratio_error']:.1%}",
+    "text": "changed on-screen text named on both sides",
+}
