@@ -392,6 +392,7 @@ CELERY_TASK_ROUTES = {
     "videos.tasks.take_over_lapsed_videos": {"queue": "default"},
     "videos.tasks.abort_idle_uploads": {"queue": "default"},  # deletes stale upload parts
     "videos.tasks.summarize_comparison": {"queue": "default"},  # one Gemini call, no media
+    "videos.tasks.refresh_comparison_text": {"queue": "default"},  # stored lines and spans, no media
     "videos.tasks.*": {"queue": "media"},
 }
 # Redis hands an unacknowledged task to another worker after this. It outlasts the hard time limit,

@@ -11,7 +11,12 @@ from celery.worker.request import Request
 from django.conf import settings
 from django.db import connections
 
-from videos.compare.services import comparison_refine_by_id, comparison_summarize_with_gemini, comparison_verify_by_id
+from videos.compare.services import (
+    comparison_refine_by_id,
+    comparison_refresh_text_by_id,
+    comparison_summarize_with_gemini,
+    comparison_verify_by_id,
+)
 from videos.models import Comparison, Video
 from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
@@ -88,6 +93,13 @@ def read_screen_text(video_id: int) -> None:
     """The text shown in a ready upload, read and stored (media queue), after it became ready or from
     the admin's "Read the screen again". Done once: a video already read returns at once."""
     screen_text_read(video_id)
+
+
+@shared_task
+def refresh_comparison_text(comparison_id: int) -> bool:
+    """A comparison's on-screen text findings made again, after one of its videos' screen was read
+    (default queue: database work, nothing decoded). Run twice, the second run changes nothing."""
+    return comparison_refresh_text_by_id(comparison_id)
 
 
 @shared_task

@@ -6,12 +6,24 @@ comparison whose screen is read after it was made."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from django.core.files.storage import default_storage
+
+from sage.synthetic_media.screen_text import Shot, ShownText, make_screen_video
+from tests.factories import UserFactory, VideoFactory
+from videos.api.comparisons import comparison_payload
+from videos.compare.files import compare_files
 from videos.compare.refine import MatchedSpan
 from videos.compare.segments import Difference
+from videos.compare.services import comparison_create, comparison_set_threshold
 from videos.compare.text_changes import same_words, text_changes
+from videos.models import Comparison, Video
+from videos.pipeline.steps import embed_and_store_clips
+from videos.screen_text.stage import screen_text_read
 from videos.screen_text.tracking import ShownLine
+from videos.tasks import refresh_comparison_text
 
 LOWER_THIRD = (0.05, 0.78, 0.3, 0.06)
 TITLE_BOX = (0.1, 0.1, 0.6, 0.08)
@@ -121,3 +133,99 @@ def test_the_same_words_moved_elsewhere_on_the_picture_are_not_a_text_change() -
         ("NEWS 24", ""),
         ("", "NEWS 42"),
     ]
+
+
+# --- on rendered files ---------------------------------------------------------------------------
+
+LEAD_IN = 1.5  # seconds of other footage B opens with: B's moments are A's + 1.5 s
+
+
+def render(path: Path, *, lower_third: str, lead_in: float) -> Path:
+    """12 s of moving footage (two shots) under a title and, from 3 s to 9 s, a lower third; `lead_in`
+    seconds of other footage before it all."""
+    shots = [Shot(0, lead_in, seed=40, pan=(0.03, 0.0))] if lead_in else []
+    shots += [
+        Shot(lead_in, lead_in + 5, seed=41, pan=(0.04, 0.01)),
+        Shot(lead_in + 5, lead_in + 12, seed=42, pan=(-0.03, 0.02), zoom=0.02),
+    ]
+    texts = [
+        ShownText("Morning briefing", lead_in + 0.5, lead_in + 11.5, x=0.08, y=0.08, size=30, backing=(20, 20, 60)),
+        ShownText(lower_third, lead_in + 3.0, lead_in + 9.0, x=0.06, y=0.78, size=30, backing=(160, 20, 20)),
+    ]
+    make_screen_video(path, shots=shots, texts=texts, seconds=lead_in + 12, width=640, height=360, fps=10)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Path, Path]:
+    """A and B: the same footage and title, B 1.5 s later, its lower third reading NEWS 42 for NEWS 24."""
+    folder = tmp_path_factory.mktemp("text_changes")
+    return (
+        render(folder / "a.mp4", lower_third="NEWS 24", lead_in=0.0),
+        render(folder / "b.mp4", lower_third="NEWS 42", lead_in=LEAD_IN),
+    )
+
+
+def text_findings(segments: list[Difference]) -> list[Difference]:
+    return [segment for segment in segments if segment.kind == "text"]
+
+
+def test_two_files_whose_lower_third_changed_give_one_text_finding_at_any_threshold(pair) -> None:
+    path_a, path_b = pair
+
+    result = compare_files(path_a, path_b, screen_text=True)
+
+    [finding] = text_findings(result.segments)
+    assert (finding.text_a, finding.text_b) == ("NEWS 24", "NEWS 42")
+    # Timed on A at 3–9 s and on B 1.5 s later, to the reader's half second.
+    assert (finding.a_start, finding.a_end) == pytest.approx((3.0, 9.0), abs=0.5)
+    assert (finding.b_start, finding.b_end) == pytest.approx((3.0 + LEAD_IN, 9.0 + LEAD_IN), abs=0.5)
+    # The unchanged title is not a finding, and the change holds whatever the picture threshold.
+    assert text_findings(result.with_threshold(1.0).segments) == [finding]
+    assert finding in result.findings
+    # Without reading the screens, there is nothing to say about the text.
+    assert text_findings(compare_files(path_a, path_b).segments) == []
+
+
+def processed(owner, path: Path, title: str) -> Video:
+    """A ready upload of `path` with clips and fingerprint, as the pipeline leaves it (its screen not read yet)."""
+    key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, storage_key=key, duration=12.0)
+    embed_and_store_clips(video, Path(default_storage.path(key)))
+    video.refresh_from_db()
+    return video
+
+
+@pytest.mark.django_db
+def test_a_comparison_made_before_the_screens_were_read_shows_the_changed_text_once_they_are(
+    pair, django_capture_on_commit_callbacks
+) -> None:
+    owner = UserFactory()
+    video_a, video_b = processed(owner, pair[0], "a"), processed(owner, pair[1], "b")
+    comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
+    assert created and comparison.engine >= 2
+    assert [segment["kind"] for segment in comparison.segments if segment["kind"] == "text"] == []
+
+    # A's screen is read first: against B's unread one, nothing is said about the text yet.
+    with django_capture_on_commit_callbacks(execute=True):
+        screen_text_read(video_a.pk)
+    comparison.refresh_from_db()
+    assert [row for row in comparison.findings if row["kind"] == "text"] == []
+
+    # Then B's: the comparison's text findings are refreshed by a task (Celery runs eagerly in tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        screen_text_read(video_b.pk)
+
+    comparison.refresh_from_db()
+    [row] = [row for row in comparison.findings if row["kind"] == "text"]
+    assert (row["text_a"], row["text_b"]) == ("NEWS 24", "NEWS 42")
+    assert row in comparison.segments
+    # The API and the page read the stored row.
+    [shown] = [segment for segment in comparison_payload(comparison)["segments"] if segment["kind"] == "text"]
+    assert (shown["text_a"], shown["text_b"]) == ("NEWS 24", "NEWS 42")
+    # Judged at another threshold, it stays; refreshed again, nothing changes.
+    changed = comparison_set_threshold(comparison=comparison, threshold=0.9)
+    assert [row] == [segment for segment in changed.segments if segment["kind"] == "text"]
+    updated_at = Comparison.objects.get(pk=comparison.pk).updated_at
+    assert refresh_comparison_text(comparison.pk) is False
+    assert Comparison.objects.get(pk=comparison.pk).updated_at == updated_at

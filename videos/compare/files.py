@@ -6,8 +6,10 @@ from pathlib import Path
 
 from videos.compare.alignment import Alignment
 from videos.compare.changes import RefinedComparison, refined_compare
+from videos.compare.text_changes import with_text_findings
 from videos.embeddings.fingerprint import Fingerprint
 from videos.embeddings.local import LocalClipEmbedder
+from videos.screen_text.reading import read_screen
 
 
 def fingerprint_file(path: Path) -> Fingerprint:
@@ -17,13 +19,26 @@ def fingerprint_file(path: Path) -> Fingerprint:
 
 
 def compare_files(
-    path_a: Path, path_b: Path, *, alignment: Alignment = "cuts", threshold: float | None = None
+    path_a: Path,
+    path_b: Path,
+    *,
+    alignment: Alignment = "cuts",
+    threshold: float | None = None,
+    screen_text: bool = False,
 ) -> RefinedComparison:
-    """Both files embedded and fingerprinted, aligned, screened and verified on the files."""
-    return refined_compare(
-        fingerprint_file(path_a),
-        fingerprint_file(path_b),
+    """Both files embedded and fingerprinted, aligned, screened and verified on the files; with
+    `screen_text`, both screens read too (as the "reading the screen" stage would) and the text
+    that changed between aligned moments among the findings."""
+    fingerprint_a, fingerprint_b = fingerprint_file(path_a), fingerprint_file(path_b)
+    result = refined_compare(
+        fingerprint_a,
+        fingerprint_b,
         alignment=alignment,
         threshold=threshold,
         sources=(Path(path_a), Path(path_b)),
     )
+    if not screen_text:
+        return result
+    lines_a = read_screen(Path(path_a), duration=fingerprint_a.duration, fingerprint=fingerprint_a)
+    lines_b = read_screen(Path(path_b), duration=fingerprint_b.duration, fingerprint=fingerprint_b)
+    return with_text_findings(result, lines_a, lines_b)

@@ -13,6 +13,7 @@ import av
 import numpy as np
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.models import User
 from sage.errors import FieldInvalid
@@ -32,6 +33,7 @@ from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.refine import MatchedSpan
 from videos.compare.segments import Difference, default_threshold
+from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (
     TimedLine,
     WordChanges,
@@ -46,6 +48,7 @@ from videos.embeddings.local import LocalClipEmbedder
 from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
+from videos.screen_text.selectors import screen_lines_to_compare
 from videos.selectors import transcript_lines
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ logger = logging.getLogger(__name__)
 REFINE_COMPARISON = TaskRef[[int]]("videos.tasks.refine_comparison")
 VERIFY_COMPARISON = TaskRef[[int]]("videos.tasks.verify_comparison")
 SUMMARIZE_COMPARISON = TaskRef[[int]]("videos.tasks.summarize_comparison")
+REFRESH_COMPARISON_TEXT = TaskRef[[int]]("videos.tasks.refresh_comparison_text")
 
 MAX_THRESHOLD = 10.0
 
@@ -207,6 +211,9 @@ def _refined_row(comparison: Comparison, threshold: float | None) -> RefinedComp
 
 
 def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
+    # The text on screen as read so far (a video's screen read later refreshes these, see
+    # `comparison_refresh_text_by_id`).
+    result = with_text_findings(result, *screen_lines_to_compare(comparison.video_a, comparison.video_b))
     comparison.engine = 2
     comparison.verified = result.verified
     comparison.threshold = result.threshold
@@ -219,6 +226,43 @@ def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     comparison.a_clip_times = comparison.b_clip_times = []
     comparison.word_diff = transcript_word_diff(_timed_lines(comparison.video_a), _timed_lines(comparison.video_b))
     _store_derived(comparison, result)
+
+
+def comparisons_refresh_text(video: Video) -> int:
+    """Queue the text findings of every refined comparison of `video` to be made again (its screen
+    was just read, once that is committed); returns how many were queued."""
+    comparison_ids = list(
+        Comparison.objects.filter(Q(video_a=video) | Q(video_b=video), engine__gte=2).values_list("pk", flat=True)
+    )
+    for comparison_id in comparison_ids:
+        REFRESH_COMPARISON_TEXT.delay_on_commit(comparison_id)
+    return len(comparison_ids)
+
+
+def comparison_refresh_text_by_id(comparison_id: int) -> bool:
+    """A refined comparison's text findings made again from its videos' on-screen lines as stored
+    now, on its matched spans (nothing decoded), and its segments and summary with them. False
+    when there is nothing to do: gone, made on the clip grid (its refinement reads the lines), or
+    the findings are the same (run twice, the second run writes nothing)."""
+    with transaction.atomic():
+        comparison = (
+            Comparison.objects.select_for_update(of=("self",))
+            .select_related("video_a", "video_b")
+            .filter(pk=comparison_id, engine__gte=2)
+            .first()
+        )
+        if comparison is None:
+            return False
+        spans = [MatchedSpan(*span) for span in comparison.matched_spans]
+        text = segment_dicts(text_changes(spans, *screen_lines_to_compare(comparison.video_a, comparison.video_b)))
+        others = [row for row in comparison.findings if row["kind"] != "text"]
+        if text == [row for row in comparison.findings if row["kind"] == "text"]:
+            return False
+        comparison.findings = others + text
+        _store_derived(comparison, comparison_at(comparison))
+        comparison.save()
+        _request_gemini_summary(comparison)
+    return True
 
 
 def comparison_request_refinement(comparison: Comparison) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
-from videos.compare.services import video_fingerprint
+from videos.compare.services import comparisons_refresh_text, video_fingerprint
 from videos.models import ScreenTextLine, Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.progress import push_video, report
@@ -107,6 +107,8 @@ def _finish(video: Video, *, mark: str, lines: Sequence[ShownLine] | None) -> No
             return
         if lines is not None:
             store_screen_lines(video, lines)
+            # Comparisons made before the screen was read learn what its text says (once committed).
+            comparisons_refresh_text(video)
         # From the locked row: another writer's kinds (a re-transcribe's) are kept as they are now.
         video.backends = {**locked.backends, SCREEN_TEXT: mark}
         video.stage, video.percent = "", 100
