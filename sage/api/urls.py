@@ -44,6 +44,11 @@ urlpatterns = [
     path(
         "comparisons/<int:comparison_id>", comparisons_api.ComparisonDetailApi.as_view(), name="api-comparison-detail"
     ),
+    path(
+        "comparisons/<int:comparison_id>/compare-again",
+        comparisons_api.ComparisonCompareAgainApi.as_view(),
+        name="api-comparison-compare-again",
+    ),
     re_path(
         r"^comparisons/(?P<comparison_id>[0-9]+)/export\.(?P<file_type>json|csv)$",
         comparisons_api.ComparisonExportApi.as_view(),

@@ -231,7 +231,7 @@ def test_a_stored_comparison_keeps_the_offset_and_spans_and_is_rejudged_without_
 
     comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
 
-    assert created and comparison.engine == 2
+    assert created and comparison.engine == 3
     assert comparison.offset == pytest.approx(0.0, abs=0.05)
     assert [round(span[2] - span[0], 1) for span in comparison.matched_spans] == [0.0, 3.7]
     assert [segment["kind"] for segment in comparison.segments] == ["only_b"]
@@ -257,7 +257,7 @@ def test_a_comparison_of_a_video_without_fingerprint_is_refined_by_a_task(
             callback()  # the refinement task (Celery runs eagerly in tests)
 
     comparison = Comparison.objects.get(pk=comparison.pk)
-    assert comparison.engine == 2
+    assert comparison.engine == 3
     assert comparison.offset == pytest.approx(3.4, abs=0.1)
     assert [segment["kind"] for segment in comparison.segments] == ["only_b"]
     assert VideoFingerprint.objects.filter(video=video_b).exists()
@@ -275,7 +275,7 @@ def test_a_large_comparison_is_shown_on_first_estimates_then_verified_by_a_worke
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
-    assert created and comparison.engine == 2
+    assert created and comparison.engine == 3
     stored = Comparison.objects.get(pk=comparison.pk)
     assert stored.verified is False
     assert comparison_payload(stored)["verified"] is False  # what the API and the page say
@@ -305,7 +305,7 @@ def test_videos_stored_on_s3_are_verified_in_place_without_downloading_them(orig
 
     comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
 
-    assert created and comparison.engine == 2 and comparison.verified
+    assert created and comparison.engine == 3 and comparison.verified
     picture, sound = comparison.segments
     assert (picture["kind"], sound["kind"]) == ("visual", "audio")
     assert spans_near(picture["a_start"], picture["a_end"], (4.4, 9.1), 0.25)

@@ -18,10 +18,13 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
+from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import (
+    CURRENT_ENGINE,
     MAX_THRESHOLD,
     comparison_at,
+    comparison_compare_again,
     comparison_create,
     comparison_set_threshold,
     comparison_word_changes,
@@ -111,9 +114,13 @@ class MatchedSpanOutput(serializers.Serializer[Any]):
 
 class DifferenceOutput(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
-        choices=["visual", "audio", "both", "only_a", "only_b"],
-        help_text="`visual` the picture differs, `audio` the sound, `both` both; `only_a` / `only_b` a "
-        "stretch only that video has (removed from A or inserted in B).",
+        choices=["visual", "audio", "both", "only_a", "only_b", "moved", "av_sync", "speed", "text"],
+        help_text="`visual` the picture differs, `audio` the sound, `both` both (`replaced`: a stretch of A "
+        "replaced in place by other footage); `only_a` / `only_b` a stretch only that video has (removed "
+        "from A or inserted in B). Engine 3 also finds, at any threshold: `moved` (A's `a_start`–`a_end` "
+        "is shown at B's `b_start`–`b_end`, elsewhere in the order; a swap is two moves), `av_sync` (B's "
+        "sound against its picture, relative to A's: `lag`, `drift`), `speed` (B plays the stretch "
+        "`ratio` times as fast as A) and `text` (the text on screen reads `text_a` on A and `text_b` on B).",
     )
     a_start = RoundedFloatField(
         places=SEGMENT_PLACES,
@@ -147,6 +154,36 @@ class DifferenceOutput(serializers.Serializer[Any]):
         required=False, help_text="Engine 1 only: the first aligned clip pair of the segment (an index into `curve`)."
     )
     last_pair = serializers.IntegerField(required=False, help_text="Engine 1 only: its last pair (inclusive).")
+    # Engine 3's findings: present only where they say something (see the kinds).
+    lag = RoundedFloatField(
+        places=SCORE_PLACES,
+        required=False,
+        help_text="`av_sync`: seconds B's sound is late against its picture, relative to A, at the finding's "
+        "start (negative: early), to the millisecond.",
+    )
+    drift = RoundedFloatField(
+        places=SCORE_PLACES,
+        required=False,
+        help_text="`av_sync`: milliseconds per minute by which that lag grows (negative: shrinks); absent "
+        "when the lag holds.",
+    )
+    ratio = RoundedFloatField(
+        places=4,
+        required=False,
+        help_text="`speed`: B's playback speed over the stretch relative to A's (1.0417: B runs 4.17 % fast; "
+        "0.96: 4 % slow).",
+    )
+    text_a = serializers.CharField(
+        required=False, allow_blank=True, help_text='`text`: the on-screen line on A ("" where A shows none).'
+    )
+    text_b = serializers.CharField(
+        required=False, allow_blank=True, help_text='`text`: the line at the same place on B ("" where B shows none).'
+    )
+    replaced = serializers.BooleanField(
+        required=False,
+        help_text="`both`: true where a stretch of A was replaced in place by other footage of about the same "
+        "length (absent otherwise).",
+    )
 
 
 class VideoBrief(serializers.Serializer[Any]):
@@ -159,9 +196,15 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     video_a = VideoBrief()
     video_b = VideoBrief()
     engine = serializers.ChoiceField(
-        choices=[(1, "aligned on 2 s clips"), (2, "refined")],
-        help_text="2: aligned on fine fingerprints to the frame, differences verified on the frames and the "
-        "sound (`matched_spans`, `offset`, segment times to 0.1 s). 1: an older row aligned on 2 s clips.",
+        choices=[(1, "aligned on 2 s clips"), (2, "refined"), (3, "refined, with moves, A/V sync, speed and text")],
+        help_text="3: aligned on fine fingerprints to the frame, differences verified on the frames and the "
+        "sound (`matched_spans`, `offset`, segment times to 0.1 s), and moves, A/V sync, speed changes and "
+        "changed on-screen text looked for. 2: the same before those were looked for. 1: an older row "
+        "aligned on 2 s clips.",
+    )
+    older_engine = serializers.SerializerMethodField(
+        help_text="Null on a row made by the current engine (3); on an older one, what it did not look for. "
+        "`POST /api/v1/comparisons/{id}/compare-again` makes it again (engine-1 rows are moved by themselves).",
     )
     offset = RoundedFloatField(
         places=SPAN_PLACES,
@@ -180,10 +223,13 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     class Meta:
         model = Comparison
         fields = [
-            "id", "video_a", "video_b", "metric", "alignment", "engine", "offset", "verified", "threshold",
-            "similarity", "counts", "summary", "summary_backend", "created_at", "updated_at",
+            "id", "video_a", "video_b", "metric", "alignment", "engine", "older_engine", "offset", "verified",
+            "threshold", "similarity", "counts", "summary", "summary_backend", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_older_engine(self, comparison: Comparison) -> str | None:
+        return OLDER_ENGINE_NOTE if comparison.engine < CURRENT_ENGINE else None
 
 
 class CurveOutput(serializers.Serializer[Any]):
@@ -340,6 +386,24 @@ class ComparisonDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ComparisonCompareAgainApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_COMPARISON_ID],
+        request=None,
+        responses={202: ComparisonOutput, **error_responses(403, 404)},
+        summary="Compare again with the current engine",
+        description="A comparison made by an older engine (`older_engine` not null) is queued to be made "
+        "again by the current one, at its threshold: fetch it until `engine` is 3. Asked again while "
+        "queued, or of a current row, nothing more is done. The comparison as it stands is returned.",
+    )
+    def post(self, request: Request, comparison_id: int) -> Response:
+        comparison = comparison_get_for_user(_user(request), comparison_id)
+        comparison_compare_again(comparison=comparison)
+        return Response(comparison_payload(comparison), status=status.HTTP_202_ACCEPTED)
+
+
 def export_json(comparison: Comparison) -> dict[str, Any]:
     data = comparison_payload(comparison)
     data["created_at"] = comparison.created_at.isoformat()
@@ -352,12 +416,15 @@ CSV_COLUMNS = [
     "record", "kind", "severity", "a_start", "a_end", "b_start", "b_end", "peak", "mean",
     "visual_distance", "audio_distance", "words_only_in_a", "words_only_in_b", "picture", "sound",
     "comment_id", "parent_id", "author_name", "body", "resolved",
+    "says", "lag", "drift", "ratio", "text_a", "text_b", "replaced",
 ]  # fmt: skip
 CSV_HELP = (
     "One table, a row per record: a `span` row per matched span (its range on A and on B), then a "
     "`segment` row per difference (kind, severity, ranges, peak, mean, picture, sound and the words "
-    "only A or only B says there), then the curve: a `clip` row per aligned clip pair on engine-1 rows, a "
-    "`curve` row per point (every half second along the matched spans) on engine 2, with its time on A "
+    "only A or only B says there; engine 3's findings with `says`, their plain words, and `lag`, "
+    "`drift`, `ratio`, `text_a`, `text_b`, `replaced` as in the API), then the curve: a `clip` row per "
+    "aligned clip pair on engine-1 rows, a `curve` row per point (every half second along the matched "
+    "spans) on engines 2 and 3, with its time on A "
     "and B (`a_start`, `b_start`) and the picture and sound change there (`visual_distance`, "
     "`audio_distance`), then a `comment` row per reviewer's comment or reply (on A or B: its time in "
     "`a_start`/`a_end` or `b_start`/`b_end`; `comment_id`, `parent_id` for a reply, `author_name`, `body`, "
@@ -379,6 +446,7 @@ def export_csv(comparison: Comparison) -> str:
             {
                 "record": "segment",
                 **segment,
+                "says": finding_sentence(segment, duration_b=comparison.video_b.duration),
                 "words_only_in_a": " ".join(words.get("removed", [])),
                 "words_only_in_b": " ".join(words.get("added", [])),
             }

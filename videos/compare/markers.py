@@ -19,6 +19,7 @@ from typing import Any, Literal
 import opentimelineio as otio
 
 from sage.formatting import clock_range, clock_tenths
+from videos.compare.finding_words import REPLACED_LABEL, finding_sentence
 from videos.models import Comparison, Video
 from videos.review_comments import ExportedComment, comments_on_comparison
 
@@ -48,6 +49,12 @@ KIND_COLOURS = {
     "both": otio.schema.MarkerColor.PURPLE,
     "only_b": otio.schema.MarkerColor.YELLOW,
     "only_a": otio.schema.MarkerColor.PINK,
+    # Engine 3's findings. Eleven colours, two avoided, one for comments: changed text on screen
+    # shares the picture's blue (it is seen in the picture); its name tells them apart.
+    "moved": otio.schema.MarkerColor.MAGENTA,
+    "av_sync": otio.schema.MarkerColor.WHITE,
+    "speed": otio.schema.MarkerColor.BLACK,
+    "text": otio.schema.MarkerColor.BLUE,
 }
 # Reviewers' comments: a colour no kind of difference has.
 COMMENT_COLOUR = otio.schema.MarkerColor.ORANGE
@@ -58,6 +65,9 @@ KIND_NAMES = {
     "both": "Picture and sound differ",
     "only_b": "Only in B",
     "only_a": "Only in A",
+    "av_sync": "A/V sync",
+    "speed": "Speed",
+    "text": "Text on screen changed",
 }
 
 
@@ -106,12 +116,16 @@ def difference_markers(comparison: Comparison, *, side: Side) -> list[TimedMarke
         if start is None or end is None:
             continue  # that video has no content at all
         kind = segment["kind"]
-        name = f"{number}. {KIND_NAMES[kind]}"
+        name = f"{number}. {_marker_kind_name(segment, side)}"
         if segment.get("severity"):
             name += f" ({segment['severity']})"
         words = (comparison.word_changes or {}).get(str(number - 1), {})
         parts = []
-        if kind == f"only_{other}":
+        sentence = finding_sentence(segment, duration_b=comparison.video_b.duration, ascii_only=True)
+        if sentence:
+            # Engine 3's findings say what they found; the other side's range is in the sentence.
+            parts.append(sentence)
+        elif kind == f"only_{other}":
             other_start, other_end = segment[f"{other}_start"], segment[f"{other}_end"]
             length = other_end - other_start
             verb = "removed" if other == "a" else "inserted"
@@ -133,6 +147,17 @@ def difference_markers(comparison: Comparison, *, side: Side) -> list[TimedMarke
             TimedMarker(side=side, start=start, end=end, name=name, note="; ".join(parts), colour=KIND_COLOURS[kind])
         )
     return markers
+
+
+def _marker_kind_name(segment: dict[str, Any], side: Side) -> str:
+    """A marker's name for its kind; a move is named for the side it sits on (it has a marker at its
+    place on each side's timeline)."""
+    kind = segment["kind"]
+    if kind == "moved":
+        return "Moved from here (to B)" if side == "a" else "Moved here (from A)"
+    if kind == "both" and segment.get("replaced"):
+        return REPLACED_LABEL
+    return KIND_NAMES[kind]
 
 
 def _excerpt(text: str, limit: int) -> str:

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from notes.selectors import notes_for_video
@@ -29,10 +29,32 @@ from notes.serializers import note_payload
 from sage.formatting import TimeFormatError, clock, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
+from videos.compare.finding_words import (
+    COUNT_WORDS,
+    KIND_LABELS,
+    OLDER_ENGINE_NOTE,
+    REPLACED_LABEL,
+    finding_sentence,
+    kind_label,
+)
 from videos.compare.markers import MarkerFileType
 from videos.compare.segments import default_threshold
-from videos.compare.selectors import comparable_videos, comparison_get_to_view, comparisons_for_user
-from videos.compare.services import MAX_THRESHOLD, ComparisonRefused, comparison_create, describe, offset_words
+from videos.compare.selectors import (
+    comparable_videos,
+    comparison_get_for_user,
+    comparison_get_to_view,
+    comparisons_for_user,
+)
+from videos.compare.services import (
+    CURRENT_ENGINE,
+    MAX_THRESHOLD,
+    ComparisonRefused,
+    comparison_being_made_again,
+    comparison_compare_again,
+    comparison_create,
+    describe,
+    offset_words,
+)
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 
@@ -42,21 +64,6 @@ PAST_COMPARISONS_SHOWN = 30
 # default sits on a step and a step is finer than any change worth telling apart.
 STEPS_PER_DEFAULT = 20
 
-KIND_LABELS = {
-    "visual": "Picture",
-    "audio": "Sound",
-    "both": "Picture and sound",
-    "only_a": "Only in A",
-    "only_b": "Only in B",
-}
-# How the counts name each kind: "2 differences: 1 picture, 1 only in B".
-COUNT_WORDS = {
-    "visual": "picture",
-    "audio": "sound",
-    "both": "picture and sound",
-    "only_a": "only in A",
-    "only_b": "only in B",
-}
 SEVERITY_BADGES = {"low": "badge-primary", "medium": "badge-warning", "high": "badge-danger"}
 # Engine 2's threshold is a 0–1 change score: the slider covers it in hundredths.
 REFINED_SLIDER_STEP = 0.01
@@ -131,11 +138,13 @@ class DifferenceRow:
     b_end: float | None
     removed: list[str]
     added: list[str]
-    precise: bool  # engine 2: times to a tenth of a second (engine 1's clip grid is whole seconds)
+    precise: bool  # engines 2 and 3: times to a tenth of a second (engine 1's clip grid is whole seconds)
+    label: str
+    sentence: str  # what an engine-3 finding says ("A 00:36.6–00:41.6 moved to B 00:31.6–00:36.6")
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return self.label
 
     @property
     def severity_badge(self) -> str:
@@ -179,7 +188,8 @@ def _span_text(start: float | None, end: float | None, *, precise: bool = False)
 
 def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
     changes = payload.get("word_changes") or {}
-    precise = payload.get("engine") == 2
+    precise = payload.get("engine", 1) >= 2
+    duration_b = (payload.get("video_b") or {}).get("duration")
     return [
         DifferenceRow(
             number=number,
@@ -192,6 +202,8 @@ def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
             removed=list(changes.get(str(number), {}).get("removed", [])),
             added=list(changes.get(str(number), {}).get("added", [])),
             precise=precise,
+            label=kind_label(segment),
+            sentence=finding_sentence(segment, duration_b=duration_b),
         )
         for number, segment in enumerate(payload["segments"])
     ]
@@ -210,7 +222,7 @@ def slider_bounds(comparison: Comparison) -> tuple[float, float]:
     """The threshold slider's maximum and step. Engine 2: the whole 0–1 change score in hundredths.
     Engine 1: the maximum a little past the largest distance measured (where every pair matches),
     never under four times the default nor past what the API accepts, and a whole number of steps."""
-    if comparison.engine == 2:
+    if comparison.engine >= 2:
         upper = max(1.0, comparison.threshold)
         return min(math.ceil(upper / REFINED_SLIDER_STEP) * REFINED_SLIDER_STEP, MAX_THRESHOLD), REFINED_SLIDER_STEP
     default = default_threshold(comparison.metric)  # type: ignore[arg-type]
@@ -222,7 +234,7 @@ def slider_bounds(comparison: Comparison) -> tuple[float, float]:
 
 def suggested_threshold(comparison: Comparison) -> float:
     """The engine's own threshold for this comparison: what it was made with, before anyone moved it."""
-    if comparison.engine == 2:
+    if comparison.engine >= 2:
         return DEFAULT_CHANGE_THRESHOLD
     return default_threshold(comparison.metric)  # type: ignore[arg-type]
 
@@ -389,7 +401,8 @@ def comparison_context(
         "slider_max": slider_max,
         "a": _video_config(comparison.video_a, media_a, shared=shared is not None),
         "b": _video_config(comparison.video_b, media_b, shared=shared is not None),
-        "kind_labels": KIND_LABELS,
+        # compare/format.js `kindLabel`: a "both" that replaced a stretch in place is named "replaced".
+        "kind_labels": {**KIND_LABELS, "replaced": REPLACED_LABEL},
         "count_words": COUNT_WORDS,
         "severity_badges": SEVERITY_BADGES,
         "start": {"side": start.side, "time": start.time} if start else None,
@@ -407,7 +420,10 @@ def comparison_context(
         "show_sample": read_only and shared is None,  # the sample's extras: showcase's {% sample_card %}
         "payload": payload,
         "config": config,
-        "refined": comparison.engine == 2,
+        "refined": comparison.engine >= 2,
+        # A row made before engine 3 says so; its owner can have it made again.
+        "older_engine": OLDER_ENGINE_NOTE if comparison.engine < CURRENT_ENGINE else "",
+        "being_made_again": comparison_being_made_again(comparison),
         "offset_text": offset_words(comparison.offset),
         "spans": [MatchedSpanRow(**span) for span in matched_span_dicts(comparison)],
         "view_a": media_a,
@@ -456,3 +472,12 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(comparison, request.GET.dict(), read_only=comparison.owner_id != user.pk)
     return render(request, "compare/comparison.html", context)
+
+
+@require_POST
+@login_required
+def compare_again(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    """An older engine's comparison made again by the current one (queued; the page waits for it)."""
+    comparison = comparison_get_for_user(_user(request), comparison_id)
+    comparison_compare_again(comparison=comparison)
+    return redirect("compare:comparison", comparison_id=comparison.pk)

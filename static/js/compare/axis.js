@@ -134,7 +134,7 @@ function spanAxis(spans, durationA, durationB) {
 export function buildAxis(data, durationA, durationB) {
   // A refined comparison moves along its matched spans (none matched: only A, then only B); an
   // older one along its clip pairs, as it always has.
-  if (data.matched_spans?.length || data.engine === 2) {
+  if (data.matched_spans?.length || data.engine >= 2) {
     return spanAxis(data.matched_spans || [], durationA, durationB);
   }
   return clipAxis(data.curve, durationA, durationB);

@@ -1,7 +1,8 @@
 // The list of differences beside the players: one item per difference, a button that seeks to it,
 // and the words the transcripts changed there.
 
-import { kindClasses, spanText } from "./format.js";
+import { findingSentence } from "./findings.js";
+import { kindClasses, kindLabel, spanText } from "./format.js";
 
 function swatch(segment) {
   const element = document.createElement("span");
@@ -37,7 +38,7 @@ function differenceItem(segment, number, changes, config, precise) {
   main.dataset.seekDifference = String(number);
   const kind = document.createElement("span");
   kind.className = "difference-kind";
-  kind.append(swatch(segment), config.kind_labels[segment.kind]);
+  kind.append(swatch(segment), kindLabel(segment, config.kind_labels));
   main.append(kind);
   if (segment.severity) {
     const badge = document.createElement("span");
@@ -54,6 +55,15 @@ function differenceItem(segment, number, changes, config, precise) {
   times.append(onA, " ", onB);
   main.append(" ", times);
   item.append(main);
+  const sentence = findingSentence(segment, config.b.duration);
+  if (sentence) {
+    // Text nodes only: on-screen text read from the video is untrusted.
+    const finding = document.createElement("p");
+    finding.className = "difference-finding";
+    finding.dataset.finding = "";
+    finding.textContent = sentence;
+    item.append(finding);
+  }
   const words = changes[String(number)];
   if (words && (words.removed.length || words.added.length)) {
     item.append(wordsParagraph(words));
@@ -63,7 +73,7 @@ function differenceItem(segment, number, changes, config, precise) {
 
 export function renderDifferences(list, data, config) {
   // A refined comparison's ranges are to a tenth of a second; an older one's on whole clips.
-  const precise = data.engine === 2;
+  const precise = data.engine >= 2;
   list.replaceChildren(
     ...data.segments.map((segment, number) => differenceItem(segment, number, data.word_changes || {}, config, precise)),
   );

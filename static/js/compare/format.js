@@ -2,6 +2,7 @@
 // both from shared/clock.js), counts and the label of a difference, as the server renders them.
 
 import { clock, clockRange, tenthsClock } from "../shared/clock.js";
+import { findingSentence } from "./findings.js";
 
 export function sideClock(target) {
   // A video's own time at a position of the axis (axis.timeOn), or where it waits.
@@ -31,11 +32,21 @@ export function countsText(counts, words) {
   return `${plural(total, "difference")}: ${parts.join(", ")}.`;
 }
 
-export function differenceLabel(segment, labels, precise = false) {
+export function kindLabel(segment, labels) {
+  // A "both" that replaced a stretch in place is named for that (`labels.replaced`).
+  return segment.kind === "both" && segment.replaced && labels.replaced ? labels.replaced : labels[segment.kind];
+}
+
+export function differenceLabel(segment, labels, precise = false, durationB = 0) {
+  // An engine-3 finding says what it found; the others their ranges on A and B.
   const severity = segment.severity ? `, ${segment.severity} severity` : "";
+  const sentence = findingSentence(segment, durationB);
+  if (sentence) {
+    return `${kindLabel(segment, labels)}${severity}: ${sentence}`;
+  }
   const onA = spanText(segment.a_start, segment.a_end, precise);
   const onB = spanText(segment.b_start, segment.b_end, precise);
-  return `${labels[segment.kind]}${severity}: A ${onA}, B ${onB}`;
+  return `${kindLabel(segment, labels)}${severity}: A ${onA}, B ${onB}`;
 }
 
 export function spanLabel(span) {

@@ -3,11 +3,12 @@
 // curve, the threshold, notes, links to a moment, the buttons and the keyboard, and what the page
 // says as playback moves. The alignment does not move with the threshold: the axis is built once.
 
+import { followMakingAgain } from "./again.js";
 import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
 import { bindControls } from "./controls.js";
 import { curveDrawer } from "./curve.js";
 import { renderDifferences } from "./differences.js";
-import { countsText, differenceLabel, sideClock } from "./format.js";
+import { countsText, differenceLabel, kindLabel, sideClock } from "./format.js";
 import { bindKeys } from "./keys.js";
 import { bindCopyLink, startPosition } from "./link.js";
 import { setUpNotes } from "./notes.js";
@@ -59,21 +60,24 @@ export function setUpPage(root, config, initial) {
     let text = "No differences";
     if (segment) {
       const severity = segment.severity ? `, ${segment.severity}` : "";
-      text = `${state.current + 1}/${segments.length} ${config.kind_labels[segment.kind]}${severity}`;
+      text = `${state.current + 1}/${segments.length} ${kindLabel(segment, config.kind_labels)}${severity}`;
     } else if (segments.length) {
       text = segments.length === 1 ? "1 difference" : `${segments.length} differences`;
     }
     if (currentDifference.textContent !== text) {
       currentDifference.textContent = text;
-      currentDifference.title = segment ? differenceLabel(segment, config.kind_labels, state.data.engine === 2) : "";
+      currentDifference.title = segment
+        ? differenceLabel(segment, config.kind_labels, state.data.engine >= 2, config.b.duration)
+        : "";
     }
   }
 
   const ui = {
-    show(position, { playing }) {
+    show(position, { playing, apart = null }) {
       timeline.showPlayhead(position);
       for (const side of ["a", "b"]) {
-        const text = sideClock(timeOn(axis, side, position));
+        // Apart (both places of a move), each player's own time; else its time on the axis.
+        const text = apart ? sideClock({ time: apart[side], waiting: false }) : sideClock(timeOn(axis, side, position));
         for (const element of times[side]) {
           element.textContent = text;
         }
@@ -100,7 +104,14 @@ export function setUpPage(root, config, initial) {
     if (data.engine !== initial.engine) {
       // Refined meanwhile (an older comparison moved to engine 2 by a worker): another alignment
       // than this page's axis and another threshold scale, so nothing more is judged or kept here.
-      root.querySelector("[data-realigned]").hidden = false;
+      // A refined one made again (engine 3): another alignment too, said where it was asked for.
+      const madeAgain = initial.engine >= 2 ? root.querySelector("[data-made-again]") : null;
+      if (madeAgain) {
+        madeAgain.hidden = false;
+        root.querySelector("[data-being-made-again]")?.setAttribute("hidden", "");
+      } else {
+        root.querySelector("[data-realigned]").hidden = false;
+      }
       root.querySelector("[data-threshold]").disabled = true;
       root.querySelector("[data-threshold-actions]").hidden = true;
       return;
@@ -124,9 +135,16 @@ export function setUpPage(root, config, initial) {
 
   function seekToDifference(number) {
     const segment = state.data.segments[number];
-    if (segment) {
-      player.seek(segmentRange(axis, segment).start);
+    if (!segment) {
+      return;
     }
+    if (segment.kind === "moved" && segment.a_start !== null && segment.b_start !== null) {
+      // Both places of a move at once: A where the stretch was, B where it is now.
+      player.showApart(segmentRange(axis, segment).start, { a: segment.a_start, b: segment.b_start });
+      ui.status("A and B each show the moved stretch at its own place; Play goes on in step.");
+      return;
+    }
+    player.seek(segmentRange(axis, segment).start);
   }
 
   function jump(direction) {
@@ -170,6 +188,7 @@ export function setUpPage(root, config, initial) {
   };
   setUpThreshold(root, config, view);
   followVerification(root, config, initial, view);
+  followMakingAgain(root, config, initial, view);
 
   timeline.drawLanes();
   render(initial);

@@ -5,7 +5,8 @@
 
 import { tenthsClock } from "../shared/clock.js";
 import { has, segmentRange, timeOn } from "./axis.js";
-import { differenceLabel, kindClasses, spanLabel } from "./format.js";
+import { differenceLabel, kindClasses, kindLabel, spanLabel } from "./format.js";
+import { setUpFindingMarks } from "./timeline_findings.js";
 
 const DRAG_START_PX = 4; // a press that moves less than this is a click, not a scrub
 
@@ -16,7 +17,7 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
   const playhead = root.querySelector("[data-timeline-playhead]");
   const hover = root.querySelector("[data-timeline-hover]");
   const percent = (value) => `${axis.total ? (100 * value) / axis.total : 0}%`;
-  const precise = () => state.data.engine === 2;
+  const precise = () => state.data.engine >= 2;
 
   function lanePiece(start, end, className = "") {
     const piece = document.createElement("span");
@@ -79,30 +80,38 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     }
   }
 
-  function marker(segment, number) {
+  function markerButton(segment, number, range, extraClass = "") {
     const labels = config.kind_labels;
-    const range = segmentRange(axis, segment);
     const button = document.createElement("button");
     button.type = "button";
-    button.className = `timeline-marker ${kindClasses(segment)}`;
+    button.className = `timeline-marker ${kindClasses(segment)}${extraClass ? ` ${extraClass}` : ""}`;
     button.dataset.marker = String(number);
     button.style.left = percent(range.start);
     button.style.width = percent(range.end - range.start);
-    const label = differenceLabel(segment, labels, precise());
+    const label = differenceLabel(segment, labels, precise(), config.b.duration);
     button.setAttribute("aria-label", label);
     button.title = label;
+    return button;
+  }
+
+  function marker(segment, number) {
+    const button = markerButton(segment, number, segmentRange(axis, segment));
     if (segment.kind === "only_a" || segment.kind === "only_b") {
       const text = document.createElement("span");
       text.className = "timeline-marker-text";
-      text.textContent = labels[segment.kind];
+      text.textContent = kindLabel(segment, config.kind_labels);
       button.append(text);
     }
     return button;
   }
 
+  // A/V sync's row and the moves' linked marks (engine 3); the other differences in the band.
+  const findingMarks = setUpFindingMarks(bar, axis, markerButton);
+
   function drawMarkers(segments) {
     state.current = -1;
-    markers.replaceChildren(...segments.map(marker));
+    const rest = findingMarks.draw(segments);
+    markers.replaceChildren(...rest.map((number) => marker(segments[number], number)));
   }
 
   function markCurrent(position) {
@@ -123,7 +132,10 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     }
     if (current >= 0) {
       root.querySelector(`[data-difference="${current}"]`)?.classList.add("is-current");
-      markers.querySelector(`[data-marker="${current}"]`)?.classList.add("is-current");
+      // A move has a mark on each lane: both are current.
+      for (const element of bar.querySelectorAll(`[data-marker="${current}"]`)) {
+        element.classList.add("is-current");
+      }
     }
   }
 
@@ -236,7 +248,8 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
       return; // the end of a scrub, already sought
     }
     const clicked = event.target.closest("[data-marker]");
-    if (clicked && event.detail === 0) {
+    if ((clicked && event.detail === 0) || clicked?.dataset.moveSide) {
+      // A move's mark, wherever it is pressed, shows both of its places (seekToDifference).
       // A marker pressed from the keyboard (Enter, Space): no pointer to go to, so its start.
       seekToDifference(Number(clicked.dataset.marker));
       return;

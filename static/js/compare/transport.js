@@ -26,6 +26,9 @@ export function startSync(root, config, axis, ui) {
   let baseRate = 1;
   let position = 0;
   let timer = null;
+  // Each player at a time of its own, off the alignment (both places of a move), until the next
+  // seek or Play: {a, b} times, or null.
+  let apart = null;
 
   function leader(pair) {
     return has(axis, "a", pair) ? "a" : "b";
@@ -118,6 +121,7 @@ export function startSync(root, config, axis, ui) {
   }
 
   function seek(to) {
+    apart = null;
     position = Math.min(Math.max(to, 0), Math.max(axis.total - 0.001, 0));
     for (const name of ["a", "b"]) {
       const target = timeOn(axis, name, position);
@@ -155,6 +159,20 @@ export function startSync(root, config, axis, ui) {
     seek(positionFrom(axis, side, leaderTime(side)).position);
   }
 
+  function showApart(to, times) {
+    // Paused, at position `to` for the timeline, each player at its own time in `times`; Play goes
+    // on in step from `to`.
+    if (playing) {
+      pause();
+    }
+    seek(to);
+    apart = { a: timeOn(axis, "a", position).time, b: timeOn(axis, "b", position).time, ...times };
+    for (const name of ["a", "b"]) {
+      place(name, { time: apart[name] });
+    }
+    ui.show(position, { playing, apart });
+  }
+
   function setRate(rate) {
     baseRate = rate;
     media.a.playbackRate = rate;
@@ -174,7 +192,7 @@ export function startSync(root, config, axis, ui) {
     media[name].addEventListener("click", () => (playing ? pause() : start()));
     media[name].addEventListener("seeked", () => {
       if (!playing) {
-        ui.show(position, { playing });
+        ui.show(position, { playing, apart });
       }
     });
     media[name].addEventListener("error", () => ui.status(`Video ${name.toUpperCase()} could not be played.`));
@@ -186,6 +204,7 @@ export function startSync(root, config, axis, ui) {
     play: () => (playing ? undefined : start()),
     pause: () => (playing ? pause() : undefined),
     seek,
+    showApart,
     step: (seconds) => seek(position + seconds),
     frameStep,
     setRate,
