@@ -131,16 +131,31 @@ def _unrelated_runs(costs: MomentCosts, span: MatchedSpan, start: float, end: fl
     cores = [run for run in _runs(unrelated) if (run[1] - run[0] + 1) * step >= MIN_UNRELATED_SECONDS]
     runs = []
     for first, last in _runs(wide):
-        if not any(first <= core_first and core_last <= last for core_first, core_last in cores):
+        at_edge = times[first] - step <= span.a_start or times[last] + step >= span.a_end
+        # Unrelated at a span's end, however short: the alignment put the edge of a gap a little
+        # off (a cut with other footage put in its place, of another length).
+        if not any(first <= core_first and core_last <= last for core_first, core_last in cores) and not (
+            at_edge and _unlike(costs, span, times[first : last + 1])
+        ):
             continue
         low, high = float(times[first] - step / 2), float(times[last] + step / 2)
-        if high - low < MIN_UNRELATED_SECONDS:
-            continue
         low = _edge(costs, span, low, entering=True, limits=(start, end))
         high = _edge(costs, span, high, entering=False, limits=(start, end))
-        if high - low >= MIN_UNRELATED_SECONDS:
+        if high - low >= _SHORTEST_GAP:
             runs.append((low, high))
     return runs
+
+
+def _unlike(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> bool:
+    """Whether A and B along `span` at `times` show unrelated pictures and sounds, on average."""
+    if len(times) * (1.0 / costs.a.visual_rate) < _SHORTEST_GAP:
+        return False
+    other = b_times(span, times)
+    moment = float(np.mean(costs.moment(times, other)))
+    if not costs.with_sound:
+        return moment >= UNRELATED_COST
+    sound = float(np.mean(costs.sound_only(times, other)))
+    return 2 * moment - sound >= UNRELATED_COST and sound >= UNRELATED_COST
 
 
 def _edge(costs: MomentCosts, span: MatchedSpan, near: float, *, entering: bool, limits: tuple[float, float]) -> float:

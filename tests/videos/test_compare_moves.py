@@ -1,0 +1,130 @@
+"""Engine 3 on rendered files: stretches played in another order are moves (A range → B range, to a
+quarter of a second), a stretch replaced in place by other footage of about its length is one
+replaced "picture and sound" difference, and cuts, insertions and an unrelated clip of another
+length put where something was cut stay "only in A" / "only in B". Versions of one 36 s programme
+of natural-looking footage (sage/synthetic_media), cut from it by edit lists, so the truth is exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sage.synthetic_media.edits import Change, Piece, Version, render_version
+from sage.synthetic_media.natural import Programme
+from sage.synthetic_media.overlays import Grade
+from videos.compare.changes import RefinedComparison
+from videos.compare.files import compare_files
+from videos.compare.segments import Difference
+
+MAIN = Programme(31, 36)
+OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN
+BOUNDARY = 0.25  # seconds, each end of each range (issue 37)
+
+
+def version(*pieces: tuple[Programme, float, float], changes: tuple[Change, ...] = ()) -> Version:
+    return Version(tuple(Piece(*piece) for piece in pieces), changes)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("moves")
+
+
+def rendered(folder: Path, name: str, cut: Version) -> Path:
+    path = folder / f"{name}.mp4"
+    if not path.exists():
+        render_version(cut, MAIN, (320, 180), path)
+    return path
+
+
+def compared(folder: Path, name: str, b: Version) -> RefinedComparison:
+    result = compare_files(rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b))
+    print(f"\n{name}: {[_text(segment) for segment in result.segments]}")
+    return result
+
+
+def _text(segment: Difference) -> str:
+    return f"{segment.kind} A {segment.a_start:.2f}–{segment.a_end:.2f} B {segment.b_start:.2f}–{segment.b_end:.2f}"
+
+
+def at(segment: Difference, a: tuple[float, float], b: tuple[float, float], tolerance: float = BOUNDARY) -> bool:
+    ends = (segment.a_start, segment.a_end, segment.b_start, segment.b_end)
+    return all(found is not None and abs(found - wanted) <= tolerance for found, wanted in zip(ends, (*a, *b)))
+
+
+def of_kind(result: RefinedComparison, *kinds: str) -> list[Difference]:
+    return [segment for segment in result.segments if segment.kind in kinds]
+
+
+def test_two_swapped_5_s_stretches_are_two_moves_at_their_places_and_nothing_else(folder: Path) -> None:
+    result = compared(folder, "swap", version((MAIN, 0, 8.3), (MAIN, 13.3, 18.3), (MAIN, 8.3, 13.3), (MAIN, 18.3, 36)))
+    first, second = of_kind(result, "moved")
+    assert at(first, (8.3, 13.3), (13.3, 18.3)), _text(first)
+    assert at(second, (13.3, 18.3), (8.3, 13.3)), _text(second)
+    assert result.segments == [first, second]
+    assert result.findings == [first, second]
+    # A move holds at any threshold.
+    assert of_kind(result.with_threshold(0.9), "moved") == [first, second]
+    assert of_kind(result.with_threshold(0.02), "moved") == [first, second]
+
+
+def test_a_stretch_moved_later_is_one_move_and_no_removal_or_insertion(folder: Path) -> None:
+    result = compared(folder, "moved", version((MAIN, 0, 6.4), (MAIN, 11.4, 27.8), (MAIN, 6.4, 11.4), (MAIN, 27.8, 36)))
+    [move] = result.segments
+    assert move.kind == "moved"
+    assert at(move, (6.4, 11.4), (22.8, 27.8)), _text(move)
+
+
+def test_a_moved_stretch_that_was_also_regraded_is_the_move_plus_a_picture_change_where_it_went(
+    folder: Path,
+) -> None:
+    b = version(
+        (MAIN, 0, 6.4),
+        (MAIN, 11.4, 27.8),
+        (MAIN, 6.4, 11.4),
+        (MAIN, 27.8, 36),
+        changes=(Change(6.4, 11.4, (Grade("strong", "teal-orange"),)),),
+    )
+    result = compared(folder, "moved_graded", b)
+    [move] = of_kind(result, "moved")
+    assert at(move, (6.4, 11.4), (22.8, 27.8)), _text(move)
+    [graded] = of_kind(result, "visual", "both")
+    assert graded.kind == "visual"
+    assert at(graded, (6.4, 11.4), (22.8, 27.8), tolerance=0.5), _text(graded)
+    assert not of_kind(result, "only_a", "only_b")
+
+
+def test_a_cut_stays_only_in_a(folder: Path) -> None:
+    result = compared(folder, "cut", version((MAIN, 0, 9.3), (MAIN, 13.8, 36)))
+    [removed] = result.segments
+    assert removed.kind == "only_a"
+    assert at(removed, (9.3, 13.8), (9.3, 9.3))
+
+
+def test_an_insertion_stays_only_in_b(folder: Path) -> None:
+    result = compared(folder, "insert", version((MAIN, 0, 9.3), (OTHER, 2, 6.5), (MAIN, 9.3, 36)))
+    [inserted] = result.segments
+    assert inserted.kind == "only_b"
+    assert at(inserted, (9.3, 9.3), (9.3, 13.8))
+
+
+def test_a_stretch_replaced_by_other_footage_of_the_same_length_is_one_replaced_difference(folder: Path) -> None:
+    result = compared(folder, "replaced", version((MAIN, 0, 9.3), (OTHER, 2, 6.7), (MAIN, 14.0, 36)))
+    [replaced] = result.segments
+    assert (replaced.kind, replaced.replaced, replaced.severity) == ("both", True, "high")
+    assert at(replaced, (9.3, 14.0), (9.3, 14.0)), _text(replaced)
+    # Judged from the spans alone: the same at any threshold.
+    assert result.with_threshold(0.9).segments == [replaced]
+
+
+def test_an_unrelated_clip_of_a_very_different_length_where_something_was_cut_is_only_in_a_and_only_in_b(
+    folder: Path,
+) -> None:
+    result = compared(folder, "cut_and_insert", version((MAIN, 0, 9.3), (OTHER, 2, 3.5), (MAIN, 14.0, 36)))
+    assert not of_kind(result, "moved")
+    assert not [segment for segment in result.segments if segment.replaced]
+    [removed] = of_kind(result, "only_a")
+    [inserted] = of_kind(result, "only_b")
+    assert at(removed, (9.3, 14.0), (9.3, 9.3), tolerance=0.5), _text(removed)
+    assert at(inserted, (14.0, 14.0), (9.3, 10.8), tolerance=0.5), _text(inserted)
