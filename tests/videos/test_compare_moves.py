@@ -50,7 +50,10 @@ def _text(segment: Difference) -> str:
 
 def at(segment: Difference, a: tuple[float, float], b: tuple[float, float], tolerance: float = BOUNDARY) -> bool:
     ends = (segment.a_start, segment.a_end, segment.b_start, segment.b_end)
-    return all(found is not None and abs(found - wanted) <= tolerance for found, wanted in zip(ends, (*a, *b)))
+    wanted_ends = (*a, *b)
+    return all(
+        found is not None and abs(found - wanted) <= tolerance for found, wanted in zip(ends, wanted_ends, strict=True)
+    )
 
 
 def of_kind(result: RefinedComparison, *kinds: str) -> list[Difference]:
