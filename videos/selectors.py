@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -290,18 +293,66 @@ def search_moments_by_vector(
     (videos.text_search.fusion), best first. Windows of one video saying the same words (a repeated
     line, a slide shown twice) are one, so repeats cannot fill the places. Whether a window answers
     at all is the caller's to judge (videos.search.relevant): by its distance, or its words."""
-    key_words = question_key_words(question) if question.strip() else NO_KEY_WORDS
-    if not key_words:
+    if not question.strip():
         return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
     # Each side fetches twice the places, so repeats merged away leave enough to fill them.
-    nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
-    by_words = moments_by_words(owner_id, key_words, vector, limit=2 * limit, video_id=video_id)
+    if connection.in_atomic_block:
+        # Another connection would not see what this transaction has written: one after the other.
+        key_words, by_words = _words_side(owner_id, question, vector, limit=2 * limit, video_id=video_id)
+        if not key_words:
+            return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
+        nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+    else:
+        words_side = words_side_threads().submit(
+            _words_side_on_its_connection, owner_id, question, vector, limit=2 * limit, video_id=video_id
+        )
+        nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+        key_words, by_words = words_side.result()
+        if not key_words:
+            return nearest[:limit]
     return fuse(
         [[replace(moment, key_words=key_words) for moment in nearest], by_words],
         identity=lambda moment: (moment.video_id, plain_words(moment.text)),
         merge=lambda kept, other: replace(kept, words_found=max(kept.words_found, other.words_found)),
         limit=limit,
     )
+
+
+# The two sides of a search run side by side, each on a connection (and so a Postgres backend, a
+# core) of its own: the search then takes as long as its slower side, not their sum (bench/search.py
+# at a million windows; figures in bench/RESULTS.md). A few threads, each keeping its connection as
+# a request does, serve the searches one process runs at once.
+WORDS_SIDE_THREADS = 4
+
+
+@functools.cache
+def _words_side_threads_of(process_id: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=WORDS_SIDE_THREADS, thread_name_prefix="search-words")
+
+
+def words_side_threads() -> ThreadPoolExecutor:
+    """This process's threads for the words side (a forked worker makes its own: threads do not
+    survive a fork)."""
+    return _words_side_threads_of(os.getpid())
+
+
+def _words_side(
+    owner_id: int, question: str, vector: np.ndarray, *, limit: int, video_id: int | None
+) -> tuple[KeyWords, list[Moment]]:
+    key_words = question_key_words(question)
+    return key_words, moments_by_words(owner_id, key_words, vector, limit=limit, video_id=video_id)
+
+
+def _words_side_on_its_connection(
+    owner_id: int, question: str, vector: np.ndarray, *, limit: int, video_id: int | None
+) -> tuple[KeyWords, list[Moment]]:
+    """`_words_side` in one of the words-side threads, its connection kept or closed by
+    DB_CONN_MAX_AGE and checked as Django does around a request."""
+    close_old_connections()
+    try:
+        return _words_side(owner_id, question, vector, limit=limit, video_id=video_id)
+    finally:
+        close_old_connections()
 
 
 def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:

@@ -132,3 +132,22 @@ def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_co
 
     common_only = moments_by_words(owner.pk, question_key_words("going lecture"), vector)
     assert [moment.words_found for moment in common_only] == [2] * 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_words_side_runs_beside_the_vector_side_and_finds_the_same() -> None:
+    # Outside a transaction (as the site and the chat search) the words side runs on another
+    # connection at the same time as the vector side: it sees the same committed windows, and an
+    # owner's search still finds only their own.
+    owner, other = UserFactory(), UserFactory()
+    video = far_video(owner, [(0.0, 6.0, "Welcome back to the apiary."), (6.0, 12.0, EGGS)], away_from=EGGS_QUESTION)
+    far_video(other, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    assert not connection.in_atomic_block
+
+    quotes = search_quotes(owner, EGGS_QUESTION)
+    moments = search_moments_by_vector(owner.pk, embed_query(EGGS_QUESTION), question=EGGS_QUESTION, limit=1)
+
+    assert [(quote.video_id, quote.start, quote.text) for quote in quotes] == [(video.pk, 6.0, EGGS)]
+    assert [(moment.video_id, moment.text, moment.words_found) for moment in moments] == [(video.pk, EGGS, 3)]
+    # A question with no key word at all is the vector side alone, cut to the places asked for.
+    assert len(search_moments_by_vector(owner.pk, embed_query("the"), question="the", limit=1)) == 1
