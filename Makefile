@@ -13,7 +13,7 @@ PORT ?= 8000
 # Test processes (pytest-xdist), each with its own test database and Redis database; a file's tests
 # stay in one process, so its module fixtures are built once, and files go out in collection order, so
 # each process runs its browser files after all its others (see tests/conftest.py). `make test
-# TEST_PROCESSES=0` runs serially.
+# TEST_PROCESSES=0` runs serially. The slowest tests are listed at the end (the suite has a time budget).
 TEST_PROCESSES ?= 2
 
 .PHONY: install install-dev run test lint format stop pins schema extension
@@ -39,7 +39,7 @@ run: install
 	PORT=$(PORT) $(PY) manage.py runsite
 
 test: install-dev
-	$(PY) -m pytest --numprocesses $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PY) -m pytest --numprocesses $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
