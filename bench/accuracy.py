@@ -29,7 +29,7 @@ segment, and severity floors met (a strong grade or a new soundtrack is never "l
 when one is not met. `--json PATH` writes every case's truth, predictions and scores.
 
 `--real` scores the pairs on real camera footage and real recorded speech instead
-(sage/synthetic_media/real_footage.py: 15 pairs, 9 held out; cache .sage/corpus-real/, the footage
+(sage/synthetic_media/real_footage/: 15 pairs, 9 held out; cache .sage/corpus-real/, the footage
 fetched from public repositories into .sage/bench/ and checked by SHA-256), with the refined engine
 reading the screens too (`screen_text=True`, when `compare_files` takes it). Issue 37's goals are
 added to the same ones: A/V lag within 20 ms at both ends, speed ratio within 0.5 %, moves reported
@@ -66,9 +66,9 @@ from sage.synthetic_media.real_footage import (
     RealCase,
     check_real_case,
     cut_path,
-    missing_media,
     render_real_case,
 )
+from sage.synthetic_media.real_footage.sources import missing_media
 from sage.synthetic_media.scoring import (
     CaseScore,
     Predicted,
@@ -315,7 +315,7 @@ def as_json(score: CaseScore) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--real", action="store_true", help="the pairs on real footage (real_footage.py)")
+    parser.add_argument("--real", action="store_true", help="the pairs on real footage (synthetic_media/real_footage/)")
     parser.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--held-out-only", action="store_true")

@@ -1,4 +1,4 @@
-"""The accuracy corpus on real footage (sage/synthetic_media/real_footage.py) and the scoring of
+"""The accuracy corpus on real footage (sage/synthetic_media/real_footage/) and the scoring of
 engine 3's findings (sage/synthetic_media/scoring.py): every pair is well defined and its truth
 scores perfectly; a move, a lag, a speed or a changed text counts only when the comparison says
 it right; and a small pair rendered from the real files has the edit the truth says, measured on
@@ -20,19 +20,16 @@ import pytest
 from sage.synthetic_media.corpus import CASES
 from sage.synthetic_media.edits import TruthSegment
 from sage.synthetic_media.real_footage import (
-    COFFEE,
-    LJ,
     REAL_CASES,
-    Clip,
     RealCase,
-    Reel,
     check_real_case,
-    missing_media,
     render_real_case,
     retitled,
     sound_shifted,
     sped_up,
 )
+from sage.synthetic_media.real_footage.cuts import Clip, Reel
+from sage.synthetic_media.real_footage.sources import COFFEE, LJ, missing_media
 from sage.synthetic_media.scoring import (
     FindingsTruth,
     Predicted,

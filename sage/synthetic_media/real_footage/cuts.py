@@ -1,0 +1,237 @@
+"""Reels of real footage under real speech, and the cuts a pair's two versions play of them."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..content import SAMPLE_RATE
+from ..edits import Encoding
+from ..overlays import Logo
+from ..writing import container_for, write_streams
+from .sources import Asset, clip_frames, recording
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+_EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class Clip:
+    """`start`–`end` seconds of a footage file."""
+
+    asset: Asset
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Reel:
+    """Clips end to end (the picture) under recordings end to end from `speech_at` seconds with
+    `pause` seconds between them (the sound; silence after the last)."""
+
+    name: str
+    clips: tuple[Clip, ...]
+    speech: tuple[Asset, ...]
+    speech_at: float = 0.6
+    pause: float = 0.7
+
+    @property
+    def seconds(self) -> float:
+        return sum(clip.seconds for clip in self.clips)
+
+    def clip_starts(self) -> list[float]:
+        return [float(start) for start in np.cumsum([0.0, *(clip.seconds for clip in self.clips)])[:-1]]
+
+    def frame(self, at: float, size: tuple[int, int]) -> np.ndarray:
+        starts = self.clip_starts()
+        number = max(0, bisect.bisect_right(starts, at + _EPSILON) - 1)
+        clip = self.clips[number]
+        frames, rate = clip_frames(clip.asset, size)
+        index = int(np.floor((clip.start + at - starts[number]) * rate + _EPSILON))
+        return np.array(frames[min(max(index, 0), len(frames) - 1)])
+
+    def sound(self) -> np.ndarray:
+        total = round(self.seconds * SAMPLE_RATE)
+        samples = np.zeros(total, np.float32)
+        at = round(self.speech_at * SAMPLE_RATE)
+        for asset in self.speech:
+            said = recording(asset)[: max(0, total - at)]
+            samples[at : at + len(said)] = said
+            at += len(said) + round(self.pause * SAMPLE_RATE)
+        return samples
+
+
+@dataclass(frozen=True)
+class Shot:
+    """`start`–`end` seconds of `reel`, played `rate` times as fast (it lasts (end − start) / rate)."""
+
+    reel: Reel
+    start: float
+    end: float
+    rate: float = 1.0
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) / self.rate
+
+
+@dataclass(frozen=True)
+class LowerThird:
+    """A caption box at the bottom left with a line of text (DejaVu Sans Bold, `size` frame heights)."""
+
+    text: str
+    size: float = 0.085
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        picture = Image.fromarray(image)
+        draw = ImageDraw.Draw(picture)
+        height = picture.height
+        font = ImageFont.truetype(str(FONT), round(self.size * height))
+        left, top = round(0.06 * picture.width), round(0.76 * height)
+        box = draw.textbbox((left, top), self.text, font=font)
+        margin = round(0.025 * height)
+        # The box is the same size whatever the text says, so a changed text barely changes the picture.
+        draw.rectangle(
+            (left - margin, box[1] - margin, left + round(0.42 * picture.width), box[3] + margin), fill=(16, 40, 110)
+        )
+        draw.text((left, top), self.text, font=font, fill=(250, 250, 250))
+        return np.asarray(picture)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """`effect` over `start`–`end` seconds of the case's main reel, wherever a cut shows them."""
+
+    start: float
+    end: float
+    effect: Logo | LowerThird
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A version: shots in turn, overlays, its sound `sound_lag` seconds late against its picture
+    (+ `sound_drift` seconds more per second played), and its encoding."""
+
+    shots: tuple[Shot, ...]
+    overlays: tuple[Overlay, ...] = ()
+    sound_lag: float = 0.0
+    sound_drift: float = 0.0
+    encoding: Encoding = field(default_factory=Encoding)
+
+    @property
+    def seconds(self) -> float:
+        return sum(shot.seconds for shot in self.shots)
+
+    def shot_starts(self) -> list[float]:
+        return [float(start) for start in np.cumsum([0.0, *(shot.seconds for shot in self.shots)])[:-1]]
+
+    def source_at(self, at: float) -> tuple[Shot, float]:
+        starts = self.shot_starts()
+        number = max(0, bisect.bisect_right(starts, at + _EPSILON) - 1)
+        shot = self.shots[number]
+        return shot, shot.start + (at - starts[number]) * shot.rate
+
+    def frames(self, main: Reel, size: tuple[int, int]) -> Iterator[np.ndarray]:
+        for index in range(round(self.seconds * self.encoding.fps)):
+            shot, at = self.source_at(index / self.encoding.fps)
+            image = shot.reel.frame(at, size)
+            for overlay in self.overlays:
+                if shot.reel == main and overlay.start <= at < overlay.end:
+                    if isinstance(overlay.effect, LowerThird):
+                        image = overlay.effect.apply(image)
+                    else:
+                        canvas = image.astype(np.float32)
+                        overlay.effect.apply(canvas, at - overlay.start)
+                        image = np.clip(canvas, 0, 255).astype(np.uint8)
+            yield image
+
+    def sound(self) -> np.ndarray:
+        """The sound at SAMPLE_RATE: at time t, what the shots play at t − lag(t) (silence before 0)."""
+        total = round(self.seconds * SAMPLE_RATE)
+        times = np.arange(total) / SAMPLE_RATE
+        heard = times - (self.sound_lag + self.sound_drift * times)
+        samples = np.zeros(total, np.float32)
+        for shot, start in zip(self.shots, self.shot_starts(), strict=True):
+            inside = (heard >= start - _EPSILON) & (heard < start + shot.seconds - _EPSILON)
+            source = shot.start + (heard[inside] - start) * shot.rate
+            reel_sound = _reel_sound(shot.reel)
+            samples[inside] = np.interp(source * SAMPLE_RATE, np.arange(len(reel_sound)), reel_sound, right=0.0)
+        return samples
+
+
+@functools.lru_cache(maxsize=8)
+def _reel_sound(reel: Reel) -> np.ndarray:
+    return reel.sound()
+
+
+# --- rendering and the cache --- ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the code that builds and encodes the pairs (syntax trees: docstrings and comments do
+    not count) and of PyAV's version."""
+    digest = hashlib.sha256(av.__version__.encode())
+    here = Path(__file__).parent
+    for path in (here / "cuts.py", here / "sources.py", here.parent / "writing.py", here.parent / "overlays.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            first = body[0] if isinstance(body, list) and body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                body[0] = ast.Pass()  # type: ignore[index]
+        digest.update(ast.dump(tree).encode())
+    return digest.hexdigest()
+
+
+def cut_file(cut: Cut, main: Reel, master: tuple[int, int], directory: Path) -> Path:
+    """Where `cut` (overlays on `main`, drawn at `master` size) is rendered in `directory`."""
+    described = repr((cut, main, master, SAMPLE_RATE)) + code_fingerprint()
+    return directory / f"{hashlib.sha256(described.encode()).hexdigest()[:20]}{cut.encoding.suffix}"
+
+
+def render_file(cut: Cut, main: Reel, master: tuple[int, int], directory: Path) -> Path:
+    """`cut` rendered into `directory` unless already there (written under another name, then
+    renamed: a file under the final name is always whole)."""
+    path = cut_file(cut, main, master, directory)
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    sound = cut.sound()
+    encoding = cut.encoding
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial{path.suffix}")
+    write_streams(
+        partial,
+        frames=cut.frames(main, master),
+        width=encoding.width,
+        height=encoding.height,
+        fps=encoding.fps,
+        container=container_for(partial),
+        codec=encoding.codec,
+        crf=encoding.crf,
+        bitrate=encoding.bitrate,
+        samples=np.stack([sound, sound]) if encoding.layout == "stereo" else sound,
+        sample_rate=encoding.sample_rate,
+        audio_bitrate=encoding.audio_bitrate,
+        preset=encoding.preset,
+    )
+    partial.replace(path)
+    return path
