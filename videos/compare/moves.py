@@ -300,14 +300,15 @@ def _best_match(
     if (a1 - a0) * (b1 - b0) > SEARCH_BUDGET:
         return None
     step = 1.0 / costs.a.visual_rate
-    times_a = np.arange(a0 + step / 2, a1, step)
-    times_b = np.arange(b0 + step / 2, b1, step)
+    # On both videos' picture samples, so that each diagonal is a whole number of them.
+    times_a = np.arange(math.ceil(a0 / step), math.floor(a1 / step) + 1) * step
+    times_b = np.arange(math.ceil(b0 / step), math.floor(b1 / step) + 1) * step
     if len(times_a) < 2 or len(times_b) < 2:
         return None
     table = np.empty((len(times_a), len(times_b)), np.float32)
     rows = max(1, 2_000_000 // (len(times_b) * 64))  # ~32 MB of picture differences at a time
     for first in range(0, len(times_a), rows):
-        table[first : first + rows] = costs.moment(times_a[first : first + rows, None], times_b[None, :])
+        table[first : first + rows] = _tolerant(costs, times_a[first : first + rows, None], times_b[None, :])
     width = max(1, round(SMOOTH_SECONDS / step))
     needed = math.ceil(MIN_MOVE_SECONDS / step)
     typical = np.median(table, axis=1)
@@ -335,6 +336,25 @@ def _best_match(
     if end - start < MIN_MOVE_SECONDS:
         return None
     return start, end, offset
+
+
+def _tolerant(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+    """`costs.moment`, with the sound's part the least within _SOUND_SLACK of B's time: the table's
+    offsets are a picture sample apart, and the sound's frames, five times finer, would call a
+    match half a sample off unrelated."""
+    moment = costs.moment(times_a, times_b)
+    if not costs.with_sound:
+        return moment
+    sound = costs.sound_only(times_a, times_b)
+    picture = 2 * moment - sound
+    for shift in np.arange(-_SOUND_SLACK, _SOUND_SLACK + 1e-9, 1.0 / costs.a.audio_rate).tolist():
+        if shift:
+            sound = np.minimum(sound, costs.sound_only(times_a, times_b + shift))
+    tolerant: np.ndarray = (picture + sound) / 2
+    return tolerant
+
+
+_SOUND_SLACK = 0.06
 
 
 def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) -> float:
