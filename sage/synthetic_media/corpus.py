@@ -4,7 +4,9 @@ Every case is two edit lists over the same source footage (:mod:`.edits`), so it
 matched spans, and every segment with its kind, A and B ranges and least acceptable severity —
 follows from the edit lists (:attr:`Case.truth`). Times and edits are deliberately off the 2 s clip
 grid. `bench/accuracy.py` scores the comparison engine on :data:`CASES`;
-tests/videos/test_compare_accuracy.py runs the short :data:`QUICK_CASES`.
+tests/videos/test_compare_accuracy.py runs the short :data:`QUICK_CASES`. Pairs with engine 3's
+findings (A/V sync, moves, speed, changed text) are built on real footage in :mod:`.real_footage`
+(`bench/accuracy.py --real`), their truth in :mod:`.scoring`'s `TruthFinding`.
 
     path_a, path_b = render_case(case, directory)   # cached by a hash of the case and this code
     case.truth.offset, case.truth.segments

@@ -241,9 +241,7 @@ def _cases() -> list[RealCase]:
             "reencode",
             tuning,
             _whole(tuning, encoding=Encoding(width=640, height=360)),
-            _whole(
-                tuning, encoding=Encoding(width=384, height=216, suffix=".webm", layout="stereo", sample_rate=44_100)
-            ),
+            _whole(tuning, encoding=Encoding(width=384, height=216, suffix=".webm", layout="stereo")),
             _truth(spans=((0, tuning.seconds, 0, tuning.seconds),)),
             master=(640, 360),
         ),
@@ -252,7 +250,12 @@ def _cases() -> list[RealCase]:
             "reencode",
             held,
             _whole(held, encoding=Encoding(width=640, height=360)),
-            _whole(held, encoding=Encoding(fps=25, bitrate=250_000, audio_bitrate=48_000, preset="superfast")),
+            _whole(
+                held,
+                encoding=Encoding(
+                    fps=25, bitrate=250_000, audio_bitrate=48_000, preset="superfast", sample_rate=44_100
+                ),
+            ),
             _truth(spans=((0, held.seconds, 0, held.seconds),)),
             held_out=True,
             master=(640, 360),
