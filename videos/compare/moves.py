@@ -22,6 +22,7 @@ unrelated pictures and sounds. Three steps make them what an editor calls them:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Iterable
 
@@ -65,6 +66,7 @@ REPLACED_LENGTHS = 0.2
 _TOUCHING = 0.5  # seconds: a move and a span this close on both videos are neighbours
 _SAME_PLACE = 0.05
 _FINE_STEP = 0.02
+_FINE_SAMPLES = 2000
 
 
 # --- 1. unrelated footage inside a span -----------------------------------------------------------
@@ -91,15 +93,88 @@ def without_unrelated(
             cuts.setdefault(number, []).extend(_unrelated_runs(costs, spans[number], stretch.a_start, stretch.a_end))
     if not cuts:
         return spans, candidates
-    pieces = {number: _cut(span, _joined(cuts.get(number, []))) for number, span in enumerate(spans)}
+    pieces: dict[int, list[MatchedSpan]] = {}
+    refitted: list[MatchedSpan] = []
+    for number, span in enumerate(spans):
+        holes = _joined(cuts.get(number, []))
+        pieces[number] = _cut(span, holes)
+        if holes:
+            pieces[number], changed = _refitted(costs, pieces[number], holes)
+            refitted += changed
     kept_candidates = []
     for stretch in candidates:
         number = _span_of(spans, stretch)
         if number is None or number not in cuts:
             kept_candidates.append(stretch)
         else:
-            kept_candidates.extend(_clipped(stretch, pieces[number]))
+            kept = [piece for piece in pieces[number] if not any(piece is other for other in refitted)]
+            kept_candidates.extend(_clipped(stretch, kept))
+    if refitted:
+        # Screened again at their own offsets.
+        kept_candidates = sorted(kept_candidates + screen(a, b, refitted), key=lambda stretch: stretch.a_start)
     return [piece for number in range(len(spans)) for piece in pieces[number]], kept_candidates
+
+
+def _refitted(
+    costs: MomentCosts, pieces: list[MatchedSpan], holes: list[tuple[float, float]]
+) -> tuple[list[MatchedSpan], list[MatchedSpan]]:
+    """The pieces of a span cut at `holes`, each next to a hole with its own offset (and its edge
+    there placed again): the alignment takes windows within SAME_OFFSET for one offset, and the
+    two sides of footage replaced by a stretch a little longer or shorter are then one span, a
+    fraction of a second off on one side. Also the pieces that changed."""
+    fitted: list[MatchedSpan] = []
+    changed: list[MatchedSpan] = []
+    for piece in pieces:
+        new = _refit(costs, piece, holes)
+        previous = fitted[-1] if fitted else None
+        if (
+            new is not piece
+            and previous is not None
+            and (new.a_start < previous.a_end - 1e-6 or new.b_start < previous.b_end - 1e-6)
+        ):
+            new = piece
+        if new is not piece:
+            changed.append(new)
+        fitted.append(new)
+    for number, (first, second) in enumerate(itertools.pairwise(list(fitted))):
+        if second.a_start < first.a_end - 1e-6 or second.b_start < first.b_end - 1e-6:
+            fitted[number + 1] = pieces[number + 1]
+            changed = [piece for piece in changed if piece is not second]
+    return fitted, changed
+
+
+def _refit(costs: MomentCosts, piece: MatchedSpan, holes: list[tuple[float, float]]) -> MatchedSpan:
+    if abs(piece.rate - 1.0) > 1e-6 or piece.sound_lag or piece.sound_drift:
+        return piece  # a speed change or a sound out of step has its own fit
+    hole_before = next(((low, high) for low, high in holes if abs(high - piece.a_start) < 1e-6), None)
+    hole_after = next(((low, high) for low, high in holes if abs(low - piece.a_end) < 1e-6), None)
+    start, end = piece.a_start, piece.a_end
+    if hole_after is not None and hole_before is None:
+        start = max(start, end - _REFIT_SECONDS)
+    elif hole_before is not None and hole_after is None:
+        end = min(end, start + _REFIT_SECONDS)
+    offset = _fine_offset(costs, start, end, piece.offset, reach=_REFIT_REACH)
+    if abs(offset - piece.offset) < _REFIT_CHANGE:
+        return piece
+    a_start, a_end = piece.a_start, piece.a_end
+    rate = costs.a.audio_rate
+    if hole_before is not None:
+        times = np.arange(max(hole_before[0], a_start - _REFIT_SECONDS), a_start + 0.2, 1.0 / rate)
+        if len(times) >= 2:
+            a_start = _switch(times, costs.moment(times, times + offset), related_first=False)
+    if hole_after is not None:
+        times = np.arange(a_end - 0.2, min(hole_after[1], a_end + _REFIT_SECONDS), 1.0 / rate)
+        if len(times) >= 2:
+            a_end = _switch(times, costs.moment(times, times + offset), related_first=True)
+    a_start, a_end = max(a_start, -offset, 0.0), min(a_end, costs.b.duration - offset, costs.a.duration)
+    if a_end - a_start < MIN_SPAN_SECONDS:
+        return piece
+    return MatchedSpan(a_start, a_end, a_start + offset, a_end + offset)
+
+
+_REFIT_SECONDS = 20.0  # the offset fitted again over this much of a piece next to a hole; its edge moved as far
+_REFIT_REACH = 0.16  # within this of the span's offset (windows.SAME_OFFSET, and a little)
+_REFIT_CHANGE = 0.03  # a piece whose offset moves less keeps the span's
 
 
 def _span_of(spans: list[MatchedSpan], stretch: Stretch) -> int | None:
@@ -357,10 +432,11 @@ def _tolerant(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> n
 _SOUND_SLACK = 0.06
 
 
-def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) -> float:
-    """The offset over A's start–end to a fiftieth of a second, within a picture sample of `offset`."""
-    times = np.arange(start, end, _FINE_STEP)
-    candidates = offset + np.arange(-0.1, 0.1 + _FINE_STEP / 2, _FINE_STEP)
+def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float, *, reach: float = 0.1) -> float:
+    """The offset over A's start–end to a fiftieth of a second, within `reach` of `offset` (a
+    picture sample), on at most _FINE_SAMPLES moments."""
+    times = np.linspace(start, end, int(min(_FINE_SAMPLES, max(2, (end - start) / _FINE_STEP))), endpoint=False)
+    candidates = offset + np.arange(-reach, reach + _FINE_STEP / 2, _FINE_STEP)
     mean_cost = costs.moment(times[None, :], times[None, :] + candidates[:, None]).mean(axis=1)
     if costs.with_sound:
         mean_cost = mean_cost + costs.sound_only(times[None, :], times[None, :] + candidates[:, None]).mean(axis=1)
