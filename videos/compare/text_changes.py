@@ -19,6 +19,9 @@ A finding holds at any threshold: a title whose picture barely changed is still 
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -70,10 +73,11 @@ def text_changes(
 ) -> list[Difference]:
     """One "text" finding per line whose words differ between aligned moments, in order on A."""
     found: list[Difference] = []
+    placed_a, placed_b = [_Placed.of(line) for line in lines_a], [_Placed.of(line) for line in lines_b]
     for span in spans:
-        if span.a_end - span.a_start < SAMPLE_SECONDS:
+        if span.a_end - span.a_start < SAMPLE_SECONDS or span.b_end <= span.b_start:
             continue
-        found.extend(_span_changes(span, lines_a, lines_b))
+        found.extend(_span_changes(span, placed_a, placed_b))
     return sorted(found, key=lambda finding: (finding.a_start or 0.0, finding.b_start or 0.0))
 
 
@@ -95,16 +99,35 @@ def with_text_findings(
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def same_words(text_a: str, text_b: str) -> bool:
-    """Whether two readings say the same thing, OCR noise aside (see the module's docstring)."""
+    """Whether two readings say the same thing, OCR noise aside (see the module's docstring).
+    Cached: the same two lines are set side by side at every moment they share."""
     key_a, key_b = _letters(text_a), _letters(text_b)
     if _numbers(text_a) != _numbers(text_b):
         return False
+    if key_a == key_b:
+        return True
     allowed = max(len(key_a), len(key_b)) // NOISE_CHARACTERS
     return _edit_distance(key_a, key_b, allowed) <= allowed
 
 
 # --- along one span ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A line with its box as four floats (a stored row's may be a shorter list: unknown, 0)."""
+
+    start: float
+    end: float
+    text: str
+    box: tuple[float, float, float, float]
+
+    @staticmethod
+    def of(line: ScreenLine) -> _Placed:
+        left, top, width, height = ([float(value) for value in line.box] + [0.0] * 4)[:4]
+        return _Placed(line.start, line.end, line.text, (left, top, width, height))
 
 
 @dataclass
@@ -117,35 +140,59 @@ class _Run:
     last: float
 
 
-def _span_changes(span: MatchedSpan, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]) -> list[Difference]:
+def _span_changes(span: MatchedSpan, lines_a: Sequence[_Placed], lines_b: Sequence[_Placed]) -> list[Difference]:
     sweep_a = _Sweep(lines_a, span.a_start - TIMING_SLACK, span.a_end + TIMING_SLACK)
-    sweep_b = _Sweep(
-        lines_b, min(span.b_start, span.b_end) - TIMING_SLACK, max(span.b_start, span.b_end) + TIMING_SLACK
-    )
+    sweep_b = _Sweep(lines_b, span.b_start - TIMING_SLACK, span.b_end + TIMING_SLACK)
     if not sweep_a.order and not sweep_b.order:
         return []
     runs: list[_Run] = []
     open_runs: dict[tuple[int | None, int | None], _Run] = {}
-    for time_a in _moments(span):
+    # What differs changes only where a line comes or goes (or comes within TIMING_SLACK): between
+    # two such times, the moments all differ alike, and are worked out once.
+    for first, last in _steady_stretches(span, sweep_a, sweep_b):
+        time_a = first
         time_b = _on_b(span, time_a)
         near_a, near_b = sweep_a.near(time_a), sweep_b.near(time_b)
         if not near_a and not near_b:
             continue
-        for key in _differing_pairs(time_a, time_b, lines_a, lines_b, near_a, near_b):
+        shown_a = [index for index in near_a if _shown(lines_a[index], time_a)]
+        shown_b = [index for index in near_b if _shown(lines_b[index], time_b)]
+        for key in _differing_pairs(lines_a, lines_b, near_a, near_b, shown_a, shown_b):
             run = open_runs.get(key)
-            if run is not None and time_a - run.last <= JOIN_GAP_SECONDS + 1e-9:
-                run.last = time_a
+            if run is not None and first - run.last <= JOIN_GAP_SECONDS + 1e-9:
+                run.last = last
                 continue
-            run = _Run(key[0], key[1], time_a, time_a)
+            run = _Run(key[0], key[1], first, last)
             open_runs[key] = run
             runs.append(run)
     return [finding for run in runs if (finding := _finding(run, span, lines_a, lines_b)) is not None]
 
 
+def _steady_stretches(span: MatchedSpan, sweep_a: _Sweep, sweep_b: _Sweep) -> Iterator[tuple[float, float]]:
+    """The first and last moment (every SAMPLE_SECONDS along the span, on A) of each stretch in
+    which no line of either video comes or goes, nor comes within TIMING_SLACK."""
+    edges = {span.a_start, span.a_end}
+    for sweep, on_a in ((sweep_a, lambda time: time), (sweep_b, lambda time: _on_a(span, time))):
+        for index in sweep.order:
+            line = sweep.lines[index]
+            for time in (line.start - TIMING_SLACK, line.start, line.end, line.end + TIMING_SLACK):
+                edge = on_a(time)
+                if span.a_start < edge < span.a_end:
+                    edges.add(edge)
+    count = int((span.a_end - span.a_start) / SAMPLE_SECONDS + 1e-9)
+    ordered = sorted(edges)
+    for low, high in itertools.pairwise(ordered):
+        # Moments k with low <= a_start + (k + ½)·step < high.
+        first = max(0, math.ceil((low - span.a_start) / SAMPLE_SECONDS - 0.5 - 1e-9))
+        last = min(count - 1, math.ceil((high - span.a_start) / SAMPLE_SECONDS - 0.5 - 1e-9) - 1)
+        if first <= last:
+            yield span.a_start + (first + 0.5) * SAMPLE_SECONDS, span.a_start + (last + 0.5) * SAMPLE_SECONDS
+
+
 class _Sweep:
     """The lines shown within TIMING_SLACK of a time that only moves forward (one pass per span)."""
 
-    def __init__(self, lines: Sequence[ScreenLine], low: float, high: float) -> None:
+    def __init__(self, lines: Sequence[_Placed], low: float, high: float) -> None:
         self.lines = lines
         self.order = sorted(
             (index for index, line in enumerate(lines) if line.end > low and line.start < high),
@@ -163,17 +210,16 @@ class _Sweep:
 
 
 def _differing_pairs(
-    time_a: float,
-    time_b: float,
-    lines_a: Sequence[ScreenLine],
-    lines_b: Sequence[ScreenLine],
-    near_a: list[int],
-    near_b: list[int],
+    lines_a: Sequence[_Placed],
+    lines_b: Sequence[_Placed],
+    near_a: Sequence[int],
+    near_b: Sequence[int],
+    shown_a: Sequence[int],
+    shown_b: Sequence[int],
 ) -> Iterator[tuple[int | None, int | None]]:
-    """(A line, B line) for each place where the words differ at this moment, None for no line;
-    `near_a`/`near_b`: the lines shown within TIMING_SLACK of it."""
-    shown_a = [index for index in near_a if _shown(lines_a[index], time_a)]
-    shown_b = [index for index in near_b if _shown(lines_b[index], time_b)]
+    """(A line, B line) for each place where the words differ at a moment, None for no line:
+    `shown_a`/`shown_b` the lines shown then on each video, `near_a`/`near_b` those shown within
+    TIMING_SLACK of it."""
     paired_b: set[int] = set()
     for index_a in shown_a:
         line_a = lines_a[index_a]
@@ -198,9 +244,7 @@ def _differing_pairs(
         yield None, index_b
 
 
-def _finding(
-    run: _Run, span: MatchedSpan, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
-) -> Difference | None:
+def _finding(run: _Run, span: MatchedSpan, lines_a: Sequence[_Placed], lines_b: Sequence[_Placed]) -> Difference | None:
     """The run as a finding. Where the words were the same within TIMING_SLACK the moments were not
     counted as changed: the ends reach back out to the lines' own times, up to that far."""
     if run.last - run.first + SAMPLE_SECONDS < MIN_CHANGE_SECONDS - 1e-9:
@@ -230,12 +274,6 @@ def _finding(
     )
 
 
-def _moments(span: MatchedSpan) -> Iterator[float]:
-    count = int((span.a_end - span.a_start) / SAMPLE_SECONDS + 1e-9)
-    for step in range(count):
-        yield span.a_start + (step + 0.5) * SAMPLE_SECONDS
-
-
 def _on_b(span: MatchedSpan, time_a: float) -> float:
     return span.b_start + (time_a - span.a_start) * span.rate
 
@@ -245,18 +283,18 @@ def _on_a(span: MatchedSpan, time_b: float) -> float:
     return span.a_start + (time_b - span.b_start) / rate
 
 
-def _shown(line: ScreenLine, time: float) -> bool:
+def _shown(line: _Placed, time: float) -> bool:
     return line.start <= time < line.end
 
 
 # --- places and words ------------------------------------------------------------------------
 
 
-def _same_place(line_a: ScreenLine, line_b: ScreenLine) -> bool:
+def _same_place(line_a: _Placed, line_b: _Placed) -> bool:
     """On the same row of the picture, their columns overlapping. A line stored without a box (its
     size 0) is at no known place: it matches any."""
-    left_a, top_a, width_a, height_a = _box(line_a)
-    left_b, top_b, width_b, height_b = _box(line_b)
+    left_a, top_a, width_a, height_a = line_a.box
+    left_b, top_b, width_b, height_b = line_b.box
     if width_a <= 0 or height_a <= 0 or width_b <= 0 or height_b <= 0:
         return True
     rows = min(top_a + height_a, top_b + height_b) - max(top_a, top_b)
@@ -264,19 +302,14 @@ def _same_place(line_a: ScreenLine, line_b: ScreenLine) -> bool:
     return columns > 0 and rows >= SAME_ROW_OVERLAP * min(height_a, height_b)
 
 
-def _overlap(box_a: Sequence[float], box_b: Sequence[float]) -> float:
+def _overlap(box_a: tuple[float, float, float, float], box_b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two boxes (0 when either is unknown)."""
-    left_a, top_a, width_a, height_a = (list(box_a) + [0.0] * 4)[:4]
-    left_b, top_b, width_b, height_b = (list(box_b) + [0.0] * 4)[:4]
+    left_a, top_a, width_a, height_a = box_a
+    left_b, top_b, width_b, height_b = box_b
     width = max(0.0, min(left_a + width_a, left_b + width_b) - max(left_a, left_b))
     height = max(0.0, min(top_a + height_a, top_b + height_b) - max(top_a, top_b))
     union = width_a * height_a + width_b * height_b - width * height
     return width * height / union if union > 0 else 0.0
-
-
-def _box(line: ScreenLine) -> tuple[float, float, float, float]:
-    left, top, width, height = ([float(value) for value in line.box] + [0.0] * 4)[:4]
-    return left, top, width, height
 
 
 def _letters(text: str) -> str:
