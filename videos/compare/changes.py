@@ -29,6 +29,7 @@ from videos.compare.moves import find_moves, moved_candidates, replaced_in_place
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
+from videos.compare.sync import av_sync_findings
 from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
 
@@ -187,7 +188,7 @@ def refined_from(
         measured=measure(a, b, candidates, sources),
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
         verified=sources is not None or not candidates,
-        findings=moves,
+        findings=av_sync_findings(spans) + moves,
     )
 
 
@@ -225,7 +226,8 @@ def _screened(signals: Signals, stretch: Stretch) -> Measured:
     times = stretch.steps()
     picture = np.clip(picture_scores(signals, times, stretch.offset) / 0.2, 0.0, 1.0)
     bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
-    return Measured(stretch.a_start, stretch.offset, picture, sound_scores(signals, times, stretch.offset, bounds))
+    sound = sound_scores(signals, times, stretch.offset, bounds, lag=stretch.sound_lag)
+    return Measured(stretch.a_start, stretch.offset, picture, sound)
 
 
 # --- judging -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from videos.compare.alignment import Alignment, best_lag
 from videos.compare.cuts import cuts_pairs
 from videos.compare.distances import ClipSeries
 from videos.compare.moments import MomentCosts, Signals
+from videos.compare.sync import lagged_signals, synced
 from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
 
@@ -151,6 +152,20 @@ def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[Match
         (signals_a, pooled_a), (signals_b, pooled_b) = pool.map(_prepared, (a, b))
     costs = MomentCosts(signals_a, signals_b)
     coarse = coarse_lags(pooled_a, pooled_b, mode)
+    # B's sound measured against its own picture (videos.compare.sync). Out of step, it pulled the
+    # joint alignment towards itself: the spans are made again with B's sound moved back into
+    # step, then measured against B's real sound.
+    spans = synced(costs, _aligned(costs, coarse, mode))
+    if any(span.sound_lag or span.sound_drift for span in spans):
+        in_step = MomentCosts(signals_a, lagged_signals(signals_b, spans))
+        spans = synced(costs, _aligned(in_step, coarse, mode))
+    return spans
+
+
+def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Alignment) -> list[MatchedSpan]:
+    """Spans from the windows' local offsets around the `coarse` lags (steps 2 to 4 of the module
+    docstring), picture and sound matched together."""
+    signals_a, signals_b = costs.a, costs.b
     votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
     if mode == "offset":
         voted = [offset for _, _, offset in votes]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from videos.compare.refine import MatchedSpan
+from videos.compare.sync import heard_bounds, sound_lag_at
 from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
 
@@ -74,7 +75,9 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
     def flagged(piece: tuple[MatchedSpan, np.ndarray, tuple[float, float]]) -> np.ndarray:
         span, times, bounds = piece
         moved = picture_scores(signals, times, span.offset) > SCREEN_PICTURE
-        sound = sound_scores(signals, times, span.offset, bounds)
+        # B's sound where it is heard: a constant lag as one figure, a drifting one per step.
+        lag = sound_lag_at(span, times) if span.sound_drift else span.sound_lag
+        sound = sound_scores(signals, times, span.offset, bounds, lag=lag)
         if sound is not None:
             moved |= sound > SCREEN_SOUND
         return times[moved]
@@ -115,21 +118,45 @@ def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return distance
 
 
-def sound_scores(signals: Signals, times: np.ndarray, offset: float, bounds: tuple[float, float]) -> np.ndarray | None:
+def sound_scores(
+    signals: Signals,
+    times: np.ndarray,
+    offset: float,
+    bounds: tuple[float, float],
+    *,
+    lag: float | np.ndarray = 0.0,
+) -> np.ndarray | None:
     """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
-    from the fingerprints' sound frames, B read `offset` later; no window reaches outside
-    `bounds` (seconds on A: the stretch of one matched span). None without sound."""
+    from the fingerprints' sound frames, B read `offset` later and its sound `lag` later still
+    (B's sound behind its picture: one figure, or one per time when it drifts); no window reaches
+    outside `bounds` (seconds on A: the stretch of one matched span). None without sound."""
     first, second, rate = signals.sound_a, signals.sound_b, signals.audio_rate
     if first is None or second is None:
         return None
+    if np.any(lag):
+        shifts = offset + np.ravel(lag)
+        bounds = heard_bounds(bounds, float(shifts[0]), float(shifts[-1]), len(second) / rate)
     half = round(SOUND_WINDOW / 2 * rate)
     start = max(0, math.floor(float(times[0]) * rate) - half - 2)
     count = math.ceil(float(times[-1]) * rate) + half + 2 - start
     levels_a = rows_from(first, start, count)
-    levels_b = rows_from(second, start + round(offset * rate), count)
+    if np.ndim(lag) == 0:
+        levels_b = rows_from(second, start + round((offset + float(lag)) * rate), count)
+    else:
+        frames = start + np.arange(count)
+        lags = np.interp(frames / rate, times, lag)
+        levels_b = _rows_at(second, np.rint(frames + (offset + lags) * rate).astype(np.int64))
     centres = np.rint(times * rate).astype(np.int64) - start
     limits = (round(bounds[0] * rate) - start, round(bounds[1] * rate) - start)
     return sound_changes(levels_a, levels_b, centres, half, limits)
+
+
+def _rows_at(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """rows[indexes] as float32, zeros (silence) where an index is past either end."""
+    inside = (indexes >= 0) & (indexes < len(rows))
+    taken = np.zeros((len(indexes), rows.shape[1]), np.float32)
+    taken[inside] = rows[indexes[inside]]
+    return taken
 
 
 def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
@@ -151,4 +178,7 @@ def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
     first = max(span.a_start, start - STEP / 2 - _PAD_SECONDS)
     last = min(span.a_end, end + STEP / 2 + _PAD_SECONDS)
     first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
-    return Stretch(a_start=first, a_end=max(first + STEP, last), offset=span.offset)
+    end = max(first + STEP, last)
+    # A drifting lag moves little over a stretch: verification reads it at the stretch's middle.
+    lag = float(sound_lag_at(span, np.array([(first + end) / 2]))[0])
+    return Stretch(a_start=first, a_end=end, offset=span.offset, sound_lag=lag)

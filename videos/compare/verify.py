@@ -37,6 +37,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # scipy ships no stubs
 
+from videos.compare.sync import heard_bounds
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
 from videos.pipeline.files import open_source
@@ -379,9 +380,11 @@ def measure_sound(path_a: MediaSource, path_b: MediaSource, stretches: list[Stre
             margin = _SOUND_LAG_SECONDS + SOUND_WINDOW / 2
             start, end = stretch.a_start - margin, stretch.a_end + margin
             samples_a = _sound_between(container_a, origin_a, max(0.0, start), end)
-            samples_b = _sound_between(container_b, origin_b, max(0.0, start + stretch.offset), end + stretch.offset)
+            # B's sound is read where it is heard: its picture's time plus its lag.
+            shift = stretch.offset + stretch.sound_lag
+            samples_b = _sound_between(container_b, origin_b, max(0.0, start + shift), end + shift)
             lead_a = max(0.0, start) - start
-            lead_b = max(0.0, start + stretch.offset) - (start + stretch.offset)
+            lead_b = max(0.0, start + shift) - (start + shift)
             levels_a = _levels(spectrogram, samples_a, lead_a)
             levels_b = _levels(spectrogram, samples_b, lead_b)
             if not len(levels_a) or not len(levels_b):
@@ -389,7 +392,10 @@ def measure_sound(path_a: MediaSource, path_b: MediaSource, stretches: list[Stre
                 continue
             lag = _best_lag(levels_a, levels_b, round(_SOUND_LAG_SECONDS / frame_seconds))
             centres = np.rint((steps - start) / frame_seconds).astype(np.int64)
-            limits = (round(margin / frame_seconds), round((stretch.a_end - start) / frame_seconds))
+            low, high = stretch.a_start, stretch.a_end
+            if stretch.sound_lag:
+                low, high = heard_bounds((low, high), shift, shift, _sound_seconds(container_b, origin_b))
+            limits = (round((low - start) / frame_seconds), round((high - start) / frame_seconds))
             moved_b = rows_from(levels_b, lag, len(levels_a))
             heard = sound_changes(levels_a, moved_b, centres, round(SOUND_WINDOW / 2 / frame_seconds), limits)
             # Where the change begins and ends, from the step's own sound: the wide window above
@@ -419,6 +425,15 @@ def _best_lag(levels_a: np.ndarray, levels_b: np.ndarray, reach: int) -> int:
         float(np.abs(core - levels_b[reach + lag : reach + lag + count]).mean()) for lag in range(-reach, reach + 1)
     ]
     return int(np.argmin(costs)) - reach
+
+
+def _sound_seconds(container: av.container.InputContainer, origin: float) -> float:
+    """Where the file's sound ends, in seconds from its first picture (the container's end when
+    the sound stream does not say)."""
+    stream = container.streams.audio[0]
+    if stream.duration is not None and stream.time_base:
+        return float((stream.start_time or 0) + stream.duration) * float(stream.time_base) - origin
+    return (container.duration or 0) / av.time_base - origin
 
 
 def _origin(container: av.container.InputContainer) -> float:
