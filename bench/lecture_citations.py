@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +24,7 @@ if TYPE_CHECKING:  # Django is set up by the caller, after this module is import
     from videos.screen_text.tracking import ShownLine
     from videos.search import Quote
 
+from bench.databases import throwaway_database
 from bench.lectures import LECTURES, QUESTIONS, Lecture, LectureQuestion, held_out, lecture_sound
 
 WITHIN_SECONDS = 2.0
@@ -118,19 +117,6 @@ def read_lines(path: Path, seconds: float) -> list[ShownLine]:
     from videos.screen_text.reading import read_screen
 
     return list(read_screen(path, duration=seconds))
-
-
-@contextmanager
-def throwaway_database() -> Iterator[None]:
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
-        yield
-    finally:
-        connection.close()
-        teardown_databases(databases, verbosity=0)
 
 
 def chat_quote(owner_id: int, question: str) -> tuple[Quote | None, float, float, tuple[str, ...]]:

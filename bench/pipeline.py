@@ -69,8 +69,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -83,6 +82,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.databases import throwaway_database
 from bench.results import Row, add_record_option, record
 from sage.synthetic_media import content, speech_corpus
 from sage.synthetic_media.speech_corpus import PASSAGES, SPOKEN_CONDITIONS, condition_passage
@@ -525,28 +525,13 @@ def print_processed(processed: Processed) -> None:
     print(f"  worker CPU: {processed.worker_cpu:.1f} s = {cores:.2f} cores busy on average")
 
 
-@contextmanager
-def throwaway_database() -> Iterator[None]:
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    started = time.perf_counter()
-    databases = setup_databases(verbosity=0, interactive=False)
-    print(f"database {connection.settings_dict['NAME']} made and migrated in {time.perf_counter() - started:.1f} s")
-    try:
-        yield
-    finally:
-        connection.close()
-        teardown_databases(databases, verbosity=0)
-
-
 def bench_upload_to_ready(path: Path, duration: float, warm_up: Path, decode_seconds: float) -> tuple[bool, Processed]:
     """Part 2; whether its goal is met, and the video's figures."""
     with tempfile.TemporaryDirectory(prefix="sage-bench-pipeline-") as directory:
         configure_django(Path(directory) / "media")
         from devtools.processes import celery_worker
 
-        with throwaway_database():
+        with throwaway_database(announce=True):
             user = bench_user(path.stat().st_size, duration)
             with celery_worker(concurrency=2) as worker_process:
                 worker = psutil.Process(worker_process.pid)

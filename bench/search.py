@@ -708,6 +708,8 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    from videos.selectors import close_words_side_connections
+
     if arguments.drop:
         return drop_database(arguments.drop)
     if arguments.ef_search:
@@ -758,6 +760,7 @@ def main() -> int:
         )
         measured = measure(queries, warm_up, people)
     finally:
+        close_words_side_connections()
         connection.close()
         if databases is not None and not arguments.keep:
             teardown_databases(databases, verbosity=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -334,6 +335,20 @@ def words_side_threads() -> ThreadPoolExecutor:
     """This process's threads for the words side (a forked worker makes its own: threads do not
     survive a fork)."""
     return _words_side_threads_of(os.getpid())
+
+
+def close_words_side_connections() -> None:
+    """Close the connections the words-side threads keep (say, before their database is dropped):
+    one closing job per thread, each held until all have started, so no thread takes two."""
+    threads = words_side_threads()
+    all_started = threading.Barrier(WORDS_SIDE_THREADS)
+
+    def close_this_threads_connections() -> None:
+        all_started.wait()
+        connections.close_all()
+
+    for job in [threads.submit(close_this_threads_connections) for _ in range(WORDS_SIDE_THREADS)]:
+        job.result()
 
 
 def _words_side(

@@ -5,16 +5,23 @@ place, an unrelated question still finds nothing, and nobody finds another perso
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from accounts.models import User
 from tests.factories import TranscriptFactory, UserFactory, VideoFactory
 from videos.chunks import replace_chunks
 from videos.models import TranscriptChunk, Video
 from videos.search import relevant, search_quotes
-from videos.selectors import moments_by_words, question_key_words, search_moments_by_vector
+from videos.selectors import (
+    close_words_side_connections,
+    moments_by_words,
+    question_key_words,
+    search_moments_by_vector,
+)
 from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import TimedLine
 
@@ -151,3 +158,32 @@ def test_outside_a_transaction_the_words_side_runs_beside_the_vector_side_and_fi
     assert [(moment.video_id, moment.text, moment.words_found) for moment in moments] == [(video.pk, EGGS, 3)]
     # A question with no key word at all is the vector side alone, cut to the places asked for.
     assert len(search_moments_by_vector(owner.pk, embed_query("the"), question="the", limit=1)) == 1
+
+
+def other_sessions_on_this_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_words_side_keeps_its_connection_as_a_request_does_until_told_to_close_it(monkeypatch) -> None:
+    # With persistent connections (the site's default) the words-side thread keeps its connection
+    # for the next search; a bench closes them all before dropping its database.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)
+    owner = UserFactory()
+    far_video(owner, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+
+    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION)] == [EGGS]
+    assert other_sessions_on_this_database() >= 1
+
+    close_words_side_connections()
+    # A closed session's backend leaves pg_stat_activity a moment later (DROP DATABASE waits up to
+    # 5 s for that, too).
+    deadline = time.monotonic() + 5.0
+    while other_sessions_on_this_database() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert other_sessions_on_this_database() == 0
