@@ -6,6 +6,7 @@ comparison whose screen is read after it was made."""
 
 from __future__ import annotations
 
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -198,7 +199,7 @@ def processed(owner, path: Path, title: str) -> Video:
 
 @pytest.mark.django_db
 def test_a_comparison_made_before_the_screens_were_read_shows_the_changed_text_once_they_are(
-    pair, django_capture_on_commit_callbacks
+    pair, django_capture_on_commit_callbacks, client
 ) -> None:
     owner = UserFactory()
     video_a, video_b = processed(owner, pair[0], "a"), processed(owner, pair[1], "b")
@@ -223,6 +224,9 @@ def test_a_comparison_made_before_the_screens_were_read_shows_the_changed_text_o
     # The API and the page read the stored row.
     [shown] = [segment for segment in comparison_payload(comparison)["segments"] if segment["kind"] == "text"]
     assert (shown["text_a"], shown["text_b"]) == ("NEWS 24", "NEWS 42")
+    client.force_login(owner)
+    page = unescape(client.get(f"/compare/{comparison.pk}/").content.decode())
+    assert "Text on screen: A 'NEWS 24' → B 'NEWS 42'" in page
     # Judged at another threshold, it stays; refreshed again, nothing changes.
     changed = comparison_set_threshold(comparison=comparison, threshold=0.9)
     assert [row] == [segment for segment in changed.segments if segment["kind"] == "text"]
