@@ -197,7 +197,7 @@ def test_two_videos_picked_on_the_picker_open_their_comparison_with_the_edits_wh
 
     comparison = Comparison.objects.get(owner=person)
     page.wait_for_url(f"{site_url}/compare/{comparison.pk}/")
-    assert (comparison.video_a, comparison.video_b, comparison.engine) == (original, edited, 2)
+    assert (comparison.video_a, comparison.video_b, comparison.engine) == (original, edited, 3)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Workshop")
     # The replaced stretch, then the inserted one, each where it was made; nothing else.
     found = [(s["kind"], s["a_start"], s["a_end"], s["b_start"], s["b_end"]) for s in comparison.segments]
