@@ -29,6 +29,7 @@ from videos.compare.moves import find_moves, moved_candidates, replaced_in_place
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
+from videos.compare.speed import speed_findings
 from videos.compare.sync import av_sync_findings
 from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
@@ -52,13 +53,15 @@ CURVE_STEP = 0.5
 
 @dataclass(frozen=True, eq=False)
 class Measured:
-    """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset; per step
-    the picture and the sound score (NaN where not measured; `sound` None without sound)."""
+    """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset at a_start
+    and moving `rate` B seconds per A second from there (1: the same speed); per step the picture
+    and the sound score (NaN where not measured; `sound` None without sound)."""
 
     a_start: float
     offset: float
     picture: np.ndarray
     sound: np.ndarray | None
+    rate: float = 1.0
 
     def as_json(self) -> dict[str, Any]:
         def floats(values: np.ndarray | None) -> list[float | None] | None:
@@ -66,12 +69,15 @@ class Measured:
                 return None
             return [None if math.isnan(value) else round(value, 3) for value in values.tolist()]
 
-        return {
+        row: dict[str, Any] = {
             "a_start": round(self.a_start, 3),
             "offset": round(self.offset, 3),
             "picture": floats(self.picture),
             "sound": floats(self.sound),
         }
+        if self.rate != 1.0:  # stored rows from before speed changes have none: 1.0
+            row["rate"] = round(self.rate, 6)
+        return row
 
     @staticmethod
     def from_json(row: dict[str, Any]) -> Measured:
@@ -82,11 +88,21 @@ class Measured:
 
         picture = array(row["picture"])
         assert picture is not None
-        return Measured(a_start=row["a_start"], offset=row["offset"], picture=picture, sound=array(row["sound"]))
+        return Measured(
+            a_start=row["a_start"],
+            offset=row["offset"],
+            picture=picture,
+            sound=array(row["sound"]),
+            rate=row.get("rate", 1.0),
+        )
 
     def times(self) -> np.ndarray:
         steps: np.ndarray = self.a_start + (np.arange(len(self.picture)) + 0.5) * STEP
         return steps
+
+    def b_time(self, a_time: float) -> float:
+        """B's time facing `a_time` on A."""
+        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,7 +204,7 @@ def refined_from(
         measured=measure(a, b, candidates, sources),
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
         verified=sources is not None or not candidates,
-        findings=av_sync_findings(spans) + moves,
+        findings=av_sync_findings(spans) + speed_findings(spans) + moves,
     )
 
 
@@ -213,7 +229,7 @@ def measure(
         sounds = measure_sound(sources[0], sources[1], to_verify)
         for number, stretch in enumerate(to_verify):
             sound = sounds[number] if sounds is not None else None
-            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound))
+            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
     if rough:
         signals = Signals.of(a, b)
         measured.extend(_screened(signals, stretch) for stretch in rough)
@@ -224,10 +240,13 @@ def measure(
 def _screened(signals: Signals, stretch: Stretch) -> Measured:
     """The screening's figures for a stretch not verified, put on the 0–1 scale."""
     times = stretch.steps()
-    picture = np.clip(picture_scores(signals, times, stretch.offset) / 0.2, 0.0, 1.0)
+    # At another speed, B's offset moves step by step (and its sound with it).
+    moving = (times - stretch.a_start) * (stretch.rate - 1.0)
+    picture = np.clip(picture_scores(signals, times, stretch.offset + moving) / 0.2, 0.0, 1.0)
     bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
-    sound = sound_scores(signals, times, stretch.offset, bounds, lag=stretch.sound_lag)
-    return Measured(stretch.a_start, stretch.offset, picture, sound)
+    heard = stretch.sound_lag + moving if stretch.rate != 1.0 else stretch.sound_lag
+    sound = sound_scores(signals, times, stretch.offset, bounds, lag=heard, ratio=1.0 / stretch.rate)
+    return Measured(stretch.a_start, stretch.offset, picture, sound, stretch.rate)
 
 
 # --- judging -------------------------------------------------------------------------------------
@@ -301,8 +320,8 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
                 kind=kind,
                 a_start=a_start,
                 a_end=a_end,
-                b_start=a_start + item.offset,
-                b_end=a_end + item.offset,
+                b_start=item.b_time(a_start),
+                b_end=item.b_time(a_end),
                 peak=peak,
                 mean=float(scores.mean()),
                 severity=severity_of(peak),
@@ -410,7 +429,7 @@ def change_curve(spans: list[MatchedSpan], measured: list[Measured]) -> Distance
             if item.sound is not None:
                 np.maximum.at(sound_values, bins, np.nan_to_num(item.sound[inside], nan=0.0))
         a_times.append(times)
-        b_times.append(times + span.offset)
+        b_times.append(span.b_start + (times - span.a_start) * span.rate)
         visual.append(picture_values)
         audio.append(sound_values)
     if not a_times:

@@ -79,6 +79,19 @@ class MomentCosts:
     def sound_only(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
         return self._sound(times_a, times_b)
 
+    def visual_between(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+        """Picture cost against B's layout interpolated between its samples (for offsets, or a
+        speed, that put B's times between them)."""
+        b = self.b
+        position = np.clip(times_b * b.visual_rate, 0, len(b.layout) - 1)
+        lower = np.floor(position).astype(np.int64)
+        upper = np.minimum(lower + 1, len(b.layout) - 1)
+        weight = (position - lower)[..., None].astype(np.float32)
+        between = b.layout[lower] * (1 - weight) + b.layout[upper] * weight
+        first = self.a.layout[self.a.visual_index(times_a)]
+        result: np.ndarray = np.abs(first - between).mean(axis=-1) / self.visual_unit
+        return result
+
     def along(self, times_a: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """`moment(times_a, times_a + offset)` for every offset, (offsets × times). When the times
         fall on evenly spaced samples of both videos (a run of windows), the samples are read as

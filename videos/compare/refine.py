@@ -9,6 +9,9 @@
    others confirm their neighbours' offset on a few candidates (videos.compare.windows).
 3. Spans: runs of windows that agree on the offset are one matched span; its offset is then refined
    over the whole span to a fiftieth of a second (the sound's rate; the picture's between samples).
+   Windows whose offsets drift along a line, or a stretch between two offsets where the windows
+   could not agree, may be B playing faster or slower (videos.compare.speed): one span whose two
+   lengths differ, its rate refined over the whole of it like an offset.
 4. Edges: between two spans with offsets d1 < d2, B has d2 − d1 seconds that A has not ("only in
    B"); with d1 > d2, A has them. Where exactly is the switch point that makes the cheapest path:
    the picture's samples say it to a tenth of a second, and the sound to a fiftieth.
@@ -29,6 +32,7 @@ from videos.compare.alignment import Alignment, best_lag
 from videos.compare.cuts import cuts_pairs
 from videos.compare.distances import ClipSeries
 from videos.compare.moments import MomentCosts, Signals
+from videos.compare.speed import Line, refined_line, section_between, sloped_runs
 from videos.compare.sync import lagged_signals, synced
 from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
@@ -167,17 +171,22 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     docstring), picture and sound matched together."""
     signals_a, signals_b = costs.a, costs.b
     votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
+    lines: list[Line] = []  # speed changes (videos.compare.speed): B's time a sloped line in A's
     if mode == "offset":
         voted = [offset for _, _, offset in votes]
         global_offset = float(np.median(voted)) if voted else float(np.median(coarse[1]) if len(coarse[1]) else 0.0)
         groups = [(0.0, signals_a.duration, global_offset)]
     else:
-        groups = group_windows(votes)
-        if not groups:
+        lines, constant_votes = sloped_runs(votes)
+        groups = group_windows(constant_votes)
+        if not groups and not lines:
             lag = float(np.median(coarse[1])) if len(coarse[1]) else 0.0
             groups = [(0.0, signals_a.duration, lag)]
     groups = [(start, end, _fine_offset(costs, start, end, offset)) for start, end, offset in groups]
-    return _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration)
+    if mode != "offset":
+        lines = [refined_line(costs, line) for line in lines] + _speed_sections(costs, groups, lines)
+    spans = _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration) if groups else []
+    return _with_speed_changes(spans, lines, signals_a.duration, signals_b.duration)
 
 
 def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:
@@ -226,15 +235,7 @@ def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) ->
 
 def _interpolated_visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
     """Picture cost against B's layout interpolated between its samples (for offsets between them)."""
-    b = costs.b
-    position = np.clip(times_b * b.visual_rate, 0, len(b.layout) - 1)
-    lower = np.floor(position).astype(np.int64)
-    upper = np.minimum(lower + 1, len(b.layout) - 1)
-    weight = (position - lower)[..., None].astype(np.float32)
-    between = b.layout[lower] * (1 - weight) + b.layout[upper] * weight
-    first = costs.a.layout[costs.a.visual_index(times_a)]
-    result: np.ndarray = np.abs(first - between).mean(axis=-1) / costs.visual_unit
-    return result
+    return costs.visual_between(times_a, times_b)
 
 
 def _spans_from_groups(
@@ -314,9 +315,107 @@ def _monotone(spans: list[MatchedSpan]) -> list[MatchedSpan]:
             previous = ordered[-1]
             a_start = max(span.a_start, previous.a_end)
             b_start = max(span.b_start, previous.b_end)
-            shift = max(a_start - span.a_start, b_start - span.b_start)
-            span = MatchedSpan(span.a_start + shift, span.a_end, span.b_start + shift, span.b_end)
+            # Moved along its own line: B moves `rate` seconds per second of A.
+            rate = span.rate
+            shift = max(a_start - span.a_start, (b_start - span.b_start) / rate)
+            span = MatchedSpan(span.a_start + shift, span.a_end, span.b_start + shift * rate, span.b_end)
             if span.a_end - span.a_start < MIN_SPAN_SECONDS:
                 continue
         ordered.append(span)
     return ordered
+
+
+# --- speed changes -------------------------------------------------------------------------------
+
+# Sections between two constant offsets are looked for across at most this many groups in between
+# (windows inside a fast section may agree on passing offsets), each shorter than _PASSING_SECONDS.
+_PASSING_GROUPS = 2
+_PASSING_SECONDS = 3 * WINDOW_SECONDS
+
+
+def _speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]], lines: list[Line]) -> list[Line]:
+    """Fast speed sections (videos.compare.speed.section_between) between constant-offset groups,
+    away from the slow ones already found."""
+    sections: list[Line] = []
+    first = 0
+    while first < len(groups) - 1:
+        found = None
+        # The widest first: a section found across passing groups is one section, not several.
+        for last in range(min(len(groups) - 1, first + 1 + _PASSING_GROUPS), first, -1):
+            passing = groups[first + 1 : last]
+            if any(end - start > _PASSING_SECONDS for start, end, _ in passing):
+                continue
+            if any(line.a_start < groups[last][0] and line.a_end > groups[first][1] for line in lines):
+                continue
+            found = section_between(costs, groups[first], groups[last])
+            if found is not None:
+                sections.append(found)
+                first = last
+                break
+        if found is None:
+            first += 1
+    return sections
+
+
+def _with_speed_changes(
+    spans: list[MatchedSpan], lines: list[Line], duration_a: float, duration_b: float
+) -> list[MatchedSpan]:
+    """The constant-offset spans with each speed change's line put in their place: the spans it
+    covers on A are cut back to it, and its ends meet its neighbours where the two lines cross (or
+    the videos' ends, when it has none)."""
+    if not lines:
+        return spans
+    speed_spans: list[MatchedSpan] = []
+    for line in sorted(lines, key=lambda item: item.a_start):
+        kept: list[MatchedSpan] = []
+        for span in spans:
+            if span.a_end <= line.a_start or span.a_start >= line.a_end:
+                kept.append(span)
+                continue
+            if line.a_start - span.a_start >= MIN_SPAN_SECONDS:
+                kept.append(_part(span, span.a_start, line.a_start))
+            if span.a_end - line.a_end >= MIN_SPAN_SECONDS:
+                kept.append(_part(span, line.a_end, span.a_end))
+        speed = MatchedSpan(line.a_start, line.a_end, line.b_start, line.b_end)
+        speed_spans.append(speed)
+        spans = sorted([*kept, speed], key=lambda span: span.a_start)
+    joined = list(spans)
+    for number, span in enumerate(spans):
+        if not any(span is speed for speed in speed_spans):
+            continue
+        start, end = span.a_start, span.a_end
+        if number > 0:
+            previous = joined[number - 1]
+            crossing = _crossing(previous, span)
+            if crossing is not None and previous.a_start + MIN_SPAN_SECONDS < crossing < end - MIN_SPAN_SECONDS:
+                start = crossing
+                joined[number - 1] = _part(previous, previous.a_start, crossing)
+        else:  # back to where either video starts
+            start = min(start, max(0.0, span.a_start - span.b_start / span.rate))
+        if number < len(spans) - 1:
+            following = spans[number + 1]
+            crossing = _crossing(span, following)
+            if crossing is not None and start + MIN_SPAN_SECONDS < crossing < following.a_end - MIN_SPAN_SECONDS:
+                end = crossing
+                joined[number + 1] = _part(following, crossing, following.a_end)
+        else:  # on to where either video ends
+            end = max(end, min(duration_a, span.a_start + (duration_b - span.b_start) / span.rate))
+        joined[number] = _part(span, start, end)
+    return _monotone(joined)
+
+
+def _part(span: MatchedSpan, a_start: float, a_end: float) -> MatchedSpan:
+    """`span` from a_start to a_end on A (either may lie past its ends: along its line)."""
+    rate = span.rate
+    return MatchedSpan(
+        a_start, a_end, span.b_start + (a_start - span.a_start) * rate, span.b_start + (a_end - span.a_start) * rate
+    )
+
+
+def _crossing(first: MatchedSpan, second: MatchedSpan) -> float | None:
+    """The A time at which the two spans' lines meet (None: parallel)."""
+    rate_1, rate_2 = first.rate, second.rate
+    if abs(rate_1 - rate_2) < 1e-6:
+        return None
+    # first.b_start + (t − first.a_start)·rate_1 = second.b_start + (t − second.a_start)·rate_2
+    return (second.b_start - second.a_start * rate_2 - first.b_start + first.a_start * rate_1) / (rate_1 - rate_2)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from videos.compare.refine import MatchedSpan
+from videos.compare.speed import pitch_matched
 from videos.compare.sync import heard_bounds, sound_lag_at
 from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
@@ -74,10 +75,15 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
 
     def flagged(piece: tuple[MatchedSpan, np.ndarray, tuple[float, float]]) -> np.ndarray:
         span, times, bounds = piece
-        moved = picture_scores(signals, times, span.offset) > SCREEN_PICTURE
+        # Along a span B plays at (B's time at its rate: a speed change), one offset per step.
+        offsets = span.offset + (times - span.a_start) * (span.rate - 1.0) if span.rate != 1.0 else span.offset
+        moved = picture_scores(signals, times, offsets) > SCREEN_PICTURE
         # B's sound where it is heard: a constant lag as one figure, a drifting one per step.
         lag = sound_lag_at(span, times) if span.sound_drift else span.sound_lag
-        sound = sound_scores(signals, times, span.offset, bounds, lag=lag)
+        # At another speed, B's sound is read at each step's own time (its picture's, then its
+        # lag), and moved down in pitch by the speed where that matches better.
+        heard = lag + (offsets - span.offset) if span.rate != 1.0 else lag
+        sound = sound_scores(signals, times, span.offset, bounds, lag=heard, ratio=1.0 / span.rate)
         if sound is not None:
             moved |= sound > SCREEN_SOUND
         return times[moved]
@@ -94,9 +100,9 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
     return stretches
 
 
-def picture_scores(signals: Signals, times: np.ndarray, offset: float) -> np.ndarray:
+def picture_scores(signals: Signals, times: np.ndarray, offset: float | np.ndarray) -> np.ndarray:
     """At each of `times` on A, how far A's picture sample is from the nearer of B's two around
-    the same moment (B read `offset` later)."""
+    the same moment (B read `offset` later: one figure, or one per time)."""
     first, second, rate = signals.picture_a, signals.picture_b, signals.visual_rate
     index_a = np.clip(np.rint(times * rate).astype(np.int64), 0, len(first) - 1)
     position_b = (times + offset) * rate
@@ -125,11 +131,14 @@ def sound_scores(
     bounds: tuple[float, float],
     *,
     lag: float | np.ndarray = 0.0,
+    ratio: float = 1.0,
 ) -> np.ndarray | None:
     """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
     from the fingerprints' sound frames, B read `offset` later and its sound `lag` later still
     (B's sound behind its picture: one figure, or one per time when it drifts); no window reaches
-    outside `bounds` (seconds on A: the stretch of one matched span). None without sound."""
+    outside `bounds` (seconds on A: the stretch of one matched span). `ratio`: B's speed over A's;
+    when not 1, B's sound also counts as it would sound played at A's speed (moved down in pitch
+    by the ratio), where that matches better. None without sound."""
     first, second, rate = signals.sound_a, signals.sound_b, signals.audio_rate
     if first is None or second is None:
         return None
@@ -148,7 +157,10 @@ def sound_scores(
         levels_b = _rows_at(second, np.rint(frames + (offset + lags) * rate).astype(np.int64))
     centres = np.rint(times * rate).astype(np.int64) - start
     limits = (round(bounds[0] * rate) - start, round(bounds[1] * rate) - start)
-    return sound_changes(levels_a, levels_b, centres, half, limits)
+    scores = sound_changes(levels_a, levels_b, centres, half, limits)
+    if ratio != 1.0:
+        scores = np.minimum(scores, sound_changes(levels_a, pitch_matched(levels_b, ratio), centres, half, limits))
+    return scores
 
 
 def _rows_at(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
@@ -181,4 +193,6 @@ def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
     end = max(first + STEP, last)
     # A drifting lag moves little over a stretch: verification reads it at the stretch's middle.
     lag = float(sound_lag_at(span, np.array([(first + end) / 2]))[0])
-    return Stretch(a_start=first, a_end=end, offset=span.offset, sound_lag=lag)
+    # The offset at the stretch's start (B's time at the span's rate from there on).
+    offset = span.b_start + (first - span.a_start) * span.rate - first
+    return Stretch(a_start=first, a_end=end, offset=offset, rate=span.rate, sound_lag=lag)

@@ -77,6 +77,10 @@ class Stretch:
     rate: float = 1.0
     sound_lag: float = 0.0
 
+    def b_time(self, a_time: float) -> float:
+        """B's picture time facing `a_time` on A."""
+        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
+
     def steps(self) -> np.ndarray:
         count = max(1, round((self.a_end - self.a_start) / STEP))
         times: np.ndarray = self.a_start + (np.arange(count) + 0.5) * STEP
@@ -213,14 +217,14 @@ def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[S
         for stretch in stretches:
             steps = stretch.steps()
             frames_a = pictures_a.between(stretch.a_start, stretch.a_end)
-            frames_b = pictures_b.between(stretch.a_start + stretch.offset, stretch.a_end + stretch.offset)
+            frames_b = pictures_b.between(stretch.b_time(stretch.a_start), stretch.b_time(stretch.a_end))
             scores = np.full(len(steps), np.nan)
             if frames_a and frames_b:
                 shown_a = _shown_at(frames_a, steps)
                 starts_b = np.array([time for time, _ in frames_b])
                 cache: dict[tuple[int, int], float] = {}
                 for number, index_a in enumerate(shown_a.tolist()):
-                    moment_b = frames_a[index_a][0] + stretch.offset
+                    moment_b = stretch.b_time(frames_a[index_a][0])
                     after = int(np.clip(np.searchsorted(starts_b, moment_b - 1e-6), 0, len(frames_b) - 1))
                     candidates = {max(0, after - 1), after}
                     best = math.inf
@@ -237,18 +241,20 @@ def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[S
 # --- sound ---------------------------------------------------------------------------------------
 
 
-def _sound_between(container: av.container.InputContainer, origin: float, start: float, end: float) -> np.ndarray:
-    """Mono samples at SOUND_RATE from `start` to `end` seconds (zeros where there is no sound).
+def _sound_between(
+    container: av.container.InputContainer, origin: float, start: float, end: float, sample_rate: int = SOUND_RATE
+) -> np.ndarray:
+    """Mono samples at `sample_rate` from `start` to `end` seconds (zeros where there is no sound).
     The decoded sound is taken as continuous from the first frame's timestamp: the resampler
     buffers, so its pieces do not line up with the frames they came from."""
     stream = container.streams.audio[0]
-    time_base = float(stream.time_base or 0) or 1.0 / SOUND_RATE
+    time_base = float(stream.time_base or 0) or 1.0 / sample_rate
     container.seek(int((max(0.0, start - 0.5) + origin) / time_base), stream=stream, backward=True)
     # Channels are averaged here rather than mixed down by the resampler: its stereo-to-mono mix
     # sums two identical channels to 3 dB more than either (a mono file re-encoded as stereo would
     # sound 3 dB louder), and the fingerprint's sound averages them too.
-    resampler = av.AudioResampler(format="fltp", rate=SOUND_RATE)
-    count = max(0, round((end - start) * SOUND_RATE))
+    resampler = av.AudioResampler(format="fltp", rate=sample_rate)
+    count = max(0, round((end - start) * sample_rate))
     pieces: list[np.ndarray] = []
     first_time: float | None = None
     decoded = 0
@@ -262,7 +268,7 @@ def _sound_between(container: av.container.InputContainer, origin: float, start:
                 values = piece.to_ndarray().mean(axis=0, dtype=np.float32)
                 pieces.append(values)
                 decoded += len(values)
-            if first_time + decoded / SOUND_RATE > end + 0.1:
+            if first_time + decoded / sample_rate > end + 0.1:
                 break
     except av.error.FFmpegError as error:
         logger.info("stopped decoding sound at an error: %s", error)
@@ -270,7 +276,7 @@ def _sound_between(container: av.container.InputContainer, origin: float, start:
     if first_time is None or not pieces:
         return samples
     sound = np.concatenate(pieces)
-    offset = round((first_time - start) * SOUND_RATE)  # where the decoded sound begins in `samples`
+    offset = round((first_time - start) * sample_rate)  # where the decoded sound begins in `samples`
     low, high = max(0, offset), min(count, offset + len(sound))
     if high > low:
         samples[low:high] = sound[low - offset : high - offset]
@@ -382,28 +388,72 @@ def measure_sound(path_a: MediaSource, path_b: MediaSource, stretches: list[Stre
             samples_a = _sound_between(container_a, origin_a, max(0.0, start), end)
             # B's sound is read where it is heard: its picture's time plus its lag.
             shift = stretch.offset + stretch.sound_lag
-            samples_b = _sound_between(container_b, origin_b, max(0.0, start + shift), end + shift)
+            heard_start = stretch.b_time(start) + stretch.sound_lag
+            samples_b = _sound_between(
+                container_b, origin_b, max(0.0, heard_start), stretch.b_time(end) + stretch.sound_lag
+            )
             lead_a = max(0.0, start) - start
-            lead_b = max(0.0, start + shift) - (start + shift)
+            lead_b = max(0.0, heard_start) - heard_start
             levels_a = _levels(spectrogram, samples_a, lead_a)
             levels_b = _levels(spectrogram, samples_b, lead_b)
             if not len(levels_a) or not len(levels_b):
                 results.append(np.full(len(steps), np.nan))
                 continue
-            lag = _best_lag(levels_a, levels_b, round(_SOUND_LAG_SECONDS / frame_seconds))
+            # At another speed B's sound is set against A's both as it is (its frames at A's pace)
+            # and as it would sound played at A's speed (resampled: moved down in pitch too), and
+            # the closer counts: a speed-up may or may not have had its pitch corrected.
+            versions_b = [levels_b]
+            if stretch.rate != 1.0:
+                at_pace = np.rint(np.arange(len(levels_a)) * stretch.rate).astype(np.int64)
+                # Faster, B's sound reaches higher: it is read at twice the rate that keeps what A
+                # has up to its top band (between samples that close, reading B's sound at A's
+                # moments by straight lines loses nothing audible), then brought to A's pace.
+                read_rate = 1000 * math.ceil(2 * SOUND_RATE / min(stretch.rate, 1.0) / 1000)
+                read_from = heard_start + lead_b
+                read_end = stretch.b_time(end) + stretch.sound_lag
+                fine_b = _sound_between(container_b, origin_b, read_from, read_end, sample_rate=read_rate)
+                resampled = _resampled(fine_b, read_rate, start, end, read_from, stretch)
+                versions_b = [_rows_taken(levels_b, at_pace), _levels(spectrogram, resampled, 0.0)]
             centres = np.rint((steps - start) / frame_seconds).astype(np.int64)
             low, high = stretch.a_start, stretch.a_end
-            if stretch.sound_lag:
-                low, high = heard_bounds((low, high), shift, shift, _sound_seconds(container_b, origin_b))
+            if stretch.sound_lag or stretch.rate != 1.0:
+                shift_last = stretch.b_time(high) + stretch.sound_lag - high
+                low, high = heard_bounds((low, high), shift, shift_last, _sound_seconds(container_b, origin_b))
             limits = (round((low - start) / frame_seconds), round((high - start) / frame_seconds))
-            moved_b = rows_from(levels_b, lag, len(levels_a))
-            heard = sound_changes(levels_a, moved_b, centres, round(SOUND_WINDOW / 2 / frame_seconds), limits)
-            # Where the change begins and ends, from the step's own sound: the wide window above
-            # starts hearing a change a quarter of a second before it happens.
-            instant = sound_changes(levels_a, moved_b, centres, round(STEP / 2 / frame_seconds), limits)
-            scores = np.minimum(heard, _widened(instant))
-            results.append(scores)
+            scores = np.full(len(steps), np.inf)
+            for version_b in versions_b:
+                if not len(version_b):
+                    continue
+                lag = _best_lag(levels_a, version_b, round(_SOUND_LAG_SECONDS / frame_seconds))
+                moved_b = rows_from(version_b, lag, len(levels_a))
+                heard = sound_changes(levels_a, moved_b, centres, round(SOUND_WINDOW / 2 / frame_seconds), limits)
+                # Where the change begins and ends, from the step's own sound: the wide window above
+                # starts hearing a change a quarter of a second before it happens.
+                instant = sound_changes(levels_a, moved_b, centres, round(STEP / 2 / frame_seconds), limits)
+                scores = np.minimum(scores, np.minimum(heard, _widened(instant)))
+            results.append(np.where(np.isfinite(scores), scores, np.nan))
     return results
+
+
+def _resampled(
+    samples_b: np.ndarray, sample_rate: int, start: float, end: float, read_from: float, stretch: Stretch
+) -> np.ndarray:
+    """B's sound (`samples_b` at `sample_rate`, from B's time `read_from`) at A's pace and at
+    SOUND_RATE from A's `start` to `end`: each of A's sample times takes B's sound at the moment
+    facing it (silence outside)."""
+    times_a = start + np.arange(max(0, round((end - start) * SOUND_RATE))) / SOUND_RATE
+    heard = stretch.b_time(start) + stretch.sound_lag + (times_a - start) * stretch.rate
+    positions = (heard - read_from) * sample_rate
+    resampled: np.ndarray = np.interp(positions, np.arange(len(samples_b)), samples_b, left=0.0, right=0.0)
+    return resampled.astype(np.float32)
+
+
+def _rows_taken(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """rows[indexes], zeros (silence) where an index is past either end."""
+    taken = np.zeros((len(indexes), rows.shape[1]), np.float32)
+    inside = (indexes >= 0) & (indexes < len(rows))
+    taken[inside] = rows[indexes[inside]]
+    return taken
 
 
 def _levels(spectrogram: Spectrogram, samples: np.ndarray, lead: float) -> np.ndarray:

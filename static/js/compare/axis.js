@@ -1,7 +1,8 @@
 // The aligned axis: the timeline both players move along, as a row of pieces one after another.
 //
 // A refined comparison (engine 2) brings `matched_spans`, the stretches both videos show: each is a
-// piece as long as its stretch on A, where B's time is `b_start + (a − a_start)`. Between two spans
+// piece as long as its stretch on A, where B's time is `b_start + (a − a_start)·rate`, rate being
+// B's length over A's (1, unless B plays the stretch faster or slower: a speed change). Between two spans
 // (and before the first, after the last) what only A has and then what only B has are pieces of
 // their own, where the other video waits. An older comparison (engine 1) has no spans: its pieces
 // are the aligned clip pairs of its curve, each as long as its clip (A's when A has one there, else
@@ -96,16 +97,19 @@ function spanPieces(spans, durationA, durationB) {
   spans.forEach((span, index) => {
     // A span that starts a little before the previous one ended (rounding) starts where it ended,
     // on both sides, so that each video's times keep going forward along the axis.
-    const overlap = Math.max(endA - span.a_start, endB - span.b_start, 0);
+    // B moves `rate` seconds for each of A's along the span (so does the overlap).
+    const lengthA = span.a_end - span.a_start;
+    const rate = lengthA > 0 ? (span.b_end - span.b_start) / lengthA : 1;
+    const overlap = Math.max(endA - span.a_start, (endB - span.b_start) / rate, 0);
     const aStart = span.a_start + overlap;
-    const bStart = span.b_start + overlap;
+    const bStart = span.b_start + overlap * rate;
     only(aStart, bStart);
     const length = span.a_end - aStart;
     if (length > MIN_PIECE_S) {
-      pieces.push({ a: aStart, b: bStart, length, span: index });
+      pieces.push({ a: aStart, b: bStart, length, bLength: length * rate, span: index });
     }
     endA = Math.max(endA, span.a_end);
-    endB = Math.max(endB, span.b_end, bStart + Math.max(length, 0));
+    endB = Math.max(endB, span.b_end, bStart + Math.max(length, 0) * rate);
   });
   only(durationA, durationB);
   return pieces;
@@ -113,7 +117,8 @@ function spanPieces(spans, durationA, durationB) {
 
 function spanAxis(spans, durationA, durationB) {
   const pieces = spanPieces(spans, durationA, durationB);
-  // Inside a span both videos move at the same pace, so each side's length there is the piece's.
+  // A piece is as long as A's stretch; B's stretch in it is as long as B plays it (a speed change
+  // makes it shorter or longer), and B's time moves along it in proportion.
   const lengths = pieces.map((piece) => piece.length);
   const a = side(
     pieces.map((piece) => piece.a),
@@ -121,7 +126,7 @@ function spanAxis(spans, durationA, durationB) {
   );
   const b = side(
     pieces.map((piece) => piece.b),
-    lengths,
+    pieces.map((piece) => piece.bLength ?? piece.length),
   );
   return assemble(
     "spans",
@@ -142,6 +147,13 @@ export function buildAxis(data, durationA, durationB) {
 
 export function has(axis, side, pair) {
   return axis.sides[side].times[pair] !== null;
+}
+
+export function pace(axis, side, pair) {
+  // How fast `side` plays in a pair against the axis (1, unless a speed change makes its stretch
+  // shorter or longer than the piece): a follower keeps step at this multiple of the leader's rate.
+  const length = axis.sides[side].lengths[pair];
+  return length > 0 && axis.lengths[pair] > 0 ? length / axis.lengths[pair] : 1;
 }
 
 export function pairAt(axis, position) {

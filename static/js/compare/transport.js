@@ -8,7 +8,7 @@
 // should be. A small drift is made up by nudging the follower's playbackRate (inaudible, no stall);
 // a large one (a stall, a slow seek) by seeking.
 
-import { has, pairAt, positionFrom, timeOn } from "./axis.js";
+import { has, pace, pairAt, positionFrom, timeOn } from "./axis.js";
 
 const SYNC_INTERVAL_MS = 50;
 const SEEK_DRIFT_S = 0.3; // drift past this: seek the follower
@@ -55,8 +55,10 @@ export function startSync(root, config, axis, ui) {
     }
   }
 
-  function follow(side, target) {
+  function follow(side, target, pacing = 1) {
+    // `pacing`: the follower's speed against the leader's where B plays a stretch faster or slower.
     const video = media[side];
+    const steady = baseRate * pacing;
     if (target.waiting) {
       if (!video.paused) {
         video.pause();
@@ -74,13 +76,13 @@ export function startSync(root, config, axis, ui) {
     }
     const drift = video.currentTime - target.time;
     if (Math.abs(drift) > SEEK_DRIFT_S) {
-      video.playbackRate = baseRate;
+      video.playbackRate = steady;
       video.currentTime = target.time;
     } else if (Math.abs(drift) > NUDGE_DRIFT_S) {
       const nudge = Math.min(Math.max(-drift / CATCH_UP_S, -MAX_NUDGE), MAX_NUDGE);
-      video.playbackRate = baseRate * (1 + nudge);
-    } else if (video.playbackRate !== baseRate) {
-      video.playbackRate = baseRate;
+      video.playbackRate = steady * (1 + nudge);
+    } else if (video.playbackRate !== steady) {
+      video.playbackRate = steady;
     }
   }
 
@@ -110,7 +112,7 @@ export function startSync(root, config, axis, ui) {
           play(name);
         }
       } else {
-        follow(name, target);
+        follow(name, target, pace(axis, name, now) / pace(axis, newLeader, now));
       }
     }
     const atEnd = position >= axis.total - 0.05 && media.a.paused && media.b.paused;

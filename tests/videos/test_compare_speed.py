@@ -1,0 +1,182 @@
+"""Engine 3 on speed changes, on rendered files: a programme and B played faster, either all of it
+(the 25/24 PAL speed-up) or a 20 s section of it (1.5×). B is drawn from the same source time as A
+(the programme's picture is a function of source time), and its sound is A's resampled in time, so
+it is higher pitched as well, as a speed-up without pitch correction is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sage.synthetic_media import SAMPLE_RATE
+from sage.synthetic_media.edits import Piece, Version, render_version, version_sound
+from sage.synthetic_media.natural import Programme, ProgrammePainter
+from sage.synthetic_media.writing import write_streams
+from videos.compare.changes import Measured, RefinedComparison, judge
+from videos.compare.files import compare_files
+from videos.compare.refine import MatchedSpan
+from videos.compare.speed import pitch_matched, speed_findings
+from videos.compare.verify import STEP
+from videos.embeddings.audio import Spectrogram
+from videos.embeddings.fingerprint import AUDIO_BANDS
+
+FPS = 25
+MASTER = (320, 180)
+SECONDS = 60.0
+PAL = 25 / 24  # film shown at PAL's 25 frames a second: 4.2 % fast
+SECTION = (20.0, 41.0)  # A's stretch that B plays 1.5 times as fast
+PROGRAMME = Programme(seed=37, seconds=SECONDS)
+# B's source time at each of B's times: A's picture and sound at that moment of the programme.
+SourceTime = Callable[[np.ndarray], np.ndarray]
+
+
+def whole_speed(ratio: float) -> SourceTime:
+    """B plays the whole programme `ratio` times as fast."""
+    return lambda times: times * ratio
+
+
+def section_speed(start: float, end: float, ratio: float) -> SourceTime:
+    """B plays A's `start`–`end` `ratio` times as fast, the rest at its own speed."""
+    section_b = (end - start) / ratio
+
+    def source(times: np.ndarray) -> np.ndarray:
+        inside = start + (times - start) * ratio
+        after = times + (end - start) - section_b
+        return np.where(times < start, times, np.where(times < start + section_b, inside, after))
+
+    return source
+
+
+def rendered_a(folder: Path) -> Path:
+    path = folder / "a.mp4"
+    if not path.exists():
+        version = Version((Piece(PROGRAMME, 0.0, SECONDS),))
+        render_version(version, PROGRAMME, MASTER, path)
+    return path
+
+
+def rendered_b(folder: Path, name: str, source_time: SourceTime, seconds: float) -> Path:
+    """B: `seconds` long, showing at each of its times the programme at `source_time(time)`."""
+    path = folder / f"{name}.mp4"
+    if path.exists():
+        return path
+    painter = ProgrammePainter(PROGRAMME, *MASTER)
+    frame_times = np.arange(round(seconds * FPS)) / FPS
+    sources = np.clip(source_time(frame_times), 0.0, SECONDS - 1e-3)
+    sound = version_sound(Version((Piece(PROGRAMME, 0.0, SECONDS),)), PROGRAMME)
+    sample_times = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    # Resampled in time: played faster, the sound is higher pitched too (no pitch correction).
+    positions = source_time(sample_times) * SAMPLE_RATE
+    samples = np.interp(positions, np.arange(len(sound)), sound).astype(np.float32)
+    return write_streams(
+        path, frames=(painter.frame(float(time) + 1e-6) for time in sources), width=MASTER[0], height=MASTER[1],
+        fps=FPS, container="mp4", codec=None, crf=None, bitrate=None, samples=samples, preset="ultrafast",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("speed")
+
+
+@pytest.fixture(scope="module")
+def pal_result(folder: Path) -> RefinedComparison:
+    b = rendered_b(folder, "pal", whole_speed(PAL), SECONDS / PAL)
+    return compare_files(rendered_a(folder), b)
+
+
+@pytest.fixture(scope="module")
+def section_result(folder: Path) -> RefinedComparison:
+    # A's 20–41 s in 14 s: 7 s less, a whole number of frames of both A (30 fps) and B (25 fps), so
+    # that after it B shows A's very frames (at another phase, a train's fast motion would differ).
+    b = rendered_b(folder, "section", section_speed(SECTION[0], SECTION[1], 1.5), SECONDS - 7.0)
+    return compare_files(rendered_a(folder), b)
+
+
+def test_a_whole_video_played_25_24_fast_is_one_speed_finding_and_nothing_else(pal_result) -> None:
+    assert [segment.kind for segment in pal_result.segments] == ["speed"]
+    (finding,) = pal_result.findings
+    assert finding.ratio == pytest.approx(PAL, rel=0.005)
+    assert finding.a_start == pytest.approx(0.0, abs=0.25)
+    assert finding.a_end == pytest.approx(SECONDS, abs=0.25)
+    assert finding.b_end == pytest.approx(SECONDS / PAL, abs=0.25)
+    # One span maps the whole of A onto the whole of B.
+    assert len(pal_result.spans) == 1
+    assert 1 / pal_result.spans[0].rate == pytest.approx(PAL, rel=0.005)
+    assert pal_result.similarity == pytest.approx(100.0)
+
+
+def test_a_section_played_one_and_a_half_times_as_fast_is_one_speed_finding_at_its_place(section_result) -> None:
+    assert [segment.kind for segment in section_result.segments] == ["speed"]
+    (finding,) = section_result.findings
+    assert finding.ratio == pytest.approx(1.5, rel=0.005)
+    assert (finding.a_start, finding.a_end) == (pytest.approx(20.0, abs=0.25), pytest.approx(41.0, abs=0.25))
+    assert (finding.b_start, finding.b_end) == (pytest.approx(20.0, abs=0.25), pytest.approx(34.0, abs=0.25))
+    # Before and after it, B keeps A's pace: nothing only one video has.
+    rates = [round(span.rate, 3) for span in section_result.spans]
+    assert rates == [1.0, pytest.approx(1 / 1.5, abs=0.003), 1.0]
+    assert section_result.spans[-1].offset == pytest.approx(-7.0, abs=0.05)
+
+
+def test_the_speed_finding_holds_at_any_threshold(section_result) -> None:
+    for threshold in (0.02, 0.5):
+        judged = section_result.with_threshold(threshold)
+        assert [segment for segment in judged.segments if segment.kind == "speed"] == section_result.findings
+
+
+def test_a_change_measured_along_a_faster_stretch_sits_at_b_s_own_times() -> None:
+    # B plays A's 10–30 s in 10 s (twice as fast) and its picture differs from A's 20 s on.
+    steps = round(20.0 / STEP)
+    picture = np.where(np.arange(steps) * STEP >= 10.0, 0.9, 0.0)
+    measured = Measured(a_start=10.0, offset=0.0, picture=picture, sound=None, rate=0.5)
+    span = MatchedSpan(10.0, 30.0, 10.0, 20.0)
+
+    result = judge(
+        duration_a=40.0, duration_b=30.0, alignment="cuts", spans=[span], measured=[measured], threshold=0.15
+    )
+
+    changed = [segment for segment in result.segments if segment.kind == "visual"]
+    assert len(changed) == 1
+    times = [changed[0].a_start, changed[0].a_end, changed[0].b_start, changed[0].b_end]
+    assert times == pytest.approx([20.0, 30.0, 15.0, 20.0], abs=0.15)
+    # Stored and read back, the stretch keeps its rate (older rows have none: the same speed).
+    assert Measured.from_json(measured.as_json()).rate == 0.5
+    assert Measured.from_json(_without_rate(measured)).rate == 1.0
+
+
+def _without_rate(measured: Measured) -> dict[str, object]:
+    row = measured.as_json()
+    row.pop("rate")
+    return row
+
+
+def test_only_speeds_that_differ_by_half_a_percent_or_more_are_reported() -> None:
+    spans = [
+        MatchedSpan(0.0, 100.0, 0.0, 100.0),
+        MatchedSpan(100.0, 200.0, 100.0, 199.7),  # 0.3 % fast: within what a frame-rate conversion gives
+        MatchedSpan(200.0, 300.0, 199.7, 296.7),  # 3.1 % fast
+        MatchedSpan(300.0, 320.0, 296.7, 326.7),  # two thirds of A's speed
+    ]
+
+    findings = speed_findings(spans)
+
+    assert [finding.a_start for finding in findings] == [200.0, 300.0]
+    assert [finding.ratio for finding in findings] == pytest.approx([100 / 97, 20 / 30], abs=1e-4)
+    assert {finding.kind for finding in findings} == {"speed"}
+
+
+def test_a_higher_pitched_sound_is_moved_back_down_by_the_speed() -> None:
+    spectrogram = Spectrogram(16_000)
+    times = np.arange(16_000) / 16_000
+
+    def bands(frequency: float) -> np.ndarray:
+        levels = spectrogram.levels(np.sin(2 * np.pi * frequency * times).astype(np.float32))
+        pooled: np.ndarray = levels.reshape(len(levels), AUDIO_BANDS, -1).mean(axis=2).mean(axis=0)
+        return pooled
+
+    original, faster = bands(1000.0), bands(1500.0)
+    assert int(np.argmax(faster)) != int(np.argmax(original))
+    assert int(np.argmax(pitch_matched(faster, 1.5))) == int(np.argmax(original))

@@ -1,0 +1,381 @@
+"""Speed changes: B plays a stretch of A faster or slower (a 25/24 PAL speed-up, a 1.5× section).
+
+Along such a stretch B's time is a line in A's, B = b_start + (A − a_start)·rate, rate ≠ 1 (B
+seconds per A second), and an alignment by constant offsets sees the offset drift: differences
+everywhere. Two ways it shows in the local offsets (videos.compare.windows):
+
+- a slow change (a few percent) still lets the windows vote, and their offsets lie on a sloped
+  line (`sloped_runs`); the line is then refined over the whole stretch (`refined_line`);
+- a fast one (1.5×) leaves the windows inside it unable to agree: a hole in the votes between two
+  constant offsets o1 and o2. A section from s to e on A that joins both lines, B = s + o1 +
+  (A − s)·rate with rate = (e + o2 − s − o1) / (e − s), is searched for (`section_between`), and
+  kept when it matches clearly better than a cut or an insertion between the two would.
+
+A sped-up sound is higher pitched unless it was corrected: where a rate is known, B's sound is
+compared both as it is and moved down in pitch by the rate (`pitch_matched`), and the closer one
+counts. `speed_findings` turns the spans that run at another speed into "speed" findings.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from videos.compare.moments import MomentCosts
+from videos.compare.segments import Difference, Severity
+from videos.compare.windows import WINDOW_SECONDS
+from videos.embeddings.audio import BANDS, mel_filters
+from videos.embeddings.fingerprint import AUDIO_BANDS
+
+if TYPE_CHECKING:  # refine builds the spans from what is found here (and imports this module)
+    from videos.compare.refine import MatchedSpan
+
+# A span whose speed differs from A's by this much or more (|ratio − 1|) is reported.
+REPORTED_CHANGE = 0.005
+# Rates (B seconds per A second) looked for: outside them a stretch is something else.
+SLOWEST_RATE, FASTEST_RATE = 0.4, 2.5
+# Sloped runs of window votes: a vote joins a run within _LINE_TOLERANCE s of its line; a run is
+# a speed change when it has _MIN_RUN_VOTES votes, its offset moves by _MIN_RUN_DRIFT s or more
+# along it (less is a constant offset's noise) and the votes sit on the line (_MAX_RESIDUAL, rms).
+_LINE_TOLERANCE = 0.15
+_FIRST_TOLERANCE = 0.35  # the second vote of a run, before any slope is known
+_MIN_RUN_VOTES = 5
+_MIN_RUN_DRIFT = 0.3
+_MAX_RESIDUAL = 0.07
+_MIN_SLOPE = 0.002
+# A section between two constant offsets: its picture must match at least this well on average
+# (costs in units of two unrelated moments), and better than a cut or an insertion would, whose
+# unmatched time costs _GAP_COST a sample.
+SECTION_CEILING = 0.5
+_GAP_COST = 0.8
+_MIN_SECTION_SECONDS = 2.0
+_MAX_SECTION_SECONDS = 600.0
+_COARSE_STEP = 0.2
+_FINE_STEP = 0.04
+_OUTSIDE_COST = 2.0
+
+
+@dataclass(frozen=True)
+class Line:
+    """B = b_start + (A − a_start)·rate for A from a_start to a_end."""
+
+    a_start: float
+    a_end: float
+    b_start: float
+    rate: float
+
+    def b_at(self, times: np.ndarray | float) -> np.ndarray | float:
+        return self.b_start + (times - self.a_start) * self.rate
+
+    @property
+    def b_end(self) -> float:
+        return self.b_start + (self.a_end - self.a_start) * self.rate
+
+
+Vote = tuple[float, float, float]  # a window's (start, end) on A and the offset it votes for
+
+
+# --- slow changes: votes on a sloped line ------------------------------------------------------
+
+
+def sloped_runs(votes: Sequence[Vote]) -> tuple[list[Line], list[Vote]]:
+    """The runs of consecutive votes whose offsets lie on one sloped line (as rough lines), and
+    the votes left for grouping by constant offset (a stray vote inside a run is dropped)."""
+    lines: list[Line] = []
+    rest: list[Vote] = []
+    first = 0
+    while first < len(votes):
+        members = [first]
+        fit = _RunningFit()
+        fit.add(_centre(votes[first]), votes[first][2])
+        misses = 0
+        for number in range(first + 1, len(votes)):
+            time, offset = _centre(votes[number]), votes[number][2]
+            tolerance = _FIRST_TOLERANCE if len(members) == 1 else _LINE_TOLERANCE
+            if abs(offset - fit.expected(time)) <= tolerance:
+                members.append(number)
+                fit.add(time, offset)
+                misses = 0
+            else:
+                misses += 1
+                if misses > 1:  # one stray vote is skipped; two in a row end the run
+                    break
+        line = _run_line(votes, members)
+        if line is None:
+            rest.extend(votes[first : members[-1] + 1])
+        else:
+            lines.append(line)
+        first = members[-1] + 1
+    return lines, rest
+
+
+def _centre(vote: Vote) -> float:
+    return (vote[0] + vote[1]) / 2
+
+
+class _RunningFit:
+    """The least-squares line through the points added so far, in constant time per point (a
+    3-hour video's votes are thousands long): one point gives its own offset, no slope."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.origin = 0.0  # times are taken from the first point's, for precision
+        self.sum_t = self.sum_y = self.sum_tt = self.sum_ty = 0.0
+
+    def add(self, time: float, offset: float) -> None:
+        if not self.count:
+            self.origin = time
+        time -= self.origin
+        self.count += 1
+        self.sum_t += time
+        self.sum_y += offset
+        self.sum_tt += time * time
+        self.sum_ty += time * offset
+
+    def expected(self, time: float) -> float:
+        mean_t, mean_y = self.sum_t / self.count, self.sum_y / self.count
+        spread = self.sum_tt - self.count * mean_t * mean_t
+        if self.count < 2 or spread <= 1e-12:
+            return mean_y
+        slope = (self.sum_ty - self.count * mean_t * mean_y) / spread
+        return mean_y + slope * (time - self.origin - mean_t)
+
+
+def _run_line(votes: Sequence[Vote], members: list[int]) -> Line | None:
+    """The run's line when it is a speed change (see the constants), else None."""
+    if len(members) < _MIN_RUN_VOTES:
+        return None
+    times = np.array([_centre(votes[number]) for number in members])
+    offsets = np.array([votes[number][2] for number in members])
+    slope, intercept = np.polyfit(times, offsets, 1)
+    residual = float(np.sqrt(np.mean((offsets - (slope * times + intercept)) ** 2)))
+    rate = 1.0 + float(slope)
+    if (
+        abs(slope) < _MIN_SLOPE
+        or abs(slope) * (times[-1] - times[0]) < _MIN_RUN_DRIFT
+        or residual > _MAX_RESIDUAL
+        or not SLOWEST_RATE <= rate <= FASTEST_RATE
+    ):
+        return None
+    start, end = votes[members[0]][0], votes[members[-1]][1]
+    return Line(start, end, start + float(slope * start + intercept), rate)
+
+
+def refined_line(costs: MomentCosts, line: Line) -> Line:
+    """The line's offset (at its middle) and rate refined over its whole stretch: the offset to a
+    fiftieth of a second, the rate to a few hundredths of a percent."""
+    middle = (line.a_start + line.a_end) / 2
+    length = max(line.a_end - line.a_start, 0.1)
+    count = int(min(3000, max(40, length * costs.a.visual_rate * 2)))
+    times_a = np.linspace(line.a_start, line.a_end, count, endpoint=False)
+    offset = float(line.b_at(middle)) - middle
+    rate = line.rate
+    # Coarse to fine: each round searches around the last best, with steps a fifth as large.
+    offset_step, rate_step = 0.04, max(0.002, 0.4 / length)
+    for _ in range(3):
+        offsets = offset + offset_step * np.arange(-4, 5)
+        rates = rate + rate_step * np.arange(-4, 5)
+        grid_offsets, grid_rates = np.meshgrid(offsets, rates, indexing="ij")
+        times_b = (middle + grid_offsets.ravel())[:, None] + (times_a[None, :] - middle) * grid_rates.ravel()[:, None]
+        mean_cost = _mean_cost(costs, times_a, times_b, 1.0 / grid_rates.ravel())
+        best = int(np.argmin(mean_cost))
+        offset, rate = float(grid_offsets.ravel()[best]), float(grid_rates.ravel()[best])
+        offset_step, rate_step = offset_step / 4, rate_step / 4
+    return Line(line.a_start, line.a_end, middle + offset + (line.a_start - middle) * rate, rate)
+
+
+# --- fast changes: a section between two constant offsets --------------------------------------
+
+
+def section_between(
+    costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]
+) -> Line | None:
+    """The speed section joining the offset of group `before` (start, end, offset on A) to the
+    offset of group `after`, when one explains the stretch between them (module docstring)."""
+    (_, end_1, offset_1), (start_2, _, offset_2) = before, after
+    if abs(offset_1 - offset_2) < 0.25 or not 0 < start_2 - end_1 + 2 * WINDOW_SECONDS <= _MAX_SECTION_SECONDS:
+        return None
+    # Where the section could start and end: about where the votes stop and start again.
+    reach = WINDOW_SECONDS
+    low, high = max(0.0, end_1 - reach - 1.0), min(costs.a.duration, start_2 + reach + 1.0)
+    times = np.arange(low, high, _COARSE_STEP)
+    if len(times) < 4:
+        return None
+    cost_1 = _visual(costs, times, times + offset_1)
+    cost_2 = _visual(costs, times, times + offset_2)
+    before_sums = np.concatenate([[0.0], np.cumsum(cost_1)])  # before_sums[k]: samples 0..k−1 at offset 1
+    after_sums = np.concatenate([np.cumsum(cost_2[::-1])[::-1], [0.0]])  # after_sums[k]: samples k.. at offset 2
+    starts = np.flatnonzero(np.abs(times - end_1) <= reach)
+    ends = np.flatnonzero(np.abs(times - start_2) <= reach)
+    best: tuple[float, int, int] | None = None
+    for first in starts.tolist():
+        lasts = ends[times[ends] - times[first] >= _MIN_SECTION_SECONDS]
+        if not len(lasts):
+            continue
+        section_a = times[lasts] - times[first]
+        rates = (section_a + offset_2 - offset_1) / section_a
+        lasts = lasts[(rates >= SLOWEST_RATE) & (rates <= FASTEST_RATE)]
+        rates = rates[(rates >= SLOWEST_RATE) & (rates <= FASTEST_RATE)]
+        if not len(lasts):
+            continue
+        inside = times[first : int(lasts.max())]
+        times_b = times[first] + offset_1 + (inside[None, :] - times[first]) * rates[:, None]
+        moment = _visual(costs, np.broadcast_to(inside, times_b.shape), times_b)
+        counted = np.arange(len(inside))[None, :] < (lasts - first)[:, None]
+        linear = np.where(counted, moment, 0.0).sum(axis=1)
+        totals = before_sums[first] + linear + after_sums[lasts]
+        pick = int(np.argmin(totals))
+        if best is None or totals[pick] < best[0]:
+            best = (float(totals[pick]), first, int(lasts[pick]))
+    if best is None:
+        return None
+    total, first, last = best
+    linear_mean = (total - before_sums[first] - after_sums[last]) / max(last - first, 1)
+    if linear_mean > SECTION_CEILING or total >= _cut_cost(cost_1, cost_2, offset_1, offset_2):
+        return None
+    return _fine_section(costs, float(times[first]), float(times[last]), offset_1, offset_2)
+
+
+def _cut_cost(cost_1: np.ndarray, cost_2: np.ndarray, offset_1: float, offset_2: float) -> float:
+    """The cheapest cut (A has more) or insertion (B has more) between the two offsets, on the
+    same samples: offset 1 before a point, offset 2 after it, the unmatched time at _GAP_COST."""
+    unmatched = round(abs(offset_1 - offset_2) / _COARSE_STEP)
+    before = np.concatenate([[0.0], np.cumsum(cost_1)])
+    after = np.concatenate([np.cumsum(cost_2[::-1])[::-1], [0.0]])
+    skip = unmatched if offset_1 > offset_2 else 0  # A's removed samples are not matched at all
+    points = np.arange(len(before) - skip)
+    return float((before[points] + after[points + skip]).min() + unmatched * _GAP_COST)
+
+
+def _fine_section(costs: MomentCosts, start: float, end: float, offset_1: float, offset_2: float) -> Line:
+    """The section's start and end refined to _FINE_STEP on the picture between its samples and
+    the sound (moved in pitch by the rate, when that matches better)."""
+    low, high = start - 2 * _COARSE_STEP, end + 2 * _COARSE_STEP
+    times = np.arange(max(0.0, low), min(costs.a.duration, high), 1.0 / (2 * costs.a.visual_rate))
+    candidates_start = start + _FINE_STEP * np.arange(-5, 6)
+    candidates_end = end + _FINE_STEP * np.arange(-5, 6)
+    best_cost, best_line = (
+        math.inf,
+        Line(start, end, start + offset_1, (end + offset_2 - start - offset_1) / (end - start)),
+    )
+    for section_start in candidates_start.tolist():
+        for section_end in candidates_end.tolist():
+            rate = (section_end + offset_2 - section_start - offset_1) / (section_end - section_start)
+            times_b = np.where(
+                times < section_start,
+                times + offset_1,
+                np.where(
+                    times < section_end, section_start + offset_1 + (times - section_start) * rate, times + offset_2
+                ),
+            )
+            cost = float(_mean_cost(costs, times, times_b[None, :], np.array([1.0 / rate]))[0])
+            if cost < best_cost:
+                best_cost = cost
+                best_line = Line(section_start, section_end, section_start + offset_1, rate)
+    return best_line
+
+
+# --- costs -------------------------------------------------------------------------------------
+
+
+def _visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+    """The picture's cost (B between its samples), _OUTSIDE_COST where B has no such time."""
+    cost = costs.visual_between(times_a, times_b)
+    outside = (times_b < 0) | (times_b > costs.b.duration)
+    return np.where(outside, _OUTSIDE_COST, cost)
+
+
+def _mean_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+    """Per row of `times_b` (B times for `times_a`): the mean cost of the picture between its
+    samples and of the sound, B's sound taken as it is or moved down in pitch by the row's ratio
+    (B speed / A speed), whichever matches better."""
+    visual = costs.visual_between(np.broadcast_to(times_a, times_b.shape), times_b)
+    outside = (times_b < 0) | (times_b > costs.b.duration)
+    visual_mean = np.where(outside, _OUTSIDE_COST, visual).mean(axis=1)
+    if not costs.with_sound or costs.a.sound is None or costs.b.sound is None:
+        result: np.ndarray = visual_mean
+        return result
+    levels_a = costs.a.sound[costs.a.sound_index(times_a)].astype(np.float32)
+    levels_b = costs.b.sound[costs.b.sound_index(times_b)].astype(np.float32)
+    plain = np.abs(levels_a[None] - levels_b).mean(axis=(1, 2)) / costs.sound_unit
+    shifted = np.array(
+        [
+            np.abs(levels_a - pitch_matched(levels_b[row], float(ratio))).mean() / costs.sound_unit
+            for row, ratio in enumerate(ratios.tolist())
+        ]
+    )
+    sound_mean = np.minimum(plain, shifted)
+    combined: np.ndarray = (visual_mean + sound_mean) / 2.0
+    return combined
+
+
+@functools.cache
+def _band_mels() -> np.ndarray:
+    """The fingerprint's sound bands' centres on the mel scale (pairs of the embedding's bands)."""
+    filters = mel_filters(sample_rate=16_000, fft_size=512, bands=BANDS)
+    frequencies = np.arange(filters.shape[1]) * 16_000 / 512
+    centres = (filters * frequencies).sum(axis=1) / np.maximum(filters.sum(axis=1), 1e-9)
+    mels = _mel(centres)
+    pooled: np.ndarray = mels.reshape(AUDIO_BANDS, BANDS // AUDIO_BANDS).mean(axis=1)
+    return pooled
+
+
+def _mel(hertz: np.ndarray) -> np.ndarray:
+    mels: np.ndarray = 2595.0 * np.log10(1.0 + hertz / 700.0)
+    return mels
+
+
+def pitch_matched(levels_b: np.ndarray, ratio: float) -> np.ndarray:
+    """B's sound levels (… × bands) moved down in pitch by `ratio` (B speed / A speed): what B
+    played at A's speed would show in each band, for a speed change that raised the pitch with it.
+    Bands are read between B's band centres (the top band held past the end)."""
+    if abs(ratio - 1.0) < 1e-4:
+        return levels_b
+    mels = _band_mels()
+    hertz = 700.0 * (10.0 ** (mels / 2595.0) - 1.0)
+    position = np.interp(_mel(hertz * ratio), mels, np.arange(len(mels)))
+    lower = np.floor(position).astype(np.int64)
+    upper = np.minimum(lower + 1, len(mels) - 1)
+    weight = (position - lower).astype(np.float32)
+    shifted: np.ndarray = levels_b[..., lower] * (1 - weight) + levels_b[..., upper] * weight
+    return shifted
+
+
+# --- findings ----------------------------------------------------------------------------------
+
+
+def speed_findings(spans: Sequence[MatchedSpan]) -> list[Difference]:
+    """One "speed" finding per span that B plays at another speed: `ratio` = B's speed over A's
+    (A's length over B's: 1.042, B runs 4.2 % fast; 0.96, B runs 4 % slow)."""
+    findings: list[Difference] = []
+    for span in spans:
+        b_length = span.b_end - span.b_start
+        if b_length <= 0:
+            continue
+        ratio = (span.a_end - span.a_start) / b_length
+        if abs(ratio - 1.0) < REPORTED_CHANGE:
+            continue
+        findings.append(
+            Difference(
+                kind="speed",
+                a_start=span.a_start,
+                a_end=span.a_end,
+                b_start=span.b_start,
+                b_end=span.b_end,
+                peak=None,
+                mean=None,
+                severity=speed_severity(ratio),
+                ratio=round(ratio, 4),
+            )
+        )
+    return findings
+
+
+def speed_severity(ratio: float) -> Severity:
+    """Under 2 % faster or slower is medium (a PAL-to-film conversion is 4 %: high)."""
+    return "medium" if abs(ratio - 1.0) < 0.02 else "high"
