@@ -71,6 +71,8 @@ def test_a_number_changed_by_one_digit_is_a_change_however_long_the_line() -> No
     assert not same_words("NEWS 24", "NEWS 42")
     assert same_words("Tickets from 199 euros, this weekend only", "Tickets from 199 eur0s, this weekend only")
     assert same_words("MORNING BRIEFING", "morning briefing")
+    assert same_words("Room 10, second floor", "Room 1O, second floor")  # a letter read for a digit
+    assert not same_words("Room 10, second floor", "Room 16, second floor")
 
 
 def test_a_line_that_appears_or_disappears_is_a_change_against_nothing() -> None:

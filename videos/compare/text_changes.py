@@ -49,6 +49,7 @@ SAME_ROW_OVERLAP = 0.5
 
 # Letters the reader takes for one another: compared as one (not in numbers, see `_numbers`).
 _CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "8": "b"})
+_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
 _NUMBER = re.compile(r"\d[\d.,:]*\d|(?<![^\W\d_])\d(?![^\W\d_])")
 
 
@@ -320,8 +321,15 @@ def _letters(text: str) -> str:
 
 def _numbers(text: str) -> list[str]:
     """The numbers a reading shows (digits standing as a number, not one digit inside a word, which
-    is more often a misread letter: "1ight")."""
-    return [re.sub(r"[.,:]", "", number) for number in _NUMBER.findall(unicodedata.normalize("NFKC", text))]
+    is more often a misread letter: "1ight"). In a word mostly of digits, the letters the reader
+    takes for digits are read as those digits ("1O" is 10)."""
+    words = []
+    for word in unicodedata.normalize("NFKC", text).split():
+        characters = [character for character in word if character.isalnum()]
+        if characters and 2 * sum(character.isdigit() for character in characters) >= len(characters):
+            word = word.translate(_AS_DIGITS)
+        words.append(word)
+    return [re.sub(r"[.,:]", "", number) for number in _NUMBER.findall(" ".join(words))]
 
 
 def _edit_distance(first: str, second: str, limit: int) -> int:
