@@ -31,7 +31,9 @@ going belorant work"); half the queries go evenly over the people, half by how m
 Each query runs through the app's own `videos.selectors.search_moments_by_vector` with its vector
 (what `search_moments` passes once MiniLM has embedded the text: MiniLM's few milliseconds are not
 counted) and its text, so the time includes the key words' parse and the full-text statement: the
-hybrid figure, the goal. Its two sides are also timed alone: the vector side (the same call without
+hybrid figure, the goal. The app runs the two sides at the same time, each on a connection of its
+own (the words side in a thread; videos.selectors.search_moments_by_vector), so a hybrid search
+takes about as long as its slower side. Its two sides are also timed alone: the vector side (the same call without
 the text), and the words side (the parse and `moments_by_words`). The vector side counts the
 person's chunks up to HNSW_MIN_OWNER_CHUNKS: below that it reads their rows and sorts them exactly;
 from there on it walks their part of the HNSW index (halfvec, `hnsw.ef_search`, `hnsw.iterative_scan
