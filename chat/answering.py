@@ -15,7 +15,7 @@ look at a picture and says so, quoting only what was read on screen.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -231,10 +231,8 @@ class ExtractiveBackend:
             yield NOT_ANSWERED
             return
         yield EXTRACTIVE_NOTICE + "\n"
-        for quote in quotes:
-            yield "\n- " + _quoted_line(
-                quote.start, quote.text, shown=quote.moment.kind == SHOWN, low=quote.low_confidence
-            )
+        for line in _quote_lines(quotes):
+            yield line
 
     async def _shown_only(
         self, question: str, evidence: Evidence, stills: Sequence[Still]
@@ -242,7 +240,7 @@ class ExtractiveBackend:
         # The lines on screen at a time the question names first, then those the search found.
         lines = [(line.start, line.text) for still in stills for line in still.shown]
         seen = {plain_words(text) for _, text in lines}
-        for quote in best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN]):
+        for quote in _shown_quotes(evidence):
             if plain_words(quote.text) not in seen:
                 seen.add(plain_words(quote.text))
                 lines.append((quote.start, quote.text))
@@ -258,19 +256,28 @@ class ExtractiveBackend:
             yield VISUAL_NOT_ANSWERED
             return
         yield VISUAL_SAID_NOTICE + "\n"
-        for quote in said:
-            yield "\n- " + _quoted_line(
-                quote.start, quote.text, shown=quote.moment.kind == SHOWN, low=quote.low_confidence
-            )
+        for line in _quote_lines(said):
+            yield line
 
     def quoted(self, evidence: Evidence, *, question: str = "") -> Sequence[Quote]:
         if question and is_visual_question(question):
             # What was read on screen answers a question about the picture first; when nothing was,
             # what is said (see `_shown_only`).
-            shown = best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN])
+            shown = _shown_quotes(evidence)
             if shown:
                 return shown
         return best_quotes(evidence.answers())
+
+
+def _shown_quotes(evidence: Evidence) -> list[Quote]:
+    """The best quotes of lines read on screen."""
+    return best_quotes([quote for quote in evidence.answers() if quote.moment.kind == SHOWN])
+
+
+def _quote_lines(quotes: Sequence[Quote]) -> Iterator[str]:
+    """The list lines of an extractive answer, one per quote."""
+    for quote in quotes:
+        yield "\n- " + _quoted_line(quote.start, quote.text, shown=quote.moment.kind == SHOWN, low=quote.low_confidence)
 
 
 def _quoted_line(start: float, text: str, *, shown: bool, low: bool) -> str:
