@@ -369,8 +369,9 @@ def _best_match(
     costs: MomentCosts, gap_a: tuple[float, float], gap_b: tuple[float, float], offsets_near: list[float]
 ) -> tuple[float, float, float] | None:
     """The longest stretch of `gap_a` (on A) shown somewhere in `gap_b` (on B), as (A start, A end,
-    offset), or None. Every picture sample of one is set against every one of the other; each
-    diagonal of that table is one offset, and its longest run of low cost the candidate."""
+    offset), or None. Every _ROW_EVERY-th picture sample of A is set against every one of B: each
+    diagonal of that table is one offset, and those with a run of low cost are looked at again on
+    every sample; the longest run there is the candidate."""
     (a0, a1), (b0, b1) = gap_a, gap_b
     if (a1 - a0) * (b1 - b0) > SEARCH_BUDGET:
         return None
@@ -378,34 +379,38 @@ def _best_match(
     # On both videos' picture samples, so that each diagonal is a whole number of them.
     times_a = np.arange(math.ceil(a0 / step), math.floor(a1 / step) + 1) * step
     times_b = np.arange(math.ceil(b0 / step), math.floor(b1 / step) + 1) * step
-    if len(times_a) < 2 or len(times_b) < 2:
-        return None
-    table = np.empty((len(times_a), len(times_b)), np.float32)
-    rows = max(1, 2_000_000 // (len(times_b) * 64))  # ~32 MB of picture differences at a time
-    for first in range(0, len(times_a), rows):
-        table[first : first + rows] = _tolerant(costs, times_a[first : first + rows, None], times_b[None, :])
-    width = max(1, round(SMOOTH_SECONDS / step))
     needed = math.ceil(MIN_MOVE_SECONDS / step)
+    if len(times_a) < needed or len(times_b) < needed:
+        return None
+    sampled = times_a[::_ROW_EVERY]
+    table = np.empty((len(sampled), len(times_b)), np.float32)
+    rows = max(1, 2_000_000 // (len(times_b) * 64))  # ~32 MB of picture differences at a time
+    for first in range(0, len(sampled), rows):
+        table[first : first + rows] = _tolerant(costs, sampled[first : first + rows, None], times_b[None, :])
     typical = np.median(table, axis=1)
+    diagonals = np.arange(-(len(times_a) - needed), len(times_b) - needed + 1)
     best: tuple[int, int, int] | None = None  # first row, last row, diagonal
-    for diagonal in range(-(len(times_a) - needed), len(times_b) - needed + 1):
-        offset = b0 - a0 + diagonal * step
+    width = max(1, round(SMOOTH_SECONDS / step))
+    for diagonal in _promising(table, diagonals, needed).tolist():
+        offset = float(times_b[0] - times_a[0]) + diagonal * step
         if any(abs(offset - near) < MIN_MOVE_DISTANCE for near in offsets_near):
             continue
-        values = np.diagonal(table, diagonal)
         first_row = max(0, -diagonal)
+        last_row = min(len(times_a), len(times_b) - diagonal)
+        values = _tolerant(costs, times_a[first_row:last_row], times_b[first_row + diagonal : last_row + diagonal])
         low = _smoothed(values, width) <= MOVE_COST
         for first, last in _runs(low):
             if last - first + 1 < needed or (best is not None and last - first <= best[1] - best[0]):
                 continue
-            rows_run = slice(first_row + first, first_row + last + 1)
-            if float(np.mean(typical[rows_run])) - float(np.mean(values[first : last + 1])) < MOVE_MARGIN:
+            usual = typical[(first_row + np.arange(first, last + 1)) // _ROW_EVERY]
+            if float(np.mean(usual)) - float(np.mean(values[first : last + 1])) < MOVE_MARGIN:
                 continue
             best = (first_row + first, first_row + last, diagonal)
     if best is None:
         return None
     first, last, diagonal = best
-    offset = _fine_offset(costs, float(times_a[first]), float(times_a[last]), b0 - a0 + diagonal * step)
+    offset = float(times_b[0] - times_a[0]) + diagonal * step
+    offset = _fine_offset(costs, float(times_a[first]), float(times_a[last]), offset)
     start = _move_edge(costs, float(times_a[first] - step / 2), offset, entering=True, limits=(a0, a1), gap_b=gap_b)
     end = _move_edge(costs, float(times_a[last] + step / 2), offset, entering=False, limits=(a0, a1), gap_b=gap_b)
     if end - start < MIN_MOVE_SECONDS:
@@ -413,23 +418,46 @@ def _best_match(
     return start, end, offset
 
 
+_ROW_EVERY = 5  # the first look takes every fifth picture sample of A (half a second)
+
+
+def _promising(table: np.ndarray, diagonals: np.ndarray, needed: int) -> np.ndarray:
+    """The diagonals (column − row, in picture samples) along which the sampled rows of `table`
+    cost at most MOVE_COST, a second at a time, for as long as a move must last."""
+    rows = np.arange(len(table))
+    columns = rows[:, None] * _ROW_EVERY + diagonals[None, :]
+    inside = (columns >= 0) & (columns < table.shape[1])
+    values = np.where(inside, table[rows[:, None], np.clip(columns, 0, table.shape[1] - 1)], np.inf)
+    pair = max(1, round(SMOOTH_SECONDS / (_ROW_EVERY * 0.1)))
+    if pair > 1 and len(values) >= pair:
+        values = np.lib.stride_tricks.sliding_window_view(values, pair, axis=0).mean(axis=-1)
+    run = np.zeros(len(diagonals), np.int64)
+    longest = np.zeros(len(diagonals), np.int64)
+    for low in values <= MOVE_COST:
+        run = np.where(low, run + 1, 0)
+        longest = np.maximum(longest, run)
+    # Sampled rows are _ROW_EVERY samples apart: a run of k of them spans about k·_ROW_EVERY samples.
+    promising: np.ndarray = diagonals[longest * _ROW_EVERY >= max(1, needed - _ROW_EVERY)]
+    return promising
+
+
 def _tolerant(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
-    """`costs.moment`, with the sound's part the least within _SOUND_SLACK of B's time: the table's
-    offsets are a picture sample apart, and the sound's frames, five times finer, would call a
-    match half a sample off unrelated."""
+    """`costs.moment`, with the sound's part the least of B's at its time and _SOUND_SHIFTS from
+    it: the table's offsets are a picture sample apart, and the sound's frames, five times finer,
+    would call a match half a sample off unrelated."""
     moment = costs.moment(times_a, times_b)
     if not costs.with_sound:
         return moment
     sound = costs.sound_only(times_a, times_b)
     picture = 2 * moment - sound
-    for shift in np.arange(-_SOUND_SLACK, _SOUND_SLACK + 1e-9, 1.0 / costs.a.audio_rate).tolist():
-        if shift:
-            sound = np.minimum(sound, costs.sound_only(times_a, times_b + shift))
+    for shift in _SOUND_SHIFTS:
+        sound = np.minimum(sound, costs.sound_only(times_a, times_b + shift))
     tolerant: np.ndarray = (picture + sound) / 2
     return tolerant
 
 
-_SOUND_SLACK = 0.06
+# B's sound a frame and a half (at 50 a second) either way: no frame is then more than 0.02 s off.
+_SOUND_SHIFTS = (-0.04, 0.04)
 
 
 def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float, *, reach: float = 0.1) -> float:
