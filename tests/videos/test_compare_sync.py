@@ -18,9 +18,12 @@ from sage.synthetic_media.content import SAMPLE_RATE
 from sage.synthetic_media.corpus import cut, whole
 from sage.synthetic_media.edits import render_version
 from sage.synthetic_media.natural import Programme
+from tests.factories import UserFactory
+from tests.videos.test_compare_refined import processed
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
 from videos.compare.refine import MatchedSpan
+from videos.compare.services import comparison_at, comparison_create
 from videos.compare.sync import av_sync_findings
 
 MAIN = Programme(83, 60)
@@ -58,6 +61,8 @@ def decoded_sound(path: Path) -> np.ndarray:
 
 def with_sound(source: Path, target: Path, change: SoundChange) -> Path:
     """`source`'s picture packets copied untouched, and its sound after `change`, encoded as AAC."""
+    if target.exists():
+        return target
     samples = change(decoded_sound(source)).astype(np.float32)
     with av.open(str(source)) as given, av.open(str(target), "w", format="mp4") as output:
         picture_in = given.streams.video[0]
@@ -167,6 +172,25 @@ def test_a_lag_across_a_cut_is_one_finding_and_the_cut_as_without_it(
     ):
         assert (start, end) == (pytest.approx(start_in_step, abs=0.25), pytest.approx(end_in_step, abs=0.25))
     assert any(abs((start or 0.0) - 20.0) <= 1.0 for _, start, _, _ in other_segments(in_step))
+
+
+@pytest.mark.django_db
+def test_a_stored_comparison_keeps_the_lag_at_any_threshold(original: Path, folder: Path) -> None:
+    owner = UserFactory()
+    late = with_sound(original, folder / "lag0.4.mp4", delayed(0.4))
+    video_a, video_b = processed(owner, original, "a"), processed(owner, late, "b")
+
+    comparison, _ = comparison_create(user=owner, video_a=video_a, video_b=video_b)
+
+    [row] = comparison.segments
+    assert (row["kind"], row["severity"]) == ("av_sync", "high")
+    assert row["lag"] == pytest.approx(0.4, abs=LAG_TOLERANCE)
+    assert "drift" not in row
+    assert comparison.findings == [row]
+    assert comparison.offset == pytest.approx(0.0, abs=LAG_TOLERANCE)
+    # The span keeps its lag, so judging again at a keener threshold finds no difference either.
+    assert comparison.matched_spans[0][4] == pytest.approx(0.4, abs=LAG_TOLERANCE)
+    assert [segment.kind for segment in comparison_at(comparison, 0.05).segments] == ["av_sync"]
 
 
 def test_spans_with_one_lag_make_one_finding_and_a_change_of_lag_another() -> None:
