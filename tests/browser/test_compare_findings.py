@@ -9,6 +9,7 @@ late throughout and A's 10–12 s shown at B's 2–4 s as well: the page is test
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
 from devtools.comparisons import measured_stretch
@@ -151,10 +152,10 @@ def test_the_keyboard_still_goes_through_every_difference_moves_included(found: 
 
 def test_a_comparison_by_the_older_engine_is_marked_on_its_page(
     transactional_db,
-    refined_files,
+    refined_files,  # noqa: F811
     settings,
     site_url: str,
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     person = UserFactory()
     older: Comparison = ComparisonFactory(
@@ -172,4 +173,39 @@ def test_a_comparison_by_the_older_engine_is_marked_on_its_page(
     expect(notice).to_contain_text("Made by the older engine (before moves, A/V sync, speed and on-screen text")
     expect(notice.get_by_role("button", name="Compare again")).to_be_visible()
     expect(page.locator("[data-timeline-sync]")).to_be_hidden()
+    assert opened.errors == []
+
+
+def test_a_comparison_being_made_again_says_so_until_it_is_done_then_offers_to_reload(
+    transactional_db,
+    refined_files,  # noqa: F811
+    settings,
+    site_url: str,
+    page: Page,
+) -> None:
+    person = UserFactory()
+    older: Comparison = ComparisonFactory(
+        refined=True,
+        owner=person,
+        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
+        video_b=stored_video(person, refined_files[1], "Interview, re-cut", 19.2, REFINED_FPS, settings),
+        matched_spans=REFINED_SPANS,
+        segments=REFINED_SEGMENTS,
+        measured=[],
+    )
+    # Its owner asked: queued for a worker, which has not picked it up yet.
+    cache.add(f"comparison-refine:{older.pk}", 1, timeout=600)
+    opened = open_comparison(page, site_url, older)
+    expect(page.locator("[data-being-made-again]")).to_contain_text("Being compared again by the current engine")
+    expect(page.get_by_role("button", name="Compare again")).to_have_count(0)
+
+    # The worker is done: the page notices by itself and offers to reload.
+    Comparison.objects.filter(pk=older.pk).update(engine=3, findings=[SYNC], segments=[*REFINED_SEGMENTS, SYNC])
+    made_again = page.locator("[data-made-again]")
+    expect(made_again).to_be_visible(timeout=15_000)
+    expect(page.locator("[data-being-made-again]")).to_be_hidden()
+    made_again.get_by_role("link", name="Reload the page").click()
+
+    expect(page.locator("[data-older-engine]")).to_have_count(0)
+    expect(page.locator("[data-timeline-sync] .timeline-marker")).to_have_count(1)
     assert opened.errors == []
