@@ -26,10 +26,11 @@ from django.urls import reverse
 
 from devtools.comparisons import REFINED_SEGMENTS
 from tests.factories import ComparisonFactory, UserFactory
+from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from tests.videos.test_compare_refined import folder, original, processed  # noqa: F401 -- fixtures
 from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
 from videos.compare.markers import comparison_markers_file
-from videos.compare.services import comparison_create, describe
+from videos.compare.services import comparison_create, comparison_summarize_with_gemini, describe
 from videos.models import Comparison
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +171,20 @@ def test_the_summary_says_what_each_finding_found() -> None:
     assert summary.lstrip().startswith("8 differences (2 only in B, 1 A/V sync, 1 speed, 1 picture, 1 text on screen,")
     for sentence in SAID.values():
         assert f"{sentence}." in summary
+
+
+def test_with_gemini_the_summary_prompt_explains_the_findings_and_carries_them(gemini_stub) -> None:
+    comparison = engine3_comparison()
+    gemini_stub.reply("B's sound runs 0.4 s late throughout.")
+
+    assert comparison_summarize_with_gemini(comparison=comparison)
+
+    prompt = gemini_stub.last.prompt
+    # What each new kind and field means, then the findings themselves as data.
+    assert "moved (A's a_start-a_end is shown at B's b_start-b_end, elsewhere)" in prompt
+    assert "av_sync (B's sound is `lag` seconds late" in prompt and "speed (B plays `ratio` times" in prompt
+    assert '"kind": "av_sync"' in prompt and '"lag": 0.4' in prompt and '"text_b": "NEWS 42"' in prompt
+    assert Comparison.objects.get(pk=comparison.pk).summary == "B's sound runs 0.4 s late throughout."
 
 
 def test_text_read_from_the_screen_is_shown_as_text_not_markup() -> None:
