@@ -209,6 +209,18 @@ def test_a_comparison_by_the_older_engine_says_so_and_offers_to_compare_again() 
     assert "Refined to the frame" in text and "A 00:04.2–00:06.9 B 00:05.6–00:08.3" in text
 
 
+def test_the_list_of_past_comparisons_marks_those_by_the_older_engine() -> None:
+    owner = UserFactory()
+    older = ComparisonFactory(refined=True, owner=owner)
+    current = engine3_comparison(owner=owner)
+
+    html = client_for(owner).get("/compare/").content.decode()
+
+    items = dict(re.findall(r'<a href="/compare/(\d+)/">(.*?)</a>', html, flags=re.S))
+    assert "older engine" in page_text(items[str(older.pk)])
+    assert "older engine" not in page_text(items[str(current.pk)])
+
+
 def test_compare_again_queues_the_older_comparison_once_and_the_page_says_it_is_being_made(
     django_capture_on_commit_callbacks,
 ) -> None:
