@@ -121,6 +121,20 @@ def test_a_section_played_one_and_a_half_times_as_fast_is_one_speed_finding_at_i
     assert section_result.spans[-1].offset == pytest.approx(-7.0, abs=0.05)
 
 
+def test_a_section_played_slower_is_found_with_its_ratio_and_no_sound_out_of_sync(folder: Path) -> None:
+    # A's 10–34 s in 30 s (0.8 of A's speed, its sound lower pitched), the rest 6 s later.
+    b = rendered_b(folder, "slower", section_speed(10.0, 34.0, 0.8), SECONDS + 6.0)
+
+    result = compare_files(rendered_a(folder), b)
+
+    assert [segment.kind for segment in result.segments] == ["speed"]
+    (finding,) = result.findings
+    assert finding.ratio == pytest.approx(0.8, rel=0.005)
+    assert [finding.a_start, finding.a_end, finding.b_start, finding.b_end] == pytest.approx(
+        [10.0, 34.0, 10.0, 40.0], abs=0.25
+    )
+
+
 def test_the_speed_finding_holds_at_any_threshold(section_result) -> None:
     for threshold in (0.02, 0.5):
         judged = section_result.with_threshold(threshold)

@@ -34,7 +34,7 @@ from videos.compare.distances import ClipSeries
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.speed import Line, refined_line, section_between, sloped_runs
 from videos.compare.sync import lagged_signals, synced
-from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
+from videos.compare.windows import SAME_OFFSET, SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
 
 CLIP_SECONDS = 2.0
@@ -378,7 +378,7 @@ def _with_speed_changes(
                 kept.append(_part(span, line.a_end, span.a_end))
         speed = MatchedSpan(line.a_start, line.a_end, line.b_start, line.b_end)
         speed_spans.append(speed)
-        spans = sorted([*kept, speed], key=lambda span: span.a_start)
+        spans = _absorbed(sorted([*kept, speed], key=lambda span: span.a_start), speed, speed_spans)
     joined = list(spans)
     for number, span in enumerate(spans):
         if not any(span is speed for speed in speed_spans):
@@ -402,6 +402,31 @@ def _with_speed_changes(
             end = max(end, min(duration_a, span.a_start + (duration_b - span.b_start) / span.rate))
         joined[number] = _part(span, start, end)
     return _monotone(joined)
+
+
+def _absorbed(spans: list[MatchedSpan], speed: MatchedSpan, speed_spans: list[MatchedSpan]) -> list[MatchedSpan]:
+    """`spans` with a short constant-offset span next to the `speed` one taken into it when its
+    offset lies on the speed's line all along (windows at a speed change's end can agree on an
+    offset for a moment: the line holds there too)."""
+    number = next(index for index, span in enumerate(spans) if span is speed)
+    start, end = speed.a_start, speed.a_end
+    kept = []
+    for index, span in enumerate(spans):
+        beside = abs(index - number) == 1 and not any(span is other for other in speed_spans)
+        if beside and span.a_end - span.a_start <= _ABSORBED_SECONDS:
+            line_offsets = [speed.b_start + (t - speed.a_start) * speed.rate - t for t in (span.a_start, span.a_end)]
+            if all(abs(span.offset - offset) <= SAME_OFFSET for offset in line_offsets):
+                start, end = min(start, span.a_start), max(end, span.a_end)
+                continue
+        kept.append(span)
+    if (start, end) == (speed.a_start, speed.a_end):
+        return spans
+    widened = _part(speed, start, end)
+    speed_spans[speed_spans.index(speed)] = widened
+    return [widened if span is speed else span for span in kept]
+
+
+_ABSORBED_SECONDS = 2 * WINDOW_SECONDS
 
 
 def _part(span: MatchedSpan, a_start: float, a_end: float) -> MatchedSpan:

@@ -57,6 +57,7 @@ _MIN_SECTION_SECONDS = 2.0
 _MAX_SECTION_SECONDS = 600.0
 _COARSE_STEP = 0.2
 _FINE_STEP = 0.04
+_FINE_REACH = 0.4  # a section's ends are refined this far either side of the coarse search's
 _OUTSIDE_COST = 2.0
 
 
@@ -253,31 +254,50 @@ def _cut_cost(cost_1: np.ndarray, cost_2: np.ndarray, offset_1: float, offset_2:
 
 
 def _fine_section(costs: MomentCosts, start: float, end: float, offset_1: float, offset_2: float) -> Line:
-    """The section's start and end refined to _FINE_STEP on the picture between its samples and
-    the sound (moved in pitch by the rate, when that matches better)."""
-    low, high = start - 2 * _COARSE_STEP, end + 2 * _COARSE_STEP
-    times = np.arange(max(0.0, low), min(costs.a.duration, high), 1.0 / (2 * costs.a.visual_rate))
-    candidates_start = start + _FINE_STEP * np.arange(-5, 6)
-    candidates_end = end + _FINE_STEP * np.arange(-5, 6)
-    best_cost, best_line = (
-        math.inf,
-        Line(start, end, start + offset_1, (end + offset_2 - start - offset_1) / (end - start)),
+    """The section's start and end refined to _FINE_STEP, within _FINE_REACH of the coarse ones,
+    on the picture between its samples and the sound (inside the section, moved in pitch by its
+    speed where that matches better): each end in turn, twice (they hardly depend on each other)."""
+    reach = round(_FINE_REACH / _FINE_STEP)
+    times = np.arange(
+        max(0.0, start - _FINE_REACH - _COARSE_STEP),
+        min(costs.a.duration, end + _FINE_REACH + _COARSE_STEP),
+        1.0 / (2 * costs.a.visual_rate),
     )
-    for section_start in candidates_start.tolist():
-        for section_end in candidates_end.tolist():
-            rate = (section_end + offset_2 - section_start - offset_1) / (section_end - section_start)
-            times_b = np.where(
-                times < section_start,
-                times + offset_1,
-                np.where(
-                    times < section_end, section_start + offset_1 + (times - section_start) * rate, times + offset_2
-                ),
-            )
-            cost = float(_mean_cost(costs, times, times_b[None, :], np.array([1.0 / rate]))[0])
-            if cost < best_cost:
-                best_cost = cost
-                best_line = Line(section_start, section_end, section_start + offset_1, rate)
-    return best_line
+    best_start, best_end = start, end
+    for _ in range(2):
+        starts = best_start + _FINE_STEP * np.arange(-reach, reach + 1)
+        best_start = min(starts.tolist(), key=lambda at: _section_cost(costs, times, at, best_end, offset_1, offset_2))
+        ends = best_end + _FINE_STEP * np.arange(-reach, reach + 1)
+        best_end = min(ends.tolist(), key=lambda at: _section_cost(costs, times, best_start, at, offset_1, offset_2))
+    rate = (best_end + offset_2 - best_start - offset_1) / (best_end - best_start)
+    return Line(best_start, best_end, best_start + offset_1, rate)
+
+
+def _section_cost(
+    costs: MomentCosts, times: np.ndarray, start: float, end: float, offset_1: float, offset_2: float
+) -> float:
+    """The mean cost over `times` on A of offset 1 before `start`, the section's line to `end`, and
+    offset 2 after it."""
+    if end - start < _MIN_SECTION_SECONDS / 2:
+        return math.inf
+    rate = (end + offset_2 - start - offset_1) / (end - start)
+    inside = (times >= start) & (times < end)
+    times_b = np.where(
+        times < start, times + offset_1, np.where(inside, start + offset_1 + (times - start) * rate, times + offset_2)
+    )
+    outside_b = (times_b < 0) | (times_b > costs.b.duration)
+    visual = np.where(outside_b, _OUTSIDE_COST, costs.visual_between(times, times_b))
+    if not costs.with_sound or costs.a.sound is None or costs.b.sound is None:
+        return float(visual.mean())
+    levels_a = costs.a.sound[costs.a.sound_index(times)].astype(np.float32)
+    levels_b = costs.b.sound[costs.b.sound_index(times_b)].astype(np.float32)
+    plain = np.abs(levels_a - levels_b).mean(axis=1) / costs.sound_unit
+    if inside.any():
+        shifted = np.abs(levels_a[inside] - pitch_matched(levels_b[inside], 1.0 / rate)).mean(axis=1) / costs.sound_unit
+        if shifted.mean() < plain[inside].mean():
+            plain[inside] = shifted
+    sound = np.where(outside_b, _OUTSIDE_COST, plain)
+    return float((visual.mean() + sound.mean()) / 2.0)
 
 
 # --- costs -------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.segments import Difference, Severity
+from videos.compare.speed import REPORTED_CHANGE
 
 if TYPE_CHECKING:  # refine imports this module to measure its spans
     from videos.compare.refine import MatchedSpan
@@ -202,6 +203,10 @@ def _sound_lag(costs: MomentCosts, span: MatchedSpan, start: float, end: float, 
     [start, end], or None when the sound cannot tell (silence, a steady tone)."""
     a, b = costs.a, costs.b
     if a.sound is None or b.sound is None:
+        return None
+    if abs(span.rate - 1.0) >= REPORTED_CHANGE:
+        # B played faster or slower: its sound may be moved in pitch too (videos.compare.speed),
+        # and its levels then match A's at no lag clearly enough to measure one.
         return None
     times_a = np.arange(math.ceil(start * a.audio_rate), math.floor(end * a.audio_rate) + 1) / a.audio_rate
     if len(times_a) < 20:
