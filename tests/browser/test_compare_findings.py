@@ -107,6 +107,7 @@ def test_av_sync_has_a_row_of_its_own_and_a_move_links_its_two_places(found: Ope
         "A 00:10.0–00:12.0 moved to B 00:02.0–00:04.0"
     )
     page.locator(".compare-timeline-panel").screenshot(path="/tmp/compare-findings-timeline.png")
+    page.locator(".compare-differences").screenshot(path="/tmp/compare-findings-list.png")
 
     # Clicking B's mark shows both places at once: A at 10 s, B at 2 s, paused, both marks current.
     on_b.click()
