@@ -28,7 +28,7 @@ from accounts.services import (
 )
 from accounts.throttling import ExtensionConnectRateThrottle, PrincipalRateThrottle, TokenCreateRateThrottle
 from sage.api.errors import ErrorSerializer, error_responses
-from sage.api.fields import TextField
+from sage.api.fields import FlagField, TextField
 
 TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
 
@@ -47,7 +47,7 @@ class MeOutput(serializers.ModelSerializer[User]):
 
 class MeInput(serializers.Serializer[Any]):
     display_name = TextField(max_length=80, allow_blank=True, required=False)
-    ai_notes_enabled = serializers.BooleanField(required=False)
+    ai_notes_enabled = FlagField(required=False)
 
 
 class MeApi(APIView):

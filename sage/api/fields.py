@@ -75,3 +75,15 @@ class NumberField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("not_a_number")
         return super().to_internal_value(data)
+
+
+class FlagField(serializers.BooleanField):
+    """A JSON boolean, and only a boolean: DRF's BooleanField also takes `0`, `1`, `"yes"` or
+    `"off"`, while the schema says `type: boolean`."""
+
+    default_error_messages = {"not_a_boolean": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data

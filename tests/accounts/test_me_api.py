@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -76,11 +78,15 @@ def test_patch_refuses_a_name_that_is_too_long(client, user):
     assert user.display_name == before
 
 
-def test_patch_refuses_a_non_boolean(client):
-    response = client.patch(ME, {"ai_notes_enabled": "perhaps"}, format="json")
+@pytest.mark.parametrize("value", ["perhaps", 0, 1, "true", "off", None])
+def test_patch_refuses_anything_but_true_or_false_and_changes_nothing(client, user, value):
+    # The schema says boolean: DRF alone would read 0, 1, "true" or "off" as one.
+    response = client.patch(ME, {"ai_notes_enabled": value}, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["error"]["fields"]) == ["ai_notes_enabled"]
+    assert response.json()["error"]["fields"] == {"ai_notes_enabled": [ANY]}
+    user.refresh_from_db()
+    assert user.ai_notes_enabled is True
 
 
 def test_patch_with_broken_json_gets_the_error_shape(client):
