@@ -95,10 +95,16 @@ def without_unrelated(
         return spans, candidates
     pieces: dict[int, list[MatchedSpan]] = {}
     refitted: list[MatchedSpan] = []
+    all_holes: list[tuple[float, float]] = []
     for number, span in enumerate(spans):
         holes = _joined(cuts.get(number, []))
+        all_holes += holes
         pieces[number] = _cut(span, holes)
-        if holes:
+        if holes and _at_a_speed(span) and sum(high - low for low, high in holes) > (span.a_end - span.a_start) / 2:
+            # A speed change found across a cut or an insertion, mostly unrelated footage: no span.
+            pieces[number] = []
+            all_holes.append((span.a_start, span.a_end))
+        elif holes:
             pieces[number], changed = _refitted(costs, pieces[number], holes)
             refitted += changed
     kept_candidates = []
@@ -109,10 +115,64 @@ def without_unrelated(
         else:
             kept = [piece for piece in pieces[number] if not any(piece is other for other in refitted)]
             kept_candidates.extend(_clipped(stretch, kept))
-    if refitted:
-        # Screened again at their own offsets.
-        kept_candidates = sorted(kept_candidates + screen(a, b, refitted), key=lambda stretch: stretch.a_start)
-    return [piece for number in range(len(spans)) for piece in pieces[number]], kept_candidates
+    kept_spans, added = _grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
+    if refitted or added:
+        # Screened again at their own offsets, and where they grew.
+        again = screen(a, b, refitted + added)
+        kept_candidates = sorted(kept_candidates + again, key=lambda stretch: stretch.a_start)
+    return kept_spans, kept_candidates
+
+
+def _at_a_speed(span: MatchedSpan) -> bool:
+    return abs(span.rate - 1.0) > 1e-6
+
+
+def _grown(
+    costs: MomentCosts, spans: list[MatchedSpan], holes: list[tuple[float, float]]
+) -> tuple[list[MatchedSpan], list[MatchedSpan]]:
+    """The spans with their edges next to a hole moved out into it as far as the footage still
+    matches at their own offset (a span the hole took with it may have held their edges in the
+    wrong place); also the stretches they grew by, as spans."""
+    grown = list(spans)
+    added: list[MatchedSpan] = []
+    for number in range(len(grown) - 1):
+        left, right = grown[number], grown[number + 1]
+        if not any(low < right.a_start + 1e-6 and high > left.a_end - 1e-6 for low, high in holes):
+            continue
+        if _plain(left):
+            limit = min(right.a_start, right.b_start - left.offset, left.a_end + _REFIT_SECONDS)
+            end = _reach(costs, left.offset, left.a_end, limit, forward=True)
+            if end > left.a_end + 1e-3:
+                added.append(MatchedSpan(left.a_end, end, left.a_end + left.offset, end + left.offset))
+                left = grown[number] = dataclasses.replace(left, a_end=end, b_end=end + left.offset)
+        if _plain(right):
+            limit = max(left.a_end, left.b_end - right.offset, right.a_start - _REFIT_SECONDS)
+            start = _reach(costs, right.offset, right.a_start, limit, forward=False)
+            if start < right.a_start - 1e-3:
+                added.append(MatchedSpan(start, right.a_start, start + right.offset, right.a_start + right.offset))
+                grown[number + 1] = dataclasses.replace(right, a_start=start, b_start=start + right.offset)
+    return grown, added
+
+
+def _plain(span: MatchedSpan) -> bool:
+    """At the same speed, its sound in step: its offset says where everything of it is on B."""
+    return not _at_a_speed(span) and not span.sound_lag and not span.sound_drift
+
+
+def _reach(costs: MomentCosts, offset: float, edge: float, limit: float, *, forward: bool) -> float:
+    """How far from `edge` towards `limit` (on A) A still matches B at `offset`."""
+    step = 1.0 / costs.a.audio_rate
+    if forward:
+        times = np.arange(edge - 0.2, limit, step)
+        times = times[(times >= 0) & (times + offset >= 0) & (times <= costs.a.duration)]
+        if len(times) < 2:
+            return edge
+        return min(limit, max(edge, _switch(times, costs.moment(times, times + offset), related_first=True)))
+    times = np.arange(limit, edge + 0.2, step)
+    times = times[(times >= 0) & (times + offset >= 0) & (times + offset <= costs.b.duration)]
+    if len(times) < 2:
+        return edge
+    return max(limit, min(edge, _switch(times, costs.moment(times, times + offset), related_first=False)))
 
 
 def _refitted(
