@@ -135,6 +135,18 @@ def test_a_section_played_slower_is_found_with_its_ratio_and_no_sound_out_of_syn
     )
 
 
+def test_a_whole_video_played_one_and_a_half_times_as_fast_is_one_span_end_to_end(folder: Path) -> None:
+    # Too fast for any window to agree on an offset: found between the few at its two ends.
+    b = rendered_b(folder, "faster", whole_speed(1.5), SECONDS / 1.5)
+
+    result = compare_files(rendered_a(folder), b)
+
+    assert [segment.kind for segment in result.segments] == ["speed"]
+    assert result.findings[0].ratio == pytest.approx(1.5, rel=0.005)
+    (span,) = result.spans
+    assert [span.a_start, span.a_end, span.b_start, span.b_end] == pytest.approx([0.0, SECONDS, 0.0, 40.0], abs=0.25)
+
+
 def test_the_speed_finding_holds_at_any_threshold(section_result) -> None:
     for threshold in (0.02, 0.5):
         judged = section_result.with_threshold(threshold)

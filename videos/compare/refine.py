@@ -32,7 +32,15 @@ from videos.compare.alignment import Alignment, best_lag
 from videos.compare.cuts import cuts_pairs
 from videos.compare.distances import ClipSeries
 from videos.compare.moments import MomentCosts, Signals
-from videos.compare.speed import Line, refined_line, section_between, sloped_runs
+from videos.compare.speed import (
+    REPORTED_CHANGE,
+    Line,
+    explains,
+    matches,
+    refined_line,
+    section_between,
+    sloped_runs,
+)
 from videos.compare.sync import lagged_signals, synced
 from videos.compare.windows import SAME_OFFSET, SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
@@ -186,7 +194,8 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     if mode != "offset":
         lines = [refined_line(costs, line) for line in lines] + _speed_sections(costs, groups, lines)
     spans = _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration) if groups else []
-    return _with_speed_changes(spans, lines, signals_a.duration, signals_b.duration)
+    spans = _with_speed_changes(spans, lines, signals_a.duration, signals_b.duration)
+    return _speed_tidied(costs, spans, signals_a.duration, signals_b.duration) if lines else spans
 
 
 def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:
@@ -390,18 +399,84 @@ def _with_speed_changes(
             if crossing is not None and previous.a_start + MIN_SPAN_SECONDS < crossing < end - MIN_SPAN_SECONDS:
                 start = crossing
                 joined[number - 1] = _part(previous, previous.a_start, crossing)
-        else:  # back to where either video starts
-            start = min(start, max(0.0, span.a_start - span.b_start / span.rate))
         if number < len(spans) - 1:
             following = spans[number + 1]
             crossing = _crossing(span, following)
             if crossing is not None and start + MIN_SPAN_SECONDS < crossing < following.a_end - MIN_SPAN_SECONDS:
                 end = crossing
                 joined[number + 1] = _part(following, crossing, following.a_end)
-        else:  # on to where either video ends
-            end = max(end, min(duration_a, span.a_start + (duration_b - span.b_start) / span.rate))
         joined[number] = _part(span, start, end)
     return _monotone(joined)
+
+
+def _speed_tidied(
+    costs: MomentCosts, spans: list[MatchedSpan], duration_a: float, duration_b: float
+) -> list[MatchedSpan]:
+    """Speed changes made whole: two next to each other at one speed (within what is reported as
+    the same) are one, fitted again; a short constant-offset span beside one that its line explains
+    as well is taken into it; one that then starts or ends the alignment reaches the videos' ends."""
+    tidied: list[MatchedSpan] = []
+    for span in spans:
+        previous = tidied[-1] if tidied else None
+        if (
+            previous is not None
+            and _is_speed(previous)
+            and _is_speed(span)
+            and abs(span.rate / previous.rate - 1.0) < REPORTED_CHANGE
+            and abs(span.a_start - previous.a_end) < 0.1
+            and abs(span.b_start - previous.b_end) < 0.1
+        ):
+            line = Line(
+                previous.a_start,
+                span.a_end,
+                previous.b_start,
+                (span.b_end - previous.b_start) / (span.a_end - previous.a_start),
+            )
+            fitted = refined_line(costs, line)
+            tidied[-1] = MatchedSpan(fitted.a_start, fitted.a_end, fitted.b_start, fitted.b_end)
+            continue
+        tidied.append(span)
+    changed = True
+    while changed:
+        changed = False
+        for number, span in enumerate(tidied):
+            if not _is_speed(span):
+                continue
+            line = Line(span.a_start, span.a_end, span.b_start, span.rate)
+            for other in (number - 1, number + 1):
+                if not 0 <= other < len(tidied) or _is_speed(tidied[other]):
+                    continue
+                neighbour = tidied[other]
+                if neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS:
+                    continue
+                if explains(costs, line, neighbour.a_start, neighbour.a_end, neighbour.offset):
+                    start, end = min(span.a_start, neighbour.a_start), max(span.a_end, neighbour.a_end)
+                    tidied[number] = _part(span, start, end)
+                    del tidied[other]
+                    changed = True
+                    break
+            if changed:
+                break
+    # Back to where either video starts and on to where either ends, where the line matches there.
+    if tidied and _is_speed(tidied[0]):
+        span = tidied[0]
+        start = max(0.0, span.a_start - span.b_start / span.rate)
+        if start < span.a_start and matches(
+            costs, Line(span.a_start, span.a_end, span.b_start, span.rate), start, span.a_start
+        ):
+            tidied[0] = _part(span, start, span.a_end)
+    if tidied and _is_speed(tidied[-1]):
+        span = tidied[-1]
+        end = min(duration_a, span.a_start + (duration_b - span.b_start) / span.rate)
+        if end > span.a_end and matches(
+            costs, Line(span.a_start, span.a_end, span.b_start, span.rate), span.a_end, end
+        ):
+            tidied[-1] = _part(span, span.a_start, end)
+    return _monotone(tidied)
+
+
+def _is_speed(span: MatchedSpan) -> bool:
+    return abs(span.rate - 1.0) > 1e-6
 
 
 def _absorbed(spans: list[MatchedSpan], speed: MatchedSpan, speed_spans: list[MatchedSpan]) -> list[MatchedSpan]:

@@ -300,6 +300,31 @@ def _section_cost(
     return float((visual.mean() + sound.mean()) / 2.0)
 
 
+def explains(costs: MomentCosts, line: Line, start: float, end: float, offset: float) -> bool:
+    """Whether the speed change's `line`, carried on over A's [start, end], matches there at least
+    about as well as the constant `offset` found there does (the windows next to a speed change
+    can agree on an offset for a few seconds: the line holds there too)."""
+    times = np.arange(start, end, 1.0 / (2 * costs.a.visual_rate))
+    if len(times) < 2:
+        return True
+    along_line = _mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
+    at_offset = _mean_cost(costs, times, (times + offset)[None, :], np.array([1.0]))[0]
+    return bool(along_line <= at_offset + _EXPLAINS_MARGIN)
+
+
+_EXPLAINS_MARGIN = 0.02
+
+
+def matches(costs: MomentCosts, line: Line, start: float, end: float) -> bool:
+    """Whether the speed change's `line`, carried on over A's [start, end], matches there at all
+    (as well as a section must: what only one video has, a lead-in, does not)."""
+    times = np.arange(start, end, 1.0 / (2 * costs.a.visual_rate))
+    if len(times) < 2:
+        return True
+    along_line = _mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
+    return bool(along_line <= SECTION_CEILING)
+
+
 # --- costs -------------------------------------------------------------------------------------
 
 
