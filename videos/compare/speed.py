@@ -12,13 +12,12 @@ everywhere. Two ways it shows in the local offsets (videos.compare.windows):
   kept when it matches clearly better than a cut or an insertion between the two would.
 
 A sped-up sound is higher pitched unless it was corrected: where a rate is known, B's sound is
-compared both as it is and moved down in pitch by the rate (`pitch_matched`), and the closer one
-counts. `speed_findings` turns the spans that run at another speed into "speed" findings.
+compared both as it is and moved down in pitch by the rate (videos.compare.pitch), and the closer
+one counts. `speed_findings` turns the spans that run at another speed into "speed" findings.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from videos.compare.moments import MomentCosts
+from videos.compare.pitch import pitch_matched
 from videos.compare.segments import Difference, Severity
 from videos.compare.windows import WINDOW_SECONDS
-from videos.embeddings.audio import BANDS, mel_filters
-from videos.embeddings.fingerprint import AUDIO_BANDS
 
 if TYPE_CHECKING:  # refine builds the spans from what is found here (and imports this module)
     from videos.compare.refine import MatchedSpan
@@ -357,38 +355,6 @@ def _mean_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, rat
     sound_mean = np.minimum(plain, shifted)
     combined: np.ndarray = (visual_mean + sound_mean) / 2.0
     return combined
-
-
-@functools.cache
-def _band_mels() -> np.ndarray:
-    """The fingerprint's sound bands' centres on the mel scale (pairs of the embedding's bands)."""
-    filters = mel_filters(sample_rate=16_000, fft_size=512, bands=BANDS)
-    frequencies = np.arange(filters.shape[1]) * 16_000 / 512
-    centres = (filters * frequencies).sum(axis=1) / np.maximum(filters.sum(axis=1), 1e-9)
-    mels = _mel(centres)
-    pooled: np.ndarray = mels.reshape(AUDIO_BANDS, BANDS // AUDIO_BANDS).mean(axis=1)
-    return pooled
-
-
-def _mel(hertz: np.ndarray) -> np.ndarray:
-    mels: np.ndarray = 2595.0 * np.log10(1.0 + hertz / 700.0)
-    return mels
-
-
-def pitch_matched(levels_b: np.ndarray, ratio: float) -> np.ndarray:
-    """B's sound levels (… × bands) moved down in pitch by `ratio` (B speed / A speed): what B
-    played at A's speed would show in each band, for a speed change that raised the pitch with it.
-    Bands are read between B's band centres (the top band held past the end)."""
-    if abs(ratio - 1.0) < 1e-4:
-        return levels_b
-    mels = _band_mels()
-    hertz = 700.0 * (10.0 ** (mels / 2595.0) - 1.0)
-    position = np.interp(_mel(hertz * ratio), mels, np.arange(len(mels)))
-    lower = np.floor(position).astype(np.int64)
-    upper = np.minimum(lower + 1, len(mels) - 1)
-    weight = (position - lower).astype(np.float32)
-    shifted: np.ndarray = levels_b[..., lower] * (1 - weight) + levels_b[..., upper] * weight
-    return shifted
 
 
 # --- findings ----------------------------------------------------------------------------------
