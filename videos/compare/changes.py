@@ -25,12 +25,13 @@ from typing import Any
 import numpy as np
 
 from videos.compare.alignment import Alignment
-from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps, without_unrelated
+from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
 from videos.compare.refine import MatchedSpan, refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
 from videos.compare.speed import speed_findings
 from videos.compare.sync import av_sync_findings
+from videos.compare.unrelated import without_unrelated
 from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
 
