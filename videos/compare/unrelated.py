@@ -58,6 +58,9 @@ def without_unrelated(
         number = _span_of(spans, stretch)
         if number is not None:
             cuts.setdefault(number, []).extend(_unrelated_runs(costs, spans[number], stretch.a_start, stretch.a_end))
+    for number, span in enumerate(spans):
+        if _implausible_speed(costs, span):
+            cuts[number] = [(span.a_start, span.a_end)]
     if not cuts:
         return spans, candidates
     pieces: dict[int, list[MatchedSpan]] = {}
@@ -90,6 +93,24 @@ def without_unrelated(
     return kept_spans, kept_candidates
 
 
+def _implausible_speed(costs: MomentCosts, span: MatchedSpan) -> bool:
+    """A span at a speed no edit plays footage at (a quarter of it, five times it), whose sound
+    is unrelated over most of it: a still shot across a cut or an insertion matched slowed down
+    or sped up, not a speed change."""
+    if _PLAUSIBLE_RATES[0] <= span.rate <= _PLAUSIBLE_RATES[1] or not costs.with_sound:
+        return False
+    step = 1.0 / costs.a.visual_rate
+    times = np.arange(span.a_start + step / 2, span.a_end, step)
+    if not len(times):
+        return False
+    _, sound = _along(costs, span, times)
+    assert sound is not None
+    return float(np.mean(smoothed(sound, max(1, round(SMOOTH_SECONDS / step))) >= UNRELATED_COST)) > 0.5
+
+
+_PLAUSIBLE_RATES = (0.5, 2.0)
+
+
 def _at_a_speed(span: MatchedSpan) -> bool:
     return abs(span.rate - 1.0) > 1e-6
 
@@ -98,7 +119,7 @@ def _grown(
     costs: MomentCosts, spans: list[MatchedSpan], holes: list[tuple[float, float]]
 ) -> tuple[list[MatchedSpan], list[MatchedSpan]]:
     """The spans with their edges next to a hole moved out into it as far as the footage still
-    matches at their own offset (a span the hole took with it may have held their edges in the
+    matches as they have it (a span the hole took with it may have held their edges in the
     wrong place); also the stretches they grew by, as spans."""
     grown = list(spans)
     added: list[MatchedSpan] = []
@@ -106,40 +127,38 @@ def _grown(
         left, right = grown[number], grown[number + 1]
         if not any(low < right.a_start + 1e-6 and high > left.a_end - 1e-6 for low, high in holes):
             continue
-        if _plain(left):
+        if not _at_a_speed(left):
             limit = min(right.a_start, right.b_start - left.offset, left.a_end + _REFIT_SECONDS)
-            end = _reach(costs, left.offset, left.a_end, limit, forward=True)
+            end = _reach(costs, left, left.a_end, limit, forward=True)
             if end > left.a_end + 1e-3:
-                added.append(MatchedSpan(left.a_end, end, left.a_end + left.offset, end + left.offset))
-                left = grown[number] = dataclasses.replace(left, a_end=end, b_end=end + left.offset)
-        if _plain(right):
+                added.append(_piece(left, left.a_end, end))
+                left = grown[number] = _piece(left, left.a_start, end)
+        if not _at_a_speed(right):
             limit = max(left.a_end, left.b_end - right.offset, right.a_start - _REFIT_SECONDS)
-            start = _reach(costs, right.offset, right.a_start, limit, forward=False)
+            start = _reach(costs, right, right.a_start, limit, forward=False)
             if start < right.a_start - 1e-3:
-                added.append(MatchedSpan(start, right.a_start, start + right.offset, right.a_start + right.offset))
-                grown[number + 1] = dataclasses.replace(right, a_start=start, b_start=start + right.offset)
+                added.append(_piece(right, start, right.a_start))
+                grown[number + 1] = _piece(right, start, right.a_end)
     return grown, added
 
 
-def _plain(span: MatchedSpan) -> bool:
-    """At the same speed, its sound in step: its offset says where everything of it is on B."""
-    return not _at_a_speed(span) and not span.sound_lag and not span.sound_drift
-
-
-def _reach(costs: MomentCosts, offset: float, edge: float, limit: float, *, forward: bool) -> float:
-    """How far from `edge` towards `limit` (on A) A still matches B at `offset`."""
+def _reach(costs: MomentCosts, span: MatchedSpan, edge: float, limit: float, *, forward: bool) -> float:
+    """How far from `edge` towards `limit` (on A) A still matches B as `span` has it, carried on."""
     step = 1.0 / costs.a.audio_rate
+    offset = span.offset
     if forward:
         times = np.arange(edge - 0.2, limit, step)
         times = times[(times >= 0) & (times + offset >= 0) & (times <= costs.a.duration)]
-        if len(times) < 2:
-            return edge
-        return min(limit, max(edge, switch_point(times, costs.moment(times, times + offset), related_first=True)))
-    times = np.arange(limit, edge + 0.2, step)
-    times = times[(times >= 0) & (times + offset >= 0) & (times + offset <= costs.b.duration)]
+    else:
+        times = np.arange(limit, edge + 0.2, step)
+        times = times[(times >= 0) & (times + offset >= 0) & (times + offset <= costs.b.duration)]
     if len(times) < 2:
         return edge
-    return max(limit, min(edge, switch_point(times, costs.moment(times, times + offset), related_first=False)))
+    picture, sound = _along(costs, span, times)
+    moment = picture if sound is None else (picture + sound) / 2
+    if forward:
+        return min(limit, max(edge, switch_point(times, moment, related_first=True)))
+    return max(limit, min(edge, switch_point(times, moment, related_first=False)))
 
 
 def _refitted(
@@ -205,9 +224,12 @@ _REFIT_CHANGE = 0.03  # a piece whose offset moves less keeps the span's
 
 
 def _span_of(spans: list[MatchedSpan], stretch: Stretch) -> int | None:
+    """The span a candidate lies along: it starts inside it, B facing A there as the span has it."""
     for number, span in enumerate(spans):
-        if span.a_start - 1e-6 <= stretch.a_start < span.a_end and abs(span.offset - stretch.offset) < 1e-6:
-            return number
+        if span.a_start - 1e-6 <= stretch.a_start < span.a_end:
+            facing = float(b_times(span, np.array([stretch.a_start]))[0])
+            if abs(facing - stretch.b_time(stretch.a_start)) < 1e-3:
+                return number
     return None
 
 
@@ -218,15 +240,14 @@ def _unrelated_runs(costs: MomentCosts, span: MatchedSpan, start: float, end: fl
     times = np.arange(start + step / 2, end, step)
     if len(times) * step < MIN_UNRELATED_SECONDS:
         return []
-    other = b_times(span, times)
     width = max(1, round(SMOOTH_SECONDS / step))
-    moment = costs.moment(times, other)
-    if costs.with_sound:
-        # `moment` is the mean of the picture's cost and the sound's.
-        sound = costs.sound_only(times, other)
-        unrelated = (smoothed(2 * moment - sound, width) >= UNRELATED_COST) & (smoothed(sound, width) >= UNRELATED_COST)
+    picture, sound = _along(costs, span, times)
+    if sound is not None:
+        unrelated = (smoothed(picture, width) >= UNRELATED_COST) & (smoothed(sound, width) >= UNRELATED_COST)
+        moment = (picture + sound) / 2
     else:
-        unrelated = smoothed(moment, width) >= UNRELATED_COST
+        unrelated = smoothed(picture, width) >= UNRELATED_COST
+        moment = picture
     wide = smoothed(moment, width) >= EDGE_COST
     cores = [run for run in flag_runs(unrelated) if (run[1] - run[0] + 1) * step >= MIN_UNRELATED_SECONDS]
     runs = []
@@ -250,12 +271,20 @@ def _unlike(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> bool:
     """Whether A and B along `span` at `times` show unrelated pictures and sounds, on average."""
     if len(times) * (1.0 / costs.a.visual_rate) < SHORTEST_GAP:
         return False
+    picture, sound = _along(costs, span, times)
+    unlike = float(np.mean(picture)) >= UNRELATED_COST
+    return unlike and (sound is None or float(np.mean(sound)) >= UNRELATED_COST)
+
+
+def _along(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The picture's and the sound's cost of A at `times` against B along `span` (B's sound read
+    where it is heard: its lag, when out of step, added)."""
     other = b_times(span, times)
-    moment = float(np.mean(costs.moment(times, other)))
+    picture = costs.visual_between(times, other)
     if not costs.with_sound:
-        return moment >= UNRELATED_COST
-    sound = float(np.mean(costs.sound_only(times, other)))
-    return 2 * moment - sound >= UNRELATED_COST and sound >= UNRELATED_COST
+        return picture, None
+    lag = span.sound_lag + span.sound_drift * (times - span.a_start)
+    return picture, costs.sound_only(times, other + lag)
 
 
 def _edge(costs: MomentCosts, span: MatchedSpan, near: float, *, entering: bool, limits: tuple[float, float]) -> float:
@@ -264,7 +293,9 @@ def _edge(costs: MomentCosts, span: MatchedSpan, near: float, *, entering: bool,
     times = np.arange(max(limits[0], near - 0.5), min(limits[1], near + 0.5), 1.0 / costs.a.audio_rate)
     if len(times) < 2:
         return near
-    return switch_point(times, costs.moment(times, b_times(span, times)), related_first=entering)
+    picture, sound = _along(costs, span, times)
+    moment = picture if sound is None else (picture + sound) / 2
+    return switch_point(times, moment, related_first=entering)
 
 
 def switch_point(times: np.ndarray, moment: np.ndarray, *, related_first: bool) -> float:
@@ -306,7 +337,9 @@ def _clipped(stretch: Stretch, pieces: list[MatchedSpan]) -> list[Stretch]:
     for piece in pieces:
         low, high = max(stretch.a_start, piece.a_start), min(stretch.a_end, piece.a_end)
         if high - low >= STEP:
-            clipped.append(dataclasses.replace(stretch, a_start=low, a_end=high))
+            # The offset is B's against A at the stretch's start (at a speed, it moves along).
+            offset = stretch.b_time(low) - low
+            clipped.append(dataclasses.replace(stretch, a_start=low, a_end=high, offset=offset))
     return clipped
 
 
