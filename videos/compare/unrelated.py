@@ -90,7 +90,20 @@ def without_unrelated(
         # Screened again at their own offsets, and where they grew.
         again = screen(a, b, refitted + added)
         kept_candidates = sorted(kept_candidates + again, key=lambda stretch: stretch.a_start)
+    # Spans may have shrunk at a switch (`_switched`): candidates stay along them.
+    kept_candidates = [piece for stretch in kept_candidates for piece in _along_spans(stretch, kept_spans)]
     return kept_spans, kept_candidates
+
+
+def _along_spans(stretch: Stretch, spans: list[MatchedSpan]) -> list[Stretch]:
+    """The parts of a candidate along the spans that face B where it does."""
+    facing = [
+        span
+        for span in spans
+        if abs(span.rate - stretch.rate) < 1e-6
+        and abs(float(b_times(span, np.array([stretch.a_start]))[0]) - stretch.b_time(stretch.a_start)) < 1e-3
+    ]
+    return _clipped(stretch, facing)
 
 
 def _implausible_speed(costs: MomentCosts, span: MatchedSpan) -> bool:
@@ -138,8 +151,56 @@ def _grown(
             start = _reach(costs, right, right.a_start, limit, forward=False)
             if start < right.a_start - 1e-3:
                 added.append(_piece(right, start, right.a_start))
-                grown[number + 1] = _piece(right, start, right.a_end)
+                grown[number + 1] = right = _piece(right, start, right.a_end)
+        switched = _switched(costs, left, right)
+        if switched is not None:
+            new_left, new_right = switched
+            if new_left.a_end > left.a_end + 1e-3:
+                added.append(_piece(left, left.a_end, new_left.a_end))
+            if new_right.a_start < right.a_start - 1e-3:
+                added.append(_piece(right, new_right.a_start, right.a_start))
+            grown[number], grown[number + 1] = new_left, new_right
     return grown, added
+
+
+def _switched(costs: MomentCosts, left: MatchedSpan, right: MatchedSpan) -> tuple[MatchedSpan, MatchedSpan] | None:
+    """Two spans with a gap on one video only (a cut, or an insertion), their common edge put
+    again where going over from the one to the other costs least (as videos.compare.refine places
+    it): a span that a hole took with it held it there. None when that is not the case."""
+    if _at_a_speed(left) or _at_a_speed(right):
+        return None
+    gap_a, gap_b = right.a_start - left.a_end, right.b_start - left.b_end
+    if min(gap_a, gap_b) >= SHORTEST_GAP or max(gap_a, gap_b) < SHORTEST_GAP:
+        return None
+    step = 1.0 / costs.a.audio_rate
+    if gap_a > gap_b:  # A has more: the switch is a point on B
+        centre = (left.b_end + right.b_start) / 2
+        points = np.arange(max(left.b_start, centre - _SWITCH_REACH), min(right.b_end, centre + _SWITCH_REACH), step)
+        first, second = points - left.offset, points - right.offset
+    else:  # B has more: a point on A
+        centre = (left.a_end + right.a_start) / 2
+        points = np.arange(max(left.a_start, centre - _SWITCH_REACH), min(right.a_end, centre + _SWITCH_REACH), step)
+        first = second = points
+    if len(points) < 2:
+        return None
+    cost_first = _combined(*_along(costs, left, first))
+    cost_second = _combined(*_along(costs, right, second))
+    # cost(p) = Σ before p at the left span's offset + Σ from p at the right one's, for every p.
+    before = np.concatenate([[0.0], np.cumsum(cost_first)])
+    totals = before + np.concatenate([np.cumsum(cost_second[::-1])[::-1], [0.0]])
+    index = int(np.argmin(totals))
+    point = float(points[min(index, len(points) - 1)])
+    end, start = (point - left.offset, point - right.offset) if gap_a > gap_b else (point, point)
+    if end - left.a_start < MIN_SPAN_SECONDS or right.a_end - start < MIN_SPAN_SECONDS:
+        return None
+    return _piece(left, left.a_start, end), _piece(right, start, right.a_end)
+
+
+def _combined(picture: np.ndarray, sound: np.ndarray | None) -> np.ndarray:
+    return picture if sound is None else (picture + sound) / 2
+
+
+_SWITCH_REACH = 1.5  # seconds either side of where the gap is now
 
 
 def _reach(costs: MomentCosts, span: MatchedSpan, edge: float, limit: float, *, forward: bool) -> float:
