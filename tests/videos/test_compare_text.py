@@ -87,6 +87,14 @@ def test_a_line_that_appears_or_disappears_is_a_change_against_nothing() -> None
     assert (came.b_start, came.b_end) == pytest.approx((10.0, 14.0), abs=0.06)
 
 
+def test_a_reading_of_one_or_two_characters_coming_and_going_is_not_a_change() -> None:
+    # Letter blocks on a table read "AM" in some frames of one copy and nothing in the other's.
+    lines_a = [line("AM", 3.0, 4.0), line("Harbour closed", 6.0, 9.0)]
+    lines_b = [line("7", 10.0, 11.0, TITLE_BOX)]
+
+    assert texts(text_changes(WHOLE, lines_a, lines_b)) == [("Harbour closed", "")]
+
+
 def test_lines_are_compared_at_the_same_moment_through_the_offset() -> None:
     """B starts 3 s later: its line at 5–11 faces A's at 2–8, and reads differently."""
     spans = [MatchedSpan(0.0, 17.0, 3.0, 20.0)]

@@ -46,6 +46,9 @@ NOISE_CHARACTERS = 12
 # Two boxes are at the same place when their rows overlap by at least this share of the lower box's
 # height and their columns overlap at all (a longer or shorter line in the same slot still is).
 SAME_ROW_OVERLAP = 0.5
+# A line with nothing at its place on the other video is a finding only with at least this many
+# letters or digits (see `_worth_a_finding_alone`).
+MIN_LONE_CHARACTERS = 3
 
 # Letters the reader takes for one another: compared as one (not in numbers, see `_numbers`).
 _CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "8": "b"})
@@ -232,17 +235,26 @@ def _differing_pairs(
         ):
             continue
         if not there:
-            if not any(same_words(line_a.text, lines_b[index_b].text) for index_b in near_b):
+            if _worth_a_finding_alone(line_a.text) and not any(
+                same_words(line_a.text, lines_b[index_b].text) for index_b in near_b
+            ):
                 yield index_a, None
             continue
         yield index_a, max(there, key=lambda index_b: _overlap(line_a.box, lines_b[index_b].box))
     for index_b in shown_b:
         line_b = lines_b[index_b]
-        if index_b in paired_b:
+        if index_b in paired_b or not _worth_a_finding_alone(line_b.text):
             continue
         if any(same_words(lines_a[index_a].text, line_b.text) for index_a in near_a):
             continue  # the same words at the same place, or moved elsewhere on the picture: not a text change
         yield None, index_b
+
+
+def _worth_a_finding_alone(text: str) -> bool:
+    """Whether a line that appears or disappears says enough to report: a reading of one or two
+    characters comes and goes with the reader's mood on textured footage (letter blocks read "AM"
+    in some frames of a re-encode and not in the original's)."""
+    return sum(character.isalnum() for character in text) >= MIN_LONE_CHARACTERS
 
 
 def _finding(run: _Run, span: MatchedSpan, lines_a: Sequence[_Placed], lines_b: Sequence[_Placed]) -> Difference | None:
