@@ -31,7 +31,7 @@ when one is not met. `--json PATH` writes every case's truth, predictions and sc
 `--real` scores the pairs on real camera footage and real recorded speech instead
 (sage/synthetic_media/real_footage/: 15 pairs, 9 held out; cache .sage/corpus-real/, the footage
 fetched from public repositories into .sage/bench/ and checked by SHA-256), with the refined engine
-reading the screens too (`screen_text=True`, when `compare_files` takes it). Issue 37's goals are
+reading the screens too (`screen_text=True`). Issue 37's goals are
 added to the same ones: A/V lag within 20 ms at both ends, speed ratio within 0.5 %, moves reported
 as moves (both ranges, median end error ≤ 0.25 s), a changed on-screen text named on both sides
 (scored as scoring.py says). `--record` writes them as "real footage: …" rows beside the others.
@@ -40,7 +40,6 @@ as moves (both ranges, median end error ≤ 0.25 s), a changed on-screen text na
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 import time
@@ -96,11 +95,8 @@ def refined(path_a: Path, path_b: Path) -> Prediction:
 
 
 def refined_reading_screens(path_a: Path, path_b: Path) -> Prediction:
-    """The refined engine with both screens read (issue 37's text findings), where it can."""
-    if "screen_text" not in inspect.signature(compare_files).parameters:
-        return refined(path_a, path_b)
-    reading: dict[str, Any] = {"screen_text": True}  # a keyword of issue 37's engine (not in older ones)
-    return prediction_from(compare_files(path_a, path_b, alignment="cuts", **reading))
+    """The refined engine with both screens read (issue 37's text findings)."""
+    return prediction_from(compare_files(path_a, path_b, alignment="cuts", screen_text=True))
 
 
 class Baseline:
@@ -358,7 +354,7 @@ def main() -> int:
         print(f"corpus in {cache}: {rendered} files rendered in {render_seconds:.1f} s, the rest reused")
 
     engine_scores = run(cases, cache, predictor)
-    reading = " + screens read" if args.real and predictor is refined_reading_screens else ""
+    reading = " + screens read" if args.real else ""
     print_cases(f"refined engine (compare_files, cuts{reading})", engine_scores)
     baseline_scores: list[CaseScore] = []
     if not args.no_baseline:
