@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from videos.chunks import TimedText
 from videos.compare.changes import RefinedComparison, judge
 from videos.compare.refine import MatchedSpan
 from videos.compare.segments import Difference
@@ -56,17 +57,9 @@ _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S
 _NUMBER = re.compile(r"\d[\d.,:]*\d|(?<![^\W\d_])\d(?![^\W\d_])")
 
 
-class ScreenLine(Protocol):
-    """A line of on-screen text as the reader gives it (videos.screen_text.tracking.ShownLine)."""
-
-    @property
-    def start(self) -> float: ...
-
-    @property
-    def end(self) -> float: ...
-
-    @property
-    def text(self) -> str: ...
+class ScreenLine(TimedText, Protocol):
+    """A line of on-screen text as the reader gives it (videos.screen_text.tracking.ShownLine):
+    timed text with its place on the picture."""
 
     @property
     def box(self) -> Sequence[float]: ...  # left, top, width, height as fractions of the frame
