@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
+
+if TYPE_CHECKING:  # refine imports the engines (speed, sync) that import this module
+    from videos.compare.refine import MatchedSpan
 
 # Engine 3 (issue 37) adds findings that are not "this stretch looks or sounds different":
 # "moved" (A a_start–a_end is shown at B b_start–b_end, elsewhere), "av_sync" (B's sound is `lag`
@@ -83,6 +86,33 @@ class Difference:
     text_b: str | None = None
     # "both": a stretch of A replaced in place by other footage of about the same length.
     replaced: bool = False
+
+
+def finding_over(
+    first: MatchedSpan,
+    last: MatchedSpan,
+    kind: DifferenceKind,
+    severity: Severity,
+    *,
+    ratio: float | None = None,
+    lag: float | None = None,
+    drift: float | None = None,
+) -> Difference:
+    """An engine-3 finding ("speed", "av_sync") over matched spans `first` to `last` (the same span
+    for one): it measures no distance, so it has no peak or mean, only its own `ratio` or `lag`."""
+    return Difference(
+        kind=kind,
+        a_start=first.a_start,
+        a_end=last.a_end,
+        b_start=first.b_start,
+        b_end=last.b_end,
+        peak=None,
+        mean=None,
+        severity=severity,
+        lag=lag,
+        drift=drift,
+        ratio=ratio,
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,7 +27,7 @@ import numpy as np
 
 from videos.compare.moments import MomentCosts
 from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference, Severity
+from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.windows import WINDOW_SECONDS
 
 if TYPE_CHECKING:  # refine builds the spans from what is found here (and imports this module)
@@ -374,19 +374,7 @@ def speed_findings(spans: Sequence[MatchedSpan]) -> list[Difference]:
         ratio = (span.a_end - span.a_start) / b_length
         if abs(ratio - 1.0) < REPORTED_CHANGE:
             continue
-        findings.append(
-            Difference(
-                kind="speed",
-                a_start=span.a_start,
-                a_end=span.a_end,
-                b_start=span.b_start,
-                b_end=span.b_end,
-                peak=None,
-                mean=None,
-                severity=speed_severity(ratio),
-                ratio=round(ratio, 4),
-            )
-        )
+        findings.append(finding_over(span, span, "speed", speed_severity(ratio), ratio=round(ratio, 4)))
     return findings
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from videos.compare.moments import MomentCosts, Signals
-from videos.compare.segments import Difference, Severity
+from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.speed import REPORTED_CHANGE
 
 if TYPE_CHECKING:  # refine imports this module to measure its spans
@@ -344,15 +344,11 @@ def av_sync_findings(spans: list[MatchedSpan]) -> list[Difference]:
         lag = first.sound_lag if drifting else float(np.average([span.sound_lag for span in run], weights=lengths))
         end_lag = float(sound_lag_at(last, np.array([last.a_end]))[0])
         findings.append(
-            Difference(
-                kind="av_sync",
-                a_start=first.a_start,
-                a_end=last.a_end,
-                b_start=first.b_start,
-                b_end=last.b_end,
-                peak=None,
-                mean=None,
-                severity=lag_severity(max(lag, end_lag, key=abs)),
+            finding_over(
+                first,
+                last,
+                "av_sync",
+                lag_severity(max(lag, end_lag, key=abs)),
                 lag=round(lag, 4),
                 drift=round(first.sound_drift * 60_000.0, 1) if drifting else None,
             )
