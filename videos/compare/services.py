@@ -522,7 +522,6 @@ QUOTED_WORDS = 12
 
 # Engine 3's findings said one by one in the summary (the page lists them all).
 SUMMARY_FINDINGS = 5
-_KIND_WORDS = COUNT_WORDS
 
 
 def describe(comparison: Comparison) -> str:
@@ -535,7 +534,7 @@ def describe(comparison: Comparison) -> str:
     by_kind: dict[str, int] = {}
     for segment in segments:
         by_kind[segment["kind"]] = by_kind.get(segment["kind"], 0) + 1
-    kinds = ", ".join(f"{count} {_KIND_WORDS.get(kind, kind)}" for kind, count in by_kind.items())
+    kinds = ", ".join(f"{count} {COUNT_WORDS[kind]}" for kind, count in by_kind.items())
     lines = [
         f"{plural(len(segments), 'difference')} ({kinds}); {comparison.similarity:.0f} % of the aligned time matches."
     ]
@@ -547,7 +546,7 @@ def describe(comparison: Comparison) -> str:
     measured = [s for s in segments if s["peak"] is not None]
     if measured:
         largest = max(measured, key=lambda s: s["peak"])
-        largest_kind = _KIND_WORDS.get(largest["kind"], largest["kind"])
+        largest_kind = COUNT_WORDS[largest["kind"]]
         lines.append(
             f"The largest: {largest_kind} at [{time_text(largest['a_start'])}] on A "
             f"([{time_text(largest['b_start'])}] on B), {largest['severity']} severity."
