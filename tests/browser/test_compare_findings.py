@@ -14,16 +14,14 @@ from playwright.sync_api import Page, expect
 
 from devtools.comparisons import measured_stretch
 from tests.browser.test_compare_page import (
-    REFINED_FPS,
     REFINED_SEGMENTS,
     REFINED_SPANS,
     Opened,
+    comparison_of_refined_files,
     open_comparison,
     refined_files,  # noqa: F401 -- a fixture
-    stored_video,
     times,
 )
-from tests.factories import ComparisonFactory, UserFactory
 from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
@@ -39,13 +37,11 @@ CLOSE_S = 0.15
 
 @pytest.fixture
 def found(transactional_db, refined_files, settings, site_url: str, page: Page) -> Opened:  # noqa: F811
-    person = UserFactory()
-    comparison = ComparisonFactory(
-        refined=True,
+    comparison = comparison_of_refined_files(
+        refined_files,
+        settings,
+        "Interview, re-cut",
         engine=3,
-        owner=person,
-        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
-        video_b=stored_video(person, refined_files[1], "Interview, re-cut", 19.2, REFINED_FPS, settings),
         threshold=0.15,
         offset=1.4,
         matched_spans=REFINED_SPANS,
@@ -57,6 +53,19 @@ def found(transactional_db, refined_files, settings, site_url: str, page: Page) 
         summary="5 differences.",
     )
     return open_comparison(page, site_url, comparison)
+
+
+@pytest.fixture
+def older(transactional_db, refined_files, settings) -> Comparison:  # noqa: F811
+    """The same files compared by the engine before engine 3: no findings, no measured stretches."""
+    return comparison_of_refined_files(
+        refined_files,
+        settings,
+        "Interview, re-cut",
+        matched_spans=REFINED_SPANS,
+        segments=REFINED_SEGMENTS,
+        measured=[],
+    )
 
 
 def clocks(page: Page) -> tuple[str, str]:
@@ -151,23 +160,7 @@ def test_the_keyboard_still_goes_through_every_difference_moves_included(found: 
     assert found.errors == []
 
 
-def test_a_comparison_by_the_older_engine_is_marked_on_its_page(
-    transactional_db,
-    refined_files,  # noqa: F811
-    settings,
-    site_url: str,
-    page: Page,
-) -> None:
-    person = UserFactory()
-    older: Comparison = ComparisonFactory(
-        refined=True,
-        owner=person,
-        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
-        video_b=stored_video(person, refined_files[1], "Interview, re-cut", 19.2, REFINED_FPS, settings),
-        matched_spans=REFINED_SPANS,
-        segments=REFINED_SEGMENTS,
-        measured=[],
-    )
+def test_a_comparison_by_the_older_engine_is_marked_on_its_page(site_url: str, page: Page, older: Comparison) -> None:
     opened = open_comparison(page, site_url, older)
 
     notice = page.locator("[data-older-engine]")
@@ -178,22 +171,8 @@ def test_a_comparison_by_the_older_engine_is_marked_on_its_page(
 
 
 def test_a_comparison_being_made_again_says_so_until_it_is_done_then_offers_to_reload(
-    transactional_db,
-    refined_files,  # noqa: F811
-    settings,
-    site_url: str,
-    page: Page,
+    site_url: str, page: Page, older: Comparison
 ) -> None:
-    person = UserFactory()
-    older: Comparison = ComparisonFactory(
-        refined=True,
-        owner=person,
-        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
-        video_b=stored_video(person, refined_files[1], "Interview, re-cut", 19.2, REFINED_FPS, settings),
-        matched_spans=REFINED_SPANS,
-        segments=REFINED_SEGMENTS,
-        measured=[],
-    )
     # Its owner asked: queued for a worker, which has not picked it up yet.
     cache.add(f"comparison-refine:{older.pk}", 1, timeout=600)
     opened = open_comparison(page, site_url, older)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -258,14 +259,25 @@ def refined_files(tmp_path_factory) -> tuple[Path, Path]:
     return original, edited
 
 
-@pytest.fixture
-def refined_comparison(transactional_db, refined_files, settings) -> Comparison:
+def comparison_of_refined_files(refined_files: tuple[Path, Path], settings, b_title: str, **row: Any) -> Comparison:
+    """A refined comparison row, stored by hand, between the refined files uploaded by one person
+    ("Interview" and `b_title`); `row` holds the fields the page under test needs."""
     person = UserFactory()
     return ComparisonFactory(
         refined=True,
         owner=person,
         video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
-        video_b=stored_video(person, refined_files[1], "Interview, with a break", 19.2, REFINED_FPS, settings),
+        video_b=stored_video(person, refined_files[1], b_title, 19.2, REFINED_FPS, settings),
+        **row,
+    )
+
+
+@pytest.fixture
+def refined_comparison(transactional_db, refined_files, settings) -> Comparison:
+    return comparison_of_refined_files(
+        refined_files,
+        settings,
+        "Interview, with a break",
         threshold=REFINED_THRESHOLD,
         offset=1.4,
         matched_spans=REFINED_SPANS,

@@ -10,14 +10,12 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_compare_page import (
     IN_STEP_S,
-    REFINED_FPS,
+    comparison_of_refined_files,
     open_comparison,
     refined_files,  # noqa: F401  # the module's files, shared as a fixture
-    stored_video,
     times,
     wait_until,
 )
-from tests.factories import ComparisonFactory, UserFactory
 from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
@@ -35,12 +33,10 @@ def b_for_a(a_time: float) -> float:
 
 @pytest.fixture
 def speed_comparison(transactional_db, refined_files, settings) -> Comparison:  # noqa: F811
-    person = UserFactory()
-    return ComparisonFactory(
-        refined=True,
-        owner=person,
-        video_a=stored_video(person, refined_files[0], "Interview", 14.0, REFINED_FPS, settings),
-        video_b=stored_video(person, refined_files[1], "Interview, slowed", 19.2, REFINED_FPS, settings),
+    return comparison_of_refined_files(
+        refined_files,
+        settings,
+        "Interview, slowed",
         threshold=0.15,
         offset=0.0,
         matched_spans=SPANS,
