@@ -27,19 +27,17 @@ questions alternate between the tuning half and the held-out half, talk by talk 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 
+from sage.synthetic_media.caching import MissingMedia, mirrored_file
+from sage.synthetic_media.content import SAMPLE_RATE
+from sage.synthetic_media.copies import decoded_sound
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-MIRRORS = Path(os.environ.get("SAGE_BENCH_MIRRORS", "/work/.mirror"))
 CACHE = REPOSITORY_ROOT / ".sage" / "bench" / "lectures"
-SAMPLE_RATE = 48_000
 PAUSE_SECONDS = 1.0  # between recordings joined into one talk
 
 
@@ -225,58 +223,88 @@ LECTURES: tuple[Lecture, ...] = (
     ),
 )
 
+
+def talk_questions(lecture: int, said: dict[int, str], shown: dict[str, str]) -> tuple[LectureQuestion, ...]:
+    """A talk's questions in the order they are asked: of its said sentences (by index), then of its
+    shown lines (question: the line that answers it)."""
+    return (
+        *(LectureQuestion(text, lecture, sentence=sentence) for sentence, text in said.items()),
+        *(LectureQuestion(text, lecture, shown=line) for text, line in shown.items()),
+    )
+
+
 QUESTIONS: tuple[LectureQuestion, ...] = (
-    # Harvard sentences: said
-    LectureQuestion("What would please almost any girl?", 0, sentence=0),
-    LectureQuestion("How long did it take to travel back home?", 0, sentence=1),
-    LectureQuestion("Where did she spot the cat?", 0, sentence=2),
-    LectureQuestion("What was discovered on the beach?", 0, sentence=3),
-    LectureQuestion("Who came to visit him?", 0, sentence=4),
-    LectureQuestion("What were the grass and bushes covered in?", 0, sentence=5),
-    LectureQuestion("What did the man who could not see count?", 0, sentence=6),
-    LectureQuestion("What destroyed the barn?", 0, sentence=7),
-    LectureQuestion("What should you do when the bell rings?", 0, sentence=9),
-    # Harvard sentences: shown
-    LectureQuestion("At what sample rate was this recorded?", 0, shown="Sampled at 8 kHz, 16-bit mono"),
-    LectureQuestion("Which room are the listening tests in?", 0, shown="Listening tests in room C204"),
-    # Famous lines: said
-    LectureQuestion("What did Kennedy tell Americans to ask themselves?", 1, sentence=0),
-    LectureQuestion("Who wrote The Danger Trail?", 1, sentence=1),
-    LectureQuestion("Who apologised to Tom?", 1, sentence=2),
-    LectureQuestion("How many times had the two men shaken hands that evening?", 1, sentence=3),
-    LectureQuestion("Who is he happy to see again?", 1, sentence=4),
-    # Famous lines: shown
-    LectureQuestion("On what date was the inaugural address given?", 1, shown="Inaugural address, 20 January 1961"),
-    LectureQuestion("Which university made the ARCTIC recordings?", 1, shown="Recorded at Carnegie Mellon University"),
-    # Volcanoes: said
-    LectureQuestion("How does a volcano form?", 2, sentence=1),
-    LectureQuestion("What is the difference between lava and magma?", 2, sentence=2),
-    LectureQuestion("How hot does lava get?", 2, sentence=3),
-    LectureQuestion("Why do shield volcanoes have gentle slopes?", 2, sentence=4),
-    LectureQuestion("Why can volcanic ash ground planes?", 2, sentence=5),
-    LectureQuestion("What warning signs come before an eruption?", 2, sentence=6),
-    LectureQuestion("Why do farmers grow crops near old volcanoes?", 2, sentence=7),
-    # Volcanoes: shown
-    LectureQuestion("Who teaches the volcano lecture?", 2, shown="Dr. Amelia Reyes, Earth Sciences"),
-    LectureQuestion("How tall is Mount Etna?", 2, shown="Height: 3,357 metres"),
-    LectureQuestion("When did Etna last erupt badly?", 2, shown="Last great eruption: 1669"),
-    LectureQuestion("Which pages of the book should we read?", 2, shown="Chapter 5, pages 88 to 104"),
-    LectureQuestion("Where do we meet for the field trip?", 2, shown="Meet at the north gate at 7:30"),
-    LectureQuestion("What should I bring on the trip?", 2, shown="Bring boots and a water bottle"),
-    # Bicycles: said
-    LectureQuestion("How did riders move the first bikes?", 3, sentence=1),
-    LectureQuestion("When were pedals added to bicycles?", 3, sentence=2),
-    LectureQuestion("Why was the penny farthing risky?", 3, sentence=3),
-    LectureQuestion("When did the safety bicycle appear?", 3, sentence=4),
-    LectureQuestion("What made cycling on bumpy roads more pleasant?", 3, sentence=5),
-    LectureQuestion("How popular is cycling in the Netherlands?", 3, sentence=6),
-    LectureQuestion("How do e-bikes help older people?", 3, sentence=7),
-    # Bicycles: shown
-    LectureQuestion("When was the first Tour de France?", 3, shown="First race: 1903"),
-    LectureQuestion("How long was the longest Tour de France?", 3, shown="Longest ever: 5,745 km in 1926"),
-    LectureQuestion("How many bikes does Paris have for sharing?", 3, shown="Paris Velib: 20,000 bikes"),
-    LectureQuestion("How long must the essay be?", 3, shown="Essay of 2,000 words"),
-    LectureQuestion("When are the office hours?", 3, shown="Office hours: Tuesday 2 pm"),
+    *talk_questions(
+        0,  # Harvard sentences
+        said={
+            0: "What would please almost any girl?",
+            1: "How long did it take to travel back home?",
+            2: "Where did she spot the cat?",
+            3: "What was discovered on the beach?",
+            4: "Who came to visit him?",
+            5: "What were the grass and bushes covered in?",
+            6: "What did the man who could not see count?",
+            7: "What destroyed the barn?",
+            9: "What should you do when the bell rings?",
+        },
+        shown={
+            "At what sample rate was this recorded?": "Sampled at 8 kHz, 16-bit mono",
+            "Which room are the listening tests in?": "Listening tests in room C204",
+        },
+    ),
+    *talk_questions(
+        1,  # Famous lines
+        said={
+            0: "What did Kennedy tell Americans to ask themselves?",
+            1: "Who wrote The Danger Trail?",
+            2: "Who apologised to Tom?",
+            3: "How many times had the two men shaken hands that evening?",
+            4: "Who is he happy to see again?",
+        },
+        shown={
+            "On what date was the inaugural address given?": "Inaugural address, 20 January 1961",
+            "Which university made the ARCTIC recordings?": "Recorded at Carnegie Mellon University",
+        },
+    ),
+    *talk_questions(
+        2,  # Volcanoes
+        said={
+            1: "How does a volcano form?",
+            2: "What is the difference between lava and magma?",
+            3: "How hot does lava get?",
+            4: "Why do shield volcanoes have gentle slopes?",
+            5: "Why can volcanic ash ground planes?",
+            6: "What warning signs come before an eruption?",
+            7: "Why do farmers grow crops near old volcanoes?",
+        },
+        shown={
+            "Who teaches the volcano lecture?": "Dr. Amelia Reyes, Earth Sciences",
+            "How tall is Mount Etna?": "Height: 3,357 metres",
+            "When did Etna last erupt badly?": "Last great eruption: 1669",
+            "Which pages of the book should we read?": "Chapter 5, pages 88 to 104",
+            "Where do we meet for the field trip?": "Meet at the north gate at 7:30",
+            "What should I bring on the trip?": "Bring boots and a water bottle",
+        },
+    ),
+    *talk_questions(
+        3,  # Bicycles
+        said={
+            1: "How did riders move the first bikes?",
+            2: "When were pedals added to bicycles?",
+            3: "Why was the penny farthing risky?",
+            4: "When did the safety bicycle appear?",
+            5: "What made cycling on bumpy roads more pleasant?",
+            6: "How popular is cycling in the Netherlands?",
+            7: "How do e-bikes help older people?",
+        },
+        shown={
+            "When was the first Tour de France?": "First race: 1903",
+            "How long was the longest Tour de France?": "Longest ever: 5,745 km in 1926",
+            "How many bikes does Paris have for sharing?": "Paris Velib: 20,000 bikes",
+            "How long must the essay be?": "Essay of 2,000 words",
+            "When are the office hours?": "Office hours: Tuesday 2 pm",
+        },
+    ),
 )
 
 
@@ -293,35 +321,10 @@ def held_out(number: int) -> bool:
 def recording_path(recording: Recording) -> Path:
     """The recording, copied from its repository's mirror into CACHE once, checked by SHA-256."""
     cached = CACHE / recording.repo.replace("/", "+") / recording.path
-    if not cached.exists():
-        git_dir = MIRRORS / recording.repo.replace("/", "+") / "repo"
-        if not git_dir.exists():
-            raise SystemExit(
-                f"{recording.repo} is not mirrored in {MIRRORS}: fetch github:{recording.repo} first "
-                "(or point SAGE_BENCH_MIRRORS at a directory of owner+name/repo git mirrors)"
-            )
-        blob = subprocess.run(  # git, with arguments from the table above
-            ["/usr/bin/git", "--git-dir", str(git_dir), "show", f"{recording.commit}:{recording.path}"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(blob)
-    digest = hashlib.sha256(cached.read_bytes()).hexdigest()
-    if digest != recording.sha256:
-        raise SystemExit(f"{cached}: SHA-256 {digest}, expected {recording.sha256}")
-    return cached
-
-
-def decoded(path: Path) -> np.ndarray:
-    """The file's sound as float32 mono at SAMPLE_RATE."""
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    pieces: list[np.ndarray] = []
-    with av.open(str(path)) as container:
-        for frame in container.decode(container.streams.audio[0]):
-            pieces += [piece.to_ndarray()[0] for piece in resampler.resample(frame)]
-    pieces += [piece.to_ndarray()[0] for piece in resampler.resample(None)]
-    return np.concatenate(pieces).astype(np.float32)
+    try:
+        return mirrored_file(recording.repo, recording.commit, recording.path, recording.sha256, cached)
+    except MissingMedia as error:
+        raise SystemExit(str(error)) from None
 
 
 def sentence_runs(samples: np.ndarray, count: int) -> list[tuple[float, float]]:
@@ -364,7 +367,7 @@ def lecture_sound(lecture: Lecture) -> tuple[np.ndarray, list[float]]:
     position = 0
     pause = np.zeros(round(PAUSE_SECONDS * SAMPLE_RATE), np.float32)
     for recording in lecture.recordings:
-        samples = decoded(recording_path(recording))
+        samples = decoded_sound(recording_path(recording))
         starts += [position / SAMPLE_RATE + start for start, _ in sentence_runs(samples, len(recording.sentences))]
         pieces += [samples, pause]
         position += len(samples) + len(pause)

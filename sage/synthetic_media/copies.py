@@ -34,19 +34,23 @@ def decode_video(path: Path) -> DecodedVideo:
         video = source.streams.video[0]
         fps = Fraction(video.average_rate or video.guessed_rate or 15)
         frames = [frame.to_ndarray(format="rgb24") for frame in source.decode(video)]
-    samples = None
-    with av.open(str(path)) as source:
-        if source.streams.audio:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-            pieces = [
-                resampled.to_ndarray().reshape(-1)
-                for frame in source.decode(source.streams.audio[0])
-                for resampled in resampler.resample(frame)
-            ]
-            pieces += [resampled.to_ndarray().reshape(-1) for resampled in resampler.resample(None)]
-            samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        has_sound = bool(source.streams.audio)
     height, width = frames[0].shape[:2]
+    samples = decoded_sound(path) if has_sound else None
     return DecodedVideo(frames=frames, fps=fps, width=width, height=height, samples=samples)
+
+
+def decoded_sound(path: Path) -> np.ndarray:
+    """The sound of `path` (its first sound stream) as float32 mono samples at SAMPLE_RATE."""
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    with av.open(str(path)) as source:
+        pieces = [
+            resampled.to_ndarray().reshape(-1)
+            for frame in source.decode(source.streams.audio[0])
+            for resampled in resampler.resample(frame)
+        ]
+    pieces += [resampled.to_ndarray().reshape(-1) for resampled in resampler.resample(None)]
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
 
 
 def reencode(

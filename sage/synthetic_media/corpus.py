@@ -49,7 +49,6 @@ them and any change to either renders afresh.
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import os
@@ -57,8 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import av
-
+from .caching import code_digest
 from .content import SAMPLE_RATE
 from .edits import Change, Encoding, Piece, Severity, Truth, Version, derive_truth, render_version
 from .natural import Programme, ProgrammePainter
@@ -591,22 +589,8 @@ def check_case(case: Case) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code that draws, mixes and encodes the corpus (and of PyAV's version): of its
-    syntax tree without docstrings, so comments, docstrings and formatting do not count."""
-    digest = hashlib.sha256(av.__version__.encode())
-    for name in _CODE:
-        tree = ast.parse((Path(__file__).parent / name).read_text())
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            first = body[0] if isinstance(body, list) and body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                body[0] = ast.Pass()  # type: ignore[index]
-        digest.update(ast.dump(tree).encode())
-    return digest.hexdigest()
+    """A hash of the code that draws, mixes and encodes the corpus (see caching.code_digest)."""
+    return code_digest(Path(__file__).parent / name for name in _CODE)
 
 
 def version_key(case: Case, version: Version) -> str:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import av
 import numpy as np
@@ -56,13 +56,15 @@ SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 STEREO_WIDTH = 0.35  # the music is panned this much in a stereo version; the mono downmix is unchanged
 _EPSILON = 1e-6
 _RAMP_SECONDS = 0.01  # sound changes come in and out over 10 ms (no clicks)
+Source = TypeVar("Source")
 
 
 @dataclass(frozen=True)
-class Piece:
-    """`start`–`end` seconds of `source`, played in a version."""
+class Piece(Generic[Source]):
+    """`start`–`end` seconds of `source`, played in a version (a programme here; a footage file in a
+    real-footage reel)."""
 
-    source: Programme
+    source: Source
     start: float
     end: float
 
@@ -109,7 +111,7 @@ class Encoding:
 
 @dataclass(frozen=True)
 class Version:
-    pieces: tuple[Piece, ...]
+    pieces: tuple[Piece[Programme], ...]
     changes: tuple[Change, ...] = ()
     encoding: Encoding = Encoding()
 
@@ -348,10 +350,14 @@ def _apply_sound_changes(
 
 def render_version(version: Version, main: Programme, master: tuple[int, int], path: Path) -> Path:
     """Write `version` to `path`: pictures drawn at `master` size, then fitted to the encoding."""
-    encoding = version.encoding
+    return write_encoded(path, _frames(version, main, master), version_sound(version, main), version.encoding)
+
+
+def write_encoded(path: Path, frames: Iterable[np.ndarray], samples: np.ndarray, encoding: Encoding) -> Path:
+    """Encode RGB `frames` and float `samples` at SAMPLE_RATE into `path` as `encoding` says."""
     return write_streams(
         path,
-        frames=_frames(version, main, master),
+        frames=frames,
         width=encoding.width,
         height=encoding.height,
         fps=encoding.fps,
@@ -359,7 +365,7 @@ def render_version(version: Version, main: Programme, master: tuple[int, int], p
         codec=encoding.codec,
         crf=encoding.crf,
         bitrate=encoding.bitrate,
-        samples=version_sound(version, main),
+        samples=samples,
         sample_rate=encoding.sample_rate,
         audio_bitrate=encoding.audio_bitrate,
         preset=encoding.preset,

@@ -4,6 +4,7 @@ slide; footage without text gives nothing; a file that cannot be decoded says so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,19 @@ def assert_lines_match(lines: list[ShownLine], truth: list[TruthLine]) -> None:
         assert 0.0 <= line.confidence <= 1.0
 
 
+def screen_video(
+    path: Path, seconds: float, shots: list[Shot], texts: Sequence[ShownText] = (), **encoding: int
+) -> tuple[Path, list[TruthLine]]:
+    """`path`, drawn WIDTH×HEIGHT with `texts` over `shots`, and the lines it shows."""
+    truth = make_screen_video(path, seconds=seconds, width=WIDTH, height=HEIGHT, shots=shots, texts=texts, **encoding)
+    return path, truth
+
+
 @pytest.fixture(scope="module")
 def slides(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[TruthLine]]:
-    path = tmp_path_factory.mktemp("screen") / "slides.mp4"
-    truth = make_screen_video(
-        path,
-        seconds=7,
-        width=WIDTH,
-        height=HEIGHT,
+    return screen_video(
+        tmp_path_factory.mktemp("screen") / "slides.mp4",
+        7,
         shots=[Shot(0, 3.5, colour=(20, 30, 70)), Shot(3.5, 7, colour=(245, 245, 240))],
         texts=[
             ShownText("Photosynthesis needs light", 0.0, 3.5, x=0.08, y=0.15, size=32, font="sans-bold"),
@@ -49,7 +55,6 @@ def slides(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[TruthLi
             ShownText("Glucose is stored as starch", 3.5, 7.0, x=0.1, y=0.4, size=28, colour=(30, 30, 30)),
         ],
     )
-    return path, truth
 
 
 def test_slides_are_read_with_their_words_and_times(slides: tuple[Path, list[TruthLine]]) -> None:
@@ -62,15 +67,12 @@ def test_slides_are_read_with_their_words_and_times(slides: tuple[Path, list[Tru
 
 
 def test_a_still_slide_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "still.mp4"
-    make_screen_video(
-        path,
-        seconds=20,
-        width=WIDTH,
-        height=HEIGHT,
-        fps=5,
+    path, _ = screen_video(
+        tmp_path / "still.mp4",
+        20,
         shots=[Shot(0, 20)],
         texts=[ShownText("Office hours on Thursday", 0.0, 20.0, x=0.1, y=0.3, size=30)],
+        fps=5,
     )
     reads: list[float] = []
     real_read = engine.read_frame
@@ -91,12 +93,9 @@ def test_a_still_slide_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def footage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[TruthLine]]:
     """Moving footage: a lower third and subtitles over it, then a cut to a camera panning and zooming
     over a sign, then a cut to a shot without text."""
-    path = tmp_path_factory.mktemp("screen") / "footage.mp4"
-    truth = make_screen_video(
-        path,
-        seconds=10,
-        width=WIDTH,
-        height=HEIGHT,
+    return screen_video(
+        tmp_path_factory.mktemp("screen") / "footage.mp4",
+        10,
         shots=[
             Shot(0, 4, seed=11, pan=(0.04, 0.0)),
             Shot(4, 8, seed=12, pan=(-0.03, 0.01), zoom=0.03, sign=Sign("PLATFORM 9 EXIT", x=0.3, y=0.35, size=24)),
@@ -108,7 +107,6 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[TruthL
             ShownText("and the island grew", 2.4, 3.8, x=0.28, y=0.88, size=22, backing=(0, 0, 0)),
         ],
     )
-    return path, truth
 
 
 def test_subtitles_lower_thirds_and_a_sign_in_a_moving_shot_are_read(
@@ -125,12 +123,9 @@ def test_the_fingerprint_of_the_video_gives_the_same_lines(footage: tuple[Path, 
 
 
 def test_footage_without_text_gives_no_lines(tmp_path: Path) -> None:
-    path = tmp_path / "no_text.mp4"
-    make_screen_video(
-        path,
-        seconds=8,
-        width=WIDTH,
-        height=HEIGHT,
+    path, _ = screen_video(
+        tmp_path / "no_text.mp4",
+        8,
         shots=[Shot(0, 5, seed=21, pan=(0.05, 0.02), zoom=0.02), Shot(5, 8, seed=22, pan=(-0.04, 0.0))],
     )
     assert read_screen(path, duration=8.0) == []
@@ -145,14 +140,11 @@ def test_a_file_without_decodable_pictures_raises_a_readable_error(tmp_path: Pat
 
 
 def test_titles_that_differ_by_a_number_on_consecutive_slides_are_two_lines(tmp_path: Path) -> None:
-    path = tmp_path / "chapters.mp4"
-    truth = make_screen_video(
-        path,
-        seconds=6,
-        width=WIDTH,
-        height=HEIGHT,
-        fps=5,
+    path, truth = screen_video(
+        tmp_path / "chapters.mp4",
+        6,
         shots=[Shot(0, 6)],
+        fps=5,
         texts=[
             ShownText("Chapter 1: sorting in practice", 0.0, 3.0, x=0.1, y=0.3, size=30),
             ShownText("Chapter 2: sorting in practice", 3.0, 6.0, x=0.1, y=0.3, size=30),

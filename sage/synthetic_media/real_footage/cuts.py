@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import bisect
 import functools
 import hashlib
@@ -11,31 +10,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..caching import code_digest
 from ..content import SAMPLE_RATE
-from ..edits import Encoding
+from ..edits import Encoding, Piece, write_encoded
 from ..overlays import Logo
-from ..writing import container_for, write_streams
 from .sources import Asset, clip_frames, recording
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 _EPSILON = 1e-6
 
 
-@dataclass(frozen=True)
-class Clip:
-    """`start`–`end` seconds of a footage file."""
-
-    asset: Asset
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
+Clip = Piece[Asset]  # `start`–`end` seconds of a footage file
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,7 @@ class Reel:
         starts = self.clip_starts()
         number = max(0, bisect.bisect_right(starts, at + _EPSILON) - 1)
         clip = self.clips[number]
-        frames, rate = clip_frames(clip.asset, size)
+        frames, rate = clip_frames(clip.source, size)
         index = int(np.floor((clip.start + at - starts[number]) * rate + _EPSILON))
         return np.array(frames[min(max(index, 0), len(frames) - 1)])
 
@@ -183,23 +171,11 @@ def _reel_sound(reel: Reel) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the code that builds and encodes the pairs (syntax trees: docstrings and comments do
-    not count) and of PyAV's version."""
-    digest = hashlib.sha256(av.__version__.encode())
+    """A hash of the code that builds and encodes the pairs (see caching.code_digest): edits.py
+    holds their clips' class and how an encoding is written."""
     here = Path(__file__).parent
-    for path in (here / "cuts.py", here / "sources.py", here.parent / "writing.py", here.parent / "overlays.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            first = body[0] if isinstance(body, list) and body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                body[0] = ast.Pass()  # type: ignore[index]
-        digest.update(ast.dump(tree).encode())
-    return digest.hexdigest()
+    modules = ("cuts.py", "sources.py", "../writing.py", "../overlays.py", "../edits.py")
+    return code_digest(here / name for name in modules)
 
 
 def cut_file(cut: Cut, main: Reel, master: tuple[int, int], directory: Path) -> Path:
@@ -216,22 +192,9 @@ def render_file(cut: Cut, main: Reel, master: tuple[int, int], directory: Path) 
         return path
     directory.mkdir(parents=True, exist_ok=True)
     sound = cut.sound()
-    encoding = cut.encoding
     partial = path.with_name(f"{path.stem}.{os.getpid()}.partial{path.suffix}")
-    write_streams(
-        partial,
-        frames=cut.frames(main, master),
-        width=encoding.width,
-        height=encoding.height,
-        fps=encoding.fps,
-        container=container_for(partial),
-        codec=encoding.codec,
-        crf=encoding.crf,
-        bitrate=encoding.bitrate,
-        samples=np.stack([sound, sound]) if encoding.layout == "stereo" else sound,
-        sample_rate=encoding.sample_rate,
-        audio_bitrate=encoding.audio_bitrate,
-        preset=encoding.preset,
-    )
+    encoding = cut.encoding
+    samples = np.stack([sound, sound]) if encoding.layout == "stereo" else sound
+    write_encoded(partial, cut.frames(main, master), samples, encoding)
     partial.replace(path)
     return path

@@ -5,7 +5,6 @@ map; sound at 48 kHz mono, at one loudness). See the package's docstring for the
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -15,18 +14,13 @@ import av
 import numpy as np
 from PIL import Image
 
-from ..content import SAMPLE_RATE
+from ..caching import MissingMedia, mirrored_file
+from ..copies import decoded_sound
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
-MIRRORS = Path(os.environ.get("SAGE_BENCH_MIRRORS", "/work/.mirror"))
 FOOTAGE_CACHE = REPOSITORY_ROOT / ".sage" / "bench" / "real-footage"
 SPEECH_CACHE = REPOSITORY_ROOT / ".sage" / "bench" / "real-speech"
 FPS = 30
-GIT = "/usr/bin/git"
-
-
-class MissingMedia(RuntimeError):
-    """A file is neither cached nor in a mirror (fetch its repository first)."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +36,7 @@ class Asset:
 
     def local(self) -> Path:
         """The cached file, copied from its repository's mirror when missing, checked by SHA-256."""
-        cached = self.cache / self.name
-        if not cached.exists():
-            git_dir = MIRRORS / self.repo.replace("/", "+") / "repo"
-            if not git_dir.exists():
-                raise MissingMedia(f"{cached} is missing and {self.repo} is not mirrored in {MIRRORS}")
-            blob = subprocess.run(  # git, with arguments from the tables below
-                [GIT, f"--git-dir={git_dir}", "show", f"{self.commit}:{self.path}"], check=True, capture_output=True
-            ).stdout
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
-            partial.write_bytes(blob)
-            partial.replace(cached)
-        digest = hashlib.sha256(cached.read_bytes()).hexdigest()
-        if digest != self.sha256:
-            raise MissingMedia(f"{cached}: SHA-256 {digest}, expected {self.sha256}")
-        return cached
+        return mirrored_file(self.repo, self.commit, self.path, self.sha256, self.cache / self.name)
 
 
 _SAM2 = ("facebookresearch/sam2", "2b90b9f5ceec907a1c18123530e92e794ad901a4")
@@ -203,12 +182,6 @@ def _fitted(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
 @functools.lru_cache(maxsize=16)
 def recording(asset: Asset) -> np.ndarray:
     """The recording as float32 mono at SAMPLE_RATE, scaled to an RMS of 0.08 (about −22 dBFS)."""
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    pieces: list[np.ndarray] = []
-    with av.open(str(asset.local())) as container:
-        for frame in container.decode(container.streams.audio[0]):
-            pieces += [piece.to_ndarray()[0] for piece in resampler.resample(frame)]
-    pieces += [piece.to_ndarray()[0] for piece in resampler.resample(None)]
-    samples = np.concatenate(pieces).astype(np.float32)
+    samples = decoded_sound(asset.local())
     rms = float(np.sqrt(np.mean(samples**2))) or 1.0
     return samples * np.float32(0.08 / rms)
