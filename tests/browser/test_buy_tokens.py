@@ -133,6 +133,9 @@ def shop(transactional_db, page) -> Iterator[tuple[str, HeldWebhookRelay]]:
                 yield site, relay
             finally:
                 relay.close()
+                # Before the server stops: daphne waits for open sockets (the page's live balance) to
+                # close, 15 s, before it exits.
+                page.context.close()
 
 
 def fill_card(page: Any, number: str) -> None:
