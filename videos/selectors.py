@@ -297,8 +297,10 @@ def search_moments_by_vector(
     if not question.strip():
         return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
     # Each side fetches twice the places, so repeats merged away leave enough to fill them.
-    if connection.in_atomic_block:
-        # Another connection would not see what this transaction has written: one after the other.
+    if connection.in_atomic_block or video_id is not None:
+        # One after the other: another connection would not see what this transaction has written;
+        # and in one video each side takes a few milliseconds, less than handing one to a thread
+        # costs (its connection's health check, the handover; the chat asks this for every answer).
         key_words, by_words = _words_side(owner_id, question, vector, limit=2 * limit, video_id=video_id)
         if not key_words:
             return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
@@ -319,10 +321,10 @@ def search_moments_by_vector(
     )
 
 
-# The two sides of a search run side by side, each on a connection (and so a Postgres backend, a
-# core) of its own: the search then takes as long as its slower side, not their sum (bench/search.py
-# at a million windows; figures in bench/RESULTS.md). A few threads, each keeping its connection as
-# a request does, serve the searches one process runs at once.
+# The two sides of a search over all the owner's videos run side by side, each on a connection (and
+# so a Postgres backend, a core) of its own: the search then takes as long as its slower side, not
+# their sum (bench/search.py at a million windows; figures in bench/RESULTS.md). A few threads, each
+# keeping its connection as a request does, serve the searches one process runs at once.
 WORDS_SIDE_THREADS = 4
 
 
@@ -496,6 +498,7 @@ _WORD_HITS_SQL = (
 )
 
 
+@functools.lru_cache(maxsize=64)
 def _by_words_sql(words: int, *, in_video: bool) -> str:
     """The full-text statement for a question of `words` key words: one index lookup a word."""
     per_word = " UNION ALL ".join([_WORD_HITS_IN_VIDEO_SQL if in_video else _WORD_HITS_SQL] * words)
