@@ -8,16 +8,14 @@ a `GeminiError`; its `on_retry` hears of each wait, for the page to say so.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from django.conf import settings
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types
 
 from sage.retrying import (
     TRANSIENT_HTTP_STATUSES,
@@ -27,10 +25,14 @@ from sage.retrying import (
     call_with_retries,
 )
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from google import genai
+    from google.genai import types
 
-# The client's own retries are off (one attempt): sage.retrying retries, and tells the page.
-RETRY_OPTIONS = types.HttpRetryOptions(attempts=1)
+# google-genai is imported where it is used, not with this module: its import takes 0.6 s, which every
+# web and worker process paid at start (and each test that starts one), most never calling Gemini.
+
+logger = logging.getLogger(__name__)
 
 
 def _http_libraries() -> list[Any]:
@@ -47,17 +49,23 @@ def _http_libraries() -> list[Any]:
 
 
 _TIMEOUTS: tuple[type[Exception], ...] = (TimeoutError, *(lib.TimeoutException for lib in _http_libraries()))
-# Everything a Gemini call may raise that is the service's or the network's fault, not ours: error
-# statuses, timeouts, refused or broken connections, and (ValueError) the client's own complaints
-# about an unreadable answer (UnknownApiResponseError, pydantic validation).
-_CALL_FAILURES: tuple[type[Exception], ...] = (
-    genai_errors.APIError,
-    OSError,
-    ValueError,
-    *_TIMEOUTS,
-    *(lib.HTTPError for lib in _http_libraries()),
-    *(lib.StreamError for lib in _http_libraries()),
-)
+
+
+@functools.cache
+def _call_failures() -> tuple[type[Exception], ...]:
+    """Everything a Gemini call may raise that is the service's or the network's fault, not ours:
+    error statuses, timeouts, refused or broken connections, and (ValueError) the client's own
+    complaints about an unreadable answer (UnknownApiResponseError, pydantic validation)."""
+    from google.genai import errors as genai_errors
+
+    return (
+        genai_errors.APIError,
+        OSError,
+        ValueError,
+        *_TIMEOUTS,
+        *(lib.HTTPError for lib in _http_libraries()),
+        *(lib.StreamError for lib in _http_libraries()),
+    )
 
 
 class GeminiError(Exception):
@@ -85,9 +93,13 @@ def gemini_client() -> genai.Client:
     point it at a local stub). Raises GeminiError when no key is configured."""
     if not settings.GEMINI_API_KEY:
         raise GeminiError("Gemini is not configured (GEMINI_API_KEY is not set).")
+    from google import genai
+    from google.genai import types
+
     http_options = types.HttpOptions(
         timeout=settings.GEMINI_TIMEOUT_SECONDS * 1000,  # milliseconds
-        retry_options=RETRY_OPTIONS,
+        # The client's own retries are off (one attempt): sage.retrying retries, and tells the page.
+        retry_options=types.HttpRetryOptions(attempts=1),
     )
     if settings.GEMINI_BASE_URL:
         http_options.base_url = settings.GEMINI_BASE_URL
@@ -95,6 +107,8 @@ def gemini_client() -> genai.Client:
 
 
 def _config(system: str | None, **options: Any) -> types.GenerateContentConfig:
+    from google.genai import types
+
     return types.GenerateContentConfig(
         system_instruction=system,
         # No tools are ever passed: one plain request, without the client's function-calling loop.
@@ -104,25 +118,39 @@ def _config(system: str | None, **options: Any) -> types.GenerateContentConfig:
 
 
 # What `parts` hold: made with image_part and text_part, so callers need not import google-genai.
-Part = types.Part
+if TYPE_CHECKING:
+    Part = types.Part
+
+
+def media_part(data: bytes, mime_type: str) -> types.Part:
+    """A file's bytes sent inline with a prompt (a still, a stretch of sound)."""
+    from google.genai import types
+
+    return types.Part.from_bytes(data=data, mime_type=mime_type)
 
 
 def image_part(jpeg: bytes) -> types.Part:
     """A JPEG picture sent inline with a prompt (a video's still)."""
-    return types.Part.from_bytes(data=jpeg, mime_type="image/jpeg")
+    return media_part(jpeg, "image/jpeg")
 
 
 def text_part(text: str) -> types.Part:
     """Words sent among other parts (e.g. what a picture shows and when), before the prompt."""
+    from google.genai import types
+
     return types.Part.from_text(text=text)
 
 
 def _user_turn(prompt: str, parts: Sequence[types.Part] = ()) -> list[types.Content]:
+    from google.genai import types
+
     # Media parts first, then the words about them: Google's advice for prompts with one file.
     return [types.Content(role="user", parts=[*parts, types.Part.from_text(text=prompt)])]
 
 
 def _failure(error: Exception) -> GeminiError:
+    from google.genai import errors as genai_errors
+
     if isinstance(error, genai_errors.APIError):
         detail = error.message or error.status or "no details"
         return GeminiError(
@@ -139,6 +167,8 @@ def _failure(error: Exception) -> GeminiError:
 
 def _answer_text(response: types.GenerateContentResponse) -> str:
     """The response's text, or GeminiError saying why there is none (blocked, cut off, empty)."""
+    from google.genai import types
+
     text = response.text
     if text and text.strip():
         return text
@@ -160,7 +190,7 @@ def _generate(
         try:
             response = client.models.generate_content(model=settings.GEMINI_MODEL, contents=contents, config=config)
             return _answer_text(response)
-        except _CALL_FAILURES as error:
+        except _call_failures() as error:
             raise _failure(error) from error
 
     try:
@@ -193,7 +223,7 @@ def generate_json(
         raise GeminiError(f"Gemini's answer is not valid JSON: {error}") from error
 
 
-_Pieces = AsyncIterator[types.GenerateContentResponse]
+_Pieces = AsyncIterator["types.GenerateContentResponse"]
 
 
 async def stream_text(
@@ -216,7 +246,7 @@ async def stream_text(
                 model=settings.GEMINI_MODEL, contents=_user_turn(prompt, parts), config=_config(system)
             )
             return stream, await anext(stream, None)
-        except _CALL_FAILURES as error:
+        except _call_failures() as error:
             raise _failure(error) from error
 
     try:
@@ -237,8 +267,10 @@ async def stream_text(
                 answered = True
                 yield chunk.text
         if not answered:
+            from google.genai import types
+
             _answer_text(last or types.GenerateContentResponse())  # raises with the reason
-    except _CALL_FAILURES as error:
+    except _call_failures() as error:
         raise _failure(error) from error
     finally:
         await client.aio.aclose()

@@ -19,9 +19,8 @@ from typing import Any
 import av
 import av.container
 from av.audio.stream import AudioStream
-from google.genai import types
 
-from sage.gemini import GeminiError, generate_json
+from sage.gemini import GeminiError, generate_json, media_part
 from sage.retrying import RetryListener
 from videos.timed_text import TimedLine
 from videos.transcripts.base import ProgressCallback, TranscriptError, TranscriptResult, clean_segments
@@ -99,7 +98,7 @@ def transcribe_with_gemini(
             PROMPT.format(duration=duration),
             schema=RESPONSE_SCHEMA,
             system=SYSTEM_INSTRUCTION,
-            parts=[types.Part.from_bytes(data=audio, mime_type=AUDIO_MIME_TYPE)],
+            parts=[media_part(audio, AUDIO_MIME_TYPE)],
             temperature=0.0,
             on_retry=on_retry,
         )
