@@ -58,7 +58,9 @@ def test_a_file_the_balance_cannot_pay_for_offers_the_right_pack_and_is_not_uplo
     expect(row.locator(".upload-state")).to_have_text("Not started")
     expect(row.get_by_role("link", name=re.compile("^Buy"))).to_have_count(0)
     row.get_by_role("button", name="Start upload").click()
-    expect(row.locator(".upload-state")).not_to_have_text(re.compile("Not started|Uploading"), timeout=30_000)
+    expect(row.locator(".upload-state")).not_to_have_text(
+        re.compile("Not started|Waiting to upload|Uploading|Finishing"), timeout=30_000
+    )
     assert Upload.objects.filter(owner=user).count() == 1
 
 

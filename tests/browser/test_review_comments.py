@@ -36,13 +36,6 @@ refined_files = compare_page.refined_files
 refined_comparison = compare_page.refined_comparison
 
 
-@pytest.fixture
-def site_url(transactional_db) -> Iterator[str]:
-    """The site with the Share panel on (the owner's page shows it once shared pages are served)."""
-    with processes.daphne_server() as url:
-        yield url
-
-
 def guest_context(browser: Any) -> BrowserContext:
     """A fresh browser profile: no cookies, no account, its own localStorage."""
     context = browser.new_context()

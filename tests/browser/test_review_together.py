@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from devtools import processes
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
 from tests.browser import test_compare_page as compare_page
@@ -48,13 +46,6 @@ pytestmark = pytest.mark.browser
 
 refined_files = compare_page.refined_files
 refined_comparison = compare_page.refined_comparison
-
-
-@pytest.fixture
-def site_url(transactional_db) -> Iterator[str]:
-    """The site with the Share panel on (it is off until the shared page is served)."""
-    with processes.daphne_server() as url:
-        yield url
 
 
 def create_link_from_the_share_panel(page: Page, site_url: str, name: str) -> str:

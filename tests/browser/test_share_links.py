@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from devtools import processes
 from reviews.models import ShareLink
 from reviews.selectors import share_link_resolve
 from sage.errors import NotFound
@@ -15,13 +12,6 @@ from tests.browser.test_video_pages import log_in, page_errors
 from tests.factories import ComparisonFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site_url(transactional_db) -> Iterator[str]:
-    """The site with the Share panel on (it is off until the shared page is served)."""
-    with processes.daphne_server() as url:
-        yield url
 
 
 def test_the_owner_creates_copies_and_revokes_a_share_link(site_url: str, page: Page) -> None:
