@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import threading
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -306,8 +307,9 @@ def search_moments_by_vector(
             return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
         nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
     else:
-        words_side = words_side_threads().submit(
-            _words_side_on_its_connection, owner_id, question, vector, limit=2 * limit, video_id=video_id
+        words_side: Future[tuple[KeyWords, list[Moment]]] = Future()
+        words_side_threads().submit(
+            _words_side_on_its_connection, words_side, owner_id, question, vector, limit=2 * limit, video_id=video_id
         )
         nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
         key_words, by_words = words_side.result()
@@ -361,15 +363,28 @@ def _words_side(
 
 
 def _words_side_on_its_connection(
-    owner_id: int, question: str, vector: np.ndarray, *, limit: int, video_id: int | None
-) -> tuple[KeyWords, list[Moment]]:
-    """`_words_side` in one of the words-side threads, its connection kept or closed by
-    DB_CONN_MAX_AGE and checked as Django does around a request."""
-    close_old_connections()
+    answer: Future[tuple[KeyWords, list[Moment]]],
+    owner_id: int,
+    question: str,
+    vector: np.ndarray,
+    *,
+    limit: int,
+    video_id: int | None,
+) -> None:
+    """`_words_side` in one of the words-side threads, its `answer` given as soon as it is found.
+    Then, off the search's path, the connection is seen to as Django does after a request (closed
+    when broken or older than DB_CONN_MAX_AGE; checked again before its next use) and, when closed,
+    opened again for the next search: opening one takes 10-20 ms, and in the search's path those
+    reopenings were most of the hybrid search's slowest twentieth (bench/search.py)."""
     try:
-        return _words_side(owner_id, question, vector, limit=limit, video_id=video_id)
+        answer.set_result(_words_side(owner_id, question, vector, limit=limit, video_id=video_id))
+    except BaseException as error:
+        answer.set_exception(error)
     finally:
         close_old_connections()
+        if connection.connection is None:
+            with contextlib.suppress(DatabaseError):  # unreachable now: the next search says so
+                connection.ensure_connection()
 
 
 def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:
