@@ -187,3 +187,29 @@ def test_the_words_side_keeps_its_connection_as_a_request_does_until_told_to_clo
     while other_sessions_on_this_database() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert other_sessions_on_this_database() == 0
+
+
+def test_a_mid_sized_owners_frequent_word_finds_their_windows_and_no_one_elses() -> None:
+    """An owner with a tenth of all windows is heavy; a word said in 0.8 % of all windows is not
+    common, but frequent for that owner's share, so it is looked up beside the owner index (not
+    through GIN alone, each window checked). Either way the owner finds every window of theirs that
+    says it, and none of another person's."""
+    owner, other = UserFactory(), UserFactory()
+    said = "Photosynthesis turns light into sugar in the leaf."
+
+    def lines(count: int, saying: int) -> list[tuple[float, float, str]]:
+        return [
+            (40.0 * i, 40.0 * i + 30.0, said if i < saying else f"Part {i} of the course on soil and water.")
+            for i in range(count)
+        ]
+
+    own = far_video(owner, lines(100, 4), away_from=said)
+    far_video(other, lines(900, 4), away_from=said)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE videos_transcriptchunk")
+
+    moments = moments_by_words(owner.pk, question_key_words("photosynthesis"), embed_query(said), limit=10)
+
+    assert sorted((moment.video_id, moment.start, moment.words_found) for moment in moments) == [
+        (own.pk, 40.0 * i, 1) for i in range(4)
+    ]
