@@ -226,6 +226,31 @@ def test_a_sentence_from_a_line_heard_with_low_confidence_is_marked():
     ]
 
 
+def test_a_recognised_line_starting_in_lower_case_after_a_full_stop_starts_a_sentence():
+    # The recogniser often leaves a long line unpunctuated and uncapitalised; its start is still
+    # where a pause was heard, so it must not be glued to the sentence before (a citation of "ash"
+    # would then start five seconds early, at "Shield volcanoes").
+    lines = [
+        TimedLine(23.0, 28.2, "Shield volcanoes have gentle slopes."),
+        TimedLine(28.7, 33.0, "explosive eruptions throw ash into the sky"),
+        TimedLine(33.0, 36.0, "Use a tool, e.g."),
+        TimedLine(36.0, 38.0, "A hammer."),
+    ]
+
+    sentences = sentences_of(lines)
+
+    assert [(sentence.text, sentence.start) for sentence in sentences] == [
+        ("Shield volcanoes have gentle slopes.", 23.0),
+        ("explosive eruptions throw ash into the sky Use a tool, e.g.", 28.7),
+        ("A hammer.", 36.0),
+    ]
+    # Inside one line, a full stop before a lower-case word still does not end a sentence.
+    assert [sentence.text for sentence in sentences_of([TimedLine(0, 4, "Use a tool, e.g. a hammer. Then stop.")])] == [
+        "Use a tool, e.g. a hammer.",
+        "Then stop.",
+    ]
+
+
 def test_a_long_unpunctuated_stretch_is_cut_into_pieces_but_a_short_slow_sentence_is_not():
     monologue = [
         TimedLine(index * 5.0, index * 5.0 + 5.0, f"w{index}a w{index}b w{index}c w{index}d") for index in range(12)
@@ -237,6 +262,31 @@ def test_a_long_unpunctuated_stretch_is_cut_into_pieces_but_a_short_slow_sentenc
     assert len(pieces) > 1 and all(piece.end - piece.start <= 10.0 for piece in pieces)
     assert " ".join(piece.text for piece in pieces) == " ".join(line.text for line in monologue)
     assert [sentence.text for sentence in sentences_of(slow)] == [slow[0].text]
+
+
+def test_an_unpunctuated_line_is_cut_where_the_recogniser_heard_pauses():
+    # Whisper's word times often have no gaps: a pause is given to the word before it ("flying")
+    # or after it ("the"). The pieces must start where the speaker started again, not every ten
+    # seconds by the clock.
+    said = [
+        "explosive eruptions throw ash high into the sky where it can stop planes from flying",
+        "scientists watch for small earthquakes because they often come before an eruption",
+        "the soil around an old volcano is very rich so farmers grow crops there",
+    ]
+    stretched = {(0, "flying"), (2, "the")}
+    words: list[Word] = []
+    clock = 0.0
+    for number, sentence in enumerate(said):
+        for position, word in enumerate(sentence.split()):
+            seconds = 0.1 * len(word) + (1.0 if (number, word) in stretched and (word != "the" or position == 0) else 0)
+            words.append(Word(clock, clock + seconds, word))
+            clock += seconds
+    line = TimedLine(0.0, clock, " ".join(said), words=tuple(words))
+
+    pieces = sentences_of([line])
+
+    assert [piece.text for piece in pieces] == said
+    assert [round(piece.start, 2) for piece in pieces] == [0.0, 8.0, 15.0]
 
 
 def test_the_sentences_around_a_moment_are_the_nearest_in_spoken_order():

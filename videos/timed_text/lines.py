@@ -113,6 +113,11 @@ class TimedStream:
         self._positions.append(position)
         self._times.append(time)
 
+    @property
+    def line_starts(self) -> frozenset[int]:
+        """The character positions where the lines start in `text`."""
+        return frozenset(self._line_firsts)
+
     def time_at(self, position: int) -> float:
         """When the character at `position` is said (its start), or, for the position just past a
         piece of text, when that piece has been said."""
