@@ -7,15 +7,22 @@ the current transaction commits, so a browser never sees a state that was rolled
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# How long code serving a request waits for its push to be handed to Redis (a millisecond or two when
+# all is well) before it gives the push up and goes on.
+PUSH_WAIT_SECONDS = 5.0
 
 # kind -> "may this user watch object <pk> of this kind?" (registered by each app's AppConfig.ready)
 ObjectAuthorizer = Callable[[Any, str], bool]
@@ -55,8 +62,33 @@ def _send(group: str, event: str, data: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "push.event", "event": event, "data": data}
     try:
-        async_to_sync(layer.group_send)(group, {"type": "push.event", "event": event, "data": data})
+        loop = _serving_loop()
+        if loop is None:
+            # A worker, a command, or a server whose loop has stopped: a loop of the push's own.
+            async_to_sync(layer.group_send, force_new_loop=True)(group, message)
+            return
+        # Sync code serving a request: the push runs on the server's loop, as async_to_sync would
+        # run it, but the wait is bounded. async_to_sync waits for ever when that loop stops before
+        # running it (django/asgiref#545, open in 3.13): a server stopping mid-request then never
+        # exits, waiting on this thread, until its supervisor kills it.
+        sending = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        try:
+            sending.result(timeout=PUSH_WAIT_SECONDS)
+        except FutureTimeoutError:
+            sending.cancel()
+            logger.warning("gave up pushing %s to %s: the server's event loop did not run it", event, group)
     except Exception:
         # A live update is a convenience; losing one must never fail the work that produced it.
         logger.warning("could not push %s to %s", event, group, exc_info=True)
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop this thread's sync code was called from (daphne's, for a sync view or
+    a consumer's database call), as async_to_sync finds it; None outside one, or once it stopped."""
+    local = SyncToAsync.threadlocal
+    loop: asyncio.AbstractEventLoop | None = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid() or not loop.is_running():
+        return None
+    return loop
