@@ -289,7 +289,7 @@ class TranscriptSegment(models.Model):
 
 def chunk_embedding_halfvec() -> Cast:
     """A chunk's embedding as halfvec (16-bit floats): what the HNSW index holds, so a search orders
-    by exactly this expression to use it (videos.selectors.search_moments_by_vector)."""
+    by exactly this expression to use it (videos.selectors._NEAREST_THROUGH_INDEX_SQL)."""
     return Cast("embedding", HalfVectorField(dimensions=TEXT_EMBEDDING_DIM))
 
 
@@ -307,7 +307,7 @@ def chunk_index_part(owner_id: int) -> int:
 
 def chunk_index_part_condition(part: int) -> Q:
     """The partial index's condition, as SQL must state it for Postgres to use that index: the
-    search repeats this very expression (videos.selectors)."""
+    search states this very expression in its SQL (videos.selectors._NEAREST_THROUGH_INDEX_SQL)."""
     return Q(Exact(Mod("owner", CHUNK_INDEX_PARTS, output_field=models.BigIntegerField()), part))
 
 

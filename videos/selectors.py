@@ -19,21 +19,18 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from pgvector import HalfVector
-from pgvector.django import CosineDistance
 
 from accounts.models import User
 from sage.sql import TableNames, sql
 from videos.models import (
     CHUNK_INDEX_PARTS,
+    TEXT_EMBEDDING_DIM,
     Transcript,
     TranscriptChunk,
     TranscriptSegment,
     Upload,
     Video,
-    chunk_embedding_halfvec,
     chunk_index_part,
-    chunk_index_part_condition,
 )
 from videos.text_embedding.model import embed_query
 from videos.text_search.fusion import fuse
@@ -312,6 +309,7 @@ def search_moments_by_vector(
             _words_side_on_its_connection, words_side, owner_id, question, vector, limit=2 * limit, video_id=video_id
         )
         nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+        _read_for_merging(nearest)  # while the words side may still run
         key_words, by_words = words_side.result()
         if not key_words:
             return nearest[:limit]
@@ -321,6 +319,14 @@ def search_moments_by_vector(
         merge=lambda kept, other: replace(kept, words_found=max(kept.words_found, other.words_found)),
         limit=limit,
     )
+
+
+def _read_for_merging(moments: Sequence[Moment]) -> None:
+    """Each window's plain words, as the merge of the two sides compares them (plain_words keeps
+    them): read by each side's thread as soon as it has its windows, the merge, which waits for the
+    slower side, finds them ready (a millisecond for forty windows of a library, bench/search.py)."""
+    for moment in moments:
+        plain_words(moment.text)
 
 
 # The two sides of a search over all the owner's videos run side by side, each on a connection (and
@@ -377,7 +383,9 @@ def _words_side_on_its_connection(
     opened again for the next search: opening one takes 10-20 ms, and in the search's path those
     reopenings were most of the hybrid search's slowest twentieth (bench/search.py)."""
     try:
-        answer.set_result(_words_side(owner_id, question, vector, limit=limit, video_id=video_id))
+        found = _words_side(owner_id, question, vector, limit=limit, video_id=video_id)
+        _read_for_merging(found[1])  # while the vector side may still run
+        answer.set_result(found)
     except BaseException as error:
         answer.set_exception(error)
     finally:
@@ -385,6 +393,42 @@ def _words_side_on_its_connection(
         if connection.connection is None:
             with contextlib.suppress(DatabaseError):  # unreachable now: the next search says so
                 connection.ensure_connection()
+
+
+# The owner's nearest chunks first, then their videos' titles: joined before the sort, Postgres would
+# hash every video to give each of the owner's chunks a title, and sort them all with it. In SQL of
+# its own (as _NEAREST_IN_VIDEO_SQL): the ORM spent more Python building it than the chat's search
+# spent in Postgres, and sent the vector twice as text.
+_NEAREST_SQL = """
+SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
+       {c.embedding} <=> %s::vector AS distance
+FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
+WHERE {c.id} IN (SELECT {n.id} FROM {Chunk} n WHERE {n.owner_id} = %s {nearest} LIMIT %s)
+ORDER BY distance, {c.id}
+LIMIT %s
+"""
+# The walk states the index's expressions exactly (videos.models: its part's condition, the halfvec
+# of the embedding), or Postgres cannot use it; the rows it finds are re-sorted on the full vectors.
+_NEAREST_THROUGH_INDEX_SQL = sql(
+    _NEAREST_SQL.replace(
+        "{nearest}",
+        f"AND mod({{n.owner_id}}, {CHUNK_INDEX_PARTS}::bigint) = %s "
+        f"ORDER BY ({{n.embedding}})::halfvec({TEXT_EMBEDDING_DIM}) <=> %s::vector::halfvec({TEXT_EMBEDDING_DIM})",
+    ),
+    Chunk=TranscriptChunk,
+    Video=Video,
+    c=TableNames(TranscriptChunk, alias="c"),
+    n=TableNames(TranscriptChunk, alias="n"),
+    v=TableNames(Video, alias="v"),
+)
+_NEAREST_EXACTLY_SQL = sql(
+    _NEAREST_SQL.replace("{nearest}", "ORDER BY {n.embedding} <=> %s::vector"),
+    Chunk=TranscriptChunk,
+    Video=Video,
+    c=TableNames(TranscriptChunk, alias="c"),
+    n=TableNames(TranscriptChunk, alias="n"),
+    v=TableNames(Video, alias="v"),
+)
 
 
 def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:
@@ -408,26 +452,15 @@ def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video
     """
     if video_id is not None:
         return _nearest_in_video(owner_id, video_id, vector, limit=limit)
-    chunks = TranscriptChunk.objects.filter(owner_id=owner_id)
-    distance = CosineDistance("embedding", vector)
+    question = binary_vector(vector)
     with transaction.atomic(), connection.cursor() as cursor:  # the scan settings are SET LOCAL
         if _search_chunks_through_index(cursor, owner_id):
-            # The index's expressions exactly, or Postgres cannot use the index: its part's condition
-            # (the plan is made for these parameters, so Postgres sees it holds), and its halfvec
-            # order, re-sorted below on the full vectors.
-            chunks = chunks.filter(chunk_index_part_condition(chunk_index_part(owner_id)))
-            order = CosineDistance(chunk_embedding_halfvec(), HalfVector(vector))
+            statement = _NEAREST_THROUGH_INDEX_SQL
+            parameters: list[Any] = [question, owner_id, chunk_index_part(owner_id), question, limit, limit]
         else:
-            order = distance  # on the full vectors: no index serves it
-        nearest = chunks.order_by(order).values("pk")[:limit]
-        # The nearest chunks first, then their videos' titles: joined before the sort, Postgres would
-        # hash every video to give each of the owner's chunks a title, and sort them all with it.
-        rows = list(
-            TranscriptChunk.objects.filter(pk__in=nearest)
-            .annotate(distance=distance)
-            .order_by("distance", "pk")  # repeats (equal vectors): the first said first
-            .values_list("pk", "video_id", "video__title", "start", "end", "text", "kind", "distance")[:limit]
-        )
+            statement, parameters = _NEAREST_EXACTLY_SQL, [question, owner_id, question, limit, limit]
+        cursor.execute(statement, parameters)
+        rows = cursor.fetchall()
     return _moments(rows)
 
 
