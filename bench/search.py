@@ -113,6 +113,12 @@ def configure_django(*, shared_buffers: str | None) -> None:
 
     start_embedded_services()  # this script is an entry point: the embedded servers when no URLs are set
     django.setup()
+    from django.conf import settings
+
+    # Searches are timed as a production process runs them: DEBUG's cursor writes every statement
+    # out in full, its vectors as text, which costs the search's thread more Python than the rest
+    # of the vector side (bench/chat.py's web processes run with DEBUG off too).
+    settings.DEBUG = False
 
 
 def unit_rows(rng: np.random.Generator, count: int) -> np.ndarray:
