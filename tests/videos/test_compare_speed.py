@@ -17,8 +17,8 @@ from sage.synthetic_media.natural import Programme, ProgrammePainter
 from sage.synthetic_media.writing import write_streams
 from videos.compare.changes import Measured, RefinedComparison, judge
 from videos.compare.files import compare_files
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.pitch import pitch_matched
-from videos.compare.refine import MatchedSpan
 from videos.compare.speed import speed_findings
 from videos.compare.verify import STEP
 from videos.embeddings.audio import Spectrogram

@@ -22,7 +22,7 @@ from tests.factories import UserFactory
 from tests.videos.test_compare_refined import processed
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
-from videos.compare.refine import MatchedSpan
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.services import comparison_at, comparison_create
 from videos.compare.sync import av_sync_findings
 

@@ -16,7 +16,7 @@ from sage.synthetic_media.screen_text import Shot, ShownText, make_screen_video
 from tests.factories import UserFactory, VideoFactory
 from videos.api.comparisons import comparison_payload
 from videos.compare.files import compare_files
-from videos.compare.refine import MatchedSpan
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.segments import Difference
 from videos.compare.services import comparison_create, comparison_set_threshold
 from videos.compare.text_changes import same_words, text_changes

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from videos.compare.alignment import Alignment
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
-from videos.compare.refine import MatchedSpan, refined_spans
+from videos.compare.refine import refined_spans
 from videos.compare.screening import Signals, picture_scores, screen, sound_scores
 from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
 from videos.compare.speed import speed_findings

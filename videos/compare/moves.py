@@ -26,8 +26,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
-from videos.compare.refine import MatchedSpan
 from videos.compare.screening import screen
 from videos.compare.segments import Difference
 from videos.compare.unrelated import (

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.pitch import pitch_matched
-from videos.compare.refine import MatchedSpan
 from videos.compare.sync import heard_bounds, sound_lag_at
 from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
-
-if TYPE_CHECKING:  # refine imports the engines (speed, sync) that import this module
-    from videos.compare.refine import MatchedSpan
+from videos.compare.matched_spans import MatchedSpan
 
 # Engine 3 (issue 37) adds findings that are not "this stretch looks or sounds different":
 # "moved" (A a_start–a_end is shown at B b_start–b_end, elsewhere), "av_sync" (B's sound is `lag`

@@ -32,7 +32,7 @@ from videos.compare.changes import (
 from videos.compare.distances import ClipSeries, Metric
 from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.finding_words import COUNT_WORDS, finding_sentence
-from videos.compare.refine import MatchedSpan
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.segments import Difference, default_threshold
 from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (

@@ -21,17 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moments import MomentCosts
 from videos.compare.pitch import pitch_matched
 from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.windows import WINDOW_SECONDS
-
-if TYPE_CHECKING:  # refine builds the spans from what is found here (and imports this module)
-    from videos.compare.refine import MatchedSpan
 
 # A span whose speed differs from A's by this much or more (|ratio − 1|) is reported.
 REPORTED_CHANGE = 0.005

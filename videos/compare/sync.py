@@ -22,16 +22,13 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.speed import REPORTED_CHANGE
-
-if TYPE_CHECKING:  # refine imports this module to measure its spans
-    from videos.compare.refine import MatchedSpan
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
 # second; further than that, a sound is another sound).

@@ -17,8 +17,8 @@ import itertools
 
 import numpy as np
 
+from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
-from videos.compare.refine import MIN_SPAN_SECONDS, MatchedSpan
 from videos.compare.screening import screen
 from videos.compare.verify import STEP, Stretch
 from videos.embeddings.fingerprint import Fingerprint

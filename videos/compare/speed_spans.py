@@ -1,0 +1,194 @@
+"""Speed changes in the alignment (videos.compare.refine): the sloped lines that videos.compare.speed
+finds put in place among the constant-offset spans, then made whole.
+"""
+
+from __future__ import annotations
+
+from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.compare.moments import MomentCosts
+from videos.compare.speed import REPORTED_CHANGE, Line, explains, matches, refined_line, section_between
+from videos.compare.windows import SAME_OFFSET, WINDOW_SECONDS
+
+# Sections between two constant offsets are looked for across at most this many groups in between
+# (windows inside a fast section may agree on passing offsets), each shorter than _PASSING_SECONDS.
+_PASSING_GROUPS = 2
+_PASSING_SECONDS = 3 * WINDOW_SECONDS
+
+
+def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]], lines: list[Line]) -> list[Line]:
+    """Fast speed sections (videos.compare.speed.section_between) between constant-offset groups,
+    away from the slow ones already found."""
+    sections: list[Line] = []
+    first = 0
+    while first < len(groups) - 1:
+        found = None
+        # The widest first: a section found across passing groups is one section, not several.
+        for last in range(min(len(groups) - 1, first + 1 + _PASSING_GROUPS), first, -1):
+            passing = groups[first + 1 : last]
+            if any(end - start > _PASSING_SECONDS for start, end, _ in passing):
+                continue
+            if any(line.a_start < groups[last][0] and line.a_end > groups[first][1] for line in lines):
+                continue
+            found = section_between(costs, groups[first], groups[last])
+            if found is not None:
+                sections.append(found)
+                first = last
+                break
+        if found is None:
+            first += 1
+    return sections
+
+
+def with_speed_changes(
+    spans: list[MatchedSpan], lines: list[Line], duration_a: float, duration_b: float
+) -> list[MatchedSpan]:
+    """The constant-offset spans with each speed change's line put in their place: the spans it
+    covers on A are cut back to it, and its ends meet its neighbours where the two lines cross (or
+    the videos' ends, when it has none)."""
+    if not lines:
+        return spans
+    speed_spans: list[MatchedSpan] = []
+    for line in sorted(lines, key=lambda item: item.a_start):
+        kept: list[MatchedSpan] = []
+        for span in spans:
+            if span.a_end <= line.a_start or span.a_start >= line.a_end:
+                kept.append(span)
+                continue
+            if line.a_start - span.a_start >= MIN_SPAN_SECONDS:
+                kept.append(_part(span, span.a_start, line.a_start))
+            if span.a_end - line.a_end >= MIN_SPAN_SECONDS:
+                kept.append(_part(span, line.a_end, span.a_end))
+        speed = MatchedSpan(line.a_start, line.a_end, line.b_start, line.b_end)
+        speed_spans.append(speed)
+        spans = _absorbed(sorted([*kept, speed], key=lambda span: span.a_start), speed, speed_spans)
+    joined = list(spans)
+    for number, span in enumerate(spans):
+        if not any(span is speed for speed in speed_spans):
+            continue
+        start, end = span.a_start, span.a_end
+        if number > 0:
+            previous = joined[number - 1]
+            crossing = _crossing(previous, span)
+            if crossing is not None and previous.a_start + MIN_SPAN_SECONDS < crossing < end - MIN_SPAN_SECONDS:
+                start = crossing
+                joined[number - 1] = _part(previous, previous.a_start, crossing)
+        if number < len(spans) - 1:
+            following = spans[number + 1]
+            crossing = _crossing(span, following)
+            if crossing is not None and start + MIN_SPAN_SECONDS < crossing < following.a_end - MIN_SPAN_SECONDS:
+                end = crossing
+                joined[number + 1] = _part(following, crossing, following.a_end)
+        joined[number] = _part(span, start, end)
+    return monotone(joined)
+
+
+def speed_tidied(
+    costs: MomentCosts, spans: list[MatchedSpan], duration_a: float, duration_b: float
+) -> list[MatchedSpan]:
+    """Speed changes made whole: two next to each other at one speed (within what is reported as
+    the same) are one, fitted again; a short constant-offset span beside one that its line explains
+    as well is taken into it; one that then starts or ends the alignment reaches the videos' ends."""
+    tidied: list[MatchedSpan] = []
+    for span in spans:
+        previous = tidied[-1] if tidied else None
+        if (
+            previous is not None
+            and _is_speed(previous)
+            and _is_speed(span)
+            and abs(span.rate / previous.rate - 1.0) < REPORTED_CHANGE
+            and abs(span.a_start - previous.a_end) < 0.1
+            and abs(span.b_start - previous.b_end) < 0.1
+        ):
+            line = Line(
+                previous.a_start,
+                span.a_end,
+                previous.b_start,
+                (span.b_end - previous.b_start) / (span.a_end - previous.a_start),
+            )
+            fitted = refined_line(costs, line)
+            tidied[-1] = MatchedSpan(fitted.a_start, fitted.a_end, fitted.b_start, fitted.b_end)
+            continue
+        tidied.append(span)
+    changed = True
+    while changed:
+        changed = False
+        for number, span in enumerate(tidied):
+            if not _is_speed(span):
+                continue
+            line = Line(span.a_start, span.a_end, span.b_start, span.rate)
+            for other in (number - 1, number + 1):
+                if not 0 <= other < len(tidied) or _is_speed(tidied[other]):
+                    continue
+                neighbour = tidied[other]
+                if neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS:
+                    continue
+                if explains(costs, line, neighbour.a_start, neighbour.a_end, neighbour.offset):
+                    start, end = min(span.a_start, neighbour.a_start), max(span.a_end, neighbour.a_end)
+                    tidied[number] = _part(span, start, end)
+                    del tidied[other]
+                    changed = True
+                    break
+            if changed:
+                break
+    # Back to where either video starts and on to where either ends, where the line matches there.
+    if tidied and _is_speed(tidied[0]):
+        span = tidied[0]
+        start = max(0.0, span.a_start - span.b_start / span.rate)
+        if start < span.a_start and matches(
+            costs, Line(span.a_start, span.a_end, span.b_start, span.rate), start, span.a_start
+        ):
+            tidied[0] = _part(span, start, span.a_end)
+    if tidied and _is_speed(tidied[-1]):
+        span = tidied[-1]
+        end = min(duration_a, span.a_start + (duration_b - span.b_start) / span.rate)
+        if end > span.a_end and matches(
+            costs, Line(span.a_start, span.a_end, span.b_start, span.rate), span.a_end, end
+        ):
+            tidied[-1] = _part(span, span.a_start, end)
+    return monotone(tidied)
+
+
+def _is_speed(span: MatchedSpan) -> bool:
+    return abs(span.rate - 1.0) > 1e-6
+
+
+def _absorbed(spans: list[MatchedSpan], speed: MatchedSpan, speed_spans: list[MatchedSpan]) -> list[MatchedSpan]:
+    """`spans` with a short constant-offset span next to the `speed` one taken into it when its
+    offset lies on the speed's line all along (windows at a speed change's end can agree on an
+    offset for a moment: the line holds there too)."""
+    number = next(index for index, span in enumerate(spans) if span is speed)
+    start, end = speed.a_start, speed.a_end
+    kept = []
+    for index, span in enumerate(spans):
+        beside = abs(index - number) == 1 and not any(span is other for other in speed_spans)
+        if beside and span.a_end - span.a_start <= _ABSORBED_SECONDS:
+            line_offsets = [speed.b_start + (t - speed.a_start) * speed.rate - t for t in (span.a_start, span.a_end)]
+            if all(abs(span.offset - offset) <= SAME_OFFSET for offset in line_offsets):
+                start, end = min(start, span.a_start), max(end, span.a_end)
+                continue
+        kept.append(span)
+    if (start, end) == (speed.a_start, speed.a_end):
+        return spans
+    widened = _part(speed, start, end)
+    speed_spans[speed_spans.index(speed)] = widened
+    return [widened if span is speed else span for span in kept]
+
+
+_ABSORBED_SECONDS = 2 * WINDOW_SECONDS
+
+
+def _part(span: MatchedSpan, a_start: float, a_end: float) -> MatchedSpan:
+    """`span` from a_start to a_end on A (either may lie past its ends: along its line)."""
+    rate = span.rate
+    return MatchedSpan(
+        a_start, a_end, span.b_start + (a_start - span.a_start) * rate, span.b_start + (a_end - span.a_start) * rate
+    )
+
+
+def _crossing(first: MatchedSpan, second: MatchedSpan) -> float | None:
+    """The A time at which the two spans' lines meet (None: parallel)."""
+    rate_1, rate_2 = first.rate, second.rate
+    if abs(rate_1 - rate_2) < 1e-6:
+        return None
+    # first.b_start + (t − first.a_start)·rate_1 = second.b_start + (t − second.a_start)·rate_2
+    return (second.b_start - second.a_start * rate_2 - first.b_start + first.a_start * rate_1) / (rate_1 - rate_2)
