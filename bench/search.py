@@ -346,7 +346,8 @@ def fill_search_vectors_on_insert(cursor: Any, vocabulary: Vocabulary) -> None:
     from django.db import connection
 
     expression = ClientCursor(connection.connection).mogrify(
-        SEARCH_VECTOR_SQL.replace("{text}", "NEW.text"), search_vector_parameters(search_config("en"))
+        SEARCH_VECTOR_SQL.replace("{text}", "NEW.text").replace("{owner}", "NEW.owner_id"),
+        search_vector_parameters(search_config("en")),
     )
     cursor.execute(
         "CREATE FUNCTION bench_search_fill() RETURNS trigger LANGUAGE plpgsql AS "
@@ -825,16 +826,25 @@ def stored_run() -> tuple[int, int, int, Built]:
 
 def require_texts(name: str) -> None:
     """Stop when a kept database's chunks have no words stored (kept before the bench gave them
-    texts): its words side would find nothing and cost nothing."""
+    texts), or their words lack their owner's lexeme (kept before the app stored it): its words
+    side would find nothing and cost nothing."""
     from django.db import connection
 
+    from videos.text_search.words import OWNER_LEXEME_PREFIX
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM videos_transcriptchunk WHERE search_vector IS NULL)")
-        (without_words,) = cursor.fetchone()
-    if without_words:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM videos_transcriptchunk WHERE search_vector IS NULL), "
+            "(SELECT NOT search_vector @@ array_to_tsvector(ARRAY[%s || owner_id::text])::text::tsquery "
+            "FROM videos_transcriptchunk LIMIT 1)",
+            [OWNER_LEXEME_PREFIX],
+        )
+        without_words, without_owner = cursor.fetchone()
+    if without_words or without_owner:
         raise SystemExit(
-            f"database {name} was kept before the bench gave chunks texts (their search_vector is empty), so the "
-            f"full-text side cannot be measured on it: drop it (--drop {name}) and load a new one (--keep)"
+            f"database {name} was kept before the bench stored chunks' words as the app does now (their "
+            f"search_vector is empty, or lacks its owner), so the full-text side cannot be measured on it: drop "
+            f"it (--drop {name}) and load a new one (--keep)"
         )
 
 

@@ -39,6 +39,7 @@ from videos.text_search.words import (
     NO_KEY_WORDS,
     KeyWords,
     key_words_from,
+    owner_tsquery,
     plain_words,
     searchable_text,
 )
@@ -494,14 +495,6 @@ WINDOWS_PER_WORD = 200
 # the rest of the search. It still counts in the ranking of the windows the rarer words found.
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_WINDOWS_READ = 20 * WINDOWS_PER_WORD
-# An owner with more than this share of all windows (Postgres' statistics of the owner column) is
-# heavy: see _WORD_HITS_SQL.
-HEAVY_OWNER_SHARE = 0.01
-# Reading this many entries of the owner index costs about what checking one of a word's windows on
-# the table does (bench/search.py at a million: the heaviest owner's 230,800 entries 13 ms, a word's
-# 9,967 windows 8.7 ms). A heavy owner's word said in more windows than the owner's share over this
-# is looked up beside the owner index, not through GIN alone.
-OWNER_ENTRIES_PER_WINDOW_CHECKED = 15
 
 
 _BY_WORDS_SQL = """
@@ -520,36 +513,26 @@ _WORD_HITS_IN_VIDEO_SQL = (
     "WHERE {c.owner_id} = %s AND {c.video_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
 )
 # Which key words are common (see COMMON_WORD_SHARE), from the most common lexemes Postgres keeps for
-# the column (a word it does not list is rarer than all it lists), which are said in enough windows
-# to be looked up beside the owner index (OWNER_ENTRIES_PER_WINDOW_CHECKED), and whether the owner is
-# heavy (HEAVY_OWNER_SHARE; from the owner column's most common values), read in the same statement.
+# the column (a word it does not list is rarer than all it lists), read in the same statement.
 _COMMON_WORDS_SQL = """common AS MATERIALIZED (
-    SELECT coalesce(array_agg(form.word) FILTER (WHERE stat.share > %s), '{{}}') AS words,
-           coalesce(array_agg(form.word) FILTER (WHERE stat.share * %s >= owner.share), '{{}}') AS beside_owner,
-           max(owner.share) > %s AS heavy_owner
-    FROM (SELECT coalesce((SELECT max(owner.share) FROM pg_stats s,
-                           unnest(s.most_common_vals::text::bigint[], s.most_common_freqs) AS owner(id, share)
-                           WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s
-                           AND owner.id = %s), 0) AS share) AS owner
-    CROSS JOIN unnest(%s::text[], %s::int[]) AS form(lexeme, word)
+    SELECT coalesce(array_agg(form.word) FILTER (WHERE stat.share > %s), '{{}}') AS words
+    FROM unnest(%s::text[], %s::int[]) AS form(lexeme, word)
     LEFT JOIN (SELECT elem.lexeme, elem.share FROM pg_stats s,
           unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS elem(lexeme, share)
           WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s) AS stat USING (lexeme)
 ), """
-# Over all the owner's windows, a rare word's windows come through the GIN index; for a heavy owner,
-# through it alone, the owner checked on each (`+ 0`: not through the owner index, whose bitmap of a
-# heavy owner's windows Postgres would otherwise AND with the word's, at the cost of reading them
-# all: bench/search.py, figures in bench/RESULTS.md), unless the word is said in so many windows that
-# checking them costs more than that bitmap (`beside_owner`); for the others as Postgres prefers
-# (ANDing their small bitmap with the word's spares reading the word's other windows).
+# Over all the owner's windows, a word's windows come through the GIN index, asked for the word and
+# the owner's lexeme together (videos.text_search.words.OWNER_LEXEME_PREFIX): GIN intersects the two
+# lists itself, skipping through the longer, so the table is read for the owner's windows saying
+# the word alone, whoever else says it and however many windows the owner has. (Checking each of
+# a word's windows for the owner cost a mid-sized owner most of a search; ANDing with the owner
+# index, reading all their entries; bench/search.py, figures in bench/RESULTS.md.) The owner column
+# is still what decides (`+ 0`: checked on each window found, not looked up in its index).
 # A question of common words only reads at most COMMON_WORD_WINDOWS_READ of the owner's windows for
 # each (a word common among everyone's windows may be absent from this owner's hundred thousand).
 _WORD_HITS_SQL = (
-    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT heavy_owner AND NOT %s = ANY(words || beside_owner) "
-    "FROM common) AND {c.search_vector} @@ %s::tsquery AND {c.owner_id} + 0 = %s LIMIT %s) UNION ALL "
-    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT (NOT heavy_owner OR %s = ANY(beside_owner)) "
-    "AND NOT %s = ANY(words) FROM common) "
-    "AND {c.owner_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s) UNION ALL "
+    "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT NOT %s = ANY(words) FROM common) "
+    "AND {c.search_vector} @@ (%s::tsquery && %s::tsquery) AND {c.owner_id} + 0 = %s LIMIT %s) UNION ALL "
     "(SELECT own.id FROM (SELECT {c.id} AS id, {c.search_vector} AS words FROM {Chunk} c "
     "WHERE (SELECT cardinality(words) = %s FROM common) AND {c.owner_id} = %s LIMIT %s) AS own "
     "WHERE own.words @@ %s::tsquery LIMIT %s)"
@@ -574,8 +557,9 @@ def moments_by_words(
 ) -> list[Moment]:
     """The owner's windows saying most of `key_words` (then by Postgres' cover density rank), best
     first, each with its distance to `vector` and how many of the words it says: the full-text side
-    of a search. One statement: each word's windows through the GIN index on `search_vector` (or the
-    owner's rows, when Postgres finds the word too common for the index to pay), counted together."""
+    of a search. One statement: each word's windows through the GIN index on `search_vector`, with the
+    owner's lexeme (or the owner's rows, when every word is too common for the index to pay),
+    counted together."""
     if not key_words:
         return []
     queries = key_words.tsqueries()
@@ -587,18 +571,14 @@ def moments_by_words(
         lexemes = [(form, number) for number, word in enumerate(key_words.forms) for form in sorted(word)]
         parameters += [
             COMMON_WORD_SHARE,
-            OWNER_ENTRIES_PER_WINDOW_CHECKED,
-            HEAVY_OWNER_SHARE,
-            TranscriptChunk._meta.db_table,
-            TranscriptChunk._meta.get_field("owner").column,
-            owner_id,
             [form for form, _ in lexemes],
             [number for _, number in lexemes],
             TranscriptChunk._meta.db_table,
             TranscriptChunk._meta.get_field("search_vector").column,
         ]
+        owner = owner_tsquery(owner_id)
         for number, query in enumerate(queries):
-            parameters += [number, query, owner_id, WINDOWS_PER_WORD, number, number, owner_id, query, WINDOWS_PER_WORD]
+            parameters += [number, owner, query, owner_id, WINDOWS_PER_WORD]
             parameters += [len(queries), owner_id, COMMON_WORD_WINDOWS_READ, query, WINDOWS_PER_WORD]
     any_word = " | ".join(f"({query})" for query in queries)
     parameters += [4 * limit, binary_vector(vector), queries, any_word, limit]

@@ -5,6 +5,7 @@ place, an unrelated question still finds nothing, and nobody finds another perso
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import numpy as np
@@ -26,6 +27,7 @@ from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import TimedLine
 
 pytestmark = pytest.mark.django_db
+owner_lexeme_migration = importlib.import_module("videos.migrations.0020_chunk_words_hold_their_owner")
 
 EGGS = "The queen lays up to two thousand eggs a day in the busiest weeks."
 EGGS_QUESTION = "How many eggs does the queen lay?"
@@ -99,6 +101,24 @@ def test_nobody_finds_another_persons_words() -> None:
     VideoFactory(owner=owner, garden=True)
 
     assert search_quotes(owner, EGGS_QUESTION) == []
+    assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
+
+
+def test_windows_stored_before_their_words_held_their_owner_are_found_once_migrated() -> None:
+    # Migration 0020 adds the owner's lexeme to windows stored without it; until then the words side
+    # (which asks GIN for the word and the owner together) cannot find them.
+    owner, stranger = UserFactory(), UserFactory()
+    far_video(owner, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    far_video(stranger, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    with connection.cursor() as cursor:
+        cursor.execute(owner_lexeme_migration.BACKWARD)  # stored as before the migration
+
+        assert search_quotes(owner, EGGS_QUESTION) == []
+
+        cursor.execute(owner_lexeme_migration.FORWARD)
+        cursor.execute(owner_lexeme_migration.FORWARD)  # twice: the same words
+
+    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION)] == [EGGS]
     assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
 
 
@@ -190,10 +210,10 @@ def test_the_words_side_keeps_its_connection_as_a_request_does_until_told_to_clo
 
 
 def test_a_mid_sized_owners_frequent_word_finds_their_windows_and_no_one_elses() -> None:
-    """An owner with a tenth of all windows is heavy; a word said in 0.8 % of all windows is not
-    common, but frequent for that owner's share, so it is looked up beside the owner index (not
-    through GIN alone, each window checked). Either way the owner finds every window of theirs that
-    says it, and none of another person's."""
+    """An owner with a tenth of all windows, and a word said in 0.8 % of all windows (not common),
+    as often by another person: GIN finds the owner's windows saying it through the owner's lexeme,
+    with Postgres' statistics in place (ANALYZE). The owner finds every window of theirs that says
+    it, and none of another person's."""
     owner, other = UserFactory(), UserFactory()
     said = "Photosynthesis turns light into sugar in the leaf."
 
