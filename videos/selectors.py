@@ -323,9 +323,9 @@ def search_moments_by_vector(
 
 
 def _read_for_merging(moments: Sequence[Moment]) -> None:
-    """Each window's plain words, as the merge of the two sides compares them (plain_words keeps
-    them): read by each side's thread as soon as it has its windows, the merge, which waits for the
-    slower side, finds them ready (a millisecond for forty windows of a library, bench/search.py)."""
+    """Reads each window's plain words, which the merge of the two sides compares (plain_words keeps
+    them). Each side's thread calls this as soon as it has its windows, so the merge, which waits
+    for the slower side, finds them ready: a millisecond for forty windows of a library."""
     for moment in moments:
         plain_words(moment.text)
 
@@ -408,28 +408,27 @@ WHERE {c.id} IN (SELECT {n.id} FROM {Chunk} n WHERE {n.owner_id} = %s {nearest} 
 ORDER BY distance, {c.id}
 LIMIT %s
 """
+
+
 # The walk states the index's expressions exactly (videos.models: its part's condition, the halfvec
 # of the embedding), or Postgres cannot use it; the rows it finds are re-sorted on the full vectors.
-_NEAREST_THROUGH_INDEX_SQL = sql(
-    _NEAREST_SQL.replace(
-        "{nearest}",
-        f"AND mod({{n.owner_id}}, {CHUNK_INDEX_PARTS}::bigint) = %s "
-        f"ORDER BY ({{n.embedding}})::halfvec({TEXT_EMBEDDING_DIM}) <=> %s::vector::halfvec({TEXT_EMBEDDING_DIM})",
-    ),
-    Chunk=TranscriptChunk,
-    Video=Video,
-    c=TableNames(TranscriptChunk, alias="c"),
-    n=TableNames(TranscriptChunk, alias="n"),
-    v=TableNames(Video, alias="v"),
+def _nearest_sql(nearest: str) -> str:
+    """_NEAREST_SQL with `nearest` (the inner query's filter and order, after the owner's) filled in."""
+    return sql(
+        _NEAREST_SQL.replace("{nearest}", nearest),
+        Chunk=TranscriptChunk,
+        Video=Video,
+        c=TableNames(TranscriptChunk, alias="c"),
+        n=TableNames(TranscriptChunk, alias="n"),
+        v=TableNames(Video, alias="v"),
+    )
+
+
+_NEAREST_THROUGH_INDEX_SQL = _nearest_sql(
+    f"AND mod({{n.owner_id}}, {CHUNK_INDEX_PARTS}::bigint) = %s "
+    f"ORDER BY ({{n.embedding}})::halfvec({TEXT_EMBEDDING_DIM}) <=> %s::vector::halfvec({TEXT_EMBEDDING_DIM})"
 )
-_NEAREST_EXACTLY_SQL = sql(
-    _NEAREST_SQL.replace("{nearest}", "ORDER BY {n.embedding} <=> %s::vector"),
-    Chunk=TranscriptChunk,
-    Video=Video,
-    c=TableNames(TranscriptChunk, alias="c"),
-    n=TableNames(TranscriptChunk, alias="n"),
-    v=TableNames(Video, alias="v"),
-)
+_NEAREST_EXACTLY_SQL = _nearest_sql("ORDER BY {n.embedding} <=> %s::vector")
 
 
 def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:
