@@ -149,7 +149,9 @@ def celery_worker(
             "--without-mingle",
         ],
         cwd=BASE_DIR,
-        env=server_env(**env),
+        # As the Procfile's worker: without the web process's pool, which a test that imported
+        # sage.asgi would otherwise pass on through the environment.
+        env=server_env(**{"DB_POOL": "false", **env}),
         stderr=stderr,
     )
     try:

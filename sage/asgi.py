@@ -22,6 +22,8 @@ start_embedded_services()
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 # Questions and search queries are embedded by a child process, off this process's interpreter lock.
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
+# Requests share a pool of database connections instead of opening one each (sage/settings.py).
+os.environ.setdefault("DB_POOL", "true")
 # The child loads torch and the model (~9 s) while this process sets Django up, and the process
 # serves only once it has (below): the first question after a start or a deploy is answered at once.
 warming: Future[bool] | None = None

@@ -68,6 +68,23 @@ else:
 DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Under ASGI every request runs its ORM code on a thread of its own, so a connection kept per thread
+# (CONN_MAX_AGE) is opened anew for each request and never used again: Django's docs say to turn
+# persistent connections off there and use the driver's pool. The web process (sage/asgi.py turns
+# DB_POOL on) shares one psycopg pool between its threads; a connection goes back to it after each
+# request or chat step. With CONN_HEALTH_CHECKS, Django has the pool check a connection before lending it.
+# Celery's processes keep a connection each (their tasks run on one thread).
+DB_POOL = env_bool("DB_POOL", False)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DB_POOL_MAX_SIZE", 16, minimum=2),
+        # The longest a request waits for a connection: all of them lent, or the server unreachable
+        # (the pool keeps trying to connect meanwhile). psycopg's 30 s would hold every request of
+        # a database outage, /healthz's too, that long.
+        "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 5, minimum=1),
+    }
 # Parameters sent apart from the SQL (psycopg's server-side binding), so a statement a connection runs
 # again and again (each step of a chat answer, a ledger entry) is prepared on its fifth run: Postgres
 # then skips parsing and planning it, and psycopg skips quoting every parameter into the text, which
@@ -175,6 +192,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX") or "sage",
+        # One pool per process, not one per request (sage/cache_pool.py).
+        "OPTIONS": {"pool_class": "sage.cache_pool.ProcessConnectionPool"},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
