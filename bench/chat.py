@@ -422,6 +422,8 @@ class Phase:
     label: str
     results: list[Asked]
     cpu_seconds: tuple[float, float, float, float]  # web, its embedding child, worker, database: in the phase
+    # This process's, the fifty clients': on the same cores as the site, so it competes with it.
+    client_cpu_seconds: float = 0.0
 
     def percentile(self, field: str, q: float) -> float:
         return percentile([getattr(result, field) for result in self.results], q)
@@ -432,7 +434,8 @@ class Phase:
             f"{self.label:<30} first chunk p50 {self.percentile('first_chunk_ms', 50):6.0f} ms  "
             f"p95 {self.percentile('first_chunk_ms', 95):6.0f} ms   whole answer p95 "
             f"{self.percentile('answer_ms', 95):6.0f} ms   CPU/answer: web {web_ms:3.0f} ms + its embedding "
-            f"child {child_ms:3.0f} ms, worker {worker_ms:3.0f} ms, database {database_ms:3.0f} ms"
+            f"child {child_ms:3.0f} ms, worker {worker_ms:3.0f} ms, database {database_ms:3.0f} ms; "
+            f"the bench's clients {self.client_cpu_seconds * 1000 / len(self.results):3.0f} ms"
         )
 
 
@@ -447,13 +450,14 @@ def print_round(label: str, number: int, asked: list[Asked]) -> None:
 
 async def measure(label: str, site: Site, work: Awaitable[list[Asked]]) -> Phase:
     """Run `work`, with the CPU time the web process, the worker (it embeds each finished answer for
-    message search) and the database spent meanwhile."""
-    before = site.cpu_seconds()
+    message search), the database and this process (the clients) spent meanwhile."""
+    before, client_before = site.cpu_seconds(), time.process_time()
     results = await work
+    client_spent = time.process_time() - client_before
     await asyncio.sleep(1)  # the worker's last embeddings
     after = site.cpu_seconds()
     spent = (after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3])
-    return Phase(label, results, spent)
+    return Phase(label, results, spent, client_spent)
 
 
 async def run(site: Site, seats: list[Seat], arguments: argparse.Namespace) -> list[Phase]:

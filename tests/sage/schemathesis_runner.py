@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -122,6 +122,9 @@ def schemathesis_run(
     *,
     max_examples: int = 12,
     path_regex: str | None = None,
+    names: Collection[str] | None = None,
+    skip_names: Collection[str] = (),
+    coverage: bool = True,
     made_up_credentials: bool = True,
 ) -> RunResult:
     """Run schemathesis's phases over every operation (or those whose path matches `path_regex`), with
@@ -135,6 +138,9 @@ def schemathesis_run(
     the API-token run covers them. `made_up_credentials=False` also stops it sending made-up
     Authorization headers in its ordinary cases: beside a session they are refused (401) before the
     body is read, so a run over a few operations can spend most of its cases on them.
+
+    `names` ("GET /api/v1/me", …) keeps only those operations, `skip_names` leaves those out;
+    `coverage=False` skips the coverage phase's boundary and invalid cases (every phase runs else).
     """
     fixed_session = "sessionid=" in headers.get("Cookie", "")
     config = schemathesis.Config.from_dict(
@@ -149,11 +155,15 @@ def schemathesis_run(
             # not list refused; authentication not ignored.
             "checks": {"enabled": True, "ignored_auth": {"enabled": not fixed_session}},
             "generation": {"max-examples": max_examples, "with-security-parameters": made_up_credentials},
-            "phases": {"stateful": {"enabled": False}},
+            "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": coverage}},
         }
     )
     schema = schemathesis.openapi.from_url(f"{base_url}{SCHEMA}?format=json", config=config)
     operations = schema if path_regex is None else schema.include(path_regex=path_regex)
+    if names is not None:
+        operations = operations.include(name=sorted(names))
+    if skip_names:
+        operations = operations.exclude(name=sorted(skip_names))
     result = RunResult()
     for event in from_schema(operations).execute():
         if isinstance(event, events.ScenarioFinished):
