@@ -16,6 +16,7 @@ from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_link_get_for_user, share_links_for_object
 from reviews.services import NAME_MAX, share_link_create, share_link_revoke, share_link_update
 from sage.api.errors import error_responses
+from sage.api.fields import TextField
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
@@ -35,7 +36,7 @@ def _user(request: Request) -> User:
 
 class ShareLinkCreateInput(serializers.Serializer[Any]):
     # Not trimmed here: the length the schema states is the length checked (the service strips).
-    name = serializers.CharField(
+    name = TextField(
         max_length=NAME_MAX, trim_whitespace=False, help_text="Who or what the link is for, as the owner sees it."
     )
     permission = serializers.ChoiceField(
@@ -47,7 +48,7 @@ class ShareLinkCreateInput(serializers.Serializer[Any]):
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="When the link stops working (none: never)."
     )
-    password = serializers.CharField(
+    password = TextField(
         required=False,
         allow_blank=True,
         default="",
@@ -182,7 +183,7 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
         required=False,
         help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
     )
-    name = serializers.CharField(required=False, max_length=NAME_MAX, trim_whitespace=False)
+    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False)
     show_owner_notes = serializers.BooleanField(required=False)
 
 
