@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,16 +102,33 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+@contextmanager
+def site_for_many_tests(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterator[tuple[str, Path]]:
+    """daphne serving several tests in turn (`env` added to its environment): its URL, and its
+    MEDIA_ROOT, a symbolic link that `serve_this_tests_media` points at each test's own media."""
+    media_link = tmp_path_factory.mktemp("shared-site") / "media"
+    with processes.daphne_server(MEDIA_ROOT=str(media_link), **env) as url:
+        yield url, media_link
+
+
+def serve_this_tests_media(media_link: Path, settings) -> None:
+    media = Path(settings.MEDIA_ROOT)
+    media.mkdir(parents=True, exist_ok=True)
+    pointer = media_link.with_name("media.next")
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(media, target_is_directory=True)
+    pointer.replace(media_link)  # atomic: the server never sees no link
+
+
 @pytest.fixture(scope="session")
 def _shared_site(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """One daphne for every test of this process that asks for `site_url`: starting one costs 2.5 s
     on a quiet machine and twice that under the suite's load, which over a hundred browser tests
-    was a fifth of the suite's time. Its MEDIA_ROOT is a symbolic link that `site_url` points at
-    each test's own media directory. A test that needs a server of its own (other settings, or one
-    it stops) starts one with `processes.daphne_server`."""
-    media_link = tmp_path_factory.mktemp("shared-site") / "media"
-    with processes.daphne_server(MEDIA_ROOT=str(media_link)) as url:
-        yield url, media_link
+    was a fifth of the suite's time. A test that needs a server of its own (other settings, or one
+    it stops) starts one with `processes.daphne_server`; a module of tests sharing other settings,
+    with `site_for_many_tests`."""
+    with site_for_many_tests(tmp_path_factory) as site:
+        yield site
 
 
 @pytest.fixture
@@ -118,12 +136,7 @@ def site_url(transactional_db, _shared_site: tuple[str, Path], settings) -> str:
     """The real ASGI app under daphne, on the test database (data must be committed:
     transactional_db), serving files from this test's MEDIA_ROOT."""
     url, media_link = _shared_site
-    media = Path(settings.MEDIA_ROOT)
-    media.mkdir(parents=True, exist_ok=True)
-    pointer = media_link.with_name("media.next")
-    pointer.unlink(missing_ok=True)
-    pointer.symlink_to(media, target_is_directory=True)
-    pointer.replace(media_link)  # atomic: the server never sees no link
+    serve_this_tests_media(media_link, settings)
     return url
 
 

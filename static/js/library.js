@@ -94,9 +94,17 @@ async function renderCardAgain(videoId) {
   }
 }
 
-function isNewerThanEveryCard(videoId) {
-  const shown = [...document.querySelectorAll("[data-video-card]")].map((card) => Number(card.dataset.videoId));
-  return shown.every((id) => videoId > id);
+function placeAsOnThePage(grid, card, fresh) {
+  // Before the first card that follows it on the page as rendered now and is shown here: two uploads
+  // may finish in either order, so the older video's card can come second.
+  for (let next = fresh.nextElementSibling; next; next = next.nextElementSibling) {
+    const shown = next.matches("[data-video-card]") ? cardFor(next.dataset.videoId) : null;
+    if (shown) {
+      shown.before(card);
+      return;
+    }
+  }
+  grid.append(card);
 }
 
 async function insertNewCard(videoId, status) {
@@ -106,7 +114,7 @@ async function insertNewCard(videoId, status) {
   if (refreshing.has(videoId)) {
     return; // being fetched: its latest event waits in lastUnseen
   }
-  if (!list || !grid || list.dataset.firstPage !== "true" || !isNewerThanEveryCard(videoId) || leftOut.get(videoId) === status) {
+  if (!list || !grid || list.dataset.firstPage !== "true" || leftOut.get(videoId) === status) {
     lastUnseen.delete(videoId);
     return;
   }
@@ -121,7 +129,7 @@ async function insertNewCard(videoId, status) {
     if (cardFor(videoId)) {
       return; // inserted meanwhile
     }
-    grid.prepend(document.importNode(fresh, true));
+    placeAsOnThePage(grid, document.importNode(fresh, true), fresh);
     grid.hidden = false;
     // An event that came while the page was fetched may be newer than what the page was rendered from.
     const latest = lastUnseen.get(videoId);

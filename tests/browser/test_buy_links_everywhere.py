@@ -19,7 +19,6 @@ from accounts.models import User
 from billing.ledger import ledger_debit, ledger_grant
 from billing.models import TokenPack
 from chat.services import conversation_create
-from devtools import processes
 from notes.models import Note
 from sage.synthetic_media import make_video
 from tests import servers
@@ -28,17 +27,19 @@ from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, give_stripe_js_p
 from tests.browser.test_live_balance import log_in
 from tests.browser.test_video_pages import page_errors, ready_video
 from tests.browser.threads import in_worker_thread
+from tests.conftest import serve_this_tests_media, site_for_many_tests
 from tests.factories import TokenPackFactory, VideoFactory, empty_wallet_user
 from videos.models import Video
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def selling_site(transactional_db, page: Page) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def _selling_servers(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """SAGE under daphne selling tokens through localstripe, with AI notes priced (a Gemini key
-    that is never called: every paid request here is refused before it)."""
-    give_stripe_js_payment_methods(page)
+    that is never called: every paid request here is refused before it). One for the module: each
+    test is a new person with packs of their own, and a server each cost ~5 s, the first chat
+    question in each another few (the embedding child loads its model)."""
     with servers.localstripe_server() as stripe_url:
         env = {
             "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
@@ -48,8 +49,16 @@ def selling_site(transactional_db, page: Page) -> Iterator[str]:
             "STRIPE_JS_URL": f"{stripe_url}/js.stripe.com/v3/",
             "GEMINI_API_KEY": f"never-called-{uuid.uuid4().hex[:6]}",
         }
-        with processes.daphne_server(**env) as site:
+        with site_for_many_tests(tmp_path_factory, **env) as site:
             yield site
+
+
+@pytest.fixture
+def selling_site(transactional_db, page: Page, settings, _selling_servers: tuple[str, Path]) -> str:
+    give_stripe_js_payment_methods(page)
+    url, media_link = _selling_servers
+    serve_this_tests_media(media_link, settings)
+    return url
 
 
 def small_pack() -> TokenPack:
