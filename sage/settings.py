@@ -13,6 +13,7 @@ from pathlib import Path
 
 import django_stubs_ext
 from celery.schedules import crontab
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -172,6 +173,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Django's hashers, PBKDF2 first. FAST_PASSWORD_HASHING puts MD5 first, as Django's docs advise
+# for a test suite (tests/env_defaults.py turns it on): PBKDF2's million rounds take 0.4 s of a core
+# for every password set or checked, and the suite makes and signs in people by the thousand.
+# Never in production: `check --deploy` reports it (accounts/checks.py).
+FAST_PASSWORD_HASHING = env_bool("FAST_PASSWORD_HASHING", False)
+PASSWORD_HASHERS = [
+    *(["django.contrib.auth.hashers.MD5PasswordHasher"] if FAST_PASSWORD_HASHING else []),
+    *global_settings.PASSWORD_HASHERS,
 ]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

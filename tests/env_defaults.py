@@ -43,6 +43,9 @@ for _name in ("GEMINI_API_KEY", "GEMINI_BASE_URL", "TWELVELABS_API_KEY", "TWELVE
 # Unit tests run Celery tasks inline (eagerly); tests that need a real worker use
 # devtools.processes.celery_worker(), which turns this off for its duration.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Passwords hashed with MD5, not PBKDF2's million rounds (0.4 s each time one is set or checked):
+# Django's advice for test suites. The suite's servers inherit it; `check --deploy` refuses it.
+os.environ.setdefault("FAST_PASSWORD_HASHING", "true")
 # Outside services' failures are retried as in production, without the waits between tries.
 os.environ.setdefault("OUTSIDE_RETRY_FIRST_WAIT_SECONDS", "0")
 # Web processes the tests start do not load the text model before serving (a test turns it on).

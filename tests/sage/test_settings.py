@@ -22,6 +22,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="sage.example.com",
         CSRF_TRUSTED_ORIGINS="https://sage.example.com",
     )
+    values.pop("FAST_PASSWORD_HASHING", None)  # the suite's own (tests/env_defaults.py)
     values.update(overrides)
     return values
 
@@ -91,6 +92,16 @@ def test_check_deploy_does_flag_an_insecure_production_setup() -> None:
 
     assert result.returncode != 0
     assert "security.W004" in result.stderr
+
+
+def test_check_deploy_refuses_the_test_suites_fast_password_hashing() -> None:
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", environment=production_env(FAST_PASSWORD_HASHING="true")
+    )
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+    assert "FAST_PASSWORD_HASHING is on" in result.stderr
 
 
 class TestEnvHelpers:
