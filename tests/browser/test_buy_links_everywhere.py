@@ -23,8 +23,8 @@ from notes.models import Note
 from sage.synthetic_media import make_video
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
+from tests.browser.signing_in import log_in
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, give_stripe_js_payment_methods
-from tests.browser.test_live_balance import log_in
 from tests.browser.test_video_pages import page_errors, ready_video
 from tests.browser.threads import in_worker_thread
 from tests.conftest import serve_this_tests_media, site_for_many_tests

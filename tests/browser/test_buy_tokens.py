@@ -23,7 +23,7 @@ from billing.models import PackPurchase, Wallet
 from devtools import processes
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
-from tests.browser.test_live_balance import log_in
+from tests.browser.signing_in import log_in
 from tests.factories import TokenPackFactory, empty_wallet_user
 
 pytestmark = pytest.mark.browser

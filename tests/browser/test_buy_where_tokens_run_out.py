@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Wallet
 from sage.synthetic_media import make_video
+from tests.browser.signing_in import log_in
 from tests.browser.test_buy_tokens import fill_card, shop  # noqa: F401 -- `shop`: the site with payments on
-from tests.browser.test_live_balance import log_in
 from tests.browser.threads import in_worker_thread
 from tests.factories import TokenPackFactory, empty_wallet_user
 from videos.models import Upload, Video

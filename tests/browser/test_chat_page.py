@@ -16,9 +16,9 @@ from accounts.models import User
 from chat.models import Conversation
 from chat.services import conversation_create
 from sage.synthetic_media import make_video as make_media
+from tests.browser.signing_in import log_in
 from tests.browser.test_video_pages import (
     TOUR_LINES,
-    log_in,
     page_errors,
     playback,
     ready_video,

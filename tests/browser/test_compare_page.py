@@ -37,7 +37,8 @@ from devtools import processes
 from devtools.comparisons import measured_stretch
 from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
-from tests.browser.test_video_pages import log_in, page_errors
+from tests.browser.signing_in import log_in
+from tests.browser.test_video_pages import page_errors
 from tests.browser.threads import in_worker_thread
 from tests.factories import ComparisonFactory, NoteFactory, UserFactory, VideoFactory
 from videos.compare.services import comparison_set_threshold, describe

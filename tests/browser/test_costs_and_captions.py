@@ -14,9 +14,10 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.guests import Viewer
 from chat.services import conversation_create
+from tests.browser.signing_in import log_in
 from tests.browser.test_chat_page import ANSWER_TIMEOUT_MS, chattable_video
 from tests.browser.test_compare_page import script_errors
-from tests.browser.test_video_pages import log_in, playback, ready_video, wait_until
+from tests.browser.test_video_pages import playback, ready_video, wait_until
 from tests.factories import MessageFactory, UserFactory
 from videos.models import Video
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_video_pages import log_in
+from tests.browser.signing_in import log_in
 from tests.browser.threads import in_worker_thread
 from tests.factories import UserFactory, VideoFactory
 from videos.models import Video

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.holds import hold_create
+from tests.browser.signing_in import log_in
 from tests.browser.threads import in_worker_thread
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -13,14 +14,6 @@ pytestmark = pytest.mark.browser
 
 FREE_GRANT = 1_800
 GRANT = 250
-
-
-def log_in(page, site_url: str, email: str) -> None:
-    page.goto(f"{site_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(f"{site_url}/")
 
 
 def test_header_balance_updates_live_when_an_operator_grants_tokens(site_url: str, browser, page) -> None:

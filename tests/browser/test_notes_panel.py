@@ -17,10 +17,10 @@ from playwright.sync_api import Locator, Page, Route, expect
 from devtools import processes
 from notes.models import Note
 from notes.tasks import generate_ai_note, make_note_frame
+from tests.browser.signing_in import log_in
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_video_pages import (
     keep_off_the_internet,
-    log_in,
     playback,
     ready_video,
     transcript_line,

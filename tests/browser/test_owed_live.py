@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from billing.ledger import ledger_grant
 from billing.models import Wallet
-from tests.browser.test_live_balance import log_in
+from tests.browser.signing_in import log_in
 from tests.browser.threads import in_worker_thread
 from tests.factories import empty_wallet_user
 

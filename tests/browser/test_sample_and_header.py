@@ -11,8 +11,8 @@ from playwright.sync_api import FloatRect, Locator, Page, expect
 from billing.models import LedgerEntry, Wallet
 from showcase.sample import SAMPLE_NOTES
 from showcase.services import sample_ensure
+from tests.browser.signing_in import log_in
 from tests.browser.test_compare_page import script_errors
-from tests.browser.test_video_pages import log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,8 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_video_pages import log_in, page_errors, playback, ready_video, transcript_line, wait_until
+from tests.browser.signing_in import log_in
+from tests.browser.test_video_pages import page_errors, playback, ready_video, transcript_line, wait_until
 from tests.factories import UserFactory
 from videos.screen_text import stage
 from videos.screen_text.reading import ShownLine

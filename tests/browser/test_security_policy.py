@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PolicyWatchingBrowser
-from tests.browser.test_video_pages import log_in
+from tests.browser.signing_in import log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser

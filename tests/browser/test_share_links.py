@@ -8,7 +8,8 @@ from playwright.sync_api import Page, expect
 from reviews.models import ShareLink
 from reviews.selectors import share_link_resolve
 from sage.errors import NotFound
-from tests.browser.test_video_pages import log_in, page_errors
+from tests.browser.signing_in import log_in
+from tests.browser.test_video_pages import page_errors
 from tests.factories import ComparisonFactory
 
 pytestmark = pytest.mark.browser

@@ -1,9 +1,13 @@
-"""A new person signs up in the browser, creates an API token, and the API accepts it."""
+"""A new person signs up in the browser, creates an API token, and the API accepts it; a person
+with an account logs in with the form (other browser tests are handed a session: tests.browser.signing_in)."""
 
 from __future__ import annotations
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
+
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +44,20 @@ def test_signup_then_token_from_settings_page_authenticates_the_api(site_url: st
     assert page.locator("#new-token-secret").count() == 0
     assert secret not in page.content()
     assert page.get_by_role("row", name="Test script").is_visible()
+
+
+def test_the_login_form_signs_in_and_opens_the_library(site_url: str, page: Page) -> None:
+    person = UserFactory(display_name="Ada")
+
+    page.goto(f"{site_url}/videos/")  # a page for people signed in: the login form, then back here
+    page.wait_for_url(f"{site_url}/accounts/login/?next=/videos/")
+    page.locator("input[name=login]").fill(person.email)
+    page.locator("input[name=password]").fill("not-" + DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+
+    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+    page.wait_for_url(f"{site_url}/videos/")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()

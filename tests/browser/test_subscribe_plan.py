@@ -28,8 +28,8 @@ from devtools import processes
 from tests import servers
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 from tests.billing.test_subscriptions import card
+from tests.browser.signing_in import log_in
 from tests.browser.test_buy_tokens import TEST_PUBLISHABLE_KEY, HeldWebhookRelay, give_stripe_js_payment_methods
-from tests.browser.test_live_balance import log_in
 from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.browser

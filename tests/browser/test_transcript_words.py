@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_video_pages import log_in, page_errors, ready_video, transcript_line, wait_until
+from tests.browser.signing_in import log_in
+from tests.browser.test_video_pages import page_errors, ready_video, transcript_line, wait_until
 from tests.factories import TranscriptFactory, UserFactory
 from videos.models import Transcript, Video
 

@@ -17,8 +17,9 @@ from billing.ledger import ledger_grant
 from billing.models import Hold
 from devtools import processes
 from sage.synthetic_media import Scene, make_video
+from tests.browser.signing_in import log_in
 from tests.browser.threads import in_worker_thread
-from tests.factories import DEFAULT_PASSWORD, UserFactory, VideoFactory, empty_wallet_user
+from tests.factories import UserFactory, VideoFactory, empty_wallet_user
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.models import Comparison, Video
@@ -32,14 +33,6 @@ UPLOADED = "Uploaded — processing will start shortly."
 PROCESSED_TIMEOUT_MS = 120_000
 # A real worker processes two uploads one after the other, then the comparison is made.
 COMPARED_TIMEOUT_MS = 240_000
-
-
-def log_in(page: Page, site_url: str, email: str) -> None:
-    page.goto(f"{site_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(f"{site_url}/")
 
 
 def script_errors(page: Page) -> list[str]:

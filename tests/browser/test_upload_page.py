@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from accounts.models import User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.browser.signing_in import log_in
+from tests.factories import UserFactory
 from videos.models import Upload, UploadPart, Video
 
 pytestmark = pytest.mark.browser
@@ -24,14 +25,6 @@ AFTER_FIRST_PART = f"{8 * 100 // 11}%"
 UPLOADED = "Uploaded — processing will start shortly."
 # Completing runs the (eager, in tests) pipeline inside the request, and a retried part waits ~1 s.
 DONE_TIMEOUT_MS = 20_000
-
-
-def log_in(page: Page, site_url: str, email: str) -> None:
-    page.goto(f"{site_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(f"{site_url}/")
 
 
 def video_file(tmp_path: Path, name: str = "holiday.mp4", size: int = FILE_SIZE) -> tuple[Path, bytes]:

@@ -12,7 +12,8 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from sage.synthetic_media import Scene, make_video
-from tests.browser.test_upload_flow import PROCESSED_TIMEOUT_MS, UPLOADED, log_in, script_errors
+from tests.browser.signing_in import log_in
+from tests.browser.test_upload_flow import PROCESSED_TIMEOUT_MS, UPLOADED, script_errors
 from tests.browser.threads import in_worker_thread
 from tests.factories import UserFactory, VideoFactory
 from videos.models import Comparison, Video

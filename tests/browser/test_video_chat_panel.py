@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.guests import Viewer
 from chat.models import Conversation, Message
 from chat.services import conversation_create
+from tests.browser.signing_in import log_in
 from tests.browser.test_chat_page import (
     ANSWER_TIMEOUT_MS,
     RECORD_FRAMES,
@@ -27,7 +28,6 @@ from tests.browser.test_chat_page import (
 from tests.browser.test_video_pages import (
     FAKE_YOUTUBE_API,
     keep_off_the_internet,
-    log_in,
     page_errors,
     playback,
     ready_video,

@@ -16,7 +16,8 @@ from playwright.sync_api import Page, Route, expect
 from accounts.models import User
 from devtools import processes
 from sage.synthetic_media import Cue, make_video, write_srt
-from tests.factories import DEFAULT_PASSWORD, TranscriptFactory, UserFactory, VideoFactory, chunk_rows
+from tests.browser.signing_in import log_in
+from tests.factories import TranscriptFactory, UserFactory, VideoFactory, chunk_rows
 from videos.models import Video
 from videos.presenters import STAGE_LABELS
 
@@ -44,14 +45,6 @@ window.YT = {
 };
 window.onYouTubeIframeAPIReady();
 """
-
-
-def log_in(page: Page, site_url: str, email: str) -> None:
-    page.goto(f"{site_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(f"{site_url}/")
 
 
 def keep_off_the_internet(page: Page) -> None:

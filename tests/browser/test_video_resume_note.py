@@ -11,7 +11,8 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_video_pages import log_in, page_errors
+from tests.browser.signing_in import log_in
+from tests.browser.test_video_pages import page_errors
 from tests.factories import UserFactory, VideoFactory
 from videos.models import Video
 from videos.services import videos_take_over_lapsed
