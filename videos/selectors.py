@@ -332,8 +332,9 @@ def _read_for_merging(moments: Sequence[Moment]) -> None:
 
 # The two sides of a search over all the owner's videos run side by side, each on a connection (and
 # so a Postgres backend, a core) of its own: the search then takes as long as its slower side, not
-# their sum (bench/search.py at a million windows; figures in bench/RESULTS.md). A few threads, each
-# keeping its connection as a request does, serve the searches one process runs at once.
+# their sum (bench/search.py at a million windows; figures in bench/RESULTS.md). A few threads serve
+# the searches one process runs at once, each keeping a connection of its own (or, in the web process,
+# taking one from its pool for each search).
 WORDS_SIDE_THREADS = 4
 
 
@@ -379,10 +380,11 @@ def _words_side_on_its_connection(
     video_id: int | None,
 ) -> None:
     """`_words_side` in one of the words-side threads, its `answer` given as soon as it is found.
-    Then, off the search's path, the connection is seen to as Django does after a request (closed
-    when broken or older than DB_CONN_MAX_AGE; checked again before its next use) and, when closed,
-    opened again for the next search: opening one takes 10-20 ms, and in the search's path those
-    reopenings were most of the hybrid search's slowest twentieth (bench/search.py)."""
+    Then, off the search's path, the connection is seen to as Django does after a request. With the
+    web process's pool (DB_POOL) it goes back there, and the next search takes one at once. Without
+    it, one closed (broken, or older than DB_CONN_MAX_AGE) is opened again here for the next search:
+    opening one takes 10-20 ms, and in the search's path those reopenings were most of the hybrid
+    search's slowest twentieth (bench/search.py)."""
     try:
         found = _words_side(owner_id, question, vector, limit=limit, video_id=video_id)
         _read_for_merging(found[1])  # while the vector side may still run
@@ -391,7 +393,7 @@ def _words_side_on_its_connection(
         answer.set_exception(error)
     finally:
         close_old_connections()
-        if connection.connection is None:
+        if connection.connection is None and not settings.DB_POOL:
             with contextlib.suppress(DatabaseError):  # unreachable now: the next search says so
                 connection.ensure_connection()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from channels.db import database_sync_to_async
@@ -13,6 +14,7 @@ from accounts.guests import Viewer
 from billing.models import Hold
 from chat.models import Conversation, Message
 from chat.services import conversation_create
+from sage.gemini import GeminiError
 from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 from tests.factories import COOKING, UserFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
@@ -195,6 +197,38 @@ async def test_a_gemini_answer_streams_piece_by_piece_with_its_citations(gemini_
     assert request.stream
     assert "untrusted data" in (request.system or "")
     assert "[00:40]" in request.prompt and COOKING[1][2] in request.prompt
+    await socket.disconnect()
+
+
+class FailsMidAnswer:
+    """A language model that writes two pieces at once, then fails (a dropped stream)."""
+
+    name = "gemini"
+    uses_history = True
+
+    async def stream(self, **_: object) -> AsyncIterator[str]:
+        yield "Preheat to "
+        yield "250 °C "
+        raise GeminiError("the stream was cut off")
+
+    def quoted(self, evidence: object, *, question: str = "") -> list[object]:
+        return []
+
+
+async def test_an_llm_failing_mid_answer_keeps_what_it_wrote_and_refunds_it(monkeypatch) -> None:
+    monkeypatch.setattr("chat.live.answer_backend", FailsMidAnswer)
+    owner, conversation = await cooking_conversation()
+    socket, _, _ = await open_socket(conversation.pk, user=owner)
+
+    await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+    frames = await frames_until_done(socket)
+
+    # The pieces that came before the failure are sent, in order, before the error.
+    kinds = [frame["type"] for frame in frames]
+    assert kinds == ["message", "message", "chunk", "chunk", "error", "done"], kinds
+    assert [frame["text"] for frame in frames if frame["type"] == "chunk"] == ["Preheat to ", "250 °C "]
+    answer = (await messages_of(conversation))[1]
+    assert (answer.status, answer.content, answer.cost) == (Message.Status.ERROR, "Preheat to 250 °C ", 0)
     await socket.disconnect()
 
 
