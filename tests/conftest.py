@@ -112,6 +112,8 @@ def site_for_many_tests(tmp_path_factory: pytest.TempPathFactory, **env: str) ->
 
 
 def serve_this_tests_media(media_link: Path, settings) -> None:
+    """Point a shared server's MEDIA_ROOT (`media_link`, a symbolic link) at this test's media
+    directory, so the files the test stores are the ones the server sends."""
     media = Path(settings.MEDIA_ROOT)
     media.mkdir(parents=True, exist_ok=True)
     pointer = media_link.with_name("media.next")
