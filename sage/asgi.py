@@ -24,8 +24,9 @@ os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
 # Requests share a pool of database connections instead of opening one each (sage/settings.py).
 os.environ.setdefault("DB_POOL", "true")
-# The child loads torch and the model (~9 s) while this process sets Django up, and the process
-# serves only once it has (below): the first question after a start or a deploy is answered at once.
+# The child loads the model (~2 s; ~9 s the first time, when it exports it) while this process sets
+# Django up, and the process serves only once it has (below): the first question after a start or a
+# deploy is answered at once.
 warming: Future[bool] | None = None
 if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
     warming = warm_embedding_process()

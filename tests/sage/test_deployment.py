@@ -202,7 +202,7 @@ def _procfile_web(port: int) -> Iterator[psutil.Process]:
 def test_killing_the_web_process_honcho_started_leaves_none_of_its_processes_behind() -> None:
     # `make run`'s web as an operator (or the OOM killer) sees it: the pid honcho prints, killed
     # outright. Everything under it (daphne, its text-embedding child, multiprocessing's resource
-    # tracker) must end with it, not keep ~0.6 GB and the port.
+    # tracker) must end with it, not keep ~0.5 GB and the port.
     with _procfile_web(processes.free_port()) as web:
         under_it = web.children(recursive=True)
         assert [process.name() for process in [web, *under_it]].count("python") >= 2, under_it

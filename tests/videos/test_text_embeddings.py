@@ -1,11 +1,15 @@
-"""MiniLM sentence embeddings: the right shape, unit length, and meaning-aware neighbours."""
+"""MiniLM sentence embeddings: the right shape, unit length, and meaning-aware neighbours; computed by
+onnxruntime on the model exported from torch's, with torch's vectors."""
 
 from __future__ import annotations
 
 import numpy as np
+from django.conf import settings
 
 from videos.models import TEXT_EMBEDDING_DIM
+from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM, load_sentence_transformer
 from videos.text_embedding.model import embed_query, embed_texts, text_model
+from videos.text_embedding.onnx_export import exported_minilm_path
 
 
 def test_each_text_gets_one_unit_length_float32_row_in_order():
@@ -60,3 +64,32 @@ def test_paraphrases_are_closer_than_word_overlap_without_meaning():
 
 def test_the_model_is_loaded_once_per_process():
     assert text_model() is text_model()
+
+
+def test_onnxruntime_gives_the_vectors_torch_gives_for_texts_short_long_and_empty() -> None:
+    texts = [
+        "How hot should the oven be?",
+        "Twenty five degrees, then 25 minutes: café, naïve, ÉCOLE.",
+        " ".join(["Knead the dough and let it rise in a warm place until doubled."] * 30),  # past 256 pieces
+        "",
+        "Hello!",
+    ]
+
+    on_onnxruntime = embed_texts(texts, batch_size=2)  # the default engine, batches of mixed lengths
+    on_torch = TorchMiniLM(load_sentence_transformer()).encode(texts, batch_size=32)
+
+    assert settings.TEXT_EMBEDDING_ENGINE == "onnx"
+    assert np.sum(on_onnxruntime * on_torch, axis=1).min() > 0.99999
+
+
+def test_the_model_is_exported_once_whole_and_then_reused(settings, tmp_path) -> None:
+    settings.TEXT_MODEL_CACHE_DIR = tmp_path
+
+    exported = exported_minilm_path()
+    written = exported.stat().st_mtime_ns
+
+    assert [path.suffix for path in tmp_path.iterdir() if path.suffix != ".lock"] == [".onnx"]  # no part left
+    assert exported_minilm_path() == exported
+    assert exported.stat().st_mtime_ns == written  # found, not exported again
+    reloaded = OnnxMiniLM(exported, threads=1).encode(["sourdough starter"], batch_size=1)
+    np.testing.assert_allclose(reloaded[0], embed_texts(["sourdough starter"])[0], atol=1e-5)

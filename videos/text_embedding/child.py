@@ -4,9 +4,9 @@ With TEXT_EMBEDDING_SUBPROCESS (sage/asgi.py turns it on for the web process), w
 embeds for a request (a chat question, a transcript or message search) is encoded by this child.
 It starts on first use, or at the web process's start with TEXT_EMBEDDING_WARM_AT_START
 (`warm_embedding_process`), so the first question does not wait for the model to load.
-The model's Python (about 11 ms a question) then runs on another core instead of under the web
+The model (a few ms of CPU a question) then runs on another core instead of under the web
 process's one interpreter lock, where it held up every answer's database work and frames
-(bench/chat.py); and the web process never loads torch.
+(bench/chat.py); and the web process never loads it.
 """
 
 from __future__ import annotations

