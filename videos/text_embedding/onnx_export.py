@@ -56,14 +56,31 @@ def exported_minilm_path() -> Path:
     """The ONNX file of the wheel's MiniLM, exported now if no process has yet. Two processes that
     both find none (the two test processes, a worker and the web process's child) export it once:
     the second waits on the lock and then finds the first's file."""
-    path = Path(settings.TEXT_MODEL_CACHE_DIR) / _exported_file_name()
+    path = exported_minilm_file()
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with fasteners.InterProcessLock(str(path.with_suffix(".lock"))):
+    with _export_lock(path):
         if not path.exists():
             _export(path)
     return path
+
+
+def export_minilm_again(path: Path, *, written_at_ns: int) -> None:
+    """Export again over a file that does not load (written at `written_at_ns`), unless another
+    process already has: then its file is newer, and is kept."""
+    with _export_lock(path):
+        if not path.exists() or path.stat().st_mtime_ns == written_at_ns:
+            _export(path)
+
+
+def exported_minilm_file() -> Path:
+    """Where the exported file is, or will be, kept."""
+    return Path(settings.TEXT_MODEL_CACHE_DIR) / _exported_file_name()
+
+
+def _export_lock(path: Path) -> fasteners.InterProcessLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return fasteners.InterProcessLock(str(path.with_suffix(".lock")))
 
 
 def _exported_file_name() -> str:
