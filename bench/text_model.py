@@ -19,7 +19,6 @@ chat.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -102,18 +101,10 @@ def main() -> int:
     add_record_option(parser)
     arguments = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    # Nothing here connects to them: settings only need the addresses.
-    os.environ.setdefault("DATABASE_URL", "postgres://bench@localhost/bench")
-    os.environ.setdefault("REDIS_URL", "redis://localhost:1/0")
-    import django
-
-    django.setup()
     import numpy as np
     import torch
 
+    import bench.offline_django  # noqa: F401  # Django's settings loaded (no servers)
     from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM, load_sentence_transformer
     from videos.text_embedding.onnx_export import exported_minilm_path
 
