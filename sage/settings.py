@@ -588,7 +588,7 @@ TEXT_EMBEDDING_ENGINE = env_choice("TEXT_EMBEDDING_ENGINE", "onnx", {"onnx", "to
 # Where that exported model is kept: written once, by whichever process first needs it.
 TEXT_MODEL_CACHE_DIR = Path(env_str("TEXT_MODEL_CACHE_DIR") or DATA_DIR / "models")
 # What a process embeds for requests (chat questions, searches) is encoded by a child process of its
-# own instead (videos.text_embedding.child): the model's ~11 ms of Python per question then runs on
+# own instead (videos.text_embedding.child): the model's few ms of CPU per question then run on
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
 # The web process starts that child and has it load the model before serving (sage/asgi.py), so the

@@ -115,7 +115,6 @@ class OnnxMiniLM:
         self._session = onnxruntime.InferenceSession(
             str(exported), self._session_options(threads), providers=["CPUExecutionProvider"]
         )
-        self._output_name = OUTPUT_NAME
 
     @staticmethod
     def _session_options(threads: int) -> onnxruntime.SessionOptions:
@@ -148,7 +147,7 @@ class OnnxMiniLM:
             input_ids[row, : len(encoding.ids)] = encoding.ids
             attention_mask[row, : len(encoding.ids)] = 1
         [token_embeddings] = self._session.run(
-            [self._output_name],
+            [OUTPUT_NAME],
             # One sentence a text: every word piece is of segment 0.
             {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": np.zeros_like(input_ids)},
         )
