@@ -95,3 +95,19 @@ class TooManyRequests(ApplicationError):
     code = "throttled"
     status = 429
     default_message = "Too many requests: wait a little and try again."
+
+
+class ServiceUnavailable(ApplicationError):
+    """The site cannot do this now (busy, or a service it needs is down): try again after
+    `retry_after` seconds. Never a bug: nothing was done, nothing is charged."""
+
+    code = "unavailable"
+    status = 503
+    default_message = "The site is busy right now: try again in a moment."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int = 2) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -1,4 +1,14 @@
-"""Checks behind `GET /healthz`: each returns None when healthy or a short reason when not."""
+"""Checks behind the health endpoints: each returns None when healthy or a short reason when not.
+
+- `GET /healthz/live` (liveness): the process can serve at all. It asks no other service, so an
+  outage of the database or Redis never gets every web process restarted at once; it fails only when
+  this process is sick in a way only a restart mends (its database pool lends nothing while the server
+  answers, and a fresh pool did not help). A supervisor restarts a process that fails it.
+- `GET /healthz/ready` (readiness): the process can serve requests now: a database connection from
+  its pool and a Redis round trip, each within a short time. A load balancer sends traffic only to
+  processes that pass it.
+- `GET /healthz`: everything, Celery workers included, for people and monitors.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from sage.celery import app as celery_app
+from sage.postgres.base import pool_is_sick
 
 _TIMEOUT_SECONDS = 2
 
@@ -38,7 +49,8 @@ def check_celery_workers() -> str | None:
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=_TIMEOUT_SECONDS)
-            replies = celery_app.control.ping(timeout=_TIMEOUT_SECONDS, connection=conn)
+            # limit=1: the first worker's reply is enough (without it, ping waits out its timeout).
+            replies = celery_app.control.ping(timeout=_TIMEOUT_SECONDS, connection=conn, limit=1)
     except Exception as exc:
         return f"broker unreachable: {type(exc).__name__}"
     if not replies:
@@ -46,12 +58,25 @@ def check_celery_workers() -> str | None:
     return None
 
 
+def check_database_pool() -> str | None:
+    if pool_is_sick():
+        return "the database pool lends no connection although the server answers"
+    return None
+
+
+def liveness_report() -> tuple[bool, dict[str, object]]:
+    return _report({"process": check_database_pool()})
+
+
+def readiness_report() -> tuple[bool, dict[str, object]]:
+    return _report({"database": check_database(), "redis": check_redis()})
+
+
 def health_report() -> tuple[bool, dict[str, object]]:
-    checks = {
-        "database": check_database(),
-        "redis": check_redis(),
-        "celery": check_celery_workers(),
-    }
+    return _report({"database": check_database(), "redis": check_redis(), "celery": check_celery_workers()})
+
+
+def _report(checks: dict[str, str | None]) -> tuple[bool, dict[str, object]]:
     down = [name for name, problem in checks.items() if problem]
     report: dict[str, object] = {
         "status": "ok" if not down else "down",

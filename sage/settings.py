@@ -67,6 +67,8 @@ else:
     _redis_url = env_required("REDIS_URL", "production names its Redis server")
 
 DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
+# Django's PostgreSQL backend, with a pool that heals itself (sage/postgres/base.py).
+DATABASES["default"]["ENGINE"] = "sage.postgres"
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Under ASGI every request runs its ORM code on a thread of its own, so a connection kept per thread
@@ -85,6 +87,9 @@ if DB_POOL:
         # (the pool keeps trying to connect meanwhile). psycopg's 30 s would hold every request of
         # a database outage, /healthz's too, that long.
         "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 5, minimum=1),
+        # Requests queued for a connection beyond this are refused at once (503 with Retry-After)
+        # instead of each waiting out the timeout: a burst is answered, not left hanging.
+        "max_waiting": env_int("DB_POOL_MAX_WAITING", 64, minimum=1),
     }
 # Parameters sent apart from the SQL (psycopg's server-side binding), so a statement a connection runs
 # again and again (each step of a chat answer, a ledger entry) is prepared on its fifth run: Postgres
@@ -130,6 +135,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: connections go back before a response is sent, and outages are 503s (sage/availability.py).
+    "sage.availability.StaysUpMiddleware",
     "sage.client_address.ClientAddressMiddleware",
     "sage.views.api_host_check_middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -501,7 +508,7 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):  # only behind a proxy that sets it
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz answers plain HTTP probes from load balancers.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 
 # --- billing ------------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from videos import views as video_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz-live"),
+    path("healthz/ready", views.healthz_ready, name="healthz-ready"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("settings/", include("accounts.urls")),
     path("billing/", include("billing.urls")),

@@ -17,14 +17,30 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from sage.api.errors import error_body
-from sage.health import health_report
+from sage.health import health_report, liveness_report, readiness_report
 
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    healthy, report = health_report()
-    return JsonResponse(report, status=200 if healthy else 503)
+    return _health_response(health_report())
+
+
+@require_GET
+@never_cache
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    return _health_response(liveness_report())
+
+
+@require_GET
+@never_cache
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    return _health_response(readiness_report())
+
+
+def _health_response(result: tuple[bool, dict[str, object]]) -> JsonResponse:
+    healthy, report = result
+    return JsonResponse(report, status=200 if healthy else 503, headers=None if healthy else {"Retry-After": "5"})
 
 
 @cache
@@ -52,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 JSON_PATH_PREFIXES = ("/api/", "/billing/stripe/webhook/")
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(JSON_PATH_PREFIXES)
 
 
@@ -69,13 +85,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     read (a broken multipart body). The page stands alone and is rendered without the request: its
     context processors may be what refuses it (a bad Host)."""
     message = _bad_request_message(exception)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error_body("bad_request", message), status=400)
     return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
 
 
 def _refused_api_host(request: HttpRequest) -> HttpResponse | None:
-    if not _wants_json(request):
+    if not wants_json(request):
         return None
     try:
         request.get_host()
@@ -106,12 +122,12 @@ def api_host_check_middleware(get_response: Callable[[HttpRequest], Any]) -> Cal
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
     return render(request, "500.html", status=500)

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from sage.availability import unavailability
 from sage.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    if (problem := unavailability(exc)) is not None:
+        # Saturation or an outage, not a bug: 503 with Retry-After, and nothing logged as an error.
+        set_rollback()
+        error = problem.as_error()
+        return Response(error_body(error.code, error.message), status=error.status, headers=error.headers())
     response = drf_exception_handler(exc, context)
     if response is None:
         return _server_error(exc, context)
