@@ -9,6 +9,7 @@ answer never holds one of the server's threads.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,13 +26,16 @@ from rest_framework.views import APIView
 from accounts.guests import GUEST_HEADER, Viewer, viewer_from_request, viewer_remember
 from accounts.models import ApiToken
 from accounts.permissions import TokenScopePermission
-from chat import live, selectors, services
+from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
-from sage.api.errors import error_responses
+from sage.api.errors import SERVER_ERROR_MESSAGE, error_responses
 from sage.api.fields import TextField
 from sage.api.query import query_filters, text_filter
+from sage.availability import unavailability
 from videos.selectors import video_get_for_user
 from videos.text_embedding.model import embed_query
+
+logger = logging.getLogger(__name__)
 
 CHAT = ApiToken.Scope.CHAT
 SEARCH_LIMIT_MAX = 50
@@ -299,6 +303,9 @@ class MessageListApi(APIView):
         conversation = selectors.conversation_get_for_viewer(viewer, conversation_id)
         payload = MessageInput(data=request.data)
         payload.is_valid(raise_exception=True)
+        # Before paying: a question refused for want of room (429 for this account, 503 for this
+        # process) costs nothing.
+        let_in = admission.admit(viewer)
         try:
             start = services.answer_begin(
                 viewer=viewer,
@@ -307,22 +314,26 @@ class MessageListApi(APIView):
                 client_id=payload.validated_data.get("client_id", ""),
             )
         except services.ChatInputError as error:
+            let_in.release()
             raise serializers.ValidationError({"text": [error.message]}) from None
+        except BaseException:
+            let_in.release()
+            raise
         wants_events = isinstance(request.accepted_renderer, EventStreamRenderer)
         if start.replayed:
+            let_in.release()
             if wants_events:
                 return _event_stream(_replayed_events(start.answer.pk))
             body = AnswerOutput({"question": start.question, "answer": start.answer}).data
             return Response(body, status=status.HTTP_200_OK)
         job = live.answer_job(start)
         if wants_events:
-            return _event_stream(_answer_events(job))
-        response = StreamingHttpResponse(
-            _answer_json(job),
-            status=status.HTTP_201_CREATED,
-            content_type="application/json",
-        )
-        return response
+            events = _answer_events(job, let_in)
+            let_in.release_when_dropped(events)
+            return _event_stream(events)
+        whole = _answer_json(job, let_in)
+        let_in.release_when_dropped(whole)
+        return StreamingHttpResponse(whole, status=status.HTTP_201_CREATED, content_type="application/json")
 
 
 def _event_stream(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
@@ -340,28 +351,56 @@ def _load(message_id: int) -> dict[str, Any]:
     return dict(MessageOutput(Message.objects.select_related("reply_to").get(pk=message_id)).data)
 
 
-async def _answer_events(job: live.AnswerJob) -> AsyncIterator[bytes]:
-    async for frame in live.stream_answer(job):
-        if frame["type"] == "chunk":
-            yield _event({"content": frame["text"]})
-        elif frame["type"] == "error":
-            yield _event({"error": {"code": frame["code"], "message": frame["message"]}})
-    yield _event({"message": await live.db(_load)(job.answer_id)})
+async def _answer_events(job: live.AnswerJob, let_in: admission.Admission) -> AsyncIterator[bytes]:
+    # The response has begun (200): whatever fails from here is said in the stream, which always
+    # ends with `[DONE]`, and never escapes into the server (which would not close the response).
+    try:
+        async with let_in.turn():
+            async for frame in live.stream_answer(job):
+                if frame["type"] == "chunk":
+                    yield _event({"content": frame["text"]})
+                elif frame["type"] == "error":
+                    yield _event({"error": {"code": frame["code"], "message": frame["message"]}})
+        yield _event({"message": await live.db(_load)(job.answer_id)})
+    except Exception as error:
+        logger.warning("answer %s: the event stream ended early", job.answer_id, exc_info=True)
+        yield _event({"error": _stream_failure(error)})
+    finally:
+        let_in.release()
     yield b"data: [DONE]\n\n"
+
+
+def _stream_failure(error: Exception) -> dict[str, str]:
+    problem = unavailability(error)
+    if problem is not None:
+        return {"code": problem.code, "message": problem.message}
+    return {"code": "server_error", "message": SERVER_ERROR_MESSAGE}
 
 
 async def _replayed_events(answer_id: int) -> AsyncIterator[bytes]:
-    message = await live.db(_load)(answer_id)
-    if message["content"]:
-        yield _event({"content": message["content"]})
-    yield _event({"message": message})
+    try:
+        message = await live.db(_load)(answer_id)
+    except Exception as error:
+        yield _event({"error": _stream_failure(error)})
+    else:
+        if message["content"]:
+            yield _event({"content": message["content"]})
+        yield _event({"message": message})
     yield b"data: [DONE]\n\n"
 
 
-async def _answer_json(job: live.AnswerJob) -> AsyncIterator[bytes]:
+async def _answer_json(job: live.AnswerJob, let_in: admission.Admission) -> AsyncIterator[bytes]:
     # Written on the event loop, then sent whole: the JSON body is the finished answer.
-    await live.drain(live.stream_answer(job))
-    question, answer = await live.db(_load)(job.question_id), await live.db(_load)(job.answer_id)
+    try:
+        async with let_in.turn():
+            await live.drain(live.stream_answer(job))
+        question, answer = await live.db(_load)(job.question_id), await live.db(_load)(job.answer_id)
+    except Exception as error:
+        logger.warning("answer %s: the answer could not be read back", job.answer_id, exc_info=True)
+        yield json.dumps({"error": {**_stream_failure(error), "fields": {}}}).encode()
+        return
+    finally:
+        let_in.release()
     yield json.dumps({"question": question, "answer": answer}).encode()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest
@@ -29,8 +30,9 @@ from django.http import Http404, HttpRequest
 from accounts.guests import Viewer, viewer_from_request
 from billing.ledger import InsufficientTokens
 from billing.packs import refusal_details
-from chat import first_chunks, live, selectors, services
+from chat import admission, first_chunks, live, selectors, services
 from chat.models import Conversation, Message
+from sage.availability import unavailability
 from sage.client_address import client_address_from_scope
 from sage.consumers import JsonSocket
 from sage.errors import ApplicationError, Conflict, Invalid, TooManyRequests
@@ -131,9 +133,12 @@ class ChatConsumer(JsonSocket):
             else None
         )
         started = False
+        let_in: admission.Admission | None = None
         # Counted from now: paying is preparing too, and answers under way wait for it.
         preparing = first_chunks.Preparing()
         try:
+            # Before paying: no room (for this account, or in this process) costs nothing.
+            let_in = await sync_to_async(admission.admit, thread_sensitive=False)(self.viewer)
             start = await live.db(services.answer_begin)(
                 viewer=self.viewer, conversation=self.conversation, text=text, client_id=client_id
             )
@@ -145,12 +150,21 @@ class ChatConsumer(JsonSocket):
                 await self.send_json({"type": "message", "message": live.message_frame_data(start.question)})
                 await self._catch_up(start.answer, after_seq=0, announce=True)
                 return
-            live.start_answer(live.answer_job(start), question_vector=question_vector, preparing=preparing)
+            live.start_answer(
+                live.answer_job(start), let_in=let_in, question_vector=question_vector, preparing=preparing
+            )
             started = True
         except ApplicationError as error:  # the question refused: bad input, busy, quota, balance
             await self._refuse(error, client_id=client_id)
+        except Exception as error:
+            if (problem := unavailability(error)) is None:
+                raise
+            # The database or Redis is away or saturated: the question is refused, not the socket.
+            await self._refuse(problem.as_error(), client_id=client_id)
         finally:
             if not started:
+                if let_in is not None:
+                    let_in.release()
                 preparing.done()
                 if question_vector is not None:
                     question_vector.cancel()

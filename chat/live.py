@@ -31,6 +31,7 @@ from django.conf import settings
 
 from accounts.guests import Viewer
 from chat import first_chunks, selectors, services
+from chat.admission import Admission
 from chat.answering import Turn, answer_backend, answers_the_question, citations_for, sees_pictures
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
@@ -432,12 +433,21 @@ _running: set[asyncio.Task[None]] = set()
 def start_answer(
     job: AnswerJob,
     *,
+    let_in: Admission,
     question_vector: Awaitable[np.ndarray] | None = None,
     preparing: first_chunks.Preparing | None = None,
 ) -> asyncio.Task[None]:
-    """Write the answer in the background of this process: it goes on if the asking socket closes."""
-    writing = stream_answer(job, question_vector=question_vector, preparing=preparing)
-    task = asyncio.get_running_loop().create_task(drain(writing))
+    """Write the answer in the background of this process, once it has a turn (`let_in`, given back
+    when it ends): it goes on if the asking socket closes."""
+
+    async def write() -> None:
+        try:
+            async with let_in.turn():
+                await drain(stream_answer(job, question_vector=question_vector, preparing=preparing))
+        finally:
+            let_in.release()
+
+    task = asyncio.get_running_loop().create_task(write())
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
     task.add_done_callback(_running.discard)
     task.add_done_callback(lambda done: _log_failure(done, job.answer_id))

@@ -544,6 +544,11 @@ CHAT_TRASH_DAYS = env_int("CHAT_TRASH_DAYS", 30, minimum=1)
 CHAT_STALE_ANSWER_SECONDS = env_int("CHAT_STALE_ANSWER_SECONDS", 10 * 60, minimum=30)
 # Questions one person may send over chat sockets (the API has its own limit, API_RATE_LIMIT).
 CHAT_SOCKET_RATE_LIMIT = env_str("CHAT_SOCKET_RATE_LIMIT") or "20/min"
+# Answers written at once (chat/admission.py): per account across the site (more: 429), and per web
+# process, writing and waiting for a turn (more: 503). Both refuse before anything is charged.
+CHAT_ANSWERS_PER_ACCOUNT = env_int("CHAT_ANSWERS_PER_ACCOUNT", 8, minimum=1)
+CHAT_ANSWERS_RUNNING_PER_PROCESS = env_int("CHAT_ANSWERS_RUNNING_PER_PROCESS", 12, minimum=1)
+CHAT_ANSWERS_WAITING_PER_PROCESS = env_int("CHAT_ANSWERS_WAITING_PER_PROCESS", 36, minimum=0)
 
 # --- videos -------------------------------------------------------------------------------------
 
