@@ -95,3 +95,19 @@ class TooManyRequests(ApplicationError):
     code = "throttled"
     status = 429
     default_message = "Too many requests: wait a little and try again."
+
+
+class ServiceUnavailable(ApplicationError):
+    """A service the request needs cannot answer now (Redis down, its pool exhausted): the request
+    was not done, and may be sent again after `Retry-After`."""
+
+    code = "unavailable"
+    status = 503
+    default_message = "The site is busy or part of it is down: try again in a few seconds."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -13,11 +13,16 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.decorators import sync_and_async_middleware
+from django.utils.deprecation import MiddlewareMixin
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from sage.api.errors import error_body
+from sage.api.errors import error_body, error_response
+from sage.errors import ServiceUnavailable
 from sage.health import health_report
+from sage.ratelimit import REDIS_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -115,3 +120,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
     return render(request, "500.html", status=500)
+
+
+class ServiceUnavailableMiddleware(MiddlewareMixin):
+    """A page or plain JSON view that could not be done because a service cannot answer (a rate
+    limit that cannot be counted, or a Redis error no code caught: allauth keeps its sign-in limits
+    in the cache) is answered 503 with `Retry-After`, in the API's shape on JSON paths; never a 500.
+    DRF views answer it themselves (sage.api.errors)."""
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, REDIS_UNAVAILABLE):
+            logger.warning("Redis cannot answer: %s", exception)
+            error = ServiceUnavailable()
+        elif isinstance(exception, ServiceUnavailable):
+            error = exception
+        else:
+            return None
+        if _wants_json(request):
+            return error_response(error, request=request)
+        # Stands alone, as the 500 page does: the full page's context may need what is down.
+        page = render_to_string("503.html", {"message": error.message})
+        return HttpResponse(page, status=503, headers=error.headers())

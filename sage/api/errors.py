@@ -22,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from sage.errors import ApplicationError
+from sage.errors import ApplicationError, ServiceUnavailable
+from sage.ratelimit import REDIS_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ def error_response(
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, REDIS_UNAVAILABLE):
+        # An outage, not a bug: the request was not done and may be sent again.
+        logger.warning("Redis cannot answer: %s", exc)
+        exc = ServiceUnavailable()
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = _application_error_body(exc, context.get("request"))
@@ -201,6 +206,7 @@ _ERROR_DESCRIPTIONS = {
     404: "No such object (or it belongs to someone else).",
     409: "Not possible in the object's current state (e.g. a video still processing): the message says why.",
     429: "Too many requests, or today's chat quota is used up: wait for the seconds in `Retry-After`.",
+    503: "Not done: a service the site needs cannot answer now (`unavailable`); send it again after `Retry-After`.",
 }
 
 
