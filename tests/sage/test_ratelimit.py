@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from sage import ratelimit
-from sage.cache_pool import REDIS_LOOP_CONNECTIONS
+from sage.cache_pool import REDIS_LOOP_CONNECTIONS, REDIS_POOL_CONNECTIONS
 from sage.errors import ServiceUnavailable
 
 AT_ONCE = 40
@@ -47,6 +47,16 @@ def test_counts_from_threads_at_once_let_exactly_the_limit_through() -> None:
     assert sum(event.allowed for event in counted) == 10
     refused = [event for event in counted if not event.allowed]
     assert refused and all(0 < event.wait <= 60 for event in refused)
+
+
+def test_more_threads_than_the_pool_has_connections_wait_their_turn_instead_of_failing() -> None:
+    # redis-py 8's plain pool raised MaxConnectionsError past its size: a 500 in a burst of requests.
+    before = sockets_to_redis()
+
+    counted = counted_at_once("test:pool", ratelimit.Rate(limit=1000, period=60), REDIS_POOL_CONNECTIONS * 3)
+
+    assert all(event.allowed for event in counted)
+    assert sockets_to_redis() - before <= REDIS_POOL_CONNECTIONS
 
 
 async def test_counts_on_one_event_loop_at_once_let_exactly_the_limit_through() -> None:
