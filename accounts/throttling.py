@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+from sage.api.throttling import AtomicRateThrottle
 from sage.client_address import address_bucket, client_address
 
 
-class PrincipalRateThrottle(SimpleRateThrottle):
+class PrincipalRateThrottle(AtomicRateThrottle):
     scope = "principal"
 
     def get_cache_key(self, request: Request, view: Any) -> str:

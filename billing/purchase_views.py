@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
 from billing.models import TokenPack
@@ -31,6 +30,7 @@ from billing.stripe_client import (
     payments_configured,
     stripe_client,
 )
+from sage import ratelimit
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
 from sage.formatting import video_duration
@@ -58,26 +58,15 @@ def pack_offers() -> list[PackOffer]:
     return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
 
 
-class PurchaseThrottle(SimpleRateThrottle):
-    """Card setups and purchases per person: each one is a call to Stripe."""
-
-    scope = "stripe_purchase"
-
-    def get_rate(self) -> str:
-        return str(settings.STRIPE_PURCHASE_RATE_LIMIT)
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
 def _checked(request: HttpRequest) -> User:
     """The signed-in person, once payments are on and they are under their rate; else raises."""
     if not payments_configured():
         raise PaymentsNotConfigured()
-    throttle = PurchaseThrottle()
-    if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # keyed by the user only
-        raise TooManyRequests()
     assert isinstance(request.user, User)  # login_required
+    # Card setups and purchases per person: each one is a call to Stripe.
+    rate = ratelimit.Rate.parse(str(settings.STRIPE_PURCHASE_RATE_LIMIT))
+    if not ratelimit.count(f"stripe_purchase:{request.user.pk}", rate).allowed:
+        raise TooManyRequests()
     return request.user
 
 

@@ -32,10 +32,11 @@ from billing.ledger import InsufficientTokens
 from billing.packs import refusal_details
 from chat import admission, first_chunks, live, selectors, services
 from chat.models import Conversation, Message
+from sage import ratelimit
 from sage.availability import unavailability
 from sage.client_address import client_address_from_scope
 from sage.consumers import JsonSocket
-from sage.errors import ApplicationError, Conflict, Invalid, TooManyRequests
+from sage.errors import ApplicationError, Conflict, Invalid, ServiceUnavailable, TooManyRequests
 from videos.text_embedding.batching import embed_text
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -68,15 +69,15 @@ class ChatQuestionThrottle:
 
     def __init__(self, viewer: Viewer) -> None:
         ident = f"user:{viewer.user.pk}" if viewer.user is not None else f"guest:{viewer.guest_id}"
-        self.key = live.throttle_key(ident)
+        self.key = f"chat_socket:{ident}"
         self.wait_seconds = 0.0
 
     async def allows_another(self) -> bool:
         """Counts one question; False once the viewer is over the rate (`wait_seconds` then says for
         how long)."""
-        limit, period = _parse_rate(str(settings.CHAT_SOCKET_RATE_LIMIT))
-        allowed, self.wait_seconds = await live.count_in_window(self.key, limit=limit, period=period)
-        return allowed
+        counted = await ratelimit.acount(self.key, ratelimit.Rate.parse(str(settings.CHAT_SOCKET_RATE_LIMIT)))
+        self.wait_seconds = counted.wait
+        return counted.allowed
 
     def wait(self) -> float:
         return self.wait_seconds
@@ -120,7 +121,12 @@ class ChatConsumer(JsonSocket):
     # --- client requests -------------------------------------------------------------------------
 
     async def _ask(self, text: object, client_id: object) -> None:
-        if not await self.throttle.allows_another():
+        try:
+            allowed = await self.throttle.allows_another()
+        except ServiceUnavailable as unavailable:  # Redis cannot count it: refused, never unlimited
+            await self._refuse(unavailable, client_id=client_id)
+            return
+        if not allowed:
             wait = int(self.throttle.wait() or 1) + 1
             message = f"Too many questions in a row: wait {wait} s and ask again."
             await self._refuse(TooManyRequests(message, code="slow_down"), client_id=client_id)
@@ -240,15 +246,6 @@ class ChatConsumer(JsonSocket):
             return
         self.sent_done.add(answer_id)
         await self.send_json(frame)
-
-
-_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _parse_rate(rate: str) -> tuple[int, int]:
-    """Requests per period, from a rate written as DRF's are: "20/min" is (20, 60)."""
-    count, period = rate.split("/")
-    return int(count), _PERIOD_SECONDS[period[0]]
 
 
 def _whole_number(value: object) -> int | None:

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -67,36 +66,6 @@ def _log_key(answer_id: int) -> str:
 
 def _cancel_key(answer_id: int) -> str:
     return _key("cancel", answer_id)
-
-
-def throttle_key(ident: str) -> str:
-    """Where a user's or guest's recent questions over chat sockets are counted."""
-    return f"{settings.CACHES['default']['KEY_PREFIX']}:chat:throttle:{ident}"
-
-
-# A sliding window, as DRF's throttles keep one (a list of times): drop the times older than the
-# period, refuse when `limit` remain (saying when the oldest leaves), else record this one. Atomic.
-_COUNT_IN_WINDOW = """
-local now, period, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    return {0, tostring(period - (now - tonumber(oldest[2])))}
-end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('EXPIRE', KEYS[1], math.ceil(period))
-return {1, '0'}
-"""
-
-
-async def count_in_window(key: str, *, limit: int, period: float) -> tuple[bool, float]:
-    """Count one event under `key` if fewer than `limit` were counted in the last `period` seconds:
-    (whether it was, and else the seconds until one more would be)."""
-    now = time.time()
-    allowed, wait = await _redis().eval(
-        _COUNT_IN_WINDOW, 1, key, repr(now), repr(float(period)), str(limit), f"{now!r}:{uuid.uuid4().hex}"
-    )
-    return bool(int(allowed)), max(0.0, float(wait))
 
 
 # One client (and its connection pool) per event loop: a connection per answer would pay Redis's

@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
 from reviews.live import can_comment, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
+from sage import ratelimit
 from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
 from videos.models import Comparison, Video
 
@@ -80,31 +79,19 @@ def clean_text(value: object, *, field: str, limit: int, allow_lines: bool = Fal
 # --- rate limits ---------------------------------------------------------------------------------
 
 
-class _CommentThrottle(SimpleRateThrottle):
-    """DRF's sliding-window throttle (the site's API throttles are these), keyed by what is given:
-    one for the client's address, one for the link."""
-
-    def __init__(self, scope: str, ident: str, rate: str) -> None:
-        self.scope = scope
-        self.ident = ident
-        self.rate = rate
-        self.num_requests, self.duration = self.parse_rate(rate)
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.ident}
-
-
 def comment_rate_check(*, link: ShareLink, client: str) -> None:
     """Count one comment from `client` (an address bucket, `sage.client_address`) through `link`;
-    CommentRateExceeded (429, Retry-After) when either is over its rate. Counted before the comment
-    is checked: a flood of refused comments costs as much as accepted ones."""
-    throttles = [
-        _CommentThrottle("review_comment_address", client, str(settings.REVIEW_COMMENT_RATE_PER_ADDRESS)),
-        _CommentThrottle("review_comment_link", str(link.pk), str(settings.REVIEW_COMMENT_RATE_PER_LINK)),
+    CommentRateExceeded (429, Retry-After) when either is over its rate, ServiceUnavailable (503)
+    when they cannot be counted. Counted before the comment is checked: a flood of refused comments
+    costs as much as accepted ones."""
+    limits = [
+        (f"review_comment_address:{client}", settings.REVIEW_COMMENT_RATE_PER_ADDRESS),
+        (f"review_comment_link:{link.pk}", settings.REVIEW_COMMENT_RATE_PER_LINK),
     ]
-    for throttle in throttles:
-        if not throttle.allow_request(None, None):  # type: ignore[arg-type]  # keyed by ident, not request
-            raise CommentRateExceeded(throttle.wait() or 1)
+    for key, rate in limits:
+        counted = ratelimit.count(key, ratelimit.Rate.parse(str(rate)))
+        if not counted.allowed:
+            raise CommentRateExceeded(counted.wait or 1)
 
 
 # --- writes --------------------------------------------------------------------------------------

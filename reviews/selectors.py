@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.contrib.auth.hashers import check_password
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from reviews.models import Comment, ShareLink
 from reviews.tokens import digests_match, token_digest
+from sage import ratelimit
 from sage.errors import ApplicationError, NotFound, TooManyRequests
 from videos.models import Comparison, Video, VideoStack
 from videos.versions.selectors import stack_latest_pair
@@ -61,20 +61,22 @@ def share_link_get_for_user(user: User, pk: int | str) -> ShareLink:
 
 
 def _password_attempts_key(link: ShareLink, client: str) -> str:
-    return f"reviews:share-password:{link.pk}:{client}"
+    return f"share_password:{link.pk}:{client}"
 
 
-def password_attempt_allowed(link: ShareLink, client: str) -> bool:
-    """The rate limit hook: whether `client` (an address bucket, `sage.client_address`) may try a
-    password on `link` now."""
-    return int(cache.get(_password_attempts_key(link, client), 0)) < PASSWORD_ATTEMPTS
-
-
-def _password_failed(link: ShareLink, client: str) -> None:
+def _password_checked(link: ShareLink, password: str, client: str) -> bool:
+    """Whether `password` opens `link`, as one of `client`'s attempts (an address bucket,
+    `sage.client_address`). Wrong ones are limited: each attempt is counted before the check and a
+    right one is given back, so a burst of guesses cannot all be checked before the first is counted
+    (PasswordAttemptsExceeded once `client` has used its attempts)."""
     key = _password_attempts_key(link, client)
-    # add() starts the window once; incr() counts within it without moving its end.
-    cache.add(key, 0, timeout=PASSWORD_WINDOW_S)
-    cache.incr(key)
+    attempt = ratelimit.count(key, ratelimit.Rate(limit=PASSWORD_ATTEMPTS, period=PASSWORD_WINDOW_S))
+    if not attempt.allowed:
+        raise PasswordAttemptsExceeded()
+    if not check_password(password, link.password_hash):
+        return False
+    ratelimit.uncount(key, attempt)
+    return True
 
 
 def share_link_resolve(
@@ -83,7 +85,8 @@ def share_link_resolve(
     """The live link `token` opens, or NotFound — the same 404 for a wrong, revoked or expired
     token, so a guess learns nothing. A link with a password also needs `password`, unless its id is
     among `unlocked` (links this browser already gave the password for: `reviews.access`)
-    (PasswordRequired; PasswordAttemptsExceeded after too many wrong ones from `client`)."""
+    (PasswordRequired; PasswordAttemptsExceeded after too many wrong ones from `client`;
+    ServiceUnavailable when they cannot be counted)."""
     offered = token_digest(token)
     link = (
         ShareLink.objects.select_related("comparison", "video", "stack")
@@ -96,13 +99,8 @@ def share_link_resolve(
         raise NotFound("No such link.")
     if link.expires_at is not None and link.expires_at <= timezone.now():
         raise NotFound("No such link.")
-    if link.has_password and link.pk not in unlocked:
-        if not password_attempt_allowed(link, client):
-            raise PasswordAttemptsExceeded()
-        if not password or not check_password(password, link.password_hash):
-            if password:
-                _password_failed(link, client)
-            raise PasswordRequired()
+    if link.has_password and link.pk not in unlocked and not (password and _password_checked(link, password, client)):
+        raise PasswordRequired()
     return link
 
 

@@ -1,25 +1,46 @@
-"""One Redis connection pool per process for Django's cache.
+"""The process's Redis connections for the cache and the rate limits: one bounded pool per process
+for sync code, one small pool per event loop for async code.
 
 Django keeps a cache object per async context, and under ASGI each request is a context of its own,
 so `RedisCache` made a new connection pool, and opened a new connection to Redis, for every request
 (django/django#18459 is open on it): a TCP handshake and redis-py's client set-up, which reads the
 package's metadata from disk, before a request's first throttle or cache read. Named as the cache's
-`pool_class` (sage/settings.py), this hands every cache object of the process the same pool for the
-same server. redis-py's pools are safe across threads and start afresh in a forked child.
+`pool_class` (sage/settings.py), `ProcessConnectionPool` hands every cache object of the process the
+same pool for the same server. redis-py's pools are safe across threads and start afresh in a forked
+child.
+
+The pool blocks rather than refuses: under ASGI every request's sync code runs in a thread of its
+own, so a burst of 150 requests is 150 threads that may each want a connection at the same moment.
+redis-py 8's plain `ConnectionPool` allows 100 and then raises `MaxConnectionsError` (a 500 in the
+middle of a throttle); a command takes well under a millisecond, so a few connections serve the
+burst if the others wait their turn. A wait longer than `REDIS_POOL_TIMEOUT_SECONDS` means Redis
+cannot answer, which the caller treats as Redis being down (sage.ratelimit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from typing import Any, Self, cast
 
 import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+# Connections per process (sync) and per event loop (async). Sized for commands that are one short
+# round trip each: waiting for one of these is cheaper than the connect handshake of another.
+REDIS_POOL_CONNECTIONS = 20
+REDIS_LOOP_CONNECTIONS = 8
+# How long a command waits for a free connection, and for Redis to accept a new one, before the
+# cache counts as unable to answer (the same 5 s as redis-py's socket timeout).
+REDIS_POOL_TIMEOUT_SECONDS = 5.0
 
 _pools: dict[tuple[str, str], redis.ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
-class ProcessConnectionPool(redis.ConnectionPool):
+class ProcessConnectionPool(redis.BlockingConnectionPool):
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Self:
         """The process's pool for this server and these options, made on first use."""
@@ -27,5 +48,31 @@ class ProcessConnectionPool(redis.ConnectionPool):
         with _pools_lock:
             pool = _pools.get(key)
             if pool is None:
-                pool = _pools[key] = super().from_url(url, **kwargs)
+                options = {
+                    "max_connections": REDIS_POOL_CONNECTIONS,
+                    "timeout": REDIS_POOL_TIMEOUT_SECONDS,
+                    "socket_connect_timeout": REDIS_POOL_TIMEOUT_SECONDS,
+                    **kwargs,
+                }
+                pool = _pools[key] = super().from_url(url, **options)
             return cast(Self, pool)
+
+
+# One async client (and its pool) per event loop: a client's connections belong to the loop that
+# opened them. Tests run each in a loop of their own.
+_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
+
+
+def loop_client() -> aioredis.Redis:
+    """The running event loop's Redis client, on a bounded pool where a command waits its turn."""
+    loop = asyncio.get_running_loop()
+    client = _loop_clients.get(loop)
+    if client is None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=REDIS_LOOP_CONNECTIONS,
+            timeout=REDIS_POOL_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_POOL_TIMEOUT_SECONDS,
+        )
+        client = _loop_clients[loop] = aioredis.Redis(connection_pool=pool)
+    return client

@@ -98,7 +98,7 @@ class TooManyRequests(ApplicationError):
 
 
 class ServiceUnavailable(ApplicationError):
-    """The site cannot do this now (busy, or a service it needs is down): try again after
+    """The site cannot do this now (busy, or a service it needs is down: Redis, the database): try again after
     `retry_after` seconds. Never a bug: nothing was done, nothing is charged."""
 
     code = "unavailable"

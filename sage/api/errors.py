@@ -207,6 +207,7 @@ _ERROR_DESCRIPTIONS = {
     404: "No such object (or it belongs to someone else).",
     409: "Not possible in the object's current state (e.g. a video still processing): the message says why.",
     429: "Too many requests, or today's chat quota is used up: wait for the seconds in `Retry-After`.",
+    503: "Not done: a service the site needs cannot answer now (`unavailable`); send it again after `Retry-After`.",
 }
 
 
