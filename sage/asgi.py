@@ -37,11 +37,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
 from sage.memory import freeze_long_lived_objects  # noqa: E402
 from sage.routing import websocket_urlpatterns  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
+limit_slow_and_oversized_requests()  # 414/431 instead of a silent close; slowloris heads time out
 
 application = ProtocolTypeRouter(
     {

@@ -52,6 +52,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # X-Forwarded-For. The client's address (throttles, login limits, guest quotas, logs) is read that
 # many hops from the right; 0 trusts no header (REMOTE_ADDR), right when nothing sits in front.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+# How long a web process waits for a client: its request line and headers must all arrive within this
+# many seconds of connecting (or of its previous response ending), however slowly they trickle, and a
+# body may pause no longer (sage/daphne_connections.py). Idle kept-alive connections close after it too.
+HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
 
 # --- servers ------------------------------------------------------------------------------------
 

@@ -1,0 +1,95 @@
+"""What daphne's HTTP connections take from clients that send too much, or too slowly.
+
+daphne reads requests with Twisted's `HTTPChannel`, which already caps a request's head (one line,
+`MAX_LENGTH`, and the request line and headers together, `totalHeadersSize`: 16 KiB each) and closes
+a connection left idle (`timeOut`). Two of its answers fit a site badly:
+
+- A line over the cap (a 60 KB address, an enormous cookie) closes the connection with no reply at
+  all (`LineReceiver.lineLengthExceeded`), and headers over the total get a bare 400: the browser or
+  script is told nothing it can act on. Here they get 414 URI Too Long (the request line) or 431
+  Request Header Fields Too Large (RFC 9110 §15.5.15, RFC 6585 §5) with a one-line body, and the
+  connection closes, as Twisted's own refusals do.
+- Its timeout counts idle time, and every byte starts it again: a client trickling its headers a
+  byte at a time (slowloris) holds its connection for ever. Here the head must arrive whole within
+  one timeout (`HTTP_CLIENT_TIMEOUT_SECONDS`) of the connection opening or the previous response
+  ending; a request body still restarts it with each piece, so a slow upload that keeps moving goes on.
+
+Neither kind of client holds a thread or a database connection meanwhile: Twisted reads the head and
+the body on the event loop, and daphne hands a request to Django only once all of it has arrived.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daphne import http_protocol
+from daphne import server as daphne_server
+from django.conf import settings
+from twisted.web import http
+
+
+def _refusal(status: int, reason: str, explanation: str) -> bytes:
+    body = f"{status} {reason}: {explanation}\n".encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+_URI_TOO_LONG = _refusal(414, "URI Too Long", f"the address is longer than {http.HTTPChannel.MAX_LENGTH} bytes.")
+_HEADERS_TOO_LARGE = _refusal(
+    431, "Request Header Fields Too Large", f"the headers are larger than {http.HTTPChannel.totalHeadersSize} bytes."
+)
+
+
+class LimitedHTTPChannel(http.HTTPChannel):
+    """Twisted's HTTP/1.1 channel, answering oversized heads and timing out slow ones (above)."""
+
+    def _reading_head(self) -> bool:
+        # Line mode outside a request being handled: the next request line or its headers.
+        return bool(self.line_mode) and not self._handlingRequest
+
+    def resetTimeout(self) -> None:
+        """Twisted restarts the timeout on every read; not while a head arrives, which gets one
+        timeout in all (set when the connection opened or the previous response ended)."""
+        if not self._reading_head():
+            super().resetTimeout()  # type: ignore[no-untyped-call]  # Twisted's HTTP code is not annotated
+
+    def lineReceived(self, line: bytes) -> None:
+        # Twisted's own check of the total, made first so that it answers 431 instead of a bare 400.
+        if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
+            self._refuse_head()
+            return
+        super().lineReceived(line)  # type: ignore[no-untyped-call]
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        # HTTPChannel makes a request object when a request line arrives, and forgets it once
+        # answered: with none, the line that is too long is the request line.
+        assert self.transport is not None  # a line arrived on it
+        refusal = _URI_TOO_LONG if not self.requests else _HEADERS_TOO_LARGE
+        self.transport.write(refusal)  # type: ignore[call-arg,misc]  # zope declares methods without `self`
+        self.loseConnection()  # type: ignore[no-untyped-call]
+
+
+class LimitedHTTPFactory(http_protocol.HTTPFactory):
+    """daphne's factory building `LimitedHTTPChannel`s with the site's client timeout. Twisted's
+    default wraps each channel in a proxy that switches to HTTP/2 when TLS negotiates it (ALPN);
+    daphne here serves plain HTTP behind the proxy, so there is nothing to negotiate."""
+
+    protocol = LimitedHTTPChannel
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeOut = settings.HTTP_CLIENT_TIMEOUT_SECONDS
+
+
+def limit_slow_and_oversized_requests() -> None:
+    """Called as the ASGI app loads, before daphne serves: `Server.run` builds its factory from
+    `daphne.server.HTTPFactory`, looked up when it runs."""
+    daphne_server.HTTPFactory = LimitedHTTPFactory
