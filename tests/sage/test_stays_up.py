@@ -1,0 +1,95 @@
+"""Saturation and outages are answered 503 with Retry-After, never 500; a stuck pool heals itself."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+from psycopg_pool import PoolTimeout
+
+from sage.postgres import base as postgres
+from tests.factories import ApiTokenFactory, UserFactory
+
+
+def pool_timeout(*args: Any, **kwargs: Any) -> None:
+    # As Django raises it: the driver's error wrapped in its own.
+    try:
+        raise PoolTimeout("couldn't get a connection after 5.00 sec")
+    except PoolTimeout as error:
+        raise OperationalError(str(error)) from error
+
+
+def database_gone(*args: Any, **kwargs: Any) -> None:
+    raise OperationalError("connection failed: Connection refused")
+
+
+@pytest.mark.django_db
+def test_a_busy_pool_in_the_api_is_a_503_with_retry_after_in_the_error_shape(monkeypatch) -> None:
+    token = ApiTokenFactory()
+    monkeypatch.setattr("chat.selectors.conversations_for_viewer", pool_timeout)
+
+    response = Client().get("/api/v1/conversations", HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "busy"
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    monkeypatch.setattr("videos.views.videos_for_user", database_gone, raising=False)
+    monkeypatch.setattr("videos.selectors.videos_for_user", database_gone)
+
+    response = client.get("/videos/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    assert "cannot reach its database" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_a_bug_is_still_a_500(monkeypatch) -> None:
+    token = ApiTokenFactory()
+
+    monkeypatch.setattr("chat.selectors.conversations_for_viewer", lambda *a, **k: 1 / 0)
+    response = Client(raise_request_exception=False).get(
+        "/api/v1/conversations", HTTP_AUTHORIZATION=f"Bearer {token.secret}"
+    )
+    assert response.status_code == 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_that_lends_nothing_while_the_server_answers_is_replaced(monkeypatch) -> None:
+    """Connections lent and never given back (a leak) leave the pool empty for good: after
+    STUCK_SECONDS of timeouts with the server answering, a new pool serves again."""
+    settings_dict = copy.deepcopy(connection.settings_dict)
+    settings_dict["CONN_MAX_AGE"] = 0
+    settings_dict["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 1, "timeout": 1}
+    monkeypatch.setattr(postgres, "watch", postgres._PoolWatch())
+    leaked = postgres.DatabaseWrapper(settings_dict, alias="pool-healing")
+    asking = postgres.DatabaseWrapper(settings_dict, alias="pool-healing")
+    try:
+        leaked.ensure_connection()  # the pool's only connection, never given back
+
+        with pytest.raises(OperationalError):
+            asking.ensure_connection()
+        # Nothing lent for as long as the watch waits: the next timeout makes a new pool.
+        postgres.watch.last_lent = time.monotonic() - postgres.STUCK_SECONDS - 1
+        with pytest.raises(OperationalError):
+            asking.ensure_connection()
+        asking.ensure_connection()
+        with asking.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+        assert postgres.watch.resets == 1
+    finally:
+        asking.close()
+        leaked.close()
+        asking.close_pool()
