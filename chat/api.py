@@ -292,11 +292,13 @@ class MessageListApi(APIView):
             200: OpenApiResponse(
                 AnswerOutput, description="A replayed `client_id`: the first answer, not charged again."
             ),
-            **error_responses(400, 402, 403, 404, 409),
+            **error_responses(400, 402, 403, 404, 409, 429, 503),
         },
         summary="Ask a question",
         description="Costs the configured tokens per answer (refunded if it fails) and counts against today's "
-        "chat quota. One answer at a time per conversation (409 while one is being written). " + _SSE_DESCRIPTION,
+        "chat quota. One answer at a time per conversation (409 while one is being written). A few answers are "
+        "written at once per account (more: 429 `too_many_answers`) and per server (more: 503 `busy`); both "
+        "say when to ask again in `Retry-After`, and cost nothing. " + _SSE_DESCRIPTION,
     )
     def post(self, request: Request, conversation_id: int) -> Response | StreamingHttpResponse:
         viewer = _viewer(request)
