@@ -1,0 +1,478 @@
+"""A soak test of the real mix of traffic (issue 49, part 7): people signing in and browsing, asking
+over the API and the chat socket, uploading, guests commenting on share links, Stripe delivering
+webhooks, and every minute a burst of 30-60 questions at once, for `--duration` seconds.
+
+    .venv/bin/python bench/soak.py [--duration 600] [--web-processes 2] [--record]
+
+Starts the site as development does (devtools/processes.py): `--web-processes` daphne processes, each
+on its own port, and a Celery worker (the Procfile's: both queues, two processes), on a throwaway
+database and Redis database 12, with payments pointed at localstripe (the suite's fake Stripe) and no
+Gemini key (extractive answers). Seeds people: signed-in browsers with a video and a comparison,
+askers with an API token or a session and a conversation about a video with an embedded transcript,
+uploaders, two share links that take comments, paid token packs whose `payment_intent.succeeded`
+events Stripe would deliver, and one asker a burst question for each of up to 60 people. Then runs
+the people with Locust (bench/soak_people.py) in a process of its own.
+
+Prints per route the count, p50, p95, max, 5xx, requests never answered and 4xx; the number of 5xx
+(goal 0) and of requests never answered (goal 0); the longest wait (goal ≤ 10 s); for each burst, the
+time until the p95 of page loads is back under 300 ms (goal ≤ 5 s); and "nothing lost" once the site is
+quiet: every question the site accepted has exactly one question and one finished answer row, and
+none it stored is left unanswered; every comment answered 201 is stored once and nothing else;
+every webhook event delivered is stored, processed and credited once; every completed upload has
+its video; and `billing_check` passes (every wallet equals its ledger). Exits 1 when a goal is missed.
+
+tests/sage/test_soak.py runs the same code for a minute with one burst and asserts 0 × 5xx, nothing
+never answered and nothing lost (the timing goals stay here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
+
+from bench.results import Row, add_record_option, record  # found through the path above
+from bench.soak_figures import (
+    GOAL_LONGEST_WAIT_MS,
+    GOAL_PAGE_P95_MS,
+    GOAL_RECOVERY_SECONDS,
+    Figures,
+    figures,
+    print_figures,
+    read_log,
+)
+
+BENCH_REDIS_DB = 12
+PEOPLE = Path(__file__).resolve().parent / "soak_people.py"
+QUESTIONS = [
+    "How hot should the oven be?",
+    "When can I slice the bread?",
+    "What do we clean while it bakes?",
+    "What are we baking today?",
+]
+ANSWER_TIMEOUT_SECONDS = 60  # bench/soak_people.py's: the people's last answers may take this long
+QUIET_TIMEOUT_SECONDS = 60.0  # for answers, webhook events and uploads still in the worker at the end
+TOKENS_EACH = 100_000
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How many of each kind of person, and the bursts."""
+
+    browsers: int = 10
+    api_askers: int = 4
+    socket_askers: int = 4
+    uploaders: int = 2
+    guests: int = 6
+    webhook_senders: int = 1
+    burst_sizes: tuple[int, int] = (30, 60)
+    burst_every: float = 60.0
+    first_burst: float = 30.0
+
+    @property
+    def people(self) -> dict[str, int]:
+        return {
+            "browsers": self.browsers,
+            "api_askers": self.api_askers,
+            "socket_askers": self.socket_askers,
+            "uploaders": self.uploaders,
+            "guests": self.guests,
+            "webhook_senders": self.webhook_senders,
+        }
+
+
+def configure_django() -> None:
+    """The bench as an entry point: Django on the embedded servers (or the URLs given), Redis database 12."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.pop("GEMINI_API_KEY", None)  # extractive answers
+    os.environ["TEST_DATABASE_NAME"] = f"bench_soak_{os.getpid()}"
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # the web processes' too
+    if not os.environ.get("REDIS_URL"):
+        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
+    import django
+
+    from sage.services.startup import start_embedded_services
+
+    start_embedded_services()
+    django.setup()
+
+
+def site_env(stripe_url: str) -> dict[str, str]:
+    """What the web processes and the worker add to development's environment."""
+    from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
+
+    return {
+        "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_sage_soak",
+        "STRIPE_API_BASE": stripe_url,
+        "GEMINI_API_KEY": "",
+        # Every simulated guest comes from 127.0.0.1, where real ones come from many addresses: the
+        # per-address and per-link comment limits would refuse most of them (the limits themselves
+        # are part 6's tests).
+        "REVIEW_COMMENT_RATE_PER_ADDRESS": "100000/min",
+        "REVIEW_COMMENT_RATE_PER_LINK": "100000/min",
+    }
+
+
+def _asker(email: str, *, password: bool = False) -> tuple[Any, Any]:
+    """A person on the largest plan with tokens to spare, and a conversation about their own
+    "Sourdough" video (its transcript's chunks embedded)."""
+    from billing.ledger import ledger_grant
+    from billing.models import Plan, Wallet
+    from billing.wallets import wallet_change_plan
+    from tests.factories import ConversationFactory, UserFactory
+
+    user = UserFactory(email=email, email_verified=True) if password else UserFactory(email=email, password=None)
+    plan = Plan.objects.order_by("-daily_chat_messages").first()
+    assert plan is not None
+    wallet_change_plan(wallet=Wallet.objects.get(user=user), plan=plan)
+    ledger_grant(user=user, amount=TOKENS_EACH, key=f"soak:{user.pk}", memo="soak")
+    return user, ConversationFactory(owner=user, cooking=True)
+
+
+def seed(mix: Mix, *, duration: float, stripe_url: str, workdir: Path) -> dict[str, Any]:
+    """The people's rows in the current database; returns the plan bench/soak_people.py reads (less
+    the web processes' addresses)."""
+    import stripe
+
+    from sage.synthetic_media import Cue, make_video
+    from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, event_from_fake, paid_pack_intent
+    from tests.factories import (
+        DEFAULT_PASSWORD,
+        ApiTokenFactory,
+        ComparisonFactory,
+        ShareLinkFactory,
+        TokenPackFactory,
+        UserFactory,
+        VideoFactory,
+    )
+
+    plan: dict[str, Any] = {"people": mix.people, "questions": QUESTIONS}
+    plan["browsers"] = []
+    for number in range(mix.browsers):
+        user = UserFactory(email=f"soak-browser-{number}@example.com", email_verified=True)
+        video = VideoFactory(owner=user, cooking=True)
+        comparison = ComparisonFactory(owner=user, refined=True)
+        plan["browsers"].append(
+            {"email": user.email, "password": DEFAULT_PASSWORD, "video": video.pk, "comparison": comparison.pk}
+        )
+    plan["socket_askers"] = []
+    for number in range(mix.socket_askers):
+        user, conversation = _asker(f"soak-socket-{number}@example.com", password=True)
+        plan["socket_askers"].append(
+            {"email": user.email, "password": DEFAULT_PASSWORD, "conversation": conversation.pk}
+        )
+    for group, count in (("api_askers", mix.api_askers), ("burst_seats", mix.burst_sizes[1])):
+        plan[group] = []
+        for number in range(count):
+            user, conversation = _asker(f"soak-{group}-{number}@example.com")
+            plan[group].append({"token": ApiTokenFactory(user=user).secret, "conversation": conversation.pk})
+    plan["uploaders"] = []
+    for number in range(mix.uploaders):
+        user, _ = _asker(f"soak-uploader-{number}@example.com")
+        plan["uploaders"].append({"token": ApiTokenFactory(user=user).secret})
+    owner = UserFactory(email="soak-reviewed@example.com", password=None)
+    plan["share_links"] = [
+        {"token": ShareLinkFactory(comparison=ComparisonFactory(owner=owner, refined=True), permission="comment").token}
+        for _ in range(2)
+    ]
+    # Enough paid packs for a delivery every 5 s (the senders wait 3-8 s, and a quarter are redeliveries).
+    client = stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": stripe_url})
+    pack = TokenPackFactory()
+    plan["webhook_events"] = []
+    for number in range(int(duration / 5) + 2):
+        buyer = UserFactory(email=f"soak-buyer-{number}@example.com", password=None)
+        intent = paid_pack_intent(client, user=buyer, pack=pack)
+        plan["webhook_events"].append(event_from_fake(client, type="payment_intent.succeeded", object_id=intent["id"]))
+    plan["webhook_secret"] = TEST_WEBHOOK_SECRET
+    cues = [Cue(0.3, 2.0, "We knead the dough for ten minutes."), Cue(2.2, 3.8, "Then it rests for an hour.")]
+    plan["video_file"] = str(make_video(workdir / "upload.mp4", seconds=4, subtitles=cues))
+    plan["burst_sizes"] = list(mix.burst_sizes)
+    plan["burst_every"], plan["first_burst"] = mix.burst_every, mix.first_burst
+    # No burst in the last stretch: its answers would be cut by the run's end rather than judged.
+    plan["last_burst_before"] = max(mix.first_burst, duration - 20)
+    return plan
+
+
+@contextlib.contextmanager
+def site(web_processes: int, env: dict[str, str], server_log: IO[bytes]) -> Iterator[list[str]]:
+    """The web processes and the worker, as development starts them; yields the web processes' URLs."""
+    from devtools.processes import celery_worker, daphne_process
+
+    with contextlib.ExitStack() as stack:
+        webs = [
+            stack.enter_context(daphne_process(env, stdout=subprocess.DEVNULL, stderr=server_log))[0]
+            for _ in range(web_processes)
+        ]
+        stack.enter_context(celery_worker(concurrency=2, stderr=server_log, **env))
+        yield webs
+
+
+def run_people(plan: dict[str, Any], *, duration: float, workdir: Path) -> Path:
+    """Locust, headless, in its own process, for `duration` seconds; returns the log it wrote."""
+    from devtools.processes import BASE_DIR, VENV_BIN
+
+    log = workdir / "soak-log.jsonl"
+    plan = {**plan, "log": str(log)}
+    plan_path = workdir / "soak-plan.json"
+    plan_path.write_text(json.dumps(plan), encoding="utf-8")
+    users = sum(plan["people"].values()) + 1  # and the burst
+    with (workdir / "locust.txt").open("wb") as output:
+        finished = subprocess.run(
+            [
+                str(VENV_BIN / "locust"),
+                "--locustfile",
+                str(PEOPLE),
+                "--headless",
+                "--host",
+                plan["webs"][0],
+                "--users",
+                str(users),
+                "--spawn-rate",
+                str(users),
+                "--run-time",
+                f"{round(duration)}s",
+                # Questions in flight at the end are answered (or time out) and logged, not cut.
+                "--stop-timeout",
+                str(ANSWER_TIMEOUT_SECONDS + 10),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=BASE_DIR,
+            env={**os.environ, "SOAK_PLAN": str(plan_path)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if finished.returncode not in (0, 1) or not log.exists():  # 1: some requests failed, reported here
+        tail = (workdir / "locust.txt").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"locust exited with {finished.returncode}:\n{tail}")
+    return log
+
+
+@dataclass
+class Checks:
+    """What must add up once the site is quiet; `problems` says what does not."""
+
+    questions: int = 0
+    answered: int = 0
+    refused: int = 0
+    comments_posted: int = 0
+    comments_stored: int = 0
+    webhooks_delivered: int = 0
+    webhooks_credited: int = 0
+    uploads: int = 0
+    uploads_ready: int = 0
+    ledger: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_lost(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"questions {self.answered} answered + {self.refused} refused of {self.questions}; comments stored "
+            f"{self.comments_stored} of {self.comments_posted} posted; webhook events credited "
+            f"{self.webhooks_credited} of {self.webhooks_delivered}; uploads with their video {self.uploads} "
+            f"({self.uploads_ready} ready); {self.ledger}"
+        )
+
+
+def wait_until_quiet(log: list[dict[str, Any]], timeout: float = QUIET_TIMEOUT_SECONDS) -> None:
+    """Until no answer is streaming, every delivered event is processed and every upload's video has
+    left the queue (or `timeout`): the checks judge what the site did, not what it is doing."""
+    from billing.models import StripeEvent
+    from chat.models import Message
+    from videos.models import Video
+
+    events = {entry["event"] for entry in log if entry["type"] == "webhook"}
+    videos = {entry["video"] for entry in log if entry["type"] == "upload"}
+    busy = (Video.Status.UPLOADING, Video.Status.QUEUED, Video.Status.PROCESSING)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (
+            not Message.objects.filter(status=Message.Status.STREAMING).exists()
+            and not StripeEvent.objects.filter(stripe_id__in=events, processed_at=None, refused_at=None).exists()
+            and not Video.objects.filter(pk__in=videos, status__in=busy).exists()
+        ):
+            return
+        time.sleep(0.5)
+
+
+def check(log: list[dict[str, Any]]) -> Checks:
+    from django.core.management import CommandError, call_command
+
+    from billing.models import PackPurchase, StripeEvent
+    from chat.models import Message
+    from reviews.models import Comment
+    from videos.models import Video
+
+    found = Checks()
+    answers = [entry for entry in log if entry["type"] == "answer"]
+    found.questions = len(answers)
+    for answer in answers:
+        asked = Message.objects.filter(
+            conversation_id=answer["conversation"], client_id=answer["client_id"], role=Message.Role.USER
+        )
+        replies = list(Message.objects.filter(reply_to__in=asked).values_list("status", flat=True))
+        stored = asked.count()
+        if answer["outcome"] == "answered":
+            found.answered += 1
+            if stored != 1 or replies != [Message.Status.COMPLETE]:
+                found.problems.append(f"question {answer['client_id']} answered, stored {stored}× with {replies}")
+        else:
+            found.refused += answer["outcome"] == "refused"
+            if stored and (len(replies) != 1 or Message.Status.STREAMING in replies):
+                found.problems.append(f"question {answer['client_id']} ({answer['outcome']}) stored with {replies}")
+            elif answer["outcome"] == "failed":
+                found.problems.append(f"question {answer['client_id']} got no answer (HTTP {answer.get('status')})")
+
+    posted = [entry["body"] for entry in log if entry["type"] == "comment"]
+    stored_comments = list(Comment.objects.filter(body__startswith="soak comment").values_list("body", flat=True))
+    found.comments_posted, found.comments_stored = len(posted), len(stored_comments)
+    if sorted(posted) != sorted(stored_comments):
+        found.problems.append(f"comments: {len(posted)} answered 201, {len(stored_comments)} stored")
+
+    delivered = {entry["event"] for entry in log if entry["type"] == "webhook"}
+    found.webhooks_delivered = len(delivered)
+    processed = StripeEvent.objects.filter(stripe_id__in=delivered, processed_at__isnull=False, error="")
+    intents = [event.payload["data"]["object"]["id"] for event in processed]
+    found.webhooks_credited = PackPurchase.objects.filter(stripe_payment_intent_id__in=intents).count()
+    if found.webhooks_credited != len(delivered):
+        found.problems.append(f"webhooks: {len(delivered)} delivered, {found.webhooks_credited} credited")
+
+    videos = [entry["video"] for entry in log if entry["type"] == "upload"]
+    kept = Video.objects.filter(pk__in=videos).exclude(status__in=(Video.Status.FAILED, Video.Status.CANCELLED))
+    found.uploads = kept.count()
+    found.uploads_ready = kept.filter(status=Video.Status.READY).count()
+    if found.uploads != len(videos):
+        found.problems.append(f"uploads: {len(videos)} completed, {found.uploads} with their video")
+
+    output, errors = io.StringIO(), io.StringIO()
+    try:
+        call_command("billing_check", stdout=output, stderr=errors)
+        found.ledger = output.getvalue().strip()
+    except CommandError as failed:
+        found.ledger = f"billing_check: {failed}"
+        found.problems.append(f"{failed} {errors.getvalue().strip()}")
+    return found
+
+
+@dataclass(frozen=True)
+class Soak:
+    figures: Figures
+    checks: Checks
+    server_errors_logged: list[str]  # ERROR lines of the servers' output
+
+
+def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path) -> Soak:
+    """Seed the current database, start the site, run the people, wait until quiet, and judge."""
+    from django.db import connection
+
+    from tests.servers import localstripe_server
+
+    with localstripe_server() as stripe_url, (workdir / "servers.txt").open("w+b") as server_log:
+        started = time.monotonic()
+        plan = seed(mix, duration=duration, stripe_url=stripe_url, workdir=workdir)
+        connection.close()  # the servers and this process's checks each open their own
+        print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
+        with site(web_processes, site_env(stripe_url), server_log) as webs:
+            print(f"site: {', '.join(webs)}; {sum(mix.people.values())} people for {duration:.0f} s", flush=True)
+            started = time.monotonic()
+            log_path = run_people({**plan, "webs": webs}, duration=duration, workdir=workdir)
+            log = read_log(log_path)
+            print(f"people stopped after {time.monotonic() - started:.0f} s", flush=True)
+            started = time.monotonic()
+            wait_until_quiet(log)
+            checks = check(log)
+            print(f"quiet and checked in {time.monotonic() - started:.0f} s", flush=True)
+        server_log.seek(0)
+        errors = [line for line in server_log.read().decode(errors="replace").splitlines() if "ERROR" in line]
+    return Soak(figures(log), checks, errors)
+
+
+def goals(result: Soak) -> list[tuple[str, str, bool]]:
+    """(goal, figure, met) for each of the issue's goals."""
+    found, checks = result.figures, result.checks
+    recovery = found.worst_recovery
+    return [
+        ("0 × 5xx", f"{found.server_errors} of {found.requests:,} requests", found.server_errors == 0),
+        ("every request answered", f"{found.no_answer} never answered", found.no_answer == 0),
+        (
+            f"longest wait ≤ {GOAL_LONGEST_WAIT_MS / 1000:.0f} s",
+            f"{found.longest_wait_ms / 1000:.2f} s ({found.longest_wait_route})",
+            found.longest_wait_ms <= GOAL_LONGEST_WAIT_MS,
+        ),
+        (
+            f"after each burst, page p95 ≤ {GOAL_PAGE_P95_MS:.0f} ms within {GOAL_RECOVERY_SECONDS:.0f} s",
+            ("never recovered" if recovery is None else f"worst {recovery:.1f} s")
+            + f" over {len(found.bursts)} bursts ({', '.join(str(burst.size) for burst in found.bursts)} questions)",
+            recovery is not None and recovery <= GOAL_RECOVERY_SECONDS and bool(found.bursts),
+        ),
+        ("nothing lost", checks.summary(), checks.nothing_lost),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds of traffic")
+    parser.add_argument("--web-processes", type=int, default=2)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the plan, the people's log and the servers' output in this directory"
+    )
+    add_record_option(parser)
+    arguments = parser.parse_args()
+
+    configure_django()
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # a line per call to localstripe otherwise
+    from bench.databases import throwaway_database
+
+    with throwaway_database(announce=True), tempfile.TemporaryDirectory(prefix="soak-") as temporary:
+        workdir = arguments.keep or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        result = soak(duration=arguments.duration, web_processes=arguments.web_processes, mix=Mix(), workdir=workdir)
+
+    print_figures(result.figures)
+    for line in result.server_errors_logged[:20]:
+        print("server:", line)
+    for problem in result.checks.problems[:20]:
+        print("lost:", problem)
+    judged = goals(result)
+    for goal, figure, met in judged:
+        print(f"goal {goal}: {figure}: {'met' if met else 'not met'}")
+    if arguments.record:
+        rows = [Row(f"{goal} ({arguments.duration:.0f} s, {arguments.web_processes} web processes)", figure, met)
+                for goal, figure, met in judged]  # fmt: skip
+        slowest = sorted(result.figures.routes, key=lambda route: route.p95_ms, reverse=True)
+        rows.append(
+            Row(
+                "per-route p95 (no goal; the five slowest)",
+                "; ".join(f"{route.name} {route.p95_ms:.0f} ms" for route in slowest[:5]),
+                None,
+            )
+        )
+        record(bench="soak", path=arguments.record, rows=rows)
+    return 0 if all(met for _, _, met in judged) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
