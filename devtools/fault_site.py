@@ -11,9 +11,13 @@ import secrets
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
+from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import User
@@ -21,7 +25,7 @@ from accounts.services import api_token_create
 from billing.models import Plan, Wallet
 from billing.selectors import wallets_with_wrong_balance
 from chat.models import Message
-from devtools.faults import Request
+from devtools.faults import Request, TcpProxy, postgres_socket, tcp_proxy
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
 from videos.models import Video
@@ -163,6 +167,20 @@ class FaultSite:
 
 
 START_BALANCE = 100_000
+
+
+@contextmanager
+def database_proxy() -> Iterator[tuple[TcpProxy, str]]:
+    """A proxy to the database this process uses (a Unix socket, as the embedded server's, or TCP),
+    and a DATABASE_URL that reaches it through the proxy."""
+    db = connection.settings_dict
+    host = db["HOST"] or "/var/run/postgresql"
+    target: tuple[str, int] | str = (
+        postgres_socket(host, db["PORT"]) if host.startswith("/") else (host, int(db["PORT"] or 5432))
+    )
+    with tcp_proxy(target) as proxy:
+        user, password = quote(db["USER"] or ""), quote(db["PASSWORD"] or "")
+        yield proxy, f"postgresql://{user}:{password}@{proxy.address}/{db['NAME']}"
 
 
 def fault_site_create() -> FaultSite:

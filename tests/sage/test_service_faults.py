@@ -22,20 +22,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from devtools import processes
-from devtools.fault_site import SERVER_ENV, FaultSite, fault_site_create
+from devtools.fault_site import SERVER_ENV, FaultSite, database_proxy, fault_site_create
 from devtools.faults import (
     Outcome,
     Traffic,
     hangs,
-    postgres_socket,
     private_redis,
     refusals,
     server_errors,
     statuses,
-    tcp_proxy,
 )
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request of the traffic
@@ -105,9 +102,7 @@ def run_fault(site: FaultSite, base_url: str, *, take_away: object, give_back: o
 @SERVES_503_LATER
 def test_postgres_restarted_mid_traffic(transactional_db) -> None:
     site = fault_site_create()
-    db = connection.settings_dict
-    with tcp_proxy(postgres_socket(db["HOST"], db["PORT"])) as proxy:
-        database_url = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{proxy.address}/{db['NAME']}"
+    with database_proxy() as (proxy, database_url):
         # A pool that waits 1 s for a connection, not 5: a short outage here is then as long, to the
         # requests in it, as a long one is to the production setting (bench/faults.py uses that).
         env = {**SERVER_ENV, "DATABASE_URL": database_url, "DB_POOL_TIMEOUT_SECONDS": "1"}
