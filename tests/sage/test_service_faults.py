@@ -14,8 +14,10 @@ class only, so a lost comment or a site that does not recover still fails the te
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -126,3 +128,27 @@ def test_redis_restarted_mid_traffic(transactional_db, tmp_path: Path) -> None:
             assert_nothing_lost(site, url)
             assert worker_answers(redis_server.url, within=RECOVERY_WITHIN), "the worker did not reconnect to Redis"
     assert_no_server_errors(during)
+
+
+def test_a_web_process_killed_under_load_is_replaced_and_nothing_is_lost(transactional_db) -> None:
+    site = fault_site_create()
+    port = processes.free_port()
+    with (
+        contextlib.ExitStack() as supervisor,
+        processes.daphne_process(SERVER_ENV, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (
+            url,
+            first,
+        ),
+    ):
+
+        def kill() -> None:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+
+        def restart() -> None:  # what the supervisor does: the same command on the same port
+            supervisor.enter_context(
+                processes.daphne_process(SERVER_ENV, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+
+        run_fault(site, url, take_away=kill, give_back=restart)
+        assert_nothing_lost(site, url)
