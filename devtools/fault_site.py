@@ -7,6 +7,7 @@ Needs Django set up on the database the servers use (pytest-django's, or a bench
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 import uuid
@@ -17,14 +18,17 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import httpx
+from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import api_token_create
 from billing.models import Plan, Wallet
 from billing.selectors import wallets_with_wrong_balance
 from chat.models import Message
+from chat.services import answers_reap_stale
 from devtools.faults import Request, TcpProxy, postgres_socket, tcp_proxy
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
@@ -161,6 +165,16 @@ class FaultSite:
         if spent != charged:
             problems.append(f"the answers cost {charged} tokens, the balance went down by {spent}")
         return problems
+
+    def reap_answers_left_streaming(self) -> int:
+        """Answers a killed web process left streaming, with their holds open, are closed and refunded
+        by the beat's reaper once CHAT_STALE_ANSWER_SECONDS have passed with no word from them; this
+        runs it as if they had. Returns how many it closed."""
+        stale = timezone.now() - dt.timedelta(seconds=settings.CHAT_STALE_ANSWER_SECONDS + 1)
+        Message.objects.filter(conversation__owner_id=self.user_id, status=Message.Status.STREAMING).update(
+            updated_at=stale
+        )
+        return len(answers_reap_stale())
 
     def ledger_problems(self) -> list[str]:
         return [f"wallet {wallet.pk}: balance {wallet.balance}" for wallet in wallets_with_wrong_balance()]
