@@ -15,10 +15,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -92,13 +92,20 @@ Output = int | IO[bytes] | None
 
 @contextmanager
 def daphne_process(
-    env: Mapping[str, str] | None = None, *, stdout: Output = None, stderr: Output = None
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: Output = None,
+    stderr: Output = None,
+    port: int | None = None,
+    wrapper: Sequence[str] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
-    added to the servers' environment; yields its base URL and its process."""
-    port = free_port()
+    added to the servers' environment; yields its base URL and its process. `port` reuses a port (a
+    supervisor restarting a killed process); `wrapper` is a command that execs the rest (the fault
+    tests' small filesystem), so the process is still daphne's own."""
+    port = port or free_port()
     process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
+        [*wrapper, str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
         cwd=BASE_DIR,
         env=server_env(**(env or {})),
         stdout=stdout,
@@ -156,7 +163,7 @@ def celery_worker(
     )
     try:
         deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=0.5):
+        while not _answers_ping(hostname, env.get("REDIS_URL")):
             if process.poll() is not None:
                 raise RuntimeError(f"celery worker exited early with code {process.returncode}")
             if time.monotonic() > deadline:
@@ -165,3 +172,25 @@ def celery_worker(
     finally:
         stop_process(process)
         app.conf.task_always_eager = eager_before
+
+
+def _answers_ping(hostname: str, broker_url: str | None) -> bool:
+    """Whether the worker answers, asked through its broker (`broker_url`: one other than this
+    process's, e.g. a fault test's private Redis)."""
+    from sage.celery import app
+
+    if broker_url is None:
+        return bool(app.control.ping(destination=[hostname], timeout=0.5))
+    return bool(ping_workers(broker_url, destination=[hostname], timeout=0.5))
+
+
+def ping_workers(broker_url: str, *, destination: list[str] | None = None, timeout: float = 1.0) -> list[Any]:
+    """The replies of the workers on `broker_url` to a ping. A Celery app of its own: the site's
+    app sends control messages through its own broker's producers whatever connection it is given."""
+    from celery import Celery
+
+    other = Celery("ping", broker=broker_url)
+    try:
+        return list(other.control.ping(destination=destination, timeout=timeout) or [])
+    finally:
+        other.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +16,7 @@ from typing import Protocol
 from django.conf import settings
 
 from videos.models import Upload
+from videos.uploads.errors import StoreUnavailable, is_disk_full
 
 _BLOCK = 256 * 1024
 
@@ -54,7 +57,7 @@ def write_part(upload: Upload, number: int, stream: Readable, *, sha256: str | N
     digest = hashlib.sha256()
     received = 0
     try:
-        with temporary.open("wb") as out:
+        with _disk_full_is_unavailable(), temporary.open("wb") as out:
             while block := stream.read(_BLOCK):
                 received += len(block)
                 if received > expected:
@@ -76,13 +79,27 @@ def join_parts(upload: Upload, storage_key: str) -> int:
     target = Path(settings.MEDIA_ROOT) / storage_key
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(target.suffix + ".joining")
-    with temporary.open("wb") as out:
-        for number in range(1, upload.part_count + 1):
-            with _part_path(upload, number).open("rb") as part:
-                shutil.copyfileobj(part, out, _BLOCK)
-    temporary.replace(target)
+    try:
+        with _disk_full_is_unavailable(), temporary.open("wb") as out:
+            for number in range(1, upload.part_count + 1):
+                with _part_path(upload, number).open("rb") as part:
+                    shutil.copyfileobj(part, out, _BLOCK)
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)  # a join cut short (a full disk) leaves no half file
     discard(upload)
     return target.stat().st_size
+
+
+@contextmanager
+def _disk_full_is_unavailable() -> Iterator[None]:
+    """A full disk (or quota) while writing is the store being unavailable, not a bug."""
+    try:
+        yield
+    except OSError as error:
+        if is_disk_full(error):
+            raise StoreUnavailable("The video store is full right now; nothing of this part was kept.") from error
+        raise
 
 
 def joined_size(storage_key: str) -> int | None:

@@ -7,7 +7,9 @@ way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance role).
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import boto3
 from botocore.config import Config
@@ -15,9 +17,25 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 
 from videos.models import Upload
+from videos.uploads.errors import S3_UNREACHABLE, StoreUnavailable
 from videos.uploads.local_store import ReceivedPart
 
 PART_URL_SECONDS = 3600
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unreachable_is_unavailable(call: F) -> F:
+    """S3 not answering (after botocore's own retries) is the store being unavailable, not a bug."""
+
+    @functools.wraps(call)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except S3_UNREACHABLE as error:
+            raise StoreUnavailable() from error
+
+    return cast(F, checked)
 
 
 def _client() -> Any:
@@ -30,6 +48,7 @@ def _client() -> Any:
     )
 
 
+@_unreachable_is_unavailable
 def begin(key: str, *, content_type: str) -> str:
     """Create the multipart upload at the video's final key; returns S3's upload id."""
     extra = {"ContentType": content_type} if content_type else {}
@@ -52,6 +71,7 @@ def part_url(upload: Upload, key: str, number: int) -> str:
     )
 
 
+@_unreachable_is_unavailable
 def received_parts(upload: Upload, key: str) -> list[ReceivedPart]:
     paginator = _client().get_paginator("list_parts")
     pages = paginator.paginate(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key, UploadId=upload.s3_upload_id)
@@ -62,6 +82,7 @@ def received_parts(upload: Upload, key: str) -> list[ReceivedPart]:
     ]
 
 
+@_unreachable_is_unavailable
 def complete(upload: Upload, key: str, parts: list[ReceivedPart]) -> int:
     """Join the parts into one object; returns its size in bytes."""
     client = _client()
@@ -75,6 +96,7 @@ def complete(upload: Upload, key: str, parts: list[ReceivedPart]) -> int:
     return int(head["ContentLength"])
 
 
+@_unreachable_is_unavailable
 def whole_object_size(key: str) -> int | None:
     """The size of the object at `key`, None when there is none (yet)."""
     try:
@@ -86,5 +108,6 @@ def whole_object_size(key: str) -> int | None:
     return int(head["ContentLength"])
 
 
+@_unreachable_is_unavailable
 def abort(upload: Upload, key: str) -> None:
     _client().abort_multipart_upload(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key, UploadId=upload.s3_upload_id)

@@ -1,0 +1,155 @@
+"""Services around the site go away under traffic and come back (issue 49, part 4): while one is
+away, requests get clear answers (a 503 with Retry-After, never a 500) and none hangs; once it is
+back, the site serves again by itself within 30 s, and no comment, answer or token is lost or doubled.
+
+Each test runs real daphne (and a Celery worker where the broker matters) against a Postgres reached
+through a proxy the test cuts, or a Redis of the test's own that it stops (devtools/faults.py says
+why each). Outages are short here (`FAULT_OUTAGE_SECONDS`, 3 s); bench/faults.py runs them longer
+and prints the recovery figures.
+
+Until the web process answers 503 when the database or Redis is away (the lead's half of issue 49),
+the "no 500" check of those tests fails and is marked as expected to (`xfail` on that one error
+class only, so a lost comment or a site that does not recover still fails the test).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from devtools import processes
+from devtools.fault_site import SERVER_ENV, FaultSite, database_proxy, fault_site_create
+from devtools.faults import (
+    Outcome,
+    Traffic,
+    hangs,
+    private_redis,
+    refusals,
+    server_errors,
+    statuses,
+)
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request of the traffic
+
+OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "3"))
+RECOVERY_WITHIN = 30.0  # the issue's bound: serving again this long after the service is back
+FIRST_ANSWERS_WITHIN = 90.0  # a fresh daphne loads the text model on the first question
+
+
+class ServerErrorsDuringFault(AssertionError):
+    """5xx other than 503 while a service was away."""
+
+
+SERVES_503_LATER = pytest.mark.xfail(
+    raises=ServerErrorsDuringFault,
+    strict=False,
+    reason="the web process answers 500, not 503 + Retry-After, while Postgres or Redis is away "
+    "(the lead's half of issue 49); remove this mark when it lands",
+)
+
+
+def assert_no_server_errors(during: list[Outcome]) -> None:
+    errors = server_errors(during)
+    if errors:
+        raise ServerErrorsDuringFault(f"during the fault: {dict(statuses(during))}")
+
+
+def assert_nothing_lost(site: FaultSite, base_url: str) -> None:
+    replays = site.ask_again(base_url)
+    assert all(status in (200, 201) for status in replays), f"questions asked again: {replays}"
+    assert site.comment_problems() == []
+    assert site.answer_problems() == []
+    assert site.ledger_problems() == []
+
+
+def worker_answers(broker_url: str, *, within: float) -> bool:
+    """Whether a Celery worker on `broker_url` answers a ping (it reconnected to its broker)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if processes.ping_workers(broker_url, timeout=1):
+                return True
+        except redis.RedisError as error:  # a reply read cut short: ask again
+            print(f"ping: {error!r}")
+    return False
+
+
+def run_fault(site: FaultSite, base_url: str, *, take_away: object, give_back: object) -> list[Outcome]:
+    """Traffic on every route; the service taken away for OUTAGE_SECONDS and given back; returns the
+    outcomes of requests in flight while it was away, once every route has served again."""
+    with Traffic(base_url, site.routes()) as traffic:
+        assert traffic.wait_for_success(time.monotonic(), within=FIRST_ANSWERS_WITHIN), (
+            f"no traffic before the fault: {refusals(traffic.outcomes)}"
+        )
+        away_at = time.monotonic()
+        take_away()  # type: ignore[operator]
+        time.sleep(OUTAGE_SECONDS)
+        give_back()  # type: ignore[operator]
+        back_at = time.monotonic()
+        recovered = traffic.wait_for_success(back_at, within=RECOVERY_WITHIN)
+        during = traffic.between(away_at, back_at)
+    assert recovered, f"not serving {RECOVERY_WITHIN:.0f} s after the service came back: {dict(statuses(during))}"
+    assert hangs(traffic.outcomes) == []
+    return during
+
+
+@SERVES_503_LATER
+def test_postgres_restarted_mid_traffic(transactional_db) -> None:
+    site = fault_site_create()
+    with database_proxy() as (proxy, database_url):
+        # A pool that waits 1 s for a connection, not 5: a short outage here is then as long, to the
+        # requests in it, as a long one is to the production setting (bench/faults.py uses that).
+        env = {**SERVER_ENV, "DATABASE_URL": database_url, "DB_POOL_TIMEOUT_SECONDS": "1"}
+        with processes.daphne_process(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (url, _):
+            during = run_fault(site, url, take_away=proxy.cut, give_back=proxy.restore)
+            assert_nothing_lost(site, url)
+    assert_no_server_errors(during)
+
+
+@SERVES_503_LATER
+@pytest.mark.worker
+def test_redis_restarted_mid_traffic(transactional_db, tmp_path: Path) -> None:
+    site = fault_site_create()
+    with private_redis(tmp_path / "redis") as redis_server:
+        env = {**SERVER_ENV, "REDIS_URL": redis_server.url}
+        with (
+            processes.celery_worker(REDIS_URL=redis_server.url),
+            processes.daphne_process(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (url, _),
+        ):
+            during = run_fault(site, url, take_away=redis_server.stop, give_back=redis_server.start)
+            assert_nothing_lost(site, url)
+            assert worker_answers(redis_server.url, within=RECOVERY_WITHIN), "the worker did not reconnect to Redis"
+    assert_no_server_errors(during)
+
+
+def test_a_web_process_killed_under_load_is_replaced_and_nothing_is_lost(transactional_db) -> None:
+    site = fault_site_create()
+    port = processes.free_port()
+    with (
+        contextlib.ExitStack() as supervisor,
+        processes.daphne_process(SERVER_ENV, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (
+            url,
+            first,
+        ),
+    ):
+
+        def kill() -> None:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+
+        def restart() -> None:  # what the supervisor does: the same command on the same port
+            supervisor.enter_context(
+                processes.daphne_process(SERVER_ENV, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+
+        run_fault(site, url, take_away=kill, give_back=restart)
+        site.reap_answers_left_streaming()  # an answer the killed process was writing: refunded
+        assert_nothing_lost(site, url)
