@@ -6,10 +6,6 @@ Each test runs real daphne (and a Celery worker where the broker matters) agains
 through a proxy the test cuts, or a Redis of the test's own that it stops (devtools/faults.py says
 why each). Outages are short here (`FAULT_OUTAGE_SECONDS`, 3 s); bench/faults.py runs them longer
 and prints the recovery figures.
-
-Until the web process answers 503 when the database or Redis is away (the lead's half of issue 49),
-the "no 500" check of those tests fails and is marked as expected to (`xfail` on that one error
-class only, so a lost comment or a site that does not recover still fails the test).
 """
 
 from __future__ import annotations
@@ -46,14 +42,6 @@ FIRST_ANSWERS_WITHIN = 90.0  # a fresh daphne loads the text model on the first 
 
 class ServerErrorsDuringFault(AssertionError):
     """5xx other than 503 while a service was away."""
-
-
-SERVES_503_LATER = pytest.mark.xfail(
-    raises=ServerErrorsDuringFault,
-    strict=False,
-    reason="the web process answers 500, not 503 + Retry-After, while Postgres or Redis is away "
-    "(the lead's half of issue 49); remove this mark when it lands",
-)
 
 
 def assert_no_server_errors(during: list[Outcome]) -> None:
@@ -101,7 +89,6 @@ def run_fault(site: FaultSite, base_url: str, *, take_away: object, give_back: o
     return during
 
 
-@SERVES_503_LATER
 def test_postgres_restarted_mid_traffic(transactional_db) -> None:
     site = fault_site_create()
     with database_proxy() as (proxy, database_url):
@@ -114,7 +101,6 @@ def test_postgres_restarted_mid_traffic(transactional_db) -> None:
     assert_no_server_errors(during)
 
 
-@SERVES_503_LATER
 @pytest.mark.worker
 def test_redis_restarted_mid_traffic(transactional_db, tmp_path: Path) -> None:
     site = fault_site_create()

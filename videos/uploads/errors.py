@@ -12,7 +12,7 @@ import errno
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import HTTPClientError
 
-from sage.errors import ApplicationError
+from sage.errors import ServiceUnavailable
 
 # Seconds a client waits before trying again: a disk being cleaned up or a store restarting.
 RETRY_AFTER_SECONDS = 30
@@ -25,13 +25,12 @@ DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 S3_UNREACHABLE: tuple[type[Exception], ...] = (BotoConnectionError, HTTPClientError)
 
 
-class StoreUnavailable(ApplicationError):
+class StoreUnavailable(ServiceUnavailable):
     code = "store_unavailable"
-    status = 503
     default_message = "Video storage is unavailable right now; nothing was lost. Try again in a little while."
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, retry_after=RETRY_AFTER_SECONDS)
 
 
 def is_disk_full(error: OSError) -> bool:
