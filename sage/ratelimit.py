@@ -89,6 +89,11 @@ def _cache_client() -> redis.Redis:
     return cast(RedisCache, caches["default"])._cache.get_client(write=True)
 
 
+def forget(key: str) -> None:
+    """Drop every event counted under `key` (an operator lifting a lock-out; tests)."""
+    _cache_client().delete(_window_key(key))
+
+
 def count(key: str, rate: Rate) -> Counted:
     """Count one event under `key` if `rate` allows it; ServiceUnavailable when Redis cannot answer."""
     event = uuid.uuid4().hex
