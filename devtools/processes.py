@@ -189,7 +189,9 @@ def ping_workers(broker_url: str, *, destination: list[str] | None = None, timeo
     app sends control messages through its own broker's producers whatever connection it is given."""
     from celery import Celery
 
-    other = Celery("ping", broker=broker_url)
+    # Not the current app: shared tasks sent later by this process (other tests) would otherwise go
+    # to this broker, which the caller may be about to stop.
+    other = Celery("ping", broker=broker_url, set_as_current=False)
     try:
         return list(other.control.ping(destination=destination, timeout=timeout) or [])
     finally:
