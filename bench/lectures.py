@@ -3,7 +3,7 @@
 Four talks, each a sound track and a slide video on one clock:
 
 - "Harvard sentences" and "Famous lines": real recordings with reference transcripts, taken from
-  public GitHub repositories (fetched with the session's `fetch` tool into MIRRORS; copied, checked
+  public GitHub repositories (bare git mirrors under $SAGE_BENCH_MIRRORS; copied, checked
   by SHA-256, into CACHE, outside git):
   * joinly-ai/joinly `tests/data/speech_audio/OSR_us_000_0034_8k.wav` (repository MIT): the Open
     Speech Repository's reading of Harvard list 72, "freely available for … research, development"

@@ -18,8 +18,9 @@ footage without text), each read by `read_screen` as the pipeline calls it (no f
     Ellywa, GFDL-1.2-or-later or CC-BY-SA-1.0/2.0/2.5/3.0 (per the repository's REUSE.toml);
   - `real-brochure`: the top of a 1985 LinnSequencer brochure, tests/resources/linn.png of the same
     repository — © 1985 Forat Electronics, GFDL-1.2-or-later or CC-BY-SA-3.0 (REUSE.toml).
-  The pages are copied from a mirror of that repository (the `fetch` tool puts them under
-  /work/.mirror; `--mirrors`) into `--cache`, never into git; their lines were transcribed by eye.
+  The pages are copied from a mirror of that repository (bare git mirrors under
+  $SAGE_BENCH_MIRRORS, default .sage/mirrors; `--mirrors`) into `--cache`, never into git; their
+  lines were transcribed by eye.
 
 A line's height is its font size in the frame's pixels (drawn text) or its ink height, ascenders to
 descenders (the real pages). Each truth line is paired with the read line, shown at an overlapping
@@ -60,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import bench.offline_django  # noqa: F401  # Django's settings loaded (no servers)
 from bench.results import Row, add_record_option, record
 from sage.synthetic_media import screen_text as drawing
+from sage.synthetic_media.caching import MIRRORS
 from sage.synthetic_media.screen_text import Shot, ShownText, Sign, TruthLine, make_screen_video
 from videos.screen_text.reading import ShownLine, read_screen
 
@@ -73,7 +75,7 @@ TALK_SECONDS = 600.0
 # cores, and the ratio to the length does not depend on it.
 NO_TEXT_SECONDS = 180.0
 DEFAULT_CACHE = Path(".sage/bench-media/screen-text")
-DEFAULT_MIRRORS = Path("/work/.mirror")
+DEFAULT_MIRRORS = MIRRORS
 PAGES_REPOSITORY = "ocrmypdf/OCRmyPDF"
 GIT = shutil.which("git") or "/usr/bin/git"
 

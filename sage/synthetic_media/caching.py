@@ -13,8 +13,9 @@ from pathlib import Path
 
 import av
 
-# Bare git mirrors, one per repository as owner+name/repo (the session's `fetch` tool makes them).
-MIRRORS = Path(os.environ.get("SAGE_BENCH_MIRRORS", "/work/.mirror"))
+# Bare git mirrors of the public repositories the media come from, one per repository as
+# owner+name/repo (`git clone --mirror` of each, or any copy laid out so). Git-ignored by default.
+MIRRORS = Path(os.environ.get("SAGE_BENCH_MIRRORS") or ".sage/mirrors")
 GIT = "/usr/bin/git"
 
 

@@ -1,7 +1,7 @@
 """Edit pairs on real camera footage with real recorded speech (issue 37), with exact ground truth.
 
-The footage and the speech are files of public repositories, brought with the session's `fetch`
-tool (bare git mirrors under $SAGE_BENCH_MIRRORS, default /work/.mirror), copied once into
+The footage and the speech are files of public repositories, read from bare git mirrors
+of those repositories (under $SAGE_BENCH_MIRRORS, default .sage/mirrors), copied once into
 .sage/bench/ (git-ignored) and checked by SHA-256 (:class:`Asset`). Nothing here goes into git.
 
 Footage (none of it has sound; their sound tracks are digital silence):
