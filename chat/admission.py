@@ -27,7 +27,7 @@ import redis
 from django.conf import settings
 
 from accounts.guests import Viewer
-from sage.cache_pool import ProcessConnectionPool
+from sage.cache_pool import cache_client, loop_client
 from sage.errors import ServiceUnavailable, TooManyRequests
 
 ACCOUNT_RETRY_SECONDS = 2
@@ -57,11 +57,6 @@ class TooManyAnswers(TooManyRequests):
 def _account_key(viewer: Viewer) -> str:
     ident = f"user:{viewer.user.pk}" if viewer.user is not None else f"guest:{viewer.guest_id}"
     return f"{settings.CACHES['default']['KEY_PREFIX']}:chat:writing:{ident}"
-
-
-def _client() -> redis.Redis:
-    # The process's pool for this server (the cache's): a round trip, no handshake.
-    return redis.Redis(connection_pool=ProcessConnectionPool.from_url(settings.REDIS_URL))
 
 
 class _ProcessSlots:
@@ -109,15 +104,25 @@ class Admission:
     released: bool = field(default=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def release(self) -> None:
+    def _claim_release(self) -> bool:
         with self.lock:
             if self.released:
-                return
+                return False
             self.released = True
         _process.give_back()
-        with contextlib.suppress(redis.RedisError):
+        return True
+
+    def release(self) -> None:
+        if self._claim_release():
             # If Redis cannot be reached the member lapses by itself (its score is its end).
-            _client().zrem(self.account_key, self.member)
+            with contextlib.suppress(redis.RedisError):
+                cache_client().zrem(self.account_key, self.member)
+
+    async def arelease(self) -> None:
+        """`release` from async code: Redis is asked on the event loop, never blocking it."""
+        if self._claim_release():
+            with contextlib.suppress(redis.RedisError):
+                await loop_client().zrem(self.account_key, self.member)
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -144,7 +149,7 @@ def admit(viewer: Viewer) -> Admission:
     key = _account_key(viewer)
     now = time.time()
     try:
-        taken = _client().eval(
+        taken = cache_client().eval(
             _TAKE_SLOT,
             1,
             key,

@@ -368,7 +368,7 @@ async def _answer_events(job: live.AnswerJob, let_in: admission.Admission) -> As
         logger.warning("answer %s: the event stream ended early", job.answer_id, exc_info=True)
         yield _event({"error": _stream_failure(error)})
     finally:
-        let_in.release()
+        await let_in.arelease()
     yield b"data: [DONE]\n\n"
 
 
@@ -402,7 +402,7 @@ async def _answer_json(job: live.AnswerJob, let_in: admission.Admission) -> Asyn
         yield json.dumps({"error": {**_stream_failure(error), "fields": {}}}).encode()
         return
     finally:
-        let_in.release()
+        await let_in.arelease()
     yield json.dumps({"question": question, "answer": answer}).encode()
 
 

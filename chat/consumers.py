@@ -169,11 +169,11 @@ class ChatConsumer(JsonSocket):
             await self._refuse(problem.as_error(), client_id=client_id)
         finally:
             if not started:
-                if let_in is not None:
-                    let_in.release()
                 preparing.done()
                 if question_vector is not None:
                     question_vector.cancel()
+                if let_in is not None:  # last: a Redis round trip, after which nothing else may wait
+                    await let_in.arelease()
 
     async def _cancel(self) -> None:
         streaming = await live.db(_streaming_answer_id)(self.conversation_id)

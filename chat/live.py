@@ -17,13 +17,11 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -36,6 +34,7 @@ from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from chat.visual import Still, is_visual_question, stills_for
 from notes.markdown import render_note
+from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
 from sage.retrying import RetryNotice
 from videos.search import RANKED_WINDOWS
@@ -66,26 +65,6 @@ def _log_key(answer_id: int) -> str:
 
 def _cancel_key(answer_id: int) -> str:
     return _key("cancel", answer_id)
-
-
-# One client (and its connection pool) per event loop: a connection per answer would pay Redis's
-# connect handshake before every first chunk. Tests run each in a loop of their own.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
-
-# At most this many connections per client, a command waiting for a free one: every command here is
-# a short round trip, and an unbounded pool opened one connection per answer in flight the first
-# time a burst came (50 questions at once: ~21 per web process, each with its connect handshake,
-# all in that burst's first chunks: bench/chat.py's first round was its slowest).
-REDIS_CONNECTIONS = 8
-
-
-def _redis() -> aioredis.Redis:
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        pool = aioredis.BlockingConnectionPool.from_url(settings.REDIS_URL, max_connections=REDIS_CONNECTIONS)
-        client = _clients[loop] = aioredis.Redis(connection_pool=pool)
-    return client
 
 
 def db(function: Callable[..., T]) -> Callable[..., Any]:
@@ -134,7 +113,7 @@ async def publish(conversation_id: int, *frames: dict[str, Any]) -> None:
 
 async def answer_chunks_after(answer_id: int, after_seq: int) -> list[dict[str, Any]]:
     """Chunk frames with seq > after_seq that the answer has streamed so far."""
-    pieces = await _redis().lrange(_log_key(answer_id), after_seq, -1)
+    pieces = await loop_client().lrange(_log_key(answer_id), after_seq, -1)
     return [
         {
             "type": "chunk",
@@ -147,7 +126,7 @@ async def answer_chunks_after(answer_id: int, after_seq: int) -> list[dict[str, 
 
 
 async def answer_request_cancel(answer_id: int) -> None:
-    await _redis().set(_cancel_key(answer_id), b"1", ex=STREAM_LOG_SECONDS)
+    await loop_client().set(_cancel_key(answer_id), b"1", ex=STREAM_LOG_SECONDS)
 
 
 # --- writing an answer ---------------------------------------------------------------------------
@@ -204,7 +183,7 @@ async def stream_answer(
     `preparing` counts this answer as being prepared from the question's arrival (the socket's);
     without it, from here."""
     answer_id = job.answer_id
-    client = _redis()
+    client = loop_client()
     content = ""
     seq = 0
     finished = False
@@ -414,7 +393,7 @@ def start_answer(
             async with let_in.turn():
                 await drain(stream_answer(job, question_vector=question_vector, preparing=preparing))
         finally:
-            let_in.release()
+            await let_in.arelease()
 
     task = asyncio.get_running_loop().create_task(write())
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done

@@ -27,9 +27,13 @@ from typing import Any, Self, cast
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 # Connections per process (sync) and per event loop (async). Sized for commands that are one short
-# round trip each: waiting for one of these is cheaper than the connect handshake of another.
+# round trip each: waiting for one of these is cheaper than the connect handshake of another (an
+# unbounded pool opened one per chat answer in flight when a burst came, each with its handshake, in
+# that burst's first chunks: bench/chat.py's first round was its slowest).
 REDIS_POOL_CONNECTIONS = 20
 REDIS_LOOP_CONNECTIONS = 8
 # How long a command waits for a free connection, and for Redis to accept a new one, before the
@@ -56,6 +60,12 @@ class ProcessConnectionPool(redis.BlockingConnectionPool):
                 }
                 pool = _pools[key] = super().from_url(url, **options)
             return cast(Self, pool)
+
+
+def cache_client() -> redis.Redis:
+    """The cache's own client, on the process's bounded pool: for commands the cache has no method
+    for (scripts, sorted sets), without a second pool."""
+    return cast(RedisCache, caches["default"])._cache.get_client(write=True)
 
 
 # One async client (and its pool) per event loop: a client's connections belong to the loop that

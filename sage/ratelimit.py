@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import cast
 
 import redis
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 
-from sage.cache_pool import loop_client
+from sage.cache_pool import cache_client, loop_client
 from sage.errors import ServiceUnavailable
 
 # What redis-py raises when Redis cannot answer: refused or dropped connections, no free connection
@@ -84,21 +83,16 @@ def _counted(reply: list[bytes | int], event: str) -> Counted:
     return Counted(allowed=bool(int(allowed)), wait=max(0.0, float(wait)), event=event)
 
 
-def _cache_client() -> redis.Redis:
-    # The cache's own client, on the process's bounded pool (sage.cache_pool), not a second pool.
-    return cast(RedisCache, caches["default"])._cache.get_client(write=True)
-
-
 def forget(key: str) -> None:
     """Drop every event counted under `key` (an operator lifting a lock-out; tests)."""
-    _cache_client().delete(_window_key(key))
+    cache_client().delete(_window_key(key))
 
 
 def count(key: str, rate: Rate) -> Counted:
     """Count one event under `key` if `rate` allows it; ServiceUnavailable when Redis cannot answer."""
     event = uuid.uuid4().hex
     try:
-        reply = _cache_client().eval(_COUNT_IN_WINDOW, 1, _window_key(key), rate.limit, rate.period, event)
+        reply = cache_client().eval(_COUNT_IN_WINDOW, 1, _window_key(key), rate.limit, rate.period, event)
     except REDIS_UNAVAILABLE as error:
         raise ServiceUnavailable(LIMITS_UNAVAILABLE_MESSAGE) from error
     return _counted(cast(list[bytes | int], reply), event)
@@ -109,7 +103,7 @@ def uncount(key: str, counted: Counted) -> None:
     before it knows whether it failed. Best effort: if Redis cannot answer, the event stays counted
     (the limit is only stricter for its period)."""
     with contextlib.suppress(*REDIS_UNAVAILABLE):
-        _cache_client().zrem(_window_key(key), counted.event)
+        cache_client().zrem(_window_key(key), counted.event)
 
 
 async def acount(key: str, rate: Rate) -> Counted:
