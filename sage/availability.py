@@ -1,6 +1,6 @@
 """The site stays up: connections given back before a response goes out, and 503s for outages.
 
-Two things every request passes through, outermost (first in MIDDLEWARE):
+Two things every request passes through, outermost (`stays_up_middleware`, first in MIDDLEWARE):
 
 - **Borrow, return, never hold.** Under ASGI a request's ORM code runs on a thread of its own, and
   Django gives that thread's database connection back only when the response has been sent whole
@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import redis
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils.decorators import sync_and_async_middleware
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from sage.errors import ServiceUnavailable
@@ -106,6 +107,34 @@ def unavailable_response(request: HttpRequest, problem: Unavailable) -> HttpResp
     return HttpResponse(page, status=503, headers=headers)
 
 
+class OutageLogFilter(logging.Filter):
+    """On `django.request`: outages are warnings, not errors. Django logs the uncaught exception as
+    an "Internal Server Error" with a traceback before this module's middleware turns the response
+    into a 503, then logs the 503 itself: the first becomes one line naming the cause, the second a
+    warning (neither mailed to the admins as a crash)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.levelno >= logging.ERROR and error is not None and (problem := unavailability(error)):
+            record.msg, record.args = (
+                "Unavailable, answered 503 (%s: %s): %s",
+                (
+                    problem.code,
+                    error,
+                    record.getMessage(),
+                ),
+            )
+            record.exc_info, record.exc_text = None, None
+            _warning(record)
+        elif getattr(record, "status_code", None) == 503:
+            _warning(record)
+        return True
+
+
+def _warning(record: logging.LogRecord) -> None:
+    record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+
+
 _PROBLEM_ATTRIBUTE = "_sage_unavailable"
 
 
@@ -113,7 +142,7 @@ _PROBLEM_ATTRIBUTE = "_sage_unavailable"
 def _note_unavailability(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """Django turns an uncaught exception into its 500 inside each middleware's wrapper, before the
     outer middleware sees anything: the exception is read here, while it is being handled, and left
-    on the request for `StaysUpMiddleware` to answer 503 instead."""
+    on the request for `stays_up_middleware` to answer 503 instead."""
     error = sys.exc_info()[1]
     if request is not None and error is not None and (problem := unavailability(error)) is not None:
         setattr(request, _PROBLEM_ATTRIBUTE, problem)
@@ -130,35 +159,31 @@ def release_connections() -> None:
                 logger.warning("a connection could not be given back", exc_info=True)
 
 
-class StaysUpMiddleware:
+@sync_and_async_middleware
+def stays_up_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
     """First in MIDDLEWARE: gives the request thread's connections back once every other middleware
     has run, and turns an outage or saturation met anywhere inside into a 503 with `Retry-After`."""
+    if iscoroutinefunction(get_response):
 
-    sync_capable = True
-    async_capable = True
+        async def stay_up_async(request: HttpRequest) -> HttpResponseBase:
+            response = await get_response(request)
+            # On the request's own thread (its sync code ran there), where its connections live.
+            await sync_to_async(release_connections, thread_sensitive=True)()
+            return _answer(request, response)
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        return stay_up_async
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.is_async:
-            return self.__acall__(request)
-        response = self.get_response(request)
+    def stay_up(request: HttpRequest) -> HttpResponseBase:
+        response = get_response(request)
         release_connections()
-        return self._answer(request, response)
+        return _answer(request, response)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        response = await self.get_response(request)
-        # On the request's own thread (its sync code ran there), where its connections live.
-        await sync_to_async(release_connections, thread_sensitive=True)()
-        return self._answer(request, response)
+    return stay_up
 
-    def _answer(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        problem: Unavailable | None = getattr(request, _PROBLEM_ATTRIBUTE, None)
-        if problem is None or response.status_code != 500:
-            return response
-        response.close()
-        return unavailable_response(request, problem)
+
+def _answer(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    problem: Unavailable | None = getattr(request, _PROBLEM_ATTRIBUTE, None)
+    if problem is None or response.status_code != 500:
+        return response
+    response.close()
+    return unavailable_response(request, problem)

@@ -140,7 +140,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: connections go back before a response is sent, and outages are 503s (sage/availability.py).
-    "sage.availability.StaysUpMiddleware",
+    "sage.availability.stays_up_middleware",
     "sage.client_address.ClientAddressMiddleware",
     "sage.views.api_host_check_middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -689,9 +689,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A line written while a request is served ends with " client=<address>" (sage.client_address).
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(client)s"}},
-    "filters": {"client_address": {"()": "sage.client_address.ClientAddressLogFilter"}},
+    "filters": {
+        "client_address": {"()": "sage.client_address.ClientAddressLogFilter"},
+        "outages": {"()": "sage.availability.OutageLogFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     # faster-whisper logs two lines per block of sound it reads at INFO.
-    "loggers": {"pgserver": {"level": "WARNING"}, "faster_whisper": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "faster_whisper": {"level": "WARNING"},
+        # A 503 for an outage is a warning naming its cause, not an error with a traceback.
+        "django.request": {"filters": ["outages"]},
+    },
 }

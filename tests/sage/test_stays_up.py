@@ -40,7 +40,7 @@ def test_a_busy_pool_in_the_api_is_a_503_with_retry_after_in_the_error_shape(mon
 
 
 @pytest.mark.django_db
-def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch) -> None:
+def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch, caplog) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
     monkeypatch.setattr("videos.views.videos_for_user", database_gone, raising=False)
@@ -52,6 +52,11 @@ def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch) -> N
     assert response["Content-Type"].startswith("text/html")
     assert "cannot reach its database" in response.content.decode()
     assert int(response["Retry-After"]) > 0
+    # Logged as the outage it is, not as a crash with a traceback.
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert [record.levelname for record in logged] == ["WARNING", "WARNING"]
+    assert "database_unavailable" in logged[0].getMessage()
+    assert all(record.exc_info is None for record in logged)
 
 
 @pytest.mark.django_db
