@@ -128,6 +128,8 @@ def site_env(stripe_url: str) -> dict[str, str]:
         # are part 6's tests).
         "REVIEW_COMMENT_RATE_PER_ADDRESS": "100000/min",
         "REVIEW_COMMENT_RATE_PER_LINK": "100000/min",
+        # People name their own addresses (bench/soak_people.py), as behind a load balancer.
+        "TRUSTED_PROXY_COUNT": "1",
     }
 
 

@@ -49,8 +49,10 @@ SOCKET_REFUSALS = {
     "invalid": 400,
 }
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_ERROR = re.compile(r'class="form-errors" role="alert">(.*?)</div>', re.S)
 PACE = random.Random()  # noqa: S311 - who asks what and when, not secrets
 _web_numbers = itertools.count()
+_address_numbers = itertools.count()
 _seat_numbers: dict[str, Iterator[int]] = {}
 
 
@@ -106,6 +108,10 @@ class Person(HttpUser):
         # Every request gives up after REQUEST_TIMEOUT seconds without a byte: a hung one is then logged
         # (as no answer) instead of being cut, unlogged, when the run ends. requests has no session default.
         self.client.request = functools.partial(self.client.request, timeout=REQUEST_TIMEOUT)  # type: ignore[method-assign]
+        # Each person comes from an address of their own, as people do (the site trusts one proxy's
+        # X-Forwarded-For here): from one address, allauth counts sign-ins in flight against its
+        # 10 a minute per address, and a dozen at once would be refused as too many failures.
+        self.client.headers["X-Forwarded-For"] = f"198.51.100.{next(_address_numbers) % 250 + 1}"
 
     def sign_in(self, email: str, password: str) -> None:
         """allauth's login form as a browser sends it: the page (for the CSRF cookie and field), then the form."""
@@ -120,7 +126,10 @@ class Person(HttpUser):
             catch_response=True,
         ) as response:
             if "sessionid" not in self.client.cookies:
-                response.failure(f"not signed in (answered {response.status_code})")
+                # The form's own error says why (a wrong password, a limit), not only that it failed.
+                said = FORM_ERROR.search(response.text)
+                reason = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", said.group(1))).strip() if said else ""
+                response.failure(f"not signed in (answered {response.status_code}): {reason[:120]}")
 
 
 def ask_over_sse(base: str, token: str, conversation_id: int, *, name: str) -> None:
