@@ -34,7 +34,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return error_response(PaymentsNotConfigured(), status=404)
     # Deliveries per client address: signature checks and inserts are cheap, but not free.
     rate = ratelimit.Rate.parse(str(settings.STRIPE_WEBHOOK_RATE_LIMIT))
-    # Redis unable to count: 503 (sage.views.ServiceUnavailableMiddleware), and Stripe delivers again.
+    # Redis unable to count: 503 (sage.availability.stays_up_middleware), and Stripe delivers again.
     counted = ratelimit.count(f"stripe_webhook:{address_bucket(client_address(request))}", rate)
     if not counted.allowed:
         wait = str(int(counted.wait or 1) + 1)
