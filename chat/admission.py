@@ -124,6 +124,10 @@ class Admission:
             with contextlib.suppress(redis.RedisError):
                 await loop_client().zrem(self.account_key, self.member)
 
+    def must_wait(self) -> bool:
+        """Whether every turn of this process is taken (the answer would wait for one)."""
+        return _process.turn().locked()
+
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Wait for one of the process's turns to write, then write."""

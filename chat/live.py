@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -388,10 +389,21 @@ def start_answer(
     """Write the answer in the background of this process, once it has a turn (`let_in`, given back
     when it ends): it goes on if the asking socket closes."""
 
+    # Waiting for a turn is not preparing: answers under way must not hold back for it (they wait
+    # while any answer is being prepared), so the count starts again once the turn comes.
+    counted = preparing
+    if counted is not None and let_in.must_wait():
+        counted.done()
+        counted = None
+
     async def write() -> None:
         try:
+            # The question and its empty answer are shown at once, even while it waits for a turn.
+            if job.opening:
+                await publish(job.conversation_id, *job.opening)
             async with let_in.turn():
-                await drain(stream_answer(job, question_vector=question_vector, preparing=preparing))
+                writing = dataclasses.replace(job, opening=())
+                await drain(stream_answer(writing, question_vector=question_vector, preparing=counted))
         finally:
             await let_in.arelease()
 

@@ -551,8 +551,10 @@ CHAT_SOCKET_RATE_LIMIT = env_str("CHAT_SOCKET_RATE_LIMIT") or "20/min"
 # Answers written at once (chat/admission.py): per account across the site (more: 429), and per web
 # process, writing and waiting for a turn (more: 503). Both refuse before anything is charged.
 CHAT_ANSWERS_PER_ACCOUNT = env_int("CHAT_ANSWERS_PER_ACCOUNT", 8, minimum=1)
-CHAT_ANSWERS_RUNNING_PER_PROCESS = env_int("CHAT_ANSWERS_RUNNING_PER_PROCESS", 12, minimum=1)
-CHAT_ANSWERS_WAITING_PER_PROCESS = env_int("CHAT_ANSWERS_WAITING_PER_PROCESS", 36, minimum=0)
+# An answer borrows a connection only for each step, so more may be written than the pool has
+# connections; 32 writing keeps bench/chat.py's 50 at once on two processes all under way at once.
+CHAT_ANSWERS_RUNNING_PER_PROCESS = env_int("CHAT_ANSWERS_RUNNING_PER_PROCESS", 32, minimum=1)
+CHAT_ANSWERS_WAITING_PER_PROCESS = env_int("CHAT_ANSWERS_WAITING_PER_PROCESS", 32, minimum=0)
 
 # --- videos -------------------------------------------------------------------------------------
 

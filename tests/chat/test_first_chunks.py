@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from chat import first_chunks
+from chat import admission, first_chunks
 from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 
 
@@ -48,4 +48,24 @@ async def test_answered_refused_and_replayed_questions_all_stop_counting_as_bein
     assert (await frames_until_done(socket))[-1]["message"]["status"] == "complete"  # the replay
 
     assert first_chunks.preparing_count() == 0
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_question_waiting_for_a_turn_does_not_hold_back_answers_under_way(settings) -> None:
+    """Answers under way wait while others are being prepared; one that only waits for a free turn
+    (the process is writing all it may) is not being prepared, and must not make them wait."""
+    settings.CHAT_ANSWERS_RUNNING_PER_PROCESS = 1
+    owner, conversation = await cooking_conversation()
+    socket, _, _ = await open_socket(conversation.pk, user=owner)
+    every_turn = admission._process.turn()
+    await every_turn.acquire()  # the process's only turn, taken by an answer under way
+    try:
+        await socket.send_json_to({"type": "message", "text": "How hot should the oven be?", "client_id": "q1"})
+        await socket.receive_json_from(timeout=10)  # the question, saved and paid for
+        await asyncio.sleep(0.2)
+        assert first_chunks.preparing_count() == 0
+    finally:
+        every_turn.release()
+    assert (await frames_until_done(socket))[-1]["message"]["status"] == "complete"  # its turn came
     await socket.disconnect()
