@@ -54,7 +54,8 @@ def paid_pack_intent(client: stripe.StripeClient, *, user: User, pack: TokenPack
 
 def event_from_fake(client: stripe.StripeClient, *, type: str, object_id: str) -> dict[str, Any]:
     """The event localstripe recorded (and would deliver) for `object_id`."""
-    for event in client.v1.events.list(params={"type": type, "limit": 100}).data:
+    # Every page: a long bench records more events than one page holds.
+    for event in client.v1.events.list(params={"type": type, "limit": 100}).auto_paging_iter():
         if event.data.object.id == object_id:
             return event.to_dict()
     raise AssertionError(f"localstripe has no {type} event for {object_id}")
