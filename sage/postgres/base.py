@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base
-from psycopg_pool import PoolTimeout
+from psycopg_pool import PoolTimeout, TooManyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         try:
             connection = super().get_new_connection(conn_params)
-        except PoolTimeout:
+        except (PoolTimeout, TooManyRequests):
+            # Either way nothing was lent: waited out, or refused because the queue for one is full
+            # (which, in a long outage, is how nearly every request ends).
             if self.pool is not None and watch.stuck():
                 self._heal_pool(conn_params)
             raise

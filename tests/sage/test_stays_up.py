@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import threading
 import time
 from typing import Any
 
@@ -97,4 +99,44 @@ def test_a_pool_that_lends_nothing_while_the_server_answers_is_replaced(monkeypa
     finally:
         asking.close()
         leaked.close()
+        asking.close_pool()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_whose_queue_is_full_heals_too(monkeypatch) -> None:
+    """In a long outage nearly every request is refused at once because the queue for a connection is
+    full (not timed out in it): those refusals must replace a stuck pool as well."""
+    settings_dict = copy.deepcopy(connection.settings_dict)
+    settings_dict["CONN_MAX_AGE"] = 0
+    settings_dict["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 1, "timeout": 10, "max_waiting": 1}
+    monkeypatch.setattr(postgres, "watch", postgres._PoolWatch())
+    leaked = postgres.DatabaseWrapper(settings_dict, alias="pool-queue-healing")
+    waiting = postgres.DatabaseWrapper(settings_dict, alias="pool-queue-healing")
+    asking = postgres.DatabaseWrapper(settings_dict, alias="pool-queue-healing")
+    try:
+        leaked.ensure_connection()  # the pool's only connection, never given back
+
+        def wait_in_the_queue() -> None:
+            with contextlib.suppress(OperationalError):  # the pool it waits on is replaced meanwhile
+                waiting.ensure_connection()
+
+        queued = threading.Thread(target=wait_in_the_queue)
+        queued.start()  # the queue's one place, taken
+        deadline = time.monotonic() + 10
+        while asking.pool.get_stats()["requests_waiting"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        postgres.watch.last_lent = time.monotonic() - postgres.STUCK_SECONDS - 1
+
+        with pytest.raises(OperationalError, match="waiting"):
+            asking.ensure_connection()  # refused at once: the queue is full; the pool is replaced
+        assert postgres.watch.resets == 1  # by the refusal, not by the waiting request's timeout later
+        queued.join()
+        asking.ensure_connection()
+        with asking.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+        assert postgres.watch.resets == 1
+    finally:
+        for wrapper in (asking, waiting, leaked):
+            wrapper.close()
         asking.close_pool()
