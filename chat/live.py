@@ -35,9 +35,10 @@ from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from chat.visual import Still, is_visual_question, stills_for
 from notes.markdown import render_note
+from sage.availability import unavailability
 from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
-from sage.retrying import RetryNotice
+from sage.retrying import RetryNotice, acall_until_back
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
 
@@ -247,7 +248,7 @@ async def stream_answer(
                         last_saved_at = time.monotonic()
         except GeminiError as error:
             message = LLM_FAILURE.format(detail=error.message)
-            closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
+            closed = await _close(services.answer_fail, job, error=message, content=content)
             finished = True
             frame = {"type": "error", "code": "llm_failed", "message": message, "message_id": answer_id}
             await publish(job.conversation_id, frame)
@@ -278,14 +279,17 @@ async def stream_answer(
         finished = True
         if closed is not None:
             yield await publish_done(job.conversation_id, closed, allowance=allowance)
-    except Exception:
+    except Exception as error:
         if finished:
             raise
         # A bug or a lost database/Redis: the sockets still get an ending, and the answer is refunded.
-        logger.exception("answer %s failed", answer_id)
+        if unavailability(error) is None:
+            logger.exception("answer %s failed", answer_id)
+        else:  # an outage, already said by the service's own log lines: no traceback
+            logger.warning("answer %s failed: %r", answer_id, error)
         finished = True
         message = "The answer could not be written because of an error on our side. You were not charged."
-        closed = await db(services.answer_fail)(answer_id=answer_id, error=message, content=content)
+        closed = await _close(services.answer_fail, job, error=message, content=content)
         frame = {"type": "error", "code": "server_error", "message": message, "message_id": answer_id}
         await publish(job.conversation_id, frame)
         yield frame
@@ -296,10 +300,45 @@ async def stream_answer(
         if not finished:
             # Interrupted (the HTTP client went away, the task was cancelled, an unexpected error):
             # keep what was written and refund it. Shielded so the refund survives the cancellation.
-            await asyncio.shield(db(services.answer_cancel)(answer_id=answer_id, content=content))
+            await asyncio.shield(_close(services.answer_cancel, job, content=content))
         if vector is not None and not vector_saved:
             # For "search my messages"; after the answer, since no word of it depends on this.
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
+
+
+# How long a process keeps trying to close (and refund) an answer while the database is away; after
+# that, the beat's reaper closes it once CHAT_STALE_ANSWER_SECONDS have passed.
+CLOSE_WHEN_BACK_SECONDS = 300.0
+
+
+async def _close(closing: Callable[..., Message | None], job: AnswerJob, **fields: Any) -> Message | None:
+    """Fail or cancel the answer (`closing`: its hold released, so it is refunded). When the database
+    is away, it is closed in the background as soon as it is back, and its `done` published then:
+    the refund does not wait for the reaper, and the stream ends now. None meanwhile."""
+    try:
+        closed: Message | None = await db(closing)(answer_id=job.answer_id, **fields)
+        return closed
+    except Exception as error:
+        if unavailability(error) is None:
+            raise
+        logger.warning("answer %s: closing it waits for the database (%r)", job.answer_id, error)
+    _keep_running(asyncio.get_running_loop().create_task(_close_when_back(closing, job, fields)), job.answer_id)
+    return None
+
+
+async def _close_when_back(closing: Callable[..., Message | None], job: AnswerJob, fields: dict[str, Any]) -> None:
+    async def close() -> Message | None:
+        closed: Message | None = await db(closing)(answer_id=job.answer_id, **fields)
+        return closed
+
+    closed = await acall_until_back(
+        close,
+        what=f"closing answer {job.answer_id}",
+        transient=lambda error: unavailability(error) is not None,
+        within_seconds=CLOSE_WHEN_BACK_SECONDS,
+    )
+    if closed is not None:
+        await publish_done(job.conversation_id, closed)
 
 
 def _complete(job: AnswerJob, **completion: Any) -> tuple[Message | None, selectors.ChatAllowance | None]:
@@ -407,10 +446,13 @@ def start_answer(
         finally:
             await let_in.arelease()
 
-    task = asyncio.get_running_loop().create_task(write())
+    return _keep_running(asyncio.get_running_loop().create_task(write()), job.answer_id)
+
+
+def _keep_running(task: asyncio.Task[None], answer_id: int) -> asyncio.Task[None]:
     _running.add(task)  # the loop holds tasks weakly: keep a reference until it is done
     task.add_done_callback(_running.discard)
-    task.add_done_callback(lambda done: _log_failure(done, job.answer_id))
+    task.add_done_callback(lambda done: _log_failure(done, answer_id))
     return task
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -165,6 +166,20 @@ class FaultSite:
         if spent != charged:
             problems.append(f"the answers cost {charged} tokens, the balance went down by {spent}")
         return problems
+
+    def answers_left_open(self, *, within: float) -> list[int]:
+        """The answers still being written `within` seconds from now: an answer the database left
+        in flight is closed (charged, or refunded) by its process once the database is back."""
+        deadline = time.monotonic() + within
+        while True:
+            open_answers = list(
+                Message.objects.filter(
+                    conversation__owner_id=self.user_id, status=Message.Status.STREAMING
+                ).values_list("pk", flat=True)
+            )
+            if not open_answers or time.monotonic() >= deadline:
+                return open_answers
+            time.sleep(0.2)
 
     def reap_answers_left_streaming(self) -> int:
         """Answers a killed web process left streaming, with their holds open, are closed and refunded

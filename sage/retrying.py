@@ -8,6 +8,9 @@ OUTSIDE_RETRY_ATTEMPTS tries in all. Then the last error is raised and the calle
 and refunds it as before. Any other error is raised at once: asking again would get the same answer.
 
 `on_retry` hears of every wait before it starts, so the page can say "retrying in 8 s".
+
+Our own services (the database, Redis) coming back after an outage are waited for by time, not tries
+(`acall_until_back`): what must be written once they are back (a refund) is tried until it is.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_after_delay,
     wait_random_exponential,
 )
 
@@ -137,6 +141,35 @@ async def acall_with_retries(
         wait=_wait(),
         retry=retry_if_exception(transient),
         before_sleep=_async_announcer(service, on_retry),
+        reraise=True,
+    )
+    return await retrying(call)
+
+
+# While one of our own services is away: tries a few hundred ms apart at first, then every few seconds.
+UNTIL_BACK_FIRST_WAIT_SECONDS = 0.25
+UNTIL_BACK_MAX_WAIT_SECONDS = 5.0
+
+
+async def acall_until_back(
+    call: Callable[[], Awaitable[_Result]],
+    *,
+    what: str,
+    transient: Callable[[BaseException], bool],
+    within_seconds: float,
+) -> _Result:
+    """`call()`'s result, tried again while it fails for a passing reason (`transient`: a database
+    or cache that is away) for up to `within_seconds`; then the last error is raised."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        logger.warning("%s failed (%r); trying again in %.1f s", what, error, state.upcoming_sleep)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_delay(within_seconds),
+        wait=wait_random_exponential(multiplier=UNTIL_BACK_FIRST_WAIT_SECONDS, max=UNTIL_BACK_MAX_WAIT_SECONDS),
+        retry=retry_if_exception(transient),
+        before_sleep=before_sleep,
         reraise=True,
     )
     return await retrying(call)

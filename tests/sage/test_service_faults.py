@@ -32,6 +32,7 @@ from devtools.faults import (
     server_errors,
     statuses,
 )
+from tests.gemini_stub import GeminiReply, running_gemini_stub
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request of the traffic
 
@@ -97,6 +98,21 @@ def test_postgres_restarted_mid_traffic(transactional_db) -> None:
         env = {**SERVER_ENV, "DATABASE_URL": database_url, "DB_POOL_TIMEOUT_SECONDS": "1"}
         with processes.daphne_process(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (url, _):
             during = run_fault(site, url, take_away=proxy.cut, give_back=proxy.restore)
+            assert_nothing_lost(site, url)
+    assert_no_server_errors(during)
+
+
+def test_answers_in_flight_when_postgres_goes_are_closed_and_refunded_once_it_is_back(transactional_db) -> None:
+    # A model that takes a second an answer: when the database goes, answers are waiting on it, and
+    # finish (or fail) with no database to write their ending or their refund to.
+    site = fault_site_create()
+    with running_gemini_stub() as gemini, database_proxy() as (proxy, database_url):
+        gemini.reply(GeminiReply(text="The harbour is busy at dawn, as the video says.", delay=1.0))
+        env = {**SERVER_ENV, **gemini.env(), "DATABASE_URL": database_url, "DB_POOL_TIMEOUT_SECONDS": "1"}
+        with processes.daphne_process(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (url, _):
+            during = run_fault(site, url, take_away=proxy.cut, give_back=proxy.restore)
+            # Well before the reaper's CHAT_STALE_ANSWER_SECONDS (which nothing runs here).
+            assert site.answers_left_open(within=RECOVERY_WITHIN) == []
             assert_nothing_lost(site, url)
     assert_no_server_errors(during)
 
