@@ -6,6 +6,7 @@ back in A's bands, near enough for the screening's measure."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -33,6 +34,9 @@ def pitch_matched(levels_b: np.ndarray, ratio: float) -> np.ndarray:
     """B's sound levels (… × bands) moved down in pitch by `ratio` (B speed / A speed): what B
     played at A's speed would show in each band, for a speed change that raised the pitch with it.
     Bands are read between B's band centres (the top band held past the end)."""
+    if not (math.isfinite(ratio) and ratio > 0):
+        # A NaN here once became an index of -2**63 (an IndexError, a 500): say what it is instead.
+        raise ValueError(f"a speed ratio must be a positive number, not {ratio}")
     if abs(ratio - 1.0) < 1e-4:
         return levels_b
     mels = _band_mels()

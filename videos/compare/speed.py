@@ -237,7 +237,9 @@ def section_between(
     section = _fine_section(costs, float(times[first]), float(times[last]), offset_1, offset_2)
     # Refined down to under _MIN_SECTION_SECONDS, it is a cut or an insertion the picture alone
     # could not tell from a speed change (a 0.8 s insertion came out as a 1 s section at 0.56×).
-    return section if section.a_end - section.a_start >= _MIN_SECTION_SECONDS else None
+    if section.a_end - section.a_start < _MIN_SECTION_SECONDS:
+        return None
+    return section if SLOWEST_RATE <= section.rate <= FASTEST_RATE else None
 
 
 def _cut_cost(cost_1: np.ndarray, cost_2: np.ndarray, offset_1: float, offset_2: float) -> float:
@@ -279,6 +281,10 @@ def _section_cost(
     if end - start < _MIN_SECTION_SECONDS / 2:
         return math.inf
     rate = (end + offset_2 - start - offset_1) / (end - start)
+    if not SLOWEST_RATE <= rate <= FASTEST_RATE:
+        # B standing still or running backwards (a trim's offsets over too short a stretch of A),
+        # or faster or slower than any speed change looked for: not a section.
+        return math.inf
     inside = (times >= start) & (times < end)
     times_b = np.where(
         times < start, times + offset_1, np.where(inside, start + offset_1 + (times - start) * rate, times + offset_2)
