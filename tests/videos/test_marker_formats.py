@@ -25,7 +25,7 @@ from lxml import etree
 from reviews.comments import comment_create_by_guest
 from sage.export_text import csv_table
 from tests.factories import ComparisonFactory, ShareLinkFactory, UploadFactory
-from videos.compare.markers import comparison_markers_file
+from videos.compare.markers import TimedMarker, comparison_markers_file, write_markers
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_at_29_97_an_hour_typed_plainly_is_the_drop_frame_hour(comparison) -> No
 def test_the_page_offers_the_start_timecode_for_the_marker_files(comparison) -> None:
     html = client_for(comparison.owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
 
-    field = re.search(r'<input id="marker-start-timecode" name="start_timecode" value="([^"]*)"', html)
+    field = re.search(r'<input id="marker-start-timecode" type="text" name="start_timecode" value="([^"]*)"', html)
     assert field and field.group(1) == "01:00:00:00"
     assert f'formaction="/api/v1/comparisons/{comparison.pk}/markers.edl"' in html
 
@@ -308,3 +308,16 @@ def test_bidi_controls_in_a_comment_reach_no_export(comparison) -> None:
     for text in [*files, report.content.decode()]:
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
         assert "Cut at elif.exe and here" in text
+
+
+def test_markers_on_one_frame_each_keep_a_frame_of_their_own_in_the_edl(comparison) -> None:
+    # Resolve holds one marker a frame: a second marker on a taken frame moves to the next free one.
+    same_moment = [
+        TimedMarker(side="b", start=2.0, end=2.0, name=name, note="", colour="BLUE") for name in ("x", "y", "z")
+    ]
+
+    edl = write_markers(video=comparison.video_b, side="b", name="B", markers=same_moment, file_type="edl")
+
+    record_ins = [match.group(6) for match in map(EVENT_LINE.match, edl.split("\n")) if match]
+    assert record_ins == ["01:00:02:00", "01:00:02:01", "01:00:02:02"]
+    assert " |C:ResolveColorBlue |M:y |D:1" in edl.split("\n")
