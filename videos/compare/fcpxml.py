@@ -18,8 +18,8 @@ from videos.compare.timecode import TimecodeRate
 from videos.models import Video
 
 FCPXML_VERSION = "1.8"
-# Project uids are stable per timeline (a second export of the same markers is the same project to
-# Final Cut, which offers to replace it), and differ between sites through the name.
+# A project's uid follows from its timeline's name (which names the comparison and the side): a second
+# export of the same markers is the same project to Final Cut, which offers to replace it.
 _UID_NAMESPACE = uuid.UUID("6f1c3b0e-52a4-4c1e-9a57-3e0d7c1f2b45")
 
 
@@ -69,7 +69,7 @@ def marker_fcpxml(timeline: otio.schema.Timeline, *, video: Video, rate: Timecod
         sequence.set("tcStart", start)
         sequence.set("tcFormat", "DF" if rate.drop_frame else "NDF")
         for spine in sequence.iter("spine"):
-            for item in spine:
+            for item in spine:  # the one clip: the whole video
                 item.set("offset", start)
     [clip] = timeline.find_clips()
     for element, marker in zip(document.iter("marker"), clip.markers, strict=True):
