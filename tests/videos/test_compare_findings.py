@@ -351,8 +351,8 @@ def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_si
         == "A 00:15.0-00:17.5 replaced in place by B 00:18.4-00:20.9"
     )
     edl = comparison_markers_file(comparison, side="b", file_type="edl")
-    assert "MOVED HERE (FROM A) - A 00:12.0-00:14.0 MOVED TO B 00:21.0-00:23.0" in edl
-    assert "TEXT ON SCREEN: A 'NEWS 24' -> B 'NEWS 42'" in edl
+    assert "A 00:12.0-00:14.0 moved to B 00:21.0-00:23.0 |C:ResolveColorFuchsia |M:" in edl
+    assert "Text on screen: A 'NEWS 24' -> B 'NEWS 42' |C:ResolveColorBlue |M:" in edl
     # Final Cut gets the same names, one marker per difference on each side.
     assert len(markers_on(comparison, "b")) == len(markers_on(comparison, "a")) == len(comparison.segments)
 

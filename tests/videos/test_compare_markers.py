@@ -1,6 +1,7 @@
 """A comparison's differences as markers for editing programs (EDL, FCPXML, CSV): each file is read
 back with OpenTimelineIO (and its XML or CSV where OTIO drops a field) and its markers' frames,
-names and notes checked; the API's ownership and the page's links.
+names and notes checked; the API's ownership and the page's links. Each format against its
+specification: tests/videos/test_marker_formats.py.
 
 The comparison is the factory's refined row: A 20 s, B 23.4 s, at 25 fps; differences on B at
 0–1.4 (only B), 5.637–8.337 (picture, low), 11–13 (only B) and 18.44–20.94 (both, high)."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ElementTree
 from fractions import Fraction
 
@@ -35,6 +37,24 @@ NOTES_ON_B = [
     "B 00:11.0-00:13.0; not in A",
     "A 00:15.0-00:17.5 = B 00:18.4-00:20.9; picture 0.87, sound 0.66",
 ]
+
+
+# Timecode counts from 01:00:00:00 (Resolve's timelines start there): frame 90000 at 25 fps.
+HOUR_AT_25 = 90000
+RESOLVE_LINE = re.compile(r"^(.*) \|C:ResolveColor(\w+) \|M:(.*) \|D:(\d+)$")
+
+
+def edl_markers(edl: str, rate: float = 25) -> list[tuple[int, str, str, str, int]]:
+    """(frame from the video's start, note, colour, name, length) of each marker in a marker EDL, its
+    events read back by OpenTimelineIO and each event's Resolve line parsed."""
+    hour = otio.opentime.from_timecode("01:00:00;00" if "FCM: DROP FRAME" in edl else "01:00:00:00", rate).value
+    markers = []
+    for clip in otio.adapters.read_from_string(edl, "cmx_3600", rate=rate).find_clips():
+        match = RESOLVE_LINE.match(clip.metadata["cmx_3600"]["comments"][0])
+        assert match, clip.metadata
+        note, colour, name, length = match.groups()
+        markers.append((round(clip.source_range.start_time.value - hour), note, colour, name, int(length)))
+    return markers
 
 
 def client_for(user) -> Client:
@@ -65,18 +85,19 @@ def comparison():
     return row
 
 
-def test_the_edl_has_a_loc_line_per_difference_on_b_at_its_frame(comparison) -> None:
+def test_the_edl_has_a_resolve_marker_per_difference_on_b_at_its_frame(comparison) -> None:
     edl = comparison_markers_file(comparison, side="b", file_type="edl")
 
     timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=25)
     assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
-    markers = only_clip(timeline).markers
-    # A `* LOC:` line has no duration and is upper case: the name and the note share it.
-    assert [(frames(m, 25)[0], m.name) for m in markers] == [
-        (start, f"{name} - {note}".upper()) for (start, _, name), note in zip(ON_B, NOTES_ON_B, strict=True)
+    # A one-frame event per marker; its line gives the note, colour, name and length in frames.
+    assert edl_markers(edl) == [
+        (start, note, colour, name, length)
+        for (start, length, name), note, colour in zip(
+            ON_B, NOTES_ON_B, ["Yellow", "Blue", "Yellow", "Purple"], strict=True
+        )
     ]
-    assert [m.color for m in markers] == ["YELLOW", "BLUE", "YELLOW", "PURPLE"]
-    assert "* LOC: 00:00:05:16 BLUE    2. PICTURE DIFFERS (LOW)" in edl
+    assert "002  001      V     C        01:00:05:16 01:00:05:17 01:00:05:16 01:00:05:17" in edl
 
 
 def test_the_fcpxml_has_a_marker_per_difference_with_its_duration_and_note(comparison) -> None:
@@ -97,7 +118,7 @@ def test_the_csv_has_a_row_per_marker_with_timecode_at_the_frame(comparison) -> 
 
     assert [
         (
-            otio.opentime.from_timecode(row["start"], 25).value,
+            otio.opentime.from_timecode(row["start"], 25).value - HOUR_AT_25,
             int(row["duration_frames"]),
             otio.opentime.from_timecode(row["end"], 25).value - otio.opentime.from_timecode(row["start"], 25).value,
             row["name"],
@@ -136,12 +157,12 @@ def test_markers_sit_on_the_ntsc_rate_of_the_video_as_exact_frames(comparison) -
         for element in ElementTree.fromstring(fcpxml).iter("marker")
     ]
     assert [start * Fraction(30000, 1001) for start in starts] == expected
-    # Non-drop-frame timecode: frames counted 30 to the timecode second.
-    from_edl = only_clip(otio.adapters.read_from_string(edl, "cmx_3600", rate=30)).markers
-    assert [frames(m, 30)[0] for m in from_edl] == expected
-    assert "* LOC: 00:00:05:19 BLUE" in edl
+    # Drop-frame timecode, as 29.97 timelines count: read back at 30000/1001.
+    assert [marker[0] for marker in edl_markers(edl, rate=30000 / 1001)] == expected
+    assert "FCM: DROP FRAME" in edl and " 01:00:05;19 01:00:05;20 " in edl
     rows = list(csv.DictReader(io.StringIO(comparison_markers_file(comparison, side="b", file_type="csv"))))
-    assert [otio.opentime.from_timecode(row["start"], 30).value for row in rows] == expected
+    hour = otio.opentime.from_timecode("01:00:00;00", 30000 / 1001).value
+    assert [otio.opentime.from_timecode(row["start"], 30000 / 1001).value - hour for row in rows] == expected
     assert rows[1]["start_seconds"] == "5.639"  # 169 × 1001/30000 s
 
 
@@ -211,10 +232,11 @@ def test_the_schema_documents_the_marker_export() -> None:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/v1/comparisons/{comparison_id}/markers.{file_type}"]["get"]
 
-    assert "* LOC:" in operation["description"] and "Final Cut" in operation["description"]
+    assert "|C:" in operation["description"] and "Final Cut" in operation["description"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     assert parameters["file_type"]["schema"]["enum"] == ["csv", "edl", "fcpxml"]
     assert parameters["side"]["schema"]["enum"] == ["a", "b"]
+    assert parameters["start_timecode"]["schema"]["default"] == "01:00:00:00"
     assert set(operation["responses"]["200"]["content"]) == {"text/csv", "text/plain", "application/xml"}
 
 
@@ -250,35 +272,33 @@ def test_comments_on_b_join_the_differences_in_every_file_in_their_own_colour(co
     fcpxml = comparison_markers_file(commented, side="b", file_type="fcpxml")
     rows = list(csv.DictReader(io.StringIO(comparison_markers_file(commented, side="b", file_type="csv"))))
 
-    from_edl = only_clip(otio.adapters.read_from_string(edl, "cmx_3600", rate=25)).markers
+    from_edl = edl_markers(edl)
     from_fcpxml = only_clip(otio.adapters.read_from_string(fcpxml, "fcpx_xml")).markers
     comments_fcpxml = [(*frames(m, 25), m.name) for m in from_fcpxml if m.name.startswith("Comment:")]
-    assert comments_fcpxml == [
-        (150, 50, "Comment: Ana: The logo is far too big here"),
-        (300, 1, "Comment: Bo: Cut here?"),
-    ]
+    assert comments_fcpxml == [(150, 50, "Comment: Ana"), (300, 1, "Comment: Bo")]
     assert len(from_fcpxml) == len(ON_B) + 2
-    edl_comments = [m for m in from_edl if m.name.startswith("COMMENT:")]
-    assert [(frames(m, 25)[0], m.color) for m in edl_comments] == [(150, "ORANGE"), (300, "ORANGE")]
-    assert "SMALLER IN V3" in edl_comments[0].name and "(RESOLVED)" in edl_comments[0].name
+    # Resolve has no orange: the comments' colour there is its sand.
+    edl_comments = [marker for marker in from_edl if marker[3].startswith("Comment:")]
+    assert [(frame, colour, name) for frame, _, colour, name, _ in edl_comments] == [
+        (150, "Sand", "Comment: Ana"),
+        (300, "Sand", "Comment: Bo"),
+    ]
+    assert "Smaller in v3" in edl_comments[0][1] and "(resolved)" in edl_comments[0][1]
     # Differences never use the comments' colour.
-    assert {m.color for m in from_edl if not m.name.startswith("COMMENT:")} <= {
-        "YELLOW",
-        "BLUE",
-        "PURPLE",
-        "CYAN",
-        "PINK",
+    assert {colour for _, _, colour, name, _ in from_edl if not name.startswith("Comment:")} <= {
+        "Yellow",
+        "Blue",
+        "Purple",
+        "Cyan",
+        "Pink",
     }
     notes = {element.get("value"): element.get("note") for element in ElementTree.fromstring(fcpxml).iter("marker")}
-    assert notes["Comment: Ana: The logo is far too big here"] == (
+    assert notes["Comment: Ana"] == (
         "The logo is far too big here | Owner: Smaller in v3 | (resolved)"
         if commented.owner.display_name == ""
         else f"The logo is far too big here | {commented.owner.display_name}: Smaller in v3 | (resolved)"
     )
-    assert [row["name"] for row in rows if row["colour"] == "ORANGE"] == [
-        "Comment: Ana: The logo is far too big here",
-        "Comment: Bo: Cut here?",
-    ]
+    assert [row["name"] for row in rows if row["colour"] == "ORANGE"] == ["Comment: Ana", "Comment: Bo"]
 
 
 def test_include_picks_differences_or_comments(commented) -> None:
@@ -287,8 +307,8 @@ def test_include_picks_differences_or_comments(commented) -> None:
     only_comments = client.get(markers_url(commented, "csv"), {"side": "a", "include": "comments"})
     only_differences = client.get(markers_url(commented, "csv"), {"include": "differences"})
 
-    assert [row["name"] for row in csv.DictReader(io.StringIO(only_comments.content.decode()))] == [
-        "Comment: Ana: Keep this shot"
+    assert [(row["name"], row["note"]) for row in csv.DictReader(io.StringIO(only_comments.content.decode()))] == [
+        ("Comment: Ana", "Keep this shot")
     ]
     names = [row["name"] for row in csv.DictReader(io.StringIO(only_differences.content.decode()))]
     assert names == [name for _, _, name in ON_B]

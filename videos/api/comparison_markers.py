@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from sage.api.errors import error_responses
 from videos.api.comparisons import _COMPARISON_ID, _user
+from videos.compare.edl import NAME_LIMIT, NOTE_LIMIT
 from videos.compare.markers import (
     CONTENT_TYPES,
     CSV_COLUMNS,
@@ -23,6 +24,7 @@ from videos.compare.markers import (
     comparison_markers_file,
 )
 from videos.compare.selectors import comparison_get_to_view
+from videos.compare.timecode import DEFAULT_START, TimecodeInvalid
 
 
 class MarkersInput(serializers.Serializer[Any]):
@@ -37,6 +39,13 @@ class MarkersInput(serializers.Serializer[Any]):
         "on that side, from the share links), or both (the default).",
     )
 
+    start_timecode = serializers.CharField(
+        default=DEFAULT_START,
+        max_length=12,
+        help_text="The timecode of the video's first frame, HH:MM:SS:FF at the video's frame rate (default "
+        "01:00:00:00, where Resolve's timelines start; 00:00:00:00 for the video's own time).",
+    )
+
     def validate_include(self, value: str) -> tuple[str, ...]:
         chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
         if not chosen or any(part not in MARKER_SOURCES for part in chosen):
@@ -45,16 +54,23 @@ class MarkersInput(serializers.Serializer[Any]):
 
 
 MARKERS_HELP = (
-    "Every difference as a marker on one video's timeline, at its frame rate (the nearest standard "
-    "timecode rate), timecode 00:00:00:00 at the video's start: a range where that video has the "
-    "stretch, a one-frame point where the other video's stretch was removed or inserted. A marker's "
-    "name says the difference's number, kind and severity; its note where it is on the other video, "
-    "the picture and sound scores and the words that changed. The timeline's name says which video. "
-    "`markers.edl`: CMX 3600, non-drop-frame timecode, a `* LOC:` line per marker (DaVinci Resolve, "
-    "Avid; upper case, name and note on one line). `markers.fcpxml`: Final Cut Pro XML 1.8, a marker "
-    "per difference with its duration and note. `markers.csv`: columns " + ", ".join(CSV_COLUMNS) + ". "
+    "Every difference as a marker on one video's timeline, in frames at the video's own frame rate "
+    "(15 fps at 15; 23.976, 29.97 and 59.94 as 24000/1001, 30000/1001 and 60000/1001, drop-frame timecode "
+    "at 29.97 and 59.94, non-drop at every other rate), the video's first frame at `start_timecode` "
+    "(default 01:00:00:00): a range where that video has the stretch, a one-frame point where the other "
+    "video's stretch was removed or inserted. A marker's name says the difference's number, kind and "
+    "severity; its note where it is on the other video, the picture and sound scores and the words that "
+    "changed. The timeline's name says which video. "
+    "`markers.edl`: the CMX 3600 marker EDL DaVinci Resolve reads (Timelines > Import > Timeline Markers "
+    "from EDL): `TITLE:`, `FCM:`, then a one-frame event per marker and its line `<note> |C:<colour> "
+    f"|M:<name> |D:<frames>`; ASCII, the name cut to {NAME_LIMIT} characters and the note to {NOTE_LIMIT} "
+    '(ending "..."). `markers.fcpxml`: Final Cut Pro XML 1.8, a marker per difference with its duration '
+    "and note, the uploaded file's name as the asset's `src`. `markers.csv`: columns "
+    + ", ".join(CSV_COLUMNS)
+    + " (timecodes as in the EDL, seconds from the video's start). "
     "Reviewers' comments (`include=comments`, in the default) are orange markers named "
-    '"Comment: <author>: <start of the comment>", the whole comment and its replies in the note.'
+    '"Comment: <author>", the comment and its replies in the note. People\'s text has no bidi controls in '
+    "any file, and a CSV cell that would start like a formula starts with a single quote."
 )
 
 
@@ -82,7 +98,17 @@ class ComparisonMarkersApi(APIView):
         query.is_valid(raise_exception=True)
         side = query.validated_data["side"]
         include = query.validated_data["include"]
-        body = comparison_markers_file(comparison, side=side, file_type=file_type, include=include)  # type: ignore[arg-type]
+        try:
+            body = comparison_markers_file(
+                comparison,
+                side=side,
+                file_type=file_type,  # type: ignore[arg-type]
+                include=include,
+                start_timecode=query.validated_data["start_timecode"],
+            )
+        except TimecodeInvalid as exc:
+            # The rate is the video's: only here is it known whether a frame number fits a second.
+            raise serializers.ValidationError({"start_timecode": [str(exc)]}) from exc
         response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])  # type: ignore[index]
         filename = f"comparison-{comparison.pk}-markers-{side}.{file_type}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from sage.export_text import csv_table
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
@@ -428,21 +427,18 @@ CSV_HELP = (
     "and B (`a_start`, `b_start`) and the picture and sound change there (`visual_distance`, "
     "`audio_distance`), then a `comment` row per reviewer's comment or reply (on A or B: its time in "
     "`a_start`/`a_end` or `b_start`/`b_end`; `comment_id`, `parent_id` for a reply, `author_name`, `body`, "
-    "`resolved`). Columns: " + ", ".join(CSV_COLUMNS) + "."
+    "`resolved`). Columns: " + ", ".join(CSV_COLUMNS) + ". A text cell that would start like a spreadsheet "
+    "formula (`=`, `+`, `-`, `@`, tab, carriage return) starts with a single quote; numbers stay numbers."
 )
 
 
 def export_csv(comparison: Comparison) -> str:
     """One table: `span` rows, then a `segment` row per difference, then the curve's rows."""
     data = comparison_payload(comparison)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for span in data["matched_spans"]:
-        writer.writerow({"record": "span", **span})
+    rows: list[dict[str, Any]] = [{"record": "span", **span} for span in data["matched_spans"]]
     for number, segment in enumerate(data["segments"]):
         words = data["word_changes"].get(str(number), {})
-        writer.writerow(
+        rows.append(
             {
                 "record": "segment",
                 **segment,
@@ -456,11 +452,11 @@ def export_csv(comparison: Comparison) -> str:
     for a_time, b_time, visual, audio in zip(
         curve["a_time"], curve["b_time"], curve["visual"], curve["audio"], strict=True
     ):
-        writer.writerow(
+        rows.append(
             {"record": record, "a_start": a_time, "b_start": b_time, "visual_distance": visual, "audio_distance": audio}
         )
     for comment in comments_on_comparison(comparison):
-        writer.writerow(
+        rows.append(
             {
                 "record": "comment",
                 f"{comment.side}_start": comment.start,
@@ -472,7 +468,8 @@ def export_csv(comparison: Comparison) -> str:
                 "resolved": "yes" if comment.resolved else "no",
             }
         )
-    return out.getvalue()
+    # Reviewers' text reaches the owner's spreadsheet: `csv_table` makes every cell safe to open.
+    return csv_table(CSV_COLUMNS, rows, ignore_extra=True)
 
 
 class ComparisonExportApi(APIView):

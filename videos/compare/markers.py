@@ -1,6 +1,7 @@
 """Marker lists for editing programs: a comparison's differences as markers an editor imports onto
-one video's timeline, as CSV, a CMX 3600 EDL with `* LOC:` lines (DaVinci Resolve, Avid) or FCPXML
-(Final Cut Pro), at the video's frame rate, written by OpenTimelineIO and its adapters.
+one video's timeline, as CSV, a CMX 3600 marker EDL (DaVinci Resolve, `videos.compare.edl`) or FCPXML
+(Final Cut Pro, `videos.compare.fcpxml`), at the video's own frame rate (`videos.compare.timecode`),
+built as an OpenTimelineIO timeline.
 
 A marker list is a list of `TimedMarker` on A's or B's time: differences and reviewers' comments
 (`videos.review_comments`) make them, in colours of their own (`write_markers` does not care where a
@@ -8,19 +9,20 @@ marker came from)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import posixpath
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Literal
+from urllib.parse import quote
 
 import opentimelineio as otio
 
+from sage.export_text import csv_table, plain_text
 from sage.formatting import clock_range, clock_tenths
+from videos.compare.edl import marker_edl
+from videos.compare.fcpxml import marker_fcpxml
 from videos.compare.finding_words import REPLACED_LABEL, finding_sentence
-from videos.models import Comparison, Video
+from videos.compare.timecode import DEFAULT_START, TimecodeRate, video_rate
+from videos.models import Comparison, Upload, Video
 from videos.review_comments import ExportedComment, comments_on_comparison
 
 Side = Literal["a", "b"]
@@ -35,12 +37,6 @@ CONTENT_TYPES: dict[MarkerFileType, str] = {
     "fcpxml": "application/xml; charset=utf-8",
 }
 CSV_COLUMNS = ["name", "start", "end", "duration_frames", "start_seconds", "end_seconds", "colour", "note", "timeline"]
-
-# Timecode rates editors' timelines run at; a video's measured rate (29.97002997…, or 29.87 from a
-# phone's variable rate) becomes the nearest, so timecode is exact and every program accepts it.
-TIMECODE_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
-                  Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60)]  # fmt: skip
-DEFAULT_RATE = Fraction(25)
 
 # OTIO marker colours. Red and green are avoided: Final Cut reads them as to-do and done markers.
 KIND_COLOURS = {
@@ -58,7 +54,6 @@ KIND_COLOURS = {
 }
 # Reviewers' comments: a colour no kind of difference has.
 COMMENT_COLOUR = otio.schema.MarkerColor.ORANGE
-COMMENT_NAME_EXCERPT = 60
 KIND_NAMES = {
     "visual": "Picture differs",
     "audio": "Sound differs",
@@ -73,8 +68,9 @@ KIND_NAMES = {
 
 @dataclass(frozen=True)
 class TimedMarker:
-    """One marker on A's or B's time, in seconds (`end == start` for a point). Plain text only: an
-    EDL keeps one line of it, upper-cased."""
+    """One marker on A's or B's time, in seconds (`end == start` for a point): a short `name` (what
+    it is, who wrote it) and the `note` (what it says). One line each, people's text made plain
+    (`sage.export_text`: no bidi controls to reorder what is around it in an editor's list)."""
 
     side: Side
     start: float
@@ -85,16 +81,8 @@ class TimedMarker:
 
     def __post_init__(self) -> None:
         # One line each: an EDL comment ends at the line's end.
-        object.__setattr__(self, "name", " ".join(self.name.split()))
-        object.__setattr__(self, "note", " ".join(self.note.split()))
-
-
-def marker_rate(video: Video) -> Fraction:
-    """The standard timecode rate nearest the video's frame rate (25 when it was not measured)."""
-    if not video.fps:
-        return DEFAULT_RATE
-    fps = video.fps
-    return min(TIMECODE_RATES, key=lambda rate: abs(float(rate) - fps))
+        object.__setattr__(self, "name", " ".join(plain_text(self.name).split()))
+        object.__setattr__(self, "note", " ".join(plain_text(self.note).split()))
 
 
 def _range_text(start: float, end: float) -> str:
@@ -160,14 +148,9 @@ def _marker_kind_name(segment: dict[str, Any], side: Side) -> str:
     return KIND_NAMES[kind]
 
 
-def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
-    """Each comment thread on `side` as a marker named "Comment: <author>: <body excerpt>"; the note
-    holds the whole body, then each reply ("<author>: <body>"), and whether it is resolved."""
+    """Each comment thread on `side` as a marker named "Comment: <author>"; the note holds the body,
+    then each reply ("<author>: <body>"), and whether it is resolved (the text once, in the note)."""
     comments = comments_on_comparison(comparison)
     replies: dict[int, list[ExportedComment]] = {}
     for comment in comments:
@@ -186,7 +169,7 @@ def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
                 side=side,
                 start=comment.start,
                 end=comment.end if comment.end is not None else comment.start,
-                name=f"Comment: {comment.author_name}: {_excerpt(comment.body, COMMENT_NAME_EXCERPT)}",
+                name=f"Comment: {comment.author_name}",
                 note=" | ".join(parts),
                 colour=COMMENT_COLOUR,
             )
@@ -206,57 +189,71 @@ def comparison_markers_file(
     side: Side,
     file_type: MarkerFileType,
     include: tuple[MarkerSource, ...] = MARKER_SOURCES,
+    start_timecode: str = DEFAULT_START,
 ) -> str:
     """The comparison's differences and reviewers' comments (those `include` names) as a marker file
-    on `side`'s timeline."""
+    on `side`'s timeline, its first frame at `start_timecode`."""
     video = comparison.video_a if side == "a" else comparison.video_b
     markers = difference_markers(comparison, side=side) if "differences" in include else []
     if "comments" in include:
         markers += comment_markers(comparison, side=side)
     return write_markers(
-        video=video, side=side, name=timeline_name(comparison, side), markers=markers, file_type=file_type
+        video=video,
+        side=side,
+        name=timeline_name(comparison, side),
+        markers=markers,
+        file_type=file_type,
+        start_timecode=start_timecode,
     )
 
 
-def write_markers(*, video: Video, side: Side, name: str, markers: list[TimedMarker], file_type: MarkerFileType) -> str:
+def write_markers(
+    *,
+    video: Video,
+    side: Side,
+    name: str,
+    markers: list[TimedMarker],
+    file_type: MarkerFileType,
+    start_timecode: str = DEFAULT_START,
+) -> str:
     """`markers` (all on `side`, `video`'s time) as a file of `file_type`, on a timeline called `name`
-    that holds `video` as one clip from its first frame (timecode 00:00:00:00 is the video's start)."""
+    that holds `video` as one clip whose first frame is at `start_timecode` (01:00:00:00, where
+    Resolve's timelines start, unless asked), in frames at the video's own rate. Raises
+    `TimecodeInvalid` for a start that names no frame at that rate."""
     if any(marker.side != side for marker in markers):
         raise ValueError(f"Every marker must be on {side.upper()}'s time.")
-    rate = marker_rate(video)
+    rate = video_rate(video)
+    start_frame = rate.frame(start_timecode)
+    timeline = _timeline(video=video, name=name, markers=markers, rate=rate)
     if file_type == "edl":
-        # Frames counted at the nominal rate: non-drop-frame timecode (Resolve's default, and the
-        # only kind OTIO reads back from a `* LOC:` line) at 29.97 too.
-        timeline = _timeline(video=video, side=side, name=name, markers=markers, rate=rate, timebase=round(rate))
-        # A `* LOC:` line has a time, a colour and one line of text: the note goes after the name.
-        for marker in next(iter(timeline.find_clips())).markers:
-            marker.name = f"{marker.name} - {marker.metadata['sage']['note']}"
-        edl: str = otio.adapters.write_to_string(timeline, "cmx_3600", rate=round(rate))
-        return edl
-    timeline = _timeline(video=video, side=side, name=name, markers=markers, rate=rate, timebase=rate)
+        return marker_edl(timeline, rate=rate, start_frame=start_frame)
     if file_type == "fcpxml":
-        return _fcpxml(timeline, markers=markers, rate=rate)
-    return _csv(timeline, rate=rate)
+        return marker_fcpxml(timeline, video=video, rate=rate, start_frame=start_frame)
+    return _csv(timeline, rate=rate, start_frame=start_frame)
 
 
-def _frames(seconds: float, rate: Fraction) -> int:
-    return round(seconds * rate)
+def media_file_name(video: Video) -> str:
+    """The name the video's file had when it was uploaded (an editor relinks by it); a video that
+    came otherwise (YouTube, the demo pair) is named by its title."""
+    uploaded = Upload.objects.filter(video=video).values_list("filename", flat=True).first()
+    return uploaded or f"{video.title}{posixpath.splitext(video.storage_key)[1] or '.mp4'}"
 
 
-def _timeline(
-    *, video: Video, side: Side, name: str, markers: list[TimedMarker], rate: Fraction, timebase: Fraction | int
-) -> otio.schema.Timeline:
-    """`video` as one clip with the markers, in frames at `rate` written as times at `timebase`."""
-    fps = float(timebase)
+def _frames(seconds: float, rate: TimecodeRate) -> int:
+    return round(seconds * rate.fps)
+
+
+def _timeline(*, video: Video, name: str, markers: list[TimedMarker], rate: TimecodeRate) -> otio.schema.Timeline:
+    """`video` as one clip with the markers, in frames at `rate`."""
+    fps = float(rate.fps)
     length = max(_frames(video.duration or 0.0, rate), 1)
     whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(length, fps))
-    # A bare file name: editors relink by name, and the FCPXML adapter probes a `src` that exists here.
-    file_name = posixpath.basename(video.storage_key) or f"{video.title}.mp4"
+    title = plain_text(video.title)
+    # The file's name, URL-encoded: a relative URL, as FCPXML's `src` is one (editors relink by name).
     clip = otio.schema.Clip(
-        name=video.title,
-        media_reference=otio.schema.ExternalReference(target_url=file_name, available_range=whole),
+        name=title,
+        media_reference=otio.schema.ExternalReference(target_url=quote(media_file_name(video)), available_range=whole),
         source_range=whole,
-        metadata={"cmx_3600": {"reel": f"SAGE_{side.upper()}"}},
     )
     for marker in sorted(markers, key=lambda m: (m.start, m.end)):
         start = min(_frames(marker.start, rate), length - 1)
@@ -272,56 +269,32 @@ def _timeline(
                 metadata={"sage": {"note": marker.note, "side": marker.side}},
             )
         )
-    track = otio.schema.Track(name=video.title, kind=otio.schema.TrackKind.Video)
+    track = otio.schema.Track(name=title, kind=otio.schema.TrackKind.Video)
     track.append(clip)
-    timeline = otio.schema.Timeline(name=name)
+    timeline = otio.schema.Timeline(name=plain_text(name))
     timeline.tracks.append(track)
     return timeline
 
 
-def _fcpxml(timeline: otio.schema.Timeline, *, markers: list[TimedMarker], rate: Fraction) -> str:
-    """The adapter's FCPXML, completed: it knows frame durations only for a table of rates (not
-    30000/1001 as a fraction) and writes no marker `note`, which Final Cut shows under the name."""
-    written = otio.adapters.write_to_string(timeline, "fcpx_xml")
-    document = ElementTree.fromstring(written)  # noqa: S314 -- the adapter's output from our own data
-    frame = 1 / rate
-    for media_format in document.iter("format"):
-        media_format.set("frameDuration", f"{frame.numerator}/{frame.denominator}s")
-    clip = next(iter(timeline.find_clips()))
-    for element, marker in zip(document.iter("marker"), clip.markers, strict=True):
-        element.set("note", marker.metadata["sage"]["note"])
-    ElementTree.indent(document, space="    ")
-    body = ElementTree.tostring(document, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n{body}\n'
-
-
-def _csv(timeline: otio.schema.Timeline, *, rate: Fraction) -> str:
-    """A row per marker with its timecode and seconds, for tools without an EDL or FCPXML import."""
-    fps = float(rate)
-    out = io.StringIO()
-
-    def timecode(time: otio.opentime.RationalTime) -> str:
-        # Non-drop-frame, as in the EDL.
-        frame = round(time.rescaled_to(fps).value)
-        text: str = otio.opentime.to_timecode(otio.opentime.RationalTime(frame, round(rate)), round(rate))
-        return text
-
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    clip = next(iter(timeline.find_clips()))
+def _csv(timeline: otio.schema.Timeline, *, rate: TimecodeRate, start_frame: int) -> str:
+    """A row per marker with its timecode (as in the EDL) and seconds (from the video's start), for
+    tools without an EDL or FCPXML import."""
+    [clip] = timeline.find_clips()
+    rows = []
     for marker in clip.markers:
-        start = marker.marked_range.start_time
-        end = marker.marked_range.end_time_exclusive()
-        row: dict[str, Any] = {
-            "name": marker.name,
-            "start": timecode(start),
-            "end": timecode(end),
-            "duration_frames": int(marker.marked_range.duration.value),
-            "start_seconds": round(start.to_seconds(), 3),
-            "end_seconds": round(end.to_seconds(), 3),
-            "colour": marker.color,
-            "note": marker.metadata["sage"]["note"],
-            "timeline": timeline.name,
-        }
-        writer.writerow(row)
-    return out.getvalue()
+        start = round(marker.marked_range.start_time.value)
+        duration = round(marker.marked_range.duration.value)
+        rows.append(
+            {
+                "name": marker.name,
+                "start": rate.timecode(start_frame + start),
+                "end": rate.timecode(start_frame + start + duration),
+                "duration_frames": duration,
+                "start_seconds": round(float(start / rate.fps), 3),
+                "end_seconds": round(float((start + duration) / rate.fps), 3),
+                "colour": marker.color,
+                "note": marker.metadata["sage"]["note"],
+                "timeline": timeline.name,
+            }
+        )
+    return csv_table(CSV_COLUMNS, rows)

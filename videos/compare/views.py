@@ -55,6 +55,7 @@ from videos.compare.services import (
     describe,
     offset_words,
 )
+from videos.compare.timecode import DEFAULT_START
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 
@@ -314,7 +315,7 @@ def _video_config(video: Video, media: PlayerMedia, *, shared: bool) -> dict[str
 
 
 MARKER_FILE_LABELS: dict[MarkerFileType, str] = {
-    "edl": "EDL (Resolve, Avid)",
+    "edl": "EDL (Resolve)",
     "fcpxml": "FCPXML (Final Cut)",
     "csv": "CSV",
 }
@@ -333,6 +334,26 @@ def marker_links(comparison: Comparison) -> list[tuple[str, list[tuple[str, str]
         )
         for side, video in (("b", comparison.video_b), ("a", comparison.video_a))
     ]
+
+
+@dataclass(frozen=True)
+class MarkerForm:
+    """The marker files at a start timecode of the editor's choosing: a GET form to the same URLs
+    (`start_timecode`), so it needs no JavaScript."""
+
+    sides: list[tuple[str, str]]
+    files: list[tuple[str, str]]  # (URL, label) for each file type
+    start_timecode: str = DEFAULT_START
+
+
+def marker_form(comparison: Comparison) -> MarkerForm:
+    return MarkerForm(
+        sides=[("b", f"B: {comparison.video_b.title}"), ("a", f"A: {comparison.video_a.title}")],
+        files=[
+            (reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type}), label)
+            for file_type, label in MARKER_FILE_LABELS.items()
+        ],
+    )
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -451,6 +472,7 @@ def comparison_context(
             export_json=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
             export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
             marker_links=marker_links(comparison),
+            marker_form=marker_form(comparison),
             comments_panel=owner_comments_panel(comparison),
         )
     elif shared is None:
@@ -460,6 +482,7 @@ def comparison_context(
             export_json=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "json"}),
             export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
             marker_links=marker_links(comparison),
+            marker_form=marker_form(comparison),
         )
     return context
 
