@@ -49,6 +49,7 @@ from billing.stripe_client import (
 )
 from billing.wallets import wallet_locked
 from sage.errors import NotFound
+from sage.formatting import video_duration
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
 PURCHASE_MEMORY_SECONDS = 24 * 60 * 60
@@ -181,6 +182,31 @@ def _paid(purchase: PackPurchase) -> PaymentResult:
     return PaymentResult(
         purchase.stripe_payment_intent_id, "paid", purchase.tokens, name, f"Paid: {purchase.tokens:,} tokens added."
     )
+
+
+@dataclass(frozen=True)
+class PackOffer:
+    """A pack on sale as the billing page shows it: its price, the video time it buys, where to buy it."""
+
+    pack: TokenPack
+
+    @property
+    def price(self) -> str:
+        return money(self.pack.amount, self.pack.currency)
+
+    @property
+    def video_time(self) -> str:
+        return video_duration(self.pack.tokens)
+
+    @property
+    def buy_url(self) -> str:
+        return reverse("billing:pack-buy", args=[self.pack.pk])
+
+
+def pack_offers() -> list[PackOffer]:
+    """The packs on sale as the billing page lists them, in the operators' order (sort_order): a
+    list to choose from; which one to offer for a shortfall is pack_covering's."""
+    return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
 
 
 # --- the pack to offer when tokens run out ------------------------------------------------------

@@ -7,7 +7,6 @@ billing.packs charges the pack row's price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,8 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from billing.models import TokenPack
-from billing.money import money
 from billing.packs import (
     PaymentResult,
     card_setup_start,
@@ -37,29 +34,7 @@ from billing.stripe_client import (
 from sage import ratelimit
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
-from sage.formatting import video_duration
 from sage.json_input import loads
-
-
-@dataclass(frozen=True)
-class PackOffer:
-    pack: TokenPack
-
-    @property
-    def price(self) -> str:
-        return money(self.pack.amount, self.pack.currency)
-
-    @property
-    def video_time(self) -> str:
-        return video_duration(self.pack.tokens)
-
-    @property
-    def buy_url(self) -> str:
-        return reverse("billing:pack-buy", args=[self.pack.pk])
-
-
-def pack_offers() -> list[PackOffer]:
-    return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
 
 
 def _checked(request: HttpRequest) -> User:

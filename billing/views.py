@@ -26,8 +26,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold, LedgerEntry, Plan
 from billing.money import money
-from billing.packs import buy_details, buy_offer_for, pack_covering
-from billing.purchase_views import pack_offers
+from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,

@@ -13,8 +13,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
+from billing.packs import pack_offers
 from billing.prices import Prices, current_prices
-from billing.purchase_views import pack_offers
 from billing.selectors import plans_for_display
 from billing.stripe_client import payments_configured
 from billing.subscription_views import plan_price
