@@ -11,8 +11,7 @@ chat's retrieval and extractive quotes). Questions alternate, talk by talk, betw
 (the one the cut-offs in videos/search.py may be set on) and a held-out half; both are printed,
 with a per-question table (question, expected time, cited time, ok). Goals: the cited start within
 2 s of the answer for ≥ 92 % of the questions, and "nothing answers" for ≥ 90 % of the unrelated
-ones. Needs the recordings' repositories mirrored (bare git mirrors under $SAGE_BENCH_MIRRORS: github:joinly-ai/joinly,
-github:openai/whisper, github:LCAV/pyroomacoustics); they are copied into .sage/bench/lectures/.
+ones. Needs the recordings in the public media folder (SAGE_BENCH_MEDIA; see bench/README.md).
 
 Part 1, `talks`: the corpus is bench/talks.py: ten talks on unrelated subjects (one "video" each, said at 150
 words a minute, cut into caption lines anywhere), 48 questions each answered by one known sentence,

@@ -1,17 +1,17 @@
 """Speech in another language: told apart from English by the English-only model, or named by a
 multilingual one.
 
-    .venv/bin/python bench/language.py [--real DIR] [--mirrors DIR] [--keep DIR] [--record]
+    .venv/bin/python bench/language.py [--keep DIR] [--record]
     WHISPER_MODEL=/path/to/faster-whisper-base .venv/bin/python bench/language.py
 
 Makes with espeak-ng (sage/synthetic_media/other_languages.py, speech_corpus.py): two passages in
 each of ten languages (fr, de, es, it, pt, nl, pl, ru, sv, tr; one clean at 150 words a minute, one
 at 170 over pink noise 10 dB below the speech); English in the ten voices, rates and backgrounds
 of bench/speech.py; and four files with nobody speaking (sung vowels, music, applause, pink noise).
-Adds real recordings from public repositories (REAL_RECORDINGS: their licences are listed there),
-read from `--real` (default .sage/bench/real-speech, git-ignored); with `--mirrors DIR` (a folder
-of bare git mirrors named owner+name/repo) missing ones are copied from there first. Each is
-recognised as the pipeline does (`recognise_speech`), one at a time.
+Adds real recordings from public repositories (REAL_RECORDINGS; their sources, licences and SHA-256
+are in sage/synthetic_media/public_media.toml), read from the folder SAGE_BENCH_MEDIA names (those
+missing are left out, and counted). Each is recognised as the pipeline does (`recognise_speech`),
+one at a time.
 
 With an English-only model (the default tiny.en) it prints, per file, the signals the decision is
 made from (`videos.transcripts.speech.LanguageEvidence`: mean token log-probability, mean word
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from bench.results import Row, add_record_option, record  # found through the path above
 from bench.speech import configure_django, load_average, verdict
+from sage.synthetic_media.caching import MissingMedia
 from sage.synthetic_media.other_languages import OTHER_LANGUAGES, spoken_in
+from sage.synthetic_media.public_media import media_directory, public_file
 from sage.synthetic_media.speech_corpus import (
     PASSAGES,
     SPOKEN_CONDITIONS,
@@ -54,56 +55,35 @@ GOAL_FALSE_ENGLISH = 0  # English files marked "another language"
 GOAL_FALSE_QUIET = 0  # non-speech files marked "another language"
 NON_SPEECH: tuple[NonSpeechKind, ...] = ("sung_vowels", "music", "applause", "pink_noise")
 NON_SPEECH_SECONDS = 30.0
-GIT = shutil.which("git") or "/usr/bin/git"
-DEFAULT_REAL = Path(__file__).resolve().parent.parent / ".sage" / "bench" / "real-speech"
 
 
 @dataclass(frozen=True)
 class Recording:
-    """A real recording: the file name in the cache, its language ("en", "de", "mixed"), and where
-    it comes from (repository, path) under which licence."""
+    """A real recording: its name in the public media manifest and its language ("en", "de", "mixed")."""
 
     name: str
     language: str
-    repository: str
-    path: str
-    licence: str
 
 
-_SB = "speechbrain/speechbrain"
-_FW = "SYSTRAN/faster-whisper"
-_PRA = "LCAV/pyroomacoustics"
 REAL_RECORDINGS: tuple[Recording, ...] = (
-    Recording("fw-jfk.flac", "en", _FW, "tests/data/jfk.flac", "MIT repo; a 1961 US presidential speech"),
-    Recording("fw-hotwords.mp3", "en", _FW, "tests/data/hotwords.mp3", "MIT"),
-    Recording("fw-stereo_diarization.wav", "en", _FW, "tests/data/stereo_diarization.wav", "MIT"),
-    Recording(
-        "jl-OSR_us_000_0034_8k.wav",
-        "en",
-        "joinly-ai/joinly",
-        "tests/data/speech_audio/OSR_us_000_0034_8k.wav",
-        "Open Speech Repository (Harvard sentences), free to use",
-    ),
-    Recording("sb-LJ050-0131.wav", "en", _SB, "tests/samples/TTS/LJ050-0131.wav", "LJ Speech, public domain"),
-    Recording("sb-example1.wav", "en", _SB, "tests/samples/single-mic/example1.wav", "Apache-2.0 repo"),
-    Recording("sb-example2.flac", "en", _SB, "tests/samples/single-mic/example2.flac", "Apache-2.0 repo"),
-    Recording("sb-example5.wav", "en", _SB, "tests/samples/single-mic/example5.wav", "Apache-2.0 repo"),
-    Recording("sb-example6.wav", "en", _SB, "tests/samples/single-mic/example6.wav", "Apache-2.0 repo"),
-    Recording("sb-vad-train.wav", "en", _SB, "tests/samples/VAD/train.wav", "Apache-2.0 repo"),
-    Recording("sb-vad-valid.wav", "en", _SB, "tests/samples/VAD/valid.wav", "Apache-2.0 repo"),
+    Recording("fw-jfk.flac", "en"),
+    Recording("fw-hotwords.mp3", "en"),
+    Recording("fw-stereo_diarization.wav", "en"),
+    Recording("jl-OSR_us_000_0034_8k.wav", "en"),
+    Recording("sb-LJ050-0131.wav", "en"),
+    Recording("sb-example1.wav", "en"),
+    Recording("sb-example2.flac", "en"),
+    Recording("sb-example5.wav", "en"),
+    Recording("sb-example6.wav", "en"),
+    Recording("sb-vad-train.wav", "en"),
+    Recording("sb-vad-valid.wav", "en"),
     *(
-        Recording(
-            f"pra-arctic_{utterance}.wav",
-            "en",
-            _PRA,
-            f"examples/input_samples/cmu_arctic_us_{utterance}.wav",
-            "CMU ARCTIC, free licence (BSD-like)",
-        )
+        Recording(f"pra-arctic_{utterance}.wav", "en")
         for utterance in ("aew_a0001", "aew_a0002", "aew_a0003", "axb_a0004", "axb_a0005", "axb_a0006")
     ),
-    Recording("pra-german_speech_8000.wav", "de", _PRA, "examples/input_samples/german_speech_8000.wav", "MIT repo"),
+    Recording("pra-german_speech_8000.wav", "de"),
     # English read first, then the same text in another language: neither verdict is wrong.
-    Recording("fw-multilingual.mp3", "mixed", _FW, "tests/data/multilingual.mp3", "MIT"),
+    Recording("fw-multilingual.mp3", "mixed"),
 )
 
 
@@ -123,21 +103,14 @@ class Judged:
     wall: float = 0.0
 
 
-def real_recordings(directory: Path, mirrors: Path | None) -> list[tuple[Recording, Path]]:
-    """The real recordings found in `directory` (copied from `mirrors` first where missing)."""
+def real_recordings() -> list[tuple[Recording, Path]]:
+    """The real recordings found in the public media folder (checked by SHA-256)."""
     found = []
     for recording in REAL_RECORDINGS:
-        path = directory / recording.name
-        if not path.exists() and mirrors is not None:
-            git_dir = mirrors / recording.repository.replace("/", "+") / "repo"
-            shown = subprocess.run(
-                [GIT, f"--git-dir={git_dir}", "show", f"HEAD:{recording.path}"], capture_output=True, check=False
-            )
-            if shown.returncode == 0:
-                directory.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(shown.stdout)
-        if path.exists():
-            found.append((recording, path))
+        try:
+            found.append((recording, public_file(recording.name)))
+        except MissingMedia as error:
+            print(f"left out: {error}")
     return found
 
 
@@ -171,8 +144,6 @@ def spread(values: list[float]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--real", type=Path, default=DEFAULT_REAL, help="folder of the real recordings")
-    parser.add_argument("--mirrors", type=Path, help="bare git mirrors to copy missing real recordings from")
     parser.add_argument("--keep", type=Path, help="write the synthetic corpus here and keep it")
     add_record_option(parser)
     arguments = parser.parse_args()
@@ -199,14 +170,14 @@ def main() -> int:
         for quiet_kind in NON_SPEECH:
             path = write_audio(directory / f"{quiet_kind}.m4a", non_speech(quiet_kind, seconds=NON_SPEECH_SECONDS))
             corpus.append((quiet_kind, "quiet", "", path, NON_SPEECH_SECONDS))
-        real = real_recordings(arguments.real, arguments.mirrors)
+        real = real_recordings()
         for recording, path in real:
             corpus.append((recording.name, "real", recording.language, path, audio_seconds(path)))
         print(f"load average before: {load_average()}")
         print(
             f"corpus made in {time.perf_counter() - started:.1f} s: {len(corpus)} files, "
             f"{sum(item[4] for item in corpus) / 60:.1f} min; {len(real)} of {len(REAL_RECORDINGS)} real "
-            f"recordings found in {arguments.real}"
+            f"recordings found in {media_directory()}"
         )
         loaded = whisper_model()
         model = f"{loaded.name or settings.WHISPER_MODEL} ({'multilingual' if loaded.multilingual else 'English only'})"

@@ -3,13 +3,13 @@
 Four talks, each a sound track and a slide video on one clock:
 
 - "Harvard sentences" and "Famous lines": real recordings with reference transcripts, taken from
-  public GitHub repositories (bare git mirrors under $SAGE_BENCH_MIRRORS; copied, checked
-  by SHA-256, into CACHE, outside git):
+  public GitHub repositories (files of sage/synthetic_media/public_media.toml, read from the
+  folder SAGE_BENCH_MEDIA names and checked by SHA-256, outside git):
   * joinly-ai/joinly `tests/data/speech_audio/OSR_us_000_0034_8k.wav` (repository MIT): the Open
     Speech Repository's reading of Harvard list 72, "freely available for … research, development"
     with attribution ("Open Speech Repository"); the reference text is the repository's
     `test_samples.json`.
-  * openai/whisper `tests/jfk.flac` (repository MIT): John F. Kennedy's inaugural address, 1961, a
+  * SYSTRAN/faster-whisper `tests/data/jfk.flac` (repository MIT): John F. Kennedy's inaugural address, 1961, a
     US government work in the public domain.
   * LCAV/pyroomacoustics `examples/input_samples/cmu_arctic_us_*_a000[1-6].wav` (repository MIT):
     CMU ARCTIC (Carnegie Mellon University, free to use and redistribute, BSD-style licence).
@@ -32,35 +32,25 @@ from pathlib import Path
 
 import numpy as np
 
-from sage.synthetic_media.caching import MissingMedia, mirrored_file
+from sage.synthetic_media.caching import MissingMedia
 from sage.synthetic_media.content import SAMPLE_RATE
 from sage.synthetic_media.copies import decoded_sound
+from sage.synthetic_media.public_media import public_file
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-CACHE = REPOSITORY_ROOT / ".sage" / "bench" / "lectures"
 PAUSE_SECONDS = 1.0  # between recordings joined into one talk
 
 
 @dataclass(frozen=True)
 class Recording:
-    """A file of a public repository (`repo` at `commit`), its SHA-256, and what it says (sentence by
-    sentence, as its reference transcript has it)."""
+    """A file of the public media manifest (by its name there) and what it says (sentence by sentence,
+    as its reference transcript has it)."""
 
-    repo: str
-    commit: str
-    path: str
-    sha256: str
+    name: str
     sentences: tuple[str, ...]
 
 
-JOINLY = ("joinly-ai/joinly", "59472ff1bb6d74aea210537cfb7f8679732cd08a")
-WHISPER = ("openai/whisper", "c0d2f624c09dc18e709e37c2ad90c039a4eb72a2")
-PYROOM = ("LCAV/pyroomacoustics", "6fe43fecb7c358ac9aaa054e7e73641189f1afff")
-
 HARVARD_72 = Recording(
-    *JOINLY,
-    "tests/data/speech_audio/OSR_us_000_0034_8k.wav",
-    "baec21fa62e9d9f387b8296eb7b05e38e7b5cb750642bfd4700d3e3c2b3f56f1",
+    "jl-OSR_us_000_0034_8k.wav",
     (
         "A gold ring will please most any girl.",
         "The long journey home took a year.",
@@ -75,42 +65,34 @@ HARVARD_72 = Recording(
     ),
 )
 JFK = Recording(
-    *WHISPER,
-    "tests/jfk.flac",
-    "63a4b1e4c1dc655ac70961ffbf518acd249df237e5a0152faae9a4a836949715",
+    "fw-jfk.flac",
     ("And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",),
 )
 ARCTIC = tuple(
-    Recording(*PYROOM, f"examples/input_samples/cmu_arctic_us_{name}.wav", digest, (text,))
-    for name, digest, text in (
+    Recording(f"pra-arctic_{name}.wav", (text,))
+    for name, text in (
         (
             "aew_a0001",
-            "d7b3b0ee49a0dbd26ea813d220a2f8d252ab47eda15af06542d4d21ec1447228",
             "Author of the danger trail, Philip Steels, etc.",
         ),
         (
             "aew_a0002",
-            "40641becf36e6b65a3aabfd7299778bf2c67eaa8fc4ce097d5b63ff33d7096fa",
             "Not at this particular case, Tom, apologized Whittemore.",
         ),
         (
             "aew_a0003",
-            "9ab2f145deeebb375f47a93b6a45bf007962fde7402314b5a04a4d6318f6e93f",
             "For the twentieth time that evening the two men shook hands.",
         ),
         (
             "axb_a0004",
-            "24612efb6612433a66b2327d2688740a966d00c2a4c8462fa3de80223f9d2bf2",
             "Lord, but I'm glad to see you again, Phil.",
         ),
         (
             "axb_a0005",
-            "b87c4ba7d75e51b84ed86469f7a29eca99106e24f50d1f3043ab8984372b6211",
             "Will we ever forget it.",
         ),
         (
             "axb_a0006",
-            "d1aa2fca52f5b0d3b918aea7ae7e4daf555f300f8ce749f5c9d851ae7f47f0c8",
             "God bless 'em, I hope I'll go on seeing them forever.",
         ),
     )
@@ -319,10 +301,9 @@ def held_out(number: int) -> bool:
 
 
 def recording_path(recording: Recording) -> Path:
-    """The recording, copied from its repository's mirror into CACHE once, checked by SHA-256."""
-    cached = CACHE / recording.repo.replace("/", "+") / recording.path
+    """The recording in the public media folder, checked by SHA-256."""
     try:
-        return mirrored_file(recording.repo, recording.commit, recording.path, recording.sha256, cached)
+        return public_file(recording.name)
     except MissingMedia as error:
         raise SystemExit(str(error)) from None
 

@@ -1,6 +1,6 @@
 """Reading the screen (videos.screen_text.reading): accuracy on videos with known text, and cost.
 
-    .venv/bin/python bench/screen_text.py [--cache DIR] [--mirrors DIR] [--only accuracy|cost] [--record]
+    .venv/bin/python bench/screen_text.py [--cache DIR] [--only accuracy|cost] [--record]
 
 Accuracy. Videos drawn by sage/synthetic_media/screen_text.py (DejaVu fonts, H.264) and two real
 pages filmed as a document camera would (a still page with grain and a slow drift, after a shot of
@@ -14,13 +14,12 @@ footage without text), each read by `read_screen` as the pipeline calls it (no f
   black outline, over footage, a new cue every 1.5–2.5 s), `sign-2` (another font, diagonal pan),
   and the two real pages:
   - `real-typewriter`: typewritten Dutch recipe, tests/resources/typewriter.png of
-    github:ocrmypdf/OCRmyPDF — Wikimedia Commons "Triumph.typewriter text Linzensoep.gif", © 2005
+    ocrmypdf/OCRmyPDF on GitHub — Wikimedia Commons "Triumph.typewriter text Linzensoep.gif", © 2005
     Ellywa, GFDL-1.2-or-later or CC-BY-SA-1.0/2.0/2.5/3.0 (per the repository's REUSE.toml);
   - `real-brochure`: the top of a 1985 LinnSequencer brochure, tests/resources/linn.png of the same
     repository — © 1985 Forat Electronics, GFDL-1.2-or-later or CC-BY-SA-3.0 (REUSE.toml).
-  The pages are copied from a mirror of that repository (bare git mirrors under
-  $SAGE_BENCH_MIRRORS, default .sage/mirrors; `--mirrors`) into `--cache`, never into git; their
-  lines were transcribed by eye.
+  The pages are read from the folder SAGE_BENCH_MEDIA names (sage/synthetic_media/public_media.toml
+  gives their sources, licences and SHA-256), never from git; their lines were transcribed by eye.
 
 A line's height is its font size in the frame's pixels (drawn text) or its ink height, ascenders to
 descenders (the real pages). Each truth line is paired with the read line, shown at an overlapping
@@ -46,8 +45,6 @@ import functools
 import hashlib
 import inspect
 import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -55,13 +52,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 import bench.offline_django  # noqa: F401  # Django's settings loaded (no servers)
 from bench.results import Row, add_record_option, record
 from sage.synthetic_media import screen_text as drawing
-from sage.synthetic_media.caching import MIRRORS
+from sage.synthetic_media.caching import MissingMedia
+from sage.synthetic_media.public_media import public_file
 from sage.synthetic_media.screen_text import Shot, ShownText, Sign, TruthLine, make_screen_video
 from videos.screen_text.reading import ShownLine, read_screen
 
@@ -75,9 +74,6 @@ TALK_SECONDS = 600.0
 # cores, and the ratio to the length does not depend on it.
 NO_TEXT_SECONDS = 180.0
 DEFAULT_CACHE = Path(".sage/bench-media/screen-text")
-DEFAULT_MIRRORS = MIRRORS
-PAGES_REPOSITORY = "ocrmypdf/OCRmyPDF"
-GIT = shutil.which("git") or "/usr/bin/git"
 
 TYPEWRITER_LINES = [
     "Linzensoep à la Waterman",
@@ -308,25 +304,23 @@ def cached_video(case: Case, cache: Path) -> tuple[Path, list[TruthLine]]:
     return path, truth
 
 
-def real_pages(cache: Path, mirrors: Path) -> dict[str, Path]:
-    """The two pages, copied from a mirror of OCRmyPDF into the cache when missing (the brochure cut
-    to its top: the title, the introduction and the first bullet)."""
+def real_pages(cache: Path) -> dict[str, Path]:
+    """The two pages found in the public media folder (the brochure cut to its top, into the cache:
+    the title, the introduction and the first bullet)."""
     pages: dict[str, Path] = {}
-    git_dir = mirrors / PAGES_REPOSITORY.replace("/", "+") / "repo"
-    for name, source in (("typewriter", "tests/resources/typewriter.png"), ("brochure", "tests/resources/linn.png")):
-        path = cache / f"{name}.png"
-        if not path.exists() and git_dir.exists():
-            data = subprocess.run(
-                [GIT, f"--git-dir={git_dir}", "show", f"HEAD:{source}"], capture_output=True, check=True
-            ).stdout
-            path.write_bytes(data)
-            if name == "brochure":
-                from PIL import Image  # only here: the bench reads pages through PyAV otherwise
-
-                with Image.open(path) as page:
-                    page.convert("L").crop((0, 100, page.width, 582)).save(path)
-        if path.exists():
-            pages[name] = path
+    for name, media in (("typewriter", "ocrmypdf-typewriter.png"), ("brochure", "ocrmypdf-linn.png")):
+        try:
+            source = public_file(media)
+        except MissingMedia as error:
+            print(f"real page left out: {error}")
+            continue
+        if name == "brochure":
+            cut = cache / "brochure.png"
+            if not cut.exists():
+                with Image.open(source) as page:
+                    page.convert("L").crop((0, 100, page.width, 582)).save(cut)
+            source = cut
+        pages[name] = source
     return pages
 
 
@@ -507,7 +501,6 @@ def run_cost(cache: Path) -> list[Row]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS)
     parser.add_argument("--only", choices=["accuracy", "cost"])
     add_record_option(parser)
     arguments = parser.parse_args()
@@ -515,9 +508,7 @@ def main() -> int:
     print(f"SCREEN_TEXT_THREADS={os.environ.get('SCREEN_TEXT_THREADS', '2 (default)')}, {os.cpu_count()} cores")
     rows: list[Row] = []
     if arguments.only in (None, "accuracy"):
-        pages = real_pages(arguments.cache, arguments.mirrors)
-        if len(pages) < 2:
-            print(f"real pages missing: fetch github:{PAGES_REPOSITORY} (or give --mirrors); synthetic cases only")
+        pages = real_pages(arguments.cache)
         rows += run_accuracy(accuracy_cases(pages), arguments.cache)
     if arguments.only in (None, "cost"):
         rows += run_cost(arguments.cache)

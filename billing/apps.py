@@ -6,11 +6,10 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self) -> None:
-        # In ready(): these import models, which load only once the app registry is ready.
-        from billing import signals  # noqa: F401  (every new user gets a wallet)
-        from billing.ledger import InsufficientTokens
-        from billing.packs import refusal_details
+        # In ready(): these import models (the API's errors through DRF's authentication classes),
+        # which load only once the app registry is ready. signals: every new user gets a wallet.
+        from billing import ledger, packs, signals  # noqa: F401
         from sage.api.errors import register_error_details
 
         # The API's 402 body: the refusal's token figures and the pack to buy (sage sits below billing).
-        register_error_details(InsufficientTokens, refusal_details)
+        register_error_details(ledger.InsufficientTokens, packs.refusal_details)

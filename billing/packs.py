@@ -1,9 +1,10 @@
 """Token packs: which pack to offer when tokens run out, and buying one on the site.
 
-Every refusal for tokens (a page's message, the socket's error frame, the API's 402 `buy_url`, the
-upload page before any byte is sent) names the same pack through `buy_offer_for` (and the upload
-rows' script is sent `pack_for_shortfall`'s order), so a person is always sent to the smallest pack
-that lets the refused work go ahead.
+Which pack to offer for a shortfall is decided once, by `pack_covering`: every refusal for tokens
+(a page's message through `buy_offer_for`, the socket's error frame and the API's 402 through
+`refusal_details`, the upload rows before any byte is sent and the billing page opened with
+`?short=` through `buy_details`/`pack_covering`) names the same pack, so a person is always sent to
+the smallest pack that lets the refused work go ahead, and no page script picks one itself.
 
 Buying: the card is saved with a SetupIntent, then charged server-side. The browser never sends an
 amount or card data to SAGE. Stripe.js confirms the SetupIntent made here (card data goes straight
@@ -32,6 +33,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.money import money
+from billing.selectors import pack_purchase_for_user
 from billing.stripe_client import (
     PACK_METADATA_KEY,
     USER_METADATA_KEY,
@@ -47,6 +49,7 @@ from billing.stripe_client import (
 )
 from billing.wallets import wallet_locked
 from sage.errors import NotFound
+from sage.formatting import video_duration
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
 PURCHASE_MEMORY_SECONDS = 24 * 60 * 60
@@ -181,6 +184,31 @@ def _paid(purchase: PackPurchase) -> PaymentResult:
     )
 
 
+@dataclass(frozen=True)
+class PackOffer:
+    """A pack on sale as the billing page shows it: its price, the video time it buys, where to buy it."""
+
+    pack: TokenPack
+
+    @property
+    def price(self) -> str:
+        return money(self.pack.amount, self.pack.currency)
+
+    @property
+    def video_time(self) -> str:
+        return video_duration(self.pack.tokens)
+
+    @property
+    def buy_url(self) -> str:
+        return reverse("billing:pack-buy", args=[self.pack.pk])
+
+
+def pack_offers() -> list[PackOffer]:
+    """The packs on sale as the billing page lists them, in the operators' order (sort_order): a
+    list to choose from; which one to offer for a shortfall is pack_covering's."""
+    return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
+
+
 # --- the pack to offer when tokens run out ------------------------------------------------------
 
 
@@ -194,8 +222,7 @@ def tokens_short(exc: InsufficientTokens) -> int:
 
 
 def packs_on_sale() -> list[TokenPack]:
-    """The packs on sale, smallest first (cheapest among equals): the order `pack_covering` picks in,
-    and the one the upload rows' script is sent (billing.templatetags.prices.buy_offers)."""
+    """The packs on sale, smallest first (cheapest among equals): the order `pack_covering` picks in."""
     return sorted(TokenPack.objects.filter(is_active=True), key=lambda pack: (pack.tokens, pack.amount, pack.pk))
 
 
@@ -251,23 +278,42 @@ def buy_offer_for(exc: InsufficientTokens) -> BuyOffer:
     )
 
 
+def buy_details(shortfall: int) -> dict[str, Any]:
+    """What every offer to buy sends a page, for `shortfall` tokens: with payments on, `buy_url` (a
+    path) to the pack that covers it and `buy_pack`, that pack as a person reads it (name, tokens,
+    price), so a page can name it; nothing without payments. A refusal's error (the API's 402, the
+    socket's frame) carries it, and so does the offer the upload rows ask for before any byte is
+    sent (billing.views.buy_offer), so the page's script never picks a pack itself."""
+    if not payments_configured():
+        return {}
+    pack = pack_covering(shortfall)
+    details: dict[str, Any] = {"buy_url": buy_path(pack, shortfall=shortfall)}
+    if pack is not None:
+        details["buy_pack"] = {"name": pack.name, "tokens": pack.tokens, "price": money(pack.amount, pack.currency)}
+    return details
+
+
 def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
     """What a refusal for tokens adds to its error (the API's 402 body, the socket's error frame):
-    the figures, and with payments on, `buy_url` (a path) to the pack that covers what is short and
-    `buy_pack`, that pack as a person reads it (name, tokens, price), so a page can name it."""
-    offer = buy_offer_for(exc)
-    details: dict[str, Any] = {
-        "tokens": {"needed": offer.needed, "available": offer.available, "owed": offer.owed, "short": offer.shortfall}
-    }
-    if payments_configured():
-        details["buy_url"] = offer.url
-        if offer.pack is not None:
-            details["buy_pack"] = {
-                "name": offer.pack.name,
-                "tokens": offer.pack.tokens,
-                "price": money(offer.pack.amount, offer.pack.currency),
-            }
-    return details
+    the figures and buy_details' offer for what is short."""
+    shortfall = tokens_short(exc)
+    owed = exc.owed if isinstance(exc, TokensOwed) else 0
+    figures = {"needed": exc.needed, "available": exc.available, "owed": owed, "short": shortfall}
+    return {"tokens": figures, **buy_details(shortfall)}
+
+
+def payment_amount_for_user(*, user: User, payment_intent_id: str) -> str | None:
+    """What one of this person's payments is for, as people read it ("$4.99"): what Stripe received
+    once credited, else what the PaymentIntent asks (the caller has checked it is this person's).
+    None if Stripe cannot say just now."""
+    purchase = pack_purchase_for_user(user, payment_intent_id)
+    if purchase is not None:
+        return money(purchase.amount, purchase.currency)
+    try:
+        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
+    except stripe.StripeError:
+        return None
+    return money(int(intent.get("amount") or 0), str(intent.get("currency") or "usd"))
 
 
 def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None:

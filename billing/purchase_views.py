@@ -7,10 +7,8 @@ billing.packs charges the pack row's price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import stripe
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,43 +17,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from billing.models import TokenPack
-from billing.money import money
-from billing.packs import PaymentResult, card_setup_start, pack_for_sale, pack_purchase_start, payment_result_for_user
-from billing.selectors import pack_purchase_for_user
+from billing.packs import (
+    PaymentResult,
+    card_setup_start,
+    pack_for_sale,
+    pack_purchase_start,
+    payment_amount_for_user,
+    payment_result_for_user,
+)
 from billing.stripe_client import (
     TRANSIENT_STRIPE_ERRORS,
     PaymentsNotConfigured,
     StripeBusy,
     payments_configured,
-    stripe_client,
 )
 from sage import ratelimit
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
-from sage.formatting import video_duration
 from sage.json_input import loads
-
-
-@dataclass(frozen=True)
-class PackOffer:
-    pack: TokenPack
-
-    @property
-    def price(self) -> str:
-        return money(self.pack.amount, self.pack.currency)
-
-    @property
-    def video_time(self) -> str:
-        return video_duration(self.pack.tokens)
-
-    @property
-    def buy_url(self) -> str:
-        return reverse("billing:pack-buy", args=[self.pack.pk])
-
-
-def pack_offers() -> list[PackOffer]:
-    return [PackOffer(pack=pack) for pack in TokenPack.objects.filter(is_active=True)]
 
 
 def _checked(request: HttpRequest) -> User:
@@ -137,19 +116,5 @@ def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse
         return HttpResponse(StripeBusy.default_message, status=503, content_type="text/plain; charset=utf-8")
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(_result_json(result))
-    amount = _amount_of(user=request.user, payment_intent_id=payment_intent_id)
+    amount = payment_amount_for_user(user=request.user, payment_intent_id=payment_intent_id)
     return render(request, "billing/payment_result.html", {"result": result, "amount": amount})
-
-
-def _amount_of(*, user: User, payment_intent_id: str) -> str | None:
-    """What the payment is for, as people read it ("$4.99"): what Stripe received once credited,
-    else what the PaymentIntent asks (the caller has checked it is this person's). None if Stripe
-    cannot say just now: the page still shows the pack and its tokens."""
-    purchase = pack_purchase_for_user(user, payment_intent_id)
-    if purchase is not None:
-        return money(purchase.amount, purchase.currency)
-    try:
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
-    except stripe.StripeError:
-        return None
-    return money(int(intent.get("amount") or 0), str(intent.get("currency") or "usd"))

@@ -7,6 +7,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.billing_page, name="billing"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe-webhook"),
+    path("offer/", views.buy_offer, name="buy-offer"),
     path("card/setup/", purchase_views.card_setup, name="card-setup"),
     path("packs/<int:pack_id>/buy/", purchase_views.pack_buy, name="pack-buy"),
     path("payments/<str:payment_intent_id>/", purchase_views.payment_result, name="payment-result"),

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
@@ -25,8 +26,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold, LedgerEntry, Plan
 from billing.money import money
-from billing.packs import buy_offer_for
-from billing.purchase_views import pack_offers
+from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
@@ -39,6 +39,8 @@ from billing.selectors import (
     wallet_for_user,
 )
 from billing.stripe_client import payments_configured
+from sage.api.errors import error_response
+from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
 
 LEDGER_PAGE_SIZE = 25
@@ -277,15 +279,40 @@ def usage_chart(days: list[DailyUsage]) -> UsageChart:
 # --- the page ------------------------------------------------------------------------------------
 
 
-def _chosen_pack(request: HttpRequest) -> dict[str, int | None]:
-    """The pack a "Buy" link of a refusal chose (`?pack=<id>&short=<tokens>`): the page opens its
-    payment. A missing, malformed or unknown value chooses nothing."""
-    pack_id = request.GET.get("pack", "")
+# More than any video's price (a day of video is 86,400 tokens at a token a second): beyond, nothing
+# changes the pack offered, and the figure is someone's typo.
+MAX_SHORT = 10**9
+
+
+def _tokens_short(request: HttpRequest) -> int | None:
     short = request.GET.get("short", "")
-    return {
-        "chosen_pack_id": int(pack_id) if pack_id.isdigit() else None,
-        "tokens_short": int(short) if short.isdigit() and int(short) > 0 else None,
-    }
+    return int(short) if short.isdigit() and 0 < int(short) <= MAX_SHORT else None
+
+
+def _chosen_pack(request: HttpRequest) -> dict[str, int | None]:
+    """The pack a "Buy" link of a refusal chose: the page opens its payment. With `?short=<tokens>`
+    it is the pack billing.packs.pack_covering offers for that shortfall, as on every other offer
+    (a link made before the packs on sale changed still opens the right one); otherwise `?pack=<id>`.
+    A missing, malformed or unknown value chooses nothing."""
+    short = _tokens_short(request)
+    if short is not None and payments_configured():
+        covering = pack_covering(short)
+        return {"chosen_pack_id": covering.pk if covering else None, "tokens_short": short}
+    pack_id = request.GET.get("pack", "")
+    return {"chosen_pack_id": int(pack_id) if pack_id.isdigit() else None, "tokens_short": short}
+
+
+@require_GET
+@login_required
+def buy_offer(request: HttpRequest) -> JsonResponse:
+    """`?short=<tokens>` → the offer for that shortfall, as a refusal's error carries it
+    (`{tokens: {short}, buy_url, buy_pack}`, billing.packs.buy_details) with the billing page's
+    address: what the upload rows show before any byte is sent, so that their script never picks
+    a pack itself."""
+    short = _tokens_short(request)
+    if short is None:
+        return error_response(Invalid(f"short: a whole number of tokens from 1 to {MAX_SHORT}."))
+    return JsonResponse({"tokens": {"short": short}, "billing_url": reverse("billing:billing"), **buy_details(short)})
 
 
 @require_GET

@@ -10,9 +10,9 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self) -> None:
+        # In ready(): these import models, which load only once the app registry is ready.
         # Signals: a deleted link closes its pages. The reader: exports below this app see comments.
-        from reviews import signals  # noqa: F401
-        from reviews.exports import ReviewCommentReader
+        from reviews import exports, signals  # noqa: F401
         from videos.review_comments import register_comment_reader
 
-        register_comment_reader(ReviewCommentReader())
+        register_comment_reader(exports.ReviewCommentReader())

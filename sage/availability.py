@@ -94,11 +94,19 @@ def _is_query_error(error: Exception) -> bool:
     return bool(sqlstate) and not str(sqlstate).startswith("08")  # class 08: connection exception
 
 
+# Paths answered in the API's JSON error shape, pages and all: the API, and Stripe's webhook (a
+# machine reads its answers, and Stripe shows them in its dashboard).
+JSON_PATH_PREFIXES = ("/api/", "/billing/stripe/webhook/")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(JSON_PATH_PREFIXES)
+
+
 def unavailable_response(request: HttpRequest, problem: Unavailable) -> HttpResponse:
     """The 503 a request gets: the API's JSON error shape under JSON paths, a page elsewhere."""
-    # Here, not at the top: the API's error handler and the views import this module.
+    # Here, not at the top: a cycle, as the API's error handler imports this module.
     from sage.api.errors import error_body
-    from sage.views import wants_json
 
     headers = {"Retry-After": str(problem.retry_after), "Cache-Control": "no-store"}
     if wants_json(request):

@@ -12,7 +12,8 @@ import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 from django.conf import settings
@@ -29,8 +30,23 @@ if TYPE_CHECKING:
     from google import genai
     from google.genai import types
 
-# google-genai is imported where it is used, not with this module: its import takes 0.6 s, which every
-# web and worker process paid at start (and each test that starts one), most never calling Gemini.
+
+class _Sdk(NamedTuple):
+    genai: ModuleType
+    errors: ModuleType
+    types: ModuleType
+
+
+@functools.cache
+def _sdk() -> _Sdk:
+    """google-genai's modules, imported on first use, in this one place: the import takes a second
+    or more, which every web and worker process paid at start (and each test that starts one), most
+    never calling Gemini."""
+    from google import genai  # heavy, loaded lazily (see above)
+    from google.genai import errors, types
+
+    return _Sdk(genai, errors, types)
+
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +72,8 @@ def _call_failures() -> tuple[type[Exception], ...]:
     """Everything a Gemini call may raise that is the service's or the network's fault, not ours:
     error statuses, timeouts, refused or broken connections, and (ValueError) the client's own
     complaints about an unreadable answer (UnknownApiResponseError, pydantic validation)."""
-    from google.genai import errors as genai_errors
-
     return (
-        genai_errors.APIError,
+        _sdk().errors.APIError,
         OSError,
         ValueError,
         *_TIMEOUTS,
@@ -93,28 +107,27 @@ def gemini_client() -> genai.Client:
     point it at a local stub). Raises GeminiError when no key is configured."""
     if not settings.GEMINI_API_KEY:
         raise GeminiError("Gemini is not configured (GEMINI_API_KEY is not set).")
-    from google import genai
-    from google.genai import types
-
-    http_options = types.HttpOptions(
+    sdk = _sdk()
+    http_options = sdk.types.HttpOptions(
         timeout=settings.GEMINI_TIMEOUT_SECONDS * 1000,  # milliseconds
         # The client's own retries are off (one attempt): sage.retrying retries, and tells the page.
-        retry_options=types.HttpRetryOptions(attempts=1),
+        retry_options=sdk.types.HttpRetryOptions(attempts=1),
     )
     if settings.GEMINI_BASE_URL:
         http_options.base_url = settings.GEMINI_BASE_URL
-    return genai.Client(api_key=settings.GEMINI_API_KEY, vertexai=False, http_options=http_options)
+    client: genai.Client = sdk.genai.Client(api_key=settings.GEMINI_API_KEY, vertexai=False, http_options=http_options)
+    return client
 
 
 def _config(system: str | None, **options: Any) -> types.GenerateContentConfig:
-    from google.genai import types
-
-    return types.GenerateContentConfig(
+    sdk_types = _sdk().types
+    config: types.GenerateContentConfig = sdk_types.GenerateContentConfig(
         system_instruction=system,
         # No tools are ever passed: one plain request, without the client's function-calling loop.
-        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        automatic_function_calling=sdk_types.AutomaticFunctionCallingConfig(disable=True),
         **options,
     )
+    return config
 
 
 # What `parts` hold: made with image_part and text_part, so callers need not import google-genai.
@@ -124,9 +137,8 @@ if TYPE_CHECKING:
 
 def media_part(data: bytes, mime_type: str) -> types.Part:
     """A file's bytes sent inline with a prompt (a still, a stretch of sound)."""
-    from google.genai import types
-
-    return types.Part.from_bytes(data=data, mime_type=mime_type)
+    part: types.Part = _sdk().types.Part.from_bytes(data=data, mime_type=mime_type)
+    return part
 
 
 def image_part(jpeg: bytes) -> types.Part:
@@ -136,22 +148,18 @@ def image_part(jpeg: bytes) -> types.Part:
 
 def text_part(text: str) -> types.Part:
     """Words sent among other parts (e.g. what a picture shows and when), before the prompt."""
-    from google.genai import types
-
-    return types.Part.from_text(text=text)
+    part: types.Part = _sdk().types.Part.from_text(text=text)
+    return part
 
 
 def _user_turn(prompt: str, parts: Sequence[types.Part] = ()) -> list[types.Content]:
-    from google.genai import types
-
+    sdk_types = _sdk().types
     # Media parts first, then the words about them: Google's advice for prompts with one file.
-    return [types.Content(role="user", parts=[*parts, types.Part.from_text(text=prompt)])]
+    return [sdk_types.Content(role="user", parts=[*parts, sdk_types.Part.from_text(text=prompt)])]
 
 
 def _failure(error: Exception) -> GeminiError:
-    from google.genai import errors as genai_errors
-
-    if isinstance(error, genai_errors.APIError):
+    if isinstance(error, _sdk().errors.APIError):
         detail = error.message or error.status or "no details"
         return GeminiError(
             f"Gemini answered with an error ({error.code}): {detail}",
@@ -167,8 +175,6 @@ def _failure(error: Exception) -> GeminiError:
 
 def _answer_text(response: types.GenerateContentResponse) -> str:
     """The response's text, or GeminiError saying why there is none (blocked, cut off, empty)."""
-    from google.genai import types
-
     text = response.text
     if text and text.strip():
         return text
@@ -176,7 +182,7 @@ def _answer_text(response: types.GenerateContentResponse) -> str:
     if feedback and feedback.block_reason:
         raise GeminiError(f"Gemini declined the request ({feedback.block_reason.value}).")
     finish = response.candidates[0].finish_reason if response.candidates else None
-    if finish and finish != types.FinishReason.STOP:
+    if finish and finish != _sdk().types.FinishReason.STOP:
         raise GeminiError(f"Gemini stopped without an answer ({finish.value}).")
     raise GeminiError("Gemini gave an empty answer.")
 
@@ -267,9 +273,7 @@ async def stream_text(
                 answered = True
                 yield chunk.text
         if not answered:
-            from google.genai import types
-
-            _answer_text(last or types.GenerateContentResponse())  # raises with the reason
+            _answer_text(last or _sdk().types.GenerateContentResponse())  # raises with the reason
     except _call_failures() as error:
         raise _failure(error) from error
     finally:

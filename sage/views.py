@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from sage.api.errors import error_body
+from sage.availability import wants_json
 from sage.health import health_report, liveness_report, readiness_report
 
 
@@ -61,15 +62,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return render(request, "sage/dashboard.html")
     return render(request, "sage/landing.html")
-
-
-# Paths answered in the API's JSON error shape, pages and all: the API, and Stripe's webhook (a
-# machine reads its answers, and Stripe shows them in its dashboard).
-JSON_PATH_PREFIXES = ("/api/", "/billing/stripe/webhook/")
-
-
-def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(JSON_PATH_PREFIXES)
 
 
 BAD_REQUEST_MESSAGE = "The request could not be read (for example, its Host header does not name this site)."

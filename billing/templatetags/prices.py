@@ -13,10 +13,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
-from billing.money import money
-from billing.packs import packs_on_sale
+from billing.packs import pack_offers
 from billing.prices import Prices, current_prices
-from billing.purchase_views import pack_offers
 from billing.selectors import plans_for_display
 from billing.stripe_client import payments_configured
 from billing.subscription_views import plan_price
@@ -39,28 +37,11 @@ def tokens(amount: int) -> str:
 
 
 @register.simple_tag
-def buy_offers() -> dict[str, object]:
-    """What a page's script needs to offer buying before it asks for paid work (the upload rows):
-    the packs on sale, smallest first, each with the billing page's address that opens its payment
-    (billing.packs.buy_path; `short` is appended by the script), and where to go without payments.
-    The packs come in billing.packs.packs_on_sale's order, the one pack_covering picks in, so the
-    script's pick (the first pack covering what is short) is the server's."""
-    configured = payments_configured()
-    packs = packs_on_sale()
-    return {
-        "billing_url": reverse("billing:billing"),
-        "packs": [
-            {
-                "name": pack.name,
-                "tokens": pack.tokens,
-                "price": money(pack.amount, pack.currency),
-                "url": f"{reverse('billing:billing')}?pack={pack.pk}",
-            }
-            for pack in packs
-        ]
-        if configured
-        else [],
-    }
+def buy_offers() -> dict[str, str]:
+    """Where a page's script asks which pack to offer for a shortfall before it asks for paid work
+    (the upload rows: billing.views.buy_offer, the server's one rule), and where to go without
+    payments. The script is sent no list of packs to pick from."""
+    return {"offer_url": reverse("billing:buy-offer"), "billing_url": reverse("billing:billing")}
 
 
 @register.simple_tag

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import shutil
 import subprocess
 import tempfile
 import wave
@@ -21,7 +22,9 @@ import numpy as np
 SceneKind = Literal["shapes", "bars", "noise", "gradient"]
 
 SAMPLE_RATE = 48_000  # Opus only takes 48 kHz (among others); AAC is happy with it too.
-ESPEAK = "/usr/bin/espeak-ng"
+# Found on PATH (the espeak-ng package); the bare name makes a missing install
+# fail with "No such file or directory: 'espeak-ng'", which says what to install.
+ESPEAK = shutil.which("espeak-ng") or "espeak-ng"
 
 
 # --- what goes into a video -------------------------------------------------------------------

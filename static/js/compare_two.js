@@ -6,7 +6,6 @@
 import { showRefusal } from "./shared/buy.js";
 import { readJsonScript } from "./shared/page_data.js";
 import { followVideo } from "./upload/follow.js";
-import { packCovering } from "./upload/buy.js";
 import { refuseStrayDrops, setUpDropZone } from "./upload/drop.js";
 import { makeApi } from "./upload/protocol.js";
 import { Uploader } from "./upload/queue.js";
@@ -68,9 +67,8 @@ class Slot {
     if (this.row?.state !== "short") {
       return null;
     }
-    const link = this.row.element.querySelector("[data-buy-link]");
-    const short = link ? Number(new URL(link.href).searchParams.get("short")) : 0;
-    return { tokens: { short }, buy_url: short ? link.href : null, buy_pack: short ? packCovering(short) : null };
+    // The server's offer the row shows (upload/buy.js); none until it has come.
+    return this.row.offer ?? { tokens: { short: 0 } };
   }
 
   get reason() {

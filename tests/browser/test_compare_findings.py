@@ -16,6 +16,7 @@ from devtools.comparisons import measured_stretch
 from tests.browser.test_compare_page import (
     REFINED_SEGMENTS,
     REFINED_SPANS,
+    SCREENSHOTS,
     Opened,
     comparison_of_refined_files,
     open_comparison,
@@ -115,8 +116,8 @@ def test_av_sync_has_a_row_of_its_own_and_a_move_links_its_two_places(found: Ope
     expect(page.locator(f'[data-difference="{MOVE}"] [data-finding]')).to_have_text(
         "A 00:10.0–00:12.0 moved to B 00:02.0–00:04.0"
     )
-    page.locator(".compare-timeline-panel").screenshot(path="/tmp/compare-findings-timeline.png")
-    page.locator(".compare-differences").screenshot(path="/tmp/compare-findings-list.png")
+    page.locator(".compare-timeline-panel").screenshot(path=SCREENSHOTS / "compare-findings-timeline.png")
+    page.locator(".compare-differences").screenshot(path=SCREENSHOTS / "compare-findings-list.png")
 
     # Clicking B's mark shows both places at once: A at 10 s, B at 2 s, paused, both marks current.
     on_b.click()

@@ -20,6 +20,7 @@ import io
 import json
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ pytestmark = pytest.mark.browser
 
 # Both players are read in one script run; the page corrects drift every 50 ms.
 IN_STEP_S = 0.1
+# Pictures of the page for a person to look at after a run; nothing asserts on them.
+SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 def script_errors(page: Page) -> list[str]:
@@ -337,9 +340,9 @@ def test_a_refined_comparison_states_its_offset_and_draws_its_matched_spans(refi
     # On a laptop's screen (1280×720) the players leave room for the transport and the timeline.
     bar = page.locator("[data-timeline-bar]").bounding_box()
     assert bar is not None and bar["y"] + bar["height"] <= 720, bar
-    page.screenshot(path="/tmp/compare-refined-first-screen.png")
-    page.screenshot(path="/tmp/compare-refined.png", full_page=True)
-    page.locator(".compare-timeline-panel").screenshot(path="/tmp/compare-refined-timeline.png")
+    page.screenshot(path=SCREENSHOTS / "compare-refined-first-screen.png")
+    page.screenshot(path=SCREENSHOTS / "compare-refined.png", full_page=True)
+    page.locator(".compare-timeline-panel").screenshot(path=SCREENSHOTS / "compare-refined-timeline.png")
     assert refined.errors == []
 
 
@@ -460,7 +463,7 @@ def test_hovering_the_timeline_shows_both_videos_thumbnails(refined: Opened) -> 
     expect(tile_a).to_have_class(re.compile(r"\bis-absent\b"))
     expect(page.locator('[data-tile-time="a"]')).to_have_text("A —")
     expect(page.locator('[data-tile-time="b"]')).to_have_text("B 00:12.9")
-    page.screenshot(path="/tmp/compare-hover.png")
+    page.screenshot(path=SCREENSHOTS / "compare-hover.png")
 
     page.mouse.move(0, 0)
     expect(page.locator("[data-timeline-hover]")).to_be_hidden()
@@ -821,7 +824,7 @@ def test_on_a_phone_play_the_current_difference_and_the_timeline_fit_the_first_s
         expect(page.locator(".compare-legend")).to_contain_text("Only in B")
         # A touch screen has no keyboard to learn: no shortcuts button, no card.
         expect(page.get_by_role("button", name="Keyboard shortcuts")).to_be_hidden()
-        page.screenshot(path="/tmp/compare-phone.png")
+        page.screenshot(path=SCREENSHOTS / "compare-phone.png")
 
         # A finger drags the playhead sideways along the timeline: both players follow it.
         bar = page.locator("[data-timeline-bar]").bounding_box()
@@ -903,7 +906,7 @@ def test_on_a_phone_the_exports_back_link_and_badges_show_controls_are_finger_si
         for name in ("Save note", "Cancel"):
             button = form.get_by_role("button", name=name).bounding_box()
             assert button is not None and button["height"] >= TOUCH_PX, (name, button)
-        page.screenshot(path="/tmp/compare-phone-note.png")
+        page.screenshot(path=SCREENSHOTS / "compare-phone-note.png")
         assert opened.errors == []
 
         # The note it was about, on video B's own page: its Edit and Delete are finger-sized too.

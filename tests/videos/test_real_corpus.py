@@ -4,9 +4,9 @@ scores perfectly; a move, a lag, a speed or a changed text counts only when the 
 it right; and a small pair rendered from the real files has the edit the truth says, measured on
 the decoded file (the sound 0.4 s late, 1.5× as fast, a changed caption in a box that stays).
 
-The rendering tests need the footage and speech (fetched from public repositories into
-.sage/bench/, never into git): they skip, saying so, when neither a cached copy nor a mirror is
-here. No fixture is committed: the fetched media may not go into the repository.
+The rendering tests need the footage and speech (files of public repositories, in the folder
+SAGE_BENCH_MEDIA names, never in git): they skip, saying which file is missing and how to get it,
+when they are not there. No fixture is committed: the fetched media may not go into the repository.
 """
 
 from __future__ import annotations
@@ -150,9 +150,7 @@ def test_the_synthetic_corpus_keeps_its_six_goals_and_the_real_one_adds_four() -
 def real_media() -> None:
     problems = missing_media()
     if problems:
-        pytest.skip(
-            "the real footage and speech are not here (neither cached in .sage/bench/ nor mirrored): " + problems[0]
-        )
+        pytest.skip("the real footage and speech are not in the public media folder: " + problems[0])
 
 
 TINY = Reel("tiny", (Clip(COFFEE, 1.0, 7.0),), (LJ,), speech_at=0.2)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from django.conf import settings
+from tokenizers import Encoding, Tokenizer
 
 from sage.memory import freeze_long_lived_objects
 from videos.text_embedding.onnx_export import (
@@ -37,9 +38,7 @@ from videos.text_embedding.onnx_export import (
 )
 
 if TYPE_CHECKING:
-    import onnxruntime
     from sentence_transformers import SentenceTransformer
-    from tokenizers import Encoding
 
 logger = logging.getLogger(__name__)
 
@@ -104,29 +103,22 @@ class OnnxMiniLM:
     L2 normalisation."""
 
     def __init__(self, exported: Path, *, threads: int) -> None:
+        # onnxruntime takes half a second to import: loaded with the first model, which a process
+        # that never embeds text never makes.
         import onnxruntime
-        from tokenizers import Tokenizer
 
         directory = minilm_directory()
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_padding()  # the file pads every text to 128; batches are padded below
         max_word_pieces = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
         self._tokenizer.enable_truncation(max_length=max_word_pieces)
-        self._session = onnxruntime.InferenceSession(
-            str(exported), self._session_options(threads), providers=["CPUExecutionProvider"]
-        )
-
-    @staticmethod
-    def _session_options(threads: int) -> onnxruntime.SessionOptions:
-        import onnxruntime
-
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # onnxruntime's threads spin between runs by default: on two cores shared with the database
         # and the web process, that is CPU taken from them for nothing.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return options
+        self._session = onnxruntime.InferenceSession(str(exported), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)

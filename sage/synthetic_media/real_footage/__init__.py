@@ -1,8 +1,8 @@
 """Edit pairs on real camera footage with real recorded speech (issue 37), with exact ground truth.
 
-The footage and the speech are files of public repositories, read from bare git mirrors
-of those repositories (under $SAGE_BENCH_MIRRORS, default .sage/mirrors), copied once into
-.sage/bench/ (git-ignored) and checked by SHA-256 (:class:`Asset`). Nothing here goes into git.
+The footage and the speech are files of public repositories, listed with their sources, licences
+and SHA-256 in the public media manifest (sage/synthetic_media/public_media.toml) and read from the
+folder SAGE_BENCH_MEDIA names (default .sage/bench-media/public, git-ignored). Nothing here goes into git.
 
 Footage (none of it has sound; their sound tracks are digital silence):
 - facebookresearch/sam2 (Apache-2.0, repository licence; the clips are Meta's own demo footage

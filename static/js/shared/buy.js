@@ -16,7 +16,7 @@ export function tokensRefusal(error) {
 }
 
 // The pack a refusal offers, as the billing page names it (the server's `buy_pack`), or "tokens".
-function packName(pack) {
+export function packName(pack) {
   return pack ? `${pack.name} (${tokenCount.format(pack.tokens)} tokens, ${pack.price})` : "tokens";
 }
 

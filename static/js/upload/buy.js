@@ -1,39 +1,42 @@
-// Buying where tokens run out, on the upload rows: the smallest pack on sale that covers what is
-// short (as billing.packs.pack_covering picks it; the packs come from the "buy-offers" JSON script
-// of billing/partials/upload_price.html), and the link that opens its payment on the billing page.
+// Buying where tokens run out, on the upload rows: the pack to offer for what is short is the
+// server's choice (billing.packs.pack_covering, the same as a 402's), asked once per shortfall of
+// the offer endpoint named in the "buy-offers" JSON script of billing/partials/upload_price.html.
+// The offer has a refusal's shape ({ tokens: { short }, buy_url, buy_pack }, buy_url null without
+// payments), so a row's link and a refusal's name the same pack in the same words.
 
+import { packName } from "../shared/buy.js";
 import { readJsonScript } from "../shared/page_data.js";
-import { formatTokens } from "./format.js";
 
-let offers = null;
+const asked = new Map(); // shortfall → Promise of its offer
 
-function buyOffers() {
-  offers ??= readJsonScript("buy-offers") ?? { billing_url: "/billing/", packs: [] };
-  return offers;
+function endpoints() {
+  return readJsonScript("buy-offers") ?? { offer_url: null, billing_url: "/billing/" };
 }
 
-// The pack on sale that covers `shortfall` ({ name, tokens, price, url }), or null when none is.
-export function packCovering(shortfall) {
-  const { packs } = buyOffers();
-  return packs.find((each) => each.tokens >= shortfall) ?? packs[packs.length - 1] ?? null;
-}
-
-// { url, text } for a link to buy `shortfall` tokens; `url` from the server (a 402's buy_url) wins.
-export function buyOffer(shortfall, url = null) {
-  const pack = packCovering(shortfall);
-  if (!pack) {
-    return { url: url ?? buyOffers().billing_url, text: url ? "Buy tokens" : "See your balance and plans" };
+// The server's offer for `shortfall` tokens; without an answer (offline, an error), an offer of
+// nothing to buy, whose link goes to the billing page.
+export function offerFor(shortfall) {
+  const { offer_url: offerUrl, billing_url: billingUrl } = endpoints();
+  const nothing = { tokens: { short: shortfall }, billing_url: billingUrl, buy_url: null, buy_pack: null };
+  if (!offerUrl) {
+    return Promise.resolve(nothing);
   }
-  return {
-    url: url ?? `${pack.url}&short=${shortfall}#buy-tokens`,
-    text: `Buy ${pack.name} (${formatTokens(pack.tokens)}, ${pack.price})`,
-  };
+  if (!asked.has(shortfall)) {
+    const answer = fetch(`${offerUrl}?short=${shortfall}`, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .catch(() => null)
+      .then((offer) => offer ?? nothing);
+    asked.set(shortfall, answer);
+  }
+  return asked.get(shortfall);
 }
 
+// A link for `offer` (the server's, from offerFor or a 402): its pack's payment, or without
+// payments the billing page.
 export function buyLink(offer) {
   const link = document.createElement("a");
-  link.href = offer.url;
-  link.textContent = offer.text;
+  link.href = offer.buy_url ?? offer.billing_url ?? endpoints().billing_url;
+  link.textContent = offer.buy_url ? `Buy ${packName(offer.buy_pack)}` : "See your balance and plans";
   link.className = "button button-primary button-small upload-buy";
   link.dataset.buyLink = "";
   return link;

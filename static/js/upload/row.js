@@ -8,7 +8,7 @@
 // `Uploader` (queue.js) runs the rows.
 
 import { ApiError } from "../shared/api.js";
-import { buyLink, buyOffer } from "./buy.js";
+import { buyLink, offerFor } from "./buy.js";
 import { followVideo } from "./follow.js";
 import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename, tokensForSeconds } from "./format.js";
 import { readDuration } from "./metadata.js";
@@ -77,7 +77,9 @@ export class UploadRow {
     this.sessionStarted = 0;
     this.duration = undefined; // seconds; null when the browser cannot read it; undefined until read
     this.stopFollowing = null;
-    this.refusal = null; // the server's 402 for this file ({ message, shortfall, url }) until the balance changes
+    this.refusal = null; // the server's 402 for this file ({ message, shortfall, offer }) until the balance changes
+    this.offer = null; // the server's offer shown on the row while it is short (a 402's shape)
+    this.costShown = 0; // counts the cost lines shown: an offer that comes back late goes on its own line only
 
     const number = uploader.nextRowNumber++;
     this.element = uploader.template.content.firstElementChild.cloneNode(true);
@@ -166,15 +168,28 @@ export class UploadRow {
       owed: this.uploader.owed,
       reserved: this.uploader.reservedFor(this),
     });
-    let url = null;
+    let offer = null;
     if (this.refusal) {
-      ({ message: text, shortfall, url } = this.refusal);
+      ({ message: text, shortfall, offer } = this.refusal);
       short = true;
     }
     this.fields.cost.textContent = text;
     this.fields.cost.classList.toggle("upload-message-error", short);
+    const shown = ++this.costShown;
+    this.offer = null;
     if (short) {
-      this.fields.cost.append(" ", buyLink(buyOffer(shortfall, url)));
+      const place = (answer) => {
+        if (shown === this.costShown) {
+          this.offer = answer;
+          this.fields.cost.append(" ", buyLink(answer));
+          this.uploader.onChange(this); // a page that repeats the offer (compare_two.js) shows it now
+        }
+      };
+      if (offer) {
+        place(offer);
+      } else {
+        offerFor(shortfall).then(place);
+      }
     }
     // Only a row not yet started changes: one under way was paid for when it was created.
     if (short && this.state === "new") {
@@ -464,8 +479,11 @@ export class UploadRow {
       }
       if (!this.upload && error.status === 402) {
         // Not enough tokens (or tokens owed): nothing was created; the row offers buying instead.
-        const figures = error.error?.tokens ?? {};
-        this.refusal = { message: error.message, shortfall: figures.short ?? 1, url: error.error?.buy_url ?? null };
+        // The 402 names the pack to buy itself (billing.packs.refusal_details): shown as it says.
+        const details = error.error ?? {};
+        const shortfall = details.tokens?.short ?? 1;
+        const offer = { tokens: { short: shortfall }, buy_url: details.buy_url ?? null, buy_pack: details.buy_pack ?? null };
+        this.refusal = { message: error.message, shortfall, offer };
         this.setState("new", "");
         this.showCost();
       } else if (!this.upload) {
