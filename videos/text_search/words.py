@@ -114,11 +114,29 @@ class KeyWords:
         """How many of the words `text` says, read in Python (for the sentences of a window found by
         its words): a word is said when a token is one of its forms or starts with its stem ("fli"
         of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
-        tokens = set(re.findall(r"[^\W_]+", searchable_text(text).casefold()))
-        return sum(
-            any(token == form or (len(form) >= 3 and token.startswith(form)) for token in tokens for form in word)
-            for word in self.forms
-        )
+        tokens = _tokens(text)
+        return sum(any(_is_form(token, form) for token in tokens for form in word) for word in self.forms)
+
+    def only_repeated_in(self, text: str) -> bool:
+        """Whether `text` says some of the words and nothing more: a slide's title "Budget" for "what
+        does the slide say about the budget?" names the subject and answers nothing. Words of three
+        letters or fewer ("the", "our", "key") do not count as more, numbers always do."""
+        tokens = _tokens(text)
+        more = [
+            token
+            for token in tokens
+            if (len(token) > 3 or any(character.isdigit() for character in token))
+            and not any(_is_form(token, form) for word in self.forms for form in word)
+        ]
+        return bool(self) and not more and self.said_in(text) > 0
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[^\W_]+", searchable_text(text).casefold()))
+
+
+def _is_form(token: str, form: str) -> bool:
+    return token == form or (len(form) >= 3 and token.startswith(form))
 
 
 NO_KEY_WORDS = KeyWords()
