@@ -164,11 +164,13 @@ def main() -> int:
 
 
 def bench_lectures() -> tuple[bool, list[Row]]:
-    from bench.lecture_citations import report, run
+    from bench.lecture_citations import report, run, same_line
     from bench.talks import UNRELATED
 
     figures = run(UNRELATED)
     within, nothing = report(figures)
+    shown = [asked for asked in figures.asked if asked.question.shown is not None]
+    lines_quoted = sum(same_line(asked.cited_text, asked.question.shown or "") for asked in shown)
     tuning = [asked for asked in figures.asked if not asked.held_out]
     held = [asked for asked in figures.asked if asked.held_out]
     ok = within >= GOAL_LECTURES_WITHIN_2S and nothing >= GOAL_LECTURES_NOTHING_ANSWERS
@@ -188,6 +190,11 @@ def bench_lectures() -> tuple[bool, list[Row]]:
             f"{len(figures.unrelated)} unrelated questions",
             f"{nothing:.1%}",
             nothing >= GOAL_LECTURES_NOTHING_ANSWERS,
+        ),
+        Row(
+            "said and shown: the answering line quoted first, shown questions (no goal)",
+            f"{lines_quoted}/{len(shown)}",
+            None,
         ),
     ]
 

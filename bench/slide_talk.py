@@ -19,18 +19,14 @@ half (`held_out`), both printed.
 
 from __future__ import annotations
 
-import difflib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.lecture_citations import WITHIN_SECONDS, read_lines, said_windows, slide_video
+from bench.lecture_citations import WITHIN_SECONDS, read_lines, said_windows, same_line, slide_video
 from bench.lectures import Lecture, Slide, lecture_sound
-
-# A quote is the truth line when their plain words are this alike (OCR drops or changes a character).
-SAME_LINE_RATIO = 0.85
 
 TALK = Lecture(
     "Project Aurora review",
@@ -107,13 +103,6 @@ QUESTIONS: tuple[SlideQuestion, ...] = (
 
 def held_out(number: int) -> bool:
     return number % 2 == 1
-
-
-def same_line(quoted: str, truth: str) -> bool:
-    """Whether a quoted line is the truth line as the reader read it."""
-    from videos.search import plain_words
-
-    return difflib.SequenceMatcher(None, plain_words(quoted), plain_words(truth)).ratio() >= SAME_LINE_RATIO
 
 
 @dataclass(frozen=True)
