@@ -249,17 +249,16 @@ def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
     if not quotes:
         return []
     key_words = quotes[0].moment.key_words
-    titles = [quote for quote in quotes if key_words.only_repeated_in(quote.text)]
-    others = [quote for quote in quotes if not key_words.only_repeated_in(quote.text)]
+    repeats = [key_words.only_repeated_in(quote.text) for quote in quotes]
+    titles = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if repeat]
+    others = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if not repeat]
     if not titles or not others:
         return list(quotes)
-    lift = max(0.0, max(title.similarity for title in titles) - max(other.similarity for other in others))
-    lowest = min(other.similarity for other in others) + lift
+    lift = max(0.0, max(titles) - max(others))
+    below = min(others) + lift - REPEATED_TITLE_BELOW
     return [
-        replace(quote, lent=lift)
-        if quote in others
-        else replace(quote, lent=min(0.0, lowest - REPEATED_TITLE_BELOW - quote.similarity))
-        for quote in quotes
+        replace(quote, lent=min(0.0, below - quote.similarity) if repeat else lift)
+        for quote, repeat in zip(quotes, repeats, strict=True)
     ]
 
 

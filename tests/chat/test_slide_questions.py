@@ -5,6 +5,7 @@ picture still is one."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from channels.db import database_sync_to_async
 
@@ -15,6 +16,10 @@ from tests.chat.helpers import frames_until_done, open_socket
 from tests.factories import ConversationFactory, TranscriptFactory, UserFactory, VideoFactory
 from videos.models import ScreenTextLine, Video
 from videos.screen_text.indexing import index_shown_lines
+from videos.search import answering, best_quotes, rank_sentences
+from videos.selectors import Moment
+from videos.text_search.words import KeyWords
+from videos.timed_text import Sentence
 
 BUDGET_LINE = "Hardware budget: 42,000 EUR approved"
 SAID_ABOUT_BUDGET = "On the budget, the board asked us to buy the hardware early, before prices rise again."
@@ -138,3 +143,26 @@ def test_a_question_about_what_someone_says_is_not_about_the_picture(question: s
 )
 def test_a_question_about_what_the_picture_says_or_shows_is_about_the_picture(question: str) -> None:
     assert is_visual_question(question)
+
+
+def ranked_slide(lines: list[tuple[str, float]]) -> list[str]:
+    """The extractive quotes of one slide's lines, given each line's similarity to a question whose
+    only key word is "budget" (vectors made to have those similarities)."""
+    moment = Moment(
+        1, "Talk", 14.0, 29.0, " · ".join(text for text, _ in lines), 0.3, chunk_id=1, kind="shown",
+        key_words=KeyWords((frozenset({"budget"}),)),
+    )  # fmt: skip
+    question = np.array([1.0, 0.0])
+    vectors = np.array([[similarity, np.sqrt(1 - similarity**2)] for _, similarity in lines])
+    sentences = [[Sentence(14.0, 29.0, text) for text, _ in lines]]
+    return [quote.text for quote in best_quotes(answering(rank_sentences(question, [moment], sentences, vectors)))]
+
+
+def test_a_title_that_only_repeats_the_question_is_quoted_only_when_its_slide_has_nothing_else() -> None:
+    assert ranked_slide([("Budget", 0.72), (BUDGET_LINE, 0.39), ("Travel budget cut by 15%", 0.44)]) == [
+        BUDGET_LINE,
+        "Travel budget cut by 15%",
+    ]
+    assert ranked_slide([("Budget", 0.72)]) == ["Budget"]
+    # A line that says more than the question is no title standing for its slide.
+    assert ranked_slide([("Budget 2026", 0.70), (BUDGET_LINE, 0.39)]) == ["Budget 2026"]
