@@ -97,15 +97,18 @@ def asks_what_is_said(question: str) -> bool:
     """Whether the question asks what someone says ("what does the speaker say about the slide?",
     "what is said about the chart?"): its first verb of speaking has a speaker as its subject (a
     person, or none in the passive), not the picture ("what does the slide say?") or the asker
-    ("can you explain the chart?")."""
+    ("can you explain the chart?"), and comes before anything seen is named (a question is asked
+    head first: "who is shown while he talks?" asks about the picture)."""
     words = _WORD.findall(question.casefold())
     for index, word in enumerate(words):
+        if word in _VISUAL_WORDS:
+            return False
         if word not in _SPEECH_VERBS:
             continue
         subject = words[index - 1] if index else ""
         if subject in _PASSIVE:
             return True
-        return bool(subject) and subject not in _NO_SPEAKER and subject not in _VISUAL_WORDS
+        return bool(subject) and subject not in _NO_SPEAKER
     return False
 
 

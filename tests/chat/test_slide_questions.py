@@ -139,6 +139,7 @@ def test_a_question_about_what_someone_says_is_not_about_the_picture(question: s
         "What does it say on the screen?",
         "Can you explain the chart?",
         "Tell me what is written on the whiteboard.",
+        "Who is shown on screen while she talks about the budget?",
     ],
 )
 def test_a_question_about_what_the_picture_says_or_shows_is_about_the_picture(question: str) -> None:
