@@ -11,6 +11,7 @@ extractive answer's quotes), over all the owner's videos; the first quote is the
 
 from __future__ import annotations
 
+import difflib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from bench.databases import throwaway_database
 from bench.lectures import LECTURES, QUESTIONS, Lecture, LectureQuestion, held_out, lecture_sound
 
 WITHIN_SECONDS = 2.0
+# A quote is the truth line when their plain words are this alike (OCR drops or changes a character).
+SAME_LINE_RATIO = 0.85
 SLIDE_BACKGROUNDS = ((25, 35, 80), (30, 60, 40), (70, 30, 30), (40, 40, 40))
 
 
@@ -111,6 +114,13 @@ def said_windows(video: Video) -> None:
     )
     vectors = embed_texts([window.text for window in windows]) if windows else np.empty((0, TEXT_EMBEDDING_DIM))
     replace_chunks(video, TranscriptChunk.Kind.SAID, windows, vectors)
+
+
+def same_line(quoted: str, truth: str) -> bool:
+    """Whether a quoted line is the truth line as the reader read it."""
+    from videos.search import plain_words
+
+    return difflib.SequenceMatcher(None, plain_words(quoted), plain_words(truth)).ratio() >= SAME_LINE_RATIO
 
 
 def read_lines(path: Path, seconds: float) -> list[ShownLine]:
@@ -248,6 +258,12 @@ def report(figures: Figures) -> tuple[float, float]:
         hits = sum(asked.ok for asked in chosen)
         share = hits / max(len(chosen), 1)
         print(f"  {label:<16} cited within {WITHIN_SECONDS:.0f} s: {hits}/{len(chosen)} = {share:.1%}")
+    shown = [asked for asked in figures.asked if asked.question.shown is not None]
+    quoted = sum(same_line(asked.cited_text, asked.question.shown or "") for asked in shown)
+    print(f"  shown            the answering line quoted first: {quoted}/{len(shown)}")
+    for asked in shown:
+        if not same_line(asked.cited_text, asked.question.shown or ""):
+            print(f"    quoted {asked.cited_text!r} for {asked.question.text!r} ({asked.question.shown!r})")
     for title, (errors, words) in figures.word_errors.items():
         print(f"  word error rate, {title}: {errors}/{words} = {errors / max(words, 1):.2f}")
     nothing = sum(empty for _, empty, _, _ in figures.unrelated)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chat.retrieval import Evidence, citation_of
-from chat.visual import Still, is_visual_question
+from chat.visual import Still, asks_what_is_said, is_visual_question
 from sage import gemini
 from sage.formatting import clock_mark, clock_range
 from sage.retrying import AsyncRetryListener
@@ -226,7 +226,7 @@ class ExtractiveBackend:
         if not evidence.passages:
             yield NOTHING_FOUND
             return
-        quotes = self.quoted(evidence)
+        quotes = self.quoted(evidence, question=question)
         if not quotes:
             yield NOT_ANSWERED
             return
@@ -266,6 +266,13 @@ class ExtractiveBackend:
             shown = _shown_quotes(evidence)
             if shown:
                 return shown
+        if question and asks_what_is_said(question):
+            # "What does the speaker say about the budget slide?": the slide's own lines match it
+            # closer than any sentence (they are short and name the subject), but it asks for what is
+            # said; only when nothing said answers are lines shown quoted instead.
+            said = [quote for quote in evidence.answers() if quote.moment.kind != SHOWN]
+            if said:
+                return best_quotes(said)
         return best_quotes(evidence.answers())
 
 

@@ -57,16 +57,59 @@ _VISUAL_WORDS = frozenset(
 )
 _LOOKS_LIKE = re.compile(r"\blook(?:s|ed|ing)?\s+like\b")
 _WORD = re.compile(r"[a-z]+")
+# Verbs of speaking: "what does the speaker say about the chart?" asks what is said, whatever it is
+# about, unless what "says" is the picture ("what does the slide say?", `asks_what_is_said`).
+_SPEECH_VERBS = frozenset(
+    word
+    for group in (
+        "say says said saying tell tells told telling mention mentions mentioned mentioning",
+        "explain explains explained explaining talk talks talked talking speak speaks spoke speaking",
+        "discuss discusses discussed claim claims claimed argue argues argued",
+        "recommend recommends recommended suggest suggests suggested",
+    )
+    for word in group.split()
+)
+# What may stand before a verb of speaking without being someone who speaks: the asker's own words
+# ("can you explain the chart?", "tell me what is on screen") and things ("what does it say?"), which
+# leave the question to its other words.
+_NO_SPEAKER = frozenset(
+    ["what", "which", "it", "this", "that", "there", "you", "me", "i", "can", "could", "would", "will", "please"]
+)
+# Before a verb of speaking, these make it passive: "what is said about the chart?" is about speech.
+_PASSIVE = frozenset(["is", "was", "are", "were", "be", "been", "being", "get", "gets", "got"])
 # A time the question names: 2:14, 02:14, [02:14] or 1:02:14.
 _ASKED_TIME = re.compile(r"(?<![\d:])(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)(?![\d:])")
 
 
 def is_visual_question(question: str) -> bool:
-    """Whether the question asks about what the video shows (its picture), not only what is said."""
+    """Whether the question asks about what the video shows (its picture), not only what is said: it
+    names something seen, and does not ask what someone says ("what does the speaker say about the
+    slide?" is answered from the transcript; "what does the slide say?" from the picture)."""
     text = question.casefold()
+    if asks_what_is_said(question):
+        return False
     if _LOOKS_LIKE.search(text):
         return True
     return any(word in _VISUAL_WORDS for word in _WORD.findall(text))
+
+
+def asks_what_is_said(question: str) -> bool:
+    """Whether the question asks what someone says ("what does the speaker say about the slide?",
+    "what is said about the chart?"): its first verb of speaking has a speaker as its subject (a
+    person, or none in the passive), not the picture ("what does the slide say?") or the asker
+    ("can you explain the chart?"), and comes before anything seen is named (a question is asked
+    head first: "who is shown while he talks?" asks about the picture)."""
+    words = _WORD.findall(question.casefold())
+    for index, word in enumerate(words):
+        if word in _VISUAL_WORDS:
+            return False
+        if word not in _SPEECH_VERBS:
+            continue
+        subject = words[index - 1] if index else ""
+        if subject in _PASSIVE:
+            return True
+        return bool(subject) and subject not in _NO_SPEAKER
+    return False
 
 
 def asked_times(question: str) -> list[float]:

@@ -17,7 +17,7 @@ say them, however far their meaning, since a question's own words transcribed ar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,10 @@ RANKED_WINDOWS = 3
 # QUOTE_MARGIN of it.
 MAX_QUOTES = 3
 QUOTE_MARGIN = 0.08
+# A slide's line that only repeats the question's key words (its title "Budget") is kept this far
+# below the lowest of the slide's other lines: more than QUOTE_MARGIN, so it is never quoted beside
+# them, only when nothing else answers.
+REPEATED_TITLE_BELOW = 2 * QUOTE_MARGIN
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,17 @@ class Quote:
     moment: Moment
     sentence: Sentence
     similarity: float  # cosine similarity of the sentence and the question
+    lent: float = 0.0  # for a line shown: what its slide's repeated title gives or takes (`lend_titles`)
+
+    @property
+    def match(self) -> float:
+        """How well the sentence answers on its own: its similarity, with what its slide lends it."""
+        return self.similarity + self.lent
 
     @property
     def score(self) -> float:
-        """Rank among sentences: the sentence's similarity, and a share of its window's."""
-        return self.similarity + WINDOW_WEIGHT * self.moment.score
+        """Rank among sentences: the sentence's match, and a share of its window's similarity."""
+        return self.match + WINDOW_WEIGHT * self.moment.score
 
     @property
     def video_id(self) -> int:
@@ -141,7 +151,7 @@ def answering(ranked: Sequence[Quote], *, min_similarity: float = SENTENCE_MATCH
     return [
         quote
         for quote in ranked
-        if quote.similarity >= min_similarity
+        if quote.match >= min_similarity
         or (
             found_by_words(quote.moment)
             and enough_words(quote.moment.key_words.said_in(quote.text), len(quote.moment.key_words))
@@ -213,26 +223,74 @@ def rank_sentences(
     best: dict[tuple[int, str], Quote] = {}
     row = 0
     for moment, inside in zip(moments, sentences, strict=True):
-        for sentence in inside:
-            quote = Quote(
-                moment=moment,
-                sentence=sentence,
-                similarity=float(sentence_vectors[row] @ question_vector),
-            )
-            row += 1
-            key = (moment.video_id, plain_words(sentence.text))
+        quotes = [
+            Quote(moment=moment, sentence=sentence, similarity=float(sentence_vectors[row + offset] @ question_vector))
+            for offset, sentence in enumerate(inside)
+        ]
+        row += len(inside)
+        if moment.kind == TranscriptChunk.Kind.SHOWN:
+            quotes = lend_titles(quotes)
+        for quote in quotes:
+            key = (moment.video_id, plain_words(quote.text))
             kept = best.get(key)
             if kept is None or (kept.score, -kept.start) < (quote.score, -quote.start):
                 best[key] = quote
     return sorted(best.values(), key=lambda quote: -quote.score)
 
 
+def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
+    """The lines of one slide (a `shown` window), with a line that only repeats the question's key
+    words (`KeyWords.only_repeated_in`: the title "Budget" for "what does the slide say about the
+    budget?") standing for its slide instead of answering. A title that repeats the question is the
+    closest line in meaning (MiniLM puts "Budget" at 0.72 to that question, the line with the
+    figure at 0.39), but what the slide says about it is in its other lines: the best of them takes
+    the title's similarity, the others keep their distance below it, and the title goes
+    REPEATED_TITLE_BELOW under the lowest. A slide of nothing but such lines is left as it is."""
+    if not quotes:
+        return []
+    key_words = quotes[0].moment.key_words
+    repeats = [key_words.only_repeated_in(quote.text) for quote in quotes]
+    titles = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if repeat]
+    others = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if not repeat]
+    if not titles or not others:
+        return list(quotes)
+    lift = max(0.0, max(titles) - max(others))
+    below = min(others) + lift - REPEATED_TITLE_BELOW
+    return [
+        replace(quote, lent=min(0.0, below - quote.similarity) if repeat else lift)
+        for quote, repeat in zip(quotes, repeats, strict=True)
+    ]
+
+
 def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quote]:
-    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`."""
+    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`; lines
+    of one slide among them in the order the slide shows them (they answer about equally well, and
+    a slide is read top to bottom), in the place of the best of them."""
     if not ranked:
         return []
     top = ranked[0].score
-    return [quote for quote in ranked[:limit] if quote.score >= top - QUOTE_MARGIN]
+    chosen = [quote for quote in ranked[:limit] if quote.score >= top - QUOTE_MARGIN]
+    return in_slide_order(chosen)
+
+
+def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
+    """The quotes, with those of each `shown` window put in its reading order (top to bottom, left to
+    right, as its text joins them) within the places they hold."""
+    ordered = list(quotes)
+    slides: dict[int, list[int]] = {}
+    for place, quote in enumerate(quotes):
+        if quote.kind == TranscriptChunk.Kind.SHOWN:
+            slides.setdefault(quote.moment.chunk_id, []).append(place)
+    for places in slides.values():
+        lines = [plain_words(text) for text in quotes[places[0]].moment.text.split(LINE_SEPARATOR)]
+
+        def reading_place(quote: Quote, lines: list[str] = lines) -> int:
+            key = plain_words(quote.text)
+            return lines.index(key) if key in lines else len(lines)
+
+        for place, quote in zip(places, sorted((quotes[place] for place in places), key=reading_place), strict=True):
+            ordered[place] = quote
+    return ordered
 
 
 def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) -> list[Quote]:

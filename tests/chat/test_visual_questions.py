@@ -190,13 +190,14 @@ async def test_a_visual_question_sends_the_stills_of_its_best_moments_and_cites_
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_question_about_what_is_said_sends_no_pictures(gemini_stub, clip, settings) -> None:
+@pytest.mark.parametrize("question", ["Where did they drive?", "What does the speaker say about the slide?"])
+async def test_a_question_about_what_is_said_sends_no_pictures(gemini_stub, clip, settings, question: str) -> None:
     owner = await database_sync_to_async(UserFactory)()
     video = await database_sync_to_async(scenes_video)(owner, clip, settings.MEDIA_ROOT)
     conversation = await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
     gemini_stub.reply("Along the river [00:00].")
 
-    await ask(conversation, "Where did they drive?")
+    await ask(conversation, question)
 
     assert gemini_stub.last.inline_data == []
 

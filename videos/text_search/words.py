@@ -114,11 +114,35 @@ class KeyWords:
         """How many of the words `text` says, read in Python (for the sentences of a window found by
         its words): a word is said when a token is one of its forms or starts with its stem ("fli"
         of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
-        tokens = set(re.findall(r"[^\W_]+", searchable_text(text).casefold()))
-        return sum(
-            any(token == form or (len(form) >= 3 and token.startswith(form)) for token in tokens for form in word)
-            for word in self.forms
-        )
+        return self._said(_tokens(text))
+
+    def only_repeated_in(self, text: str) -> bool:
+        """Whether `text` says some of the words and nothing more: a slide's title "Budget" for "what
+        does the slide say about the budget?" names the subject and answers nothing. Words of three
+        letters or fewer ("the", "our", "key") do not count as more, numbers always do."""
+        if not self:
+            return False
+        tokens = _tokens(text)
+        more = [
+            token
+            for token in tokens
+            if (len(token) > 3 or any(character.isdigit() for character in token))
+            and not any(_is_form(token, form) for word in self.forms for form in word)
+        ]
+        return not more and self._said(tokens) > 0
+
+    def _said(self, tokens: frozenset[str]) -> int:
+        return sum(any(_is_form(token, form) for token in tokens for form in word) for word in self.forms)
+
+
+# Kept, as `plain_words`: a question ranks the same slides' lines as the one before it.
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[^\W_]+", searchable_text(text).casefold()))
+
+
+def _is_form(token: str, form: str) -> bool:
+    return token == form or (len(form) >= 3 and token.startswith(form))
 
 
 NO_KEY_WORDS = KeyWords()

@@ -1,0 +1,216 @@
+"""Part 3 of bench/citations.py: which line of a slide an answer quotes, on a slide talk whose facts
+are only on screen (issue 50).
+
+One talk of two minutes: eight slides (a one-word title over two or three lines, the kind of
+title that repeats a question's key word) drawn by sage.synthetic_media.screen_text, and a sound
+track read by espeak-ng that talks around the slides without saying their facts (two sentences say
+something no slide does). It goes through the production path of part 2 (bench/lecture_citations.py:
+`recognise_speech`, `read_screen`, the stored windows and lines in a throwaway database) and each
+question is answered as the chat answers it without a language model: `ExtractiveBackend.quoted`
+with the question, so a question taken for one about the picture quotes what is shown first.
+
+The ground truth of each question is the line (shown) or sentence (said) that holds its answer. A
+question is right when the answer's first quote is that line as it was read (the read line nearest
+the truth line, `same_line`) or, for a said one, starts within 2 s of that sentence; and, for a
+said question, when it is not answered as one about the picture. Questions alternate between a
+tuning half (the only one the ranking of shown lines, videos.search, was tuned on) and a held-out
+half (`held_out`), both printed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.lecture_citations import WITHIN_SECONDS, read_lines, said_windows, same_line, slide_video
+from bench.lectures import Lecture, Slide, lecture_sound
+
+TALK = Lecture(
+    "Project Aurora review",
+    synthetic=(
+        "Good morning everyone, and welcome to the quarterly review of project Aurora.",
+        "I will walk you through where the money went, where we are on the plan, and what comes next.",
+        "Let me start with the money, because that is what everybody asks about first.",
+        "On the budget, the board asked us to buy the hardware early, before prices rise again.",
+        "We also had to be careful with trips this year, so most meetings happened online.",
+        "Now the plan, which has moved a little since the last review.",
+        "The prototype took longer than we hoped, mostly because of one difficult part.",
+        "The field tests will run in the mountains, where the cold is a real test for the device.",
+        "We still aim to launch before the end of the year.",
+        "Next, the people who do the work.",
+        "The team moved into a bigger office on the second floor this spring, and everyone likes the light.",
+        "We are hiring one more person to help us understand all the data from the tests.",
+        "Every project has risks, and ours are mostly outside our own walls.",
+        "One supplier has been slow, and we are looking for a second one just in case.",
+        "The certificate for the battery is the other thing we are waiting for.",
+        "Now the good news, the results from the lab.",
+        "The battery lasts much longer than the old model, and people noticed at once.",
+        "We also made the device lighter, which was the first wish of every tester.",
+        "Our first customers have been using it for two months in three cities.",
+        "They tell us it is easy to set up, and they would recommend it to a friend.",
+        "So what happens now?",
+        "We will order the first real batch from the new supplier next month.",
+        "If you have questions after today, please write to the team at any time.",
+        "Thank you all for listening, and see you at the next review.",
+    ),
+    slides=(
+        Slide(0.0, 14.0, ("Project Aurora", "Quarterly review, March 2026", "Presented by Dana Whitfield")),
+        Slide(14.0, 29.0, ("Budget", "Hardware budget: 42,000 EUR approved", "Travel budget cut by 15%")),
+        Slide(29.0, 44.0, ("Timeline", "Prototype ready: 14 May", "Field tests start in week 23", "Launch in October")),
+        Slide(44.0, 59.0, ("Team", "Six engineers and two designers", "New hire: a data scientist in April")),
+        Slide(59.0, 74.0, ("Risks", "Supplier delay of up to 8 weeks", "Battery certification still pending")),
+        Slide(74.0, 89.0, ("Results", "Battery life: 31 hours per charge", "Weight down to 840 grams")),
+        Slide(89.0, 104.0, ("Customers", "Pilot sites: Lyon, Porto and Gdansk", "Satisfaction: 4.6 out of 5")),
+        Slide(104.0, 119.0, ("Next steps", "Order 500 units from the new supplier", "Contact: aurora@example.org")),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SlideQuestion:
+    """A question and what answers it: a line shown (its text) or a sentence said (its index)."""
+
+    text: str
+    shown: str | None = None
+    sentence: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "shown" if self.shown is not None else "said"
+
+
+# In the order asked; even positions are the tuning half, odd ones the held-out half.
+QUESTIONS: tuple[SlideQuestion, ...] = (
+    SlideQuestion("What does the slide say about the budget?", shown="Hardware budget: 42,000 EUR approved"),
+    SlideQuestion("How much was the travel budget cut?", shown="Travel budget cut by 15%"),
+    SlideQuestion("When will the prototype be ready?", shown="Prototype ready: 14 May"),
+    SlideQuestion("What does the timeline slide say about the launch?", shown="Launch in October"),
+    SlideQuestion("How big is the team?", shown="Six engineers and two designers"),
+    SlideQuestion("What is the risk with the supplier?", shown="Supplier delay of up to 8 weeks"),
+    SlideQuestion("What is shown about the battery life?", shown="Battery life: 31 hours per charge"),
+    SlideQuestion("How heavy is the device now?", shown="Weight down to 840 grams"),
+    SlideQuestion("Where are the pilot sites?", shown="Pilot sites: Lyon, Porto and Gdansk"),
+    SlideQuestion("What does the customers slide say about satisfaction?", shown="Satisfaction: 4.6 out of 5"),
+    SlideQuestion("What does the speaker say about the budget slide?", sentence=3),
+    SlideQuestion("What does the presenter say about the team on the slide?", sentence=10),
+    SlideQuestion("What does the next steps slide say we will order?", shown="Order 500 units from the new supplier"),
+    SlideQuestion("Who presented the review?", shown="Presented by Dana Whitfield"),
+)
+
+
+def held_out(number: int) -> bool:
+    return number % 2 == 1
+
+
+@dataclass(frozen=True)
+class Quoted:
+    question: SlideQuestion
+    number: int
+    visual: bool  # answered as a question about the picture
+    kind: str | None  # of the first quote (None: nothing answers)
+    text: str
+    start: float | None
+    expected_start: float | None  # of the said sentence that answers
+    ranked: tuple[str, ...]  # the best ranked lines and sentences, described (for a miss)
+
+    @property
+    def ok(self) -> bool:
+        if self.kind is None:
+            return False
+        if self.question.shown is not None:
+            return self.kind == "shown" and same_line(self.text, self.question.shown)
+        return (
+            not self.visual
+            and self.kind == "said"
+            and self.start is not None
+            and self.expected_start is not None
+            and abs(self.start - self.expected_start) <= WITHIN_SECONDS
+        )
+
+
+def run() -> list[Quoted]:
+    """Builds the talk in a throwaway database and asks every question; call with Django set up."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from accounts.models import User
+    from bench.databases import throwaway_database
+    from chat.answering import ExtractiveBackend
+    from chat.retrieval import evidence_from, retrieve
+    from chat.visual import is_visual_question
+    from sage.synthetic_media.speech_corpus import write_audio
+    from videos.models import Video
+    from videos.pipeline.steps import store_transcript
+    from videos.screen_text.stage import store_screen_lines
+    from videos.search import RANKED_WINDOWS
+    from videos.text_embedding.model import embed_query, embed_texts_for_request
+    from videos.transcripts.speech import recognise_speech
+
+    outcomes: list[Quoted] = []
+    with throwaway_database(), tempfile.TemporaryDirectory(prefix="sage-bench-slides-") as directory:
+        owner = User.objects.create_user(email="bench-slides@example.com")
+        samples, starts = lecture_sound(TALK)
+        seconds = len(samples) / 48_000
+        sound = write_audio(Path(directory) / "talk.m4a", samples)
+        slides = Path(directory) / "slides.mp4"
+        slide_video(slides, TALK, seconds)
+        result = recognise_speech(sound)
+        lines = read_lines(slides, seconds)
+        video = Video.objects.create(owner=owner, title=TALK.title, status=Video.Status.READY, duration=seconds)
+        with transaction.atomic():
+            store_transcript(video, result)
+        said_windows(video)
+        with transaction.atomic():
+            store_screen_lines(video, lines)
+        print(f"  {TALK.title}: {seconds:.0f} s, {len(lines)} lines read on screen")
+        for number, question in enumerate(QUESTIONS):
+            vector = embed_query(question.text)
+            passages, sentences = retrieve(
+                owner_id=owner.pk, video_id=video.pk, vector=vector, limit=settings.CHAT_TOP_K, question=question.text
+            )
+            texts = [sentence.text for inside in sentences[:RANKED_WINDOWS] for sentence in inside]
+            sentence_vectors = embed_texts_for_request(texts) if texts else np.empty((0, vector.shape[0]))
+            evidence = evidence_from(vector, passages, sentences, sentence_vectors)
+            quotes = ExtractiveBackend().quoted(evidence, question=question.text)
+            first = quotes[0] if quotes else None
+            outcomes.append(
+                Quoted(
+                    question=question,
+                    number=number,
+                    visual=is_visual_question(question.text),
+                    kind=first.kind if first is not None else None,
+                    text=first.text if first is not None else "",
+                    start=first.start if first is not None else None,
+                    expected_start=starts[question.sentence] if question.sentence is not None else None,
+                    ranked=tuple(
+                        f"{quote.kind} {quote.start:5.1f} sim {quote.similarity:.3f} score {quote.score:.3f}: "
+                        f"{quote.text[:50]}"
+                        for quote in evidence.ranked[:4]
+                    ),
+                )
+            )
+    return outcomes
+
+
+def report(outcomes: list[Quoted]) -> tuple[int, int, int, int]:
+    """Prints the per-question table and the halves; returns (tuning right, tuning asked, held-out
+    right, held-out asked)."""
+    print(f"\n{'half':<9} {'kind':<6} {'question':<58} {'visual':<6} quoted")
+    for outcome in outcomes:
+        half = "held-out" if held_out(outcome.number) else "tuning"
+        verdict = "ok" if outcome.ok else "MISS"
+        print(
+            f"{half:<9} {outcome.question.kind:<6} {outcome.question.text[:58]:<58} "
+            f"{'yes' if outcome.visual else 'no':<6} {verdict} {outcome.kind or '—'} {outcome.text[:48]!r}"
+        )
+        if not outcome.ok:
+            for described in outcome.ranked:
+                print(f"{'':>18}{described}")
+    tuning = [outcome for outcome in outcomes if not held_out(outcome.number)]
+    held = [outcome for outcome in outcomes if held_out(outcome.number)]
+    for label, chosen in (("tuning half", tuning), ("held-out half", held), ("all", outcomes)):
+        print(f"  {label:<14} the answering line quoted first: {sum(o.ok for o in chosen)}/{len(chosen)}")
+    return sum(o.ok for o in tuning), len(tuning), sum(o.ok for o in held), len(held)
