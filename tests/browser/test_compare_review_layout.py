@@ -64,17 +64,27 @@ def comparison(transactional_db, refined_files, settings) -> Comparison:
     )
 
 
-@pytest.fixture
-def link(comparison: Comparison) -> Any:
+def commented_link(side: str, **shared: Any) -> Any:
     """A link reviewers comment through, with more comments than the panel shows at once."""
-    shared = ShareLinkFactory(comparison=comparison, permission="comment", name="Client")
+    link = ShareLinkFactory(permission="comment", name="Client", **shared)
 
     def comment() -> None:
         for number in range(14):
-            CommentFactory(link=shared, side="b", start=0.5 + number, body=f"Note {number}: the logo is too big here")
+            CommentFactory(link=link, side=side, start=0.5 + number, body=f"Note {number}: the logo is too big here")
 
     in_worker_thread(comment)  # the comments' live pushes cannot run on Playwright's thread
-    return shared
+    return link
+
+
+@pytest.fixture
+def link(comparison: Comparison) -> Any:
+    return commented_link("b", comparison=comparison)
+
+
+@pytest.fixture
+def video_link(comparison: Comparison) -> Any:
+    """A link to one video (the shared page of a video, not of a comparison)."""
+    return commented_link("video", video=comparison.video_a)
 
 
 @dataclass
@@ -132,8 +142,21 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
     .filter((target) => target.width > 0 && (target.width < 43.5 || target.height < 43.5))"""
 
 
+def scrolls_by_itself(page: Page) -> None:
+    comment_list = page.locator("[data-comments-list]")
+    expect(comment_list.locator(":scope > .comment")).to_have_count(14)
+    sizes = comment_list.evaluate("(list) => [list.scrollHeight, list.clientHeight]")
+    assert sizes[0] > sizes[1], sizes
+    comment_list.hover()
+    scrolled = page.evaluate("window.scrollY")
+    page.mouse.wheel(0, 400)
+    page.wait_for_function("() => document.querySelector('[data-comments-list]').scrollTop > 0")
+    assert page.evaluate("window.scrollY") == scrolled
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def test_at_desktop_width_the_comments_sit_beside_the_players_and_their_list_scrolls_alone(
-    comparison: Comparison, link: Any, open_page: Any
+    comparison: Comparison, link: Any, video_link: Any, open_page: Any, site_url: str, browser: Any
 ) -> None:
     for opened in (
         open_page("", DESKTOP, comparison),  # the owner's page
@@ -149,17 +172,7 @@ def test_at_desktop_width_the_comments_sit_beside_the_players_and_their_list_scr
         assert beside["y"] < players["y"] + players["height"] / 2, (players, beside)
         assert beside["x"] + beside["width"] <= DESKTOP["width"]
         assert beside["height"] <= DESKTOP["height"], beside  # it fits a screen: it stays in view as one scrolls
-        # Its list scrolls by itself: the page stays where it is.
-        comment_list = panel.locator("[data-comments-list]")
-        expect(comment_list.locator(":scope > .comment")).to_have_count(14)
-        sizes = comment_list.evaluate("(list) => [list.scrollHeight, list.clientHeight]")
-        assert sizes[0] > sizes[1], sizes
-        comment_list.hover()
-        scrolled = page.evaluate("window.scrollY")
-        page.mouse.wheel(0, 400)
-        page.wait_for_function("() => document.querySelector('[data-comments-list]').scrollTop > 0")
-        assert page.evaluate("window.scrollY") == scrolled
-        page.evaluate("window.scrollTo(0, 0)")
+        scrolls_by_itself(page)  # the page stays where it is
         # "Next" never goes to a row of its own: it keeps to the steps and "Previous".
         steps = [
             box(page.get_by_role("button", name=name))
@@ -175,9 +188,21 @@ def test_at_desktop_width_the_comments_sit_beside_the_players_and_their_list_scr
     field = box(page.locator("[data-comment-body]"))
     assert field["x"] >= players["x"] + players["width"] and field["y"] + field["height"] <= DESKTOP["height"]
 
+    # A shared video: its comments beside its player too, their list scrolling by itself.
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/s/{video_link.token}/")
+        comments_list_ready(page)
+        player, beside = box(page.locator("video[data-player]")), box(page.locator("[data-comments-panel]"))
+        assert beside["x"] >= player["x"] + player["width"] and beside["y"] < player["y"] + player["height"] / 2
+        scrolls_by_itself(page)
+    finally:
+        context.close()
+
 
 def test_on_a_phone_the_comments_come_below_the_players_and_every_target_is_finger_sized(
-    comparison: Comparison, link: Any, open_page: Any
+    comparison: Comparison, link: Any, video_link: Any, open_page: Any, site_url: str, browser: Any
 ) -> None:
     owner = open_page("", PHONE, comparison)
     page = owner.page
@@ -217,6 +242,19 @@ def test_on_a_phone_the_comments_come_below_the_players_and_every_target_is_fing
     small = guest.page.evaluate(SMALL_TARGETS)
     assert small == [], json.dumps(small, indent=1)
     assert guest.errors == []
+
+    # A shared video's page too: its comments under the player, every target finger-sized.
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/s/{video_link.token}/")
+        comments_list_ready(page)
+        player, below = box(page.locator("video[data-player]")), box(page.locator("[data-comments-panel]"))
+        assert below["y"] >= player["y"] + player["height"]
+        small = page.evaluate(SMALL_TARGETS)
+        assert small == [], json.dumps(small, indent=1)
+    finally:
+        context.close()
 
 
 def shown_frames(page: Page) -> list[dict]:
