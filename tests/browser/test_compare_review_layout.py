@@ -22,7 +22,9 @@ from reviews.models import ShareLink
 from tests.browser import test_compare_page as compare_page
 from tests.browser.test_compare_findings import MOVED, SEGMENTS, SYNC
 from tests.browser.test_compare_page import (
+    IN_STEP_S,
     REFINED_SPANS,
+    b_for_a_refined,
     comparison_of_refined_files,
     open_comparison,
     script_errors,
@@ -320,8 +322,29 @@ def test_a_moved_stretch_plays_side_by_side_from_both_of_its_places(comparison: 
     wait_until(lambda: times(page)["aPaused"] and times(page)["bPaused"], page)
     end = times(page)
     assert end["a"] == pytest.approx(12.0, abs=0.2) and end["b"] == pytest.approx(4.0, abs=0.2), end
-    expect(page.get_by_role("button", name="Play both")).to_be_visible()
+    # The next Play goes on in step from A's place (A 9.6–14.0 s is B 14.8–19.2 s).
+    page.get_by_role("button", name="Play both").click()
+    wait_until(lambda: times(page)["a"] > end["a"] + 0.5, page)
+    now = times(page)
+    assert now["b"] == pytest.approx(b_for_a_refined(now["a"]), abs=IN_STEP_S), now
+
+    # Sought elsewhere while a move plays: both go on in step from there (A 3.2 s is B 4.6 s).
+    page.locator(f'[data-difference="{MOVE}"] [data-seek-difference]').click()
+    page.get_by_role("button", name="Play both").click()
+    wait_until(lambda: times(page)["a"] > 10.3, page)
+    page.locator(f'[data-difference="{PICTURE}"] [data-seek-difference]').click()
+    wait_until(lambda: 3.5 < times(page)["a"] < 5.0, page)
+    now = times(page)
+    assert not now["aPaused"] and not now["bPaused"], now
+    assert now["b"] == pytest.approx(b_for_a_refined(now["a"]), abs=IN_STEP_S), now
+    # …and the page follows them again: A's clock says A's time.
+    wait_until(lambda: clock_seconds(page, "a") == pytest.approx(times(page)["a"], abs=0.3), page, timeout_s=5)
     assert opened.errors == []
+
+
+def clock_seconds(page: Page, side: str) -> float:
+    minutes, seconds = page.locator(f'[data-clock-time="{side}"]').inner_text().split(":")
+    return int(minutes) * 60 + float(seconds)
 
 
 def relative_luminance(rgb: tuple[float, float, float]) -> float:

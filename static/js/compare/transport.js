@@ -156,7 +156,13 @@ export function startSync(root, config, axis, ui) {
   }
 
   function tickApart() {
-    if (!playing || !apart?.ends) {
+    if (!playing) {
+      return;
+    }
+    if (!apart?.ends) {
+      // Sought elsewhere while the move played: playback goes on in step from there.
+      window.clearInterval(timer);
+      timer = window.setInterval(tick, SYNC_INTERVAL_MS);
       return;
     }
     const { ends } = apart;
