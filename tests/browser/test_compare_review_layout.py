@@ -132,9 +132,10 @@ def comments_list_ready(page: Page) -> None:
 
 
 # Every target a finger taps on the page (the site's header is another part's): links, buttons, the
-# markers' menu, selects and sliders that are on screen.
+# markers' menu, selects, sliders, and the labels a box or a radio is ticked through.
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-      'article a, article button, article summary, article select, article input[type=range]')]
+      `article a, article button, article summary, article select, article input[type=range],
+       article label:has(input[type=checkbox], input[type=radio]), article .field-check`)]
     .filter((element) => element.getClientRects().length && getComputedStyle(element).visibility !== 'hidden')
     .map((element) => {
       const box = element.getBoundingClientRect();
