@@ -45,6 +45,7 @@ PHONE = {"width": 390, "height": 844}
 TOUCH_PX = 44  # WCAG 2.5.5, Apple's and Google's guides
 MOVE = SEGMENTS.index(MOVED)
 PICTURE = 2  # the replaced shot: A 3.2 s is B 4.6 s
+COMMENTS = 10  # more than the list shows at once, at either size
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def commented_link(side: str, **shared: Any) -> Any:
     link = ShareLinkFactory(permission="comment", name="Client", **shared)
 
     def comment() -> None:
-        for number in range(14):
+        for number in range(COMMENTS):
             CommentFactory(link=link, side=side, start=0.5 + number, body=f"Note {number}: the logo is too big here")
 
     in_worker_thread(comment)  # the comments' live pushes cannot run on Playwright's thread
@@ -147,7 +148,7 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
 
 def scrolls_by_itself(page: Page) -> None:
     comment_list = page.locator("[data-comments-list]")
-    expect(comment_list.locator(":scope > .comment")).to_have_count(14)
+    expect(comment_list.locator(":scope > .comment")).to_have_count(COMMENTS)
     sizes = comment_list.evaluate("(list) => [list.scrollHeight, list.clientHeight]")
     assert sizes[0] > sizes[1], sizes
     comment_list.hover()
