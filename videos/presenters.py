@@ -248,13 +248,12 @@ class SearchHit:
         return f"{path}?{urlencode({'t': int(self.quote.start)})}"
 
 
-def owner_comments_panel(shown: Comparison | Video) -> dict[str, Any] | None:
+def owner_comments_panel(shown: Comparison | Video) -> dict[str, Any]:
     """The owner's view of every link's comments on `shown` (templates/reviews/partials/comments.html),
-    or None while there is nothing to list or answer: comments come only through share links, and a
-    stack's link leaves its comments on the comparison it showed. The URLs are the reviews API's,
-    written out: videos does not import reviews."""
-    if not (shown.share_links.exists() or shown.review_comments.exists()):
-        return None
+    served hidden while there is nothing to list or answer (comments come only through share links,
+    and a stack's link leaves its comments on the comparison it showed): the page shows it when its
+    first link is made, and it is already listening. The URLs are the reviews API's, written out:
+    videos does not import reviews."""
     is_comparison = isinstance(shown, Comparison)
     kind = "comparisons" if is_comparison else "videos"
     return {
@@ -265,4 +264,5 @@ def owner_comments_panel(shown: Comparison | Video) -> dict[str, Any] | None:
         "sides": [["a", "A"], ["b", "B"]] if is_comparison else [["video", "The video"]],
         "comparison_id": shown.pk if is_comparison else None,
         "video_id": None if is_comparison else shown.pk,
+        "hidden": not (shown.share_links.exists() or shown.review_comments.exists()),
     }

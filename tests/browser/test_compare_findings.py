@@ -152,12 +152,11 @@ def test_the_keyboard_still_goes_through_every_difference_moves_included(found: 
         "() => Math.abs(document.querySelector(\"video[data-player='b']\").currentTime - 2.0) < 0.15"
     )
     assert times(page)["a"] == pytest.approx(10.0, abs=CLOSE_S)
-    # Play goes on in step from A's place: B follows A through the span again.
+    # Play plays the move side by side: B from its own place, not A's aligned time.
     page.get_by_role("button", name="Play both").click()
     page.wait_for_timeout(600)
     now = times(page)
-    b_for_a = 14.8 + (now["a"] - 9.6)  # the second span: A 9.6–14.0 is B 14.8–19.2
-    assert now["b"] == pytest.approx(b_for_a, abs=0.2)
+    assert now["b"] == pytest.approx(2.0 + (now["a"] - 10.0), abs=0.2)
     assert found.errors == []
 
 

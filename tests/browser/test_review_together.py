@@ -69,8 +69,7 @@ def test_the_owner_shares_a_guest_comments_on_b_and_both_follow_each_other_live_
 ) -> None:
     owner = open_comparison(page, site_url, refined_comparison)
     url = create_link_from_the_share_panel(page, site_url, "Client, round 2")
-    # The comments card is there once the comparison has a link.
-    page.reload()
+    # The comments card is there as soon as the comparison has a link: no reload.
     owners_panel = comments_panel(page)
     expect(owners_panel.locator('[data-comments-list][aria-busy="false"]')).to_be_attached()
     expect(owners_panel.get_by_text("No comments yet.")).to_be_visible()

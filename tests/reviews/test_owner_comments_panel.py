@@ -31,7 +31,11 @@ def comments_config(html: str) -> dict | None:
 def test_a_video_page_lists_the_comments_of_its_links_for_the_owner():
     comparison = ComparisonFactory()
     video = comparison.video_b
-    assert comments_config(page_of(video.owner, f"/videos/{video.pk}/")) is None  # no link: nothing to list
+    # No link yet: the card is served hidden, listening, for the first link the page makes.
+    before = page_of(video.owner, f"/videos/{video.pk}/")
+    hidden = comments_config(before)
+    assert hidden is not None and hidden["hidden"] is True
+    assert re.search(r'<section class="card comments-panel"[^>]*\shidden>', before)
 
     link = ShareLinkFactory(video=video, permission="comment")
     comment_create_by_guest(
@@ -47,6 +51,7 @@ def test_a_video_page_lists_the_comments_of_its_links_for_the_owner():
         "sides": [["video", "The video"]],
         "comparison_id": None,
         "video_id": video.pk,
+        "hidden": False,
     }
     listed = Client()
     listed.force_login(video.owner)

@@ -139,9 +139,11 @@ export function setUpPage(root, config, initial) {
       return;
     }
     if (segment.kind === "moved" && segment.a_start !== null && segment.b_start !== null) {
-      // Both places of a move at once: A where the stretch was, B where it is now.
-      player.showApart(segmentRange(axis, segment).start, { a: segment.a_start, b: segment.b_start });
-      ui.status("A and B each show the moved stretch at its own place; Play goes on in step.");
+      // Both places of a move at once: A where the stretch was, B where it is now; Play plays both
+      // through it side by side (neither waits for the other).
+      const ends = { a: segment.a_end ?? segment.a_start, b: segment.b_end ?? segment.b_start };
+      player.showApart(segmentRange(axis, segment).start, { a: segment.a_start, b: segment.b_start }, ends);
+      ui.status("A and B each show the moved stretch at its own place; Play plays both through it.");
       return;
     }
     player.seek(segmentRange(axis, segment).start);

@@ -88,6 +88,8 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     button.dataset.marker = String(number);
     button.style.left = percent(range.start);
     button.style.width = percent(range.end - range.start);
+    // site.css widens a short marker to a finger's width on a phone, about the middle of its range.
+    button.style.setProperty("--marker-width", percent(range.end - range.start));
     const label = differenceLabel(segment, labels, precise(), config.b.duration);
     button.setAttribute("aria-label", label);
     button.title = label;

@@ -93,6 +93,7 @@ export function setUpFindingMarks(bar, axis, button) {
     syncRow.replaceChildren(...syncMarks, syncName);
     syncRow.hidden = !syncMarks.length;
     bar.classList.toggle("has-sync", syncMarks.length > 0);
+    bar.classList.toggle("has-moves", moveMarksDrawn.length > 0); // a phone gives their marks rows
     moves.replaceChildren(...moveMarksDrawn);
     links.replaceChildren(...lines);
     return rest;

@@ -7,6 +7,10 @@
 // Drift: every SYNC_INTERVAL_MS the follower's time is compared with where the alignment says it
 // should be. A small drift is made up by nudging the follower's playbackRate (inaudible, no stall);
 // a large one (a stall, a slow seek) by seeking.
+//
+// A move is watched side by side: shown apart (A where the stretch was, B where it is now), Play
+// plays both through the stretch from their own places, B kept to A's pace, and stops at its end.
+// The players show the frame at the playhead before any Play: no poster hides it.
 
 import { has, pace, pairAt, positionFrom, timeOn } from "./axis.js";
 
@@ -27,7 +31,7 @@ export function startSync(root, config, axis, ui) {
   let position = 0;
   let timer = null;
   // Each player at a time of its own, off the alignment (both places of a move), until the next
-  // seek or Play: {a, b} times, or null.
+  // seek: {a, b} times, or null. With `ends` ({a, b}), Play plays both through to them (the move).
   let apart = null;
 
   function leader(pair) {
@@ -139,7 +143,57 @@ export function startSync(root, config, axis, ui) {
     ui.show(position, { playing });
   }
 
+  function startApart() {
+    // Both from their own places; B follows A at the move's own pace (1, unless its length changed).
+    playing = true;
+    for (const name of ["a", "b"]) {
+      media[name].playbackRate = baseRate;
+      play(name);
+    }
+    window.clearInterval(timer);
+    timer = window.setInterval(tickApart, SYNC_INTERVAL_MS);
+    ui.show(position, { playing, apart });
+  }
+
+  function tickApart() {
+    if (!playing) {
+      return;
+    }
+    if (!apart?.ends) {
+      // Sought elsewhere while the move played: playback goes on in step from there.
+      window.clearInterval(timer);
+      timer = window.setInterval(tick, SYNC_INTERVAL_MS);
+      return;
+    }
+    const { ends } = apart;
+    const span = { a: ends.a - apart.from.a, b: ends.b - apart.from.b };
+    const pacing = span.a > 0 ? span.b / span.a : 1;
+    const aTime = media.a.currentTime;
+    follow("b", { time: apart.from.b + (aTime - apart.from.a) * pacing, waiting: false }, pacing);
+    apart = { ...apart, a: aTime, b: media.b.currentTime };
+    position = positionFrom(axis, "a", Math.min(aTime, ends.a), "end").position;
+    if (aTime >= ends.a - 0.02 || media.a.ended || media.b.currentTime >= ends.b - 0.02) {
+      // Through the stretch: both stop at its end, still apart; the next Play goes on in step.
+      stopApart();
+      apart = { a: media.a.currentTime, b: media.b.currentTime };
+    }
+    ui.show(position, { playing, apart });
+  }
+
+  function stopApart() {
+    playing = false;
+    window.clearInterval(timer);
+    timer = null;
+    media.a.pause();
+    media.b.pause();
+    media.b.playbackRate = baseRate;
+  }
+
   function start() {
+    if (apart?.ends) {
+      startApart();
+      return;
+    }
     if (position >= axis.total - 0.05) {
       position = 0; // played to the end: Play starts again
     }
@@ -151,6 +205,13 @@ export function startSync(root, config, axis, ui) {
   }
 
   function pause() {
+    if (apart?.ends) {
+      // Paused inside a move: both stay where they are, and Play goes on through it.
+      stopApart();
+      apart = { ...apart, a: media.a.currentTime, b: media.b.currentTime };
+      ui.show(position, { playing, apart });
+      return;
+    }
     playing = false;
     window.clearInterval(timer);
     timer = null;
@@ -161,14 +222,17 @@ export function startSync(root, config, axis, ui) {
     seek(positionFrom(axis, side, leaderTime(side)).position);
   }
 
-  function showApart(to, times) {
-    // Paused, at position `to` for the timeline, each player at its own time in `times`; Play goes
-    // on in step from `to`.
+  function showApart(to, times, ends = null) {
+    // Paused, at position `to` for the timeline, each player at its own time in `times`. With
+    // `ends`, Play plays both through to them (a move); without, Play goes on in step from `to`.
     if (playing) {
       pause();
     }
     seek(to);
     apart = { a: timeOn(axis, "a", position).time, b: timeOn(axis, "b", position).time, ...times };
+    if (ends) {
+      apart = { ...apart, from: { a: apart.a, b: apart.b }, ends };
+    }
     for (const name of ["a", "b"]) {
       place(name, { time: apart[name] });
     }
@@ -189,7 +253,24 @@ export function startSync(root, config, axis, ui) {
     seek(position + direction / (config[side].fps || 25));
   }
 
+  function showFrameAtPlayhead(name) {
+    // A poster would stand in for the frame until Play: without it, and moved to its time once the
+    // file says how long it is, each player shows the picture at the playhead while paused.
+    media[name].removeAttribute("poster");
+    const placeAtPlayhead = () => {
+      if (!playing) {
+        place(name, apart ? { time: apart[name] } : timeOn(axis, name, position));
+      }
+    };
+    if (media[name].readyState >= HTMLMediaElement.HAVE_METADATA) {
+      placeAtPlayhead();
+    } else {
+      media[name].addEventListener("loadedmetadata", placeAtPlayhead, { once: true });
+    }
+  }
+
   for (const name of ["a", "b"]) {
+    showFrameAtPlayhead(name);
     media[name].controls = false; // the one transport drives both
     media[name].addEventListener("click", () => (playing ? pause() : start()));
     media[name].addEventListener("seeked", () => {

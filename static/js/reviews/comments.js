@@ -58,7 +58,7 @@ async function start(panel, config) {
     reviewerKey,
   });
   const store = new CommentStore();
-  const lane = players ? commentLane(document, players) : null;
+  let lane = null; // made when first drawn on: an owner's hidden card adds no lane to the page
   const view = {
     mode: config.mode,
     canComment: Boolean(config.can_comment),
@@ -113,7 +113,8 @@ async function start(panel, config) {
       count.textContent = ` (${hidden} hidden)`;
       showResolvedBox.closest("label").append(count);
     }
-    if (players) {
+    if (players && !panel.hidden) {
+      lane ??= commentLane(document, players);
       const drawn = view.showResolved ? comments : comments.filter((comment) => !comment.resolved);
       drawCommentMarkers(lane, drawn, { players, label: markerLabel, seek: seekTo });
     }
@@ -349,7 +350,19 @@ async function start(panel, config) {
   if (guest && config.socket_url) {
     socket = followGuestSocket(config.socket_url, { onEvent: applyEvent, onReconnect: refetch, onClosed: closeLink });
   } else if (!guest) {
-    followOwnerEvents(config, applyEvent);
+    // Served hidden while the object has no link: shown with the first one made on this page, or
+    // with the first comment heard (a link made elsewhere), listening from the start either way.
+    const show = () => {
+      if (panel.hidden) {
+        panel.hidden = false;
+        render();
+      }
+    };
+    document.addEventListener("sage:share-link-created", show);
+    followOwnerEvents(config, (message) => {
+      show();
+      applyEvent(message);
+    });
   }
   panel.querySelector("[data-comments-needs-js]").hidden = true;
   await refetch();

@@ -140,6 +140,8 @@ async function create(form) {
     panel.querySelector("[data-share-link-list]").prepend(linkRow(link));
     panel.querySelector("[data-share-links-empty]").hidden = true;
     form.reset();
+    // The page's comments card (reviews/comments.js), hidden until there is a link, shows itself.
+    document.dispatchEvent(new CustomEvent("sage:share-link-created", { detail: link }));
   } catch (failure) {
     error.textContent = failure.message;
     error.hidden = false;

@@ -45,7 +45,8 @@ function swapIn(media) {
     if (urls.file) {
       swapSource(video, urls.file);
     }
-    if (urls.poster) {
+    if (urls.poster && video.hasAttribute("poster")) {
+      // Only where a poster still shows: the comparison's players drop theirs for the frame.
       video.poster = urls.poster;
     }
     const track = video.querySelector("track[data-captions]");
