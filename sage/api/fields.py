@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
@@ -75,6 +75,29 @@ class NumberField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("not_a_number")
         return super().to_internal_value(data)
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """Whether a JSON value is a row's id: an integer from 1, and never `true` or `false`, which
+    Python counts as 1 and 0 (so `int()`, a `pk=` lookup and DRF's related fields take them)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+class IdField(serializers.IntegerField):
+    """A row's id: a whole number from 1, from a JSON number or a query string's digits. Never a
+    boolean (`{"parent": true}` once replied to comment 1) nor a float: DRF's IntegerField refuses
+    `true` only because `int("True")` happens to fail, and takes `1.0`."""
+
+    default_error_messages = {"not_an_id": "Must be an id: a whole number from 1."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("not_an_id")
+        return int(super().to_internal_value(data))
 
 
 class FlagField(serializers.BooleanField):

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import SPACE_CHARACTERS, NumberField, TextField, any_case
+from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
 from videos.models import ALLOWED_EXTENSIONS, Upload
 from videos.selectors import upload_get_for_user, video_get_for_user
 from videos.uploads.services import (
@@ -74,10 +74,9 @@ class UploadCreateInput(serializers.Serializer[Any]):
     duration_seconds = NumberField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )
-    version_of = serializers.IntegerField(
+    version_of = IdField(
         required=False,
         allow_null=True,
-        min_value=1,
         help_text="A video of yours this upload is a new version of: it joins that video's stack as the next "
         "version (the video becomes v1 of a new stack if it had none) and keeps its title unless `title` is given. "
         "Another's video is a 404; a YouTube video a 400.",
