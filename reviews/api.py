@@ -37,7 +37,10 @@ def _user(request: Request) -> User:
 class ShareLinkCreateInput(serializers.Serializer[Any]):
     # Not trimmed here: the length the schema states is the length checked (the service strips).
     name = TextField(
-        max_length=NAME_MAX, trim_whitespace=False, help_text="Who or what the link is for, as the owner sees it."
+        max_length=NAME_MAX,
+        trim_whitespace=False,
+        name=True,
+        help_text="Who or what the link is for, as the owner sees it.",
     )
     permission = serializers.ChoiceField(
         choices=ShareLink.Permission.choices,
@@ -183,7 +186,7 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
         required=False,
         help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
     )
-    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False)
+    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False, name=True)
     show_owner_notes = FlagField(required=False)
 
 

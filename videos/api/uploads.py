@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
+from sage.text import BIDI_CONTROLS, refuse_bidi_controls
 from videos.models import ALLOWED_EXTENSIONS, Upload
 from videos.selectors import upload_get_for_user, video_get_for_user
 from videos.uploads.services import (
@@ -41,9 +42,11 @@ def _user(request: Request) -> User:
 
 # A name whose last part (after any slash or backslash) has something before a video file type's
 # extension, and only spaces after it: what the upload service takes the file type from.
+# No direction control in it (`sage.text`): the title is taken from it, and "clip\u202eexe.mp4" shows
+# as "clip4pm.exe".
 VIDEO_FILENAME_PATTERN = (
-    r"^(?:[^\u0000]*[/\\])?[^/\\\u0000]*"
-    rf"[^/\\\u0000{SPACE_CHARACTERS}][^/\\\u0000]*"
+    rf"^(?:[^\u0000{BIDI_CONTROLS}]*[/\\])?[^/\\\u0000{BIDI_CONTROLS}]*"
+    rf"[^/\\\u0000{BIDI_CONTROLS}{SPACE_CHARACTERS}][^/\\\u0000{BIDI_CONTROLS}]*"
     rf"\.(?:{'|'.join(any_case(extension.lstrip('.')) for extension in ALLOWED_EXTENSIONS)})"
     rf"[{SPACE_CHARACTERS}]*$"
 )
@@ -57,6 +60,7 @@ class _VideoFilenameValidator(RegexValidator):
         super().__init__(VIDEO_FILENAME_PATTERN)
 
     def __call__(self, value: Any) -> None:
+        refuse_bidi_controls(value)
         if not re.search(self.regex, str(value)):
             name = PurePath(str(value).replace("\\", "/")).name.strip() or str(value)
             raise ValidationError(f"“{name}” is not a video file we accept ({_ALLOWED}).", code="invalid")
@@ -70,7 +74,7 @@ class UploadCreateInput(serializers.Serializer[Any]):
     )
     size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
     content_type = TextField(max_length=100, required=False, allow_blank=True, default="")
-    title = TextField(max_length=200, required=False, allow_blank=True, default="")
+    title = TextField(max_length=200, required=False, allow_blank=True, default="", name=True)
     duration_seconds = NumberField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )
