@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -160,6 +160,13 @@ class UploadPartApi(APIView):
     token_scopes = {"PUT": WRITE}
     # The body is the part's raw bytes, read as a stream: DRF must not parse or buffer it.
     parser_classes: list[Any] = []
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method this view lacks is a 405 before authentication: the session's CSRF check reads a
+        # POST's form fields, which with no parser here answered 415, and a token's scope check 403.
+        if request.method not in self.allowed_methods:
+            raise exceptions.MethodNotAllowed(str(request.method))
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[
