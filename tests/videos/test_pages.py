@@ -426,6 +426,7 @@ def test_a_title_in_the_browsers_tab_is_isolated_from_the_sites_name(signed_in, 
     shown = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
     assert shown is not None
     assert unescape(shown.group(1)) == "\u2068Interview\u202e cut\u2069 · SAGE"
+    assert "ISOLATE" not in html  # the template's comment stays out of the page
 
 
 def test_cancel_through_the_page_stops_processing_and_refunds(signed_in, user) -> None:
