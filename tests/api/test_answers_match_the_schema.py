@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.test import Client
 
-from tests.factories import DEFAULT_PASSWORD, ApiTokenFactory, UploadFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, ApiTokenFactory, UploadFactory, UserFactory, VideoFactory
 from tests.sage.schemathesis_runner import SCHEMA, browser_session_headers
 
 
@@ -59,7 +59,7 @@ def test_a_new_version_of_a_missing_video_is_the_documented_404():
     )
     another_persons = client.post(
         "/api/v1/uploads",
-        {"filename": "cut.mp4", "size": 1000, "version_of": UploadFactory().video_id or 999_998},
+        {"filename": "cut.mp4", "size": 1000, "version_of": VideoFactory(ready=True).pk},
         "application/json",
     )
 
