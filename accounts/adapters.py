@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from sage.client_address import client_address
+from sage.text import without_bidi_controls
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,7 +28,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Google's common fields (`data`) carry only given and family name; its "name" claim, kept in
         # extra_data, is the full name in the person's own order (family first in e.g. Japanese).
         full_name = sociallogin.account.extra_data.get("name") or data.get("name")
-        name = str(full_name or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
+        name = str(full_name or " ".join(filter(None, [data.get("first_name"), data.get("last_name")])))
+        name = without_bidi_controls(name).strip()
         if name and not user.display_name:
             user.display_name = name[:80]
         return user

@@ -46,7 +46,7 @@ class MeOutput(serializers.ModelSerializer[User]):
 
 
 class MeInput(serializers.Serializer[Any]):
-    display_name = TextField(max_length=80, allow_blank=True, required=False)
+    display_name = TextField(max_length=80, allow_blank=True, required=False, name=True)
     ai_notes_enabled = FlagField(required=False)
 
 
@@ -85,7 +85,7 @@ class TokenOutput(serializers.ModelSerializer[ApiToken]):
 
 
 class TokenCreateInput(serializers.Serializer[Any]):
-    name = TextField(max_length=100)
+    name = TextField(max_length=100, name=True)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiToken.Scope.choices), min_length=1, max_length=len(ApiToken.Scope)
     )

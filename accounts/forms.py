@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from sage.text import refuse_bidi_controls
 
 
 class ProfileForm(forms.ModelForm[User]):
@@ -15,11 +16,19 @@ class ProfileForm(forms.ModelForm[User]):
         fields = ["display_name", "ai_notes_enabled"]
         labels = {"display_name": "Display name", "ai_notes_enabled": "Write AI notes for notes saved without text"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].validators.append(refuse_bidi_controls)
+
 
 class ApiTokenCreateForm(forms.Form):
     EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
 
-    name = forms.CharField(max_length=100, help_text="Where it is used, e.g. “Chrome extension on my laptop”.")
+    name = forms.CharField(
+        max_length=100,
+        validators=[refuse_bidi_controls],
+        help_text="Where it is used, e.g. “Chrome extension on my laptop”.",
+    )
     scopes = forms.MultipleChoiceField(
         choices=ApiToken.Scope.choices,
         widget=forms.CheckboxSelectMultiple,

@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 
 from accounts.models import ApiToken, ExtensionConnect, User
 from sage.errors import ApplicationError, Conflict, FieldInvalid
+from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -162,6 +163,8 @@ def connect_browser_clean(browser: str) -> str:
         raise FieldInvalid(
             f"The browser's name must be 1 to {EXTENSION_BROWSER_MAX} printable characters.", field="browser"
         )
+    if has_bidi_controls(name):
+        raise FieldInvalid(NAME_BIDI_MESSAGE, field="browser")
     return name
 
 

@@ -29,7 +29,7 @@ from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
 from sage.api.errors import SERVER_ERROR_MESSAGE, error_responses
-from sage.api.fields import TextField
+from sage.api.fields import IdField, TextField
 from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
@@ -113,9 +113,7 @@ class ConversationOutput(serializers.ModelSerializer[Conversation]):
 
 
 class ConversationInput(serializers.Serializer[Any]):
-    video = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="One of my videos; omit for my whole library."
-    )
+    video = IdField(required=False, allow_null=True, help_text="One of my videos; omit for my whole library.")
 
 
 class MessageInput(serializers.Serializer[Any]):

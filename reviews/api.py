@@ -16,7 +16,7 @@ from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_link_get_for_user, share_links_for_object
 from reviews.services import NAME_MAX, share_link_create, share_link_revoke, share_link_update
 from sage.api.errors import error_responses
-from sage.api.fields import TextField
+from sage.api.fields import FlagField, TextField
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
@@ -37,14 +37,17 @@ def _user(request: Request) -> User:
 class ShareLinkCreateInput(serializers.Serializer[Any]):
     # Not trimmed here: the length the schema states is the length checked (the service strips).
     name = TextField(
-        max_length=NAME_MAX, trim_whitespace=False, help_text="Who or what the link is for, as the owner sees it."
+        max_length=NAME_MAX,
+        trim_whitespace=False,
+        name=True,
+        help_text="Who or what the link is for, as the owner sees it.",
     )
     permission = serializers.ChoiceField(
         choices=ShareLink.Permission.choices,
         default=ShareLink.Permission.VIEW,
         help_text="`view`: watch only; `comment`: reviewers may also comment.",
     )
-    show_owner_notes = serializers.BooleanField(default=False, help_text="Show the owner's notes on the shared page.")
+    show_owner_notes = FlagField(default=False, help_text="Show the owner's notes on the shared page.")
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="When the link stops working (none: never)."
     )
@@ -183,8 +186,8 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
         required=False,
         help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
     )
-    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False)
-    show_owner_notes = serializers.BooleanField(required=False)
+    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False, name=True)
+    show_owner_notes = FlagField(required=False)
 
 
 class ShareLinkDetailApi(APIView):

@@ -22,7 +22,9 @@ from reviews.live import can_comment, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
+from sage.api.fields import is_id
 from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
+from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
 
 BODY_MAX = 2000
@@ -146,9 +148,13 @@ def comment_create_by_guest(
     digest = reviewer_key_digest(reviewer_key)
     clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
+    if has_bidi_controls(clean_name):
+        raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
     target = share_link_comment_target(link)
     if parent_id is not None:
-        parent = comment_for_link(link, parent_id)  # type: ignore[arg-type]
+        if not is_id(parent_id):
+            raise FieldInvalid("Reply to a comment by its id: a whole number from 1.", field="parent")
+        parent = comment_for_link(link, parent_id)
         on_target = (
             parent.comparison_id == target.pk if isinstance(target, Comparison) else parent.video_id == target.pk
         )

@@ -54,6 +54,7 @@ from reviews.selectors import (
 )
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
+from sage.api.fields import IdField, TextField
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
@@ -119,8 +120,8 @@ class GuestCommentInput(serializers.Serializer[Any]):
     start = serializers.FloatField(required=False, help_text="Seconds, within that side's video.")
     end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
     body = serializers.CharField(max_length=BODY_MAX)
-    author_name = serializers.CharField(max_length=AUTHOR_NAME_MAX)
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # as in CommentOutput
+    author_name = TextField(max_length=AUTHOR_NAME_MAX, name=True)
+    parent = IdField(  # type: ignore[assignment]  # as in CommentOutput
         required=False, allow_null=True, help_text="Reply under this thread (its side and time are the reply's)."
     )
 

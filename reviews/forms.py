@@ -9,10 +9,13 @@ from django import forms
 
 from reviews.models import ShareLink
 from reviews.services import NAME_MAX
+from sage.text import refuse_bidi_controls
 
 
 class ShareLinkForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX, help_text="Who the link is for, e.g. “Client, round 2”.")
+    name = forms.CharField(
+        max_length=NAME_MAX, validators=[refuse_bidi_controls], help_text="Who the link is for, e.g. “Client, round 2”."
+    )
     permission = forms.ChoiceField(
         choices=ShareLink.Permission.choices, initial=ShareLink.Permission.VIEW, label="Reviewers may"
     )

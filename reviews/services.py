@@ -15,11 +15,23 @@ from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
+from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video, VideoStack
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
 OPENED_RESOLUTION = timedelta(minutes=1)
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise FieldInvalid("Give the link a name.", field="name")
+    if len(name) > NAME_MAX:
+        raise FieldInvalid(f"At most {NAME_MAX} characters.", field="name")
+    if has_bidi_controls(name):
+        raise FieldInvalid(NAME_BIDI_MESSAGE, field="name")
+    return name
 
 
 @transaction.atomic
@@ -37,11 +49,7 @@ def share_link_create(
     if shared.owner_id != owner.pk:
         # The callers' selectors already answered 404 for anyone else; this keeps the service honest.
         raise NotFound()
-    name = name.strip()
-    if not name:
-        raise FieldInvalid("Give the link a name.", field="name")
-    if len(name) > NAME_MAX:
-        raise FieldInvalid(f"At most {NAME_MAX} characters.", field="name")
+    name = _clean_name(name)
     if permission not in ShareLink.Permission.values:
         raise FieldInvalid("Choose view or comment.", field="permission")
     if expires_at is not None and expires_at <= timezone.now():
@@ -76,11 +84,7 @@ def share_link_update(
         link.permission = permission
         changed.append("permission")
     if name is not None:
-        name = name.strip()
-        if not name:
-            raise FieldInvalid("Give the link a name.", field="name")
-        if len(name) > NAME_MAX:
-            raise FieldInvalid(f"At most {NAME_MAX} characters.", field="name")
+        name = _clean_name(name)
         if name != link.name:
             link.name = name
             changed.append("name")

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from rest_framework import serializers
 
-# Written with escapes, so the schema carries them as text; Python, ECMAScript and Rust regexes read
-# them alike. No NUL (Postgres can neither hold nor search one):
-NO_NUL_PATTERN = r"^[^\u0000]*$"
+from sage.text import BIDI_CONTROLS, refuse_bidi_controls
+
 # Whitespace as Python's `str.strip` (DRF's trimming) sees it, for a character class; written out
 # because `\s` is not the same set in Python and in ECMAScript:
 SPACE_CHARACTERS = r"\t\n\u000b\u000c\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-# ...and at least one character that is not whitespace:
-SOME_TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{SPACE_CHARACTERS}][^\u0000]*$"
 _NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _text_pattern(*, needs_text: bool, name: bool) -> str:
+    """What text may hold, as a pattern the schema publishes: no NUL (Postgres can neither hold nor
+    search one), no direction control in a name, and with `needs_text` at least one character that
+    is not whitespace. Written with escapes, so the schema carries them as text; Python, ECMAScript
+    and Rust regexes read them alike."""
+    refused = r"\u0000" + (BIDI_CONTROLS if name else "")
+    if needs_text:
+        return rf"^[^{refused}]*[^{refused}{SPACE_CHARACTERS}][^{refused}]*$"
+    return rf"^[^{refused}]*$"
 
 
 def any_case(text: str) -> str:
@@ -26,17 +34,22 @@ def any_case(text: str) -> str:
 
 
 class _TextValidator(RegexValidator):
-    """NO_NUL_PATTERN or SOME_TEXT_PATTERN, as a pattern drf-spectacular publishes, with the message
-    for what is wrong: a NUL, or (`blank_message`) nothing but spaces."""
+    """`_text_pattern`, as a pattern drf-spectacular publishes, with the message for what is wrong:
+    a NUL, a direction control, or (`blank_message`) nothing but spaces."""
 
-    def __init__(self, *, needs_text: bool, blank_message: str) -> None:
-        super().__init__(SOME_TEXT_PATTERN if needs_text else NO_NUL_PATTERN, message=_NUL_MESSAGE)
+    def __init__(self, *, needs_text: bool, name: bool, blank_message: str) -> None:
+        super().__init__(_text_pattern(needs_text=needs_text, name=name), message=_NUL_MESSAGE)
+        self.name = name
         self.blank_message = blank_message
 
     def __call__(self, value: Any) -> None:
-        if "\x00" not in str(value) and not re.search(self.regex, str(value)):
+        text = str(value)
+        if "\x00" in text:
+            super().__call__(value)
+        if self.name:
+            refuse_bidi_controls(text)
+        if not re.search(self.regex, text):
             raise ValidationError(self.blank_message, code="blank")
-        super().__call__(value)
 
 
 class TextField(serializers.CharField):
@@ -44,16 +57,18 @@ class TextField(serializers.CharField):
     while the schema says `type: string`. Its schema also says what DRF refuses in text: a NUL and,
     when `allow_blank` is off and whitespace is trimmed (or `require_text` says so where it is kept),
     text of spaces only. A pattern given in `validators` is published before these (drf-spectacular
-    publishes the first), so it must refuse a NUL too."""
+    publishes the first), so it must refuse a NUL too. `name=True` is for names people give (a
+    display name, a title, a link's name): they may not hold direction controls (`sage.text`)."""
 
     default_error_messages = {"not_a_string": "Must be a string."}
 
-    def __init__(self, *, require_text: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, require_text: bool = False, name: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         needs_text = not self.allow_blank and (self.trim_whitespace or require_text)
         # The same check as DRF's NUL validator, as a pattern drf-spectacular publishes.
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
-        self.validators.append(_TextValidator(needs_text=needs_text, blank_message=str(self.error_messages["blank"])))
+        blank_message = str(self.error_messages["blank"])
+        self.validators.append(_TextValidator(needs_text=needs_text, name=name, blank_message=blank_message))
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -75,6 +90,29 @@ class NumberField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("not_a_number")
         return super().to_internal_value(data)
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """Whether a JSON value is a row's id: an integer from 1, and never `true` or `false`, which
+    Python counts as 1 and 0 (so `int()`, a `pk=` lookup and DRF's related fields take them)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+class IdField(serializers.IntegerField):
+    """A row's id: a whole number from 1, from a JSON number or a query string's digits. Never a
+    boolean (`{"parent": true}` once replied to comment 1) nor a float: DRF's IntegerField refuses
+    `true` only because `int("True")` happens to fail, and takes `1.0`."""
+
+    default_error_messages = {"not_an_id": "Must be an id: a whole number from 1."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("not_an_id")
+        return int(super().to_internal_value(data))
 
 
 class FlagField(serializers.BooleanField):

@@ -92,7 +92,7 @@ class Slot {
       return;
     }
     const option = this.pick.selectedOptions[0];
-    this.picked.textContent = `“${option.dataset.title}”: checking…`;
+    this.showPicked(option.dataset.title, "checking…");
     this.stop = followVideo(this.videoId, {
       videosUrl: root.dataset.videosUrl,
       onUpdate: (video) => {
@@ -100,7 +100,7 @@ class Slot {
         const status = labels.statuses?.[video.status]?.label ?? video.status;
         const stage = video.status === "processing" && video.stage ? ` — ${labels.stages?.[video.stage] ?? video.stage} ${video.percent}%` : "";
         const reason = this.status === "failed" ? `: ${this.reason}` : "";
-        this.picked.textContent = `“${option.dataset.title}”: ${status}${stage}${reason}`;
+        this.showPicked(option.dataset.title, `${status}${stage}${reason}`);
         update();
       },
     });
@@ -120,6 +120,14 @@ class Slot {
       this.pick.value = "";
     }
     this.choose("");
+  }
+
+  // The title in a <bdi> of its own: characters in it that set the text's direction reorder
+  // nothing of the state after it.
+  showPicked(title, state) {
+    const name = document.createElement("bdi");
+    name.textContent = title;
+    this.picked.replaceChildren("“", name, `”: ${state}`);
   }
 
   showFilled() {

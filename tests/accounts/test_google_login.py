@@ -283,6 +283,15 @@ def test_a_new_google_user_gets_their_name_as_google_writes_it(client, google, n
     assert User.objects.get().display_name == name
 
 
+def test_a_google_name_loses_the_characters_that_change_the_direction_of_text(client, google):
+    # A display name refuses them when typed here (tests/api/test_names_refuse_direction_controls.py).
+    google.identity.name = "\u202eAna\u2066 Lima\u2069"
+
+    sign_in_with_google(client, google)
+
+    assert User.objects.get().display_name == "Ana Lima"
+
+
 def test_a_returning_google_user_is_logged_into_the_same_account(client, google):
     sign_in_with_google(client, google)
     user = User.objects.get()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.factories import ApiTokenFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, ApiTokenFactory, UserFactory
 from tests.sage.schemathesis_runner import (
     RunResult,
     assert_clean,
@@ -45,7 +45,9 @@ def run_over_notes(base_url: str, headers: dict[str, str], *, made_up_credential
 @pytest.mark.timeout(240)
 def test_the_notes_api_survives_schemathesis_as_a_signed_in_browser(live_url) -> None:
     # No made-up tokens beside the session: they were 401s that left too few cases to reach a 400.
-    result = run_over_notes(live_url, browser_session_headers(UserFactory()), made_up_credentials=False)
+    user = UserFactory()
+    headers = browser_session_headers(live_url, user.email, DEFAULT_PASSWORD)
+    result = run_over_notes(live_url, headers, made_up_credentials=False)
 
     # The documented example (a YouTube id, a time as "1:02.5") reached the code: a note was made.
     assert 201 in result.seen("POST /api/v1/videos/{ref}/notes")

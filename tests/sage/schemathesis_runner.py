@@ -10,15 +10,15 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import httpx
 import schemathesis
-from django.test import Client
+from django.conf import settings
 from schemathesis.engine import events, from_schema
 
-from accounts.models import User
 from devtools import processes
 
 SCHEMA = "/api/schema/"
-CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, as Django's own
+LOGIN = "/accounts/login/"
 
 
 # Operations whose input has rules a JSON schema cannot state (one field against another, or against
@@ -108,12 +108,19 @@ def unthrottled_site() -> Iterator[str]:
         yield url
 
 
-def browser_session_headers(user: User) -> dict[str, str]:
-    """Headers of a browser signed in as `user`: its session cookie and a matching CSRF pair."""
-    browser = Client()
-    browser.force_login(user)
-    session_id = browser.cookies["sessionid"].value
-    return {"Cookie": f"sessionid={session_id}; csrftoken={CSRF_SECRET}", "X-CSRFToken": CSRF_SECRET}
+def browser_session_headers(base_url: str, email: str, password: str) -> dict[str, str]:
+    """Headers of a browser that signed in through the site's login form: the session cookie and the
+    CSRF cookie the site set (and rotated at sign-in), with the header that repeats it. Nothing in
+    them is made up: a run sends what that browser would."""
+    with httpx.Client(base_url=base_url, timeout=30) as browser:
+        browser.get(LOGIN)
+        form = {"login": email, "password": password, "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME]}
+        signed_in = browser.post(LOGIN, data=form)
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        session = browser.cookies[settings.SESSION_COOKIE_NAME]
+        csrf = browser.cookies[settings.CSRF_COOKIE_NAME]
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    return {"Cookie": cookie, "X-CSRFToken": csrf}
 
 
 def schemathesis_run(
@@ -142,7 +149,7 @@ def schemathesis_run(
     `names` ("GET /api/v1/me", …) keeps only those operations, `skip_names` leaves those out;
     `coverage=False` skips the coverage phase's boundary and invalid cases (every phase runs else).
     """
-    fixed_session = "sessionid=" in headers.get("Cookie", "")
+    fixed_session = f"{settings.SESSION_COOKIE_NAME}=" in headers.get("Cookie", "")
     config = schemathesis.Config.from_dict(
         {
             "headers": headers,

@@ -417,6 +417,18 @@ def test_transcripts_and_titles_are_escaped_on_the_video_page(signed_in, user) -
     assert transcript_lines(html) == [("00:00", "<b onmouseover=alert(1)>hi</b>")]  # shown as text
 
 
+def test_a_title_in_the_browsers_tab_is_isolated_from_the_sites_name(signed_in, user) -> None:
+    # A title from YouTube may hold U+202E; the tab must still read "<title> · SAGE".
+    video = VideoFactory(owner=user, title="Interview\u202e cut", ready=True)
+
+    html = signed_in.get(video_page(video)).content.decode()
+
+    shown = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
+    assert shown is not None
+    assert unescape(shown.group(1)) == "\u2068Interview\u202e cut\u2069 · SAGE"
+    assert "ISOLATE" not in html  # the template's comment stays out of the page
+
+
 def test_cancel_through_the_page_stops_processing_and_refunds(signed_in, user) -> None:
     video = VideoFactory(owner=user, title="Holiday", ready=True, status=Video.Status.PROCESSING)
     before = Wallet.objects.get(user=user).balance

@@ -95,7 +95,7 @@ def test_an_uploaded_videos_page_offers_a_new_version_and_the_upload_page_says_o
     assert f'href="{upload_url}"' in page and "Upload a new version" in page
 
     upload_page = client.get(upload_url).content.decode()
-    assert "New version of “Brand film”" in upload_page
+    assert "New version of “<bdi>Brand film</bdi>”" in upload_page
     file_input = re.search(r'<input[^>]*id="upload-files"[^>]*>', upload_page)
     assert file_input is not None and "multiple" not in file_input.group(0), "one file: one new version"
     assert f'"version_of": {{"id": {video.pk}, "title": "Brand film"}}' in upload_page

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
+from sage.api.fields import IdField
 from sage.export_text import csv_table
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
@@ -79,8 +80,8 @@ class RoundedFloatField(serializers.FloatField):
 
 
 class ComparisonCreateInput(serializers.Serializer[Any]):
-    video_a = serializers.IntegerField(min_value=1, help_text="One of my ready uploaded videos.")
-    video_b = serializers.IntegerField(min_value=1, help_text="Another one.")
+    video_a = IdField(help_text="One of my ready uploaded videos.")
+    video_b = IdField(help_text="Another one.")
     metric = serializers.ChoiceField(
         choices=Comparison.Metric.choices,
         default=Comparison.Metric.COSINE,

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import TextField
+from sage.api.fields import IdField, TextField
 from sage.errors import Conflict
 from videos.models import Transcript, TranscriptChunk, TranscriptSegment
 from videos.search import search_quotes
@@ -137,7 +137,7 @@ class SubtitlesApi(APIView):
 class SearchInput(serializers.Serializer[Any]):
     q = TextField(max_length=500, help_text="A question or phrase.")
     limit = serializers.IntegerField(min_value=1, max_value=SEARCH_LIMIT_MAX, default=10, required=False)
-    video = serializers.IntegerField(min_value=1, required=False, help_text="Only this video's moments.")
+    video = IdField(required=False, help_text="Only this video's moments.")
 
 
 class WindowOutput(serializers.Serializer[Any]):

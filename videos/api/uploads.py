@@ -12,14 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import SPACE_CHARACTERS, NumberField, TextField, any_case
+from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
+from sage.text import BIDI_CONTROLS, refuse_bidi_controls
 from videos.models import ALLOWED_EXTENSIONS, Upload
 from videos.selectors import upload_get_for_user, video_get_for_user
 from videos.uploads.services import (
@@ -41,9 +42,11 @@ def _user(request: Request) -> User:
 
 # A name whose last part (after any slash or backslash) has something before a video file type's
 # extension, and only spaces after it: what the upload service takes the file type from.
+# No direction control in it (`sage.text`): the title is taken from it, and "clip\u202eexe.mp4" shows
+# as "clip4pm.exe".
 VIDEO_FILENAME_PATTERN = (
-    r"^(?:[^\u0000]*[/\\])?[^/\\\u0000]*"
-    rf"[^/\\\u0000{SPACE_CHARACTERS}][^/\\\u0000]*"
+    rf"^(?:[^\u0000{BIDI_CONTROLS}]*[/\\])?[^/\\\u0000{BIDI_CONTROLS}]*"
+    rf"[^/\\\u0000{BIDI_CONTROLS}{SPACE_CHARACTERS}][^/\\\u0000{BIDI_CONTROLS}]*"
     rf"\.(?:{'|'.join(any_case(extension.lstrip('.')) for extension in ALLOWED_EXTENSIONS)})"
     rf"[{SPACE_CHARACTERS}]*$"
 )
@@ -57,6 +60,7 @@ class _VideoFilenameValidator(RegexValidator):
         super().__init__(VIDEO_FILENAME_PATTERN)
 
     def __call__(self, value: Any) -> None:
+        refuse_bidi_controls(value)
         if not re.search(self.regex, str(value)):
             name = PurePath(str(value).replace("\\", "/")).name.strip() or str(value)
             raise ValidationError(f"“{name}” is not a video file we accept ({_ALLOWED}).", code="invalid")
@@ -70,14 +74,13 @@ class UploadCreateInput(serializers.Serializer[Any]):
     )
     size = serializers.IntegerField(min_value=1, max_value=2**50, help_text="Bytes.")
     content_type = TextField(max_length=100, required=False, allow_blank=True, default="")
-    title = TextField(max_length=200, required=False, allow_blank=True, default="")
+    title = TextField(max_length=200, required=False, allow_blank=True, default="", name=True)
     duration_seconds = NumberField(
         required=False, allow_null=True, min_value=0, max_value=10**7, help_text="If known, checked against the plan."
     )
-    version_of = serializers.IntegerField(
+    version_of = IdField(
         required=False,
         allow_null=True,
-        min_value=1,
         help_text="A video of yours this upload is a new version of: it joins that video's stack as the next "
         "version (the video becomes v1 of a new stack if it had none) and keeps its title unless `title` is given. "
         "Another's video is a 404; a YouTube video a 400.",
@@ -157,6 +160,13 @@ class UploadPartApi(APIView):
     token_scopes = {"PUT": WRITE}
     # The body is the part's raw bytes, read as a stream: DRF must not parse or buffer it.
     parser_classes: list[Any] = []
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method this view lacks is a 405 before authentication: the session's CSRF check reads a
+        # POST's form fields, which with no parser here answered 415, and a token's scope check 403.
+        if request.method not in self.allowed_methods:
+            raise exceptions.MethodNotAllowed(str(request.method))
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[

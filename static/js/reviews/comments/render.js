@@ -41,7 +41,10 @@ function head(comment, view, { reply }) {
     line.append(" ", element("span", "badge comment-owner-badge", "Owner"));
   }
   if (view.mode === "owner" && comment.link_name && !reply) {
-    line.append(" ", element("span", "muted comment-via", `via ${comment.link_name}`));
+    // The link's name in an element of its own: an isolate (site.css), whatever characters it holds.
+    const via = element("span", "muted comment-via", "via ");
+    via.append(element("bdi", "", comment.link_name));
+    line.append(" ", via);
   }
   const when = element("time", "muted comment-when");
   const made = new Date(comment.created_at);
