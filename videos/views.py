@@ -58,7 +58,7 @@ from videos.services import video_add_youtube, video_cancel, video_delete, video
 from videos.timed_text import words_from_json
 from videos.uploads.services import storage_used_bytes
 from videos.versions.presenters import new_version_of, version_panel
-from videos.versions.selectors import without_older_versions
+from videos.versions.selectors import library_videos
 from videos.youtube import YouTubeError
 
 
@@ -224,11 +224,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
-    videos = without_older_versions(videos_for_user(_user(request))).order_by("-created_at", "-pk")
-    if title_words:
-        videos = videos.filter(title__icontains=title_words)
-    if status:
-        videos = videos.filter(status=status)
+    videos = library_videos(_user(request), title_words=title_words, status=status)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
