@@ -173,7 +173,9 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     if version_of := new_version_of(user, request.GET.get("version_of")):
         context["version_of"] = version_of
         upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
-        context["upload_config"] = {**upload_config, "version_of": {"id": version_of.pk, "title": version_of.title}}
+        # Its stack tells an unfinished upload of this version (resumed as it is) from one of another.
+        version = {"id": version_of.pk, "title": version_of.title, "stack_id": version_of.stack_id}
+        context["upload_config"] = {**upload_config, "version_of": version}
     return render(request, "videos/upload.html", context, status=status)
 
 
