@@ -84,6 +84,15 @@ def test_every_link_and_button_is_big_enough_for_a_finger_on_a_phone(
         if small:
             found[path] = small
 
+    # The upload page with a file chosen: its row's title, buttons and price line.
+    phone.goto(f"{site_url}/videos/upload/")
+    chosen = tmp_path / "walk.mp4"
+    chosen.write_bytes(b"\0" * 1024)
+    phone.get_by_label("Choose files").set_input_files(chosen)
+    expect(phone.locator(".upload-row").get_by_role("button", name="Start upload")).to_be_visible()
+    if small := small_targets(phone):
+        found["/videos/upload/ with a file"] = small
+
     assert found == {}, "\n".join(f"{path}: {target}" for path, small in found.items() for target in small)
 
 
