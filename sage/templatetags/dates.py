@@ -1,8 +1,9 @@
 """One way the site writes a moment: "28 Nov 2026 18:54" (`WHEN_FORMAT`), in the viewer's time zone.
 
-The server writes it in the active time zone (UTC) inside `<time datetime=… data-when>`; the page's
-static/js/shared/dates.js writes it again in the viewer's own zone, and writes the moments scripts
-add (comments, share links) the same way, so a page never shows two formats."""
+The server writes it in the active time zone (the viewer's, sage.viewer_time; UTC until the
+browser has said which) inside `<time datetime=… data-when>`; the page's static/js/shared/dates.js
+writes it again in the viewer's zone, and writes the moments scripts add (comments, share links)
+the same way, so a page never shows two formats."""
 
 from __future__ import annotations
 

@@ -44,3 +44,25 @@ def test_share_links_say_when_they_were_opened_and_expire_in_the_site_format():
     assert times == ["28 Nov 2026 18:54", "1 Dec 2026 18:54"]
     assert all(SITE_FORMAT.match(each) for each in times)
     assert "ago" not in meta
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("Asia/Tokyo", "29 Nov 2026 03:54"),
+        ("America/New_York", "28 Nov 2026 13:54"),
+        ("Mars/Olympus", "28 Nov 2026 18:54"),
+    ],
+)
+def test_the_server_writes_moments_in_the_zone_the_browser_named(zone: str, shown: str):
+    comparison = ComparisonFactory()
+    link = ShareLinkFactory(comparison=comparison, name="Client")
+    ShareLink.objects.filter(pk=link.pk).update(last_opened_at=MOMENT)
+    client = Client()
+    client.force_login(comparison.owner)
+    client.cookies["tz"] = zone
+
+    html = client.get(f"/compare/{comparison.pk}/").content.decode()
+
+    assert f'Last opened <time datetime="2026-11-28T18:54:30+00:00" data-when>{shown}</time>' in html
