@@ -71,10 +71,15 @@ class UploadPartInline(admin.TabularInline[UploadPart, Upload]):
     model = UploadPart
     extra = 0
     can_delete = False
-    readonly_fields = ["number", "size", "etag", "received_at"]
+    fields = ("number", "part_bytes", "etag", "received_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Upload | None = None) -> bool:
         return False
+
+    @admin.display(description="Size")
+    def part_bytes(self, part: UploadPart) -> str:
+        return data_size(part.size)
 
 
 @admin.register(Upload)
@@ -85,7 +90,7 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
     search_fields = ["filename", "owner__email"]
     inlines = [UploadPartInline]
     readonly_fields = [
-        "id", "owner", "video", "filename", "content_type", "file_size", "part_size", "part_count", "store",
+        "id", "owner", "video", "filename", "content_type", "file_size", "part_bytes", "part_count", "store",
         "s3_upload_id", "status", "created_at", "last_activity_at",
     ]  # fmt: skip
 
@@ -95,6 +100,10 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
     @admin.display(description="Size", ordering="size")
     def file_size(self, upload: Upload) -> str:
         return data_size(upload.size)
+
+    @admin.display(description="Part size")
+    def part_bytes(self, upload: Upload) -> str:
+        return data_size(upload.part_size)
 
 
 class TranscriptSegmentInline(admin.TabularInline[TranscriptSegment, Transcript]):

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from billing.models import PackPurchase, Plan, SubscriptionInvoice, Wallet
-from tests.factories import TokenPackFactory, UserFactory, VideoFactory
+from tests.factories import TokenPackFactory, UploadFactory, UserFactory, VideoFactory
+from videos.models import UploadPart
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,15 @@ def test_purchases_invoices_videos_and_uploads_list_money_and_sizes(operator):
     assert "$4.99" in purchases and "$2.50" in purchases
     assert "€19" in invoices and "1900" not in invoices
     assert "5 MB" in videos and str(5 * 1024**2) not in videos
+
+
+def test_an_uploads_page_gives_its_sizes_and_its_parts_sizes_as_sizes(operator):
+    upload = UploadFactory(size=12 * 1024**2)
+    UploadPart.objects.create(upload=upload, number=1, size=8 * 1024**2, etag="x")
+
+    listing = cells(operator.get("/admin/videos/upload/").content.decode())
+    page = cells(operator.get(f"/admin/videos/upload/{upload.pk}/change/").content.decode())
+
+    assert "12 MB" in listing and str(12 * 1024**2) not in listing
+    assert "12 MB" in page and "8 MB" in page
+    assert str(8 * 1024**2) not in page and str(12 * 1024**2) not in page
