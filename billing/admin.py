@@ -38,6 +38,7 @@ from billing.money import ZERO_DECIMAL_CURRENCIES, money
 from billing.selectors import plans_without_stripe_price
 from billing.stripe_events import stripe_event_process
 from billing.wallets import wallet_change_plan
+from sage.formatting import data_size
 
 _M = TypeVar("_M", bound=Model)
 
@@ -89,17 +90,32 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
         "name",
         "slug",
         "monthly_tokens",
-        "price_cents",
+        "price",
         "daily_chat_messages",
         "max_video_seconds",
-        "max_upload_bytes",
-        "storage_quota_bytes",
+        "max_upload",
+        "storage_quota",
         "is_default",
         "sort_order",
         "subscribable",
     ]
     ordering = ["sort_order", "pk"]
     prepopulated_fields = {"slug": ["name"]}
+    # The fields are kept in Stripe's and the database's units (cents, bytes); the page also shows
+    # what they come to, read the way people read them.
+    readonly_fields = ["price", "max_upload", "storage_quota"]
+
+    @admin.display(description="Price a month", ordering="price_cents")
+    def price(self, plan: Plan) -> str:
+        return money(plan.price_cents, plan.currency) if plan.price_cents is not None else "—"
+
+    @admin.display(description="Largest upload", ordering="max_upload_bytes")
+    def max_upload(self, plan: Plan) -> str:
+        return data_size(plan.max_upload_bytes) if plan.max_upload_bytes is not None else "—"
+
+    @admin.display(description="Storage", ordering="storage_quota_bytes")
+    def storage_quota(self, plan: Plan) -> str:
+        return data_size(plan.storage_quota_bytes) if plan.storage_quota_bytes is not None else "—"
 
     @admin.display(description="Subscribable")
     def subscribable(self, plan: Plan) -> str:
@@ -338,9 +354,8 @@ class PackPurchaseAdmin(ReadOnlyAdmin[PackPurchase]):
         "user_email",
         "pack",
         "tokens",
-        "amount",
-        "currency",
-        "amount_refunded",
+        "paid",
+        "refunded",
         "tokens_taken_back",
         "tokens_owed",
         "stripe_payment_intent_id",
@@ -351,6 +366,14 @@ class PackPurchaseAdmin(ReadOnlyAdmin[PackPurchase]):
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, purchase: PackPurchase) -> str:
         return purchase.wallet.user.email
+
+    @admin.display(description="Paid", ordering="amount")
+    def paid(self, purchase: PackPurchase) -> str:
+        return money(purchase.amount, purchase.currency)
+
+    @admin.display(description="Refunded", ordering="amount_refunded")
+    def refunded(self, purchase: PackPurchase) -> str:
+        return money(purchase.amount_refunded, purchase.currency) if purchase.amount_refunded else "—"
 
 
 @admin.register(StripeEvent)
@@ -415,7 +438,7 @@ class PlanSubscriptionAdmin(ReadOnlyAdmin[PlanSubscription]):
 class SubscriptionInvoiceAdmin(ReadOnlyAdmin[SubscriptionInvoice]):
     """Paid plan invoices and the tokens each granted (once, keyed by the invoice)."""
 
-    list_display = ["paid_at", "user_email", "plan", "amount_paid", "currency", "tokens_granted", "stripe_invoice_id"]
+    list_display = ["paid_at", "user_email", "plan", "paid", "tokens_granted", "stripe_invoice_id"]
     list_filter = ["plan", "currency"]
     list_select_related = ["wallet__user", "plan"]
     search_fields = ["wallet__user__email", "stripe_invoice_id", "stripe_subscription_id"]
@@ -423,3 +446,7 @@ class SubscriptionInvoiceAdmin(ReadOnlyAdmin[SubscriptionInvoice]):
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, invoice: SubscriptionInvoice) -> str:
         return invoice.wallet.user.email
+
+    @admin.display(description="Paid", ordering="amount_paid")
+    def paid(self, invoice: SubscriptionInvoice) -> str:
+        return money(invoice.amount_paid, invoice.currency)

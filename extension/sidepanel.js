@@ -31,6 +31,8 @@ const STAGE_LABELS = {
   chunks: "Indexing the transcript",
   summary: "Writing a summary",
 };
+// What the site processes again on request (videos.services.RETRYABLE_STATUSES).
+const RETRYABLE_STATUSES = new Set(["failed", "cancelled"]);
 const CONNECT_POLL_SECONDS = 2;
 const CONNECT_LIFETIME_MS = 10 * 60 * 1000; // the site keeps a request 600 s from when its page showed it
 
@@ -215,6 +217,7 @@ async function follow(tab) {
   $("video-title").textContent = tab.title || "YouTube video";
   $("video-state").textContent = "Looking it up in SAGE…";
   $("add").hidden = true;
+  $("retry-video").hidden = true;
   await loadPrices(next);
   if (watching !== next) return;
   await refresh(next);
@@ -283,6 +286,7 @@ async function refresh(next, attempt = 0) {
   clearRetrying();
   next.sageVideo = video;
   $("add").hidden = Boolean(video);
+  $("retry-video").hidden = !video || !RETRYABLE_STATUSES.has(video.status);
   if (!video) {
     $("video-state").textContent = "Not in SAGE yet.";
     $("add-price").textContent = youtubePrice(next.prices);
@@ -311,9 +315,24 @@ async function addVideo() {
     next.sageVideo = await api("videos/youtube", { method: "POST", body: { url: next.youtubeId } });
     await refresh(next);
   } catch (error) {
-    showError(error);
+    showError(error, { retry: addVideo });
   } finally {
     $("add-button").disabled = false;
+  }
+}
+
+// A video whose adding failed (or was cancelled) on the site: processed again from where it stopped.
+async function retryVideo() {
+  if (!watching?.sageVideo) return;
+  const next = watching;
+  $("retry-video").disabled = true;
+  try {
+    next.sageVideo = await api(`videos/${next.sageVideo.id}/retry`, { method: "POST" });
+    await refresh(next);
+  } catch (error) {
+    showError(error, { retry: retryVideo });
+  } finally {
+    $("retry-video").disabled = false;
   }
 }
 
@@ -344,6 +363,7 @@ $("connect-button").addEventListener("click", connect);
 $("connect-cancel").addEventListener("click", cancelConnect);
 $("disconnect").addEventListener("click", disconnect);
 $("add-button").addEventListener("click", addVideo);
+$("retry-video").addEventListener("click", retryVideo);
 onReconnect(connect);
 
 onFollowedTabChange((tab) => follow(tab));

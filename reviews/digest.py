@@ -43,10 +43,10 @@ def _object_heading(comment: Comment) -> tuple[str, str]:
     site = settings.SITE_URL
     if comment.comparison is not None:
         comparison = comment.comparison
-        title = f"Comparison: {comparison.video_a.title} (A) / {comparison.video_b.title} (B)"
+        title = f"Comparison: {comparison.title}"
         return title, f"{site}{reverse('compare:comparison', args=[comparison.pk])}"
     assert comment.video is not None
-    return f"Video: {comment.video.title}", f"{site}{reverse('videos:video', args=[comment.video.pk])}"
+    return f"Video: {comment.video.label}", f"{site}{reverse('videos:video', args=[comment.video.pk])}"
 
 
 def _line(comment: Comment) -> str:
@@ -80,7 +80,7 @@ def _digest_for_owner(owner_id: int, *, now: datetime) -> bool:
             return False
         pending = list(
             theirs.filter(notified_at__isnull=True).select_related(
-                "link", "comparison__video_a", "comparison__video_b", "video"
+                "link", "comparison__video_a__stack", "comparison__video_b", "video"
             )
         )
         if not pending:

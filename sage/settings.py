@@ -155,6 +155,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "sage.viewer_time.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "sage.urls"

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from sage.formatting import data_size
 from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video, VideoStack
 from videos.pipeline.retranscribe import video_retranscribe
 from videos.screen_text.state import screen_text_read_again
@@ -13,14 +14,15 @@ from videos.services import video_cancel, video_reembed, video_retry
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin[Video]):
     list_display = [
-        "title", "owner", "source", "status", "stage", "percent", "crash_recovery", "duration", "size", "created_at",
+        "title", "owner", "source", "status", "stage", "percent", "crash_recovery", "duration", "file_size",
+        "created_at",
     ]  # fmt: skip
     list_filter = ["status", "source", ("owner", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["title", "owner__email"]
     raw_id_fields = ["owner"]
     readonly_fields = [
-        "created_at", "updated_at", "ready_at", "storage_key", "size", "backends", "hold", "attempts",
+        "created_at", "updated_at", "ready_at", "storage_key", "file_size", "backends", "hold", "attempts",
         "crash_recovery", "crashes", "lease_process",
     ]  # fmt: skip
     actions = ["retry_videos", "cancel_videos", "reembed_videos", "retranscribe_videos", "read_screen_again"]
@@ -28,6 +30,10 @@ class VideoAdmin(admin.ModelAdmin[Video]):
     @admin.display(description="Crash recovery")
     def crash_recovery(self, video: Video) -> str:
         return video.resume_note
+
+    @admin.display(description="Size", ordering="size")
+    def file_size(self, video: Video) -> str:
+        return data_size(video.size) if video.size is not None else "—"
 
     @admin.action(description="Retry processing (failed or cancelled videos)")
     def retry_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
@@ -65,26 +71,39 @@ class UploadPartInline(admin.TabularInline[UploadPart, Upload]):
     model = UploadPart
     extra = 0
     can_delete = False
-    readonly_fields = ["number", "size", "etag", "received_at"]
+    fields = ("number", "part_bytes", "etag", "received_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Upload | None = None) -> bool:
         return False
 
+    @admin.display(description="Size")
+    def part_bytes(self, part: UploadPart) -> str:
+        return data_size(part.size)
+
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin[Upload]):
-    list_display = ["filename", "owner", "status", "store", "size", "part_count", "created_at", "last_activity_at"]
+    list_display = ["filename", "owner", "status", "store", "file_size", "part_count", "created_at", "last_activity_at"]
     list_filter = ["status", "store"]
     list_select_related = ["owner"]
     search_fields = ["filename", "owner__email"]
     inlines = [UploadPartInline]
     readonly_fields = [
-        "id", "owner", "video", "filename", "content_type", "size", "part_size", "part_count", "store",
+        "id", "owner", "video", "filename", "content_type", "file_size", "part_bytes", "part_count", "store",
         "s3_upload_id", "status", "created_at", "last_activity_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="Size", ordering="size")
+    def file_size(self, upload: Upload) -> str:
+        return data_size(upload.size)
+
+    @admin.display(description="Part size")
+    def part_bytes(self, upload: Upload) -> str:
+        return data_size(upload.part_size)
 
 
 class TranscriptSegmentInline(admin.TabularInline[TranscriptSegment, Transcript]):

@@ -129,6 +129,12 @@ class Video(models.Model):
         return self.title
 
     @property
+    def label(self) -> str:
+        """The title with the version, "Walk base (v2)": a new version often keeps its title, so
+        without the number two versions read the same."""
+        return f"{self.title} (v{self.version})" if self.stack_id is not None and self.version else self.title
+
+    @property
     def resume_note(self) -> str:
         """What the video page and the admin say while a run that died is being taken over, else "".
 
@@ -454,3 +460,12 @@ class Comparison(models.Model):
 
     def __str__(self) -> str:
         return f"comparison {self.pk}: video {self.video_a_id} vs {self.video_b_id}"
+
+    @property
+    def title(self) -> str:
+        """Both videos by name: "Walk base — v1 and v2" for two versions of one stack (named once,
+        by the stack, since their own titles are usually the same), else "Intro and Intro (v2)"."""
+        video_a, video_b = self.video_a, self.video_b
+        if video_a.stack_id is not None and video_a.stack_id == video_b.stack_id and video_a.stack is not None:
+            return f"{video_a.stack.title} — v{video_a.version} and v{video_b.version}"
+        return f"{video_a.label} and {video_b.label}"

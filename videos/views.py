@@ -58,7 +58,7 @@ from videos.services import video_add_youtube, video_cancel, video_delete, video
 from videos.timed_text import words_from_json
 from videos.uploads.services import storage_used_bytes
 from videos.versions.presenters import new_version_of, version_panel
-from videos.versions.selectors import without_older_versions
+from videos.versions.selectors import library_videos
 from videos.youtube import YouTubeError
 
 
@@ -173,7 +173,9 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     if version_of := new_version_of(user, request.GET.get("version_of")):
         context["version_of"] = version_of
         upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
-        context["upload_config"] = {**upload_config, "version_of": {"id": version_of.pk, "title": version_of.title}}
+        # Its stack tells an unfinished upload of this version (resumed as it is) from one of another.
+        version = {"id": version_of.pk, "title": version_of.title, "stack_id": version_of.stack_id}
+        context["upload_config"] = {**upload_config, "version_of": version}
     return render(request, "videos/upload.html", context, status=status)
 
 
@@ -224,11 +226,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
-    videos = without_older_versions(videos_for_user(_user(request))).order_by("-created_at", "-pk")
-    if title_words:
-        videos = videos.filter(title__icontains=title_words)
-    if status:
-        videos = videos.filter(status=status)
+    videos = library_videos(_user(request), title_words=title_words, status=status)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -74,9 +74,22 @@ export function sayRetrying(error, seconds) {
   shownKind = "retrying";
 }
 
-export async function showError(error) {
+function offerRetry(retry) {
+  // What failed can simply be tried again (the site was busy, unreachable or failed): one click.
+  if (!retry) return;
+  button.textContent = "Retry";
+  button.hidden = false;
+  button.onclick = () => {
+    clearBanner();
+    retry();
+  };
+}
+
+// `retry`: what to run again from the banner's Retry button when trying again may help.
+export async function showError(error, { retry = null } = {}) {
   if (!(error instanceof ApiError)) {
     say(`Something went wrong: ${error?.message || error}`);
+    offerRetry(retry);
     return;
   }
   if (error.status === 401) {
@@ -112,7 +125,9 @@ export async function showError(error) {
   }
   if (error.unreachable) {
     say(`${error.message} Check your connection; nothing you typed is lost.`);
+    offerRetry(retry);
     return;
   }
   say(error.message);
+  if (error.status >= 500 || error.status === 409) offerRetry(retry);
 }

@@ -3,6 +3,8 @@
 // stack says it is done, and the card is fetched again and swapped in. Without this module (or
 // without the event) a reload shows the same.
 
+import { localizeTimes } from "./shared/dates.js";
+
 const card = () => document.querySelector("[data-versions]");
 
 async function refreshCard() {
@@ -14,7 +16,9 @@ async function refreshCard() {
   const fresh = page.querySelector("[data-versions]");
   const current = card();
   if (fresh && current) {
-    current.replaceWith(document.importNode(fresh, true));
+    const swapped = document.importNode(fresh, true);
+    current.replaceWith(swapped);
+    localizeTimes(swapped); // the server wrote its times in UTC
   }
 }
 

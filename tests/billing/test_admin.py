@@ -78,7 +78,7 @@ def test_the_plan_list_shows_the_limits(operator):
 
     assert response.status_code == 200
     page = response.content.decode()
-    for column in ("monthly tokens", "daily chat messages", "max video seconds", "max upload bytes"):
+    for column in ("monthly tokens", "daily chat messages", "max video seconds", "largest upload"):
         assert column in page.lower()
     assert [plan.slug for plan in response.context["cl"].result_list] == ["free", "pro", "team"]
 

@@ -98,7 +98,7 @@ def test_an_uploaded_videos_page_offers_a_new_version_and_the_upload_page_says_o
     assert "New version of “<bdi>Brand film</bdi>”" in upload_page
     file_input = re.search(r'<input[^>]*id="upload-files"[^>]*>', upload_page)
     assert file_input is not None and "multiple" not in file_input.group(0), "one file: one new version"
-    assert f'"version_of": {{"id": {video.pk}, "title": "Brand film"}}' in upload_page
+    assert f'"version_of": {{"id": {video.pk}, "title": "Brand film", "stack_id": null}}' in upload_page
 
 
 def test_a_youtube_video_offers_no_new_version(user) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Final
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 from videos.models import Comparison, Video, VideoStack
+from videos.selectors import videos_for_user
 
 # The settings the automatic comparison of neighbours is made with (comparison_create's defaults,
 # named here so that finding it again asks for exactly the row that was made).
@@ -113,8 +114,27 @@ def neighbour_comparisons(versions: list[Video]) -> list[Comparison]:
     return [by_pair[(a.pk, b.pk)] for a, b in pairs if (a.pk, b.pk) in by_pair]
 
 
-def without_older_versions(videos: QuerySet[Video]) -> QuerySet[Video]:
-    """`videos` less every version that has a newer one in its stack: the library shows a stack once,
-    as its newest version (older ones are reached from its page). A subquery, no query per row."""
-    newer = Video.objects.filter(stack=OuterRef("stack"), version__gt=OuterRef("version"))
-    return videos.exclude(Q(stack__isnull=False) & Exists(newer))
+def without_older_versions(videos: QuerySet[Video], *, matching: Q | None = None) -> QuerySet[Video]:
+    """`videos` (less those not `matching`) less every version that has a newer one in its stack that
+    matches too: the library shows a stack once, as its newest version (older ones are reached from
+    its page), or, filtered, as its newest version that passes the filter (a stack whose newest
+    version failed still shows under "Ready", through the ready version before it). Each row gets
+    `newest_version`, its stack's newest version number, so a page can say it shows an older one.
+    Subqueries, no query per row."""
+    matching = matching if matching is not None else Q()
+    newer = Video.objects.filter(matching, stack=OuterRef("stack"), version__gt=OuterRef("version"))
+    newest = Video.objects.filter(stack=OuterRef("stack")).order_by("-version").values("version")[:1]
+    return (
+        videos.filter(matching)
+        .exclude(Q(stack__isnull=False) & Exists(newer))
+        .annotate(newest_version=Subquery(newest))
+    )
+
+
+def library_videos(user: User, *, title_words: str = "", status: str = "") -> QuerySet[Video]:
+    """The library's videos, newest first: each stack once, filtered within the stack (by words of
+    the title, by status) so a stack shows through its newest version that matches."""
+    matching = Q(title__icontains=title_words) if title_words else Q()
+    if status:
+        matching &= Q(status=status)
+    return without_older_versions(videos_for_user(user), matching=matching).order_by("-created_at", "-pk")

@@ -3,6 +3,7 @@
 // plain forms do the same with a reload, and a link's address can be selected by hand.
 
 import { requestJson } from "../shared/api.js";
+import { formatWhen } from "../shared/dates.js";
 
 const panel = document.querySelector("[data-share-links]");
 
@@ -68,7 +69,7 @@ function linkRow(link) {
   if (link.has_password) {
     head.append(element("span", { className: "badge", text: "Password" }));
   }
-  const expires = link.expires_at ? ` · expires ${new Date(link.expires_at).toLocaleString()}` : "";
+  const expires = link.expires_at ? ` · expires ${formatWhen(link.expires_at)}` : "";
   row.append(
     head,
     element("p", { className: "muted share-link-meta", text: `Not opened yet${expires}`, attributes: { "data-field": "opened" } }),

@@ -77,6 +77,7 @@ export class UploadRow {
     this.sessionStarted = 0;
     this.duration = undefined; // seconds; null when the browser cannot read it; undefined until read
     this.stopFollowing = null;
+    this.earlierIsNotTheVersion = false; // an unfinished upload of this file was started as something else
     this.refusal = null; // the server's 402 for this file ({ message, shortfall, offer }) until the balance changes
     this.offer = null; // the server's offer shown on the row while it is short (a 402's shape)
     this.costShown = 0; // counts the cost lines shown: an offer that comes back late goes on its own line only
@@ -312,6 +313,10 @@ export class UploadRow {
     this.received.clear();
     forget(this.key);
     this.fields.title.readOnly = false;
+    if (this.earlierIsNotTheVersion) {
+      this.fields.title.value = this.uploader.config.version_of.title; // as a new version starts
+      this.earlierIsNotTheVersion = false;
+    }
     this.fields.progress.value = 0;
     this.fields.percent.textContent = "0%";
     this.setState("new", "");
@@ -367,6 +372,10 @@ export class UploadRow {
       forget(this.key);
       return;
     }
+    // On a "new version" page, an unfinished upload of the same file started as something else (a
+    // video of its own, another video's version) would not become this version if resumed.
+    const versionOf = this.uploader.config.version_of;
+    const otherThanAsked = versionOf ? !(await this.startedAsVersionOf(upload, versionOf)) : false;
     if (this.state !== "new") {
       return; // started (or removed) while the server was asked: that choice stands
     }
@@ -377,11 +386,31 @@ export class UploadRow {
     this.fields.title.readOnly = true;
     this.fields["title-help"].textContent = "Saved when the upload started.";
     this.showProgress();
-    this.setState(
-      "resumable",
-      `You started uploading this file before (${this.fields.percent.textContent} sent). ` +
-        "Resume where it stopped, or start over.",
-    );
+    const sent = this.fields.percent.textContent;
+    if (otherThanAsked) {
+      this.earlierIsNotTheVersion = true;
+      this.buttons.resume.textContent = "Resume the unfinished upload";
+      this.buttons.restart.textContent = "Start as a new version";
+      this.setState(
+        "resumable",
+        `You started uploading this file before (${sent} sent) as “${earlier.title || this.file.name}”, ` +
+          `not as a new version of “${versionOf.title}”. Resume that upload, or start this file as the new version.`,
+      );
+      return;
+    }
+    this.setState("resumable", `You started uploading this file before (${sent} sent). Resume where it stopped, or start over.`);
+  }
+
+  async startedAsVersionOf(upload, versionOf) {
+    if (!upload.video_id || versionOf.stack_id == null) {
+      return false; // no stack yet: nothing uploaded before can be a version of it
+    }
+    try {
+      const video = await this.api("GET", `${this.uploader.videosUrl}/${encodeURIComponent(upload.video_id)}`);
+      return video.stack_id === versionOf.stack_id;
+    } catch {
+      return false; // not known: both choices are offered rather than a resume taken for granted
+    }
   }
 
   adopt(upload) {

@@ -4,7 +4,7 @@
 // `view` says what this page may do: { mode, canComment, showResolved, replying (Set of ids),
 // drafts (Map id → text), confirming (id or null), timeText(comment), timeHref(comment) }.
 
-const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+import { formatWhen } from "../../shared/dates.js";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -50,7 +50,7 @@ function head(comment, view, { reply }) {
   const made = new Date(comment.created_at);
   if (!Number.isNaN(made.getTime())) {
     when.dateTime = comment.created_at;
-    when.textContent = WHEN.format(made);
+    when.textContent = formatWhen(made);
     line.append(" ", when);
   }
   if (!reply && comment.resolved) {
