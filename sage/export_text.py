@@ -15,9 +15,8 @@ from typing import Any
 
 from anyascii import anyascii
 
-# Bidi embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069): each changes the
-# direction of what follows it up to its pop, so a comment could reorder the text around it.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+from sage.text import without_bidi_controls
+
 # C0 and C1 controls but tab, line feed and carriage return: XML 1.0 cannot hold most of them and
 # no program shows them.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -26,8 +25,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plain_text(text: str) -> str:
-    """`text` without bidi controls and control characters (line breaks and tabs stay)."""
-    return _CONTROLS.sub("", _BIDI_CONTROLS.sub("", text))
+    """`text` without the controls that set the direction of what follows them (a comment could
+    reorder the text around it: sage.text) and control characters (line breaks and tabs stay)."""
+    return _CONTROLS.sub("", without_bidi_controls(text))
 
 
 def ascii_text(text: str) -> str:
