@@ -45,8 +45,7 @@ def test_a_busy_pool_in_the_api_is_a_503_with_retry_after_in_the_error_shape(mon
 def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch, caplog) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
-    monkeypatch.setattr("videos.views.videos_for_user", database_gone, raising=False)
-    monkeypatch.setattr("videos.selectors.videos_for_user", database_gone)
+    monkeypatch.setattr("videos.views.library_videos", database_gone)  # the library's one query
 
     response = client.get("/videos/")
 

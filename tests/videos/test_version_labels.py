@@ -4,6 +4,7 @@ owner's e-mail digest. A new version usually keeps its title, so titles alone re
 
 from __future__ import annotations
 
+import html as html_text
 import re
 
 import pytest
@@ -26,10 +27,11 @@ def versions_compared(owner) -> Comparison:
     return Comparison.objects.get(pk=comparison.pk)
 
 
-def title_of(html: str) -> str:
-    match = re.search(r"<title>(.*?)</title>", html, re.S)
+def title_of(page: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", page, re.S)
     assert match is not None
-    return " ".join(match.group(1).split())
+    # The title is user text: isolated in U+2068 ... U+2069 so it cannot reorder " · SAGE" after it.
+    return " ".join(html_text.unescape(match.group(1)).replace("\u2068", "").replace("\u2069", "").split())
 
 
 def text_of(html: str) -> str:
