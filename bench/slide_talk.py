@@ -217,7 +217,7 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
 
     from chat.answering import ExtractiveBackend
     from chat.retrieval import evidence_from, retrieve
-    from chat.visual import is_visual_question
+    from chat.visual import is_visual_question, words_asked
     from sage.synthetic_media.speech_corpus import write_audio
     from videos.models import Video
     from videos.pipeline.steps import store_transcript
@@ -245,7 +245,11 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
     for number, question in enumerate(questions):
         vector = embed_query(question.text)
         passages, sentences = retrieve(
-            owner_id=video.owner_id, video_id=video.pk, vector=vector, limit=settings.CHAT_TOP_K, question=question.text
+            owner_id=video.owner_id,
+            video_id=video.pk,
+            vector=vector,
+            limit=settings.CHAT_TOP_K,
+            question=words_asked(question.text),
         )
         texts = [sentence.text for inside in sentences[:RANKED_WINDOWS] for sentence in inside]
         sentence_vectors = embed_texts_for_request(texts) if texts else np.empty((0, vector.shape[0]))

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 
 from chat.answering import VISUAL_NOTICE
 from chat.models import Conversation
-from chat.visual import is_visual_question
+from chat.visual import is_visual_question, words_asked
 from tests.chat.helpers import frames_until_done, open_socket
 from tests.factories import ConversationFactory, TranscriptFactory, UserFactory, VideoFactory
 from videos.models import ScreenTextLine, Video
@@ -123,6 +123,11 @@ async def test_a_question_about_the_colour_of_a_slide_is_still_about_the_picture
         "What did she say the new logo looks like?",
         "What is said about the diagram?",
         "Does the narrator mention the chart?",
+        # Wherever the picture is named: in a clause of its own before the question, or first.
+        "On the slide, what does the speaker say?",
+        "On the budget slide, what did the presenter mention?",
+        "When the chart is shown, what does she explain?",
+        "Slide 4: what does the lecturer say about costs?",
     ],
 )
 def test_a_question_about_what_someone_says_is_not_about_the_picture(question: str) -> None:
@@ -140,6 +145,8 @@ def test_a_question_about_what_someone_says_is_not_about_the_picture(question: s
         "Can you explain the chart?",
         "Tell me what is written on the whiteboard.",
         "Who is shown on screen while she talks about the budget?",
+        "What is on the chart that she mentions?",
+        "What is shown after he talks about costs?",
     ],
 )
 def test_a_question_about_what_the_picture_says_or_shows_is_about_the_picture(question: str) -> None:
@@ -167,3 +174,88 @@ def test_a_title_that_only_repeats_the_question_is_quoted_only_when_its_slide_ha
     assert ranked_slide([("Budget", 0.72)]) == ["Budget"]
     # A line that says more than the question is no title standing for its slide.
     assert ranked_slide([("Budget 2026", 0.70), (BUDGET_LINE, 0.39)]) == ["Budget 2026"]
+
+
+def ranked_lines(lines: list[tuple[str, float]], *, key_words: list[str]) -> list[str]:
+    """As `ranked_slide`, for a question with these key words."""
+    moment = Moment(
+        1, "Talk", 14.0, 29.0, " · ".join(text for text, _ in lines), 0.3, chunk_id=1, kind="shown",
+        key_words=KeyWords(tuple(frozenset({word}) for word in key_words)),
+    )  # fmt: skip
+    question = np.array([1.0, 0.0])
+    vectors = np.array([[similarity, np.sqrt(1 - similarity**2)] for _, similarity in lines])
+    sentences = [[Sentence(14.0, 29.0, text) for text, _ in lines]]
+    return [quote.text for quote in best_quotes(answering(rank_sentences(question, [moment], sentences, vectors)))]
+
+
+def test_a_title_told_by_its_place_stands_for_its_slide_even_saying_more_than_the_question() -> None:
+    # The top line, shorter than the others, without a figure: a title, whatever words it adds.
+    assert ranked_lines(
+        [("About the budget", 0.70), (BUDGET_LINE, 0.42), ("Travel budget cut by 15%", 0.36)], key_words=["budget"]
+    ) == [BUDGET_LINE, "Travel budget cut by 15%"]
+    assert (
+        ranked_lines(
+            [
+                ("Opening hours and staff", 0.70),
+                ("Open every day from March", 0.53),
+                ("Two new people join the desk", 0.30),
+            ],
+            key_words=["opening", "hours"],
+        )[0]
+        == "Open every day from March"
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A figure in the top line: a fact, which may answer.
+        [("Budget 2026: cut", 0.70), (BUDGET_LINE, 0.39), ("Travel budget cut by 15%", 0.36)],
+        # Not shorter than the others: no title by its place.
+        [("The budget was approved in full", 0.70), ("Hardware first", 0.39), ("Travel later", 0.36)],
+        # Not the top line.
+        [(BUDGET_LINE, 0.39), ("About the budget", 0.70), ("Travel budget cut by 15%", 0.45)],
+    ],
+)
+def test_a_line_that_is_no_title_by_its_place_is_quoted_for_what_it_says(lines: list[tuple[str, float]]) -> None:
+    best = max(lines, key=lambda line: line[1])[0]
+
+    assert ranked_lines(lines, key_words=["budget"])[0] == best
+
+
+def test_of_a_slides_lines_answering_alike_the_one_naming_what_is_asked_comes_first() -> None:
+    lines = [("Budget", 0.20), (BUDGET_LINE, 0.41), ("Travel budget cut by 15%", 0.44), ("Hotels booked", 0.40)]
+
+    # Both budget lines answer about as well: read top to bottom.
+    assert ranked_lines(lines, key_words=["budget"])[:2] == [BUDGET_LINE, "Travel budget cut by 15%"]
+    # Only one of them names travel: it comes first.
+    assert ranked_lines(lines, key_words=["budget", "travel"])[0] == "Travel budget cut by 15%"
+    assert ranked_lines([(BUDGET_LINE, 0.44), ("Travel budget cut by 15%", 0.41)], key_words=["travel"])[0] == (
+        "Travel budget cut by 15%"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("What does the presenter say about the team on the slide?", "What does the about the team on the"),
+        ("On the budget slide, what did the speaker mention?", "On the budget what did the"),
+        ("What is said about the chart's colours?", "What about the s"),
+        # Not a question about what is said: searched as it is.
+        ("What does the slide say about the team?", "What does the slide say about the team?"),
+    ],
+)
+def test_a_question_about_what_is_said_is_searched_without_the_words_that_frame_it(
+    question: str, searched: str
+) -> None:
+    assert words_asked(question) == searched
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_what_the_presenter_says_about_the_team_on_the_slide_quotes_what_is_said_of_the_team() -> None:
+    conversation = await talk_conversation()
+
+    answer = await ask(conversation, "What does the presenter say about the team on the slide?")
+
+    assert "can't look at the picture" not in answer
+    assert quoted_lines(answer)[0].startswith('- [00:31] "The team moved into a bigger office')
