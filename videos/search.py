@@ -16,6 +16,7 @@ say them, however far their meaning, since a question's own words transcribed ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -82,6 +83,8 @@ QUOTE_MARGIN = 0.08
 # below the lowest of the slide's other lines: more than QUOTE_MARGIN, so it is never quoted beside
 # them, only when nothing else answers.
 REPEATED_TITLE_BELOW = 2 * QUOTE_MARGIN
+# A figure in a line: a number of two characters or more ("2026", "42,000", "7:30", "15%").
+_FIGURE = re.compile(r"\d[\d.,:/]*\d|\d\s?%")
 
 
 @dataclass(frozen=True)
@@ -271,15 +274,15 @@ def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
 
 def slide_title(lines: Sequence[str]) -> str | None:
     """A slide's title told by its layout, as `plain_words`, or None: its first line in reading order
-    (the top one), shorter than each of its other lines, and without a digit (a figure or a date is
-    a fact, which may answer). Told by place and length rather than by the words it shares with a
-    question, so a title saying more than the question ("Opening hours and staff") is one too."""
-    words = [plain_words(line) for line in lines]
-    words = [line for line in words if line]
-    if len(words) < 2:
+    (the top one), shorter than each of its other lines, and holding no figure (an amount, a year, a
+    time: a fact, which may answer; a lone digit numbers a part, "Volcanoes: lecture 3"). Told by
+    place and length rather than by the words it shares with a question, so a title saying more than
+    the question ("Opening hours and staff") is one too."""
+    texts = [line for line in lines if plain_words(line)]
+    if len(texts) < 2:
         return None
-    first, rest = words[0], words[1:]
-    if any(character.isdigit() for character in first) or any(len(first) >= len(line) for line in rest):
+    first, rest = plain_words(texts[0]), [plain_words(line) for line in texts[1:]]
+    if _FIGURE.search(texts[0]) or any(len(first) >= len(line) for line in rest):
         return None
     return first
 

@@ -204,6 +204,15 @@ def test_a_title_told_by_its_place_stands_for_its_slide_even_saying_more_than_th
         )[0]
         == "Open every day from March"
     )
+    # A lone digit numbers a part of the talk: no figure.
+    assert ranked_lines(
+        [
+            ("Volcanoes: lecture 3", 0.66),
+            ("Dr. Amelia Reyes, Earth Sciences", 0.40),
+            ("Room 204, every Tuesday morning", 0.30),
+        ],
+        key_words=["volcano", "lecture"],
+    ) == ["Dr. Amelia Reyes, Earth Sciences"]
 
 
 @pytest.mark.parametrize(
