@@ -1,7 +1,7 @@
-"""Part 3 of bench/citations.py: which line of a slide an answer quotes, on a slide talk whose facts
+"""Part 3 of bench/citations.py: which line of a slide an answer quotes, on slide talks whose facts
 are only on screen (issue 50).
 
-One talk of two minutes: eight slides (a one-word title over two or three lines, the kind of
+The first talk, of two minutes: eight slides (a one-word title over two or three lines, the kind of
 title that repeats a question's key word) drawn by sage.synthetic_media.screen_text, and a sound
 track read by espeak-ng that talks around the slides without saying their facts (two sentences say
 something no slide does). It goes through the production path of part 2 (bench/lecture_citations.py:
@@ -12,9 +12,9 @@ with the question, so a question taken for one about the picture quotes what is 
 The ground truth of each question is the line (shown) or sentence (said) that holds its answer. A
 question is right when the answer's first quote is that line as it was read (the read line nearest
 the truth line, `same_line`) or, for a said one, starts within 2 s of that sentence; and, for a
-said question, when it is not answered as one about the picture. Questions alternate between a
-tuning half (the only one the ranking of shown lines, videos.search, was tuned on) and a held-out
-half (`held_out`), both printed.
+said question, when it is not answered as one about the picture. The first talk's questions
+alternate between a tuning half and a first held-out half, seen since (open to tuning); the second
+talk (`LIBRARY`) is the held-out set of the second round, never tuned on (`half_of`).
 """
 
 from __future__ import annotations
