@@ -42,7 +42,7 @@ SAID = [
 ]
 
 
-def slide_talk(owner) -> Video:
+def slide_talk(owner, slides: list[tuple[float, float, str, float]] = SLIDES) -> Video:
     """A ready talk: what is said, in windows, and two slides read on screen, indexed for search."""
     video = VideoFactory(owner=owner, title="Project Aurora review", status=Video.Status.READY, duration=45.0)
     TranscriptFactory(video=video, lines=SAID, chunks=True)
@@ -50,7 +50,7 @@ def slide_talk(owner) -> Video:
         ScreenTextLine(
             video=video, index=index, start=start, end=end, text=text, box=[0.08, top, 0.6, 0.08], confidence=0.97
         )
-        for index, (start, end, text, top) in enumerate(SLIDES)
+        for index, (start, end, text, top) in enumerate(slides)
     )
     index_shown_lines(video)
     return video
@@ -66,9 +66,9 @@ async def ask(conversation: Conversation, question: str) -> str:
     return frames[-1]["message"]["content"]
 
 
-async def talk_conversation() -> Conversation:
+async def talk_conversation(slides: list[tuple[float, float, str, float]] = SLIDES) -> Conversation:
     owner = await database_sync_to_async(UserFactory)()
-    video = await database_sync_to_async(slide_talk)(owner)
+    video = await database_sync_to_async(slide_talk)(owner, slides)
     return await database_sync_to_async(ConversationFactory)(owner=owner, video=video)
 
 
@@ -94,6 +94,23 @@ async def test_a_slide_whose_title_repeats_the_question_answers_with_its_other_l
 
     assert quoted_lines(answer)[0] == '- [00:29] on screen: "Six engineers and two designers"'
     assert '"Team"' not in answer
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_title_saying_more_than_the_question_is_not_quoted_for_its_slide() -> None:
+    hours = "Open every day from March"
+    conversation = await talk_conversation(
+        [
+            (14.0, 29.0, "Opening hours and staff", 0.12),
+            (14.0, 29.0, hours, 0.44),
+            (14.0, 29.0, "Two new people join the desk", 0.58),
+        ]
+    )
+
+    answer = await ask(conversation, "What are the new opening hours?")
+
+    assert quoted_lines(answer)[0] == f'- [00:14] on screen: "{hours}"'
+    assert '"Opening hours and staff"' not in answer
 
 
 @pytest.mark.django_db(transaction=True)
