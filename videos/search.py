@@ -244,8 +244,8 @@ def rank_sentences(
 def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
     """The lines of one slide (a `shown` window), with a line that names the question's subject
     without answering it standing for its slide instead: the slide's title when it says some of the
-    question's key words (`slide_title`: "About the collection" for "what does the collection slide
-    say about the archive?"), or any line that says nothing but them (`KeyWords.only_repeated_in`).
+    question's key words (`slide_title`: "About the budget" for "what does the budget slide say
+    about hardware?"), or any line that says nothing but them (`KeyWords.only_repeated_in`).
     Such a line is the closest in meaning (MiniLM puts "Budget" at 0.72 to "what does the slide say
     about the budget?", the line with the figure at 0.39), but what the slide says about its subject
     is in its other lines: the best of them takes the title's similarity, the others keep their
@@ -277,7 +277,7 @@ def slide_title(lines: Sequence[str]) -> str | None:
     (the top one), shorter than each of its other lines, and holding no figure (an amount, a year, a
     time: a fact, which may answer; a lone digit numbers a part, "Volcanoes: lecture 3"). Told by
     place and length rather than by the words it shares with a question, so a title saying more than
-    the question ("Opening hours and staff") is one too."""
+    the question ("Budget and travel") is one too."""
     texts = [line for line in lines if plain_words(line)]
     if len(texts) < 2:
         return None
