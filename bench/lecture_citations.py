@@ -136,12 +136,13 @@ def chat_quote(owner_id: int, question: str) -> tuple[Quote | None, float, float
 
     from chat.answering import ExtractiveBackend
     from chat.retrieval import evidence_from, retrieve
+    from chat.visual import words_asked
     from videos.search import RANKED_WINDOWS
     from videos.text_embedding.model import embed_query, embed_texts_for_request
 
     vector = embed_query(question)
     passages, sentences = retrieve(
-        owner_id=owner_id, video_id=None, vector=vector, limit=settings.CHAT_TOP_K, question=question
+        owner_id=owner_id, video_id=None, vector=vector, limit=settings.CHAT_TOP_K, question=words_asked(question)
     )
     ranked = sentences[:RANKED_WINDOWS]
     texts = [sentence.text for inside in ranked for sentence in inside]

@@ -33,7 +33,7 @@ from chat.admission import Admission
 from chat.answering import Turn, answer_backend, answers_the_question, citations_for, sees_pictures
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
-from chat.visual import Still, is_visual_question, stills_for
+from chat.visual import Still, is_visual_question, stills_for, words_asked
 from notes.markdown import render_note
 from sage.availability import unavailability
 from sage.cache_pool import loop_client
@@ -354,9 +354,14 @@ def _complete(job: AnswerJob, **completion: Any) -> tuple[Message | None, select
 
 
 async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
-    """The passages closest to the question, and their sentences ranked for it."""
+    """The passages closest to the question (its key words as `words_asked` reads them), and their
+    sentences ranked for it."""
     passages, sentences = await db(retrieve)(
-        owner_id=job.owner_id, video_id=job.video_id, vector=vector, limit=settings.CHAT_TOP_K, question=job.question
+        owner_id=job.owner_id,
+        video_id=job.video_id,
+        vector=vector,
+        limit=settings.CHAT_TOP_K,
+        question=words_asked(job.question),
     )
     ranked = sentences[:RANKED_WINDOWS]
     sentence_vectors = await embed_sentences([sentence.text for inside in ranked for sentence in inside])

@@ -57,8 +57,10 @@ _VISUAL_WORDS = frozenset(
 )
 _LOOKS_LIKE = re.compile(r"\blook(?:s|ed|ing)?\s+like\b")
 _WORD = re.compile(r"[a-z]+")
+_ANY_WORD = re.compile(r"[^\W_]+")  # a word in any script, or a number
 # Verbs of speaking: "what does the speaker say about the chart?" asks what is said, whatever it is
-# about, unless what "says" is the picture ("what does the slide say?", `asks_what_is_said`).
+# about and wherever the picture is named, unless what "says" is the picture ("what does the slide
+# say?", `asks_what_is_said`).
 _SPEECH_VERBS = frozenset(
     word
     for group in (
@@ -75,6 +77,15 @@ _SPEECH_VERBS = frozenset(
 _NO_SPEAKER = frozenset(
     ["what", "which", "it", "this", "that", "there", "you", "me", "i", "can", "could", "would", "will", "please"]
 )
+# Where a clause is put under the question's main one: a verb of speaking after these tells when or
+# which ("who is shown while he talks?"), not what is asked. Only inside a clause: first, they ask
+# ("when does she mention the chart?", "who said it?").
+_SUBORDINATING = frozenset(
+    word
+    for group in ("while whilst when whenever as after before because if until", "that which who whom whose where")
+    for word in group.split()
+)
+_CLAUSES = re.compile(r"[,;:()]")
 # Before a verb of speaking, these make it passive: "what is said about the chart?" is about speech.
 _PASSIVE = frozenset(["is", "was", "are", "were", "be", "been", "being", "get", "gets", "got"])
 # A time the question names: 2:14, 02:14, [02:14] or 1:02:14.
@@ -95,21 +106,41 @@ def is_visual_question(question: str) -> bool:
 
 def asks_what_is_said(question: str) -> bool:
     """Whether the question asks what someone says ("what does the speaker say about the slide?",
-    "what is said about the chart?"): its first verb of speaking has a speaker as its subject (a
-    person, or none in the passive), not the picture ("what does the slide say?") or the asker
-    ("can you explain the chart?"), and comes before anything seen is named (a question is asked
-    head first: "who is shown while he talks?" asks about the picture)."""
-    words = _WORD.findall(question.casefold())
-    for index, word in enumerate(words):
-        if word in _VISUAL_WORDS:
-            return False
-        if word not in _SPEECH_VERBS:
-            continue
-        subject = words[index - 1] if index else ""
-        if subject in _PASSIVE:
-            return True
-        return bool(subject) and subject not in _NO_SPEAKER
+    "on the slide, what does the speaker say?", "what is said about the chart?"): a verb of speaking
+    in one of its main clauses has a speaker as its subject (a person, or none in the passive), not
+    the picture ("what does the slide say?") or the asker ("can you explain the chart?"). A verb in a
+    clause put under another ("who is shown while he talks?", "what is on the chart that she
+    mentions?") says when or which, not what is asked, wherever it stands in the question."""
+    for clause in _CLAUSES.split(question.casefold()):
+        words = _WORD.findall(clause)
+        for index, word in enumerate(words):
+            if index and word in _SUBORDINATING:
+                break  # the rest of the clause is under another
+            if word not in _SPEECH_VERBS:
+                continue
+            subject = words[index - 1] if index else ""
+            if subject in _PASSIVE or (subject and subject not in _NO_SPEAKER and subject not in _VISUAL_WORDS):
+                return True
     return False
+
+
+def words_asked(question: str) -> str:
+    """The question as its key words are searched for: one about what someone says without the words
+    that frame it (verbs of speaking, who speaks, the picture it names), which what is said does
+    not repeat ("what does the presenter say about the team on the slide?" is searched for the
+    sentences saying "team", not "presenter" or "slide"); any other question as it is."""
+    if not asks_what_is_said(question):
+        return question
+    words = _ANY_WORD.findall(question)
+    folded = [word.casefold() for word in words]
+    framing = {
+        index
+        for index, word in enumerate(folded)
+        if word in _VISUAL_WORDS
+        or word in _SPEECH_VERBS
+        or (index + 1 < len(folded) and folded[index + 1] in _SPEECH_VERBS)
+    }
+    return " ".join(word for index, word in enumerate(words) if index not in framing)
 
 
 def asked_times(question: str) -> list[float]:

@@ -16,6 +16,7 @@ say them, however far their meaning, since a question's own words transcribed ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -27,8 +28,8 @@ from videos.screen_text.lines import LINE_SEPARATOR, shown_lines_around
 from videos.screen_text.tracking import ShownLine
 from videos.selectors import Moment, search_moments_by_vector, transcript_lines_around
 from videos.text_embedding.model import embed_query, embed_texts_for_request
+from videos.text_search.words import KeyWords, words_needed
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
-from videos.text_search.words import words_needed
 from videos.timed_text import Sentence, TimedLine, sentences_of
 
 # A window and the best sentence in it answer a question only when both are close enough to it:
@@ -82,6 +83,8 @@ QUOTE_MARGIN = 0.08
 # below the lowest of the slide's other lines: more than QUOTE_MARGIN, so it is never quoted beside
 # them, only when nothing else answers.
 REPEATED_TITLE_BELOW = 2 * QUOTE_MARGIN
+# A figure in a line: a number of two characters or more ("2026", "42,000", "7:30", "15%").
+_FIGURE = re.compile(r"\d[\d.,:/]*\d|\d\s?%")
 
 
 @dataclass(frozen=True)
@@ -239,17 +242,24 @@ def rank_sentences(
 
 
 def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
-    """The lines of one slide (a `shown` window), with a line that only repeats the question's key
-    words (`KeyWords.only_repeated_in`: the title "Budget" for "what does the slide say about the
-    budget?") standing for its slide instead of answering. A title that repeats the question is the
-    closest line in meaning (MiniLM puts "Budget" at 0.72 to that question, the line with the
-    figure at 0.39), but what the slide says about it is in its other lines: the best of them takes
-    the title's similarity, the others keep their distance below it, and the title goes
-    REPEATED_TITLE_BELOW under the lowest. A slide of nothing but such lines is left as it is."""
+    """The lines of one slide (a `shown` window), with a line that names the question's subject
+    without answering it standing for its slide instead: the slide's title when it says some of the
+    question's key words (`slide_title`: "About the budget" for "what does the budget slide say
+    about hardware?"), or any line that says nothing but them (`KeyWords.only_repeated_in`).
+    Such a line is the closest in meaning (MiniLM puts "Budget" at 0.72 to "what does the slide say
+    about the budget?", the line with the figure at 0.39), but what the slide says about its subject
+    is in its other lines: the best of them takes the title's similarity, the others keep their
+    distance below it, and the title goes REPEATED_TITLE_BELOW under the lowest. A slide of nothing
+    but such lines is left as it is."""
     if not quotes:
         return []
     key_words = quotes[0].moment.key_words
-    repeats = [key_words.only_repeated_in(quote.text) for quote in quotes]
+    title = slide_title(quotes[0].moment.text.split(LINE_SEPARATOR))
+    repeats = [
+        key_words.only_repeated_in(quote.text)
+        or (title is not None and plain_words(quote.text) == title and key_words.said_in(quote.text) > 0)
+        for quote in quotes
+    ]
     titles = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if repeat]
     others = [quote.similarity for quote, repeat in zip(quotes, repeats, strict=True) if not repeat]
     if not titles or not others:
@@ -262,10 +272,24 @@ def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
     ]
 
 
+def slide_title(lines: Sequence[str]) -> str | None:
+    """A slide's title told by its layout, as `plain_words`, or None: its first line in reading order
+    (the top one), shorter than each of its other lines, and holding no figure (an amount, a year, a
+    time: a fact, which may answer; a lone digit numbers a part, "Volcanoes: lecture 3"). Told by
+    place and length rather than by the words it shares with a question, so a title saying more than
+    the question ("Budget and travel") is one too."""
+    texts = [line for line in lines if plain_words(line)]
+    if len(texts) < 2:
+        return None
+    first, rest = plain_words(texts[0]), [plain_words(line) for line in texts[1:]]
+    if _FIGURE.search(texts[0]) or any(len(first) >= len(line) for line in rest):
+        return None
+    return first
+
+
 def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quote]:
     """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`; lines
-    of one slide among them in the order the slide shows them (they answer about equally well, and
-    a slide is read top to bottom), in the place of the best of them."""
+    of one slide among them in the order `in_slide_order` gives, in the place of the best of them."""
     if not ranked:
         return []
     top = ranked[0].score
@@ -274,21 +298,27 @@ def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quo
 
 
 def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
-    """The quotes, with those of each `shown` window put in its reading order (top to bottom, left to
-    right, as its text joins them) within the places they hold."""
+    """The quotes, with those of each `shown` window put within the places they hold: first those
+    saying more of the question's key words, then in the slide's reading order (top to bottom, left
+    to right, as its text joins them). Lines of one slide within QUOTE_MARGIN answer about equally
+    well by meaning; the one naming what was asked ("Travel budget cut by 15%" for "what does the slide
+    say about travel?") answers it, and among equals a slide is read top to bottom."""
     ordered = list(quotes)
     slides: dict[int, list[int]] = {}
     for place, quote in enumerate(quotes):
         if quote.kind == TranscriptChunk.Kind.SHOWN:
             slides.setdefault(quote.moment.chunk_id, []).append(place)
     for places in slides.values():
-        lines = [plain_words(text) for text in quotes[places[0]].moment.text.split(LINE_SEPARATOR)]
+        moment = quotes[places[0]].moment
+        lines = [plain_words(text) for text in moment.text.split(LINE_SEPARATOR)]
 
-        def reading_place(quote: Quote, lines: list[str] = lines) -> int:
+        def slide_place(
+            quote: Quote, lines: list[str] = lines, key_words: KeyWords = moment.key_words
+        ) -> tuple[int, int]:
             key = plain_words(quote.text)
-            return lines.index(key) if key in lines else len(lines)
+            return -key_words.said_in(quote.text), lines.index(key) if key in lines else len(lines)
 
-        for place, quote in zip(places, sorted((quotes[place] for place in places), key=reading_place), strict=True):
+        for place, quote in zip(places, sorted((quotes[place] for place in places), key=slide_place), strict=True):
             ordered[place] = quote
     return ordered
 
