@@ -462,6 +462,17 @@ class Comparison(models.Model):
         return f"comparison {self.pk}: video {self.video_a_id} vs {self.video_b_id}"
 
     @property
+    def alignment_name(self) -> str:
+        """The alignment's name without the label's explanation in brackets: "Cuts" (a phone shows
+        only this)."""
+        return self.get_alignment_display().split(" (", 1)[0]
+
+    @property
+    def alignment_explanation(self) -> str:
+        """The rest of the label after `alignment_name`: " (insertions and removals)"."""
+        return self.get_alignment_display()[len(self.alignment_name) :]
+
+    @property
     def title(self) -> str:
         """Both videos by name: "Walk base — v1 and v2" for two versions of one stack (named once,
         by the stack, since their own titles are usually the same), else "Intro and Intro (v2)"."""
