@@ -13,6 +13,8 @@ import pytest
 from sage.synthetic_media.edits import Change, Piece, Version, render_version
 from sage.synthetic_media.natural import Programme
 from sage.synthetic_media.overlays import Grade
+from tests.videos.test_compare_sync import delayed, with_sound
+from videos.compare.alignment import Alignment
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
 from videos.compare.segments import Difference
@@ -38,9 +40,11 @@ def rendered(folder: Path, name: str, cut: Version) -> Path:
     return path
 
 
-def compared(folder: Path, name: str, b: Version) -> RefinedComparison:
-    result = compare_files(rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b))
-    print(f"\n{name}: {[_text(segment) for segment in result.segments]}")
+def compared(folder: Path, name: str, b: Version, alignment: Alignment = "cuts") -> RefinedComparison:
+    result = compare_files(
+        rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b), alignment=alignment
+    )
+    print(f"\n{name} ({alignment}): {[_text(segment) for segment in result.segments]}")
     return result
 
 
@@ -77,6 +81,49 @@ def test_a_stretch_moved_later_is_one_move_and_no_removal_or_insertion(folder: P
     [move] = result.segments
     assert move.kind == "moved"
     assert at(move, (6.4, 11.4), (22.8, 27.8)), _text(move)
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+@pytest.mark.parametrize("gap_left", [False, True])
+def test_a_6_s_stretch_moved_later_is_one_move_whatever_the_alignment(
+    folder: Path, alignment: Alignment, gap_left: bool
+) -> None:
+    """With `offset` alignment the one offset is the longest stretch's: the footage before and
+    after the move, found at offset 0, is in its place, not moved onto itself."""
+    tail = () if gap_left else ((MAIN, 30, 36),)
+    name = "moved6_gap" if gap_left else "moved6"
+    result = compared(folder, name, version((MAIN, 0, 4), (MAIN, 10, 30), (MAIN, 4, 10), *tail), alignment)
+    [move] = of_kind(result, "moved")
+    assert at(move, (4, 10), (24, 30)), _text(move)
+    if gap_left:
+        [removed] = of_kind(result, "only_a")
+        assert at(removed, (30, 36), (24, 24), tolerance=0.5), _text(removed)
+        assert result.segments == [move, removed]
+    else:
+        assert result.segments == [move]
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+def test_a_trim_is_only_in_a_and_no_stretch_moves_onto_itself(folder: Path, alignment: Alignment) -> None:
+    result = compared(folder, "trim", version((MAIN, 0, 20.6), (MAIN, 23.3, 36)), alignment)
+    [removed] = result.segments
+    assert removed.kind == "only_a"
+    assert at(removed, (20.6, 23.3), (20.6, 20.6)), _text(removed)
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+def test_sound_heard_0_15_s_early_is_one_sync_finding_and_no_move(folder: Path, alignment: Alignment) -> None:
+    a = rendered(folder, "a", version((MAIN, 0, 36)))
+    early = with_sound(a, folder / "early.mp4", delayed(-0.15))
+    result = compare_files(a, early, alignment=alignment)
+    [finding] = result.segments
+    assert finding.kind == "av_sync"
+    assert finding.lag == pytest.approx(-0.15, abs=0.02)
+    # Trimmed as well: the trim, the lag, and nothing moved.
+    trimmed = rendered(folder, "trim", version((MAIN, 0, 20.6), (MAIN, 23.3, 36)))
+    both = compare_files(a, with_sound(trimmed, folder / "trim_early.mp4", delayed(-0.15)), alignment=alignment)
+    print(f"\ntrim_early ({alignment}): {[_text(segment) for segment in both.segments]}")
+    assert sorted(segment.kind for segment in both.segments) == ["av_sync", "only_a"]
 
 
 def test_a_moved_stretch_that_was_also_regraded_is_the_move_plus_a_picture_change_where_it_went(

@@ -30,6 +30,7 @@ from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.screening import screen
 from videos.compare.segments import Difference
+from videos.compare.sync import MIN_LAG, measure_span
 from videos.compare.unrelated import (
     SHORTEST_GAP,
     SMOOTH_SECONDS,
@@ -68,31 +69,62 @@ _SAME_PLACE = 0.05
 # --- 2. moves -------------------------------------------------------------------------------------
 
 
-def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Difference]:
-    """The "moved" findings: stretches of A that no span covers found at another uncovered place
-    of B, then the spans that are the other half of a swap with one of them."""
+def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> tuple[list[MatchedSpan], list[Difference]]:
+    """(spans, the "moved" findings): stretches of A that no span covers found at an uncovered
+    place of B. One found on the same side of every span on both videos did not move (with
+    `offset` alignment, the part of a trimmed programme the one offset does not reach): it is a
+    span of its own. The others are moves, with the spans that are the other half of a swap."""
     if not spans:
-        return []
+        return spans, []
     gaps_a, gaps_b = _uncovered(spans, a.duration, b.duration)
     if not gaps_a or not gaps_b:
-        return []
+        return spans, []
     costs = MomentCosts(Signals(a), Signals(b))
+    placed = list(spans)
     moves: list[tuple[float, float, float]] = []  # a_start, a_end, offset
     while True:
         best: tuple[float, float, float] | None = None
         for gap_a in gaps_a:
             for gap_b in gaps_b:
-                found = _best_match(costs, gap_a, gap_b, _offsets_near(spans, gap_a))
+                found = _best_match(costs, gap_a, gap_b, _offsets_near(placed, gap_a))
                 if found is not None and (best is None or found[1] - found[0] > best[1] - best[0]):
                     best = found
         if best is None:
             break
-        moves.append(best)
         start, end, offset = best
+        if _in_order(placed, start, end, offset):
+            placed = sorted([*placed, _placed(costs, placed, start, end, offset)], key=lambda span: span.a_start)
+        else:
+            moves.append(best)
         gaps_a = _without(gaps_a, start, end)
         gaps_b = _without(gaps_b, start + offset, end + offset)
     moved = [_moved(start, end, start + offset, end + offset) for start, end, offset in sorted(moves)]
-    return sorted([*moved, *_swap_partners(spans, moved)], key=lambda move: move.a_start or 0.0)
+    return placed, sorted([*moved, *_swap_partners(placed, moved)], key=lambda move: move.a_start or 0.0)
+
+
+def _in_order(spans: list[MatchedSpan], start: float, end: float, offset: float) -> bool:
+    """Whether A's start–end, shown at `offset` on B, lies on the same side of every span on both
+    videos: a move puts a stretch elsewhere relative to the footage around it."""
+    middle_a = (start + end) / 2
+    middle_b = middle_a + offset
+    return all(
+        (middle_a < (span.a_start + span.a_end) / 2) == (middle_b < (span.b_start + span.b_end) / 2) for span in spans
+    )
+
+
+def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: float, offset: float) -> MatchedSpan:
+    """A span for a stretch found in its place, its sound measured as the alignment's spans are
+    (videos.compare.sync: the offset found on picture and sound together sits between the two
+    when the sound is out of step). Too short to measure, it takes the nearest span's constant
+    lag: a soundtrack is late as a whole."""
+    span = MatchedSpan(start, end, start + offset, end + offset)
+    sync = measure_span(costs, span) if costs.with_sound else None
+    if sync is None:
+        nearest = min(spans, key=lambda other: max(other.a_start - end, start - other.a_end))
+        return dataclasses.replace(span, sound_lag=nearest.sound_lag) if nearest.sound_drift == 0.0 else span
+    if abs(sync.lag) < MIN_LAG and sync.drift == 0.0:
+        return span
+    return MatchedSpan(start, end, span.b_start + sync.correction, span.b_end + sync.correction, sync.lag, sync.drift)
 
 
 def moved_candidates(
