@@ -6,6 +6,7 @@ of natural-looking footage (sage/synthetic_media), cut from it by edit lists, so
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ import pytest
 from sage.synthetic_media.edits import Change, Piece, Version, render_version
 from sage.synthetic_media.natural import Programme
 from sage.synthetic_media.overlays import Grade
+from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved, render_real_case
+from sage.synthetic_media.real_footage.cuts import Cut
+from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.alignment import Alignment
 from videos.compare.changes import RefinedComparison
@@ -178,3 +182,39 @@ def test_an_unrelated_clip_of_a_very_different_length_where_something_was_cut_is
     [inserted] = of_kind(result, "only_b")
     assert at(removed, (9.3, 14.0), (9.3, 9.3), tolerance=0.5), _text(removed)
     assert at(inserted, (14.0, 14.0), (9.3, 10.8), tolerance=0.5), _text(inserted)
+
+
+# --- on real footage and speech (sage/synthetic_media/real_footage; skipped without the files) ---
+
+
+def _moved_with_the_rest_cut(name: str, start: float, end: float, to: float) -> RealCase:
+    """TUNING's start–end put after `to`, and what followed `to` on A cut: a gap left behind."""
+    case = moved(name, TUNING, start, end, to)
+    return dataclasses.replace(case, b=Cut(case.b.shots[:-1]))
+
+
+@pytest.mark.parametrize(
+    ("case", "b_range"),
+    [
+        # A steady shot under speech, moved past 19 s: its place at the start is each video's opening.
+        (moved("move_6s_past_19s", TUNING, 2.0, 8.0, 27.0), (21.0, 27.0)),
+        (_moved_with_the_rest_cut("move_6s_gap_left", 2.0, 8.0, 25.0), (19.0, 25.0)),
+        # Moved past 11 s (under twice its length): one move, not a swap.
+        (moved("move_6s_past_11s", HELD_OUT, 3.0, 9.0, 20.0), (14.0, 20.0)),
+    ],
+    ids=lambda value: value.name if isinstance(value, RealCase) else "",
+)
+def test_a_6_s_stretch_of_real_footage_moved_later_is_one_move(
+    folder: Path, case: RealCase, b_range: tuple[float, float]
+) -> None:
+    if missing := missing_media():
+        pytest.skip("the real footage and speech are not in the public media folder: " + missing[0])
+    a, b = render_real_case(case, folder / "real")
+    result = compare_files(a, b)
+    print(f"\n{case.name}: {[_text(segment) for segment in result.segments]}")
+    [move] = of_kind(result, "moved")
+    start, end = case.truth.segments[0].a_start, case.truth.segments[0].a_end
+    assert at(move, (start, end), b_range), _text(move)
+    assert [segment.kind for segment in result.segments if segment is not move] == (
+        ["only_a"] if case.name.endswith("gap_left") else []
+    )

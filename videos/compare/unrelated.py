@@ -85,7 +85,7 @@ def without_unrelated(
         else:
             kept = [piece for piece in pieces[number] if not any(piece is other for other in refitted)]
             kept_candidates.extend(_clipped(stretch, kept))
-    kept_spans, added = _grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
+    kept_spans, added = grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
     if refitted or added:
         # Screened again at their own offsets, and where they grew.
         again = screen(a, b, refitted + added)
@@ -128,7 +128,7 @@ def _at_a_speed(span: MatchedSpan) -> bool:
     return abs(span.rate - 1.0) > 1e-6
 
 
-def _grown(
+def grown(
     costs: MomentCosts, spans: list[MatchedSpan], holes: list[tuple[float, float]]
 ) -> tuple[list[MatchedSpan], list[MatchedSpan]]:
     """The spans with their edges next to a hole moved out into it as far as the footage still
