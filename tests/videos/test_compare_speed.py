@@ -186,21 +186,33 @@ def test_a_whole_video_played_one_and_a_half_times_as_fast_is_one_span_end_to_en
     assert [span.a_start, span.a_end, span.b_start, span.b_end] == pytest.approx([0.0, SECONDS, 0.0, 40.0], abs=0.25)
 
 
-@pytest.mark.parametrize("pitch_kept", [False, True], ids=["tape", "pitch_kept"])
-def test_a_whole_video_played_10_percent_fast_is_one_speed_finding_end_to_end(folder: Path, pitch_kept: bool) -> None:
-    # Other footage, on which the windows lose the line for a moment: what they found is one line still.
-    other = Programme(seed=31, seconds=SECONDS)
-    tempo = 1.1 if pitch_kept else None
+@pytest.mark.parametrize(
+    ("seed", "ratio", "pitch_kept"),
+    [
+        # Footage on which the windows lose the line for a moment: what they found is one line still.
+        (31, 1.1, False),
+        (31, 1.1, True),
+        # 30 % higher pitched, B's sound is still A's: no stretch of the programme is unrelated.
+        (83, 1.3, False),
+    ],
+    ids=["10_percent_tape", "10_percent_pitch_kept", "30_percent_tape"],
+)
+def test_a_whole_video_played_fast_is_one_speed_finding_end_to_end(
+    folder: Path, seed: int, ratio: float, pitch_kept: bool
+) -> None:
+    programme = Programme(seed=seed, seconds=SECONDS)
+    tempo = ratio if pitch_kept else None
     b = rendered_b(
-        folder, f"fast10_{pitch_kept}", whole_speed(1.1), SECONDS / 1.1, pitch_kept_at=tempo, programme=other
-    )
+        folder, f"fast_{seed}_{ratio}_{pitch_kept}", whole_speed(ratio), SECONDS / ratio,
+        pitch_kept_at=tempo, programme=programme,
+    )  # fmt: skip
 
-    result = compare_files(rendered_a(folder, other), b)
+    result = compare_files(rendered_a(folder, programme), b)
 
     [finding] = [segment for segment in result.segments if segment.kind == "speed"]
-    assert finding.ratio == pytest.approx(1.1, rel=0.005)
+    assert finding.ratio == pytest.approx(ratio, rel=0.005)
     assert [finding.a_start, finding.a_end, finding.b_start, finding.b_end] == pytest.approx(
-        [0.0, SECONDS, 0.0, SECONDS / 1.1], abs=0.25
+        [0.0, SECONDS, 0.0, SECONDS / ratio], abs=0.25
     )
     assert not [segment for segment in result.segments if segment.kind in ("only_a", "only_b") or segment.replaced]
 
