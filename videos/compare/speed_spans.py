@@ -86,8 +86,10 @@ def speed_tidied(
     costs: MomentCosts, spans: list[MatchedSpan], duration_a: float, duration_b: float
 ) -> list[MatchedSpan]:
     """Speed changes made whole: two next to each other at one speed (within what is reported as
-    the same, `_joined`) are one, fitted again; a short constant-offset span beside one that its line explains
-    as well is taken into it; one that then starts or ends the alignment reaches the videos' ends."""
+    the same, `_joined`) are one, fitted again; a short constant-offset span beside one that its
+    line explains as well is taken into it (a long one too when it ends the alignment and the line
+    meets both videos' ends there); one that then starts or ends the alignment reaches the videos'
+    ends."""
     tidied = _joined(costs, spans)
     changed = True
     while changed:
@@ -100,7 +102,8 @@ def speed_tidied(
                 if not 0 <= other < len(tidied) or _is_speed(tidied[other]):
                     continue
                 neighbour = tidied[other]
-                if neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS:
+                long = neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS
+                if long and not _to_both_ends(line, other, len(tidied), duration_a, duration_b):
                     continue
                 if explains(costs, line, neighbour.a_start, neighbour.a_end, neighbour.offset):
                     start, end = min(span.a_start, neighbour.a_start), max(span.a_end, neighbour.a_end)
@@ -162,6 +165,20 @@ def _joined(costs: MomentCosts, spans: list[MatchedSpan]) -> list[MatchedSpan]:
 
 _ON_LINE = 0.1  # seconds on B: a span this close to another's line carries it on
 _JOINED_GAP = WINDOW_SECONDS
+
+
+def _to_both_ends(line: Line, number: int, count: int, duration_a: float, duration_b: float) -> bool:
+    """Whether span `number` of `count` starts or ends the alignment and `line`, carried on to that
+    end, meets both videos' starts (or ends) together: a whole programme at one speed, whose last
+    stretch the windows matched at a passing offset however long it is."""
+    if number == 0:
+        return abs(float(line.b_at(0.0))) <= _ENDS_TOGETHER
+    if number == count - 1:
+        return abs(float(line.b_at(duration_a)) - duration_b) <= _ENDS_TOGETHER
+    return False
+
+
+_ENDS_TOGETHER = 0.5  # seconds on B
 
 
 def _is_speed(span: MatchedSpan) -> bool:
