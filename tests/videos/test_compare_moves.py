@@ -6,6 +6,7 @@ of natural-looking footage (sage/synthetic_media), cut from it by edit lists, so
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,11 @@ import pytest
 from sage.synthetic_media.edits import Change, Piece, Version, render_version
 from sage.synthetic_media.natural import Programme
 from sage.synthetic_media.overlays import Grade
+from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved, render_real_case
+from sage.synthetic_media.real_footage.cuts import Cut
+from sage.synthetic_media.real_footage.sources import missing_media
+from tests.videos.test_compare_sync import delayed, with_sound
+from videos.compare.alignment import Alignment
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
 from videos.compare.segments import Difference
@@ -38,9 +44,11 @@ def rendered(folder: Path, name: str, cut: Version) -> Path:
     return path
 
 
-def compared(folder: Path, name: str, b: Version) -> RefinedComparison:
-    result = compare_files(rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b))
-    print(f"\n{name}: {[_text(segment) for segment in result.segments]}")
+def compared(folder: Path, name: str, b: Version, alignment: Alignment = "cuts") -> RefinedComparison:
+    result = compare_files(
+        rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b), alignment=alignment
+    )
+    print(f"\n{name} ({alignment}): {[_text(segment) for segment in result.segments]}")
     return result
 
 
@@ -77,6 +85,49 @@ def test_a_stretch_moved_later_is_one_move_and_no_removal_or_insertion(folder: P
     [move] = result.segments
     assert move.kind == "moved"
     assert at(move, (6.4, 11.4), (22.8, 27.8)), _text(move)
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+@pytest.mark.parametrize("gap_left", [False, True])
+def test_a_6_s_stretch_moved_later_is_one_move_whatever_the_alignment(
+    folder: Path, alignment: Alignment, gap_left: bool
+) -> None:
+    """With `offset` alignment the one offset is the longest stretch's: the footage before and
+    after the move, found at offset 0, is in its place, not moved onto itself."""
+    tail = () if gap_left else ((MAIN, 30, 36),)
+    name = "moved6_gap" if gap_left else "moved6"
+    result = compared(folder, name, version((MAIN, 0, 4), (MAIN, 10, 30), (MAIN, 4, 10), *tail), alignment)
+    [move] = of_kind(result, "moved")
+    assert at(move, (4, 10), (24, 30)), _text(move)
+    if gap_left:
+        [removed] = of_kind(result, "only_a")
+        assert at(removed, (30, 36), (24, 24), tolerance=0.5), _text(removed)
+        assert result.segments == [move, removed]
+    else:
+        assert result.segments == [move]
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+def test_a_trim_is_only_in_a_and_no_stretch_moves_onto_itself(folder: Path, alignment: Alignment) -> None:
+    result = compared(folder, "trim", version((MAIN, 0, 20.6), (MAIN, 23.3, 36)), alignment)
+    [removed] = result.segments
+    assert removed.kind == "only_a"
+    assert at(removed, (20.6, 23.3), (20.6, 20.6)), _text(removed)
+
+
+@pytest.mark.parametrize("alignment", ["cuts", "offset"])
+def test_sound_heard_0_15_s_early_is_one_sync_finding_and_no_move(folder: Path, alignment: Alignment) -> None:
+    a = rendered(folder, "a", version((MAIN, 0, 36)))
+    early = with_sound(a, folder / "early.mp4", delayed(-0.15))
+    result = compare_files(a, early, alignment=alignment)
+    [finding] = result.segments
+    assert finding.kind == "av_sync"
+    assert finding.lag == pytest.approx(-0.15, abs=0.02)
+    # Trimmed as well: the trim, the lag, and nothing moved.
+    trimmed = rendered(folder, "trim", version((MAIN, 0, 20.6), (MAIN, 23.3, 36)))
+    both = compare_files(a, with_sound(trimmed, folder / "trim_early.mp4", delayed(-0.15)), alignment=alignment)
+    print(f"\ntrim_early ({alignment}): {[_text(segment) for segment in both.segments]}")
+    assert sorted(segment.kind for segment in both.segments) == ["av_sync", "only_a"]
 
 
 def test_a_moved_stretch_that_was_also_regraded_is_the_move_plus_a_picture_change_where_it_went(
@@ -131,3 +182,39 @@ def test_an_unrelated_clip_of_a_very_different_length_where_something_was_cut_is
     [inserted] = of_kind(result, "only_b")
     assert at(removed, (9.3, 14.0), (9.3, 9.3), tolerance=0.5), _text(removed)
     assert at(inserted, (14.0, 14.0), (9.3, 10.8), tolerance=0.5), _text(inserted)
+
+
+# --- on real footage and speech (sage/synthetic_media/real_footage; skipped without the files) ---
+
+
+def _moved_with_the_rest_cut(name: str, start: float, end: float, to: float) -> RealCase:
+    """TUNING's start–end put after `to`, and what followed `to` on A cut: a gap left behind."""
+    case = moved(name, TUNING, start, end, to)
+    return dataclasses.replace(case, b=Cut(case.b.shots[:-1]))
+
+
+@pytest.mark.parametrize(
+    ("case", "b_range"),
+    [
+        # A steady shot under speech, moved past 19 s: its place at the start is each video's opening.
+        (moved("move_6s_past_19s", TUNING, 2.0, 8.0, 27.0), (21.0, 27.0)),
+        (_moved_with_the_rest_cut("move_6s_gap_left", 2.0, 8.0, 25.0), (19.0, 25.0)),
+        # Moved past 11 s (under twice its length): one move, not a swap.
+        (moved("move_6s_past_11s", HELD_OUT, 3.0, 9.0, 20.0), (14.0, 20.0)),
+    ],
+    ids=lambda value: value.name if isinstance(value, RealCase) else "",
+)
+def test_a_6_s_stretch_of_real_footage_moved_later_is_one_move(
+    folder: Path, case: RealCase, b_range: tuple[float, float]
+) -> None:
+    if missing := missing_media():
+        pytest.skip("the real footage and speech are not in the public media folder: " + missing[0])
+    a, b = render_real_case(case, folder / "real")
+    result = compare_files(a, b)
+    print(f"\n{case.name}: {[_text(segment) for segment in result.segments]}")
+    [move] = of_kind(result, "moved")
+    start, end = case.truth.segments[0].a_start, case.truth.segments[0].a_end
+    assert at(move, (start, end), b_range), _text(move)
+    assert [segment.kind for segment in result.segments if segment is not move] == (
+        ["only_a"] if case.name.endswith("gap_left") else []
+    )

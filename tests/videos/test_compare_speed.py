@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -51,31 +52,68 @@ def section_speed(start: float, end: float, ratio: float) -> SourceTime:
     return source
 
 
-def rendered_a(folder: Path) -> Path:
-    path = folder / "a.mp4"
+def rendered_a(folder: Path, programme: Programme = PROGRAMME) -> Path:
+    path = folder / f"a{programme.seed}.mp4"
     if not path.exists():
-        version = Version((Piece(PROGRAMME, 0.0, SECONDS),))
-        render_version(version, PROGRAMME, MASTER, path)
+        version = Version((Piece(programme, 0.0, SECONDS),))
+        render_version(version, programme, MASTER, path)
     return path
 
 
-def rendered_b(folder: Path, name: str, source_time: SourceTime, seconds: float) -> Path:
-    """B: `seconds` long, showing at each of its times the programme at `source_time(time)`."""
+def rendered_b(
+    folder: Path,
+    name: str,
+    source_time: SourceTime,
+    seconds: float,
+    *,
+    pitch_kept_at: float | None = None,
+    programme: Programme = PROGRAMME,
+) -> Path:
+    """B: `seconds` long, showing at each of its times the programme at `source_time(time)`; its
+    sound played `pitch_kept_at` times as fast with the pitch kept when given."""
     path = folder / f"{name}.mp4"
     if path.exists():
         return path
-    painter = ProgrammePainter(PROGRAMME, *MASTER)
+    painter = ProgrammePainter(programme, *MASTER)
     frame_times = np.arange(round(seconds * FPS)) / FPS
     sources = np.clip(source_time(frame_times), 0.0, SECONDS - 1e-3)
-    sound = version_sound(Version((Piece(PROGRAMME, 0.0, SECONDS),)), PROGRAMME)
+    sound = version_sound(Version((Piece(programme, 0.0, SECONDS),)), programme)
     sample_times = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     # Resampled in time: played faster, the sound is higher pitched too (no pitch correction).
     positions = source_time(sample_times) * SAMPLE_RATE
     samples = np.interp(positions, np.arange(len(sound)), sound).astype(np.float32)
+    if pitch_kept_at is not None:
+        samples = np.resize(tempo_changed(sound.astype(np.float32), pitch_kept_at), len(sample_times))
     return write_streams(
         path, frames=(painter.frame(float(time) + 1e-6) for time in sources), width=MASTER[0], height=MASTER[1],
         fps=FPS, container="mp4", codec=None, crf=None, bitrate=None, samples=samples, preset="ultrafast",
     )  # fmt: skip
+
+
+def tempo_changed(samples: np.ndarray, ratio: float) -> np.ndarray:
+    """`samples` played `ratio` times as fast with their pitch kept (FFmpeg's atempo filter)."""
+    graph = av.filter.Graph()
+    source = graph.add_abuffer(format="flt", sample_rate=SAMPLE_RATE, layout="mono")
+    tempo, sink = graph.add("atempo", str(ratio)), graph.add("abuffersink")
+    source.link_to(tempo)
+    tempo.link_to(sink)
+    graph.configure()
+    pieces: list[np.ndarray] = []
+    for start in [*range(0, len(samples), SAMPLE_RATE), None]:
+        if start is None:
+            graph.push(None)
+        else:
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, start : start + SAMPLE_RATE].copy(), format="flt", layout="mono"
+            )
+            frame.sample_rate, frame.pts = SAMPLE_RATE, start
+            graph.push(frame)
+        while True:
+            try:
+                pieces.append(graph.pull().to_ndarray().reshape(-1))
+            except (av.error.BlockingIOError, av.error.EOFError):
+                break
+    return np.concatenate(pieces)
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +184,39 @@ def test_a_whole_video_played_one_and_a_half_times_as_fast_is_one_span_end_to_en
     assert result.findings[0].ratio == pytest.approx(1.5, rel=0.005)
     (span,) = result.spans
     assert [span.a_start, span.a_end, span.b_start, span.b_end] == pytest.approx([0.0, SECONDS, 0.0, 40.0], abs=0.25)
+
+
+@pytest.mark.parametrize(
+    ("seed", "ratio", "pitch_kept"),
+    [
+        # Footage on which the windows lose the line for a moment: what they found is one line still.
+        (31, 1.1, False),
+        (31, 1.1, True),
+        # 30 % higher pitched, B's sound is still A's: no stretch of the programme is unrelated.
+        (83, 1.3, False),
+        # The windows lost the line for the last 13 s and matched it at a passing offset.
+        (83, 1.2, True),
+    ],
+    ids=["10_percent_tape", "10_percent_pitch_kept", "30_percent_tape", "20_percent_pitch_kept"],
+)
+def test_a_whole_video_played_fast_is_one_speed_finding_end_to_end(
+    folder: Path, seed: int, ratio: float, pitch_kept: bool
+) -> None:
+    programme = Programme(seed=seed, seconds=SECONDS)
+    tempo = ratio if pitch_kept else None
+    b = rendered_b(
+        folder, f"fast_{seed}_{ratio}_{pitch_kept}", whole_speed(ratio), SECONDS / ratio,
+        pitch_kept_at=tempo, programme=programme,
+    )  # fmt: skip
+
+    result = compare_files(rendered_a(folder, programme), b)
+
+    [finding] = [segment for segment in result.segments if segment.kind == "speed"]
+    assert finding.ratio == pytest.approx(ratio, rel=0.005)
+    assert [finding.a_start, finding.a_end, finding.b_start, finding.b_end] == pytest.approx(
+        [0.0, SECONDS, 0.0, SECONDS / ratio], abs=0.25
+    )
+    assert not [segment for segment in result.segments if segment.kind in ("only_a", "only_b") or segment.replaced]
 
 
 def test_the_speed_finding_holds_at_any_threshold(section_result) -> None:

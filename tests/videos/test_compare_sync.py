@@ -18,12 +18,13 @@ from sage.synthetic_media.content import SAMPLE_RATE
 from sage.synthetic_media.corpus import cut, whole
 from sage.synthetic_media.edits import render_version
 from sage.synthetic_media.natural import Programme
-from tests.factories import UserFactory
+from tests.factories import TranscriptFactory, UserFactory
 from tests.videos.test_compare_refined import processed
+from tests.videos.test_compare_words import HEARD, HEARD_EARLY
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
 from videos.compare.matched_spans import MatchedSpan
-from videos.compare.services import comparison_at, comparison_create
+from videos.compare.services import comparison_at, comparison_create, describe
 from videos.compare.sync import av_sync_findings
 
 MAIN = Programme(83, 60)
@@ -191,6 +192,24 @@ def test_a_stored_comparison_keeps_the_lag_at_any_threshold(original: Path, fold
     # The span keeps its lag, so judging again at a keener threshold finds no difference either.
     assert comparison.matched_spans[0][4] == pytest.approx(0.4, abs=LAG_TOLERANCE)
     assert [segment.kind for segment in comparison_at(comparison, 0.05).segments] == ["av_sync"]
+
+
+@pytest.mark.django_db
+def test_sound_heard_0_15_s_early_quotes_no_words_though_the_recogniser_wrote_them_otherwise(
+    original: Path, folder: Path
+) -> None:
+    owner = UserFactory()
+    early = with_sound(original, folder / "lag-0.15.mp4", delayed(-0.15))
+    video_a, video_b = processed(owner, original, "a"), processed(owner, early, "b")
+    # What the recogniser wrote of one passage and of it 0.15 s early (tests/videos/test_compare_words.py).
+    TranscriptFactory(video=video_a, lines=HEARD)
+    TranscriptFactory(video=video_b, lines=HEARD_EARLY)
+
+    comparison, _ = comparison_create(user=owner, video_a=video_a, video_b=video_b)
+
+    assert [row["kind"] for row in comparison.segments] == ["av_sync"]
+    assert comparison.word_changes == {}
+    assert "says" not in describe(comparison)
 
 
 def test_spans_with_one_lag_make_one_finding_and_a_change_of_lag_another() -> None:

@@ -67,3 +67,43 @@ def test_a_change_running_across_two_lines_is_one_quote_and_a_long_one_ends_in_a
     assert changes(lines_a, lines_b) == {"removed": ["chop", "the", "onions", "very", "finely", "indeed"], "added": []}
     removed = changes(long_a, long_b)["removed"]
     assert removed[-1] == ELLIPSIS and len(removed) == 41 and said_in(removed, long_a)
+
+
+# What the speech recogniser wrote for one passage read with no background (sage.synthetic_media
+# .speech_corpus, PASSAGES[2]) and for the same file with its sound 0.15 s early: the same speech,
+# written with other commas and, in places, other words.
+HEARD = [
+    (0.69, 13.31, "Red needs only four things. Flour, wager, salt, and yeast. Mix the flour and the wager first, "
+     "and let them rest for half an hour, so the flour can drink the wager."),
+    (28.03, 30.05, "Shape it gently into a round loaf."),
+    (30.12, 43.9, "Place it on a floured tray and let it rise once more Make it in a very hot oven until the crust "
+     "is deep round and the loaf sounds hollow when you tap the mardom Let it cool before you cut it"),
+]  # fmt: skip
+HEARD_EARLY = [
+    (0.6, 13.22, "Red needs only four things. Flour, water, salt and yeast. Mix the flour and the water first "
+     "and let them rest for half an hour so the flour can drink the water."),
+    (27.92, 29.92, "Shape it gently into a round loaf."),
+    (30.05, 43.83, "Place it on a floured tray and let it rise once more Make it in a merry heart oven until the "
+     "crust is deep round and the loaf sounds hollow when you tap the bottom Let it cool before you cut it"),
+]  # fmt: skip
+
+
+def test_the_same_words_with_other_commas_and_case_are_no_change() -> None:
+    lines_a = [(0.76, 9.52, "Farmers arrive before sunrise and set out their tables. Most people come with bags")]
+    lines_b = [(0.6, 9.3, "farmers arrive before sunrise, and set out their tables, most people come with bags.")]
+
+    assert word_changes(transcript_word_diff(lines_a, lines_b), [SEGMENT]) == {}
+
+
+def test_a_finding_of_the_same_sound_heard_at_another_time_quotes_no_words() -> None:
+    whole = {"a_start": 0.0, "a_end": 44.0, "b_start": 0.0, "b_end": 44.0}
+    segments = [{**whole, "kind": kind} for kind in ("av_sync", "speed", "moved", "audio")]
+
+    changes = word_changes(transcript_word_diff(HEARD, HEARD_EARLY), segments)
+
+    # A sound difference over the same time still quotes what the two transcripts say differently,
+    # and commas are not among it.
+    assert list(changes) == ["3"]
+    assert changes["3"]["removed"][:3] == ["wager,", ELLIPSIS, "wager"]
+    assert changes["3"]["added"][:3] == ["water,", ELLIPSIS, "water"]
+    assert not {"salt,", "hour,"} & set(changes["3"]["removed"]) and not {"salt", "hour"} & set(changes["3"]["added"])

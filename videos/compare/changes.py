@@ -195,9 +195,12 @@ def refined_from(
 ) -> RefinedComparison:
     """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
     the screening's figures (and then not `verified`, unless there was nothing to verify)."""
-    moves = find_moves(a, b, spans)
-    # A moved stretch is measured where it went, for what changed on the way (a re-grade).
-    candidates = candidates + moved_candidates(a, b, spans, moves)
+    found = find_moves(a, b, spans)
+    spans, moves = found.spans, found.moves
+    # What the moves added to the spans is measured like them; a moved stretch where it went, for
+    # what changed on the way (a re-grade).
+    candidates = candidates + (screen(a, b, found.unscreened) if found.unscreened else [])
+    candidates += moved_candidates(a, b, spans, moves)
     return judge(
         duration_a=a.duration,
         duration_b=b.duration,

@@ -26,15 +26,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
+from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.screening import screen
 from videos.compare.segments import Difference
+from videos.compare.sync import MIN_LAG, measure_span
 from videos.compare.unrelated import (
     SHORTEST_GAP,
     SMOOTH_SECONDS,
     fine_offset,
     flag_runs,
+    grown,
     smoothed,
     switch_point,
 )
@@ -48,6 +50,9 @@ from videos.embeddings.fingerprint import Fingerprint
 # against the rest of the place searched (a repeated still or silence matches everything).
 MOVE_COST = 0.45
 MOVE_MARGIN = 0.3
+# A steady shot under speech costs little against any moment of itself (its picture barely changes,
+# and speech has pauses): found there at a small fraction of that, it is the same moment all the same.
+MOVE_RATIO = 4.0
 MIN_MOVE_SECONDS = 1.5
 # A stretch found within this of where it was is not a move (an alignment's own slack).
 MIN_MOVE_DISTANCE = 1.0
@@ -56,8 +61,9 @@ MIN_MOVE_DISTANCE = 1.0
 # 300 s × 300 s) are not searched.
 SEARCH_BUDGET = 90_000.0
 # Of two swapped stretches, the one the alignment kept as a span is reported as moved too when it
-# is no longer than this many times the other (a short scene moved past a long one is one move).
-SWAP_LENGTHS = 2.0
+# is no longer than this many times the other: a scene moved past one under twice its length (6 s
+# past 11 s) is still one move, as an editor tells it.
+SWAP_LENGTHS = 1.5
 # An "only in A" and an "only in B" at the same place are one replaced stretch when their lengths
 # differ by at most this share of the longer.
 REPLACED_LENGTHS = 0.2
@@ -68,31 +74,86 @@ _SAME_PLACE = 0.05
 # --- 2. moves -------------------------------------------------------------------------------------
 
 
-def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Difference]:
-    """The "moved" findings: stretches of A that no span covers found at another uncovered place
-    of B, then the spans that are the other half of a swap with one of them."""
+@dataclasses.dataclass(frozen=True)
+class FoundMoves:
+    """What `find_moves` found: the spans (the alignment's, with stretches found in their place
+    added and edges grown next to a move), the parts of them no screening has looked at yet, and
+    the "moved" findings."""
+
+    spans: list[MatchedSpan]
+    unscreened: list[MatchedSpan]
+    moves: list[Difference]
+
+
+def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> FoundMoves:
+    """Stretches of A that no span covers found at an uncovered place of B. One found on the same
+    side of every span on both videos did not move (with `offset` alignment, the part of a trimmed
+    programme the one offset does not reach): it is a span of its own. The others are moves, with
+    the spans that are the other half of a swap; the spans beside a move grow into what is left of
+    its place where they still match (the alignment put their edge where the moved footage was)."""
+    nothing = FoundMoves(spans, [], [])
     if not spans:
-        return []
+        return nothing
     gaps_a, gaps_b = _uncovered(spans, a.duration, b.duration)
     if not gaps_a or not gaps_b:
-        return []
+        return nothing
     costs = MomentCosts(Signals(a), Signals(b))
+    placed = list(spans)
+    unscreened: list[MatchedSpan] = []
     moves: list[tuple[float, float, float]] = []  # a_start, a_end, offset
     while True:
         best: tuple[float, float, float] | None = None
         for gap_a in gaps_a:
             for gap_b in gaps_b:
-                found = _best_match(costs, gap_a, gap_b, _offsets_near(spans, gap_a))
+                found = _best_match(costs, gap_a, gap_b, _offsets_near(placed, gap_a))
                 if found is not None and (best is None or found[1] - found[0] > best[1] - best[0]):
                     best = found
         if best is None:
             break
-        moves.append(best)
         start, end, offset = best
+        if _in_order(placed, start, end, offset):
+            span = _placed(costs, placed, start, end, offset)
+            unscreened.append(span)
+            placed = sorted([*placed, span], key=lambda span: span.a_start)
+        else:
+            moves.append(best)
         gaps_a = _without(gaps_a, start, end)
         gaps_b = _without(gaps_b, start + offset, end + offset)
+    if moves:
+        # The programmes' two ends take part as spans of no length, at offset 0 and end to end:
+        # the footage before the first span may be each video's opening, in its place.
+        ends = (MatchedSpan(0.0, 0.0, 0.0, 0.0), MatchedSpan(a.duration, a.duration, b.duration, b.duration))
+        with_ends, added = grown(costs, [ends[0], *placed, ends[1]], [(start, end) for start, end, _ in moves])
+        placed = [span for span in with_ends if span.a_end - span.a_start >= MIN_SPAN_SECONDS]
+        unscreened += [span for span in added if span.a_end - span.a_start >= MIN_SPAN_SECONDS]
     moved = [_moved(start, end, start + offset, end + offset) for start, end, offset in sorted(moves)]
-    return sorted([*moved, *_swap_partners(spans, moved)], key=lambda move: move.a_start or 0.0)
+    partners = _swap_partners(placed, moved)
+    return FoundMoves(placed, unscreened, sorted([*moved, *partners], key=lambda move: move.a_start or 0.0))
+
+
+def _in_order(spans: list[MatchedSpan], start: float, end: float, offset: float) -> bool:
+    """Whether A's start–end, shown at `offset` on B, lies on the same side of every span on both
+    videos: a move puts a stretch elsewhere relative to the footage around it."""
+    middle_a = (start + end) / 2
+    middle_b = middle_a + offset
+    return all(
+        (middle_a < (span.a_start + span.a_end) / 2) == (middle_b < (span.b_start + span.b_end) / 2) for span in spans
+    )
+
+
+def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: float, offset: float) -> MatchedSpan:
+    """A span for a stretch found in its place, its sound measured as the alignment's spans are
+    (videos.compare.sync: the offset found on picture and sound together sits between the two
+    when the sound is out of step). Too short to measure, it takes the nearest span's constant
+    lag: a soundtrack is late as a whole."""
+    span = MatchedSpan(start, end, start + offset, end + offset)
+    sync = measure_span(costs, span) if costs.with_sound else None
+    if sync is None:
+        nearest = min(spans, key=lambda other: max(other.a_start - end, start - other.a_end))
+        return dataclasses.replace(span, sound_lag=nearest.sound_lag) if nearest.sound_drift == 0.0 else span
+    if abs(sync.lag) < MIN_LAG and sync.drift == 0.0:
+        return span
+    return MatchedSpan(start, end, span.b_start + sync.correction, span.b_end + sync.correction, sync.lag, sync.drift)
 
 
 def moved_candidates(
@@ -182,8 +243,8 @@ def _best_match(
         for first, last in flag_runs(low):
             if last - first + 1 < needed or (best is not None and last - first <= best[1] - best[0]):
                 continue
-            usual = typical[(first_row + np.arange(first, last + 1)) // _ROW_EVERY]
-            if float(np.mean(usual)) - float(np.mean(values[first : last + 1])) < MOVE_MARGIN:
+            usual = float(np.mean(typical[(first_row + np.arange(first, last + 1)) // _ROW_EVERY]))
+            if not _stands_out(float(np.mean(values[first : last + 1])), usual):
                 continue
             best = (first_row + first, first_row + last, diagonal)
     if best is None:
@@ -196,6 +257,13 @@ def _best_match(
     if end - start < MIN_MOVE_SECONDS:
         return None
     return start, end, offset
+
+
+def _stands_out(cost: float, usual: float) -> bool:
+    """Whether a stretch matching at `cost` is told apart from what it `usual`ly costs against the
+    place searched: by MOVE_MARGIN, or by half that when it matches MOVE_RATIO times as well."""
+    margin = usual - cost
+    return margin >= MOVE_MARGIN or (margin >= MOVE_MARGIN / 2 and usual >= MOVE_RATIO * cost)
 
 
 _ROW_EVERY = 5  # the first look takes every fifth picture sample of A (half a second)

@@ -86,29 +86,11 @@ def speed_tidied(
     costs: MomentCosts, spans: list[MatchedSpan], duration_a: float, duration_b: float
 ) -> list[MatchedSpan]:
     """Speed changes made whole: two next to each other at one speed (within what is reported as
-    the same) are one, fitted again; a short constant-offset span beside one that its line explains
-    as well is taken into it; one that then starts or ends the alignment reaches the videos' ends."""
-    tidied: list[MatchedSpan] = []
-    for span in spans:
-        previous = tidied[-1] if tidied else None
-        if (
-            previous is not None
-            and _is_speed(previous)
-            and _is_speed(span)
-            and abs(span.rate / previous.rate - 1.0) < REPORTED_CHANGE
-            and abs(span.a_start - previous.a_end) < 0.1
-            and abs(span.b_start - previous.b_end) < 0.1
-        ):
-            line = Line(
-                previous.a_start,
-                span.a_end,
-                previous.b_start,
-                (span.b_end - previous.b_start) / (span.a_end - previous.a_start),
-            )
-            fitted = refined_line(costs, line)
-            tidied[-1] = MatchedSpan(fitted.a_start, fitted.a_end, fitted.b_start, fitted.b_end)
-            continue
-        tidied.append(span)
+    the same, `_joined`) are one, fitted again; a short constant-offset span beside one that its
+    line explains as well is taken into it (a long one too when it ends the alignment and the line
+    meets both videos' ends there); one that then starts or ends the alignment reaches the videos'
+    ends."""
+    tidied = _joined(costs, spans)
     changed = True
     while changed:
         changed = False
@@ -120,7 +102,8 @@ def speed_tidied(
                 if not 0 <= other < len(tidied) or _is_speed(tidied[other]):
                     continue
                 neighbour = tidied[other]
-                if neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS:
+                long = neighbour.a_end - neighbour.a_start > _ABSORBED_SECONDS
+                if long and not _to_both_ends(line, other, len(tidied), duration_a, duration_b):
                     continue
                 if explains(costs, line, neighbour.a_start, neighbour.a_end, neighbour.offset):
                     start, end = min(span.a_start, neighbour.a_start), max(span.a_end, neighbour.a_end)
@@ -130,6 +113,8 @@ def speed_tidied(
                     break
             if changed:
                 break
+    # Absorbing a short span between two speed changes puts them side by side.
+    tidied = _joined(costs, tidied)
     # Back to where either video starts and on to where either ends, where the line matches there.
     if tidied and _is_speed(tidied[0]):
         span = tidied[0]
@@ -146,6 +131,54 @@ def speed_tidied(
         ):
             tidied[-1] = _part(span, span.a_start, end)
     return monotone(tidied)
+
+
+def _joined(costs: MomentCosts, spans: list[MatchedSpan]) -> list[MatchedSpan]:
+    """Consecutive speed changes at one speed (within REPORTED_CHANGE) that are one line, apart by
+    at most _JOINED_GAP on A where that line matches too, as one change fitted again: a whole
+    programme played fast is one change, however often the windows lost the line for a moment."""
+    joined: list[MatchedSpan] = []
+    for span in spans:
+        previous = joined[-1] if joined else None
+        if previous is not None and _is_speed(previous) and _is_speed(span):
+            line = Line(previous.a_start, previous.a_end, previous.b_start, previous.rate)
+            gap = span.a_start - previous.a_end
+            on_line = abs(span.b_start - float(line.b_at(span.a_start))) < _ON_LINE
+            if (
+                abs(span.rate / previous.rate - 1.0) < REPORTED_CHANGE
+                and -_ON_LINE < gap <= _JOINED_GAP
+                and on_line
+                and (gap < _ON_LINE or matches(costs, line, previous.a_end, span.a_start))
+            ):
+                whole = Line(
+                    previous.a_start,
+                    span.a_end,
+                    previous.b_start,
+                    (span.b_end - previous.b_start) / (span.a_end - previous.a_start),
+                )
+                fitted = refined_line(costs, whole)
+                joined[-1] = MatchedSpan(fitted.a_start, fitted.a_end, fitted.b_start, fitted.b_end)
+                continue
+        joined.append(span)
+    return joined
+
+
+_ON_LINE = 0.1  # seconds on B: a span this close to another's line carries it on
+_JOINED_GAP = WINDOW_SECONDS
+
+
+def _to_both_ends(line: Line, number: int, count: int, duration_a: float, duration_b: float) -> bool:
+    """Whether span `number` of `count` starts or ends the alignment and `line`, carried on to that
+    end, meets both videos' starts (or ends) together: a whole programme at one speed, whose last
+    stretch the windows matched at a passing offset however long it is."""
+    if number == 0:
+        return abs(float(line.b_at(0.0))) <= _ENDS_TOGETHER
+    if number == count - 1:
+        return abs(float(line.b_at(duration_a)) - duration_b) <= _ENDS_TOGETHER
+    return False
+
+
+_ENDS_TOGETHER = 0.5  # seconds on B
 
 
 def _is_speed(span: MatchedSpan) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 
 from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
+from videos.compare.pitch import pitch_matched
 from videos.compare.screening import screen
 from videos.compare.verify import STEP, Stretch
 from videos.embeddings.fingerprint import Fingerprint
@@ -85,7 +86,7 @@ def without_unrelated(
         else:
             kept = [piece for piece in pieces[number] if not any(piece is other for other in refitted)]
             kept_candidates.extend(_clipped(stretch, kept))
-    kept_spans, added = _grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
+    kept_spans, added = grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
     if refitted or added:
         # Screened again at their own offsets, and where they grew.
         again = screen(a, b, refitted + added)
@@ -128,7 +129,7 @@ def _at_a_speed(span: MatchedSpan) -> bool:
     return abs(span.rate - 1.0) > 1e-6
 
 
-def _grown(
+def grown(
     costs: MomentCosts, spans: list[MatchedSpan], holes: list[tuple[float, float]]
 ) -> tuple[list[MatchedSpan], list[MatchedSpan]]:
     """The spans with their edges next to a hole moved out into it as far as the footage still
@@ -345,7 +346,15 @@ def _along(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> tuple[np
     if not costs.with_sound:
         return picture, None
     lag = span.sound_lag + span.sound_drift * (times - span.a_start)
-    return picture, costs.sound_only(times, other + lag)
+    heard = other + lag
+    sound = costs.sound_only(times, heard)
+    if _at_a_speed(span) and costs.a.sound is not None and costs.b.sound is not None:
+        # Played faster without correction, B's sound is higher pitched: compared moved back down
+        # too, and the closer counts (as videos.compare.speed measures a speed change).
+        levels_a = costs.a.sound[costs.a.sound_index(times)].astype(np.float32)
+        levels_b = pitch_matched(costs.b.sound[costs.b.sound_index(heard)].astype(np.float32), 1.0 / span.rate)
+        sound = np.minimum(sound, np.abs(levels_a - levels_b).mean(axis=-1) / costs.sound_unit)
+    return picture, sound
 
 
 def _edge(costs: MomentCosts, span: MatchedSpan, near: float, *, entering: bool, limits: tuple[float, float]) -> float:

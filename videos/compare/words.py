@@ -23,12 +23,18 @@ import difflib
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
+from videos.text_search.words import plain_words
+
 # Words shown per side of a changed segment: enough to read the change, bounded for the page.
 WORDS_SHOWN = 40
 # Unchanged words between two changed runs that are quoted with them rather than left out.
 BRIDGED_WORDS = 2
 # Stands for words left out of a quote, as an item of the word list.
 ELLIPSIS = "…"
+# Findings that say B's sound is A's, only heard at another time (late, at another speed, or in
+# another place): whatever the two transcripts' words differ by there is the speech recogniser
+# hearing the same speech a little shifted ("wager" / "water"), not a change to quote.
+SAME_SOUND_KINDS = frozenset({"av_sync", "speed", "moved"})
 
 TimedLine: TypeAlias = tuple[float, float, str]  # a transcript line: start, end (seconds), text
 ChangedLine: TypeAlias = list[Any]  # [start, end, [word, …], first]: a run of changed words in one line
@@ -42,8 +48,9 @@ def no_word_diff() -> WordDiff:
 
 def transcript_word_diff(lines_a: Sequence[TimedLine], lines_b: Sequence[TimedLine]) -> WordDiff:
     """The words only A says and the words only B says, from one aligned diff of the two
-    transcripts' words (case-insensitive). Nothing when either video has no transcript: a missing
-    transcript is not a change of words."""
+    transcripts' words, case and punctuation aside (the recogniser puts a comma after "sunrise" in
+    one and not the other when the speech is heard 0.15 s apart). Nothing when either video has no
+    transcript: a missing transcript is not a change of words."""
     if not lines_a or not lines_b:
         return no_word_diff()
     words_a, line_of_a = _words(lines_a)
@@ -52,7 +59,9 @@ def transcript_word_diff(lines_a: Sequence[TimedLine], lines_b: Sequence[TimedLi
     only_in_b: list[int] = []
     # difflib's autojunk stays on: words as common as "the" do not seed matches (they still join
     # the matches around them), which keeps a diff of two 3-hour transcripts under a second.
-    matcher = difflib.SequenceMatcher(a=[word.lower() for word in words_a], b=[word.lower() for word in words_b])
+    matcher = difflib.SequenceMatcher(
+        a=[plain_words(word) for word in words_a], b=[plain_words(word) for word in words_b]
+    )
     for tag, a_from, a_to, b_from, b_to in matcher.get_opcodes():
         if tag in ("delete", "replace"):
             only_in_a.extend(range(a_from, a_to))
@@ -111,10 +120,13 @@ def quoted(words: Sequence[str], limit: int) -> list[str]:
 def word_changes(diff: WordDiff, segments: Sequence[dict[str, Any]]) -> WordChanges:
     """Per segment (by its index, as a string for JSON), the changed words said during its span on
     A (`removed`) and on B (`added`): those of the lines that overlap the span (a point span — the
-    place where the other video's extra stretch sits — takes the line around it)."""
+    place where the other video's extra stretch sits — takes the line around it). Findings of
+    SAME_SOUND_KINDS quote nothing."""
     removed_lookup, added_lookup = _LineLookup(diff["removed"]), _LineLookup(diff["added"])
     changes: WordChanges = {}
     for number, segment in enumerate(segments):
+        if segment.get("kind") in SAME_SOUND_KINDS:
+            continue
         removed = removed_lookup.words_between(segment["a_start"], segment["a_end"])
         added = added_lookup.words_between(segment["b_start"], segment["b_end"])
         if removed or added:
