@@ -114,7 +114,7 @@ def test_answers_in_flight_when_postgres_goes_are_closed_and_refunded_once_it_is
             # Well before the reaper's CHAT_STALE_ANSWER_SECONDS (which nothing runs here), the answers
             # being written are closed by their writers. One whose beginning's COMMIT the cut caught
             # (stored, but the asker told 503: no writer) still waits for the reaper, run here as
-            # if its time had come; a run sees one such at most (1 in 7 full runs showed one).
+            # if its time had come (one of three clean-clone runs here left one such).
             left_open = site.answers_left_open(within=RECOVERY_WITHIN)
             assert len(left_open) <= 1, left_open
             site.reap_answers_left_streaming()
