@@ -110,10 +110,12 @@ def test_the_real_footage_tests_skip_with_a_reason_naming_each_absent_file(
     assert problems[0].startswith("sam2-dog.mp4 is not in") and "facebookresearch/sam2@" in problems[0]
 
 
-# Strings that belong to the machine the project was built on, not to the project: its folders,
-# its layout of git mirrors, its tools' paths and names.
+# Strings that belong to the machine the project was built on, not to the project: the folder it
+# sits in and the home folder (read where the test runs, so no machine's path is written here), the
+# layout of git mirrors, its tools' paths and names.
 MACHINE_NAMES = re.compile(
-    r"""/work/|\.mirror|owner\+name|SAGE_BENCH_MIRRORS|fetch github:|["']/tmp/|/usr/bin/(git|espeak)|/home/"""
+    "|".join(re.escape(f"{folder}/") for folder in (ROOT.parent, Path.home()) if str(folder) != "/")
+    + r"""|\.mirror|owner\+name|SAGE_BENCH_MIRRORS|fetch github:|["']/tmp/|/usr/bin/(git|espeak)"""
 )
 CHECKED_SUFFIXES = {".py", ".md", ".toml", ".cfg", ".in", ".js", ".html", ".css", ".json", ".yaml", ".yml", ""}
 
