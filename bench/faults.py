@@ -129,8 +129,8 @@ def run_one(fault: str, outage: float, work_dir: Path) -> FaultFigures:
         if fault == "web":
             reaped = site.reap_answers_left_streaming()
             print(f"web: {reaped} answers the killed process was writing closed and refunded by the reaper")
-        replays = site.ask_again(url)
-    lost = [f"a question asked again got {status}" for status in replays if status not in (200, 201)]
+        replays = site.send_again(url)
+    lost = [f"a comment or question sent again got {status}" for status in replays if status not in (200, 201)]
     lost += site.comment_problems() + site.answer_problems() + site.ledger_problems()
     return FaultFigures(
         fault=fault,

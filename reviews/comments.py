@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +24,7 @@ from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
 from sage.api.fields import is_id
-from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
+from sage.errors import ApplicationError, Conflict, FieldInvalid, Invalid, NotFound, TooManyRequests
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
 
@@ -31,6 +32,7 @@ BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
 OWNER_NAME_FALLBACK = "Owner"
 REVIEWER_KEY = re.compile(r"[A-Za-z0-9_-]{32,128}", re.ASCII)
+CLIENT_ID_MAX = 64
 # Where in a body a line break is kept; every other control character is refused.
 _BODY_CONTROLS_ALLOWED = {"\n", "\t"}
 
@@ -129,7 +131,33 @@ def _checked_times(
     return side, start_s, end_s
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class GuestCommentSaved:
+    comment: Comment
+    replayed: bool  # its client_id was sent before: the comment stored then, nothing new written
+
+
+def _clean_client_id(client_id: object) -> str:
+    if client_id is None or client_id == "":
+        return ""
+    if not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX or _has_controls(client_id, set()):
+        raise FieldInvalid(
+            f"An id of your own for the comment: text of at most {CLIENT_ID_MAX} characters.", field="client_id"
+        )
+    return client_id
+
+
+def _sent_before(link: ShareLink, client_id: str, key_digest: str) -> Comment | None:
+    """The comment this browser already sent through `link` with `client_id`, if any. The id is the
+    sender's own: another browser's comment under it is refused rather than shown to them."""
+    if not client_id:
+        return None
+    earlier = Comment.objects.filter(link=link, client_id=client_id).first()
+    if earlier is not None and earlier.author_key_digest != key_digest:
+        raise Conflict("That client_id names another reviewer's comment: send a new one.")
+    return earlier
+
+
 def comment_create_by_guest(
     *,
     link: ShareLink,
@@ -140,12 +168,52 @@ def comment_create_by_guest(
     start: object = None,
     end: object = None,
     parent_id: object = None,
-) -> Comment:
+    client_id: object = None,
+) -> GuestCommentSaved:
     """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now. `link` is live
-    (the caller resolved it through `reviews.access`)."""
+    (the caller resolved it through `reviews.access`). Sent again with the same `client_id` (its
+    first reply lost, or a 503 whose commit went through), it answers with the comment stored then."""
     if not can_comment(link):
         raise CommentsOff()
     digest = reviewer_key_digest(reviewer_key)
+    key = _clean_client_id(client_id)
+    if (earlier := _sent_before(link, key, digest)) is not None:
+        return GuestCommentSaved(earlier, replayed=True)
+    try:
+        comment = _guest_comment_create(
+            link=link,
+            key_digest=digest,
+            client_id=key,
+            body=body,
+            author_name=author_name,
+            side=side,
+            start=start,
+            end=end,
+            parent_id=parent_id,
+        )
+    except IntegrityError:
+        # A request with the same client_id won the insert between the look-up and this one.
+        if (earlier := _sent_before(link, key, digest)) is not None:
+            return GuestCommentSaved(earlier, replayed=True)
+        raise
+    push_comment("comment.created", comment, owner_id=link.owner_id)
+    return GuestCommentSaved(comment, replayed=False)
+
+
+@transaction.atomic
+def _guest_comment_create(
+    *,
+    link: ShareLink,
+    key_digest: str,
+    client_id: str,
+    body: object,
+    author_name: object,
+    side: object,
+    start: object,
+    end: object,
+    parent_id: object,
+) -> Comment:
+    digest = key_digest
     clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
     if has_bidi_controls(clean_name):
@@ -160,25 +228,27 @@ def comment_create_by_guest(
         )
         if parent.parent_id is not None or not on_target:
             raise NotFound("No such comment.")
-        comment = _reply(parent, body=clean_body, author_name=clean_name, by_owner=False, key_digest=digest)
-    else:
-        checked_side, start_s, end_s = _checked_times(target, side, start, end)
-        comment = Comment.objects.create(
-            link=link,
-            comparison=target if isinstance(target, Comparison) else None,
-            video=target if isinstance(target, Video) else None,
-            side=checked_side,
-            start=start_s,
-            end=end_s,
-            body=clean_body,
-            author_name=clean_name,
-            author_key_digest=digest,
+        return _reply(
+            parent, body=clean_body, author_name=clean_name, by_owner=False, key_digest=digest, client_id=client_id
         )
-    push_comment("comment.created", comment, owner_id=link.owner_id)
-    return comment
+    checked_side, start_s, end_s = _checked_times(target, side, start, end)
+    return Comment.objects.create(
+        link=link,
+        comparison=target if isinstance(target, Comparison) else None,
+        video=target if isinstance(target, Video) else None,
+        side=checked_side,
+        start=start_s,
+        end=end_s,
+        body=clean_body,
+        author_name=clean_name,
+        author_key_digest=digest,
+        client_id=client_id,
+    )
 
 
-def _reply(parent: Comment, *, body: str, author_name: str, by_owner: bool, key_digest: str) -> Comment:
+def _reply(
+    parent: Comment, *, body: str, author_name: str, by_owner: bool, key_digest: str, client_id: str = ""
+) -> Comment:
     # A reply sits where its thread does: same link, object, side and time.
     return Comment.objects.create(
         link_id=parent.link_id,
@@ -192,6 +262,7 @@ def _reply(parent: Comment, *, body: str, author_name: str, by_owner: bool, key_
         author_name=author_name,
         by_owner=by_owner,
         author_key_digest=key_digest,
+        client_id=client_id,
         # The owner wrote it: there is nothing to tell them by e-mail.
         notified_at=timezone.now() if by_owner else None,
     )

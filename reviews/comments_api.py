@@ -34,6 +34,7 @@ from reviews.comment_presenters import comment_json
 from reviews.comments import (
     AUTHOR_NAME_MAX,
     BODY_MAX,
+    CLIENT_ID_MAX,
     comment_create_by_guest,
     comment_delete,
     comment_delete_by_guest,
@@ -124,6 +125,12 @@ class GuestCommentInput(serializers.Serializer[Any]):
     parent = IdField(  # type: ignore[assignment]  # as in CommentOutput
         required=False, allow_null=True, help_text="Reply under this thread (its side and time are the reply's)."
     )
+    client_id = serializers.CharField(
+        required=False,
+        max_length=CLIENT_ID_MAX,
+        help_text="Your own id for this comment: sent again with it (after a lost reply or a 503), the POST "
+        "answers 200 with the comment stored the first time instead of storing a second.",
+    )
 
 
 class ReplyInput(serializers.Serializer[Any]):
@@ -185,18 +192,19 @@ class SharedCommentsApi(_GuestApi):
     @extend_schema(
         parameters=[_TOKEN, _REVIEWER_KEY, _PASSWORD],
         request=GuestCommentInput,
-        responses={201: CommentOutput, **error_responses(400, 403, 404, 429)},
+        responses={201: CommentOutput, 200: CommentOutput, **error_responses(400, 403, 404, 409, 429)},
         summary="Comment through a shared link (guest)",
         description=f"Needs a link that allows comments (else 403 `comments_off`). Rate-limited per link and per "
         f"client address (429 with Retry-After). Body at most {BODY_MAX} characters, name {AUTHOR_NAME_MAX}; "
-        "both stripped; control characters refused.",
+        "both stripped; control characters refused. With a `client_id` sent before by the same reviewer key: "
+        "200 and the comment stored then (409 if another reviewer's comment has it).",
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
         comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}
         key = request.headers.get(REVIEWER_KEY_HEADER)
-        comment = comment_create_by_guest(
+        saved = comment_create_by_guest(
             link=link,
             reviewer_key=key,
             body=data.get("body"),
@@ -205,9 +213,10 @@ class SharedCommentsApi(_GuestApi):
             start=data.get("start"),
             end=data.get("end"),
             parent_id=data.get("parent"),
+            client_id=data.get("client_id"),
         )
-        body = comment_json(comment, owner_view=False, key_digest=reviewer_key_digest(key))
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = comment_json(saved.comment, owner_view=False, key_digest=reviewer_key_digest(key))
+        return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
 
 
 class SharedCommentDetailApi(_GuestApi):

@@ -104,6 +104,9 @@ class Comment(models.Model):
     by_owner = models.BooleanField(default=False)
     # SHA-256 of the random key the reviewer's browser keeps: only that browser deletes the comment.
     author_key_digest = models.CharField(max_length=64, blank=True)
+    # The sender's own id for this comment: a POST sent again with it (after a lost reply or a 503
+    # whose commit went through) answers with the comment already stored instead of a second one.
+    client_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     # When the owner's e-mail digest told them of it (empty: not yet; the owner's own: never needed).
@@ -119,6 +122,9 @@ class Comment(models.Model):
             ),
             models.CheckConstraint(
                 name="comment_end_after_start", condition=Q(end__isnull=True) | Q(end__gte=F("start"))
+            ),
+            models.UniqueConstraint(
+                fields=["link", "client_id"], condition=~Q(client_id=""), name="one_comment_per_client_id"
             ),
         ]
         indexes = [

@@ -403,7 +403,7 @@ class CommentFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from reviews.comments import comment_create_by_guest
 
-        return comment_create_by_guest(**kwargs)
+        return comment_create_by_guest(**kwargs).comment
 
 
 def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> None:

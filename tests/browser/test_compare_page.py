@@ -95,11 +95,22 @@ def markers(page: Page):
     return page.locator(".timeline-marker")
 
 
+def players_state(page: Page) -> dict:
+    """What each player was doing: said when a wait times out, so a failure tells why."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("video[data-player]")].map((video) => [
+          video.dataset.player,
+          { time: video.currentTime, paused: video.paused, seeking: video.seeking, ready: video.readyState,
+            network: video.networkState, rate: video.playbackRate, error: video.error?.message ?? null },
+        ]))"""
+    )
+
+
 def wait_until(condition, page: Page, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
+            raise AssertionError(f"timed out waiting; the players: {players_state(page)}")
         page.wait_for_timeout(50)
 
 
@@ -1049,7 +1060,9 @@ def test_keys_follow_the_sites_one_scheme_with_a_help_overlay_on_both_pages(refi
     expect(page.get_by_role("button", name="Mute B")).to_have_attribute("aria-pressed", "true")
 
     page.keyboard.press("k")
-    wait_until(lambda: times(page)["a"] >= 4.7, page)
+    expect(page.get_by_role("button", name="Pause both")).to_be_visible()
+    # Half a second of playing; a busy machine's decoder may take a while to start it.
+    wait_until(lambda: times(page)["a"] >= 4.7, page, timeout_s=45)
     page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
 

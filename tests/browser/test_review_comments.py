@@ -244,6 +244,41 @@ def test_a_view_only_link_has_no_form_and_a_link_turned_off_meanwhile_says_so(
     context.close()
 
 
+def test_a_comment_whose_answer_was_lost_is_sent_again_and_shown_once(
+    site_url: str, browser: Any, refined_comparison: Comparison
+) -> None:
+    link = ShareLinkFactory(comparison=refined_comparison, permission="comment")
+    context = guest_context(browser)
+    page = context.new_page()
+    errors = open_shared_comparison(page, shared_url(site_url, link))
+    post_comment(page, side="b", body="First", name="Ana")
+
+    # The server stores the next comment, but its answer never reaches the page.
+    def stored_then_cut(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.route(re.compile(r"/api/v1/shared/[^/]+/comments$"), stored_then_cut)
+    panel = comments_panel(page)
+    panel.get_by_role("button", name="Comment at this moment").click()
+    panel.get_by_label("Comment", exact=True).fill("Logo too big")
+    panel.get_by_label("Comment", exact=True).press("Enter")
+    expect(panel.locator("[data-comment-error]")).to_have_text("The connection to the server was lost; try again.")
+    page.unroute(re.compile(r"/api/v1/shared/[^/]+/comments$"))
+    panel.get_by_role("button", name="Post comment").click()
+
+    expect(panel.locator("[data-comment-form]")).to_be_hidden()
+    expect(comment_items(page)).to_have_count(2)
+    assert sorted(Comment.objects.values_list("body", flat=True)) == ["First", "Logo too big"]
+    page.reload()
+    expect(comment_items(page)).to_have_count(2)
+    assert unexpected(errors) == []
+    context.close()
+
+
 @pytest.fixture
 def strict_site_url(transactional_db) -> Iterator[str]:
     with processes.daphne_server(REVIEW_COMMENT_RATE_PER_ADDRESS="2/min") as url:

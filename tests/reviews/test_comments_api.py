@@ -157,6 +157,39 @@ def test_replies_thread_under_a_comment_at_its_side_and_time(link):
     assert [r["body"] for r in thread[0]["replies"]] == ["Agreed"]
 
 
+def test_a_comment_sent_again_with_its_client_id_is_stored_once(link, django_capture_on_commit_callbacks):
+    # A reviewer whose POST got no answer (or a 503 whose commit went through) sends it again.
+    first = post_comment(link, client_id="draft-7f3a")
+    with django_capture_on_commit_callbacks(execute=True) as pushed:
+        again = post_comment(link, client_id="draft-7f3a", body="This logo is too big!")
+    reply = post_comment(link, parent=first.json()["id"], body="Also the font", client_id="reply-1")
+    reply_again = post_comment(link, parent=first.json()["id"], body="Also the font", client_id="reply-1")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()  # the comment stored the first time, as it was
+    assert (reply.status_code, reply_again.status_code) == (201, 200)
+    assert reply_again.json()["id"] == reply.json()["id"]
+    assert sorted(Comment.objects.values_list("body", flat=True)) == ["Also the font", "This logo is too big"]
+    assert pushed == []  # the owner and the link's pages were told of it once, the first time
+
+
+def test_a_client_id_is_the_senders_own(link):
+    post_comment(link, client_id="draft-7f3a")
+
+    taken = post_comment(link, client=guest(OTHER_KEY), client_id="draft-7f3a", body="Mine")
+    too_long = post_comment(link, client_id="x" * 65)
+    not_text = post_comment(link, client_id=7)
+    on_another_link = post_comment(ShareLinkFactory(permission="comment"), client_id="draft-7f3a")
+
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "conflict"
+    assert [r.json()["error"]["fields"] for r in (too_long, not_text)] == [
+        {"client_id": [too_long.json()["error"]["fields"]["client_id"][0]]}
+    ] * 2
+    assert on_another_link.status_code == 201  # ids are per link
+    assert Comment.objects.filter(body="Mine").count() == 0
+    assert Comment.objects.count() == 2
+
+
 def test_a_reply_to_a_reply_or_to_another_links_comment_is_a_404(link):
     parent = post_comment(link).json()
     reply = post_comment(link, parent=parent["id"]).json()

@@ -21,7 +21,7 @@ KEY = "k" * 40
 def comment(link, body: str, **fields) -> Comment:
     return comment_create_by_guest(
         link=link, reviewer_key=KEY, body=body, author_name="Ana", **{"side": "b", "start": 2.0, **fields}
-    )
+    ).comment
 
 
 @pytest.mark.django_db

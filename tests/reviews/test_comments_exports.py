@@ -30,7 +30,7 @@ def test_a_videos_notes_export_has_its_reviewers_comments_in_a_section_of_their_
     link = ShareLinkFactory(video=video, permission="comment")
     made = comment_create_by_guest(
         link=link, reviewer_key=KEY, body="Colour is off", author_name="Ana", side="video", start=4.0
-    )
+    ).comment
     comment_reply_by_owner(owner=video.owner, comment=made, body="Regraded")
     # A comment on a comparison the video is in is not the video's.
     comparison_link = ShareLinkFactory(comparison=comparison, permission="comment")

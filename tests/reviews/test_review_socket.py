@@ -35,7 +35,9 @@ async def guest_socket(token: str) -> WebsocketCommunicator:
 
 
 def comment_on(link: ShareLink, body: str = "Too loud here"):
-    return comment_create_by_guest(link=link, reviewer_key=KEY, body=body, author_name="Ana", side="b", start=2.0)
+    return comment_create_by_guest(
+        link=link, reviewer_key=KEY, body=body, author_name="Ana", side="b", start=2.0
+    ).comment
 
 
 async def test_a_guest_hears_its_links_comments_and_never_another_links() -> None:

@@ -52,8 +52,8 @@ def assert_no_server_errors(during: list[Outcome]) -> None:
 
 
 def assert_nothing_lost(site: FaultSite, base_url: str) -> None:
-    replays = site.ask_again(base_url)
-    assert all(status in (200, 201) for status in replays), f"questions asked again: {replays}"
+    replays = site.send_again(base_url)
+    assert all(status in (200, 201) for status in replays), f"comments and questions sent again: {replays}"
     assert site.comment_problems() == []
     assert site.answer_problems() == []
     assert site.ledger_problems() == []

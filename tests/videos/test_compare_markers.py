@@ -259,7 +259,7 @@ def commented(comparison):
         side="b",
         start=6.0,
         end=8.0,
-    )
+    ).comment
     comment_reply_by_owner(owner=comparison.owner, comment=logo, body="Smaller in v3")
     comment_set_resolved(comment=logo, resolved=True)
     comment_create_by_guest(link=link, reviewer_key=key, body="Cut here?", author_name="Bo", side="b", start=12.0)

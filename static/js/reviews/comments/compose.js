@@ -4,9 +4,10 @@
 // range. Enter posts, Shift+Enter starts a new line, Esc cancels. The name is asked the first time
 // and kept; what is typed and not yet sent is kept in sessionStorage, so a reload does not lose it.
 
-import { reviewerName, rememberName } from "./identity.js";
+import { randomHex, reviewerName, rememberName } from "./identity.js";
 
 const NAME_MAX = 60;
+const CLIENT_ID_BYTES = 16;
 
 export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, post }) {
   const compose = panel.querySelector("[data-comments-compose]");
@@ -26,6 +27,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
   // { times: {side: {time, waiting}}, start, end, resume } while the form is open
   let open = null;
   let sending = false;
+  // The id this comment is sent with, kept while it is unchanged: sending it again after a failure
+  // whose comment was stored anyway (the reply lost) gets the stored one back, not a second copy.
+  let clientId = null;
 
   const chosenSide = () => form.querySelector('input[name="side"]:checked')?.value || sides[0];
 
@@ -94,6 +98,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
       }
     }
     const side = chosenSide();
+    if (!draft) {
+      clientId = null; // a new comment; a draft kept from a failed send keeps its id
+    }
     open = {
       times,
       resume,
@@ -175,13 +182,15 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     }
     const side = chosenSide();
     const round = (seconds) => Math.round(seconds * 1000) / 1000;
-    const comment = { side, start: round(open.start), body: text, author_name: name };
+    clientId ??= randomHex(CLIENT_ID_BYTES);
+    const comment = { side, start: round(open.start), body: text, author_name: name, client_id: clientId };
     if (open.end !== null) {
       comment.end = round(open.end);
     }
     sending = true;
     try {
       await post(comment);
+      clientId = null;
       rememberName(name);
       nameField.hidden = true;
       close({ resume: true });
@@ -205,7 +214,10 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
       send();
     }
   });
-  body.addEventListener("input", saveDraft);
+  body.addEventListener("input", () => {
+    clientId = null; // a changed comment is a new one
+    saveDraft();
+  });
   form.addEventListener("change", (event) => {
     if (event.target.name === "side" && open) {
       const side = chosenSide();

@@ -24,12 +24,17 @@ function store(item, value) {
 
 let keyThisVisit = "";
 
+export function randomHex(byteCount) {
+  // crypto.getRandomValues, not randomUUID: a page served over plain http has only the former.
+  const bytes = new Uint8Array(byteCount);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export function reviewerKey() {
   let key = stored(KEY_ITEM) || keyThisVisit;
   if (!/^[0-9a-f]{64}$/.test(key)) {
-    const bytes = new Uint8Array(KEY_BYTES);
-    window.crypto.getRandomValues(bytes);
-    key = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    key = randomHex(KEY_BYTES);
     store(KEY_ITEM, key);
   }
   keyThisVisit = key;
