@@ -37,7 +37,7 @@ let draft = null;
 let rangeStart = null;
 let pendingDelete = null; // {note, timer, origin, token}
 let refreshTimer = null;
-let saving = false;
+let saving = null; // the save under way (a promise), so a note asked for meanwhile waits for it
 
 function timeLabel(note) {
   return note.end != null ? `${clock(note.start)}–${clock(note.end)}` : clock(note.start);
@@ -198,6 +198,9 @@ async function currentState() {
 
 // A note at `start`: the one being written if any, else a put-aside draft of this video, else a new one.
 async function noteAt(start, wasPlaying) {
+  // A note asked for while the last one is being saved (the key pressed again at once) is the next
+  // note, not the one closing: it opens once that one is closed.
+  if (saving) await saving.catch(() => {});
   if (!composer.hidden) {
     textarea.focus();
     return;
@@ -295,21 +298,24 @@ async function save() {
     composerStatus.textContent = "Type the note first (or use “AI note here”).";
     return;
   }
-  saving = true;
   const body = { start: Number(draft.start.toFixed(2)), text };
   if (draft.end != null) body.end = Number(draft.end.toFixed(2));
-  try {
-    await post(body);
-    await chrome.storage.local.remove(NOTE_DRAFT);
-    closeComposer();
+  saving = (async () => {
+    try {
+      await post(body);
+      await chrome.storage.local.remove(NOTE_DRAFT);
+      closeComposer();
+    } catch (error) {
+      composerStatus.textContent = "Not saved: your note is kept.";
+      showError(error);
+      return;
+    } finally {
+      saving = null;
+    }
     await load();
     video?.onChanged(); // a note on a YouTube video not yet in SAGE adds it
-  } catch (error) {
-    composerStatus.textContent = "Not saved: your note is kept.";
-    showError(error);
-  } finally {
-    saving = false;
-  }
+  })();
+  await saving;
 }
 
 export async function aiNoteHere() {
