@@ -13,12 +13,14 @@ cancel), and so does one with nothing to answer from (the question was asked). A
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -30,8 +32,10 @@ from billing.quota import chat_answer_pay, quota_consume, quota_release
 from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
+from sage.availability import unavailability
 from sage.errors import Conflict, Invalid
 from sage.queueing import TaskRef
+from sage.retrying import call_until_back
 from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
@@ -47,6 +51,8 @@ class ChatInputError(Invalid):
     def __init__(self, message: str, *, code: str = "invalid") -> None:
         super().__init__(message, code=code)
 
+
+logger = logging.getLogger(__name__)
 
 INTERRUPTED = "The answer was interrupted before it was finished. You were not charged."
 
@@ -286,64 +292,106 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
 
 
 def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int) -> AnswerStart:
+    begun: AnswerStart | None = None
+    try:
+        with transaction.atomic():
+            begun = _begin_statements(
+                viewer=viewer, conversation=conversation, text=text, client_id=client_id, cost=cost
+            )
+    except DatabaseError as error:
+        if begun is not None and unavailability(error) is not None:
+            # The COMMIT met an outage: stored or not, nobody can tell, and nobody will write this
+            # answer (the asker is told 503). Failed, and its hold refunded, once the database is back.
+            _fail_when_back(begun.answer.pk)
+        raise
+    return begun
+
+
+def _begin_statements(
+    *, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int
+) -> AnswerStart:
     now = timezone.now()
-    with transaction.atomic():
-        connection = transaction.get_connection()
-        question_values = _new_message(
-            conversation_id=conversation.pk,
-            role=Message.Role.USER,
-            content=text,
-            status=Message.Status.COMPLETE,
-            cost=0,
-            client_id=client_id,
-            reply_to_id=None,
+    connection = transaction.get_connection()
+    question_values = _new_message(
+        conversation_id=conversation.pk,
+        role=Message.Role.USER,
+        content=text,
+        status=Message.Status.COMPLETE,
+        cost=0,
+        client_id=client_id,
+        reply_to_id=None,
+        created_at=now,
+    )
+    with connection.cursor() as cursor:
+        # A client_id sent before fails this insert (IntegrityError: the caller's replay).
+        cursor.execute(_BEGIN_QUESTION_SQL, _insert_params(question_values, connection))
+        row = cursor.fetchone()
+        if row is None:
+            raise Conversation.DoesNotExist("The conversation is gone.")
+        locked = Conversation.from_db(connection.alias, attnames(Conversation), row[:-1])
+        if locked.deleted_at is not None:  # trashed since the socket or page opened it
+            raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
+        question = _saved_message(connection.alias, locked, id=row[-1], **question_values)
+        history = _history_before(locked, question)
+        answer_values = _new_message(
+            conversation_id=locked.pk,
+            role=Message.Role.ASSISTANT,
+            content="",
+            status=Message.Status.STREAMING,
+            cost=cost,
+            client_id="",
+            reply_to_id=question.pk,
             created_at=now,
         )
-        with connection.cursor() as cursor:
-            # A client_id sent before fails this insert (IntegrityError: the caller's replay).
-            cursor.execute(_BEGIN_QUESTION_SQL, _insert_params(question_values, connection))
-            row = cursor.fetchone()
-            if row is None:
-                raise Conversation.DoesNotExist("The conversation is gone.")
-            locked = Conversation.from_db(connection.alias, attnames(Conversation), row[:-1])
-            if locked.deleted_at is not None:  # trashed since the socket or page opened it
-                raise ChatInputError("This conversation is in the trash: restore it to go on.", code="trashed")
-            question = _saved_message(connection.alias, locked, id=row[-1], **question_values)
-            history = _history_before(locked, question)
-            answer_values = _new_message(
-                conversation_id=locked.pk,
-                role=Message.Role.ASSISTANT,
-                content="",
-                status=Message.Status.STREAMING,
-                cost=cost,
-                client_id="",
-                reply_to_id=question.pk,
-                created_at=now,
+        try:  # a refusal spoils the transaction, which is then rolled back whole
+            cursor.execute(_BEGIN_ANSWER_SQL, _insert_params(answer_values, connection))
+        except IntegrityError as error:
+            if _constraint_of(error) == _ONE_STREAMING_ANSWER:
+                raise _AnswerUnderWay() from error
+            raise
+        (answer_id,) = cursor.fetchone()
+    answer = _saved_message(connection.alias, locked, id=answer_id, **answer_values)
+    answer.reply_to = question
+    # Counted and charged by the answer's id: a refusal rolls all of this back.
+    answer.hold = _pay_for_answer(viewer, answer, cost)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BEGIN_RECORD_SQL,
+            {
+                "hold_id": answer.hold_id,
+                "answer_id": answer.pk,
+                "now": timezone.now(),
+                "title": None if locked.title else _title_from(text),
+                "conversation_id": locked.pk,
+            },
+        )
+    owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
+    return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
+
+
+# How long a process keeps trying to fail an answer whose beginning's fate an outage hid; after that,
+# the beat's reaper closes it once CHAT_STALE_ANSWER_SECONDS have passed.
+FAIL_WHEN_BACK_SECONDS = 300.0
+
+
+def _fail_when_back(answer_id: int) -> None:
+    """Fail `answer_id` if it was stored, as soon as the database answers again, in a thread of its own
+    (the request that began it has an error to answer now)."""
+
+    def fail() -> None:
+        try:
+            call_until_back(
+                lambda: answer_fail(answer_id=answer_id, error=INTERRUPTED),
+                what=f"failing answer {answer_id}, begun as the database went away",
+                transient=lambda error: unavailability(error) is not None,
+                within_seconds=FAIL_WHEN_BACK_SECONDS,
             )
-            try:  # a refusal spoils the transaction, which is then rolled back whole
-                cursor.execute(_BEGIN_ANSWER_SQL, _insert_params(answer_values, connection))
-            except IntegrityError as error:
-                if _constraint_of(error) == _ONE_STREAMING_ANSWER:
-                    raise _AnswerUnderWay() from error
-                raise
-            (answer_id,) = cursor.fetchone()
-        answer = _saved_message(connection.alias, locked, id=answer_id, **answer_values)
-        answer.reply_to = question
-        # Counted and charged by the answer's id: a refusal rolls all of this back.
-        answer.hold = _pay_for_answer(viewer, answer, cost)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _BEGIN_RECORD_SQL,
-                {
-                    "hold_id": answer.hold_id,
-                    "answer_id": answer.pk,
-                    "now": timezone.now(),
-                    "title": None if locked.title else _title_from(text),
-                    "conversation_id": locked.pk,
-                },
-            )
-        owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
-        return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
+        except Exception:
+            logger.warning("answer %s is left for the reaper", answer_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection, back to the pool
+
+    threading.Thread(target=fail, name=f"fail-answer-{answer_id}", daemon=True).start()
 
 
 def _history_before(conversation: Conversation, question: Message) -> tuple[Message, ...]:

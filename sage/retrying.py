@@ -20,7 +20,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from tenacity import (
@@ -151,6 +151,20 @@ UNTIL_BACK_FIRST_WAIT_SECONDS = 0.25
 UNTIL_BACK_MAX_WAIT_SECONDS = 5.0
 
 
+def _until_back_policy(what: str, transient: Callable[[BaseException], bool], within_seconds: float) -> dict[str, Any]:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        logger.warning("%s failed (%r); trying again in %.1f s", what, error, state.upcoming_sleep)
+
+    return {
+        "stop": stop_after_delay(within_seconds),
+        "wait": wait_random_exponential(multiplier=UNTIL_BACK_FIRST_WAIT_SECONDS, max=UNTIL_BACK_MAX_WAIT_SECONDS),
+        "retry": retry_if_exception(transient),
+        "before_sleep": before_sleep,
+        "reraise": True,
+    }
+
+
 async def acall_until_back(
     call: Callable[[], Awaitable[_Result]],
     *,
@@ -160,16 +174,15 @@ async def acall_until_back(
 ) -> _Result:
     """`call()`'s result, tried again while it fails for a passing reason (`transient`: a database
     or cache that is away) for up to `within_seconds`; then the last error is raised."""
+    return await AsyncRetrying(**_until_back_policy(what, transient, within_seconds))(call)
 
-    def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
-        logger.warning("%s failed (%r); trying again in %.1f s", what, error, state.upcoming_sleep)
 
-    retrying = AsyncRetrying(
-        stop=stop_after_delay(within_seconds),
-        wait=wait_random_exponential(multiplier=UNTIL_BACK_FIRST_WAIT_SECONDS, max=UNTIL_BACK_MAX_WAIT_SECONDS),
-        retry=retry_if_exception(transient),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-    return await retrying(call)
+def call_until_back(
+    call: Callable[[], _Result],
+    *,
+    what: str,
+    transient: Callable[[BaseException], bool],
+    within_seconds: float,
+) -> _Result:
+    """The same in a thread (the waits block it): for a worker thread of its own."""
+    return Retrying(**_until_back_policy(what, transient, within_seconds))(call)

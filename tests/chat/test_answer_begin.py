@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -237,3 +238,64 @@ def test_two_questions_at_once_in_one_conversation_get_one_answer() -> None:
     assert Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT).count() == 1
     assert QuotaCounter.objects.get(owner_key=f"user:{user.pk}").used == 1
     connection.close()
+
+
+def _answer_of(conversation: Conversation) -> Message:
+    return Message.objects.get(conversation=conversation, role=Message.Role.ASSISTANT)
+
+
+def _wait_for(condition, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_whose_commit_went_through_as_the_database_went_away_is_failed_and_refunded(monkeypatch) -> None:
+    # The COMMIT reaches Postgres, but its reply is lost with the connection: the asker is told the
+    # database is away (503), and nobody writes the stored answer. It is failed once the database
+    # answers, not left holding the asker's tokens until the reaper comes by ten minutes later.
+    user = UserFactory()
+    balance = Wallet.objects.get(user=user).balance
+    conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None))
+    commit = connection.commit
+
+    def commit_then_lose_the_reply() -> None:
+        commit()
+        raise OperationalError("consuming input failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "commit", commit_then_lose_the_reply)
+    with pytest.raises(OperationalError):
+        _ask(user, "How hot should the oven be?", conversation=conversation)
+    monkeypatch.undo()
+
+    assert _wait_for(lambda: _answer_of(conversation).status == Message.Status.ERROR)
+    answer = _answer_of(conversation)
+    assert answer.error_message == services.INTERRUPTED
+    assert Wallet.objects.get(user=user).balance == balance
+    assert answer.hold is not None and answer.hold.status == Hold.Status.RELEASED
+    # The conversation takes the question again (its client_id answers with the failed one).
+    again = _ask(user, "How hot should the oven be?", conversation=conversation, client_id="c2")
+    assert again.answer.status == Message.Status.STREAMING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_whose_commit_never_happened_leaves_nothing_behind(monkeypatch) -> None:
+    user = UserFactory()
+    balance = Wallet.objects.get(user=user).balance
+    conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None))
+
+    def connection_lost_before_commit() -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "commit", connection_lost_before_commit)
+    with pytest.raises(OperationalError):
+        _ask(user, "How hot should the oven be?", conversation=conversation)
+    monkeypatch.undo()
+
+    time.sleep(0.5)  # the failing thread finds nothing to fail
+    assert Message.objects.filter(conversation=conversation).count() == 0
+    assert Wallet.objects.get(user=user).balance == balance
