@@ -2,7 +2,8 @@
 every kind of finding engine 3 reports, the comparison is asked for as a client asks (`POST
 /api/v1/comparisons`), then read back as each reader gets it — the API's JSON, the CSV and JSON
 reports, the markers (EDL, FCPXML, CSV) on both sides and the page's differences, counts, summary
-and alignment — and the whole compared with the snapshot committed beside this file.
+and alignment — and the whole compared with the snapshot committed beside this file; the JSON
+also against the committed API schema, the FCPXML against Final Cut's DTD.
 
 It is the guard for work on the engine that must change nothing a user sees (a speed-up, a new
 layout): a difference fails here. When a change to what users see is intended and said (in the
@@ -25,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
+from lxml import etree
 from lxml import html as lxml_html
+from openapi_schema_validator import OAS30Validator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
@@ -36,6 +40,7 @@ from sage.synthetic_media.corpus import case_named, render_case
 from sage.synthetic_media.real_footage import REAL_CASES, render_real_case
 from sage.synthetic_media.real_footage.sources import missing_media
 from tests.factories import TranscriptFactory, UserFactory, VideoFactory
+from tests.videos.test_marker_formats import DTD
 from videos.models import Video, VideoFingerprint
 from videos.pipeline.steps import embed_and_store_clips
 from videos.screen_text import stage as screen_text_stage
@@ -45,6 +50,7 @@ from videos.screen_text.tracking import ShownLine
 pytestmark = pytest.mark.django_db
 
 PLACES = 3
+COMMITTED_SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 Line = tuple[float, float, str]
 
 
@@ -101,6 +107,13 @@ PAIRS: dict[str, Pair] = {
     "quick_grade": Pair(synthetic("quick_grade")),  # `visual`
     "quick_music_swap": Pair(synthetic("quick_music_swap")),  # `audio`
 }
+
+
+@pytest.fixture(scope="module")
+def comparison_schema() -> OAS30Validator:
+    """The committed API contract's comparison (test_api_schema_snapshot.py keeps it the code's)."""
+    components = yaml.safe_load(COMMITTED_SCHEMA.read_text())["components"]
+    return OAS30Validator({"$ref": "#/components/schemas/ComparisonOutput", "components": components})
 
 
 @pytest.fixture
@@ -195,6 +208,7 @@ def page_parts(page: str) -> dict[str, Any]:
 def test_what_users_see_of_a_comparison_is_what_the_snapshot_holds(
     name: str,
     snapshot_json: SnapshotAssertion,
+    comparison_schema: OAS30Validator,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -224,6 +238,7 @@ def test_what_users_see_of_a_comparison_is_what_the_snapshot_holds(
     api = f"/api/v1/comparisons/{comparison_id}"
 
     detail = client.get(api).json()
+    comparison_schema.validate(detail)
     # The JSON report is the API's comparison with the reviewers' comments (none here) added.
     report = client.get(f"{api}/export.json").json()
     assert without_ids(report) == {**without_ids(detail), "comments": []}
@@ -239,3 +254,7 @@ def test_what_users_see_of_a_comparison_is_what_the_snapshot_holds(
         "page": page_parts(client.get(f"/compare/{comparison_id}/").content.decode()),
     }
     assert seen == snapshot_json
+    # The marker files still open where they did: Final Cut's DTD for the FCPXML.
+    for side in ("a", "b"):
+        fcpxml = etree.fromstring(client.get(f"{api}/markers.fcpxml?side={side}").content)
+        assert DTD.validate(fcpxml), DTD.error_log.filter_from_errors()
