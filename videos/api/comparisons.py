@@ -192,7 +192,12 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     video_a = VideoBrief()
     video_b = VideoBrief()
     engine = serializers.ChoiceField(
-        choices=[(1, "aligned on 2 s clips"), (2, "refined"), (3, "refined, with moves, A/V sync, speed and text")],
+        choices=[
+            (0, "none yet"),
+            (1, "aligned on 2 s clips"),
+            (2, "refined"),
+            (3, "refined, with moves, A/V sync, speed and text"),
+        ],
         help_text="The engine that made the stored result. 3, the current one: aligned on fine fingerprints "
         "to the frame, differences verified on the frames and the sound (`matched_spans`, `offset`, segment "
         "times to 0.1 s), and moves, A/V sync, speed changes and changed on-screen text looked for. 1 and 2 "
