@@ -94,7 +94,7 @@ def make_link() -> str:
         owner=owner,
         video_a=video_a,
         video_b=video_b,
-        engine=2,
+        engine=3,
         threshold=0.15,
         offset=1.4,
         matched_spans=comparisons.REFINED_SPANS,
@@ -105,8 +105,6 @@ def make_link() -> str:
         summary=comparisons.REFINED_SUMMARY,
         summary_backend="extractive",
         word_diff={"removed": [], "added": []},
-        a_clip_times=[],
-        b_clip_times=[],
     )
     _, token = share_link_create(owner=owner, shared=comparison, name="Bench", permission="comment")
     return token

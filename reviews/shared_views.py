@@ -38,6 +38,7 @@ from sage.views import not_found
 from videos.api.comparisons import ThresholdInput, comparison_payload
 from videos.captions import VTT_CONTENT_TYPE, webvtt
 from videos.compare.services import MAX_THRESHOLD
+from videos.compare.views import comparison_template
 from videos.media import content_type_for, serve_stored_file
 from videos.models import Comparison
 from videos.selectors import transcript_lines
@@ -103,7 +104,7 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
         return _not_found_page(request)  # a stack whose versions are all gone
     if isinstance(shown, Comparison):
         context = shared_comparison_context(request, token, link, shown)
-        return _shared(render(request, "compare/comparison.html", context))
+        return _shared(render(request, comparison_template(shown), context))
     return _shared(render(request, "reviews/shared_video.html", shared_video_context(request, token, link, shown)))
 
 

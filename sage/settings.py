@@ -461,6 +461,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "videos.tasks.take_over_lapsed_videos",
         "schedule": timedelta(seconds=30),
     },
+    # Comparisons made by an older engine are recomputed by the current one, a batch at a time; a
+    # sweep finds none once all are done (and those a lost task or a crash left behind otherwise).
+    "recompute-old-comparisons": {
+        "task": "videos.tasks.recompute_old_comparisons",
+        "schedule": timedelta(minutes=10),
+    },
     "abort-idle-uploads": {
         "task": "videos.tasks.abort_idle_uploads",
         "schedule": crontab(minute=35),

@@ -114,17 +114,26 @@ class TokenPackFactory(factory.django.DjangoModelFactory):
 OWNER = factory.SelfAttribute("..owner")  # a row's related rows belong to its owner
 
 
+# A segment as engine 1 stored it: on whole clips, with its clip pairs, a clip distance for a score.
+CLIP_GRID_SEGMENTS = [
+    {"kind": "visual", "a_start": 2.0, "a_end": 4.0, "b_start": 2.0, "b_end": 4.0, "peak": 0.4, "mean": 0.4,
+     "severity": "high", "first_pair": 1, "last_pair": 1},
+]  # fmt: skip
+
+
 class ComparisonFactory(factory.django.DjangoModelFactory):
     """A comparison row with its stored result, made without the engine (whose judgement has tests of
-    its own). By default an older clip-grid row (engine 1) of two 8 s videos that match clip for clip;
-    `refined=True` gives an engine-2 row (REFINED_SPANS, REFINED_SEGMENTS) of a 20 s A and a 23.4 s B."""
+    its own). By default a current-engine row of two 8 s videos that match throughout; `refined=True`
+    gives one with REFINED_SPANS and REFINED_SEGMENTS, of a 20 s A and a 23.4 s B. Rows as older
+    engines stored them (recomputed by the current one, videos.compare.recompute): `engine=2` with
+    `refined=True` (the same fields, before engine 3), `clip_grid=True` an engine-1 row (its clip-grid
+    columns are gone: a threshold on the clip-distance scale and segments with clip pairs)."""
 
     class Meta:
         model = "videos.Comparison"
 
     class Params:
         refined = factory.Trait(
-            engine=2,
             threshold=0.15,
             offset=1.4,
             matched_spans=factory.LazyFunction(lambda: copy.deepcopy(REFINED_SPANS)),
@@ -139,12 +148,16 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
             video_b=factory.SubFactory(
                 "tests.factories.VideoFactory", owner=OWNER, title="Refined B", duration=23.4, fps=25.0, comparable=True
             ),
-            a_clip_times=[],
-            b_clip_times=[],
-            a_indexes=[],
-            b_indexes=[],
-            visual_distances=[],
-            audio_distances=[],
+        )
+        clip_grid = factory.Trait(
+            engine=1,
+            threshold=0.05,
+            offset=None,
+            matched_spans=[],
+            segments=factory.LazyFunction(lambda: copy.deepcopy(CLIP_GRID_SEGMENTS)),
+            counts=factory.LazyFunction(lambda: {"visual": 1}),
+            similarity=75.0,
+            summary="1 difference (1 picture); 75 % of the aligned time matches.",
         )
 
     owner = factory.SubFactory(UserFactory)
@@ -154,13 +167,9 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
     video_b = factory.SubFactory(
         "tests.factories.VideoFactory", owner=OWNER, title="Clip B", duration=8.0, fps=15.0, comparable=True
     )
-    threshold = 0.05
-    a_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
-    b_clip_times = factory.LazyFunction(lambda: [[0.0, 2.0], [2.0, 4.0], [4.0, 6.0], [6.0, 8.0]])
-    a_indexes = [0, 1, 2, 3]
-    b_indexes = [0, 1, 2, 3]
-    visual_distances = [0.001, 0.002, 0.001, 0.001]
-    audio_distances = [0.0, 0.0, 0.0, 0.0]
+    engine = 3
+    threshold = 0.15
+    matched_spans = factory.LazyFunction(lambda: [[0.0, 8.0, 0.0, 8.0]])
     word_diff = factory.LazyFunction(lambda: {"removed": [], "added": []})
     summary = "No differences at this threshold: the videos match over the aligned time (100 %)."
     summary_backend = "extractive"

@@ -140,11 +140,13 @@ class ComparisonAdmin(admin.ModelAdmin[Comparison]):
     """Read-only: comparisons are made (and their threshold kept) by their owners."""
 
     list_display = ["__str__", "owner", "metric", "alignment", "threshold", "similarity", "updated_at"]
-    list_filter = ["metric", "alignment"]
+    # Which engine made a row, and whether its videos could be read: what is left to recompute.
+    list_filter = ["engine", "unreadable", "metric", "alignment"]
     list_select_related = ["owner"]
     search_fields = ["owner__email", "video_a__title", "video_b__title"]
     fields = readonly_fields = (
-        "owner", "video_a", "video_b", "metric", "alignment", "threshold", "similarity", "counts", "segments",
+        "owner", "video_a", "video_b", "metric", "alignment", "engine", "unreadable", "threshold", "similarity",
+        "counts", "segments",
         "word_changes", "summary", "summary_backend", "created_at", "updated_at",
     )  # fmt: skip
 

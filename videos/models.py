@@ -387,11 +387,11 @@ class TranscriptChunk(models.Model):
 
 
 class Comparison(models.Model):
-    """Two of one person's ready uploads compared clip by clip.
+    """Two of one person's ready uploads compared.
 
-    The expensive part — the alignment and every aligned pair's distances — is stored; segments,
-    counts and similarity are derived from it at `threshold`, so changing the threshold never
-    touches a vector. One row per (pair, metric, alignment): asking again reuses it."""
+    The expensive part — the alignment (`matched_spans`) and the change measured along it — is
+    stored; segments, counts and similarity are derived from it at `threshold`, so changing the
+    threshold decodes nothing. One row per (pair, metric, alignment): asking again reuses it."""
 
     class Metric(models.TextChoices):
         COSINE = "cosine", "Cosine"
@@ -408,29 +408,25 @@ class Comparison(models.Model):
     metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.COSINE)
     alignment = models.CharField(max_length=10, choices=Alignment.choices, default=Alignment.CUTS)
     threshold = models.FloatField()
-    # Per aligned pair: the clip index on A and on B (-1: only the other video has a clip there),
-    # and the visual and audio distances (null where not measured).
-    a_indexes = models.JSONField(default=list)
-    b_indexes = models.JSONField(default=list)
-    visual_distances = models.JSONField(default=list)
-    audio_distances = models.JSONField(default=list)
-    # Derived at `threshold` (see videos.compare.services.comparison_rederive).
+    # Derived at `threshold` from what the engine measured (see videos.compare.services.comparison_at).
     segments = models.JSONField(default=list)
     similarity = models.FloatField(default=100.0)
     counts = models.JSONField(default=dict)
     # What changed in the words, per segment index: {"removed": [...], "added": [...]} (both transcripts).
     word_changes = models.JSONField(default=dict)
-    # What judging at another threshold needs besides the distances, kept so that it reads no clip
-    # row and no transcript: each clip's [start, end] on A and on B, and the transcripts' word diff
-    # (videos.compare.words). Null on rows made before these were kept: filled on first use.
-    a_clip_times = models.JSONField(null=True, blank=True)
-    b_clip_times = models.JSONField(null=True, blank=True)
+    # The transcripts' word diff (videos.compare.words), kept so that judging at another threshold
+    # reads no transcript.
     word_diff = models.JSONField(null=True, blank=True)
     summary = models.TextField(blank=True)
     summary_backend = models.CharField(max_length=12, blank=True)
-    # Engine 2 (videos.compare.changes): aligned on the fingerprints, not the clip grid. 1: a row
-    # made on the clip grid alone (re-derived on the fingerprints once both videos have them).
+    # Which engine made the stored result (videos.compare.services.CURRENT_ENGINE): a row's
+    # provenance. 1 (the clip grid) and 2 (refined, before moves, sync, speed and text) are older
+    # engines whose rows are recomputed by the current one (videos.compare.recompute); 0 is a row
+    # no engine has made yet (its videos were being fingerprinted when it was asked for).
     engine = models.PositiveSmallIntegerField(default=1)
+    # An older row that could not be recomputed because its videos can no longer be read: it keeps
+    # no result, and its pages say so (compare again, or delete it).
+    unreadable = models.BooleanField(default=False)
     # Seconds to add to a time on A to get the same moment on B, over the first matched span.
     offset = models.FloatField(null=True, blank=True)
     # [[a_start, a_end, b_start, b_end], ...]: stretches shown in both videos, in order.

@@ -11,8 +11,8 @@ from celery.worker.request import Request
 from django.conf import settings
 from django.db import connections
 
+from videos.compare.recompute import comparison_recompute_by_id, comparisons_recompute_batch
 from videos.compare.services import (
-    comparison_refine_by_id,
     comparison_refresh_text_by_id,
     comparison_summarize_with_gemini,
     comparison_verify_by_id,
@@ -110,10 +110,21 @@ def summarize_comparison(comparison_id: int) -> bool:
 
 
 @shared_task
-def refine_comparison(comparison_id: int) -> bool:
-    """Move a comparison made on the clip grid to engine 2, fingerprinting its videos first where
-    they were processed before fingerprints existed (media queue). Done once: engine-2 rows are skipped."""
-    return comparison_refine_by_id(comparison_id)
+def recompute_comparison(comparison_id: int) -> str:
+    """One comparison made by an older engine (or by none yet) made by the current one, its videos
+    fingerprinted first where they have none (media queue). Done once: a current row is skipped."""
+    return comparison_recompute_by_id(comparison_id).value
+
+
+@shared_task
+def recompute_old_comparisons(after: int = 0) -> int | None:
+    """Beat, every 10 minutes: the next batch of comparisons made by an older engine recomputed
+    (media queue), then the batch after it queued while any remain. Run again, or after a crash, it
+    goes on with the rows still older: done ones are no longer picked."""
+    next_after = comparisons_recompute_batch(after=after)
+    if next_after is not None:
+        recompute_old_comparisons.delay(next_after)
+    return next_after
 
 
 @shared_task

@@ -1,8 +1,8 @@
 // The comparison page: two players with one transport, kept in step through the alignment, on one
 // timeline of the differences.
 //
-// The timeline's axis is the alignment itself: the stretches both videos show (a refined
-// comparison's matched spans; an older one's aligned clip pairs) and, between them, what only one
+// The timeline's axis is the alignment itself: the stretches both videos show (the comparison's
+// matched spans) and, between them, what only one
 // has. A stretch only B has therefore takes room on the timeline, and the two videos meet again
 // after it. Playback follows that axis: where both have content, A leads and B follows at A's time
 // mapped through the span (b = b_start + (a − a_start)); inside a stretch only B has, A waits (paused

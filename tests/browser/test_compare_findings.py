@@ -9,7 +9,6 @@ late throughout and A's 10–12 s shown at B's 2–4 s as well: the page is test
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
 from devtools.comparisons import measured_stretch
@@ -23,7 +22,6 @@ from tests.browser.test_compare_page import (
     refined_files,  # noqa: F401 -- a fixture
     times,
 )
-from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
 
@@ -54,19 +52,6 @@ def found(transactional_db, refined_files, settings, site_url: str, page: Page) 
         summary="5 differences.",
     )
     return open_comparison(page, site_url, comparison)
-
-
-@pytest.fixture
-def older(transactional_db, refined_files, settings) -> Comparison:  # noqa: F811
-    """The same files compared by the engine before engine 3: no findings, no measured stretches."""
-    return comparison_of_refined_files(
-        refined_files,
-        settings,
-        "Interview, re-cut",
-        matched_spans=REFINED_SPANS,
-        segments=REFINED_SEGMENTS,
-        measured=[],
-    )
 
 
 def clocks(page: Page) -> tuple[str, str]:
@@ -158,34 +143,3 @@ def test_the_keyboard_still_goes_through_every_difference_moves_included(found: 
     now = times(page)
     assert now["b"] == pytest.approx(2.0 + (now["a"] - 10.0), abs=0.2)
     assert found.errors == []
-
-
-def test_a_comparison_by_the_older_engine_is_marked_on_its_page(site_url: str, page: Page, older: Comparison) -> None:
-    opened = open_comparison(page, site_url, older)
-
-    notice = page.locator("[data-older-engine]")
-    expect(notice).to_contain_text("Made by the older engine (before moves, A/V sync, speed and on-screen text")
-    expect(notice.get_by_role("button", name="Compare again")).to_be_visible()
-    expect(page.locator("[data-timeline-sync]")).to_be_hidden()
-    assert opened.errors == []
-
-
-def test_a_comparison_being_made_again_says_so_until_it_is_done_then_offers_to_reload(
-    site_url: str, page: Page, older: Comparison
-) -> None:
-    # Its owner asked: queued for a worker, which has not picked it up yet.
-    cache.add(f"comparison-refine:{older.pk}", 1, timeout=600)
-    opened = open_comparison(page, site_url, older)
-    expect(page.locator("[data-being-made-again]")).to_contain_text("Being compared again by the current engine")
-    expect(page.get_by_role("button", name="Compare again")).to_have_count(0)
-
-    # The worker is done: the page notices by itself and offers to reload.
-    Comparison.objects.filter(pk=older.pk).update(engine=3, findings=[SYNC], segments=[*REFINED_SEGMENTS, SYNC])
-    made_again = page.locator("[data-made-again]")
-    expect(made_again).to_be_visible(timeout=15_000)
-    expect(page.locator("[data-being-made-again]")).to_be_hidden()
-    made_again.get_by_role("link", name="Reload the page").click()
-
-    expect(page.locator("[data-older-engine]")).to_have_count(0)
-    expect(page.locator("[data-timeline-sync] .timeline-marker")).to_have_count(1)
-    assert opened.errors == []

@@ -9,8 +9,8 @@ Three kinds of comparison, from the most to the least of the real machinery:
   insertion: B has 1.4 s of other pictures first, a replaced 2.2 s at A's 3.2–5.4 s, and 3.8 s
   inserted at A's 9.6 s. The row holds these truths as engine 2 stores them (its spans, its segments
   and what it measured), so the page's behaviour is tested apart from the engine's judgement.
-- **An older comparison stored by hand** (engine 1, on the clip grid), on the first pair of files:
-  the page still drives its players through the clip pairs.
+- **A comparison made by an older engine** (engine 1, on the clip grid), on the first pair of files:
+  its page says it is being recomputed until the current engine has made it, then shows that.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from devtools import processes
 from devtools.comparisons import measured_stretch
 from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
@@ -42,6 +40,7 @@ from tests.browser.signing_in import log_in
 from tests.browser.test_video_pages import page_errors
 from tests.browser.threads import in_worker_thread
 from tests.factories import ComparisonFactory, NoteFactory, UserFactory, VideoFactory
+from videos.compare.recompute import Recomputed, comparison_recompute_by_id
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner
@@ -1148,7 +1147,7 @@ def test_the_report_downloads_as_json_and_csv(refined: Opened) -> None:
     pk = refined.comparison.pk
     assert json_download.value.suggested_filename == f"comparison-{pk}.json"
     report = json.loads(Path(json_download.value.path()).read_text())
-    assert (report["engine"], report["offset"]) == (2, 1.4)
+    assert (report["engine"], report["offset"]) == (3, 1.4)
     assert [list(span.values()) for span in report["matched_spans"]] == REFINED_SPANS
     assert [segment["kind"] for segment in report["segments"]] == ["only_b", "visual", "only_b"]
     assert csv_download.value.suggested_filename == f"comparison-{pk}.csv"
@@ -1158,109 +1157,31 @@ def test_the_report_downloads_as_json_and_csv(refined: Opened) -> None:
     assert len([row for row in rows if row["record"] == "curve"]) == len(report["curve"]["a_time"])
 
 
-# --- an older comparison (engine 1, on the clip grid) stored by hand --------------------------------
-#
-# Its clip pairs, as the clip-grid engine aligns the first pair of files (cuts): A's clips 0–5 face
-# B's 0–5, B's 6–8 (12–18 s) are B's alone, A's 6–7 face B's 9–10.
-
-OLDER_PAIRS = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (-1, 6), (-1, 7), (-1, 8), (6, 9), (7, 10)]
-OLDER_SEGMENTS = [
-    {"kind": "visual", "a_start": 4.0, "a_end": 8.0, "b_start": 4.0, "b_end": 8.0, "peak": 0.4, "mean": 0.4,
-     "severity": "high", "first_pair": 2, "last_pair": 3},
-    {"kind": "only_b", "a_start": 12.0, "a_end": 12.0, "b_start": 12.0, "b_end": 18.0, "peak": None,
-     "mean": None, "severity": None, "first_pair": 6, "last_pair": 8},
-]  # fmt: skip
+# --- a comparison made by an older engine -------------------------------------------------------------
 
 
-@pytest.fixture
-def site_without_worker(transactional_db) -> Iterator[str]:
-    """The site with no worker to run tasks: the refinement an older comparison asks for when it is
-    read stays queued, as it does until a worker picks it up, and the row stays on engine 1."""
-    with processes.daphne_server(CELERY_TASK_ALWAYS_EAGER="false") as url:
-        yield url
-
-
-@pytest.fixture
-def older(site_without_worker: str, page: Page, video_files, settings) -> Opened:
+def test_an_older_comparison_says_it_is_being_recomputed_then_shows_what_the_current_engine_found(
+    transactional_db, site_url: str, page: Page, video_files, settings
+) -> None:
     person = UserFactory()
-    comparison = ComparisonFactory(
+    older = ComparisonFactory(
         owner=person,
         video_a=stored_video(person, video_files[0], "Workshop", 16.0, 15.0, settings),
         video_b=stored_video(person, video_files[1], "Workshop, sponsored cut", 22.0, 15.0, settings),
-        a_clip_times=[[2.0 * n, 2.0 * n + 2] for n in range(8)],
-        b_clip_times=[[2.0 * n, 2.0 * n + 2] for n in range(11)],
-        a_indexes=[a for a, _ in OLDER_PAIRS],
-        b_indexes=[b for _, b in OLDER_PAIRS],
-        visual_distances=[
-            0.4 if pair in (2, 3) else (None if a < 0 else 0.002) for pair, (a, _) in enumerate(OLDER_PAIRS)
-        ],
-        audio_distances=[None if a < 0 else 0.0 for a, _ in OLDER_PAIRS],
-        segments=OLDER_SEGMENTS,
-        counts={"visual": 1, "only_b": 1, "high": 1},
-        similarity=72.73,
+        clip_grid=True,
     )
-    return open_comparison(page, site_without_worker, comparison)
+    errors = script_errors(page)
+    log_in(page, site_url, person.email)
+    page.goto(f"{site_url}/compare/{older.pk}/")
 
+    expect(page.locator("[data-recomputing]")).to_contain_text("Being recomputed by the current engine")
+    expect(page.locator("[data-compare-page]")).to_have_count(0)  # nothing of what engine 1 found
+    # The worker's part, here in the test's process: the files fingerprinted, compared, stored.
+    assert in_worker_thread(comparison_recompute_by_id, older.pk) == Recomputed.DONE
 
-def b_for_a(a_time: float) -> float:
-    """Where B should be for A's time: the same until the insertion, 6 s later after it."""
-    return a_time if a_time < INSERTED_AT else a_time + INSERTED_SECONDS
-
-
-def assert_in_step(page: Page, samples: int = 6) -> None:
-    """Both playing, B where the alignment puts A's time, sample after sample."""
-    for _ in range(samples):
-        now = times(page)
-        assert not now["aPaused"] and not now["bPaused"], now
-        assert abs(now["b"] - b_for_a(now["a"])) < IN_STEP_S, now
-        page.wait_for_timeout(150)
-
-
-def test_an_older_comparison_plays_both_videos_in_step_through_its_clip_pairs(older: Opened) -> None:
-    page = older.page
-    expect(markers(page)).to_have_count(2)
-    expect(page.locator(".timeline-span")).to_have_count(0)  # no spans: clip pairs
-    expect(page.locator(".difference").first).to_contain_text("A 00:04–00:08 B 00:04–00:08")
-    page.get_by_role("button", name="Play both").click()
-
-    # A few seconds in, while the videos match: the same time on both.
-    wait_until(lambda: times(page)["a"] >= 2.5, page)
-    assert_in_step(page)
-    expect(page.get_by_role("button", name="Pause both")).to_be_visible()
-
-    # Just before the insertion: B plays the 6 inserted seconds alone while A waits at 12 s…
-    page.get_by_role("button", name="Pause both").click()
-    go_to_difference(page, 1)
-    page.get_by_role("button", name="Play both").click()
-    wait_until(lambda: times(page)["b"] >= 14.0, page)
-    now = times(page)
-    assert now["aPaused"] and not now["bPaused"], now
-    assert now["a"] == pytest.approx(INSERTED_AT, abs=IN_STEP_S)
-    expect(page.locator("[data-sync-status]")).to_have_text("Only B has this stretch: A waits.")
-
-    # …then both go on together, B 6 s ahead.
-    wait_until(lambda: times(page)["b"] >= INSERTED_AT + INSERTED_SECONDS + 1.5, page)
-    assert_in_step(page)
-    assert Comparison.objects.get(pk=older.comparison.pk).engine == 1
-    assert older.errors == []
-
-
-def test_an_older_comparison_refined_while_its_page_is_open_asks_for_a_reload(older: Opened) -> None:
-    page = older.page
-    slider = page.get_by_role("slider", name="Threshold")
-    # A worker moves the row to engine 2 meanwhile: another alignment, another threshold scale.
-    Comparison.objects.filter(pk=older.comparison.pk).update(
-        engine=2, threshold=0.15, offset=0.0, matched_spans=[[0.0, 12.0, 0.0, 12.0], [12.0, 16.0, 18.0, 22.0]]
-    )
-
-    slider.evaluate("(input) => { input.value = '0.1'; input.dispatchEvent(new Event('input', { bubbles: true })); }")
-
-    notice = page.locator("[data-realigned]")
-    expect(notice).to_be_visible()
-    expect(notice).to_contain_text("refined since this page opened")
-    expect(slider).to_be_disabled()
-    expect(markers(page)).to_have_count(2)  # the page's own, not judged on another axis
-    notice.get_by_role("link", name="Reload the page").click()
-    expect(page.locator(".timeline-lane-a .timeline-span")).to_have_count(2)
-    expect(slider).to_be_enabled()
-    assert older.errors == []
+    # The page notices by itself and shows the comparison, on the current engine's spans.
+    expect(page.get_by_role("button", name="Play both")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-recomputing]")).to_have_count(0)
+    expect(page.locator(".timeline-lane-a .timeline-span").first).to_be_visible()
+    expect(page.locator(".difference").first).to_be_visible()
+    assert errors == []

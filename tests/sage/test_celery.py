@@ -32,7 +32,8 @@ def test_tasks_are_json_and_workers_take_one_task_at_a_time() -> None:
 
 def test_media_tasks_go_to_the_media_queue_and_the_rest_to_default() -> None:
     router = app.amqp.router
-    for media_task in ("process_video", "refine_comparison", "verify_comparison", "build_sample"):
+    media_tasks = ("process_video", "recompute_comparison", "recompute_old_comparisons", "verify_comparison")
+    for media_task in (*media_tasks, "build_sample"):
         assert router.route({}, f"videos.tasks.{media_task}")["queue"].name == "media"
     # Video tasks that touch no media must not wait behind whole videos on a media worker.
     for light_task in ("take_over_lapsed_videos", "abort_idle_uploads", "summarize_comparison"):

@@ -1,7 +1,6 @@
 """Engine 3's findings made readable: a move, A/V sync, a speed change, changed text on screen and a
 stretch replaced in place, in the page's list (server-rendered), the written summary, the API and the
-marker exports; and a comparison made by the older engine (2), marked as such and made again when
-its owner asks.
+marker exports.
 
 The rows are the factory's refined comparison (A 20 s, B 23.4 s, B 1.4 s later, 2 s inserted at A's
 9.6 s) with findings stored as the engine stores them; what the engine finds in videos is tested
@@ -20,17 +19,15 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from devtools.comparisons import REFINED_SEGMENTS
-from tests.factories import ComparisonFactory, UserFactory
+from tests.factories import ComparisonFactory
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
-from tests.videos.test_compare_refined import folder, original, processed  # noqa: F401 -- fixtures
-from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
+from videos.compare.finding_words import finding_sentence
 from videos.compare.markers import comparison_markers_file
-from videos.compare.services import comparison_create, comparison_summarize_with_gemini, describe
+from videos.compare.services import comparison_summarize_with_gemini, describe
 from videos.models import Comparison
 
 pytestmark = pytest.mark.django_db
@@ -197,61 +194,6 @@ def test_text_read_from_the_screen_is_shown_as_text_not_markup() -> None:
     assert "Text on screen: A 'NEWS 24' → B '<img src=x onerror=\"alert(1)\">'" in page_text(html)
 
 
-def test_a_comparison_by_the_older_engine_says_so_and_offers_to_compare_again() -> None:
-    older = ComparisonFactory(refined=True)  # engine 2
-    cache.delete(f"comparison-refine:{older.pk}")
-
-    text = page_text(page_of(older))
-
-    assert OLDER_ENGINE_NOTE in text
-    assert "Compare again" in text
-    # Everything else reads as before: a refined comparison, its times to the tenth.
-    assert "Refined to the frame" in text and "A 00:04.2–00:06.9 B 00:05.6–00:08.3" in text
-
-
-def test_the_list_of_past_comparisons_marks_those_by_the_older_engine() -> None:
-    owner = UserFactory()
-    older = ComparisonFactory(refined=True, owner=owner)
-    current = engine3_comparison(owner=owner)
-
-    html = client_for(owner).get("/compare/").content.decode()
-
-    items = dict(re.findall(r'<a href="/compare/(\d+)/">(.*?)</a>', html, flags=re.S))
-    assert "older engine" in page_text(items[str(older.pk)])
-    assert "older engine" not in page_text(items[str(current.pk)])
-
-
-def test_compare_again_queues_the_older_comparison_once_and_the_page_says_it_is_being_made(
-    django_capture_on_commit_callbacks,
-) -> None:
-    older = ComparisonFactory(refined=True)
-    cache.delete(f"comparison-refine:{older.pk}")
-    client = client_for(older.owner)
-
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = client.post(reverse("compare:again", args=[older.pk]))
-        client.post(reverse("compare:again", args=[older.pk]))  # pressed twice
-
-    assert response.status_code == 302 and response["Location"] == f"/compare/{older.pk}/"
-    assert len(queued) == 1
-    text = page_text(page_of(older))
-    assert "Being compared again by the current engine" in text
-    assert "Compare again" not in text
-
-
-def test_only_the_owner_can_have_a_comparison_made_again(django_capture_on_commit_callbacks) -> None:
-    older = ComparisonFactory(refined=True)
-    cache.delete(f"comparison-refine:{older.pk}")
-    stranger = client_for(UserFactory())
-
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        page = stranger.post(reverse("compare:again", args=[older.pk]))
-        api = stranger.post(reverse("api-comparison-compare-again", args=[older.pk]))
-
-    assert (page.status_code, api.status_code, queued) == (404, 404, [])
-    assert client_for(older.owner).get(reverse("compare:again", args=[older.pk])).status_code == 405
-
-
 # --- the API ---------------------------------------------------------------------------------------
 
 
@@ -270,23 +212,6 @@ def test_the_api_gives_each_finding_with_its_own_fields(openapi) -> None:
     # Fields a finding does not have are left out, not null.
     assert not {"lag", "ratio", "text_a", "replaced"} & set(found["visual"])
     conforms(openapi, "ComparisonOutput", body)
-
-
-def test_the_api_marks_a_comparison_by_the_older_engine_and_compares_it_again(
-    openapi, django_capture_on_commit_callbacks
-) -> None:
-    older = ComparisonFactory(refined=True)
-    cache.delete(f"comparison-refine:{older.pk}")
-    client = client_for(older.owner)
-
-    body = client.get(reverse("api-comparison-detail", args=[older.pk])).json()
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        again = client.post(reverse("api-comparison-compare-again", args=[older.pk]))
-
-    assert (body["engine"], body["older_engine"]) == (2, OLDER_ENGINE_NOTE)
-    assert again.status_code == 202 and again.json()["engine"] == 2
-    assert len(queued) == 1
-    conforms(openapi, "ComparisonOutput", again.json())
 
 
 def test_a_current_comparison_is_not_made_again(django_capture_on_commit_callbacks) -> None:
@@ -355,31 +280,6 @@ def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_si
     assert "Text on screen: A 'NEWS 24' -> B 'NEWS 42' |C:ResolveColorBlue |M:" in edl
     # Final Cut gets the same names, one marker per difference on each side.
     assert len(markers_on(comparison, "b")) == len(markers_on(comparison, "a")) == len(comparison.segments)
-
-
-# --- the current engine --------------------------------------------------------------------------
-
-
-def test_a_comparison_made_by_the_older_engine_is_made_again_by_engine_3(
-    original,  # noqa: F811 -- the fixture imported above
-    django_capture_on_commit_callbacks,
-) -> None:
-    owner = UserFactory()
-    video_a, video_b = processed(owner, original, "a"), processed(owner, original, "b")
-    comparison, created = comparison_create(user=owner, video_a=video_a, video_b=video_b)
-    assert created and comparison.engine == 3
-    # As a row made before engine 3 was: the same but for its engine number and findings.
-    Comparison.objects.filter(pk=comparison.pk).update(engine=2, findings=[], threshold=0.3)
-    older = Comparison.objects.get(pk=comparison.pk)
-    cache.delete(f"comparison-refine:{older.pk}")
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(owner).post(reverse("compare:again", args=[older.pk]))  # the task runs (eagerly)
-
-    again = Comparison.objects.get(pk=older.pk)
-    assert again.engine == 3
-    assert again.threshold == 0.3  # the owner's threshold kept: engines 2 and 3 share its scale
-    assert again.segments == []  # a file compared with itself
 
 
 def conforms(openapi: dict, component: str, instance: dict) -> None:

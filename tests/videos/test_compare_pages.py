@@ -237,9 +237,11 @@ def test_the_picker_reads_a_fixed_number_of_queries_whatever_the_number_of_video
 # --- the comparison page -----------------------------------------------------------------------------
 
 
-def test_the_comparison_page_lists_the_differences_and_embeds_the_payload(owner, pair) -> None:
-    original, edited = pair
-    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+def test_the_comparison_page_lists_the_differences_and_embeds_the_payload(owner) -> None:
+    comparison = ComparisonFactory(
+        refined=True, owner=owner, alignment="none", word_changes={"1": {"removed": ["kitchen"], "added": ["garage"]}}
+    )
+    original, edited = comparison.video_a, comparison.video_b
 
     response = client_for(owner).get(f"/compare/{comparison.pk}/")
 
@@ -248,36 +250,28 @@ def test_the_comparison_page_lists_the_differences_and_embeds_the_payload(owner,
     text = page_text(html)
     # Read-only without JavaScript: both players, the difference with its times and words, the summary.
     assert f'src="/videos/{original.pk}/file"' in html and f'src="/videos/{edited.pk}/file"' in html
-    assert "1 difference: 1 picture." in text
-    assert "A 00:04–00:08 B 00:04–00:08" in text
-    assert "A says kitchen B says garage" in text
-    assert comparison.summary in text
+    assert "4 differences: 1 picture, 1 picture and sound, 2 only in B." in text
+    assert "A 00:04.2–00:06.9 B 00:05.6–00:08.3 A says kitchen B says garage" in text
+    assert describe(comparison) in text
     assert f'href="/api/v1/comparisons/{comparison.pk}/export.json"' in html
     assert f'href="/api/v1/comparisons/{comparison.pk}/export.csv"' in html
     # compare.js starts from the API's own payload and the players' details, with no request.
     data = embedded_json(html, "compare-data")
     assert data["id"] == comparison.pk
-    assert [segment["kind"] for segment in data["segments"]] == ["visual"]
-    assert len(data["curve"]["a_time"]) == 8
+    assert [segment["kind"] for segment in data["segments"]] == ["only_b", "visual", "only_b", "both"]
+    assert data["curve"]["a_time"]
     config = embedded_json(html, "compare-config")
     assert config["api_url"] == f"/api/v1/comparisons/{comparison.pk}"
-    assert (config["a"]["fps"], config["b"]["duration"]) == (15.0, 16.0)
+    assert (config["a"]["fps"], config["b"]["duration"]) == (25.0, 23.4)
     # The metric and alignment form posts the same two videos to the picker.
     assert f'name="video_a" value="{original.pk}"' in html
     assert re.search(r'name="alignment" value="none"[^>]*checked', html)
 
 
-def test_the_threshold_slider_reaches_past_the_largest_distance(owner, pair) -> None:
-    original, edited = pair
-    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
-    largest = max(v for v in comparison.visual_distances + comparison.audio_distances if v is not None)
-
-    upper, step = slider_bounds(comparison)
-
-    assert largest < upper <= 10.0
-    # The default threshold (0.05 for cosine) is one of the slider's steps.
-    assert step == pytest.approx(0.0025)
-    assert upper / step == pytest.approx(round(upper / step))
+def test_the_threshold_slider_covers_the_change_score_and_a_kept_threshold_past_it(owner) -> None:
+    assert slider_bounds(ComparisonFactory(refined=True, owner=owner)) == (1.0, 0.01)
+    upper, step = slider_bounds(ComparisonFactory(refined=True, owner=owner, threshold=2.5))
+    assert upper == pytest.approx(2.5) and step == 0.01
 
 
 def test_another_persons_comparison_is_not_found(owner, pair) -> None:
@@ -342,12 +336,12 @@ def test_a_refined_comparison_states_its_offset_and_lists_its_matched_spans(owne
     assert "A at 00:09.6 B 00:11.0–00:13.0" in text
     assert "A 00:15.0–00:17.5 B 00:18.4–00:20.9" in text
     assert "4 differences: 1 picture, 1 picture and sound, 2 only in B." in text
-    # The threshold is engine 2's 0–1 change score, in hundredths.
+    # The threshold is the engine's 0–1 change score, in hundredths.
     assert "A stretch differs where its picture or sound change (0 to 1) passes the threshold." in text
     assert re.search(r'id="compare-threshold" min="0" max="1" step="0.01" value="0.15"', html)
     # compare.js gets the spans with the payload, to drive the players through them.
     data = embedded_json(html, "compare-data")
-    assert (data["engine"], data["offset"]) == (2, 1.4)
+    assert (data["engine"], data["offset"]) == (3, 1.4)
     assert data["matched_spans"][1] == {"a_start": 9.6, "a_end": 20.0, "b_start": 13.0, "b_end": 23.4}
     # Another distance would be the same comparison: only the alignment is offered.
     assert 'type="hidden" name="metric" value="cosine"' in html
@@ -456,30 +450,18 @@ def test_a_refined_comparison_with_nothing_matched_says_so(owner) -> None:
     assert "A 00:00.0–00:20.0 B at 00:00.0" in text
 
 
-def test_an_older_comparison_s_page_has_no_alignment_card_and_whole_second_times(owner, pair) -> None:
-    original, edited = pair
-    comparison, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
-
-    html = client_for(owner).get(f"/compare/{comparison.pk}/").content.decode()
-
-    assert comparison.engine == 1
-    assert 'data-field="offset"' not in html and "compare-alignment" not in html
-    assert "A 00:04–00:08 B 00:04–00:08" in page_text(html)
-    assert 'name="metric" value="euclidean"' in html
-
-
 def test_another_persons_refined_comparison_page_is_not_found(owner) -> None:
     comparison = ComparisonFactory(refined=True, owner=owner)
 
     assert client_for(UserFactory()).get(f"/compare/{comparison.pk}/").status_code == 404
 
 
-def test_past_refined_comparisons_are_listed_as_refined(owner, pair) -> None:
+def test_past_comparisons_say_their_similarity_or_that_they_are_being_recomputed(owner, pair) -> None:
     original, edited = pair
-    comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")  # on the clip grid
+    comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")  # no fingerprints: unmade
     ComparisonFactory(refined=True, owner=owner)
 
     text = page_text(client_for(owner).get(PICKER).content.decode())
 
-    assert "% similar · Refined · Cuts (insertions and removals)" in text
-    assert "% similar · Cosine · None (clip by clip)" in text
+    assert "% similar · Cuts (insertions and removals)" in text
+    assert "Being recomputed · None (clip by clip)" in text

@@ -241,7 +241,7 @@ def test_a_stored_comparison_keeps_the_offset_and_spans_and_is_rejudged_without_
 
 
 @pytest.mark.django_db
-def test_a_comparison_of_a_video_without_fingerprint_is_refined_by_a_task(
+def test_a_comparison_of_a_video_without_fingerprint_is_made_by_a_task(
     original, folder, django_capture_on_commit_callbacks
 ) -> None:
     owner = UserFactory()
@@ -251,10 +251,11 @@ def test_a_comparison_of_a_video_without_fingerprint_is_refined_by_a_task(
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         comparison, _ = comparison_create(user=owner, video_a=video_a, video_b=video_b)
-    assert comparison.engine == 1  # answered at once, on the clip grid
+    # Answered at once, unmade: fingerprinting B decodes it, which the task does.
+    assert (comparison.engine, comparison_payload(comparison)["recomputing"]) == (0, True)
     with django_capture_on_commit_callbacks(execute=True):
         for callback in queued:
-            callback()  # the refinement task (Celery runs eagerly in tests)
+            callback()  # the recomputation task (Celery runs eagerly in tests)
 
     comparison = Comparison.objects.get(pk=comparison.pk)
     assert comparison.engine == 3

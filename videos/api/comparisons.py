@@ -18,13 +18,13 @@ from sage.api.errors import error_responses
 from sage.api.fields import IdField
 from sage.export_text import csv_table
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
-from videos.compare.finding_words import OLDER_ENGINE_NOTE, finding_sentence
+from videos.compare.finding_words import finding_sentence
+from videos.compare.recompute import comparison_recompute_soon, comparison_recomputing, comparison_state_note
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
 from videos.compare.services import (
     CURRENT_ENGINE,
     MAX_THRESHOLD,
     comparison_at,
-    comparison_compare_again,
     comparison_create,
     comparison_set_threshold,
     comparison_word_changes,
@@ -45,20 +45,16 @@ def _user(request: Request) -> User:
 
 # What the threshold means, said once for the create input, the threshold input and the docs.
 THRESHOLD_HELP = (
-    "Engine 2 (refined, `engine: 2`): a 0–1 change score on a fixed scale; a stretch differs where its "
-    "picture or its sound change score is above the threshold (above 1 nothing differs; the default is "
-    f"{DEFAULT_CHANGE_THRESHOLD:g}). Engine 1 (older rows, aligned on 2 s clips): the distance between two "
-    "clips' vectors (cosine 0–2, Euclidean 0–2) above which they differ."
+    "A 0–1 change score on a fixed scale; a stretch differs where its picture or its sound change score "
+    f"is above the threshold (above 1 nothing differs; the default is {DEFAULT_CHANGE_THRESHOLD:g})."
 )
 _LOW_UNDER, _MEDIUM_UNDER = (limit for limit, _ in SEVERITY_BANDS)
 SEVERITY_HELP = (
-    "How visible or audible the change is. Engine 2, from the peak score on a fixed scale that does not "
+    "How visible or audible the change is, from the peak score on a fixed scale that does not "
     f"move with the threshold: `low` (under {_LOW_UNDER:g}) visible or audible on close inspection; "
     f"`medium` (under {_MEDIUM_UNDER:g}) clearly visible or audible, the same content (a logo, an overlay, "
     "burned-in text, a noticeable grade, a re-mix, a level change); `high` different or strongly changed "
-    "content (a replaced scene, a strong grade, a new or muted soundtrack). Engine 1: from the peak "
-    "distance over the threshold (under 2× low, under 4× medium, else high). Null for `only_a` and "
-    "`only_b`."
+    "content (a replaced scene, a strong grade, a new or muted soundtrack). Null for `only_a` and `only_b`."
 )
 # Segment times are what a person reads: to a tenth of a second. Matched spans and the offset drive
 # players that must stay within a frame of each other (a frame is 17–42 ms), so they keep hundredths.
@@ -85,8 +81,8 @@ class ComparisonCreateInput(serializers.Serializer[Any]):
     metric = serializers.ChoiceField(
         choices=Comparison.Metric.choices,
         default=Comparison.Metric.COSINE,
-        help_text="How two clips' vectors are compared, on the clip grid (engine 1) only: engine 2 measures "
-        "change on its own scale.",
+        help_text="Kept with the comparison's settings for compatibility: the engine measures change on its "
+        "own scale, whichever is chosen.",
     )
     alignment = serializers.ChoiceField(
         choices=Comparison.Alignment.choices,
@@ -134,26 +130,26 @@ class DifferenceOutput(serializers.Serializer[Any]):
     peak = RoundedFloatField(
         places=SCORE_PLACES,
         allow_null=True,
-        help_text="The largest change over the segment: engine 2 a 0–1 change score (the larger of picture "
-        "and sound), engine 1 a clip distance. Null for `only_a` / `only_b`, which have nothing to measure.",
+        help_text="The largest change over the segment: a 0–1 change score (the larger of picture and sound). "
+        "Null for `only_a` / `only_b`, which have nothing to measure.",
     )
     mean = RoundedFloatField(places=SCORE_PLACES, allow_null=True, help_text="The average change over the segment.")
     severity = serializers.ChoiceField(choices=["low", "medium", "high"], allow_null=True, help_text=SEVERITY_HELP)
     picture = RoundedFloatField(
         places=SCORE_PLACES,
         allow_null=True,
-        help_text="Engine 2: the picture's peak change score (0–1); null where the picture was not measured "
-        "(only one video has it) and on engine-1 rows.",
+        help_text="The picture's peak change score (0–1); null where the picture was not measured (only one "
+        "video has it).",
     )
     sound = RoundedFloatField(
         places=SCORE_PLACES,
         allow_null=True,
-        help_text="Engine 2: the sound's peak change score (0–1); null without sound to compare and on engine-1 rows.",
+        help_text="The sound's peak change score (0–1); null without sound to compare.",
     )
     first_pair = serializers.IntegerField(
-        required=False, help_text="Engine 1 only: the first aligned clip pair of the segment (an index into `curve`)."
+        required=False, help_text="No longer given (the clip-grid engine's first aligned clip pair)."
     )
-    last_pair = serializers.IntegerField(required=False, help_text="Engine 1 only: its last pair (inclusive).")
+    last_pair = serializers.IntegerField(required=False, help_text="No longer given (its last pair).")
     # Engine 3's findings: present only where they say something (see the kinds).
     lag = RoundedFloatField(
         places=SCORE_PLACES,
@@ -196,52 +192,68 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
     video_a = VideoBrief()
     video_b = VideoBrief()
     engine = serializers.ChoiceField(
-        choices=[(1, "aligned on 2 s clips"), (2, "refined"), (3, "refined, with moves, A/V sync, speed and text")],
-        help_text="3: aligned on fine fingerprints to the frame, differences verified on the frames and the "
-        "sound (`matched_spans`, `offset`, segment times to 0.1 s), and moves, A/V sync, speed changes and "
-        "changed on-screen text looked for. 2: the same before those were looked for. 1: an older row "
-        "aligned on 2 s clips.",
+        choices=[
+            (0, "none yet"),
+            (1, "aligned on 2 s clips"),
+            (2, "refined"),
+            (3, "refined, with moves, A/V sync, speed and text"),
+        ],
+        help_text="The engine that made the stored result. 3, the current one: aligned on fine fingerprints "
+        "to the frame, differences verified on the frames and the sound (`matched_spans`, `offset`, segment "
+        "times to 0.1 s), and moves, A/V sync, speed changes and changed on-screen text looked for. 1 and 2 "
+        "(older engines) and 0 (none yet: its videos are being fingerprinted): the row is being recomputed "
+        "by the current engine (`recomputing`), and its lists are empty until then.",
+    )
+    recomputing = serializers.SerializerMethodField(
+        help_text="True while a row made by an older engine (or by none yet) waits for the current one or is "
+        "being made by it (usually minutes): fetch again until false, when `engine` is 3 and the lists are "
+        "filled. False on a current row, and on one whose videos could not be read (`older_engine` says so)."
     )
     older_engine = serializers.SerializerMethodField(
-        help_text="Null on a row made by the current engine (3); on an older one, what it did not look for. "
-        "`POST /api/v1/comparisons/{id}/compare-again` makes it again (engine-1 rows are moved by themselves).",
+        help_text="Null on a row made by the current engine (3). Otherwise what the page says of it: that it "
+        "is being recomputed, or that its videos can no longer be read and it cannot be (compare them again "
+        "or delete it).",
     )
     offset = RoundedFloatField(
         places=SPAN_PLACES,
         allow_null=True,
         help_text="Seconds to add to a time on A to get the same moment on B, over the first matched span "
-        "(B has 3.4 s more lead-in: 3.4; A has: −3.4). Null when nothing matched, and on engine-1 rows.",
+        "(B has 3.4 s more lead-in: 3.4; A has: −3.4). Null when nothing matched, and while `recomputing`.",
     )
     threshold = serializers.FloatField(help_text=THRESHOLD_HELP)
     similarity = serializers.FloatField(help_text="Percent of the aligned time that matches at the threshold.")
     verified = serializers.BooleanField(
-        help_text="Engine 2: false while the differences are the fingerprints' first estimate and a worker "
-        "checks them on the decoded pictures and sound (a large comparison; usually seconds to a few minutes); "
-        "fetch again until true. Always true on engine-1 rows.",
+        help_text="False while the differences are the fingerprints' first estimate and a worker checks them "
+        "on the decoded pictures and sound (a large comparison; usually seconds to a few minutes); fetch again "
+        "until true.",
     )
 
     class Meta:
         model = Comparison
         fields = [
-            "id", "video_a", "video_b", "metric", "alignment", "engine", "older_engine", "offset", "verified",
+            "id", "video_a", "video_b", "metric", "alignment", "engine", "recomputing", "older_engine", "offset",
+            "verified",
             "threshold", "similarity", "counts", "summary", "summary_backend", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
+    def get_recomputing(self, comparison: Comparison) -> bool:
+        return comparison_recomputing(comparison)
+
     def get_older_engine(self, comparison: Comparison) -> str | None:
-        return OLDER_ENGINE_NOTE if comparison.engine < CURRENT_ENGINE else None
+        return comparison_state_note(comparison)
 
 
 class CurveOutput(serializers.Serializer[Any]):
     a_time = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
-        help_text="Per point, its time on A (null where only B has content). Engine 1: a point per aligned "
-        "clip pair, at the clip's start; engine 2: a point every half second along the matched spans.",
+        help_text="Per point, its time on A (null where only B has content): a point every half second along "
+        "the matched spans.",
     )
     b_time = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Its time on B.")
     visual = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
-        help_text="Picture change there (engine 2: 0–1 score; engine 1: clip distance); null where not measured.",
+        help_text="Picture change there (a 0–1 score); null where not measured.",
     )
     audio = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Sound change there.")
 
@@ -249,8 +261,8 @@ class CurveOutput(serializers.Serializer[Any]):
 class ComparisonOutput(ComparisonSummaryOutput):
     matched_spans = MatchedSpanOutput(
         many=True,
-        help_text="The stretches shown in both videos, in order (engine 2; empty on engine-1 rows). A gap on "
-        "one side between two spans is what only that video has.",
+        help_text="The stretches shown in both videos, in order (empty while `recomputing`). A gap on one side "
+        "between two spans is what only that video has.",
     )
     segments = DifferenceOutput(many=True)
     word_changes = serializers.DictField(
@@ -275,9 +287,15 @@ def matched_span_dicts(comparison: Comparison) -> list[dict[str, float]]:
 
 def comparison_payload(comparison: Comparison, threshold: float | None = None) -> dict[str, Any]:
     """Everything about a comparison, judged at `threshold` (the stored one when None) without saving."""
-    # From the row alone (clip times and word diff included): a preview reads no clip or transcript.
-    result = comparison_at(comparison, threshold)
     data = dict(ComparisonSummaryOutput(comparison).data)
+    if comparison.engine != CURRENT_ENGINE:
+        # Nothing the current engine can judge yet: the row's state (`recomputing`, `older_engine`) and
+        # empty lists, in the same shape.
+        curve: dict[str, list[float | None]] = {"a_time": [], "b_time": [], "visual": [], "audio": []}
+        data.update(offset=None, matched_spans=[], segments=[], word_changes={}, curve=curve)
+        return data
+    # From the row alone (its word diff included): a preview reads no clip or transcript.
+    result = comparison_at(comparison, threshold)
     if threshold is not None and threshold != comparison.threshold:
         segments = segment_dicts(result.segments)
         data.update(
@@ -292,8 +310,7 @@ def comparison_payload(comparison: Comparison, threshold: float | None = None) -
         segments, changes = comparison.segments, comparison.word_changes
     data.update(
         matched_spans=MatchedSpanOutput(matched_span_dicts(comparison), many=True).data,
-        # Engine-1 rows measured no picture or sound score of their own: null, as the schema says.
-        segments=DifferenceOutput([{"picture": None, "sound": None, **s} for s in segments], many=True).data,
+        segments=DifferenceOutput(segments, many=True).data,
         word_changes=changes,
         curve=result.curve.as_lists(),
     )
@@ -393,14 +410,15 @@ class ComparisonCompareAgainApi(APIView):
         parameters=[_COMPARISON_ID],
         request=None,
         responses={202: ComparisonOutput, **error_responses(403, 404)},
-        summary="Compare again with the current engine",
-        description="A comparison made by an older engine (`older_engine` not null) is queued to be made "
-        "again by the current one, at its threshold: fetch it until `engine` is 3. Asked again while "
-        "queued, or of a current row, nothing more is done. The comparison as it stands is returned.",
+        summary="Recompute now with the current engine",
+        description="Rows made by an older engine are recomputed by the current one by themselves "
+        "(`recomputing`); this queues one now rather than in its turn, at its threshold: fetch it until "
+        "`recomputing` is false. Asked again while queued, or of a current row, nothing more is done. "
+        "The comparison as it stands is returned.",
     )
     def post(self, request: Request, comparison_id: int) -> Response:
         comparison = comparison_get_for_user(_user(request), comparison_id)
-        comparison_compare_again(comparison=comparison)
+        comparison_recompute_soon(comparison)
         return Response(comparison_payload(comparison), status=status.HTTP_202_ACCEPTED)
 
 
@@ -422,9 +440,8 @@ CSV_HELP = (
     "One table, a row per record: a `span` row per matched span (its range on A and on B), then a "
     "`segment` row per difference (kind, severity, ranges, peak, mean, picture, sound and the words "
     "only A or only B says there; engine 3's findings with `says`, their plain words, and `lag`, "
-    "`drift`, `ratio`, `text_a`, `text_b`, `replaced` as in the API), then the curve: a `clip` row per "
-    "aligned clip pair on engine-1 rows, a `curve` row per point (every half second along the matched "
-    "spans) on engines 2 and 3, with its time on A "
+    "`drift`, `ratio`, `text_a`, `text_b`, `replaced` as in the API), then the curve: a `curve` row per point "
+    "(every half second along the matched spans), with its time on A "
     "and B (`a_start`, `b_start`) and the picture and sound change there (`visual_distance`, "
     "`audio_distance`), then a `comment` row per reviewer's comment or reply (on A or B: its time in "
     "`a_start`/`a_end` or `b_start`/`b_end`; `comment_id`, `parent_id` for a reply, `author_name`, `body`, "
@@ -449,12 +466,17 @@ def export_csv(comparison: Comparison) -> str:
             }
         )
     curve = data["curve"]
-    record = "clip" if comparison.engine == 1 else "curve"
     for a_time, b_time, visual, audio in zip(
         curve["a_time"], curve["b_time"], curve["visual"], curve["audio"], strict=True
     ):
         rows.append(
-            {"record": record, "a_start": a_time, "b_start": b_time, "visual_distance": visual, "audio_distance": audio}
+            {
+                "record": "curve",
+                "a_start": a_time,
+                "b_start": b_time,
+                "visual_distance": visual,
+                "audio_distance": audio,
+            }
         )
     for comment in comments_on_comparison(comparison):
         rows.append(

@@ -37,8 +37,6 @@ COUNT_WORDS = {
     "speed": "speed",
     "text": "text on screen",
 }
-# What the page and the API say of a row made before engine 3.
-OLDER_ENGINE_NOTE = "Made by the older engine (before moves, A/V sync, speed and on-screen text were looked for)."
 # The kinds engine 3 added: they say what was found in a sentence of their own.
 FINDING_KINDS = ("moved", "av_sync", "speed", "text")
 # An end this close to a video's end is "the end" (the engine's ranges stop a frame or two short).

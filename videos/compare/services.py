@@ -10,14 +10,12 @@ import math
 from typing import Any
 
 import av
-import numpy as np
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import User
 from sage.errors import FieldInvalid
-from sage.formatting import clock, clock_tenths, plural
+from sage.formatting import clock_tenths, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.queueing import TaskRef
 from videos.compare.alignment import Alignment
@@ -29,11 +27,10 @@ from videos.compare.changes import (
     refined_candidates,
     refined_from,
 )
-from videos.compare.distances import ClipSeries, Metric
-from videos.compare.engine import ComparisonResult, compare, derive
+from videos.compare.distances import Metric
 from videos.compare.finding_words import COUNT_WORDS, finding_sentence
 from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference, default_threshold
+from videos.compare.segments import Difference
 from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (
     TimedLine,
@@ -43,10 +40,9 @@ from videos.compare.words import (
     transcript_word_diff,
     word_changes,
 )
-from videos.embeddings.base import EmbeddingError
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.embeddings.local import LocalClipEmbedder
-from videos.models import ClipEmbedding, Comparison, Video, VideoFingerprint
+from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
 from videos.screen_text.selectors import screen_lines_to_compare
@@ -54,7 +50,7 @@ from videos.selectors import transcript_lines
 
 logger = logging.getLogger(__name__)
 
-REFINE_COMPARISON = TaskRef[[int]]("videos.tasks.refine_comparison")
+RECOMPUTE_COMPARISON = TaskRef[[int]]("videos.tasks.recompute_comparison")
 VERIFY_COMPARISON = TaskRef[[int]]("videos.tasks.verify_comparison")
 SUMMARIZE_COMPARISON = TaskRef[[int]]("videos.tasks.summarize_comparison")
 REFRESH_COMPARISON_TEXT = TaskRef[[int]]("videos.tasks.refresh_comparison_text")
@@ -112,49 +108,36 @@ def comparison_create(
             comparison_set_threshold(comparison=existing, threshold=threshold)
         return existing, False
     fingerprints = video_fingerprint(video_a), video_fingerprint(video_b)
-    if fingerprints[0] is not None and fingerprints[1] is not None:
-        comparison = Comparison(**settings_key, threshold=0.0)
-        refined = _refined(
-            video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
-        )
-        _store_refined(comparison, refined)
-        comparison, created = _save_new(comparison, settings_key)
-        if created and not comparison.verified:
-            _request_verification(comparison)
+    if fingerprints[0] is None or fingerprints[1] is None:
+        # A video processed before fingerprints existed: fingerprinting it decodes the whole file, too
+        # long for a request. The row is stored unmade (engine 0), at the threshold asked for (on the
+        # current scale), and made like an older engine's row (videos.compare.recompute); its page
+        # says so meanwhile.
+        kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
+        comparison = Comparison(**settings_key, engine=UNMADE_ENGINE, threshold=kept)
+        comparison, created = _save_new(comparison, settings_key, summarize=False)
+        if created:
+            RECOMPUTE_COMPARISON.delay_on_commit(comparison.pk)
         return comparison, created
-    # A video processed before fingerprints existed: compared on the clip grid now, refined by a
-    # task once both have fingerprints (see `comparison_request_refinement`).
-    series_a, series_b = clip_series(video_a), clip_series(video_b)
-    result = compare(
-        series_a,
-        series_b,
-        metric=metric,
-        alignment=alignment,
-        threshold=default_threshold(metric) if threshold is None else threshold,
+    comparison = Comparison(**settings_key, threshold=0.0)
+    refined = _refined(
+        video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
     )
-    comparison = Comparison(
-        **settings_key,
-        threshold=result.threshold,
-        a_indexes=result.a_indexes.tolist(),
-        b_indexes=result.b_indexes.tolist(),
-        visual_distances=_json_floats(result.visual),
-        audio_distances=_json_floats(result.audio),
-        a_clip_times=_clip_time_pairs(series_a),
-        b_clip_times=_clip_time_pairs(series_b),
-        word_diff=transcript_word_diff(_timed_lines(video_a), _timed_lines(video_b)),
-    )
-    _store_derived(comparison, result)
+    store_refined(comparison, refined)
     comparison, created = _save_new(comparison, settings_key)
-    if created:
-        comparison_request_refinement(comparison)
+    if created and not comparison.verified:
+        _request_verification(comparison)
     return comparison, created
 
 
-def _save_new(comparison: Comparison, settings_key: dict[str, Any]) -> tuple[Comparison, bool]:
+def _save_new(
+    comparison: Comparison, settings_key: dict[str, Any], *, summarize: bool = True
+) -> tuple[Comparison, bool]:
     try:
         with transaction.atomic():
             comparison.save()
-            _request_gemini_summary(comparison)
+            if summarize:
+                request_gemini_summary(comparison)
     except IntegrityError:  # the same comparison asked for twice at once: one row wins
         return Comparison.objects.get(**settings_key), False
     return comparison, True
@@ -183,7 +166,7 @@ def _refined(
     *,
     inline: float | None = None,
 ) -> RefinedComparison:
-    """Engine 2 on two videos: aligned and screened on their fingerprints, the candidates verified
+    """The current engine on two videos: aligned and screened on their fingerprints, the candidates verified
     on their files (read in place, or on S3 through a presigned address, in byte ranges: only the
     stretches verified are fetched) —
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
@@ -201,8 +184,8 @@ def _refined(
     )
 
 
-def _refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:
-    """Engine 2 on a stored comparison's videos with its settings, verified on the files; None
+def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:
+    """The current engine on a stored comparison's videos with its settings, verified on the files; None
     when either video has no fingerprint."""
     fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
     if fingerprint_a is None or fingerprint_b is None:
@@ -212,12 +195,14 @@ def _refined_row(comparison: Comparison, threshold: float | None) -> RefinedComp
 
 
 # Engine 3 (issue 37) is engine 2 that also looks for moves, A/V sync, speed and on-screen text:
-# rows it makes say 3. Everything else treats 2 and 3 alike (`engine >= 2`); an engine-2 row is
-# marked as made by the older engine, and made again when its owner asks (`comparison_compare_again`).
+# rows it makes say 3. Rows made by an older engine (1: the clip grid, 2: refined without those)
+# are recomputed by it (videos.compare.recompute); until then their pages say only that.
 CURRENT_ENGINE = 3
+# A row stored before any engine made it (see `comparison_create`): made like an older one.
+UNMADE_ENGINE = 0
 
 
-def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
+def store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     # The text on screen as read so far (a video's screen read later refreshes these, see
     # `comparison_refresh_text_by_id`).
     result = with_text_findings(result, *screen_lines_to_compare(comparison.video_a, comparison.video_b))
@@ -228,18 +213,18 @@ def _store_refined(comparison: Comparison, result: RefinedComparison) -> None:
     comparison.matched_spans = [span.as_list() for span in result.spans]
     comparison.measured = [item.as_json() for item in result.measured]
     comparison.findings = segment_dicts(result.findings)
-    comparison.a_indexes = comparison.b_indexes = []
-    comparison.visual_distances = comparison.audio_distances = []
-    comparison.a_clip_times = comparison.b_clip_times = []
+    comparison.unreadable = False
     comparison.word_diff = transcript_word_diff(_timed_lines(comparison.video_a), _timed_lines(comparison.video_b))
     _store_derived(comparison, result)
 
 
 def comparisons_refresh_text(video: Video) -> int:
-    """Queue the text findings of every refined comparison of `video` to be made again (its screen
+    """Queue the text findings of every current comparison of `video` to be made again (its screen
     was just read, once that is committed); returns how many were queued."""
     comparison_ids = list(
-        Comparison.objects.filter(Q(video_a=video) | Q(video_b=video), engine__gte=2).values_list("pk", flat=True)
+        Comparison.objects.filter(Q(video_a=video) | Q(video_b=video), engine=CURRENT_ENGINE).values_list(
+            "pk", flat=True
+        )
     )
     for comparison_id in comparison_ids:
         REFRESH_COMPARISON_TEXT.delay_on_commit(comparison_id)
@@ -247,15 +232,15 @@ def comparisons_refresh_text(video: Video) -> int:
 
 
 def comparison_refresh_text_by_id(comparison_id: int) -> bool:
-    """A refined comparison's text findings made again from its videos' on-screen lines as stored
-    now, on its matched spans (nothing decoded), and its segments and summary with them. False
-    when there is nothing to do: gone, made on the clip grid (its refinement reads the lines), or
-    the findings are the same (run twice, the second run writes nothing)."""
+    """A comparison's text findings made again from its videos' on-screen lines as stored now, on
+    its matched spans (nothing decoded), and its segments and summary with them. False when there
+    is nothing to do: gone, made by an older engine (its recomputation reads the lines), or the
+    findings are the same (run twice, the second run writes nothing)."""
     with transaction.atomic():
         comparison = (
             Comparison.objects.select_for_update(of=("self",))
             .select_related("video_a", "video_b")
-            .filter(pk=comparison_id, engine__gte=2)
+            .filter(pk=comparison_id, engine=CURRENT_ENGINE)
             .first()
         )
         if comparison is None:
@@ -268,38 +253,8 @@ def comparison_refresh_text_by_id(comparison_id: int) -> bool:
         comparison.findings = others + text
         _store_derived(comparison, comparison_at(comparison))
         comparison.save()
-        _request_gemini_summary(comparison)
+        request_gemini_summary(comparison)
     return True
-
-
-def comparison_request_refinement(comparison: Comparison) -> None:
-    """Queue the move of an engine-1 row to engine 2 (fingerprinting its videos first if they
-    have none), once per ten minutes at most: reads of such a row ask for it."""
-    if comparison.engine >= 2 or not comparison.pk:
-        return
-    if not cache.add(_refine_key(comparison), 1, timeout=600):
-        return
-    REFINE_COMPARISON.delay_on_commit(comparison.pk)
-
-
-def _refine_key(comparison: Comparison) -> str:
-    return f"comparison-refine:{comparison.pk}"
-
-
-def comparison_compare_again(*, comparison: Comparison) -> None:
-    """Queue a row made by an older engine to be made again by the current one, at its threshold.
-    Only when its owner asks: an engine-2 row is whole as it is, and making it again decodes both
-    files (engine 1's rows move by themselves, see `comparison_request_refinement`). Asked twice
-    within ten minutes, it is queued once."""
-    if comparison.engine >= CURRENT_ENGINE:
-        return
-    if cache.add(_refine_key(comparison), 1, timeout=600):
-        REFINE_COMPARISON.delay_on_commit(comparison.pk)
-
-
-def comparison_being_made_again(comparison: Comparison) -> bool:
-    """Whether this older row is queued to be made again (for the page to say so and wait for it)."""
-    return comparison.engine < CURRENT_ENGINE and cache.get(_refine_key(comparison)) is not None
 
 
 def _request_verification(comparison: Comparison) -> None:
@@ -307,14 +262,18 @@ def _request_verification(comparison: Comparison) -> None:
 
 
 def comparison_verify_by_id(comparison_id: int) -> bool:
-    """Verify on the files an engine-2 comparison stored on the screening's figures, at its kept
-    threshold; False when there is nothing to do (gone, already verified, a file unreadable: then
-    the screening's figures stay)."""
-    comparison = Comparison.objects.select_related("video_a", "video_b").filter(pk=comparison_id).first()
-    if comparison is None or comparison.engine < 2 or comparison.verified:
+    """Verify on the files a comparison stored on the screening's figures, at its kept threshold;
+    False when there is nothing to do (gone, already verified, made by an older engine: its
+    recomputation verifies; a file unreadable: then the screening's figures stay)."""
+    comparison = (
+        Comparison.objects.select_related("video_a", "video_b")
+        .filter(pk=comparison_id, engine=CURRENT_ENGINE, verified=False)
+        .first()
+    )
+    if comparison is None:
         return False
     try:
-        result = _refined_row(comparison, comparison.threshold)
+        result = refined_row(comparison, comparison.threshold)
     except (OSError, av.error.FFmpegError):
         logger.warning("comparison %s cannot be verified", comparison_id, exc_info=True)
         return False
@@ -325,33 +284,9 @@ def comparison_verify_by_id(comparison_id: int) -> bool:
         current = Comparison.objects.select_for_update().filter(pk=comparison_id, verified=False).first()
         if current is None:
             return False
-        _store_refined(current, result.with_threshold(current.threshold))
+        store_refined(current, result.with_threshold(current.threshold))
         current.save()
-        _request_gemini_summary(current)
-    return True
-
-
-def comparison_refine_by_id(comparison_id: int) -> bool:
-    """`comparison_refine` for the task: fingerprints first where missing; False when there is
-    nothing to do (gone, already made by the current engine, a video no longer ready)."""
-    comparison = (
-        Comparison.objects.select_related("video_a", "video_b")
-        .filter(pk=comparison_id, engine__lt=CURRENT_ENGINE)
-        .first()
-    )
-    if comparison is None:
-        return False
-    try:
-        for video in (comparison.video_a, comparison.video_b):
-            if video.status != Video.Status.READY or not video.storage_key:
-                return False
-            if video_fingerprint(video) is None:
-                fingerprint_ready_video(video)
-        comparison_refine(comparison=comparison)
-    except (EmbeddingError, OSError, av.error.FFmpegError):
-        # The file is gone or unreadable: the comparison keeps its clip-grid result.
-        logger.warning("comparison %s cannot be refined", comparison_id, exc_info=True)
-        return False
+        request_gemini_summary(current)
     return True
 
 
@@ -363,21 +298,7 @@ def fingerprint_ready_video(video: Video) -> None:
     store_fingerprint(video, fingerprint)
 
 
-def comparison_refine(*, comparison: Comparison) -> Comparison:
-    """Make an older comparison again on the fingerprints (which must exist by now): an engine-1
-    row at the refined engines' default threshold (its own was a clip distance, another scale), an
-    engine-2 row at its own (the same 0–1 change score)."""
-    result = _refined_row(comparison, comparison.threshold if comparison.engine >= 2 else None)
-    if result is None:
-        raise ValueError("both videos need a fingerprint first")
-    _store_refined(comparison, result)
-    with transaction.atomic():
-        comparison.save()
-        _request_gemini_summary(comparison)
-    return comparison
-
-
-def _request_gemini_summary(comparison: Comparison) -> None:
+def request_gemini_summary(comparison: Comparison) -> None:
     if gemini_enabled():
         SUMMARIZE_COMPARISON.delay_on_commit(comparison.pk)
 
@@ -388,120 +309,59 @@ def check_threshold(threshold: float) -> None:
 
 
 def comparison_set_threshold(*, comparison: Comparison, threshold: float) -> Comparison:
-    """Judge the stored distances at another threshold and keep it (the page remembers the slider)."""
+    """Judge the stored measurements at another threshold and keep it (the page remembers the slider).
+    Refused while an older engine's row waits for the current one: it has nothing to judge yet."""
     check_threshold(threshold)
+    if comparison.engine != CURRENT_ENGINE:
+        raise ComparisonRefused(
+            "This comparison is being recomputed by the current engine: keep a threshold once it is done.",
+            field="threshold",
+        )
     _store_derived(comparison, comparison_at(comparison, threshold))
     comparison.threshold = threshold
     with transaction.atomic():
         comparison.save()
-        _request_gemini_summary(comparison)
+        request_gemini_summary(comparison)
     return comparison
 
 
-def comparison_at(comparison: Comparison, threshold: float | None = None) -> ComparisonResult | RefinedComparison:
-    """The stored alignment and distances judged at `threshold` (the stored one when None), from
-    what the row keeps: no vector, clip row or transcript is read (but once for an older row, see
-    `ensure_threshold_inputs`)."""
-    ensure_threshold_inputs(comparison)
-    if comparison.engine >= 2:
-        return judge(
-            duration_a=comparison.video_a.duration or 0.0,
-            duration_b=comparison.video_b.duration or 0.0,
-            alignment=comparison.alignment,  # type: ignore[arg-type]
-            spans=[MatchedSpan(*span) for span in comparison.matched_spans],
-            measured=[Measured.from_json(row) for row in comparison.measured],
-            threshold=comparison.threshold if threshold is None else threshold,
-            verified=comparison.verified,
-            findings=[Difference(**row) for row in comparison.findings],
-        )
-    nan = float("nan")
-    return derive(
-        _times_only(comparison.a_clip_times or []),
-        _times_only(comparison.b_clip_times or []),
-        metric=comparison.metric,  # type: ignore[arg-type]
+def comparison_at(comparison: Comparison, threshold: float | None = None) -> RefinedComparison:
+    """The stored alignment and measurements judged at `threshold` (the stored one when None), from
+    what the row keeps: nothing is decoded, no clip row or transcript read."""
+    return judge(
+        duration_a=comparison.video_a.duration or 0.0,
+        duration_b=comparison.video_b.duration or 0.0,
         alignment=comparison.alignment,  # type: ignore[arg-type]
+        spans=[MatchedSpan(*span) for span in comparison.matched_spans],
+        measured=[Measured.from_json(row) for row in comparison.measured],
         threshold=comparison.threshold if threshold is None else threshold,
-        a_indexes=np.asarray(comparison.a_indexes, dtype=np.int64),
-        b_indexes=np.asarray(comparison.b_indexes, dtype=np.int64),
-        visual=np.array([nan if v is None else v for v in comparison.visual_distances], dtype=np.float64),
-        audio=np.array([nan if v is None else v for v in comparison.audio_distances], dtype=np.float64),
+        verified=comparison.verified,
+        findings=[Difference(**row) for row in comparison.findings],
     )
 
 
 def comparison_word_changes(comparison: Comparison, segments: list[dict[str, Any]]) -> WordChanges:
     """The words that changed in each of these segments, looked up in the stored word diff."""
-    ensure_threshold_inputs(comparison)
     return word_changes(comparison.word_diff or no_word_diff(), segments)
 
 
-def ensure_threshold_inputs(comparison: Comparison) -> None:
-    """Give a row made before the clip times and word diff were kept what it lacks, once. Written
-    with update(): it changes nothing a person sees, so `updated_at` stays."""
-    if comparison.engine < 2:
-        comparison_request_refinement(comparison)
-    missing: dict[str, Any] = {}
-    if comparison.a_clip_times is None:
-        missing["a_clip_times"] = _clip_time_pairs(clip_times(comparison.video_a))
-    if comparison.b_clip_times is None:
-        missing["b_clip_times"] = _clip_time_pairs(clip_times(comparison.video_b))
-    if comparison.word_diff is None:
-        missing["word_diff"] = transcript_word_diff(_timed_lines(comparison.video_a), _timed_lines(comparison.video_b))
-    if missing:
-        Comparison.objects.filter(pk=comparison.pk).update(**missing)
-        for name, value in missing.items():
-            setattr(comparison, name, value)
-
-
-def clip_series(video: Video) -> ClipSeries:
-    rows = list(
-        ClipEmbedding.objects.filter(video=video).order_by("index").values_list("start", "end", "visual", "audio")
-    )
-    if not rows:
-        return ClipSeries(np.zeros(0), np.zeros(0), np.zeros((0, 0), np.float32), None)
-    has_audio = all(row[3] is not None for row in rows)
-    return ClipSeries(
-        starts=np.array([row[0] for row in rows]),
-        ends=np.array([row[1] for row in rows]),
-        visual=np.array([row[2] for row in rows], dtype=np.float32),
-        audio=np.array([row[3] for row in rows], dtype=np.float32) if has_audio else None,
-    )
-
-
-def clip_times(video: Video) -> ClipSeries:
-    """Only the clips' times (what re-deriving segments needs): no vector leaves the database."""
-    rows = list(ClipEmbedding.objects.filter(video=video).order_by("index").values_list("start", "end"))
-    return _times_only([[start, end] for start, end in rows])
-
-
-def _clip_time_pairs(series: ClipSeries) -> list[list[float]]:
-    """[start, end] per clip, as the row keeps them (floats exactly as read: JSON keeps them whole)."""
-    return [[start, end] for start, end in zip(series.starts.tolist(), series.ends.tolist(), strict=True)]
-
-
-def _times_only(pairs: list[list[float]]) -> ClipSeries:
-    times = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
-    return ClipSeries(starts=times[:, 0], ends=times[:, 1], visual=np.zeros((len(times), 0), np.float32), audio=None)
-
-
 ENGINE_3_FIELDS = ("lag", "drift", "ratio", "text_a", "text_b", "replaced")
+# Engine 1's clip-pair indexes: its own segments have them (the bench's baseline), stored ones never.
+CLIP_PAIR_FIELDS = ("first_pair", "last_pair")
 
 
 def segment_dicts(segments: list[Difference]) -> list[dict[str, Any]]:
-    """Segments as stored: engine-1 ones with their pair indexes, engine-2 ones with their picture
-    and sound scores instead."""
+    """Segments as stored: with their picture and sound scores, and engine 3's fields only where they
+    say something (see Difference)."""
     rows = []
     for segment in segments:
         row = dataclasses.asdict(segment)
-        unused: tuple[str, ...] = (
-            ("picture", "sound") if segment.first_pair is not None else ("first_pair", "last_pair")
-        )
-        # Engine 3's fields are kept only where they say something (see Difference).
-        unused += tuple(name for name in ENGINE_3_FIELDS if row[name] in (None, False))
+        unused = CLIP_PAIR_FIELDS + tuple(name for name in ENGINE_3_FIELDS if row[name] in (None, False))
         rows.append(_rounded({name: value for name, value in row.items() if name not in unused}))
     return rows
 
 
-def _store_derived(comparison: Comparison, result: ComparisonResult | RefinedComparison) -> None:
+def _store_derived(comparison: Comparison, result: RefinedComparison) -> None:
     segments = segment_dicts(result.segments)
     comparison.segments = segments
     comparison.similarity = round(result.similarity, 2)
@@ -541,15 +401,14 @@ def describe(comparison: Comparison) -> str:
     lead = offset_words(comparison.offset)
     if lead:
         lines.append(f"{lead}.")
-    # The page's list writes a refined comparison's times to the tenth: the summary says the same.
-    time_text = clock_tenths if comparison.engine >= 2 else clock
+    # Times to the tenth, as the page's list writes them.
     measured = [s for s in segments if s["peak"] is not None]
     if measured:
         largest = max(measured, key=lambda s: s["peak"])
         largest_kind = COUNT_WORDS[largest["kind"]]
         lines.append(
-            f"The largest: {largest_kind} at [{time_text(largest['a_start'])}] on A "
-            f"([{time_text(largest['b_start'])}] on B), {largest['severity']} severity."
+            f"The largest: {largest_kind} at [{clock_tenths(largest['a_start'])}] on A "
+            f"([{clock_tenths(largest['b_start'])}] on B), {largest['severity']} severity."
         )
     for segment in segments:
         if segment["kind"] in ("only_a", "only_b"):
@@ -558,7 +417,7 @@ def describe(comparison: Comparison) -> str:
                 if segment["kind"] == "only_b"
                 else ("A", segment["a_start"], segment["a_end"])
             )
-            lines.append(f"[{time_text(start)}]–[{time_text(end)}] is only in {side}.")
+            lines.append(f"[{clock_tenths(start)}]–[{clock_tenths(end)}] is only in {side}.")
     duration_b = comparison.video_b.duration
     found = [sentence for s in segments if (sentence := finding_sentence(s, duration_b=duration_b))]
     lines += [f"{sentence}." for sentence in found[:SUMMARY_FINDINGS]]
@@ -572,7 +431,7 @@ def describe(comparison: Comparison) -> str:
         if change["added"]:
             said.append(f"B says “{' '.join(quoted(change['added'], QUOTED_WORDS))}”")
         at = segment["a_start"] if segment["a_start"] is not None else segment["b_start"]
-        lines.append(f"Words at [{time_text(at or 0)}]: {'; '.join(said)}.")
+        lines.append(f"Words at [{clock_tenths(at or 0)}]: {'; '.join(said)}.")
     return " ".join(lines)
 
 
@@ -581,10 +440,6 @@ def offset_words(offset: float | None) -> str:
     if offset is None or abs(offset) < 0.05:
         return ""
     return f"{'B' if offset > 0 else 'A'} starts {abs(offset):.1f} s later"
-
-
-def _json_floats(values: np.ndarray) -> list[float | None]:
-    return [None if math.isnan(value) else round(value, 6) for value in values.tolist()]
 
 
 def _rounded(row: dict[str, Any]) -> dict[str, Any]:

@@ -7,5 +7,5 @@ app_name = "compare"
 urlpatterns = [
     path("", views.picker_page, name="picker"),
     path("<int:comparison_id>/", views.comparison_page, name="comparison"),
-    path("<int:comparison_id>/again/", views.compare_again, name="again"),
+    path("<int:comparison_id>/delete/", views.comparison_delete_page, name="delete"),
 ]

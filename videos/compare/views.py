@@ -26,19 +26,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
-from sage.formatting import TimeFormatError, clock, clock_range, clock_tenths, parse_time, plural
+from sage.formatting import TimeFormatError, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.finding_words import (
     COUNT_WORDS,
     KIND_LABELS,
-    OLDER_ENGINE_NOTE,
     REPLACED_LABEL,
     finding_sentence,
     kind_label,
 )
 from videos.compare.markers import MarkerFileType
-from videos.compare.segments import default_threshold
+from videos.compare.recompute import comparison_recomputing, comparison_state_note
 from videos.compare.selectors import (
     comparable_videos,
     comparison_get_for_user,
@@ -49,8 +48,6 @@ from videos.compare.services import (
     CURRENT_ENGINE,
     MAX_THRESHOLD,
     ComparisonRefused,
-    comparison_being_made_again,
-    comparison_compare_again,
     comparison_create,
     describe,
     offset_words,
@@ -61,13 +58,9 @@ from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
-# The threshold slider moves in steps of a twentieth of the metric's default threshold, so the
-# default sits on a step and a step is finer than any change worth telling apart.
-STEPS_PER_DEFAULT = 20
-
 SEVERITY_BADGES = {"low": "badge-primary", "medium": "badge-warning", "high": "badge-danger"}
-# Engine 2's threshold is a 0–1 change score: the slider covers it in hundredths.
-REFINED_SLIDER_STEP = 0.01
+# The threshold is a 0–1 change score: the slider covers it in hundredths.
+SLIDER_STEP = 0.01
 
 
 def _user(request: HttpRequest) -> User:
@@ -139,7 +132,6 @@ class DifferenceRow:
     b_end: float | None
     removed: list[str]
     added: list[str]
-    precise: bool  # engines 2 and 3: times to a tenth of a second (engine 1's clip grid is whole seconds)
     label: str
     sentence: str  # what an engine-3 finding says ("A 00:36.6–00:41.6 moved to B 00:31.6–00:36.6")
 
@@ -153,11 +145,11 @@ class DifferenceRow:
 
     @property
     def on_a(self) -> str:
-        return _span_text(self.a_start, self.a_end, precise=self.precise)
+        return _span_text(self.a_start, self.a_end)
 
     @property
     def on_b(self) -> str:
-        return _span_text(self.b_start, self.b_end, precise=self.precise)
+        return _span_text(self.b_start, self.b_end)
 
 
 @dataclass(frozen=True)
@@ -171,25 +163,23 @@ class MatchedSpanRow:
 
     @property
     def on_a(self) -> str:
-        return _span_text(self.a_start, self.a_end, precise=True)
+        return _span_text(self.a_start, self.a_end)
 
     @property
     def on_b(self) -> str:
-        return _span_text(self.b_start, self.b_end, precise=True)
+        return _span_text(self.b_start, self.b_end)
 
 
-def _span_text(start: float | None, end: float | None, *, precise: bool = False) -> str:
+def _span_text(start: float | None, end: float | None) -> str:
     if start is None or end is None:
         return "—"
-    time = clock_tenths if precise else clock
     if end <= start:
-        return f"at {time(start)}"  # the point where the other video's extra stretch sits
-    return clock_range(start, end, clock=time)
+        return f"at {clock_tenths(start)}"  # the point where the other video's extra stretch sits
+    return clock_range(start, end, clock=clock_tenths)
 
 
 def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
     changes = payload.get("word_changes") or {}
-    precise = payload.get("engine", 1) >= 2
     duration_b = (payload.get("video_b") or {}).get("duration")
     return [
         DifferenceRow(
@@ -202,7 +192,6 @@ def difference_rows(payload: dict[str, Any]) -> list[DifferenceRow]:
             b_end=segment.get("b_end"),
             removed=list(changes.get(str(number), {}).get("removed", [])),
             added=list(changes.get(str(number), {}).get("added", [])),
-            precise=precise,
             label=kind_label(segment),
             sentence=finding_sentence(segment, duration_b=duration_b),
         )
@@ -220,24 +209,10 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 def slider_bounds(comparison: Comparison) -> tuple[float, float]:
-    """The threshold slider's maximum and step. Engine 2: the whole 0–1 change score in hundredths.
-    Engine 1: the maximum a little past the largest distance measured (where every pair matches),
-    never under four times the default nor past what the API accepts, and a whole number of steps."""
-    if comparison.engine >= 2:
-        upper = max(1.0, comparison.threshold)
-        return min(math.ceil(upper / REFINED_SLIDER_STEP) * REFINED_SLIDER_STEP, MAX_THRESHOLD), REFINED_SLIDER_STEP
-    default = default_threshold(comparison.metric)  # type: ignore[arg-type]
-    step = default / STEPS_PER_DEFAULT
-    measured = [value for value in (*comparison.visual_distances, *comparison.audio_distances) if value is not None]
-    upper = max(max(measured, default=0.0) * 1.05, 4 * default, comparison.threshold)
-    return min(math.ceil(upper / step) * step, MAX_THRESHOLD), step
-
-
-def suggested_threshold(comparison: Comparison) -> float:
-    """The engine's own threshold for this comparison: what it was made with, before anyone moved it."""
-    if comparison.engine >= 2:
-        return DEFAULT_CHANGE_THRESHOLD
-    return default_threshold(comparison.metric)  # type: ignore[arg-type]
+    """The threshold slider's maximum and step: the whole 0–1 change score in hundredths (further
+    when the kept threshold is above 1, never past what the API accepts)."""
+    upper = max(1.0, comparison.threshold)
+    return min(math.ceil(upper / SLIDER_STEP) * SLIDER_STEP, MAX_THRESHOLD), SLIDER_STEP
 
 
 @dataclass(frozen=True)
@@ -389,23 +364,48 @@ def picker_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "cards": [PickerCard(view=VideoView(video), chosen_as=chosen.get(str(video.pk), "")) for video in videos],
         "past": comparisons_for_user(user).order_by("-created_at", "-pk")[:PAST_COMPARISONS_SHOWN],
+        "current_engine": CURRENT_ENGINE,  # an older engine's row is listed as being recomputed
     }
     return render(request, "compare/picker.html", context, status=status)
+
+
+def comparison_template(comparison: Comparison) -> str:
+    """The page a comparison opens on: its result, or while the current engine has not made it
+    (an older engine's row), only that (compare/recomputing.html, from `recomputing_context`)."""
+    return "compare/comparison.html" if comparison.engine == CURRENT_ENGINE else "compare/recomputing.html"
+
+
+def recomputing_context(comparison: Comparison, *, read_only: bool, shared: SharedMode | None) -> dict[str, Any]:
+    """What compare/recomputing.html shows of a row the current engine has not made: its videos' names
+    and its state; compare/recomputing.js asks the API until it is made, then loads the page again."""
+    api_url = shared.api_url if shared is not None else reverse("api-comparison-detail", args=[comparison.pk])
+    return {
+        "base_template": shared.base_template if shared is not None else "base.html",
+        "comparison": comparison,
+        "read_only": read_only,
+        "shared": shared is not None,
+        "state_note": comparison_state_note(comparison),
+        "recomputing": comparison_recomputing(comparison),
+        "config": {"api_url": api_url},
+    }
 
 
 def comparison_context(
     comparison: Comparison, query: dict[str, str], *, read_only: bool, shared: SharedMode | None = None
 ) -> dict[str, Any]:
     """Everything templates/compare/comparison.html renders, for its owner, for the shared sample
-    (`read_only`), or through a share link (`shared`, which implies read-only)."""
+    (`read_only`), or through a share link (`shared`, which implies read-only); for a row the current
+    engine has not made, what compare/recomputing.html does (see `comparison_template`)."""
     read_only = read_only or shared is not None
+    if comparison.engine != CURRENT_ENGINE:
+        return recomputing_context(comparison, read_only=read_only, shared=shared)
     payload = comparison_payload(comparison)
     if comparison.summary_backend == "extractive":
         # Written from the stored differences, so written again in the page's words: a row summarised
         # before its times were given to the tenth reads as its list does (Gemini's stays as written).
         payload["summary"] = describe(comparison)
     start = start_moment(query, comparison)
-    suggested = suggested_threshold(comparison)
+    suggested = DEFAULT_CHANGE_THRESHOLD  # the engine's own, before anyone moved the slider
     show_notes = shared.show_notes if shared is not None else True
     # The owner's notes on either video, for the notes card (read-only without JavaScript) and
     # compare/notes.js; a share link shows them only if its owner chose to.
@@ -441,10 +441,6 @@ def comparison_context(
         "show_sample": read_only and shared is None,  # the sample's extras: showcase's {% sample_card %}
         "payload": payload,
         "config": config,
-        "refined": comparison.engine >= 2,
-        # A row made before engine 3 says so; its owner can have it made again.
-        "older_engine": OLDER_ENGINE_NOTE if comparison.engine < CURRENT_ENGINE else "",
-        "being_made_again": comparison_being_made_again(comparison),
         "offset_text": offset_words(comparison.offset),
         "spans": [MatchedSpanRow(**span) for span in matched_span_dicts(comparison)],
         "view_a": media_a,
@@ -494,13 +490,13 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = comparison_get_to_view(user, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(comparison, request.GET.dict(), read_only=comparison.owner_id != user.pk)
-    return render(request, "compare/comparison.html", context)
+    return render(request, comparison_template(comparison), context)
 
 
 @require_POST
 @login_required
-def compare_again(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    """An older engine's comparison made again by the current one (queued; the page waits for it)."""
-    comparison = comparison_get_for_user(_user(request), comparison_id)
-    comparison_compare_again(comparison=comparison)
-    return redirect("compare:comparison", comparison_id=comparison.pk)
+def comparison_delete_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    """Delete one of my comparisons (the form a comparison that can no longer be recomputed offers),
+    then back to my comparisons."""
+    comparison_get_for_user(_user(request), comparison_id).delete()
+    return redirect("compare:picker")

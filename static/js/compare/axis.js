@@ -1,19 +1,16 @@
 // The aligned axis: the timeline both players move along, as a row of pieces one after another.
 //
-// A refined comparison (engine 2) brings `matched_spans`, the stretches both videos show: each is a
+// A comparison brings `matched_spans`, the stretches both videos show: each is a
 // piece as long as its stretch on A, where B's time is `b_start + (a − a_start)·rate`, rate being
 // B's length over A's (1, unless B plays the stretch faster or slower: a speed change). Between two spans
 // (and before the first, after the last) what only A has and then what only B has are pieces of
-// their own, where the other video waits. An older comparison (engine 1) has no spans: its pieces
-// are the aligned clip pairs of its curve, each as long as its clip (A's when A has one there, else
-// B's).
+// their own, where the other video waits.
 //
 // Positions are seconds along the axis; each video has its own time for a position, or a spot where
 // it waits while only the other video has content. "pair" below means a piece, whichever kind.
 
 import { lastAtOrBefore } from "../shared/search.js";
 
-const DEFAULT_CLIP_S = 2;
 // Shorter than any frame: a gap this small between two spans is rounding, not content.
 const MIN_PIECE_S = 0.005;
 // What only one video has is a piece of its own (where the other waits) from this long on: a frame
@@ -23,22 +20,6 @@ const MIN_PIECE_S = 0.005;
 const MIN_ONLY_S = 0.12;
 // How far past a boundary a time may be and still belong to the piece that ends there.
 const BOUNDARY_S = 1e-6;
-
-function clipLengths(times, duration) {
-  // A clip lasts until the next clip of the same video starts; the last one until the video ends.
-  const lengths = new Array(times.length).fill(0);
-  let next = null;
-  for (let index = times.length - 1; index >= 0; index -= 1) {
-    const start = times[index];
-    if (start === null) {
-      continue;
-    }
-    const end = next ?? (duration > start ? duration : start + DEFAULT_CLIP_S);
-    lengths[index] = Math.max(end - start, 0.04);
-    next = start;
-  }
-  return lengths;
-}
 
 function waitPoints(times, lengths) {
   // Where a video waits during a piece it has nothing in: the end of its piece before, or, before
@@ -73,13 +54,6 @@ function assemble(kind, sides, pieceLengths, spanOf) {
     total += pieceLengths[index];
   }
   return { kind, count, starts, lengths: pieceLengths, total, sides, spanOf };
-}
-
-function clipAxis(curve, durationA, durationB) {
-  const a = side(curve.a_time, clipLengths(curve.a_time, durationA));
-  const b = side(curve.b_time, clipLengths(curve.b_time, durationB));
-  const lengths = curve.a_time.map((time, index) => (time !== null ? a.lengths[index] : b.lengths[index]));
-  return assemble("clips", { a, b }, lengths, lengths.map(() => -1));
 }
 
 function spanPieces(spans, durationA, durationB) {
@@ -137,12 +111,8 @@ function spanAxis(spans, durationA, durationB) {
 }
 
 export function buildAxis(data, durationA, durationB) {
-  // A refined comparison moves along its matched spans (none matched: only A, then only B); an
-  // older one along its clip pairs, as it always has.
-  if (data.matched_spans?.length || data.engine >= 2) {
-    return spanAxis(data.matched_spans || [], durationA, durationB);
-  }
-  return clipAxis(data.curve, durationA, durationB);
+  // Along the matched spans (none matched: only A, then only B).
+  return spanAxis(data.matched_spans || [], durationA, durationB);
 }
 
 export function has(axis, side, pair) {
@@ -212,10 +182,6 @@ function onlyPieceRange(axis, side, range) {
 }
 
 export function segmentRange(axis, segment) {
-  if (axis.kind === "clips") {
-    const last = Math.min(segment.last_pair, axis.count - 1);
-    return { start: axis.starts[segment.first_pair] ?? 0, end: axis.starts[last] + axis.lengths[last] };
-  }
   const side = segment.kind === "only_b" || segment.a_start === null ? "b" : "a";
   const start = positionFrom(axis, side, segment[`${side}_start`] ?? 0).position;
   const end = Math.max(positionFrom(axis, side, segment[`${side}_end`] ?? 0, "end").position, start);
@@ -224,13 +190,8 @@ export function segmentRange(axis, segment) {
 }
 
 export function curvePoints(axis, curve) {
-  // Where each point of the curve sits on the axis, and in which pair: the middle of its clip pair
-  // (engine 1), or its time on A, on B where only B has content (engine 2). Null where it has none.
-  if (axis.kind === "clips") {
-    return curve.a_time.map((_, pair) =>
-      pair < axis.count ? { position: axis.starts[pair] + axis.lengths[pair] / 2, pair } : null,
-    );
-  }
+  // Where each point of the curve sits on the axis, and in which pair: its time on A, on B where
+  // only B has content. Null where it has none.
   return curve.a_time.map((aTime, index) => {
     const bTime = curve.b_time[index];
     if (aTime !== null) {

@@ -1,6 +1,5 @@
-// The curve under the timeline: the picture and the sound change at each point of the curve (per
-// aligned clip pair on older comparisons, about every second on refined ones), and a line at the
-// threshold, in an SVG whose viewBox is 1000 wide and 100 high.
+// The curve under the timeline: the picture and the sound change at each point of the curve (about
+// every half second along the matched spans), and a line at the threshold, in an SVG whose viewBox is 1000 wide and 100 high.
 
 import { curvePoints } from "./axis.js";
 

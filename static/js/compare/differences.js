@@ -28,7 +28,7 @@ function wordsParagraph(words) {
   return paragraph;
 }
 
-function differenceItem(segment, number, changes, config, precise) {
+function differenceItem(segment, number, changes, config) {
   const item = document.createElement("li");
   item.className = `difference difference-${segment.kind}`;
   item.dataset.difference = String(number);
@@ -49,9 +49,9 @@ function differenceItem(segment, number, changes, config, precise) {
   const times = document.createElement("span");
   times.className = "difference-times";
   const onA = document.createElement("span");
-  onA.textContent = `A ${spanText(segment.a_start, segment.a_end, precise)}`;
+  onA.textContent = `A ${spanText(segment.a_start, segment.a_end)}`;
   const onB = document.createElement("span");
-  onB.textContent = `B ${spanText(segment.b_start, segment.b_end, precise)}`;
+  onB.textContent = `B ${spanText(segment.b_start, segment.b_end)}`;
   times.append(onA, " ", onB);
   main.append(" ", times);
   item.append(main);
@@ -72,9 +72,7 @@ function differenceItem(segment, number, changes, config, precise) {
 }
 
 export function renderDifferences(list, data, config) {
-  // A refined comparison's ranges are to a tenth of a second; an older one's on whole clips.
-  const precise = data.engine >= 2;
   list.replaceChildren(
-    ...data.segments.map((segment, number) => differenceItem(segment, number, data.word_changes || {}, config, precise)),
+    ...data.segments.map((segment, number) => differenceItem(segment, number, data.word_changes || {}, config)),
   );
 }

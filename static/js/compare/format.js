@@ -1,7 +1,7 @@
-// The comparison's words: spans (the server's `clock`, with tenths for refined comparisons' ranges:
-// both from shared/clock.js), counts and the label of a difference, as the server renders them.
+// The comparison's words: spans (to a tenth of a second, from shared/clock.js), counts and the label
+// of a difference, as the server renders them.
 
-import { clock, clockRange, tenthsClock } from "../shared/clock.js";
+import { clockRange, tenthsClock } from "../shared/clock.js";
 import { findingSentence } from "./findings.js";
 
 export function sideClock(target) {
@@ -9,12 +9,12 @@ export function sideClock(target) {
   return target.waiting ? `waits at ${tenthsClock(target.time)}` : tenthsClock(target.time);
 }
 
-export function spanText(start, end, precise = false) {
+export function spanText(start, end) {
+  // To a tenth of a second, as the server's list writes a range.
   if (start === null || end === null || start === undefined || end === undefined) {
     return "—";
   }
-  const time = precise ? tenthsClock : clock;
-  return end <= start ? `at ${time(start)}` : clockRange(start, end, time);
+  return end <= start ? `at ${tenthsClock(start)}` : clockRange(start, end, tenthsClock);
 }
 
 function plural(count, unit) {
@@ -37,21 +37,21 @@ export function kindLabel(segment, labels) {
   return segment.kind === "both" && segment.replaced && labels.replaced ? labels.replaced : labels[segment.kind];
 }
 
-export function differenceLabel(segment, labels, precise = false, durationB = 0) {
+export function differenceLabel(segment, labels, durationB = 0) {
   // An engine-3 finding says what it found; the others their ranges on A and B.
   const severity = segment.severity ? `, ${segment.severity} severity` : "";
   const sentence = findingSentence(segment, durationB);
   if (sentence) {
     return `${kindLabel(segment, labels)}${severity}: ${sentence}`;
   }
-  const onA = spanText(segment.a_start, segment.a_end, precise);
-  const onB = spanText(segment.b_start, segment.b_end, precise);
+  const onA = spanText(segment.a_start, segment.a_end);
+  const onB = spanText(segment.b_start, segment.b_end);
   return `${kindLabel(segment, labels)}${severity}: A ${onA}, B ${onB}`;
 }
 
 export function spanLabel(span) {
   // A matched span: "A 00:00.0–00:09.6 is B 00:01.4–00:11.0".
-  return `A ${spanText(span.a_start, span.a_end, true)} is B ${spanText(span.b_start, span.b_end, true)}`;
+  return `A ${spanText(span.a_start, span.a_end)} is B ${spanText(span.b_start, span.b_end)}`;
 }
 
 export function kindClasses(segment) {

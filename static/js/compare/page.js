@@ -1,9 +1,7 @@
-// The comparison page put together: the axis from the payload (its matched spans, or an older
-// comparison's clip pairs), the players, the timeline with its ruler and scrubbing, the list, the
+// The comparison page put together: the axis from the payload (its matched spans), the players, the timeline with its ruler and scrubbing, the list, the
 // curve, the threshold, notes, links to a moment, the buttons and the keyboard, and what the page
 // says as playback moves. The alignment does not move with the threshold: the axis is built once.
 
-import { followMakingAgain } from "./again.js";
 import { buildAxis, has, pairAt, segmentRange, timeOn } from "./axis.js";
 import { bindControls } from "./controls.js";
 import { curveDrawer } from "./curve.js";
@@ -67,7 +65,7 @@ export function setUpPage(root, config, initial) {
     if (currentDifference.textContent !== text) {
       currentDifference.textContent = text;
       currentDifference.title = segment
-        ? differenceLabel(segment, config.kind_labels, state.data.engine >= 2, config.b.duration)
+        ? differenceLabel(segment, config.kind_labels, config.b.duration)
         : "";
     }
   }
@@ -101,21 +99,6 @@ export function setUpPage(root, config, initial) {
   };
 
   function render(data) {
-    if (data.engine !== initial.engine) {
-      // Refined meanwhile (an older comparison moved to engine 2 by a worker): another alignment
-      // than this page's axis and another threshold scale, so nothing more is judged or kept here.
-      // A refined one made again (engine 3): another alignment too, said where it was asked for.
-      const madeAgain = initial.engine >= 2 ? root.querySelector("[data-made-again]") : null;
-      if (madeAgain) {
-        madeAgain.hidden = false;
-        root.querySelector("[data-being-made-again]")?.setAttribute("hidden", "");
-      } else {
-        root.querySelector("[data-realigned]").hidden = false;
-      }
-      root.querySelector("[data-threshold]").disabled = true;
-      root.querySelector("[data-threshold-actions]").hidden = true;
-      return;
-    }
     state.data = data;
     timeline.drawMarkers(data.segments);
     renderDifferences(list, data, config);
@@ -190,7 +173,6 @@ export function setUpPage(root, config, initial) {
   };
   setUpThreshold(root, config, view);
   followVerification(root, config, initial, view);
-  followMakingAgain(root, config, initial, view);
 
   timeline.drawLanes();
   render(initial);

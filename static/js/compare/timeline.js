@@ -1,5 +1,5 @@
-// The timeline of differences: a lane per video showing where it has content (on a refined
-// comparison, each matched span in both lanes, and apart from them what only one video has), a
+// The timeline of differences: a lane per video showing where it has content (each matched span in
+// both lanes, and apart from them what only one video has), a
 // marker per difference, the playhead, thumbnails from both videos' sprites under the pointer, and
 // a click, tap or drag that seeks to the spot under the pointer, on a marker as anywhere else.
 
@@ -17,7 +17,6 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
   const playhead = root.querySelector("[data-timeline-playhead]");
   const hover = root.querySelector("[data-timeline-hover]");
   const percent = (value) => `${axis.total ? (100 * value) / axis.total : 0}%`;
-  const precise = () => state.data.engine >= 2;
 
   function lanePiece(start, end, className = "") {
     const piece = document.createElement("span");
@@ -25,22 +24,6 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     piece.style.left = percent(start);
     piece.style.width = percent(end - start);
     return piece;
-  }
-
-  function clipLanePieces(side) {
-    // Runs of pairs where the video has a clip: a gap is what only the other video has.
-    const pieces = [];
-    let runStart = null;
-    for (let pair = 0; pair <= axis.count; pair += 1) {
-      const present = pair < axis.count && has(axis, side, pair);
-      if (present && runStart === null) {
-        runStart = pair;
-      } else if (!present && runStart !== null) {
-        pieces.push(lanePiece(axis.starts[runStart], axis.starts[pair - 1] + axis.lengths[pair - 1]));
-        runStart = null;
-      }
-    }
-    return pieces;
   }
 
   function spanLanePieces(side) {
@@ -71,7 +54,7 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
       const lane = document.createElement("div");
       lane.className = `timeline-lane timeline-lane-${side}`;
       lane.setAttribute("aria-hidden", "true");
-      lane.append(...(axis.kind === "spans" ? spanLanePieces(side) : clipLanePieces(side)));
+      lane.append(...spanLanePieces(side));
       const name = document.createElement("span");
       name.className = "timeline-lane-name";
       name.textContent = side.toUpperCase();
@@ -90,7 +73,7 @@ export function setUpTimeline(root, config, state, { seek, seekToDifference, scr
     button.style.width = percent(range.end - range.start);
     // site.css widens a short marker to a finger's width on a phone, about the middle of its range.
     button.style.setProperty("--marker-width", percent(range.end - range.start));
-    const label = differenceLabel(segment, labels, precise(), config.b.duration);
+    const label = differenceLabel(segment, labels, config.b.duration);
     button.setAttribute("aria-label", label);
     button.title = label;
     return button;
