@@ -98,6 +98,7 @@ def daphne_process(
     stderr: Output = None,
     port: int | None = None,
     wrapper: Sequence[str] = (),
+    start_timeout: float = 30.0,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
     added to the servers' environment; yields its base URL and its process. `port` reuses a port (a
@@ -112,7 +113,7 @@ def daphne_process(
         stderr=stderr,
     )
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, timeout=start_timeout)
         yield f"http://127.0.0.1:{port}", process
     finally:
         stop_process(process)
