@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 from sage.synthetic_media import SAMPLE_RATE
+from sage.synthetic_media.copies import tempo_changed
 from sage.synthetic_media.edits import Piece, Version, render_version, version_sound
 from sage.synthetic_media.natural import Programme, ProgrammePainter
 from sage.synthetic_media.writing import write_streams
@@ -88,32 +88,6 @@ def rendered_b(
         path, frames=(painter.frame(float(time) + 1e-6) for time in sources), width=MASTER[0], height=MASTER[1],
         fps=FPS, container="mp4", codec=None, crf=None, bitrate=None, samples=samples, preset="ultrafast",
     )  # fmt: skip
-
-
-def tempo_changed(samples: np.ndarray, ratio: float) -> np.ndarray:
-    """`samples` played `ratio` times as fast with their pitch kept (FFmpeg's atempo filter)."""
-    graph = av.filter.Graph()
-    source = graph.add_abuffer(format="flt", sample_rate=SAMPLE_RATE, layout="mono")
-    tempo, sink = graph.add("atempo", str(ratio)), graph.add("abuffersink")
-    source.link_to(tempo)
-    tempo.link_to(sink)
-    graph.configure()
-    pieces: list[np.ndarray] = []
-    for start in [*range(0, len(samples), SAMPLE_RATE), None]:
-        if start is None:
-            graph.push(None)
-        else:
-            frame = av.AudioFrame.from_ndarray(
-                samples[None, start : start + SAMPLE_RATE].copy(), format="flt", layout="mono"
-            )
-            frame.sample_rate, frame.pts = SAMPLE_RATE, start
-            graph.push(frame)
-        while True:
-            try:
-                pieces.append(graph.pull().to_ndarray().reshape(-1))
-            except (av.error.BlockingIOError, av.error.EOFError):
-                break
-    return np.concatenate(pieces)
 
 
 @pytest.fixture(scope="module")
