@@ -26,6 +26,7 @@ import bisect
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
@@ -97,7 +98,7 @@ class Encoding:
 
     width: int = 320
     height: int = 180
-    fps: int = 30
+    fps: int | Fraction = 30  # 30000/1001: NTSC's
     suffix: str = ".mp4"
     codec: str | None = None
     crf: int | None = None

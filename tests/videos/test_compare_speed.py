@@ -8,18 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 from sage.synthetic_media import SAMPLE_RATE
+from sage.synthetic_media.copies import tempo_changed
 from sage.synthetic_media.edits import Piece, Version, render_version, version_sound
 from sage.synthetic_media.natural import Programme, ProgrammePainter
+from sage.synthetic_media.real_footage import TUNING, render_real_case, sped_up
+from sage.synthetic_media.real_footage.cuts import Clip, Reel
+from sage.synthetic_media.real_footage.sources import BLOCKS, CUPS, HARVARD, missing_media
 from sage.synthetic_media.writing import write_streams
 from videos.compare.changes import Measured, RefinedComparison, judge
 from videos.compare.files import compare_files
 from videos.compare.matched_spans import MatchedSpan
 from videos.compare.pitch import pitch_matched
+from videos.compare.segments import Difference
 from videos.compare.speed import speed_findings
 from videos.compare.verify import STEP
 from videos.embeddings.audio import Spectrogram
@@ -88,32 +92,6 @@ def rendered_b(
         path, frames=(painter.frame(float(time) + 1e-6) for time in sources), width=MASTER[0], height=MASTER[1],
         fps=FPS, container="mp4", codec=None, crf=None, bitrate=None, samples=samples, preset="ultrafast",
     )  # fmt: skip
-
-
-def tempo_changed(samples: np.ndarray, ratio: float) -> np.ndarray:
-    """`samples` played `ratio` times as fast with their pitch kept (FFmpeg's atempo filter)."""
-    graph = av.filter.Graph()
-    source = graph.add_abuffer(format="flt", sample_rate=SAMPLE_RATE, layout="mono")
-    tempo, sink = graph.add("atempo", str(ratio)), graph.add("abuffersink")
-    source.link_to(tempo)
-    tempo.link_to(sink)
-    graph.configure()
-    pieces: list[np.ndarray] = []
-    for start in [*range(0, len(samples), SAMPLE_RATE), None]:
-        if start is None:
-            graph.push(None)
-        else:
-            frame = av.AudioFrame.from_ndarray(
-                samples[None, start : start + SAMPLE_RATE].copy(), format="flt", layout="mono"
-            )
-            frame.sample_rate, frame.pts = SAMPLE_RATE, start
-            graph.push(frame)
-        while True:
-            try:
-                pieces.append(graph.pull().to_ndarray().reshape(-1))
-            except (av.error.BlockingIOError, av.error.EOFError):
-                break
-    return np.concatenate(pieces)
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +256,63 @@ def test_a_higher_pitched_sound_is_moved_back_down_by_the_speed() -> None:
     original, faster = bands(1000.0), bands(1500.0)
     assert int(np.argmax(faster)) != int(np.argmax(original))
     assert int(np.argmax(pitch_matched(faster, 1.5))) == int(np.argmax(original))
+
+
+# Real footage (sage/synthetic_media/real_footage): hand-held cups, then blocks moved fast (a 24 fps
+# camera's frames, re-timed), under recorded speech.
+SHORT_REEL = Reel("short", (Clip(CUPS, 0.0, 6.0), Clip(BLOCKS, 0.0, 9.0)), (HARVARD,))
+
+
+@pytest.fixture(scope="module")
+def real_folder(folder: Path) -> Path:
+    if missing := missing_media():
+        pytest.skip("the real footage and speech are not in the public media folder: " + missing[0])
+    return folder / "real"
+
+
+@pytest.mark.parametrize(
+    ("rate", "pitch_kept"),
+    [
+        # Half a percent drifts 75 ms over the programme: no window sees a slope.
+        (1.005, False),
+        # Half as fast again, B never shows a third of A's frames: no picture changed for that.
+        (1.5, False),
+    ],
+    ids=["half_a_percent_fast", "fifty_percent_fast"],
+)
+def test_a_whole_programme_of_real_footage_at_any_speed_is_one_speed_finding_and_nothing_else(
+    real_folder: Path, rate: float, pitch_kept: bool
+) -> None:
+    case = sped_up(f"whole_{rate}", SHORT_REEL, rate, pitch_kept=pitch_kept)
+    a, b = render_real_case(case, real_folder)
+
+    result = compare_files(a, b)
+
+    assert [segment.kind for segment in result.segments] == ["speed"]
+    (finding,) = result.findings
+    assert finding.ratio == pytest.approx(rate, rel=0.002)
+    seconds = SHORT_REEL.seconds
+    assert [finding.a_start, finding.a_end, finding.b_start, finding.b_end] == pytest.approx(
+        [0.0, seconds, 0.0, seconds / rate], abs=0.5
+    )
+
+
+def test_a_whole_programme_4_percent_fast_whose_sound_drifts_is_one_speed_and_one_drift(real_folder: Path) -> None:
+    # B's sound falls 0.2 s behind its picture over the programme, as well as playing 4 % fast (a
+    # drift is measured in pieces of 8 s: this takes the bench's 29 s reel).
+    case = sped_up("fast_drifting", TUNING, 1.04, drift_over_programme=0.2)
+    a, b = render_real_case(case, real_folder)
+
+    result = compare_files(a, b)
+
+    assert sorted(segment.kind for segment in result.segments) == ["av_sync", "speed"]
+    [speed] = of_kind(result, "speed")
+    [sync] = of_kind(result, "av_sync")
+    assert speed.ratio == pytest.approx(1.04, rel=0.002)
+    assert sync.lag is not None and sync.drift is not None and sync.a_start is not None and sync.a_end is not None
+    lag_at_end = sync.lag + sync.drift / 60_000 * (sync.a_end - sync.a_start)
+    assert [sync.lag, lag_at_end] == pytest.approx([0.0, 0.2], abs=0.02)
+
+
+def of_kind(result: RefinedComparison, kind: str) -> list[Difference]:
+    return [segment for segment in result.segments if segment.kind == kind]

@@ -34,7 +34,7 @@ from videos.compare.distances import ClipSeries
 from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.speed import Line, refined_line, sloped_runs
-from videos.compare.speed_spans import speed_sections, speed_tidied, with_speed_changes
+from videos.compare.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
 from videos.compare.sync import lagged_signals, synced
 from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
@@ -155,7 +155,9 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
         lines = [refined_line(costs, line) for line in lines] + speed_sections(costs, groups, lines)
     spans = _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration) if groups else []
     spans = with_speed_changes(spans, lines, signals_a.duration, signals_b.duration)
-    return speed_tidied(costs, spans, signals_a.duration, signals_b.duration) if lines else spans
+    if lines:
+        spans = speed_tidied(costs, spans, signals_a.duration, signals_b.duration)
+    return spans if mode == "offset" else whole_programme_speed(costs, spans, signals_a.duration, signals_b.duration)
 
 
 def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:

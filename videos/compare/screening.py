@@ -12,6 +12,7 @@ float32 are ~35 MB per video, and a piece's working arrays stay in the processor
 
 from __future__ import annotations
 
+import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -178,21 +179,34 @@ def _stretches(flagged_times: np.ndarray, span: MatchedSpan) -> list[Stretch]:
     start = end = float(flagged_times[0])
     for time in flagged_times[1:].tolist():
         if time - end > _JOIN_SECONDS:
-            stretches.append(_padded(start, end, span))
+            stretches += _padded(start, end, span)
             start = time
         end = time
-    stretches.append(_padded(start, end, span))
+    stretches += _padded(start, end, span)
     return stretches
 
 
-def _padded(start: float, end: float, span: MatchedSpan) -> Stretch:
+def _padded(start: float, end: float, span: MatchedSpan) -> list[Stretch]:
     # Steps sit on the span's own grid, so that a stretch's steps are a subset of the screening's.
     first = max(span.a_start, start - STEP / 2 - _PAD_SECONDS)
     last = min(span.a_end, end + STEP / 2 + _PAD_SECONDS)
     first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
     end = max(first + STEP, last)
-    # A drifting lag moves little over a stretch: verification reads it at the stretch's middle.
-    lag = float(sound_lag_at(span, np.array([(first + end) / 2]))[0])
-    # The offset at the stretch's start (B's time at the span's rate from there on).
-    offset = span.b_start + (first - span.a_start) * span.rate - first
-    return Stretch(a_start=first, a_end=end, offset=offset, rate=span.rate, sound_lag=lag)
+    # Verification reads a drifting lag at a stretch's middle: a long stretch is measured in pieces
+    # over which the lag moves by at most _DRIFT_IN_A_PIECE (a whole programme drifting 200 ms).
+    pieces = math.ceil(abs(span.sound_drift) * (end - first) / _DRIFT_IN_A_PIECE - 1e-9) if span.sound_drift else 1
+    steps = max(1, round((end - first) / STEP))
+    edges = [first + round(steps * number / max(1, pieces)) * STEP for number in range(max(1, pieces) + 1)]
+    edges[-1] = end
+    stretches = []
+    for low, high in itertools.pairwise(edges):
+        if high - low < STEP / 2:
+            continue
+        lag = float(sound_lag_at(span, np.array([(low + high) / 2]))[0])
+        # The offset at the piece's start (B's time at the span's rate from there on).
+        offset = span.b_start + (low - span.a_start) * span.rate - low
+        stretches.append(Stretch(a_start=low, a_end=high, offset=offset, rate=span.rate, sound_lag=lag))
+    return stretches
+
+
+_DRIFT_IN_A_PIECE = 0.02

@@ -30,8 +30,9 @@ from videos.compare.pitch import pitch_matched
 from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.windows import WINDOW_SECONDS
 
-# A span whose speed differs from A's by this much or more (|ratio − 1|) is reported.
-REPORTED_CHANGE = 0.005
+# A span whose speed differs from A's by this much or more (|ratio − 1|) is reported: a 0.5 %
+# change measured a little short still is; a frame-rate conversion (30000/1001 against 30: 0.1 %) is not.
+REPORTED_CHANGE = 0.004
 # Rates (B seconds per A second) looked for: outside them a stretch is something else.
 SLOWEST_RATE, FASTEST_RATE = 0.4, 2.5
 # Sloped runs of window votes: a vote joins a run within _LINE_TOLERANCE s of its line; a run is
@@ -45,9 +46,9 @@ _MAX_RESIDUAL = 0.07
 _MIN_SLOPE = 0.002
 # A section between two constant offsets: its picture must match at least this well on average
 # (costs in units of two unrelated moments), and better than a cut or an insertion would, whose
-# unmatched time costs _GAP_COST a sample.
+# unmatched time costs GAP_COST a sample.
 SECTION_CEILING = 0.5
-_GAP_COST = 0.8
+GAP_COST = 0.8
 _MIN_SECTION_SECONDS = 2.0
 _MAX_SECTION_SECONDS = 600.0
 _COARSE_STEP = 0.2
@@ -178,8 +179,8 @@ def refined_line(costs: MomentCosts, line: Line) -> Line:
         rates = rate + rate_step * np.arange(-4, 5)
         grid_offsets, grid_rates = np.meshgrid(offsets, rates, indexing="ij")
         times_b = (middle + grid_offsets.ravel())[:, None] + (times_a[None, :] - middle) * grid_rates.ravel()[:, None]
-        mean_cost = _mean_cost(costs, times_a, times_b, 1.0 / grid_rates.ravel())
-        best = int(np.argmin(mean_cost))
+        line_costs = mean_cost(costs, times_a, times_b, 1.0 / grid_rates.ravel())
+        best = int(np.argmin(line_costs))
         offset, rate = float(grid_offsets.ravel()[best]), float(grid_rates.ravel()[best])
         offset_step, rate_step = offset_step / 4, rate_step / 4
     return Line(line.a_start, line.a_end, middle + offset + (line.a_start - middle) * rate, rate)
@@ -244,13 +245,13 @@ def section_between(
 
 def _cut_cost(cost_1: np.ndarray, cost_2: np.ndarray, offset_1: float, offset_2: float) -> float:
     """The cheapest cut (A has more) or insertion (B has more) between the two offsets, on the
-    same samples: offset 1 before a point, offset 2 after it, the unmatched time at _GAP_COST."""
+    same samples: offset 1 before a point, offset 2 after it, the unmatched time at GAP_COST."""
     unmatched = round(abs(offset_1 - offset_2) / _COARSE_STEP)
     before = np.concatenate([[0.0], np.cumsum(cost_1)])
     after = np.concatenate([np.cumsum(cost_2[::-1])[::-1], [0.0]])
     skip = unmatched if offset_1 > offset_2 else 0  # A's removed samples are not matched at all
     points = np.arange(len(before) - skip)
-    return float((before[points] + after[points + skip]).min() + unmatched * _GAP_COST)
+    return float((before[points] + after[points + skip]).min() + unmatched * GAP_COST)
 
 
 def _fine_section(costs: MomentCosts, start: float, end: float, offset_1: float, offset_2: float) -> Line:
@@ -311,8 +312,8 @@ def explains(costs: MomentCosts, line: Line, start: float, end: float, offset: f
     times = np.arange(start, end, 1.0 / (2 * costs.a.visual_rate))
     if len(times) < 2:
         return True
-    along_line = _mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
-    at_offset = _mean_cost(costs, times, (times + offset)[None, :], np.array([1.0]))[0]
+    along_line = mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
+    at_offset = mean_cost(costs, times, (times + offset)[None, :], np.array([1.0]))[0]
     return bool(along_line <= at_offset + _EXPLAINS_MARGIN)
 
 
@@ -325,7 +326,7 @@ def matches(costs: MomentCosts, line: Line, start: float, end: float) -> bool:
     times = np.arange(start, end, 1.0 / (2 * costs.a.visual_rate))
     if len(times) < 2:
         return True
-    along_line = _mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
+    along_line = mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0]
     return bool(along_line <= SECTION_CEILING)
 
 
@@ -339,7 +340,7 @@ def _visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray) -> np.
     return np.where(outside, _OUTSIDE_COST, cost)
 
 
-def _mean_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+def mean_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, ratios: np.ndarray) -> np.ndarray:
     """Per row of `times_b` (B times for `times_a`): the mean cost of the picture between its
     samples and of the sound, B's sound taken as it is or moved down in pitch by the row's ratio
     (B speed / A speed), whichever matches better."""

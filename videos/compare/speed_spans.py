@@ -4,9 +4,23 @@ finds put in place among the constant-offset spans, then made whole.
 
 from __future__ import annotations
 
+import numpy as np
+
 from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
 from videos.compare.moments import MomentCosts
-from videos.compare.speed import REPORTED_CHANGE, Line, explains, matches, refined_line, section_between
+from videos.compare.speed import (
+    FASTEST_RATE,
+    GAP_COST,
+    REPORTED_CHANGE,
+    SECTION_CEILING,
+    SLOWEST_RATE,
+    Line,
+    explains,
+    matches,
+    mean_cost,
+    refined_line,
+    section_between,
+)
 from videos.compare.windows import SAME_OFFSET, WINDOW_SECONDS
 
 # Sections between two constant offsets are looked for across at most this many groups in between
@@ -131,6 +145,53 @@ def speed_tidied(
         ):
             tidied[-1] = _part(span, span.a_start, end)
     return monotone(tidied)
+
+
+def whole_programme_speed(
+    costs: MomentCosts, spans: list[MatchedSpan], duration_a: float, duration_b: float
+) -> list[MatchedSpan]:
+    """One speed change from start to end in place of `spans` when the two videos' lengths differ
+    by a reported speed and the line joining their starts and their ends, refined, matches better
+    than the spans do. A whole programme a little fast (0.5 %, 1 %) drifts too slowly over a short
+    programme for the windows' votes to show a slope: they see one offset, or a few, and the
+    picture then differs at the ends; far faster (40 %, 50 %) they may agree on nothing at all."""
+    if duration_a <= 0 or duration_b <= 0 or abs(duration_a / duration_b - 1.0) < _WHOLE_LEAST:
+        return spans
+    if len(spans) == 1 and _is_speed(spans[0]) and spans[0].a_end - spans[0].a_start >= duration_a - _ENDS_TOGETHER:
+        return spans
+    if not SLOWEST_RATE <= duration_b / duration_a <= FASTEST_RATE:
+        return spans
+    line = refined_line(costs, Line(0.0, duration_a, 0.0, duration_b / duration_a))
+    if abs(float(line.b_at(0.0))) > _ENDS_TOGETHER or abs(float(line.b_at(duration_a)) - duration_b) > _ENDS_TOGETHER:
+        return spans
+    times = np.linspace(0.0, duration_a, _WHOLE_SAMPLES, endpoint=False)
+    along_line = float(mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0])
+    if along_line > SECTION_CEILING or along_line + _WHOLE_MARGIN >= _spans_cost(costs, spans, times):
+        return spans
+    start, end = (
+        max(0.0, -line.b_start / line.rate),
+        min(duration_a, line.a_start + (duration_b - line.b_start) / line.rate),
+    )
+    return [_part(MatchedSpan(line.a_start, line.a_end, line.b_start, line.b_end), start, end)]
+
+
+_WHOLE_SAMPLES = 2000
+# Lengths are whole frames: a 0.5 % change on 30 s of 30 fps may measure 0.46 %.
+_WHOLE_LEAST = 0.003
+_WHOLE_MARGIN = 0.02
+
+
+def _spans_cost(costs: MomentCosts, spans: list[MatchedSpan], times: np.ndarray) -> float:
+    """The mean cost over A's `times` of matching them as `spans` do (each along its own line,
+    its sound moved in pitch where faster), GAP_COST where no span covers a time."""
+    total = np.full(len(times), GAP_COST)
+    for span in spans:
+        inside = (times >= span.a_start) & (times < span.a_end)
+        if inside.sum() < 2:
+            continue
+        times_b = span.b_start + (times[inside] - span.a_start) * span.rate
+        total[inside] = mean_cost(costs, times[inside], times_b[None, :], np.array([1.0 / span.rate]))[0]
+    return float(total.mean())
 
 
 def _joined(costs: MomentCosts, spans: list[MatchedSpan]) -> list[MatchedSpan]:

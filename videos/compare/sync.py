@@ -27,6 +27,7 @@ import numpy as np
 
 from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moments import MomentCosts, Signals
+from videos.compare.pitch import pitch_matched
 from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.speed import REPORTED_CHANGE
 
@@ -36,6 +37,9 @@ MAX_LAG = 1.0
 # Lags under this are not reported: about a frame at 25 fps, and EBU R37's tolerance for sound
 # ahead of picture is 40 ms. Re-encodes shift the sound by a few milliseconds (codec priming).
 MIN_LAG = 0.035
+# On a speed change a lag is reported when it reaches this somewhere on the span (see
+# `_within_speed_slack`): a drift of 0.2 s over a programme played 4 % fast is.
+SPEED_MIN_LAG = 0.1
 # A lag that changes by less than this over a span is constant.
 MIN_DRIFT_CHANGE = 0.04
 # Two spans' lags within this of each other are one finding.
@@ -100,7 +104,7 @@ def synced(costs: MomentCosts, spans: list[MatchedSpan]) -> list[MatchedSpan]:
     for number, (span, sync) in enumerate(zip(spans, measured, strict=True)):
         if sync is None:
             sync = _from_neighbours(measured, number)
-        if sync is None or (abs(sync.lag) < MIN_LAG and sync.drift == 0.0):
+        if sync is None or (abs(sync.lag) < MIN_LAG and sync.drift == 0.0) or _within_speed_slack(span, sync):
             result.append(span)
             continue
         result.append(
@@ -113,6 +117,16 @@ def synced(costs: MomentCosts, spans: list[MatchedSpan]) -> list[MatchedSpan]:
             )
         )
     return result
+
+
+def _within_speed_slack(span: MatchedSpan, sync: SpanSync) -> bool:
+    """Whether a span B plays at another speed has a lag within SPEED_MIN_LAG all along it: its
+    sound, moved in pitch or stretched in time, matches A's less sharply, and pieces of a slowed
+    section have measured lags of a few hundredths of a second that no sound had."""
+    if abs(span.rate - 1.0) < REPORTED_CHANGE:
+        return False
+    ends = (sync.lag, sync.lag + sync.drift * (span.a_end - span.a_start))
+    return max(abs(lag) for lag in ends) < SPEED_MIN_LAG
 
 
 def _from_neighbours(measured: list[SpanSync | None], number: int) -> SpanSync | None:
@@ -201,16 +215,24 @@ def _sound_lag(costs: MomentCosts, span: MatchedSpan, start: float, end: float, 
     a, b = costs.a, costs.b
     if a.sound is None or b.sound is None:
         return None
-    if abs(span.rate - 1.0) >= REPORTED_CHANGE:
-        # B played faster or slower: its sound may be moved in pitch too (videos.compare.speed),
-        # and its levels then match A's at no lag clearly enough to measure one.
-        return None
     times_a = np.arange(math.ceil(start * a.audio_rate), math.floor(end * a.audio_rate) + 1) / a.audio_rate
     if len(times_a) < 20:
         return None
-    curve = _cost_curve(
-        a.sound[a.sound_index(times_a)], b.sound, b.audio_rate, _b_times(span, times_a) + correction, b.duration
-    )
+    rows_a, times_b = a.sound[a.sound_index(times_a)], _b_times(span, times_a) + correction
+    curve = _cost_curve(rows_a, b.sound, b.audio_rate, times_b, b.duration)
+    if abs(span.rate - 1.0) >= REPORTED_CHANGE:
+        # B played faster or slower: its sound may be higher or lower pitched too, or corrected
+        # (videos.compare.speed). Both are tried on B's sound around the piece, and the one that
+        # matches A's better is measured (a speed change's sound can drift as well).
+        first = max(0, math.floor((float(times_b.min()) - MAX_LAG) * b.audio_rate) - 1)
+        last = min(len(b.sound), math.ceil((float(times_b.max()) + MAX_LAG) * b.audio_rate) + 2)
+        near = b.sound[first:last].astype(np.float32)
+        origin = first / b.audio_rate
+        ends = min(b.duration, last / b.audio_rate) - origin
+        shifted = _cost_curve(rows_a, pitch_matched(near, 1.0 / span.rate), b.audio_rate, times_b - origin, ends)
+        plain = _cost_curve(rows_a, near, b.audio_rate, times_b - origin, ends)
+        around = np.arange(-MAX_LAG, MAX_LAG + _FINE_STEP / 2, 2 * _FINE_STEP)
+        curve = shifted if np.nanmin(shifted(around)) < np.nanmin(plain(around)) else plain
     return _best_offset(curve, _FINE_STEP, SOUND_RISE * costs.sound_unit)
 
 

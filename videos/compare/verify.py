@@ -224,18 +224,46 @@ def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[S
                 starts_b = np.array([time for time, _ in frames_b])
                 cache: dict[tuple[int, int], float] = {}
                 for number, index_a in enumerate(shown_a.tolist()):
-                    moment_b = stretch.b_time(frames_a[index_a][0])
-                    after = int(np.clip(np.searchsorted(starts_b, moment_b - 1e-6), 0, len(frames_b) - 1))
-                    candidates = {max(0, after - 1), after}
-                    best = math.inf
-                    for index_b in candidates:
-                        key = (index_a, index_b)
-                        if key not in cache:
-                            cache[key] = picture_change(frames_a[index_a][1], frames_b[index_b][1])
-                        best = min(best, cache[key])
+                    best = _closest(frames_a, frames_b, starts_b, index_a, stretch, cache)
+                    if stretch.rate != 1.0 and best > _SPEED_NEIGHBOURS_ABOVE:
+                        # Played faster, B dropped some of A's frames: the one A shows here may be
+                        # one B never shows. B showing A's frame before or after it is the same
+                        # programme (a change lasts longer than a frame).
+                        for neighbour in (index_a - 1, index_a + 1):
+                            if 0 <= neighbour < len(frames_a):
+                                best = min(best, _closest(frames_a, frames_b, starts_b, neighbour, stretch, cache))
                     scores[number] = best
             results.append(scores)
     return results
+
+
+_SPEED_NEIGHBOURS_ABOVE = 0.1
+
+
+def _closest(
+    frames_a: list[tuple[float, np.ndarray]],
+    frames_b: list[tuple[float, np.ndarray]],
+    starts_b: np.ndarray,
+    index_a: int,
+    stretch: Stretch,
+    cache: dict[tuple[int, int], float],
+) -> float:
+    """The picture score of A's frame `index_a` against the closest of B's frames shown around its
+    moment on B (the one before and the one after; on a speed change one more either way)."""
+    moment_b = stretch.b_time(frames_a[index_a][0])
+    after = int(np.clip(np.searchsorted(starts_b, moment_b - 1e-6), 0, len(frames_b) - 1))
+    candidates = {max(0, after - 1), after}
+    if stretch.rate != 1.0:
+        # Re-timed for another speed, B dropped or repeated frames of A's: the frame showing A's
+        # may be one further either way than the line says.
+        candidates |= {max(0, after - 2), min(len(frames_b) - 1, after + 1)}
+    best = math.inf
+    for index_b in candidates:
+        key = (index_a, index_b)
+        if key not in cache:
+            cache[key] = picture_change(frames_a[index_a][1], frames_b[index_b][1])
+        best = min(best, cache[key])
+    return best
 
 
 # --- sound ---------------------------------------------------------------------------------------

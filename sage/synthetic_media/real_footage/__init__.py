@@ -41,11 +41,21 @@ case's long reel, which joins both):
   text: real_lower_third_text; H real_lower_third_clock
   insert_remove: real_cut_and_insertion; picture: H real_logo; offset: H real_offset_start
   reencode: real_reencode_webm_small, H real_reencode_25fps_low_bitrate
+Issue 51's (9 tuning, 9 held out):
+  speed, whole programme: real_whole_0_5pct_fast, real_whole_4pct_fast_pitch_kept,
+    real_whole_1_25x_pitch_kept, real_whole_1_5x_fast, real_whole_40pct_slow; H real_whole_0_5pct_slow,
+    H real_whole_1pct_slow_pitch_kept, H real_whole_24_25_pal (24 fps shown at 25), H real_whole_1_2x_fast,
+    H real_whole_1_45x_pitch_kept
+  speed and drift: real_whole_4pct_fast_drifting; H real_whole_2pct_slow_drifting
+  moved: real_moved_earlier_closed, real_moved_later_gap_left; H real_moved_earlier_gap_left_near_end,
+    H real_moved_later_near_end
+  frame-rate conversion (reencode): real_converted_25_to_30000_1001; H real_converted_25_to_24
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -141,12 +151,33 @@ def swapped(name: str, reel: Reel, at: float, length: float, *, held_out: bool =
     return RealCase(name, "moved", reel, _whole(reel), b, truth, held_out)
 
 
-def moved(name: str, reel: Reel, start: float, end: float, to: float, *, held_out: bool = False) -> RealCase:
-    """`start`–`end` taken out and put back after `to` (a time of A later than `end`)."""
+def moved(
+    name: str, reel: Reel, start: float, end: float, to: float, *, gap: Shot | None = None, held_out: bool = False
+) -> RealCase:
+    """`start`–`end` taken out and put back at `to`, a time of A before `start` (moved earlier) or
+    after `end` (moved later, to end at `to`); its old place closed up, or holding `gap` (other
+    material as long as the stretch: only in B)."""
     length = end - start
-    b = Cut((Shot(reel, 0, start), Shot(reel, end, to), Shot(reel, start, end), Shot(reel, to, reel.seconds)))
-    truth = _truth(TruthFinding("moved", start, end, to - length, to), spans=((0, start, 0, start),))
-    return RealCase(name, "moved", reel, _whole(reel), b, truth, held_out)
+    stretch, left = Shot(reel, start, end), (gap,) if gap is not None else ()
+    filled = length if gap is not None else 0.0
+    if to > end:
+        b = Cut((Shot(reel, 0, start), *left, Shot(reel, end, to), stretch, Shot(reel, to, reel.seconds)))
+        b_start = to - length + filled
+        spans = (
+            (0, start, 0, start),
+            (end, to, end - length + filled, to - length + filled),
+            (start, end, b_start, b_start + length),
+        )
+        gap_b = start
+    else:
+        b = Cut((Shot(reel, 0, to), stretch, Shot(reel, to, start), *left, Shot(reel, end, reel.seconds)))
+        b_start = to
+        spans = ((0, to, 0, to), (start, end, to, to + length), (to, start, to + length, start + length))
+        gap_b = start + length
+    segments: list[TruthSpan] = [TruthFinding("moved", start, end, b_start, b_start + length)]
+    if gap is not None:
+        segments.append(TruthSegment("only_b", start, start, gap_b, gap_b + length))
+    return RealCase(name, "moved", reel, _whole(reel), b, _truth(*segments, spans=spans), held_out)
 
 
 def replaced(name: str, reel: Reel, start: float, other: Shot, *, held_out: bool = False) -> RealCase:
@@ -158,18 +189,45 @@ def replaced(name: str, reel: Reel, start: float, other: Shot, *, held_out: bool
 
 
 def sped_up(
-    name: str, reel: Reel, rate: float, start: float = 0.0, end: float | None = None, *, held_out: bool = False
+    name: str,
+    reel: Reel,
+    rate: float,
+    start: float = 0.0,
+    end: float | None = None,
+    *,
+    pitch_kept: bool = False,
+    fps: tuple[int | Fraction, int | Fraction] = (30, 30),
+    drift_over_programme: float = 0.0,
+    held_out: bool = False,
 ) -> RealCase:
-    """B plays `start`–`end` (default: all of it) `rate` times as fast, picture and sound."""
+    """B plays `start`–`end` (default: all of it) `rate` times as fast, picture and sound (higher
+    pitched, or its pitch kept); A and B written at `fps` (film's 24 shown at PAL's 25 is a speed-up
+    frame for frame), B's sound growing late against its picture by `drift_over_programme` s."""
     end = reel.seconds if end is None else end
-    shots = [Shot(reel, start, end, rate)]
+    shots = [Shot(reel, start, end, rate, pitch_kept)]
     if start > 0:
         shots.insert(0, Shot(reel, 0, start))
     if end < reel.seconds:
         shots.append(Shot(reel, end, reel.seconds))
     b_end = start + (end - start) / rate
-    truth = _truth(TruthFinding("speed", start, end, start, b_end, ratio=rate), spans=((start, end, start, b_end),))
-    return RealCase(name, "speed", reel, _whole(reel), Cut(tuple(shots)), truth, held_out)
+    b_seconds = sum(shot.seconds for shot in shots)
+    a = _whole(reel, encoding=Encoding(fps=fps[0]))
+    b = Cut(tuple(shots), sound_drift=drift_over_programme / b_seconds, encoding=Encoding(fps=fps[1]))
+    segments: list[TruthSpan] = [TruthFinding("speed", start, end, start, b_end, ratio=rate)]
+    if drift_over_programme:
+        # The lag grows along B's time; on A's, whose minute B plays in 1/rate of one, more slowly.
+        drift = drift_over_programme / reel.seconds * 60_000
+        segments.append(TruthFinding("av_sync", 0.0, reel.seconds, 0.0, b_seconds, lag=0.0, drift=drift))
+    truth = _truth(*segments, spans=((start, end, start, b_end),))
+    return RealCase(name, "speed", reel, a, b, truth, held_out)
+
+
+def converted(
+    name: str, reel: Reel, fps_a: int | Fraction, fps_b: int | Fraction, *, held_out: bool = False
+) -> RealCase:
+    """The same programme at two frame rates, same length (frames dropped or repeated): nothing."""
+    a, b = _whole(reel, encoding=Encoding(fps=fps_a)), _whole(reel, encoding=Encoding(fps=fps_b))
+    return RealCase(name, "reencode", reel, a, b, _truth(spans=((0, reel.seconds, 0, reel.seconds),)), held_out)
 
 
 def retitled(
@@ -213,6 +271,26 @@ def _cases() -> list[RealCase]:
         replaced("real_replaced_in_place", held, 11.6, Shot(OTHER, 4.9, 9.3), held_out=True),
         sped_up("real_whole_25_24_fast", tuning, 25 / 24),
         sped_up("real_section_1_5x", held, 1.5, 10.4, 18.8, held_out=True),
+        # Issue 51: whole programmes at any speed, frame-rate conversions, speed with drift, moves
+        # anywhere. Tuning cases on the tuning reel, held-out ones on the held-out reel.
+        sped_up("real_whole_0_5pct_fast", tuning, 1.005),
+        sped_up("real_whole_4pct_fast_pitch_kept", tuning, 1.04, pitch_kept=True),
+        sped_up("real_whole_1_25x_pitch_kept", tuning, 1.25, pitch_kept=True),
+        sped_up("real_whole_1_5x_fast", tuning, 1.5),
+        sped_up("real_whole_40pct_slow", tuning, 0.6),
+        sped_up("real_whole_4pct_fast_drifting", tuning, 1.04, drift_over_programme=0.2),
+        sped_up("real_whole_0_5pct_slow", held, 0.995, held_out=True),
+        sped_up("real_whole_1pct_slow_pitch_kept", held, 0.99, pitch_kept=True, held_out=True),
+        sped_up("real_whole_24_25_pal", held, 25 / 24, fps=(24, 25), held_out=True),
+        sped_up("real_whole_1_2x_fast", held, 1.2, held_out=True),
+        sped_up("real_whole_1_45x_pitch_kept", held, 1.45, pitch_kept=True, held_out=True),
+        sped_up(
+            "real_whole_2pct_slow_drifting", held, 0.98, pitch_kept=True, drift_over_programme=-0.15, held_out=True
+        ),
+        moved("real_moved_earlier_closed", tuning, 18.4, 24.6, 4.1),
+        moved("real_moved_later_gap_left", tuning, 1.2, 6.7, 22.5, gap=Shot(OTHER, 2.0, 7.5)),
+        moved("real_moved_earlier_gap_left_near_end", held, 20.0, 25.0, 1.0, gap=Shot(OTHER, 3.0, 8.0), held_out=True),
+        moved("real_moved_later_near_end", held, 0.5, 5.5, 25.8, held_out=True),
         retitled("real_lower_third_text", tuning, 4.2, 12.8, "NEWS 24", "NEWS 42"),
         retitled("real_lower_third_clock", held, 12.5, 21.3, "LONDON 14:05", "LONDON 14:50", held_out=True),
         cut_and_inserted("real_cut_and_insertion", tuning, (6.1, 9.4), 19.7, Shot(OTHER, 1.0, 3.7)),
@@ -260,6 +338,8 @@ def _cases() -> list[RealCase]:
             held_out=True,
             master=(640, 360),
         ),
+        converted("real_converted_25_to_30000_1001", tuning, 25, Fraction(30000, 1001)),
+        converted("real_converted_25_to_24", held, 25, 24, held_out=True),
     ]
 
 

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..caching import code_digest
 from ..content import SAMPLE_RATE
+from ..copies import tempo_changed
 from ..edits import Encoding, Piece, write_encoded
 from ..overlays import Logo
 from .sources import Asset, clip_frames, recording
@@ -65,12 +66,14 @@ class Reel:
 
 @dataclass(frozen=True)
 class Shot:
-    """`start`–`end` seconds of `reel`, played `rate` times as fast (it lasts (end − start) / rate)."""
+    """`start`–`end` seconds of `reel`, played `rate` times as fast (it lasts (end − start) / rate):
+    its sound resampled like a tape played faster (higher pitched), or with its pitch kept."""
 
     reel: Reel
     start: float
     end: float
     rate: float = 1.0
+    pitch_kept: bool = False
 
     @property
     def seconds(self) -> float:
@@ -134,8 +137,10 @@ class Cut:
         return shot, shot.start + (at - starts[number]) * shot.rate
 
     def frames(self, main: Reel, size: tuple[int, int]) -> Iterator[np.ndarray]:
-        for index in range(round(self.seconds * self.encoding.fps)):
-            shot, at = self.source_at(index / self.encoding.fps)
+        # A rate that is not the footage's (25, 30000/1001) re-times it: frames dropped or repeated.
+        fps = float(self.encoding.fps)
+        for index in range(round(self.seconds * fps)):
+            shot, at = self.source_at(index / fps)
             image = shot.reel.frame(at, size)
             for overlay in self.overlays:
                 if shot.reel == main and overlay.start <= at < overlay.end:
@@ -155,10 +160,25 @@ class Cut:
         samples = np.zeros(total, np.float32)
         for shot, start in zip(self.shots, self.shot_starts(), strict=True):
             inside = (heard >= start - _EPSILON) & (heard < start + shot.seconds - _EPSILON)
-            source = shot.start + (heard[inside] - start) * shot.rate
             reel_sound = _reel_sound(shot.reel)
+            if shot.pitch_kept:
+                played = _pitch_kept(reel_sound, shot)
+                samples[inside] = np.interp((heard[inside] - start) * SAMPLE_RATE, np.arange(len(played)), played)
+                continue
+            source = shot.start + (heard[inside] - start) * shot.rate
             samples[inside] = np.interp(source * SAMPLE_RATE, np.arange(len(reel_sound)), reel_sound, right=0.0)
         return samples
+
+
+def _pitch_kept(reel_sound: np.ndarray, shot: Shot) -> np.ndarray:
+    """The shot's stretch of its reel's sound played at its rate with the pitch kept, stretched to
+    the shot's exact length (atempo's output is a few milliseconds off it)."""
+    stretch = reel_sound[round(shot.start * SAMPLE_RATE) : round(shot.end * SAMPLE_RATE)]
+    played = tempo_changed(stretch, shot.rate)
+    length = round(shot.seconds * SAMPLE_RATE)
+    positions = np.arange(length) * (len(played) / max(length, 1))
+    stretched: np.ndarray = np.interp(positions, np.arange(len(played)), played).astype(np.float32)
+    return stretched
 
 
 @functools.lru_cache(maxsize=8)
