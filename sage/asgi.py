@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
+from sage.blas import use_one_blas_thread
 from sage.services.startup import start_embedded_services
 from videos.text_embedding.child import warm_embedding_process
 
@@ -22,6 +23,9 @@ start_embedded_services()
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 # Questions and search queries are embedded by a child process, off this process's interpreter lock.
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
+# Comparisons are made inline here: their band products are small enough that OpenBLAS's second
+# thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
+use_one_blas_thread()
 # Requests share a pool of database connections instead of opening one each (sage/settings.py).
 os.environ.setdefault("DB_POOL", "true")
 # The child loads the model (~2 s; ~9 s the first time, when it exports it) while this process sets

@@ -41,6 +41,9 @@ _ROWS_PER_BLOCK = 512
 _GAP_SAMPLE = 100_000
 
 _MATCH, _ONLY_A, _ONLY_B = 0, 1, 2  # DP states: the path's last step
+# The same as pointers: written where a mask says, with `np.copyto` (a boolean-mask assignment
+# costs several times as much a call, and _fill makes four a row).
+_ONLY_A_POINTER, _ONLY_B_POINTER = np.uint8(_ONLY_A), np.uint8(_ONLY_B)
 
 
 def cuts_pairs(
@@ -169,7 +172,7 @@ def _fill(
         pointer[0] = _ONLY_B
         np.less(only_a[:-1], match[:-1], out=pointer[1:].view(bool))  # X (1) or M (0)
         np.less(running[:-1], shifted[:-1], out=inner_flags)
-        pointer[1:][inner_flags] = _ONLY_B
+        np.copyto(pointer[1:], _ONLY_B_POINTER, where=inner_flags)
 
     fill_only_b(0)
     for row in range(1, count_a + 1):
@@ -178,7 +181,7 @@ def _fill(
         np.less(only_a, match, out=match_pointer.view(bool))  # X (1) or M (0)
         np.minimum(match, only_a, out=best)
         np.less(only_b, best, out=flags)
-        match_pointer[flags] = _ONLY_B
+        np.copyto(match_pointer, _ONLY_B_POINTER, where=flags)
         np.minimum(best, only_b, out=best)
         # Only in A: the cell above (t + 1) — extend X, or open from M or Y.
         np.minimum(match[1:], only_b[1:], out=opened)
@@ -186,9 +189,9 @@ def _fill(
         np.add(only_a[1:], gap_extend, out=extended)
         only_a_pointer = pointers[_ONLY_A, row, :-1]
         np.less(only_b[1:], match[1:], out=inner_flags)
-        only_a_pointer[inner_flags] = _ONLY_B
+        np.copyto(only_a_pointer, _ONLY_B_POINTER, where=inner_flags)
         np.less_equal(extended, opened, out=inner_flags)
-        only_a_pointer[inner_flags] = _ONLY_A
+        np.copyto(only_a_pointer, _ONLY_A_POINTER, where=inner_flags)
         np.minimum(opened, extended, out=only_a[:-1])
         only_a[-1] = inf
         np.add(best, costs[row - 1], out=match)

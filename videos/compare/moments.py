@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.embeddings.fingerprint import Fingerprint
 
 
 class Signals:
     """One video's fingerprint as float arrays, with lookups at any time."""
 
     def __init__(self, fingerprint: Fingerprint) -> None:
-        features = fingerprint.visual_floats
-        luma = features[:, : LUMA_GRID * LUMA_GRID]
         # The luma grid without its mean (brightness lives in the chroma part's neighbour below):
-        # layout matters more than level for telling moments apart.
-        self.layout = luma - luma.mean(axis=1, keepdims=True)
-        self.visual = features
+        # layout matters more than level for telling moments apart. Kept by the fingerprint, so
+        # that every pass that builds these signals again finds it made.
+        self.layout = fingerprint.layout
+        self.visual = fingerprint.visual_floats
         self.visual_rate = fingerprint.visual_rate
         self.sound = fingerprint.audio_levels
         self.audio_rate = fingerprint.audio_rate
@@ -58,15 +57,13 @@ class MomentCosts:
     def _visual(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
         first = self.a.layout[self.a.visual_index(times_a)]
         second = self.b.layout[self.b.visual_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.visual_unit)
-        return difference
+        return _mean_distance(first, second, unit or self.visual_unit)
 
     def _sound(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
         assert self.a.sound is not None and self.b.sound is not None
         first = self.a.sound[self.a.sound_index(times_a)]
         second = self.b.sound[self.b.sound_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.sound_unit)
-        return difference
+        return _mean_distance(first, second, unit or self.sound_unit)
 
     def moment(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
         """The cost of A at `times_a` against B at `times_b` (any shapes that broadcast together:
@@ -126,6 +123,16 @@ class MomentCosts:
                 assert total is not None
                 result[number, begin : begin + size] = total
         return result
+
+
+def _mean_distance(first: np.ndarray, second: np.ndarray, unit: float) -> np.ndarray:
+    """Mean absolute difference over the last axis, in `unit`s, worked in place: a window search
+    sets millions of rows side by side."""
+    difference = first - second
+    np.abs(difference, out=difference)
+    distance: np.ndarray = difference.mean(axis=-1)
+    distance /= unit
+    return distance
 
 
 _ALONG_CHUNK = 2048  # samples at a time in `MomentCosts.along`: the working arrays stay in the cache
