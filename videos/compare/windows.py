@@ -185,7 +185,7 @@ class _WindowSearch:
             times_b = times_a[:, None, :] + offsets[:, :, None]  # windows × candidates × samples
             inside_a = times_a <= self.duration_a
             valid = (times_b >= 0) & (times_b <= costs.b.duration) & inside_a[:, None, :]
-            moment = costs.moment(times_a[:, None, :], times_b)
+            moment = costs.windows(times_a, times_b)
             counted = valid.sum(axis=2)
             mean_cost = np.where(valid, moment, 0).sum(axis=2) / np.maximum(counted, 1)
             enough = counted >= 0.75 * np.maximum(inside_a.sum(axis=1), 1)[:, None]
