@@ -23,9 +23,6 @@ start_embedded_services()
 os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 # Questions and search queries are embedded by a child process, off this process's interpreter lock.
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
-# Comparisons are made inline here: their band products are small enough that OpenBLAS's second
-# thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
-use_one_blas_thread()
 # Requests share a pool of database connections instead of opening one each (sage/settings.py).
 os.environ.setdefault("DB_POOL", "true")
 # The child loads the model (~2 s; ~9 s the first time, when it exports it) while this process sets
@@ -48,6 +45,10 @@ from sage.routing import websocket_urlpatterns  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
 limit_slow_and_oversized_requests()  # 414/431 instead of a silent close; slowloris heads time out
+# Comparisons are made inline here: their band products are small enough that OpenBLAS's second
+# thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
+# Once the app is loaded, so that every BLAS its modules loaded is reached (sage.blas).
+use_one_blas_thread()
 
 application = ProtocolTypeRouter(
     {
