@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
+from sage.blas import use_one_blas_thread
 from sage.services.startup import start_embedded_services
 from videos.text_embedding.child import warm_embedding_process
 
@@ -44,6 +45,10 @@ from sage.routing import websocket_urlpatterns  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
 limit_slow_and_oversized_requests()  # 414/431 instead of a silent close; slowloris heads time out
+# Comparisons are made inline here: their band products are small enough that OpenBLAS's second
+# thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
+# Once the app is loaded, so that every BLAS its modules loaded is reached (sage.blas).
+use_one_blas_thread()
 
 application = ProtocolTypeRouter(
     {

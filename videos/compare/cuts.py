@@ -41,6 +41,9 @@ _ROWS_PER_BLOCK = 512
 _GAP_SAMPLE = 100_000
 
 _MATCH, _ONLY_A, _ONLY_B = 0, 1, 2  # DP states: the path's last step
+# The same as pointers: written where a mask says, with `np.copyto` (a boolean-mask assignment
+# costs several times as much a call, and _fill makes four a row).
+_ONLY_A_POINTER, _ONLY_B_POINTER = np.uint8(_ONLY_A), np.uint8(_ONLY_B)
 
 
 def cuts_pairs(
@@ -155,6 +158,16 @@ def _fill(
     best, shifted, running = np.empty(width), np.empty(width), np.empty(width)
     opened, extended = np.empty(width - 1), np.empty(width - 1)
     flags, inner_flags = np.empty(width, bool), np.empty(width - 1, bool)
+    # Views made once: the arrays are only ever written in place, and a view costs about as much
+    # to make as the call that reads it.
+    match_head, match_tail = match[:-1], match[1:]
+    only_a_head, only_a_tail = only_a[:-1], only_a[1:]
+    only_b_tail = only_b[1:]
+    running_head, shifted_head, ramp_tail = running[:-1], shifted[:-1], ramp[1:]
+    match_pointers, only_a_pointers = pointers[_MATCH], pointers[_ONLY_A, :, :-1]
+    only_b_pointers = pointers[_ONLY_B]
+    only_b_later_pointers = pointers[_ONLY_B, :, 1:]
+    match_flags, only_b_later_flags = pointers[_MATCH].view(bool), pointers[_ONLY_B, :, 1:].view(bool)
 
     def fill_only_b(row: int) -> None:
         """Y of the row from its M and X, and Y's pointers."""
@@ -162,34 +175,33 @@ def _fill(
         np.subtract(best, ramp, out=shifted)
         np.minimum.accumulate(shifted, out=running)
         only_b[0] = inf
-        np.add(running[:-1], ramp[1:], out=only_b[1:])
-        only_b[1:] += gap_open
+        np.add(running_head, ramp_tail, out=only_b_tail)
+        np.add(only_b_tail, gap_open, out=only_b_tail)
         # Y[t] extends Y[t − 1] when the best start lies before t − 1, else opens from S[t − 1].
-        pointer = pointers[_ONLY_B, row]
-        pointer[0] = _ONLY_B
-        np.less(only_a[:-1], match[:-1], out=pointer[1:].view(bool))  # X (1) or M (0)
-        np.less(running[:-1], shifted[:-1], out=inner_flags)
-        pointer[1:][inner_flags] = _ONLY_B
+        only_b_pointers[row, 0] = _ONLY_B
+        np.less(only_a_head, match_head, out=only_b_later_flags[row])  # X (1) or M (0)
+        np.less(running_head, shifted_head, out=inner_flags)
+        np.copyto(only_b_later_pointers[row], _ONLY_B_POINTER, where=inner_flags)
 
     fill_only_b(0)
     for row in range(1, count_a + 1):
         # Match: from any state of the cell diagonally before, which sits at the same t.
-        match_pointer = pointers[_MATCH, row]
-        np.less(only_a, match, out=match_pointer.view(bool))  # X (1) or M (0)
+        match_pointer = match_pointers[row]
+        np.less(only_a, match, out=match_flags[row])  # X (1) or M (0)
         np.minimum(match, only_a, out=best)
         np.less(only_b, best, out=flags)
-        match_pointer[flags] = _ONLY_B
+        np.copyto(match_pointer, _ONLY_B_POINTER, where=flags)
         np.minimum(best, only_b, out=best)
         # Only in A: the cell above (t + 1) — extend X, or open from M or Y.
-        np.minimum(match[1:], only_b[1:], out=opened)
+        np.minimum(match_tail, only_b_tail, out=opened)
         opened += gap_open + gap_extend
-        np.add(only_a[1:], gap_extend, out=extended)
-        only_a_pointer = pointers[_ONLY_A, row, :-1]
-        np.less(only_b[1:], match[1:], out=inner_flags)
-        only_a_pointer[inner_flags] = _ONLY_B
+        np.add(only_a_tail, gap_extend, out=extended)
+        only_a_pointer = only_a_pointers[row]
+        np.less(only_b_tail, match_tail, out=inner_flags)
+        np.copyto(only_a_pointer, _ONLY_B_POINTER, where=inner_flags)
         np.less_equal(extended, opened, out=inner_flags)
-        only_a_pointer[inner_flags] = _ONLY_A
-        np.minimum(opened, extended, out=only_a[:-1])
+        np.copyto(only_a_pointer, _ONLY_A_POINTER, where=inner_flags)
+        np.minimum(opened, extended, out=only_a_head)
         only_a[-1] = inf
         np.add(best, costs[row - 1], out=match)
         fill_only_b(row)

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.embeddings.fingerprint import Fingerprint
 
 
 class Signals:
     """One video's fingerprint as float arrays, with lookups at any time."""
 
     def __init__(self, fingerprint: Fingerprint) -> None:
-        features = fingerprint.visual_floats
-        luma = features[:, : LUMA_GRID * LUMA_GRID]
         # The luma grid without its mean (brightness lives in the chroma part's neighbour below):
-        # layout matters more than level for telling moments apart.
-        self.layout = luma - luma.mean(axis=1, keepdims=True)
-        self.visual = features
+        # layout matters more than level for telling moments apart. Kept by the fingerprint, so
+        # that every pass that builds these signals again finds it made.
+        self.layout = fingerprint.layout
+        self.visual = fingerprint.visual_floats
         self.visual_rate = fingerprint.visual_rate
         self.sound = fingerprint.audio_levels
         self.audio_rate = fingerprint.audio_rate
@@ -58,15 +57,13 @@ class MomentCosts:
     def _visual(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
         first = self.a.layout[self.a.visual_index(times_a)]
         second = self.b.layout[self.b.visual_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.visual_unit)
-        return difference
+        return _mean_distance(first, second, unit or self.visual_unit)
 
     def _sound(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
         assert self.a.sound is not None and self.b.sound is not None
         first = self.a.sound[self.a.sound_index(times_a)]
         second = self.b.sound[self.b.sound_index(times_b)]
-        difference: np.ndarray = np.abs(first - second).mean(axis=-1) / (unit or self.sound_unit)
-        return difference
+        return _mean_distance(first, second, unit or self.sound_unit)
 
     def moment(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
         """The cost of A at `times_a` against B at `times_b` (any shapes that broadcast together:
@@ -75,6 +72,27 @@ class MomentCosts:
         if self.with_sound:
             cost = (cost + self._sound(times_a, times_b)) / 2.0
         return cost
+
+    def windows(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
+        """`moment(times_a[:, None, :], times_b)` for windows × samples of A against windows ×
+        candidates × samples of B (a window search). Where a window's samples of B step evenly
+        over its rows, as they do inside a video, they are read as a strided view rather than
+        gathered (a search sets millions of rows side by side): the same figures."""
+        parts = [(self.a.layout, self.b.layout, self.a.visual_index, self.b.visual_index, self.visual_unit)]
+        if self.with_sound:
+            assert self.a.sound is not None and self.b.sound is not None
+            parts.append((self.a.sound, self.b.sound, self.a.sound_index, self.b.sound_index, self.sound_unit))
+        total: np.ndarray | None = None
+        for part_a, part_b, index_a, index_b, unit in parts:
+            rows_a = part_a[index_a(times_a)]
+            indexes_b = index_b(times_b)
+            cost = np.empty(times_b.shape, np.float32)
+            for window in range(len(times_a)):
+                rows_b = grid_rows(part_b, indexes_b[window])
+                cost[window] = _mean_distance(rows_a[window][None], rows_b, unit)
+            total = cost if total is None else (total + cost) / 2.0
+        assert total is not None
+        return total
 
     def sound_only(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
         return self._sound(times_a, times_b)
@@ -126,6 +144,37 @@ class MomentCosts:
                 assert total is not None
                 result[number, begin : begin + size] = total
         return result
+
+
+def _mean_distance(first: np.ndarray, second: np.ndarray, unit: float) -> np.ndarray:
+    """Mean absolute difference over the last axis, in `unit`s, worked in place: a window search
+    sets millions of rows side by side."""
+    difference = first - second
+    np.abs(difference, out=difference)
+    distance: np.ndarray = difference.mean(axis=-1)
+    distance /= unit
+    return distance
+
+
+def grid_rows(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """`rows[indexes]` for a 2-d array of indexes: a strided view when they step evenly along
+    both axes (first + i·down + j·across, both steps positive), else gathered."""
+    gathered: np.ndarray
+    first = int(indexes[0, 0])
+    down = int(indexes[1, 0]) - first if len(indexes) > 1 else 1
+    across = int(indexes[0, 1]) - first if indexes.shape[1] > 1 else 1
+    grid = first + down * np.arange(indexes.shape[0])[:, None] + across * np.arange(indexes.shape[1])
+    if down <= 0 or across <= 0 or not np.array_equal(indexes, grid):
+        gathered = rows[indexes]
+        return gathered
+    row_step, column_step = rows.strides
+    view: np.ndarray = np.lib.stride_tricks.as_strided(
+        rows[first:],
+        shape=(*indexes.shape, rows.shape[1]),
+        strides=(down * row_step, across * row_step, column_step),
+        writeable=False,
+    )
+    return view
 
 
 _ALONG_CHUNK = 2048  # samples at a time in `MomentCosts.along`: the working arrays stay in the cache

@@ -109,9 +109,8 @@ def picture_scores(signals: Signals, times: np.ndarray, offset: float | np.ndarr
     position_b = (times + offset) * rate
     lower = np.clip(np.floor(position_b).astype(np.int64), 0, len(second) - 1)
     upper = np.clip(lower + 1, 0, len(second) - 1)
-    nearer: np.ndarray = np.minimum(
-        _picture_distance(first[index_a], second[lower]), _picture_distance(first[index_a], second[upper])
-    )
+    rows_a = first[index_a]
+    nearer: np.ndarray = np.minimum(_picture_distance(rows_a, second[lower]), _picture_distance(rows_a, second[upper]))
     return nearer
 
 
@@ -120,7 +119,8 @@ def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     sit in one cell, a colour grade moves the chroma. (Re-encodes move cells too; verification
     sorts them out.)"""
     cells = LUMA_GRID * LUMA_GRID
-    difference = np.abs(first - second)
+    difference = first - second
+    np.abs(difference, out=difference)
     distance: np.ndarray = np.maximum(difference[:, :cells].max(axis=1), difference[:, cells:].max(axis=1) * 2.0)
     return distance
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moments import MomentCosts, Signals
+from videos.compare.moments import MomentCosts, Signals, grid_rows
 from videos.compare.pitch import pitch_matched
 from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.speed import REPORTED_CHANGE
@@ -244,7 +244,8 @@ def _cost_curve(
 
     def curve(candidates: np.ndarray) -> np.ndarray:
         moved = times_b[None, :] + candidates[:, None]
-        distances = np.abs(rows_a[None, :, :] - _between(rows_b, moved * rate_b)).mean(axis=-1)
+        differences = rows_a[None, :, :] - _between(rows_b, moved * rate_b)
+        distances = np.abs(differences, out=differences).mean(axis=-1)
         inside = (moved >= 0) & (moved <= duration_b)
         mean: np.ndarray = np.where(
             inside.mean(axis=1) >= 0.75,
@@ -299,7 +300,10 @@ def _between(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
     lower = np.floor(position).astype(np.int64)
     upper = np.minimum(lower + 1, len(rows) - 1)
     weight = (position - lower)[..., None].astype(np.float32)
-    values: np.ndarray = rows[lower] * (1 - weight) + rows[upper] * weight
+    if lower.ndim == 2:  # candidates × times: each a run of consecutive rows, read without a copy
+        values: np.ndarray = grid_rows(rows, lower) * (1 - weight) + grid_rows(rows, upper) * weight
+        return values
+    values = rows[lower] * (1 - weight) + rows[upper] * weight
     return values
 
 

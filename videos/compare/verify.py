@@ -354,12 +354,18 @@ def sound_changes(
         )
     # Cell by cell, B's frame before, at or after: at a note or a word that starts, a hundredth of
     # a second of misalignment would otherwise move every band it changes.
+    # Worked in place in two frames × bands arrays: a 3-hour span is screened a few thousand frames
+    # at a time, and a new array for each step was most of the time.
     core_a, core_b = padded_a[1 : 1 + count], padded_b[1 : 1 + count]
-    nearest = np.abs(core_a - core_b)
-    np.minimum(nearest, np.abs(core_a - padded_b[:count]), out=nearest)
-    np.minimum(nearest, np.abs(core_a - padded_b[2 : 2 + count]), out=nearest)
-    audible = np.maximum(core_a, core_b) > _AUDIBLE_DB
-    moved = (nearest > SOUND_CELL_DB) & audible
+    nearest = np.subtract(core_a, core_b)
+    np.abs(nearest, out=nearest)
+    other = np.subtract(core_a, padded_b[:count])
+    np.minimum(nearest, np.abs(other, out=other), out=nearest)
+    np.subtract(core_a, padded_b[2 : 2 + count], out=other)
+    np.minimum(nearest, np.abs(other, out=other), out=nearest)
+    audible = np.maximum(core_a, core_b, out=other) > _AUDIBLE_DB
+    moved = np.greater(nearest, SOUND_CELL_DB)
+    moved &= audible
     audible_cells = _count_sums(np.count_nonzero(audible, axis=1), first - 1, last - 1)
     moved_cells = _count_sums(np.count_nonzero(moved, axis=1), first - 1, last - 1)
     cell_change = moved_cells / np.maximum(audible_cells, 1) / SOUND_CELL_SHARE

@@ -6,6 +6,8 @@ and sound match best, within SEARCH_SECONDS of the coarse lag; runs of windows t
 from __future__ import annotations
 
 import bisect
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -28,6 +30,10 @@ _CONFIRM_NEAR = 2
 _CONFIRM_FAR = (-3.5, -2.5, -1.5, 1.5, 2.5, 3.5)
 _CONFIRM_SLACK = 0.1
 _ABSTAINS, _UNSURE = -1, -2
+# Windows searched in full at a time: 64 × 85 candidates × 20 samples × 64 features stay under
+# 30 MB; blocks are searched _THREADS at a time.
+_BLOCK = 64
+_THREADS = 2
 
 
 def window_offsets(
@@ -176,33 +182,47 @@ class _WindowSearch:
     def searched(self, starts: np.ndarray, centres: np.ndarray) -> np.ndarray:
         """The candidate each window votes for (or _ABSTAINS), every candidate tried; vectorised
         over blocks of windows."""
-        costs, candidates, samples = self.costs, self.candidates, self.samples
         chosen = np.full(len(starts), _ABSTAINS)
-        block = 64  # windows at a time: 64 × 85 candidates × 20 samples × 64 features stay under 30 MB
-        for begin in range(0, len(starts), block):
-            times_a = starts[begin : begin + block, None] + samples[None, :]  # windows × samples
-            offsets = centres[begin : begin + block, None] + candidates[None, :]  # windows × candidates
-            times_b = times_a[:, None, :] + offsets[:, :, None]  # windows × candidates × samples
-            inside_a = times_a <= self.duration_a
-            valid = (times_b >= 0) & (times_b <= costs.b.duration) & inside_a[:, None, :]
-            moment = costs.moment(times_a[:, None, :], times_b)
-            counted = valid.sum(axis=2)
-            mean_cost = np.where(valid, moment, 0).sum(axis=2) / np.maximum(counted, 1)
-            enough = counted >= 0.75 * np.maximum(inside_a.sum(axis=1), 1)[:, None]
-            mean_cost = np.where(enough & (counted >= 4), mean_cost, np.inf)
-            best = np.argmin(mean_cost, axis=1)
-            best_cost = mean_cost[np.arange(len(mean_cost)), best]
-            # The typical cost: the median of the finite ones (one call for the rows all finite).
-            typical = np.full(len(mean_cost), np.nan)
-            finite = np.isfinite(mean_cost)
-            whole = finite.all(axis=1)
-            if whole.any():
-                typical[whole] = np.median(mean_cost[whole], axis=1)
-            for row in np.flatnonzero(~whole & finite.any(axis=1)).tolist():
-                typical[row] = np.median(mean_cost[row][finite[row]])
-            votes = (best_cost <= VOTE_CEILING) & (typical - best_cost >= VOTE_MARGIN)
-            chosen[begin : begin + len(mean_cost)] = np.where(votes, best, _ABSTAINS)
+        blocks = range(0, len(starts), _BLOCK)
+        if len(blocks) < 2:
+            for begin in blocks:
+                chosen[begin : begin + _BLOCK] = self._searched_block(starts, centres, begin)
+            return chosen
+        # NumPy lets go of the interpreter lock in its loops over the blocks' arrays: two threads
+        # keep both cores busy where many windows are searched (a sound out of step, a long edit).
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            for begin, votes in zip(
+                blocks, pool.map(partial(self._searched_block, starts, centres), blocks), strict=True
+            ):
+                chosen[begin : begin + _BLOCK] = votes
         return chosen
+
+    def _searched_block(self, starts: np.ndarray, centres: np.ndarray, begin: int) -> np.ndarray:
+        """The votes of windows begin to begin + _BLOCK (see `searched`)."""
+        costs, candidates, samples = self.costs, self.candidates, self.samples
+        times_a = starts[begin : begin + _BLOCK, None] + samples[None, :]  # windows × samples
+        offsets = centres[begin : begin + _BLOCK, None] + candidates[None, :]  # windows × candidates
+        times_b = times_a[:, None, :] + offsets[:, :, None]  # windows × candidates × samples
+        inside_a = times_a <= self.duration_a
+        valid = (times_b >= 0) & (times_b <= costs.b.duration) & inside_a[:, None, :]
+        moment = costs.windows(times_a, times_b)
+        counted = valid.sum(axis=2)
+        mean_cost = np.where(valid, moment, 0).sum(axis=2) / np.maximum(counted, 1)
+        enough = counted >= 0.75 * np.maximum(inside_a.sum(axis=1), 1)[:, None]
+        mean_cost = np.where(enough & (counted >= 4), mean_cost, np.inf)
+        best = np.argmin(mean_cost, axis=1)
+        best_cost = mean_cost[np.arange(len(mean_cost)), best]
+        # The typical cost: the median of the finite ones (one call for the rows all finite).
+        typical = np.full(len(mean_cost), np.nan)
+        finite = np.isfinite(mean_cost)
+        whole = finite.all(axis=1)
+        if whole.any():
+            typical[whole] = np.median(mean_cost[whole], axis=1)
+        for row in np.flatnonzero(~whole & finite.any(axis=1)).tolist():
+            typical[row] = np.median(mean_cost[row][finite[row]])
+        votes = (best_cost <= VOTE_CEILING) & (typical - best_cost >= VOTE_MARGIN)
+        voted: np.ndarray = np.where(votes, best, _ABSTAINS)
+        return voted
 
     def confirmed(self, windows: np.ndarray, centres: np.ndarray, expected: np.ndarray) -> np.ndarray:
         """For windows (indexes, each inside a run) expected to vote for `expected[window]`: the

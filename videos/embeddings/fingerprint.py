@@ -64,6 +64,15 @@ class Fingerprint:
         return values
 
     @cached_property
+    def layout(self) -> np.ndarray:
+        """The luma grid without each sample's mean: the picture's layout, which tells moments
+        apart better than their level (videos.compare.moments; made once for every pass)."""
+        luma = self.visual_floats[:, : LUMA_GRID * LUMA_GRID]
+        layout: np.ndarray = luma - luma.mean(axis=1, keepdims=True)
+        layout.flags.writeable = False
+        return layout
+
+    @cached_property
     def audio_levels(self) -> np.ndarray | None:
         """The sound frames as float32 dB above the floor."""
         if self.audio is None:
