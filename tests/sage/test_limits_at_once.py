@@ -26,7 +26,7 @@ T = TypeVar("T")
 COMMENTS_PER_LINK = 12
 COMMENTS_PER_ADDRESS = 4
 API_REQUESTS_PER_MINUTE = 10
-# The per-account part of the site's default LOGIN_FAILED_RATE_LIMIT ("10/m/ip,5/5m/key").
+# The per-account part of the site's default LOGIN_FAILED_RATE_LIMIT ("30/m/ip,5/5m/key").
 FAILED_LOGINS_PER_ACCOUNT = 5
 PASSWORD = "a right password 123"
 
