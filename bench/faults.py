@@ -112,7 +112,12 @@ def run_one(fault: str, outage: float, work_dir: Path) -> FaultFigures:
                 web.wait(10)
 
             def give_back() -> None:
-                stack.enter_context(processes.daphne_process(env, port=port, stdout=quiet, stderr=quiet))
+                # Started warm, as a supervisor starts production's (its port opens once the text
+                # model is held): a cold one makes its first questions wait for the model.
+                warm = {**env, "TEXT_EMBEDDING_WARM_AT_START": "true"}
+                stack.enter_context(
+                    processes.daphne_process(warm, port=port, stdout=quiet, stderr=quiet, start_timeout=180)
+                )
 
         with faults.Traffic(url, site.routes()) as traffic:
             if not traffic.wait_for_success(time.monotonic(), within=120):
