@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from videos.compare.changes import refined_candidates
 from videos.compare.moments import MomentCosts, Signals
 from videos.compare.pitch import pitch_matched
-from videos.compare.speed import _section_cost, section_between
+from videos.compare.speed import Line, _section_cost, refined_line, section_between
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 
 
@@ -127,3 +127,11 @@ def test_pitch_cannot_be_moved_by_a_ratio_that_is_no_speed(ratio: float) -> None
     levels = np.ones((4, AUDIO_BANDS), np.float32)
     with pytest.raises(ValueError, match="speed ratio"):
         pitch_matched(levels, ratio)
+
+
+@pytest.mark.parametrize("rate", [0.45, 0.6, 1.0])
+def test_a_short_line_is_refined_among_forward_speeds_only(rate: float) -> None:
+    # Over one second of A, the search's first rate steps are 0.4 wide: around a slow rate they reached
+    # B playing backwards (a ValueError, a 500, found by the screening's hypothesis test in CI).
+    line = refined_line(_costs(3.0), Line(0.5, 1.5, 0.2, rate))
+    assert line.rate > 0

@@ -177,6 +177,8 @@ def refined_line(costs: MomentCosts, line: Line) -> Line:
     for _ in range(3):
         offsets = offset + offset_step * np.arange(-4, 5)
         rates = rate + rate_step * np.arange(-4, 5)
+        # A short line's first steps are wide (0.4 s over a second of A): B cannot play backwards.
+        rates = rates[rates > 0]
         grid_offsets, grid_rates = np.meshgrid(offsets, rates, indexing="ij")
         times_b = (middle + grid_offsets.ravel())[:, None] + (times_a[None, :] - middle) * grid_rates.ravel()[:, None]
         line_costs = mean_cost(costs, times_a, times_b, 1.0 / grid_rates.ravel())
