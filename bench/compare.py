@@ -98,6 +98,7 @@ from videos.compare.refine import refined_spans
 from videos.compare.text_changes import with_text_findings
 from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
 from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.signals import PairSignals
 
 T = TypeVar("T")
 
@@ -752,7 +753,7 @@ def main() -> int:
         refined_result = refined.measure(
             lambda: refined_compare(*as_read(fingerprint_a, fingerprint_b), alignment="cuts")
         )
-        refined_alignment.measure(lambda: refined_spans(*as_read(fingerprint_a, fingerprint_b), "cuts"))
+        refined_alignment.measure(lambda: refined_spans(PairSignals.of(*as_read(fingerprint_a, fingerprint_b)), "cuts"))
         with clock.installed():
             for name, (first, second) in pairs_3.items():
                 results_3[name] = runs_3[name].measure(clock, partial(engine_3, first, second, lines))

@@ -21,7 +21,7 @@ from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.alignment import Alignment
 from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
-from videos.compare.segments import Difference
+from videos.engine.model import Difference
 
 MAIN = Programme(31, 36)
 OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN

@@ -26,7 +26,6 @@ from tests.videos.test_comparisons import conforms, openapi  # noqa: F401 -- the
 from videos.compare import recompute
 from videos.compare import services as compare_services
 from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
-from videos.compare.matched_spans import MatchedSpan
 from videos.compare.recompute import (
     RECOMPUTING_NOTE,
     SWEEP_KEY,
@@ -35,6 +34,7 @@ from videos.compare.recompute import (
     comparison_recompute_by_id,
     comparisons_recompute,
 )
+from videos.engine.model import MatchedSpan
 from videos.models import Comparison, VideoFingerprint
 from videos.tasks import recompute_old_comparisons
 

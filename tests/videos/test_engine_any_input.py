@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videos.compare.changes import refined_candidates
-from videos.compare.moments import MomentCosts, Signals
 from videos.compare.pitch import pitch_matched
 from videos.compare.speed import _section_cost, section_between
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 
 
 def _fingerprint(visual: np.ndarray, audio: np.ndarray | None) -> Fingerprint:
@@ -70,7 +70,7 @@ def test_the_screening_never_raises_and_its_spans_are_in_order(
     pair: tuple[Fingerprint, Fingerprint], alignment: str
 ) -> None:
     a, b = pair
-    spans, candidates = refined_candidates(a, b, alignment)  # type: ignore[arg-type]
+    spans, candidates = refined_candidates(PairSignals.of(a, b), alignment)  # type: ignore[arg-type]
     for span in spans:
         assert 0 <= span.a_start <= span.a_end <= a.duration + 1e-6
         assert span.b_start <= span.b_end and math.isfinite(span.b_end)
@@ -95,7 +95,7 @@ def _trim_and_overlay(seed: int) -> tuple[Fingerprint, Fingerprint]:
 @pytest.mark.parametrize("seed", [11, 16, 27, 3])
 def test_a_trim_plus_an_overlay_is_screened_without_raising(seed: int) -> None:
     a, b = _trim_and_overlay(seed)
-    spans, _ = refined_candidates(a, b, "cuts")
+    spans, _ = refined_candidates(PairSignals.of(a, b), "cuts")
     assert spans, "the copy's matched spans"
     assert sum(span.a_end - span.a_start for span in spans) > 0.5 * a.duration
 
@@ -104,7 +104,7 @@ def _costs(seconds: float, seed: int = 1) -> MomentCosts:
     rng = np.random.default_rng(seed)
     visual = rng.integers(0, 256, (int(seconds * VISUAL_RATE), VISUAL_FEATURES), dtype=np.uint8)
     fingerprint = _fingerprint(visual, _audio_like(visual, "follows", rng))
-    return MomentCosts(Signals(fingerprint), Signals(fingerprint))
+    return MomentCosts(VideoSignals(fingerprint), VideoSignals(fingerprint))
 
 
 @pytest.mark.parametrize("end", [12.7, 12.0, 11.0])

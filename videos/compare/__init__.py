@@ -30,16 +30,14 @@ from videos.compare.engine import ComparisonResult, compare, derive
 from videos.compare.segments import (
     DEFAULT_THRESHOLDS,
     SEVERITY_STEPS,
-    Difference,
-    DifferenceKind,
     DistanceCurve,
-    Severity,
     default_threshold,
     derive_segments,
     distance_curve,
     severity_for,
     similarity,
 )
+from videos.engine.model import Difference, DifferenceKind, Severity
 
 __all__ = [
     "ALIGNMENTS",

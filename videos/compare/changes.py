@@ -17,24 +17,23 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from videos.compare.alignment import Alignment
-from videos.compare.matched_spans import MatchedSpan
 from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
 from videos.compare.refine import refined_spans
-from videos.compare.screening import Signals, picture_scores, screen, sound_scores
-from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
+from videos.compare.screening import picture_scores, screen, sound_scores
+from videos.compare.segments import DistanceCurve
 from videos.compare.speed import speed_findings
 from videos.compare.sync import av_sync_findings
 from videos.compare.unrelated import without_unrelated
-from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
+from videos.compare.verify import MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.model import STEP, Difference, DifferenceKind, MatchedSpan, Measured, Severity
+from videos.engine.signals import PairSignals
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
 # and under the faintest edit the corpus holds.
@@ -51,60 +50,6 @@ SOUND_GAP_SECONDS = 1.5
 # At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
 VERIFY_BUDGET_SECONDS = 900.0
 CURVE_STEP = 0.5
-
-
-@dataclass(frozen=True, eq=False)
-class Measured:
-    """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset at a_start
-    and moving `rate` B seconds per A second from there (1: the same speed); per step the picture
-    and the sound score (NaN where not measured; `sound` None without sound)."""
-
-    a_start: float
-    offset: float
-    picture: np.ndarray
-    sound: np.ndarray | None
-    rate: float = 1.0
-
-    def as_json(self) -> dict[str, Any]:
-        def floats(values: np.ndarray | None) -> list[float | None] | None:
-            if values is None:
-                return None
-            return [None if math.isnan(value) else round(value, 3) for value in values.tolist()]
-
-        row: dict[str, Any] = {
-            "a_start": round(self.a_start, 3),
-            "offset": round(self.offset, 3),
-            "picture": floats(self.picture),
-            "sound": floats(self.sound),
-        }
-        if self.rate != 1.0:  # stored rows from before speed changes have none: 1.0
-            row["rate"] = round(self.rate, 6)
-        return row
-
-    @staticmethod
-    def from_json(row: dict[str, Any]) -> Measured:
-        def array(values: list[float | None] | None) -> np.ndarray | None:
-            if values is None:
-                return None
-            return np.array([math.nan if value is None else value for value in values], np.float64)
-
-        picture = array(row["picture"])
-        assert picture is not None
-        return Measured(
-            a_start=row["a_start"],
-            offset=row["offset"],
-            picture=picture,
-            sound=array(row["sound"]),
-            rate=row.get("rate", 1.0),
-        )
-
-    def times(self) -> np.ndarray:
-        steps: np.ndarray = self.a_start + (np.arange(len(self.picture)) + 0.5) * STEP
-        return steps
-
-    def b_time(self, a_time: float) -> float:
-        """B's time facing `a_time` on A."""
-        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,21 +116,21 @@ def refined_compare(
     sources: tuple[MediaSource, MediaSource] | None = None,
 ) -> RefinedComparison:
     """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
-    spans, candidates = refined_candidates(a, b, alignment)
-    return refined_from(a, b, spans, candidates, alignment=alignment, threshold=threshold, sources=sources)
+    signals = PairSignals.of(a, b)
+    spans, candidates = refined_candidates(signals, alignment)
+    return refined_from(signals, spans, candidates, alignment=alignment, threshold=threshold, sources=sources)
 
 
-def refined_candidates(a: Fingerprint, b: Fingerprint, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
+def refined_candidates(signals: PairSignals, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
     """The matched spans and the stretches along them that need verifying (fingerprints only)."""
-    spans = refined_spans(a, b, alignment)
+    spans = refined_spans(signals, alignment)
     # Where a span runs through unrelated footage (a replaced or moved stretch), it is cut: that
     # time is then "only in A" and "only in B", for moves and replacements to explain.
-    return without_unrelated(a, b, spans, screen(a, b, spans))
+    return without_unrelated(signals, spans, screen(signals, spans))
 
 
 def refined_from(
-    a: Fingerprint,
-    b: Fingerprint,
+    signals: PairSignals,
     spans: list[MatchedSpan],
     candidates: list[Stretch],
     *,
@@ -195,18 +140,18 @@ def refined_from(
 ) -> RefinedComparison:
     """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
     the screening's figures (and then not `verified`, unless there was nothing to verify)."""
-    found = find_moves(a, b, spans)
+    found = find_moves(signals, spans)
     spans, moves = found.spans, found.moves
     # What the moves added to the spans is measured like them; a moved stretch where it went, for
     # what changed on the way (a re-grade).
-    candidates = candidates + (screen(a, b, found.unscreened) if found.unscreened else [])
-    candidates += moved_candidates(a, b, spans, moves)
+    candidates = candidates + (screen(signals, found.unscreened) if found.unscreened else [])
+    candidates += moved_candidates(signals, spans, moves)
     return judge(
-        duration_a=a.duration,
-        duration_b=b.duration,
+        duration_a=signals.a.duration,
+        duration_b=signals.b.duration,
         alignment=alignment,
         spans=spans,
-        measured=measure(a, b, candidates, sources),
+        measured=measure(signals, candidates, sources),
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
         verified=sources is not None or not candidates,
         findings=av_sync_findings(spans) + speed_findings(spans) + moves,
@@ -214,7 +159,7 @@ def refined_from(
 
 
 def measure(
-    a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[MediaSource, MediaSource] | None
+    signals: PairSignals, candidates: list[Stretch], sources: tuple[MediaSource, MediaSource] | None
 ) -> list[Measured]:
     """Scores per step of every candidate: verified on the files when given (within the budget),
     else the screening's figures put on the same scale."""
@@ -236,13 +181,12 @@ def measure(
             sound = sounds[number] if sounds is not None else None
             measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
     if rough:
-        signals = Signals.of(a, b)
         measured.extend(_screened(signals, stretch) for stretch in rough)
     measured.sort(key=lambda item: item.a_start)
     return measured
 
 
-def _screened(signals: Signals, stretch: Stretch) -> Measured:
+def _screened(signals: PairSignals, stretch: Stretch) -> Measured:
     """The screening's figures for a stretch not verified, put on the 0–1 scale."""
     times = stretch.steps()
     # At another speed, B's offset moves step by step (and its sound with it).

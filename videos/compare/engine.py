@@ -10,13 +10,13 @@ import numpy as np
 from videos.compare.alignment import Alignment, align_indexes
 from videos.compare.distances import AlignedPair, ClipSeries, Metric, index_distances, pairs_from_indexes
 from videos.compare.segments import (
-    Difference,
     DistanceCurve,
     curve_from_indexes,
     default_threshold,
     segments_from_indexes,
     similarity_from_indexes,
 )
+from videos.engine.model import Difference
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,10 +26,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
-from videos.compare.moments import MomentCosts, Signals
 from videos.compare.screening import screen
-from videos.compare.segments import Difference
 from videos.compare.sync import MIN_LAG, measure_span
 from videos.compare.unrelated import (
     SHORTEST_GAP,
@@ -41,7 +38,8 @@ from videos.compare.unrelated import (
     switch_point,
 )
 from videos.compare.verify import Stretch
-from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan
+from videos.engine.signals import MomentCosts, PairSignals
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1)
 # (videos.compare.unrelated).
@@ -85,7 +83,7 @@ class FoundMoves:
     moves: list[Difference]
 
 
-def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> FoundMoves:
+def find_moves(signals: PairSignals, spans: list[MatchedSpan]) -> FoundMoves:
     """Stretches of A that no span covers found at an uncovered place of B. One found on the same
     side of every span on both videos did not move (with `offset` alignment, the part of a trimmed
     programme the one offset does not reach): it is a span of its own. The others are moves, with
@@ -94,10 +92,11 @@ def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> Foun
     nothing = FoundMoves(spans, [], [])
     if not spans:
         return nothing
+    a, b = signals.a, signals.b
     gaps_a, gaps_b = _uncovered(spans, a.duration, b.duration)
     if not gaps_a or not gaps_b:
         return nothing
-    costs = MomentCosts(Signals(a), Signals(b))
+    costs = signals.costs
     placed = list(spans)
     unscreened: list[MatchedSpan] = []
     moves: list[tuple[float, float, float]] = []  # a_start, a_end, offset
@@ -156,9 +155,7 @@ def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: flo
     return MatchedSpan(start, end, span.b_start + sync.correction, span.b_end + sync.correction, sync.lag, sync.drift)
 
 
-def moved_candidates(
-    a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan], moves: list[Difference]
-) -> list[Stretch]:
+def moved_candidates(signals: PairSignals, spans: list[MatchedSpan], moves: list[Difference]) -> list[Stretch]:
     """Screening's candidates along the moves no span covers, at the offset each went to: what
     changed in a stretch besides its place is measured there like any change."""
     along = []
@@ -167,7 +164,7 @@ def moved_candidates(
         assert move.b_end is not None
         if not any(span.a_start - 1e-6 <= move.a_start and move.a_end <= span.a_end + 1e-6 for span in spans):
             along.append(MatchedSpan(move.a_start, move.a_end, move.b_start, move.b_end))
-    return screen(a, b, along) if along else []
+    return screen(signals, along) if along else []
 
 
 def _moved(a_start: float, a_end: float, b_start: float, b_end: float) -> Difference:

@@ -31,19 +31,19 @@ import numpy as np
 from videos.compare.alignment import Alignment, best_lag
 from videos.compare.cuts import cuts_pairs
 from videos.compare.distances import ClipSeries
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
-from videos.compare.moments import MomentCosts, Signals
 from videos.compare.speed import Line, refined_line, sloped_runs
 from videos.compare.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
 from videos.compare.sync import lagged_signals, synced
 from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.embeddings.fingerprint import LUMA_GRID
+from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 
 CLIP_SECONDS = 2.0
 _FINE_STEP = 0.02
 
 
-def pooled_clips(signals: Signals, *, clip_seconds: float) -> ClipSeries:
+def pooled_clips(signals: VideoSignals, *, clip_seconds: float) -> ClipSeries:
     """The fingerprint as 2 s clips for the coarse alignment: per clip, the mean layout, mean
     colour and its movement, and the sound's mean and spread per band. Pooled _POOL_CLIPS clips at
     a time, so that the working arrays stay in the cache (each clip's figures are the same)."""
@@ -111,25 +111,26 @@ def _centred(first: ClipSeries, second: ClipSeries) -> tuple[ClipSeries, ClipSer
 # --- the alignment -------------------------------------------------------------------------------
 
 
-def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[MatchedSpan]:
+def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
     """The matched spans of A and B, in order along both (see the module docstring)."""
+    a, b = signals.a, signals.b
     if not len(a.visual) or not len(b.visual):
         return []
     if mode == "none":
         end = min(a.duration, b.duration)
         return [MatchedSpan(0.0, end, 0.0, end)] if end > 0 else []
-    # Each video's float signals and 2 s clips, both at once: NumPy lets go of the interpreter
-    # lock in its loops, so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
+    # Each video's 2 s clips, both at once: NumPy lets go of the interpreter lock in its loops,
+    # so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        (signals_a, pooled_a), (signals_b, pooled_b) = pool.map(_prepared, (a, b))
-    costs = MomentCosts(signals_a, signals_b)
+        pooled_a, pooled_b = pool.map(_pooled, (a, b))
+    costs = signals.costs
     coarse = coarse_lags(pooled_a, pooled_b, mode)
     # B's sound measured against its own picture (videos.compare.sync). Out of step, it pulled the
     # joint alignment towards itself: the spans are made again with B's sound moved back into
     # step, then measured against B's real sound.
     spans = synced(costs, _aligned(costs, coarse, mode))
     if any(span.sound_lag or span.sound_drift for span in spans):
-        in_step = MomentCosts(signals_a, lagged_signals(signals_b, spans))
+        in_step = MomentCosts(a, lagged_signals(b, spans))
         spans = synced(costs, _aligned(in_step, coarse, mode))
     return spans
 
@@ -160,9 +161,8 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     return spans if mode == "offset" else whole_programme_speed(costs, spans, signals_a.duration, signals_b.duration)
 
 
-def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:
-    signals = Signals(fingerprint)
-    return signals, pooled_clips(signals, clip_seconds=CLIP_SECONDS)
+def _pooled(signals: VideoSignals) -> ClipSeries:
+    return pooled_clips(signals, clip_seconds=CLIP_SECONDS)
 
 
 def coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:

@@ -15,15 +15,15 @@ from __future__ import annotations
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
 from videos.compare.pitch import pitch_matched
 from videos.compare.sync import heard_bounds, sound_lag_at
-from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.compare.verify import SOUND_WINDOW, Stretch, rows_from, sound_changes
+from videos.embeddings.fingerprint import LUMA_GRID
+from videos.engine.model import STEP, MatchedSpan
+from videos.engine.signals import PairSignals
 
 # What counts as "moved more than re-encoding does" on the fingerprints.
 SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
@@ -38,33 +38,8 @@ PIECE_STEPS = 3000  # 5 minutes
 _THREADS = 2
 
 
-@dataclass(frozen=True)
-class Signals:
-    """Both videos' fingerprints as floats (pictures 0–1, sound in dB; sound None when either has none)."""
-
-    picture_a: np.ndarray
-    picture_b: np.ndarray
-    sound_a: np.ndarray | None
-    sound_b: np.ndarray | None
-    visual_rate: float
-    audio_rate: float
-
-    @classmethod
-    def of(cls, a: Fingerprint, b: Fingerprint) -> Signals:
-        with_sound = a.audio_levels is not None and b.audio_levels is not None
-        return cls(
-            a.visual_floats,
-            b.visual_floats,
-            a.audio_levels if with_sound else None,
-            b.audio_levels if with_sound else None,
-            a.visual_rate,
-            a.audio_rate,
-        )
-
-
-def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Stretch]:
+def screen(signals: PairSignals, spans: list[MatchedSpan]) -> list[Stretch]:
     """Candidate stretches along the spans (see the module docstring)."""
-    signals = Signals.of(a, b)
     pieces: list[tuple[MatchedSpan, np.ndarray, tuple[float, float]]] = []
     for span in spans:
         times = np.arange(span.a_start + STEP / 2, span.a_end, STEP)
@@ -101,7 +76,7 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
     return stretches
 
 
-def picture_scores(signals: Signals, times: np.ndarray, offset: float | np.ndarray) -> np.ndarray:
+def picture_scores(signals: PairSignals, times: np.ndarray, offset: float | np.ndarray) -> np.ndarray:
     """At each of `times` on A, how far A's picture sample is from the nearer of B's two around
     the same moment (B read `offset` later: one figure, or one per time)."""
     first, second, rate = signals.picture_a, signals.picture_b, signals.visual_rate
@@ -126,7 +101,7 @@ def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def sound_scores(
-    signals: Signals,
+    signals: PairSignals,
     times: np.ndarray,
     offset: float,
     bounds: tuple[float, float],

@@ -21,7 +21,6 @@ from sage.queueing import TaskRef
 from videos.compare.alignment import Alignment
 from videos.compare.changes import (
     DEFAULT_CHANGE_THRESHOLD,
-    Measured,
     RefinedComparison,
     judge,
     refined_candidates,
@@ -29,8 +28,6 @@ from videos.compare.changes import (
 )
 from videos.compare.distances import Metric
 from videos.compare.finding_words import COUNT_WORDS, finding_sentence
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference
 from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (
     TimedLine,
@@ -42,6 +39,8 @@ from videos.compare.words import (
 )
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.model import Difference, MatchedSpan, Measured
+from videos.engine.signals import PairSignals
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
@@ -171,17 +170,14 @@ def _refined(
     stretches verified are fetched) —
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
     `verified`, for a worker to verify."""
-    spans, candidates = refined_candidates(fingerprint_a, fingerprint_b, alignment)
+    signals = PairSignals.of(fingerprint_a, fingerprint_b)
+    spans, candidates = refined_candidates(signals, alignment)
     kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
     seconds = sum(stretch.a_end - stretch.a_start for stretch in candidates)
     if not candidates or (inline is not None and seconds > inline):
-        return refined_from(
-            fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=None
-        )
+        return refined_from(signals, spans, candidates, alignment=alignment, threshold=kept, sources=None)
     sources = (readable_source(video_a), readable_source(video_b))
-    return refined_from(
-        fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=sources
-    )
+    return refined_from(signals, spans, candidates, alignment=alignment, threshold=kept, sources=sources)
 
 
 def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:

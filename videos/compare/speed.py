@@ -24,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moments import MomentCosts
 from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.windows import WINDOW_SECONDS
+from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.signals import MomentCosts
 
 # A span whose speed differs from A's by this much or more (|ratio − 1|) is reported: a 0.5 %
 # change measured a little short still is; a frame-rate conversion (30000/1001 against 30: 0.1 %) is not.

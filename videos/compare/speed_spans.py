@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
-from videos.compare.moments import MomentCosts
 from videos.compare.speed import (
     FASTEST_RATE,
     GAP_COST,
@@ -22,6 +20,8 @@ from videos.compare.speed import (
     section_between,
 )
 from videos.compare.windows import SAME_OFFSET, WINDOW_SECONDS
+from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.signals import MomentCosts
 
 # Sections between two constant offsets are looked for across at most this many groups in between
 # (windows inside a fast section may agree on passing offsets), each shorter than _PASSING_SECONDS.

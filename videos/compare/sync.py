@@ -25,11 +25,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moments import MomentCosts, Signals, grid_rows
 from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference, Severity, finding_over
 from videos.compare.speed import REPORTED_CHANGE
+from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.signals import MomentCosts, VideoSignals, grid_rows
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
 # second; further than that, a sound is another sound).
@@ -307,7 +306,7 @@ def _between(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return values
 
 
-def lagged_signals(signals: Signals, spans: list[MatchedSpan]) -> Signals:
+def lagged_signals(signals: VideoSignals, spans: list[MatchedSpan]) -> VideoSignals:
     """B's signals with its sound moved back into step with its picture: B's sound frame at B time
     t is read from t + lag there (the nearest span's lag, on B's timeline), so that an alignment of
     picture and sound together sees them agree."""

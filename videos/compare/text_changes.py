@@ -30,8 +30,7 @@ from typing import Protocol
 
 from videos.chunks import TimedText
 from videos.compare.changes import RefinedComparison, judge
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference
+from videos.engine.model import Difference, MatchedSpan
 
 # Moments compared along the spans, this far apart (the lines' times are stored to a tenth).
 SAMPLE_SECONDS = 0.1

@@ -17,12 +17,11 @@ import itertools
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
-from videos.compare.moments import MomentCosts, Signals
 from videos.compare.pitch import pitch_matched
 from videos.compare.screening import screen
-from videos.compare.verify import STEP, Stretch
-from videos.embeddings.fingerprint import Fingerprint
+from videos.compare.verify import Stretch
+from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan
+from videos.engine.signals import MomentCosts, PairSignals
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1).
 # Footage is unrelated where picture and sound each cost at least UNRELATED_COST over a second
@@ -47,13 +46,13 @@ def b_times(span: MatchedSpan, times: np.ndarray) -> np.ndarray:
 
 
 def without_unrelated(
-    a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan], candidates: list[Stretch]
+    signals: PairSignals, spans: list[MatchedSpan], candidates: list[Stretch]
 ) -> tuple[list[MatchedSpan], list[Stretch]]:
     """The spans cut where A and B show unrelated footage, and the candidates kept to what is left
     of them. Only the candidates (what screening found moving) are looked at."""
     if not candidates or not spans:
         return spans, candidates
-    costs = MomentCosts(Signals(a), Signals(b))
+    costs = signals.costs
     cuts: dict[int, list[tuple[float, float]]] = {}
     for stretch in candidates:
         number = _span_of(spans, stretch)
@@ -89,7 +88,7 @@ def without_unrelated(
     kept_spans, added = grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
     if refitted or added:
         # Screened again at their own offsets, and where they grew.
-        again = screen(a, b, refitted + added)
+        again = screen(signals, refitted + added)
         kept_candidates = sorted(kept_candidates + again, key=lambda stretch: stretch.a_start)
     # Spans may have shrunk at a switch (`_switched`): candidates stay along them.
     kept_candidates = [piece for stretch in kept_candidates for piece in _along_spans(stretch, kept_spans)]

@@ -40,11 +40,12 @@ from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # sci
 from videos.compare.sync import heard_bounds
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
+from videos.engine.model import STEP
 from videos.pipeline.files import open_source
 
 logger = logging.getLogger(__name__)
 
-STEP = 0.1
+# STEP (videos.engine.model): the step every measure along a span takes.
 MEASURE_SIZE = (64, 96)  # rows × columns the cropped pictures are compared at
 _DECODE_SIZE = 160
 SOUND_RATE = 16_000

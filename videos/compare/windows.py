@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from videos.compare.moments import MomentCosts
+from videos.engine.signals import MomentCosts
 
 WINDOW_SECONDS = 4.0
 SEARCH_SECONDS = 4.2
