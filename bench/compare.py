@@ -80,24 +80,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from bench.results import Row, add_record_option, record
-from videos.compare import (
+from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
+from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine import pipeline as changes
+from videos.engine.clip_grid import (
     ClipSeries,
     ComparisonResult,
     align_indexes,
-    changes,
     compare,
     default_threshold,
     derive,
     index_distances,
-    refine,
-    text_changes,
-    unrelated,
 )
-from videos.compare.changes import RefinedComparison, refined_compare
-from videos.compare.refine import refined_spans
-from videos.compare.text_changes import with_text_findings
-from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
-from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes import align as refine
+from videos.engine.passes import text as text_changes
+from videos.engine.passes import unrelated
+from videos.engine.passes.align import refined_spans
+from videos.engine.passes.text import with_text_findings
+from videos.engine.pipeline import RefinedComparison, refined_compare
 from videos.engine.signals import PairSignals
 
 T = TypeVar("T")
@@ -338,7 +338,7 @@ def refined_found_edits(result: RefinedComparison, edits: Edits) -> tuple[bool, 
 
 @dataclass(frozen=True)
 class ShownText:
-    """A line of on-screen text as the reader gives it (videos.compare.text_changes.ScreenLine)."""
+    """A line of on-screen text as the reader gives it (videos.engine.passes.text.ScreenLine)."""
 
     start: float
     end: float
@@ -348,7 +348,7 @@ class ShownText:
 
 STATION_BOX = (0.8, 0.05, 0.15, 0.05)
 LOWER_THIRD_BOX = (0.05, 0.8, 0.5, 0.08)
-# The lower third B rewords (its number changes: a change however short, videos.compare.text_changes).
+# The lower third B rewords (its number changes: a change however short, videos.engine.passes.text).
 REWORDED_MINUTE = 30
 
 

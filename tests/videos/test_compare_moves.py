@@ -18,10 +18,10 @@ from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved,
 from sage.synthetic_media.real_footage.cuts import Cut
 from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
-from videos.compare.alignment import Alignment
-from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
+from videos.engine.clip_grid.alignment import Alignment
 from videos.engine.model import Difference
+from videos.engine.pipeline import RefinedComparison
 
 MAIN = Programme(31, 36)
 OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN

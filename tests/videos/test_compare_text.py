@@ -17,8 +17,8 @@ from tests.factories import UserFactory, VideoFactory
 from videos.api.comparisons import comparison_payload
 from videos.compare.files import compare_files
 from videos.compare.services import comparison_create, comparison_set_threshold
-from videos.compare.text_changes import same_words, text_changes
 from videos.engine.model import Difference, MatchedSpan
+from videos.engine.passes.text import same_words, text_changes
 from videos.models import Comparison, Video
 from videos.pipeline.steps import embed_and_store_clips
 from videos.screen_text.stage import screen_text_read

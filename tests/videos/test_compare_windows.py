@@ -1,4 +1,4 @@
-"""Engine 2's window search (videos.compare.windows): searching only probes in full and confirming
+"""Engine 2's window search (videos.engine.windows): searching only probes in full and confirming
 the other windows gives the votes a full search of every window gives, on fingerprints of 20
 minutes with an insertion, a removal, a short insertion the coarse clips cannot see, a replaced
 picture, a still picture, a silence, and both at once; and most windows are confirmed rather than
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from videos.compare.refine import CLIP_SECONDS, coarse_lags, pooled_clips, refined_spans
-from videos.compare.windows import WINDOW_SECONDS, _WindowSearch, window_offsets
 from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes.align import CLIP_SECONDS, coarse_lags, pooled_clips, refined_spans
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
+from videos.engine.windows import WINDOW_SECONDS, _WindowSearch, window_offsets
 
 MINUTES = 20
 

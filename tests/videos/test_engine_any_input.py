@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from videos.compare.changes import refined_candidates
-from videos.compare.pitch import pitch_matched
-from videos.compare.speed import _section_cost, section_between
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes.speed import _section_cost, section_between
+from videos.engine.pipeline import refined_candidates
+from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 
 

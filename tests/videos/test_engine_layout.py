@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from videos.compare.changes import refined_compare
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 from videos.engine import signals as engine_signals
+from videos.engine.pipeline import refined_compare
 
 
 def _trimmed_with_an_overlay() -> tuple[Fingerprint, Fingerprint]:
@@ -59,7 +59,7 @@ def test_the_engine_imports_no_database_models_or_web_layer() -> None:
     # A fresh interpreter: this one has the site loaded by the test settings. (The fingerprint's
     # package reads settings through django.conf; nothing of the engine needs more of Django.)
     code = (
-        "import sys, videos.engine.model, videos.engine.signals;"
+        "import sys, videos.engine.pipeline, videos.engine.passes.text, videos.engine.clip_grid;"
         "loaded = [name for name in sys.modules if name.startswith(('django.db', 'videos.models', 'videos.compare',"
         " 'rest_framework'))];"
         "print(loaded); sys.exit(1 if loaded else 0)"

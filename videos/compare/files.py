@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videos.compare.alignment import Alignment
-from videos.compare.changes import RefinedComparison, refined_compare
-from videos.compare.text_changes import with_text_findings
 from videos.embeddings.fingerprint import Fingerprint
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.clip_grid.alignment import Alignment
+from videos.engine.passes.text import with_text_findings
+from videos.engine.pipeline import RefinedComparison, refined_compare
 from videos.screen_text.reading import read_screen
 
 

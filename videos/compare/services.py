@@ -18,17 +18,7 @@ from sage.errors import FieldInvalid
 from sage.formatting import clock_tenths, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.queueing import TaskRef
-from videos.compare.alignment import Alignment
-from videos.compare.changes import (
-    DEFAULT_CHANGE_THRESHOLD,
-    RefinedComparison,
-    judge,
-    refined_candidates,
-    refined_from,
-)
-from videos.compare.distances import Metric
 from videos.compare.finding_words import COUNT_WORDS, finding_sentence
-from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (
     TimedLine,
     WordChanges,
@@ -39,7 +29,17 @@ from videos.compare.words import (
 )
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.clip_grid.alignment import Alignment
+from videos.engine.clip_grid.distances import Metric
 from videos.engine.model import Difference, MatchedSpan, Measured
+from videos.engine.passes.text import text_changes, with_text_findings
+from videos.engine.pipeline import (
+    DEFAULT_CHANGE_THRESHOLD,
+    RefinedComparison,
+    judge,
+    refined_candidates,
+    refined_from,
+)
 from videos.engine.signals import PairSignals
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source

@@ -101,7 +101,7 @@ class Difference:
     severity: Severity | None
     # Engine 1: the run's first and last pair in the clip alignment (inclusive). Engine 2 has no
     # pairs; it says instead how visible the picture's and how audible the sound's change is at
-    # its peak (0-1, see videos.compare.verify), None where not measured.
+    # its peak (0-1, see videos.engine.verify), None where not measured.
     first_pair: int | None = None
     last_pair: int | None = None
     picture: float | None = None

@@ -4,10 +4,10 @@
     result.offset, result.spans, result.segments, result.similarity
     result.with_threshold(0.3)      # re-judged from what was measured, nothing decoded again
 
-1. Spans from videos.compare.refine.
-2. Screening (videos.compare.screening): stretches along the spans that move more than
+1. Spans from videos.engine.passes.align.
+2. Screening (videos.engine.passes.screen): stretches along the spans that move more than
    re-encoding does, found on the fingerprints, become candidates.
-3. Verification (videos.compare.verify) decodes only the candidates from both files and scores the
+3. Verification (videos.engine.verify) decodes only the candidates from both files and scores the
    picture and the sound on a fixed 0–1 scale. Without the files (a benchmark on fingerprints alone)
    the screening's own figures stand in.
 4. Segments at a threshold: steps whose picture or sound score passes it, in runs; the gaps between
@@ -22,18 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videos.compare.alignment import Alignment
-from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
-from videos.compare.refine import refined_spans
-from videos.compare.screening import picture_scores, screen, sound_scores
-from videos.compare.segments import DistanceCurve
-from videos.compare.speed import speed_findings
-from videos.compare.sync import av_sync_findings
-from videos.compare.unrelated import without_unrelated
-from videos.compare.verify import MediaSource, Stretch, measure_pictures, measure_sound
 from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.clip_grid.alignment import Alignment
+from videos.engine.clip_grid.segments import DistanceCurve
 from videos.engine.model import STEP, Difference, DifferenceKind, MatchedSpan, Measured, Severity
+from videos.engine.passes.align import refined_spans
+from videos.engine.passes.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
+from videos.engine.passes.screen import picture_scores, screen, sound_scores
+from videos.engine.passes.speed import speed_findings
+from videos.engine.passes.sync import av_sync_findings
+from videos.engine.passes.unrelated import without_unrelated
 from videos.engine.signals import PairSignals
+from videos.engine.sources import MediaSource
+from videos.engine.verify import Stretch, measure_pictures, measure_sound
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
 # and under the faintest edit the corpus holds.

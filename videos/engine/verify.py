@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import av
 import av.container
@@ -37,11 +36,11 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # scipy ships no stubs
 
-from videos.compare.sync import heard_bounds
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
 from videos.engine.model import STEP
-from videos.pipeline.files import open_source
+from videos.engine.passes.sync import heard_bounds
+from videos.engine.sources import MediaSource, open_source
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ _EDGE = 2  # pixels at each side of the measured picture left out (see `picture_
 _SOUND_LAG_SECONDS = 0.06
 
 # What a video is read from: its file, or an http(s) address FFmpeg can read in byte ranges.
-MediaSource = Path | str
 
 
 @dataclass(frozen=True)

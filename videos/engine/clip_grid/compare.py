@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videos.compare.alignment import Alignment, align_indexes
-from videos.compare.distances import AlignedPair, ClipSeries, Metric, index_distances, pairs_from_indexes
-from videos.compare.segments import (
+from videos.engine.clip_grid.alignment import Alignment, align_indexes
+from videos.engine.clip_grid.distances import AlignedPair, ClipSeries, Metric, index_distances, pairs_from_indexes
+from videos.engine.clip_grid.segments import (
     DistanceCurve,
     curve_from_indexes,
     default_threshold,

@@ -28,9 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from videos.chunks import TimedText
-from videos.compare.changes import RefinedComparison, judge
 from videos.engine.model import Difference, MatchedSpan
+from videos.engine.pipeline import RefinedComparison, judge
 
 # Moments compared along the spans, this far apart (the lines' times are stored to a tenth).
 SAMPLE_SECONDS = 0.1
@@ -56,10 +55,17 @@ _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S
 _NUMBER = re.compile(r"\d[\d.,:]*\d|(?<![^\W\d_])\d(?![^\W\d_])")
 
 
-class ScreenLine(TimedText, Protocol):
+class ScreenLine(Protocol):
     """A line of on-screen text as the reader gives it (videos.screen_text.tracking.ShownLine):
-    timed text with its place on the picture."""
+    timed text (as videos.chunks.TimedText, spelt here: the engine reads no module that stores)
+    with its place on the picture."""
 
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
     @property
     def box(self) -> Sequence[float]: ...  # left, top, width, height as fractions of the frame
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
+from videos.engine.clip_grid.distances import AlignedPair, ClipSeries, Metric, pair_indexes
 from videos.engine.model import Difference, DifferenceKind, Severity
 
 # Calibrated on the `local` backend (tests/videos/test_compare_media.py prints the figures with -s).

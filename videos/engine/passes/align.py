@@ -6,18 +6,18 @@
    match best, searched at the picture rate within SEARCH_SECONDS of the coarse lag. Windows that
    cannot tell (a still picture and silence; a stretch that matches nothing) abstain. Only some
    windows are searched over every candidate (probes, and more where the offset changes); the
-   others confirm their neighbours' offset on a few candidates (videos.compare.windows).
+   others confirm their neighbours' offset on a few candidates (videos.engine.windows).
 3. Spans: runs of windows that agree on the offset are one matched span; its offset is then refined
    over the whole span to a fiftieth of a second (the sound's rate; the picture's between samples).
    Windows whose offsets drift along a line, or a stretch between two offsets where the windows
-   could not agree, may be B playing faster or slower (videos.compare.speed): one span whose two
+   could not agree, may be B playing faster or slower (videos.engine.passes.speed): one span whose two
    lengths differ, its rate refined over the whole of it like an offset, put in place among the
-   others by videos.compare.speed_spans.
+   others by videos.engine.speed_spans.
 4. Edges: between two spans with offsets d1 < d2, B has d2 − d1 seconds that A has not ("only in
    B"); with d1 > d2, A has them. Where exactly is the switch point that makes the cheapest path:
    the picture's samples say it to a tenth of a second, and the sound to a fiftieth.
 
-Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.compare.alignment.
+Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.engine.clip_grid.alignment.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from videos.compare.alignment import Alignment, best_lag
-from videos.compare.cuts import cuts_pairs
-from videos.compare.distances import ClipSeries
-from videos.compare.speed import Line, refined_line, sloped_runs
-from videos.compare.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
-from videos.compare.sync import lagged_signals, synced
-from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 from videos.embeddings.fingerprint import LUMA_GRID
+from videos.engine.clip_grid.alignment import Alignment, best_lag
+from videos.engine.clip_grid.cuts import cuts_pairs
+from videos.engine.clip_grid.distances import ClipSeries
 from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.passes.speed import Line, refined_line, sloped_runs
+from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
+from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
+from videos.engine.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 
 CLIP_SECONDS = 2.0
 _FINE_STEP = 0.02
@@ -125,7 +125,7 @@ def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
         pooled_a, pooled_b = pool.map(_pooled, (a, b))
     costs = signals.costs
     coarse = coarse_lags(pooled_a, pooled_b, mode)
-    # B's sound measured against its own picture (videos.compare.sync). Out of step, it pulled the
+    # B's sound measured against its own picture (videos.engine.passes.sync). Out of step, it pulled the
     # joint alignment towards itself: the spans are made again with B's sound moved back into
     # step, then measured against B's real sound.
     spans = synced(costs, _aligned(costs, coarse, mode))
@@ -140,7 +140,7 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     docstring), picture and sound matched together."""
     signals_a, signals_b = costs.a, costs.b
     votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
-    lines: list[Line] = []  # speed changes (videos.compare.speed): B's time a sloped line in A's
+    lines: list[Line] = []  # speed changes (videos.engine.passes.speed): B's time a sloped line in A's
     if mode == "offset":
         voted = [offset for _, _, offset in votes]
         global_offset = float(np.median(voted)) if voted else float(np.median(coarse[1]) if len(coarse[1]) else 0.0)

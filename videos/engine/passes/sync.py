@@ -1,6 +1,6 @@
 """Engine 3's A/V sync: B's sound measured against B's own picture, span by span (issue 37).
 
-The alignment (videos.compare.refine) matches picture and sound together, so a soundtrack that is
+The alignment (videos.engine.passes.align) matches picture and sound together, so a soundtrack that is
 late in B pulls a span's offset towards the sound and the picture then differs wherever it moves.
 Here each matched span is measured in pieces of PIECE_SECONDS: the offset at which the picture
 matches best, where the picture can tell (it moves; its best offset is clearly better than the
@@ -25,9 +25,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from videos.compare.pitch import pitch_matched
-from videos.compare.speed import REPORTED_CHANGE
 from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.passes.speed import REPORTED_CHANGE
+from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, VideoSignals, grid_rows
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
@@ -221,7 +221,7 @@ def _sound_lag(costs: MomentCosts, span: MatchedSpan, start: float, end: float, 
     curve = _cost_curve(rows_a, b.sound, b.audio_rate, times_b, b.duration)
     if abs(span.rate - 1.0) >= REPORTED_CHANGE:
         # B played faster or slower: its sound may be higher or lower pitched too, or corrected
-        # (videos.compare.speed). Both are tried on B's sound around the piece, and the one that
+        # (videos.engine.passes.speed). Both are tried on B's sound around the piece, and the one that
         # matches A's better is measured (a speed change's sound can drift as well).
         first = max(0, math.floor((float(times_b.min()) - MAX_LAG) * b.audio_rate) - 1)
         last = min(len(b.sound), math.ceil((float(times_b.max()) + MAX_LAG) * b.audio_rate) + 2)

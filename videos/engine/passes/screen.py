@@ -1,9 +1,9 @@
 """Engine 2's screening: the stretches along the matched spans that may differ, from the
-fingerprints alone (videos.compare.changes verifies them on the files).
+fingerprints alone (videos.engine.pipeline verifies them on the files).
 
 Along every span, each picture sample of A is set against B's at the same moment (the nearer of
 B's two samples around it) and the sound is scored every STEP with verification's own measure
-(videos.compare.verify.sound_changes) on the fingerprint's coarser levels; steps that move more
+(videos.engine.verify.sound_changes) on the fingerprint's coarser levels; steps that move more
 than re-encoding does become candidates, widened and joined into stretches.
 
 A span is screened in pieces of PIECE_STEPS steps, two at a time: a 3-hour span's sound frames as
@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from videos.compare.pitch import pitch_matched
-from videos.compare.sync import heard_bounds, sound_lag_at
-from videos.compare.verify import SOUND_WINDOW, Stretch, rows_from, sound_changes
 from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.model import STEP, MatchedSpan
+from videos.engine.passes.sync import heard_bounds, sound_lag_at
+from videos.engine.pitch import pitch_matched
 from videos.engine.signals import PairSignals
+from videos.engine.verify import SOUND_WINDOW, Stretch, rows_from, sound_changes
 
 # What counts as "moved more than re-encoding does" on the fingerprints.
 SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
@@ -109,7 +109,7 @@ def sound_scores(
     lag: float | np.ndarray = 0.0,
     ratio: float = 1.0,
 ) -> np.ndarray | None:
-    """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
+    """Verification's sound score (videos.engine.verify.sound_changes) at each of `times` on A,
     from the fingerprints' sound frames, B read `offset` later and its sound `lag` later still
     (B's sound behind its picture: one figure, or one per time when it drifts); no window reaches
     outside `bounds` (seconds on A: the stretch of one matched span). `ratio`: B's speed over A's;

@@ -1,12 +1,12 @@
 """Engine 3 (issue 37): where a matched span runs through unrelated footage, it is cut.
 
-The alignment (videos.compare.refine) keeps its spans in order along both videos and takes
+The alignment (videos.engine.passes.align) keeps its spans in order along both videos and takes
 windows a fraction of a second apart for one offset, so a stretch replaced by other footage, or
 two swapped stretches, can sit inside a span, where A and B then show unrelated pictures and
 sounds. `without_unrelated` (on the fingerprints, before verification) cuts the span there —
 picture and sound each cost as much as two unrelated moments typically do (videos.compare.moments),
 for a second or more, or however short at a span's end — so that this time is "only in A" and
-"only in B" like any other gap, for videos.compare.moves to explain as a move or a replacement;
+"only in B" like any other gap, for videos.engine.passes.moves to explain as a move or a replacement;
 the spans either side get their own offsets and grow back to where the unrelated footage starts.
 """
 
@@ -17,11 +17,11 @@ import itertools
 
 import numpy as np
 
-from videos.compare.pitch import pitch_matched
-from videos.compare.screening import screen
-from videos.compare.verify import Stretch
 from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan
+from videos.engine.passes.screen import screen
+from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, PairSignals
+from videos.engine.verify import Stretch
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1).
 # Footage is unrelated where picture and sound each cost at least UNRELATED_COST over a second
@@ -35,7 +35,7 @@ MIN_UNRELATED_SECONDS = 1.0
 EDGE_COST = 0.3
 _FINE_STEP = 0.02
 _FINE_SAMPLES = 2000
-# The shortest gap judging reports (videos.compare.changes.MIN_SEGMENT_SECONDS).
+# The shortest gap judging reports (videos.engine.pipeline.MIN_SEGMENT_SECONDS).
 SHORTEST_GAP = 0.3
 
 
@@ -165,7 +165,7 @@ def grown(
 
 def _switched(costs: MomentCosts, left: MatchedSpan, right: MatchedSpan) -> tuple[MatchedSpan, MatchedSpan] | None:
     """Two spans with a gap on one video only (a cut, or an insertion), their common edge put
-    again where going over from the one to the other costs least (as videos.compare.refine places
+    again where going over from the one to the other costs least (as videos.engine.passes.align places
     it): a span that a hole took with it held it there. None when that is not the case."""
     if _at_a_speed(left) or _at_a_speed(right):
         return None
@@ -349,7 +349,7 @@ def _along(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> tuple[np
     sound = costs.sound_only(times, heard)
     if _at_a_speed(span) and costs.a.sound is not None and costs.b.sound is not None:
         # Played faster without correction, B's sound is higher pitched: compared moved back down
-        # too, and the closer counts (as videos.compare.speed measures a speed change).
+        # too, and the closer counts (as videos.engine.passes.speed measures a speed change).
         levels_a = costs.a.sound[costs.a.sound_index(times)].astype(np.float32)
         levels_b = pitch_matched(costs.b.sound[costs.b.sound_index(heard)].astype(np.float32), 1.0 / span.rate)
         sound = np.minimum(sound, np.abs(levels_a - levels_b).mean(axis=-1) / costs.sound_unit)

@@ -1,18 +1,18 @@
 """Engine 3 (issue 37): moved scenes and stretches replaced in place.
 
-The alignment (videos.compare.refine) keeps its spans in order along both videos, so a stretch an
+The alignment (videos.engine.passes.align) keeps its spans in order along both videos, so a stretch an
 editor moved, and a stretch replaced by other footage, both end up as time that no span covers —
 or, when the footage around them lines up at one offset, inside a span, where A and B then show
 unrelated pictures and sounds. Three steps make them what an editor calls them:
 
-1. `videos.compare.unrelated.without_unrelated` (on the fingerprints, before verification): where
+1. `videos.engine.passes.unrelated.without_unrelated` (on the fingerprints, before verification): where
    along a span A and B show unrelated footage, the span is cut, so that this time is "only in A"
    and "only in B" like any other gap rather than a measured change.
 2. `find_moves` (on the fingerprints): a stretch of A that no span covers, found again at another
    place of B that no span covers, is one "moved" finding (A range → B range). Swaps are two moves:
    when the alignment kept one of two swapped stretches as a span out of line with its neighbours,
    that span is the other move.
-3. In judging (videos.compare.changes.judge, from the spans and the findings alone, so at every
+3. In judging (videos.engine.pipeline.judge, from the spans and the findings alone, so at every
    threshold): `unexplained_gaps` takes what the moves explain out of the gaps, then
    `replaced_in_place` makes an "only in A" and an "only in B" at the same place, of lengths within
    REPLACED_LENGTHS of each other, one "both" difference (`replaced`, high severity).
@@ -26,9 +26,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from videos.compare.screening import screen
-from videos.compare.sync import MIN_LAG, measure_span
-from videos.compare.unrelated import (
+from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan
+from videos.engine.passes.screen import screen
+from videos.engine.passes.sync import MIN_LAG, measure_span
+from videos.engine.passes.unrelated import (
     SHORTEST_GAP,
     SMOOTH_SECONDS,
     fine_offset,
@@ -37,12 +38,11 @@ from videos.compare.unrelated import (
     smoothed,
     switch_point,
 )
-from videos.compare.verify import Stretch
-from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan
 from videos.engine.signals import MomentCosts, PairSignals
+from videos.engine.verify import Stretch
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1)
-# (videos.compare.unrelated).
+# (videos.engine.passes.unrelated).
 # A move: a stretch of at least MIN_MOVE_SECONDS whose moments cost at most MOVE_COST on average
 # (over each second) at one offset, and a margin under what the same stretch typically costs
 # against the rest of the place searched (a repeated still or silence matches everything).
@@ -142,7 +142,7 @@ def _in_order(spans: list[MatchedSpan], start: float, end: float, offset: float)
 
 def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: float, offset: float) -> MatchedSpan:
     """A span for a stretch found in its place, its sound measured as the alignment's spans are
-    (videos.compare.sync: the offset found on picture and sound together sits between the two
+    (videos.engine.passes.sync: the offset found on picture and sound together sits between the two
     when the sound is out of step). Too short to measure, it takes the nearest span's constant
     lag: a soundtrack is late as a whole."""
     span = MatchedSpan(start, end, start + offset, end + offset)
