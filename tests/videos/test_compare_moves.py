@@ -21,7 +21,7 @@ from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.files import compare_files
 from videos.engine.clip_grid.alignment import Alignment
 from videos.engine.model import Difference
-from videos.engine.pipeline import RefinedComparison
+from videos.engine.result import RefinedComparison
 
 MAIN = Programme(31, 36)
 OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN

@@ -34,7 +34,7 @@ from videos.compare.recompute import (
     comparisons_recompute,
 )
 from videos.engine.model import MatchedSpan
-from videos.engine.pipeline import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.models import Comparison, VideoFingerprint
 from videos.tasks import recompute_old_comparisons
 

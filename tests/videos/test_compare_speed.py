@@ -24,8 +24,8 @@ from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import AUDIO_BANDS
 from videos.engine.model import STEP, Difference, MatchedSpan, Measured
 from videos.engine.passes.speed import speed_findings
-from videos.engine.pipeline import RefinedComparison, judge
 from videos.engine.pitch import pitch_matched
+from videos.engine.result import RefinedComparison, judge
 
 FPS = 25
 MASTER = (320, 180)

@@ -25,7 +25,7 @@ from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create, describe
 from videos.engine.model import MatchedSpan
 from videos.engine.passes.sync import av_sync_findings
-from videos.engine.pipeline import RefinedComparison
+from videos.engine.result import RefinedComparison
 
 MAIN = Programme(83, 60)
 LAG_TOLERANCE = 0.02

@@ -12,7 +12,7 @@ import pytest
 
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 from videos.engine import signals as engine_signals
-from videos.engine.pipeline import refined_compare
+from videos.engine.pipeline import run
 
 
 def _trimmed_with_an_overlay() -> tuple[Fingerprint, Fingerprint]:
@@ -48,7 +48,7 @@ def test_a_comparison_builds_each_videos_signals_and_the_moment_measure_once(mon
     monkeypatch.setattr(engine_signals.MomentCosts, "__init__", counted_costs)
     a, b = _trimmed_with_an_overlay()
 
-    result = refined_compare(a, b, alignment="cuts")
+    result = run(a, b, alignment="cuts")
 
     assert result.spans and result.segments, "the copy is matched and its edits found"
     # The sound follows the picture here (in step), so no second measure on B's re-timed sound.
@@ -66,3 +66,24 @@ def test_the_engine_imports_no_database_models_or_web_layer() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_pipeline_runs_its_passes_in_order_and_the_result_says_what_each_cost() -> None:
+    a, b = _trimmed_with_an_overlay()
+
+    result = run(a, b, alignment="cuts", screen_lines=([], []))
+
+    assert list(result.pass_seconds) == [
+        "alignment",
+        "screening",
+        "unrelated footage",
+        "moves",
+        "A/V sync",
+        "speed",
+        "candidates' scores",
+        "on-screen text",
+        "judging",
+    ]
+    assert all(seconds >= 0.0 for seconds in result.pass_seconds.values())
+    # Re-judged at another threshold, nothing runs again: no pass's time.
+    assert result.with_threshold(0.3).pass_seconds == {}

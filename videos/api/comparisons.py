@@ -29,7 +29,7 @@ from videos.compare.services import (
     comparison_word_changes,
     segment_dicts,
 )
-from videos.engine.pipeline import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user

@@ -33,13 +33,8 @@ from videos.engine.clip_grid.alignment import Alignment
 from videos.engine.clip_grid.distances import Metric
 from videos.engine.model import Difference, MatchedSpan, Measured
 from videos.engine.passes.text import text_changes, with_text_findings
-from videos.engine.pipeline import (
-    DEFAULT_CHANGE_THRESHOLD,
-    RefinedComparison,
-    judge,
-    refined_candidates,
-    refined_from,
-)
+from videos.engine.pipeline import candidates, finish
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.engine.signals import PairSignals
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
@@ -171,13 +166,13 @@ def _refined(
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
     `verified`, for a worker to verify."""
     signals = PairSignals.of(fingerprint_a, fingerprint_b)
-    spans, candidates = refined_candidates(signals, alignment)
+    state = candidates(signals, alignment)
     kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
-    seconds = sum(stretch.a_end - stretch.a_start for stretch in candidates)
-    if not candidates or (inline is not None and seconds > inline):
-        return refined_from(signals, spans, candidates, alignment=alignment, threshold=kept, sources=None)
+    seconds = sum(stretch.a_end - stretch.a_start for stretch in state.candidates)
+    if not state.candidates or (inline is not None and seconds > inline):
+        return finish(signals, state, alignment=alignment, threshold=kept, sources=None)
     sources = (readable_source(video_a), readable_source(video_b))
-    return refined_from(signals, spans, candidates, alignment=alignment, threshold=kept, sources=sources)
+    return finish(signals, state, alignment=alignment, threshold=kept, sources=sources)
 
 
 def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:

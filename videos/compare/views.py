@@ -52,7 +52,7 @@ from videos.compare.services import (
     offset_words,
 )
 from videos.compare.timecode import DEFAULT_START
-from videos.engine.pipeline import DEFAULT_CHANGE_THRESHOLD
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 

@@ -146,6 +146,29 @@ def finding_over(
     )
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A candidate: A from a_start to a_end, B shifted by `offset` (B time = A time + offset).
+
+    Engine 3: B plays at `rate` B seconds per A second from a_start, and B's sound is heard
+    `sound_lag` seconds after its picture (both against A)."""
+
+    a_start: float
+    a_end: float
+    offset: float
+    rate: float = 1.0
+    sound_lag: float = 0.0
+
+    def b_time(self, a_time: float) -> float:
+        """B's picture time facing `a_time` on A."""
+        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
+
+    def steps(self) -> np.ndarray:
+        count = max(1, round((self.a_end - self.a_start) / STEP))
+        times: np.ndarray = self.a_start + (np.arange(count) + 0.5) * STEP
+        return times
+
+
 @dataclass(frozen=True, eq=False)
 class Measured:
     """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset at a_start

@@ -1,393 +1,121 @@
-"""Engine 2: what differs between two aligned videos, found on the fingerprints and confirmed on the files.
+"""The engine: two fingerprints in, one result out, through a list of passes run in order.
 
-    result = refined_compare(fingerprint_a, fingerprint_b, alignment="cuts", sources=(path_a, path_b))
-    result.offset, result.spans, result.segments, result.similarity
+    result = run(fingerprint_a, fingerprint_b, alignment="cuts", sources=(path_a, path_b),
+                 screen_lines=(lines_a, lines_b))
+    result.offset, result.spans, result.segments, result.similarity, result.pass_seconds
     result.with_threshold(0.3)      # re-judged from what was measured, nothing decoded again
 
-1. Spans from videos.engine.passes.align.
-2. Screening (videos.engine.passes.screen): stretches along the spans that move more than
-   re-encoding does, found on the fingerprints, become candidates.
-3. Verification (videos.engine.verify) decodes only the candidates from both files and scores the
-   picture and the sound on a fixed 0–1 scale. Without the files (a benchmark on fingerprints alone)
-   the screening's own figures stand in.
-4. Segments at a threshold: steps whose picture or sound score passes it, in runs; the gaps between
-   spans are "only in A" / "only in B".
+The pair's signals are built once (videos.engine.signals.PairSignals) and every pass reads them
+(videos.engine.passes.base.Pass: a name, and `run(signals, state) -> state`):
+
+1. On the fingerprints alone (`fingerprint_passes`): the matched spans (passes.align), the
+   stretches along them that move more than re-encoding does (passes.screen), and the spans cut
+   where they run through unrelated footage (passes.unrelated). A comparison made on the site stops
+   here to decide whether to verify at once or let a worker do it (videos.compare.services).
+2. The findings (`finding_passes`): moves and swaps (passes.moves), A/V sync (passes.sync), speed
+   (passes.speed), the candidates' scores, verified on the files when given (passes.measure), and
+   the text on screen when its lines are given (passes.text).
+3. Judging at a threshold (videos.engine.result.judge) makes the segments and the similarity.
+
+Each pass is timed here and the result carries the times (`pass_seconds`, "judging" last).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
-from dataclasses import dataclass, field
-
-import numpy as np
+import dataclasses
+import time
+from collections.abc import Sequence
 
 from videos.embeddings.fingerprint import Fingerprint
 from videos.engine.clip_grid.alignment import Alignment
-from videos.engine.clip_grid.segments import DistanceCurve
-from videos.engine.model import STEP, Difference, DifferenceKind, MatchedSpan, Measured, Severity
-from videos.engine.passes.align import refined_spans
-from videos.engine.passes.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
-from videos.engine.passes.screen import picture_scores, screen, sound_scores
-from videos.engine.passes.speed import speed_findings
-from videos.engine.passes.sync import av_sync_findings
-from videos.engine.passes.unrelated import without_unrelated
+from videos.engine.model import Difference
+from videos.engine.passes.align import Align
+from videos.engine.passes.base import Pass, PassState
+from videos.engine.passes.measure import Measure
+from videos.engine.passes.moves import Moves
+from videos.engine.passes.screen import Screen
+from videos.engine.passes.speed import Speed
+from videos.engine.passes.sync import Sync
+from videos.engine.passes.text import ScreenLine, Text
+from videos.engine.passes.unrelated import Unrelated
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.engine.signals import PairSignals
 from videos.engine.sources import MediaSource
-from videos.engine.verify import Stretch, measure_pictures, measure_sound
 
-# The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
-# and under the faintest edit the corpus holds.
-DEFAULT_CHANGE_THRESHOLD = 0.15
-# Severity from the peak score, fixed (docs/comparing.md): under 0.3 low, under 0.6 medium, else high.
-SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "medium"))
-# Differences shorter than this are a flicker of the measurement, not an edit; gaps shorter than
-# GAP_SECONDS inside one are closed.
-MIN_SEGMENT_SECONDS = 0.3
-GAP_SECONDS = 0.3
-# A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
-# nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
-SOUND_GAP_SECONDS = 1.5
-# At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
-VERIFY_BUDGET_SECONDS = 900.0
-CURVE_STEP = 0.5
+# The findings listed in this order whichever pass found them first (a comparison's stored
+# findings, and the order of those at the same place on the page).
+_FINDING_ORDER = {"av_sync": 0, "speed": 1, "moved": 2, "text": 3}
 
 
-@dataclass(frozen=True, eq=False)
-class RefinedComparison:
-    duration_a: float
-    duration_b: float
-    alignment: Alignment
-    threshold: float
-    spans: list[MatchedSpan]
-    measured: list[Measured]
-    segments: list[Difference] = field(default_factory=list)
-    similarity: float = 100.0
-    # False while the candidates' scores are the screening's (the files not decoded yet).
-    verified: bool = True
-    # Engine 3: what holds at any threshold (moved, av_sync, speed, text), found once when compared.
-    findings: list[Difference] = field(default_factory=list)
-
-    @property
-    def offset(self) -> float | None:
-        return self.spans[0].offset if self.spans else None
-
-    @property
-    def matched_spans(self) -> list[MatchedSpan]:
-        return self.spans
-
-    def counts(self) -> dict[str, int]:
-        counts: Counter[str] = Counter(segment.kind for segment in self.segments)
-        counts.update(segment.severity for segment in self.segments if segment.severity is not None)
-        return dict(counts)
-
-    def with_threshold(self, threshold: float) -> RefinedComparison:
-        return judge(
-            duration_a=self.duration_a,
-            duration_b=self.duration_b,
-            alignment=self.alignment,
-            spans=self.spans,
-            measured=self.measured,
-            threshold=threshold,
-            verified=self.verified,
-            findings=self.findings,
-        )
-
-    @property
-    def curve(self) -> DistanceCurve:
-        return change_curve(self.spans, self.measured)
+def fingerprint_passes(alignment: Alignment) -> list[Pass]:
+    return [Align(alignment), Screen(), Unrelated()]
 
 
-def severity_of(score: float) -> Severity:
-    for limit, severity in SEVERITY_BANDS:
-        if score < limit:
-            return severity
-    return "high"
+def finding_passes(
+    sources: tuple[MediaSource, MediaSource] | None,
+    screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None,
+) -> list[Pass]:
+    passes: list[Pass] = [Moves(), Sync(), Speed(), Measure(sources)]
+    if screen_lines is not None:
+        passes.append(Text(*screen_lines))
+    return passes
 
 
-# --- making one ----------------------------------------------------------------------------------
-
-
-def refined_compare(
+def run(
     a: Fingerprint,
     b: Fingerprint,
     *,
     alignment: Alignment = "cuts",
     threshold: float | None = None,
     sources: tuple[MediaSource, MediaSource] | None = None,
+    screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
 ) -> RefinedComparison:
-    """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
+    """Every pass in order, then judged at `threshold` (see the module docstring)."""
     signals = PairSignals.of(a, b)
-    spans, candidates = refined_candidates(signals, alignment)
-    return refined_from(signals, spans, candidates, alignment=alignment, threshold=threshold, sources=sources)
+    state = candidates(signals, alignment)
+    return finish(signals, state, alignment=alignment, threshold=threshold, sources=sources, screen_lines=screen_lines)
 
 
-def refined_candidates(signals: PairSignals, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
-    """The matched spans and the stretches along them that need verifying (fingerprints only)."""
-    spans = refined_spans(signals, alignment)
-    # Where a span runs through unrelated footage (a replaced or moved stretch), it is cut: that
-    # time is then "only in A" and "only in B", for moves and replacements to explain.
-    return without_unrelated(signals, spans, screen(signals, spans))
+def candidates(signals: PairSignals, alignment: Alignment) -> PassState:
+    """The passes on the fingerprints alone: the spans and the candidate stretches along them."""
+    return run_passes(signals, fingerprint_passes(alignment), PassState())
 
 
-def refined_from(
+def finish(
     signals: PairSignals,
-    spans: list[MatchedSpan],
-    candidates: list[Stretch],
+    state: PassState,
     *,
     alignment: Alignment,
     threshold: float | None,
     sources: tuple[MediaSource, MediaSource] | None,
+    screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
 ) -> RefinedComparison:
-    """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
-    the screening's figures (and then not `verified`, unless there was nothing to verify)."""
-    found = find_moves(signals, spans)
-    spans, moves = found.spans, found.moves
-    # What the moves added to the spans is measured like them; a moved stretch where it went, for
-    # what changed on the way (a re-grade).
-    candidates = candidates + (screen(signals, found.unscreened) if found.unscreened else [])
-    candidates += moved_candidates(signals, spans, moves)
-    return judge(
+    """The finding passes after `candidates`, and the result judged at `threshold`."""
+    state = run_passes(signals, finding_passes(sources, screen_lines), state)
+    started = time.perf_counter()
+    result = judge(
         duration_a=signals.a.duration,
         duration_b=signals.b.duration,
         alignment=alignment,
-        spans=spans,
-        measured=measure(signals, candidates, sources),
+        spans=state.spans,
+        measured=state.measured,
         threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
-        verified=sources is not None or not candidates,
-        findings=av_sync_findings(spans) + speed_findings(spans) + moves,
+        verified=state.verified,
+        findings=sorted(state.findings, key=_finding_rank),
     )
+    seconds = {**state.pass_seconds, "judging": time.perf_counter() - started}
+    return dataclasses.replace(result, pass_seconds=seconds)
 
 
-def measure(
-    signals: PairSignals, candidates: list[Stretch], sources: tuple[MediaSource, MediaSource] | None
-) -> list[Measured]:
-    """Scores per step of every candidate: verified on the files when given (within the budget),
-    else the screening's figures put on the same scale."""
-    measured: list[Measured] = []
-    verified = 0.0
-    to_verify: list[Stretch] = []
-    rough: list[Stretch] = []
-    for stretch in candidates:
-        length = stretch.a_end - stretch.a_start
-        if sources is not None and verified + length <= VERIFY_BUDGET_SECONDS:
-            to_verify.append(stretch)
-            verified += length
-        else:
-            rough.append(stretch)
-    if to_verify and sources is not None:
-        pictures = measure_pictures(sources[0], sources[1], to_verify)
-        sounds = measure_sound(sources[0], sources[1], to_verify)
-        for number, stretch in enumerate(to_verify):
-            sound = sounds[number] if sounds is not None else None
-            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
-    if rough:
-        measured.extend(_screened(signals, stretch) for stretch in rough)
-    measured.sort(key=lambda item: item.a_start)
-    return measured
+def run_passes(signals: PairSignals, passes: Sequence[Pass], state: PassState) -> PassState:
+    """`passes` in order from `state`, each one's seconds added to the state's."""
+    seconds = dict(state.pass_seconds)
+    for step in passes:
+        started = time.perf_counter()
+        state = step.run(signals, state)
+        seconds[step.name] = seconds.get(step.name, 0.0) + time.perf_counter() - started
+    return dataclasses.replace(state, pass_seconds=seconds)
 
 
-def _screened(signals: PairSignals, stretch: Stretch) -> Measured:
-    """The screening's figures for a stretch not verified, put on the 0–1 scale."""
-    times = stretch.steps()
-    # At another speed, B's offset moves step by step (and its sound with it).
-    moving = (times - stretch.a_start) * (stretch.rate - 1.0)
-    picture = np.clip(picture_scores(signals, times, stretch.offset + moving) / 0.2, 0.0, 1.0)
-    bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
-    heard = stretch.sound_lag + moving if stretch.rate != 1.0 else stretch.sound_lag
-    sound = sound_scores(signals, times, stretch.offset, bounds, lag=heard, ratio=1.0 / stretch.rate)
-    return Measured(stretch.a_start, stretch.offset, picture, sound, stretch.rate)
-
-
-# --- judging -------------------------------------------------------------------------------------
-
-
-def judge(
-    *,
-    duration_a: float,
-    duration_b: float,
-    alignment: Alignment,
-    spans: list[MatchedSpan],
-    measured: list[Measured],
-    threshold: float,
-    verified: bool = True,
-    findings: list[Difference] | None = None,
-) -> RefinedComparison:
-    """Segments and similarity at `threshold` from the spans and what was measured, with the
-    `findings` that hold at any threshold listed among them."""
-    findings = findings or []
-    if threshold < 0:
-        raise ValueError("the threshold cannot be negative")
-    changed = [segment for item in measured for segment in _changed_segments(item, threshold)]
-    gaps = unexplained_gaps(_gap_segments(spans, duration_a, duration_b), findings)
-    # With nothing matched at all, two videos are unrelated rather than one replaced by the other.
-    kept_gaps, replaced = replaced_in_place(gaps) if spans else (gaps, [])
-    segments = sorted(changed + kept_gaps + replaced + findings, key=_position)
-    return RefinedComparison(
-        duration_a=duration_a,
-        duration_b=duration_b,
-        alignment=alignment,
-        threshold=threshold,
-        spans=spans,
-        measured=measured,
-        segments=segments,
-        similarity=_similarity(spans, sorted(changed + gaps, key=_position), duration_a, duration_b),
-        verified=verified,
-        findings=findings,
-    )
-
-
-def _position(segment: Difference) -> tuple[float, float]:
-    return (segment.a_start or 0.0, segment.b_start or 0.0)
-
-
-def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
-    picture = _steady(np.nan_to_num(item.picture, nan=0.0))
-    sound = np.zeros_like(picture) if item.sound is None else np.nan_to_num(item.sound, nan=0.0)
-    # Close short gaps, then drop flickers.
-    picture_passes = _closed(picture > threshold, GAP_SECONDS)
-    sound_passes = _closed(sound > threshold, SOUND_GAP_SECONDS)
-    differs = _closed(picture_passes | sound_passes, GAP_SECONDS)
-    segments: list[Difference] = []
-    times = item.times()
-    for first, last in _runs(differs):
-        if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
-            continue
-        run = slice(first, last + 1)
-        picture_share = float(picture_passes[run].mean())
-        sound_share = float(sound_passes[run].mean())
-        kind: DifferenceKind
-        if picture_share >= 0.2 and sound_share >= 0.2:
-            kind = "both"
-        else:
-            kind = "visual" if picture_share >= sound_share else "audio"
-        scores = np.maximum(picture[run], sound[run])
-        peak = float(scores.max())
-        a_start = float(times[first] - STEP / 2)
-        a_end = float(times[last] + STEP / 2)
-        segments.append(
-            Difference(
-                kind=kind,
-                a_start=a_start,
-                a_end=a_end,
-                b_start=item.b_time(a_start),
-                b_end=item.b_time(a_end),
-                peak=peak,
-                mean=float(scores.mean()),
-                severity=severity_of(peak),
-                picture=float(picture[run].max()),
-                sound=None if item.sound is None else float(sound[run].max()),
-            )
-        )
-    return segments
-
-
-def _steady(scores: np.ndarray) -> np.ndarray:
-    """Each step's score or, when its two neighbours agree it is out of line, theirs (the middle of
-    the three): one frame a re-encoder spoiled in a fast scene is not an edit, and a change that
-    lasts is left as it was, edges included."""
-    if len(scores) < 3:
-        return scores
-    padded = np.pad(scores, 1, mode="edge")
-    steady: np.ndarray = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
-    return steady
-
-
-def _closed(flags: np.ndarray, gap_seconds: float) -> np.ndarray:
-    """`flags` with the gaps of up to `gap_seconds` between two set steps set too."""
-    closed = flags.copy()
-    longest = max(1, round(gap_seconds / STEP))
-    positions = np.flatnonzero(flags)
-    for previous, following in itertools.pairwise(positions.tolist()):
-        if 1 < following - previous <= longest + 1:
-            closed[previous:following] = True
-    return closed
-
-
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
-
-
-def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float) -> list[Difference]:
-    """What only one video has: before the first span, between spans, after the last."""
-    if not spans:
-        segments = []
-        if duration_a > 0:
-            segments.append(_only("only_a", 0.0, duration_a, 0.0))
-        if duration_b > 0:
-            segments.append(_only("only_b", 0.0, duration_b, 0.0))
-        return segments
-    segments = []
-    previous_a, previous_b = 0.0, 0.0
-    for span in [*spans, MatchedSpan(duration_a, duration_a, duration_b, duration_b)]:
-        if span.a_start - previous_a >= MIN_SEGMENT_SECONDS:
-            segments.append(_only("only_a", previous_a, span.a_start, previous_b))
-        if span.b_start - previous_b >= MIN_SEGMENT_SECONDS:
-            segments.append(_only("only_b", previous_b, span.b_start, span.a_start))
-        previous_a, previous_b = span.a_end, span.b_end
-    return segments
-
-
-def _only(kind: DifferenceKind, start: float, end: float, point: float) -> Difference:
-    """A stretch of one video (start–end on it) sitting at `point` on the other."""
-    if kind == "only_a":
-        return Difference(kind, start, end, point, point, None, None, None)
-    return Difference(kind, point, point, start, end, None, None, None)
-
-
-def _similarity(spans: list[MatchedSpan], segments: list[Difference], duration_a: float, duration_b: float) -> float:
-    """Percent of the aligned time that does not differ: matched time with no difference, over the
-    matched time plus what only one video has."""
-    matched = sum(span.a_end - span.a_start for span in spans)
-    only = sum(
-        (segment.a_end or 0) - (segment.a_start or 0)
-        if segment.kind == "only_a"
-        else (segment.b_end or 0) - (segment.b_start or 0)
-        for segment in segments
-        if segment.kind in ("only_a", "only_b")
-    )
-    changed = sum(
-        (segment.a_end or 0) - (segment.a_start or 0)
-        for segment in segments
-        if segment.kind not in ("only_a", "only_b")
-    )
-    total = matched + only
-    if total <= 0:
-        return 100.0
-    return max(0.0, 100.0 * (matched - changed) / total)
-
-
-def change_curve(spans: list[MatchedSpan], measured: list[Measured]) -> DistanceCurve:
-    """Every CURVE_STEP along the spans: the time on A and B and the largest picture and sound score
-    measured there (0 where screening saw nothing to measure)."""
-    a_times: list[np.ndarray] = []
-    b_times: list[np.ndarray] = []
-    visual: list[np.ndarray] = []
-    audio: list[np.ndarray] = []
-    for span in spans:
-        times = np.arange(span.a_start, span.a_end, CURVE_STEP)
-        picture_values = np.zeros(len(times))
-        sound_values = np.zeros(len(times))
-        for item in measured:
-            steps = item.times()
-            inside = (steps >= span.a_start) & (steps < span.a_end)
-            if not inside.any():
-                continue
-            bins = np.clip(((steps[inside] - span.a_start) / CURVE_STEP).astype(np.int64), 0, len(times) - 1)
-            np.maximum.at(picture_values, bins, np.nan_to_num(item.picture[inside], nan=0.0))
-            if item.sound is not None:
-                np.maximum.at(sound_values, bins, np.nan_to_num(item.sound[inside], nan=0.0))
-        a_times.append(times)
-        b_times.append(span.b_start + (times - span.a_start) * span.rate)
-        visual.append(picture_values)
-        audio.append(sound_values)
-    if not a_times:
-        empty = np.zeros(0)
-        return DistanceCurve(a_time=empty, b_time=empty, visual=empty, audio=empty)
-    return DistanceCurve(
-        a_time=np.concatenate(a_times),
-        b_time=np.concatenate(b_times),
-        visual=np.concatenate(visual),
-        audio=np.concatenate(audio),
-    )
+def _finding_rank(finding: Difference) -> int:
+    return _FINDING_ORDER.get(finding.kind, len(_FINDING_ORDER))

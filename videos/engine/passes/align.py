@@ -22,9 +22,11 @@ Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.engine
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from videos.engine.clip_grid.alignment import Alignment, best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
 from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.passes.base import PassState
 from videos.engine.passes.speed import Line, refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
@@ -276,3 +279,14 @@ def _switch_point(costs: MomentCosts, low: float, high: float, first: float, sec
         if len(fine) >= 2:
             switch = best_switch(fine, moments(fine, first, True), moments(fine, second, True))
     return switch
+
+
+@dataclass(frozen=True)
+class Align:
+    """The matched spans, made anew (see the module docstring)."""
+
+    mode: Alignment
+    name: str = "alignment"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, spans=refined_spans(signals, self.mode))

@@ -23,10 +23,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan
+from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
 from videos.engine.passes.screen import screen
 from videos.engine.passes.sync import MIN_LAG, measure_span
 from videos.engine.passes.unrelated import (
@@ -39,7 +41,6 @@ from videos.engine.passes.unrelated import (
     switch_point,
 )
 from videos.engine.signals import MomentCosts, PairSignals
-from videos.engine.verify import Stretch
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1)
 # (videos.engine.passes.unrelated).
@@ -413,3 +414,19 @@ def replaced_in_place(gaps: list[Difference]) -> tuple[list[Difference], list[Di
                 )  # fmt: skip
                 break
     return [gap for number, gap in enumerate(gaps) if number not in used], replaced
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Moves and swaps (see `find_moves`). What they add to the spans is screened like them, and a
+    moved stretch where it went, for what changed on the way (a re-grade)."""
+
+    name: str = "moves"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        found = find_moves(signals, state.spans)
+        candidates = state.candidates + (screen(signals, found.unscreened) if found.unscreened else [])
+        candidates += moved_candidates(signals, found.spans, found.moves)
+        return dataclasses.replace(
+            state, spans=found.spans, candidates=candidates, findings=state.findings + found.moves
+        )

@@ -12,18 +12,21 @@ float32 are ~35 MB per video, and a piece's working arrays stay in the processor
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
 from videos.embeddings.fingerprint import LUMA_GRID
-from videos.engine.model import STEP, MatchedSpan
+from videos.engine.model import STEP, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
 from videos.engine.passes.sync import heard_bounds, sound_lag_at
 from videos.engine.pitch import pitch_matched
 from videos.engine.signals import PairSignals
-from videos.engine.verify import SOUND_WINDOW, Stretch, rows_from, sound_changes
+from videos.engine.verify import SOUND_WINDOW, rows_from, sound_changes
 
 # What counts as "moved more than re-encoding does" on the fingerprints.
 SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
@@ -185,3 +188,13 @@ def _padded(start: float, end: float, span: MatchedSpan) -> list[Stretch]:
 
 
 _DRIFT_IN_A_PIECE = 0.02
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Candidate stretches along the spans (see the module docstring), added to those found."""
+
+    name: str = "screening"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, candidates=state.candidates + screen(signals, state.spans))

@@ -18,6 +18,7 @@ one counts. `speed_findings` turns the spans that run at another speed into "spe
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.passes.base import PassState
 from videos.engine.pitch import pitch_matched
-from videos.engine.signals import MomentCosts
+from videos.engine.signals import MomentCosts, PairSignals
 from videos.engine.windows import WINDOW_SECONDS
 
 # A span whose speed differs from A's by this much or more (|ratio − 1|) is reported: a 0.5 %
@@ -384,3 +386,13 @@ def speed_findings(spans: Sequence[MatchedSpan]) -> list[Difference]:
 def speed_severity(ratio: float) -> Severity:
     """Under 2 % faster or slower is medium (a PAL-to-film conversion is 4 %: high)."""
     return "medium" if abs(ratio - 1.0) < 0.02 else "high"
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The "speed" findings of the spans B plays at another speed."""
+
+    name: str = "speed"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, findings=state.findings + speed_findings(state.spans))

@@ -22,13 +22,15 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.passes.base import PassState
 from videos.engine.passes.speed import REPORTED_CHANGE
 from videos.engine.pitch import pitch_matched
-from videos.engine.signals import MomentCosts, VideoSignals, grid_rows
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals, grid_rows
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
 # second; further than that, a sound is another sound).
@@ -384,3 +386,13 @@ def _same_lag(previous: MatchedSpan, span: MatchedSpan) -> bool:
         reached = float(sound_lag_at(previous, np.array([previous.a_end]))[0])
         return abs(previous.sound_drift - span.sound_drift) * 60 <= 0.01 and abs(reached - span.sound_lag) <= SAME_LAG
     return abs(previous.sound_lag - span.sound_lag) <= SAME_LAG
+
+
+@dataclass(frozen=True)
+class Sync:
+    """The "av_sync" findings of the spans (their lags were measured with the alignment)."""
+
+    name: str = "A/V sync"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, findings=state.findings + av_sync_findings(state.spans))

@@ -19,6 +19,7 @@ A finding holds at any threshold: a title whose picture barely changed is still 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -29,7 +30,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from videos.engine.model import Difference, MatchedSpan
-from videos.engine.pipeline import RefinedComparison, judge
+from videos.engine.passes.base import PassState
+from videos.engine.result import RefinedComparison, judge
+from videos.engine.signals import PairSignals
 
 # Moments compared along the spans, this far apart (the lines' times are stored to a tenth).
 SAMPLE_SECONDS = 0.1
@@ -355,3 +358,16 @@ def _edit_distance(first: str, second: str, limit: int) -> int:
             return limit + 1
         previous = current
     return previous[-1]
+
+
+@dataclass(frozen=True)
+class Text:
+    """The "text" findings from the two videos' lines of on-screen text (any earlier ones replaced)."""
+
+    lines_a: Sequence[ScreenLine]
+    lines_b: Sequence[ScreenLine]
+    name: str = "on-screen text"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        findings = [finding for finding in state.findings if finding.kind != "text"]
+        return dataclasses.replace(state, findings=findings + text_changes(state.spans, self.lines_a, self.lines_b))

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan
+from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
 from videos.engine.passes.screen import screen
 from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, PairSignals
-from videos.engine.verify import Stretch
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1).
 # Footage is unrelated where picture and sound each cost at least UNRELATED_COST over a second
@@ -450,3 +451,15 @@ def _joined(runs: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             joined.append((low, high))
     return joined
+
+
+@dataclass(frozen=True)
+class Unrelated:
+    """Spans cut where they run through unrelated footage (a replaced or moved stretch): that time is
+    then "only in A" and "only in B", for moves and replacements to explain."""
+
+    name: str = "unrelated footage"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        spans, candidates = without_unrelated(signals, state.spans, state.candidates)
+        return dataclasses.replace(state, spans=spans, candidates=candidates)
