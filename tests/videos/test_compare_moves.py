@@ -19,8 +19,7 @@ from sage.synthetic_media.real_footage.cuts import Cut
 from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.files import compare_files
-from videos.engine.clip_grid.alignment import Alignment
-from videos.engine.model import Difference
+from videos.engine.model import Alignment, Difference
 from videos.engine.result import RefinedComparison
 
 MAIN = Programme(31, 36)

@@ -16,7 +16,7 @@ from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATUR
 from videos.engine.passes.speed import _section_cost, section_between
 from videos.engine.pipeline import candidates
 from videos.engine.pitch import pitch_matched
-from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
+from videos.engine.signals import MomentCosts, VideoSignals
 
 
 def _fingerprint(visual: np.ndarray, audio: np.ndarray | None) -> Fingerprint:
@@ -70,7 +70,7 @@ def test_the_screening_never_raises_and_its_spans_are_in_order(
     pair: tuple[Fingerprint, Fingerprint], alignment: str
 ) -> None:
     a, b = pair
-    state = candidates(PairSignals.of(a, b), alignment)  # type: ignore[arg-type]
+    state = candidates(a, b, alignment).state  # type: ignore[arg-type]
     for span in state.spans:
         assert 0 <= span.a_start <= span.a_end <= a.duration + 1e-6
         assert span.b_start <= span.b_end and math.isfinite(span.b_end)
@@ -95,7 +95,7 @@ def _trim_and_overlay(seed: int) -> tuple[Fingerprint, Fingerprint]:
 @pytest.mark.parametrize("seed", [11, 16, 27, 3])
 def test_a_trim_plus_an_overlay_is_screened_without_raising(seed: int) -> None:
     a, b = _trim_and_overlay(seed)
-    spans = candidates(PairSignals.of(a, b), "cuts").spans
+    spans = candidates(a, b, "cuts").state.spans
     assert spans, "the copy's matched spans"
     assert sum(span.a_end - span.a_start for span in spans) > 0.5 * a.duration
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from videos.embeddings.fingerprint import Fingerprint
 from videos.embeddings.local import LocalClipEmbedder
-from videos.engine.clip_grid.alignment import Alignment
+from videos.engine.model import Alignment
 from videos.engine.pipeline import run
 from videos.engine.result import RefinedComparison
 from videos.screen_text.reading import read_screen

@@ -29,13 +29,9 @@ from videos.compare.words import (
 )
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.embeddings.local import LocalClipEmbedder
-from videos.engine.clip_grid.alignment import Alignment
-from videos.engine.clip_grid.distances import Metric
-from videos.engine.model import Difference, MatchedSpan, Measured
-from videos.engine.passes.text import text_changes, with_text_findings
-from videos.engine.pipeline import candidates, finish
+from videos.engine.model import Alignment, Difference, MatchedSpan, Measured, Metric
+from videos.engine.pipeline import candidates, finish, text_changes, with_text_findings
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
-from videos.engine.signals import PairSignals
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
@@ -165,14 +161,12 @@ def _refined(
     stretches verified are fetched) —
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
     `verified`, for a worker to verify."""
-    signals = PairSignals.of(fingerprint_a, fingerprint_b)
-    state = candidates(signals, alignment)
+    screened = candidates(fingerprint_a, fingerprint_b, alignment)
     kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
-    seconds = sum(stretch.a_end - stretch.a_start for stretch in state.candidates)
-    if not state.candidates or (inline is not None and seconds > inline):
-        return finish(signals, state, alignment=alignment, threshold=kept, sources=None)
+    if not screened.state.candidates or (inline is not None and screened.candidate_seconds > inline):
+        return finish(screened, alignment=alignment, threshold=kept, sources=None)
     sources = (readable_source(video_a), readable_source(video_b))
-    return finish(signals, state, alignment=alignment, threshold=kept, sources=sources)
+    return finish(screened, alignment=alignment, threshold=kept, sources=sources)
 
 
 def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:

@@ -15,6 +15,13 @@ import numpy as np
 # Every measure along a span steps this far on A (screening, verifying, judging).
 STEP = 0.1
 
+# A comparison's settings, as a comparison row keeps them: how the videos are aligned, and (engine
+# 1's clip grid only) how two clip vectors' distance is measured.
+Alignment = Literal["none", "offset", "cuts"]
+ALIGNMENTS: tuple[Alignment, ...] = ("none", "offset", "cuts")
+Metric = Literal["cosine", "euclidean"]
+METRICS: tuple[Metric, ...] = ("cosine", "euclidean")
+
 # Spans shorter than this on both videos are dropped (their time goes to the neighbours' edges).
 MIN_SPAN_SECONDS = 0.5
 

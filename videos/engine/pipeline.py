@@ -25,10 +25,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from videos.embeddings.fingerprint import Fingerprint
-from videos.engine.clip_grid.alignment import Alignment
-from videos.engine.model import Difference
+from videos.engine.model import Alignment, Difference
 from videos.engine.passes.align import Align
 from videos.engine.passes.base import Pass, PassState
 from videos.engine.passes.measure import Measure
@@ -36,11 +36,20 @@ from videos.engine.passes.moves import Moves
 from videos.engine.passes.screen import Screen
 from videos.engine.passes.speed import Speed
 from videos.engine.passes.sync import Sync
-from videos.engine.passes.text import ScreenLine, Text
+from videos.engine.passes.text import ScreenLine, Text, text_changes
 from videos.engine.passes.unrelated import Unrelated
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.engine.signals import PairSignals
 from videos.engine.sources import MediaSource
+
+__all__ = [
+    "Screened",
+    "candidates",
+    "finish",
+    "run",
+    "text_changes",
+    "with_text_findings",
+]
 
 # The findings listed in this order whichever pass found them first (a comparison's stored
 # findings, and the order of those at the same place on the page).
@@ -71,19 +80,31 @@ def run(
     screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
 ) -> RefinedComparison:
     """Every pass in order, then judged at `threshold` (see the module docstring)."""
-    signals = PairSignals.of(a, b)
-    state = candidates(signals, alignment)
-    return finish(signals, state, alignment=alignment, threshold=threshold, sources=sources, screen_lines=screen_lines)
+    screened = candidates(a, b, alignment)
+    return finish(screened, alignment=alignment, threshold=threshold, sources=sources, screen_lines=screen_lines)
 
 
-def candidates(signals: PairSignals, alignment: Alignment) -> PassState:
+@dataclass(frozen=True, eq=False)
+class Screened:
+    """A comparison halfway, after the passes on the fingerprints: the pair's signals and what
+    those passes found (the spans, and the candidate stretches to measure)."""
+
+    signals: PairSignals
+    state: PassState
+
+    @property
+    def candidate_seconds(self) -> float:
+        return sum(stretch.a_end - stretch.a_start for stretch in self.state.candidates)
+
+
+def candidates(a: Fingerprint, b: Fingerprint, alignment: Alignment) -> Screened:
     """The passes on the fingerprints alone: the spans and the candidate stretches along them."""
-    return run_passes(signals, fingerprint_passes(alignment), PassState())
+    signals = PairSignals.of(a, b)
+    return Screened(signals, run_passes(signals, fingerprint_passes(alignment), PassState()))
 
 
 def finish(
-    signals: PairSignals,
-    state: PassState,
+    screened: Screened,
     *,
     alignment: Alignment,
     threshold: float | None,
@@ -91,7 +112,8 @@ def finish(
     screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
 ) -> RefinedComparison:
     """The finding passes after `candidates`, and the result judged at `threshold`."""
-    state = run_passes(signals, finding_passes(sources, screen_lines), state)
+    signals = screened.signals
+    state = run_passes(signals, finding_passes(sources, screen_lines), screened.state)
     started = time.perf_counter()
     result = judge(
         duration_a=signals.a.duration,
@@ -105,6 +127,24 @@ def finish(
     )
     seconds = {**state.pass_seconds, "judging": time.perf_counter() - started}
     return dataclasses.replace(result, pass_seconds=seconds)
+
+
+def with_text_findings(
+    result: RefinedComparison, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
+) -> RefinedComparison:
+    """`result` with its text findings made from these lines (any earlier ones replaced), judged again."""
+    findings = [finding for finding in result.findings if finding.kind != "text"]
+    findings += text_changes(result.spans, lines_a, lines_b)
+    return judge(
+        duration_a=result.duration_a,
+        duration_b=result.duration_b,
+        alignment=result.alignment,
+        spans=result.spans,
+        measured=result.measured,
+        threshold=result.threshold,
+        verified=result.verified,
+        findings=findings,
+    )
 
 
 def run_passes(signals: PairSignals, passes: Sequence[Pass], state: PassState) -> PassState:

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videos.engine.clip_grid.alignment import Alignment
 from videos.engine.clip_grid.segments import DistanceCurve
-from videos.engine.model import STEP, Difference, DifferenceKind, MatchedSpan, Measured, Severity
+from videos.engine.model import STEP, Alignment, Difference, DifferenceKind, MatchedSpan, Measured, Severity
 from videos.engine.passes.moves import replaced_in_place, unexplained_gaps
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)

@@ -17,13 +17,11 @@ Modules: `distances` (ClipSeries, metrics, per-pair distances), `alignment` (non
 similarity, the distance curve), `compare` (`compare`).
 """
 
-from videos.engine.clip_grid.alignment import ALIGNMENTS, Alignment, align, align_indexes, best_lag
+from videos.engine.clip_grid.alignment import align, align_indexes, best_lag
 from videos.engine.clip_grid.compare import ComparisonResult, compare, derive
 from videos.engine.clip_grid.distances import (
-    METRICS,
     AlignedPair,
     ClipSeries,
-    Metric,
     index_distances,
     pair_distances,
     pair_indexes,
@@ -40,7 +38,7 @@ from videos.engine.clip_grid.segments import (
     severity_for,
     similarity,
 )
-from videos.engine.model import Difference, DifferenceKind, Severity
+from videos.engine.model import ALIGNMENTS, METRICS, Alignment, Difference, DifferenceKind, Metric, Severity
 
 __all__ = [
     "ALIGNMENTS",

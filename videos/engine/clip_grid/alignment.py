@@ -14,7 +14,6 @@ them as AlignedPair objects.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 import scipy.fft  # type: ignore[import-untyped]  # scipy ships no stubs (scipy-stubs is not installed)
@@ -23,14 +22,11 @@ from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import (
     AlignedPair,
     ClipSeries,
-    Metric,
     check_comparable,
     norms,
     pairs_from_indexes,
 )
-
-Alignment = Literal["none", "offset", "cuts"]
-ALIGNMENTS: tuple[Alignment, ...] = ("none", "offset", "cuts")
+from videos.engine.model import ALIGNMENTS, Alignment, Metric
 
 # `offset` considers only lags where the videos overlap by at least this share of the shorter one:
 # with a handful of overlapping clips some lag always matches well by chance.

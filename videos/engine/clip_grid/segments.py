@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.engine.clip_grid.distances import AlignedPair, ClipSeries, Metric, pair_indexes
-from videos.engine.model import Difference, DifferenceKind, Severity
+from videos.engine.clip_grid.distances import (
+    AlignedPair,
+    ClipSeries,
+    pair_indexes,
+)
+from videos.engine.model import Difference, DifferenceKind, Metric, Severity
 
 # Calibrated on the `local` backend (tests/videos/test_compare_media.py prints the figures with -s).
 # Cosine distance of a re-encoded clip to its original: ≤ 0.004 for re-encodes at other sizes,

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from videos.embeddings.fingerprint import LUMA_GRID
-from videos.engine.clip_grid.alignment import Alignment, best_lag
+from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.model import MIN_SPAN_SECONDS, Alignment, MatchedSpan, monotone
 from videos.engine.passes.base import PassState
 from videos.engine.passes.speed import Line, refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced

@@ -31,7 +31,6 @@ from typing import Protocol
 
 from videos.engine.model import Difference, MatchedSpan
 from videos.engine.passes.base import PassState
-from videos.engine.result import RefinedComparison, judge
 from videos.engine.signals import PairSignals
 
 # Moments compared along the spans, this far apart (the lines' times are stored to a tenth).
@@ -84,24 +83,6 @@ def text_changes(
             continue
         found.extend(_span_changes(span, placed_a, placed_b))
     return sorted(found, key=lambda finding: (finding.a_start or 0.0, finding.b_start or 0.0))
-
-
-def with_text_findings(
-    result: RefinedComparison, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
-) -> RefinedComparison:
-    """`result` with its text findings made from these lines (any earlier ones replaced), judged again."""
-    findings = [finding for finding in result.findings if finding.kind != "text"]
-    findings += text_changes(result.spans, lines_a, lines_b)
-    return judge(
-        duration_a=result.duration_a,
-        duration_b=result.duration_b,
-        alignment=result.alignment,
-        spans=result.spans,
-        measured=result.measured,
-        threshold=result.threshold,
-        verified=result.verified,
-        findings=findings,
-    )
 
 
 @functools.lru_cache(maxsize=4096)
