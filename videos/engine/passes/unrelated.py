@@ -4,7 +4,7 @@ The alignment (videos.engine.passes.align) keeps its spans in order along both v
 windows a fraction of a second apart for one offset, so a stretch replaced by other footage, or
 two swapped stretches, can sit inside a span, where A and B then show unrelated pictures and
 sounds. `without_unrelated` (on the fingerprints, before verification) cuts the span there —
-picture and sound each cost as much as two unrelated moments typically do (videos.compare.moments),
+picture and sound each cost as much as two unrelated moments typically do (videos.engine.signals),
 for a second or more, or however short at a span's end — so that this time is "only in A" and
 "only in B" like any other gap, for videos.engine.passes.moves to explain as a move or a replacement;
 the spans either side get their own offsets and grow back to where the unrelated footage starts.
