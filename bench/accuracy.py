@@ -81,9 +81,9 @@ from sage.synthetic_media.scoring import (
     score_case,
     totals,
 )
-from videos.compare import compare, series_from_rows
 from videos.compare.files import compare_files
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.clip_grid import compare, series_from_rows
 
 Predictor = Callable[[Path, Path], Prediction]
 AnyCase = Case | RealCase

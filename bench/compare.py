@@ -31,15 +31,15 @@ Engine 2 (the refined engine, issue 13) on fingerprints made the same way: pictu
 few tenths of a second; sound at 50 frames a second (16 band levels) in sections of 5–30 clips. B is
 A with the same four edits at the same times, LEAD_IN_SECONDS (3.4 s) of something else before it
 (so that every offset is off the 2 s grid), and re-encoded (a fraction of a level on each feature, a
-fraction of a decibel on each band). Timed, alternated with the above: `refined_compare` end to end
+fraction of a decibel on each band). Timed, alternated with the above: `pipeline.run` end to end
 (alignment, screening, judging; no files, so nothing is verified on decoded frames), and
 `refined_spans` (the alignment alone). The baseline in the same run is engine 1's `compare()` end to
 end with `cuts` on the clip vectors of the same length. The bench checks that engine 2 found the
 lead-in and the four edits and nothing else: each span's offset within 0.1 s, each segment's kind
 and range within 0.25 s.
 
-Engine 3 (every finding kind on, issue 51): what a comparison in the site does, `refined_compare`
-then `with_text_findings` (the text on screen), on two pairs made as above. The pair above passes
+Engine 3 (every finding kind on, issue 51): what a comparison in the site does, `pipeline.run`
+with both videos' lines of on-screen text, on two pairs made as above. The pair above passes
 through every pass, but some find nothing there and stop early, so it is given on-screen lines too
 (a station name shown throughout, a lower third every minute, one of B's reworded: one "text"
 finding). The second pair is the same with B's sound SOUND_LAG late all along (one "av_sync"
@@ -61,15 +61,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
-import functools
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -80,24 +77,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from bench.results import Row, add_record_option, record
-from videos.compare import (
+from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
+from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.clip_grid import (
     ClipSeries,
     ComparisonResult,
     align_indexes,
-    changes,
     compare,
     default_threshold,
     derive,
     index_distances,
-    refine,
-    text_changes,
-    unrelated,
 )
-from videos.compare.changes import RefinedComparison, refined_compare
-from videos.compare.refine import refined_spans
-from videos.compare.text_changes import with_text_findings
-from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
-from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes.align import refined_spans
+from videos.engine.pipeline import run
+from videos.engine.result import RefinedComparison
+from videos.engine.signals import PairSignals
 
 T = TypeVar("T")
 
@@ -337,7 +331,7 @@ def refined_found_edits(result: RefinedComparison, edits: Edits) -> tuple[bool, 
 
 @dataclass(frozen=True)
 class ShownText:
-    """A line of on-screen text as the reader gives it (videos.compare.text_changes.ScreenLine)."""
+    """A line of on-screen text as the reader gives it (videos.engine.passes.text.ScreenLine)."""
 
     start: float
     end: float
@@ -347,7 +341,7 @@ class ShownText:
 
 STATION_BOX = (0.8, 0.05, 0.15, 0.05)
 LOWER_THIRD_BOX = (0.05, 0.8, 0.5, 0.08)
-# The lower third B rewords (its number changes: a change however short, videos.compare.text_changes).
+# The lower third B rewords (its number changes: a change however short, videos.engine.passes.text).
 REWORDED_MINUTE = 30
 
 
@@ -401,7 +395,7 @@ def sound_late(fingerprint: Fingerprint, lag: float) -> Fingerprint:
 def engine_3(a: Fingerprint, b: Fingerprint, lines: tuple[list[ShownText], list[ShownText]]) -> RefinedComparison:
     """What the site does to compare two videos on their fingerprints (no files: nothing verified
     on decoded frames): the comparison, then its text findings from both videos' screens."""
-    return with_text_findings(refined_compare(*as_read(a, b), alignment="cuts"), *lines)
+    return run(*as_read(a, b), alignment="cuts", screen_lines=lines)
 
 
 FINDING_KINDS = ("av_sync", "text", "moved", "speed")
@@ -424,87 +418,25 @@ def engine_3_found(result: RefinedComparison, edits: Edits, *, lag: float | None
     return right, f"{described}; text {texts}; av_sync lags {lags}; other findings {others}"
 
 
-# Engine 3's passes and the functions each is made of, where the engine calls them (module, name).
-# What no pass holds (each video's signals and 2 s clips, the moment costs, the glue) is "other".
-PASSES: dict[str, list[tuple[ModuleType, str]]] = {
-    "coarse alignment (cuts on 2 s clips)": [(refine, "coarse_lags")],
-    "local offsets (windows)": [(refine, "window_offsets")],
-    "fine offsets and edges": [(refine, "_fine_offset"), (refine, "_spans_from_groups")],
-    "speed": [
-        (refine, "sloped_runs"),
-        (refine, "refined_line"),
-        (refine, "speed_sections"),
-        (refine, "with_speed_changes"),
-        (refine, "speed_tidied"),
-        (changes, "speed_findings"),
-    ],
-    "A/V sync": [(refine, "synced"), (refine, "lagged_signals"), (changes, "av_sync_findings")],
-    "screening": [(changes, "screen"), (unrelated, "screen")],
-    "unrelated footage": [(changes, "without_unrelated")],
-    "moves": [(changes, "find_moves"), (changes, "moved_candidates")],
-    "candidates' scores": [(changes, "measure")],
-    "judging": [(changes, "judge"), (text_changes, "judge")],
-    "on-screen text": [(text_changes, "text_changes")],
-}
-OTHER = "other (signals, 2 s clips, moment costs)"
-
-
-class PassClock:
-    """Each pass's exclusive time (a pass's call inside another's counts for the inner one), from
-    the engine's functions wrapped where the engine calls them, while `installed`."""
-
-    def __init__(self, passes: dict[str, list[tuple[ModuleType, str]]]) -> None:
-        self.passes = passes
-        self.seconds = dict.fromkeys(passes, 0.0)
-        self._inner: list[float] = []  # per open call: the time spent in the calls it made
-
-    def reset(self) -> None:
-        self.seconds = dict.fromkeys(self.passes, 0.0)
-
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        originals = [
-            (module, name, getattr(module, name)) for functions in self.passes.values() for module, name in functions
-        ]
-        try:
-            for pass_name, functions in self.passes.items():
-                for module, name in functions:
-                    setattr(module, name, self._timed(pass_name, getattr(module, name)))
-            yield
-        finally:
-            for module, name, original in originals:
-                setattr(module, name, original)
-
-    def _timed(self, pass_name: str, function: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(function)
-        def timed(*args: Any, **kwargs: Any) -> T:
-            started = time.perf_counter()
-            self._inner.append(0.0)
-            try:
-                return function(*args, **kwargs)
-            finally:
-                elapsed = time.perf_counter() - started
-                self.seconds[pass_name] += elapsed - self._inner.pop()
-                if self._inner:
-                    self._inner[-1] += elapsed
-
-        return timed
+# What no pass holds (each video's signals, the glue between passes) is "other".
+OTHER = "other (signals, glue)"
 
 
 @dataclass
 class Engine3Run:
-    """Engine 3 on one pair: the best end-to-end time, and each pass's time in that round."""
+    """Engine 3 on one pair: the best end-to-end time, and each pass's time in that round (as the
+    pipeline timed it)."""
 
     seconds: list[float] = field(default_factory=list)
     passes: dict[str, float] = field(default_factory=dict)
 
-    def measure(self, clock: PassClock, function: Callable[[], T]) -> T:
-        clock.reset()
+    def measure(self, function: Callable[[], RefinedComparison]) -> RefinedComparison:
         started = time.perf_counter()
         result = function()
         elapsed = time.perf_counter() - started
         if not self.seconds or elapsed < min(self.seconds):
-            self.passes = {**clock.seconds, OTHER: elapsed - sum(clock.seconds.values())}
+            # The pipeline's own timings (videos.engine.pipeline: one per pass, judging last).
+            self.passes = {**result.pass_seconds, OTHER: elapsed - sum(result.pass_seconds.values())}
         self.seconds.append(elapsed)
         return result
 
@@ -732,9 +664,8 @@ def main() -> int:
     }
     runs_3 = {name: Engine3Run() for name in pairs_3}
     results_3: dict[str, RefinedComparison] = {}
-    clock = PassClock(PASSES)
     align_indexes(a, b, "cuts", metric="cosine")  # warm-up: BLAS starts its threads on first use
-    refined_compare(fingerprint_a, fingerprint_b, alignment="cuts")
+    run(fingerprint_a, fingerprint_b, alignment="cuts")
     result: ComparisonResult | None = None
     refined_result: RefinedComparison | None = None
     for _ in range(arguments.rounds):
@@ -749,13 +680,10 @@ def main() -> int:
         loop_arrays.measure(lambda: loop_both_parts(as_arrays, threshold))
         # Fresh fingerprint objects each round: a fingerprint keeps its float arrays once made, and
         # a comparison in the site starts from fingerprints just read from the database.
-        refined_result = refined.measure(
-            lambda: refined_compare(*as_read(fingerprint_a, fingerprint_b), alignment="cuts")
-        )
-        refined_alignment.measure(lambda: refined_spans(*as_read(fingerprint_a, fingerprint_b), "cuts"))
-        with clock.installed():
-            for name, (first, second) in pairs_3.items():
-                results_3[name] = runs_3[name].measure(clock, partial(engine_3, first, second, lines))
+        refined_result = refined.measure(lambda: run(*as_read(fingerprint_a, fingerprint_b), alignment="cuts"))
+        refined_alignment.measure(lambda: refined_spans(PairSignals.of(*as_read(fingerprint_a, fingerprint_b)), "cuts"))
+        for name, (first, second) in pairs_3.items():
+            results_3[name] = runs_3[name].measure(partial(engine_3, first, second, lines))
     assert result is not None and refined_result is not None
 
     lines_a, lines_b = make_transcripts(a, edits, arguments.seed)
@@ -811,7 +739,7 @@ def main() -> int:
         f"ranges within {EDGE_TOLERANCE:g} s): {refined_verdict}"
     )
     print(
-        f"engine 2 end to end on the fingerprints (refined_compare with no files: alignment, screening, "
+        f"engine 2 end to end on the fingerprints (pipeline.run with no files: alignment, screening, "
         f"judging): {refined.best:.3f} s (goal ≤ {GOAL_REFINED_S:g} s): {verdict(refined.best <= GOAL_REFINED_S)}; "
         f"of which alignment (refined_spans) {refined_alignment.best:.3f} s; "
         f"{refined.best / end_to_end.best:.1f}× engine 1's compare() end to end with cuts ({end_to_end.best:.3f} s)"
@@ -832,7 +760,7 @@ def main() -> int:
     print(pass_table(runs_3))
     spread = ", ".join(f"{seconds:.3f}" for seconds in runs_3["on-screen lines"].seconds)
     print(
-        f"engine 3 end to end, every finding kind on (with_text_findings(refined_compare(...)), no files): "
+        f"engine 3 end to end, every finding kind on (pipeline.run with screen lines, no files): "
         f"{engine_3_s:.3f} s (goal ≤ {GOAL_ENGINE_3_S:g} s): {verdict(engine_3_s <= GOAL_ENGINE_3_S)}; "
         f"rounds {spread}; {engine_3_s / cuts.best:.2f}× engine 1's `cuts` alignment ({cuts.best:.3f} s)"
     )
@@ -872,7 +800,7 @@ def main() -> int:
                     and ratio >= GOAL_RATIO,
                 ),
                 Row(
-                    f"engine 2: `refined_compare` end to end ≤ {GOAL_REFINED_S:g} s ({pair})",
+                    f"engine 2: `pipeline.run` end to end ≤ {GOAL_REFINED_S:g} s ({pair})",
                     f"{refined.best:.3f} s (engine 1's compare() with cuts: {end_to_end.best:.3f} s)"
                     + ("" if refined_correct else " (the edits found are wrong)"),
                     refined_correct and refined.best <= GOAL_REFINED_S,

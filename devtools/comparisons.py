@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MEASURE_STEP = 0.1  # videos.compare.verify.STEP (not imported: it brings scipy into every test)
+MEASURE_STEP = 0.1  # videos.engine.verify.STEP (not imported: it brings scipy into every test)
 
 
 def measured_stretch(

@@ -19,8 +19,9 @@ from notes.models import Note
 from notes.serializers import note_payload
 from sage.queueing import TaskRef
 from sage.realtime import push_to_user
+from videos.engine.sources import open_source
 from videos.models import Video
-from videos.pipeline.files import open_source, readable_source
+from videos.pipeline.files import readable_source
 from videos.pipeline.thumbnails import encode_jpeg
 
 logger = logging.getLogger(__name__)

@@ -431,14 +431,14 @@ class Comparison(models.Model):
     offset = models.FloatField(null=True, blank=True)
     # [[a_start, a_end, b_start, b_end], ...]: stretches shown in both videos, in order.
     matched_spans = models.JSONField(default=list, blank=True)
-    # The verified stretches (videos.compare.changes.Measured as JSON): per step along a matched
+    # The verified stretches (videos.engine.pipeline.Measured as JSON): per step along a matched
     # span, how visible the change of picture and how audible the change of sound is (0-1, fixed
     # scale). Segments are derived from these at `threshold`.
     measured = models.JSONField(default=list, blank=True)
     # Engine 2: False while `measured` holds the screening's figures for a worker to verify on the
     # files (videos.tasks.verify_comparison); the page and the API say so.
     verified = models.BooleanField(default=True)
-    # Engine 3 (videos.compare.changes.RefinedComparison.findings): what holds at any threshold —
+    # Engine 3 (videos.engine.pipeline.RefinedComparison.findings): what holds at any threshold —
     # moved stretches, A/V sync, speed, changed on-screen text — as segment dicts; listed among
     # `segments` once derived.
     findings = models.JSONField(default=list, blank=True)

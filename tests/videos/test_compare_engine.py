@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from videos.compare import (
+from videos.embeddings.base import ClipEmbedding
+from videos.engine.clip_grid import (
     DEFAULT_THRESHOLDS,
     AlignedPair,
     ClipSeries,
@@ -29,7 +30,6 @@ from videos.compare import (
     severity_for,
     similarity,
 )
-from videos.embeddings.base import ClipEmbedding
 
 COSINE = DEFAULT_THRESHOLDS["cosine"]
 VISUAL_DIMS, AUDIO_DIMS = 32, 16

@@ -12,8 +12,8 @@ import pytest
 
 from sage.synthetic_media import Scene, SceneKind, Tone, ToneAudio, decode_video, edited_copy, make_video, reencode
 from sage.synthetic_media.writing import container_for, write_streams
-from videos.compare import DEFAULT_THRESHOLDS, ClipSeries, ComparisonResult, compare, series_from_rows
 from videos.embeddings import get_backend
+from videos.engine.clip_grid import DEFAULT_THRESHOLDS, ClipSeries, ComparisonResult, compare, series_from_rows
 
 SCENES = [
     Scene(4, "shapes", seed=1),

@@ -18,10 +18,9 @@ from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved,
 from sage.synthetic_media.real_footage.cuts import Cut
 from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
-from videos.compare.alignment import Alignment
-from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
-from videos.compare.segments import Difference
+from videos.engine.model import Alignment, Difference
+from videos.engine.result import RefinedComparison
 
 MAIN = Programme(31, 36)
 OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN

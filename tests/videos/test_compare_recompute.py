@@ -25,8 +25,6 @@ from tests.videos.test_compare_refined import folder, original, processed  # noq
 from tests.videos.test_comparisons import conforms, openapi  # noqa: F401 -- the `openapi` fixture
 from videos.compare import recompute
 from videos.compare import services as compare_services
-from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
-from videos.compare.matched_spans import MatchedSpan
 from videos.compare.recompute import (
     RECOMPUTING_NOTE,
     SWEEP_KEY,
@@ -35,6 +33,8 @@ from videos.compare.recompute import (
     comparison_recompute_by_id,
     comparisons_recompute,
 )
+from videos.engine.model import MatchedSpan
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.models import Comparison, VideoFingerprint
 from videos.tasks import recompute_old_comparisons
 

@@ -18,9 +18,9 @@ from sage.synthetic_media.writing import write_streams
 from tests.factories import UserFactory, VideoFactory
 from videos.api.comparisons import comparison_payload
 from videos.compare import services as compare_services
-from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create
+from videos.engine.result import RefinedComparison
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.steps import embed_and_store_clips
 from videos.tasks import verify_comparison

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.compare.moments import Signals, grid_rows
 from videos.embeddings.fingerprint import LUMA_GRID, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.signals import VideoSignals, grid_rows
 
 
 def test_every_pass_shares_one_layout_of_a_fingerprint_without_each_samples_mean() -> None:
@@ -17,7 +17,7 @@ def test_every_pass_shares_one_layout_of_a_fingerprint_without_each_samples_mean
         duration=50 / VISUAL_RATE,
     )
 
-    first, second = Signals(fingerprint), Signals(fingerprint)
+    first, second = VideoSignals(fingerprint), VideoSignals(fingerprint)
 
     assert first.layout is second.layout
     luma = fingerprint.visual.astype(np.float64)[:, : LUMA_GRID * LUMA_GRID] / 255.0

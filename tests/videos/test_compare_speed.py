@@ -19,15 +19,13 @@ from sage.synthetic_media.real_footage import TUNING, render_real_case, sped_up
 from sage.synthetic_media.real_footage.cuts import Clip, Reel
 from sage.synthetic_media.real_footage.sources import BLOCKS, CUPS, HARVARD, missing_media
 from sage.synthetic_media.writing import write_streams
-from videos.compare.changes import Measured, RefinedComparison, judge
 from videos.compare.files import compare_files
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference
-from videos.compare.speed import speed_findings
-from videos.compare.verify import STEP
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import AUDIO_BANDS
+from videos.engine.model import STEP, Difference, MatchedSpan, Measured
+from videos.engine.passes.speed import speed_findings
+from videos.engine.pitch import pitch_matched
+from videos.engine.result import RefinedComparison, judge
 
 FPS = 25
 MASTER = (320, 180)

@@ -21,11 +21,11 @@ from sage.synthetic_media.natural import Programme
 from tests.factories import TranscriptFactory, UserFactory
 from tests.videos.test_compare_refined import processed
 from tests.videos.test_compare_words import HEARD, HEARD_EARLY
-from videos.compare.changes import RefinedComparison
 from videos.compare.files import compare_files
-from videos.compare.matched_spans import MatchedSpan
 from videos.compare.services import comparison_at, comparison_create, describe
-from videos.compare.sync import av_sync_findings
+from videos.engine.model import MatchedSpan
+from videos.engine.passes.sync import av_sync_findings
+from videos.engine.result import RefinedComparison
 
 MAIN = Programme(83, 60)
 LAG_TOLERANCE = 0.02

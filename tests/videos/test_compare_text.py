@@ -16,10 +16,9 @@ from sage.synthetic_media.screen_text import Shot, ShownText, make_screen_video
 from tests.factories import UserFactory, VideoFactory
 from videos.api.comparisons import comparison_payload
 from videos.compare.files import compare_files
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference
 from videos.compare.services import comparison_create, comparison_set_threshold
-from videos.compare.text_changes import same_words, text_changes
+from videos.engine.model import Difference, MatchedSpan
+from videos.engine.passes.text import same_words, text_changes
 from videos.models import Comparison, Video
 from videos.pipeline.steps import embed_and_store_clips
 from videos.screen_text.stage import screen_text_read

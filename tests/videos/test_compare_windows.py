@@ -1,4 +1,4 @@
-"""Engine 2's window search (videos.compare.windows): searching only probes in full and confirming
+"""Engine 2's window search (videos.engine.windows): searching only probes in full and confirming
 the other windows gives the votes a full search of every window gives, on fingerprints of 20
 minutes with an insertion, a removal, a short insertion the coarse clips cannot see, a replaced
 picture, a still picture, a silence, and both at once; and most windows are confirmed rather than
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from videos.compare.moments import MomentCosts, Signals
-from videos.compare.refine import CLIP_SECONDS, coarse_lags, pooled_clips, refined_spans
-from videos.compare.windows import WINDOW_SECONDS, _WindowSearch, window_offsets
 from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes.align import CLIP_SECONDS, coarse_lags, pooled_clips, refined_spans
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
+from videos.engine.windows import WINDOW_SECONDS, _WindowSearch, window_offsets
 
 MINUTES = 20
 
@@ -73,7 +73,7 @@ def edited_pair() -> tuple[Fingerprint, Fingerprint]:
 
 def test_confirmed_windows_vote_as_a_full_search_of_every_window_does(edited_pair) -> None:
     a, b = edited_pair
-    signals_a, signals_b = Signals(a), Signals(b)
+    signals_a, signals_b = VideoSignals(a), VideoSignals(b)
     costs = MomentCosts(signals_a, signals_b)
     coarse = coarse_lags(
         pooled_clips(signals_a, clip_seconds=CLIP_SECONDS), pooled_clips(signals_b, clip_seconds=CLIP_SECONDS), "cuts"
@@ -109,7 +109,7 @@ def _every_window_searched(
 
 def test_the_spans_find_every_edit_to_a_tenth_of_a_second(edited_pair) -> None:
     a, b = edited_pair
-    spans = [(span.a_start, span.a_end, span.offset) for span in refined_spans(a, b, "cuts")]
+    spans = [(span.a_start, span.a_end, span.offset) for span in refined_spans(PairSignals.of(a, b), "cuts")]
 
     offsets = [offset for _, _, offset in spans]
     assert offsets == pytest.approx([2.3, 47.3, 48.6, 18.6], abs=0.1)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from videos.compare.changes import refined_candidates
-from videos.compare.moments import MomentCosts, Signals
-from videos.compare.pitch import pitch_matched
-from videos.compare.speed import Line, _section_cost, refined_line, section_between
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
+from videos.engine.passes.speed import Line, _section_cost, refined_line, section_between
+from videos.engine.pipeline import candidates
+from videos.engine.pitch import pitch_matched
+from videos.engine.signals import MomentCosts, VideoSignals
 
 
 def _fingerprint(visual: np.ndarray, audio: np.ndarray | None) -> Fingerprint:
@@ -70,11 +70,11 @@ def test_the_screening_never_raises_and_its_spans_are_in_order(
     pair: tuple[Fingerprint, Fingerprint], alignment: str
 ) -> None:
     a, b = pair
-    spans, candidates = refined_candidates(a, b, alignment)  # type: ignore[arg-type]
-    for span in spans:
+    state = candidates(a, b, alignment).state  # type: ignore[arg-type]
+    for span in state.spans:
         assert 0 <= span.a_start <= span.a_end <= a.duration + 1e-6
         assert span.b_start <= span.b_end and math.isfinite(span.b_end)
-    for stretch in candidates:
+    for stretch in state.candidates:
         assert stretch.a_start <= stretch.a_end
 
 
@@ -95,7 +95,7 @@ def _trim_and_overlay(seed: int) -> tuple[Fingerprint, Fingerprint]:
 @pytest.mark.parametrize("seed", [11, 16, 27, 3])
 def test_a_trim_plus_an_overlay_is_screened_without_raising(seed: int) -> None:
     a, b = _trim_and_overlay(seed)
-    spans, _ = refined_candidates(a, b, "cuts")
+    spans = candidates(a, b, "cuts").state.spans
     assert spans, "the copy's matched spans"
     assert sum(span.a_end - span.a_start for span in spans) > 0.5 * a.duration
 
@@ -104,7 +104,7 @@ def _costs(seconds: float, seed: int = 1) -> MomentCosts:
     rng = np.random.default_rng(seed)
     visual = rng.integers(0, 256, (int(seconds * VISUAL_RATE), VISUAL_FEATURES), dtype=np.uint8)
     fingerprint = _fingerprint(visual, _audio_like(visual, "follows", rng))
-    return MomentCosts(Signals(fingerprint), Signals(fingerprint))
+    return MomentCosts(VideoSignals(fingerprint), VideoSignals(fingerprint))
 
 
 @pytest.mark.parametrize("end", [12.7, 12.0, 11.0])

@@ -17,7 +17,6 @@ from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from sage.api.fields import IdField
 from sage.export_text import csv_table
-from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.compare.finding_words import finding_sentence
 from videos.compare.recompute import comparison_recompute_soon, comparison_recomputing, comparison_state_note
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
@@ -30,6 +29,7 @@ from videos.compare.services import (
     comparison_word_changes,
     segment_dicts,
 )
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user

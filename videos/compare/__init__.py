@@ -1,73 +1,10 @@
-"""The comparison engine: pure functions over two videos' clip vectors (no models, no database).
+"""Comparisons on the site: the web layer around the engine (videos.engine), which it reads only
+through the engine's result type.
 
-    a, b = series_from_rows(video_a.clips.all()), series_from_rows(video_b.clips.all())
-    pairs = align(a, b, "cuts", metric="cosine")                # which clip faces which
-    visual, audio = pair_distances(a, b, pairs, metric="cosine")   # per pair, vectorised
-    segments = derive_segments(a, b, pairs, visual, audio, threshold=DEFAULT_THRESHOLDS["cosine"])
-    percent = similarity(a, b, pairs, visual, audio, threshold=DEFAULT_THRESHOLDS["cosine"])
-
-or all of it at once with `compare(a, b, metric=..., alignment=..., threshold=...)`, whose result
-re-derives itself at another threshold with `.with_threshold(t)`.
-
-Modules: `distances` (ClipSeries, metrics, per-pair distances), `alignment` (none / offset / cuts),
-`segments` (thresholds, severities, segments, similarity, the distance curve), `engine` (`compare`),
-`words` (the transcripts' word diff, kept with a comparison, and each segment's word changes from it).
+`services` (make, re-judge and describe a comparison, stored on `Comparison`), `selectors`,
+`views` and `urls` (the pages), `recompute` (older comparisons made again by the current engine),
+`words` (the transcripts' word diff, kept with a comparison, and each segment's word changes from
+it), and the exports: `markers` (marker files: EDL via `edl`, FCPXML via `fcpxml`, CSV, with
+`timecode`), `finding_words` (a finding as a sentence). `files` compares two files on this machine
+(benches and tests).
 """
-
-from videos.compare.alignment import ALIGNMENTS, Alignment, align, align_indexes, best_lag
-from videos.compare.distances import (
-    METRICS,
-    AlignedPair,
-    ClipSeries,
-    Metric,
-    index_distances,
-    pair_distances,
-    pair_indexes,
-    pairs_from_indexes,
-    series_from_rows,
-)
-from videos.compare.engine import ComparisonResult, compare, derive
-from videos.compare.segments import (
-    DEFAULT_THRESHOLDS,
-    SEVERITY_STEPS,
-    Difference,
-    DifferenceKind,
-    DistanceCurve,
-    Severity,
-    default_threshold,
-    derive_segments,
-    distance_curve,
-    severity_for,
-    similarity,
-)
-
-__all__ = [
-    "ALIGNMENTS",
-    "DEFAULT_THRESHOLDS",
-    "METRICS",
-    "SEVERITY_STEPS",
-    "AlignedPair",
-    "Alignment",
-    "ClipSeries",
-    "ComparisonResult",
-    "Difference",
-    "DifferenceKind",
-    "DistanceCurve",
-    "Metric",
-    "Severity",
-    "align",
-    "align_indexes",
-    "best_lag",
-    "compare",
-    "default_threshold",
-    "derive",
-    "derive_segments",
-    "distance_curve",
-    "index_distances",
-    "pair_distances",
-    "pair_indexes",
-    "pairs_from_indexes",
-    "series_from_rows",
-    "severity_for",
-    "similarity",
-]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videos.compare.alignment import Alignment
-from videos.compare.changes import RefinedComparison, refined_compare
-from videos.compare.text_changes import with_text_findings
 from videos.embeddings.fingerprint import Fingerprint
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.model import Alignment
+from videos.engine.pipeline import run
+from videos.engine.result import RefinedComparison
 from videos.screen_text.reading import read_screen
 
 
@@ -30,15 +30,16 @@ def compare_files(
     `screen_text`, both screens read too (as the "reading the screen" stage would) and the text
     that changed between aligned moments among the findings."""
     fingerprint_a, fingerprint_b = fingerprint_file(path_a), fingerprint_file(path_b)
-    result = refined_compare(
+    screen_lines = None
+    if screen_text:
+        lines_a = read_screen(Path(path_a), duration=fingerprint_a.duration, fingerprint=fingerprint_a)
+        lines_b = read_screen(Path(path_b), duration=fingerprint_b.duration, fingerprint=fingerprint_b)
+        screen_lines = (lines_a, lines_b)
+    return run(
         fingerprint_a,
         fingerprint_b,
         alignment=alignment,
         threshold=threshold,
         sources=(Path(path_a), Path(path_b)),
+        screen_lines=screen_lines,
     )
-    if not screen_text:
-        return result
-    lines_a = read_screen(Path(path_a), duration=fingerprint_a.duration, fingerprint=fingerprint_a)
-    lines_b = read_screen(Path(path_b), duration=fingerprint_b.duration, fingerprint=fingerprint_b)
-    return with_text_findings(result, lines_a, lines_b)

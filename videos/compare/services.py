@@ -18,20 +18,7 @@ from sage.errors import FieldInvalid
 from sage.formatting import clock_tenths, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.queueing import TaskRef
-from videos.compare.alignment import Alignment
-from videos.compare.changes import (
-    DEFAULT_CHANGE_THRESHOLD,
-    Measured,
-    RefinedComparison,
-    judge,
-    refined_candidates,
-    refined_from,
-)
-from videos.compare.distances import Metric
 from videos.compare.finding_words import COUNT_WORDS, finding_sentence
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference
-from videos.compare.text_changes import text_changes, with_text_findings
 from videos.compare.words import (
     TimedLine,
     WordChanges,
@@ -42,6 +29,9 @@ from videos.compare.words import (
 )
 from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpack
 from videos.embeddings.local import LocalClipEmbedder
+from videos.engine.model import Alignment, Difference, MatchedSpan, Measured, Metric
+from videos.engine.pipeline import candidates, finish, text_changes, with_text_findings
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
@@ -171,17 +161,12 @@ def _refined(
     stretches verified are fetched) —
     unless they add up to more than `inline` seconds: then the screening's figures stand, not
     `verified`, for a worker to verify."""
-    spans, candidates = refined_candidates(fingerprint_a, fingerprint_b, alignment)
+    screened = candidates(fingerprint_a, fingerprint_b, alignment)
     kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
-    seconds = sum(stretch.a_end - stretch.a_start for stretch in candidates)
-    if not candidates or (inline is not None and seconds > inline):
-        return refined_from(
-            fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=None
-        )
+    if not screened.state.candidates or (inline is not None and screened.candidate_seconds > inline):
+        return finish(screened, alignment=alignment, threshold=kept, sources=None)
     sources = (readable_source(video_a), readable_source(video_b))
-    return refined_from(
-        fingerprint_a, fingerprint_b, spans, candidates, alignment=alignment, threshold=kept, sources=sources
-    )
+    return finish(screened, alignment=alignment, threshold=kept, sources=sources)
 
 
 def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:

@@ -28,7 +28,6 @@ from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from sage.formatting import TimeFormatError, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
-from videos.compare.changes import DEFAULT_CHANGE_THRESHOLD
 from videos.compare.finding_words import (
     COUNT_WORDS,
     KIND_LABELS,
@@ -53,6 +52,7 @@ from videos.compare.services import (
     offset_words,
 )
 from videos.compare.timecode import DEFAULT_START
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 

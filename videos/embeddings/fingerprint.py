@@ -66,7 +66,7 @@ class Fingerprint:
     @cached_property
     def layout(self) -> np.ndarray:
         """The luma grid without each sample's mean: the picture's layout, which tells moments
-        apart better than their level (videos.compare.moments; made once for every pass)."""
+        apart better than their level (videos.engine.signals; made once for every pass)."""
         luma = self.visual_floats[:, : LUMA_GRID * LUMA_GRID]
         layout: np.ndarray = luma - luma.mean(axis=1, keepdims=True)
         layout.flags.writeable = False

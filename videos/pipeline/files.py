@@ -8,13 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import av
-import av.container
 from django.core.files.storage import default_storage
 
 from videos.models import Video
-
-READ_TIMEOUT_SECONDS = 30.0
 
 
 @contextmanager
@@ -43,16 +39,3 @@ def readable_source(video: Video) -> Path | str:
         return Path(default_storage.path(video.storage_key))
     except NotImplementedError:  # remote storage (S3) has no local path
         return default_storage.url(video.storage_key)
-
-
-@contextmanager
-def open_source(source: Path | str) -> Iterator[av.container.InputContainer]:
-    """`source` (from `readable_source`) opened for reading. A file may name no other protocol; an
-    address may lead only to HTTP(S), and one that stops answering raises instead of hanging."""
-    if isinstance(source, Path):
-        with av.open(str(source), mode="r", options={"protocol_whitelist": "file"}) as container:
-            yield container
-        return
-    options = {"protocol_whitelist": "https,http,tls,tcp"}
-    with av.open(source, mode="r", options=options, timeout=READ_TIMEOUT_SECONDS) as container:
-        yield container

@@ -6,44 +6,47 @@
    match best, searched at the picture rate within SEARCH_SECONDS of the coarse lag. Windows that
    cannot tell (a still picture and silence; a stretch that matches nothing) abstain. Only some
    windows are searched over every candidate (probes, and more where the offset changes); the
-   others confirm their neighbours' offset on a few candidates (videos.compare.windows).
+   others confirm their neighbours' offset on a few candidates (videos.engine.windows).
 3. Spans: runs of windows that agree on the offset are one matched span; its offset is then refined
    over the whole span to a fiftieth of a second (the sound's rate; the picture's between samples).
    Windows whose offsets drift along a line, or a stretch between two offsets where the windows
-   could not agree, may be B playing faster or slower (videos.compare.speed): one span whose two
+   could not agree, may be B playing faster or slower (videos.engine.passes.speed): one span whose two
    lengths differ, its rate refined over the whole of it like an offset, put in place among the
-   others by videos.compare.speed_spans.
+   others by videos.engine.speed_spans.
 4. Edges: between two spans with offsets d1 < d2, B has d2 − d1 seconds that A has not ("only in
    B"); with d1 > d2, A has them. Where exactly is the switch point that makes the cheapest path:
    the picture's samples say it to a tenth of a second, and the sound to a fiftieth.
 
-Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.compare.alignment.
+Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.engine.clip_grid.alignment.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.alignment import Alignment, best_lag
-from videos.compare.cuts import cuts_pairs
-from videos.compare.distances import ClipSeries
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
-from videos.compare.moments import MomentCosts, Signals
-from videos.compare.speed import Line, refined_line, sloped_runs
-from videos.compare.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
-from videos.compare.sync import lagged_signals, synced
-from videos.compare.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.embeddings.fingerprint import LUMA_GRID
+from videos.engine.clip_grid.alignment import best_lag
+from videos.engine.clip_grid.cuts import cuts_pairs
+from videos.engine.clip_grid.distances import ClipSeries
+from videos.engine.model import MIN_SPAN_SECONDS, Alignment, MatchedSpan, monotone
+from videos.engine.passes.base import PassState
+from videos.engine.passes.speed import Line, refined_line, sloped_runs
+from videos.engine.passes.sync import lagged_signals, synced
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
+from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
+from videos.engine.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
 
 CLIP_SECONDS = 2.0
 _FINE_STEP = 0.02
 
 
-def pooled_clips(signals: Signals, *, clip_seconds: float) -> ClipSeries:
+def pooled_clips(signals: VideoSignals, *, clip_seconds: float) -> ClipSeries:
     """The fingerprint as 2 s clips for the coarse alignment: per clip, the mean layout, mean
     colour and its movement, and the sound's mean and spread per band. Pooled _POOL_CLIPS clips at
     a time, so that the working arrays stay in the cache (each clip's figures are the same)."""
@@ -111,25 +114,26 @@ def _centred(first: ClipSeries, second: ClipSeries) -> tuple[ClipSeries, ClipSer
 # --- the alignment -------------------------------------------------------------------------------
 
 
-def refined_spans(a: Fingerprint, b: Fingerprint, mode: Alignment) -> list[MatchedSpan]:
+def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
     """The matched spans of A and B, in order along both (see the module docstring)."""
+    a, b = signals.a, signals.b
     if not len(a.visual) or not len(b.visual):
         return []
     if mode == "none":
         end = min(a.duration, b.duration)
         return [MatchedSpan(0.0, end, 0.0, end)] if end > 0 else []
-    # Each video's float signals and 2 s clips, both at once: NumPy lets go of the interpreter
-    # lock in its loops, so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
+    # Each video's 2 s clips, both at once: NumPy lets go of the interpreter lock in its loops,
+    # so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        (signals_a, pooled_a), (signals_b, pooled_b) = pool.map(_prepared, (a, b))
-    costs = MomentCosts(signals_a, signals_b)
+        pooled_a, pooled_b = pool.map(_pooled, (a, b))
+    costs = signals.costs
     coarse = coarse_lags(pooled_a, pooled_b, mode)
-    # B's sound measured against its own picture (videos.compare.sync). Out of step, it pulled the
+    # B's sound measured against its own picture (videos.engine.passes.sync). Out of step, it pulled the
     # joint alignment towards itself: the spans are made again with B's sound moved back into
     # step, then measured against B's real sound.
     spans = synced(costs, _aligned(costs, coarse, mode))
     if any(span.sound_lag or span.sound_drift for span in spans):
-        in_step = MomentCosts(signals_a, lagged_signals(signals_b, spans))
+        in_step = MomentCosts(a, lagged_signals(b, spans))
         spans = synced(costs, _aligned(in_step, coarse, mode))
     return spans
 
@@ -139,7 +143,7 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     docstring), picture and sound matched together."""
     signals_a, signals_b = costs.a, costs.b
     votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
-    lines: list[Line] = []  # speed changes (videos.compare.speed): B's time a sloped line in A's
+    lines: list[Line] = []  # speed changes (videos.engine.passes.speed): B's time a sloped line in A's
     if mode == "offset":
         voted = [offset for _, _, offset in votes]
         global_offset = float(np.median(voted)) if voted else float(np.median(coarse[1]) if len(coarse[1]) else 0.0)
@@ -160,9 +164,8 @@ def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Al
     return spans if mode == "offset" else whole_programme_speed(costs, spans, signals_a.duration, signals_b.duration)
 
 
-def _prepared(fingerprint: Fingerprint) -> tuple[Signals, ClipSeries]:
-    signals = Signals(fingerprint)
-    return signals, pooled_clips(signals, clip_seconds=CLIP_SECONDS)
+def _pooled(signals: VideoSignals) -> ClipSeries:
+    return pooled_clips(signals, clip_seconds=CLIP_SECONDS)
 
 
 def coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> tuple[np.ndarray, np.ndarray]:
@@ -276,3 +279,14 @@ def _switch_point(costs: MomentCosts, low: float, high: float, first: float, sec
         if len(fine) >= 2:
             switch = best_switch(fine, moments(fine, first, True), moments(fine, second, True))
     return switch
+
+
+@dataclass(frozen=True)
+class Align:
+    """The matched spans, made anew (see the module docstring)."""
+
+    mode: Alignment
+    name: str = "alignment"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, spans=refined_spans(signals, self.mode))

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from videos.compare.distances import AlignedPair, ClipSeries, Metric, pair_indexes
-from videos.compare.matched_spans import MatchedSpan
-
-# Engine 3 (issue 37) adds findings that are not "this stretch looks or sounds different":
-# "moved" (A a_start–a_end is shown at B b_start–b_end, elsewhere), "av_sync" (B's sound is `lag`
-# seconds late against its picture, compared with A; `drift` when the lag grows), "speed" (B plays
-# the stretch `ratio` times as fast as A) and "text" (the text on screen reads `text_a` on A and
-# `text_b` on B at the same moment).
-DifferenceKind = Literal["visual", "audio", "both", "only_a", "only_b", "moved", "av_sync", "speed", "text"]
-Severity = Literal["low", "medium", "high"]
+from videos.engine.clip_grid.distances import (
+    AlignedPair,
+    ClipSeries,
+    pair_indexes,
+)
+from videos.engine.model import Difference, DifferenceKind, Metric, Severity
 
 # Calibrated on the `local` backend (tests/videos/test_compare_media.py prints the figures with -s).
 # Cosine distance of a re-encoded clip to its original: ≤ 0.004 for re-encodes at other sizes,
@@ -43,74 +38,6 @@ DEFAULT_THRESHOLDS: dict[Metric, float] = {
 SEVERITY_STEPS: tuple[tuple[float, Severity], ...] = ((2.0, "low"), (4.0, "medium"))
 
 _SAME, _DIFFERENT, _ONLY_A, _ONLY_B = 0, 1, 2, 3
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A run of adjacent aligned pairs that differ, or a run of clips only one video has (the API
-    and the page list them under `segments`; a transcript line is `videos.timed_text.TimedLine`).
-
-    `kind`: "visual", "audio" or "both" (which distance passed the threshold anywhere in the run),
-    "only_a" or "only_b". Times are seconds on each video. For "only_b", `a_start == a_end` is the
-    point on A where B's extra stretch sits (and the other way round for "only_a"); None only when
-    that video has no clips at all. `peak`/`mean`: the largest and the average over the run's pairs
-    of max(visual, audio) distance; `severity` from the peak (see `severity_for`). Both None for
-    "only_a"/"only_b", which have nothing to measure. `first_pair`/`last_pair`: indexes of the run's
-    first and last pair in the alignment (inclusive)."""
-
-    kind: DifferenceKind
-    a_start: float | None
-    a_end: float | None
-    b_start: float | None
-    b_end: float | None
-    peak: float | None
-    mean: float | None
-    severity: Severity | None
-    # Engine 1: the run's first and last pair in the clip alignment (inclusive). Engine 2 has no
-    # pairs; it says instead how visible the picture's and how audible the sound's change is at
-    # its peak (0-1, see videos.compare.verify), None where not measured.
-    first_pair: int | None = None
-    last_pair: int | None = None
-    picture: float | None = None
-    sound: float | None = None
-    # Engine 3. "av_sync": seconds B's sound lags its picture, relative to A, at the finding's start
-    # (negative: early), and how many milliseconds per minute that lag grows (None: it holds).
-    lag: float | None = None
-    drift: float | None = None
-    # "speed": B's playback speed over the stretch relative to A (1.042: B runs 4.2 % fast).
-    ratio: float | None = None
-    # "text": what the changed on-screen line reads on each side ("" where one side shows none).
-    text_a: str | None = None
-    text_b: str | None = None
-    # "both": a stretch of A replaced in place by other footage of about the same length.
-    replaced: bool = False
-
-
-def finding_over(
-    first: MatchedSpan,
-    last: MatchedSpan,
-    kind: DifferenceKind,
-    severity: Severity,
-    *,
-    ratio: float | None = None,
-    lag: float | None = None,
-    drift: float | None = None,
-) -> Difference:
-    """An engine-3 finding ("speed", "av_sync") over matched spans `first` to `last` (the same span
-    for one): it measures no distance, so it has no peak or mean, only its own `ratio` or `lag`."""
-    return Difference(
-        kind=kind,
-        a_start=first.a_start,
-        a_end=last.a_end,
-        b_start=first.b_start,
-        b_end=last.b_end,
-        peak=None,
-        mean=None,
-        severity=severity,
-        lag=lag,
-        drift=drift,
-        ratio=ratio,
-    )
 
 
 @dataclass(frozen=True, eq=False)

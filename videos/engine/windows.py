@@ -1,4 +1,4 @@
-"""Local offsets along A for the engine-2 alignment (videos.compare.refine, step 2): every
+"""Local offsets along A for the engine-2 alignment (videos.engine.passes.align, step 2): every
 WINDOW_SECONDS / 2, a window of WINDOW_SECONDS votes for the offset (B time − A time) whose picture
 and sound match best, within SEARCH_SECONDS of the coarse lag; runs of windows that agree are grouped.
 """
@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from videos.compare.moments import MomentCosts
+from videos.engine.signals import MomentCosts
 
 WINDOW_SECONDS = 4.0
 SEARCH_SECONDS = 4.2

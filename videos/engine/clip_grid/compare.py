@@ -7,16 +7,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videos.compare.alignment import Alignment, align_indexes
-from videos.compare.distances import AlignedPair, ClipSeries, Metric, index_distances, pairs_from_indexes
-from videos.compare.segments import (
-    Difference,
+from videos.engine.clip_grid.alignment import align_indexes
+from videos.engine.clip_grid.distances import (
+    AlignedPair,
+    ClipSeries,
+    index_distances,
+    pairs_from_indexes,
+)
+from videos.engine.clip_grid.segments import (
     DistanceCurve,
     curve_from_indexes,
     default_threshold,
     segments_from_indexes,
     similarity_from_indexes,
 )
+from videos.engine.model import Alignment, Difference, Metric
 
 
 @dataclass(frozen=True, eq=False)

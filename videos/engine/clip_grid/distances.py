@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-Metric = Literal["cosine", "euclidean"]
-METRICS: tuple[Metric, ...] = ("cosine", "euclidean")
+from videos.engine.model import METRICS, Metric
 
 
 class ClipRow(Protocol):

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
 import av
 import av.container
@@ -37,14 +35,15 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # scipy ships no stubs
 
-from videos.compare.sync import heard_bounds
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
-from videos.pipeline.files import open_source
+from videos.engine.model import STEP, Stretch
+from videos.engine.passes.sync import heard_bounds
+from videos.engine.sources import MediaSource, open_source
 
 logger = logging.getLogger(__name__)
 
-STEP = 0.1
+# STEP (videos.engine.model): the step every measure along a span takes.
 MEASURE_SIZE = (64, 96)  # rows × columns the cropped pictures are compared at
 _DECODE_SIZE = 160
 SOUND_RATE = 16_000
@@ -61,30 +60,6 @@ _EDGE = 2  # pixels at each side of the measured picture left out (see `picture_
 _SOUND_LAG_SECONDS = 0.06
 
 # What a video is read from: its file, or an http(s) address FFmpeg can read in byte ranges.
-MediaSource = Path | str
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """A candidate: A from a_start to a_end, B shifted by `offset` (B time = A time + offset).
-
-    Engine 3: B plays at `rate` B seconds per A second from a_start, and B's sound is heard
-    `sound_lag` seconds after its picture (both against A)."""
-
-    a_start: float
-    a_end: float
-    offset: float
-    rate: float = 1.0
-    sound_lag: float = 0.0
-
-    def b_time(self, a_time: float) -> float:
-        """B's picture time facing `a_time` on A."""
-        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
-
-    def steps(self) -> np.ndarray:
-        count = max(1, round((self.a_end - self.a_start) / STEP))
-        times: np.ndarray = self.a_start + (np.arange(count) + 0.5) * STEP
-        return times
 
 
 # --- pictures ------------------------------------------------------------------------------------

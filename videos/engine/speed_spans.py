@@ -1,4 +1,4 @@
-"""Speed changes in the alignment (videos.compare.refine): the sloped lines that videos.compare.speed
+"""Speed changes in the alignment (videos.engine.passes.align): the sloped lines that videos.engine.passes.speed
 finds put in place among the constant-offset spans, then made whole.
 """
 
@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan, monotone
-from videos.compare.moments import MomentCosts
-from videos.compare.speed import (
+from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.passes.speed import (
     FASTEST_RATE,
     GAP_COST,
     REPORTED_CHANGE,
@@ -21,7 +20,8 @@ from videos.compare.speed import (
     refined_line,
     section_between,
 )
-from videos.compare.windows import SAME_OFFSET, WINDOW_SECONDS
+from videos.engine.signals import MomentCosts
+from videos.engine.windows import SAME_OFFSET, WINDOW_SECONDS
 
 # Sections between two constant offsets are looked for across at most this many groups in between
 # (windows inside a fast section may agree on passing offsets), each shorter than _PASSING_SECONDS.
@@ -30,7 +30,7 @@ _PASSING_SECONDS = 3 * WINDOW_SECONDS
 
 
 def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]], lines: list[Line]) -> list[Line]:
-    """Fast speed sections (videos.compare.speed.section_between) between constant-offset groups,
+    """Fast speed sections (videos.engine.passes.speed.section_between) between constant-offset groups,
     away from the slow ones already found."""
     sections: list[Line] = []
     first = 0

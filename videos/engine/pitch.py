@@ -1,4 +1,4 @@
-"""B's sound moved in pitch, for speed changes (videos.compare.speed): played faster without
+"""B's sound moved in pitch, for speed changes (videos.engine.passes.speed): played faster without
 correction, a sound is higher pitched by the same ratio, and its fingerprint's bands (log-mel levels,
 videos.embeddings.fingerprint) show it in higher bands. Reading them where A's content went puts it
 back in A's bands, near enough for the screening's measure."""

@@ -1,19 +1,25 @@
-"""How unlike a moment of A is a moment of B, on the fingerprints (videos.embeddings.fingerprint):
-the engine-2 alignment's measure (videos.compare.refine, videos.compare.windows).
+"""The pair's signals, built once and read by every pass, and how unlike a moment of A is a moment
+of B on them (the alignment's measure).
 
-`Signals` holds one video's fingerprint as float arrays with lookups at any time; `MomentCosts`
-compares picture layout and sound, each in units of what two unrelated moments of these videos
-typically cost.
+`VideoSignals` holds one video's fingerprint as float arrays with lookups at any time;
+`PairSignals` holds both, with what they have in common (sound only when both have it) and one
+`MomentCosts`, which compares picture layout and sound, each in units of what two unrelated moments
+of these videos typically cost. Its units are sampled once per pair: every pass that costs moments
+shares them (as PySceneDetect's StatsManager keeps per-frame metrics computed once for every
+detector).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from videos.embeddings.fingerprint import Fingerprint
 
 
-class Signals:
+class VideoSignals:
     """One video's fingerprint as float arrays, with lookups at any time."""
 
     def __init__(self, fingerprint: Fingerprint) -> None:
@@ -42,7 +48,7 @@ class MomentCosts:
     """How unlike a moment of A is a moment of B: picture layout and colour, and sound, each in
     units of what two unrelated moments of these videos typically cost."""
 
-    def __init__(self, a: Signals, b: Signals, rng_seed: int = 0) -> None:
+    def __init__(self, a: VideoSignals, b: VideoSignals, rng_seed: int = 0) -> None:
         self.a, self.b = a, b
         self.with_sound = a.sound is not None and b.sound is not None
         rng = np.random.default_rng(rng_seed)
@@ -144,6 +150,56 @@ class MomentCosts:
                 assert total is not None
                 result[number, begin : begin + size] = total
         return result
+
+
+@dataclass(frozen=True, eq=False)
+class PairSignals:
+    """Both videos' fingerprints and their signals, built once per comparison and passed to every
+    pass: the fingerprints (`fingerprint_a`, `fingerprint_b`), each video's float signals (`a`,
+    `b`), and the moment measure on them (`costs`, made the first time a pass asks)."""
+
+    fingerprint_a: Fingerprint
+    fingerprint_b: Fingerprint
+    a: VideoSignals
+    b: VideoSignals
+
+    @classmethod
+    def of(cls, a: Fingerprint, b: Fingerprint) -> PairSignals:
+        return cls(a, b, VideoSignals(a), VideoSignals(b))
+
+    @cached_property
+    def costs(self) -> MomentCosts:
+        return MomentCosts(self.a, self.b)
+
+    @property
+    def with_sound(self) -> bool:
+        return self.a.sound is not None and self.b.sound is not None
+
+    # Screening's and verification's view (pictures 0–1, sound in dB, None unless both have sound;
+    # A's rates, which both share after fingerprinting).
+    @property
+    def picture_a(self) -> np.ndarray:
+        return self.a.visual
+
+    @property
+    def picture_b(self) -> np.ndarray:
+        return self.b.visual
+
+    @property
+    def sound_a(self) -> np.ndarray | None:
+        return self.a.sound if self.with_sound else None
+
+    @property
+    def sound_b(self) -> np.ndarray | None:
+        return self.b.sound if self.with_sound else None
+
+    @property
+    def visual_rate(self) -> float:
+        return self.a.visual_rate
+
+    @property
+    def audio_rate(self) -> float:
+        return self.a.audio_rate
 
 
 def _mean_distance(first: np.ndarray, second: np.ndarray, unit: float) -> np.ndarray:

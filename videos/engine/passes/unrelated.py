@@ -1,12 +1,12 @@
 """Engine 3 (issue 37): where a matched span runs through unrelated footage, it is cut.
 
-The alignment (videos.compare.refine) keeps its spans in order along both videos and takes
+The alignment (videos.engine.passes.align) keeps its spans in order along both videos and takes
 windows a fraction of a second apart for one offset, so a stretch replaced by other footage, or
 two swapped stretches, can sit inside a span, where A and B then show unrelated pictures and
 sounds. `without_unrelated` (on the fingerprints, before verification) cuts the span there —
-picture and sound each cost as much as two unrelated moments typically do (videos.compare.moments),
+picture and sound each cost as much as two unrelated moments typically do (videos.engine.signals),
 for a second or more, or however short at a span's end — so that this time is "only in A" and
-"only in B" like any other gap, for videos.compare.moves to explain as a move or a replacement;
+"only in B" like any other gap, for videos.engine.passes.moves to explain as a move or a replacement;
 the spans either side get their own offsets and grow back to where the unrelated footage starts.
 """
 
@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
-from videos.compare.moments import MomentCosts, Signals
-from videos.compare.pitch import pitch_matched
-from videos.compare.screening import screen
-from videos.compare.verify import STEP, Stretch
-from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
+from videos.engine.passes.screen import screen
+from videos.engine.pitch import pitch_matched
+from videos.engine.signals import MomentCosts, PairSignals
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1).
 # Footage is unrelated where picture and sound each cost at least UNRELATED_COST over a second
@@ -36,7 +36,7 @@ MIN_UNRELATED_SECONDS = 1.0
 EDGE_COST = 0.3
 _FINE_STEP = 0.02
 _FINE_SAMPLES = 2000
-# The shortest gap judging reports (videos.compare.changes.MIN_SEGMENT_SECONDS).
+# The shortest gap judging reports (videos.engine.pipeline.MIN_SEGMENT_SECONDS).
 SHORTEST_GAP = 0.3
 
 
@@ -47,13 +47,13 @@ def b_times(span: MatchedSpan, times: np.ndarray) -> np.ndarray:
 
 
 def without_unrelated(
-    a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan], candidates: list[Stretch]
+    signals: PairSignals, spans: list[MatchedSpan], candidates: list[Stretch]
 ) -> tuple[list[MatchedSpan], list[Stretch]]:
     """The spans cut where A and B show unrelated footage, and the candidates kept to what is left
     of them. Only the candidates (what screening found moving) are looked at."""
     if not candidates or not spans:
         return spans, candidates
-    costs = MomentCosts(Signals(a), Signals(b))
+    costs = signals.costs
     cuts: dict[int, list[tuple[float, float]]] = {}
     for stretch in candidates:
         number = _span_of(spans, stretch)
@@ -89,7 +89,7 @@ def without_unrelated(
     kept_spans, added = grown(costs, [piece for number in range(len(spans)) for piece in pieces[number]], all_holes)
     if refitted or added:
         # Screened again at their own offsets, and where they grew.
-        again = screen(a, b, refitted + added)
+        again = screen(signals, refitted + added)
         kept_candidates = sorted(kept_candidates + again, key=lambda stretch: stretch.a_start)
     # Spans may have shrunk at a switch (`_switched`): candidates stay along them.
     kept_candidates = [piece for stretch in kept_candidates for piece in _along_spans(stretch, kept_spans)]
@@ -166,7 +166,7 @@ def grown(
 
 def _switched(costs: MomentCosts, left: MatchedSpan, right: MatchedSpan) -> tuple[MatchedSpan, MatchedSpan] | None:
     """Two spans with a gap on one video only (a cut, or an insertion), their common edge put
-    again where going over from the one to the other costs least (as videos.compare.refine places
+    again where going over from the one to the other costs least (as videos.engine.passes.align places
     it): a span that a hole took with it held it there. None when that is not the case."""
     if _at_a_speed(left) or _at_a_speed(right):
         return None
@@ -350,7 +350,7 @@ def _along(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> tuple[np
     sound = costs.sound_only(times, heard)
     if _at_a_speed(span) and costs.a.sound is not None and costs.b.sound is not None:
         # Played faster without correction, B's sound is higher pitched: compared moved back down
-        # too, and the closer counts (as videos.compare.speed measures a speed change).
+        # too, and the closer counts (as videos.engine.passes.speed measures a speed change).
         levels_a = costs.a.sound[costs.a.sound_index(times)].astype(np.float32)
         levels_b = pitch_matched(costs.b.sound[costs.b.sound_index(heard)].astype(np.float32), 1.0 / span.rate)
         sound = np.minimum(sound, np.abs(levels_a - levels_b).mean(axis=-1) / costs.sound_unit)
@@ -451,3 +451,15 @@ def _joined(runs: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             joined.append((low, high))
     return joined
+
+
+@dataclass(frozen=True)
+class Unrelated:
+    """Spans cut where they run through unrelated footage (a replaced or moved stretch): that time is
+    then "only in A" and "only in B", for moves and replacements to explain."""
+
+    name: str = "unrelated footage"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        spans, candidates = without_unrelated(signals, state.spans, state.candidates)
+        return dataclasses.replace(state, spans=spans, candidates=candidates)

@@ -4,7 +4,7 @@
 - `offset`: one global shift in whole clips (one video starts later), the lag whose overlapping
   clips are closest on average, found for every lag at once by FFT cross-correlation.
 - `cuts`: a monotone clip-to-clip mapping by dynamic programming (Needleman–Wunsch with affine
-  gap costs, in a band around the diagonal; see `videos.compare.cuts`): an inserted or removed
+  gap costs, in a band around the diagonal; see `videos.engine.clip_grid.cuts`): an inserted or removed
   stretch becomes a run of "only in B" / "only in A" clips and what follows lines up again.
 
 Everything works on index arrays (−1: no clip on that side, see `pair_indexes`); `align` returns
@@ -14,23 +14,19 @@ them as AlignedPair objects.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 import scipy.fft  # type: ignore[import-untyped]  # scipy ships no stubs (scipy-stubs is not installed)
 
-from videos.compare.cuts import cuts_pairs
-from videos.compare.distances import (
+from videos.engine.clip_grid.cuts import cuts_pairs
+from videos.engine.clip_grid.distances import (
     AlignedPair,
     ClipSeries,
-    Metric,
     check_comparable,
     norms,
     pairs_from_indexes,
 )
-
-Alignment = Literal["none", "offset", "cuts"]
-ALIGNMENTS: tuple[Alignment, ...] = ("none", "offset", "cuts")
+from videos.engine.model import ALIGNMENTS, Alignment, Metric
 
 # `offset` considers only lags where the videos overlap by at least this share of the shorter one:
 # with a handful of overlapping clips some lag always matches well by chance.
@@ -52,7 +48,7 @@ def align(
     gap_penalty: float | None = None,
 ) -> list[AlignedPair]:
     """The pairs of clips to compare, in order along both videos (see the module's docstring).
-    `band_clips` and `gap_penalty` tune `cuts` (see `videos.compare.cuts.cuts_pairs`)."""
+    `band_clips` and `gap_penalty` tune `cuts` (see `videos.engine.clip_grid.cuts.cuts_pairs`)."""
     a_indexes, b_indexes = align_indexes(a, b, mode, metric=metric, band_clips=band_clips, gap_penalty=gap_penalty)
     return pairs_from_indexes(a_indexes, b_indexes)
 

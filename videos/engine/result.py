@@ -1,40 +1,25 @@
-"""Engine 2: what differs between two aligned videos, found on the fingerprints and confirmed on the files.
+"""The engine's result, and how it is judged at a threshold (which re-judges it at another from
+what was measured, nothing decoded again: the result type and its judging live together).
 
-    result = refined_compare(fingerprint_a, fingerprint_b, alignment="cuts", sources=(path_a, path_b))
     result.offset, result.spans, result.segments, result.similarity
-    result.with_threshold(0.3)      # re-judged from what was measured, nothing decoded again
+    result.with_threshold(0.3)
 
-1. Spans from videos.compare.refine.
-2. Screening (videos.compare.screening): stretches along the spans that move more than
-   re-encoding does, found on the fingerprints, become candidates.
-3. Verification (videos.compare.verify) decodes only the candidates from both files and scores the
-   picture and the sound on a fixed 0–1 scale. Without the files (a benchmark on fingerprints alone)
-   the screening's own figures stand in.
-4. Segments at a threshold: steps whose picture or sound score passes it, in runs; the gaps between
-   spans are "only in A" / "only in B".
+Segments at a threshold: steps whose picture or sound score passes it, in runs; the gaps between
+spans are "only in A" / "only in B" (those a move explains dropped, those replaced in place said
+so); the findings that hold at any threshold (moved, av_sync, speed, text) are listed among them.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from videos.compare.alignment import Alignment
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moves import find_moves, moved_candidates, replaced_in_place, unexplained_gaps
-from videos.compare.refine import refined_spans
-from videos.compare.screening import Signals, picture_scores, screen, sound_scores
-from videos.compare.segments import Difference, DifferenceKind, DistanceCurve, Severity
-from videos.compare.speed import speed_findings
-from videos.compare.sync import av_sync_findings
-from videos.compare.unrelated import without_unrelated
-from videos.compare.verify import STEP, MediaSource, Stretch, measure_pictures, measure_sound
-from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.clip_grid.segments import DistanceCurve
+from videos.engine.model import STEP, Alignment, Difference, DifferenceKind, MatchedSpan, Measured, Severity
+from videos.engine.passes.moves import replaced_in_place, unexplained_gaps
 
 # The default threshold on the 0–1 change scale: above every re-encode measured (bench/accuracy.py)
 # and under the faintest edit the corpus holds.
@@ -48,63 +33,7 @@ GAP_SECONDS = 0.3
 # A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
 # nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
 SOUND_GAP_SECONDS = 1.5
-# At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
-VERIFY_BUDGET_SECONDS = 900.0
 CURVE_STEP = 0.5
-
-
-@dataclass(frozen=True, eq=False)
-class Measured:
-    """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset at a_start
-    and moving `rate` B seconds per A second from there (1: the same speed); per step the picture
-    and the sound score (NaN where not measured; `sound` None without sound)."""
-
-    a_start: float
-    offset: float
-    picture: np.ndarray
-    sound: np.ndarray | None
-    rate: float = 1.0
-
-    def as_json(self) -> dict[str, Any]:
-        def floats(values: np.ndarray | None) -> list[float | None] | None:
-            if values is None:
-                return None
-            return [None if math.isnan(value) else round(value, 3) for value in values.tolist()]
-
-        row: dict[str, Any] = {
-            "a_start": round(self.a_start, 3),
-            "offset": round(self.offset, 3),
-            "picture": floats(self.picture),
-            "sound": floats(self.sound),
-        }
-        if self.rate != 1.0:  # stored rows from before speed changes have none: 1.0
-            row["rate"] = round(self.rate, 6)
-        return row
-
-    @staticmethod
-    def from_json(row: dict[str, Any]) -> Measured:
-        def array(values: list[float | None] | None) -> np.ndarray | None:
-            if values is None:
-                return None
-            return np.array([math.nan if value is None else value for value in values], np.float64)
-
-        picture = array(row["picture"])
-        assert picture is not None
-        return Measured(
-            a_start=row["a_start"],
-            offset=row["offset"],
-            picture=picture,
-            sound=array(row["sound"]),
-            rate=row.get("rate", 1.0),
-        )
-
-    def times(self) -> np.ndarray:
-        steps: np.ndarray = self.a_start + (np.arange(len(self.picture)) + 0.5) * STEP
-        return steps
-
-    def b_time(self, a_time: float) -> float:
-        """B's time facing `a_time` on A."""
-        return self.a_start + self.offset + (a_time - self.a_start) * self.rate
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +50,9 @@ class RefinedComparison:
     verified: bool = True
     # Engine 3: what holds at any threshold (moved, av_sync, speed, text), found once when compared.
     findings: list[Difference] = field(default_factory=list)
+    # Seconds each pass took when compared (videos.engine.pipeline), in the order they ran; none
+    # once re-judged at another threshold, which runs no pass.
+    pass_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def offset(self) -> float | None:
@@ -157,101 +89,6 @@ def severity_of(score: float) -> Severity:
         if score < limit:
             return severity
     return "high"
-
-
-# --- making one ----------------------------------------------------------------------------------
-
-
-def refined_compare(
-    a: Fingerprint,
-    b: Fingerprint,
-    *,
-    alignment: Alignment = "cuts",
-    threshold: float | None = None,
-    sources: tuple[MediaSource, MediaSource] | None = None,
-) -> RefinedComparison:
-    """Align, screen, verify (when `sources`, the two files, are given) and judge at `threshold`."""
-    spans, candidates = refined_candidates(a, b, alignment)
-    return refined_from(a, b, spans, candidates, alignment=alignment, threshold=threshold, sources=sources)
-
-
-def refined_candidates(a: Fingerprint, b: Fingerprint, alignment: Alignment) -> tuple[list[MatchedSpan], list[Stretch]]:
-    """The matched spans and the stretches along them that need verifying (fingerprints only)."""
-    spans = refined_spans(a, b, alignment)
-    # Where a span runs through unrelated footage (a replaced or moved stretch), it is cut: that
-    # time is then "only in A" and "only in B", for moves and replacements to explain.
-    return without_unrelated(a, b, spans, screen(a, b, spans))
-
-
-def refined_from(
-    a: Fingerprint,
-    b: Fingerprint,
-    spans: list[MatchedSpan],
-    candidates: list[Stretch],
-    *,
-    alignment: Alignment,
-    threshold: float | None,
-    sources: tuple[MediaSource, MediaSource] | None,
-) -> RefinedComparison:
-    """`refined_compare` from its spans and candidates: verified on `sources` when given, else on
-    the screening's figures (and then not `verified`, unless there was nothing to verify)."""
-    found = find_moves(a, b, spans)
-    spans, moves = found.spans, found.moves
-    # What the moves added to the spans is measured like them; a moved stretch where it went, for
-    # what changed on the way (a re-grade).
-    candidates = candidates + (screen(a, b, found.unscreened) if found.unscreened else [])
-    candidates += moved_candidates(a, b, spans, moves)
-    return judge(
-        duration_a=a.duration,
-        duration_b=b.duration,
-        alignment=alignment,
-        spans=spans,
-        measured=measure(a, b, candidates, sources),
-        threshold=DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold,
-        verified=sources is not None or not candidates,
-        findings=av_sync_findings(spans) + speed_findings(spans) + moves,
-    )
-
-
-def measure(
-    a: Fingerprint, b: Fingerprint, candidates: list[Stretch], sources: tuple[MediaSource, MediaSource] | None
-) -> list[Measured]:
-    """Scores per step of every candidate: verified on the files when given (within the budget),
-    else the screening's figures put on the same scale."""
-    measured: list[Measured] = []
-    verified = 0.0
-    to_verify: list[Stretch] = []
-    rough: list[Stretch] = []
-    for stretch in candidates:
-        length = stretch.a_end - stretch.a_start
-        if sources is not None and verified + length <= VERIFY_BUDGET_SECONDS:
-            to_verify.append(stretch)
-            verified += length
-        else:
-            rough.append(stretch)
-    if to_verify and sources is not None:
-        pictures = measure_pictures(sources[0], sources[1], to_verify)
-        sounds = measure_sound(sources[0], sources[1], to_verify)
-        for number, stretch in enumerate(to_verify):
-            sound = sounds[number] if sounds is not None else None
-            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
-    if rough:
-        signals = Signals.of(a, b)
-        measured.extend(_screened(signals, stretch) for stretch in rough)
-    measured.sort(key=lambda item: item.a_start)
-    return measured
-
-
-def _screened(signals: Signals, stretch: Stretch) -> Measured:
-    """The screening's figures for a stretch not verified, put on the 0–1 scale."""
-    times = stretch.steps()
-    # At another speed, B's offset moves step by step (and its sound with it).
-    moving = (times - stretch.a_start) * (stretch.rate - 1.0)
-    picture = np.clip(picture_scores(signals, times, stretch.offset + moving) / 0.2, 0.0, 1.0)
-    bounds = (float(times[0]) - STEP / 2, float(times[-1]) + STEP / 2)
-    heard = stretch.sound_lag + moving if stretch.rate != 1.0 else stretch.sound_lag
-    sound = sound_scores(signals, times, stretch.offset, bounds, lag=heard, ratio=1.0 / stretch.rate)
-    return Measured(stretch.a_start, stretch.offset, picture, sound, stretch.rate)
 
 
 # --- judging -------------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ import math
 
 import numpy as np
 
-from videos.compare.distances import ClipSeries, Metric, check_comparable, norms
+from videos.engine.clip_grid.distances import (
+    ClipSeries,
+    check_comparable,
+    norms,
+)
+from videos.engine.model import Metric
 
 # The band follows the diagonal ± this many clips (plus the difference in length): insertions and
 # removals may add up to that much drift. 5 % of the longer video, at least 2 minutes.

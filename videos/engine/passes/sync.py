@@ -1,6 +1,6 @@
 """Engine 3's A/V sync: B's sound measured against B's own picture, span by span (issue 37).
 
-The alignment (videos.compare.refine) matches picture and sound together, so a soundtrack that is
+The alignment (videos.engine.passes.align) matches picture and sound together, so a soundtrack that is
 late in B pulls a span's offset towards the sound and the picture then differs wherever it moves.
 Here each matched span is measured in pieces of PIECE_SECONDS: the offset at which the picture
 matches best, where the picture can tell (it moves; its best offset is clearly better than the
@@ -22,14 +22,15 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moments import MomentCosts, Signals, grid_rows
-from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference, Severity, finding_over
-from videos.compare.speed import REPORTED_CHANGE
+from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.passes.base import PassState
+from videos.engine.passes.speed import REPORTED_CHANGE
+from videos.engine.pitch import pitch_matched
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals, grid_rows
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
 # second; further than that, a sound is another sound).
@@ -222,7 +223,7 @@ def _sound_lag(costs: MomentCosts, span: MatchedSpan, start: float, end: float, 
     curve = _cost_curve(rows_a, b.sound, b.audio_rate, times_b, b.duration)
     if abs(span.rate - 1.0) >= REPORTED_CHANGE:
         # B played faster or slower: its sound may be higher or lower pitched too, or corrected
-        # (videos.compare.speed). Both are tried on B's sound around the piece, and the one that
+        # (videos.engine.passes.speed). Both are tried on B's sound around the piece, and the one that
         # matches A's better is measured (a speed change's sound can drift as well).
         first = max(0, math.floor((float(times_b.min()) - MAX_LAG) * b.audio_rate) - 1)
         last = min(len(b.sound), math.ceil((float(times_b.max()) + MAX_LAG) * b.audio_rate) + 2)
@@ -307,7 +308,7 @@ def _between(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return values
 
 
-def lagged_signals(signals: Signals, spans: list[MatchedSpan]) -> Signals:
+def lagged_signals(signals: VideoSignals, spans: list[MatchedSpan]) -> VideoSignals:
     """B's signals with its sound moved back into step with its picture: B's sound frame at B time
     t is read from t + lag there (the nearest span's lag, on B's timeline), so that an alignment of
     picture and sound together sees them agree."""
@@ -385,3 +386,13 @@ def _same_lag(previous: MatchedSpan, span: MatchedSpan) -> bool:
         reached = float(sound_lag_at(previous, np.array([previous.a_end]))[0])
         return abs(previous.sound_drift - span.sound_drift) * 60 <= 0.01 and abs(reached - span.sound_lag) <= SAME_LAG
     return abs(previous.sound_lag - span.sound_lag) <= SAME_LAG
+
+
+@dataclass(frozen=True)
+class Sync:
+    """The "av_sync" findings of the spans (their lags were measured with the alignment)."""
+
+    name: str = "A/V sync"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, findings=state.findings + av_sync_findings(state.spans))

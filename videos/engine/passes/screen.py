@@ -1,9 +1,9 @@
 """Engine 2's screening: the stretches along the matched spans that may differ, from the
-fingerprints alone (videos.compare.changes verifies them on the files).
+fingerprints alone (videos.engine.pipeline verifies them on the files).
 
 Along every span, each picture sample of A is set against B's at the same moment (the nearer of
 B's two samples around it) and the sound is scored every STEP with verification's own measure
-(videos.compare.verify.sound_changes) on the fingerprint's coarser levels; steps that move more
+(videos.engine.verify.sound_changes) on the fingerprint's coarser levels; steps that move more
 than re-encoding does become candidates, widened and joined into stretches.
 
 A span is screened in pieces of PIECE_STEPS steps, two at a time: a 3-hour span's sound frames as
@@ -12,6 +12,7 @@ float32 are ~35 MB per video, and a piece's working arrays stay in the processor
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.pitch import pitch_matched
-from videos.compare.sync import heard_bounds, sound_lag_at
-from videos.compare.verify import SOUND_WINDOW, STEP, Stretch, rows_from, sound_changes
-from videos.embeddings.fingerprint import LUMA_GRID, Fingerprint
+from videos.embeddings.fingerprint import LUMA_GRID
+from videos.engine.model import STEP, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
+from videos.engine.passes.sync import heard_bounds, sound_lag_at
+from videos.engine.pitch import pitch_matched
+from videos.engine.signals import PairSignals
+from videos.engine.verify import SOUND_WINDOW, rows_from, sound_changes
 
 # What counts as "moved more than re-encoding does" on the fingerprints.
 SCREEN_PICTURE = 0.025  # a luma cell or twice a chroma cell, 0–1
@@ -38,33 +41,8 @@ PIECE_STEPS = 3000  # 5 minutes
 _THREADS = 2
 
 
-@dataclass(frozen=True)
-class Signals:
-    """Both videos' fingerprints as floats (pictures 0–1, sound in dB; sound None when either has none)."""
-
-    picture_a: np.ndarray
-    picture_b: np.ndarray
-    sound_a: np.ndarray | None
-    sound_b: np.ndarray | None
-    visual_rate: float
-    audio_rate: float
-
-    @classmethod
-    def of(cls, a: Fingerprint, b: Fingerprint) -> Signals:
-        with_sound = a.audio_levels is not None and b.audio_levels is not None
-        return cls(
-            a.visual_floats,
-            b.visual_floats,
-            a.audio_levels if with_sound else None,
-            b.audio_levels if with_sound else None,
-            a.visual_rate,
-            a.audio_rate,
-        )
-
-
-def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Stretch]:
+def screen(signals: PairSignals, spans: list[MatchedSpan]) -> list[Stretch]:
     """Candidate stretches along the spans (see the module docstring)."""
-    signals = Signals.of(a, b)
     pieces: list[tuple[MatchedSpan, np.ndarray, tuple[float, float]]] = []
     for span in spans:
         times = np.arange(span.a_start + STEP / 2, span.a_end, STEP)
@@ -101,7 +79,7 @@ def screen(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> list[Str
     return stretches
 
 
-def picture_scores(signals: Signals, times: np.ndarray, offset: float | np.ndarray) -> np.ndarray:
+def picture_scores(signals: PairSignals, times: np.ndarray, offset: float | np.ndarray) -> np.ndarray:
     """At each of `times` on A, how far A's picture sample is from the nearer of B's two around
     the same moment (B read `offset` later: one figure, or one per time)."""
     first, second, rate = signals.picture_a, signals.picture_b, signals.visual_rate
@@ -126,7 +104,7 @@ def _picture_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def sound_scores(
-    signals: Signals,
+    signals: PairSignals,
     times: np.ndarray,
     offset: float,
     bounds: tuple[float, float],
@@ -134,7 +112,7 @@ def sound_scores(
     lag: float | np.ndarray = 0.0,
     ratio: float = 1.0,
 ) -> np.ndarray | None:
-    """Verification's sound score (videos.compare.verify.sound_changes) at each of `times` on A,
+    """Verification's sound score (videos.engine.verify.sound_changes) at each of `times` on A,
     from the fingerprints' sound frames, B read `offset` later and its sound `lag` later still
     (B's sound behind its picture: one figure, or one per time when it drifts); no window reaches
     outside `bounds` (seconds on A: the stretch of one matched span). `ratio`: B's speed over A's;
@@ -210,3 +188,13 @@ def _padded(start: float, end: float, span: MatchedSpan) -> list[Stretch]:
 
 
 _DRIFT_IN_A_PIECE = 0.02
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Candidate stretches along the spans (see the module docstring), added to those found."""
+
+    name: str = "screening"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, candidates=state.candidates + screen(signals, state.spans))

@@ -19,6 +19,7 @@ A finding holds at any threshold: a title whose picture barely changed is still 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -28,10 +29,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from videos.chunks import TimedText
-from videos.compare.changes import RefinedComparison, judge
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.segments import Difference
+from videos.engine.model import Difference, MatchedSpan
+from videos.engine.passes.base import PassState
+from videos.engine.signals import PairSignals
 
 # Moments compared along the spans, this far apart (the lines' times are stored to a tenth).
 SAMPLE_SECONDS = 0.1
@@ -57,10 +57,17 @@ _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S
 _NUMBER = re.compile(r"\d[\d.,:]*\d|(?<![^\W\d_])\d(?![^\W\d_])")
 
 
-class ScreenLine(TimedText, Protocol):
+class ScreenLine(Protocol):
     """A line of on-screen text as the reader gives it (videos.screen_text.tracking.ShownLine):
-    timed text with its place on the picture."""
+    timed text (as videos.chunks.TimedText, spelt here: the engine reads no module that stores)
+    with its place on the picture."""
 
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
     @property
     def box(self) -> Sequence[float]: ...  # left, top, width, height as fractions of the frame
 
@@ -76,24 +83,6 @@ def text_changes(
             continue
         found.extend(_span_changes(span, placed_a, placed_b))
     return sorted(found, key=lambda finding: (finding.a_start or 0.0, finding.b_start or 0.0))
-
-
-def with_text_findings(
-    result: RefinedComparison, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
-) -> RefinedComparison:
-    """`result` with its text findings made from these lines (any earlier ones replaced), judged again."""
-    findings = [finding for finding in result.findings if finding.kind != "text"]
-    findings += text_changes(result.spans, lines_a, lines_b)
-    return judge(
-        duration_a=result.duration_a,
-        duration_b=result.duration_b,
-        alignment=result.alignment,
-        spans=result.spans,
-        measured=result.measured,
-        threshold=result.threshold,
-        verified=result.verified,
-        findings=findings,
-    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -350,3 +339,16 @@ def _edit_distance(first: str, second: str, limit: int) -> int:
             return limit + 1
         previous = current
     return previous[-1]
+
+
+@dataclass(frozen=True)
+class Text:
+    """The "text" findings from the two videos' lines of on-screen text (any earlier ones replaced)."""
+
+    lines_a: Sequence[ScreenLine]
+    lines_b: Sequence[ScreenLine]
+    name: str = "on-screen text"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        findings = [finding for finding in state.findings if finding.kind != "text"]
+        return dataclasses.replace(state, findings=findings + text_changes(state.spans, self.lines_a, self.lines_b))

@@ -2,7 +2,7 @@
 
 Along such a stretch B's time is a line in A's, B = b_start + (A − a_start)·rate, rate ≠ 1 (B
 seconds per A second), and an alignment by constant offsets sees the offset drift: differences
-everywhere. Two ways it shows in the local offsets (videos.compare.windows):
+everywhere. Two ways it shows in the local offsets (videos.engine.windows):
 
 - a slow change (a few percent) still lets the windows vote, and their offsets lie on a sloped
   line (`sloped_runs`); the line is then refined over the whole stretch (`refined_line`);
@@ -12,23 +12,24 @@ everywhere. Two ways it shows in the local offsets (videos.compare.windows):
   kept when it matches clearly better than a cut or an insertion between the two would.
 
 A sped-up sound is higher pitched unless it was corrected: where a rate is known, B's sound is
-compared both as it is and moved down in pitch by the rate (videos.compare.pitch), and the closer
+compared both as it is and moved down in pitch by the rate (videos.engine.pitch), and the closer
 one counts. `speed_findings` turns the spans that run at another speed into "speed" findings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MatchedSpan
-from videos.compare.moments import MomentCosts
-from videos.compare.pitch import pitch_matched
-from videos.compare.segments import Difference, Severity, finding_over
-from videos.compare.windows import WINDOW_SECONDS
+from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.passes.base import PassState
+from videos.engine.pitch import pitch_matched
+from videos.engine.signals import MomentCosts, PairSignals
+from videos.engine.windows import WINDOW_SECONDS
 
 # A span whose speed differs from A's by this much or more (|ratio − 1|) is reported: a 0.5 %
 # change measured a little short still is; a frame-rate conversion (30000/1001 against 30: 0.1 %) is not.
@@ -387,3 +388,13 @@ def speed_findings(spans: Sequence[MatchedSpan]) -> list[Difference]:
 def speed_severity(ratio: float) -> Severity:
     """Under 2 % faster or slower is medium (a PAL-to-film conversion is 4 %: high)."""
     return "medium" if abs(ratio - 1.0) < 0.02 else "high"
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The "speed" findings of the spans B plays at another speed."""
+
+    name: str = "speed"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        return dataclasses.replace(state, findings=state.findings + speed_findings(state.spans))

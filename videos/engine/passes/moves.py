@@ -1,18 +1,18 @@
 """Engine 3 (issue 37): moved scenes and stretches replaced in place.
 
-The alignment (videos.compare.refine) keeps its spans in order along both videos, so a stretch an
+The alignment (videos.engine.passes.align) keeps its spans in order along both videos, so a stretch an
 editor moved, and a stretch replaced by other footage, both end up as time that no span covers —
 or, when the footage around them lines up at one offset, inside a span, where A and B then show
 unrelated pictures and sounds. Three steps make them what an editor calls them:
 
-1. `videos.compare.unrelated.without_unrelated` (on the fingerprints, before verification): where
+1. `videos.engine.passes.unrelated.without_unrelated` (on the fingerprints, before verification): where
    along a span A and B show unrelated footage, the span is cut, so that this time is "only in A"
    and "only in B" like any other gap rather than a measured change.
 2. `find_moves` (on the fingerprints): a stretch of A that no span covers, found again at another
    place of B that no span covers, is one "moved" finding (A range → B range). Swaps are two moves:
    when the alignment kept one of two swapped stretches as a span out of line with its neighbours,
    that span is the other move.
-3. In judging (videos.compare.changes.judge, from the spans and the findings alone, so at every
+3. In judging (videos.engine.pipeline.judge, from the spans and the findings alone, so at every
    threshold): `unexplained_gaps` takes what the moves explain out of the gaps, then
    `replaced_in_place` makes an "only in A" and an "only in B" at the same place, of lengths within
    REPLACED_LENGTHS of each other, one "both" difference (`replaced`, high severity).
@@ -23,15 +23,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
-from videos.compare.matched_spans import MIN_SPAN_SECONDS, MatchedSpan
-from videos.compare.moments import MomentCosts, Signals
-from videos.compare.screening import screen
-from videos.compare.segments import Difference
-from videos.compare.sync import MIN_LAG, measure_span
-from videos.compare.unrelated import (
+from videos.engine.model import MIN_SPAN_SECONDS, Difference, MatchedSpan, Stretch
+from videos.engine.passes.base import PassState
+from videos.engine.passes.screen import screen
+from videos.engine.passes.sync import MIN_LAG, measure_span
+from videos.engine.passes.unrelated import (
     SHORTEST_GAP,
     SMOOTH_SECONDS,
     fine_offset,
@@ -40,11 +40,10 @@ from videos.compare.unrelated import (
     smoothed,
     switch_point,
 )
-from videos.compare.verify import Stretch
-from videos.embeddings.fingerprint import Fingerprint
+from videos.engine.signals import MomentCosts, PairSignals
 
 # Costs are in units of what two unrelated moments of the two videos typically cost (median 1)
-# (videos.compare.unrelated).
+# (videos.engine.passes.unrelated).
 # A move: a stretch of at least MIN_MOVE_SECONDS whose moments cost at most MOVE_COST on average
 # (over each second) at one offset, and a margin under what the same stretch typically costs
 # against the rest of the place searched (a repeated still or silence matches everything).
@@ -85,7 +84,7 @@ class FoundMoves:
     moves: list[Difference]
 
 
-def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> FoundMoves:
+def find_moves(signals: PairSignals, spans: list[MatchedSpan]) -> FoundMoves:
     """Stretches of A that no span covers found at an uncovered place of B. One found on the same
     side of every span on both videos did not move (with `offset` alignment, the part of a trimmed
     programme the one offset does not reach): it is a span of its own. The others are moves, with
@@ -94,10 +93,11 @@ def find_moves(a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan]) -> Foun
     nothing = FoundMoves(spans, [], [])
     if not spans:
         return nothing
+    a, b = signals.a, signals.b
     gaps_a, gaps_b = _uncovered(spans, a.duration, b.duration)
     if not gaps_a or not gaps_b:
         return nothing
-    costs = MomentCosts(Signals(a), Signals(b))
+    costs = signals.costs
     placed = list(spans)
     unscreened: list[MatchedSpan] = []
     moves: list[tuple[float, float, float]] = []  # a_start, a_end, offset
@@ -143,7 +143,7 @@ def _in_order(spans: list[MatchedSpan], start: float, end: float, offset: float)
 
 def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: float, offset: float) -> MatchedSpan:
     """A span for a stretch found in its place, its sound measured as the alignment's spans are
-    (videos.compare.sync: the offset found on picture and sound together sits between the two
+    (videos.engine.passes.sync: the offset found on picture and sound together sits between the two
     when the sound is out of step). Too short to measure, it takes the nearest span's constant
     lag: a soundtrack is late as a whole."""
     span = MatchedSpan(start, end, start + offset, end + offset)
@@ -156,9 +156,7 @@ def _placed(costs: MomentCosts, spans: list[MatchedSpan], start: float, end: flo
     return MatchedSpan(start, end, span.b_start + sync.correction, span.b_end + sync.correction, sync.lag, sync.drift)
 
 
-def moved_candidates(
-    a: Fingerprint, b: Fingerprint, spans: list[MatchedSpan], moves: list[Difference]
-) -> list[Stretch]:
+def moved_candidates(signals: PairSignals, spans: list[MatchedSpan], moves: list[Difference]) -> list[Stretch]:
     """Screening's candidates along the moves no span covers, at the offset each went to: what
     changed in a stretch besides its place is measured there like any change."""
     along = []
@@ -167,7 +165,7 @@ def moved_candidates(
         assert move.b_end is not None
         if not any(span.a_start - 1e-6 <= move.a_start and move.a_end <= span.a_end + 1e-6 for span in spans):
             along.append(MatchedSpan(move.a_start, move.a_end, move.b_start, move.b_end))
-    return screen(a, b, along) if along else []
+    return screen(signals, along) if along else []
 
 
 def _moved(a_start: float, a_end: float, b_start: float, b_end: float) -> Difference:
@@ -416,3 +414,19 @@ def replaced_in_place(gaps: list[Difference]) -> tuple[list[Difference], list[Di
                 )  # fmt: skip
                 break
     return [gap for number, gap in enumerate(gaps) if number not in used], replaced
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Moves and swaps (see `find_moves`). What they add to the spans is screened like them, and a
+    moved stretch where it went, for what changed on the way (a re-grade)."""
+
+    name: str = "moves"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        found = find_moves(signals, state.spans)
+        candidates = state.candidates + (screen(signals, found.unscreened) if found.unscreened else [])
+        candidates += moved_candidates(signals, found.spans, found.moves)
+        return dataclasses.replace(
+            state, spans=found.spans, candidates=candidates, findings=state.findings + found.moves
+        )
