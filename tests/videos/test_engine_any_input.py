@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
-from videos.engine.passes.speed import Line, _section_cost, refined_line, section_between
+from videos.engine.passes.speed import Line, _section_cost, floor_cost, mean_cost, refined_line, section_between
 from videos.engine.pipeline import candidates
 from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, VideoSignals
@@ -135,3 +135,36 @@ def test_a_short_line_is_refined_among_forward_speeds_only(rate: float) -> None:
     # B playing backwards (a ValueError, a 500, found by the screening's hypothesis test in CI).
     line = refined_line(_costs(3.0), Line(0.5, 1.5, 0.2, rate))
     assert line.rate > 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    with_sound=st.booleans(),
+    seconds_b=st.floats(3.0, 40.0),
+    shift_start=st.floats(-1.0, 1.0),
+    shift_end=st.floats(-1.0, 1.0),
+    reach=st.floats(0.05, 1.0),
+)
+def test_no_line_kept_near_a_guess_costs_less_than_their_floor(
+    seed: int, with_sound: bool, seconds_b: float, shift_start: float, shift_end: float, reach: float
+) -> None:
+    # A whole programme's speed is searched only when this floor says a line near the guess could
+    # beat the spans: a floor above any such line's cost would hide a speed change.
+    rng = np.random.default_rng(seed)
+    visual_a = rng.integers(0, 256, (300, VISUAL_FEATURES), dtype=np.uint8)
+    visual_b = rng.integers(0, 256, (int(seconds_b * VISUAL_RATE), VISUAL_FEATURES), dtype=np.uint8)
+    audio_a = _audio_like(visual_a, "follows", rng) if with_sound else None
+    audio_b = _audio_like(visual_b, "follows", rng) if with_sound else None
+    costs = MomentCosts(VideoSignals(_fingerprint(visual_a, audio_a)), VideoSignals(_fingerprint(visual_b, audio_b)))
+    duration_a, duration_b = costs.a.duration, costs.b.duration
+    guess = Line(0.0, duration_a, 0.0, duration_b / duration_a)
+    times = np.linspace(0.0, duration_a, 200, endpoint=False)
+    floor = floor_cost(costs, times, np.asarray(guess.b_at(times)), reach)
+    # A line whose ends stay within the reach of the guess's ends stays within it all along.
+    start, end = shift_start * reach, duration_b + shift_end * reach
+    line = Line(0.0, duration_a, start, (end - start) / duration_a)
+    if line.rate <= 0:
+        return
+    cost = float(mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0])
+    assert floor <= cost + 1e-5

@@ -116,6 +116,25 @@ class MomentCosts:
         result: np.ndarray = np.abs(first - between).mean(axis=-1) / self.visual_unit
         return result
 
+    def visual_floor_near(self, times_a: np.ndarray, times_b: np.ndarray, reach: float) -> np.ndarray:
+        """A floor under `visual_between(times_a, x)` for every x within `reach` seconds of
+        `times_b`. B between two samples lies, feature by feature, inside the range the two span,
+        so A's distance to that range is a floor for the segment; the least over the segments the
+        reach covers is a floor for the reach. It tells that no line kept near a guess can match
+        without searching the lines."""
+        b = self.b
+        last = len(b.layout) - 1
+        if last < 1 or len(times_a) == 0:
+            return np.zeros(len(times_a), np.float32)
+        first = np.clip(np.floor((times_b - reach) * b.visual_rate).astype(np.int64), 0, last - 1)
+        segments = np.minimum(first[:, None] + np.arange(int(np.ceil(2 * reach * b.visual_rate)) + 1), last - 1)
+        sample_low, sample_high = b.layout[segments], b.layout[segments + 1]
+        low, high = np.minimum(sample_low, sample_high), np.maximum(sample_low, sample_high)
+        rows_a = self.a.layout[self.a.visual_index(times_a)][:, None, :]
+        outside_range = np.maximum(low - rows_a, 0) + np.maximum(rows_a - high, 0)
+        floor: np.ndarray = outside_range.mean(axis=-1).min(axis=1) / self.visual_unit
+        return floor
+
     def along(self, times_a: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """`moment(times_a, times_a + offset)` for every offset, (offsets × times). When the times
         fall on evenly spaced samples of both videos (a run of windows), the samples are read as

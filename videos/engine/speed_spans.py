@@ -15,6 +15,7 @@ from videos.engine.passes.speed import (
     SLOWEST_RATE,
     Line,
     explains,
+    floor_cost,
     matches,
     mean_cost,
     refined_line,
@@ -161,12 +162,20 @@ def whole_programme_speed(
         return spans
     if not SLOWEST_RATE <= duration_b / duration_a <= FASTEST_RATE:
         return spans
-    line = refined_line(costs, Line(0.0, duration_a, 0.0, duration_b / duration_a))
+    guess = Line(0.0, duration_a, 0.0, duration_b / duration_a)
+    times = np.linspace(0.0, duration_a, _WHOLE_SAMPLES, endpoint=False)
+    spans_cost = _spans_cost(costs, spans, times)
+    # A line kept to both ends stays within _ENDS_TOGETHER of the guess all along. When even the
+    # floor of their costs there loses to the spans, searching them cannot change the answer: a
+    # long programme whose lengths differ by its edits is spared the search (0.3 s over 3 hours).
+    floor = floor_cost(costs, times, np.asarray(guess.b_at(times)), _ENDS_TOGETHER)
+    if floor > SECTION_CEILING or floor + _WHOLE_MARGIN >= spans_cost:
+        return spans
+    line = refined_line(costs, guess)
     if abs(float(line.b_at(0.0))) > _ENDS_TOGETHER or abs(float(line.b_at(duration_a)) - duration_b) > _ENDS_TOGETHER:
         return spans
-    times = np.linspace(0.0, duration_a, _WHOLE_SAMPLES, endpoint=False)
     along_line = float(mean_cost(costs, times, np.asarray(line.b_at(times))[None, :], np.array([1.0 / line.rate]))[0])
-    if along_line > SECTION_CEILING or along_line + _WHOLE_MARGIN >= _spans_cost(costs, spans, times):
+    if along_line > SECTION_CEILING or along_line + _WHOLE_MARGIN >= spans_cost:
         return spans
     start, end = (
         max(0.0, -line.b_start / line.rate),

@@ -367,6 +367,17 @@ def mean_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, rati
     return combined
 
 
+def floor_cost(costs: MomentCosts, times_a: np.ndarray, times_b: np.ndarray, reach: float) -> float:
+    """A floor under `mean_cost` of every row whose B times stay within `reach` seconds of
+    `times_b`: the picture's floor there (the sound costs at least nothing, and counts half)."""
+    visual = costs.visual_floor_near(times_a, times_b, reach)
+    # Where the reach runs off B, a row may pay the outside cost there instead.
+    off_b = (times_b - reach < 0) | (times_b + reach > costs.b.duration)
+    visual = np.where(off_b, np.minimum(visual, _OUTSIDE_COST), visual)
+    floor = float(visual.mean()) if len(visual) else 0.0
+    return floor / 2.0 if costs.with_sound and costs.a.sound is not None and costs.b.sound is not None else floor
+
+
 # --- findings ----------------------------------------------------------------------------------
 
 
