@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
-from videos.engine.passes.speed import Line, _section_cost, floor_cost, mean_cost, refined_line, section_between
+from videos.engine.model import Line
+from videos.engine.passes.speed import _section_cost, floor_cost, mean_cost, refined_line, section_between
 from videos.engine.pipeline import candidates
 from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, VideoSignals

@@ -12,7 +12,10 @@ import pytest
 
 from videos.embeddings.fingerprint import AUDIO_BANDS, AUDIO_RATE, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 from videos.engine import signals as engine_signals
+from videos.engine.passes.align import alignment_passes, refined_spans
+from videos.engine.passes.base import AlignmentSketch, PassState
 from videos.engine.pipeline import run
+from videos.engine.signals import PairSignals
 
 
 def _trimmed_with_an_overlay() -> tuple[Fingerprint, Fingerprint]:
@@ -74,7 +77,12 @@ def test_the_pipeline_runs_its_passes_in_order_and_the_result_says_what_each_cos
     result = run(a, b, alignment="cuts", screen_lines=([], []))
 
     assert list(result.pass_seconds) == [
-        "alignment",
+        "coarse alignment",
+        "local offsets",
+        "offsets and speed lines",
+        "edges",
+        "whole-programme speed",
+        "sound in step",
         "screening",
         "unrelated footage",
         "moves",
@@ -87,3 +95,22 @@ def test_the_pipeline_runs_its_passes_in_order_and_the_result_says_what_each_cos
     assert all(seconds >= 0.0 for seconds in result.pass_seconds.values())
     # Re-judged at another threshold, nothing runs again: no pass's time.
     assert result.with_threshold(0.3).pass_seconds == {}
+
+
+def test_the_alignment_hands_on_its_work_and_leaves_none_behind() -> None:
+    # Each alignment pass reads what the one before it found: after all of them, the spans are
+    # made and the sketch they were made from is gone (the finding passes read spans only).
+    a, b = _trimmed_with_an_overlay()
+    signals = PairSignals.of(a, b)
+    state = PassState()
+    seen: dict[str, AlignmentSketch | None] = {}
+    for step in alignment_passes("cuts"):
+        state = step.run(signals, state)
+        seen[step.name] = state.sketch
+
+    assert seen["coarse alignment"] is not None and len(seen["coarse alignment"].coarse[0])
+    assert seen["local offsets"] is not None and seen["local offsets"].votes
+    assert seen["offsets and speed lines"] is not None and seen["offsets and speed lines"].groups
+    assert state.sketch is None
+    assert state.spans == refined_spans(PairSignals.of(a, b), "cuts")
+    assert sum(span.a_end - span.a_start for span in state.spans) > 0.5 * a.duration

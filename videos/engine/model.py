@@ -58,6 +58,27 @@ class MatchedSpan:
         return times
 
 
+@dataclass(frozen=True)
+class Line:
+    """B's time as a line of A's: B = b_start + (A − a_start)·rate for A from a_start to a_end
+    (a speed change, or with rate 1 an offset)."""
+
+    a_start: float
+    a_end: float
+    b_start: float
+    rate: float
+
+    def b_at(self, times: np.ndarray | float) -> np.ndarray | float:
+        return self.b_start + (times - self.a_start) * self.rate
+
+    @property
+    def b_end(self) -> float:
+        return self.b_start + (self.a_end - self.a_start) * self.rate
+
+
+Vote = tuple[float, float, float]  # a window's (start, end) on A and the offset it votes for
+
+
 def monotone(spans: list[MatchedSpan]) -> list[MatchedSpan]:
     """Spans in order along both videos, none overlapping the one before on either video."""
     ordered: list[MatchedSpan] = []

@@ -8,10 +8,12 @@
 The pair's signals are built once (videos.engine.signals.PairSignals) and every pass reads them
 (videos.engine.passes.base.Pass: a name, and `run(signals, state) -> state`):
 
-1. On the fingerprints alone (`fingerprint_passes`): the matched spans (passes.align), the
-   stretches along them that move more than re-encoding does (passes.screen), and the spans cut
-   where they run through unrelated footage (passes.unrelated). A comparison made on the site stops
-   here to decide whether to verify at once or let a worker do it (videos.compare.services).
+1. On the fingerprints alone (`fingerprint_passes`): the matched spans (passes.align's six passes:
+   coarse alignment, local offsets, offsets and speed lines, edges, whole-programme speed, sound in
+   step), the stretches along them that move more than re-encoding does (passes.screen), and the
+   spans cut where they run through unrelated footage (passes.unrelated). A comparison made on the
+   site stops here to decide whether to verify at once or let a worker do it
+   (videos.compare.services).
 2. The findings (`finding_passes`): moves and swaps (passes.moves), A/V sync (passes.sync), speed
    (passes.speed), the candidates' scores, verified on the files when given (passes.measure), and
    the text on screen when its lines are given (passes.text).
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 from videos.embeddings.fingerprint import Fingerprint
 from videos.engine.model import Alignment, Difference
-from videos.engine.passes.align import Align
+from videos.engine.passes.align import alignment_passes
 from videos.engine.passes.base import Pass, PassState
 from videos.engine.passes.measure import Measure
 from videos.engine.passes.moves import Moves
@@ -57,7 +59,7 @@ _FINDING_ORDER = {"av_sync": 0, "speed": 1, "moved": 2, "text": 3}
 
 
 def fingerprint_passes(alignment: Alignment) -> list[Pass]:
-    return [Align(alignment), Screen(), Unrelated()]
+    return [*alignment_passes(alignment), Screen(), Unrelated()]
 
 
 def finding_passes(

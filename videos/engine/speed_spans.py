@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from videos.engine.model import MIN_SPAN_SECONDS, MatchedSpan, monotone
+from videos.engine.model import MIN_SPAN_SECONDS, Line, MatchedSpan, monotone
 from videos.engine.passes.speed import (
     FASTEST_RATE,
     GAP_COST,
     REPORTED_CHANGE,
     SECTION_CEILING,
     SLOWEST_RATE,
-    Line,
     explains,
     floor_cost,
     matches,

@@ -1,21 +1,27 @@
-"""Alignment to a fraction of a second, on the fingerprints (videos.embeddings.fingerprint).
+"""Alignment to a fraction of a second, on the fingerprints (videos.embeddings.fingerprint), as
+six passes (`alignment_passes`) that hand their work on in `PassState.sketch`:
 
-1. Coarse: the fingerprints pooled into 2 s clips, aligned as before (`none`, `offset`, or `cuts`,
-   the banded dynamic programme): which stretch of B faces which stretch of A, to a clip or so.
-2. Local offsets: every WINDOW_SECONDS of A, the offset (B time − A time) whose picture and sound
-   match best, searched at the picture rate within SEARCH_SECONDS of the coarse lag. Windows that
-   cannot tell (a still picture and silence; a stretch that matches nothing) abstain. Only some
-   windows are searched over every candidate (probes, and more where the offset changes); the
-   others confirm their neighbours' offset on a few candidates (videos.engine.windows).
-3. Spans: runs of windows that agree on the offset are one matched span; its offset is then refined
-   over the whole span to a fiftieth of a second (the sound's rate; the picture's between samples).
+1. Coarse (`CoarseAlignment`): the fingerprints pooled into 2 s clips, aligned as before (`offset`,
+   or `cuts`, the banded dynamic programme): which stretch of B faces which stretch of A, to a
+   clip or so.
+2. Local offsets (`LocalOffsets`): every WINDOW_SECONDS of A, the offset (B time − A time) whose
+   picture and sound match best, searched at the picture rate within SEARCH_SECONDS of the coarse
+   lag. Windows that cannot tell (a still picture and silence; a stretch that matches nothing)
+   abstain. Only some windows are searched over every candidate (probes, and more where the offset
+   changes); the others confirm their neighbours' offset on a few candidates (videos.engine.windows).
+3. Offsets (`Offsets`): runs of windows that agree on the offset, each run's offset refined over
+   the whole run to a fiftieth of a second (the sound's rate; the picture's between samples).
    Windows whose offsets drift along a line, or a stretch between two offsets where the windows
-   could not agree, may be B playing faster or slower (videos.engine.passes.speed): one span whose two
-   lengths differ, its rate refined over the whole of it like an offset, put in place among the
-   others by videos.engine.speed_spans.
-4. Edges: between two spans with offsets d1 < d2, B has d2 − d1 seconds that A has not ("only in
-   B"); with d1 > d2, A has them. Where exactly is the switch point that makes the cheapest path:
-   the picture's samples say it to a tenth of a second, and the sound to a fiftieth.
+   could not agree, may be B playing faster or slower (videos.engine.passes.speed): a sloped line,
+   its rate refined over the whole of it like an offset.
+4. Edges (`Edges`): between two runs with offsets d1 < d2, B has d2 − d1 seconds that A has not
+   ("only in B"); with d1 > d2, A has them. Where exactly is the switch point that makes the
+   cheapest path: the picture's samples say it to a tenth of a second, and the sound to a
+   fiftieth. The speed changes are put in place among the spans (videos.engine.speed_spans).
+5. Whole-programme speed (`WholeProgrammeSpeed`): one speed change from start to end, where it
+   matches better than the spans.
+6. Sound in step (`SoundInStep`): B's sound measured against its own picture; when it is out of
+   step, steps 2 to 5 again with B's sound moved back into step.
 
 Pure numpy over two Fingerprints; `Alignment` names the mode as in videos.engine.clip_grid.alignment.
 """
@@ -34,9 +40,9 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.model import MIN_SPAN_SECONDS, Alignment, MatchedSpan, monotone
-from videos.engine.passes.base import PassState
-from videos.engine.passes.speed import Line, refined_line, sloped_runs
+from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, monotone
+from videos.engine.passes.base import AlignmentSketch, Pass, PassState
+from videos.engine.passes.speed import refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
@@ -114,54 +120,150 @@ def _centred(first: ClipSeries, second: ClipSeries) -> tuple[ClipSeries, ClipSer
 # --- the alignment -------------------------------------------------------------------------------
 
 
-def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
-    """The matched spans of A and B, in order along both (see the module docstring)."""
-    a, b = signals.a, signals.b
-    if not len(a.visual) or not len(b.visual):
-        return []
+def alignment_passes(mode: Alignment) -> list[Pass]:
+    """The alignment's passes in order (see the module docstring); `none` matches the two from
+    their starts."""
     if mode == "none":
-        end = min(a.duration, b.duration)
-        return [MatchedSpan(0.0, end, 0.0, end)] if end > 0 else []
-    # Each video's 2 s clips, both at once: NumPy lets go of the interpreter lock in its loops,
-    # so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pooled_a, pooled_b = pool.map(_pooled, (a, b))
-    costs = signals.costs
-    coarse = coarse_lags(pooled_a, pooled_b, mode)
-    # B's sound measured against its own picture (videos.engine.passes.sync). Out of step, it pulled the
-    # joint alignment towards itself: the spans are made again with B's sound moved back into
-    # step, then measured against B's real sound.
-    spans = synced(costs, _aligned(costs, coarse, mode))
-    if any(span.sound_lag or span.sound_drift for span in spans):
-        in_step = MomentCosts(a, lagged_signals(b, spans))
-        spans = synced(costs, _aligned(in_step, coarse, mode))
-    return spans
+        return [FromTheStarts()]
+    return [CoarseAlignment(mode), LocalOffsets(), Offsets(mode), Edges(), WholeProgrammeSpeed(mode), SoundInStep(mode)]
 
 
-def _aligned(costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], mode: Alignment) -> list[MatchedSpan]:
-    """Spans from the windows' local offsets around the `coarse` lags (steps 2 to 4 of the module
-    docstring), picture and sound matched together."""
-    signals_a, signals_b = costs.a, costs.b
-    votes = window_offsets(costs, coarse, signals_a.duration, clip_seconds=CLIP_SECONDS)
-    lines: list[Line] = []  # speed changes (videos.engine.passes.speed): B's time a sloped line in A's
-    if mode == "offset":
-        voted = [offset for _, _, offset in votes]
-        global_offset = float(np.median(voted)) if voted else float(np.median(coarse[1]) if len(coarse[1]) else 0.0)
-        groups = [(0.0, signals_a.duration, global_offset)]
-    else:
-        lines, constant_votes = sloped_runs(votes)
-        groups = group_windows(constant_votes)
-        if not groups and not lines:
-            lag = float(np.median(coarse[1])) if len(coarse[1]) else 0.0
-            groups = [(0.0, signals_a.duration, lag)]
-    groups = [(start, end, _fine_offset(costs, start, end, offset)) for start, end, offset in groups]
-    if mode != "offset":
-        lines = [refined_line(costs, line) for line in lines] + speed_sections(costs, groups, lines)
-    spans = _spans_from_groups(costs, groups, signals_a.duration, signals_b.duration) if groups else []
-    spans = with_speed_changes(spans, lines, signals_a.duration, signals_b.duration)
-    if lines:
-        spans = speed_tidied(costs, spans, signals_a.duration, signals_b.duration)
-    return spans if mode == "offset" else whole_programme_speed(costs, spans, signals_a.duration, signals_b.duration)
+def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
+    """The matched spans of A and B, in order along both: the alignment's passes alone, untimed."""
+    state = PassState()
+    for step in alignment_passes(mode):
+        state = step.run(signals, state)
+    return state.spans
+
+
+@dataclass(frozen=True)
+class FromTheStarts:
+    """`none`: A and B matched second for second from their starts, as far as the shorter goes."""
+
+    name: str = "alignment"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        end = min(signals.a.duration, signals.b.duration)
+        matched = bool(len(signals.a.visual) and len(signals.b.visual)) and end > 0
+        return dataclasses.replace(state, spans=[MatchedSpan(0.0, end, 0.0, end)] if matched else [])
+
+
+@dataclass(frozen=True)
+class CoarseAlignment:
+    """Step 1: both videos as 2 s clips, aligned by `mode` (the banded dynamic programme for `cuts`)."""
+
+    mode: Alignment
+    name: str = "coarse alignment"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if not len(signals.a.visual) or not len(signals.b.visual):
+            return dataclasses.replace(state, spans=[], sketch=None)
+        # Each video's 2 s clips, both at once: NumPy lets go of the interpreter lock in its loops,
+        # so two threads keep both cores busy (~0.1 s of a 3-hour comparison).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pooled_a, pooled_b = pool.map(_pooled, (signals.a, signals.b))
+        return dataclasses.replace(state, sketch=AlignmentSketch(coarse_lags(pooled_a, pooled_b, self.mode)))
+
+
+@dataclass(frozen=True)
+class LocalOffsets:
+    """Step 2: each window's offset around the coarse lags (videos.engine.windows)."""
+
+    name: str = "local offsets"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if state.sketch is None:
+            return state
+        votes = window_offsets(signals.costs, state.sketch.coarse, signals.a.duration, clip_seconds=CLIP_SECONDS)
+        return dataclasses.replace(state, sketch=dataclasses.replace(state.sketch, votes=votes))
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """Step 3: the windows' votes as runs at one offset, each refined over its whole run, and
+    sloped lines where B plays at another speed (videos.engine.passes.speed), each refined too."""
+
+    mode: Alignment
+    name: str = "offsets and speed lines"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if state.sketch is None:
+            return state
+        costs, sketch, duration_a = signals.costs, state.sketch, signals.a.duration
+        lines: list[Line] = []
+        if self.mode == "offset":
+            voted = [offset for _, _, offset in sketch.votes]
+            lags = sketch.coarse[1]
+            offset = float(np.median(voted)) if voted else float(np.median(lags) if len(lags) else 0.0)
+            groups = [(0.0, duration_a, offset)]
+        else:
+            lines, constant_votes = sloped_runs(sketch.votes)
+            groups = group_windows(constant_votes)
+            if not groups and not lines:
+                lag = float(np.median(sketch.coarse[1])) if len(sketch.coarse[1]) else 0.0
+                groups = [(0.0, duration_a, lag)]
+        groups = [(start, end, _fine_offset(costs, start, end, offset)) for start, end, offset in groups]
+        if self.mode != "offset":
+            lines = [refined_line(costs, line) for line in lines] + speed_sections(costs, groups, lines)
+        return dataclasses.replace(state, sketch=dataclasses.replace(sketch, groups=groups, lines=lines))
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Step 4: the spans, each edge between two runs put where switching costs least, with the
+    speed changes put in place among them (videos.engine.speed_spans)."""
+
+    name: str = "edges"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if state.sketch is None:
+            return state
+        costs, groups, lines = signals.costs, state.sketch.groups, state.sketch.lines
+        duration_a, duration_b = signals.a.duration, signals.b.duration
+        spans = _spans_from_groups(costs, groups, duration_a, duration_b) if groups else []
+        spans = with_speed_changes(spans, lines, duration_a, duration_b)
+        if lines:
+            spans = speed_tidied(costs, spans, duration_a, duration_b)
+        return dataclasses.replace(state, spans=spans)
+
+
+@dataclass(frozen=True)
+class WholeProgrammeSpeed:
+    """Step 5: one speed change from start to end in place of the spans, where it matches better
+    (a whole programme played a little or far faster: videos.engine.speed_spans)."""
+
+    mode: Alignment
+    name: str = "whole-programme speed"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if state.sketch is None or self.mode == "offset":
+            return state
+        spans = whole_programme_speed(signals.costs, state.spans, signals.a.duration, signals.b.duration)
+        return dataclasses.replace(state, spans=spans)
+
+
+@dataclass(frozen=True)
+class SoundInStep:
+    """Step 6: B's sound measured against its own picture (videos.engine.passes.sync). Out of step,
+    it pulled the joint alignment towards itself: steps 2 to 5 run again with B's sound moved
+    back into step, and the spans are measured again against B's real sound."""
+
+    mode: Alignment
+    name: str = "sound in step"
+
+    def run(self, signals: PairSignals, state: PassState) -> PassState:
+        if state.sketch is None:
+            return state
+        spans = synced(signals.costs, state.spans)
+        if any(span.sound_lag or span.sound_drift for span in spans):
+            in_step = PairSignals(
+                signals.fingerprint_a, signals.fingerprint_b, signals.a, lagged_signals(signals.b, spans)
+            )
+            again = dataclasses.replace(state, sketch=AlignmentSketch(state.sketch.coarse))
+            for step in (LocalOffsets(), Offsets(self.mode), Edges(), WholeProgrammeSpeed(self.mode)):
+                again = step.run(in_step, again)
+            spans = synced(signals.costs, again.spans)
+        return dataclasses.replace(state, spans=spans, sketch=None)
 
 
 def _pooled(signals: VideoSignals) -> ClipSeries:
@@ -279,14 +381,3 @@ def _switch_point(costs: MomentCosts, low: float, high: float, first: float, sec
         if len(fine) >= 2:
             switch = best_switch(fine, moments(fine, first, True), moments(fine, second, True))
     return switch
-
-
-@dataclass(frozen=True)
-class Align:
-    """The matched spans, made anew (see the module docstring)."""
-
-    mode: Alignment
-    name: str = "alignment"
-
-    def run(self, signals: PairSignals, state: PassState) -> PassState:
-        return dataclasses.replace(state, spans=refined_spans(signals, self.mode))

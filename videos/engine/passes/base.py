@@ -11,8 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from videos.engine.model import Difference, MatchedSpan, Measured, Stretch
+import numpy as np
+
+from videos.engine.model import Difference, Line, MatchedSpan, Measured, Stretch, Vote
 from videos.engine.signals import PairSignals
+
+
+@dataclass(frozen=True)
+class AlignmentSketch:
+    """What the alignment's passes hand on before there are spans (videos.engine.passes.align):
+    the coarse pairs of 2 s clips, the windows' votes for an offset, the runs of windows at one
+    offset (`groups`, their offsets refined) and the sloped lines where B plays at another speed."""
+
+    coarse: tuple[np.ndarray, np.ndarray]  # A clip start times, B − A lag in seconds
+    votes: list[Vote] = field(default_factory=list)
+    groups: list[Vote] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,8 @@ class PassState:
     speed, text; judging at a threshold adds the rest)."""
 
     spans: list[MatchedSpan] = field(default_factory=list)
+    # The alignment's work before the spans are made; None once there is nothing to align.
+    sketch: AlignmentSketch | None = None
     candidates: list[Stretch] = field(default_factory=list)
     measured: list[Measured] = field(default_factory=list)
     findings: list[Difference] = field(default_factory=list)

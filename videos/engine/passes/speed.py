@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
+from videos.engine.model import Difference, Line, MatchedSpan, Severity, Vote, finding_over
 from videos.engine.passes.base import PassState
 from videos.engine.pitch import pitch_matched
 from videos.engine.signals import MomentCosts, PairSignals
@@ -56,26 +56,6 @@ _COARSE_STEP = 0.2
 _FINE_STEP = 0.04
 _FINE_REACH = 0.4  # a section's ends are refined this far either side of the coarse search's
 _OUTSIDE_COST = 2.0
-
-
-@dataclass(frozen=True)
-class Line:
-    """B = b_start + (A − a_start)·rate for A from a_start to a_end."""
-
-    a_start: float
-    a_end: float
-    b_start: float
-    rate: float
-
-    def b_at(self, times: np.ndarray | float) -> np.ndarray | float:
-        return self.b_start + (times - self.a_start) * self.rate
-
-    @property
-    def b_end(self) -> float:
-        return self.b_start + (self.a_end - self.a_start) * self.rate
-
-
-Vote = tuple[float, float, float]  # a window's (start, end) on A and the offset it votes for
 
 
 # --- slow changes: votes on a sloped line ------------------------------------------------------
