@@ -29,7 +29,7 @@ from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
 from sage.api.errors import SERVER_ERROR_MESSAGE, error_responses
-from sage.api.fields import IdField, TextField
+from sage.api.fields import CLIENT_ID_MAX, IdField, TextField
 from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
@@ -123,7 +123,7 @@ class MessageInput(serializers.Serializer[Any]):
         help_text="The question.",
     )
     client_id = TextField(
-        max_length=64,
+        max_length=CLIENT_ID_MAX,
         required=False,
         allow_blank=True,
         help_text="Your id for this question: sending it again returns the first answer, charged once.",

@@ -32,6 +32,7 @@ from billing.quota import chat_answer_pay, quota_consume, quota_release
 from chat import selectors
 from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
+from sage.api.fields import CLIENT_ID_MAX, client_id_or_none
 from sage.availability import unavailability
 from sage.errors import Conflict, Invalid
 from sage.queueing import TaskRef
@@ -137,11 +138,12 @@ def clean_question(text: object) -> str:
 
 
 def clean_client_id(client_id: object) -> str:
-    if client_id is None or client_id == "":
-        return ""
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        raise ChatInputError("client_id must be a string of at most 64 characters.")
-    return client_id
+    cleaned = client_id_or_none(client_id)
+    if cleaned is None:
+        raise ChatInputError(
+            f"client_id must be text of at most {CLIENT_ID_MAX} characters, without control characters."
+        )
+    return cleaned
 
 
 def answer_cost(viewer: Viewer) -> int:

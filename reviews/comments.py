@@ -23,7 +23,7 @@ from reviews.live import can_comment, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
-from sage.api.fields import is_id
+from sage.api.fields import CLIENT_ID_MAX, client_id_or_none, is_id
 from sage.errors import ApplicationError, Conflict, FieldInvalid, Invalid, NotFound, TooManyRequests
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
@@ -32,7 +32,6 @@ BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
 OWNER_NAME_FALLBACK = "Owner"
 REVIEWER_KEY = re.compile(r"[A-Za-z0-9_-]{32,128}", re.ASCII)
-CLIENT_ID_MAX = 64
 # Where in a body a line break is kept; every other control character is refused.
 _BODY_CONTROLS_ALLOWED = {"\n", "\t"}
 
@@ -138,13 +137,12 @@ class GuestCommentSaved:
 
 
 def _clean_client_id(client_id: object) -> str:
-    if client_id is None or client_id == "":
-        return ""
-    if not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX or _has_controls(client_id, set()):
+    cleaned = client_id_or_none(client_id)
+    if cleaned is None:
         raise FieldInvalid(
             f"An id of your own for the comment: text of at most {CLIENT_ID_MAX} characters.", field="client_id"
         )
-    return client_id
+    return cleaned
 
 
 def _sent_before(link: ShareLink, client_id: str, key_digest: str) -> Comment | None:

@@ -34,7 +34,6 @@ from reviews.comment_presenters import comment_json
 from reviews.comments import (
     AUTHOR_NAME_MAX,
     BODY_MAX,
-    CLIENT_ID_MAX,
     comment_create_by_guest,
     comment_delete,
     comment_delete_by_guest,
@@ -55,7 +54,7 @@ from reviews.selectors import (
 )
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
-from sage.api.fields import IdField, TextField
+from sage.api.fields import CLIENT_ID_MAX, IdField, TextField
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user

@@ -92,6 +92,25 @@ class NumberField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+# A sender's own id for what it sends (a chat question, a guest's comment), so that sending it again
+# after a lost reply stores it once: the column's length.
+CLIENT_ID_MAX = 64
+
+
+def client_id_or_none(value: object) -> str | None:
+    """The client id sent, "" when none was; None when what was sent cannot be one (not text, longer
+    than CLIENT_ID_MAX, or holding control characters). Each door says so in its own error shape."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > CLIENT_ID_MAX or any(_is_control(char) for char in value):
+        return None
+    return value
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0  # Unicode's "Cc"
+
+
 def is_id(value: object) -> TypeGuard[int]:
     """Whether a JSON value is a row's id: an integer from 1, and never `true` or `false`, which
     Python counts as 1 and 0 (so `int()`, a `pk=` lookup and DRF's related fields take them)."""

@@ -240,3 +240,19 @@ def test_an_event_stream_request_that_is_refused_gets_an_ordinary_json_error():
 
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
     assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("client_id", ["x" * 65, "tab\there", 7])
+def test_a_client_id_that_cannot_be_one_is_refused_and_nothing_is_asked(client_id):
+    user = UserFactory()
+    client = client_for(user)
+    conversation_id = client.post("/api/v1/conversations", {}, format="json").json()["id"]
+    balance = Wallet.objects.get(user=user).balance
+
+    response = client.post(
+        f"/api/v1/conversations/{conversation_id}/messages", {"text": "Hi", "client_id": client_id}, format="json"
+    )
+
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    assert "client_id" in json.dumps(response.json()["error"])
+    assert Message.objects.count() == 0 and Wallet.objects.get(user=user).balance == balance
