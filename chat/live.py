@@ -306,11 +306,6 @@ async def stream_answer(
             await asyncio.shield(db(services.question_store_embedding)(question_id=job.question_id, vector=vector))
 
 
-# How long a process keeps trying to close (and refund) an answer while the database is away; after
-# that, the beat's reaper closes it once CHAT_STALE_ANSWER_SECONDS have passed.
-CLOSE_WHEN_BACK_SECONDS = 300.0
-
-
 async def _close(closing: Callable[..., Message | None], job: AnswerJob, **fields: Any) -> Message | None:
     """Fail or cancel the answer (`closing`: its hold released, so it is refunded). When the database
     is away, it is closed in the background as soon as it is back, and its `done` published then:
@@ -335,7 +330,7 @@ async def _close_when_back(closing: Callable[..., Message | None], job: AnswerJo
         close,
         what=f"closing answer {job.answer_id}",
         transient=lambda error: unavailability(error) is not None,
-        within_seconds=CLOSE_WHEN_BACK_SECONDS,
+        within_seconds=services.CLOSE_WHEN_BACK_SECONDS,
     )
     if closed is not None:
         await publish_done(job.conversation_id, closed)

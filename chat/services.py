@@ -371,9 +371,10 @@ def _begin_statements(
     return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
 
 
-# How long a process keeps trying to fail an answer whose beginning's fate an outage hid; after that,
-# the beat's reaper closes it once CHAT_STALE_ANSWER_SECONDS have passed.
-FAIL_WHEN_BACK_SECONDS = 300.0
+# How long a process keeps trying to close an answer the database was away for (one whose beginning's
+# fate an outage hid, here; one under way, in chat.live); after that, the beat's reaper closes it
+# once CHAT_STALE_ANSWER_SECONDS have passed.
+CLOSE_WHEN_BACK_SECONDS = 300.0
 
 
 def _fail_when_back(answer_id: int) -> None:
@@ -386,7 +387,7 @@ def _fail_when_back(answer_id: int) -> None:
                 lambda: answer_fail(answer_id=answer_id, error=INTERRUPTED),
                 what=f"failing answer {answer_id}, begun as the database went away",
                 transient=lambda error: unavailability(error) is not None,
-                within_seconds=FAIL_WHEN_BACK_SECONDS,
+                within_seconds=CLOSE_WHEN_BACK_SECONDS,
             )
         except Exception:
             logger.warning("answer %s is left for the reaper", answer_id, exc_info=True)
