@@ -90,7 +90,7 @@ from videos.engine.clip_grid import (
 )
 from videos.engine.passes.align import refined_spans
 from videos.engine.pipeline import run
-from videos.engine.result import RefinedComparison
+from videos.engine.result import EngineResult
 from videos.engine.signals import PairSignals
 
 T = TypeVar("T")
@@ -303,7 +303,7 @@ def expected_refined(edits: Edits) -> tuple[list[float], list[tuple[str, float, 
     ]
 
 
-def refined_found_edits(result: RefinedComparison, edits: Edits) -> tuple[bool, str]:
+def refined_found_edits(result: EngineResult, edits: Edits) -> tuple[bool, str]:
     """Whether engine 2 found the edits and nothing else: every span's offset within
     OFFSET_TOLERANCE, every segment's kind and range within EDGE_TOLERANCE; and what it found."""
     offsets, segments = expected_refined(edits)
@@ -392,7 +392,7 @@ def sound_late(fingerprint: Fingerprint, lag: float) -> Fingerprint:
     return dataclasses.replace(fingerprint, audio=late)
 
 
-def engine_3(a: Fingerprint, b: Fingerprint, lines: tuple[list[ShownText], list[ShownText]]) -> RefinedComparison:
+def engine_3(a: Fingerprint, b: Fingerprint, lines: tuple[list[ShownText], list[ShownText]]) -> EngineResult:
     """What the site does to compare two videos on their fingerprints (no files: nothing verified
     on decoded frames): the comparison, then its text findings from both videos' screens."""
     return run(*as_read(a, b), alignment="cuts", screen_lines=lines)
@@ -401,7 +401,7 @@ def engine_3(a: Fingerprint, b: Fingerprint, lines: tuple[list[ShownText], list[
 FINDING_KINDS = ("av_sync", "text", "moved", "speed")
 
 
-def engine_3_found(result: RefinedComparison, edits: Edits, *, lag: float | None) -> tuple[bool, str]:
+def engine_3_found(result: EngineResult, edits: Edits, *, lag: float | None) -> tuple[bool, str]:
     """Whether engine 3 found engine 2's edits (refined_found_edits), the reworded lower third as
     the one "text" finding, and B's sound `lag` late (within 20 ms) as the one "av_sync" finding
     (none when `lag` is None); and what it found."""
@@ -430,7 +430,7 @@ class Engine3Run:
     seconds: list[float] = field(default_factory=list)
     passes: dict[str, float] = field(default_factory=dict)
 
-    def measure(self, function: Callable[[], RefinedComparison]) -> RefinedComparison:
+    def measure(self, function: Callable[[], EngineResult]) -> EngineResult:
         started = time.perf_counter()
         result = function()
         elapsed = time.perf_counter() - started
@@ -663,11 +663,11 @@ def main() -> int:
         f"and sound {SOUND_LAG:g} s late": (fingerprint_a, late_b),
     }
     runs_3 = {name: Engine3Run() for name in pairs_3}
-    results_3: dict[str, RefinedComparison] = {}
+    results_3: dict[str, EngineResult] = {}
     align_indexes(a, b, "cuts", metric="cosine")  # warm-up: BLAS starts its threads on first use
     run(fingerprint_a, fingerprint_b, alignment="cuts")
     result: ComparisonResult | None = None
-    refined_result: RefinedComparison | None = None
+    refined_result: EngineResult | None = None
     for _ in range(arguments.rounds):
         a_indexes, b_indexes = cuts.measure(lambda: align_indexes(a, b, "cuts", metric="cosine"))
         offset.measure(lambda: align_indexes(a, b, "offset", metric="cosine"))

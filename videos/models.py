@@ -438,7 +438,7 @@ class Comparison(models.Model):
     # Engine 2: False while `measured` holds the screening's figures for a worker to verify on the
     # files (videos.tasks.verify_comparison); the page and the API say so.
     verified = models.BooleanField(default=True)
-    # Engine 3 (videos.engine.pipeline.RefinedComparison.findings): what holds at any threshold —
+    # Engine 3 (videos.engine.pipeline.EngineResult.findings): what holds at any threshold —
     # moved stretches, A/V sync, speed, changed on-screen text — as segment dicts; listed among
     # `segments` once derived.
     findings = models.JSONField(default=list, blank=True)

@@ -20,7 +20,7 @@ from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.files import compare_files
 from videos.engine.model import Alignment, Difference
-from videos.engine.result import RefinedComparison
+from videos.engine.result import EngineResult
 
 MAIN = Programme(31, 36)
 OTHER = Programme(151, 20)  # other footage: inserted, or put in place of a stretch of MAIN
@@ -43,7 +43,7 @@ def rendered(folder: Path, name: str, cut: Version) -> Path:
     return path
 
 
-def compared(folder: Path, name: str, b: Version, alignment: Alignment = "cuts") -> RefinedComparison:
+def compared(folder: Path, name: str, b: Version, alignment: Alignment = "cuts") -> EngineResult:
     result = compare_files(
         rendered(folder, "a", version((MAIN, 0, 36))), rendered(folder, name, b), alignment=alignment
     )
@@ -63,7 +63,7 @@ def at(segment: Difference, a: tuple[float, float], b: tuple[float, float], tole
     )
 
 
-def of_kind(result: RefinedComparison, *kinds: str) -> list[Difference]:
+def of_kind(result: EngineResult, *kinds: str) -> list[Difference]:
     return [segment for segment in result.segments if segment.kind in kinds]
 
 

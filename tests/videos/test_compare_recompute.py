@@ -34,7 +34,7 @@ from videos.compare.recompute import (
     comparisons_recompute,
 )
 from videos.engine.model import MatchedSpan
-from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, EngineResult, judge
 from videos.models import Comparison, VideoFingerprint
 from videos.tasks import recompute_old_comparisons
 
@@ -47,7 +47,7 @@ def client_for(user) -> Client:
     return client
 
 
-def stand_in_engine(comparison: Comparison, threshold: float | None) -> RefinedComparison:
+def stand_in_engine(comparison: Comparison, threshold: float | None) -> EngineResult:
     """What the current engine would store for two videos that match throughout."""
     duration_a, duration_b = comparison.video_a.duration or 0.0, comparison.video_b.duration or 0.0
     return judge(
@@ -66,7 +66,7 @@ def engine(monkeypatch) -> list[int]:
     the ids of the rows it made, in order."""
     made: list[int] = []
 
-    def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison:
+    def refined_row(comparison: Comparison, threshold: float | None) -> EngineResult:
         made.append(comparison.pk)
         return stand_in_engine(comparison, threshold)
 
@@ -120,7 +120,7 @@ def test_a_crash_mid_way_loses_nothing_and_the_next_run_goes_on(engine, monkeypa
     first, second, third = older_rows(3)
     stored = compare_services.store_refined
 
-    def crash_on_the_second(comparison: Comparison, result: RefinedComparison) -> None:
+    def crash_on_the_second(comparison: Comparison, result: EngineResult) -> None:
         stored(comparison, result)  # written into the row, not yet saved…
         if comparison.pk == second.pk:
             raise SystemExit("the worker is killed")  # …when the worker dies

@@ -20,7 +20,7 @@ from videos.api.comparisons import comparison_payload
 from videos.compare import services as compare_services
 from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create
-from videos.engine.result import RefinedComparison
+from videos.engine.result import EngineResult
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.steps import embed_and_store_clips
 from videos.tasks import verify_comparison
@@ -123,7 +123,7 @@ def spans_near(start: float | None, end: float | None, expected: tuple[float, fl
     )
 
 
-def kinds(result: RefinedComparison) -> list[str]:
+def kinds(result: EngineResult) -> list[str]:
     return [segment.kind for segment in result.segments]
 
 

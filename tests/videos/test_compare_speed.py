@@ -25,7 +25,7 @@ from videos.embeddings.fingerprint import AUDIO_BANDS
 from videos.engine.model import STEP, Difference, MatchedSpan, Measured
 from videos.engine.passes.speed import speed_findings
 from videos.engine.pitch import pitch_matched
-from videos.engine.result import RefinedComparison, judge
+from videos.engine.result import EngineResult, judge
 
 FPS = 25
 MASTER = (320, 180)
@@ -98,13 +98,13 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pal_result(folder: Path) -> RefinedComparison:
+def pal_result(folder: Path) -> EngineResult:
     b = rendered_b(folder, "pal", whole_speed(PAL), SECONDS / PAL)
     return compare_files(rendered_a(folder), b)
 
 
 @pytest.fixture(scope="module")
-def section_result(folder: Path) -> RefinedComparison:
+def section_result(folder: Path) -> EngineResult:
     # A's 20–41 s in 14 s: 7 s less, a whole number of frames of both A (30 fps) and B (25 fps), so
     # that after it B shows A's very frames (at another phase, a train's fast motion would differ).
     b = rendered_b(folder, "section", section_speed(SECTION[0], SECTION[1], 1.5), SECONDS - 7.0)
@@ -312,5 +312,5 @@ def test_a_whole_programme_4_percent_fast_whose_sound_drifts_is_one_speed_and_on
     assert [sync.lag, lag_at_end] == pytest.approx([0.0, 0.2], abs=0.02)
 
 
-def of_kind(result: RefinedComparison, kind: str) -> list[Difference]:
+def of_kind(result: EngineResult, kind: str) -> list[Difference]:
     return [segment for segment in result.segments if segment.kind == kind]

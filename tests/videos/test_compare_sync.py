@@ -25,7 +25,7 @@ from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create, describe
 from videos.engine.model import MatchedSpan
 from videos.engine.passes.sync import av_sync_findings
-from videos.engine.result import RefinedComparison
+from videos.engine.result import EngineResult
 
 MAIN = Programme(83, 60)
 LAG_TOLERANCE = 0.02
@@ -108,11 +108,11 @@ def drifting(ms_per_minute: float) -> SoundChange:
     return change
 
 
-def sync_findings(result: RefinedComparison) -> list:
+def sync_findings(result: EngineResult) -> list:
     return [segment for segment in result.segments if segment.kind == "av_sync"]
 
 
-def other_segments(result: RefinedComparison) -> list:
+def other_segments(result: EngineResult) -> list:
     return [(s.kind, s.a_start, s.a_end, s.severity) for s in result.segments if s.kind != "av_sync"]
 
 

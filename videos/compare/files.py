@@ -8,7 +8,7 @@ from videos.embeddings.fingerprint import Fingerprint
 from videos.embeddings.local import LocalClipEmbedder
 from videos.engine.model import Alignment
 from videos.engine.pipeline import run
-from videos.engine.result import RefinedComparison
+from videos.engine.result import EngineResult
 from videos.screen_text.reading import read_screen
 
 
@@ -25,7 +25,7 @@ def compare_files(
     alignment: Alignment = "cuts",
     threshold: float | None = None,
     screen_text: bool = False,
-) -> RefinedComparison:
+) -> EngineResult:
     """Both files embedded and fingerprinted, aligned, screened and verified on the files; with
     `screen_text`, both screens read too (as the "reading the screen" stage would) and the text
     that changed between aligned moments among the findings."""

@@ -31,7 +31,7 @@ from videos.embeddings.fingerprint import FINGERPRINT_VERSION, Fingerprint, unpa
 from videos.embeddings.local import LocalClipEmbedder
 from videos.engine.model import Alignment, Difference, MatchedSpan, Measured, Metric
 from videos.engine.pipeline import candidates, finish, text_changes, with_text_findings
-from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, EngineResult, judge
 from videos.models import Comparison, Video, VideoFingerprint
 from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
@@ -155,7 +155,7 @@ def _refined(
     threshold: float | None,
     *,
     inline: float | None = None,
-) -> RefinedComparison:
+) -> EngineResult:
     """The current engine on two videos: aligned and screened on their fingerprints, the candidates verified
     on their files (read in place, or on S3 through a presigned address, in byte ranges: only the
     stretches verified are fetched) —
@@ -169,7 +169,7 @@ def _refined(
     return finish(screened, alignment=alignment, threshold=kept, sources=sources)
 
 
-def refined_row(comparison: Comparison, threshold: float | None) -> RefinedComparison | None:
+def refined_row(comparison: Comparison, threshold: float | None) -> EngineResult | None:
     """The current engine on a stored comparison's videos with its settings, verified on the files; None
     when either video has no fingerprint."""
     fingerprint_a, fingerprint_b = video_fingerprint(comparison.video_a), video_fingerprint(comparison.video_b)
@@ -187,7 +187,7 @@ CURRENT_ENGINE = 3
 UNMADE_ENGINE = 0
 
 
-def store_refined(comparison: Comparison, result: RefinedComparison) -> None:
+def store_refined(comparison: Comparison, result: EngineResult) -> None:
     # The text on screen as read so far (a video's screen read later refreshes these, see
     # `comparison_refresh_text_by_id`).
     result = with_text_findings(result, *screen_lines_to_compare(comparison.video_a, comparison.video_b))
@@ -310,7 +310,7 @@ def comparison_set_threshold(*, comparison: Comparison, threshold: float) -> Com
     return comparison
 
 
-def comparison_at(comparison: Comparison, threshold: float | None = None) -> RefinedComparison:
+def comparison_at(comparison: Comparison, threshold: float | None = None) -> EngineResult:
     """The stored alignment and measurements judged at `threshold` (the stored one when None), from
     what the row keeps: nothing is decoded, no clip row or transcript read."""
     return judge(
@@ -346,7 +346,7 @@ def segment_dicts(segments: list[Difference]) -> list[dict[str, Any]]:
     return rows
 
 
-def _store_derived(comparison: Comparison, result: RefinedComparison) -> None:
+def _store_derived(comparison: Comparison, result: EngineResult) -> None:
     segments = segment_dicts(result.segments)
     comparison.segments = segments
     comparison.similarity = round(result.similarity, 2)

@@ -1,4 +1,4 @@
-"""A video's fingerprint: what the refined comparison aligns and screens on, finer than the 2 s clips.
+"""A video's fingerprint: what the comparison engine aligns and screens on, finer than the 2 s clips.
 
 - Picture: VISUAL_RATE times a second, the frame shown at that moment (the last one whose
   timestamp is at or before it, as a player shows it), its dark borders cropped (so letterbox and

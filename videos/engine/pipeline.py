@@ -40,7 +40,7 @@ from videos.engine.passes.speed import Speed
 from videos.engine.passes.sync import Sync
 from videos.engine.passes.text import ScreenLine, Text, text_changes
 from videos.engine.passes.unrelated import Unrelated
-from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, RefinedComparison, judge
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, EngineResult, judge
 from videos.engine.signals import PairSignals
 from videos.engine.sources import MediaSource
 
@@ -80,7 +80,7 @@ def run(
     threshold: float | None = None,
     sources: tuple[MediaSource, MediaSource] | None = None,
     screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
-) -> RefinedComparison:
+) -> EngineResult:
     """Every pass in order, then judged at `threshold` (see the module docstring)."""
     screened = candidates(a, b, alignment)
     return finish(screened, alignment=alignment, threshold=threshold, sources=sources, screen_lines=screen_lines)
@@ -112,7 +112,7 @@ def finish(
     threshold: float | None,
     sources: tuple[MediaSource, MediaSource] | None,
     screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None = None,
-) -> RefinedComparison:
+) -> EngineResult:
     """The finding passes after `candidates`, and the result judged at `threshold`."""
     signals = screened.signals
     state = run_passes(signals, finding_passes(sources, screen_lines), screened.state)
@@ -132,8 +132,8 @@ def finish(
 
 
 def with_text_findings(
-    result: RefinedComparison, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
-) -> RefinedComparison:
+    result: EngineResult, lines_a: Sequence[ScreenLine], lines_b: Sequence[ScreenLine]
+) -> EngineResult:
     """`result` with its text findings made from these lines (any earlier ones replaced), judged again."""
     findings = [finding for finding in result.findings if finding.kind != "text"]
     findings += text_changes(result.spans, lines_a, lines_b)

@@ -37,7 +37,10 @@ CURVE_STEP = 0.5
 
 
 @dataclass(frozen=True, eq=False)
-class RefinedComparison:
+class EngineResult:
+    """What the engine found of a pair, judged at `threshold`: the one type the site, the API and
+    the exports read (videos.compare), whichever passes found it."""
+
     duration_a: float
     duration_b: float
     alignment: Alignment
@@ -67,7 +70,7 @@ class RefinedComparison:
         counts.update(segment.severity for segment in self.segments if segment.severity is not None)
         return dict(counts)
 
-    def with_threshold(self, threshold: float) -> RefinedComparison:
+    def with_threshold(self, threshold: float) -> EngineResult:
         return judge(
             duration_a=self.duration_a,
             duration_b=self.duration_b,
@@ -104,7 +107,7 @@ def judge(
     threshold: float,
     verified: bool = True,
     findings: list[Difference] | None = None,
-) -> RefinedComparison:
+) -> EngineResult:
     """Segments and similarity at `threshold` from the spans and what was measured, with the
     `findings` that hold at any threshold listed among them."""
     findings = findings or []
@@ -115,7 +118,7 @@ def judge(
     # With nothing matched at all, two videos are unrelated rather than one replaced by the other.
     kept_gaps, replaced = replaced_in_place(gaps) if spans else (gaps, [])
     segments = sorted(changed + kept_gaps + replaced + findings, key=_position)
-    return RefinedComparison(
+    return EngineResult(
         duration_a=duration_a,
         duration_b=duration_b,
         alignment=alignment,
