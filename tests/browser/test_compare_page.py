@@ -76,7 +76,7 @@ def open_comparison(page: Page, site_url: str, comparison: Comparison) -> Opened
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
     # Both files can play before the test starts the clock.
     page.wait_for_function(
-        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
+        "() => [...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
     )
     return Opened(page, comparison, errors)
 
@@ -1088,7 +1088,7 @@ def test_keys_follow_the_sites_one_scheme_with_a_help_overlay_on_both_pages(refi
     # The video page: the same keys where they fit, and its own help.
     page.goto(f"{site_url}/videos/{refined.comparison.video_a_id}/")
     video = page.locator("video[data-player]")
-    page.wait_for_function("document.querySelector('video[data-player]').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video[data-player]').readyState >= 1")
     page.locator("h1").click()
     page.keyboard.press("l")
     wait_until(lambda: video.evaluate("(v) => v.currentTime") == pytest.approx(10.0, abs=0.05), page)

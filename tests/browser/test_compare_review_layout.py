@@ -113,7 +113,7 @@ def open_page(browser: Any, site_url: str) -> Iterator[Any]:
         page.goto(f"{site_url}{where}")
         expect(page.get_by_role("button", name="Play both")).to_be_visible()
         page.wait_for_function(
-            "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
+            "() => [...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
         )
         return Opened(page, errors)
 

@@ -76,7 +76,7 @@ def test_a_link_to_a_moment_of_a_opens_b_at_the_time_the_speed_change_gives(
 ) -> None:
     opened = open_comparison(page, site_url, speed_comparison)
     page.goto(f"{site_url}/compare/{speed_comparison.pk}/?a=4")
-    page.wait_for_function("document.querySelector('video[data-player=\"b\"]').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video[data-player=\"b\"]').readyState >= 1")
 
     wait_until(lambda: abs(times(page)["b"] - b_for_a(4.0)) < 0.05, page)
     expect(page.locator('[data-time="a"]')).to_contain_text("00:04.0")

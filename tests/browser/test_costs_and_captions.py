@@ -57,7 +57,7 @@ def test_a_far_citation_and_a_summary_time_bring_the_player_into_view_and_seek_a
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
     player = "[data-video-page] video[data-player]"
-    page.wait_for_function(f"document.querySelector('{player}').readyState >= 1")
+    page.wait_for_function(f"() => document.querySelector('{player}').readyState >= 1")
 
     # A citation chip, read with the player scrolled out of view above it.
     chip = page.locator("[data-chat-panel] .chat-chip", has_text="[00:04] House tour")

@@ -201,7 +201,7 @@ def test_with_the_youtube_player_n_pauses_it_and_a_note_seeks_it(site_url: str, 
     page.route(f"{settings.YOUTUBE_BASE_URL}/iframe_api", fake_api)
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
-    page.wait_for_function("window.__youtube && window.__youtube.ready")
+    page.wait_for_function("() => window.__youtube && window.__youtube.ready")
     page.evaluate("window.__youtube.state = 1; window.__youtube.time = 31.5")  # playing, at 0:31.5
 
     page.get_by_role("heading", name="Notes").click()  # focus on the page, not in the player's frame

@@ -52,7 +52,7 @@ def open_shared_comparison(page: Page, url: str) -> list[str]:
     page.goto(url)
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
     page.wait_for_function(
-        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
+        "() => [...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
     )
     expect(comments_panel(page).locator('[data-comments-list][aria-busy="false"]')).to_be_attached()
     return errors
@@ -316,9 +316,9 @@ def test_on_a_shared_video_a_comment_marks_the_lane_under_the_player_and_seeks_i
     errors = script_errors(page)
     page.goto(shared_url(site_url, link))
     player = page.locator("video").first
-    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     player.evaluate("(video) => { video.currentTime = 6.5; }")
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
 
     post_comment(page, side=None, body="Nice transition", name="Ana")
     item = comment_items(page)
@@ -329,6 +329,6 @@ def test_on_a_shared_video_a_comment_marks_the_lane_under_the_player_and_seeks_i
     player.evaluate("(video) => { video.currentTime = 1; }")
     marker = page.locator(".comments-lane").get_by_role("button", name="Comment by Ana at 00:06.5")
     marker.click()
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
     assert errors == []
     context.close()

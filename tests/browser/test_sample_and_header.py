@@ -48,7 +48,7 @@ def test_a_new_account_opens_the_sample_comparison_in_one_click_for_free(site_ur
     expect(page.locator("[data-sample-notice]")).to_contain_text("read-only")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
     page.wait_for_function(
-        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 2)"
+        "() => [...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 2)"
     )
     expect(page.locator(".timeline-marker")).not_to_have_count(0)  # its differences, on the timeline
     expect(page.locator(".compare-note")).to_have_count(len(SAMPLE_NOTES))
@@ -65,7 +65,7 @@ def test_a_new_account_opens_the_sample_comparison_in_one_click_for_free(site_ur
     # A citation opens the sample at that moment of B (?tb=): B's player is there.
     chat.locator(".chat-chip").first.click()
     page.wait_for_url("**tb=*")
-    page.wait_for_function("document.querySelector('video[data-player=\"b\"]').currentTime > 15")
+    page.wait_for_function("() => document.querySelector('video[data-player=\"b\"]').currentTime > 15")
 
     # On a phone too, the sample's notice leaves Play and the timeline on the first screen.
     page.set_viewport_size({"width": 390, "height": 844})

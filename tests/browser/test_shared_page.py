@@ -68,7 +68,7 @@ def test_a_guest_plays_and_seeks_the_shared_comparison_and_every_request_stays_u
     page.goto(f"{site_url}/s/{token}/")
     expect(page.get_by_role("button", name="Play both")).to_be_visible()
     page.wait_for_function(
-        "[...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
+        "() => [...document.querySelectorAll('video[data-player]')].every((video) => video.readyState >= 3)"
     )
     expect(page.locator(".compare-note")).to_have_count(1)  # the owner's note, as the link chose
     expect(page.locator("[data-note-open]")).to_be_hidden()  # nothing to add

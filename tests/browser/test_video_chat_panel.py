@@ -168,7 +168,7 @@ def test_on_a_youtube_page_a_chip_seeks_the_youtube_player_or_opens_the_moment(
 
     page.goto(video_url)
     if youtube_reachable:
-        page.wait_for_function("window.__youtube && window.__youtube.ready")
+        page.wait_for_function("() => window.__youtube && window.__youtube.ready")
     chip = page.locator("[data-chat-panel] .chat-chip", has_text="[00:12] A talk")
     expect(chip).to_be_visible()
     expect(page.locator("[data-chat-panel] .chat-message-assistant em")).to_have_text("Let us begin.")

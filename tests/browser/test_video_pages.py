@@ -355,7 +355,7 @@ def test_with_the_youtube_player_a_line_click_seeks_it_and_the_transcript_follow
     log_in(page, site_url, person.email)
 
     page.goto(f"{site_url}/videos/{video.pk}/")
-    page.wait_for_function("window.__youtube && window.__youtube.ready")
+    page.wait_for_function("() => window.__youtube && window.__youtube.ready")
     assert page.evaluate("window.__youtube.element") == "youtube-player"
 
     transcript_line(page, "Let us begin.").get_by_role("link").click()

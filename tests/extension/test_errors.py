@@ -108,7 +108,7 @@ def test_tokens_short_too_many_requests_unreachable_and_disconnect(
     watch.evaluate("document.querySelector('#movie_player video').currentTime = 9")
     written = panel.locator("#note-list li", has_text="Written while the site was down")
     written.get_by_role("button", name="00:05", exact=True).click()
-    watch.wait_for_function("Math.abs(document.querySelector('#movie_player video').currentTime - 5) < 0.3")
+    watch.wait_for_function("() => Math.abs(document.querySelector('#movie_player video').currentTime - 5) < 0.3")
 
     # A range note: `[` where it starts, `]` where it ends.
     watch.evaluate("document.querySelector('#movie_player video').currentTime = 2")

@@ -128,13 +128,13 @@ def test_connect_add_note_ask_follow_and_reconnect(
     note_box = panel.get_by_label(re.compile(r"^Note at "))
     expect(note_box).to_be_focused()
     expect(panel.locator("#note-time")).to_have_text(re.compile(r"^00:0[34]$"))
-    watch.wait_for_function("document.querySelector('#movie_player video').paused")
+    watch.wait_for_function("() => document.querySelector('#movie_player video').paused")
     note_box.fill("The chorus starts here")
     panel.reload()  # a panel closed mid-note: what was typed comes back
     expect(note_box).to_have_value("The chorus starts here")
     assert player_paused(watch)
     note_box.press("Enter")
-    watch.wait_for_function("!document.querySelector('#movie_player video').paused")  # plays on
+    watch.wait_for_function("() => !document.querySelector('#movie_player video').paused")  # plays on
     expect(panel.locator("#note-list li", has_text="The chorus starts here")).to_contain_text(re.compile(r"00:0[34]"))
     note = Note.objects.get(video=video)
     assert note.text == "The chorus starts here" and 3.0 <= note.start < 4.5
@@ -182,7 +182,7 @@ def test_connect_add_note_ask_follow_and_reconnect(
     expect(panel.locator("#transcript-status")).to_have_text("1 line says “GIVE you”.")
     start_playing_at(watch, 9.0)
     panel.locator("#transcript-lines li", has_text="Never gonna give you up").get_by_role("button").click()
-    watch.wait_for_function("Math.abs(document.querySelector('#movie_player video').currentTime - 0.5) < 0.6")
+    watch.wait_for_function("() => Math.abs(document.querySelector('#movie_player video').currentTime - 0.5) < 0.6")
 
     # YouTube moves to another video in-page: the panel follows without a reload.
     panel.evaluate("window.__notReloaded = true")

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 
 def wait_paused(watch: Page, paused: bool) -> None:
-    watch.wait_for_function(f"{'' if paused else '!'}document.querySelector('#movie_player video').paused")
+    watch.wait_for_function(f"() => {'' if paused else '!'}document.querySelector('#movie_player video').paused")
 
 
 def test_a_note_from_the_youtube_page_by_key_and_by_shortcut(
