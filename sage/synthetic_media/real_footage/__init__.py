@@ -50,6 +50,14 @@ Issue 51's (9 tuning, 9 held out):
   moved: real_moved_earlier_closed, real_moved_later_gap_left; H real_moved_earlier_gap_left_near_end,
     H real_moved_later_near_end
   frame-rate conversion (reencode): real_converted_25_to_30000_1001; H real_converted_25_to_24
+Issue 51's second round (7 held out, on the FRESH reel: the footage in another order and from other
+points, under speech no other reel has; speechbrain's single-mic examples and VAD train.wav,
+faster-whisper's hotwords.mp3, CMU ARCTIC axb a0004 and a0006, same repositories and licences):
+  moved: H real_fresh_moved_earlier_gap_near_end, H real_fresh_moved_later_near_end,
+    H real_fresh_moved_to_near_start
+  speed: H real_fresh_whole_1_15x_fast, H real_fresh_whole_1_35x_pitch_kept,
+    H real_fresh_whole_1_5pct_slow_drifting
+  reencode: H real_fresh_converted_30000_1001_to_25
 """
 
 from __future__ import annotations
@@ -71,6 +79,7 @@ from .sources import (
     COFFEE,
     CUPS,
     DOG,
+    FRESH_SPEECH,
     HARVARD,
     JFK,
     JUGGLE,
@@ -115,6 +124,15 @@ TUNING = Reel("tuning", (Clip(DOG, 0, 9.6), Clip(CUPS, 0, 10.0), Clip(BLOCKS, 0,
 HELD_OUT = Reel("held_out", (Clip(COFFEE, 0, 9.5), Clip(JUGGLE, 0, 10.2), Clip(BEDROOM, 0, 6.6)), (JFK, LJ, VAD_VALID))
 LONG = Reel("long", (*HELD_OUT.clips, *TUNING.clips), (JFK, LJ, VAD_VALID, HARVARD))
 OTHER = Reel("other", (Clip(BIKES, 0, 10.0),), ARCTIC, speech_at=0.3, pause=0.4)
+# Held out in issue 51's second round: the footage in another order and from other points, under
+# speech no other reel has (the first round's held-out pairs were looked at to fix them).
+FRESH = Reel(
+    "fresh",
+    (Clip(JUGGLE, 1.0, 10.2), Clip(DOG, 0, 9.6), Clip(BEDROOM, 0, 6.6), Clip(COFFEE, 2.0, 9.5)),
+    FRESH_SPEECH,
+    speech_at=0.4,
+    pause=0.5,
+)
 
 
 def _whole(reel: Reel, **cut: object) -> Cut:
@@ -340,6 +358,17 @@ def _cases() -> list[RealCase]:
         ),
         converted("real_converted_25_to_30000_1001", tuning, 25, Fraction(30000, 1001)),
         converted("real_converted_25_to_24", held, 25, 24, held_out=True),
+        # Issue 51, second round: held out on the fresh reel, the kinds the first round's held-out
+        # pairs failed on (moves near the ends, whole programmes fast, slow with drift, 29.97 → 25).
+        moved(
+            "real_fresh_moved_earlier_gap_near_end", FRESH, 26.5, 31.5, 3.0, gap=Shot(OTHER, 1.5, 6.5), held_out=True
+        ),
+        moved("real_fresh_moved_later_near_end", FRESH, 1.5, 6.0, 32.2, held_out=True),
+        moved("real_fresh_moved_to_near_start", FRESH, 15.0, 20.5, 0.6, held_out=True),
+        sped_up("real_fresh_whole_1_15x_fast", FRESH, 1.15, held_out=True),
+        sped_up("real_fresh_whole_1_35x_pitch_kept", FRESH, 1.35, pitch_kept=True, held_out=True),
+        sped_up("real_fresh_whole_1_5pct_slow_drifting", FRESH, 0.985, drift_over_programme=0.18, held_out=True),
+        converted("real_fresh_converted_30000_1001_to_25", FRESH, Fraction(30000, 1001), 25, held_out=True),
     ]
 
 
