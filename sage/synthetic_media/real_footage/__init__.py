@@ -41,14 +41,15 @@ case's long reel, which joins both):
   text: real_lower_third_text; H real_lower_third_clock
   insert_remove: real_cut_and_insertion; picture: H real_logo; offset: H real_offset_start
   reencode: real_reencode_webm_small, H real_reencode_25fps_low_bitrate
-Issue 51's (9 tuning, 9 held out):
+Issue 51's (9 tuning, 9 held out at first; the five marked * failed held out and were then looked
+at to fix them, so they are tuning pairs now, on the held-out reel):
   speed, whole programme: real_whole_0_5pct_fast, real_whole_4pct_fast_pitch_kept,
     real_whole_1_25x_pitch_kept, real_whole_1_5x_fast, real_whole_40pct_slow; H real_whole_0_5pct_slow,
-    H real_whole_1pct_slow_pitch_kept, H real_whole_24_25_pal (24 fps shown at 25), H real_whole_1_2x_fast,
-    H real_whole_1_45x_pitch_kept
-  speed and drift: real_whole_4pct_fast_drifting; H real_whole_2pct_slow_drifting
-  moved: real_moved_earlier_closed, real_moved_later_gap_left; H real_moved_earlier_gap_left_near_end,
-    H real_moved_later_near_end
+    H real_whole_1pct_slow_pitch_kept, H real_whole_24_25_pal (24 fps shown at 25), * real_whole_1_2x_fast,
+    * real_whole_1_45x_pitch_kept
+  speed and drift: real_whole_4pct_fast_drifting; * real_whole_2pct_slow_drifting
+  moved: real_moved_earlier_closed, real_moved_later_gap_left; * real_moved_earlier_gap_left_near_end,
+    * real_moved_later_near_end
   frame-rate conversion (reencode): real_converted_25_to_30000_1001; H real_converted_25_to_24
 Issue 51's second round (7 held out, on the FRESH reel: the footage in another order and from other
 points, under speech no other reel has; speechbrain's single-mic examples and VAD train.wav,
@@ -300,15 +301,13 @@ def _cases() -> list[RealCase]:
         sped_up("real_whole_0_5pct_slow", held, 0.995, held_out=True),
         sped_up("real_whole_1pct_slow_pitch_kept", held, 0.99, pitch_kept=True, held_out=True),
         sped_up("real_whole_24_25_pal", held, 25 / 24, fps=(24, 25), held_out=True),
-        sped_up("real_whole_1_2x_fast", held, 1.2, held_out=True),
-        sped_up("real_whole_1_45x_pitch_kept", held, 1.45, pitch_kept=True, held_out=True),
-        sped_up(
-            "real_whole_2pct_slow_drifting", held, 0.98, pitch_kept=True, drift_over_programme=-0.15, held_out=True
-        ),
+        sped_up("real_whole_1_2x_fast", held, 1.2),
+        sped_up("real_whole_1_45x_pitch_kept", held, 1.45, pitch_kept=True),
+        sped_up("real_whole_2pct_slow_drifting", held, 0.98, pitch_kept=True, drift_over_programme=-0.15),
         moved("real_moved_earlier_closed", tuning, 18.4, 24.6, 4.1),
         moved("real_moved_later_gap_left", tuning, 1.2, 6.7, 22.5, gap=Shot(OTHER, 2.0, 7.5)),
-        moved("real_moved_earlier_gap_left_near_end", held, 20.0, 25.0, 1.0, gap=Shot(OTHER, 3.0, 8.0), held_out=True),
-        moved("real_moved_later_near_end", held, 0.5, 5.5, 25.8, held_out=True),
+        moved("real_moved_earlier_gap_left_near_end", held, 20.0, 25.0, 1.0, gap=Shot(OTHER, 3.0, 8.0)),
+        moved("real_moved_later_near_end", held, 0.5, 5.5, 25.8),
         retitled("real_lower_third_text", tuning, 4.2, 12.8, "NEWS 24", "NEWS 42"),
         retitled("real_lower_third_clock", held, 12.5, 21.3, "LONDON 14:05", "LONDON 14:50", held_out=True),
         cut_and_inserted("real_cut_and_insertion", tuning, (6.1, 9.4), 19.7, Shot(OTHER, 1.0, 3.7)),
