@@ -24,7 +24,7 @@ Files: `sources.py` (where each file comes from, its SHA-256, decoding), `cuts.p
 rendering), this module (the cases and their truth).
 
 A :class:`Reel` lays clips end to end (the picture, drawn at the case's master size, 30 fps: each
-output frame shows the clip's nearest earlier frame) under recordings laid end to end (the sound).
+output frame shows the clip's nearest frame) under recordings laid end to end (the sound).
 A :class:`Cut` plays stretches of reels (:class:`Shot`, each at a speed), with overlays over
 stretches of the case's main reel, B's sound shifted against its picture by a lag that may grow
 (`sound_lag`, `sound_drift`), and an `Encoding` (edits.Encoding). Each case states its truth from
