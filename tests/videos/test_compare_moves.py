@@ -9,17 +9,19 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sage.synthetic_media.edits import Change, Piece, Version, render_version
 from sage.synthetic_media.natural import Programme
 from sage.synthetic_media.overlays import Grade
-from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved, render_real_case
+from sage.synthetic_media.real_footage import HELD_OUT, TUNING, RealCase, moved, real_case_named, render_real_case
 from sage.synthetic_media.real_footage.cuts import Cut
 from sage.synthetic_media.real_footage.sources import missing_media
 from tests.videos.test_compare_sync import delayed, with_sound
 from videos.compare.files import compare_files
 from videos.engine.model import Alignment, Difference
+from videos.engine.passes.unrelated import smoothed
 from videos.engine.result import EngineResult
 
 MAIN = Programme(31, 36)
@@ -217,3 +219,44 @@ def test_a_6_s_stretch_of_real_footage_moved_later_is_one_move(
     assert [segment.kind for segment in result.segments if segment is not move] == (
         ["only_a"] if case.name.endswith("gap_left") else []
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # 20–25 s moved to 1 s, other footage left in its place: the alignment carried its first span
+        # back over B's first second, which is A's, and the move stopped a second short of its end.
+        "real_moved_earlier_gap_left_near_end",
+        # 0.5–5.5 s moved to end 0.5 s before the end: the opening half second is in its place, and
+        # a steady shot under the move matched a "2.5× section" on its picture alone.
+        "real_moved_later_near_end",
+        # 1.2–6.7 s moved later, other footage in its place: the alignment put A's silent opening
+        # second against a silent second of that footage, unrelated in picture only.
+        "real_moved_later_gap_left",
+    ],
+)
+def test_a_stretch_of_real_footage_moved_from_or_to_an_end_is_one_move_and_nothing_made_up(
+    folder: Path, name: str
+) -> None:
+    if missing := missing_media():
+        pytest.skip("the real footage and speech are not in the public media folder: " + missing[0])
+    case = real_case_named(name)
+    a, b = render_real_case(case, folder / "real")
+    result = compare_files(a, b)
+    print(f"\n{case.name}: {[_text(segment) for segment in result.segments]}")
+    [move] = of_kind(result, "moved")
+    truth = case.truth.segments[0]
+    assert at(move, (truth.a_start, truth.a_end), (truth.b_start, truth.b_end)), _text(move)
+    others = [segment for segment in result.segments if segment is not move]
+    # Only the other footage left where the stretch was, when there is some.
+    expected = case.truth.segments[1:]
+    assert [segment.kind for segment in others] == [gap.kind for gap in expected]
+    for segment, gap in zip(others, expected, strict=True):
+        assert [segment.b_start, segment.b_end] == pytest.approx([gap.b_start, gap.b_end], abs=BOUNDARY)
+
+
+def test_a_moving_mean_over_fewer_samples_than_its_width_keeps_their_number() -> None:
+    # A span under a second long is looked at for unrelated footage too (NumPy's "same"
+    # convolution gives the longer input's length: 10 means of 9 samples, one past their times).
+    means = smoothed(np.array([1.0, 2.0, 3.0]), 10)
+    assert means.tolist() == pytest.approx([2.0, 2.0, 2.0])

@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from scipy.signal import resample_poly  # type: ignore[import-untyped]  # scipy ships no stubs
 
 from sage.synthetic_media.corpus import CASES
 from sage.synthetic_media.edits import TruthSegment
@@ -29,7 +30,7 @@ from sage.synthetic_media.real_footage import (
     sped_up,
 )
 from sage.synthetic_media.real_footage.cuts import Clip, Reel
-from sage.synthetic_media.real_footage.sources import COFFEE, LJ, missing_media
+from sage.synthetic_media.real_footage.sources import COFFEE, LJ, clip_frames, missing_media
 from sage.synthetic_media.scoring import (
     FindingsTruth,
     Predicted,
@@ -40,6 +41,7 @@ from sage.synthetic_media.scoring import (
     score_case,
     totals,
 )
+from videos.embeddings.audio import Spectrogram
 
 SAMPLE_RATE = 48_000
 
@@ -221,3 +223,30 @@ def test_a_changed_caption_changes_the_picture_only_inside_its_box(real_media: N
     rows, columns = np.nonzero(changed.any(axis=0))
     assert rows.min() > 0.7 * 360 and columns.max() < 0.5 * 640  # only in the caption, bottom left
     assert float(during.mean()) < 3.0  # and barely: the box itself is the same on both
+
+
+def test_a_tape_speed_up_is_the_same_sound_played_faster_in_every_band(real_media: None) -> None:
+    # TINY's speech has a voice's sibilants up to 11 kHz: read 1.2× as fast by straight lines
+    # between samples, they folded back down as 2-3 dB more in the low bands, a change of sound.
+    case = sped_up("tiny_tape", TINY, 1.2)
+    played, original = case.b.sound(), case.a.sound()
+    # B brought back to A's pace (a polyphase filter: nothing folds), both at 16 kHz.
+    at_pace = resample_poly(resample_poly(played, 6, 5), 1, 3)
+    spectrogram = Spectrogram(16_000)
+    levels_a = spectrogram.levels(resample_poly(original, 1, 3))
+    levels_b = spectrogram.levels(at_pace[: round(len(original) / 3)])
+    count = min(len(levels_a), len(levels_b))
+    loud = levels_a[:count].max(axis=1) > 10  # where there is speech
+    difference = (levels_b[:count] - levels_a[:count])[loud].mean(axis=0)
+    assert np.abs(difference).max() < 0.5
+
+
+def test_each_frame_shows_the_nearest_frame_of_its_clip(real_media: None) -> None:
+    # The nearest earlier one showed the picture half a source frame late on average, by another
+    # amount for each clip's rate and each speed: 28 ms between two versions of one programme.
+    frames, rate = clip_frames(COFFEE, (320, 180))
+    clip = TINY.clips[0]
+    for number in range(30, 40):
+        early, late = (number + 0.4) / rate - clip.start, (number + 0.6) / rate - clip.start
+        assert np.array_equal(TINY.frame(early, (320, 180)), frames[number])
+        assert np.array_equal(TINY.frame(late, (320, 180)), frames[number + 1])

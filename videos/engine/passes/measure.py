@@ -7,16 +7,18 @@ benchmark on fingerprints alone, or a comparison a worker verifies later).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from videos.embeddings.audio import Spectrogram
 from videos.engine.model import STEP, Measured, Stretch
 from videos.engine.passes.base import PassState
 from videos.engine.passes.screen import picture_scores, sound_scores
 from videos.engine.signals import PairSignals
 from videos.engine.sources import MediaSource
-from videos.engine.verify import measure_pictures, measure_sound
+from videos.engine.verify import SOUND_RATE, measure_pictures, measure_sound
 
 # At most this many seconds are decoded to verify (a whole video that differs needs no more to say so).
 VERIFY_BUDGET_SECONDS = 900.0
@@ -56,7 +58,7 @@ def measure(
             rough.append(stretch)
     if to_verify and sources is not None:
         pictures = measure_pictures(sources[0], sources[1], to_verify)
-        sounds = measure_sound(sources[0], sources[1], to_verify)
+        sounds = _sounds(sources, to_verify)
         for number, stretch in enumerate(to_verify):
             sound = sounds[number] if sounds is not None else None
             measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
@@ -64,6 +66,35 @@ def measure(
         measured.extend(_screened(signals, stretch) for stretch in rough)
     measured.sort(key=lambda item: item.a_start)
     return measured
+
+
+def _sounds(sources: tuple[MediaSource, MediaSource], stretches: list[Stretch]) -> list[np.ndarray] | None:
+    """The stretches' sound scores on the files (None without sound). Verifying sets A's sound
+    frames against B's a whole frame either way at most; B played at another speed shares no
+    frames with A, its line is a few milliseconds off at places, and a stretch whose pitch was
+    kept is laid in grains a few milliseconds off its line: B's frames fall between A's, and the
+    first sound after a pause, 7 ms off, scores as a change (0.17, 0.31). So B's sound is also read
+    half a frame either side, and the closest counts, step by step."""
+    half = _frame_seconds() / 2
+    shifted = [
+        (number, dataclasses.replace(stretch, sound_lag=stretch.sound_lag + shift))
+        for number, stretch in enumerate(stretches)
+        if stretch.rate != 1.0
+        for shift in (-half, half)
+    ]
+    scores = measure_sound(sources[0], sources[1], stretches + [stretch for _, stretch in shifted])
+    if scores is None:
+        return None
+    closest = scores[: len(stretches)]
+    for (number, _), other in zip(shifted, scores[len(stretches) :], strict=True):
+        closest[number] = np.fmin(closest[number], other)
+    return closest
+
+
+@functools.cache
+def _frame_seconds() -> float:
+    """How far apart verifying's sound frames are."""
+    return Spectrogram(SOUND_RATE).hop / SOUND_RATE
 
 
 def _screened(signals: PairSignals, stretch: Stretch) -> Measured:

@@ -34,6 +34,7 @@ from videos.engine.passes.sync import MIN_LAG, measure_span
 from videos.engine.passes.unrelated import (
     SHORTEST_GAP,
     SMOOTH_SECONDS,
+    along_spans,
     fine_offset,
     flag_runs,
     grown,
@@ -67,6 +68,10 @@ SWAP_LENGTHS = 1.5
 # differ by at most this share of the longer.
 REPLACED_LENGTHS = 0.2
 _TOUCHING = 0.5  # seconds: a move and a span this close on both videos are neighbours
+# A span beside a move has its offset fitted again within REFIT_REACH (a picture sample and a
+# half), and takes it when it moves by REFIT_CHANGE or more (a sound frame and a half).
+REFIT_REACH = 0.16
+REFIT_CHANGE = 0.03
 _SAME_PLACE = 0.05
 
 
@@ -120,15 +125,73 @@ def find_moves(signals: PairSignals, spans: list[MatchedSpan]) -> FoundMoves:
         gaps_a = _without(gaps_a, start, end)
         gaps_b = _without(gaps_b, start + offset, end + offset)
     if moves:
+        refitted = [_fitted_beside(costs, span, moves) for span in placed]
+        # Screened again at their own offsets.
+        unscreened += [new for new, old in zip(refitted, placed, strict=True) if new is not old]
+        placed = refitted
         # The programmes' two ends take part as spans of no length, at offset 0 and end to end:
-        # the footage before the first span may be each video's opening, in its place.
+        # the footage before the first span may be each video's opening, in its place. They stand
+        # next to a hole whatever was found: the alignment carries its first and last spans to the
+        # videos' ends on no evidence, over what a move took away there.
         ends = (MatchedSpan(0.0, 0.0, 0.0, 0.0), MatchedSpan(a.duration, a.duration, b.duration, b.duration))
-        with_ends, added = grown(costs, [ends[0], *placed, ends[1]], [(start, end) for start, end, _ in moves])
-        placed = [span for span in with_ends if span.a_end - span.a_start >= MIN_SPAN_SECONDS]
-        unscreened += [span for span in added if span.a_end - span.a_start >= MIN_SPAN_SECONDS]
+        holes = [(0.0, 0.0), *((start, end) for start, end, _ in moves), (a.duration, a.duration)]
+        with_ends, added = grown(costs, [ends[0], *placed, ends[1]], holes)
+        placed = [span for number, span in enumerate(with_ends) if _kept(span, number, len(with_ends))]
+        # What they grew by is screened like them (every stretch a span covers is), however short.
+        unscreened += [span for span in added if span.a_end - span.a_start >= SHORTEST_GAP]
+        # The spans' edges moved: a move's edge held at one of them follows it.
+        moves = [_edged_again(costs, placed, move) for move in moves]
     moved = [_moved(start, end, start + offset, end + offset) for start, end, offset in sorted(moves)]
     partners = _swap_partners(placed, moved)
     return FoundMoves(placed, unscreened, sorted([*moved, *partners], key=lambda move: move.a_start or 0.0))
+
+
+def _fitted_beside(costs: MomentCosts, span: MatchedSpan, moves: list[tuple[float, float, float]]) -> MatchedSpan:
+    """A span beside a move (on A) with its offset fitted again over its own stretch, within
+    REFIT_REACH: the alignment's windows there saw the moved footage as well, and gave the span an
+    offset a few hundredths of a second off (36 ms on a 2 s opening before a stretch moved away),
+    its sound then heard as changed. A speed change or a sound out of step has its own fit."""
+    beside = any(
+        abs(span.a_end - start) <= _TOUCHING or abs(span.a_start - end) <= _TOUCHING for start, end, _ in moves
+    )
+    if not beside or abs(span.rate - 1.0) > 1e-6 or span.sound_lag or span.sound_drift:
+        return span
+    offset = fine_offset(costs, span.a_start, span.a_end, span.offset, reach=REFIT_REACH)
+    if abs(offset - span.offset) < REFIT_CHANGE:
+        return span
+    return MatchedSpan(span.a_start, span.a_end, span.a_start + offset, span.a_end + offset)
+
+
+def _kept(span: MatchedSpan, number: int, count: int) -> bool:
+    """Whether a span after growing is kept: MIN_SPAN_SECONDS long, or, the programmes' opening or
+    ending in place, long enough to be a gap judging would report (SHORTEST_GAP) if left out."""
+    least = SHORTEST_GAP if number in (0, count - 1) else MIN_SPAN_SECONDS
+    return span.a_end - span.a_start >= least
+
+
+def _edged_again(
+    costs: MomentCosts, spans: list[MatchedSpan], move: tuple[float, float, float]
+) -> tuple[float, float, float]:
+    """A move's edges found again among the spans as they are now (`_move_edge`), reaching as far
+    as the stretches no span covers around it now reach: the spans either side of its place may
+    have grown or given way since it was found."""
+    start, end, offset = move
+    duration_a, duration_b = costs.a.duration, costs.b.duration
+    gap_a = _around(_uncovered(spans, duration_a, duration_b, least=0.0)[0], start, end)
+    gap_b = _around(_uncovered(spans, duration_a, duration_b, least=0.0)[1], start + offset, end + offset)
+    if gap_a is None or gap_b is None:
+        return move
+    reach_before = start - max(gap_a[0], gap_b[0] - offset) + 0.5
+    reach_after = min(gap_a[1], gap_b[1] - offset) - end + 0.5
+    new_start = _move_edge(costs, start, offset, entering=True, limits=gap_a, gap_b=gap_b, reach=reach_before)
+    new_end = _move_edge(costs, end, offset, entering=False, limits=gap_a, gap_b=gap_b, reach=reach_after)
+    return (new_start, new_end, offset) if new_end - new_start >= MIN_MOVE_SECONDS else move
+
+
+def _around(gaps: list[tuple[float, float]], start: float, end: float) -> tuple[float, float] | None:
+    """The gap holding the middle of start–end."""
+    middle = (start + end) / 2
+    return next(((low, high) for low, high in gaps if low - 1e-6 <= middle <= high + 1e-6), None)
 
 
 def _in_order(spans: list[MatchedSpan], start: float, end: float, offset: float) -> bool:
@@ -174,15 +237,15 @@ def _moved(a_start: float, a_end: float, b_start: float, b_end: float) -> Differ
 
 
 def _uncovered(
-    spans: list[MatchedSpan], duration_a: float, duration_b: float
+    spans: list[MatchedSpan], duration_a: float, duration_b: float, *, least: float = MIN_MOVE_SECONDS
 ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """The stretches of A and of B that no span covers, MIN_MOVE_SECONDS or longer."""
+    """The stretches of A and of B that no span covers, `least` or longer."""
     gaps_a, gaps_b = [], []
     previous_a = previous_b = 0.0
     for span in [*spans, MatchedSpan(duration_a, duration_a, duration_b, duration_b)]:
-        if span.a_start - previous_a >= MIN_MOVE_SECONDS:
+        if span.a_start - previous_a >= max(least, 1e-6):
             gaps_a.append((previous_a, span.a_start))
-        if span.b_start - previous_b >= MIN_MOVE_SECONDS:
+        if span.b_start - previous_b >= max(least, 1e-6):
             gaps_b.append((previous_b, span.b_start))
         previous_a, previous_b = max(previous_a, span.a_end), max(previous_b, span.b_end)
     return gaps_a, gaps_b
@@ -314,12 +377,13 @@ def _move_edge(
     entering: bool,
     limits: tuple[float, float],
     gap_b: tuple[float, float],
+    reach: float = 0.5,
 ) -> float:
-    """Where, within half a second of `near` on A (inside both uncovered stretches), the moved
-    stretch starts (`entering`) or ends, at the sound's rate: inside it the moments cost little at
+    """Where, within `reach` of `near` on A (inside both uncovered stretches), the moved stretch
+    starts (`entering`) or ends, at the sound's rate: inside it the moments cost little at
     `offset`, outside it as much as unrelated ones."""
-    low = max(limits[0], gap_b[0] - offset, near - 0.5)
-    high = min(limits[1], gap_b[1] - offset, near + 0.5)
+    low = max(limits[0], gap_b[0] - offset, near - reach)
+    high = min(limits[1], gap_b[1] - offset, near + reach)
     times = np.arange(low, high, 1.0 / costs.a.audio_rate)
     if len(times) < 2:
         return min(max(near, low), high)
@@ -425,7 +489,9 @@ class Moves:
 
     def run(self, signals: PairSignals, state: PassState) -> PassState:
         found = find_moves(signals, state.spans)
-        candidates = state.candidates + (screen(signals, found.unscreened) if found.unscreened else [])
+        screened = state.candidates + (screen(signals, found.unscreened) if found.unscreened else [])
+        # Spans beside a move may have given way to it: candidates stay along what is left of them.
+        candidates = [piece for stretch in screened for piece in along_spans(stretch, found.spans)]
         candidates += moved_candidates(signals, found.spans, found.moves)
         return dataclasses.replace(
             state, spans=found.spans, candidates=candidates, findings=state.findings + found.moves

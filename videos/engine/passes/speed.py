@@ -49,6 +49,9 @@ _MIN_SLOPE = 0.002
 # (costs in units of two unrelated moments), and better than a cut or an insertion would, whose
 # unmatched time costs GAP_COST a sample.
 SECTION_CEILING = 0.5
+# Its sound too, where there is one: at this cost on average it is another sound (as unrelated
+# footage's is, videos.engine.passes.unrelated); a real section's costs under 0.2 (1.2× to 2.5×).
+SECTION_SOUND_CEILING = 0.5
 GAP_COST = 0.8
 _MIN_SECTION_SECONDS = 2.0
 _MAX_SECTION_SECONDS = 600.0
@@ -223,7 +226,28 @@ def section_between(
     # could not tell from a speed change (a 0.8 s insertion came out as a 1 s section at 0.56×).
     if section.a_end - section.a_start < _MIN_SECTION_SECONDS:
         return None
-    return section if SLOWEST_RATE <= section.rate <= FASTEST_RATE else None
+    if not SLOWEST_RATE <= section.rate <= FASTEST_RATE or not _sounds_alike(costs, section):
+        return None
+    return section
+
+
+def _sounds_alike(costs: MomentCosts, section: Line) -> bool:
+    """Whether B's sound along the section (as it is, or moved in pitch by its speed, whichever is
+    closer) is A's sound: a steady shot's picture matches itself at any speed, so over a moved or
+    cut stretch of one (a coffee cup on a table) the picture alone finds a "section" joining two
+    unrelated offsets, whose sound is then another sound."""
+    if not costs.with_sound or costs.a.sound is None or costs.b.sound is None:
+        return True
+    times = np.arange(section.a_start, section.a_end, 1.0 / costs.a.audio_rate)
+    times_b = np.asarray(section.b_at(times))
+    inside = (times_b >= 0) & (times_b <= costs.b.duration)
+    if inside.sum() < 2:
+        return True
+    levels_a = costs.a.sound[costs.a.sound_index(times[inside])].astype(np.float32)
+    levels_b = costs.b.sound[costs.b.sound_index(times_b[inside])].astype(np.float32)
+    plain = float(np.abs(levels_a - levels_b).mean()) / costs.sound_unit
+    shifted = float(np.abs(levels_a - pitch_matched(levels_b, 1.0 / section.rate)).mean()) / costs.sound_unit
+    return min(plain, shifted) < SECTION_SOUND_CEILING
 
 
 def _cut_cost(cost_1: np.ndarray, cost_2: np.ndarray, offset_1: float, offset_2: float) -> float:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videos.embeddings.fingerprint import AUDIO_STEPS_PER_DB
 from videos.engine.model import MIN_SPAN_SECONDS, STEP, MatchedSpan, Stretch
 from videos.engine.passes.base import PassState
 from videos.engine.passes.screen import screen
@@ -30,6 +31,11 @@ from videos.engine.signals import MomentCosts, PairSignals
 UNRELATED_COST = 0.5
 SMOOTH_SECONDS = 1.0
 MIN_UNRELATED_SECONDS = 1.0
+# Where both sounds are silent (within QUIET_DB of the fingerprint's floor) the sound cannot tell:
+# the picture alone says unrelated where it costs as much as two unrelated moments typically do
+# (a grade or a logo costs far less; a silent opening of other footage, 1.1 and more).
+QUIET_DB = 3.0
+PICTURE_ALONE_COST = 1.0
 # Such a stretch reaches out as far as picture and sound together cost EDGE_COST (the two sides of
 # a swap are often one shot, alike in picture for a while), and its edges, and a move's, are put
 # where the cost crosses it.
@@ -92,11 +98,11 @@ def without_unrelated(
         again = screen(signals, refitted + added)
         kept_candidates = sorted(kept_candidates + again, key=lambda stretch: stretch.a_start)
     # Spans may have shrunk at a switch (`_switched`): candidates stay along them.
-    kept_candidates = [piece for stretch in kept_candidates for piece in _along_spans(stretch, kept_spans)]
+    kept_candidates = [piece for stretch in kept_candidates for piece in along_spans(stretch, kept_spans)]
     return kept_spans, kept_candidates
 
 
-def _along_spans(stretch: Stretch, spans: list[MatchedSpan]) -> list[Stretch]:
+def along_spans(stretch: Stretch, spans: list[MatchedSpan]) -> list[Stretch]:
     """The parts of a candidate along the spans that face B where it does."""
     facing = [
         span
@@ -300,12 +306,16 @@ def _unrelated_runs(costs: MomentCosts, span: MatchedSpan, start: float, end: fl
     where A and B (along `span`) show unrelated footage, its edges to a fiftieth of a second."""
     step = 1.0 / costs.a.visual_rate
     times = np.arange(start + step / 2, end, step)
-    if len(times) * step < MIN_UNRELATED_SECONDS:
+    # Shorter than MIN_UNRELATED_SECONDS, a stretch is still looked at: at a span's end however
+    # short (below), as a span under a second long that matches nothing is.
+    if len(times) * step < SHORTEST_GAP:
         return []
     width = max(1, round(SMOOTH_SECONDS / step))
     picture, sound = _along(costs, span, times)
     if sound is not None:
-        unrelated = (smoothed(picture, width) >= UNRELATED_COST) & (smoothed(sound, width) >= UNRELATED_COST)
+        picture_smoothed = smoothed(picture, width)
+        unrelated = (picture_smoothed >= UNRELATED_COST) & (smoothed(sound, width) >= UNRELATED_COST)
+        unrelated |= (picture_smoothed >= PICTURE_ALONE_COST) & (smoothed(_both_quiet(costs, span, times), width) > 0.5)
         moment = (picture + sound) / 2
     else:
         unrelated = smoothed(picture, width) >= UNRELATED_COST
@@ -334,8 +344,22 @@ def _unlike(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> bool:
     if len(times) * (1.0 / costs.a.visual_rate) < SHORTEST_GAP:
         return False
     picture, sound = _along(costs, span, times)
-    unlike = float(np.mean(picture)) >= UNRELATED_COST
-    return unlike and (sound is None or float(np.mean(sound)) >= UNRELATED_COST)
+    if float(np.mean(picture)) < UNRELATED_COST:
+        return False
+    if sound is None or float(np.mean(sound)) >= UNRELATED_COST:
+        return True
+    return float(np.mean(picture)) >= PICTURE_ALONE_COST and float(np.mean(_both_quiet(costs, span, times))) > 0.5
+
+
+def _both_quiet(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> np.ndarray:
+    """Per time of A, whether A's sound and B's (along `span`, where it is heard) are both within
+    QUIET_DB of the fingerprint's floor in every band: silence matches silence, and says nothing."""
+    assert costs.a.sound is not None and costs.b.sound is not None
+    heard = b_times(span, times) + span.sound_lag + span.sound_drift * (times - span.a_start)
+    loudest_a = costs.a.sound[costs.a.sound_index(times)].max(axis=-1)
+    loudest_b = costs.b.sound[costs.b.sound_index(heard)].max(axis=-1)
+    quiet: np.ndarray = np.maximum(loudest_a, loudest_b) <= QUIET_DB * AUDIO_STEPS_PER_DB
+    return quiet
 
 
 def _along(costs: MomentCosts, span: MatchedSpan, times: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -431,9 +455,12 @@ def smoothed(values: np.ndarray, width: int) -> np.ndarray:
     """The moving mean over `width` samples (shorter at the ends)."""
     if width <= 1 or len(values) < 2:
         return values.astype(np.float64)
+    # The full convolution's middle: NumPy's "same" gives the longer input's length, and a span
+    # under a second long has fewer samples than a second's width.
     kernel = np.ones(width)
-    sums = np.convolve(values.astype(np.float64), kernel, mode="same")
-    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
+    middle = slice((width - 1) // 2, (width - 1) // 2 + len(values))
+    sums = np.convolve(values.astype(np.float64), kernel)[middle]
+    counts = np.convolve(np.ones(len(values)), kernel)[middle]
     smoothed: np.ndarray = sums / counts
     return smoothed
 
