@@ -10,7 +10,7 @@ import pytest
 
 from videos.embeddings.fingerprint import AUDIO_BANDS, LUMA_GRID, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 from videos.engine.passes.align import pooled_clips
-from videos.engine.signals import VideoSignals, grid_rows
+from videos.engine.signals import MomentCosts, VideoSignals, grid_rows
 
 
 def test_every_pass_shares_one_layout_of_a_fingerprint_without_each_samples_mean() -> None:
@@ -83,3 +83,29 @@ def test_two_second_clips_pool_each_clips_picture_and_sound(pictures: int, frame
     heard = sound.reshape(count, 100, -1) / 20.0
     np.testing.assert_allclose(pooled.visual, expected_picture, atol=1e-5)
     np.testing.assert_allclose(pooled.audio, np.concatenate([heard.mean(axis=1), heard.std(axis=1)], axis=1), atol=1e-5)
+
+
+@pytest.mark.parametrize("with_sound", [True, False])
+def test_costs_along_offsets_are_the_gathered_costs_to_the_bit(with_sound: bool) -> None:
+    # A window search reads each offset's costs along a run of samples in one compiled loop; they
+    # must be the figures the plain gathered measure gives, or a near tie could turn another way.
+    rng = np.random.default_rng(7)
+    pictures, frames = 600, 3000
+    a = Fingerprint(
+        visual=rng.integers(0, 256, size=(pictures, VISUAL_FEATURES), dtype=np.uint8),
+        audio=rng.integers(0, 256, size=(frames, AUDIO_BANDS), dtype=np.uint8) if with_sound else None,
+        duration=pictures / VISUAL_RATE,
+    )
+    b = Fingerprint(
+        visual=rng.integers(0, 256, size=(pictures, VISUAL_FEATURES), dtype=np.uint8),
+        audio=rng.integers(0, 256, size=(frames, AUDIO_BANDS), dtype=np.uint8) if with_sound else None,
+        duration=pictures / VISUAL_RATE,
+    )
+    costs = MomentCosts(VideoSignals(a), VideoSignals(b))
+    times = 3.0 + np.arange(200) / VISUAL_RATE
+    offsets = np.array([-2.5, -0.1, 0.0, 0.3, 12.0])
+
+    along = costs.along(times, offsets)
+
+    assert along.shape == (5, 200)
+    assert np.array_equal(along, costs.moment(times[None, :], times[None, :] + offsets[:, None]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numba
 import numpy as np
 
 from videos.embeddings.fingerprint import Fingerprint
@@ -151,24 +152,51 @@ class MomentCosts:
             if first is None or any(other is None or other[1] != first[1] for other in others):
                 return self.moment(times_a[None, :], times_a[None, :] + offsets[:, None])
             rows.append([first, *(other for other in others if other is not None)])
-        count = len(times_a)
-        result = np.empty((len(offsets), count), np.float32)
-        for number in range(len(offsets)):
-            for begin in range(0, count, _ALONG_CHUNK):
-                size = min(_ALONG_CHUNK, count - begin)
-                total: np.ndarray | None = None
-                for (part_a, part_b, _, _, unit), part_rows in zip(parts, rows, strict=True):
-                    (row_a, stride), (row_b, _) = part_rows[0], part_rows[1 + number]
-                    row_a, row_b = row_a + begin * stride, row_b + begin * stride
-                    difference = np.subtract(
-                        part_a[row_a : row_a + (size - 1) * stride + 1 : stride],
-                        part_b[row_b : row_b + (size - 1) * stride + 1 : stride],
-                    )
-                    cost = np.abs(difference, out=difference).mean(axis=-1) / unit
-                    total = cost if total is None else (total + cost) / 2.0
-                assert total is not None
-                result[number, begin : begin + size] = total
+        result: np.ndarray | None = None
+        for (part_a, part_b, _, _, unit), part_rows in zip(parts, rows, strict=True):
+            (row_a, stride), rows_b = part_rows[0], np.array([row for row, _ in part_rows[1:]], np.int64)
+            cost = np.empty((len(offsets), len(times_a)), np.float32)
+            _mean_distances_along(part_a, part_b, row_a, rows_b, stride, np.float32(unit), cost)
+            result = cost if result is None else (result + cost) / 2.0
+        assert result is not None
         return result
+
+
+@numba.njit(cache=True, nogil=True)
+def _mean_distances_along(
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    first_a: int,
+    firsts_b: np.ndarray,
+    stride: int,
+    unit: np.float32,
+    out: np.ndarray,
+) -> None:
+    """out[o, t] = mean |rows_a[first_a + t·stride] − rows_b[firsts_b[o] + t·stride]| / unit, to the
+    bit NumPy's `np.abs(a − b).mean(axis=-1) / unit` gives in float32: each row summed as NumPy sums
+    fewer than 128 values (eight running sums added in pairs; under eight, one by one). Compiled
+    (numba): NumPy made a difference array per chunk and offset, most of a window search's time."""
+    features = rows_a.shape[1]
+    count = np.float32(features)
+    sums = np.empty(8, np.float32)
+    for number in range(len(firsts_b)):
+        for step in range(out.shape[1]):
+            row_a, row_b = first_a + step * stride, firsts_b[number] + step * stride
+            total = np.float32(0.0)
+            column = 0
+            if features >= 8:
+                for lane in range(8):
+                    sums[lane] = abs(rows_a[row_a, lane] - rows_b[row_b, lane])
+                column = 8
+                while column + 8 <= features:
+                    for lane in range(8):
+                        sums[lane] += abs(rows_a[row_a, column + lane] - rows_b[row_b, column + lane])
+                    column += 8
+                total = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+            while column < features:
+                total += abs(rows_a[row_a, column] - rows_b[row_b, column])
+                column += 1
+            out[number, step] = total / count / unit
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,9 +278,6 @@ def grid_rows(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
         writeable=False,
     )
     return view
-
-
-_ALONG_CHUNK = 2048  # samples at a time in `MomentCosts.along`: the working arrays stay in the cache
 
 
 def _evenly(indexes: np.ndarray) -> tuple[int, int] | None:
