@@ -24,7 +24,7 @@ from tests.videos.test_compare_words import HEARD, HEARD_EARLY
 from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create, describe
 from videos.engine.model import MatchedSpan
-from videos.engine.passes.sync import av_sync_findings
+from videos.engine.passes.sync import _fitted, av_sync_findings
 from videos.engine.result import EngineResult
 
 MAIN = Programme(83, 60)
@@ -239,3 +239,18 @@ def test_a_drift_that_goes_on_across_a_cut_is_one_finding() -> None:
     [finding] = av_sync_findings(spans)
     assert finding.drift == pytest.approx(60.0)
     assert (finding.a_start, finding.a_end, finding.lag) == (0.0, 60.0, 0.0)
+
+
+def test_a_drift_holds_at_both_ends_of_its_span_or_is_no_drift() -> None:
+    # A frame-rate conversion: the sound in step throughout, the picture's offset read 60 ms off on
+    # two slow pieces in the middle. Dropping the first piece, a line through the rest "drifted" by
+    # −240 ms a minute (a false A/V finding on a clean copy); a drift must hold at both ends.
+    centres = np.array([4.0, 10.6, 17.2, 23.8, 30.3])
+    wobbling = np.array([0.003, 0.060, 0.063, -0.003, -0.018])
+    drifting = 0.010 + 0.004 * centres + np.array([0.004, -0.006, 0.002, 0.005, -0.003])
+
+    conversion = _fitted(centres, np.zeros(5), wobbling, 33.0)
+    drift = _fitted(centres, np.zeros(5), drifting, 33.0)
+
+    assert conversion is None or conversion.drift == 0.0
+    assert drift is not None and drift.drift == pytest.approx(0.004, abs=0.0005)

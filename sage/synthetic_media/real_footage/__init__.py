@@ -51,14 +51,15 @@ at to fix them, so they are tuning pairs now, on the held-out reel):
   moved: real_moved_earlier_closed, real_moved_later_gap_left; * real_moved_earlier_gap_left_near_end,
     * real_moved_later_near_end
   frame-rate conversion (reencode): real_converted_25_to_30000_1001; H real_converted_25_to_24
-Issue 51's second round (7 held out, on the FRESH reel: the footage in another order and from other
-points, under speech no other reel has; speechbrain's single-mic examples and VAD train.wav,
-faster-whisper's hotwords.mp3, CMU ARCTIC axb a0004 and a0006, same repositories and licences):
+Issue 51's second round (7 held out at first, the one marked * then studied to fix it; on the FRESH
+reel: the footage in another order and from other points, under speech no other reel has;
+speechbrain's single-mic examples and VAD train.wav, faster-whisper's hotwords.mp3, CMU ARCTIC axb
+a0004 and a0006, same repositories and licences):
   moved: H real_fresh_moved_earlier_gap_near_end, H real_fresh_moved_later_near_end,
     H real_fresh_moved_to_near_start
   speed: H real_fresh_whole_1_15x_fast, H real_fresh_whole_1_35x_pitch_kept,
     H real_fresh_whole_1_5pct_slow_drifting
-  reencode: H real_fresh_converted_30000_1001_to_25
+  reencode: * real_fresh_converted_30000_1001_to_25
 """
 
 from __future__ import annotations
@@ -367,7 +368,8 @@ def _cases() -> list[RealCase]:
         sped_up("real_fresh_whole_1_15x_fast", FRESH, 1.15, held_out=True),
         sped_up("real_fresh_whole_1_35x_pitch_kept", FRESH, 1.35, pitch_kept=True, held_out=True),
         sped_up("real_fresh_whole_1_5pct_slow_drifting", FRESH, 0.985, drift_over_programme=0.18, held_out=True),
-        converted("real_fresh_converted_30000_1001_to_25", FRESH, Fraction(30000, 1001), 25, held_out=True),
+        # Studied to fix a false A/V drift (a drift must hold at both ends of its span): tuning now.
+        converted("real_fresh_converted_30000_1001_to_25", FRESH, Fraction(30000, 1001), 25),
     ]
 
 

@@ -190,7 +190,10 @@ def _fitted(centres: np.ndarray, corrections: np.ndarray, lags: np.ndarray, leng
             if keep.sum() < max(3, 0.6 * len(lags)):
                 break
         else:
-            if abs(slope) * length >= MIN_DRIFT_CHANGE:
+            # A drift is a claim about the whole span: the pieces at both its ends must lie on the
+            # line. One dropped there leaves the line extrapolated where it was measured otherwise
+            # (a picture's offset read off by 60 ms on slow content, its lag with it).
+            if abs(slope) * length >= MIN_DRIFT_CHANGE and keep[0] and keep[-1]:
                 return SpanSync(correction, float(intercept), float(slope))
     agree = np.abs(lags - np.median(lags)) <= _AGREE
     if agree.sum() < max(MIN_PIECES, 0.6 * len(lags)):
