@@ -60,6 +60,8 @@ a0004 and a0006, same repositories and licences):
   speed: H real_fresh_whole_1_15x_fast, H real_fresh_whole_1_35x_pitch_kept,
     H real_fresh_whole_1_5pct_slow_drifting
   reencode: * real_fresh_converted_30000_1001_to_25
+Added when that one was studied (held out): reencode: H real_fresh_converted_24_to_30000_1001;
+  av_sync: H real_fresh_sound_drift_90ms_per_min
 """
 
 from __future__ import annotations
@@ -370,6 +372,9 @@ def _cases() -> list[RealCase]:
         sped_up("real_fresh_whole_1_5pct_slow_drifting", FRESH, 0.985, drift_over_programme=0.18, held_out=True),
         # Studied to fix a false A/V drift (a drift must hold at both ends of its span): tuning now.
         converted("real_fresh_converted_30000_1001_to_25", FRESH, Fraction(30000, 1001), 25),
+        # Added, held out, when the pair above was studied: the fix's own kinds on the fresh reel.
+        converted("real_fresh_converted_24_to_30000_1001", FRESH, 24, Fraction(30000, 1001), held_out=True),
+        sound_shifted("real_fresh_sound_drift_90ms_per_min", FRESH, 0.05, drift_ms_per_minute=90.0, held_out=True),
     ]
 
 
