@@ -29,7 +29,7 @@ from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
 from sage.api.errors import SERVER_ERROR_MESSAGE, error_responses
-from sage.api.fields import CLIENT_ID_MAX, IdField, TextField
+from sage.api.fields import ClientIdField, IdField, TextField
 from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
@@ -122,10 +122,7 @@ class MessageInput(serializers.Serializer[Any]):
         error_messages={"blank": "Type a question first: the message is empty."},
         help_text="The question.",
     )
-    client_id = TextField(
-        max_length=CLIENT_ID_MAX,
-        required=False,
-        allow_blank=True,
+    client_id = ClientIdField(
         help_text="Your id for this question: sending it again returns the first answer, charged once.",
     )
 

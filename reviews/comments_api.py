@@ -54,7 +54,7 @@ from reviews.selectors import (
 )
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
-from sage.api.fields import CLIENT_ID_MAX, IdField, TextField
+from sage.api.fields import ClientIdField, IdField, TextField
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
@@ -124,9 +124,7 @@ class GuestCommentInput(serializers.Serializer[Any]):
     parent = IdField(  # type: ignore[assignment]  # as in CommentOutput
         required=False, allow_null=True, help_text="Reply under this thread (its side and time are the reply's)."
     )
-    client_id = serializers.CharField(
-        required=False,
-        max_length=CLIENT_ID_MAX,
+    client_id = ClientIdField(
         help_text="Your own id for this comment: sent again with it (after a lost reply or a 503), the POST "
         "answers 200 with the comment stored the first time instead of storing a second.",
     )

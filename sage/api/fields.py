@@ -97,6 +97,30 @@ class NumberField(serializers.FloatField):
 CLIENT_ID_MAX = 64
 
 
+# No control characters (Unicode's "Cc", NUL included), as a pattern the schema publishes.
+_CLIENT_ID_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+
+
+class ClientIdField(serializers.CharField):
+    """A sender's own id for what it sends (`client_id_or_none`): optional, at most CLIENT_ID_MAX
+    characters, none of them a control character, and the schema says so (its pattern)."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", CLIENT_ID_MAX)
+        kwargs.setdefault("trim_whitespace", False)  # an id is what was sent: a tab around it is refused
+        kwargs["validators"] = [RegexValidator(_CLIENT_ID_PATTERN, message="No control characters.")]
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 def client_id_or_none(value: object) -> str | None:
     """The client id sent, "" when none was; None when what was sent cannot be one (not text, longer
     than CLIENT_ID_MAX, or holding control characters). Each door says so in its own error shape."""
