@@ -137,16 +137,7 @@ def with_text_findings(
     """`result` with its text findings made from these lines (any earlier ones replaced), judged again."""
     findings = [finding for finding in result.findings if finding.kind != "text"]
     findings += text_changes(result.spans, lines_a, lines_b)
-    return judge(
-        duration_a=result.duration_a,
-        duration_b=result.duration_b,
-        alignment=result.alignment,
-        spans=result.spans,
-        measured=result.measured,
-        threshold=result.threshold,
-        verified=result.verified,
-        findings=findings,
-    )
+    return result.judged_again(findings=findings)
 
 
 def run_passes(signals: PairSignals, passes: Sequence[Pass], state: PassState) -> PassState:

@@ -71,15 +71,20 @@ class EngineResult:
         return dict(counts)
 
     def with_threshold(self, threshold: float) -> EngineResult:
+        return self.judged_again(threshold=threshold)
+
+    def judged_again(self, *, threshold: float | None = None, findings: list[Difference] | None = None) -> EngineResult:
+        """Judged again from what was measured (nothing decoded, no pass run), at another threshold
+        or with other findings."""
         return judge(
             duration_a=self.duration_a,
             duration_b=self.duration_b,
             alignment=self.alignment,
             spans=self.spans,
             measured=self.measured,
-            threshold=threshold,
+            threshold=self.threshold if threshold is None else threshold,
             verified=self.verified,
-            findings=self.findings,
+            findings=self.findings if findings is None else findings,
         )
 
     @property
