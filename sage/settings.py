@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "accounts",
+    "workspaces",
     "billing",
     "videos",
     "notes",

@@ -1,0 +1,73 @@
+"""Workspaces (issue 52), the first slice: every account has a personal workspace it owns, made
+when the account is and, for accounts that existed before, by a migration; membership decides."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from accounts.models import User
+from sage.errors import NotFound
+from tests.factories import UserFactory
+from workspaces.models import Membership, Role, Workspace
+from workspaces.selectors import membership_in, personal_workspace_of, workspaces_of
+from workspaces.services import workspace_create_personal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_account_owns_its_personal_workspace_and_only_that() -> None:
+    user = UserFactory(display_name="Ana Lima")
+
+    workspace = personal_workspace_of(user)
+
+    assert (workspace.name, workspace.kind) == ("Ana Lima", Workspace.Kind.PERSONAL)
+    assert list(workspaces_of(user)) == [workspace]
+    assert [(m.user, m.role) for m in workspace.memberships.all()] == [(user, Role.OWNER)]
+    # Asked again (a retried sign-up, say), it is the same workspace, not a second one.
+    assert workspace_create_personal(user=user) == workspace
+    assert Workspace.objects.filter(created_by=user).count() == 1
+
+
+def test_another_persons_workspace_is_not_found_whether_or_not_it_exists() -> None:
+    owner, stranger = UserFactory(), UserFactory()
+    theirs = personal_workspace_of(owner)
+
+    for workspace_id in (theirs.pk, theirs.pk + 10_000, True, "1"):
+        with pytest.raises(NotFound):
+            membership_in(stranger, workspace_id)
+    assert membership_in(owner, theirs.pk).role == Role.OWNER
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.VIEWER, {Role.VIEWER}),
+        (Role.COMMENTER, {Role.VIEWER, Role.COMMENTER}),
+        (Role.EDITOR, {Role.VIEWER, Role.COMMENTER, Role.EDITOR}),
+        (Role.ADMIN, {Role.VIEWER, Role.COMMENTER, Role.EDITOR, Role.ADMIN}),
+        (Role.OWNER, set(Role)),
+    ],
+)
+def test_a_role_may_do_what_every_role_below_it_may(role: Role, allowed: set[Role]) -> None:
+    member = Membership(role=role)
+    assert {other for other in Role if member.may(other)} == allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -> None:
+    kept = UserFactory(email="kept@example.com", display_name="")  # has one already: it keeps that one
+    executor = MigrationExecutor(connection)
+    executor.migrate([("workspaces", "0001_initial")])
+    # Accounts made before workspaces existed: no signal ran for them.
+    User.objects.bulk_create([User(email="ada@example.com", display_name="Ada"), User(email="bo@example.com")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    for user in User.objects.all():
+        workspace = personal_workspace_of(user)
+        assert list(workspace.memberships.values_list("user", "role")) == [(user.pk, Role.OWNER)]
+    assert Workspace.objects.filter(created_by=kept).count() == 1
+    assert sorted(Workspace.objects.values_list("name", flat=True)) == ["Ada", "bo", "kept"]
