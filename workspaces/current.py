@@ -1,0 +1,98 @@
+"""The workspace a request acts in, and the role it acts with.
+
+A person may belong to several workspaces; each request acts in one. Pages choose it with the header
+switcher (kept in the session), an API token acts in the workspace chosen when it was made, a socket
+in its page's. Whatever is read or made goes through that workspace, so every selector asks here
+rather than taking one more argument on every call: `acting_membership(user)`.
+
+Where the choice is kept: on the request's own `User` instance (`wanted_workspace_id`), set by
+`WorkspaceMiddleware`, the API token authentication and the sockets. Each request loads its own
+instance, so nothing carries over between requests. Unset (tasks, the shell, older callers) means the
+personal workspace, which is what everything meant before workspaces existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import User
+from workspaces.models import ROLE_RANK, Membership, Role
+
+# The session key the header switcher writes.
+SESSION_KEY = "workspace_id"
+
+# What each role may not do, in words a person reads on a refusal.
+_REFUSALS: dict[str, str] = {
+    Role.COMMENTER: "Viewers of this workspace can watch and read, not comment or take notes.",
+    Role.EDITOR: "Only editors of this workspace can do this (upload, compare, chat, share).",
+    Role.ADMIN: "Only admins of this workspace can do this.",
+    Role.OWNER: "Only the owner of this workspace can do this.",
+}
+
+
+def _personal_membership(user: User) -> Membership:
+    return Membership.objects.select_related("workspace").get(
+        user=user, workspace__created_by=user, workspace__kind="personal"
+    )
+
+
+def acting_membership(user: User) -> Membership:
+    """The membership `user` acts through in this request: the wanted workspace's while they are a
+    member of it, else their personal workspace's. Looked up once per request."""
+    cached: Membership | None = getattr(user, "_acting_membership", None)
+    if cached is not None:
+        return cached
+    membership = None
+    if user.wanted_workspace_id is not None:
+        membership = (
+            Membership.objects.select_related("workspace")
+            .filter(user=user, workspace_id=user.wanted_workspace_id)
+            .first()
+        )
+    if membership is None:
+        membership = _personal_membership(user)
+    user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field
+    return membership
+
+
+def acting_workspace_id(user: User) -> int:
+    return acting_membership(user).workspace_id
+
+
+def act_in(user: User, workspace_id: int | None) -> None:
+    """Make `user` (this request's instance) act in `workspace_id` (None: the personal workspace)."""
+    user.wanted_workspace_id = workspace_id
+    if hasattr(user, "_acting_membership"):
+        del user._acting_membership
+
+
+def may(user: User, role: str) -> bool:
+    """Whether `user` may, in the workspace they act in, do what `role` may."""
+    return ROLE_RANK[acting_membership(user).role] >= ROLE_RANK[role]
+
+
+def require_role(user: User, role: str) -> Membership:
+    """The acting membership, when it may do what `role` may; else PermissionDenied (a 403 with a
+    sentence saying which role it takes)."""
+    membership = acting_membership(user)
+    if ROLE_RANK[membership.role] < ROLE_RANK[role]:
+        raise PermissionDenied(_REFUSALS.get(role, "Your role in this workspace does not allow this."))
+    return membership
+
+
+class WorkspaceMiddleware:
+    """Pages act in the workspace the header switcher chose (the session's), checked lazily: a page
+    that reads nothing of a workspace costs no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only a chosen workspace touches the user: with none, the personal one is the default.
+        wanted = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if isinstance(wanted, int) and request.user.is_authenticated:
+            act_in(request.user, wanted)
+        return self.get_response(request)
