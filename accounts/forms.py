@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,3 +61,9 @@ class ExtensionConnectDecisionForm(forms.Form):
 
     challenge = forms.CharField(max_length=43, widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("cancel", "Cancel")])
+    # The workspace the extension's token acts in (the service checks it is one of the person's).
+    workspace = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+
+    def __init__(self, *args: Any, workspaces: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].widget.choices = list(workspaces)

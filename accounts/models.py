@@ -94,6 +94,9 @@ class ApiToken(models.Model):
         BILLING_READ = "billing:read", "Read billing"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # The one workspace the token acts in (issue 52), chosen when it is made; it stops working when
+    # its user leaves that workspace.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)
     # The first characters of the secret, shown in lists so people can tell tokens apart.
     prefix = models.CharField(max_length=16)
@@ -148,6 +151,10 @@ class ExtensionConnect(models.Model):
     # cannot make them approve a request another account opened.
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="extension_connects")
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    # The workspace the person chose on approving: the token acts in it.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,9 @@ from django.utils import dateformat, timezone
 from accounts.models import ApiToken, ExtensionConnect, User
 from sage.errors import ApplicationError, Conflict, FieldInvalid
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
+from workspaces.current import act_through, acting_workspace_id
+from workspaces.models import Membership
+from workspaces.selectors import membership_in
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -53,17 +56,20 @@ def user_update_profile(*, user: User, display_name: str, ai_notes_enabled: bool
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+    *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None, workspace_id: int | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is never retrievable again."""
+    """Create a token and return it with its secret, which is never retrievable again. It acts in
+    `workspace_id` (one of the user's), else in the workspace the user acts in now."""
     unknown = set(scopes) - _VALID_SCOPES
     if unknown or not scopes:
         raise ValueError(f"Unknown or missing scopes: {sorted(unknown) or 'none given'}")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValueError("The expiry must be in the future.")
+    workspace = membership_in(user, workspace_id).workspace if workspace_id is not None else None
     secret = settings.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
+        workspace_id=workspace.pk if workspace is not None else acting_workspace_id(user),
         name=name.strip(),
         prefix=secret[: len(settings.API_TOKEN_PREFIX) + 6],
         secret_hash=hash_token_secret(secret),
@@ -100,6 +106,16 @@ def api_token_authenticate(secret: str) -> ApiToken:
         raise ApiTokenError("This API token has expired.", code="token_expired")
     if not token.user.is_active:
         raise ApiTokenError("This account is disabled.", code="account_disabled")
+    # The token acts in its workspace while its user belongs to it: removed, it opens nothing there
+    # (and does not fall back to another workspace the script never chose).
+    membership = (
+        Membership.objects.select_related("workspace").filter(user=token.user, workspace_id=token.workspace_id).first()
+    )
+    if membership is None:
+        raise ApiTokenError(
+            "This API token's workspace is no longer one you belong to: make a new token.", code="token_workspace_left"
+        )
+    act_through(token.user, membership)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -211,9 +227,13 @@ def extension_connect_show(*, user: User, challenge: str, browser: str) -> Exten
 
 
 @transaction.atomic
-def extension_connect_decide(*, user: User, challenge: str, approve: bool) -> ExtensionConnect:
+def extension_connect_decide(
+    *, user: User, challenge: str, approve: bool, workspace_id: int | None = None
+) -> ExtensionConnect:
     """Approve or cancel `user`'s pending request, once. No token yet: it is made when the extension
-    collects it, so its secret exists only in that one response."""
+    collects it, so its secret exists only in that one response. The token will act in
+    `workspace_id` (one of the user's; NotFound otherwise), else in the one the user acts in now."""
+    workspace = membership_in(user, workspace_id).workspace_id if workspace_id is not None else None
     request = (
         ExtensionConnect.objects.select_for_update()
         .filter(challenge=connect_challenge_clean(challenge), user=user)
@@ -227,7 +247,8 @@ def extension_connect_decide(*, user: User, challenge: str, approve: bool) -> Ex
         raise ConnectUnknown("This connect request has expired: start again from the extension.")
     request.outcome = ExtensionConnect.Outcome.APPROVED if approve else ExtensionConnect.Outcome.DENIED
     request.decided_at = timezone.now()
-    request.save(update_fields=["outcome", "decided_at"])
+    request.workspace_id = (workspace or acting_workspace_id(user)) if approve else None
+    request.save(update_fields=["outcome", "decided_at", "workspace"])
     return request
 
 
@@ -252,6 +273,7 @@ def extension_connect_redeem(*, verifier: str) -> ConnectRedeemed:
         user=request.user,
         name=extension_token_name(browser=request.browser, approved_at=request.decided_at),
         scopes=list(EXTENSION_SCOPES),
+        workspace_id=request.workspace_id,
     )
     request.token = token
     request.redeemed_at = timezone.now()

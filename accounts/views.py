@@ -27,7 +27,9 @@ from accounts.services import (
     extension_connect_show,
     user_update_profile,
 )
-from sage.errors import FieldInvalid
+from sage.errors import FieldInvalid, NotFound
+from workspaces.current import acting_workspace_id
+from workspaces.selectors import workspaces_of
 
 # The new secret travels to the next page view in a short-lived signed cookie that only the settings
 # page receives and that is deleted when shown: it is shown once and never stored on our side
@@ -132,7 +134,12 @@ def _render_connect(
         "state": state,
         "connect": connect,
         "check_code": connect_check_code(connect.challenge) if connect else "",
-        "decision_form": ExtensionConnectDecisionForm(initial={"challenge": connect.challenge}) if connect else None,
+        "decision_form": ExtensionConnectDecisionForm(
+            initial={"challenge": connect.challenge, "workspace": acting_workspace_id(connect.user)},
+            workspaces=[(workspace.pk, workspace.name) for workspace in workspaces_of(connect.user)],
+        )
+        if connect
+        else None,
         "error": error,
     }
     response = render(request, "accounts/extension_connect.html", context, status=status)
@@ -184,11 +191,14 @@ def _extension_connect_decide(request: HttpRequest) -> HttpResponse:
     challenge = form.cleaned_data["challenge"]
     try:
         extension_connect_decide(
-            user=_current_user(request), challenge=challenge, approve=form.cleaned_data["decision"] == "approve"
+            user=_current_user(request),
+            challenge=challenge,
+            approve=form.cleaned_data["decision"] == "approve",
+            workspace_id=form.cleaned_data["workspace"],
         )
     except FieldInvalid as exc:
         return _render_connect(request, state="error", error=exc.reason, status=400)
-    except ConnectUnknown as exc:
+    except (ConnectUnknown, NotFound) as exc:
         return _render_connect(request, state="error", error=exc.message, status=404)
     except ConnectDecided:
         pass  # a second click or another tab: the page below says what was decided

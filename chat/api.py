@@ -34,6 +34,7 @@ from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
 from videos.text_embedding.model import embed_query
+from workspaces.doors import WorkspaceRolePermission
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ class EventStreamRenderer(BaseRenderer):
         return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
 
 
-# Guests may chat: no account is needed, the viewer is a user or a guest id. Tokens need `chat` to write.
-GUESTS_WELCOME = [AllowAny, TokenScopePermission]
+# Guests may chat: no account is needed, the viewer is a user or a guest id. Tokens need `chat` to write,
+# and a member an editor's role in the workspace (chatting is an editor's, issue 52).
+GUESTS_WELCOME = [AllowAny, TokenScopePermission, WorkspaceRolePermission]
 CHAT_WRITES = {"POST": CHAT, "DELETE": CHAT}
 
 

@@ -35,9 +35,12 @@ from chat.models import Conversation, Message
 from sage import ratelimit
 from sage.availability import unavailability
 from sage.client_address import client_address_from_scope
-from sage.consumers import JsonSocket
-from sage.errors import ApplicationError, Conflict, Invalid, ServiceUnavailable, TooManyRequests
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
+from sage.errors import ApplicationError, Conflict, Forbidden, Invalid, ServiceUnavailable, TooManyRequests
+from sage.realtime import user_group
 from videos.text_embedding.batching import embed_text
+from workspaces.current import REFUSALS, may
+from workspaces.models import Role
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -53,11 +56,14 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     return viewer_from_request(request)
 
 
-def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | None:
+def _conversation_for(viewer: Viewer, conversation_id: int) -> tuple[Conversation | None, bool]:
+    """The viewer's conversation (None: not theirs, trashed, or no such), and whether they may ask in
+    it: a member's workspace role must reach an editor's (guests ask in their own)."""
     try:
-        return selectors.conversation_get_for_viewer(viewer, conversation_id)
-    except Http404:  # not theirs, trashed, or no such conversation (anything else is not a "no")
-        return None
+        conversation = selectors.conversation_get_for_viewer(viewer, conversation_id)
+    except Http404:  # (anything else is not a "no")
+        return None, False
+    return conversation, viewer.user is None or may(viewer.user, Role.EDITOR)
 
 
 class ChatQuestionThrottle:
@@ -89,8 +95,10 @@ class ChatConsumer(JsonSocket):
         if self.viewer.user is None and self.viewer.guest_id is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        if self.viewer.user is not None:
+            act_in_session_workspace(self.scope)  # checked with the conversation's own query
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        conversation = await live.db(_conversation_for)(self.viewer, self.conversation_id)
+        conversation, self.may_ask = await live.db(_conversation_for)(self.viewer, self.conversation_id)
         if conversation is None:
             await self.close(code=CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
             return
@@ -100,12 +108,25 @@ class ChatConsumer(JsonSocket):
         self.sent_done: set[int] = set()
         self.group = live.conversation_group(self.conversation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if self.viewer.user is not None:  # to hear that they left the conversation's workspace
+            self.member_group = user_group(self.viewer.user.pk)
+            await self.channel_layer.group_add(self.member_group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         # The answer being written (if any) goes on: it is saved, and a reconnect catches up.
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if hasattr(self, "member_group"):
+            await self.channel_layer.group_discard(self.member_group, self.channel_name)
+
+    async def push_event(self, message: dict[str, Any]) -> None:
+        """The user's own live events (balance, videos) belong to /ws/events/, not to a conversation."""
+
+    async def membership_ended(self, message: dict[str, Any]) -> None:
+        """Removed from (or left) the conversation's workspace: the conversation closes at once."""
+        if message.get("workspace_id") == self.conversation.workspace_id:
+            await self.close(code=CLOSE_MEMBERSHIP_ENDED)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -121,6 +142,9 @@ class ChatConsumer(JsonSocket):
     # --- client requests -------------------------------------------------------------------------
 
     async def _ask(self, text: object, client_id: object) -> None:
+        if not self.may_ask:
+            await self._refuse(Forbidden(REFUSALS[Role.EDITOR]), client_id=client_id)
+            return
         try:
             allowed = await self.throttle.allows_another()
         except ServiceUnavailable as unavailable:  # Redis cannot count it: refused, never unlimited

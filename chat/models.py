@@ -22,6 +22,11 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
     )
     guest_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A member's conversation lives in the workspace it was started in (issue 52): a conversation over
+    # the library asks that workspace's videos. A guest's has none (it is about one shared video).
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     video = models.ForeignKey(
         "videos.Video", null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
     )
@@ -34,6 +39,7 @@ class Conversation(models.Model):
         ordering = ["-updated_at", "-pk"]
         indexes = [
             models.Index(fields=["owner", "deleted_at", "-updated_at"], name="conversation_owner_list"),
+            models.Index(fields=["workspace", "deleted_at", "-updated_at"], name="conversation_workspace_list"),
             models.Index(fields=["deleted_at"], name="conversation_trash"),
         ]
         constraints = [

@@ -41,6 +41,7 @@ from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.vector_params import binary_vector
+from workspaces.current import acting_workspace_id
 
 # Queued by name (sage.queueing): chat.tasks runs these services, so they never import it.
 EMBED_ANSWER = TaskRef[[int]]("chat.tasks.embed_answer")
@@ -80,12 +81,15 @@ def conversation_create(*, viewer: Viewer, video: Video | None = None) -> Conver
     """A new conversation about `video` (already checked to be the viewer's) or the whole library."""
     if viewer.user is None and viewer.guest_id is None:
         raise ValueError("A guest needs an id before starting a conversation.")
-    if video is not None and (viewer.user is None or video.owner_id != viewer.user.pk):
-        raise ValueError("Only the video's owner may chat about it.")
+    if video is not None and (viewer.user is None or video.workspace_id != acting_workspace_id(viewer.user)):
+        raise ValueError("Only the video's workspace may chat about it.")
     if video is not None and video.status != Video.Status.READY:
         raise VideoNotReady(video)  # nothing to answer from yet; pages offer only ready videos
     return Conversation.objects.create(
-        owner=viewer.user, guest_id=None if viewer.user else viewer.guest_id, video=video
+        owner=viewer.user,
+        workspace_id=acting_workspace_id(viewer.user) if viewer.user else None,
+        guest_id=None if viewer.user else viewer.guest_id,
+        video=video,
     )
 
 

@@ -32,7 +32,7 @@ from notes.serializers import note_payload
 from sage.formatting import clock, clock_mark, clock_range, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
 from sage.queueing import TaskRef
-from sage.realtime import push_to_user
+from sage.realtime import push_to_workspace
 from sage.retrying import RetryNotice
 from videos.models import Transcript, TranscriptSegment, Video
 from videos.selectors import transcript_lines
@@ -315,7 +315,7 @@ def _push(note_id: int) -> None:
     """The note as it is now, to its owner's pages (sent after the transaction commits)."""
     note = Note.objects.filter(pk=note_id).first()
     if note is not None:
-        push_to_user(note.owner_id, "note", note_payload(note))
+        push_to_workspace(note.workspace_id, "note", note_payload(note))
 
 
 # --- the safety net ----------------------------------------------------------------------------

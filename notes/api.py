@@ -23,6 +23,7 @@ from notes.services import note_create, note_delete, note_update, video_for_note
 from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
+from workspaces.models import Role
 
 WRITE = ApiToken.Scope.NOTES_WRITE
 
@@ -73,6 +74,7 @@ def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str) -> H
 
 
 class VideoNotesApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -118,6 +120,7 @@ class VideoNotesApi(APIView):
 
 
 class NoteDetailApi(APIView):
+    workspace_roles = {"PATCH": Role.COMMENTER, "DELETE": Role.COMMENTER}
     token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from notes.models import Note
 from notes.serializers import note_payload
 from sage.queueing import TaskRef
-from sage.realtime import push_to_user
+from sage.realtime import push_to_workspace
 from videos.engine.sources import open_source
 from videos.models import Video
 from videos.pipeline.files import readable_source
@@ -96,7 +96,7 @@ def note_frame_ensure(*, note_id: int) -> bool:
             delete_frame_file(key)  # deleted while we worked: its signal found no still to remove
         return False
     note.frame_key = key
-    push_to_user(note.owner_id, "note", note_payload(note))
+    push_to_workspace(note.workspace_id, "note", note_payload(note))
     return True
 
 

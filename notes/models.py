@@ -19,6 +19,9 @@ class Note(models.Model):
         FAILED = "failed", "Failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="notes")
     start = models.FloatField(help_text="Seconds into the video.")
     end = models.FloatField(null=True, blank=True, help_text="Seconds; set for a note about a range.")
@@ -34,8 +37,8 @@ class Note(models.Model):
     class Meta:
         ordering = ["start", "pk"]
         indexes = [
-            models.Index(fields=["owner", "video", "start"], name="note_owner_video_start"),
-            models.Index(fields=["owner", "-created_at"], name="note_owner_newest"),
+            models.Index(fields=["workspace", "video", "start"], name="note_workspace_video_start"),
+            models.Index(fields=["workspace", "-created_at"], name="note_workspace_newest"),
             models.Index(fields=["ai_status"], name="note_ai_pending", condition=~Q(ai_status="")),
         ]
         constraints = [

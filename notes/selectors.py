@@ -12,8 +12,9 @@ from accounts.models import User
 from notes.models import Note
 from sage.text import storable
 from videos.models import Video
-from videos.selectors import video_get_for_user
+from videos.selectors import video_get_for_user, videos_for_user
 from videos.youtube import YouTubeError, parse_youtube_id
+from workspaces.current import acting_workspace_id
 
 # A proxy that merges slashes turns an encoded "https://…" into "https:/…".
 _SQUASHED_SCHEME = re.compile(r"^(https?):/+", re.IGNORECASE)
@@ -22,7 +23,7 @@ _MAX_ID_DIGITS = 18
 
 
 def notes_for_user(user: User) -> QuerySet[Note]:
-    return Note.objects.filter(owner=user)
+    return Note.objects.filter(workspace_id=acting_workspace_id(user))
 
 
 def note_get_for_user(user: User, pk: int | str) -> Note:
@@ -75,4 +76,4 @@ def video_for_ref(user: User, ref: VideoRef) -> Video | None:
     """My video that `ref` names; None for a YouTube video I have not added (my numeric id not found: 404)."""
     if ref.video_id is not None:
         return video_get_for_user(user, ref.video_id)
-    return Video.objects.filter(owner=user, source=Video.Source.YOUTUBE, youtube_id=ref.youtube_id).first()
+    return videos_for_user(user).filter(source=Video.Source.YOUTUBE, youtube_id=ref.youtube_id).first()

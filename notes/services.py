@@ -24,6 +24,7 @@ from sage.formatting import clock, clock_milliseconds
 from videos.models import Video
 from videos.services import video_add_youtube
 from videos.youtube import YouTubeError
+from workspaces.current import acting_workspace_id
 
 __all__ = ["NoteInvalid", "ai_notes_fill_waiting", "note_create", "note_delete", "note_update", "video_for_notes"]
 
@@ -98,6 +99,8 @@ def note_create(*, user: User, video: Video, start: float, end: float | None = N
     with transaction.atomic():
         note = Note.objects.create(
             owner=user,
+            # The workspace the note is taken in (a note on the shared sample stays the taker's).
+            workspace_id=acting_workspace_id(user),
             video=video,
             start=start,
             end=end,

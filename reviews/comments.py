@@ -27,6 +27,7 @@ from sage.api.fields import CLIENT_ID_MAX, client_id_or_none, is_id
 from sage.errors import ApplicationError, Conflict, FieldInvalid, Invalid, NotFound, TooManyRequests
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
+from workspaces.current import acting_workspace_id
 
 BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
@@ -194,7 +195,7 @@ def comment_create_by_guest(
         if (earlier := _sent_before(link, key, digest)) is not None:
             return GuestCommentSaved(earlier, replayed=True)
         raise
-    push_comment("comment.created", comment, owner_id=link.owner_id)
+    push_comment("comment.created", comment, workspace_id=link.workspace_id)
     return GuestCommentSaved(comment, replayed=False)
 
 
@@ -274,13 +275,13 @@ def owner_display_name(owner: User) -> str:
 @transaction.atomic
 def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Comment:
     """The owner's reply under `comment`'s thread (a reply to a reply joins the same thread)."""
-    if comment.link.owner_id != owner.pk:
+    if comment.link.workspace_id != acting_workspace_id(owner):
         raise NotFound("No such comment.")  # the callers' selector already said so
     clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     parent = comment.parent if comment.parent_id is not None else comment
     assert parent is not None
     reply = _reply(parent, body=clean_body, author_name=owner_display_name(owner), by_owner=True, key_digest="")
-    push_comment("comment.created", reply, owner_id=owner.pk)
+    push_comment("comment.created", reply, workspace_id=comment.link.workspace_id)
     return reply
 
 
@@ -295,16 +296,16 @@ def comment_set_resolved(*, comment: Comment, resolved: bool) -> Comment:
         changed = Comment.objects.filter(pk=comment.pk, resolved_at__isnull=False).update(resolved_at=None)
     comment.refresh_from_db(fields=["resolved_at"])
     if changed:
-        push_comment("comment.updated", comment, owner_id=comment.link.owner_id)
+        push_comment("comment.updated", comment, workspace_id=comment.link.workspace_id)
     return comment
 
 
 @transaction.atomic
 def comment_delete(*, comment: Comment) -> None:
     """Delete a comment and its replies (the owner, any comment on their objects; a guest, their own)."""
-    owner_id = comment.link.owner_id
+    workspace_id = comment.link.workspace_id
     # The event's data is read now: after the commit the rows are gone.
-    push_comment("comment.deleted", comment, owner_id=owner_id)
+    push_comment("comment.deleted", comment, workspace_id=workspace_id)
     comment.delete()
 
 

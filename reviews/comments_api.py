@@ -60,6 +60,8 @@ from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
+from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
+from workspaces.models import Role
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
 REVIEWER_KEY_HEADER = "X-Reviewer-Key"
@@ -156,8 +158,10 @@ class _GuestApi(APIView):
     CSRF token to fetch; writes carry a custom header (X-Reviewer-Key), which a cross-site form
     cannot send."""
 
+    workspace_roles = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
+
     authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, WorkspaceRolePermission]
 
     def _link(self, request: Request, token: str) -> ShareLink:
         link = share_link_for_request(request, token)
@@ -267,6 +271,7 @@ class StackCommentsApi(APIView):
 
 
 class CommentRepliesApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -290,6 +295,7 @@ def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Respo
 
 
 class CommentResolveApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -303,6 +309,7 @@ class CommentResolveApi(APIView):
 
 
 class CommentReopenApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -316,6 +323,7 @@ class CommentReopenApi(APIView):
 
 
 class CommentDetailApi(APIView):
+    workspace_roles = {"DELETE": Role.COMMENTER}
     token_scopes = {"DELETE": WRITE}
 
     @extend_schema(

@@ -42,11 +42,11 @@ def _in_thread_order(comments: Iterable[Comment]) -> list[ExportedComment]:
 
 
 class ReviewCommentReader:
-    """Only comments through the object's owner's own links (the links are theirs; a sample's
-    comparison, which everyone may export, has none)."""
+    """Only comments through the object's workspace's own links (a sample's comparison, which
+    everyone may export, has none of the exporter's)."""
 
     def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
-        comments = Comment.objects.filter(comparison=comparison, link__owner_id=comparison.owner_id)
+        comments = Comment.objects.filter(comparison=comparison, link__workspace_id=comparison.workspace_id)
         return _in_thread_order(comments.select_related("link"))
 
     def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
@@ -55,6 +55,6 @@ class ReviewCommentReader:
         grouped: dict[int, list[Comment]] = {}
         for comment in comments:
             assert comment.video_id is not None
-            if comment.link.owner_id == by_pk[comment.video_id].owner_id:
+            if comment.link.workspace_id == by_pk[comment.video_id].workspace_id:
                 grouped.setdefault(comment.video_id, []).append(comment)
         return {pk: _in_thread_order(rows) for pk, rows in grouped.items()}

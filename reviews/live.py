@@ -1,5 +1,5 @@
 """Live events of share links: to the link's guests (`share-link.<pk>`, the shared page's socket,
-`reviews.consumers`) and to the owner (`/ws/events/`, `sage.realtime.push_to_user`).
+`reviews.consumers`) and to the workspace's members (`/ws/events/`, `sage.realtime.push_to_workspace`).
 
 Everything here is sent after the current transaction commits (`sage.realtime` defers it), so a
 page never shows a comment that was rolled back, and a revoked link's sockets close only once the
@@ -11,7 +11,7 @@ from typing import Any
 
 from reviews.comment_presenters import comment_json
 from reviews.models import Comment, ShareLink
-from sage.realtime import object_group, push_to_object, push_to_user
+from sage.realtime import object_group, push_to_object, push_to_workspace
 
 LINK_KIND = "share-link"
 COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.deleted")
@@ -27,14 +27,14 @@ def can_comment(link: ShareLink) -> bool:
     return link.permission == ShareLink.Permission.COMMENT
 
 
-def push_comment(event: str, comment: Comment, *, owner_id: int) -> None:
-    """`event` (one of COMMENT_EVENTS) to the link's guests and to the owner. Build the data before a
-    delete: the pushes go after the commit, when the row is gone."""
+def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
+    """`event` (one of COMMENT_EVENTS) to the link's guests and to the link's workspace (every member's
+    open page). Build the data before a delete: the pushes go after the commit, when the row is gone."""
     assert event in COMMENT_EVENTS
     guest_data = comment_json(comment, owner_view=False)
     owner_data = comment_json(comment, owner_view=True)
     push_to_object(LINK_KIND, comment.link_id, event, guest_data)
-    push_to_user(owner_id, event, owner_data)
+    push_to_workspace(workspace_id, event, owner_data)
 
 
 def push_link_updated(link: ShareLink) -> None:

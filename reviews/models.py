@@ -29,6 +29,9 @@ class ShareLink(models.Model):
         COMMENT = "comment", "View and comment"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     comparison = models.ForeignKey(
         Comparison, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
     )

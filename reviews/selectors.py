@@ -22,6 +22,7 @@ from sage import ratelimit
 from sage.errors import ApplicationError, NotFound, TooManyRequests
 from videos.models import Comparison, Video, VideoStack
 from videos.versions.selectors import stack_latest_pair
+from workspaces.current import acting_workspace_id
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
 PASSWORD_ATTEMPTS = 10
@@ -44,8 +45,8 @@ class PasswordAttemptsExceeded(TooManyRequests):
 
 
 def share_links_for_object(user: User, shared: Comparison | Video | VideoStack) -> QuerySet[ShareLink]:
-    """The links `user` made to `shared`, newest first (revoked ones too: the owner sees what was)."""
-    links = ShareLink.objects.filter(owner=user)
+    """The workspace's links to `shared`, newest first (revoked ones too: what was stays visible)."""
+    links = ShareLink.objects.filter(workspace_id=acting_workspace_id(user))
     if isinstance(shared, Comparison):
         return links.filter(comparison=shared)
     if isinstance(shared, VideoStack):
@@ -55,7 +56,7 @@ def share_links_for_object(user: User, shared: Comparison | Video | VideoStack) 
 
 def share_link_get_for_user(user: User, pk: int | str) -> ShareLink:
     try:
-        return ShareLink.objects.filter(owner=user).get(pk=int(pk))
+        return ShareLink.objects.filter(workspace_id=acting_workspace_id(user)).get(pk=int(pk))
     except (ShareLink.DoesNotExist, ValueError, TypeError):
         raise Http404("No such link.") from None
 
@@ -148,7 +149,7 @@ def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
 
 def _owners(user: User) -> QuerySet[Comment]:
     # Through the link's owner: the links of revoked or expired links stay the owner's to read.
-    return Comment.objects.filter(link__owner=user)
+    return Comment.objects.filter(link__workspace_id=acting_workspace_id(user))
 
 
 def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:

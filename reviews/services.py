@@ -17,6 +17,7 @@ from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video, VideoStack
+from workspaces.current import acting_workspace_id
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
@@ -46,7 +47,7 @@ def share_link_create(
     password: str = "",
 ) -> tuple[ShareLink, str]:
     """A new link to `shared` (which the caller read through its ownership selector) and its token."""
-    if shared.owner_id != owner.pk:
+    if shared.workspace_id != acting_workspace_id(owner):
         # The callers' selectors already answered 404 for anyone else; this keeps the service honest.
         raise NotFound()
     name = _clean_name(name)
@@ -57,6 +58,7 @@ def share_link_create(
     token = new_token()
     link = ShareLink.objects.create(
         owner=owner,
+        workspace_id=shared.workspace_id,
         comparison=shared if isinstance(shared, Comparison) else None,
         video=shared if isinstance(shared, Video) else None,
         stack=shared if isinstance(shared, VideoStack) else None,

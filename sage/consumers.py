@@ -16,9 +16,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from sage import json_input
 from sage.errors import ApplicationError, Invalid, MalformedJson, NotFound
-from sage.realtime import object_authorizer, object_group, user_group
+from sage.realtime import object_authorizer, object_group, user_group, workspace_group
+from workspaces.current import SESSION_KEY, act_in, acting_workspace_id
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_MEMBERSHIP_ENDED = 4403
 
 # `<kind>.<id>`, ASCII only: `str.isdigit` and `int` accept other scripts' digits ("video.３" would be
 # video 3 under a group name Channels refuses), and Channels' group names are ASCII anyway.
@@ -57,14 +59,27 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
         return {"type": "error", **error.as_frame(), **extra}
 
 
+def act_in_session_workspace(scope: dict[str, Any]) -> None:
+    """Make the socket's user act in the workspace its page acts in (the session's, as
+    workspaces.current.WorkspaceMiddleware does for pages; checked on first use, with the socket's
+    first query). A socket opened before a switch keeps its workspace until it reconnects, as its
+    page does until reloaded."""
+    session = scope.get("session")
+    wanted = session.get(SESSION_KEY) if session is not None else None
+    act_in(scope["user"], wanted if isinstance(wanted, int) else None)
+
+
 class EventsConsumer(JsonSocket):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.joined: set[str] = {user_group(user.pk)}
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        act_in_session_workspace(self.scope)
+        self.workspace_id: int = await database_sync_to_async(acting_workspace_id)(user)
+        self.joined: set[str] = {user_group(user.pk), workspace_group(self.workspace_id)}
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -97,3 +112,10 @@ class EventsConsumer(JsonSocket):
 
     async def push_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": message["event"], "data": message["data"]})
+
+    async def membership_ended(self, message: dict[str, Any]) -> None:
+        """The member was removed from (or left) a workspace: a page acting in it loses its live events
+        at once, with a frame saying why (its next request finds the personal workspace)."""
+        if message.get("workspace_id") == self.workspace_id:
+            await self.send_json({"type": "membership.ended", "data": {"workspace_id": self.workspace_id}})
+            await self.close(code=CLOSE_MEMBERSHIP_ENDED)

@@ -83,6 +83,14 @@ class NotFound(ApplicationError):
     default_message = "Not found."
 
 
+class Forbidden(ApplicationError):
+    """Allowed to see it, not to do this (a workspace role that does not reach)."""
+
+    code = "permission_denied"
+    status = 403
+    default_message = "You may not do this."
+
+
 class Conflict(ApplicationError):
     """The request is fine but the object's state does not allow it now."""
 

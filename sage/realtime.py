@@ -1,6 +1,7 @@
 """The one way server code pushes live events to browsers (pipeline progress, balance changes…).
 
-Events go to a user's group (`user.<id>`) or an object's group (`<kind>.<pk>`, e.g. `video.12`).
+Events go to a user's group (`user.<id>`), a workspace's (`workspace.<id>`: every member's page acting
+in it) or an object's group (`<kind>.<pk>`, e.g. `video.12`).
 Browsers receive them on `/ws/events/` as `{"type": <event>, "data": {...}}`. Pushes are sent after
 the current transaction commits, so a browser never sees a state that was rolled back.
 """
@@ -33,6 +34,12 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def workspace_group(workspace_id: int) -> str:
+    """Every open page of the workspace's members that acts in it: what happens to the workspace's
+    videos, stacks and notes reaches them all."""
+    return f"workspace.{workspace_id}"
+
+
 def object_group(kind: str, pk: int | str) -> str:
     return f"{kind}.{pk}"
 
@@ -48,6 +55,10 @@ def object_authorizer(kind: str) -> ObjectAuthorizer | None:
 
 def push_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:
     _push_after_commit(user_group(user_id), event, data)
+
+
+def push_to_workspace(workspace_id: int, event: str, data: dict[str, Any]) -> None:
+    _push_after_commit(workspace_group(workspace_id), event, data)
 
 
 def push_to_object(kind: str, pk: int | str, event: str, data: dict[str, Any]) -> None:

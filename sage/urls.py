@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from sage import views
 from sage.api.views import api_fallback
 from videos import views as video_views
+from workspaces.switcher import switch_workspace
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("sharing/", include("reviews.urls")),
     path("s/", include("reviews.shared_urls")),
     path("search/", video_views.search_page, name="search"),
+    path("workspace/switch/", switch_workspace, name="workspace-switch"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sage.api.urls")),

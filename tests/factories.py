@@ -193,10 +193,13 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from reviews.services import share_link_create
+        from workspaces.current import act_in
 
         video, stack, comparison = kwargs.pop("video"), kwargs.pop("stack"), kwargs.pop("comparison")
         shared = next(row for row in (video, stack, comparison) if row is not None)
-        link, token = share_link_create(owner=shared.owner, shared=shared, **kwargs)
+        owner = shared.owner
+        act_in(owner, shared.workspace_id)  # made from the shared object's workspace, as its page does
+        link, token = share_link_create(owner=owner, shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
         return link
 

@@ -10,9 +10,9 @@ class VideosConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): models load only once the app registry is ready; vector_params before the
         # first connection copies psycopg's adapters.
-        from videos import models, vector_params  # noqa: F401
+        from videos import models, selectors, vector_params  # noqa: F401
 
-        # Browsers may watch a video's progress group only if the video is theirs.
+        # Browsers may watch a video's progress group only if the video is their workspace's.
         register_object_kind(
-            "video", lambda user, pk: pk.isdigit() and models.Video.objects.filter(pk=pk, owner=user).exists()
+            "video", lambda user, pk: pk.isdigit() and selectors.videos_for_user(user).filter(pk=pk).exists()
         )

@@ -1,4 +1,4 @@
-"""`/ws/videos/<id>/`: one video's progress, for its owner only."""
+"""`/ws/videos/<id>/`: one video's progress, for the members of its workspace only."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from sage.consumers import CLOSE_UNAUTHENTICATED, JsonSocket
+from accounts.models import User
+from sage.consumers import CLOSE_UNAUTHENTICATED, JsonSocket, act_in_session_workspace
 from sage.realtime import object_group
-from videos.models import Video
+from videos.selectors import videos_for_user
 
 CLOSE_NOT_FOUND = 4404
+
+
+def _in_my_workspace(user: User, video_id: int) -> bool:
+    return videos_for_user(user).filter(pk=video_id).exists()
 
 
 class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent gets an error frame at most
@@ -20,7 +25,8 @@ class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent ge
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         video_id = int(self.scope["url_route"]["kwargs"]["video_id"])
-        if not await database_sync_to_async(Video.objects.filter(pk=video_id, owner=user).exists)():
+        act_in_session_workspace(self.scope)
+        if not await database_sync_to_async(_in_my_workspace)(user, video_id):
             await self.close(code=CLOSE_NOT_FOUND)  # not theirs, or no such video: the same answer
             return
         self.group = object_group("video", video_id)

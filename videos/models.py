@@ -28,6 +28,9 @@ class VideoStack(models.Model):
     stack's page says what changed; a share link to a stack shows its newest pair."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_stacks")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -52,6 +55,9 @@ class Video(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
     youtube_id = models.CharField(max_length=11, blank=True)
@@ -106,7 +112,7 @@ class Video(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["owner", "status", "-created_at"]),
+            models.Index(fields=["workspace", "status", "-created_at"], name="video_workspace_status_newest"),
             # The takeover sweep (every 30 s) reads leases by expiry; only running videos have one.
             models.Index(
                 fields=["lease_expires_at"],
@@ -116,9 +122,9 @@ class Video(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "youtube_id"],
+                fields=["workspace", "youtube_id"],
                 condition=models.Q(source="youtube"),
-                name="one_video_per_youtube_id_per_owner",
+                name="one_video_per_youtube_id_per_workspace",
             ),
             models.UniqueConstraint(
                 fields=["stack", "version"], condition=models.Q(stack__isnull=False), name="one_video_per_version"
@@ -164,6 +170,9 @@ class Upload(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     video = models.OneToOneField(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True)
@@ -403,6 +412,9 @@ class Comparison(models.Model):
         CUTS = "cuts", "Cuts (insertions and removals)"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparisons")
+    # The workspace it lives in (issue 52): who may see and change it goes by membership there;
+    # `owner` is who made it, and stays when they leave.
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     video_a = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
     video_b = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.COSINE)
@@ -449,7 +461,7 @@ class Comparison(models.Model):
         ordering = ["-updated_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "video_a", "video_b", "metric", "alignment"], name="one_comparison_per_setting"
+                fields=["workspace", "video_a", "video_b", "metric", "alignment"], name="one_comparison_per_setting"
             ),
             models.CheckConstraint(condition=~models.Q(video_a=models.F("video_b")), name="comparison_of_two_videos"),
         ]

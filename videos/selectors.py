@@ -45,10 +45,12 @@ from videos.text_search.words import (
 )
 from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
+from workspaces.current import acting_workspace_id
 
 
 def videos_for_user(user: User) -> QuerySet[Video]:
-    return Video.objects.filter(owner=user)
+    """The videos of the workspace `user` acts in (workspaces.current): theirs and their team's."""
+    return Video.objects.filter(workspace_id=acting_workspace_id(user))
 
 
 def video_get_for_user(user: User, pk: int | str) -> Video:
@@ -66,14 +68,17 @@ SHARED_SAMPLE = Q(owner__is_sample_owner=True)
 def video_get_to_view(user: User, pk: int | str) -> Video:
     """My video, or one of the shared sample's, to look at (pages, files, pictures): never to change."""
     try:
-        return Video.objects.filter(Q(owner=user) | SHARED_SAMPLE).get(pk=int(pk))
+        return Video.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE).get(pk=int(pk))
     except (Video.DoesNotExist, ValueError, TypeError):
         raise Http404("No such video.") from None
 
 
 def upload_get_for_user(user: User, pk: uuid.UUID | str) -> Upload:
     try:
-        return Upload.objects.select_related("video").get(pk=uuid.UUID(str(pk)), owner=user)
+        # The uploader's own: a colleague sees the video, not the upload still arriving in parts.
+        return Upload.objects.select_related("video").get(
+            pk=uuid.UUID(str(pk)), owner=user, workspace_id=acting_workspace_id(user)
+        )
     except (Upload.DoesNotExist, ValueError):
         raise Http404("No such upload.") from None
 

@@ -22,6 +22,7 @@ from videos.transcripts.subtitles import validate_subtitle_file
 from videos.uploads.services import upload_abort
 from videos.versions.services import version_will_be_deleted
 from videos.youtube import fetch_metadata, parse_youtube_id
+from workspaces.current import acting_workspace_id
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,10 @@ REEMBED_VIDEO = TaskRef[[int]]("videos.tasks.reembed_video")
 def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
     """The user's video for this YouTube link, created if new; raises YouTubeError for a bad link."""
     youtube_id = parse_youtube_id(url)
-    existing = Video.objects.filter(owner=user, source=Video.Source.YOUTUBE, youtube_id=youtube_id).first()
+    workspace_id = acting_workspace_id(user)
+    existing = Video.objects.filter(
+        workspace_id=workspace_id, source=Video.Source.YOUTUBE, youtube_id=youtube_id
+    ).first()
     if existing is not None:
         return existing, False
     metadata = fetch_metadata(youtube_id)  # outside any transaction: a network call
@@ -39,6 +43,7 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
         with transaction.atomic():
             video = Video.objects.create(
                 owner=user,
+                workspace_id=workspace_id,
                 source=Video.Source.YOUTUBE,
                 youtube_id=youtube_id,
                 title=(metadata.title if metadata and metadata.title else f"YouTube video {youtube_id}"),
@@ -48,7 +53,7 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
             video_enqueue(video=video)  # fetches the captions and makes them searchable
             push_video(video)  # the library shows it at once (after commit)
     except IntegrityError:  # added at the same moment by another request
-        return Video.objects.get(owner=user, source=Video.Source.YOUTUBE, youtube_id=youtube_id), False
+        return Video.objects.get(workspace_id=workspace_id, source=Video.Source.YOUTUBE, youtube_id=youtube_id), False
     return video, True
 
 

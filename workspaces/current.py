@@ -25,7 +25,7 @@ from workspaces.models import ROLE_RANK, Membership, Role
 SESSION_KEY = "workspace_id"
 
 # What each role may not do, in words a person reads on a refusal.
-_REFUSALS: dict[str, str] = {
+REFUSALS: dict[str, str] = {
     Role.COMMENTER: "Viewers of this workspace can watch and read, not comment or take notes.",
     Role.EDITOR: "Only editors of this workspace can do this (upload, compare, chat, share).",
     Role.ADMIN: "Only admins of this workspace can do this.",
@@ -69,6 +69,12 @@ def act_in(user: User, workspace_id: int | None) -> None:
         del user._acting_membership
 
 
+def act_through(user: User, membership: Membership) -> None:
+    """Make `user` act through `membership` (already looked up: an API token's), with no query."""
+    user.wanted_workspace_id = membership.workspace_id
+    user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field
+
+
 def may(user: User, role: str) -> bool:
     """Whether `user` may, in the workspace they act in, do what `role` may."""
     return ROLE_RANK[acting_membership(user).role] >= ROLE_RANK[role]
@@ -79,7 +85,7 @@ def require_role(user: User, role: str) -> Membership:
     sentence saying which role it takes)."""
     membership = acting_membership(user)
     if ROLE_RANK[membership.role] < ROLE_RANK[role]:
-        raise PermissionDenied(_REFUSALS.get(role, "Your role in this workspace does not allow this."))
+        raise PermissionDenied(REFUSALS.get(role, "Your role in this workspace does not allow this."))
     return membership
 
 

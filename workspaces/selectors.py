@@ -10,8 +10,9 @@ from workspaces.models import Membership, Workspace
 
 
 def workspaces_of(user: User) -> QuerySet[Workspace]:
-    """The workspaces `user` belongs to, the personal one first, then by name."""
-    return Workspace.objects.filter(memberships__user=user).order_by("-kind", "name", "pk")
+    """The workspaces `user` belongs to, the personal one first ("personal" sorts before "team"),
+    then by name."""
+    return Workspace.objects.filter(memberships__user=user).order_by("kind", "name", "pk")
 
 
 def personal_workspace_of(user: User) -> Workspace:

@@ -32,7 +32,7 @@ def _policy(settings) -> None:
 @pytest.fixture
 def pushed(monkeypatch) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    monkeypatch.setattr(notes.ai, "push_to_user", lambda user_id, event, data: events.append(data))
+    monkeypatch.setattr(notes.ai, "push_to_workspace", lambda workspace_id, event, data: events.append(data))
     return events
 
 

@@ -34,7 +34,9 @@ def _cost(settings) -> None:
 @pytest.fixture
 def pushed(monkeypatch) -> list[tuple[int, str, dict[str, Any]]]:
     events: list[tuple[int, str, dict[str, Any]]] = []
-    monkeypatch.setattr(notes.ai, "push_to_user", lambda user_id, event, data: events.append((user_id, event, data)))
+    monkeypatch.setattr(
+        notes.ai, "push_to_workspace", lambda workspace_id, event, data: events.append((workspace_id, event, data))
+    )
     return events
 
 
@@ -74,9 +76,9 @@ def test_without_a_language_model_an_empty_note_is_a_free_transcript_excerpt_of_
     assert balance(user) == 100
     assert not Hold.objects.exists()
     assert ledger_kinds(user) == []
-    (owner_id, event, data) = pushed[-1]
-    assert (owner_id, event, data["id"], data["ai_status"], data["ai_generated"], data["text"]) == (
-        user.pk,
+    (workspace_id, event, data) = pushed[-1]
+    assert (workspace_id, event, data["id"], data["ai_status"], data["ai_generated"], data["text"]) == (
+        note.workspace_id,
         "note",
         note.pk,
         "done",

@@ -3,13 +3,29 @@ when the account is and, for accounts that existed before, by a migration; membe
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import api_token_authenticate, api_token_create
+from chat.models import Conversation
+from notes.models import Note
+from reviews.models import ShareLink
+from reviews.selectors import share_link_resolve
+from reviews.services import share_link_create
 from sage.errors import NotFound
-from tests.factories import UserFactory
+from tests.factories import (
+    ComparisonFactory,
+    ConversationFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    UserFactory,
+    VideoStackFactory,
+)
+from videos.models import Comparison, Video, VideoStack
 from workspaces.models import Membership, Role, Workspace
 from workspaces.selectors import membership_in, personal_workspace_of, workspaces_of
 from workspaces.services import workspace_create_personal
@@ -71,3 +87,52 @@ def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -
         assert list(workspace.memberships.values_list("user", "role")) == [(user.pk, Role.OWNER)]
     assert Workspace.objects.filter(created_by=kept).count() == 1
     assert sorted(Workspace.objects.values_list("name", flat=True)) == ["Ada", "bo", "kept"]
+
+
+# The last migration of each app before objects had a workspace.
+BEFORE_WORKSPACES = [
+    ("videos", "0021_comparison_one_engine"),
+    ("notes", "0002_excerpts_are_not_ai_written"),
+    ("reviews", "0003_comment_client_id"),
+    ("chat", "0002_message_ordering_by_column"),
+    ("accounts", "0004_api_token_billing_read_scope"),
+]
+IN_WORKSPACES: list[tuple[str, Any]] = [
+    ("videos", Video),
+    ("videos", VideoStack),
+    ("videos", Comparison),
+    ("notes", Note),
+    ("reviews", ShareLink),
+    ("chat", Conversation),
+    ("accounts", ApiToken),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_everything_that_exists_into_its_owners_personal_workspace() -> None:
+    # A database filled through the factories, as the site fills it; then taken back to before
+    # workspaces (the columns go, the rows stay) and forward again.
+    ana, bo = UserFactory(email="ana@example.com"), UserFactory(email="bo@example.com")
+    for owner in (ana, bo):
+        stack = VideoStackFactory(owner=owner, versions=2)
+        comparison = ComparisonFactory(owner=owner)
+        NoteFactory(owner=owner, video=comparison.video_a)
+        ConversationFactory(owner=owner, video=comparison.video_a)
+        ShareLinkFactory(stack=stack)
+    link, token = share_link_create(owner=ana, shared=ComparisonFactory(owner=ana), name="client")
+    _, secret = api_token_create(user=bo, name="script", scopes=["read"])
+    rows_before = {model: sorted(model.objects.values_list("pk", flat=True)) for _, model in IN_WORKSPACES}
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_WORKSPACES)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    for _, model in IN_WORKSPACES:
+        assert sorted(model.objects.values_list("pk", flat=True)) == rows_before[model]
+        owner_field = "user" if model is ApiToken else "owner"
+        for row in model.objects.select_related(owner_field):
+            assert row.workspace == personal_workspace_of(getattr(row, owner_field)), (model, row.pk)
+    # A link made before still opens its comparison; a token made before still reads its videos.
+    assert share_link_resolve(token).pk == link.pk
+    assert api_token_authenticate(secret).workspace == personal_workspace_of(bo)

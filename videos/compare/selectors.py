@@ -1,4 +1,4 @@
-"""Reads for comparisons. Ownership lives here: another user's comparison is a 404."""
+"""Reads for comparisons. Access lives here: another workspace's comparison is a 404."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from django.http import Http404
 
 from accounts.models import User
 from videos.models import Comparison, Video
-from videos.selectors import SHARED_SAMPLE
+from videos.selectors import SHARED_SAMPLE, videos_for_user
+from workspaces.current import acting_workspace_id
 
 
 def comparisons_for_user(user: User) -> QuerySet[Comparison]:
-    return Comparison.objects.filter(owner=user).select_related("video_a", "video_b")
+    return Comparison.objects.filter(workspace_id=acting_workspace_id(user)).select_related("video_a", "video_b")
 
 
 def comparison_get_for_user(user: User, pk: int | str) -> Comparison:
@@ -26,7 +27,7 @@ def comparison_get_to_view(user: User, pk: int | str) -> Comparison:
     to change, delete or re-judge for keeps — those use `comparison_get_for_user`."""
     try:
         return (
-            Comparison.objects.filter(Q(owner=user) | SHARED_SAMPLE)
+            Comparison.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE)
             .select_related("video_a", "video_b")
             .get(pk=int(pk))
         )
@@ -42,7 +43,8 @@ def sample_comparison() -> Comparison | None:
 def comparable_videos(user: User) -> QuerySet[Video]:
     """The user's videos that can be compared: ready uploads with clip vectors."""
     return (
-        Video.objects.filter(owner=user, source=Video.Source.UPLOAD, status=Video.Status.READY)
+        videos_for_user(user)
+        .filter(source=Video.Source.UPLOAD, status=Video.Status.READY)
         .exclude(backends__clips=None)
         .order_by("-created_at", "-pk")
     )

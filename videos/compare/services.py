@@ -91,7 +91,15 @@ def comparison_create(
     check_comparable(video_a, video_b)
     if threshold is not None:
         check_threshold(threshold)
-    settings_key = {"owner": user, "video_a": video_a, "video_b": video_b, "metric": metric, "alignment": alignment}
+    # One comparison per setting in a workspace: a colleague asking for the same pair opens the same
+    # one. Both videos are the workspace's (the selectors that found them say so).
+    settings_key = {
+        "workspace_id": video_a.workspace_id,
+        "video_a": video_a,
+        "video_b": video_b,
+        "metric": metric,
+        "alignment": alignment,
+    }
     existing = Comparison.objects.filter(**settings_key).first()
     if existing is not None:
         if threshold is not None and threshold != existing.threshold:
@@ -104,12 +112,12 @@ def comparison_create(
         # current scale), and made like an older engine's row (videos.compare.recompute); its page
         # says so meanwhile.
         kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
-        comparison = Comparison(**settings_key, engine=UNMADE_ENGINE, threshold=kept)
+        comparison = Comparison(**settings_key, owner=user, engine=UNMADE_ENGINE, threshold=kept)
         comparison, created = _save_new(comparison, settings_key, summarize=False)
         if created:
             RECOMPUTE_COMPARISON.delay_on_commit(comparison.pk)
         return comparison, created
-    comparison = Comparison(**settings_key, threshold=0.0)
+    comparison = Comparison(**settings_key, owner=user, threshold=0.0)
     refined = _refined(
         video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
     )

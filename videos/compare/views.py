@@ -55,6 +55,7 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
+from workspaces.current import acting_workspace_id
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -489,7 +490,9 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     user = _user(request)
     comparison = comparison_get_to_view(user, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
-    context = comparison_context(comparison, request.GET.dict(), read_only=comparison.owner_id != user.pk)
+    context = comparison_context(
+        comparison, request.GET.dict(), read_only=comparison.workspace_id != acting_workspace_id(user)
+    )
     return render(request, comparison_template(comparison), context)
 
 

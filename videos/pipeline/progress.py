@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from sage.realtime import push_to_object, push_to_user
+from sage.realtime import push_to_object, push_to_workspace
 from sage.retrying import RetryListener, RetryNotice
 from videos.models import Video
 
@@ -26,7 +26,7 @@ def push_video(video: Video) -> None:
     """The one place video state goes out: to the video's page and to the owner's library."""
     event = video_event(video)
     push_to_object("video", video.pk, "video", event)
-    push_to_user(video.owner_id, "video", event)
+    push_to_workspace(video.workspace_id, "video", event)
 
 
 def report(video: Video, *, stage: str, percent: int) -> None:

@@ -30,6 +30,7 @@ from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 from videos.versions.services import version_add, version_check_source
+from workspaces.current import acting_workspace_id
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +105,14 @@ def upload_create(
     part_size = int(settings.UPLOAD_PART_SIZE)
     # A new version keeps the asset's title unless given one: its page tells the versions apart.
     default_title = version_of.title if version_of is not None else PurePath(name).stem
-    video = Video.objects.create(owner=user, title=(title.strip() or default_title)[:200])
+    # A new version goes where its asset is; a new video into the workspace the uploader acts in.
+    workspace_id = version_of.workspace_id if version_of is not None else acting_workspace_id(user)
+    video = Video.objects.create(owner=user, workspace_id=workspace_id, title=(title.strip() or default_title)[:200])
     if version_of is not None:
         version_add(previous=version_of, video=video)
     upload = Upload.objects.create(
         owner=user,
+        workspace_id=workspace_id,
         video=video,
         filename=name[:255],
         content_type=content_type[:100],

@@ -15,6 +15,7 @@ from django.http import Http404
 from accounts.models import User
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import videos_for_user
+from workspaces.current import acting_workspace_id
 
 # The settings the automatic comparison of neighbours is made with (comparison_create's defaults,
 # named here so that finding it again asks for exactly the row that was made).
@@ -23,7 +24,7 @@ NEIGHBOUR_ALIGNMENT: Final = "cuts"
 
 
 def stacks_for_user(user: User) -> QuerySet[VideoStack]:
-    return VideoStack.objects.filter(owner=user)
+    return VideoStack.objects.filter(workspace_id=acting_workspace_id(user))
 
 
 def stack_get_for_user(user: User, pk: int | str) -> VideoStack:
@@ -69,7 +70,7 @@ def neighbour_comparison(video_a: Video, video_b: Video) -> Comparison | None:
     """The automatic comparison of `video_a` (the version before) with `video_b`, once made."""
     return (
         Comparison.objects.filter(
-            owner_id=video_b.owner_id,
+            workspace_id=video_b.workspace_id,
             video_a=video_a,
             video_b=video_b,
             metric=NEIGHBOUR_METRIC,
@@ -105,7 +106,7 @@ def neighbour_comparisons(versions: list[Video]) -> list[Comparison]:
     if not pairs:
         return []
     rows = Comparison.objects.filter(
-        owner_id=ready[0].owner_id,
+        workspace_id=ready[0].workspace_id,
         video_b__in=[b for _, b in pairs],
         metric=NEIGHBOUR_METRIC,
         alignment=NEIGHBOUR_ALIGNMENT,

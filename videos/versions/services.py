@@ -14,7 +14,7 @@ from django.db.models import Max
 from accounts.models import User
 from sage.errors import FieldInvalid
 from sage.queueing import TaskRef
-from sage.realtime import push_to_user
+from sage.realtime import push_to_workspace
 from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video, VideoStack
 from videos.versions.selectors import (
@@ -50,7 +50,9 @@ def version_add(*, previous: Video, video: Video) -> Video:
     with transaction.atomic():
         locked = Video.objects.select_for_update().get(pk=previous.pk)
         if locked.stack_id is None:
-            stack = VideoStack.objects.create(owner_id=locked.owner_id, title=locked.title)
+            stack = VideoStack.objects.create(
+                owner_id=locked.owner_id, workspace_id=locked.workspace_id, title=locked.title
+            )
             Video.objects.filter(pk=locked.pk).update(stack=stack, version=1)
         stack_id = Video.objects.values_list("stack_id", flat=True).get(pk=locked.pk)
         stack = VideoStack.objects.select_for_update().get(pk=stack_id)
@@ -90,7 +92,7 @@ def version_compare_neighbours(*, video: Video) -> list[Comparison]:
         made.append(comparison)
     if made:
         # The versions' pages say "comparing…" until this: they fetch their versions card again.
-        push_to_user(video.owner_id, "stack", {"id": video.stack_id, "comparisons": [row.pk for row in made]})
+        push_to_workspace(video.workspace_id, "stack", {"id": video.stack_id, "comparisons": [row.pk for row in made]})
     return made
 
 

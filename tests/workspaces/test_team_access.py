@@ -1,0 +1,252 @@
+"""Issue 52, access: a team's members work on one library, each as far as their role reaches, and
+nobody else sees any of it. Every door is tried the way people use it: pages and the API with a
+signed-in browser (the header switcher's session), an API token (its own workspace), the sockets."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, reverse
+
+from accounts.models import User
+from accounts.services import api_token_create
+from sage.api import urls as api_urls
+from tests.factories import (
+    CommentFactory,
+    ComparisonFactory,
+    ConversationFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    UploadFactory,
+    UserFactory,
+    VideoFactory,
+    VideoStackFactory,
+)
+from videos.models import Video
+from workspaces.models import Membership, Role, Workspace
+from workspaces.selectors import personal_workspace_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team() -> Workspace:
+    owner = UserFactory(email="producer@example.com")
+    workspace = Workspace.objects.create(name="North Studio", kind=Workspace.Kind.TEAM, created_by=owner)
+    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    return workspace
+
+
+def member(team: Workspace, role: str, email: str | None = None) -> User:
+    user = UserFactory(email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.com")
+    Membership.objects.create(workspace=team, user=user, role=role)
+    return user
+
+
+def browser_in(user: User, workspace: Workspace | None) -> Client:
+    """A signed-in browser that chose `workspace` in the header (None: never switched)."""
+    client = Client()
+    client.force_login(user)
+    if workspace is not None:
+        response = client.post(reverse("workspace-switch"), {"workspace": workspace.pk})
+        assert response.status_code == 302
+    return client
+
+
+def test_a_team_shares_one_library_and_nobody_else_sees_it(team: Workspace) -> None:
+    editor, viewer, stranger = member(team, Role.EDITOR), member(team, Role.VIEWER), UserFactory()
+    cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut v1", ready=True)
+    own = VideoFactory(owner=viewer, title="My holiday", ready=True)  # the viewer's personal workspace
+
+    in_team = browser_in(viewer, team)
+    assert "Harbour cut v1" in in_team.get(reverse("videos:library")).content.decode()
+    assert "My holiday" not in in_team.get(reverse("videos:library")).content.decode()
+    assert in_team.get(reverse("videos:video", args=[cut.pk])).status_code == 200
+    assert [row["title"] for row in in_team.get("/api/v1/videos").json()["results"]] == ["Harbour cut v1"]
+
+    # Back in their personal workspace, the team's video is not there, theirs is.
+    personal = browser_in(viewer, personal_workspace_of(viewer))
+    assert [row["title"] for row in personal.get("/api/v1/videos").json()["results"]] == ["My holiday"]
+    assert personal.get(f"/api/v1/videos/{cut.pk}").status_code == 404
+
+    # Someone outside the team: 404 for every id of it, in pages and the API, and cannot switch in.
+    outside = browser_in(stranger, None)
+    assert outside.get(reverse("videos:video", args=[cut.pk])).status_code == 404
+    assert outside.get(f"/api/v1/videos/{cut.pk}").status_code == 404
+    assert outside.post(reverse("workspace-switch"), {"workspace": team.pk}).status_code == 404
+    assert outside.get(f"/api/v1/videos/{own.pk}").status_code == 404
+
+
+def test_the_header_switcher_lists_my_workspaces_and_says_where_i_am(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    client = browser_in(editor, None)
+    header = client.get(reverse("videos:library")).content.decode()
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>', header)
+    assert [(name, bool(selected)) for _, selected, name in options] == [
+        (f"{personal_workspace_of(editor).name} (personal)", True),
+        ("North Studio", False),
+    ]
+
+    client.post(reverse("workspace-switch"), {"workspace": team.pk})
+    header = client.get(reverse("videos:library")).content.decode()
+    assert f'<option value="{team.pk}" selected>North Studio</option>' in header
+
+
+def _ids_for_every_kind(team: Workspace, editor: User) -> dict[str, str]:
+    video = VideoFactory(owner=editor, workspace=team, ready=True)
+    comparison = ComparisonFactory(owner=editor, workspace=team)
+    link = ShareLinkFactory(comparison=comparison, permission="comment")
+    comment = CommentFactory(link=link, side="a")
+    return {
+        "video_id": str(video.pk),
+        "ref": str(video.pk),
+        "comparison_id": str(comparison.pk),
+        "stack_id": str(VideoStackFactory(owner=editor, workspace=team).pk),
+        "link_id": str(link.pk),
+        "comment_id": str(comment.pk),
+        "note_id": str(NoteFactory(owner=editor, video=video, workspace=team).pk),
+        "conversation_id": str(ConversationFactory(owner=editor, workspace=team).pk),
+        "upload_id": str(UploadFactory(owner=editor, workspace=team).pk),
+        "token_id": "1",
+        "number": "1",
+        "token": "not-a-token",
+    }
+
+
+def _api_writes() -> list[tuple[str, str]]:
+    """(method, URL name) of every write the API has."""
+    writes = []
+    for pattern in api_urls.urlpatterns:
+        assert isinstance(pattern, URLPattern) and not isinstance(pattern, URLResolver)
+        view = getattr(pattern.callback, "cls", None)
+        if view is None or pattern.name is None:
+            continue
+        writes += [(method, pattern.name) for method in ("post", "put", "patch", "delete") if hasattr(view, method)]
+    return writes
+
+
+def _path_for(name: str, ids: dict[str, str]) -> str:
+    pattern = next(p for p in api_urls.urlpatterns if isinstance(p, URLPattern) and p.name == name)
+    wanted = set(pattern.pattern.regex.groupindex)
+    kwargs = {key: ids[key] for key in wanted if key in ids}
+    if "file_type" in wanted:
+        kwargs["file_type"] = re.search(r"\(\?P<file_type>([a-z]+)", pattern.pattern.regex.pattern).group(1)  # type: ignore[union-attr]
+    return reverse(name, kwargs=kwargs)
+
+
+# The API's writes that are no workspace's work: one's own account and tokens, and what a share link's
+# guest does (a guest's door is the link, whoever is signed in).
+NOT_THE_WORKSPACES = {
+    ("patch", "api-me"),
+    ("post", "api-tokens"),
+    ("delete", "api-token-detail"),
+    ("delete", "api-token-current"),
+    ("post", "api-extension-connect"),
+}
+# What a commenter may write beyond a viewer: notes, and replies/resolving/deleting reviewers' comments.
+COMMENTERS = {
+    ("post", "api-video-notes"),
+    ("patch", "api-note-detail"),
+    ("delete", "api-note-detail"),
+    ("post", "api-comment-replies"),
+    ("post", "api-comment-resolve"),
+    ("post", "api-comment-reopen"),
+    ("delete", "api-comment-detail"),
+}
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
+def test_every_api_write_refuses_roles_that_do_not_reach_it(team: Workspace, role: str) -> None:
+    editor, person = member(team, Role.EDITOR), member(team, role)
+    ids = _ids_for_every_kind(team, editor)
+    client = browser_in(person, team)
+    writes = _api_writes()
+    assert len(writes) > 30  # the matrix covers the API, not a corner of it
+
+    refused: list[tuple[str, str]] = []
+    let_through: list[tuple[str, str]] = []
+    for method, name in writes:
+        if name.startswith("api-shared") or (method, name) in NOT_THE_WORKSPACES:
+            continue
+        response = getattr(client, method)(_path_for(name, ids), data={}, content_type="application/json")
+        (refused if response.status_code == 403 else let_through).append((method, name))
+        if response.status_code == 403:
+            assert "editors of this workspace" in response.json()["error"]["message"] or role == Role.VIEWER
+
+    may_write = COMMENTERS if role == Role.COMMENTER else set()
+    assert set(let_through) == may_write
+    assert set(refused) & may_write == set()
+
+
+def test_a_viewer_reads_everything_and_changes_nothing(team: Workspace) -> None:
+    editor, viewer = member(team, Role.EDITOR), member(team, Role.VIEWER)
+    video = VideoFactory(owner=editor, workspace=team, title="Logo pass", ready=True)
+    NoteFactory(owner=editor, video=video, workspace=team, text="Logo too big at 0:12")
+    client = browser_in(viewer, team)
+
+    notes = client.get(f"/api/v1/videos/{video.pk}/notes").json()
+    assert [note["text"] for note in notes] == ["Logo too big at 0:12"]
+    refused = client.post(
+        f"/api/v1/videos/{video.pk}/notes", {"start": 3, "text": "mine"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"].startswith("Viewers of this workspace can watch and read")
+    # A page's form post is refused the same way, with a page that says why.
+    page = client.post(reverse("reviews:video-share-link-create", args=[video.pk]), {"name": "client"})
+    assert page.status_code == 403
+    assert "editors of this workspace" in page.content.decode()
+    assert Video.objects.get(pk=video.pk).share_links.count() == 0
+
+
+def test_a_commenter_takes_notes_in_the_team_and_they_are_the_teams(team: Workspace) -> None:
+    editor, commenter = member(team, Role.EDITOR), member(team, Role.COMMENTER)
+    video = VideoFactory(owner=editor, workspace=team, title="Logo pass", ready=True)
+
+    made = browser_in(commenter, team).post(
+        f"/api/v1/videos/{video.pk}/notes", {"start": 12, "text": "Logo too big"}, content_type="application/json"
+    )
+    assert made.status_code == 201
+    seen_by_editor = browser_in(editor, team).get(f"/api/v1/videos/{video.pk}/notes").json()
+    assert [note["text"] for note in seen_by_editor] == ["Logo too big"]
+
+
+def test_an_api_token_acts_in_its_own_workspace_and_stops_when_its_user_leaves(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    VideoFactory(owner=editor, workspace=team, title="Team cut", ready=True)
+    VideoFactory(owner=editor, title="Personal clip", ready=True)
+    _, team_secret = api_token_create(user=editor, name="script", scopes=["read"], workspace_id=team.pk)
+    # Made without a choice, a token acts where its user does (here: never switched, personal).
+    _, personal_secret = api_token_create(user=editor, name="mine", scopes=["read"])
+
+    def titles(secret: str) -> tuple[int, list[str]]:
+        response = Client().get("/api/v1/videos", headers={"authorization": f"Bearer {secret}"})
+        return response.status_code, [row["title"] for row in response.json().get("results", [])]
+
+    assert titles(team_secret) == (200, ["Team cut"])
+    assert titles(personal_secret) == (200, ["Personal clip"])
+
+    Membership.objects.filter(workspace=team, user=editor).delete()
+    gone = Client().get("/api/v1/videos", headers={"authorization": f"Bearer {team_secret}"})
+    assert gone.status_code == 401
+    assert "no longer one you belong to" in gone.json()["error"]["message"]
+    assert titles(personal_secret) == (200, ["Personal clip"])
+
+
+def test_a_removed_member_loses_the_teams_pages_and_media_at_once(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut", ready=True)
+    client = browser_in(editor, team)
+    assert client.get(reverse("videos:video", args=[cut.pk])).status_code == 200
+
+    Membership.objects.filter(workspace=team, user=editor).delete()
+
+    # The same browser, the same session: the next request acts in their personal workspace.
+    assert client.get(reverse("videos:video", args=[cut.pk])).status_code == 404
+    assert client.get(f"/api/v1/videos/{cut.pk}").status_code == 404
+    assert client.get(reverse("videos:poster", args=[cut.pk])).status_code == 404
+    assert "Harbour cut" not in client.get(reverse("videos:library")).content.decode()
+    # What they made stays the team's.
+    assert Video.objects.get(pk=cut.pk).workspace_id == team.pk
