@@ -19,6 +19,7 @@ urlpatterns = [
     path("compare/", include("videos.compare.urls")),
     path("chat/", include("chat.urls")),
     path("sharing/", include("reviews.urls")),
+    path("workspaces/", include("workspaces.urls")),
     path("s/", include("reviews.shared_urls")),
     path("search/", video_views.search_page, name="search"),
     path("accounts/", include("allauth.urls")),
