@@ -15,7 +15,9 @@ from workspaces.models import ROLE_RANK, Invitation, Membership, Role, Workspace
 
 def workspaces_of(user: User) -> QuerySet[Workspace]:
     """The workspaces `user` belongs to, the personal one first, then by name."""
-    return Workspace.objects.filter(memberships__user=user).order_by("-kind", "name", "pk")
+    return Workspace.objects.filter(memberships__user=user).order_by(
+        "kind", "name", "pk"
+    )  # "personal" sorts before "team"
 
 
 def personal_workspace_of(user: User) -> Workspace:
@@ -39,7 +41,7 @@ def memberships_of(user: User) -> QuerySet[Membership]:
         Membership.objects.filter(user=user)
         .select_related("workspace")
         .annotate(member_count=Count("workspace__memberships"))
-        .order_by("-workspace__kind", "workspace__name", "workspace__pk")
+        .order_by("workspace__kind", "workspace__name", "workspace__pk")
     )
 
 

@@ -169,7 +169,9 @@ def invitation_create_view(request: HttpRequest, workspace_id: int) -> HttpRespo
     except ApplicationError as exc:
         if isinstance(exc, NotFound):
             raise Http404(exc.message) from None
-        form.add_error(None, exc.message)
+        # Shown at the top of the page (a viewer's page has no invitation form to show it by), with
+        # the form as it was filled in.
+        messages.error(request, exc.message)
         return _render_workspace(request, membership, invitation_form=form, status=exc.status)
     messages.success(request, f"Invitation sent to {invitation.email}.")
     return _back(workspace_id)

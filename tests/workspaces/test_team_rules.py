@@ -17,7 +17,14 @@ from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory
 from videos.models import Video
 from workspaces import live
 from workspaces.models import Membership, Role, Workspace
-from workspaces.selectors import member_in, membership_in, personal_workspace_of, seats_of, seats_taken
+from workspaces.selectors import (
+    member_in,
+    membership_in,
+    personal_workspace_of,
+    seats_of,
+    seats_taken,
+    workspaces_of,
+)
 from workspaces.services import (
     NoFreeSeat,
     PersonalWorkspace,
@@ -52,6 +59,7 @@ def test_only_an_account_on_a_plan_with_seats_creates_a_team_workspace_and_owns_
 
     assert (workspace.name, workspace.kind) == ("Agency", Workspace.Kind.TEAM)
     assert membership_in(team, workspace.pk).role == Role.OWNER
+    assert list(workspaces_of(team)) == [personal_workspace_of(team), workspace]  # the personal one first
     assert not Workspace.objects.filter(created_by=pro, kind=Workspace.Kind.TEAM).exists()
 
 
