@@ -181,9 +181,10 @@ class WorkspaceDetailApi(APIView):
     )
     def patch(self, request: Request, workspace_id: int) -> Response:
         membership = _membership(request, workspace_id)
-        payload = WorkspaceNameInput(data=request.data)
+        payload = WorkspaceNameInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        workspace_rename(membership=membership, name=payload.validated_data["name"])
+        if "name" in payload.validated_data:  # a PATCH changes what it names, and nothing else
+            workspace_rename(membership=membership, name=payload.validated_data["name"])
         return Response(WorkspaceOutput(membership).data)
 
 
@@ -233,9 +234,10 @@ class MemberDetailApi(APIView):
     def patch(self, request: Request, workspace_id: int, user_id: int) -> Response:
         membership = _membership(request, workspace_id)
         member = member_in(membership.workspace, user_id)
-        payload = MemberRoleInput(data=request.data)
+        payload = MemberRoleInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        member = member_change_role(membership=membership, member=member, role=payload.validated_data["role"])
+        if "role" in payload.validated_data:
+            member = member_change_role(membership=membership, member=member, role=payload.validated_data["role"])
         return Response(MemberOutput(member).data)
 
     @extend_schema(
