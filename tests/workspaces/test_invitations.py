@@ -12,7 +12,9 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -311,3 +313,45 @@ def test_the_owner_transfers_from_the_page() -> None:
 
     assert "now owns this workspace; you are an admin of it" in text_of(response)
     assert Membership.objects.get(workspace=workspace, role=Role.OWNER).user_id == heir.user_id
+
+
+def test_operators_see_invitations_in_the_admin_but_never_a_token() -> None:
+    workspace = TeamWorkspaceFactory(name="Post House")
+    invite(owner_client(workspace), workspace, "ana@example.com")
+    token = last_link().rstrip("/").rsplit("/", 1)[-1]
+    invitation = Invitation.objects.get()
+    operator = signed_in(UserFactory(is_staff=True, is_superuser=True))
+
+    listed = operator.get("/admin/workspaces/invitation/")
+    shown = operator.get(f"/admin/workspaces/invitation/{invitation.pk}/change/")
+
+    assert listed.status_code == shown.status_code == 200
+    assert "ana@example.com" in text_of(listed) and "Post House" in text_of(listed)
+    for page in (listed, shown):
+        assert token not in page.content.decode() and invitation.token_digest not in page.content.decode()
+
+
+def test_the_settings_pages_lead_to_the_workspaces() -> None:
+    page = signed_in(UserFactory()).get("/settings/").content.decode()
+
+    assert 'href="/workspaces/"' in page
+
+
+def test_the_workspace_page_takes_the_same_queries_however_many_members_and_invitations() -> None:
+    workspace = TeamWorkspaceFactory()
+    owner = owner_client(workspace)
+    url = f"/workspaces/{workspace.pk}/"
+    MembershipFactory(workspace=workspace)
+    invite(owner, workspace, "first@example.com")
+    owner.get(url)  # warm: the session, the wallet
+
+    with CaptureQueriesContext(connection) as few:
+        owner.get(url)
+    MembershipFactory.create_batch(4, workspace=workspace)
+    for n in range(3):
+        invite(owner, workspace, f"more{n}@example.com")
+    with CaptureQueriesContext(connection) as many:
+        page = text_of(owner.get(url))
+
+    assert "more2@example.com" in page and "10 of 10 seats taken" in page
+    assert len(many) == len(few)
