@@ -29,6 +29,6 @@ def membership_ended(user_id: int, workspace_id: int) -> None:
     try:
         async_to_sync(layer.group_send)(user_group(user_id), {"type": MEMBERSHIP_ENDED, "workspace_id": workspace_id})
     except Exception:
-        # The removal is done and every later request is refused; a socket that is not told only
-        # stays open until it next asks for something.
+        # The removal is done and every later request is refused through the selectors; a lost
+        # notice must not undo it or fail the page that removed them.
         logger.warning("could not tell user %s's sockets that workspace %s ended", user_id, workspace_id, exc_info=True)

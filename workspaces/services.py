@@ -166,6 +166,8 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
     _require_team(workspace)
     _require(membership, Role.ADMIN, "Only admins of this workspace can invite people.")
     _require_role_within_own(membership, role, doing="invite someone")
+    # Counted before the address is checked: refused invitations cost as much as sent ones, so the
+    # form cannot be used to probe who is a member.
     _count_sent(membership.user)
     token = _new_token()
     with transaction.atomic():

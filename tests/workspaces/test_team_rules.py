@@ -30,6 +30,8 @@ from workspaces.services import (
     PersonalWorkspace,
     RoleRequired,
     TeamPlanRequired,
+    WrongAccount,
+    invitation_accept,
     invitation_create,
     invitation_revoke,
     member_change_role,
@@ -253,3 +255,27 @@ def test_a_removed_members_sockets_are_told_their_membership_ended(django_captur
 
     assert message == {"type": "membership.ended", "workspace_id": workspace.pk}
     assert live.user_group(member.user_id) == f"user-{member.user_id}"
+
+
+def test_accepting_when_already_a_member_keeps_the_membership_and_frees_the_seat() -> None:
+    workspace = TeamWorkspaceFactory()
+    owner = owner_of(workspace)
+    ana = UserFactory(email="ana@example.com")
+    invitation = invitation_create(membership=owner, email="ana@example.com", role=Role.VIEWER)
+    Membership.objects.create(workspace=workspace, user=ana, role=Role.ADMIN)  # joined meanwhile
+
+    joined = invitation_accept(invitation=invitation, user=ana)
+
+    assert joined.role == Role.ADMIN  # not lowered to the invitation's role
+    assert seats_taken(workspace) == 2
+
+
+def test_an_invitation_is_accepted_only_by_its_address_whatever_the_case() -> None:
+    workspace = TeamWorkspaceFactory()
+    invitation = invitation_create(membership=owner_of(workspace), email="Ana@Example.com", role=Role.EDITOR)
+
+    with pytest.raises(WrongAccount, match=r"signed in as bo@example\.com"):
+        invitation_accept(invitation=invitation, user=UserFactory(email="bo@example.com"))
+    joined = invitation_accept(invitation=invitation, user=UserFactory(email="ANA@example.com"))
+
+    assert joined.role == Role.EDITOR
