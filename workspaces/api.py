@@ -135,7 +135,10 @@ class InvitationOutput(serializers.ModelSerializer[Invitation]):
 
 
 class InvitationInput(serializers.Serializer[Any]):
-    email = serializers.EmailField(help_text="Where the link is mailed; only an account with it may accept.")
+    email = serializers.EmailField(
+        max_length=Invitation._meta.get_field("email").max_length,
+        help_text="Where the link is mailed; only an account with it may accept.",
+    )
     role = serializers.ChoiceField(choices=GIVEN_ROLES, help_text="At most your own role; never `owner`.")
 
 

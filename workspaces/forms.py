@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from sage.text import refuse_bidi_controls
-from workspaces.models import GIVEN_ROLES, ROLE_RANK, Membership, Role
+from workspaces.models import GIVEN_ROLES, ROLE_RANK, Invitation, Membership, Role
 
 
 def roles_up_to(membership: Membership) -> list[tuple[str, str]]:
@@ -30,7 +30,11 @@ class WorkspaceNameForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", help_text="They get a link that works for 7 days.")
+    email = forms.EmailField(
+        max_length=Invitation._meta.get_field("email").max_length,
+        label="E-mail address",
+        help_text="They get a link that works for 7 days.",
+    )
     role = forms.ChoiceField(choices=[], initial=Role.EDITOR)
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:

@@ -256,3 +256,15 @@ def test_listing_members_takes_the_same_queries_however_many_there_are() -> None
 
     assert len(response.json()) == 7
     assert len(many) == len(few)
+
+
+def test_an_address_longer_than_an_address_can_be_is_a_400_not_a_crash() -> None:
+    workspace = TeamWorkspaceFactory()
+    email = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 63}.example"  # 264 characters, each part valid
+
+    response = session(workspace.created_by).post(
+        f"/api/v1/workspaces/{workspace.pk}/invitations", {"email": email, "role": "viewer"}, format="json"
+    )
+
+    assert list(error(response, 400)["fields"]) == ["email"]
+    assert not Invitation.objects.exists()
