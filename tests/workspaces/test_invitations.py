@@ -355,3 +355,13 @@ def test_the_workspace_page_takes_the_same_queries_however_many_members_and_invi
 
     assert "more2@example.com" in page and "10 of 10 seats taken" in page
     assert len(many) == len(few)
+
+
+def test_a_personal_workspace_page_has_no_invitations_and_points_to_teams() -> None:
+    user = UserFactory()
+    personal = Workspace.objects.get(created_by=user, kind=Workspace.Kind.PERSONAL)
+
+    page = text_of(signed_in(user).get(f"/workspaces/{personal.pk}/"))
+
+    assert "Your personal workspace is yours alone" in page
+    assert "Send invitation" not in page and "Leave" not in page and "Transfer ownership" not in page
