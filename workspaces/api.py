@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import TextField
+from workspaces.invitations import INVITATION_DAYS, invitation_create, invitation_resend, invitation_revoke
 from workspaces.models import GIVEN_ROLES, Invitation, Membership, Role, Workspace
 from workspaces.selectors import (
     invitation_in,
@@ -31,11 +32,7 @@ from workspaces.selectors import (
     seats_taken,
 )
 from workspaces.services import (
-    INVITATION_DAYS,
     RoleRequired,
-    invitation_create,
-    invitation_resend,
-    invitation_revoke,
     member_change_role,
     membership_remove,
     ownership_transfer,

@@ -17,6 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from sage.errors import ApplicationError, NotFound
 from workspaces.forms import InvitationForm, RoleForm, TransferForm, WorkspaceNameForm, roles_up_to
+from workspaces.invitations import (
+    invitation_accept,
+    invitation_create,
+    invitation_is_for,
+    invitation_resend,
+    invitation_revoke,
+    invitation_unusable_reason,
+)
 from workspaces.models import Invitation, Membership, Role, Workspace
 from workspaces.selectors import (
     invitation_by_token,
@@ -30,12 +38,6 @@ from workspaces.selectors import (
     seats_taken,
 )
 from workspaces.services import (
-    invitation_accept,
-    invitation_create,
-    invitation_is_for,
-    invitation_resend,
-    invitation_revoke,
-    invitation_unusable_reason,
     may_create_team,
     member_change_role,
     membership_remove,

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.signing_in import log_in
 from tests.factories import TeamWorkspaceFactory
+from workspaces.invitations import invitation_create
 from workspaces.models import Membership, Role
-from workspaces.services import invitation_create
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TeamWorkspaceFactory, UserFactory, on_plan
-from workspaces import services
+from workspaces import invitations
 from workspaces.models import Invitation, Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def test_a_viewer_cannot_invite_and_nobody_is_invited_above_their_own_role() -> 
 
 
 def test_invitations_sent_are_rate_limited(monkeypatch) -> None:
-    monkeypatch.setattr(services, "INVITATIONS_SENT_PER_HOUR", 2)
+    monkeypatch.setattr(invitations, "INVITATIONS_SENT_PER_HOUR", 2)
     workspace = TeamWorkspaceFactory()
     owner = owner_client(workspace)
 

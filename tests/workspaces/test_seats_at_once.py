@@ -13,9 +13,10 @@ import pytest
 from django.db import connection
 
 from tests.factories import MembershipFactory, TeamWorkspaceFactory
+from workspaces.invitations import invitation_create
 from workspaces.models import Invitation, Membership, Role
 from workspaces.selectors import seats_taken
-from workspaces.services import NoFreeSeat, invitation_create
+from workspaces.services import NoFreeSeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

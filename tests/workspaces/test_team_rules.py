@@ -16,6 +16,7 @@ from sage.errors import Conflict
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory, on_plan
 from videos.models import Video
 from workspaces import live
+from workspaces.invitations import WrongAccount, invitation_accept, invitation_create, invitation_revoke
 from workspaces.models import Membership, Role, Workspace
 from workspaces.selectors import (
     member_in,
@@ -30,10 +31,6 @@ from workspaces.services import (
     PersonalWorkspace,
     RoleRequired,
     TeamPlanRequired,
-    WrongAccount,
-    invitation_accept,
-    invitation_create,
-    invitation_revoke,
     member_change_role,
     membership_remove,
     ownership_transfer,
