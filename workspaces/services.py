@@ -17,7 +17,7 @@ from accounts.models import User
 from sage.errors import ApplicationError, Conflict
 from workspaces import live
 from workspaces.models import ROLE_RANK, Membership, Role, Workspace
-from workspaces.selectors import pending_invitations, plan_of, seats_of
+from workspaces.selectors import plan_of, seats_of, seats_taken
 
 # --- refusals ------------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
         raise Conflict("You own this workspace already: choose another member.")
     workspace = lock_workspace(workspace)
     plan = plan_of(member.user)
-    taken = Membership.objects.filter(workspace=workspace).count() + pending_invitations(workspace).count()
+    taken = seats_taken(workspace)
     if plan.seats <= 1 or plan.seats < taken:
         raise Conflict(
             f"{member.user.email} is on the {plan.name} plan, which has {seats_text(plan.seats)}; this workspace "
@@ -188,8 +188,7 @@ def require_free_seat(workspace: Workspace) -> None:
     """Refuse one more member or invitation when members and pending invitations fill the seats
     (call with the workspace locked)."""
     seats = seats_of(workspace)
-    taken = Membership.objects.filter(workspace=workspace).count() + pending_invitations(workspace).count()
-    if taken >= seats:
+    if seats_taken(workspace) >= seats:
         raise NoFreeSeat(
             f"This workspace has {seats_text(seats)}, all taken by members and pending invitations. Remove a member "
             "or revoke an invitation first, or the owner can move to a plan with more seats."
