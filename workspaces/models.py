@@ -40,9 +40,10 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    # A personal workspace goes with its account. (A team workspace's owner is its owner membership;
-    # what deleting its creator does to it comes with ownership transfer, a later slice.)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Who made it. A team workspace's owner is its owner membership, and ownership can be
+    # transferred, so a team workspace outlives the account that made it (SET_NULL); a personal one
+    # goes with its account (workspaces.signals deletes it).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

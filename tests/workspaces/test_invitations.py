@@ -34,6 +34,7 @@ def signed_in(user: User) -> Client:
 
 
 def owner_client(workspace: Workspace) -> Client:
+    assert workspace.created_by is not None  # TeamWorkspaceFactory's creator owns it
     return signed_in(workspace.created_by)
 
 

@@ -276,3 +276,22 @@ def test_an_invitation_is_accepted_only_by_its_address_whatever_the_case() -> No
     joined = invitation_accept(invitation=invitation, user=UserFactory(email="ANA@example.com"))
 
     assert joined.role == Role.EDITOR
+
+
+def test_a_transferred_team_workspace_outlives_the_account_that_made_it() -> None:
+    workspace = TeamWorkspaceFactory()
+    creator = workspace.created_by
+    heir = MembershipFactory(workspace=workspace, role=Role.EDITOR, user=on_plan(UserFactory(), "team"))
+    video = VideoFactory(owner=heir.user, ready=True)
+    ownership_transfer(membership=owner_of(workspace), member=heir)
+    personal_id = personal_workspace_of(creator).pk
+
+    creator.delete()
+
+    workspace.refresh_from_db()
+    assert workspace.created_by is None
+    assert list(Membership.objects.filter(workspace=workspace).values_list("user_id", "role")) == [
+        (heir.user_id, Role.OWNER)
+    ]
+    assert Video.objects.filter(pk=video.pk).exists()
+    assert not Workspace.objects.filter(pk=personal_id).exists()  # a personal workspace goes with its account
