@@ -96,15 +96,19 @@ def plan_of(user: User) -> Plan:
     return wallet_for_user(user).plan
 
 
-def owner_of(workspace: Workspace) -> User:
-    return Membership.objects.select_related("user").get(workspace=workspace, role=Role.OWNER).user
+def owner_of(workspace: Workspace) -> User | None:
+    """The workspace's owner; None once an operator deleted the owner's account."""
+    owner = Membership.objects.select_related("user").filter(workspace=workspace, role=Role.OWNER).first()
+    return owner.user if owner is not None else None
 
 
 def seats_of(workspace: Workspace) -> int:
-    """People the workspace may hold: its owner's plan's seats (a personal workspace: its one)."""
+    """People the workspace may hold: its owner's plan's seats (a personal workspace: its one). With
+    no owner (their account was deleted) no plan pays for seats: nobody more may join."""
     if workspace.kind == Workspace.Kind.PERSONAL:
         return 1
-    return plan_of(owner_of(workspace)).seats
+    owner = owner_of(workspace)
+    return plan_of(owner).seats if owner is not None else 0
 
 
 def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:

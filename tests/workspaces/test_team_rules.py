@@ -295,3 +295,14 @@ def test_a_transferred_team_workspace_outlives_the_account_that_made_it() -> Non
     ]
     assert Video.objects.filter(pk=video.pk).exists()
     assert not Workspace.objects.filter(pk=personal_id).exists()  # a personal workspace goes with its account
+
+
+def test_a_team_whose_owner_account_was_deleted_keeps_working_but_takes_nobody_new() -> None:
+    workspace = TeamWorkspaceFactory()
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    assert workspace.created_by is not None
+    workspace.created_by.delete()  # by an operator: the site has no way to delete an account
+
+    with pytest.raises(NoFreeSeat, match="has 0 seats"):
+        invitation_create(membership=member_in(workspace, admin.user_id), email="a@example.com", role=Role.VIEWER)
+    assert seats_of(workspace) == 0
