@@ -366,3 +366,19 @@ def test_a_personal_workspace_page_has_no_invitations_and_points_to_teams() -> N
 
     assert "Your personal workspace is yours alone" in page
     assert "Send invitation" not in page and "Leave" not in page and "Transfer ownership" not in page
+
+
+def test_resending_counts_against_the_same_sending_limit(monkeypatch) -> None:
+    monkeypatch.setattr(invitations, "INVITATIONS_SENT_PER_HOUR", 2)
+    workspace = TeamWorkspaceFactory()
+    owner = owner_client(workspace)
+    invite(owner, workspace, "ana@example.com")
+    invitation = Invitation.objects.get()
+    resend = f"/workspaces/{workspace.pk}/invitations/{invitation.pk}/resend/"
+
+    first = owner.post(resend)
+    second = owner.post(resend, follow=True)
+
+    assert first.status_code == 302
+    assert "You have sent 2 invitations in the last hour" in text_of(second)
+    assert len(mail.outbox) == 2

@@ -5,19 +5,28 @@ ownership, and the notice a removed member's sockets get. The services decide; p
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
+import time_machine
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from billing.models import Plan
 from sage.errors import Conflict
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory, on_plan
 from videos.models import Video
 from workspaces import live
-from workspaces.invitations import WrongAccount, invitation_accept, invitation_create, invitation_revoke
-from workspaces.models import Membership, Role, Workspace
+from workspaces.invitations import (
+    WrongAccount,
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+)
+from workspaces.models import Invitation, Membership, Role, Workspace
 from workspaces.selectors import (
     member_in,
     membership_in,
@@ -306,3 +315,18 @@ def test_a_team_whose_owner_account_was_deleted_keeps_working_but_takes_nobody_n
     with pytest.raises(NoFreeSeat, match="has 0 seats"):
         invitation_create(membership=member_in(workspace, admin.user_id), email="a@example.com", role=Role.VIEWER)
     assert seats_of(workspace) == 0
+
+
+def test_resending_gives_a_new_expiry_and_an_expired_one_needs_a_free_seat_again() -> None:
+    workspace = TeamWorkspaceFactory()
+    owner = owner_of(workspace)
+    invitation = invitation_create(membership=owner, email="ana@example.com", role=Role.VIEWER)
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=6)):
+        resent = invitation_resend(membership=owner, invitation=invitation)
+        assert resent.expires_at > timezone.now() + dt.timedelta(days=6, hours=23)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=14)):
+        assert resent.state == Invitation.State.EXPIRED
+        MembershipFactory.create_batch(9, workspace=workspace)  # the expired invitation held no seat
+        with pytest.raises(NoFreeSeat):
+            invitation_resend(membership=owner, invitation=resent)
