@@ -275,6 +275,7 @@ def _render_invitation(
         "state": state,
         "invitation": invitation,
         "error": error,
+        "signup_open": get_adapter(request).is_open_for_signup(request),
         "signup_url": f"{reverse('account_signup')}?{urlencode({'next': here})}",
         "login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
     }

@@ -382,3 +382,14 @@ def test_resending_counts_against_the_same_sending_limit(monkeypatch) -> None:
     assert first.status_code == 302
     assert "You have sent 2 invitations in the last hour" in text_of(second)
     assert len(mail.outbox) == 2
+
+
+def test_with_sign_ups_closed_the_link_offers_only_to_log_in(settings) -> None:
+    settings.ACCOUNT_ALLOW_SIGNUP = False
+    workspace = TeamWorkspaceFactory()
+    invite(owner_client(workspace), workspace, "ana@example.com")
+
+    page = text_of(Client().get(last_link()))
+
+    assert "Log in as ana@example.com" in page
+    assert "Create an account" not in page
