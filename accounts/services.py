@@ -18,11 +18,10 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from accounts.models import ApiToken, ExtensionConnect, User
-from sage.errors import ApplicationError, Conflict, FieldInvalid
+from sage.errors import ApplicationError, Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from workspaces.current import act_through, acting_workspace_id
 from workspaces.models import Membership
-from workspaces.selectors import membership_in
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -55,6 +54,13 @@ def user_update_profile(*, user: User, display_name: str, ai_notes_enabled: bool
 
 
 @transaction.atomic
+def _one_of_my_workspaces(user: User, workspace_id: int) -> int:
+    """`workspace_id` when `user` belongs to it; NotFound (the same for another's and none) if not."""
+    if not Membership.objects.filter(user=user, workspace_id=workspace_id).exists():
+        raise NotFound("No such workspace.")
+    return workspace_id
+
+
 def api_token_create(
     *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None, workspace_id: int | None = None
 ) -> tuple[ApiToken, str]:
@@ -65,11 +71,11 @@ def api_token_create(
         raise ValueError(f"Unknown or missing scopes: {sorted(unknown) or 'none given'}")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValueError("The expiry must be in the future.")
-    workspace = membership_in(user, workspace_id).workspace if workspace_id is not None else None
+    chosen = _one_of_my_workspaces(user, workspace_id) if workspace_id is not None else None
     secret = settings.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
-        workspace_id=workspace.pk if workspace is not None else acting_workspace_id(user),
+        workspace_id=chosen if chosen is not None else acting_workspace_id(user),
         name=name.strip(),
         prefix=secret[: len(settings.API_TOKEN_PREFIX) + 6],
         secret_hash=hash_token_secret(secret),
@@ -233,7 +239,7 @@ def extension_connect_decide(
     """Approve or cancel `user`'s pending request, once. No token yet: it is made when the extension
     collects it, so its secret exists only in that one response. The token will act in
     `workspace_id` (one of the user's; NotFound otherwise), else in the one the user acts in now."""
-    workspace = membership_in(user, workspace_id).workspace_id if workspace_id is not None else None
+    workspace = _one_of_my_workspaces(user, workspace_id) if workspace_id is not None else None
     request = (
         ExtensionConnect.objects.select_for_update()
         .filter(challenge=connect_challenge_clean(challenge), user=user)

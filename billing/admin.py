@@ -95,6 +95,7 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
         "max_video_seconds",
         "max_upload",
         "storage_quota",
+        "seats",
         "is_default",
         "sort_order",
         "subscribable",

@@ -29,6 +29,9 @@ class Plan(models.Model):
     max_video_seconds = models.PositiveIntegerField(help_text="Longest video that may be processed.")
     max_upload_bytes = models.BigIntegerField(help_text="Largest file that may be uploaded.")
     storage_quota_bytes = models.BigIntegerField(help_text="Total size of all stored videos.")
+    # Members plus pending invitations a team workspace owned on this plan may have; a plan with one
+    # seat cannot have team workspaces (workspaces.services).
+    seats = models.PositiveSmallIntegerField(default=1, help_text="People a team workspace on this plan may hold.")
     is_default = models.BooleanField(default=False, help_text="The plan new accounts start on.")
     sort_order = models.PositiveSmallIntegerField(default=0)
 

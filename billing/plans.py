@@ -17,6 +17,7 @@ DEFAULT_PLANS: list[dict[str, Any]] = [
         "max_video_seconds": 15 * 60,
         "max_upload_bytes": 500 * MIB,
         "storage_quota_bytes": 2 * GIB,
+        "seats": 1,
         "is_default": True,
     },
     {
@@ -28,6 +29,7 @@ DEFAULT_PLANS: list[dict[str, Any]] = [
         "max_video_seconds": 2 * 3600,
         "max_upload_bytes": 5 * GIB,
         "storage_quota_bytes": 100 * GIB,
+        "seats": 1,
         "is_default": False,
     },
     {
@@ -39,12 +41,16 @@ DEFAULT_PLANS: list[dict[str, Any]] = [
         "max_video_seconds": 4 * 3600,
         "max_upload_bytes": 20 * GIB,
         "storage_quota_bytes": 1024 * GIB,
+        "seats": 10,  # a team workspace of ten people
         "is_default": False,
     },
 ]
 
 
 def create_default_plans(plan_model: Any) -> None:
-    """Create the default plans that do not exist yet (takes the model: migrations pass theirs)."""
+    """Create the default plans that do not exist yet (takes the model: migrations pass theirs, which
+    may predate later fields such as `seats`: only the fields it has are set)."""
+    fields = {field.name for field in plan_model._meta.get_fields()}
     for order, plan in enumerate(DEFAULT_PLANS):
-        plan_model.objects.get_or_create(slug=plan["slug"], defaults={**plan, "sort_order": order})
+        defaults = {name: value for name, value in {**plan, "sort_order": order}.items() if name in fields}
+        plan_model.objects.get_or_create(slug=plan["slug"], defaults=defaults)

@@ -65,15 +65,26 @@ def push_to_object(kind: str, pk: int | str, event: str, data: dict[str, Any]) -
     _push_after_commit(object_group(kind, pk), event, data)
 
 
+def tell_user_sockets(user_id: int, message_type: str, fields: dict[str, Any]) -> None:
+    """A message for the user's sockets themselves, not a page event: `message_type` names the
+    consumers' handler (e.g. "membership.ended" closes the sockets acting in a workspace left)."""
+    message = {"type": message_type, **fields}
+    transaction.on_commit(lambda: _send_message(user_group(user_id), message, what=message_type))
+
+
 def _push_after_commit(group: str, event: str, data: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send(group, event, data))
 
 
 def _send(group: str, event: str, data: dict[str, Any]) -> None:
+    _send_message(group, {"type": "push.event", "event": event, "data": data}, what=event)
+
+
+def _send_message(group: str, message: dict[str, Any], *, what: str) -> None:
+    event = what
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "push.event", "event": event, "data": data}
     try:
         loop = _serving_loop()
         if loop is None:

@@ -410,6 +410,13 @@ SPECTACULAR_SETTINGS = {
         # Two outputs have a `state`: an API token's keeps its name, the screen-reading stage's has its own.
         "StateEnum": ["active", "expired", "revoked"],
         "ScreenTextStateEnum": "videos.screen_text.state.ScreenTextState",
+        # A chat message's role keeps its name; a workspace member's, and the roles that may be given
+        # (all but owner), have their own.
+        "RoleEnum": "chat.models.Message.Role",
+        "WorkspaceRoleEnum": "workspaces.models.Role",
+        "GivenWorkspaceRoleEnum": "workspaces.models.GIVEN_ROLES",
+        "WorkspaceKindEnum": "workspaces.models.Workspace.Kind",
+        "InvitationStateEnum": "workspaces.models.Invitation.State",
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("compare/", include("videos.compare.urls")),
     path("chat/", include("chat.urls")),
     path("sharing/", include("reviews.urls")),
+    path("workspaces/", include("workspaces.urls")),
     path("s/", include("reviews.shared_urls")),
     path("search/", video_views.search_page, name="search"),
     path("workspace/switch/", switch_workspace, name="workspace-switch"),

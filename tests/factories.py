@@ -9,6 +9,7 @@ import numpy as np
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from billing.models import Plan, Wallet
 from devtools.comparisons import (
     REFINED_COUNTS,
     REFINED_MEASURED,
@@ -21,6 +22,7 @@ from videos.chunks import replace_chunks
 from videos.models import ClipEmbedding, TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
+from workspaces.models import Membership, Role, Workspace
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -424,3 +426,39 @@ def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> Non
     vectors = embed_texts([text for _, _, text in windows])
     lines = [TimedLine(start, end, text) for start, end, text in windows]
     replace_chunks(video, TranscriptChunk.Kind.SAID, lines, vectors)
+
+
+# --- workspaces ------------------------------------------------------------------------------------
+
+
+def on_plan(user: User, slug: str) -> User:
+    """Put `user` on the plan `slug` ("free", "pro", "team"), as a subscription would move them."""
+    Wallet.objects.filter(user=user).update(plan=Plan.objects.get(slug=slug))
+    return user
+
+
+class TeamWorkspaceFactory(factory.django.DjangoModelFactory):
+    """A team workspace, its creator its owner and on the Team plan (whose seats it holds)."""
+
+    class Meta:
+        model = Workspace
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Studio {n}")
+    kind = Workspace.Kind.TEAM
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def _owner(obj, create, extracted, **kwargs):
+        if create:
+            on_plan(obj.created_by, "team")
+            Membership.objects.create(workspace=obj, user=obj.created_by, role=Role.OWNER)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    workspace = factory.SubFactory(TeamWorkspaceFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.EDITOR

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -28,6 +29,9 @@ class Role(models.TextChoices):
 # Each role's rank: a role may do what every lower-ranked role may.
 ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(Role.values)}
 
+# The roles an invitation or a role change may give: owner comes only by a transfer.
+GIVEN_ROLES: list[tuple[str, str]] = [(role, label) for role, label in Role.choices if role != Role.OWNER]
+
 
 class Workspace(models.Model):
     class Kind(models.TextChoices):
@@ -36,9 +40,10 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    # A personal workspace goes with its account. (A team workspace's owner is its owner membership;
-    # what deleting its creator does to it comes with ownership transfer, a later slice.)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Who made it. A team workspace's owner is its owner membership, and ownership can be
+    # transferred, so a team workspace outlives the account that made it (SET_NULL); a personal one
+    # goes with its account (workspaces.signals deletes it).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,3 +76,62 @@ class Membership(models.Model):
     def may(self, role: str) -> bool:
         """Whether this member may do what `role` may."""
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to join a team workspace with a role, opened by the link it mails.
+
+    The link's token is a capability: only its SHA-256 digest is stored (looked up by it), so the
+    table alone opens nothing; resending mails a new token and the old link stops working. A pending
+    invitation holds a seat until it is accepted, revoked or expires.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    # Kept lower-case: addresses are compared without regard to case, as allauth compares them.
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the link now valid was mailed (a resend moves it, with `expires_at`).
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open invitation per address and workspace: a second invite is a resend.
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_workspace_and_email",
+            ),
+            models.CheckConstraint(condition=~Q(role="owner"), name="invitation_role_not_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace} as {self.role}"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label

@@ -1,12 +1,16 @@
-"""Which workspaces a person belongs to, and with what role."""
+"""Which workspaces a person belongs to and with what role; members, invitations and seats."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
+from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import hash_token_secret
+from billing.models import Plan
+from billing.selectors import wallet_for_user
 from sage.errors import NotFound
-from workspaces.models import Membership, Workspace
+from workspaces.models import ROLE_RANK, Invitation, Membership, Role, Workspace
 
 
 def workspaces_of(user: User) -> QuerySet[Workspace]:
@@ -28,3 +32,91 @@ def membership_in(user: User, workspace_id: object) -> Membership:
     if membership is None:
         raise NotFound("No such workspace.")
     return membership
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """`user`'s memberships with their workspaces and member counts, in `workspaces_of`'s order."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("workspace")
+        .annotate(member_count=Count("workspace__memberships"))
+        .order_by("workspace__kind", "workspace__name", "workspace__pk")
+    )
+
+
+def members_of(workspace: Workspace) -> QuerySet[Membership]:
+    """The workspace's members with their accounts: the owner first, then by role, then by joining."""
+    rank = Case(*(When(role=role, then=Value(rank)) for role, rank in ROLE_RANK.items()))
+    return (
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .annotate(role_rank=rank)
+        .order_by("-role_rank", "created_at", "pk")
+    )
+
+
+def member_in(workspace: Workspace, user_id: object) -> Membership:
+    """The membership of account `user_id` in `workspace`; NotFound when they are not a member."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise NotFound("No such member.")
+    membership = Membership.objects.select_related("user", "workspace").filter(workspace=workspace, user_id=user_id)
+    found = membership.first()
+    if found is None:
+        raise NotFound("No such member.")
+    return found
+
+
+def invitations_of(workspace: Workspace) -> QuerySet[Invitation]:
+    """Every invitation of the workspace, newest first, with who sent it."""
+    return Invitation.objects.filter(workspace=workspace).select_related("invited_by").order_by("-created_at", "-pk")
+
+
+def invitation_in(workspace: Workspace, invitation_id: object) -> Invitation:
+    """Invitation `invitation_id` of `workspace`; NotFound for another workspace's (or none)."""
+    if not isinstance(invitation_id, int) or isinstance(invitation_id, bool):
+        raise NotFound("No such invitation.")
+    invitation = invitations_of(workspace).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token opens, whatever its state (the page says which), or None."""
+    return (
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(token_digest=hash_token_secret(token))
+        .first()
+    )
+
+
+def plan_of(user: User) -> Plan:
+    """The plan `user` is on (their wallet's: subscriptions move it)."""
+    return wallet_for_user(user).plan
+
+
+def owner_of(workspace: Workspace) -> User | None:
+    """The workspace's owner; None once an operator deleted the owner's account."""
+    owner = Membership.objects.select_related("user").filter(workspace=workspace, role=Role.OWNER).first()
+    return owner.user if owner is not None else None
+
+
+def seats_of(workspace: Workspace) -> int:
+    """People the workspace may hold: its owner's plan's seats (a personal workspace: its one). With
+    no owner (their account was deleted) no plan pays for seats: nobody more may join."""
+    if workspace.kind == Workspace.Kind.PERSONAL:
+        return 1
+    owner = owner_of(workspace)
+    return plan_of(owner).seats if owner is not None else 0
+
+
+def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:
+    """Invitations that still hold a seat: neither accepted nor revoked, and not expired."""
+    return Invitation.objects.filter(
+        workspace=workspace, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def seats_taken(workspace: Workspace) -> int:
+    """Members plus pending invitations: what counts against the seats."""
+    return Membership.objects.filter(workspace=workspace).count() + pending_invitations(workspace).count()

@@ -1,11 +1,55 @@
-"""Creating workspaces and their memberships."""
+"""Creating workspaces and managing their members (invitations: workspaces.invitations).
+
+Every rule about who may do what is here, so pages and the API refuse alike: roles are ranked
+(`Membership.may`); a team workspace holds at most its owner's plan's seats, counting members and
+pending invitations; the owner is changed only by a transfer, and a personal workspace has one member.
+Seat counts are checked under a lock on the workspace row, so two invitations at once cannot both
+take the last seat.
+"""
 
 from __future__ import annotations
+
+import functools
 
 from django.db import transaction
 
 from accounts.models import User
-from workspaces.models import Membership, Role, Workspace
+from sage.errors import ApplicationError, Conflict
+from workspaces import live
+from workspaces.models import ROLE_RANK, Membership, Role, Workspace
+from workspaces.selectors import plan_of, seats_of, seats_taken
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+class RoleRequired(ApplicationError):
+    """The acting member's role does not allow this (403), said in a sentence."""
+
+    code = "permission_denied"
+    status = 403
+    default_message = "Your role in this workspace does not allow this."
+
+
+class TeamPlanRequired(ApplicationError):
+    code = "team_plan_required"
+    status = 403
+    default_message = "Team workspaces come with the Team plan: change your plan on the billing page, then create one."
+
+
+class NoFreeSeat(Conflict):
+    code = "no_free_seat"
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+
+
+class PersonalWorkspace(Conflict):
+    code = "personal_workspace"
+    default_message = "A personal workspace is yours alone: create a team workspace to work with others."
+
+
+# --- workspaces ----------------------------------------------------------------------------------
 
 
 def personal_workspace_name(display_name: str, email: str) -> str:
@@ -25,3 +69,131 @@ def workspace_create_personal(*, user: User) -> Workspace:
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return workspace
+
+
+def may_create_team(user: User) -> bool:
+    """Whether `user`'s plan lets them own team workspaces: a plan of more than one seat."""
+    return plan_of(user).seats > 1
+
+
+@transaction.atomic
+def workspace_create_team(*, user: User, name: str) -> Workspace:
+    """A new team workspace owned by `user`, whose plan must allow teams."""
+    if not may_create_team(user):
+        raise TeamPlanRequired()
+    workspace = Workspace.objects.create(name=name.strip()[:80], kind=Workspace.Kind.TEAM, created_by=user)
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    return workspace
+
+
+def workspace_rename(*, membership: Membership, name: str) -> Workspace:
+    require_may(membership, Role.ADMIN, "Only admins of this workspace can rename it.")
+    workspace = membership.workspace
+    workspace.name = name.strip()[:80]
+    workspace.save(update_fields=["name"])
+    return workspace
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def member_change_role(*, membership: Membership, member: Membership, role: str) -> Membership:
+    """Give `member` another role. Admins and the owner may; only the owner changes an admin; the
+    owner's own role, and becoming owner, change only by a transfer."""
+    require_may(membership, Role.ADMIN, "Only admins of this workspace can change roles.")
+    if member.role == Role.OWNER:
+        raise RoleRequired("The owner's role changes only when they transfer ownership.")
+    if role == Role.OWNER:
+        raise RoleRequired("Nobody becomes owner this way: the owner transfers ownership instead.")
+    if member.role == Role.ADMIN and membership.role != Role.OWNER:
+        raise RoleRequired("Only the owner can change an admin's role.")
+    require_role_within_own(membership, role, doing="make someone")
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+def membership_remove(*, membership: Membership, member: Membership) -> None:
+    """Take `member` out of the workspace: admins remove others (only the owner removes an admin),
+    anyone but the owner may leave. Everything they made stays in the workspace; only the
+    membership goes. Their open pages and sockets are told once it is done."""
+    workspace = membership.workspace
+    leaving = member.pk == membership.pk
+    if workspace.kind == Workspace.Kind.PERSONAL:
+        raise PersonalWorkspace("A personal workspace cannot be left: it is yours alone.")
+    if member.role == Role.OWNER:
+        if leaving:
+            raise Conflict("The owner cannot leave: transfer ownership to another member first.")
+        raise RoleRequired("The owner cannot be removed. They can transfer ownership first.")
+    if not leaving:
+        require_may(membership, Role.ADMIN, "Only admins of this workspace can remove members.")
+        if member.role == Role.ADMIN and membership.role != Role.OWNER:
+            raise RoleRequired("Only the owner can remove an admin.")
+    with transaction.atomic():
+        Membership.objects.filter(pk=member.pk).delete()
+        transaction.on_commit(
+            functools.partial(live.membership_ended, user_id=member.user_id, workspace_id=workspace.pk)
+        )
+
+
+@transaction.atomic
+def ownership_transfer(*, membership: Membership, member: Membership) -> Workspace:
+    """Make `member` the owner and the owner an admin, at once. The workspace's seats then come from
+    the new owner's plan, so it must hold everyone already in it."""
+    workspace = membership.workspace
+    require_team(workspace, "A personal workspace cannot be transferred.")
+    require_may(membership, Role.OWNER, "Only the owner of this workspace can transfer it.")
+    if member.pk == membership.pk:
+        raise Conflict("You own this workspace already: choose another member.")
+    workspace = lock_workspace(workspace)
+    plan = plan_of(member.user)
+    taken = seats_taken(workspace)
+    if plan.seats <= 1 or plan.seats < taken:
+        raise Conflict(
+            f"{member.user.email} is on the {plan.name} plan, which has {seats_text(plan.seats)}; this workspace "
+            f"needs {taken}. They need a plan with enough seats (the Team plan) before it can be theirs."
+        )
+    # The old owner steps down first: one owner per workspace at every statement (a DB constraint).
+    Membership.objects.filter(pk=membership.pk).update(role=Role.ADMIN)
+    Membership.objects.filter(pk=member.pk).update(role=Role.OWNER)
+    membership.role, member.role = Role.ADMIN, Role.OWNER
+    return workspace
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def require_may(membership: Membership, role: str, refusal: str) -> None:
+    if not membership.may(role):
+        raise RoleRequired(refusal)
+
+
+def require_team(workspace: Workspace, refusal: str | None = None) -> None:
+    if workspace.kind != Workspace.Kind.TEAM:
+        raise PersonalWorkspace(refusal)
+
+
+def require_role_within_own(membership: Membership, role: str, *, doing: str) -> None:
+    if role == Role.OWNER:
+        raise RoleRequired("Nobody is invited as owner: the owner transfers ownership to a member instead.")
+    if ROLE_RANK[role] > ROLE_RANK[membership.role]:
+        raise RoleRequired(f"You cannot {doing} {Role(role).label.lower()}: your own role is {membership.role}.")
+
+
+def seats_text(count: int) -> str:
+    return f"{count} seat{'s' if count != 1 else ''}"
+
+
+def require_free_seat(workspace: Workspace) -> None:
+    """Refuse one more member or invitation when members and pending invitations fill the seats
+    (call with the workspace locked)."""
+    seats = seats_of(workspace)
+    if seats_taken(workspace) >= seats:
+        raise NoFreeSeat(
+            f"This workspace has {seats_text(seats)}, all taken by members and pending invitations. Remove a member "
+            "or revoke an invitation first, or the owner can move to a plan with more seats."
+        )
+
+
+def lock_workspace(workspace: Workspace) -> Workspace:
+    return Workspace.objects.select_for_update().get(pk=workspace.pk)

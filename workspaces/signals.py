@@ -1,12 +1,12 @@
-"""Every account gets its personal workspace when it is created, however it is created; a row made
-without a workspace goes to its owner's personal one."""
+"""Every account gets its personal workspace when it is created, however it is created, and it goes
+when the account goes; a row made without a workspace goes to its owner's personal one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Model
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from accounts.models import ApiToken, User
@@ -53,3 +53,9 @@ def _to_owners_personal_workspace(sender: type[Model], instance: Model, raw: boo
 
 for _model in _IN_A_WORKSPACE:
     pre_save.connect(_to_owners_personal_workspace, sender=_model, dispatch_uid=f"workspaces.default.{_model.__name__}")
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="workspaces.personal_workspace_goes_with_its_user")
+def delete_personal_workspace(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # Team workspaces it made stay (their `created_by` becomes null): others work in them.
+    Workspace.objects.filter(created_by=instance, kind=Workspace.Kind.PERSONAL).delete()

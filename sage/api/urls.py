@@ -16,6 +16,7 @@ from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
 from videos.versions import api as versions_api
+from workspaces import api as workspaces_api
 
 urlpatterns = [
     path("me", accounts_api.MeApi.as_view(), name="api-me"),
@@ -23,6 +24,34 @@ urlpatterns = [
     path("tokens/current", accounts_api.TokenCurrentApi.as_view(), name="api-token-current"),
     path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="api-token-detail"),
     path("extension/connect", accounts_api.ExtensionConnectApi.as_view(), name="api-extension-connect"),
+    path("workspaces", workspaces_api.WorkspaceListApi.as_view(), name="api-workspaces"),
+    path("workspaces/<int:workspace_id>", workspaces_api.WorkspaceDetailApi.as_view(), name="api-workspace-detail"),
+    path(
+        "workspaces/<int:workspace_id>/transfer",
+        workspaces_api.WorkspaceTransferApi.as_view(),
+        name="api-workspace-transfer",
+    ),
+    path("workspaces/<int:workspace_id>/members", workspaces_api.MemberListApi.as_view(), name="api-workspace-members"),
+    path(
+        "workspaces/<int:workspace_id>/members/<int:user_id>",
+        workspaces_api.MemberDetailApi.as_view(),
+        name="api-workspace-member-detail",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/invitations",
+        workspaces_api.InvitationListApi.as_view(),
+        name="api-workspace-invitations",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/invitations/<int:invitation_id>/revoke",
+        workspaces_api.InvitationRevokeApi.as_view(),
+        name="api-workspace-invitation-revoke",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/invitations/<int:invitation_id>/resend",
+        workspaces_api.InvitationResendApi.as_view(),
+        name="api-workspace-invitation-resend",
+    ),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
     path("prices", billing_api.PricesApi.as_view(), name="api-prices"),

@@ -95,6 +95,7 @@ def test_an_operator_edits_a_plan(operator):
         "max_video_seconds": pro.max_video_seconds,
         "max_upload_bytes": pro.max_upload_bytes,
         "storage_quota_bytes": pro.storage_quota_bytes,
+        "seats": pro.seats,
         "sort_order": pro.sort_order,
     }
 

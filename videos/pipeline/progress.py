@@ -23,7 +23,7 @@ def video_event(video: Video) -> dict[str, Any]:
 
 
 def push_video(video: Video) -> None:
-    """The one place video state goes out: to the video's page and to the owner's library."""
+    """The one place video state goes out: to the video's page and to its workspace's libraries."""
     event = video_event(video)
     push_to_object("video", video.pk, "video", event)
     push_to_workspace(video.workspace_id, "video", event)

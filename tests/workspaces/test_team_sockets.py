@@ -1,0 +1,90 @@
+"""Issue 52, live: a team's open pages hear what happens in the team, and a removed member's sockets
+close at once. Sockets open as browsers open them: with the session cookie of a signed-in browser
+that chose the team in the header."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from sage.asgi import application
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED
+from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory
+from videos.models import Video
+from videos.pipeline.progress import push_video
+from workspaces.models import Membership, Role, Workspace
+from workspaces.services import membership_remove
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session_cookie(user: User, workspace: Workspace | None) -> bytes:
+    client = Client()
+    client.force_login(user)
+    if workspace is not None:
+        assert client.post(reverse("workspace-switch"), {"workspace": workspace.pk}).status_code == 302
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def _events_socket(user: User, workspace: Workspace | None) -> WebsocketCommunicator:
+    cookie = await database_sync_to_async(_session_cookie)(user, workspace)
+    socket = WebsocketCommunicator(
+        application, "/ws/events/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+    )
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+def _team_of_three() -> tuple[Workspace, User, User, User]:
+    team = TeamWorkspaceFactory()
+    producer = Membership.objects.get(workspace=team, role=Role.OWNER).user
+    editor = MembershipFactory(workspace=team, role=Role.EDITOR).user
+    return team, producer, editor, UserFactory()
+
+
+def _editor_uploads(editor: User, team: Workspace) -> Video:
+    video = VideoFactory(owner=editor, workspace=team, title="Harbour cut v2", status=Video.Status.PROCESSING)
+    push_video(video)  # what the pipeline sends as the video moves on
+    return video
+
+
+async def test_a_colleagues_new_video_reaches_every_member_page_in_the_team_and_nobody_else() -> None:
+    team, producer, editor, stranger = await database_sync_to_async(_team_of_three)()
+    in_team = await _events_socket(producer, team)
+    producer_personal = await _events_socket(producer, None)  # another tab, in their personal workspace
+    outsider = await _events_socket(stranger, None)
+
+    video = await database_sync_to_async(_editor_uploads)(editor, team)
+
+    event = await in_team.receive_json_from(timeout=10)
+    assert (event["type"], event["data"]["id"], event["data"]["status"]) == ("video", video.pk, "processing")
+    assert await producer_personal.receive_nothing(timeout=0.5)
+    assert await outsider.receive_nothing(timeout=0.2)
+    for socket in (in_team, producer_personal, outsider):
+        await socket.disconnect()
+
+
+async def test_a_removed_members_team_socket_is_told_and_closed_and_their_other_sockets_stay() -> None:
+    team, _, editor, _ = await database_sync_to_async(_team_of_three)()
+    in_team = await _events_socket(editor, team)
+    personal = await _events_socket(editor, None)
+
+    def remove_editor() -> None:
+        owner = Membership.objects.get(workspace=team, role=Role.OWNER)
+        membership_remove(membership=owner, member=Membership.objects.get(workspace=team, user=editor))
+
+    await database_sync_to_async(remove_editor)()
+
+    assert await in_team.receive_json_from(timeout=10) == {
+        "type": "membership.ended",
+        "data": {"workspace_id": team.pk},
+    }
+    assert (await in_team.receive_output(timeout=5))["code"] == CLOSE_MEMBERSHIP_ENDED
+    # The tab in their personal workspace goes on hearing their own events.
+    assert await personal.receive_nothing(timeout=0.5)
+    await personal.disconnect()
