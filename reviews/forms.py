@@ -29,6 +29,11 @@ class ShareLinkForm(forms.Form):
         required=False, strip=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     show_owner_notes = forms.BooleanField(required=False, label="Show my notes")
+    allow_status = forms.BooleanField(
+        required=False,
+        label="Reviewers may set the review status",
+        help_text="Approve or request changes; only when they may comment.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
