@@ -41,13 +41,6 @@ HISTORY_SHOWN = 50
 # e-mail address's first part (`User.name`) is not the guests' to see, as for the owner's replies.
 OWNER_FALLBACK = "Owner"
 MEMBER_FALLBACK = "A team member"
-# Badge classes (static/css) per status, for pages and live updates alike.
-STATUS_BADGES: dict[str, str] = {
-    ReviewStatus.IN_PROGRESS: "",
-    ReviewStatus.NEEDS_REVIEW: "badge-primary",
-    ReviewStatus.CHANGES_REQUESTED: "badge-warning",
-    ReviewStatus.APPROVED: "badge-success",
-}
 
 
 class StatusOff(ApplicationError):
@@ -130,20 +123,46 @@ def status_json(target: Target, history: list[StatusChange], *, guest_view: bool
         "id": target.pk,
         "status": target.review_status,
         "label": ReviewStatus(target.review_status).label,
-        "badge": STATUS_BADGES[target.review_status],
         "changed_by": shown_name(latest, owner_id=target.owner_id, guest_view=guest_view) if latest else None,
         "changed_at": latest.at.isoformat() if latest else None,
         "history": [change_json(change, owner_id=target.owner_id, guest_view=guest_view) for change in history],
     }
 
 
+def target_key(target: Target) -> str:
+    """How pages name a target (`data-review-status-of`) and live events say it (`target`, `id`)."""
+    return f"{'video' if isinstance(target, Video) else 'comparison'}:{target.pk}"
+
+
 @dataclass(frozen=True)
-class StatusView:
-    """What a page shows of a target's status: the badge, who set it and when, the history."""
+class StatusPanel:
+    """What templates/reviews/partials/review_status*.html show of a target's status: the badge, who
+    set it and when, the form to change it (`can_set`, posted to `action`), the history."""
 
     target: Target
     history: list[StatusChange]
-    guest_view: bool = False
+    can_set: bool
+    action: str
+    guest: bool = False
+    # The page to come back to after the form (members: the page it is on).
+    next: str = ""
+    heading: str = "Review status"
+
+    @property
+    def key(self) -> str:
+        return target_key(self.target)
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def form_id(self) -> str:
+        return "review-status-" + self.key.replace(":", "-")
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return list(ReviewStatus.choices)
 
     @property
     def status(self) -> str:
@@ -154,8 +173,8 @@ class StatusView:
         return ReviewStatus(self.target.review_status).label
 
     @property
-    def badge(self) -> str:
-        return STATUS_BADGES[self.target.review_status]
+    def target_label(self) -> str:
+        return self.target.label if isinstance(self.target, Video) else "this comparison"
 
     @property
     def latest(self) -> StatusChange | None:
@@ -164,13 +183,13 @@ class StatusView:
     @property
     def changed_by(self) -> str:
         latest = self.latest
-        return shown_name(latest, owner_id=self.target.owner_id, guest_view=self.guest_view) if latest else ""
+        return shown_name(latest, owner_id=self.target.owner_id, guest_view=self.guest) if latest else ""
 
     @property
     def rows(self) -> list[tuple[StatusChange, str]]:
         """(change, the name shown for who made it), newest first."""
         owner_id = self.target.owner_id
-        return [(change, shown_name(change, owner_id=owner_id, guest_view=self.guest_view)) for change in self.history]
+        return [(change, shown_name(change, owner_id=owner_id, guest_view=self.guest)) for change in self.history]
 
 
 # --- live ------------------------------------------------------------------------------------------

@@ -75,7 +75,6 @@ class StatusOutput(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReviewStatus.choices)
     label = serializers.CharField()  # type: ignore[assignment]  # as in StatusChangeOutput
-    badge = serializers.CharField(help_text="The badge's CSS class on SAGE's pages.")
     changed_by = serializers.CharField(allow_null=True, help_text="Who set the current status; null: nobody yet.")
     changed_at = serializers.DateTimeField(allow_null=True)
     history = StatusChangeOutput(many=True, help_text="Changes, newest first (at most 50).")

@@ -12,6 +12,7 @@ from django.test import Client
 
 from reviews.approvals import StatusOff, review_status_set_by_guest, review_status_set_by_member
 from reviews.models import ShareLink, StatusChange
+from reviews.tasks import send_comment_digests
 from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory
 from videos.models import ReviewStatus, Video
 from workspaces.current import SESSION_KEY, act_in
@@ -220,3 +221,26 @@ def test_the_link_setting_is_made_and_changed_through_the_api() -> None:
 
     assert changed.status_code == 200 and changed.json()["allow_status"] is False
     assert ShareLink.objects.get(pk=link_id).allow_status is False
+
+
+# --- the e-mail digest ------------------------------------------------------------------------------
+
+
+def test_the_digest_lists_status_changes_by_others_beside_comments_but_not_the_owners_own(mailoutbox, settings):
+    settings.SITE_URL = "https://sage.example"
+    owner = UserFactory()
+    stack = VideoStackFactory(owner=owner, title="Cut 3", versions=2)
+    v2 = Video.objects.get(stack=stack, version=2)
+    link = ShareLinkFactory(stack=stack, permission="comment", allow_status=True)
+    review_status_set_by_member(user=owner, target=v2, status="needs_review")  # the owner's own
+    review_status_set_by_guest(link=link, status="changes_requested", author_name="Ana")
+
+    assert send_comment_digests() == 1
+
+    message = mailoutbox[0]
+    assert message.to == [owner.email]
+    assert "1 review status change" in message.subject
+    assert f"Cut 3 v2: Changes requested by Ana (link “{link.name}”)" in message.body
+    assert "Needs review" not in message.body
+    assert not StatusChange.objects.filter(notified_at__isnull=True).exists()
+    assert send_comment_digests() == 0  # told once
