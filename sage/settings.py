@@ -407,6 +407,9 @@ SPECTACULAR_SETTINGS = {
         # Two outputs have a `state`: an API token's keeps its name, the screen-reading stage's has its own.
         "StateEnum": ["active", "expired", "revoked"],
         "ScreenTextStateEnum": "videos.screen_text.state.ScreenTextState",
+        # A review status (reviews.approvals) is a status, from- and to-status: one name for all.
+        "ReviewStatusEnum": "videos.models.ReviewStatus",
+        "ReviewTargetEnum": ["video", "comparison"],
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)
