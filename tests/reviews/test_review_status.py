@@ -244,3 +244,21 @@ def test_the_digest_lists_status_changes_by_others_beside_comments_but_not_the_o
     assert "Needs review" not in message.body
     assert not StatusChange.objects.filter(notified_at__isnull=True).exists()
     assert send_comment_digests() == 0  # told once
+
+
+def test_operators_read_the_history_and_cannot_change_it() -> None:
+    video = VideoFactory(ready=True)
+    review_status_set_by_member(user=video.owner, target=video, status="approved")
+    change = StatusChange.objects.get()
+    operator = client_for(UserFactory(is_staff=True, is_superuser=True))
+
+    assert operator.get("/admin/reviews/statuschange/").status_code == 200
+    opened = operator.get(f"/admin/reviews/statuschange/{change.pk}/change/")
+    assert opened.status_code == 200 and 'name="to_status"' not in opened.content.decode()
+    assert operator.get("/admin/reviews/statuschange/add/").status_code == 403
+    assert operator.post(f"/admin/reviews/statuschange/{change.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert StatusChange.objects.filter(pk=change.pk).exists()
+    link = ShareLinkFactory(video=video, permission="comment")
+    # A link's setting is the owner's: operators see it, they do not change it.
+    link_page = operator.get(f"/admin/reviews/sharelink/{link.pk}/change/").content.decode()
+    assert "Allow status" in link_page and 'name="allow_status"' not in link_page
