@@ -262,3 +262,17 @@ def test_operators_read_the_history_and_cannot_change_it() -> None:
     # A link's setting is the owner's: operators see it, they do not change it.
     link_page = operator.get(f"/admin/reviews/sharelink/{link.pk}/change/").content.decode()
     assert "Allow status" in link_page and 'name="allow_status"' not in link_page
+
+
+def test_a_guests_status_changes_are_rate_limited_per_link(settings) -> None:
+    settings.REVIEW_COMMENT_RATE_PER_LINK = "2/min"
+    link = ShareLinkFactory(permission="comment", allow_status=True)
+    url = f"/api/v1/shared/{link.token}/review-status"
+    guest = Client()
+
+    answers = [put(guest, url, {"status": status, "author_name": "Bea"}) for status in ("approved", "in_progress")]
+    refused = put(guest, url, {"status": "approved", "author_name": "Bea"})
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert StatusChange.objects.count() == 2
