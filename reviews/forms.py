@@ -32,7 +32,7 @@ class ShareLinkForm(forms.Form):
     show_owner_notes = forms.BooleanField(required=False, label="Show my notes")
     allow_status = forms.BooleanField(
         required=False,
-        label="Reviewers may set the review status",
+        label="Let reviewers set the review status",
         help_text="Approve or request changes; only when they may comment.",
     )
 

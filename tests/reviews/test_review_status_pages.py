@@ -163,5 +163,5 @@ def test_the_share_panels_form_makes_a_link_that_lets_guests_set_the_status() ->
     link = ShareLink.objects.get()
     assert link.allow_status is True
     html = client.get(f"/videos/{video.pk}/").content.decode()
-    assert "Reviewers may set the review status" in html
+    assert "Let reviewers set the review status" in html
     assert 'data-field="allow-status">Sets status<' in html
