@@ -276,3 +276,11 @@ def test_a_guests_status_changes_are_rate_limited_per_link(settings) -> None:
     assert [answer.status_code for answer in answers] == [200, 200]
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert StatusChange.objects.count() == 2
+
+
+def test_the_videos_api_says_each_videos_review_status() -> None:
+    video = VideoFactory(ready=True, review_status=ReviewStatus.NEEDS_REVIEW)
+    client = client_for(video.owner)
+
+    assert client.get(f"/api/v1/videos/{video.pk}").json()["review_status"] == "needs_review"
+    assert [row["review_status"] for row in client.get("/api/v1/videos").json()["results"]] == ["needs_review"]
