@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from reviews.comments import comment_delete
-from reviews.models import Comment, ShareLink
+from reviews.models import Comment, ShareLink, StatusChange
 from reviews.services import share_links_revoke
 
 
@@ -15,7 +15,7 @@ class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
     digest's first characters, to match a support request's log line)."""
 
     list_display = ["name", "owner", "comparison", "video", "permission", "created_at", "last_opened_at", "revoked_at"]
-    list_filter = ["permission", "show_owner_notes", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = ["permission", "show_owner_notes", "allow_status", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "owner__email"]
     list_select_related = ["owner", "comparison", "video"]
     raw_id_fields = ["owner", "comparison", "video"]
@@ -26,6 +26,7 @@ class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
         "name",
         "permission",
         "show_owner_notes",
+        "allow_status",
         "expires_at",
         "digest_start",
         "has_password",
@@ -100,3 +101,35 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
         for comment in queryset.select_related("link"):
             if Comment.objects.filter(pk=comment.pk).exists():  # a reply may have gone with its thread
                 comment_delete(comment=comment)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin[StatusChange]):
+    """Operators read review-status history (who approved what, when); it is history: nobody edits
+    or deletes it here."""
+
+    list_display = ["at", "video", "comparison", "from_status", "to_status", "by_name", "by_guest", "link"]
+    list_filter = ["to_status", "by_guest"]
+    search_fields = ["by_name", "by_user__email", "link__name", "video__title"]
+    list_select_related = ["video", "comparison__video_a", "comparison__video_b", "link"]
+    readonly_fields = [
+        "video",
+        "comparison",
+        "from_status",
+        "to_status",
+        "by_user",
+        "by_name",
+        "by_guest",
+        "link",
+        "at",
+        "notified_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
+        return False

@@ -48,6 +48,11 @@ class ShareLinkCreateInput(serializers.Serializer[Any]):
         help_text="`view`: watch only; `comment`: reviewers may also comment.",
     )
     show_owner_notes = FlagField(default=False, help_text="Show the owner's notes on the shared page.")
+    allow_status = FlagField(
+        default=False,
+        help_text="Reviewers may also set the review status (with `comment` permission only): a stack's link "
+        "sets its newest version's.",
+    )
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="When the link stops working (none: never)."
     )
@@ -80,6 +85,7 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
             "stack",
             "permission",
             "show_owner_notes",
+            "allow_status",
             "has_password",
             "expires_at",
             "created_at",
@@ -188,6 +194,9 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
     )
     name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False, name=True)
     show_owner_notes = FlagField(required=False)
+    allow_status = FlagField(
+        required=False, help_text="Reviewers may set the review status (with `comment` permission only)."
+    )
 
 
 class ShareLinkDetailApi(APIView):
@@ -202,7 +211,7 @@ class ShareLinkDetailApi(APIView):
         parameters=[_LINK_ID],
         request=ShareLinkUpdateInput,
         responses={200: ShareLinkOutput, **error_responses(400, 403, 404)},
-        summary="Change a link: comments on or off, its name, the owner's notes shown",
+        summary="Change a link: comments or review status on or off, its name, the owner's notes shown",
     )
     def patch(self, request: Request, link_id: int) -> Response:
         link = share_link_get_for_user(_user(request), link_id)

@@ -1,5 +1,5 @@
 """The owner's form for a new share link (the page's fallback without JavaScript; the script sends
-the same fields to the API)."""
+the same fields to the API), and the review-status form of members' pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django import forms
 from reviews.models import ShareLink
 from reviews.services import NAME_MAX
 from sage.text import refuse_bidi_controls
+from videos.models import ReviewStatus
 
 
 class ShareLinkForm(forms.Form):
@@ -29,7 +30,18 @@ class ShareLinkForm(forms.Form):
         required=False, strip=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     show_owner_notes = forms.BooleanField(required=False, label="Show my notes")
+    allow_status = forms.BooleanField(
+        required=False,
+        label="Let reviewers set the review status",
+        help_text="Approve or request changes; only when they may comment.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class ReviewStatusForm(forms.Form):
+    """A member's or a guest's change of review status (a guest also gives their name)."""
+
+    status = forms.ChoiceField(choices=ReviewStatus.choices, label="Review status")

@@ -27,6 +27,12 @@ def can_comment(link: ShareLink) -> bool:
     return link.permission == ShareLink.Permission.COMMENT
 
 
+def can_set_status(link: ShareLink) -> bool:
+    """Guests may set the review status (reviews.approvals): only with comments on, so turning
+    comments off silences the link's guests altogether."""
+    return link.allow_status and can_comment(link)
+
+
 def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
     """`event` (one of COMMENT_EVENTS) to the link's guests and to the link's workspace (every member's
     open page). Build the data before a delete: the pushes go after the commit, when the row is gone."""
@@ -38,7 +44,7 @@ def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
 
 
 def push_link_updated(link: ShareLink) -> None:
-    data: dict[str, Any] = {"can_comment": can_comment(link)}
+    data: dict[str, Any] = {"can_comment": can_comment(link), "can_set_status": can_set_status(link)}
     push_to_object(LINK_KIND, link.pk, LINK_UPDATED, data)
 
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, ReviewStatus, Video, VideoStack
 
 
 class ShareLink(models.Model):
@@ -41,6 +41,8 @@ class ShareLink(models.Model):
     name = models.CharField(max_length=100)
     permission = models.CharField(max_length=10, choices=Permission.choices, default=Permission.VIEW)
     show_owner_notes = models.BooleanField(default=False)
+    # Guests may also set the review status (reviews.approvals); only with comment permission.
+    allow_status = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     # Django's password hashers (make_password); empty: no password.
     password_hash = models.CharField(max_length=128, blank=True)
@@ -139,3 +141,44 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name} at {self.start:.1f}s"
+
+
+class StatusChange(models.Model):
+    """One change of a version's (video's) or a comparison's review status: from, to, by whom, when.
+
+    Its target is one of two foreign keys, with a check constraint as ShareLink's. Who changed it is
+    a member (`by_user`, NULL once the account goes) or a guest (`by_guest`, through `link`); either
+    way `by_name` is the name as it read then, so the history still reads when either is gone."""
+
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes")
+    comparison = models.ForeignKey(
+        Comparison, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=ReviewStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ReviewStatus.choices)
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    link = models.ForeignKey(ShareLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="status_changes")
+    by_name = models.CharField(max_length=80)
+    # Made by a guest of `link` (stays true when the link is deleted), not by a member.
+    by_guest = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+    # When the owner's e-mail digest told them of it (empty: not yet; the owner's own: never needed).
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="status_change_on_video_or_comparison",
+                condition=Q(comparison__isnull=False, video__isnull=True)
+                | Q(comparison__isnull=True, video__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["at"], condition=Q(notified_at__isnull=True), name="status_change_to_notify"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status} by {self.by_name}"

@@ -45,6 +45,7 @@ def share_link_create(
     show_owner_notes: bool = False,
     expires_at: datetime | None = None,
     password: str = "",
+    allow_status: bool = False,
 ) -> tuple[ShareLink, str]:
     """A new link to `shared` (which the caller read through its ownership selector) and its token."""
     if shared.workspace_id != acting_workspace_id(owner):
@@ -65,6 +66,7 @@ def share_link_create(
         name=name,
         permission=permission,
         show_owner_notes=show_owner_notes,
+        allow_status=allow_status,
         expires_at=expires_at,
         password_hash=make_password(password) if password else "",
         token_digest=token_digest(token),
@@ -75,10 +77,15 @@ def share_link_create(
 
 @transaction.atomic
 def share_link_update(
-    *, link: ShareLink, permission: str | None = None, name: str | None = None, show_owner_notes: bool | None = None
+    *,
+    link: ShareLink,
+    permission: str | None = None,
+    name: str | None = None,
+    show_owner_notes: bool | None = None,
+    allow_status: bool | None = None,
 ) -> ShareLink:
-    """Change what a link allows (the owner turns comments off or on) or its name. Open pages hear
-    whether they may comment now (`link.updated`)."""
+    """Change what a link allows (the owner turns comments or setting the review status off or on)
+    or its name. Open pages hear whether they may comment and set the status now (`link.updated`)."""
     changed: list[str] = []
     if permission is not None and permission != link.permission:
         if permission not in ShareLink.Permission.values:
@@ -93,9 +100,12 @@ def share_link_update(
     if show_owner_notes is not None and show_owner_notes != link.show_owner_notes:
         link.show_owner_notes = show_owner_notes
         changed.append("show_owner_notes")
+    if allow_status is not None and allow_status != link.allow_status:
+        link.allow_status = allow_status
+        changed.append("allow_status")
     if changed:
         link.save(update_fields=changed)
-    if "permission" in changed:
+    if "permission" in changed or "allow_status" in changed:
         push_link_updated(link)
     return link
 

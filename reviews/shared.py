@@ -19,11 +19,13 @@ from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
+from reviews.approvals import StatusPanel, status_history, status_target_of_link
+from reviews.live import can_set_status
 from reviews.models import ShareLink
 from sage.errors import NotFound
 from sage.formatting import clock_tenths
@@ -144,6 +146,24 @@ def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video)
     }
 
 
+def guest_status_panel(token: str, link: ShareLink) -> StatusPanel | None:
+    """The review status card of a shared page: what the link's guests set (a stack's link: its newest
+    version, named in the heading, as the page shows a pair); None for a stack with no version left."""
+    try:
+        target = status_target_of_link(link)
+    except Http404:
+        return None
+    of_stack = link.stack_id is not None and isinstance(target, Video)
+    return StatusPanel(
+        target=target,
+        history=status_history(target),
+        can_set=can_set_status(link),
+        action=reverse("shared:review-status", args=[token]),
+        guest=True,
+        heading=f"Review status of v{target.version}" if of_stack and isinstance(target, Video) else "Review status",
+    )
+
+
 def shared_comparison_context(
     request: HttpRequest, token: str, link: ShareLink, comparison: Comparison
 ) -> dict[str, Any]:
@@ -168,6 +188,7 @@ def shared_comparison_context(
     )
     context = comparison_context(comparison, request.GET.dict(), read_only=True, shared=shared)
     context["shared_media"] = _media_script_config(token)
+    context["status_panel"] = guest_status_panel(token, link)
     return context
 
 
@@ -210,5 +231,6 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
             for payload in (note_payload(note) for note in notes)
         ],
         "comments_panel": guest_comments_panel(token, link, video),
+        "status_panel": guest_status_panel(token, link),
         "shared_media": _media_script_config(token),
     }

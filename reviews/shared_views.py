@@ -14,13 +14,15 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews.access import share_link_for_request
+from reviews.approvals import review_status_set_by_guest, status_rate_check
 from reviews.models import ShareLink
 from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
 from reviews.services import share_link_opened
@@ -33,6 +35,7 @@ from reviews.shared import (
     shared_video_context,
 )
 from sage.api.errors import error_body
+from sage.client_address import address_bucket, client_address
 from sage.errors import ApplicationError, Invalid, NotFound
 from sage.views import not_found
 from videos.api.comparisons import ThresholdInput, comparison_payload
@@ -40,7 +43,7 @@ from videos.captions import VTT_CONTENT_TYPE, webvtt
 from videos.compare.services import MAX_THRESHOLD
 from videos.compare.views import comparison_template
 from videos.media import content_type_for, serve_stored_file
-from videos.models import Comparison
+from videos.models import Comparison, ReviewStatus
 from videos.selectors import transcript_lines
 
 SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
@@ -168,3 +171,27 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
         return _not_found_page(request)
     # Files keep serve_stored_file's caching (private, with validators): a player re-reads ranges.
     return _shared(served, store=True)
+
+
+@require_POST
+def shared_review_status(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A guest sets the review status from the shared page's form (links that allow it), then back to
+    the page, which says how it went. The API does the same for scripts (`reviews.approvals_api`)."""
+    try:
+        link = _opened(request, token)
+    except ApplicationError:  # gone, or locked for this browser: the page itself says which
+        return _shared(redirect("shared:page", token=token))
+    try:
+        status_rate_check(link=link, client=address_bucket(client_address(request)))
+        _, change = review_status_set_by_guest(
+            link=link, status=request.POST.get("status"), author_name=request.POST.get("author_name")
+        )
+    except ApplicationError as refusal:
+        messages.error(request, getattr(refusal, "reason", refusal.message))
+    else:
+        label = ReviewStatus(request.POST["status"]).label
+        if change is None:
+            messages.info(request, f"The review status was already “{label}”.")
+        else:
+            messages.success(request, f"Review status set to “{label}”.")
+    return _shared(redirect("shared:page", token=token))

@@ -1,27 +1,34 @@
-"""The owner's share-link actions as plain form posts: the page works before its script loads (and
-without it); share_links.js does the same through the API and stays on the page."""
+"""The owner's share-link actions, and members' review-status changes, as plain form posts: the page
+works before its script loads (and without it); share_links.js does the same through the API and
+stays on the page."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from reviews.forms import ShareLinkForm
+from reviews.approvals import review_status_set_by_member
+from reviews.forms import ReviewStatusForm, ShareLinkForm
 from reviews.models import ShareLink
 from reviews.selectors import share_link_get_for_user
 from reviews.services import share_link_create, share_link_revoke
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, ReviewStatus, Video, VideoStack
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
+from workspaces.doors import workspace_roles
+from workspaces.models import Role
 
 PANEL_ANCHOR = "#share-links"
+STATUS_ANCHOR = "#review-status"
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,3 +100,53 @@ def share_link_revoke_page(request: HttpRequest, link_id: int) -> HttpResponse:
     link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
     messages.success(request, f"Share link “{link.name}” revoked: it no longer opens anything.")
     return redirect(_page_of(link))
+
+
+# --- review statuses ----------------------------------------------------------------------------------
+
+
+def _back_to(request: HttpRequest, page: str) -> str:
+    """The page the form was on (a version's status is set from its stack's other versions' pages
+    too), when it is one of this site's; else `page`."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return page
+
+
+def _set_status_from_form(request: HttpRequest, target: Video | Comparison, page: str) -> HttpResponse:
+    form = ReviewStatusForm(request.POST)
+    back = _back_to(request, page)
+    if not form.is_valid():
+        messages.error(request, "Choose a review status.")
+        return redirect(back)
+    status = form.cleaned_data["status"]
+    try:
+        change = review_status_set_by_member(user=_user(request), target=target, status=status)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return redirect(back)
+    label = ReviewStatus(status).label
+    if change is None:
+        messages.info(request, f"The review status was already “{label}”.")
+    else:
+        messages.success(request, f"Review status set to “{label}”.")
+    return redirect(back)
+
+
+@require_POST
+@login_required
+@workspace_roles(POST=Role.COMMENTER)
+def video_review_status_page(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = video_get_for_user(_user(request), video_id)
+    return _set_status_from_form(request, video, reverse("videos:video", args=[video.pk]) + STATUS_ANCHOR)
+
+
+@require_POST
+@login_required
+@workspace_roles(POST=Role.COMMENTER)
+def comparison_review_status_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = comparison_get_for_user(_user(request), comparison_id)
+    return _set_status_from_form(
+        request, comparison, reverse("compare:comparison", args=[comparison.pk]) + STATUS_ANCHOR
+    )

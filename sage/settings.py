@@ -417,6 +417,9 @@ SPECTACULAR_SETTINGS = {
         "GivenWorkspaceRoleEnum": "workspaces.models.GIVEN_ROLES",
         "WorkspaceKindEnum": "workspaces.models.Workspace.Kind",
         "InvitationStateEnum": "workspaces.models.Invitation.State",
+        # A review status (reviews.approvals) is a status, from- and to-status: one name for all.
+        "ReviewStatusEnum": "videos.models.ReviewStatus",
+        "ReviewTargetEnum": ["video", "comparison"],
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)

@@ -21,6 +21,16 @@ from videos.text_embedding.encoder import TEXT_EMBEDDING_DIM as TEXT_EMBEDDING_D
 ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 
 
+class ReviewStatus(models.TextChoices):
+    """Where a version (a video) or a comparison stands in review (issue 52): set by members who
+    may comment and by guests of a link that allows it; its history is `reviews.StatusChange`."""
+
+    IN_PROGRESS = "in_progress", "In progress"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+
+
 class VideoStack(models.Model):
     """The versions of one asset — v1, v2, … of a cut — each an uploaded Video (`Video.stack`).
 
@@ -108,6 +118,7 @@ class Video(models.Model):
     # A version of an asset: v`version` of `stack` (both empty for a video that is not one).
     stack = models.ForeignKey(VideoStack, null=True, blank=True, on_delete=models.SET_NULL, related_name="versions")
     version = models.PositiveIntegerField(null=True, blank=True)
+    review_status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.IN_PROGRESS)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -454,6 +465,7 @@ class Comparison(models.Model):
     # moved stretches, A/V sync, speed, changed on-screen text — as segment dicts; listed among
     # `segments` once derived.
     findings = models.JSONField(default=list, blank=True)
+    review_status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.IN_PROGRESS)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

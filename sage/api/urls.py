@@ -8,7 +8,7 @@ from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
 from reviews import api as reviews_api
-from reviews import comments_api
+from reviews import approvals_api, comments_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import screen_text as screen_text_api
@@ -99,6 +99,21 @@ urlpatterns = [
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
     path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),
+    path(
+        "videos/<int:video_id>/review-status",
+        approvals_api.VideoReviewStatusApi.as_view(),
+        name="api-video-review-status",
+    ),
+    path(
+        "comparisons/<int:comparison_id>/review-status",
+        approvals_api.ComparisonReviewStatusApi.as_view(),
+        name="api-comparison-review-status",
+    ),
+    path(
+        "shared/<str:token>/review-status",
+        approvals_api.SharedReviewStatusApi.as_view(),
+        name="api-shared-review-status",
+    ),
     path("shared/<str:token>/comments", comments_api.SharedCommentsApi.as_view(), name="api-shared-comments"),
     path(
         "shared/<str:token>/comments/<int:comment_id>",

@@ -120,7 +120,10 @@ async def test_turning_comments_off_tells_open_pages() -> None:
 
     await database_sync_to_async(share_link_update)(link=link, permission="view")
 
-    assert await socket.receive_json_from(timeout=5) == {"type": "link.updated", "data": {"can_comment": False}}
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "link.updated",
+        "data": {"can_comment": False, "can_set_status": False},
+    }
     await socket.disconnect()
 
 

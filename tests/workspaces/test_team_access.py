@@ -146,7 +146,8 @@ NOT_THE_WORKSPACES = {
     ("delete", "api-token-current"),
     ("post", "api-extension-connect"),
 }
-# What a commenter may write beyond a viewer: notes, and replies/resolving/deleting reviewers' comments.
+# What a commenter may write beyond a viewer: notes, replies/resolving/deleting reviewers' comments, and
+# review statuses.
 COMMENTERS = {
     ("post", "api-video-notes"),
     ("patch", "api-note-detail"),
@@ -155,6 +156,8 @@ COMMENTERS = {
     ("post", "api-comment-resolve"),
     ("post", "api-comment-reopen"),
     ("delete", "api-comment-detail"),
+    ("put", "api-video-review-status"),
+    ("put", "api-comparison-review-status"),
 }
 
 

@@ -44,7 +44,7 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
             "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
-            "summary", "backends", "created_at", "ready_at", "stack_id", "version",
+            "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status",
         ]  # fmt: skip
         read_only_fields = fields
 

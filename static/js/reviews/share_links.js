@@ -66,6 +66,9 @@ function linkRow(link) {
   if (scope) {
     head.append(element("span", { className: "badge", text: scope, attributes: { "data-field": "scope" } }));
   }
+  if (link.allow_status && link.permission === "comment") {
+    head.append(element("span", { className: "badge", text: "Sets status", attributes: { "data-field": "allow-status" } }));
+  }
   if (link.has_password) {
     head.append(element("span", { className: "badge", text: "Password" }));
   }
@@ -121,6 +124,7 @@ function formValues(form) {
     expires_at: expires ? new Date(expires).toISOString() : null,
     password: data.get("password") ?? "",
     show_owner_notes: data.get("show_owner_notes") === "on",
+    allow_status: data.get("allow_status") === "on",
   };
 }
 

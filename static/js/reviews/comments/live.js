@@ -52,6 +52,8 @@ export function followGuestSocket(path, { onEvent, onReconnect, onClosed }) {
         finish();
       } else if (message && typeof message.type === "string") {
         onEvent(message);
+        // The page's other modules hear the link's events too (review_status.js: statuses).
+        document.dispatchEvent(new CustomEvent("sage:shared-event", { detail: message }));
       }
     });
     socket.addEventListener("close", (event) => {
