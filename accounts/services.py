@@ -18,8 +18,10 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from accounts.models import ApiToken, ExtensionConnect, User
+from activity.services import Action, audit_record
 from sage.errors import ApplicationError, Conflict, FieldInvalid
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
+from workspaces.current import acting_workspace_id
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -70,14 +72,29 @@ def api_token_create(
         scopes=sorted(set(scopes)),
         expires_at=expires_at,
     )
+    _audit_token(token, Action.TOKEN_CREATED)
     return token, secret
 
 
+def _audit_token(token: ApiToken, action: str) -> None:
+    user = token.user
+    audit_record(
+        workspace_id=acting_workspace_id(user),
+        actor=user,
+        action=action,
+        target_label=f"{token.name} ({token.prefix}…)",
+        details={"token_id": token.pk, "scopes": list(token.scopes)},
+    )
+
+
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke once; revoking again keeps the first revocation time."""
     # The filtered update makes concurrent revocations agree on one time, with no lock.
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        _audit_token(token, Action.TOKEN_REVOKED)
     return token
 
 

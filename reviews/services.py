@@ -11,12 +11,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Action, Target, Verb, activity_record, audit_record
 from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video, VideoStack
+from workspaces.current import acting_workspace_id
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
@@ -68,7 +70,32 @@ def share_link_create(
         token_digest=token_digest(token),
         token_sealed=seal(token),
     )
+    _record_link(link, shared, actor=owner, workspace_id=acting_workspace_id(owner), created=True)
     return link, token
+
+
+def _shared_target(shared: Comparison | Video | VideoStack) -> Target:
+    if isinstance(shared, Comparison):
+        return Target("comparison", shared.pk, shared.title)
+    if isinstance(shared, Video):
+        return Target("video", shared.pk, shared.label)
+    return Target("stack", shared.pk, shared.title)
+
+
+def _record_link(
+    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User, workspace_id: int, created: bool
+) -> None:
+    target = _shared_target(shared)
+    details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
+    if created:
+        activity_record(workspace_id=workspace_id, actor=actor, verb=Verb.SHARED, target=target, details=details)
+    audit_record(
+        workspace_id=workspace_id,
+        actor=actor,
+        action=Action.LINK_CREATED if created else Action.LINK_REVOKED,
+        target_label=f"{link.name} ({target.label})",
+        details={**details, "target_id": target.id},
+    )
 
 
 @transaction.atomic
@@ -106,6 +133,9 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
     link.refresh_from_db(fields=["revoked_at"])
     if revoked:
         push_link_closed(link.pk)
+        # Only its owner revokes a link today (the callers' selectors), so the owner is who acted.
+        owner = link.owner
+        _record_link(link, link.shared_object, actor=owner, workspace_id=acting_workspace_id(owner), created=False)
     return link
 
 

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "workspaces",
+    "activity",  # the workspaces' activity feeds and the audit log
     "billing",
     "videos",
     "notes",

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import User
+from activity.services import Target, Verb, activity_record
 from sage.errors import FieldInvalid
 from sage.formatting import clock_tenths, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
@@ -37,6 +38,7 @@ from videos.pipeline.files import local_copy, readable_source
 from videos.pipeline.steps import store_fingerprint
 from videos.screen_text.selectors import screen_lines_to_compare
 from videos.selectors import transcript_lines
+from workspaces.current import acting_workspace_id
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +107,7 @@ def comparison_create(
         # says so meanwhile.
         kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
         comparison = Comparison(**settings_key, engine=UNMADE_ENGINE, threshold=kept)
-        comparison, created = _save_new(comparison, settings_key, summarize=False)
+        comparison, created = _save_new(comparison, settings_key, user=user, summarize=False)
         if created:
             RECOMPUTE_COMPARISON.delay_on_commit(comparison.pk)
         return comparison, created
@@ -114,18 +116,25 @@ def comparison_create(
         video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
     )
     store_refined(comparison, refined)
-    comparison, created = _save_new(comparison, settings_key)
+    comparison, created = _save_new(comparison, settings_key, user=user)
     if created and not comparison.verified:
         _request_verification(comparison)
     return comparison, created
 
 
 def _save_new(
-    comparison: Comparison, settings_key: dict[str, Any], *, summarize: bool = True
+    comparison: Comparison, settings_key: dict[str, Any], *, user: User, summarize: bool = True
 ) -> tuple[Comparison, bool]:
     try:
         with transaction.atomic():
             comparison.save()
+            activity_record(
+                workspace_id=acting_workspace_id(user),
+                actor=user,
+                verb=Verb.COMPARED,
+                target=Target("comparison", comparison.pk, comparison.title),
+                details={"video_a": comparison.video_a_id, "video_b": comparison.video_b_id},
+            )
             if summarize:
                 request_gemini_summary(comparison)
     except IntegrityError:  # the same comparison asked for twice at once: one row wins
