@@ -439,6 +439,7 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
         model = "activity.AuditEntry"
 
     workspace = factory.LazyFunction(lambda: personal_workspace_of(UserFactory()))
+    workspace_name = factory.LazyAttribute(lambda entry: entry.workspace.name if entry.workspace else "")
     actor = None
     actor_email = factory.Sequence(lambda n: f"actor{n}@example.com")
     action = "link_created"

@@ -4,6 +4,7 @@ slashed form of each, and a JSON 404 for anything else)."""
 from django.urls import path, re_path
 
 from accounts import api as accounts_api
+from activity import api as activity_api
 from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
@@ -23,6 +24,8 @@ urlpatterns = [
     path("tokens/current", accounts_api.TokenCurrentApi.as_view(), name="api-token-current"),
     path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="api-token-detail"),
     path("extension/connect", accounts_api.ExtensionConnectApi.as_view(), name="api-extension-connect"),
+    path("activity", activity_api.ActivityApi.as_view(), name="api-activity"),
+    path("audit", activity_api.AuditApi.as_view(), name="api-audit"),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
     path("prices", billing_api.PricesApi.as_view(), name="api-prices"),
