@@ -76,14 +76,18 @@ def api_token_create(
     return token, secret
 
 
-def _audit_token(token: ApiToken, action: str) -> None:
-    user = token.user
+def _audit_token(token: ApiToken, action: str, *, by: User | None = None) -> None:
+    """In the workspace the token's owner acts in (an operator's revocation: in theirs, naming the
+    operator)."""
+    details: dict[str, object] = {"token_id": token.pk, "scopes": list(token.scopes)}
+    if by is not None:
+        details["by_operator"] = True
     audit_record(
-        workspace_id=acting_workspace_id(user),
-        actor=user,
+        workspace_id=acting_workspace_id(token.user),
+        actor=by or token.user,
         action=action,
         target_label=f"{token.name} ({token.prefix}…)",
-        details={"token_id": token.pk, "scopes": list(token.scopes)},
+        details=details,
     )
 
 
@@ -98,9 +102,15 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
-    """Revoke every still-active token in `tokens` (operators, in bulk); returns how many were revoked."""
-    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def api_tokens_revoke(*, tokens: QuerySet[ApiToken], by: User | None = None) -> int:
+    """Revoke every still-active token in `tokens` (operators, in bulk: `by`, who the audit log
+    names); returns how many were revoked."""
+    live = list(tokens.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
+    revoked = ApiToken.objects.filter(pk__in=live, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for token in ApiToken.objects.filter(pk__in=live).select_related("user"):
+        _audit_token(token, Action.TOKEN_REVOKED, by=by)
+    return revoked
 
 
 def api_token_authenticate(secret: str) -> ApiToken:

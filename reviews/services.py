@@ -19,6 +19,7 @@ from sage.errors import FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video, VideoStack
 from workspaces.current import acting_workspace_id
+from workspaces.selectors import personal_workspace_of
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
@@ -83,10 +84,12 @@ def _shared_target(shared: Comparison | Video | VideoStack) -> Target:
 
 
 def _record_link(
-    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User, workspace_id: int, created: bool
+    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User | None, workspace_id: int, created: bool
 ) -> None:
     target = _shared_target(shared)
     details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
+    if actor is not None and actor.pk != link.owner_id:
+        details["by_operator"] = True  # an operator's revocation, from the admin
     if created:
         activity_record(workspace_id=workspace_id, actor=actor, verb=Verb.SHARED, target=target, details=details)
     audit_record(
@@ -140,12 +143,18 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
 
 
 @transaction.atomic
-def share_links_revoke(*, links: QuerySet[ShareLink]) -> int:
-    """Revoke every still-live link in `links` (operators, in bulk); returns how many were revoked."""
+def share_links_revoke(*, links: QuerySet[ShareLink], by: User | None = None) -> int:
+    """Revoke every still-live link in `links` (operators, in bulk: `by`, who the audit log names);
+    returns how many were revoked."""
     live = list(links.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
     revoked = ShareLink.objects.filter(pk__in=live, revoked_at__isnull=True).update(revoked_at=timezone.now())
     for pk in live:
         push_link_closed(pk)
+    for link in ShareLink.objects.filter(pk__in=live).select_related("owner", "comparison", "video", "stack"):
+        # In the owner's workspace, where the link's own audit entries are.
+        _record_link(
+            link, link.shared_object, actor=by, workspace_id=personal_workspace_of(link.owner).pk, created=False
+        )
     return revoked
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from activity.models import AuditEntry
 from tests.activity.conftest import team_of
-from tests.factories import ActivityEventFactory, AuditEntryFactory, UserFactory
+from tests.factories import ActivityEventFactory, ApiTokenFactory, AuditEntryFactory, ShareLinkFactory, UserFactory
+from workspaces.selectors import personal_workspace_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,19 @@ def test_rows_are_read_only_in_the_admin(operator, url, factory) -> None:
     assert operator.post(url, {"action": "delete_selected", "_selected_action": [row.pk]}).status_code in (200, 302)
     row.refresh_from_db()
     assert row.target_label == "Kept"
+
+
+def test_an_operators_revocations_of_links_and_tokens_name_the_operator(operator) -> None:
+    link = ShareLinkFactory()
+    token = ApiTokenFactory()
+    staff = operator.session["_auth_user_id"]
+
+    operator.post("/admin/reviews/sharelink/", {"action": "revoke", "_selected_action": [link.pk]}, follow=True)
+    operator.post("/admin/accounts/apitoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}, follow=True)
+
+    revoked = {entry.action: entry for entry in AuditEntry.objects.filter(action__in=["link_revoked", "token_revoked"])}
+    assert set(revoked) == {"link_revoked", "token_revoked"}
+    for entry in revoked.values():
+        assert str(entry.actor_id) == staff and entry.details["by_operator"] is True
+    assert revoked["link_revoked"].workspace_id == personal_workspace_of(link.owner).pk
+    assert revoked["token_revoked"].workspace_id == personal_workspace_of(token.user).pk
