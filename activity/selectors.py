@@ -64,8 +64,12 @@ def activity_for_workspace(workspace_id: int, *, before: Cursor | None = None, l
     limit = max(1, min(limit, FEED_PAGE_MAX))
     events = ActivityEvent.objects.filter(workspace_id=workspace_id)
     if before is not None:
-        # Ties on the time are broken by id, in the same order as the sort: nothing repeats or is skipped.
-        events = events.filter(Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.id))
+        # Ties on the time are broken by id, in the same order as the sort: nothing repeats or is
+        # skipped. The `lte` repeats what the OR says so that the index scan starts at the cursor.
+        events = events.filter(
+            Q(created_at__lte=before.created_at),
+            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.id),
+        )
     rows = list(events.order_by("-created_at", "-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

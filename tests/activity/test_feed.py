@@ -9,6 +9,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activity.selectors import Cursor, activity_for_workspace
@@ -151,3 +153,20 @@ def test_a_member_removed_from_a_team_reads_their_own_feed_not_the_teams() -> No
 
     assert "Team secret" not in client.get("/activity/").content.decode()
     assert client.get("/api/v1/activity").json()["results"] == []
+
+
+def test_a_page_deep_in_the_feed_is_read_from_the_index_in_order() -> None:
+    workspace = personal_workspace_of(UserFactory())
+    for _ in range(3):
+        ActivityEventFactory(workspace=workspace)
+    cursor = activity_for_workspace(workspace.pk, limit=1).next
+
+    with CaptureQueriesContext(connection) as queries:
+        activity_for_workspace(workspace.pk, before=cursor, limit=1)
+    with connection.cursor() as db:
+        db.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask how a big one is read
+        db.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in db.fetchall())
+
+    assert "activity_feed" in plan and "Sort" not in plan, plan
+    assert "Index Cond" in plan and "created_at <=" in plan.split("Filter")[0], plan
