@@ -145,3 +145,32 @@ def test_a_long_log_is_read_page_by_page_keeping_the_filters(studio) -> None:
 
     assert len(first.context["entries"]) == 50 and len(second.context["entries"]) == 11
     assert 'href="?action=link_created&amp;page=2"' in first.content.decode()
+
+
+def test_the_audit_page_and_api_cost_the_same_queries_for_3_entries_as_for_40(
+    studio, django_assert_max_num_queries
+) -> None:
+    team, people, _ = studio
+    client = client_in(people["olga"], team)
+    client.get("/workspaces/audit/")  # the session and the like, warmed
+    with django_assert_max_num_queries(15) as page_few:
+        client.get("/workspaces/audit/")
+    with django_assert_max_num_queries(15) as api_few:
+        client.get("/api/v1/audit")
+    for _ in range(37):
+        AuditEntryFactory(workspace=team, actor=people["eda"], actor_email=people["eda"].email)
+
+    with django_assert_max_num_queries(len(page_few.captured_queries)):
+        client.get("/workspaces/audit/")
+    with django_assert_max_num_queries(len(api_few.captured_queries)):
+        client.get("/api/v1/audit")
+
+
+def test_the_activity_page_links_admins_to_the_audit_log(studio) -> None:
+    team, people, _ = studio
+
+    for_admin = client_in(people["adam"], team).get("/activity/").content.decode()
+    for_editor = client_in(people["eda"], team).get("/activity/").content.decode()
+
+    assert 'href="/workspaces/audit/"' in for_admin
+    assert 'href="/workspaces/audit/"' not in for_editor
