@@ -408,6 +408,9 @@ SPECTACULAR_SETTINGS = {
         # Two outputs have a `state`: an API token's keeps its name, the screen-reading stage's has its own.
         "StateEnum": ["active", "expired", "revoked"],
         "ScreenTextStateEnum": "videos.screen_text.state.ScreenTextState",
+        # Names of their own: "action" and "verb" are words other outputs may use too.
+        "AuditActionEnum": "activity.models.AuditEntry.Action",
+        "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)
