@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from accounts.models import ApiToken, ExtensionConnect, User
+from activity.services import Action, audit_record
 from sage.errors import ApplicationError, Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from workspaces.current import act_through, acting_workspace_id
@@ -82,20 +83,45 @@ def api_token_create(
         scopes=sorted(set(scopes)),
         expires_at=expires_at,
     )
+    _audit_token(token, Action.TOKEN_CREATED)
     return token, secret
 
 
+def _audit_token(token: ApiToken, action: str, *, by: User | None = None) -> None:
+    """In the workspace the token's owner acts in (an operator's revocation: in theirs, naming the
+    operator)."""
+    details: dict[str, object] = {"token_id": token.pk, "scopes": list(token.scopes)}
+    if by is not None:
+        details["by_operator"] = True
+    audit_record(
+        workspace_id=token.workspace_id,
+        actor=by or token.user,
+        action=action,
+        target_label=f"{token.name} ({token.prefix}…)",
+        details=details,
+    )
+
+
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke once; revoking again keeps the first revocation time."""
     # The filtered update makes concurrent revocations agree on one time, with no lock.
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        _audit_token(token, Action.TOKEN_REVOKED)
     return token
 
 
-def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
-    """Revoke every still-active token in `tokens` (operators, in bulk); returns how many were revoked."""
-    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def api_tokens_revoke(*, tokens: QuerySet[ApiToken], by: User | None = None) -> int:
+    """Revoke every still-active token in `tokens` (operators, in bulk: `by`, who the audit log
+    names); returns how many were revoked."""
+    live = list(tokens.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
+    revoked = ApiToken.objects.filter(pk__in=live, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for token in ApiToken.objects.filter(pk__in=live).select_related("user"):
+        _audit_token(token, Action.TOKEN_REVOKED, by=by)
+    return revoked
 
 
 def api_token_authenticate(secret: str) -> ApiToken:

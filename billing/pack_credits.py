@@ -15,9 +15,11 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from activity.services import Action, audit_record
 from billing.ledger import ledger_grant, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY, stripe_client, stripe_object, stripe_ref_id
+from workspaces.selectors import personal_workspace_of
 
 
 class PaymentMismatch(Exception):
@@ -97,6 +99,19 @@ def pack_purchase_credit(*, payment: PackPayment) -> PackPurchase:
             key=f"stripe:payment_intent:{payment.payment_intent_id}",
             memo=f"Bought {pack.name}",
             ref=purchase,
+        )
+        # Credited from a webhook, with no request: the tokens are the personal wallet's.
+        audit_record(
+            workspace_id=personal_workspace_of(wallet.user).pk,
+            actor=wallet.user,
+            action=Action.TOKENS_BOUGHT,
+            target_label=f"{pack.name} ({purchase.tokens} tokens)",
+            details={
+                "tokens": purchase.tokens,
+                "amount": purchase.amount,
+                "currency": purchase.currency,
+                "payment_intent": purchase.stripe_payment_intent_id,
+            },
         )
     return purchase
 

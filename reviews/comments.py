@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Target, Verb, activity_record
 from reviews.live import can_comment, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
@@ -227,11 +228,13 @@ def _guest_comment_create(
         )
         if parent.parent_id is not None or not on_target:
             raise NotFound("No such comment.")
-        return _reply(
+        reply = _reply(
             parent, body=clean_body, author_name=clean_name, by_owner=False, key_digest=digest, client_id=client_id
         )
+        _record_guest_comment(link, reply)
+        return reply
     checked_side, start_s, end_s = _checked_times(target, side, start, end)
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         link=link,
         comparison=target if isinstance(target, Comparison) else None,
         video=target if isinstance(target, Video) else None,
@@ -242,6 +245,27 @@ def _guest_comment_create(
         author_name=clean_name,
         author_key_digest=digest,
         client_id=client_id,
+    )
+    _record_guest_comment(link, comment)
+    return comment
+
+
+def _comment_target(comment: Comment) -> Target:
+    if comment.comparison is not None:
+        return Target("comparison", comment.comparison.pk, comment.comparison.title)
+    assert comment.video is not None  # the check constraint: one or the other
+    return Target("video", comment.video.pk, comment.video.label)
+
+
+def _record_guest_comment(link: ShareLink, comment: Comment) -> None:
+    # A guest acts in no workspace of theirs: the event goes to the link's.
+    activity_record(
+        workspace_id=link.workspace_id,
+        actor=None,
+        actor_name=comment.author_name,
+        verb=Verb.COMMENTED,
+        target=_comment_target(comment),
+        details={"comment_id": comment.pk, "link_id": link.pk, "guest": True},
     )
 
 
@@ -281,6 +305,13 @@ def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Co
     parent = comment.parent if comment.parent_id is not None else comment
     assert parent is not None
     reply = _reply(parent, body=clean_body, author_name=owner_display_name(owner), by_owner=True, key_digest="")
+    activity_record(
+        workspace_id=comment.link.workspace_id,
+        actor=owner,
+        verb=Verb.COMMENTED,
+        target=_comment_target(reply),
+        details={"comment_id": reply.pk, "link_id": reply.link_id, "guest": False},
+    )
     push_comment("comment.created", reply, workspace_id=comment.link.workspace_id)
     return reply
 

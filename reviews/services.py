@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Action, Target, Verb, activity_record, audit_record
 from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
@@ -72,7 +73,34 @@ def share_link_create(
         token_digest=token_digest(token),
         token_sealed=seal(token),
     )
+    _record_link(link, shared, actor=owner, workspace_id=link.workspace_id, created=True)
     return link, token
+
+
+def _shared_target(shared: Comparison | Video | VideoStack) -> Target:
+    if isinstance(shared, Comparison):
+        return Target("comparison", shared.pk, shared.title)
+    if isinstance(shared, Video):
+        return Target("video", shared.pk, shared.label)
+    return Target("stack", shared.pk, shared.title)
+
+
+def _record_link(
+    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User | None, workspace_id: int, created: bool
+) -> None:
+    target = _shared_target(shared)
+    details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
+    if actor is not None and actor.pk != link.owner_id:
+        details["by_operator"] = True  # an operator's revocation, from the admin
+    if created:
+        activity_record(workspace_id=workspace_id, actor=actor, verb=Verb.SHARED, target=target, details=details)
+    audit_record(
+        workspace_id=workspace_id,
+        actor=actor,
+        action=Action.LINK_CREATED if created else Action.LINK_REVOKED,
+        target_label=f"{link.name} ({target.label})",
+        details={**details, "target_id": target.id},
+    )
 
 
 @transaction.atomic
@@ -118,16 +146,23 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
     link.refresh_from_db(fields=["revoked_at"])
     if revoked:
         push_link_closed(link.pk)
+        # Only its owner revokes a link today (the callers' selectors), so the owner is who acted.
+        owner = link.owner
+        _record_link(link, link.shared_object, actor=owner, workspace_id=link.workspace_id, created=False)
     return link
 
 
 @transaction.atomic
-def share_links_revoke(*, links: QuerySet[ShareLink]) -> int:
-    """Revoke every still-live link in `links` (operators, in bulk); returns how many were revoked."""
+def share_links_revoke(*, links: QuerySet[ShareLink], by: User | None = None) -> int:
+    """Revoke every still-live link in `links` (operators, in bulk: `by`, who the audit log names);
+    returns how many were revoked."""
     live = list(links.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
     revoked = ShareLink.objects.filter(pk__in=live, revoked_at__isnull=True).update(revoked_at=timezone.now())
     for pk in live:
         push_link_closed(pk)
+    for link in ShareLink.objects.filter(pk__in=live).select_related("owner", "comparison", "video", "stack"):
+        # In the owner's workspace, where the link's own audit entries are.
+        _record_link(link, link.shared_object, actor=by, workspace_id=link.workspace_id, created=False)
     return revoked
 
 

@@ -69,6 +69,13 @@ def client_address_from_scope(scope: Mapping[str, Any]) -> str:
     )
 
 
+def current_client_address() -> str | None:
+    """The address of the request being served in this context (set by `ClientAddressMiddleware`),
+    or None outside one (a task, the shell) or when it could not be told."""
+    address = _current_client_address.get()
+    return None if address in (None, _UNKNOWN) else address
+
+
 def address_bucket(address: str) -> str:
     """What a per-address limit counts: the address itself for IPv4, its /64 network for IPv6."""
     try:

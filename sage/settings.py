@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "workspaces",
+    "activity",  # the workspaces' activity feeds and the audit log
     "billing",
     "videos",
     "notes",
@@ -420,6 +421,9 @@ SPECTACULAR_SETTINGS = {
         # A review status (reviews.approvals) is a status, from- and to-status: one name for all.
         "ReviewStatusEnum": "videos.models.ReviewStatus",
         "ReviewTargetEnum": ["video", "comparison"],
+        # Names of their own: "action" and "verb" are words other outputs may use too.
+        "AuditActionEnum": "activity.models.AuditEntry.Action",
+        "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)

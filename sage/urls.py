@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from activity import views as activity_views
 from sage import views
 from sage.api.views import api_fallback
 from videos import views as video_views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("sharing/", include("reviews.urls")),
     path("workspaces/", include("workspaces.urls")),
     path("s/", include("reviews.shared_urls")),
+    path("activity/", include("activity.urls")),
+    path("workspaces/audit/", activity_views.audit_page, name="workspace-audit"),
     path("search/", video_views.search_page, name="search"),
     path("workspace/switch/", switch_workspace, name="workspace-switch"),
     path("accounts/", include("allauth.urls")),

@@ -23,6 +23,7 @@ from videos.models import ClipEmbedding, TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
 from workspaces.models import Membership, Role, Workspace
+from workspaces.selectors import personal_workspace_of
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -418,6 +419,36 @@ class CommentFactory(factory.django.DjangoModelFactory):
         from reviews.comments import comment_create_by_guest
 
         return comment_create_by_guest(**kwargs).comment
+
+
+class ActivityEventFactory(factory.django.DjangoModelFactory):
+    """An event in a workspace's feed (the personal workspace of a new user unless `workspace=` is
+    given), as `activity.services.activity_record` writes one; `created_at=` places it in time."""
+
+    class Meta:
+        model = "activity.ActivityEvent"
+
+    workspace = factory.LazyFunction(lambda: personal_workspace_of(UserFactory()))
+    actor = None
+    actor_name = factory.Faker("first_name")
+    verb = "uploaded"
+    target_kind = "video"
+    target_id = factory.Sequence(str)
+    target_label = factory.Sequence(lambda n: f"Cut {n}")
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    """An audit entry in a workspace's log (a new user's personal workspace unless `workspace=`)."""
+
+    class Meta:
+        model = "activity.AuditEntry"
+
+    workspace = factory.LazyFunction(lambda: personal_workspace_of(UserFactory()))
+    workspace_name = factory.LazyAttribute(lambda entry: entry.workspace.name if entry.workspace else "")
+    actor = None
+    actor_email = factory.Sequence(lambda n: f"actor{n}@example.com")
+    action = "link_created"
+    target_label = factory.Sequence(lambda n: f"Link {n}")
 
 
 def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> None:

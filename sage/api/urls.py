@@ -4,6 +4,7 @@ slashed form of each, and a JSON 404 for anything else)."""
 from django.urls import path, re_path
 
 from accounts import api as accounts_api
+from activity import api as activity_api
 from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
@@ -52,6 +53,8 @@ urlpatterns = [
         workspaces_api.InvitationResendApi.as_view(),
         name="api-workspace-invitation-resend",
     ),
+    path("activity", activity_api.ActivityApi.as_view(), name="api-activity"),
+    path("audit", activity_api.AuditApi.as_view(), name="api-audit"),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
     path("prices", billing_api.PricesApi.as_view(), name="api-prices"),

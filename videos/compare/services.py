@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import User
+from activity.services import Target, Verb, activity_record
 from sage.errors import FieldInvalid
 from sage.formatting import clock_tenths, plural
 from sage.gemini import GeminiError, gemini_enabled, generate_text
@@ -113,7 +114,7 @@ def comparison_create(
         # says so meanwhile.
         kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
         comparison = Comparison(**settings_key, owner=user, engine=UNMADE_ENGINE, threshold=kept)
-        comparison, created = _save_new(comparison, settings_key, summarize=False)
+        comparison, created = _save_new(comparison, settings_key, user=user, summarize=False)
         if created:
             RECOMPUTE_COMPARISON.delay_on_commit(comparison.pk)
         return comparison, created
@@ -122,18 +123,25 @@ def comparison_create(
         video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
     )
     store_refined(comparison, refined)
-    comparison, created = _save_new(comparison, settings_key)
+    comparison, created = _save_new(comparison, settings_key, user=user)
     if created and not comparison.verified:
         _request_verification(comparison)
     return comparison, created
 
 
 def _save_new(
-    comparison: Comparison, settings_key: dict[str, Any], *, summarize: bool = True
+    comparison: Comparison, settings_key: dict[str, Any], *, user: User, summarize: bool = True
 ) -> tuple[Comparison, bool]:
     try:
         with transaction.atomic():
             comparison.save()
+            activity_record(
+                workspace_id=comparison.workspace_id,
+                actor=user,
+                verb=Verb.COMPARED,
+                target=Target("comparison", comparison.pk, comparison.title),
+                details={"video_a": comparison.video_a_id, "video_b": comparison.video_b_id},
+            )
             if summarize:
                 request_gemini_summary(comparison)
     except IntegrityError:  # the same comparison asked for twice at once: one row wins

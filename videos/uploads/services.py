@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Target, Verb, activity_record
 from billing.packs import payment_refusal
 from billing.prices import upload_price
 from billing.selectors import wallet_for_user
@@ -243,6 +244,14 @@ def _upload_mark_completed(upload: Upload, *, storage_key: str, size: int) -> Vi
             return video
         Video.objects.filter(pk=video.pk).update(storage_key=storage_key, size=size, status=Video.Status.QUEUED)
         video.refresh_from_db()
+        # Completed by the uploader's request or by the sweep: either way in the upload's workspace.
+        activity_record(
+            workspace_id=upload.workspace_id,
+            actor=upload.owner,
+            verb=Verb.UPLOADED,
+            target=Target("video", video.pk, video.label),
+            details={"upload_id": str(upload.pk), "size": size},
+        )
         video_enqueue(video=video)
         push_video(video)  # the upload page and the library learn it is queued (after commit)
         return video

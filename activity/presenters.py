@@ -1,0 +1,41 @@
+"""How an event reads on the feed page and in the API: "Ana uploaded “Cut 3”", and where its target
+is (a page to open while the target exists; a deleted one's page is the site's 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from activity.models import ActivityEvent
+
+# The page of each kind of target, by URL name (a kind with none is shown without a link).
+_TARGET_PAGES = {"video": "videos:video", "comparison": "compare:comparison"}
+
+
+def event_sentence(event: ActivityEvent) -> str:
+    return f"{event.actor_name} {event.get_verb_display()} “{event.target_label}”"
+
+
+@dataclass(frozen=True)
+class EventLine:
+    actor_name: str
+    verb: str
+    target_label: str
+    target_url: str | None
+    guest: bool
+    created_at: datetime
+
+
+def event_line(event: ActivityEvent) -> EventLine:
+    page = _TARGET_PAGES.get(event.target_kind)
+    target_id = event.target_id
+    return EventLine(
+        actor_name=event.actor_name,
+        verb=event.get_verb_display(),
+        target_label=event.target_label,
+        target_url=reverse(page, args=[int(target_id)]) if page and target_id.isdigit() else None,
+        guest=event.actor_id is None and bool(event.details.get("guest")),
+        created_at=event.created_at,
+    )

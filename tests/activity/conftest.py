@@ -1,0 +1,29 @@
+"""What the activity tests share: a team workspace with members, and clients acting in it."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from accounts.models import User
+from workspaces.current import SESSION_KEY
+from workspaces.models import Membership, Role, Workspace
+
+
+def team_of(owner: User, members: dict[User, str] | None = None, name: str = "Studio") -> Workspace:
+    """A team workspace `owner` owns, with `members` in their roles."""
+    team = Workspace.objects.create(name=name, kind=Workspace.Kind.TEAM, created_by=owner)
+    Membership.objects.create(workspace=team, user=owner, role=Role.OWNER)
+    for member, role in (members or {}).items():
+        Membership.objects.create(workspace=team, user=member, role=role)
+    return team
+
+
+def client_in(user: User, workspace: Workspace | None = None, *, address: str = "127.0.0.1") -> Client:
+    """A signed-in browser acting in `workspace` (chosen as the header switcher does; None: personal)."""
+    client = Client(REMOTE_ADDR=address)
+    client.force_login(user)
+    if workspace is not None:
+        session = client.session
+        session[SESSION_KEY] = workspace.pk
+        session.save()
+    return client
