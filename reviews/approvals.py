@@ -21,6 +21,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from activity.models import ActivityEvent
+from activity.services import Target as ActivityTarget
+from activity.services import activity_record
 from reviews.comments import AUTHOR_NAME_MAX, clean_text
 from reviews.live import LINK_KIND, can_set_status
 from reviews.models import ShareLink, StatusChange
@@ -254,6 +257,18 @@ def review_status_set(
         at=now,
         # The owner made it: there is nothing to tell them by e-mail.
         notified_at=now if by_user is not None and by_user.pk == target.owner_id else None,
+    )
+    activity_record(
+        workspace_id=target.workspace_id,
+        actor=by_user,
+        actor_name=guest_name,
+        verb=ActivityEvent.Verb.STATUS_CHANGED,
+        target=ActivityTarget(
+            "video" if isinstance(target, Video) else "comparison",
+            target.pk,
+            target.label if isinstance(target, Video) else target.title,
+        ),
+        details={"from": before, "to": status, "link_id": link.pk if link is not None else None},
     )
     push_status(target, change)
     return change

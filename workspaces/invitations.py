@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import hash_token_secret
+from activity.models import AuditEntry
+from activity.services import audit_record
 from sage import ratelimit
 from sage.errors import ApplicationError, Conflict, ServiceUnavailable, TooManyRequests
 from workspaces.models import Invitation, Membership, Role
@@ -27,6 +29,7 @@ from workspaces.services import (
     AlreadyMember,
     NoFreeSeat,
     lock_workspace,
+    record_member,
     require_free_seat,
     require_may,
     require_role_within_own,
@@ -126,6 +129,13 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
             sent_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
+        audit_record(
+            workspace_id=workspace.pk,
+            actor=membership.user,
+            action=AuditEntry.Action.INVITATION_SENT,
+            target_label=f"{email} ({role})",
+            details={"invitation_id": invitation.pk, "role": role},
+        )
     _mail(invitation, token)
     return invitation
 
@@ -136,8 +146,16 @@ def invitation_revoke(*, membership: Membership, invitation: Invitation) -> Invi
     if invitation.accepted_at is not None:
         raise InvitationClosed("This invitation was accepted: remove the member instead.")
     if invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+            audit_record(
+                workspace_id=invitation.workspace_id,
+                actor=membership.user,
+                action=AuditEntry.Action.INVITATION_REVOKED,
+                target_label=f"{invitation.email} ({invitation.role})",
+                details={"invitation_id": invitation.pk},
+            )
     return invitation
 
 
@@ -201,6 +219,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
                 "This workspace has no free seat now. Ask the person who invited you to make room, then try again."
             )
         membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
+        record_member(membership, by=user, added=True, details={"invitation_id": invitation.pk})
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

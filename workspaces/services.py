@@ -14,6 +14,8 @@ import functools
 from django.db import transaction
 
 from accounts.models import User
+from activity.models import ActivityEvent, AuditEntry
+from activity.services import Target, activity_record, audit_record
 from sage.errors import ApplicationError, Conflict
 from workspaces import live
 from workspaces.models import ROLE_RANK, Membership, Role, Workspace
@@ -108,8 +110,17 @@ def member_change_role(*, membership: Membership, member: Membership, role: str)
     if member.role == Role.ADMIN and membership.role != Role.OWNER:
         raise RoleRequired("Only the owner can change an admin's role.")
     require_role_within_own(membership, role, doing="make someone")
-    member.role = role
-    member.save(update_fields=["role"])
+    was = member.role
+    with transaction.atomic():
+        member.role = role
+        member.save(update_fields=["role"])
+        audit_record(
+            workspace_id=member.workspace_id,
+            actor=membership.user,
+            action=AuditEntry.Action.ROLE_CHANGED,
+            target_label=f"{member.user.email}: {was} → {role}",
+            details={"user_id": member.user_id, "from": was, "to": role},
+        )
     return member
 
 
@@ -131,6 +142,7 @@ def membership_remove(*, membership: Membership, member: Membership) -> None:
             raise RoleRequired("Only the owner can remove an admin.")
     with transaction.atomic():
         Membership.objects.filter(pk=member.pk).delete()
+        record_member(member, by=membership.user, added=False, details={"left": leaving, "role": member.role})
         transaction.on_commit(
             functools.partial(live.membership_ended, user_id=member.user_id, workspace_id=workspace.pk)
         )
@@ -157,7 +169,32 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
     Membership.objects.filter(pk=membership.pk).update(role=Role.ADMIN)
     Membership.objects.filter(pk=member.pk).update(role=Role.OWNER)
     membership.role, member.role = Role.ADMIN, Role.OWNER
+    audit_record(
+        workspace_id=workspace.pk,
+        actor=membership.user,
+        action=AuditEntry.Action.OWNERSHIP_TRANSFERRED,
+        target_label=f"{membership.user.email} → {member.user.email}",
+        details={"from_user_id": membership.user_id, "to_user_id": member.user_id},
+    )
     return workspace
+
+
+def record_member(member: Membership, *, by: User, added: bool, details: dict[str, object]) -> None:
+    """A member joined or went: in the workspace's feed (who, not their address) and its audit log."""
+    activity_record(
+        workspace_id=member.workspace_id,
+        actor=by,
+        verb=ActivityEvent.Verb.MEMBER_ADDED if added else ActivityEvent.Verb.MEMBER_REMOVED,
+        target=Target("member", member.user_id, member.user.name),
+        details=details,
+    )
+    audit_record(
+        workspace_id=member.workspace_id,
+        actor=by,
+        action=AuditEntry.Action.MEMBER_ADDED if added else AuditEntry.Action.MEMBER_REMOVED,
+        target_label=f"{member.user.email} ({member.role})",
+        details={"user_id": member.user_id, **details},
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------------

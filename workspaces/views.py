@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from sage.errors import ApplicationError, NotFound
+from workspaces.current import SESSION_KEY
 from workspaces.forms import InvitationForm, RoleForm, TransferForm, WorkspaceNameForm, roles_up_to
 from workspaces.invitations import (
     invitation_accept,
@@ -316,5 +317,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         return _render_invitation(
             request, state="unusable", invitation=invitation, error=exc.message, status=exc.status
         )
+    # Joined, they work there at once: the header switcher shows the team, the library its videos.
+    request.session[SESSION_KEY] = membership.workspace_id
     messages.success(request, f"You joined “{membership.workspace.name}” as {Role(membership.role).label.lower()}.")
     return _back(membership.workspace)

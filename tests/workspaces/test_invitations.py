@@ -111,6 +111,9 @@ def test_an_existing_account_signs_in_from_the_link_and_joins() -> None:
     browser.post(link)
 
     assert Membership.objects.get(workspace=workspace, user=person).role == Role.COMMENTER
+    # Joined, they are in the team at once: the header's switcher shows it chosen.
+    header = browser.get("/videos/").content.decode()
+    assert f'<option value="{workspace.pk}" selected>{workspace.name}</option>' in header
 
 
 def test_another_account_than_the_invited_one_is_refused_and_told_which_is_signed_in() -> None:
