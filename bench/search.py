@@ -246,10 +246,20 @@ def load(
 
     from accounts.models import User
     from videos.models import Video
+    from workspaces.selectors import personal_workspace_of
 
-    people = [User.objects.create_user(email=f"bench-search-{number}@example.com").pk for number in range(users)]
+    users_made = [User.objects.create_user(email=f"bench-search-{number}@example.com") for number in range(users)]
+    people = [user.pk for user in users_made]
+    # bulk_create skips the save that puts a video in its owner's personal workspace.
+    workspaces = [personal_workspace_of(user).pk for user in users_made]
     videos = Video.objects.bulk_create(
-        Video(owner_id=people[owner], title=f"Lecture {number}", status=Video.Status.READY, duration=2000.0)
+        Video(
+            owner_id=people[owner],
+            workspace_id=workspaces[owner],
+            title=f"Lecture {number}",
+            status=Video.Status.READY,
+            duration=2000.0,
+        )
         for number, owner in enumerate(corpus.owner_of_video.tolist())
     )
     with connection.cursor() as cursor:
