@@ -71,8 +71,10 @@ def run(top_k: int) -> int:
     from videos.selectors import search_moments_by_vector
     from videos.text_embedding.encoder import embed_texts
     from videos.timed_text import windows_of
+    from workspaces.selectors import personal_workspace_of
 
     owner = User.objects.create_user(email="bench-hybrid@example.com")
+    workspace_id = personal_workspace_of(owner).pk  # where its videos go, and what it searches
     videos: list[Video] = []
     answer_starts: list[list[float]] = []
     for number, talk in enumerate(TALKS):
@@ -94,7 +96,7 @@ def run(top_k: int) -> int:
     vectors = embed_texts([text for text, _ in asked])
     evidence = []
     for (text, _), vector in zip(asked, vectors, strict=True):
-        passages = search_moments_by_vector(owner.pk, vector, question=text, limit=top_k)
+        passages = search_moments_by_vector(workspace_id, vector, question=text, limit=top_k)
         sentences = search.moment_sentences(passages)
         ranked_sentences = [s for inside in sentences[: search.RANKED_WINDOWS] for s in inside]
         sentence_vectors = embed_texts([sentence.text for sentence in ranked_sentences])
