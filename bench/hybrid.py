@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.databases import throwaway_database  # found through the path above
+
 BENCH_REDIS_DB = 14
 
 
@@ -50,15 +52,10 @@ def main() -> int:
     parser.add_argument("--top-k", type=int, default=5, help="windows retrieved per question (the chat's CHAT_TOP_K)")
     arguments = parser.parse_args()
     configure_django()
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
+    # Its searches run the words side on threads of their own: their connections too must be closed
+    # before the database is dropped, which the shared helper does.
+    with throwaway_database():
         return run(arguments.top_k)
-    finally:
-        connection.close()
-        teardown_databases(databases, verbosity=0)
 
 
 def run(top_k: int) -> int:

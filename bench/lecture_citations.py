@@ -6,7 +6,7 @@ transcribed by `recognise_speech`; its slides are encoded as a video (H.264) and
 into windows (`ensure_chunks`), the lines read are stored as ScreenTextLine rows and indexed
 (`store_screen_lines`), all in a throwaway Postgres database. Each question is then answered as the
 chat answers it without a language model (chat.retrieval's passages and ranked sentences, the
-extractive answer's quotes), over all the owner's videos; the first quote is the citation.
+extractive answer's quotes), over all the videos of the owner's workspace; the first quote is the citation.
 """
 
 from __future__ import annotations
