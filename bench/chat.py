@@ -146,7 +146,15 @@ def make_seats(count: int) -> list[Seat]:
         video = Video.objects.create(owner=user, title="Sourdough", status=Video.Status.READY, duration=160)
         Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, text="…")
         TranscriptChunk.objects.bulk_create(
-            TranscriptChunk(video=video, owner=user, index=index, start=start, end=end, text=text, embedding=vector)
+            TranscriptChunk(
+                video=video,
+                workspace_id=video.workspace_id,
+                index=index,
+                start=start,
+                end=end,
+                text=text,
+                embedding=vector,
+            )
             for index, ((start, end, text), vector) in enumerate(zip(PASSAGES, vectors, strict=True))
         )
         conversation = conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)

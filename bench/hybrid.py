@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.databases import throwaway_database  # found through the path above
+
 BENCH_REDIS_DB = 14
 
 
@@ -50,15 +52,10 @@ def main() -> int:
     parser.add_argument("--top-k", type=int, default=5, help="windows retrieved per question (the chat's CHAT_TOP_K)")
     arguments = parser.parse_args()
     configure_django()
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
+    # Its searches run the words side on threads of their own: their connections too must be closed
+    # before the database is dropped, which the shared helper does.
+    with throwaway_database():
         return run(arguments.top_k)
-    finally:
-        connection.close()
-        teardown_databases(databases, verbosity=0)
 
 
 def run(top_k: int) -> int:
@@ -71,8 +68,10 @@ def run(top_k: int) -> int:
     from videos.selectors import search_moments_by_vector
     from videos.text_embedding.encoder import embed_texts
     from videos.timed_text import windows_of
+    from workspaces.selectors import personal_workspace_of
 
     owner = User.objects.create_user(email="bench-hybrid@example.com")
+    workspace_id = personal_workspace_of(owner).pk  # where its videos go, and what it searches
     videos: list[Video] = []
     answer_starts: list[list[float]] = []
     for number, talk in enumerate(TALKS):
@@ -94,7 +93,7 @@ def run(top_k: int) -> int:
     vectors = embed_texts([text for text, _ in asked])
     evidence = []
     for (text, _), vector in zip(asked, vectors, strict=True):
-        passages = search_moments_by_vector(owner.pk, vector, question=text, limit=top_k)
+        passages = search_moments_by_vector(workspace_id, vector, question=text, limit=top_k)
         sentences = search.moment_sentences(passages)
         ranked_sentences = [s for inside in sentences[: search.RANKED_WINDOWS] for s in inside]
         sentence_vectors = embed_texts([sentence.text for sentence in ranked_sentences])

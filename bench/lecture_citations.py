@@ -6,7 +6,7 @@ transcribed by `recognise_speech`; its slides are encoded as a video (H.264) and
 into windows (`ensure_chunks`), the lines read are stored as ScreenTextLine rows and indexed
 (`store_screen_lines`), all in a throwaway Postgres database. Each question is then answered as the
 chat answers it without a language model (chat.retrieval's passages and ranked sentences, the
-extractive answer's quotes), over all the owner's videos; the first quote is the citation.
+extractive answer's quotes), over all the videos of the owner's workspace; the first quote is the citation.
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def read_lines(path: Path, seconds: float) -> list[ShownLine]:
     return list(read_screen(path, duration=seconds))
 
 
-def chat_quote(owner_id: int, question: str) -> tuple[Quote | None, float, float, tuple[str, ...]]:
-    """The first quote of the extractive answer to `question` over all the owner's videos (None when
+def chat_quote(workspace_id: int, question: str) -> tuple[Quote | None, float, float, tuple[str, ...]]:
+    """The first quote of the extractive answer to `question` over all the workspace's videos (None when
     nothing answers), the best passage's distance and the best ranked sentence's similarity."""
     from django.conf import settings
 
@@ -142,7 +142,11 @@ def chat_quote(owner_id: int, question: str) -> tuple[Quote | None, float, float
 
     vector = embed_query(question)
     passages, sentences = retrieve(
-        owner_id=owner_id, video_id=None, vector=vector, limit=settings.CHAT_TOP_K, question=words_asked(question)
+        workspace_id=workspace_id,
+        video_id=None,
+        vector=vector,
+        limit=settings.CHAT_TOP_K,
+        question=words_asked(question),
     )
     ranked = sentences[:RANKED_WINDOWS]
     texts = [sentence.text for inside in ranked for sentence in inside]
@@ -170,12 +174,14 @@ def run(unrelated: tuple[str, ...]) -> Figures:
     from videos.pipeline.steps import store_transcript
     from videos.screen_text.stage import store_screen_lines
     from videos.transcripts.speech import recognise_speech
+    from workspaces.selectors import personal_workspace_of
 
     started = time.perf_counter()
     asked: list[Asked] = []
     word_errors: dict[str, tuple[int, int]] = {}
     with throwaway_database(), tempfile.TemporaryDirectory(prefix="sage-bench-lectures-") as directory:
         owner = User.objects.create_user(email="bench-citations@example.com")
+        workspace_id = personal_workspace_of(owner).pk  # where its videos go, and what the chat searches
         video_ids: list[int] = []
         expected: list[tuple[list[float], dict[str, float]]] = []
         for number, lecture in enumerate(LECTURES):
@@ -203,7 +209,7 @@ def run(unrelated: tuple[str, ...]) -> Figures:
         for number, question in enumerate(QUESTIONS):
             starts, shown_at = expected[question.lecture]
             answer = starts[question.sentence] if question.sentence is not None else shown_at[question.shown or ""]
-            quote, window, similarity, described = chat_quote(owner.pk, question.text)
+            quote, window, similarity, described = chat_quote(workspace_id, question.text)
             asked.append(
                 Asked(
                     question=question,
@@ -221,7 +227,7 @@ def run(unrelated: tuple[str, ...]) -> Figures:
             )
         outcomes: list[tuple[str, bool, float, float]] = []
         for text in unrelated:
-            quote, window, similarity, _ = chat_quote(owner.pk, text)
+            quote, window, similarity, _ = chat_quote(workspace_id, text)
             outcomes.append((text, quote is None, window, similarity))
     return Figures(asked, outcomes, word_errors, "read_screen", time.perf_counter() - started)
 

@@ -14,8 +14,9 @@ corpus (a hold-out for settings tuned on the default one). Drop a kept database 
 
 Loads `--chunks` transcript chunks of 50 per video, spread over `--users` people as real usage is
 (a few with many videos, many with a few: the i-th person owns a share ∝ 1/i), with the indexes
-built as the migrations define them (16 partial HNSW indexes by owner id mod 16, and the GIN index
-of the words) after the bulk load. Each chunk's words are stored as `replace_chunks` stores them
+built as the migrations define them (16 partial HNSW indexes by workspace id mod 16, and the GIN
+index of the words) after the bulk load. Each person's videos are in their personal workspace, and a
+person's search is their workspace's. Each chunk's words are stored as `replace_chunks` stores them
 (the same SQL expression, English stemming), by the server during the COPY.
 
 The vectors and texts are SYNTHETIC: embedding 100k texts with MiniLM takes hours on two cores. The
@@ -239,17 +240,27 @@ def load(
 ) -> tuple[list[int], Built]:
     """Write people, videos and chunks (with their texts, and their words stemmed as the app stores
     them); build the GIN and HNSW indexes after the bulk load, as the migrations define them.
-    Returns the people's user ids and what it took."""
+    Returns the people's personal workspace ids (what their searches are scoped by) and what it took."""
     import psycopg
     from django.db import connection
     from pgvector.psycopg import register_vector
 
     from accounts.models import User
     from videos.models import Video
+    from workspaces.selectors import personal_workspace_of
 
-    people = [User.objects.create_user(email=f"bench-search-{number}@example.com").pk for number in range(users)]
+    users_made = [User.objects.create_user(email=f"bench-search-{number}@example.com") for number in range(users)]
+    people = [user.pk for user in users_made]
+    # bulk_create skips the save that puts a video in its owner's personal workspace.
+    workspaces = [personal_workspace_of(user).pk for user in users_made]
     videos = Video.objects.bulk_create(
-        Video(owner_id=people[owner], title=f"Lecture {number}", status=Video.Status.READY, duration=2000.0)
+        Video(
+            owner_id=people[owner],
+            workspace_id=workspaces[owner],
+            title=f"Lecture {number}",
+            status=Video.Status.READY,
+            duration=2000.0,
+        )
         for number, owner in enumerate(corpus.owner_of_video.tolist())
     )
     with connection.cursor() as cursor:
@@ -270,7 +281,7 @@ def load(
         register_vector(raw)
         with raw.cursor() as cursor:
             copy_sql = (
-                'COPY videos_transcriptchunk (video_id, owner_id, kind, index, start, "end", text, embedding) '
+                'COPY videos_transcriptchunk (video_id, workspace_id, kind, index, start, "end", text, embedding) '
                 "FROM STDIN WITH (FORMAT BINARY)"
             )
             with cursor.copy(copy_sql) as copy:
@@ -282,7 +293,7 @@ def load(
                         copy.write_row(
                             [
                                 video.pk,
-                                video.owner_id,
+                                video.workspace_id,
                                 "said",
                                 index,
                                 start,
@@ -326,7 +337,7 @@ def load(
             "INSERT INTO bench_search_run VALUES (%s, %s, %s, %s)",
             [len(corpus.chunks), users, seed, json.dumps(asdict(built))],
         )
-    return people, built
+    return workspaces, built
 
 
 def fill_search_vectors_on_insert(cursor: Any, vocabulary: Vocabulary) -> None:
@@ -346,7 +357,7 @@ def fill_search_vectors_on_insert(cursor: Any, vocabulary: Vocabulary) -> None:
     from django.db import connection
 
     expression = ClientCursor(connection.connection).mogrify(
-        SEARCH_VECTOR_SQL.replace("{text}", "NEW.text").replace("{owner}", "NEW.owner_id"),
+        SEARCH_VECTOR_SQL.replace("{text}", "NEW.text").replace("{workspace}", "NEW.workspace_id"),
         search_vector_parameters(search_config("en")),
     )
     cursor.execute(
@@ -360,7 +371,7 @@ def fill_search_vectors_on_insert(cursor: Any, vocabulary: Vocabulary) -> None:
 
 
 def part_index_definitions(cursor: Any) -> dict[str, str]:
-    """The parts of the chunks' HNSW index (one partial index per remainder of the owner's id), by
+    """The parts of the chunks' HNSW index (one partial index per remainder of the workspace's id), by
     name, with the SQL that creates each."""
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'videos_transcriptchunk' "
@@ -383,24 +394,26 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def search(user: Any, vector: np.ndarray, *, exact: bool, question: str = "") -> tuple[list[tuple[int, float]], float]:
-    """The app's search (after the query is embedded): by meaning alone, or, given the `question`'s
-    text, by meaning and words fused, as the app searches; returns each result's (video, start) — a
-    chunk's identity — and the seconds."""
+def search(
+    workspace_id: int, vector: np.ndarray, *, exact: bool, question: str = ""
+) -> tuple[list[tuple[int, float]], float]:
+    """The app's search (after the query is embedded) in a workspace: by meaning alone, or, given
+    the `question`'s text, by meaning and words fused, as the app searches; returns each result's
+    (video, start) — a chunk's identity — and the seconds."""
     from videos.selectors import search_moments_by_vector
 
     started = time.perf_counter()
     if exact:
         # The selector's own exact path (the one it takes for people with few chunks), for everyone.
         with patch("videos.selectors._search_chunks_through_index", return_value=False):
-            moments = search_moments_by_vector(user.pk, vector, question=question, limit=LIMIT)
+            moments = search_moments_by_vector(workspace_id, vector, question=question, limit=LIMIT)
     else:
-        moments = search_moments_by_vector(user.pk, vector, question=question, limit=LIMIT)
+        moments = search_moments_by_vector(workspace_id, vector, question=question, limit=LIMIT)
     seconds = time.perf_counter() - started
     return [(moment.video_id, moment.start) for moment in moments], seconds
 
 
-def search_words(user: Any, question: str, vector: np.ndarray) -> tuple[list[int], float, float]:
+def search_words(workspace_id: int, question: str, vector: np.ndarray) -> tuple[list[int], float, float]:
     """The words side of the app's search alone, as the hybrid call runs it (the question's key
     words parsed by Postgres, then twice the places fetched by words): how many key words each
     window found says, best first; the seconds of both, and of the parse."""
@@ -409,12 +422,12 @@ def search_words(user: Any, question: str, vector: np.ndarray) -> tuple[list[int
     started = time.perf_counter()
     key_words = question_key_words(question)
     parsed = time.perf_counter()
-    moments = moments_by_words(user.pk, key_words, vector, limit=2 * LIMIT)
+    moments = moments_by_words(workspace_id, key_words, vector, limit=2 * LIMIT)
     finished = time.perf_counter()
     return [moment.words_found for moment in moments], finished - started, parsed - started
 
 
-def best_word_counts(user: Any, question: str) -> list[int]:
+def best_word_counts(workspace_id: int, question: str) -> list[int]:
     """How many of the question's key words the LIMIT windows of the person that say most of them
     say, best first, by reading every window with any of them (no cap): what the words side's top
     LIMIT is held against."""
@@ -428,9 +441,9 @@ def best_word_counts(user: Any, question: str) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM unnest(%s::tsquery[]) AS word(query) WHERE search_vector @@ word.query) "
-            "AS found FROM videos_transcriptchunk WHERE owner_id = %s AND search_vector @@ %s::tsquery "
+            "AS found FROM videos_transcriptchunk WHERE workspace_id = %s AND search_vector @@ %s::tsquery "
             "ORDER BY found DESC LIMIT %s",
-            [queries, user.pk, " | ".join(f"({query})" for query in queries), LIMIT],
+            [queries, workspace_id, " | ".join(f"({query})" for query in queries), LIMIT],
         )
         return [found for (found,) in cursor.fetchall()]
 
@@ -445,19 +458,19 @@ def words_recall(found: list[int], best: list[int]) -> float | None:
     return sum(mine >= theirs for mine, theirs in zip(found, best, strict=False)) / len(best)
 
 
-def plan_uses_hnsw(user: Any, vector: np.ndarray) -> bool:
-    """Whether Postgres chose the HNSW index for this search (for a person with few chunks it may
-    rather read them all through the owner index and sort: exact, and cheap when they are few)."""
+def plan_uses_hnsw(workspace_id: int, vector: np.ndarray) -> bool:
+    """Whether Postgres chose the HNSW index for this search (for a workspace with few chunks it may
+    rather read them all through the workspace index and sort: exact, and cheap when they are few)."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from videos.selectors import _search_chunks_through_index
 
     with CaptureQueriesContext(connection) as captured:
-        search(user, vector, exact=False)
+        search(workspace_id, vector, exact=False)
     select = next(query["sql"] for query in captured.captured_queries if "<=>" in query["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
-        _search_chunks_through_index(cursor, user.pk)  # the settings the search itself ran with
+        _search_chunks_through_index(cursor, workspace_id)  # the settings the search itself ran with
         cursor.execute(f"EXPLAIN {select}")
         plan = "\n".join(line for (line,) in cursor.fetchall())
     return INDEX_NAME in plan
@@ -500,7 +513,7 @@ def prewarm_index() -> None:
             )
             cursor.execute(
                 "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM videos_transcriptchunk "
-                "WHERE mod(owner_id, %s) = %s AND id < 0 "
+                "WHERE mod(workspace_id, %s) = %s AND id < 0 "
                 "ORDER BY embedding::halfvec(384) <=> %s::halfvec(384) LIMIT 1",
                 [CHUNK_INDEX_PARTS, part, "[" + ",".join(["0.05"] * DIMENSIONS) + "]"],
             )
@@ -517,29 +530,27 @@ def measure(queries: list[Query], warm_up: list[Query], people: list[int]) -> Me
     buffers once), as on a server that has run a while: a fresh start (`--reuse` on a Postgres of
     the bench's own) would otherwise be timed from the OS cache, or the disk; then the `warm_up`
     queries (another draw), so caches and connections are warm."""
-    from accounts.models import User
     from videos.models import TranscriptChunk
 
-    users = {user.pk: user for user in User.objects.filter(pk__in=people)}
-    chunk_counts = {pk: TranscriptChunk.objects.filter(owner_id=pk).count() for pk in people}
+    chunk_counts = {pk: TranscriptChunk.objects.filter(workspace_id=pk).count() for pk in people}
     measured = Measured([], [], [], [], [], [], [], [], [], [], [])
     prewarm_index()
     for person in people:
-        search(users[person], warm_up[0].vector, exact=True)
+        search(person, warm_up[0].vector, exact=True)
     for query in warm_up:
-        user = users[people[query.person]]
-        search(user, query.vector, exact=False, question=query.question)
-        search(user, query.vector, exact=False)
-        search(user, query.vector, exact=True)
+        workspace = people[query.person]
+        search(workspace, query.vector, exact=False, question=query.question)
+        search(workspace, query.vector, exact=False)
+        search(workspace, query.vector, exact=True)
     for query in queries:
-        user = users[people[query.person]]
+        workspace = people[query.person]
         # Alternated, so a burst of load from another process hurts all alike, and which goes first
         # alternates too: the later ones find the person's pages in shared buffers.
         calls: list[Callable[[], Any]] = [
-            partial(search, user, query.vector, exact=False, question=query.question),
-            partial(search, user, query.vector, exact=False),
-            partial(search, user, query.vector, exact=True),
-            partial(search_words, user, query.question, query.vector),
+            partial(search, workspace, query.vector, exact=False, question=query.question),
+            partial(search, workspace, query.vector, exact=False),
+            partial(search, workspace, query.vector, exact=True),
+            partial(search_words, workspace, query.question, query.vector),
         ]
         order = range(len(calls)) if len(measured.recall) % 2 == 0 else reversed(range(len(calls)))
         results: dict[int, Any] = {number: calls[number]() for number in order}
@@ -552,9 +563,9 @@ def measure(queries: list[Query], warm_up: list[Query], people: list[int]) -> Me
         measured.parse_ms.append(parse_seconds * 1000)
         measured.recall.append(len(set(found) & set(truth)) / len(truth))
         measured.short += len(found) < len(truth)
-        measured.words_recall.append(words_recall(words_found, best_word_counts(user, query.question)))
-        measured.owner_chunks.append(chunk_counts[user.pk])
-        measured.used_hnsw.append(plan_uses_hnsw(user, query.vector))
+        measured.words_recall.append(words_recall(words_found, best_word_counts(workspace, query.question)))
+        measured.owner_chunks.append(chunk_counts[workspace])
+        measured.used_hnsw.append(plan_uses_hnsw(workspace, query.vector))
         measured.on_topic.append(query.on_topic)
         measured.questions.append(query.question)
     return measured
@@ -579,7 +590,7 @@ def report(
     exact_p95 = float(np.percentile(measured.exact_ms, 95))
     words_p95 = float(np.percentile(measured.words_ms, 95))
     print(f"app, hybrid (the question's vector and its text, fused): {percentiles(measured.hybrid_ms)}")
-    print(f"  its vector side alone (HNSW or exact by owner): {percentiles(measured.hnsw_ms)}")
+    print(f"  its vector side alone (HNSW or exact by workspace): {percentiles(measured.hnsw_ms)}")
     print(
         f"  its words side alone: {percentiles(measured.words_ms)}, of which the key words' parse "
         f"{percentiles(measured.parse_ms)}"
@@ -826,32 +837,37 @@ def stored_run() -> tuple[int, int, int, Built]:
 
 def require_texts(name: str) -> None:
     """Stop when a kept database's chunks have no words stored (kept before the bench gave them
-    texts), or their words lack their owner's lexeme (kept before the app stored it): its words
+    texts), or their words lack their workspace's lexeme (kept before the app stored it): its words
     side would find nothing and cost nothing."""
     from django.db import connection
 
-    from videos.text_search.words import OWNER_LEXEME_PREFIX
+    from videos.text_search.words import WORKSPACE_LEXEME_PREFIX
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM videos_transcriptchunk WHERE search_vector IS NULL), "
-            "(SELECT NOT search_vector @@ array_to_tsvector(ARRAY[%s || owner_id::text])::text::tsquery "
+            "(SELECT NOT search_vector @@ array_to_tsvector(ARRAY[%s || workspace_id::text])::text::tsquery "
             "FROM videos_transcriptchunk LIMIT 1)",
-            [OWNER_LEXEME_PREFIX],
+            [WORKSPACE_LEXEME_PREFIX],
         )
-        without_words, without_owner = cursor.fetchone()
-    if without_words or without_owner:
+        without_words, without_workspace = cursor.fetchone()
+    if without_words or without_workspace:
         raise SystemExit(
             f"database {name} was kept before the bench stored chunks' words as the app does now (their "
-            f"search_vector is empty, or lacks its owner), so the full-text side cannot be measured on it: drop "
+            f"search_vector is empty, or lacks its workspace), so the full-text side cannot be measured on it: drop "
             f"it (--drop {name}) and load a new one (--keep)"
         )
 
 
 def bench_people(users: int) -> list[int]:
-    from accounts.models import User
+    """The bench's people's personal workspace ids, in the order they were made."""
+    from workspaces.models import Workspace
 
-    by_email = dict(User.objects.filter(email__startswith="bench-search-").values_list("email", "pk"))
+    by_email = dict(
+        Workspace.objects.filter(
+            created_by__email__startswith="bench-search-", kind=Workspace.Kind.PERSONAL
+        ).values_list("created_by__email", "pk")
+    )
     return [by_email[f"bench-search-{number}@example.com"] for number in range(users)]
 
 
@@ -878,7 +894,7 @@ def print_build(built: Built) -> int:
         heap_bytes, table_bytes, shared_buffers, shared_bytes = cursor.fetchone()
         cursor.execute(
             "SELECT min(chunks), max(chunks) FROM (SELECT count(*) AS chunks FROM videos_transcriptchunk "
-            "GROUP BY owner_id %% %s) AS parts",
+            "GROUP BY workspace_id %% %s) AS parts",
             [CHUNK_INDEX_PARTS],
         )
         smallest_part, largest_part = cursor.fetchone()

@@ -245,7 +245,7 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
     for number, question in enumerate(questions):
         vector = embed_query(question.text)
         passages, sentences = retrieve(
-            owner_id=video.owner_id,
+            workspace_id=video.workspace_id,
             video_id=video.pk,
             vector=vector,
             limit=settings.CHAT_TOP_K,

@@ -142,7 +142,8 @@ class AnswerJob:
     question_id: int
     conversation_id: int
     question: str
-    owner_id: int | None
+    # The conversation's workspace, whose videos it searches (None for a guest's).
+    workspace_id: int | None
     video_id: int | None
     history: tuple[Turn, ...] = ()
     # The saved question and the empty answer, as frames: the writer's first words to the sockets.
@@ -158,7 +159,7 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
         question_id=start.question.pk,
         conversation_id=conversation.pk,
         question=start.question.content,
-        owner_id=conversation.owner_id,
+        workspace_id=conversation.workspace_id,
         video_id=conversation.video_id,
         history=tuple(Turn(role=turn.role, content=turn.content) for turn in start.history),
         opening=(
@@ -206,7 +207,7 @@ async def stream_answer(
             stills = await db(stills_for)(
                 question=job.question,
                 evidence=evidence,
-                owner_id=job.owner_id,
+                workspace_id=job.workspace_id,
                 video_id=job.video_id,
                 pictures=sees_pictures(backend),
             )
@@ -352,7 +353,7 @@ async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
     """The passages closest to the question (its key words as `words_asked` reads them), and their
     sentences ranked for it."""
     passages, sentences = await db(retrieve)(
-        owner_id=job.owner_id,
+        workspace_id=job.workspace_id,
         video_id=job.video_id,
         vector=vector,
         limit=settings.CHAT_TOP_K,

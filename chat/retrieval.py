@@ -54,23 +54,25 @@ def citation_of(quote: Quote) -> dict[str, object]:
 
 
 def retrieve_passages(
-    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
+    *, workspace_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
 ) -> list[Passage]:
     """The `limit` windows that best answer the question, best first: nearest to its `vector` and
     saying its key words (when the `question`'s text is given; videos.selectors.search_moments_by_vector),
-    of the conversation's video, or of all the owner's videos. Chunks carry their owner, so a video
-    that is gone or was never the owner's simply has none; guests own no videos, so a guest
-    conversation finds nothing."""
-    if owner_id is None:
+    of the conversation's video, or of all the videos of the conversation's workspace, whoever
+    uploaded them. Chunks carry their workspace, so a video that is gone or was never the
+    workspace's simply has none; a guest's conversation has no workspace, so it finds nothing."""
+    if workspace_id is None:
         return []
-    return search_moments_by_vector(owner_id, vector, question=question, limit=limit, video_id=video_id)
+    return search_moments_by_vector(workspace_id, vector, question=question, limit=limit, video_id=video_id)
 
 
 def retrieve(
-    *, owner_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
+    *, workspace_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
 ) -> tuple[list[Passage], list[list[Sentence]]]:
     """The passages (see `retrieve_passages`) and the sentences of each."""
-    passages = retrieve_passages(owner_id=owner_id, video_id=video_id, vector=vector, limit=limit, question=question)
+    passages = retrieve_passages(
+        workspace_id=workspace_id, video_id=video_id, vector=vector, limit=limit, question=question
+    )
     return passages, moment_sentences(passages)
 
 

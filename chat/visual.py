@@ -4,7 +4,7 @@ them apart, and the stills they are answered from.
 A transcript says what is said; a visual question needs the picture. With a language model, such a
 question is sent the stills of its best moments (the best sentence of each passage found, and any
 time the question names), each with the text read on screen at that moment (`ScreenTextLine`). The
-stills are grabbed from the owner's stored file (notes' `grab_frame`, at most STILL_WIDTH wide, as
+stills are grabbed from the video's stored file (notes' `grab_frame`, at most STILL_WIDTH wide, as
 JPEG); a YouTube video has no file, so it has no stills, only its on-screen text (none) and
 transcript. Without a language model nothing can look at a picture: only the on-screen text of a
 time the question names is gathered (the extractive answer quotes that, or the on-screen lines the
@@ -203,22 +203,22 @@ def still_moments(
 
 
 def stills_for(
-    *, question: str, evidence: Evidence, owner_id: int | None, video_id: int | None, pictures: bool
+    *, question: str, evidence: Evidence, workspace_id: int | None, video_id: int | None, pictures: bool
 ) -> tuple[Still, ...]:
     """The stills a visual question is answered from (none for any other question, or a guest's):
     with `pictures` (a language model will look at them), the best moments with their JPEG and
     on-screen text; without, only the times the question names, with their on-screen text. Only the
-    owner's videos are read: a passage of anyone else's video would find no row here."""
-    if owner_id is None or not is_visual_question(question):
+    workspace's videos are read: a passage of any other workspace's video would find no row here."""
+    if workspace_id is None or not is_visual_question(question):
         return ()
     moments = still_moments(question, evidence, video_id=video_id, best=pictures)
     if not moments:
         return ()
     videos = {
         video.pk: video
-        for video in Video.objects.filter(owner_id=owner_id, pk__in={moment.video_id for moment in moments}).only(
-            "pk", "title", "source", "storage_key", "status"
-        )
+        for video in Video.objects.filter(
+            workspace_id=workspace_id, pk__in={moment.video_id for moment in moments}
+        ).only("pk", "title", "source", "storage_key", "status")
     }
     moments = [moment for moment in moments if moment.video_id in videos]
     shown = _shown_at(moments)

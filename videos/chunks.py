@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from sage.sql import TableNames, sql
 from videos.models import Transcript, TranscriptChunk, Video
-from videos.text_search.words import ENGLISH, OWNER_LEXEME_PREFIX, SIMPLE, search_config, searchable_text
+from videos.text_search.words import ENGLISH, SIMPLE, WORKSPACE_LEXEME_PREFIX, search_config, searchable_text
 
 
 class TimedText(Protocol):
@@ -36,7 +36,7 @@ def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[T
         chunks = TranscriptChunk.objects.bulk_create(
             TranscriptChunk(
                 video=video,
-                owner_id=video.owner_id,
+                workspace_id=video.workspace_id,
                 kind=kind,
                 index=index,
                 start=window.start,
@@ -50,13 +50,13 @@ def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[T
 
 
 # The tsvector stored for a window whose searchable text is the SQL expression `{text}`, stemmed
-# with the configuration its parameters (`search_vector_parameters`) name, and its owner's lexeme
-# (the SQL expression `{owner}` is the owner's id; videos.text_search.words.OWNER_LEXEME_PREFIX).
+# with the configuration its parameters (`search_vector_parameters`) name, and its workspace's lexeme
+# (the SQL expression `{workspace}` is the workspace's id; videos.text_search.words.WORKSPACE_LEXEME_PREFIX).
 # Also what bench/search.py fills a million rows with, in bulk.
 SEARCH_VECTOR_SQL = (
     "(CASE WHEN %s::regconfig IN (%s::regconfig, %s::regconfig) THEN to_tsvector(%s::regconfig, {text}) "
     "ELSE to_tsvector(%s::regconfig, {text}) || to_tsvector(%s::regconfig, {text}) END) "
-    f"|| array_to_tsvector(ARRAY['{OWNER_LEXEME_PREFIX}' || {{owner}}::text])"
+    f"|| array_to_tsvector(ARRAY['{WORKSPACE_LEXEME_PREFIX}' || {{workspace}}::text])"
 )
 
 
@@ -70,7 +70,7 @@ _FILL_SQL = sql(
     "FROM unnest(%s::bigint[], %s::text[]) AS words(id, text) WHERE {c.id} = words.id",
     Chunk=TranscriptChunk,
     c=TableNames(TranscriptChunk, alias="c"),
-    search_vector=SEARCH_VECTOR_SQL.replace("{text}", "words.text").replace("{owner}", "c.owner_id"),
+    search_vector=SEARCH_VECTOR_SQL.replace("{text}", "words.text").replace("{workspace}", "c.workspace_id"),
 )
 
 

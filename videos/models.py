@@ -319,22 +319,22 @@ def chunk_embedding_halfvec() -> Cast:
     return Cast("embedding", HalfVectorField(dimensions=TEXT_EMBEDDING_DIM))
 
 
-# The chunks' HNSW index is cut into this many parts by owner, each a partial index over the owners
-# whose id leaves that remainder: a person's search walks only their part, where their chunks are a
-# share CHUNK_INDEX_PARTS times larger than in one index over everyone, so a filtered walk finds
-# their nearest chunks sooner and misses fewer (bench/search.py has the figures at a million).
+# The chunks' HNSW index is cut into this many parts by workspace, each a partial index over the
+# workspaces whose id leaves that remainder: a workspace's search walks only its part, where its
+# chunks are a share CHUNK_INDEX_PARTS times larger than in one index over everyone, so a filtered
+# walk finds its nearest chunks sooner and misses fewer (bench/search.py has the figures at a million).
 CHUNK_INDEX_PARTS = 16
 
 
-def chunk_index_part(owner_id: int) -> int:
-    """Which part of the chunks' HNSW index holds this owner's chunks."""
-    return owner_id % CHUNK_INDEX_PARTS
+def chunk_index_part(workspace_id: int) -> int:
+    """Which part of the chunks' HNSW index holds this workspace's chunks."""
+    return workspace_id % CHUNK_INDEX_PARTS
 
 
 def chunk_index_part_condition(part: int) -> Q:
     """The partial index's condition, as SQL must state it for Postgres to use that index: the
     search states this very expression in its SQL (videos.selectors._NEAREST_THROUGH_INDEX_SQL)."""
-    return Q(Exact(Mod("owner", CHUNK_INDEX_PARTS, output_field=models.BigIntegerField()), part))
+    return Q(Exact(Mod("workspace", CHUNK_INDEX_PARTS, output_field=models.BigIntegerField()), part))
 
 
 class ScreenTextLine(models.Model):
@@ -360,15 +360,15 @@ class ScreenTextLine(models.Model):
 
 class TranscriptChunk(models.Model):
     """A ~30–45 s window of the transcript on sentence boundaries (or of the text shown on screen),
-    embedded for search and chat. `owner` is copied from the video so a search filters on this table
-    alone."""
+    embedded for search and chat. `workspace` is copied from the video so a search filters on this
+    table alone (a team's members search the workspace's videos, whoever uploaded them)."""
 
     class Kind(models.TextChoices):
         SAID = "said", "Said"
         SHOWN = "shown", "Shown on screen"
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="chunks")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.SAID)
     index = models.PositiveIntegerField()
     start = models.FloatField()
@@ -385,8 +385,8 @@ class TranscriptChunk(models.Model):
         indexes = [
             # halfvec: half the size of full vectors, built faster; searches re-sort what it finds on
             # the full vectors (bench/search.py). One partial index per part (CHUNK_INDEX_PARTS).
-            # Migration 0013 creates them in SQL of its own: without django.contrib.postgres, Django
-            # writes the operator class inside the cast's parentheses.
+            # Migrations 0013 and 0025 create them in SQL of their own: without
+            # django.contrib.postgres, Django writes the operator class inside the cast's parentheses.
             *(
                 HnswIndex(
                     OpClass(chunk_embedding_halfvec(), name="halfvec_cosine_ops"),
@@ -397,8 +397,8 @@ class TranscriptChunk(models.Model):
                 )
                 for part in range(CHUNK_INDEX_PARTS)
             ),
-            # No index on owner here: the owner foreign key has one (a second, as this list held
-            # until migration 0019, doubled the cost of every chunk written).
+            # No index on workspace here: the workspace foreign key has one (a second, as this list
+            # held for the owner until migration 0019, doubled the cost of every chunk written).
             GinIndex(fields=["search_vector"], name="chunk_search_vector"),
         ]
 

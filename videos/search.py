@@ -31,6 +31,7 @@ from videos.text_embedding.model import embed_query, embed_texts_for_request
 from videos.text_search.words import KeyWords, words_needed
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
 from videos.timed_text import Sentence, TimedLine, sentences_of
+from workspaces.current import acting_workspace_id
 
 # A window and the best sentence in it answer a question only when both are close enough to it:
 # the window within MOMENT_MATCH_MAX_DISTANCE (cosine distance, MiniLM) and the sentence's similarity
@@ -332,16 +333,17 @@ def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) ->
 
 
 def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
-    """The search page's and the API's results: the windows of the user's videos that answer `query`
-    (none for an unrelated one), each as its best sentence, best first (a sentence two overlapping
-    windows share, once)."""
+    """The search page's and the API's results: the windows of the videos of the workspace the user
+    acts in (whoever uploaded them) that answer `query` (none for an unrelated one), each as its
+    best sentence, best first (a sentence two overlapping windows share, once)."""
 
     query = query.strip()
     if not query:
         return []
     vector = embed_query(query)
     video_id = video.pk if video is not None else None
-    moments = relevant(search_moments_by_vector(user.pk, vector, question=query, limit=limit, video_id=video_id))
+    workspace_id = acting_workspace_id(user)
+    moments = relevant(search_moments_by_vector(workspace_id, vector, question=query, limit=limit, video_id=video_id))
     if not moments:
         return []
     sentences = moment_sentences(moments)
@@ -358,5 +360,5 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
 
 
 def has_searchable_videos(user: User) -> bool:
-    """Whether any of the user's videos has transcript windows to search."""
-    return TranscriptChunk.objects.filter(owner=user).exists()
+    """Whether any video of the workspace the user acts in has transcript windows to search."""
+    return TranscriptChunk.objects.filter(workspace_id=acting_workspace_id(user)).exists()

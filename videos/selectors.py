@@ -39,9 +39,9 @@ from videos.text_search.words import (
     NO_KEY_WORDS,
     KeyWords,
     key_words_from,
-    owner_tsquery,
     plain_words,
     searchable_text,
+    workspace_tsquery,
 )
 from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
@@ -180,20 +180,23 @@ class Moment:
 
 
 def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
-    """The moments of the user's videos that best answer `query` by meaning and by words, best first."""
+    """The moments of the videos of the workspace the user acts in that best answer `query` by
+    meaning and by words, best first."""
 
     query = query.strip()
     if not query:
         return []
     video_id = video.pk if video is not None else None
-    return search_moments_by_vector(user.pk, embed_query(query), question=query, limit=limit, video_id=video_id)
+    return search_moments_by_vector(
+        acting_workspace_id(user), embed_query(query), question=query, limit=limit, video_id=video_id
+    )
 
 
 def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     """For the rest of the current transaction, HNSW scans search HNSW_EF_SEARCH wide and go on
     (relaxed order) until enough rows pass the query's filters, or HNSW_MAX_SCAN_TUPLES entries have
     been visited; and each statement is planned for its own parameters (one the connection has
-    prepared may otherwise run on a generic plan, made once for any owner, which cannot know whether
+    prepared may otherwise run on a generic plan, made once for any workspace, which cannot know whether
     the index or an exact sort serves this one). Local to the transaction (set_config's third
     argument, like SET LOCAL), so none of it leaks to a pooled connection."""
     cursor.execute(
@@ -203,12 +206,12 @@ def use_iterative_hnsw_scan(cursor: CursorWrapper) -> None:
     )
 
 
-# How many chunks make an owner's share worth the index walk, whether this owner has that many, and
+# How many chunks make a workspace's share worth the index walk, whether this one has that many, and
 # the scan settings (see below).
 _THROUGH_INDEX_SQL = sql(
     "WITH needed AS (SELECT greatest(%s, ceil(%s * reltuples / %s / 100))::bigint AS chunks FROM pg_class "
     "WHERE oid = '{Chunk}'::regclass), "
-    "way AS (SELECT (SELECT count(*) FROM (SELECT 1 FROM {Chunk} WHERE {Chunk.owner_id} = %s "
+    "way AS (SELECT (SELECT count(*) FROM (SELECT 1 FROM {Chunk} WHERE {Chunk.workspace_id} = %s "
     "LIMIT (SELECT chunks FROM needed)) AS enough) >= (SELECT chunks FROM needed) AS through_index) "
     "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), "
     "set_config('hnsw.max_scan_tuples', %s, true), set_config('plan_cache_mode', 'force_custom_plan', true), "
@@ -217,24 +220,25 @@ _THROUGH_INDEX_SQL = sql(
 )
 
 
-def _search_chunks_through_index(cursor: CursorWrapper, owner_id: int) -> bool:
-    """Whether the owner's search should walk their part of the HNSW index rather than read all
-    their chunks: when they have HNSW_MIN_OWNER_CHUNKS chunks or more and at least
+def _search_chunks_through_index(cursor: CursorWrapper, workspace_id: int) -> bool:
+    """Whether the workspace's search should walk its part of the HNSW index rather than read all
+    its chunks: when it has HNSW_MIN_OWNER_CHUNKS chunks or more and at least
     HNSW_MIN_OWNER_PERCENT of a part's average size (Postgres' own row estimate of the table over
-    CHUNK_INDEX_PARTS). Below that share a filtered walk goes far for each of the owner's rows and
-    misses more of them, while an exact sort costs by the owner's rows alone. Sets the iterative scan
-    and custom plans in the same round trip (as use_iterative_hnsw_scan), and, for a walk, prices
-    sorting out: Postgres would otherwise sort some owners of 10k–30k chunks exactly, at two to three
-    times the walk's time (bench/search.py at a million); the re-sort of the few rows found has no
-    other way and still runs. Counting stops at the threshold, so it reads at most that many entries
-    of the owner index."""
+    CHUNK_INDEX_PARTS; the settings keep their names, set as they are in deployments). Below that
+    share a filtered walk goes far for each of the workspace's rows and misses more of them, while
+    an exact sort costs by the workspace's rows alone. Sets the iterative scan and custom plans in
+    the same round trip (as use_iterative_hnsw_scan), and, for a walk, prices sorting out: Postgres
+    would otherwise sort some workspaces of 10k–30k chunks exactly, at two to three times the walk's
+    time (bench/search.py at a million); the re-sort of the few rows found has no other way and
+    still runs. Counting stops at the threshold, so it reads at most that many entries of the
+    workspace index."""
     cursor.execute(
         _THROUGH_INDEX_SQL,
         [
             settings.HNSW_MIN_OWNER_CHUNKS,
             settings.HNSW_MIN_OWNER_PERCENT,
             CHUNK_INDEX_PARTS,
-            owner_id,
+            workspace_id,
             str(settings.HNSW_EF_SEARCH),
             str(settings.HNSW_MAX_SCAN_TUPLES),
         ],
@@ -248,7 +252,7 @@ _NEAREST_IN_VIDEO_SQL = sql(
 SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
        {c.embedding} <=> %s::vector AS distance
 FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
-WHERE {c.owner_id} = %s AND {c.video_id} = %s
+WHERE {c.workspace_id} = %s AND {c.video_id} = %s
 ORDER BY distance, {c.id}
 LIMIT %s
 """,
@@ -259,11 +263,11 @@ LIMIT %s
 )
 
 
-def _nearest_in_video(owner_id: int, video_id: int, vector: np.ndarray, *, limit: int) -> list[Moment]:
+def _nearest_in_video(workspace_id: int, video_id: int, vector: np.ndarray, *, limit: int) -> list[Moment]:
     """One video's chunks nearest to `vector`, exactly (no index, no scan settings, no transaction).
     In SQL of its own: the chat asks it before every answer's first word, and the ORM spent more
     Python building the query than Postgres spent on one video's few hundred rows."""
-    parameters: list[Any] = [binary_vector(vector), owner_id, video_id, limit]  # a vector: not in the stubs' list
+    parameters: list[Any] = [binary_vector(vector), workspace_id, video_id, limit]  # a vector: not in the stubs' list
     with connection.cursor() as cursor:
         cursor.execute(_NEAREST_IN_VIDEO_SQL, parameters)
         return _moments(cursor.fetchall())
@@ -290,31 +294,37 @@ def _moments(rows: Sequence[Sequence[Any]], key_words: KeyWords = NO_KEY_WORDS) 
 
 
 def search_moments_by_vector(
-    owner_id: int, vector: np.ndarray, *, question: str = "", limit: int = 10, video_id: int | None = None
+    workspace_id: int, vector: np.ndarray, *, question: str = "", limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
-    """The owner's windows (of one video, when `video_id` is given) that best answer a question:
+    """The workspace's windows (of one video, when `video_id` is given) that best answer a question:
     the `limit` nearest to its `vector` (`nearest_moments`) and the `limit` that say most of its key
     words (`moments_by_words`; only when the `question`'s text is given), fused by reciprocal rank
     (videos.text_search.fusion), best first. Windows of one video saying the same words (a repeated
     line, a slide shown twice) are one, so repeats cannot fill the places. Whether a window answers
     at all is the caller's to judge (videos.search.relevant): by its distance, or its words."""
     if not question.strip():
-        return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
+        return nearest_moments(workspace_id, vector, limit=limit, video_id=video_id)
     # Each side fetches twice the places, so repeats merged away leave enough to fill them.
     if connection.in_atomic_block or video_id is not None:
         # One after the other: another connection would not see what this transaction has written;
         # and in one video each side takes a few milliseconds, less than handing one to a thread
         # costs (its connection's health check, the handover; the chat asks this for every answer).
-        key_words, by_words = _words_side(owner_id, question, vector, limit=2 * limit, video_id=video_id)
+        key_words, by_words = _words_side(workspace_id, question, vector, limit=2 * limit, video_id=video_id)
         if not key_words:
-            return nearest_moments(owner_id, vector, limit=limit, video_id=video_id)
-        nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+            return nearest_moments(workspace_id, vector, limit=limit, video_id=video_id)
+        nearest = nearest_moments(workspace_id, vector, limit=2 * limit, video_id=video_id)
     else:
         words_side: Future[tuple[KeyWords, list[Moment]]] = Future()
         words_side_threads().submit(
-            _words_side_on_its_connection, words_side, owner_id, question, vector, limit=2 * limit, video_id=video_id
+            _words_side_on_its_connection,
+            words_side,
+            workspace_id,
+            question,
+            vector,
+            limit=2 * limit,
+            video_id=video_id,
         )
-        nearest = nearest_moments(owner_id, vector, limit=2 * limit, video_id=video_id)
+        nearest = nearest_moments(workspace_id, vector, limit=2 * limit, video_id=video_id)
         _read_for_merging(nearest)  # while the words side may still run
         key_words, by_words = words_side.result()
         if not key_words:
@@ -335,7 +345,7 @@ def _read_for_merging(moments: Sequence[Moment]) -> None:
         plain_words(moment.text)
 
 
-# The two sides of a search over all the owner's videos run side by side, each on a connection (and
+# The two sides of a search over all the workspace's videos run side by side, each on a connection (and
 # so a Postgres backend, a core) of its own: the search then takes as long as its slower side, not
 # their sum (bench/search.py at a million windows; figures in bench/RESULTS.md). A few threads serve
 # the searches one process runs at once, each keeping a connection of its own (or, in the web process,
@@ -369,15 +379,15 @@ def close_words_side_connections() -> None:
 
 
 def _words_side(
-    owner_id: int, question: str, vector: np.ndarray, *, limit: int, video_id: int | None
+    workspace_id: int, question: str, vector: np.ndarray, *, limit: int, video_id: int | None
 ) -> tuple[KeyWords, list[Moment]]:
     key_words = question_key_words(question)
-    return key_words, moments_by_words(owner_id, key_words, vector, limit=limit, video_id=video_id)
+    return key_words, moments_by_words(workspace_id, key_words, vector, limit=limit, video_id=video_id)
 
 
 def _words_side_on_its_connection(
     answer: Future[tuple[KeyWords, list[Moment]]],
-    owner_id: int,
+    workspace_id: int,
     question: str,
     vector: np.ndarray,
     *,
@@ -391,7 +401,7 @@ def _words_side_on_its_connection(
     opening one takes 10-20 ms, and in the search's path those reopenings were most of the hybrid
     search's slowest twentieth (bench/search.py)."""
     try:
-        found = _words_side(owner_id, question, vector, limit=limit, video_id=video_id)
+        found = _words_side(workspace_id, question, vector, limit=limit, video_id=video_id)
         _read_for_merging(found[1])  # while the vector side may still run
         answer.set_result(found)
     except BaseException as error:
@@ -403,15 +413,15 @@ def _words_side_on_its_connection(
                 connection.ensure_connection()
 
 
-# The owner's nearest chunks first, then their videos' titles: joined before the sort, Postgres would
-# hash every video to give each of the owner's chunks a title, and sort them all with it. In SQL of
+# The workspace's nearest chunks first, then their videos' titles: joined before the sort, Postgres
+# would hash every video to give each of the workspace's chunks a title, and sort them all with it. In SQL of
 # its own (as _NEAREST_IN_VIDEO_SQL): the ORM spent more Python building it than the chat's search
 # spent in Postgres, and sent the vector twice as text.
 _NEAREST_SQL = """
 SELECT {c.id}, {c.video_id}, {v.title}, {c.start}, {c.end}, {c.text}, {c.kind},
        {c.embedding} <=> %s::vector AS distance
 FROM {Chunk} c JOIN {Video} v ON {v.id} = {c.video_id}
-WHERE {c.id} IN (SELECT {n.id} FROM {Chunk} n WHERE {n.owner_id} = %s {nearest} LIMIT %s)
+WHERE {c.id} IN (SELECT {n.id} FROM {Chunk} n WHERE {n.workspace_id} = %s {nearest} LIMIT %s)
 ORDER BY distance, {c.id}
 LIMIT %s
 """
@@ -420,7 +430,7 @@ LIMIT %s
 # The walk states the index's expressions exactly (videos.models: its part's condition, the halfvec
 # of the embedding), or Postgres cannot use it; the rows it finds are re-sorted on the full vectors.
 def _nearest_sql(nearest: str) -> str:
-    """_NEAREST_SQL with `nearest` (the inner query's filter and order, after the owner's) filled in."""
+    """_NEAREST_SQL with `nearest` (the inner query's filter and order, after the workspace's) filled in."""
     return sql(
         _NEAREST_SQL.replace("{nearest}", nearest),
         Chunk=TranscriptChunk,
@@ -432,40 +442,42 @@ def _nearest_sql(nearest: str) -> str:
 
 
 _NEAREST_THROUGH_INDEX_SQL = _nearest_sql(
-    f"AND mod({{n.owner_id}}, {CHUNK_INDEX_PARTS}::bigint) = %s "
+    f"AND mod({{n.workspace_id}}, {CHUNK_INDEX_PARTS}::bigint) = %s "
     f"ORDER BY ({{n.embedding}})::halfvec({TEXT_EMBEDDING_DIM}) <=> %s::vector::halfvec({TEXT_EMBEDDING_DIM})"
 )
 _NEAREST_EXACTLY_SQL = _nearest_sql("ORDER BY {n.embedding} <=> %s::vector")
 
 
-def nearest_moments(owner_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None) -> list[Moment]:
-    """The owner's chunks nearest to `vector`, by cosine distance, best first.
+def nearest_moments(
+    workspace_id: int, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
+) -> list[Moment]:
+    """The workspace's chunks nearest to `vector`, by cosine distance, best first.
 
-    The HNSW index is in parts, each shared by the owners whose id leaves the same remainder
-    (videos.models.CHUNK_INDEX_PARTS), so one person's search is a filtered walk of their part: it
-    pays when that person owns a good share of it, and costs more than it saves (and finds less)
-    for someone with few chunks, whose rows are read and sorted exactly instead, which is cheap when
-    they are few. Which way is chosen here, by the owner's chunk count and share of their part:
+    The HNSW index is in parts, each shared by the workspaces whose id leaves the same remainder
+    (videos.models.CHUNK_INDEX_PARTS), so one workspace's search is a filtered walk of its part: it
+    pays when that workspace holds a good share of it, and costs more than it saves (and finds less)
+    for one with few chunks, whose rows are read and sorted exactly instead, which is cheap when
+    they are few. Which way is chosen here, by the workspace's chunk count and share of its part:
     Postgres' own choice knows neither how far a filtered walk goes nor what an exact sort of a
-    mid-sized owner costs. One video's chunks are always searched exactly.
+    mid-sized workspace costs. One video's chunks are always searched exactly.
 
     The index holds the vectors as halfvec (16-bit floats: half the size, a faster build): the walk
     orders by the halfvec distance, and the distances returned are the full vectors', re-sorted here
     (relaxed_order may also return a few rows out of order). The iterative scan keeps walking
-    until `limit` rows pass the owner filter.
+    until `limit` rows pass the workspace filter.
 
-    Takes ids, not objects: chunks carry their owner, so the filter needs no user or video row (the
+    Takes ids, not objects: chunks carry their workspace, so the filter needs no user or video row (the
     chat asks this for every question, and each saved query counts under load).
     """
     if video_id is not None:
-        return _nearest_in_video(owner_id, video_id, vector, limit=limit)
+        return _nearest_in_video(workspace_id, video_id, vector, limit=limit)
     question = binary_vector(vector)
     with transaction.atomic(), connection.cursor() as cursor:  # the scan settings are SET LOCAL
-        if _search_chunks_through_index(cursor, owner_id):
+        if _search_chunks_through_index(cursor, workspace_id):
             statement = _NEAREST_THROUGH_INDEX_SQL
-            parameters: list[Any] = [question, owner_id, chunk_index_part(owner_id), question, limit, limit]
+            parameters: list[Any] = [question, workspace_id, chunk_index_part(workspace_id), question, limit, limit]
         else:
-            statement, parameters = _NEAREST_EXACTLY_SQL, [question, owner_id, question, limit, limit]
+            statement, parameters = _NEAREST_EXACTLY_SQL, [question, workspace_id, question, limit, limit]
         cursor.execute(statement, parameters)
         rows = cursor.fetchall()
     return _moments(rows)
@@ -497,7 +509,7 @@ def question_key_words(question: str) -> KeyWords:
 WINDOWS_PER_WORD = 200
 # A key word said in more than this share of all windows (Postgres' statistics of the column) finds
 # no windows of its own when the question has a rarer one: "going" or "look", said in most windows
-# of most talks, tell nothing apart, and reading a heavy owner's windows for them cost as much as
+# of most talks, tell nothing apart, and reading a heavy workspace's windows for them cost as much as
 # the rest of the search. It still counts in the ranking of the windows the rarer words found.
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_WINDOWS_READ = 20 * WINDOWS_PER_WORD
@@ -516,7 +528,7 @@ LIMIT %s
 # In one video: its few hundred windows, through whichever index Postgres prefers.
 _WORD_HITS_IN_VIDEO_SQL = (
     "(SELECT {c.id} AS id FROM {Chunk} c "
-    "WHERE {c.owner_id} = %s AND {c.video_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
+    "WHERE {c.workspace_id} = %s AND {c.video_id} = %s AND {c.search_vector} @@ %s::tsquery LIMIT %s)"
 )
 # Which key words are common (see COMMON_WORD_SHARE), from the most common lexemes Postgres keeps for
 # the column (a word it does not list is rarer than all it lists), read in the same statement.
@@ -527,20 +539,21 @@ _COMMON_WORDS_SQL = """common AS MATERIALIZED (
           unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS elem(lexeme, share)
           WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s) AS stat USING (lexeme)
 ), """
-# Over all the owner's windows, a word's windows come through the GIN index, asked for the word and
-# the owner's lexeme together (videos.text_search.words.OWNER_LEXEME_PREFIX): GIN intersects the two
-# lists itself, skipping through the longer, so the table is read for the owner's windows saying
-# the word alone, whoever else says it and however many windows the owner has. (Checking each of
-# a word's windows for the owner cost a mid-sized owner most of a search; ANDing with the owner
-# index, reading all their entries; bench/search.py, figures in bench/RESULTS.md.) The owner column
-# is still what decides (`+ 0`: checked on each window found, not looked up in its index).
-# A question of common words only reads at most COMMON_WORD_WINDOWS_READ of the owner's windows for
-# each (a word common among everyone's windows may be absent from this owner's hundred thousand).
+# Over all the workspace's windows, a word's windows come through the GIN index, asked for the word
+# and the workspace's lexeme together (videos.text_search.words.WORKSPACE_LEXEME_PREFIX): GIN
+# intersects the two lists itself, skipping through the longer, so the table is read for the
+# workspace's windows saying the word alone, whoever else says it and however many windows the
+# workspace has. (Checking each of a word's windows for the owner cost a mid-sized owner most of a
+# search; ANDing with the owner index, reading all their entries; bench/search.py, figures in
+# bench/RESULTS.md, measured when chunks went by owner.) The workspace column is still what decides
+# (`+ 0`: checked on each window found, not looked up in its index). A question of common words only
+# reads at most COMMON_WORD_WINDOWS_READ of the workspace's windows for each (a word common among
+# everyone's windows may be absent from this workspace's hundred thousand).
 _WORD_HITS_SQL = (
     "(SELECT {c.id} AS id FROM {Chunk} c WHERE (SELECT NOT %s = ANY(words) FROM common) "
-    "AND {c.search_vector} @@ (%s::tsquery && %s::tsquery) AND {c.owner_id} + 0 = %s LIMIT %s) UNION ALL "
+    "AND {c.search_vector} @@ (%s::tsquery && %s::tsquery) AND {c.workspace_id} + 0 = %s LIMIT %s) UNION ALL "
     "(SELECT own.id FROM (SELECT {c.id} AS id, {c.search_vector} AS words FROM {Chunk} c "
-    "WHERE (SELECT cardinality(words) = %s FROM common) AND {c.owner_id} = %s LIMIT %s) AS own "
+    "WHERE (SELECT cardinality(words) = %s FROM common) AND {c.workspace_id} = %s LIMIT %s) AS own "
     "WHERE own.words @@ %s::tsquery LIMIT %s)"
 )
 
@@ -559,12 +572,12 @@ def _by_words_sql(words: int, *, in_video: bool) -> str:
 
 
 def moments_by_words(
-    owner_id: int, key_words: KeyWords, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
+    workspace_id: int, key_words: KeyWords, vector: np.ndarray, *, limit: int = 10, video_id: int | None = None
 ) -> list[Moment]:
-    """The owner's windows saying most of `key_words` (then by Postgres' cover density rank), best
+    """The workspace's windows saying most of `key_words` (then by Postgres' cover density rank), best
     first, each with its distance to `vector` and how many of the words it says: the full-text side
     of a search. One statement: each word's windows through the GIN index on `search_vector`, with the
-    owner's lexeme (or the owner's rows, when every word is too common for the index to pay),
+    workspace's lexeme (or the workspace's rows, when every word is too common for the index to pay),
     counted together."""
     if not key_words:
         return []
@@ -572,7 +585,7 @@ def moments_by_words(
     parameters: list[Any] = []
     if video_id is not None:
         for query in queries:
-            parameters += [owner_id, video_id, query, WINDOWS_PER_WORD]
+            parameters += [workspace_id, video_id, query, WINDOWS_PER_WORD]
     else:
         lexemes = [(form, number) for number, word in enumerate(key_words.forms) for form in sorted(word)]
         parameters += [
@@ -582,10 +595,10 @@ def moments_by_words(
             TranscriptChunk._meta.db_table,
             TranscriptChunk._meta.get_field("search_vector").column,
         ]
-        owner = owner_tsquery(owner_id)
+        workspace = workspace_tsquery(workspace_id)
         for number, query in enumerate(queries):
-            parameters += [number, owner, query, owner_id, WINDOWS_PER_WORD]
-            parameters += [len(queries), owner_id, COMMON_WORD_WINDOWS_READ, query, WINDOWS_PER_WORD]
+            parameters += [number, workspace, query, workspace_id, WINDOWS_PER_WORD]
+            parameters += [len(queries), workspace_id, COMMON_WORD_WINDOWS_READ, query, WINDOWS_PER_WORD]
     any_word = " | ".join(f"({query})" for query in queries)
     parameters += [4 * limit, binary_vector(vector), queries, any_word, limit]
     with connection.cursor() as cursor:

@@ -44,7 +44,7 @@ def _settle_entries(hold: Hold) -> int:
 @pytest.mark.django_db
 def test_a_completed_answer_is_saved_whole_and_its_hold_settled_once(user) -> None:
     start = _begin(user)
-    chunks = list(TranscriptChunk.objects.filter(owner=user).order_by("index")[:2])
+    chunks = list(TranscriptChunk.objects.filter(video__owner=user).order_by("index")[:2])
     question_vector = embed_texts(["How hot should the oven be?"])[0]
     balance_before = Wallet.objects.get(user=user).balance
 

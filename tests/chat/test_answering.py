@@ -36,9 +36,9 @@ def evidence_of(passages: list[Passage], sentences: list[list[Sentence]], scores
     return Evidence(passages=passages, sentences=sentences, ranked=sorted(quotes, key=lambda quote: -quote.score))
 
 
-def evidence_for(question: str, *, owner_id: int, video_id: int | None, limit: int = 3) -> Evidence:
+def evidence_for(question: str, *, workspace_id: int, video_id: int | None, limit: int = 3) -> Evidence:
     vector = embed_query(question)
-    passages, sentences = retrieve(owner_id=owner_id, video_id=video_id, vector=vector, limit=limit)
+    passages, sentences = retrieve(workspace_id=workspace_id, video_id=video_id, vector=vector, limit=limit)
     vectors = embed_texts([sentence.text for inside in sentences for sentence in inside])
     return evidence_from(vector, passages, sentences, vectors)
 
@@ -73,7 +73,7 @@ def test_the_part_of_the_video_that_answers_is_in_the_top_three_and_cited(
 ) -> None:
     video = VideoFactory(owner=user, cooking=True)
 
-    evidence = evidence_for(question, owner_id=user.pk, video_id=video.pk)
+    evidence = evidence_for(question, workspace_id=video.workspace_id, video_id=video.pk)
     answer = extractive(question, evidence)
 
     assert expected_start in [found.start for found in evidence.passages]
@@ -84,7 +84,7 @@ def test_the_part_of_the_video_that_answers_is_in_the_top_three_and_cited(
 def test_an_extractive_answer_quotes_and_cites_the_sentence_that_answers_not_the_passage(user) -> None:
     video = oven_video(user)
 
-    evidence = evidence_for("How hot should the oven be?", owner_id=user.pk, video_id=video.pk)
+    evidence = evidence_for("How hot should the oven be?", workspace_id=video.workspace_id, video_id=video.pk)
     answer = extractive("How hot should the oven be?", evidence)
     citations = citations_for(answer, evidence)
 
@@ -99,7 +99,9 @@ def test_an_extractive_answer_quotes_and_cites_the_sentence_that_answers_not_the
 def test_an_unrelated_question_is_not_answered_with_the_nearest_passage(user) -> None:
     video = oven_video(user)
 
-    evidence = evidence_for("Who won the football world cup in 1998?", owner_id=user.pk, video_id=video.pk)
+    evidence = evidence_for(
+        "Who won the football world cup in 1998?", workspace_id=video.workspace_id, video_id=video.pk
+    )
     answer = extractive("Who won the football world cup in 1998?", evidence)
 
     assert evidence.passages  # the nearest passage is found, however unrelated …
@@ -114,9 +116,9 @@ def test_a_library_conversation_searches_all_my_videos_and_nobody_elses(user, ot
     VideoFactory(owner=other_user, title="Their garden", garden=True)
 
     passages = retrieve_passages(
-        owner_id=user.pk, video_id=None, vector=embed_query("How do I get rid of aphids?"), limit=3
+        workspace_id=garden.workspace_id, video_id=None, vector=embed_query("How do I get rid of aphids?"), limit=3
     )
-    guest_passages = retrieve_passages(owner_id=None, video_id=None, vector=embed_query("aphids"), limit=3)
+    guest_passages = retrieve_passages(workspace_id=None, video_id=None, vector=embed_query("aphids"), limit=3)
 
     assert passages[0].video_id == garden.pk and passages[0].start == 45.0
     assert {found.video_id for found in passages} <= {video.pk for video in user.videos.all()}

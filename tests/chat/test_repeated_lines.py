@@ -47,7 +47,7 @@ def test_a_jingle_said_three_times_is_cited_once_and_the_answer_is_cited_too(use
         ],
     )
 
-    evidence = evidence_for(QUESTION, owner_id=video.owner_id, video_id=video.pk)
+    evidence = evidence_for(QUESTION, workspace_id=video.workspace_id, video_id=video.pk)
     answer = extractive(QUESTION, evidence)
     cited = [citation["text"] for citation in citations_for(answer, evidence)]
 

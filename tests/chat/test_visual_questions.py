@@ -348,7 +348,7 @@ async def test_a_model_is_given_lines_on_screen_labelled_and_its_on_screen_mark_
 
 
 @pytest.mark.django_db
-def test_stills_come_only_from_the_askers_own_videos(user, other_user, clip, settings) -> None:
+def test_stills_come_only_from_the_askers_workspaces_videos(user, other_user, clip, settings) -> None:
     theirs = scenes_video(other_user, clip, settings.MEDIA_ROOT)
     mine = scenes_video(user, clip, settings.MEDIA_ROOT)
     # Evidence naming the other user's video (it never should): no still, no line of it is read.
@@ -359,13 +359,18 @@ def test_stills_come_only_from_the_askers_own_videos(user, other_user, clip, set
     evidence = Evidence(passages=passages, sentences=[[], []], ranked=())
 
     stills = stills_for(
-        question="What is on screen at 0:04?", evidence=evidence, owner_id=user.pk, video_id=theirs.pk, pictures=True
+        question="What is on screen at 0:04?",
+        evidence=evidence,
+        workspace_id=mine.workspace_id,
+        video_id=theirs.pk,
+        pictures=True,
     )
     assert [still.video_id for still in stills] == [mine.pk]
     assert stills[0].jpeg is not None and scene_shown(stills[0].jpeg, clip) == 1
 
     assert (
-        stills_for(question="What colour is it?", evidence=evidence, owner_id=None, video_id=None, pictures=True) == ()
+        stills_for(question="What colour is it?", evidence=evidence, workspace_id=None, video_id=None, pictures=True)
+        == ()
     )
 
 

@@ -25,9 +25,10 @@ from videos.selectors import (
 )
 from videos.text_embedding.model import embed_query, embed_texts
 from videos.timed_text import TimedLine
+from workspaces.selectors import personal_workspace_of
 
 pytestmark = pytest.mark.django_db
-owner_lexeme_migration = importlib.import_module("videos.migrations.0020_chunk_words_hold_their_owner")
+workspace_lexeme_migration = importlib.import_module("videos.migrations.0024_chunk_workspace_filled")
 
 EGGS = "The queen lays up to two thousand eggs a day in the busiest weeks."
 EGGS_QUESTION = "How many eggs does the queen lay?"
@@ -49,7 +50,7 @@ def test_a_window_saying_the_key_words_is_found_though_its_meaning_is_far() -> N
     vector = embed_query(EGGS_QUESTION)
 
     # By meaning alone, nothing is close enough.
-    assert relevant(search_moments_by_vector(owner.pk, vector)) == []
+    assert relevant(search_moments_by_vector(personal_workspace_of(owner).pk, vector)) == []
 
     quotes = search_quotes(owner, EGGS_QUESTION)
     assert [(quote.video_id, quote.start, quote.text) for quote in quotes] == [(video.pk, 6.0, EGGS)]
@@ -62,7 +63,9 @@ def test_a_number_said_in_words_is_found_by_its_digits() -> None:
     said = "A strong colony can hold twenty five thousand bees in summer."
     far_video(owner, [(0.0, 6.0, said)], away_from="colony of 25,000 bees")
 
-    moments = search_moments_by_vector(owner.pk, embed_query("colony of 25,000 bees"), question="colony of 25,000 bees")
+    moments = search_moments_by_vector(
+        personal_workspace_of(owner).pk, embed_query("colony of 25,000 bees"), question="colony of 25,000 bees"
+    )
 
     assert [(moment.text, moment.words_found, len(moment.key_words)) for moment in moments] == [(said, 3, 3)]
     assert [quote.text for quote in search_quotes(owner, "a colony of 25,000 bees")] == [said]
@@ -79,7 +82,7 @@ def test_a_line_repeated_word_for_word_takes_one_place() -> None:
         video, TranscriptChunk.Kind.SAID, [TimedLine(*line) for line in lines], embed_texts([t for *_, t in lines])
     )
 
-    moments = search_moments_by_vector(owner.pk, embed_query(thanks), question=thanks, limit=3)
+    moments = search_moments_by_vector(personal_workspace_of(owner).pk, embed_query(thanks), question=thanks, limit=3)
 
     assert len(moments) == 2
     assert moments[0].start == 0.0  # the first said of the repeats stands for them
@@ -104,20 +107,40 @@ def test_nobody_finds_another_persons_words() -> None:
     assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
 
 
-def test_windows_stored_before_their_words_held_their_owner_are_found_once_migrated() -> None:
-    # Migration 0020 adds the owner's lexeme to windows stored without it; until then the words side
-    # (which asks GIN for the word and the owner together) cannot find them.
-    owner, stranger = UserFactory(), UserFactory()
-    far_video(owner, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
-    far_video(stranger, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+def stored_words(video: Video) -> list[str]:
+    """The lexemes stored for the video's windows."""
     with connection.cursor() as cursor:
-        cursor.execute(owner_lexeme_migration.BACKWARD)  # stored as before the migration
+        cursor.execute(
+            "SELECT DISTINCT word.lexeme FROM videos_transcriptchunk AS c, unnest(c.search_vector) AS word "
+            "WHERE c.video_id = %s ORDER BY 1",
+            [video.pk],
+        )
+        return [lexeme for (lexeme,) in cursor.fetchall()]
+
+
+def test_windows_stored_with_their_owners_lexeme_are_found_by_workspace_once_migrated() -> None:
+    # Migration 0024 swaps each window's owner lexeme for its workspace's and copies the video's
+    # workspace to it; until then the words side (which asks GIN for the word and the workspace
+    # together) cannot find them.
+    owner, stranger = UserFactory(), UserFactory()
+    mine = far_video(owner, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    theirs = far_video(stranger, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
+    # One window whose workspace was never copied right (the column's first fill: none at all).
+    TranscriptChunk.objects.filter(video=theirs).update(workspace=personal_workspace_of(owner))
+    with connection.cursor() as cursor:
+        cursor.execute(workspace_lexeme_migration.BACKWARD)  # stored as before the migration
+        assert f"~owner {owner.pk}" in stored_words(mine) and not any("~workspace" in w for w in stored_words(mine))
 
         assert search_quotes(owner, EGGS_QUESTION) == []
 
-        cursor.execute(owner_lexeme_migration.FORWARD)
-        cursor.execute(owner_lexeme_migration.FORWARD)  # twice: the same words
+        cursor.execute(workspace_lexeme_migration.FORWARD)
+        cursor.execute(workspace_lexeme_migration.FORWARD)  # twice: the same words
 
+    words = stored_words(mine)
+    assert f"~workspace {mine.workspace_id}" in words and not any(word.startswith("~owner") for word in words)
+    assert "queen" in words and "egg" in words  # the text's words stay
+    assert TranscriptChunk.objects.get(video=theirs).workspace_id == theirs.workspace_id
+    assert f"~workspace {theirs.workspace_id}" in stored_words(theirs)
     assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION)] == [EGGS]
     assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
 
@@ -153,11 +176,13 @@ def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_co
         cursor.execute("ANALYZE videos_transcriptchunk")
 
     vector = embed_query("photosynthesis lecture")
-    moments = moments_by_words(owner.pk, question_key_words("photosynthesis going lecture"), vector)
+    moments = moments_by_words(
+        personal_workspace_of(owner).pk, question_key_words("photosynthesis going lecture"), vector
+    )
     # Ranked by all three words; the windows saying only the common two are not brought in by them.
     assert [(moment.video_id, moment.start, moment.words_found) for moment in moments] == [(video.pk, 6000.0, 3)]
 
-    common_only = moments_by_words(owner.pk, question_key_words("going lecture"), vector)
+    common_only = moments_by_words(personal_workspace_of(owner).pk, question_key_words("going lecture"), vector)
     assert [moment.words_found for moment in common_only] == [2] * 10
 
 
@@ -172,12 +197,16 @@ def test_outside_a_transaction_the_words_side_runs_beside_the_vector_side_and_fi
     assert not connection.in_atomic_block
 
     quotes = search_quotes(owner, EGGS_QUESTION)
-    moments = search_moments_by_vector(owner.pk, embed_query(EGGS_QUESTION), question=EGGS_QUESTION, limit=1)
+    moments = search_moments_by_vector(
+        personal_workspace_of(owner).pk, embed_query(EGGS_QUESTION), question=EGGS_QUESTION, limit=1
+    )
 
     assert [(quote.video_id, quote.start, quote.text) for quote in quotes] == [(video.pk, 6.0, EGGS)]
     assert [(moment.video_id, moment.text, moment.words_found) for moment in moments] == [(video.pk, EGGS, 3)]
     # A question with no key word at all is the vector side alone, cut to the places asked for.
-    assert len(search_moments_by_vector(owner.pk, embed_query("the"), question="the", limit=1)) == 1
+    assert (
+        len(search_moments_by_vector(personal_workspace_of(owner).pk, embed_query("the"), question="the", limit=1)) == 1
+    )
 
 
 def other_sessions_on_this_database() -> set[int]:
@@ -232,7 +261,9 @@ def test_a_mid_sized_owners_frequent_word_finds_their_windows_and_no_one_elses()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE videos_transcriptchunk")
 
-    moments = moments_by_words(owner.pk, question_key_words("photosynthesis"), embed_query(said), limit=10)
+    moments = moments_by_words(
+        personal_workspace_of(owner).pk, question_key_words("photosynthesis"), embed_query(said), limit=10
+    )
 
     assert sorted((moment.video_id, moment.start, moment.words_found) for moment in moments) == [
         (own.pk, 40.0 * i, 1) for i in range(4)

@@ -65,7 +65,7 @@ def test_a_processed_video_has_clip_vectors_transcript_chunks_and_a_summary(subt
     assert "sourdough bread" in transcript.text
 
     chunks = list(TranscriptChunk.objects.filter(video=video))
-    assert chunks and all(chunk.owner_id == user.pk for chunk in chunks)
+    assert chunks and all(chunk.workspace_id == video.workspace_id for chunk in chunks)
     assert len(chunks[0].embedding) == 384
     assert video.summary
     assert video.backends == {"clips": "local", "transcript": "stream", "chunks": "minilm", "summary": "extractive"}

@@ -76,16 +76,16 @@ def plain_words(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
-# Every window's stored words also hold its owner, as one lexeme no text can make (the parser never
-# keeps a space inside a lexeme): GIN then finds a word among one person's windows by intersecting
-# two of its own lists, the owner's and the word's, instead of checking the word's windows of
-# everyone on the table (videos.selectors._WORD_HITS_SQL; bench/search.py has the figures).
-OWNER_LEXEME_PREFIX = "~owner "
+# Every window's stored words also hold its workspace, as one lexeme no text can make (the parser
+# never keeps a space inside a lexeme): GIN then finds a word among one workspace's windows by
+# intersecting two of its own lists, the workspace's and the word's, instead of checking the word's
+# windows of everyone on the table (videos.selectors._WORD_HITS_SQL; bench/search.py has the figures).
+WORKSPACE_LEXEME_PREFIX = "~workspace "
 
 
-def owner_tsquery(owner_id: int) -> str:
-    """The owner's lexeme as a tsquery, in the text form Postgres casts without stemming again."""
-    return _tsquery_lexeme(f"{OWNER_LEXEME_PREFIX}{int(owner_id)}")
+def workspace_tsquery(workspace_id: int) -> str:
+    """The workspace's lexeme as a tsquery, in the text form Postgres casts without stemming again."""
+    return _tsquery_lexeme(f"{WORKSPACE_LEXEME_PREFIX}{int(workspace_id)}")
 
 
 def _tsquery_lexeme(lexeme: str) -> str:
