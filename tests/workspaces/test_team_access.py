@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from accounts.services import api_token_create
@@ -254,3 +255,44 @@ def test_a_removed_member_loses_the_teams_pages_and_media_at_once(team: Workspac
     assert "Harbour cut" not in client.get(reverse("videos:library")).content.decode()
     # What they made stays the team's.
     assert Video.objects.get(pk=cut.pk).workspace_id == team.pk
+
+
+def _page_urls(patterns: list[Any], prefix: str = "") -> list[tuple[str, URLPattern]]:
+    """Every page route of the site (not the API's), with its pattern's full text."""
+    found: list[tuple[str, URLPattern]] = []
+    for pattern in patterns:
+        text = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += _page_urls(pattern.url_patterns, text)
+        elif not text.startswith("api"):
+            found.append((text, pattern))
+    return found
+
+
+# Page modules whose forms write a workspace's work (the others: sign-in, settings, billing, a guest's
+# shared pages, the workspace pages, which check roles in the workspace they name).
+WORKSPACE_PAGES = ("videos.", "reviews.views", "chat.", "notes.", "showcase.")
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
+def test_no_page_form_lets_a_role_write_what_it_may_not(team: Workspace, role: str) -> None:
+    editor, person = member(team, Role.EDITOR), member(team, role)
+    ids = _ids_for_every_kind(team, editor)
+    client = browser_in(person, team)
+    pages = [
+        (text, pattern)
+        for text, pattern in _page_urls(get_resolver().url_patterns)
+        if pattern.callback.__module__.startswith(WORKSPACE_PAGES)
+    ]
+    assert len(pages) > 20
+
+    let_through = []
+    for text, pattern in pages:
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids.get(m.group(1), "1"), text).replace("^", "")
+        if "(?P" in path or "\\" in path:
+            continue  # a regular-expression route: its writes are the API's
+        if client.post(path).status_code != 403:
+            let_through.append(pattern.name)
+
+    commenters = {"video-review-status", "comparison-review-status"} if role == Role.COMMENTER else set()
+    assert set(let_through) == commenters
