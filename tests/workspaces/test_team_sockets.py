@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from chat.models import Message
 from sage.asgi import application
 from sage.consumers import CLOSE_MEMBERSHIP_ENDED
-from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory
+from tests.factories import ConversationFactory, MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory
 from videos.models import Video
 from videos.pipeline.progress import push_video
 from workspaces.models import Membership, Role, Workspace
@@ -88,3 +89,28 @@ async def test_a_removed_members_team_socket_is_told_and_closed_and_their_other_
     # The tab in their personal workspace goes on hearing their own events.
     assert await personal.receive_nothing(timeout=0.5)
     await personal.disconnect()
+
+
+async def test_a_member_whose_role_no_longer_reaches_cannot_ask_on_an_open_conversations_socket() -> None:
+    def demoted_editor_with_a_conversation() -> tuple[Workspace, User, int]:
+        team = TeamWorkspaceFactory()
+        membership = MembershipFactory(workspace=team, role=Role.EDITOR)
+        conversation = ConversationFactory(owner=membership.user, workspace=team)
+        Membership.objects.filter(pk=membership.pk).update(role=Role.VIEWER)  # an admin made them a viewer
+        return team, membership.user, conversation.pk
+
+    team, viewer, conversation_id = await database_sync_to_async(demoted_editor_with_a_conversation)()
+    cookie = await database_sync_to_async(_session_cookie)(viewer, team)
+    socket = WebsocketCommunicator(
+        application, f"/ws/chat/{conversation_id}/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+    )
+    connected, _ = await socket.connect()
+    assert connected  # they may still read what was said
+
+    await socket.send_json_to({"type": "message", "text": "What changed in v2?", "client_id": "q-1"})
+
+    refused = await socket.receive_json_from(timeout=10)
+    assert (refused["type"], refused["code"], refused["client_id"]) == ("error", "permission_denied", "q-1")
+    assert "editors" in refused["message"]
+    assert not await database_sync_to_async(Message.objects.filter(conversation_id=conversation_id).exists)()
+    await socket.disconnect()
