@@ -502,6 +502,42 @@ def measure(base: str, team: Seat, personal: Seat, ask: Ask, requests: int) -> T
     return timings
 
 
+@dataclass
+class SearchParts:
+    """A search's steps timed in this process, ms each: the question's embedding, the selector (words
+    and meaning fused, in the studio's scope) and the embedding of the found windows' sentences that
+    picks each window's quote (videos.search.search_quotes)."""
+
+    question: list[float]
+    selector: list[float]
+    sentences: list[float]
+
+
+def time_search_parts(filled: Filled, count: int) -> SearchParts:
+    """What the search API's time is made of, without HTTP or the embedding child (the model runs
+    here, on this process's threads): where a search over its goal spends it."""
+    from videos.search import moment_sentences, relevant
+    from videos.selectors import search_moments_by_vector
+    from videos.text_embedding.model import embed_texts
+
+    scope_id = filled.studio_id if chunk_scope() == "workspace" else filled.member_id
+    parts = SearchParts([], [], [])
+    for number in range(-WARM_UP, count):
+        question = QUESTIONS[number % len(QUESTIONS)]
+        started = time.perf_counter()
+        vector = embed_texts([question])[0]
+        embedded = time.perf_counter()
+        moments = relevant(search_moments_by_vector(scope_id, vector, question=question, limit=10))
+        searched = time.perf_counter()
+        embed_texts([sentence.text for inside in moment_sentences(moments) for sentence in inside])
+        quoted = time.perf_counter()
+        if number >= 0:
+            parts.question.append((embedded - started) * 1000)
+            parts.selector.append((searched - embedded) * 1000)
+            parts.sentences.append((quoted - searched) * 1000)
+    return parts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests of each kind in each workspace")
@@ -554,6 +590,7 @@ def main() -> int:
                 errors = [line for line in server_log.read().decode(errors="replace").splitlines() if "ERROR" in line]
                 for line in errors[:20]:
                     print("server:", line)
+        parts = time_search_parts(filled, requests)
 
     rows = []
     print(f"\n{requests} requests of each kind in each workspace, one at a time")
@@ -563,7 +600,10 @@ def main() -> int:
         met = None if ask.goal_ms is None else team_p95 <= ask.goal_ms
         extra = ""
         if figures.found:
-            extra = f"; {sum(1 for n in figures.found if n)} of {len(figures.found)} found something"
+            extra = (
+                f"; {sum(1 for n in figures.found if n)} of {len(figures.found)} found something, "
+                f"windows searched by {chunk_scope()}"
+            )
         figure = (
             f"p95 {team_p95:.1f} ms (p50 {p50(figures.team):.1f}); personal p95 {personal_p95:.1f} ms, "
             f"ratio {team_p95 / personal_p95:.2f}×{extra}"
@@ -572,6 +612,12 @@ def main() -> int:
         verdict = "—" if met is None else ("met" if met else "NOT MET")
         print(f"{goal}: {figure} — {verdict}")
         rows.append(Row(f"{goal}, {MEMBERS} members, {TEAM_VIDEOS:,} videos, {TEAM_EVENTS:,} events", figure, met))
+    parts_figure = (
+        f"p95 question embedded {p95(parts.question):.1f} ms, selector {p95(parts.selector):.1f} ms, "
+        f"found windows' sentences embedded {p95(parts.sentences):.1f} ms"
+    )
+    print(f"search's parts, in this process: {parts_figure}")
+    rows.append(Row("search's parts, studio, in-process (no goal)", parts_figure, None))
     if arguments.record:
         record(bench="teams", path=arguments.record, rows=rows)
     return 0 if all(row.met is not False for row in rows) else 1
