@@ -23,11 +23,12 @@ pytestmark = pytest.mark.browser
 OPENING, MIDDLE, ENDING = Scene(2, "shapes", seed=1), Scene(2, "bars", seed=2), Scene(2, "gradient", seed=3)
 
 
-def processed_upload(owner, title: str, source: Path) -> Video:
-    """An uploaded file processed by the real pipeline (as a worker would, off the browser's thread)."""
+def processed_upload(owner, title: str, source: Path, **fields: object) -> Video:
+    """An uploaded file processed by the real pipeline (as a worker would, off the browser's thread);
+    `fields` go to the row (e.g. the team `workspace` it was uploaded in)."""
     from videos.tasks import process_video
 
-    video = VideoFactory(owner=owner, title=title, status=Video.Status.QUEUED)
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.QUEUED, **fields)
     key = f"videos/{video.pk}/original{source.suffix}"
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)
