@@ -10,18 +10,37 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from billing.ledger import wallet_create
+from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Hold, LedgerEntry, PackPurchase, Plan, Wallet
+from workspaces.current import acting_workspace_id
+from workspaces.models import Workspace
 
 # Kinds that spend tokens (negative) or give spent tokens back (positive).
 SPENDING_KINDS = (LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE, LedgerEntry.Kind.DEBIT)
 
 
 def wallet_for_user(user: User) -> Wallet:
-    """The user's wallet (created on first use for accounts that predate billing)."""
+    """The user's personal wallet: their own plan, subscription and Stripe customer (created on first
+    use for accounts that predate billing). Work is paid by `wallet_for_work`."""
     wallet = Wallet.objects.select_related("plan").filter(user=user).first()
     if wallet is None:
         wallet = wallet_create(user=user)
+    return wallet
+
+
+def wallet_for_work(user: User) -> Wallet:
+    """The wallet that pays for what `user` does now: the wallet of the workspace they act in
+    (workspaces.current). Work finished in a task pays from its object's: `wallet_of_workspace`."""
+    return wallet_of_workspace(acting_workspace_id(user))
+
+
+def wallet_of_workspace(workspace_id: int) -> Wallet:
+    """Workspace `workspace_id`'s wallet, with its plan and workspace (a team workspace made before
+    team wallets gets its own on first use)."""
+    wallet = Wallet.objects.select_related("plan", "workspace").filter(workspace_id=workspace_id).first()
+    if wallet is None:
+        wallet_create_for_workspace(workspace=Workspace.objects.get(pk=workspace_id))
+        wallet = Wallet.objects.select_related("plan", "workspace").get(workspace_id=workspace_id)
     return wallet
 
 
@@ -184,7 +203,7 @@ def wallets_with_wrong_balance() -> QuerySet[Wallet]:
     return (
         Wallet.objects.annotate(ledger_sum=Sum("entries__amount", default=0))
         .exclude(balance=F("ledger_sum"))
-        .select_related("user")
+        .select_related("user", "workspace")
         .order_by("pk")
     )
 

@@ -14,6 +14,8 @@ import functools
 from django.db import transaction
 
 from accounts.models import User
+from billing.ledger import wallet_create, wallet_create_for_workspace
+from billing.models import Wallet
 from sage.errors import ApplicationError, Conflict
 from workspaces import live
 from workspaces.models import ROLE_RANK, Membership, Role, Workspace
@@ -68,6 +70,7 @@ def workspace_create_personal(*, user: User) -> Workspace:
     )
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+        wallet_create(user=user)
     return workspace
 
 
@@ -83,6 +86,8 @@ def workspace_create_team(*, user: User, name: str) -> Workspace:
         raise TeamPlanRequired()
     workspace = Workspace.objects.create(name=name.strip()[:80], kind=Workspace.Kind.TEAM, created_by=user)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    # Its own wallet, on the owner's plan: work done in it is paid from it, not from the members'.
+    wallet_create_for_workspace(workspace=workspace)
     return workspace
 
 
@@ -157,6 +162,8 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
     Membership.objects.filter(pk=membership.pk).update(role=Role.ADMIN)
     Membership.objects.filter(pk=member.pk).update(role=Role.OWNER)
     membership.role, member.role = Role.ADMIN, Role.OWNER
+    # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
+    Wallet.objects.filter(workspace=workspace).update(plan=plan)
     return workspace
 
 

@@ -17,7 +17,7 @@ from django.db.models import F, Func, JSONField, Value
 from billing.holds import hold_create
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold
-from billing.selectors import wallet_for_user
+from billing.selectors import wallet_of_workspace
 from sage.gemini import gemini_enabled
 from videos.chunks import replace_chunks
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
@@ -107,7 +107,7 @@ def ensure_probed(video: Video, path: Path) -> None:
     if video.duration is not None:
         return
     report(video, stage="probe", percent=0)
-    plan = wallet_for_user(video.owner).plan
+    plan = wallet_of_workspace(video.workspace_id).plan
     try:
         result = probe_media(path, max_seconds=plan.max_video_seconds)
     except ProbeError as exc:
@@ -142,6 +142,8 @@ def ensure_hold(video: Video) -> Hold:
             key=f"video:{video.pk}:after-hold:{video.hold_id or 0}",
             ref=video,
             memo=f"Processing “{video.title}”",
+            # Processed in a task: the video's workspace pays, whoever of its members uploaded it.
+            workspace_id=video.workspace_id,
         )
     except TokensOwed as exc:  # before its parent: it says what is owed, not what is short
         raise StepFailed(exc.code, exc.message) from None
