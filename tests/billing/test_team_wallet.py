@@ -4,6 +4,7 @@ member spent, and the header shows the wallet of the workspace a page acts in.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from accounts.guests import Viewer
 from accounts.models import User
 from activity.models import AuditEntry
 from billing.holds import hold_release
-from billing.ledger import TokensOwed, ledger_take_back
+from billing.ledger import TokensOwed, grant_monthly_tokens, ledger_take_back
 from billing.models import LedgerEntry, Plan, Wallet
 from billing.pack_credits import PackPayment, PaymentMismatch, pack_purchase_credit
 from billing.packs import TeamPurchaseRefused, pack_buyer_team
@@ -35,8 +36,8 @@ from tests.factories import (
 from videos.models import Upload, Video
 from videos.pipeline.steps import ensure_hold
 from workspaces.current import act_in
-from workspaces.models import Role, Workspace
-from workspaces.services import workspace_create_team
+from workspaces.models import Membership, Role, Workspace
+from workspaces.services import ownership_transfer, workspace_create_team
 
 pytestmark = pytest.mark.django_db
 
@@ -246,6 +247,38 @@ def test_only_the_owner_and_admins_buy_for_the_team() -> None:
     }
     with pytest.raises(PaymentMismatch):
         pack_purchase_credit(payment=PackPayment("pi_team_2", 900, "usd", metadata, customer_id=""))
+
+
+def test_the_team_wallet_gets_its_plans_tokens_each_month_and_the_owners_own_wallet_its_own() -> None:
+    team = TeamWorkspaceFactory()
+    wallet, owners = team_wallet(team), personal_wallet(team.created_by)
+    next_month = month_start() + dt.timedelta(days=40)
+
+    grant_monthly_tokens(now=next_month)
+
+    assert team_wallet(team).balance == wallet.balance + wallet.plan.monthly_tokens
+    assert personal_wallet(team.created_by).balance == owners.balance + owners.plan.monthly_tokens
+
+
+def test_a_transfer_puts_the_teams_wallet_on_the_new_owners_plan() -> None:
+    team = TeamWorkspaceFactory()
+    heir = MembershipFactory(workspace=team, role=Role.ADMIN)
+    studio = Plan.objects.create(
+        slug="studio",
+        name="Studio",
+        monthly_tokens=1,
+        daily_chat_messages=1,
+        max_video_seconds=1,
+        max_upload_bytes=1,
+        storage_quota_bytes=1,
+        seats=30,
+    )
+    wallet_change_plan(wallet=personal_wallet(heir.user), plan=studio)
+    owner = Membership.objects.get(workspace=team, role=Role.OWNER)
+
+    ownership_transfer(membership=owner, member=heir)
+
+    assert team_wallet(team).plan == studio
 
 
 def test_the_teams_wallet_changes_plan_when_its_owner_does() -> None:
