@@ -315,3 +315,16 @@ def test_the_migration_gives_every_existing_wallet_its_accounts_personal_workspa
     for wallet in Wallet.objects.filter(pk__in=made).select_related("workspace", "user"):
         assert wallet.workspace.kind == Workspace.Kind.PERSONAL
         assert wallet.workspace.created_by_id == wallet.user_id
+
+
+def test_deleting_a_members_account_keeps_what_they_spent_in_the_teams_ledger() -> None:
+    member = MembershipFactory(role=Role.EDITOR)
+    team, editor = member.workspace, member.user
+    ensure_hold(VideoFactory(owner=editor, workspace=team, status=Video.Status.PROCESSING, duration=8.0))
+    balance = team_wallet(team).balance
+
+    editor.delete()
+
+    spent = LedgerEntry.objects.get(wallet=team_wallet(team), kind=LedgerEntry.Kind.HOLD)
+    assert (spent.amount, spent.actor_id) == (-8, None)
+    assert team_wallet(team).balance == balance
