@@ -34,7 +34,7 @@ from tests.factories import (
     VideoFactory,
 )
 from videos.models import Upload, Video
-from videos.pipeline.steps import ensure_hold
+from videos.pipeline.steps import StepFailed, ensure_hold
 from workspaces.current import act_in
 from workspaces.models import Membership, Role, Workspace
 from workspaces.services import ownership_transfer, workspace_create_team
@@ -140,10 +140,10 @@ def test_processing_in_an_owing_team_fails_with_the_teams_message() -> None:
     owing(member.workspace, 10)
     video = VideoFactory(owner=member.user, workspace=member.workspace, status=Video.Status.PROCESSING, duration=5.0)
 
-    with pytest.raises(Exception, match="owed by the team workspace “Northlight”") as failure:
+    with pytest.raises(StepFailed, match="owed by the team workspace “Northlight”") as failure:
         ensure_hold(video)
 
-    assert failure.value.code == TokensOwed.code  # type: ignore[attr-defined]
+    assert failure.value.code == TokensOwed.code
 
 
 def test_usage_this_month_sums_what_each_member_spent_and_each_video_cost() -> None:
@@ -328,3 +328,19 @@ def test_deleting_a_members_account_keeps_what_they_spent_in_the_teams_ledger() 
     spent = LedgerEntry.objects.get(wallet=team_wallet(team), kind=LedgerEntry.Kind.HOLD)
     assert (spent.amount, spent.actor_id) == (-8, None)
     assert team_wallet(team).balance == balance
+
+
+def test_a_team_video_its_wallet_cannot_pay_for_fails_saying_the_teams_balance_is_short() -> None:
+    member = MembershipFactory(role=Role.EDITOR, workspace=TeamWorkspaceFactory(name="Northlight"))
+    available = team_wallet(member.workspace).balance
+    video = VideoFactory(
+        owner=member.user, workspace=member.workspace, status=Video.Status.PROCESSING, duration=available + 5.0
+    )
+
+    with pytest.raises(StepFailed) as failure:
+        ensure_hold(video)
+
+    assert failure.value.message == (
+        f"Processing this video needs {available + 5} tokens but the team workspace “Northlight” has {available}. "
+        "See its balance and plans on the billing page."
+    )

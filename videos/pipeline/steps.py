@@ -46,6 +46,7 @@ from videos.transcripts.stream import subtitle_stream_segments
 from videos.transcripts.subtitles import parse_subtitles
 from videos.transcripts.whisper_model import WhisperModelError
 from videos.transcripts.youtube_captions import fetch_youtube_transcript
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -148,10 +149,13 @@ def ensure_hold(video: Video) -> Hold:
     except TokensOwed as exc:  # before its parent: it says what is owed, not what is short
         raise StepFailed(exc.code, exc.message) from None
     except InsufficientTokens as exc:
+        # A team's video is paid by the team: the uploader is told whose balance is short.
+        team = Workspace.objects.filter(pk=video.workspace_id, kind=Workspace.Kind.TEAM).first()
+        who = f"the team workspace “{team.name}” has" if team is not None else "you have"
         raise StepFailed(
             "insufficient_tokens",
-            f"Processing this video needs {exc.needed} tokens but you have {exc.available}. "
-            "See your balance and plans on the billing page.",
+            f"Processing this video needs {exc.needed} tokens but {who} {exc.available}. "
+            f"See {'its' if team is not None else 'your'} balance and plans on the billing page.",
         ) from None
     Video.objects.filter(pk=video.pk).update(hold=hold)
     video.hold = hold
