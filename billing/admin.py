@@ -177,14 +177,14 @@ def _held_tokens() -> Coalesce:
 @admin.register(Wallet)
 class WalletAdmin(admin.ModelAdmin[Wallet]):
     list_display = ["user_email", "plan", "balance", "held", "tokens_owed", "period_start", "updated_at"]
-    list_select_related = ["user", "plan"]
+    list_select_related = ["user", "workspace", "plan"]
     list_filter = ["plan"]
     search_fields = ["user__email"]
     ordering = ["user__email"]
-    fields = ["user", "plan", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
+    fields = ["user", "workspace", "plan", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
     # Balances move only through the ledger (the grant/adjust action), never by editing a number; so do
     # tokens owed (a refund or dispute adds them, the next tokens credited pay them off).
-    readonly_fields = ["user", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
+    readonly_fields = ["user", "workspace", "balance", "held", "tokens_owed", "period_start", "updated_at", "ledger"]
     actions = ["grant_or_adjust_tokens"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Wallet]:
@@ -198,7 +198,7 @@ class WalletAdmin(admin.ModelAdmin[Wallet]):
 
     @admin.display(description="User", ordering="user__email")
     def user_email(self, wallet: Wallet) -> str:
-        return wallet.user.email
+        return wallet.holder
 
     @admin.display(description="Held", ordering="held_total")
     def held(self, wallet: Wallet) -> int:
@@ -218,7 +218,7 @@ class WalletAdmin(admin.ModelAdmin[Wallet]):
 
     @admin.action(description="Grant or adjust tokens", permissions=["change"])
     def grant_or_adjust_tokens(self, request: HttpRequest, queryset: QuerySet[Wallet]) -> TemplateResponse | None:
-        wallets = list(queryset.select_related("user").order_by("pk"))
+        wallets = list(queryset.select_related("user", "workspace").order_by("pk"))
         if "apply" in request.POST:
             form = GrantOrAdjustForm(request.POST)
             if form.is_valid():
@@ -251,22 +251,22 @@ class WalletAdmin(admin.ModelAdmin[Wallet]):
             key = f"admin:{nonce}:{wallet.pk}"
             # Only for the message: the key itself makes a second submission a no-op in the service.
             if LedgerEntry.objects.filter(idempotency_key=key).exists():
-                already.append(wallet.user.email)
+                already.append(wallet.holder)
                 continue
             try:
                 if amount > 0:
-                    ledger_grant(user=wallet.user, amount=amount, key=key, memo=memo)
+                    ledger_grant(wallet_id=wallet.pk, amount=amount, key=key, memo=memo)
                 else:
-                    ledger_adjust(user=wallet.user, amount=amount, key=key, memo=memo)
+                    ledger_adjust(wallet_id=wallet.pk, amount=amount, key=key, memo=memo)
             except InsufficientTokens as exc:
                 self.message_user(
                     request,
-                    f"{wallet.user.email}: not changed, the balance would go below zero "
+                    f"{wallet.holder}: not changed, the balance would go below zero "
                     f"(it has {exc.available} tokens, {exc.needed} would be taken).",
                     messages.ERROR,
                 )
                 continue
-            applied.append(wallet.user.email)
+            applied.append(wallet.holder)
         if applied:
             done = f"Granted {amount} tokens to" if amount > 0 else f"Took {-amount} tokens from"
             self.message_user(request, f"{done} {len(applied)} wallet(s): {', '.join(applied)}.", messages.SUCCESS)
@@ -296,14 +296,14 @@ class ReadOnlyAdmin(admin.ModelAdmin[_M]):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin[LedgerEntry]):
     list_display = ["created_at", "user_email", "kind", "amount", "balance_after", "memo", "ref", "idempotency_key"]
-    list_select_related = ["wallet__user"]
+    list_select_related = ["wallet__user", "wallet__workspace"]
     list_filter = ["kind", "created_at"]
     search_fields = ["wallet__user__email", "idempotency_key", "memo"]
     ordering = ["-created_at", "-pk"]
 
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, entry: LedgerEntry) -> str:
-        return entry.wallet.user.email
+        return entry.wallet.holder
 
     @admin.display(description="About")
     def ref(self, entry: LedgerEntry) -> str:
@@ -313,13 +313,13 @@ class LedgerEntryAdmin(ReadOnlyAdmin[LedgerEntry]):
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin[Hold]):
     list_display = ["created_at", "user_email", "key", "amount", "status", "settled_amount", "closed_at", "memo"]
-    list_select_related = ["wallet__user"]
+    list_select_related = ["wallet__user", "wallet__workspace"]
     list_filter = ["status", "created_at"]
     search_fields = ["wallet__user__email", "key", "memo"]
 
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, hold: Hold) -> str:
-        return hold.wallet.user.email
+        return hold.wallet.holder
 
 
 @admin.register(QuotaCounter)
@@ -361,12 +361,12 @@ class PackPurchaseAdmin(ReadOnlyAdmin[PackPurchase]):
         "tokens_owed",
         "stripe_payment_intent_id",
     ]
-    list_select_related = ["wallet__user", "pack"]
+    list_select_related = ["wallet__user", "wallet__workspace", "pack"]
     search_fields = ["wallet__user__email", "stripe_payment_intent_id"]
 
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, purchase: PackPurchase) -> str:
-        return purchase.wallet.user.email
+        return purchase.wallet.holder
 
     @admin.display(description="Paid", ordering="amount")
     def paid(self, purchase: PackPurchase) -> str:
@@ -427,12 +427,12 @@ class PlanSubscriptionAdmin(ReadOnlyAdmin[PlanSubscription]):
         "stripe_subscription_id",
     ]
     list_filter = ["status", "plan", "cancel_at_period_end"]
-    list_select_related = ["wallet__user", "plan"]
+    list_select_related = ["wallet__user", "wallet__workspace", "plan"]
     search_fields = ["wallet__user__email", "stripe_subscription_id"]
 
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, subscription: PlanSubscription) -> str:
-        return subscription.wallet.user.email
+        return subscription.wallet.holder
 
 
 @admin.register(SubscriptionInvoice)
@@ -441,12 +441,12 @@ class SubscriptionInvoiceAdmin(ReadOnlyAdmin[SubscriptionInvoice]):
 
     list_display = ["paid_at", "user_email", "plan", "paid", "tokens_granted", "stripe_invoice_id"]
     list_filter = ["plan", "currency"]
-    list_select_related = ["wallet__user", "plan"]
+    list_select_related = ["wallet__user", "wallet__workspace", "plan"]
     search_fields = ["wallet__user__email", "stripe_invoice_id", "stripe_subscription_id"]
 
     @admin.display(description="User", ordering="wallet__user__email")
     def user_email(self, invoice: SubscriptionInvoice) -> str:
-        return invoice.wallet.user.email
+        return invoice.wallet.holder
 
     @admin.display(description="Paid", ordering="amount_paid")
     def paid(self, invoice: SubscriptionInvoice) -> str:

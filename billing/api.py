@@ -1,4 +1,5 @@
-"""`/api/v1/billing`: my plan, balance and chat quota, and my token ledger (tokens need `billing:read`);
+"""`/api/v1/billing`: the acting workspace's plan and balance, my chat quota; its token ledger and its
+usage this month per member and per video (tokens need `billing:read`);
 `/api/v1/prices`: what each paid action costs and today's chat questions left (any `read` token, e.g.
 the browser extension, which says the price before anything is spent but never sees billing)."""
 
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +21,16 @@ from accounts.models import ApiToken, User
 from billing.models import LedgerEntry, Plan
 from billing.prices import current_prices
 from billing.quota import quota_status
-from billing.selectors import held_tokens, ledger_action, ledger_action_entries, wallet_for_user
+from billing.selectors import (
+    held_tokens,
+    ledger_action,
+    ledger_action_entries,
+    month_start,
+    usage_by_member,
+    usage_by_video,
+    wallet_details_visible,
+    wallet_for_work,
+)
 from sage.api.errors import ErrorSerializer, error_responses
 
 
@@ -100,11 +111,13 @@ class BillingApi(APIView):
 
     @extend_schema(
         responses={200: BillingOutput, **error_responses(403)},
-        summary="My plan, balance, tokens owed and chat quota",
+        summary="The acting workspace's plan, balance and tokens owed, and my chat quota",
+        description="The wallet that pays for work in the workspace the request acts in (a token's own "
+        "workspace): a team workspace's wallet for every member, or my own in my personal workspace.",
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
-        wallet = wallet_for_user(user)
+        wallet = wallet_for_work(user)
         payload = {
             "plan": wallet.plan,
             "balance": wallet.balance,
@@ -120,7 +133,10 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
     token_scopes = BILLING_READS
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
-        return ledger_action_entries(_user(self.request))
+        user = _user(self.request)
+        if not wallet_details_visible(user):
+            raise PermissionDenied(TEAM_MONEY_REFUSAL)
+        return ledger_action_entries(user)
 
     @extend_schema(
         responses={
@@ -128,14 +144,61 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
             **error_responses(400, 403),
             404: OpenApiResponse(response=ErrorSerializer, description="No such page: past the last one."),
         },
-        summary="My token ledger, one row per action, newest first",
-        description="Every movement of my tokens, one row per action: work paid through a hold shows once, "
-        "with what was held, what was charged and what came back. Paginated; a page past the end is a 404.",
+        summary="The acting workspace's token ledger, one row per action, newest first",
+        description="Every movement of the acting workspace's tokens, one row per action: work paid through a "
+        "hold shows once, with what was held, what was charged and what came back. Paginated; a page past the "
+        "end is a 404. In a team workspace, its owner and admins only (403 for other members).",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None  # the API always paginates lists
         return self.get_paginated_response(LedgerActionOutput([ledger_action(entry) for entry in page], many=True).data)
+
+
+class MemberUsageOutput(serializers.Serializer[Any]):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField(help_text="The member's role, as the members page says it.")
+    tokens = serializers.IntegerField(help_text="Tokens they spent from the wallet since `since`, net of refunds.")
+
+
+class VideoUsageOutput(serializers.Serializer[Any]):
+    video_id = serializers.CharField()
+    name = serializers.CharField(source="label", help_text="What its processing was recorded as (its title then).")
+    tokens = serializers.IntegerField(help_text="Tokens spent processing it since `since`, net of refunds.")
+
+
+class UsageOutput(serializers.Serializer[Any]):
+    since = serializers.DateTimeField(help_text="The start of the current calendar month (UTC).")
+    members = MemberUsageOutput(many=True, help_text="Every current member, most spent first (0 included).")
+    videos = VideoUsageOutput(many=True, help_text="Videos whose processing was paid this month, most first.")
+
+
+# Who sees what a team's money was spent on: its owner and admins (billing.selectors).
+TEAM_MONEY_REFUSAL = "Only the owner and admins of this workspace see what its tokens were spent on."
+
+
+class UsageApi(APIView):
+    token_scopes = BILLING_READS
+
+    @extend_schema(
+        responses={200: UsageOutput, **error_responses(403)},
+        summary="The acting workspace's usage this month, per member and per video",
+        description="Tokens spent from the acting workspace's wallet since the 1st of the month (UTC), summed "
+        "per member (who did the work) and per processed video. A team workspace's owner and admins only.",
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        if not wallet_details_visible(user):
+            raise PermissionDenied(TEAM_MONEY_REFUSAL)
+        wallet, since = wallet_for_work(user), month_start()
+        payload = {
+            "since": since,
+            "members": usage_by_member(wallet, since=since),
+            "videos": usage_by_video(wallet, since=since),
+        }
+        return Response(UsageOutput(payload).data)
 
 
 class PricesOutput(serializers.Serializer[Any]):

@@ -7,8 +7,9 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): these import models (the API's errors through DRF's authentication classes),
-        # which load only once the app registry is ready. signals: every new user gets a wallet.
-        from billing import ledger, packs, signals  # noqa: F401
+        # which load only once the app registry is ready. (A wallet is made with its workspace:
+        # workspaces.services.)
+        from billing import ledger, packs
         from sage.api.errors import register_error_details
 
         # The API's 402 body: the refusal's token figures and the pack to buy (sage sits below billing).

@@ -88,7 +88,7 @@ def pack_purchase_dispute_close(*, payment: DisputedPayment, status: str) -> Non
         if take_back is None or status not in DISPUTE_GIVES_BACK:
             return
         ledger_grant(
-            user=purchase.wallet.user,
+            wallet_id=purchase.wallet_id,  # the wallet it was bought for: a team's has no user
             # All it took: what left the balance and what was recorded as owed (the grant pays that first).
             amount=take_back.taken + take_back.owed,
             key=f"stripe:dispute:{payment.dispute_id}:given-back",
@@ -102,7 +102,7 @@ def _dispute_take_back(purchase: PackPurchase, payment: DisputedPayment) -> Take
     if tokens == 0:
         return None
     return ledger_take_back(
-        user=purchase.wallet.user,
+        wallet_id=purchase.wallet_id,  # the wallet it was bought for: a team's has no user
         up_to=tokens,
         key=f"stripe:dispute:{payment.dispute_id}",
         memo="Disputed token pack",

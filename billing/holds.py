@@ -18,12 +18,12 @@ from accounts.models import User
 from billing.ledger import (
     InsufficientTokens,
     Kind,
-    TokensOwed,
-    lock_wallet,
+    lock_wallet_for_work,
     owed_payoff_key,
     owed_payoff_memo,
     push_balance_figures,
     ref_of,
+    tokens_owed_refusal,
 )
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.wallets import wallet_locked
@@ -33,7 +33,7 @@ from sage.sql import attnames, sql
 _ENTRY_COLUMNS = sql(
     """{LedgerEntry.wallet}, {LedgerEntry.kind}, {LedgerEntry.amount}, {LedgerEntry.balance_after},
         {LedgerEntry.idempotency_key}, {LedgerEntry.hold}, {LedgerEntry.ref_type}, {LedgerEntry.ref_id},
-        {LedgerEntry.memo}, {LedgerEntry.created_at}""",
+        {LedgerEntry.memo}, {LedgerEntry.created_at}, {LedgerEntry.actor}""",
     LedgerEntry=LedgerEntry,
 )
 
@@ -53,7 +53,7 @@ WITH hold AS (
 ), entry AS (
     INSERT INTO {LedgerEntry} ({entry_columns})
     SELECT %(wallet_id)s, %(kind)s, -%(amount)s::bigint, wallet.{Wallet.balance}, %(entry_key)s, hold.{Hold.id},
-           %(ref_type)s, %(ref_id)s, %(entry_memo)s, %(created_at)s
+           %(ref_type)s, %(ref_id)s, %(entry_memo)s, %(created_at)s, %(actor_id)s
     FROM hold, wallet
 )
 SELECT hold.{Hold.id}, wallet.{Wallet.balance},
@@ -71,16 +71,26 @@ FROM hold, wallet
 
 
 @transaction.atomic
-def hold_create(*, user: User, amount: int, key: str, ref: models.Model | None = None, memo: str = "") -> Hold:
-    """Reserve `amount` tokens for work about to start; they leave the balance now. InsufficientTokens
-    if the balance is short, TokensOwed while tokens are owed (a replay still returns its hold)."""
+def hold_create(
+    *,
+    user: User,
+    amount: int,
+    key: str,
+    ref: models.Model | None = None,
+    memo: str = "",
+    workspace_id: int | None = None,
+) -> Hold:
+    """Reserve `amount` tokens for work `user` is about to start; they leave the balance of workspace
+    `workspace_id`'s wallet (default: the one `user` acts in) now. InsufficientTokens if the balance is
+    short, TokensOwed while tokens are owed (a replay still returns its hold)."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
-    return hold_create_locked(lock_wallet(user.pk), amount=amount, key=key, ref=ref, memo=memo)
+    wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
+    return hold_create_locked(wallet, actor=user, amount=amount, key=key, ref=ref, memo=memo)
 
 
 def hold_create_locked(
-    wallet: Wallet, *, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
+    wallet: Wallet, *, actor: User | None, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
 ) -> Hold:
     """`hold_create` for a wallet the caller has just locked (`billing.ledger.lock_wallet`), in its
     transaction. No savepoint: a refusal raises before anything is written."""
@@ -90,11 +100,12 @@ def hold_create_locked(
         if (replayed := Hold.objects.filter(key=key).first()) is not None:  # a replay, looked up under the lock
             return replayed
         if wallet.tokens_owed > 0:
-            raise TokensOwed(owed=wallet.tokens_owed, needed=amount, available=wallet.balance)
+            raise tokens_owed_refusal(wallet, needed=amount)
         raise InsufficientTokens(needed=amount, available=wallet.balance)
     ref_type, ref_id = ref_of(ref)
     values: dict[str, object] = {
         "wallet_id": wallet.id,
+        "actor_id": actor.pk if actor is not None else None,
         "amount": amount,
         "key": key,
         "status": Hold.Status.OPEN.value,
@@ -114,7 +125,7 @@ def hold_create_locked(
     if row is None:  # the key's hold was made before (under this lock, by an earlier transaction)
         return Hold.objects.get(key=key)
     hold_id, balance, held_before = row
-    push_balance_figures(wallet.user_id, balance=balance, held=held_before + amount, owed=wallet.tokens_owed)
+    push_balance_figures(wallet.workspace_id, balance=balance, held=held_before + amount, owed=wallet.tokens_owed)
     values["id"] = hold_id
     return Hold.from_db(connection.alias, attnames(Hold), [values[name] for name in attnames(Hold)])
 
@@ -149,7 +160,7 @@ WITH closed AS (
 ), entry AS (
     INSERT INTO {LedgerEntry} ({entry_columns})
     SELECT %(wallet_id)s, %(kind)s, %(refund)s, wallet.{Wallet.balance} + %(paid)s, %(entry_key)s, closed.{Hold.id},
-           closed.{Hold.ref_type}, closed.{Hold.ref_id}, %(memo)s, %(now)s
+           closed.{Hold.ref_type}, closed.{Hold.ref_id}, %(memo)s, %(now)s, closed.{Hold.actor}
     FROM closed, wallet
 )
 SELECT closed.*, wallet.{Wallet.balance},
@@ -170,7 +181,7 @@ _PAY_OFF_OWED_SQL = sql(
     """
 INSERT INTO {LedgerEntry} ({entry_columns})
 VALUES (%(wallet_id)s, %(kind)s, -%(paid)s::bigint, %(balance)s, %(key)s, NULL, %(ref_type)s, %(ref_id)s, %(memo)s,
-        %(now)s)
+        %(now)s, NULL)
 """,
     LedgerEntry=LedgerEntry,
     entry_columns=_ENTRY_COLUMNS,
@@ -227,7 +238,7 @@ def _close_hold(hold: Hold, *, status: str, actual_amount: int) -> Hold:
                     "now": timezone.now(),
                 },
             )
-    push_balance_figures(wallet.user_id, balance=balance, held=held, owed=owed)
+    push_balance_figures(wallet.workspace_id, balance=balance, held=held, owed=owed)
     return Hold.from_db(transaction.get_connection().alias, attnames(Hold), hold_row)
 
 

@@ -27,7 +27,9 @@ from accounts.models import User
 from billing.models import Hold, LedgerEntry, PlanSubscription, Wallet
 from billing.wallets import current_period_start, default_plan, wallet_locked
 from sage.errors import ApplicationError
-from sage.realtime import push_to_user
+from sage.realtime import push_to_workspace
+from workspaces.current import acting_workspace_id
+from workspaces.models import Membership, Role, Workspace
 
 Kind = LedgerEntry.Kind
 
@@ -50,16 +52,24 @@ class TokensOwed(InsufficientTokens):
     code = "tokens_owed"
     status = 402
 
-    def __init__(self, *, owed: int, needed: int, available: int) -> None:
+    def __init__(self, *, owed: int, needed: int, available: int, team_name: str = "") -> None:
         self.owed = owed
         self.needed = needed
         self.available = available
+        # A team workspace's wallet owes for the whole workspace: the message says which.
+        where = f" by the team workspace “{team_name}”" if team_name else ""
         ApplicationError.__init__(
             self,
-            f"{owed:,} {'token is' if owed == 1 else 'tokens are'} owed from a refund or dispute "
+            f"{owed:,} {'token is' if owed == 1 else 'tokens are'} owed{where} from a refund or dispute "
             "(tokens already spent were taken back), so new paid work is paused until they are paid off. "
             "Buying tokens or your next plan grant settles them.",
         )
+
+
+def tokens_owed_refusal(wallet: Wallet, *, needed: int) -> TokensOwed:
+    """The refusal of paid work while `wallet` owes tokens, naming its workspace if it is a team's."""
+    team_name = "" if wallet.user_id is not None else Workspace.objects.get(pk=wallet.workspace_id).name
+    return TokensOwed(owed=wallet.tokens_owed, needed=needed, available=wallet.balance, team_name=team_name)
 
 
 def ref_of(ref: models.Model | None) -> tuple[str, str]:
@@ -70,13 +80,25 @@ def ref_of(ref: models.Model | None) -> tuple[str, str]:
 
 
 def lock_wallet(user_id: int) -> Wallet:
-    """The user's wallet, locked (billing.wallets.wallet_locked); made first if the account has none."""
+    """The user's personal wallet, locked (billing.wallets.wallet_locked); made first if the account
+    has none."""
     try:
         return wallet_locked(user_id=user_id)
     except Wallet.DoesNotExist:
         # Accounts made before billing existed (or by a raw insert) get their wallet on first use.
         wallet_create(user=User.objects.get(pk=user_id))
         return wallet_locked(user_id=user_id)
+
+
+def lock_wallet_for_work(*, actor: User, workspace_id: int | None = None) -> Wallet:
+    """The wallet that pays for work `actor` does, locked: workspace `workspace_id`'s (work finished
+    in a task pays from its object's workspace), else the workspace the actor acts in."""
+    workspace_id = workspace_id if workspace_id is not None else acting_workspace_id(actor)
+    try:
+        return wallet_locked(workspace_id=workspace_id)
+    except Wallet.DoesNotExist:
+        wallet_create_for_workspace(workspace=Workspace.objects.get(pk=workspace_id))
+        return wallet_locked(workspace_id=workspace_id)
 
 
 def entry_append(
@@ -89,6 +111,7 @@ def entry_append(
     hold: Hold | None = None,
     ref_type: str = "",
     ref_id: str = "",
+    actor: User | None = None,
     replay_checked: bool = False,
 ) -> LedgerEntry:
     """Append an entry and move the balance. The caller holds the wallet's row lock.
@@ -111,6 +134,7 @@ def entry_append(
         ref_type=ref_type,
         ref_id=ref_id,
         memo=memo[:200],
+        actor=actor,
     )
     if amount > 0 and kind in _PAYS_OFF_OWED and wallet.tokens_owed > 0:
         _pay_off_owed(wallet, credit=entry)
@@ -159,19 +183,20 @@ def owed_payoff_memo(*, paid: int, still_owed: int) -> str:
 
 def refuse_while_owed(wallet: Wallet, *, needed: int) -> None:
     if wallet.tokens_owed > 0:
-        raise TokensOwed(owed=wallet.tokens_owed, needed=needed, available=wallet.balance)
+        raise tokens_owed_refusal(wallet, needed=needed)
 
 
 def push_balance(wallet: Wallet) -> None:
     # Summed here: a wallet has a few open holds at most, and Django's aggregate() costs several
     # times more CPU to build than Postgres spends on the sum (this runs twice in every chat answer).
     held = sum(Hold.objects.filter(wallet_id=wallet.pk, status=Hold.Status.OPEN).values_list("amount", flat=True))
-    push_balance_figures(wallet.user_id, balance=wallet.balance, held=held, owed=wallet.tokens_owed)
+    push_balance_figures(wallet.workspace_id, balance=wallet.balance, held=held, owed=wallet.tokens_owed)
 
 
-def push_balance_figures(user_id: int, *, balance: int, held: int, owed: int) -> None:
-    """The `balance` event the user's pages show (once the transaction commits)."""
-    push_to_user(user_id, "balance", {"balance": balance, "held": held, "owed": owed})
+def push_balance_figures(workspace_id: int, *, balance: int, held: int, owed: int) -> None:
+    """The `balance` event the header shows (once the transaction commits), to the pages acting in
+    the wallet's workspace: a page acting elsewhere shows another wallet."""
+    push_to_workspace(workspace_id, "balance", {"balance": balance, "held": held, "owed": owed})
 
 
 def first_result_if_replayed(key: str) -> LedgerEntry | None:
@@ -182,35 +207,70 @@ def first_result_if_replayed(key: str) -> LedgerEntry | None:
 # --- moving tokens -----------------------------------------------------------------------------
 
 
+def _lock_given(user: User | None, wallet_id: int | None) -> Wallet:
+    """The wallet a grant, adjustment or take-back moves: wallet `wallet_id` (a team's, say), else
+    `user`'s personal one."""
+    if wallet_id is not None:
+        return wallet_locked(wallet_id=wallet_id)
+    if user is None:
+        raise TypeError("Tokens move in a wallet: give a user (their personal wallet) or a wallet_id.")
+    return lock_wallet(user.pk)
+
+
 @transaction.atomic
-def ledger_grant(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
+def ledger_grant(
+    *,
+    user: User | None = None,
+    amount: int,
+    key: str,
+    memo: str,
+    ref: models.Model | None = None,
+    wallet_id: int | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    """Give `amount` tokens to `user`'s personal wallet or to wallet `wallet_id`; `actor`: who gave or
+    bought them, when someone did."""
     if amount <= 0:
         raise ValueError("A grant must be positive.")
     if (entry := first_result_if_replayed(key)) is not None:
         return entry
-    wallet = lock_wallet(user.pk)
+    wallet = _lock_given(user, wallet_id)
     ref_type, ref_id = ref_of(ref)
-    return entry_append(wallet, kind=Kind.GRANT, amount=amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+    return entry_append(
+        wallet, kind=Kind.GRANT, amount=amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id, actor=actor
+    )
 
 
 @transaction.atomic
-def ledger_debit(*, user: User, amount: int, key: str, memo: str, ref: models.Model | None = None) -> LedgerEntry:
-    """Charge `amount` now (e.g. a chat answer); InsufficientTokens if the balance is short,
-    TokensOwed while tokens are owed."""
+def ledger_debit(
+    *,
+    user: User,
+    amount: int,
+    key: str,
+    memo: str,
+    ref: models.Model | None = None,
+    workspace_id: int | None = None,
+) -> LedgerEntry:
+    """Charge `amount` now for work `user` did, to the wallet of workspace `workspace_id` (default:
+    the one they act in); InsufficientTokens if the balance is short, TokensOwed while tokens are owed."""
     if amount <= 0:
         raise ValueError("A debit must be positive.")
     if (entry := first_result_if_replayed(key)) is not None:
         return entry
-    wallet = lock_wallet(user.pk)
+    wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
     if (entry := first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
         return entry
     refuse_while_owed(wallet, needed=amount)
     ref_type, ref_id = ref_of(ref)
-    return entry_append(wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id)
+    return entry_append(
+        wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id, actor=user
+    )
 
 
 @transaction.atomic
-def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntry:
+def ledger_adjust(
+    *, user: User | None = None, amount: int, key: str, memo: str, wallet_id: int | None = None
+) -> LedgerEntry:
     """An operator's correction, either sign, with the reason in `memo`."""
     if amount == 0:
         raise ValueError("An adjustment must change the balance.")
@@ -218,7 +278,7 @@ def ledger_adjust(*, user: User, amount: int, key: str, memo: str) -> LedgerEntr
         raise ValueError("An adjustment needs a reason.")
     if (entry := first_result_if_replayed(key)) is not None:
         return entry
-    wallet = lock_wallet(user.pk)
+    wallet = _lock_given(user, wallet_id)
     return entry_append(wallet, kind=Kind.ADJUSTMENT, amount=amount, key=key, memo=memo)
 
 
@@ -234,7 +294,15 @@ class TakeBack:
 
 
 @transaction.atomic
-def ledger_take_back(*, user: User, up_to: int, key: str, memo: str, ref: models.Model | None = None) -> TakeBack:
+def ledger_take_back(
+    *,
+    user: User | None = None,
+    up_to: int,
+    key: str,
+    memo: str,
+    ref: models.Model | None = None,
+    wallet_id: int | None = None,
+) -> TakeBack:
     """Take back `up_to` tokens (a refunded or disputed purchase): as much as the balance holds now
     leaves it, and the rest, already spent, is added to the wallet's `tokens_owed` in the same
     transaction. The balance never goes below zero. An entry is written even when the balance is empty
@@ -244,7 +312,7 @@ def ledger_take_back(*, user: User, up_to: int, key: str, memo: str, ref: models
         raise ValueError("Taking back needs a positive number of tokens.")
     if (entry := first_result_if_replayed(key)) is not None:
         return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
-    wallet = lock_wallet(user.pk)
+    wallet = _lock_given(user, wallet_id)
     if (entry := first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
         return TakeBack(entry=entry, taken=-entry.amount, owed=up_to + entry.amount, replayed=True)
     taken = min(up_to, wallet.balance)  # read under the wallet's lock, so no debit slips in between
@@ -272,8 +340,30 @@ def ledger_take_back(*, user: User, up_to: int, key: str, memo: str, ref: models
 
 @transaction.atomic
 def wallet_create(*, user: User) -> Wallet:
-    """A new account's wallet, on the default plan, with this month's grant."""
-    wallet, created = Wallet.objects.get_or_create(user=user, defaults={"plan": default_plan()})
+    """An account's personal wallet (its personal workspace's), on the default plan, with this
+    month's grant; the same one after."""
+    if (wallet := Wallet.objects.filter(user=user).first()) is not None:
+        return wallet
+    workspace = Workspace.objects.get(created_by=user, kind=Workspace.Kind.PERSONAL)
+    return _wallet_made(workspace=workspace, user=user, plan_id=default_plan().pk)
+
+
+@transaction.atomic
+def wallet_create_for_workspace(*, workspace: Workspace) -> Wallet:
+    """A workspace's wallet: a personal one's is its account's (`wallet_create`); a team's is on its
+    owner's plan, with this month's grant of that plan (the owner's own wallet keeps its own grant:
+    the Team plan pays each team workspace it owns a month's tokens)."""
+    if (wallet := Wallet.objects.filter(workspace=workspace).first()) is not None:
+        return wallet
+    if workspace.kind == Workspace.Kind.PERSONAL and workspace.created_by_id is not None:
+        return wallet_create(user=User.objects.get(pk=workspace.created_by_id))
+    owner = Membership.objects.filter(workspace=workspace, role=Role.OWNER).values_list("user_id", flat=True).first()
+    owners_plan = Wallet.objects.filter(user_id=owner).values_list("plan", flat=True).first() if owner else None
+    return _wallet_made(workspace=workspace, user=None, plan_id=owners_plan or default_plan().pk)
+
+
+def _wallet_made(*, workspace: Workspace, user: User | None, plan_id: int) -> Wallet:
+    wallet, created = Wallet.objects.get_or_create(workspace=workspace, defaults={"user": user, "plan_id": plan_id})
     if created:
         wallet_grant_for_period(wallet_id=wallet.pk, period=current_period_start())
         wallet.refresh_from_db()

@@ -46,7 +46,17 @@ class Plan(models.Model):
 
 
 class Wallet(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet")
+    """The tokens of one workspace (issue 52): work done in a workspace is paid from its wallet,
+    whoever of its members did it.
+
+    `user` is the account whose personal wallet this is, and null for a team workspace's: a team
+    workspace's owner changes by a transfer and their own wallet stays theirs, so the owner is read
+    from the workspace's memberships rather than kept here a second time."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="wallet"
+    )
+    workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, related_name="wallet")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="wallets")
     # Tokens free to spend. Tokens on hold have already left the balance (see Hold).
     balance = models.BigIntegerField(default=0)
@@ -72,7 +82,13 @@ class Wallet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Wallet of {self.user}"
+        return f"Wallet of {self.holder}"
+
+    @property
+    def holder(self) -> str:
+        """Whose tokens these are, as operators and receipts name them: the account's e-mail, or the
+        team workspace's name."""
+        return self.user.email if self.user is not None else f"{self.workspace.name} (team)"
 
 
 class Hold(models.Model):
@@ -84,6 +100,10 @@ class Hold(models.Model):
         RELEASED = "released", "Released"
 
     wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="holds")
+    # Who started the work (its settle or release is theirs too); null once their account is gone.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     amount = models.PositiveBigIntegerField()
     key = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -120,6 +140,12 @@ class LedgerEntry(models.Model):
         ADJUSTMENT = "adjustment", "Adjustment"
 
     wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="entries")
+    # Who spent (or was given) the tokens: a team wallet's usage is summed per member by it. Null for
+    # what nobody in particular did (monthly grants, webhooks), and once the account is deleted: the
+    # one change an entry ever sees, so that deleting a member forgets them and not the team's usage.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # Signed: what this entry did to the balance.
     amount = models.BigIntegerField()

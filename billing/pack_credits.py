@@ -16,10 +16,17 @@ from django.db import transaction
 
 from accounts.models import User
 from activity.services import Action, audit_record
-from billing.ledger import ledger_grant, wallet_create
+from billing.ledger import ledger_grant, wallet_create, wallet_create_for_workspace
 from billing.models import PackPurchase, TokenPack, Wallet
-from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY, stripe_client, stripe_object, stripe_ref_id
-from workspaces.selectors import personal_workspace_of
+from billing.stripe_client import (
+    PACK_METADATA_KEY,
+    USER_METADATA_KEY,
+    WORKSPACE_METADATA_KEY,
+    stripe_client,
+    stripe_object,
+    stripe_ref_id,
+)
+from workspaces.models import Membership, Role, Workspace
 
 
 class PaymentMismatch(Exception):
@@ -79,7 +86,8 @@ def pack_purchase_credit(*, payment: PackPayment) -> PackPurchase:
     ) is not None:
         return purchase
     pack = _pack_for(payment)
-    wallet = _wallet_for(payment)
+    payer = _wallet_for(payment)
+    wallet = _credited_wallet(payment, payer=payer)
     # Two deliveries at once: the second INSERT waits on the unique index for the first to commit,
     # then finds its row (with its grant, committed with it) and credits nothing.
     purchase, created = PackPurchase.objects.get_or_create(
@@ -94,16 +102,17 @@ def pack_purchase_credit(*, payment: PackPayment) -> PackPurchase:
     )
     if created:
         ledger_grant(
-            user=wallet.user,
+            wallet_id=wallet.pk,
             amount=purchase.tokens,
             key=f"stripe:payment_intent:{payment.payment_intent_id}",
             memo=f"Bought {pack.name}",
             ref=purchase,
+            actor=payer.user,
         )
-        # Credited from a webhook, with no request: the tokens are the personal wallet's.
+        # Credited from a webhook, with no request: recorded in the workspace whose wallet got them.
         audit_record(
-            workspace_id=personal_workspace_of(wallet.user).pk,
-            actor=wallet.user,
+            workspace_id=wallet.workspace_id,
+            actor=payer.user,
             action=Action.TOKENS_BOUGHT,
             target_label=f"{pack.name} ({purchase.tokens} tokens)",
             details={
@@ -133,7 +142,7 @@ def pack_purchase_locked(payment_intent_id: str) -> PackPurchase:
     """The purchase paid by this PaymentIntent, locked for a take-back."""
     # Locked first (then the wallet, in the ledger): take-backs of one payment go one at a time.
     return (
-        PackPurchase.objects.select_for_update()
+        PackPurchase.objects.select_for_update(of=("self",))
         .select_related("wallet__user")
         .get(stripe_payment_intent_id=payment_intent_id)
     )
@@ -152,7 +161,31 @@ def _pack_for(payment: PackPayment) -> TokenPack:
     return pack
 
 
+def _credited_wallet(payment: PackPayment, *, payer: Wallet) -> Wallet:
+    """The wallet a pack's tokens go to: the team workspace's its metadata names, which the payer
+    must still be an admin or the owner of; else the payer's own."""
+    workspace_id = str(payment.metadata.get(WORKSPACE_METADATA_KEY, ""))
+    if not workspace_id or payer.user_id is None:  # a payer's wallet is personal: it has its account
+        return payer
+    admin = (
+        Membership.objects.select_related("workspace")
+        .filter(
+            workspace_id=int(workspace_id) if workspace_id.isdigit() else 0,
+            workspace__kind=Workspace.Kind.TEAM,
+            user_id=payer.user_id,
+            role__in=(Role.ADMIN, Role.OWNER),
+        )
+        .first()
+    )
+    if admin is None:
+        raise PaymentMismatch(
+            f"{payment.payment_intent_id} is for workspace {workspace_id!r}, where its payer is no admin."
+        )
+    return wallet_create_for_workspace(workspace=admin.workspace)
+
+
 def _wallet_for(payment: PackPayment) -> Wallet:
+    """The payer's own wallet (whose Stripe customer paid)."""
     user_id = str(payment.metadata.get(USER_METADATA_KEY, ""))
     user = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
     if user is not None:

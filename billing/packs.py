@@ -30,13 +30,14 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from billing.ledger import InsufficientTokens, TokensOwed, wallet_create
+from billing.ledger import InsufficientTokens, TokensOwed, tokens_owed_refusal, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.money import money
 from billing.selectors import pack_purchase_for_user
 from billing.stripe_client import (
     PACK_METADATA_KEY,
     USER_METADATA_KEY,
+    WORKSPACE_METADATA_KEY,
     PaymentMethodInvalid,
     PaymentRefused,
     card_message,
@@ -48,8 +49,10 @@ from billing.stripe_client import (
     stripe_object,
 )
 from billing.wallets import wallet_locked
-from sage.errors import NotFound
+from sage.errors import ApplicationError, NotFound
 from sage.formatting import video_duration
+from workspaces.current import acting_membership
+from workspaces.models import Role, Workspace
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
 PURCHASE_MEMORY_SECONDS = 24 * 60 * 60
@@ -93,14 +96,34 @@ def pack_for_sale(pack_id: int) -> TokenPack:
     return pack
 
 
-def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, return_url: str) -> PurchaseStarted:
-    """Charge `payment_method_id` (a card of this person's customer) the pack's price, once.
-    `return_url`: where Stripe sends the browser back after a redirect-based authentication."""
+class TeamPurchaseRefused(ApplicationError):
+    code = "permission_denied"
+    status = 403
+    default_message = "Only the owner and admins of this team workspace can buy tokens for it."
+
+
+def pack_buyer_team(user: User) -> int | None:
+    """The team workspace a pack `user` buys now is for: the one they act in, when it is a team's
+    (its owner and admins only: TeamPurchaseRefused for other members); None: their own wallet."""
+    membership = acting_membership(user)
+    if membership.workspace.kind != Workspace.Kind.TEAM:
+        return None
+    if not membership.may(Role.ADMIN):
+        raise TeamPurchaseRefused()
+    return membership.workspace_id
+
+
+def pack_purchase_start(
+    *, user: User, pack: TokenPack, payment_method_id: str, return_url: str, team_id: int | None = None
+) -> PurchaseStarted:
+    """Charge `payment_method_id` (a card of this person's customer) the pack's price, once, for
+    their own wallet or team workspace `team_id`'s (see `pack_buyer_team`). `return_url`: where
+    Stripe sends the browser back after a redirect-based authentication."""
     if not payment_method_id.startswith("pm_"):
         raise PaymentMethodInvalid()
     customer_id = stripe_customer_for(user)
     client = stripe_client()
-    key = f"sage-pack-{user.pk}-{pack.pk}-{payment_method_id}"
+    key = f"sage-pack-{user.pk}-{pack.pk}-{payment_method_id}-{team_id or 'own'}"
     with transaction.atomic():
         wallet_create(user=user)  # an old account may have none yet
         wallet_locked(user_id=user.pk)  # one purchase request of this person at a time (see the module doc)
@@ -109,22 +132,40 @@ def pack_purchase_start(*, user: User, pack: TokenPack, payment_method_id: str, 
         else:
             payment_method_attach_checked(client, customer_id=customer_id, payment_method_id=payment_method_id)
             intent = _charge(
-                client, user=user, pack=pack, customer_id=customer_id, pm=payment_method_id, key=key, back=return_url
+                client,
+                user=user,
+                pack=pack,
+                customer_id=customer_id,
+                pm=payment_method_id,
+                key=key,
+                back=return_url,
+                team_id=team_id,
             )
             cache.set(key, intent.id, PURCHASE_MEMORY_SECONDS)
     return _started(intent)
 
 
 def _charge(
-    client: stripe.StripeClient, *, user: User, pack: TokenPack, customer_id: str, pm: str, key: str, back: str
+    client: stripe.StripeClient,
+    *,
+    user: User,
+    pack: TokenPack,
+    customer_id: str,
+    pm: str,
+    key: str,
+    back: str,
+    team_id: int | None,
 ) -> stripe.PaymentIntent:
+    metadata = {PACK_METADATA_KEY: str(pack.pk), USER_METADATA_KEY: str(user.pk)}
+    if team_id is not None:
+        metadata[WORKSPACE_METADATA_KEY] = str(team_id)  # credited to the team's wallet (billing.pack_credits)
     params: dict[str, Any] = {
         "amount": pack.amount,
         "currency": pack.currency,
         "customer": customer_id,
         "payment_method": pm,
         "confirm": True,
-        "metadata": {PACK_METADATA_KEY: str(pack.pk), USER_METADATA_KEY: str(user.pk)},
+        "metadata": metadata,
     }
     if not settings.STRIPE_API_BASE:
         # Stripe asks for a return_url when it confirms a payment whose methods may redirect; the
@@ -322,7 +363,7 @@ def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None
     before its bytes are sent) asks this first; its hold later still decides under the lock. The
     caller passes the wallet it already read (an upload reads it for the plan's limits too)."""
     if wallet.tokens_owed > 0:
-        return TokensOwed(owed=wallet.tokens_owed, needed=amount, available=wallet.balance)
+        return tokens_owed_refusal(wallet, needed=amount)
     if wallet.balance < amount:
         return InsufficientTokens(needed=amount, available=wallet.balance)
     return None

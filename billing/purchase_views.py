@@ -20,6 +20,7 @@ from accounts.models import User
 from billing.packs import (
     PaymentResult,
     card_setup_start,
+    pack_buyer_team,
     pack_for_sale,
     pack_purchase_start,
     payment_amount_for_user,
@@ -80,6 +81,7 @@ def pack_buy(request: HttpRequest, pack_id: int) -> JsonResponse:
             pack=pack,
             payment_method_id=_payment_method_from(request),
             return_url=request.build_absolute_uri(reverse("billing:billing")),
+            team_id=pack_buyer_team(user),  # acting in a team: its wallet, bought by its admins
         )
     except ApplicationError as exc:
         return error_response(exc, request=request)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.guests import Viewer
 from accounts.models import User
 from billing.holds import hold_create_locked
-from billing.ledger import lock_wallet
+from billing.ledger import lock_wallet_for_work
 from billing.models import Hold, Plan, QuotaCounter, QuotaUse, Wallet
 from billing.wallets import default_plan
 from sage.errors import ApplicationError
@@ -202,23 +202,31 @@ def _count_use(owners: list[_QuotaOwner], *, key: str, now: dt.datetime) -> Quot
 
 
 def chat_answer_pay(
-    *, user: User, quota_key: str, hold_key: str, amount: int, ref: models.Model, memo: str
+    *,
+    user: User,
+    quota_key: str,
+    hold_key: str,
+    amount: int,
+    ref: models.Model,
+    memo: str,
+    workspace_id: int | None = None,
 ) -> Hold | None:
     """Count a signed-in user's chat answer against today's quota and hold its `amount` tokens (none
     when 0), inside the caller's transaction, which a refusal (QuotaExceeded, InsufficientTokens,
     TokensOwed) must roll back whole: `quota_consume` and `hold_create` under one wallet lock (its plan
     gives the quota), taken before the quota counter's as every path does, and without their
     savepoints (this runs before every answer's first word). The keys name the answer the same
-    transaction has just created, so neither can have been used before."""
+    transaction has just created, so neither can have been used before. The tokens come from the
+    wallet of the conversation's workspace `workspace_id`; the quota is the asker's own."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
-    wallet = lock_wallet(user.pk)
+    wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
     owner = _QuotaOwner(f"user:{user.pk}", wallet.plan.daily_chat_messages, "")
     _count_use([owner], key=quota_key, now=timezone.now())
     if amount <= 0:
         return None
-    return hold_create_locked(wallet, amount=amount, key=hold_key, ref=ref, memo=memo)
+    return hold_create_locked(wallet, actor=user, amount=amount, key=hold_key, ref=ref, memo=memo)
 
 
 @transaction.atomic

@@ -74,7 +74,7 @@ def pack_receipt(purchase: PackPurchase) -> Receipt:
     return Receipt(
         kind=PACK,
         number=f"P-{purchase.pk}",
-        email=purchase.wallet.user.email,
+        email=purchase.wallet.holder,
         paid_at=purchase.created_at,
         item=f"{name}: {purchase.tokens:,} tokens",
         period_start=None,
@@ -97,7 +97,7 @@ def invoice_receipt(invoice: SubscriptionInvoice) -> Receipt:
     return Receipt(
         kind=INVOICE,
         number=f"I-{invoice.pk}",
-        email=invoice.wallet.user.email,
+        email=invoice.wallet.holder,
         paid_at=invoice.paid_at,
         item=f"{name} plan",
         # Stripe's invoice period is the usage period, which for a first subscription invoice is one

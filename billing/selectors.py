@@ -5,23 +5,43 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from billing.ledger import wallet_create
+from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Hold, LedgerEntry, PackPurchase, Plan, Wallet
+from billing.wallets import current_period_start
+from workspaces.current import acting_membership, acting_workspace_id
+from workspaces.models import Membership, Role, Workspace
 
 # Kinds that spend tokens (negative) or give spent tokens back (positive).
 SPENDING_KINDS = (LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE, LedgerEntry.Kind.DEBIT)
 
 
 def wallet_for_user(user: User) -> Wallet:
-    """The user's wallet (created on first use for accounts that predate billing)."""
+    """The user's personal wallet: their own plan, subscription and Stripe customer (created on first
+    use for accounts that predate billing). Work is paid by `wallet_for_work`."""
     wallet = Wallet.objects.select_related("plan").filter(user=user).first()
     if wallet is None:
         wallet = wallet_create(user=user)
+    return wallet
+
+
+def wallet_for_work(user: User) -> Wallet:
+    """The wallet that pays for what `user` does now: the wallet of the workspace they act in
+    (workspaces.current). Work finished in a task pays from its object's: `wallet_of_workspace`."""
+    return wallet_of_workspace(acting_workspace_id(user))
+
+
+def wallet_of_workspace(workspace_id: int) -> Wallet:
+    """Workspace `workspace_id`'s wallet, with its plan and workspace (a team workspace made before
+    team wallets gets its own on first use)."""
+    wallet = Wallet.objects.select_related("plan", "workspace").filter(workspace_id=workspace_id).first()
+    if wallet is None:
+        wallet_create_for_workspace(workspace=Workspace.objects.get(pk=workspace_id))
+        wallet = Wallet.objects.select_related("plan", "workspace").get(workspace_id=workspace_id)
     return wallet
 
 
@@ -31,12 +51,92 @@ def held_tokens(wallet: Wallet) -> int:
 
 
 def open_holds_for_user(user: User) -> QuerySet[Hold]:
-    return Hold.objects.filter(wallet__user=user, status=Hold.Status.OPEN).order_by("-created_at")
+    """The open holds of the wallet `user` works from (the acting workspace's)."""
+    return Hold.objects.filter(wallet__workspace_id=acting_workspace_id(user), status=Hold.Status.OPEN).order_by(
+        "-created_at"
+    )
 
 
 def ledger_for_user(user: User) -> QuerySet[LedgerEntry]:
-    """Every entry of the user's append-only ledger, newest first (holds and their settlements apart)."""
-    return LedgerEntry.objects.filter(wallet__user=user).order_by("-created_at", "-pk")
+    """Every entry of the append-only ledger of the wallet `user` works from (the acting workspace's),
+    newest first (holds and their settlements apart)."""
+    return LedgerEntry.objects.filter(wallet__workspace_id=acting_workspace_id(user)).order_by("-created_at", "-pk")
+
+
+def wallet_details_visible(user: User) -> bool:
+    """Whether `user` sees the acting workspace's usage and ledger, and buys tokens for it: in a team
+    workspace its owner and admins (who answer for its money); the other members see its balance, as
+    a producer's crew sees whether the studio can afford the next upload. Always, in one's own."""
+    return acting_membership(user).may(Role.ADMIN)
+
+
+# --- a team's usage this month ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberUsage:
+    user_id: int
+    name: str
+    email: str
+    role: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class VideoUsage:
+    video_id: str
+    label: str
+    tokens: int
+
+
+def _spent_since(wallet: Wallet, since: dt.datetime) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(wallet=wallet, kind__in=SPENDING_KINDS, created_at__gte=since).order_by()
+
+
+def month_start() -> dt.datetime:
+    """The start of the current calendar month (UTC): the period plans grant for."""
+    return dt.datetime.combine(current_period_start(), dt.time(), tzinfo=dt.UTC)
+
+
+def usage_by_member(wallet: Wallet, *, since: dt.datetime) -> list[MemberUsage]:
+    """Tokens each member of the wallet's workspace spent from it since `since`, net of refunds, most
+    first; members who spent nothing are listed with 0 (a former member's spending stays in the ledger
+    but not here: this is about the team as it is)."""
+    net_by_actor = dict(
+        _spent_since(wallet, since).values("actor").annotate(net=Sum("amount")).values_list("actor", "net")
+    )
+    members = Membership.objects.filter(workspace_id=wallet.workspace_id).select_related("user")
+    rows = [
+        MemberUsage(
+            user_id=member.user_id,
+            name=member.user.display_name or member.user.email,
+            email=member.user.email,
+            role=member.get_role_display(),
+            # Spending entries are negative, refunds positive: a member refunded more than they spent
+            # in the period (a hold of last month released in this one) shows 0, not a credit.
+            tokens=max(-int(net_by_actor.get(member.user_id) or 0), 0),
+        )
+        for member in members
+    ]
+    return sorted(rows, key=lambda row: (-row.tokens, row.name.lower()))
+
+
+def usage_by_video(wallet: Wallet, *, since: dt.datetime) -> list[VideoUsage]:
+    """Tokens spent processing each video from the wallet since `since`, most first, named as its hold
+    names it. Per project: these rows grouped by each video's project, which a layer above billing
+    joins (billing knows a ledger entry's object only as a type and an id, `ref_of`)."""
+    rows = (
+        _spent_since(wallet, since)
+        .filter(ref_type="video")
+        .values("ref_id")
+        .annotate(net=Sum("amount"), label=Max("hold__memo"))
+    )
+    usage = [
+        VideoUsage(video_id=row["ref_id"], label=row["label"] or f"Video {row['ref_id']}", tokens=-int(row["net"]))
+        for row in rows
+        if row["net"] < 0
+    ]
+    return sorted(usage, key=lambda row: (-row.tokens, row.label))
 
 
 # --- the ledger as actions: one row per thing paid for -------------------------------------------
@@ -161,11 +261,14 @@ class DailyUsage:
 
 
 def daily_usage(user: User, *, days: int = 30) -> list[DailyUsage]:
-    """Tokens spent per UTC day over the last `days` days, oldest first, with zero-usage days."""
+    """Tokens spent from the acting workspace's wallet per UTC day over the last `days` days, oldest
+    first, with zero-usage days."""
     today = timezone.now().astimezone(dt.UTC).date()
     first_day = today - dt.timedelta(days=days - 1)
     rows = (
-        LedgerEntry.objects.filter(wallet__user=user, kind__in=SPENDING_KINDS, created_at__date__gte=first_day)
+        LedgerEntry.objects.filter(
+            wallet__workspace_id=acting_workspace_id(user), kind__in=SPENDING_KINDS, created_at__date__gte=first_day
+        )
         .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
         .values("day")
         .annotate(net=Sum("amount"))
@@ -184,7 +287,7 @@ def wallets_with_wrong_balance() -> QuerySet[Wallet]:
     return (
         Wallet.objects.annotate(ledger_sum=Sum("entries__amount", default=0))
         .exclude(balance=F("ledger_sum"))
-        .select_related("user")
+        .select_related("user", "workspace")
         .order_by("pk")
     )
 

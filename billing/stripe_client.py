@@ -24,6 +24,8 @@ from sage.errors import ApplicationError
 # bought (a pack, or a plan) and by whom.
 PACK_METADATA_KEY = "sage_pack_id"
 USER_METADATA_KEY = "sage_user_id"
+# A pack bought for a team workspace's wallet (absent: the buyer's own wallet).
+WORKSPACE_METADATA_KEY = "sage_workspace_id"
 PLAN_METADATA_KEY = "sage_plan"
 
 # Errors worth trying again later (Stripe unreachable or asking us to slow down); anything else

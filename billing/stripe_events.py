@@ -323,7 +323,7 @@ def pack_purchase_refund(*, payment_intent_id: str, amount_refunded: int) -> Pac
         taken = owed = 0
         if due > 0:
             take_back = ledger_take_back(
-                user=purchase.wallet.user,
+                wallet_id=purchase.wallet_id,  # the wallet it was bought for: a team's has no user
                 up_to=due,
                 key=f"stripe:refund:{payment_intent_id}:{refunded}",
                 memo="Refund of a token pack",

@@ -386,7 +386,7 @@ def subscription_invoice_credit(*, invoice: Mapping[str, Any], wallet: Wallet) -
     )
     if created and tokens > 0 and plan is not None:
         ledger_grant(
-            user=User.objects.get(pk=wallet.user_id),
+            wallet_id=wallet.pk,
             amount=tokens,
             key=f"stripe:invoice:{invoice_id}",
             memo=f"{plan.name} plan: tokens for a paid period",

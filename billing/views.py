@@ -24,24 +24,30 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed
-from billing.models import Hold, LedgerEntry, Plan
+from billing.models import Hold, LedgerEntry, Plan, Wallet
 from billing.money import money
 from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
+    VideoUsage,
     daily_usage,
     held_tokens,
     ledger_action,
     ledger_action_entries,
+    month_start,
     open_holds_for_user,
     plans_for_display,
-    wallet_for_user,
+    usage_by_member,
+    usage_by_video,
+    wallet_details_visible,
+    wallet_for_work,
 )
 from billing.stripe_client import payments_configured
 from sage.api.errors import error_response
 from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
+from workspaces.models import Workspace
 
 LEDGER_PAGE_SIZE = 25
 CHART_DAYS = 30
@@ -320,14 +326,20 @@ def buy_offer(request: HttpRequest) -> JsonResponse:
 def billing_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # login_required
-    wallet = wallet_for_user(user)
+    # The wallet of the workspace the page acts in: a team's pays for all its members' work.
+    wallet = wallet_for_work(user)
+    team = wallet.workspace if wallet.user_id is None else None
+    if team is not None and not wallet_details_visible(user):
+        return render(request, "billing/team_balance.html", _team_balance_context(wallet, team=team))
     # get_page turns a missing or malformed number into page 1 and one past the end into the last page.
     ledger_page = Paginator(ledger_action_entries(user), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "wallet": wallet,
-        "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
-        "balance_video_time": video_duration(wallet.balance),
-        "held": held_tokens(wallet),
+        **_team_balance_context(wallet, team=team),
+        "member_usage": usage_by_member(wallet, since=month_start()) if team is not None else None,
+        "video_usage": [
+            VideoUsageRow(usage=usage, url=ref_url("video", usage.video_id))
+            for usage in (usage_by_video(wallet, since=month_start()) if team is not None else [])
+        ],
         "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
         "ledger_page": ledger_page,
         "ledger_rows": [
@@ -343,3 +355,20 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "stripe_js_url": settings.STRIPE_JS_URL,
     }
     return render(request, "billing/billing.html", context)
+
+
+@dataclass(frozen=True)
+class VideoUsageRow:
+    usage: VideoUsage
+    url: str | None
+
+
+def _team_balance_context(wallet: Wallet, *, team: Workspace | None) -> dict[str, object]:
+    """What every member sees of the wallet: its balance, what is held and owed, its plan."""
+    return {
+        "wallet": wallet,
+        "team": team,
+        "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
+        "balance_video_time": video_duration(wallet.balance),
+        "held": held_tokens(wallet),
+    }

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from billing.models import Plan, Wallet
 from sage.sql import TableNames, attnames, sql
+from workspaces.models import Role, Workspace
 
 # The one wallet lock: every movement of tokens takes it first, and holds it until its transaction
 # ends. One statement of fixed SQL, because a chat answer takes it before its first word and the ORM
@@ -29,26 +31,33 @@ FOR UPDATE OF w
 _WALLET, _PLAN = TableNames(Wallet, alias="w"), TableNames(Plan, alias="p")
 _LOCK_WALLET_OF_USER_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, w=_WALLET, p=_PLAN, by=_WALLET.user)
 _LOCK_WALLET_BY_ID_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, w=_WALLET, p=_PLAN, by=_WALLET.id)
+_LOCK_WALLET_OF_WORKSPACE_SQL = sql(_LOCK_WALLET, Wallet=Wallet, Plan=Plan, w=_WALLET, p=_PLAN, by=_WALLET.workspace)
 _WALLET_FIELDS = attnames(Wallet)
 _PLAN_FIELDS = attnames(Plan)
 
 
-def wallet_locked(*, user_id: int | None = None, wallet_id: int | None = None) -> Wallet:
-    """One wallet (with its plan), by its owner or its id, locked until the caller's transaction ends
-    (Wallet.DoesNotExist if there is none: billing.ledger.lock_wallet makes it on first use)."""
-    if wallet_id is None and user_id is None:
-        raise TypeError("wallet_locked needs a user_id or a wallet_id.")
+def wallet_locked(
+    *, user_id: int | None = None, wallet_id: int | None = None, workspace_id: int | None = None
+) -> Wallet:
+    """One wallet (with its plan), by the account whose personal wallet it is, its id or its
+    workspace, locked until the caller's transaction ends (Wallet.DoesNotExist if there is none:
+    billing.ledger.lock_wallet makes a personal one on first use)."""
+    if wallet_id is not None:
+        statement, by = _LOCK_WALLET_BY_ID_SQL, wallet_id
+    elif workspace_id is not None:
+        statement, by = _LOCK_WALLET_OF_WORKSPACE_SQL, workspace_id
+    elif user_id is not None:
+        statement, by = _LOCK_WALLET_OF_USER_SQL, user_id
+    else:
+        raise TypeError("wallet_locked needs a user_id, a wallet_id or a workspace_id.")
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise TransactionManagementError("A wallet is locked inside the transaction that uses it.")
     with connection.cursor() as cursor:
-        if wallet_id is not None:
-            cursor.execute(_LOCK_WALLET_BY_ID_SQL, [wallet_id])
-        else:
-            cursor.execute(_LOCK_WALLET_OF_USER_SQL, [user_id])
+        cursor.execute(statement, [by])
         row = cursor.fetchone()
     if row is None:
-        raise Wallet.DoesNotExist(f"No wallet for user {user_id}." if wallet_id is None else f"No wallet {wallet_id}.")
+        raise Wallet.DoesNotExist(f"No wallet for {by} (user, wallet or workspace id).")
     wallet = Wallet.from_db(connection.alias, _WALLET_FIELDS, row[: len(_WALLET_FIELDS)])
     wallet.plan = Plan.from_db(connection.alias, _PLAN_FIELDS, row[len(_WALLET_FIELDS) :])
     return wallet
@@ -68,6 +77,18 @@ def default_plan() -> Plan:
 
 @transaction.atomic
 def wallet_change_plan(*, wallet: Wallet, plan: Plan) -> Wallet:
+    """Put the wallet on `plan`; a person's plan is also the plan of the team workspaces they own
+    (their seats, limits and monthly tokens), so those wallets move with it."""
     Wallet.objects.filter(pk=wallet.pk).update(plan=plan, updated_at=timezone.now())
+    if wallet.user_id is not None:
+        team_wallets_owned_by(wallet.user_id).update(plan=plan, updated_at=timezone.now())
     wallet.plan = plan
     return wallet
+
+
+def team_wallets_owned_by(user_id: int) -> QuerySet[Wallet]:
+    return Wallet.objects.filter(
+        workspace__kind=Workspace.Kind.TEAM,
+        workspace__memberships__user_id=user_id,
+        workspace__memberships__role=Role.OWNER,
+    )

@@ -450,6 +450,8 @@ def _pay_for_answer(viewer: Viewer, answer: Message, cost: int) -> Hold | None:
         amount=cost,
         ref=answer,
         memo="Chat answer",
+        # The conversation's workspace pays, whichever the socket's page acts in now.
+        workspace_id=answer.conversation.workspace_id,
     )
 
 

@@ -101,6 +101,7 @@ def ai_note_start(note: Note) -> None:
             key=hold_key(note.pk),
             ref=note,
             memo=f"AI note at {clock(note.start)} in “{note.video.title}”"[:200],
+            workspace_id=note.workspace_id,  # the note's workspace pays, as it holds the note
         )
     if note.ai_status == AiStatus.GENERATING:
         GENERATE_AI_NOTE.delay_on_commit(note.pk)

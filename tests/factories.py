@@ -9,6 +9,7 @@ import numpy as np
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from billing.ledger import wallet_create_for_workspace
 from billing.models import Plan, Wallet
 from devtools.comparisons import (
     REFINED_COUNTS,
@@ -484,6 +485,7 @@ class TeamWorkspaceFactory(factory.django.DjangoModelFactory):
         if create:
             on_plan(obj.created_by, "team")
             Membership.objects.create(workspace=obj, user=obj.created_by, role=Role.OWNER)
+            wallet_create_for_workspace(workspace=obj)  # as workspaces.services makes it
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from billing.prices import TOKENS_PER_VIDEO_SECOND
-from billing.selectors import wallet_for_user
+from billing.selectors import wallet_for_work
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from sage.formatting import data_size, video_duration
@@ -98,7 +98,7 @@ class UploadLimits:
 
 
 def upload_limits_for_user(user: User) -> UploadLimits:
-    plan = wallet_for_user(user).plan
+    plan = wallet_for_work(user).plan
     return UploadLimits(
         plan_name=plan.name,
         max_upload_bytes=plan.max_upload_bytes,
@@ -126,7 +126,7 @@ class YouTubeForm(forms.Form):
 def _upload_context(user: User) -> dict[str, object]:
     """What the upload page and the compare-two page share: limits, price, balance, and the URLs
     their scripts use (a video's page and the picker, by id; the APIs)."""
-    balance = wallet_for_user(user).balance
+    balance = wallet_for_work(user).balance  # the acting workspace pays for what is uploaded here
     return {
         "limits": upload_limits_for_user(user),
         "accepted_extensions": ",".join(ALLOWED_EXTENSIONS),

@@ -16,6 +16,8 @@ from django.db import transaction
 from accounts.models import User
 from activity.models import ActivityEvent, AuditEntry
 from activity.services import Target, activity_record, audit_record
+from billing.ledger import wallet_create, wallet_create_for_workspace
+from billing.models import Wallet
 from sage.errors import ApplicationError, Conflict
 from workspaces import live
 from workspaces.models import ROLE_RANK, Membership, Role, Workspace
@@ -70,6 +72,7 @@ def workspace_create_personal(*, user: User) -> Workspace:
     )
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+        wallet_create(user=user)
     return workspace
 
 
@@ -85,6 +88,8 @@ def workspace_create_team(*, user: User, name: str) -> Workspace:
         raise TeamPlanRequired()
     workspace = Workspace.objects.create(name=name.strip()[:80], kind=Workspace.Kind.TEAM, created_by=user)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    # Its own wallet, on the owner's plan: work done in it is paid from it, not from the members'.
+    wallet_create_for_workspace(workspace=workspace)
     return workspace
 
 
@@ -176,6 +181,8 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
         target_label=f"{membership.user.email} → {member.user.email}",
         details={"from_user_id": membership.user_id, "to_user_id": member.user_id},
     )
+    # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
+    Wallet.objects.filter(workspace=workspace).update(plan=plan)
     return workspace
 
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("audit", activity_api.AuditApi.as_view(), name="api-audit"),
     path("billing", billing_api.BillingApi.as_view(), name="api-billing"),
     path("billing/ledger", billing_api.LedgerApi.as_view(), name="api-billing-ledger"),
+    path("billing/usage", billing_api.UsageApi.as_view(), name="api-billing-usage"),
     path("prices", billing_api.PricesApi.as_view(), name="api-prices"),
     path("videos", videos_api.VideoListApi.as_view(), name="api-videos"),
     path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),

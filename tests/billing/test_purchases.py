@@ -16,17 +16,27 @@ import stripe
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
+from activity.models import AuditEntry
 from billing.ledger import InsufficientTokens
 from billing.models import LedgerEntry, PackPurchase, TokenPack, Wallet
 from billing.money import money
+from billing.packs import TeamPurchaseRefused
 from billing.stripe_client import stripe_customer_for
 from billing.views import insufficient_tokens_message
 from devtools import processes
 from sage.api.errors import exception_handler
 from sage.security import content_security_policy, stripe_origins
 from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
-from tests.factories import TokenPackFactory, UserFactory, empty_wallet_user
+from tests.factories import (
+    MembershipFactory,
+    TeamWorkspaceFactory,
+    TokenPackFactory,
+    UserFactory,
+    empty_wallet_user,
+)
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,6 +122,34 @@ def charges_of(payments: stripe.StripeClient, payment_intent_id: str) -> int:
 
 
 # --- buying ------------------------------------------------------------------------------------------
+
+
+def test_the_owner_acting_in_a_team_buys_a_pack_for_the_teams_wallet_and_an_editor_may_not(
+    payments, localstripe_url: str
+) -> None:
+    team = TeamWorkspaceFactory(name="Northlight")
+    owner, pack = team.created_by, TokenPackFactory(tokens=700, amount=499)
+    editor = MembershipFactory(workspace=team, role=Role.EDITOR).user
+    team_before, own_before = Wallet.objects.get(workspace=team).balance, Wallet.objects.get(user=owner).balance
+    client = signed_in(owner)
+    assert client.post(reverse("workspace-switch"), {"workspace": team.pk}).status_code == 302
+
+    answer = buy(client, pack, save_card(localstripe_url, client, VISA))
+
+    assert answer.status_code == 200, answer.content
+    purchase = wait_for_purchase(answer.json()["payment_intent_id"])
+    assert purchase.wallet.workspace_id == team.pk
+    assert Wallet.objects.get(workspace=team).balance == team_before + 700
+    assert Wallet.objects.get(user=owner).balance == own_before  # paid with the owner's card, not credited there
+    assert AuditEntry.objects.get(action="tokens_bought", workspace=team).actor_id == owner.pk
+    page = client.get(answer.json()["result_url"])
+    assert page.status_code == 200 and "Paid: 700 tokens added." in page.content.decode()
+
+    as_editor = signed_in(editor)
+    as_editor.post(reverse("workspace-switch"), {"workspace": team.pk})
+    refused = buy(as_editor, pack, "pm_anything")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == TeamPurchaseRefused.default_message
 
 
 def test_a_pack_bought_with_a_saved_card_is_credited_its_tokens_once(payments, localstripe_url: str) -> None:

@@ -97,6 +97,7 @@ def test_an_answer_begun_writes_the_question_the_streaming_answer_its_hold_and_i
         },
         "answer replies to the question": True,
         "answer's hold": {
+            "actor": user.pk,  # who asked: a team's usage is summed per member by it
             "amount": price,
             "status": Hold.Status.OPEN,
             "settled_amount": None,
@@ -107,6 +108,7 @@ def test_an_answer_begun_writes_the_question_the_streaming_answer_its_hold_and_i
         "ledger": [
             *ledger,
             {
+                "actor": user.pk,
                 "kind": LedgerEntry.Kind.HOLD,
                 "amount": -price,
                 "balance_after": balance - price,

@@ -17,7 +17,7 @@ from django.db.models import F, Func, JSONField, Value
 from billing.holds import hold_create
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold
-from billing.selectors import wallet_for_user
+from billing.selectors import wallet_of_workspace
 from sage.gemini import gemini_enabled
 from videos.chunks import replace_chunks
 from videos.embeddings import EmbeddingError, configured_backend_name, get_backend
@@ -46,6 +46,7 @@ from videos.transcripts.stream import subtitle_stream_segments
 from videos.transcripts.subtitles import parse_subtitles
 from videos.transcripts.whisper_model import WhisperModelError
 from videos.transcripts.youtube_captions import fetch_youtube_transcript
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def ensure_probed(video: Video, path: Path) -> None:
     if video.duration is not None:
         return
     report(video, stage="probe", percent=0)
-    plan = wallet_for_user(video.owner).plan
+    plan = wallet_of_workspace(video.workspace_id).plan
     try:
         result = probe_media(path, max_seconds=plan.max_video_seconds)
     except ProbeError as exc:
@@ -142,14 +143,19 @@ def ensure_hold(video: Video) -> Hold:
             key=f"video:{video.pk}:after-hold:{video.hold_id or 0}",
             ref=video,
             memo=f"Processing “{video.title}”",
+            # Processed in a task: the video's workspace pays, whoever of its members uploaded it.
+            workspace_id=video.workspace_id,
         )
     except TokensOwed as exc:  # before its parent: it says what is owed, not what is short
         raise StepFailed(exc.code, exc.message) from None
     except InsufficientTokens as exc:
+        # A team's video is paid by the team: the uploader is told whose balance is short.
+        team = Workspace.objects.filter(pk=video.workspace_id, kind=Workspace.Kind.TEAM).first()
+        who = f"the team workspace “{team.name}” has" if team is not None else "you have"
         raise StepFailed(
             "insufficient_tokens",
-            f"Processing this video needs {exc.needed} tokens but you have {exc.available}. "
-            "See your balance and plans on the billing page.",
+            f"Processing this video needs {exc.needed} tokens but {who} {exc.available}. "
+            f"See {'its' if team is not None else 'your'} balance and plans on the billing page.",
         ) from None
     Video.objects.filter(pk=video.pk).update(hold=hold)
     video.hold = hold

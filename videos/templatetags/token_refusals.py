@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.packs import payment_refusal
-from billing.selectors import wallet_for_user
+from billing.selectors import wallet_of_workspace
 from billing.views import insufficient_tokens_message
 from videos.models import Video
 from videos.pipeline.steps import tokens_for
@@ -30,7 +30,7 @@ def video_tokens_refusal(video: Video) -> SafeString | str:
     if video.status != Video.Status.FAILED or video.error_code not in _TOKEN_ERROR_CODES:
         return ""
     needed = tokens_for(video)
-    refusal = payment_refusal(wallet=wallet_for_user(video.owner), amount=needed)
+    refusal = payment_refusal(wallet=wallet_of_workspace(video.workspace_id), amount=needed)
     if refusal is None:
         return format_html(
             "This needs {} tokens, and your balance covers them now: retry processing.", intcomma(needed)

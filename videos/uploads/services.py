@@ -22,7 +22,7 @@ from accounts.models import User
 from activity.services import Target, Verb, activity_record
 from billing.packs import payment_refusal
 from billing.prices import upload_price
-from billing.selectors import wallet_for_user
+from billing.selectors import wallet_of_workspace
 from sage.errors import NON_FIELD, FieldInvalid
 from sage.formatting import data_size
 from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
@@ -76,7 +76,10 @@ def upload_create(
         raise UploadRejected("The file is empty.", field="size")
     # One upload created at a time per person, so two parallel uploads cannot both fit the quota.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    wallet = wallet_for_user(user)
+    # A new version goes where its asset is; a new video into the workspace the uploader acts in.
+    workspace_id = version_of.workspace_id if version_of is not None else acting_workspace_id(user)
+    # That workspace's wallet pays for it, and its plan sets the limits.
+    wallet = wallet_of_workspace(workspace_id)
     plan = wallet.plan
     if size > plan.max_upload_bytes:
         raise UploadRejected(
@@ -106,8 +109,6 @@ def upload_create(
     part_size = int(settings.UPLOAD_PART_SIZE)
     # A new version keeps the asset's title unless given one: its page tells the versions apart.
     default_title = version_of.title if version_of is not None else PurePath(name).stem
-    # A new version goes where its asset is; a new video into the workspace the uploader acts in.
-    workspace_id = version_of.workspace_id if version_of is not None else acting_workspace_id(user)
     video = Video.objects.create(owner=user, workspace_id=workspace_id, title=(title.strip() or default_title)[:200])
     if version_of is not None:
         version_add(previous=version_of, video=video)

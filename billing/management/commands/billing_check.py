@@ -17,8 +17,7 @@ class Command(BaseCommand):
         wrong = list(wallets_with_wrong_balance())
         for wallet in wrong:
             self.stderr.write(
-                f"Wallet {wallet.pk} ({wallet.user.email}): balance {wallet.balance}, "
-                f"ledger sums to {wallet.ledger_sum}"  # type: ignore[attr-defined]
+                f"Wallet {wallet.pk} ({wallet.holder}): balance {wallet.balance}, ledger sums to {wallet.ledger_sum}"  # type: ignore[attr-defined]
             )
         checked = Wallet.objects.count()
         if wrong:
