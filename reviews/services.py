@@ -17,7 +17,7 @@ from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, Project, Video, VideoStack
 from workspaces.current import acting_workspace_id
 
 NAME_MAX = 100
@@ -40,7 +40,7 @@ def _clean_name(name: str) -> str:
 def share_link_create(
     *,
     owner: User,
-    shared: Comparison | Video | VideoStack,
+    shared: Comparison | Video | VideoStack | Project,
     name: str,
     permission: str = ShareLink.Permission.VIEW,
     show_owner_notes: bool = False,
@@ -64,6 +64,7 @@ def share_link_create(
         comparison=shared if isinstance(shared, Comparison) else None,
         video=shared if isinstance(shared, Video) else None,
         stack=shared if isinstance(shared, VideoStack) else None,
+        project=shared if isinstance(shared, Project) else None,
         name=name,
         permission=permission,
         show_owner_notes=show_owner_notes,
@@ -77,16 +78,23 @@ def share_link_create(
     return link, token
 
 
-def _shared_target(shared: Comparison | Video | VideoStack) -> Target:
+def _shared_target(shared: Comparison | Video | VideoStack | Project) -> Target:
     if isinstance(shared, Comparison):
         return Target("comparison", shared.pk, shared.title)
     if isinstance(shared, Video):
         return Target("video", shared.pk, shared.label)
+    if isinstance(shared, Project):
+        return Target("project", shared.pk, shared.name)
     return Target("stack", shared.pk, shared.title)
 
 
 def _record_link(
-    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User | None, workspace_id: int, created: bool
+    link: ShareLink,
+    shared: Comparison | Video | VideoStack | Project,
+    *,
+    actor: User | None,
+    workspace_id: int,
+    created: bool,
 ) -> None:
     target = _shared_target(shared)
     details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
