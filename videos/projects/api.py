@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
-from sage.api.fields import FlagField, TextField
+from sage.api.fields import TextField
 from sage.api.query import query_filters
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Project
@@ -57,7 +57,7 @@ class ProjectInput(serializers.Serializer[Any]):
 
 
 class ProjectFilter(serializers.Serializer[Any]):
-    deleted = FlagField(required=False, help_text="true: list the trash (restorable) instead.")
+    deleted = serializers.BooleanField(required=False, help_text="true: list the trash (restorable) instead.")
 
 
 class ProjectListApi(generics.ListAPIView[Project]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
@@ -31,10 +32,11 @@ def project_get_for_user(user: User, pk: int | str, *, deleted: bool = False) ->
 def projects_with_counts(user: User) -> QuerySet[Project]:
     """The live projects with how many library entries each holds (a stack counts once, as the
     library shows it), in one query."""
-    return projects_for_user(user).annotate(
+    counted = projects_for_user(user).annotate(
         video_count=Count("videos", filter=Q(videos__stack__isnull=True), distinct=True)
         + Count("stacks", distinct=True)
     )
+    return counted.order_by(Lower("name"), "pk")  # a grouped query drops the model's default order
 
 
 def top_level_count(user: User) -> int:

@@ -27,12 +27,17 @@ class MoveRefused(FieldInvalid):
     """The destination is not a live project of the object's own workspace."""
 
 
-def _check_name_free(*, workspace_id: int, name: str, exclude_pk: int | None = None) -> None:
+def _check_name_free(*, workspace_id: int, name: str, exclude_pk: int | None = None, restoring: bool = False) -> None:
     taken = Project.objects.filter(workspace_id=workspace_id, deleted_at__isnull=True).annotate(lower=Lower("name"))
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.filter(lower=name.lower()).exists():
-        raise ProjectNameTaken(f"There is already a project named “{name}” in this workspace.", field="name")
+        raise ProjectNameTaken(_taken_message(name, restoring=restoring), field="name")
+
+
+def _taken_message(name: str, *, restoring: bool = False) -> str:
+    then = ": rename that one before restoring this." if restoring else "."
+    return f"There is already a project named “{name}” in this workspace{then}"
 
 
 def project_create(*, user: User, workspace_id: int, name: str) -> Project:
@@ -43,7 +48,7 @@ def project_create(*, user: User, workspace_id: int, name: str) -> Project:
         with transaction.atomic():
             project = Project.objects.create(workspace_id=workspace_id, name=name, created_by=user)
     except IntegrityError:  # made at the same moment by someone else: the unique index decided
-        raise ProjectNameTaken(f"There is already a project named “{name}” in this workspace.", field="name") from None
+        raise ProjectNameTaken(_taken_message(name), field="name") from None
     _push(project, "created")
     return project
 
@@ -55,7 +60,7 @@ def project_rename(*, project: Project, name: str) -> Project:
         with transaction.atomic():
             Project.objects.filter(pk=project.pk).update(name=name)
     except IntegrityError:
-        raise ProjectNameTaken(f"There is already a project named “{name}” in this workspace.", field="name") from None
+        raise ProjectNameTaken(_taken_message(name), field="name") from None
     project.name = name
     _push(project, "renamed")
     return project
@@ -75,14 +80,12 @@ def project_delete(*, project: Project) -> Project:
 def project_restore(*, project: Project) -> Project:
     """Bring the project back with everything in it; refused while a live project has its name."""
     if project.deleted_at is not None:
-        _check_name_free(workspace_id=project.workspace_id, name=project.name, exclude_pk=project.pk)
+        _check_name_free(workspace_id=project.workspace_id, name=project.name, exclude_pk=project.pk, restoring=True)
         try:
             with transaction.atomic():
                 Project.objects.filter(pk=project.pk).update(deleted_at=None)
         except IntegrityError:
-            raise ProjectNameTaken(
-                f"There is already a project named “{project.name}” in this workspace: rename it first.", field="name"
-            ) from None
+            raise ProjectNameTaken(_taken_message(project.name, restoring=True), field="name") from None
         project.deleted_at = None
         _push(project, "restored")
     return project
