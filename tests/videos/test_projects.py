@@ -47,6 +47,10 @@ def browser_in(user: User, workspace: Workspace) -> Client:
     return client
 
 
+def move(client: Client, url: str, project_id: int | None):  # type: ignore[no-untyped-def]
+    return client.post(url, {"project": project_id}, content_type="application/json")
+
+
 def titles(response) -> list[str]:  # type: ignore[no-untyped-def]
     assert response.status_code == 200, response.content
     return sorted(row["title"] for row in response.json()["results"])
@@ -213,3 +217,44 @@ def test_a_project_link_shows_its_videos_and_nothing_else(team: Workspace) -> No
     assert guest.get(f"/s/{link.token}/").status_code == 200
     browser_in(editor, team).post(f"/api/v1/share-links/{link.pk}/revoke")
     assert guest.get(f"/s/{link.token}/v/{shown.pk}/").status_code == 404
+
+
+def test_the_library_files_videos_in_projects_through_its_forms(team: Workspace) -> None:
+    editor, viewer = member(team, Role.EDITOR), member(team, Role.VIEWER)
+    client = browser_in(editor, team)
+    cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut", ready=True)
+    VideoFactory(owner=editor, workspace=team, title="Loose clip", ready=True)
+
+    created = client.post(reverse("videos:project_create"), {"name": "Harbour ad"}, follow=True)
+    project = Project.objects.get(workspace=team, name="Harbour ad")
+    assert "Project “Harbour ad” created" in created.content.decode()
+    moved = client.post(reverse("videos:move", args=[cut.pk]), {"project": str(project.pk)}, follow=True)
+    assert "“Harbour cut” moved to “Harbour ad”" in moved.content.decode()
+
+    in_project = client.get(reverse("videos:library"), {"project": project.pk}).content.decode()
+    assert "Harbour cut" in in_project and "Loose clip" not in in_project
+    top_level = client.get(reverse("videos:library"), {"project": "none"}).content.decode()
+    assert "Loose clip" in top_level and "Harbour cut" not in top_level
+    everything = client.get(reverse("videos:library")).content.decode()
+    assert re.search(r"Harbour ad</a>\s*<span class=\"muted\" data-project-count>1</span>", everything)
+
+    # The project page; rename; delete to the trash and restore from Deleted projects.
+    page = client.get(reverse("videos:project", args=[project.pk])).content.decode()
+    assert "Harbour cut" in page
+    client.post(reverse("videos:project_rename", args=[project.pk]), {"name": "Harbour ad v2"})
+    deleted = client.post(reverse("videos:project_delete", args=[project.pk]), follow=True).content.decode()
+    assert "can be restored" in deleted and "Harbour cut" not in deleted
+    trash = client.get(reverse("videos:deleted_projects")).content.decode()
+    assert "Harbour ad v2" in trash
+    client.post(reverse("videos:project_restore", args=[project.pk]))
+    assert "Harbour cut" in client.get(reverse("videos:library")).content.decode()
+
+    # A viewer gets the pages but no writes; another workspace's project is a 404.
+    as_viewer = browser_in(viewer, team)
+    assert as_viewer.get(reverse("videos:project", args=[project.pk])).status_code == 200
+    assert as_viewer.post(reverse("videos:project_create"), {"name": "Mine"}).status_code == 403
+    assert as_viewer.post(reverse("videos:move", args=[cut.pk]), {"project": ""}).status_code == 403
+    elsewhere = ProjectFactory(created_by=UserFactory())
+    assert client.get(reverse("videos:project", args=[elsewhere.pk])).status_code == 404
+    assert client.get(reverse("videos:library"), {"project": elsewhere.pk}).status_code == 404
+    assert client.post(reverse("videos:move", args=[cut.pk]), {"project": str(elsewhere.pk)}).status_code == 404
