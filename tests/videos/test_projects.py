@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.factories import (
     ComparisonFactory,
+    NoteFactory,
     ProjectFactory,
     ShareLinkFactory,
     UserFactory,
@@ -258,3 +259,22 @@ def test_the_library_files_videos_in_projects_through_its_forms(team: Workspace)
     assert client.get(reverse("videos:project", args=[elsewhere.pk])).status_code == 404
     assert client.get(reverse("videos:library"), {"project": elsewhere.pk}).status_code == 404
     assert client.post(reverse("videos:move", args=[cut.pk]), {"project": str(elsewhere.pk)}).status_code == 404
+
+
+def test_a_deleted_projects_videos_and_notes_leave_search_and_the_notes_api_until_restored() -> None:
+    owner = UserFactory()
+    client = Client()
+    client.force_login(owner)
+    project = ProjectFactory(created_by=owner)
+    video = VideoFactory(owner=owner, cooking=True, project=project)
+    NoteFactory(owner=owner, video=video, text="Proofing time matters")
+    question = {"q": "How long do I bake the sourdough?"}
+    assert client.get("/api/v1/search", question).json() != []
+    assert len(client.get("/api/v1/notes").json()["results"]) == 1
+
+    client.delete(f"/api/v1/projects/{project.pk}")
+    assert client.get("/api/v1/search", question).json() == []
+    assert client.get("/api/v1/notes").json()["results"] == []
+
+    client.post(f"/api/v1/projects/{project.pk}/restore")
+    assert client.get("/api/v1/search", question).json() != []

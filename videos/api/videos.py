@@ -39,7 +39,9 @@ class VideoOutput(serializers.ModelSerializer[Video]):
     )
     version = serializers.IntegerField(read_only=True, allow_null=True, help_text="Its version number in the stack.")
     project = serializers.PrimaryKeyRelatedField[Project](
-        read_only=True, help_text="The project it is in (null: none, the workspace's top level). See `…/move`."
+        read_only=True,
+        allow_null=True,
+        help_text="The project it is in (null: none, the workspace's top level). See `…/move`.",
     )
 
     class Meta:

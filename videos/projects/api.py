@@ -18,7 +18,12 @@ from sage.api.fields import TextField
 from sage.api.query import query_filters
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Project
-from videos.projects.selectors import project_get_for_user, projects_for_user, projects_with_counts
+from videos.projects.selectors import (
+    project_get_for_user,
+    projects_for_user,
+    projects_with_counts,
+    with_video_counts,
+)
 from videos.projects.services import (
     comparison_move,
     project_create,
@@ -42,9 +47,7 @@ def _user(request: Request) -> User:
 
 
 class ProjectOutput(serializers.ModelSerializer[Project]):
-    video_count = serializers.IntegerField(
-        read_only=True, required=False, help_text="Library entries in it (a stack counts once); in lists only."
-    )
+    video_count = serializers.IntegerField(read_only=True, help_text="Library entries in it (a stack counts once).")
 
     class Meta:
         model = Project
@@ -54,6 +57,17 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
 
 class ProjectInput(serializers.Serializer[Any]):
     name = TextField(max_length=100, name=True, help_text="Unique among the workspace's projects (case aside).")
+
+
+class ProjectRenameInput(serializers.Serializer[Any]):
+    name = TextField(
+        required=False, max_length=100, name=True, help_text="The new name (absent: unchanged). Unique, case aside."
+    )
+
+
+def _output(project: Project) -> dict[str, Any]:
+    """The project as the API shows it, with its count (one query: what a single answer costs)."""
+    return dict(ProjectOutput(with_video_counts(Project.objects.filter(pk=project.pk)).get()).data)
 
 
 class ProjectFilter(serializers.Serializer[Any]):
@@ -67,12 +81,12 @@ class ProjectListApi(generics.ListAPIView[Project]):
     def get_queryset(self) -> QuerySet[Project]:
         filters = query_filters(ProjectFilter, self.request)
         if filters.get("deleted"):
-            return projects_for_user(_user(self.request), deleted=True)
+            return with_video_counts(projects_for_user(_user(self.request), deleted=True)).order_by("-deleted_at", "pk")
         return projects_with_counts(_user(self.request))
 
     @extend_schema(
         parameters=[ProjectFilter],
-        responses={200: ProjectOutput(many=True), **error_responses(400)},
+        responses={200: ProjectOutput(many=True), **error_responses(400, 404)},
         summary="The workspace's projects",
         description="Live projects by name, each with its `video_count`; `?deleted=true`: the trash.",
     )
@@ -89,7 +103,7 @@ class ProjectListApi(generics.ListAPIView[Project]):
         given.is_valid(raise_exception=True)
         user = _user(request)
         project = project_create(user=user, workspace_id=acting_workspace_id(user), name=given.validated_data["name"])
-        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+        return Response(_output(project), status=status.HTTP_201_CREATED)
 
 
 class ProjectDetailApi(APIView):
@@ -99,19 +113,21 @@ class ProjectDetailApi(APIView):
         parameters=[_PROJECT_ID], responses={200: ProjectOutput, **error_responses(404)}, summary="A project"
     )
     def get(self, request: Request, project_id: int) -> Response:
-        return Response(ProjectOutput(project_get_for_user(_user(request), project_id)).data)
+        return Response(_output(project_get_for_user(_user(request), project_id)))
 
     @extend_schema(
         parameters=[_PROJECT_ID],
-        request=ProjectInput,
+        request=ProjectRenameInput,
         responses={200: ProjectOutput, **error_responses(400, 403, 404)},
         summary="Rename a project",
     )
     def patch(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(_user(request), project_id)
-        given = ProjectInput(data=request.data)
+        given = ProjectRenameInput(data=request.data)
         given.is_valid(raise_exception=True)
-        return Response(ProjectOutput(project_rename(project=project, name=given.validated_data["name"])).data)
+        if "name" in given.validated_data:
+            project = project_rename(project=project, name=given.validated_data["name"])
+        return Response(_output(project))
 
     @extend_schema(
         parameters=[_PROJECT_ID],
@@ -138,7 +154,7 @@ class ProjectRestoreApi(APIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(_user(request), project_id, deleted=True)
-        return Response(ProjectOutput(project_restore(project=project)).data)
+        return Response(_output(project_restore(project=project)))
 
 
 class MoveInput(serializers.Serializer[Any]):

@@ -29,14 +29,19 @@ def project_get_for_user(user: User, pk: int | str, *, deleted: bool = False) ->
         raise Http404("No such project.") from None
 
 
-def projects_with_counts(user: User) -> QuerySet[Project]:
-    """The live projects with how many library entries each holds (a stack counts once, as the
-    library shows it), in one query."""
-    counted = projects_for_user(user).annotate(
+def with_video_counts(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Each project with `video_count`, how many library entries it holds (a stack counts once, as
+    the library shows it), in the same query."""
+    counted = projects.annotate(
         video_count=Count("videos", filter=Q(videos__stack__isnull=True), distinct=True)
         + Count("stacks", distinct=True)
     )
     return counted.order_by(Lower("name"), "pk")  # a grouped query drops the model's default order
+
+
+def projects_with_counts(user: User) -> QuerySet[Project]:
+    """The live projects with their `video_count`, by name."""
+    return with_video_counts(projects_for_user(user))
 
 
 def top_level_count(user: User) -> int:
