@@ -278,3 +278,62 @@ def test_a_deleted_projects_videos_and_notes_leave_search_and_the_notes_api_unti
 
     client.post(f"/api/v1/projects/{project.pk}/restore")
     assert client.get("/api/v1/search", question).json() != []
+
+
+def test_an_editor_shares_a_project_from_its_page_and_revokes_the_link(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    client = browser_in(editor, team)
+    project = ProjectFactory(created_by=editor, workspace=team, name="Harbour ad")
+    VideoFactory(owner=editor, workspace=team, title="Harbour cut", ready=True, project=project)
+    made = client.post(
+        reverse("reviews:project-share-link-create", args=[project.pk]),
+        {"name": "Client", "permission": "view"},
+        follow=True,
+    )
+    page = made.content.decode()
+    assert "Share link “Client” made" in page
+    url = re.search(r'value="(http[^"]+/s/[^"]+/)"', page)
+    assert url is not None
+    guest = Client()
+    assert "Harbour cut" in guest.get(url.group(1)).content.decode()
+
+    link_id = project.share_links.get().pk
+    revoked = client.post(reverse("reviews:share-link-revoke", args=[link_id]), follow=True)
+    assert revoked.redirect_chain[-1][0].startswith(reverse("videos:project", args=[project.pk]))
+    assert guest.get(url.group(1)).status_code == 404
+
+
+def test_the_library_costs_the_same_queries_however_many_projects_and_videos(team: Workspace) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor = member(team, Role.EDITOR)
+    client = browser_in(editor, team)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("videos:library")).status_code == 200
+        return len(captured)
+
+    first = ProjectFactory(created_by=editor, workspace=team)
+    VideoFactory(owner=editor, workspace=team, ready=True, project=first)
+    few = queries()
+    for _ in range(4):
+        project = ProjectFactory(created_by=editor, workspace=team)
+        VideoFactory.create_batch(2, owner=editor, workspace=team, ready=True, project=project)
+    assert queries() == few
+
+
+def test_a_project_link_is_view_only_and_says_so(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    client = browser_in(editor, team)
+    project = ProjectFactory(created_by=editor, workspace=team)
+    url = f"/api/v1/projects/{project.pk}/share-links"
+    refused = client.post(url, {"name": "Client", "permission": "comment"}, content_type="application/json")
+    assert refused.status_code == 400 and "view only" in refused.json()["error"]["message"]
+    made = client.post(url, {"name": "Client"}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["project"] == project.pk
+    link_id = made.json()["id"]
+    turned_on = client.patch(f"/api/v1/share-links/{link_id}", {"permission": "comment"}, "application/json")
+    assert turned_on.status_code == 400
+    assert [row["id"] for row in client.get(url).json()] == [link_id]
