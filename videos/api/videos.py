@@ -89,9 +89,6 @@ class VideoFilter(serializers.Serializer[Any]):
         "finds it.",
         error_messages={"invalid": "A YouTube video id is 11 characters: letters, digits, - and _."},
     )
-
-
-class VideoProjectFilter(serializers.Serializer[Any]):
     project = serializers.RegexField(
         r"^([0-9]{1,18}|none)$",
         required=False,
@@ -112,7 +109,7 @@ class VideoListApi(generics.ListAPIView[Video]):
             videos = videos.filter(status=wanted)
         if youtube_id := filters.get("youtube_id"):
             videos = videos.filter(source=Video.Source.YOUTUBE, youtube_id=youtube_id)
-        project = query_filters(VideoProjectFilter, self.request).get("project")
+        project = filters.get("project")
         if project == "none":
             videos = videos.filter(project__isnull=True)
         elif project is not None:
@@ -120,7 +117,7 @@ class VideoListApi(generics.ListAPIView[Video]):
         return videos
 
     @extend_schema(
-        parameters=[VideoFilter, VideoProjectFilter],
+        parameters=[VideoFilter],
         responses={200: VideoOutput(many=True), **error_responses(400, 404)},
         summary="My videos",
     )
