@@ -3,14 +3,19 @@ create, rename, move things into, delete (to a trash) and restore; project share
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from reviews.shared import media_url
 from tests.factories import (
     ComparisonFactory,
     NoteFactory,
@@ -20,8 +25,11 @@ from tests.factories import (
     VideoFactory,
     VideoStackFactory,
 )
+from tests.videos.test_compare_pages import comparable_video, edited_visual
+from videos.compare.services import comparison_create
 from videos.models import Project, Video
 from videos.projects.services import projects_purge
+from videos.versions.services import version_add
 from workspaces.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +106,6 @@ def test_a_stack_moves_whole_and_a_new_version_joins_its_stacks_project(team: Wo
     assert set(Video.objects.filter(stack=stack).values_list("project_id", flat=True)) == {project.pk}
     assert client.get("/api/v1/stacks").json()["results"][0]["project"] == project.pk
 
-    from videos.versions.services import version_add
-
     v3 = VideoFactory(owner=editor, workspace=team, ready=True)
     version_add(previous=stack.versions.get(version=2), video=v3)
     v3.refresh_from_db()
@@ -171,10 +177,7 @@ def test_deleting_a_project_hides_its_contents_everywhere_and_restoring_brings_t
     assert client.get(f"/api/v1/comparisons/{comparison.pk}").status_code == 200
 
 
-def test_the_trash_is_purged_after_its_days_with_what_it_holds(team: Workspace, settings) -> None:  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    from django.utils import timezone
+def test_the_trash_is_purged_after_its_days_with_what_it_holds(team: Workspace) -> None:
 
     editor = member(team, Role.EDITOR)
     old = ProjectFactory(created_by=editor, workspace=team, deleted_at=timezone.now() - dt.timedelta(days=31))
@@ -204,7 +207,6 @@ def test_a_project_link_shows_its_videos_and_nothing_else(team: Workspace) -> No
 
     # The media URLs the page carries are for its video; one forged for a video outside the project
     # (a validly signed claim for this link) is refused.
-    from reviews.shared import media_url
 
     poster = re.search(r'/s/[^"]+/media/[^"]+/', video_page.content.decode())
     assert poster is not None
@@ -304,8 +306,6 @@ def test_an_editor_shares_a_project_from_its_page_and_revokes_the_link(team: Wor
 
 
 def test_the_library_costs_the_same_queries_however_many_projects_and_videos(team: Workspace) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     editor = member(team, Role.EDITOR)
     client = browser_in(editor, team)
@@ -337,3 +337,17 @@ def test_a_project_link_is_view_only_and_says_so(team: Workspace) -> None:
     turned_on = client.patch(f"/api/v1/share-links/{link_id}", {"permission": "comment"}, "application/json")
     assert turned_on.status_code == 400
     assert [row["id"] for row in client.get(url).json()] == [link_id]
+
+
+def test_a_new_comparison_is_filed_in_the_project_both_its_videos_are_in() -> None:
+
+    owner = UserFactory()
+    project = ProjectFactory(created_by=owner)
+    original = comparable_video(owner, "Original cut", project=project)
+    edited = comparable_video(owner, "Edited cut", edited_visual(), project=project)
+    elsewhere = comparable_video(owner, "Loose cut", edited_visual())
+
+    together, _ = comparison_create(user=owner, video_a=original, video_b=edited, alignment="none")
+    apart, _ = comparison_create(user=owner, video_a=original, video_b=elsewhere, alignment="none")
+    assert together.project_id == project.pk
+    assert apart.project_id is None
