@@ -239,6 +239,7 @@ def test_the_library_files_videos_in_projects_through_its_forms(team: Workspace)
     top_level = client.get(reverse("videos:library"), {"project": "none"}).content.decode()
     assert "Loose clip" in top_level and "Harbour cut" not in top_level
     everything = client.get(reverse("videos:library")).content.decode()
+    assert "Move to…" in everything and "New project" in everything
     assert re.search(r"Harbour ad</a>\s*<span class=\"muted\" data-project-count>1</span>", everything)
 
     # The project page; rename; delete to the trash and restore from Deleted projects.
@@ -254,7 +255,11 @@ def test_the_library_files_videos_in_projects_through_its_forms(team: Workspace)
 
     # A viewer gets the pages but no writes; another workspace's project is a 404.
     as_viewer = browser_in(viewer, team)
-    assert as_viewer.get(reverse("videos:project", args=[project.pk])).status_code == 200
+    viewers_page = as_viewer.get(reverse("videos:project", args=[project.pk]))
+    assert viewers_page.status_code == 200 and "Delete project" not in viewers_page.content.decode()
+    viewers_library = as_viewer.get(reverse("videos:library")).content.decode()
+    assert "Harbour ad v2" in viewers_library and "Move to…" not in viewers_library
+    assert "New project" not in viewers_library
     assert as_viewer.post(reverse("videos:project_create"), {"name": "Mine"}).status_code == 403
     assert as_viewer.post(reverse("videos:move", args=[cut.pk]), {"project": ""}).status_code == 403
     elsewhere = ProjectFactory(created_by=UserFactory())

@@ -17,6 +17,7 @@ from accounts.models import User
 from sage.errors import FieldInvalid
 from videos.models import Project
 from videos.presenters import VideoView
+from videos.projects.presenters import may_file
 from videos.projects.selectors import (
     project_comparisons,
     project_get_for_user,
@@ -82,6 +83,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         "comparisons": list(project_comparisons(user, project)),
         "rename_form": ProjectNameForm(initial={"name": project.name}, auto_id="rename_%s"),
         "trash_days": settings.PROJECT_TRASH_DAYS,
+        "may_file": may_file(user),
     }
     return render(request, "videos/project.html", context)
 
