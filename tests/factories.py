@@ -19,7 +19,7 @@ from devtools.comparisons import (
     REFINED_SUMMARY,
 )
 from videos.chunks import replace_chunks
-from videos.models import ClipEmbedding, TranscriptChunk, Video
+from videos.models import ClipEmbedding, Project, TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
 from workspaces.models import Membership, Role, Workspace
@@ -204,7 +204,7 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
         video, stack, comparison = kwargs.pop("video"), kwargs.pop("stack"), kwargs.pop("comparison")
         project = kwargs.pop("project")
         shared = next(row for row in (video, stack, comparison, project) if row is not None)
-        owner = shared.created_by if row_is_project(shared) else shared.owner
+        owner = shared.created_by if isinstance(shared, Project) else shared.owner
         act_in(owner, shared.workspace_id)  # made from the shared object's workspace, as its page does
         link, token = share_link_create(owner=owner, shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
@@ -238,15 +238,11 @@ class UploadFactory(factory.django.DjangoModelFactory):
     store = "local"
 
 
-def row_is_project(row: object) -> bool:
-    return type(row).__name__ == "Project"
-
-
 class ProjectFactory(factory.django.DjangoModelFactory):
     """A project (folder) in `workspace` (its maker's personal workspace unless given)."""
 
     class Meta:
-        model = "videos.Project"
+        model = Project
 
     created_by = factory.SubFactory(UserFactory)
     workspace = factory.LazyAttribute(lambda project: personal_workspace_of(project.created_by))

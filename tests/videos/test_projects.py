@@ -28,7 +28,7 @@ from tests.factories import (
 from tests.videos.test_compare_pages import comparable_video, edited_visual
 from videos.compare.services import comparison_create
 from videos.models import Project, Video
-from videos.projects.services import projects_purge
+from videos.projects.services import MoveRefused, projects_purge, video_move
 from videos.versions.services import version_add
 from workspaces.models import Membership, Role, Workspace
 
@@ -356,3 +356,12 @@ def test_a_new_comparison_is_filed_in_the_project_both_its_videos_are_in() -> No
     apart, _ = comparison_create(user=owner, video_a=original, video_b=elsewhere, alignment="none")
     assert together.project_id == project.pk
     assert apart.project_id is None
+
+
+def test_the_move_service_refuses_another_workspaces_project_itself(team: Workspace) -> None:
+    editor = member(team, Role.EDITOR)
+    cut = VideoFactory(owner=editor, workspace=team)
+    with pytest.raises(MoveRefused):
+        video_move(video=cut, project=ProjectFactory(created_by=editor))  # the editor's personal workspace
+    cut.refresh_from_db()
+    assert cut.project_id is None
