@@ -23,7 +23,8 @@ _MAX_ID_DIGITS = 18
 
 
 def notes_for_user(user: User) -> QuerySet[Note]:
-    return Note.objects.filter(workspace_id=acting_workspace_id(user))
+    # Notes on a video of a deleted project are out of sight with it (lists, export, the API).
+    return Note.objects.filter(workspace_id=acting_workspace_id(user), video__project__deleted_at__isnull=True)
 
 
 def note_get_for_user(user: User, pk: int | str) -> Note:

@@ -18,7 +18,8 @@ from reviews.services import NAME_MAX, share_link_create, share_link_revoke, sha
 from sage.api.errors import error_responses
 from sage.api.fields import FlagField, TextField
 from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, Project, Video, VideoStack
+from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
 
@@ -83,6 +84,7 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
             "comparison",
             "video",
             "stack",
+            "project",
             "permission",
             "show_owner_notes",
             "allow_status",
@@ -103,12 +105,12 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
         return share_link_state(link)
 
 
-def _list(request: Request, shared: Comparison | Video | VideoStack) -> Response:
+def _list(request: Request, shared: Comparison | Video | VideoStack | Project) -> Response:
     links = share_links_for_object(_user(request), shared)
     return Response(ShareLinkOutput(links, many=True, context={"request": request}).data)
 
 
-def _create(request: Request, shared: Comparison | Video | VideoStack) -> Response:
+def _create(request: Request, shared: Comparison | Video | VideoStack | Project) -> Response:
     given = ShareLinkCreateInput(data=request.data)
     given.is_valid(raise_exception=True)
     link, _ = share_link_create(owner=_user(request), shared=shared, **given.validated_data)
@@ -184,6 +186,33 @@ class StackShareLinksApi(APIView):
     )
     def post(self, request: Request, stack_id: int) -> Response:
         return _create(request, stack_get_for_user(_user(request), stack_id))
+
+
+_PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, description="The project's id.")
+
+
+class ProjectShareLinksApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_PROJECT_ID],
+        responses={200: ShareLinkOutput(many=True), **error_responses(404)},
+        summary="A project's share links",
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        return _list(request, project_get_for_user(_user(request), project_id))
+
+    @extend_schema(
+        parameters=[_PROJECT_ID],
+        request=ShareLinkCreateInput,
+        responses={201: ShareLinkOutput, **error_responses(400, 403, 404)},
+        summary="Share a project by link",
+        description="The link lists the project's videos (a stack's newest version) and opens each as a video's "
+        "link does, watching only: comments and review statuses go through links to one object. It reaches "
+        "nothing outside the project, and stops opening while the project is deleted.",
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        return _create(request, project_get_for_user(_user(request), project_id))
 
 
 class ShareLinkUpdateInput(serializers.Serializer[Any]):

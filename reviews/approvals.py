@@ -86,6 +86,8 @@ def status_target_of_link(link: ShareLink) -> Target:
         return Comparison.objects.get(pk=link.comparison_id)
     if link.video is not None:
         return link.video
+    if link.project_id is not None:
+        raise Http404("A project's link sets no review status.")
     assert link.stack is not None  # the check constraint: exactly one object
     newest, _ = stack_latest_pair(link.stack)
     return newest

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from videos.models import Comparison, ReviewStatus, Video, VideoStack
+from videos.models import Comparison, Project, ReviewStatus, Video, VideoStack
 
 
 class ShareLink(models.Model):
@@ -38,6 +38,8 @@ class ShareLink(models.Model):
     video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
     # A version stack: the link shows its newest version against the one before.
     stack = models.ForeignKey(VideoStack, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    # A project: the link opens each of its videos (a stack's newest version), and nothing else.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
     name = models.CharField(max_length=100)
     permission = models.CharField(max_length=10, choices=Permission.choices, default=Permission.VIEW)
     show_owner_notes = models.BooleanField(default=False)
@@ -58,9 +60,10 @@ class ShareLink(models.Model):
             models.CheckConstraint(
                 name="share_link_exactly_one_object",
                 condition=(
-                    Q(comparison__isnull=False, video__isnull=True, stack__isnull=True)
-                    | Q(comparison__isnull=True, video__isnull=False, stack__isnull=True)
-                    | Q(comparison__isnull=True, video__isnull=True, stack__isnull=False)
+                    Q(comparison__isnull=False, video__isnull=True, stack__isnull=True, project__isnull=True)
+                    | Q(comparison__isnull=True, video__isnull=False, stack__isnull=True, project__isnull=True)
+                    | Q(comparison__isnull=True, video__isnull=True, stack__isnull=False, project__isnull=True)
+                    | Q(comparison__isnull=True, video__isnull=True, stack__isnull=True, project__isnull=False)
                 ),
             ),
         ]
@@ -69,8 +72,8 @@ class ShareLink(models.Model):
         return self.name
 
     @property
-    def shared_object(self) -> Comparison | Video | VideoStack:
-        shared = self.comparison or self.video or self.stack
+    def shared_object(self) -> Comparison | Video | VideoStack | Project:
+        shared = self.comparison or self.video or self.stack or self.project
         assert shared is not None  # the check constraint
         return shared
 

@@ -20,7 +20,7 @@ from reviews.models import Comment, ShareLink
 from reviews.tokens import digests_match, token_digest
 from sage import ratelimit
 from sage.errors import ApplicationError, NotFound, TooManyRequests
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, Project, Video, VideoStack
 from videos.versions.selectors import stack_latest_pair
 from workspaces.current import acting_workspace_id
 
@@ -44,9 +44,11 @@ class PasswordAttemptsExceeded(TooManyRequests):
         return {"Retry-After": str(PASSWORD_WINDOW_S)}
 
 
-def share_links_for_object(user: User, shared: Comparison | Video | VideoStack) -> QuerySet[ShareLink]:
+def share_links_for_object(user: User, shared: Comparison | Video | VideoStack | Project) -> QuerySet[ShareLink]:
     """The workspace's links to `shared`, newest first (revoked ones too: what was stays visible)."""
     links = ShareLink.objects.filter(workspace_id=acting_workspace_id(user))
+    if isinstance(shared, Project):
+        return links.filter(project=shared)
     if isinstance(shared, Comparison):
         return links.filter(comparison=shared)
     if isinstance(shared, VideoStack):
@@ -80,6 +82,13 @@ def _password_checked(link: ShareLink, password: str, client: str) -> bool:
     return True
 
 
+def _in_deleted_project(link: ShareLink) -> bool:
+    """Whether the link's object is a deleted project or lives in one (then it is out of sight)."""
+    holder = link.comparison or link.video or link.stack
+    project = link.project if link.project is not None else (holder.project if holder is not None else None)
+    return project is not None and project.deleted_at is not None
+
+
 def share_link_resolve(
     token: str, password: str | None = None, *, client: str = "", unlocked: Collection[int] = ()
 ) -> ShareLink:
@@ -90,7 +99,7 @@ def share_link_resolve(
     ServiceUnavailable when they cannot be counted)."""
     offered = token_digest(token)
     link = (
-        ShareLink.objects.select_related("comparison", "video", "stack")
+        ShareLink.objects.select_related("comparison__project", "video__project", "stack__project", "project")
         .filter(token_digest=offered, revoked_at__isnull=True)
         .first()
     )
@@ -100,6 +109,8 @@ def share_link_resolve(
         raise NotFound("No such link.")
     if link.expires_at is not None and link.expires_at <= timezone.now():
         raise NotFound("No such link.")
+    if _in_deleted_project(link):
+        raise NotFound("No such link.")  # back when the project is restored
     if link.has_password and link.pk not in unlocked and not (password and _password_checked(link, password, client)):
         raise PasswordRequired()
     return link
@@ -128,6 +139,8 @@ def share_link_comment_target(link: ShareLink) -> Comparison | Video:
         return link.comparison
     if link.video is not None:
         return link.video
+    if link.project_id is not None:
+        raise NotFound("A project's link takes no comments.")
     assert link.stack is not None  # the check constraint
     newest, comparison = stack_latest_pair(link.stack)
     return comparison if comparison is not None else newest

@@ -17,7 +17,7 @@ from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Comparison, Project, Video, VideoStack
 from workspaces.current import acting_workspace_id
 
 NAME_MAX = 100
@@ -40,7 +40,7 @@ def _clean_name(name: str) -> str:
 def share_link_create(
     *,
     owner: User,
-    shared: Comparison | Video | VideoStack,
+    shared: Comparison | Video | VideoStack | Project,
     name: str,
     permission: str = ShareLink.Permission.VIEW,
     show_owner_notes: bool = False,
@@ -55,6 +55,8 @@ def share_link_create(
     name = _clean_name(name)
     if permission not in ShareLink.Permission.values:
         raise FieldInvalid("Choose view or comment.", field="permission")
+    if isinstance(shared, Project):
+        _check_project_link(permission, allow_status)
     if expires_at is not None and expires_at <= timezone.now():
         raise FieldInvalid("The expiry must be in the future.", field="expires_at")
     token = new_token()
@@ -64,6 +66,7 @@ def share_link_create(
         comparison=shared if isinstance(shared, Comparison) else None,
         video=shared if isinstance(shared, Video) else None,
         stack=shared if isinstance(shared, VideoStack) else None,
+        project=shared if isinstance(shared, Project) else None,
         name=name,
         permission=permission,
         show_owner_notes=show_owner_notes,
@@ -77,16 +80,35 @@ def share_link_create(
     return link, token
 
 
-def _shared_target(shared: Comparison | Video | VideoStack) -> Target:
+# A project's link lists many videos, and a guest's comment or status is kept on one object the
+# link names: until comments can say which video they are on, a project's guests watch.
+PROJECT_LINK_VIEW_ONLY = "A project's link is view only: share one video, stack or comparison to collect comments."
+
+
+def _check_project_link(permission: str, allow_status: bool) -> None:
+    if permission != ShareLink.Permission.VIEW:
+        raise FieldInvalid(PROJECT_LINK_VIEW_ONLY, field="permission")
+    if allow_status:
+        raise FieldInvalid(PROJECT_LINK_VIEW_ONLY, field="allow_status")
+
+
+def _shared_target(shared: Comparison | Video | VideoStack | Project) -> Target:
     if isinstance(shared, Comparison):
         return Target("comparison", shared.pk, shared.title)
     if isinstance(shared, Video):
         return Target("video", shared.pk, shared.label)
+    if isinstance(shared, Project):
+        return Target("project", shared.pk, shared.name)
     return Target("stack", shared.pk, shared.title)
 
 
 def _record_link(
-    link: ShareLink, shared: Comparison | Video | VideoStack, *, actor: User | None, workspace_id: int, created: bool
+    link: ShareLink,
+    shared: Comparison | Video | VideoStack | Project,
+    *,
+    actor: User | None,
+    workspace_id: int,
+    created: bool,
 ) -> None:
     target = _shared_target(shared)
     details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
@@ -115,6 +137,8 @@ def share_link_update(
     """Change what a link allows (the owner turns comments or setting the review status off or on)
     or its name. Open pages hear whether they may comment and set the status now (`link.updated`)."""
     changed: list[str] = []
+    if link.project_id is not None:
+        _check_project_link(permission or link.permission, link.allow_status if allow_status is None else allow_status)
     if permission is not None and permission != link.permission:
         if permission not in ShareLink.Permission.values:
             raise FieldInvalid("Choose view or comment.", field="permission")

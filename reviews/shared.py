@@ -1,7 +1,8 @@
 """What a share link shows, and the short-lived signed URLs its page's media come through.
 
-A link opens one object: a comparison, a video, or a version stack (whose newest version, against
-the one before when that comparison is made). `share_link_shown` says which comparison or video that
+A link opens one object: a comparison, a video, a version stack (whose newest version, against
+the one before when that comparison is made), or a project (a list of its videos, each opened on a
+page of its own: `share_link_shown(link, video_id)`). `share_link_shown` says which comparison or video that
 is now, and `share_link_videos` which videos the link may serve: nothing else of the owner's is
 reachable from it.
 
@@ -32,7 +33,7 @@ from sage.formatting import clock_tenths
 from videos.compare.views import PlayerMedia, SharedMode, comparison_context
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
-from videos.versions.selectors import stack_latest_pair
+from videos.versions.selectors import stack_latest_pair, without_older_versions
 from videos.views import player_context
 
 MediaKind = Literal["file", "poster", "sprite", "captions"]
@@ -44,8 +45,13 @@ SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
 # --- what a link shows --------------------------------------------------------------------------------
 
 
-def share_link_shown(link: ShareLink) -> Comparison | Video:
-    """The comparison or video the link's page shows now (Http404 for a stack with no version)."""
+def share_link_shown(link: ShareLink, video_id: int | None = None) -> Comparison | Video:
+    """The comparison or video the link's page shows now (Http404 for a stack with no version); for
+    a project's link, its video `video_id` (Http404 for any video outside the project)."""
+    if link.project_id is not None:
+        if video_id is None:
+            raise Http404("A project's link opens one of its videos at a time.")
+        return project_link_video(link, video_id)
     if link.comparison_id is not None:
         return Comparison.objects.select_related("video_a", "video_b", "owner").get(pk=link.comparison_id)
     if link.video is not None:
@@ -59,8 +65,29 @@ def shown_videos(shown: Comparison | Video) -> list[Video]:
     return [shown.video_a, shown.video_b] if isinstance(shown, Comparison) else [shown]
 
 
+def project_link_videos(link: ShareLink) -> list[Video]:
+    """What a project's link lists: the project's videos, each stack once as its newest version."""
+    assert link.project_id is not None
+    return list(without_older_versions(Video.objects.filter(project_id=link.project_id)).order_by("-created_at", "-pk"))
+
+
+def project_link_video(link: ShareLink, video_id: int) -> Video:
+    """A video in the link's project (any version of its stacks), or Http404: the link reaches
+    nothing else of the workspace. The project is live (share_link_resolve refuses a deleted one)."""
+    assert link.project_id is not None
+    video = Video.objects.filter(project_id=link.project_id, pk=video_id).first()
+    if video is None:
+        raise Http404("No such video in this project.")
+    return video
+
+
 def share_link_video(link: ShareLink, video_id: int) -> Video:
     """One of the videos the link shows now, or NotFound: a link never serves another video's media."""
+    if link.project_id is not None:
+        try:
+            return project_link_video(link, video_id)
+        except Http404:
+            raise NotFound("No such file.") from None
     for video in shown_videos(share_link_shown(link)):
         if video.pk == video_id:
             return video
@@ -114,10 +141,11 @@ def video_media_urls(token: str, link: ShareLink, video: Video) -> dict[str, str
     return {kind: media_url(token, link, video, kind) for kind, there in present.items() if there}
 
 
-def fresh_media(token: str, link: ShareLink) -> dict[str, Any]:
+def fresh_media(token: str, link: ShareLink, video_id: int | None = None) -> dict[str, Any]:
     """What static/js/reviews/shared_media.js swaps in before the page's URLs expire: per player
-    slot (`a` and `b` on a comparison, `video` on a video), its new URLs."""
-    shown = share_link_shown(link)
+    slot (`a` and `b` on a comparison, `video` on a video), its new URLs. A project's link: those of
+    its video `video_id`, the one the page shows."""
+    shown = share_link_shown(link, video_id)
     slots = {"a": shown.video_a, "b": shown.video_b} if isinstance(shown, Comparison) else {"video": shown}
     return {
         "expires_in": settings.SHARE_MEDIA_URL_SECONDS,
@@ -125,15 +153,19 @@ def fresh_media(token: str, link: ShareLink) -> dict[str, Any]:
     }
 
 
-def _media_script_config(token: str) -> dict[str, Any]:
-    return {"url": reverse("shared:media-json", args=[token]), "expires_in": settings.SHARE_MEDIA_URL_SECONDS}
+def _media_script_config(token: str, video_id: int | None = None) -> dict[str, Any]:
+    url = reverse("shared:media-json", args=[token]) + (f"?video={video_id}" if video_id is not None else "")
+    return {"url": url, "expires_in": settings.SHARE_MEDIA_URL_SECONDS}
 
 
 # --- the pages ------------------------------------------------------------------------------------
 
 
-def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any]:
-    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs)."""
+def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any] | None:
+    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs);
+    None for a project's link (its guests watch; comments go through links to one object)."""
+    if link.project_id is not None:
+        return None
     comparison = shown if isinstance(shown, Comparison) else None
     return {
         "mode": "guest",
@@ -148,7 +180,10 @@ def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video)
 
 def guest_status_panel(token: str, link: ShareLink) -> StatusPanel | None:
     """The review status card of a shared page: what the link's guests set (a stack's link: its newest
-    version, named in the heading, as the page shows a pair); None for a stack with no version left."""
+    version, named in the heading, as the page shows a pair); None for a stack with no version left,
+    and for a project's link (statuses are set through links to one object)."""
+    if link.project_id is not None:
+        return None
     try:
         target = status_target_of_link(link)
     except Http404:
@@ -222,6 +257,7 @@ class SharedNote:
 def shared_video_context(request: HttpRequest, token: str, link: ShareLink, video: Video) -> dict[str, Any]:
     """templates/reviews/shared_video.html: the player, the transcript, the owner's notes if chosen."""
     view = SharedVideoView(video=video, urls=video_media_urls(token, link, video))
+    in_project = link.project_id is not None
     notes = notes_for_video(link.owner, video) if link.show_owner_notes else []
     return {
         **player_context(request, video, view),
@@ -232,5 +268,29 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
         ],
         "comments_panel": guest_comments_panel(token, link, video),
         "status_panel": guest_status_panel(token, link),
-        "shared_media": _media_script_config(token),
+        "shared_media": _media_script_config(token, video.pk if in_project else None),
+        "project_page": reverse("shared:page", args=[token]) if in_project else "",
     }
+
+
+@dataclass(frozen=True)
+class SharedCard:
+    """One video on a project link's page: where it opens, and its poster through the link."""
+
+    video: Video
+    url: str
+    poster_src: str
+
+
+def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
+    """templates/reviews/shared_project.html: the project's videos, each opening on its own page."""
+    assert link.project is not None
+    cards = [
+        SharedCard(
+            video=video,
+            url=reverse("shared:project-video", args=[token, video.pk]),
+            poster_src=media_url(token, link, video, "poster") if video.poster_key else video.poster_url,
+        )
+        for video in project_link_videos(link)
+    ]
+    return {"project": link.project, "cards": cards}

@@ -32,6 +32,7 @@ from reviews.shared import (
     share_link_shown,
     share_link_video,
     shared_comparison_context,
+    shared_project_context,
     shared_video_context,
 )
 from sage.api.errors import error_body
@@ -43,7 +44,7 @@ from videos.captions import VTT_CONTENT_TYPE, webvtt
 from videos.compare.services import MAX_THRESHOLD
 from videos.compare.views import comparison_template
 from videos.media import content_type_for, serve_stored_file
-from videos.models import Comparison, ReviewStatus
+from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import transcript_lines
 
 SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
@@ -101,6 +102,8 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
         return _password_page(request, token, error=error)
     if request.method == "POST":
         return _shared(redirect("shared:page", token=token))
+    if link.project_id is not None:
+        return _shared(render(request, "reviews/shared_project.html", shared_project_context(token, link)))
     try:
         shown = share_link_shown(link)
     except Http404:
@@ -109,6 +112,22 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
         context = shared_comparison_context(request, token, link, shown)
         return _shared(render(request, comparison_template(shown), context))
     return _shared(render(request, "reviews/shared_video.html", shared_video_context(request, token, link, shown)))
+
+
+@require_safe
+def shared_project_video(request: HttpRequest, token: str, video_id: int) -> HttpResponseBase:
+    """One video of a project's link, shown as a video's link shows it; any other video is a 404."""
+    try:
+        link = _opened(request, token)
+        if link.project_id is None:
+            raise NotFound()
+        video = share_link_shown(link, video_id)
+    except PasswordRequired:
+        return _shared(redirect("shared:page", token=token))  # the project's page asks for it
+    except (ApplicationError, Http404):
+        return _not_found_page(request)
+    assert isinstance(video, Video)
+    return _shared(render(request, "reviews/shared_video.html", shared_video_context(request, token, link, video)))
 
 
 @require_safe
@@ -139,7 +158,8 @@ def shared_media_json(request: HttpRequest, token: str) -> HttpResponseBase:
     """Fresh signed media URLs for the page's players, asked before the ones it has expire."""
     try:
         link = _opened(request, token)
-        return _shared(JsonResponse(fresh_media(token, link)))
+        video_id = request.GET.get("video", "")
+        return _shared(JsonResponse(fresh_media(token, link, int(video_id) if video_id.isdigit() else None)))
     except ApplicationError as refusal:
         return _json_refusal(refusal)
     except Http404:

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("videos/<int:video_id>/links/", views.video_share_link_create, name="video-share-link-create"),
     path("stacks/<int:stack_id>/links/", views.stack_share_link_create, name="stack-share-link-create"),
+    path("projects/<int:project_id>/links/", views.project_share_link_create, name="project-share-link-create"),
     path("videos/<int:video_id>/review-status/", views.video_review_status_page, name="video-review-status"),
     path(
         "comparisons/<int:comparison_id>/review-status/",

@@ -21,7 +21,8 @@ from reviews.selectors import share_link_get_for_user
 from reviews.services import share_link_create, share_link_revoke
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, ReviewStatus, Video, VideoStack
+from videos.models import Comparison, Project, ReviewStatus, Video, VideoStack
+from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
 from workspaces.doors import workspace_roles
@@ -37,6 +38,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def _page_of(link: ShareLink) -> str:
+    if link.project_id is not None:
+        return reverse("videos:project", args=[link.project_id]) + PANEL_ANCHOR
     if link.comparison_id is not None:
         return reverse("compare:comparison", args=[link.comparison_id]) + PANEL_ANCHOR
     if link.stack is not None:
@@ -53,7 +56,9 @@ def _stack_page(stack: VideoStack) -> str:
     return reverse("videos:video", args=[newest.pk]) + PANEL_ANCHOR
 
 
-def _create_from_form(request: HttpRequest, shared: Comparison | Video | VideoStack, page: str) -> HttpResponse:
+def _create_from_form(
+    request: HttpRequest, shared: Comparison | Video | VideoStack | Project, page: str
+) -> HttpResponse:
     """The panel's form without JavaScript: make the link, say how it went on the page it came from."""
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
@@ -92,6 +97,13 @@ def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse
 def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse:
     stack = stack_get_for_user(_user(request), stack_id)
     return _create_from_form(request, stack, _stack_page(stack))
+
+
+@require_POST
+@login_required
+def project_share_link_create(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(_user(request), project_id)
+    return _create_from_form(request, project, reverse("videos:project", args=[project.pk]) + PANEL_ANCHOR)
 
 
 @require_POST

@@ -511,6 +511,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notes.tasks.reap_ai_notes",
         "schedule": crontab(minute="*/5"),
     },
+    "purge-trashed-projects": {
+        "task": "videos.tasks.purge_trashed_projects",
+        "schedule": crontab(hour=4, minute=37),
+    },
     "purge-trashed-conversations": {
         "task": "chat.tasks.purge_trashed_conversations",
         "schedule": crontab(hour=4, minute=23),
@@ -554,6 +558,12 @@ GUEST_DAILY_CHAT_MESSAGES = env_int("GUEST_DAILY_CHAT_MESSAGES", 5, minimum=0)
 # All guests at one client address (an IPv6 /64) together: a new guest id costs nothing, so without
 # this a script could mint one per question. Room for a household or an office sharing an address.
 GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS = env_int("GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS", 20, minimum=0)
+
+# --- projects ----------------------------------------------------------------------------------
+
+# Days a deleted project (and what is in it) stays restorable before the purge task deletes it for
+# good: as long as a deleted conversation by default, the one trash the site had before.
+PROJECT_TRASH_DAYS = env_int("PROJECT_TRASH_DAYS", 30, minimum=1)
 
 # --- reviews (share links, reviewers' comments) ------------------------------------------------
 

@@ -20,7 +20,7 @@ from devtools.comparisons import (
     REFINED_SUMMARY,
 )
 from videos.chunks import replace_chunks
-from videos.models import ClipEmbedding, TranscriptChunk, Video
+from videos.models import ClipEmbedding, Project, TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
 from workspaces.models import Membership, Role, Workspace
@@ -187,10 +187,13 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
         model = "reviews.ShareLink"
 
     class Params:
-        to_other = factory.LazyAttribute(lambda link: link.video is not None or link.stack is not None)
+        to_other = factory.LazyAttribute(
+            lambda link: link.video is not None or link.stack is not None or link.project is not None
+        )
 
     video = None
     stack = None
+    project = None
     comparison = factory.Maybe("to_other", yes_declaration=None, no_declaration=factory.SubFactory(ComparisonFactory))
     name = factory.Sequence(lambda n: f"Client {n}")
 
@@ -200,8 +203,10 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
         from workspaces.current import act_in
 
         video, stack, comparison = kwargs.pop("video"), kwargs.pop("stack"), kwargs.pop("comparison")
-        shared = next(row for row in (video, stack, comparison) if row is not None)
-        owner = shared.owner
+        project = kwargs.pop("project")
+        shared = next(row for row in (video, stack, comparison, project) if row is not None)
+        owner = shared.created_by if isinstance(shared, Project) else shared.owner
+        assert owner is not None  # a project's maker, while their account exists
         act_in(owner, shared.workspace_id)  # made from the shared object's workspace, as its page does
         link, token = share_link_create(owner=owner, shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
@@ -233,6 +238,17 @@ class UploadFactory(factory.django.DjangoModelFactory):
     part_size = 8 * 2**20
     part_count = factory.LazyAttribute(lambda upload: -(-upload.size // upload.part_size))
     store = "local"
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project (folder) in `workspace` (its maker's personal workspace unless given)."""
+
+    class Meta:
+        model = Project
+
+    created_by = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda project: personal_workspace_of(project.created_by))
+    name = factory.Sequence(lambda n: f"Project {n}")
 
 
 class VideoStackFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast, Mod
+from django.db.models.functions import Cast, Lower, Mod
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
@@ -31,6 +31,35 @@ class ReviewStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
+class Project(models.Model):
+    """A folder of a workspace's videos, version stacks and comparisons (issue 52). Deleting one is
+    soft (`deleted_at`): the project and everything in it leave lists, search and the API, intact,
+    until it is restored or, after PROJECT_TRASH_DAYS, purged with its contents."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = [Lower("name"), "pk"]
+        constraints = [
+            # Among live projects only: a deleted "Edits" leaves its name free, and restoring it
+            # while a new "Edits" lives is refused with a clear message rather than an error.
+            models.UniqueConstraint(
+                Lower("name"),
+                "workspace",
+                condition=Q(deleted_at__isnull=True),
+                name="one_live_project_name_per_workspace",
+            ),
+        ]
+        indexes = [models.Index(fields=["deleted_at"], name="project_trash")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class VideoStack(models.Model):
     """The versions of one asset — v1, v2, … of a cut — each an uploaded Video (`Video.stack`).
 
@@ -43,6 +72,8 @@ class VideoStack(models.Model):
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+    # Its project (None: the workspace's top level); its versions are always in the same one.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="stacks")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -119,6 +150,8 @@ class Video(models.Model):
     stack = models.ForeignKey(VideoStack, null=True, blank=True, on_delete=models.SET_NULL, related_name="versions")
     version = models.PositiveIntegerField(null=True, blank=True)
     review_status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.IN_PROGRESS)
+    # Its project (None: the workspace's top level); a version is in its stack's.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -466,6 +499,8 @@ class Comparison(models.Model):
     # `segments` once derived.
     findings = models.JSONField(default=list, blank=True)
     review_status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.IN_PROGRESS)
+    # Its project (None: the workspace's top level).
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="comparisons")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -47,10 +47,15 @@ from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
 from workspaces.current import acting_workspace_id
 
+# What lives in a deleted project is out of sight (lists, search, the API) until it is restored:
+# true for a row with no project too (the join is a LEFT JOIN, its deleted_at NULL).
+NOT_IN_DELETED_PROJECT = Q(project__deleted_at__isnull=True)
+
 
 def videos_for_user(user: User) -> QuerySet[Video]:
-    """The videos of the workspace `user` acts in (workspaces.current): theirs and their team's."""
-    return Video.objects.filter(workspace_id=acting_workspace_id(user))
+    """The videos of the workspace `user` acts in (workspaces.current): theirs and their team's,
+    but not those of a deleted project."""
+    return Video.objects.filter(NOT_IN_DELETED_PROJECT, workspace_id=acting_workspace_id(user))
 
 
 def video_get_for_user(user: User, pk: int | str) -> Video:
@@ -68,7 +73,11 @@ SHARED_SAMPLE = Q(owner__is_sample_owner=True)
 def video_get_to_view(user: User, pk: int | str) -> Video:
     """My video, or one of the shared sample's, to look at (pages, files, pictures): never to change."""
     try:
-        return Video.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE).get(pk=int(pk))
+        return (
+            Video.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE)
+            .filter(NOT_IN_DELETED_PROJECT)
+            .get(pk=int(pk))
+        )
     except (Video.DoesNotExist, ValueError, TypeError):
         raise Http404("No such video.") from None
 

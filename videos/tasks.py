@@ -22,6 +22,7 @@ from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
+from videos.projects.services import projects_purge
 from videos.screen_text.stage import screen_text_read
 from videos.services import video_take_over_lost_run, videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
@@ -161,3 +162,10 @@ def _take_over_lapsed_videos_at_start(sender: object = None, **kwargs: object) -
 def abort_idle_uploads() -> int:
     """Hourly: abort uploads that received no part for a day, freeing their storage."""
     return uploads_abort_idle()
+
+
+@shared_task
+def purge_trashed_projects() -> int:
+    """Daily: projects in the trash for more than PROJECT_TRASH_DAYS are deleted for good, with
+    what they hold."""
+    return projects_purge()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from videos import captions, media, views
+from videos.projects import views as project_views
 from videos.versions import views as version_views
 
 app_name = "videos"
@@ -13,6 +14,13 @@ urlpatterns = [
     path("<int:video_id>/cancel/", views.video_cancel_view, name="cancel"),
     path("<int:video_id>/retry/", views.video_retry_view, name="retry"),
     path("<int:video_id>/delete/", views.video_delete_view, name="delete"),
+    path("<int:video_id>/move/", project_views.video_move_view, name="move"),
+    path("projects/new/", project_views.project_create_view, name="project_create"),
+    path("projects/deleted/", project_views.deleted_projects_page, name="deleted_projects"),
+    path("projects/<int:project_id>/", project_views.project_page, name="project"),
+    path("projects/<int:project_id>/rename/", project_views.project_rename_view, name="project_rename"),
+    path("projects/<int:project_id>/delete/", project_views.project_delete_view, name="project_delete"),
+    path("projects/<int:project_id>/restore/", project_views.project_restore_view, name="project_restore"),
     path("<int:video_id>/since-first/", version_views.compare_with_first_view, name="compare_with_first"),
     path("<int:video_id>/file", media.video_file, name="file"),
     path("<int:video_id>/poster.jpg", media.video_poster, name="poster"),

@@ -10,7 +10,7 @@ price and the balance, and adds a YouTube link posted without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from django import forms
 from django.conf import settings
@@ -44,6 +44,9 @@ from videos.presenters import (
     start_time,
     youtube_embed_url,
 )
+from videos.projects.presenters import project_sidebar
+from videos.projects.selectors import project_get_for_user
+from videos.projects.views import ProjectNameForm
 from videos.screen_text.selectors import screen_lines_for_video
 from videos.screen_text.state import FAILED_MESSAGE as SCREEN_TEXT_FAILED_MESSAGE
 from videos.screen_text.state import SCREEN_TEXT, screen_text_state
@@ -58,7 +61,7 @@ from videos.services import video_add_youtube, video_cancel, video_delete, video
 from videos.timed_text import words_from_json
 from videos.uploads.services import storage_used_bytes
 from videos.versions.presenters import new_version_of, version_panel
-from videos.versions.selectors import library_videos
+from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
 
 
@@ -200,6 +203,8 @@ def compare_two_page(request: HttpRequest) -> HttpResponse:
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Title", widget=forms.SearchInput)
     status = forms.ChoiceField(required=False, choices=[("", "All"), *Video.Status.choices], label="Status")
+    # A project's id, or NO_PROJECT; kept by the filters' form while the sidebar chooses it.
+    project = forms.RegexField(regex=r"^([0-9]{1,18}|none)$", required=False, widget=forms.HiddenInput)
 
 
 class SearchForm(forms.Form):
@@ -226,7 +231,12 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
-    videos = library_videos(_user(request), title_words=title_words, status=status)
+    user = _user(request)
+    wanted = form.cleaned_data.get("project", "")
+    # Another workspace's project is a 404, as its page would be.
+    project = project_get_for_user(user, wanted) if wanted and wanted != NO_PROJECT else None
+    in_project: int | Literal["none"] | None = project.pk if project is not None else (NO_PROJECT if wanted else None)
+    videos = library_videos(user, title_words=title_words, status=status, project=in_project)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -234,6 +244,10 @@ def library_page(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cards": [VideoView(video) for video in page],
         "live_labels": LIVE_LABELS,
+        **project_sidebar(user, chosen=in_project),
+        "project": project,
+        "new_project_form": ProjectNameForm(auto_id="new_project_%s"),
+        "here": request.get_full_path(),
     }
     return render(request, "videos/library.html", context)
 

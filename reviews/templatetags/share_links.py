@@ -18,7 +18,7 @@ from reviews.forms import ShareLinkForm
 from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_links_for_object
-from videos.models import Comparison, Video
+from videos.models import Comparison, Project, Video
 
 register = template.Library()
 
@@ -52,7 +52,7 @@ def _rows(request: HttpRequest, links: Iterable[ShareLink], scope: str = "") -> 
 
 
 @register.inclusion_tag("reviews/partials/share_links.html", takes_context=True)
-def share_links_panel(context: template.Context, shared: Comparison | Video) -> dict[str, Any]:
+def share_links_panel(context: template.Context, shared: Comparison | Video | Project) -> dict[str, Any]:
     """The panel for a comparison or a video; a video that is a version may also be shared as its
     stack (the link then follows the newest version against the one before)."""
     request = context["request"]
@@ -64,6 +64,14 @@ def share_links_panel(context: template.Context, shared: Comparison | Video) -> 
         "form": ShareLinkForm(auto_id="share_%s"),
         "revoke_api_url": reverse("api-share-link-revoke", args=[0]),
     }
+    if isinstance(shared, Project):
+        return {
+            **panel,
+            "noun": "project's videos",
+            "rows": _rows(request, share_links_for_object(user, shared)),
+            "create_url": reverse("reviews:project-share-link-create", args=[shared.pk]),
+            "api_url": reverse("api-project-share-links", args=[shared.pk]),
+        }
     if isinstance(shared, Comparison):
         return {
             **panel,

@@ -16,6 +16,7 @@ from videos.api import screen_text as screen_text_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
 from videos.api import videos as videos_api
+from videos.projects import api as projects_api
 from videos.versions import api as versions_api
 from workspaces import api as workspaces_api
 
@@ -63,6 +64,7 @@ urlpatterns = [
     path("videos/youtube", videos_api.VideoYouTubeApi.as_view(), name="api-videos-youtube"),
     path("videos/<int:video_id>", videos_api.VideoDetailApi.as_view(), name="api-video-detail"),
     path("videos/<int:video_id>/cancel", videos_api.VideoCancelApi.as_view(), name="api-video-cancel"),
+    path("videos/<int:video_id>/move", projects_api.VideoMoveApi.as_view(), name="api-video-move"),
     path("videos/<int:video_id>/retry", videos_api.VideoRetryApi.as_view(), name="api-video-retry"),
     path("videos/<int:video_id>/transcript", transcripts_api.TranscriptApi.as_view(), name="api-video-transcript"),
     path("videos/<int:video_id>/subtitles", transcripts_api.SubtitlesApi.as_view(), name="api-video-subtitles"),
@@ -100,6 +102,16 @@ urlpatterns = [
     path("videos/<int:video_id>/share-links", reviews_api.VideoShareLinksApi.as_view(), name="api-video-share-links"),
     path("stacks", versions_api.StackListApi.as_view(), name="api-stacks"),
     path("stacks/<int:stack_id>", versions_api.StackDetailApi.as_view(), name="api-stack-detail"),
+    path("stacks/<int:stack_id>/move", projects_api.StackMoveApi.as_view(), name="api-stack-move"),
+    path("projects", projects_api.ProjectListApi.as_view(), name="api-projects"),
+    path("projects/<int:project_id>", projects_api.ProjectDetailApi.as_view(), name="api-project-detail"),
+    path("projects/<int:project_id>/restore", projects_api.ProjectRestoreApi.as_view(), name="api-project-restore"),
+    path(
+        "projects/<int:project_id>/share-links",
+        reviews_api.ProjectShareLinksApi.as_view(),
+        name="api-project-share-links",
+    ),
+    path("comparisons/<int:comparison_id>/move", projects_api.ComparisonMoveApi.as_view(), name="api-comparison-move"),
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
     path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),

@@ -18,7 +18,7 @@ from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from sage.api.query import choice_filter, query_filters, text_filter
 from sage.errors import Conflict
-from videos.models import Video
+from videos.models import Project, Video
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YOUTUBE_REF_PATTERN, YouTubeError, parse_youtube_id
@@ -38,13 +38,18 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         read_only=True, allow_null=True, help_text="The version stack it is a version of (null: none)."
     )
     version = serializers.IntegerField(read_only=True, allow_null=True, help_text="Its version number in the stack.")
+    project = serializers.PrimaryKeyRelatedField[Project](
+        read_only=True,
+        allow_null=True,
+        help_text="The project it is in (null: none, the workspace's top level). See `…/move`.",
+    )
 
     class Meta:
         model = Video
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
             "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
-            "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status",
+            "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status", "project",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -84,6 +89,12 @@ class VideoFilter(serializers.Serializer[Any]):
         "finds it.",
         error_messages={"invalid": "A YouTube video id is 11 characters: letters, digits, - and _."},
     )
+    project = serializers.RegexField(
+        r"^([0-9]{1,18}|none)$",
+        required=False,
+        help_text="Only the videos in this project (its id), or `none`: those in no project.",
+        error_messages={"invalid": "A project's id, or none."},
+    )
 
 
 class VideoListApi(generics.ListAPIView[Video]):
@@ -98,6 +109,11 @@ class VideoListApi(generics.ListAPIView[Video]):
             videos = videos.filter(status=wanted)
         if youtube_id := filters.get("youtube_id"):
             videos = videos.filter(source=Video.Source.YOUTUBE, youtube_id=youtube_id)
+        project = filters.get("project")
+        if project == "none":
+            videos = videos.filter(project__isnull=True)
+        elif project is not None:
+            videos = videos.filter(project_id=int(project))  # another workspace's: nothing, as it holds none here
         return videos
 
     @extend_schema(

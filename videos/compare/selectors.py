@@ -10,9 +10,18 @@ from videos.models import Comparison, Video
 from videos.selectors import SHARED_SAMPLE, videos_for_user
 from workspaces.current import acting_workspace_id
 
+# A comparison is out of sight with its project, and with either video's (it would show them).
+VISIBLE = (
+    Q(project__deleted_at__isnull=True)
+    & Q(video_a__project__deleted_at__isnull=True)
+    & Q(video_b__project__deleted_at__isnull=True)
+)
+
 
 def comparisons_for_user(user: User) -> QuerySet[Comparison]:
-    return Comparison.objects.filter(workspace_id=acting_workspace_id(user)).select_related("video_a", "video_b")
+    return Comparison.objects.filter(VISIBLE, workspace_id=acting_workspace_id(user)).select_related(
+        "video_a", "video_b"
+    )
 
 
 def comparison_get_for_user(user: User, pk: int | str) -> Comparison:
@@ -28,6 +37,7 @@ def comparison_get_to_view(user: User, pk: int | str) -> Comparison:
     try:
         return (
             Comparison.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE)
+            .filter(VISIBLE)
             .select_related("video_a", "video_b")
             .get(pk=int(pk))
         )

@@ -113,12 +113,18 @@ def comparison_create(
         # current scale), and made like an older engine's row (videos.compare.recompute); its page
         # says so meanwhile.
         kept = DEFAULT_CHANGE_THRESHOLD if threshold is None else threshold
-        comparison = Comparison(**settings_key, owner=user, engine=UNMADE_ENGINE, threshold=kept)
+        comparison = Comparison(
+            **settings_key,
+            owner=user,
+            engine=UNMADE_ENGINE,
+            threshold=kept,
+            project_id=_common_project(video_a, video_b),
+        )
         comparison, created = _save_new(comparison, settings_key, user=user, summarize=False)
         if created:
             RECOMPUTE_COMPARISON.delay_on_commit(comparison.pk)
         return comparison, created
-    comparison = Comparison(**settings_key, owner=user, threshold=0.0)
+    comparison = Comparison(**settings_key, owner=user, threshold=0.0, project_id=_common_project(video_a, video_b))
     refined = _refined(
         video_a, video_b, fingerprints[0], fingerprints[1], alignment, threshold, inline=INLINE_VERIFY_SECONDS
     )
@@ -127,6 +133,12 @@ def comparison_create(
     if created and not comparison.verified:
         _request_verification(comparison)
     return comparison, created
+
+
+def _common_project(video_a: Video, video_b: Video) -> int | None:
+    """Where a new comparison is filed: the project both videos are in (two versions of a stack,
+    two cuts of one job), else the workspace's top level, until someone moves it."""
+    return video_a.project_id if video_a.project_id == video_b.project_id else None
 
 
 def _save_new(

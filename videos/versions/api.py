@@ -32,7 +32,7 @@ class StackOutput(serializers.ModelSerializer[VideoStack]):
 
     class Meta:
         model = VideoStack
-        fields = ["id", "title", "created_at", "version_count", "newest_version"]
+        fields = ["id", "title", "created_at", "version_count", "newest_version", "project"]
         read_only_fields = fields
 
 

@@ -7,7 +7,7 @@ deleted or failed version is skipped the same way by both."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Final
+from typing import Final, Literal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -24,7 +24,7 @@ NEIGHBOUR_ALIGNMENT: Final = "cuts"
 
 
 def stacks_for_user(user: User) -> QuerySet[VideoStack]:
-    return VideoStack.objects.filter(workspace_id=acting_workspace_id(user))
+    return VideoStack.objects.filter(project__deleted_at__isnull=True, workspace_id=acting_workspace_id(user))
 
 
 def stack_get_for_user(user: User, pk: int | str) -> VideoStack:
@@ -132,10 +132,22 @@ def without_older_versions(videos: QuerySet[Video], *, matching: Q | None = None
     )
 
 
-def library_videos(user: User, *, title_words: str = "", status: str = "") -> QuerySet[Video]:
+# `library_videos(project=NO_PROJECT)`: only the videos at the workspace's top level.
+NO_PROJECT: Final = "none"
+
+
+def library_videos(
+    user: User, *, title_words: str = "", status: str = "", project: int | Literal["none"] | None = None
+) -> QuerySet[Video]:
     """The library's videos, newest first: each stack once, filtered within the stack (by words of
-    the title, by status) so a stack shows through its newest version that matches."""
+    the title, by status) so a stack shows through its newest version that matches. `project`: a
+    project's id, NO_PROJECT, or None for all."""
     matching = Q(title__icontains=title_words) if title_words else Q()
     if status:
         matching &= Q(status=status)
-    return without_older_versions(videos_for_user(user), matching=matching).order_by("-created_at", "-pk")
+    videos = videos_for_user(user)
+    if project == NO_PROJECT:
+        videos = videos.filter(project__isnull=True)
+    elif project is not None:
+        videos = videos.filter(project_id=project)
+    return without_older_versions(videos, matching=matching).order_by("-created_at", "-pk")

@@ -51,15 +51,19 @@ def version_add(*, previous: Video, video: Video) -> Video:
         locked = Video.objects.select_for_update().get(pk=previous.pk)
         if locked.stack_id is None:
             stack = VideoStack.objects.create(
-                owner_id=locked.owner_id, workspace_id=locked.workspace_id, title=locked.title
+                owner_id=locked.owner_id,
+                workspace_id=locked.workspace_id,
+                title=locked.title,
+                project_id=locked.project_id,  # the stack starts where its first version was
             )
             Video.objects.filter(pk=locked.pk).update(stack=stack, version=1)
         stack_id = Video.objects.values_list("stack_id", flat=True).get(pk=locked.pk)
         stack = VideoStack.objects.select_for_update().get(pk=stack_id)
         highest = Video.objects.filter(stack=stack).aggregate(highest=Max("version"))["highest"] or 0
-        Video.objects.filter(pk=video.pk).update(stack=stack, version=highest + 1)
-    previous.refresh_from_db(fields=["stack", "version"])
-    video.refresh_from_db(fields=["stack", "version"])
+        # A version lives in its stack's project, wherever it was uploaded from.
+        Video.objects.filter(pk=video.pk).update(stack=stack, version=highest + 1, project_id=stack.project_id)
+    previous.refresh_from_db(fields=["stack", "version", "project"])
+    video.refresh_from_db(fields=["stack", "version", "project"])
     return video
 
 

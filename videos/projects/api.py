@@ -1,0 +1,231 @@
+"""`/api/v1/projects…`: a workspace's projects (list, create, rename, delete to the trash, restore)
+and moving a video, a stack or a comparison into one (`…/move`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from sage.api.errors import error_responses
+from sage.api.fields import TextField
+from sage.api.query import query_filters
+from videos.compare.selectors import comparison_get_for_user
+from videos.models import Project
+from videos.projects.selectors import (
+    project_get_for_user,
+    projects_for_user,
+    projects_with_counts,
+    with_video_counts,
+)
+from videos.projects.services import (
+    comparison_move,
+    project_create,
+    project_delete,
+    project_rename,
+    project_restore,
+    stack_move,
+    video_move,
+)
+from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user
+from workspaces.current import acting_workspace_id
+
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+_PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, description="The project's id.")
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class ProjectOutput(serializers.ModelSerializer[Project]):
+    video_count = serializers.IntegerField(read_only=True, help_text="Library entries in it (a stack counts once).")
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "created_at", "created_by", "deleted_at", "video_count"]
+        read_only_fields = fields
+
+
+class ProjectInput(serializers.Serializer[Any]):
+    name = TextField(max_length=100, name=True, help_text="Unique among the workspace's projects (case aside).")
+
+
+class ProjectRenameInput(serializers.Serializer[Any]):
+    name = TextField(
+        required=False, max_length=100, name=True, help_text="The new name (absent: unchanged). Unique, case aside."
+    )
+
+
+def _output(project: Project) -> dict[str, Any]:
+    """The project as the API shows it, with its count (one query: what a single answer costs)."""
+    return dict(ProjectOutput(with_video_counts(Project.objects.filter(pk=project.pk)).get()).data)
+
+
+class ProjectFilter(serializers.Serializer[Any]):
+    deleted = serializers.BooleanField(required=False, help_text="true: list the trash (restorable) instead.")
+
+
+class ProjectListApi(generics.ListAPIView[Project]):
+    serializer_class = ProjectOutput
+    token_scopes = {"POST": WRITE}
+
+    def get_queryset(self) -> QuerySet[Project]:
+        filters = query_filters(ProjectFilter, self.request)
+        if filters.get("deleted"):
+            return with_video_counts(projects_for_user(_user(self.request), deleted=True)).order_by("-deleted_at", "pk")
+        return projects_with_counts(_user(self.request))
+
+    @extend_schema(
+        parameters=[ProjectFilter],
+        responses={200: ProjectOutput(many=True), **error_responses(400, 404)},
+        summary="The workspace's projects",
+        description="Live projects by name, each with its `video_count`; `?deleted=true`: the trash.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ProjectInput,
+        responses={201: ProjectOutput, **error_responses(400, 403)},
+        summary="Create a project",
+    )
+    def post(self, request: Request) -> Response:
+        given = ProjectInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = _user(request)
+        project = project_create(user=user, workspace_id=acting_workspace_id(user), name=given.validated_data["name"])
+        return Response(_output(project), status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(APIView):
+    token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
+
+    @extend_schema(
+        parameters=[_PROJECT_ID], responses={200: ProjectOutput, **error_responses(404)}, summary="A project"
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(_output(project_get_for_user(_user(request), project_id)))
+
+    @extend_schema(
+        parameters=[_PROJECT_ID],
+        request=ProjectRenameInput,
+        responses={200: ProjectOutput, **error_responses(400, 403, 404)},
+        summary="Rename a project",
+    )
+    def patch(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(_user(request), project_id)
+        given = ProjectRenameInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        if "name" in given.validated_data:
+            project = project_rename(project=project, name=given.validated_data["name"])
+        return Response(_output(project))
+
+    @extend_schema(
+        parameters=[_PROJECT_ID],
+        responses={204: None, **error_responses(403, 404)},
+        summary="Delete a project (to the trash)",
+        description="The project and everything in it (videos, stacks, comparisons) leave lists, search and the "
+        "API, untouched, and its share links stop opening, until it is restored (`…/restore`). After "
+        "PROJECT_TRASH_DAYS (30 by default) it is deleted for good with its contents.",
+    )
+    def delete(self, request: Request, project_id: int) -> Response:
+        project_delete(project=project_get_for_user(_user(request), project_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectRestoreApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_PROJECT_ID],
+        request=None,
+        responses={200: ProjectOutput, **error_responses(400, 403, 404)},
+        summary="Take a project out of the trash",
+        description="Everything in it comes back. Refused (400, on `name`) while another live project has its name.",
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(_user(request), project_id, deleted=True)
+        return Response(_output(project_restore(project=project)))
+
+
+class MoveInput(serializers.Serializer[Any]):
+    project = serializers.IntegerField(
+        allow_null=True, help_text="The project to move into (null: out of any project, to the workspace's top level)."
+    )
+
+
+class MoveOutput(serializers.Serializer[Any]):
+    project = serializers.IntegerField(allow_null=True, help_text="Where it is now.")
+
+
+def _destination(request: Request) -> Project | None:
+    given = MoveInput(data=request.data)
+    given.is_valid(raise_exception=True)
+    project_id = given.validated_data["project"]
+    # Another workspace's (or a deleted) project is "no such project" here too: a 404.
+    return None if project_id is None else project_get_for_user(_user(request), project_id)
+
+
+def _moved(project: Project | None) -> Response:
+    return Response(MoveOutput({"project": project.pk if project is not None else None}).data)
+
+
+_MOVE_RESPONSES = {200: MoveOutput, **error_responses(400, 403, 404)}
+
+
+class VideoMoveApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")],
+        request=MoveInput,
+        responses=_MOVE_RESPONSES,
+        summary="Move a video into a project",
+        description="A version moves with its whole stack: a stack's versions are always in one project.",
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_get_for_user(_user(request), video_id)
+        project = _destination(request)
+        video_move(video=video, project=project)
+        return _moved(project)
+
+
+class StackMoveApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The version stack's id.")],
+        request=MoveInput,
+        responses=_MOVE_RESPONSES,
+        summary="Move a version stack (all its versions) into a project",
+    )
+    def post(self, request: Request, stack_id: int) -> Response:
+        stack = stack_get_for_user(_user(request), stack_id)
+        project = _destination(request)
+        stack_move(stack=stack, project=project)
+        return _moved(project)
+
+
+class ComparisonMoveApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")],
+        request=MoveInput,
+        responses=_MOVE_RESPONSES,
+        summary="Move a comparison into a project",
+    )
+    def post(self, request: Request, comparison_id: int) -> Response:
+        comparison = comparison_get_for_user(_user(request), comparison_id)
+        project = _destination(request)
+        comparison_move(comparison=comparison, project=project)
+        return _moved(project)

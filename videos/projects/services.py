@@ -1,0 +1,152 @@
+"""Writes for projects: create, rename, move things in and out, delete (to the trash), restore, purge.
+
+A stack's versions always live in the stack's project: moving a version moves its stack, and a
+new version takes its stack's project (videos.versions.services.version_add)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from sage.errors import FieldInvalid
+from sage.realtime import push_to_workspace
+from videos.models import Comparison, Project, Video, VideoStack
+from videos.services import video_delete
+
+
+class ProjectNameTaken(FieldInvalid):
+    """Another live project of the workspace has this name (case aside)."""
+
+
+class MoveRefused(FieldInvalid):
+    """The destination is not a live project of the object's own workspace."""
+
+
+def _check_name_free(*, workspace_id: int, name: str, exclude_pk: int | None = None, restoring: bool = False) -> None:
+    taken = Project.objects.filter(workspace_id=workspace_id, deleted_at__isnull=True).annotate(lower=Lower("name"))
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.filter(lower=name.lower()).exists():
+        raise ProjectNameTaken(_taken_message(name, restoring=restoring), field="name")
+
+
+def _taken_message(name: str, *, restoring: bool = False) -> str:
+    then = ": rename that one before restoring this." if restoring else "."
+    return f"There is already a project named “{name}” in this workspace{then}"
+
+
+def project_create(*, user: User, workspace_id: int, name: str) -> Project:
+    """A new project in `workspace_id` (the caller's acting workspace, checked by its door)."""
+    name = name.strip()
+    _check_name_free(workspace_id=workspace_id, name=name)
+    try:
+        with transaction.atomic():
+            project = Project.objects.create(workspace_id=workspace_id, name=name, created_by=user)
+    except IntegrityError:  # made at the same moment by someone else: the unique index decided
+        raise ProjectNameTaken(_taken_message(name), field="name") from None
+    _push(project, "created")
+    return project
+
+
+def project_rename(*, project: Project, name: str) -> Project:
+    name = name.strip()
+    _check_name_free(workspace_id=project.workspace_id, name=name, exclude_pk=project.pk)
+    try:
+        with transaction.atomic():
+            Project.objects.filter(pk=project.pk).update(name=name)
+    except IntegrityError:
+        raise ProjectNameTaken(_taken_message(name), field="name") from None
+    project.name = name
+    _push(project, "renamed")
+    return project
+
+
+def project_delete(*, project: Project) -> Project:
+    """Move the project to the trash: it and its contents leave every list, search and the API,
+    untouched, until restored or purged after PROJECT_TRASH_DAYS. Its share links stop opening
+    (reviews.shared reads only live projects)."""
+    if project.deleted_at is None:
+        project.deleted_at = timezone.now()
+        Project.objects.filter(pk=project.pk, deleted_at__isnull=True).update(deleted_at=project.deleted_at)
+        _push(project, "deleted")
+    return project
+
+
+def project_restore(*, project: Project) -> Project:
+    """Bring the project back with everything in it; refused while a live project has its name."""
+    if project.deleted_at is not None:
+        _check_name_free(workspace_id=project.workspace_id, name=project.name, exclude_pk=project.pk, restoring=True)
+        try:
+            with transaction.atomic():
+                Project.objects.filter(pk=project.pk).update(deleted_at=None)
+        except IntegrityError:
+            raise ProjectNameTaken(_taken_message(project.name, restoring=True), field="name") from None
+        project.deleted_at = None
+        _push(project, "restored")
+    return project
+
+
+def projects_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete for good the projects in the trash for more than PROJECT_TRASH_DAYS, with their
+    videos (files included, as deleting a video does), stacks and comparisons. Returns how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.PROJECT_TRASH_DAYS)
+    purged = 0
+    for project in Project.objects.filter(deleted_at__lt=cutoff):
+        for video in Video.objects.filter(project=project):
+            video_delete(video=video)
+        with transaction.atomic():
+            Comparison.objects.filter(project=project).delete()
+            VideoStack.objects.filter(project=project).delete()
+            purged += Project.objects.filter(pk=project.pk, deleted_at__lt=cutoff).delete()[0] > 0
+    return purged
+
+
+def _check_destination(workspace_id: int, project: Project | None) -> None:
+    if project is not None and (project.workspace_id != workspace_id or project.deleted_at is not None):
+        # Never across workspaces: the contents would leave their members (and their wallet).
+        raise MoveRefused("No such project in this workspace.", field="project")
+
+
+def video_move(*, video: Video, project: Project | None) -> None:
+    """Move a video into `project` (None: the top level). A version moves with its whole stack."""
+    _check_destination(video.workspace_id, project)
+    if video.stack_id is not None:
+        stack = VideoStack.objects.get(pk=video.stack_id)
+        stack_move(stack=stack, project=project)
+    else:
+        Video.objects.filter(pk=video.pk).update(project=project)
+    video.project = project
+    _push_moved("video", video.pk, video.workspace_id, project)
+
+
+def stack_move(*, stack: VideoStack, project: Project | None) -> None:
+    """Move a stack and all its versions into `project` (None: the top level), together."""
+    _check_destination(stack.workspace_id, project)
+    with transaction.atomic():
+        VideoStack.objects.filter(pk=stack.pk).update(project=project)
+        Video.objects.filter(stack=stack).update(project=project)
+    stack.project = project
+    _push_moved("stack", stack.pk, stack.workspace_id, project)
+
+
+def comparison_move(*, comparison: Comparison, project: Project | None) -> None:
+    _check_destination(comparison.workspace_id, project)
+    Comparison.objects.filter(pk=comparison.pk).update(project=project)
+    comparison.project = project
+    _push_moved("comparison", comparison.pk, comparison.workspace_id, project)
+
+
+def _push(project: Project, change: str) -> None:
+    """Members' pages in the workspace hear of it (the library's project list)."""
+    push_to_workspace(project.workspace_id, "project", {"id": project.pk, "name": project.name, "change": change})
+
+
+def _push_moved(kind: str, pk: int, workspace_id: int, project: Project | None) -> None:
+    push_to_workspace(
+        workspace_id, "project", {"change": "moved", kind: pk, "project": project.pk if project is not None else None}
+    )
