@@ -323,6 +323,7 @@ def test_the_library_costs_the_same_queries_however_many_projects_and_videos(tea
 
     first = ProjectFactory(created_by=editor, workspace=team)
     VideoFactory(owner=editor, workspace=team, ready=True, project=first)
+    queries()  # the first page of a team made without its service also makes its wallet: counted after
     few = queries()
     for _ in range(4):
         project = ProjectFactory(created_by=editor, workspace=team)
