@@ -170,7 +170,7 @@ def test_deleting_a_project_hides_its_contents_everywhere_and_restoring_brings_t
     # A new project may take the name meanwhile; restoring then asks for a rename first.
     taken = client.post("/api/v1/projects", {"name": "old campaign"}, content_type="application/json").json()
     refused = client.post(f"/api/v1/projects/{project.pk}/restore")
-    assert refused.status_code == 400 and "rename" in refused.json()["error"]["message"]
+    assert refused.status_code == 409 and "rename" in refused.json()["error"]["message"]
     client.delete(f"/api/v1/projects/{taken['id']}")
 
     assert client.post(f"/api/v1/projects/{project.pk}/restore").status_code == 200

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from sage.errors import FieldInvalid
+from sage.errors import Conflict, FieldInvalid
 from sage.realtime import push_to_workspace
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.services import video_delete
@@ -32,7 +32,9 @@ def _check_name_free(*, workspace_id: int, name: str, exclude_pk: int | None = N
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.filter(lower=name.lower()).exists():
-        raise ProjectNameTaken(_taken_message(name, restoring=restoring), field="name")
+        if restoring:  # nothing the request says is wrong: the workspace's state is in the way
+            raise Conflict(_taken_message(name, restoring=True), code="name_taken")
+        raise ProjectNameTaken(_taken_message(name), field="name")
 
 
 def _taken_message(name: str, *, restoring: bool = False) -> str:

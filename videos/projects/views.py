@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from sage.errors import FieldInvalid
+from sage.errors import Conflict, FieldInvalid
 from videos.models import Project
 from videos.presenters import VideoView
 from videos.projects.presenters import may_file
@@ -132,8 +132,8 @@ def project_restore_view(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(_user(request), project_id, deleted=True)
     try:
         project_restore(project=project)
-    except FieldInvalid as refusal:
-        messages.error(request, refusal.reason)
+    except Conflict as refusal:  # another live project took its name meanwhile
+        messages.error(request, refusal.message)
         return redirect("videos:deleted_projects")
     messages.success(request, f"“{project.name}” was restored with everything in it.")
     return redirect("videos:project", project_id=project.pk)
