@@ -118,7 +118,7 @@ class ProjectDetailApi(APIView):
     @extend_schema(
         parameters=[_PROJECT_ID],
         request=ProjectRenameInput,
-        responses={200: ProjectOutput, **error_responses(403, 404, 409)},
+        responses={200: ProjectOutput, **error_responses(400, 403, 404)},
         summary="Rename a project",
     )
     def patch(self, request: Request, project_id: int) -> Response:
@@ -148,7 +148,7 @@ class ProjectRestoreApi(APIView):
     @extend_schema(
         parameters=[_PROJECT_ID],
         request=None,
-        responses={200: ProjectOutput, **error_responses(400, 403, 404)},
+        responses={200: ProjectOutput, **error_responses(403, 404, 409)},
         summary="Take a project out of the trash",
         description="Everything in it comes back. Refused (409 `name_taken`) while another live project has its name.",
     )
