@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from sage.env import (
     env_bool,
@@ -225,6 +227,13 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# A pooled connection to Redis outlives a Redis restart as a dead socket, and redis-py's pool retries
+# nothing unless told to: each one then lost the first push sent on it after the restart (a comment
+# never shown live) and failed the first socket to subscribe on it (its handshake answered 500).
+# A connection error is retried on a new connection, a few times over about a second. What is sent
+# again after a restart never reached Redis (the server that had the socket is gone); a frame could
+# go out twice only if Redis took a PUBLISH and then dropped the connection before answering.
+CHANNEL_LAYER_RETRY = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=4)
 CHANNEL_LAYERS = {
     "default": {
         # The pub/sub layer: a group send is one PUBLISH, and frames reach a connected socket in the
@@ -234,7 +243,7 @@ CHANNEL_LAYERS = {
         # (django/channels_redis#422), so reads never time out.
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+            "hosts": [{"address": REDIS_URL, "socket_timeout": None, "retry": CHANNEL_LAYER_RETRY}],
             # Pub/sub channels are server-wide, not per database: without the database number, two
             # sites (or two test processes) on one Redis server would get each other's frames.
             "prefix": f"sage:channels:{redis_database_number(REDIS_URL)}",

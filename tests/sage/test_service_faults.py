@@ -10,16 +10,22 @@ and prints the recovery figures.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import redis
+import websockets
 
 from devtools import processes
 from devtools.fault_site import SERVER_ENV, FaultSite, database_proxy, fault_site_create
@@ -163,3 +169,53 @@ def test_a_web_process_killed_under_load_is_replaced_and_nothing_is_lost(transac
         run_fault(site, url, take_away=kill, give_back=restart)
         site.reap_answers_left_streaming()  # an answer the killed process was writing: refunded
         assert_nothing_lost(site, url)
+
+
+async def page_socket(url: str, *, attempts: int = 5) -> Any:
+    """A socket opened as the pages open theirs: a refusal is tried again a second later (they back off
+    and reconnect), so a handshake racing Redis's return is not what a test judges."""
+    for attempt in range(attempts):
+        try:
+            return await websockets.connect(url.replace("http://", "ws://"), additional_headers={"Origin": url})
+        except websockets.InvalidStatus:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")
+
+
+def comment_frames(url: str, share_token: str, post: Callable[[], httpx.Response], *, within: float) -> list[str]:
+    """The bodies of `comment.created` frames an open shared page's socket hears after `post` (a guest's
+    comment), waiting up to `within` s for the first."""
+
+    async def listen() -> list[str]:
+        async with await page_socket(url + f"/ws/shared/{share_token}/") as socket:
+            await asyncio.to_thread(post)
+            bodies: list[str] = []
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=within if not bodies else 1))
+                    if frame["type"] == "comment.created":
+                        bodies.append(frame["data"]["body"])
+            return bodies
+
+    return asyncio.run(listen())
+
+
+def test_live_updates_go_out_again_once_redis_is_back(transactional_db, tmp_path: Path) -> None:
+    """After a Redis restart, a shared page hears the next comment live. The web process's pooled
+    connections to Redis died with the server, and the first push sent on each was lost; a socket
+    subscribing on one was refused (HTTP 500 at its handshake)."""
+    site = fault_site_create()
+    with private_redis(tmp_path / "redis") as redis_server:
+        env = {**SERVER_ENV, "REDIS_URL": redis_server.url}
+        with (
+            processes.daphne_process(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as (url, _),
+            httpx.Client(base_url=url, timeout=30) as client,
+        ):
+            before = comment_frames(url, site.share_token, lambda: site.post_comment(client), within=30)
+            redis_server.stop()
+            redis_server.start()
+            after = comment_frames(url, site.share_token, lambda: site.post_comment(client), within=15)
+    assert len(before) == 1
+    assert after == [site.comments[-1].key], "the first comment after Redis came back was not pushed"
