@@ -8,7 +8,10 @@ and `{"type": "link.closed"}` followed by a close with code 4404 when the link i
 expires. Clients send nothing (anything sent gets an error frame).
 
 The socket joins its link's group only (`share-link.<pk>`): a guest of one link never hears another
-link's comments. The token is resolved as an HTTP request's is (`reviews.access`), so a revoked,
+link's comments. A project's link's video page connects with `?video=<id>` (one of the project's
+videos; any other is refused with 4404) and hears only that video's comments and status; when the
+video leaves the project (moved out, deleted) or the project is trashed, it gets `link.closed` and
+closes with 4404, as on revocation. The token is resolved as an HTTP request's is (`reviews.access`), so a revoked,
 expired or locked link never connects (closed with 4404).
 """
 
@@ -17,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from reviews.access import share_link_for_scope
-from reviews.live import LINK_CLOSED, link_group
+from reviews.approvals import STATUS_EVENT
+from reviews.live import COMMENT_EVENTS, LINK_CLOSED, VIDEOS_LEFT, link_group, project_links_group
 from reviews.models import ShareLink
+from reviews.selectors import link_video
 from reviews.services import share_link_opened
 from sage.consumers import JsonSocket
 from sage.errors import ApplicationError, Invalid
@@ -31,24 +37,48 @@ from sage.errors import ApplicationError, Invalid
 CLOSE_NOT_FOUND = 4404
 
 
-def _open_link(scope: dict[str, Any], token: str) -> ShareLink | None:
+def _asked_video(scope: dict[str, Any]) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query["video"][0] if "video" in query else None
+
+
+def _open_link(scope: dict[str, Any], token: str) -> tuple[ShareLink, int | None] | None:
+    """The live link and, for a project's link's video page, the video (`?video=`) it keeps to."""
     try:
         link = share_link_for_scope(scope, token)
-    except ApplicationError:  # no such link, revoked, expired, or a password this browser never gave
+        asked = _asked_video(scope)
+        # A project's link's own page asks for no video; its video pages ask for theirs.
+        video = link_video(link, asked) if asked is not None else None
+    except ApplicationError:  # no such link, revoked, expired, a password never given, another video
         return None
     share_link_opened(link=link)
-    return link
+    return link, video.pk if video is not None else None
+
+
+def _about_other_video(message: dict[str, Any], video_id: int) -> bool:
+    """Whether a link's event is about something other than the page's video (a project's link
+    carries the events of all its videos; a video page hears only its own)."""
+    data = message.get("data") or {}
+    if message["event"] in COMMENT_EVENTS:
+        return bool(data.get("video_id") != video_id)
+    if message["event"] == STATUS_EVENT:
+        return bool(data.get("target") != "video" or data.get("id") != video_id)
+    return False
 
 
 class SharedLinkConsumer(JsonSocket):
     async def connect(self) -> None:
         token = str(self.scope["url_route"]["kwargs"]["token"])
-        link = await database_sync_to_async(_open_link)(self.scope, token)
-        if link is None:
+        opened = await database_sync_to_async(_open_link)(self.scope, token)
+        if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.group = link_group(link.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        link, self.video_id = opened
+        self.groups_joined = [link_group(link.pk)]
+        if link.project_id is not None:
+            self.groups_joined.append(project_links_group(link.project_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         self.expiry: asyncio.Task[None] | None = None
         if link.expires_at is not None:
@@ -69,8 +99,8 @@ class SharedLinkConsumer(JsonSocket):
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.send_error(Invalid("This socket only sends; use the API to comment.", code="unknown"))
@@ -78,5 +108,11 @@ class SharedLinkConsumer(JsonSocket):
     async def push_event(self, message: dict[str, Any]) -> None:
         if message["event"] == LINK_CLOSED:
             await self._closed()
+            return
+        if message["event"] == VIDEOS_LEFT:
+            if self.video_id is not None and self.video_id in message["data"].get("videos", []):
+                await self._closed()  # moved out of the project or deleted: no longer the link's
+            return
+        if self.video_id is not None and _about_other_video(message, self.video_id):
             return
         await self.send_json({"type": message["event"], "data": message["data"]})

@@ -14,13 +14,22 @@ from reviews.models import Comment, ShareLink
 from sage.realtime import object_group, push_to_object, push_to_workspace
 
 LINK_KIND = "share-link"
+# Every open page of a project's links, whichever link: told when videos leave the project.
+PROJECT_LINKS_KIND = "shared-project"
 COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.deleted")
 LINK_UPDATED = "link.updated"
 LINK_CLOSED = "link.closed"
+# Videos a project's links no longer reach (moved out, deleted): their pages close. Only ever seen by
+# the socket itself (`reviews.consumers`), never sent on to a page.
+VIDEOS_LEFT = "link.videos_left"
 
 
 def link_group(link_pk: int) -> str:
     return object_group(LINK_KIND, link_pk)
+
+
+def project_links_group(project_id: int) -> str:
+    return object_group(PROJECT_LINKS_KIND, project_id)
 
 
 def can_comment(link: ShareLink) -> bool:
@@ -51,3 +60,14 @@ def push_link_updated(link: ShareLink) -> None:
 def push_link_closed(link_pk: int) -> None:
     """The link's open pages close (their sockets send `link.closed`, then close with 4404)."""
     push_to_object(LINK_KIND, link_pk, LINK_CLOSED, {})
+
+
+def push_videos_left(project_id: int, video_ids: list[int]) -> None:
+    """The pages of a project's links that show one of `video_ids` close (`link.closed`, then 4404):
+    those videos are no longer the links' to show."""
+    push_to_object(PROJECT_LINKS_KIND, project_id, VIDEOS_LEFT, {"videos": video_ids})
+
+
+def push_project_closed(project_id: int) -> None:
+    """Every open page of the project's links closes (the project went to the trash)."""
+    push_to_object(PROJECT_LINKS_KIND, project_id, LINK_CLOSED, {})

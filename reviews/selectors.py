@@ -19,7 +19,8 @@ from accounts.models import User
 from reviews.models import Comment, ShareLink
 from reviews.tokens import digests_match, token_digest
 from sage import ratelimit
-from sage.errors import ApplicationError, NotFound, TooManyRequests
+from sage.api.fields import is_id
+from sage.errors import ApplicationError, FieldInvalid, NotFound, TooManyRequests
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.versions.selectors import stack_latest_pair
 from workspaces.current import acting_workspace_id
@@ -131,16 +132,47 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     )
 
 
-def share_link_comment_target(link: ShareLink) -> Comparison | Video:
+def project_link_video(link: ShareLink, video_id: object) -> Video:
+    """A video in the link's project now (any version of its stacks), or NotFound: a project's link
+    reaches nothing else of the workspace, and a video moved out or deleted is gone from it at once.
+    The project itself is live (`share_link_resolve` refuses a deleted one)."""
+    assert link.project_id is not None
+    if isinstance(video_id, str) and video_id.isascii() and video_id.isdigit():
+        video_id = int(video_id)
+    if not is_id(video_id):
+        raise NotFound("No such video in this project.")
+    video = Video.objects.filter(project_id=link.project_id, pk=video_id).first()
+    if video is None:
+        raise NotFound("No such video in this project.")
+    return video
+
+
+def link_video(link: ShareLink, video_id: object) -> Video | None:
+    """The video a guest's request names (`video`, from its query string) through `link`: one of a
+    project's link's videos (FieldInvalid when none is named, NotFound for any other); None for the
+    other links, which show one object and take no `video` (NotFound when one is given anyway)."""
+    if link.project_id is None:
+        if video_id is not None:
+            raise NotFound("No such video on this link.")
+        return None
+    if video_id is None or video_id == "":
+        raise FieldInvalid("Say which of the project's videos: its id as `video`.", field="video")
+    return project_link_video(link, video_id)
+
+
+def share_link_comment_target(link: ShareLink, video: Video | None = None) -> Comparison | Video:
     """What a link's reviewers comment on now: its comparison or video; for a stack, the newest
     version against the one before (that comparison), or the newest version alone while there is no
-    such comparison. Comments stay on what they were made on when a newer version comes."""
+    such comparison; for a project, `video` (one of its own: `link_video`). Comments stay on what
+    they were made on when a newer version comes."""
     if link.comparison is not None:
         return link.comparison
     if link.video is not None:
         return link.video
     if link.project_id is not None:
-        raise NotFound("A project's link takes no comments.")
+        if video is None:
+            raise FieldInvalid("Say which of the project's videos: its id as `video`.", field="video")
+        return video
     assert link.stack is not None  # the check constraint
     newest, comparison = stack_latest_pair(link.stack)
     return comparison if comparison is not None else newest
@@ -155,9 +187,13 @@ def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[C
 def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
     """One comment made through `link` (NotFound for any other: another link's is not there)."""
     try:
-        return Comment.objects.select_related("link").get(link=link, pk=int(pk))
+        comment = Comment.objects.select_related("link", "video").get(link=link, pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such comment.") from None
+    if link.project_id is not None and (comment.video is None or comment.video.project_id != link.project_id):
+        # A project's link reaches a comment only while its video is in the project.
+        raise NotFound("No such comment.")
+    return comment
 
 
 def _owners(user: User) -> QuerySet[Comment]:

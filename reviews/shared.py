@@ -26,8 +26,9 @@ from django.urls import reverse
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
-from reviews.live import can_set_status
+from reviews.live import can_comment, can_set_status
 from reviews.models import ShareLink
+from reviews.selectors import project_link_video
 from sage.errors import NotFound
 from sage.formatting import clock_tenths
 from videos.compare.views import PlayerMedia, SharedMode, comparison_context
@@ -47,7 +48,7 @@ SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
 
 def share_link_shown(link: ShareLink, video_id: int | None = None) -> Comparison | Video:
     """The comparison or video the link's page shows now (Http404 for a stack with no version); for
-    a project's link, its video `video_id` (Http404 for any video outside the project)."""
+    a project's link, its video `video_id` (NotFound for any video outside the project)."""
     if link.project_id is not None:
         if video_id is None:
             raise Http404("A project's link opens one of its videos at a time.")
@@ -71,22 +72,12 @@ def project_link_videos(link: ShareLink) -> list[Video]:
     return list(without_older_versions(Video.objects.filter(project_id=link.project_id)).order_by("-created_at", "-pk"))
 
 
-def project_link_video(link: ShareLink, video_id: int) -> Video:
-    """A video in the link's project (any version of its stacks), or Http404: the link reaches
-    nothing else of the workspace. The project is live (share_link_resolve refuses a deleted one)."""
-    assert link.project_id is not None
-    video = Video.objects.filter(project_id=link.project_id, pk=video_id).first()
-    if video is None:
-        raise Http404("No such video in this project.")
-    return video
-
-
 def share_link_video(link: ShareLink, video_id: int) -> Video:
     """One of the videos the link shows now, or NotFound: a link never serves another video's media."""
     if link.project_id is not None:
         try:
             return project_link_video(link, video_id)
-        except Http404:
+        except NotFound:
             raise NotFound("No such file.") from None
     for video in shown_videos(share_link_shown(link)):
         if video.pk == video_id:
@@ -161,39 +152,40 @@ def _media_script_config(token: str, video_id: int | None = None) -> dict[str, A
 # --- the pages ------------------------------------------------------------------------------------
 
 
-def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any] | None:
-    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs);
-    None for a project's link (its guests watch; comments go through links to one object)."""
-    if link.project_id is not None:
-        return None
+def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any]:
+    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs). A
+    project's link names the video in each (`?video=`): its comments, and its socket's events, are
+    that video's."""
     comparison = shown if isinstance(shown, Comparison) else None
+    which = f"?video={shown.pk}" if link.project_id is not None else ""
     return {
         "mode": "guest",
-        "can_comment": link.permission == ShareLink.Permission.COMMENT,
-        "api_url": f"/api/v1/shared/{token}/comments",
-        "socket_url": f"/ws/shared/{token}/",
+        "can_comment": can_comment(link),
+        "api_url": f"/api/v1/shared/{token}/comments{which}",
+        "socket_url": f"/ws/shared/{token}/{which}",
         "sides": [["a", "A"], ["b", "B"]] if comparison is not None else [["video", "The video"]],
         "comparison_id": comparison.pk if comparison is not None else None,
         "video_id": None if comparison is not None else shown.pk,
     }
 
 
-def guest_status_panel(token: str, link: ShareLink) -> StatusPanel | None:
+def guest_status_panel(token: str, link: ShareLink, video: Video | None = None) -> StatusPanel | None:
     """The review status card of a shared page: what the link's guests set (a stack's link: its newest
-    version, named in the heading, as the page shows a pair); None for a stack with no version left,
-    and for a project's link (statuses are set through links to one object)."""
-    if link.project_id is not None:
-        return None
+    version, named in the heading, as the page shows a pair; a project's link: the page's `video`);
+    None for a stack with no version left."""
     try:
-        target = status_target_of_link(link)
+        target = status_target_of_link(link, video)
     except Http404:
         return None
     of_stack = link.stack_id is not None and isinstance(target, Video)
+    action = reverse("shared:review-status", args=[token])
+    if link.project_id is not None and video is not None:
+        action = reverse("shared:project-video-review-status", args=[token, video.pk])
     return StatusPanel(
         target=target,
         history=status_history(target),
         can_set=can_set_status(link),
-        action=reverse("shared:review-status", args=[token]),
+        action=action,
         guest=True,
         heading=f"Review status of v{target.version}" if of_stack and isinstance(target, Video) else "Review status",
     )
@@ -267,7 +259,7 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
             for payload in (note_payload(note) for note in notes)
         ],
         "comments_panel": guest_comments_panel(token, link, video),
-        "status_panel": guest_status_panel(token, link),
+        "status_panel": guest_status_panel(token, link, video if in_project else None),
         "shared_media": _media_script_config(token, video.pk if in_project else None),
         "project_page": reverse("shared:page", args=[token]) if in_project else "",
     }
@@ -283,7 +275,8 @@ class SharedCard:
 
 
 def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
-    """templates/reviews/shared_project.html: the project's videos, each opening on its own page."""
+    """templates/reviews/shared_project.html: the project's videos, each opening on its own page
+    (where the link's guests comment and set its status, when the link lets them)."""
     assert link.project is not None
     cards = [
         SharedCard(
@@ -293,4 +286,9 @@ def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
         )
         for video in project_link_videos(link)
     ]
-    return {"project": link.project, "cards": cards}
+    return {
+        "project": link.project,
+        "cards": cards,
+        "can_comment": can_comment(link),
+        "can_set_status": can_set_status(link),
+    }

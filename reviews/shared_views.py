@@ -18,13 +18,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews.access import share_link_for_request
 from reviews.approvals import review_status_set_by_guest, status_rate_check
 from reviews.models import ShareLink
-from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
+from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired, link_video
 from reviews.services import share_link_opened
 from reviews.shared import (
     fresh_media,
@@ -194,18 +195,23 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
 
 
 @require_POST
-def shared_review_status(request: HttpRequest, token: str) -> HttpResponseBase:
+def shared_review_status(request: HttpRequest, token: str, video_id: int | None = None) -> HttpResponseBase:
     """A guest sets the review status from the shared page's form (links that allow it), then back to
-    the page, which says how it went. The API does the same for scripts (`reviews.approvals_api`)."""
+    the page, which says how it went; on a project's link, of its video `video_id`, back to that
+    video's page. The API does the same for scripts (`reviews.approvals_api`)."""
+    page = reverse("shared:project-video", args=[token, video_id]) if video_id is not None else ""
     try:
         link = _opened(request, token)
     except ApplicationError:  # gone, or locked for this browser: the page itself says which
         return _shared(redirect("shared:page", token=token))
     try:
+        video = link_video(link, video_id)
         status_rate_check(link=link, client=address_bucket(client_address(request)))
         _, change = review_status_set_by_guest(
-            link=link, status=request.POST.get("status"), author_name=request.POST.get("author_name")
+            link=link, status=request.POST.get("status"), author_name=request.POST.get("author_name"), video=video
         )
+    except NotFound:
+        return _not_found_page(request)  # a video not (or no longer) in the project
     except ApplicationError as refusal:
         messages.error(request, getattr(refusal, "reason", refusal.message))
     else:
@@ -214,4 +220,4 @@ def shared_review_status(request: HttpRequest, token: str) -> HttpResponseBase:
             messages.info(request, f"The review status was already “{label}”.")
         else:
             messages.success(request, f"Review status set to “{label}”.")
-    return _shared(redirect("shared:page", token=token))
+    return _shared(redirect(page or reverse("shared:page", args=[token])))

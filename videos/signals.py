@@ -10,3 +10,8 @@ from django.dispatch import Signal
 # post_save is): a receiver that queues work queues it on commit. May come more than once for a
 # video, so receivers must be idempotent.
 transcript_settled = Signal()
+
+# Videos left a project: moved out (with their stack), or the project went to the trash (then every
+# video in it). Sent with `project_id` and `video_ids` after the change is written: what a project
+# opened to others (its share links' pages) closes those videos at once.
+videos_left_project = Signal()
