@@ -8,11 +8,12 @@ and `{"type": "link.closed"}` followed by a close with code 4404 when the link i
 expires. Clients send nothing (anything sent gets an error frame).
 
 The socket joins its link's group only (`share-link.<pk>`): a guest of one link never hears another
-link's comments. A project's link's video page connects with `?video=<id>` (one of the project's
-videos; any other is refused with 4404) and hears only that video's comments and status; when the
-video leaves the project (moved out, deleted) or the project is trashed, it gets `link.closed` and
-closes with 4404, as on revocation. The token is resolved as an HTTP request's is (`reviews.access`), so a revoked,
-expired or locked link never connects (closed with 4404).
+link's comments. A project's link's video or comparison page connects with `?video=<id>` or
+`?comparison=<id>` (one of the project's; any other is refused with 4404) and hears only that one's
+comments and status; when it leaves the project (moved out, deleted) or the project is trashed,
+the page gets `link.closed` and the socket closes with 4404, as on revocation. The token is
+resolved as an HTTP request's is (`reviews.access`), so a revoked, expired or locked link never
+connects (closed with 4404).
 """
 
 from __future__ import annotations
@@ -27,42 +28,46 @@ from django.utils import timezone
 
 from reviews.access import share_link_for_scope
 from reviews.approvals import STATUS_EVENT
-from reviews.live import COMMENT_EVENTS, LINK_CLOSED, VIDEOS_LEFT, link_group, project_links_group
+from reviews.live import COMMENT_EVENTS, LEFT_PROJECT, LINK_CLOSED, link_group, project_links_group
 from reviews.models import ShareLink
-from reviews.selectors import link_video
+from reviews.selectors import link_target
 from reviews.services import share_link_opened
 from sage.consumers import JsonSocket
 from sage.errors import ApplicationError, Invalid
+from videos.models import Comparison
 
 CLOSE_NOT_FOUND = 4404
 
 
-def _asked_video(scope: dict[str, Any]) -> str | None:
+# What a project's link's page shows: ("video" or "comparison", its id).
+Shown = tuple[str, int]
+
+
+def _open_link(scope: dict[str, Any], token: str) -> tuple[ShareLink, Shown | None] | None:
+    """The live link and, for a project's link's video or comparison page, what it keeps to
+    (`?video=` or `?comparison=`; the project's own page asks for neither)."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return query["video"][0] if "video" in query else None
-
-
-def _open_link(scope: dict[str, Any], token: str) -> tuple[ShareLink, int | None] | None:
-    """The live link and, for a project's link's video page, the video (`?video=`) it keeps to."""
+    asked = {kind: query[kind][0] for kind in ("video", "comparison") if kind in query}
     try:
         link = share_link_for_scope(scope, token)
-        asked = _asked_video(scope)
-        # A project's link's own page asks for no video; its video pages ask for theirs.
-        video = link_video(link, asked) if asked is not None else None
-    except ApplicationError:  # no such link, revoked, expired, a password never given, another video
+        shown = link_target(link, **asked) if asked else None
+    except ApplicationError:  # no such link, revoked, expired, a password never given, another object
         return None
     share_link_opened(link=link)
-    return link, video.pk if video is not None else None
+    if shown is None:
+        return link, None
+    return link, ("comparison" if isinstance(shown, Comparison) else "video", shown.pk)
 
 
-def _about_other_video(message: dict[str, Any], video_id: int) -> bool:
-    """Whether a link's event is about something other than the page's video (a project's link
-    carries the events of all its videos; a video page hears only its own)."""
+def _about_another(message: dict[str, Any], shown: Shown) -> bool:
+    """Whether a link's event is about something other than the page's object (a project's link
+    carries the events of all its videos and comparisons; each page hears only its own)."""
+    kind, pk = shown
     data = message.get("data") or {}
     if message["event"] in COMMENT_EVENTS:
-        return bool(data.get("video_id") != video_id)
+        return bool(data.get(f"{kind}_id") != pk)
     if message["event"] == STATUS_EVENT:
-        return bool(data.get("target") != "video" or data.get("id") != video_id)
+        return bool(data.get("target") != kind or data.get("id") != pk)
     return False
 
 
@@ -73,7 +78,7 @@ class SharedLinkConsumer(JsonSocket):
         if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        link, self.video_id = opened
+        link, self.shown = opened
         self.groups_joined = [link_group(link.pk)]
         if link.project_id is not None:
             self.groups_joined.append(project_links_group(link.project_id))
@@ -109,10 +114,10 @@ class SharedLinkConsumer(JsonSocket):
         if message["event"] == LINK_CLOSED:
             await self._closed()
             return
-        if message["event"] == VIDEOS_LEFT:
-            if self.video_id is not None and self.video_id in message["data"].get("videos", []):
+        if message["event"] == LEFT_PROJECT:
+            if self.shown is not None and self.shown[1] in message["data"].get(f"{self.shown[0]}s", []):
                 await self._closed()  # moved out of the project or deleted: no longer the link's
             return
-        if self.video_id is not None and _about_other_video(message, self.video_id):
+        if self.shown is not None and _about_another(message, self.shown):
             return
         await self.send_json({"type": message["event"], "data": message["data"]})

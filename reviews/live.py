@@ -19,9 +19,9 @@ PROJECT_LINKS_KIND = "shared-project"
 COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.deleted")
 LINK_UPDATED = "link.updated"
 LINK_CLOSED = "link.closed"
-# Videos a project's links no longer reach (moved out, deleted): their pages close. Only ever seen by
-# the socket itself (`reviews.consumers`), never sent on to a page.
-VIDEOS_LEFT = "link.videos_left"
+# Videos and comparisons a project's links no longer reach (moved out, deleted): their pages close.
+# Only ever seen by the socket itself (`reviews.consumers`), never sent on to a page.
+LEFT_PROJECT = "link.left_project"
 
 
 def link_group(link_pk: int) -> str:
@@ -62,10 +62,11 @@ def push_link_closed(link_pk: int) -> None:
     push_to_object(LINK_KIND, link_pk, LINK_CLOSED, {})
 
 
-def push_videos_left(project_id: int, video_ids: list[int]) -> None:
-    """The pages of a project's links that show one of `video_ids` close (`link.closed`, then 4404):
-    those videos are no longer the links' to show."""
-    push_to_object(PROJECT_LINKS_KIND, project_id, VIDEOS_LEFT, {"videos": video_ids})
+def push_left_project(project_id: int, *, video_ids: list[int], comparison_ids: list[int]) -> None:
+    """The pages of a project's links that show one of these close (`link.closed`, then 4404): they
+    are no longer the links' to show."""
+    data = {"videos": video_ids, "comparisons": comparison_ids}
+    push_to_object(PROJECT_LINKS_KIND, project_id, LEFT_PROJECT, data)
 
 
 def push_project_closed(project_id: int) -> None:

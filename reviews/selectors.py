@@ -132,47 +132,69 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     )
 
 
+NAME_THE_TARGET = "Say which of the project's videos (`video`) or comparisons (`comparison`)."
+
+
+def _id_from(value: object) -> int | None:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    return value if is_id(value) else None
+
+
 def project_link_video(link: ShareLink, video_id: object) -> Video:
     """A video in the link's project now (any version of its stacks), or NotFound: a project's link
     reaches nothing else of the workspace, and a video moved out or deleted is gone from it at once.
     The project itself is live (`share_link_resolve` refuses a deleted one)."""
     assert link.project_id is not None
-    if isinstance(video_id, str) and video_id.isascii() and video_id.isdigit():
-        video_id = int(video_id)
-    if not is_id(video_id):
-        raise NotFound("No such video in this project.")
-    video = Video.objects.filter(project_id=link.project_id, pk=video_id).first()
+    pk = _id_from(video_id)
+    video = Video.objects.filter(project_id=link.project_id, pk=pk).first() if pk is not None else None
     if video is None:
         raise NotFound("No such video in this project.")
     return video
 
 
-def link_video(link: ShareLink, video_id: object) -> Video | None:
-    """The video a guest's request names (`video`, from its query string) through `link`: one of a
-    project's link's videos (FieldInvalid when none is named, NotFound for any other); None for the
-    other links, which show one object and take no `video` (NotFound when one is given anyway)."""
+def project_link_comparison(link: ShareLink, comparison_id: object) -> Comparison:
+    """A comparison in the link's project now, or NotFound (as `project_link_video`)."""
+    assert link.project_id is not None
+    pk = _id_from(comparison_id)
+    in_project = Comparison.objects.select_related("video_a", "video_b", "owner").filter(project_id=link.project_id)
+    comparison = in_project.filter(pk=pk).first() if pk is not None else None
+    if comparison is None:
+        raise NotFound("No such comparison in this project.")
+    return comparison
+
+
+def link_target(link: ShareLink, *, video: object = None, comparison: object = None) -> Video | Comparison | None:
+    """What a guest's request names (`video` or `comparison`, from its query string) through `link`:
+    one of a project's link's videos or comparisons (FieldInvalid unless exactly one is named,
+    NotFound for any other); None for the other links, which show one object and take neither
+    (NotFound when one is given anyway)."""
+    video = None if video == "" else video
+    comparison = None if comparison == "" else comparison
     if link.project_id is None:
-        if video_id is not None:
+        if video is not None or comparison is not None:
             raise NotFound("No such video on this link.")
         return None
-    if video_id is None or video_id == "":
-        raise FieldInvalid("Say which of the project's videos: its id as `video`.", field="video")
-    return project_link_video(link, video_id)
+    if (video is None) == (comparison is None):
+        raise FieldInvalid(NAME_THE_TARGET, field="video")
+    if video is not None:
+        return project_link_video(link, video)
+    return project_link_comparison(link, comparison)
 
 
-def share_link_comment_target(link: ShareLink, video: Video | None = None) -> Comparison | Video:
+def share_link_comment_target(link: ShareLink, shown: Video | Comparison | None = None) -> Comparison | Video:
     """What a link's reviewers comment on now: its comparison or video; for a stack, the newest
     version against the one before (that comparison), or the newest version alone while there is no
-    such comparison; for a project, `video` (one of its own: `link_video`). Comments stay on what
+    such comparison; for a project, `shown` (one of its own: `link_target`). Comments stay on what
     they were made on when a newer version comes."""
     if link.comparison is not None:
         return link.comparison
     if link.video is not None:
         return link.video
     if link.project_id is not None:
-        if video is None:
-            raise FieldInvalid("Say which of the project's videos: its id as `video`.", field="video")
-        return video
+        if shown is None:
+            raise FieldInvalid(NAME_THE_TARGET, field="video")
+        return shown
     assert link.stack is not None  # the check constraint
     newest, comparison = stack_latest_pair(link.stack)
     return comparison if comparison is not None else newest
@@ -187,11 +209,12 @@ def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[C
 def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
     """One comment made through `link` (NotFound for any other: another link's is not there)."""
     try:
-        comment = Comment.objects.select_related("link", "video").get(link=link, pk=int(pk))
+        comment = Comment.objects.select_related("link", "video", "comparison").get(link=link, pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such comment.") from None
-    if link.project_id is not None and (comment.video is None or comment.video.project_id != link.project_id):
-        # A project's link reaches a comment only while its video is in the project.
+    on = comment.video or comment.comparison
+    if link.project_id is not None and (on is None or on.project_id != link.project_id):
+        # A project's link reaches a comment only while what it is on is in the project.
         raise NotFound("No such comment.")
     return comment
 

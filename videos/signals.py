@@ -11,7 +11,7 @@ from django.dispatch import Signal
 # video, so receivers must be idempotent.
 transcript_settled = Signal()
 
-# Videos left a project: moved out (with their stack), or the project went to the trash (then every
-# video in it). Sent with `project_id` and `video_ids` after the change is written: what a project
-# opened to others (its share links' pages) closes those videos at once.
-videos_left_project = Signal()
+# Videos or comparisons left a project: moved out (a video with its stack), or the project went to the
+# trash (then everything in it). Sent with `project_id`, `video_ids` and `comparison_ids` after the
+# change is written: what a project opened to others (its share links' pages) closes them at once.
+left_project = Signal()

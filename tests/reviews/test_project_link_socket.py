@@ -13,9 +13,9 @@ from reviews.comments import comment_create_by_guest
 from reviews.models import ShareLink
 from reviews.services import share_link_revoke
 from sage.asgi import application
-from tests.factories import ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
+from tests.factories import ComparisonFactory, ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
 from tests.reviews.test_review_socket import KEY, ORIGIN
-from videos.models import Project, Video
+from videos.models import Comparison, Project, Video
 from videos.projects.services import project_delete, video_move
 from videos.services import video_delete
 
@@ -33,23 +33,23 @@ def a_project_link() -> tuple[ShareLink, Video, Video]:
     return link, intro, outro
 
 
-async def connect(link: ShareLink, video: Video | None) -> tuple[WebsocketCommunicator, bool, int | None]:
-    which = f"?video={video.pk}" if video is not None else ""
+async def connect(link: ShareLink, shown: Video | Comparison | None) -> tuple[WebsocketCommunicator, bool, int | None]:
+    which = f"?{'comparison' if isinstance(shown, Comparison) else 'video'}={shown.pk}" if shown is not None else ""
     path = f"/ws/shared/{link.token}/{which}"  # type: ignore[attr-defined]  # ShareLinkFactory's
     communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
     connected, code = await communicator.connect()
     return communicator, connected, code
 
 
-async def page_socket(link: ShareLink, video: Video | None) -> WebsocketCommunicator:
-    communicator, connected, code = await connect(link, video)
+async def page_socket(link: ShareLink, shown: Video | Comparison | None) -> WebsocketCommunicator:
+    communicator, connected, code = await connect(link, shown)
     assert connected, code
     return communicator
 
 
 def guest_comment(link: ShareLink, video: Video, body: str) -> None:
     comment_create_by_guest(
-        link=link, reviewer_key=KEY, body=body, author_name="Ana", side="video", start=1.0, video=video
+        link=link, reviewer_key=KEY, body=body, author_name="Ana", side="video", start=1.0, shown=video
     )
 
 
@@ -66,7 +66,7 @@ async def test_a_video_page_hears_its_own_videos_comments_and_status_only() -> N
 
     await database_sync_to_async(guest_comment)(link, intro, "Logo too big")
     await database_sync_to_async(review_status_set_by_guest)(
-        link=link, status="approved", author_name="Ana", video=intro
+        link=link, status="approved", author_name="Ana", shown=intro
     )
 
     heard = await intro_page.receive_json_from(timeout=5)
@@ -132,3 +132,30 @@ async def test_trashing_the_project_closes_every_page_of_its_links() -> None:
     await database_sync_to_async(project_delete)(project=project)
 
     assert await closed(intro_page) and await closed(project_page)
+
+
+def a_comparison_of(link: ShareLink) -> Comparison:
+    project = link.project
+    assert project is not None
+    intro, outro = Video.objects.filter(project=project).order_by("pk")
+    return ComparisonFactory(
+        owner=project.created_by, workspace=project.workspace, video_a=intro, video_b=outro, project=project
+    )
+
+
+async def test_a_comparison_page_hears_its_comparison_and_closes_when_it_is_deleted() -> None:
+    link, intro, _ = await database_sync_to_async(a_project_link)()
+    comparison = await database_sync_to_async(a_comparison_of)(link)
+    comparison_page = await page_socket(link, comparison)
+    intro_page = await page_socket(link, intro)
+
+    await database_sync_to_async(comment_create_by_guest)(
+        link=link, reviewer_key=KEY, body="Cut too early", author_name="Ana", side="b", start=1.0, shown=comparison
+    )
+    heard = await comparison_page.receive_json_from(timeout=5)
+    assert (heard["data"]["comparison_id"], heard["data"]["body"]) == (comparison.pk, "Cut too early")
+    assert await intro_page.receive_nothing(timeout=0.5)
+
+    await database_sync_to_async(comparison.delete)()
+    assert await closed(comparison_page)
+    await intro_page.disconnect()

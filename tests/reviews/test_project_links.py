@@ -15,9 +15,17 @@ from django.utils import timezone
 from activity.models import ActivityEvent
 from reviews.digest import comment_digests_send
 from reviews.models import Comment, ShareLink
-from tests.factories import ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory, VideoStackFactory
-from videos.models import Project, ReviewStatus, Video
-from videos.projects.services import video_move
+from reviews.shared import media_url
+from tests.factories import (
+    ComparisonFactory,
+    ProjectFactory,
+    ShareLinkFactory,
+    TeamWorkspaceFactory,
+    VideoFactory,
+    VideoStackFactory,
+)
+from videos.models import Comparison, Project, ReviewStatus, Video
+from videos.projects.services import comparison_move, video_move
 from videos.services import video_delete
 from workspaces.models import Workspace
 
@@ -252,3 +260,66 @@ def test_the_shared_video_page_of_a_project_link_comments_and_sets_the_status(pr
     assert client.post(f"/s/{token}/v/{outside.pk}/review-status/", form).status_code == 404
     outside.refresh_from_db()
     assert outside.review_status == ReviewStatus.IN_PROGRESS
+
+
+def a_comparison_in(project: Project, **fields: Any) -> Comparison:
+    def side(title: str) -> Video:
+        return VideoFactory(
+            owner=project.created_by, workspace=project.workspace, title=title, duration=8.0, fps=15.0, comparable=True
+        )
+
+    return ComparisonFactory(
+        owner=project.created_by,
+        workspace=project.workspace,
+        video_a=side("Cut A"),
+        video_b=side("Cut B"),
+        **{"project": project, **fields},
+    )
+
+
+def test_a_guest_comments_on_and_approves_a_comparison_of_the_project(team: Workspace, project: Project) -> None:
+    # Its videos need not be in the project: the comparison is, and the link shows both its sides.
+    comparison = a_comparison_in(project)
+    elsewhere = a_comparison_in(ProjectFactory(created_by=team.created_by, workspace=team))
+    link = project_link(project)
+    token = link.token  # type: ignore[attr-defined]
+    client = guest()
+    url = f"/api/v1/shared/{token}/comments?comparison={comparison.pk}"
+
+    made = client.post(
+        url, {"side": "b", "start": 2.0, "body": "Cut too early", "author_name": "Ana"}, "application/json"
+    )
+    assert made.status_code == 201, made.content
+    assert (made.json()["comparison_id"], made.json()["side"]) == (comparison.pk, "b")
+    assert [c["body"] for c in client.get(url).json()["results"]] == ["Cut too early"]
+    status = f"/api/v1/shared/{token}/review-status?comparison={comparison.pk}"
+    changed = client.put(status, {"status": "changes_requested", "author_name": "Ana"}, "application/json")
+    assert changed.status_code == 200 and changed.json()["target"] == "comparison"
+    comparison.refresh_from_db()
+    assert comparison.review_status == ReviewStatus.CHANGES_REQUESTED
+
+    assert client.get(f"/api/v1/shared/{token}/comments?comparison={elsewhere.pk}").status_code == 404
+    both = client.get(f"/api/v1/shared/{token}/comments?comparison={comparison.pk}&video={comparison.video_a_id}")
+    assert both.status_code == 400
+
+    # Its page, its JSON and both sides' media open under the link; the listing links it.
+    listing = client.get(f"/s/{token}/").content.decode()
+    assert f"/s/{token}/c/{comparison.pk}/" in listing and f"/s/{token}/c/{elsewhere.pk}/" not in listing
+    page = client.get(f"/s/{token}/c/{comparison.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/api/v1/shared/{token}/comments?comparison={comparison.pk}" in html
+    assert f'action="/s/{token}/c/{comparison.pk}/review-status/"' in html
+    assert client.get(f"/s/{token}/c/{comparison.pk}/comparison.json").json()["id"] == comparison.pk
+    assert client.get(media_url(token, link, comparison.video_b, "captions")).status_code == 200
+    fresh = client.get(f"/s/{token}/media.json?comparison={comparison.pk}").json()
+    assert set(fresh["media"]) == {"a", "b"}
+    for refused in (f"/s/{token}/c/{elsewhere.pk}/", f"/s/{token}/c/{elsewhere.pk}/comparison.json"):
+        assert client.get(refused).status_code == 404
+    assert client.get(media_url(token, link, elsewhere.video_a, "captions")).status_code == 404
+
+    # Moved out of the project, it is gone from the link, media included.
+    comparison_move(comparison=comparison, project=None)
+    assert client.get(url).status_code == 404
+    assert client.get(f"/s/{token}/c/{comparison.pk}/").status_code == 404
+    assert client.get(media_url(token, link, comparison.video_b, "captions")).status_code == 404

@@ -17,7 +17,7 @@ from sage.errors import Conflict, FieldInvalid
 from sage.realtime import push_to_workspace
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.services import video_delete
-from videos.signals import videos_left_project
+from videos.signals import left_project
 
 
 class ProjectNameTaken(FieldInvalid):
@@ -78,8 +78,12 @@ def project_delete(*, project: Project) -> Project:
         Project.objects.filter(pk=project.pk, deleted_at__isnull=True).update(deleted_at=project.deleted_at)
         _push(project, "deleted")
         # Sent even for an empty project: its links' pages close with it.
-        video_ids = list(Video.objects.filter(project=project).values_list("pk", flat=True))
-        videos_left_project.send(sender=Project, project_id=project.pk, video_ids=video_ids)
+        left_project.send(
+            sender=Project,
+            project_id=project.pk,
+            video_ids=list(Video.objects.filter(project=project).values_list("pk", flat=True)),
+            comparison_ids=list(Comparison.objects.filter(project=project).values_list("pk", flat=True)),
+        )
     return project
 
 
@@ -128,7 +132,7 @@ def video_move(*, video: Video, project: Project | None) -> None:
         before = Video.objects.filter(pk=video.pk).values_list("project_id", flat=True).first()
         Video.objects.filter(pk=video.pk).update(project=project)
         if before is not None and before != (project.pk if project is not None else None):
-            _left(before, [video.pk])
+            _left(before, video_ids=[video.pk])
     video.project = project
     _push_moved("video", video.pk, video.workspace_id, project)
 
@@ -146,14 +150,17 @@ def stack_move(*, stack: VideoStack, project: Project | None) -> None:
         if project_id is not None and project_id != destination:
             left.setdefault(project_id, []).append(video_id)
     for project_id, video_ids in left.items():
-        _left(project_id, video_ids)
+        _left(project_id, video_ids=video_ids)
     stack.project = project
     _push_moved("stack", stack.pk, stack.workspace_id, project)
 
 
 def comparison_move(*, comparison: Comparison, project: Project | None) -> None:
     _check_destination(comparison.workspace_id, project)
+    before = Comparison.objects.filter(pk=comparison.pk).values_list("project_id", flat=True).first()
     Comparison.objects.filter(pk=comparison.pk).update(project=project)
+    if before is not None and before != (project.pk if project is not None else None):
+        _left(before, comparison_ids=[comparison.pk])
     comparison.project = project
     _push_moved("comparison", comparison.pk, comparison.workspace_id, project)
 
@@ -163,11 +170,12 @@ def _push(project: Project, change: str) -> None:
     push_to_workspace(project.workspace_id, "project", {"id": project.pk, "name": project.name, "change": change})
 
 
-def _left(project_id: int, video_ids: list[int]) -> None:
-    """The apps above hear which videos are no longer reachable through the project
-    (`videos.signals.videos_left_project`: its share links' open pages of them close)."""
-    if video_ids:
-        videos_left_project.send(sender=Project, project_id=project_id, video_ids=video_ids)
+def _left(project_id: int, *, video_ids: list[int] | None = None, comparison_ids: list[int] | None = None) -> None:
+    """The apps above hear what is no longer reachable through the project (`videos.signals.left_project`:
+    its share links' open pages of them close)."""
+    left_project.send(
+        sender=Project, project_id=project_id, video_ids=video_ids or [], comparison_ids=comparison_ids or []
+    )
 
 
 def _push_moved(kind: str, pk: int, workspace_id: int, project: Project | None) -> None:
