@@ -241,6 +241,7 @@ def shared_comparison_context(
     context = comparison_context(comparison, request.GET.dict(), read_only=True, shared=shared)
     context["shared_media"] = _media_script_config(token, project_query(link, comparison))
     context["status_panel"] = guest_status_panel(token, link, comparison)
+    context["project_page"] = reverse("shared:page", args=[token]) if in_project else ""
     return context
 
 

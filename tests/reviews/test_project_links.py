@@ -310,6 +310,7 @@ def test_a_guest_comments_on_and_approves_a_comparison_of_the_project(team: Work
     html = page.content.decode()
     assert f"/api/v1/shared/{token}/comments?comparison={comparison.pk}" in html
     assert f'action="/s/{token}/c/{comparison.pk}/review-status/"' in html
+    assert f'href="/s/{token}/" data-project-back' in html
     assert client.get(f"/s/{token}/c/{comparison.pk}/comparison.json").json()["id"] == comparison.pk
     assert client.get(media_url(token, link, comparison.video_b, "captions")).status_code == 200
     fresh = client.get(f"/s/{token}/media.json?comparison={comparison.pk}").json()
