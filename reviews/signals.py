@@ -1,6 +1,6 @@
 """A deleted link closes its open pages, as a revoked one does (deletes come by cascade: the
-comparison, the video or the owner went); a video that leaves a project (moved out, deleted, or
-the project trashed) closes the pages of it that the project's links opened."""
+comparison, the video or the owner went); a video or comparison that leaves a project (moved out,
+deleted, or the project trashed) closes the pages of it that the project's links opened."""
 
 from __future__ import annotations
 
@@ -22,10 +22,15 @@ def share_link_deleted(sender: type[ShareLink], instance: ShareLink, **kwargs: A
 
 @receiver(left_project, dispatch_uid="reviews.left_project")
 def things_left_project(
-    sender: type[Project], project_id: int, video_ids: list[int], comparison_ids: list[int], **kwargs: Any
+    sender: type[Project],
+    project_id: int,
+    video_ids: list[int],
+    comparison_ids: list[int],
+    trashed: bool,
+    **kwargs: Any,
 ) -> None:
     push_left_project(project_id, video_ids=video_ids, comparison_ids=comparison_ids)
-    if Project.objects.filter(pk=project_id, deleted_at__isnull=False).exists():
+    if trashed:
         push_project_closed(project_id)  # the project's own page too, which shows no one thing
 
 

@@ -12,6 +12,7 @@ from django.dispatch import Signal
 transcript_settled = Signal()
 
 # Videos or comparisons left a project: moved out (a video with its stack), or the project went to the
-# trash (then everything in it). Sent with `project_id`, `video_ids` and `comparison_ids` after the
-# change is written: what a project opened to others (its share links' pages) closes them at once.
+# trash (then everything in it, and `trashed` is true). Sent with `project_id`, `video_ids`,
+# `comparison_ids` and `trashed` after the change is written: what a project opened to others (its
+# share links' pages) closes them at once.
 left_project = Signal()

@@ -83,6 +83,7 @@ def project_delete(*, project: Project) -> Project:
             project_id=project.pk,
             video_ids=list(Video.objects.filter(project=project).values_list("pk", flat=True)),
             comparison_ids=list(Comparison.objects.filter(project=project).values_list("pk", flat=True)),
+            trashed=True,
         )
     return project
 
@@ -174,7 +175,11 @@ def _left(project_id: int, *, video_ids: list[int] | None = None, comparison_ids
     """The apps above hear what is no longer reachable through the project (`videos.signals.left_project`:
     its share links' open pages of them close)."""
     left_project.send(
-        sender=Project, project_id=project_id, video_ids=video_ids or [], comparison_ids=comparison_ids or []
+        sender=Project,
+        project_id=project_id,
+        video_ids=video_ids or [],
+        comparison_ids=comparison_ids or [],
+        trashed=False,
     )
 
 
