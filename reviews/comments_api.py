@@ -205,7 +205,7 @@ class _GuestApi(APIView):
 class SharedCommentsApi(_GuestApi):
     @extend_schema(
         parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _REVIEWER_KEY, _PASSWORD],
-        responses={200: _GUEST_LIST_RESPONSE, **error_responses(403, 404, 429)},
+        responses={200: _GUEST_LIST_RESPONSE, **error_responses(400, 403, 404, 429)},
         summary="A shared link's comments (guest)",
         description="This link's threads on what it shows now (a project's link: on its video `video` or "
         "comparison `comparison`), in time order.",
