@@ -324,3 +324,14 @@ def test_a_guest_comments_on_and_approves_a_comparison_of_the_project(team: Work
     assert client.get(url).status_code == 404
     assert client.get(f"/s/{token}/c/{comparison.pk}/").status_code == 404
     assert client.get(media_url(token, link, comparison.video_b, "captions")).status_code == 404
+
+
+def test_a_project_links_rate_limit_counts_every_video_together(project: Project, settings: Any) -> None:
+    settings.REVIEW_COMMENT_RATE_PER_LINK = "2/min"
+    intro, outro = in_project(project, "Harbour intro"), in_project(project, "Harbour outro")
+    link = project_link(project)
+
+    assert comment(guest(), link, intro, "One").status_code == 201
+    assert comment(Client(headers={"X-Reviewer-Key": "b" * 40}), link, outro, "Two").status_code == 201
+    refused = comment(Client(headers={"X-Reviewer-Key": "c" * 40}, REMOTE_ADDR="198.51.100.9"), link, outro, "Three")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
