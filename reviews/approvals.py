@@ -79,15 +79,18 @@ def status_history(target: Target, *, limit: int = HISTORY_SHOWN) -> list[Status
     return list(StatusChange.objects.filter(on_target).select_related("by_user", "link")[:limit])
 
 
-def status_target_of_link(link: ShareLink) -> Target:
-    """What a guest of `link` sets: its comparison, its video, or its stack's newest version
-    (Http404 for a stack with no version left)."""
+def status_target_of_link(link: ShareLink, shown: Target | None = None) -> Target:
+    """What a guest of `link` sets: its comparison, its video, its stack's newest version (Http404
+    for a stack with no version left), or for a project's link `shown`, one of the project's videos
+    or comparisons (`reviews.selectors.link_target`; Http404 when none is named)."""
     if link.comparison_id is not None:
         return Comparison.objects.get(pk=link.comparison_id)
     if link.video is not None:
         return link.video
     if link.project_id is not None:
-        raise Http404("A project's link sets no review status.")
+        if shown is None:
+            raise Http404("A project's link sets the status of one of its videos or comparisons at a time.")
+        return shown
     assert link.stack is not None  # the check constraint: exactly one object
     newest, _ = stack_latest_pair(link.stack)
     return newest
@@ -203,10 +206,13 @@ class StatusPanel:
 def _links_showing(target: Target) -> list[int]:
     """The live links whose shared page shows `target`'s status: its own links, and for a version its
     stack's (their page is about its newest version; pages keep to the id they show)."""
+    # A project's links open each of its videos and comparisons (their sockets keep to the page's).
+    in_project = Q(project_id=target.project_id) if target.project_id is not None else Q(pk__in=[])
     if isinstance(target, Comparison):
-        on_target = Q(comparison=target)
+        on_target = Q(comparison=target) | in_project
     else:
         on_target = Q(video=target) | (Q(stack_id=target.stack_id) if target.stack_id is not None else Q(pk__in=[]))
+        on_target |= in_project
     return list(ShareLink.objects.filter(on_target, revoked_at__isnull=True).values_list("pk", flat=True))
 
 
@@ -284,10 +290,11 @@ def review_status_set_by_member(*, user: User, target: Target, status: object) -
 
 
 def review_status_set_by_guest(
-    *, link: ShareLink, status: object, author_name: object
+    *, link: ShareLink, status: object, author_name: object, shown: Target | None = None
 ) -> tuple[Target, StatusChange | None]:
-    """A guest's change through `link` (live, resolved by `reviews.access`): StatusOff unless the
-    link allows it; their name is checked as a comment's author name is."""
+    """A guest's change through `link` (live, resolved by `reviews.access`; a project's link: of
+    `shown`, one of its own): StatusOff unless the link allows it; their name is checked as a
+    comment's author name is."""
     if not can_set_status(link):
         raise StatusOff()
     checked = status_choice(status)
@@ -295,7 +302,7 @@ def review_status_set_by_guest(
     if has_bidi_controls(name):
         raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
     try:
-        target = status_target_of_link(link)
+        target = status_target_of_link(link, shown)
     except Http404:
         raise StatusOff("This link shows nothing to set a status on.") from None
     return target, review_status_set(target=target, status=checked, guest_name=name, link=link)

@@ -3,7 +3,8 @@ when, and its history; set by members whose role may comment, and by guests of a
 
 Members (session or API token: reads `read`, writes `videos:write`): `GET|PUT videos/{id}/review-status`,
 `GET|PUT comparisons/{id}/review-status`. Guests (no account; the token is the path's):
-`GET|PUT shared/{token}/review-status` (a stack's link: its newest version's).
+`GET|PUT shared/{token}/review-status` (a stack's link: its newest version's; a project's link: the
+video or comparison its `?video=` or `?comparison=` names, one of the project's).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reviews.approvals import (
     status_target_of_link,
 )
 from reviews.comments import AUTHOR_NAME_MAX
+from reviews.comments_api import PROJECT_TARGET_PARAMETERS, shown_of_request
 from reviews.live import can_set_status
 from reviews.models import ShareLink
 from reviews.services import share_link_opened
@@ -181,21 +183,23 @@ class SharedReviewStatusApi(APIView):
         return Response({**answer, "can_set_status": can_set_status(link)})
 
     @extend_schema(
-        parameters=[_TOKEN, _PASSWORD],
-        responses={200: GuestStatusOutput, **error_responses(403, 404)},
+        parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _PASSWORD],
+        responses={200: GuestStatusOutput, **error_responses(400, 403, 404)},
         summary="The review status of what a shared link shows (guest)",
-        description="A stack's link: its newest version's. Also says `can_set_status`.",
+        description="A stack's link: its newest version's; a project's link: its `video`'s or `comparison`'s. "
+        "Also says `can_set_status`.",
     )
     def get(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        shown = shown_of_request(link, request)
         try:
-            target = status_target_of_link(link)
+            target = status_target_of_link(link, shown)
         except Http404:  # a stack with no version left
             raise NotFound() from None
         return self._answer(link, target)
 
     @extend_schema(
-        parameters=[_TOKEN, _PASSWORD],
+        parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _PASSWORD],
         request=GuestStatusInput,
         responses={200: GuestStatusOutput, **error_responses(400, 403, 404, 429)},
         summary="Set the review status through a shared link (guest)",
@@ -205,10 +209,14 @@ class SharedReviewStatusApi(APIView):
     )
     def put(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        shown = shown_of_request(link, request)
         status_rate_check(link=link, client=address_bucket(client_address(request)))
         given = GuestStatusInput(data=request.data)
         given.is_valid(raise_exception=True)
         target, _ = review_status_set_by_guest(
-            link=link, status=given.validated_data["status"], author_name=given.validated_data["author_name"]
+            link=link,
+            status=given.validated_data["status"],
+            author_name=given.validated_data["author_name"],
+            shown=shown,
         )
         return self._answer(link, target)

@@ -169,9 +169,11 @@ def comment_create_by_guest(
     end: object = None,
     parent_id: object = None,
     client_id: object = None,
+    shown: Video | Comparison | None = None,
 ) -> GuestCommentSaved:
-    """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now. `link` is live
-    (the caller resolved it through `reviews.access`). Sent again with the same `client_id` (its
+    """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now: for a project's
+    link, on `shown` (the caller's `reviews.selectors.link_target`). `link` is live (the caller
+    resolved it through `reviews.access`). Sent again with the same `client_id` (its
     first reply lost, or a 503 whose commit went through), it answers with the comment stored then."""
     if not can_comment(link):
         raise CommentsOff()
@@ -190,6 +192,7 @@ def comment_create_by_guest(
             start=start,
             end=end,
             parent_id=parent_id,
+            shown=shown,
         )
     except IntegrityError:
         # A request with the same client_id won the insert between the look-up and this one.
@@ -212,13 +215,14 @@ def _guest_comment_create(
     start: object,
     end: object,
     parent_id: object,
+    shown: Video | Comparison | None,
 ) -> Comment:
     digest = key_digest
     clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
     if has_bidi_controls(clean_name):
         raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
-    target = share_link_comment_target(link)
+    target = share_link_comment_target(link, shown)
     if parent_id is not None:
         if not is_id(parent_id):
             raise FieldInvalid("Reply to a comment by its id: a whole number from 1.", field="parent")

@@ -9,8 +9,9 @@ A comment: `{"id", "side": "a"|"b"|"video", "start", "end" (null: a moment), "bo
 Bodies and names are plain text: show them as text, never as HTML.
 
 Guests (no account; the token is the path's; a password-protected link needs the browser's unlocked
-session or an `X-Share-Password` header): `GET|POST shared/{token}/comments`,
-`DELETE shared/{token}/comments/{id}` (only what this `X-Reviewer-Key` made; its replies go too).
+session or an `X-Share-Password` header): `GET|POST shared/{token}/comments` (a project's link:
+`?video=<id>` or `?comparison=<id>`, one of the project's), `DELETE shared/{token}/comments/{id}` (only what this
+`X-Reviewer-Key` made; its replies go too).
 The owner (session or API token: reads `read`, writes `videos:write`): `GET comparisons|videos|
 stacks/{id}/comments` (every link's, revoked ones' too), `POST comments/{id}/replies`,
 `POST comments/{id}/resolve|reopen`, `DELETE comments/{id}`.
@@ -50,6 +51,7 @@ from reviews.selectors import (
     comments_on_comparison_for_user,
     comments_on_stack_for_user,
     comments_on_video_for_user,
+    link_target,
     share_link_comment_target,
 )
 from reviews.services import share_link_opened
@@ -58,6 +60,7 @@ from sage.api.fields import ClientIdField, IdField, TextField
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
+from videos.models import Comparison, Video
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
@@ -78,6 +81,29 @@ _REVIEWER_KEY = OpenApiParameter(
 _PASSWORD = OpenApiParameter(
     "X-Share-Password", str, OpenApiParameter.HEADER, description="The link's password, when it has one."
 )
+# A project's link opens each of its videos and comparisons: a guest's comments are on the one named.
+PROJECT_TARGET_PARAMETERS = [
+    OpenApiParameter(
+        "video",
+        int,
+        OpenApiParameter.QUERY,
+        description="A project's link only (it needs `video` or `comparison`): the id of the project's video "
+        "(any version of its stacks). One outside the project, moved out or deleted is a 404; other links take "
+        "no `video` (given: 404).",
+    ),
+    OpenApiParameter(
+        "comparison",
+        int,
+        OpenApiParameter.QUERY,
+        description="A project's link only, instead of `video`: the id of one of the project's comparisons.",
+    ),
+]
+
+
+def shown_of_request(link: ShareLink, request: Request) -> Video | Comparison | None:
+    """What a guest's request is about through `link` (a project's link: `?video=` or `?comparison=`)."""
+    query = request.query_params
+    return link_target(link, video=query.get("video"), comparison=query.get("comparison"))
 
 
 def _user(request: Request) -> User:
@@ -178,20 +204,22 @@ class _GuestApi(APIView):
 
 class SharedCommentsApi(_GuestApi):
     @extend_schema(
-        parameters=[_TOKEN, _REVIEWER_KEY, _PASSWORD],
-        responses={200: _GUEST_LIST_RESPONSE, **error_responses(403, 404, 429)},
+        parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _REVIEWER_KEY, _PASSWORD],
+        responses={200: _GUEST_LIST_RESPONSE, **error_responses(400, 403, 404, 429)},
         summary="A shared link's comments (guest)",
-        description="This link's threads on what it shows now, in time order.",
+        description="This link's threads on what it shows now (a project's link: on its video `video` or "
+        "comparison `comparison`), in time order.",
     )
     def get(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        shown = shown_of_request(link, request)
         digest = self._key_digest(request)
-        comments = comments_for_link(link, share_link_comment_target(link))
+        comments = comments_for_link(link, share_link_comment_target(link, shown))
         results = [comment_json(comment, owner_view=False, key_digest=digest) for comment in comments]
         return Response({"results": results, "can_comment": can_comment(link)})
 
     @extend_schema(
-        parameters=[_TOKEN, _REVIEWER_KEY, _PASSWORD],
+        parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _REVIEWER_KEY, _PASSWORD],
         request=GuestCommentInput,
         responses={201: CommentOutput, 200: CommentOutput, **error_responses(400, 403, 404, 409, 429)},
         summary="Comment through a shared link (guest)",
@@ -202,6 +230,7 @@ class SharedCommentsApi(_GuestApi):
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        shown = shown_of_request(link, request)
         comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}
         key = request.headers.get(REVIEWER_KEY_HEADER)
@@ -215,6 +244,7 @@ class SharedCommentsApi(_GuestApi):
             end=data.get("end"),
             parent_id=data.get("parent"),
             client_id=data.get("client_id"),
+            shown=shown,
         )
         body = comment_json(saved.comment, owner_view=False, key_digest=reviewer_key_digest(key))
         return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
@@ -226,7 +256,8 @@ class SharedCommentDetailApi(_GuestApi):
         request=None,
         responses={204: None, **error_responses(400, 404)},
         summary="Delete my comment (guest)",
-        description="Only a comment this X-Reviewer-Key made; any other is a 404.",
+        description="Only a comment this X-Reviewer-Key made; any other is a 404 (on a project's link, also "
+        "one on a video no longer in the project).",
     )
     def delete(self, request: Request, token: str, comment_id: int) -> Response:
         link = self._link(request, token)

@@ -14,13 +14,22 @@ from reviews.models import Comment, ShareLink
 from sage.realtime import object_group, push_to_object, push_to_workspace
 
 LINK_KIND = "share-link"
+# Every open page of a project's links, whichever link: told when videos leave the project.
+PROJECT_LINKS_KIND = "shared-project"
 COMMENT_EVENTS = ("comment.created", "comment.updated", "comment.deleted")
 LINK_UPDATED = "link.updated"
 LINK_CLOSED = "link.closed"
+# Videos and comparisons a project's links no longer reach (moved out, deleted): their pages close.
+# Only ever seen by the socket itself (`reviews.consumers`), never sent on to a page.
+LEFT_PROJECT = "link.left_project"
 
 
 def link_group(link_pk: int) -> str:
     return object_group(LINK_KIND, link_pk)
+
+
+def project_links_group(project_id: int) -> str:
+    return object_group(PROJECT_LINKS_KIND, project_id)
 
 
 def can_comment(link: ShareLink) -> bool:
@@ -51,3 +60,15 @@ def push_link_updated(link: ShareLink) -> None:
 def push_link_closed(link_pk: int) -> None:
     """The link's open pages close (their sockets send `link.closed`, then close with 4404)."""
     push_to_object(LINK_KIND, link_pk, LINK_CLOSED, {})
+
+
+def push_left_project(project_id: int, *, video_ids: list[int], comparison_ids: list[int]) -> None:
+    """The pages of a project's links that show one of these close (`link.closed`, then 4404): they
+    are no longer the links' to show."""
+    data = {"videos": video_ids, "comparisons": comparison_ids}
+    push_to_object(PROJECT_LINKS_KIND, project_id, LEFT_PROJECT, data)
+
+
+def push_project_closed(project_id: int) -> None:
+    """Every open page of the project's links closes (the project went to the trash)."""
+    push_to_object(PROJECT_LINKS_KIND, project_id, LINK_CLOSED, {})

@@ -19,7 +19,8 @@ from accounts.models import User
 from reviews.models import Comment, ShareLink
 from reviews.tokens import digests_match, token_digest
 from sage import ratelimit
-from sage.errors import ApplicationError, NotFound, TooManyRequests
+from sage.api.fields import is_id
+from sage.errors import ApplicationError, FieldInvalid, NotFound, TooManyRequests
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.versions.selectors import stack_latest_pair
 from workspaces.current import acting_workspace_id
@@ -131,16 +132,69 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     )
 
 
-def share_link_comment_target(link: ShareLink) -> Comparison | Video:
+NAME_THE_TARGET = "Say which of the project's videos (`video`) or comparisons (`comparison`)."
+
+
+def _id_from(value: object) -> int | None:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    return value if is_id(value) else None
+
+
+def project_link_video(link: ShareLink, video_id: object) -> Video:
+    """A video in the link's project now (any version of its stacks), or NotFound: a project's link
+    reaches nothing else of the workspace, and a video moved out or deleted is gone from it at once.
+    The project itself is live (`share_link_resolve` refuses a deleted one)."""
+    assert link.project_id is not None
+    pk = _id_from(video_id)
+    video = Video.objects.filter(project_id=link.project_id, pk=pk).first() if pk is not None else None
+    if video is None:
+        raise NotFound("No such video in this project.")
+    return video
+
+
+def project_link_comparison(link: ShareLink, comparison_id: object) -> Comparison:
+    """A comparison in the link's project now, or NotFound (as `project_link_video`)."""
+    assert link.project_id is not None
+    pk = _id_from(comparison_id)
+    in_project = Comparison.objects.select_related("video_a", "video_b", "owner").filter(project_id=link.project_id)
+    comparison = in_project.filter(pk=pk).first() if pk is not None else None
+    if comparison is None:
+        raise NotFound("No such comparison in this project.")
+    return comparison
+
+
+def link_target(link: ShareLink, *, video: object = None, comparison: object = None) -> Video | Comparison | None:
+    """What a guest's request names (`video` or `comparison`, from its query string) through `link`:
+    one of a project's link's videos or comparisons (FieldInvalid unless exactly one is named,
+    NotFound for any other); None for the other links, which show one object and take neither
+    (NotFound when one is given anyway)."""
+    video = None if video == "" else video
+    comparison = None if comparison == "" else comparison
+    if link.project_id is None:
+        if video is not None or comparison is not None:
+            raise NotFound("No such video on this link.")
+        return None
+    if (video is None) == (comparison is None):
+        raise FieldInvalid(NAME_THE_TARGET, field="video")
+    if video is not None:
+        return project_link_video(link, video)
+    return project_link_comparison(link, comparison)
+
+
+def share_link_comment_target(link: ShareLink, shown: Video | Comparison | None = None) -> Comparison | Video:
     """What a link's reviewers comment on now: its comparison or video; for a stack, the newest
     version against the one before (that comparison), or the newest version alone while there is no
-    such comparison. Comments stay on what they were made on when a newer version comes."""
+    such comparison; for a project, `shown` (one of its own: `link_target`). Comments stay on what
+    they were made on when a newer version comes."""
     if link.comparison is not None:
         return link.comparison
     if link.video is not None:
         return link.video
     if link.project_id is not None:
-        raise NotFound("A project's link takes no comments.")
+        if shown is None:
+            raise FieldInvalid(NAME_THE_TARGET, field="video")
+        return shown
     assert link.stack is not None  # the check constraint
     newest, comparison = stack_latest_pair(link.stack)
     return comparison if comparison is not None else newest
@@ -155,9 +209,14 @@ def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[C
 def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
     """One comment made through `link` (NotFound for any other: another link's is not there)."""
     try:
-        return Comment.objects.select_related("link").get(link=link, pk=int(pk))
+        comment = Comment.objects.select_related("link", "video", "comparison").get(link=link, pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such comment.") from None
+    on = comment.video or comment.comparison
+    if link.project_id is not None and (on is None or on.project_id != link.project_id):
+        # A project's link reaches a comment only while what it is on is in the project.
+        raise NotFound("No such comment.")
+    return comment
 
 
 def _owners(user: User) -> QuerySet[Comment]:

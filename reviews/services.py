@@ -55,8 +55,6 @@ def share_link_create(
     name = _clean_name(name)
     if permission not in ShareLink.Permission.values:
         raise FieldInvalid("Choose view or comment.", field="permission")
-    if isinstance(shared, Project):
-        _check_project_link(permission, allow_status)
     if expires_at is not None and expires_at <= timezone.now():
         raise FieldInvalid("The expiry must be in the future.", field="expires_at")
     token = new_token()
@@ -78,18 +76,6 @@ def share_link_create(
     )
     _record_link(link, shared, actor=owner, workspace_id=link.workspace_id, created=True)
     return link, token
-
-
-# A project's link lists many videos, and a guest's comment or status is kept on one object the
-# link names: until comments can say which video they are on, a project's guests watch.
-PROJECT_LINK_VIEW_ONLY = "A project's link is view only: share one video, stack or comparison to collect comments."
-
-
-def _check_project_link(permission: str, allow_status: bool) -> None:
-    if permission != ShareLink.Permission.VIEW:
-        raise FieldInvalid(PROJECT_LINK_VIEW_ONLY, field="permission")
-    if allow_status:
-        raise FieldInvalid(PROJECT_LINK_VIEW_ONLY, field="allow_status")
 
 
 def _shared_target(shared: Comparison | Video | VideoStack | Project) -> Target:
@@ -137,8 +123,6 @@ def share_link_update(
     """Change what a link allows (the owner turns comments or setting the review status off or on)
     or its name. Open pages hear whether they may comment and set the status now (`link.updated`)."""
     changed: list[str] = []
-    if link.project_id is not None:
-        _check_project_link(permission or link.permission, link.allow_status if allow_status is None else allow_status)
     if permission is not None and permission != link.permission:
         if permission not in ShareLink.Permission.values:
             raise FieldInvalid("Choose view or comment.", field="permission")

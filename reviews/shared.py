@@ -20,14 +20,16 @@ from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
-from reviews.live import can_set_status
+from reviews.live import can_comment, can_set_status
 from reviews.models import ShareLink
+from reviews.selectors import link_target
 from sage.errors import NotFound
 from sage.formatting import clock_tenths
 from videos.compare.views import PlayerMedia, SharedMode, comparison_context
@@ -45,13 +47,18 @@ SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
 # --- what a link shows --------------------------------------------------------------------------------
 
 
-def share_link_shown(link: ShareLink, video_id: int | None = None) -> Comparison | Video:
+def share_link_shown(
+    link: ShareLink, video_id: int | None = None, comparison_id: int | None = None
+) -> Comparison | Video:
     """The comparison or video the link's page shows now (Http404 for a stack with no version); for
-    a project's link, its video `video_id` (Http404 for any video outside the project)."""
+    a project's link, its video `video_id` or comparison `comparison_id` (NotFound for any outside
+    the project)."""
     if link.project_id is not None:
-        if video_id is None:
-            raise Http404("A project's link opens one of its videos at a time.")
-        return project_link_video(link, video_id)
+        if video_id is None and comparison_id is None:
+            raise Http404("A project's link opens one of its videos or comparisons at a time.")
+        shown = link_target(link, video=video_id, comparison=comparison_id)
+        assert shown is not None  # a project's link, with one of the two named
+        return shown
     if link.comparison_id is not None:
         return Comparison.objects.select_related("video_a", "video_b", "owner").get(pk=link.comparison_id)
     if link.video is not None:
@@ -71,23 +78,16 @@ def project_link_videos(link: ShareLink) -> list[Video]:
     return list(without_older_versions(Video.objects.filter(project_id=link.project_id)).order_by("-created_at", "-pk"))
 
 
-def project_link_video(link: ShareLink, video_id: int) -> Video:
-    """A video in the link's project (any version of its stacks), or Http404: the link reaches
-    nothing else of the workspace. The project is live (share_link_resolve refuses a deleted one)."""
-    assert link.project_id is not None
-    video = Video.objects.filter(project_id=link.project_id, pk=video_id).first()
-    if video is None:
-        raise Http404("No such video in this project.")
-    return video
-
-
 def share_link_video(link: ShareLink, video_id: int) -> Video:
-    """One of the videos the link shows now, or NotFound: a link never serves another video's media."""
+    """One of the videos the link shows now, or NotFound: a link never serves another video's media.
+    A project's link shows its videos and the two of each of its comparisons."""
     if link.project_id is not None:
-        try:
-            return project_link_video(link, video_id)
-        except Http404:
-            raise NotFound("No such file.") from None
+        pairs = Comparison.objects.filter(project_id=link.project_id)
+        of_pair = Q(pk__in=pairs.values("video_a_id")) | Q(pk__in=pairs.values("video_b_id"))
+        video = Video.objects.filter(Q(project_id=link.project_id) | of_pair, pk=video_id).first()
+        if video is None:
+            raise NotFound("No such file.")
+        return video
     for video in shown_videos(share_link_shown(link)):
         if video.pk == video_id:
             return video
@@ -141,11 +141,13 @@ def video_media_urls(token: str, link: ShareLink, video: Video) -> dict[str, str
     return {kind: media_url(token, link, video, kind) for kind, there in present.items() if there}
 
 
-def fresh_media(token: str, link: ShareLink, video_id: int | None = None) -> dict[str, Any]:
+def fresh_media(
+    token: str, link: ShareLink, video_id: int | None = None, comparison_id: int | None = None
+) -> dict[str, Any]:
     """What static/js/reviews/shared_media.js swaps in before the page's URLs expire: per player
     slot (`a` and `b` on a comparison, `video` on a video), its new URLs. A project's link: those of
-    its video `video_id`, the one the page shows."""
-    shown = share_link_shown(link, video_id)
+    its video `video_id` or comparison `comparison_id`, the one the page shows."""
+    shown = share_link_shown(link, video_id, comparison_id)
     slots = {"a": shown.video_a, "b": shown.video_b} if isinstance(shown, Comparison) else {"video": shown}
     return {
         "expires_in": settings.SHARE_MEDIA_URL_SECONDS,
@@ -153,47 +155,57 @@ def fresh_media(token: str, link: ShareLink, video_id: int | None = None) -> dic
     }
 
 
-def _media_script_config(token: str, video_id: int | None = None) -> dict[str, Any]:
-    url = reverse("shared:media-json", args=[token]) + (f"?video={video_id}" if video_id is not None else "")
+def project_query(link: ShareLink, shown: Comparison | Video) -> str:
+    """How a project's link's requests name what its page shows (`?video=` or `?comparison=`); ""
+    for other links, which show one object."""
+    if link.project_id is None:
+        return ""
+    return f"?comparison={shown.pk}" if isinstance(shown, Comparison) else f"?video={shown.pk}"
+
+
+def _media_script_config(token: str, query: str = "") -> dict[str, Any]:
+    url = reverse("shared:media-json", args=[token]) + query
     return {"url": url, "expires_in": settings.SHARE_MEDIA_URL_SECONDS}
 
 
 # --- the pages ------------------------------------------------------------------------------------
 
 
-def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any] | None:
-    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs);
-    None for a project's link (its guests watch; comments go through links to one object)."""
-    if link.project_id is not None:
-        return None
+def guest_comments_panel(token: str, link: ShareLink, shown: Comparison | Video) -> dict[str, Any]:
+    """templates/reviews/partials/comments.html for a guest of the link (the reviews API's URLs). A
+    project's link names the video or comparison in each (`project_query`): its comments, and its
+    socket's events, are that one's."""
     comparison = shown if isinstance(shown, Comparison) else None
+    which = project_query(link, shown)
     return {
         "mode": "guest",
-        "can_comment": link.permission == ShareLink.Permission.COMMENT,
-        "api_url": f"/api/v1/shared/{token}/comments",
-        "socket_url": f"/ws/shared/{token}/",
+        "can_comment": can_comment(link),
+        "api_url": f"/api/v1/shared/{token}/comments{which}",
+        "socket_url": f"/ws/shared/{token}/{which}",
         "sides": [["a", "A"], ["b", "B"]] if comparison is not None else [["video", "The video"]],
         "comparison_id": comparison.pk if comparison is not None else None,
         "video_id": None if comparison is not None else shown.pk,
     }
 
 
-def guest_status_panel(token: str, link: ShareLink) -> StatusPanel | None:
+def guest_status_panel(token: str, link: ShareLink, shown: Video | Comparison | None = None) -> StatusPanel | None:
     """The review status card of a shared page: what the link's guests set (a stack's link: its newest
-    version, named in the heading, as the page shows a pair); None for a stack with no version left,
-    and for a project's link (statuses are set through links to one object)."""
-    if link.project_id is not None:
-        return None
+    version, named in the heading, as the page shows a pair; a project's link: the page's `shown`);
+    None for a stack with no version left."""
     try:
-        target = status_target_of_link(link)
+        target = status_target_of_link(link, shown if link.project_id is not None else None)
     except Http404:
         return None
     of_stack = link.stack_id is not None and isinstance(target, Video)
+    action = reverse("shared:review-status", args=[token])
+    if link.project_id is not None:
+        kind = "comparison" if isinstance(target, Comparison) else "video"
+        action = reverse(f"shared:project-{kind}-review-status", args=[token, target.pk])
     return StatusPanel(
         target=target,
         history=status_history(target),
         can_set=can_set_status(link),
-        action=reverse("shared:review-status", args=[token]),
+        action=action,
         guest=True,
         heading=f"Review status of v{target.version}" if of_stack and isinstance(target, Video) else "Review status",
     )
@@ -213,17 +225,23 @@ def shared_comparison_context(
             sprite_url=urls.get("sprite", ""),
         )
 
+    in_project = link.project_id is not None
     shared = SharedMode(
-        page_url=reverse("shared:page", args=[token]),
-        api_url=reverse("shared:comparison-json", args=[token]),
+        page_url=reverse("shared:project-comparison", args=[token, comparison.pk])
+        if in_project
+        else reverse("shared:page", args=[token]),
+        api_url=reverse("shared:project-comparison-json", args=[token, comparison.pk])
+        if in_project
+        else reverse("shared:comparison-json", args=[token]),
         show_notes=link.show_owner_notes,
         media=media,
         base_template=SHARED_BASE_TEMPLATE,
         comments_panel=guest_comments_panel(token, link, comparison),
     )
     context = comparison_context(comparison, request.GET.dict(), read_only=True, shared=shared)
-    context["shared_media"] = _media_script_config(token)
-    context["status_panel"] = guest_status_panel(token, link)
+    context["shared_media"] = _media_script_config(token, project_query(link, comparison))
+    context["status_panel"] = guest_status_panel(token, link, comparison)
+    context["project_page"] = reverse("shared:page", args=[token]) if in_project else ""
     return context
 
 
@@ -267,10 +285,18 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
             for payload in (note_payload(note) for note in notes)
         ],
         "comments_panel": guest_comments_panel(token, link, video),
-        "status_panel": guest_status_panel(token, link),
-        "shared_media": _media_script_config(token, video.pk if in_project else None),
+        "status_panel": guest_status_panel(token, link, video),
+        "shared_media": _media_script_config(token, project_query(link, video)),
         "project_page": reverse("shared:page", args=[token]) if in_project else "",
     }
+
+
+@dataclass(frozen=True)
+class SharedComparisonRow:
+    """One comparison on a project link's page: where it opens under the link."""
+
+    comparison: Comparison
+    url: str
 
 
 @dataclass(frozen=True)
@@ -283,7 +309,8 @@ class SharedCard:
 
 
 def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
-    """templates/reviews/shared_project.html: the project's videos, each opening on its own page."""
+    """templates/reviews/shared_project.html: the project's videos and comparisons, each opening on
+    its own page (where the link's guests comment and set its status, when the link lets them)."""
     assert link.project is not None
     cards = [
         SharedCard(
@@ -293,4 +320,18 @@ def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
         )
         for video in project_link_videos(link)
     ]
-    return {"project": link.project, "cards": cards}
+    comparisons = [
+        SharedComparisonRow(
+            comparison=comparison, url=reverse("shared:project-comparison", args=[token, comparison.pk])
+        )
+        for comparison in Comparison.objects.filter(project=link.project)
+        .select_related("video_a__stack", "video_b")
+        .order_by("-created_at", "-pk")
+    ]
+    return {
+        "project": link.project,
+        "cards": cards,
+        "comparisons": comparisons,
+        "can_comment": can_comment(link),
+        "can_set_status": can_set_status(link),
+    }

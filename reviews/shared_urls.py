@@ -10,6 +10,22 @@ app_name = "shared"
 urlpatterns = [
     path("<str:token>/", shared_views.shared_page, name="page"),
     path("<str:token>/v/<int:video_id>/", shared_views.shared_project_video, name="project-video"),
+    path(
+        "<str:token>/v/<int:video_id>/review-status/",
+        shared_views.shared_review_status,
+        name="project-video-review-status",
+    ),
+    path("<str:token>/c/<int:comparison_id>/", shared_views.shared_project_comparison, name="project-comparison"),
+    path(
+        "<str:token>/c/<int:comparison_id>/comparison.json",
+        shared_views.shared_comparison_json,
+        name="project-comparison-json",
+    ),
+    path(
+        "<str:token>/c/<int:comparison_id>/review-status/",
+        shared_views.shared_review_status,
+        name="project-comparison-review-status",
+    ),
     path("<str:token>/comparison.json", shared_views.shared_comparison_json, name="comparison-json"),
     path("<str:token>/review-status/", shared_views.shared_review_status, name="review-status"),
     path("<str:token>/media.json", shared_views.shared_media_json, name="media-json"),

@@ -18,13 +18,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from reviews.access import share_link_for_request
 from reviews.approvals import review_status_set_by_guest, status_rate_check
 from reviews.models import ShareLink
-from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
+from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired, link_target
 from reviews.services import share_link_opened
 from reviews.shared import (
     fresh_media,
@@ -131,12 +132,32 @@ def shared_project_video(request: HttpRequest, token: str, video_id: int) -> Htt
 
 
 @require_safe
-def shared_comparison_json(request: HttpRequest, token: str) -> HttpResponseBase:
-    """The shared comparison judged at `?threshold=` without saving (the API's comparison shape):
-    what the page's slider and its wait for the check ask, through the link instead of the owner's API."""
+def shared_project_comparison(request: HttpRequest, token: str, comparison_id: int) -> HttpResponseBase:
+    """One comparison of a project's link, shown as a comparison's link shows it; any other is a 404."""
     try:
         link = _opened(request, token)
-        shown = share_link_shown(link)
+        if link.project_id is None:
+            raise NotFound()
+        comparison = share_link_shown(link, comparison_id=comparison_id)
+    except PasswordRequired:
+        return _shared(redirect("shared:page", token=token))  # the project's page asks for it
+    except (ApplicationError, Http404):
+        return _not_found_page(request)
+    assert isinstance(comparison, Comparison)
+    context = shared_comparison_context(request, token, link, comparison)
+    return _shared(render(request, comparison_template(comparison), context))
+
+
+@require_safe
+def shared_comparison_json(request: HttpRequest, token: str, comparison_id: int | None = None) -> HttpResponseBase:
+    """The shared comparison judged at `?threshold=` without saving (the API's comparison shape):
+    what the page's slider and its wait for the check ask, through the link instead of the owner's API
+    (a project's link: its comparison `comparison_id`)."""
+    try:
+        link = _opened(request, token)
+        if comparison_id is not None and link.project_id is None:
+            raise NotFound()
+        shown = share_link_shown(link, comparison_id=comparison_id)
     except ApplicationError as refusal:
         return _json_refusal(refusal)
     except Http404:
@@ -158,8 +179,14 @@ def shared_media_json(request: HttpRequest, token: str) -> HttpResponseBase:
     """Fresh signed media URLs for the page's players, asked before the ones it has expire."""
     try:
         link = _opened(request, token)
-        video_id = request.GET.get("video", "")
-        return _shared(JsonResponse(fresh_media(token, link, int(video_id) if video_id.isdigit() else None)))
+        video_id, comparison_id = request.GET.get("video", ""), request.GET.get("comparison", "")
+        fresh = fresh_media(
+            token,
+            link,
+            int(video_id) if video_id.isdigit() else None,
+            int(comparison_id) if comparison_id.isdigit() else None,
+        )
+        return _shared(JsonResponse(fresh))
     except ApplicationError as refusal:
         return _json_refusal(refusal)
     except Http404:
@@ -194,18 +221,29 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
 
 
 @require_POST
-def shared_review_status(request: HttpRequest, token: str) -> HttpResponseBase:
+def shared_review_status(
+    request: HttpRequest, token: str, video_id: int | None = None, comparison_id: int | None = None
+) -> HttpResponseBase:
     """A guest sets the review status from the shared page's form (links that allow it), then back to
-    the page, which says how it went. The API does the same for scripts (`reviews.approvals_api`)."""
+    the page, which says how it went; on a project's link, of its video `video_id` or comparison
+    `comparison_id`, back to its page. The API does the same for scripts (`reviews.approvals_api`)."""
+    page = reverse("shared:page", args=[token])
+    if video_id is not None:
+        page = reverse("shared:project-video", args=[token, video_id])
+    elif comparison_id is not None:
+        page = reverse("shared:project-comparison", args=[token, comparison_id])
     try:
         link = _opened(request, token)
     except ApplicationError:  # gone, or locked for this browser: the page itself says which
         return _shared(redirect("shared:page", token=token))
     try:
+        shown = link_target(link, video=video_id, comparison=comparison_id)
         status_rate_check(link=link, client=address_bucket(client_address(request)))
         _, change = review_status_set_by_guest(
-            link=link, status=request.POST.get("status"), author_name=request.POST.get("author_name")
+            link=link, status=request.POST.get("status"), author_name=request.POST.get("author_name"), shown=shown
         )
+    except NotFound:
+        return _not_found_page(request)  # not (or no longer) in the project
     except ApplicationError as refusal:
         messages.error(request, getattr(refusal, "reason", refusal.message))
     else:
@@ -214,4 +252,4 @@ def shared_review_status(request: HttpRequest, token: str) -> HttpResponseBase:
             messages.info(request, f"The review status was already “{label}”.")
         else:
             messages.success(request, f"Review status set to “{label}”.")
-    return _shared(redirect("shared:page", token=token))
+    return _shared(redirect(page))

@@ -1,5 +1,6 @@
 """A deleted link closes its open pages, as a revoked one does (deletes come by cascade: the
-comparison, the video or the owner went)."""
+comparison, the video or the owner went); a video or comparison that leaves a project (moved out,
+deleted, or the project trashed) closes the pages of it that the project's links opened."""
 
 from __future__ import annotations
 
@@ -8,10 +9,38 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from reviews.live import push_link_closed
+from reviews.live import push_left_project, push_link_closed, push_project_closed
 from reviews.models import ShareLink
+from videos.models import Comparison, Project, Video
+from videos.signals import left_project
 
 
 @receiver(post_delete, sender=ShareLink, dispatch_uid="reviews.share_link_deleted")
 def share_link_deleted(sender: type[ShareLink], instance: ShareLink, **kwargs: Any) -> None:
     push_link_closed(instance.pk)
+
+
+@receiver(left_project, dispatch_uid="reviews.left_project")
+def things_left_project(
+    sender: type[Project],
+    project_id: int,
+    video_ids: list[int],
+    comparison_ids: list[int],
+    trashed: bool,
+    **kwargs: Any,
+) -> None:
+    push_left_project(project_id, video_ids=video_ids, comparison_ids=comparison_ids)
+    if trashed:
+        push_project_closed(project_id)  # the project's own page too, which shows no one thing
+
+
+@receiver(post_delete, sender=Video, dispatch_uid="reviews.project_video_deleted")
+def project_video_deleted(sender: type[Video], instance: Video, **kwargs: Any) -> None:
+    if instance.project_id is not None:
+        push_left_project(instance.project_id, video_ids=[instance.pk], comparison_ids=[])
+
+
+@receiver(post_delete, sender=Comparison, dispatch_uid="reviews.project_comparison_deleted")
+def project_comparison_deleted(sender: type[Comparison], instance: Comparison, **kwargs: Any) -> None:
+    if instance.project_id is not None:
+        push_left_project(instance.project_id, video_ids=[], comparison_ids=[instance.pk])

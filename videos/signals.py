@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # post_save is): a receiver that queues work queues it on commit. May come more than once for a
 # video, so receivers must be idempotent.
 transcript_settled = Signal()
+
+# Videos or comparisons left a project: moved out (a video with its stack), or the project went to the
+# trash (then everything in it, and `trashed` is true). Sent with `project_id`, `video_ids`,
+# `comparison_ids` and `trashed` after the change is written: what a project opened to others (its
+# share links' pages) closes them at once.
+left_project = Signal()

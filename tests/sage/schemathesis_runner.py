@@ -79,10 +79,9 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
         r"expiry must be in the future|^name: ",
     ),
     ("POST", "/api/v1/projects/{project_id}/share-links"): (
-        "`expires_at` in the future; a name that is more than spaces; view only (a project's link)",
-        r"expiry must be in the future|^name: |view only",
+        "`expires_at` in the future; a name that is more than spaces",
+        r"expiry must be in the future|^name: ",
     ),
-    ("PATCH", "/api/v1/share-links/{link_id}"): ("view only, for a project's link", r"view only"),
     ("POST", "/api/v1/projects"): ("a name no other live project of the workspace has", r"already a project named"),
     ("PATCH", "/api/v1/projects/{project_id}"): (
         "a name no other live project of the workspace has",

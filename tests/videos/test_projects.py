@@ -331,18 +331,17 @@ def test_the_library_costs_the_same_queries_however_many_projects_and_videos(tea
     assert queries() == few
 
 
-def test_a_project_link_is_view_only_and_says_so(team: Workspace) -> None:
+def test_a_project_link_may_let_guests_comment_and_set_statuses(team: Workspace) -> None:
     editor = member(team, Role.EDITOR)
     client = browser_in(editor, team)
     project = ProjectFactory(created_by=editor, workspace=team)
     url = f"/api/v1/projects/{project.pk}/share-links"
-    refused = client.post(url, {"name": "Client", "permission": "comment"}, content_type="application/json")
-    assert refused.status_code == 400 and "view only" in refused.json()["error"]["message"]
-    made = client.post(url, {"name": "Client"}, content_type="application/json")
+    made = client.post(url, {"name": "Client", "permission": "comment", "allow_status": True}, "application/json")
     assert made.status_code == 201 and made.json()["project"] == project.pk
+    assert (made.json()["permission"], made.json()["allow_status"]) == ("comment", True)
     link_id = made.json()["id"]
-    turned_on = client.patch(f"/api/v1/share-links/{link_id}", {"permission": "comment"}, "application/json")
-    assert turned_on.status_code == 400
+    turned_off = client.patch(f"/api/v1/share-links/{link_id}", {"permission": "view"}, "application/json")
+    assert turned_off.status_code == 200 and turned_off.json()["permission"] == "view"
     assert [row["id"] for row in client.get(url).json()] == [link_id]
 
 

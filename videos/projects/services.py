@@ -17,6 +17,7 @@ from sage.errors import Conflict, FieldInvalid
 from sage.realtime import push_to_workspace
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.services import video_delete
+from videos.signals import left_project
 
 
 class ProjectNameTaken(FieldInvalid):
@@ -76,6 +77,14 @@ def project_delete(*, project: Project) -> Project:
         project.deleted_at = timezone.now()
         Project.objects.filter(pk=project.pk, deleted_at__isnull=True).update(deleted_at=project.deleted_at)
         _push(project, "deleted")
+        # Sent even for an empty project: its links' pages close with it.
+        left_project.send(
+            sender=Project,
+            project_id=project.pk,
+            video_ids=list(Video.objects.filter(project=project).values_list("pk", flat=True)),
+            comparison_ids=list(Comparison.objects.filter(project=project).values_list("pk", flat=True)),
+            trashed=True,
+        )
     return project
 
 
@@ -121,7 +130,10 @@ def video_move(*, video: Video, project: Project | None) -> None:
         stack = VideoStack.objects.get(pk=video.stack_id)
         stack_move(stack=stack, project=project)
     else:
+        before = Video.objects.filter(pk=video.pk).values_list("project_id", flat=True).first()
         Video.objects.filter(pk=video.pk).update(project=project)
+        if before is not None and before != (project.pk if project is not None else None):
+            _left(before, video_ids=[video.pk])
     video.project = project
     _push_moved("video", video.pk, video.workspace_id, project)
 
@@ -130,15 +142,26 @@ def stack_move(*, stack: VideoStack, project: Project | None) -> None:
     """Move a stack and all its versions into `project` (None: the top level), together."""
     _check_destination(stack.workspace_id, project)
     with transaction.atomic():
+        before = list(Video.objects.filter(stack=stack).values_list("pk", "project_id"))
         VideoStack.objects.filter(pk=stack.pk).update(project=project)
         Video.objects.filter(stack=stack).update(project=project)
+    destination = project.pk if project is not None else None
+    left: dict[int, list[int]] = {}
+    for video_id, project_id in before:
+        if project_id is not None and project_id != destination:
+            left.setdefault(project_id, []).append(video_id)
+    for project_id, video_ids in left.items():
+        _left(project_id, video_ids=video_ids)
     stack.project = project
     _push_moved("stack", stack.pk, stack.workspace_id, project)
 
 
 def comparison_move(*, comparison: Comparison, project: Project | None) -> None:
     _check_destination(comparison.workspace_id, project)
+    before = Comparison.objects.filter(pk=comparison.pk).values_list("project_id", flat=True).first()
     Comparison.objects.filter(pk=comparison.pk).update(project=project)
+    if before is not None and before != (project.pk if project is not None else None):
+        _left(before, comparison_ids=[comparison.pk])
     comparison.project = project
     _push_moved("comparison", comparison.pk, comparison.workspace_id, project)
 
@@ -146,6 +169,18 @@ def comparison_move(*, comparison: Comparison, project: Project | None) -> None:
 def _push(project: Project, change: str) -> None:
     """Members' pages in the workspace hear of it (the library's project list)."""
     push_to_workspace(project.workspace_id, "project", {"id": project.pk, "name": project.name, "change": change})
+
+
+def _left(project_id: int, *, video_ids: list[int] | None = None, comparison_ids: list[int] | None = None) -> None:
+    """The apps above hear what is no longer reachable through the project (`videos.signals.left_project`:
+    its share links' open pages of them close)."""
+    left_project.send(
+        sender=Project,
+        project_id=project_id,
+        video_ids=video_ids or [],
+        comparison_ids=comparison_ids or [],
+        trashed=False,
+    )
 
 
 def _push_moved(kind: str, pk: int, workspace_id: int, project: Project | None) -> None:

@@ -47,7 +47,9 @@ export class CommentsApi {
   }
 
   remove(id) {
-    const url = this.mode === "guest" ? `${this.apiUrl.replace(/\/$/, "")}/${id}` : `/api/v1/comments/${id}`;
+    // A project's link names its video in the list's query (?video=); a comment is found by its id.
+    const list = this.apiUrl.split("?")[0].replace(/\/$/, "");
+    const url = this.mode === "guest" ? `${list}/${id}` : `/api/v1/comments/${id}`;
     return this.request(url, { method: "DELETE" });
   }
 
