@@ -9,6 +9,9 @@ Where the choice is kept: on the request's own `User` instance (`wanted_workspac
 `WorkspaceMiddleware`, the API token authentication and the sockets. Each request loads its own
 instance, so nothing carries over between requests. Unset (tasks, the shell, older callers) means the
 personal workspace, which is what everything meant before workspaces existed.
+
+What it costs: a team's membership is read on every request, so a member removed is refused on their
+very next one; the personal workspace's costs no query (`membership_or_none`).
 """
 
 from __future__ import annotations
