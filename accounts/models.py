@@ -54,6 +54,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="The site's own account: everyone may view what it owns, read-only.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # The account's personal workspace (issue 52), which never changes once made. Kept on the row
+    # every request loads anyway, so a request acting in it costs no query for its membership
+    # (workspaces.current). Null only between the account's INSERT and its workspace's.
+    personal_workspace = models.OneToOneField(
+        "workspaces.Workspace", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

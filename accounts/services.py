@@ -21,7 +21,7 @@ from accounts.models import ApiToken, ExtensionConnect, User
 from activity.services import Action, audit_record
 from sage.errors import ApplicationError, Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
-from workspaces.current import act_through, acting_workspace_id
+from workspaces.current import act_through, acting_workspace_id, membership_or_none
 from workspaces.models import Membership
 
 # Updating last_used_at on every request would turn each API read into a write.
@@ -140,9 +140,7 @@ def api_token_authenticate(secret: str) -> ApiToken:
         raise ApiTokenError("This account is disabled.", code="account_disabled")
     # The token acts in its workspace while its user belongs to it: removed, it opens nothing there
     # (and does not fall back to another workspace the script never chose).
-    membership = (
-        Membership.objects.select_related("workspace").filter(user=token.user, workspace_id=token.workspace_id).first()
-    )
+    membership = membership_or_none(token.user, token.workspace_id)
     if membership is None:
         raise ApiTokenError(
             "This API token's workspace is no longer one you belong to: make a new token.", code="token_workspace_left"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -8,14 +8,17 @@ import pytest
 import redis
 from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]  # private, no public setter (see _celery_join_allowed)
 from django.db import connection
+from playwright.sync_api import Browser
 from rest_framework.test import APIClient
 
 from billing.models import Plan
 from billing.plans import create_default_plans
 from devtools import processes
+from tests.browser_session import BrowserSession
 from tests.factories import UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
+_BROWSER_SESSION = pytest.StashKey[BrowserSession]()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -28,9 +31,9 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Playwright's sync API keeps an event loop running on the main thread while the (session-wide)
-    # browser is open, which async and ORM tests after it cannot share: browser tests run last (under
-    # pytest-xdist too: `make test` hands out files in this order, see the Makefile).
+    # Browser tests run last, together, so that one Chromium launch serves them all (under
+    # pytest-xdist too: `make test` hands out files in this order, see the Makefile). Order is not
+    # needed for correctness: the browser stops whenever a test without it comes next.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
@@ -143,18 +146,30 @@ def site_url(transactional_db, _shared_site: tuple[str, Path], settings) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def _browser_session(request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
+    session = request.config.stash[_BROWSER_SESSION] = BrowserSession(CHROMIUM, CHROMIUM_ARGS)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def browser(_browser_session: BrowserSession) -> Browser:
+    """The process's Chromium: one launch serves a run of browser tests, and it stops after the last
+    test in a row that uses it (`pytest_runtest_teardown`)."""
     if not CHROMIUM.exists():
         pytest.fail("Browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
+    return _browser_session.browser()
 
-    # Playwright's sync API keeps an event loop running in this thread from here on; the ORM calls
-    # browser tests and their fixtures make are still synchronous and safe, so Django may allow them.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    # After the test's own fixtures are torn down (its pages closed): a next test that uses no
+    # browser must not find Playwright's loop running in this thread (tests/browser_session.py).
+    torn_down = yield
+    session = item.config.stash.get(_BROWSER_SESSION, None)
+    if session is not None and session.running and "browser" not in getattr(nextitem, "fixturenames", ()):
+        session.stop()
+    return torn_down
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ role does not allow a change gets 403 with a sentence saying which role it takes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -311,36 +311,38 @@ class InvitationListApi(APIView):
         return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
 
 
-class InvitationRevokeApi(APIView):
+# The one handler of every change to one invitation: the service is the class's `change`.
+class _InvitationChangeApi(APIView):
     workspace_roles = ROLES_CHECKED_HERE
+    change: ClassVar[staticmethod[..., Invitation]]
 
-    @extend_schema(
-        parameters=[_WORKSPACE_ID, _INVITATION_ID],
-        request=None,
+    @extend_schema(parameters=[_WORKSPACE_ID, _INVITATION_ID], request=None)
+    def post(self, request: Request, workspace_id: int, invitation_id: int) -> Response:
+        membership = _membership(request, workspace_id)
+        invitation = invitation_in(membership.workspace, invitation_id)
+        return Response(InvitationOutput(type(self).change(membership=membership, invitation=invitation)).data)
+
+
+@extend_schema_view(
+    post=extend_schema(
         responses={200: InvitationOutput, **error_responses(403, 404, 409)},
         summary="Revoke an invitation",
         description=f"{_SESSION} Admins and the owner. Its link stops working at once and its seat is free; "
         "revoking again changes nothing; an accepted one is 409.",
     )
-    def post(self, request: Request, workspace_id: int, invitation_id: int) -> Response:
-        membership = _membership(request, workspace_id)
-        invitation = invitation_in(membership.workspace, invitation_id)
-        return Response(InvitationOutput(invitation_revoke(membership=membership, invitation=invitation)).data)
+)
+class InvitationRevokeApi(_InvitationChangeApi):
+    change = staticmethod(invitation_revoke)
 
 
-class InvitationResendApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
-
-    @extend_schema(
-        parameters=[_WORKSPACE_ID, _INVITATION_ID],
-        request=None,
+@extend_schema_view(
+    post=extend_schema(
         responses={200: InvitationOutput, **error_responses(403, 404, 409, 503)},
         summary="Send an invitation again",
         description=f"{_SESSION} Admins and the owner. Mails a new link, good for another {INVITATION_DAYS} days; "
         "the link sent before stops working. 409 for an accepted or revoked one, or an expired one when no seat "
         "is free. Limited per account (429).",
     )
-    def post(self, request: Request, workspace_id: int, invitation_id: int) -> Response:
-        membership = _membership(request, workspace_id)
-        invitation = invitation_in(membership.workspace, invitation_id)
-        return Response(InvitationOutput(invitation_resend(membership=membership, invitation=invitation)).data)
+)
+class InvitationResendApi(_InvitationChangeApi):
+    change = staticmethod(invitation_resend)

@@ -9,6 +9,9 @@ Where the choice is kept: on the request's own `User` instance (`wanted_workspac
 `WorkspaceMiddleware`, the API token authentication and the sockets. Each request loads its own
 instance, so nothing carries over between requests. Unset (tasks, the shell, older callers) means the
 personal workspace, which is what everything meant before workspaces existed.
+
+What it costs: a team's membership is read on every request, so a member removed is refused on their
+very next one; the personal workspace's costs no query (`membership_or_none`).
 """
 
 from __future__ import annotations
@@ -34,9 +37,21 @@ REFUSALS: dict[str, str] = {
 
 
 def _personal_membership(user: User) -> Membership:
-    return Membership.objects.select_related("workspace").get(
-        user=user, workspace__created_by=user, workspace__kind="personal"
-    )
+    """`user`'s membership of their personal workspace, with no query: its only member is its owner,
+    for as long as the account lives, and the account's row names it. Unsaved (its `pk` is not read);
+    its `workspace` loads when a page reads it (a name, say)."""
+    if user.personal_workspace_id is None:
+        raise Membership.DoesNotExist(f"{user} has no personal workspace yet.")
+    return Membership(workspace_id=user.personal_workspace_id, user=user, role=Role.OWNER)
+
+
+def membership_or_none(user: User, workspace_id: int) -> Membership | None:
+    """`user`'s membership of `workspace_id`, None when they are not a member. A team's is read
+    every time, so a member removed is refused on their very next request; their personal
+    workspace's never changes and costs no query."""
+    if workspace_id == user.personal_workspace_id:
+        return _personal_membership(user)
+    return Membership.objects.select_related("workspace").filter(user=user, workspace_id=workspace_id).first()
 
 
 def acting_membership(user: User) -> Membership:
@@ -47,11 +62,7 @@ def acting_membership(user: User) -> Membership:
         return cached
     membership = None
     if user.wanted_workspace_id is not None:
-        membership = (
-            Membership.objects.select_related("workspace")
-            .filter(user=user, workspace_id=user.wanted_workspace_id)
-            .first()
-        )
+        membership = membership_or_none(user, user.wanted_workspace_id)
     if membership is None:
         membership = _personal_membership(user)
     user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field

@@ -73,6 +73,10 @@ def workspace_create_personal(*, user: User) -> Workspace:
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
         wallet_create(user=user)
+    if user.personal_workspace_id != workspace.pk:
+        # Named on the account's row, which every request loads: acting in it costs no query.
+        User.objects.filter(pk=user.pk).update(personal_workspace=workspace)
+        user.personal_workspace = workspace
     return workspace
 
 

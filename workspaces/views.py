@@ -4,6 +4,8 @@ a message on the page it came from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -180,32 +182,47 @@ def invitation_create_view(request: HttpRequest, workspace_id: int) -> HttpRespo
     return _back(workspace_id)
 
 
+def _invitation_change(
+    request: HttpRequest,
+    workspace_id: int,
+    invitation_id: int,
+    *,
+    change: Callable[..., Invitation],
+    done: Callable[[Invitation], str],
+) -> HttpResponse:
+    """The one handler of every change to one invitation: `change` is its service, `done` the sentence
+    that says it was done."""
+    membership = _membership(request, workspace_id)
+    try:
+        invitation = change(membership=membership, invitation=invitation_in(membership.workspace, invitation_id))
+    except ApplicationError as exc:
+        return _refused(request, exc, workspace_id)
+    messages.success(request, done(invitation))
+    return _back(workspace_id)
+
+
 @require_POST
 @login_required
 def invitation_revoke_view(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
-    membership = _membership(request, workspace_id)
-    try:
-        invitation = invitation_revoke(
-            membership=membership, invitation=invitation_in(membership.workspace, invitation_id)
-        )
-    except ApplicationError as exc:
-        return _refused(request, exc, workspace_id)
-    messages.success(request, f"Invitation to {invitation.email} revoked: its link no longer works.")
-    return _back(workspace_id)
+    return _invitation_change(
+        request,
+        workspace_id,
+        invitation_id,
+        change=invitation_revoke,
+        done=lambda invitation: f"Invitation to {invitation.email} revoked: its link no longer works.",
+    )
 
 
 @require_POST
 @login_required
 def invitation_resend_view(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
-    membership = _membership(request, workspace_id)
-    try:
-        invitation = invitation_resend(
-            membership=membership, invitation=invitation_in(membership.workspace, invitation_id)
-        )
-    except ApplicationError as exc:
-        return _refused(request, exc, workspace_id)
-    messages.success(request, f"Invitation sent to {invitation.email} again; the link sent before no longer works.")
-    return _back(workspace_id)
+    return _invitation_change(
+        request,
+        workspace_id,
+        invitation_id,
+        change=invitation_resend,
+        done=lambda invitation: f"Invitation sent to {invitation.email} again; the link sent before no longer works.",
+    )
 
 
 @require_POST

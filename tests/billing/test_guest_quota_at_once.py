@@ -4,18 +4,14 @@ quota, on the real Postgres with one connection per thread."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.guests import Viewer
 from billing.models import QuotaCounter
 from billing.quota import QuotaExceeded, QuotaStatus, quota_consume
+from tests.at_once import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,24 +22,6 @@ ADDRESS = "198.51.100.7"
 def limits(settings) -> None:
     settings.GUEST_DAILY_CHAT_MESSAGES = 5
     settings.GUEST_DAILY_CHAT_MESSAGES_PER_ADDRESS = 8
-
-
-def at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """`work(i)` in `count` threads released together, each on its own connection; what each
-    returned or raised."""
-    start = threading.Barrier(count)
-
-    def one(index: int) -> Any:
-        start.wait()
-        try:
-            return work(index)
-        except Exception as error:
-            return error
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def test_one_guests_questions_at_once_stop_at_its_quota() -> None:

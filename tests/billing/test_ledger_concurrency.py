@@ -14,26 +14,10 @@ from django.db.models import Sum
 from billing.holds import hold_create, hold_release, hold_settle
 from billing.ledger import InsufficientTokens, ledger_debit, ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
+from tests.at_once import at_once
 from tests.factories import empty_wallet_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` in `count` threads released together; each thread uses its own DB connection."""
-    barrier = threading.Barrier(count)
-
-    def one(i: int) -> Any:
-        barrier.wait()
-        try:
-            return work(i)
-        except Exception as exc:
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def ledger_sum(user) -> int:
@@ -44,7 +28,7 @@ def test_fifty_concurrent_debits_against_a_balance_for_thirty_let_exactly_thirty
     user = empty_wallet_user()
     ledger_grant(user=user, amount=30 * 7, key="grant:test", memo="enough for 30")
 
-    results = run_at_once(50, lambda i: ledger_debit(user=user, amount=7, key=f"debit:{i}", memo="work"))
+    results = at_once(50, lambda i: ledger_debit(user=user, amount=7, key=f"debit:{i}", memo="work"))
 
     succeeded = [r for r in results if isinstance(r, LedgerEntry)]
     refused = [r for r in results if isinstance(r, InsufficientTokens)]
@@ -61,7 +45,7 @@ def test_concurrent_replays_of_one_key_charge_once() -> None:
     user = empty_wallet_user()
     ledger_grant(user=user, amount=100, key="grant:test", memo="grant")
 
-    results = run_at_once(20, lambda i: ledger_debit(user=user, amount=10, key="answer:42", memo="chat answer"))
+    results = at_once(20, lambda i: ledger_debit(user=user, amount=10, key="answer:42", memo="chat answer"))
 
     assert all(isinstance(r, LedgerEntry) for r in results), results
     assert len({r.pk for r in results}) == 1, "every replay returns the first entry"
@@ -92,7 +76,7 @@ def test_settle_and_release_racing_on_one_hold_move_tokens_once() -> None:
             return hold_settle(hold=hold, actual_amount=45)
         return hold_release(hold=hold)
 
-    results = run_at_once(10, close)
+    results = at_once(10, close)
 
     assert all(isinstance(r, Hold) for r in results), results
     hold.refresh_from_db()
@@ -108,7 +92,7 @@ def test_concurrent_holds_never_take_the_balance_below_zero() -> None:
     user = empty_wallet_user()
     ledger_grant(user=user, amount=100, key="grant:test", memo="grant")
 
-    results = run_at_once(12, lambda i: hold_create(user=user, amount=30, key=f"video:{i}"))
+    results = at_once(12, lambda i: hold_create(user=user, amount=30, key=f"video:{i}"))
 
     assert sum(isinstance(r, Hold) for r in results) == 3
     assert sum(isinstance(r, InsufficientTokens) for r in results) == 9

@@ -47,9 +47,9 @@ class PolicyWatchingBrowser:
         return getattr(self._browser, name)
 
 
-@pytest.fixture(scope="session")
-def browser(browser: Any) -> Iterator[PolicyWatchingBrowser]:
-    yield PolicyWatchingBrowser(browser)
+@pytest.fixture
+def browser(browser: Any) -> PolicyWatchingBrowser:
+    return PolicyWatchingBrowser(browser)
 
 
 @pytest.fixture(autouse=True)

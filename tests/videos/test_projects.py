@@ -120,6 +120,25 @@ def test_a_stack_moves_whole_and_a_new_version_joins_its_stacks_project(team: Wo
     assert comparison.project_id == project.pk
 
 
+@pytest.mark.parametrize("kind", ["video", "stack", "comparison"])
+def test_every_kind_moves_alike_and_another_workspaces_one_is_404(team: Workspace, kind: str) -> None:
+    editor = member(team, Role.EDITOR)
+    project = ProjectFactory(created_by=editor, workspace=team)
+    make: Any = {"video": VideoFactory, "stack": VideoStackFactory, "comparison": ComparisonFactory}[kind]
+    ours, theirs = make(owner=editor, workspace=team), make(owner=UserFactory())
+    client = browser_in(editor, team)
+
+    moved = client.post(f"/api/v1/{kind}s/{ours.pk}/move", {"project": project.pk}, "application/json")
+    assert (moved.status_code, moved.json()) == (200, {"project": project.pk})
+    ours.refresh_from_db()
+    assert ours.project_id == project.pk
+    assert client.post(f"/api/v1/{kind}s/{ours.pk}/move", {"project": "x"}, "application/json").status_code == 400
+
+    assert client.post(f"/api/v1/{kind}s/{theirs.pk}/move", {"project": None}, "application/json").status_code == 404
+    back = client.post(f"/api/v1/{kind}s/{ours.pk}/move", {"project": None}, "application/json")
+    assert back.json() == {"project": None}
+
+
 def test_a_viewer_cannot_create_or_move_and_other_workspaces_projects_are_404(team: Workspace) -> None:
     editor, viewer = member(team, Role.EDITOR), member(team, Role.VIEWER)
     project = ProjectFactory(created_by=editor, workspace=team)

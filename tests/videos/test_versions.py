@@ -7,17 +7,12 @@ ready hook is tested with real processing in tests/browser/test_versions.py."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
 import numpy as np
 import pytest
-from django.db import connection
 from django.http import Http404
 from rest_framework.test import APIClient
 
+from tests.at_once import at_once
 from tests.factories import UserFactory, VideoFactory, clip_rows
 from videos.models import Comparison, Upload, Video, VideoStack
 from videos.services import video_delete
@@ -135,30 +130,13 @@ def test_a_youtube_video_cannot_have_a_new_version(user) -> None:
     assert not Upload.objects.filter(owner=user).exists()
 
 
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """`work(i)` in `count` threads released together, each on its own database connection."""
-    barrier = threading.Barrier(count)
-
-    def one(i: int) -> Any:
-        barrier.wait()
-        try:
-            return work(i)
-        except Exception as exc:
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_new_versions_made_at_once_get_distinct_numbers_in_one_stack() -> None:
     owner = UserFactory()
     first = new_video(owner)
     news = [new_video(owner, f"new {i}") for i in range(4)]
 
-    results = run_at_once(4, lambda i: version_add(previous=first, video=news[i]))
+    results = at_once(4, lambda i: version_add(previous=first, video=news[i]))
 
     assert all(isinstance(result, Video) for result in results), results
     first.refresh_from_db()

@@ -396,3 +396,24 @@ def test_with_sign_ups_closed_the_link_offers_only_to_log_in(settings) -> None:
 
     assert "Log in as ana@example.com" in page
     assert "Create an account" not in page
+
+
+def test_the_pages_revoke_and_resend_say_what_they_did_and_another_workspaces_invitation_is_404() -> None:
+    workspace, elsewhere = TeamWorkspaceFactory(), TeamWorkspaceFactory()
+    owner = owner_client(workspace)
+    invite(owner, workspace, "ana@example.com")
+    invite(owner_client(elsewhere), elsewhere, "bo@example.com")
+    ours, theirs = Invitation.objects.get(workspace=workspace), Invitation.objects.get(workspace=elsewhere)
+    base = f"/workspaces/{workspace.pk}/invitations"
+
+    resent = owner.post(f"{base}/{ours.pk}/resend/", follow=True)
+    revoked = owner.post(f"{base}/{ours.pk}/revoke/", follow=True)
+    resend_revoked = owner.post(f"{base}/{ours.pk}/resend/", follow=True)
+
+    assert "Invitation sent to ana@example.com again; the link sent before no longer works." in text_of(resent)
+    assert "Invitation to ana@example.com revoked: its link no longer works." in text_of(revoked)
+    assert resend_revoked.redirect_chain[-1][0] == f"/workspaces/{workspace.pk}/"
+    assert "This invitation was revoked: invite the address again instead." in text_of(resend_revoked)
+    for verb in ("revoke", "resend"):
+        assert owner.post(f"{base}/{theirs.pk}/{verb}/").status_code == 404
+    assert Invitation.objects.get(pk=theirs.pk).revoked_at is None

@@ -4,14 +4,9 @@ thread."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
 import pytest
-from django.db import connection
 
+from tests.at_once import at_once
 from tests.factories import MembershipFactory, TeamWorkspaceFactory
 from workspaces.invitations import invitation_create
 from workspaces.models import Invitation, Membership, Role
@@ -19,24 +14,6 @@ from workspaces.selectors import seats_taken
 from workspaces.services import NoFreeSeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """`work(i)` in `count` threads released together, each on its own connection; what each
-    returned or raised."""
-    start = threading.Barrier(count)
-
-    def one(index: int) -> Any:
-        start.wait()
-        try:
-            return work(index)
-        except Exception as error:
-            return error
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def test_invitations_at_once_never_take_more_than_the_free_seats() -> None:

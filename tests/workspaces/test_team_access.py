@@ -4,6 +4,7 @@ signed-in browser (the header switcher's session), an API token (its own workspa
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
 from typing import Any
@@ -276,25 +277,49 @@ def _page_urls(patterns: list[Any], prefix: str = "") -> list[tuple[str, URLPatt
 WORKSPACE_PAGES = ("videos.", "reviews.views", "chat.", "notes.", "showcase.")
 
 
+def _accepted_methods(view: Any) -> set[str] | None:
+    """The methods a page view answers (None: any), read from the view itself: a class's handlers,
+    or the list `require_http_methods` (and `require_GET`, `require_POST`...) closed over. The role
+    middleware answers a viewer's POST before the view's own 405, so only this tells a form's route
+    from a page that only reads."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return {method.upper() for method in view_class.http_method_names if hasattr(view_class, method)}
+    while view is not None:
+        methods = inspect.getclosurevars(view).nonlocals.get("request_method_list")
+        if methods is not None:
+            return set(methods)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def _workspace_pages(ids: dict[str, str]) -> list[tuple[str, str, set[str] | None]]:
+    """(URL name, path, accepted methods) of every page route of the apps that hold a workspace's work."""
+    pages = []
+    for text, pattern in _page_urls(get_resolver().url_patterns):
+        if not pattern.callback.__module__.startswith(WORKSPACE_PAGES):
+            continue
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids.get(m.group(1), "1"), text).replace("^", "")
+        if "(?P" in path or "\\" in path:
+            continue  # a regular-expression route: its writes are the API's
+        pages.append((str(pattern.name), path, _accepted_methods(pattern.callback)))
+    return pages
+
+
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
 def test_no_page_form_lets_a_role_write_what_it_may_not(team: Workspace, role: str) -> None:
     editor, person = member(team, Role.EDITOR), member(team, role)
     ids = _ids_for_every_kind(team, editor)
     client = browser_in(person, team)
-    pages = [
-        (text, pattern)
-        for text, pattern in _page_urls(get_resolver().url_patterns)
-        if pattern.callback.__module__.startswith(WORKSPACE_PAGES)
-    ]
-    assert len(pages) > 20
+    pages = _workspace_pages(ids)
+    forms = [(name, path) for name, path, methods in pages if methods is None or "POST" in methods]
+    reads = [(name, path) for name, path, methods in pages if methods is not None and "POST" not in methods]
+    assert len(forms) > 20 and len(reads) > 10  # both kinds are told apart, and the matrix covers them
 
-    let_through = []
-    for text, pattern in pages:
-        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids.get(m.group(1), "1"), text).replace("^", "")
-        if "(?P" in path or "\\" in path:
-            continue  # a regular-expression route: its writes are the API's
-        if client.post(path).status_code != 403:
-            let_through.append(pattern.name)
+    let_through = [name for name, path in forms if client.post(path).status_code != 403]
 
     commenters = {"video-review-status", "comparison-review-status"} if role == Role.COMMENTER else set()
     assert set(let_through) == commenters
+    # A page that only reads is open to every member's GET (the ids are the team's, or none: a 404).
+    refused_reads = [name for name, path in reads if client.get(path).status_code == 403]
+    assert refused_reads == []

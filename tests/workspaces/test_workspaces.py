@@ -76,8 +76,10 @@ def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -
     kept = UserFactory(email="kept@example.com", display_name="")  # has one already: it keeps that one
     executor = MigrationExecutor(connection)
     executor.migrate([("workspaces", "0001_initial")])
-    # Accounts made before workspaces existed: no signal ran for them.
-    User.objects.bulk_create([User(email="ada@example.com", display_name="Ada"), User(email="bo@example.com")])
+    # Accounts made before workspaces existed (the table as it was then): no signal ran for them.
+    applied = list(MigrationExecutor(connection).loader.applied_migrations)
+    OldUser = executor.loader.project_state(applied).apps.get_model("accounts", "User")
+    OldUser.objects.bulk_create([OldUser(email="ada@example.com", display_name="Ada"), OldUser(email="bo@example.com")])
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -85,6 +87,7 @@ def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -
     for user in User.objects.all():
         workspace = personal_workspace_of(user)
         assert list(workspace.memberships.values_list("user", "role")) == [(user.pk, Role.OWNER)]
+        assert user.personal_workspace == workspace  # named on the account: acting in it costs no query
     assert Workspace.objects.filter(created_by=kept).count() == 1
     assert sorted(Workspace.objects.values_list("name", flat=True)) == ["Ada", "bo", "kept"]
 

@@ -3,10 +3,11 @@ and moving a video, a stack or a comparison into one (`…/move`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -179,53 +180,46 @@ def _moved(project: Project | None) -> Response:
     return Response(MoveOutput({"project": project.pk if project is not None else None}).data)
 
 
-_MOVE_RESPONSES = {200: MoveOutput, **error_responses(400, 403, 404)}
-
-
-class VideoMoveApi(APIView):
+# The one handler of every move (`…/<kind>s/<id>/move`): the thing, found by its kind's access
+# selector (another workspace's: 404), goes where the body says, by its kind's service. A kind names
+# its path's id `<kind>_id` and its service's argument `<kind>`, as everywhere else.
+class _MoveApi(APIView):
     token_scopes = {"POST": WRITE}
+    kind: ClassVar[str]
+    found: ClassVar[staticmethod[[User, int], Any]]
+    move: ClassVar[staticmethod[..., None]]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")],
-        request=MoveInput,
-        responses=_MOVE_RESPONSES,
-        summary="Move a video into a project",
-        description="A version moves with its whole stack: a stack's versions are always in one project.",
-    )
-    def post(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+    @extend_schema(request=MoveInput, responses={200: MoveOutput, **error_responses(400, 403, 404)})
+    def post(self, request: Request, **path: int) -> Response:
+        thing = type(self).found(_user(request), path[f"{self.kind}_id"])
         project = _destination(request)
-        video_move(video=video, project=project)
+        type(self).move(**{self.kind: thing, "project": project})
         return _moved(project)
 
 
-class StackMoveApi(APIView):
-    token_scopes = {"POST": WRITE}
-
-    @extend_schema(
-        parameters=[OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The version stack's id.")],
-        request=MoveInput,
-        responses=_MOVE_RESPONSES,
-        summary="Move a version stack (all its versions) into a project",
-    )
-    def post(self, request: Request, stack_id: int) -> Response:
-        stack = stack_get_for_user(_user(request), stack_id)
-        project = _destination(request)
-        stack_move(stack=stack, project=project)
-        return _moved(project)
+def _move_schema(
+    kind: str, what: str, summary: str, description: str | None = None
+) -> Callable[[type[_MoveApi]], type[_MoveApi]]:
+    """A move's schema: its path's id, what it does."""
+    path_id = OpenApiParameter(f"{kind}_id", int, OpenApiParameter.PATH, description=f"The {what}'s id.")
+    return extend_schema_view(post=extend_schema(parameters=[path_id], summary=summary, description=description))
 
 
-class ComparisonMoveApi(APIView):
-    token_scopes = {"POST": WRITE}
+@_move_schema(
+    "video",
+    "video",
+    "Move a video into a project",
+    "A version moves with its whole stack: a stack's versions are always in one project.",
+)
+class VideoMoveApi(_MoveApi):
+    kind, found, move = "video", staticmethod(video_get_for_user), staticmethod(video_move)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")],
-        request=MoveInput,
-        responses=_MOVE_RESPONSES,
-        summary="Move a comparison into a project",
-    )
-    def post(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
-        project = _destination(request)
-        comparison_move(comparison=comparison, project=project)
-        return _moved(project)
+
+@_move_schema("stack", "version stack", "Move a version stack (all its versions) into a project")
+class StackMoveApi(_MoveApi):
+    kind, found, move = "stack", staticmethod(stack_get_for_user), staticmethod(stack_move)
+
+
+@_move_schema("comparison", "comparison", "Move a comparison into a project")
+class ComparisonMoveApi(_MoveApi):
+    kind, found, move = "comparison", staticmethod(comparison_get_for_user), staticmethod(comparison_move)
