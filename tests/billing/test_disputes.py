@@ -21,8 +21,8 @@ from django.db.models import Sum
 from accounts.models import User
 from billing.ledger import ledger_debit
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
+from tests.at_once import at_once
 from tests.billing.stripe_fake import DISPUTES_ON_STRIPE, built_event, deliver, event_from_fake, paid_pack_intent
-from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +203,7 @@ def test_a_dispute_delivered_ten_times_at_once_takes_back_once(stripe_fake) -> N
     user, intent = bought(stripe_fake, spent=450)
     created = dispute_event(intent)
 
-    responses = run_at_once(10, lambda i: deliver(created))
+    responses = at_once(10, lambda i: deliver(created))
 
     assert [getattr(r, "status_code", r) for r in responses] == [200] * 10
     assert state(user) == (0, 450)
@@ -217,7 +217,7 @@ def test_an_opening_and_a_won_close_racing_ten_at_once_end_where_they_began(stri
     created = dispute_event(intent)
     won = closed(created, intent, "won")
 
-    responses = run_at_once(10, lambda i: deliver(created if i % 2 else won))
+    responses = at_once(10, lambda i: deliver(created if i % 2 else won))
 
     assert [getattr(r, "status_code", r) for r in responses] == [200] * 10
     assert state(user) == (550, 0)

@@ -37,8 +37,8 @@ from chat import services as chat_services
 from chat.models import Conversation, Message
 from notes.models import Note
 from sage.synthetic_media import make_video as make_video_file
+from tests.at_once import at_once
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
-from tests.billing.test_ledger_concurrency import run_at_once
 from tests.chat.helpers import open_socket
 from tests.factories import TokenPackFactory, TranscriptFactory, VideoFactory, empty_wallet_user
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers `gemini_stub` (AI notes are paid with it)
@@ -358,7 +358,7 @@ def test_a_refund_and_then_a_purchase_each_delivered_ten_times_at_once_move_toke
     user, payment_intent_id = bought_and_spent(stripe_fake, tokens=1000, amount=1000, spent=700)
     refund = refund_on_fake(stripe_fake, payment_intent_id=payment_intent_id)
 
-    refunds = run_at_once(10, lambda i: deliver(refund))
+    refunds = at_once(10, lambda i: deliver(refund))
 
     assert [getattr(r, "status_code", r) for r in refunds] == [200] * 10
     assert (wallet_of(user).balance, wallet_of(user).tokens_owed) == (0, 700)
@@ -366,7 +366,7 @@ def test_a_refund_and_then_a_purchase_each_delivered_ten_times_at_once_move_toke
 
     intent = paid_pack_intent(stripe_fake, user=user, pack=TokenPackFactory(tokens=1000, amount=1000))
     purchase = event_from_fake(stripe_fake, type="payment_intent.succeeded", object_id=intent["id"])
-    purchases = run_at_once(10, lambda i: deliver(purchase))
+    purchases = at_once(10, lambda i: deliver(purchase))
 
     assert [getattr(r, "status_code", r) for r in purchases] == [200] * 10
     wallet = wallet_of(user)
@@ -386,7 +386,7 @@ def test_grants_racing_a_take_back_never_go_negative_and_owe_exactly_what_was_no
             return ledger_take_back(user=user, up_to=500, key="refund", memo="Refund")
         return ledger_grant(user=user, amount=100, key=f"grant:{i}", memo="grant")
 
-    results = run_at_once(10, work)
+    results = at_once(10, work)
 
     assert not [r for r in results if isinstance(r, Exception)]
     wallet = wallet_of(user)

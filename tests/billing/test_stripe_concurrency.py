@@ -9,8 +9,8 @@ from django.db.models import Sum
 
 from billing.ledger import InsufficientTokens, ledger_debit
 from billing.models import LedgerEntry, PackPurchase, StripeEvent, Wallet
+from tests.at_once import at_once
 from tests.billing.stripe_fake import deliver, event_from_fake, paid_pack_intent, refund_on_fake
-from tests.billing.test_ledger_concurrency import run_at_once
 from tests.factories import TokenPackFactory, empty_wallet_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +25,7 @@ def test_the_same_event_delivered_ten_times_at_once_is_stored_and_credited_once(
     intent = paid_pack_intent(stripe_fake, user=user, pack=pack)
     event = event_from_fake(stripe_fake, type="payment_intent.succeeded", object_id=intent["id"])
 
-    responses = run_at_once(10, lambda i: deliver(event))
+    responses = at_once(10, lambda i: deliver(event))
 
     assert [getattr(r, "status_code", r) for r in responses] == [200] * 10
     assert sum(1 for r in responses if r.json()["duplicate"] is False) == 1
@@ -52,7 +52,7 @@ def test_a_refund_racing_its_purchase_and_spending_never_goes_negative(stripe_fa
             return deliver(refund)
         return ledger_debit(user=user, amount=150, key=f"race:{round_}:{i}", memo="work")
 
-    results = run_at_once(12, work)
+    results = at_once(12, work)
 
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, InsufficientTokens)]
     assert not unexpected

@@ -7,8 +7,8 @@ import pytest
 from django.db.models import Sum
 
 from billing.models import LedgerEntry, StripeEvent, SubscriptionInvoice, Wallet
+from tests.at_once import at_once
 from tests.billing.stripe_fake import deliver, event_from_fake
-from tests.billing.test_ledger_concurrency import run_at_once
 from tests.billing.test_subscriptions import (  # noqa: F401  (fixtures: localstripe with proration_behavior)
     built_invoice_paid,
     first_invoice_id,
@@ -31,7 +31,7 @@ def test_the_same_invoice_event_delivered_ten_times_at_once_grants_once(stripe_f
         stripe_fake, type="invoice.payment_succeeded", object_id=first_invoice_id(stripe_fake, subscription)
     )
 
-    responses = run_at_once(10, lambda i: deliver(event))
+    responses = at_once(10, lambda i: deliver(event))
 
     assert [getattr(r, "status_code", r) for r in responses] == [200] * 10
     assert StripeEvent.objects.count() == 1 and StripeEvent.objects.get().processed_at is not None
@@ -47,7 +47,7 @@ def test_invoice_paid_and_payment_succeeded_for_one_invoice_at_once_grant_once(s
     succeeded = event_from_fake(stripe_fake, type="invoice.payment_succeeded", object_id=invoice_id)
     paid = built_invoice_paid(stripe_fake, invoice_id)
 
-    responses = run_at_once(10, lambda i: deliver(paid if i % 2 else succeeded))
+    responses = at_once(10, lambda i: deliver(paid if i % 2 else succeeded))
 
     assert [getattr(r, "status_code", r) for r in responses] == [200] * 10
     assert StripeEvent.objects.filter(processed_at__isnull=False).count() == 2
