@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 from billing.models import Plan
 from billing.plans import create_default_plans
 from devtools import processes
+from sage.memory import freeze_long_lived_objects
 from tests.browser_session import BrowserSession
 from tests.factories import UserFactory
 
@@ -161,6 +163,19 @@ def browser(_browser_session: BrowserSession) -> Browser:
     return _browser_session.browser()
 
 
+# A test process collects its garbage between tests only, never in the middle of one. CPython 3.11's
+# collector can crash the process when it runs inside a context variable's update and a weakref
+# callback it fires sets another (python/cpython#148891, open): asgiref's thread hand-offs, which the
+# sockets' tests run in this process (`database_sync_to_async`), are such updates, and a test process
+# died of a segmentation fault there about once in ten runs of the suite. Between tests no update is
+# under way in any thread (a thread holds the interpreter lock through one), so a collection there is
+# safe. What the session keeps (modules, the text model) is frozen once collected, so each pass walks
+# only what the last test left (sage.memory). The site's own processes (daphne, Celery) collect as usual.
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.disable()
+    freeze_long_lived_objects()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     # After the test's own fixtures are torn down (its pages closed): a next test that uses no
@@ -169,6 +184,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     session = item.config.stash.get(_BROWSER_SESSION, None)
     if session is not None and session.running and "browser" not in getattr(nextitem, "fixturenames", ()):
         session.stop()
+    gc.collect()
     return torn_down
 
 
