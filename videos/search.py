@@ -281,17 +281,6 @@ def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) ->
     return [best[moment.chunk_id] for moment in moments if moment.chunk_id in best]
 
 
-def without_hidden_videos(moments: Sequence[Moment]) -> list[Moment]:
-    """`moments` less those of videos in a deleted project (out of sight until it is restored). A
-    filter after the search, in one query: the chunks carry no project, and a deleted project is rare."""
-    hidden = set(
-        Video.objects.filter(
-            pk__in={moment.video_id for moment in moments}, project__deleted_at__isnull=False
-        ).values_list("pk", flat=True)
-    )
-    return [moment for moment in moments if moment.video_id not in hidden]
-
-
 def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
     """The search page's and the API's results: the windows of the videos of the workspace the user
     acts in (whoever uploaded them) that answer `query` (none for an unrelated one), each as its
@@ -304,7 +293,6 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
     video_id = video.pk if video is not None else None
     workspace_id = acting_workspace_id(user)
     moments = relevant(search_moments_by_vector(workspace_id, vector, question=query, limit=limit, video_id=video_id))
-    moments = without_hidden_videos(moments)
     if not moments:
         return []
     found = moment_sentences(moments)

@@ -1,7 +1,8 @@
 """A search window keeps the sentences it quotes, and their vectors, from when it was written: a
 search and a chat answer read them instead of embedding sentences while the person waits, and find
 exactly what embedding them then finds. Windows written before (no sentences stored) still work the
-question-time way, a backfill gives them theirs, and processing a video again replaces them."""
+question-time way, a backfill gives them theirs, and processing a video again replaces them. A
+deleted project's videos are left out by the search itself, so a page of results is still full."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from django.core.management import call_command
 from django.db import transaction
 
 from chat.retrieval import evidence_from, retrieve
-from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
+from tests.factories import ProjectFactory, TranscriptFactory, UserFactory, VideoFactory, chunk_rows
 from videos import search
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.pipeline.steps import ensure_chunks
+from videos.projects.services import project_delete, project_restore
 from videos.screen_text.stage import store_screen_lines
 from videos.screen_text.tracking import ShownLine
 from videos.search import Quote, search_quotes
@@ -222,3 +224,45 @@ def test_a_window_whose_sentences_are_stored_needs_no_transcript_lines_read(
     assert found.to_embed() == [] and len(found.vectors(np.zeros((0, 384), np.float32))) == sum(
         len(inside) for inside in found.sentences
     )
+
+
+# --- deleted projects, left out by the search itself ------------------------------------------------
+
+SAID_IN_THE_OLD_CUT = [
+    f"The harbour ferry leaves in the morning at {hour} from pier {pier}."
+    for hour in ("six", "seven", "eight")
+    for pier in ("one", "two", "three", "four")
+]
+SAID_IN_THE_NEW_CUT = [
+    "Ferries to the island leave the harbour every morning.",
+    "The first ferry of the day sails early from the harbour.",
+    "Morning ferries cross to the island from the old harbour.",
+    "You catch the harbour ferry at the pier before breakfast.",
+    "The ferry timetable lists the early morning departures.",
+    "Boats leave the harbour for the island at dawn.",
+    "The harbour ferry runs from morning until evening.",
+]
+
+
+def test_a_deleted_projects_videos_never_appear_and_a_page_of_results_is_still_full() -> None:
+    owner = UserFactory()
+    project = ProjectFactory(created_by=owner)
+    hidden = VideoFactory(owner=owner, ready=True, project=project, title="Old cut")
+    shown = VideoFactory(owner=owner, ready=True, title="New cut")
+    # The hidden video says the question best, in more windows than a page holds.
+    chunk_rows(hidden, [(20.0 * i, 20.0 * (i + 1), text) for i, text in enumerate(SAID_IN_THE_OLD_CUT)])
+    chunk_rows(shown, [(20.0 * i, 20.0 * (i + 1), text) for i, text in enumerate(SAID_IN_THE_NEW_CUT)])
+    question = "When does the harbour ferry leave in the morning?"
+    assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}
+
+    project_delete(project=project)
+    quotes = search_quotes(owner, question, limit=5)
+
+    assert len(quotes) == 5 and {quote.video_id for quote in quotes} == {shown.pk}
+    vector = embed_query(question)
+    passages, _ = retrieve(workspace_id=hidden.workspace_id, video_id=None, vector=vector, limit=5, question=question)
+    assert len(passages) == 5 and {passage.video_id for passage in passages} == {shown.pk}  # chat's too
+    assert search_quotes(owner, question, video=hidden) == []
+
+    project_restore(project=project)
+    assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}
