@@ -263,7 +263,7 @@ def _search_chunks_through_index(cursor: CursorWrapper, workspace_id: int) -> bo
 # once a statement, as a hashed subplan probed for each window: the workspace's deleted projects
 # first (few), then their videos through the project index. (Joined to the projects instead,
 # Postgres read every video of the workspace to hash them, 8 ms for a studio of 10,000; checked
-# window by window through its video, a lookup each, a search of 10 took a third longer; a flag on
+# window by window through its video, a lookup each, a search took 40-60 % longer; a flag on
 # the chunks costs about as little as this, and needs every window of a project written whenever
 # it is deleted or restored. bench/teams.py's data, figures in the commit.)
 _HIDDEN_VIDEOS_SQL = sql(
