@@ -67,6 +67,7 @@ def run(top_k: int) -> int:
     from videos.models import Transcript, TranscriptChunk, TranscriptSegment, Video
     from videos.selectors import search_moments_by_vector
     from videos.text_embedding.encoder import embed_texts
+    from videos.text_embedding.model import embed_texts_for_request
     from videos.timed_text import windows_of
     from workspaces.selectors import personal_workspace_of
 
@@ -94,10 +95,11 @@ def run(top_k: int) -> int:
     evidence = []
     for (text, _), vector in zip(asked, vectors, strict=True):
         passages = search_moments_by_vector(workspace_id, vector, question=text, limit=top_k)
-        sentences = search.moment_sentences(passages)
-        ranked_sentences = [s for inside in sentences[: search.RANKED_WINDOWS] for s in inside]
-        sentence_vectors = embed_texts([sentence.text for sentence in ranked_sentences])
-        evidence.append(evidence_from(vector, passages, sentences, sentence_vectors))
+        found = search.moment_sentences(passages)
+        sentence_vectors = found.vectors(
+            embed_texts_for_request(found.to_embed(windows=search.RANKED_WINDOWS)), windows=search.RANKED_WINDOWS
+        )
+        evidence.append(evidence_from(vector, passages, found.sentences, sentence_vectors))
 
     def outcome(index: int) -> tuple[bool, bool]:
         """(answered at all, cited within 2 s of the right sentence) under the current constants."""

@@ -141,17 +141,17 @@ def chat_quote(workspace_id: int, question: str) -> tuple[Quote | None, float, f
     from videos.text_embedding.model import embed_query, embed_texts_for_request
 
     vector = embed_query(question)
-    passages, sentences = retrieve(
+    passages, found = retrieve(
         workspace_id=workspace_id,
         video_id=None,
         vector=vector,
         limit=settings.CHAT_TOP_K,
         question=words_asked(question),
     )
-    ranked = sentences[:RANKED_WINDOWS]
-    texts = [sentence.text for inside in ranked for sentence in inside]
-    sentence_vectors = embed_texts_for_request(texts) if texts else np.empty((0, vector.shape[0]))
-    evidence = evidence_from(vector, passages, sentences, sentence_vectors)
+    sentence_vectors = found.vectors(
+        embed_texts_for_request(found.to_embed(windows=RANKED_WINDOWS)), windows=RANKED_WINDOWS
+    )
+    evidence = evidence_from(vector, passages, found.sentences, sentence_vectors)
     quotes = ExtractiveBackend().quoted(evidence)
     window = min((passage.distance for passage in passages), default=1.0)
     similarity = max((quote.similarity for quote in evidence.ranked), default=0.0)

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from bench.lecture_citations import WITHIN_SECONDS, read_lines, said_windows, same_line, slide_video
 from bench.lectures import Lecture, Slide, lecture_sound
 
@@ -244,16 +242,17 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
     outcomes: list[Quoted] = []
     for number, question in enumerate(questions):
         vector = embed_query(question.text)
-        passages, sentences = retrieve(
+        passages, found = retrieve(
             workspace_id=video.workspace_id,
             video_id=video.pk,
             vector=vector,
             limit=settings.CHAT_TOP_K,
             question=words_asked(question.text),
         )
-        texts = [sentence.text for inside in sentences[:RANKED_WINDOWS] for sentence in inside]
-        sentence_vectors = embed_texts_for_request(texts) if texts else np.empty((0, vector.shape[0]))
-        evidence = evidence_from(vector, passages, sentences, sentence_vectors)
+        sentence_vectors = found.vectors(
+            embed_texts_for_request(found.to_embed(windows=RANKED_WINDOWS)), windows=RANKED_WINDOWS
+        )
+        evidence = evidence_from(vector, passages, found.sentences, sentence_vectors)
         quotes = ExtractiveBackend().quoted(evidence, question=question.text)
         first = quotes[0] if quotes else None
         outcomes.append(

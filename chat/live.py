@@ -1,7 +1,8 @@
 """Running an answer and sharing it live.
 
-`stream_answer` writes one answer: it retrieves passages and ranks their sentences (embedded with the
-question's model, batched with other answers' and cached), streams the backend's pieces, and for each
+`stream_answer` writes one answer: it retrieves passages and ranks their sentences (their vectors
+stored with their windows; those of older windows embedded with the question's model, batched with
+other answers' and cached), streams the backend's pieces, and for each
 piece appends it to a short-lived Redis list (its sequence number is its position there) and sends it
 to the conversation's channel-layer group. Every socket of the conversation, on any web process, is
 in that group; one that reconnects reads the list for what it missed (`answer_chunks_after`). The
@@ -352,16 +353,17 @@ def _complete(job: AnswerJob, **completion: Any) -> tuple[Message | None, select
 async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
     """The passages closest to the question (its key words as `words_asked` reads them), and their
     sentences ranked for it."""
-    passages, sentences = await db(retrieve)(
+    passages, found = await db(retrieve)(
         workspace_id=job.workspace_id,
         video_id=job.video_id,
         vector=vector,
         limit=settings.CHAT_TOP_K,
         question=words_asked(job.question),
     )
-    ranked = sentences[:RANKED_WINDOWS]
-    sentence_vectors = await embed_sentences([sentence.text for inside in ranked for sentence in inside])
-    return evidence_from(vector, passages, sentences, sentence_vectors)
+    # Stored with their windows: only those of windows written before that are embedded now.
+    embedded = await embed_sentences(found.to_embed(windows=RANKED_WINDOWS))
+    sentence_vectors = found.vectors(embedded, windows=RANKED_WINDOWS)
+    return evidence_from(vector, passages, found.sentences, sentence_vectors)
 
 
 async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:

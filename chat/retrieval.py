@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from videos.models import TranscriptChunk
-from videos.search import Quote, answering, moment_sentences, rank_sentences, relevant
+from videos.search import Quote, answering, rank_sentences, relevant
 from videos.selectors import Moment, search_moments_by_vector
 from videos.timed_text import Sentence
+from videos.window_sentences import MomentSentences, moment_sentences
 
 # A passage is a transcript search's moment: its video, times, text, distance and chunk.
 Passage = Moment
@@ -68,8 +69,9 @@ def retrieve_passages(
 
 def retrieve(
     *, workspace_id: int | None, video_id: int | None, vector: np.ndarray, limit: int, question: str = ""
-) -> tuple[list[Passage], list[list[Sentence]]]:
-    """The passages (see `retrieve_passages`) and the sentences of each."""
+) -> tuple[list[Passage], MomentSentences]:
+    """The passages (see `retrieve_passages`) and the sentences of each, with the vectors their
+    windows stored (videos.window_sentences)."""
     passages = retrieve_passages(
         workspace_id=workspace_id, video_id=video_id, vector=vector, limit=limit, question=question
     )

@@ -21,8 +21,10 @@ from devtools.comparisons import (
 )
 from videos.chunks import replace_chunks
 from videos.models import ClipEmbedding, Project, TranscriptChunk, Video
+from videos.selectors import transcript_lines
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
+from videos.window_sentences import embed_window_sentences, said_window_sentences
 from workspaces.models import Membership, Role, Workspace
 from workspaces.selectors import personal_workspace_of
 
@@ -470,10 +472,19 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
 
 def chunk_rows(video: Video, windows: Sequence[tuple[float, float, str]]) -> None:
     """`video`'s transcript chunks as the pipeline stores them, one per (start, end, text) window, each
-    text really embedded (MiniLM) and its words stemmed: what search and chat read."""
+    text really embedded (MiniLM) and its words stemmed, with the sentences a search quotes (from the
+    video's transcript lines stored by then) and their vectors: what search and chat read."""
     vectors = embed_texts([text for _, _, text in windows])
-    lines = [TimedLine(start, end, text) for start, end, text in windows]
-    replace_chunks(video, TranscriptChunk.Kind.SAID, lines, vectors)
+    chunks = [TimedLine(start, end, text) for start, end, text in windows]
+    sentences = said_window_sentences(chunks, transcript_lines(video.pk))
+    replace_chunks(
+        video,
+        TranscriptChunk.Kind.SAID,
+        chunks,
+        vectors,
+        sentences=sentences,
+        sentence_vectors=embed_window_sentences(sentences),
+    )
 
 
 # --- workspaces ------------------------------------------------------------------------------------

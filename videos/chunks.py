@@ -1,11 +1,12 @@
 """The one way a video's search windows are written: what is said (the transcript's windows) and
 what is shown (its on-screen text), each kind replaced as a whole, with their vectors for the
-meaning side of search and their stemmed words for the full-text side."""
+meaning side of search, their stemmed words for the full-text side, and the sentences a search
+quotes from each with their vectors (videos.window_sentences)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from django.db import connection, transaction
@@ -13,6 +14,8 @@ from django.db import connection, transaction
 from sage.sql import TableNames, sql
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.text_search.words import ENGLISH, SIMPLE, WORKSPACE_LEXEME_PREFIX, search_config, searchable_text
+from videos.timed_text import Sentence
+from videos.window_sentences import sentences_to_json, vectors_to_bytes
 
 
 class TimedText(Protocol):
@@ -26,10 +29,30 @@ class TimedText(Protocol):
     def text(self) -> str: ...
 
 
-def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[TimedText], vectors: np.ndarray) -> None:
+def replace_chunks(
+    video: Video,
+    kind: TranscriptChunk.Kind,
+    windows: Sequence[TimedText],
+    vectors: np.ndarray,
+    *,
+    sentences: Sequence[Sequence[Sentence]] | None = None,
+    sentence_vectors: Sequence[np.ndarray] | None = None,
+) -> None:
     """The video's windows of `kind`, replacing those it had (a rerun, or a re-read, writes the set
-    anew); `vectors` are the windows' text embeddings, in order. Their words are stemmed in the
-    transcript's language (videos.text_search.words.search_config)."""
+    anew, sentences included); `vectors` are the windows' text embeddings, in order. Their words are
+    stemmed in the transcript's language (videos.text_search.words.search_config). `sentences` and
+    `sentence_vectors`, each window's sentences and their vectors (videos.window_sentences), are
+    stored with them in the same rows; without them a search works them out at question time."""
+    if (sentences is None) != (sentence_vectors is None):
+        raise ValueError("sentences and their vectors go together")
+    stored: list[tuple[list[list[Any]] | None, bytes | None]] = (
+        [
+            (sentences_to_json(inside), vectors_to_bytes(rows))
+            for inside, rows in zip(sentences, sentence_vectors, strict=True)
+        ]
+        if sentences is not None and sentence_vectors is not None
+        else [(None, None)] * len(windows)
+    )
     language = Transcript.objects.filter(video=video).values_list("language", flat=True).first() or ""
     with transaction.atomic():
         TranscriptChunk.objects.filter(video=video, kind=kind).delete()
@@ -43,8 +66,12 @@ def replace_chunks(video: Video, kind: TranscriptChunk.Kind, windows: Sequence[T
                 end=window.end,
                 text=window.text,
                 embedding=vector,
+                sentences=window_sentences,
+                sentence_vectors=window_sentence_vectors,
             )
-            for index, (window, vector) in enumerate(zip(windows, vectors, strict=True))
+            for index, (window, vector, (window_sentences, window_sentence_vectors)) in enumerate(
+                zip(windows, vectors, stored, strict=True)
+            )
         )
         fill_search_vectors([chunk.pk for chunk in chunks], [chunk.text for chunk in chunks], search_config(language))
 

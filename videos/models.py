@@ -411,6 +411,13 @@ class TranscriptChunk(models.Model):
     # The text's words for full-text search (stemmed, numbers normalised): the other half of hybrid
     # search beside `embedding`. Null on rows written before it existed.
     search_vector = SearchVectorField(null=True)
+    # The window's sentences as a search quotes them (videos.window_sentences), worked out when the
+    # window is written, `[[start, end, "text", low_confidence], ...]`, and their MiniLM vectors
+    # (normalised float32, one row per sentence, as bytes): a search then reads them instead of
+    # embedding them at question time. Null on windows written before they existed, until
+    # `store_window_sentences` fills them; the question-time way still serves those.
+    sentences = models.JSONField(null=True)
+    sentence_vectors = models.BinaryField(null=True)
 
     class Meta:
         ordering = ["video", "kind", "index"]

@@ -4,8 +4,8 @@ then, inside them, the sentences that answer it.
 
 Windows (~40 s) are what is embedded and searched: long enough to carry a subject. A citation or a
 search result points at a sentence: its time is when that sentence starts, and what it quotes is
-that sentence. The sentences of the windows found are embedded with the same model at question time
-(a few dozen short texts, batched) and ranked against the question (`Quote.score`).
+that sentence. The sentences of the windows found, with their vectors stored when each window was
+written (videos.window_sentences), are ranked against the question (`Quote.score`).
 
 A vector search returns the nearest windows however unrelated: a window further than
 MOMENT_MATCH_MAX_DISTANCE from the question, or a sentence less similar than SENTENCE_MATCH_MIN,
@@ -24,13 +24,14 @@ import numpy as np
 
 from accounts.models import User
 from videos.models import TranscriptChunk, Video
-from videos.screen_text.lines import LINE_SEPARATOR, shown_lines_around
-from videos.screen_text.tracking import ShownLine
-from videos.selectors import Moment, search_moments_by_vector, transcript_lines_around
+from videos.screen_text.lines import LINE_SEPARATOR
+from videos.selectors import Moment, search_moments_by_vector
 from videos.text_embedding.model import embed_query, embed_texts_for_request
 from videos.text_search.words import KeyWords, words_needed
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
-from videos.timed_text import Sentence, TimedLine, sentences_of
+from videos.timed_text import Sentence
+from videos.window_sentences import moment_sentences as moment_sentences  # re-exported: callers read it here
+from videos.window_sentences import sentences_inside as sentences_inside  # re-exported: callers read it here
 from workspaces.current import acting_workspace_id
 
 # A window and the best sentence in it answer a question only when both are close enough to it:
@@ -64,17 +65,15 @@ SENTENCE_MATCH_MIN = 0.35
 # the talks is found by meaning already: what words add is tested in tests/videos/test_hybrid_search.py.
 WORDS_MATCH_SHARE = 0.5
 WORDS_MATCH_LEAST = 2
-# Transcript read either side of a window, so the sentences at its edges are read whole.
-EDGE_SECONDS = 15.0
 # How sentences are ranked: their similarity to the question plus a share of their window's, which
 # prefers a sentence in a window about the question when two say much the same. bench/citations.py:
 # the similarity alone, with the window's share, with a bonus for the question's words, or with the
 # sentence before as context, all cite within 2 s for 40–42 of 48 questions (the words bonus ranks
 # "let's get the oven going" above the temperature for "how hot should the oven be?").
 WINDOW_WEIGHT = 0.3
-# Chat ranks the sentences of its best RANKED_WINDOWS passages only: each sentence ranked is embedded
-# at question time (~8 a window, ~8 ms each on one core), and bench/citations.py cites as well from
-# the best 3 windows as from the best 5.
+# Chat ranks the sentences of its best RANKED_WINDOWS passages only: bench/citations.py cites as well
+# from the best 3 windows as from the best 5 (chosen when each sentence was embedded at question
+# time, ~8 a window, ~8 ms each on one core; windows written before their vectors were stored still are).
 RANKED_WINDOWS = 3
 # An extractive answer quotes the best sentence, and up to MAX_QUOTES in all of those ranking within
 # QUOTE_MARGIN of it.
@@ -161,56 +160,6 @@ def answering(ranked: Sequence[Quote], *, min_similarity: float = SENTENCE_MATCH
             and enough_words(quote.moment.key_words.said_in(quote.text), len(quote.moment.key_words))
         )
     ]
-
-
-def moment_sentences(moments: Sequence[Moment]) -> list[list[Sentence]]:
-    """The sentences of each moment's window, in order (one list per moment; one query for each kind
-    of window there is). What is said: a sentence belongs to the window its middle is in; a window
-    whose transcript lines are gone (or were never stored) is split into sentences on its own text,
-    timed linearly across it. What is shown: the window's on-screen lines, each from when it appears
-    (`shown_sentences`)."""
-    if not moments:
-        return []
-    said = [index for index, moment in enumerate(moments) if moment.kind != TranscriptChunk.Kind.SHOWN]
-    shown = [index for index, moment in enumerate(moments) if moment.kind == TranscriptChunk.Kind.SHOWN]
-    said_lines = transcript_lines_around(
-        [(moments[i].video_id, moments[i].start - EDGE_SECONDS, moments[i].end + EDGE_SECONDS) for i in said]
-    )
-    shown_lines = shown_lines_around([(moments[i].video_id, moments[i].start, moments[i].end) for i in shown])
-    found: list[list[Sentence]] = [[] for _ in moments]
-    for index, around in zip(said, said_lines, strict=True):
-        moment = moments[index]
-        inside = sentences_inside(sentences_of(around), start=moment.start, end=moment.end)
-        found[index] = inside or sentences_of([TimedLine(moment.start, moment.end, moment.text)])
-    for index, on_screen in zip(shown, shown_lines, strict=True):
-        found[index] = shown_sentences(moments[index], on_screen)
-    return found
-
-
-def shown_sentences(moment: Moment, lines: Sequence[ShownLine]) -> list[Sentence]:
-    """A `shown` window's "sentences": its on-screen lines, each from when it first appears to when
-    it last goes (a line read twice in the window is one), in the order they appear. Only the lines
-    the window was made of: a line standing beside them (a logo, a course title) is a window of its
-    own. A window whose lines are gone gives its text's lines, timed as the whole window."""
-    wanted = {plain_words(text) for text in moment.text.split(LINE_SEPARATOR)}
-    spans: dict[str, tuple[float, float, str]] = {}
-    for line in lines:
-        key = plain_words(line.text)
-        if key not in wanted:
-            continue
-        start, end, text = spans.get(key, (line.start, line.end, line.text))
-        spans[key] = (min(start, line.start), max(end, line.end), text)
-    if not spans:
-        texts = [text.strip() for text in moment.text.split(LINE_SEPARATOR) if text.strip()]
-        return [Sentence(moment.start, moment.end, text) for text in texts]
-    return sorted(
-        (Sentence(max(start, moment.start), min(end, moment.end), text) for start, end, text in spans.values()),
-        key=lambda sentence: (sentence.start, sentence.end),
-    )
-
-
-def sentences_inside(sentences: Sequence[Sentence], *, start: float, end: float) -> list[Sentence]:
-    return [sentence for sentence in sentences if start <= (sentence.start + sentence.end) / 2 <= end]
 
 
 def rank_sentences(
@@ -332,17 +281,6 @@ def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) ->
     return [best[moment.chunk_id] for moment in moments if moment.chunk_id in best]
 
 
-def without_hidden_videos(moments: Sequence[Moment]) -> list[Moment]:
-    """`moments` less those of videos in a deleted project (out of sight until it is restored). A
-    filter after the search, in one query: the chunks carry no project, and a deleted project is rare."""
-    hidden = set(
-        Video.objects.filter(
-            pk__in={moment.video_id for moment in moments}, project__deleted_at__isnull=False
-        ).values_list("pk", flat=True)
-    )
-    return [moment for moment in moments if moment.video_id not in hidden]
-
-
 def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
     """The search page's and the API's results: the windows of the videos of the workspace the user
     acts in (whoever uploaded them) that answer `query` (none for an unrelated one), each as its
@@ -355,12 +293,11 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
     video_id = video.pk if video is not None else None
     workspace_id = acting_workspace_id(user)
     moments = relevant(search_moments_by_vector(workspace_id, vector, question=query, limit=limit, video_id=video_id))
-    moments = without_hidden_videos(moments)
     if not moments:
         return []
-    sentences = moment_sentences(moments)
-    vectors = embed_texts_for_request([sentence.text for inside in sentences for sentence in inside])
-    ranked = answering(rank_sentences(vector, moments, sentences, vectors))
+    found = moment_sentences(moments)
+    vectors = found.vectors(embed_texts_for_request(found.to_embed()))
+    ranked = answering(rank_sentences(vector, moments, found.sentences, vectors))
     quotes: list[Quote] = []
     seen: set[tuple[int, float]] = set()
     for quote in sorted(best_quote_per_moment(ranked, moments), key=lambda quote: -quote.score):

@@ -27,6 +27,7 @@ from videos.screen_text.stage import screen_text_read
 from videos.services import video_take_over_lost_run, videos_take_over_lapsed
 from videos.uploads.services import uploads_abort_idle
 from videos.versions.services import version_compare_neighbours
+from videos.window_sentences import store_window_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,13 @@ def read_screen_text(video_id: int) -> None:
     """The text shown in a ready upload, read and stored (media queue), after it became ready or from
     the admin's "Read the screen again". Done once: a video already read returns at once."""
     screen_text_read(video_id)
+
+
+@shared_task
+def store_sentences_of_windows(chunk_ids: list[int]) -> int:
+    """The sentences and their vectors of search windows written before they were stored (media
+    queue: it embeds). Idempotent: windows that have them are skipped. Returns how many it stored."""
+    return store_window_sentences(chunk_ids)
 
 
 @shared_task

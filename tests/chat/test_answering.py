@@ -11,7 +11,7 @@ from chat.retrieval import Evidence, Passage, evidence_from, retrieve, retrieve_
 from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
 from videos.models import Video
 from videos.search import Quote
-from videos.text_embedding.model import embed_query, embed_texts
+from videos.text_embedding.model import embed_query, embed_texts_for_request
 from videos.timed_text import Sentence
 
 # A talk about the oven whose passage is one ~40 s window of several sentences.
@@ -38,9 +38,9 @@ def evidence_of(passages: list[Passage], sentences: list[list[Sentence]], scores
 
 def evidence_for(question: str, *, workspace_id: int, video_id: int | None, limit: int = 3) -> Evidence:
     vector = embed_query(question)
-    passages, sentences = retrieve(workspace_id=workspace_id, video_id=video_id, vector=vector, limit=limit)
-    vectors = embed_texts([sentence.text for inside in sentences for sentence in inside])
-    return evidence_from(vector, passages, sentences, vectors)
+    passages, found = retrieve(workspace_id=workspace_id, video_id=video_id, vector=vector, limit=limit)
+    vectors = found.vectors(embed_texts_for_request(found.to_embed()))
+    return evidence_from(vector, passages, found.sentences, vectors)
 
 
 def oven_video(owner) -> Video:

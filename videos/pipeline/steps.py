@@ -46,6 +46,7 @@ from videos.transcripts.stream import subtitle_stream_segments
 from videos.transcripts.subtitles import parse_subtitles
 from videos.transcripts.whisper_model import WhisperModelError
 from videos.transcripts.youtube_captions import fetch_youtube_transcript
+from videos.window_sentences import embed_window_sentences, said_window_sentences
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -369,14 +370,18 @@ def ensure_chunks(video: Video) -> None:
     if video.backends.get("chunks"):
         return
     report(video, stage="chunks", percent=0)
+    lines = transcript_lines(video.pk)
     chunks = windows_of(
-        transcript_lines(video.pk),
-        target_seconds=settings.CHUNK_TARGET_SECONDS,
-        overlap_seconds=settings.CHUNK_OVERLAP_SECONDS,
+        lines, target_seconds=settings.CHUNK_TARGET_SECONDS, overlap_seconds=settings.CHUNK_OVERLAP_SECONDS
     )
     vectors = embed_texts([chunk.text for chunk in chunks]) if chunks else np.empty((0, TEXT_EMBEDDING_DIM))
+    # The sentences a search quotes, embedded now rather than at every question.
+    sentences = said_window_sentences(chunks, lines)
+    sentence_vectors = embed_window_sentences(sentences)
     with transaction.atomic():
-        replace_chunks(video, TranscriptChunk.Kind.SAID, chunks, vectors)
+        replace_chunks(
+            video, TranscriptChunk.Kind.SAID, chunks, vectors, sentences=sentences, sentence_vectors=sentence_vectors
+        )
         _record_backend(video, "chunks", "minilm" if chunks else "none")
     report(video, stage="chunks", percent=100)
 

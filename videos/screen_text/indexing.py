@@ -24,6 +24,7 @@ from videos.screen_text.lines import LINE_SEPARATOR, shown_line_of
 from videos.screen_text.tracking import ShownLine
 from videos.text_embedding.model import embed_texts
 from videos.text_search.words import plain_words
+from videos.window_sentences import embed_window_sentences, shown_window_sentences
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,17 @@ def shown_windows(lines: Sequence[ShownLine]) -> list[ShownWindow]:
 
 
 def index_shown_lines(video: Video) -> None:
-    """The video's on-screen lines as `shown` windows, replacing those it had."""
-    windows = shown_windows([shown_line_of(row) for row in ScreenTextLine.objects.filter(video=video)])
+    """The video's on-screen lines as `shown` windows, replacing those it had, with the lines each
+    window quotes (embedded now rather than at every question)."""
+    lines = [shown_line_of(row) for row in ScreenTextLine.objects.filter(video=video).order_by("start", "index")]
+    windows = shown_windows(lines)
     vectors = embed_texts([window.text for window in windows]) if windows else np.empty((0, TEXT_EMBEDDING_DIM))
-    replace_chunks(video, TranscriptChunk.Kind.SHOWN, windows, vectors)
+    sentences = shown_window_sentences(windows, lines)
+    replace_chunks(
+        video,
+        TranscriptChunk.Kind.SHOWN,
+        windows,
+        vectors,
+        sentences=sentences,
+        sentence_vectors=embed_window_sentences(sentences),
+    )
