@@ -126,7 +126,7 @@ class ProjectDetailApi(APIView):
         given = ProjectRenameInput(data=request.data)
         given.is_valid(raise_exception=True)
         if "name" in given.validated_data:
-            project = project_rename(project=project, name=given.validated_data["name"])
+            project = project_rename(project=project, name=given.validated_data["name"], by=_user(request))
         return Response(_output(project))
 
     @extend_schema(
@@ -138,7 +138,8 @@ class ProjectDetailApi(APIView):
         "PROJECT_TRASH_DAYS (30 by default) it is deleted for good with its contents.",
     )
     def delete(self, request: Request, project_id: int) -> Response:
-        project_delete(project=project_get_for_user(_user(request), project_id))
+        user = _user(request)
+        project_delete(project=project_get_for_user(user, project_id), by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,7 +155,7 @@ class ProjectRestoreApi(APIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(_user(request), project_id, deleted=True)
-        return Response(_output(project_restore(project=project)))
+        return Response(_output(project_restore(project=project, by=_user(request))))
 
 
 class MoveInput(serializers.Serializer[Any]):
@@ -195,7 +196,7 @@ class VideoMoveApi(APIView):
     def post(self, request: Request, video_id: int) -> Response:
         video = video_get_for_user(_user(request), video_id)
         project = _destination(request)
-        video_move(video=video, project=project)
+        video_move(video=video, project=project, by=_user(request))
         return _moved(project)
 
 
@@ -211,7 +212,7 @@ class StackMoveApi(APIView):
     def post(self, request: Request, stack_id: int) -> Response:
         stack = stack_get_for_user(_user(request), stack_id)
         project = _destination(request)
-        stack_move(stack=stack, project=project)
+        stack_move(stack=stack, project=project, by=_user(request))
         return _moved(project)
 
 
@@ -227,5 +228,5 @@ class ComparisonMoveApi(APIView):
     def post(self, request: Request, comparison_id: int) -> Response:
         comparison = comparison_get_for_user(_user(request), comparison_id)
         project = _destination(request)
-        comparison_move(comparison=comparison, project=project)
+        comparison_move(comparison=comparison, project=project, by=_user(request))
         return _moved(project)
