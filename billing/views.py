@@ -30,7 +30,6 @@ from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
-    VideoUsage,
     daily_usage,
     held_tokens,
     ledger_action,
@@ -39,7 +38,6 @@ from billing.selectors import (
     open_holds_for_user,
     plans_for_display,
     usage_by_member,
-    usage_by_video,
     wallet_details_visible,
     wallet_for_work,
 )
@@ -47,6 +45,7 @@ from billing.stripe_client import payments_configured
 from sage.api.errors import error_response
 from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
+from videos.projects.usage import usage_by_project
 from workspaces.models import Workspace
 
 LEDGER_PAGE_SIZE = 25
@@ -336,10 +335,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     context = {
         **_team_balance_context(wallet, team=team),
         "member_usage": usage_by_member(wallet, since=month_start()) if team is not None else None,
-        "video_usage": [
-            VideoUsageRow(usage=usage, url=ref_url("video", usage.video_id))
-            for usage in (usage_by_video(wallet, since=month_start()) if team is not None else [])
-        ],
+        "team_usage": usage_by_project(wallet, since=month_start()) if team is not None else None,
         "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
         "ledger_page": ledger_page,
         "ledger_rows": [
@@ -355,12 +351,6 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "stripe_js_url": settings.STRIPE_JS_URL,
     }
     return render(request, "billing/billing.html", context)
-
-
-@dataclass(frozen=True)
-class VideoUsageRow:
-    usage: VideoUsage
-    url: str | None
 
 
 def _team_balance_context(wallet: Wallet, *, team: Workspace | None) -> dict[str, object]:
