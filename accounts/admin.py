@@ -36,7 +36,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = (
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "ai_notes_enabled"]}),
+        ("Profile", {"fields": ["display_name", "ai_notes_enabled", "review_digest_emails"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     )
