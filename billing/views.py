@@ -42,6 +42,7 @@ from billing.selectors import (
     wallet_for_work,
 )
 from billing.stripe_client import payments_configured
+from billing.wallets import granted_team_of
 from sage.api.errors import error_response
 from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
@@ -354,10 +355,13 @@ def billing_page(request: HttpRequest) -> HttpResponse:
 
 
 def _team_balance_context(wallet: Wallet, *, team: Workspace | None) -> dict[str, object]:
-    """What every member sees of the wallet: its balance, what is held and owed, its plan."""
+    """What every member sees of the wallet: its balance, what is held and owed, its plan, and, for a
+    team that is not its owner's first, which team the plan's monthly tokens go to instead."""
+    granted_team = granted_team_of(team.pk) if team is not None else None
     return {
         "wallet": wallet,
         "team": team,
+        "grant_goes_to": granted_team if granted_team is not None and granted_team != team else None,
         "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
         "balance_video_time": video_duration(wallet.balance),
         "held": held_tokens(wallet),

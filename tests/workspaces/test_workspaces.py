@@ -76,8 +76,10 @@ def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -
     kept = UserFactory(email="kept@example.com", display_name="")  # has one already: it keeps that one
     executor = MigrationExecutor(connection)
     executor.migrate([("workspaces", "0001_initial")])
-    # Accounts made before workspaces existed: no signal ran for them.
-    User.objects.bulk_create([User(email="ada@example.com", display_name="Ada"), User(email="bo@example.com")])
+    # Accounts made before workspaces existed: no signal ran for them (made as the table was then).
+    applied = MigrationExecutor(connection).loader.applied_migrations
+    then = executor.loader.project_state(list(applied)).apps.get_model("accounts", "User")
+    then.objects.bulk_create([then(email="ada@example.com", display_name="Ada"), then(email="bo@example.com")])
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
