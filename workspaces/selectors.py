@@ -19,6 +19,20 @@ def workspaces_of(user: User) -> QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=user).order_by("kind", "name", "pk")
 
 
+def plan_holder_of(workspace_id: int) -> int | None:
+    """Whose plan pays for workspace `workspace_id`: the account of a personal workspace, a team's
+    owner (None: a team whose owner's account is gone)."""
+    return (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).values_list("user_id", flat=True).first()
+    )
+
+
+def workspaces_paid_by(user_id: int) -> QuerySet[Workspace]:
+    """The workspaces one person's plan pays for: their personal one and the teams they own. Its
+    limits that are totals (storage) are counted over all of them: one plan, one allowance."""
+    return Workspace.objects.filter(memberships__user_id=user_id, memberships__role=Role.OWNER)
+
+
 def personal_workspace_of(user: User) -> Workspace:
     return Workspace.objects.get(created_by=user, kind=Workspace.Kind.PERSONAL)
 
