@@ -113,6 +113,8 @@ class AuditEntry(AppendOnlyModel):
         PROJECT_DELETED = "project_deleted", "Project deleted"
         PROJECT_RESTORED = "project_restored", "Project restored"
         PROJECT_PURGED = "project_purged", "Project deleted for good"
+        # A team workspace its owner was alone in, deleted with their account (its work and wallet).
+        WORKSPACE_DELETED = "workspace_deleted", "Workspace deleted with its owner's account"
 
     # Null: a site-wide action (an operator's). A deleted workspace's entries stay, with its name.
     workspace = models.ForeignKey(Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

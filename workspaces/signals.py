@@ -10,6 +10,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from accounts.models import ApiToken, User
+from activity.services import Action, audit_record
 from chat.models import Conversation
 from notes.models import Note
 from reviews.models import ShareLink
@@ -65,7 +66,16 @@ def delete_personal_workspace(sender: type[User], instance: User, **kwargs: Any)
     if (refusal := account_deletion_refusal(instance)) is not None:
         blocking: set[Model] = {team.workspace for team in teams_owned_by(instance) if team.other_members > 0}
         raise ProtectedError(refusal, blocking)
-    alone = [team.workspace.pk for team in teams_owned_by(instance)]
+    alone = teams_owned_by(instance)
+    for team in alone:
+        # Kept after the workspace goes (its name copied): what went, for the operators.
+        audit_record(
+            workspace_id=team.workspace.pk,
+            actor=None,
+            action=Action.WORKSPACE_DELETED,
+            target_label=f"{team.description}; owner {instance.email}",
+            details={"videos": team.videos, "tokens": team.tokens, "owner_id": instance.pk},
+        )
     # Team workspaces it made and others own now stay (their `created_by` becomes null).
-    Workspace.objects.filter(pk__in=alone).delete()
+    Workspace.objects.filter(pk__in=[team.workspace.pk for team in alone]).delete()
     Workspace.objects.filter(created_by=instance, kind=Workspace.Kind.PERSONAL).delete()

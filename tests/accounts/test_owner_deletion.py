@@ -13,6 +13,7 @@ from django.db.models import ProtectedError
 from django.test import Client
 
 from accounts.models import User
+from activity.models import AuditEntry
 from billing.models import Wallet
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory, on_plan
 from workspaces.models import Membership, Role, Workspace
@@ -64,12 +65,14 @@ def test_a_team_owned_alone_goes_with_the_account_as_the_personal_workspace_does
     (alone,) = teams_owned_by(owner)
     tokens = Wallet.objects.get(workspace=team).balance
     # What the admin's confirmation would list (it lists nothing while wallets may not be deleted there).
-    assert (
-        alone.description
-        == f"Team workspace “Side project” (no other member), with its 1 video and its {tokens:,} tokens"
-    )
+    said = f"Team workspace “Side project” (no other member), with its 1 video and its {tokens:,} tokens"
+    assert alone.description == said
 
     owner.delete()
 
     assert not Workspace.objects.filter(pk=team.pk).exists()
+    # Nothing goes unsaid: the audit log keeps what went, with the workspace's name.
+    entry = AuditEntry.objects.get(action="workspace_deleted")
+    assert (entry.workspace_id, entry.workspace_name) == (None, "Side project")
+    assert entry.target_label.startswith(said) and entry.details["tokens"] == tokens
     assert not Wallet.objects.filter(workspace_id=team.pk).exists()
