@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, ExtensionConnect, User
 from accounts.services import api_tokens_revoke
+from workspaces.selectors import account_deletion_refusal, teams_owned_by
 
 # One "Accounts" section: allauth's e-mail addresses (its own section, also named Accounts) are shown
 # on each user instead, where an operator looks for them.
@@ -36,7 +38,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = (
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "ai_notes_enabled"]}),
+        ("Profile", {"fields": ["display_name", "ai_notes_enabled", "review_digest_emails"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     )
@@ -46,6 +48,24 @@ class UserAdmin(DjangoUserAdmin[User]):
         self, request: HttpRequest, obj: User | None
     ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
         return list(self.inlines) if obj is not None else []  # adding a person asks for the address once
+
+    def get_deleted_objects(
+        self, objs: Sequence[User] | QuerySet[User], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        """The delete page's lists, one place for the single delete and the list's action: a team
+        workspace the person owns with others in it is "protected" (the page refuses, saying to
+        transfer ownership first); one they own alone is listed with what goes with it. (The billing
+        admin gives no one the right to delete wallets and ledger entries, which an account's
+        deletion takes with it, so the page refuses every account for that reason otherwise.)"""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            if (refusal := account_deletion_refusal(user)) is not None:
+                protected.append(refusal)
+            deleted.extend(team.description for team in teams_owned_by(user) if team.other_members == 0)
+        if protected:
+            # The page says one reason: this one first, as it is the one the operator can act on.
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
 
 
 class TokenStateFilter(admin.SimpleListFilter):

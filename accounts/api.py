@@ -42,13 +42,16 @@ def _user(request: Request) -> User:
 class MeOutput(serializers.ModelSerializer[User]):
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "ai_notes_enabled", "date_joined"]
+        fields = ["id", "email", "display_name", "ai_notes_enabled", "review_digest_emails", "date_joined"]
         read_only_fields = fields
 
 
 class MeInput(serializers.Serializer[Any]):
     display_name = TextField(max_length=80, allow_blank=True, required=False, name=True)
     ai_notes_enabled = FlagField(required=False)
+    review_digest_emails = FlagField(
+        required=False, help_text="E-mail a digest of reviewers' comments and review-status changes."
+    )
 
 
 class MeApi(APIView):
@@ -63,7 +66,7 @@ class MeApi(APIView):
     @extend_schema(
         request=MeInput,
         responses={200: MeOutput, **error_responses(400, 403)},
-        summary="Update display name or AI-notes preference",
+        summary="Update display name, AI-notes or review-digest preference",
     )
     def patch(self, request: Request) -> Response:
         payload = MeInput(data=request.data)
@@ -73,6 +76,7 @@ class MeApi(APIView):
             user=user,
             display_name=payload.validated_data.get("display_name", user.display_name),
             ai_notes_enabled=payload.validated_data.get("ai_notes_enabled", user.ai_notes_enabled),
+            review_digest_emails=payload.validated_data.get("review_digest_emails"),
         )
         return Response(MeOutput(user).data)
 

@@ -14,8 +14,16 @@ from sage.text import refuse_bidi_controls
 class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User
-        fields = ["display_name", "ai_notes_enabled"]
-        labels = {"display_name": "Display name", "ai_notes_enabled": "Write AI notes for notes saved without text"}
+        fields = ["display_name", "ai_notes_enabled", "review_digest_emails"]
+        labels = {
+            "display_name": "Display name",
+            "ai_notes_enabled": "Write AI notes for notes saved without text",
+            "review_digest_emails": "E-mail me a digest of reviewers' comments and review-status changes",
+        }
+        help_texts = {
+            "review_digest_emails": "On videos and comparisons you made and, in team workspaces you administer, "
+            "on the team's; at most one e-mail every few minutes."
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -42,6 +42,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text="Fill notes saved without text from the transcript around their time.",
     )
+    # The e-mail digest of reviewers' comments and review-status changes (reviews.digest): to the
+    # object's maker and, in a team workspace, its admins and owner; anyone may opt out.
+    review_digest_emails = models.BooleanField(
+        "Review digests",
+        default=True,
+        help_text="E-mail a digest of reviewers' comments and review-status changes.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     # The site's own account that owns the shared sample (videos, comparison, notes, a conversation):

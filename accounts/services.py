@@ -47,10 +47,15 @@ def hash_token_secret(secret: str) -> str:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, ai_notes_enabled: bool) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, ai_notes_enabled: bool, review_digest_emails: bool | None = None
+) -> User:
+    """`review_digest_emails` None: as it was."""
     user.display_name = display_name.strip()
     user.ai_notes_enabled = ai_notes_enabled
-    user.save(update_fields=["display_name", "ai_notes_enabled"])
+    if review_digest_emails is not None:
+        user.review_digest_emails = review_digest_emails
+    user.save(update_fields=["display_name", "ai_notes_enabled", "review_digest_emails"])
     return user
 
 

@@ -89,6 +89,7 @@ def profile_update(request: HttpRequest) -> HttpResponse:
         user=user,
         display_name=form.cleaned_data["display_name"],
         ai_notes_enabled=form.cleaned_data["ai_notes_enabled"],
+        review_digest_emails=form.cleaned_data["review_digest_emails"],
     )
     messages.success(request, "Profile saved.")
     return redirect("accounts:settings")

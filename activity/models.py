@@ -58,6 +58,12 @@ class ActivityEvent(AppendOnlyModel):
         SHARED = "shared", "shared"
         MEMBER_ADDED = "member_added", "added"
         MEMBER_REMOVED = "member_removed", "removed"
+        PROJECT_CREATED = "project_created", "created the project"
+        PROJECT_RENAMED = "project_renamed", "renamed the project"
+        PROJECT_DELETED = "project_deleted", "deleted the project"
+        PROJECT_RESTORED = "project_restored", "restored the project"
+        # A video, stack or comparison put into a project or out of one (`details["to"]`).
+        MOVED = "moved", "moved"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     # Who did it: null for a guest on a share link, or once the account is deleted (`actor_name` stays).
@@ -103,6 +109,12 @@ class AuditEntry(AppendOnlyModel):
         TOKENS_BOUGHT = "tokens_bought", "Tokens bought"
         TOKEN_CREATED = "token_created", "API token created"
         TOKEN_REVOKED = "token_revoked", "API token revoked"
+        # A project and everything in it leave every member's lists (and come back): an admin's matter.
+        PROJECT_DELETED = "project_deleted", "Project deleted"
+        PROJECT_RESTORED = "project_restored", "Project restored"
+        PROJECT_PURGED = "project_purged", "Project deleted for good"
+        # A team workspace its owner was alone in, deleted with their account (its work and wallet).
+        WORKSPACE_DELETED = "workspace_deleted", "Workspace deleted with its owner's account"
 
     # Null: a site-wide action (an operator's). A deleted workspace's entries stay, with its name.
     workspace = models.ForeignKey(Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -11,11 +11,22 @@ from django.urls import reverse
 from activity.models import ActivityEvent
 
 # The page of each kind of target, by URL name (a kind with none is shown without a link).
-_TARGET_PAGES = {"video": "videos:video", "comparison": "compare:comparison"}
+_TARGET_PAGES = {"video": "videos:video", "comparison": "compare:comparison", "project": "videos:project"}
+
+
+def event_tail(event: ActivityEvent) -> str:
+    """What a sentence says after its target, for the verbs whose target alone does not tell the
+    change: a rename's old name, a move's destination (from `details`, as written then)."""
+    if event.verb == ActivityEvent.Verb.PROJECT_RENAMED and event.details.get("from"):
+        return f" (was “{event.details['from']}”)"
+    if event.verb == ActivityEvent.Verb.MOVED:
+        to = event.details.get("to")
+        return f" to the project “{to}”" if to else " out of its project"
+    return ""
 
 
 def event_sentence(event: ActivityEvent) -> str:
-    return f"{event.actor_name} {event.get_verb_display()} “{event.target_label}”"
+    return f"{event.actor_name} {event.get_verb_display()} “{event.target_label}”{event_tail(event)}"
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class EventLine:
     verb: str
     target_label: str
     target_url: str | None
+    tail: str
     guest: bool
     created_at: datetime
 
@@ -36,6 +48,7 @@ def event_line(event: ActivityEvent) -> EventLine:
         verb=event.get_verb_display(),
         target_label=event.target_label,
         target_url=reverse(page, args=[int(target_id)]) if page and target_id.isdigit() else None,
+        tail=event_tail(event),
         guest=event.actor_id is None and bool(event.details.get("guest")),
         created_at=event.created_at,
     )

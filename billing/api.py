@@ -27,11 +27,11 @@ from billing.selectors import (
     ledger_action_entries,
     month_start,
     usage_by_member,
-    usage_by_video,
     wallet_details_visible,
     wallet_for_work,
 )
 from sage.api.errors import ErrorSerializer, error_responses
+from videos.projects.usage import usage_by_project
 
 
 def _user(request: Request) -> User:
@@ -165,14 +165,35 @@ class MemberUsageOutput(serializers.Serializer[Any]):
 
 class VideoUsageOutput(serializers.Serializer[Any]):
     video_id = serializers.CharField()
-    name = serializers.CharField(source="label", help_text="What its processing was recorded as (its title then).")
-    tokens = serializers.IntegerField(help_text="Tokens spent processing it since `since`, net of refunds.")
+    name = serializers.CharField(help_text="Its title now; a deleted video's as its processing was recorded.")
+    tokens = serializers.IntegerField(
+        help_text="Tokens spent on it since `since`, net of refunds: its processing, and chat answers and AI "
+        "notes about it."
+    )
+    deleted = serializers.BooleanField(help_text="Deleted since (its tokens are in the `other` project row).")
+
+
+class ProjectUsageOutput(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(
+        choices=["project", "no_project", "other"],
+        help_text="`project`; `no_project`: videos at the workspace's top level; `other`: chat about the whole "
+        "library and videos deleted since.",
+    )
+    project_id = serializers.IntegerField(allow_null=True, help_text="The project's id (null for the two other kinds).")
+    name = serializers.CharField(help_text='The project\'s name now, or "No project", or "Other".')
+    tokens = serializers.IntegerField(help_text="Tokens spent on its videos since `since`, net of refunds.")
+    in_trash = serializers.BooleanField(help_text="The project is deleted (in the trash, restorable).")
 
 
 class UsageOutput(serializers.Serializer[Any]):
     since = serializers.DateTimeField(help_text="The start of the current calendar month (UTC).")
     members = MemberUsageOutput(many=True, help_text="Every current member, most spent first (0 included).")
-    videos = VideoUsageOutput(many=True, help_text="Videos whose processing was paid this month, most first.")
+    projects = ProjectUsageOutput(
+        many=True,
+        help_text="Projects whose videos cost something this month, most first, then `no_project` and `other` "
+        "when they did: together, everything spent.",
+    )
+    videos = VideoUsageOutput(many=True, help_text="Videos that cost something this month, most first.")
 
 
 # Who sees what a team's money was spent on: its owner and admins (billing.selectors).
@@ -184,19 +205,22 @@ class UsageApi(APIView):
 
     @extend_schema(
         responses={200: UsageOutput, **error_responses(403)},
-        summary="The acting workspace's usage this month, per member and per video",
+        summary="The acting workspace's usage this month, per member, per project and per video",
         description="Tokens spent from the acting workspace's wallet since the 1st of the month (UTC), summed "
-        "per member (who did the work) and per processed video. A team workspace's owner and admins only.",
+        "per member (who did the work), per project (the one each video is in now) and per video (its processing, "
+        "and chat answers and AI notes about it). A team workspace's owner and admins only.",
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
         if not wallet_details_visible(user):
             raise PermissionDenied(TEAM_MONEY_REFUSAL)
         wallet, since = wallet_for_work(user), month_start()
+        spending = usage_by_project(wallet, since=since)
         payload = {
             "since": since,
             "members": usage_by_member(wallet, since=since),
-            "videos": usage_by_video(wallet, since=since),
+            "projects": spending.projects,
+            "videos": spending.videos,
         }
         return Response(UsageOutput(payload).data)
 

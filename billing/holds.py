@@ -79,18 +79,29 @@ def hold_create(
     ref: models.Model | None = None,
     memo: str = "",
     workspace_id: int | None = None,
+    about_video_id: int | None = None,
 ) -> Hold:
     """Reserve `amount` tokens for work `user` is about to start; they leave the balance of workspace
     `workspace_id`'s wallet (default: the one `user` acts in) now. InsufficientTokens if the balance is
-    short, TokensOwed while tokens are owed (a replay still returns its hold)."""
+    short, TokensOwed while tokens are owed (a replay still returns its hold). `about_video_id`: the
+    video the work is about when `ref` is not that video (Hold.about_video)."""
     if amount <= 0:
         raise ValueError("A hold must be positive.")
     wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
-    return hold_create_locked(wallet, actor=user, amount=amount, key=key, ref=ref, memo=memo)
+    return hold_create_locked(
+        wallet, actor=user, amount=amount, key=key, ref=ref, memo=memo, about_video_id=about_video_id
+    )
 
 
 def hold_create_locked(
-    wallet: Wallet, *, actor: User | None, amount: int, key: str, ref: models.Model | None = None, memo: str = ""
+    wallet: Wallet,
+    *,
+    actor: User | None,
+    amount: int,
+    key: str,
+    ref: models.Model | None = None,
+    memo: str = "",
+    about_video_id: int | None = None,
 ) -> Hold:
     """`hold_create` for a wallet the caller has just locked (`billing.ledger.lock_wallet`), in its
     transaction. No savepoint: a refusal raises before anything is written."""
@@ -103,6 +114,8 @@ def hold_create_locked(
             raise tokens_owed_refusal(wallet, needed=amount)
         raise InsufficientTokens(needed=amount, available=wallet.balance)
     ref_type, ref_id = ref_of(ref)
+    if about_video_id is None and ref_type == "video":  # processing: the work is about its ref
+        about_video_id = int(ref_id)
     values: dict[str, object] = {
         "wallet_id": wallet.id,
         "actor_id": actor.pk if actor is not None else None,
@@ -112,6 +125,7 @@ def hold_create_locked(
         "settled_amount": None,
         "ref_type": ref_type,
         "ref_id": ref_id,
+        "about_video": about_video_id,
         "memo": memo[:200],
         "created_at": timezone.now(),
         "closed_at": None,

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Hold, LedgerEntry, PlanSubscription, Wallet
-from billing.wallets import current_period_start, default_plan, wallet_locked
+from billing.wallets import current_period_start, default_plan, granted_team_of, wallet_locked
 from sage.errors import ApplicationError
 from sage.realtime import push_to_workspace
 from workspaces.current import acting_workspace_id
@@ -351,8 +351,8 @@ def wallet_create(*, user: User) -> Wallet:
 @transaction.atomic
 def wallet_create_for_workspace(*, workspace: Workspace) -> Wallet:
     """A workspace's wallet: a personal one's is its account's (`wallet_create`); a team's is on its
-    owner's plan, with this month's grant of that plan (the owner's own wallet keeps its own grant:
-    the Team plan pays each team workspace it owns a month's tokens)."""
+    owner's plan, with this month's grant of that plan if it is the owner's first team (one plan, one
+    grant: billing.wallets.granted_team_of; the owner's own wallet keeps its own grant)."""
     if (wallet := Wallet.objects.filter(workspace=workspace).first()) is not None:
         return wallet
     if workspace.kind == Workspace.Kind.PERSONAL and workspace.created_by_id is not None:
@@ -373,7 +373,8 @@ def _wallet_made(*, workspace: Workspace, user: User | None, plan_id: int) -> Wa
 @transaction.atomic
 def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry | None:
     """Grant the plan's tokens for `period` once, however often or late this runs (none to a wallet
-    whose plan is paid through a subscription: its invoices grant them)."""
+    whose plan is paid through a subscription: its invoices grant them; none to a team workspace
+    other than its owner's first: one plan, one grant, billing.wallets.granted_team_of)."""
     key = f"grant:{wallet_id}:{period:%Y-%m}"
     if (entry := first_result_if_replayed(key)) is not None:
         return entry
@@ -387,7 +388,10 @@ def wallet_grant_for_period(*, wallet_id: int, period: dt.date) -> LedgerEntry |
     paid_by_subscription = PlanSubscription.objects.filter(
         wallet=wallet, status__in=PlanSubscription.LIVE_STATUSES
     ).exists()
-    if wallet.plan.monthly_tokens > 0 and not paid_by_subscription:
+    # One plan, one grant: of the team workspaces one person owns, only the first is granted.
+    first_team = granted_team_of(wallet.workspace_id) if wallet.user_id is None else None
+    another_team_granted = first_team is not None and first_team.pk != wallet.workspace_id
+    if wallet.plan.monthly_tokens > 0 and not paid_by_subscription and not another_team_granted:
         entry = entry_append(
             wallet,
             kind=Kind.GRANT,

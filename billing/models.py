@@ -110,6 +110,10 @@ class Hold(models.Model):
     settled_amount = models.PositiveBigIntegerField(null=True, blank=True)
     ref_type = models.CharField(max_length=30, blank=True)
     ref_id = models.CharField(max_length=64, blank=True)
+    # The video the work was about: the one processed, or the one a chat answer or an AI note is about
+    # (their `ref` is the message or the note). A team's usage is summed per video and per project by
+    # it. An id, not a foreign key: billing sits below videos, and the ledger outlives the video.
+    about_video = models.BigIntegerField(null=True, blank=True)
     memo = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -210,6 +210,7 @@ def chat_answer_pay(
     ref: models.Model,
     memo: str,
     workspace_id: int | None = None,
+    about_video_id: int | None = None,
 ) -> Hold | None:
     """Count a signed-in user's chat answer against today's quota and hold its `amount` tokens (none
     when 0), inside the caller's transaction, which a refusal (QuotaExceeded, InsufficientTokens,
@@ -217,7 +218,8 @@ def chat_answer_pay(
     gives the quota), taken before the quota counter's as every path does, and without their
     savepoints (this runs before every answer's first word). The keys name the answer the same
     transaction has just created, so neither can have been used before. The tokens come from the
-    wallet of the conversation's workspace `workspace_id`; the quota is the asker's own."""
+    wallet of the conversation's workspace `workspace_id`; the quota is the asker's own.
+    `about_video_id`: the conversation's video, if it is about one (Hold.about_video)."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
@@ -226,7 +228,9 @@ def chat_answer_pay(
     _count_use([owner], key=quota_key, now=timezone.now())
     if amount <= 0:
         return None
-    return hold_create_locked(wallet, actor=user, amount=amount, key=hold_key, ref=ref, memo=memo)
+    return hold_create_locked(
+        wallet, actor=user, amount=amount, key=hold_key, ref=ref, memo=memo, about_video_id=about_video_id
+    )
 
 
 @transaction.atomic

@@ -84,9 +84,19 @@ class MemberUsage:
 
 @dataclass(frozen=True)
 class VideoUsage:
-    video_id: str
-    label: str
+    video_id: int
+    label: str  # what its processing was recorded as ("Processing “Cut 3”"), if it was processed
     tokens: int
+
+
+@dataclass(frozen=True)
+class UsageByVideo:
+    """A wallet's spending by the video it was about (processing, chat answers and AI notes about
+    it), and what was about no video (chat over the whole library, work recorded before holds named
+    their video): `other`."""
+
+    videos: list[VideoUsage]
+    other: int
 
 
 def _spent_since(wallet: Wallet, since: dt.datetime) -> QuerySet[LedgerEntry]:
@@ -121,22 +131,26 @@ def usage_by_member(wallet: Wallet, *, since: dt.datetime) -> list[MemberUsage]:
     return sorted(rows, key=lambda row: (-row.tokens, row.name.lower()))
 
 
-def usage_by_video(wallet: Wallet, *, since: dt.datetime) -> list[VideoUsage]:
-    """Tokens spent processing each video from the wallet since `since`, most first, named as its hold
-    names it. Per project: these rows grouped by each video's project, which a layer above billing
-    joins (billing knows a ledger entry's object only as a type and an id, `ref_of`)."""
+def usage_by_video(wallet: Wallet, *, since: dt.datetime) -> UsageByVideo:
+    """Tokens spent from the wallet since `since` on each video (Hold.about_video), net of refunds,
+    most first, and the rest. Per project: these rows grouped by each video's project, which the
+    videos app joins (videos.projects.usage): billing names a video only by its id."""
     rows = (
         _spent_since(wallet, since)
-        .filter(ref_type="video")
-        .values("ref_id")
-        .annotate(net=Sum("amount"), label=Max("hold__memo"))
+        .values("hold__about_video")
+        .annotate(
+            net=Sum("amount"),
+            label=Max("hold__memo", filter=Q(hold__ref_type="video")),
+        )
     )
-    usage = [
-        VideoUsage(video_id=row["ref_id"], label=row["label"] or f"Video {row['ref_id']}", tokens=-int(row["net"]))
-        for row in rows
-        if row["net"] < 0
-    ]
-    return sorted(usage, key=lambda row: (-row.tokens, row.label))
+    videos, other = [], 0
+    for row in rows:
+        spent = -int(row["net"])
+        if row["hold__about_video"] is None:
+            other += spent
+        elif spent > 0:  # refunded in full (or more, a hold of last month released in this one): none
+            videos.append(VideoUsage(video_id=row["hold__about_video"], label=row["label"] or "", tokens=spent))
+    return UsageByVideo(videos=sorted(videos, key=lambda row: (-row.tokens, row.video_id)), other=max(other, 0))
 
 
 # --- the ledger as actions: one row per thing paid for -------------------------------------------

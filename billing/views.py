@@ -30,7 +30,6 @@ from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
 from billing.selectors import (
     DailyUsage,
     LedgerAction,
-    VideoUsage,
     daily_usage,
     held_tokens,
     ledger_action,
@@ -39,14 +38,15 @@ from billing.selectors import (
     open_holds_for_user,
     plans_for_display,
     usage_by_member,
-    usage_by_video,
     wallet_details_visible,
     wallet_for_work,
 )
 from billing.stripe_client import payments_configured
+from billing.wallets import granted_team_of
 from sage.api.errors import error_response
 from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
+from videos.projects.usage import usage_by_project
 from workspaces.models import Workspace
 
 LEDGER_PAGE_SIZE = 25
@@ -336,10 +336,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     context = {
         **_team_balance_context(wallet, team=team),
         "member_usage": usage_by_member(wallet, since=month_start()) if team is not None else None,
-        "video_usage": [
-            VideoUsageRow(usage=usage, url=ref_url("video", usage.video_id))
-            for usage in (usage_by_video(wallet, since=month_start()) if team is not None else [])
-        ],
+        "team_usage": usage_by_project(wallet, since=month_start()) if team is not None else None,
         "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
         "ledger_page": ledger_page,
         "ledger_rows": [
@@ -357,17 +354,14 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/billing.html", context)
 
 
-@dataclass(frozen=True)
-class VideoUsageRow:
-    usage: VideoUsage
-    url: str | None
-
-
 def _team_balance_context(wallet: Wallet, *, team: Workspace | None) -> dict[str, object]:
-    """What every member sees of the wallet: its balance, what is held and owed, its plan."""
+    """What every member sees of the wallet: its balance, what is held and owed, its plan, and, for a
+    team that is not its owner's first, which team the plan's monthly tokens go to instead."""
+    granted_team = granted_team_of(team.pk) if team is not None else None
     return {
         "wallet": wallet,
         "team": team,
+        "grant_goes_to": granted_team if granted_team is not None and granted_team != team else None,
         "current_plan": PlanFacts(plan=wallet.plan, is_current=True),
         "balance_video_time": video_duration(wallet.balance),
         "held": held_tokens(wallet),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from billing.models import Plan, Wallet
 from sage.sql import TableNames, attnames, sql
-from workspaces.models import Role, Workspace
+from workspaces.models import Membership, Role, Workspace
 
 # The one wallet lock: every movement of tokens takes it first, and holds it until its transaction
 # ends. One statement of fixed SQL, because a chat answer takes it before its first word and the ORM
@@ -84,6 +84,25 @@ def wallet_change_plan(*, wallet: Wallet, plan: Plan) -> Wallet:
         team_wallets_owned_by(wallet.user_id).update(plan=plan, updated_at=timezone.now())
     wallet.plan = plan
     return wallet
+
+
+def granted_team_of(workspace_id: int) -> Workspace | None:
+    """The one team workspace, of those the owner of team workspace `workspace_id` owns, that their
+    plan's monthly tokens go to: the oldest. One plan, one grant: a studio on the Team plan pays for
+    50 hours a month, and a second workspace (a client's, a side project) organises that work rather
+    than doubling it; the first team is the one the plan was bought for, and a grant that does not
+    move as workspaces come and go keeps each team's month predictable. None: it has no owner (the
+    plan that paid is gone)."""
+    owner_id = (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).values_list("user_id", flat=True).first()
+    )
+    if owner_id is None:
+        return None
+    return (
+        Workspace.objects.filter(kind=Workspace.Kind.TEAM, memberships__user_id=owner_id, memberships__role=Role.OWNER)
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def team_wallets_owned_by(user_id: int) -> QuerySet[Wallet]:

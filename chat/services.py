@@ -452,6 +452,7 @@ def _pay_for_answer(viewer: Viewer, answer: Message, cost: int) -> Hold | None:
         memo="Chat answer",
         # The conversation's workspace pays, whichever the socket's page acts in now.
         workspace_id=answer.conversation.workspace_id,
+        about_video_id=answer.conversation.video_id,  # none for a question about the whole library
     )
 
 

@@ -102,6 +102,7 @@ def ai_note_start(note: Note) -> None:
             ref=note,
             memo=f"AI note at {clock(note.start)} in “{note.video.title}”"[:200],
             workspace_id=note.workspace_id,  # the note's workspace pays, as it holds the note
+            about_video_id=note.video_id,
         )
     if note.ai_status == AiStatus.GENERATING:
         GENERATE_AI_NOTE.delay_on_commit(note.pk)

@@ -263,8 +263,8 @@ def review_status_set(
         by_guest=by_user is None,
         by_name=by_user.name[:80] if by_user is not None else guest_name,
         at=now,
-        # The owner made it: there is nothing to tell them by e-mail.
-        notified_at=now if by_user is not None and by_user.pk == target.owner_id else None,
+        # Left for the digest even when its maker made it: a team's admins hear of it (reviews.digest
+        # never tells anyone of their own change).
     )
     activity_record(
         workspace_id=target.workspace_id,

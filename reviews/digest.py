@@ -1,64 +1,157 @@
-"""The owner's e-mail about reviewers' new comments and review-status changes (by guests and other
-members; `reviews.approvals`): one message at most every REVIEW_DIGEST_MINUTES per owner, listing
-what came since the last one, by object, with links to the owner's own pages (absolute, from
-SITE_URL: a task has no request to build them from).
+"""The e-mail digest of reviewers' new comments and of review-status changes (`reviews.approvals`):
+one message at most every REVIEW_DIGEST_MINUTES per person, listing what came since their last one,
+by object, with links to the object's pages (absolute, from SITE_URL: a task has no request).
 
-Two workers running the digest at once never send an owner two messages: each owner's digest runs
-under a lock on their user row taken with SKIP LOCKED (the other worker passes them by), and the
-comments and status changes it lists are marked notified in the same transaction."""
+Who hears of an item: the object's maker and the maker of the link a comment came through, and in a
+team workspace its admins and owner too (a producer hears of every review, as on Frame.io), each
+person once; never the one who made the change, nor anyone who opted out (`User.review_digest_emails`)
+or who is no longer a member of the object's workspace when the e-mail goes.
+
+Each run first hands every new comment and change out: one `DigestNotice` per person due it, and the
+item is marked `notified_at` in the same transaction (its rows locked with SKIP LOCKED, so two
+workers never hand one item out twice). Then each person with notices waiting and no e-mail in the
+period gets one, under a lock on their user row taken with SKIP LOCKED (another worker passes them
+by), and their notices are marked sent in the same transaction."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from reviews.models import Comment, StatusChange
+from reviews.models import Comment, DigestNotice, StatusChange
 from sage.formatting import clock_range
+from videos.models import Comparison, Video
+from workspaces.models import Membership, Role, Workspace
 
 logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 300
+# Items handed out per transaction: a burst of comments is handed out over a few short transactions.
+HAND_OUT_BATCH = 500
 
 
 def comment_digests_send(*, now: datetime | None = None) -> int:
-    """Send every owner who is due one their digest; returns how many e-mails were sent."""
+    """Hand new comments and changes out, then send everyone who is due one their digest; returns
+    how many e-mails were sent."""
     now = now or timezone.now()
-    owner_ids = set(
-        Comment.objects.filter(notified_at__isnull=True, by_owner=False).values_list("link__owner_id", flat=True)
-    )
-    owner_ids |= set(
-        StatusChange.objects.filter(notified_at__isnull=True)
-        .annotate(owner_id=Coalesce("video__owner_id", "comparison__owner_id"))
-        .values_list("owner_id", flat=True)
-    )
-    return sum(1 for owner_id in sorted(owner_ids) if _digest_for_owner(owner_id, now=now))
+    while _hand_out(now=now):
+        pass
+    recipient_ids = set(DigestNotice.objects.filter(sent_at__isnull=True).values_list("recipient_id", flat=True))
+    return sum(1 for recipient_id in sorted(recipient_ids) if _digest_for(recipient_id, now=now))
 
 
-def _status_changes_for(owner_id: int) -> QuerySet[StatusChange]:
-    """Changes of the owner's objects' statuses by anyone but the owner (theirs are born notified)."""
-    return StatusChange.objects.filter(Q(video__owner_id=owner_id) | Q(comparison__owner_id=owner_id)).exclude(
-        by_user_id=owner_id
-    )
+# --- who hears of what ---------------------------------------------------------------------------
+
+
+def _workspace_and_makers(item: Comment | StatusChange) -> tuple[int, set[int]]:
+    """The item's object's workspace, and who made the object (and, for a comment, the link)."""
+    target = item.comparison if item.comparison is not None else item.video
+    assert target is not None  # the check constraints
+    makers: set[int] = {target.owner_id}
+    if isinstance(item, Comment):
+        makers.add(item.link.owner_id)
+    return target.workspace_id, makers
+
+
+def _hand_out(*, now: datetime) -> int:
+    """One batch of new items handed out to the people due them; returns how many items."""
+    with transaction.atomic():
+        comments = list(
+            Comment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notified_at__isnull=True, by_owner=False)
+            .select_related("link", "video", "comparison")
+            .order_by("pk")[:HAND_OUT_BATCH]
+        )
+        changes = list(
+            StatusChange.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notified_at__isnull=True)
+            .select_related("video", "comparison")
+            .order_by("pk")[:HAND_OUT_BATCH]
+        )
+        items: list[Comment | StatusChange] = [*comments, *changes]
+        if not items:
+            return 0
+        due = _people_due(items)
+        DigestNotice.objects.bulk_create(
+            [
+                DigestNotice(
+                    recipient_id=person,
+                    comment=item if isinstance(item, Comment) else None,
+                    status_change=item if isinstance(item, StatusChange) else None,
+                    created_at=now,
+                )
+                for item in items
+                for person in due[id(item)]
+            ],
+            ignore_conflicts=True,
+        )
+        Comment.objects.filter(pk__in=[c.pk for c in comments]).update(notified_at=now)
+        StatusChange.objects.filter(pk__in=[c.pk for c in changes]).update(notified_at=now)
+        return len(items)
+
+
+def _people_due(items: Iterable[Comment | StatusChange]) -> dict[int, set[int]]:
+    """For each item (by `id()`): the people to tell, in two queries whatever the number of items."""
+    placed = {id(item): _workspace_and_makers(item) for item in items}
+    workspace_ids = {workspace_id for workspace_id, _ in placed.values()}
+    members: dict[int, dict[int, str]] = {}
+    for workspace_id, user_id, role in Membership.objects.filter(
+        workspace_id__in=workspace_ids, user__review_digest_emails=True
+    ).values_list("workspace_id", "user_id", "role"):
+        members.setdefault(workspace_id, {})[user_id] = role
+    teams = set(Workspace.objects.filter(pk__in=workspace_ids, kind=Workspace.Kind.TEAM).values_list("pk", flat=True))
+    due: dict[int, set[int]] = {}
+    for item in items:
+        workspace_id, makers = placed[id(item)]
+        roles = members.get(workspace_id, {})
+        people = {maker for maker in makers if maker in roles}
+        if workspace_id in teams:
+            people |= {user_id for user_id, role in roles.items() if role in (Role.ADMIN, Role.OWNER)}
+        if isinstance(item, StatusChange):
+            people.discard(item.by_user_id)  # nobody is told of their own change
+        due[id(item)] = {person for person in people if person is not None}
+    return due
+
+
+def _still_due(notice: DigestNotice, roles: dict[int, str]) -> bool:
+    """Whether the notice's person may still hear of its item: a member of the object's workspace
+    still, as its maker or as an admin or owner of a team."""
+    item = notice.comment or notice.status_change
+    assert item is not None  # the check constraint
+    workspace_id, makers = _workspace_and_makers(item)
+    role = roles.get(workspace_id)
+    if role is None:
+        return False
+    return notice.recipient_id in makers or role in (Role.ADMIN, Role.OWNER)
+
+
+# --- the e-mail ------------------------------------------------------------------------------------
+
+
+def _in_team(target: Video | Comparison) -> str:
+    """Where a team's object is: its pages open while acting in that workspace (the header's menu)."""
+    workspace = target.workspace
+    return f" (in “{workspace.name}”)" if workspace.kind == Workspace.Kind.TEAM else ""
 
 
 def _status_target_name(change: StatusChange) -> str:
     """ "Cut 3 v2" for a version (its stack's title, as the versions are called), else the title."""
     if change.comparison is not None:
-        return f"Comparison: {change.comparison.title}"
+        return f"Comparison: {change.comparison.title}{_in_team(change.comparison)}"
     video = change.video
     assert video is not None  # the check constraint
     if video.stack is not None and video.version:
-        return f"{video.stack.title} v{video.version}"
-    return video.title
+        return f"{video.stack.title} v{video.version}{_in_team(video)}"
+    return f"{video.title}{_in_team(video)}"
 
 
 def _status_line(change: StatusChange) -> str:
@@ -80,10 +173,11 @@ def _object_heading(comment: Comment) -> tuple[str, str]:
     site = settings.SITE_URL
     if comment.comparison is not None:
         comparison = comment.comparison
-        title = f"Comparison: {comparison.title}"
+        title = f"Comparison: {comparison.title}{_in_team(comparison)}"
         return title, f"{site}{reverse('compare:comparison', args=[comparison.pk])}"
     assert comment.video is not None
-    return f"Video: {comment.video.label}", f"{site}{reverse('videos:video', args=[comment.video.pk])}"
+    title = f"Video: {comment.video.label}{_in_team(comment.video)}"
+    return title, f"{site}{reverse('videos:video', args=[comment.video.pk])}"
 
 
 def _line(comment: Comment) -> str:
@@ -101,7 +195,7 @@ def _digest_text(comments: list[Comment], changes: list[StatusChange]) -> str:
         sections.setdefault(_object_heading(comment), []).append(_line(comment))
     parts: list[str] = []
     if comments:
-        parts += [f"{len(comments)} new comment(s) from reviewers on your shared links.", ""]
+        parts += [f"{len(comments)} new comment(s) from reviewers on shared links.", ""]
     for (heading, url), lines in sections.items():
         parts += [heading, url, *lines, ""]
     if comments:
@@ -111,34 +205,39 @@ def _digest_text(comments: list[Comment], changes: list[StatusChange]) -> str:
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def _digest_for_owner(owner_id: int, *, now: datetime) -> bool:
+def _digest_for(recipient_id: int, *, now: datetime) -> bool:
     with transaction.atomic():
-        owner = User.objects.select_for_update(skip_locked=True).filter(pk=owner_id).first()
-        if owner is None:  # another worker is sending this owner's digest (or the owner is gone)
+        person = User.objects.select_for_update(skip_locked=True).filter(pk=recipient_id).first()
+        if person is None:  # another worker is sending this person's digest (or the account is gone)
             return False
-        theirs = Comment.objects.filter(link__owner_id=owner_id, by_owner=False)
-        their_changes = _status_changes_for(owner_id)
-        sent_times = [
-            theirs.aggregate(last=Max("notified_at"))["last"],
-            their_changes.aggregate(last=Max("notified_at"))["last"],
-        ]
-        last_sent = max((moment for moment in sent_times if moment is not None), default=None)
+        theirs = DigestNotice.objects.filter(recipient_id=recipient_id)
+        last_sent = theirs.aggregate(last=Max("sent_at"))["last"]
         if last_sent is not None and last_sent > now - timedelta(minutes=settings.REVIEW_DIGEST_MINUTES):
             return False
-        pending = list(
-            theirs.filter(notified_at__isnull=True).select_related(
-                "link", "comparison__video_a__stack", "comparison__video_b", "video"
+        waiting = list(
+            theirs.filter(sent_at__isnull=True).select_related(
+                "comment__link",
+                "comment__video__workspace",
+                "comment__comparison__workspace",
+                "comment__comparison__video_a__stack",
+                "comment__comparison__video_b",
+                "status_change__link",
+                "status_change__video__stack",
+                "status_change__video__workspace",
+                "status_change__comparison__workspace",
+                "status_change__comparison__video_a__stack",
+                "status_change__comparison__video_b",
             )
         )
-        changes = list(
-            their_changes.filter(notified_at__isnull=True).select_related(
-                "link", "video__stack", "comparison__video_a__stack", "comparison__video_b"
-            )
-        )
-        if not pending and not changes:
+        roles = dict(Membership.objects.filter(user_id=recipient_id).values_list("workspace_id", "role"))
+        wanted = person.review_digest_emails and bool(person.email)
+        kept = [notice for notice in waiting if wanted and _still_due(notice, roles)]
+        # Removed from the workspace, demoted, or opted out since the hand-out: never told.
+        DigestNotice.objects.filter(pk__in=[n.pk for n in waiting if n not in kept]).delete()
+        if not kept:
             return False
-        if owner.email:
-            send_mail(_subject(len(pending), len(changes)), _digest_text(pending, changes), None, [owner.email])
-        Comment.objects.filter(pk__in=[c.pk for c in pending]).update(notified_at=now)
-        StatusChange.objects.filter(pk__in=[c.pk for c in changes]).update(notified_at=now)
-        return bool(owner.email)
+        comments = [notice.comment for notice in kept if notice.comment is not None]
+        changes = [notice.status_change for notice in kept if notice.status_change is not None]
+        send_mail(_subject(len(comments), len(changes)), _digest_text(comments, changes), None, [person.email])
+        DigestNotice.objects.filter(pk__in=[n.pk for n in kept]).update(sent_at=now)
+        return True

@@ -185,3 +185,40 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status} by {self.by_name}"
+
+
+class DigestNotice(models.Model):
+    """One reviewer's comment or one review-status change to tell one person in their next e-mail
+    digest (reviews.digest). The digest hands each new comment and change out to everyone due it (the
+    object's maker and, in a team workspace, its admins and owner) once, then sends each person theirs:
+    a row per person, so each gets every item once at their own pace, and a person removed or opted
+    out meanwhile is dropped at sending time."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status_change = models.ForeignKey(StatusChange, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="digest_notice_of_comment_or_status_change",
+                condition=Q(comment__isnull=False, status_change__isnull=True)
+                | Q(comment__isnull=True, status_change__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "comment"], condition=Q(comment__isnull=False), name="one_notice_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "status_change"],
+                condition=Q(status_change__isnull=False),
+                name="one_notice_per_status_change",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient"], condition=Q(sent_at__isnull=True), name="digest_notice_to_send"),
+        ]
+
+    def __str__(self) -> str:
+        return f"To {self.recipient_id}: {'comment ' + str(self.comment_id) if self.comment_id else 'status change'}"

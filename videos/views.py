@@ -59,10 +59,11 @@ from videos.selectors import (
 )
 from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
 from videos.timed_text import words_from_json
-from videos.uploads.services import storage_used_bytes
+from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
+from workspaces.current import acting_workspace_id
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def upload_limits_for_user(user: User) -> UploadLimits:
         plan_name=plan.name,
         max_upload_bytes=plan.max_upload_bytes,
         max_video_seconds=plan.max_video_seconds,
-        storage_used_bytes=storage_used_bytes(user),
+        # The plan that pays for the acting workspace counts everything it pays for (a team: its owner's).
+        storage_used_bytes=storage_use(acting_workspace_id(user)).used_bytes,
         storage_quota_bytes=plan.storage_quota_bytes,
     )
 

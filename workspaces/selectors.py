@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, QuerySet, Value, When
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import hash_token_secret
-from billing.models import Plan
+from billing.models import Plan, Wallet
 from billing.selectors import wallet_for_user
 from sage.errors import NotFound
+from videos.models import Video
 from workspaces.models import ROLE_RANK, Invitation, Membership, Role, Workspace
 
 
@@ -17,6 +21,20 @@ def workspaces_of(user: User) -> QuerySet[Workspace]:
     """The workspaces `user` belongs to, the personal one first ("personal" sorts before "team"),
     then by name."""
     return Workspace.objects.filter(memberships__user=user).order_by("kind", "name", "pk")
+
+
+def plan_holder_of(workspace_id: int) -> int | None:
+    """Whose plan pays for workspace `workspace_id`: the account of a personal workspace, a team's
+    owner (None: a team whose owner's account is gone)."""
+    return (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).values_list("user_id", flat=True).first()
+    )
+
+
+def workspaces_paid_by(user_id: int) -> QuerySet[Workspace]:
+    """The workspaces one person's plan pays for: their personal one and the teams they own. Its
+    limits that are totals (storage) are counted over all of them: one plan, one allowance."""
+    return Workspace.objects.filter(memberships__user_id=user_id, memberships__role=Role.OWNER)
 
 
 def personal_workspace_of(user: User) -> Workspace:
@@ -120,3 +138,66 @@ def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:
 def seats_taken(workspace: Workspace) -> int:
     """Members plus pending invitations: what counts against the seats."""
     return Membership.objects.filter(workspace=workspace).count() + pending_invitations(workspace).count()
+
+
+# --- an owner's account going ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnedTeam:
+    workspace: Workspace
+    other_members: int
+    videos: int
+    tokens: int  # its wallet's balance
+
+    @property
+    def description(self) -> str:
+        """How the account's deletion names it: what goes with it."""
+        videos = f"{self.videos} video{'s' if self.videos != 1 else ''}"
+        name = self.workspace.name
+        return f"Team workspace “{name}” (no other member), with its {videos} and its {self.tokens:,} tokens"
+
+
+def teams_owned_by(user: User) -> list[OwnedTeam]:
+    """The team workspaces `user` owns, each with how many other people are in it, its videos and
+    its wallet's balance: what deleting the account would refuse (teams with others: they would be
+    left with no owner) or take with it (teams of one, as their personal workspace)."""
+    teams = (
+        # By a subquery, not a join on memberships: the count below must see every member, not the owner's row.
+        Workspace.objects.filter(
+            kind=Workspace.Kind.TEAM,
+            pk__in=Membership.objects.filter(user=user, role=Role.OWNER).values("workspace_id"),
+        )
+        .annotate(
+            members=Count("memberships", distinct=True),
+            balance=Coalesce(Subquery(Wallet.objects.filter(workspace=OuterRef("pk")).values("balance")[:1]), 0),
+            video_count=Subquery(
+                Video.objects.filter(workspace=OuterRef("pk"))
+                .order_by()
+                .values("workspace")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )
+        .order_by("created_at", "pk")
+    )
+    return [
+        OwnedTeam(workspace=team, other_members=team.members - 1, videos=team.video_count or 0, tokens=team.balance)
+        for team in teams
+    ]
+
+
+def account_deletion_refusal(user: User) -> str | None:
+    """Why `user`'s account may not be deleted now, or None: it owns team workspaces others work in,
+    which would be left with nobody to manage them, pay for them or hand them on."""
+    blocking = [team for team in teams_owned_by(user) if team.other_members > 0]
+    if not blocking:
+        return None
+    names = ", ".join(
+        f"“{team.workspace.name}” ({team.other_members} other member{'s' if team.other_members != 1 else ''})"
+        for team in blocking
+    )
+    return (
+        f"{user.email} owns the team workspace{'s' if len(blocking) != 1 else ''} {names}. Transfer "
+        "ownership to another member first (the workspace's page, Transfer ownership), or remove its other members."
+    )

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, ProtectedError
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from accounts.models import ApiToken, User
+from activity.services import Action, audit_record
 from chat.models import Conversation
 from notes.models import Note
 from reviews.models import ShareLink
 from videos.models import Comparison, Upload, Video, VideoStack
 from workspaces.models import Workspace
+from workspaces.selectors import account_deletion_refusal, teams_owned_by
 from workspaces.services import workspace_create_personal
 
 
@@ -57,5 +59,23 @@ for _model in _IN_A_WORKSPACE:
 
 @receiver(pre_delete, sender=User, dispatch_uid="workspaces.personal_workspace_goes_with_its_user")
 def delete_personal_workspace(sender: type[User], instance: User, **kwargs: Any) -> None:
-    # Team workspaces it made stay (their `created_by` becomes null): others work in them.
+    """The account's personal workspace goes with it, and so do the team workspaces it owns alone
+    (their work and wallet, as the personal one's: the admin's confirmation lists them). A team it
+    owns with others in it would be left with no owner: refused (ProtectedError, as a protected
+    foreign key refuses), which the admin and the settings page say before anyone gets here."""
+    if (refusal := account_deletion_refusal(instance)) is not None:
+        blocking: set[Model] = {team.workspace for team in teams_owned_by(instance) if team.other_members > 0}
+        raise ProtectedError(refusal, blocking)
+    alone = teams_owned_by(instance)
+    for team in alone:
+        # Kept after the workspace goes (its name copied): what went, for the operators.
+        audit_record(
+            workspace_id=team.workspace.pk,
+            actor=None,
+            action=Action.WORKSPACE_DELETED,
+            target_label=f"{team.description}; owner {instance.email}",
+            details={"videos": team.videos, "tokens": team.tokens, "owner_id": instance.pk},
+        )
+    # Team workspaces it made and others own now stay (their `created_by` becomes null).
+    Workspace.objects.filter(pk__in=[team.workspace.pk for team in alone]).delete()
     Workspace.objects.filter(created_by=instance, kind=Workspace.Kind.PERSONAL).delete()

@@ -29,6 +29,7 @@ def test_me_shows_the_account(client, user):
         "email": user.email,
         "display_name": user.display_name,
         "ai_notes_enabled": True,
+        "review_digest_emails": True,
         "date_joined": body["date_joined"],
     }
 

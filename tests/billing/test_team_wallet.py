@@ -32,6 +32,7 @@ from tests.factories import (
     TokenPackFactory,
     UserFactory,
     VideoFactory,
+    on_plan,
 )
 from videos.models import Upload, Video
 from videos.pipeline.steps import StepFailed, ensure_hold
@@ -66,10 +67,10 @@ def owing(team: Workspace, owed: int) -> None:
 
 
 def test_a_team_workspace_gets_its_own_wallet_on_its_owners_plan_with_the_plans_tokens() -> None:
-    owner = TeamWorkspaceFactory().created_by  # on the Team plan
+    owner = on_plan(UserFactory(), "team")
     owners_balance = personal_wallet(owner).balance
 
-    team = workspace_create_team(user=owner, name="Grading")
+    team = workspace_create_team(user=owner, name="Grading")  # their first team: the plan's grant
 
     wallet = team_wallet(team)
     assert wallet.user is None
@@ -162,10 +163,10 @@ def test_usage_this_month_sums_what_each_member_spent_and_each_video_cost() -> N
     ensure_hold(VideoFactory(owner=alice, status=Video.Status.PROCESSING, duration=11.0))
 
     members = {row.name: row.tokens for row in usage_by_member(team_wallet(team), since=month_start())}
-    videos = {row.video_id: row.tokens for row in usage_by_video(team_wallet(team), since=month_start())}
+    videos = {row.video_id: row.tokens for row in usage_by_video(team_wallet(team), since=month_start()).videos}
 
     assert members == {"Alice": 50, "Bob": 7, "Vera": 0, team.created_by.display_name: 0}
-    assert videos == {str(first.pk): 30, str(second.pk): 20, str(third.pk): 7}
+    assert videos == {first.pk: 30, second.pk: 20, third.pk: 7}
 
 
 def test_admins_see_the_teams_usage_in_the_api_and_on_the_billing_page_editors_see_the_balance_only() -> None:
@@ -293,9 +294,11 @@ def test_the_teams_wallet_changes_plan_when_its_owner_does() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_every_existing_wallet_its_accounts_personal_workspace() -> None:
     executor = MigrationExecutor(connection)
-    # Billing before wallets had workspaces; every other app as it is.
-    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "billing"]
-    before.append(("billing", "0008_plan_seats"))
+    # Billing before wallets had workspaces; every other app as it is, but for the migrations that
+    # need billing's later ones (holds naming their video).
+    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ("billing", "chat", "notes")]
+    before += [("billing", "0008_plan_seats"), ("chat", "0003_move_into_workspaces")]
+    before.append(("notes", "0004_workspace_required"))
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
     users, wallets, plans = (

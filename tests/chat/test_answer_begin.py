@@ -102,6 +102,7 @@ def test_an_answer_begun_writes_the_question_the_streaming_answer_its_hold_and_i
             "status": Hold.Status.OPEN,
             "settled_amount": None,
             "ref_type": "message",
+            "about_video": None,  # a question about the whole library: no video's usage
             "memo": "Chat answer",
             "closed_at": None,
         },

@@ -195,7 +195,7 @@ def test_moving_or_deleting_a_video_or_revoking_the_link_closes_it_at_once(team:
     made = comment(client, link, moved, "Logo too big").json()
     assert client.get(comments_url(link, moved)).status_code == 200
 
-    video_move(video=moved, project=None)
+    video_move(video=moved, project=None, by=moved.owner)
     assert client.get(comments_url(link, moved)).status_code == 404
     assert set_status(client, link, moved, "approved").status_code == 404
     assert client.get(f"/s/{link.token}/v/{moved.pk}/").status_code == 404  # type: ignore[attr-defined]
@@ -320,7 +320,7 @@ def test_a_guest_comments_on_and_approves_a_comparison_of_the_project(team: Work
     assert client.get(media_url(token, link, elsewhere.video_a, "captions")).status_code == 404
 
     # Moved out of the project, it is gone from the link, media included.
-    comparison_move(comparison=comparison, project=None)
+    comparison_move(comparison=comparison, project=None, by=comparison.owner)
     assert client.get(url).status_code == 404
     assert client.get(f"/s/{token}/c/{comparison.pk}/").status_code == 404
     assert client.get(media_url(token, link, comparison.video_b, "captions")).status_code == 404

@@ -382,6 +382,6 @@ def test_the_move_service_refuses_another_workspaces_project_itself(team: Worksp
     editor = member(team, Role.EDITOR)
     cut = VideoFactory(owner=editor, workspace=team)
     with pytest.raises(MoveRefused):
-        video_move(video=cut, project=ProjectFactory(created_by=editor))  # the editor's personal workspace
+        video_move(video=cut, project=ProjectFactory(created_by=editor), by=editor)  # the editor's personal workspace
     cut.refresh_from_db()
     assert cut.project_id is None

@@ -255,7 +255,7 @@ def test_a_deleted_projects_videos_never_appear_and_a_page_of_results_is_still_f
     question = "When does the harbour ferry leave in the morning?"
     assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}
 
-    project_delete(project=project)
+    project_delete(project=project, by=owner)
     quotes = search_quotes(owner, question, limit=5)
 
     assert len(quotes) == 5 and {quote.video_id for quote in quotes} == {shown.pk}
@@ -264,5 +264,5 @@ def test_a_deleted_projects_videos_never_appear_and_a_page_of_results_is_still_f
     assert len(passages) == 5 and {passage.video_id for passage in passages} == {shown.pk}  # chat's too
     assert search_quotes(owner, question, video=hidden) == []
 
-    project_restore(project=project)
+    project_restore(project=project, by=owner)
     assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}

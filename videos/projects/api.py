@@ -127,7 +127,7 @@ class ProjectDetailApi(APIView):
         given = ProjectRenameInput(data=request.data)
         given.is_valid(raise_exception=True)
         if "name" in given.validated_data:
-            project = project_rename(project=project, name=given.validated_data["name"])
+            project = project_rename(project=project, name=given.validated_data["name"], by=_user(request))
         return Response(_output(project))
 
     @extend_schema(
@@ -139,7 +139,8 @@ class ProjectDetailApi(APIView):
         "PROJECT_TRASH_DAYS (30 by default) it is deleted for good with its contents.",
     )
     def delete(self, request: Request, project_id: int) -> Response:
-        project_delete(project=project_get_for_user(_user(request), project_id))
+        user = _user(request)
+        project_delete(project=project_get_for_user(user, project_id), by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,7 +156,7 @@ class ProjectRestoreApi(APIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(_user(request), project_id, deleted=True)
-        return Response(_output(project_restore(project=project)))
+        return Response(_output(project_restore(project=project, by=_user(request))))
 
 
 class MoveInput(serializers.Serializer[Any]):
@@ -193,7 +194,7 @@ class _MoveApi(APIView):
     def post(self, request: Request, **path: int) -> Response:
         thing = type(self).found(_user(request), path[f"{self.kind}_id"])
         project = _destination(request)
-        type(self).move(**{self.kind: thing, "project": project})
+        type(self).move(**{self.kind: thing, "project": project, "by": _user(request)})
         return _moved(project)
 
 

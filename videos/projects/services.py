@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Action, Target, Verb, activity_record, audit_record
 from sage.errors import Conflict, FieldInvalid
 from sage.realtime import push_to_workspace
 from videos.models import Comparison, Project, Video, VideoStack
@@ -52,30 +53,37 @@ def project_create(*, user: User, workspace_id: int, name: str) -> Project:
             project = Project.objects.create(workspace_id=workspace_id, name=name, created_by=user)
     except IntegrityError:  # made at the same moment by someone else: the unique index decided
         raise ProjectNameTaken(_taken_message(name), field="name") from None
+    _record(project, by=user, verb=Verb.PROJECT_CREATED)
     _push(project, "created")
     return project
 
 
-def project_rename(*, project: Project, name: str) -> Project:
+def project_rename(*, project: Project, name: str, by: User) -> Project:
     name = name.strip()
     _check_name_free(workspace_id=project.workspace_id, name=name, exclude_pk=project.pk)
+    old_name = project.name
     try:
         with transaction.atomic():
             Project.objects.filter(pk=project.pk).update(name=name)
+            project.name = name
+            if name != old_name:  # a rename to the same name (or its case alone) changes nothing to tell
+                _record(project, by=by, verb=Verb.PROJECT_RENAMED, details={"from": old_name})
     except IntegrityError:
         raise ProjectNameTaken(_taken_message(name), field="name") from None
-    project.name = name
     _push(project, "renamed")
     return project
 
 
-def project_delete(*, project: Project) -> Project:
+@transaction.atomic
+def project_delete(*, project: Project, by: User) -> Project:
     """Move the project to the trash: it and its contents leave every list, search and the API,
     untouched, until restored or purged after PROJECT_TRASH_DAYS. Its share links stop opening
-    (reviews.shared reads only live projects)."""
+    (reviews.shared reads only live projects). The feed tells the members; the audit log keeps it
+    for the admins, as everything in it left everyone's lists."""
     if project.deleted_at is None:
         project.deleted_at = timezone.now()
-        Project.objects.filter(pk=project.pk, deleted_at__isnull=True).update(deleted_at=project.deleted_at)
+        if Project.objects.filter(pk=project.pk, deleted_at__isnull=True).update(deleted_at=project.deleted_at):
+            _record(project, by=by, verb=Verb.PROJECT_DELETED, audit=Action.PROJECT_DELETED)
         _push(project, "deleted")
         # Sent even for an empty project: its links' pages close with it.
         left_project.send(
@@ -88,13 +96,14 @@ def project_delete(*, project: Project) -> Project:
     return project
 
 
-def project_restore(*, project: Project) -> Project:
+def project_restore(*, project: Project, by: User) -> Project:
     """Bring the project back with everything in it; refused while a live project has its name."""
     if project.deleted_at is not None:
         _check_name_free(workspace_id=project.workspace_id, name=project.name, exclude_pk=project.pk, restoring=True)
         try:
             with transaction.atomic():
-                Project.objects.filter(pk=project.pk).update(deleted_at=None)
+                if Project.objects.filter(pk=project.pk, deleted_at__isnull=False).update(deleted_at=None):
+                    _record(project, by=by, verb=Verb.PROJECT_RESTORED, audit=Action.PROJECT_RESTORED)
         except IntegrityError:
             raise ProjectNameTaken(_taken_message(project.name, restoring=True), field="name") from None
         project.deleted_at = None
@@ -113,7 +122,16 @@ def projects_purge(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             Comparison.objects.filter(project=project).delete()
             VideoStack.objects.filter(project=project).delete()
-            purged += Project.objects.filter(pk=project.pk, deleted_at__lt=cutoff).delete()[0] > 0
+            if Project.objects.filter(pk=project.pk, deleted_at__lt=cutoff).delete()[0] > 0:
+                purged += 1
+                # The site did it, on the trash's schedule: no actor, and no feed event (nobody acted).
+                audit_record(
+                    workspace_id=project.workspace_id,
+                    actor=None,
+                    action=Action.PROJECT_PURGED,
+                    target_label=project.name,
+                    details={"project": project.pk},
+                )
     return purged
 
 
@@ -123,28 +141,32 @@ def _check_destination(workspace_id: int, project: Project | None) -> None:
         raise MoveRefused("No such project in this workspace.", field="project")
 
 
-def video_move(*, video: Video, project: Project | None) -> None:
+def video_move(*, video: Video, project: Project | None, by: User) -> None:
     """Move a video into `project` (None: the top level). A version moves with its whole stack."""
     _check_destination(video.workspace_id, project)
     if video.stack_id is not None:
         stack = VideoStack.objects.get(pk=video.stack_id)
-        stack_move(stack=stack, project=project)
+        stack_move(stack=stack, project=project, by=by)
     else:
-        before = Video.objects.filter(pk=video.pk).values_list("project_id", flat=True).first()
-        Video.objects.filter(pk=video.pk).update(project=project)
+        with transaction.atomic():
+            before = Video.objects.filter(pk=video.pk).values_list("project_id", flat=True).first()
+            if Video.objects.filter(pk=video.pk).exclude(project=project).update(project=project):
+                _record_move(Target("video", video.pk, video.label), video.workspace_id, project, by=by)
         if before is not None and before != (project.pk if project is not None else None):
             _left(before, video_ids=[video.pk])
     video.project = project
     _push_moved("video", video.pk, video.workspace_id, project)
 
 
-def stack_move(*, stack: VideoStack, project: Project | None) -> None:
+def stack_move(*, stack: VideoStack, project: Project | None, by: User) -> None:
     """Move a stack and all its versions into `project` (None: the top level), together."""
     _check_destination(stack.workspace_id, project)
     with transaction.atomic():
         before = list(Video.objects.filter(stack=stack).values_list("pk", "project_id"))
-        VideoStack.objects.filter(pk=stack.pk).update(project=project)
+        moved = VideoStack.objects.filter(pk=stack.pk).exclude(project=project).update(project=project)
         Video.objects.filter(stack=stack).update(project=project)
+        if moved:
+            _record_move(Target("stack", stack.pk, stack.title), stack.workspace_id, project, by=by)
     destination = project.pk if project is not None else None
     left: dict[int, list[int]] = {}
     for video_id, project_id in before:
@@ -156,14 +178,44 @@ def stack_move(*, stack: VideoStack, project: Project | None) -> None:
     _push_moved("stack", stack.pk, stack.workspace_id, project)
 
 
-def comparison_move(*, comparison: Comparison, project: Project | None) -> None:
+def comparison_move(*, comparison: Comparison, project: Project | None, by: User) -> None:
     _check_destination(comparison.workspace_id, project)
-    before = Comparison.objects.filter(pk=comparison.pk).values_list("project_id", flat=True).first()
-    Comparison.objects.filter(pk=comparison.pk).update(project=project)
+    with transaction.atomic():
+        before = Comparison.objects.filter(pk=comparison.pk).values_list("project_id", flat=True).first()
+        if Comparison.objects.filter(pk=comparison.pk).exclude(project=project).update(project=project):
+            target = Target("comparison", comparison.pk, comparison.title)
+            _record_move(target, comparison.workspace_id, project, by=by)
     if before is not None and before != (project.pk if project is not None else None):
         _left(before, comparison_ids=[comparison.pk])
     comparison.project = project
     _push_moved("comparison", comparison.pk, comparison.workspace_id, project)
+
+
+def _record(
+    project: Project, *, by: User, verb: str, audit: str = "", details: dict[str, object] | None = None
+) -> None:
+    """The project's event in its workspace's feed (and in its audit log when `audit` names an action)."""
+    activity_record(
+        workspace_id=project.workspace_id,
+        actor=by,
+        verb=verb,
+        target=Target("project", project.pk, project.name),
+        details=details,
+    )
+    if audit:
+        audit_record(
+            workspace_id=project.workspace_id,
+            actor=by,
+            action=audit,
+            target_label=project.name,
+            details={"project": project.pk},
+        )
+
+
+def _record_move(target: Target, workspace_id: int, project: Project | None, *, by: User) -> None:
+    # The destination named as it is now, as every event copies its names: it reads the same later.
+    details = {"to": project.name if project is not None else None, "project": project.pk if project else None}
+    activity_record(workspace_id=workspace_id, actor=by, verb=Verb.MOVED, target=target, details=details)
 
 
 def _push(project: Project, change: str) -> None:

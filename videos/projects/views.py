@@ -97,7 +97,7 @@ def project_rename_view(request: HttpRequest, project_id: int) -> HttpResponse:
         _name_refused(request, form)
     else:
         try:
-            project_rename(project=project, name=form.cleaned_data["name"])
+            project_rename(project=project, name=form.cleaned_data["name"], by=_user(request))
             messages.success(request, f"Renamed to “{project.name}”.")
         except FieldInvalid as refusal:
             messages.error(request, refusal.reason)
@@ -107,7 +107,8 @@ def project_rename_view(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def project_delete_view(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_delete(project=project_get_for_user(_user(request), project_id))
+    user = _user(request)
+    project = project_delete(project=project_get_for_user(user, project_id), by=user)
     messages.success(
         request,
         f"“{project.name}” and everything in it were deleted. "
@@ -131,7 +132,7 @@ def deleted_projects_page(request: HttpRequest) -> HttpResponse:
 def project_restore_view(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(_user(request), project_id, deleted=True)
     try:
-        project_restore(project=project)
+        project_restore(project=project, by=_user(request))
     except Conflict as refusal:  # another live project took its name meanwhile
         messages.error(request, refusal.message)
         return redirect("videos:deleted_projects")
@@ -148,7 +149,7 @@ def video_move_view(request: HttpRequest, video_id: int) -> HttpResponse:
     form = MoveForm(request.POST)
     wanted = form.cleaned_data["project"] if form.is_valid() else ""
     project = project_get_for_user(user, wanted) if wanted else None  # another workspace's: 404
-    video_move(video=video, project=project)
+    video_move(video=video, project=project, by=user)
     what = (
         f"“{video.stack.title}” (all its versions)"
         if video.stack_id is not None and video.stack

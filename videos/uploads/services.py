@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +33,7 @@ from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 from videos.versions.services import version_add, version_check_source
 from workspaces.current import acting_workspace_id
+from workspaces.selectors import plan_holder_of, workspaces_paid_by
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +47,23 @@ class UploadRejected(FieldInvalid):
         super().__init__(message, field=field or NON_FIELD)
 
 
-def storage_used_bytes(user: User) -> int:
-    """Bytes the user's stored videos take, plus what their unfinished uploads have announced."""
-    stored = Video.objects.filter(owner=user).exclude(storage_key="").aggregate(total=Sum("size"))["total"] or 0
-    pending = Upload.objects.filter(owner=user, status=Upload.Status.ACTIVE).aggregate(total=Sum("size"))["total"] or 0
-    return int(stored) + int(pending)
+@dataclass(frozen=True)
+class StorageUse:
+    """What counts against the storage quota of the plan that pays for a workspace: the stored
+    videos and the announced sizes of unfinished uploads in every workspace that plan pays for (the
+    person's own and the teams they own: the team pays, from its owner's plan), whoever uploaded
+    them. `holder_id`: the plan's account (None: an ownerless team, counted alone)."""
+
+    used_bytes: int
+    holder_id: int | None
+
+
+def storage_use(workspace_id: int) -> StorageUse:
+    holder_id = plan_holder_of(workspace_id)
+    where = Q(workspace_id=workspace_id) if holder_id is None else Q(workspace__in=workspaces_paid_by(holder_id))
+    stored = Video.objects.filter(where).exclude(storage_key="").aggregate(total=Sum("size"))["total"] or 0
+    pending = Upload.objects.filter(where, status=Upload.Status.ACTIVE).aggregate(total=Sum("size"))["total"] or 0
+    return StorageUse(used_bytes=int(stored) + int(pending), holder_id=holder_id)
 
 
 @transaction.atomic
@@ -74,10 +88,12 @@ def upload_create(
         raise UploadRejected(f"“{name or filename}” is not a video file we accept ({allowed}).", field="filename")
     if size <= 0:
         raise UploadRejected("The file is empty.", field="size")
-    # One upload created at a time per person, so two parallel uploads cannot both fit the quota.
-    User.objects.select_for_update().filter(pk=user.pk).first()
     # A new version goes where its asset is; a new video into the workspace the uploader acts in.
     workspace_id = version_of.workspace_id if version_of is not None else acting_workspace_id(user)
+    # One upload created at a time per plan that pays (the plan holder's row is the lock; an ownerless
+    # team's is the uploader's), so two parallel uploads, by one member or two, cannot both fit.
+    holder_id = plan_holder_of(workspace_id) or user.pk
+    User.objects.select_for_update().filter(pk=holder_id).first()
     # That workspace's wallet pays for it, and its plan sets the limits.
     wallet = wallet_of_workspace(workspace_id)
     plan = wallet.plan
@@ -88,10 +104,11 @@ def upload_create(
             kind="too_large",
             field="size",
         )
-    used = storage_used_bytes(user)
+    used = storage_use(workspace_id).used_bytes
     if used + size > plan.storage_quota_bytes:
+        whose = "your" if holder_id == user.pk else f"this workspace's owner's {plan.name} plan's"
         raise UploadRejected(
-            f"Storing this file would use {data_size(used + size)} of your "
+            f"Storing this file would use {data_size(used + size)} of {whose} "
             f"{data_size(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
             kind="storage_full",
             field="size",
