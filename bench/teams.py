@@ -3,14 +3,15 @@
     .venv/bin/python bench/teams.py [--requests 200] [--quick] [--record]
 
 Fills a throwaway database (and Redis database 15) with a studio of 50 members, 10,000 videos in 200
-groups (a fifth of them with transcript windows to search, three in five in version stacks) and
+projects (a fifth of them with transcript windows to search, three in five in version stacks; one
+project in twenty in the trash, its videos out of lists and search, as teams keep some) and
 50,000 activity events; and, for one of its members, a personal workspace of 100 videos with the same
 shares and 500 events. Then serves the real app with daphne as production does (DEBUG off, static
 files collected) and asks it over HTTP, one request at a time, alternating the team's request and the
 personal one (which goes first alternating too), so both meet the same machine:
 
-- the library page (`/videos/`, its first page) and the same page narrowed to one group;
-- the API's video list (`/api/v1/videos`, its first page) and the same narrowed to one group;
+- the library page (`/videos/`, its first page) and the same page narrowed to one project;
+- the API's video list (`/api/v1/videos`, its first page) and the same narrowed to one project;
 - transcript search (`/api/v1/search?q=`): questions about what the videos say (MiniLM embeds the
   question in the web process's embedding child, as it serves; the found windows' sentences and
   their vectors are read as processing stored them, videos.window_sentences);
@@ -21,11 +22,7 @@ left in the personal workspace) and has two API tokens, one acting in each. Goal
 library page and the API list p95 ≤ 300 ms, search p95 ≤ 50 ms, the activity feed p95 ≤ 200 ms, in
 the studio; each printed with its ratio to the personal workspace's p95. `--quick` asks 40 of each.
 
-Groups stand in for projects until videos have one: a group is a title prefix ("Project 017 · …"),
-and "one group" is the library's title filter on it. With projects, `group_filter` asks for the
-project instead. Transcript windows carry their video's `workspace` where the model has it (search
-by workspace), else their video's `owner` (search by owner: a member then searches their own
-uploads only); the run prints which.
+"One project" is the library's and the API's `project` filter, on a live project chosen in turn.
 """
 
 from __future__ import annotations
@@ -59,6 +56,7 @@ TEAM_EVENTS = 50_000
 PERSONAL_VIDEOS = 100
 PERSONAL_EVENTS = 500
 PERSONAL_GROUPS = 10  # ten videos each, as the studio's fifty
+TRASHED_SHARE = 0.05  # projects in the trash (restorable; their videos hidden everywhere)
 CHUNKED_SHARE = 0.2  # videos with transcript windows
 STACKED_SHARE = 0.6  # videos that are versions in a stack (three a stack)
 WINDOW_SECONDS = 20.0
@@ -99,10 +97,9 @@ def group_name(group: int) -> str:
     return f"Project {group:03d}"
 
 
-def group_filter(group: int) -> dict[str, str]:
-    """The query parameters that narrow a list to one group: the group's title words until videos
-    have projects, then the one line to change (`{"project": str(project_ids[group])}`)."""
-    return {"q": group_name(group)}
+def project_filter(number: int, seat: Seat) -> dict[str, str]:
+    """The query parameters that narrow a list to one of the seat's live projects, in turn."""
+    return {"project": str(seat.projects[number % len(seat.projects)])}
 
 
 def configure_django() -> None:
@@ -132,7 +129,7 @@ class Seat:
     workspace_id: int
     session: str
     token: str
-    groups: int
+    projects: tuple[int, ...]  # the live ones
     videos: int
     events: int
 
@@ -159,15 +156,16 @@ def fill_workspace(
     text_vectors: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
-    """`video_count` videos in `groups` groups (stacks of three among them), a share with transcript
-    windows, and `event_count` activity events, all in `workspace_id`, made by `owners` in turn.
+    """`video_count` videos in `groups` projects (stacks of three among them; TRASHED_SHARE of the
+    projects in the trash), a share with transcript windows, and `event_count` activity events, all in
+    `workspace_id`, made by `owners` in turn.
     Rows are bulk-inserted: every workspace column is set here (bulk_create skips the save hook
     that fills it)."""
     from django.utils import timezone
 
     from activity.models import ActivityEvent
     from videos.chunks import fill_search_vectors
-    from videos.models import TranscriptChunk, Video, VideoStack
+    from videos.models import Project, TranscriptChunk, Video, VideoStack
     from videos.timed_text import Window
     from videos.window_sentences import (
         embed_window_sentences,
@@ -177,12 +175,25 @@ def fill_workspace(
     )
 
     now = timezone.now()
+    trashed = set(range(0, groups, round(1 / TRASHED_SHARE)))
+    projects = Project.objects.bulk_create(
+        Project(
+            workspace_id=workspace_id,
+            name=group_name(number),
+            created_by_id=owners[number % len(owners)],
+            deleted_at=now if number in trashed else None,
+        )
+        for number in range(groups)
+    )
     per_group = max(1, video_count // groups)
     # The first places of each group are versions, three to a stack; the rest stand alone.
     stacks_per_group = int(per_group * STACKED_SHARE) // 3
     stacks = VideoStack.objects.bulk_create(
         VideoStack(
-            owner_id=owners[number % len(owners)], workspace_id=workspace_id, title=f"{group_name(number)} · cut"
+            owner_id=owners[number % len(owners)],
+            workspace_id=workspace_id,
+            title=f"{group_name(number // stacks_per_group)} · cut",
+            project=projects[number // stacks_per_group],
         )
         for number in range(groups * stacks_per_group)
     )
@@ -211,6 +222,7 @@ def fill_workspace(
                 ready_at=created + timedelta(minutes=3) if ready else None,
                 stack=stack,
                 version=place % 3 + 1 if in_stack else None,
+                project=projects[group],
             )
         )
     videos = Video.objects.bulk_create(rows)
@@ -362,7 +374,7 @@ def seats(base: str, filled: Filled) -> tuple[Seat, Seat]:
     from accounts.models import ApiToken, User
     from accounts.services import api_token_create
     from activity.models import ActivityEvent
-    from videos.models import Video
+    from videos.models import Project, Video
 
     member = User.objects.get(pk=filled.member_id)
     sessions = []
@@ -386,9 +398,9 @@ def seats(base: str, filled: Filled) -> tuple[Seat, Seat]:
         if switched.status_code != 302:
             raise SystemExit(f"switching to the studio answered {switched.status_code}")
     made = []
-    for name, workspace_id, session, groups in (
-        ("studio", studio_id, team_session, GROUPS),
-        ("personal", personal_id, personal_session, PERSONAL_GROUPS),
+    for name, workspace_id, session in (
+        ("studio", studio_id, team_session),
+        ("personal", personal_id, personal_session),
     ):
         _, secret = api_token_create(
             user=member, name=f"bench {name}", scopes=[ApiToken.Scope.READ], workspace_id=workspace_id
@@ -399,7 +411,11 @@ def seats(base: str, filled: Filled) -> tuple[Seat, Seat]:
                 workspace_id=workspace_id,
                 session=session,
                 token=secret,
-                groups=groups,
+                projects=tuple(
+                    Project.objects.filter(workspace_id=workspace_id, deleted_at__isnull=True).values_list(
+                        "pk", flat=True
+                    )
+                ),
                 videos=Video.objects.filter(workspace_id=workspace_id).count(),
                 events=ActivityEvent.objects.filter(workspace_id=workspace_id).count(),
             )
@@ -447,20 +463,20 @@ def _feed(response: httpx.Response, seat: Seat) -> str:
 ASKS = (
     Ask("library page", GOAL_LIBRARY_P95_MS, "/videos/", False, lambda n, seat: {}, _cards),
     Ask(
-        "library page, one group",
+        "library page, one project",
         GOAL_LIBRARY_P95_MS,
         "/videos/",
         False,
-        lambda n, seat: group_filter(n % seat.groups),
+        project_filter,
         _cards,
     ),
     Ask("API video list", GOAL_LIBRARY_P95_MS, "/api/v1/videos", True, lambda n, seat: {}, _listed),
     Ask(
-        "API video list, one group",
+        "API video list, one project",
         GOAL_LIBRARY_P95_MS,
         "/api/v1/videos",
         True,
-        lambda n, seat: group_filter(n % seat.groups),
+        project_filter,
         _listed,
     ),
     Ask(

@@ -545,6 +545,12 @@ WINDOWS_PER_WORD = 200
 # of most talks, tell nothing apart, and reading a heavy workspace's windows for them cost as much as
 # the rest of the search. It still counts in the ranking of the windows the rarer words found.
 COMMON_WORD_SHARE = 0.01
+# ... and in at least this many windows: what a word costs through the index is the length of its
+# list there, not its share. In a site of a few tens of thousands of windows (a studio's versions saying
+# the same lines), a word in 2 % of them is a list of a few hundred, read in a millisecond, while
+# reading the workspace's windows for it (below) cost a team's search 30-60 ms (bench/teams.py). At a
+# million windows (bench/search.py) 1 % is this many, so the rule there is as it was.
+COMMON_WORD_WINDOWS = 10_000
 COMMON_WORD_WINDOWS_READ = 20 * WINDOWS_PER_WORD
 
 
@@ -564,10 +570,13 @@ _WORD_HITS_IN_VIDEO_SQL = (
     "WHERE {c.workspace_id} = %s AND {c.video_id} = %s AND {c.search_vector} @@ %s::tsquery "
     "AND {c.video_id} NOT IN (SELECT id FROM hidden) LIMIT %s)"
 )
-# Which key words are common (see COMMON_WORD_SHARE), from the most common lexemes Postgres keeps for
-# the column (a word it does not list is rarer than all it lists), read in the same statement.
+# Which key words are common (see COMMON_WORD_SHARE and COMMON_WORD_WINDOWS), from the most common
+# lexemes Postgres keeps for the column (a word it does not list is rarer than all it lists) and its
+# estimate of the table's rows, read in the same statement.
 _COMMON_WORDS_SQL = """common AS MATERIALIZED (
-    SELECT coalesce(array_agg(form.word) FILTER (WHERE stat.share > %s), '{{}}') AS words
+    SELECT coalesce(array_agg(form.word) FILTER (
+               WHERE stat.share > %s AND stat.share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) >= %s
+           ), '{{}}') AS words
     FROM unnest(%s::text[], %s::int[]) AS form(lexeme, word)
     LEFT JOIN (SELECT elem.lexeme, elem.share FROM pg_stats s,
           unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS elem(lexeme, share)
@@ -627,6 +636,8 @@ def moments_by_words(
         lexemes = [(form, number) for number, word in enumerate(key_words.forms) for form in sorted(word)]
         parameters += [
             COMMON_WORD_SHARE,
+            TranscriptChunk._meta.db_table,
+            COMMON_WORD_WINDOWS,
             [form for form, _ in lexemes],
             [number for _, number in lexemes],
             TranscriptChunk._meta.db_table,

@@ -14,6 +14,7 @@ from django.db import connection, connections
 
 from accounts.models import User
 from tests.factories import TranscriptFactory, UserFactory, VideoFactory
+from videos import selectors
 from videos.chunks import replace_chunks
 from videos.models import TranscriptChunk, Video
 from videos.search import relevant, search_quotes
@@ -164,16 +165,24 @@ def test_words_are_stored_stemmed_in_the_transcripts_language_and_as_written() -
     assert not holds("english", "abeille")  # not stemmed as English: "abeill" is no English stem of it
 
 
-def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_count() -> None:
-    """Once Postgres' statistics list words as common (ANALYZE, as autovacuum runs it), the rare word
-    asked with them finds its window, ranked by all the words; a question of common words alone still
-    finds windows by them."""
-    owner = UserFactory()
+def lecture_with_one_rare_word(owner: User) -> Video:
+    """151 windows saying "going" and "lecture", one of them "photosynthesis" too; analysed, as
+    autovacuum would, so Postgres' statistics list the common words."""
     lines = [(40.0 * i, 40.0 * i + 30.0, f"So we keep going with the lecture, part {i}.") for i in range(150)]
     rare = (6000.0, 6030.0, "Photosynthesis comes next as we keep going with the lecture.")
     video = far_video(owner, [*lines, rare], away_from="photosynthesis lecture")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE videos_transcriptchunk")
+    return video
+
+
+def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_count(monkeypatch) -> None:
+    """Once Postgres' statistics list words as common in a large enough table (here any size), the rare
+    word asked with them finds its window, ranked by all the words; a question of common words alone
+    still finds windows by them."""
+    monkeypatch.setattr(selectors, "COMMON_WORD_WINDOWS", 0)
+    owner = UserFactory()
+    video = lecture_with_one_rare_word(owner)
 
     vector = embed_query("photosynthesis lecture")
     moments = moments_by_words(
@@ -184,6 +193,24 @@ def test_words_said_in_most_windows_find_nothing_beside_a_rare_word_but_still_co
 
     common_only = moments_by_words(personal_workspace_of(owner).pk, question_key_words("going lecture"), vector)
     assert [moment.words_found for moment in common_only] == [2] * 10
+
+
+def test_in_a_small_table_a_word_in_every_window_is_still_read_through_the_index() -> None:
+    """A word's share makes it common only when its windows are many too (COMMON_WORD_WINDOWS): in a
+    table of 151 windows its list is short, so it still brings its windows beside the rare word's,
+    ranked below it."""
+    owner = UserFactory()
+    video = lecture_with_one_rare_word(owner)
+
+    moments = moments_by_words(
+        personal_workspace_of(owner).pk,
+        question_key_words("photosynthesis going lecture"),
+        embed_query("photosynthesis lecture"),
+    )
+
+    assert (moments[0].start, moments[0].words_found) == (6000.0, 3)
+    assert [moment.words_found for moment in moments[1:]] == [2] * 9  # the common words' own windows
+    assert {moment.video_id for moment in moments} == {video.pk}
 
 
 @pytest.mark.django_db(transaction=True)
