@@ -113,7 +113,7 @@ async def test_moving_or_deleting_a_video_closes_its_page_and_no_other() -> None
     intro_page = await page_socket(link, intro)
     outro_page = await page_socket(link, outro)
 
-    await database_sync_to_async(video_move)(video=intro, project=None)
+    await database_sync_to_async(lambda: video_move(video=intro, project=None, by=intro.owner))()
     assert await closed(intro_page)
     assert await outro_page.receive_nothing(timeout=0.5)
     _, connected, code = await connect(link, intro)
@@ -129,7 +129,7 @@ async def test_trashing_the_project_closes_every_page_of_its_links() -> None:
     project_page = await page_socket(link, None)
 
     project = await database_sync_to_async(Project.objects.get)(pk=link.project_id)
-    await database_sync_to_async(project_delete)(project=project)
+    await database_sync_to_async(lambda: project_delete(project=project, by=link.owner))()
 
     assert await closed(intro_page) and await closed(project_page)
 

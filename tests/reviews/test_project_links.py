@@ -152,7 +152,8 @@ def test_a_guest_comments_replies_and_approves_on_two_videos_of_one_project_link
     assert comment_digests_send(now=timezone.now()) == 1
     text = mail.outbox[-1].body
     assert "Logo too big" in text and "Music too loud" in text
-    assert "Harbour intro: Approved by Ana" in text and "Changes requested by Ana" in text
+    assert f"Harbour intro (in “{project.workspace.name}”): Approved by Ana" in text
+    assert "Changes requested by Ana" in text
 
 
 def test_a_video_outside_the_project_is_a_404_and_a_project_link_names_its_video(
