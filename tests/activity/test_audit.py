@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.activity.conftest import client_in, team_of
+from tests.activity.conftest import team_of
+from tests.clients import client_in
 from tests.factories import AuditEntryFactory, UserFactory
 from workspaces.models import Role
 from workspaces.selectors import personal_workspace_of

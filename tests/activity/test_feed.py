@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activity.selectors import Cursor, activity_for_workspace
-from tests.activity.conftest import client_in, team_of
+from tests.activity.conftest import team_of
+from tests.clients import client_in
 from tests.factories import ActivityEventFactory, UserFactory
 from workspaces.models import Role
 from workspaces.selectors import personal_workspace_of

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from activity.models import ActivityEvent, AuditEntry
-from tests.activity.conftest import client_in, team_of
+from tests.activity.conftest import team_of
+from tests.clients import client_in
 from tests.factories import UserFactory, VideoFactory
 from videos.models import Project
 from videos.projects.services import projects_purge

@@ -16,7 +16,8 @@ from billing.pack_credits import PackPayment, pack_purchase_credit
 from billing.stripe_client import PACK_METADATA_KEY, USER_METADATA_KEY
 from reviews.models import ShareLink
 from reviews.services import share_link_create
-from tests.activity.conftest import client_in, team_of
+from tests.activity.conftest import team_of
+from tests.clients import client_in
 from tests.factories import (
     ComparisonFactory,
     ShareLinkFactory,

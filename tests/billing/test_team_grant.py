@@ -10,12 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from billing.ledger import grant_monthly_tokens
 from billing.models import LedgerEntry, Plan, Wallet
 from billing.selectors import month_start
+from tests.clients import client_in as browser_of
 from tests.factories import MembershipFactory, UserFactory, on_plan
-from workspaces.current import SESSION_KEY
 from workspaces.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +28,6 @@ def created_team(browser: Client, name: str) -> Workspace:
 
 def grants_of(team: Workspace) -> int:
     return LedgerEntry.objects.filter(wallet__workspace=team, kind=LedgerEntry.Kind.GRANT).count()
-
-
-def browser_of(user: User, workspace: Workspace | None = None) -> Client:
-    client = Client()
-    client.force_login(user)
-    if workspace is not None:
-        session = client.session
-        session[SESSION_KEY] = workspace.pk
-        session.save()
-    return client
 
 
 def test_a_second_team_of_one_owner_gets_no_grant_and_its_page_says_where_it_goes() -> None:

@@ -9,15 +9,14 @@ import re
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.urls import reverse
 
 from accounts.guests import Viewer
-from accounts.models import User
 from billing.holds import hold_settle
 from billing.models import Hold, LedgerEntry, Wallet
 from billing.selectors import SPENDING_KINDS, month_start
 from chat import services as chat_services
+from tests.clients import client_in
 from tests.factories import (
     MembershipFactory,
     ProjectFactory,
@@ -29,21 +28,12 @@ from tests.factories import (
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from videos.models import Video
 from videos.pipeline.steps import ensure_hold
-from workspaces.current import SESSION_KEY, act_in
-from workspaces.models import Role, Workspace
+from workspaces.current import act_in
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 
 CHAT, NOTE = 3, 5
-
-
-def client_in(user: User, workspace: Workspace) -> Client:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = workspace.pk
-    session.save()
-    return client
 
 
 def processed(video: Video) -> None:

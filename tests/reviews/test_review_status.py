@@ -13,9 +13,10 @@ from django.test import Client
 from reviews.approvals import StatusOff, review_status_set_by_guest, review_status_set_by_member
 from reviews.models import ShareLink, StatusChange
 from reviews.tasks import send_comment_digests
+from tests.clients import client_in as client_for
 from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory
 from videos.models import ReviewStatus, Video
-from workspaces.current import SESSION_KEY, act_in
+from workspaces.current import act_in
 from workspaces.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +36,6 @@ def team_with(user, role: str) -> Workspace:
     Membership.objects.create(workspace=team, user=founder, role=Role.OWNER)
     Membership.objects.create(workspace=team, user=user, role=role)
     return team
-
-
-def client_for(user, *, workspace: Workspace | None = None) -> Client:
-    client = Client()
-    client.force_login(user)
-    if workspace is not None:
-        session = client.session
-        session[SESSION_KEY] = workspace.pk
-        session.save()
-    return client
 
 
 def put(client: Client, url: str, body: dict) -> Any:

@@ -11,8 +11,9 @@ from django.test import Client
 
 from reviews.approvals import review_status_set_by_guest, review_status_set_by_member
 from reviews.models import ShareLink, StatusChange
+from tests.clients import client_in as client_for
 from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory
-from tests.reviews.test_review_status import client_for, team_with
+from tests.reviews.test_review_status import team_with
 from videos.models import ReviewStatus, Video
 from workspaces.models import Role
 

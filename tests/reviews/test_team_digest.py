@@ -7,29 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
 from reviews.comments import comment_create_by_guest
 from reviews.digest import comment_digests_send
 from reviews.tasks import send_comment_digests
+from tests.clients import client_in as browser_in
 from tests.factories import MembershipFactory, ShareLinkFactory, TeamWorkspaceFactory, UserFactory, VideoFactory
-from workspaces.current import SESSION_KEY
 from workspaces.models import Role, Workspace
 
 pytestmark = pytest.mark.django_db
 
 KEY = "k" * 40
-
-
-def browser_in(user: User, workspace: Workspace) -> Client:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = workspace.pk
-    session.save()
-    return client
 
 
 def member(team: Workspace, role: str, name: str) -> User:

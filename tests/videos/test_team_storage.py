@@ -8,26 +8,16 @@ import pytest
 from django.test import Client
 
 from billing.models import Plan
+from tests.clients import client_in as browser
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory
 from videos.models import Upload
-from workspaces.current import SESSION_KEY
-from workspaces.models import Role, Workspace
+from workspaces.models import Role
 from workspaces.selectors import personal_workspace_of
 
 pytestmark = pytest.mark.django_db
 
 UPLOADS = "/api/v1/uploads"
 MB = 1024 * 1024  # as the site counts a megabyte
-
-
-def browser(user, workspace: Workspace | None = None) -> Client:
-    client = Client()
-    client.force_login(user)
-    if workspace is not None:
-        session = client.session
-        session[SESSION_KEY] = workspace.pk
-        session.save()
-    return client
 
 
 def upload(client: Client, size: int):
