@@ -6,7 +6,7 @@ quotes from each with their vectors (videos.window_sentences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -15,18 +15,7 @@ from sage.sql import TableNames, sql
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.text_search.words import ENGLISH, SIMPLE, WORKSPACE_LEXEME_PREFIX, search_config, searchable_text
 from videos.timed_text import Sentence
-from videos.window_sentences import sentences_to_json, vectors_to_bytes
-
-
-class TimedText(Protocol):
-    """A window to store: a transcript window (videos.timed_text.Window) or a run of on-screen text."""
-
-    @property
-    def start(self) -> float: ...
-    @property
-    def end(self) -> float: ...
-    @property
-    def text(self) -> str: ...
+from videos.window_sentences import TimedText, sentences_to_json, vectors_to_bytes
 
 
 def replace_chunks(
