@@ -40,6 +40,7 @@ class ShareLinkCreateInput(serializers.Serializer[Any]):
     name = TextField(
         max_length=NAME_MAX,
         trim_whitespace=False,
+        require_text=True,
         name=True,
         help_text="Who or what the link is for, as the owner sees it.",
     )
@@ -221,7 +222,8 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
         required=False,
         help_text="`view` turns comments off (open pages hear it at once); `comment` turns them on.",
     )
-    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False, name=True)
+    # A name of spaces only is refused by the service (it strips), so the schema says so too.
+    name = TextField(required=False, max_length=NAME_MAX, trim_whitespace=False, require_text=True, name=True)
     show_owner_notes = FlagField(required=False)
     allow_status = FlagField(
         required=False, help_text="Reviewers may set the review status (with `comment` permission only)."

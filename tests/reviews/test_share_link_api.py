@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -195,3 +197,25 @@ def test_a_name_is_checked_at_the_length_the_schema_states_then_stripped():
         content_type="application/json",
     )
     assert made.status_code == 400
+
+
+def test_a_name_of_spaces_only_is_refused_and_the_schema_says_so():
+    """Found by schemathesis: a name of one NEL (U+0085, whitespace to Python's strip) matched the
+    published pattern but was refused as empty; the pattern now requires a character that is not
+    a space, on creating a link as on renaming it."""
+    link = ShareLinkFactory(name="Client")
+    owner = client_for(link.owner)
+    schemas = Client().get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+
+    renamed = owner.patch(f"/api/v1/share-links/{link.pk}", {"name": "\u0085"}, content_type="application/json")
+    made = owner.post(
+        f"/api/v1/comparisons/{link.comparison_id}/share-links", {"name": " \u3000"}, content_type="application/json"
+    )
+
+    assert renamed.status_code == made.status_code == 400
+    assert renamed.json()["error"]["fields"].keys() == made.json()["error"]["fields"].keys() == {"name"}
+    link.refresh_from_db()
+    assert link.name == "Client"
+    for body in ("PatchedShareLinkUpdateInputRequest", "ShareLinkCreateInputRequest"):
+        pattern = re.compile(schemas[body]["properties"]["name"]["pattern"])
+        assert not pattern.search("\u0085") and not pattern.search(" \u3000") and pattern.search(" Round 2 ")
