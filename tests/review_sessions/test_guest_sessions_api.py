@@ -10,7 +10,7 @@ from django.test import Client
 from tests.factories import ShareLinkFactory
 from tests.review_sessions.sockets import GUEST_KEY, joined_guest, next_of
 
-KEY_HEADER = {"HTTP_X_REVIEWER_KEY": GUEST_KEY}
+KEY_HEADER = {"X-Reviewer-Key": GUEST_KEY}
 
 
 @pytest.mark.django_db
@@ -21,12 +21,15 @@ def test_a_guest_starts_a_session_only_through_a_link_that_allows_sessions() -> 
     guest = Client()
 
     refused = guest.post(
-        f"/api/v1/shared/{closed.token}/sessions", {"name": "Ana"}, content_type="application/json", **KEY_HEADER
+        f"/api/v1/shared/{closed.token}/sessions", {"name": "Ana"}, content_type="application/json", headers=KEY_HEADER
     )
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "sessions_off")
     assert (
         guest.post(
-            f"/api/v1/shared/{viewing.token}/sessions", {"name": "Ana"}, content_type="application/json", **KEY_HEADER
+            f"/api/v1/shared/{viewing.token}/sessions",
+            {"name": "Ana"},
+            content_type="application/json",
+            headers=KEY_HEADER,
         ).status_code
         == 403
     )
@@ -34,7 +37,10 @@ def test_a_guest_starts_a_session_only_through_a_link_that_allows_sessions() -> 
     assert no_key.status_code == 400
 
     started = guest.post(
-        f"/api/v1/shared/{open_link.token}/sessions", {"name": "Ana"}, content_type="application/json", **KEY_HEADER
+        f"/api/v1/shared/{open_link.token}/sessions",
+        {"name": "Ana"},
+        content_type="application/json",
+        headers=KEY_HEADER,
     )
 
     assert started.status_code == 201, started.content
@@ -54,7 +60,7 @@ async def test_the_guest_who_started_a_session_presents_it_from_their_page() -> 
     link = await database_sync_to_async(ShareLinkFactory)(permission="comment", allow_sessions=True)
     guest = Client()
     started = await database_sync_to_async(guest.post)(
-        f"/api/v1/shared/{link.token}/sessions", {"name": "Ana"}, content_type="application/json", **KEY_HEADER
+        f"/api/v1/shared/{link.token}/sessions", {"name": "Ana"}, content_type="application/json", headers=KEY_HEADER
     )
     code = started.json()["code"]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -18,7 +18,7 @@ from tests.review_sessions.sockets import joined_member, member_socket, next_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _ago(**delta: float) -> timezone.datetime:
+def _ago(**delta: float) -> datetime:
     return timezone.now() - timedelta(**delta)
 
 
