@@ -56,3 +56,24 @@ def test_a_session_nobody_is_connected_to_ends_and_one_someone_is_in_goes_on(set
         ("session_started", idle.code),
         ("session_ended", idle.code),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_presenter_whose_pings_stopped_is_counted_away_and_the_session_pauses() -> None:
+    session = await database_sync_to_async(ReviewSessionFactory)()
+    owner = await database_sync_to_async(lambda: session.started_by)()
+    presenter, welcome = await joined_member(owner, None, session.code)
+    await presenter.send_json_to(
+        {"type": "state", "data": {"playing": True, "position": 2.0, "at": welcome["server_ms"], "seek": True}}
+    )
+    await next_of(presenter, "state")
+
+    # Its web process died without closing its sockets: nothing counted it out, its pings stopped.
+    await database_sync_to_async(Participant.objects.filter(session=session).update)(last_seen_at=_ago(minutes=2))
+    assert await database_sync_to_async(end_review_sessions)() == 0
+
+    away = (await next_of(presenter, "presenter.away"))["data"]["state"]
+    assert (away["playing"], away["position"] >= 2.0) == (False, True)
+    gone = await database_sync_to_async(Participant.objects.get)(session=session)
+    assert gone.open_sockets == 0 and gone.last_seen_at < _ago(minutes=1)
+    await presenter.disconnect()
