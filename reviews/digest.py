@@ -57,7 +57,7 @@ def _workspace_and_makers(item: Comment | StatusChange) -> tuple[int, set[int]]:
     target = item.comparison if item.comparison is not None else item.video
     assert target is not None  # the check constraints
     makers: set[int] = {target.owner_id}
-    if isinstance(item, Comment):
+    if isinstance(item, Comment) and item.link is not None:  # a member's own comment has none
         makers.add(item.link.owner_id)
     return target.workspace_id, makers
 
@@ -186,7 +186,8 @@ def _line(comment: Comment) -> str:
     body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
     kind = "reply" if comment.parent_id is not None else "comment"
     indented = "\n    ".join(body.splitlines())
-    return f"- {comment.author_name} ({kind}, {where}{side}, link “{comment.link.name}”):\n    {indented}"
+    via = f", link “{comment.link.name}”" if comment.link is not None else ""
+    return f"- {comment.author_name} ({kind}, {where}{side}{via}):\n    {indented}"
 
 
 def _digest_text(comments: list[Comment], changes: list[StatusChange]) -> str:

@@ -150,9 +150,12 @@ NOT_THE_WORKSPACES = {
     ("delete", "api-token-current"),
     ("post", "api-extension-connect"),
 }
-# What a commenter may write beyond a viewer: notes, replies/resolving/deleting reviewers' comments, and
-# review statuses.
+# What a commenter may write beyond a viewer: notes, their own comments and drawings, replies/resolving/
+# deleting reviewers' comments, and review statuses.
 COMMENTERS = {
+    ("post", "api-comparison-comments"),
+    ("post", "api-video-comments"),
+    ("post", "api-stack-comments"),
     ("post", "api-video-notes"),
     ("patch", "api-note-detail"),
     ("delete", "api-note-detail"),
