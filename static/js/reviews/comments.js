@@ -130,6 +130,8 @@ async function start(panel, config) {
     if (!comments.length && guest && view.canComment) {
       empty.textContent = "No comments yet: pause where something should change and comment there.";
     }
+    // The filter shows once there is something to filter (or while it hides something).
+    showResolvedBox.closest("label").hidden = view.showResolved && !comments.some((comment) => comment.resolved);
     showResolvedBox.closest("label").querySelector("[data-comments-hidden-count]")?.remove();
     if (hidden) {
       const count = document.createElement("span");
