@@ -1,6 +1,7 @@
 """Drawings on the picture in a real browser: a member draws a rectangle on a paused player and saves it
 with a comment; after a reload it shows over the player at that frame (and not elsewhere). A guest draws
-with a finger on a link's shared page; a second guest's browser then sees it at that frame."""
+with a finger on a link's shared page; a second guest's browser then sees it at that frame. On a
+comparison, a drawing goes on the chosen side's picture and shows over that player only."""
 
 from __future__ import annotations
 
@@ -13,12 +14,24 @@ from playwright.sync_api import Page, expect
 from reviews.models import Comment
 from reviews.presenters import share_link_path
 from sage.synthetic_media import Scene, make_video
+from tests.browser import test_compare_page as compare_page
 from tests.browser.signing_in import log_in
-from tests.browser.test_compare_page import script_errors, stored_video, wait_until
+from tests.browser.test_compare_page import (
+    go_to_difference,
+    open_comparison,
+    script_errors,
+    stored_video,
+    times,
+    wait_until,
+)
 from tests.factories import ShareLinkFactory, UserFactory
-from videos.models import Video
+from videos.models import Comparison, Video
 
 pytestmark = pytest.mark.browser
+
+# The compare page's refined comparison on real files, as fixtures of this module too.
+refined_files = compare_page.refined_files
+refined_comparison = compare_page.refined_comparison
 
 RED = [0xE5, 0x39, 0x35]
 GREEN = [0x43, 0xA0, 0x47]
@@ -54,19 +67,28 @@ def seek(page: Page, seconds: float) -> None:
     )
 
 
-def picture(page: Page) -> dict:
+def player(side: str) -> str:
+    return "video[data-player]" if side == "video" else f'video[data-player="{side}"]'
+
+
+def layer(side: str) -> str:
+    return f'canvas[data-drawing-layer="{side}"]'
+
+
+def picture(page: Page, side: str = "video") -> dict:
     """The picture's box on the page (the canvas less the letterbox bars), in CSS pixels of the
     viewport, the player scrolled into it."""
-    page.locator("canvas.drawing-layer").evaluate("(canvas) => canvas.scrollIntoView({ block: 'center' })")
+    page.locator(layer(side)).evaluate("(canvas) => canvas.scrollIntoView({ block: 'center' })")
     return page.evaluate(
-        """() => {
-          const video = document.querySelector('video[data-player]');
-          const bounds = document.querySelector('canvas.drawing-layer').getBoundingClientRect();
+        """([player, layer]) => {
+          const video = document.querySelector(player);
+          const bounds = document.querySelector(layer).getBoundingClientRect();
           const scale = Math.min(bounds.width / video.videoWidth, bounds.height / video.videoHeight);
           const width = video.videoWidth * scale, height = video.videoHeight * scale;
           return { x: bounds.left + (bounds.width - width) / 2, y: bounds.top + (bounds.height - height) / 2,
                    width, height, left: bounds.left, top: bounds.top };
-        }"""
+        }""",
+        [player(side), layer(side)],
     )
 
 
@@ -74,22 +96,22 @@ def at(box: dict, fx: float, fy: float) -> tuple[float, float]:
     return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
 
 
-def canvas_pixel(page: Page, x: float, y: float) -> list[int]:
+def canvas_pixel(page: Page, x: float, y: float, side: str = "video") -> list[int]:
     return page.evaluate(
-        """([x, y]) => {
-          const canvas = document.querySelector('canvas.drawing-layer');
+        """([x, y, layer]) => {
+          const canvas = document.querySelector(layer);
           const bounds = canvas.getBoundingClientRect();
           const ratio = canvas.width / bounds.width;
           const data = canvas.getContext('2d').getImageData(Math.round((x - bounds.left) * ratio),
             Math.round((y - bounds.top) * ratio), 1, 1).data;
           return [data[0], data[1], data[2], data[3]];
         }""",
-        [x, y],
+        [x, y, layer(side)],
     )
 
 
-def showing(page: Page) -> str:
-    return page.locator("canvas.drawing-layer").get_attribute("data-showing-comment") or ""
+def showing(page: Page, side: str = "video") -> str:
+    return page.locator(layer(side)).get_attribute("data-showing-comment") or ""
 
 
 def near(pixel: list[int], colour: list[int]) -> bool:
@@ -200,3 +222,37 @@ def test_a_guest_draws_with_a_finger_and_another_guest_sees_it_at_that_frame(
     wait_until(lambda: showing(viewer) == str(comment.pk), viewer)
     assert near(canvas_pixel(viewer, *at(picture(viewer), 0.3, 0.5)), GREEN)
     later.close()
+
+
+def test_on_a_comparison_a_drawing_goes_on_the_chosen_sides_picture_and_shows_there_only(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    opened = open_comparison(page, site_url, refined_comparison)
+    go_to_difference(page, 1)  # A 3.2 s is B 4.6 s
+    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    panel = page.locator("[data-comments-panel]")
+    panel.get_by_role("button", name="Comment at this moment").click()
+    form = panel.locator("[data-comment-form]")
+    form.locator('input[name="side"][value="b"]').check()
+    form.get_by_role("button", name="Draw on the picture").click()
+    form.get_by_role("button", name="Ellipse").click()
+    form.get_by_role("button", name="Yellow").click()
+    box = picture(page, "b")
+    page.mouse.move(*at(box, 0.4, 0.4))
+    page.mouse.down()
+    page.mouse.move(*at(box, 0.6, 0.6), steps=4)
+    page.mouse.up()
+    form.get_by_role("button", name="Save with comment").click()
+    expect(form).to_be_hidden()
+
+    comment = Comment.objects.get()
+    assert (comment.side, comment.comparison_id, comment.body) == ("b", refined_comparison.pk, "")
+    assert comment.start == pytest.approx(4.6, abs=0.001)
+    assert comment.drawing["shapes"][0]["tool"] == "ellipse"
+    wait_until(lambda: showing(page, "b") == str(comment.pk), page)
+    assert showing(page, "a") == ""
+    go_to_difference(page, 0)
+    wait_until(lambda: showing(page, "b") == "", page)
+    panel.locator(".comments-list .comment-time").click()
+    wait_until(lambda: showing(page, "b") == str(comment.pk), page)
+    assert opened.errors == []
