@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activity.models import ActivityEvent
 from reviews.drawings import clean_drawing
 from reviews.models import Comment, ShareLink
 from sage.errors import FieldInvalid
@@ -203,6 +204,8 @@ def test_a_viewer_cannot_comment_but_a_commenter_draws_and_every_member_sees_it(
         "",
     )
     assert Comment.objects.get().author == commenter
+    event = ActivityEvent.objects.get(verb=ActivityEvent.Verb.COMMENTED)
+    assert (event.workspace_id, event.actor_id, event.details["link_id"]) == (team.pk, commenter.pk, None)
     seen = signed_in(viewer, team).get(url).json()["results"]
     assert [(c["body"], c["drawing"]) for c in seen] == [("Crop here", DRAWING)]
 
