@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from reviews.exports import DRAWING_ONLY
 from reviews.models import Comment, DigestNotice, StatusChange
 from sage.formatting import clock_range
 from videos.models import Comparison, Video
@@ -183,7 +184,8 @@ def _object_heading(comment: Comment) -> tuple[str, str]:
 def _line(comment: Comment) -> str:
     where = clock_range(comment.start, comment.end, keep_empty=True)
     side = "" if comment.side == Comment.Side.VIDEO else f" on {comment.side.upper()}"
-    body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
+    text = comment.body or (DRAWING_ONLY if comment.drawing is not None else "")
+    body = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
     kind = "reply" if comment.parent_id is not None else "comment"
     indented = "\n    ".join(body.splitlines())
     via = f", link “{comment.link.name}”" if comment.link is not None else ""

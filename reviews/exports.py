@@ -23,7 +23,8 @@ def _exported(comment: Comment) -> ExportedComment:
         start=comment.start,
         end=comment.end,
         author_name=comment.author_name,
-        body=comment.body,
+        # A drawing alone has no text: files say what it is.
+        body=comment.body or (DRAWING_ONLY if comment.drawing is not None else ""),
         by_owner=comment.by_owner,
         created_at=comment.created_at,
         resolved=comment.resolved_at is not None,
@@ -47,6 +48,7 @@ def _in_thread_order(comments: Iterable[Comment]) -> list[ExportedComment]:
     return ordered
 
 
+DRAWING_ONLY = "(a drawing)"
 _RELATED = ("link", "video", "comparison__video_a", "comparison__video_b")
 
 

@@ -129,12 +129,13 @@ def test_a_comment_without_a_drawing_has_no_still(user, comparison):
 def test_the_notes_export_shows_the_still_under_the_comment(user, clip, settings):
     video = stored_video(user, clip, settings, "Solo")
     client = signed_in(user)
-    comment = draw(client, f"/api/v1/videos/{video.pk}/comments", side="video")
+    comment = draw(client, f"/api/v1/videos/{video.pk}/comments", side="video", body="")
 
     markdown = client.get(f"/api/v1/videos/{video.pk}/notes/export.md").content.decode()
     exported = json.loads(client.get(f"/api/v1/videos/{video.pk}/notes/export.json").content)
 
     still = f"/api/v1/comments/{comment['id']}/still.png"
+    assert ": (a drawing)\n" in markdown  # a drawing alone: the file says what it is
     assert f"  ![Drawing at 00:01]({'http://testserver'}{still})" in markdown
     [row] = exported["videos"][0]["comments"]
     assert row["still_url"].endswith(still)

@@ -132,6 +132,10 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     (!asksName || nameField.hidden || nameInput.value ? body : nameInput).focus();
   }
 
+  function newComment() {
+    clientId = null; // a changed drawing is a new comment, as changed text is
+  }
+
   function drawingShapes() {
     return drawingOn ? drawingOn.shapes() : [];
   }
@@ -147,6 +151,7 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
       return;
     }
     drawingOn = layer;
+    layer.video.addEventListener("sage:drawing-change", newComment);
     toolbar.apply();
     drawingTools.hidden = false;
     drawButton.setAttribute("aria-pressed", "true");
@@ -157,6 +162,7 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
 
   function stopDrawing() {
     if (drawingOn) {
+      drawingOn.video.removeEventListener("sage:drawing-change", newComment);
       drawingOn.stopEditing();
       drawingOn.reset();
     }

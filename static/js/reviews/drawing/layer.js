@@ -11,6 +11,9 @@
 //   layer.setTool("rect"); layer.setColor("#e53935"); layer.setText("Too big")
 //   layer.shapes()          // one's own shapes, plain data ({"shapes": layer.shapes()} is a drawing)
 //   layer.undo(); layer.clear(); layer.stopEditing(); layer.destroy()
+//
+// A change to one's own shapes calls `onChange(shapes)` and also fires `sage:drawing-change` (detail:
+// { shapes }) on the video, so a second listener (the live session's drafts) needs no layer of its own.
 
 import {
   LINE_WIDTH,
@@ -92,12 +95,17 @@ export function createDrawingLayer(video, { onChange = () => {} } = {}) {
     return own.length < MAX_SHAPES && pointCount(own) + points <= MAX_POINTS;
   }
 
+  function changed() {
+    onChange(own);
+    video.dispatchEvent(new CustomEvent("sage:drawing-change", { detail: { shapes: own } }));
+  }
+
   function commit(shape) {
     history.push(own);
     own = [...own, shape];
     current = null;
     redraw();
-    onChange(own);
+    changed();
   }
 
   function down(event) {
@@ -186,7 +194,7 @@ export function createDrawingLayer(video, { onChange = () => {} } = {}) {
       if (own.length) {
         history.push(own);
         own = [];
-        onChange(own);
+        changed();
       }
       redraw();
     },
@@ -211,13 +219,13 @@ export function createDrawingLayer(video, { onChange = () => {} } = {}) {
       own = [];
       history = [];
       redraw();
-      onChange(own);
+      changed();
     },
     undo() {
       if (history.length) {
         own = history.pop();
         redraw();
-        onChange(own);
+        changed();
       }
     },
     setTool(name) {
