@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from notes.frames import grab_frame, has_frame_source
 from reviews.models import Comment
+from sage.availability import release_connections
 from sage.errors import NotFound
 from videos.models import Video
 from videos.pipeline.files import readable_source
@@ -117,8 +118,10 @@ def comment_still_png(comment: Comment) -> bytes:
     if default_storage.exists(key):
         with default_storage.open(key, "rb") as stored:
             return bytes(stored.read())
+    source = readable_source(video)
+    release_connections()  # decoding (in place from S3, perhaps) holds no database connection
     try:
-        frame = grab_frame(readable_source(video), comment.start, max_width=STILL_WIDTH)
+        frame = grab_frame(source, comment.start, max_width=STILL_WIDTH)
     except (av.FFmpegError, OSError, ValueError) as exc:
         logger.warning("could not read the frame for comment %s's still", comment.pk, exc_info=True)
         raise NotFound("This comment's frame could not be read.") from exc
