@@ -291,3 +291,15 @@ def test_the_drawing_is_rebuilt_from_known_keys_only():
     made = guest_draw(ShareLinkFactory(permission="comment"), stored).json()
 
     assert Comment.objects.get(pk=made["id"]).drawing == DRAWING
+
+
+def test_operators_read_a_members_drawing_comment_in_the_admin(user):
+    comparison = ComparisonFactory(owner=user)
+    made = member_post(signed_in(user), f"/api/v1/comparisons/{comparison.pk}/comments").json()
+    operator = signed_in(UserFactory(is_staff=True, is_superuser=True))
+
+    listed = operator.get("/admin/reviews/comment/")
+    opened = operator.get(f"/admin/reviews/comment/{made['id']}/change/")
+
+    assert listed.status_code == 200 and opened.status_code == 200
+    assert b"ellipse" in opened.content and user.email.encode() in opened.content
