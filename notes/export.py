@@ -84,6 +84,10 @@ def _comment_lines(video: Video, comments: list[ExportedComment], site: str) -> 
         if comment.parent_id is None:
             link = f"[{label}]({_player_url(site, video, comment.start)})"
             lines.append(f"- {link} **{comment.author_name}**{resolved}: {body}")
+            if comment.still_path is not None:
+                # An image under its list item: Markdown readers show the frame with the drawing.
+                at = clock_range(comment.start, None, keep_empty=True)
+                lines.append(f"  ![Drawing at {at}]({site}{comment.still_path})")
         else:
             lines.append(f"  - **{comment.author_name}**: {body}")
     return lines
@@ -123,7 +127,12 @@ def _video_json(video: Video, notes: list[Note], site: str, comments: list[Expor
             for note in notes
         ],
         "comments": [
-            {**exported_comment_dict(comment), "url": _player_url(site, video, comment.start)} for comment in comments
+            {
+                **exported_comment_dict(comment),
+                "url": _player_url(site, video, comment.start),
+                "still_url": f"{site}{comment.still_path}" if comment.still_path is not None else None,
+            }
+            for comment in comments
         ],
     }
 

@@ -52,15 +52,15 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def grab_frame(source: Path | str, seconds: float) -> np.ndarray:
-    """The picture at `seconds` as RGB, at most STILL_WIDTH wide. ValueError if nothing decodes."""
+def grab_frame(source: Path | str, seconds: float, *, max_width: int = STILL_WIDTH) -> np.ndarray:
+    """The picture at `seconds` as RGB, at most `max_width` wide. ValueError if nothing decodes."""
     with open_source(source) as container:
         if not container.streams.video:
             raise ValueError("The file has no video stream.")
         stream = container.streams.video[0]
-        width = stream.codec_context.width or STILL_WIDTH
-        height = stream.codec_context.height or STILL_WIDTH * 9 // 16
-        out_width = _even(min(STILL_WIDTH, width))
+        width = stream.codec_context.width or max_width
+        height = stream.codec_context.height or max_width * 9 // 16
+        out_width = _even(min(max_width, width))
         out_height = _even(out_width * height / width)
         if seconds > 0 and stream.time_base:
             container.seek(int(seconds / stream.time_base), stream=stream, backward=True, any_frame=False)

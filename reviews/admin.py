@@ -72,10 +72,11 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
 
     list_display = ["author_name", "body_start", "link", "side", "start", "by_owner", "created_at", "resolved_at"]
     list_filter = ["by_owner", "side", ("resolved_at", admin.EmptyFieldListFilter)]
-    search_fields = ["body", "author_name", "link__name", "link__owner__email"]
+    search_fields = ["body", "author_name", "link__name", "link__owner__email", "author__email"]
     list_select_related = ["link"]
     readonly_fields = [
         "link",
+        "author",
         "comparison",
         "video",
         "parent",
@@ -83,6 +84,7 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
         "start",
         "end",
         "body",
+        "drawing",
         "author_name",
         "by_owner",
         "created_at",

@@ -2,13 +2,15 @@
 
 Guests get no `link_id`/`link_name` (a link's name is the owner's label for the reviewer, e.g.
 "Client, round 2", not theirs to see); `mine` says the comment was made with the caller's reviewer
-key, and is false on pushes (a page knows the ids it made)."""
+key, and is false on pushes (a page knows the ids it made). `drawing` is the shapes drawn over the
+picture at `start` (`reviews.drawings`) or null; `has_still` says its PNG still can be had."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reviews.models import Comment
+from reviews.stills import has_still
 
 
 def comment_json(
@@ -32,10 +34,13 @@ def comment_json(
         "mine": bool(key_digest) and comment.author_key_digest == key_digest,
         "comparison_id": comment.comparison_id,
         "video_id": comment.video_id,
+        "drawing": comment.drawing,
+        "has_still": has_still(comment),
     }
     if owner_view:
         data["link_id"] = comment.link_id
-        data["link_name"] = comment.link.name
+        # A member's own comment came through no link: members only see it.
+        data["link_name"] = comment.link.name if comment.link is not None else ""
     if with_replies and comment.parent_id is None:
         replies = sorted(comment.replies.all(), key=lambda reply: (reply.created_at, reply.pk))
         data["replies"] = [

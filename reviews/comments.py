@@ -1,8 +1,10 @@
 """Writes to reviewers' comments: a guest's comment or reply through a link, the owner's reply,
-resolving, deleting, and the rate limits that guard the guests' side.
+resolving, deleting, and the rate limits that guard the guests' side (members' own comments:
+`reviews.member_comments`).
 
 Every comment is plain text: stripped, length-limited, and refused when it holds control
-characters (a newline in a body is kept). Pages render it as text, never as HTML or Markdown.
+characters (a newline in a body is kept); a top-level comment may carry a drawing
+(`reviews.drawings`), and then its body may be empty. Pages render it as text, never as HTML or Markdown.
 A guest proves a comment is theirs with the random key their browser keeps (`X-Reviewer-Key`);
 only its SHA-256 is stored. Nothing here writes anything of the owner's but comments.
 """
@@ -20,7 +22,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from activity.services import Target, Verb, activity_record
-from reviews.live import can_comment, push_comment
+from reviews.drawings import clean_drawing
+from reviews.live import can_comment, comment_workspace_id, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
@@ -81,6 +84,19 @@ def clean_text(value: object, *, field: str, limit: int, allow_lines: bool = Fal
     return text
 
 
+def clean_body(body: object, drawing: dict[str, object] | None) -> str:
+    """The comment's text; empty only when the comment is a drawing (`body` absent or blank)."""
+    if drawing is not None and (body is None or (isinstance(body, str) and not body.strip())):
+        return ""
+    return clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
+
+
+def no_drawing_on_reply(drawing: object) -> None:
+    # A reply sits at its thread's time: the drawing belongs on the thread's first comment.
+    if drawing is not None:
+        raise FieldInvalid("A reply carries no drawing: draw on a new comment.", field="drawing")
+
+
 # --- rate limits ---------------------------------------------------------------------------------
 
 
@@ -108,7 +124,7 @@ def _duration(target: Comparison | Video, side: str) -> float | None:
     return (target.video_a if side == Comment.Side.A else target.video_b).duration
 
 
-def _checked_times(
+def checked_times(
     target: Comparison | Video, side: object, start: object, end: object
 ) -> tuple[str, float, float | None]:
     sides = (Comment.Side.A, Comment.Side.B) if isinstance(target, Comparison) else (Comment.Side.VIDEO,)
@@ -138,7 +154,7 @@ class GuestCommentSaved:
     replayed: bool  # its client_id was sent before: the comment stored then, nothing new written
 
 
-def _clean_client_id(client_id: object) -> str:
+def clean_client_id(client_id: object) -> str:
     cleaned = client_id_or_none(client_id)
     if cleaned is None:
         raise FieldInvalid(
@@ -170,6 +186,7 @@ def comment_create_by_guest(
     parent_id: object = None,
     client_id: object = None,
     shown: Video | Comparison | None = None,
+    drawing: object = None,
 ) -> GuestCommentSaved:
     """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now: for a project's
     link, on `shown` (the caller's `reviews.selectors.link_target`). `link` is live (the caller
@@ -178,7 +195,7 @@ def comment_create_by_guest(
     if not can_comment(link):
         raise CommentsOff()
     digest = reviewer_key_digest(reviewer_key)
-    key = _clean_client_id(client_id)
+    key = clean_client_id(client_id)
     if (earlier := _sent_before(link, key, digest)) is not None:
         return GuestCommentSaved(earlier, replayed=True)
     try:
@@ -193,6 +210,7 @@ def comment_create_by_guest(
             end=end,
             parent_id=parent_id,
             shown=shown,
+            drawing=drawing,
         )
     except IntegrityError:
         # A request with the same client_id won the insert between the look-up and this one.
@@ -216,9 +234,13 @@ def _guest_comment_create(
     end: object,
     parent_id: object,
     shown: Video | Comparison | None,
+    drawing: object,
 ) -> Comment:
     digest = key_digest
-    clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
+    if parent_id is not None:
+        no_drawing_on_reply(drawing)
+    clean_drawn = clean_drawing(drawing)
+    body_text = clean_body(body, clean_drawn)
     clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
     if has_bidi_controls(clean_name):
         raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
@@ -232,12 +254,12 @@ def _guest_comment_create(
         )
         if parent.parent_id is not None or not on_target:
             raise NotFound("No such comment.")
-        reply = _reply(
-            parent, body=clean_body, author_name=clean_name, by_owner=False, key_digest=digest, client_id=client_id
+        reply = comment_reply(
+            parent, body=body_text, author_name=clean_name, by_owner=False, key_digest=digest, client_id=client_id
         )
         _record_guest_comment(link, reply)
         return reply
-    checked_side, start_s, end_s = _checked_times(target, side, start, end)
+    checked_side, start_s, end_s = checked_times(target, side, start, end)
     comment = Comment.objects.create(
         link=link,
         comparison=target if isinstance(target, Comparison) else None,
@@ -245,7 +267,8 @@ def _guest_comment_create(
         side=checked_side,
         start=start_s,
         end=end_s,
-        body=clean_body,
+        body=body_text,
+        drawing=clean_drawn,
         author_name=clean_name,
         author_key_digest=digest,
         client_id=client_id,
@@ -254,7 +277,7 @@ def _guest_comment_create(
     return comment
 
 
-def _comment_target(comment: Comment) -> Target:
+def comment_activity_target(comment: Comment) -> Target:
     if comment.comparison is not None:
         return Target("comparison", comment.comparison.pk, comment.comparison.title)
     assert comment.video is not None  # the check constraint: one or the other
@@ -268,17 +291,25 @@ def _record_guest_comment(link: ShareLink, comment: Comment) -> None:
         actor=None,
         actor_name=comment.author_name,
         verb=Verb.COMMENTED,
-        target=_comment_target(comment),
+        target=comment_activity_target(comment),
         details={"comment_id": comment.pk, "link_id": link.pk, "guest": True},
     )
 
 
-def _reply(
-    parent: Comment, *, body: str, author_name: str, by_owner: bool, key_digest: str, client_id: str = ""
+def comment_reply(
+    parent: Comment,
+    *,
+    body: str,
+    author_name: str,
+    by_owner: bool,
+    key_digest: str,
+    client_id: str = "",
+    author: User | None = None,
 ) -> Comment:
-    # A reply sits where its thread does: same link, object, side and time.
+    # A reply sits where its thread does: same link (or none), object, side and time.
     return Comment.objects.create(
         link_id=parent.link_id,
+        author=author,
         comparison_id=parent.comparison_id,
         video_id=parent.video_id,
         parent=parent,
@@ -303,20 +334,23 @@ def owner_display_name(owner: User) -> str:
 @transaction.atomic
 def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Comment:
     """The owner's reply under `comment`'s thread (a reply to a reply joins the same thread)."""
-    if comment.link.workspace_id != acting_workspace_id(owner):
+    workspace_id = comment_workspace_id(comment)
+    if workspace_id != acting_workspace_id(owner):
         raise NotFound("No such comment.")  # the callers' selector already said so
-    clean_body = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
+    body_text = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     parent = comment.parent if comment.parent_id is not None else comment
     assert parent is not None
-    reply = _reply(parent, body=clean_body, author_name=owner_display_name(owner), by_owner=True, key_digest="")
+    reply = comment_reply(
+        parent, body=body_text, author_name=owner_display_name(owner), by_owner=True, key_digest="", author=owner
+    )
     activity_record(
-        workspace_id=comment.link.workspace_id,
+        workspace_id=workspace_id,
         actor=owner,
         verb=Verb.COMMENTED,
-        target=_comment_target(reply),
+        target=comment_activity_target(reply),
         details={"comment_id": reply.pk, "link_id": reply.link_id, "guest": False},
     )
-    push_comment("comment.created", reply, workspace_id=comment.link.workspace_id)
+    push_comment("comment.created", reply, workspace_id=workspace_id)
     return reply
 
 
@@ -331,14 +365,14 @@ def comment_set_resolved(*, comment: Comment, resolved: bool) -> Comment:
         changed = Comment.objects.filter(pk=comment.pk, resolved_at__isnull=False).update(resolved_at=None)
     comment.refresh_from_db(fields=["resolved_at"])
     if changed:
-        push_comment("comment.updated", comment, workspace_id=comment.link.workspace_id)
+        push_comment("comment.updated", comment, workspace_id=comment_workspace_id(comment))
     return comment
 
 
 @transaction.atomic
 def comment_delete(*, comment: Comment) -> None:
     """Delete a comment and its replies (the owner, any comment on their objects; a guest, their own)."""
-    workspace_id = comment.link.workspace_id
+    workspace_id = comment_workspace_id(comment)
     # The event's data is read now: after the commit the rows are gone.
     push_comment("comment.deleted", comment, workspace_id=workspace_id)
     comment.delete()

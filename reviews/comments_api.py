@@ -1,11 +1,13 @@
 """`/api/v1/…/comments`: reviewers' timecoded comments, for guests holding a link and for the owner.
 
-Contract changes (for the comments UI): none so far.
+Contract changes (for the comments UI): `drawing` and `has_still` on every comment; members' own
+comments (`POST comparisons|videos|stacks/{id}/comments`), whose `link_id` is null unless put on a link.
 
 A comment: `{"id", "side": "a"|"b"|"video", "start", "end" (null: a moment), "body", "author_name",
 "by_owner", "created_at", "resolved", "resolved_at", "parent" (null: a thread's first comment),
 "replies": [comment…] (a thread's first comment only; else []), "mine" (made with this request's
-`X-Reviewer-Key`), "comparison_id", "video_id"}`, plus `"link_id", "link_name"` in the owner's views.
+`X-Reviewer-Key`), "comparison_id", "video_id", "drawing" (`reviews.drawings`; null: none),
+"has_still"}`, plus `"link_id", "link_name"` in the owner's views.
 Bodies and names are plain text: show them as text, never as HTML.
 
 Guests (no account; the token is the path's; a password-protected link needs the browser's unlocked
@@ -13,7 +15,8 @@ session or an `X-Share-Password` header): `GET|POST shared/{token}/comments` (a 
 `?video=<id>` or `?comparison=<id>`, one of the project's), `DELETE shared/{token}/comments/{id}` (only what this
 `X-Reviewer-Key` made; its replies go too).
 The owner (session or API token: reads `read`, writes `videos:write`): `GET comparisons|videos|
-stacks/{id}/comments` (every link's, revoked ones' too), `POST comments/{id}/replies`,
+stacks/{id}/comments` (every link's, revoked ones' too, and members' own), `POST comparisons|videos|
+stacks/{id}/comments` (a member's own comment, commenter role), `POST comments/{id}/replies`,
 `POST comments/{id}/resolve|reopen`, `DELETE comments/{id}`.
 """
 
@@ -43,7 +46,9 @@ from reviews.comments import (
     comment_set_resolved,
     reviewer_key_digest,
 )
+from reviews.drawings import MAX_POINTS, MAX_SHAPES
 from reviews.live import can_comment
+from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment, ShareLink
 from reviews.selectors import (
     comment_get_for_user,
@@ -60,7 +65,7 @@ from sage.api.fields import ClientIdField, IdField, TextField
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
@@ -111,6 +116,13 @@ def _user(request: Request) -> User:
     return request.user
 
 
+DRAWING_HELP = (
+    'Shapes drawn over the picture at `start` on `side`: `{"shapes": [...]}`, coordinates 0..1 of the picture '
+    f"(origin top left), at most {MAX_SHAPES} shapes and {MAX_POINTS:,} points, 32 KB (docs/api.md, Drawings); "
+    "null: none."
+)
+
+
 class CommentOutput(serializers.Serializer[Any]):
     """The schema of `comment_json` (which writes the data: one shape for the API and the sockets)."""
 
@@ -132,11 +144,18 @@ class CommentOutput(serializers.Serializer[Any]):
     mine = serializers.BooleanField(help_text="Made with this request's X-Reviewer-Key.")
     comparison_id = serializers.IntegerField(allow_null=True)
     video_id = serializers.IntegerField(allow_null=True)
+    drawing = serializers.DictField(allow_null=True, help_text=DRAWING_HELP)
+    has_still = serializers.BooleanField(
+        help_text="A PNG still of the frame with the drawing can be had (`comments/{id}/still.png`; a guest: "
+        "`shared/{token}/comments/{id}/still.png`): a drawing on an uploaded video's picture."
+    )
 
 
 class OwnerCommentOutput(CommentOutput):
-    link_id = serializers.IntegerField(help_text="The share link it came through.")
-    link_name = serializers.CharField()
+    link_id = serializers.IntegerField(
+        allow_null=True, help_text="The share link it came through or was put on; null: a member's, members only."
+    )
+    link_name = serializers.CharField(help_text="That link's name; empty without a link.")
 
 
 class GuestCommentInput(serializers.Serializer[Any]):
@@ -147,7 +166,10 @@ class GuestCommentInput(serializers.Serializer[Any]):
     )
     start = serializers.FloatField(required=False, help_text="Seconds, within that side's video.")
     end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
-    body = serializers.CharField(max_length=BODY_MAX)
+    body = serializers.CharField(
+        max_length=BODY_MAX, required=False, allow_blank=True, help_text="Empty only with a `drawing`."
+    )
+    drawing = serializers.DictField(required=False, allow_null=True, help_text=DRAWING_HELP + " Not on a reply.")
     author_name = TextField(max_length=AUTHOR_NAME_MAX, name=True)
     parent = IdField(  # type: ignore[assignment]  # as in CommentOutput
         required=False, allow_null=True, help_text="Reply under this thread (its side and time are the reply's)."
@@ -155,6 +177,30 @@ class GuestCommentInput(serializers.Serializer[Any]):
     client_id = ClientIdField(
         help_text="Your own id for this comment: sent again with it (after a lost reply or a 503), the POST "
         "answers 200 with the comment stored the first time instead of storing a second.",
+    )
+
+
+class MemberCommentInput(serializers.Serializer[Any]):
+    """Checked by the service (`reviews.member_comments`); this is the schema."""
+
+    side = serializers.ChoiceField(
+        choices=Comment.Side.choices, help_text="`a` or `b` on a comparison (a stack's: its current pair); `video`."
+    )
+    start = serializers.FloatField(help_text="Seconds, within that side's video (a drawing's frame).")
+    end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
+    body = serializers.CharField(
+        max_length=BODY_MAX, required=False, allow_blank=True, help_text="Empty only with a `drawing`."
+    )
+    drawing = serializers.DictField(required=False, allow_null=True, help_text=DRAWING_HELP)
+    link = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A live share link of this same object: the comment goes on its thread, so its guests see it "
+        "(another object's link: 400; another workspace's: 404). Without it, only members see the comment.",
+    )
+    client_id = ClientIdField(
+        help_text="Your own id for this comment: sent again with it, the POST answers 200 with the comment stored "
+        "the first time.",
     )
 
 
@@ -245,6 +291,7 @@ class SharedCommentsApi(_GuestApi):
             parent_id=data.get("parent"),
             client_id=data.get("client_id"),
             shown=shown,
+            drawing=data.get("drawing"),
         )
         body = comment_json(saved.comment, owner_view=False, key_digest=reviewer_key_digest(key))
         return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
@@ -268,7 +315,41 @@ class SharedCommentDetailApi(_GuestApi):
 # --- the owner -----------------------------------------------------------------------------------
 
 
-class ComparisonCommentsApi(APIView):
+class _MemberCommentsApi(APIView):
+    """GET: the object's comments; POST: a member's own comment on it (commenter role)."""
+
+    workspace_roles = {"POST": Role.COMMENTER}
+    token_scopes = {"POST": WRITE}
+
+    def _create(self, request: Request, shared: Comparison | Video | VideoStack) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        saved = comment_create_by_member(
+            author=_user(request),
+            shared=shared,
+            side=data.get("side"),
+            start=data.get("start"),
+            end=data.get("end"),
+            body=data.get("body"),
+            drawing=data.get("drawing"),
+            client_id=data.get("client_id"),
+            link_id=data.get("link"),
+        )
+        body = comment_json(saved.comment, owner_view=True)
+        return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
+
+
+def _member_post_schema(kind: str) -> Any:
+    return extend_schema(
+        request=MemberCommentInput,
+        responses={201: OwnerCommentOutput, 200: OwnerCommentOutput, **error_responses(400, 403, 404, 409)},
+        summary=f"Comment (or draw) on a {kind} as a member",
+        description="Needs the commenter role in the acting workspace. A drawing needs `side` and `start` (its "
+        "frame); with one, `body` may be empty. Members see every comment of the object; a link's guests see it "
+        "only when it is put on their link (`link`).",
+    )
+
+
+class ComparisonCommentsApi(_MemberCommentsApi):
     @extend_schema(
         parameters=[OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")],
         responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
@@ -278,8 +359,12 @@ class ComparisonCommentsApi(APIView):
         comparison = comparison_get_for_user(_user(request), comparison_id)
         return _owner_list(request, comments_on_comparison_for_user(_user(request), comparison))
 
+    @_member_post_schema("comparison")
+    def post(self, request: Request, comparison_id: int) -> Response:
+        return self._create(request, comparison_get_for_user(_user(request), comparison_id))
 
-class VideoCommentsApi(APIView):
+
+class VideoCommentsApi(_MemberCommentsApi):
     @extend_schema(
         parameters=[OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")],
         responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
@@ -289,8 +374,12 @@ class VideoCommentsApi(APIView):
         video = video_get_for_user(_user(request), video_id)
         return _owner_list(request, comments_on_video_for_user(_user(request), video))
 
+    @_member_post_schema("video")
+    def post(self, request: Request, video_id: int) -> Response:
+        return self._create(request, video_get_for_user(_user(request), video_id))
 
-class StackCommentsApi(APIView):
+
+class StackCommentsApi(_MemberCommentsApi):
     @extend_schema(
         parameters=[OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The version stack's id.")],
         responses={200: _OWNER_LIST_RESPONSE, **error_responses(404)},
@@ -299,6 +388,10 @@ class StackCommentsApi(APIView):
     def get(self, request: Request, stack_id: int) -> Response:
         stack = stack_get_for_user(_user(request), stack_id)
         return _owner_list(request, comments_on_stack_for_user(_user(request), stack))
+
+    @_member_post_schema("version stack (its current pair)")
+    def post(self, request: Request, stack_id: int) -> Response:
+        return self._create(request, stack_get_for_user(_user(request), stack_id))
 
 
 class CommentRepliesApi(APIView):

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from reviews.exports import DRAWING_ONLY
 from reviews.models import Comment, DigestNotice, StatusChange
 from sage.formatting import clock_range
 from videos.models import Comparison, Video
@@ -57,7 +58,7 @@ def _workspace_and_makers(item: Comment | StatusChange) -> tuple[int, set[int]]:
     target = item.comparison if item.comparison is not None else item.video
     assert target is not None  # the check constraints
     makers: set[int] = {target.owner_id}
-    if isinstance(item, Comment):
+    if isinstance(item, Comment) and item.link is not None:  # a member's own comment has none
         makers.add(item.link.owner_id)
     return target.workspace_id, makers
 
@@ -183,10 +184,12 @@ def _object_heading(comment: Comment) -> tuple[str, str]:
 def _line(comment: Comment) -> str:
     where = clock_range(comment.start, comment.end, keep_empty=True)
     side = "" if comment.side == Comment.Side.VIDEO else f" on {comment.side.upper()}"
-    body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
+    text = comment.body or (DRAWING_ONLY if comment.drawing is not None else "")
+    body = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
     kind = "reply" if comment.parent_id is not None else "comment"
     indented = "\n    ".join(body.splitlines())
-    return f"- {comment.author_name} ({kind}, {where}{side}, link “{comment.link.name}”):\n    {indented}"
+    via = f", link “{comment.link.name}”" if comment.link is not None else ""
+    return f"- {comment.author_name} ({kind}, {where}{side}{via}):\n    {indented}"
 
 
 def _digest_text(comments: list[Comment], changes: list[StatusChange]) -> str:

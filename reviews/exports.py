@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+from django.urls import reverse
+
 from reviews.models import Comment
+from reviews.stills import comment_still_png, has_still
+from sage.errors import NotFound
 from videos.models import Comparison, Video
 from videos.review_comments import ExportedComment
 
@@ -18,11 +23,13 @@ def _exported(comment: Comment) -> ExportedComment:
         start=comment.start,
         end=comment.end,
         author_name=comment.author_name,
-        body=comment.body,
+        # A drawing alone has no text: files say what it is.
+        body=comment.body or (DRAWING_ONLY if comment.drawing is not None else ""),
         by_owner=comment.by_owner,
         created_at=comment.created_at,
         resolved=comment.resolved_at is not None,
-        link_name=comment.link.name,
+        link_name=comment.link.name if comment.link is not None else "",
+        still_path=reverse("api-comment-still", args=[comment.pk]) if has_still(comment) else None,
     )
 
 
@@ -41,20 +48,35 @@ def _in_thread_order(comments: Iterable[Comment]) -> list[ExportedComment]:
     return ordered
 
 
+DRAWING_ONLY = "(a drawing)"
+_RELATED = ("link", "video", "comparison__video_a", "comparison__video_b")
+
+
 class ReviewCommentReader:
-    """Only comments through the object's workspace's own links (a sample's comparison, which
-    everyone may export, has none of the exporter's)."""
+    """Only comments through the object's workspace's own links, and its members' own (a sample's
+    comparison, which everyone may export, has none of the exporter's)."""
 
     def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
-        comments = Comment.objects.filter(comparison=comparison, link__workspace_id=comparison.workspace_id)
-        return _in_thread_order(comments.select_related("link"))
+        own = Q(link__workspace_id=comparison.workspace_id) | Q(link__isnull=True)
+        comments = Comment.objects.filter(own, comparison=comparison)
+        return _in_thread_order(comments.select_related(*_RELATED))
 
     def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
         by_pk = {video.pk: video for video in videos}
-        comments = Comment.objects.filter(video_id__in=list(by_pk)).select_related("link")
+        comments = Comment.objects.filter(video_id__in=list(by_pk)).select_related(*_RELATED)
         grouped: dict[int, list[Comment]] = {}
         for comment in comments:
             assert comment.video_id is not None
-            if comment.link.workspace_id == by_pk[comment.video_id].workspace_id:
+            # A member's own comment (no link) is its video's workspace's.
+            if comment.link is None or comment.link.workspace_id == by_pk[comment.video_id].workspace_id:
                 grouped.setdefault(comment.video_id, []).append(comment)
         return {pk: _in_thread_order(rows) for pk, rows in grouped.items()}
+
+    def still_png(self, comment_id: int) -> bytes | None:
+        comment = Comment.objects.select_related(*_RELATED).filter(pk=comment_id).first()
+        if comment is None:
+            return None
+        try:
+            return comment_still_png(comment)
+        except NotFound:
+            return None

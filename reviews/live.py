@@ -48,13 +48,23 @@ def can_join_sessions(link: ShareLink) -> bool:
     return link.allow_sessions and can_comment(link) and link.project_id is None
 
 
+def comment_workspace_id(comment: Comment) -> int:
+    """The workspace whose members see `comment`: its link's (a guest's), else its object's (a member's own)."""
+    if comment.link is not None:
+        return comment.link.workspace_id
+    on = comment.comparison if comment.comparison is not None else comment.video
+    assert on is not None  # the check constraint: one or the other
+    return on.workspace_id
+
+
 def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
-    """`event` (one of COMMENT_EVENTS) to the link's guests and to the link's workspace (every member's
-    open page). Build the data before a delete: the pushes go after the commit, when the row is gone."""
+    """`event` (one of COMMENT_EVENTS) to the link's guests (a member's comment on no link: none) and
+    to the workspace (every member's open page). Build the data before a delete: the pushes go after
+    the commit, when the row is gone."""
     assert event in COMMENT_EVENTS
-    guest_data = comment_json(comment, owner_view=False)
     owner_data = comment_json(comment, owner_view=True)
-    push_to_object(LINK_KIND, comment.link_id, event, guest_data)
+    if comment.link_id is not None:
+        push_to_object(LINK_KIND, comment.link_id, event, comment_json(comment, owner_view=False))
     push_to_workspace(workspace_id, event, owner_data)
 
 

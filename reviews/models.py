@@ -86,10 +86,12 @@ class ShareLink(models.Model):
 
 
 class Comment(models.Model):
-    """A reviewer's timecoded comment, made through a share link, or a reply under one.
+    """A timecoded comment: a reviewer's through a share link, a member's own, or a reply under one.
 
-    It belongs to the link it came through (a guest of one link never sees another link's comments;
-    the owner sees them all) and to the object that was on screen when it was made: the comparison
+    A guest's belongs to the link it came through (a guest of one link never sees another link's
+    comments; the workspace's members see them all). A member's (`author`) has no link, so only
+    members see it, unless the member put it on a link's thread (`link`) for that link's guests.
+    Every comment belongs to the object that was on screen when it was made: the comparison
     or the video. A link to a version stack shows the newest pair, so its comments stay on the
     comparison (the versions) they were made on. A reply (`parent`) repeats its parent's link,
     object, side and time, and is never itself replied to. The owner's replies carry no reviewer key.
@@ -100,7 +102,11 @@ class Comment(models.Model):
         B = "b", "B"
         VIDEO = "video", "The video"
 
-    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="comments")
+    link = models.ForeignKey(ShareLink, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
+    # The member who wrote it (a top-level comment or a reply in the app); null for a link's guest.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_comments"
+    )
     comparison = models.ForeignKey(
         Comparison, null=True, blank=True, on_delete=models.CASCADE, related_name="review_comments"
     )
@@ -110,7 +116,10 @@ class Comment(models.Model):
     # Seconds on that side's video; `end` set for a range.
     start = models.FloatField()
     end = models.FloatField(null=True, blank=True)
-    body = models.TextField()
+    body = models.TextField(blank=True)
+    # Shapes drawn over the picture at `start` on `side` (`reviews.drawings.clean_drawing` checked
+    # them: plain data, normalised coordinates); a comment with one may have an empty body.
+    drawing = models.JSONField(null=True, blank=True)
     author_name = models.CharField(max_length=60)
     by_owner = models.BooleanField(default=False)
     # SHA-256 of the random key the reviewer's browser keeps: only that browser deletes the comment.
@@ -136,6 +145,12 @@ class Comment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["link", "client_id"], condition=~Q(client_id=""), name="one_comment_per_client_id"
+            ),
+            # A member's resend is found by author: their comments on no link have no link to be unique in.
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=~Q(client_id="") & Q(link__isnull=True),
+                name="one_member_comment_per_client_id",
             ),
         ]
         indexes = [

@@ -126,7 +126,8 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     replies = Comment.objects.select_related("link").order_by("created_at", "pk")
     return (
         comments.filter(parent__isnull=True)
-        .select_related("link")
+        # The objects and sides' videos: whether a drawing has a still (`reviews.stills.has_still`).
+        .select_related("link", "video", "comparison__video_a", "comparison__video_b")
         .prefetch_related(Prefetch("replies", queryset=replies))
         .order_by("start", "created_at", "pk")
     )
@@ -196,7 +197,13 @@ def share_link_comment_target(link: ShareLink, shown: Video | Comparison | None 
             raise FieldInvalid(NAME_THE_TARGET, field="video")
         return shown
     assert link.stack is not None  # the check constraint
-    newest, comparison = stack_latest_pair(link.stack)
+    return stack_comment_target(link.stack)
+
+
+def stack_comment_target(stack: VideoStack) -> Comparison | Video:
+    """What a stack's comments go on now: its newest version against the one before (that
+    comparison), or the newest version alone while there is no such comparison."""
+    newest, comparison = stack_latest_pair(stack)
     return comparison if comparison is not None else newest
 
 
@@ -220,8 +227,11 @@ def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
 
 
 def _owners(user: User) -> QuerySet[Comment]:
-    # Through the link's owner: the links of revoked or expired links stay the owner's to read.
-    return Comment.objects.filter(link__workspace_id=acting_workspace_id(user))
+    # Through the link's workspace: comments of revoked or expired links stay the members' to read;
+    # a member's own comment (no link) through its object's.
+    workspace_id = acting_workspace_id(user)
+    own = Q(link__isnull=True) & (Q(comparison__workspace_id=workspace_id) | Q(video__workspace_id=workspace_id))
+    return Comment.objects.filter(Q(link__workspace_id=workspace_id) | own)
 
 
 def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:
@@ -243,6 +253,22 @@ def comments_on_stack_for_user(user: User, stack: VideoStack) -> QuerySet[Commen
 def comment_get_for_user(user: User, pk: int | str) -> Comment:
     """A comment on one of `user`'s objects (Http404 for anyone else's)."""
     try:
-        return _owners(user).select_related("link").get(pk=int(pk))
+        related = ("link", "video", "comparison__video_a", "comparison__video_b")
+        return _owners(user).select_related(*related).get(pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such comment.") from None
+
+
+def comment_link_for_member(user: User, link_id: object, shared: Comparison | Video | VideoStack) -> ShareLink:
+    """The live link of `shared` in the acting workspace a member's comment goes on (its thread, so
+    its guests see it): Http404 for another workspace's or an unknown id, FieldInvalid for a link of
+    another object, or one revoked or expired."""
+    if not is_id(link_id):
+        raise FieldInvalid("A share link's id: a whole number from 1.", field="link")
+    assert isinstance(link_id, int)
+    link = share_link_get_for_user(user, link_id)
+    if link.shared_object != shared:
+        raise FieldInvalid("That link shares something else: choose a link of this one.", field="link")
+    if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+        raise FieldInvalid("That link is revoked or expired: its guests would never see the comment.", field="link")
+    return link

@@ -248,21 +248,21 @@ class SearchHit:
         return f"{path}?{urlencode({'t': int(self.quote.start)})}"
 
 
-def owner_comments_panel(shown: Comparison | Video) -> dict[str, Any]:
-    """The owner's view of every link's comments on `shown` (templates/reviews/partials/comments.html),
-    served hidden while there is nothing to list or answer (comments come only through share links,
-    and a stack's link leaves its comments on the comparison it showed): the page shows it when its
-    first link is made, and it is already listening. The URLs are the reviews API's, written out:
-    videos does not import reviews."""
+def owner_comments_panel(shown: Comparison | Video, *, can_comment: bool) -> dict[str, Any]:
+    """The members' view of every comment on `shown` (templates/reviews/partials/comments.html), with
+    the form for their own comments and drawings when `can_comment` (their role allows it). A member
+    who cannot comment gets it served hidden while there is nothing to list (comments then come only
+    through share links): the page shows it when its first link is made, and it is already listening.
+    The URLs are the reviews API's, written out: videos does not import reviews."""
     is_comparison = isinstance(shown, Comparison)
     kind = "comparisons" if is_comparison else "videos"
     return {
         "mode": "owner",
-        "can_comment": True,
+        "can_comment": can_comment,
         "api_url": f"/api/v1/{kind}/{shown.pk}/comments",
         "socket_url": "",
         "sides": [["a", "A"], ["b", "B"]] if is_comparison else [["video", "The video"]],
         "comparison_id": shown.pk if is_comparison else None,
         "video_id": None if is_comparison else shown.pk,
-        "hidden": not (shown.share_links.exists() or shown.review_comments.exists()),
+        "hidden": not (can_comment or shown.share_links.exists() or shown.review_comments.exists()),
     }

@@ -29,7 +29,14 @@ class ExportedComment:
     by_owner: bool
     created_at: datetime
     resolved: bool
-    link_name: str
+    link_name: str  # empty: a member's own comment, on no link
+    # The site path of the drawing's PNG still (`/api/v1/comments/<id>/still.png`); None: no drawing.
+    still_path: str | None = None
+
+    @property
+    def still_file(self) -> str:
+        """Its still's name in an export's archive (`stills/<comment id>.png`)."""
+        return f"stills/{self.id}.png"
 
 
 def exported_comment_dict(comment: ExportedComment) -> dict[str, Any]:
@@ -50,6 +57,9 @@ def exported_comment_dict(comment: ExportedComment) -> dict[str, Any]:
 
 
 class CommentReader(Protocol):
+    def still_png(self, comment_id: int) -> bytes | None:
+        """The PNG still of the comment's drawing (None when it has none or it cannot be made)."""
+
     def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
         """The comparison's comments (its owner's links'), threads in time order, replies after their parent."""
 
@@ -71,3 +81,7 @@ def comments_on_comparison(comparison: Comparison) -> list[ExportedComment]:
 
 def comments_on_videos(videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
     return {} if _reader is None else _reader.on_videos(videos)
+
+
+def comment_still_png(comment_id: int) -> bytes | None:
+    return None if _reader is None else _reader.still_png(comment_id)

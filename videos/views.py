@@ -63,7 +63,8 @@ from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
-from workspaces.current import acting_workspace_id
+from workspaces.current import acting_workspace_id, may
+from workspaces.models import Role
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,9 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         "screen_text_failed_message": SCREEN_TEXT_FAILED_MESSAGE,
         "has_uncertain_lines": any(line.low_confidence for line in lines),
         "versions": version_panel(video),
-        "comments_panel": owner_comments_panel(video),
+        "comments_panel": owner_comments_panel(
+            video, can_comment=isinstance(request.user, User) and may(request.user, Role.COMMENTER)
+        ),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT or len(lines) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         "youtube_embed_url": (

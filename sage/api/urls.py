@@ -10,7 +10,7 @@ from chat import api as chat_api
 from notes import api as notes_api
 from review_sessions import api as sessions_api
 from reviews import api as reviews_api
-from reviews import approvals_api, comments_api
+from reviews import approvals_api, comments_api, stills_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import screen_text as screen_text_api
@@ -160,6 +160,12 @@ urlpatterns = [
     path("videos/<int:video_id>/comments", comments_api.VideoCommentsApi.as_view(), name="api-video-comments"),
     path("stacks/<int:stack_id>/comments", comments_api.StackCommentsApi.as_view(), name="api-stack-comments"),
     path("comments/<int:comment_id>", comments_api.CommentDetailApi.as_view(), name="api-comment-detail"),
+    path("comments/<int:comment_id>/still.png", stills_api.CommentStillApi.as_view(), name="api-comment-still"),
+    path(
+        "shared/<str:token>/comments/<int:comment_id>/still.png",
+        stills_api.SharedCommentStillApi.as_view(),
+        name="api-shared-comment-still",
+    ),
     path("comments/<int:comment_id>/replies", comments_api.CommentRepliesApi.as_view(), name="api-comment-replies"),
     path("comments/<int:comment_id>/resolve", comments_api.CommentResolveApi.as_view(), name="api-comment-resolve"),
     path("comments/<int:comment_id>/reopen", comments_api.CommentReopenApi.as_view(), name="api-comment-reopen"),

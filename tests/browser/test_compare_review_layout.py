@@ -392,7 +392,8 @@ def test_the_owners_comments_card_appears_with_the_first_link_and_hears_its_comm
     opened = open_page("", DESKTOP, comparison)
     page = opened.page
     panel = page.locator("[data-comments-panel]")
-    expect(panel).to_be_hidden()  # nothing to list or answer yet
+    # Before any link: the card is there for the owner's own comments and drawings.
+    expect(panel.get_by_role("button", name="Comment at this moment")).to_be_visible()
 
     create_link_from_the_share_panel(page, site_url, "Client, round 1")
     expect(panel).to_be_visible()

@@ -133,8 +133,10 @@ def test_the_owners_own_page_keeps_its_links_and_gets_the_comments_panel_once_a_
 
     assert "Your comparisons" in before and 'data-export="json"' in before
     assert f'href="/videos/{comparison.video_a_id}/"' in before
-    # No link yet: the panel is there but hidden, waiting for the first link the page makes.
-    assert re.search(r'<section class="card comments-panel"[^>]*\shidden>', before)
+    # No link yet: the panel is there for the owner's own comments and drawings (a viewer's waits
+    # hidden for the first link: tests/reviews/test_drawings_pages.py).
+    assert not re.search(r'<section class="card comments-panel"[^>]*\shidden>', before)
+    assert "Draw on the picture" in before
     assert not re.search(r'<section class="card comments-panel"[^>]*\shidden>', after)
     assert 'data-comments-mode="owner"' in after
     assert "noindex" not in after

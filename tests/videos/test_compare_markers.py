@@ -237,7 +237,12 @@ def test_the_schema_documents_the_marker_export() -> None:
     assert parameters["file_type"]["schema"]["enum"] == ["csv", "edl", "fcpxml"]
     assert parameters["side"]["schema"]["enum"] == ["a", "b"]
     assert parameters["start_timecode"]["schema"]["default"] == "01:00:00:00"
-    assert set(operation["responses"]["200"]["content"]) == {"text/csv", "text/plain", "application/xml"}
+    assert set(operation["responses"]["200"]["content"]) == {
+        "text/csv",
+        "text/plain",
+        "application/xml",
+        "application/zip",
+    }
 
 
 # --- reviewers' comments as markers --------------------------------------------------------------

@@ -152,10 +152,13 @@ NOT_THE_WORKSPACES = {
     ("delete", "api-token-current"),
     ("post", "api-extension-connect"),
 }
-# What a commenter may write beyond a viewer: notes, replies/resolving/deleting reviewers' comments,
-# review statuses, and live review sessions (their services refuse handing over and ending to anyone
-# but the presenter, the starter or an admin).
+# What a commenter may write beyond a viewer: notes, their own comments and drawings, replies/resolving/
+# deleting reviewers' comments, review statuses, and live review sessions (their services refuse handing
+# over and ending to anyone but the presenter, the starter or an admin).
 COMMENTERS = {
+    ("post", "api-comparison-comments"),
+    ("post", "api-video-comments"),
+    ("post", "api-stack-comments"),
     ("post", "api-video-notes"),
     ("patch", "api-note-detail"),
     ("delete", "api-note-detail"),

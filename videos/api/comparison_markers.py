@@ -22,6 +22,7 @@ from videos.compare.markers import (
     MARKER_SOURCES,
     SIDES,
     comparison_markers_file,
+    comparison_markers_zip,
 )
 from videos.compare.selectors import comparison_get_to_view
 from videos.compare.timecode import DEFAULT_START, TimecodeInvalid
@@ -39,6 +40,11 @@ class MarkersInput(serializers.Serializer[Any]):
         "on that side, from the share links), or both (the default).",
     )
 
+    stills = serializers.BooleanField(
+        default=False,
+        help_text="`1`/`true`: answer a ZIP (application/zip) of the marker file and the PNG still of each "
+        "comment marker's drawing as `stills/<comment id>.png`, the name the marker's note gives.",
+    )
     start_timecode = serializers.CharField(
         default=DEFAULT_START,
         max_length=12,
@@ -70,7 +76,9 @@ MARKERS_HELP = (
     + " (timecodes as in the EDL, seconds from the video's start). "
     "Reviewers' comments (`include=comments`, in the default) are orange markers named "
     '"Comment: <author>", the comment and its replies in the note. People\'s text has no bidi controls in '
-    "any file, and a CSV cell that would start like a formula starts with a single quote."
+    "any file, and a CSV cell that would start like a formula starts with a single quote. A comment with a "
+    'drawing says "Drawing: stills/<comment id>.png" in its note: `stills=1` answers a ZIP holding the file and '
+    "those stills."
 )
 
 
@@ -87,6 +95,9 @@ class ComparisonMarkersApi(APIView):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The markers, a row each."),
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The markers as a CMX 3600 EDL."),
             (200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="The markers as FCPXML."),
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="`stills=1`: the marker file and the drawings' stills."
+            ),
             **error_responses(400, 404),
         },
         summary="Export the differences as markers for an editing program",
@@ -98,18 +109,23 @@ class ComparisonMarkersApi(APIView):
         query.is_valid(raise_exception=True)
         side = query.validated_data["side"]
         include = query.validated_data["include"]
+        filename = f"comparison-{comparison.pk}-markers-{side}.{file_type}"
+        options: dict[str, Any] = {
+            "side": side,
+            "file_type": file_type,
+            "include": include,
+            "start_timecode": query.validated_data["start_timecode"],
+        }
         try:
-            body = comparison_markers_file(
-                comparison,
-                side=side,
-                file_type=file_type,  # type: ignore[arg-type]
-                include=include,
-                start_timecode=query.validated_data["start_timecode"],
-            )
+            if query.validated_data["stills"]:
+                archive = comparison_markers_zip(comparison, filename=filename, **options)
+                response = HttpResponse(archive, content_type="application/zip")
+                filename = f"comparison-{comparison.pk}-markers-{side}-{file_type}-stills.zip"
+            else:
+                body = comparison_markers_file(comparison, **options)
+                response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])  # type: ignore[index]
         except TimecodeInvalid as exc:
             # The rate is the video's: only here is it known whether a frame number fits a second.
             raise serializers.ValidationError({"start_timecode": [str(exc)]}) from exc
-        response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])  # type: ignore[index]
-        filename = f"comparison-{comparison.pk}-markers-{side}.{file_type}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

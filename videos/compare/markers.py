@@ -9,7 +9,9 @@ marker came from)."""
 
 from __future__ import annotations
 
+import io
 import posixpath
+import zipfile
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -23,7 +25,7 @@ from videos.compare.fcpxml import marker_fcpxml
 from videos.compare.finding_words import REPLACED_LABEL, finding_sentence
 from videos.compare.timecode import DEFAULT_START, TimecodeRate, video_rate
 from videos.models import Comparison, Upload, Video
-from videos.review_comments import ExportedComment, comments_on_comparison
+from videos.review_comments import ExportedComment, comment_still_png, comments_on_comparison
 
 Side = Literal["a", "b"]
 MarkerFileType = Literal["csv", "edl", "fcpxml"]
@@ -164,6 +166,9 @@ def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
         parts += [f"{reply.author_name}: {reply.body}" for reply in replies.get(comment.id, [])]
         if comment.resolved:
             parts.append("(resolved)")
+        if comment.still_path is not None:
+            # The still's name in the "with stills" archive (`comparison_markers_zip`).
+            parts.append(f"Drawing: {comment.still_file}")
         markers.append(
             TimedMarker(
                 side=side,
@@ -205,6 +210,33 @@ def comparison_markers_file(
         file_type=file_type,
         start_timecode=start_timecode,
     )
+
+
+def comparison_markers_zip(
+    comparison: Comparison,
+    *,
+    side: Side,
+    file_type: MarkerFileType,
+    filename: str,
+    include: tuple[MarkerSource, ...] = MARKER_SOURCES,
+    start_timecode: str = DEFAULT_START,
+) -> bytes:
+    """A ZIP of the marker file (`filename`, as `comparison_markers_file` writes it) and the PNG still
+    of each comment marker's drawing as `stills/<comment id>.png`, the name its marker's note gives."""
+    body = comparison_markers_file(
+        comparison, side=side, file_type=file_type, include=include, start_timecode=start_timecode
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(filename, body)
+        if "comments" in include:
+            for comment in comments_on_comparison(comparison):
+                if comment.parent_id is not None or comment.side != side or comment.still_path is None:
+                    continue
+                png = comment_still_png(comment.id)
+                if png is not None:  # a frame that cannot be read: the marker stays, without its still
+                    archive.writestr(comment.still_file, png, compress_type=zipfile.ZIP_STORED)
+    return buffer.getvalue()
 
 
 def write_markers(

@@ -55,7 +55,8 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from workspaces.current import acting_workspace_id
+from workspaces.current import acting_workspace_id, may
+from workspaces.models import Role
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -392,7 +393,12 @@ def recomputing_context(comparison: Comparison, *, read_only: bool, shared: Shar
 
 
 def comparison_context(
-    comparison: Comparison, query: dict[str, str], *, read_only: bool, shared: SharedMode | None = None
+    comparison: Comparison,
+    query: dict[str, str],
+    *,
+    read_only: bool,
+    shared: SharedMode | None = None,
+    can_comment: bool = False,
 ) -> dict[str, Any]:
     """Everything templates/compare/comparison.html renders, for its owner, for the shared sample
     (`read_only`), or through a share link (`shared`, which implies read-only); for a row the current
@@ -470,7 +476,7 @@ def comparison_context(
             export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
             marker_links=marker_links(comparison),
             marker_form=marker_form(comparison),
-            comments_panel=owner_comments_panel(comparison),
+            comments_panel=owner_comments_panel(comparison, can_comment=can_comment),
         )
     elif shared is None:
         # The shared sample keeps its exports (they are its owner's API URLs, which every account may read).
@@ -491,7 +497,10 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = comparison_get_to_view(user, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(
-        comparison, request.GET.dict(), read_only=comparison.workspace_id != acting_workspace_id(user)
+        comparison,
+        request.GET.dict(),
+        read_only=comparison.workspace_id != acting_workspace_id(user),
+        can_comment=may(user, Role.COMMENTER),  # their own comments and drawings
     )
     return render(request, comparison_template(comparison), context)
 

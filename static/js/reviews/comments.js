@@ -6,6 +6,10 @@
 //
 // The players are the page's: on a comparison the compare script's one transport (compare/page.js
 // leaves it on its root), on a video page its player (./comments/players.js).
+//
+// Drawings: each player gets a canvas (./drawing/layer.js) that shows stored drawings when playback
+// passes their frame (./drawing/playback.js) and takes a new one while the form draws. The layers
+// are left on the panel as `drawingLayers` (side → layer) for the live session's page.
 
 import { clockRange, tenthsClock } from "../shared/clock.js";
 import { readJsonScript } from "../shared/page_data.js";
@@ -18,6 +22,8 @@ import { comparisonPlayers, videoPlayers } from "./comments/players.js";
 import { CommentStore } from "./comments/store.js";
 import { renderComments } from "./comments/render.js";
 import { closeSharedPage, listenForCommentKey } from "./comments/page.js";
+import { createDrawingLayer } from "./drawing/layer.js";
+import { followStoredDrawings } from "./drawing/playback.js";
 
 const CONFIRM_MS = 4_000; // a first press on Delete asks; a second within this deletes
 
@@ -32,6 +38,11 @@ function loaded() {
     document.addEventListener("DOMContentLoaded", resolve, { once: true });
     window.addEventListener("load", resolve, { once: true });
   });
+}
+
+function playerElement(side) {
+  const selector = side === "video" ? "video[data-player]" : `video[data-player="${side}"]`;
+  return document.querySelector(selector);
 }
 
 function pagePlayers() {
@@ -58,6 +69,15 @@ async function start(panel, config) {
     reviewerKey,
   });
   const store = new CommentStore();
+  const layers = {};
+  for (const [side] of config.sides || []) {
+    const video = playerElement(side);
+    if (video) {
+      layers[side] = createDrawingLayer(video);
+    }
+  }
+  panel.drawingLayers = layers;
+  const listBase = config.api_url.split("?")[0].replace(/\/$/, "");
   let lane = null; // made when first drawn on: an owner's hidden card adds no lane to the page
   const view = {
     mode: config.mode,
@@ -68,7 +88,11 @@ async function start(panel, config) {
     confirming: null,
     timeText: (comment) => (comment.side === "video" ? range(comment) : `${sideLabel(comment.side)} ${range(comment)}`),
     timeHref: (comment) => `?${comment.side === "video" ? "t" : comment.side}=${Number(comment.start).toFixed(3)}`,
+    stillUrl: (comment) => (guest ? `${listBase}/${comment.id}/still.png` : `/api/v1/comments/${comment.id}/still.png`),
   };
+  const drawings = players && Object.keys(layers).length
+    ? followStoredDrawings({ players, layers, comments: () => store.list() })
+    : null;
   let closed = false;
   let confirmTimer = null;
 
@@ -100,11 +124,14 @@ async function start(panel, config) {
     view.askName = guest && !reviewerName();
     const comments = store.list(positionOf);
     const { hidden } = renderComments(list, comments, view);
+    drawings?.refresh();
     empty.hidden = comments.length > 0;
     empty.textContent = "No comments yet.";
     if (!comments.length && guest && view.canComment) {
       empty.textContent = "No comments yet: pause where something should change and comment there.";
     }
+    // The filter shows once there is something to filter (or while it hides something).
+    showResolvedBox.closest("label").hidden = view.showResolved && !comments.some((comment) => comment.resolved);
     showResolvedBox.closest("label").querySelector("[data-comments-hidden-count]")?.remove();
     if (hidden) {
       const count = document.createElement("span");
@@ -320,12 +347,14 @@ async function start(panel, config) {
     render();
   });
 
-  const compose = guest
+  // A guest comments when the link allows it; a member when their role does (the server says which).
+  const compose = guest || view.canComment
     ? setUpCompose(panel, {
         players: players || videoPlayers(document),
         sideLabel,
         clockText: tenthsClock,
         draftKey: `sage.comment-draft:${config.api_url}`,
+        layerFor: (side) => layers[side] || null,
         async post(comment) {
           try {
             const made = await api.post(comment);
@@ -341,7 +370,7 @@ async function start(panel, config) {
         },
       })
     : null;
-  if (compose) {
+  if (compose && guest) {
     listenForCommentKey(players, () => !closed && view.canComment && compose.open());
   }
   allowComments(view.canComment);

@@ -3,13 +3,17 @@
 // nothing on screen at this moment cannot be chosen), and "Mark in here" / "Mark out here" make it a
 // range. Enter posts, Shift+Enter starts a new line, Esc cancels. The name is asked the first time
 // and kept; what is typed and not yet sent is kept in sessionStorage, so a reload does not lose it.
+// A member's form (on their own page) is the same without the name. "Draw on the picture" draws on
+// the chosen side's paused player (../drawing/); the comment is then saved with its drawing, and may
+// have no text.
 
+import { drawingToolbar } from "../drawing/toolbar.js";
 import { randomHex, reviewerName, rememberName } from "./identity.js";
 
 const NAME_MAX = 60;
 const CLIENT_ID_BYTES = 16;
 
-export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, post }) {
+export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, post, layerFor = () => null }) {
   const compose = panel.querySelector("[data-comments-compose]");
   const form = panel.querySelector("[data-comment-form]");
   const openButton = panel.querySelector("[data-comment-open]");
@@ -24,6 +28,13 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
   const moment = form.querySelector("[data-comment-moment]");
   const clearRange = form.querySelector("[data-comment-clear-range]");
   const sides = [...form.querySelectorAll('input[name="side"]')].map((radio) => radio.value);
+  const asksName = Boolean(nameField); // a guest's form; a member's name is their account's
+  const drawButton = form.querySelector("[data-comment-draw]");
+  const drawingTools = form.querySelector("[data-comment-drawing-tools]");
+  const submitButton = form.querySelector('button[type="submit"]');
+  const submitLabel = submitButton.textContent;
+  let drawingOn = null; // the layer being drawn on, while drawing
+  const toolbar = drawingTools ? drawingToolbar(drawingTools, () => drawingOn) : null;
   // { times: {side: {time, waiting}}, start, end, resume } while the form is open
   let open = null;
   let sending = false;
@@ -39,6 +50,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
   }
 
   function showName() {
+    if (!asksName) {
+      return;
+    }
     const name = reviewerName();
     const asking = !name || !nameField.hidden;
     nameField.hidden = !asking;
@@ -115,10 +129,53 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     showError("");
     form.hidden = false;
     openButton.setAttribute("aria-expanded", "true");
-    (nameField.hidden || nameInput.value ? body : nameInput).focus();
+    (!asksName || nameField.hidden || nameInput.value ? body : nameInput).focus();
+  }
+
+  function newComment() {
+    clientId = null; // a changed drawing is a new comment, as changed text is
+  }
+
+  function drawingShapes() {
+    return drawingOn ? drawingOn.shapes() : [];
+  }
+
+  function startDrawing() {
+    const layer = layerFor(chosenSide());
+    if (!layer) {
+      showError("This player cannot be drawn on.");
+      return;
+    }
+    if (!layer.startEditing()) {
+      showError("Pause the video to draw on it.");
+      return;
+    }
+    drawingOn = layer;
+    layer.video.addEventListener("sage:drawing-change", newComment);
+    toolbar.apply();
+    drawingTools.hidden = false;
+    drawButton.setAttribute("aria-pressed", "true");
+    submitButton.textContent = "Save with comment";
+    clientId = null;
+    showError("");
+  }
+
+  function stopDrawing() {
+    if (drawingOn) {
+      drawingOn.video.removeEventListener("sage:drawing-change", newComment);
+      drawingOn.stopEditing();
+      drawingOn.reset();
+    }
+    drawingOn = null;
+    if (drawingTools) {
+      drawingTools.hidden = true;
+      drawButton.setAttribute("aria-pressed", "false");
+      submitButton.textContent = submitLabel;
+    }
   }
 
   function close({ resume = false } = {}) {
+    stopDrawing();
     const wasPlaying = open?.resume;
     open = null;
     form.hidden = true;
@@ -162,7 +219,7 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     }
     const text = body.value.trim();
     let name = reviewerName();
-    if (!nameField.hidden) {
+    if (asksName && !nameField.hidden) {
       name = nameInput.value.trim();
       if (!name) {
         showError("Give the name to show beside your comment.");
@@ -175,24 +232,33 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
         return;
       }
     }
-    if (!text) {
-      showError("Write the comment first.");
+    const shapes = drawingShapes();
+    if (!text && !shapes.length) {
+      showError(drawingOn ? "Draw on the picture or write the comment first." : "Write the comment first.");
       body.focus();
       return;
     }
     const side = chosenSide();
     const round = (seconds) => Math.round(seconds * 1000) / 1000;
     clientId ??= randomHex(CLIENT_ID_BYTES);
-    const comment = { side, start: round(open.start), body: text, author_name: name, client_id: clientId };
+    const comment = { side, start: round(open.start), body: text, client_id: clientId };
+    if (asksName) {
+      comment.author_name = name;
+    }
     if (open.end !== null) {
       comment.end = round(open.end);
+    }
+    if (shapes.length) {
+      comment.drawing = { shapes };
     }
     sending = true;
     try {
       await post(comment);
       clientId = null;
-      rememberName(name);
-      nameField.hidden = true;
+      if (asksName) {
+        rememberName(name);
+        nameField.hidden = true;
+      }
       close({ resume: true });
     } catch (failure) {
       showError(failure.message);
@@ -225,6 +291,11 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
       open.end = null;
       showMoment();
       saveDraft();
+      if (drawingOn) {
+        // The drawing is on one side's picture: start again on the other's.
+        stopDrawing();
+        startDrawing();
+      }
     }
   });
   form.querySelector("[data-comment-mark-in]").addEventListener("click", () => mark("in"));
@@ -237,13 +308,16 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     }
   });
   form.querySelector("[data-comment-cancel]").addEventListener("click", () => close({ resume: true }));
-  form.querySelector("[data-comment-name-change]").addEventListener("click", () => {
+  drawButton?.addEventListener("click", () => (drawingOn ? stopDrawing() : startDrawing()));
+  if (asksName) {
+    form.querySelector("[data-comment-name-change]").addEventListener("click", () => {
+      nameInput.value = reviewerName();
+      nameField.hidden = false;
+      asLine.hidden = true;
+      nameInput.focus();
+    });
     nameInput.value = reviewerName();
-    nameField.hidden = false;
-    asLine.hidden = true;
-    nameInput.focus();
-  });
-  nameInput.value = reviewerName();
+  }
   openButton.hidden = false;
   openButton.setAttribute("aria-expanded", "false");
   openButton.addEventListener("click", () => (form.hidden ? show() : body.focus()));

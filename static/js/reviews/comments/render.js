@@ -2,7 +2,8 @@
 // the link's name) is set as text, never as HTML: they come from anyone holding a link.
 //
 // `view` says what this page may do: { mode, canComment, showResolved, replying (Set of ids),
-// drafts (Map id → text), confirming (id or null), timeText(comment), timeHref(comment) }.
+// drafts (Map id → text), confirming (id or null), timeText(comment), timeHref(comment),
+// stillUrl(comment) }.
 
 import { formatWhen } from "../../shared/dates.js";
 
@@ -56,7 +57,25 @@ function head(comment, view, { reply }) {
   if (!reply && comment.resolved) {
     line.append(" ", element("span", "badge comment-resolved-badge", "Resolved"));
   }
+  if (!reply && comment.drawing) {
+    line.append(" ", element("span", "badge comment-drawing-badge", "Drawing"));
+  }
   return line;
+}
+
+function drawingThumbnail(comment, view) {
+  // The frame with the drawing (made by the server on first asking); a click seeks there, where the
+  // drawing shows over the player.
+  const link = element("a", "comment-still");
+  link.href = view.timeHref(comment);
+  link.dataset.commentSeek = String(comment.id);
+  const image = element("img");
+  image.src = view.stillUrl(comment);
+  image.alt = `Drawing at ${view.timeText(comment)}`;
+  image.loading = "lazy";
+  image.decoding = "async";
+  link.append(image);
+  return link;
 }
 
 function actions(comment, view, { reply }) {
@@ -125,7 +144,14 @@ function item(comment, view, { reply = false } = {}) {
   entry.classList.toggle("is-resolved", Boolean(comment.resolved) && !reply);
   entry.classList.toggle("is-mine", Boolean(comment.mine));
   entry.classList.toggle("by-owner", Boolean(comment.by_owner));
-  entry.append(head(comment, view, { reply }), element("p", "comment-body", comment.body), actions(comment, view, { reply }));
+  entry.append(head(comment, view, { reply }));
+  if (!reply && comment.drawing && comment.has_still) {
+    entry.append(drawingThumbnail(comment, view));
+  }
+  if (comment.body) {
+    entry.append(element("p", "comment-body", comment.body));
+  }
+  entry.append(actions(comment, view, { reply }));
   if (!reply) {
     if (comment.replies.length) {
       const replies = element("ol", "comment-replies");
