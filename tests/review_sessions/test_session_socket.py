@@ -140,3 +140,21 @@ async def test_two_tabs_are_one_participant_connected_until_both_close() -> None
     gone = (await next_of(presenter, "participants"))["data"]
     assert [one["connected"] for one in gone if one["id"] == me] == [False]
     await presenter.disconnect()
+
+
+async def test_an_admin_takes_over_from_a_presenter_who_stays_away() -> None:
+    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    # The commenter presents, then their page goes; the team's owner (an admin) takes over.
+    presenter, presenters = await joined_member(commenter, team, session.code)
+    admin, admins = await joined_member(owner, team, session.code)
+    await admin.send_json_to({"type": "handover", "to": presenters["you"]["id"]})
+    await next_of(presenter, "presenter")
+    await presenter.disconnect()
+    await next_of(admin, "presenter.away")
+
+    await admin.send_json_to({"type": "handover", "to": admins["you"]["id"]})
+
+    assert (await next_of(admin, "presenter"))["data"]["id"] == admins["you"]["id"]
+    await admin.send_json_to({"type": "state", "data": {"playing": True, "position": 7.0, "seek": True}})
+    assert (await next_of(admin, "state"))["data"]["by"] == admins["you"]["id"]
+    await admin.disconnect()
