@@ -309,6 +309,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
   });
   form.querySelector("[data-comment-cancel]").addEventListener("click", () => close({ resume: true }));
   drawButton?.addEventListener("click", () => (drawingOn ? stopDrawing() : startDrawing()));
+  if (drawButton && !sides.some((side) => layerFor(side))) {
+    drawButton.hidden = true; // no file player here (a YouTube video): nothing to draw on
+  }
   if (asksName) {
     form.querySelector("[data-comment-name-change]").addEventListener("click", () => {
       nameInput.value = reviewerName();
