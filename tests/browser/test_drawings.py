@@ -148,6 +148,7 @@ def test_a_member_draws_a_rectangle_on_a_paused_frame_and_sees_it_there_after_a_
         "Crop to here",
         video.owner_id,
     )
+    assert comment.drawing is not None
     [shape] = comment.drawing["shapes"]
     assert (shape["tool"], shape["color"]) == ("rect", "#e53935")
     assert shape["from"] == pytest.approx([0.2, 0.3], abs=0.01)  # on the picture, not the letterbox
@@ -187,7 +188,7 @@ def test_a_guest_draws_with_a_finger_and_another_guest_sees_it_at_that_frame(
     site_url: str, browser: Any, video: Video
 ) -> None:
     link = ShareLinkFactory(video=video, permission="comment")
-    url = f"{site_url}{share_link_path(link.token)}"  # type: ignore[attr-defined]  # the factory keeps it
+    url = f"{site_url}{share_link_path(link.token)}"  # the factory keeps it
     drawer = browser.new_context(has_touch=True, is_mobile=False)
     page = drawer.new_page()
     errors = script_errors(page)
@@ -208,6 +209,7 @@ def test_a_guest_draws_with_a_finger_and_another_guest_sees_it_at_that_frame(
 
     comment = Comment.objects.get()
     assert (comment.link_id, comment.body, comment.author_name) == (link.pk, "", "Ana")
+    assert comment.drawing is not None
     [shape] = comment.drawing["shapes"]
     assert (shape["tool"], shape["color"]) == ("pen", "#43a047") and len(shape["points"]) >= 5
     assert shape["points"][0] == pytest.approx([0.1, 0.5], abs=0.01)
@@ -248,7 +250,7 @@ def test_on_a_comparison_a_drawing_goes_on_the_chosen_sides_picture_and_shows_th
     comment = Comment.objects.get()
     assert (comment.side, comment.comparison_id, comment.body) == ("b", refined_comparison.pk, "")
     assert comment.start == pytest.approx(4.6, abs=0.001)
-    assert comment.drawing["shapes"][0]["tool"] == "ellipse"
+    assert comment.drawing is not None and comment.drawing["shapes"][0]["tool"] == "ellipse"
     wait_until(lambda: showing(page, "b") == str(comment.pk), page)
     assert showing(page, "a") == ""
     go_to_difference(page, 0)

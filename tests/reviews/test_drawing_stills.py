@@ -108,12 +108,12 @@ def test_only_the_workspace_and_the_links_own_guests_get_a_still(user, compariso
     link = ShareLinkFactory(comparison=comparison, permission="comment")
     other_link = ShareLinkFactory(comparison=comparison, permission="comment")
     guest = Client(headers={"X-Reviewer-Key": KEY}, REMOTE_ADDR="203.0.113.7")
-    made = draw(guest, f"/api/v1/shared/{link.token}/comments", author_name="Ana", body="")  # type: ignore[attr-defined]
+    made = draw(guest, f"/api/v1/shared/{link.token}/comments", author_name="Ana", body="")
     members_only = draw(signed_in(user), f"/api/v1/comparisons/{comparison.pk}/comments")
 
-    assert guest.get(f"/api/v1/shared/{link.token}/comments/{made['id']}/still.png").status_code == 200  # type: ignore[attr-defined]
-    assert Client().get(f"/api/v1/shared/{other_link.token}/comments/{made['id']}/still.png").status_code == 404  # type: ignore[attr-defined]
-    assert Client().get(f"/api/v1/shared/{link.token}/comments/{members_only['id']}/still.png").status_code == 404  # type: ignore[attr-defined]
+    assert guest.get(f"/api/v1/shared/{link.token}/comments/{made['id']}/still.png").status_code == 200
+    assert Client().get(f"/api/v1/shared/{other_link.token}/comments/{made['id']}/still.png").status_code == 404
+    assert Client().get(f"/api/v1/shared/{link.token}/comments/{members_only['id']}/still.png").status_code == 404
     assert signed_in(UserFactory()).get(f"/api/v1/comments/{made['id']}/still.png").status_code == 404
     assert signed_in(user).get(f"/api/v1/comments/{made['id']}/still.png").status_code == 200
 

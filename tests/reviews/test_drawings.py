@@ -75,7 +75,7 @@ def test_a_guest_saves_a_drawing_with_an_empty_body_and_gets_it_back_everywhere(
     comment = made.json()
     assert comment["body"] == "" and comment["drawing"] == DRAWING
     assert comment["has_still"] is True  # an uploaded video's picture
-    listed = guest().get(f"/api/v1/shared/{link.token}/comments").json()["results"]  # type: ignore[attr-defined]
+    listed = guest().get(f"/api/v1/shared/{link.token}/comments").json()["results"]
     assert listed[0]["drawing"] == DRAWING
     owner = signed_in(link.owner)
     assert owner.get(f"/api/v1/comparisons/{link.comparison_id}/comments").json()["results"][0]["drawing"] == DRAWING
@@ -220,7 +220,7 @@ def test_a_members_comment_stays_off_the_links_unless_put_on_one(team):
     on_link = member_post(client, url, body="for the client", link=link.pk, drawing=None)
 
     assert on_link.status_code == 201 and on_link.json()["link_id"] == link.pk
-    guests_see = guest().get(f"/api/v1/shared/{link.token}/comments").json()["results"]  # type: ignore[attr-defined]
+    guests_see = guest().get(f"/api/v1/shared/{link.token}/comments").json()["results"]
     assert [c["body"] for c in guests_see] == ["for the client"]
     assert {c["body"] for c in client.get(url).json()["results"]} == {"members only", "for the client"}
 

@@ -21,7 +21,7 @@ async def test_a_members_drawing_reaches_the_links_guests_only_when_put_on_the_l
     link = await database_sync_to_async(ShareLinkFactory)(permission="comment")
     owner = await database_sync_to_async(lambda: link.owner)()
     comparison = await database_sync_to_async(lambda: link.comparison)()
-    guests = WebsocketCommunicator(application, f"/ws/shared/{link.token}/", headers=ORIGIN)  # type: ignore[attr-defined]
+    guests = WebsocketCommunicator(application, f"/ws/shared/{link.token}/", headers=ORIGIN)
     assert (await guests.connect())[0]
     members = WebsocketCommunicator(application, "/ws/events/", headers=ORIGIN)
     members.scope["user"] = owner
