@@ -3,7 +3,7 @@
 // side (presenter.js), stepping out and following again, hand-over, and the banners.
 
 import { DrawingRelay } from "./drawing.js";
-import { TICK_MS, correction, targetPosition } from "./follow.js";
+import { JUMP_ERROR_S, TICK_MS, correction, targetPosition } from "./follow.js";
 import { SessionPanel } from "./panel.js";
 import { Presenting } from "./presenter.js";
 import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
@@ -32,6 +32,7 @@ export class LiveSession {
     this.over = false;
     this.timer = null;
     this.wasPresenting = false;
+    this.appliedThreshold = undefined;
   }
 
   start() {
@@ -83,7 +84,10 @@ export class LiveSession {
         break;
       case "presenter.back":
         this.newState(data.state, true);
-        this.panel.say("The presenter is back.");
+        if (this.presentingNow) {
+          this.adopt(); // the server resumed the session: this page plays on from there
+        }
+        this.panel.say(this.presentingNow ? "You are back: the session goes on." : "The presenter is back.");
         break;
       case "drawing.draft":
       case "drawing.clear":
@@ -107,10 +111,25 @@ export class LiveSession {
     if (seek) {
       this.mustJump = true;
     }
-    if (!this.presentingNow) {
+    if (!this.presentingNow && state.threshold !== this.appliedThreshold) {
+      // Once per value the presenter chose: the slider may round it to its step.
+      this.appliedThreshold = state.threshold;
       this.player.setThreshold(state.threshold);
     }
     this.tick();
+  }
+
+  adopt() {
+    // Quietly (not sent back as a change); a player already in step is only given the rate.
+    if (!this.state) {
+      return;
+    }
+    this.player.setRate(this.state.rate);
+    const target = targetPosition(this.state, this.socket.clock.serverNow());
+    const off = Math.abs(this.player.position() - target) > JUMP_ERROR_S;
+    if (off || this.state.playing !== this.player.playing()) {
+      this.player.jump(target, this.state.playing);
+    }
   }
 
   rolesChanged() {
@@ -121,9 +140,13 @@ export class LiveSession {
       this.mustJump = true;
       this.socket.send({ type: "follow" });
     }
+    if (presenting && !this.wasPresenting) {
+      // A presenter back on a new page, or handed control: its player takes up the session where
+      // it stands (and its rate, which following may have nudged) before it drives.
+      this.adopt();
+    }
     this.wasPresenting = presenting;
     if (presenting) {
-      this.player.release();
       if (!this.presenting.timer) {
         this.presenting.start();
       }
@@ -152,7 +175,6 @@ export class LiveSession {
 
   stepOut(message) {
     this.following = false;
-    this.player.release();
     this.player.setRate(this.state?.rate ?? 1);
     this.socket.send({ type: "unfollow" });
     this.panel.say(message);
@@ -203,7 +225,6 @@ export class LiveSession {
     window.clearInterval(this.timer);
     this.presenting.stop();
     this.socket.close();
-    this.player.release();
     this.panel.say(message, "warning");
     this.root.querySelector("[data-session-controls]").hidden = true;
   }

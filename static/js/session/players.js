@@ -45,7 +45,6 @@ export function comparePlayer(root) {
         slider.dispatchEvent(new Event("input"));
       }
     },
-    release() {},
     onPersonChange(listener) {
       player.onChange(listener);
       slider?.addEventListener("change", (event) => event.isTrusted && listener("threshold"));
@@ -55,9 +54,10 @@ export function comparePlayer(root) {
 }
 
 export function videoPlayer(video) {
-  // The <video> fires the same events for the session's changes as for the person's: a change that
-  // matches what the session last asked for is the session's.
-  let asked = { playing: null, time: null, rate: null };
+  // The <video> fires the same events for the session's changes as for the person's: each quiet
+  // change expects its one event (set only when the change will fire it), and that event is not
+  // reported; any other is the person's.
+  const expected = { play: false, pause: false, time: null, rate: null };
   return {
     position: () => video.currentTime,
     duration: () => video.duration || Number.POSITIVE_INFINITY,
@@ -65,39 +65,47 @@ export function videoPlayer(video) {
     settling: () => video.seeking,
     rate: () => video.playbackRate,
     jump(position, playing) {
-      asked = { ...asked, playing, time: position };
       if (!playing && !video.paused) {
+        expected.pause = true;
         video.pause();
       }
+      expected.time = position;
       video.currentTime = position;
       if (playing && video.paused) {
+        expected.play = true;
         video.play()?.catch(() => {});
       }
     },
     setRate(rate) {
       if (Math.abs(video.playbackRate - rate) > 1e-4) {
-        asked = { ...asked, rate };
+        expected.rate = rate;
         video.playbackRate = rate;
       }
     },
     difference: () => null,
     threshold: () => null,
     setThreshold() {},
-    release() {
-      asked = { playing: null, time: null, rate: null };
-    },
     onPersonChange(listener) {
-      video.addEventListener("play", () => asked.playing !== true && listener("play"));
-      video.addEventListener("pause", () => asked.playing !== false && !video.ended && listener("pause"));
-      video.addEventListener("seeked", () => {
-        if (asked.time !== null && Math.abs(video.currentTime - asked.time) < SAME_TIME_S) {
-          asked = { ...asked, time: null };
-          return;
+      const unless = (flag, kind) => () => {
+        if (expected[flag]) {
+          expected[flag] = false;
+        } else {
+          listener(kind);
         }
-        listener("seek");
+      };
+      video.addEventListener("play", unless("play", "play"));
+      video.addEventListener("pause", () => (video.ended ? undefined : unless("pause", "pause")()));
+      video.addEventListener("seeked", () => {
+        if (expected.time !== null && Math.abs(video.currentTime - expected.time) < SAME_TIME_S) {
+          expected.time = null;
+        } else {
+          listener("seek");
+        }
       });
       video.addEventListener("ratechange", () => {
-        if (asked.rate === null || Math.abs(video.playbackRate - asked.rate) > 1e-6) {
+        if (expected.rate !== null && Math.abs(video.playbackRate - expected.rate) < 1e-6) {
+          expected.rate = null;
+        } else {
           listener("rate");
         }
       });

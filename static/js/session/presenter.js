@@ -37,8 +37,11 @@ export class Presenting {
   }
 
   start() {
+    // Nothing is sent at once: the session's state stands (a presenter back on a new page takes it
+    // up) until the person changes something, or the playhead's correction a second later.
     this.stop();
-    this.send(false); // where the new presenter's player is, at once
+    this.lastSent = Date.now();
+    this.difference = this.player.difference();
     this.timer = window.setInterval(() => {
       const due = this.player.playing() && Date.now() - this.lastSent >= WHILE_PLAYING_MS;
       if (due || this.player.difference() !== this.difference) {
