@@ -31,3 +31,11 @@ export function correction(error, state, { mustJump = false } = {}) {
   }
   return { jump: false, rate: state.rate * (1 - clamp(error / CATCH_UP_S, -MAX_NUDGE, MAX_NUDGE)) };
 }
+
+// A jump while playing lands late by the time the player takes to seek and start again: the next
+// jump aims that much ahead. `lead` (s) is learnt from the error seen once the last jump settled.
+export const MAX_SEEK_LEAD_S = 0.5;
+
+export function learntLead(lead, errorAfterJump) {
+  return clamp(lead - errorAfterJump, 0, MAX_SEEK_LEAD_S);
+}

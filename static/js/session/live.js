@@ -3,7 +3,7 @@
 // side (presenter.js), stepping out and following again, hand-over, and the banners.
 
 import { DrawingRelay } from "./drawing.js";
-import { JUMP_ERROR_S, TICK_MS, correction, targetPosition } from "./follow.js";
+import { JUMP_ERROR_S, TICK_MS, correction, learntLead, targetPosition } from "./follow.js";
 import { SessionPanel } from "./panel.js";
 import { Presenting } from "./presenter.js";
 import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
@@ -33,6 +33,8 @@ export class LiveSession {
     this.timer = null;
     this.wasPresenting = false;
     this.appliedThreshold = undefined;
+    this.seekLead = 0; // s: how far ahead a jump while playing aims (follow.js learntLead)
+    this.leadToLearn = false;
   }
 
   start() {
@@ -202,14 +204,23 @@ export class LiveSession {
     if (this.presentingNow || !this.following || this.player.settling()) {
       return;
     }
+    if (this.leadToLearn) {
+      this.leadToLearn = false;
+      if (this.state.playing && this.player.playing()) {
+        this.seekLead = learntLead(this.seekLead, error);
+      }
+    }
     const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
     const mustJump = this.mustJump || (this.state.playing !== this.player.playing() && !pastTheEnd);
     const fix = correction(error, this.state, { mustJump });
     if (fix.jump && !pastTheEnd) {
       this.mustJump = false;
       this.player.setRate(this.state.rate);
-      // Where the presenter is at the moment the jump is made, not at the tick's start.
-      this.player.jump(targetPosition(this.state, clock.serverNow()), this.state.playing);
+      // Where the presenter is at the moment the jump is made (not at the tick's start), and while
+      // playing, as far ahead as the player's last jump took to land.
+      const lead = this.state.playing ? this.seekLead * this.state.rate : 0;
+      this.player.jump(targetPosition(this.state, clock.serverNow()) + lead, this.state.playing);
+      this.leadToLearn = this.state.playing;
     } else if (!fix.jump) {
       this.player.setRate(fix.rate);
     }
