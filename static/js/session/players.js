@@ -1,0 +1,109 @@
+// The page's player as a live session drives it: one interface over the compare page's transport
+// (its axis position; the transport keeps B with A as it always does) and over a video page's one
+// <video>. A change the session asks for is made quietly; a change the person makes is reported
+// (a presenter sends it, a follower who makes one steps out).
+
+const SAME_TIME_S = 0.05;
+
+export function comparePlayer(root) {
+  const hooks = root.compareHooks;
+  if (!hooks) {
+    return null;
+  }
+  const { player, axis } = hooks;
+  const slider = root.querySelector("[data-threshold]");
+  const resetButton = root.querySelector("[data-threshold-reset]");
+  return {
+    position: () => player.livePosition(),
+    duration: () => axis.total,
+    playing: () => player.playing(),
+    settling: () => player.media.a.seeking || player.media.b.seeking,
+    rate: () => player.rate(),
+    jump(position, playing) {
+      if (!playing) {
+        player.quietly.pause();
+      }
+      player.quietly.seek(position);
+      if (playing) {
+        player.quietly.play();
+      }
+    },
+    setRate(rate) {
+      if (Math.abs(player.rate() - rate) > 1e-4) {
+        player.quietly.setRate(rate);
+      }
+    },
+    difference: () => {
+      const current = hooks.currentDifference();
+      return current >= 0 ? current : null;
+    },
+    threshold: () => (slider ? Number(slider.value) : null),
+    setThreshold(value) {
+      // As if the slider had moved: the page judges the comparison at it (threshold.js).
+      if (slider && typeof value === "number" && Math.abs(Number(slider.value) - value) > 1e-9) {
+        slider.value = String(value);
+        slider.dispatchEvent(new Event("input"));
+      }
+    },
+    onPersonChange(listener) {
+      player.onChange(listener);
+      slider?.addEventListener("change", (event) => event.isTrusted && listener("threshold"));
+      resetButton?.addEventListener("click", () => window.setTimeout(() => listener("threshold")));
+    },
+  };
+}
+
+export function videoPlayer(video) {
+  // The <video> fires the same events for the session's changes as for the person's, later (each
+  // from a task of its own): each quiet change counts the one event it will fire, and that many are
+  // not reported; any other is the person's. Seeks are told by their time: a seek cut short by the
+  // next fires no "seeked" of its own.
+  const expected = { play: 0, pause: 0, rate: 0, time: null };
+  return {
+    position: () => video.currentTime,
+    duration: () => video.duration || Number.POSITIVE_INFINITY,
+    playing: () => !video.paused && !video.ended,
+    settling: () => video.seeking,
+    rate: () => video.playbackRate,
+    jump(position, playing) {
+      if (!playing && !video.paused) {
+        expected.pause += 1;
+        video.pause();
+      }
+      expected.time = position;
+      video.currentTime = position;
+      if (playing && video.paused) {
+        expected.play += 1;
+        video.play()?.catch(() => {});
+      }
+    },
+    setRate(rate) {
+      if (Math.abs(video.playbackRate - rate) > 1e-4) {
+        expected.rate += 1;
+        video.playbackRate = rate;
+      }
+    },
+    difference: () => null,
+    threshold: () => null,
+    setThreshold() {},
+    onPersonChange(listener) {
+      const unless = (kind) => () => {
+        if (expected[kind] > 0) {
+          expected[kind] -= 1;
+        } else {
+          listener(kind);
+        }
+      };
+      video.addEventListener("play", unless("play"));
+      video.addEventListener("pause", () => (video.ended ? undefined : unless("pause")()));
+      video.addEventListener("ratechange", unless("rate"));
+      video.addEventListener("seeked", () => {
+        if (expected.time !== null && Math.abs(video.currentTime - expected.time) < SAME_TIME_S) {
+          expected.time = null;
+        } else {
+          listener("seek");
+        }
+      });
+    },
+  };
+}
