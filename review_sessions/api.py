@@ -26,12 +26,14 @@ from review_sessions.selectors import (
 )
 from review_sessions.services import Steerer, session_end, session_handover, session_start, session_start_by_guest
 from reviews.access import share_link_for_request
+from reviews.comments import comment_rate_check
 from reviews.comments_api import REVIEWER_KEY_HEADER
 from reviews.models import ShareLink
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
 from sage.api.fields import IdField, TextField
 from sage.api.schema import AutoSchema
+from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
@@ -314,13 +316,16 @@ class SharedSessionsApi(_GuestApi):
     @extend_schema(
         parameters=[_TOKEN, _REVIEWER_KEY],
         request=GuestSessionStartInput,
-        responses={201: SessionOutput, **error_responses(400, 403, 404)},
+        responses={201: SessionOutput, **error_responses(400, 403, 404, 429)},
         summary="Start a live session from a link (guest)",
         description="Needs a link that allows sessions (`allow_sessions`, with comments on; else 403 "
-        "`sessions_off`). The guest presents first; their socket's hello carries the same reviewer key.",
+        "`sessions_off`). Rate-limited as comments are (per link and client address; 429 with Retry-After). "
+        "The guest presents first; their socket's hello carries the same reviewer key.",
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        # Counted as a comment is (per link and address): each start writes a session and a feed entry.
+        comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}
         name = guest_name(data.get("name"))
         session = session_start_by_guest(link=link, name=name, reviewer_key=request.headers.get(REVIEWER_KEY_HEADER))

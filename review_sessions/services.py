@@ -18,7 +18,7 @@ from activity.services import Target, Verb, activity_record
 from review_sessions import live
 from review_sessions.frames import PresenterState, server_ms
 from review_sessions.models import Participant, ReviewSession
-from review_sessions.presenters import is_connected, participant_json, participants_json, state_json
+from review_sessions.presenters import STALE_AFTER, is_connected, participant_json, participants_json, state_json
 from review_sessions.selectors import participants_of
 from reviews.comments import reviewer_key_digest
 from reviews.live import can_join_sessions
@@ -173,38 +173,54 @@ def participant_join(*, session_id: int, name: str, user: User | None = None, ke
     return Joined(participant=participant, session=session)
 
 
-def participant_leave(*, participant_id: int) -> None:
-    """One of the participant's sockets closed. When it was the presenter's last, the session pauses
-    where the presenter's clock was (position advanced to now when playing) and says so."""
+def participant_leave(*, participant_id: int, all_sockets: bool = False) -> None:
+    """One of the participant's sockets closed (`all_sockets`: every one of them is gone, their web
+    process with them). When it was the presenter's last, the session pauses where the presenter's
+    clock was (position advanced to now when playing) and says so."""
     with transaction.atomic():
         session_id = Participant.objects.filter(pk=participant_id).values_list("session_id", flat=True).first()
         if session_id is None:
             return  # the session went (its object was deleted)
         session = _locked(session_id)
-        Participant.objects.filter(pk=participant_id, open_sockets__gt=0).update(
-            open_sockets=F("open_sockets") - 1, last_seen_at=timezone.now()
-        )
+        counted = Participant.objects.filter(pk=participant_id, open_sockets__gt=0)
+        if all_sockets:
+            counted.update(open_sockets=0)  # last seen when it last pinged, not now: idling counts from then
+        else:
+            counted.update(open_sockets=F("open_sockets") - 1, last_seen_at=timezone.now())
         participant = Participant.objects.get(pk=participant_id)
         if not _live_now(session):
             return
-        if (
-            participant.open_sockets == 0
-            and session.presenter_id == participant.pk
-            and session.presenter_away_at is None
-        ):
-            now_ms = server_ms()
-            if session.playing:
-                session.position += max(0.0, (now_ms - session.state_at) / 1000.0) * session.rate
-            session.resume_playing = session.playing
-            session.playing = False
-            session.state_at = now_ms
-            session.seq += 1
-            session.presenter_away_at = timezone.now()
-            session.save(
-                update_fields=["position", "resume_playing", "playing", "state_at", "seq", "presenter_away_at"]
-            )
-            live.push_to_session(session.code, live.PRESENTER_AWAY, {"state": state_json(session)})
+        presenter_gone = participant.open_sockets == 0 and session.presenter_id == participant.pk
+        if presenter_gone and session.presenter_away_at is None:
+            _pause_for_away_presenter(session)
         _push_participants(session)
+
+
+def _pause_for_away_presenter(session: ReviewSession) -> None:
+    now_ms = server_ms()
+    if session.playing:
+        session.position += max(0.0, (now_ms - session.state_at) / 1000.0) * session.rate
+    session.resume_playing = session.playing
+    session.playing = False
+    session.state_at = now_ms
+    session.seq += 1
+    session.presenter_away_at = timezone.now()
+    session.save(update_fields=["position", "resume_playing", "playing", "state_at", "seq", "presenter_away_at"])
+    live.push_to_session(session.code, live.PRESENTER_AWAY, {"state": state_json(session)})
+
+
+def participants_gone_quiet() -> int:
+    """Participants counted connected whose pings stopped (their web process crashed or was killed
+    without closing its sockets): counted out, as if their sockets had closed, so presence, the
+    presenter's absence and idling hold without that process. Returns how many."""
+    quiet = list(
+        Participant.objects.filter(
+            open_sockets__gt=0, last_seen_at__lt=timezone.now() - STALE_AFTER, session__ended_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    for pk in quiet:
+        participant_leave(participant_id=pk, all_sockets=True)
+    return len(quiet)
 
 
 def participant_seen(*, participant_id: int) -> None:

@@ -167,12 +167,18 @@ def wait_in_step(presenter: Page, *followers: Page) -> None:
     """Until every follower's picture is within IN_STEP_S of the presenter's (their own measure too)."""
     deadline = time.monotonic() + SETTLE_S
     while True:
+        lead = read(presenter)
         gaps = [gap(follower, presenter) for follower in followers]
-        errors = [read(follower)["error"] for follower in followers]
-        if all(abs(g) <= IN_STEP_S for g in gaps) and all(e is not None and abs(e) <= IN_STEP_S * 1000 for e in errors):
+        seen = [read(follower) for follower in followers]
+        errors = [each["error"] for each in seen]
+        if (
+            all(abs(g) <= IN_STEP_S for g in gaps)
+            and all(e is not None and abs(e) <= IN_STEP_S * 1000 for e in errors)
+            and all(each["paused"] == lead["paused"] for each in seen)
+        ):
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"not in step: gaps {gaps} s, the pages' own errors {errors} ms")
+            raise AssertionError(f"not in step: gaps {gaps} s, the presenter {lead}, the followers {seen}")
         presenter.wait_for_timeout(200)
 
 

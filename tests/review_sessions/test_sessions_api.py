@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from activity.models import ActivityEvent
 from tests.clients import client_in
@@ -88,3 +90,18 @@ async def test_another_workspaces_session_is_404_and_its_socket_is_refused() -> 
     assert (connected, code) == (False, 4404)
     _, connected, code = await member_socket(stranger, None, "x" * 22)
     assert (connected, code) == (False, 4404)
+
+
+@pytest.mark.django_db
+def test_listing_sessions_costs_the_same_queries_however_many(django_assert_max_num_queries) -> None:
+    user = UserFactory()
+    client = client_in(user)
+    video = VideoFactory(owner=user, ready=True)
+    ReviewSessionFactory(video=video)
+    client.get("/api/v1/sessions")  # warm: the session's and the workspace's first reads
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/api/v1/sessions").json()["results"]) == 1
+    for _ in range(3):
+        ReviewSessionFactory(video=video)
+    with django_assert_max_num_queries(len(one)):
+        assert len(client.get("/api/v1/sessions").json()["results"]) == 4
