@@ -2,6 +2,7 @@
 // loop (every TICK_MS and at once on a new state: jump or nudge the rate, follow.js), the presenter's
 // side (presenter.js), stepping out and following again, hand-over, and the banners.
 
+import { DraftLayers } from "./drafts.js";
 import { DrawingRelay } from "./drawing.js";
 import { JUMP_ERROR_S, TICK_MS, correction, learntLead, targetPosition } from "./follow.js";
 import { SessionPanel } from "./panel.js";
@@ -42,7 +43,8 @@ export class LiveSession {
     this.panel.followButton.addEventListener("click", () => this.follow());
     this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
     this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
-    // The lead joins the drawing layer here (reviews/drawing) once it is on the page.
+    // Drafts go out from the comment form's drawing and others' show over the players (drafts.js).
+    this.drawings.attach(new DraftLayers());
     this.root.sessionDrawings = this.drawings;
     this.socket.start();
     this.timer = window.setInterval(() => this.tick(), TICK_MS);
