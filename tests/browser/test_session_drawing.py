@@ -121,10 +121,14 @@ def test_a_followers_drawing_shows_live_on_the_others_at_that_frame_and_stays_as
         wait_until(drafts_count(page, 1), page, "the draft over B")
         assert drafts_on(page, "a") == 0
 
+    # Commenting and drawing stepped the drawer out: his picture stays on the frame he draws on.
+    expect(editor.locator("[data-session-banner]")).to_contain_text("You stepped out")
+
     # The presenter steps a second back: the guest, jumped there, no longer sees the draft (it is of
     # the frame before); back at the frame, it shows again.
     director.get_by_role("button", name="One second back").click()
     wait_until(lambda: b_time(guest) < frame - 0.5, guest, "the guest a second back")
+    assert b_time(editor) == pytest.approx(frame, abs=0.05)
     wait_until(lambda: drafts_on(guest, "b") == 0, guest, "the draft hidden away from its frame")
     director.locator("[data-seek-difference='0']").first.click()
     wait_until(lambda: abs(b_time(guest) - frame) < 0.05, guest, "the guest back at the frame")
