@@ -48,7 +48,7 @@ from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_wo
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
 from videos.models import Comparison
-from workspaces.current import REFUSALS, may, membership_or_none
+from workspaces.current import REFUSALS, may
 from workspaces.models import Role
 
 CLOSE_NOT_FOUND = 4404
@@ -134,11 +134,6 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
         shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
         link_expires_at=expires_at,
     )
-
-
-def _may_present(user: User, workspace_id: int) -> bool:
-    membership = membership_or_none(user, workspace_id)
-    return membership is not None and membership.may(Role.COMMENTER)
 
 
 def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
@@ -293,7 +288,7 @@ class SessionConsumer(JsonSocket):
         user = self.opened.user
         if user is not None and time.monotonic() - self.role_read_at > ROLE_FRESH_S:
             self.role_read_at = time.monotonic()
-            self.may_present = await database_sync_to_async(_may_present)(user, self.opened.workspace_id)
+            self.may_present = await database_sync_to_async(services.member_may_present)(user, self.opened.workspace_id)
         if not self.may_present:
             raise Forbidden(REFUSALS[Role.COMMENTER] + " In a session they follow.", code="follow_only")
 

@@ -290,11 +290,16 @@ def _may_steer(session: ReviewSession, steerer: Steerer) -> bool:
     return membership is not None and membership.may(Role.ADMIN)
 
 
+def member_may_present(user: User, workspace_id: int) -> bool:
+    """Presenting and drawing take a commenter's role (viewers follow only)."""
+    membership = membership_or_none(user, workspace_id)
+    return membership is not None and membership.may(Role.COMMENTER)
+
+
 def _may_present(session: ReviewSession, participant: Participant) -> bool:
     if participant.user is None:
         return True  # a guest of a link that allows sessions (only with comments on)
-    membership = membership_or_none(participant.user, session.workspace_id)
-    return membership is not None and membership.may(Role.COMMENTER)
+    return member_may_present(participant.user, session.workspace_id)
 
 
 def session_handover(*, session_id: int, to_participant_id: object, steerer: Steerer) -> ReviewSession:

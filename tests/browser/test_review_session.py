@@ -294,6 +294,40 @@ def test_the_presenters_page_closing_pauses_everyone_and_coming_back_resumes(
     wait_in_step(director, editor, guest)
 
 
+def test_a_video_session_keeps_the_followers_video_in_step_until_they_use_their_player(
+    site_url: str, team: Team, contexts: Callable[[], Any]
+) -> None:
+    """A video's session drives the video page's one player (native controls and keys, not the
+    compare transport)."""
+    video = team.comparison.video_a
+    director = member_page(contexts, site_url, team.director, team.studio)
+    errors = script_errors(director)
+    director.goto(f"{site_url}/videos/{video.pk}/")
+    director.get_by_role("button", name="Start a live session").click()
+    director.wait_for_url(f"{site_url}/sessions/*/")
+    join(director)
+    editor = member_page(contexts, site_url, team.editor, team.studio)
+    editor_errors = script_errors(editor)
+    editor.goto(director.url)
+    join(editor)
+
+    director.keyboard.press("k")  # the video page's Play key
+    wait_in_step(director, editor)
+    director.keyboard.press("l")  # 10 s forward (a seek): the follower lands there
+    wait_for(lambda: read(editor)["time"] >= 10.0, editor, "the follower 10 s on")
+    wait_in_step(director, editor)
+    # Nudging his player's rate to keep up is the session's doing, not his: he still follows.
+    expect(participant(director, "Eli")).to_contain_text("following")
+    expect(editor.get_by_text("You follow Dana")).to_be_visible()
+    editor.keyboard.press("j")  # 10 s back: his player, his place
+    expect(editor.get_by_text("You stepped out by using the player")).to_be_visible()
+    editor.wait_for_timeout(2_500)
+    assert gap(editor, director) < -APART_S
+    editor.get_by_role("button", name="Follow again").click()
+    wait_in_step(director, editor)
+    assert errors == [] and editor_errors == []
+
+
 def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_within_five_percent(
     site_url: str, page: Page
 ) -> None:

@@ -63,7 +63,10 @@ async def joined_guest(
     return socket, (await next_of(socket, "welcome"))["data"]
 
 
-async def drain(socket: WebsocketCommunicator) -> None:
-    """Read what the socket was sent until it is quiet (joins' presence frames), to watch what comes next."""
+async def drain(socket: WebsocketCommunicator) -> list[dict[str, Any]]:
+    """Read what the socket was sent until it is quiet (joins' presence frames), to watch what comes
+    next; returns what it read."""
+    frames = []
     while not await socket.receive_nothing(timeout=0.3):
-        await socket.receive_json_from()
+        frames.append(await socket.receive_json_from())
+    return frames

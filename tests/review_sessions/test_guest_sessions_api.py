@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from tests.factories import ShareLinkFactory
-from tests.review_sessions.sockets import GUEST_KEY, joined_guest, next_of
+from tests.review_sessions.sockets import GUEST_KEY, joined_guest, joined_member, next_of
 
 KEY_HEADER = {"X-Reviewer-Key": GUEST_KEY}
 
@@ -73,3 +73,28 @@ async def test_the_guest_who_started_a_session_presents_it_from_their_page() -> 
     assert (state["by"], state["position"], state["playing"]) == (welcome["you"]["id"], 1.0, True)
     for one in (socket, other):
         await one.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_guest_presenter_who_reconnects_is_recognised_by_their_key_and_plays_on() -> None:
+    link = await database_sync_to_async(ShareLinkFactory)(permission="comment", allow_sessions=True)
+    owner = await database_sync_to_async(lambda: link.owner)()
+    started = await database_sync_to_async(Client().post)(
+        f"/api/v1/shared/{link.token}/sessions", {"name": "Ana"}, content_type="application/json", headers=KEY_HEADER
+    )
+    code = started.json()["code"]
+    presenter, welcome = await joined_guest(link.token, code, name="Ana", key=GUEST_KEY)
+    member, _ = await joined_member(owner, None, code)
+    await presenter.send_json_to(
+        {"type": "state", "data": {"playing": True, "position": 3.0, "at": welcome["server_ms"], "seek": True}}
+    )
+    await next_of(member, "state")
+
+    await presenter.disconnect()
+    assert (await next_of(member, "presenter.away"))["data"]["state"]["playing"] is False
+    again, rewelcome = await joined_guest(link.token, code, name="Ana", key=GUEST_KEY)
+
+    assert (rewelcome["you"]["id"], rewelcome["you"]["presenter"]) == (welcome["you"]["id"], True)
+    assert (await next_of(member, "presenter.back"))["data"]["state"]["playing"] is True
+    for socket in (again, member):
+        await socket.disconnect()

@@ -77,3 +77,15 @@ async def test_a_presenter_whose_pings_stopped_is_counted_away_and_the_session_p
     gone = await database_sync_to_async(Participant.objects.get)(session=session)
     assert gone.open_sockets == 0 and gone.last_seen_at < _ago(minutes=1)
     await presenter.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_deleting_the_sessions_object_ends_it_for_everyone_in_it() -> None:
+    session = await database_sync_to_async(ReviewSessionFactory)()
+    owner = await database_sync_to_async(lambda: session.started_by)()
+    socket, _ = await joined_member(owner, None, session.code)
+
+    await database_sync_to_async(lambda: session.comparison.delete())()
+
+    assert (await next_of(socket, "session.ended"))["data"] == {"reason": "gone"}
+    assert (await socket.receive_output(timeout=5))["code"] == 4410

@@ -106,3 +106,18 @@ async def test_following_and_stepping_out_show_in_the_participants() -> None:
     assert [one["following"] for one in back if one["guest"]] == [True]
     for socket in (presenter, guest):
         await socket.disconnect()
+
+
+async def test_a_flood_of_clock_pings_is_throttled_and_the_socket_stays_open() -> None:
+    session, _, owner = await database_sync_to_async(_session_with_guests)()
+    socket, _ = await joined_member(owner, None, session.code)
+    await drain(socket)
+
+    for ping in range(60):  # three times the rate's burst, faster than its refill
+        await socket.send_json_to({"type": "clock.ping", "id": ping, "t0": 0})
+    answers = [await socket.receive_json_from(timeout=5) for _ in range(60)]
+
+    kinds = {answer["type"] for answer in answers}
+    assert kinds == {"clock.pong", "error"}
+    assert {answer["code"] for answer in answers if answer["type"] == "error"} == {"throttled"}
+    await socket.disconnect()

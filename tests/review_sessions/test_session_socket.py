@@ -7,10 +7,12 @@ import pytest
 from channels.db import database_sync_to_async
 
 from accounts.models import User
+from review_sessions import consumers
 from review_sessions.models import ReviewSession
 from tests.factories import ComparisonFactory, MembershipFactory, ReviewSessionFactory, TeamWorkspaceFactory
 from tests.review_sessions.sockets import drain, joined_member, next_of
 from workspaces.models import Membership, Role, Workspace
+from workspaces.services import member_change_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,3 +142,42 @@ async def test_two_tabs_are_one_participant_connected_until_both_close() -> None
     gone = (await next_of(presenter, "participants"))["data"]
     assert [one["connected"] for one in gone if one["id"] == me] == [False]
     await presenter.disconnect()
+
+
+async def test_an_admin_takes_over_from_a_presenter_who_stays_away() -> None:
+    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    # The commenter presents, then their page goes; the team's owner (an admin) takes over.
+    presenter, presenters = await joined_member(commenter, team, session.code)
+    admin, admins = await joined_member(owner, team, session.code)
+    await admin.send_json_to({"type": "handover", "to": presenters["you"]["id"]})
+    await next_of(presenter, "presenter")
+    await presenter.disconnect()
+    await next_of(admin, "presenter.away")
+
+    await admin.send_json_to({"type": "handover", "to": admins["you"]["id"]})
+
+    assert (await next_of(admin, "presenter"))["data"]["id"] == admins["you"]["id"]
+    await admin.send_json_to({"type": "state", "data": {"playing": True, "position": 7.0, "seek": True}})
+    assert (await next_of(admin, "state"))["data"]["by"] == admins["you"]["id"]
+    await admin.disconnect()
+
+
+async def test_a_member_demoted_to_viewer_stops_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumers, "ROLE_FRESH_S", 0.0)  # read the role on every frame, not every 5 s
+    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    socket, _ = await joined_member(commenter, team, session.code)
+    draft = {"side": "a", "time": 1.0, "shapes": []}
+    await socket.send_json_to({"type": "drawing.draft", "data": draft})
+    assert "error" not in [frame["type"] for frame in await drain(socket)]  # a commenter draws
+
+    def demote() -> None:
+        by = Membership.objects.get(workspace=team, user=owner)
+        member_change_role(
+            membership=by, member=Membership.objects.get(workspace=team, user=commenter), role=Role.VIEWER
+        )
+
+    await database_sync_to_async(demote)()
+    await socket.send_json_to({"type": "drawing.draft", "data": draft})
+
+    assert (await next_of(socket, "error"))["code"] == "follow_only"
+    await socket.disconnect()

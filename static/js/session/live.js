@@ -36,6 +36,7 @@ export class LiveSession {
     this.appliedThreshold = undefined;
     this.seekLead = 0; // s: how far ahead a jump while playing aims (follow.js learntLead)
     this.leadToLearn = false;
+    this.offSeen = false; // a tick found the player off without a new state asking (see tick)
   }
 
   start() {
@@ -225,8 +226,17 @@ export class LiveSession {
       }
     }
     const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
-    const mustJump = this.mustJump || (this.state.playing !== this.player.playing() && !pastTheEnd);
-    const fix = correction(error, this.state, { mustJump });
+    const playChanged = this.state.playing !== this.player.playing() && !pastTheEnd;
+    // A player that is off by itself (a play/pause or a big error the session did not ask for) is put
+    // back only if it still is a tick later: the person's own seek or pause may not have reported
+    // itself yet (a <video> fires its events a task later), and it is theirs to make: they step out.
+    const offByItself = !this.mustJump && (playChanged || Math.abs(error) > JUMP_ERROR_S);
+    if (offByItself && !this.offSeen) {
+      this.offSeen = true;
+      return;
+    }
+    this.offSeen = false;
+    const fix = correction(error, this.state, { mustJump: this.mustJump || playChanged });
     if (fix.jump && !pastTheEnd) {
       this.mustJump = false;
       this.player.setRate(this.state.rate);

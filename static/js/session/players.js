@@ -54,10 +54,11 @@ export function comparePlayer(root) {
 }
 
 export function videoPlayer(video) {
-  // The <video> fires the same events for the session's changes as for the person's: each quiet
-  // change expects its one event (set only when the change will fire it), and that event is not
-  // reported; any other is the person's.
-  const expected = { play: false, pause: false, time: null, rate: null };
+  // The <video> fires the same events for the session's changes as for the person's, later (each
+  // from a task of its own): each quiet change counts the one event it will fire, and that many are
+  // not reported; any other is the person's. Seeks are told by their time: a seek cut short by the
+  // next fires no "seeked" of its own.
+  const expected = { play: 0, pause: 0, rate: 0, time: null };
   return {
     position: () => video.currentTime,
     duration: () => video.duration || Number.POSITIVE_INFINITY,
@@ -66,19 +67,19 @@ export function videoPlayer(video) {
     rate: () => video.playbackRate,
     jump(position, playing) {
       if (!playing && !video.paused) {
-        expected.pause = true;
+        expected.pause += 1;
         video.pause();
       }
       expected.time = position;
       video.currentTime = position;
       if (playing && video.paused) {
-        expected.play = true;
+        expected.play += 1;
         video.play()?.catch(() => {});
       }
     },
     setRate(rate) {
       if (Math.abs(video.playbackRate - rate) > 1e-4) {
-        expected.rate = rate;
+        expected.rate += 1;
         video.playbackRate = rate;
       }
     },
@@ -86,27 +87,21 @@ export function videoPlayer(video) {
     threshold: () => null,
     setThreshold() {},
     onPersonChange(listener) {
-      const unless = (flag, kind) => () => {
-        if (expected[flag]) {
-          expected[flag] = false;
+      const unless = (kind) => () => {
+        if (expected[kind] > 0) {
+          expected[kind] -= 1;
         } else {
           listener(kind);
         }
       };
-      video.addEventListener("play", unless("play", "play"));
-      video.addEventListener("pause", () => (video.ended ? undefined : unless("pause", "pause")()));
+      video.addEventListener("play", unless("play"));
+      video.addEventListener("pause", () => (video.ended ? undefined : unless("pause")()));
+      video.addEventListener("ratechange", unless("rate"));
       video.addEventListener("seeked", () => {
         if (expected.time !== null && Math.abs(video.currentTime - expected.time) < SAME_TIME_S) {
           expected.time = null;
         } else {
           listener("seek");
-        }
-      });
-      video.addEventListener("ratechange", () => {
-        if (expected.rate !== null && Math.abs(video.playbackRate - expected.rate) < 1e-6) {
-          expected.rate = null;
-        } else {
-          listener("rate");
         }
       });
     },

@@ -27,13 +27,6 @@ function joinLinks(section, list, sessions) {
 async function setUp(section) {
   const status = section.querySelector("[data-session-start-status]");
   const button = section.querySelector("[data-session-start-button]");
-  section.hidden = false;
-  try {
-    const sessions = await requestJson(section.dataset.listUrl);
-    joinLinks(section, section.querySelector("[data-session-live]"), (sessions?.results ?? sessions ?? []).filter((s) => s.live));
-  } catch {
-    // The list is a convenience: Start still works.
-  }
   // A guest starts under the name the others will see, with the reviewer key their socket's hello
   // carries (the shared pages keep both in this browser).
   const nameInput = section.querySelector("[data-session-start-name]");
@@ -73,6 +66,14 @@ async function setUp(section) {
       button.disabled = false;
     }
   });
+  // Shown once Start works; the live sessions to join come after (a convenience: Start works without).
+  section.hidden = false;
+  try {
+    const sessions = await requestJson(section.dataset.listUrl);
+    joinLinks(section, section.querySelector("[data-session-live]"), (sessions?.results ?? []).filter((s) => s.live));
+  } catch {
+    // Not listed: Start still works, and the session's own link still joins it.
+  }
 }
 
 for (const section of document.querySelectorAll("[data-session-start]")) {
