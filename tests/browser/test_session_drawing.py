@@ -187,3 +187,37 @@ def test_on_a_video_session_a_follower_who_draws_steps_out_and_the_presenter_see
     expect(editor.locator("[data-session-banner]")).to_contain_text("You stepped out to draw")
     expect(participant_row(director, "Eli")).to_contain_text("stepped out")
     wait_until(lambda: drafts_on(director, "video") == 1, director, "the draft over the video")
+
+
+def test_drafts_of_several_people_are_kept_apart_and_show_only_at_their_frame(site_url: str, page: Page) -> None:
+    """session/drafts.js on its own, over one <video> sitting at 0 s."""
+    page.goto(f"{site_url}/healthz")
+    seen = page.evaluate(
+        """async () => {
+          const video = document.createElement("video");
+          video.dataset.player = "";
+          video.style.width = "320px";
+          video.style.height = "180px";
+          document.body.append(video);
+          const { DraftLayers } = await import("/static/js/session/drafts.js");
+          const drafts = new DraftLayers();
+          const canvas = document.querySelector("canvas[data-session-drafts='video']");
+          const read = () => [Number(canvas.dataset.shownShapes), canvas.dataset.draftsBy];
+          const rect = { tool: "rect", color: "#e53935", width: 0.005, from: [0.1, 0.1], to: [0.5, 0.5] };
+          const steps = {};
+          drafts.show([rect], { by: 1, side: "video", time: 0, shapes: [rect] });
+          drafts.show([rect, rect], { by: 2, side: "video", time: 0, shapes: [rect, rect] });
+          steps.both = read();
+          drafts.show([rect], { by: 1, side: "video", time: 0, shapes: [rect] }); // 1 changes their draft
+          steps.changed = read();
+          drafts.clear(2);
+          steps.cleared = read();
+          drafts.show([rect], { by: 1, side: "video", time: 5, shapes: [rect] }); // another frame
+          steps.elsewhere = read();
+          return steps;
+        }"""
+    )
+    assert seen["both"] == [3, "1 2"]
+    assert seen["changed"] == [3, "1 2"]  # replaced, not added to
+    assert seen["cleared"] == [1, "1"]
+    assert seen["elsewhere"] == [0, ""]
