@@ -193,6 +193,9 @@ def participant_leave(*, participant_id: int, all_sockets: bool = False) -> None
         presenter_gone = participant.open_sockets == 0 and session.presenter_id == participant.pk
         if presenter_gone and session.presenter_away_at is None:
             _pause_for_away_presenter(session)
+        if participant.open_sockets == 0:
+            # Their drawing in progress goes with them: nobody is left to save or cancel it.
+            live.push_to_session(session.code, live.DRAWING_CLEAR, {"by": participant.pk})
         _push_participants(session)
 
 

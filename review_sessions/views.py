@@ -23,7 +23,7 @@ from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
 from videos.models import Comparison
 from videos.views import video_page_context
-from workspaces.current import acting_membership
+from workspaces.current import acting_membership, may
 from workspaces.models import Role
 
 
@@ -50,11 +50,15 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     session = review_session_for_user(user, code)
     shown = shown_object(session)
     if isinstance(shown, Comparison):
-        context = comparison_context(shown, {}, read_only=False)
+        context = comparison_context(shown, {}, read_only=False, can_comment=may(user, Role.COMMENTER))
         template = comparison_template(shown)
     else:
         context = video_page_context(request, shown)
         template = "videos/video.html"
+    if context.get("comments_panel") and session.link_id is not None:
+        # A member's comment (and drawing) made in the session goes on its link's thread, so the
+        # link's guests in the session see it too; without a link it stays members-only.
+        context["comments_panel"]["link_id"] = session.link_id
     context["live_session"] = session_panel(
         session,
         socket_path=f"/ws/sessions/{session.code}/",

@@ -357,7 +357,8 @@ async function start(panel, config) {
         layerFor: (side) => layers[side] || null,
         async post(comment) {
           try {
-            const made = await api.post(comment);
+            // In a live session that has a link, a member's comment goes on that link's thread.
+            const made = await api.post(config.link_id ? { ...comment, link: config.link_id } : comment);
             store.upsert({ ...made, mine: true });
             render();
             say(`Comment posted at ${view.timeText(made)}.`);

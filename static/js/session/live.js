@@ -2,6 +2,7 @@
 // loop (every TICK_MS and at once on a new state: jump or nudge the rate, follow.js), the presenter's
 // side (presenter.js), stepping out and following again, hand-over, and the banners.
 
+import { DraftLayers } from "./drafts.js";
 import { DrawingRelay } from "./drawing.js";
 import { JUMP_ERROR_S, TICK_MS, correction, learntLead, targetPosition } from "./follow.js";
 import { SessionPanel } from "./panel.js";
@@ -43,7 +44,12 @@ export class LiveSession {
     this.panel.followButton.addEventListener("click", () => this.follow());
     this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
     this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
-    // The lead joins the drawing layer here (reviews/drawing) once it is on the page.
+    // Drafts go out from the comment form's drawing and others' show over the players (drafts.js).
+    const drafts = new DraftLayers();
+    this.drawings.attach(drafts);
+    for (const video of drafts.videos.values()) {
+      video.addEventListener("sage:drawing-change", (event) => this.drawing(event.detail?.shapes ?? []));
+    }
     this.root.sessionDrawings = this.drawings;
     this.socket.start();
     this.timer = window.setInterval(() => this.tick(), TICK_MS);
@@ -173,6 +179,14 @@ export class LiveSession {
       this.presenting.changed(kind);
     } else if (this.following) {
       this.stepOut("You stepped out by using the player: it is yours now. Follow again to rejoin the presenter.");
+    }
+  }
+
+  drawing(shapes) {
+    // Drawing on a frame is using the player: a follower stays on that frame (the presenter's next
+    // move would take the picture from under the drawing) and follows again when they choose.
+    if (shapes.length && this.following && !this.presentingNow && !this.over && this.you) {
+      this.stepOut("You stepped out to draw: your player stays on this frame. Follow again when you are done.");
     }
   }
 
