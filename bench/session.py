@@ -90,7 +90,7 @@ document.addEventListener("seeking", (event) => {
 READ_PLAYER = """
 () => {
   const root = document.querySelector("[data-session-error-ms]");
-  const video = document.querySelector("video[data-player]") || document.querySelector("video");
+  const video = document.querySelector("video.player");
   return {
     wall: Date.now(),
     time: video ? video.currentTime : null,
@@ -286,6 +286,8 @@ async def open_browsers(
             )
         page = await context.new_page()
         await page.goto(f"{base}/sessions/{code}/")
+        # Nothing happens before the person presses Join (the click lets the page play sound).
+        await page.locator("[data-session-join] [type=submit]").click()
         await page.wait_for_selector("[data-session-error-ms]", state="attached", timeout=30_000)
         opened.append(BrowserFollower(page))
     return opened

@@ -4,12 +4,14 @@ from asyncio, as the session page speaks it, for the session bench and the tests
 A `Presenter` drives: its player is an ideal clock (position + elapsed × rate on its own device
 clock) and it sends a state on play, pause, seek and rate, and every second while playing, as the
 page does. A `Follower` holds a `SimulatedPlayer` and applies the contract's Client sync rules to
-it with the same constants as the page (docs/api.md, "Review sessions"): clock pings (every 250 ms
-for 2 s, then every 2 s; offset = median of the 5 lowest-rtt of the last 15), a tick every 250 ms
-and at once on a state, a jump on a seek, a play/pause change or an error over 1 s, otherwise a
-playback rate nudged by at most ±5 %. Each participant's device clock may be skewed (an offset and
-a drift) to show that the clock alignment, not a shared clock, keeps followers in step; a `Jitter`
-delays every frame each way by a random 20–80 ms, order kept, as a jittery network would.
+it with the same constants as the page (static/js/session/clock.js and follow.js): clock pings
+(every 250 ms for 2 s, then every 2 s; offset = median of the 5 lowest-rtt of the last 15; the
+welcome's server time before the first pong), a tick every 250 ms and at once on a state, a jump on
+a seek, a play/pause change or an error over 1 s (over 50 ms while paused, as the page adds), none
+while the player still decodes a jump, otherwise a playback rate nudged by at most ±5 %. Each
+participant's device clock may be skewed (an offset and a drift) to show that the clock alignment,
+not a shared clock, keeps followers in step; a `Jitter` delays every frame each way by a random
+20–80 ms, order kept, as a jittery network would.
 
 Followers record what a bench needs: (wall time, player position) samples each tick, and the wall
 time of every jump with the `seq` of the state that caused it. The wall clock (`time.time()`) is
@@ -41,6 +43,7 @@ PING_BEST = 5
 TICK_S = 0.25
 JUMP_ERROR_S = 1.0
 LOCKED_ERROR_S = 0.010
+PAUSED_ERROR_S = 0.05  # the page's addition: paused, no rate makes an error up, so it jumps past this
 NUDGE_LIMIT = 0.05
 NUDGE_HORIZON_S = 1.0
 PRESENTER_REPEAT_S = 1.0
@@ -79,6 +82,7 @@ class ClockSync:
 
     def __init__(self) -> None:
         self.samples: deque[tuple[float, float]] = deque(maxlen=PING_SAMPLES)  # (rtt, offset) ms
+        self.guess_ms = 0.0
 
     def add(self, t0: float, t1: float, t2: float, t3: float) -> None:
         offset = ((t1 - t0) + (t2 - t3)) / 2
@@ -88,7 +92,7 @@ class ClockSync:
     @property
     def offset_ms(self) -> float:
         best = sorted(self.samples)[:PING_BEST]
-        return statistics.median(offset for _, offset in best) if best else 0.0
+        return statistics.median(offset for _, offset in best) if best else self.guess_ms
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,10 @@ class SimulatedPlayer:
         self._position = 0.0
         self._anchor = clock.now()  # device ms at which _position was true
         self._stalled_until = self._anchor
+
+    def settling(self, device_ms: float) -> bool:
+        """Still decoding after a jump (a media element's `seeking`): the page leaves it alone."""
+        return self.playing and device_ms < self._stalled_until
 
     def position(self, device_ms: float | None = None) -> float:
         now = self.clock.now() if device_ms is None else device_ms
@@ -328,6 +336,8 @@ class Participant:
                 if self._pings.pop(int(message["id"]), None) is not None:
                     self.sync.add(float(message["t0"]), float(message["t1"]), float(message["t2"]), t3)
             elif kind == "welcome":
+                if not self.sync.samples:  # before any pong, as the page: the welcome's time, one way late
+                    self.sync.guess_ms = float(data["server_ms"]) - self.clock.now()
                 self.me = data["you"]
                 self.session = data["session"]
                 self.on_state(State.from_json({**data["session"]["state"], "seek": True}))
@@ -466,6 +476,7 @@ class Follower(Participant):
         self.samples: list[Sample] = []
         self.measured: list[tuple[float, float]] = []  # (wall ms, the error this follower believes, s)
         self.jumps: list[Jump] = []
+        self.must_jump = True
         self._ticker: asyncio.Future[None] | None = None
 
     async def start(self, *, timeout: float = 30.0) -> None:
@@ -474,10 +485,10 @@ class Follower(Participant):
         self._tasks.append(self._ticker)
 
     def on_state(self, state: State) -> None:
-        before = self.state
         super().on_state(state)
-        forced = state.seek or before is None or before.playing != state.playing
-        self.correct(forced=forced)
+        if state.seek:
+            self.must_jump = True  # until applied: a tick while the player decodes leaves it pending
+        self.correct()
 
     async def _tick_loop(self) -> None:
         while True:
@@ -485,10 +496,10 @@ class Follower(Participant):
             wall = wall_ms()
             seq = self.state.seq if self.state else -1
             self.samples.append(Sample(wall, self.player.position(self.clock.at(wall)), seq))
-            self.correct(forced=False)
+            self.correct()
 
-    def correct(self, *, forced: bool) -> None:
-        """One step of the sync rules against the current state."""
+    def correct(self) -> None:
+        """One step of the sync rules against the current state, as the page's tick."""
         state = self.state
         if state is None:
             return
@@ -496,7 +507,12 @@ class Follower(Participant):
         target = state.target(device + self.sync.offset_ms)
         error = self.player.position(device) - target
         self.measured.append((wall_ms(), error))
-        if forced or abs(error) > JUMP_ERROR_S:
+        if self.player.settling(device):
+            return
+        must_jump = self.must_jump or state.playing != self.player.playing
+        paused_off = not state.playing and abs(error) > PAUSED_ERROR_S
+        if must_jump or paused_off or abs(error) > JUMP_ERROR_S:
+            self.must_jump = False
             self.player.jump(target, playing=state.playing, device_ms=device)
             self.player.set_rate(state.rate, device)
             self.jumps.append(Jump(wall_ms(), state.seq, state.seek))

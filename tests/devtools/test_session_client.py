@@ -64,6 +64,35 @@ def test_a_state_gives_the_target_at_a_server_time() -> None:
     assert State(playing=False, position=5.0, rate=1.5, at=0.0).target(9e12) == 5.0
 
 
+def test_a_follower_jumps_on_a_seek_once_its_player_has_decoded_and_nudges_a_small_error() -> None:
+    clock = DeviceClock()
+    follower = Follower("ws://unused/", clock=clock, decode_ms=10_000.0, seed=3)  # never connected
+    follower.player.rng = random.Random(0)  # a stall of several seconds: still decoding below
+    now = wall_ms()
+    follower.on_state(State(playing=True, position=10.0, rate=1.0, at=now, seq=1, seek=True))
+    assert [jump.seq for jump in follower.jumps] == [1]
+    assert follower.player.settling(clock.now())
+    follower.on_state(State(playing=True, position=50.0, rate=1.0, at=now, seq=2, seek=True))
+    assert [jump.seq for jump in follower.jumps] == [1], "no jump while the player decodes"
+    follower.player.decode_ms = 0.0
+    follower.player._stalled_until = clock.now()
+    follower.correct()
+    assert [jump.seq for jump in follower.jumps] == [1, 2], "the pending seek is applied once decoded"
+    # 30 ms behind a playing presenter: no jump, the rate is nudged up.
+    ahead = State(playing=True, position=follower.player.position() + 0.03, rate=1.0, at=clock.now(), seq=3)
+    follower.on_state(ahead)
+    assert len(follower.jumps) == 2
+    assert 1.0 < follower.player.rate <= 1.05
+    # Paused 30 ms off is left alone… 60 ms off is put there (no rate makes up a paused error).
+    here = follower.player.position()
+    follower.on_state(State(playing=False, position=here, rate=1.0, at=clock.now(), seq=4))
+    assert len(follower.jumps) == 3 and not follower.player.playing
+    follower.on_state(State(playing=False, position=here + 0.03, rate=1.0, at=clock.now(), seq=5))
+    assert len(follower.jumps) == 3
+    follower.on_state(State(playing=False, position=here + 0.06, rate=1.0, at=clock.now(), seq=6))
+    assert len(follower.jumps) == 4 and follower.player.position() == pytest.approx(here + 0.06)
+
+
 def signed_in(user, workspace_id: int) -> str:
     client = Client()
     client.force_login(user)
