@@ -64,6 +64,9 @@ class ActivityEvent(AppendOnlyModel):
         PROJECT_RESTORED = "project_restored", "restored the project"
         # A video, stack or comparison put into a project or out of one (`details["to"]`).
         MOVED = "moved", "moved"
+        # A live review session of a comparison, video or stack (review_sessions).
+        SESSION_STARTED = "session_started", "started a live session on"
+        SESSION_ENDED = "session_ended", "ended the live session on"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     # Who did it: null for a guest on a share link, or once the account is deleted (`actor_name` stays).

@@ -16,7 +16,13 @@ class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
     digest's first characters, to match a support request's log line)."""
 
     list_display = ["name", "owner", "comparison", "video", "permission", "created_at", "last_opened_at", "revoked_at"]
-    list_filter = ["permission", "show_owner_notes", "allow_status", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "permission",
+        "show_owner_notes",
+        "allow_status",
+        "allow_sessions",
+        ("revoked_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name", "owner__email"]
     list_select_related = ["owner", "comparison", "video"]
     raw_id_fields = ["owner", "comparison", "video"]
@@ -28,6 +34,7 @@ class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
         "permission",
         "show_owner_notes",
         "allow_status",
+        "allow_sessions",
         "expires_at",
         "digest_start",
         "has_password",

@@ -55,6 +55,11 @@ class ShareLinkCreateInput(serializers.Serializer[Any]):
         help_text="Reviewers may also set the review status (with `comment` permission only): a stack's link "
         "sets its newest version's.",
     )
+    allow_sessions = FlagField(
+        default=False,
+        help_text="Reviewers may join and start live review sessions (with `comment` permission only; not on a "
+        "project's link).",
+    )
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="When the link stops working (none: never)."
     )
@@ -89,6 +94,7 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
             "permission",
             "show_owner_notes",
             "allow_status",
+            "allow_sessions",
             "has_password",
             "expires_at",
             "created_at",
@@ -227,6 +233,11 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
     show_owner_notes = FlagField(required=False)
     allow_status = FlagField(
         required=False, help_text="Reviewers may set the review status (with `comment` permission only)."
+    )
+    allow_sessions = FlagField(
+        required=False,
+        help_text="Reviewers may join live review sessions (with `comment` permission only). Turned off, or "
+        "comments turned off, the link's guests leave their open sessions at once.",
     )
 
 

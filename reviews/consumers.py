@@ -2,8 +2,8 @@
 
 Server → client: `{"type": "comment.created"|"comment.updated"|"comment.deleted", "data": comment}`
 (`mine` is false: the page knows the ids it made), `{"type": "link.updated", "data": {"can_comment",
-"can_set_status"}}`, `{"type": "review_status", "data": status}` (`reviews.approvals`: a version's or a
-comparison's review status the page shows changed),
+"can_set_status", "can_join_sessions"}}`, `{"type": "review_status", "data": status}`
+(`reviews.approvals`: a version's or a comparison's review status the page shows changed),
 and `{"type": "link.closed"}` followed by a close with code 4404 when the link is revoked, deleted or
 expires. Clients send nothing (anything sent gets an error frame).
 

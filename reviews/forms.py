@@ -35,6 +35,11 @@ class ShareLinkForm(forms.Form):
         label="Let reviewers set the review status",
         help_text="Approve or request changes; only when they may comment.",
     )
+    allow_sessions = forms.BooleanField(
+        required=False,
+        label="Let reviewers join live sessions",
+        help_text="Watch in step with you, present and draw; only when they may comment.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -42,6 +42,12 @@ def can_set_status(link: ShareLink) -> bool:
     return link.allow_status and can_comment(link)
 
 
+def can_join_sessions(link: ShareLink) -> bool:
+    """Guests may join live review sessions (review_sessions): only with comments on, and never
+    through a project's link (a session is about one object)."""
+    return link.allow_sessions and can_comment(link) and link.project_id is None
+
+
 def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
     """`event` (one of COMMENT_EVENTS) to the link's guests and to the link's workspace (every member's
     open page). Build the data before a delete: the pushes go after the commit, when the row is gone."""
@@ -53,7 +59,11 @@ def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
 
 
 def push_link_updated(link: ShareLink) -> None:
-    data: dict[str, Any] = {"can_comment": can_comment(link), "can_set_status": can_set_status(link)}
+    data: dict[str, Any] = {
+        "can_comment": can_comment(link),
+        "can_set_status": can_set_status(link),
+        "can_join_sessions": can_join_sessions(link),
+    }
     push_to_object(LINK_KIND, link.pk, LINK_UPDATED, data)
 
 

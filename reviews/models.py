@@ -45,6 +45,9 @@ class ShareLink(models.Model):
     show_owner_notes = models.BooleanField(default=False)
     # Guests may also set the review status (reviews.approvals); only with comment permission.
     allow_status = models.BooleanField(default=False)
+    # Guests may join (and start) live review sessions of the link's object (review_sessions); only
+    # with comment permission, like allow_status: a session's guests may present and draw.
+    allow_sessions = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     # Django's password hashers (make_password); empty: no password.
     password_hash = models.CharField(max_length=128, blank=True)

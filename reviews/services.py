@@ -47,6 +47,7 @@ def share_link_create(
     expires_at: datetime | None = None,
     password: str = "",
     allow_status: bool = False,
+    allow_sessions: bool = False,
 ) -> tuple[ShareLink, str]:
     """A new link to `shared` (which the caller read through its ownership selector) and its token."""
     if shared.workspace_id != acting_workspace_id(owner):
@@ -69,6 +70,7 @@ def share_link_create(
         permission=permission,
         show_owner_notes=show_owner_notes,
         allow_status=allow_status,
+        allow_sessions=allow_sessions and not isinstance(shared, Project),
         expires_at=expires_at,
         password_hash=make_password(password) if password else "",
         token_digest=token_digest(token),
@@ -119,9 +121,10 @@ def share_link_update(
     name: str | None = None,
     show_owner_notes: bool | None = None,
     allow_status: bool | None = None,
+    allow_sessions: bool | None = None,
 ) -> ShareLink:
-    """Change what a link allows (the owner turns comments or setting the review status off or on)
-    or its name. Open pages hear whether they may comment and set the status now (`link.updated`)."""
+    """Change what a link allows (the owner turns comments, setting the review status or joining
+    live sessions off or on) or its name. Open pages hear what they may do now (`link.updated`)."""
     changed: list[str] = []
     if permission is not None and permission != link.permission:
         if permission not in ShareLink.Permission.values:
@@ -139,9 +142,14 @@ def share_link_update(
     if allow_status is not None and allow_status != link.allow_status:
         link.allow_status = allow_status
         changed.append("allow_status")
+    if allow_sessions is not None and allow_sessions != link.allow_sessions and link.project_id is None:
+        link.allow_sessions = allow_sessions
+        changed.append("allow_sessions")
     if changed:
         link.save(update_fields=changed)
-    if "permission" in changed or "allow_status" in changed:
+    # Guests' open pages hear what they may do now; their open session sockets close when they may
+    # no longer join (review_sessions.consumers).
+    if {"permission", "allow_status", "allow_sessions"} & set(changed):
         push_link_updated(link)
     return link
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from chat.consumers import ChatConsumer
+from review_sessions.consumers import SessionConsumer
 from reviews.consumers import SharedLinkConsumer
 from sage.consumers import EventsConsumer
 from videos.consumers import VideoProgressConsumer
@@ -12,4 +13,5 @@ websocket_urlpatterns = [
     path("ws/videos/<int:video_id>/", VideoProgressConsumer.as_asgi()),
     path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
     path("ws/shared/<str:token>/", SharedLinkConsumer.as_asgi()),
+    path("ws/sessions/<str:code>/", SessionConsumer.as_asgi()),
 ]

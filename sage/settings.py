@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "notes",
     "chat",
     "reviews",
+    "review_sessions",  # live review sessions (above reviews: guests come through share links)
     "showcase",  # the demo pair and the shared sample (above videos, notes and chat)
     "sage",  # project-level management commands (runsite)
 ]
@@ -539,6 +540,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_comment_digests",
         "schedule": crontab(minute="*"),
     },
+    # Live review sessions past their limit or with nobody connected for a while end (and say so).
+    "end-review-sessions": {
+        "task": "review_sessions.tasks.end_review_sessions",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- security ----------------------------------------------------------------------------------
@@ -582,6 +588,10 @@ REVIEW_COMMENT_RATE_PER_ADDRESS = env_str("REVIEW_COMMENT_RATE_PER_ADDRESS") or 
 REVIEW_COMMENT_RATE_PER_LINK = env_str("REVIEW_COMMENT_RATE_PER_LINK") or "120/min"
 # An owner gets at most one e-mail about new reviewers' comments in this many minutes.
 REVIEW_DIGEST_MINUTES = env_int("REVIEW_DIGEST_MINUTES", 5, minimum=1)
+# A live review session ends this many hours after it started, whatever happens in it.
+REVIEW_SESSION_MAX_HOURS = env_int("REVIEW_SESSION_MAX_HOURS", 4, minimum=1, maximum=48)
+# ... and once nobody has been connected to it for this many minutes.
+REVIEW_SESSION_IDLE_MINUTES = env_int("REVIEW_SESSION_IDLE_MINUTES", 10, minimum=1, maximum=24 * 60)
 # The scheme and host links in e-mails start with (no request to build them from in a task).
 SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 

@@ -522,3 +522,35 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(TeamWorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.EDITOR
+
+
+# --- live review sessions --------------------------------------------------------------------------
+
+
+class ReviewSessionFactory(factory.django.DjangoModelFactory):
+    """A live session started by the real service, on a comparison unless `video=` or `stack=` is
+    given, by `started_by` (default: the object's owner) acting in the object's workspace; `link=` lets
+    that link's guests in."""
+
+    class Meta:
+        model = "review_sessions.ReviewSession"
+
+    class Params:
+        to_other = factory.LazyAttribute(lambda session: session.video is not None or session.stack is not None)
+
+    video = None
+    stack = None
+    comparison = factory.Maybe("to_other", yes_declaration=None, no_declaration=factory.SubFactory(ComparisonFactory))
+    started_by = None
+    link = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from review_sessions.services import session_start
+        from workspaces.current import act_in
+
+        target = next(kwargs[kind] for kind in ("comparison", "video", "stack") if kwargs[kind] is not None)
+        user = kwargs["started_by"] or target.owner
+        act_in(user, target.workspace_id)
+        link = kwargs["link"]
+        return session_start(user=user, target=target, link_id=link.pk if link is not None else None)

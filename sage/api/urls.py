@@ -8,6 +8,7 @@ from activity import api as activity_api
 from billing import api as billing_api
 from chat import api as chat_api
 from notes import api as notes_api
+from review_sessions import api as sessions_api
 from reviews import api as reviews_api
 from reviews import approvals_api, comments_api
 from videos.api import comparison_markers as comparison_markers_api
@@ -131,6 +132,21 @@ urlpatterns = [
         name="api-shared-review-status",
     ),
     path("shared/<str:token>/comments", comments_api.SharedCommentsApi.as_view(), name="api-shared-comments"),
+    path("shared/<str:token>/sessions", sessions_api.SharedSessionsApi.as_view(), name="api-shared-sessions"),
+    path(
+        "shared/<str:token>/sessions/<str:code>",
+        sessions_api.SharedSessionDetailApi.as_view(),
+        name="api-shared-session-detail",
+    ),
+    path("sessions", sessions_api.SessionsApi.as_view(), name="api-sessions"),
+    path("sessions/<str:code>", sessions_api.SessionDetailApi.as_view(), name="api-session-detail"),
+    path(
+        "sessions/<str:code>/participants",
+        sessions_api.SessionParticipantsApi.as_view(),
+        name="api-session-participants",
+    ),
+    path("sessions/<str:code>/handover", sessions_api.SessionHandoverApi.as_view(), name="api-session-handover"),
+    path("sessions/<str:code>/end", sessions_api.SessionEndApi.as_view(), name="api-session-end"),
     path(
         "shared/<str:token>/comments/<int:comment_id>",
         comments_api.SharedCommentDetailApi.as_view(),

@@ -122,7 +122,7 @@ async def test_turning_comments_off_tells_open_pages() -> None:
 
     assert await socket.receive_json_from(timeout=5) == {
         "type": "link.updated",
-        "data": {"can_comment": False, "can_set_status": False},
+        "data": {"can_comment": False, "can_set_status": False, "can_join_sessions": False},
     }
     await socket.disconnect()
 

@@ -22,13 +22,14 @@ from tests.factories import (
     ConversationFactory,
     NoteFactory,
     ProjectFactory,
+    ReviewSessionFactory,
     ShareLinkFactory,
     UploadFactory,
     UserFactory,
     VideoFactory,
     VideoStackFactory,
 )
-from videos.models import Video
+from videos.models import Comparison, Video
 from workspaces.models import Membership, Role, Workspace
 from workspaces.selectors import personal_workspace_of
 
@@ -117,6 +118,7 @@ def _ids_for_every_kind(team: Workspace, editor: User) -> dict[str, str]:
         "token_id": "1",
         "number": "1",
         "token": "not-a-token",
+        "code": ReviewSessionFactory(comparison=comparison, started_by=editor).code,
     }
 
 
@@ -150,8 +152,9 @@ NOT_THE_WORKSPACES = {
     ("delete", "api-token-current"),
     ("post", "api-extension-connect"),
 }
-# What a commenter may write beyond a viewer: notes, replies/resolving/deleting reviewers' comments, and
-# review statuses.
+# What a commenter may write beyond a viewer: notes, replies/resolving/deleting reviewers' comments,
+# review statuses, and live review sessions (their services refuse handing over and ending to anyone
+# but the presenter, the starter or an admin).
 COMMENTERS = {
     ("post", "api-video-notes"),
     ("patch", "api-note-detail"),
@@ -162,6 +165,9 @@ COMMENTERS = {
     ("delete", "api-comment-detail"),
     ("put", "api-video-review-status"),
     ("put", "api-comparison-review-status"),
+    ("post", "api-sessions"),
+    ("post", "api-session-handover"),
+    ("post", "api-session-end"),
 }
 
 
@@ -169,6 +175,10 @@ COMMENTERS = {
 def test_every_api_write_refuses_roles_that_do_not_reach_it(team: Workspace, role: str) -> None:
     editor, person = member(team, Role.EDITOR), member(team, role)
     ids = _ids_for_every_kind(team, editor)
+    if role == Role.COMMENTER:
+        # Handing over and ending are the session's presenter's or starter's (or an admin's): theirs.
+        comparison = Comparison.objects.get(pk=ids["comparison_id"])
+        ids["code"] = ReviewSessionFactory(comparison=comparison, started_by=person).code
     client = browser_in(person, team)
     writes = _api_writes()
     assert len(writes) > 30  # the matrix covers the API, not a corner of it

@@ -69,6 +69,9 @@ function linkRow(link) {
   if (link.allow_status && link.permission === "comment") {
     head.append(element("span", { className: "badge", text: "Sets status", attributes: { "data-field": "allow-status" } }));
   }
+  if (link.allow_sessions && link.permission === "comment") {
+    head.append(element("span", { className: "badge", text: "Live sessions", attributes: { "data-field": "allow-sessions" } }));
+  }
   if (link.has_password) {
     head.append(element("span", { className: "badge", text: "Password" }));
   }
@@ -125,6 +128,7 @@ function formValues(form) {
     password: data.get("password") ?? "",
     show_owner_notes: data.get("show_owner_notes") === "on",
     allow_status: data.get("allow_status") === "on",
+    allow_sessions: data.get("allow_sessions") === "on",
   };
 }
 

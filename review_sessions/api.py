@@ -1,0 +1,338 @@
+"""`/api/v1/sessions…` (members) and `/api/v1/shared/<token>/sessions…` (a link's guests): start,
+list and read live review sessions, hand over and end them. What happens inside one goes over its
+socket (`review_sessions.consumers`; docs/api.md, "Review sessions")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken, User
+from review_sessions.frames import guest_name
+from review_sessions.models import ReviewSession
+from review_sessions.presenters import participants_json, session_json
+from review_sessions.selectors import (
+    live_sessions_for_user,
+    live_sessions_of_link,
+    participants_of,
+    review_session_for_link,
+    review_session_for_user,
+)
+from review_sessions.services import Steerer, session_end, session_handover, session_start, session_start_by_guest
+from reviews.access import share_link_for_request
+from reviews.comments_api import REVIEWER_KEY_HEADER
+from reviews.models import ShareLink
+from reviews.services import share_link_opened
+from sage.api.errors import error_responses
+from sage.api.fields import IdField, TextField
+from sage.api.schema import AutoSchema
+from sage.errors import FieldInvalid
+from videos.compare.selectors import comparison_get_for_user
+from videos.models import Comparison, Video, VideoStack
+from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user
+from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
+from workspaces.models import Role
+
+# Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
+WRITE = ApiToken.Scope.VIDEOS_WRITE
+_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The session's code (from its join link).")
+_TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The share link's token (from its URL).")
+_REVIEWER_KEY = OpenApiParameter(
+    REVIEWER_KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="The guest's browser's reviewer key (as comments'): a guest who starts a session presents it, "
+    "and their socket's hello with the same key is recognised as them.",
+)
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class ParticipantOutput(serializers.Serializer[Any]):
+    """The schema of `participant_json`."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    guest = serializers.BooleanField(help_text="A link's guest, not a member.")
+    following = serializers.BooleanField(help_text="Their page follows the presenter (false: looking around).")
+    connected = serializers.BooleanField(help_text="At least one of their pages is open on the session.")
+    presenter = serializers.BooleanField()
+
+
+class StateOutput(serializers.Serializer[Any]):
+    playing = serializers.BooleanField()
+    position = serializers.FloatField(help_text="Seconds on the page's timeline at `at`.")
+    rate = serializers.FloatField(help_text="0.25 to 4.")
+    difference = serializers.IntegerField(allow_null=True, help_text="The compare page's current difference.")
+    threshold = serializers.FloatField(allow_null=True)
+    at = serializers.IntegerField(help_text="Server epoch milliseconds at which `position` held.")
+    seq = serializers.IntegerField(help_text="+1 per state change.")
+
+
+class TargetOutput(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["comparison", "video", "stack"])
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class SessionOutput(serializers.Serializer[Any]):
+    """The schema of `session_json` (which writes the data: one shape for the API and the socket)."""
+
+    code = serializers.CharField()
+    url = serializers.CharField(help_text="The members' join page.")
+    guest_url = serializers.CharField(allow_null=True, help_text="The link's guests' join page (null: no link).")
+    target = TargetOutput()
+    presenter = ParticipantOutput(allow_null=True)
+    state = StateOutput()
+    participants = ParticipantOutput(many=True)
+    started_by_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="The session's hard limit.")
+    ended_at = serializers.DateTimeField(allow_null=True)
+    end_reason = serializers.ChoiceField(choices=ReviewSession.EndReason.choices, allow_null=True)
+    live = serializers.BooleanField()
+
+
+_SESSION_LIST = inline_serializer("ReviewSessions", {"results": SessionOutput(many=True)})
+
+
+def _one(request: Request, session: ReviewSession, *, status_code: int = status.HTTP_200_OK) -> Response:
+    fresh = ReviewSession.objects.select_related(
+        "comparison__video_a", "comparison__video_b", "video", "stack", "link"
+    ).get(pk=session.pk)
+    return Response(session_json(fresh, participants_of(fresh), request=request), status=status_code)
+
+
+def _many(request: Request, sessions: Any) -> Response:
+    return Response({"results": [session_json(one, participants_of(one), request=request) for one in sessions]})
+
+
+class SessionStartInput(serializers.Serializer[Any]):
+    """What the code reads (each optional here: the service wants exactly one object); the schema
+    below says exactly one."""
+
+    comparison = IdField(required=False)
+    video = IdField(required=False)
+    stack = IdField(required=False)
+    link = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A share link of the same object that allows sessions: its guests may join too.",
+    )
+
+
+def _start_schema(kind: str) -> type[serializers.Serializer[Any]]:
+    fields = {
+        kind: IdField(
+            help_text=f"The {kind}'s id."
+            if kind != "stack"
+            else "The stack's id: its newest version against the one before."
+        ),
+        "link": IdField(
+            required=False,
+            allow_null=True,
+            help_text="A share link of the same object that allows sessions: its guests may join too.",
+        ),
+    }
+    return type(f"{kind.capitalize()}SessionStartInput", (serializers.Serializer,), fields)
+
+
+class _BodyOfOneOf(AutoSchema):
+    """Says the start body is required: drf-spectacular reads "required" from a serializer's required
+    fields, and a oneOf of three (each requiring its own) has none at its top."""
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> tuple[Any, bool]:
+        schema, required = super()._get_request_for_media_type(serializer, direction)  # type: ignore[no-untyped-call]
+        return schema, required or isinstance(serializer, PolymorphicProxySerializer)
+
+
+_START_SCHEMA = PolymorphicProxySerializer(
+    component_name="SessionStartInput",
+    serializers=[_start_schema(kind) for kind in ("comparison", "video", "stack")],
+    resource_type_field_name=None,
+)
+
+
+def _named_object(user: User, given: dict[str, Any]) -> Comparison | Video | VideoStack:
+    named = [kind for kind in ("comparison", "video", "stack") if given.get(kind) is not None]
+    if len(named) != 1:
+        raise FieldInvalid("Name exactly one of `comparison`, `video` or `stack`.")
+    kind = named[0]
+    if kind == "comparison":
+        return comparison_get_for_user(user, given[kind])
+    if kind == "video":
+        return video_get_for_user(user, given[kind])
+    return stack_get_for_user(user, given[kind])
+
+
+class SessionListQuery(serializers.Serializer[Any]):
+    comparison = IdField(required=False, help_text="Only the sessions of this comparison.")
+    video = IdField(required=False, help_text="Only the sessions of this video.")
+    stack = IdField(required=False, help_text="Only the sessions of this stack.")
+
+
+class SessionsApi(APIView):
+    schema = _BodyOfOneOf()
+    workspace_roles = {"POST": Role.COMMENTER}  # reviewing together is a commenter's
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[SessionListQuery],
+        responses={200: _SESSION_LIST, **error_responses(400)},
+        summary="The live sessions of a comparison, a video or a stack",
+        description="The live sessions of the workspace, only those of the object(s) given (each filter narrows).",
+        operation_id="sessions_list",
+    )
+    def get(self, request: Request) -> Response:
+        given = SessionListQuery(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        return _many(request, live_sessions_for_user(_user(request), **given.validated_data))
+
+    @extend_schema(
+        request=_START_SCHEMA,
+        responses={201: SessionOutput, **error_responses(400, 403, 404, 409)},
+        summary="Start a live review session",
+        description="On a comparison, a video or a stack (its newest version against the one before). The starter "
+        "presents first; join over the socket `/ws/sessions/<code>/`. Needs a commenter's role.",
+    )
+    def post(self, request: Request) -> Response:
+        given = SessionStartInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = _user(request)
+        target = _named_object(user, given.validated_data)
+        session = session_start(user=user, target=target, link_id=given.validated_data.get("link"))
+        return _one(request, session, status_code=status.HTTP_201_CREATED)
+
+
+class SessionDetailApi(APIView):
+    @extend_schema(
+        parameters=[_CODE],
+        responses={200: SessionOutput, **error_responses(404)},
+        summary="A live review session (ended ones stay readable)",
+        operation_id="sessions_retrieve",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        return _one(request, review_session_for_user(_user(request), code))
+
+
+class SessionParticipantsApi(APIView):
+    @extend_schema(
+        parameters=[_CODE],
+        responses={200: ParticipantOutput(many=True), **error_responses(404)},
+        summary="Who is in a session",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        session = review_session_for_user(_user(request), code)
+        return Response(participants_json(session, participants_of(session)))
+
+
+class HandoverInput(serializers.Serializer[Any]):
+    participant = IdField(help_text="The participant who presents next (connected, a guest or a commenter+).")
+
+
+class SessionHandoverApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_CODE],
+        request=HandoverInput,
+        responses={200: SessionOutput, **error_responses(400, 403, 404, 409)},
+        summary="Hand a session's control to another participant",
+        description="By the presenter, whoever started the session, or an admin of the workspace (taking over "
+        "from a presenter who is away).",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        session = review_session_for_user(_user(request), code)
+        given = HandoverInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        session_handover(
+            session_id=session.pk,
+            to_participant_id=given.validated_data["participant"],
+            steerer=Steerer(user=_user(request)),
+        )
+        return _one(request, session)
+
+
+class SessionEndApi(APIView):
+    workspace_roles = {"POST": Role.COMMENTER}
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_CODE],
+        request=None,
+        responses={200: SessionOutput, **error_responses(403, 404)},
+        summary="End a session now (again: no change)",
+        description="By the presenter, whoever started the session, or an admin. Its pages hear `session.ended`.",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        session = review_session_for_user(_user(request), code)
+        session_end(session_id=session.pk, reason=ReviewSession.EndReason.ENDED, by=Steerer(user=_user(request)))
+        return _one(request, session)
+
+
+# --- guests --------------------------------------------------------------------------------------
+
+
+class _GuestApi(APIView):
+    """No account: the link is the capability (`reviews.access`), as the shared comments' API."""
+
+    workspace_roles = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny, WorkspaceRolePermission]
+
+    def _link(self, request: Request, token: str) -> ShareLink:
+        link = share_link_for_request(request, token)
+        share_link_opened(link=link)
+        return link
+
+
+class GuestSessionStartInput(serializers.Serializer[Any]):
+    name = TextField(max_length=60, name=True, help_text="The guest's name, as the others see it.")
+
+
+class SharedSessionsApi(_GuestApi):
+    @extend_schema(
+        parameters=[_TOKEN],
+        responses={200: _SESSION_LIST, **error_responses(403, 404)},
+        summary="The live sessions a link's guests may join (guest)",
+        operation_id="shared_sessions_list",
+    )
+    def get(self, request: Request, token: str) -> Response:
+        return _many(request, live_sessions_of_link(self._link(request, token)))
+
+    @extend_schema(
+        parameters=[_TOKEN, _REVIEWER_KEY],
+        request=GuestSessionStartInput,
+        responses={201: SessionOutput, **error_responses(400, 403, 404)},
+        summary="Start a live session from a link (guest)",
+        description="Needs a link that allows sessions (`allow_sessions`, with comments on; else 403 "
+        "`sessions_off`). The guest presents first; their socket's hello carries the same reviewer key.",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        link = self._link(request, token)
+        data = request.data if isinstance(request.data, dict) else {}
+        name = guest_name(data.get("name"))
+        session = session_start_by_guest(link=link, name=name, reviewer_key=request.headers.get(REVIEWER_KEY_HEADER))
+        return _one(request, session, status_code=status.HTTP_201_CREATED)
+
+
+class SharedSessionDetailApi(_GuestApi):
+    @extend_schema(
+        parameters=[_TOKEN, _CODE],
+        responses={200: SessionOutput, **error_responses(403, 404)},
+        summary="A session a link's guests may join (guest)",
+        operation_id="shared_sessions_retrieve",
+    )
+    def get(self, request: Request, token: str, code: str) -> Response:
+        return _one(request, review_session_for_link(self._link(request, token), code))

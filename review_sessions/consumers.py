@@ -1,0 +1,315 @@
+"""`/ws/sessions/<code>/` (members) and `/ws/sessions/<code>/?link=<token>` (a link's guests): one
+participant's socket in a live review session. The protocol is the contract's (docs/api.md,
+"Review sessions"): hello/welcome, clock pings, the presenter's state, follow, handover, drawing
+drafts, bye; the server sends state, participants, presenter changes, drafts, the object's comments,
+and the session's end.
+
+Every socket of a session joins its group (`review_sessions.live`), so any web process serves any
+participant; what a frame changes is stored first (`review_sessions.services`). A member's socket
+also hears its workspace's events (for the object's comments) and its own account's (a membership
+that ended closes it); a guest's hears its link's (revoked, expired, deleted, sessions turned off:
+it closes).
+
+Clock pings are answered at once, with no database work: a client's offset estimate is only as
+good as the time between receipt and answer is short and steady.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from review_sessions import frames, live, services
+from review_sessions.models import ReviewSession
+from review_sessions.presenters import participant_json, session_json
+from review_sessions.selectors import (
+    StateLimits,
+    participants_of,
+    review_session_for_link,
+    review_session_for_user,
+    shown_object,
+    state_limits,
+)
+from reviews.access import share_link_for_scope
+from reviews.comments import reviewer_key_digest
+from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group
+from reviews.services import share_link_opened
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
+from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
+from sage.realtime import user_group, workspace_group
+from videos.models import Comparison
+from workspaces.current import REFUSALS, may
+from workspaces.models import Role
+
+CLOSE_NOT_FOUND = 4404
+CLOSE_LEFT = CLOSE_MEMBERSHIP_ENDED  # 4403: a revoked link, a removed member
+CLOSE_ENDED = 4410
+MAX_FRAME_CHARS = 64 * 1024
+# How often a socket's clock pings may refresh its participant's `last_seen_at` (a write), at most.
+SEEN_EVERY_S = 10.0
+
+
+class TokenBucket:
+    """`rate` frames a second with bursts of up to `burst`: counted in the socket itself (no Redis
+    round trip for a clock ping), which is the scope that matters here — one page's frames."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a socket learnt when it connected: the session, who is asking, what they may do."""
+
+    session_id: int
+    code: str
+    workspace_id: int
+    user: User | None
+    link_id: int | None
+    may_present: bool
+    limits: StateLimits
+    shown: tuple[str, int]
+
+
+def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
+    """The live session `code` this socket may join, or None (closed with 4404: no such session, not
+    the member's workspace's, ended, the link not live or not letting its guests in)."""
+    user: User | None = None
+    try:
+        if token is not None:
+            link = share_link_for_scope(scope, token)
+            session = review_session_for_link(link, code)
+            share_link_opened(link=link)
+            may_present = True  # a link that allows sessions has comments on
+        else:
+            scoped = scope.get("user")
+            if scoped is None or not scoped.is_authenticated:
+                return None
+            user = scoped
+            act_in_session_workspace(scope)
+            session = review_session_for_user(user, code)
+            may_present = may(user, Role.COMMENTER)
+        if session.ended_at is not None or session.ends_at <= timezone.now():
+            return None
+        shown = shown_object(session)
+    except (ApplicationError, Http404):  # the same close for every refusal: nothing leaks
+        return None
+    return Opened(
+        session_id=session.pk,
+        code=session.code,
+        workspace_id=session.workspace_id,
+        user=user,
+        link_id=session.link_id if token is not None else None,
+        may_present=may_present,
+        limits=state_limits(shown),
+        shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
+    )
+
+
+def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
+    """Count the socket in and build its welcome (one thread hop)."""
+    joined = services.participant_join(session_id=opened.session_id, name=name, user=opened.user, key_digest=key_digest)
+    session = ReviewSession.objects.select_related(
+        "comparison__video_a", "comparison__video_b", "video", "stack", "link"
+    ).get(pk=opened.session_id)
+    participants = participants_of(session)
+    you = next(one for one in participants if one.pk == joined.participant.pk)
+    return {
+        "you": participant_json(you, presenter_id=session.presenter_id),
+        "session": session_json(session, participants),
+        "server_ms": frames.server_ms(),
+    }
+
+
+class SessionConsumer(JsonSocket):
+    async def connect(self) -> None:
+        self.participant_id: int | None = None
+        self.key_digest = ""
+        code = str(self.scope["url_route"]["kwargs"]["code"])
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        token = query["link"][0] if "link" in query else None
+        opened = await database_sync_to_async(_open)(self.scope, code, token)
+        if opened is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.opened = opened
+        self.joined_groups = [live.session_group(opened.code)]
+        if opened.link_id is not None:
+            self.joined_groups.append(link_group(opened.link_id))
+        if opened.user is not None:
+            self.joined_groups += [user_group(opened.user.pk), workspace_group(opened.workspace_id)]
+        for group in self.joined_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.pings = TokenBucket(rate=20, burst=20)
+        self.states = TokenBucket(rate=30, burst=30)
+        self.drafts = TokenBucket(rate=10, burst=10)
+        self.seen_at = 0.0
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.participant_id is not None:
+            participant_id, self.participant_id = self.participant_id, None
+            await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
+        for group in getattr(self, "joined_groups", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        self.received_ms = frames.server_ms()  # a clock ping's t1: before any parsing
+        if text_data is not None and len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error(Invalid(f"A frame is at most {MAX_FRAME_CHARS // 1024} KB.", code="too_large"))
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if self.participant_id is None and kind != "hello":
+            await self.send_error(Invalid("Say hello first.", code="hello_first"))
+            return
+        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self.send_error(Invalid("Unknown message type.", code="unknown"))
+            return
+        try:
+            await handler(self, content)
+        except services.SessionEnded:
+            await self._ended(ReviewSession.EndReason.ENDED)
+        except ApplicationError as error:
+            await self.send_error(error, type_of=kind)
+
+    # --- client frames --------------------------------------------------------------------------
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        if self.participant_id is not None:
+            raise Invalid("Hello was said already.", code="hello_again")
+        opened = self.opened
+        if opened.user is not None:
+            name = opened.user.name
+        else:
+            name = frames.guest_name(content.get("name"))
+            self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
+        welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
+        self.participant_id = welcome["you"]["id"]
+        self.seen_at = time.monotonic()
+        await self.send_json({"type": "welcome", "data": welcome})
+
+    async def _ping(self, content: dict[str, Any]) -> None:
+        if not self.pings.take():
+            raise TooManyRequests("At most 20 clock pings a second.")
+        ping_id, t0 = content.get("id"), content.get("t0")
+        if isinstance(ping_id, bool) or not isinstance(ping_id, int | str) or len(str(ping_id)) > 40:
+            raise Invalid("`id`: a number or a short string.", code="invalid")
+        t0 = frames.client_ms(t0)
+        await self.send_json(
+            {"type": "clock.pong", "id": ping_id, "t0": t0, "t1": self.received_ms, "t2": frames.server_ms()}
+        )
+        if time.monotonic() - self.seen_at >= SEEN_EVERY_S:
+            self.seen_at = time.monotonic()
+            await database_sync_to_async(services.participant_seen)(participant_id=self.participant_id)
+
+    async def _state(self, content: dict[str, Any]) -> None:
+        self._require_present()
+        if not self.states.take():
+            raise TooManyRequests("At most 30 states a second.")
+        state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
+        await database_sync_to_async(services.presenter_state_set)(
+            session_id=self.opened.session_id, participant_id=self.participant_id, state=state
+        )
+
+    async def _follow(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(services.participant_follow)(
+            participant_id=self.participant_id, following=content["type"] == "follow"
+        )
+
+    async def _handover(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(services.session_handover)(
+            session_id=self.opened.session_id, to_participant_id=content.get("to"), steerer=self._steerer()
+        )
+
+    async def _draft(self, content: dict[str, Any]) -> None:
+        self._require_present()
+        if not self.drafts.take():
+            raise TooManyRequests("At most 10 drawing drafts a second.")
+        draft = frames.drawing_draft(content.get("data"), self.opened.limits)
+        message = live.session_message(live.DRAWING_DRAFT, {"by": self.participant_id, **draft})
+        await self.channel_layer.group_send(live.session_group(self.opened.code), message)
+
+    async def _clear(self, content: dict[str, Any]) -> None:
+        message = live.session_message(live.DRAWING_CLEAR, {"by": self.participant_id})
+        await self.channel_layer.group_send(live.session_group(self.opened.code), message)
+
+    async def _bye(self, content: dict[str, Any]) -> None:
+        await self.close(code=1000)  # disconnect() counts the socket out
+
+    def _require_present(self) -> None:
+        if not self.opened.may_present:
+            raise Forbidden(REFUSALS[Role.COMMENTER] + " In a session they follow.", code="follow_only")
+
+    def _steerer(self) -> services.Steerer:
+        return services.Steerer(user=self.opened.user, key_digest=self.key_digest)
+
+    # --- server events --------------------------------------------------------------------------
+
+    async def _ended(self, reason: str) -> None:
+        await self.send_json({"type": live.SESSION_ENDED, "data": {"reason": reason}})
+        await self.close(code=CLOSE_ENDED)
+
+    async def _left(self, reason: str) -> None:
+        await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": reason}})
+        await self.close(code=CLOSE_LEFT)
+
+    async def push_event(self, message: dict[str, Any]) -> None:
+        event, data = message["event"], message.get("data") or {}
+        if event == live.SESSION_ENDED:
+            await self._ended(data.get("reason", ""))
+        elif event == LINK_CLOSED and self.opened.link_id is not None:
+            await self._left("link_closed")
+        elif event == LINK_UPDATED and self.opened.link_id is not None:
+            if not data.get("can_join_sessions"):
+                await self._left("sessions_off")
+        elif self.participant_id is None:
+            return  # not in yet: the welcome carries everything up to now
+        elif event in live.SESSION_EVENTS:
+            if event in (live.DRAWING_DRAFT, live.DRAWING_CLEAR) and data.get("by") == self.participant_id:
+                return  # one's own draft is already on one's page
+            await self.send_json({"type": event, "data": data})
+        elif event in COMMENT_EVENTS:
+            kind, pk = self.opened.shown
+            if data.get(f"{kind}_id") == pk:
+                await self.send_json({"type": event, "data": data})
+
+    async def membership_ended(self, message: dict[str, Any]) -> None:
+        """Removed from (or left) the session's workspace: out of the session at once."""
+        if message.get("workspace_id") == self.opened.workspace_id:
+            await self._left("membership_ended")
+
+
+_HANDLERS = {
+    "hello": SessionConsumer._hello,
+    "clock.ping": SessionConsumer._ping,
+    "state": SessionConsumer._state,
+    "follow": SessionConsumer._follow,
+    "unfollow": SessionConsumer._follow,
+    "handover": SessionConsumer._handover,
+    "drawing.draft": SessionConsumer._draft,
+    "drawing.clear": SessionConsumer._clear,
+    "bye": SessionConsumer._bye,
+}

@@ -1,0 +1,113 @@
+"""Reads of review sessions: who may open one (members through the acting workspace's visible
+objects, guests through a link that allows sessions), and the live ones of an object or a link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from review_sessions.models import Participant, ReviewSession
+from reviews.live import can_join_sessions
+from reviews.models import ShareLink
+from sage.errors import NotFound
+from videos.compare.selectors import comparisons_for_user
+from videos.models import Comparison, Video
+from videos.selectors import videos_for_user
+from videos.versions.selectors import stack_latest_pair, stacks_for_user
+from workspaces.current import acting_workspace_id
+
+
+def _sessions() -> QuerySet[ReviewSession]:
+    return ReviewSession.objects.select_related("comparison__video_a", "comparison__video_b", "video", "stack", "link")
+
+
+def _live(sessions: QuerySet[ReviewSession]) -> QuerySet[ReviewSession]:
+    return sessions.filter(ended_at__isnull=True, ends_at__gt=timezone.now())
+
+
+def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
+    """Sessions (live or ended) on the objects `user` sees in the workspace they act in: one whose
+    object went out of sight (a deleted project) is out of sight too."""
+    visible = (
+        Q(comparison__in=comparisons_for_user(user))
+        | Q(video__in=videos_for_user(user))
+        | Q(stack__in=stacks_for_user(user))
+    )
+    return _sessions().filter(visible, workspace_id=acting_workspace_id(user))
+
+
+def review_session_for_user(user: User, code: str) -> ReviewSession:
+    """The session `code` of the acting workspace (Http404 for anyone else's, or none)."""
+    session = sessions_for_user(user).filter(code=code).first()
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def live_sessions_for_user(
+    user: User, *, comparison: int | None = None, video: int | None = None, stack: int | None = None
+) -> QuerySet[ReviewSession]:
+    """The live sessions of the acting workspace, newest first; of these objects (ids) only, if given."""
+    sessions = _live(sessions_for_user(user))
+    if comparison is not None:
+        sessions = sessions.filter(comparison_id=comparison)
+    if video is not None:
+        sessions = sessions.filter(video_id=video)
+    if stack is not None:
+        sessions = sessions.filter(stack_id=stack)
+    return sessions
+
+
+def review_session_for_link(link: ShareLink, code: str) -> ReviewSession:
+    """The session `code` that `link`'s guests may open: one the link lets in, while the link allows
+    sessions (NotFound otherwise: the same answer for every refusal). `link` is live already
+    (`reviews.access`)."""
+    session = _sessions().filter(code=code, link=link).first() if can_join_sessions(link) else None
+    if session is None:
+        raise NotFound("No such session.")
+    return session
+
+
+def live_sessions_of_link(link: ShareLink) -> QuerySet[ReviewSession]:
+    if not can_join_sessions(link):
+        return ReviewSession.objects.none()
+    return _live(_sessions().filter(link=link))
+
+
+def participants_of(session: ReviewSession) -> list[Participant]:
+    return list(Participant.objects.filter(session=session))
+
+
+@dataclass(frozen=True)
+class StateLimits:
+    """What a presenter's state may say of the session's object: the timeline's end (None: not known)
+    and how many differences the compare page lists (None: a video, which has none)."""
+
+    max_position: float | None
+    differences: int | None
+    sides: tuple[str, ...]
+
+
+def shown_object(session: ReviewSession) -> Comparison | Video:
+    """What the session's pages show: its comparison or video; a stack's newest version against the
+    one before (that comparison), or the newest version alone while there is none."""
+    if session.stack is not None:
+        newest, comparison = stack_latest_pair(session.stack)
+        return comparison if comparison is not None else newest
+    target = session.comparison or session.video
+    assert target is not None
+    return target
+
+
+def state_limits(shown: Comparison | Video) -> StateLimits:
+    if isinstance(shown, Comparison):
+        durations = [shown.video_a.duration, shown.video_b.duration]
+        # The compare page's axis runs through both videos' content at most (insertions on each side
+        # sit one after the other), so the sum bounds any position on it.
+        known = None if None in durations else float(sum(d for d in durations if d is not None))
+        return StateLimits(max_position=known, differences=len(shown.segments or []), sides=("a", "b"))
+    return StateLimits(max_position=shown.duration, differences=None, sides=("video",))

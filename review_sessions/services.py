@@ -1,0 +1,354 @@
+"""Writes to review sessions: start, join and leave, the presenter's state, following, handover,
+ending. Each writes in one transaction under the session row's lock (so two web processes never
+decide "the presenter left" and "the presenter came back" at once) and pushes what changed to the
+session's sockets after the commit (`review_sessions.live`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from activity.services import Target, Verb, activity_record
+from review_sessions import live
+from review_sessions.frames import PresenterState, server_ms
+from review_sessions.models import Participant, ReviewSession
+from review_sessions.presenters import is_connected, participant_json, participants_json, state_json
+from review_sessions.selectors import participants_of
+from reviews.comments import reviewer_key_digest
+from reviews.live import can_join_sessions
+from reviews.models import ShareLink
+from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
+from videos.models import Comparison, Video, VideoStack
+from workspaces.current import REFUSALS, acting_workspace_id, may, membership_or_none
+from workspaces.models import Role
+
+SessionTarget = Comparison | Video | VideoStack
+
+
+class SessionEnded(Conflict):
+    code = "session_ended"
+    default_message = "This session has ended."
+
+
+class NotPresenter(Forbidden):
+    code = "not_presenter"
+    default_message = "Only the presenter drives the session."
+
+
+def _member_name(user: User) -> str:
+    return user.name
+
+
+def _activity_target(session: ReviewSession) -> Target:
+    target = session.target
+    if isinstance(target, Comparison):
+        return Target("comparison", target.pk, target.title)
+    if isinstance(target, VideoStack):
+        return Target("stack", target.pk, target.title)
+    return Target("video", target.pk, target.label)
+
+
+def _new_session(
+    *, target: SessionTarget, link: ShareLink | None, started_by: User | None, name: str, key_digest: str = ""
+) -> ReviewSession:
+    """The session and its starter, who presents first (not connected until their page opens)."""
+    session = ReviewSession.objects.create(
+        workspace_id=target.workspace_id,
+        comparison=target if isinstance(target, Comparison) else None,
+        video=target if isinstance(target, Video) else None,
+        stack=target if isinstance(target, VideoStack) else None,
+        link=link,
+        started_by=started_by,
+        started_by_name=name,
+        started_by_key_digest=key_digest,
+        state_at=server_ms(),
+        ends_at=timezone.now() + timedelta(hours=settings.REVIEW_SESSION_MAX_HOURS),
+    )
+    starter = Participant.objects.create(session=session, user=started_by, reviewer_key_digest=key_digest, name=name)
+    session.presenter = starter
+    session.save(update_fields=["presenter"])
+    activity_record(
+        workspace_id=session.workspace_id,
+        actor=started_by,
+        actor_name=name,
+        verb=Verb.SESSION_STARTED,
+        target=_activity_target(session),
+        details={"session": session.code, "by_guest": started_by is None},
+    )
+    return session
+
+
+def _link_of(link: ShareLink) -> SessionTarget:
+    target = link.comparison or link.video or link.stack
+    assert target is not None  # a project's link never allows sessions (reviews.live.can_join_sessions)
+    return target
+
+
+def _is_live_link(link: ShareLink) -> bool:
+    return link.revoked_at is None and (link.expires_at is None or link.expires_at > timezone.now())
+
+
+@transaction.atomic
+def session_start(*, user: User, target: SessionTarget, link_id: int | None = None) -> ReviewSession:
+    """A member starts a session on `target` (read through its ownership selector), optionally letting
+    the guests of one of its links in (`link_id`: a live link of that object that allows sessions)."""
+    if target.workspace_id != acting_workspace_id(user):
+        raise NotFound()  # the callers' selectors already answered 404; this keeps the service honest
+    if not may(user, Role.COMMENTER):
+        raise Forbidden(REFUSALS[Role.COMMENTER])
+    link = None
+    if link_id is not None:
+        link = ShareLink.objects.filter(pk=link_id, workspace_id=target.workspace_id).first()
+        if link is None or link.project_id is not None or _link_of(link) != target:
+            raise NotFound("No such link of this object.")
+        if not _is_live_link(link) or not can_join_sessions(link):
+            raise Conflict(
+                "This link does not let its guests join sessions (turn that on, with comments), or is no longer live.",
+                code="sessions_off",
+            )
+    return _new_session(target=target, link=link, started_by=user, name=_member_name(user))
+
+
+@transaction.atomic
+def session_start_by_guest(*, link: ShareLink, name: str, reviewer_key: str | None) -> ReviewSession:
+    """A guest starts a session from a live link that allows sessions; they present first."""
+    if not can_join_sessions(link):
+        raise Forbidden("This link does not allow live sessions.", code="sessions_off")
+    digest = reviewer_key_digest(reviewer_key)
+    return _new_session(target=_link_of(link), link=link, started_by=None, name=name, key_digest=digest)
+
+
+# --- presence ------------------------------------------------------------------------------------
+
+
+def _locked(session_id: int) -> ReviewSession:
+    return ReviewSession.objects.select_for_update().get(pk=session_id)
+
+
+def _live_now(session: ReviewSession) -> bool:
+    return session.ended_at is None and session.ends_at > timezone.now()
+
+
+def _push_participants(session: ReviewSession) -> None:
+    live.push_to_session(session.code, live.PARTICIPANTS, participants_json(session, participants_of(session)))
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant: Participant
+    session: ReviewSession
+
+
+def participant_join(*, session_id: int, name: str, user: User | None = None, key_digest: str = "") -> Joined:
+    """One more open socket of a member (`user`) or a guest (`key_digest`) in the session: their row
+    (made on their first visit, reused after), counted connected. The presenter coming back after
+    their last socket closed plays on where the session paused, if it was playing then."""
+    with transaction.atomic():
+        session = _locked(session_id)
+        if not _live_now(session):
+            raise SessionEnded()
+        who = {"user": user} if user is not None else {"user": None, "reviewer_key_digest": key_digest}
+        participant, _ = Participant.objects.get_or_create(session=session, **who, defaults={"name": name})
+        now = timezone.now()
+        Participant.objects.filter(pk=participant.pk).update(
+            open_sockets=F("open_sockets") + 1, last_seen_at=now, name=name
+        )
+        participant.refresh_from_db()
+        if session.presenter_id == participant.pk and session.presenter_away_at is not None:
+            session.presenter_away_at = None
+            if session.resume_playing:
+                session.playing = True
+                session.state_at = server_ms()  # plays on from the paused position, from now
+                session.seq += 1
+            session.resume_playing = False
+            session.save(update_fields=["presenter_away_at", "resume_playing", "playing", "state_at", "seq"])
+            live.push_to_session(session.code, live.PRESENTER_BACK, {"state": state_json(session)})
+        _push_participants(session)
+    return Joined(participant=participant, session=session)
+
+
+def participant_leave(*, participant_id: int) -> None:
+    """One of the participant's sockets closed. When it was the presenter's last, the session pauses
+    where the presenter's clock was (position advanced to now when playing) and says so."""
+    with transaction.atomic():
+        session_id = Participant.objects.filter(pk=participant_id).values_list("session_id", flat=True).first()
+        if session_id is None:
+            return  # the session went (its object was deleted)
+        session = _locked(session_id)
+        Participant.objects.filter(pk=participant_id, open_sockets__gt=0).update(
+            open_sockets=F("open_sockets") - 1, last_seen_at=timezone.now()
+        )
+        participant = Participant.objects.get(pk=participant_id)
+        if not _live_now(session):
+            return
+        if (
+            participant.open_sockets == 0
+            and session.presenter_id == participant.pk
+            and session.presenter_away_at is None
+        ):
+            now_ms = server_ms()
+            if session.playing:
+                session.position += max(0.0, (now_ms - session.state_at) / 1000.0) * session.rate
+            session.resume_playing = session.playing
+            session.playing = False
+            session.state_at = now_ms
+            session.seq += 1
+            session.presenter_away_at = timezone.now()
+            session.save(
+                update_fields=["position", "resume_playing", "playing", "state_at", "seq", "presenter_away_at"]
+            )
+            live.push_to_session(session.code, live.PRESENTER_AWAY, {"state": state_json(session)})
+        _push_participants(session)
+
+
+def participant_seen(*, participant_id: int) -> None:
+    """The participant's socket is alive (its clock pings): what keeps the session from idling out."""
+    Participant.objects.filter(pk=participant_id).update(last_seen_at=timezone.now())
+
+
+def participant_follow(*, participant_id: int, following: bool) -> None:
+    with transaction.atomic():
+        participant = Participant.objects.select_related("session").get(pk=participant_id)
+        if participant.following == following:
+            return
+        participant.following = following
+        participant.save(update_fields=["following"])
+        _push_participants(participant.session)
+
+
+# --- the presenter -------------------------------------------------------------------------------
+
+
+def presenter_state_set(*, session_id: int, participant_id: int, state: PresenterState) -> None:
+    """The presenter's new state, stored (`seq` + 1) and sent to everyone, presenter included."""
+    with transaction.atomic():
+        session = _locked(session_id)
+        if not _live_now(session):
+            raise SessionEnded()
+        if session.presenter_id != participant_id:
+            raise NotPresenter()
+        session.playing = state.playing
+        session.position = state.position
+        session.rate = state.rate
+        session.difference = state.difference
+        session.threshold = state.threshold
+        session.state_at = state.at
+        session.seq += 1
+        session.save(update_fields=["playing", "position", "rate", "difference", "threshold", "state_at", "seq"])
+        data = {**state_json(session), "seek": state.seek, "by": participant_id}
+        live.push_to_session(session.code, live.STATE, data)
+
+
+@dataclass(frozen=True)
+class Steerer:
+    """Who asks to hand over or end: a member (`user`) or a guest (`key_digest`)."""
+
+    user: User | None = None
+    key_digest: str = ""
+
+
+def steerer_of(participant: Participant) -> Steerer:
+    return Steerer(user=participant.user, key_digest=participant.reviewer_key_digest)
+
+
+def _may_steer(session: ReviewSession, steerer: Steerer) -> bool:
+    """The presenter, the starter, or an admin of the session's workspace."""
+    presenter = Participant.objects.filter(pk=session.presenter_id).first() if session.presenter_id else None
+    user, key = steerer.user, steerer.key_digest
+    if presenter is not None and (
+        (user is not None and presenter.user_id == user.pk) or (key and presenter.reviewer_key_digest == key)
+    ):
+        return True
+    if (user is not None and session.started_by_id == user.pk) or (key and session.started_by_key_digest == key):
+        return True
+    membership = membership_or_none(user, session.workspace_id) if user is not None else None
+    return membership is not None and membership.may(Role.ADMIN)
+
+
+def _may_present(session: ReviewSession, participant: Participant) -> bool:
+    if participant.user is None:
+        return True  # a guest of a link that allows sessions (only with comments on)
+    membership = membership_or_none(participant.user, session.workspace_id)
+    return membership is not None and membership.may(Role.COMMENTER)
+
+
+def session_handover(*, session_id: int, to_participant_id: object, steerer: Steerer) -> ReviewSession:
+    """Give control to another connected participant who may present (a guest, or a member with at
+    least a commenter's role): the presenter does, or the starter or an admin (taking over from a
+    presenter who is away)."""
+    with transaction.atomic():
+        session = _locked(session_id)
+        if not _live_now(session):
+            raise SessionEnded()
+        if not _may_steer(session, steerer):
+            raise Forbidden("Only the presenter, whoever started the session or an admin can hand over.")
+        to = (
+            Participant.objects.select_related("user").filter(session=session, pk=to_participant_id).first()
+            if isinstance(to_participant_id, int) and not isinstance(to_participant_id, bool)
+            else None
+        )
+        if to is None:
+            raise FieldInvalid("No such participant in this session.", field="participant")
+        if not _may_present(session, to):
+            raise FieldInvalid(f"{to.name} may only follow: presenting takes a commenter's role.", field="participant")
+        if not is_connected(to):
+            raise FieldInvalid(f"{to.name} is not connected.", field="participant")
+        session.presenter = to
+        session.presenter_away_at = None
+        session.resume_playing = False
+        session.save(update_fields=["presenter", "presenter_away_at", "resume_playing"])
+        live.push_to_session(session.code, live.PRESENTER, participant_json(to, presenter_id=to.pk))
+        _push_participants(session)
+    return session
+
+
+def session_end(*, session_id: int, reason: str, by: Steerer | None = None, by_name: str = "") -> ReviewSession:
+    """End the session now (`by`: someone who may steer it; None: the site, for idling or its limit).
+    Ending again changes nothing. Its sockets hear `session.ended` and close."""
+    with transaction.atomic():
+        session = _locked(session_id)
+        if by is not None and not _may_steer(session, by):
+            raise Forbidden("Only the presenter, whoever started the session or an admin can end it.")
+        if session.ended_at is not None:
+            return session
+        session.ended_at = timezone.now()
+        session.end_reason = reason
+        session.playing = False
+        session.save(update_fields=["ended_at", "end_reason", "playing"])
+        actor = by.user if by is not None else None
+        activity_record(
+            workspace_id=session.workspace_id,
+            actor=actor,
+            actor_name=by_name or (actor.name if actor is not None else "SAGE"),
+            verb=Verb.SESSION_ENDED,
+            target=_activity_target(session),
+            details={"session": session.code, "reason": reason},
+        )
+        live.push_to_session(session.code, live.SESSION_ENDED, {"reason": reason})
+    return session
+
+
+def sessions_end_due() -> int:
+    """End the sessions past their limit, and those nobody has been connected to for
+    REVIEW_SESSION_IDLE_MINUTES (a connected socket refreshes its participant's `last_seen_at` with
+    its clock pings). Idempotent: the beat runs it every minute. Returns how many it ended."""
+    now = timezone.now()
+    live_sessions = ReviewSession.objects.filter(ended_at__isnull=True)
+    over = list(live_sessions.filter(ends_at__lte=now).values_list("pk", flat=True))
+    cutoff = now - timedelta(minutes=settings.REVIEW_SESSION_IDLE_MINUTES)
+    idle = list(
+        live_sessions.filter(ends_at__gt=now, created_at__lt=cutoff)
+        .exclude(participants__last_seen_at__gte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    for pk in over:
+        session_end(session_id=pk, reason=ReviewSession.EndReason.LIMIT)
+    for pk in idle:
+        session_end(session_id=pk, reason=ReviewSession.EndReason.IDLE)
+    return len(over) + len(idle)

@@ -1,0 +1,142 @@
+"""`/ws/sessions/<code>/`: the clock, the presenter's state reaching everyone, who may drive, handing
+over, and the presenter going away and coming back, over the real ASGI app and Redis channel layer."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from accounts.models import User
+from review_sessions.models import ReviewSession
+from tests.factories import ComparisonFactory, MembershipFactory, ReviewSessionFactory, TeamWorkspaceFactory
+from tests.review_sessions.sockets import drain, joined_member, next_of
+from workspaces.models import Membership, Role, Workspace
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _team_session() -> tuple[Workspace, ReviewSession, User, User, User]:
+    """A team's session on a comparison of two 20 s / 23.4 s cuts with differences, started by its
+    owner; a commenter and a viewer of the team."""
+    team = TeamWorkspaceFactory()
+    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
+    comparison = ComparisonFactory(owner=owner, workspace=team, refined=True)
+    session = ReviewSessionFactory(comparison=comparison, started_by=owner)
+    commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
+    viewer = MembershipFactory(workspace=team, role=Role.VIEWER).user
+    return team, session, owner, commenter, viewer
+
+
+async def test_a_clock_ping_is_answered_with_the_servers_receipt_and_send_times() -> None:
+    team, session, owner, _, _ = await database_sync_to_async(_team_session)()
+    socket, welcome = await joined_member(owner, team, session.code)
+    assert welcome["you"]["presenter"] is True and welcome["session"]["code"] == session.code
+
+    await socket.send_json_to({"type": "clock.ping", "id": 7, "t0": 1234.5})
+    pong = await next_of(socket, "clock.pong")
+
+    assert (pong["id"], pong["t0"]) == (7, 1234.5)
+    assert welcome["server_ms"] - 60_000 < pong["t1"] <= pong["t2"] < welcome["server_ms"] + 60_000
+    await socket.disconnect()
+
+
+async def test_the_presenters_state_reaches_a_follower_with_its_seq_and_time_and_nobody_else_may_drive() -> None:
+    team, session, owner, commenter, viewer = await database_sync_to_async(_team_session)()
+    presenter, _ = await joined_member(owner, team, session.code)
+    follower, welcome = await joined_member(commenter, team, session.code)
+    watcher, _ = await joined_member(viewer, team, session.code)
+    at = welcome["server_ms"]
+
+    await presenter.send_json_to(
+        {
+            "type": "state",
+            "data": {"playing": True, "position": 12.5, "rate": 1.5, "difference": 1, "at": at, "seek": True},
+        }
+    )
+    state = (await next_of(follower, "state"))["data"]
+    assert state["seq"] == welcome["session"]["state"]["seq"] + 1
+    assert (state["playing"], state["position"], state["rate"], state["difference"], state["at"], state["seek"]) == (
+        True,
+        12.5,
+        1.5,
+        1,
+        at,
+        True,
+    )
+    assert state["by"] == (await next_of(presenter, "state"))["data"]["by"]
+
+    # A commenter who is not the presenter, and a viewer, who may only follow, are refused.
+    await follower.send_json_to({"type": "state", "data": {"playing": False, "position": 1.0}})
+    assert (await next_of(follower, "error"))["code"] == "not_presenter"
+    await watcher.send_json_to({"type": "state", "data": {"playing": False, "position": 1.0}})
+    assert (await next_of(watcher, "error"))["code"] == "follow_only"
+    stored = await database_sync_to_async(ReviewSession.objects.get)(pk=session.pk)
+    assert (stored.position, stored.playing) == (12.5, True)
+    for socket in (presenter, follower, watcher):
+        await socket.disconnect()
+
+
+async def test_the_presenter_hands_over_and_the_new_presenter_drives() -> None:
+    team, session, owner, commenter, viewer = await database_sync_to_async(_team_session)()
+    presenter, _ = await joined_member(owner, team, session.code)
+    follower, welcome = await joined_member(commenter, team, session.code)
+    watcher, watcher_welcome = await joined_member(viewer, team, session.code)
+
+    await presenter.send_json_to({"type": "handover", "to": watcher_welcome["you"]["id"]})
+    refused = await next_of(presenter, "error")
+    assert refused["code"] == "invalid" and "may only follow" in refused["message"]
+    await presenter.send_json_to({"type": "handover", "to": welcome["you"]["id"]})
+
+    handed = (await next_of(watcher, "presenter"))["data"]
+    assert (handed["id"], handed["name"], handed["presenter"]) == (welcome["you"]["id"], commenter.name, True)
+    await follower.send_json_to({"type": "state", "data": {"playing": False, "position": 3.0, "seek": True}})
+    assert (await next_of(presenter, "state"))["data"]["position"] == 3.0
+    await presenter.send_json_to({"type": "state", "data": {"playing": False, "position": 4.0}})
+    assert (await next_of(presenter, "error"))["code"] == "not_presenter"
+    for socket in (presenter, follower, watcher):
+        await socket.disconnect()
+
+
+async def test_the_presenter_leaving_pauses_where_their_clock_was_and_coming_back_plays_on() -> None:
+    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    presenter, welcome = await joined_member(owner, team, session.code)
+    follower, _ = await joined_member(commenter, team, session.code)
+    # Playing at twice the speed from 5 s, since two seconds before the server's clock now.
+    started = welcome["server_ms"] - 2000
+    await presenter.send_json_to(
+        {"type": "state", "data": {"playing": True, "position": 5.0, "rate": 2.0, "at": started, "seek": True}}
+    )
+    await next_of(follower, "state")
+
+    await presenter.disconnect()
+    away = (await next_of(follower, "presenter.away"))["data"]["state"]
+    assert away["playing"] is False
+    assert away["position"] >= 5.0 + 2 * 2.0  # advanced to the moment it paused, at its rate
+    participants = (await next_of(follower, "participants"))["data"]
+    assert [one["connected"] for one in participants if one["presenter"]] == [False]
+
+    back_socket, _ = await joined_member(owner, team, session.code)
+    back = (await next_of(follower, "presenter.back"))["data"]["state"]
+    assert back["playing"] is True
+    assert back["position"] == away["position"] and back["at"] >= away["at"] and back["seq"] == away["seq"] + 1
+    await back_socket.disconnect()
+    await follower.disconnect()
+
+
+async def test_two_tabs_are_one_participant_connected_until_both_close() -> None:
+    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    presenter, _ = await joined_member(owner, team, session.code)
+    first_tab, welcome = await joined_member(commenter, team, session.code)
+    second_tab, second = await joined_member(commenter, team, session.code)
+    me = welcome["you"]["id"]
+    assert second["you"]["id"] == me
+
+    await drain(presenter)
+
+    await first_tab.disconnect()
+    still = (await next_of(presenter, "participants"))["data"]
+    assert [one["connected"] for one in still if one["id"] == me] == [True]
+    await second_tab.disconnect()
+    gone = (await next_of(presenter, "participants"))["data"]
+    assert [one["connected"] for one in gone if one["id"] == me] == [False]
+    await presenter.disconnect()
