@@ -119,12 +119,14 @@ def test_a_follower_with_a_skewed_clock_converges_on_the_presenter_and_applies_a
     def headers(cookie: str) -> dict[str, str]:
         return {"Cookie": f"sessionid={cookie}", "Origin": site_url}
 
+    director_cookie, reviewer_cookie = signed_in(director, studio.pk), signed_in(reviewer, studio.pk)
+
     async def review() -> tuple[Presenter, Follower, int]:
         jitter = Jitter()
-        presenter = Presenter(url, headers=headers(signed_in(director, studio.pk)), jitter=jitter, seed=1)
+        presenter = Presenter(url, headers=headers(director_cookie), jitter=jitter, seed=1)
         follower = Follower(
             url,
-            headers=headers(signed_in(reviewer, studio.pk)),
+            headers=headers(reviewer_cookie),
             clock=DeviceClock(offset_ms=SKEW_MS, drift_ppm=50.0),
             jitter=jitter,
             decode_ms=40.0,
