@@ -297,7 +297,12 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
 @login_required
 def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
     video = video_get_for_user(_user(request), video_id)
-    context = {
+    return render(request, "videos/video.html", video_page_context(request, video))
+
+
+def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
+    """What videos/video.html renders of a video its viewer may open (its page, or a live session's)."""
+    return {
         **player_context(request, video, VideoView(video)),
         "live_labels": LIVE_LABELS,
         # The owner's downloads of what is said and shown (a share link's page offers none).
@@ -314,7 +319,6 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
             "duration": seconds_attr(video.duration) if video.duration else "",
         },
     }
-    return render(request, "videos/video.html", context)
 
 
 class VideoAction(Protocol):

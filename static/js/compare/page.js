@@ -189,5 +189,6 @@ export function setUpPage(root, config, initial) {
   root.querySelector("[data-transport]").hidden = false;
   root.querySelector("[data-needs-js]").hidden = true;
   // The comments panel (reviews/comments.js) seeks, pauses and marks the timeline on this clock.
-  root.compareHooks = { axis, player };
+  // A live session (session/players.js) reads the current difference and drives the transport.
+  root.compareHooks = { axis, player, currentDifference: () => state.current };
 }

@@ -33,6 +33,10 @@ export function startSync(root, config, axis, ui) {
   // Each player at a time of its own, off the alignment (both places of a move), until the next
   // seek: {a, b} times, or null. With `ends` ({a, b}), Play plays both through to them (the move).
   let apart = null;
+  // Told of every change the person makes through the page (a live session's presenter sends them;
+  // a follower who makes one steps out): "play", "pause", "seek", "rate".
+  const listeners = new Set();
+  const changed = (kind) => listeners.forEach((listener) => listener(kind));
 
   function leader(pair) {
     return has(axis, "a", pair) ? "a" : "b";
@@ -272,7 +276,7 @@ export function startSync(root, config, axis, ui) {
   for (const name of ["a", "b"]) {
     showFrameAtPlayhead(name);
     media[name].controls = false; // the one transport drives both
-    media[name].addEventListener("click", () => (playing ? pause() : start()));
+    media[name].addEventListener("click", () => toggle());
     media[name].addEventListener("seeked", () => {
       if (!playing) {
         ui.show(position, { playing, apart });
@@ -281,17 +285,46 @@ export function startSync(root, config, axis, ui) {
     media[name].addEventListener("error", () => ui.status(`Video ${name.toUpperCase()} could not be played.`));
   }
 
+  function toggle() {
+    playing ? pause() : start();
+    changed(playing ? "play" : "pause");
+  }
+
+  function livePosition() {
+    // The position at this instant, read off the leading player (the tick's is up to a tick old):
+    // a live session measures its error against it.
+    if (!playing || apart) {
+      return position;
+    }
+    const side = leader(pairAt(axis, position));
+    const fresh = positionFrom(axis, side, leaderTime(side)).position;
+    return Number.isFinite(fresh) ? Math.min(Math.max(fresh, position), axis.total) : position;
+  }
+
+  function told(kind, action) {
+    return (...args) => {
+      const result = action(...args);
+      changed(kind);
+      return result;
+    };
+  }
+
   return {
-    toggle: () => (playing ? pause() : start()),
+    toggle,
     playing: () => playing,
-    play: () => (playing ? undefined : start()),
-    pause: () => (playing ? pause() : undefined),
-    seek,
-    showApart,
-    step: (seconds) => seek(position + seconds),
-    frameStep,
-    setRate,
+    play: told("play", () => (playing ? undefined : start())),
+    pause: told("pause", () => (playing ? pause() : undefined)),
+    seek: told("seek", seek),
+    showApart: told("seek", showApart),
+    step: told("seek", (seconds) => seek(position + seconds)),
+    frameStep: told("seek", frameStep),
+    setRate: told("rate", setRate),
+    rate: () => baseRate,
     position: () => position,
+    livePosition,
+    onChange: (listener) => listeners.add(listener),
+    // A live session's follower moves the transport without telling itself: no change is reported.
+    quietly: { play: () => (playing ? undefined : start()), pause: () => (playing ? pause() : undefined), seek, setRate },
     media,
   };
 }

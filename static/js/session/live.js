@@ -1,0 +1,259 @@
+// One page in a live review session: the socket's frames kept as the session's state, the follower
+// loop (every TICK_MS and at once on a new state: jump or nudge the rate, follow.js), the presenter's
+// side (presenter.js), stepping out and following again, hand-over, and the banners.
+
+import { DrawingRelay } from "./drawing.js";
+import { JUMP_ERROR_S, TICK_MS, correction, learntLead, targetPosition } from "./follow.js";
+import { SessionPanel } from "./panel.js";
+import { Presenting } from "./presenter.js";
+import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
+
+const END_MARGIN_S = 0.1; // a presenter past the end is not followed back to the start
+
+export class LiveSession {
+  constructor(root, config, player, hello) {
+    this.root = root;
+    this.config = config;
+    this.player = player;
+    this.panel = new SessionPanel(root);
+    this.socket = new SessionSocket(config.socket_path, {
+      hello,
+      onFrame: (frame) => this.receive(frame),
+      onState: (state, code) => this.connection(state, code),
+    });
+    this.drawings = new DrawingRelay(this.socket);
+    this.presenting = new Presenting(player, this.socket);
+    this.you = null;
+    this.presenter = null;
+    this.participants = [];
+    this.state = null;
+    this.following = true;
+    this.mustJump = true;
+    this.over = false;
+    this.timer = null;
+    this.wasPresenting = false;
+    this.appliedThreshold = undefined;
+    this.seekLead = 0; // s: how far ahead a jump while playing aims (follow.js learntLead)
+    this.leadToLearn = false;
+  }
+
+  start() {
+    this.player.onPersonChange((kind) => this.personChanged(kind));
+    this.panel.followButton.addEventListener("click", () => this.follow());
+    this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
+    this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
+    // The lead joins the drawing layer here (reviews/drawing) once it is on the page.
+    this.root.sessionDrawings = this.drawings;
+    this.socket.start();
+    this.timer = window.setInterval(() => this.tick(), TICK_MS);
+  }
+
+  get presentingNow() {
+    return Boolean(this.you && this.presenter && this.you.id === this.presenter.id);
+  }
+
+  receive(frame) {
+    const data = frame.data;
+    switch (frame.type) {
+      case "welcome":
+        this.you = data.you;
+        this.following = data.you.following;
+        this.presenter = data.session.presenter;
+        this.participants = data.session.participants;
+        this.newState(data.session.state, true);
+        this.rolesChanged();
+        if (this.presenter && !this.presenter.connected && !this.presentingNow) {
+          this.panel.say("The presenter has left — paused until they are back.", "warning");
+        }
+        break;
+      case "state":
+        this.newState(data, Boolean(data.seek));
+        break;
+      case "participants":
+        this.participants = data;
+        this.you = data.find((participant) => participant.id === this.you?.id) ?? this.you;
+        this.presenter = data.find((participant) => participant.presenter) ?? this.presenter;
+        this.rolesChanged();
+        break;
+      case "presenter":
+        this.presenter = data;
+        this.rolesChanged();
+        this.panel.say(this.presentingNow ? "You are the presenter now." : `${data.name} is presenting now.`);
+        break;
+      case "presenter.away":
+        this.newState(data.state, true);
+        this.panel.say("The presenter has left — paused until they are back.", "warning");
+        break;
+      case "presenter.back":
+        this.newState(data.state, true);
+        if (this.presentingNow) {
+          this.adopt(); // the server resumed the session: this page plays on from there
+        }
+        this.panel.say(this.presentingNow ? "You are back: the session goes on." : "The presenter is back.");
+        break;
+      case "drawing.draft":
+      case "drawing.clear":
+        this.drawings.receive(frame);
+        break;
+      case "session.ended":
+        this.end("This live session has ended.");
+        break;
+      case "session.left":
+        this.end("You were removed from this live session.");
+        break;
+      default:
+        // Comments come here too (comment.*): the comments panel has its own socket for them.
+        break;
+    }
+  }
+
+  newState(state, seek) {
+    // A state the presenter sent comes back to it too: its own player is already there.
+    this.state = state;
+    if (seek) {
+      this.mustJump = true;
+    }
+    if (!this.presentingNow && state.threshold !== this.appliedThreshold) {
+      // Once per value the presenter chose: the slider may round it to its step.
+      this.appliedThreshold = state.threshold;
+      this.player.setThreshold(state.threshold);
+    }
+    this.tick();
+  }
+
+  adopt() {
+    // Quietly (not sent back as a change); a player already in step is only given the rate.
+    if (!this.state) {
+      return;
+    }
+    this.player.setRate(this.state.rate);
+    const target = targetPosition(this.state, this.socket.clock.serverNow());
+    const off = Math.abs(this.player.position() - target) > JUMP_ERROR_S;
+    if (off || this.state.playing !== this.player.playing()) {
+      this.player.jump(target, this.state.playing);
+    }
+  }
+
+  rolesChanged() {
+    const presenting = this.presentingNow;
+    if (this.wasPresenting && !presenting && !this.over) {
+      // Control handed to someone else: this page follows them from now on.
+      this.following = true;
+      this.mustJump = true;
+      this.socket.send({ type: "follow" });
+    }
+    if (presenting && !this.wasPresenting) {
+      // A presenter back on a new page, or handed control: its player takes up the session where
+      // it stands (and its rate, which following may have nudged) before it drives.
+      this.adopt();
+    }
+    this.wasPresenting = presenting;
+    if (presenting) {
+      if (!this.presenting.timer) {
+        this.presenting.start();
+      }
+    } else {
+      this.presenting.stop();
+    }
+    this.panel.showRole({ presenting, following: this.following, presenter: this.presenter });
+    const mayHandOver = presenting || Boolean(this.config.may_hand_over);
+    this.panel.showParticipants(this.participants, {
+      you: this.you,
+      mayHandOver,
+      onHandOver: (participant) => this.socket.send({ type: "handover", to: participant.id }),
+    });
+  }
+
+  personChanged(kind) {
+    if (this.over || !this.you) {
+      return;
+    }
+    if (this.presentingNow) {
+      this.presenting.changed(kind);
+    } else if (this.following) {
+      this.stepOut("You stepped out by using the player: it is yours now. Follow again to rejoin the presenter.");
+    }
+  }
+
+  stepOut(message) {
+    this.following = false;
+    this.player.setRate(this.state?.rate ?? 1);
+    this.socket.send({ type: "unfollow" });
+    this.panel.say(message);
+    this.rolesChanged();
+  }
+
+  follow() {
+    this.following = true;
+    this.mustJump = true;
+    this.socket.send({ type: "follow" });
+    this.panel.say("");
+    this.rolesChanged();
+    this.tick();
+  }
+
+  tick() {
+    if (!this.state || this.over) {
+      return;
+    }
+    const clock = this.socket.clock;
+    const target = targetPosition(this.state, clock.serverNow());
+    const error = this.player.position() - target;
+    this.root.dataset.sessionErrorMs = String(Math.round(error * 1000));
+    this.panel.showPresenterPlace(target, this.state.playing);
+    if (this.presentingNow || !this.following || this.player.settling()) {
+      return;
+    }
+    if (this.leadToLearn) {
+      this.leadToLearn = false;
+      if (this.state.playing && this.player.playing()) {
+        this.seekLead = learntLead(this.seekLead, error);
+      }
+    }
+    const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
+    const mustJump = this.mustJump || (this.state.playing !== this.player.playing() && !pastTheEnd);
+    const fix = correction(error, this.state, { mustJump });
+    if (fix.jump && !pastTheEnd) {
+      this.mustJump = false;
+      this.player.setRate(this.state.rate);
+      // Where the presenter is at the moment the jump is made (not at the tick's start), and while
+      // playing, as far ahead as the player's last jump took to land.
+      const lead = this.state.playing ? this.seekLead * this.state.rate : 0;
+      this.player.jump(targetPosition(this.state, clock.serverNow()) + lead, this.state.playing);
+      this.leadToLearn = this.state.playing;
+    } else if (!fix.jump) {
+      this.player.setRate(fix.rate);
+    }
+  }
+
+  leave() {
+    this.socket.send({ type: "bye" });
+    this.end("You left the live session.");
+  }
+
+  end(message) {
+    this.over = true;
+    window.clearInterval(this.timer);
+    this.presenting.stop();
+    this.socket.close();
+    this.panel.say(message, "warning");
+    this.root.querySelector("[data-session-controls]").hidden = true;
+  }
+
+  connection(state, code) {
+    this.root.dataset.sessionConnection = state;
+    if (state === "reconnecting" && !this.over) {
+      this.panel.say("Connection lost: reconnecting…", "warning");
+    } else if (state === "online" && this.panel.banner.textContent.startsWith("Connection lost")) {
+      this.panel.say("");
+    } else if (state === "closed" && !this.over) {
+      const message =
+        code === CLOSE_ENDED
+          ? "This live session has ended."
+          : code === CLOSE_LEFT
+            ? "You were removed from this live session."
+            : "This live session is not open to you: it has ended, or the link no longer allows it.";
+      this.end(message);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// What the session shows around the player: who is in it (name, presenter, following or not,
+// connected or not; "Hand over" for whoever may give control), the banner (a live region: screen
+// readers hear it), where the presenter is while you are stepped out, and the Follow again button.
+
+import { clockText } from "./format.js";
+
+export class SessionPanel {
+  constructor(root) {
+    this.root = root;
+    this.list = root.querySelector("[data-session-participants]");
+    this.banner = root.querySelector("[data-session-banner]");
+    this.where = root.querySelector("[data-session-presenter-place]");
+    this.role = root.querySelector("[data-session-role]");
+    this.followButton = root.querySelector("[data-session-follow]");
+    this.unfollowButton = root.querySelector("[data-session-unfollow]");
+  }
+
+  say(text, tone = "info") {
+    this.banner.textContent = text;
+    this.banner.dataset.tone = tone;
+    this.banner.hidden = !text;
+  }
+
+  showParticipants(participants, { you, mayHandOver, onHandOver }) {
+    const items = participants.map((participant) => {
+      const item = document.createElement("li");
+      item.className = "session-participant";
+      item.dataset.participantId = String(participant.id);
+      item.dataset.connected = String(participant.connected);
+      const name = document.createElement("bdi");
+      name.className = "session-participant-name";
+      name.textContent = participant.name;
+      const words = [];
+      if (participant.id === you?.id) {
+        words.push("you");
+      }
+      if (participant.presenter) {
+        words.push("presenter");
+      } else {
+        words.push(participant.following ? "following" : "stepped out");
+      }
+      if (participant.guest) {
+        words.push("guest");
+      }
+      words.push(participant.connected ? "connected" : "not connected");
+      const about = document.createElement("span");
+      about.className = "session-participant-state";
+      about.dataset.participantState = "";
+      about.textContent = ` (${words.join(", ")})`;
+      item.append(name, about);
+      if (mayHandOver && !participant.presenter && participant.id !== you?.id && participant.connected) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-small";
+        button.textContent = "Hand over";
+        button.setAttribute("aria-label", `Hand over to ${participant.name}`);
+        button.addEventListener("click", () => onHandOver(participant));
+        item.append(" ", button);
+      }
+      return item;
+    });
+    this.list.replaceChildren(...items);
+  }
+
+  showRole({ presenting, following, presenter }) {
+    if (presenting) {
+      this.role.textContent = "You are presenting: everyone following sees what you play.";
+    } else if (following) {
+      const who = presenter ? presenter.name : "the presenter";
+      this.role.textContent = `You follow ${who}. Using the player steps you out.`;
+    } else {
+      this.role.textContent = "You stepped out: the player is yours.";
+    }
+    this.followButton.hidden = presenting || following;
+    this.unfollowButton.hidden = presenting || !following;
+    this.where.hidden = presenting || following;
+  }
+
+  showPresenterPlace(position, playing) {
+    if (!this.where.hidden) {
+      const text = `The presenter is at ${clockText(position)}${playing ? ", playing" : ", paused"}.`;
+      if (this.where.textContent !== text) {
+        this.where.textContent = text;
+      }
+    }
+  }
+}
