@@ -192,39 +192,47 @@ class JitteredLink:
         self.socket = socket
         self.jitter = jitter
         self.rng = rng
-        self._outbox: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
-        self._inbox: asyncio.Queue[tuple[float, str | None]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[tuple[float, bool, str]] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[float, float, str | None]] = asyncio.Queue()
+        # Wall ms at which each state frame really left (after its delay), in order: what the
+        # server saw, to tell the link's share of a delay from the server's.
+        self.states_sent_ms: deque[float] = deque()
+        self.received_ms = 0.0  # wall ms at which the frame `receive` last gave reached the socket
         self._tasks = [asyncio.ensure_future(self._send_loop()), asyncio.ensure_future(self._read_loop())]
 
     def _due(self) -> float:
         return time.monotonic() + (self.jitter.delay_s(self.rng) if self.jitter else 0.0)
 
     async def send(self, message: Mapping[str, Any]) -> None:
-        await self._outbox.put((self._due(), json.dumps(message)))
+        await self._outbox.put((self._due(), message.get("type") == "state", json.dumps(message)))
 
     async def _send_loop(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             while True:
-                due, text = await self._outbox.get()
+                due, is_state, text = await self._outbox.get()
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
+                if is_state:
+                    self.states_sent_ms.append(wall_ms())
                 await self.socket.send(text)
 
     async def _read_loop(self) -> None:
         try:
             async for frame in self.socket:
-                await self._inbox.put((self._due(), frame if isinstance(frame, str) else frame.decode()))
+                text = frame if isinstance(frame, str) else frame.decode()
+                await self._inbox.put((self._due(), wall_ms(), text))
         except websockets.ConnectionClosed:
             pass
         finally:
-            await self._inbox.put((time.monotonic(), None))
+            await self._inbox.put((time.monotonic(), wall_ms(), None))
 
     async def receive(self) -> dict[str, Any] | None:
         """The next frame, once its delay has passed; None once the socket closed."""
-        due, text = await self._inbox.get()
+        due, arrived, text = await self._inbox.get()
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         if text is None:
-            await self._inbox.put((due, None))  # later callers see the close too
+            await self._inbox.put((due, arrived, None))  # later callers see the close too
             return None
+        self.received_ms = arrived
         message: dict[str, Any] = json.loads(text)
         return message
 
@@ -278,6 +286,7 @@ class Participant:
         self.state: State | None = None
         self.closed = asyncio.Event()
         self.close_code: int | None = None
+        self.state_arrived_ms: dict[int, float] = {}  # a state's seq -> wall ms it reached this socket
         self._link: JitteredLink | None = None
         self._tasks: list[asyncio.Future[Any]] = []
         self._pings: dict[int, float] = {}
@@ -343,6 +352,7 @@ class Participant:
                 self.on_state(State.from_json({**data["session"]["state"], "seek": True}))
                 self._welcomed.set()
             elif kind == "state":
+                self.state_arrived_ms[int(data["seq"])] = self._link.received_ms
                 self.on_state(State.from_json(data))
             elif kind in ("presenter.away", "presenter.back"):
                 self.on_state(State.from_json({**data["state"], "seek": True}))
@@ -388,6 +398,7 @@ class Presenter(Participant):
         self.timeline: list[Stretch] = [Stretch(self.clock.now(), 0.0, 1.0, False)]
         self.sent: list[tuple[float, dict[str, Any]]] = []  # (wall ms, data) per state sent, in order
         self.seq_sent_at: dict[int, float] = {}  # a state's seq -> wall ms it was sent
+        self.seq_left_at: dict[int, float] = {}  # a state's seq -> wall ms it left the socket (after its delay)
         self.changes: list[Change] = []
         self.difference: int | None = None
         self.threshold: float | None = None
@@ -442,7 +453,11 @@ class Presenter(Participant):
         # The server echoes the presenter's states in the order sent (one connection): the echo
         # carries the seq that followers' jumps name.
         if message.get("type") == "state" and message["data"].get("by") == self.me.get("id") and self._echoes:
-            self.seq_sent_at[int(message["data"]["seq"])] = self._echoes.popleft()
+            seq = int(message["data"]["seq"])
+            self.seq_sent_at[seq] = self._echoes.popleft()
+            assert self._link is not None
+            if self._link.states_sent_ms:
+                self.seq_left_at[seq] = self._link.states_sent_ms.popleft()
 
     async def _repeat_loop(self) -> None:
         while True:
