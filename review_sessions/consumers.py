@@ -16,8 +16,11 @@ good as the time between receipt and answer is short and steady.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -45,7 +48,7 @@ from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_wo
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
 from videos.models import Comparison
-from workspaces.current import REFUSALS, may
+from workspaces.current import REFUSALS, may, membership_or_none
 from workspaces.models import Role
 
 CLOSE_NOT_FOUND = 4404
@@ -54,6 +57,9 @@ CLOSE_ENDED = 4410
 MAX_FRAME_CHARS = 64 * 1024
 # How often a socket's clock pings may refresh its participant's `last_seen_at` (a write), at most.
 SEEN_EVERY_S = 10.0
+# How long a member's role, read at connect, is trusted for presenting and drawing before it is read
+# again: a member demoted to viewer stops driving within this (removal closes the socket at once).
+ROLE_FRESH_S = 5.0
 
 
 class TokenBucket:
@@ -88,17 +94,21 @@ class Opened:
     may_present: bool
     limits: StateLimits
     shown: tuple[str, int]
+    # A guest's link's expiry: its sockets close then, as the shared page's do.
+    link_expires_at: datetime | None = None
 
 
 def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
     """The live session `code` this socket may join, or None (closed with 4404: no such session, not
     the member's workspace's, ended, the link not live or not letting its guests in)."""
     user: User | None = None
+    expires_at = None
     try:
         if token is not None:
             link = share_link_for_scope(scope, token)
             session = review_session_for_link(link, code)
             share_link_opened(link=link)
+            expires_at = link.expires_at
             may_present = True  # a link that allows sessions has comments on
         else:
             scoped = scope.get("user")
@@ -122,7 +132,13 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
         may_present=may_present,
         limits=state_limits(shown),
         shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
+        link_expires_at=expires_at,
     )
+
+
+def _may_present(user: User, workspace_id: int) -> bool:
+    membership = membership_or_none(user, workspace_id)
+    return membership is not None and membership.may(Role.COMMENTER)
 
 
 def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
@@ -163,12 +179,25 @@ class SessionConsumer(JsonSocket):
         self.states = TokenBucket(rate=30, burst=30)
         self.drafts = TokenBucket(rate=10, burst=10)
         self.seen_at = 0.0
+        self.may_present = opened.may_present
+        self.role_read_at = time.monotonic()
         await self.accept()
+        self.expiry: asyncio.Task[None] | None = None
+        if opened.link_expires_at is not None:
+            delay = (opened.link_expires_at - timezone.now()).total_seconds()
+            self.expiry = asyncio.ensure_future(self._leave_at_expiry(delay))
+
+    async def _leave_at_expiry(self, delay: float) -> None:
+        await asyncio.sleep(max(0.0, delay))
+        await self._left("link_closed")
 
     async def disconnect(self, code: int) -> None:
-        if self.participant_id is not None:
-            participant_id, self.participant_id = self.participant_id, None
-            await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
+        expiry = getattr(self, "expiry", None)
+        if expiry is not None and expiry is not asyncio.current_task():
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
+        await self._count_out()
         for group in getattr(self, "joined_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -226,7 +255,7 @@ class SessionConsumer(JsonSocket):
             await database_sync_to_async(services.participant_seen)(participant_id=self.participant_id)
 
     async def _state(self, content: dict[str, Any]) -> None:
-        self._require_present()
+        await self._require_present()
         if not self.states.take():
             raise TooManyRequests("At most 30 states a second.")
         state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
@@ -245,7 +274,7 @@ class SessionConsumer(JsonSocket):
         )
 
     async def _draft(self, content: dict[str, Any]) -> None:
-        self._require_present()
+        await self._require_present()
         if not self.drafts.take():
             raise TooManyRequests("At most 10 drawing drafts a second.")
         draft = frames.drawing_draft(content.get("data"), self.opened.limits)
@@ -257,10 +286,15 @@ class SessionConsumer(JsonSocket):
         await self.channel_layer.group_send(live.session_group(self.opened.code), message)
 
     async def _bye(self, content: dict[str, Any]) -> None:
-        await self.close(code=1000)  # disconnect() counts the socket out
+        await self.close(code=1000)
+        await self._count_out()
 
-    def _require_present(self) -> None:
-        if not self.opened.may_present:
+    async def _require_present(self) -> None:
+        user = self.opened.user
+        if user is not None and time.monotonic() - self.role_read_at > ROLE_FRESH_S:
+            self.role_read_at = time.monotonic()
+            self.may_present = await database_sync_to_async(_may_present)(user, self.opened.workspace_id)
+        if not self.may_present:
             raise Forbidden(REFUSALS[Role.COMMENTER] + " In a session they follow.", code="follow_only")
 
     def _steerer(self) -> services.Steerer:
@@ -268,13 +302,23 @@ class SessionConsumer(JsonSocket):
 
     # --- server events --------------------------------------------------------------------------
 
+    async def _count_out(self) -> None:
+        """The socket is no longer one of its participant's (once: closing by the server, then the
+        disconnect that follows, both get here). The others see it go at once, before the client's
+        side of the close comes back."""
+        if self.participant_id is not None:
+            participant_id, self.participant_id = self.participant_id, None
+            await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
+
     async def _ended(self, reason: str) -> None:
         await self.send_json({"type": live.SESSION_ENDED, "data": {"reason": reason}})
         await self.close(code=CLOSE_ENDED)
+        await self._count_out()
 
     async def _left(self, reason: str) -> None:
         await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": reason}})
         await self.close(code=CLOSE_LEFT)
+        await self._count_out()
 
     async def push_event(self, message: dict[str, Any]) -> None:
         event, data = message["event"], message.get("data") or {}
