@@ -27,7 +27,7 @@ from django.urls import reverse
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
-from reviews.live import can_comment, can_set_status
+from reviews.live import can_comment, can_join_sessions, can_set_status
 from reviews.models import ShareLink
 from reviews.selectors import link_target
 from sage.errors import NotFound
@@ -242,7 +242,17 @@ def shared_comparison_context(
     context["shared_media"] = _media_script_config(token, project_query(link, comparison))
     context["status_panel"] = guest_status_panel(token, link, comparison)
     context["project_page"] = reverse("shared:page", args=[token]) if in_project else ""
+    context["session_start"] = guest_session_start(token, link)
     return context
+
+
+def guest_session_start(token: str, link: ShareLink) -> dict[str, Any] | None:
+    """The shared page's "Start a live session" (templates/review_sessions/partials/start_button.html,
+    session/start.js) when the link lets its guests into sessions; None otherwise."""
+    if not can_join_sessions(link):
+        return None
+    sessions = reverse("api-shared-sessions", args=[token])
+    return {"start_url": sessions, "list_url": sessions, "body_json": "{}", "guest": True, "may_start": True}
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,7 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
         "status_panel": guest_status_panel(token, link, video),
         "shared_media": _media_script_config(token, project_query(link, video)),
         "project_page": reverse("shared:page", args=[token]) if in_project else "",
+        "session_start": guest_session_start(token, link),
     }
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from activity import views as activity_views
+from review_sessions import views as session_views
 from sage import views
 from sage.api.views import api_fallback
 from videos import views as video_views
@@ -22,7 +23,10 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("sharing/", include("reviews.urls")),
     path("workspaces/", include("workspaces.urls")),
+    # A link's session page sits beside the link's own pages (before them: `<token>/` would not match it).
+    path("s/<str:token>/sessions/<str:code>/", session_views.shared_session_page, name="shared-session-page"),
     path("s/", include("reviews.shared_urls")),
+    path("sessions/", include("review_sessions.page_urls")),
     path("activity/", include("activity.urls")),
     path("workspaces/audit/", activity_views.audit_page, name="workspace-audit"),
     path("search/", video_views.search_page, name="search"),

@@ -2,6 +2,7 @@
 // are offered first ("Join live session"); Start posts the start API and opens the session's page.
 
 import { ApiError, requestJson } from "../shared/api.js";
+import { rememberName, reviewerKey, reviewerName } from "../reviews/comments/identity.js";
 
 // A guest joins on the link's session page; a member on the site's.
 const pageOf = (section, session) => (section.dataset.guest ? session.guest_url : session.url);
@@ -33,14 +34,38 @@ async function setUp(section) {
   } catch {
     // The list is a convenience: Start still works.
   }
+  // A guest starts under the name the others will see, with the reviewer key their socket's hello
+  // carries (the shared pages keep both in this browser).
+  const nameInput = section.querySelector("[data-session-start-name]");
+  if (nameInput) {
+    nameInput.value = reviewerName();
+  }
   button?.addEventListener("click", async () => {
+    const body = JSON.parse(section.dataset.body);
+    const headers = {};
+    const link = section.querySelector("[data-session-start-link]")?.value;
+    if (link) {
+      body.link = Number(link);
+    }
+    if (nameInput) {
+      const name = nameInput.value.trim();
+      if (!name) {
+        status.textContent = "Give your name first: the others see it.";
+        nameInput.focus();
+        return;
+      }
+      rememberName(name);
+      body.name = name;
+      headers["X-Reviewer-Key"] = reviewerKey();
+    }
     button.disabled = true;
     status.textContent = "Starting…";
     try {
       const session = await requestJson(section.dataset.startUrl, {
         method: "POST",
         csrfToken: section.dataset.csrfToken,
-        json: JSON.parse(section.dataset.body),
+        json: body,
+        headers,
       });
       window.location.assign(pageOf(section, session));
     } catch (error) {

@@ -1,0 +1,333 @@
+"""A live review session with three browsers (issue 53): the presenter (a member who starts it from
+the comparison's page), a second member and a link's guest follow. Everyone's players keep to the
+presenter's clock while it plays and after it seeks; a follower who uses the player steps out and
+stays where they went until "Follow again"; the presenter hands over; the presenter's page closing
+pauses the others, and coming back resumes.
+
+In step is measured as a person would see it: each page's own A player time against the presenter's,
+read with the time of day in each page (the three contexts share this machine's clock) and carried
+to the same instant at the session's rate. The tolerance is generous for a loaded CI machine; the
+bench (bench/session.py) measures how close they really are."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from reviews.models import ShareLink
+from sage.synthetic_media import Scene, make_video
+from tests.browser.test_compare_page import script_errors
+from tests.clients import client_in
+from tests.factories import ComparisonFactory, MembershipFactory, ShareLinkFactory, TeamWorkspaceFactory, UserFactory
+from videos.models import Comparison, Video
+from videos.pipeline.thumbnails import make_thumbnails
+from workspaces.models import Role, Workspace
+
+pytestmark = pytest.mark.browser
+
+IN_STEP_S = 0.25  # generous for CI: the goal (one frame) is the bench's to measure
+APART_S = 3.0  # a follower who stepped out this far from the presenter is clearly elsewhere
+SETTLE_S = 25.0
+SECONDS = 60.0
+FPS = 15
+SCENES = [Scene(15, "shapes", seed=1), Scene(15, "bars", seed=2), Scene(15, "gradient", seed=3)]
+CHANGED = Scene(15, "noise", seed=9)
+SEGMENTS = [
+    {"kind": "visual", "a_start": 30.0, "a_end": 45.0, "b_start": 30.0, "b_end": 45.0, "peak": 0.9, "mean": 0.9,
+     "severity": "high", "picture": 0.9, "sound": 0.01},
+]  # fmt: skip
+
+# Each page's player and clock at one instant: the A player's time (the compare page) or the one
+# <video>'s, whether it plays, its rate, and the session's own measure of its error.
+READ_PLAYER = """() => {
+  const video = document.querySelector('video[data-player="a"]') || document.querySelector("video.player");
+  const panel = document.querySelector("[data-session]");
+  return { now: Date.now(), time: video.currentTime, paused: video.paused, rate: video.playbackRate,
+           error: panel.dataset.sessionErrorMs === "" ? null : Number(panel.dataset.sessionErrorMs) };
+}"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("session")
+    first, second, third = SCENES
+    return (
+        make_video(folder / "a.mp4", scenes=[first, second, third, Scene(15, "shapes", seed=4)], fps=FPS),
+        make_video(folder / "b.mp4", scenes=[first, second, CHANGED, Scene(15, "shapes", seed=4)], fps=FPS),
+    )
+
+
+def stored(owner: User, workspace: Workspace, source: Path, title: str) -> Video:
+    """A ready upload of the team with its file, poster and sprite in place (no clip rows: the
+    comparison row is made by hand)."""
+    video = Video.objects.create(
+        owner=owner, workspace=workspace, title=title, status=Video.Status.READY, duration=SECONDS, fps=FPS,
+        backends={"clips": "local"},
+    )  # fmt: skip
+    key = f"videos/{video.pk}/original{source.suffix}"
+    target = Path(django_settings.MEDIA_ROOT) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    thumbnails = make_thumbnails(target, duration=SECONDS)
+    Video.objects.filter(pk=video.pk).update(
+        storage_key=key,
+        size=target.stat().st_size,
+        poster_key=default_storage.save(f"videos/{video.pk}/poster.jpg", ContentFile(thumbnails.poster_jpeg)),
+        sprite_key=default_storage.save(f"videos/{video.pk}/sprite.jpg", ContentFile(thumbnails.sprite_jpeg)),
+        sprite_meta=thumbnails.sprite_meta,
+    )
+    video.refresh_from_db()
+    return video
+
+
+class Team:
+    def __init__(self, files: tuple[Path, Path]) -> None:
+        self.director = UserFactory(display_name="Dana")
+        self.studio = TeamWorkspaceFactory(created_by=self.director, name="Northwind Studio")
+        self.editor = UserFactory(display_name="Eli")
+        MembershipFactory(workspace=self.studio, user=self.editor, role=Role.EDITOR)
+        a = stored(self.director, self.studio, files[0], "Trailer")
+        b = stored(self.director, self.studio, files[1], "Trailer, new grade")
+        self.comparison: Comparison = ComparisonFactory(
+            owner=self.director, workspace=self.studio, video_a=a, video_b=b,
+            matched_spans=[[0.0, SECONDS, 0.0, SECONDS]], segments=SEGMENTS, counts={"visual": 1, "high": 1},
+            similarity=75.0, summary="1 difference (1 picture).",
+        )  # fmt: skip
+        self.link: ShareLink = ShareLinkFactory(
+            comparison=self.comparison, permission=ShareLink.Permission.COMMENT, allow_sessions=True
+        )
+        self.token: str = self.link.token  # the factory keeps it on the row
+
+
+@pytest.fixture
+def team(transactional_db: Any, files: tuple[Path, Path]) -> Team:
+    return Team(files)
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[Callable[[], Any]]:
+    opened: list[Any] = []
+
+    def new() -> Any:
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
+def member_page(new_context: Callable[[], Any], site_url: str, user: User, workspace: Workspace) -> Page:
+    """A browser of `user`'s own, signed in and acting in `workspace`."""
+    client = client_in(user, workspace)
+    page = new_context().new_page()
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": site_url}])
+    return page
+
+
+def ready_players(page: Page) -> None:
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('video[data-player], video.player')].every((v) => v.readyState >= 3)"""
+    )
+
+
+def join(page: Page, name: str | None = None) -> None:
+    ready_players(page)
+    if name is not None:
+        page.get_by_label("Your name, as the others see it").fill(name)
+    page.get_by_role("button", name="Join the live session").click()
+    expect(page.locator("[data-session-participants] li").first).to_be_visible()
+
+
+def read(page: Page) -> dict:
+    return page.evaluate(READ_PLAYER)
+
+
+def gap(follower: Page, presenter: Page) -> float:
+    """How far the follower's picture is from the presenter's (s, signed), at the same instant."""
+    lead, other = read(presenter), read(follower)
+    rate = 0.0 if lead["paused"] else 1.0
+    return other["time"] - (lead["time"] + (other["now"] - lead["now"]) / 1000 * rate)
+
+
+def wait_in_step(presenter: Page, *followers: Page) -> None:
+    """Until every follower's picture is within IN_STEP_S of the presenter's (their own measure too)."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        gaps = [gap(follower, presenter) for follower in followers]
+        errors = [read(follower)["error"] for follower in followers]
+        if all(abs(g) <= IN_STEP_S for g in gaps) and all(e is not None and abs(e) <= IN_STEP_S * 1000 for e in errors):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not in step: gaps {gaps} s, the pages' own errors {errors} ms")
+        presenter.wait_for_timeout(200)
+
+
+def wait_for(condition: Callable[[], bool], page: Page, what: str) -> None:
+    deadline = time.monotonic() + SETTLE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {read(page)}")
+        page.wait_for_timeout(100)
+
+
+def start_from_the_comparison(page: Page, site_url: str, comparison: Comparison) -> str:
+    page.goto(f"{site_url}/compare/{comparison.pk}/")
+    page.get_by_role("button", name="Start a live session").click()
+    page.wait_for_url(f"{site_url}/sessions/*/")
+    return page.url
+
+
+def participant(page: Page, name: str):
+    return page.locator("[data-session-participants] li", has_text=name)
+
+
+def test_three_browsers_follow_the_presenter_step_out_come_back_and_take_over(
+    site_url: str, team: Team, contexts: Callable[[], Any]
+) -> None:
+    director = member_page(contexts, site_url, team.director, team.studio)
+    director_errors = script_errors(director)
+    session_url = start_from_the_comparison(director, site_url, team.comparison)
+    join(director)
+    expect(director.get_by_text("You are presenting")).to_be_visible()
+    code = session_url.rstrip("/").rsplit("/", 1)[-1]
+
+    editor = member_page(contexts, site_url, team.editor, team.studio)
+    editor_errors = script_errors(editor)
+    editor.goto(f"{site_url}/compare/{team.comparison.pk}/")
+    editor.get_by_role("link", name="Join live session").click()
+    expect(editor).to_have_url(session_url)
+    join(editor)
+
+    guest = contexts().new_page()
+    guest_errors = script_errors(guest)
+    guest.goto(f"{site_url}/s/{team.token}/sessions/{code}/")
+    join(guest, name="Client Carla")
+    for page in (director, editor, guest):
+        expect(participant(page, "Dana")).to_contain_text("presenter")
+        expect(participant(page, "Eli")).to_contain_text("following")
+        expect(participant(page, "Client Carla")).to_contain_text("guest")
+
+    # The presenter plays: both followers play, in step with the presenter's picture.
+    director.get_by_role("button", name="Play both").click()
+    wait_in_step(director, editor, guest)
+    assert not read(editor)["paused"] and not read(guest)["paused"]
+
+    # The presenter goes to the difference (a seek): both land there, still in step.
+    director.locator("[data-seek-difference='0']").first.click()
+    wait_for(lambda: read(editor)["time"] >= 29.0 and read(guest)["time"] >= 29.0, editor, "the followers at 30 s")
+    wait_in_step(director, editor, guest)
+
+    # The editor goes 5 s back on his own: he steps out, and stays apart while the presenter plays.
+    for _ in range(5):
+        editor.get_by_role("button", name="One second back").click()
+    expect(editor.get_by_text("You stepped out by using the player")).to_be_visible()
+    expect(participant(director, "Eli")).to_contain_text("stepped out")
+    editor.wait_for_timeout(2_500)  # two of the presenter's corrections go by
+    assert gap(editor, director) < -APART_S
+    expect(editor.get_by_text("The presenter is at")).to_be_visible()
+    wait_in_step(director, guest)
+
+    # Follow again: one click, and he is back in step.
+    editor.get_by_role("button", name="Follow again").click()
+    wait_in_step(director, editor, guest)
+    expect(participant(director, "Eli")).to_contain_text("following")
+
+    # The director hands over to the editor, who pauses: the director and the guest pause there.
+    participant(director, "Eli").get_by_role("button", name="Hand over to Eli").click()
+    expect(editor.get_by_text("You are presenting")).to_be_visible()
+    expect(director.get_by_text("You follow Eli")).to_be_visible()
+    editor.get_by_role("button", name="Pause both").click()
+    wait_for(lambda: read(director)["paused"] and read(guest)["paused"], director, "the others paused")
+    wait_in_step(editor, director, guest)
+
+    assert director_errors == [] and editor_errors == [] and guest_errors == []
+
+
+def test_the_presenters_page_closing_pauses_everyone_and_coming_back_resumes(
+    site_url: str, team: Team, contexts: Callable[[], Any]
+) -> None:
+    director = member_page(contexts, site_url, team.director, team.studio)
+    session_url = start_from_the_comparison(director, site_url, team.comparison)
+    join(director)
+    editor = member_page(contexts, site_url, team.editor, team.studio)
+    editor.goto(session_url)
+    join(editor)
+    guest = contexts().new_page()
+    guest.goto(f"{site_url}/s/{team.token}/sessions/{session_url.rstrip('/').rsplit('/', 1)[-1]}/")
+    join(guest, name="Client Carla")
+    director.get_by_role("button", name="Play both").click()
+    wait_in_step(director, editor, guest)
+
+    director.close()
+    for page in (editor, guest):
+        expect(page.get_by_text("The presenter has left — paused")).to_be_visible()
+    wait_for(lambda: read(editor)["paused"] and read(guest)["paused"], editor, "the followers paused")
+    expect(participant(editor, "Dana")).to_contain_text("not connected")
+
+    # The presenter opens the session again: it plays on from where it paused, everyone in step.
+    director = member_page(contexts, site_url, team.director, team.studio)
+    director.goto(session_url)
+    join(director)
+    for page in (editor, guest):
+        expect(page.get_by_text("The presenter is back")).to_be_visible()
+    wait_for(lambda: not read(editor)["paused"] and not read(guest)["paused"], editor, "the followers playing")
+    wait_in_step(director, editor, guest)
+
+
+def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_within_five_percent(
+    site_url: str, page: Page
+) -> None:
+    """The pure rules of session/follow.js and session/clock.js, in the browser that runs them."""
+    page.goto(f"{site_url}/healthz")
+    answers = page.evaluate(
+        """async () => {
+          const { correction, targetPosition } = await import("/static/js/session/follow.js");
+          const { ServerClock } = await import("/static/js/session/clock.js");
+          // The page's other parts load too (on a page with no session they do nothing).
+          await import("/static/js/session/session.js");
+          await import("/static/js/session/start.js");
+          const playing = { playing: true, position: 10, rate: 2, at: 1000 };
+          const paused = { playing: false, position: 10, rate: 1, at: 1000 };
+          const clock = new ServerClock(() => 0);
+          // Offsets 100 (fast), then a slow, queued one (offset 400): the fast ones decide.
+          for (const [t0, t1, t2, t3] of [[0, 105, 105, 10], [0, 104, 104, 8], [0, 106, 106, 12],
+                                          [0, 103, 103, 6], [0, 107, 107, 14], [0, 900, 900, 1000]]) {
+            clock.add(t0, t1, t2, t3);
+          }
+          return {
+            target: targetPosition(playing, 2000),
+            pausedTarget: targetPosition(paused, 99999),
+            seek: correction(0, playing, { mustJump: true }),
+            big: correction(-1.5, playing),
+            steady: correction(0.005, playing),
+            ahead: correction(0.02, playing),
+            farAhead: correction(0.5, playing),
+            behind: correction(-0.5, playing),
+            pausedOff: correction(0.2, paused),
+            offset: clock.offset,
+          };
+        }"""
+    )
+    assert answers["target"] == 12  # 1 s of server time at rate 2
+    assert answers["pausedTarget"] == 10
+    assert answers["seek"] == {"jump": True} and answers["big"] == {"jump": True}
+    assert answers["steady"] == {"jump": False, "rate": 2}
+    assert answers["ahead"]["rate"] == pytest.approx(2 * (1 - 0.02))
+    assert answers["farAhead"]["rate"] == pytest.approx(2 * 0.95)
+    assert answers["behind"]["rate"] == pytest.approx(2 * 1.05)
+    assert answers["pausedOff"] == {"jump": True}
+    assert answers["offset"] == pytest.approx(100, abs=1)
