@@ -25,7 +25,9 @@ same wall time, read by this process, which shares the machine's clock with ever
   `seeking`); p95 over followers and seeks, and the max (the seek's arrival at the last follower),
   with the share spent between the presenter's socket and each simulated follower's (the server);
 - Chromium: the same against the page's `video` currentTime read with `Date.now()` in the page, and
-  the page's own `data-session-error-ms` beside it (their p95 difference: the cross-check).
+  the page's own `data-session-error-ms` beside it (their p95 difference: the cross-check); a page
+  that stops following by itself (its `following` turns false though nobody used its player) is
+  counted apart (goal: none), its reads after that left out of drift.
 Goals (issue 53): drift p95 ≤ 40 ms while playing and seek-to-all p95 ≤ 150 ms, with jitter; each
 printed with its ratio to the baseline. `--quick` shortens the script (play 6 s, seeks 2.5 s
 apart, rate 1.5 for 5 s). Every process started here is stopped by PID at the end.
@@ -98,6 +100,8 @@ READ_PLAYER = """
     time: video ? video.currentTime : null,
     paused: video ? video.paused : null,
     reported: root ? root.dataset.sessionErrorMs : null,
+    following: root && root.liveSession ? root.liveSession.following : null,
+    banner: root ? (root.querySelector("[data-session-banner]") || {}).textContent || "" : "",
   };
 }
 """
@@ -374,6 +378,7 @@ class Figures:
     browser_steady: list[float] = field(default_factory=list)
     browser_seek_delays: list[float] = field(default_factory=list)
     browser_cross_check: list[float] = field(default_factory=list)  # |page's own error - measured|, ms
+    browser_stepped_out: list[str] = field(default_factory=list)  # per page that stopped following: its banner
 
     @property
     def seek_to_all(self) -> list[float]:
@@ -431,8 +436,13 @@ def measure(run: Review) -> Figures:
             ]
         figures.seek_to_last.append(max(delays, default=np.nan))
     for page in run.browsers:
+        # A page that stopped following by itself (nobody used its player) is a failure of its own,
+        # counted apart: its error after that is no drift, it is no longer trying.
+        stopped = next((read for read in page.reads if read.get("following") is False), None)
+        if stopped is not None:
+            figures.browser_stepped_out.append(str(stopped.get("banner") or "").strip())
         for read in page.reads:
-            if read["time"] is None:
+            if read["time"] is None or read.get("following") is False:
                 continue
             where = phase(presenter, read["wall"], run.settle_s)
             if where is None or where[0] == "settling":
@@ -477,6 +487,9 @@ def report(name: str, figures: Figures) -> None:
         print(f"  Chromium drift while playing, after settling: {spread(figures.browser_steady)}")
         print(f"  Chromium seek → the page's seeking: {spread(figures.browser_seek_delays)}")
         print(f"  Chromium data-session-error-ms vs measured, |difference|: {spread(figures.browser_cross_check)}")
+        print(f"  Chromium pages that stopped following by themselves: {len(figures.browser_stepped_out)}")
+        for banner in figures.browser_stepped_out:
+            print(f"    its banner: {banner!r}")
 
 
 def report_server_errors(log: str) -> None:
@@ -595,6 +608,14 @@ def main() -> int:
                 f"{p95(jittered.browser_seek_delays):.1f} ms; page's own error vs measured p95 "
                 f"{p95(jittered.browser_cross_check):.1f} ms",
                 browser_drift <= GOAL_DRIFT_P95_MS,
+            )
+        )
+        stepped_out = len(baseline.browser_stepped_out) + len(jittered.browser_stepped_out)
+        goals.append(
+            (
+                "no Chromium follower stops following by itself, with and without jitter",
+                f"{stepped_out} of {2 * browsers} pages",
+                stepped_out == 0,
             )
         )
     rows = []
