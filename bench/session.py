@@ -379,6 +379,8 @@ class Figures:
     browser_seek_delays: list[float] = field(default_factory=list)
     browser_cross_check: list[float] = field(default_factory=list)  # |page's own error - measured|, ms
     browser_stepped_out: list[str] = field(default_factory=list)  # per page that stopped following: its banner
+    followers_over_goal: int = 0  # simulated followers with any steady sample over the drift goal
+    slowest_states: list[float] = field(default_factory=list)  # per state: socket to the last follower's, ms
 
     @property
     def seek_to_all(self) -> list[float]:
@@ -409,6 +411,7 @@ def measure(run: Review) -> Figures:
     figures = Figures()
     change_seqs = [presenter.change_seq(change) for change in presenter.changes]
     for follower in run.followers:
+        over = False
         for sample in follower.samples:
             where = phase(presenter, sample.wall_ms, run.settle_s)
             if where is None:
@@ -417,9 +420,16 @@ def measure(run: Review) -> Figures:
             kind, index = where
             if kind != "settling":
                 figures.steady[kind].append(error)
+                over = over or error > GOAL_DRIFT_P95_MS
             elif (seq := change_seqs[index]) is not None and sample.seq >= seq:
                 figures.settling.append(error)
         figures.clock_errors.append(abs(follower.server_now() - wall_ms()))
+        figures.followers_over_goal += over
+    # Whether a late figure is the server holding a state up (every follower late alike) or a few.
+    for seq, left in presenter.seq_left_at.items():
+        arrivals = [follower.state_arrived_ms[seq] for follower in run.followers if seq in follower.state_arrived_ms]
+        if arrivals:
+            figures.slowest_states.append(max(arrivals) - left)
     for change, seek_seq in zip(presenter.changes, change_seqs, strict=True):
         if change.kind != "seek" or seek_seq is None:
             continue
@@ -479,6 +489,8 @@ def report(name: str, figures: Figures) -> None:
     for kind, label in (("play", "after play"), ("seek", "after seeks"), ("rate", "after rate changes")):
         print(f"    {label}: {spread(figures.steady[kind])}")
     print(f"  settling (first {SETTLE_S:.0f} s after a change, once its state arrived): {spread(figures.settling)}")
+    print(f"    followers with any sample over {GOAL_DRIFT_P95_MS:.0f} ms: {figures.followers_over_goal}")
+    print(f"  every state, presenter's socket → the last follower's: {spread(figures.slowest_states)}")
     print(f"  seek → each follower's jump: {spread(figures.seek_delays)}")
     print(f"    of which the server (presenter's socket → follower's socket): {spread(figures.seek_through_server)}")
     print(f"  seek → the last follower, per seek: {', '.join(f'{delay:.0f}' for delay in figures.seek_to_last)} ms")
