@@ -438,9 +438,9 @@ def measure(run: Review) -> Figures:
             for follower in run.followers
         ]
         figures.seek_delays += delays
-        if (left := presenter.seq_left_at.get(seek_seq)) is not None:
+        if (seek_left := presenter.seq_left_at.get(seek_seq)) is not None:
             figures.seek_through_server += [
-                follower.state_arrived_ms[seek_seq] - left
+                follower.state_arrived_ms[seek_seq] - seek_left
                 for follower in run.followers
                 if seek_seq in follower.state_arrived_ms
             ]
