@@ -34,6 +34,20 @@ RULES_BEYOND_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
         "`end` not before `start`, both within the video; empty text only with AI notes on",
         r"is before the start|is past its end|longer than any video|turn on AI notes",
     ),
+    # A member's own comment: text, or a drawing (whose shapes, palette and limits the service checks)
+    # with the text empty; a side of this object; times within that side's video; a link of the same
+    # object.
+    **{
+        ("POST", f"/api/v1/{kind}/{{{kind[:-1]}_id}}/comments"): (
+            "text, or a drawing with the text empty; a side and times within this object; its own link",
+            r"^body: (Text is required|This cannot be empty)|^drawing: |^side: |^start: |^end: |^link: ",
+        )
+        for kind in ("comparisons", "videos", "stacks")
+    },
+    ("POST", "/api/v1/sessions/{code}/handover"): (
+        "a participant of this live session who is connected now",
+        r"^participant: ",
+    ),
     ("PATCH", "/api/v1/notes/{note_id}"): (
         "`end` not before `start`, both within the video",
         r"is before the start|is after the end|is past its end|longer than any video",
