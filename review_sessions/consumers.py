@@ -155,6 +155,7 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
 class SessionConsumer(JsonSocket):
     async def connect(self) -> None:
         self.participant_id: int | None = None
+        self.presenter_id: int | None = None
         self.key_digest = ""
         code = str(self.scope["url_route"]["kwargs"]["code"])
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -233,6 +234,7 @@ class SessionConsumer(JsonSocket):
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
         welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
         self.participant_id = welcome["you"]["id"]
+        self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
         # Joining wrote `last_seen_at`; the next write comes at a random point of the next period, so
         # the sockets of a meeting that joined together do not write all in one second, every period,
         # queueing the presenter's state behind them in the process's one database thread.
@@ -255,6 +257,11 @@ class SessionConsumer(JsonSocket):
 
     async def _state(self, content: dict[str, Any]) -> None:
         await self._require_present()
+        # Who presents is known here from the welcome and the session's frames since: anyone else's
+        # states are refused without a trip to the database, so a flood of them from one page (or
+        # many) cannot queue the site's requests behind it in the process's one database thread.
+        if self.presenter_id != self.participant_id:
+            raise services.NotPresenter()
         if not self.states.take():
             raise TooManyRequests("At most 30 states a second.")
         state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
@@ -331,6 +338,7 @@ class SessionConsumer(JsonSocket):
         elif self.participant_id is None:
             return  # not in yet: the welcome carries everything up to now
         elif event in live.SESSION_EVENTS:
+            self._note_presenter(event, data)
             if event in (live.DRAWING_DRAFT, live.DRAWING_CLEAR) and data.get("by") == self.participant_id:
                 return  # one's own draft is already on one's page
             await self.send_json({"type": event, "data": data})
@@ -338,6 +346,14 @@ class SessionConsumer(JsonSocket):
             kind, pk = self.opened.shown
             if data.get(f"{kind}_id") == pk:
                 await self.send_json({"type": event, "data": data})
+
+    def _note_presenter(self, event: str, data: Any) -> None:
+        if event == live.PRESENTER:
+            self.presenter_id = data.get("id")
+        elif event == live.STATE:
+            self.presenter_id = data.get("by", self.presenter_id)
+        elif event == live.PARTICIPANTS:
+            self.presenter_id = next((one["id"] for one in data if one.get("presenter")), None)
 
     async def membership_ended(self, message: dict[str, Any]) -> None:
         """Removed from (or left) the session's workspace: out of the session at once."""

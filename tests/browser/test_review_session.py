@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from review_sessions.models import Participant
 from reviews.models import ShareLink
 from sage.synthetic_media import Scene, make_video
 from tests.browser.test_compare_page import script_errors
@@ -115,7 +116,7 @@ def team(transactional_db: Any, files: tuple[Path, Path]) -> Team:
 
 
 @pytest.fixture
-def contexts(browser: Any) -> Iterator[Callable[[], Any]]:
+def contexts(browser: Any, transactional_db: Any) -> Iterator[Callable[[], Any]]:
     opened: list[Any] = []
 
     def new() -> Any:
@@ -127,6 +128,11 @@ def contexts(browser: Any) -> Iterator[Callable[[], Any]]:
     yield new
     for context in opened:
         context.close()
+    # The site counts each closed page out of its session in the database; the test's tables are
+    # emptied only once it has, or the emptying and a late count-out deadlock each other.
+    deadline = time.monotonic() + 15
+    while Participant.objects.filter(open_sockets__gt=0).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def member_page(new_context: Callable[[], Any], site_url: str, user: User, workspace: Workspace) -> Page:
