@@ -58,7 +58,7 @@ READ_PLAYER = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("session")
     first, second, third = SCENES
@@ -207,7 +207,7 @@ def participant(page: Page, name: str):
     return page.locator("[data-session-participants] li", has_text=name)
 
 
-def test_three_browsers_follow_the_presenter_step_out_come_back_and_take_over(
+def test_three_browsers_follow_step_out_come_back_take_over_and_pause_when_the_presenter_goes(
     site_url: str, team: Team, contexts: Callable[[], Any]
 ) -> None:
     director = member_page(contexts, site_url, team.director, team.studio)
@@ -265,42 +265,29 @@ def test_three_browsers_follow_the_presenter_step_out_come_back_and_take_over(
     editor.get_by_role("button", name="Pause both").click()
     wait_for(lambda: read(director)["paused"] and read(guest)["paused"], director, "the others paused")
     wait_in_step(editor, director, guest)
-
     assert director_errors == [] and editor_errors == [] and guest_errors == []
 
+    # The presenter (now the editor) plays, then his page closes: the session pauses where he was and
+    # says so; he is listed as not connected.
+    editor.get_by_role("button", name="Play both").click()
+    wait_in_step(editor, director, guest)
+    editor.close()
+    for page in (director, guest):
+        expect(page.get_by_text("The presenter has left — paused")).to_be_visible()
+    wait_for(lambda: read(director)["paused"] and read(guest)["paused"], director, "the followers paused")
+    expect(participant(director, "Eli")).to_contain_text("not connected")
 
-def test_the_presenters_page_closing_pauses_everyone_and_coming_back_resumes(
-    site_url: str, team: Team, contexts: Callable[[], Any]
-) -> None:
-    director = member_page(contexts, site_url, team.director, team.studio)
-    session_url = start_from_the_comparison(director, site_url, team.comparison)
-    join(director)
+    # He opens the session again: it plays on from where it paused, everyone in step.
     editor = member_page(contexts, site_url, team.editor, team.studio)
     editor.goto(session_url)
     join(editor)
-    guest = contexts().new_page()
-    guest.goto(f"{site_url}/s/{team.token}/sessions/{session_url.rstrip('/').rsplit('/', 1)[-1]}/")
-    join(guest, name="Client Carla")
-    director.get_by_role("button", name="Play both").click()
-    wait_in_step(director, editor, guest)
-
-    director.close()
-    for page in (editor, guest):
-        expect(page.get_by_text("The presenter has left — paused")).to_be_visible()
-    wait_for(lambda: read(editor)["paused"] and read(guest)["paused"], editor, "the followers paused")
-    expect(participant(editor, "Dana")).to_contain_text("not connected")
-
-    # The presenter opens the session again: it plays on from where it paused, everyone in step.
-    director = member_page(contexts, site_url, team.director, team.studio)
-    director.goto(session_url)
-    join(director)
-    for page in (editor, guest):
+    for page in (director, guest):
         expect(page.get_by_text("The presenter is back")).to_be_visible()
-    wait_for(lambda: not read(editor)["paused"] and not read(guest)["paused"], editor, "the followers playing")
-    wait_in_step(director, editor, guest)
+    wait_for(lambda: not read(director)["paused"] and not read(guest)["paused"], director, "the followers playing")
+    wait_in_step(editor, director, guest)
 
 
-def test_a_video_session_keeps_the_followers_video_in_step_until_they_use_their_player(
+def test_a_video_session_keeps_the_follower_in_step_until_he_uses_his_player_or_draws(
     site_url: str, team: Team, contexts: Callable[[], Any]
 ) -> None:
     """A video's session drives the video page's one player (native controls and keys, not the
@@ -331,6 +318,27 @@ def test_a_video_session_keeps_the_followers_video_in_step_until_they_use_their_
     assert gap(editor, director) < -APART_S
     editor.get_by_role("button", name="Follow again").click()
     wait_in_step(director, editor)
+
+    # The presenter pauses; the follower draws on the paused frame: drawing steps him out (his
+    # picture stays on the frame he draws on), and the presenter sees his draft over the video.
+    director.keyboard.press("k")
+    wait_for(lambda: read(editor)["paused"], editor, "the follower paused")
+    expect(participant(director, "Eli")).to_contain_text("following")
+    panel = editor.locator("[data-comments-panel]")
+    panel.get_by_role("button", name="Comment at this moment").click()
+    panel.get_by_role("button", name="Draw on the picture").click()
+    layer = editor.locator('canvas[data-drawing-layer="video"]')
+    layer.scroll_into_view_if_needed()
+    box = layer.bounding_box()
+    assert box is not None
+    editor.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    editor.mouse.down()
+    editor.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=4)
+    editor.mouse.up()
+    expect(editor.locator("[data-session-banner]")).to_contain_text("You stepped out to draw")
+    expect(participant(director, "Eli")).to_contain_text("stepped out")
+    drafts = director.locator('canvas[data-session-drafts="video"]')
+    wait_for(lambda: drafts.get_attribute("data-shown-shapes") == "1", director, "the draft over the video")
     assert errors == [] and editor_errors == []
 
 

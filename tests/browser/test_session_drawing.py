@@ -3,8 +3,8 @@ the presenter (a member), a member follower and a link's guest follower. The pre
 frame; the member follower draws a rectangle on B: the other two see the drawing in progress over
 their B player at that frame (and not when the presenter takes them a second away); he saves it
 with a comment: all three list it and see it over B at that frame, and so does someone opening the
-link's shared page later (the member's comment went on the session's link's thread). On a video's
-session, a follower who draws on the paused frame steps out, and the presenter sees the draft."""
+link's shared page later (the member's comment went on the session's link's thread).
+(On a video's session, a follower who draws steps out: test_review_session's video test.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from reviews.models import Comment
 from tests.browser import test_review_session as three_browsers
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_review_session import Team, join, member_page, read, start_from_the_comparison
-from tests.browser.test_review_session import participant as participant_row
 
 pytestmark = pytest.mark.browser
 
@@ -158,35 +157,6 @@ def test_a_followers_drawing_shows_live_on_the_others_at_that_frame_and_stays_as
     later_panel.locator(".comments-list .comment-time").click()
     wait_until(showing_comment(later, comment.pk), later, "the drawing on the shared page")
     assert editor_errors == [] and guest_errors == []
-
-
-def test_on_a_video_session_a_follower_who_draws_steps_out_and_the_presenter_sees_the_draft(
-    site_url: str, team: Team, contexts: Callable[[], Any]
-) -> None:
-    director = member_page(contexts, site_url, team.director, team.studio)
-    director.goto(f"{site_url}/videos/{team.comparison.video_a_id}/")
-    director.get_by_role("button", name="Start a live session").click()
-    director.wait_for_url(f"{site_url}/sessions/*/")
-    join(director)
-    editor = member_page(contexts, site_url, team.editor, team.studio)
-    editor.goto(director.url)
-    join(editor)
-    expect(editor.locator("[data-session-banner]")).not_to_contain_text("stepped out")
-
-    panel = editor.locator("[data-comments-panel]")
-    panel.get_by_role("button", name="Comment at this moment").click()
-    panel.get_by_role("button", name="Draw on the picture").click()
-    editor.locator('canvas[data-drawing-layer="video"]').scroll_into_view_if_needed()
-    box = editor.locator('canvas[data-drawing-layer="video"]').bounding_box()
-    assert box is not None
-    editor.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    editor.mouse.down()
-    editor.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=4)
-    editor.mouse.up()
-
-    expect(editor.locator("[data-session-banner]")).to_contain_text("You stepped out to draw")
-    expect(participant_row(director, "Eli")).to_contain_text("stepped out")
-    wait_until(lambda: drafts_on(director, "video") == 1, director, "the draft over the video")
 
 
 def test_drafts_of_several_people_are_kept_apart_and_show_only_at_their_frame(site_url: str, page: Page) -> None:
