@@ -223,6 +223,11 @@ def test_three_browsers_follow_step_out_come_back_take_over_and_pause_when_the_p
     editor.get_by_role("link", name="Join live session").click()
     expect(editor).to_have_url(session_url)
     join(editor)
+    # On a laptop's screen the session panel leaves both players in view, whole, under it.
+    editor.set_viewport_size({"width": 1280, "height": 800})
+    for side in ("a", "b"):
+        box = editor.locator(f'video[data-player="{side}"]').bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800, box
 
     guest = contexts().new_page()
     guest_errors = script_errors(guest)
