@@ -58,6 +58,13 @@ CLOSE_ENDED = 4410
 MAX_FRAME_CHARS = 64 * 1024
 # How often a socket's clock pings may refresh its participant's `last_seen_at` (a write), at most.
 SEEN_EVERY_S = 10.0
+# Every frame a socket sends counts here, whatever it is. A page sends a few a second (clock pings,
+# a presenter's states, drafts while drawing: at most a few dozen in a busy second); a socket that
+# keeps sending past this is flooding, and is closed rather than let the frames it queued hold up the
+# web process (and the closing of its own connection, which counts it out of the session).
+FRAMES_PER_S = 60
+FRAMES_BURST = 120
+CLOSE_FLOODING = 4429
 # How long a member's role, read at connect, is trusted for presenting and drawing before it is read
 # again: a member demoted to viewer stops driving within this (removal closes the socket at once).
 ROLE_FRESH_S = 5.0
@@ -172,6 +179,8 @@ class SessionConsumer(JsonSocket):
             self.joined_groups += [user_group(opened.user.pk), workspace_group(opened.workspace_id)]
         for group in self.joined_groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        self.frames = TokenBucket(rate=FRAMES_PER_S, burst=FRAMES_BURST)
+        self.flooded = False
         self.pings = TokenBucket(rate=20, burst=20)
         self.states = TokenBucket(rate=30, burst=30)
         self.drafts = TokenBucket(rate=10, burst=10)
@@ -200,6 +209,11 @@ class SessionConsumer(JsonSocket):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         self.received_ms = frames.server_ms()  # a clock ping's t1: before any parsing
+        if self.flooded:
+            return  # what it queued before it was closed: dropped unread
+        if not self.frames.take():
+            await self._flooding()
+            return
         if text_data is not None and len(text_data) > MAX_FRAME_CHARS:
             await self.send_error(Invalid(f"A frame is at most {MAX_FRAME_CHARS // 1024} KB.", code="too_large"))
             return
@@ -232,7 +246,12 @@ class SessionConsumer(JsonSocket):
         else:
             name = frames.guest_name(content.get("name"))
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
-        welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
+        try:
+            welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
+        except services.SessionFull as full:
+            await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
+            await self.close(code=CLOSE_LEFT)
+            return
         self.participant_id = welcome["you"]["id"]
         self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
         # Joining wrote `last_seen_at`; the next write comes at a random point of the next period, so
@@ -315,6 +334,14 @@ class SessionConsumer(JsonSocket):
         if self.participant_id is not None:
             participant_id, self.participant_id = self.participant_id, None
             await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
+
+    async def _flooding(self) -> None:
+        self.flooded = True
+        await self.send_error(
+            TooManyRequests(f"More than {FRAMES_PER_S} frames a second: this connection is closed.", code="flooding")
+        )
+        await self.close(code=CLOSE_FLOODING)
+        await self._count_out()
 
     async def _ended(self, reason: str) -> None:
         await self.send_json({"type": live.SESSION_ENDED, "data": {"reason": reason}})

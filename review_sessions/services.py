@@ -36,6 +36,13 @@ class SessionEnded(Conflict):
     default_message = "This session has ended."
 
 
+class SessionFull(Conflict):
+    code = "session_full"
+
+    def __init__(self) -> None:
+        super().__init__(f"This session is full: at most {settings.REVIEW_SESSION_MAX_PARTICIPANTS} people at once.")
+
+
 class NotPresenter(Forbidden):
     code = "not_presenter"
     default_message = "Only the presenter drives the session."
@@ -154,7 +161,13 @@ def participant_join(*, session_id: int, name: str, user: User | None = None, ke
         if not _live_now(session):
             raise SessionEnded()
         who = {"user": user} if user is not None else {"user": None, "reviewer_key_digest": key_digest}
-        participant, _ = Participant.objects.get_or_create(session=session, **who, defaults={"name": name})
+        participant = Participant.objects.filter(session=session, **who).first()
+        if participant is None or participant.open_sockets == 0:
+            connected = Participant.objects.filter(session=session, open_sockets__gt=0).count()
+            if connected >= settings.REVIEW_SESSION_MAX_PARTICIPANTS:
+                raise SessionFull()
+        if participant is None:
+            participant = Participant.objects.create(session=session, **who, name=name)
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk).update(
             open_sockets=F("open_sockets") + 1, last_seen_at=now, name=name

@@ -592,6 +592,10 @@ REVIEW_DIGEST_MINUTES = env_int("REVIEW_DIGEST_MINUTES", 5, minimum=1)
 REVIEW_SESSION_MAX_HOURS = env_int("REVIEW_SESSION_MAX_HOURS", 4, minimum=1, maximum=48)
 # ... and once nobody has been connected to it for this many minutes.
 REVIEW_SESSION_IDLE_MINUTES = env_int("REVIEW_SESSION_IDLE_MINUTES", 10, minimum=1, maximum=24 * 60)
+# People connected to one session at once (a second tab of one person is not another): every
+# frame of the presenter's and every drawing draft goes to each of them, so the work of a session grows
+# with the square of this.
+REVIEW_SESSION_MAX_PARTICIPANTS = env_int("REVIEW_SESSION_MAX_PARTICIPANTS", 100, minimum=2, maximum=500)
 # The scheme and host links in e-mails start with (no request to build them from in a task).
 SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 

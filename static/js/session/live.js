@@ -106,7 +106,7 @@ export class LiveSession {
         this.end("This live session has ended.");
         break;
       case "session.left":
-        this.end("You were removed from this live session.");
+        this.end(data?.reason === "full" ? data.message : "You were removed from this live session.");
         break;
       default:
         // Comments come here too (comment.*): the comments panel has its own socket for them.

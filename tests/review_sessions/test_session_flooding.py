@@ -1,0 +1,79 @@
+"""A session's sockets against floods: a socket sending frames far faster than any page is closed and
+counted out (the others see it go), and a session full of people tells the next one so, while a
+second tab of someone already in still joins."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from review_sessions.models import Participant
+from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, joined_guest, joined_member, next_of
+from tests.review_sessions.test_session_safety import _team_session_with_link
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _closed_with(socket, code: int) -> None:
+    while True:
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == code
+            return
+
+
+async def test_a_socket_flooding_frames_is_closed_and_counted_out_and_the_others_see_it_go() -> None:
+    team, session, link, owner, _ = await database_sync_to_async(_team_session_with_link)()
+    director, _ = await joined_member(owner, team, session.code)
+    flooder, _ = await joined_guest(link.token, session.code, name="Flood")
+    await drain(director)
+
+    for number in range(400):  # clock pings as fast as a script sends them: more than any page would
+        await flooder.send_json_to({"type": "clock.ping", "id": number, "t0": 1})
+    refused = await next_of(flooder, "error")
+    while refused["code"] != "flooding":
+        refused = await next_of(flooder, "error")
+    assert "closed" in refused["message"]
+    await _closed_with(flooder, 4429)
+
+    seen = await next_of(director, "participants")
+    while any(one["name"] == "Flood" and one["connected"] for one in seen["data"]):
+        seen = await next_of(director, "participants")
+    flooded = await database_sync_to_async(Participant.objects.get)(name="Flood")
+    assert flooded.open_sockets == 0
+    # The director's own socket goes on working.
+    await director.send_json_to({"type": "clock.ping", "id": "after", "t0": 1})
+    assert (await next_of(director, "clock.pong"))["id"] == "after"
+    await director.disconnect()
+
+
+async def test_a_full_session_tells_the_next_person_and_a_second_tab_of_someone_in_still_joins(settings) -> None:
+    settings.REVIEW_SESSION_MAX_PARTICIPANTS = 2
+    team, session, link, owner, _ = await database_sync_to_async(_team_session_with_link)()
+    director, _ = await joined_member(owner, team, session.code)
+    ana, _ = await joined_guest(link.token, session.code, name="Ana", key=GUEST_KEY)
+
+    late, connected, _ = await guest_socket(link.token, session.code)
+    assert connected
+    await late.send_json_to({"type": "hello", "name": "Ben", "reviewer_key": "b" * 40})
+    told = await next_of(late, "session.left")
+    assert told["data"]["reason"] == "full" and "at most 2 people" in told["data"]["message"]
+    await _closed_with(late, 4403)
+    assert not await database_sync_to_async(Participant.objects.filter(name="Ben").exists)()
+
+    second_tab, welcome = await joined_guest(link.token, session.code, name="Ana", key=GUEST_KEY)
+    assert welcome["you"]["name"] == "Ana"
+
+    # Once Ana has left (both tabs), there is room for Ben.
+    await ana.disconnect()
+    await second_tab.disconnect()
+    for _ in range(50):
+        if not await database_sync_to_async(Participant.objects.filter(name="Ana", open_sockets__gt=0).exists)():
+            break
+        await asyncio.sleep(0.05)
+    ben, welcome = await joined_guest(link.token, session.code, name="Ben", key="b" * 40)
+    assert welcome["you"]["name"] == "Ben"
+    await ben.disconnect()
+    await director.disconnect()
