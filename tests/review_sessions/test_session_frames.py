@@ -49,6 +49,8 @@ async def test_bad_frames_get_clear_errors_and_the_socket_stays_open() -> None:
         {"type": "drawing.draft", "data": {"side": "a", "time": 2, "shapes": [{**PEN, "color": "red"}]}}
     )
     assert "palette" in (await next_of(socket, "error"))["message"]
+    await socket.send_json_to({"type": "drawing.draft", "data": {"side": "a", "time": 2, "shapes": [{**PEN, "on": 1}]}})
+    assert "unknown key(s) on" in (await next_of(socket, "error"))["message"]  # as a stored drawing's check
     await socket.send_json_to({"type": "drawing.draft", "data": {"side": "video", "time": 2, "shapes": [PEN]}})
     assert (await next_of(socket, "error"))["code"] == "invalid"
 
