@@ -29,16 +29,12 @@ from reviews.access import share_link_for_request
 from reviews.comments import comment_rate_check
 from reviews.comments_api import REVIEWER_KEY_HEADER
 from reviews.models import ShareLink
+from reviews.selectors import reviewed_object_get_for_user
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
 from sage.api.fields import IdField, TextField
 from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
-from sage.errors import FieldInvalid
-from videos.compare.selectors import comparison_get_for_user
-from videos.models import Comparison, Video, VideoStack
-from videos.selectors import video_get_for_user
-from videos.versions.selectors import stack_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 from workspaces.models import Role
 
@@ -165,18 +161,6 @@ _START_SCHEMA = PolymorphicProxySerializer(
 )
 
 
-def _named_object(user: User, given: dict[str, Any]) -> Comparison | Video | VideoStack:
-    named = [kind for kind in ("comparison", "video", "stack") if given.get(kind) is not None]
-    if len(named) != 1:
-        raise FieldInvalid("Name exactly one of `comparison`, `video` or `stack`.")
-    kind = named[0]
-    if kind == "comparison":
-        return comparison_get_for_user(user, given[kind])
-    if kind == "video":
-        return video_get_for_user(user, given[kind])
-    return stack_get_for_user(user, given[kind])
-
-
 class SessionListQuery(serializers.Serializer[Any]):
     comparison = IdField(required=False, help_text="Only the sessions of this comparison.")
     video = IdField(required=False, help_text="Only the sessions of this video.")
@@ -211,7 +195,7 @@ class SessionsApi(APIView):
         given = SessionStartInput(data=request.data)
         given.is_valid(raise_exception=True)
         user = _user(request)
-        target = _named_object(user, given.validated_data)
+        target = reviewed_object_get_for_user(user, given.validated_data)
         session = session_start(user=user, target=target, link_id=given.validated_data.get("link"))
         return _one(request, session, status_code=status.HTTP_201_CREATED)
 

@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from review_sessions.drawing_shape import drawing_shapes
 from review_sessions.selectors import StateLimits
 from reviews.comments import AUTHOR_NAME_MAX, clean_text
+from reviews.drawings import drawing_shapes
 from sage.errors import FieldInvalid
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 
@@ -102,7 +102,8 @@ def presenter_state(data: object, limits: StateLimits, *, received_ms: int) -> P
 
 
 def drawing_draft(data: object, limits: StateLimits) -> dict[str, Any]:
-    """A `drawing.draft` frame's data: `side` (one of the object's), `time` on that side, `shapes`."""
+    """A `drawing.draft` frame's data: `side` (one of the object's), `time` on that side, `shapes`
+    (checked as a stored drawing's are; none while a drawing is started or wiped)."""
     if not isinstance(data, dict):
         raise FieldInvalid("Send the draft as an object under `data`.", field="data")
     side = data.get("side")
@@ -111,7 +112,7 @@ def drawing_draft(data: object, limits: StateLimits) -> dict[str, Any]:
     return {
         "side": side,
         "time": _position(data.get("time"), limits, "time"),
-        "shapes": drawing_shapes(data.get("shapes")),
+        "shapes": drawing_shapes(data.get("shapes"), field="shapes"),
     }
 
 

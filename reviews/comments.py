@@ -1,6 +1,6 @@
 """Writes to reviewers' comments: a guest's comment or reply through a link, the owner's reply,
 resolving, deleting, and the rate limits that guard the guests' side (members' own comments:
-`reviews.member_comments`).
+`reviews.member_comments`; what every new comment goes through: `reviews.comment_create`).
 
 Every comment is plain text: stripped, length-limited, and refused when it holds control
 characters (a newline in a body is kept); a top-level comment may carry a drawing
@@ -14,21 +14,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from activity.services import Target, Verb, activity_record
+from reviews.comment_create import CommentSaved, comment_create_once, comment_record, top_comment_create
 from reviews.drawings import clean_drawing
 from reviews.live import can_comment, comment_workspace_id, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
-from sage.api.fields import CLIENT_ID_MAX, client_id_or_none, is_id
-from sage.errors import ApplicationError, Conflict, FieldInvalid, Invalid, NotFound, TooManyRequests
+from sage.api.fields import is_id
+from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
 from workspaces.current import acting_workspace_id
@@ -118,62 +117,6 @@ def comment_rate_check(*, link: ShareLink, client: str) -> None:
 # --- writes --------------------------------------------------------------------------------------
 
 
-def _duration(target: Comparison | Video, side: str) -> float | None:
-    if isinstance(target, Video):
-        return target.duration
-    return (target.video_a if side == Comment.Side.A else target.video_b).duration
-
-
-def checked_times(
-    target: Comparison | Video, side: object, start: object, end: object
-) -> tuple[str, float, float | None]:
-    sides = (Comment.Side.A, Comment.Side.B) if isinstance(target, Comparison) else (Comment.Side.VIDEO,)
-    if side not in sides:
-        raise FieldInvalid("Choose " + " or ".join(f"`{s.value}`" for s in sides) + ".", field="side")
-    assert isinstance(side, str)
-
-    def seconds(value: object, field: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise FieldInvalid("A time in seconds is required.", field=field)
-        return float(value)
-
-    start_s = seconds(start, "start")
-    end_s = None if end is None else seconds(end, "end")
-    duration = _duration(target, side)
-    limit = duration if duration is not None else float("inf")
-    if not 0 <= start_s <= limit:
-        raise FieldInvalid(f"The time must lie within the video (0 to {limit:.1f} s).", field="start")
-    if end_s is not None and not start_s <= end_s <= limit:
-        raise FieldInvalid(f"The end must lie between the start and the video's end ({limit:.1f} s).", field="end")
-    return side, start_s, end_s
-
-
-@dataclass(frozen=True)
-class GuestCommentSaved:
-    comment: Comment
-    replayed: bool  # its client_id was sent before: the comment stored then, nothing new written
-
-
-def clean_client_id(client_id: object) -> str:
-    cleaned = client_id_or_none(client_id)
-    if cleaned is None:
-        raise FieldInvalid(
-            f"An id of your own for the comment: text of at most {CLIENT_ID_MAX} characters.", field="client_id"
-        )
-    return cleaned
-
-
-def _sent_before(link: ShareLink, client_id: str, key_digest: str) -> Comment | None:
-    """The comment this browser already sent through `link` with `client_id`, if any. The id is the
-    sender's own: another browser's comment under it is refused rather than shown to them."""
-    if not client_id:
-        return None
-    earlier = Comment.objects.filter(link=link, client_id=client_id).first()
-    if earlier is not None and earlier.author_key_digest != key_digest:
-        raise Conflict("That client_id names another reviewer's comment: send a new one.")
-    return earlier
-
-
 def comment_create_by_guest(
     *,
     link: ShareLink,
@@ -187,113 +130,71 @@ def comment_create_by_guest(
     client_id: object = None,
     shown: Video | Comparison | None = None,
     drawing: object = None,
-) -> GuestCommentSaved:
+) -> CommentSaved:
     """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now: for a project's
     link, on `shown` (the caller's `reviews.selectors.link_target`). `link` is live (the caller
-    resolved it through `reviews.access`). Sent again with the same `client_id` (its
-    first reply lost, or a 503 whose commit went through), it answers with the comment stored then."""
+    resolved it through `reviews.access`). Sent again with the same `client_id`, it answers with the
+    comment stored then."""
     if not can_comment(link):
         raise CommentsOff()
     digest = reviewer_key_digest(reviewer_key)
-    key = clean_client_id(client_id)
-    if (earlier := _sent_before(link, key, digest)) is not None:
-        return GuestCommentSaved(earlier, replayed=True)
-    try:
-        comment = _guest_comment_create(
+
+    @transaction.atomic
+    def create(key: str) -> Comment:
+        if parent_id is not None:
+            no_drawing_on_reply(drawing)
+        clean_drawn = clean_drawing(drawing)
+        body_text = clean_body(body, clean_drawn)
+        clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
+        if has_bidi_controls(clean_name):
+            raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
+        target = share_link_comment_target(link, shown)
+        if parent_id is not None:
+            return _guest_reply_create(
+                link, target, parent_id, body=body_text, author_name=clean_name, key_digest=digest, client_id=key
+            )
+        return top_comment_create(
+            target=target,
             link=link,
+            author=None,
+            author_name=clean_name,
             key_digest=digest,
             client_id=key,
-            body=body,
-            author_name=author_name,
             side=side,
             start=start,
             end=end,
-            parent_id=parent_id,
-            shown=shown,
-            drawing=drawing,
+            body=body_text,
+            drawing=clean_drawn,
+            # A guest acts in no workspace of theirs: the event goes to the link's.
+            workspace_id=link.workspace_id,
         )
-    except IntegrityError:
-        # A request with the same client_id won the insert between the look-up and this one.
-        if (earlier := _sent_before(link, key, digest)) is not None:
-            return GuestCommentSaved(earlier, replayed=True)
-        raise
-    push_comment("comment.created", comment, workspace_id=link.workspace_id)
-    return GuestCommentSaved(comment, replayed=False)
+
+    return comment_create_once(
+        link=link, author=None, key_digest=digest, client_id=client_id, workspace_id=link.workspace_id, create=create
+    )
 
 
-@transaction.atomic
-def _guest_comment_create(
-    *,
+def _guest_reply_create(
     link: ShareLink,
+    target: Comparison | Video,
+    parent_id: object,
+    *,
+    body: str,
+    author_name: str,
     key_digest: str,
     client_id: str,
-    body: object,
-    author_name: object,
-    side: object,
-    start: object,
-    end: object,
-    parent_id: object,
-    shown: Video | Comparison | None,
-    drawing: object,
 ) -> Comment:
-    digest = key_digest
-    if parent_id is not None:
-        no_drawing_on_reply(drawing)
-    clean_drawn = clean_drawing(drawing)
-    body_text = clean_body(body, clean_drawn)
-    clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
-    if has_bidi_controls(clean_name):
-        raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
-    target = share_link_comment_target(link, shown)
-    if parent_id is not None:
-        if not is_id(parent_id):
-            raise FieldInvalid("Reply to a comment by its id: a whole number from 1.", field="parent")
-        parent = comment_for_link(link, parent_id)
-        on_target = (
-            parent.comparison_id == target.pk if isinstance(target, Comparison) else parent.video_id == target.pk
-        )
-        if parent.parent_id is not None or not on_target:
-            raise NotFound("No such comment.")
-        reply = comment_reply(
-            parent, body=body_text, author_name=clean_name, by_owner=False, key_digest=digest, client_id=client_id
-        )
-        _record_guest_comment(link, reply)
-        return reply
-    checked_side, start_s, end_s = checked_times(target, side, start, end)
-    comment = Comment.objects.create(
-        link=link,
-        comparison=target if isinstance(target, Comparison) else None,
-        video=target if isinstance(target, Video) else None,
-        side=checked_side,
-        start=start_s,
-        end=end_s,
-        body=body_text,
-        drawing=clean_drawn,
-        author_name=clean_name,
-        author_key_digest=digest,
-        client_id=client_id,
+    if not is_id(parent_id):
+        raise FieldInvalid("Reply to a comment by its id: a whole number from 1.", field="parent")
+    parent = comment_for_link(link, parent_id)
+    on_target = parent.comparison_id == target.pk if isinstance(target, Comparison) else parent.video_id == target.pk
+    if parent.parent_id is not None or not on_target:
+        raise NotFound("No such comment.")
+    reply = comment_reply(
+        parent, body=body, author_name=author_name, by_owner=False, key_digest=key_digest, client_id=client_id
     )
-    _record_guest_comment(link, comment)
-    return comment
-
-
-def comment_activity_target(comment: Comment) -> Target:
-    if comment.comparison is not None:
-        return Target("comparison", comment.comparison.pk, comment.comparison.title)
-    assert comment.video is not None  # the check constraint: one or the other
-    return Target("video", comment.video.pk, comment.video.label)
-
-
-def _record_guest_comment(link: ShareLink, comment: Comment) -> None:
-    # A guest acts in no workspace of theirs: the event goes to the link's.
-    activity_record(
-        workspace_id=link.workspace_id,
-        actor=None,
-        actor_name=comment.author_name,
-        verb=Verb.COMMENTED,
-        target=comment_activity_target(comment),
-        details={"comment_id": comment.pk, "link_id": link.pk, "guest": True},
-    )
+    comment_record(reply, workspace_id=link.workspace_id, actor=None)
+    return reply
 
 
 def comment_reply(
@@ -343,13 +244,7 @@ def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Co
     reply = comment_reply(
         parent, body=body_text, author_name=owner_display_name(owner), by_owner=True, key_digest="", author=owner
     )
-    activity_record(
-        workspace_id=workspace_id,
-        actor=owner,
-        verb=Verb.COMMENTED,
-        target=comment_activity_target(reply),
-        details={"comment_id": reply.pk, "link_id": reply.link_id, "guest": False},
-    )
+    comment_record(reply, workspace_id=workspace_id, actor=owner)
     push_comment("comment.created", reply, workspace_id=workspace_id)
     return reply
 

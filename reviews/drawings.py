@@ -107,6 +107,18 @@ def _shape(value: object, index: int) -> tuple[dict[str, Any], int]:
     return shape, 2
 
 
+def drawing_shapes(shapes: object, *, field: str = "drawing") -> list[dict[str, Any]]:
+    """`shapes` checked and rebuilt as a drawing's list of shapes; FieldInvalid on `field` naming the
+    first thing wrong. An empty list stays empty: a live session's draft (`field` "shapes") that is
+    just started or wiped, where a stored drawing of no shapes is none (`clean_drawing`)."""
+    try:
+        return _shapes(shapes)
+    except FieldInvalid as error:
+        if field == error.field:
+            raise
+        raise FieldInvalid(error.reason, field=field) from None
+
+
 def clean_drawing(value: object) -> dict[str, Any] | None:
     """`value` checked as a drawing and rebuilt as plain data (None for none: null or no shapes);
     FieldInvalid (field `drawing`) naming the first thing wrong."""
@@ -114,11 +126,13 @@ def clean_drawing(value: object) -> dict[str, Any] | None:
         return None
     if not isinstance(value, dict) or set(value) != {"shapes"}:
         raise _invalid('A drawing is {"shapes": [...]}.')
-    shapes = value["shapes"]
+    shapes = _shapes(value["shapes"])
+    return {"shapes": shapes} if shapes else None
+
+
+def _shapes(shapes: object) -> list[dict[str, Any]]:
     if not isinstance(shapes, list):
         raise _invalid("shapes must be a list.")
-    if not shapes:
-        return None
     if len(shapes) > MAX_SHAPES:
         raise _invalid(f"At most {MAX_SHAPES} shapes.")
     cleaned = []
@@ -129,7 +143,6 @@ def clean_drawing(value: object) -> dict[str, Any] | None:
         if points > MAX_POINTS:
             raise _invalid(f"At most {MAX_POINTS:,} points in all.")
         cleaned.append(shape)
-    drawing = {"shapes": cleaned}
-    if len(json.dumps(drawing, separators=(",", ":"))) > MAX_JSON_BYTES:
+    if len(json.dumps({"shapes": cleaned}, separators=(",", ":"))) > MAX_JSON_BYTES:
         raise _invalid(f"A drawing is at most {MAX_JSON_BYTES // 1024} KB.")
-    return drawing
+    return cleaned

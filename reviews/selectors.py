@@ -8,7 +8,7 @@ connect and are closed when the link is revoked.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 
 from django.contrib.auth.hashers import check_password
 from django.db.models import Prefetch, Q, QuerySet
@@ -21,8 +21,10 @@ from reviews.tokens import digests_match, token_digest
 from sage import ratelimit
 from sage.api.fields import is_id
 from sage.errors import ApplicationError, FieldInvalid, NotFound, TooManyRequests
+from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Project, Video, VideoStack
-from videos.versions.selectors import stack_latest_pair
+from videos.selectors import video_get_for_user
+from videos.versions.selectors import stack_get_for_user, stack_latest_pair
 from workspaces.current import acting_workspace_id
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
@@ -198,6 +200,27 @@ def share_link_comment_target(link: ShareLink, shown: Video | Comparison | None 
         return shown
     assert link.stack is not None  # the check constraint
     return stack_comment_target(link.stack)
+
+
+# What a review (a session, a comment) may be on, each by its model's own selector.
+_REVIEWED: dict[str, Callable[[User, int | str], Comparison | Video | VideoStack]] = {
+    "comparison": comparison_get_for_user,
+    "video": video_get_for_user,
+    "stack": stack_get_for_user,
+}
+
+
+def reviewed_object_get_for_user(user: User, named: Mapping[str, object]) -> Comparison | Video | VideoStack:
+    """The one comparison, video or stack `named` gives by id (`{"video": 7}`; other keys are not
+    read) in the workspace `user` acts in: Http404 for anyone else's, FieldInvalid unless exactly one
+    is named."""
+    kinds = [kind for kind in _REVIEWED if named.get(kind) is not None]
+    if len(kinds) != 1:
+        raise FieldInvalid("Name exactly one of `comparison`, `video` or `stack`.")
+    [kind] = kinds
+    pk = named[kind]
+    assert isinstance(pk, int | str)
+    return _REVIEWED[kind](user, pk)
 
 
 def stack_comment_target(stack: VideoStack) -> Comparison | Video:

@@ -1,6 +1,11 @@
-"""Test clients as people use the site: a signed-in browser acting in a workspace."""
+"""Test clients as people use the site: a signed-in browser acting in a workspace, and the data a page
+gives its script."""
 
 from __future__ import annotations
+
+import json
+import re
+from typing import Any
 
 from django.test import Client
 
@@ -18,3 +23,10 @@ def client_in(user: User, workspace: Workspace | None = None, *, address: str = 
         session[SESSION_KEY] = workspace.pk
         session.save()
     return client
+
+
+def script_json(html: str, element_id: str) -> Any:
+    """The JSON a page gives its script in `<script id=element_id type="application/json">`."""
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"no {element_id} on the page"
+    return json.loads(found.group(1))

@@ -1,18 +1,28 @@
 """Session sockets opened as browsers open them: a member's with the session cookie of a signed-in
 browser acting in a workspace, a guest's with the link's token, over the real ASGI app and Redis
-channel layer."""
+channel layer; and the team's session most tests open them on (`team_session`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import User
+from review_sessions.models import ReviewSession
+from reviews.models import ShareLink
 from sage.asgi import application
 from tests.clients import client_in
-from workspaces.models import Workspace
+from tests.factories import (
+    ComparisonFactory,
+    MembershipFactory,
+    ReviewSessionFactory,
+    ShareLinkFactory,
+    TeamWorkspaceFactory,
+)
+from workspaces.models import Membership, Role, Workspace
 
 ORIGIN = (b"origin", b"http://localhost")
 GUEST_KEY = "g" * 40
@@ -70,3 +80,46 @@ async def drain(socket: WebsocketCommunicator) -> list[dict[str, Any]]:
     while not await socket.receive_nothing(timeout=0.3):
         frames.append(await socket.receive_json_from())
     return frames
+
+
+async def hang_up(*sockets: WebsocketCommunicator) -> None:
+    for socket in sockets:
+        await socket.disconnect()
+
+
+@dataclass(frozen=True)
+class TeamSession:
+    team: Workspace
+    session: ReviewSession
+    link: ShareLink  # the comparison's; the session lets its guests in unless made with guests=False
+    owner: User  # started the session: its first presenter
+    editor: User
+    commenter: User
+    viewer: User
+
+    @property
+    def code(self) -> str:
+        return self.session.code
+
+    async def join(self, user: User) -> tuple[WebsocketCommunicator, dict]:
+        """`user`'s socket on the session, acting in the team, that said hello; and its welcome."""
+        return await joined_member(user, self.team, self.code)
+
+    async def join_guest(self, name: str = "Ana", key: str = GUEST_KEY) -> tuple[WebsocketCommunicator, dict]:
+        token = self.link.token  # type: ignore[attr-defined]  # the factory keeps the clear token on the row
+        return await joined_guest(token, self.code, name=name, key=key)
+
+
+def team_session(*, guests: bool = True) -> TeamSession:
+    """A team's session on a comparison of two 20 s / 23.4 s cuts with differences, started by the
+    team's owner, with a member of each role below admin and a share link of the comparison that
+    allows comments (and sessions, unless `guests` is off)."""
+    team = TeamWorkspaceFactory()
+    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
+    comparison = ComparisonFactory(owner=owner, workspace=team, refined=True)
+    link = ShareLinkFactory(comparison=comparison, permission="comment", allow_sessions=guests)
+    session = ReviewSessionFactory(comparison=comparison, started_by=owner, link=link if guests else None)
+    editor, commenter, viewer = (
+        MembershipFactory(workspace=team, role=role).user for role in (Role.EDITOR, Role.COMMENTER, Role.VIEWER)
+    )
+    return TeamSession(team, session, link, owner, editor, commenter, viewer)

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from tests.factories import ShareLinkFactory
-from tests.review_sessions.sockets import GUEST_KEY, joined_guest, joined_member, next_of
+from tests.review_sessions.sockets import GUEST_KEY, hang_up, joined_guest, joined_member, next_of
 
 KEY_HEADER = {"X-Reviewer-Key": GUEST_KEY}
 
@@ -96,5 +96,4 @@ async def test_a_guest_presenter_who_reconnects_is_recognised_by_their_key_and_p
 
     assert (rewelcome["you"]["id"], rewelcome["you"]["presenter"]) == (welcome["you"]["id"], True)
     assert (await next_of(member, "presenter.back"))["data"]["state"]["playing"] is True
-    for socket in (again, member):
-        await socket.disconnect()
+    await hang_up(again, member)

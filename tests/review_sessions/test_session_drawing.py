@@ -4,23 +4,13 @@ and the member's session page commenting on the session's link's thread."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from channels.db import database_sync_to_async
 
 from reviews.member_comments import comment_create_by_member
-from tests.clients import client_in
-from tests.factories import (
-    ComparisonFactory,
-    MembershipFactory,
-    ReviewSessionFactory,
-    ShareLinkFactory,
-    TeamWorkspaceFactory,
-)
-from tests.review_sessions.sockets import drain, joined_guest, joined_member, next_of
-from workspaces.models import Membership, Role
+from tests.clients import client_in, script_json
+from tests.factories import ComparisonFactory, ReviewSessionFactory
+from tests.review_sessions.sockets import drain, hang_up, next_of, team_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,21 +18,10 @@ RECT = {"tool": "rect", "color": "#1e88e5", "width": 0.005, "from": [0.2, 0.3], 
 DRAFT = {"type": "drawing.draft", "data": {"side": "b", "time": 3.5, "shapes": [RECT]}}
 
 
-def _team_session_with_link():
-    team = TeamWorkspaceFactory()
-    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
-    comparison = ComparisonFactory(owner=owner, workspace=team, refined=True)
-    link = ShareLinkFactory(comparison=comparison, permission="comment", allow_sessions=True)
-    session = ReviewSessionFactory(comparison=comparison, link=link, started_by=owner)
-    viewer = MembershipFactory(workspace=team, role=Role.VIEWER).user
-    other = ComparisonFactory(owner=owner, workspace=team, refined=True)
-    return team, session, link, owner, viewer, other
-
-
 async def test_a_viewer_may_not_draw_and_a_commenter_may() -> None:
-    team, session, _, owner, viewer, _ = await database_sync_to_async(_team_session_with_link)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    watcher, _ = await joined_member(viewer, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, _ = await review.join(review.owner)
+    watcher, _ = await review.join(review.viewer)
     await drain(presenter)
     await drain(watcher)
 
@@ -54,14 +33,13 @@ async def test_a_viewer_may_not_draw_and_a_commenter_may() -> None:
     assert refused["code"] == "follow_only"
     assert seen["shapes"] == [RECT] and seen["side"] == "b"
     assert await presenter.receive_nothing(timeout=0.3)  # the viewer's draft went nowhere
-    for socket in (presenter, watcher):
-        await socket.disconnect()
+    await hang_up(presenter, watcher)
 
 
 async def test_a_draft_goes_when_its_author_leaves() -> None:
-    team, session, link, owner, _, _ = await database_sync_to_async(_team_session_with_link)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    guest, welcome = await joined_guest(link.token, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, _ = await review.join(review.owner)
+    guest, welcome = await review.join_guest()
     await drain(presenter)
     await guest.send_json_to(DRAFT)
     await next_of(presenter, "drawing.draft")
@@ -74,42 +52,40 @@ async def test_a_draft_goes_when_its_author_leaves() -> None:
 
 
 async def test_the_objects_comments_with_their_drawings_reach_every_participant() -> None:
-    team, session, link, owner, _, other = await database_sync_to_async(_team_session_with_link)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    guest, _ = await joined_guest(link.token, session.code)
+    review = await database_sync_to_async(team_session)()
+    other = await database_sync_to_async(ComparisonFactory)(owner=review.owner, workspace=review.team, refined=True)
+    presenter, _ = await review.join(review.owner)
+    guest, _ = await review.join_guest()
     await drain(presenter)
     await drain(guest)
 
     def comment(on, **extra):
         return comment_create_by_member(
-            author=owner, shared=on, side="b", start=3.5, body="Too big", drawing={"shapes": [RECT]}, **extra
+            author=review.owner, shared=on, side="b", start=3.5, body="Too big", drawing={"shapes": [RECT]}, **extra
         ).comment
 
     await database_sync_to_async(comment)(other)  # another comparison's: not this session's
-    made = await database_sync_to_async(comment)(session.comparison, link_id=link.pk)
+    made = await database_sync_to_async(comment)(review.session.comparison, link_id=review.link.pk)
     heard = [(await next_of(socket, "comment.created"))["data"] for socket in (presenter, guest)]
 
     assert [each["id"] for each in heard] == [made.pk, made.pk]
     assert all(each["drawing"] == {"shapes": [RECT]} for each in heard)
     assert await presenter.receive_nothing(timeout=0.3) and await guest.receive_nothing(timeout=0.3)
-    for socket in (presenter, guest):
-        await socket.disconnect()
-
-
-def _comments_config(html: str) -> dict:
-    found = re.search(r'<script id="comments-config" type="application/json">(.*?)</script>', html, re.S)
-    assert found, "no comments config on the page"
-    return json.loads(found.group(1))
+    await hang_up(presenter, guest)
 
 
 def test_a_members_session_page_comments_on_the_sessions_link_when_their_role_allows() -> None:
-    team, session, link, owner, viewer, _ = _team_session_with_link()
-    unlinked = ReviewSessionFactory(comparison=session.comparison, started_by=owner)
+    review = team_session()
+    unlinked = ReviewSessionFactory(comparison=review.session.comparison, started_by=review.owner)
 
-    mine = _comments_config(client_in(owner, team).get(f"/sessions/{session.code}/").content.decode())
-    watching = _comments_config(client_in(viewer, team).get(f"/sessions/{session.code}/").content.decode())
-    members_only = _comments_config(client_in(owner, team).get(f"/sessions/{unlinked.code}/").content.decode())
+    def comments_config(user, session) -> dict:
+        page = client_in(user, review.team).get(f"/sessions/{session.code}/").content.decode()
+        return script_json(page, "comments-config")
 
-    assert (mine["can_comment"], mine["link_id"]) == (True, link.pk)
+    mine = comments_config(review.owner, review.session)
+    watching = comments_config(review.viewer, review.session)
+    members_only = comments_config(review.owner, unlinked)
+
+    assert (mine["can_comment"], mine["link_id"]) == (True, review.link.pk)
     assert watching["can_comment"] is False  # no form, so no drawing tools
     assert members_only["can_comment"] is True and "link_id" not in members_only

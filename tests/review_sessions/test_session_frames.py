@@ -7,7 +7,15 @@ import pytest
 from channels.db import database_sync_to_async
 
 from tests.factories import ComparisonFactory, ReviewSessionFactory, ShareLinkFactory
-from tests.review_sessions.sockets import drain, guest_socket, joined_guest, joined_member, member_socket, next_of
+from tests.review_sessions.sockets import (
+    drain,
+    guest_socket,
+    hang_up,
+    joined_guest,
+    joined_member,
+    member_socket,
+    next_of,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +57,8 @@ async def test_bad_frames_get_clear_errors_and_the_socket_stays_open() -> None:
         {"type": "drawing.draft", "data": {"side": "a", "time": 2, "shapes": [{**PEN, "color": "red"}]}}
     )
     assert "palette" in (await next_of(socket, "error"))["message"]
+    await socket.send_json_to({"type": "drawing.draft", "data": {"side": "a", "time": 2, "shapes": [{**PEN, "on": 1}]}})
+    assert "unknown key(s) on" in (await next_of(socket, "error"))["message"]  # as a stored drawing's check
     await socket.send_json_to({"type": "drawing.draft", "data": {"side": "video", "time": 2, "shapes": [PEN]}})
     assert (await next_of(socket, "error"))["code"] == "invalid"
 
@@ -86,8 +96,7 @@ async def test_a_drawing_draft_reaches_the_others_and_clears() -> None:
     assert draft == {"by": welcome["you"]["id"], "side": "b", "time": 3.5, "shapes": [PEN]}
     assert cleared == {"by": welcome["you"]["id"]}
     assert await guest.receive_nothing(timeout=0.3)  # one's own draft is not sent back
-    for socket in (presenter, guest):
-        await socket.disconnect()
+    await hang_up(presenter, guest)
 
 
 async def test_following_and_stepping_out_show_in_the_participants() -> None:
@@ -104,8 +113,7 @@ async def test_following_and_stepping_out_show_in_the_participants() -> None:
 
     assert [one["following"] for one in stepped_out if one["guest"]] == [False]
     assert [one["following"] for one in back if one["guest"]] == [True]
-    for socket in (presenter, guest):
-        await socket.disconnect()
+    await hang_up(presenter, guest)
 
 
 async def test_a_flood_of_clock_pings_is_throttled_and_the_socket_stays_open() -> None:

@@ -5,14 +5,11 @@ on the objects' pages."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from django.test import Client
 
 from reviews.models import ShareLink
-from tests.clients import client_in
+from tests.clients import client_in, script_json
 from tests.factories import (
     ComparisonFactory,
     MembershipFactory,
@@ -31,12 +28,6 @@ def _owner(team: Workspace):
     return Membership.objects.get(workspace=team, role=Role.OWNER).user
 
 
-def _config(html: str) -> dict:
-    found = re.search(r'<script id="session-config" type="application/json">(.*?)</script>', html, re.S)
-    assert found, "no session config on the page"
-    return json.loads(found.group(1))
-
-
 def test_a_member_opens_the_session_as_the_comparisons_page_with_the_session_panel() -> None:
     team = TeamWorkspaceFactory()
     comparison = ComparisonFactory(owner=_owner(team), workspace=team, refined=True)
@@ -50,14 +41,15 @@ def test_a_member_opens_the_session_as_the_comparisons_page_with_the_session_pan
     assert "data-compare-page" in html and "data-session" in html
     assert "Join the live session" in html and "Your name, as the others see it" not in html
     assert "js/session/session.js" in html and "js/session/start.js" not in html
-    assert _config(html) == {
+    assert script_json(html, "session-config") == {
         "code": session.code,
         "socket_path": f"/ws/sessions/{session.code}/",
         "guest": False,
         "may_hand_over": False,  # neither the starter nor an admin
     }
     # The starter may hand over (as an admin may) even when someone else presents.
-    assert _config(client_in(_owner(team), team).get(f"/sessions/{session.code}/").content.decode())["may_hand_over"]
+    starters = client_in(_owner(team), team).get(f"/sessions/{session.code}/").content.decode()
+    assert script_json(starters, "session-config")["may_hand_over"]
 
 
 def test_a_video_session_is_the_videos_page() -> None:
@@ -94,8 +86,8 @@ def test_a_links_guest_opens_a_session_it_lets_in_and_nothing_else() -> None:
     assert page["Referrer-Policy"] == "same-origin" and "noindex" in page["X-Robots-Tag"]
     html = page.content.decode()
     assert "Your name, as the others see it" in html
-    assert _config(html)["socket_path"] == f"/ws/sessions/{let_in.code}/?link={link.token}"
-    assert _config(html)["guest"] is True
+    assert script_json(html, "session-config")["socket_path"] == f"/ws/sessions/{let_in.code}/?link={link.token}"
+    assert script_json(html, "session-config")["guest"] is True
     assert Client().get(f"/s/{link.token}/sessions/{members_only.code}/").status_code == 404
     ShareLink.objects.filter(pk=link.pk).update(allow_sessions=False)
     assert Client().get(f"/s/{link.token}/sessions/{let_in.code}/").status_code == 404

@@ -6,33 +6,19 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from accounts.models import User
 from review_sessions import consumers
 from review_sessions.models import ReviewSession
-from tests.factories import ComparisonFactory, MembershipFactory, ReviewSessionFactory, TeamWorkspaceFactory
-from tests.review_sessions.sockets import drain, joined_member, next_of
-from workspaces.models import Membership, Role, Workspace
+from tests.review_sessions.sockets import drain, hang_up, next_of, team_session
+from workspaces.models import Membership, Role
 from workspaces.services import member_change_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _team_session() -> tuple[Workspace, ReviewSession, User, User, User]:
-    """A team's session on a comparison of two 20 s / 23.4 s cuts with differences, started by its
-    owner; a commenter and a viewer of the team."""
-    team = TeamWorkspaceFactory()
-    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
-    comparison = ComparisonFactory(owner=owner, workspace=team, refined=True)
-    session = ReviewSessionFactory(comparison=comparison, started_by=owner)
-    commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
-    viewer = MembershipFactory(workspace=team, role=Role.VIEWER).user
-    return team, session, owner, commenter, viewer
-
-
 async def test_a_clock_ping_is_answered_with_the_servers_receipt_and_send_times() -> None:
-    team, session, owner, _, _ = await database_sync_to_async(_team_session)()
-    socket, welcome = await joined_member(owner, team, session.code)
-    assert welcome["you"]["presenter"] is True and welcome["session"]["code"] == session.code
+    review = await database_sync_to_async(team_session)()
+    socket, welcome = await review.join(review.owner)
+    assert welcome["you"]["presenter"] is True and welcome["session"]["code"] == review.code
 
     await socket.send_json_to({"type": "clock.ping", "id": 7, "t0": 1234.5})
     pong = await next_of(socket, "clock.pong")
@@ -43,10 +29,10 @@ async def test_a_clock_ping_is_answered_with_the_servers_receipt_and_send_times(
 
 
 async def test_the_presenters_state_reaches_a_follower_with_its_seq_and_time_and_nobody_else_may_drive() -> None:
-    team, session, owner, commenter, viewer = await database_sync_to_async(_team_session)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    follower, welcome = await joined_member(commenter, team, session.code)
-    watcher, _ = await joined_member(viewer, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, _ = await review.join(review.owner)
+    follower, welcome = await review.join(review.commenter)
+    watcher, _ = await review.join(review.viewer)
     at = welcome["server_ms"]
 
     await presenter.send_json_to(
@@ -72,17 +58,16 @@ async def test_the_presenters_state_reaches_a_follower_with_its_seq_and_time_and
     assert (await next_of(follower, "error"))["code"] == "not_presenter"
     await watcher.send_json_to({"type": "state", "data": {"playing": False, "position": 1.0}})
     assert (await next_of(watcher, "error"))["code"] == "follow_only"
-    stored = await database_sync_to_async(ReviewSession.objects.get)(pk=session.pk)
+    stored = await database_sync_to_async(ReviewSession.objects.get)(pk=review.session.pk)
     assert (stored.position, stored.playing) == (12.5, True)
-    for socket in (presenter, follower, watcher):
-        await socket.disconnect()
+    await hang_up(presenter, follower, watcher)
 
 
 async def test_the_presenter_hands_over_and_the_new_presenter_drives() -> None:
-    team, session, owner, commenter, viewer = await database_sync_to_async(_team_session)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    follower, welcome = await joined_member(commenter, team, session.code)
-    watcher, watcher_welcome = await joined_member(viewer, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, _ = await review.join(review.owner)
+    follower, welcome = await review.join(review.commenter)
+    watcher, watcher_welcome = await review.join(review.viewer)
 
     await presenter.send_json_to({"type": "handover", "to": watcher_welcome["you"]["id"]})
     refused = await next_of(presenter, "error")
@@ -90,19 +75,18 @@ async def test_the_presenter_hands_over_and_the_new_presenter_drives() -> None:
     await presenter.send_json_to({"type": "handover", "to": welcome["you"]["id"]})
 
     handed = (await next_of(watcher, "presenter"))["data"]
-    assert (handed["id"], handed["name"], handed["presenter"]) == (welcome["you"]["id"], commenter.name, True)
+    assert (handed["id"], handed["name"], handed["presenter"]) == (welcome["you"]["id"], review.commenter.name, True)
     await follower.send_json_to({"type": "state", "data": {"playing": False, "position": 3.0, "seek": True}})
     assert (await next_of(presenter, "state"))["data"]["position"] == 3.0
     await presenter.send_json_to({"type": "state", "data": {"playing": False, "position": 4.0}})
     assert (await next_of(presenter, "error"))["code"] == "not_presenter"
-    for socket in (presenter, follower, watcher):
-        await socket.disconnect()
+    await hang_up(presenter, follower, watcher)
 
 
 async def test_the_presenter_leaving_pauses_where_their_clock_was_and_coming_back_plays_on() -> None:
-    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
-    presenter, welcome = await joined_member(owner, team, session.code)
-    follower, _ = await joined_member(commenter, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, welcome = await review.join(review.owner)
+    follower, _ = await review.join(review.commenter)
     # Playing at twice the speed from 5 s, since two seconds before the server's clock now.
     started = welcome["server_ms"] - 2000
     await presenter.send_json_to(
@@ -117,7 +101,7 @@ async def test_the_presenter_leaving_pauses_where_their_clock_was_and_coming_bac
     participants = (await next_of(follower, "participants"))["data"]
     assert [one["connected"] for one in participants if one["presenter"]] == [False]
 
-    back_socket, _ = await joined_member(owner, team, session.code)
+    back_socket, _ = await review.join(review.owner)
     back = (await next_of(follower, "presenter.back"))["data"]["state"]
     assert back["playing"] is True
     assert back["position"] == away["position"] and back["at"] >= away["at"] and back["seq"] == away["seq"] + 1
@@ -126,10 +110,10 @@ async def test_the_presenter_leaving_pauses_where_their_clock_was_and_coming_bac
 
 
 async def test_two_tabs_are_one_participant_connected_until_both_close() -> None:
-    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
-    presenter, _ = await joined_member(owner, team, session.code)
-    first_tab, welcome = await joined_member(commenter, team, session.code)
-    second_tab, second = await joined_member(commenter, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    presenter, _ = await review.join(review.owner)
+    first_tab, welcome = await review.join(review.commenter)
+    second_tab, second = await review.join(review.commenter)
     me = welcome["you"]["id"]
     assert second["you"]["id"] == me
 
@@ -145,10 +129,10 @@ async def test_two_tabs_are_one_participant_connected_until_both_close() -> None
 
 
 async def test_an_admin_takes_over_from_a_presenter_who_stays_away() -> None:
-    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
+    review = await database_sync_to_async(team_session)()
     # The commenter presents, then their page goes; the team's owner (an admin) takes over.
-    presenter, presenters = await joined_member(commenter, team, session.code)
-    admin, admins = await joined_member(owner, team, session.code)
+    presenter, presenters = await review.join(review.commenter)
+    admin, admins = await review.join(review.owner)
     await admin.send_json_to({"type": "handover", "to": presenters["you"]["id"]})
     await next_of(presenter, "presenter")
     await presenter.disconnect()
@@ -164,17 +148,16 @@ async def test_an_admin_takes_over_from_a_presenter_who_stays_away() -> None:
 
 async def test_a_member_demoted_to_viewer_stops_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(consumers, "ROLE_FRESH_S", 0.0)  # read the role on every frame, not every 5 s
-    team, session, owner, commenter, _ = await database_sync_to_async(_team_session)()
-    socket, _ = await joined_member(commenter, team, session.code)
+    review = await database_sync_to_async(team_session)()
+    socket, _ = await review.join(review.commenter)
     draft = {"side": "a", "time": 1.0, "shapes": []}
     await socket.send_json_to({"type": "drawing.draft", "data": draft})
     assert "error" not in [frame["type"] for frame in await drain(socket)]  # a commenter draws
 
     def demote() -> None:
-        by = Membership.objects.get(workspace=team, user=owner)
-        member_change_role(
-            membership=by, member=Membership.objects.get(workspace=team, user=commenter), role=Role.VIEWER
-        )
+        by = Membership.objects.get(workspace=review.team, user=review.owner)
+        member = Membership.objects.get(workspace=review.team, user=review.commenter)
+        member_change_role(membership=by, member=member, role=Role.VIEWER)
 
     await database_sync_to_async(demote)()
     await socket.send_json_to({"type": "drawing.draft", "data": draft})
