@@ -10,8 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from review_sessions.models import Participant
-from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, joined_guest, joined_member, next_of
-from tests.review_sessions.test_session_safety import _team_session_with_link
+from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, joined_guest, next_of, team_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,9 +24,9 @@ async def _closed_with(socket, code: int) -> None:
 
 
 async def test_a_socket_flooding_frames_is_closed_and_counted_out_and_the_others_see_it_go() -> None:
-    team, session, link, owner, _ = await database_sync_to_async(_team_session_with_link)()
-    director, _ = await joined_member(owner, team, session.code)
-    flooder, _ = await joined_guest(link.token, session.code, name="Flood")
+    given = await database_sync_to_async(team_session)()
+    director, _ = await given.join(given.owner)
+    flooder, _ = await given.join_guest(name="Flood")
     await drain(director)
 
     for number in range(400):  # clock pings as fast as a script sends them: more than any page would
@@ -51,9 +50,10 @@ async def test_a_socket_flooding_frames_is_closed_and_counted_out_and_the_others
 
 async def test_a_full_session_tells_the_next_person_and_a_second_tab_of_someone_in_still_joins(settings) -> None:
     settings.REVIEW_SESSION_MAX_PARTICIPANTS = 2
-    team, session, link, owner, _ = await database_sync_to_async(_team_session_with_link)()
-    director, _ = await joined_member(owner, team, session.code)
-    ana, _ = await joined_guest(link.token, session.code, name="Ana", key=GUEST_KEY)
+    given = await database_sync_to_async(team_session)()
+    session, link = given.session, given.link
+    director, _ = await given.join(given.owner)
+    ana, _ = await given.join_guest(name="Ana", key=GUEST_KEY)
 
     late, connected, _ = await guest_socket(link.token, session.code)
     assert connected
