@@ -160,6 +160,17 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
 
 
 class SessionConsumer(JsonSocket):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A socket whose client went while frames it had sent were still queued gets its
+            # disconnect only behind them, and the server cancels it if that takes too long (daphne,
+            # after 10 s): it is counted out and leaves its groups here all the same, shielded from
+            # being cancelled again, or it would stay "connected" and in its groups.
+            if getattr(self, "participant_id", None) is not None or getattr(self, "joined_groups", None):
+                await asyncio.shield(self._leave_everything())
+
     async def connect(self) -> None:
         self.participant_id: int | None = None
         self.presenter_id: int | None = None
@@ -203,8 +214,13 @@ class SessionConsumer(JsonSocket):
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
+        await self._leave_everything()
+
+    async def _leave_everything(self) -> None:
+        """Counted out of the session and out of every group (once: a disconnect, or a cancel)."""
         await self._count_out()
-        for group in getattr(self, "joined_groups", []):
+        groups, self.joined_groups = getattr(self, "joined_groups", []), []
+        for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:

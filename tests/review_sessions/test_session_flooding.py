@@ -5,12 +5,14 @@ second tab of someone already in still joins."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 
+from review_sessions import consumers
 from review_sessions.models import Participant
-from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, joined_guest, next_of, team_session
+from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, hang_up, joined_guest, next_of, team_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +79,26 @@ async def test_a_full_session_tells_the_next_person_and_a_second_tab_of_someone_
     assert welcome["you"]["name"] == "Ben"
     await ben.disconnect()
     await director.disconnect()
+
+
+async def test_a_socket_the_server_gives_up_on_behind_its_queued_frames_is_still_counted_out(monkeypatch) -> None:
+    """The server cancels a socket whose disconnect waits too long behind what it queued (daphne: 10 s);
+    the person must not stay listed as connected, nor the socket in the session's group."""
+    given = await database_sync_to_async(team_session)()
+    director, _ = await given.join(given.owner)
+    stuck, _ = await given.join_guest(name="Stuck")
+    await drain(director)
+
+    async def busy(consumer: Any, content: dict[str, Any]) -> None:
+        await asyncio.sleep(30)  # as if this frame were the first of thousands the socket had queued
+
+    monkeypatch.setitem(consumers._HANDLERS, "follow", busy)
+    await stuck.send_json_to({"type": "follow"})
+    # The client goes; its disconnect waits behind the busy frame until the server gives up and cancels.
+    await stuck.disconnect(timeout=0.5)
+
+    seen = await next_of(director, "participants")
+    assert [one["connected"] for one in seen["data"] if one["name"] == "Stuck"] == [False]
+    gone = await database_sync_to_async(Participant.objects.get)(name="Stuck")
+    assert gone.open_sockets == 0
+    await hang_up(director)
