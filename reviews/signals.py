@@ -1,16 +1,21 @@
 """A deleted link closes its open pages, as a revoked one does (deletes come by cascade: the
 comparison, the video or the owner went); a video or comparison that leaves a project (moved out,
-deleted, or the project trashed) closes the pages of it that the project's links opened."""
+deleted, or the project trashed) closes the pages of it that the project's links opened.
+
+A comment saved with a drawing (whichever path saved it: a guest's, a member's, a session's) has its
+still made ahead by a task (`reviews.stills.still_request`), so the list's thumbnails and the exports
+find it stored; a save that changes its drawing, side or time makes the new one."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from reviews.live import push_left_project, push_link_closed, push_project_closed
-from reviews.models import ShareLink
+from reviews.models import Comment, ShareLink
+from reviews.stills import still_request
 from videos.models import Comparison, Project, Video
 from videos.signals import left_project
 
@@ -18,6 +23,19 @@ from videos.signals import left_project
 @receiver(post_delete, sender=ShareLink, dispatch_uid="reviews.share_link_deleted")
 def share_link_deleted(sender: type[ShareLink], instance: ShareLink, **kwargs: Any) -> None:
     push_link_closed(instance.pk)
+
+
+# What a still shows: a save that touches none of these (resolving) needs no new one.
+_STILL_FIELDS = frozenset({"drawing", "side", "start", "comparison", "video"})
+
+
+@receiver(post_save, sender=Comment, dispatch_uid="reviews.comment_still")
+def comment_saved(
+    sender: type[Comment], instance: Comment, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if instance.drawing is None or (update_fields is not None and not _STILL_FIELDS & update_fields):
+        return
+    still_request(instance)
 
 
 @receiver(left_project, dispatch_uid="reviews.left_project")

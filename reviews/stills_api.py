@@ -19,8 +19,8 @@ from sage.api.errors import error_responses
 _PNG = {(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The frame with the drawing, PNG.")}
 _HELP = (
     "The frame of the comment's side at its `start`, at most 1280 pixels wide, with its drawing over it (made "
-    "on first asking, then kept). 404 for a comment without a drawing, or on a video with no stored file "
-    "(YouTube)."
+    "ahead when the comment is saved, or on first asking if that is sooner; then kept). 404 for a comment "
+    "without a drawing, or on a video with no stored file (YouTube)."
 )
 
 

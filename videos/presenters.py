@@ -14,7 +14,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from sage.formatting import clock
-from videos.models import Comparison, TranscriptChunk, Video
+from videos.models import Comparison, TranscriptChunk, Video, VideoStack
 from videos.search import Quote
 from videos.services import video_can_retry
 from videos.timed_text import Word
@@ -248,21 +248,30 @@ class SearchHit:
         return f"{path}?{urlencode({'t': int(self.quote.start)})}"
 
 
-def owner_comments_panel(shown: Comparison | Video, *, can_comment: bool) -> dict[str, Any]:
+def owner_comments_panel(
+    shown: Comparison | Video, *, can_comment: bool, stack: VideoStack | None = None
+) -> dict[str, Any]:
     """The members' view of every comment on `shown` (templates/reviews/partials/comments.html), with
-    the form for their own comments and drawings when `can_comment` (their role allows it). A member
-    who cannot comment gets it served hidden while there is nothing to list (comments then come only
-    through share links): the page shows it when its first link is made, and it is already listening.
+    the form for their own comments and drawings when `can_comment` (their role allows it), each
+    members only or on the thread of one of the object's live comment links (their guests see it:
+    the form lists them from `links_url`). On a stack's page `shown` is its current pair and `stack`
+    the stack: comments go through the stack, onto its links' threads. A member who cannot comment
+    gets it served hidden while there is nothing to list (comments then come only through share
+    links): the page shows it when its first link is made, and it is already listening.
     The URLs are the reviews API's, written out: videos does not import reviews."""
     is_comparison = isinstance(shown, Comparison)
     kind = "comparisons" if is_comparison else "videos"
+    owner_path = f"/api/v1/stacks/{stack.pk}" if stack is not None else f"/api/v1/{kind}/{shown.pk}"
+    has_links = shown.share_links.exists() or (stack is not None and stack.share_links.exists())
     return {
         "mode": "owner",
         "can_comment": can_comment,
         "api_url": f"/api/v1/{kind}/{shown.pk}/comments",
+        "post_url": f"{owner_path}/comments",
+        "links_url": f"{owner_path}/share-links",
         "socket_url": "",
         "sides": [["a", "A"], ["b", "B"]] if is_comparison else [["video", "The video"]],
         "comparison_id": shown.pk if is_comparison else None,
         "video_id": None if is_comparison else shown.pk,
-        "hidden": not (can_comment or shown.share_links.exists() or shown.review_comments.exists()),
+        "hidden": not (can_comment or has_links or shown.review_comments.exists()),
     }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<int:project_id>/delete/", project_views.project_delete_view, name="project_delete"),
     path("projects/<int:project_id>/restore/", project_views.project_restore_view, name="project_restore"),
     path("<int:video_id>/since-first/", version_views.compare_with_first_view, name="compare_with_first"),
+    path("stacks/<int:stack_id>/", version_views.stack_page, name="stack"),
     path("<int:video_id>/file", media.video_file, name="file"),
     path("<int:video_id>/poster.jpg", media.video_poster, name="poster"),
     path("<int:video_id>/sprite.jpg", media.video_sprite, name="sprite"),

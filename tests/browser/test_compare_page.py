@@ -355,6 +355,11 @@ def test_a_refined_comparison_states_its_offset_and_draws_its_matched_spans(refi
     page.screenshot(path=SCREENSHOTS / "compare-refined-first-screen.png")
     page.screenshot(path=SCREENSHOTS / "compare-refined.png", full_page=True)
     page.locator(".compare-timeline-panel").screenshot(path=SCREENSHOTS / "compare-refined-timeline.png")
+    # And on a shorter one (1280×720), with the comments card still there, the whole timeline too.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    expect(page.locator("[data-comments-panel]")).to_be_visible()
+    bar = page.locator("[data-timeline-bar]").bounding_box()
+    assert bar is not None and bar["y"] + bar["height"] <= 720, bar
     assert refined.errors == []
 
 

@@ -13,10 +13,14 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from PIL import Image
 
+from reviews.models import Comment
+from reviews.stills import still_key
+from reviews.tasks import make_comment_still
 from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
 from videos.models import Video
 
@@ -161,3 +165,52 @@ def test_marker_files_name_the_still_and_the_zip_holds_it(user, comparison):
     assert f"stills/{comment['id']}.png" in archive.read(names[0]).decode()
     png = Image.open(io.BytesIO(archive.read(names[1]))).convert("RGB")
     assert near(np.asarray(png)[HEIGHT // 4 + 1, WIDTH // 2], RED)
+
+
+def stored_png(key: str) -> bytes:
+    with default_storage.open(key, "rb") as stored:
+        return bytes(stored.read())
+
+
+def test_a_drawn_comment_has_its_still_made_by_a_task_before_anyone_asks(
+    user, comparison, django_capture_on_commit_callbacks
+):
+    client = signed_in(user)
+    with django_capture_on_commit_callbacks(execute=True):  # the tests' Celery runs tasks eagerly
+        comment = draw(client, f"/api/v1/comparisons/{comparison.pk}/comments")
+    key = still_key(Comment.objects.get(pk=comment["id"]))
+
+    assert default_storage.exists(key)  # no request asked for it yet
+    made = Image.open(io.BytesIO(stored_png(key))).convert("RGB")
+    assert near(np.asarray(made)[HEIGHT // 4 + 1, WIDTH // 2], RED)
+    # The request serves the stored file: it decodes nothing (a stand-in file shows it).
+    default_storage.delete(key)
+    default_storage.save(key, ContentFile(b"stored"))
+    assert client.get(f"/api/v1/comments/{comment['id']}/still.png").content == b"stored"
+
+
+def test_a_guests_drawing_has_its_still_made_ahead_too(comparison, django_capture_on_commit_callbacks):
+    link = ShareLinkFactory(comparison=comparison, permission="comment")
+    guest = Client(headers={"X-Reviewer-Key": KEY}, REMOTE_ADDR="203.0.113.7")
+    with django_capture_on_commit_callbacks(execute=True):
+        drawn = draw(guest, f"/api/v1/shared/{link.token}/comments", author_name="Ana", body="")
+
+    assert default_storage.exists(still_key(Comment.objects.get(pk=drawn["id"])))
+
+
+def test_the_still_task_is_idempotent_and_the_request_makes_the_still_when_it_has_not_run(user, comparison):
+    client = signed_in(user)
+    comment = draw(client, f"/api/v1/comparisons/{comparison.pk}/comments")  # its task never ran here
+    plain = draw(client, f"/api/v1/comparisons/{comparison.pk}/comments", drawing=None)
+    key = still_key(Comment.objects.get(pk=comment["id"]))
+    assert not default_storage.exists(key)
+
+    asked = client.get(f"/api/v1/comments/{comment['id']}/still.png")
+
+    assert asked.status_code == 200 and stored_png(key) == asked.content  # made and kept by the request
+    assert make_comment_still(comment["id"]) is False  # already there: nothing done again
+    default_storage.delete(key)
+    assert make_comment_still(comment["id"]) is True and stored_png(key) == asked.content
+    assert make_comment_still(plain["id"]) is False  # no drawing: no still
+    Comment.objects.filter(pk=comment["id"]).delete()
+    assert make_comment_still(comment["id"]) is False  # gone: quietly nothing

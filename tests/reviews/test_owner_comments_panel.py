@@ -47,6 +47,9 @@ def test_a_video_page_lists_the_comments_of_its_links_for_the_owner():
         "mode": "owner",
         "can_comment": True,
         "api_url": f"/api/v1/videos/{video.pk}/comments",
+        # A member's own comments go to the same object, members only or on one of its live links.
+        "post_url": f"/api/v1/videos/{video.pk}/comments",
+        "links_url": f"/api/v1/videos/{video.pk}/share-links",
         "socket_url": "",
         "sides": [["video", "The video"]],
         "comparison_id": None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import User
-from videos.models import Comparison, Video
+from videos.models import Comparison, Video, VideoStack
 from videos.presenters import STATUS_BADGES
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import neighbour_comparison, stack_versions, version_ready_before
@@ -78,6 +78,21 @@ def version_panel(video: Video) -> VersionPanel | None:
         since_before=since_before,
         since_first=since_first,
     )
+
+
+@dataclass(frozen=True)
+class StackPage:
+    """What a stack's own page says above its newest pair (templates/videos/partials/stack_page.html)."""
+
+    stack: VideoStack
+    newest: Video
+    comparison: Comparison | None  # the newest version (B) against the one before (A), once made
+
+    @property
+    def showing(self) -> str:
+        if self.comparison is not None:
+            return f"v{self.comparison.video_b.version} against v{self.comparison.video_a.version}"
+        return f"v{self.newest.version}"
 
 
 def new_version_of(user: User, raw_id: str | None) -> Video | None:

@@ -20,6 +20,7 @@ import { followGuestSocket, followOwnerEvents } from "./comments/live.js";
 import { commentLane, drawCommentMarkers } from "./comments/markers.js";
 import { comparisonPlayers, videoPlayers } from "./comments/players.js";
 import { CommentStore } from "./comments/store.js";
+import { linkChoice } from "./comments/visibility.js";
 import { renderComments } from "./comments/render.js";
 import { closeSharedPage, listenForCommentKey } from "./comments/page.js";
 import { createDrawingLayer } from "./drawing/layer.js";
@@ -65,6 +66,7 @@ async function start(panel, config) {
   const api = new CommentsApi({
     mode: config.mode,
     apiUrl: config.api_url,
+    postUrl: config.post_url || config.api_url,
     csrfToken: panel.dataset.csrfToken,
     reviewerKey,
   });
@@ -347,6 +349,12 @@ async function start(panel, config) {
     render();
   });
 
+  // A member's comment is for members only, or on one of the object's live links' threads (their
+  // guests see it); in a live session that has a link, that link's is chosen first.
+  const visibleTo = !guest && view.canComment
+    ? linkChoice(panel.querySelector("[data-comment-form]"), { linksUrl: config.links_url, preferred: config.link_id })
+    : null;
+
   // A guest comments when the link allows it; a member when their role does (the server says which).
   const compose = guest || view.canComment
     ? setUpCompose(panel, {
@@ -357,14 +365,17 @@ async function start(panel, config) {
         layerFor: (side) => layers[side] || null,
         async post(comment) {
           try {
-            // In a live session that has a link, a member's comment goes on that link's thread.
-            const made = await api.post(config.link_id ? { ...comment, link: config.link_id } : comment);
+            const link = visibleTo?.value();
+            const made = await api.post(link ? { ...comment, link } : comment);
             store.upsert({ ...made, mine: true });
             render();
             say(`Comment posted at ${view.timeText(made)}.`);
           } catch (failure) {
             if (failure.code === "comments_off" || (failure.status === 404 && failure.message.startsWith("This link"))) {
               failed(failure);
+            }
+            if (failure.fields?.link) {
+              visibleTo?.refresh(); // the link was revoked or expired meanwhile: offer what is live now
             }
             throw failure;
           }

@@ -111,6 +111,8 @@ async function revoke(row) {
   try {
     await requestJson(revokeApiUrl(row.dataset.shareLinkId), { method: "POST", csrfToken: panel.dataset.csrfToken });
     showRevoked(row);
+    // The comments card offers live links' threads only (comments/visibility.js).
+    document.dispatchEvent(new CustomEvent("sage:share-link-revoked", { detail: { id: Number(row.dataset.shareLinkId) } }));
   } catch (error) {
     button.disabled = false;
     button.textContent = `Revoke (failed: ${error.message})`;

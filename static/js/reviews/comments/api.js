@@ -8,9 +8,12 @@ import { ApiError, sendRequest } from "../../shared/api.js";
 const REVIEWER_KEY_HEADER = "X-Reviewer-Key";
 
 export class CommentsApi {
-  constructor({ mode, apiUrl, csrfToken, reviewerKey }) {
+  // `postUrl`: where a new comment goes, when not the list's own URL (a stack's page lists its current
+  // pair's comments and comments through the stack).
+  constructor({ mode, apiUrl, postUrl = apiUrl, csrfToken, reviewerKey }) {
     this.mode = mode;
     this.apiUrl = apiUrl;
+    this.postUrl = postUrl;
     this.csrfToken = csrfToken;
     this.reviewerKey = reviewerKey;
   }
@@ -43,7 +46,7 @@ export class CommentsApi {
   }
 
   post(comment) {
-    return this.request(this.apiUrl, { method: "POST", json: comment });
+    return this.request(this.postUrl, { method: "POST", json: comment });
   }
 
   remove(id) {
@@ -86,5 +89,5 @@ function failure(response, payload, mode) {
 }
 
 function fieldName(field) {
-  return { body: "Comment", author_name: "Name", start: "Time", end: "End", side: "Video" }[field] ?? field;
+  return { body: "Comment", author_name: "Name", start: "Time", end: "End", side: "Video", link: "Visible to" }[field] ?? field;
 }

@@ -29,6 +29,22 @@ function actionButton(action, id, label, accessibleName) {
   return button;
 }
 
+function thread(comment) {
+  // Which thread a comment is on, for members: none (members only), or a link's, whose guests see it
+  // (a guest's came through it; a member's was put on it).
+  const label = element("span", "muted comment-via");
+  if (comment.link_id === null || comment.link_id === undefined) {
+    label.textContent = "Members only";
+    label.dataset.commentThread = "members";
+    return label;
+  }
+  label.dataset.commentThread = String(comment.link_id);
+  label.append(comment.by_owner ? "to guests of " : "via ");
+  // The link's name in an element of its own: an isolate (site.css), whatever characters it holds.
+  label.append(element("bdi", "", comment.link_name));
+  return label;
+}
+
 function head(comment, view, { reply }) {
   const line = element("div", "comment-head");
   if (!reply) {
@@ -41,11 +57,8 @@ function head(comment, view, { reply }) {
   if (comment.by_owner) {
     line.append(" ", element("span", "badge comment-owner-badge", "Owner"));
   }
-  if (view.mode === "owner" && comment.link_name && !reply) {
-    // The link's name in an element of its own: an isolate (site.css), whatever characters it holds.
-    const via = element("span", "muted comment-via", "via ");
-    via.append(element("bdi", "", comment.link_name));
-    line.append(" ", via);
+  if (view.mode === "owner" && !reply) {
+    line.append(" ", thread(comment));
   }
   const when = element("time", "muted comment-when");
   const made = new Date(comment.created_at);
