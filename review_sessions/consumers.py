@@ -1,8 +1,8 @@
 """`/ws/sessions/<code>/` (members) and `/ws/sessions/<code>/?link=<token>` (a link's guests): one
 participant's socket in a live review session. The protocol is the contract's (docs/api.md,
-"Review sessions"): hello/welcome, clock pings, the presenter's state, follow, handover, drawing
-drafts, bye; the server sends state, participants, presenter changes, drafts, the object's comments,
-and the session's end.
+"Review sessions"): hello/welcome, clock pings, the presenter's state, follow, handover, end, drawing
+drafts, bye; the server sends state, participants (coalesced per socket: `review_sessions.presence`),
+presenter changes, drafts, the object's comments, and the session's end.
 
 Every socket of a session joins its group (`review_sessions.live`), so any web process serves any
 participant; what a frame changes is stored first (`review_sessions.services`). A member's socket
@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from review_sessions import frames, live, services
+from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
+from review_sessions.presence import LatestWins
 from review_sessions.presenters import participant_json, session_json
 from review_sessions.selectors import (
     StateLimits,
@@ -145,8 +147,14 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
     ).get(pk=opened.session_id)
     participants = participants_of(session)
     you = next(one for one in participants if one.pk == joined.participant.pk)
+    steerer = services.Steerer(user=opened.user, key_digest=key_digest)
     return {
-        "you": participant_json(you, presenter_id=session.presenter_id),
+        # `may_steer`: this person may hand over and end the session whoever presents (its starter,
+        # a workspace admin); the presenter may while presenting, which the page follows itself.
+        "you": {
+            **participant_json(you, presenter_id=session.presenter_id),
+            "may_steer": services.steers_whoever_presents(session, steerer),
+        },
         "session": session_json(session, participants),
         "server_ms": frames.server_ms(),
     }
@@ -157,6 +165,7 @@ class SessionConsumer(JsonSocket):
         self.participant_id: int | None = None
         self.presenter_id: int | None = None
         self.key_digest = ""
+        self.presence = LatestWins(self._send_participants)
         code = str(self.scope["url_route"]["kwargs"]["code"])
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = query["link"][0] if "link" in query else None
@@ -194,6 +203,7 @@ class SessionConsumer(JsonSocket):
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
+        await self.presence.close()
         await self._count_out()
         for group in getattr(self, "joined_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -265,8 +275,9 @@ class SessionConsumer(JsonSocket):
         if not self.states.take():
             raise TooManyRequests("At most 30 states a second.")
         state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
+        apart = apart_of(content.get("data"), self.opened.limits)
         await database_sync_to_async(services.presenter_state_set)(
-            session_id=self.opened.session_id, participant_id=self.participant_id, state=state
+            session_id=self.opened.session_id, participant_id=self.participant_id, state=state, apart=apart
         )
 
     async def _follow(self, content: dict[str, Any]) -> None:
@@ -277,6 +288,13 @@ class SessionConsumer(JsonSocket):
     async def _handover(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(services.session_handover)(
             session_id=self.opened.session_id, to_participant_id=content.get("to"), steerer=self._steerer()
+        )
+
+    async def _end(self, content: dict[str, Any]) -> None:
+        """Ends the session for everyone (the presenter, the starter or an admin): every socket of it,
+        this one too, hears `session.ended` from the session's group and closes."""
+        await database_sync_to_async(services.session_end)(
+            session_id=self.opened.session_id, reason=ReviewSession.EndReason.ENDED, by=self._steerer()
         )
 
     async def _draft(self, content: dict[str, Any]) -> None:
@@ -317,11 +335,13 @@ class SessionConsumer(JsonSocket):
             await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
 
     async def _ended(self, reason: str) -> None:
+        await self.presence.close()
         await self.send_json({"type": live.SESSION_ENDED, "data": {"reason": reason}})
         await self.close(code=CLOSE_ENDED)
         await self._count_out()
 
     async def _left(self, reason: str) -> None:
+        await self.presence.close()
         await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": reason}})
         await self.close(code=CLOSE_LEFT)
         await self._count_out()
@@ -341,11 +361,19 @@ class SessionConsumer(JsonSocket):
             self._note_presenter(event, data)
             if event in (live.DRAWING_DRAFT, live.DRAWING_CLEAR) and data.get("by") == self.participant_id:
                 return  # one's own draft is already on one's page
+            if event == live.PARTICIPANTS:
+                await self.presence.offer(data)
+                return
+            if event == live.PRESENTER:
+                await self.presence.flush()  # a list from before the handover must not come after it
             await self.send_json({"type": event, "data": data})
         elif event in COMMENT_EVENTS:
             kind, pk = self.opened.shown
             if data.get(f"{kind}_id") == pk:
                 await self.send_json({"type": event, "data": data})
+
+    async def _send_participants(self, participants: Any) -> None:
+        await self.send_json({"type": live.PARTICIPANTS, "data": participants})
 
     def _note_presenter(self, event: str, data: Any) -> None:
         if event == live.PRESENTER:
@@ -368,6 +396,7 @@ _HANDLERS = {
     "follow": SessionConsumer._follow,
     "unfollow": SessionConsumer._follow,
     "handover": SessionConsumer._handover,
+    "end": SessionConsumer._end,
     "drawing.draft": SessionConsumer._draft,
     "drawing.clear": SessionConsumer._clear,
     "bye": SessionConsumer._bye,

@@ -62,6 +62,9 @@ class ReviewSession(models.Model):
     difference = models.IntegerField(null=True, blank=True)
     threshold = models.FloatField(null=True, blank=True)
     state_at = models.BigIntegerField(default=0)
+    # The compare page's two players each at its own place, a move shown apart (review_sessions.apart):
+    # {"a", "b", "ends"} at `state_at`, or null while they play in step along the timeline.
+    apart = models.JSONField(null=True, blank=True)
     seq = models.PositiveIntegerField(default=0)
     # The presenter's last socket closed (the session paused there), and whether it was playing then:
     # it plays on when they come back.

@@ -65,6 +65,7 @@ def state_json(session: ReviewSession) -> dict[str, Any]:
         "difference": session.difference,
         "threshold": session.threshold,
         "at": session.state_at,
+        "apart": session.apart,
         "seq": session.seq,
     }
 

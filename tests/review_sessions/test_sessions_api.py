@@ -49,6 +49,7 @@ def test_a_commenter_starts_a_session_on_a_comparison_and_the_team_reads_it() ->
         "difference": None,
         "threshold": None,
         "at": body["state"]["at"],
+        "apart": None,
         "seq": 0,
     }
     assert len(body["code"]) == 22 and body["started_by_name"] == commenter.name
