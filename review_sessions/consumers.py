@@ -11,14 +11,14 @@ that ended closes it); a guest's hears its link's (revoked, expired, deleted, se
 it closes).
 
 Clock pings are answered at once, with no database work: a client's offset estimate is only as
-good as the time between receipt and answer is short and steady.
+good as the time between receipt and answer is short and steady. (Who is connected is kept seen by
+the process holding the socket, `review_sessions.heartbeat`, not by the pings.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +30,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from review_sessions import frames, live, services
+from review_sessions import frames, heartbeat, live, services
 from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
 from review_sessions.presence import LatestWins
@@ -58,8 +58,6 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_LEFT = CLOSE_MEMBERSHIP_ENDED  # 4403: a revoked link, a removed member
 CLOSE_ENDED = 4410
 MAX_FRAME_CHARS = 64 * 1024
-# How often a socket's clock pings may refresh its participant's `last_seen_at` (a write), at most.
-SEEN_EVERY_S = 10.0
 # How long a member's role, read at connect, is trusted for presenting and drawing before it is read
 # again: a member demoted to viewer stops driving within this (removal closes the socket at once).
 ROLE_FRESH_S = 5.0
@@ -184,7 +182,6 @@ class SessionConsumer(JsonSocket):
         self.pings = TokenBucket(rate=20, burst=20)
         self.states = TokenBucket(rate=30, burst=30)
         self.drafts = TokenBucket(rate=10, burst=10)
-        self.seen_at = 0.0
         self.may_present = opened.may_present
         self.role_read_at = time.monotonic()
         await self.accept()
@@ -245,10 +242,7 @@ class SessionConsumer(JsonSocket):
         welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
         self.participant_id = welcome["you"]["id"]
         self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
-        # Joining wrote `last_seen_at`; the next write comes at a random point of the next period, so
-        # the sockets of a meeting that joined together do not write all in one second, every period,
-        # queueing the presenter's state behind them in the process's one database thread.
-        self.seen_at = time.monotonic() - random.uniform(0.0, SEEN_EVERY_S)  # noqa: S311 (spreading load, no secret)
+        heartbeat.this_process.hold(self.participant_id)  # seen while this process holds the socket
         await self.send_json({"type": "welcome", "data": welcome})
 
     async def _ping(self, content: dict[str, Any]) -> None:
@@ -261,9 +255,6 @@ class SessionConsumer(JsonSocket):
         await self.send_json(
             {"type": "clock.pong", "id": ping_id, "t0": t0, "t1": self.received_ms, "t2": frames.server_ms()}
         )
-        if time.monotonic() - self.seen_at >= SEEN_EVERY_S:
-            self.seen_at = time.monotonic()
-            await database_sync_to_async(services.participant_seen)(participant_id=self.participant_id)
 
     async def _state(self, content: dict[str, Any]) -> None:
         await self._require_present()
@@ -332,6 +323,7 @@ class SessionConsumer(JsonSocket):
         side of the close comes back."""
         if self.participant_id is not None:
             participant_id, self.participant_id = self.participant_id, None
+            heartbeat.this_process.release(participant_id)
             await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
 
     async def _ended(self, reason: str) -> None:

@@ -109,7 +109,8 @@ class Participant(models.Model):
 
     `open_sockets` counts the person's open sockets (two tabs are one participant, connected while
     either is open). A web process that crashes never counts its sockets down; `last_seen_at`
-    (refreshed by clock pings, at most every ~10 s) lets such rows age out instead."""
+    (refreshed every 10 s by the process holding their sockets, review_sessions.heartbeat) lets such
+    rows age out instead."""
 
     session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(

@@ -231,9 +231,10 @@ def participants_gone_quiet() -> int:
     return len(quiet)
 
 
-def participant_seen(*, participant_id: int) -> None:
-    """The participant's socket is alive (its clock pings): what keeps the session from idling out."""
-    Participant.objects.filter(pk=participant_id).update(last_seen_at=timezone.now())
+def participants_seen(*, participant_ids: list[int]) -> None:
+    """These participants' sockets are held by a live web process (`review_sessions.heartbeat`):
+    what keeps them counted connected, and the session from idling out."""
+    Participant.objects.filter(pk__in=participant_ids).update(last_seen_at=timezone.now())
 
 
 def participant_follow(*, participant_id: int, following: bool) -> None:
