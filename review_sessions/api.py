@@ -32,6 +32,7 @@ from reviews.models import ShareLink
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
 from sage.api.fields import IdField, TextField
+from sage.api.query import query_filters
 from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
 from sage.errors import FieldInvalid
@@ -216,9 +217,9 @@ class SessionsApi(APIView):
         operation_id="sessions_list",
     )
     def get(self, request: Request) -> Response:
-        given = SessionListQuery(data=request.query_params)
-        given.is_valid(raise_exception=True)
-        return _many(request, live_sessions_for_user(_user(request), **given.validated_data))
+        # From the query string as the other filters read it: `?comparison=` names no id (400), it is
+        # not "no filter" (DRF's rule for HTML form input).
+        return _many(request, live_sessions_for_user(_user(request), **query_filters(SessionListQuery, request)))
 
     @extend_schema(
         request=_START_SCHEMA,
