@@ -26,13 +26,14 @@ from review_sessions.selectors import (
 )
 from review_sessions.services import Steerer, session_end, session_handover, session_start, session_start_by_guest
 from reviews.access import share_link_for_request
-from reviews.comments import comment_rate_check
+from reviews.comments import comment_rate_check, reviewer_key_digest
 from reviews.comments_api import REVIEWER_KEY_HEADER
 from reviews.models import ShareLink
 from reviews.selectors import reviewed_object_get_for_user
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
 from sage.api.fields import IdField, TextField
+from sage.api.query import query_filters
 from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
@@ -67,6 +68,21 @@ class ParticipantOutput(serializers.Serializer[Any]):
     presenter = serializers.BooleanField()
 
 
+class ApartEndsOutput(serializers.Serializer[Any]):
+    a = serializers.FloatField()
+    b = serializers.FloatField()
+
+
+class ApartOutput(serializers.Serializer[Any]):
+    """The schema of `review_sessions.apart.Apart`."""
+
+    a = serializers.FloatField(help_text="A's own time (s) at `at`.")
+    b = serializers.FloatField(help_text="B's own time (s) at `at`.")
+    ends = ApartEndsOutput(
+        allow_null=True, help_text="Where Play stops on each (the move's end); null: played through."
+    )
+
+
 class StateOutput(serializers.Serializer[Any]):
     playing = serializers.BooleanField()
     position = serializers.FloatField(help_text="Seconds on the page's timeline at `at`.")
@@ -74,6 +90,11 @@ class StateOutput(serializers.Serializer[Any]):
     difference = serializers.IntegerField(allow_null=True, help_text="The compare page's current difference.")
     threshold = serializers.FloatField(allow_null=True)
     at = serializers.IntegerField(help_text="Server epoch milliseconds at which `position` held.")
+    apart = ApartOutput(
+        allow_null=True,
+        help_text="The compare page's players each at its own place (a moved difference shown on both sides); "
+        "null: in step along the timeline.",
+    )
     seq = serializers.IntegerField(help_text="+1 per state change.")
 
 
@@ -180,9 +201,9 @@ class SessionsApi(APIView):
         operation_id="sessions_list",
     )
     def get(self, request: Request) -> Response:
-        given = SessionListQuery(data=request.query_params)
-        given.is_valid(raise_exception=True)
-        return _many(request, live_sessions_for_user(_user(request), **given.validated_data))
+        # From the query string as the other filters read it: `?comparison=` names no id (400), it is
+        # not "no filter" (DRF's rule for HTML form input).
+        return _many(request, live_sessions_for_user(_user(request), **query_filters(SessionListQuery, request)))
 
     @extend_schema(
         request=_START_SCHEMA,
@@ -325,3 +346,39 @@ class SharedSessionDetailApi(_GuestApi):
     )
     def get(self, request: Request, token: str, code: str) -> Response:
         return _one(request, review_session_for_link(self._link(request, token), code))
+
+
+class GuestSessionEndInput(serializers.Serializer[Any]):
+    reviewer_key = serializers.CharField(
+        required=False,
+        help_text="The guest's browser's reviewer key, as the socket's hello sends it (or in the X-Reviewer-Key "
+        "header, as the other guest endpoints take it).",
+    )
+
+
+_ENDING_KEY = OpenApiParameter(
+    REVIEWER_KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="The guest's browser's reviewer key, when the body does not carry it as `reviewer_key`.",
+)
+
+
+class SharedSessionEndApi(_GuestApi):
+    @extend_schema(
+        parameters=[_TOKEN, _CODE, _ENDING_KEY],
+        request=GuestSessionEndInput,
+        responses={200: SessionOutput, **error_responses(400, 403, 404)},
+        summary="End a session for everyone (guest; again: no change)",
+        description="By the guest who presents or who started the session (told by their reviewer key). Its "
+        "pages hear `session.ended`. Anyone else: 403.",
+        operation_id="shared_sessions_end",
+    )
+    def post(self, request: Request, token: str, code: str) -> Response:
+        session = review_session_for_link(self._link(request, token), code)
+        given = GuestSessionEndInput(data=request.data if isinstance(request.data, dict) else {})
+        given.is_valid(raise_exception=True)
+        key = given.validated_data.get("reviewer_key") or request.headers.get(REVIEWER_KEY_HEADER)
+        steerer = Steerer(key_digest=reviewer_key_digest(key))
+        session_end(session_id=session.pk, reason=ReviewSession.EndReason.ENDED, by=steerer)
+        return _one(request, session)

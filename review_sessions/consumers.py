@@ -1,8 +1,8 @@
 """`/ws/sessions/<code>/` (members) and `/ws/sessions/<code>/?link=<token>` (a link's guests): one
 participant's socket in a live review session. The protocol is the contract's (docs/api.md,
-"Review sessions"): hello/welcome, clock pings, the presenter's state, follow, handover, drawing
-drafts, bye; the server sends state, participants, presenter changes, drafts, the object's comments,
-and the session's end.
+"Review sessions"): hello/welcome, clock pings, the presenter's state, follow, handover, end, drawing
+drafts, bye; the server sends state, participants (coalesced per socket: `review_sessions.presence`),
+presenter changes, drafts, the object's comments, and the session's end.
 
 Every socket of a session joins its group (`review_sessions.live`), so any web process serves any
 participant; what a frame changes is stored first (`review_sessions.services`). A member's socket
@@ -11,14 +11,14 @@ that ended closes it); a guest's hears its link's (revoked, expired, deleted, se
 it closes).
 
 Clock pings are answered at once, with no database work: a client's offset estimate is only as
-good as the time between receipt and answer is short and steady.
+good as the time between receipt and answer is short and steady. (Who is connected is kept seen by
+the process holding the socket, `review_sessions.heartbeat`, not by the pings.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,8 +30,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from review_sessions import frames, live, services
+from review_sessions import frames, heartbeat, live, services
+from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
+from review_sessions.presence import LatestWins
 from review_sessions.presenters import participant_json, session_json
 from review_sessions.selectors import (
     StateLimits,
@@ -56,8 +58,6 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_LEFT = CLOSE_MEMBERSHIP_ENDED  # 4403: a revoked link, a removed member
 CLOSE_ENDED = 4410
 MAX_FRAME_CHARS = 64 * 1024
-# How often a socket's clock pings may refresh its participant's `last_seen_at` (a write), at most.
-SEEN_EVERY_S = 10.0
 # Every frame a socket sends counts here, whatever it is. A page sends a few a second (clock pings,
 # a presenter's states, drafts while drawing: at most a few dozen in a busy second); a socket that
 # keeps sending past this is flooding, and is closed rather than let the frames it queued hold up the
@@ -152,8 +152,14 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
     ).get(pk=opened.session_id)
     participants = participants_of(session)
     you = next(one for one in participants if one.pk == joined.participant.pk)
+    steerer = services.Steerer(user=opened.user, key_digest=key_digest)
     return {
-        "you": participant_json(you, presenter_id=session.presenter_id),
+        # `may_steer`: this person may hand over and end the session whoever presents (its starter,
+        # a workspace admin); the presenter may while presenting, which the page follows itself.
+        "you": {
+            **participant_json(you, presenter_id=session.presenter_id),
+            "may_steer": services.steers_whoever_presents(session, steerer),
+        },
         "session": session_json(session, participants),
         "server_ms": frames.server_ms(),
     }
@@ -175,6 +181,7 @@ class SessionConsumer(JsonSocket):
         self.participant_id: int | None = None
         self.presenter_id: int | None = None
         self.key_digest = ""
+        self.presence = LatestWins(self._send_participants)
         code = str(self.scope["url_route"]["kwargs"]["code"])
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = query["link"][0] if "link" in query else None
@@ -195,7 +202,6 @@ class SessionConsumer(JsonSocket):
         self.pings = TokenBucket(rate=20, burst=20)
         self.states = TokenBucket(rate=30, burst=30)
         self.drafts = TokenBucket(rate=10, burst=10)
-        self.seen_at = 0.0
         self.may_present = opened.may_present
         self.role_read_at = time.monotonic()
         await self.accept()
@@ -218,6 +224,9 @@ class SessionConsumer(JsonSocket):
 
     async def _leave_everything(self) -> None:
         """Counted out of the session and out of every group (once: a disconnect, or a cancel)."""
+        presence = getattr(self, "presence", None)
+        if presence is not None:
+            await presence.close()
         await self._count_out()
         groups, self.joined_groups = getattr(self, "joined_groups", []), []
         for group in groups:
@@ -270,10 +279,7 @@ class SessionConsumer(JsonSocket):
             return
         self.participant_id = welcome["you"]["id"]
         self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
-        # Joining wrote `last_seen_at`; the next write comes at a random point of the next period, so
-        # the sockets of a meeting that joined together do not write all in one second, every period,
-        # queueing the presenter's state behind them in the process's one database thread.
-        self.seen_at = time.monotonic() - random.uniform(0.0, SEEN_EVERY_S)  # noqa: S311 (spreading load, no secret)
+        heartbeat.this_process.hold(self.participant_id)  # seen while this process holds the socket
         await self.send_json({"type": "welcome", "data": welcome})
 
     async def _ping(self, content: dict[str, Any]) -> None:
@@ -286,9 +292,6 @@ class SessionConsumer(JsonSocket):
         await self.send_json(
             {"type": "clock.pong", "id": ping_id, "t0": t0, "t1": self.received_ms, "t2": frames.server_ms()}
         )
-        if time.monotonic() - self.seen_at >= SEEN_EVERY_S:
-            self.seen_at = time.monotonic()
-            await database_sync_to_async(services.participant_seen)(participant_id=self.participant_id)
 
     async def _state(self, content: dict[str, Any]) -> None:
         await self._require_present()
@@ -300,8 +303,9 @@ class SessionConsumer(JsonSocket):
         if not self.states.take():
             raise TooManyRequests("At most 30 states a second.")
         state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
+        apart = apart_of(content.get("data"), self.opened.limits)
         await database_sync_to_async(services.presenter_state_set)(
-            session_id=self.opened.session_id, participant_id=self.participant_id, state=state
+            session_id=self.opened.session_id, participant_id=self.participant_id, state=state, apart=apart
         )
 
     async def _follow(self, content: dict[str, Any]) -> None:
@@ -312,6 +316,13 @@ class SessionConsumer(JsonSocket):
     async def _handover(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(services.session_handover)(
             session_id=self.opened.session_id, to_participant_id=content.get("to"), steerer=self._steerer()
+        )
+
+    async def _end(self, content: dict[str, Any]) -> None:
+        """Ends the session for everyone (the presenter, the starter or an admin): every socket of it,
+        this one too, hears `session.ended` from the session's group and closes."""
+        await database_sync_to_async(services.session_end)(
+            session_id=self.opened.session_id, reason=ReviewSession.EndReason.ENDED, by=self._steerer()
         )
 
     async def _draft(self, content: dict[str, Any]) -> None:
@@ -349,6 +360,7 @@ class SessionConsumer(JsonSocket):
         side of the close comes back."""
         if self.participant_id is not None:
             participant_id, self.participant_id = self.participant_id, None
+            heartbeat.this_process.release(participant_id)
             await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
 
     async def _flooding(self) -> None:
@@ -360,11 +372,13 @@ class SessionConsumer(JsonSocket):
         await self._count_out()
 
     async def _ended(self, reason: str) -> None:
+        await self.presence.close()
         await self.send_json({"type": live.SESSION_ENDED, "data": {"reason": reason}})
         await self.close(code=CLOSE_ENDED)
         await self._count_out()
 
     async def _left(self, reason: str) -> None:
+        await self.presence.close()
         await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": reason}})
         await self.close(code=CLOSE_LEFT)
         await self._count_out()
@@ -384,11 +398,19 @@ class SessionConsumer(JsonSocket):
             self._note_presenter(event, data)
             if event in (live.DRAWING_DRAFT, live.DRAWING_CLEAR) and data.get("by") == self.participant_id:
                 return  # one's own draft is already on one's page
+            if event == live.PARTICIPANTS:
+                await self.presence.offer(data)
+                return
+            if event == live.PRESENTER:
+                await self.presence.flush()  # a list from before the handover must not come after it
             await self.send_json({"type": event, "data": data})
         elif event in COMMENT_EVENTS:
             kind, pk = self.opened.shown
             if data.get(f"{kind}_id") == pk:
                 await self.send_json({"type": event, "data": data})
+
+    async def _send_participants(self, participants: Any) -> None:
+        await self.send_json({"type": live.PARTICIPANTS, "data": participants})
 
     def _note_presenter(self, event: str, data: Any) -> None:
         if event == live.PRESENTER:
@@ -411,6 +433,7 @@ _HANDLERS = {
     "follow": SessionConsumer._follow,
     "unfollow": SessionConsumer._follow,
     "handover": SessionConsumer._handover,
+    "end": SessionConsumer._end,
     "drawing.draft": SessionConsumer._draft,
     "drawing.clear": SessionConsumer._clear,
     "bye": SessionConsumer._bye,

@@ -62,6 +62,9 @@ class ReviewSession(models.Model):
     difference = models.IntegerField(null=True, blank=True)
     threshold = models.FloatField(null=True, blank=True)
     state_at = models.BigIntegerField(default=0)
+    # The compare page's two players each at its own place, a move shown apart (review_sessions.apart):
+    # {"a", "b", "ends"} at `state_at`, or null while they play in step along the timeline.
+    apart = models.JSONField(null=True, blank=True)
     seq = models.PositiveIntegerField(default=0)
     # The presenter's last socket closed (the session paused there), and whether it was playing then:
     # it plays on when they come back.
@@ -106,7 +109,8 @@ class Participant(models.Model):
 
     `open_sockets` counts the person's open sockets (two tabs are one participant, connected while
     either is open). A web process that crashes never counts its sockets down; `last_seen_at`
-    (refreshed by clock pings, at most every ~10 s) lets such rows age out instead."""
+    (refreshed every 10 s by the process holding their sockets, review_sessions.heartbeat) lets such
+    rows age out instead."""
 
     session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(

@@ -14,8 +14,9 @@ from reviews.presenters import share_link_path
 from reviews.tokens import unseal
 
 # A participant counted as connected whose socket's process went without counting it down (a crash)
-# stops counting once its pings stopped refreshing `last_seen_at` for this long.
-STALE_AFTER = timedelta(seconds=60)
+# stops counting once that process's heartbeat (every 10 s, review_sessions.heartbeat) has not
+# refreshed `last_seen_at` for this long: three beats missed, not one slow one.
+STALE_AFTER = timedelta(seconds=30)
 
 
 # Times as the API writes them everywhere else, so the socket's welcome and the API agree.
@@ -65,6 +66,7 @@ def state_json(session: ReviewSession) -> dict[str, Any]:
         "difference": session.difference,
         "threshold": session.threshold,
         "at": session.state_at,
+        "apart": session.apart,
         "seq": session.seq,
     }
 

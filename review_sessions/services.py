@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity.services import Target, Verb, activity_record
 from review_sessions import live
+from review_sessions.apart import Apart, apart_played
 from review_sessions.frames import PresenterState, server_ms
 from review_sessions.models import Participant, ReviewSession
 from review_sessions.presenters import STALE_AFTER, is_connected, participant_json, participants_json, state_json
@@ -215,13 +216,17 @@ def participant_leave(*, participant_id: int, all_sockets: bool = False) -> None
 def _pause_for_away_presenter(session: ReviewSession) -> None:
     now_ms = server_ms()
     if session.playing:
-        session.position += max(0.0, (now_ms - session.state_at) / 1000.0) * session.rate
+        played = max(0.0, (now_ms - session.state_at) / 1000.0) * session.rate
+        session.position += played
+        session.apart = apart_played(session.apart, played)
     session.resume_playing = session.playing
     session.playing = False
     session.state_at = now_ms
     session.seq += 1
     session.presenter_away_at = timezone.now()
-    session.save(update_fields=["position", "resume_playing", "playing", "state_at", "seq", "presenter_away_at"])
+    session.save(
+        update_fields=["position", "apart", "resume_playing", "playing", "state_at", "seq", "presenter_away_at"]
+    )
     live.push_to_session(session.code, live.PRESENTER_AWAY, {"state": state_json(session)})
 
 
@@ -239,9 +244,10 @@ def participants_gone_quiet() -> int:
     return len(quiet)
 
 
-def participant_seen(*, participant_id: int) -> None:
-    """The participant's socket is alive (its clock pings): what keeps the session from idling out."""
-    Participant.objects.filter(pk=participant_id).update(last_seen_at=timezone.now())
+def participants_seen(*, participant_ids: list[int]) -> None:
+    """These participants' sockets are held by a live web process (`review_sessions.heartbeat`):
+    what keeps them counted connected, and the session from idling out."""
+    Participant.objects.filter(pk__in=participant_ids).update(last_seen_at=timezone.now())
 
 
 def participant_follow(*, participant_id: int, following: bool) -> None:
@@ -257,8 +263,11 @@ def participant_follow(*, participant_id: int, following: bool) -> None:
 # --- the presenter -------------------------------------------------------------------------------
 
 
-def presenter_state_set(*, session_id: int, participant_id: int, state: PresenterState) -> None:
-    """The presenter's new state, stored (`seq` + 1) and sent to everyone, presenter included."""
+def presenter_state_set(
+    *, session_id: int, participant_id: int, state: PresenterState, apart: Apart | None = None
+) -> None:
+    """The presenter's new state, stored (`seq` + 1) and sent to everyone, presenter included.
+    `apart`: the compare page's players each at its own place (a move), or None (in step)."""
     with transaction.atomic():
         session = _locked(session_id)
         if not _live_now(session):
@@ -271,8 +280,11 @@ def presenter_state_set(*, session_id: int, participant_id: int, state: Presente
         session.difference = state.difference
         session.threshold = state.threshold
         session.state_at = state.at
+        session.apart = apart
         session.seq += 1
-        session.save(update_fields=["playing", "position", "rate", "difference", "threshold", "state_at", "seq"])
+        session.save(
+            update_fields=["playing", "position", "rate", "difference", "threshold", "state_at", "apart", "seq"]
+        )
         data = {**state_json(session), "seek": state.seek, "by": participant_id}
         live.push_to_session(session.code, live.STATE, data)
 
@@ -289,6 +301,16 @@ def steerer_of(participant: Participant) -> Steerer:
     return Steerer(user=participant.user, key_digest=participant.reviewer_key_digest)
 
 
+def steers_whoever_presents(session: ReviewSession, steerer: Steerer) -> bool:
+    """Whoever started the session, or an admin of its workspace: they may hand over and end it
+    whoever presents (the presenter may too, while presenting)."""
+    user, key = steerer.user, steerer.key_digest
+    if (user is not None and session.started_by_id == user.pk) or (key and session.started_by_key_digest == key):
+        return True
+    membership = membership_or_none(user, session.workspace_id) if user is not None else None
+    return membership is not None and membership.may(Role.ADMIN)
+
+
 def _may_steer(session: ReviewSession, steerer: Steerer) -> bool:
     """The presenter, the starter, or an admin of the session's workspace."""
     presenter = Participant.objects.filter(pk=session.presenter_id).first() if session.presenter_id else None
@@ -297,10 +319,16 @@ def _may_steer(session: ReviewSession, steerer: Steerer) -> bool:
         (user is not None and presenter.user_id == user.pk) or (key and presenter.reviewer_key_digest == key)
     ):
         return True
-    if (user is not None and session.started_by_id == user.pk) or (key and session.started_by_key_digest == key):
-        return True
-    membership = membership_or_none(user, session.workspace_id) if user is not None else None
-    return membership is not None and membership.may(Role.ADMIN)
+    return steers_whoever_presents(session, steerer)
+
+
+def _steerer_name(session: ReviewSession, steerer: Steerer) -> str:
+    """The name the activity feed gives whoever ended the session: a member's account name, or the
+    name a guest goes by in it (the one they started it under, if they have not joined)."""
+    if steerer.user is not None:
+        return steerer.user.name
+    joined = Participant.objects.filter(session=session, user=None, reviewer_key_digest=steerer.key_digest).first()
+    return joined.name if joined is not None else session.started_by_name
 
 
 def member_may_present(user: User, workspace_id: int) -> bool:
@@ -345,9 +373,9 @@ def session_handover(*, session_id: int, to_participant_id: object, steerer: Ste
     return session
 
 
-def session_end(*, session_id: int, reason: str, by: Steerer | None = None, by_name: str = "") -> ReviewSession:
-    """End the session now (`by`: someone who may steer it; None: the site, for idling or its limit).
-    Ending again changes nothing. Its sockets hear `session.ended` and close."""
+def session_end(*, session_id: int, reason: str, by: Steerer | None = None) -> ReviewSession:
+    """End the session now (`by`: someone who may steer it, a member or a guest; None: the site, for
+    idling or its limit). Ending again changes nothing. Its sockets hear `session.ended` and close."""
     with transaction.atomic():
         session = _locked(session_id)
         if by is not None and not _may_steer(session, by):
@@ -362,10 +390,10 @@ def session_end(*, session_id: int, reason: str, by: Steerer | None = None, by_n
         activity_record(
             workspace_id=session.workspace_id,
             actor=actor,
-            actor_name=by_name or (actor.name if actor is not None else "SAGE"),
+            actor_name=_steerer_name(session, by) if by is not None else "SAGE",
             verb=Verb.SESSION_ENDED,
             target=_activity_target(session),
-            details={"session": session.code, "reason": reason},
+            details={"session": session.code, "reason": reason, "by_guest": by is not None and by.user is None},
         )
         live.push_to_session(session.code, live.SESSION_ENDED, {"reason": reason})
     return session

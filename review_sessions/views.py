@@ -23,22 +23,17 @@ from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
 from videos.models import Comparison
 from videos.views import video_page_context
-from workspaces.current import acting_membership, may
+from workspaces.current import may
 from workspaces.models import Role
 
 
-def session_panel(session: ReviewSession, *, socket_path: str, guest: bool, may_hand_over: bool) -> dict[str, Any]:
-    """What the session panel renders and session/session.js reads (#session-config)."""
+def session_panel(session: ReviewSession, *, socket_path: str, guest: bool) -> dict[str, Any]:
+    """What the session panel renders and session/session.js reads (#session-config). Who may hand
+    over and end comes with the socket's welcome (`you.may_steer`), guests' starters included."""
     return {
         "guest": guest,
         "started_by_name": session.started_by_name,
-        "config": {
-            "code": session.code,
-            "socket_path": socket_path,
-            "guest": guest,
-            # The presenter hands over from the panel; so may the starter and a workspace admin.
-            "may_hand_over": may_hand_over,
-        },
+        "config": {"code": session.code, "socket_path": socket_path, "guest": guest},
     }
 
 
@@ -59,12 +54,7 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
         # A member's comment (and drawing) made in the session goes on its link's thread, so the
         # link's guests in the session see it too; without a link it stays members-only.
         context["comments_panel"]["link_id"] = session.link_id
-    context["live_session"] = session_panel(
-        session,
-        socket_path=f"/ws/sessions/{session.code}/",
-        guest=False,
-        may_hand_over=acting_membership(user).may(Role.ADMIN) or session.started_by_id == user.pk,
-    )
+    context["live_session"] = session_panel(session, socket_path=f"/ws/sessions/{session.code}/", guest=False)
     return render(request, template, context)
 
 
@@ -84,7 +74,6 @@ def shared_session_page(request: HttpRequest, token: str, code: str) -> HttpResp
     else:
         context = shared_video_context(request, token, link, shown)
         template = "reviews/shared_video.html"
-    context["live_session"] = session_panel(
-        session, socket_path=f"/ws/sessions/{session.code}/?link={token}", guest=True, may_hand_over=False
-    )
+    socket_path = f"/ws/sessions/{session.code}/?link={token}"
+    context["live_session"] = session_panel(session, socket_path=socket_path, guest=True)
     return _shared(render(request, template, context))

@@ -540,6 +540,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_comment_digests",
         "schedule": crontab(minute="*"),
     },
+    # Live sessions' participants whose web process died are counted out (a presenter gone pauses).
+    "count-out-quiet-session-participants": {
+        "task": "review_sessions.tasks.count_out_quiet_participants",
+        "schedule": timedelta(seconds=15),
+    },
     # Live review sessions past their limit or with nobody connected for a while end (and say so).
     "end-review-sessions": {
         "task": "review_sessions.tasks.end_review_sessions",

@@ -138,6 +138,11 @@ urlpatterns = [
         sessions_api.SharedSessionDetailApi.as_view(),
         name="api-shared-session-detail",
     ),
+    path(
+        "shared/<str:token>/sessions/<str:code>/end",
+        sessions_api.SharedSessionEndApi.as_view(),
+        name="api-shared-session-end",
+    ),
     path("sessions", sessions_api.SessionsApi.as_view(), name="api-sessions"),
     path("sessions/<str:code>", sessions_api.SessionDetailApi.as_view(), name="api-session-detail"),
     path(

@@ -45,11 +45,7 @@ def test_a_member_opens_the_session_as_the_comparisons_page_with_the_session_pan
         "code": session.code,
         "socket_path": f"/ws/sessions/{session.code}/",
         "guest": False,
-        "may_hand_over": False,  # neither the starter nor an admin
     }
-    # The starter may hand over (as an admin may) even when someone else presents.
-    starters = client_in(_owner(team), team).get(f"/sessions/{session.code}/").content.decode()
-    assert script_json(starters, "session-config")["may_hand_over"]
 
 
 def test_a_video_session_is_the_videos_page() -> None:

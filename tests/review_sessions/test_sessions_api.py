@@ -49,6 +49,7 @@ def test_a_commenter_starts_a_session_on_a_comparison_and_the_team_reads_it() ->
         "difference": None,
         "threshold": None,
         "at": body["state"]["at"],
+        "apart": None,
         "seq": 0,
     }
     assert len(body["code"]) == 22 and body["started_by_name"] == commenter.name
@@ -105,3 +106,17 @@ def test_listing_sessions_costs_the_same_queries_however_many(django_assert_max_
         ReviewSessionFactory(video=video)
     with django_assert_max_num_queries(len(one)):
         assert len(client.get("/api/v1/sessions").json()["results"]) == 4
+
+
+@pytest.mark.django_db
+def test_a_filter_naming_no_id_is_refused_not_read_as_no_filter() -> None:
+    user = UserFactory()
+    video = VideoFactory(owner=user, ready=True)
+    session = ReviewSessionFactory(video=video)
+    client = client_in(user)
+
+    blank = client.get("/api/v1/sessions?video=&comparison=1")
+
+    assert (blank.status_code, list(blank.json()["error"]["fields"])) == (400, ["video"])
+    listed = client.get(f"/api/v1/sessions?video={video.pk}").json()["results"]
+    assert [one["code"] for one in listed] == [session.code]

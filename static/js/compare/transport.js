@@ -292,7 +292,10 @@ export function startSync(root, config, axis, ui) {
 
   function livePosition() {
     // The position at this instant, read off the leading player (the tick's is up to a tick old):
-    // a live session measures its error against it.
+    // a live session measures its error against it. Playing a move apart, the position follows A.
+    if (playing && apart?.ends) {
+      return positionFrom(axis, "a", Math.min(media.a.currentTime, apart.ends.a), "end").position;
+    }
     if (!playing || apart) {
       return position;
     }
@@ -309,6 +312,19 @@ export function startSync(root, config, axis, ui) {
     };
   }
 
+  function apartNow() {
+    // Each player's own time while shown apart (a move), read now; null while they go in step.
+    if (!apart) {
+      return null;
+    }
+    const live = playing && apart.ends;
+    return {
+      a: live ? Math.min(media.a.currentTime, apart.ends.a) : apart.a,
+      b: live ? Math.min(media.b.currentTime, apart.ends.b) : apart.b,
+      ends: apart.ends ?? null,
+    };
+  }
+
   return {
     toggle,
     playing: () => playing,
@@ -322,9 +338,16 @@ export function startSync(root, config, axis, ui) {
     rate: () => baseRate,
     position: () => position,
     livePosition,
+    apart: apartNow,
     onChange: (listener) => listeners.add(listener),
     // A live session's follower moves the transport without telling itself: no change is reported.
-    quietly: { play: () => (playing ? undefined : start()), pause: () => (playing ? pause() : undefined), seek, setRate },
+    quietly: {
+      play: () => (playing ? undefined : start()),
+      pause: () => (playing ? pause() : undefined),
+      seek,
+      showApart,
+      setRate,
+    },
     media,
   };
 }

@@ -39,3 +39,23 @@ export const MAX_SEEK_LEAD_S = 0.5;
 export function learntLead(lead, errorAfterJump) {
   return clamp(lead - errorAfterJump, 0, MAX_SEEK_LEAD_S);
 }
+
+// Where each of the compare page's players is while the presenter shows a move apart (state.apart:
+// each player's own time at state.at, and where the move ends), `ahead` s of the presenter's time
+// past the target (a jump's lead): A plays on at the session's rate, B at the move's own pace (its
+// length on B over its length on A), neither past the move's end. Null while the players go in step.
+export function apartAt(state, serverNow, ahead = 0) {
+  const apart = state.apart;
+  if (!apart) {
+    return null;
+  }
+  if (!state.playing || !apart.ends) {
+    return { a: apart.a, b: apart.b, ends: apart.ends ?? null };
+  }
+  const { ends } = apart;
+  const lengthA = ends.a - apart.a;
+  const pace = lengthA > 0 ? (ends.b - apart.b) / lengthA : 1;
+  const played = Math.max(((serverNow - state.at) / 1000) * state.rate + ahead, 0);
+  const a = Math.min(apart.a + played, Math.max(ends.a, apart.a));
+  return { a, b: apart.b + (a - apart.a) * pace, ends };
+}

@@ -1,10 +1,11 @@
 // One page in a live review session: the socket's frames kept as the session's state, the follower
 // loop (every TICK_MS and at once on a new state: jump or nudge the rate, follow.js), the presenter's
-// side (presenter.js), stepping out and following again, hand-over, and the banners.
+// side (presenter.js), stepping out and following again, hand-over, ending for everyone, and the
+// banners.
 
 import { DraftLayers } from "./drafts.js";
 import { DrawingRelay } from "./drawing.js";
-import { JUMP_ERROR_S, TICK_MS, correction, learntLead, targetPosition } from "./follow.js";
+import { JUMP_ERROR_S, TICK_MS, apartAt, correction, learntLead, targetPosition } from "./follow.js";
 import { SessionPanel } from "./panel.js";
 import { Presenting } from "./presenter.js";
 import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
@@ -25,6 +26,8 @@ export class LiveSession {
     this.drawings = new DrawingRelay(this.socket);
     this.presenting = new Presenting(player, this.socket);
     this.you = null;
+    this.maySteer = false; // hands over and ends whoever presents: the starter, an admin (welcome)
+    this.endAsked = false;
     this.presenter = null;
     this.participants = [];
     this.state = null;
@@ -44,6 +47,9 @@ export class LiveSession {
     this.panel.followButton.addEventListener("click", () => this.follow());
     this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
     this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
+    this.panel.bindEnd(() => {
+      this.endAsked = this.socket.send({ type: "end" });
+    });
     // Drafts go out from the comment form's drawing and others' show over the players (drafts.js).
     const drafts = new DraftLayers();
     this.drawings.attach(drafts);
@@ -64,6 +70,7 @@ export class LiveSession {
     switch (frame.type) {
       case "welcome":
         this.you = data.you;
+        this.maySteer = Boolean(data.you.may_steer);
         this.following = data.you.following;
         this.presenter = data.session.presenter;
         this.participants = data.session.participants;
@@ -103,10 +110,17 @@ export class LiveSession {
         this.drawings.receive(frame);
         break;
       case "session.ended":
-        this.end("This live session has ended.");
+        this.end(this.endAsked ? "You ended the live session for everyone." : "This live session has ended.");
         break;
       case "session.left":
         this.end(data?.reason === "full" ? data.message : "You were removed from this live session.");
+        break;
+      case "error":
+        if (frame.type_of === "end" || frame.type_of === "handover") {
+          // Refused (someone else presents by now): said, not dropped.
+          this.endAsked = false;
+          this.panel.say(frame.message, "warning");
+        }
         break;
       default:
         // Comments come here too (comment.*): the comments panel has its own socket for them.
@@ -134,10 +148,11 @@ export class LiveSession {
       return;
     }
     this.player.setRate(this.state.rate);
-    const target = targetPosition(this.state, this.socket.clock.serverNow());
+    const now = this.socket.clock.serverNow();
+    const target = targetPosition(this.state, now);
     const off = Math.abs(this.player.position() - target) > JUMP_ERROR_S;
-    if (off || this.state.playing !== this.player.playing()) {
-      this.player.jump(target, this.state.playing);
+    if (off || this.state.playing !== this.player.playing() || this.apartChanged()) {
+      this.player.jump(target, this.state.playing, apartAt(this.state, now));
     }
   }
 
@@ -163,7 +178,8 @@ export class LiveSession {
       this.presenting.stop();
     }
     this.panel.showRole({ presenting, following: this.following, presenter: this.presenter });
-    const mayHandOver = presenting || Boolean(this.config.may_hand_over);
+    const mayHandOver = presenting || this.maySteer;
+    this.panel.showEnd(mayHandOver && !this.over);
     this.panel.showParticipants(this.participants, {
       you: this.you,
       mayHandOver,
@@ -226,7 +242,8 @@ export class LiveSession {
       }
     }
     const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
-    const playChanged = this.state.playing !== this.player.playing() && !pastTheEnd;
+    // Shown apart (a move) or in step, as the presenter's page is: a change of that is a jump too.
+    const playChanged = (this.state.playing !== this.player.playing() || this.apartChanged()) && !pastTheEnd;
     // A player that is off by itself (a play/pause or a big error the session did not ask for) is put
     // back only if it still is a tick later: the person's own seek or pause may not have reported
     // itself yet (a <video> fires its events a task later), and it is theirs to make: they step out.
@@ -243,11 +260,16 @@ export class LiveSession {
       // Where the presenter is at the moment the jump is made (not at the tick's start), and while
       // playing, as far ahead as the player's last jump took to land.
       const lead = this.state.playing ? this.seekLead * this.state.rate : 0;
-      this.player.jump(targetPosition(this.state, clock.serverNow()) + lead, this.state.playing);
+      const now = clock.serverNow();
+      this.player.jump(targetPosition(this.state, now) + lead, this.state.playing, apartAt(this.state, now, lead));
       this.leadToLearn = this.state.playing;
     } else if (!fix.jump) {
       this.player.setRate(fix.rate);
     }
+  }
+
+  apartChanged() {
+    return Boolean(this.state?.apart) !== Boolean(this.player.apart());
   }
 
   leave() {

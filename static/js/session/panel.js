@@ -4,6 +4,10 @@
 
 import { clockText } from "./format.js";
 
+const CONFIRM_MS = 4_000; // a first press on "End for everyone" asks; a second within this ends
+const END_LABEL = "End for everyone";
+const CONFIRM_LABEL = "Really end for everyone?";
+
 export class SessionPanel {
   constructor(root) {
     this.root = root;
@@ -13,6 +17,38 @@ export class SessionPanel {
     this.role = root.querySelector("[data-session-role]");
     this.followButton = root.querySelector("[data-session-follow]");
     this.unfollowButton = root.querySelector("[data-session-unfollow]");
+    this.endButton = root.querySelector("[data-session-end]");
+    this.confirmTimer = null;
+  }
+
+  // onEnd() runs on the second press within CONFIRM_MS (a page's own confirm step: the CSP-safe way,
+  // and one that a screen reader announces as the button's new name).
+  bindEnd(onEnd) {
+    this.endButton.addEventListener("click", () => {
+      if (this.endButton.dataset.confirming !== "true") {
+        this.endButton.dataset.confirming = "true";
+        this.endButton.textContent = CONFIRM_LABEL;
+        window.clearTimeout(this.confirmTimer);
+        this.confirmTimer = window.setTimeout(() => this.resetEnd(), CONFIRM_MS);
+        return;
+      }
+      this.resetEnd();
+      onEnd();
+    });
+    this.endButton.addEventListener("blur", () => this.resetEnd());
+  }
+
+  resetEnd() {
+    window.clearTimeout(this.confirmTimer);
+    delete this.endButton.dataset.confirming;
+    this.endButton.textContent = END_LABEL;
+  }
+
+  showEnd(mayEnd) {
+    if (this.endButton.hidden === mayEnd) {
+      this.resetEnd();
+    }
+    this.endButton.hidden = !mayEnd;
   }
 
   say(text, tone = "info") {

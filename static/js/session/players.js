@@ -1,6 +1,7 @@
 // The page's player as a live session drives it: one interface over the compare page's transport
 // (its axis position; the transport keeps B with A as it always does) and over a video page's one
-// <video>. A change the session asks for is made quietly; a change the person makes is reported
+// <video>. `apart` is the compare page's players each at its own place, a move shown on both sides
+// ({a, b, ends}, review_sessions/apart.py), or null. A change the session asks for is made quietly; a change the person makes is reported
 // (a presenter sends it, a follower who makes one steps out).
 
 const SAME_TIME_S = 0.05;
@@ -19,11 +20,17 @@ export function comparePlayer(root) {
     playing: () => player.playing(),
     settling: () => player.media.a.seeking || player.media.b.seeking,
     rate: () => player.rate(),
-    jump(position, playing) {
+    apart: () => player.apart(),
+    jump(position, playing, apart = null) {
       if (!playing) {
         player.quietly.pause();
       }
-      player.quietly.seek(position);
+      if (apart) {
+        // As the presenter's page shows a move: A and B each at its own time, Play plays both on.
+        player.quietly.showApart(position, { a: apart.a, b: apart.b }, apart.ends);
+      } else {
+        player.quietly.seek(position);
+      }
       if (playing) {
         player.quietly.play();
       }
@@ -65,6 +72,7 @@ export function videoPlayer(video) {
     playing: () => !video.paused && !video.ended,
     settling: () => video.seeking,
     rate: () => video.playbackRate,
+    apart: () => null,
     jump(position, playing) {
       if (!playing && !video.paused) {
         expected.pause += 1;

@@ -1,6 +1,7 @@
 // The presenter's side: its player's state goes to everyone on every change the person makes
 // (a seek with seek=true), and every second while it plays (seek=false: a correction from its real
-// playhead, so followers keep to where the presenter's picture is, not where it was meant to be).
+// playhead, so followers keep to where the presenter's picture is, not where it was meant to be),
+// and when the player stops or starts by itself (the end of the timeline, the end of a move).
 
 const WHILE_PLAYING_MS = 1_000;
 const WATCH_MS = 250; // how often the current difference is looked at
@@ -12,6 +13,7 @@ export function presenterState(player, clock, seek) {
     rate: player.rate(),
     difference: player.difference(),
     threshold: player.threshold(),
+    apart: player.apart(),
     at: Math.round(clock.serverNow()),
     seek,
   };
@@ -24,11 +26,13 @@ export class Presenting {
     this.timer = null;
     this.lastSent = 0;
     this.difference = null;
+    this.playing = false;
   }
 
   send(seek) {
     this.lastSent = Date.now();
     this.difference = this.player.difference();
+    this.playing = this.player.playing();
     this.socket.send({ type: "state", data: presenterState(this.player, this.socket.clock, seek) });
   }
 
@@ -42,9 +46,11 @@ export class Presenting {
     this.stop();
     this.lastSent = Date.now();
     this.difference = this.player.difference();
+    this.playing = this.player.playing();
     this.timer = window.setInterval(() => {
       const due = this.player.playing() && Date.now() - this.lastSent >= WHILE_PLAYING_MS;
-      if (due || this.player.difference() !== this.difference) {
+      const changed = this.player.difference() !== this.difference || this.player.playing() !== this.playing;
+      if (due || changed) {
         this.send(false);
       }
     }, WATCH_MS);
