@@ -9,6 +9,7 @@ import pytest
 import redis
 from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]  # private, no public setter (see _celery_join_allowed)
 from django.db import connection
+from django.test import TransactionTestCase
 from playwright.sync_api import Browser
 from rest_framework.test import APIClient
 
@@ -16,6 +17,7 @@ from billing.models import Plan
 from billing.plans import create_default_plans
 from devtools import processes
 from sage.memory import freeze_long_lived_objects
+from tests import emptying
 from tests.browser_session import BrowserSession
 from tests.factories import UserFactory
 
@@ -63,6 +65,15 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Ite
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_empty_only_tables_with_rows() -> Iterator[None]:
+    """After a transactional test, only the tables it wrote to are emptied (tests/emptying.py):
+    Django's flush of every table cost 0.7 s a test, and a few hundred tests use it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", emptying._fixture_teardown)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _celery_join_allowed() -> Iterator[None]:
     """Celery runs an eager task under a process-wide "inside a task" flag that it saves and puts
@@ -82,8 +93,8 @@ def _media_root(settings, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _default_plans(request: pytest.FixtureRequest) -> None:
-    """Transactional tests end with a flush that also empties what data migrations created (the
-    plans), so every database test gets them back before it starts."""
+    """Transactional tests end by emptying the tables they wrote to, the plans the data migrations
+    created among them, so every database test gets them back before it starts."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
     if not transactional and marker is None and "db" not in request.fixturenames:
