@@ -180,8 +180,11 @@ def browser(_browser_session: BrowserSession) -> Browser:
 # sockets' tests run in this process (`database_sync_to_async`), are such updates, and a test process
 # died of a segmentation fault there about once in ten runs of the suite. Between tests no update is
 # under way in any thread (a thread holds the interpreter lock through one), so a collection there is
-# safe. What the session keeps (modules, the text model) is frozen once collected, so each pass walks
-# only what the last test left (sage.memory). The site's own processes (daphne, Celery) collect as usual.
+# safe. What the session keeps (modules, the text model) is frozen once collected (sage.memory). Between
+# the tests of one file, a pass over the young generations collects what the last test made and
+# dropped; a full pass also walks everything older and not frozen (what the first tests built and kept:
+# 20–100 ms a test), so it runs when a file is done and its module fixtures are gone. The site's own
+# processes (daphne, Celery) collect as usual.
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.disable()
     freeze_long_lived_objects()
@@ -195,7 +198,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     session = item.config.stash.get(_BROWSER_SESSION, None)
     if session is not None and session.running and "browser" not in getattr(nextitem, "fixturenames", ()):
         session.stop()
-    gc.collect()
+    same_file = nextitem is not None and nextitem.path == item.path
+    gc.collect(1 if same_file else 2)
     return torn_down
 
 
