@@ -159,6 +159,22 @@ def site_url(transactional_db, _shared_site: tuple[str, Path], settings) -> str:
 
 
 @pytest.fixture(scope="session")
+def _unthrottled_site(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One daphne for every schemathesis run of this process (tests/sage/schemathesis_runner.py): a
+    run makes many more requests a minute than the production rate allows."""
+    with site_for_many_tests(tmp_path_factory, API_RATE_LIMIT="100000/min") as site:
+        yield site
+
+
+@pytest.fixture
+def live_url(transactional_db, _unthrottled_site: tuple[str, Path], settings) -> str:
+    """`site_url` without the API's rate limit, for schemathesis runs."""
+    url, media_link = _unthrottled_site
+    serve_this_tests_media(media_link, settings)
+    return url
+
+
+@pytest.fixture(scope="session")
 def _browser_session(request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
     session = request.config.stash[_BROWSER_SESSION] = BrowserSession(CHROMIUM, CHROMIUM_ARGS)
     yield session
