@@ -9,6 +9,7 @@ import pytest
 import redis
 from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]  # private, no public setter (see _celery_join_allowed)
 from django.db import connection
+from django.test import TransactionTestCase
 from playwright.sync_api import Browser
 from rest_framework.test import APIClient
 
@@ -16,6 +17,7 @@ from billing.models import Plan
 from billing.plans import create_default_plans
 from devtools import processes
 from sage.memory import freeze_long_lived_objects
+from tests import emptying
 from tests.browser_session import BrowserSession
 from tests.factories import UserFactory
 
@@ -63,6 +65,15 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker) -> Ite
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_empty_only_tables_with_rows() -> Iterator[None]:
+    """After a transactional test, only the tables it wrote to are emptied (tests/emptying.py):
+    Django's flush of every table cost 0.7 s a test, and a few hundred tests use it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", emptying._fixture_teardown)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _celery_join_allowed() -> Iterator[None]:
     """Celery runs an eager task under a process-wide "inside a task" flag that it saves and puts
@@ -82,8 +93,8 @@ def _media_root(settings, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _default_plans(request: pytest.FixtureRequest) -> None:
-    """Transactional tests end with a flush that also empties what data migrations created (the
-    plans), so every database test gets them back before it starts."""
+    """Transactional tests end by emptying the tables they wrote to, the plans the data migrations
+    created among them, so every database test gets them back before it starts."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
     if not transactional and marker is None and "db" not in request.fixturenames:
@@ -148,6 +159,22 @@ def site_url(transactional_db, _shared_site: tuple[str, Path], settings) -> str:
 
 
 @pytest.fixture(scope="session")
+def _unthrottled_site(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One daphne for every schemathesis run of this process (tests/sage/schemathesis_runner.py): a
+    run makes many more requests a minute than the production rate allows."""
+    with site_for_many_tests(tmp_path_factory, API_RATE_LIMIT="100000/min") as site:
+        yield site
+
+
+@pytest.fixture
+def live_url(transactional_db, _unthrottled_site: tuple[str, Path], settings) -> str:
+    """`site_url` without the API's rate limit, for schemathesis runs."""
+    url, media_link = _unthrottled_site
+    serve_this_tests_media(media_link, settings)
+    return url
+
+
+@pytest.fixture(scope="session")
 def _browser_session(request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
     session = request.config.stash[_BROWSER_SESSION] = BrowserSession(CHROMIUM, CHROMIUM_ARGS)
     yield session
@@ -169,8 +196,11 @@ def browser(_browser_session: BrowserSession) -> Browser:
 # sockets' tests run in this process (`database_sync_to_async`), are such updates, and a test process
 # died of a segmentation fault there about once in ten runs of the suite. Between tests no update is
 # under way in any thread (a thread holds the interpreter lock through one), so a collection there is
-# safe. What the session keeps (modules, the text model) is frozen once collected, so each pass walks
-# only what the last test left (sage.memory). The site's own processes (daphne, Celery) collect as usual.
+# safe. What the session keeps (modules, the text model) is frozen once collected (sage.memory). Between
+# the tests of one file, a pass over the young generations collects what the last test made and
+# dropped; a full pass also walks everything older and not frozen (what the first tests built and kept:
+# 20–100 ms a test), so it runs when a file is done and its module fixtures are gone. The site's own
+# processes (daphne, Celery) collect as usual.
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.disable()
     freeze_long_lived_objects()
@@ -184,7 +214,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     session = item.config.stash.get(_BROWSER_SESSION, None)
     if session is not None and session.running and "browser" not in getattr(nextitem, "fixturenames", ()):
         session.stop()
-    gc.collect()
+    same_file = nextitem is not None and nextitem.path == item.path
+    gc.collect(1 if same_file else 2)
     return torn_down
 
 

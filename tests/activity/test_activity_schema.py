@@ -3,21 +3,13 @@ never make a server error, and every answer has its documented shape."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.factories import ActivityEventFactory, ApiTokenFactory, AuditEntryFactory, UserFactory
-from tests.sage.schemathesis_runner import assert_clean, schemathesis_run, unthrottled_site
+from tests.sage.schemathesis_runner import assert_clean, schemathesis_run
 from workspaces.selectors import personal_workspace_of
 
 OPERATIONS = {"GET /api/v1/activity", "GET /api/v1/audit"}
-
-
-@pytest.fixture
-def live_url(transactional_db) -> Iterator[str]:
-    with unthrottled_site() as url:
-        yield url
 
 
 @pytest.mark.timeout(240)

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from videos.compare.recompute import Recomputed, comparison_recompute_by_id
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
 from videos.pipeline import runner
-from videos.pipeline.thumbnails import make_thumbnails
+from videos.pipeline.thumbnails import Thumbnails, make_thumbnails
 
 pytestmark = pytest.mark.browser
 
@@ -113,6 +114,13 @@ def wait_until(condition, page: Page, timeout_s: float = 20.0) -> None:
         page.wait_for_timeout(50)
 
 
+@cache
+def thumbnails_of(source: Path, duration: float) -> Thumbnails:
+    """The poster and sprite of one of the module's files, made once for all its tests (each test's
+    copy of the file has the same pictures; the pipeline's tests test making them)."""
+    return make_thumbnails(source, duration=duration)
+
+
 def stored_video(owner: User, source: Path, title: str, duration: float, fps: float, settings) -> Video:
     """A ready upload with its file, poster and sprite in place, as the pipeline leaves one (but
     with no clip rows or fingerprint: the comparison row is made by hand)."""
@@ -123,7 +131,7 @@ def stored_video(owner: User, source: Path, title: str, duration: float, fps: fl
     target = Path(settings.MEDIA_ROOT) / key
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    thumbnails = make_thumbnails(target, duration=duration)
+    thumbnails = thumbnails_of(source, duration)
     Video.objects.filter(pk=video.pk).update(
         storage_key=key,
         size=target.stat().st_size,

@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from devtools.processes import daphne_server
 from sage.synthetic_media import make_video
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, serve_this_tests_media, site_for_many_tests
 from tests.extension.fake_youtube import FakeYouTube, fake_youtube
 from tests.servers import RecordedRequest, stub_server
 from tests.youtube_stub import VIDEO_ID
@@ -44,9 +43,10 @@ def youtube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeYouTube]:
         yield server
 
 
-@pytest.fixture
-def sage_url(transactional_db) -> Iterator[str]:
-    """The site under daphne, with YouTube's oEmbed (a video's title) answered by a local stub."""
+@pytest.fixture(scope="session")
+def _sage_site(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The site under daphne for every extension test of this process (a start costs seconds under
+    the suite's load), with YouTube's oEmbed (a video's title) answered by a local stub."""
 
     def oembed(request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
         video_id = next((each for each in TITLES if each in request.path), VIDEO_ID)
@@ -54,9 +54,17 @@ def sage_url(transactional_db) -> Iterator[str]:
 
     with (
         stub_server({("GET", "/oembed"): oembed}) as stub,
-        daphne_server(YOUTUBE_OEMBED_URL=f"{stub.url}/oembed") as url,
+        site_for_many_tests(tmp_path_factory, YOUTUBE_OEMBED_URL=f"{stub.url}/oembed") as site,
     ):
-        yield url
+        yield site
+
+
+@pytest.fixture
+def sage_url(transactional_db, _sage_site: tuple[str, Path], settings) -> str:
+    """The site under daphne on the test database, serving this test's media."""
+    url, media_link = _sage_site
+    serve_this_tests_media(media_link, settings)
+    return url
 
 
 @dataclass

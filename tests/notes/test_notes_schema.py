@@ -3,8 +3,6 @@ has its documented shape, and the documented examples reach the code behind the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, ApiTokenFactory, UserFactory
@@ -13,7 +11,6 @@ from tests.sage.schemathesis_runner import (
     assert_clean,
     browser_session_headers,
     schemathesis_run,
-    unthrottled_site,
 )
 
 NOTES_PATHS = r"^/api/v1/(notes|videos/\{ref\}/notes)"
@@ -24,12 +21,6 @@ NOTES_OPERATIONS = {
     "PATCH /api/v1/notes/{note_id}",
     "DELETE /api/v1/notes/{note_id}",
 }
-
-
-@pytest.fixture
-def live_url(transactional_db) -> Iterator[str]:
-    with unthrottled_site() as url:
-        yield url
 
 
 def run_over_notes(base_url: str, headers: dict[str, str], *, made_up_credentials: bool = True) -> RunResult:

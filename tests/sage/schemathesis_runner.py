@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import httpx
 import schemathesis
 from django.conf import settings
 from schemathesis.engine import events, from_schema
-
-from devtools import processes
 
 SCHEMA = "/api/schema/"
 LOGIN = "/accounts/login/"
@@ -122,13 +119,6 @@ def assert_clean(result: RunResult) -> None:
     assert not result.errors, "\n\n".join(result.errors)
     assert not result.failures, "\n\n".join(result.failures)
     assert not any(status >= 500 for (_, status) in result.statuses), result.statuses
-
-
-@contextmanager
-def unthrottled_site() -> Iterator[str]:
-    """The site under daphne; a run makes many more requests a minute than the production rate allows."""
-    with processes.daphne_server(API_RATE_LIMIT="100000/min") as url:
-        yield url
 
 
 def browser_session_headers(base_url: str, email: str, password: str) -> dict[str, str]:

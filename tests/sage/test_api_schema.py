@@ -22,7 +22,6 @@ from tests.sage.schemathesis_runner import (
     assert_clean,
     browser_session_headers,
     schemathesis_run,
-    unthrottled_site,
 )
 
 
@@ -139,12 +138,6 @@ def token_creation_limit_lifted(user: User) -> Iterator[None]:
         yield
     finally:
         GLOBAL_HOOK_DISPATCHER.unregister(before_call)
-
-
-@pytest.fixture
-def live_url(transactional_db) -> Iterator[str]:
-    with unthrottled_site() as url:
-        yield url
 
 
 def closed_to_tokens(schema: dict) -> set[str]:

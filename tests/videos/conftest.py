@@ -1,9 +1,11 @@
-"""Fixtures shared by the videos tests: a local S3 (moto) that the storage settings point at."""
+"""Fixtures shared by the videos tests: a local S3 (moto) that the storage settings point at, and each
+rendered file fingerprinted once however many comparisons it is in."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,6 +14,8 @@ from django.core.files import File
 from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]  # django-storages ships no stubs
 
 from tests import servers
+from videos.compare import files
+from videos.embeddings.fingerprint import Fingerprint
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,28 @@ def s3_reads(s3: MotoS3, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(S3Storage, "_open", recording_open)
     return opened
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_file_fingerprinted_once() -> Iterator[None]:
+    """`compare_files` fingerprints both files of every comparison, and the engine tests compare one
+    rendered original with many copies: a 60 s file's fingerprint is half a second or more. Each
+    file (its path, size and modification time) is fingerprinted once; the arrays are made read-only,
+    so a comparison that wrote to a shared one would fail rather than pass on what another left."""
+    made: dict[tuple[Path, int, int], Fingerprint] = {}
+    fingerprint_file = files.fingerprint_file
+
+    def fingerprint_once(path: Path) -> Fingerprint:
+        stat = Path(path).stat()
+        key = (Path(path).resolve(), stat.st_size, stat.st_mtime_ns)
+        if key not in made:
+            fingerprint = fingerprint_file(path)
+            for samples in (fingerprint.visual, fingerprint.audio):
+                if samples is not None:
+                    samples.flags.writeable = False
+            made[key] = fingerprint
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(files, "fingerprint_file", fingerprint_once)
+        yield

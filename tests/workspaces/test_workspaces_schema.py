@@ -3,20 +3,12 @@ answer has its documented shape and status, through a signed-in browser and an A
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, ApiTokenFactory, MembershipFactory, TeamWorkspaceFactory
-from tests.sage.schemathesis_runner import assert_clean, browser_session_headers, schemathesis_run, unthrottled_site
+from tests.sage.schemathesis_runner import assert_clean, browser_session_headers, schemathesis_run
 
 WORKSPACES_PATHS = r"^/api/v1/workspaces"
-
-
-@pytest.fixture
-def live_url(transactional_db) -> Iterator[str]:
-    with unthrottled_site() as url:
-        yield url
 
 
 @pytest.mark.timeout(240)
