@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -158,6 +159,21 @@ class OwnerCommentOutput(CommentOutput):
     link_name = serializers.CharField(help_text="That link's name; empty without a link.")
 
 
+# A comment's text may hold line breaks and tabs and no other control character (as
+# `reviews.comments.clean_body` checks): kept as sent, not trimmed first, so that the pattern the
+# schema publishes is what is checked.
+_BODY_PATTERN = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+
+
+def _comment_body_field(**kwargs: Any) -> TextField:
+    return TextField(
+        max_length=BODY_MAX,
+        trim_whitespace=False,
+        validators=[RegexValidator(_BODY_PATTERN, message="Control characters are not allowed.")],
+        **kwargs,
+    )
+
+
 class GuestCommentInput(serializers.Serializer[Any]):
     """Checked by the service (`reviews.comments`), which gives each field's refusal; this is the schema."""
 
@@ -166,9 +182,7 @@ class GuestCommentInput(serializers.Serializer[Any]):
     )
     start = serializers.FloatField(required=False, help_text="Seconds, within that side's video.")
     end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
-    body = serializers.CharField(
-        max_length=BODY_MAX, required=False, allow_blank=True, help_text="Empty only with a `drawing`."
-    )
+    body = _comment_body_field(required=False, allow_blank=True, help_text="Empty only with a `drawing`.")
     drawing = serializers.DictField(required=False, allow_null=True, help_text=DRAWING_HELP + " Not on a reply.")
     author_name = TextField(max_length=AUTHOR_NAME_MAX, name=True)
     parent = IdField(  # type: ignore[assignment]  # as in CommentOutput
@@ -188,9 +202,7 @@ class MemberCommentInput(serializers.Serializer[Any]):
     )
     start = serializers.FloatField(help_text="Seconds, within that side's video (a drawing's frame).")
     end = serializers.FloatField(required=False, allow_null=True, help_text="For a range; at or after `start`.")
-    body = serializers.CharField(
-        max_length=BODY_MAX, required=False, allow_blank=True, help_text="Empty only with a `drawing`."
-    )
+    body = _comment_body_field(required=False, allow_blank=True, help_text="Empty only with a `drawing`.")
     drawing = serializers.DictField(required=False, allow_null=True, help_text=DRAWING_HELP)
     link = IdField(
         required=False,

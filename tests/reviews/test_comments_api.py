@@ -138,6 +138,23 @@ def test_bodies_and_names_are_stripped_and_kept_as_plain_text(link):
     assert made["author_name"] == "<i>Ana</i>"
 
 
+def test_a_carriage_return_or_other_control_in_a_body_is_refused_as_the_schema_says(link):
+    """Line breaks and tabs only: the published pattern and the service agree (schemathesis sent a
+    member's body with a carriage return that the schema allowed and the service refused)."""
+    member = owner_client(link.owner)
+    member_url = f"/api/v1/comparisons/{link.comparison_id}/comments"
+    for body in ("two\r\nlines", "bell\u0007", "\u008bnext line"):
+        for refused in (
+            post_comment(link, body=body),
+            member.post(member_url, {"side": "b", "start": 1.0, "body": body}, content_type="application/json"),
+        ):
+            assert refused.status_code == 400, refused.content
+            assert refused.json()["error"]["fields"]["body"] == ["Control characters are not allowed."]
+    assert not Comment.objects.exists()
+    made = post_comment(link, body="two\nlines\tand a tab")
+    assert made.status_code == 201 and made.json()["body"] == "two\nlines\tand a tab"
+
+
 def test_a_reviewer_without_a_proper_key_cannot_comment(link):
     refused = post_comment(link, client=guest(key="short"))
 
