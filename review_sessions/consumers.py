@@ -174,11 +174,16 @@ class SessionConsumer(JsonSocket):
             # disconnect only behind them, and the server cancels it if that takes too long (daphne,
             # after 10 s): it is counted out and leaves its groups here all the same, shielded from
             # being cancelled again, or it would stay "connected" and in its groups.
-            if getattr(self, "participant_id", None) is not None or getattr(self, "joined_groups", None):
+            if (
+                getattr(self, "participant_id", None) is not None
+                or getattr(self, "joining", None) is not None
+                or getattr(self, "joined_groups", None)
+            ):
                 await asyncio.shield(self._leave_everything())
 
     async def connect(self) -> None:
         self.participant_id: int | None = None
+        self.joining: asyncio.Future[dict[str, Any]] | None = None
         self.presenter_id: int | None = None
         self.key_digest = ""
         self.presence = LatestWins(self._send_participants)
@@ -271,12 +276,20 @@ class SessionConsumer(JsonSocket):
         else:
             name = frames.guest_name(content.get("name"))
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
+        # Shielded: a socket cancelled while its join runs (the server giving up on it) still has the
+        # join commit, and counts it out once it has (`_count_out`).
+        self.joining = asyncio.ensure_future(
+            database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
+        )
         try:
-            welcome = await database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
+            welcome = await asyncio.shield(self.joining)
         except services.SessionFull as full:
             await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
             await self.close(code=CLOSE_LEFT)
             return
+        finally:
+            if self.joining.done():
+                self.joining = None
         self.participant_id = welcome["you"]["id"]
         self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
         heartbeat.this_process.hold(self.participant_id)  # seen while this process holds the socket
@@ -358,6 +371,15 @@ class SessionConsumer(JsonSocket):
         """The socket is no longer one of its participant's (once: closing by the server, then the
         disconnect that follows, both get here). The others see it go at once, before the client's
         side of the close comes back."""
+        joining, self.joining = getattr(self, "joining", None), None
+        if self.participant_id is None and joining is not None:
+            # Cancelled while its join ran: the join commits all the same, and is counted out here.
+            try:
+                welcome = await joining
+            except Exception:
+                return
+            self.participant_id = welcome["you"]["id"]
+            heartbeat.this_process.hold(self.participant_id)
         if self.participant_id is not None:
             participant_id, self.participant_id = self.participant_id, None
             heartbeat.this_process.release(participant_id)

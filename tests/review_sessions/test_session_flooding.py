@@ -5,6 +5,7 @@ second tab of someone already in still joins."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -101,4 +102,31 @@ async def test_a_socket_the_server_gives_up_on_behind_its_queued_frames_is_still
     assert [one["connected"] for one in seen["data"] if one["name"] == "Stuck"] == [False]
     gone = await database_sync_to_async(Participant.objects.get)(name="Stuck")
     assert gone.open_sockets == 0
+    await hang_up(director)
+
+
+async def test_a_socket_cancelled_while_it_joins_is_counted_out_once_the_join_is_in(monkeypatch) -> None:
+    """Cancelled while its hello's join runs in the database (the join commits all the same): no one
+    may stay counted connected for a socket that is gone."""
+    given = await database_sync_to_async(team_session)()
+    director, _ = await given.join(given.owner)
+    await drain(director)
+    joining = consumers._join
+
+    def slow_join(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        time.sleep(0.8)  # the database is slow today
+        return joining(*args, **kwargs)
+
+    monkeypatch.setattr(consumers, "_join", slow_join)
+    late, connected, _ = await guest_socket(given.link.token, given.code)
+    assert connected
+    await late.send_json_to({"type": "hello", "name": "Late", "reviewer_key": "l" * 40})
+    await late.disconnect(timeout=0.2)  # gone, and the socket cancelled, before the join is in
+
+    for _ in range(60):
+        late_one = await database_sync_to_async(Participant.objects.filter(name="Late").first)()
+        if late_one is not None and late_one.open_sockets == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert late_one is not None and late_one.open_sockets == 0
     await hang_up(director)
