@@ -402,6 +402,7 @@ class Figures:
     connected_at_flood_end: int | None
     empty_after_s: float | None  # from the flood's end to the first count of 0; None: never
     connected_at_end: int | None
+    draining: list[tuple[float, int]]  # (s after the flood's end, counted connected), every 10 s
     churn_ends: Counter[str]
     churn_per_s: float
     frames: Counter[str]
@@ -420,6 +421,15 @@ def by_phase(probes: list[Probe], phase: str) -> PhaseFigures:
     )
 
 
+def draining(counts: list[tuple[float, int]], since: float, every_s: float = 10.0) -> list[tuple[float, int]]:
+    """The first count at or after each `every_s` from `since`: whether the count drains or sticks."""
+    kept: list[tuple[float, int]] = []
+    for at, connected in counts:
+        if not kept or at - since >= kept[-1][0] + every_s:
+            kept.append((at - since, connected))
+    return kept
+
+
 def measure(run: Run) -> Figures:
     counts_after = [(at, n) for at, n in run.counts if at >= run.flood_ended_at]
     empty = next((at - run.flood_ended_at for at, n in counts_after if n == 0), None)
@@ -435,6 +445,7 @@ def measure(run: Run) -> Figures:
         connected_at_flood_end=counts_after[0][1] if counts_after else None,
         empty_after_s=empty,
         connected_at_end=run.counts[-1][1] if run.counts else None,
+        draining=draining(counts_after, run.flood_ended_at),
         churn_ends=run.churn_ends,
         churn_per_s=sum(run.churn_ends.values()) / max(run.seconds.get("churn", 0.0), 1e-9),
         frames=run.frames,
@@ -506,6 +517,7 @@ def report(figures: Figures) -> None:
         f"counted connected: at most {figures.most_counted_connected}, {figures.connected_at_flood_end} when the "
         f"flood ended, 0 after {figures.empty_after_s} s, {figures.connected_at_end} at the end"
     )
+    print("  after the flood's end: " + ", ".join(f"{at:.0f} s {n}" for at, n in figures.draining))
 
 
 def load() -> str:
