@@ -19,10 +19,11 @@ link, and an API token of the studio's. Serves the real app with one daphne as p
 A probe asks `/healthz`, `/api/v1/videos` and `/api/v1/sessions` (the token) every 0.2 s throughout;
 per phase it prints p50/p95/max and the answers by status (a request given up after 10 s is
 "unanswered"). Every 0.5 s the bench counts the session's participants the database holds connected
-(`open_sockets > 0`, what the seat limit counts). At the end: how each guest's socket ended (welcomed,
-then closed for flooding 4429; told the session is full; the handshake failed; …), the churn's
-sockets by how they ended, and how long after the last guest's socket closed the count of connected
-participants came back to 0.
+(`open_sockets > 0`, what the seat limit counts; no Celery beat runs, so its sweep of participants
+no web process keeps seen does not hide what the sockets fail to count out). At the end: how each
+guest's socket ended (welcomed, then closed for flooding 4429; told the session is full; the
+handshake failed; …), the churn's sockets by how they ended, and how long after the last guest's
+socket closed the count of connected participants came back to 0 (and the count every 10 s).
 
 Goals (printed met/missed, `--record`ed): no 5xx and no probe unanswered in any phase; probe p95 ≤ 1 s
 during the flood and during the churn; 0 participants counted connected within 10 s of the flood's
@@ -146,15 +147,20 @@ def fill() -> Target:
     return Target(code=session.code, session_id=session.pk, link_token=link_token, api_token=api_token)
 
 
-def counted_connected(session_id: int) -> int:
-    """The session's participants the database counts connected (what the seat limit counts). Run in
-    a worker thread; its connection is closed before it returns, so none outlives the database."""
+def counted_connected(session_id: int) -> tuple[int, int]:
+    """The session's participants the database counts connected (what the seat limit counts), and how
+    many of them no web process keeps seen any more (stale: beat's sweep would count those out; no
+    beat runs here, so what the sockets count out themselves is what shows). Run in a worker thread;
+    its connection is closed before it returns, so none outlives the database."""
     from django.db import connection
+    from django.utils import timezone
 
     from review_sessions.models import Participant
+    from review_sessions.presenters import STALE_AFTER
 
     try:
-        return Participant.objects.filter(session_id=session_id, open_sockets__gt=0).count()
+        counted = Participant.objects.filter(session_id=session_id, open_sockets__gt=0)
+        return counted.count(), counted.filter(last_seen_at__lt=timezone.now() - STALE_AFTER).count()
     finally:
         connection.close()
 
@@ -189,6 +195,7 @@ class Run:
     frames: Counter[str] = field(default_factory=Counter)  # frames the guests received, by type
     churn_ends: Counter[str] = field(default_factory=Counter)
     counts: list[tuple[float, int]] = field(default_factory=list)  # (monotonic s, counted connected)
+    stale: int = 0  # of the last count, how many no web process keeps seen
     welcomed_at_once: int = 0  # the most guests welcomed and not yet closed, as the guests saw it
     flood_ended_at: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)  # each phase's length
@@ -234,8 +241,9 @@ class Flood:
 
     async def count(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            connected = await asyncio.to_thread(counted_connected, self.target.session_id)
+            connected, stale = await asyncio.to_thread(counted_connected, self.target.session_id)
             self.run.counts.append((time.monotonic(), connected))
+            self.run.stale = stale
             await asyncio.sleep(COUNT_EVERY_S)
 
     async def guest(self, number: int, until: float) -> None:
@@ -402,6 +410,7 @@ class Figures:
     connected_at_flood_end: int | None
     empty_after_s: float | None  # from the flood's end to the first count of 0; None: never
     connected_at_end: int | None
+    stale_at_end: int
     draining: list[tuple[float, int]]  # (s after the flood's end, counted connected), every 10 s
     churn_ends: Counter[str]
     churn_per_s: float
@@ -445,6 +454,7 @@ def measure(run: Run) -> Figures:
         connected_at_flood_end=counts_after[0][1] if counts_after else None,
         empty_after_s=empty,
         connected_at_end=run.counts[-1][1] if run.counts else None,
+        stale_at_end=run.stale,
         draining=draining(counts_after, run.flood_ended_at),
         churn_ends=run.churn_ends,
         churn_per_s=sum(run.churn_ends.values()) / max(run.seconds.get("churn", 0.0), 1e-9),
@@ -483,7 +493,7 @@ def goals(figures: Figures, *, guests: int, max_participants: int) -> list[Row]:
             f"0 participants counted connected within {GOAL_EMPTY_WITHIN_S:.0f} s of the flood's end",
             f"{figures.connected_at_flood_end} at its end, 0 after "
             + (f"{figures.empty_after_s:.1f} s" if figures.empty_after_s is not None else "never")
-            + f"; {figures.connected_at_end} at the run's end",
+            + f"; {figures.connected_at_end} at the run's end ({figures.stale_at_end} of them stale)",
             figures.empty_after_s is not None
             and figures.empty_after_s <= GOAL_EMPTY_WITHIN_S
             and figures.connected_at_end == 0,
@@ -515,7 +525,8 @@ def report(figures: Figures) -> None:
     print(f"churn: {figures.churn_per_s:.0f} sockets a second; {dict(figures.churn_ends.most_common())}")
     print(
         f"counted connected: at most {figures.most_counted_connected}, {figures.connected_at_flood_end} when the "
-        f"flood ended, 0 after {figures.empty_after_s} s, {figures.connected_at_end} at the end"
+        f"flood ended, 0 after {figures.empty_after_s} s, {figures.connected_at_end} at the end "
+        f"({figures.stale_at_end} of them no longer kept seen by the web process)"
     )
     print("  after the flood's end: " + ", ".join(f"{at:.0f} s {n}" for at, n in figures.draining))
 
