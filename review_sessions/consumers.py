@@ -64,6 +64,11 @@ MAX_FRAME_CHARS = 64 * 1024
 # web process (and the closing of its own connection, which counts it out of the session).
 FRAMES_PER_S = 60
 FRAMES_BURST = 120
+# ... but frames are counted as they are handled, and a web process with too much to do handles each
+# socket's more slowly than they come. What a socket has sent and is not handled yet tells: a page
+# sends a few a second, so a hundred waiting is a flood (or a process so far behind that the page is
+# better off reconnecting).
+MAX_WAITING_FRAMES = 100
 CLOSE_FLOODING = 4429
 # How long a member's role, read at connect, is trusted for presenting and drawing before it is read
 # again: a member demoted to viewer stops driving within this (removal closes the socket at once).
@@ -167,6 +172,10 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
 
 class SessionConsumer(JsonSocket):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The server's queue of what the client sent (daphne's, and the test communicator's, is an
+        # asyncio.Queue whose `get` is `receive`); another server's: not measured.
+        waiting = getattr(receive, "__self__", None)
+        self.waiting_frames = waiting.qsize if isinstance(waiting, asyncio.Queue) else (lambda: 0)
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -241,7 +250,7 @@ class SessionConsumer(JsonSocket):
         self.received_ms = frames.server_ms()  # a clock ping's t1: before any parsing
         if self.flooded:
             return  # what it queued before it was closed: dropped unread
-        if not self.frames.take():
+        if not self.frames.take() or self.waiting_frames() > MAX_WAITING_FRAMES:
             await self._flooding()
             return
         if text_data is not None and len(text_data) > MAX_FRAME_CHARS:

@@ -130,3 +130,24 @@ async def test_a_socket_cancelled_while_it_joins_is_counted_out_once_the_join_is
         await asyncio.sleep(0.05)
     assert late_one is not None and late_one.open_sockets == 0
     await hang_up(director)
+
+
+async def test_a_socket_flooding_a_process_too_busy_to_keep_up_is_closed_all_the_same(monkeypatch) -> None:
+    """Counted as handled, a flood into a process that handles each frame slowly never goes over the
+    rate (the server is the bottleneck): what waits unhandled tells, and the socket is closed."""
+    given = await database_sync_to_async(team_session)()
+    flooder, _ = await given.join_guest(name="Flood")
+    answer = consumers.SessionConsumer._ping
+
+    async def slow_ping(consumer: Any, content: dict[str, Any]) -> None:
+        await asyncio.sleep(0.05)  # a process with a thousand other sockets to serve
+        await answer(consumer, content)
+
+    monkeypatch.setitem(consumers._HANDLERS, "clock.ping", slow_ping)
+    for number in range(300):  # 300 pings at once, handled at most 20 a second
+        await flooder.send_json_to({"type": "clock.ping", "id": number, "t0": 1})
+    refused = await next_of(flooder, "error", timeout=10)
+    assert refused["code"] == "flooding"
+    await _closed_with(flooder, 4429)
+    flooded = await database_sync_to_async(Participant.objects.get)(name="Flood")
+    assert flooded.open_sockets == 0
