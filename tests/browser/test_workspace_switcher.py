@@ -26,6 +26,7 @@ def test_choosing_a_workspace_in_the_header_switches_the_library(site_url: str, 
     page.goto(f"{site_url}/videos/")
     switcher = page.get_by_label("Workspace")
     expect(page.locator(".video-card-title")).to_have_text(["My holiday"])
+    page.wait_for_load_state("load")
     assert box(page.locator(".site-header"))["height"] < 70  # one row, the switcher included
 
     switcher.select_option(label="North Studio Post-Production")  # no button: choosing is enough
@@ -35,5 +36,6 @@ def test_choosing_a_workspace_in_the_header_switches_the_library(site_url: str, 
     expect(page.get_by_role("status").or_(page.locator(".messages"))).to_contain_text("North Studio")
     expect(switcher).to_have_value(str(team.pk))
     expect(page.locator("#header-balance")).to_contain_text("180,000")  # the team's wallet: a wide pill
+    page.wait_for_load_state("load")  # the stylesheet applied (in CI once, the header measured unstyled)
     assert box(page.locator(".site-header"))["height"] < 70  # still one row, Log out included
     assert errors == []
