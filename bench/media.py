@@ -11,7 +11,8 @@ serves the real app with one daphne as production does (DEBUG off, the Procfile'
 Celery worker (`/healthz` asks for one). Then:
 
 - warm (5 s): nothing but the probe (its p95 there is the baseline);
-- crowd (`--seconds`): `--viewers` viewers at once, in a process of their own. Half are slow: each
+- crowd (`--seconds`): `--viewers` viewers, arriving over its first 10 s, then all at once, in a
+  process of their own. Half are slow: each
   asks for the file from a random position and reads it at 200–400 KB/s, now and then taking
   nothing for 2–10 s (a browser whose buffer is full). The others play and seek as a browser does:
   an open-ended range at a random position, a few MB read at full speed, a pause of 1–3 s with the
@@ -73,6 +74,9 @@ AFTER_S = 5.0
 GOAL_GROWTH_MB = 64.0
 GOAL_PROBE_P95_MS = 300.0
 READ_BYTES = 64 * 1024
+# Viewers arrive over this many seconds, as people open a review link, not in one millisecond (a
+# crowd that does is answered 503 busy past the database pool's queue, sage/availability.py).
+RAMP_S = 10.0
 BASELINE_RANGE = 64 * 2**20
 BASELINE_STALL_S = 6.0
 # No question is asked here: the web process need not load the text model at start.
@@ -204,6 +208,7 @@ class Stream:
 async def slow_viewer(number: int, base: str, path: str, cookie: str, size: int, until: float, tally: Tally) -> None:
     rng = random.Random(number)  # noqa: S311 - positions and pauses, not secrets; seeded so runs compare
     rate = rng.uniform(200e3, 400e3)  # bytes a second
+    await asyncio.sleep(rng.uniform(0, RAMP_S))
     while time.monotonic() < until:
         try:
             stream = await Stream.open(base, path, cookie, rng.randrange(size - 2**20), None, tally)
@@ -221,6 +226,7 @@ async def slow_viewer(number: int, base: str, path: str, cookie: str, size: int,
 
 async def player(number: int, base: str, path: str, cookie: str, size: int, until: float, tally: Tally) -> None:
     rng = random.Random(number)  # noqa: S311 - positions and pauses, not secrets; seeded so runs compare
+    await asyncio.sleep(rng.uniform(0, RAMP_S))
     while time.monotonic() < until:
         try:
             stream = await Stream.open(base, path, cookie, rng.randrange(size - 2**20), None, tally)

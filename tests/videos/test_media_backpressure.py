@@ -1,7 +1,8 @@
 """A video served by a real daphne to slow, stalled and vanishing viewers: the web process's memory
-does not grow with them (back-pressure, sage/daphne_backpressure.py) while others are served, ranges
-and caching answers are right on the wire, a viewer who leaves or stalls frees its file at once, and a
-crowd connecting at the same instant is queued, not refused (the listen backlog)."""
+does not grow with them (back-pressure, sage/daphne_backpressure.py) and they hold no database
+connection while others are served; ranges and caching answers are right on the wire; a viewer who
+leaves or stalls frees its file at once; and a crowd connecting at the same instant is queued, not
+refused (the listen backlog)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ GROWTH_BOUND = 32 * 2**20
 CLIENT_TIMEOUT_SECONDS = 6  # a viewer that takes nothing for this long is dropped
 CROWD = 300  # connections opened at the same instant
 WORKER_THREADS = 4  # daphne's pool for sync code (file reads): its threads stay once started
+# Fewer database connections than viewers: a stream that held one would starve the library page.
+POOL_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,9 @@ def media_site(django_db_setup, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "MEDIA_ROOT": str(media),
         "HTTP_CLIENT_TIMEOUT_SECONDS": str(CLIENT_TIMEOUT_SECONDS),
         "ASGI_THREADS": str(WORKER_THREADS),
+        "DB_POOL_MAX_SIZE": str(POOL_SIZE),
     }
-    with processes.daphne_process(env, stdout=DEVNULL) as (url, process):
+    with processes.daphne_process(env, stdout=DEVNULL, start_timeout=120) as (url, process):
         yield Site(url, process, big.resolve())
 
 
