@@ -28,6 +28,16 @@ BASE_DIR = Path(settings.BASE_DIR)
 VENV_BIN = Path(sys.executable).parent
 
 
+# The Procfile's `web` listens with this backlog: connections a crowd opens at once wait in the
+# kernel's queue while daphne accepts them, instead of being reset past daphne's default of 50.
+LISTEN_BACKLOG = 1024
+
+
+def listen_endpoint(port: int) -> str:
+    """daphne's endpoint string (a Twisted one) for 127.0.0.1:`port`, as the Procfile's `web` has it."""
+    return f"tcp:port={port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,7 +116,7 @@ def daphne_process(
     tests' small filesystem), so the process is still daphne's own."""
     port = port or free_port()
     process = subprocess.Popen(
-        [*wrapper, str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
+        [*wrapper, str(VENV_BIN / "daphne"), "-e", listen_endpoint(port), "sage.asgi:application"],
         cwd=BASE_DIR,
         env=server_env(**(env or {})),
         stdout=stdout,

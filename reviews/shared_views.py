@@ -216,7 +216,7 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
         served = serve_stored_file(request, key, content_type=content_type, url_seconds=lifetime)
     except Http404:
         return _not_found_page(request)
-    # Files keep serve_stored_file's caching (private, with validators): a player re-reads ranges.
+    # Files keep serve_stored_file's caching (kept, revalidated, with validators): a player re-reads ranges.
     return _shared(served, store=True)
 
 

@@ -38,6 +38,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
 from sage.memory import freeze_long_lived_objects  # noqa: E402
@@ -45,6 +46,7 @@ from sage.routing import websocket_urlpatterns  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
 limit_slow_and_oversized_requests()  # 414/431 instead of a silent close; slowloris heads time out
+pace_response_bodies()  # bodies go out no faster than clients read (extends the request class above)
 # Comparisons are made inline here: their band products are small enough that OpenBLAS's second
 # thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
 # Once the app is loaded, so that every BLAS its modules loaded is reached (sage.blas).

@@ -156,6 +156,12 @@ def _note_unavailability(sender: Any, request: HttpRequest | None = None, **kwar
         setattr(request, _PROBLEM_ATTRIBUTE, problem)
 
 
+def noted_unavailability(request: HttpRequest) -> Unavailable | None:
+    """The outage or saturation `_note_unavailability` found behind this request's exception, if any."""
+    problem: Unavailable | None = getattr(request, _PROBLEM_ATTRIBUTE, None)
+    return problem
+
+
 def release_connections() -> None:
     """Give this thread's database connections back to the pool (or close them) now. A connection
     inside a transaction is left alone: whoever opened the transaction ends it."""
@@ -190,7 +196,7 @@ def stays_up_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[
 
 
 def _answer(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    problem: Unavailable | None = getattr(request, _PROBLEM_ATTRIBUTE, None)
+    problem = noted_unavailability(request)
     if problem is None or response.status_code != 500:
         return response
     response.close()

@@ -56,8 +56,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 # How long a web process waits for a client: its request line and headers must all arrive within this
 # many seconds of connecting (or of its previous response ending), however slowly they trickle, and a
-# body may pause no longer (sage/daphne_connections.py). Idle kept-alive connections close after it too.
+# body may pause no longer (sage/daphne_connections.py); a client that takes nothing of a response
+# for as long is dropped (sage/daphne_backpressure.py). Idle kept-alive connections close after it too.
 HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
+# Response bodies go out no faster than each client reads them (sage/daphne_backpressure.py). Off
+# only to measure what that saves (tests/videos/test_media_backpressure.py, bench/media.py): without
+# it a slow client makes the web process hold the rest of the body in memory.
+HTTP_RESPONSE_BACKPRESSURE = env_bool("HTTP_RESPONSE_BACKPRESSURE", True)
 
 # --- servers ------------------------------------------------------------------------------------
 

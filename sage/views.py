@@ -17,7 +17,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from sage.api.errors import error_body
-from sage.availability import wants_json
+from sage.availability import noted_unavailability, unavailable_response, wants_json
 from sage.health import health_report, liveness_report, readiness_report
 
 
@@ -120,6 +120,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # An outage or a full pool met on the way in (loading the session, say): the 500 page's context
+    # would ask the database again and fail inside this handler, which daphne answers with a bare 500.
+    if (problem := noted_unavailability(request)) is not None:
+        return unavailable_response(request, problem)
     if wants_json(request):
         return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
     return render(request, "500.html", status=500)

@@ -1,7 +1,9 @@
 """Serving a video's stored files to its owner: the video itself, its poster and its sprite.
 
 Locally the bytes are streamed with HTTP Range support: a browser seeking in an MP4 asks for byte
-ranges and needs 206 Partial Content back. The Range header is parsed by Werkzeug's
+ranges and needs 206 Partial Content back. They go out no faster than the viewer reads them
+(sage/daphne_backpressure.py), so a viewer costs the web process about two chunks of memory however
+slow it is. The Range header is parsed by Werkzeug's
 `parse_range_header` (maintained, RFC 9110); one range is served, and a request for several gets the
 whole file (RFC 9110 lets a server ignore Range). With S3 the browser is redirected to a presigned
 URL and S3 serves the ranges itself, so no video bytes pass through Django.
@@ -30,9 +32,10 @@ from accounts.models import User
 from videos.models import Video
 from videos.selectors import video_get_to_view
 
-# Big enough that a fast connection is not slowed by per-chunk overhead, small enough that a
-# request holds little memory.
-CHUNK_BYTES = 256 * 1024
+# A body streams with about this much read ahead plus Twisted's 64 KiB transport buffer per client
+# (sage/daphne_backpressure.py): 200 viewers hold about 30 MB. Big enough that a fast reader is not
+# slowed by each chunk's hand-off to a thread (hundreds of MB/s).
+CHUNK_BYTES = 64 * 1024
 
 # The containers uploads accept (videos.models.ALLOWED_EXTENSIONS); Python's table lacks some.
 VIDEO_CONTENT_TYPES = {
@@ -113,6 +116,13 @@ def _if_range_allows_partial(request: HttpRequest, etag: str, last_modified: int
     return False
 
 
+def _kept_and_revalidated(response: HttpResponseBase) -> None:
+    """The browser keeps its copy (never a shared cache: the bytes are one account's or one link's)
+    and asks whether it is current before each use: a 304 costs no bytes, and a viewer who has lost
+    access (a removed member, a revoked link) gets the 404 at once instead of a copy kept fresh."""
+    patch_cache_control(response, private=True, no_cache=True)
+
+
 def _set_headers(response: HttpResponseBase, headers: dict[str, str]) -> None:
     for name, value in headers.items():
         response[name] = value
@@ -146,7 +156,7 @@ def serve_stored_file(
     conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if conditional is not None:
         _set_headers(conditional, validators)
-        patch_cache_control(conditional, private=True)
+        _kept_and_revalidated(conditional)
         return conditional
 
     start, length, status = 0, size, 200
@@ -175,7 +185,7 @@ def serve_stored_file(
         response["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
     response["Accept-Ranges"] = "bytes"
     _set_headers(response, validators)
-    patch_cache_control(response, private=True)
+    _kept_and_revalidated(response)
     return response
 
 

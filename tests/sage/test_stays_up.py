@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
-from psycopg_pool import PoolTimeout
+from psycopg_pool import PoolTimeout, TooManyRequests
 
 from sage.postgres import base as postgres
 from tests.factories import ApiTokenFactory, UserFactory
@@ -22,6 +22,13 @@ def pool_timeout(*args: Any, **kwargs: Any) -> None:
     try:
         raise PoolTimeout("couldn't get a connection after 5.00 sec")
     except PoolTimeout as error:
+        raise OperationalError(str(error)) from error
+
+
+def full_pool(*args: Any, **kwargs: Any) -> None:
+    try:
+        raise TooManyRequests("the pool 'pool-1' has already 64 requests waiting")
+    except TooManyRequests as error:
         raise OperationalError(str(error)) from error
 
 
@@ -53,11 +60,27 @@ def test_a_page_whose_database_is_gone_is_a_503_page_not_a_500(monkeypatch, capl
     assert response["Content-Type"].startswith("text/html")
     assert "cannot reach its database" in response.content.decode()
     assert int(response["Retry-After"]) > 0
-    # Logged as the outage it is, not as a crash with a traceback.
+    # Logged once, as the outage it is, not as a crash with a traceback (the 500 handler answers the
+    # 503 itself, so no 500 is logged first).
     logged = [record for record in caplog.records if record.name == "django.request"]
-    assert [record.levelname for record in logged] == ["WARNING", "WARNING"]
+    assert [record.levelname for record in logged] == ["WARNING"]
     assert "database_unavailable" in logged[0].getMessage()
     assert all(record.exc_info is None for record in logged)
+
+
+@pytest.mark.django_db
+def test_a_full_pool_met_loading_the_session_is_a_503_page_not_a_bare_500(monkeypatch) -> None:
+    # A crowd opening a page or a video at once: the session's query finds the pool's queue full.
+    # The 500 page would load the session again to render its header, and fail inside the handler.
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.load", full_pool)
+
+    response = client.get("/videos/")
+
+    assert response.status_code == 503
+    assert "busy" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
 
 
 @pytest.mark.django_db

@@ -68,7 +68,7 @@ def test_the_owner_gets_the_whole_file_with_its_type_and_private_caching(owner_c
     assert response["Content-Type"] == "video/mp4"
     assert response["Content-Length"] == str(SIZE)
     assert response["Accept-Ranges"] == "bytes"
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 def test_poster_and_sprite_are_served_as_jpeg(owner_client, stored) -> None:
@@ -79,7 +79,7 @@ def test_poster_and_sprite_are_served_as_jpeg(owner_client, stored) -> None:
 
     assert (poster.status_code, poster["Content-Type"], body(poster)) == (200, "image/jpeg", b"\xff\xd8poster\xff\xd9")
     assert (sprite.status_code, sprite["Content-Type"], body(sprite)) == (200, "image/jpeg", b"\xff\xd8sprite\xff\xd9")
-    assert poster["Cache-Control"] == "private"
+    assert poster["Cache-Control"] == "private, no-cache"
 
 
 @pytest.mark.parametrize(
