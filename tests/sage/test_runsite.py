@@ -1,4 +1,4 @@
-"""`make run`'s command: migrate, demo account, web + worker + beat via honcho; Ctrl-C stops all."""
+"""`make run`'s command: migrate, demo account, web + worker + beat under supervisord; Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -47,14 +47,14 @@ def test_runsite_serves_web_worker_and_beat_and_ctrl_c_stops_them_all(transactio
         assert health["down"] == [], health
 
         children = psutil.Process(process.pid).children(recursive=True)
-        assert len(children) >= 4  # honcho, daphne, celery worker, celery beat
+        assert len(children) >= 5  # supervisord, its output listener, daphne, celery worker, celery beat
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert process.wait(60) == 0
         _, alive = psutil.wait_procs(children, timeout=30)
         assert alive == [], f"still running after Ctrl-C: {alive}"
     finally:
         if process.poll() is None:
-            # honcho gives each child its own process group: kill them by pid, not just our group.
+            # supervisord gives each program its own process group: kill them by pid, not just our group.
             leftovers = psutil.Process(process.pid).children(recursive=True)
             os.killpg(process.pid, signal.SIGKILL)
             for child in leftovers:
