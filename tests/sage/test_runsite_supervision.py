@@ -52,6 +52,7 @@ class Site:
     url: str
     files: SupervisorFiles
     redis_pid: int
+    env: dict[str, str]
     output: list[str] = field(default_factory=list)
     # Every process seen under runsite, the replaced ones too: none may outlive Ctrl-C.
     seen: dict[int, psutil.Process] = field(default_factory=dict)
@@ -132,7 +133,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory: pytest.TempPathFa
         assert any("SAGE is ready" in line for line in output), "runsite did not get ready:\n" + "".join(output[-40:])
         redis_pid = embedded.status(data_dir)["redis_pid"]
         assert isinstance(redis_pid, int), "runsite started no embedded Redis of its own"
-        site = Site(process, f"http://127.0.0.1:{port}", SupervisorFiles(data_dir), redis_pid, output)
+        site = Site(process, f"http://127.0.0.1:{port}", SupervisorFiles(data_dir), redis_pid, env, output)
         site.note_processes()
         yield site
     finally:
@@ -209,6 +210,21 @@ def test_a_killed_beat_is_started_again_and_schedules_tasks(site: Site) -> None:
     )
     assert sent, "the new beat sent no task:\n" + "".join(site.output[-20:])
     assert embedded.status(site.files.data_dir)["redis_pid"] == site.redis_pid
+
+
+def test_a_second_runsite_on_the_same_data_directory_is_refused(site: Site) -> None:
+    second = subprocess.run(
+        [sys.executable, "manage.py", "runsite", "--port", str(processes.free_port()), "--no-demo"],
+        cwd=processes.BASE_DIR,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        timeout=STARTED_WITHIN,
+    )
+
+    assert second.returncode != 0
+    assert "SAGE is already running" in second.stderr
+    assert site.program_pid("web") in {p.pid for p in psutil.Process(site.process.pid).children(recursive=True)}
 
 
 def test_ctrl_c_stops_every_process_runsite_started_embedded_redis_included(site: Site) -> None:

@@ -47,6 +47,16 @@ def _stop_with_parent(parent_pid: int) -> Callable[[], None]:
     return set_parent_death_signal
 
 
+def _answers(unix_socket: Path) -> bool:
+    """Whether a supervisord listens on `unix_socket` (a file left by a crash does not answer)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(unix_socket))
+        except OSError:
+            return False
+        return True
+
+
 class Command(BaseCommand):
     help = "Serve SAGE for development: web (daphne), a Celery worker and beat, until Ctrl-C."
 
@@ -67,6 +77,9 @@ class Command(BaseCommand):
         supervisord = supervisord_command(files)
         if not Path(supervisord[0]).exists():
             raise CommandError("supervisor is not installed; run `make install`.")
+        if _answers(files.socket):
+            # A second one would rewrite the first's configuration and then fail to take its socket.
+            raise CommandError(f"SAGE is already running on {files.data_dir}: stop it first (Ctrl-C in its terminal).")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database is up to date."))
         url = f"http://127.0.0.1:{port}/"
