@@ -1,4 +1,5 @@
-"""`make run` supervises its processes: web, the worker (or one of its pool processes) and beat, each
+"""`make run`'s command: it says where the site is and the demo account's password, serves with every
+part up, and supervises its processes: web, the worker (or one of its pool processes) and beat, each
 killed outright, are started again and serve, while the embedded Redis that `make run` started keeps
 running; Ctrl-C then stops every process it started, that Redis included.
 
@@ -30,6 +31,8 @@ from django.db import connection
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import ServerOptions
 
+from accounts.models import User
+from accounts.services import DEMO_EMAIL
 from billing.models import Plan
 from billing.plans import create_default_plans
 from devtools import processes
@@ -150,6 +153,19 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory: pytest.TempPathFa
         embedded.stop_servers(data_dir)
         with django_db_blocker.unblock():
             emptying.empty_tables_with_rows(connection)  # the demo account runsite made
+
+
+def test_runsite_prints_its_url_and_demo_account_and_serves_with_every_part_up(site: Site, django_db_blocker) -> None:
+    printed = "".join(site.output)
+    assert f"Starting SAGE at {site.url}/" in printed and f"SAGE is ready: open {site.url}/" in printed
+    demo_line = next(line for line in site.output if line.startswith("Demo account:"))
+    password = demo_line.rsplit("password: ", 1)[1].strip()
+    with django_db_blocker.unblock():
+        assert User.objects.get(email=DEMO_EMAIL).check_password(password)
+
+    health = _wait_for(lambda: (answer := requests.get(f"{site.url}/healthz", timeout=10)).ok and answer, BACK_WITHIN)
+    assert isinstance(health, requests.Response), "/healthz did not answer 200 (database, Redis and a worker up)"
+    assert health.json()["down"] == []
 
 
 def test_a_killed_web_process_is_started_again_and_its_embedding_child_goes_with_it(site: Site) -> None:
