@@ -112,14 +112,14 @@ class SupervisorFiles:
 def supervisord_config(
     *, entries: Sequence[ProcfileEntry], port: int, files: SupervisorFiles, directory: Path, python: Path
 ) -> str:
-    """supervisord's configuration for `entries` (the web process serving on `port`).
+    """supervisord's configuration for `entries`, the first (web) serving on `port`.
 
-    Each line runs under `/bin/sh -c` as honcho and Heroku run it (the shell expands `$PORT` and the
-    environment; the Procfile's `exec` makes the supervised pid the server itself). Each program is
-    started again when it exits, however; stopped with SIGTERM, then killed, with its whole process
-    group (`stopasgroup`/`killasgroup`: the web process's embedding child and the worker's pool too,
-    as Celery's own supervisord example does); its output, stderr merged, goes to the listener that
-    prints it with the program's name (supervisord has no prefix of its own)."""
+    Each line runs under `/bin/sh -c` as honcho and Heroku run it (the shell expands `$PORT`, `port`
+    for the first line and 100 more for each next one as honcho gave, and the environment; the
+    Procfile's `exec` makes the supervised pid the server itself). Each program is started again when
+    it exits, however; stopped with SIGTERM (SIGNAL_MAIN_PROCESS_ONLY), then killed with its whole
+    process group (`killasgroup`); its output, stderr merged, goes to the listener that prints it
+    with the program's name (supervisord has no prefix of its own)."""
     # The control socket is the owner's only (0700); a password made at each start keeps supervisord
     # from warning, at every start, that it has none.
     password = secrets.token_urlsafe(16)
@@ -161,15 +161,16 @@ def supervisord_config(
             },
         ),
     ]
-    for priority, entry in enumerate(entries, start=10):
+    for index, entry in enumerate(entries):
         sections.append(
             (
                 f"program:{entry.name}",
                 {
                     "command": _command(["/bin/sh", "-c", entry.command]),
                     "directory": str(directory),
-                    "environment": _environment({"PORT": str(port), "PYTHONUNBUFFERED": "1"}),
-                    "priority": priority,
+                    # honcho's ports: the first line gets `port`, each next one 100 more.
+                    "environment": _environment({"PORT": str(port + 100 * index), "PYTHONUNBUFFERED": "1"}),
+                    "priority": 10 + index,
                     "autostart": "true",
                     "autorestart": "true",
                     "startsecs": START_SECONDS,

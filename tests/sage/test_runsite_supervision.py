@@ -256,11 +256,12 @@ def test_ctrl_c_stops_every_process_runsite_started_embedded_redis_included(site
 
 
 def test_supervisord_runs_each_procfile_line_as_written(tmp_path: Path) -> None:
-    # What supervisord itself makes of the configuration: the line, `%` and quotes included, for
-    # /bin/sh to run, with the port in the environment.
+    # What supervisord itself makes of the configuration: each line, `%` and quotes included, for
+    # /bin/sh to run, with honcho's ports in the environment (the first line's, then 100 more each).
     procfile = tmp_path / "Procfile"
-    line = """exec celery --app sage worker --hostname 'worker@%h' --queues "default,media\""""
-    procfile.write_text(f"# a comment\n\nworker: {line}\n")
+    web = "exec daphne --bind 127.0.0.1 --port $PORT sage.asgi:application"
+    worker = """exec celery --app sage worker --hostname 'worker@%h' --queues "default,media\""""
+    procfile.write_text(f"# a comment\n\nweb: {web}\nworker: {worker}\n")
     files = SupervisorFiles(tmp_path)
     files.write_config(
         supervisord_config(
@@ -270,11 +271,15 @@ def test_supervisord_runs_each_procfile_line_as_written(tmp_path: Path) -> None:
     options = ServerOptions()
     options.realize(args=["--configuration", str(files.config)])
 
-    (program,) = next(group for group in options.process_group_configs if group.name == "sage").process_configs
-    assert program.command == f"/bin/sh -c {shlex.quote(line)}"
-    assert program.environment["PORT"] == "8123"
-    assert program.autorestart is RestartUnconditionally
-    assert (program.startsecs, program.stopasgroup, program.killasgroup) == (1, False, True)  # the worker's warm stop
+    group = next(group for group in options.process_group_configs if group.name == "sage")
+    programs = {program.name: program for program in group.process_configs}
+    assert programs["web"].command == f"/bin/sh -c {shlex.quote(web)}"
+    assert programs["worker"].command == f"/bin/sh -c {shlex.quote(worker)}"
+    assert (programs["web"].environment["PORT"], programs["worker"].environment["PORT"]) == ("8123", "8223")
+    assert all(program.autorestart is RestartUnconditionally for program in programs.values())
+    assert all(program.startsecs == 1 and program.killasgroup for program in programs.values())
+    # SIGTERM to web's whole group (its embedding child); to the worker's main process only (warm stop).
+    assert (programs["web"].stopasgroup, programs["worker"].stopasgroup) == (True, False)
     assert files.config.stat().st_mode & 0o077 == 0  # it holds the control socket's password
 
 
