@@ -3,8 +3,8 @@
 `manage.py`, `sage/asgi.py`, the Celery app (worker and beat) and the test suite call
 `start_embedded_services()` first. In development, when `DATABASE_URL` or `REDIS_URL` is unset, it
 starts (or joins) the embedded Postgres / Redis under the data directory and puts their URLs in
-the environment, where settings read them and where the processes this one starts (honcho's web,
-worker and beat under `make run`, the test suite's servers) find them. Settings themselves only
+the environment, where settings read them and where the processes this one starts (supervisord's
+web, worker and beat under `make run`, the test suite's servers) find them. Settings themselves only
 read the environment, so importing them (mypy's django-stubs plugin, a script) starts nothing.
 
 Production (`DEBUG` off) never starts them: settings require both URLs there.
@@ -31,7 +31,9 @@ def start_embedded_services() -> None:
 
     This process becomes one of their users (`sage.services.embedded`): the last user to exit stops
     them. Processes that inherit the URLs are not users, so they must not outlive the one that started
-    them by much (honcho and the suite's servers stop with their parent)."""
+    them by much (supervisord and the suite's servers stop with their parent). Under `make run` the
+    command itself is the user, so web, worker or beat can die and be started again without the
+    servers stopping."""
     if not env_bool("DEBUG", False):
         return
     database_url = env_str("DATABASE_URL")

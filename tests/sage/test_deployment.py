@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import queue
-import re
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 import requests
 import websockets
@@ -41,10 +35,6 @@ CUES = [
 ]
 QUESTION = "How many steps does the lighthouse keeper climb?"
 SOCKET_TIMEOUT = 120  # seconds for one frame: processing and a cold model load on two busy cores
-# A warm web process opens its port once its embedding child has loaded the model.
-WARM_START_SECONDS = 180.0
-# A process whose parent died outright may take this long to notice on a loaded machine.
-ORPHANS_GONE_WITHIN = 5.0
 
 
 def _queue_of(task_name: str) -> str:
@@ -166,51 +156,3 @@ def test_an_upload_on_one_web_process_is_processed_by_the_media_worker_and_chatt
     assert all(_queue_of(name) == "media" for name in media["total"])
     assert default["total"].get("notes.tasks.fill_waiting_ai_notes", 0) >= 1
     assert all(_queue_of(name) == "default" for name in default["total"])
-
-
-@contextmanager
-def _procfile_web(port: int) -> Iterator[psutil.Process]:
-    """The Procfile's `web` run by honcho, as `make run` does, until its port is open; yields the
-    process honcho says it started ("web.1 started (pid=…)"): what an operator would kill."""
-    honcho = subprocess.Popen(
-        [str(processes.VENV_BIN / "honcho"), "start", "--port", str(port), "web"],
-        cwd=processes.BASE_DIR,
-        env=processes.server_env(TEXT_EMBEDDING_WARM_AT_START="true"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output = honcho.stdout
-    assert output is not None
-
-    def pump() -> None:  # honcho's output is read to the end, or its pipe fills and it stalls
-        for line in output:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        started = None
-        while started is None:
-            started = re.search(r"web\.1 started \(pid=(\d+)\)", lines.get(timeout=60))
-        processes.wait_for_port(port, honcho, timeout=WARM_START_SECONDS)  # type: ignore[arg-type]
-        yield psutil.Process(int(started.group(1)))
-    finally:
-        processes.stop_process(honcho)  # type: ignore[arg-type]  # it stops web's process group too
-
-
-def test_killing_the_web_process_honcho_started_leaves_none_of_its_processes_behind() -> None:
-    # `make run`'s web as an operator (or the OOM killer) sees it: the pid honcho prints, killed
-    # outright. Everything under it (daphne, its text-embedding child, multiprocessing's resource
-    # tracker) must end with it, not keep ~0.5 GB and the port.
-    with _procfile_web(processes.free_port()) as web:
-        under_it = web.children(recursive=True)
-        assert [process.name() for process in [web, *under_it]].count("python") >= 2, under_it
-        web.send_signal(signal.SIGKILL)
-
-        _gone, orphans = psutil.wait_procs(under_it, timeout=ORPHANS_GONE_WITHIN)
-        left = [" ".join(orphan.cmdline())[:120] for orphan in orphans]
-        for orphan in orphans:
-            orphan.kill()  # the test's own leftovers must not outlive it
-
-    assert not left, f"outlived the web process: {left}"

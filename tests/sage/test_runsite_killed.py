@@ -1,5 +1,5 @@
 """`make run`'s command killed outright (SIGKILL: no handler of its own runs) takes web, worker and
-beat with it: honcho is told by the kernel (its parent-death signal) and stops them as on Ctrl-C,
+beat with it: supervisord is told by the kernel (its parent-death signal) and stops them as on Ctrl-C,
 instead of leaving them serving on servers nobody may be keeping up any more."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 
 from devtools import processes
 
-READY_WITHIN = 240.0  # migrate, the demo pair and the sample, then web (its model loaded), worker and beat
-# honcho's SIGTERM to each process group, then SIGKILL after its own 5 s, on a loaded machine.
+READY_WITHIN = 240.0  # migrate, then web, worker and beat, on a machine the rest of the suite keeps busy
+# supervisord's SIGTERM to each program, then SIGKILL after its stopwaitsecs (10 s at most), on a loaded machine.
 ALL_GONE_WITHIN = 30.0
 
 
@@ -25,7 +25,7 @@ ALL_GONE_WITHIN = 30.0
 def test_killing_runsite_outright_stops_web_worker_and_beat(transactional_db, tmp_path: Path) -> None:
     port = processes.free_port()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runsite", "--port", str(port)],
+        [sys.executable, "manage.py", "runsite", "--port", str(port), "--no-demo"],
         cwd=processes.BASE_DIR,
         env=processes.server_env(SAGE_DATA_DIR=str(tmp_path)),
         stdout=subprocess.PIPE,
@@ -37,7 +37,7 @@ def test_killing_runsite_outright_stops_web_worker_and_beat(transactional_db, tm
     assert output is not None
     ready = threading.Event()
 
-    def read_to_the_end() -> None:  # honcho shares the pipe: a full one would stall it
+    def read_to_the_end() -> None:  # supervisord shares the pipe: a full one would stall it
         for line in output:
             if "SAGE is ready" in line:
                 ready.set()
@@ -47,7 +47,7 @@ def test_killing_runsite_outright_stops_web_worker_and_beat(transactional_db, tm
     try:
         assert ready.wait(READY_WITHIN), "runsite did not say it was ready"
         under_it = psutil.Process(process.pid).children(recursive=True)
-        assert len(under_it) >= 4  # honcho, daphne, celery worker, celery beat
+        assert len(under_it) >= 5  # supervisord, its output listener, daphne, celery worker, celery beat
         process.send_signal(signal.SIGKILL)
         process.wait(10)
 

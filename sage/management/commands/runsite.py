@@ -1,11 +1,11 @@
-"""`make run`: migrate, the demo account and its demo pair, then web + worker + beat via honcho."""
+"""`make run`: migrate, the demo account and its demo pair, then the Procfile's web + worker + beat under
+supervisord, which starts again any of them that dies (sage/supervision)."""
 
 from __future__ import annotations
 
 import ctypes
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,20 +22,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import demo_account_ensure
+from sage.supervision import ProcfileError, SupervisorFiles, procfile_entries, supervisord_command, supervisord_config
 from showcase.services import demo_pair_ensure, sample_ensure
 
 logger = logging.getLogger(__name__)
 
-_READY_TIMEOUT_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
 def _stop_with_parent(parent_pid: int) -> Callable[[], None]:
-    """honcho's preexec: the kernel sends it SIGTERM when this command dies, however it dies (even
-    SIGKILL), and honcho then stops web, worker and beat as on Ctrl-C. Without it they outlived a
+    """supervisord's preexec: the kernel sends it SIGTERM when this command dies, however it dies (even
+    SIGKILL), and supervisord then stops web, worker and beat as on Ctrl-C. Without it they outlived a
     killed `make run`, on servers that command's exit may have stopped. The signal follows the thread
-    that started honcho, here the main thread, which waits for honcho until the end."""
+    that started supervisord, here the main thread, which waits for it until the end."""
 
     def set_parent_death_signal() -> None:
         if _libc is None:
@@ -47,40 +47,78 @@ def _stop_with_parent(parent_pid: int) -> Callable[[], None]:
     return set_parent_death_signal
 
 
+def _answers(unix_socket: Path) -> bool:
+    """Whether a supervisord listens on `unix_socket` (a file left by a crash does not answer)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(unix_socket))
+        except OSError:
+            return False
+        return True
+
+
 class Command(BaseCommand):
     help = "Serve SAGE for development: web (daphne), a Celery worker and beat, until Ctrl-C."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="Make neither the demo pair nor the shared sample (each generates two videos for the worker).",
+        )
 
-    def handle(self, *args: Any, port: int, **options: Any) -> None:
-        honcho = shutil.which("honcho", path=str(Path(sys.executable).parent))
-        if honcho is None:
-            raise CommandError("honcho is not installed; run `make install`.")
+    def handle(self, *args: Any, port: int, no_demo: bool, **options: Any) -> None:
+        files = SupervisorFiles(settings.DATA_DIR)
+        try:
+            entries = procfile_entries(settings.BASE_DIR / "Procfile")
+        except ProcfileError as error:
+            raise CommandError(str(error)) from error
+        supervisord = supervisord_command(files)
+        if not Path(supervisord[0]).exists():
+            raise CommandError("supervisor is not installed; run `make install`.")
+        if _answers(files.socket):
+            # A second one would rewrite the first's configuration and then fail to take its socket.
+            raise CommandError(f"SAGE is already running on {files.data_dir}: stop it first (Ctrl-C in its terminal).")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database is up to date."))
         url = f"http://127.0.0.1:{port}/"
         if settings.DEBUG:
             demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
             self.stdout.write(f"Demo account: {demo.email} / password: {demo.password}")
-            self._give_demo_pair(demo.email, url)
-        self._make_sample()
+            if not no_demo:
+                self._give_demo_pair(demo.email, url)
+        if not no_demo:
+            self._make_sample()
 
         settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
+        self.stdout.write(
+            "A process that exits is started again; "
+            f"`supervisorctl -c {files.config} status` lists them (`restart sage:worker` after a code change)."
+        )
 
+        files.write_config(
+            supervisord_config(
+                entries=entries, port=port, files=files, directory=settings.BASE_DIR, python=Path(sys.executable)
+            )
+        )
+        self.stdout.flush()  # before supervisord's lines, in a pipe too
+        # The programs inherit the embedded servers' URLs but are not their users: this process is,
+        # so a program that dies and is started again finds Postgres and Redis as it left them.
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         # Started before any thread of ours: a preexec function runs between fork and exec, where a
         # lock held by another thread would never be let go.
         process = subprocess.Popen(
-            [honcho, "start", "--port", str(port)],
+            supervisord,
             cwd=settings.BASE_DIR,
             env=env,
             preexec_fn=_stop_with_parent(os.getpid()),  # no other thread runs yet
         )
-        threading.Thread(target=self._announce_when_ready, args=(port, url), daemon=True).start()
-        # Ctrl-C reaches honcho too (same process group); it stops web, worker and beat. We wait for
-        # that, then exit, and the last user of the embedded servers stops them.
+        threading.Thread(target=self._announce_when_ready, args=(port, url, process), daemon=True).start()
+        # Ctrl-C reaches supervisord too (same process group; its programs each have a group of their
+        # own); it stops web, worker and beat. We wait for that, then exit, and the last user of the
+        # embedded servers stops them.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
         process.wait()
@@ -110,12 +148,14 @@ class Command(BaseCommand):
         if status.state != "ready":
             self.stdout.write("The shared sample is being prepared: every account can open it in about a minute.")
 
-    def _announce_when_ready(self, port: int, url: str) -> None:
-        deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+    def _announce_when_ready(self, port: int, url: str, supervisord: subprocess.Popen[bytes]) -> None:
+        """Say so once web listens, however long its first start takes (a minute and more on a busy
+        machine, when it exports the text model the first time); nothing if supervisord stops first."""
+        while supervisord.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     self.stdout.write(self.style.SUCCESS(f"SAGE is ready: open {url}"))
+                    self.stdout.flush()
                     return
             except OSError:
                 time.sleep(0.3)
