@@ -768,6 +768,7 @@ LOGGING = {
     "filters": {
         "client_address": {"()": "sage.client_address.ClientAddressLogFilter"},
         "outages": {"()": "sage.availability.OutageLogFilter"},
+        "body_too_large": {"()": "sage.errors.BodyTooLargeLogFilter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
@@ -777,5 +778,7 @@ LOGGING = {
         "faster_whisper": {"level": "WARNING"},
         # A 503 for an outage is a warning naming its cause, not an error with a traceback.
         "django.request": {"filters": ["outages"]},
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413; it is not a bug.
+        "django.security.RequestDataTooBig": {"filters": ["body_too_large"]},
     },
 }
