@@ -47,21 +47,33 @@ class _PoolWatch:
         self.sick_since = None
 
     def stuck(self) -> bool:
-        return time.monotonic() - self.last_lent >= STUCK_SECONDS
+        return self.lent_nothing_for(STUCK_SECONDS)
+
+    def lent_nothing_for(self, seconds: float) -> bool:
+        return time.monotonic() - self.last_lent >= seconds
 
 
 watch = _PoolWatch()
+
+
+class PoolLendsNothing(PoolTimeout):
+    """No connection for this request, and none lent to any other for as long as it waited: the
+    database cannot be reached (down, restarting, refusing), as opposed to a pool busy lending all it
+    has, which gives each connection back to the next in the queue within a request's time. Said to
+    clients as `database_unavailable`, not `busy` (sage.availability)."""
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         try:
             connection = super().get_new_connection(conn_params)
-        except (PoolTimeout, TooManyRequests):
+        except (PoolTimeout, TooManyRequests) as error:
             # Either way nothing was lent: waited out, or refused because the queue for one is full
             # (which, in a long outage, is how nearly every request ends).
             if self.pool is not None and watch.stuck():
                 self._heal_pool(conn_params)
+            if self.pool is not None and watch.lent_nothing_for(self.pool.timeout):
+                raise PoolLendsNothing(f"the pool lent no connection for {self.pool.timeout:g} s: {error}") from error
             raise
         watch.lent()
         return connection
