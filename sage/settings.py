@@ -760,6 +760,10 @@ CONTENT_SECURITY_POLICY = content_security_policy(
     ),
 )
 
+# Every this many seconds, a web process writes the lines whose allocations grew most to
+# DATA_DIR/memory-<pid>.txt (sage.memory; tracing costs CPU: for finding what a soak's process keeps).
+MEMORY_TRACE_SECONDS = env_int("MEMORY_TRACE_SECONDS", 0, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
