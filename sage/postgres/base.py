@@ -64,6 +64,13 @@ class PoolLendsNothing(PoolTimeout):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # With DEBUG on, Django keeps each thread's last `queries_limit` queries' SQL (9,000 by default) for
+    # as long as the thread lives. A web process's pool threads (chat steps, sockets' database calls)
+    # live for ever and no `request_started` clears theirs: each grew to thousands of queries' text,
+    # megabytes a minute through a soak run in development mode. A thousand is more than any one
+    # request or test counts.
+    queries_limit = 1000
+
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         try:
             connection = super().get_new_connection(conn_params)
