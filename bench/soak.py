@@ -37,11 +37,14 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
@@ -50,9 +53,13 @@ from bench.soak_figures import (
     GOAL_LONGEST_WAIT_MS,
     GOAL_PAGE_P95_MS,
     GOAL_RECOVERY_SECONDS,
+    GOAL_RSS_SLOPE_MB_PER_MIN,
+    RSS_SAMPLE_SECONDS,
     Figures,
+    MemoryFigure,
     figures,
     print_figures,
+    print_memory,
     read_log,
 )
 
@@ -67,6 +74,7 @@ QUESTIONS = [
 ANSWER_TIMEOUT_SECONDS = 60  # bench/soak_people.py's: the people's last answers may take this long
 QUIET_TIMEOUT_SECONDS = 60.0  # for answers, webhook events and uploads still in the worker at the end
 TOKENS_EACH = 100_000
+VIDEO_BYTES = 64 * 1024 * 1024  # the slow viewers' file: ranges from all over it
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ class Mix:
     uploaders: int = 2
     guests: int = 6
     webhook_senders: int = 1
+    slow_viewers: int = 8
+    crowd_sizes: tuple[int, int] = (20, 40)
+    crowd_every: float = 60.0
     burst_sizes: tuple[int, int] = (30, 60)
     burst_every: float = 60.0
     first_burst: float = 30.0
@@ -92,6 +103,7 @@ class Mix:
             "uploaders": self.uploaders,
             "guests": self.guests,
             "webhook_senders": self.webhook_senders,
+            "slow_viewers": self.slow_viewers,
         }
 
 
@@ -149,10 +161,35 @@ def _asker(email: str, *, password: bool = False) -> tuple[Any, Any]:
     return user, ConversationFactory(owner=user, cooking=True)
 
 
+def _live_session() -> dict[str, str]:
+    """A studio's live review session on a video, joined by guests through a comment link (the crowds)."""
+    from billing.models import Plan, Wallet
+    from billing.wallets import wallet_change_plan
+    from review_sessions.services import session_start
+    from reviews.models import ShareLink
+    from reviews.services import share_link_create
+    from tests.factories import UserFactory, VideoFactory
+    from workspaces.current import act_in
+    from workspaces.services import workspace_create_team
+
+    owner = UserFactory(email="soak-session-owner@example.com", password=None)
+    wallet_change_plan(wallet=Wallet.objects.get(user=owner), plan=Plan.objects.get(slug="team"))
+    studio = workspace_create_team(user=owner, name="Soak Studio")
+    act_in(owner, studio.pk)
+    video = VideoFactory(owner=owner, workspace=studio, cooking=True)
+    link, link_token = share_link_create(
+        owner=owner, shared=video, name="client", permission=ShareLink.Permission.COMMENT, allow_sessions=True
+    )
+    session = session_start(user=owner, target=video, link_id=link.pk)
+    return {"code": session.code, "link": link_token}
+
+
 def seed(mix: Mix, *, duration: float, stripe_url: str, workdir: Path) -> dict[str, Any]:
     """The people's rows in the current database; returns the plan bench/soak_people.py reads (less
     the web processes' addresses)."""
     import stripe
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
 
     from sage.synthetic_media import Cue, make_video
     from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, event_from_fake, paid_pack_intent
@@ -167,10 +204,14 @@ def seed(mix: Mix, *, duration: float, stripe_url: str, workdir: Path) -> dict[s
     )
 
     plan: dict[str, Any] = {"people": mix.people, "questions": QUESTIONS}
+    # The file the slow viewers read ranges of (each browser's video is stored as it): its bytes are
+    # not decoded, only served.
+    reel = default_storage.save("soak/reel.mp4", ContentFile(os.urandom(VIDEO_BYTES if mix.slow_viewers else 1)))
+    plan["video_bytes"] = VIDEO_BYTES
     plan["browsers"] = []
     for number in range(mix.browsers):
         user = UserFactory(email=f"soak-browser-{number}@example.com", email_verified=True)
-        video = VideoFactory(owner=user, cooking=True)
+        video = VideoFactory(owner=user, cooking=True, storage_key=reel)
         comparison = ComparisonFactory(owner=user, refined=True)
         plan["browsers"].append(
             {"email": user.email, "password": DEFAULT_PASSWORD, "video": video.pk, "comparison": comparison.pk}
@@ -206,6 +247,8 @@ def seed(mix: Mix, *, duration: float, stripe_url: str, workdir: Path) -> dict[s
     plan["webhook_secret"] = TEST_WEBHOOK_SECRET
     cues = [Cue(0.3, 2.0, "We knead the dough for ten minutes."), Cue(2.2, 3.8, "Then it rests for an hour.")]
     plan["video_file"] = str(make_video(workdir / "upload.mp4", seconds=4, subtitles=cues))
+    plan["session"] = _live_session() if mix.crowd_sizes[1] else None
+    plan["crowd_sizes"], plan["crowd_every"] = list(mix.crowd_sizes), mix.crowd_every
     plan["burst_sizes"] = list(mix.burst_sizes)
     plan["burst_every"], plan["first_burst"] = mix.burst_every, mix.first_burst
     # No burst in the last stretch: its answers would be cut by the run's end rather than judged.
@@ -213,18 +256,47 @@ def seed(mix: Mix, *, duration: float, stripe_url: str, workdir: Path) -> dict[s
     return plan
 
 
+@dataclass
+class Site:
+    """The web processes' addresses and their memory, sampled every RSS_SAMPLE_SECONDS."""
+
+    webs: list[str]
+    pids: list[int]
+    started: float = field(default_factory=time.monotonic)
+    samples: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def sample_memory(self) -> None:
+        processes = [psutil.Process(pid) for pid in self.pids]
+        while not self._stopping.wait(RSS_SAMPLE_SECONDS):
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    rss_mb = process.memory_info().rss / 2**20
+                    self.samples.setdefault(process.pid, []).append((time.monotonic() - self.started, rss_mb))
+
+    def memory(self) -> list[MemoryFigure]:
+        return [MemoryFigure(pid, self.samples.get(pid, [])) for pid in self.pids]
+
+
 @contextlib.contextmanager
-def site(web_processes: int, env: dict[str, str], server_log: IO[bytes]) -> Iterator[list[str]]:
-    """The web processes and the worker, as development starts them; yields the web processes' URLs."""
+def site(web_processes: int, env: dict[str, str], server_log: IO[bytes]) -> Iterator[Site]:
+    """The web processes and the worker, as development starts them, their memory sampled meanwhile."""
     from devtools.processes import celery_worker, daphne_process
 
     with contextlib.ExitStack() as stack:
-        webs = [
-            stack.enter_context(daphne_process(env, stdout=subprocess.DEVNULL, stderr=server_log))[0]
+        started = [
+            stack.enter_context(daphne_process(env, stdout=subprocess.DEVNULL, stderr=server_log))
             for _ in range(web_processes)
         ]
         stack.enter_context(celery_worker(concurrency=2, stderr=server_log, **env))
-        yield webs
+        running = Site(webs=[url for url, _ in started], pids=[process.pid for _, process in started])
+        sampler = threading.Thread(target=running.sample_memory, daemon=True)
+        sampler.start()
+        try:
+            yield running
+        finally:
+            running._stopping.set()
+            sampler.join(RSS_SAMPLE_SECONDS + 5)
 
 
 def run_people(plan: dict[str, Any], *, duration: float, workdir: Path) -> Path:
@@ -384,6 +456,7 @@ class Soak:
     figures: Figures
     checks: Checks
     server_errors_logged: list[str]  # ERROR lines of the servers' output
+    memory: list[MemoryFigure]  # the web processes'
 
 
 def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path) -> Soak:
@@ -397,7 +470,8 @@ def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path) -> Soa
         plan = seed(mix, duration=duration, stripe_url=stripe_url, workdir=workdir)
         connection.close()  # the servers and this process's checks each open their own
         print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
-        with site(web_processes, site_env(stripe_url), server_log) as webs:
+        with site(web_processes, site_env(stripe_url), server_log) as running:
+            webs = running.webs
             print(f"site: {', '.join(webs)}; {sum(mix.people.values())} people for {duration:.0f} s", flush=True)
             started = time.monotonic()
             log_path = run_people({**plan, "webs": webs}, duration=duration, workdir=workdir)
@@ -409,7 +483,7 @@ def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path) -> Soa
             print(f"quiet and checked in {time.monotonic() - started:.0f} s", flush=True)
         server_log.seek(0)
         errors = [line for line in server_log.read().decode(errors="replace").splitlines() if "ERROR" in line]
-    return Soak(figures(log), checks, errors)
+    return Soak(figures(log), checks, errors, running.memory())
 
 
 def goals(result: Soak) -> list[tuple[str, str, bool]]:
@@ -431,6 +505,12 @@ def goals(result: Soak) -> list[tuple[str, str, bool]]:
             recovery is not None and recovery <= GOAL_RECOVERY_SECONDS and bool(found.bursts),
         ),
         ("nothing lost", checks.summary(), checks.nothing_lost),
+        (
+            f"web memory flat (≤ {GOAL_RSS_SLOPE_MB_PER_MIN} MB/min after warm-up)",
+            "; ".join(f"{figure.slope_mb_per_min:+.2f} MB/min ({figure.end_mb:.0f} MB)" for figure in result.memory),
+            # A run too short to have a slope (NaN) does not meet it: nothing was shown.
+            all(figure.slope_mb_per_min <= GOAL_RSS_SLOPE_MB_PER_MIN for figure in result.memory),
+        ),
     ]
 
 
@@ -454,6 +534,7 @@ def main() -> int:
         result = soak(duration=arguments.duration, web_processes=arguments.web_processes, mix=Mix(), workdir=workdir)
 
     print_figures(result.figures)
+    print_memory(result.memory)
     for line in result.server_errors_logged[:20]:
         print("server:", line)
     for problem in result.checks.problems[:20]:

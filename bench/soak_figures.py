@@ -146,3 +146,53 @@ def print_figures(found: Figures) -> None:
             f"burst {number}: {burst.size} questions at {burst.start:.0f} s; page p95 back under "
             f"{GOAL_PAGE_P95_MS:.0f} ms after {recovered} (slowest window p95 {burst.worst_page_p95_ms:.0f} ms)"
         )
+
+
+# --- the web processes' memory -------------------------------------------------------------------
+
+GOAL_RSS_SLOPE_MB_PER_MIN = 0.25  # "flat": at most 15 MB an hour once warmed up
+RSS_WARM_UP_SECONDS = 120.0  # imports, the model's child, first pools and caches: not growth
+RSS_SAMPLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class MemoryFigure:
+    """One web process's resident memory over the run: (seconds since the start, MB) samples, and the
+    slope of a least-squares line through those after the warm-up."""
+
+    pid: int
+    samples: list[tuple[float, float]]
+
+    @property
+    def start_mb(self) -> float:
+        return self.samples[0][1] if self.samples else float("nan")
+
+    @property
+    def end_mb(self) -> float:
+        return self.samples[-1][1] if self.samples else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max((mb for _, mb in self.samples), default=float("nan"))
+
+    @property
+    def slope_mb_per_min(self) -> float:
+        """NaN when the run is too short to have samples after the warm-up (a few minutes are needed)."""
+        warm = [(at, mb) for at, mb in self.samples if at >= RSS_WARM_UP_SECONDS]
+        if len(warm) < 3:
+            return float("nan")
+        at, mb = np.array(warm).T
+        return float(np.polyfit(at / 60.0, mb, 1)[0])
+
+    @property
+    def line(self) -> str:
+        return (
+            f"web process {self.pid}: RSS {self.start_mb:.0f} MB at start, {self.end_mb:.0f} MB at the end "
+            f"(peak {self.peak_mb:.0f}); after {RSS_WARM_UP_SECONDS:.0f} s of warm-up "
+            f"{self.slope_mb_per_min:+.2f} MB/min over {len(self.samples)} samples"
+        )
+
+
+def print_memory(memory: list[MemoryFigure]) -> None:
+    for figure in memory:
+        print(figure.line)

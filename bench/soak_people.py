@@ -14,6 +14,7 @@ process, as a browser behind such a balancer has them).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
@@ -48,6 +49,10 @@ SOCKET_REFUSALS = {
     "conflict": 409,
     "invalid": 400,
 }
+# A slow viewer's link, and what it asks for at a time (bench/soak.py's video is VIDEO_BYTES long).
+VIEW_BYTES_PER_SECOND = 256 * 1024
+VIEW_RANGE_BYTES = 4 * 1024 * 1024
+VIEW_CHUNK_BYTES = 64 * 1024
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_ERROR = re.compile(r'class="form-errors" role="alert">(.*?)</div>', re.S)
 PACE = random.Random()  # noqa: S311 - who asks what and when, not secrets
@@ -193,6 +198,48 @@ class Browser(Person):
     @task(3)
     def video(self) -> None:
         self.client.get(f"/videos/{self.seat['video']}/", name="page: video /videos/{id}/", context={"kind": "page"})
+
+
+class SlowViewer(Person):
+    """Someone watching a video on a slow link: a byte range of the video's file read at about
+    VIEW_BYTES_PER_SECOND, from somewhere in it (a seek), and one view in three left mid-body (a
+    closed tab). What the server holds for each is what its memory must not grow with."""
+
+    wait_time = between(1, 3)
+    fixed_count = PLAN["people"]["slow_viewers"]
+
+    def on_start(self) -> None:
+        self.seat = seat("browsers")
+        self.sign_in(self.seat["email"], self.seat["password"])
+
+    @task
+    def watch(self) -> None:
+        size = int(PLAN["video_bytes"])
+        start = PACE.randrange(0, size - VIEW_RANGE_BYTES)
+        wanted = VIEW_RANGE_BYTES if PACE.random() >= 1 / 3 else PACE.randrange(VIEW_CHUNK_BYTES, VIEW_RANGE_BYTES // 2)
+        with (
+            requests.Session() as http,
+            events.request.measure("GET", "video: slow range /videos/{id}/file", context={"kind": "media"}) as meta,
+        ):
+            http.cookies.update(self.client.cookies)
+            response = http.get(
+                f"{self.base}/videos/{self.seat['video']}/file",
+                headers={"Range": f"bytes={start}-{start + VIEW_RANGE_BYTES - 1}", **self.client.headers},
+                stream=True,
+                timeout=REQUEST_TIMEOUT,
+            )
+            meta["response"] = response
+            with response:
+                if response.status_code != 206:
+                    raise RuntimeError(f"{response.status_code}: not a range")
+                read = 0
+                for block in response.iter_content(VIEW_CHUNK_BYTES):
+                    read += len(block)
+                    if read >= wanted:
+                        break  # seen enough, or the tab is closed: the rest is never read
+                    gevent.sleep(len(block) / VIEW_BYTES_PER_SECOND)
+                if read < wanted:
+                    raise RuntimeError(f"the range ended after {read} of {wanted} bytes")
 
 
 class ApiAsker(Person):
@@ -368,6 +415,60 @@ class StripeSender(Person):
         if response.status_code == 200:
             self.delivered.append(event)
             note("webhook", event=event["id"])
+
+
+class SessionCrowd(User):
+    """Every `crowd_every` seconds, a few dozen guests of a share link join one live review session at
+    once (a studio's client sends the link to the team), each stays 10-40 s hearing the session's
+    frames, and leaves. A join is timed to its `welcome` (or its refusal: `full` is an answer)."""
+
+    fixed_count = 1 if PLAN["crowd_sizes"][1] else 0
+
+    def on_start(self) -> None:
+        self.started = time.time()
+        self.number = 0
+
+    def wait_time(self) -> float:
+        at = self.started + float(PLAN["first_burst"]) / 2 + self.number * float(PLAN["crowd_every"])
+        return max(0.0, at - time.time())
+
+    @task
+    def crowd(self) -> None:
+        self.number += 1
+        size = PACE.randint(*PLAN["crowd_sizes"])
+        webs: list[str] = PLAN["webs"]
+        note("crowd", start=time.time(), size=size)
+        gevent.joinall([gevent.spawn(join_session, webs[n % len(webs)], self.number, n) for n in range(size)])
+
+
+def join_session(base: str, crowd: int, number: int) -> None:
+    session = PLAN["session"]
+    url = base.replace("http://", "ws://") + f"/ws/sessions/{session['code']}/?link={session['link']}"
+    socket: websocket.WebSocket | None = None
+    with events.request.measure("WS", "session crowd: join /ws/sessions/{code}/", context={"kind": "socket"}) as meta:
+        socket = websocket.create_connection(url, origin=base, timeout=REQUEST_TIMEOUT)
+        key = f"soak-{crowd:05d}-{number:05d}-{uuid.uuid4().hex[:20]}"
+        socket.send(json.dumps({"type": "hello", "name": f"Crowd {crowd}.{number}", "reviewer_key": key}))
+        while True:
+            frame = json.loads(socket.recv())
+            if frame.get("type") == "welcome":
+                meta["status"] = 200
+                break
+            if frame.get("type") == "error":  # full, or refused: answered, not lost
+                meta["status"] = 503 if frame.get("code") == "busy" else 429
+                socket.close()
+                return
+    try:
+        stay_until = time.monotonic() + PACE.uniform(10, 40)
+        socket.settimeout(1.0)
+        while time.monotonic() < stay_until:
+            with contextlib.suppress(websocket.WebSocketTimeoutException):
+                socket.recv()
+        socket.send(json.dumps({"type": "bye"}))
+    except (OSError, websocket.WebSocketException):
+        pass  # leaving: what the server made of the stay is its memory's figure
+    finally:
+        socket.close()
 
 
 class Burst(User):

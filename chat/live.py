@@ -39,6 +39,7 @@ from notes.markdown import render_note
 from sage.availability import unavailability
 from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
+from sage.ratelimit import REDIS_UNAVAILABLE
 from sage.retrying import RetryNotice, acall_until_back
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
@@ -171,6 +172,34 @@ def answer_job(start: services.AnswerStart) -> AnswerJob:
     )
 
 
+async def _cancel_requested(answer_id: int) -> bool:
+    """Whether someone asked to stop the answer. Redis away (restarting: the client has retried on a
+    new connection already) is no request: the answer goes on, and a cancel sent meanwhile is seen at
+    the next look once Redis is back."""
+    try:
+        return bool(await loop_client().exists(_cancel_key(answer_id)))
+    except REDIS_UNAVAILABLE as error:
+        logger.warning("answer %s: cannot look for a cancel: %r", answer_id, error)
+        return False
+
+
+async def _log_piece(answer_id: int, seq: int, piece: str) -> bool:
+    """Append a piece to the answer's stream log, for sockets that reconnect mid-answer; False when
+    Redis could not take it. Then the log stops there (a piece's position in it is its number): the
+    sockets still get every piece live, one that reconnects gets the log's part and the `done` frame
+    the whole text. An answer accepted must not fail because Redis restarted under it."""
+    log = loop_client().pipeline(transaction=False)
+    log.rpush(_log_key(answer_id), piece)
+    if seq == 1:
+        log.expire(_log_key(answer_id), STREAM_LOG_SECONDS)
+    try:
+        await log.execute()
+    except REDIS_UNAVAILABLE as error:
+        logger.warning("answer %s: its stream log stops at piece %s: %r", answer_id, seq, error)
+        return False
+    return True
+
+
 async def stream_answer(
     job: AnswerJob,
     *,
@@ -187,7 +216,7 @@ async def stream_answer(
     `preparing` counts this answer as being prepared from the question's arrival (the socket's);
     without it, from here."""
     answer_id = job.answer_id
-    client = loop_client()
+    logging_pieces = True
     content = ""
     seq = 0
     finished = False
@@ -216,7 +245,7 @@ async def stream_answer(
         last_saved_at = time.monotonic()
 
         async def cancelled() -> bool:
-            return bool(await client.exists(_cancel_key(answer_id)))
+            return await _cancel_requested(answer_id)
 
         async def retrying(notice: RetryNotice) -> None:
             # Only before the first piece (a stream is not opened again after it): the page shows
@@ -236,11 +265,8 @@ async def stream_answer(
                         await first_chunks.after_answers_being_prepared()
                     seq += 1
                     content += piece
-                    log = client.pipeline(transaction=False)
-                    log.rpush(_log_key(answer_id), piece)
-                    if seq == 1:
-                        log.expire(_log_key(answer_id), STREAM_LOG_SECONDS)
-                    await log.execute()
+                    if logging_pieces:
+                        logging_pieces = await _log_piece(answer_id, seq, piece)
                     frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
                     await publish(job.conversation_id, frame)
                     yield frame
@@ -260,7 +286,7 @@ async def stream_answer(
             return
         allowance: selectors.ChatAllowance | None = None
         await first_chunks.after_answers_being_prepared()
-        if await client.exists(_cancel_key(answer_id)):
+        if await _cancel_requested(answer_id):
             closed = await db(services.answer_cancel)(answer_id=answer_id, content=content)
         else:
             closed, allowance = await db(_complete)(

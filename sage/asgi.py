@@ -41,7 +41,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
-from sage.memory import freeze_long_lived_objects  # noqa: E402
+from sage.memory import freeze_long_lived_objects, start_allocation_tracing  # noqa: E402
 from sage.routing import websocket_urlpatterns  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
@@ -65,3 +65,5 @@ if warming is not None:
         logging.getLogger(__name__).warning("the text model was not loaded at start", exc_info=True)
 # Django, Channels and the app are loaded for good: the collector need not walk them again.
 freeze_long_lived_objects()
+if settings.MEMORY_TRACE_SECONDS:
+    start_allocation_tracing(every_seconds=settings.MEMORY_TRACE_SECONDS, directory=settings.DATA_DIR)

@@ -9,9 +9,11 @@ Two things every request passes through, outermost (`stays_up_middleware`, first
   from the same pool: sixteen streaming answers once took all sixteen and waited for ever for a
   seventeenth (and a stream that failed never fired `request_finished`: the connections leaked for
   good). So once the view and every middleware have run, the thread's connections go back here.
-- **Saturation and outages are 503, not 500.** A pool with no connection to lend in time, a database
-  or Redis that cannot be reached: the request is answered 503 with `Retry-After`, in the API's JSON
-  shape or as a page, and is not logged as a bug. `unavailability()` says whether an exception is one.
+- **Saturation and outages are 503, not 500.** A pool with no connection to lend in time (`busy`), a
+  database or Redis that cannot be reached (`database_unavailable`, `cache_unavailable`; a pool that
+  lent nothing to anyone while a request waited is a database out of reach): the request is
+  answered 503 with `Retry-After`, in the API's JSON shape or as a page, and is not logged as a bug.
+  `unavailability()` says whether an exception is one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.utils.decorators import sync_and_async_middleware
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from sage.errors import ServiceUnavailable
+from sage.postgres.base import PoolLendsNothing
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ def unavailability(error: BaseException) -> Unavailable | None:
         seen.add(id(current))
         if isinstance(current, ServiceUnavailable):
             return Unavailable(current.code, current.message, current.retry_after)
+        if isinstance(current, PoolLendsNothing):
+            return DATABASE_DOWN
         if isinstance(current, PoolTimeout | TooManyRequests):
             return BUSY
         if isinstance(current, redis.exceptions.MaxConnectionsError):

@@ -15,6 +15,12 @@ redis-py 8's plain `ConnectionPool` allows 100 and then raises `MaxConnectionsEr
 middle of a throttle); a command takes well under a millisecond, so a few connections serve the
 burst if the others wait their turn. A wait longer than `REDIS_POOL_TIMEOUT_SECONDS` means Redis
 cannot answer, which the caller treats as Redis being down (sage.ratelimit).
+
+Both pools retry a command once, on a new connection, after a connection error (`connection_retry`):
+a pool made from a URL retries nothing unless told to, and a connection in use or pooled when Redis
+restarted is a dead socket. The async pool's check on lending a connection did not see the closed
+socket, so the first command on each after a restart failed (six chat answers already accepted were
+lost, one at a time, minutes after Redis was back).
 """
 
 from __future__ import annotations
@@ -26,9 +32,12 @@ from typing import Any, Self, cast
 
 import redis
 import redis.asyncio as aioredis
+import redis.asyncio.retry
+import redis.retry
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.backoff import ConstantBackoff
 
 # Connections per process (sync) and per event loop (async). Sized for commands that are one short
 # round trip each: waiting for one of these is cheaper than the connect handshake of another (an
@@ -39,6 +48,26 @@ REDIS_LOOP_CONNECTIONS = 8
 # How long a command waits for a free connection, and for Redis to accept a new one, before the
 # cache counts as unable to answer (the same 5 s as redis-py's socket timeout).
 REDIS_POOL_TIMEOUT_SECONDS = 5.0
+
+# Before the one retry: a restarting Redis refuses connections for a moment (a snapshot read back, a
+# supervisor's restart delay); a retry at once would meet the same refusal.
+REDIS_RETRY_WAIT_SECONDS = 0.5
+
+
+def connection_retry() -> redis.retry.Retry:
+    """redis-py's retry for a sync client: once, on a new connection (redis-py closes the failed one),
+    after a connection error. Not after a timeout: Redis received that command and may have run it."""
+    return redis.retry.Retry(
+        ConstantBackoff(REDIS_RETRY_WAIT_SECONDS), retries=1, supported_errors=(redis.ConnectionError,)
+    )
+
+
+def async_connection_retry() -> redis.asyncio.retry.Retry:
+    """`connection_retry` for an asyncio client."""
+    return redis.asyncio.retry.Retry(
+        ConstantBackoff(REDIS_RETRY_WAIT_SECONDS), retries=1, supported_errors=(redis.ConnectionError,)
+    )
+
 
 _pools: dict[tuple[str, str], redis.ConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -56,6 +85,7 @@ class ProcessConnectionPool(redis.BlockingConnectionPool):
                     "max_connections": REDIS_POOL_CONNECTIONS,
                     "timeout": REDIS_POOL_TIMEOUT_SECONDS,
                     "socket_connect_timeout": REDIS_POOL_TIMEOUT_SECONDS,
+                    "retry": connection_retry(),
                     **kwargs,
                 }
                 pool = _pools[key] = super().from_url(url, **options)
@@ -83,6 +113,7 @@ def loop_client() -> aioredis.Redis:
             max_connections=REDIS_LOOP_CONNECTIONS,
             timeout=REDIS_POOL_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_POOL_TIMEOUT_SECONDS,
+            retry=async_connection_retry(),
         )
         client = _loop_clients[loop] = aioredis.Redis(connection_pool=pool)
     return client

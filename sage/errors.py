@@ -9,6 +9,7 @@ raised is a bug or an outage: it is logged and answered as a server error, never
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 
@@ -65,6 +66,31 @@ class MalformedJson(ApplicationError):
     code = "parse_error"
     status = 400
     default_message = "Malformed JSON."
+
+
+class BodyTooLarge(ApplicationError):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside): Django refuses to read it
+    (RequestDataTooBig); every door answers this, 413 (sage.views.bad_request, sage.api.errors)."""
+
+    code = "too_large"
+    status = 413
+    default_message = "The request's body is larger than this site accepts."
+
+    def __init__(self, limit_bytes: int | None = None) -> None:
+        if limit_bytes is None:
+            super().__init__()
+        else:
+            super().__init__(f"The request's body is larger than this site accepts ({limit_bytes:,} bytes at most).")
+
+
+class BodyTooLargeLogFilter(logging.Filter):
+    """On `django.security.RequestDataTooBig`: Django logs the refusal as an error with a traceback
+    (mailed to the admins); a body too large is the sender's mistake, so one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class NotSignedIn(ApplicationError):

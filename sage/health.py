@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from sage.cache_pool import connection_retry
 from sage.celery import app as celery_app
 from sage.postgres.base import pool_is_sick
 
@@ -36,7 +37,10 @@ def check_database() -> str | None:
 def check_redis() -> str | None:
     try:
         client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=_TIMEOUT_SECONDS, socket_timeout=_TIMEOUT_SECONDS
+            settings.REDIS_URL,
+            socket_connect_timeout=_TIMEOUT_SECONDS,
+            socket_timeout=_TIMEOUT_SECONDS,
+            retry=connection_retry(),  # as every client of the site: a restart is not an outage
         )
         client.ping()
         client.close()

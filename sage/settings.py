@@ -484,6 +484,11 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A result written or read on a connection a Redis restart closed is tried again on a new one, as
+# every Redis client of the site does (sage/cache_pool.py); publishing has kombu's own retry
+# (task_publish_retry, on by default).
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 2
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -760,6 +765,10 @@ CONTENT_SECURITY_POLICY = content_security_policy(
     ),
 )
 
+# Every this many seconds, a web process writes the lines whose allocations grew most to
+# DATA_DIR/memory-<pid>.txt (sage.memory; tracing costs CPU: for finding what a soak's process keeps).
+MEMORY_TRACE_SECONDS = env_int("MEMORY_TRACE_SECONDS", 0, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -768,6 +777,7 @@ LOGGING = {
     "filters": {
         "client_address": {"()": "sage.client_address.ClientAddressLogFilter"},
         "outages": {"()": "sage.availability.OutageLogFilter"},
+        "body_too_large": {"()": "sage.errors.BodyTooLargeLogFilter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
@@ -777,5 +787,7 @@ LOGGING = {
         "faster_whisper": {"level": "WARNING"},
         # A 503 for an outage is a warning naming its cause, not an error with a traceback.
         "django.request": {"filters": ["outages"]},
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413; it is not a bug.
+        "django.security.RequestDataTooBig": {"filters": ["body_too_large"]},
     },
 }

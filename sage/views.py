@@ -7,7 +7,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -16,7 +16,7 @@ from django.utils.decorators import sync_and_async_middleware
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from sage.api.errors import error_body
+from sage.api.errors import body_too_large, error_body, error_response
 from sage.availability import noted_unavailability, unavailable_response, wants_json
 from sage.health import health_report, liveness_report, readiness_report
 
@@ -75,11 +75,24 @@ def _bad_request_message(exception: Exception | None) -> str:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, too many fields…) or cannot
     read (a broken multipart body). The page stands alone and is rendered without the request: its
-    context processors may be what refuses it (a bad Host)."""
+    context processors may be what refuses it (a bad Host).
+
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE is one of these (RequestDataTooBig), read by a
+    middleware or a plain view: 413, as DRF's views answer it (sage.api.errors)."""
+    if isinstance(exception, RequestDataTooBig):
+        return _too_large(request)
     message = _bad_request_message(exception)
     if wants_json(request):
         return JsonResponse(error_body("bad_request", message), status=400)
     return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    refusal = body_too_large()
+    if wants_json(request):
+        return error_response(refusal)
+    page = render_to_string("413.html", {"message": refusal.message})
+    return HttpResponse(page, status=refusal.status)
 
 
 def _refused_api_host(request: HttpRequest) -> HttpResponse | None:

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.log import log_response
@@ -23,7 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from sage.availability import unavailability
-from sage.errors import ApplicationError
+from sage.errors import ApplicationError, BodyTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,11 @@ def _application_error_body(exc: ApplicationError, request: Any) -> dict[str, An
     return body
 
 
+def body_too_large() -> BodyTooLarge:
+    """What any door answers a body over DATA_UPLOAD_MAX_MEMORY_SIZE, saying the limit."""
+    return BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 def error_response(
     exc: ApplicationError,
     *,
@@ -76,6 +82,9 @@ def error_response(
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, RequestDataTooBig):
+        # A body DRF reads in the view (`request.data`); a body read earlier is sage.views.bad_request's.
+        exc = body_too_large()
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = _application_error_body(exc, context.get("request"))

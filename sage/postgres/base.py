@@ -47,21 +47,40 @@ class _PoolWatch:
         self.sick_since = None
 
     def stuck(self) -> bool:
-        return time.monotonic() - self.last_lent >= STUCK_SECONDS
+        return self.lent_nothing_for(STUCK_SECONDS)
+
+    def lent_nothing_for(self, seconds: float) -> bool:
+        return time.monotonic() - self.last_lent >= seconds
 
 
 watch = _PoolWatch()
 
 
+class PoolLendsNothing(PoolTimeout):
+    """No connection for this request, and none lent to any other for as long as it waited: the
+    database cannot be reached (down, restarting, refusing), as opposed to a pool busy lending all it
+    has, which gives each connection back to the next in the queue within a request's time. Said to
+    clients as `database_unavailable`, not `busy` (sage.availability)."""
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    # With DEBUG on, Django keeps each thread's last `queries_limit` queries' SQL (9,000 by default) for
+    # as long as the thread lives. A web process's pool threads (chat steps, sockets' database calls)
+    # live for ever and no `request_started` clears theirs: each grew to thousands of queries' text,
+    # megabytes a minute through a soak run in development mode. A thousand is more than any one
+    # request or test counts.
+    queries_limit = 1000
+
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         try:
             connection = super().get_new_connection(conn_params)
-        except (PoolTimeout, TooManyRequests):
+        except (PoolTimeout, TooManyRequests) as error:
             # Either way nothing was lent: waited out, or refused because the queue for one is full
             # (which, in a long outage, is how nearly every request ends).
             if self.pool is not None and watch.stuck():
                 self._heal_pool(conn_params)
+            if self.pool is not None and watch.lent_nothing_for(self.pool.timeout):
+                raise PoolLendsNothing(f"the pool lent no connection for {self.pool.timeout:g} s: {error}") from error
             raise
         watch.lent()
         return connection

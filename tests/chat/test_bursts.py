@@ -79,6 +79,43 @@ def test_an_account_gets_its_share_of_answers_at_once_and_the_rest_are_refused_f
     assert not list(wallets_with_wrong_balance())
 
 
+def test_one_accounts_burst_is_refused_429_and_never_takes_the_places_another_persons_question_needs() -> None:
+    burster = ApiTokenFactory()
+    burst_conversations = [Conversation.objects.create(owner=burster.user) for _ in range(70)]
+    other = ApiTokenFactory()
+    other_conversation = Conversation.objects.create(owner=other.user)
+    with running_gemini_stub() as gemini:
+        # Slow answers: the burster's admitted ones hold their places while the rest arrive.
+        gemini.reply(GeminiReply(chunks=["Slowly", " answered."], delay=2))
+        # One place more in the process than one account may take.
+        env = {
+            **gemini.env(),
+            "CHAT_ANSWERS_PER_ACCOUNT": "4",
+            "CHAT_ANSWERS_RUNNING_PER_PROCESS": "3",
+            "CHAT_ANSWERS_WAITING_PER_PROCESS": "2",
+        }
+        with (
+            daphne_process(env, start_timeout=120) as (url, _process),
+            concurrent.futures.ThreadPoolExecutor(71) as pool,
+        ):
+            bursting = [
+                pool.submit(ask, url, burster.secret, conversation.pk, number)
+                for number, conversation in enumerate(burst_conversations)
+            ]
+            asking = pool.submit(ask, url, other.secret, other_conversation.pk, 0)
+            burst_replies = [future.result() for future in bursting]
+            reply = asking.result()
+
+    # The burst gets its account's share; the rest are told to wait for its own answers, never that
+    # the site is busy.
+    assert Counter(burst_reply.status_code for burst_reply in burst_replies) == {200: 4, 429: 66}
+    assert {r.json()["error"]["code"] for r in burst_replies if r.status_code == 429} == {"too_many_answers"}
+    assert reply.status_code == 200
+    assert reply.text.endswith("data: [DONE]\n\n")
+    assert Message.objects.filter(role=Message.Role.ASSISTANT, status=Message.Status.COMPLETE).count() == 5
+    assert not list(wallets_with_wrong_balance())
+
+
 def test_a_process_full_of_answers_refuses_more_with_503_and_its_pages_keep_working() -> None:
     users = [UserFactory() for _ in range(8)]
     tokens = [ApiTokenFactory(user=user) for user in users]

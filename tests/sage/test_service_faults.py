@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import time
@@ -106,6 +107,17 @@ def test_postgres_restarted_mid_traffic(transactional_db) -> None:
             during = run_fault(site, url, take_away=proxy.cut, give_back=proxy.restore)
             assert_nothing_lost(site, url)
     assert_no_server_errors(during)
+    # Said as what it is: the database, not a busy site (a pool that could not connect said `busy`).
+    assert refusal_codes(during, 503) == {"database_unavailable"}
+
+
+def refusal_codes(outcomes: list[Outcome], status: int) -> set[str]:
+    """The error codes of the answers with `status` (the API's error shape)."""
+    return {
+        match.group(1)
+        for outcome in outcomes
+        if outcome.status == status and (match := re.search(r'"code":\s*"(\w+)"', outcome.detail))
+    }
 
 
 def test_answers_in_flight_when_postgres_goes_are_closed_and_refunded_once_it_is_back(transactional_db) -> None:
