@@ -22,6 +22,8 @@ from videos.models import Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.lease import RUNNABLE, Taken, heartbeat, lease_take, new_lease_owner
 from videos.pipeline.progress import push_video
+from videos.pipeline.renditions import STAGE as RENDITION_STAGE
+from videos.pipeline.renditions import ensure_renditions
 from videos.pipeline.steps import (
     Cancelled,
     StepFailed,
@@ -34,6 +36,7 @@ from videos.pipeline.steps import (
     ensure_summary,
     ensure_thumbnails,
     ensure_transcript,
+    progress_reporter,
     stop_if_cancelled,
     tokens_for,
 )
@@ -99,6 +102,9 @@ def _upload_steps(video: Video) -> None:
             ensure_clip_embeddings(video, path)
             stop_if_cancelled(video)
             ensure_fingerprint(video, path)
+            stop_if_cancelled(video)
+            # What players are given: made while the transcript is found beside it.
+            ensure_renditions(video, path, on_progress=progress_reporter(video, RENDITION_STAGE))
             stop_if_cancelled(video)
             ensure_transcript(video, path, found=transcript.result if transcript is not None else None)
         send_transcript_settled(video)

@@ -1,0 +1,113 @@
+"""The renditions step: what players are given (videos.playback decides, videos.render makes them).
+
+Run in every processing run (`ensure_renditions`), and for videos made ready before renditions
+existed by `renditions_backfill` (a beat sweep and `manage.py make_renditions`), which leaves the
+video ready throughout. Making a rendition is not charged: the tokens a video costs are its
+seconds processed, whatever is made from them. A rendition that cannot be made does not fail the
+video (its analysis, comparisons and transcript stand): the page says so and offers the original.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from videos.models import Video
+from videos.pipeline.files import local_copy
+from videos.pipeline.progress import push_video, report
+from videos.playback import Playback, playback_plan
+from videos.probe import ProbeError, probe_media
+from videos.render import RenderError, render_renditions
+
+logger = logging.getLogger(__name__)
+
+STAGE = "rendition"
+# The probe that decides it ran before, on the same file: this only bounds a pathological re-read.
+PROBE_SLACK_SECONDS = 60
+# A backfill run holds this lock (in the cache: Redis) while it works, so two never make the same
+# video's renditions at once; it lapses on its own after a crash.
+BACKFILL_LOCK_SECONDS = 3 * 3600
+BACKFILL_BATCH = 20
+
+
+def needs_renditions(video: Video) -> bool:
+    return video.source == Video.Source.UPLOAD and bool(video.storage_key) and not video.small_key
+
+
+def ensure_renditions(
+    video: Video, path: Path, *, on_progress: Callable[[float], None] | None = None, stage: bool = True
+) -> None:
+    """Make what players need from the original at `path`, unless it is made. `stage`: report the
+    step as the video's stage (a processing run) or not (a ready video's backfill)."""
+    if not needs_renditions(video):
+        return
+    if stage:
+        report(video, stage=STAGE, percent=0)
+    try:
+        probe = probe_media(path, max_seconds=(video.duration or 0) + PROBE_SLACK_SECONDS)
+        plan = playback_plan(probe)
+        with tempfile.TemporaryDirectory(prefix="sage-rendition-") as directory:
+            rendered = render_renditions(path, Path(directory), probe=probe, plan=plan, on_progress=on_progress)
+            playable_key = _store(video, rendered.playable, "playable.mp4") if rendered.playable else ""
+            small_key = _store(video, rendered.small, "small.mp4")
+    except (ProbeError, RenderError) as exc:
+        logger.warning("video %s: no rendition (%s): %s", video.pk, exc, getattr(exc, "detail", ""))
+        video.rendition_error = f"We could not make a version your browser can play: {exc.message}"[:500]
+        Video.objects.filter(pk=video.pk).update(rendition_error=video.rendition_error)
+        return
+    logger.info("video %s: %s (%s), %s frames", video.pk, plan.playback.value, ", ".join(plan.reasons), rendered.frames)
+    fields = {
+        "playable_key": playable_key,
+        "small_key": small_key,
+        "original_plays": plan.playback is Playback.AS_IS,
+        "rendition_error": "",
+    }
+    Video.objects.filter(pk=video.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(video, name, value)
+    if stage:
+        report(video, stage=STAGE, percent=100)
+
+
+def _store(video: Video, path: Path, name: str) -> str:
+    # One name per video and kind: a run that died after storing it writes the same key again.
+    key = f"videos/{video.pk}/{name}"
+    default_storage.delete(key)
+    with path.open("rb") as handle:
+        return default_storage.save(key, File(handle))
+
+
+def renditions_backfill(video_id: int) -> bool:
+    """The renditions of a ready upload made before they existed; True when they were made now.
+    The video stays ready (and its original downloadable) throughout; its page says the playable
+    version is being prepared, and shows the player once it is."""
+    video = Video.objects.filter(pk=video_id, status=Video.Status.READY).first()
+    if video is None or not needs_renditions(video):
+        return False
+    lock = f"videos:renditions:{video_id}"
+    if not cache.add(lock, "1", timeout=BACKFILL_LOCK_SECONDS):
+        return False  # another run is making them
+    try:
+        with local_copy(video) as path:
+            ensure_renditions(video, path, stage=False)
+    finally:
+        cache.delete(lock)
+    video.refresh_from_db()
+    push_video(video)  # an open page swaps "preparing" for the player
+    return bool(video.small_key)
+
+
+def videos_missing_renditions(limit: int = BACKFILL_BATCH) -> list[int]:
+    """Ready uploads with no renditions yet (and none that failed), oldest first."""
+    return list(
+        Video.objects.filter(status=Video.Status.READY, source=Video.Source.UPLOAD, small_key="", rendition_error="")
+        .exclude(storage_key="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
