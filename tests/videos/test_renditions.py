@@ -58,9 +58,7 @@ def rendered(samples: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
     made = {}
     for kind, path in samples.items():
         probe = probe_media(path, max_seconds=60)
-        made[kind] = render_renditions(
-            path, tmp_path_factory.mktemp(kind), probe=probe, plan=playback_plan(probe)
-        )
+        made[kind] = render_renditions(path, tmp_path_factory.mktemp(kind), probe=probe, plan=playback_plan(probe))
     return made
 
 
@@ -163,7 +161,7 @@ def test_an_original_that_plays_gets_only_the_small_copy(rendered: dict[str, Ren
 def test_the_small_copy_is_360_lines_with_every_frame(
     samples: dict[str, Path], rendered: dict[str, Rendered], tmp_path: Path, kind: str
 ) -> None:
-    big = make_format_sample(kind, tmp_path / "big", width=1280, height=720, seconds=1)
+    big = make_format_sample(kind, tmp_path / "big", width=854, height=480, seconds=1)
     probe = probe_media(big, max_seconds=60)
     small = render_renditions(big, tmp_path, probe=probe, plan=playback_plan(probe)).small
 
@@ -271,7 +269,10 @@ def test_until_the_rendition_exists_the_page_says_so_and_a_failure_offers_the_or
     call_command("make_renditions")
     video.refresh_from_db()
     assert video.status == Video.Status.READY
-    assert video.rendition_error == "We could not make a version your browser can play: Making a playable version took too long."
+    assert (
+        video.rendition_error
+        == "We could not make a version your browser can play: Making a playable version took too long."
+    )
     page = client.get(f"/videos/{video.pk}/").content.decode()
     assert video.rendition_error in page
     assert f'href="/videos/{video.pk}/original" download' in page
@@ -294,9 +295,7 @@ def test_ready_videos_made_before_renditions_get_them_and_stay_ready(samples: di
 
 
 @pytest.mark.django_db
-def test_a_share_link_plays_the_rendition_and_never_hands_out_the_original(
-    samples: dict[str, Path], settings
-) -> None:
+def test_a_share_link_plays_the_rendition_and_never_hands_out_the_original(samples: dict[str, Path], settings) -> None:
     user = funded_user(100)
     video = stored_upload(user, samples["vp9_opus_webm"], settings)
     runner.process_video(video.pk)
