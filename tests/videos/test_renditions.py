@@ -100,6 +100,7 @@ def test_a_rendition_is_h264_aac_index_first_with_every_frame_at_the_same_rate(
         assert (audio.codec_context.name, audio.codec_context.profile) == ("aac", "LC")
         assert (audio.rate, audio.channels) == (48_000, 2)
         assert video.average_rate == rendition_rate(probe)
+        assert video.duration is not None and video.time_base is not None and video.average_rate is not None
         duration = float(video.duration * video.time_base)
         rate = video.average_rate
     frames = decoded_frames(made)
