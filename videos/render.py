@@ -50,9 +50,9 @@ class RenderError(Exception):
 
 @dataclass(frozen=True)
 class Rendered:
-    playable: Path | None  # the main rendition; None when the original plays as it is
-    small: Path
-    frames: int
+    playable: Path | None  # the main rendition (or remux); None when not asked for or the original plays
+    small: Path | None  # the small copy; None when not asked for
+    frames: int  # of the renditions made (the original's, one for one)
 
 
 def rendition_rate(probe: ProbeResult) -> Fraction:
@@ -69,10 +69,19 @@ def render_renditions(
     *,
     probe: ProbeResult,
     plan: PlaybackPlan,
+    main: bool = True,
+    small: bool = True,
     on_progress: Callable[[float], None] | None = None,
 ) -> Rendered:
-    """Write the renditions `plan` asks for into `out_dir`. `on_progress` gets 0..1; an exception
-    it raises (a cancel) kills the child and goes up. RenderError for anything that failed."""
+    """Write into `out_dir` what players need: with `main`, what `plan` asks for (a new encode or a
+    remux; nothing when the original plays as it is); with `small`, the small copy. A new encode
+    always makes the small copy beside it (the same decoded pictures, ~15 % more work).
+    `on_progress` gets 0..1; an exception it raises (a cancel) kills the child and goes up.
+    RenderError for anything that failed."""
+    playback = plan.playback.value if main and plan.playback is not Playback.AS_IS else "none"
+    small = small or playback == Playback.ENCODE.value
+    if playback == "none" and not small:
+        return Rendered(playable=None, small=None, frames=0)
     duration = max(1.0, probe.duration)
     cpu_seconds = int(CPU_SECONDS_FLOOR + CPU_SECONDS_PER_SECOND * duration)
     wall_seconds = WALL_SECONDS_FLOOR + WALL_SECONDS_PER_SECOND * duration
@@ -84,7 +93,7 @@ def render_renditions(
         str(source.resolve()),
         str(out_dir.resolve()),
         "--playback",
-        plan.playback.value,
+        playback,
         "--rate",
         str(rendition_rate(probe)),
         "--frames",
@@ -100,6 +109,8 @@ def render_renditions(
     ]
     if probe.interlaced:
         command.append("--deinterlace")
+    if small:
+        command.append("--small")
     with tempfile.TemporaryFile() as stderr:
         # An empty environment, as for the probe: nothing of the site's configuration is in reach.
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env={})
@@ -124,7 +135,7 @@ def render_renditions(
             timer.cancel()
         stderr.seek(0)
         detail = stderr.read()[-2000:].decode("utf-8", "replace")
-    return _rendered(verdict, out_dir, returncode=returncode, timed_out=timed_out, detail=detail, plan=plan)
+    return _rendered(verdict, out_dir, returncode=returncode, timed_out=timed_out, detail=detail)
 
 
 def _rendered(
@@ -134,7 +145,6 @@ def _rendered(
     returncode: int,
     timed_out: bool,
     detail: str,
-    plan: PlaybackPlan,
 ) -> Rendered:
     if timed_out or returncode in (-9, -24):  # SIGKILL (the deadline, RLIMIT_CPU's second signal), SIGXCPU
         raise RenderError("timeout", "Making a playable version took too long.", detail=detail)
@@ -151,5 +161,6 @@ def _rendered(
     assert isinstance(outputs, dict)
     frames = verdict.get("frames")
     assert isinstance(frames, int)
-    playable = out_dir / str(outputs["playable"]) if plan.playback is not Playback.AS_IS else None
-    return Rendered(playable=playable, small=out_dir / str(outputs["small"]), frames=frames)
+    playable = out_dir / str(outputs["playable"]) if "playable" in outputs else None
+    small = out_dir / str(outputs["small"]) if "small" in outputs else None
+    return Rendered(playable=playable, small=small, frames=frames)

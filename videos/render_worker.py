@@ -1,6 +1,6 @@
 """The child side of `videos.render`: makes the browser-playable renditions of ONE untrusted file.
 
-Run as a script (`python -I videos/render_worker.py SOURCE OUTDIR --playback encode|remux|as_is ...`),
+Run as a script (`python -I videos/render_worker.py SOURCE OUTDIR --playback encode|remux|none [--small] ...`),
 never imported by the web or worker processes except for its constants. Like the probe
 (videos/probe_worker.py, whose checks and restricted opening it reuses) it imports only the
 standard library and `av`, and limits itself (memory, CPU, bytes written) before FFmpeg is loaded.
@@ -35,13 +35,13 @@ KEYFRAME_SECONDS = 2
 # Browsers and phones decode H.264 up to level 5.1/5.2 (4K at 30-60 fps); larger pictures are scaled down.
 MAIN_MAX_HEIGHT = 2160
 MAIN_MAX_WIDTH = 4096
-# x264's "veryfast" keeps CABAC and 8x8 transforms (High profile) at several times the speed of
+# x264's "superfast" keeps CABAC and 8x8 transforms (High profile) at several times the speed of
 # "medium"; a constant quality (CRF) suits a review copy better than a fixed bitrate.
-MAIN_OPTIONS = {"preset": "veryfast", "crf": "21", "profile": "high"}
+MAIN_OPTIONS = {"preset": "superfast", "crf": "21", "profile": "high"}
 MAIN_AUDIO_BITRATE = 160_000
 # The phone / slow-link copy: 360 lines, capped at ~0.8 Mbit/s so it streams on a weak 3G/4G link.
 SMALL_HEIGHT = 360
-SMALL_OPTIONS = {"preset": "veryfast", "crf": "26", "profile": "high", "maxrate": "800k", "bufsize": "1600k"}
+SMALL_OPTIONS = {"preset": "superfast", "crf": "26", "profile": "high", "maxrate": "800k", "bufsize": "1600k"}
 SMALL_AUDIO_BITRATE = 96_000
 
 
@@ -172,8 +172,18 @@ class Deinterlacer:
 
 
 def render(
-    container: Any, out_dir: Path, *, playback: str, rate: Fraction, frames: int, rotation: int, deinterlace: bool
+    container: Any,
+    out_dir: Path,
+    *,
+    playback: str,
+    small: bool,
+    rate: Fraction,
+    frames: int,
+    rotation: int,
+    deinterlace: bool,
 ) -> dict[str, Any]:
+    """`playback`: "encode" (a new main rendition), "remux" (the original's packets, index first) or
+    "none"; `small`: the small copy too. A remux alone decodes nothing: it costs what copying costs."""
     import av  # never before the limits are set
 
     video = next(
@@ -204,18 +214,19 @@ def render(
     elif playback == "remux":
         remux = Remux(out_dir / PLAYABLE_NAME, video, audio)
         outputs["playable"] = PLAYABLE_NAME
-    renditions.append(
-        Rendition.open(
-            out_dir / SMALL_NAME,
-            size=small_size,
-            rate=rate,
-            options=SMALL_OPTIONS,
-            audio_bitrate=SMALL_AUDIO_BITRATE,
-            with_audio=audio is not None,
-            rotation=rotation,
+    if small:
+        renditions.append(
+            Rendition.open(
+                out_dir / SMALL_NAME,
+                size=small_size,
+                rate=rate,
+                options=SMALL_OPTIONS,
+                audio_bitrate=SMALL_AUDIO_BITRATE,
+                with_audio=audio is not None,
+                rotation=rotation,
+            )
         )
-    )
-    outputs["small"] = SMALL_NAME
+        outputs["small"] = SMALL_NAME
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE, frame_size=1024)
     deinterlacer = Deinterlacer(video) if deinterlace else None
     count = 0
@@ -223,12 +234,16 @@ def render(
     shown = -1
 
     def add_pictures(decoded: list[Any]) -> None:
-        nonlocal count, shown
+        nonlocal count
         for frame in decoded:
             for picture in deinterlacer.frames(frame) if deinterlacer is not None else [frame]:
                 for rendition in renditions:
                     rendition.add_picture(picture, count)
                 count += 1
+        report()
+
+    def report() -> None:
+        nonlocal shown
         percent = int(100 * count / max(1, frames))
         if percent != shown and percent <= 100:
             shown = percent
@@ -246,6 +261,13 @@ def render(
 
     streams = [video] if audio is None else [video, audio]
     for packet in container.demux(*streams):
+        if not renditions:  # a remux alone: the packets are copied, never decoded
+            if packet.stream.index == video.index and packet.size:
+                count += 1
+                report()
+            assert remux is not None
+            remux.add(packet)
+            continue
         try:
             decoded = packet.decode()
         except av.InvalidDataError:
@@ -261,7 +283,7 @@ def render(
             for rendition in renditions:
                 rendition.add_picture(rendition_frame, count)
             count += 1
-    if audio is not None:
+    if audio is not None and renditions:
         add_sound_tail = resampler.resample(None)
         for resampled in add_sound_tail:
             resampled.pts, resampled.time_base = samples, Fraction(1, AUDIO_RATE)
@@ -279,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("source")
     parser.add_argument("out_dir")
-    parser.add_argument("--playback", choices=("encode", "remux", "as_is"), required=True)
+    parser.add_argument("--playback", choices=("encode", "remux", "none"), required=True)
+    parser.add_argument("--small", action="store_true", help="make the small copy too")
     parser.add_argument("--rate", required=True, help="frames per second as a rational, 30000/1001")
     parser.add_argument("--frames", type=int, required=True, help="the probe's frame count, for progress")
     parser.add_argument("--rotation", type=int, default=0)
@@ -319,6 +342,7 @@ def _render_file(args: argparse.Namespace, probe_worker: Any) -> dict[str, Any]:
                     container,
                     Path(args.out_dir),
                     playback=args.playback,
+                    small=args.small,
                     rate=Fraction(args.rate),
                     frames=args.frames,
                     rotation=args.rotation,

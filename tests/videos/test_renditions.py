@@ -25,6 +25,7 @@ from tests.factories import ShareLinkFactory, VideoFactory, empty_wallet_user
 from videos import render
 from videos.models import Video
 from videos.pipeline import runner
+from videos.pipeline.renditions import renditions_backfill
 from videos.playback import Playback, playback_plan
 from videos.probe import probe_media
 from videos.render import Rendered, render_renditions, rendition_rate
@@ -242,10 +243,15 @@ def test_an_original_that_plays_is_served_as_it_is(samples: dict[str, Path], set
 
     video.refresh_from_db()
     assert (video.status, video.original_plays, video.playable_key) == (Video.Status.READY, True, "")
-    assert video.small_key
     client = Client()
     client.force_login(user)
     assert streamed(client.get(f"/videos/{video.pk}/file")) == samples["h264_aac_faststart_mp4"].read_bytes()
+    # Its small copy is made just after ready (the task the run queues), never delaying it.
+    assert video.small_key == ""
+    assert renditions_backfill(video.pk)
+    video.refresh_from_db()
+    assert video.small_key and video.status == Video.Status.READY
+    assert client.get(f"/videos/{video.pk}/small.mp4")["Content-Type"] == "video/mp4"
 
 
 @pytest.mark.django_db
