@@ -155,8 +155,9 @@ def test_an_original_with_its_index_last_is_remuxed_not_reencoded(
 
 
 def test_an_original_that_plays_gets_only_the_small_copy(rendered: dict[str, Rendered]) -> None:
+    small = rendered["h264_aac_faststart_mp4"].small
     assert rendered["h264_aac_faststart_mp4"].playable is None
-    assert rendered["h264_aac_faststart_mp4"].small.exists()
+    assert small is not None and small.exists()
 
 
 @pytest.mark.parametrize("kind", ["prores_pcm_mov", "h264_aac_faststart_mp4"])
@@ -166,6 +167,7 @@ def test_the_small_copy_is_360_lines_with_every_frame(
     big = make_format_sample(kind, tmp_path / "big", width=854, height=480, seconds=1)
     probe = probe_media(big, max_seconds=60)
     small = render_renditions(big, tmp_path, probe=probe, plan=playback_plan(probe)).small
+    assert small is not None
 
     with av.open(str(small)) as container:
         video = container.streams.video[0]

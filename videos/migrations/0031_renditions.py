@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('videos', '0030_chunk_sentences_stored'),
+        ("videos", "0030_chunk_sentences_stored"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='video',
-            name='original_plays',
+            model_name="video",
+            name="original_plays",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='video',
-            name='playable_key',
+            model_name="video",
+            name="playable_key",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='video',
-            name='rendition_error',
+            model_name="video",
+            name="rendition_error",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='video',
-            name='small_key',
+            model_name="video",
+            name="small_key",
             field=models.CharField(blank=True, max_length=500),
         ),
     ]
