@@ -2,7 +2,7 @@
 same file, and a 10-minute spoken video from upload to ready through the real pipeline.
 
     .venv/bin/python bench/pipeline.py [--seconds 600] [--rounds 2] [--video PATH] [--cache DIR] [--record]
-                                       [--only embedding|pipeline]
+                                       [--only embedding|pipeline|renditions] [--rendition-seconds 12]
 
 The video: 1280×720 30 fps H.264 + AAC, 10 minutes by default (x264 "veryfast", CRF 23, its default
 GOP and B-frames — what a screen recorder or a streaming upload looks like). Scenes of 10 s pan
@@ -54,6 +54,10 @@ and espeak-ng's versions, and reused after; `--video PATH` uses that file instea
    the full decode of part 1.
    Goal (issue 14): ≥ 10× real time on two cores.
 
+3. **Renditions** (bench/renditions.py): the browser-playable rendition of 1080p ProRes and HEVC
+   against real time (goal ≥ 2×), and what a file that already plays costs before ready (nothing)
+   and after (its 360p copy).
+
 Exits with 1 when a goal is not met.
 """
 
@@ -83,6 +87,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 from bench.databases import throwaway_database
+from bench.renditions import bench_renditions
 from bench.results import Row, add_record_option, record
 from sage.synthetic_media import content, speech_corpus
 from sage.synthetic_media.speech_corpus import PASSAGES, SPOKEN_CONDITIONS, condition_passage
@@ -559,9 +564,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--video", type=Path, help="use this file instead of the made one")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where made videos are kept")
-    parser.add_argument("--only", choices=("embedding", "pipeline"), help="run one part")
+    parser.add_argument("--only", choices=("embedding", "pipeline", "renditions"), help="run one part")
+    parser.add_argument("--rendition-seconds", type=float, default=12.0, help="length of part 3's 1080p sources")
     add_record_option(parser)
     arguments = parser.parse_args()
+    if arguments.only == "renditions":
+        print(f"load before the run: {', '.join(f'{load:.2f}' for load in os.getloadavg())} (1, 5, 15 min)")
+        renditions_met, rendition_rows = bench_renditions(arguments.rendition_seconds)
+        if arguments.record:
+            record(bench="pipeline", rows=rendition_rows, path=arguments.record, partial=True)
+        return 0 if renditions_met else 1
 
     if arguments.video:
         files = {"the given file": arguments.video}
@@ -602,6 +614,10 @@ def main() -> int:
                 ready_met,
             )
         )
+    if arguments.only is None:
+        renditions_met, rendition_rows = bench_renditions(arguments.rendition_seconds)
+        met = renditions_met and met
+        rows.extend(rendition_rows)
     print(f"load after the run: {', '.join(f'{load:.2f}' for load in os.getloadavg())} (1, 5, 15 min)")
     if arguments.record:
         # --only runs one part: the other part's rows stay as they were.

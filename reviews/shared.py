@@ -38,8 +38,10 @@ from videos.presenters import VideoView
 from videos.versions.selectors import stack_latest_pair, without_older_versions
 from videos.views import player_context
 
-MediaKind = Literal["file", "poster", "sprite", "captions"]
-MEDIA_KINDS: tuple[MediaKind, ...] = ("file", "poster", "sprite", "captions")
+# "file" is what players play (videos.media.played_file), "small" the copy for phones and slow
+# links. The original is not offered to a link's guests: a link lets them watch, not take the master.
+MediaKind = Literal["file", "small", "poster", "sprite", "captions"]
+MEDIA_KINDS: tuple[MediaKind, ...] = ("file", "small", "poster", "sprite", "captions")
 _MEDIA_SALT = "reviews.shared.media-url"
 SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
 
@@ -133,7 +135,8 @@ def media_claim(signed: str) -> MediaClaim:
 def video_media_urls(token: str, link: ShareLink, video: Video) -> dict[str, str]:
     """The signed URLs of what the video has (an absent file gets no URL)."""
     present: dict[MediaKind, bool] = {
-        "file": bool(video.storage_key),
+        "file": bool(video.playback_key),
+        "small": bool(video.small_key),
         "poster": bool(video.poster_key),
         "sprite": bool(video.sprite_key and video.sprite_meta),
         "captions": video.source != Video.Source.YOUTUBE,
@@ -264,6 +267,14 @@ class SharedVideoView(VideoView):
     @property
     def file_url(self) -> str:
         return self.urls.get("file", "")
+
+    @property
+    def small_url(self) -> str:
+        return self.urls.get("small", "")
+
+    @property
+    def original_url(self) -> str:
+        return ""  # see MediaKind: not through a link
 
     @property
     def poster_src(self) -> str:

@@ -44,7 +44,7 @@ from videos.api.comparisons import ThresholdInput, comparison_payload
 from videos.captions import VTT_CONTENT_TYPE, webvtt
 from videos.compare.services import MAX_THRESHOLD
 from videos.compare.views import comparison_template
-from videos.media import content_type_for, serve_stored_file
+from videos.media import played_file, serve_stored_file
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import transcript_lines
 
@@ -209,8 +209,12 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
     if claim.kind == "captions":
         captions = HttpResponse(webvtt(transcript_lines(video.pk)), content_type=VTT_CONTENT_TYPE)
         return _shared(captions)
-    key = {"file": video.storage_key, "poster": video.poster_key, "sprite": video.sprite_key}[claim.kind]
-    content_type = content_type_for(key) if claim.kind == "file" else "image/jpeg"
+    if claim.kind == "file":
+        key, content_type = played_file(video)
+    elif claim.kind == "small":
+        key, content_type = video.small_key, "video/mp4"
+    else:
+        key, content_type = {"poster": video.poster_key, "sprite": video.sprite_key}[claim.kind], "image/jpeg"
     try:
         lifetime = settings.SHARE_MEDIA_URL_SECONDS
         served = serve_stored_file(request, key, content_type=content_type, url_seconds=lifetime)

@@ -511,6 +511,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "videos.tasks.recompute_old_comparisons",
         "schedule": timedelta(minutes=10),
     },
+    # Ready videos processed before renditions existed get them, a batch at a time (a video being
+    # made is locked; one made is never picked again).
+    "make-missing-renditions": {
+        "task": "videos.tasks.make_missing_renditions",
+        "schedule": timedelta(minutes=10),
+    },
     "abort-idle-uploads": {
         "task": "videos.tasks.abort_idle_uploads",
         "schedule": crontab(minute=35),

@@ -276,7 +276,9 @@ class VideoFactory(factory.django.DjangoModelFactory):
     `cooking=True` the "Sourdough" video chat tests ask about (READY, with sound, COOKING's transcript
     with its chunks embedded) and `garden=True` the same of GARDEN; `with_transcript=[(start, end,
     text), ...]` adds a sidecar transcript, one segment per line (see `TranscriptFactory`);
-    `with_clips=visual` its 2-second clip vectors (see `clip_rows`)."""
+    `with_clips=visual` its 2-second clip vectors (see `clip_rows`). Its original plays in browsers as
+    it is (`original_plays`), as the tests' H.264/AAC files do: players get it with no rendition.
+    `original_plays=None` is a video the renditions step has not seen (made before renditions)."""
 
     class Meta:
         model = Video
@@ -299,6 +301,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
 
     owner = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Video {n}")
+    original_plays = True
 
     @factory.post_generation
     def with_transcript(video, create, extracted, **kwargs):

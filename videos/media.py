@@ -1,4 +1,5 @@
-"""Serving a video's stored files to its owner: the video itself, its poster and its sprite.
+"""Serving a video's stored files to its owner: what players play (the playable rendition, or the
+original when it plays as it is), the small copy, the original for download, its poster and sprite.
 
 Locally the bytes are streamed with HTTP Range support: a browser seeking in an MP4 asks for byte
 ranges and needs 206 Partial Content back. They go out no faster than the viewer reads them
@@ -24,11 +25,12 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 from werkzeug.http import parse_if_range_header, parse_range_header
 
 from accounts.models import User
+from videos.compare.markers import media_file_name
 from videos.models import Video
 from videos.selectors import video_get_to_view
 
@@ -45,6 +47,24 @@ VIDEO_CONTENT_TYPES = {
     ".webm": "video/webm",
     ".mkv": "video/x-matroska",
 }
+
+
+def played_file(video: Video) -> tuple[str, str]:
+    """The key and content type players are given: the playable file as video/mp4 (a MOV that plays
+    as it is too: Firefox refuses video/quicktime, and every playable file is of the MP4 family);
+    before that is known, the original as it is (API clients had it so before renditions)."""
+    if video.playback_key:
+        return video.playback_key, "video/mp4"
+    return video.storage_key, content_type_for(video.storage_key)
+
+
+def as_download(response: HttpResponseBase, video: Video) -> HttpResponseBase:
+    """The original offered for saving under the name it was uploaded with (locally; S3's redirect
+    is the presigned URL's own)."""
+    disposition = content_disposition_header(as_attachment=True, filename=media_file_name(video))
+    if disposition and not isinstance(response, HttpResponseRedirect):
+        response["Content-Disposition"] = disposition
+    return response
 
 
 def content_type_for(key: str) -> str:
@@ -197,8 +217,22 @@ def _video(request: HttpRequest, video_id: int) -> Video:
 @require_safe
 @login_required
 def video_file(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    key, content_type = played_file(_video(request, video_id))
+    return serve_stored_file(request, key, content_type=content_type)
+
+
+@require_safe
+@login_required
+def video_small(request: HttpRequest, video_id: int) -> HttpResponseBase:
+    return serve_stored_file(request, _video(request, video_id).small_key, content_type="video/mp4")
+
+
+@require_safe
+@login_required
+def video_original(request: HttpRequest, video_id: int) -> HttpResponseBase:
     video = _video(request, video_id)
-    return serve_stored_file(request, video.storage_key, content_type=content_type_for(video.storage_key))
+    served = serve_stored_file(request, video.storage_key, content_type=content_type_for(video.storage_key))
+    return as_download(served, video)
 
 
 @require_safe

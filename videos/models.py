@@ -120,6 +120,15 @@ class Video(models.Model):
     sprite_key = models.CharField(max_length=500, blank=True)
     # Tile geometry of the sprite: {"columns", "rows", "tile_width", "tile_height", "interval"}.
     sprite_meta = models.JSONField(default=dict, blank=True)
+    # What players are given (videos.pipeline.renditions): the H.264/AAC MP4 made from an original no
+    # browser plays as it is (or its remux with the index first), "" when the original plays as it
+    # is (`original_plays`) or it is not made yet; and the small copy for phones and slow links.
+    playable_key = models.CharField(max_length=500, blank=True)
+    small_key = models.CharField(max_length=500, blank=True)
+    # Whether the original is served to players as it is; None until the renditions step has judged it.
+    original_plays = models.BooleanField(null=True, blank=True)
+    # Why the renditions could not be made (for the person): the page says it and offers the original.
+    rendition_error = models.CharField(max_length=500, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     # Which backend produced each kind of derived data, e.g. {"clips": "local", "transcript": "sidecar"}.
@@ -183,6 +192,22 @@ class Video(models.Model):
         """The title with the version, "Walk base (v2)": a new version often keeps its title, so
         without the number two versions read the same."""
         return f"{self.title} (v{self.version})" if self.stack_id is not None and self.version else self.title
+
+    @property
+    def playback_key(self) -> str:
+        """The file players are given: the rendition, or the original when it plays as it is; ""
+        while neither is known to play (not made yet, or making it failed)."""
+        if self.playable_key:
+            return self.playable_key
+        return self.storage_key if self.original_plays else ""
+
+    @property
+    def playback_state(self) -> str:
+        """ "ready" (something plays), "preparing" (the rendition is being made or waits its turn) or
+        "failed" (it could not be made: the page says why and offers the original)."""
+        if self.playback_key:
+            return "ready"
+        return "failed" if self.rendition_error else "preparing"
 
     @property
     def resume_note(self) -> str:

@@ -38,6 +38,7 @@ STAGE_LABELS = {
     "thumbnails": "Making thumbnails",
     "clips": "Analysing the picture and sound",
     "fingerprint": "Fingerprinting for comparisons",
+    "rendition": "Preparing a version your browser can play",
     "transcript": "Transcribing",
     "chunks": "Indexing the transcript",
     "summary": "Writing a summary",
@@ -124,8 +125,24 @@ class VideoView:
         return self.video.poster_url
 
     @property
+    def playback(self) -> str:
+        return self.video.playback_state
+
+    @property
     def file_url(self) -> str:
-        return reverse("videos:file", args=[self.video.pk]) if self.video.storage_key else ""
+        """What players play; "" until something plays (players then show why instead)."""
+        return reverse("videos:file", args=[self.video.pk]) if self.video.playback_key else ""
+
+    @property
+    def small_url(self) -> str:
+        """The small copy for phones and slow links ("" when there is none)."""
+        return reverse("videos:small", args=[self.video.pk]) if self.video.small_key else ""
+
+    @property
+    def original_url(self) -> str:
+        """The original, as uploaded, offered for download."""
+        has_file = self.video.source == Video.Source.UPLOAD and self.video.storage_key
+        return reverse("videos:original", args=[self.video.pk]) if has_file else ""
 
     @property
     def captions_url(self) -> str:

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from videos import probe_worker
@@ -66,6 +67,14 @@ class ProbeResult:
     container: str  # mp4, mov, m4v, webm or mkv (m4a / 3gp: other members of the MP4 family)
     format_name: str  # FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm"
     subtitle_streams: tuple[SubtitleStream, ...] = ()
+    # What decides whether a browser plays the file as it is (videos.playback); see probe_worker.Probed.
+    rate: Fraction = Fraction(0)
+    pix_fmt: str = ""
+    profile: str = ""
+    interlaced: bool = False
+    variable_rate: bool = False
+    index_first: bool | None = None
+    rotation: int = 0
 
 
 def probe_media(
@@ -143,4 +152,11 @@ def probe_verdict(completed: subprocess.CompletedProcess[bytes]) -> ProbeResult:
             SubtitleStream(index=int(stream["index"]), codec=str(stream["codec"]), language=stream["language"])
             for stream in result["subtitle_streams"]
         ),
+        rate=Fraction(str(result["rate"])) if result["rate"] else Fraction(0),
+        pix_fmt=str(result["pix_fmt"]),
+        profile=str(result["profile"]),
+        interlaced=bool(result["interlaced"]),
+        variable_rate=bool(result["variable_rate"]),
+        index_first=None if result["index_first"] is None else bool(result["index_first"]),
+        rotation=int(result["rotation"]),
     )

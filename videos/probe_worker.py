@@ -18,6 +18,7 @@ What an untrusted file may make FFmpeg do is narrowed three times over:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -77,6 +78,14 @@ class Probed:
     container: str  # short name: mp4, mov, m4v, webm, mkv (or m4a / 3gp, members of the MP4 family)
     format_name: str  # FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     subtitle_streams: list[dict[str, Any]] = field(default_factory=list)  # index, codec, language
+    # What decides whether a browser plays the file as it is (videos.playback):
+    rate: str = ""  # the frame rate as a rational, "30000/1001"
+    pix_fmt: str = ""  # e.g. yuv420p, yuv420p10le, yuv422p
+    profile: str = ""  # e.g. High, High 10, Main
+    interlaced: bool = False  # the first decoded frames are interlaced
+    variable_rate: bool = False  # frame durations differ (judged on the MP4/MOV index; Matroska: False)
+    index_first: bool | None = None  # MP4/MOV: the moov box comes before the media data
+    rotation: int = 0  # degrees counter-clockwise the picture is shown turned (a phone held upright)
 
 
 # --- helpers that both sides use --------------------------------------------------------------
@@ -178,10 +187,11 @@ def probe(path: str, *, max_seconds: float) -> Probed:
         return _probe_with_av(upload, path, head=head, size=info.st_size, max_seconds=max_seconds)
 
 
-def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_seconds: float) -> Probed:
-    import av  # after the limits, and only once the cheap checks have passed
+def open_untrusted(upload: IO[bytes], path: str, *, head: bytes) -> Any:
+    """`upload` (the file at `path`, its first bytes `head`) opened by PyAV under the three
+    restrictions above; the renderer (videos/render_worker.py) opens what it encodes the same way."""
+    import av  # never before the limits are set
 
-    av.logging.set_level(av.logging.ERROR)
     url = "file:" + str(Path(path).resolve())
     opened: list[str] = []
 
@@ -195,7 +205,7 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
         return upload
 
     try:
-        container = av.open(
+        return av.open(
             url,
             options={"protocol_whitelist": "file", "format_whitelist": FORMAT_WHITELIST, "enable_drefs": "0"},
             io_open=open_only_the_upload,
@@ -207,6 +217,15 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
     except (av.FFmpegError, ValueError, OSError, EOFError):
         # Not on the format whitelist, or a whitelisted demuxer that cannot parse it.
         raise Refusal("damaged" if looks_like_allowed_container(head) else "not_a_video") from None
+
+
+def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_seconds: float) -> Probed:
+    import av  # after the limits, and only once the cheap checks have passed
+
+    av.logging.set_level(av.logging.ERROR)
+    # Read before FFmpeg is handed the file (it seeks the same handle); only MP4/MOV keep the answer.
+    moov_first = _index_first(upload, size)
+    container = open_untrusted(upload, path, head=head)
 
     with container:
         format_name = container.format.name
@@ -257,8 +276,9 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
             raise Refusal("damaged")
         if format_name.startswith("matroska") and _segment_runs_past_end(head, size):
             raise Refusal("damaged")
-        _decode_first_frames(container, video)
-
+        first_frame = _decode_first_frames(container, video)
+        is_mov = format_name.startswith("mov")
+        rational = video.average_rate or video.guessed_rate or video.base_rate
         return Probed(
             duration=duration,
             width=width,
@@ -274,6 +294,13 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
                 {"index": stream.index, "codec": stream.codec_context.name, "language": stream.language}
                 for stream in container.streams.subtitles
             ],
+            rate=f"{rational.numerator}/{rational.denominator}" if rational else "",
+            pix_fmt=video.codec_context.pix_fmt or "",
+            profile=video.codec_context.profile or "",
+            interlaced=bool(first_frame.interlaced_frame),
+            variable_rate=_variable_rate(video) if is_mov else False,
+            index_first=moov_first if is_mov else None,
+            rotation=int(first_frame.rotation or 0),
         )
 
 
@@ -335,18 +362,51 @@ def _segment_runs_past_end(head: bytes, size: int) -> bool:
     return False
 
 
-def _decode_first_frames(container: Any, video: Any) -> None:
+def _variable_rate(video: Any) -> bool:
+    """Frames whose durations differ (a phone's recording, a screen capture): the MP4/MOV index
+    holds every frame's decoding time, so the steps between them say it. One tick of rounding
+    either way is still a constant rate (29.97 fps in a 1/90000 time base alternates 3003/3004)."""
+    times = sorted({entry.timestamp for entry in video.index_entries})
+    steps = {later - earlier for earlier, later in itertools.pairwise(times)}
+    return bool(steps) and max(steps) - min(steps) > 1
+
+
+def _index_first(upload: IO[bytes], size: int) -> bool:
+    """Whether the top-level moov box comes before mdat: a browser then starts playing (and seeking)
+    after reading the first bytes, not after fetching the index from the end of the file."""
+    offset = 0
+    while offset + 8 <= size:
+        upload.seek(offset)
+        header = upload.read(16)
+        if len(header) < 8:
+            break
+        box_size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        if box_size == 1 and len(header) == 16:
+            box_size = int.from_bytes(header[8:16], "big")
+        if kind == b"moov":
+            return True
+        if kind == b"mdat" or box_size < 8:
+            return False
+        offset += box_size
+    return False
+
+
+def _decode_first_frames(container: Any, video: Any) -> Any:
+    """The first frame that decodes, after decoding up to FRAMES_TO_DECODE of them."""
     import av  # as in _probe_with_av: never before the limits are set
 
     # One decoding thread: frame threads each hold frames, and a handful of frames is all we need.
     video.thread_type = "NONE"
     video.codec_context.thread_count = 1
     decoded = demuxed = 0
+    first = None
     try:
         for packet in container.demux(video):
             demuxed += 1
             try:
-                decoded += len(packet.decode())
+                frames = packet.decode()
+                decoded += len(frames)
+                first = first if first is not None or not frames else frames[0]
             except MemoryError:
                 raise
             except av.FFmpegError:
@@ -358,8 +418,9 @@ def _decode_first_frames(container: Any, video: Any) -> None:
     except (av.FFmpegError, ValueError, OSError, EOFError):
         if not decoded:
             raise Refusal("undecodable") from None
-    if not decoded:
+    if first is None:
         raise Refusal("undecodable")
+    return first
 
 
 def main(argv: list[str] | None = None) -> int:

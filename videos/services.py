@@ -150,7 +150,15 @@ def video_delete(*, video: Video) -> None:
     if upload is not None:
         upload_abort(upload=upload)
     video_cancel(video=video)  # stops a running task and refunds its hold
-    keys = [key for key in (video.storage_key, video.poster_key, video.sprite_key, video.subtitle_key) if key]
+    files = (
+        video.storage_key,
+        video.playable_key,
+        video.small_key,
+        video.poster_key,
+        video.sprite_key,
+        video.subtitle_key,
+    )
+    keys = [key for key in files if key]
     with transaction.atomic():
         version_will_be_deleted(video)  # its stack's versions either side become neighbours (on commit)
         Video.objects.filter(pk=video.pk).delete()  # derived rows go by cascade

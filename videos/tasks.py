@@ -19,6 +19,7 @@ from videos.compare.services import (
 )
 from videos.models import Comparison, Video
 from videos.pipeline.lease import Taken, lease_seconds_left, process_name
+from videos.pipeline.renditions import renditions_backfill, videos_missing_renditions
 from videos.pipeline.retranscribe import retranscribe as run_retranscribe
 from videos.pipeline.runner import process_video as run_pipeline
 from videos.pipeline.runner import reembed as run_reembed
@@ -88,6 +89,23 @@ def reembed_video(video_id: int) -> None:
 def retranscribe_video(video_id: int) -> None:
     """Admin's re-transcribe: a ready video's transcript made again, then its chunks and summary (media queue)."""
     run_retranscribe(video_id)
+
+
+@shared_task
+def make_renditions(video_id: int) -> bool:
+    """The playable renditions of a ready upload made before they existed (media queue). Done
+    once: a video that has them, or whose renditions another run is making, returns at once."""
+    return renditions_backfill(video_id)
+
+
+@shared_task
+def make_missing_renditions() -> int:
+    """Beat, every 10 minutes: the next ready uploads without renditions get them (media queue),
+    a batch at a time, so a site upgraded with many videos is not flooded."""
+    missing = videos_missing_renditions()
+    for video_id in missing:
+        make_renditions.delay(video_id)
+    return len(missing)
 
 
 @shared_task

@@ -287,6 +287,8 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         ),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT or len(lines) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
+        # ?quality=small / full: the viewer's choice of copy; otherwise narrow screens get the small one.
+        "quality": request.GET.get("quality") if request.GET.get("quality") in ("small", "full") else "",
         "youtube_embed_url": (
             youtube_embed_url(video.youtube_id, start=start_at, origin=f"{request.scheme}://{request.get_host()}")
             if view.is_youtube

@@ -400,6 +400,7 @@ function swapParts(root, fresh) {
     old.replaceWith(document.importNode(part, true));
   }
   root.dataset.status = fresh.dataset.status;
+  root.dataset.playback = fresh.dataset.playback;
   return playerKept;
 }
 
@@ -449,7 +450,9 @@ document.addEventListener("sage:event", (event) => {
     return;
   }
   showStatus(root, message.data);
-  if (message.data.status !== root.dataset.status) {
+  // A ready video's playable version made (or failed) changes the player, not the status.
+  const playbackChanged = message.data.playback && message.data.playback !== root.dataset.playback;
+  if (message.data.status !== root.dataset.status || playbackChanged) {
     refresh();
   }
 });

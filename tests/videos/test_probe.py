@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,13 @@ def test_mp4_with_h264_and_aac(tmp_path):
         container="mp4",
         format_name="mov,mp4,m4a,3gp,3g2,mj2",
         subtitle_streams=(),
+        rate=Fraction(15),
+        pix_fmt="yuv420p",
+        profile="High",
+        interlaced=False,
+        variable_rate=False,
+        index_first=False,  # FFmpeg's MP4 muxer writes the index last unless told otherwise
+        rotation=0,
     )
 
 

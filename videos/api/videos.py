@@ -19,6 +19,7 @@ from sage.api.fields import TextField
 from sage.api.query import choice_filter, query_filters, text_filter
 from sage.errors import Conflict
 from videos.models import Project, Video
+from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YOUTUBE_REF_PATTERN, YouTubeError, parse_youtube_id
@@ -44,14 +45,46 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         help_text="The project it is in (null: none, the workspace's top level). See `…/move`.",
     )
 
+    playback = serializers.ChoiceField(
+        source="playback_state",
+        choices=["ready", "preparing", "failed"],
+        read_only=True,
+        help_text="Whether a version every browser plays exists: `ready` (play `file_url`), `preparing` "
+        "(being made: ask again later), `failed` (see `rendition_error`; `original_url` still downloads).",
+    )
+    file_url = serializers.SerializerMethodField(
+        help_text="What a player plays (H.264/AAC MP4, the original's frame count and rate), for a browser "
+        "signed in to the site (the media routes take the session, not API tokens); empty until `playback` is `ready`."
+    )
+    small_url = serializers.SerializerMethodField(
+        help_text="A 360p copy for phones and slow links (same frames, lower bitrate); empty until made."
+    )
+    original_url = serializers.SerializerMethodField(
+        help_text="The file as uploaded, for download (`Content-Disposition: attachment`); empty for YouTube videos."
+    )
+
     class Meta:
         model = Video
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
             "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
             "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status", "project",
+            "playback", "rendition_error", "file_url", "small_url", "original_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if url and request is not None else url
+
+    def get_file_url(self, video: Video) -> str:
+        return self._absolute(VideoView(video).file_url)
+
+    def get_small_url(self, video: Video) -> str:
+        return self._absolute(VideoView(video).small_url)
+
+    def get_original_url(self, video: Video) -> str:
+        return self._absolute(VideoView(video).original_url)
 
 
 class _YouTubeRefValidator(RegexValidator):

@@ -19,6 +19,8 @@ def video_event(video: Video) -> dict[str, Any]:
         "percent": video.percent,
         "error_message": video.error_message,
         "resume_note": video.resume_note,
+        # Whether a version every browser plays exists: a ready video's page shows its player then.
+        "playback": video.playback_state,
     }
 
 

@@ -22,6 +22,8 @@ from videos.models import Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.lease import RUNNABLE, Taken, heartbeat, lease_take, new_lease_owner
 from videos.pipeline.progress import push_video
+from videos.pipeline.renditions import MAKE_RENDITIONS, ensure_renditions
+from videos.pipeline.renditions import STAGE as RENDITION_STAGE
 from videos.pipeline.steps import (
     Cancelled,
     StepFailed,
@@ -34,6 +36,7 @@ from videos.pipeline.steps import (
     ensure_summary,
     ensure_thumbnails,
     ensure_transcript,
+    progress_reporter,
     stop_if_cancelled,
     tokens_for,
 )
@@ -100,6 +103,9 @@ def _upload_steps(video: Video) -> None:
             stop_if_cancelled(video)
             ensure_fingerprint(video, path)
             stop_if_cancelled(video)
+            # What players are given: made while the transcript is found beside it.
+            ensure_renditions(video, path, small=False, on_progress=progress_reporter(video, RENDITION_STAGE))
+            stop_if_cancelled(video)
             ensure_transcript(video, path, found=transcript.result if transcript is not None else None)
         send_transcript_settled(video)
         stop_if_cancelled(video)
@@ -149,6 +155,9 @@ def _finish(video: Video, *, lease_owner: str) -> None:
     versions_may_be_compared(video)
     # The text on screen is read once the video is ready, never before: reading it must not delay "ready".
     screen_text_queue(video)
+    # Nor the small copy of an original that plays (or was remuxed): a new encode made it already.
+    if video.source == Video.Source.UPLOAD and not video.small_key and not video.rendition_error:
+        MAKE_RENDITIONS.delay_on_commit(video.pk)
 
 
 def send_transcript_settled(video: Video) -> None:

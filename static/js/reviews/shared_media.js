@@ -42,8 +42,22 @@ function swapIn(media) {
     if (!video) {
       continue;
     }
-    if (urls.file) {
-      swapSource(video, urls.file);
+    // A player fed by <source> elements (the video page's full and small copies) keeps the copy it
+    // chose: each element gets its fresh address, and the one playing is swapped in.
+    const sources = video.querySelectorAll("source[data-quality]");
+    let playing = urls.file;
+    for (const source of sources) {
+      const fresh = source.dataset.quality === "small" ? urls.small : urls.file;
+      if (!fresh) {
+        continue;
+      }
+      if (video.currentSrc && source.src === video.currentSrc) {
+        playing = fresh;
+      }
+      source.src = fresh;
+    }
+    if (playing) {
+      swapSource(video, playing);
     }
     if (urls.poster && video.hasAttribute("poster")) {
       // Only where a poster still shows: the comparison's players drop theirs for the frame.

@@ -1,0 +1,63 @@
+"""A ProRes master, the format editors deliver, plays in Chromium once processed: pictures, not only
+sound (before renditions the player showed the poster with 0 frames decoded)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from billing.ledger import ledger_grant
+from sage.synthetic_media.formats import make_format_sample
+from tests.browser.signing_in import log_in
+from tests.factories import UserFactory, VideoFactory
+from videos.models import Video
+from videos.pipeline import runner
+
+pytestmark = pytest.mark.browser
+
+PLAYED = """async (video) => {
+  video.muted = true;
+  await video.play();
+  const start = video.getVideoPlaybackQuality().totalVideoFrames;
+  const painted = await new Promise((resolve) => {
+    let count = 0;
+    const step = () => (++count >= 5 ? resolve(count) : video.requestVideoFrameCallback(step));
+    video.requestVideoFrameCallback(step);
+  });
+  return {
+    width: video.videoWidth,
+    height: video.videoHeight,
+    painted,
+    decoded: video.getVideoPlaybackQuality().totalVideoFrames - start,
+    source: video.currentSrc,
+  };
+}"""
+
+
+def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, tmp_path: Path, settings) -> None:
+    person = UserFactory()
+    ledger_grant(user=person, amount=100, key=f"grant:{person.pk}", memo="test")
+    master = make_format_sample("prores_pcm_mov", tmp_path / "master", seconds=3)
+    video = VideoFactory(owner=person, title="Master", status=Video.Status.QUEUED, original_plays=None)
+    key = f"videos/{video.pk}/original.mov"
+    (Path(settings.MEDIA_ROOT) / key).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(master, Path(settings.MEDIA_ROOT) / key)
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=master.stat().st_size)
+    runner.process_video(video.pk)
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY and video.playable_key, video.error_message
+
+    log_in(page, site_url, person.email)
+    page.goto(f"{site_url}/videos/{video.pk}/")
+    player = page.locator("video[data-player]")
+    expect(player).to_be_visible()
+
+    played = player.evaluate(PLAYED)
+
+    assert (played["width"], played["height"]) == (320, 240)
+    assert played["painted"] == 5 and played["decoded"] >= 5
+    assert played["source"].endswith(f"/videos/{video.pk}/file")
+    expect(page.get_by_role("link", name="Download original")).to_have_attribute("href", f"/videos/{video.pk}/original")
