@@ -42,11 +42,21 @@ def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
 
 
 def review_session_for_user(user: User, code: str) -> ReviewSession:
-    """The session `code` of the acting workspace (Http404 for anyone else's, or none)."""
-    session = sessions_for_user(user).filter(code=code).first()
-    if session is None:
+    """The session `code` of the acting workspace (Http404 for anyone else's, or none). Found by its
+    code, then its one object asked of that object's selector: `sessions_for_user`'s filter over
+    every object the user sees cost a crowd of members joining at once most of their join."""
+    session = _sessions().filter(code=code, workspace_id=acting_workspace_id(user)).first()
+    if session is None or not _object_visible(user, session):
         raise Http404("No such session.")
     return session
+
+
+def _object_visible(user: User, session: ReviewSession) -> bool:
+    if session.comparison_id is not None:
+        return comparisons_for_user(user).filter(pk=session.comparison_id).exists()
+    if session.video_id is not None:
+        return videos_for_user(user).filter(pk=session.video_id).exists()
+    return stacks_for_user(user).filter(pk=session.stack_id).exists()
 
 
 def live_sessions_for_user(
