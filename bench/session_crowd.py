@@ -109,8 +109,8 @@ class Crowd:
 
 def fill(members: int) -> Crowd:
     """bench/session_flood.py's studio and session, and `members` commenters of the studio signed in."""
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.models import User
     from review_sessions.models import ReviewSession
@@ -123,7 +123,9 @@ def fill(members: int) -> Crowd:
         User(email=f"bench-crowd-{number}@example.com", display_name=f"Reviewer {number}") for number in range(members)
     )
     # Straight in, past the seat count: the bench measures a session of this size, whatever plan sells it.
-    Membership.objects.bulk_create(Membership(workspace_id=studio_id, user=user, role=Role.COMMENTER) for user in people)
+    Membership.objects.bulk_create(
+        Membership(workspace_id=studio_id, user=user, role=Role.COMMENTER) for user in people
+    )
     cookies = []
     for user in people:
         # What a sign-in leaves in the session (django.contrib.auth.login), without a request per person.
@@ -166,6 +168,11 @@ class CrowdRun:
     cpu_s: float = float("nan")  # the web process's CPU time while the crowd joined
 
 
+def member_cookie(cookies: list[str], number: int) -> str | None:
+    """Person `number`'s session cookie: every other one is a member, while there are members."""
+    return cookies[number // 2] if number % 2 == 0 and number // 2 < len(cookies) else None
+
+
 class Joins:
     """One crowd against the site at `base`: every person starts at their moment within `within_s`."""
 
@@ -177,10 +184,7 @@ class Joins:
         self.within_s = within_s
         cookies = crowd.member_cookies
         # Members and guests in turn, so both kinds meet the seats' end alike.
-        self.people = [
-            Person(cookie=cookies[number // 2] if number % 2 == 0 and number // 2 < len(cookies) else None, number=number)
-            for number in range(people)
-        ]
+        self.people = [Person(cookie=member_cookie(cookies, number), number=number) for number in range(people)]
         self.answered = asyncio.Event()
         self.open = 0
 
@@ -264,7 +268,8 @@ class Joins:
         cpu_before = self.cpu_seconds()
         step = self.within_s / max(1, len(self.people) - 1)
         joining = [
-            asyncio.ensure_future(self.person(me, first + number * step, leave)) for number, me in enumerate(self.people)
+            asyncio.ensure_future(self.person(me, first + number * step, leave))
+            for number, me in enumerate(self.people)
         ]
         while any(not me.answer for me in self.people) and not all(task.done() for task in joining):
             await asyncio.sleep(0.05)
@@ -371,7 +376,8 @@ def goals(figures: Figures, baseline: Figures, *, seats: int, closed_sends: int)
         ),
         Row(
             "0 sockets dropped unanswered",
-            f"{figures.dropped}" + (f" ({dict(figures.unanswered)})" if figures.dropped else "")
+            f"{figures.dropped}"
+            + (f" ({dict(figures.unanswered)})" if figures.dropped else "")
             + f"; baseline {baseline.dropped}",
             figures.dropped == 0 and baseline.dropped == 0,
         ),
@@ -421,7 +427,10 @@ def main() -> int:
                 with (
                     celery_worker(stderr=server_log),  # /healthz asks for one, as `make run` has
                     # A loaded machine (the benches run beside other work) can take longer than 30 s to start it.
-                    daphne_process(WEB_ENV, stdout=subprocess.DEVNULL, stderr=server_log, start_timeout=180) as (base, web),
+                    daphne_process(WEB_ENV, stdout=subprocess.DEVNULL, stderr=server_log, start_timeout=180) as (
+                        base,
+                        web,
+                    ),
                 ):
                     print(f"web process {web.pid} at {base}, session {crowd.target.code}; {load()}", flush=True)
                     # A few first, unmeasured: the first joins of a new process pay for what it loads once.

@@ -34,6 +34,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from django.contrib.auth import get_user
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -139,7 +140,7 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             signed_in = get_user(cast(HttpRequest, SimpleNamespace(session=scope["session"])))
             if not signed_in.is_authenticated:
                 return None
-            user = cast(User, signed_in)
+            user = signed_in
             scope["user"] = user
             act_in_session_workspace(scope)
             session = review_session_for_user(user, code)
@@ -193,7 +194,12 @@ class SessionConsumer(JsonSocket):
             if self.client_gone or self.closed_here:
                 return
             self.closed_here = message["type"] == "websocket.close"
-            await send(message)
+            try:
+                await send(message)
+            except Disconnected:
+                # daphne closed it before its disconnect reached us (its handshake timeout, a client
+                # gone mid-send): the same as a client gone, which nothing more is sent to.
+                self.client_gone = True
 
         try:
             await super().__call__(scope, inbox.get, send_while_open)

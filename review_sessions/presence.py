@@ -2,11 +2,12 @@
 
 Joins and leaves through a web process's sockets are told to their session's group by that process
 once per PRESENCE_TICK_S, with the list read once then: a crowd of 300 joining in a second makes
-about ten lists, not 300 (each read under a lock and sent to every socket of the session).
+about four lists, not 300 (each one sent to every socket of the session).
 
-Every join, leave, follow change and handover pushes the session's whole participant list to every
-socket (the contract's `participants` frame): fifty people joining together would make some 2,500
-frames, each page redrawing its list for each. A socket sends the first list of a burst at once and
+Each of those lists, and every follow change and handover, pushes the session's whole participant
+list to every socket (the contract's `participants` frame): with several web processes, or people
+following and handing over, a socket would still send a burst of them, each page redrawing its list
+for each. A socket sends the first list of a burst at once and
 then at most one list per window, the newest: the list is whole, so the latest one says everything
 the ones it replaced said, and nothing is lost at the end of a burst."""
 
@@ -30,8 +31,9 @@ logger = logging.getLogger(__name__)
 # joins shows up in the others' lists before anyone would wonder.
 PRESENCE_WINDOW_S = 0.25
 # How long a process gathers its sockets' joins and leaves before telling each session's group who is
-# in it: short beside the window above, long enough to fold a crowd's joins into a few lists.
-PRESENCE_TICK_S = 0.1
+# in it: no longer than the window above (a page sees a list at most this much later), long enough
+# to fold a crowd's joins into a few lists (each list costs every socket of the session a read).
+PRESENCE_TICK_S = 0.25
 
 
 class LatestWins:

@@ -29,7 +29,8 @@ async def test_a_guest_joins_through_a_link_that_allows_sessions_and_no_other() 
     other = await database_sync_to_async(ShareLinkFactory)(comparison=review.link.comparison, permission="comment")
 
     refused, connected, _ = await guest_socket(other.token, review.code)
-    assert connected and await closed_at_once_with(refused) == 4404  # another link of the object, which the session does not let in
+    # another link of the object, which the session does not let in
+    assert connected and await closed_at_once_with(refused) == 4404
     guest, welcome = await review.join_guest(name="Client Ana")
 
     assert (welcome["you"]["name"], welcome["you"]["guest"], welcome["you"]["presenter"]) == ("Client Ana", True, False)
