@@ -10,6 +10,14 @@ also hears its workspace's events (for the object's comments) and its own accoun
 that ended closes it); a guest's hears its link's (revoked, expired, deleted, sessions turned off:
 it closes).
 
+A crowd joining at once (issue 61): a socket is accepted before any database work (daphne drops one
+not accepted within 5 s), and its work (who the member is, the session, the join) runs on the session
+sockets' own threads (`review_sessions.offload`), not on the one thread every consumer shares; a full
+session is refused by one read before the join's lock; who is in the session is told once per short
+tick (`review_sessions.presence`). Nothing is sent on a socket whose client left or that was closed:
+what the client sends is read as it comes (`_read_as_it_comes`), so a join that ends after its client
+went counts it out instead of welcoming nobody.
+
 Clock pings are answered at once, with no database work: a client's offset estimate is only as
 good as the time between receipt and answer is short and steady. (Who is connected is kept seen by
 the process holding the socket, `review_sessions.heartbeat`, not by the pings.)
@@ -22,22 +30,24 @@ import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-from django.http import Http404
+from autobahn.exception import Disconnected
+from django.contrib.auth import get_user
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from review_sessions import frames, heartbeat, live, services
+from review_sessions import frames, heartbeat, live, presence, services
 from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
+from review_sessions.offload import off_thread
 from review_sessions.presence import LatestWins
 from review_sessions.presenters import participant_json, session_json
 from review_sessions.selectors import (
     StateLimits,
-    participants_of,
     review_session_for_link,
     review_session_for_user,
     shown_object,
@@ -124,10 +134,14 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             expires_at = link.expires_at
             may_present = True  # a link that allows sessions has comments on
         else:
-            scoped = scope.get("user")
-            if scoped is None or not scoped.is_authenticated:
+            # The session cookie's user, read by Django's own `get_user` here, on this socket's thread
+            # after it was accepted (the site's other sockets have Channels' AuthMiddleware read it
+            # before, on the shared thread).
+            signed_in = get_user(cast(HttpRequest, SimpleNamespace(session=scope["session"])))
+            if not signed_in.is_authenticated:
                 return None
-            user = scoped
+            user = signed_in
+            scope["user"] = user
             act_in_session_workspace(scope)
             session = review_session_for_user(user, code)
             may_present = may(user, Role.COMMENTER)
@@ -150,13 +164,9 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
 
 
 def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
-    """Count the socket in and build its welcome (one thread hop)."""
+    """Count the socket in and build its welcome from what the join read (one thread hop)."""
     joined = services.participant_join(session_id=opened.session_id, name=name, user=opened.user, key_digest=key_digest)
-    session = ReviewSession.objects.select_related(
-        "comparison__video_a", "comparison__video_b", "video", "stack", "link"
-    ).get(pk=opened.session_id)
-    participants = participants_of(session)
-    you = next(one for one in participants if one.pk == joined.participant.pk)
+    session, participants, you = joined.session, joined.participants, joined.participant
     steerer = services.Steerer(user=opened.user, key_digest=key_digest)
     return {
         # `may_steer`: this person may hand over and end the session whoever presents (its starter,
@@ -172,13 +182,29 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
 
 class SessionConsumer(JsonSocket):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # The server's queue of what the client sent (daphne's, and the test communicator's, is an
-        # asyncio.Queue whose `get` is `receive`); another server's: not measured.
-        waiting = getattr(receive, "__self__", None)
-        self.waiting_frames = waiting.qsize if isinstance(waiting, asyncio.Queue) else (lambda: 0)
+        self.client_gone = False  # the client closed (or lost) its side: nothing more is sent to it
+        self.closed_here = False  # this side closed it
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.waiting_frames = inbox.qsize  # what the client sent that is not handled yet
+        reading = asyncio.ensure_future(self._read_as_it_comes(receive, inbox))
+
+        async def send_while_open(message: dict[str, Any]) -> None:
+            # A frame for a socket already gone would only be refused by the server ("Attempt to send
+            # on a closed protocol"): it is dropped here, as is anything after this side's close.
+            if self.client_gone or self.closed_here:
+                return
+            self.closed_here = message["type"] == "websocket.close"
+            try:
+                await send(message)
+            except Disconnected:
+                # daphne closed it before its disconnect reached us (its handshake timeout, a client
+                # gone mid-send): the same as a client gone, which nothing more is sent to.
+                self.client_gone = True
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, inbox.get, send_while_open)
         finally:
+            reading.cancel()
             # A socket whose client went while frames it had sent were still queued gets its
             # disconnect only behind them, and the server cancels it if that takes too long (daphne,
             # after 10 s): it is counted out and leaves its groups here all the same, shielded from
@@ -190,6 +216,17 @@ class SessionConsumer(JsonSocket):
             ):
                 await asyncio.shield(self._leave_everything())
 
+    async def _read_as_it_comes(self, receive: Any, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+        """What the client sends, moved to the consumer's inbox as it arrives rather than when the
+        consumer asks for the next one: a disconnect is known at once, while a join still runs."""
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                self.client_gone = True
+            inbox.put_nowait(message)
+            if self.client_gone:
+                return
+
     async def connect(self) -> None:
         self.participant_id: int | None = None
         self.joining: asyncio.Future[dict[str, Any]] | None = None
@@ -199,7 +236,10 @@ class SessionConsumer(JsonSocket):
         code = str(self.scope["url_route"]["kwargs"]["code"])
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = query["link"][0] if "link" in query else None
-        opened = await database_sync_to_async(_open)(self.scope, code, token)
+        # Accepted first: the handshake is answered at once however many open together, and a
+        # refusal is a close with its code, which the page reads (a refused handshake is only 1006).
+        await self.accept()
+        opened = await off_thread(_open)(self.scope, code, token)
         if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -218,7 +258,6 @@ class SessionConsumer(JsonSocket):
         self.drafts = TokenBucket(rate=10, burst=10)
         self.may_present = opened.may_present
         self.role_read_at = time.monotonic()
-        await self.accept()
         self.expiry: asyncio.Task[None] | None = None
         if opened.link_expires_at is not None:
             delay = (opened.link_expires_at - timezone.now()).total_seconds()
@@ -248,8 +287,8 @@ class SessionConsumer(JsonSocket):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         self.received_ms = frames.server_ms()  # a clock ping's t1: before any parsing
-        if self.flooded:
-            return  # what it queued before it was closed: dropped unread
+        if self.closed_here or self.client_gone or self.flooded:
+            return  # what it queued before it was closed, or before its client went: dropped unread
         if not self.frames.take() or self.waiting_frames() > MAX_WAITING_FRAMES:
             await self._flooding()
             return
@@ -287,9 +326,7 @@ class SessionConsumer(JsonSocket):
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
         # Shielded: a socket cancelled while its join runs (the server giving up on it) still has the
         # join commit, and counts it out once it has (`_count_out`).
-        self.joining = asyncio.ensure_future(
-            database_sync_to_async(_join)(opened, name=name, key_digest=self.key_digest)
-        )
+        self.joining = asyncio.ensure_future(off_thread(_join)(opened, name=name, key_digest=self.key_digest))
         try:
             welcome = await asyncio.shield(self.joining)
         except services.SessionFull as full:
@@ -302,6 +339,10 @@ class SessionConsumer(JsonSocket):
         self.participant_id = welcome["you"]["id"]
         self.presenter_id = (welcome["session"]["presenter"] or {}).get("id")
         heartbeat.this_process.hold(self.participant_id)  # seen while this process holds the socket
+        presence.this_process.changed(code=opened.code, session_id=opened.session_id)
+        if self.client_gone:
+            await self._count_out()  # left while joining: counted out, and nobody to welcome
+            return
         await self.send_json({"type": "welcome", "data": welcome})
 
     async def _ping(self, content: dict[str, Any]) -> None:
@@ -326,24 +367,24 @@ class SessionConsumer(JsonSocket):
             raise TooManyRequests("At most 30 states a second.")
         state = frames.presenter_state(content.get("data"), self.opened.limits, received_ms=self.received_ms)
         apart = apart_of(content.get("data"), self.opened.limits)
-        await database_sync_to_async(services.presenter_state_set)(
+        await off_thread(services.presenter_state_set)(
             session_id=self.opened.session_id, participant_id=self.participant_id, state=state, apart=apart
         )
 
     async def _follow(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.participant_follow)(
+        await off_thread(services.participant_follow)(
             participant_id=self.participant_id, following=content["type"] == "follow"
         )
 
     async def _handover(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.session_handover)(
+        await off_thread(services.session_handover)(
             session_id=self.opened.session_id, to_participant_id=content.get("to"), steerer=self._steerer()
         )
 
     async def _end(self, content: dict[str, Any]) -> None:
         """Ends the session for everyone (the presenter, the starter or an admin): every socket of it,
         this one too, hears `session.ended` from the session's group and closes."""
-        await database_sync_to_async(services.session_end)(
+        await off_thread(services.session_end)(
             session_id=self.opened.session_id, reason=ReviewSession.EndReason.ENDED, by=self._steerer()
         )
 
@@ -367,7 +408,7 @@ class SessionConsumer(JsonSocket):
         user = self.opened.user
         if user is not None and time.monotonic() - self.role_read_at > ROLE_FRESH_S:
             self.role_read_at = time.monotonic()
-            self.may_present = await database_sync_to_async(services.member_may_present)(user, self.opened.workspace_id)
+            self.may_present = await off_thread(services.member_may_present)(user, self.opened.workspace_id)
         if not self.may_present:
             raise Forbidden(REFUSALS[Role.COMMENTER] + " In a session they follow.", code="follow_only")
 
@@ -392,7 +433,8 @@ class SessionConsumer(JsonSocket):
         if self.participant_id is not None:
             participant_id, self.participant_id = self.participant_id, None
             heartbeat.this_process.release(participant_id)
-            await database_sync_to_async(services.participant_leave)(participant_id=participant_id)
+            if await off_thread(services.participant_leave)(participant_id=participant_id) is not None:
+                presence.this_process.changed(code=self.opened.code, session_id=self.opened.session_id)
 
     async def _flooding(self) -> None:
         self.flooded = True

@@ -14,10 +14,10 @@ import asyncio
 import logging
 from collections import Counter
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
 from review_sessions import services
+from review_sessions.offload import off_thread
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Heartbeat:
             if not held:
                 continue
             try:
-                await database_sync_to_async(services.participants_seen)(participant_ids=held)
+                await off_thread(services.participants_seen)(participant_ids=held)
             except DatabaseError:
                 # The database is away: the next beat tries again. (Away for longer than STALE_AFTER,
                 # the sweep counts these people out as after a crash, until their pages reconnect.)

@@ -1,8 +1,13 @@
-"""Presence frames coalesced per socket.
+"""Presence frames coalesced: at their source (`SessionPresence`) and per socket (`LatestWins`).
 
-Every join, leave, follow change and handover pushes the session's whole participant list to every
-socket (the contract's `participants` frame): fifty people joining together would make some 2,500
-frames, each page redrawing its list for each. A socket sends the first list of a burst at once and
+Joins and leaves through a web process's sockets are told to their session's group by that process
+once per PRESENCE_TICK_S, with the list read once then: a crowd of 300 joining in a second makes
+about four lists, not 300 (each one sent to every socket of the session).
+
+Each of those lists, and every follow change and handover, pushes the session's whole participant
+list to every socket (the contract's `participants` frame): with several web processes, or people
+following and handing over, a socket would still send a burst of them, each page redrawing its list
+for each. A socket sends the first list of a burst at once and
 then at most one list per window, the newest: the list is whole, so the latest one says everything
 the ones it replaced said, and nothing is lost at the end of a burst."""
 
@@ -10,13 +15,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.layers import get_channel_layer
+
+from review_sessions import live, services
+from review_sessions.offload import off_thread
+
+logger = logging.getLogger(__name__)
+
 # Long enough to fold a meeting joining at once into a few frames, short enough that a person who
 # joins shows up in the others' lists before anyone would wonder.
 PRESENCE_WINDOW_S = 0.25
+# How long a process gathers its sockets' joins and leaves before telling each session's group who is
+# in it: no longer than the window above (a page sees a list at most this much later), long enough
+# to fold a crowd's joins into a few lists (each list costs every socket of the session a read).
+PRESENCE_TICK_S = 0.25
 
 
 class LatestWins:
@@ -74,3 +91,38 @@ class LatestWins:
             timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
+
+
+class SessionPresence:
+    """The sessions whose people changed through this process's sockets, told to their groups once
+    a tick, from the event loop (no thread waits on Redis, no connection is held while it sends)."""
+
+    def __init__(self, tick_s: float = PRESENCE_TICK_S) -> None:
+        self.tick_s = tick_s
+        self.changed_sessions: dict[str, int] = {}  # code -> id
+        self.task: asyncio.Task[None] | None = None
+
+    def changed(self, *, code: str, session_id: int) -> None:
+        self.changed_sessions[code] = session_id
+        task = self.task
+        # One task per event loop while there is something to tell (a test's loop ends with its test).
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            self.task = asyncio.ensure_future(self._tell())
+
+    async def _tell(self) -> None:
+        while self.changed_sessions:
+            await asyncio.sleep(self.tick_s)
+            changed, self.changed_sessions = self.changed_sessions, {}
+            for code, session_id in changed.items():
+                try:
+                    people = await off_thread(services.participants_now)(session_id=session_id)
+                    if people is not None:
+                        message = live.session_message(live.PARTICIPANTS, people)
+                        await get_channel_layer().group_send(live.session_group(code), message)
+                except Exception:
+                    # A list is a convenience (the next change tells again): losing one must never stop
+                    # the telling of the others.
+                    logger.warning("could not tell session %s who is in it", code, exc_info=True)
+
+
+this_process = SessionPresence()

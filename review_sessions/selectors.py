@@ -30,6 +30,12 @@ def _live(sessions: QuerySet[ReviewSession]) -> QuerySet[ReviewSession]:
     return sessions.filter(ended_at__isnull=True, ends_at__gt=timezone.now()).prefetch_related("participants")
 
 
+def _one(sessions: QuerySet[ReviewSession]) -> ReviewSession | None:
+    """The one session of these (their code is unique), unordered: compiling the ordering of a query
+    of five joins cost more CPU than the rest of a socket's opening."""
+    return sessions.order_by().first()
+
+
 def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
     """Sessions (live or ended) on the objects `user` sees in the workspace they act in: one whose
     object went out of sight (a deleted project) is out of sight too."""
@@ -42,11 +48,21 @@ def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
 
 
 def review_session_for_user(user: User, code: str) -> ReviewSession:
-    """The session `code` of the acting workspace (Http404 for anyone else's, or none)."""
-    session = sessions_for_user(user).filter(code=code).first()
-    if session is None:
+    """The session `code` of the acting workspace (Http404 for anyone else's, or none). Found by its
+    code, then its one object asked of that object's selector: `sessions_for_user`'s filter over
+    every object the user sees cost a crowd of members joining at once most of their join."""
+    session = _one(_sessions().filter(code=code, workspace_id=acting_workspace_id(user)))
+    if session is None or not _object_visible(user, session):
         raise Http404("No such session.")
     return session
+
+
+def _object_visible(user: User, session: ReviewSession) -> bool:
+    if session.comparison_id is not None:
+        return comparisons_for_user(user).filter(pk=session.comparison_id).exists()
+    if session.video_id is not None:
+        return videos_for_user(user).filter(pk=session.video_id).exists()
+    return stacks_for_user(user).filter(pk=session.stack_id or 0).exists()  # one of the three (a constraint)
 
 
 def live_sessions_for_user(
@@ -67,7 +83,7 @@ def review_session_for_link(link: ShareLink, code: str) -> ReviewSession:
     """The session `code` that `link`'s guests may open: one the link lets in, while the link allows
     sessions (NotFound otherwise: the same answer for every refusal). `link` is live already
     (`reviews.access`)."""
-    session = _sessions().filter(code=code, link=link).first() if can_join_sessions(link) else None
+    session = _one(_sessions().filter(code=code, link=link)) if can_join_sessions(link) else None
     if session is None:
         raise NotFound("No such session.")
     return session

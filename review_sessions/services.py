@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -149,31 +149,67 @@ def _push_participants(session: ReviewSession) -> None:
 
 @dataclass(frozen=True)
 class Joined:
+    """The participant counted in, the session (its object and link loaded) and everyone in it then."""
+
     participant: Participant
     session: ReviewSession
+    participants: list[Participant]
+
+
+def _who(user: User | None, key_digest: str) -> dict[str, object]:
+    return {"user": user} if user is not None else {"user": None, "reviewer_key_digest": key_digest}
+
+
+def _is_them(participant: Participant, user: User | None, key_digest: str) -> bool:
+    if user is not None:
+        return participant.user_id == user.pk
+    return participant.user_id is None and participant.reviewer_key_digest == key_digest
+
+
+def _refuse_when_full(*, session_id: int, user: User | None, key_digest: str) -> None:
+    """SessionFull at once, without waiting for the session's lock, when every seat is taken by
+    others: in a crowd at the door, most are refused by this one read. (A seat freed meanwhile is
+    not seen: the person is refused as they would have been a moment earlier.)"""
+    counted = Participant.objects.filter(session_id=session_id, open_sockets__gt=0).aggregate(
+        connected=Count("pk"), mine=Count("pk", filter=Q(**_who(user, key_digest)))
+    )
+    if counted["connected"] >= settings.REVIEW_SESSION_MAX_PARTICIPANTS and not counted["mine"]:
+        raise SessionFull()
 
 
 def participant_join(*, session_id: int, name: str, user: User | None = None, key_digest: str = "") -> Joined:
     """One more open socket of a member (`user`) or a guest (`key_digest`) in the session: their row
     (made on their first visit, reused after), counted connected. The presenter coming back after
-    their last socket closed plays on where the session paused, if it was playing then."""
+    their last socket closed plays on where the session paused, if it was playing then. Who is in
+    the session is not pushed from here: the sockets' process tells the session's group once per
+    short tick, however many join (`review_sessions.presence.SessionPresence`)."""
+    _refuse_when_full(session_id=session_id, user=user, key_digest=key_digest)
+    who = _who(user, key_digest)
     with transaction.atomic():
-        session = _locked(session_id)
+        # The object and link come with the locked row (locking the session's row alone) for the welcome.
+        session = (
+            ReviewSession.objects.select_for_update(of=("self",))
+            .select_related("comparison__video_a", "comparison__video_b", "video", "stack", "link")
+            .get(pk=session_id)
+        )
         if not _live_now(session):
             raise SessionEnded()
-        who = {"user": user} if user is not None else {"user": None, "reviewer_key_digest": key_digest}
-        participant = Participant.objects.filter(session=session, **who).first()
+        participants = participants_of(session)
+        participant = next((one for one in participants if _is_them(one, user, key_digest)), None)
         if participant is None or participant.open_sockets == 0:
-            connected = Participant.objects.filter(session=session, open_sockets__gt=0).count()
+            connected = sum(1 for one in participants if one.open_sockets > 0)
             if connected >= settings.REVIEW_SESSION_MAX_PARTICIPANTS:
                 raise SessionFull()
         if participant is None:
             participant = Participant.objects.create(session=session, **who, name=name)
+            participants.append(participant)
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk).update(
             open_sockets=F("open_sockets") + 1, last_seen_at=now, name=name
         )
-        participant.refresh_from_db()
+        # What the UPDATE wrote (the session's lock keeps every count change of its people in turn).
+        participant.open_sockets += 1
+        participant.last_seen_at, participant.name = now, name
         if session.presenter_id == participant.pk and session.presenter_away_at is not None:
             session.presenter_away_at = None
             if session.resume_playing:
@@ -183,18 +219,18 @@ def participant_join(*, session_id: int, name: str, user: User | None = None, ke
             session.resume_playing = False
             session.save(update_fields=["presenter_away_at", "resume_playing", "playing", "state_at", "seq"])
             live.push_to_session(session.code, live.PRESENTER_BACK, {"state": state_json(session)})
-        _push_participants(session)
-    return Joined(participant=participant, session=session)
+    return Joined(participant=participant, session=session, participants=participants)
 
 
-def participant_leave(*, participant_id: int, all_sockets: bool = False) -> None:
+def participant_leave(*, participant_id: int, all_sockets: bool = False) -> str | None:
     """One of the participant's sockets closed (`all_sockets`: every one of them is gone, their web
     process with them). When it was the presenter's last, the session pauses where the presenter's
-    clock was (position advanced to now when playing) and says so."""
+    clock was (position advanced to now when playing) and says so. Returns the session's code while
+    it is live (who is in it changed: the caller tells its group), else None."""
     with transaction.atomic():
         session_id = Participant.objects.filter(pk=participant_id).values_list("session_id", flat=True).first()
         if session_id is None:
-            return  # the session went (its object was deleted)
+            return None  # the session went (its object was deleted)
         session = _locked(session_id)
         counted = Participant.objects.filter(pk=participant_id, open_sockets__gt=0)
         if all_sockets:
@@ -203,14 +239,22 @@ def participant_leave(*, participant_id: int, all_sockets: bool = False) -> None
             counted.update(open_sockets=F("open_sockets") - 1, last_seen_at=timezone.now())
         participant = Participant.objects.get(pk=participant_id)
         if not _live_now(session):
-            return
+            return None
         presenter_gone = participant.open_sockets == 0 and session.presenter_id == participant.pk
         if presenter_gone and session.presenter_away_at is None:
             _pause_for_away_presenter(session)
         if participant.open_sockets == 0:
             # Their drawing in progress goes with them: nobody is left to save or cancel it.
             live.push_to_session(session.code, live.DRAWING_CLEAR, {"by": participant.pk})
-        _push_participants(session)
+    return session.code
+
+
+def participants_now(*, session_id: int) -> list[dict[str, object]] | None:
+    """Who is in the session now, as the `participants` frame lists them (None: it went)."""
+    session = ReviewSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return None
+    return participants_json(session, participants_of(session))
 
 
 def _pause_for_away_presenter(session: ReviewSession) -> None:
@@ -240,7 +284,10 @@ def participants_gone_quiet() -> int:
         ).values_list("pk", flat=True)
     )
     for pk in quiet:
-        participant_leave(participant_id=pk, all_sockets=True)
+        with transaction.atomic():
+            code = participant_leave(participant_id=pk, all_sockets=True)
+            if code is not None:
+                _push_participants(ReviewSession.objects.get(code=code))
     return len(quiet)
 
 

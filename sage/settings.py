@@ -617,6 +617,13 @@ REVIEW_SESSION_IDLE_MINUTES = env_int("REVIEW_SESSION_IDLE_MINUTES", 10, minimum
 # frame of the presenter's and every drawing draft goes to each of them, so the work of a session grows
 # with the square of this.
 REVIEW_SESSION_MAX_PARTICIPANTS = env_int("REVIEW_SESSION_MAX_PARTICIPANTS", 100, minimum=2, maximum=500)
+# Threads a web process runs its session sockets' database work on (joins, leaves, presenter states),
+# each borrowing a pooled connection for one call: a crowd joining at once is served off the thread
+# every consumer shares, and never takes more than this many of the pool's DB_POOL_MAX_SIZE (16).
+# Two: one's query runs in Postgres while the other's is built; the work is mostly Python (Django's
+# query compiler) under one GIL, so more threads would only take turns from the event loop, which
+# must keep accepting the crowd's sockets (daphne drops one not accepted within 5 s).
+REVIEW_SESSION_DB_THREADS = env_int("REVIEW_SESSION_DB_THREADS", 2, minimum=1, maximum=32)
 # The scheme and host links in e-mails start with (no request to build them from in a task).
 SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 

@@ -48,6 +48,13 @@ async def guest_socket(token: str, code: str) -> tuple[WebsocketCommunicator, bo
     return socket, connected, close_code
 
 
+async def closed_at_once_with(socket: WebsocketCommunicator) -> int | None:
+    """The code a refused session socket is closed with: it is accepted (a crowd's handshakes are
+    answered at once), then closed before any frame; None if something else came first."""
+    output = await socket.receive_output(timeout=5)
+    return output.get("code") if output["type"] == "websocket.close" else None
+
+
 async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
     """The next frame of type `kind`, past any other (presence frames come with every join)."""
     while True:

@@ -13,7 +13,7 @@ from activity.models import ActivityEvent
 from review_sessions.models import Participant, ReviewSession
 from review_sessions.tasks import end_review_sessions
 from tests.factories import ReviewSessionFactory
-from tests.review_sessions.sockets import joined_member, member_socket, next_of
+from tests.review_sessions.sockets import closed_at_once_with, joined_member, member_socket, next_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,8 +35,8 @@ async def test_a_session_at_its_limit_ends_and_its_pages_hear_it() -> None:
     assert await database_sync_to_async(end_review_sessions)() == 0  # once
     ended = await database_sync_to_async(ReviewSession.objects.get)(pk=session.pk)
     assert (ended.end_reason, ended.ended_at is not None) == ("limit", True)
-    _, connected, code = await member_socket(owner, None, session.code)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await member_socket(owner, None, session.code)
+    assert connected and await closed_at_once_with(refused) == 4404
 
 
 @pytest.mark.django_db

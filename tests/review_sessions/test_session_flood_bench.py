@@ -33,7 +33,7 @@ def test_a_small_flood_is_closed_the_extra_guests_are_told_full_and_nobody_stays
         "told the session is full (4403)": GUESTS - SEATS,
     }, figures.guest_ends
     assert figures.most_counted_connected == SEATS and figures.connected_at_end == 0
-    assert sum(figures.churn_ends.values()) > 0 and set(figures.churn_ends) == {"handshake refused 403"}
+    assert sum(figures.churn_ends.values()) > 0 and set(figures.churn_ends) == {"closed 4404"}
     assert all(figures.phases[phase].count > 0 for phase in ("warm", "flood", "churn", "after"))
     met = {row.goal: row.met for row in goals(figures, guests=GUESTS, max_participants=SEATS)}
     assert met["no 5xx and no probe unanswered in any phase"], figures.phases

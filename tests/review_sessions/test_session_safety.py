@@ -9,7 +9,15 @@ from channels.db import database_sync_to_async
 from reviews.services import share_link_revoke, share_link_update
 from tests.clients import client_in
 from tests.factories import ShareLinkFactory
-from tests.review_sessions.sockets import GUEST_KEY, drain, guest_socket, member_socket, next_of, team_session
+from tests.review_sessions.sockets import (
+    GUEST_KEY,
+    closed_at_once_with,
+    drain,
+    guest_socket,
+    member_socket,
+    next_of,
+    team_session,
+)
 from workspaces.models import Membership
 from workspaces.services import membership_remove
 
@@ -20,8 +28,9 @@ async def test_a_guest_joins_through_a_link_that_allows_sessions_and_no_other() 
     review = await database_sync_to_async(team_session)()
     other = await database_sync_to_async(ShareLinkFactory)(comparison=review.link.comparison, permission="comment")
 
-    _, connected, code = await guest_socket(other.token, review.code)
-    assert (connected, code) == (False, 4404)  # another link of the object, which the session does not let in
+    refused, connected, _ = await guest_socket(other.token, review.code)
+    # another link of the object, which the session does not let in
+    assert connected and await closed_at_once_with(refused) == 4404
     guest, welcome = await review.join_guest(name="Client Ana")
 
     assert (welcome["you"]["name"], welcome["you"]["guest"], welcome["you"]["presenter"]) == ("Client Ana", True, False)
@@ -33,8 +42,8 @@ async def test_a_guest_joins_through_a_link_that_allows_sessions_and_no_other() 
 
 async def test_a_link_without_sessions_lets_no_guest_in() -> None:
     review = await database_sync_to_async(team_session)(guests=False)
-    _, connected, code = await guest_socket(review.link.token, review.code)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await guest_socket(review.link.token, review.code)
+    assert connected and await closed_at_once_with(refused) == 4404
 
 
 async def test_revoking_the_link_sends_its_guests_out_and_the_members_stay() -> None:
@@ -51,8 +60,8 @@ async def test_revoking_the_link_sends_its_guests_out_and_the_members_stay() -> 
     assert [one["connected"] for one in participants if one["guest"]] == [False]
     await member.send_json_to({"type": "clock.ping", "id": 1, "t0": 0})
     assert (await next_of(member, "clock.pong"))["id"] == 1
-    _, connected, code = await guest_socket(review.link.token, review.code)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await guest_socket(review.link.token, review.code)
+    assert connected and await closed_at_once_with(refused) == 4404
     await member.disconnect()
 
 
@@ -79,8 +88,8 @@ async def test_a_member_removed_from_the_team_is_sent_out_at_once() -> None:
 
     assert (await next_of(socket, "session.left"))["data"] == {"reason": "membership_ended"}
     assert (await socket.receive_output(timeout=5))["code"] == 4403
-    _, connected, code = await member_socket(review.editor, review.team, review.code)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await member_socket(review.editor, review.team, review.code)
+    assert connected and await closed_at_once_with(refused) == 4404
 
 
 async def test_ending_a_session_closes_every_socket_and_it_stays_readable() -> None:
@@ -100,8 +109,8 @@ async def test_ending_a_session_closes_every_socket_and_it_stays_readable() -> N
     for socket in (member, guest):
         assert (await next_of(socket, "session.ended"))["data"] == {"reason": "ended"}
         assert (await socket.receive_output(timeout=5))["code"] == 4410
-    _, connected, code = await member_socket(review.editor, review.team, review.code)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await member_socket(review.editor, review.team, review.code)
+    assert connected and await closed_at_once_with(refused) == 4404
     read = await database_sync_to_async(client.get)(f"/api/v1/sessions/{review.code}")
     assert (read.status_code, read.json()["live"]) == (200, False)
 

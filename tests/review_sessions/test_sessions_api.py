@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
 )
-from tests.review_sessions.sockets import member_socket
+from tests.review_sessions.sockets import closed_at_once_with, member_socket
 from workspaces.models import Membership, Role, Workspace
 
 
@@ -87,10 +87,10 @@ async def test_another_workspaces_session_is_404_and_its_socket_is_refused() -> 
     answer = await database_sync_to_async(client.get)(f"/api/v1/sessions/{session.code}")
     assert answer.status_code == 404
     assert (await database_sync_to_async(client.get)("/api/v1/sessions/not-a-code")).status_code == 404
-    _, connected, code = await member_socket(stranger, None, session.code)
-    assert (connected, code) == (False, 4404)
-    _, connected, code = await member_socket(stranger, None, "x" * 22)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await member_socket(stranger, None, session.code)
+    assert connected and await closed_at_once_with(refused) == 4404
+    refused, connected, _ = await member_socket(stranger, None, "x" * 22)
+    assert connected and await closed_at_once_with(refused) == 4404
 
 
 @pytest.mark.django_db
