@@ -75,39 +75,43 @@ def content_type_for(key: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _read_bytes(path: Path, start: int, length: int) -> Iterator[bytes]:
-    # The file is opened on first read and closed when the response closes this generator.
-    with path.open("rb") as file:
-        file.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = file.read(min(CHUNK_BYTES, remaining))
-            if not chunk:
-                return  # the file shrank under us; the client sees a short body
-            remaining -= len(chunk)
-            yield chunk
-
-
-def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
-    return next(chunks, None)
-
-
 class FileRangeResponse(StreamingHttpResponse):
     """`length` bytes of a file from `start`, read chunk by chunk as they are sent.
 
     Under ASGI (daphne) Django would read a synchronous iterator whole into a list before sending it
     (see `StreamingHttpResponse.__aiter__`): a 500 MB video in memory. Here each chunk is read in a
-    worker thread as the previous one goes out.
+    worker thread as the previous one goes out. The file is closed by the response's `close()`,
+    which Django calls however the response ends; not a generator's: when a viewer leaves, Django
+    closes the response while a read may still run in its thread, and a running generator cannot be
+    closed (the file then stayed open until the garbage collector found it).
     """
 
     def __init__(self, path: Path, *, start: int, length: int, status: int, content_type: str) -> None:
-        self._chunks = _read_bytes(path, start, length)
-        super().__init__(self._chunks, status=status, content_type=content_type)
+        self._file = path.open("rb")
+        self._file.seek(start)
+        self._remaining = length
+        super().__init__(self._chunks(), status=status, content_type=content_type)
         self["Content-Length"] = str(length)
 
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+    def _read_chunk(self) -> bytes:
+        # A buffered file's close waits for a read under way in another thread (they share its lock).
+        if self._remaining <= 0 or self._file.closed:
+            return b""
+        chunk = self._file.read(min(CHUNK_BYTES, self._remaining))
+        self._remaining -= len(chunk)
+        return chunk  # empty if the file shrank under us: the client sees a short body
+
+    def _chunks(self) -> Iterator[bytes]:
+        while chunk := self._read_chunk():
+            yield chunk
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        read_next = sync_to_async(_next_chunk, thread_sensitive=False)
-        while (chunk := await read_next(self._chunks)) is not None:
+        read_chunk = sync_to_async(self._read_chunk, thread_sensitive=False)
+        while chunk := await read_chunk():
             yield chunk
 
 
