@@ -58,13 +58,9 @@ def played_file(video: Video) -> tuple[str, str]:
     return video.storage_key, content_type_for(video.storage_key)
 
 
-def as_download(response: HttpResponseBase, video: Video) -> HttpResponseBase:
-    """The original offered for saving under the name it was uploaded with (locally; S3's redirect
-    is the presigned URL's own)."""
-    disposition = content_disposition_header(as_attachment=True, filename=media_file_name(video))
-    if disposition and not isinstance(response, HttpResponseRedirect):
-        response["Content-Disposition"] = disposition
-    return response
+def download_disposition(video: Video) -> str:
+    """`Content-Disposition` that saves the original under the name it was uploaded with."""
+    return content_disposition_header(as_attachment=True, filename=media_file_name(video)) or "attachment"
 
 
 def content_type_for(key: str) -> str:
@@ -153,17 +149,25 @@ def _set_headers(response: HttpResponseBase, headers: dict[str, str]) -> None:
 
 
 def serve_stored_file(
-    request: HttpRequest, key: str, *, content_type: str, url_seconds: int | None = None
+    request: HttpRequest,
+    key: str,
+    *,
+    content_type: str,
+    url_seconds: int | None = None,
+    disposition: str | None = None,
 ) -> HttpResponseBase:
     """The file at `key` in default storage, for a GET or HEAD that may ask for a byte range.
     `url_seconds`: with S3, how long the presigned URL redirected to lasts (the storage's default
-    otherwise); a share link's media ask for a short one."""
+    otherwise); a share link's media ask for a short one. `disposition`: a `Content-Disposition` to
+    answer with (a download); on S3 the presigned URL asks S3 to send it."""
     if not key:
         raise Http404("No such file.")
     if settings.AWS_STORAGE_BUCKET_NAME:
-        # S3Storage.url takes `expire`; the base Storage type that default_storage is stubbed as does not.
+        # S3Storage.url takes `expire` and `parameters`; the base Storage type that default_storage
+        # is stubbed as does not.
         storage: Any = default_storage
-        url = storage.url(key) if url_seconds is None else storage.url(key, expire=url_seconds)
+        parameters = {"ResponseContentDisposition": disposition} if disposition else None
+        url = storage.url(key, parameters=parameters, expire=url_seconds)
         redirect = HttpResponseRedirect(url)
         patch_cache_control(redirect, private=True)
         return redirect
@@ -210,6 +214,8 @@ def serve_stored_file(
     response["Accept-Ranges"] = "bytes"
     _set_headers(response, validators)
     _kept_and_revalidated(response)
+    if disposition:
+        response["Content-Disposition"] = disposition
     return response
 
 
@@ -235,8 +241,12 @@ def video_small(request: HttpRequest, video_id: int) -> HttpResponseBase:
 @login_required
 def video_original(request: HttpRequest, video_id: int) -> HttpResponseBase:
     video = _video(request, video_id)
-    served = serve_stored_file(request, video.storage_key, content_type=content_type_for(video.storage_key))
-    return as_download(served, video)
+    return serve_stored_file(
+        request,
+        video.storage_key,
+        content_type=content_type_for(video.storage_key),
+        disposition=download_disposition(video),
+    )
 
 
 @require_safe

@@ -215,3 +215,26 @@ def test_with_s3_the_media_url_redirects_to_a_presigned_url_of_the_same_short_li
     assert urlparse(location).path.endswith("/videos/s3/cut.mp4")
     fetched = requests.get(location, headers={"Range": "bytes=0-99"}, timeout=10)
     assert fetched.status_code == 206 and fetched.content == MOVIE[:100]
+
+
+def test_with_s3_the_owners_original_download_keeps_its_name(s3):  # noqa: F811
+    owner = UserFactory()
+    video = VideoFactory(
+        owner=owner,
+        title="Zoë master",
+        status=Video.Status.READY,
+        duration=8.0,
+        storage_key="videos/s3/master.mov",
+    )
+    s3.client.put_object(Bucket=s3.bucket, Key=video.storage_key, Body=MOVIE)
+    client = Client()
+    client.force_login(owner)
+
+    response = client.get(f"/videos/{video.pk}/original")
+
+    assert response.status_code == 302
+    fetched = requests.get(response["Location"], timeout=10)
+    # S3 answers with the disposition the presigned URL asked for: the browser saves, under the upload's name.
+    disposition = fetched.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "Zo%C3%AB%20master.mov" in disposition
+    assert fetched.content == MOVIE
