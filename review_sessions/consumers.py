@@ -45,14 +45,8 @@ from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
 from review_sessions.offload import off_thread
 from review_sessions.presence import LatestWins
-from review_sessions.presenters import participant_json, session_json
-from review_sessions.selectors import (
-    StateLimits,
-    review_session_for_link,
-    review_session_for_user,
-    shown_object,
-    state_limits,
-)
+from review_sessions.presenters import participant_json, session_now_json
+from review_sessions.selectors import StateLimits, session_facts_for_link, session_facts_for_user
 from reviews.access import share_link_for_scope
 from reviews.comments import reviewer_key_digest
 from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group
@@ -60,7 +54,6 @@ from reviews.services import share_link_opened
 from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
-from videos.models import Comparison
 from workspaces.current import REFUSALS, may
 from workspaces.models import Role
 
@@ -117,19 +110,21 @@ class Opened:
     may_present: bool
     limits: StateLimits
     shown: tuple[str, int]
+    welcome_fixed: dict[str, Any]  # the session's JSON that stays as it is: shared, read only
     # A guest's link's expiry: its sockets close then, as the shared page's do.
     link_expires_at: datetime | None = None
 
 
 def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
     """The live session `code` this socket may join, or None (closed with 4404: no such session, not
-    the member's workspace's, ended, the link not live or not letting its guests in)."""
+    the member's workspace's, ended, the link not live or not letting its guests in). Who asks is
+    asked every time; the session is what this process read of it lately (`session_facts`)."""
     user: User | None = None
     expires_at = None
     try:
         if token is not None:
             link = share_link_for_scope(scope, token)
-            session = review_session_for_link(link, code)
+            session = session_facts_for_link(link, code)
             share_link_opened(link=link)
             expires_at = link.expires_at
             may_present = True  # a link that allows sessions has comments on
@@ -143,22 +138,22 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             user = signed_in
             scope["user"] = user
             act_in_session_workspace(scope)
-            session = review_session_for_user(user, code)
+            session = session_facts_for_user(user, code)
             may_present = may(user, Role.COMMENTER)
-        if session.ended_at is not None or session.ends_at <= timezone.now():
+        if not session.live:
             return None
-        shown = shown_object(session)
     except (ApplicationError, Http404):  # the same close for every refusal: nothing leaks
         return None
     return Opened(
-        session_id=session.pk,
+        session_id=session.id,
         code=session.code,
         workspace_id=session.workspace_id,
         user=user,
         link_id=session.link_id if token is not None else None,
         may_present=may_present,
-        limits=state_limits(shown),
-        shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
+        limits=session.limits,
+        shown=session.shown,
+        welcome_fixed=session.welcome_fixed,
         link_expires_at=expires_at,
     )
 
@@ -175,7 +170,7 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
             **participant_json(you, presenter_id=session.presenter_id),
             "may_steer": services.steers_whoever_presents(session, steerer),
         },
-        "session": session_json(session, participants),
+        "session": {**opened.welcome_fixed, **session_now_json(session, participants)},
         "server_ms": frames.server_ms(),
     }
 
