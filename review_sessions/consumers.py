@@ -12,11 +12,14 @@ it closes).
 
 A crowd joining at once (issue 61): a socket is accepted before any database work (daphne drops one
 not accepted within 5 s), and its work (who the member is, the session, the join) runs on the session
-sockets' own threads (`review_sessions.offload`), not on the one thread every consumer shares; a full
-session is refused by one read before the join's lock; who is in the session is told once per short
-tick (`review_sessions.presence`). Nothing is sent on a socket whose client left or that was closed:
-what the client sends is read as it comes (`_read_as_it_comes`), so a join that ends after its client
-went counts it out instead of welcoming nobody.
+sockets' own threads (`review_sessions.offload`), not on the one thread every consumer shares; what
+letting someone in needs of the session is read once a second per process (`selectors.session_facts`;
+who asks is asked every time); a full session is refused from a count of its seats read once a tick
+(`review_sessions.seats`), on the event loop while that count is fresh, before the session's group
+is joined; who is in the session is told once per short tick (`review_sessions.presence`). Nothing
+is sent on a socket whose client left or that was closed: what the client sends is read as it comes
+(`_read_as_it_comes`), so a join that ends after its client went counts it out instead of welcoming
+nobody.
 
 Clock pings are answered at once, with no database work: a client's offset estimate is only as
 good as the time between receipt and answer is short and steady. (Who is connected is kept seen by
@@ -40,7 +43,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from review_sessions import frames, heartbeat, live, presence, services
+from review_sessions import frames, heartbeat, live, presence, seats, services
 from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
 from review_sessions.offload import off_thread
@@ -239,7 +242,8 @@ class SessionConsumer(JsonSocket):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.opened = opened
-        self.joined_groups = [live.session_group(opened.code)]
+        # The session's own group is joined at the hello (`_hello`).
+        self.joined_groups: list[str] = []
         if opened.link_id is not None:
             self.joined_groups.append(link_group(opened.link_id))
         if opened.user is not None:
@@ -319,14 +323,26 @@ class SessionConsumer(JsonSocket):
         else:
             name = frames.guest_name(content.get("name"))
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
+        # Refused on the event loop when this process knows every seat is taken (`seats`): most of a
+        # crowd at a full session's door takes no turn on the session threads, nor joins its group.
+        who = seats.person(opened.user.pk if opened.user is not None else None, self.key_digest)
+        if seats.this_process.known_full(session_id=opened.session_id, who=who):
+            await self._full(services.SessionFull())
+            return
+        # In the session's group before the join reads the session: what changes after the welcome's
+        # snapshot reaches this socket (what came before, the welcome carries). Not before the hello:
+        # every socket of the group hears every list of who is in it, and a crowd refused would too.
+        group = live.session_group(opened.code)
+        if group not in self.joined_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined_groups.append(group)
         # Shielded: a socket cancelled while its join runs (the server giving up on it) still has the
         # join commit, and counts it out once it has (`_count_out`).
         self.joining = asyncio.ensure_future(off_thread(_join)(opened, name=name, key_digest=self.key_digest))
         try:
             welcome = await asyncio.shield(self.joining)
         except services.SessionFull as full:
-            await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
-            await self.close(code=CLOSE_LEFT)
+            await self._full(full)
             return
         finally:
             if self.joining.done():
@@ -339,6 +355,10 @@ class SessionConsumer(JsonSocket):
             await self._count_out()  # left while joining: counted out, and nobody to welcome
             return
         await self.send_json({"type": "welcome", "data": welcome})
+
+    async def _full(self, full: services.SessionFull) -> None:
+        await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
+        await self.close(code=CLOSE_LEFT)
 
     async def _ping(self, content: dict[str, Any]) -> None:
         if not self.pings.take():

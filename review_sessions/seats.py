@@ -32,23 +32,36 @@ def person(user_id: int | None, key_digest: str) -> Person:
 class Seats:
     def __init__(self, fresh_s: float = SEATS_FRESH_S) -> None:
         self.fresh_s = fresh_s
-        # Two session threads ask at once (REVIEW_SESSION_DB_THREADS): one reads, the other waits
-        # for that read (holding no connection: Django borrows one at the first query).
+        # The session threads (REVIEW_SESSION_DB_THREADS) and the event loop share what was read.
         self.lock = threading.Lock()
         self.held: dict[int, tuple[float, set[Person]]] = {}
 
     def full_for(self, *, session_id: int, who: Person) -> bool:
-        """Every seat is taken by others (a second socket of someone in it is not another person)."""
-        now = time.monotonic()
+        """Every seat is taken by others (a second socket of someone in it is not another person),
+        read again from the database when what this process read is older than `fresh_s`."""
+        known = self.known_full(session_id=session_id, who=who)
+        if known is not None:
+            return known
+        connected = Participant.objects.filter(session_id=session_id, open_sockets__gt=0)
+        held: set[Person] = set(connected.values_list("user_id", "reviewer_key_digest"))
+        with self.lock:
+            self.held[session_id] = (time.monotonic(), held)
+            self._forget_oldest()
+        return self._full(held, who)
+
+    def known_full(self, *, session_id: int, who: Person) -> bool | None:
+        """`full_for` from what this process read lately, with no query (None: nothing fresh is
+        known): the event loop asks it, so a crowd refused takes no turn on the session threads.
+        The lock is only ever held for a few dict operations, never across a query."""
         with self.lock:
             read = self.held.get(session_id)
-            if read is None or now - read[0] > self.fresh_s:
-                connected = Participant.objects.filter(session_id=session_id, open_sockets__gt=0)
-                read = (now, set(connected.values_list("user_id", "reviewer_key_digest")))
-                self.held[session_id] = read
-                self._forget_oldest()
-            held = read[1]
-            return len(held) >= settings.REVIEW_SESSION_MAX_PARTICIPANTS and who not in held
+            if read is None or time.monotonic() - read[0] > self.fresh_s:
+                return None
+            return self._full(read[1], who)
+
+    @staticmethod
+    def _full(held: set[Person], who: Person) -> bool:
+        return len(held) >= settings.REVIEW_SESSION_MAX_PARTICIPANTS and who not in held
 
     def taken(self, *, session_id: int, who: Person) -> None:
         with self.lock:
