@@ -12,11 +12,14 @@ it closes).
 
 A crowd joining at once (issue 61): a socket is accepted before any database work (daphne drops one
 not accepted within 5 s), and its work (who the member is, the session, the join) runs on the session
-sockets' own threads (`review_sessions.offload`), not on the one thread every consumer shares; a full
-session is refused by one read before the join's lock; who is in the session is told once per short
-tick (`review_sessions.presence`). Nothing is sent on a socket whose client left or that was closed:
-what the client sends is read as it comes (`_read_as_it_comes`), so a join that ends after its client
-went counts it out instead of welcoming nobody.
+sockets' own threads (`review_sessions.offload`), not on the one thread every consumer shares; what
+letting someone in needs of the session is read once a second per process (`selectors.session_facts`;
+who asks is asked every time); a full session is refused from a count of its seats read once a tick
+(`review_sessions.seats`), on the event loop while that count is fresh, before the session's group
+is joined; who is in the session is told once per short tick (`review_sessions.presence`). Nothing
+is sent on a socket whose client left or that was closed: what the client sends is read as it comes
+(`_read_as_it_comes`), so a join that ends after its client went counts it out instead of welcoming
+nobody.
 
 Clock pings are answered at once, with no database work: a client's offset estimate is only as
 good as the time between receipt and answer is short and steady. (Who is connected is kept seen by
@@ -40,19 +43,13 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from review_sessions import frames, heartbeat, live, presence, services
+from review_sessions import frames, heartbeat, live, presence, seats, services
 from review_sessions.apart import apart_of
 from review_sessions.models import ReviewSession
 from review_sessions.offload import off_thread
 from review_sessions.presence import LatestWins
-from review_sessions.presenters import participant_json, session_json
-from review_sessions.selectors import (
-    StateLimits,
-    review_session_for_link,
-    review_session_for_user,
-    shown_object,
-    state_limits,
-)
+from review_sessions.presenters import participant_json, session_now_json
+from review_sessions.selectors import StateLimits, session_facts_for_link, session_facts_for_user
 from reviews.access import share_link_for_scope
 from reviews.comments import reviewer_key_digest
 from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group
@@ -60,7 +57,6 @@ from reviews.services import share_link_opened
 from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
-from videos.models import Comparison
 from workspaces.current import REFUSALS, may
 from workspaces.models import Role
 
@@ -117,19 +113,21 @@ class Opened:
     may_present: bool
     limits: StateLimits
     shown: tuple[str, int]
+    welcome_fixed: dict[str, Any]  # the session's JSON that stays as it is: shared, read only
     # A guest's link's expiry: its sockets close then, as the shared page's do.
     link_expires_at: datetime | None = None
 
 
 def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
     """The live session `code` this socket may join, or None (closed with 4404: no such session, not
-    the member's workspace's, ended, the link not live or not letting its guests in)."""
+    the member's workspace's, ended, the link not live or not letting its guests in). Who asks is
+    asked every time; the session is what this process read of it lately (`session_facts`)."""
     user: User | None = None
     expires_at = None
     try:
         if token is not None:
             link = share_link_for_scope(scope, token)
-            session = review_session_for_link(link, code)
+            session = session_facts_for_link(link, code)
             share_link_opened(link=link)
             expires_at = link.expires_at
             may_present = True  # a link that allows sessions has comments on
@@ -143,22 +141,22 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             user = signed_in
             scope["user"] = user
             act_in_session_workspace(scope)
-            session = review_session_for_user(user, code)
+            session = session_facts_for_user(user, code)
             may_present = may(user, Role.COMMENTER)
-        if session.ended_at is not None or session.ends_at <= timezone.now():
+        if not session.live:
             return None
-        shown = shown_object(session)
     except (ApplicationError, Http404):  # the same close for every refusal: nothing leaks
         return None
     return Opened(
-        session_id=session.pk,
+        session_id=session.id,
         code=session.code,
         workspace_id=session.workspace_id,
         user=user,
         link_id=session.link_id if token is not None else None,
         may_present=may_present,
-        limits=state_limits(shown),
-        shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
+        limits=session.limits,
+        shown=session.shown,
+        welcome_fixed=session.welcome_fixed,
         link_expires_at=expires_at,
     )
 
@@ -175,7 +173,7 @@ def _join(opened: Opened, *, name: str, key_digest: str) -> dict[str, Any]:
             **participant_json(you, presenter_id=session.presenter_id),
             "may_steer": services.steers_whoever_presents(session, steerer),
         },
-        "session": session_json(session, participants),
+        "session": {**opened.welcome_fixed, **session_now_json(session, participants)},
         "server_ms": frames.server_ms(),
     }
 
@@ -244,7 +242,8 @@ class SessionConsumer(JsonSocket):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.opened = opened
-        self.joined_groups = [live.session_group(opened.code)]
+        # The session's own group is joined at the hello (`_hello`).
+        self.joined_groups: list[str] = []
         if opened.link_id is not None:
             self.joined_groups.append(link_group(opened.link_id))
         if opened.user is not None:
@@ -324,14 +323,26 @@ class SessionConsumer(JsonSocket):
         else:
             name = frames.guest_name(content.get("name"))
             self.key_digest = reviewer_key_digest(content.get("reviewer_key"))
+        # Refused on the event loop when this process knows every seat is taken (`seats`): most of a
+        # crowd at a full session's door takes no turn on the session threads, nor joins its group.
+        who = seats.person(opened.user.pk if opened.user is not None else None, self.key_digest)
+        if seats.this_process.known_full(session_id=opened.session_id, who=who):
+            await self._full(services.SessionFull())
+            return
+        # In the session's group before the join reads the session: what changes after the welcome's
+        # snapshot reaches this socket (what came before, the welcome carries). Not before the hello:
+        # every socket of the group hears every list of who is in it, and a crowd refused would too.
+        group = live.session_group(opened.code)
+        if group not in self.joined_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined_groups.append(group)
         # Shielded: a socket cancelled while its join runs (the server giving up on it) still has the
         # join commit, and counts it out once it has (`_count_out`).
         self.joining = asyncio.ensure_future(off_thread(_join)(opened, name=name, key_digest=self.key_digest))
         try:
             welcome = await asyncio.shield(self.joining)
         except services.SessionFull as full:
-            await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
-            await self.close(code=CLOSE_LEFT)
+            await self._full(full)
             return
         finally:
             if self.joining.done():
@@ -344,6 +355,10 @@ class SessionConsumer(JsonSocket):
             await self._count_out()  # left while joining: counted out, and nobody to welcome
             return
         await self.send_json({"type": "welcome", "data": welcome})
+
+    async def _full(self, full: services.SessionFull) -> None:
+        await self.send_json({"type": live.SESSION_LEFT, "data": {"reason": "full", "message": full.message}})
+        await self.close(code=CLOSE_LEFT)
 
     async def _ping(self, content: dict[str, Any]) -> None:
         if not self.pings.take():

@@ -84,32 +84,44 @@ def _absolute(request: HttpRequest | None, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def session_json(
-    session: ReviewSession, participants: list[Participant], *, request: HttpRequest | None = None
-) -> dict[str, Any]:
-    """The contract's session JSON. URLs are absolute when there is a request to build them from
-    (the API), paths otherwise (the socket's welcome, whose page knows its own origin)."""
-    now = timezone.now()
+def session_fixed_json(session: ReviewSession, *, request: HttpRequest | None = None) -> dict[str, Any]:
+    """The parts of the contract's session JSON that stay as they are while it runs: a socket's
+    welcome reuses them from what its process read of the session (`selectors.session_facts`)."""
     guest_url = None
     if session.link is not None:
         token = unseal(session.link.token_sealed)
         guest_url = None if token is None else _absolute(request, guest_path(token, session.code))
-    by_id = {one.pk: one for one in participants}
-    presenter = by_id.get(session.presenter_id) if session.presenter_id is not None else None
     return {
         "code": session.code,
         "url": _absolute(request, member_path(session.code)),
         "guest_url": guest_url,
         "target": target_json(session),
+        "started_by_name": session.started_by_name,
+        "created_at": _when(session.created_at),
+        "ends_at": _when(session.ends_at),
+    }
+
+
+def session_now_json(session: ReviewSession, participants: list[Participant]) -> dict[str, Any]:
+    """The parts that change: who presents and is in it, the state, whether it ended."""
+    now = timezone.now()
+    by_id = {one.pk: one for one in participants}
+    presenter = by_id.get(session.presenter_id) if session.presenter_id is not None else None
+    return {
         "presenter": None
         if presenter is None
         else participant_json(presenter, presenter_id=session.presenter_id, now=now),
         "state": state_json(session),
         "participants": [participant_json(one, presenter_id=session.presenter_id, now=now) for one in participants],
-        "started_by_name": session.started_by_name,
-        "created_at": _when(session.created_at),
-        "ends_at": _when(session.ends_at),
         "ended_at": _when(session.ended_at),
         "end_reason": session.end_reason or None,
         "live": session.ended_at is None and session.ends_at > now,
     }
+
+
+def session_json(
+    session: ReviewSession, participants: list[Participant], *, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The contract's session JSON. URLs are absolute when there is a request to build them from
+    (the API), paths otherwise (the socket's welcome, whose page knows its own origin)."""
+    return {**session_fixed_json(session, request=request), **session_now_json(session, participants)}

@@ -4,13 +4,17 @@ objects, guests through a link that allows sessions), and the live ones of an ob
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from review_sessions.models import Participant, ReviewSession
+from review_sessions.presenters import session_fixed_json
 from reviews.live import can_join_sessions
 from reviews.models import ShareLink
 from sage.errors import NotFound
@@ -32,8 +36,9 @@ def _live(sessions: QuerySet[ReviewSession]) -> QuerySet[ReviewSession]:
 
 def _one(sessions: QuerySet[ReviewSession]) -> ReviewSession | None:
     """The one session of these (their code is unique), unordered: compiling the ordering of a query
-    of five joins cost more CPU than the rest of a socket's opening."""
-    return sessions.order_by().first()
+    of five joins cost more CPU than the rest of a socket's opening (and `first()` orders an unordered
+    query by its key, which doubled the compiling again)."""
+    return next(iter(sessions.order_by()[:1]), None)
 
 
 def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
@@ -57,7 +62,7 @@ def review_session_for_user(user: User, code: str) -> ReviewSession:
     return session
 
 
-def _object_visible(user: User, session: ReviewSession) -> bool:
+def _object_visible(user: User, session: ReviewSession | SessionFacts) -> bool:
     if session.comparison_id is not None:
         return comparisons_for_user(user).filter(pk=session.comparison_id).exists()
     if session.video_id is not None:
@@ -129,3 +134,86 @@ def state_limits(shown: Comparison | Video) -> StateLimits:
         known = None if None in durations else float(sum(d for d in durations if d is not None))
         return StateLimits(max_position=known, differences=len(shown.segments or []), sides=("a", "b"))
     return StateLimits(max_position=shown.duration, differences=None, sides=("video",))
+
+
+# --- what a socket reads to let someone in ---------------------------------------------------------
+
+# How long a web process trusts what it read of a session to let people in (its object, its link,
+# its end, its welcome's fixed part): a crowd joining at once reads it once, not once a person. Who
+# may come in is still asked per socket (a removed member, a revoked link: refused at once); a session
+# ended through another process is seen within this, and a join is refused under the session's lock
+# all the same (`services.participant_join`).
+FACTS_FRESH_S = 1
+# Django's per-process cache (thread-safe, entries expire); one entry per session joined lately.
+_facts = LocMemCache("review_sessions.facts", {"TIMEOUT": FACTS_FRESH_S, "OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What letting someone into a session needs of it, the same for everyone who joins."""
+
+    id: int
+    code: str
+    workspace_id: int
+    link_id: int | None
+    comparison_id: int | None
+    video_id: int | None
+    stack_id: int | None
+    ends_at: datetime
+    ended_at: datetime | None
+    shown: tuple[str, int]
+    limits: StateLimits
+    welcome_fixed: dict[str, Any]  # `presenters.session_fixed_json`, read only
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None and self.ends_at > timezone.now()
+
+
+def session_facts(code: str) -> SessionFacts | None:
+    """The session `code`'s facts, read at most FACTS_FRESH_S ago by this process (None: no such session)."""
+    facts: SessionFacts | None = _facts.get(code)
+    if facts is not None:
+        return facts
+    session = _one(_sessions().filter(code=code))
+    if session is None:
+        return None
+    shown = shown_object(session)
+    facts = SessionFacts(
+        id=session.pk,
+        code=session.code,
+        workspace_id=session.workspace_id,
+        link_id=session.link_id,
+        comparison_id=session.comparison_id,
+        video_id=session.video_id,
+        stack_id=session.stack_id,
+        ends_at=session.ends_at,
+        ended_at=session.ended_at,
+        shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
+        limits=state_limits(shown),
+        welcome_fixed=session_fixed_json(session),
+    )
+    _facts.set(code, facts)
+    return facts
+
+
+def session_facts_forget(code: str) -> None:
+    """This process reads the session again next time (it ended here)."""
+    _facts.delete(code)
+
+
+def session_facts_for_user(user: User, code: str) -> SessionFacts:
+    """`review_session_for_user` for a socket: the same question (the acting workspace's, its object
+    in sight: Http404 otherwise), asked of the session's facts."""
+    facts = session_facts(code)
+    if facts is None or facts.workspace_id != acting_workspace_id(user) or not _object_visible(user, facts):
+        raise Http404("No such session.")
+    return facts
+
+
+def session_facts_for_link(link: ShareLink, code: str) -> SessionFacts:
+    """`review_session_for_link` for a socket (NotFound: the same answer for every refusal)."""
+    facts = session_facts(code)
+    if facts is None or facts.link_id != link.pk or not can_join_sessions(link):
+        raise NotFound("No such session.")
+    return facts

@@ -10,17 +10,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from activity.services import Target, Verb, activity_record
-from review_sessions import live
+from review_sessions import live, seats
 from review_sessions.apart import Apart, apart_played
 from review_sessions.frames import PresenterState, server_ms
 from review_sessions.models import Participant, ReviewSession
 from review_sessions.presenters import STALE_AFTER, is_connected, participant_json, participants_json, state_json
-from review_sessions.selectors import participants_of
+from review_sessions.selectors import participants_of, session_facts_forget
 from reviews.comments import reviewer_key_digest
 from reviews.live import can_join_sessions
 from reviews.models import ShareLink
@@ -149,7 +149,7 @@ def _push_participants(session: ReviewSession) -> None:
 
 @dataclass(frozen=True)
 class Joined:
-    """The participant counted in, the session (its object and link loaded) and everyone in it then."""
+    """The participant counted in, the session's row and everyone in it then."""
 
     participant: Participant
     session: ReviewSession
@@ -166,32 +166,21 @@ def _is_them(participant: Participant, user: User | None, key_digest: str) -> bo
     return participant.user_id is None and participant.reviewer_key_digest == key_digest
 
 
-def _refuse_when_full(*, session_id: int, user: User | None, key_digest: str) -> None:
-    """SessionFull at once, without waiting for the session's lock, when every seat is taken by
-    others: in a crowd at the door, most are refused by this one read. (A seat freed meanwhile is
-    not seen: the person is refused as they would have been a moment earlier.)"""
-    counted = Participant.objects.filter(session_id=session_id, open_sockets__gt=0).aggregate(
-        connected=Count("pk"), mine=Count("pk", filter=Q(**_who(user, key_digest)))
-    )
-    if counted["connected"] >= settings.REVIEW_SESSION_MAX_PARTICIPANTS and not counted["mine"]:
-        raise SessionFull()
-
-
 def participant_join(*, session_id: int, name: str, user: User | None = None, key_digest: str = "") -> Joined:
     """One more open socket of a member (`user`) or a guest (`key_digest`) in the session: their row
     (made on their first visit, reused after), counted connected. The presenter coming back after
     their last socket closed plays on where the session paused, if it was playing then. Who is in
     the session is not pushed from here: the sockets' process tells the session's group once per
     short tick, however many join (`review_sessions.presence.SessionPresence`)."""
-    _refuse_when_full(session_id=session_id, user=user, key_digest=key_digest)
+    person = seats.person(user.pk if user is not None else None, key_digest)
+    # Refused at once, without waiting for the session's lock, when every seat is taken by others
+    # (as this process last counted them): in a crowd at the door, most are refused here.
+    if seats.this_process.full_for(session_id=session_id, who=person):
+        raise SessionFull()
     who = _who(user, key_digest)
     with transaction.atomic():
-        # The object and link come with the locked row (locking the session's row alone) for the welcome.
-        session = (
-            ReviewSession.objects.select_for_update(of=("self",))
-            .select_related("comparison__video_a", "comparison__video_b", "video", "stack", "link")
-            .get(pk=session_id)
-        )
+        # The row alone: its object and link are the welcome's fixed part (`selectors.session_facts`).
+        session = _locked(session_id)
         if not _live_now(session):
             raise SessionEnded()
         participants = participants_of(session)
@@ -219,6 +208,7 @@ def participant_join(*, session_id: int, name: str, user: User | None = None, ke
             session.resume_playing = False
             session.save(update_fields=["presenter_away_at", "resume_playing", "playing", "state_at", "seq"])
             live.push_to_session(session.code, live.PRESENTER_BACK, {"state": state_json(session)})
+    seats.this_process.taken(session_id=session_id, who=person)
     return Joined(participant=participant, session=session, participants=participants)
 
 
@@ -238,6 +228,8 @@ def participant_leave(*, participant_id: int, all_sockets: bool = False) -> str 
         else:
             counted.update(open_sockets=F("open_sockets") - 1, last_seen_at=timezone.now())
         participant = Participant.objects.get(pk=participant_id)
+        if participant.open_sockets == 0:
+            transaction.on_commit(lambda: seats.this_process.freed(session_id=session_id))
         if not _live_now(session):
             return None
         presenter_gone = participant.open_sockets == 0 and session.presenter_id == participant.pk
@@ -443,6 +435,8 @@ def session_end(*, session_id: int, reason: str, by: Steerer | None = None) -> R
             details={"session": session.code, "reason": reason, "by_guest": by is not None and by.user is None},
         )
         live.push_to_session(session.code, live.SESSION_ENDED, {"reason": reason})
+        code = session.code
+        transaction.on_commit(lambda: session_facts_forget(code))
     return session
 
 
