@@ -26,8 +26,9 @@ from videos.probe_worker import MESSAGES
 
 WORKER = Path(render_worker.__file__)
 MEMORY_BYTES = 4 << 30  # 4 GiB of address space: an 8K ProRes frame is ~200 MB, x264 at 4K ~1 GB
-# CPU seconds per second of video (all threads together), and a floor for the start-up. 1080p at
-# "veryfast" uses about one CPU second per second of video (bench/pipeline.py); 4K about four.
+# CPU seconds per second of video (all threads together), and a floor for the start-up. A 1080p
+# rendition and its small copy use one to two CPU seconds per second of video (ProRes 422 HQ's
+# decode alone is most of one; bench/pipeline.py); 4K about four times that.
 CPU_SECONDS_PER_SECOND = 12
 CPU_SECONDS_FLOOR = 60
 # Wall-clock seconds per second of video: the CPU limit over the two cores it may use, and a floor.

@@ -36,12 +36,26 @@ KEYFRAME_SECONDS = 2
 MAIN_MAX_HEIGHT = 2160
 MAIN_MAX_WIDTH = 4096
 # x264's "superfast" keeps CABAC and 8x8 transforms (High profile) at several times the speed of
-# "medium"; a constant quality (CRF) suits a review copy better than a fixed bitrate.
-MAIN_OPTIONS = {"preset": "superfast", "crf": "21", "profile": "high"}
+# "medium"; a constant quality (CRF) suits a review copy better than a fixed bitrate. Its adaptive
+# B-frame choice and weighted prediction cost about a fifth of the encode for little on a review
+# copy (weights help fades only, a fixed B pattern loses a few percent of bits): both off, as in
+# "ultrafast", the rest of "superfast" kept (bench/RESULTS.md).
+FAST_X264 = "b-adapt=0:weightp=0"
+MAIN_OPTIONS = {"preset": "superfast", "crf": "21", "profile": "high", "x264-params": FAST_X264}
 MAIN_AUDIO_BITRATE = 160_000
 # The phone / slow-link copy: 360 lines, capped at ~0.8 Mbit/s so it streams on a weak 3G/4G link.
 SMALL_HEIGHT = 360
-SMALL_OPTIONS = {"preset": "superfast", "crf": "26", "profile": "high", "maxrate": "800k", "bufsize": "1600k"}
+SMALL_OPTIONS = {
+    "preset": "superfast",
+    "crf": "26",
+    "profile": "high",
+    "maxrate": "800k",
+    "bufsize": "1600k",
+    "x264-params": FAST_X264,
+}
+# The small copy is scaled from the main one's 8-bit 4:2:0 picture, a third of its size or less:
+# area averaging is as cheap as a fast bilinear there and does not alias fine detail.
+SMALL_INTERPOLATION = "AREA"
 SMALL_AUDIO_BITRATE = 96_000
 
 
@@ -79,6 +93,10 @@ class Rendition:
     width: int
     height: int
     frame_time: Fraction  # one frame's duration: the encoder's time base (add_stream sets 1 / rate)
+    # One scaler for the whole file: `frame.reformat` would build a new swscale context (and its
+    # threads) for every picture, a third of the conversion's cost.
+    scaler: Any
+    interpolation: str | None
 
     @classmethod
     def open(
@@ -91,8 +109,10 @@ class Rendition:
         audio_bitrate: int,
         with_audio: bool,
         rotation: int,
+        interpolation: str | None = None,
     ) -> Rendition:
         import av  # never before the limits are set
+        from av.video.reformatter import VideoReformatter
 
         container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
         video = container.add_stream("libx264", rate=rate, options=options)
@@ -105,13 +125,27 @@ class Rendition:
         if with_audio:
             audio = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
             audio.bit_rate = audio_bitrate
-        return cls(container=container, video=video, audio=audio, width=size[0], height=size[1], frame_time=1 / rate)
+        return cls(
+            container=container,
+            video=video,
+            audio=audio,
+            width=size[0],
+            height=size[1],
+            frame_time=1 / rate,
+            scaler=VideoReformatter(),
+            interpolation=interpolation,
+        )
 
-    def add_picture(self, frame: Any, index: int) -> None:
-        picture = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+    def add_picture(self, frame: Any, index: int) -> Any:
+        """Encode `frame` as picture `index`; returns the picture encoded (8-bit 4:2:0 at this
+        rendition's size), from which a smaller rendition scales more cheaply than from the original."""
+        picture = self.scaler.reformat(
+            frame, width=self.width, height=self.height, format="yuv420p", interpolation=self.interpolation
+        )
         picture.pts, picture.time_base = index, self.frame_time
         picture.pict_type = 0  # let x264 place keyframes (a source's I-frame flags are not ours)
         self.container.mux(self.video.encode(picture))
+        return picture
 
     def add_sound(self, frame: Any) -> None:
         if self.audio is not None:
@@ -190,9 +224,10 @@ def render(
         stream for stream in container.streams.video if not stream.disposition & av.stream.Disposition.attached_pic
     )
     audio = container.streams.audio[0] if container.streams.audio else None
-    # Decoding in two threads keeps the decoder ahead of x264 (which threads itself) on two cores.
+    # Frame and slice threads, as many as FFmpeg picks for the cores (PyAV's default is slice
+    # threads only, which ProRes and most intra codecs cannot use: one core decoded while x264 waited).
     video.thread_type = "AUTO"
-    video.codec_context.thread_count = 2
+    video.codec_context.thread_count = 0
     width, height = video.codec_context.width, video.codec_context.height
     small_size = fit(width, height, max_width=width, max_height=SMALL_HEIGHT)
     renditions: list[Rendition] = []
@@ -224,6 +259,7 @@ def render(
                 audio_bitrate=SMALL_AUDIO_BITRATE,
                 with_audio=audio is not None,
                 rotation=rotation,
+                interpolation=SMALL_INTERPOLATION,
             )
         )
         outputs["small"] = SMALL_NAME
@@ -233,13 +269,17 @@ def render(
     samples = 0
     shown = -1
 
-    def add_pictures(decoded: list[Any]) -> None:
+    def add_picture(picture: Any) -> None:
         nonlocal count
+        # Largest first: each rendition scales from the picture the one before it encoded.
+        for rendition in renditions:
+            picture = rendition.add_picture(picture, count)
+        count += 1
+
+    def add_pictures(decoded: list[Any]) -> None:
         for frame in decoded:
             for picture in deinterlacer.frames(frame) if deinterlacer is not None else [frame]:
-                for rendition in renditions:
-                    rendition.add_picture(picture, count)
-                count += 1
+                add_picture(picture)
         report()
 
     def report() -> None:
@@ -280,9 +320,7 @@ def render(
             remux.add(packet)
     if deinterlacer is not None:
         for rendition_frame in deinterlacer.frames(None):
-            for rendition in renditions:
-                rendition.add_picture(rendition_frame, count)
-            count += 1
+            add_picture(rendition_frame)
     if audio is not None and renditions:
         add_sound_tail = resampler.resample(None)
         for resampled in add_sound_tail:

@@ -70,10 +70,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def stored(owner: User, workspace: Workspace, source: Path, title: str) -> Video:
     """A ready upload of the team with its file, poster and sprite in place (no clip rows: the
-    comparison row is made by hand)."""
+    comparison row is made by hand). Its H.264/AAC file plays as it is (`original_plays`): without
+    that the page waits for a rendition and shows no player."""
     video = Video.objects.create(
         owner=owner, workspace=workspace, title=title, status=Video.Status.READY, duration=SECONDS, fps=FPS,
-        backends={"clips": "local"},
+        backends={"clips": "local"}, original_plays=True,
     )  # fmt: skip
     key = f"videos/{video.pk}/original{source.suffix}"
     target = Path(django_settings.MEDIA_ROOT) / key
