@@ -194,7 +194,7 @@ class Deinterlacer:
         self.graph.configure()
 
     def frames(self, frame: Any | None) -> list[Any]:
-        import av
+        import av  # as everywhere in this child: never before its limits are set
 
         self.graph.push(frame)
         out = []
