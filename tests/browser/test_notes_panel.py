@@ -324,7 +324,8 @@ def test_without_javascript_the_notes_are_listed_with_links_to_their_moments(
         expect(note.get_by_role("button")).to_have_count(0)  # edit and delete need the script
         note.get_by_role("link", name="Play from 00:04").click()
         page.wait_for_url(f"{site_url}/videos/{video.pk}/?t=4.000")
-        expect(page.locator("video[data-player]")).to_have_attribute("src", re.compile(r"#t=4$"))
+        full_copy = page.locator("video[data-player] source[data-quality=full]")
+        expect(full_copy).to_have_attribute("src", re.compile(r"#t=4$"))
     finally:
         context.close()
 
