@@ -348,6 +348,35 @@ def test_a_video_session_keeps_the_follower_in_step_until_he_uses_his_player_or_
     assert errors == [] and editor_errors == []
 
 
+def test_a_follower_on_a_slow_device_keeps_following_through_the_presenters_seeks(
+    site_url: str, team: Team, contexts: Callable[[], Any]
+) -> None:
+    """A slow phone runs the page's tasks late: the session's own seek reports itself ("seeked") once
+    the follower's video has played on past where it landed. That is still the session's seek, not the
+    person's: he must not be stepped out by it (on a busy CI machine he was, and stopped following)."""
+    video = team.comparison.video_a
+    director = member_page(contexts, site_url, team.director, team.studio)
+    director.goto(f"{site_url}/videos/{video.pk}/")
+    director.get_by_role("button", name="Start a live session").click()
+    director.wait_for_url(f"{site_url}/sessions/*/")
+    join(director)
+    editor = member_page(contexts, site_url, team.editor, team.studio)
+    editor.goto(director.url)
+    join(editor)
+    # The follower's page on a CPU six times slower (Chromium's own throttling, as its dev tools do).
+    editor.context.new_cdp_session(editor).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+
+    director.keyboard.press("k")
+    wait_in_step(director, editor)
+    for _ in range(3):
+        director.keyboard.press("l")  # 10 s on: the follower's player seeks there by itself
+        wait_in_step(director, editor)
+    expect(participant(director, "Eli")).to_contain_text("following")
+    expect(editor.get_by_text("You follow Dana")).to_be_visible()
+    director.keyboard.press("k")  # and a pause still reaches him
+    wait_for(lambda: read(editor)["paused"], editor, "the follower paused")
+
+
 def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_within_five_percent(
     site_url: str, page: Page
 ) -> None:

@@ -5,6 +5,8 @@
 // (a presenter sends it, a follower who makes one steps out).
 
 const SAME_TIME_S = 0.05;
+// How long after the session's seek its "seeked" may come and still be taken for it (not a person's).
+const LATEST_SEEKED_S = 1.5;
 
 export function comparePlayer(root) {
   const hooks = root.compareHooks;
@@ -64,8 +66,16 @@ export function videoPlayer(video) {
   // The <video> fires the same events for the session's changes as for the person's, later (each
   // from a task of its own): each quiet change counts the one event it will fire, and that many are
   // not reported; any other is the person's. Seeks are told by their time: a seek cut short by the
-  // next fires no "seeked" of its own.
-  const expected = { play: 0, pause: 0, rate: 0, time: null };
+  // next fires no "seeked" of its own. A playing video moves on between the seek's landing and its
+  // "seeked" task, by as long as that task waited (on a busy phone, a good part of a second), so the
+  // session's own seek is known by where it would have played on to by then.
+  const expected = { play: 0, pause: 0, rate: 0, time: null, at: 0 };
+  const ownSeek = () => {
+    const waited = Math.min((performance.now() - expected.at) / 1000, LATEST_SEEKED_S);
+    const played = video.paused ? 0 : waited * video.playbackRate;
+    const off = video.currentTime - expected.time;
+    return off > -SAME_TIME_S && off < played + SAME_TIME_S;
+  };
   return {
     position: () => video.currentTime,
     duration: () => video.duration || Number.POSITIVE_INFINITY,
@@ -79,6 +89,7 @@ export function videoPlayer(video) {
         video.pause();
       }
       expected.time = position;
+      expected.at = performance.now();
       video.currentTime = position;
       if (playing && video.paused) {
         expected.play += 1;
@@ -106,7 +117,7 @@ export function videoPlayer(video) {
       video.addEventListener("pause", () => (video.ended ? undefined : unless("pause")()));
       video.addEventListener("ratechange", unless("rate"));
       video.addEventListener("seeked", () => {
-        if (expected.time !== null && Math.abs(video.currentTime - expected.time) < SAME_TIME_S) {
+        if (expected.time !== null && ownSeek()) {
           expected.time = null;
         } else {
           listener("seek");
