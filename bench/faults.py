@@ -112,12 +112,13 @@ def run_one(fault: str, outage: float, work_dir: Path) -> FaultFigures:
                 web.wait(10)
 
             def give_back() -> None:
-                # Started warm, as a supervisor starts production's (its port opens once the text
-                # model is held): a cold one makes its first questions wait for the model.
+                # Started warm, as a supervisor starts production's: it serves at once and says it
+                # is ready once its text model is in, which the traffic (a load balancer) waits for.
                 warm = {**env, "TEXT_EMBEDDING_WARM_AT_START": "true"}
                 stack.enter_context(
                     processes.daphne_process(warm, port=port, stdout=quiet, stderr=quiet, start_timeout=180)
                 )
+                processes.wait_until_ready(url)
 
         with faults.Traffic(url, site.routes()) as traffic:
             if not traffic.wait_for_success(time.monotonic(), within=120):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
+import httpx
 from django.conf import settings
 from django.db import connection
 
@@ -83,6 +84,21 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
+
+
+def wait_until_ready(url: str, timeout: float = 180.0) -> None:
+    """Until the server at `url` says it is ready (`/healthz/ready`), as a load balancer waits before
+    sending it traffic: a web process serves before its text model is loaded, and says so there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz/ready", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} was not ready within {timeout:g} s")
+        time.sleep(0.1)
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:

@@ -11,10 +11,6 @@ from sage.blas import use_one_blas_thread
 from sage.services.startup import start_embedded_services
 from videos.text_embedding.child import warm_embedding_process
 
-# How long a starting web process waits for its embedding child to load the model (a few seconds;
-# far longer only on a starved machine). Past it the process serves anyway: the first question waits.
-WARM_WAIT_SECONDS = 120
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
 # Before Django reads settings: they name the servers this starts in development.
 start_embedded_services()
@@ -26,8 +22,9 @@ os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
 # Requests share a pool of database connections instead of opening one each (sage/settings.py).
 os.environ.setdefault("DB_POOL", "true")
 # The child loads the model (~2 s; ~9 s the first time, when it exports it) while this process sets
-# Django up, and the process serves only once it has (below): the first question after a start or a
-# deploy is answered at once.
+# Django up and then serves: a process the supervisor restarts is back as soon as Django is, and a
+# question asked meanwhile waits in the child's queue behind the load. Readiness says "loading" until
+# the model is in (sage.health), so a deploy's load balancer sends it questions only once it is.
 warming: Future[bool] | None = None
 if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
     warming = warm_embedding_process()
@@ -40,6 +37,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
+from sage.health import ready_once  # noqa: E402
 from sage.memory import freeze_long_lived_objects, start_allocation_tracing  # noqa: E402
 from sage.routing import websocket_urlpatterns  # noqa: E402
 
@@ -51,6 +49,13 @@ pace_response_bodies()  # bodies go out no faster than clients read (extends the
 # Once the app is loaded, so that every BLAS its modules loaded is reached (sage.blas).
 use_one_blas_thread()
 
+
+def _say_if_the_model_did_not_load(warming: Future[bool]) -> None:
+    # A child that cannot start is started again by the first question, which says why.
+    if not warming.cancelled() and warming.exception() is not None:
+        logging.getLogger(__name__).warning("the text model was not loaded at start", exc_info=warming.exception())
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -58,10 +63,8 @@ application = ProtocolTypeRouter(
     }
 )
 if warming is not None:
-    try:
-        warming.result(timeout=WARM_WAIT_SECONDS)
-    except Exception:  # a child that cannot start is started again by the first question, which says why
-        logging.getLogger(__name__).warning("the text model was not loaded at start", exc_info=True)
+    ready_once("text model", warming)
+    warming.add_done_callback(_say_if_the_model_did_not_load)
 # Django, Channels and the app are loaded for good: the collector need not walk them again.
 freeze_long_lived_objects()
 if settings.MEMORY_TRACE_SECONDS:

@@ -5,12 +5,15 @@
   this process is sick in a way only a restart mends (its database pool lends nothing while the server
   answers, and a fresh pool did not help). A supervisor restarts a process that fails it.
 - `GET /healthz/ready` (readiness): the process can serve requests now: a database connection from
-  its pool and a Redis round trip, each within a short time. A load balancer sends traffic only to
-  processes that pass it.
+  its pool and a Redis round trip, each within a short time, and what it loads at start in the
+  background (`ready_once`: the web process's text model) loaded. A load balancer sends traffic only
+  to processes that pass it; a supervisor's restart serves at once, before that.
 - `GET /healthz`: everything, Celery workers included, for people and monitors.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import Future
 
 import redis
 from django.conf import settings
@@ -21,6 +24,20 @@ from sage.celery import app as celery_app
 from sage.postgres.base import pool_is_sick
 
 _TIMEOUT_SECONDS = 2
+
+# What this process loads in the background at start, by name: not ready until each is done.
+_loading: dict[str, Future[bool]] = {}
+
+
+def ready_once(what: str, loading: Future[bool]) -> None:
+    """Report the process not ready (`what`: loading) until `loading` is done. A load that failed
+    does not hold readiness back: what needs it starts it again on first use, and says why."""
+    _loading[what] = loading
+
+
+def check_loading() -> str | None:
+    still = [what for what, loading in _loading.items() if not loading.done()]
+    return f"loading the {', '.join(still)}" if still else None
 
 
 def check_database() -> str | None:
@@ -73,7 +90,7 @@ def liveness_report() -> tuple[bool, dict[str, object]]:
 
 
 def readiness_report() -> tuple[bool, dict[str, object]]:
-    return _report({"database": check_database(), "redis": check_redis()})
+    return _report({"database": check_database(), "redis": check_redis(), "startup": check_loading()})
 
 
 def health_report() -> tuple[bool, dict[str, object]]:

@@ -696,8 +696,9 @@ TEXT_MODEL_CACHE_DIR = Path(env_str("TEXT_MODEL_CACHE_DIR") or DATA_DIR / "model
 # own instead (videos.text_embedding.child): the model's few ms of CPU per question then run on
 # another core, not under the web process's one interpreter lock (sage/asgi.py turns it on).
 TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
-# The web process starts that child and has it load the model before serving (sage/asgi.py), so the
-# first question after a start or deploy does not wait ~2 s for it; the test suite turns it off.
+# The web process starts that child and has it load the model as it starts serving (sage/asgi.py;
+# readiness waits for it), so the first question after a deploy does not wait ~2 s for it; the test
+# suite turns it off.
 TEXT_EMBEDDING_WARM_AT_START = env_bool("TEXT_EMBEDDING_WARM_AT_START", True)
 
 # Offline speech recognition (faster-whisper, int8 on the CPU). WHISPER_MODEL: empty for the tiny.en

@@ -101,7 +101,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory: pytest.TempPathFa
         create_default_plans(Plan)  # the demo account's wallet needs them (another module may have emptied them)
     data_dir = tmp_path_factory.mktemp("runsite")
     port = processes.free_port()
-    # The web process's embedding child loads the model before web serves, as under `make run`, from
+    # The web process's embedding child loads the model as web starts, as under `make run`, from
     # the suite's copy of the exported model (exporting it again would cost a minute).
     env = processes.server_env(
         SAGE_DATA_DIR=str(data_dir),

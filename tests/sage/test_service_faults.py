@@ -168,15 +168,17 @@ def test_a_web_process_killed_under_load_is_replaced_and_nothing_is_lost(transac
             first.wait(10)
 
         def restart() -> None:  # what the supervisor does: the same command on the same port
-            # Started as production starts it, holding the text model before its port opens (the
-            # suite's servers start cold): the questions sent to a cold one wait for the model to load,
-            # which on a busy machine is longer than the traffic's bound on a request.
+            # Started as production starts it, loading the text model as it serves (the suite's
+            # servers start cold), and given traffic once it says it is ready, as a load balancer
+            # does: questions sent while the model loads wait for it, which on a busy machine is
+            # longer than the traffic's bound on a request.
             warm = {**SERVER_ENV, "TEXT_EMBEDDING_WARM_AT_START": "true"}
             supervisor.enter_context(
                 processes.daphne_process(
                     warm, port=port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_timeout=180
                 )
             )
+            processes.wait_until_ready(url)
 
         run_fault(site, url, take_away=kill, give_back=restart)
         site.reap_answers_left_streaming()  # an answer the killed process was writing: refunded
