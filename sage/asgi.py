@@ -21,13 +21,6 @@ os.environ.setdefault("TEXT_EMBEDDING_THREADS", "1")
 os.environ.setdefault("TEXT_EMBEDDING_SUBPROCESS", "true")
 # Requests share a pool of database connections instead of opening one each (sage/settings.py).
 os.environ.setdefault("DB_POOL", "true")
-# The child loads the model (~2 s; ~9 s the first time, when it exports it) while this process sets
-# Django up and then serves: a process the supervisor restarts is back as soon as Django is, and a
-# question asked meanwhile waits in the child's queue behind the load. Readiness says "loading" until
-# the model is in (sage.health), so a deploy's load balancer sends it questions only once it is.
-warming: Future[bool] | None = None
-if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
-    warming = warm_embedding_process()
 # Django must be set up before importing anything that touches models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()
 
@@ -62,7 +55,13 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
-if warming is not None:
+# The child loads the model (~2 s; ~9 s the first time, when it exports it) once this process has
+# Django set up, and this one serves meanwhile: a process the supervisor restarts is back as soon as
+# Django is (the child's start, begun earlier, took CPU from that), and a question asked meanwhile
+# waits in the child's queue behind the load. Readiness says "loading" until the model is in
+# (sage.health), so a deploy's load balancer sends it questions only once it is.
+if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
+    warming = warm_embedding_process()
     ready_once("text model", warming)
     warming.add_done_callback(_say_if_the_model_did_not_load)
 # Django, Channels and the app are loaded for good: the collector need not walk them again.

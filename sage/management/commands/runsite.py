@@ -3,6 +3,7 @@ supervisord, which starts again any of them that dies (sage/supervision)."""
 
 from __future__ import annotations
 
+import compileall
 import ctypes
 import logging
 import os
@@ -57,6 +58,16 @@ def _answers(unix_socket: Path) -> bool:
         return True
 
 
+def _compile_bytecode(base_dir: Path) -> None:
+    """Compile the site's packages once, as a deploy does: each process the supervisor (re)starts
+    then reads them instead of compiling 200-odd modules itself (0.7 s of a web start on 2 cores),
+    even where PYTHONDONTWRITEBYTECODE keeps Python from caching what it compiles. Only changed
+    files are compiled again."""
+    for package in sorted(base_dir.glob("*/__init__.py")):
+        if package.parent.name != "tests":  # the suite's, not the site's
+            compileall.compile_dir(package.parent, quiet=2)
+
+
 class Command(BaseCommand):
     help = "Serve SAGE for development: web (daphne), a Celery worker and beat, until Ctrl-C."
 
@@ -92,6 +103,7 @@ class Command(BaseCommand):
             self._make_sample()
 
         settings.STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
+        _compile_bytecode(settings.BASE_DIR)
         self.stdout.write(f"Starting SAGE at {url} (web, worker, beat). Ctrl-C stops everything.")
         self.stdout.write(
             "A process that exits is started again; "
