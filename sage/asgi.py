@@ -8,9 +8,12 @@ from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 from sage.blas import use_one_blas_thread
+from sage.memory import limit_malloc_arenas
 from sage.services.startup import start_embedded_services
 from videos.text_embedding.child import warm_embedding_process
 
+# Before the threads that pass response bodies start (each could take a malloc arena of its own).
+limit_malloc_arenas(2)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
 # Before Django reads settings: they name the servers this starts in development.
 start_embedded_services()
