@@ -19,10 +19,11 @@ chunks joined.
 
 Measurements, in one run:
 - first question after start: a fresh daphne is started (its own process, beside the others), the
-  clock waits until it answers HTTP (`GET /healthz`, any status), then one question is timed to its
-  first chunk — with the text model loaded at start (TEXT_EMBEDDING_WARM_AT_START, the default) and,
-  as the baseline, without (the model then loads for that question). Also printed: from launching
-  the process to its answering HTTP;
+  clock waits until it answers HTTP (`GET /healthz`, any status) and, started warm, until it says it
+  is ready (`/healthz/ready`: its text model loaded, what a load balancer waits for), then one
+  question is timed to its first chunk — with the text model loaded at start
+  (TEXT_EMBEDDING_WARM_AT_START, the default) and, as the baseline, without (the model then loads
+  for that question). Also printed: from launching the process to its answering HTTP;
 - baseline: one client at a time (no contention);
 - conversations: every client connected at once, each asking `--questions` questions one after
   another with a pause of `--think` seconds (± half, at random) to read each answer — fifty people
@@ -264,6 +265,15 @@ def answers_http(url: str) -> bool:
         return False
 
 
+def is_ready(url: str) -> bool:
+    """Whether the server says it is ready (`/healthz/ready` 200: its text model loaded among the rest)."""
+    try:
+        with urlopen(f"{url}/healthz/ready", timeout=5):  # noqa: S310 - the bench's own server
+            return True
+    except OSError:  # HTTPError (503: still loading) included
+        return False
+
+
 @dataclass
 class FirstQuestion:
     label: str
@@ -279,8 +289,7 @@ def first_question_after_start(server_log: IO[bytes], seat: Seat, *, warm: bool)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     launched = time.perf_counter()
-    # Not devtools.processes.daphne_process: a warm start opens its port only once the model is loaded,
-    # which can take longer than that helper waits on a busy machine.
+    # Not devtools.processes.daphne_process: the time to answering HTTP is measured here, to the poll.
     web = subprocess.Popen(
         [str(VENV_BIN / "daphne"), "--bind", "127.0.0.1", "--port", str(port), "sage.asgi:application"],
         cwd=BASE_DIR,
@@ -294,6 +303,10 @@ def first_question_after_start(server_log: IO[bytes], seat: Seat, *, warm: bool)
                 raise RuntimeError(f"the web process did not answer HTTP (exit code {web.poll()})")
             time.sleep(0.05)
         ready_seconds = time.perf_counter() - launched
+        while warm and not is_ready(url):
+            if web.poll() is not None or time.perf_counter() - launched > START_TIMEOUT_SECONDS:
+                raise RuntimeError(f"the web process never said it was ready (exit code {web.poll()})")
+            time.sleep(0.05)
         asked = asyncio.run(ask(url, seat, QUESTIONS[0], f"first-{'warm' if warm else 'cold'}"))
     finally:
         stop_process(web)
