@@ -4,6 +4,8 @@ channel layer; and the team's session most tests open them on (`team_session`)."
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import User
 from review_sessions.models import ReviewSession
+from review_sessions.presence import PRESENCE_TICK_S, PRESENCE_WINDOW_S
 from reviews.models import ShareLink
 from sage.asgi import application
 from tests.clients import client_in
@@ -63,6 +66,17 @@ async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) 
             return frame
 
 
+async def participants_when(
+    socket: WebsocketCommunicator, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 5
+) -> list[dict[str, Any]]:
+    """The first participants list the socket is sent that `wanted` accepts. Presence is coalesced
+    (up to a window and a tick late), so waiting for quiet cannot tell that a join's list has come."""
+    async with asyncio.timeout(timeout):
+        while not wanted(participants := (await next_of(socket, "participants", timeout=timeout))["data"]):
+            pass
+    return participants
+
+
 async def joined_member(user: User, workspace: Workspace | None, code: str) -> tuple[WebsocketCommunicator, dict]:
     """A member's socket that said hello, and its welcome."""
     socket, connected, close_code = await member_socket(user, workspace, code)
@@ -84,7 +98,8 @@ async def drain(socket: WebsocketCommunicator) -> list[dict[str, Any]]:
     """Read what the socket was sent until it is quiet (joins' presence frames), to watch what comes
     next; returns what it read."""
     frames = []
-    while not await socket.receive_nothing(timeout=0.3):
+    # Quiet for longer than presence can be late (its source's tick, then the socket's window).
+    while not await socket.receive_nothing(timeout=PRESENCE_TICK_S + PRESENCE_WINDOW_S + 0.3):
         frames.append(await socket.receive_json_from())
     return frames
 
