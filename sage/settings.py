@@ -448,7 +448,7 @@ EXTENSION_CONNECT_SECONDS = env_int("EXTENSION_CONNECT_SECONDS", 600, minimum=30
 
 # --- Celery ------------------------------------------------------------------------------------
 
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 120
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -480,7 +480,9 @@ CELERY_TASK_ROUTES = {
 # Recovering a video whose worker died does not wait for it: its processing lease (tens of seconds,
 # VIDEO_LEASE_SECONDS) lapses and the takeover sweep requeues it; the old message, when it does come
 # back, finds the lease held or the video done and stops. A run that reaches the hard limit is
-# killed, its lease lapses, and it counts as one of VIDEO_MAX_ATTEMPTS.
+# killed, its lease lapses, and it counts as one of VIDEO_MAX_ATTEMPTS. A long video's run is sent
+# with a longer limit of its own (videos.pipeline.enqueue.run_seconds_needed) and may outlast this:
+# the copy handed out meanwhile finds the lease held and ends at once.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

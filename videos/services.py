@@ -13,6 +13,7 @@ from accounts.models import User
 from sage.errors import Conflict, FieldInvalid
 from sage.queueing import TaskRef, revoke
 from videos.models import Transcript, Upload, Video
+from videos.pipeline.enqueue import run_seconds_needed
 from videos.pipeline.enqueue import video_enqueue as video_enqueue  # one of the services this module offers
 from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed, lease_clear_lost
 from videos.pipeline.progress import push_video
@@ -138,7 +139,8 @@ def _take_over(video: Video, *, crashes: int, max_attempts: int) -> bool:
         video_fail(video, code="crashed", message=CRASHED_MESSAGE)
         return False
     logger.warning("video %s: its processing run died (%s of %s); requeued", video.pk, crashes, max_attempts)
-    video_enqueue(video=video, resumed=True)
+    # A long video's run gets the time its length needs at once (known once it was probed).
+    video_enqueue(video=video, resumed=True, run_seconds=run_seconds_needed(video) if video.duration else None)
     video.refresh_from_db()
     push_video(video)  # the page shows it queued again, resuming, rather than frozen at a stage
     return True

@@ -68,10 +68,12 @@ class _ProcessVideoTask(Task[Any, Any]):
 
 # Retries only while an old run winds down (seconds); past that, the takeover sweep requeues it.
 @shared_task(bind=True, max_retries=20, base=_ProcessVideoTask)
-def process_video(self, video_id: int) -> None:  # type: ignore[no-untyped-def]
+def process_video(self, video_id: int, run_seconds: int | None = None) -> None:  # type: ignore[no-untyped-def]
     """Process one video (media queue). Safe to run again: finished steps are skipped, and a run
-    starts only by taking the video's lease, so a stale or redelivered message does nothing."""
-    taken = run_pipeline(video_id, task_id=self.request.id or "")
+    starts only by taking the video's lease, so a stale or redelivered message does nothing.
+    `run_seconds`: the soft time limit this message was sent with (`video_enqueue`), when not the
+    worker's default; given as an argument too, as an eager call has no limits to read."""
+    taken = run_pipeline(video_id, task_id=self.request.id or "", seconds_allowed=run_seconds)
     if taken is Taken.HELD and Video.objects.filter(pk=video_id, status=Video.Status.QUEUED).exists():
         # Queued again (a retry after a cancel) while the old run still holds the lease on its way
         # out: ask again once that lease is released or lapses, rather than leave the video queued.

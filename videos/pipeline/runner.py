@@ -19,6 +19,7 @@ from django.utils import timezone
 from billing.holds import hold_release, hold_settle
 from billing.models import Hold
 from videos.models import Video
+from videos.pipeline.enqueue import run_seconds_needed, video_enqueue
 from videos.pipeline.files import local_copy
 from videos.pipeline.lease import RUNNABLE, Taken, heartbeat, lease_take, new_lease_owner
 from videos.pipeline.progress import push_video
@@ -51,9 +52,20 @@ logger = logging.getLogger(__name__)
 CRASHED_MESSAGE = "Processing stopped several times on our side; your tokens were refunded. Retry the video."
 
 
-def process_video(video_id: int, *, task_id: str = "") -> Taken:
+class NeedsLongerRun(Exception):
+    """This run's time limit is shorter than the video's length needs (`run_seconds_needed`)."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(f"needs a run of {seconds} s")
+
+
+def process_video(video_id: int, *, task_id: str = "", seconds_allowed: float | None = None) -> Taken:
     """Run the pipeline for one video under its lease. HELD: another run holds the lease (this
-    message is stale, redelivered, or came while a cancelled run winds down) and nothing was done."""
+    message is stale, redelivered, or came while a cancelled run winds down) and nothing was done.
+    `seconds_allowed`: this run's soft time limit (the worker's default when not given). A video
+    longer than that allows is probed, then queued again with the limit it needs: the run would
+    otherwise be stopped part way, fail and start again from its last finished step, for ever."""
     owner = new_lease_owner()
     taken = lease_take(video_id=video_id, owner=owner, task_id=task_id)
     if taken is not Taken.TAKEN:
@@ -70,7 +82,10 @@ def process_video(video_id: int, *, task_id: str = "") -> Taken:
             if video.source == Video.Source.YOUTUBE:
                 _youtube_steps(video)
             else:
-                _upload_steps(video)
+                _upload_steps(video, seconds_allowed or settings.CELERY_TASK_SOFT_TIME_LIMIT)
+        except NeedsLongerRun as longer:
+            _queue_again(video, lease_owner=owner, run_seconds=longer.seconds)
+            return taken
         except Cancelled:
             return taken  # cancelling released the hold already; a lost lease left the video to its holder
         except StepFailed as exc:
@@ -89,10 +104,12 @@ def process_video(video_id: int, *, task_id: str = "") -> Taken:
     return taken
 
 
-def _upload_steps(video: Video) -> None:
+def _upload_steps(video: Video, seconds_allowed: float) -> None:
     with local_copy(video) as path:
         ensure_probed(video, path)
         stop_if_cancelled(video)
+        if (needed := run_seconds_needed(video)) > seconds_allowed:
+            raise NeedsLongerRun(needed)
         ensure_hold(video)
         stop_if_cancelled(video)
         # The transcript (speech recognition, mostly) is found beside the picture steps.
@@ -112,6 +129,20 @@ def _upload_steps(video: Video) -> None:
     ensure_chunks(video)
     stop_if_cancelled(video)
     ensure_summary(video)
+
+
+def _queue_again(video: Video, *, lease_owner: str, run_seconds: int) -> None:
+    """Hand the video from this run to one with `run_seconds` to run in: queued again, ahead of new
+    work (its probe is done and kept), under no lease, so nothing takes it for a dead run."""
+    with transaction.atomic():
+        queued = Video.objects.filter(pk=video.pk, status=Video.Status.PROCESSING, lease_owner=lease_owner).update(
+            status=Video.Status.QUEUED, task_id="", lease_owner="", lease_expires_at=None, lease_process=""
+        )
+        if queued:  # not cancelled or taken over meanwhile
+            logger.info("video %s: %s s long, queued again for a run of %s s", video.pk, video.duration, run_seconds)
+            video_enqueue(video=video, resumed=True, run_seconds=run_seconds)
+    video.refresh_from_db()
+    push_video(video)
 
 
 def _youtube_steps(video: Video) -> None:
