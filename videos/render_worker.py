@@ -22,6 +22,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -57,6 +58,8 @@ SMALL_OPTIONS = {
 # area averaging is as cheap as a fast bilinear there and does not alias fine detail.
 SMALL_INTERPOLATION = "AREA"
 SMALL_AUDIO_BITRATE = 96_000
+# Silence put before sound that starts after the picture goes to the resampler this many samples at a time.
+SILENCE_CHUNK_SAMPLES = 4096
 
 
 def emit(message: dict[str, Any]) -> None:
@@ -81,6 +84,35 @@ def fit(width: int, height: int, *, max_width: int, max_height: int) -> tuple[in
     """The largest even size within the bounds with the picture's shape (H.264 in 4:2:0 needs even sides)."""
     scale = min(1.0, max_width / width, max_height / height)
     return _even(width * scale), _even(height * scale)
+
+
+def sound_lead_seconds(video: Any, audio: Any, *, most: float) -> float:
+    """How much later the original's sound starts than its picture (negative: earlier), from the
+    streams' start times, within `most` either way (the picture's length: a hostile start time costs
+    nothing). A camera's or an editor's file often starts its sound a little after its first picture;
+    a rendition whose sound began with the picture played that far out of sync."""
+    if video.start_time is None or audio.start_time is None or not video.time_base or not audio.time_base:
+        return 0.0
+    lead = float(audio.start_time * audio.time_base - video.start_time * video.time_base)
+    return max(-most, min(most, lead))
+
+
+def silent_frames(like: Any, seconds: float) -> Iterator[Any]:
+    """`seconds` of silence as frames in the format, layout and rate of the decoded frame `like`
+    (so that one resampler takes both)."""
+    import av  # never before the limits are set
+
+    # Unsigned 8-bit samples are silent at their midpoint; every other format at zero.
+    fill = b"\x80" if like.format.name.startswith("u8") else b"\x00"
+    left = round(seconds * like.sample_rate)
+    while left > 0:
+        count = min(left, SILENCE_CHUNK_SAMPLES)
+        frame = av.AudioFrame(format=like.format.name, layout=like.layout.name, samples=count)
+        frame.sample_rate = like.sample_rate
+        for plane in frame.planes:
+            plane.update(fill * plane.buffer_size)
+        left -= count
+        yield frame
 
 
 @dataclass
@@ -268,6 +300,10 @@ def render(
     count = 0
     samples = 0
     shown = -1
+    # Sound that starts after the picture gets silence before it; sound that starts before loses
+    # its first samples, whole resampled frames to the nearest (within 11 ms at 48 kHz).
+    lead = sound_lead_seconds(video, audio, most=float(frames / rate)) if audio is not None and renditions else 0.0
+    cut = round(-lead * AUDIO_RATE) if lead < 0 else 0
 
     def add_picture(picture: Any) -> None:
         nonlocal count
@@ -290,14 +326,27 @@ def render(
             emit({"progress": percent / 100})
 
     def add_sound(decoded: list[Any]) -> None:
-        nonlocal samples
+        nonlocal lead
         for frame in decoded:
-            frame.pts = None  # the resampler counts samples from the first: sound starts with the picture
-            for resampled in resampler.resample(frame):
-                resampled.pts, resampled.time_base = samples, Fraction(1, AUDIO_RATE)
-                samples += resampled.samples
-                for rendition in renditions:
-                    rendition.add_sound(resampled)
+            if lead > 0:
+                for silence in silent_frames(frame, lead):
+                    add_resampled(resampler.resample(silence))
+                lead = 0.0
+            frame.pts = None  # the resampler counts samples from the first: placed by the lead above
+            add_resampled(resampler.resample(frame))
+
+    def add_resampled(resampled_frames: list[Any]) -> None:
+        nonlocal samples, cut
+        for resampled in resampled_frames:
+            if cut > 0:
+                dropped = cut * 2 >= resampled.samples  # nearer the original's start without it
+                cut = cut - resampled.samples if dropped else 0
+                if dropped:
+                    continue
+            resampled.pts, resampled.time_base = samples, Fraction(1, AUDIO_RATE)
+            samples += resampled.samples
+            for rendition in renditions:
+                rendition.add_sound(resampled)
 
     streams = [video] if audio is None else [video, audio]
     for packet in container.demux(*streams):
@@ -322,12 +371,7 @@ def render(
         for rendition_frame in deinterlacer.frames(None):
             add_picture(rendition_frame)
     if audio is not None and renditions:
-        add_sound_tail = resampler.resample(None)
-        for resampled in add_sound_tail:
-            resampled.pts, resampled.time_base = samples, Fraction(1, AUDIO_RATE)
-            samples += resampled.samples
-            for rendition in renditions:
-                rendition.add_sound(resampled)
+        add_resampled(resampler.resample(None))
     for rendition in renditions:
         rendition.close()
     if remux is not None:
