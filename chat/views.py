@@ -220,6 +220,7 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
         "video": video,
         "rows": rows,
         "player_url": player_url,
+        "player_small_url": video_view.small_url if player_url and video_view is not None else "",
         "starters": starters if not rows else [],
         "chat_config": config,
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,

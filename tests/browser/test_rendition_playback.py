@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from billing.ledger import ledger_grant
 from sage.synthetic_media.formats import make_format_sample
 from tests.browser.signing_in import log_in
-from tests.factories import UserFactory, VideoFactory
+from tests.factories import ConversationFactory, UserFactory, VideoFactory
 from videos.models import Video
 from videos.pipeline import runner
 
@@ -37,8 +38,8 @@ PLAYED = """async (video) => {
 }"""
 
 
-def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, tmp_path: Path, settings) -> None:
-    person = UserFactory()
+def _processed_master(person: User, tmp_path: Path, settings) -> Video:
+    """A ProRes master uploaded by `person` and processed: its rendition and small copy made."""
     ledger_grant(user=person, amount=100, key=f"grant:{person.pk}", memo="test")
     master = make_format_sample("prores_pcm_mov", tmp_path / "master", seconds=3)
     video = VideoFactory(owner=person, title="Master", status=Video.Status.QUEUED, original_plays=None)
@@ -48,7 +49,13 @@ def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, t
     Video.objects.filter(pk=video.pk).update(storage_key=key, size=master.stat().st_size)
     runner.process_video(video.pk)
     video.refresh_from_db()
-    assert video.status == Video.Status.READY and video.playable_key, video.error_message
+    assert video.status == Video.Status.READY and video.playable_key and video.small_key, video.error_message
+    return video
+
+
+def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, tmp_path: Path, settings) -> None:
+    person = UserFactory()
+    video = _processed_master(person, tmp_path, settings)
 
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
@@ -61,3 +68,22 @@ def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, t
     assert played["painted"] == 5 and played["decoded"] >= 5
     assert played["source"].endswith(f"/videos/{video.pk}/file")
     expect(page.get_by_role("link", name="Download original")).to_have_attribute("href", f"/videos/{video.pk}/original")
+
+
+def test_the_chat_page_plays_the_small_copy_on_a_phone_and_the_rendition_on_a_wide_screen(
+    site_url: str, page: Page, tmp_path: Path, settings
+) -> None:
+    person = UserFactory()
+    video = _processed_master(person, tmp_path, settings)
+    conversation = ConversationFactory(owner=person, video=video)
+    log_in(page, site_url, person.email)
+
+    played = {}
+    for screen, width in (("phone", 390), ("wide", 1280)):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{site_url}/chat/{conversation.pk}/")
+        played[screen] = page.locator("video[data-player]").evaluate(PLAYED)
+
+    assert played["phone"]["source"].endswith(f"/videos/{video.pk}/small.mp4")
+    assert played["wide"]["source"].endswith(f"/videos/{video.pk}/file")
+    assert all(one["painted"] == 5 and one["width"] > 0 for one in played.values())
