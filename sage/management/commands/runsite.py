@@ -23,12 +23,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import demo_account_ensure
+from sage.health import check_celery_workers
 from sage.supervision import ProcfileError, SupervisorFiles, procfile_entries, supervisord_command, supervisord_config
 from showcase.services import demo_pair_ensure, sample_ensure
 
 logger = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# How long "ready" waits for the worker once web listens (its first start on a busy machine).
+WORKER_WAIT_SECONDS = 120
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
@@ -161,13 +164,30 @@ class Command(BaseCommand):
             self.stdout.write("The shared sample is being prepared: every account can open it in about a minute.")
 
     def _announce_when_ready(self, port: int, url: str, supervisord: subprocess.Popen[bytes]) -> None:
-        """Say so once web listens, however long its first start takes (a minute and more on a busy
-        machine, when it exports the text model the first time); nothing if supervisord stops first."""
+        """Say so once web listens and a worker answers (an upload made then is processed at once),
+        however long a first start takes (a minute and more on a busy machine, when web exports the
+        text model the first time); nothing if supervisord stops first. A worker that does not
+        answer in WORKER_WAIT_SECONDS after web listens is said to be missing instead."""
+        listening_since: float | None = None
         while supervisord.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    self.stdout.write(self.style.SUCCESS(f"SAGE is ready: open {url}"))
-                    self.stdout.flush()
-                    return
-            except OSError:
-                time.sleep(0.3)
+            if listening_since is None:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        listening_since = time.monotonic()
+                except OSError:
+                    time.sleep(0.3)
+                    continue
+            if check_celery_workers() is None:
+                self.stdout.write(self.style.SUCCESS(f"SAGE is ready: open {url}"))
+                self.stdout.flush()
+                return
+            if time.monotonic() - listening_since > WORKER_WAIT_SECONDS:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"SAGE serves at {url}, but no worker answers yet: uploads wait for one "
+                        "(its lines above say why)."
+                    )
+                )
+                self.stdout.flush()
+                return
+            time.sleep(0.3)
