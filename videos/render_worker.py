@@ -58,6 +58,9 @@ SMALL_OPTIONS = {
 # area averaging is as cheap as a fast bilinear there and does not alias fine detail.
 SMALL_INTERPOLATION = "AREA"
 SMALL_AUDIO_BITRATE = 96_000
+# FFmpeg's colour ranges (AVColorRange): "MPEG" limited (16-235), "JPEG" full (0-255).
+LIMITED_RANGE = 1
+FULL_RANGE = 2
 # Silence put before sound that starts after the picture goes to the resampler this many samples at a time.
 SILENCE_CHUNK_SAMPLES = 4096
 
@@ -113,6 +116,14 @@ def silent_frames(like: Any, seconds: float) -> Iterator[Any]:
             plane.update(fill * plane.buffer_size)
         left -= count
         yield frame
+
+
+def source_color_range(frame: Any) -> int:
+    """The range `frame`'s samples use: as tagged, else full for FFmpeg's JPEG ("yuvj") formats, which
+    are full range by definition, else limited (what untagged video is everywhere)."""
+    if frame.color_range in (LIMITED_RANGE, FULL_RANGE):
+        return int(frame.color_range)
+    return FULL_RANGE if frame.format.name.startswith("yuvj") else LIMITED_RANGE
 
 
 @dataclass
@@ -171,8 +182,17 @@ class Rendition:
     def add_picture(self, frame: Any, index: int) -> Any:
         """Encode `frame` as picture `index`; returns the picture encoded (8-bit 4:2:0 at this
         rendition's size), from which a smaller rendition scales more cheaply than from the original."""
+        # Into the limited range (16-235) every player assumes of untagged H.264, from the range the
+        # source's samples use: a full-range picture (a camera's MJPEG, some phones) passed on as it
+        # was played with its shadows crushed to black and its highlights blown to white.
         picture = self.scaler.reformat(
-            frame, width=self.width, height=self.height, format="yuv420p", interpolation=self.interpolation
+            frame,
+            width=self.width,
+            height=self.height,
+            format="yuv420p",
+            interpolation=self.interpolation,
+            src_color_range=source_color_range(frame),
+            dst_color_range=LIMITED_RANGE,
         )
         picture.pts, picture.time_base = index, self.frame_time
         picture.pict_type = 0  # let x264 place keyframes (a source's I-frame flags are not ours)

@@ -138,3 +138,31 @@ def _write_tone(
             frame.pts = start
         output.mux(audio.encode(frame))
     output.mux(audio.encode(None))
+
+
+def make_streams_apart_sample(path: Path, *, picture_from: float, tone_from: float) -> Path:
+    """A 2 s MJPEG + PCM .mov (re-encoded for players) whose picture starts `picture_from` seconds
+    after its sound (negative: before) and whose sound is silent until `tone_from` on its own clock,
+    then a tone: as a camera or an editor writes streams that do not start together. Frame n is a
+    flat grey of level 5n, so a still tells which frame it shows."""
+    rate, sound_rate = 25, 48_000
+    picture_shift, sound_shift = max(0.0, picture_from), max(0.0, -picture_from)
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("mjpeg", rate=rate)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuvj420p"
+        sound = container.add_stream("pcm_s16le", rate=sound_rate, layout="mono")
+        for index in range(2 * rate):
+            picture = av.VideoFrame.from_ndarray(np.full((120, 160, 3), index * 5, np.uint8), format="rgb24")
+            picture.pts, picture.time_base = index + round(picture_shift * rate), Fraction(1, rate)
+            container.mux(video.encode(picture))
+        total = 2 * sound_rate
+        for first in range(0, total, 1024):
+            seconds = (np.arange(first, min(total, first + 1024))) / sound_rate
+            wave = np.sin(2 * np.pi * 440 * seconds) * 10_000 * (seconds >= tone_from)
+            frame = av.AudioFrame.from_ndarray(wave.astype(np.int16).reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = sound_rate
+            frame.pts, frame.time_base = first + round(sound_shift * sound_rate), Fraction(1, sound_rate)
+            container.mux(sound.encode(frame))
+        container.mux(video.encode(None))
+        container.mux(sound.encode(None))
+    return path

@@ -20,7 +20,7 @@ from django.test import Client
 
 from billing.ledger import ledger_grant
 from billing.models import Wallet
-from sage.synthetic_media.formats import FORMAT_KINDS, make_format_sample
+from sage.synthetic_media.formats import FORMAT_KINDS, make_format_sample, make_streams_apart_sample
 from sage.synthetic_media.mp4 import mp4_boxes
 from tests.factories import ShareLinkFactory, VideoFactory, empty_wallet_user
 from videos import render
@@ -322,33 +322,6 @@ def test_a_share_link_plays_the_rendition_and_never_hands_out_the_original(sampl
     assert "Download original" not in page
 
 
-def _offset_sound_sample(path: Path, *, picture_from: float, tone_from: float) -> Path:
-    """A 2 s MJPEG + PCM .mov (re-encoded for players) whose picture starts `picture_from` seconds
-    after its sound (negative: before) and whose sound is silent until `tone_from` on its own clock,
-    then a tone: as a camera or an editor writes streams that do not start together."""
-    rate, sound_rate = 25, 48_000
-    picture_shift, sound_shift = max(0.0, picture_from), max(0.0, -picture_from)
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("mjpeg", rate=rate)
-        video.width, video.height, video.pix_fmt = 160, 120, "yuvj420p"
-        sound = container.add_stream("pcm_s16le", rate=sound_rate, layout="mono")
-        for index in range(2 * rate):
-            picture = av.VideoFrame.from_ndarray(np.full((120, 160, 3), index * 5, np.uint8), format="rgb24")
-            picture.pts, picture.time_base = index + round(picture_shift * rate), Fraction(1, rate)
-            container.mux(video.encode(picture))
-        total = 2 * sound_rate
-        for first in range(0, total, 1024):
-            seconds = (np.arange(first, min(total, first + 1024))) / sound_rate
-            wave = np.sin(2 * np.pi * 440 * seconds) * 10_000 * (seconds >= tone_from)
-            frame = av.AudioFrame.from_ndarray(wave.astype(np.int16).reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = sound_rate
-            frame.pts, frame.time_base = first + round(sound_shift * sound_rate), Fraction(1, sound_rate)
-            container.mux(sound.encode(frame))
-        container.mux(video.encode(None))
-        container.mux(sound.encode(None))
-    return path
-
-
 def _tone_onset_seconds(path: Path) -> float:
     with av.open(str(path)) as container:
         sound = np.concatenate([frame.to_ndarray()[0] for frame in container.decode(audio=0)])
@@ -366,7 +339,7 @@ def _tone_onset_seconds(path: Path) -> float:
 def test_the_renditions_sound_stays_in_sync_when_the_originals_streams_start_apart(
     tmp_path: Path, picture_from: float, tone_from: float, heard_at: float
 ) -> None:
-    original = _offset_sound_sample(tmp_path / "offset.mov", picture_from=picture_from, tone_from=tone_from)
+    original = make_streams_apart_sample(tmp_path / "offset.mov", picture_from=picture_from, tone_from=tone_from)
     probe = probe_media(original, max_seconds=60)
 
     (tmp_path / "out").mkdir()
@@ -376,3 +349,22 @@ def test_the_renditions_sound_stays_in_sync_when_the_originals_streams_start_apa
     for rendition in (made.playable, made.small):
         # within the resampler's frame (21 ms; at most half of it off) of where the original has it
         assert _tone_onset_seconds(rendition) == pytest.approx(heard_at, abs=0.012)
+
+
+def _greys(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        return [float(frame.to_ndarray(format="rgb24").mean()) for frame in container.decode(video=0)]
+
+
+def test_a_full_range_originals_rendition_keeps_its_shadows_and_highlights(tmp_path: Path) -> None:
+    # MJPEG is full range (0-255); players take H.264 without a range as limited (16-235). Passed on
+    # as it was, frame 0-3's greys (0-15) all showed black and the steps between the others grew.
+    original = make_streams_apart_sample(tmp_path / "mjpeg.mov", picture_from=0.0, tone_from=0.0)
+    probe = probe_media(original, max_seconds=60)
+    (tmp_path / "out").mkdir()
+
+    made = render_renditions(original, tmp_path / "out", probe=probe, plan=playback_plan(probe))
+
+    assert made.playable is not None and made.small is not None
+    for rendition in (made.playable, made.small):
+        assert _greys(rendition) == pytest.approx(_greys(original), abs=3)
