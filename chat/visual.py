@@ -23,7 +23,7 @@ import av
 from chat.retrieval import Evidence
 from notes.frames import grab_frame, has_frame_source
 from videos.models import Video
-from videos.pipeline.files import readable_source
+from videos.pipeline.files import readable_played_source
 from videos.pipeline.thumbnails import encode_jpeg
 from videos.screen_text.lines import shown_lines_around
 from videos.screen_text.tracking import ShownLine
@@ -249,7 +249,7 @@ def _picture(video: Video, seconds: float) -> bytes | None:
     if not has_frame_source(video):
         return None
     try:
-        return encode_jpeg(grab_frame(readable_source(video), seconds))
+        return encode_jpeg(grab_frame(readable_played_source(video), seconds))
     except (av.FFmpegError, OSError, ValueError):
         logger.warning("could not grab the still of video %s at %.1f s", video.pk, seconds, exc_info=True)
         return None

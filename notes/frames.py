@@ -21,7 +21,7 @@ from sage.queueing import TaskRef
 from sage.realtime import push_to_workspace
 from videos.engine.sources import open_source
 from videos.models import Video
-from videos.pipeline.files import readable_source
+from videos.pipeline.files import readable_played_source
 from videos.pipeline.thumbnails import encode_jpeg
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def note_frame_ensure(*, note_id: int) -> bool:
     start = note.start
     try:
         # Read in place: on S3 only the bytes around `start` are fetched, not the whole video.
-        jpeg = encode_jpeg(grab_frame(readable_source(note.video), start))
+        jpeg = encode_jpeg(grab_frame(readable_played_source(note.video), start))
     except (av.FFmpegError, OSError, ValueError):
         # A still is a convenience: the note works without one.
         logger.warning("could not make the frame still of note %s", note_id, exc_info=True)

@@ -31,7 +31,7 @@ from sage.availability import release_connections
 from sage.errors import NotFound
 from sage.queueing import TaskRef
 from videos.models import Video
-from videos.pipeline.files import readable_source
+from videos.pipeline.files import readable_played_source
 from videos.uploads.errors import S3_UNREACHABLE
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def render_still(frame: np.ndarray, drawing: dict[str, Any]) -> bytes:
 def _rendered(comment: Comment, video: Video) -> bytes:
     """The still's PNG, decoded and drawn now (NotFound when the frame cannot be read)."""
     assert comment.drawing is not None
-    source = readable_source(video)
+    source = readable_played_source(video)
     release_connections()  # decoding (in place from S3, perhaps) holds no database connection
     try:
         frame = grab_frame(source, comment.start, max_width=STILL_WIDTH)

@@ -14,8 +14,12 @@ from django.test import Client
 from notes.frames import note_frame_ensure
 from notes.models import Note
 from sage.synthetic_media import Scene, decode_video, make_video
+from sage.synthetic_media.formats import make_streams_apart_sample
 from tests.factories import NoteFactory, VideoFactory
 from videos.models import Video
+from videos.playback import playback_plan
+from videos.probe import probe_media
+from videos.render import render_renditions
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +172,40 @@ def test_a_video_on_s3_gives_its_still_without_being_downloaded(user, clip, s3_r
     assert s3_reads == []  # FFmpeg read the frame's bytes from S3 itself, not a copy of the whole video
     note.refresh_from_db()
     assert nearest_scene(still_pixels(note.frame_key, tmp_path), clip) == 2  # the third scene, from 6 s
+
+
+def _grey_at(path: Path, seconds: float) -> float:
+    with av.open(str(path)) as container:
+        frame = next(
+            frame for frame in container.decode(video=0) if frame.time is not None and frame.time >= seconds - 1e-3
+        )
+        return float(frame.to_ndarray(format="rgb24").mean())
+
+
+def test_a_still_shows_the_frame_the_player_showed_when_the_originals_picture_starts_late(
+    user, tmp_path, settings
+) -> None:
+    # The original's picture starts 0.4 s in (its sound first); its rendition, which players play,
+    # shows frame n at n / 25 s from 0. At 1 s the player shows frame 25 (grey 125); the original's
+    # own clock has frame 15 there (grey 75).
+    original = make_streams_apart_sample(tmp_path / "original.mov", picture_from=0.4, tone_from=0.0)
+    probe = probe_media(original, max_seconds=60)
+    (tmp_path / "made").mkdir()
+    rendition = render_renditions(original, tmp_path / "made", probe=probe, plan=playback_plan(probe)).playable
+    assert rendition is not None
+    video = VideoFactory(owner=user, title="Apart", duration=2.0, status=Video.Status.READY)
+    for key, path in ((f"videos/{video.pk}/original.mov", original), (f"videos/{video.pk}/playable.mp4", rendition)):
+        (Path(settings.MEDIA_ROOT) / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(settings.MEDIA_ROOT) / key)
+    Video.objects.filter(pk=video.pk).update(
+        storage_key=f"videos/{video.pk}/original.mov", playable_key=f"videos/{video.pk}/playable.mp4"
+    )
+    note = NoteFactory(owner=user, video=video, start=1.0)
+
+    assert note_frame_ensure(note_id=note.pk)
+
+    note.refresh_from_db()
+    grey = still_pixels(note.frame_key, tmp_path).mean()
+    shown, original_clock = _grey_at(rendition, 1.0), _grey_at(original, 1.0)
+    assert abs(shown - original_clock) > 40  # the two clocks show different frames here
+    assert abs(grey - shown) < 4, (grey, shown, original_clock)

@@ -35,7 +35,19 @@ def readable_source(video: Video) -> Path | str:
     """Where FFmpeg can read the video in place: its file, or on S3 a presigned address (valid for
     AWS_QUERYSTRING_EXPIRE, an hour by default) read in byte ranges, so a reader that needs a few
     stretches fetches those, not the whole file."""
+    return _readable(video.storage_key)
+
+
+def readable_played_source(video: Video) -> Path | str:
+    """As `readable_source`, but what players play (the rendition, or the original that plays as
+    it is; the original while neither exists). A still of a moment must be the picture the viewer
+    saw at that time in the player, and a rendition shows frame n at n / rate where the original's
+    own timestamps may start late or vary."""
+    return _readable(video.playback_key or video.storage_key)
+
+
+def _readable(key: str) -> Path | str:
     try:
-        return Path(default_storage.path(video.storage_key))
+        return Path(default_storage.path(key))
     except NotImplementedError:  # remote storage (S3) has no local path
-        return default_storage.url(video.storage_key)
+        return default_storage.url(key)
