@@ -118,6 +118,14 @@ def limit_self(*, memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _pyav() -> Any:
+    """PyAV, for the functions that read the file: imported there, never at the top, so that FFmpeg
+    is loaded only after `limit_self` (its allocations and threads count against the limits)."""
+    import av  # never before the limits are set
+
+    return av
+
+
 # --- sniffing ---------------------------------------------------------------------------------
 
 
@@ -190,7 +198,7 @@ def probe(path: str, *, max_seconds: float) -> Probed:
 def open_untrusted(upload: IO[bytes], path: str, *, head: bytes) -> Any:
     """`upload` (the file at `path`, its first bytes `head`) opened by PyAV under the three
     restrictions above; the renderer (videos/render_worker.py) opens what it encodes the same way."""
-    import av  # never before the limits are set
+    av = _pyav()
 
     url = "file:" + str(Path(path).resolve())
     opened: list[str] = []
@@ -220,7 +228,7 @@ def open_untrusted(upload: IO[bytes], path: str, *, head: bytes) -> Any:
 
 
 def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_seconds: float) -> Probed:
-    import av  # after the limits, and only once the cheap checks have passed
+    av = _pyav()
 
     av.logging.set_level(av.logging.ERROR)
     # Read before FFmpeg is handed the file (it seeks the same handle); only MP4/MOV keep the answer.
@@ -393,7 +401,7 @@ def _index_first(upload: IO[bytes], size: int) -> bool:
 
 def _decode_first_frames(container: Any, video: Any) -> Any:
     """The first frame that decodes, after decoding up to FRAMES_TO_DECODE of them."""
-    import av  # as in _probe_with_av: never before the limits are set
+    av = _pyav()
 
     # One decoding thread: frame threads each hold frames, and a handful of frames is all we need.
     video.thread_type = "NONE"

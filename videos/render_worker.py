@@ -79,6 +79,13 @@ def limit_self(*, memory_bytes: int, cpu_seconds: int, output_bytes: int) -> Non
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _pyav() -> Any:
+    """PyAV, as in the probe's child (`probe_worker._pyav`): never loaded before `limit_self`."""
+    import av  # never before the limits are set
+
+    return av
+
+
 def _even(value: float) -> int:
     return max(2, int(value) // 2 * 2)
 
@@ -103,7 +110,7 @@ def sound_lead_seconds(video: Any, audio: Any, *, most: float) -> float:
 def silent_frames(like: Any, seconds: float) -> Iterator[Any]:
     """`seconds` of silence as frames in the format, layout and rate of the decoded frame `like`
     (so that one resampler takes both)."""
-    import av  # never before the limits are set
+    av = _pyav()
 
     # Unsigned 8-bit samples are silent at their midpoint; every other format at zero.
     fill = b"\x80" if like.format.name.startswith("u8") else b"\x00"
@@ -154,8 +161,7 @@ class Rendition:
         rotation: int,
         interpolation: str | None = None,
     ) -> Rendition:
-        import av  # never before the limits are set
-        from av.video.reformatter import VideoReformatter
+        av = _pyav()
 
         container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
         video = container.add_stream("libx264", rate=rate, options=options)
@@ -175,7 +181,7 @@ class Rendition:
             width=size[0],
             height=size[1],
             frame_time=1 / rate,
-            scaler=VideoReformatter(),
+            scaler=av.video.reformatter.VideoReformatter(),
             interpolation=interpolation,
         )
 
@@ -214,7 +220,7 @@ class Remux:
     """The original's own video and sound packets, copied into an MP4 with its index first."""
 
     def __init__(self, path: Path, video: Any, audio: Any | None) -> None:
-        import av  # never before the limits are set
+        av = _pyav()
 
         self.container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
         self.streams = {video.index: self.container.add_stream_from_template(video)}
@@ -235,7 +241,7 @@ class Deinterlacer:
     """yadif, one frame out for each frame in (its "send_frame" mode), so the count is kept."""
 
     def __init__(self, stream: Any) -> None:
-        import av  # never before the limits are set
+        av = _pyav()
 
         self.graph = av.filter.Graph()
         source = self.graph.add_buffer(template=stream)
@@ -246,7 +252,7 @@ class Deinterlacer:
         self.graph.configure()
 
     def frames(self, frame: Any | None) -> list[Any]:
-        import av  # as everywhere in this child: never before its limits are set
+        av = _pyav()
 
         self.graph.push(frame)
         out = []
@@ -270,7 +276,7 @@ def render(
 ) -> dict[str, Any]:
     """`playback`: "encode" (a new main rendition), "remux" (the original's packets, index first) or
     "none"; `small`: the small copy too. A remux alone decodes nothing: it costs what copying costs."""
-    import av  # never before the limits are set
+    av = _pyav()
 
     video = next(
         stream for stream in container.streams.video if not stream.disposition & av.stream.Disposition.attached_pic
@@ -431,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render_file(args: argparse.Namespace, probe_worker: Any) -> dict[str, Any]:
-    import av  # after the limits
+    av = _pyav()
 
     av.logging.set_level(av.logging.ERROR)
     fd = os.open(args.source, os.O_RDONLY | os.O_NONBLOCK)
