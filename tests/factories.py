@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import factory
 import numpy as np
 from allauth.account.models import EmailAddress
+from django.core.files import File
+from django.core.files.storage import default_storage
 
 from accounts.models import User
 from billing.ledger import wallet_create_for_workspace
@@ -557,3 +560,14 @@ class ReviewSessionFactory(factory.django.DjangoModelFactory):
         act_in(user, target.workspace_id)
         link = kwargs["link"]
         return session_start(user=user, target=target, link_id=link.pk if link is not None else None)
+
+
+def uploaded_video(owner: User, source: Path, **fields: Any) -> Video:
+    """A video as `upload_complete` leaves it: `source` stored as its original (under its own
+    suffix), queued for a worker. `fields` go to VideoFactory (a title, `original_plays=None`...)."""
+    video = VideoFactory(owner=owner, **{"title": "Master", "status": Video.Status.QUEUED, **fields})
+    with source.open("rb") as data:
+        key = default_storage.save(f"videos/{video.pk}/original{source.suffix}", File(data))
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=source.stat().st_size)
+    video.refresh_from_db()
+    return video

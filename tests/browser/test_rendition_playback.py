@@ -3,7 +3,6 @@ sound (before renditions the player showed the poster with 0 frames decoded)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from accounts.models import User
 from billing.ledger import ledger_grant
 from sage.synthetic_media.formats import make_format_sample
 from tests.browser.signing_in import log_in
-from tests.factories import ConversationFactory, UserFactory, VideoFactory
+from tests.factories import ConversationFactory, UserFactory, uploaded_video
 from videos.models import Video
 from videos.pipeline import runner
 
@@ -38,24 +37,20 @@ PLAYED = """async (video) => {
 }"""
 
 
-def _processed_master(person: User, tmp_path: Path, settings) -> Video:
+def _processed_master(person: User, tmp_path: Path) -> Video:
     """A ProRes master uploaded by `person` and processed: its rendition and small copy made."""
     ledger_grant(user=person, amount=100, key=f"grant:{person.pk}", memo="test")
     master = make_format_sample("prores_pcm_mov", tmp_path / "master", seconds=3)
-    video = VideoFactory(owner=person, title="Master", status=Video.Status.QUEUED, original_plays=None)
-    key = f"videos/{video.pk}/original.mov"
-    (Path(settings.MEDIA_ROOT) / key).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(master, Path(settings.MEDIA_ROOT) / key)
-    Video.objects.filter(pk=video.pk).update(storage_key=key, size=master.stat().st_size)
+    video = uploaded_video(person, master, original_plays=None)
     runner.process_video(video.pk)
     video.refresh_from_db()
     assert video.status == Video.Status.READY and video.playable_key and video.small_key, video.error_message
     return video
 
 
-def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, tmp_path: Path, settings) -> None:
+def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, tmp_path: Path) -> None:
     person = UserFactory()
-    video = _processed_master(person, tmp_path, settings)
+    video = _processed_master(person, tmp_path)
 
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
@@ -71,10 +66,10 @@ def test_a_prores_upload_plays_pictures_in_chromium(site_url: str, page: Page, t
 
 
 def test_the_chat_page_plays_the_small_copy_on_a_phone_and_the_rendition_on_a_wide_screen(
-    site_url: str, page: Page, tmp_path: Path, settings
+    site_url: str, page: Page, tmp_path: Path
 ) -> None:
     person = UserFactory()
-    video = _processed_master(person, tmp_path, settings)
+    video = _processed_master(person, tmp_path)
     conversation = ConversationFactory(owner=person, video=video)
     log_in(page, site_url, person.email)
 

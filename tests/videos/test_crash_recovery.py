@@ -27,8 +27,6 @@ import psutil
 import pytest
 import redis
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -38,7 +36,7 @@ from billing.ledger import ledger_grant
 from billing.models import Hold, LedgerEntry, Wallet
 from devtools import processes
 from sage.synthetic_media import make_video
-from tests.factories import VideoFactory, empty_wallet_user
+from tests.factories import empty_wallet_user, uploaded_video
 from videos.models import Video
 from videos.services import video_enqueue, videos_take_over_lapsed
 from videos.tasks import process_video
@@ -68,16 +66,6 @@ def _wait_until(check: Callable[[], T], what: str, video: Video, timeout: float 
             )
         time.sleep(0.02)
     return result
-
-
-def _queued_video(user: User, source: Path) -> Video:
-    """An uploaded video as `upload_complete` leaves it: its file in storage, waiting for a worker."""
-    video = VideoFactory(owner=user, title="Lecture", status=Video.Status.QUEUED)
-    with source.open("rb") as data:
-        key = default_storage.save(f"videos/{video.pk}/original.mp4", File(data))
-    Video.objects.filter(pk=video.pk).update(storage_key=key, size=source.stat().st_size)
-    video.refresh_from_db()
-    return video
 
 
 def _holds_of(video: Video) -> QuerySet[Hold]:
@@ -180,7 +168,7 @@ def _forget_unacked_deliveries(task_ids: set[str]) -> None:
 def _crash(user: User, lecture: Path, *, times: int) -> tuple[Video, set[str]]:
     """Start processing a video and kill the worker running it `times` times (each new worker
     takes it over from the last). Returns the video and the killed runs' task ids."""
-    video = _queued_video(user, lecture)
+    video = uploaded_video(user, lecture, title="Lecture")
     runs: set[str] = set()
     task_ids: set[str] = set()
     for attempt in range(times):
@@ -320,7 +308,7 @@ def test_a_video_taken_over_after_its_lease_lapsed_runs_before_a_new_upload_queu
     # owner's wallet) while a new upload is queued and then a lapsed video is taken over: when the
     # process is free, the taken-over video is next, though the upload was queued first.
     busy_owner, owner = _funded_user("grant:busy"), _funded_user("grant:owner")
-    busy, upload, crashed = (_queued_video(user, lecture) for user in (busy_owner, owner, owner))
+    busy, upload, crashed = (uploaded_video(user, lecture, title="Lecture") for user in (busy_owner, owner, owner))
     task_ids: set[str] = set()
     try:
         with processes.celery_worker(
@@ -356,7 +344,7 @@ def test_a_video_whose_pool_process_died_resumes_at_once_and_before_a_new_upload
     # killed: its worker takes the video over at once, ahead of the upload, well before the
     # production lease (40 s) could lapse.
     owner, uploader = _funded_user("grant:owner"), _funded_user("grant:uploader")
-    video, upload = _queued_video(owner, lecture), _queued_video(uploader, lecture)
+    video, upload = uploaded_video(owner, lecture, title="Lecture"), uploaded_video(uploader, lecture, title="Lecture")
     task_ids: set[str] = set()
     try:
         with processes.celery_worker(

@@ -18,15 +18,13 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from kombu.utils.json import loads
 
 from billing.ledger import ledger_grant
 from billing.models import Wallet
 from devtools import processes
 from sage.synthetic_media import make_video
-from tests.factories import VideoFactory, empty_wallet_user
+from tests.factories import empty_wallet_user, uploaded_video
 from videos.models import Video
 from videos.pipeline.enqueue import RUN_SECONDS_FLOOR, run_seconds_needed
 from videos.services import video_enqueue, videos_take_over_lapsed
@@ -37,15 +35,10 @@ GRANT = 100
 WORKER_LIMIT_SECONDS = 4
 
 
-def _queued_video(source: Path) -> Video:
+def _funded_upload(source: Path) -> Video:
     user = empty_wallet_user()
     ledger_grant(user=user, amount=GRANT, key="grant:long-run", memo="test")
-    video = VideoFactory(owner=user, title="Master", status=Video.Status.QUEUED)
-    with source.open("rb") as data:
-        key = default_storage.save(f"videos/{video.pk}/original.mp4", File(data))
-    Video.objects.filter(pk=video.pk).update(storage_key=key, size=source.stat().st_size)
-    video.refresh_from_db()
-    return video
+    return uploaded_video(user, source)
 
 
 def _ended(video: Video, timeout: float = 120.0) -> Video:
@@ -62,7 +55,7 @@ def _ended(video: Video, timeout: float = 120.0) -> Video:
 def test_a_video_longer_than_the_workers_limit_is_queued_again_with_its_own_and_finished(
     transactional_db, tmp_path: Path
 ) -> None:
-    video = _queued_video(make_video(tmp_path / "master.mp4", seconds=6.4))
+    video = _funded_upload(make_video(tmp_path / "master.mp4", seconds=6.4))
 
     with processes.celery_worker(concurrency=1, CELERY_TASK_SOFT_TIME_LIMIT=str(WORKER_LIMIT_SECONDS)):
         video_enqueue(video=video)
@@ -90,7 +83,7 @@ def test_a_run_is_given_time_by_the_videos_length_and_picture() -> None:
 
 
 def test_a_long_videos_dead_run_is_taken_over_by_a_run_with_its_own_limit(transactional_db, tmp_path: Path) -> None:
-    video = _queued_video(make_video(tmp_path / "master.mp4", seconds=1.0))
+    video = _funded_upload(make_video(tmp_path / "master.mp4", seconds=1.0))
     # A two-hour master whose run died mid-way: probed, its lease lapsed.
     Video.objects.filter(pk=video.pk).update(
         status=Video.Status.PROCESSING,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from billing.ledger import ledger_grant
 from billing.models import Wallet
 from sage.synthetic_media.formats import FORMAT_KINDS, make_format_sample, make_streams_apart_sample
 from sage.synthetic_media.mp4 import mp4_boxes
-from tests.factories import ShareLinkFactory, VideoFactory, empty_wallet_user
+from tests.factories import ShareLinkFactory, empty_wallet_user, uploaded_video
 from videos import render
 from videos.models import Video
 from videos.pipeline import runner
@@ -187,17 +186,6 @@ def funded_user(tokens: int):
     return user
 
 
-def stored_upload(owner, source: Path, settings, **fields: Any) -> Video:
-    video = VideoFactory(owner=owner, title="Master", status=Video.Status.QUEUED, original_plays=None, **fields)
-    key = f"videos/{video.pk}/original{source.suffix}"
-    target = Path(settings.MEDIA_ROOT) / key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
-    video.refresh_from_db()
-    return video
-
-
 def streamed(response: Any) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
@@ -207,7 +195,7 @@ def test_a_prores_upload_is_ready_with_a_rendition_players_get_and_costs_only_it
     samples: dict[str, Path], settings
 ) -> None:
     user = funded_user(100)
-    video = stored_upload(user, samples["prores_pcm_mov"], settings)
+    video = uploaded_video(user, samples["prores_pcm_mov"], original_plays=None)
 
     runner.process_video(video.pk)
 
@@ -240,7 +228,7 @@ def test_a_prores_upload_is_ready_with_a_rendition_players_get_and_costs_only_it
 @pytest.mark.django_db
 def test_an_original_that_plays_is_served_as_it_is(samples: dict[str, Path], settings) -> None:
     user = funded_user(100)
-    video = stored_upload(user, samples["h264_aac_faststart_mp4"], settings)
+    video = uploaded_video(user, samples["h264_aac_faststart_mp4"], original_plays=None)
 
     runner.process_video(video.pk)
 
@@ -263,7 +251,7 @@ def test_until_the_rendition_exists_the_page_says_so_and_a_failure_offers_the_or
 ) -> None:
     user = funded_user(100)
     # A video processed before renditions existed: ready, never judged.
-    video = stored_upload(user, samples["hevc_mp4"], settings, duration=2.0)
+    video = uploaded_video(user, samples["hevc_mp4"], original_plays=None, duration=2.0)
     Video.objects.filter(pk=video.pk).update(status=Video.Status.READY)
     client = Client()
     client.force_login(user)
@@ -291,7 +279,7 @@ def test_until_the_rendition_exists_the_page_says_so_and_a_failure_offers_the_or
 @pytest.mark.django_db
 def test_ready_videos_made_before_renditions_get_them_and_stay_ready(samples: dict[str, Path], settings) -> None:
     user = funded_user(100)
-    video = stored_upload(user, samples["dnxhr_mov"], settings, duration=2.0)
+    video = uploaded_video(user, samples["dnxhr_mov"], original_plays=None, duration=2.0)
     Video.objects.filter(pk=video.pk).update(status=Video.Status.READY)
     balance = Wallet.objects.get(user=user).balance
 
@@ -307,7 +295,7 @@ def test_ready_videos_made_before_renditions_get_them_and_stay_ready(samples: di
 @pytest.mark.django_db
 def test_a_share_link_plays_the_rendition_and_never_hands_out_the_original(samples: dict[str, Path], settings) -> None:
     user = funded_user(100)
-    video = stored_upload(user, samples["vp9_opus_webm"], settings)
+    video = uploaded_video(user, samples["vp9_opus_webm"], original_plays=None)
     runner.process_video(video.pk)
     video.refresh_from_db()
     link = ShareLinkFactory(video=video)
