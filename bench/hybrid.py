@@ -28,23 +28,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
 from bench.databases import throwaway_database  # found through the path above
+from bench.django_env import setup_django
 
 BENCH_REDIS_DB = 14
 
 
 def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_hybrid_{os.getpid()}"
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
+    setup_django("hybrid", redis_db=BENCH_REDIS_DB, shared_secret=False)
 
 
 def main() -> int:

@@ -42,7 +42,6 @@ import logging
 import multiprocessing
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 from devtools.marked_file import expected, make_marked_file
 
@@ -87,21 +87,6 @@ WEB_ENV = {
     "TEXT_EMBEDDING_WARM_AT_START": "false",
 }
 START_TIMEOUT_S = 120.0  # a loaded machine starts daphne slowly
-
-
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_media_{os.getpid()}"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # the web process's too (DEBUG off needs one)
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
 
 
 def marked_file(folder: Path, size: int) -> Path:
@@ -376,7 +361,7 @@ def main() -> int:
     size = int(arguments.size_gb * 1e9)
     assert arguments.baseline_viewers * BASELINE_RANGE <= size, "the baseline's ranges must fit in the file"
 
-    configure_django()
+    setup_django("media", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     from django.db import connection
 

@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 from devtools import comparisons
 
@@ -52,21 +52,6 @@ WEB_ENV = {
     "REVIEW_COMMENT_RATE_PER_LINK": "100000/min",
     "API_RATE_LIMIT": "100000/min",
 }
-
-
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_review_{os.getpid()}"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # shared with the web process: it unseals nothing here
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
 
 
 def make_link() -> str:
@@ -227,7 +212,7 @@ def main() -> int:
     add_record_option(parser)
     arguments = parser.parse_args()
 
-    configure_django()
+    setup_django("review", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases

@@ -39,9 +39,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import secrets
 import shutil
 import subprocess
 import sys
@@ -58,6 +56,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 from devtools.session_client import (
     TICK_S,
@@ -105,21 +104,6 @@ READ_PLAYER = """
   };
 }
 """
-
-
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_session_{os.getpid()}"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # shared with the web process, which reads our sessions
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
 
 
 # --- the script ----------------------------------------------------------------------------------
@@ -567,7 +551,7 @@ def main() -> int:
     steps = script(arguments.quick)
     browsers = 0 if arguments.no_browser else BROWSERS
 
-    configure_django()
+    setup_django("session", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     from django.db import connection
 

@@ -40,7 +40,6 @@ import asyncio
 import json
 import logging
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -57,6 +56,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 
 BENCH_REDIS_DB = 10
@@ -88,21 +88,6 @@ DRAFT = {
     "time": 1.0,
     "shapes": [{"tool": "pen", "color": "#e53935", "width": 0.005, "points": [[0.1, 0.1], [0.2, 0.2]]}],
 }
-
-
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_session_flood_{os.getpid()}"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # the web process's too (DEBUG off needs one)
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -545,7 +530,7 @@ def main() -> int:
     add_record_option(parser)
     arguments = parser.parse_args()
 
-    configure_django()
+    setup_django("session_flood", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     from django.conf import settings
     from django.db import connection

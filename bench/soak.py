@@ -33,7 +33,6 @@ import io
 import json
 import logging
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 from bench.soak_figures import (
     GOAL_LONGEST_WAIT_MS,
@@ -109,20 +109,9 @@ class Mix:
 
 def configure_django() -> None:
     """The bench as an entry point: Django on the embedded servers (or the URLs given), Redis database 12."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.pop("GEMINI_API_KEY", None)  # extractive answers
-    os.environ["TEST_DATABASE_NAME"] = f"bench_soak_{os.getpid()}"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)  # the web processes' too
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()
-    django.setup()
+    setup_django("soak", redis_db=BENCH_REDIS_DB, shared_secret=True)
 
 
 def site_env(stripe_url: str) -> dict[str, str]:

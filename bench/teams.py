@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -46,6 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere as a script
 
+from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
 
 BENCH_REDIS_DB = 15
@@ -100,22 +99,6 @@ def group_name(group: int) -> str:
 def project_filter(number: int, seat: Seat) -> dict[str, str]:
     """The query parameters that narrow a list to one of the seat's live projects, in turn."""
     return {"project": str(seat.projects[number % len(seat.projects)])}
-
-
-def configure_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sage.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ["TEST_DATABASE_NAME"] = f"bench_teams_{os.getpid()}"
-    # Shared with the web process, which checks the sessions made here.
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
-    if not os.environ.get("REDIS_URL"):
-        os.environ["EMBEDDED_REDIS_DB"] = str(BENCH_REDIS_DB)
-    import django
-
-    from sage.services.startup import start_embedded_services
-
-    start_embedded_services()  # this script is an entry point: the embedded servers when no URLs are set
-    django.setup()
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -590,7 +573,7 @@ def main() -> int:
     arguments = parser.parse_args()
     requests = 40 if arguments.quick else arguments.requests
 
-    configure_django()
+    setup_django("teams", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     from django.db import connection
 
