@@ -10,10 +10,9 @@ in this process (PyAV, its default threads); then, as the pipeline runs them, in
 child process (videos.render):
 
 - **before ready** (`main=True, small=False`, what a processing run waits for): the H.264/AAC
-  rendition for ProRes and HEVC; nothing at all for the file that plays (the judgement is the
-  probe's, already made);
-- **after ready** (`main=False, small=True`): the 360p copy, made as `renditions_backfill` makes it,
-  from the file players play (the rendition just made, or the file that plays as it is).
+  rendition (and the small copy from the same pass) for ProRes and HEVC; nothing at all for the
+  file that plays (the judgement is the probe's, already made);
+- **after ready** (`main=False, small=True`): the 360p copy of the file that plays.
 
 Each is timed once (wall and the child's CPU seconds, all threads); × real time is the source's
 length over the wall time. Goal (issue 61): ≥ 2× real time for a 1080p rendition on two cores,
@@ -157,14 +156,14 @@ def bench_renditions(seconds: float) -> tuple[bool, list[Row]]:
                 f"{decode_cpu:.1f} CPU s (on {CORES} idle cores the decode alone allows at most "
                 f"{probe.duration * CORES / decode_cpu:.1f}× real time)"
             )
-            played, played_probe = path, probe
-            for part, main, small in (("before ready", True, False), ("after ready (small copy)", False, True)):
+            parts = [("before ready", True, False)]
+            if plan.playback is not Playback.ENCODE:
+                parts.append(("after ready (small copy)", False, True))
+            for part, main, small in parts:
                 out = Path(directory) / f"out{number}-{int(main)}"
                 out.mkdir()
                 cpu_before, started = _children_cpu(), time.perf_counter()
-                rendered = render_renditions(played, out, probe=played_probe, plan=plan, main=main, small=small)
-                if rendered.playable is not None:  # what players play, and the small copy is made from
-                    played, played_probe = rendered.playable, probe_media(rendered.playable, max_seconds=3600)
+                rendered = render_renditions(path, out, probe=probe, plan=plan, main=main, small=small)
                 wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
                 real_time = probe.duration / wall
                 made = [name for name, file in (("playable", rendered.playable), ("small", rendered.small)) if file]
@@ -193,7 +192,7 @@ def bench_renditions(seconds: float) -> tuple[bool, list[Row]]:
                 else:
                     rows.append(
                         Row(
-                            f"its 360p copy, after ready from the played file (printed): {source.label}",
+                            f"its 360p copy, after ready (printed): {source.label}",
                             f"{wall:.1f} s, {real_time:.1f}× real time ({cpu:.0f} CPU s)",
                             None,
                         )

@@ -14,21 +14,19 @@ from videos.models import Video
 
 
 @contextmanager
-def local_copy(video: Video, key: str | None = None) -> Iterator[Path]:
-    """A path to read the video from: the file itself locally, a temporary download from S3.
-    `key`: another of its stored files (the rendition) instead of the original."""
-    key = key or video.storage_key
+def local_copy(video: Video) -> Iterator[Path]:
+    """A path to read the video from: the file itself locally, a temporary download from S3."""
     try:
-        local = Path(default_storage.path(key))
+        local = Path(default_storage.path(video.storage_key))
     except NotImplementedError:  # remote storage (S3) has no local path
         local = None
     if local is not None:
         yield local
         return
-    suffix = Path(key).suffix
+    suffix = Path(video.storage_key).suffix
     with tempfile.TemporaryDirectory(prefix="sage-video-") as directory:
         target = Path(directory) / f"original{suffix}"
-        with default_storage.open(key, "rb") as source, target.open("wb") as out:
+        with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
         yield target
 
