@@ -6,7 +6,10 @@
 
 const SAME_TIME_S = 0.05;
 // How long after the session's seek its "seeked" may come and still be taken for it (not a person's).
-const LATEST_SEEKED_S = 1.5;
+// Long: a follower stepped out by his own page's lateness stops following without having done
+// anything (on a busy machine "seeked" came more than 1.5 s late); a person who seeks a few seconds
+// forward within moments of the session's seek is only kept following, and can seek again.
+const LATEST_SEEKED_S = 5;
 
 export function comparePlayer(root) {
   const hooks = root.compareHooks;
@@ -68,13 +71,29 @@ export function videoPlayer(video) {
   // not reported; any other is the person's. Seeks are told by their time: a seek cut short by the
   // next fires no "seeked" of its own. A playing video moves on between the seek's landing and its
   // "seeked" task, by as long as that task waited (on a busy phone, a good part of a second), so the
-  // session's own seek is known by where it would have played on to by then.
-  const expected = { play: 0, pause: 0, rate: 0, time: null, at: 0 };
-  const ownSeek = () => {
-    const waited = Math.min((performance.now() - expected.at) / 1000, LATEST_SEEKED_S);
+  // session's own seek is known by where it would have played on to by then. A seek that landed just
+  // before the session's next one began fires its "seeked" while that one is under way (`seeking`):
+  // it is an earlier seek's, never the person's latest, and the next seek fires its own after it.
+  const expected = { play: 0, pause: 0, rate: 0, seeks: [] }; // seeks: the session's, oldest first
+  const landed = (seek) => {
+    const waited = Math.min((performance.now() - seek.at) / 1000, LATEST_SEEKED_S);
     const played = video.paused ? 0 : waited * video.playbackRate;
-    const off = video.currentTime - expected.time;
+    const off = video.currentTime - seek.time;
     return off > -SAME_TIME_S && off < played + SAME_TIME_S;
+  };
+  const ownSeek = () => {
+    if (video.seeking) {
+      if (expected.seeks.length > 1) {
+        expected.seeks.shift();
+      }
+      return true;
+    }
+    const latest = expected.seeks.at(-1);
+    if (latest && landed(latest)) {
+      expected.seeks = []; // the seeks before it were cut short, or told already
+      return true;
+    }
+    return false;
   };
   return {
     position: () => video.currentTime,
@@ -88,8 +107,7 @@ export function videoPlayer(video) {
         expected.pause += 1;
         video.pause();
       }
-      expected.time = position;
-      expected.at = performance.now();
+      expected.seeks.push({ time: position, at: performance.now() });
       video.currentTime = position;
       if (playing && video.paused) {
         expected.play += 1;
@@ -117,9 +135,7 @@ export function videoPlayer(video) {
       video.addEventListener("pause", () => (video.ended ? undefined : unless("pause")()));
       video.addEventListener("ratechange", unless("rate"));
       video.addEventListener("seeked", () => {
-        if (expected.time !== null && ownSeek()) {
-          expected.time = null;
-        } else {
+        if (!ownSeek()) {
           listener("seek");
         }
       });
