@@ -224,10 +224,16 @@ export async function noteHere() {
 // `n` on the YouTube page or the shortcut (background.js): the video was paused at the key, so the
 // note starts at that moment. Taken once, for the video shown (a request for another video waits
 // until the panel has followed it there).
+// Two takers can read the same request (the storage change, and the panel following the tab at the
+// same moment): the first marks it taken before anything is awaited, so the other lets it go rather
+// than opening a second note at that moment once the first is saved.
+let takenRequestAt = null;
+
 async function takeNoteRequest() {
   if (!video) return;
   const request = (await chrome.storage.session.get(NOTE_REQUEST))[NOTE_REQUEST];
-  if (!request || !video || request.videoId !== video.youtubeId) return;
+  if (!request || !video || request.videoId !== video.youtubeId || request.at === takenRequestAt) return;
+  takenRequestAt = request.at;
   await chrome.storage.session.remove(NOTE_REQUEST);
   if (Date.now() - request.at > REQUEST_FRESH_MS) return;
   document.getElementById("tab-notes").click();

@@ -294,6 +294,9 @@ def test_the_export_links_download_this_videos_notes(site_url: str, page: Page, 
     NoteFactory(owner=person, video=video, start=4.0, text="Where they cook")
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/videos/{video.pk}/")
+    # The page's panels fill in after load (comments, chat, links) and move what is below them: a
+    # click aimed while they land can hit the wrong spot, as a person's would.
+    page.wait_for_load_state("networkidle")
 
     with page.expect_download() as markdown:
         notes_panel(page).get_by_role("link", name="Markdown").click()
