@@ -1,8 +1,9 @@
 """A note's frame still: the uploaded video's picture at the note's start, as a small JPEG.
 
-Seek to the keyframe before `start`, decode forward to the first frame at or after it (the last one
-when `start` is past the final frame), scale to at most STILL_WIDTH pixels wide and encode with
-FFmpeg's mjpeg encoder (as the pipeline's posters are). YouTube videos have no file: no still.
+Seek to the keyframe before `start`, decode forward to the frame on screen at that instant (the
+last one that began by then; the last frame when `start` is past the final one), scale to at most
+STILL_WIDTH pixels wide and encode with FFmpeg's mjpeg encoder (as the pipeline's posters are).
+YouTube videos have no file: no still.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from notes.models import Note
 from notes.serializers import note_payload
 from sage.queueing import TaskRef
 from sage.realtime import push_to_workspace
+from sage.timebase import TOLERANCE_SECONDS
 from videos.engine.sources import open_source
 from videos.models import Video
 from videos.pipeline.files import readable_played_source
@@ -64,10 +66,15 @@ def grab_frame(source: Path | str, seconds: float, *, max_width: int = STILL_WID
         out_height = _even(out_width * height / width)
         if seconds > 0 and stream.time_base:
             container.seek(int(seconds / stream.time_base), stream=stream, backward=True, any_frame=False)
+        # The frame on screen at `seconds` (`sage.timebase`): the last one that began by then. A
+        # player paused on a frame reports a time inside it, so the first frame at or after that
+        # time would be the next one (another shot, at a cut).
         picked = None
         for count, frame in enumerate(container.decode(stream)):
+            if picked is not None and frame.time is not None and frame.time > seconds + TOLERANCE_SECONDS:
+                break
             picked = frame
-            if (frame.time is not None and frame.time >= seconds - 1e-3) or count >= MAX_DECODED_FRAMES:
+            if count >= MAX_DECODED_FRAMES:
                 break
         if picked is None:
             raise ValueError("No frame could be decoded at this time.")

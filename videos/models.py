@@ -14,6 +14,8 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
+from sage.timebase import Timebase
+
 # The width of the text vector columns below: the text model's output size, defined beside the model.
 from videos.text_embedding.encoder import TEXT_EMBEDDING_DIM as TEXT_EMBEDDING_DIM
 
@@ -192,6 +194,12 @@ class Video(models.Model):
         """The title with the version, "Walk base (v2)": a new version often keeps its title, so
         without the number two versions read the same."""
         return f"{self.title} (v{self.version})" if self.stack_id is not None and self.version else self.title
+
+    @property
+    def timebase(self) -> Timebase:
+        """Its frames at its exact rate (30000/1001 for a measured 29.97): every time shown,
+        exported or sought on it is one of them (`sage.timebase`)."""
+        return Timebase.measured(self.fps)
 
     @property
     def playback_key(self) -> str:

@@ -209,3 +209,23 @@ def test_a_still_shows_the_frame_the_player_showed_when_the_originals_picture_st
     shown, original_clock = _grey_at(rendition, 1.0), _grey_at(original, 1.0)
     assert abs(shown - original_clock) > 40  # the two clocks show different frames here
     assert abs(grey - shown) < 4, (grey, shown, original_clock)
+
+
+def test_a_note_on_the_last_frame_of_a_shot_gets_that_frame_not_the_next_shots(
+    user, client_for, stored, clip, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    # At 15 fps the first shot's last frame is on screen from 2.933 s to 3.0 s: a player paused on
+    # it reports a time inside it, and the still is of that frame, not of the next shot's first.
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client_for(user).post(
+            f"/api/v1/videos/{stored.pk}/notes", {"start": 2.98, "text": "x"}, format="json"
+        )
+
+    note = Note.objects.get(pk=created.json()["id"])
+    still = still_pixels(note.frame_key, tmp_path).astype(np.float64)
+    decoded = decode_video(clip)
+    last_of_shot, first_of_next = (
+        av.VideoFrame.from_ndarray(decoded.frames[index], format="rgb24").reformat(width=480, height=270).to_ndarray()
+        for index in (44, 45)
+    )
+    assert np.abs(still - last_of_shot).mean() < np.abs(still - first_of_next).mean() / 2

@@ -20,6 +20,7 @@ import opentimelineio as otio
 
 from sage.export_text import csv_table, plain_text
 from sage.formatting import clock_range, clock_tenths
+from sage.timebase import Timebase
 from videos.compare.edl import marker_edl
 from videos.compare.fcpxml import marker_fcpxml
 from videos.compare.finding_words import REPLACED_LABEL, finding_sentence
@@ -80,6 +81,9 @@ class TimedMarker:
     name: str
     note: str
     colour: str  # an `otio.schema.MarkerColor` name
+    # What `start` and `end` are (`sage.timebase`): "edges" of a stretch (a finding's, between two
+    # frames: the nearest boundary) or "instants" (a comment made while a frame was on screen: that frame).
+    times: Literal["edges", "instants"] = "edges"
 
     def __post_init__(self) -> None:
         # One line each: an EDL comment ends at the line's end.
@@ -177,6 +181,7 @@ def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
                 name=f"Comment: {comment.author_name}",
                 note=" | ".join(parts),
                 colour=COMMENT_COLOUR,
+                times="instants",
             )
         )
     return markers
@@ -271,14 +276,19 @@ def media_file_name(video: Video) -> str:
     return uploaded or f"{video.title}{posixpath.splitext(video.storage_key)[1] or '.mp4'}"
 
 
-def _frames(seconds: float, rate: TimecodeRate) -> int:
-    return round(seconds * rate.fps)
+def _marked_frames(marker: TimedMarker, timebase: Timebase) -> tuple[int, int]:
+    """The marker's first frame and the frame after its last (its end, exclusive) on `timebase`."""
+    if marker.times == "instants":
+        # A comment over a range ends where the frame on screen at its end begins.
+        return timebase.frame_at(marker.start), timebase.frame_at(marker.end)
+    return timebase.boundary_near(marker.start), timebase.boundary_near(marker.end)
 
 
 def _timeline(*, video: Video, name: str, markers: list[TimedMarker], rate: TimecodeRate) -> otio.schema.Timeline:
     """`video` as one clip with the markers, in frames at `rate`."""
     fps = float(rate.fps)
-    length = max(_frames(video.duration or 0.0, rate), 1)
+    timebase = Timebase(rate.fps)
+    length = max(timebase.boundary_near(video.duration or 0.0), 1)
     whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(length, fps))
     title = plain_text(video.title)
     # The file's name, URL-encoded: a relative URL, as FCPXML's `src` is one (editors relink by name).
@@ -288,9 +298,10 @@ def _timeline(*, video: Video, name: str, markers: list[TimedMarker], rate: Time
         source_range=whole,
     )
     for marker in sorted(markers, key=lambda m: (m.start, m.end)):
-        start = min(_frames(marker.start, rate), length - 1)
+        first, after = _marked_frames(marker, timebase)
+        start = min(first, length - 1)
         # A point marker is one frame long, as Resolve and Final Cut make one.
-        duration = max(_frames(marker.end, rate) - start, 1)
+        duration = max(after - start, 1)
         clip.markers.append(
             otio.schema.Marker(
                 name=marker.name,

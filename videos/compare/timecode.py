@@ -86,10 +86,6 @@ class TimecodeRate:
 
 
 def video_rate(video: Video) -> TimecodeRate:
-    """The video's own frame rate: the NTSC rate it was measured near (29.97002997… is 30000/1001),
-    otherwise its whole number of frames a second (15, 25; a phone's variable 29.87 is 29.97).
-    25 when the probe found none."""
-    if not video.fps:
-        return TimecodeRate(DEFAULT_RATE)
-    candidates = [*NTSC_RATES, *(Fraction(whole) for whole in range(1, 121))]
-    return TimecodeRate(min(candidates, key=lambda rate: abs(float(rate) - video.fps)))  # type: ignore[operator]
+    """The video's own frame rate (`Video.timebase`: 30000/1001 for a measured 29.97; 25 when the
+    probe found none), as timecode counts it."""
+    return TimecodeRate(video.timebase.rate)
