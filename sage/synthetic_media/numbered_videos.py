@@ -6,8 +6,9 @@ which one is on screen at a given instant.
     write_numbered_video(a, folder / "a.mp4")               # 3 s at 29.97 fps, frame k shows k
     number_shown_at(folder / "a.mp4", Fraction(1001, 1000))  # 30: frame 30 starts at 1.001 s
 
-Frame k of a file is presented from k/rate to (k+1)/rate: the file's pts are k in a time base of
-1/rate's numerator (1/30000 at 29.97), so they are exact, not rounded milliseconds. The picture of a
+Frame k of a file is presented from k/rate to (k+1)/rate, exactly: the writer stamps it k in a time
+base of 1/rate and the MP4 muxer keeps a timescale that holds it (1/30000 at 29.97, 1/12800 at 25),
+never rounded milliseconds. The picture of a
 number is a function of the number alone: a scene of seeded content (:class:`.content.Scene`'s
 kinds) that changes every `frames_per_scene` numbers, so an edited version that plays numbers in
 another order shows the same pictures as the original where they are the same frames. The sound
