@@ -29,6 +29,15 @@ The modules, by capability:
 - :mod:`.bad_files`: files that the upload probe must refuse (:func:`make_bad_file`).
 - :mod:`.mp4`: just enough MP4 box and H.264 SPS handling to build some of those bad files.
 
+Frame-exact media (issue 62), each frame's number in its pixels, read back without OCR:
+
+- :mod:`.frame_numbers`: the pattern (:func:`~.frame_numbers.draw_frame_number`,
+  :func:`~.frame_numbers.read_frame_number`);
+- :mod:`.numbered_videos`: videos at an exact rational rate whose frame k shows a known number, and
+  what a decoded file shows (every frame's number and time; the frame on screen at an instant);
+- :mod:`.numbered_pairs`: B made from A by an insertion, a removal or a move given in frames, with
+  the truth of where the edit is on both sides.
+
 The comparison accuracy corpus (issue 13), natural-looking footage with exact ground truth:
 
 - :mod:`.natural` / :mod:`.natural_sound`: source footage (shots, camera, grain, fades; speech,

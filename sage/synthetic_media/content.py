@@ -101,7 +101,7 @@ class _Shape:
 
 
 @dataclass
-class _SceneDrawing:
+class SceneDrawing:
     """A scene's seeded parameters, drawn once; `frame(t)` renders time t (seconds into the scene)."""
 
     scene: Scene
@@ -185,13 +185,13 @@ def scene_frames(scenes: Sequence[Scene], *, width: int, height: int, fps: int) 
     """RGB frames (height×width×3 uint8) of `scenes` played in turn at `fps`."""
     total_frames = round(sum(scene.seconds for scene in scenes) * fps)
     boundaries = np.cumsum([0.0, *(scene.seconds for scene in scenes)])
-    drawings: dict[int, _SceneDrawing] = {}
+    drawings: dict[int, SceneDrawing] = {}
     for index in range(total_frames):
         t = index / fps
         number = min(int(np.searchsorted(boundaries, t, side="right")) - 1, len(scenes) - 1)
         if number not in drawings:
             drawings.clear()  # scenes play in order: only the current one is kept
-            drawings[number] = _SceneDrawing(scenes[number], width, height)
+            drawings[number] = SceneDrawing(scenes[number], width, height)
         yield drawings[number].frame(t - boundaries[number])
 
 
