@@ -91,7 +91,7 @@ urlpatterns = [
         name="api-comparison-export",
     ),
     re_path(
-        r"^comparisons/(?P<comparison_id>[0-9]+)/markers\.(?P<file_type>csv|edl|fcpxml)$",
+        r"^comparisons/(?P<comparison_id>[0-9]+)/markers\.(?P<file_type>csv|edl|fcpxml|xml|txt|otio)$",
         comparison_markers_api.ComparisonMarkersApi.as_view(),
         name="api-comparison-markers",
     ),

@@ -154,7 +154,9 @@ def test_marker_files_name_the_still_and_the_zip_holds_it(user, comparison):
     comment = draw(client, f"/api/v1/comparisons/{comparison.pk}/comments")
     draw(client, f"/api/v1/comparisons/{comparison.pk}/comments", side="a", body="on A")
 
-    rows = list(csv.DictReader(io.StringIO(markers(client, comparison, "csv", include="comments").content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(markers(client, comparison, "csv", include="comments").content.decode("utf-8-sig")))
+    )
     archive_response = markers(client, comparison, "edl", include="comments", stills="1")
 
     assert [row["note"] for row in rows] == [f"Too big | Drawing: stills/{comment['id']}.png"]

@@ -254,8 +254,8 @@ def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_si
     on_b = comparison_markers_file(comparison, side="b", file_type="csv")
     on_a = comparison_markers_file(comparison, side="a", file_type="csv")
 
-    rows_b = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_b))}
-    rows_a = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_a))}
+    rows_b = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_b.removeprefix("\ufeff")))}
+    rows_a = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_a.removeprefix("\ufeff")))}
     # A move: where it is on B's timeline, where it was on A's.
     assert (rows_b["Moved here (from A)"]["start_seconds"], rows_b["Moved here (from A)"]["end_seconds"]) == (
         "21.0",
@@ -276,8 +276,9 @@ def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_si
         == "A 00:15.0-00:17.5 replaced in place by B 00:18.4-00:20.9"
     )
     edl = comparison_markers_file(comparison, side="b", file_type="edl")
-    assert "A 00:12.0-00:14.0 moved to B 00:21.0-00:23.0 |C:ResolveColorFuchsia |M:" in edl
-    assert "Text on screen: A 'NEWS 24' -> B 'NEWS 42' |C:ResolveColorBlue |M:" in edl
+    assert "* COMMENT: A 00:12.0-00:14.0 moved to B 00:21.0-00:23.0\r\n" in edl
+    assert " |C:ResolveColorFuchsia |M:" in edl
+    assert "* COMMENT: Text on screen: A 'NEWS 24' -> B 'NEWS 42'\r\n" in edl
     # Final Cut gets the same names, one marker per difference on each side.
     assert len(markers_on(comparison, "b")) == len(markers_on(comparison, "a")) == len(comparison.segments)
 

@@ -41,20 +41,34 @@ NOTES_ON_B = [
 
 # Timecode counts from 01:00:00:00 (Resolve's timelines start there): frame 90000 at 25 fps.
 HOUR_AT_25 = 90000
-RESOLVE_LINE = re.compile(r"^(.*) \|C:ResolveColor(\w+) \|M:(.*) \|D:(\d+)$")
+# Resolve's marker line; OpenTimelineIO keeps it as a comment without its leading space.
+RESOLVE_LINE = re.compile(r"^(.*?) ?\|C:ResolveColor(\w+) \|M:(.*) \|D:(\d+)$")
 
 
 def edl_markers(edl: str, rate: float = 25) -> list[tuple[int, str, str, str, int]]:
     """(frame from the video's start, note, colour, name, length) of each marker in a marker EDL, its
-    events read back by OpenTimelineIO and each event's Resolve line parsed."""
-    hour = otio.opentime.from_timecode("01:00:00;00" if "FCM: DROP FRAME" in edl else "01:00:00:00", rate).value
+    events and `* LOC:` locators read back by OpenTimelineIO; Resolve's line gives the colour and
+    length, the `* COMMENT:` lines the note."""
+    drop_frame = "FCM: DROP FRAME" in edl
+    hour = otio.opentime.from_timecode("01:00:00;00" if drop_frame else "01:00:00:00", rate).value
     markers = []
     for clip in otio.adapters.read_from_string(edl, "cmx_3600", rate=rate).find_clips():
-        match = RESOLVE_LINE.match(clip.metadata["cmx_3600"]["comments"][0])
+        resolve_line, *notes = clip.metadata["cmx_3600"]["comments"]
+        match = RESOLVE_LINE.match(resolve_line)
         assert match, clip.metadata
-        note, colour, name, length = match.groups()
+        _, colour, name, length = match.groups()
+        if not drop_frame:  # OTIO reads locators written HH:MM:SS:FF only
+            [locator] = clip.markers
+            assert (locator.name, locator.marked_range.start_time) == (name, clip.source_range.start_time)
+        note = " ".join(line.removeprefix("COMMENT: ") for line in notes)
         markers.append((round(clip.source_range.start_time.value - hour), note, colour, name, int(length)))
     return markers
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    # The marker CSV starts with a byte order mark, for Excel.
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def client_for(user) -> Client:
@@ -114,7 +128,7 @@ def test_the_fcpxml_has_a_marker_per_difference_with_its_duration_and_note(compa
 
 
 def test_the_csv_has_a_row_per_marker_with_timecode_at_the_frame(comparison) -> None:
-    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(comparison, side="b", file_type="csv"))))
+    rows = csv_rows(comparison_markers_file(comparison, side="b", file_type="csv"))
 
     assert [
         (
@@ -160,7 +174,7 @@ def test_markers_sit_on_the_ntsc_rate_of_the_video_as_exact_frames(comparison) -
     # Drop-frame timecode, as 29.97 timelines count: read back at 30000/1001.
     assert [marker[0] for marker in edl_markers(edl, rate=30000 / 1001)] == expected
     assert "FCM: DROP FRAME" in edl and " 01:00:05;19 01:00:05;20 " in edl
-    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(comparison, side="b", file_type="csv"))))
+    rows = csv_rows(comparison_markers_file(comparison, side="b", file_type="csv"))
     hour = otio.opentime.from_timecode("01:00:00;00", 30000 / 1001).value
     assert [otio.opentime.from_timecode(row["start"], 30000 / 1001).value - hour for row in rows] == expected
     assert rows[1]["start_seconds"] == "5.639"  # 169 × 1001/30000 s
@@ -182,7 +196,14 @@ def test_any_timed_markers_can_be_written_so_review_comments_can_join(comparison
 
 @pytest.mark.parametrize(
     ("file_type", "content_type"),
-    [("edl", "text/plain"), ("fcpxml", "application/xml"), ("csv", "text/csv")],
+    [
+        ("edl", "text/plain"),
+        ("xml", "application/xml"),
+        ("fcpxml", "application/xml"),
+        ("txt", "text/plain"),
+        ("otio", "application/json"),
+        ("csv", "text/csv"),
+    ],
 )
 def test_the_owner_downloads_each_marker_file_for_either_side(comparison, file_type, content_type) -> None:
     client = client_for(comparison.owner)
@@ -193,14 +214,17 @@ def test_the_owner_downloads_each_marker_file_for_either_side(comparison, file_t
     assert on_b.status_code == on_a.status_code == 200
     assert on_b["Content-Type"].startswith(content_type)
     assert f'filename="comparison-{comparison.pk}-markers-b.{file_type}"' in on_b["Content-Disposition"]
-    assert "markers on B: Refined B" in on_b.content.decode()
-    assert "markers on A: Refined A" in on_a.content.decode()
+    if file_type == "txt":  # Avid's marker text has no title: a line per marker
+        assert on_b.content.decode() != on_a.content.decode() and "1. Only in B" in on_b.content.decode()
+    else:
+        assert "markers on B: Refined B" in on_b.content.decode()
+        assert "markers on A: Refined A" in on_a.content.decode()
 
 
 def test_another_person_gets_404_and_a_bad_side_400(comparison) -> None:
     stranger = client_for(UserFactory())
 
-    for file_type in ("edl", "fcpxml", "csv"):
+    for file_type in ("edl", "xml", "fcpxml", "txt", "otio", "csv"):
         assert stranger.get(markers_url(comparison, file_type)).status_code == 404
     assert client_for(comparison.owner).get(markers_url(comparison, "edl"), {"side": "c"}).status_code == 400
 
@@ -220,7 +244,7 @@ def test_the_page_links_the_marker_files_for_b_then_a(comparison) -> None:
     links = [
         f'href="/api/v1/comparisons/{comparison.pk}/markers.{ft}?side={side}"'
         for side in "ba"
-        for ft in ("edl", "fcpxml", "csv")
+        for ft in ("edl", "xml", "fcpxml", "txt", "otio", "csv")
     ]
     positions = [html.find(link) for link in links]
     assert -1 not in positions and positions == sorted(positions)
@@ -234,13 +258,14 @@ def test_the_schema_documents_the_marker_export() -> None:
 
     assert "|C:" in operation["description"] and "Final Cut" in operation["description"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert parameters["file_type"]["schema"]["enum"] == ["csv", "edl", "fcpxml"]
+    assert sorted(parameters["file_type"]["schema"]["enum"]) == ["csv", "edl", "fcpxml", "otio", "txt", "xml"]
     assert parameters["side"]["schema"]["enum"] == ["a", "b"]
     assert parameters["start_timecode"]["schema"]["default"] == "01:00:00:00"
     assert set(operation["responses"]["200"]["content"]) == {
         "text/csv",
         "text/plain",
         "application/xml",
+        "application/json",
         "application/zip",
     }
 
@@ -275,7 +300,7 @@ def commented(comparison):
 def test_comments_on_b_join_the_differences_in_every_file_in_their_own_colour(commented) -> None:
     edl = comparison_markers_file(commented, side="b", file_type="edl")
     fcpxml = comparison_markers_file(commented, side="b", file_type="fcpxml")
-    rows = list(csv.DictReader(io.StringIO(comparison_markers_file(commented, side="b", file_type="csv"))))
+    rows = csv_rows(comparison_markers_file(commented, side="b", file_type="csv"))
 
     from_edl = edl_markers(edl)
     from_fcpxml = only_clip(otio.adapters.read_from_string(fcpxml, "fcpx_xml")).markers
@@ -312,10 +337,10 @@ def test_include_picks_differences_or_comments(commented) -> None:
     only_comments = client.get(markers_url(commented, "csv"), {"side": "a", "include": "comments"})
     only_differences = client.get(markers_url(commented, "csv"), {"include": "differences"})
 
-    assert [(row["name"], row["note"]) for row in csv.DictReader(io.StringIO(only_comments.content.decode()))] == [
+    assert [(row["name"], row["note"]) for row in csv_rows(only_comments.content.decode())] == [
         ("Comment: Ana", "Keep this shot")
     ]
-    names = [row["name"] for row in csv.DictReader(io.StringIO(only_differences.content.decode()))]
+    names = [row["name"] for row in csv_rows(only_differences.content.decode())]
     assert names == [name for _, _, name in ON_B]
     refused = client.get(markers_url(commented, "csv"), {"include": "everything"})
     assert refused.status_code == 400 and "include" in refused.json()["error"]["fields"]

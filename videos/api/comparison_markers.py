@@ -1,5 +1,5 @@
-"""`/api/v1/comparisons/{id}/markers.{csv,edl,fcpxml}`: a comparison's differences and reviewers'
-comments as markers for editing programs (the writing is `videos.compare.markers`)."""
+"""`/api/v1/comparisons/{id}/markers.{edl,xml,fcpxml,txt,otio,csv}`: a comparison's differences and
+reviewers' comments as markers for editing programs (the writing is `videos.compare.markers`)."""
 
 from __future__ import annotations
 
@@ -62,16 +62,25 @@ class MarkersInput(serializers.Serializer[Any]):
 MARKERS_HELP = (
     "Every difference as a marker on one video's timeline, in frames at the video's own frame rate "
     "(15 fps at 15; 23.976, 29.97 and 59.94 as 24000/1001, 30000/1001 and 60000/1001, drop-frame timecode "
-    "at 29.97 and 59.94, non-drop at every other rate), the video's first frame at `start_timecode` "
-    "(default 01:00:00:00): a range where that video has the stretch, a one-frame point where the other "
-    "video's stretch was removed or inserted. A marker's name says the difference's number, kind and "
-    "severity; its note where it is on the other video, the picture and sound scores and the words that "
-    "changed. The timeline's name says which video. "
-    "`markers.edl`: the CMX 3600 marker EDL DaVinci Resolve reads (Timelines > Import > Timeline Markers "
-    "from EDL): `TITLE:`, `FCM:`, then a one-frame event per marker and its line `<note> |C:<colour> "
-    f"|M:<name> |D:<frames>`; ASCII, the name cut to {NAME_LIMIT} characters and the note to {NOTE_LIMIT} "
-    '(ending "..."). `markers.fcpxml`: Final Cut Pro XML 1.8, a marker per difference with its duration '
-    "and note, the uploaded file's name as the asset's `src`. `markers.csv`: columns "
+    "at 29.97 and 59.94, non-drop at every other rate; timecode wraps at 24 hours), the video's first frame "
+    "at `start_timecode` (default 01:00:00:00): a range where that video has the stretch, a one-frame point "
+    "where the other video's stretch was removed or inserted. A marker's name says the difference's number, "
+    "kind and severity; its note where it is on the other video, the picture and sound scores and the words "
+    "that changed. The timeline's name says which video. The file type is the URL's extension. "
+    "`markers.edl` (Resolve EDL): CMX 3600 that DaVinci Resolve imports as timeline markers (Timelines > "
+    "Import > Timeline Markers from EDL) and OpenTimelineIO reads: `TITLE:`, `FCM:`, then per marker a "
+    "one-frame event, Resolve's line ` |C:<colour> |M:<name> |D:<frames>`, a `* LOC: <timecode> <colour> "
+    "<name>` locator and the note as `* COMMENT:` lines; ASCII, lines of at most 80 characters ending CRLF, "
+    f'the name cut to {NAME_LIMIT} characters and the note to {NOTE_LIMIT} (ending "..."). '
+    "`markers.xml` (Premiere Pro): Final Cut Pro 7 XML (xmeml), a sequence holding the video with a "
+    "sequence marker per difference (name, comment, in and out frames, Premiere's colour), its rate "
+    "(`<timebase>` and `<ntsc>`) and timecode (drop-frame at 29.97 and 59.94). "
+    "`markers.fcpxml` (Final Cut Pro): FCPXML 1.8, a marker per difference with its duration and note, "
+    "the asset's `src` a relative `file:` URL of the uploaded file's name. "
+    "`markers.txt` (Avid Media Composer, Markers window > Import Markers): a tab-separated line per marker, "
+    "`<user> <timecode> V1 <colour> <name: note> <duration in frames>`, CRLF. "
+    "`markers.otio`: the timeline as OpenTimelineIO JSON, notes in each marker's `sage` metadata. "
+    "`markers.csv`: UTF-8 with a byte order mark, columns "
     + ", ".join(CSV_COLUMNS)
     + " (timecodes as in the EDL, seconds from the video's start). "
     "Reviewers' comments (`include=comments`, in the default) are orange markers named "
@@ -93,8 +102,15 @@ class ComparisonMarkersApi(APIView):
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The markers, a row each."),
-            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The markers as a CMX 3600 EDL."),
-            (200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="The markers as FCPXML."),
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="The markers as a CMX 3600 EDL (`edl`) or Avid marker text (`txt`)."
+            ),
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="The markers as FCPXML (`fcpxml`) or FCP7 XML (`xml`)."
+            ),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.STR, description="The timeline as OpenTimelineIO JSON (`otio`)."
+            ),
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="`stills=1`: the marker file and the drawings' stills."
             ),

@@ -1,7 +1,9 @@
 """Marker lists for editing programs: a comparison's differences as markers an editor imports onto
-one video's timeline, as CSV, a CMX 3600 marker EDL (DaVinci Resolve, `videos.compare.edl`) or FCPXML
-(Final Cut Pro, `videos.compare.fcpxml`), at the video's own frame rate (`videos.compare.timecode`),
-built as an OpenTimelineIO timeline.
+one video's timeline, at the video's own frame rate (`videos.compare.timecode`), built as an
+OpenTimelineIO timeline and written as the file each program opens: a CMX 3600 marker EDL (DaVinci
+Resolve, `videos.compare.edl`), FCP7 XML (Premiere Pro, `videos.compare.xmeml`), FCPXML (Final Cut
+Pro, `videos.compare.fcpxml`), Avid marker text (Media Composer, `videos.compare.avid_markers`), the
+timeline itself as OpenTimelineIO JSON, or CSV.
 
 A marker list is a list of `TimedMarker` on A's or B's time: differences and reviewers' comments
 (`videos.review_comments`) make them, in colours of their own (`write_markers` does not care where a
@@ -21,24 +23,33 @@ import opentimelineio as otio
 from sage.export_text import csv_table, plain_text
 from sage.formatting import clock_range, clock_tenths
 from sage.timebase import Timebase
+from videos.compare.avid_markers import marker_avid_text
 from videos.compare.edl import marker_edl
 from videos.compare.fcpxml import marker_fcpxml
 from videos.compare.finding_words import REPLACED_LABEL, finding_sentence
 from videos.compare.timecode import DEFAULT_START, TimecodeRate, video_rate
+from videos.compare.xmeml import marker_xmeml
 from videos.models import Comparison, Upload, Video
 from videos.review_comments import ExportedComment, comment_still_png, comments_on_comparison
 
 Side = Literal["a", "b"]
-MarkerFileType = Literal["csv", "edl", "fcpxml"]
+# Named by the file's extension, as the URL ends (`markers.xml`): xml is Premiere's FCP7 XML, txt
+# Avid's marker text, otio OpenTimelineIO's JSON.
+MarkerFileType = Literal["csv", "edl", "fcpxml", "xml", "txt", "otio"]
 SIDES: tuple[Side, ...] = ("a", "b")
-MARKER_FILE_TYPES: tuple[MarkerFileType, ...] = ("csv", "edl", "fcpxml")
+MARKER_FILE_TYPES: tuple[MarkerFileType, ...] = ("csv", "edl", "fcpxml", "xml", "txt", "otio")
 MarkerSource = Literal["differences", "comments"]
 MARKER_SOURCES: tuple[MarkerSource, ...] = ("differences", "comments")
 CONTENT_TYPES: dict[MarkerFileType, str] = {
     "csv": "text/csv; charset=utf-8",
     "edl": "text/plain; charset=utf-8",
     "fcpxml": "application/xml; charset=utf-8",
+    "xml": "application/xml; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "otio": "application/json; charset=utf-8",
 }
+# Excel on Windows reads a CSV file as UTF-8 only when it starts with a byte order mark.
+UTF8_BOM = "\ufeff"
 CSV_COLUMNS = ["name", "start", "end", "duration_frames", "start_seconds", "end_seconds", "colour", "note", "timeline"]
 
 # OTIO marker colours. Red and green are avoided: Final Cut reads them as to-do and done markers.
@@ -265,7 +276,15 @@ def write_markers(
     if file_type == "edl":
         return marker_edl(timeline, rate=rate, start_frame=start_frame)
     if file_type == "fcpxml":
-        return marker_fcpxml(timeline, video=video, rate=rate, start_frame=start_frame)
+        return marker_fcpxml(
+            timeline, video=video, file_name=media_file_name(video), rate=rate, start_frame=start_frame
+        )
+    if file_type == "xml":
+        return marker_xmeml(timeline, video=video, file_name=media_file_name(video), rate=rate, start_frame=start_frame)
+    if file_type == "txt":
+        return marker_avid_text(timeline, rate=rate, start_frame=start_frame)
+    if file_type == "otio":
+        return _otio_json(timeline, rate=rate, start_frame=start_frame)
     return _csv(timeline, rate=rate, start_frame=start_frame)
 
 
@@ -309,6 +328,9 @@ def _timeline(*, video: Video, name: str, markers: list[TimedMarker], rate: Time
                     otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(duration, fps)
                 ),
                 color=marker.colour,
+                # OTIO's own field for the note (an .otio file carries it there); the writers read it
+                # from the metadata, where OTIO's adapters do not look.
+                comment=marker.note,
                 metadata={"sage": {"note": marker.note, "side": marker.side}},
             )
         )
@@ -319,9 +341,18 @@ def _timeline(*, video: Video, name: str, markers: list[TimedMarker], rate: Time
     return timeline
 
 
+def _otio_json(timeline: otio.schema.Timeline, *, rate: TimecodeRate, start_frame: int) -> str:
+    """The timeline as OpenTimelineIO JSON, starting at timecode `start_frame` (its global start time):
+    the markers on the clip, each with its note as its `comment`; the clip's media a relative URL,
+    the uploaded file's name."""
+    timeline.global_start_time = otio.opentime.RationalTime(start_frame, float(rate.fps))
+    written: str = otio.adapters.write_to_string(timeline, "otio_json")
+    return written
+
+
 def _csv(timeline: otio.schema.Timeline, *, rate: TimecodeRate, start_frame: int) -> str:
     """A row per marker with its timecode (as in the EDL) and seconds (from the video's start), for
-    tools without an EDL or FCPXML import."""
+    tools without an EDL or FCPXML import; UTF-8 with a byte order mark, so Excel shows "Zoë"."""
     [clip] = timeline.find_clips()
     rows = []
     for marker in clip.markers:
@@ -340,4 +371,4 @@ def _csv(timeline: otio.schema.Timeline, *, rate: TimecodeRate, start_frame: int
                 "timeline": timeline.name,
             }
         )
-    return csv_table(CSV_COLUMNS, rows)
+    return UTF8_BOM + csv_table(CSV_COLUMNS, rows)

@@ -47,8 +47,19 @@ class TimecodeRate:
     def frame_duration(self) -> Fraction:
         return 1 / self.fps
 
+    @property
+    def frames_per_day(self) -> int:
+        """Frames from 00:00:00:00 to the next midnight: timecode counts 24 hours, then starts again.
+        Drop-frame timecode skips two frame numbers a minute (four at 59.94) but every tenth."""
+        if self.drop_frame:
+            dropped_per_minute = 2 * (self.nominal // 30)
+            return 24 * 6 * (10 * 60 * self.nominal - 9 * dropped_per_minute)
+        return 24 * 60 * 60 * self.nominal
+
     def timecode(self, frame: int) -> str:
-        """Frame `frame` (0 is 00:00:00:00) as timecode."""
+        """Frame `frame` (0 is 00:00:00:00) as timecode; past 23:59:59 it wraps to 00:00:00, as a
+        clock and every editor's timecode do (a timeline that starts near midnight runs past it)."""
+        frame %= self.frames_per_day
         if self.drop_frame:
             # OpenTimelineIO knows the drop-frame arithmetic (two frame numbers skipped each minute
             # but every tenth); plain counting below is the definition itself. OTIO cannot count

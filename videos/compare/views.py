@@ -291,9 +291,13 @@ def _video_config(video: Video, media: PlayerMedia, *, shared: bool) -> dict[str
     }
 
 
+# As editors know each file: the program it is for, then the format.
 MARKER_FILE_LABELS: dict[MarkerFileType, str] = {
-    "edl": "EDL (Resolve)",
-    "fcpxml": "FCPXML (Final Cut)",
+    "edl": "Resolve EDL",
+    "xml": "Premiere Pro (FCP7 XML)",
+    "fcpxml": "Final Cut (FCPXML)",
+    "txt": "Avid markers (TXT)",
+    "otio": "OpenTimelineIO (.otio)",
     "csv": "CSV",
 }
 
