@@ -2,11 +2,12 @@
 over the API and the chat socket, uploading, guests commenting on share links, Stripe delivering
 webhooks, and every minute a burst of 30-60 questions at once, for `--duration` seconds.
 
-    .venv/bin/python bench/soak.py [--duration 600] [--web-processes 2] [--record]
+    .venv/bin/python bench/soak.py [--duration 600] [--web-processes 2] [--no-as-deployed] [--record]
 
-Starts the site as development does (devtools/processes.py): `--web-processes` daphne processes, each
-on its own port, and a Celery worker (the Procfile's: both queues, two processes), on a throwaway
-database and Redis database 12, with payments pointed at localstripe (the suite's fake Stripe) and no
+Starts the site as production runs it (DEBUG off; `--no-as-deployed`: as development does, which
+keeps every connection's last 9,000 queries) with devtools/processes.py: `--web-processes` daphne
+processes, each on its own port, and a Celery worker (the Procfile's: both queues, two processes),
+on a throwaway database and Redis database 12, with payments pointed at localstripe (the suite's fake Stripe) and no
 Gemini key (extractive answers). Seeds people: signed-in browsers with a video and a comparison,
 askers with an API token or a session and a conversation about a video with an embedded transcript,
 uploaders, two share links that take comments, paid token packs whose `payment_intent.succeeded`
@@ -114,11 +115,18 @@ def configure_django() -> None:
     setup_django("soak", redis_db=BENCH_REDIS_DB, shared_secret=True)
 
 
-def site_env(stripe_url: str) -> dict[str, str]:
+# The site as deployed (`--as-deployed`, the bench's default): DEBUG off. With DEBUG on, Django keeps
+# the last 9,000 queries of every database connection with their SQL: a memory trace of a 20-minute
+# soak found that the web processes' largest growth (about 6 MB of SQL text every 6 minutes).
+DEPLOYED_ENV = {"DEBUG": "false", "SECURE_SSL_REDIRECT": "false"}
+
+
+def site_env(stripe_url: str, *, deployed: bool) -> dict[str, str]:
     """What the web processes and the worker add to development's environment."""
     from tests.billing.stripe_fake import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 
     return {
+        **(DEPLOYED_ENV if deployed else {}),
         "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
         "STRIPE_PUBLISHABLE_KEY": "pk_test_sage_soak",
@@ -448,18 +456,29 @@ class Soak:
     memory: list[MemoryFigure]  # the web processes'
 
 
-def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path) -> Soak:
-    """Seed the current database, start the site, run the people, wait until quiet, and judge."""
+def soak(*, duration: float, web_processes: int, mix: Mix, workdir: Path, deployed: bool = False) -> Soak:
+    """Seed the current database, start the site (`deployed`: with DEBUG off, as production runs it),
+    run the people, wait until quiet, and judge."""
     from django.db import connection
 
+    from devtools.processes import BASE_DIR, VENV_BIN, server_env
     from tests.servers import localstripe_server
 
     with localstripe_server() as stripe_url, (workdir / "servers.txt").open("w+b") as server_log:
         started = time.monotonic()
         plan = seed(mix, duration=duration, stripe_url=stripe_url, workdir=workdir)
         connection.close()  # the servers and this process's checks each open their own
+        env = site_env(stripe_url, deployed=deployed)
+        if deployed:
+            # DEBUG off serves hashed static names from a manifest, written by collectstatic.
+            subprocess.run(
+                [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=BASE_DIR,
+                env=server_env(**env),
+                check=True,
+            )
         print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
-        with site(web_processes, site_env(stripe_url), server_log) as running:
+        with site(web_processes, env, server_log) as running:
             webs = running.webs
             print(f"site: {', '.join(webs)}; {sum(mix.people.values())} people for {duration:.0f} s", flush=True)
             started = time.monotonic()
@@ -510,6 +529,12 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, help="keep the plan, the people's log and the servers' output in this directory"
     )
+    parser.add_argument(
+        "--as-deployed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="web processes with DEBUG off, as production runs them (--no-as-deployed: as development does)",
+    )
     add_record_option(parser)
     arguments = parser.parse_args()
 
@@ -520,7 +545,13 @@ def main() -> int:
     with throwaway_database(announce=True), tempfile.TemporaryDirectory(prefix="soak-") as temporary:
         workdir = arguments.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = soak(duration=arguments.duration, web_processes=arguments.web_processes, mix=Mix(), workdir=workdir)
+        result = soak(
+            duration=arguments.duration,
+            web_processes=arguments.web_processes,
+            mix=Mix(),
+            workdir=workdir,
+            deployed=arguments.as_deployed,
+        )
 
     print_figures(result.figures)
     print_memory(result.memory)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import http.cookiejar
 import itertools
 import json
 import os
@@ -27,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 import requests
@@ -103,6 +105,23 @@ def seat(group: str) -> dict[str, Any]:
     return seats[next(numbers) % len(seats)]
 
 
+# The site runs as deployed (DEBUG off), so its session and CSRF cookies are Secure; here it is
+# served over plain HTTP on this machine's loopback, as a TLS terminator in front of it would hand
+# requests on. A browser keeps sending Secure cookies to such a page; this process's cookie jars
+# send them to the loopback too. The policy is patched for the whole process (this process is the
+# bench's people only): requests builds a fresh jar with the default policy for every request.
+_secure_cookie_ok = http.cookiejar.DefaultCookiePolicy.return_ok_secure
+
+
+def _secure_cookie_ok_on_loopback(
+    policy: http.cookiejar.DefaultCookiePolicy, cookie: http.cookiejar.Cookie, request: Any
+) -> bool:
+    return urlsplit(request.get_full_url()).hostname == "127.0.0.1" or _secure_cookie_ok(policy, cookie, request)
+
+
+http.cookiejar.DefaultCookiePolicy.return_ok_secure = _secure_cookie_ok_on_loopback  # type: ignore[method-assign,assignment]
+
+
 class Person(HttpUser):
     abstract = True
 
@@ -142,10 +161,10 @@ def ask_over_sse(base: str, token: str, conversation_id: int, *, name: str) -> N
     end, as the asker waits for all of it."""
     client_id = uuid.uuid4().hex
     outcome, status = "failed", None
-    with requests.Session() as http, events.request.measure("POST", name, context={"kind": "question"}) as meta:
+    with requests.Session() as asker, events.request.measure("POST", name, context={"kind": "question"}) as meta:
         note("question", via="api", client_id=client_id, conversation=conversation_id)
         try:
-            response = http.post(
+            response = asker.post(
                 f"{base}/api/v1/conversations/{conversation_id}/messages",
                 json={"text": PACE.choice(PLAN["questions"]), "client_id": client_id},
                 headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
@@ -217,15 +236,15 @@ class SlowViewer(Person):
         size = int(PLAN["video_bytes"])
         start = PACE.randrange(0, size - VIEW_RANGE_BYTES)
         wanted = VIEW_RANGE_BYTES if PACE.random() >= 1 / 3 else PACE.randrange(VIEW_CHUNK_BYTES, VIEW_RANGE_BYTES // 2)
-        with requests.Session() as http:
-            http.cookies.update(self.client.cookies)
+        with requests.Session() as viewer:
+            viewer.cookies.update(self.client.cookies)
             # What the viewer waits for is the picture's first bytes after a seek: that is the
             # request's time. The rest is read at the link's pace and logged apart (kind
             # "media-read"): a range that stalls or ends early is a failure, its length no wait.
             with events.request.measure(
                 "GET", "video: slow range /videos/{id}/file", context={"kind": "media"}
             ) as asked:
-                response = http.get(
+                response = viewer.get(
                     f"{self.base}/videos/{self.seat['video']}/file",
                     headers={"Range": f"bytes={start}-{start + VIEW_RANGE_BYTES - 1}", **self.client.headers},
                     stream=True,
