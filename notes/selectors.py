@@ -24,7 +24,10 @@ _MAX_ID_DIGITS = 18
 
 def notes_for_user(user: User) -> QuerySet[Note]:
     # Notes on a video of a deleted project are out of sight with it (lists, export, the API).
-    return Note.objects.filter(workspace_id=acting_workspace_id(user), video__project__deleted_at__isnull=True)
+    # With its video: a note's `frame` is counted at the video's rate.
+    return Note.objects.filter(
+        workspace_id=acting_workspace_id(user), video__project__deleted_at__isnull=True
+    ).select_related("video")
 
 
 def note_get_for_user(user: User, pk: int | str) -> Note:

@@ -42,12 +42,15 @@ class NoteOutput(serializers.ModelSerializer[Note]):
     end_label = serializers.SerializerMethodField()
     html = serializers.SerializerMethodField(help_text="The text rendered as safe HTML (a Markdown subset).")
     frame_url = serializers.SerializerMethodField(help_text="A JPEG still at `start` (uploaded videos; owner only).")
+    frame = serializers.SerializerMethodField(
+        help_text="The frame on screen at `start` (0 is the first), at the video's `frame_rate`."
+    )
 
     class Meta:
         model = Note
         fields = [
-            "id", "video_id", "start", "end", "start_label", "end_label", "text", "html", "ai_generated",
-            "ai_status", "frame_url", "created_at", "updated_at",
+            "id", "video_id", "start", "frame", "end", "start_label", "end_label", "text", "html",
+            "ai_generated", "ai_status", "frame_url", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -57,6 +60,9 @@ class NoteOutput(serializers.ModelSerializer[Note]):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_end_label(self, note: Note) -> str | None:
         return clock(note.end) if note.end is not None else None
+
+    def get_frame(self, note: Note) -> int:
+        return note.video.timebase.frame_at(note.start)
 
     def get_html(self, note: Note) -> str:
         return str(render_note(note.text))

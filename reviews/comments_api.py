@@ -130,6 +130,9 @@ class CommentOutput(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     side = serializers.ChoiceField(choices=Comment.Side.choices)
     start = serializers.FloatField(help_text="Seconds on that side's video.")
+    frame = serializers.IntegerField(
+        help_text="The frame on screen at `start` on that side's video (0 is the first), at its `frame_rate`."
+    )
     end = serializers.FloatField(allow_null=True, help_text="Set for a range; null for a moment.")
     body = serializers.CharField(help_text="Plain text (show it as text, never as HTML).")
     author_name = serializers.CharField()

@@ -13,7 +13,9 @@
 
 import { setUpNotesPanel } from "./notes_panel.js";
 import { bindVideoKeys } from "./video_keys.js";
+import { frameOnScreen, rateOf, seekVideo, shownInstant, watchPresentedFrames } from "./shared/frames.js";
 import { lastAtOrBefore } from "./shared/search.js";
+import { setUpTimecode } from "./shared/timecode.js";
 
 const STATUS_POLL_MS = 20_000; // catches a status change whose live event was missed (socket reconnecting)
 const YOUTUBE_TIME_POLL_MS = 250; // the YouTube player has no timeupdate event
@@ -48,8 +50,12 @@ function pageRoot() {
 }
 
 // ---- players: one small interface over <video> and the YouTube IFrame API -----------------------
+//
+// A file player is frame-exact (shared/frames.js): a seek shows the frame the time names, aimed at
+// its middle, and its time is the middle of the frame presented, so a note taken now is on it.
 
 function filePlayer(video, onTime) {
+  watchPresentedFrames(video);
   const report = () => onTime(video.currentTime);
   video.addEventListener("timeupdate", report);
   video.addEventListener("seeked", report);
@@ -67,11 +73,17 @@ function filePlayer(video, onTime) {
   });
   return {
     isReady: () => true,
-    currentTime: () => video.currentTime,
+    currentTime: () => shownInstant(video),
     duration: () => (Number.isFinite(video.duration) ? video.duration : null),
     isPlaying: () => !video.paused && !video.ended,
     seek(seconds) {
-      video.currentTime = seconds;
+      seekVideo(video, seconds);
+    },
+    frameStep(direction) {
+      // One frame on from the one on screen (paused first, as editors' players step).
+      video.pause();
+      const rate = rateOf(video);
+      seekVideo(video, ((frameOnScreen(video) + direction + 0.5) * rate.denominator) / rate.numerator);
     },
     pause() {
       video.pause();
@@ -164,8 +176,15 @@ function setUpPlayer(root) {
   const video = root.querySelector("video[data-player]");
   if (video) {
     const controls = filePlayer(video, followPlayback);
-    if ((Number(root.dataset.start) || 0) > 0) {
-      // The #t= fragment already starts the file there; playing is what a link to a moment means.
+    setUpTimecode(root.querySelector("[data-timecode-toggle]"), [
+      { video, element: root.querySelector("[data-timecode]") },
+    ]);
+    const start = Number(root.dataset.start) || 0;
+    if (start > 0) {
+      // The #t= fragment starts the file near there; the frame the time names is then sought (the
+      // fragment takes the time as it is, a boundary included), and playing is what a link means.
+      const toFrame = () => controls.seek(start);
+      video.readyState >= HTMLMediaElement.HAVE_METADATA ? toFrame() : video.addEventListener("loadedmetadata", toFrame, { once: true });
       controls.play();
     }
     return controls;
@@ -396,6 +415,9 @@ function swapParts(root, fresh) {
     if (name === "player" && old.dataset.playerKind === part.dataset.playerKind) {
       playerKept = true; // the same player: keep it, and whatever it is playing
       continue;
+    }
+    if (name === "player-clock" && playerKept) {
+      continue; // the kept player's timecode readout, already following it
     }
     old.replaceWith(document.importNode(part, true));
   }

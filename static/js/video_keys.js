@@ -1,5 +1,6 @@
 // The video page's keyboard, in the site's one scheme (shared/shortcuts.js): K plays or pauses, J
-// and L go 10 seconds back or forward, F is full screen, M mutes (a file; YouTube's player has its
+// and L go 10 seconds back or forward, , and . one frame (a file; seeks land on a frame, video.js),
+// F is full screen, M mutes (a file; YouTube's player has its
 // own keys), N adds a note (the notes panel's own key) and ? shows this list. Space and the arrows are
 // the focused player's own.
 
@@ -35,6 +36,8 @@ export function bindVideoKeys(root, currentPlayer) {
       },
       { keys: ["j"], label: "J", does: "10 seconds back", run: () => skip(-SKIP_S) },
       { keys: ["l"], label: "L", does: "10 seconds forward", run: () => skip(SKIP_S) },
+      { keys: [","], label: ",", does: "One frame back", run: () => ready()?.frameStep?.(-1) },
+      { keys: ["."], label: ".", does: "One frame forward", run: () => ready()?.frameStep?.(1) },
       {
         keys: ["m"],
         label: "M",

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from accounts.models import User
 from devtools.comparisons import measured_stretch
 from notes.models import Note
 from sage.synthetic_media import Cue, Scene, make_video
+from sage.timebase import Timebase
 from tests.browser.signing_in import log_in
 from tests.browser.test_video_pages import page_errors
 from tests.browser.threads import in_worker_thread
@@ -259,6 +261,13 @@ REFINED_SEGMENTS = [
      "severity": None, "picture": None, "sound": None},
 ]  # fmt: skip
 ONE_FRAME_S = 1 / REFINED_FPS
+REFINED_TIMEBASE = Timebase(Fraction(REFINED_FPS))
+
+
+def shown(seconds: float) -> float:
+    """Where the page sends a player to show the frame `seconds` names: that frame's middle
+    (`sage.timebase`; at 15 fps the times below are boundaries, so edges and instants agree)."""
+    return REFINED_TIMEBASE.seek_time(REFINED_TIMEBASE.frame_at(seconds))
 
 
 def b_for_a_refined(a_time: float) -> float:
@@ -405,7 +414,7 @@ def test_refined_players_stay_within_a_frame_through_an_offset_and_an_insertion(
     # B's lead-in first: A waits at its start while B plays it.
     wait_until(lambda: times(page)["b"] >= 0.5, page)
     now = times(page)
-    assert now["aPaused"] and now["a"] == pytest.approx(0.0, abs=0.01), now
+    assert now["aPaused"] and now["a"] == pytest.approx(shown(0.0), abs=0.01), now
     expect(page.locator("[data-sync-status]")).to_have_text("Only B has this stretch: A waits.")
 
     # Then both, B 1.4 s ahead, within a frame sample after sample.
@@ -504,14 +513,14 @@ def test_the_list_seeks_both_players_to_a_differences_start_on_each_video(refine
 
     go_to_difference(page, 1)
 
-    wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
-    assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(3.2), abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(shown(4.6), abs=0.01)
     expect(page.locator('.difference[data-difference="1"]')).to_have_class("difference difference-visual is-current")
 
     go_to_difference(page, 2)  # only in B: A waits where it sits
 
-    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
-    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(11.0), abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(shown(9.6), abs=0.01)
     expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
     assert refined.errors == []
 
@@ -546,7 +555,7 @@ def test_a_click_or_a_tap_inside_a_marker_seeks_to_the_pointer_and_makes_it_the_
     # Half way into B's insertion: B's 12.9 s, A waiting at 9.6 s.
     click_into(page.locator('.timeline-marker[data-marker="2"]'), 0.5)
     wait_until(lambda: times(page)["b"] == pytest.approx(12.9, abs=SEEK_TOLERANCE_S), page)
-    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    assert times(page)["a"] == pytest.approx(shown(9.6), abs=0.01)
     expect(page.locator("[data-current-difference]")).to_have_text("3/3 Only in B")
 
     # A drag that starts on a marker scrubs from there to where it is let go (A's 1.0 s, B's 2.4 s),
@@ -601,8 +610,8 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
 
     page.goto(f"{site_url}/compare/{refined_comparison.pk}/?t=0:04.3")  # an older link's name: A's time
 
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
-    assert times(page)["b"] == pytest.approx(5.7, abs=0.01)  # through the first span
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(4.3), abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(shown(5.7), abs=0.01)  # through the first span
     # The timeline's clock, labelled: B's 1.4 s lead-in comes first, and the timeline holds 19.2 s.
     expect(page.locator("[data-clock]")).to_have_text("Timeline 00:05.7 / 00:19.2")
     expect(page.locator("[data-current-difference]")).to_have_text("2/3 Picture, high")
@@ -617,14 +626,14 @@ def test_a_link_to_a_moment_opens_there_and_copy_link_gives_the_moment_shown(
 
     # Inside what only B has, A's time names no moment: the link gives B's.
     go_to_difference(page, 2)
-    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(11.0), abs=0.01), page)
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("[data-link-message]")).to_have_text("Link to B 00:11.0 copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.endswith("?b=11")
+    assert copied.endswith("?b=11.033")  # the middle of the frame shown, to the millisecond
     page.goto(copied)
-    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
-    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(11.0), abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(shown(9.6), abs=0.01)
     expect(page.locator('[data-time="a"]')).to_have_text("waits at 00:09.6")
     assert errors == []
 
@@ -647,7 +656,7 @@ def test_one_clock_a_link_names_its_video_and_every_time_on_the_page_agrees(
     # A link on A's time: A's clock says it, B's says where the alignment puts it, and the timeline's
     # is labelled as such.
     page.goto(f"{site_url}/compare/{comparison.pk}/?a=4.3")
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(4.3), abs=0.01), page)
     expect(clock_a).to_have_text("00:04.3")
     expect(clock_b).to_have_text("00:05.7")
     expect(page.locator("[data-clock]")).to_have_text("Timeline 00:05.7 / 00:19.2")
@@ -657,12 +666,12 @@ def test_one_clock_a_link_names_its_video_and_every_time_on_the_page_agrees(
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == f"{site_url}/compare/{comparison.pk}/?a=4.3"
     page.goto(copied)  # round trip
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.3, abs=0.01), page)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(4.3), abs=0.01), page)
     expect(clock_a).to_have_text("00:04.3")
 
     # A link on B's time, inside what only B has: A waits at its spot; the link copied names B again.
     page.goto(f"{site_url}/compare/{comparison.pk}/?b=12.5")
-    wait_until(lambda: times(page)["b"] == pytest.approx(12.5, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(12.5), abs=0.01), page)
     expect(clock_b).to_have_text("00:12.5")
     expect(clock_a).to_have_text("waits at 00:09.6")
     page.get_by_role("button", name="Copy link").click()
@@ -723,7 +732,7 @@ def test_dragging_along_the_timeline_scrubs_both_players_and_playback_goes_on_fr
     expect(page.locator("[data-timeline-bar]")).to_have_class(re.compile(r"\bis-scrubbing\b"))
     now = times(page)
     assert now["aPaused"] and now["bPaused"], now
-    assert now["b"] == pytest.approx(b_for_a_refined(now["a"]), abs=0.01)
+    assert now["b"] == pytest.approx(shown(b_for_a_refined(now["a"])), abs=0.01)
     page.mouse.move(x_at(17.0), y, steps=6)  # the second span: A's 11.8 s, B's 17.0 s
     page.mouse.up()
 
@@ -742,7 +751,7 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
     page = refined.page
     comparison = refined.comparison
     go_to_difference(page, 1)  # A 3.2 s is B 4.6 s
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(4.6), abs=0.01), page)
 
     page.get_by_role("button", name="Add note").click()
     form = page.locator("[data-note-form]")
@@ -758,7 +767,7 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
     note = Note.objects.get(owner=comparison.owner)
     written = "The **static** shot replaces the calm one"
     assert (note.video_id, note.text, note.ai_generated) == (comparison.video_b_id, written, False)
-    assert note.start == pytest.approx(4.6, abs=0.001)
+    assert note.start == pytest.approx(shown(4.6), abs=0.001)  # the middle of the frame B showed
     item = page.locator(".compare-note")
     expect(item).to_have_count(1)
     expect(item.locator(".compare-note-time")).to_have_text("B 00:04.6")  # the page's one clock
@@ -767,9 +776,9 @@ def test_a_note_taken_on_b_from_the_comparison_lands_on_video_b_at_the_aligned_t
 
     # A note in the list seeks there.
     go_to_difference(page, 0)
-    wait_until(lambda: times(page)["a"] == pytest.approx(0.0, abs=0.01), page)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(0.0), abs=0.01), page)
     item.locator(".compare-note-time").click()
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(4.6), abs=0.01), page)
 
     # On video B's own page, at its own time.
     page.goto(f"{site_url}/videos/{comparison.video_b_id}/")
@@ -801,8 +810,8 @@ def test_the_shared_sample_shows_its_notes_and_judges_the_threshold_but_offers_n
     expect(note.locator(".compare-note-text")).to_have_text("The break")
     expect(page.locator(".timeline-note-mark-b")).to_have_count(1)
     note.locator(".compare-note-time").click()
-    wait_until(lambda: times(page)["b"] == pytest.approx(12.0, abs=0.01), page)
-    assert times(page)["a"] == pytest.approx(9.6, abs=0.01)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(12.0), abs=0.01), page)
+    assert times(page)["a"] == pytest.approx(shown(9.6), abs=0.01)
     # The slider still judges the comparison on this page; Reset brings back the engine's threshold.
     set_slider(page.get_by_role("slider", name="Threshold"), "1")
     expect(markers(page)).to_have_count(2)
@@ -1046,22 +1055,22 @@ def test_keys_follow_the_sites_one_scheme_with_a_help_overlay_on_both_pages(refi
     page.locator("h1").click()  # the page has focus, no control does
 
     page.keyboard.press("]")  # from the lead-in (where the page opens) to the replaced stretch
-    wait_until(lambda: times(page)["a"] == pytest.approx(3.2, abs=0.01), page)
-    assert times(page)["b"] == pytest.approx(4.6, abs=0.01)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(3.2), abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(shown(4.6), abs=0.01)
 
     page.keyboard.press(".")  # one frame at 15 fps, on both
-    wait_until(lambda: times(page)["a"] == pytest.approx(3.2 + ONE_FRAME_S, abs=0.01), page)
-    assert times(page)["b"] == pytest.approx(4.6 + ONE_FRAME_S, abs=0.01)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(3.2 + ONE_FRAME_S), abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(shown(4.6 + ONE_FRAME_S), abs=0.01)
 
     page.keyboard.press("]")
-    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(11.0), abs=0.01), page)
 
     page.keyboard.press("[")
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(shown(4.6), abs=0.01), page)
 
     page.keyboard.press("ArrowRight")
-    wait_until(lambda: times(page)["a"] == pytest.approx(4.2, abs=0.01), page)
-    assert times(page)["b"] == pytest.approx(5.6, abs=0.01)
+    wait_until(lambda: times(page)["a"] == pytest.approx(shown(4.2), abs=0.01), page)
+    assert times(page)["b"] == pytest.approx(shown(5.6), abs=0.01)
 
     page.keyboard.press("l")  # 10 s forward along the timeline: past B's 3.8 s insertion, into the second span
     wait_until(lambda: times(page)["a"] == pytest.approx(4.2 + 10 - 3.8, abs=0.05), page)

@@ -144,7 +144,7 @@ def test_a_member_draws_a_rectangle_on_a_paused_frame_and_sees_it_there_after_a_
     comment = Comment.objects.get()
     assert (comment.side, comment.start, comment.body, comment.author_id) == (
         "video",
-        3.0,
+        3.033,  # the middle of the frame on screen at 3.0 s (15 fps), to the millisecond
         "Crop to here",
         video.owner_id,
     )
@@ -231,7 +231,7 @@ def test_on_a_comparison_a_drawing_goes_on_the_chosen_sides_picture_and_shows_th
 ) -> None:
     opened = open_comparison(page, site_url, refined_comparison)
     go_to_difference(page, 1)  # A 3.2 s is B 4.6 s
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(4.6), abs=0.01), page)
     panel = page.locator("[data-comments-panel]")
     panel.get_by_role("button", name="Comment at this moment").click()
     form = panel.locator("[data-comment-form]")
@@ -249,7 +249,7 @@ def test_on_a_comparison_a_drawing_goes_on_the_chosen_sides_picture_and_shows_th
 
     comment = Comment.objects.get()
     assert (comment.side, comment.comparison_id, comment.body) == ("b", refined_comparison.pk, "")
-    assert comment.start == pytest.approx(4.6, abs=0.001)
+    assert comment.start == pytest.approx(compare_page.shown(4.6), abs=0.001)  # the middle of the frame B showed
     assert comment.drawing is not None and comment.drawing["shapes"][0]["tool"] == "ellipse"
     wait_until(lambda: showing(page, "b") == str(comment.pk), page)
     assert showing(page, "a") == ""

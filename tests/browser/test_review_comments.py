@@ -97,7 +97,7 @@ def test_a_guest_comments_on_b_at_the_paused_moment_and_its_time_and_marker_seek
     page.get_by_role("button", name="Play both").click()
     page.get_by_role("button", name="Pause both").click()
     go_to_difference(page, 1)  # A 3.2 s is B 4.6 s
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(4.6), abs=0.01), page)
     panel = comments_panel(page)
     panel.get_by_role("button", name="Comment at this moment").click()
     form = panel.locator("[data-comment-form]")
@@ -120,19 +120,19 @@ def test_a_guest_comments_on_b_at_the_paused_moment_and_its_time_and_marker_seek
     expect(item.locator(".comment-body")).to_have_text("The logo is too big")
     comment = Comment.objects.get()
     assert (comment.side, comment.body, comment.link_id) == ("b", "The logo is too big", link.pk)
-    assert comment.start == pytest.approx(4.6, abs=0.001)
+    assert comment.start == pytest.approx(compare_page.shown(4.6), abs=0.001)  # the middle of the frame B showed
 
     # Its time in the list seeks B there; so does its marker on the timeline.
     go_to_difference(page, 0)
-    wait_until(lambda: times(page)["b"] == pytest.approx(0.0, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(0.0), abs=0.01), page)
     item.locator(".comment-time").click()
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(4.6), abs=0.01), page)
     go_to_difference(page, 2)
-    wait_until(lambda: times(page)["b"] == pytest.approx(11.0, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(11.0), abs=0.01), page)
     marker = page.get_by_role("button", name="Comment by Ana <b>Client</b> at 00:04.6 on B")
     expect(marker).to_have_count(1)
     marker.click()
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(compare_page.shown(4.6), abs=0.01), page)
 
     # After a reload it is still there, and the name is not asked again.
     page.reload()

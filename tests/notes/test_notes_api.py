@@ -38,7 +38,7 @@ def test_a_note_is_created_with_every_field_of_the_contract(user, client_for) ->
     assert response.status_code == 201, response.content
     note = response.json()
     assert set(note) == {
-        "id", "video_id", "start", "end", "start_label", "end_label", "text", "html", "ai_generated",
+        "id", "video_id", "start", "frame", "end", "start_label", "end_label", "text", "html", "ai_generated",
         "ai_status", "frame_url", "created_at", "updated_at",
     }  # fmt: skip
     assert note["video_id"] == video.pk

@@ -186,6 +186,9 @@ class VideoBrief(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
     duration = serializers.FloatField(allow_null=True)
+    frame_rate = serializers.CharField(
+        source="timebase.rate_text", help_text='The exact frame rate, a rational: "30000/1001", "25".'
+    )
 
 
 class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):

@@ -56,6 +56,12 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         help_text="What a player plays (H.264/AAC MP4, the original's frame count and rate), for a browser "
         "signed in to the site (the media routes take the session, not API tokens); empty until `playback` is `ready`."
     )
+    frame_rate = serializers.CharField(
+        source="timebase.rate_text",
+        read_only=True,
+        help_text='The exact frame rate, a rational: "30000/1001" (29.97), "25". Times are seconds; the frame on '
+        "screen at a time t is floor((t + 0.001) × rate), and a player shows frame k best at (k + 0.5) / rate.",
+    )
     small_url = serializers.SerializerMethodField(
         help_text="A 360p copy for phones and slow links (same frames, lower bitrate); empty until made."
     )
@@ -67,9 +73,9 @@ class VideoOutput(serializers.ModelSerializer[Video]):
         model = Video
         fields = [
             "id", "title", "source", "youtube_id", "status", "stage", "percent", "duration", "width", "height",
-            "fps", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code", "error_message",
-            "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status", "project",
-            "playback", "rendition_error", "file_url", "small_url", "original_url",
+            "fps", "frame_rate", "video_codec", "audio_codec", "has_audio", "size", "poster_url", "error_code",
+            "error_message", "summary", "backends", "created_at", "ready_at", "stack_id", "version", "review_status",
+            "project", "playback", "rendition_error", "file_url", "small_url", "original_url",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -283,6 +283,7 @@ def _video_config(video: Video, media: PlayerMedia, *, shared: bool) -> dict[str
         "title": video.title,
         "duration": video.duration or 0.0,
         "fps": video.fps or 25.0,  # a frame step needs some rate; 25 when the probe found none
+        "frame_rate": video.timebase.rate_text,  # exact ("30000/1001"), as the player's data-frame-rate
         "notes_url": "" if shared else reverse("api-video-notes", kwargs={"ref": video.pk}),
         "page_url": "" if shared else reverse("videos:video", args=[video.pk]),
         "file_url": media.file_url,

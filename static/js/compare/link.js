@@ -19,8 +19,9 @@ export function momentUrl(config, axis, position) {
   const onA = timeOn(axis, "a", position);
   const [name, target] = onA.waiting ? ["b", timeOn(axis, "b", position)] : ["a", onA];
   const url = new URL(config.page_url, window.location.href);
-  // To the tenth, as the clocks show it: the link says the time the person read.
-  const seconds = Math.round(target.time * 10) / 10;
+  // To the millisecond: the players stand on a frame's middle (shared/frames.js), and the link
+  // opens on that frame; its label is to the tenth, as the clocks show it.
+  const seconds = Math.round(target.time * 1000) / 1000;
   url.searchParams.set(name, String(seconds));
   return { url: url.href, label: `${name.toUpperCase()} ${tenthsClock(seconds)}` };
 }

@@ -10,7 +10,7 @@
 
 import { ApiError, requestJson } from "../shared/api.js";
 import { tenthsClock } from "../shared/clock.js";
-import { positionFrom, timeOn } from "./axis.js";
+import { positionFrom } from "./axis.js";
 
 const SIDES = ["a", "b"];
 
@@ -77,10 +77,9 @@ export function setUpNotes(root, config, axis, player) {
   function open() {
     const resume = player.playing();
     player.pause();
-    const position = player.position();
     moment = { resume };
     for (const side of SIDES) {
-      const target = timeOn(axis, side, position);
+      const target = player.now(side); // the middle of the frame this side shows
       moment[side] = target;
       const radio = form.querySelector(`input[name="side"][value="${side}"]`);
       radio.disabled = target.waiting; // nothing of this video is on screen at this moment
@@ -171,7 +170,7 @@ export function setUpNotes(root, config, axis, player) {
     );
     if (entry) {
       event.preventDefault();
-      player.seek(positionOf(entry));
+      player.seek(positionOf(entry), { exact: entry.side });
     }
   });
 

@@ -15,6 +15,7 @@ import { setUpThreshold } from "./threshold.js";
 import { setUpTimeline } from "./timeline.js";
 import { startSync } from "./transport.js";
 import { followVerification } from "./verifying.js";
+import { setUpTimecode } from "../shared/timecode.js";
 
 const PREVIOUS_GRACE_S = 0.5; // "previous difference" inside one just started goes to the one before
 
@@ -129,7 +130,7 @@ export function setUpPage(root, config, initial) {
       ui.status("A and B each show the moved stretch at its own place; Play plays both through it.");
       return;
     }
-    player.seek(segmentRange(axis, segment).start);
+    player.seek(segmentRange(axis, segment).start, { edge: true }); // the frame the difference begins on
   }
 
   function jump(direction) {
@@ -159,6 +160,10 @@ export function setUpPage(root, config, initial) {
     }
   });
   const controls = bindControls(root, player, jump);
+  setUpTimecode(
+    root.querySelector("[data-timecode-toggle]"),
+    ["a", "b"].map((side) => ({ video: player.media[side], element: root.querySelector(`[data-timecode="${side}"]`) })),
+  );
   const notes = setUpNotes(root, config, axis, player);
   bindCopyLink(root, config, axis, player);
   const readOnly = Boolean(config.read_only);

@@ -11,8 +11,14 @@
 // A move is watched side by side: shown apart (A where the stretch was, B where it is now), Play
 // plays both through the stretch from their own places, B kept to A's pace, and stops at its end.
 // The players show the frame at the playhead before any Play: no poster hides it.
+//
+// Every seek lands on a frame (shared/frames.js): each player is sent to the middle of the frame its
+// time names, an instant's frame on screen, or for a difference's start (an edge) the frame that
+// begins at the nearest boundary; the playhead then stands where the leading player is. Paused,
+// the playhead is where the frame the leader presented is, not where its clock had run on to.
 
 import { has, pace, pairAt, positionFrom, timeOn } from "./axis.js";
+import { frameAt, frameMiddle, rateOf, seekTime, shownInstant, shownTime, watchPresentedFrames } from "../shared/frames.js";
 
 const SYNC_INTERVAL_MS = 50;
 const SEEK_DRIFT_S = 0.3; // drift past this: seek the follower
@@ -55,12 +61,25 @@ export function startSync(root, config, axis, ui) {
     }
   }
 
-  function place(side, target) {
-    // Move a player to its spot, as for a seek (its own, exact).
+  function aim(side, time, edge = false) {
+    // The middle of the frame `time` names on `side`, kept inside the file.
+    const target = seekTime(time, rateOf(media[side]), { edge });
+    const duration = media[side].duration;
+    return Number.isFinite(duration) && target > duration ? Math.max(time, 0) : target;
+  }
+
+  function place(side, target, edge = false) {
+    // Move a player to its spot, as for a seek: the frame its time names, at that frame's middle.
     media[side].playbackRate = baseRate;
-    if (Math.abs(media[side].currentTime - target.time) > 0.001) {
-      media[side].currentTime = target.time;
+    const time = aim(side, target.time, edge);
+    if (Math.abs(media[side].currentTime - time) > 0.0005) {
+      media[side].currentTime = time;
     }
+  }
+
+  function shownLeaderTime(side) {
+    // Paused or pausing, the frame the leader presented (its clock may have run a frame ahead).
+    return media[side].ended ? Number.POSITIVE_INFINITY : shownTime(media[side]);
   }
 
   function follow(side, target, pacing = 1) {
@@ -72,7 +91,7 @@ export function startSync(root, config, axis, ui) {
         video.pause();
       }
       if (!video.seeking && Math.abs(video.currentTime - target.time) > WAIT_TOLERANCE_S) {
-        video.currentTime = target.time;
+        video.currentTime = aim(side, target.time, true); // where it waits is an edge
       }
       return;
     }
@@ -130,12 +149,27 @@ export function startSync(root, config, axis, ui) {
     ui.show(position, { playing });
   }
 
-  function seek(to) {
+  function seek(to, { edge = false, exact = null } = {}) {
+    // `edge`: `to` is where a difference starts, so each player shows the frame beginning there.
+    // `exact`: the side whose frame `to` names (a note's, a comment's), by default the leader.
     apart = null;
     position = Math.min(Math.max(to, 0), Math.max(axis.total - 0.001, 0));
+    const pair = pairAt(axis, position);
+    const side = exact && !timeOn(axis, exact, position).waiting ? exact : leader(pair);
+    const leading = timeOn(axis, side, position);
+    let onFrame = false; // the playhead moved onto the middle of the leader's frame
+    if (!leading.waiting) {
+      // The playhead where the leader's frame is shown: a note or a comment made now is on it.
+      const landed = positionFrom(axis, side, aim(side, leading.time, edge)).position;
+      if (pairAt(axis, landed) === pair) {
+        position = Math.min(Math.max(landed, 0), Math.max(axis.total - 0.001, 0));
+        onFrame = true;
+      }
+    }
     for (const name of ["a", "b"]) {
       const target = timeOn(axis, name, position);
-      place(name, target);
+      // The times of a playhead moved onto a frame are instants; a waiting player's spot is an edge.
+      place(name, target, edge && (target.waiting || (name === side && !onFrame)));
       if (playing) {
         if (target.waiting) {
           media[name].pause();
@@ -221,9 +255,9 @@ export function startSync(root, config, axis, ui) {
     timer = null;
     media.a.pause();
     media.b.pause();
-    // Paused, the two pictures show the same moment exactly.
+    // Paused, the two pictures show the same moment exactly: the frame the leader was showing.
     const side = leader(pairAt(axis, position));
-    seek(positionFrom(axis, side, leaderTime(side)).position);
+    seek(positionFrom(axis, side, shownLeaderTime(side)).position);
   }
 
   function showApart(to, times, ends = null) {
@@ -238,6 +272,8 @@ export function startSync(root, config, axis, ui) {
       apart = { ...apart, from: { a: apart.a, b: apart.b }, ends };
     }
     for (const name of ["a", "b"]) {
+      // A move's two places are edges: the frames that begin there.
+      apart[name] = aim(name, apart[name], true);
       place(name, { time: apart[name] });
     }
     ui.show(position, { playing, apart });
@@ -250,11 +286,21 @@ export function startSync(root, config, axis, ui) {
   }
 
   function frameStep(direction) {
+    // To the leader's next (or previous) frame from the one it shows.
     if (playing) {
       pause();
     }
     const side = leader(pairAt(axis, position));
-    seek(position + direction / (config[side].fps || 25));
+    const rate = rateOf(media[side]);
+    const shown = frameAt(timeOn(axis, side, position).time, rate);
+    seek(positionFrom(axis, side, frameMiddle(Math.max(shown + direction, 0), rate)).position);
+  }
+
+  function now(side) {
+    // { time, waiting } of `side` at this moment; a side that shows something is at the middle of
+    // the frame it presents (the time a note or a comment made now is stored at).
+    const target = apart ? { time: apartNow()[side], waiting: false } : timeOn(axis, side, position);
+    return target.waiting ? target : { time: shownInstant(media[side]), waiting: false };
   }
 
   function showFrameAtPlayhead(name) {
@@ -274,6 +320,7 @@ export function startSync(root, config, axis, ui) {
   }
 
   for (const name of ["a", "b"]) {
+    watchPresentedFrames(media[name]);
     showFrameAtPlayhead(name);
     media[name].controls = false; // the one transport drives both
     media[name].addEventListener("click", () => toggle());
@@ -339,6 +386,7 @@ export function startSync(root, config, axis, ui) {
     position: () => position,
     livePosition,
     apart: apartNow,
+    now,
     onChange: (listener) => listeners.add(listener),
     // A live session's follower moves the transport without telling itself: no change is reported.
     quietly: {

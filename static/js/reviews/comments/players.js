@@ -2,9 +2,11 @@
 // transport (one clock for both videos, through the alignment: compare/page.js leaves it on its root
 // as `compareHooks`), on a video page its one player. Each answers the same few questions: what time
 // each side shows now, seek a side to a time, pause and play again, and where a side's time sits on
-// the page's timeline (a fraction from 0 to 1, for the markers).
+// the page's timeline (a fraction from 0 to 1, for the markers). A side's time now is the middle of
+// the frame it shows (shared/frames.js), the time a comment made now is stored at.
 
-import { positionFrom, timeOn } from "../../compare/axis.js";
+import { positionFrom } from "../../compare/axis.js";
+import { seekVideo, shownInstant, watchPresentedFrames } from "../../shared/frames.js";
 
 export function comparisonPlayers(hooks) {
   const { axis, player } = hooks;
@@ -12,10 +14,10 @@ export function comparisonPlayers(hooks) {
     kind: "comparison",
     now(side) {
       // { time, waiting }: a side that has nothing at this moment (the other's extra stretch) waits.
-      return timeOn(axis, side, player.position());
+      return player.now(side);
     },
     seek(side, seconds) {
-      player.seek(positionFrom(axis, side, seconds).position);
+      player.seek(positionFrom(axis, side, seconds).position, { exact: side });
     },
     playing: () => player.playing(),
     pause: () => player.pause(),
@@ -37,13 +39,18 @@ export function videoPlayers(root) {
   return {
     kind: "video",
     now() {
-      return { time: video()?.currentTime || 0, waiting: false };
+      const element = video();
+      if (!element) {
+        return { time: 0, waiting: false };
+      }
+      watchPresentedFrames(element);
+      return { time: shownInstant(element), waiting: false };
     },
     seek(_side, seconds) {
       const element = video();
       const asked = new CustomEvent("sage:seek", { bubbles: true, cancelable: true, detail: { seconds, play: false } });
       if ((element || document).dispatchEvent(asked) && element) {
-        element.currentTime = seconds; // nobody took the event: this page's player is ours to move
+        seekVideo(element, seconds); // nobody took the event: this page's player is ours to move
       }
     },
     playing: () => Boolean(video() && !video().paused),
