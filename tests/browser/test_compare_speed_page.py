@@ -78,7 +78,10 @@ def test_a_link_to_a_moment_of_a_opens_b_at_the_time_the_speed_change_gives(
     page.goto(f"{site_url}/compare/{speed_comparison.pk}/?a=4")
     page.wait_for_function("() => document.querySelector('video[data-player=\"b\"]').readyState >= 1")
 
-    wait_until(lambda: abs(times(page)["b"] - b_for_a(4.0)) < 0.05, page)
+    # A lands in the middle of the frame on screen at 4 s (frame 60 at 15 fps: 4.0333), and B on
+    # the frame the speed change gives for A's time (within a frame, 1/15 s).
+    wait_until(lambda: abs(times(page)["b"] - b_for_a(times(page)["a"])) < 1 / 15, page)
     expect(page.locator('[data-time="a"]')).to_contain_text("00:04.0")
-    assert times(page)["b"] == pytest.approx(5.5, abs=0.05)
+    assert times(page)["a"] == pytest.approx(4.0 + 0.5 / 15, abs=0.005)
+    assert times(page)["b"] == pytest.approx(b_for_a(times(page)["a"]), abs=1 / 15)
     assert opened.errors == []

@@ -79,8 +79,8 @@ def test_the_owner_shares_a_guest_comments_on_b_and_both_follow_each_other_live_
     expect(guest.get_by_text("Your comparisons")).to_have_count(0)  # nothing of the owner's
     guest.get_by_role("button", name="Play both").click()
     guest.get_by_role("button", name="Pause both").click()
-    go_to_difference(guest, 1)  # A 3.2 s is B 4.6 s
-    wait_until(lambda: times(guest)["b"] == pytest.approx(4.6, abs=0.01), guest)
+    go_to_difference(guest, 1)  # A 3.2 s is B 4.6 s: frame 69 at 15 fps, shown from its middle
+    wait_until(lambda: times(guest)["b"] == pytest.approx(4.6 + 0.5 / 15, abs=0.01), guest)
     post_comment(guest, side="b", body="The logo is too big here", name="Ana")
     guests_item = comment_items(guest)
     expect(guests_item).to_have_count(1)
@@ -118,9 +118,9 @@ def test_the_owner_shares_a_guest_comments_on_b_and_both_follow_each_other_live_
 
     # The owner's marker on their own timeline seeks their B there too.
     go_to_difference(page, 0)
-    wait_until(lambda: times(page)["b"] == pytest.approx(0.0, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(0.5 / 15, abs=0.01), page)
     page.get_by_role("button", name="Comment by Ana at 00:04.6 on B").click()
-    wait_until(lambda: times(page)["b"] == pytest.approx(4.6, abs=0.01), page)
+    wait_until(lambda: times(page)["b"] == pytest.approx(4.6 + 0.5 / 15, abs=0.01), page)
 
     # Revoked: the guest's page closes at once, and what it would do next is refused.
     row = page.locator("#share-links [data-share-link]").filter(has_text="Client, round 2")
