@@ -49,6 +49,12 @@ searches on both pairs (over the insertion's and the removal's gaps; over every 
 Each pass's share of the time is printed (exclusive time of the engine's functions, timed by
 wrapping them in this process), with engine 3's ratio to engine 1's `cuts` alignment in the same run.
 
+Engine 3 on files (issue 62): a FILES_SECONDS frame-numbered pair at 29.97 fps written for the run
+(an insertion, a removal and a move; sage.synthetic_media.numbered_videos), every pass but judging
+verified on the files, with the frame-exact edges (videos.engine.passes.frame_edges) and without,
+alternated: what putting every edge on its frame costs against verifying alone, and the edges each
+way in frames.
+
 The engine runs as the site's processes run it: NumPy's BLAS on one thread (sage.blas).
 
 Goals: comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop (issue 5); engine 2
@@ -65,8 +71,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any, TypeVar
 
 import numpy as np
@@ -77,6 +85,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import bench.offline_django  # noqa: F401  # Django's apps loaded before videos.* is imported
 from bench.results import Row, add_record_option, record
+from sage.synthetic_media.numbered_pairs import INSERTED_FIRST_NUMBER
+from sage.synthetic_media.numbered_videos import NumberedVideo, NumberRun, write_numbered_video
+from sage.timebase import Timebase
+from videos.compare.files import fingerprint_file
 from videos.compare.words import TimedLine, WordChanges, transcript_word_diff, word_changes
 from videos.embeddings.fingerprint import AUDIO_RATE, AUDIO_STEPS_PER_DB, VISUAL_FEATURES, VISUAL_RATE, Fingerprint
 from videos.engine.clip_grid import (
@@ -89,7 +101,9 @@ from videos.engine.clip_grid import (
     index_distances,
 )
 from videos.engine.passes.align import refined_spans
-from videos.engine.pipeline import run
+from videos.engine.passes.base import PassState
+from videos.engine.passes.frame_edges import FrameEdges
+from videos.engine.pipeline import candidates, finding_passes, run, run_passes
 from videos.engine.result import EngineResult
 from videos.engine.signals import PairSignals
 
@@ -110,6 +124,9 @@ GOAL_ENGINE_3_S = 0.45
 SOUND_LAG = 0.16
 OFFSET_TOLERANCE = 0.1
 EDGE_TOLERANCE = 0.25
+# Engine 3 on files (issue 62): a frame-numbered pair this long at this rate, written for the run.
+FILES_SECONDS = 60
+FILES_RATE = Fraction(30000, 1001)
 # A re-encode's effect on the fingerprints: grid means over large areas of the picture move by a
 # fraction of a level; band levels by a fraction of a decibel.
 PICTURE_REENCODE = 0.5 / 255
@@ -604,6 +621,53 @@ def rediff_word_changes(
 # --- timing --------------------------------------------------------------------------------------
 
 
+def numbered_pair_with_edits(folder: Path) -> tuple[Path, Path]:
+    """A FILES_SECONDS frame-numbered A at FILES_RATE and B with three edits, off the 0.1 s grid:
+    2 s new at 10.37 s, 4 s cut from 25.5 s, the two scenes from 40 s to 44 s moved after the
+    one ending at 52 s."""
+
+    def at(seconds: float) -> int:
+        return round(Fraction(seconds) * FILES_RATE)
+
+    frames = at(FILES_SECONDS)
+    runs_b = (
+        NumberRun(0, at(10.37)),
+        NumberRun(INSERTED_FIRST_NUMBER, INSERTED_FIRST_NUMBER + at(2)),
+        NumberRun(at(10.37), at(25.5)),
+        NumberRun(at(29.5), at(40)),
+        NumberRun(at(44), at(52)),
+        NumberRun(at(40), at(44)),
+        NumberRun(at(52), frames),
+    )
+    a = write_numbered_video(NumberedVideo(FILES_RATE, (NumberRun(0, frames),)), folder / "a.mp4")
+    b = write_numbered_video(NumberedVideo(FILES_RATE, runs_b), folder / "b.mp4")
+    return a, b
+
+
+def engine_on_files(a: Fingerprint, b: Fingerprint, sources: tuple[Path, Path], *, frame_exact: bool) -> PassState:
+    """Every pass of a comparison verified on the files (judging apart), with or without the
+    frame-exact edges."""
+    screened = candidates(*as_read(a, b), "cuts")
+    passes = [step for step in finding_passes(sources, None) if frame_exact or not isinstance(step, FrameEdges)]
+    return run_passes(screened.signals, passes, screened.state)
+
+
+def files_findings(state: PassState) -> str:
+    """The spans and moves as frames at FILES_RATE (A first–end → B first–end)."""
+    timebase = Timebase(FILES_RATE)
+
+    def frames(*times: float | None) -> str:
+        return "–".join(str(timebase.boundary_near(time)) for time in times if time is not None)
+
+    spans = [f"{frames(span.a_start, span.a_end)} → {frames(span.b_start, span.b_end)}" for span in state.spans]
+    moves = [
+        f"{frames(move.a_start, move.a_end)} → {frames(move.b_start, move.b_end)}"
+        for move in state.findings
+        if move.kind == "moved"
+    ]
+    return f"spans {spans}; moved {moves}"
+
+
 @dataclass
 class Timings:
     seconds: list[float] = field(default_factory=list)
@@ -685,6 +749,18 @@ def main() -> int:
         for name, (first, second) in pairs_3.items():
             results_3[name] = runs_3[name].measure(partial(engine_3, first, second, lines))
     assert result is not None and refined_result is not None
+
+    # Engine 3 on files: the same passes verified on a frame-numbered pair, with and without the
+    # frame-exact edges, alternated (the files read once first, so both rounds find them cached).
+    with TemporaryDirectory() as folder:
+        sources = numbered_pair_with_edits(Path(folder))
+        files_a, files_b = fingerprint_file(sources[0]), fingerprint_file(sources[1])
+        with_edges, without_edges, edges_pass = Timings(), Timings(), Timings()
+        rough_state = engine_on_files(files_a, files_b, sources, frame_exact=False)
+        for _ in range(arguments.rounds):
+            exact_state = with_edges.measure(partial(engine_on_files, files_a, files_b, sources, frame_exact=True))
+            edges_pass.seconds.append(exact_state.pass_seconds[FrameEdges().name])
+            without_edges.measure(partial(engine_on_files, files_a, files_b, sources, frame_exact=False))
 
     lines_a, lines_b = make_transcripts(a, edits, arguments.seed)
     segments = [dataclasses.asdict(segment) for segment in result.segments]
@@ -769,6 +845,16 @@ def main() -> int:
         f"rounds {', '.join(f'{seconds:.3f}' for seconds in runs_3[f'and sound {SOUND_LAG:g} s late'].seconds)}; "
         f"{lagged_s / cuts.best:.2f}× engine 1's `cuts` alignment"
     )
+    files_ratio = with_edges.best / without_edges.best
+    print(
+        f"engine 3 on files ({FILES_SECONDS} s at {float(FILES_RATE):.2f} fps, 320×180), without frame-exact "
+        f"edges: {files_findings(rough_state)}"
+    )
+    print(f"engine 3 on files, with them: {files_findings(exact_state)}")
+    print(
+        f"engine 3 verified on the files, every pass but judging: {with_edges.best:.3f} s with frame-exact edges "
+        f"(the pass {edges_pass.best:.3f} s), {without_edges.best:.3f} s without: {files_ratio:.2f}×"
+    )
     print(f"(best of {arguments.rounds} runs each; NumPy's BLAS on one thread, as in the site's processes)")
     engine_3_right = all(right for right, _ in checks_3.values())
     met = (
@@ -815,6 +901,12 @@ def main() -> int:
                 Row(
                     f"engine 3: the same with B's sound {SOUND_LAG:g} s late (sync measured everywhere, aligned twice)",
                     f"{lagged_s:.3f} s, {lagged_s / cuts.best:.2f}× engine 1's `cuts` alignment",
+                    None,
+                ),
+                Row(
+                    f"engine 3 on files ({FILES_SECONDS} s numbered pair, 3 edits): frame-exact edges' cost",
+                    f"{with_edges.best:.3f} s with them (the pass {edges_pass.best:.3f} s), "
+                    f"{without_edges.best:.3f} s without: {files_ratio:.2f}×",
                     None,
                 ),
             ],

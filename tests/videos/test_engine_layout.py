@@ -86,6 +86,7 @@ def test_the_pipeline_runs_its_passes_in_order_and_the_result_says_what_each_cos
         "screening",
         "unrelated footage",
         "moves",
+        "frame-exact edges",
         "A/V sync",
         "speed",
         "candidates' scores",

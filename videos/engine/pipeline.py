@@ -14,9 +14,10 @@ The pair's signals are built once (videos.engine.signals.PairSignals) and every 
    spans cut where they run through unrelated footage (passes.unrelated). A comparison made on the
    site stops here to decide whether to verify at once or let a worker do it
    (videos.compare.services).
-2. The findings (`finding_passes`): moves and swaps (passes.moves), A/V sync (passes.sync), speed
-   (passes.speed), the candidates' scores, verified on the files when given (passes.measure), and
-   the text on screen when its lines are given (passes.text).
+2. The findings (`finding_passes`): moves and swaps (passes.moves), the edges of the spans and the
+   moves put on the exact frame when the files are given (passes.frame_edges), A/V sync
+   (passes.sync), speed (passes.speed), the candidates' scores, verified on the files when given
+   (passes.measure), and the text on screen when its lines are given (passes.text).
 3. Judging at a threshold (videos.engine.result.judge) makes the segments and the similarity.
 
 Each pass is timed here and the result carries the times (`pass_seconds`, "judging" last).
@@ -33,6 +34,7 @@ from videos.embeddings.fingerprint import Fingerprint
 from videos.engine.model import Alignment, Difference
 from videos.engine.passes.align import alignment_passes
 from videos.engine.passes.base import Pass, PassState
+from videos.engine.passes.frame_edges import FrameEdges
 from videos.engine.passes.measure import Measure
 from videos.engine.passes.moves import Moves
 from videos.engine.passes.screen import Screen
@@ -66,7 +68,7 @@ def finding_passes(
     sources: tuple[MediaSource, MediaSource] | None,
     screen_lines: tuple[Sequence[ScreenLine], Sequence[ScreenLine]] | None,
 ) -> list[Pass]:
-    passes: list[Pass] = [Moves(), Sync(), Speed(), Measure(sources)]
+    passes: list[Pass] = [Moves(), FrameEdges(sources), Sync(), Speed(), Measure(sources)]
     if screen_lines is not None:
         passes.append(Text(*screen_lines))
     return passes
