@@ -222,7 +222,8 @@ def store_refined(comparison: Comparison, result: EngineResult) -> None:
     comparison.engine = CURRENT_ENGINE
     comparison.verified = result.verified
     comparison.threshold = result.threshold
-    comparison.offset = None if result.offset is None else round(result.offset, 3)
+    # + 0.0: an offset of a hair below zero rounds to -0.0, which reads "-0.0" in the API and on the page.
+    comparison.offset = None if result.offset is None else round(result.offset, 3) + 0.0
     comparison.matched_spans = [span.as_list() for span in result.spans]
     comparison.measured = [item.as_json() for item in result.measured]
     comparison.findings = segment_dicts(result.findings)

@@ -265,11 +265,30 @@ def _reads(edges: list[Edge], b_side: bool) -> list[tuple[float, float]]:
     ]
 
 
-def _placed(a_start: float, a_end: float, offset: float, a: Frames, b: Frames) -> tuple[float, float, float] | None:
+@dataclass(frozen=True)
+class Ends:
+    """Where the two videos end (seconds): an edge at both videos' start or both their ends is no
+    edit, and is left where the alignment put it. A re-encode that ends a few frames short, or
+    whose last frames a low bitrate spoils, would otherwise leave a stretch at the end unmatched."""
+
+    a: float
+    b: float
+
+    def at_both_starts(self, a_time: float, offset: float) -> bool:
+        return a_time <= EDGE_REACH_SECONDS and a_time + offset <= EDGE_REACH_SECONDS
+
+    def at_both_ends(self, a_time: float, offset: float) -> bool:
+        return a_time >= self.a - EDGE_REACH_SECONDS and a_time + offset >= self.b - EDGE_REACH_SECONDS
+
+
+def _placed(
+    a_start: float, a_end: float, offset: float, a: Frames, b: Frames, ends: Ends
+) -> tuple[float, float, float] | None:
     """A's start and end of a stretch at `offset` on the frames' boundaries, and its offset to the
     frame: from the start's edge, or the end's when the start is not settled. None when neither is."""
     start_edge, end_edge = _edges_of(a_start, a_end, offset)
-    start, end = exact_edge(start_edge, a, b), exact_edge(end_edge, a, b)
+    start = None if ends.at_both_starts(a_start, offset) else exact_edge(start_edge, a, b)
+    end = None if ends.at_both_ends(a_end, offset) else exact_edge(end_edge, a, b)
     settled = start if start is not None else end
     if settled is None:
         return None
@@ -280,12 +299,12 @@ def _placed(a_start: float, a_end: float, offset: float, a: Frames, b: Frames) -
     return new_start, new_end, settled.b_time - settled.a_time
 
 
-def exact_spans(spans: list[MatchedSpan], a: Frames, b: Frames) -> list[MatchedSpan]:
+def exact_spans(spans: list[MatchedSpan], a: Frames, b: Frames, ends: Ends) -> list[MatchedSpan]:
     """The spans in step with their edges on the frames' boundaries, kept in order (none starting
     before the one before it ends, on either video)."""
     placed: list[MatchedSpan] = []
     for span in spans:
-        found = _placed(span.a_start, span.a_end, span.offset, a, b) if _in_step(span) else None
+        found = _placed(span.a_start, span.a_end, span.offset, a, b, ends) if _in_step(span) else None
         if found is not None:
             a_start, a_end, offset = found
             # A drifting sound's lag is given at the span's start: moved with it.
@@ -306,10 +325,10 @@ def _move_stretch(move: Difference) -> tuple[float, float, float] | None:
     return move.a_start, move.a_end, move.b_start - move.a_start
 
 
-def exact_move(move: Difference, a: Frames, b: Frames) -> Difference:
+def exact_move(move: Difference, a: Frames, b: Frames, ends: Ends) -> Difference:
     """A "moved" finding with its edges on the frames' boundaries."""
     stretch = _move_stretch(move)
-    found = _placed(*stretch, a, b) if stretch is not None else None
+    found = _placed(*stretch, a, b, ends) if stretch is not None else None
     if found is None:
         return move
     a_start, a_end, offset = found
@@ -336,5 +355,8 @@ class FrameEdges:
         except (av.error.FFmpegError, OSError, IndexError) as error:  # unreadable: the alignment's edges stand
             logger.warning("frame-exact edges skipped: %s", error)
             return state
-        findings = [exact_move(finding, a, b) if finding.kind == "moved" else finding for finding in state.findings]
-        return dataclasses.replace(state, spans=exact_spans(state.spans, a, b), findings=findings)
+        ends = Ends(signals.a.duration, signals.b.duration)
+        findings = [
+            exact_move(finding, a, b, ends) if finding.kind == "moved" else finding for finding in state.findings
+        ]
+        return dataclasses.replace(state, spans=exact_spans(state.spans, a, b, ends), findings=findings)
