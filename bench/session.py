@@ -1,11 +1,21 @@
-"""Everyone in step in a review session: followers' drift and seek-to-all (issue 53, part 2).
+"""Everyone in step in a review session: followers against the presenter's picture (issue 62,
+part 4), and the simulated crowd's drift and seek-to-all (issue 53, part 2).
 
-    .venv/bin/python bench/session.py [--followers 50] [--quick] [--no-browser] [--seed 53] [--record]
+    .venv/bin/python bench/session.py [--runs 3] [--cpu both|idle|busy] [--quick]
+        [--simulated [--followers 50] [--no-browser] [--seed 53]] [--record]
 
 Fills a throwaway database (and Redis database 11): a studio on the Team plan, its owner (the
-presenter) and one commenter per follower, a processed video with a real file; serves the real app
-with daphne as production does (DEBUG off, static files collected); starts a session on the video
-through the API, then:
+presenter) and one commenter per follower, a ready video at 29.97 fps whose frames show their
+numbers (`sage.synthetic_media.numbered_videos`); serves the real app with daphne as production does
+(DEBUG off, static files collected); then, `--runs` times with the CPU idle and as many times with
+every core kept busy by a spinning process (`--cpu`), each on a session of its own started through
+the API: the presenter's Chromium page and two Chromium followers, the presenter's player used as a
+person would (play, seeks while playing, rate 1.5 and back, pause, a seek while paused, play, pause);
+bench/session_picture.py says what is measured. Goals (issue 62): after every presenter action every
+follower within one frame of the presenter's picture within 500 ms; while playing, within one frame
+(p95). Each run's figures are printed, then all runs' together with the spread.
+
+With `--simulated`, as before (issue 53):
 
 - 1 presenter and `--followers` simulated followers (devtools/session_client.py: sockets driven
   by a headless client whose players follow the contract's Client sync rules, each on a device
@@ -29,8 +39,9 @@ same wall time, read by this process, which shares the machine's clock with ever
   that stops following by itself (its `following` turns false though nobody used its player) is
   counted apart (goal: none), its reads after that left out of drift.
 Goals (issue 53): drift p95 ≤ 40 ms while playing and seek-to-all p95 ≤ 150 ms, with jitter; each
-printed with its ratio to the baseline. `--quick` shortens the script (play 6 s, seeks 2.5 s
-apart, rate 1.5 for 5 s). Every process started here is stopped by PID at the end.
+printed with its ratio to the baseline. These measure followers against the announced state, not
+the presenter's picture. `--quick` shortens both scripts. Every process started here is stopped by
+PID at the end.
 """
 
 from __future__ import annotations
@@ -39,6 +50,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
+import os
 import random
 import shutil
 import subprocess
@@ -46,8 +59,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +72,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from bench.django_env import setup_django
 from bench.results import Row, add_record_option, record  # found through the path above
+from bench.session_picture import (
+    PictureFigures,
+    picture_figures,
+    picture_goals,
+    picture_review,
+    picture_script,
+    report_picture,
+)
 from devtools.session_client import (
     TICK_S,
     DeviceClock,
@@ -73,7 +95,10 @@ GOAL_SEEK_P95_MS = 150.0
 SETTLE_S = 2.0
 DECODE_MS = 40.0
 BROWSERS = 3
+PICTURE_FOLLOWERS = 2
 VIDEO_SECONDS = 150
+VIDEO_RATE = Fraction(30000, 1001)
+VIDEO_SIZE = (320, 180)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
 SESSION_COOKIE = "sessionid"
@@ -153,7 +178,7 @@ def fill(followers: int, media_root: Path) -> Seats:
     from accounts.models import User
     from billing.models import Plan, Wallet
     from billing.wallets import wallet_change_plan
-    from sage.synthetic_media import make_video
+    from sage.synthetic_media.numbered_videos import make_numbered_video
     from videos.models import Video
     from workspaces.current import SESSION_KEY
     from workspaces.models import Membership, Role
@@ -171,17 +196,21 @@ def fill(followers: int, media_root: Path) -> Seats:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        source = make_video(Path(scratch) / "cut.mp4", seconds=VIDEO_SECONDS, threads=0)
+        source = Path(scratch) / "cut.mp4"
+        width, height = VIDEO_SIZE
+        frames = math.floor(VIDEO_SECONDS * VIDEO_RATE)
+        make_numbered_video(source, rate=VIDEO_RATE, frame_count=frames, width=width, height=height)
         video = Video.objects.create(
             owner=owner,
             workspace=studio,
             title="Cut 3",
             status=Video.Status.READY,
-            duration=float(VIDEO_SECONDS),
-            width=320,
-            height=240,
-            fps=15.0,
+            duration=float(frames / VIDEO_RATE),
+            width=width,
+            height=height,
+            fps=float(VIDEO_RATE),
             backends={"clips": "local"},
+            original_plays=True,  # H.264/AAC in MP4: the page plays the file as it is
         )
         key = f"videos/{video.pk}/original.mp4"
         (media_root / key).parent.mkdir(parents=True, exist_ok=True)
@@ -540,16 +569,76 @@ async def both_reviews(
     return results[0], results[1]
 
 
+@contextlib.contextmanager
+def busy_cpu(busy: bool) -> Iterator[None]:
+    """Every core kept busy by a spinning process while the block runs (or nothing); each stopped by
+    its PID at the end."""
+    count = (os.cpu_count() or 1) if busy else 0
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+async def picture_reviews(base: str, seats: Seats, arguments: argparse.Namespace) -> dict[str, list[PictureFigures]]:
+    """`--runs` picture reviews per CPU condition; each run's figures, by condition."""
+    from playwright.async_api import async_playwright
+
+    conditions = {"both": ("idle", "busy"), "idle": ("idle",), "busy": ("busy",)}[arguments.cpu]
+    steps = picture_script(arguments.quick)
+    results: dict[str, list[PictureFigures]] = {condition: [] for condition in conditions}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for number in range(arguments.runs):
+                for condition in conditions:
+                    code = await asyncio.to_thread(start_session, base, seats.presenter, seats.video_id)
+                    with busy_cpu(condition == "busy"):
+                        run = await picture_review(
+                            browser,
+                            base,
+                            code,
+                            (seats.presenter, seats.followers[:PICTURE_FOLLOWERS]),
+                            steps,
+                            size=VIDEO_SIZE,
+                            rate=VIDEO_RATE,
+                            cookie_name=SESSION_COOKIE,
+                        )
+                    figures = picture_figures(run)
+                    report_picture(f"picture, CPU {condition}, run {number + 1} (session {code})", figures)
+                    results[condition].append(figures)
+        finally:
+            await browser.close()
+    return results
+
+
+def picture_spread(runs: list[PictureFigures]) -> str:
+    """Each run's worst settle and steady p95, as a spread over the runs."""
+    worst = [max((v for values in run.settle_ms.values() for v in values), default=math.inf) for run in runs]
+    p95s = [float(np.percentile(run.steady_frames, 95)) if run.steady_frames else math.nan for run in runs]
+    return (
+        f"per run: slowest action {', '.join(f'{value:.0f}' for value in worst)} ms; "
+        f"playing p95 {', '.join(f'{value:.0f}' for value in p95s)} frames"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="picture reviews per CPU condition")
+    parser.add_argument("--cpu", choices=("both", "idle", "busy"), default="both")
+    parser.add_argument("--simulated", action="store_true", help="also the simulated crowd (issue 53)")
     parser.add_argument("--followers", type=int, default=50, help="simulated followers")
-    parser.add_argument("--quick", action="store_true", help="a shorter script")
-    parser.add_argument("--no-browser", action="store_true", help="no Chromium followers")
+    parser.add_argument("--quick", action="store_true", help="shorter scripts")
+    parser.add_argument("--no-browser", action="store_true", help="no Chromium followers in the simulated review")
     parser.add_argument("--seed", type=int, default=53)
     add_record_option(parser)
     arguments = parser.parse_args()
     steps = script(arguments.quick)
     browsers = 0 if arguments.no_browser else BROWSERS
+    simulated_followers = arguments.followers + browsers if arguments.simulated else 0
 
     setup_django("session", redis_db=BENCH_REDIS_DB)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
@@ -567,7 +656,7 @@ def main() -> int:
         check=True,
     )
     with throwaway_database(announce=True), tempfile.TemporaryDirectory() as media:
-        seats = fill(arguments.followers + browsers, Path(media))
+        seats = fill(max(PICTURE_FOLLOWERS, simulated_followers), Path(media))
         connection.close()  # the bench holds no connection while it measures
         with tempfile.TemporaryFile() as server_log:
             try:
@@ -576,11 +665,48 @@ def main() -> int:
                     web,
                 ):
                     print(f"web process {web.pid} at {base}", flush=True)
-                    baseline, jittered = asyncio.run(both_reviews(base, seats, arguments, steps))
+                    pictures = asyncio.run(picture_reviews(base, seats, arguments))
+                    if arguments.simulated:
+                        baseline, jittered = asyncio.run(both_reviews(base, seats, arguments, steps))
             finally:
                 server_log.seek(0)
                 report_server_errors(server_log.read().decode(errors="replace"))
 
+    goals = []
+    print(f"\nagainst the presenter's picture, {PICTURE_FOLLOWERS} Chromium followers, {arguments.runs} runs each")
+    for condition, runs in pictures.items():
+        together = PictureFigures()
+        for run in runs:
+            together.add(run)
+        report_picture(f"CPU {condition}, all {len(runs)} runs", together)
+        print(f"  {picture_spread(runs)}")
+        for goal, figure, met in picture_goals(together):
+            goals.append((f"{goal}, CPU {condition}, {len(runs)} runs", f"{figure} ({picture_spread(runs)})", met))
+    if arguments.simulated:
+        goals += simulated_goals(arguments, browsers, baseline, jittered)
+    rows = []
+    print()
+    for goal, figure, met in goals:
+        print(f"{goal}: {figure} — {'met' if met else 'NOT MET'}")
+        rows.append(Row(goal, figure, met))
+    if arguments.simulated:
+        rows.append(
+            Row(
+                "settling: first 2 s after a change, jitter (no goal)",
+                f"p95 {p95(jittered.settling):.1f} ms; after seeks p95 {p95(jittered.steady['seek']):.1f} ms, "
+                f"after rate changes p95 {p95(jittered.steady['rate']):.1f} ms",
+                None,
+            )
+        )
+    if arguments.record:
+        record(bench="session", path=arguments.record, rows=rows)
+    return 0 if all(met for _, _, met in goals) else 1
+
+
+def simulated_goals(
+    arguments: argparse.Namespace, browsers: int, baseline: Figures, jittered: Figures
+) -> list[tuple[str, str, bool]]:
+    """Issue 53's goals for the simulated crowd and its Chromium followers (against the announced state)."""
     drift, drift_base = p95(jittered.steady_all), p95(baseline.steady_all)
     seek, seek_base = p95(jittered.seek_to_all), p95(baseline.seek_to_all)
     browser_drift, browser_drift_base = p95(jittered.browser_steady), p95(baseline.browser_steady)
@@ -622,21 +748,7 @@ def main() -> int:
                 stepped_out == 0,
             )
         )
-    rows = []
-    for goal, figure, met in goals:
-        print(f"{goal}: {figure} — {'met' if met else 'NOT MET'}")
-        rows.append(Row(goal, figure, met))
-    rows.append(
-        Row(
-            "settling: first 2 s after a change, jitter (no goal)",
-            f"p95 {p95(jittered.settling):.1f} ms; after seeks p95 {p95(jittered.steady['seek']):.1f} ms, "
-            f"after rate changes p95 {p95(jittered.steady['rate']):.1f} ms",
-            None,
-        )
-    )
-    if arguments.record:
-        record(bench="session", path=arguments.record, rows=rows)
-    return 0 if all(met for _, _, met in goals) else 1
+    return goals
 
 
 if __name__ == "__main__":

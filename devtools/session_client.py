@@ -7,8 +7,8 @@ page does. A `Follower` holds a `SimulatedPlayer` and applies the contract's Cli
 it with the same constants as the page (static/js/session/clock.js and follow.js): clock pings
 (every 250 ms for 2 s, then every 2 s; offset = median of the 5 lowest-rtt of the last 15; the
 welcome's server time before the first pong), a tick every 250 ms and at once on a state, a jump on
-a seek, a play/pause change or an error over 1 s (over 50 ms while paused, as the page adds), none
-while the player still decodes a jump, otherwise a playback rate nudged by at most ±5 %. Each
+a seek, a play/pause change or an error over three frames (paused: on another frame), none while
+the player still decodes a jump, otherwise a playback rate nudged by at most ±10 %. Each
 participant's device clock may be skewed (an offset and a drift) to show that the clock alignment,
 not a shared clock, keeps followers in step; a `Jitter` delays every frame each way by a random
 20–80 ms, order kept, as a jittery network would.
@@ -41,11 +41,11 @@ PING_SLOW_S = 2.0
 PING_SAMPLES = 15
 PING_BEST = 5
 TICK_S = 0.25
-JUMP_ERROR_S = 1.0
-LOCKED_ERROR_S = 0.010
-PAUSED_ERROR_S = 0.05  # the page's addition: paused, no rate makes an error up, so it jumps past this
-NUDGE_LIMIT = 0.05
-NUDGE_HORIZON_S = 1.0
+FRAME_S = 1 / 25  # a follower's frame length unless told its video's
+JUMP_FRAMES = 3
+LOCKED_FRAMES = 0.25
+NUDGE_LIMIT = 0.10
+NUDGE_HORIZON_S = 0.5
 PRESENTER_REPEAT_S = 1.0
 
 
@@ -124,10 +124,10 @@ class State:
         return self.position + (server_ms - self.at) / 1000 * self.rate
 
 
-def nudged_rate(error_s: float, rate: float) -> float:
-    """The playback rate that makes `error_s` (player minus target) up over about a second, never
-    more than ±5 % off the session's rate (inaudible); the session's rate once within 10 ms."""
-    if abs(error_s) <= LOCKED_ERROR_S:
+def nudged_rate(error_s: float, rate: float, frame_s: float = FRAME_S) -> float:
+    """The playback rate that makes `error_s` (player minus target) up over about half a second,
+    never more than ±10 % off the session's rate; the session's rate once within a quarter frame."""
+    if abs(error_s) <= LOCKED_FRAMES * frame_s:
         return rate
     return rate * (1 - max(-NUDGE_LIMIT, min(NUDGE_LIMIT, error_s / NUDGE_HORIZON_S)))
 
@@ -485,8 +485,9 @@ class Presenter(Participant):
 class Follower(Participant):
     """Follows the presenter with a simulated player under the Client sync rules."""
 
-    def __init__(self, url: str, *, decode_ms: float = 0.0, **options: Any) -> None:
+    def __init__(self, url: str, *, decode_ms: float = 0.0, frame_s: float = FRAME_S, **options: Any) -> None:
         super().__init__(url, **options)
+        self.frame_s = frame_s
         self.player = SimulatedPlayer(self.clock, decode_ms=decode_ms, rng=self.rng)
         self.samples: list[Sample] = []
         self.measured: list[tuple[float, float]] = []  # (wall ms, the error this follower believes, s)
@@ -525,11 +526,12 @@ class Follower(Participant):
         if self.player.settling(device):
             return
         must_jump = self.must_jump or state.playing != self.player.playing
-        paused_off = not state.playing and abs(error) > PAUSED_ERROR_S
-        if must_jump or paused_off or abs(error) > JUMP_ERROR_S:
+        frame = self.frame_s
+        paused_off = not state.playing and int((target + 0.001) // frame) != int((target + error + 0.001) // frame)
+        if must_jump or paused_off or abs(error) > JUMP_FRAMES * frame:
             self.must_jump = False
             self.player.jump(target, playing=state.playing, device_ms=device)
             self.player.set_rate(state.rate, device)
             self.jumps.append(Jump(wall_ms(), state.seq, state.seek))
             return
-        self.player.set_rate(nudged_rate(error, state.rate), device)
+        self.player.set_rate(nudged_rate(error, state.rate, frame), device)

@@ -21,19 +21,28 @@ from reviews.shared import shared_comparison_context, shared_video_context
 from reviews.shared_views import _not_found_page, _shared  # the shared pages' headers and 404, as theirs
 from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
-from videos.models import Comparison
+from videos.models import Comparison, Video
 from videos.views import video_page_context
 from workspaces.current import may
 from workspaces.models import Role
 
 
-def session_panel(session: ReviewSession, *, socket_path: str, guest: bool) -> dict[str, Any]:
+def session_panel(
+    session: ReviewSession, shown: Comparison | Video, *, socket_path: str, guest: bool
+) -> dict[str, Any]:
     """What the session panel renders and session/session.js reads (#session-config). Who may hand
-    over and end comes with the socket's welcome (`you.may_steer`), guests' starters included."""
+    over and end comes with the socket's welcome (`you.may_steer`), guests' starters included. `rate`
+    (the video's exact rate, A's on a comparison) lets followers judge their error in frames."""
+    video = shown.video_a if isinstance(shown, Comparison) else shown
     return {
         "guest": guest,
         "started_by_name": session.started_by_name,
-        "config": {"code": session.code, "socket_path": socket_path, "guest": guest},
+        "config": {
+            "code": session.code,
+            "socket_path": socket_path,
+            "guest": guest,
+            "rate": video.timebase.rate_text,
+        },
     }
 
 
@@ -54,7 +63,7 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
         # A member's comment (and drawing) made in the session goes on its link's thread, so the
         # link's guests in the session see it too; without a link it stays members-only.
         context["comments_panel"]["link_id"] = session.link_id
-    context["live_session"] = session_panel(session, socket_path=f"/ws/sessions/{session.code}/", guest=False)
+    context["live_session"] = session_panel(session, shown, socket_path=f"/ws/sessions/{session.code}/", guest=False)
     return render(request, template, context)
 
 
@@ -75,5 +84,5 @@ def shared_session_page(request: HttpRequest, token: str, code: str) -> HttpResp
         context = shared_video_context(request, token, link, shown)
         template = "reviews/shared_video.html"
     socket_path = f"/ws/sessions/{session.code}/?link={token}"
-    context["live_session"] = session_panel(session, socket_path=socket_path, guest=True)
+    context["live_session"] = session_panel(session, shown, socket_path=socket_path, guest=True)
     return _shared(render(request, template, context))

@@ -130,6 +130,16 @@ def _luma(picture: av.VideoFrame | np.ndarray) -> np.ndarray:
     return picture.astype(np.float32)
 
 
+def cell_middles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """(top, bottom, left, right) of the middle half of every cell each way, in reading order: the
+    part a reader averages (a cell's edges blur and ring after scaling and coding)."""
+    middles = []
+    for top, bottom, left, right in cell_boxes(width, height):
+        rows, columns = (bottom - top) // 4, (right - left) // 4
+        middles.append((top + rows, bottom - rows, left + columns, right - columns))
+    return middles
+
+
 def read_frame_number(picture: av.VideoFrame | np.ndarray) -> int | None:
     """The number drawn into `picture` (a decoded PyAV frame, an RGB height×width×3 array or a
     height×width luma array, at any size from 180 lines up), or None when the band cannot be read:
@@ -137,13 +147,19 @@ def read_frame_number(picture: av.VideoFrame | np.ndarray) -> int | None:
     luma = _luma(picture)
     height, width = luma.shape
     levels = []
-    for top, bottom, left, right in cell_boxes(width, height):
-        # The middle half of the cell each way: its edges blur and ring after scaling and coding.
-        rows, columns = (bottom - top) // 4, (right - left) // 4
-        middle = luma[top + rows : bottom - rows, left + columns : right - columns]
+    for top, bottom, left, right in cell_middles(width, height):
+        middle = luma[top:bottom, left:right]
         if middle.size == 0:
             return None
         levels.append(float(middle.mean()))
+    return number_from_levels(levels)
+
+
+def number_from_levels(levels: list[float]) -> int | None:
+    """The number the cells' mean luma levels (`cell_middles` order) spell, or None (see
+    `read_frame_number`). A page that averages the cells itself (a browser test's canvas) sends these."""
+    if len(levels) != ROWS * CELLS_PER_ROW:
+        return None
     white, black = levels[0], levels[-1]
     if white - black < _LEAST_CONTRAST:
         return None

@@ -377,20 +377,22 @@ def test_a_follower_on_a_slow_device_keeps_following_through_the_presenters_seek
     wait_for(lambda: read(editor)["paused"], editor, "the follower paused")
 
 
-def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_within_five_percent(
+def test_the_follower_rules_jump_past_three_frames_and_nudge_the_last_ones_within_ten_percent(
     site_url: str, page: Page
 ) -> None:
     """The pure rules of session/follow.js and session/clock.js, in the browser that runs them."""
     page.goto(f"{site_url}/healthz")
     answers = page.evaluate(
         """async () => {
-          const { correction, targetPosition } = await import("/static/js/session/follow.js");
+          const follow = await import("/static/js/session/follow.js");
+          const { correction, targetPosition, frameSeconds, frameAt, frameMiddle, learntLead } = follow;
           const { ServerClock } = await import("/static/js/session/clock.js");
           // The page's other parts load too (on a page with no session they do nothing).
           await import("/static/js/session/session.js");
           await import("/static/js/session/start.js");
           const playing = { playing: true, position: 10, rate: 2, at: 1000 };
           const paused = { playing: false, position: 10, rate: 1, at: 1000 };
+          const frameS = 0.04; // 25 fps
           const clock = new ServerClock(() => 0);
           // Offsets 100 (fast), then a slow, queued one (offset 400): the fast ones decide.
           for (const [t0, t1, t2, t3] of [[0, 105, 105, 10], [0, 104, 104, 8], [0, 106, 106, 12],
@@ -400,13 +402,21 @@ def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_with
           return {
             target: targetPosition(playing, 2000),
             pausedTarget: targetPosition(paused, 99999),
-            seek: correction(0, playing, { mustJump: true }),
-            big: correction(-1.5, playing),
-            steady: correction(0.005, playing),
-            ahead: correction(0.02, playing),
-            farAhead: correction(0.5, playing),
-            behind: correction(-0.5, playing),
-            pausedOff: correction(0.2, paused),
+            seek: correction(0, playing, { mustJump: true, frameS }),
+            big: correction(-1.5, playing, { frameS }),
+            fourFrames: correction(0.13, playing, { frameS }),
+            steady: correction(0.005, playing, { frameS }),
+            ahead: correction(0.02, playing, { frameS }),
+            twoFramesAhead: correction(0.1, playing, { frameS }),
+            behind: correction(-0.1, playing, { frameS }),
+            pausedOff: correction(0.2, paused, { frameS }),
+            pausedOtherFrame: correction(0.01, paused, { mustJump: true, frameS }),
+            pausedSameFrame: correction(0.01, paused, { frameS }),
+            ntscFrame: frameSeconds("30000/1001"),
+            unknownRate: frameSeconds(undefined),
+            frameAt3s: frameAt(3.0, 1001 / 30000),
+            middle: frameMiddle(3.0, 1001 / 30000),
+            lead: learntLead(0.1, 0.3),
             offset: clock.offset,
           };
         }"""
@@ -414,9 +424,15 @@ def test_the_follower_rules_jump_on_seeks_and_big_errors_and_nudge_the_rate_with
     assert answers["target"] == 12  # 1 s of server time at rate 2
     assert answers["pausedTarget"] == 10
     assert answers["seek"] == {"jump": True} and answers["big"] == {"jump": True}
+    assert answers["fourFrames"] == {"jump": True}  # more than three frames off: a jump
     assert answers["steady"] == {"jump": False, "rate": 2}
-    assert answers["ahead"]["rate"] == pytest.approx(2 * (1 - 0.02))
-    assert answers["farAhead"]["rate"] == pytest.approx(2 * 0.95)
-    assert answers["behind"]["rate"] == pytest.approx(2 * 1.05)
-    assert answers["pausedOff"] == {"jump": True}
+    assert answers["ahead"]["rate"] == pytest.approx(2 * (1 - 0.02 / 0.5))
+    assert answers["twoFramesAhead"]["rate"] == pytest.approx(2 * 0.9)  # the last frames: the rate, at most 10 %
+    assert answers["behind"]["rate"] == pytest.approx(2 * 1.1)
+    assert answers["pausedOff"] == {"jump": True} and answers["pausedOtherFrame"] == {"jump": True}
+    assert answers["pausedSameFrame"] == {"jump": False, "rate": 1}
+    assert answers["ntscFrame"] == pytest.approx(1001 / 30000) and answers["unknownRate"] == pytest.approx(0.04)
+    # 3.0 s at 29.97 fps is frame 89 (on screen until 3.003 s), sought at its middle.
+    assert answers["frameAt3s"] == 89 and answers["middle"] == pytest.approx(89.5 * 1001 / 30000)
+    assert answers["lead"] == pytest.approx(0.2)  # half way to the latest landing
     assert answers["offset"] == pytest.approx(100, abs=1)

@@ -45,17 +45,19 @@ def test_a_member_opens_the_session_as_the_comparisons_page_with_the_session_pan
         "code": session.code,
         "socket_path": f"/ws/sessions/{session.code}/",
         "guest": False,
+        "rate": comparison.video_a.timebase.rate_text,  # followers judge their error in its frames
     }
 
 
 def test_a_video_session_is_the_videos_page() -> None:
     team = TeamWorkspaceFactory()
-    video = VideoFactory(owner=_owner(team), workspace=team, ready=True)
+    video = VideoFactory(owner=_owner(team), workspace=team, ready=True, fps=29.97)
     session = ReviewSessionFactory(video=video)
 
     html = client_in(_owner(team), team).get(f"/sessions/{session.code}/").content.decode()
 
     assert "data-video-page" in html and "data-session" in html
+    assert script_json(html, "session-config")["rate"] == "30000/1001"
 
 
 def test_other_workspaces_and_people_acting_elsewhere_get_404() -> None:

@@ -1,15 +1,41 @@
-// What a follower's player does to keep to the presenter's clock (protocol53.md, "Client sync"):
-// where the presenter's playhead is now, and for a given error whether to jump there or to make the
-// error up by playing up to 5 % faster or slower over about a second (inaudible, no stall). Pure
-// functions: the page's loop and the bench's simulated followers share them.
+// What a follower's player does to keep to the presenter's picture (protocol53.md, "Client sync";
+// issue 62): where the presenter's playhead is now, and for a given error whether to jump there or to
+// make the error up by playing a little faster or slower for a moment (no stall). Errors are judged
+// in frames of the video: a jump costs a frozen picture while the player seeks, so only an error of
+// more than JUMP_FRAMES is jumped; the last frames are nudged off by the rate. Pure functions: the
+// page's loop and the bench's simulated followers share them.
 
 export const TICK_MS = 250;
-export const JUMP_ERROR_S = 1.0; // past this the error is not made up by the rate: the player jumps
-export const STEADY_ERROR_S = 0.01; // under this the player plays at the session's own rate
-export const CATCH_UP_S = 1.0; // an error is made up over about this long…
-export const MAX_NUDGE = 0.05; // …changing the rate by at most this fraction
-// Paused, no rate makes an error up: a player this far from a paused presenter is put there.
-export const PAUSED_ERROR_S = 0.05;
+export const DEFAULT_FRAME_S = 1 / 25; // a page that was not told its video's rate
+export const JUMP_FRAMES = 3; // past this many frames the error is not made up by the rate: the player jumps
+export const STEADY_FRAMES = 0.25; // within this the player plays at the session's own rate
+// Faster makes the loop overshoot: a rate change reaches the picture a few frames late (Chromium's
+// audio clock), and the error is a median of the last frames (bench/session.py: ±2 frames swinging
+// at 0.25 s and 25 %, in step at these).
+export const CATCH_UP_S = 0.5; // an error is made up over about this long…
+export const MAX_NUDGE = 0.1; // …changing the rate by at most this fraction
+// An error this large, not asked for by a new state, may be the person's own seek reporting itself a
+// task late: it is put right only if it still is a tick later (live.js).
+export const JUMP_ERROR_S = 1.0;
+
+// Seconds a frame lasts at a rate given as "30000/1001" or "25" (the page's config), or the default.
+export function frameSeconds(rateText) {
+  const [numerator, denominator = 1] = String(rateText ?? "")
+    .split("/")
+    .map(Number);
+  const rate = numerator / denominator;
+  return Number.isFinite(rate) && rate > 0 ? 1 / rate : DEFAULT_FRAME_S;
+}
+
+// The frame on screen at `position` (sage/timebase.py: floor((t + 1 ms) × rate)), and where a
+// paused player is put to show it: its middle, clear of both boundaries.
+export function frameAt(position, frameS) {
+  return Math.floor((position + 0.001) / frameS);
+}
+
+export function frameMiddle(position, frameS) {
+  return (frameAt(position, frameS) + 0.5) * frameS;
+}
 
 export function targetPosition(state, serverNow) {
   if (!state.playing) {
@@ -21,23 +47,30 @@ export function targetPosition(state, serverNow) {
 const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
 
 // `error` = player position − target (s). `mustJump`: a seek, or a play/pause change, not applied yet.
-// Answers {jump: true} or {jump: false, rate}.
-export function correction(error, state, { mustJump = false } = {}) {
-  if (mustJump || Math.abs(error) > JUMP_ERROR_S || (!state.playing && Math.abs(error) > PAUSED_ERROR_S)) {
+// `frameS`: the video's frame length. Answers {jump: true} or {jump: false, rate}. Paused, no rate
+// makes an error up: a player on another frame than the presenter's (the caller says, `mustJump`)
+// or a whole frame off is put on it.
+export function correction(error, state, { mustJump = false, frameS = DEFAULT_FRAME_S } = {}) {
+  if (!state.playing) {
+    return mustJump || Math.abs(error) >= frameS ? { jump: true } : { jump: false, rate: state.rate };
+  }
+  if (mustJump || Math.abs(error) > JUMP_FRAMES * frameS) {
     return { jump: true };
   }
-  if (Math.abs(error) <= STEADY_ERROR_S) {
+  if (Math.abs(error) <= STEADY_FRAMES * frameS) {
     return { jump: false, rate: state.rate };
   }
   return { jump: false, rate: state.rate * (1 - clamp(error / CATCH_UP_S, -MAX_NUDGE, MAX_NUDGE)) };
 }
 
-// A jump while playing lands late by the time the player takes to seek and start again: the next
-// jump aims that much ahead. `lead` (s) is learnt from the error seen once the last jump settled.
+// A seek while playing shows its first frame `latency` s after it is asked for, the picture frozen
+// till then: a page's jumps aim that much ahead (a follower), or announce their landing that much
+// later (a presenter). Learnt from each landing the page sees, half way each time (one slow seek on a
+// busy machine does not double the next one's lead).
 export const MAX_SEEK_LEAD_S = 0.5;
 
-export function learntLead(lead, errorAfterJump) {
-  return clamp(lead - errorAfterJump, 0, MAX_SEEK_LEAD_S);
+export function learntLead(lead, latency) {
+  return clamp(lead + (latency - lead) / 2, 0, MAX_SEEK_LEAD_S);
 }
 
 // Where each of the compare page's players is while the presenter shows a move apart (state.apart:

@@ -1,16 +1,28 @@
 // One page in a live review session: the socket's frames kept as the session's state, the follower
-// loop (every TICK_MS and at once on a new state: jump or nudge the rate, follow.js), the presenter's
+// loop (every TICK_MS, at once on a new state and when its own seek lands: jump or nudge the rate,
+// follow.js; its error measured by the frames its picture shows where the page can tell), the presenter's
 // side (presenter.js), stepping out and following again, hand-over, ending for everyone, and the
 // banners.
 
 import { DraftLayers } from "./drafts.js";
 import { DrawingRelay } from "./drawing.js";
-import { JUMP_ERROR_S, TICK_MS, apartAt, correction, learntLead, targetPosition } from "./follow.js";
+import {
+  JUMP_ERROR_S,
+  TICK_MS,
+  apartAt,
+  correction,
+  frameAt,
+  frameMiddle,
+  frameSeconds,
+  learntLead,
+  targetPosition,
+} from "./follow.js";
 import { SessionPanel } from "./panel.js";
 import { Presenting } from "./presenter.js";
 import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
 
 const END_MARGIN_S = 0.1; // a presenter past the end is not followed back to the start
+const FRESH_FRAMES_MS = 200; // the frames presented this recently say where the playing picture is
 
 export class LiveSession {
   constructor(root, config, player, hello) {
@@ -24,7 +36,8 @@ export class LiveSession {
       onState: (state, code) => this.connection(state, code),
     });
     this.drawings = new DrawingRelay(this.socket);
-    this.presenting = new Presenting(player, this.socket);
+    this.frameS = frameSeconds(config.rate); // the video's frame length, s
+    this.presenting = new Presenting(player, this.socket, this.frameS);
     this.you = null;
     this.maySteer = false; // hands over and ends whoever presents: the starter, an admin (welcome)
     this.endAsked = false;
@@ -38,12 +51,13 @@ export class LiveSession {
     this.wasPresenting = false;
     this.appliedThreshold = undefined;
     this.seekLead = 0; // s: how far ahead a jump while playing aims (follow.js learntLead)
-    this.leadToLearn = false;
+    this.jumpedPlaying = false; // the last jump was made playing: its landing teaches the lead
     this.offSeen = false; // a tick found the player off without a new state asking (see tick)
   }
 
   start() {
     this.player.onPersonChange((kind) => this.personChanged(kind));
+    this.player.onPicture((frame, landed) => this.presented(landed));
     this.panel.followButton.addEventListener("click", () => this.follow());
     this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
     this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
@@ -229,17 +243,11 @@ export class LiveSession {
     }
     const clock = this.socket.clock;
     const target = targetPosition(this.state, clock.serverNow());
-    const error = this.player.position() - target;
+    const error = this.error(clock.serverNow());
     this.root.dataset.sessionErrorMs = String(Math.round(error * 1000));
     this.panel.showPresenterPlace(target, this.state.playing);
     if (this.presentingNow || !this.following || this.player.settling()) {
       return;
-    }
-    if (this.leadToLearn) {
-      this.leadToLearn = false;
-      if (this.state.playing && this.player.playing()) {
-        this.seekLead = learntLead(this.seekLead, error);
-      }
     }
     const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
     // Shown apart (a move) or in step, as the presenter's page is: a change of that is a jump too.
@@ -253,19 +261,56 @@ export class LiveSession {
       return;
     }
     this.offSeen = false;
-    const fix = correction(error, this.state, { mustJump: this.mustJump || playChanged });
+    // Paused, the follower shows the presenter's frame exactly.
+    const otherFrame =
+      !this.state.playing &&
+      !this.state.apart &&
+      frameAt(this.player.position(), this.frameS) !== frameAt(this.state.position, this.frameS);
+    const mustJump = this.mustJump || playChanged || otherFrame;
+    const fix = correction(error, this.state, { mustJump, frameS: this.frameS });
     if (fix.jump && !pastTheEnd) {
       this.mustJump = false;
       this.player.setRate(this.state.rate);
-      // Where the presenter is at the moment the jump is made (not at the tick's start), and while
-      // playing, as far ahead as the player's last jump took to land.
-      const lead = this.state.playing ? this.seekLead * this.state.rate : 0;
+      // Where the presenter is at the moment the jump is made (not at the tick's start): playing, as
+      // far ahead as the player's jumps take to land; paused, inside the presenter's frame.
       const now = clock.serverNow();
-      this.player.jump(targetPosition(this.state, now) + lead, this.state.playing, apartAt(this.state, now, lead));
-      this.leadToLearn = this.state.playing;
+      const lead = this.state.playing ? this.seekLead * this.state.rate : 0;
+      const to = this.state.playing ? targetPosition(this.state, now) + lead : frameMiddle(this.state.position, this.frameS);
+      this.player.jump(Math.max(0, to), this.state.playing, apartAt(this.state, now, lead));
+      this.jumpedPlaying = this.state.playing;
     } else if (!fix.jump) {
       this.player.setRate(fix.rate);
     }
+  }
+
+  presented(landed) {
+    // The follower's own seek landed: how long it took is the next jump's lead, and whether it
+    // landed close enough is looked at now, not a tick later.
+    if (landed === null || !this.jumpedPlaying || this.presentingNow) {
+      return;
+    }
+    this.jumpedPlaying = false;
+    if (this.player.playing()) {
+      this.seekLead = learntLead(this.seekLead, landed);
+    }
+    this.tick();
+  }
+
+  // Player position − the presenter's at the same instant (s): by the frames the picture presented
+  // lately where they are known (each frame's media time against where the presenter's picture was
+  // when it was shown, the median of them: a frame's instant is only known to a display refresh),
+  // else by the player's clock now.
+  error(serverNow) {
+    const offset = this.socket.clock.offset;
+    const recent = this.player.playing() && this.state.playing && !this.player.settling() ? this.player.frames() : [];
+    const errors = recent
+      .filter((frame) => Date.now() - frame.at <= FRESH_FRAMES_MS)
+      .map((frame) => frame.media - targetPosition(this.state, frame.at + offset))
+      .sort((x, y) => x - y);
+    if (errors.length) {
+      return errors[Math.floor(errors.length / 2)];
+    }
+    return this.player.position() - targetPosition(this.state, serverNow);
   }
 
   apartChanged() {

@@ -3,6 +3,14 @@
 // <video>. `apart` is the compare page's players each at its own place, a move shown on both sides
 // ({a, b, ends}, review_sessions/apart.py), or null. A change the session asks for is made quietly; a change the person makes is reported
 // (a presenter sends it, a follower who makes one steps out).
+//
+// The picture: where the browser tells which frame it presents and when (requestVideoFrameCallback),
+// `picture()` is the last presented frame ({media: its media time, at: the Date.now() instant it was
+// shown}), `frames()` the few since the last seek landed, and `onPicture(listener)` hears each of
+// them, with `landed` (s from the seek being asked for to its first frame on screen) on the first
+// after a seek. A presenter announces what its picture shows, a follower measures its error by its
+// own picture; without it (the compare page's two players, an old browser) both fall back to the
+// player's clock.
 
 const SAME_TIME_S = 0.05;
 // How long after the session's seek its "seeked" may come and still be taken for it (not a person's).
@@ -10,6 +18,7 @@ const SAME_TIME_S = 0.05;
 // anything (on a busy machine "seeked" came more than 1.5 s late); a person who seeks a few seconds
 // forward within moments of the session's seek is only kept following, and can seek again.
 const LATEST_SEEKED_S = 5;
+const FRAMES_KEPT = 8;
 
 export function comparePlayer(root) {
   const hooks = root.compareHooks;
@@ -26,6 +35,9 @@ export function comparePlayer(root) {
     settling: () => player.media.a.seeking || player.media.b.seeking,
     rate: () => player.rate(),
     apart: () => player.apart(),
+    picture: () => null,
+    frames: () => [],
+    onPicture() {},
     jump(position, playing, apart = null) {
       if (!playing) {
         player.quietly.pause();
@@ -95,6 +107,7 @@ export function videoPlayer(video) {
     }
     return false;
   };
+  const shown = watchPicture(video);
   return {
     position: () => video.currentTime,
     duration: () => video.duration || Number.POSITIVE_INFINITY,
@@ -102,12 +115,16 @@ export function videoPlayer(video) {
     settling: () => video.seeking,
     rate: () => video.playbackRate,
     apart: () => null,
+    picture: () => shown.frames.at(-1) ?? null,
+    frames: () => [...shown.frames],
+    onPicture: (listener) => shown.listeners.add(listener),
     jump(position, playing) {
       if (!playing && !video.paused) {
         expected.pause += 1;
         video.pause();
       }
       expected.seeks.push({ time: position, at: performance.now() });
+      shown.asked(position);
       video.currentTime = position;
       if (playing && video.paused) {
         expected.play += 1;
@@ -141,4 +158,59 @@ export function videoPlayer(video) {
       });
     },
   };
+}
+
+// The frames `video` presents, as requestVideoFrameCallback reports them (see the top). A seek is
+// known from its "seeking" (the person's) or from `asked` (the session's, a task earlier); it has
+// landed on the first frame presented after it near where it went.
+function watchPicture(video) {
+  const shown = { frames: [], listeners: new Set(), seek: null };
+  shown.asked = (time) => {
+    shown.seek = { time, at: Date.now() };
+    shown.frames = [];
+  };
+  if (typeof video.requestVideoFrameCallback !== "function") {
+    shown.asked = () => {};
+    return shown;
+  }
+  // Frames from before a pause say nothing of the playing picture after it.
+  video.addEventListener("play", () => {
+    shown.frames = [];
+  });
+  video.addEventListener("seeked", () => {
+    if (shown.seek) {
+      shown.seek.seekedAt = Date.now();
+    }
+  });
+  video.addEventListener("seeking", () => {
+    if (!shown.seek || Math.abs(shown.seek.time - video.currentTime) > 1e-3) {
+      shown.asked(video.currentTime);
+    }
+  });
+  const presented = (now, meta) => {
+    // Date.now()'s instant of the presentation: the page's clock the session's server clock is on.
+    const frame = { media: meta.mediaTime, at: Date.now() - (performance.now() - meta.presentationTime) };
+    let landed = null;
+    if (shown.seek) {
+      // Near where it went; or, once it is over, any frame well after (a seek clamped to the end).
+      const near = Math.abs(frame.media - shown.seek.time) <= 0.25;
+      const over = shown.seek.seekedAt !== undefined && frame.at > shown.seek.seekedAt + 100;
+      if (video.seeking || !(near || over)) {
+        video.requestVideoFrameCallback(presented); // a frame from before the seek, shown late
+        return;
+      }
+      landed = near ? Math.max(0, (frame.at - shown.seek.at) / 1000) : null;
+      shown.seek = null;
+    }
+    shown.frames.push(frame);
+    if (shown.frames.length > FRAMES_KEPT) {
+      shown.frames.shift();
+    }
+    for (const listener of shown.listeners) {
+      listener(frame, landed);
+    }
+    video.requestVideoFrameCallback(presented);
+  };
+  video.requestVideoFrameCallback(presented);
+  return shown;
 }

@@ -1,0 +1,142 @@
+"""A live session's follower shows the presenter's frame (issue 62, part 4), judged by the pictures:
+the video shows each frame's number in its pixels, and both pages record which frame they present
+and when (devtools/session_picture.py), so the follower is compared with what the presenter's screen
+shows at the same instants, not with what the presenter announced.
+
+The margins are for a busy CI machine (a second to settle, most instants within a frame); how fast
+and how close it really is belongs to bench/session.py."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from devtools.session_picture import READ_RECORD, Shown, recorder_script, shown_frames
+from review_sessions.models import Participant
+from sage.synthetic_media.numbered_videos import make_numbered_video
+from tests.clients import client_in
+from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory
+from videos.models import Video
+from workspaces.models import Role, Workspace
+
+pytestmark = pytest.mark.browser
+
+RATE = Fraction(30000, 1001)
+FRAMES = 750  # 25 s
+SIZE = (320, 180)
+SETTLE_S = 1.0  # after the presenter's seek, the follower is on the presenter's frames by then…
+WATCHED_S = 1.5  # …and stays there (watched this long)
+WITHIN_SHARE = 0.9  # of instants within one frame: a busy machine drops a frame now and then
+
+
+@pytest.fixture(scope="module")
+def numbered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("session-frames") / "numbered.mp4"
+    make_numbered_video(path, rate=RATE, frame_count=FRAMES, width=SIZE[0], height=SIZE[1])
+    return path
+
+
+def stored(owner: User, workspace: Workspace, source: Path) -> Video:
+    """A ready upload whose H.264/AAC file the page plays as it is."""
+    video = Video.objects.create(
+        owner=owner, workspace=workspace, title="Numbered", status=Video.Status.READY, duration=float(FRAMES / RATE),
+        fps=float(RATE), width=SIZE[0], height=SIZE[1], backends={"clips": "local"}, original_plays=True,
+    )  # fmt: skip
+    key = f"videos/{video.pk}/original.mp4"
+    target = Path(django_settings.MEDIA_ROOT) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    Video.objects.filter(pk=video.pk).update(storage_key=key, size=target.stat().st_size)
+    video.refresh_from_db()
+    return video
+
+
+@pytest.fixture
+def contexts(browser: Any, transactional_db: Any) -> Iterator[Callable[[], Any]]:
+    opened: list[Any] = []
+
+    def new() -> Any:
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
+        context.add_init_script(recorder_script(*SIZE))
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+    # The site counts each closed page out in the database; the tables are emptied only once it has.
+    deadline = time.monotonic() + 15
+    while Participant.objects.filter(open_sockets__gt=0).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def member_page(new_context: Callable[[], Any], site_url: str, user: User, workspace: Workspace) -> Page:
+    client = client_in(user, workspace)
+    page = new_context().new_page()
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": site_url}])
+    return page
+
+
+def join(page: Page) -> None:
+    page.wait_for_function("() => document.querySelector('video.player').readyState >= 3")
+    page.get_by_role("button", name="Join the live session").click()
+    expect(page.locator("[data-session-participants] li").first).to_be_visible()
+
+
+def shown(page: Page) -> Shown:
+    return shown_frames(page.evaluate(READ_RECORD), RATE)
+
+
+def now_ms(page: Page) -> float:
+    return float(page.evaluate("() => performance.timeOrigin + performance.now()"))
+
+
+def test_a_follower_shows_the_presenters_frame_within_a_second_of_a_seek(
+    site_url: str, numbered: Path, contexts: Callable[[], Any]
+) -> None:
+    director = UserFactory(display_name="Dana")
+    studio = TeamWorkspaceFactory(created_by=director)
+    editor = UserFactory(display_name="Eli")
+    MembershipFactory(workspace=studio, user=editor, role=Role.EDITOR)
+    video = stored(director, studio, numbered)
+
+    presenter = member_page(contexts, site_url, director, studio)
+    presenter.goto(f"{site_url}/videos/{video.pk}/")
+    presenter.get_by_role("button", name="Start a live session").click()
+    presenter.wait_for_url(f"{site_url}/sessions/*/")
+    join(presenter)
+    follower = member_page(contexts, site_url, editor, studio)
+    follower.goto(presenter.url)
+    join(follower)
+
+    presenter.keyboard.press("k")  # Play
+    presenter.wait_for_function("() => !document.querySelector('video.player').paused")
+    follower.wait_for_function("() => !document.querySelector('video.player').paused", timeout=15_000)
+    presenter.wait_for_timeout(1_000)
+    sought_at = now_ms(presenter)
+    presenter.keyboard.press("l")  # 10 s on: a seek while playing
+    presenter.wait_for_timeout((SETTLE_S + WATCHED_S) * 1000 + 200)
+
+    lead, other = shown(presenter), shown(follower)
+    instants = np.arange(sought_at + SETTLE_S * 1000, sought_at + (SETTLE_S + WATCHED_S) * 1000, 10.0)
+    theirs, ours = lead.at_instants(instants), other.at_instants(instants)
+    assert theirs.min() >= 10 * float(RATE), "the presenter's picture went 10 s on"
+    off = np.abs(ours - theirs)
+    share = float((off <= 1).mean())
+    assert share >= WITHIN_SHARE and off.max() <= 3, (
+        f"{share:.0%} of instants within one frame, at most {off.max()} frames off "
+        f"(presenter {theirs[::20].tolist()}, follower {ours[::20].tolist()})"
+    )
+    assert lead.unread == 0 and other.unread == 0  # every frame's number was read off the pictures
