@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 import yaml
 from django.core.files.storage import default_storage
@@ -122,10 +123,12 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 def uploaded(owner: Any, path: Path, title: str, lines: list[Line]) -> Video:
-    """A ready upload of `path` as the pipeline leaves it: clips and fingerprint, its duration, and
-    `lines` as a sidecar transcript."""
+    """A ready upload of `path` as the pipeline leaves it: clips and fingerprint, its duration and
+    frame rate, and `lines` as a sidecar transcript."""
     key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
-    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, storage_key=key)
+    with av.open(str(path)) as container:
+        rate = container.streams.video[0].average_rate
+    video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, storage_key=key, fps=float(rate))
     embed_and_store_clips(video, Path(default_storage.path(key)))
     video.duration = VideoFingerprint.objects.get(video=video).duration
     video.save(update_fields=["duration"])
