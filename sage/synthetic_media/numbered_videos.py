@@ -31,6 +31,16 @@ from .content import SAMPLE_RATE, Scene, SceneDrawing, SceneKind
 from .frame_numbers import draw_frame_number, read_frame_number
 from .writing import container_for, write_streams
 
+# The rates editors deliver, by the names they give them: the frame-exact tests run at each.
+EDITORS_RATES: dict[str, Fraction] = {
+    "23.976": Fraction(24000, 1001),
+    "24": Fraction(24),
+    "25": Fraction(25),
+    "29.97": Fraction(30000, 1001),
+    "30": Fraction(30),
+    "50": Fraction(50),
+    "59.94": Fraction(60000, 1001),
+}
 SCENE_SECONDS = 2  # a scene's length when not given: long enough for the comparison engine to see shots
 _TONE_AMPLITUDE = 0.2
 _CLICK_SECONDS = 0.004

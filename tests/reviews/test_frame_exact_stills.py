@@ -15,21 +15,13 @@ from django.test import Client
 from PIL import Image
 
 from sage.synthetic_media.frame_numbers import read_frame_number
-from sage.synthetic_media.numbered_videos import make_numbered_video
-from tests.factories import VideoFactory
+from sage.synthetic_media.numbered_videos import EDITORS_RATES, make_numbered_video
+from tests.factories import uploaded_video
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
-RATES = [
-    Fraction(24000, 1001),
-    Fraction(24),
-    Fraction(25),
-    Fraction(30000, 1001),
-    Fraction(30),
-    Fraction(50),
-    Fraction(60000, 1001),
-]
+RATES = list(EDITORS_RATES.values())
 FRAMES = [1, 23, 47]  # near the start, mid-second, the second second (past the first keyframe's GOP start)
 # A small mark in the lower right: the frame number's band (along the top) stays readable.
 DRAWING = {"shapes": [{"tool": "rect", "color": "#e53935", "width": 0.01, "from": [0.85, 0.85], "to": [0.95, 0.95]}]}
@@ -46,15 +38,8 @@ def numbered_clips(tmp_path_factory) -> dict[Fraction, Path]:
     return clips
 
 
-def stored(owner, path: Path, rate: Fraction, settings) -> Video:
-    video = VideoFactory(owner=owner, title="Numbered", duration=60 / rate, fps=float(rate), status=Video.Status.READY)
-    key = f"videos/{video.pk}/original.mp4"
-    target = Path(settings.MEDIA_ROOT) / key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(path.read_bytes())
-    Video.objects.filter(pk=video.pk).update(storage_key=key)
-    video.refresh_from_db()
-    return video
+def stored(owner, path: Path, rate: Fraction) -> Video:
+    return uploaded_video(owner, path, title="Numbered", duration=60 / rate, fps=float(rate), status=Video.Status.READY)
 
 
 def still_number(client: Client, video: Video, start: float) -> int | None:
@@ -69,11 +54,11 @@ def still_number(client: Client, video: Video, start: float) -> int | None:
     return read_frame_number(np.asarray(Image.open(io.BytesIO(still.content)).convert("RGB")))
 
 
-@pytest.mark.parametrize("rate", RATES, ids=lambda rate: f"{float(rate):.3f}")
-def test_a_drawing_is_still_on_the_frame_it_was_drawn_on(user, numbered_clips, settings, rate) -> None:
+@pytest.mark.parametrize("rate", RATES, ids=list(EDITORS_RATES))
+def test_a_drawing_is_still_on_the_frame_it_was_drawn_on(user, numbered_clips, rate) -> None:
     client = Client()
     client.force_login(user)
-    video = stored(user, numbered_clips[rate], rate, settings)
+    video = stored(user, numbered_clips[rate], rate)
 
     for frame in FRAMES:
         inside = float((frame + Fraction(7, 10)) / rate)  # paused on it: a time late in the frame

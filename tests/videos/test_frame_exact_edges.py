@@ -25,7 +25,7 @@ from sage.synthetic_media.numbered_pairs import (
     RemoveFrames,
     edited_version,
 )
-from sage.synthetic_media.numbered_videos import NumberedVideo, NumberRun, write_numbered_video
+from sage.synthetic_media.numbered_videos import EDITORS_RATES, NumberedVideo, NumberRun, write_numbered_video
 from sage.timebase import Timebase
 from videos.compare.files import compare_files
 from videos.engine.model import Difference
@@ -64,15 +64,7 @@ def move(rate: Fraction) -> FrameEdit:
     return MoveFrames(at(2.0, rate), at(4.0, rate), to=at(8.0, rate))
 
 
-RATES = {
-    "23.976": Fraction(24000, 1001),
-    "24": Fraction(24),
-    "25": Fraction(25),
-    "29.97": Fraction(30000, 1001),
-    "30": Fraction(30),
-    "50": Fraction(50),
-    "59.94": Fraction(60000, 1001),
-}
+RATES = EDITORS_RATES
 CASES = [Case(rate, f"insertion at {name}", insertion(rate)) for name, rate in RATES.items()]
 CASES += [
     Case(RATES[name], f"{kind.__name__} at {name}", kind(RATES[name]))

@@ -31,6 +31,7 @@ from sage.synthetic_media.numbered_pairs import (
     make_numbered_pair,
 )
 from sage.synthetic_media.numbered_videos import (
+    EDITORS_RATES,
     NumberedVideo,
     NumberRun,
     frame_start,
@@ -43,16 +44,8 @@ from sage.synthetic_media.numbered_videos import (
 )
 from videos.compare.timecode import TimecodeRate
 
-RATES = [
-    Fraction(24000, 1001),
-    Fraction(24),
-    Fraction(25),
-    Fraction(30000, 1001),
-    Fraction(30),
-    Fraction(50),
-    Fraction(60000, 1001),
-]
-RATE_IDS = ["23.976", "24", "25", "29.97", "30", "50", "59.94"]
+RATES = list(EDITORS_RATES.values())
+RATE_IDS = list(EDITORS_RATES)
 NANOSECOND = Fraction(1, 10**9)
 
 
