@@ -18,14 +18,16 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.core.files.storage import default_storage
 from kombu.utils.json import loads
 
 from billing.ledger import ledger_grant
 from billing.models import Wallet
 from devtools import processes
 from sage.synthetic_media import make_video
-from tests.factories import empty_wallet_user, uploaded_video
+from tests.factories import VideoFactory, empty_wallet_user, uploaded_video
 from videos.models import Video
+from videos.pipeline import runner
 from videos.pipeline.enqueue import RUN_SECONDS_FLOOR, run_seconds_needed
 from videos.services import video_enqueue, videos_take_over_lapsed
 
@@ -110,3 +112,27 @@ def test_a_long_videos_dead_run_is_taken_over_by_a_run_with_its_own_limit(transa
     soft, hard = ours[0]["headers"]["timelimit"][1], ours[0]["headers"]["timelimit"][0]
     assert soft == run_seconds_needed(Video.objects.get(pk=video.pk)) > settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert hard > soft
+
+
+@pytest.mark.django_db
+def test_a_long_video_on_s3_is_downloaded_once_though_its_first_run_hands_it_on(
+    s3, s3_reads: list[str], tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "master.mp4", seconds=2.0)
+    user = empty_wallet_user()
+    ledger_grant(user=user, amount=GRANT, key="grant:long-run-s3", memo="test")
+    with source.open("rb") as file:
+        key = default_storage.save("videos/long/original.mp4", file)
+    video = VideoFactory(owner=user, status=Video.Status.QUEUED, storage_key=key, size=source.stat().st_size)
+
+    # The first run's limit is shorter than any video needs: it probes the master and hands it on.
+    runner.process_video(video.pk, seconds_allowed=1)
+    video.refresh_from_db()
+    assert (video.status, video.duration) == (Video.Status.QUEUED, pytest.approx(2.0, abs=0.1))
+
+    runner.process_video(video.pk, seconds_allowed=settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    video.refresh_from_db()
+
+    assert video.status == Video.Status.READY, video.error_message
+    # The second run started from the first run's download: the master came from S3 once.
+    assert s3_reads.count(key) == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +15,19 @@ from django.core.files.storage import default_storage
 
 from videos.models import Video
 
+# Where downloads are made, and where one is kept when a run hands its video on to a longer run
+# (videos.pipeline.runner): the next run on this machine starts from the copy instead of downloading
+# a long master again. One folder, so keeping a copy is a rename.
+DOWNLOADS = Path(tempfile.gettempdir()) / "sage-downloads"
+# A kept copy no run came back for (the next run went to another machine, or the video was
+# cancelled) is removed this long after it was kept.
+KEPT_FOR_SECONDS = 24 * 3600
+
 
 @contextmanager
-def local_copy(video: Video) -> Iterator[Path]:
-    """A path to read the video from: the file itself locally, a temporary download from S3."""
+def local_copy(video: Video, *, kept_on: tuple[type[BaseException], ...] = ()) -> Iterator[Path]:
+    """A path to read the video from: the file itself locally, a download from S3. A download is
+    kept when the block raises one of `kept_on`, for the video's next run to reuse."""
     try:
         local = Path(default_storage.path(video.storage_key))
     except NotImplementedError:  # remote storage (S3) has no local path
@@ -23,12 +35,44 @@ def local_copy(video: Video) -> Iterator[Path]:
     if local is not None:
         yield local
         return
-    suffix = Path(video.storage_key).suffix
-    with tempfile.TemporaryDirectory(prefix="sage-video-") as directory:
-        target = Path(directory) / f"original{suffix}"
-        with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-        yield target
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    kept = _kept_copy(video)
+    with tempfile.TemporaryDirectory(prefix="sage-video-", dir=DOWNLOADS) as directory:
+        target = Path(directory) / f"original{Path(video.storage_key).suffix}"
+        if not _reused(kept, video, target):
+            _forget_old_copies()
+            with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+        try:
+            yield target
+        except kept_on:
+            target.replace(kept)
+            raise
+
+
+def _kept_copy(video: Video) -> Path:
+    # The key is in the name: a new version of the file (another key) never reuses the old copy.
+    digest = hashlib.sha256(video.storage_key.encode()).hexdigest()[:16]
+    return DOWNLOADS / f"kept-{video.pk}-{digest}{Path(video.storage_key).suffix}"
+
+
+def _reused(kept: Path, video: Video, target: Path) -> bool:
+    """Move the kept copy to `target` if there is one and it is whole (the stored object's size)."""
+    try:
+        if kept.stat().st_size != default_storage.size(video.storage_key):
+            return False
+        kept.replace(target)
+    except OSError:  # no copy kept
+        return False
+    return True
+
+
+def _forget_old_copies() -> None:
+    too_old = time.time() - KEPT_FOR_SECONDS
+    for copy in DOWNLOADS.glob("kept-*"):
+        with contextlib.suppress(OSError):  # another process removed or reused it meanwhile
+            if copy.stat().st_mtime < too_old:
+                copy.unlink()
 
 
 def readable_source(video: Video) -> Path | str:

@@ -105,7 +105,8 @@ def process_video(video_id: int, *, task_id: str = "", seconds_allowed: float | 
 
 
 def _upload_steps(video: Video, seconds_allowed: float) -> None:
-    with local_copy(video) as path:
+    # A video handed on to a longer run keeps its download (on S3) for that run.
+    with local_copy(video, kept_on=(NeedsLongerRun,)) as path:
         ensure_probed(video, path)
         stop_if_cancelled(video)
         if (needed := run_seconds_needed(video)) > seconds_allowed:
