@@ -93,22 +93,6 @@ class BodyTooLargeLogFilter(logging.Filter):
         return True
 
 
-class RefusalLogFilter(logging.Filter):
-    """On `django.request`: Django logs a PermissionDenied (a page form a role does not reach, say) as
-    "Forbidden" with the exception's traceback; a refusal is the site working as meant, so it stays
-    one warning line, with the sentence the person was shown. Only 4xx answers lose their traceback:
-    a 5xx keeps it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        status = getattr(record, "status_code", None)
-        if isinstance(status, int) and 400 <= status < 500 and record.exc_info:
-            refused = record.exc_info[1]
-            if reason := str(refused or ""):
-                record.msg, record.args = "%s (%s)", (record.getMessage(), reason)
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
 class NotSignedIn(ApplicationError):
     """A plain JSON view's answer to a visitor who is not signed in (the API's own is DRF's)."""
 
