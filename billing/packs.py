@@ -20,7 +20,7 @@ returns the first PaymentIntent); the cache remembers the PaymentIntent for fake
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import stripe
@@ -33,7 +33,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed, tokens_owed_refusal, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.money import money
-from billing.selectors import pack_purchase_for_user
+from billing.selectors import may_pay_for, pack_purchases_for
 from billing.stripe_client import (
     PACK_METADATA_KEY,
     USER_METADATA_KEY,
@@ -52,7 +52,7 @@ from billing.wallets import wallet_locked
 from sage.errors import ApplicationError, NotFound
 from sage.formatting import video_duration
 from workspaces.current import acting_membership
-from workspaces.models import Role, Workspace
+from workspaces.models import Membership, Workspace
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
 PURCHASE_MEMORY_SECONDS = 24 * 60 * 60
@@ -104,11 +104,11 @@ class TeamPurchaseRefused(ApplicationError):
 
 def pack_buyer_team(user: User) -> int | None:
     """The team workspace a pack `user` buys now is for: the one they act in, when it is a team's
-    (its owner and admins only: TeamPurchaseRefused for other members); None: their own wallet."""
+    (those who `may_pay_for` it only: TeamPurchaseRefused for other members); None: their own wallet."""
     membership = acting_membership(user)
     if membership.workspace.kind != Workspace.Kind.TEAM:
         return None
-    if not membership.may(Role.ADMIN):
+    if not may_pay_for(membership):
         raise TeamPurchaseRefused()
     return membership.workspace_id
 
@@ -190,30 +190,92 @@ def _started(stripe_intent: stripe.PaymentIntent) -> PurchaseStarted:
     )
 
 
-def payment_result_for_user(*, user: User, payment_intent_id: str) -> PaymentResult:
-    """How a payment this person made stands; NotFound for anyone else's (or no such payment)."""
-    purchase = (
-        PackPurchase.objects.select_related("pack")
-        .filter(stripe_payment_intent_id=payment_intent_id, wallet__user=user)
-        .first()
-    )
-    if purchase is not None:
-        return _paid(purchase)
-    if not payment_intent_id.startswith("pi_"):
-        raise NotFound()
+# How long what Stripe said of a payment not yet credited is trusted before it is asked again: the
+# result page asks on load, when the page's script starts and on every balance event of the
+# workspace (a busy team's come often); once the webhook has credited the pack, its row answers.
+STRIPE_PAYMENT_RECHECK_SECONDS = 10
+# A payment Stripe said failed stays failed (a new attempt is a new PaymentIntent).
+STRIPE_PAYMENT_FAILED_SECONDS = PURCHASE_MEMORY_SECONDS
+_FAILED_STATUSES = ("requires_payment_method", "canceled")
+
+
+@dataclass(frozen=True)
+class _PaymentOnStripe:
+    """What SAGE needs of a PaymentIntent not yet credited: whose it is, for what, how it stands."""
+
+    payer_id: str  # the account that paid (metadata)
+    workspace_id: str  # the team workspace it is for (metadata), "" for the payer's own
+    pack_id: int
+    failed: str  # why it failed, "" while it has not
+    amount: int
+    currency: str
+
+
+def _payment_on_stripe(payment_intent_id: str) -> _PaymentOnStripe:
+    """Stripe's copy of an uncredited payment, asked at most once per STRIPE_PAYMENT_RECHECK_SECONDS
+    (kept longer once failed); NotFound for one Stripe does not have."""
+    key = f"stripe-payment:{payment_intent_id}"
+    if (known := cache.get(key)) is not None:
+        return _PaymentOnStripe(**known)
     intent = stripe_object(
         stripe_client().v1.payment_intents, payment_intent_id, named="PaymentIntent", refuse=lambda _: NotFound()
     )
     metadata = intent.get("metadata") or {}
-    if metadata.get(USER_METADATA_KEY) != str(user.pk):
+    pack_id = str(metadata.get(PACK_METADATA_KEY, ""))
+    failed = intent.get("status") in _FAILED_STATUSES
+    payment = _PaymentOnStripe(
+        payer_id=str(metadata.get(USER_METADATA_KEY, "")),
+        workspace_id=str(metadata.get(WORKSPACE_METADATA_KEY, "")),
+        pack_id=int(pack_id) if pack_id.isdigit() else 0,
+        failed=payment_failure_reason(intent, "The payment did not go through.") if failed else "",
+        amount=int(intent.get("amount") or 0),
+        currency=str(intent.get("currency") or "usd"),
+    )
+    cache.set(key, asdict(payment), STRIPE_PAYMENT_FAILED_SECONDS if failed else STRIPE_PAYMENT_RECHECK_SECONDS)
+    return payment
+
+
+def _pays_into(membership: Membership, payment: _PaymentOnStripe) -> bool:
+    """Whether `payment` is for `membership`'s workspace and the member may see its payments: a
+    team's names the team; one's own names no workspace, and its payer must be the member."""
+    if not may_pay_for(membership):
+        return False
+    if payment.workspace_id:
+        return payment.workspace_id == str(membership.workspace_id)
+    user = membership.user
+    return payment.payer_id == str(user.pk) and membership.workspace_id == user.personal_workspace_id
+
+
+def _credited(membership: Membership, payment_intent_id: str) -> PackPurchase | None:
+    """The purchase the webhook credited for that PaymentIntent, when it is `membership`'s workspace's
+    to see; NotFound when it was credited to another wallet."""
+    purchase = (
+        PackPurchase.objects.select_related("pack", "wallet").filter(stripe_payment_intent_id=payment_intent_id).first()
+    )
+    if purchase is None:
+        return None
+    if purchase.wallet.workspace_id != membership.workspace_id or not may_pay_for(membership):
         raise NotFound()
-    pack = TokenPack.objects.filter(pk=int(metadata.get(PACK_METADATA_KEY, "0") or 0)).first()
+    return purchase
+
+
+def payment_result_for_member(*, membership: Membership, payment_intent_id: str) -> PaymentResult:
+    """How a payment into `membership`'s workspace's wallet stands; NotFound for another workspace's,
+    a member who may not pay for this one, or no such payment. Read from the row the webhook writes
+    once credited; before, from Stripe (`_payment_on_stripe`: not on every poll)."""
+    if (purchase := _credited(membership, payment_intent_id)) is not None:
+        return _paid(purchase)
+    if not payment_intent_id.startswith("pi_"):
+        raise NotFound()
+    payment = _payment_on_stripe(payment_intent_id)
+    if not _pays_into(membership, payment):
+        raise NotFound()
+    pack = TokenPack.objects.filter(pk=payment.pack_id).first()
     tokens, name = (pack.tokens, pack.name) if pack is not None else (0, "token pack")
-    if intent.get("status") in ("requires_payment_method", "canceled"):
-        reason = payment_failure_reason(intent, "The payment did not go through.")
-        return PaymentResult(payment_intent_id, "failed", tokens, name, f"{reason} Nothing was charged.")
+    if payment.failed:
+        return PaymentResult(payment_intent_id, "failed", tokens, name, f"{payment.failed} Nothing was charged.")
     # The webhook may have credited it between the two reads above.
-    if (purchase := PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id).first()) is not None:
+    if (purchase := _credited(membership, payment_intent_id)) is not None:
         return _paid(purchase)
     return PaymentResult(payment_intent_id, "waiting", tokens, name, "Waiting for Stripe to confirm the payment…")
 
@@ -343,18 +405,18 @@ def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
     return {"tokens": figures, **buy_details(shortfall)}
 
 
-def payment_amount_for_user(*, user: User, payment_intent_id: str) -> str | None:
-    """What one of this person's payments is for, as people read it ("$4.99"): what Stripe received
-    once credited, else what the PaymentIntent asks (the caller has checked it is this person's).
+def payment_amount_for_member(*, membership: Membership, payment_intent_id: str) -> str | None:
+    """What one of the workspace's payments is for, as people read it ("$4.99"): what Stripe received
+    once credited, else what the PaymentIntent asks (the caller has checked the member may see it).
     None if Stripe cannot say just now."""
-    purchase = pack_purchase_for_user(user, payment_intent_id)
+    purchase = pack_purchases_for(membership).filter(stripe_payment_intent_id=payment_intent_id).first()
     if purchase is not None:
         return money(purchase.amount, purchase.currency)
     try:
-        intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
-    except stripe.StripeError:
+        payment = _payment_on_stripe(payment_intent_id)
+    except (stripe.StripeError, NotFound):
         return None
-    return money(int(intent.get("amount") or 0), str(intent.get("currency") or "usd"))
+    return money(payment.amount, payment.currency)
 
 
 def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None:

@@ -23,8 +23,8 @@ from billing.packs import (
     pack_buyer_team,
     pack_for_sale,
     pack_purchase_start,
-    payment_amount_for_user,
-    payment_result_for_user,
+    payment_amount_for_member,
+    payment_result_for_member,
 )
 from billing.stripe_client import (
     TRANSIENT_STRIPE_ERRORS,
@@ -36,6 +36,7 @@ from sage import ratelimit
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotFound, TooManyRequests
 from sage.json_input import loads
+from workspaces.current import acting_membership
 
 
 def _checked(request: HttpRequest) -> User:
@@ -105,12 +106,14 @@ def _result_json(result: PaymentResult) -> dict[str, Any]:
 @login_required
 def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse:
     """ "Waiting for Stripe…", then "Paid: N tokens added" (the page's script asks again when the
-    socket says the balance changed), or why it failed. Only the payer's: anyone else gets 404."""
+    socket says the balance changed), or why it failed. Only for those who may pay for the workspace
+    it paid into (a team's owner and admins; one's own): anyone else gets 404."""
     assert isinstance(request.user, User)  # login_required
     if not payments_configured():
         raise Http404()
+    membership = acting_membership(request.user)
     try:
-        result = payment_result_for_user(user=request.user, payment_intent_id=payment_intent_id)
+        result = payment_result_for_member(membership=membership, payment_intent_id=payment_intent_id)
     except NotFound:
         raise Http404() from None
     except TRANSIENT_STRIPE_ERRORS:
@@ -118,5 +121,5 @@ def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse
         return HttpResponse(StripeBusy.default_message, status=503, content_type="text/plain; charset=utf-8")
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(_result_json(result))
-    amount = payment_amount_for_user(user=request.user, payment_intent_id=payment_intent_id)
+    amount = payment_amount_for_member(membership=membership, payment_intent_id=payment_intent_id)
     return render(request, "billing/payment_result.html", {"result": result, "amount": amount})

@@ -2,7 +2,10 @@
 
 Stripe's customer portal and hosted invoices are not always there (localstripe has neither, and a
 pack payment has no invoice at all), so each payment gets a printable page built from our rows.
-Each selector looks the payment up among the person's own only: anyone else's id is NotFound.
+A payment belongs to the workspace whose wallet it paid into, as the ledger does: each selector
+looks it up among the payments of the acting membership's workspace, for those who may pay for it
+(`billing.selectors.may_pay_for`: a team's owner and admins, who buy its tokens; one's own). A
+team's purchase is its admins' to see whoever of them paid; anyone else's id is NotFound.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from accounts.models import User
 from billing.models import PackPurchase, SubscriptionInvoice
 from billing.money import money
+from billing.selectors import pack_purchases_for, subscription_invoices_for
 from sage.errors import NotFound
+from workspaces.models import Membership
 
 PACK = "pack"
 INVOICE = "invoice"
@@ -47,24 +51,26 @@ def receipt_url(kind: str, pk: int) -> str:
     return reverse("billing:receipt", kwargs={"kind": kind, "pk": pk})
 
 
-def pack_purchase_get_for_user(user: User, pk: int) -> PackPurchase:
+def pack_purchase_get_for_member(membership: Membership, pk: int) -> PackPurchase:
     try:
-        return PackPurchase.objects.select_related("pack", "wallet__user").get(pk=pk, wallet__user=user)
+        return pack_purchases_for(membership).select_related("pack", "wallet__user", "wallet__workspace").get(pk=pk)
     except PackPurchase.DoesNotExist:
         raise NotFound() from None
 
 
-def pack_purchase_for_payment_intent(user: User, payment_intent_id: str) -> PackPurchase:
-    """The person's credited purchase paid by that PaymentIntent (NotFound until the webhook credits it)."""
+def pack_purchase_for_payment_intent(membership: Membership, payment_intent_id: str) -> PackPurchase:
+    """The workspace's credited purchase paid by that PaymentIntent (NotFound until the webhook credits it)."""
     try:
-        return PackPurchase.objects.get(stripe_payment_intent_id=payment_intent_id, wallet__user=user)
+        return pack_purchases_for(membership).get(stripe_payment_intent_id=payment_intent_id)
     except PackPurchase.DoesNotExist:
         raise NotFound() from None
 
 
-def subscription_invoice_get_for_user(user: User, pk: int) -> SubscriptionInvoice:
+def subscription_invoice_get_for_member(membership: Membership, pk: int) -> SubscriptionInvoice:
     try:
-        return SubscriptionInvoice.objects.select_related("plan", "wallet__user").get(pk=pk, wallet__user=user)
+        return (
+            subscription_invoices_for(membership).select_related("plan", "wallet__user", "wallet__workspace").get(pk=pk)
+        )
     except SubscriptionInvoice.DoesNotExist:
         raise NotFound() from None
 
@@ -121,10 +127,11 @@ def invoice_receipt(invoice: SubscriptionInvoice) -> Receipt:
     )
 
 
-def receipt_for_user(user: User, *, kind: str, pk: int) -> Receipt:
-    """The receipt of one of the person's payments; NotFound for an unknown kind, id or anyone else's."""
+def receipt_for_member(membership: Membership, *, kind: str, pk: int) -> Receipt:
+    """The receipt of one of the workspace's payments; NotFound for an unknown kind or id, another
+    workspace's, or a member who may not pay for this one."""
     if kind == PACK:
-        return pack_receipt(pack_purchase_get_for_user(user, pk))
+        return pack_receipt(pack_purchase_get_for_member(membership, pk))
     if kind == INVOICE:
-        return invoice_receipt(subscription_invoice_get_for_user(user, pk))
+        return invoice_receipt(subscription_invoice_get_for_member(membership, pk))
     raise NotFound()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.ledger import wallet_create, wallet_create_for_workspace
-from billing.models import Hold, LedgerEntry, PackPurchase, Plan, Wallet
+from billing.models import Hold, LedgerEntry, PackPurchase, Plan, SubscriptionInvoice, Wallet
 from billing.wallets import current_period_start
 from workspaces.current import acting_membership, acting_workspace_id
 from workspaces.models import Membership, Role, Workspace
@@ -63,11 +63,17 @@ def ledger_for_user(user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(wallet__workspace_id=acting_workspace_id(user)).order_by("-created_at", "-pk")
 
 
+def may_pay_for(membership: Membership) -> bool:
+    """Whether `membership` answers for its workspace's money: buys tokens for it and sees its usage,
+    ledger, payments and receipts. In a team workspace its owner and admins; the other members see
+    its balance, as a producer's crew sees whether the studio can afford the next upload. Always, in
+    one's own (its one member is its owner)."""
+    return membership.may(Role.ADMIN)
+
+
 def wallet_details_visible(user: User) -> bool:
-    """Whether `user` sees the acting workspace's usage and ledger, and buys tokens for it: in a team
-    workspace its owner and admins (who answer for its money); the other members see its balance, as
-    a producer's crew sees whether the studio can afford the next upload. Always, in one's own."""
-    return acting_membership(user).may(Role.ADMIN)
+    """`may_pay_for` the workspace `user` acts in."""
+    return may_pay_for(acting_membership(user))
 
 
 # --- a team's usage this month ------------------------------------------------------------------
@@ -312,6 +318,17 @@ def tokens_owed_for_user(user: User) -> int:
     return int(Wallet.objects.filter(user=user).values_list("tokens_owed", flat=True).first() or 0)
 
 
-def pack_purchase_for_user(user: User, payment_intent_id: str) -> PackPurchase | None:
-    """The credited pack purchase of that PaymentIntent, if it is this person's."""
-    return PackPurchase.objects.filter(stripe_payment_intent_id=payment_intent_id, wallet__user=user).first()
+def pack_purchases_for(membership: Membership) -> QuerySet[PackPurchase]:
+    """The pack purchases credited to `membership`'s workspace's wallet (a team's, whoever of its
+    admins paid; one's own), for those who `may_pay_for` it; none for anyone else."""
+    if not may_pay_for(membership):
+        return PackPurchase.objects.none()
+    return PackPurchase.objects.filter(wallet__workspace_id=membership.workspace_id)
+
+
+def subscription_invoices_for(membership: Membership) -> QuerySet[SubscriptionInvoice]:
+    """The plan invoices paid into `membership`'s workspace's wallet (a person's plan is paid from
+    their own: a team's wallet has none), for those who `may_pay_for` it."""
+    if not may_pay_for(membership):
+        return SubscriptionInvoice.objects.none()
+    return SubscriptionInvoice.objects.filter(wallet__workspace_id=membership.workspace_id)

@@ -1,7 +1,8 @@
 """Self-service for paid plans: subscribe, switch, cancel and resume (JSON, for the plans section's
-script), and `/billing/invoices/`, the person's paid invoices and pack payments.
+script), and `/billing/invoices/`, the acting workspace's paid invoices and pack payments.
 
-Every endpoint acts on the signed-in person's own subscription only; there is no id to guess.
+Every plan endpoint acts on the signed-in person's own subscription only; there is no id to guess.
+Payments are the workspace's whose wallet they paid into (billing.receipts).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from billing.models import PackPurchase, Plan, PlanSubscription, SubscriptionInvoice, Wallet
+from billing.models import Plan, PlanSubscription, Wallet
 from billing.money import money
 from billing.receipts import INVOICE, PACK, receipt_url
-from billing.selectors import wallet_for_user
+from billing.selectors import pack_purchases_for, subscription_invoices_for, wallet_for_user
 from billing.subscriptions import (
     open_subscription_for,
     subscription_cancel,
@@ -30,6 +31,8 @@ from billing.subscriptions import (
 )
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotSignedIn
+from workspaces.current import require_role
+from workspaces.models import Membership, Role
 
 
 def plan_price(plan: Plan) -> str:
@@ -49,9 +52,10 @@ class PaymentRow:
     links: list[tuple[str, str]]
 
 
-def payment_rows_for_user(user: User, *, limit: int | None = None) -> list[PaymentRow]:
-    invoices = SubscriptionInvoice.objects.filter(wallet__user=user).select_related("plan").order_by("-paid_at")
-    packs = PackPurchase.objects.filter(wallet__user=user).select_related("pack").order_by("-created_at")
+def payment_rows_for(membership: Membership, *, limit: int | None = None) -> list[PaymentRow]:
+    """The payments of `membership`'s workspace, newest first: none for a member who may not pay for it."""
+    invoices = subscription_invoices_for(membership).select_related("plan").order_by("-paid_at")
+    packs = pack_purchases_for(membership).select_related("pack").order_by("-created_at")
     if limit is not None:
         invoices, packs = invoices[:limit], packs[:limit]
     rows = [
@@ -90,13 +94,20 @@ def payment_rows_for_user(user: User, *, limit: int | None = None) -> list[Payme
 @require_GET
 @login_required
 def invoices_page(request: HttpRequest) -> HttpResponse:
+    """The acting workspace's payments, for its owner and admins (others: 403 saying so). The plan's
+    subscription is a person's own: shown in their own workspace."""
     user = request.user
     assert isinstance(user, User)  # login_required
-    wallet = wallet_for_user(user)
+    membership = require_role(user, Role.ADMIN)
+    personal = membership.workspace_id == user.personal_workspace_id
     return render(
         request,
         "billing/invoices.html",
-        {"payments": payment_rows_for_user(user), "subscription": open_subscription_for(wallet)},
+        {
+            "payments": payment_rows_for(membership),
+            "subscription": open_subscription_for(wallet_for_user(user)) if personal else None,
+            "team": None if personal else membership.workspace,
+        },
     )
 
 

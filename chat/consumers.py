@@ -39,8 +39,6 @@ from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_wo
 from sage.errors import ApplicationError, Conflict, Forbidden, Invalid, ServiceUnavailable, TooManyRequests
 from sage.realtime import user_group
 from videos.text_embedding.batching import embed_text
-from workspaces.current import REFUSALS, may
-from workspaces.models import Role
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -56,14 +54,13 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     return viewer_from_request(request)
 
 
-def _conversation_for(viewer: Viewer, conversation_id: int) -> tuple[Conversation | None, bool]:
-    """The viewer's conversation (None: not theirs, trashed, or no such), and whether they may ask in
-    it: a member's workspace role must reach an editor's (guests ask in their own)."""
+def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | None:
+    """The viewer's conversation (None: not theirs, trashed, or no such). Whether they may ask in it
+    is read again for every question (services.require_may_ask): a role changes while a socket is open."""
     try:
-        conversation = selectors.conversation_get_for_viewer(viewer, conversation_id)
+        return selectors.conversation_get_for_viewer(viewer, conversation_id)
     except Http404:  # (anything else is not a "no")
-        return None, False
-    return conversation, viewer.user is None or may(viewer.user, Role.EDITOR)
+        return None
 
 
 class ChatQuestionThrottle:
@@ -98,7 +95,7 @@ class ChatConsumer(JsonSocket):
         if self.viewer.user is not None:
             act_in_session_workspace(self.scope)  # checked with the conversation's own query
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        conversation, self.may_ask = await live.db(_conversation_for)(self.viewer, self.conversation_id)
+        conversation = await live.db(_conversation_for)(self.viewer, self.conversation_id)
         if conversation is None:
             await self.close(code=CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
             return
@@ -142,9 +139,6 @@ class ChatConsumer(JsonSocket):
     # --- client requests -------------------------------------------------------------------------
 
     async def _ask(self, text: object, client_id: object) -> None:
-        if not self.may_ask:
-            await self._refuse(Forbidden(REFUSALS[Role.EDITOR]), client_id=client_id)
-            return
         try:
             allowed = await self.throttle.allows_another()
         except ServiceUnavailable as unavailable:  # Redis cannot count it: refused, never unlimited
@@ -184,8 +178,10 @@ class ChatConsumer(JsonSocket):
                 live.answer_job(start), let_in=let_in, question_vector=question_vector, preparing=preparing
             )
             started = True
-        except ApplicationError as error:  # the question refused: bad input, busy, quota, balance
+        except ApplicationError as error:  # the question refused: a role, bad input, busy, quota, balance
             await self._refuse(error, client_id=client_id)
+            if isinstance(error, services.MembershipEnded):  # as the membership.ended notice would
+                await self.close(code=CLOSE_MEMBERSHIP_ENDED)
         except Exception as error:
             if (problem := unavailability(error)) is None:
                 raise
@@ -200,6 +196,15 @@ class ChatConsumer(JsonSocket):
                     await let_in.arelease()
 
     async def _cancel(self) -> None:
+        try:  # cancelling is a chat action too: the role is read again, as for a question
+            await live.db(services.require_may_ask)(self.viewer, self.conversation)
+        except services.MembershipEnded as ended:
+            await self.send_error(ended)
+            await self.close(code=CLOSE_MEMBERSHIP_ENDED)
+            return
+        except Forbidden as refused:
+            await self.send_error(refused)
+            return
         streaming = await live.db(_streaming_answer_id)(self.conversation_id)
         if streaming is None:
             await self.send_error(Conflict("No answer is being written.", code="nothing_to_cancel"))

@@ -34,14 +34,15 @@ from chat.answering import answer_backend
 from chat.models import TITLE_MAX_CHARS, Conversation, Message
 from sage.api.fields import CLIENT_ID_MAX, client_id_or_none
 from sage.availability import unavailability
-from sage.errors import Conflict, Invalid
+from sage.errors import Conflict, Forbidden, Invalid
 from sage.queueing import TaskRef
 from sage.retrying import call_until_back
 from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.vector_params import binary_vector
-from workspaces.current import acting_workspace_id
+from workspaces.current import REFUSALS, acting_workspace_id, membership_or_none
+from workspaces.models import Role
 
 # Queued by name (sage.queueing): chat.tasks runs these services, so they never import it.
 EMBED_ANSWER = TaskRef[[int]]("chat.tasks.embed_answer")
@@ -275,6 +276,7 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
     question_text = clean_question(text)
     client_key = clean_client_id(client_id)
     cost = answer_cost(viewer)
+    require_may_ask(viewer, conversation)
     try:
         try:
             return _begin(viewer=viewer, conversation=conversation, text=question_text, client_id=client_key, cost=cost)
@@ -295,6 +297,27 @@ def answer_begin(*, viewer: Viewer, conversation: Conversation, text: object, cl
         if (replayed := _replay(conversation, client_key)) is not None:
             return replayed
         raise AnswerInProgress() from None
+
+
+class MembershipEnded(Forbidden):
+    """The asker is no longer a member of the conversation's workspace (removed, or left)."""
+
+    code = "membership_ended"
+    default_message = "You are no longer a member of this workspace: its conversations are closed to you."
+
+
+def require_may_ask(viewer: Viewer, conversation: Conversation) -> None:
+    """Refuse a question (Forbidden, before anything is saved or charged) from a member whose role in
+    the conversation's workspace, read now, does not reach an editor's, or who is no member of it
+    any more: a socket open since before a demotion or removal asks through here on every question,
+    and the tokens are the team's. A guest asks in their own; one's own workspace costs no query."""
+    if viewer.user is None or conversation.workspace_id is None:  # a guest's conversation has no workspace
+        return
+    membership = membership_or_none(viewer.user, conversation.workspace_id)
+    if membership is None:
+        raise MembershipEnded()
+    if not membership.may(Role.EDITOR):
+        raise Forbidden(REFUSALS[Role.EDITOR])
 
 
 def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int) -> AnswerStart:

@@ -286,15 +286,30 @@ class SessionConsumer(JsonSocket):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         self.received_ms = frames.server_ms()  # a clock ping's t1: before any parsing
-        if self.closed_here or self.client_gone or self.flooded:
-            return  # what it queued before it was closed, or before its client went: dropped unread
-        if not self.frames.take() or self.waiting_frames() > MAX_WAITING_FRAMES:
-            await self._flooding()
+        if not await self._counted():
             return
         if text_data is not None and len(text_data) > MAX_FRAME_CHARS:
-            await self.send_error(Invalid(f"A frame is at most {MAX_FRAME_CHARS // 1024} KB.", code="too_large"))
+            await self._too_large()
             return
         await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+
+    async def frame_too_large(self, limit_bytes: int) -> None:
+        """A frame over the server's cap (thrown away unread): refused as any frame over 64 KB is."""
+        if await self._counted():
+            await self._too_large()
+
+    async def _counted(self) -> bool:
+        """Whether a frame that came is to be handled: not once the socket closed or flooded, and not
+        past the frame rate (which closes it)."""
+        if self.closed_here or self.client_gone or self.flooded:
+            return False  # what it queued before it was closed, or before its client went: dropped unread
+        if not self.frames.take() or self.waiting_frames() > MAX_WAITING_FRAMES:
+            await self._flooding()
+            return False
+        return True
+
+    async def _too_large(self) -> None:
+        await self.send_error(Invalid(f"A frame is at most {MAX_FRAME_CHARS // 1024} KB.", code="too_large"))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

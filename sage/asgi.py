@@ -27,19 +27,20 @@ os.environ.setdefault("DB_POOL", "true")
 # Django must be set up before importing anything that touches models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
+from sage.daphne_sockets import answer_oversized_socket_messages  # noqa: E402
 from sage.health import ready_once  # noqa: E402
 from sage.memory import freeze_long_lived_objects, start_allocation_tracing  # noqa: E402
-from sage.routing import websocket_urlpatterns  # noqa: E402
+from sage.routing import websocket_application  # noqa: E402
 
 leave_form_bodies_to_django()  # a broken multipart body gets Django's 400, not Twisted's bare one
 limit_slow_and_oversized_requests()  # 414/431 instead of a silent close; slowloris heads time out
 pace_response_bodies()  # bodies go out no faster than clients read (extends the request class above)
+answer_oversized_socket_messages()  # a socket message over daphne's cap gets `too_large`, not a dropped socket
 # Comparisons are made inline here: their band products are small enough that OpenBLAS's second
 # thread, spinning while the other core is busy, made them several times slower (bench/compare.py).
 # Once the app is loaded, so that every BLAS its modules loaded is reached (sage.blas).
@@ -55,7 +56,7 @@ def _say_if_the_model_did_not_load(warming: Future[bool]) -> None:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": websocket_application(),
     }
 )
 # The child loads the model (~2 s; ~9 s the first time, when it exports it) once this process has

@@ -12,7 +12,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from sage import json_input
 from sage.errors import ApplicationError, Invalid, MalformedJson, NotFound
@@ -21,6 +21,10 @@ from workspaces.current import SESSION_KEY, act_in, acting_workspace_id
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_MEMBERSHIP_ENDED = 4403
+CLOSE_NOT_FOUND = 4404
+# A `websocket.receive` carrying this key is a frame over the server's cap, read and thrown away
+# (sage.daphne_sockets); its value is the cap in bytes.
+FRAME_TOO_LARGE = "sage.frame_too_large"
 
 # `<kind>.<id>`, ASCII only: `str.isdigit` and `int` accept other scripts' digits ("video.３" would be
 # video 3 under a group name Channels refuses), and Channels' group names are ASCII anyway.
@@ -41,6 +45,17 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        """Channels' own, except for a frame over the server's cap, which arrives read and thrown
+        away (sage.daphne_sockets): answered with `too_large` on a connection that stays open."""
+        if (limit := message.get(FRAME_TOO_LARGE)) is not None:
+            await self.frame_too_large(int(limit))
+            return
+        await super().websocket_receive(message)
+
+    async def frame_too_large(self, limit_bytes: int) -> None:
+        await self.send_error(Invalid(f"A frame is at most {limit_bytes // 1024:,} KB.", code="too_large"))
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if text_data is None:
             await self.send_error(MalformedJson("Send JSON as text frames."))
@@ -57,6 +72,16 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
 
     def error_frame(self, error: ApplicationError, **extra: Any) -> dict[str, Any]:
         return {"type": "error", **error.as_frame(), **extra}
+
+
+class RefusedSocket(AsyncWebsocketConsumer):
+    """A socket refused before any of the site's consumers sees it (a path no socket has, a session
+    socket from an origin the site does not serve): accepted, then closed with 4404 before any frame,
+    so that the client reads a code (a refused handshake is only 1006 to a browser)."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)
 
 
 def act_in_session_workspace(scope: dict[str, Any]) -> None:

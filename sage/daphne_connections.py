@@ -8,7 +8,8 @@ a connection left idle (`timeOut`). Two of its answers fit a site badly:
   all (`LineReceiver.lineLengthExceeded`), and headers over the total get a bare 400: the browser or
   script is told nothing it can act on. Here they get 414 URI Too Long (the request line) or 431
   Request Header Fields Too Large (RFC 9110 §15.5.15, RFC 6585 §5) with a one-line body, and the
-  connection closes, as Twisted's own refusals do.
+  connection closes, as Twisted's own refusals do. Under `/api/` the body is the API's JSON error
+  (`uri_too_long`, `headers_too_large`): every answer there is JSON (docs/api.md).
 - Its timeout counts idle time, and every byte starts it again: a client trickling its headers a
   byte at a time (slowloris) holds its connection for ever. Here the head must arrive whole within
   one timeout (`HTTP_CLIENT_TIMEOUT_SECONDS`) of the connection opening or the previous response
@@ -20,6 +21,8 @@ the body on the event loop, and daphne hands a request to Django only once all o
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from daphne import http_protocol
@@ -27,22 +30,53 @@ from daphne import server as daphne_server
 from django.conf import settings
 from twisted.web import http
 
-
-def _refusal(status: int, reason: str, explanation: str) -> bytes:
-    body = f"{status} {reason}: {explanation}\n".encode()
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    )
-    return head.encode() + body
+from sage.api.errors import error_body
 
 
-_URI_TOO_LONG = _refusal(414, "URI Too Long", f"the address is longer than {http.HTTPChannel.MAX_LENGTH} bytes.")
-_HEADERS_TOO_LARGE = _refusal(
-    431, "Request Header Fields Too Large", f"the headers are larger than {http.HTTPChannel.totalHeadersSize} bytes."
+@dataclass(frozen=True)
+class _Refusal:
+    """One refusal of a head: as text for pages, as the API's JSON error under `/api/`."""
+
+    status: int
+    reason: str
+    code: str
+    explanation: str
+
+    def response(self, *, api: bool) -> bytes:
+        if api:
+            message = self.explanation[0].upper() + self.explanation[1:]
+            body = json.dumps(error_body(self.code, message)).encode()
+            content_type = "application/json"
+        else:
+            body = f"{self.status} {self.reason}: {self.explanation}\n".encode()
+            content_type = "text/plain; charset=utf-8"
+        head = (
+            f"HTTP/1.1 {self.status} {self.reason}\r\n"
+            f"Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        return head.encode() + body
+
+
+_URI_TOO_LONG = _Refusal(
+    414, "URI Too Long", "uri_too_long", f"the address is longer than {http.HTTPChannel.MAX_LENGTH} bytes."
 )
+_HEADERS_TOO_LARGE = _Refusal(
+    431,
+    "Request Header Fields Too Large",
+    "headers_too_large",
+    f"the headers are larger than {http.HTTPChannel.totalHeadersSize} bytes.",
+)
+
+
+def _is_api(target: bytes) -> bool:
+    """Whether a request target (origin form `/api/…`, or absolute form `http://host/api/…`) is the
+    API's: the start of the address is enough, which is all a line too long is known by."""
+    if not target.startswith(b"/"):
+        scheme, _, rest = target.partition(b"://")
+        target = b"/" + rest.partition(b"/")[2] if scheme.isalpha() and rest else target
+    return target == b"/api" or target.startswith((b"/api/", b"/api?"))
 
 
 class LimitedHTTPChannel(http.HTTPChannel):
@@ -61,19 +95,24 @@ class LimitedHTTPChannel(http.HTTPChannel):
     def lineReceived(self, line: bytes) -> None:
         # Twisted's own check of the total, made first so that it answers 431 instead of a bare 400.
         if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
-            self._refuse_head()
+            self._refuse_head(line)
             return
         super().lineReceived(line)  # type: ignore[no-untyped-call]
 
     def lineLengthExceeded(self, line: bytes) -> None:
-        self._refuse_head()
+        self._refuse_head(line)
 
-    def _refuse_head(self) -> None:
+    def _refuse_head(self, line: bytes = b"") -> None:
         # HTTPChannel makes a request object when a request line arrives, and forgets it once
-        # answered: with none, the line that is too long is the request line.
+        # answered: with none, the line that is too long is the request line (`line`, as far as it
+        # came), else the request line was read and its target kept (`_path`).
         assert self.transport is not None  # a line arrived on it
-        refusal = _URI_TOO_LONG if not self.requests else _HEADERS_TOO_LARGE
-        self.transport.write(refusal)  # type: ignore[call-arg,misc]  # zope declares methods without `self`
+        if not self.requests:
+            refusal, target = _URI_TOO_LONG, line.lstrip(b"\r\n").split(b" ", 2)[1:2]
+        else:
+            refusal, target = _HEADERS_TOO_LARGE, [getattr(self, "_path", b"")]
+        answer = refusal.response(api=bool(target) and _is_api(target[0]))
+        self.transport.write(answer)  # type: ignore[call-arg,misc]  # zope declares methods without `self`
         self.loseConnection()  # type: ignore[no-untyped-call]
 
 

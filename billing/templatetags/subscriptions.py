@@ -3,7 +3,7 @@ paid plan, without the billing page's view having to know about subscriptions.
 
     {% plan_subscription as subscription %}   the open subscription (or None)
     {{ plan|plan_price }}                      "$19.00 / month", in the plan's currency
-    {% recent_payments 5 as payments %}        the latest paid invoices and pack payments
+    {% recent_payments 5 as payments %}        the acting workspace's latest paid invoices and pack payments
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from django import template
 from accounts.models import User
 from billing.models import Plan, PlanSubscription
 from billing.selectors import wallet_for_user
-from billing.subscription_views import PaymentRow, payment_rows_for_user, plan_price, plans_state_for
+from billing.subscription_views import PaymentRow, payment_rows_for, plan_price, plans_state_for
+from workspaces.current import acting_membership
 
 register = template.Library()
 
@@ -35,7 +36,7 @@ def plan_subscription(context: dict[str, Any]) -> PlanSubscription | None:
 @register.simple_tag(takes_context=True)
 def recent_payments(context: dict[str, Any], count: int = 5) -> list[PaymentRow]:
     user = _user(context)
-    return payment_rows_for_user(user, limit=int(count)) if user is not None else []
+    return payment_rows_for(acting_membership(user), limit=int(count)) if user is not None else []
 
 
 @register.filter(name="plan_price")

@@ -65,6 +65,30 @@ def test_a_60_kb_request_line_gets_414(site_url: str) -> None:
     assert reply.endswith(b"414 URI Too Long: the address is longer than 16384 bytes.\n")
 
 
+@pytest.mark.parametrize("target", ["/api/v1/videos?q=", "http://127.0.0.1/api/v1/videos?q="])
+def test_a_60_kb_address_under_the_api_gets_414_in_the_api_s_json_error_shape(site_url: str, target: str) -> None:
+    request = b"GET " + target.encode() + b"a" * 60_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+    reply = _reply_to(site_url, request)
+
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), reply[:200]
+    assert b"\r\nContent-Type: application/json\r\n" in head + b"\r\n"
+    assert json.loads(body) == {
+        "error": {"code": "uri_too_long", "message": "The address is longer than 16384 bytes.", "fields": {}}
+    }
+
+
+def test_headers_over_16_kib_under_the_api_get_431_in_the_api_s_json_error_shape(site_url: str) -> None:
+    request = b"GET /api/v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: a=" + b"x" * 20_000 + b"\r\n\r\n"
+
+    reply = _reply_to(site_url, request)
+
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), reply[:200]
+    assert json.loads(body)["error"]["code"] == "headers_too_large"
+
+
 @pytest.mark.parametrize(
     "headers",
     [
