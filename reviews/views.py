@@ -18,15 +18,17 @@ from reviews.approvals import review_status_set_by_member
 from reviews.forms import ReviewStatusForm, ShareLinkForm
 from reviews.models import ShareLink
 from reviews.selectors import share_link_get_for_user
-from reviews.services import share_link_create, share_link_revoke
+from reviews.services import LinkNotLive, share_link_create, share_link_revoke, share_link_rotate
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Project, ReviewStatus, Video, VideoStack
 from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
+from workspaces.current import member_actor
 from workspaces.doors import workspace_roles
 from workspaces.models import Role
+from workspaces.policy import require
 
 PANEL_ANCHOR = "#share-links"
 STATUS_ANCHOR = "#review-status"
@@ -60,6 +62,7 @@ def _create_from_form(
     request: HttpRequest, shared: Comparison | Video | VideoStack | Project, page: str
 ) -> HttpResponse:
     """The panel's form without JavaScript: make the link, say how it went on the page it came from."""
+    require(member_actor(_user(request)), "share_link.manage", workspace_id=shared.workspace_id)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -109,9 +112,28 @@ def project_share_link_create(request: HttpRequest, project_id: int) -> HttpResp
 @require_POST
 @login_required
 def share_link_revoke_page(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
+    link = share_link_revoke(link=_link_to_manage(request, link_id), by=_user(request))
     messages.success(request, f"Share link “{link.name}” revoked: it no longer opens anything.")
     return redirect(_page_of(link))
+
+
+@require_POST
+@login_required
+def share_link_rotate_page(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = _link_to_manage(request, link_id)
+    try:
+        share_link_rotate(link=link, by=_user(request))
+    except LinkNotLive as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Share link “{link.name}” has a new URL: the old one no longer opens anything.")
+    return redirect(_page_of(link))
+
+
+def _link_to_manage(request: HttpRequest, link_id: int) -> ShareLink:
+    link = share_link_get_for_user(_user(request), link_id)
+    require(member_actor(_user(request)), "share_link.manage", workspace_id=link.workspace_id)
+    return link
 
 
 # --- review statuses ----------------------------------------------------------------------------------

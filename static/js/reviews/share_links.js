@@ -100,6 +100,7 @@ function showRevoked(row) {
   row.querySelector("[data-field=url]")?.remove();
   row.querySelector("[data-share-link-copy]")?.remove();
   row.querySelector("[data-share-link-revoke]")?.remove();
+  row.querySelector("[data-share-link-rotate]")?.remove();
   row.querySelector(".share-link-head").append(
     element("span", { className: "badge badge-warning", text: "Revoked", attributes: { "data-field": "state" } }),
   );
