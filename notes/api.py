@@ -24,7 +24,6 @@ from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
 from workspaces.current import member_actor
-from workspaces.models import Role
 from workspaces.policy import require
 
 WRITE = ApiToken.Scope.NOTES_WRITE
@@ -76,7 +75,7 @@ def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str) -> H
 
 
 class VideoNotesApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "note.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -133,7 +132,7 @@ def _note_to_change(request: Request, note_id: int) -> Note:
 
 
 class NoteDetailApi(APIView):
-    workspace_roles = {"PATCH": Role.COMMENTER, "DELETE": Role.COMMENTER}
+    workspace_actions = {"PATCH": "note.change", "DELETE": "note.change"}
     token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")

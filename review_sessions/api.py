@@ -38,7 +38,6 @@ from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
 from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.models import Role
 from workspaces.policy import may
 
 # Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
@@ -210,7 +209,7 @@ class SessionListQuery(serializers.Serializer[Any]):
 
 class SessionsApi(APIView):
     schema = _BodyOfOneOf()
-    workspace_roles = {"POST": Role.COMMENTER}  # reviewing together is a commenter's
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -268,7 +267,7 @@ class HandoverInput(serializers.Serializer[Any]):
 
 
 class SessionHandoverApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -292,7 +291,7 @@ class SessionHandoverApi(APIView):
 
 
 class SessionEndApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -314,7 +313,7 @@ class SessionEndApi(APIView):
 class _GuestApi(APIView):
     """No account: the link is the capability (`reviews.access`), as the shared comments' API."""
 
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
 

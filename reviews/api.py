@@ -155,6 +155,7 @@ def _link_to_manage(request: Request, link_id: int) -> ShareLink:
 
 
 class ComparisonShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -176,6 +177,7 @@ class ComparisonShareLinksApi(APIView):
 
 
 class VideoShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -203,6 +205,7 @@ _STACK_ID = OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description
 
 
 class StackShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -229,6 +232,7 @@ _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, descrip
 
 
 class ProjectShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -272,6 +276,7 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
 
 
 class ShareLinkDetailApi(APIView):
+    workspace_actions = {"PATCH": "share_link.manage"}
     token_scopes = {"PATCH": WRITE}
 
     @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
@@ -295,6 +300,7 @@ class ShareLinkDetailApi(APIView):
 
 
 class ShareLinkRevokeApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -309,6 +315,7 @@ class ShareLinkRevokeApi(APIView):
 
 
 class ShareLinkRotateApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from reviews.comment_create import CommentSaved, comment_create_once, comment_record, top_comment_create
 from reviews.drawings import clean_drawing
-from reviews.live import can_comment, comment_workspace_id, push_comment
+from reviews.live import can_comment, comment_workspace_id, link_guest, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
@@ -31,7 +31,7 @@ from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooMa
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
 from workspaces.current import acting_workspace_id
-from workspaces.policy import LinkGuest, Member, decide, require
+from workspaces.policy import Member, decide, require
 
 BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
@@ -279,14 +279,6 @@ def comment_delete_by_member(*, actor: Member, comment: Comment) -> None:
     they made, an editor anyone's (PermissionDenied otherwise)."""
     require(actor, "comment.delete", workspace_id=comment_workspace_id(comment), made_by=comment.author_id)
     comment_delete(comment=comment)
-
-
-def link_guest(link: ShareLink, *, key_digest: str = "") -> LinkGuest:
-    """The policy's actor for whoever holds `link`, with their browser's reviewer-key digest."""
-    flags = frozenset(flag for flag in ("allow_status", "allow_sessions") if getattr(link, flag))
-    return LinkGuest(
-        link_id=link.pk, workspace_id=link.workspace_id, permission=link.permission, flags=flags, key_digest=key_digest
-    )
 
 
 def comment_delete_by_guest(*, link: ShareLink, reviewer_key: str | None, comment_id: object) -> None:

@@ -71,7 +71,6 @@ from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
 from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.models import Role
 from workspaces.policy import Member, require
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -251,7 +250,7 @@ class _GuestApi(APIView):
     CSRF token to fetch; writes carry a custom header (X-Reviewer-Key), which a cross-site form
     cannot send."""
 
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
@@ -339,7 +338,7 @@ class SharedCommentDetailApi(_GuestApi):
 class _MemberCommentsApi(APIView):
     """GET: the object's comments; POST: a member's own comment on it (commenter role)."""
 
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     def _create(self, request: Request, shared: Comparison | Video | VideoStack) -> Response:
@@ -417,7 +416,7 @@ class StackCommentsApi(_MemberCommentsApi):
 
 
 class CommentRepliesApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -443,7 +442,7 @@ def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Respo
 
 
 class CommentResolveApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -457,7 +456,7 @@ class CommentResolveApi(APIView):
 
 
 class CommentReopenApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -471,7 +470,7 @@ class CommentReopenApi(APIView):
 
 
 class CommentDetailApi(APIView):
-    workspace_roles = {"DELETE": Role.COMMENTER}
+    workspace_actions = {"DELETE": "comment.delete"}
     token_scopes = {"DELETE": WRITE}
 
     @extend_schema(

@@ -9,10 +9,13 @@ permission) and the object's workspace passed in: nothing is read from the reque
 docs/api.md's role table is rendered from `POLICY` (`policy_table_markdown`; a test fails when they
 differ).
 
-Shaped after django-rules (an action's name maps to a predicate, asked through one `has_perm`-like
-entry point, with "is the author" as a predicate combined with the role's) and Zulip's role checks
-(roles are ranked integers, and each action names the lowest role allowed, never a list of roles).
-Unlike django-rules, the rules are data, not code, so the documentation can be generated from them.
+What was taken from others: from django-rules, one entry point asked with a permission's name, an
+actor and the object (its `has_perm(name, user, obj)`), with "is the author" as a predicate joined
+to the role's by "or" (its `is_book_author | is_editor`), and its DRF mixin's map from a view's
+method to a permission (our doors' `workspace_actions`). From Zulip, roles as ranked values compared
+with one function, never lists of roles, and its message rule: authors act on their own, a higher
+role on anyone's. Unlike django-rules the rules are data, not code, so docs/api.md's table is
+rendered from them.
 """
 
 from __future__ import annotations

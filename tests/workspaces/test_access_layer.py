@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from accounts.services import api_token_create
@@ -279,3 +279,37 @@ def test_a_page_forms_refusal_is_logged_as_one_line_without_a_traceback(
         f"Refused (403): /sharing/videos/{video.pk}/links/: Only editors of this workspace can do this "
         "(upload, compare, chat, share)."
     )
+
+
+# --- the doors ask the policy, with no exemption by module ------------------------------------------
+
+
+def _page_views(patterns: list[Any]) -> list[Any]:
+    views = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            views += _page_views(pattern.url_patterns)
+        else:
+            views.append(pattern.callback)
+    return views
+
+
+def test_every_action_a_door_declares_is_a_row_of_the_policy() -> None:
+    declared: list[str | None] = []
+    for view in _page_views(get_resolver().url_patterns):
+        for holder in (view, getattr(view, "cls", None)):
+            declared += getattr(holder, "workspace_actions", {}).values()
+    assert len(declared) > 30
+    assert {action for action in declared if action is not None} <= set(POLICY)
+
+
+def test_a_viewer_still_changes_what_is_not_the_workspaces(team: Workspace) -> None:
+    viewer = member(team, Role.VIEWER)
+    client = browser_in(viewer, team)
+
+    profile = client.post(reverse("accounts:profile"), {"display_name": "Ana"})
+    switched = client.post(reverse("workspace-switch"), {"workspace": team.pk})
+    left = client.post(reverse("workspaces:leave", args=[team.pk]))
+
+    assert (profile.status_code, switched.status_code, left.status_code) == (302, 302, 302)
+    assert not Membership.objects.filter(workspace=team, user=viewer).exists()
