@@ -71,6 +71,7 @@ def share_links_panel(context: template.Context, shared: Comparison | Video | Pr
         "csrf_token": context.get("csrf_token"),
         "form": ShareLinkForm(auto_id="share_%s"),
         "revoke_api_url": reverse("api-share-link-revoke", args=[0]),
+        "rotate_page_url": reverse("reviews:share-link-rotate", args=[0]),
     }
     if isinstance(shared, Project):
         return {
