@@ -58,6 +58,7 @@ format: install-dev
 # after a deliberate change, so a change to the API is always seen in review.
 schema: install-dev
 	DEBUG=true $(VENV)/bin/python manage.py spectacular --file docs/openapi.yaml
+	DEBUG=true $(VENV)/bin/python manage.py policy_table --write
 
 # Re-resolves requirements*.txt from requirements*.in with pip-compile, keeping every pin that still
 # fits; `make pins PIN_ARGS="--upgrade-package django"` moves one package, `PIN_ARGS=--upgrade` all.

@@ -55,7 +55,7 @@ class MeInput(serializers.Serializer[Any]):
 
 
 class MeApi(APIView):
-    workspace_roles = {"PATCH": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = {"PATCH": NOT_WORKSPACE_WORK}  # one's own account
     # Profile changes are the person's own business: the browser session only.
     token_scopes = {"PATCH": SESSION_ONLY}
 
@@ -115,7 +115,7 @@ class TokenCreatedOutput(TokenOutput):
 
 
 class TokenListApi(APIView):
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # one's own account
     # Tokens never mint tokens: a leaked token must not be able to multiply itself. Nor do they list
     # them: which tokens exist and where they were last used is the person's business (a token sees
     # itself at /tokens/current).
@@ -144,7 +144,7 @@ class TokenListApi(APIView):
 
 
 class TokenDetailApi(APIView):
-    workspace_roles = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
     # Tokens never see or revoke other tokens either: that is for the person, in the browser.
     token_scopes = {"GET": SESSION_ONLY, "DELETE": SESSION_ONLY}
 
@@ -175,7 +175,7 @@ class TokenCurrentApi(APIView):
     """The token that makes the request, for an extension that disconnects: a token may revoke
     itself (never another one), which is what "Disconnect" needs and gives a leaked token nothing."""
 
-    workspace_roles = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
 
     # A bearer token only: the browser session has no "current token" (and needs no CSRF here).
     authentication_classes = [ApiTokenAuthentication]
@@ -239,7 +239,7 @@ class ExtensionConnectApi(APIView):
     """The extension collects its token here, proving it holds the verifier behind the challenge the
     person approved on `/settings/connect`. No credential: the verifier is the proof."""
 
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # one's own account
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, TokenScopePermission, WorkspaceRolePermission]

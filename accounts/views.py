@@ -29,6 +29,7 @@ from accounts.services import (
 )
 from sage.errors import FieldInvalid, NotFound
 from workspaces.current import acting_workspace_id
+from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
 from workspaces.selectors import workspaces_of
 
 # The new secret travels to the next page view in a short-lived signed cookie that only the settings
@@ -80,6 +81,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # one's own account
 def profile_update(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
     form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
@@ -97,6 +99,7 @@ def profile_update(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # one's own account
 def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenCreateForm(request.POST)
     if not form.is_valid():
@@ -119,6 +122,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # one's own account
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_token_revoke(token=api_token_get_for_user(_current_user(request), token_id))
     messages.success(request, f"Token “{token.name}” revoked.")
@@ -163,6 +167,7 @@ def _connect_page_state(connect: ExtensionConnect) -> tuple[str, int]:
 
 
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # one's own account
 def extension_connect(request: HttpRequest) -> HttpResponse:
     """`/settings/connect?challenge=…&browser=…`, opened by the extension: the person approves or cancels
     the request once. The page never holds a secret: the token goes to the extension in the answer to

@@ -103,6 +103,8 @@ class AuditEntry(AppendOnlyModel):
     class Action(models.TextChoices):
         LINK_CREATED = "link_created", "Share link created"
         LINK_REVOKED = "link_revoked", "Share link revoked"
+        # A new token for the same link: the old URL stopped working at once.
+        LINK_ROTATED = "link_rotated", "Share link's URL replaced"
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_ADDED = "member_added", "Member added"
         MEMBER_REMOVED = "member_removed", "Member removed"

@@ -23,7 +23,8 @@ from notes.services import note_create, note_delete, note_update, video_for_note
 from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
-from workspaces.models import Role
+from workspaces.current import member_actor
+from workspaces.policy import require
 
 WRITE = ApiToken.Scope.NOTES_WRITE
 
@@ -74,7 +75,7 @@ def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str) -> H
 
 
 class VideoNotesApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "note.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -108,6 +109,8 @@ class VideoNotesApi(APIView):
     )
     def post(self, request: Request, ref: str) -> Response:
         user = _user(request)
+        actor = member_actor(user, request.auth)
+        require(actor, "note.create", workspace_id=actor.workspace_id)  # before a YouTube video is added
         video_ref = parse_video_ref(ref)  # a ref that names no video is a 404 before anything is added
         if video_ref.video_id is not None:
             video_for_ref(user, video_ref)
@@ -119,8 +122,17 @@ class VideoNotesApi(APIView):
         return Response(NoteOutput(note).data, status=status.HTTP_201_CREATED)
 
 
+def _note_to_change(request: Request, note_id: int) -> Note:
+    """Note `note_id` when the policy lets this member change it (`note.change`: a commenter their
+    own, an editor anyone's): 404 for another workspace's, 403 for a note they may only read."""
+    note = note_get_for_user(_user(request), note_id)
+    actor = member_actor(_user(request), request.auth)
+    require(actor, "note.change", workspace_id=note.workspace_id, made_by=note.owner_id)
+    return note
+
+
 class NoteDetailApi(APIView):
-    workspace_roles = {"PATCH": Role.COMMENTER, "DELETE": Role.COMMENTER}
+    workspace_actions = {"PATCH": "note.change", "DELETE": "note.change"}
     token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")
@@ -132,11 +144,12 @@ class NoteDetailApi(APIView):
         request=NoteUpdateInput,
         responses={200: NoteOutput, **error_responses(400, 403, 404)},
         summary="Change a note",
-        description="Only the fields given change. Typing the text of an AI note still being written "
+        description="A commenter changes only their own notes; editors and above anyone's (403 otherwise). "
+        "Only the fields given change. Typing the text of an AI note still being written "
         "stops the writing and refunds it.",
     )
     def patch(self, request: Request, note_id: int) -> Response:
-        note = note_get_for_user(_user(request), note_id)
+        note = _note_to_change(request, note_id)
         payload = NoteUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         note = note_update(note=note, **payload.validated_data)
@@ -146,10 +159,11 @@ class NoteDetailApi(APIView):
         parameters=[_NOTE_ID],
         responses={204: None, **error_responses(403, 404)},
         summary="Delete a note",
-        description="An AI note deleted before it was written is refunded.",
+        description="A commenter deletes only their own notes; editors and above anyone's (403 otherwise). An AI "
+        "note deleted before it was written is refunded.",
     )
     def delete(self, request: Request, note_id: int) -> Response:
-        note_delete(note=note_get_for_user(_user(request), note_id))
+        note_delete(note=_note_to_change(request, note_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -36,8 +36,9 @@ from sage.api.fields import IdField, TextField
 from sage.api.query import query_filters
 from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
+from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.models import Role
+from workspaces.policy import may
 
 # Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -109,7 +110,11 @@ class SessionOutput(serializers.Serializer[Any]):
 
     code = serializers.CharField()
     url = serializers.CharField(help_text="The members' join page.")
-    guest_url = serializers.CharField(allow_null=True, help_text="The link's guests' join page (null: no link).")
+    guest_url = serializers.CharField(
+        allow_null=True,
+        help_text="The link's guests' join page, which holds the link's token: for the link's guests and members "
+        "whose role may share (null for viewers and commenters, and without a link).",
+    )
     target = TargetOutput()
     presenter = ParticipantOutput(allow_null=True)
     state = StateOutput()
@@ -125,15 +130,29 @@ class SessionOutput(serializers.Serializer[Any]):
 _SESSION_LIST = inline_serializer("ReviewSessions", {"results": SessionOutput(many=True)})
 
 
+def _with_guest_url(request: Request, session: ReviewSession) -> bool:
+    """Whether this request may read the session's guest URL: a guest holds the link already; a
+    member, when their role may read links' URLs (`share_link.read_url`)."""
+    user = request.user
+    if not isinstance(user, User):
+        return True  # the guests' door: the link in its path is the one the URL holds
+    return may(member_actor(user, request.auth), "share_link.read_url", workspace_id=session.workspace_id)
+
+
 def _one(request: Request, session: ReviewSession, *, status_code: int = status.HTTP_200_OK) -> Response:
     fresh = ReviewSession.objects.select_related(
         "comparison__video_a", "comparison__video_b", "video", "stack", "link"
     ).get(pk=session.pk)
-    return Response(session_json(fresh, participants_of(fresh), request=request), status=status_code)
+    body = session_json(fresh, participants_of(fresh), request=request, with_guest_url=_with_guest_url(request, fresh))
+    return Response(body, status=status_code)
 
 
 def _many(request: Request, sessions: Any) -> Response:
-    return Response({"results": [session_json(one, participants_of(one), request=request) for one in sessions]})
+    results = [
+        session_json(one, participants_of(one), request=request, with_guest_url=_with_guest_url(request, one))
+        for one in sessions
+    ]
+    return Response({"results": results})
 
 
 class SessionStartInput(serializers.Serializer[Any]):
@@ -190,7 +209,7 @@ class SessionListQuery(serializers.Serializer[Any]):
 
 class SessionsApi(APIView):
     schema = _BodyOfOneOf()
-    workspace_roles = {"POST": Role.COMMENTER}  # reviewing together is a commenter's
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -248,7 +267,7 @@ class HandoverInput(serializers.Serializer[Any]):
 
 
 class SessionHandoverApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -272,7 +291,7 @@ class SessionHandoverApi(APIView):
 
 
 class SessionEndApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "review_session.start"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -294,7 +313,7 @@ class SessionEndApi(APIView):
 class _GuestApi(APIView):
     """No account: the link is the capability (`reviews.access`), as the shared comments' API."""
 
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
 

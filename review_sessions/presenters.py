@@ -84,11 +84,15 @@ def _absolute(request: HttpRequest | None, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def session_fixed_json(session: ReviewSession, *, request: HttpRequest | None = None) -> dict[str, Any]:
+def session_fixed_json(
+    session: ReviewSession, *, request: HttpRequest | None = None, with_guest_url: bool = False
+) -> dict[str, Any]:
     """The parts of the contract's session JSON that stay as they are while it runs: a socket's
-    welcome reuses them from what its process read of the session (`selectors.session_facts`)."""
+    welcome reuses them from what its process read of the session (`selectors.session_facts`).
+    `guest_url` holds the link's token, a capability: only for who may read it (the link's own
+    guests, members whose role may share); null for everyone else, and in a socket's welcome."""
     guest_url = None
-    if session.link is not None:
+    if session.link is not None and with_guest_url:
         token = unseal(session.link.token_sealed)
         guest_url = None if token is None else _absolute(request, guest_path(token, session.code))
     return {
@@ -120,8 +124,13 @@ def session_now_json(session: ReviewSession, participants: list[Participant]) ->
 
 
 def session_json(
-    session: ReviewSession, participants: list[Participant], *, request: HttpRequest | None = None
+    session: ReviewSession,
+    participants: list[Participant],
+    *,
+    request: HttpRequest | None = None,
+    with_guest_url: bool = False,
 ) -> dict[str, Any]:
     """The contract's session JSON. URLs are absolute when there is a request to build them from
     (the API), paths otherwise (the socket's welcome, whose page knows its own origin)."""
-    return {**session_fixed_json(session, request=request), **session_now_json(session, participants)}
+    fixed = session_fixed_json(session, request=request, with_guest_url=with_guest_url)
+    return {**fixed, **session_now_json(session, participants)}

@@ -3,7 +3,7 @@ objects, guests through a link that allows sessions), and the live ones of an ob
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -191,7 +191,9 @@ def session_facts(code: str) -> SessionFacts | None:
         ended_at=session.ended_at,
         shown=("comparison" if isinstance(shown, Comparison) else "video", shown.pk),
         limits=state_limits(shown),
-        welcome_fixed=session_fixed_json(session),
+        # With the guest URL: a guest's socket is given its own link's; `session_facts_for_user`
+        # takes it out for members (a capability, not every role's to read).
+        welcome_fixed=session_fixed_json(session, with_guest_url=True),
     )
     _facts.set(code, facts)
     return facts
@@ -208,7 +210,7 @@ def session_facts_for_user(user: User, code: str) -> SessionFacts:
     facts = session_facts(code)
     if facts is None or facts.workspace_id != acting_workspace_id(user) or not _object_visible(user, facts):
         raise Http404("No such session.")
-    return facts
+    return replace(facts, welcome_fixed={**facts.welcome_fixed, "guest_url": None})
 
 
 def session_facts_for_link(link: ShareLink, code: str) -> SessionFacts:

@@ -1,4 +1,7 @@
-"""`/api/v1/…/share-links`: list, create and revoke the share links of a comparison or a video."""
+"""`/api/v1/…/share-links`: list, create, change, revoke and rotate the share links of an object.
+
+Every member reads a link's name, settings and state; its URL (a capability: whoever holds it opens
+the object) only members whose role may share (`share_link.read_url` in `workspaces.policy`)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from accounts.models import ApiToken, User
 from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_link_get_for_user, share_links_for_object
-from reviews.services import NAME_MAX, share_link_create, share_link_revoke, share_link_update
+from reviews.services import NAME_MAX, share_link_create, share_link_revoke, share_link_rotate, share_link_update
 from sage.api.errors import error_responses
 from sage.api.fields import FlagField, TextField
 from videos.compare.selectors import comparison_get_for_user
@@ -22,6 +25,8 @@ from videos.models import Comparison, Project, Video, VideoStack
 from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
+from workspaces.current import member_actor
+from workspaces.policy import Member, may, require
 
 # Sharing decides who sees the videos: the scope that changes them.
 WRITE = ApiToken.Scope.VIDEOS_WRITE
@@ -33,6 +38,20 @@ _LINK_ID = OpenApiParameter("link_id", int, OpenApiParameter.PATH, description="
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _actor(request: Request) -> Member:
+    return member_actor(_user(request), request.auth)
+
+
+def _shown(request: Request, workspace_id: int) -> dict[str, Any]:
+    """The output's context: whether this member may read links' URLs in `workspace_id`."""
+    with_url = may(_actor(request), "share_link.read_url", workspace_id=workspace_id)
+    return {"request": request, "with_url": with_url}
+
+
+def _output(request: Request, link: ShareLink) -> dict[str, Any]:
+    return ShareLinkOutput(link, context=_shown(request, link.workspace_id)).data
 
 
 class ShareLinkCreateInput(serializers.Serializer[Any]):
@@ -76,8 +95,9 @@ class ShareLinkCreateInput(serializers.Serializer[Any]):
 
 class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
     url = serializers.SerializerMethodField(
-        help_text="The link to send: anyone holding it opens the object without an account. Null if it "
-        "can no longer be read back (the server's secret key changed); it still works for its holders."
+        help_text="The link to send: anyone holding it opens the object without an account. Null for members "
+        "whose role may not share (viewers, commenters), and if it can no longer be read back (the server's "
+        "secret key changed; it still works for its holders)."
     )
     state = serializers.SerializerMethodField(help_text="`active`, `revoked` or `expired`.")
     has_password = serializers.BooleanField(read_only=True)
@@ -106,6 +126,8 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
         read_only_fields = fields
 
     def get_url(self, link: ShareLink) -> str | None:
+        if not self.context.get("with_url", False):
+            return None
         return share_link_url(self.context["request"], link)
 
     def get_state(self, link: ShareLink) -> str:
@@ -113,18 +135,27 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
 
 
 def _list(request: Request, shared: Comparison | Video | VideoStack | Project) -> Response:
+    require(_actor(request), "share_link.view", workspace_id=shared.workspace_id)
     links = share_links_for_object(_user(request), shared)
-    return Response(ShareLinkOutput(links, many=True, context={"request": request}).data)
+    return Response(ShareLinkOutput(links, many=True, context=_shown(request, shared.workspace_id)).data)
 
 
 def _create(request: Request, shared: Comparison | Video | VideoStack | Project) -> Response:
+    require(_actor(request), "share_link.manage", workspace_id=shared.workspace_id)
     given = ShareLinkCreateInput(data=request.data)
     given.is_valid(raise_exception=True)
     link, _ = share_link_create(owner=_user(request), shared=shared, **given.validated_data)
-    return Response(ShareLinkOutput(link, context={"request": request}).data, status=status.HTTP_201_CREATED)
+    return Response(_output(request, link), status=status.HTTP_201_CREATED)
+
+
+def _link_to_manage(request: Request, link_id: int) -> ShareLink:
+    link = share_link_get_for_user(_user(request), link_id)
+    require(_actor(request), "share_link.manage", workspace_id=link.workspace_id)
+    return link
 
 
 class ComparisonShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -146,6 +177,7 @@ class ComparisonShareLinksApi(APIView):
 
 
 class VideoShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -173,6 +205,7 @@ _STACK_ID = OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description
 
 
 class StackShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -199,6 +232,7 @@ _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, descrip
 
 
 class ProjectShareLinksApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -242,12 +276,14 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
 
 
 class ShareLinkDetailApi(APIView):
+    workspace_actions = {"PATCH": "share_link.manage"}
     token_scopes = {"PATCH": WRITE}
 
     @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
     def get(self, request: Request, link_id: int) -> Response:
         link = share_link_get_for_user(_user(request), link_id)
-        return Response(ShareLinkOutput(link, context={"request": request}).data)
+        require(_actor(request), "share_link.view", workspace_id=link.workspace_id)
+        return Response(_output(request, link))
 
     @extend_schema(
         parameters=[_LINK_ID],
@@ -256,14 +292,15 @@ class ShareLinkDetailApi(APIView):
         summary="Change a link: comments or review status on or off, its name, the owner's notes shown",
     )
     def patch(self, request: Request, link_id: int) -> Response:
-        link = share_link_get_for_user(_user(request), link_id)
+        link = _link_to_manage(request, link_id)
         given = ShareLinkUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
         link = share_link_update(link=link, **given.validated_data)
-        return Response(ShareLinkOutput(link, context={"request": request}).data)
+        return Response(_output(request, link))
 
 
 class ShareLinkRevokeApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -273,5 +310,23 @@ class ShareLinkRevokeApi(APIView):
         summary="Revoke a link (at once; again: no change)",
     )
     def post(self, request: Request, link_id: int) -> Response:
-        link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
-        return Response(ShareLinkOutput(link, context={"request": request}).data)
+        link = share_link_revoke(link=_link_to_manage(request, link_id), by=_user(request))
+        return Response(_output(request, link))
+
+
+class ShareLinkRotateApi(APIView):
+    workspace_actions = {"POST": "share_link.manage"}
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        parameters=[_LINK_ID],
+        request=None,
+        responses={200: ShareLinkOutput, **error_responses(403, 404, 409)},
+        summary="Give a link a new URL (the old one stops at once)",
+        description="A new token for the same link, in one step: its name, settings, comments and review "
+        "status stay, the old URL opens nothing from now on and pages opened by it close. `url` is the new "
+        "link to send. A revoked or expired link: 409 `link_not_live`.",
+    )
+    def post(self, request: Request, link_id: int) -> Response:
+        link, _ = share_link_rotate(link=_link_to_manage(request, link_id), by=_user(request))
+        return Response(_output(request, link))

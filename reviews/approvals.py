@@ -33,8 +33,8 @@ from sage.realtime import push_to_object, push_to_workspace
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, ReviewStatus, Video
 from videos.versions.selectors import stack_latest_pair
-from workspaces.current import require_role
-from workspaces.models import Role
+from workspaces.current import member_actor
+from workspaces.policy import require
 
 Target = Video | Comparison
 
@@ -283,9 +283,9 @@ def review_status_set(
 
 
 def review_status_set_by_member(*, user: User, target: Target, status: object) -> StatusChange | None:
-    """A member's change of a target their selector reached: their role must be able to comment
-    (PermissionDenied, a 403 with a sentence, for a viewer)."""
-    require_role(user, Role.COMMENTER)
+    """A member's change of a target their selector reached, as the policy allows
+    (`review_status.set`: PermissionDenied, a 403 with a sentence, for a viewer)."""
+    require(member_actor(user), "review_status.set", workspace_id=target.workspace_id)
     return review_status_set(target=target, status=status_choice(status), by_user=user)
 
 

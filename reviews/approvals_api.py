@@ -42,7 +42,6 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import video_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK
-from workspaces.models import Role
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
 
@@ -116,7 +115,7 @@ _PUT_DESCRIPTION = (
 
 
 class VideoReviewStatusApi(APIView):
-    workspace_roles = {"PUT": Role.COMMENTER}  # reviewing is a commenter's
+    workspace_actions = {"PUT": "review_status.set"}
     token_scopes = {"PUT": WRITE}
 
     @extend_schema(
@@ -139,7 +138,7 @@ class VideoReviewStatusApi(APIView):
 
 
 class ComparisonReviewStatusApi(APIView):
-    workspace_roles = {"PUT": Role.COMMENTER}  # reviewing is a commenter's
+    workspace_actions = {"PUT": "review_status.set"}
     token_scopes = {"PUT": WRITE}
 
     @extend_schema(
@@ -171,7 +170,7 @@ class SharedReviewStatusApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    workspace_roles = {"PUT": NOT_WORKSPACE_WORK}  # a link\'s guest
+    workspace_actions = {"PUT": NOT_WORKSPACE_WORK}  # a link\'s guest
 
     def _link(self, request: Request, token: str) -> ShareLink:
         link = share_link_for_request(request, token)

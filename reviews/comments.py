@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from reviews.comment_create import CommentSaved, comment_create_once, comment_record, top_comment_create
 from reviews.drawings import clean_drawing
-from reviews.live import can_comment, comment_workspace_id, push_comment
+from reviews.live import can_comment, comment_workspace_id, link_guest, push_comment
 from reviews.models import Comment, ShareLink
 from reviews.selectors import comment_for_link, share_link_comment_target
 from sage import ratelimit
@@ -31,6 +31,7 @@ from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooMa
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
 from workspaces.current import acting_workspace_id
+from workspaces.policy import Member, decide, require
 
 BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
@@ -273,10 +274,19 @@ def comment_delete(*, comment: Comment) -> None:
     comment.delete()
 
 
+def comment_delete_by_member(*, actor: Member, comment: Comment) -> None:
+    """A member deletes a comment as the policy allows (`comment.delete`): a commenter only what
+    they made, an editor anyone's (PermissionDenied otherwise)."""
+    require(actor, "comment.delete", workspace_id=comment_workspace_id(comment), made_by=comment.author_id)
+    comment_delete(comment=comment)
+
+
 def comment_delete_by_guest(*, link: ShareLink, reviewer_key: str | None, comment_id: object) -> None:
-    """Only the browser whose key made the comment deletes it; anyone else gets the same 404."""
-    digest = reviewer_key_digest(reviewer_key)
+    """Only the browser whose key made the comment deletes it (`comment.delete`, a guest's own);
+    anyone else gets the same 404."""
+    guest = link_guest(link, key_digest=reviewer_key_digest(reviewer_key))
     comment = comment_for_link(link, comment_id)  # type: ignore[arg-type]
-    if not comment.author_key_digest or comment.author_key_digest != digest:
+    made_by = comment.author_key_digest or None
+    if decide(guest, "comment.delete", workspace_id=link.workspace_id, made_by=made_by) is not None:
         raise NotFound("No such comment.")
     comment_delete(comment=comment)

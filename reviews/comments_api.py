@@ -40,15 +40,15 @@ from reviews.comments import (
     AUTHOR_NAME_MAX,
     BODY_MAX,
     comment_create_by_guest,
-    comment_delete,
     comment_delete_by_guest,
+    comment_delete_by_member,
     comment_rate_check,
     comment_reply_by_owner,
     comment_set_resolved,
     reviewer_key_digest,
 )
 from reviews.drawings import MAX_POINTS, MAX_SHAPES
-from reviews.live import can_comment
+from reviews.live import can_comment, comment_workspace_id
 from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment, ShareLink
 from reviews.selectors import (
@@ -69,8 +69,9 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
+from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.models import Role
+from workspaces.policy import Member, require
 
 WRITE = ApiToken.Scope.VIDEOS_WRITE
 REVIEWER_KEY_HEADER = "X-Reviewer-Key"
@@ -115,6 +116,10 @@ def shown_of_request(link: ShareLink, request: Request) -> Video | Comparison | 
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _actor(request: Request) -> Member:
+    return member_actor(_user(request), request.auth)
 
 
 DRAWING_HELP = (
@@ -245,7 +250,7 @@ class _GuestApi(APIView):
     CSRF token to fetch; writes carry a custom header (X-Reviewer-Key), which a cross-site form
     cannot send."""
 
-    workspace_roles = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
@@ -333,10 +338,11 @@ class SharedCommentDetailApi(_GuestApi):
 class _MemberCommentsApi(APIView):
     """GET: the object's comments; POST: a member's own comment on it (commenter role)."""
 
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     def _create(self, request: Request, shared: Comparison | Video | VideoStack) -> Response:
+        require(_actor(request), "comment.create", workspace_id=shared.workspace_id)
         data = request.data if isinstance(request.data, dict) else {}
         saved = comment_create_by_member(
             author=_user(request),
@@ -410,7 +416,7 @@ class StackCommentsApi(_MemberCommentsApi):
 
 
 class CommentRepliesApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -422,6 +428,7 @@ class CommentRepliesApi(APIView):
     )
     def post(self, request: Request, comment_id: int) -> Response:
         comment = comment_get_for_user(_user(request), comment_id)
+        require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
         data = request.data if isinstance(request.data, dict) else {}
         reply = comment_reply_by_owner(owner=_user(request), comment=comment, body=data.get("body"))
         return Response(comment_json(reply, owner_view=True), status=status.HTTP_201_CREATED)
@@ -429,12 +436,13 @@ class CommentRepliesApi(APIView):
 
 def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Response:
     comment = comment_get_for_user(_user(request), comment_id)
+    require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
     comment = comment_set_resolved(comment=comment, resolved=resolved)
     return Response(comment_json(comment, owner_view=True))
 
 
 class CommentResolveApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -448,7 +456,7 @@ class CommentResolveApi(APIView):
 
 
 class CommentReopenApi(APIView):
-    workspace_roles = {"POST": Role.COMMENTER}
+    workspace_actions = {"POST": "comment.create"}
     token_scopes = {"POST": WRITE}
 
     @extend_schema(
@@ -462,14 +470,16 @@ class CommentReopenApi(APIView):
 
 
 class CommentDetailApi(APIView):
-    workspace_roles = {"DELETE": Role.COMMENTER}
+    workspace_actions = {"DELETE": "comment.delete"}
     token_scopes = {"DELETE": WRITE}
 
     @extend_schema(
         parameters=[_COMMENT_ID],
         responses={204: None, **error_responses(403, 404)},
-        summary="Delete a comment (owner)",
+        summary="Delete a comment (member)",
+        description="Editors and above delete any comment of the workspace; a commenter only their own "
+        "(403 for anyone else's). Its replies go with it.",
     )
     def delete(self, request: Request, comment_id: int) -> Response:
-        comment_delete(comment=comment_get_for_user(_user(request), comment_id))
+        comment_delete_by_member(actor=_actor(request), comment=comment_get_for_user(_user(request), comment_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ from typing import Any
 from reviews.comment_presenters import comment_json
 from reviews.models import Comment, ShareLink
 from sage.realtime import object_group, push_to_object, push_to_workspace
+from workspaces.policy import LinkGuest, may
 
 LINK_KIND = "share-link"
 # Every open page of a project's links, whichever link: told when videos leave the project.
@@ -32,20 +33,34 @@ def project_links_group(project_id: int) -> str:
     return object_group(PROJECT_LINKS_KIND, project_id)
 
 
+def link_guest(link: ShareLink, *, key_digest: str = "") -> LinkGuest:
+    """The access policy's actor for whoever holds `link`, with their browser's reviewer-key digest."""
+    flags = frozenset(flag for flag in ("allow_status", "allow_sessions") if getattr(link, flag))
+    return LinkGuest(
+        link_id=link.pk, workspace_id=link.workspace_id, permission=link.permission, flags=flags, key_digest=key_digest
+    )
+
+
+def _guest_may(link: ShareLink, action: str) -> bool:
+    return may(link_guest(link), action, workspace_id=link.workspace_id)
+
+
 def can_comment(link: ShareLink) -> bool:
-    return link.permission == ShareLink.Permission.COMMENT
+    """Guests may comment: a link with the `comment` permission (`comment.create` in the policy)."""
+    return _guest_may(link, "comment.create")
 
 
 def can_set_status(link: ShareLink) -> bool:
     """Guests may set the review status (reviews.approvals): only with comments on, so turning
-    comments off silences the link's guests altogether."""
-    return link.allow_status and can_comment(link)
+    comments off silences the link's guests altogether (`review_status.set` in the policy)."""
+    return _guest_may(link, "review_status.set")
 
 
 def can_join_sessions(link: ShareLink) -> bool:
-    """Guests may join live review sessions (review_sessions): only with comments on, and never
-    through a project's link (a session is about one object)."""
-    return link.allow_sessions and can_comment(link) and link.project_id is None
+    """Guests may join live review sessions (review_sessions): only with comments on
+    (`review_session.start` in the policy), and never through a project's link (a session is about
+    one object)."""
+    return _guest_may(link, "review_session.start") and link.project_id is None
 
 
 def comment_workspace_id(comment: Comment) -> int:

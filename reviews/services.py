@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,7 +15,7 @@ from activity.services import Action, Target, Verb, activity_record, audit_recor
 from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
 from reviews.tokens import new_token, seal, token_digest
-from sage.errors import FieldInvalid, NotFound
+from sage.errors import Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Project, Video, VideoStack
 from workspaces.current import acting_workspace_id
@@ -97,6 +97,7 @@ def _record_link(
     actor: User | None,
     workspace_id: int,
     created: bool,
+    action: str | None = None,
 ) -> None:
     target = _shared_target(shared)
     details = {"link_id": link.pk, "link_name": link.name, "permission": link.permission, "target_kind": target.kind}
@@ -107,7 +108,7 @@ def _record_link(
     audit_record(
         workspace_id=workspace_id,
         actor=actor,
-        action=Action.LINK_CREATED if created else Action.LINK_REVOKED,
+        action=action or (Action.LINK_CREATED if created else Action.LINK_REVOKED),
         target_label=f"{link.name} ({target.label})",
         details={**details, "target_id": target.id},
     )
@@ -155,17 +156,48 @@ def share_link_update(
 
 
 @transaction.atomic
-def share_link_revoke(*, link: ShareLink) -> ShareLink:
+def share_link_revoke(*, link: ShareLink, by: User | None = None) -> ShareLink:
     """Revoke at once; revoking again keeps the first time. Every lookup checks `revoked_at`, so the
-    next request through the link is a 404, and its open pages are closed after the commit."""
+    next request through the link is a 404, and its open pages are closed after the commit. `by`:
+    the member who revoked it (None: its owner)."""
     revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     link.refresh_from_db(fields=["revoked_at"])
     if revoked:
         push_link_closed(link.pk)
-        # Only its owner revokes a link today (the callers' selectors), so the owner is who acted.
-        owner = link.owner
-        _record_link(link, link.shared_object, actor=owner, workspace_id=link.workspace_id, created=False)
+        actor = by or link.owner
+        _record_link(link, link.shared_object, actor=actor, workspace_id=link.workspace_id, created=False)
     return link
+
+
+class LinkNotLive(Conflict):
+    code = "link_not_live"
+    default_message = "This link is revoked or expired: make a new one instead."
+
+
+@transaction.atomic
+def share_link_rotate(*, link: ShareLink, by: User) -> tuple[ShareLink, str]:
+    """A new token (a new URL) for a live link, in one step: the old URL opens nothing from this
+    commit on and its open pages close, while the link keeps its name, settings and comments. For a
+    URL copied by someone who should no longer have it (a member who left, a forwarded e-mail)."""
+    token = new_token()
+    now = timezone.now()
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    changed = ShareLink.objects.filter(live, pk=link.pk, revoked_at__isnull=True).update(
+        token_digest=token_digest(token), token_sealed=seal(token)
+    )
+    if not changed:
+        raise LinkNotLive()
+    link.refresh_from_db(fields=["token_digest", "token_sealed"])
+    push_link_closed(link.pk)  # pages opened by the old URL; the new one's guests open again
+    _record_link(
+        link,
+        link.shared_object,
+        actor=by,
+        workspace_id=link.workspace_id,
+        created=False,
+        action=Action.LINK_ROTATED,
+    )
+    return link, token
 
 
 @transaction.atomic

@@ -47,6 +47,7 @@ from videos.compare.views import comparison_template
 from videos.media import played_file, serve_stored_file
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import transcript_lines
+from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
 
 SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
 
@@ -88,6 +89,7 @@ def _password_page(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # a link's guest: the link decides
 def shared_page(request: HttpRequest, token: str) -> HttpResponseBase:
     """The shared comparison or video; a password form first when the link has one (POST unlocks it
     for this browser's session, then back here)."""
@@ -225,6 +227,7 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
 
 
 @require_POST
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # a link's guest: the link decides
 def shared_review_status(
     request: HttpRequest, token: str, video_id: int | None = None, comparison_id: int | None = None
 ) -> HttpResponseBase:

@@ -20,4 +20,5 @@ urlpatterns = [
         name="comparison-review-status",
     ),
     path("links/<int:link_id>/revoke/", views.share_link_revoke_page, name="share-link-revoke"),
+    path("links/<int:link_id>/rotate/", views.share_link_rotate_page, name="share-link-rotate"),
 ]

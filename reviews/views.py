@@ -18,15 +18,16 @@ from reviews.approvals import review_status_set_by_member
 from reviews.forms import ReviewStatusForm, ShareLinkForm
 from reviews.models import ShareLink
 from reviews.selectors import share_link_get_for_user
-from reviews.services import share_link_create, share_link_revoke
+from reviews.services import LinkNotLive, share_link_create, share_link_revoke, share_link_rotate
 from sage.errors import FieldInvalid
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Project, ReviewStatus, Video, VideoStack
 from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
-from workspaces.doors import workspace_roles
-from workspaces.models import Role
+from workspaces.current import member_actor
+from workspaces.doors import workspace_actions
+from workspaces.policy import require
 
 PANEL_ANCHOR = "#share-links"
 STATUS_ANCHOR = "#review-status"
@@ -60,6 +61,7 @@ def _create_from_form(
     request: HttpRequest, shared: Comparison | Video | VideoStack | Project, page: str
 ) -> HttpResponse:
     """The panel's form without JavaScript: make the link, say how it went on the page it came from."""
+    require(member_actor(_user(request)), "share_link.manage", workspace_id=shared.workspace_id)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -76,6 +78,7 @@ def _create_from_form(
 
 @require_POST
 @login_required
+@workspace_actions(POST="share_link.manage")
 def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = comparison_get_for_user(_user(request), comparison_id)
     return _create_from_form(request, comparison, reverse("compare:comparison", args=[comparison.pk]) + PANEL_ANCHOR)
@@ -83,6 +86,7 @@ def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> Ht
 
 @require_POST
 @login_required
+@workspace_actions(POST="share_link.manage")
 def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse:
     """A link to this video, or — when the form chose it and the video is a version — to its stack."""
     video = video_get_for_user(_user(request), video_id)
@@ -94,6 +98,7 @@ def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse
 
 @require_POST
 @login_required
+@workspace_actions(POST="share_link.manage")
 def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse:
     stack = stack_get_for_user(_user(request), stack_id)
     return _create_from_form(request, stack, _stack_page(stack))
@@ -101,6 +106,7 @@ def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse
 
 @require_POST
 @login_required
+@workspace_actions(POST="share_link.manage")
 def project_share_link_create(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(_user(request), project_id)
     return _create_from_form(request, project, reverse("videos:project", args=[project.pk]) + PANEL_ANCHOR)
@@ -108,10 +114,31 @@ def project_share_link_create(request: HttpRequest, project_id: int) -> HttpResp
 
 @require_POST
 @login_required
+@workspace_actions(POST="share_link.manage")
 def share_link_revoke_page(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = share_link_revoke(link=share_link_get_for_user(_user(request), link_id))
+    link = share_link_revoke(link=_link_to_manage(request, link_id), by=_user(request))
     messages.success(request, f"Share link “{link.name}” revoked: it no longer opens anything.")
     return redirect(_page_of(link))
+
+
+@require_POST
+@login_required
+@workspace_actions(POST="share_link.manage")
+def share_link_rotate_page(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = _link_to_manage(request, link_id)
+    try:
+        share_link_rotate(link=link, by=_user(request))
+    except LinkNotLive as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Share link “{link.name}” has a new URL: the old one no longer opens anything.")
+    return redirect(_page_of(link))
+
+
+def _link_to_manage(request: HttpRequest, link_id: int) -> ShareLink:
+    link = share_link_get_for_user(_user(request), link_id)
+    require(member_actor(_user(request)), "share_link.manage", workspace_id=link.workspace_id)
+    return link
 
 
 # --- review statuses ----------------------------------------------------------------------------------
@@ -148,7 +175,7 @@ def _set_status_from_form(request: HttpRequest, target: Video | Comparison, page
 
 @require_POST
 @login_required
-@workspace_roles(POST=Role.COMMENTER)
+@workspace_actions(POST="review_status.set")
 def video_review_status_page(request: HttpRequest, video_id: int) -> HttpResponse:
     video = video_get_for_user(_user(request), video_id)
     return _set_status_from_form(request, video, reverse("videos:video", args=[video.pk]) + STATUS_ANCHOR)
@@ -156,7 +183,7 @@ def video_review_status_page(request: HttpRequest, video_id: int) -> HttpRespons
 
 @require_POST
 @login_required
-@workspace_roles(POST=Role.COMMENTER)
+@workspace_actions(POST="review_status.set")
 def comparison_review_status_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = comparison_get_for_user(_user(request), comparison_id)
     return _set_status_from_form(

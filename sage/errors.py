@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from django.core.exceptions import PermissionDenied
+
 
 class ApplicationError(Exception):
     code: ClassVar[str] = "error"
@@ -90,6 +92,20 @@ class BodyTooLargeLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         record.exc_info, record.exc_text = None, None
+        return True
+
+
+class RefusalLogFilter(logging.Filter):
+    """On `django.request`: a page refused by a role or the access policy (PermissionDenied, a 403)
+    is the policy working, not a bug: Django logs it as "Forbidden (Permission denied)" with the
+    exception's traceback. One warning line instead, naming the path and the refusal's sentence."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, PermissionDenied):
+            path = getattr(getattr(record, "request", None), "path", "")
+            record.msg, record.args = "Refused (403): %s: %s", (path, str(error) or "permission denied")
+            record.exc_info, record.exc_text = None, None
         return True
 
 

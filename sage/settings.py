@@ -789,6 +789,7 @@ LOGGING = {
         "client_address": {"()": "sage.client_address.ClientAddressLogFilter"},
         "outages": {"()": "sage.availability.OutageLogFilter"},
         "body_too_large": {"()": "sage.errors.BodyTooLargeLogFilter"},
+        "refusals": {"()": "sage.errors.RefusalLogFilter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_address"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
@@ -796,8 +797,9 @@ LOGGING = {
     "loggers": {
         "pgserver": {"level": "WARNING"},
         "faster_whisper": {"level": "WARNING"},
-        # A 503 for an outage is a warning naming its cause, not an error with a traceback.
-        "django.request": {"filters": ["outages"]},
+        # A 503 for an outage is a warning naming its cause, not an error with a traceback; a 403 the
+        # access policy gave is one line naming the refusal.
+        "django.request": {"filters": ["outages", "refusals"]},
         # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413; it is not a bug.
         "django.security.RequestDataTooBig": {"filters": ["body_too_large"]},
     },

@@ -7,6 +7,7 @@ from review_sessions import views as session_views
 from sage import views
 from sage.api.views import api_fallback
 from videos import views as video_views
+from workspaces.doors import outside_workspaces
 from workspaces.switcher import switch_workspace
 
 urlpatterns = [
@@ -16,7 +17,8 @@ urlpatterns = [
     path("healthz/ready", views.healthz_ready, name="healthz-ready"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("settings/", include("accounts.urls")),
-    path("billing/", include("billing.urls")),
+    # Billing's pages decide by the workspace's role themselves (billing.selectors).
+    path("billing/", outside_workspaces(include("billing.urls"))),
     path("videos/", include("videos.urls")),
     path("notes/", include("notes.urls")),
     path("compare/", include("videos.compare.urls")),
@@ -31,8 +33,9 @@ urlpatterns = [
     path("workspaces/audit/", activity_views.audit_page, name="workspace-audit"),
     path("search/", video_views.search_page, name="search"),
     path("workspace/switch/", switch_workspace, name="workspace-switch"),
-    path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    # Sign-in and the operators' admin: an account's own pages and operators', no workspace's work.
+    path("accounts/", outside_workspaces(include("allauth.urls"))),
+    path("admin/", outside_workspaces(admin.site.urls)),
     path("api/v1/", include("sage.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -148,7 +148,7 @@ class InvitationInput(serializers.Serializer[Any]):
 
 
 class WorkspaceListApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(responses={200: WorkspaceListOutput(many=True), **error_responses(403)}, summary="My workspaces")
     def get(self, request: Request) -> Response:
@@ -171,7 +171,7 @@ class WorkspaceListApi(APIView):
 
 
 class WorkspaceDetailApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -198,7 +198,7 @@ class WorkspaceDetailApi(APIView):
 
 
 class WorkspaceTransferApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -222,7 +222,7 @@ class WorkspaceTransferApi(APIView):
 
 
 class MemberListApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -236,7 +236,7 @@ class MemberListApi(APIView):
 
 
 class MemberDetailApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(
         parameters=[_WORKSPACE_ID, _USER_ID],
@@ -280,7 +280,7 @@ def _admin_membership(request: Request, workspace_id: int) -> Membership:
 
 
 class InvitationListApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -313,7 +313,7 @@ class InvitationListApi(APIView):
 
 # The one handler of every change to one invitation: the service is the class's `change`.
 class _InvitationChangeApi(APIView):
-    workspace_roles = ROLES_CHECKED_HERE
+    workspace_actions = ROLES_CHECKED_HERE
     change: ClassVar[staticmethod[..., Invitation]]
 
     @extend_schema(parameters=[_WORKSPACE_ID, _INVITATION_ID], request=None)

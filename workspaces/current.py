@@ -21,19 +21,15 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from accounts.models import User
-from workspaces.models import ROLE_RANK, Membership, Role
+from accounts.models import ApiToken, User
+from workspaces.models import Membership, Role
+from workspaces.policy import Member, reaches, role_refusal
 
 # The session key the header switcher writes.
 SESSION_KEY = "workspace_id"
 
-# What each role may not do, in words a person reads on a refusal.
-REFUSALS: dict[str, str] = {
-    Role.COMMENTER: "Viewers of this workspace can watch and read, not comment or take notes.",
-    Role.EDITOR: "Only editors of this workspace can do this (upload, compare, chat, share).",
-    Role.ADMIN: "Only admins of this workspace can do this.",
-    Role.OWNER: "Only the owner of this workspace can do this.",
-}
+# What each role may not do, in words a person reads on a refusal (the policy's sentences).
+REFUSALS: dict[str, str] = {role: role_refusal(role) for role in (Role.COMMENTER, Role.EDITOR, Role.ADMIN, Role.OWNER)}
 
 
 def _personal_membership(user: User) -> Membership:
@@ -88,16 +84,24 @@ def act_through(user: User, membership: Membership) -> None:
 
 def may(user: User, role: str) -> bool:
     """Whether `user` may, in the workspace they act in, do what `role` may."""
-    return ROLE_RANK[acting_membership(user).role] >= ROLE_RANK[role]
+    return reaches(acting_membership(user).role, role)
 
 
 def require_role(user: User, role: str) -> Membership:
     """The acting membership, when it may do what `role` may; else PermissionDenied (a 403 with a
     sentence saying which role it takes)."""
     membership = acting_membership(user)
-    if ROLE_RANK[membership.role] < ROLE_RANK[role]:
-        raise PermissionDenied(REFUSALS.get(role, "Your role in this workspace does not allow this."))
+    if not reaches(membership.role, role):
+        raise PermissionDenied(role_refusal(role))
     return membership
+
+
+def member_actor(user: User, token: object = None) -> Member:
+    """The policy's actor for `user` in the workspace this request acts in: their role there and,
+    when the request came with an API token (`token`, DRF's `request.auth`), its scopes."""
+    membership = acting_membership(user)
+    scopes = frozenset(token.scopes) if isinstance(token, ApiToken) else None
+    return Member(user_id=user.pk, workspace_id=membership.workspace_id, role=membership.role, scopes=scopes)
 
 
 class WorkspaceMiddleware:

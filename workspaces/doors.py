@@ -1,12 +1,14 @@
-"""What role each door into a workspace's work asks for (issue 52: a viewer cannot write).
+"""Which policy action each door into a workspace's work is (issue 52: a viewer cannot write).
 
 Every way in (pages, the API, sockets) reads and writes the workspace the request acts in
 (workspaces.current). Reading needs only membership, which the selectors already require. Writing
-needs a role: by default an editor's (upload, compare, chat, share, change, delete); a view declares
-less where the issue's roles allow it (a commenter's notes and comments), or `NOT_WORKSPACE_WORK`
-where the write is not the workspace's at all (one's own settings, tokens, billing, guests' links).
-Like API tokens' scopes (accounts.permissions), a new write is closed to viewers and commenters
-unless it says otherwise.
+is an action of `workspaces.policy`: a view declares which (`workspace_actions = {"POST":
+"comment.create"}`), and the door refuses a role that reaches it for nobody's object (an action a
+role may do only to what it made, such as deleting a comment, passes here at the lowest such role;
+the view asks the policy again with the object's author). A write a view does not declare is
+`video.change` (an editor's), so a new write is closed to viewers and commenters unless it says
+otherwise, like API tokens' scopes (accounts.permissions). `NOT_WORKSPACE_WORK` marks a write that
+is not the workspace's at all (one's own settings, tokens, billing, guests' links).
 
 In a personal workspace everyone is its owner, so nothing here changes for one person working alone.
 """
@@ -17,50 +19,74 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
 from workspaces.current import require_role
-from workspaces.models import Role
+from workspaces.policy import POLICY
 
 NOT_WORKSPACE_WORK = None
-_ATTRIBUTE = "workspace_roles"
-
-# Pages of these modules write nothing of a workspace's (sign-in, one's settings and tokens, money,
-# the operators' admin, a guest's share link, the workspace pages, whose own services check roles).
-_PAGES_OUTSIDE_WORKSPACES = (
-    "allauth.",
-    "django.contrib.admin.",
-    "accounts.",
-    "billing.",
-    "reviews.shared_views",
-    "workspaces.",
-)
+# What a write is when its view does not say: the editor's work on videos and what is made of them.
+DEFAULT_WRITE = "video.change"
+_ATTRIBUTE = "workspace_actions"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def required_role(view: Any, method: str) -> str | None:
-    """The role `method` on `view` needs in the acting workspace; NOT_WORKSPACE_WORK for none.
-
-    Views (classes or functions) declare `workspace_roles = {"POST": Role.COMMENTER, ...}`; reads
-    need only membership, and any write a view does not declare needs an editor."""
+def required_action(view: Any, method: str) -> str | None:
+    """The policy action `method` on `view` is; NOT_WORKSPACE_WORK for none. Reads are none (they
+    need only membership); a write a view does not declare is DEFAULT_WRITE."""
     declared: dict[str, str | None] = getattr(view, _ATTRIBUTE, {})
     method = method.upper()
     if method in declared:
         return declared[method]
-    return NOT_WORKSPACE_WORK if method in SAFE_METHODS else Role.EDITOR
+    return NOT_WORKSPACE_WORK if method in SAFE_METHODS else DEFAULT_WRITE
 
 
-def workspace_roles(**by_method: str | None) -> Callable[[View], View]:
-    """Declare a page view's roles by method: `@workspace_roles(POST=Role.COMMENTER)`."""
+def required_role(view: Any, method: str) -> str | None:
+    """The lowest role that may do `method` on `view` to anything (its own, at least)."""
+    action = required_action(view, method)
+    if action is NOT_WORKSPACE_WORK:
+        return None
+    rule = POLICY[action]
+    return rule.own_role or rule.role
+
+
+def workspace_actions(**by_method: str | None) -> Callable[[View], View]:
+    """Declare a page view's actions by method: `@workspace_actions(POST="review_status.set")`."""
+    for action in by_method.values():
+        assert action is NOT_WORKSPACE_WORK or action in POLICY, f"{action!r} is no action of the policy"
 
     def declare(view: View) -> View:
-        setattr(view, _ATTRIBUTE, {method.upper(): role for method, role in by_method.items()})
+        setattr(view, _ATTRIBUTE, {method.upper(): action for method, action in by_method.items()})
         return view
 
     return declare
+
+
+# Every write method a page may answer: what `outside_workspaces` declares as no workspace's work.
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def outside_workspaces(included: tuple[Any, str | None, str | None]) -> tuple[Any, str | None, str | None]:
+    """Declare every view of an included URL table (`include("billing.urls")`, `admin.site.urls`) as
+    no workspace's work, where the table is composed (sage.urls): for views this project does not
+    write (sign-in, the operators' admin) or whose app decides itself. Returns `included` unchanged."""
+    urlconf = included[0]
+    _declare_outside(getattr(urlconf, "urlpatterns", urlconf))
+    return included
+
+
+def _declare_outside(patterns: Any) -> None:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _declare_outside(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            # A bound method (some of the admin's) reads its attributes from its function.
+            view = getattr(pattern.callback, "__func__", pattern.callback)
+            setattr(view, _ATTRIBUTE, dict.fromkeys(_WRITES, NOT_WORKSPACE_WORK))
 
 
 class WorkspaceRolePermission(BasePermission):
@@ -78,7 +104,9 @@ class WorkspaceRolePermission(BasePermission):
 
 class WorkspaceRoleMiddleware:
     """The pages' door: a write to a page view answers 403 (the page says which role it takes) when
-    the acting membership lacks the view's role. API views are left to WorkspaceRolePermission,
+    the acting membership lacks the view's role. Every page view is asked, whatever its module: one
+    that writes no workspace's work says so (`workspace_actions`, or `outside_workspaces` where its
+    URL table is included). API views are left to WorkspaceRolePermission,
     which runs after their own authentication (an API token chooses its workspace there)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -91,8 +119,6 @@ class WorkspaceRoleMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> None:
         if request.method in SAFE_METHODS or hasattr(view_func, "cls"):  # `cls`: a DRF view
-            return None
-        if view_func.__module__.startswith(_PAGES_OUTSIDE_WORKSPACES):
             return None
         role = required_role(view_func, request.method or "POST")
         if role is NOT_WORKSPACE_WORK or not request.user.is_authenticated:

@@ -1,13 +1,7 @@
 """Workspaces (issue 52): where work lives and who may do what with it.
 
 Every account has one personal workspace, which only it belongs to; a team workspace has members,
-each with one role. Roles are ranked: a role may do everything the roles below it may.
-
-- viewer: watch and read;
-- commenter: also comment and take notes;
-- editor: also upload, compare, chat and share;
-- admin: also manage members and links, and see billing;
-- owner: also transfer ownership (one per workspace).
+each with one role. What each role may do is `workspaces.policy`'s table.
 """
 
 from __future__ import annotations
@@ -17,17 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    VIEWER = "viewer", "Viewer"
-    COMMENTER = "commenter", "Commenter"
-    EDITOR = "editor", "Editor"
-    ADMIN = "admin", "Admin"
-    OWNER = "owner", "Owner"
-
-
-# Each role's rank: a role may do what every lower-ranked role may.
-ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(Role.values)}
+# The roles live with the policy (one ladder); models and forms name them from here too.
+from workspaces.policy import ROLE_RANK as ROLE_RANK
+from workspaces.policy import Role as Role
+from workspaces.policy import reaches
 
 # The roles an invitation or a role change may give: owner comes only by a transfer.
 GIVEN_ROLES: list[tuple[str, str]] = [(role, label) for role, label in Role.choices if role != Role.OWNER]
@@ -75,7 +62,7 @@ class Membership(models.Model):
 
     def may(self, role: str) -> bool:
         """Whether this member may do what `role` may."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return reaches(self.role, role)
 
 
 class Invitation(models.Model):

@@ -1,7 +1,7 @@
 """Creating workspaces and managing their members (invitations: workspaces.invitations).
 
 Every rule about who may do what is here, so pages and the API refuse alike: roles are ranked
-(`Membership.may`); a team workspace holds at most its owner's plan's seats, counting members and
+(`workspaces.policy`); a team workspace holds at most its owner's plan's seats, counting members and
 pending invitations; the owner is changed only by a transfer, and a personal workspace has one member.
 Seat counts are checked under a lock on the workspace row, so two invitations at once cannot both
 take the last seat.
@@ -18,9 +18,10 @@ from activity.models import ActivityEvent, AuditEntry
 from activity.services import Target, activity_record, audit_record
 from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Wallet
-from sage.errors import ApplicationError, Conflict
+from sage.errors import ApplicationError, Conflict, NotFound
 from workspaces import live
-from workspaces.models import ROLE_RANK, Membership, Role, Workspace
+from workspaces.models import Membership, Role, Workspace
+from workspaces.policy import Member, may, reaches
 from workspaces.selectors import plan_of, seats_of, seats_taken
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -160,30 +161,42 @@ def membership_remove(*, membership: Membership, member: Membership) -> None:
 @transaction.atomic
 def ownership_transfer(*, membership: Membership, member: Membership) -> Workspace:
     """Make `member` the owner and the owner an admin, at once. The workspace's seats then come from
-    the new owner's plan, so it must hold everyone already in it."""
+    the new owner's plan, so it must hold everyone already in it.
+
+    The workspace row is locked before anything is checked, and both memberships are read again
+    under that lock: two transfers at once (two tabs, a double click) run one after the other, and
+    the second sees the first's outcome (its sender no longer the owner: 403), never two owners."""
     workspace = membership.workspace
     require_team(workspace, "A personal workspace cannot be transferred.")
-    require_may(membership, Role.OWNER, "Only the owner of this workspace can transfer it.")
-    if member.pk == membership.pk:
-        raise Conflict("You own this workspace already: choose another member.")
     workspace = lock_workspace(workspace)
-    plan = plan_of(member.user)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    heir = Membership.objects.select_related("user").filter(pk=member.pk, workspace=workspace).first()
+    if current is None:
+        raise RoleRequired("Only the owner of this workspace can transfer it.")
+    actor = Member(user_id=current.user_id, workspace_id=workspace.pk, role=current.role)
+    if not may(actor, "workspace.transfer", workspace_id=workspace.pk):
+        raise RoleRequired("Only the owner of this workspace can transfer it.")
+    if heir is None:
+        raise NotFound("No such member.")
+    if heir.pk == current.pk:
+        raise Conflict("You own this workspace already: choose another member.")
+    plan = plan_of(heir.user)
     taken = seats_taken(workspace)
     if plan.seats <= 1 or plan.seats < taken:
         raise Conflict(
-            f"{member.user.email} is on the {plan.name} plan, which has {seats_text(plan.seats)}; this workspace "
+            f"{heir.user.email} is on the {plan.name} plan, which has {seats_text(plan.seats)}; this workspace "
             f"needs {taken}. They need a plan with enough seats (the Team plan) before it can be theirs."
         )
     # The old owner steps down first: one owner per workspace at every statement (a DB constraint).
-    Membership.objects.filter(pk=membership.pk).update(role=Role.ADMIN)
-    Membership.objects.filter(pk=member.pk).update(role=Role.OWNER)
+    Membership.objects.filter(pk=current.pk).update(role=Role.ADMIN)
+    Membership.objects.filter(pk=heir.pk).update(role=Role.OWNER)
     membership.role, member.role = Role.ADMIN, Role.OWNER
     audit_record(
         workspace_id=workspace.pk,
         actor=membership.user,
         action=AuditEntry.Action.OWNERSHIP_TRANSFERRED,
-        target_label=f"{membership.user.email} → {member.user.email}",
-        details={"from_user_id": membership.user_id, "to_user_id": member.user_id},
+        target_label=f"{membership.user.email} → {heir.user.email}",
+        details={"from_user_id": current.user_id, "to_user_id": heir.user_id},
     )
     # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
     Wallet.objects.filter(workspace=workspace).update(plan=plan)
@@ -224,7 +237,7 @@ def require_team(workspace: Workspace, refusal: str | None = None) -> None:
 def require_role_within_own(membership: Membership, role: str, *, doing: str) -> None:
     if role == Role.OWNER:
         raise RoleRequired("Nobody is invited as owner: the owner transfers ownership to a member instead.")
-    if ROLE_RANK[role] > ROLE_RANK[membership.role]:
+    if not reaches(membership.role, role):
         raise RoleRequired(f"You cannot {doing} {Role(role).label.lower()}: your own role is {membership.role}.")
 
 

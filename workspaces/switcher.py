@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from sage.errors import NotFound
 from workspaces.current import SESSION_KEY, act_in, acting_membership
+from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import membership_in
 
@@ -39,6 +40,7 @@ def header_workspaces(request: HttpRequest) -> dict[str, object]:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # choosing where to act
 def switch_workspace(request: HttpRequest) -> HttpResponse:
     """Act in another of my workspaces from now on (this browser); another person's is a 404."""
     user = request.user

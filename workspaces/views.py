@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from sage.errors import ApplicationError, NotFound
 from workspaces.current import SESSION_KEY
+from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
 from workspaces.forms import InvitationForm, RoleForm, TransferForm, WorkspaceNameForm, roles_up_to
 from workspaces.invitations import (
     invitation_accept,
@@ -96,6 +97,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def workspace_create(request: HttpRequest) -> HttpResponse:
     form = WorkspaceNameForm(request.POST)
     if not form.is_valid():
@@ -149,6 +151,7 @@ def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def workspace_rename_view(request: HttpRequest, workspace_id: int) -> HttpResponse:
     membership = _membership(request, workspace_id)
     form = WorkspaceNameForm(request.POST)
@@ -164,6 +167,7 @@ def workspace_rename_view(request: HttpRequest, workspace_id: int) -> HttpRespon
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def invitation_create_view(request: HttpRequest, workspace_id: int) -> HttpResponse:
     membership = _membership(request, workspace_id)
     form = InvitationForm(request.POST, membership=membership)
@@ -203,6 +207,7 @@ def _invitation_change(
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def invitation_revoke_view(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
     return _invitation_change(
         request,
@@ -215,6 +220,7 @@ def invitation_revoke_view(request: HttpRequest, workspace_id: int, invitation_i
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def invitation_resend_view(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
     return _invitation_change(
         request,
@@ -227,6 +233,7 @@ def invitation_resend_view(request: HttpRequest, workspace_id: int, invitation_i
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def member_role_view(request: HttpRequest, workspace_id: int, user_id: int) -> HttpResponse:
     membership = _membership(request, workspace_id)
     form = RoleForm(request.POST)
@@ -245,6 +252,7 @@ def member_role_view(request: HttpRequest, workspace_id: int, user_id: int) -> H
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def member_remove_view(request: HttpRequest, workspace_id: int, user_id: int) -> HttpResponse:
     membership = _membership(request, workspace_id)
     try:
@@ -261,12 +269,14 @@ def member_remove_view(request: HttpRequest, workspace_id: int, user_id: int) ->
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def workspace_leave_view(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return member_remove_view(request, workspace_id, _user(request).pk)
 
 
 @require_POST
 @login_required
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def ownership_transfer_view(request: HttpRequest, workspace_id: int) -> HttpResponse:
     membership = _membership(request, workspace_id)
     form = TransferForm(request.POST, members=list(members_of(membership.workspace)))
@@ -308,6 +318,7 @@ def _render_invitation(
 
 
 @require_http_methods(["GET", "POST"])
+@workspace_actions(POST=NOT_WORKSPACE_WORK)  # the workspace in the path: its services ask the policy
 def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     """`/workspaces/invitations/<token>/`: signed out, sign up (the invited address filled in and
     counted as verified: the link reached it) or sign in, and come back here; signed in as the

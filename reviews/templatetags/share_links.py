@@ -19,6 +19,8 @@ from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_links_for_object
 from videos.models import Comparison, Project, Video
+from workspaces.current import member_actor
+from workspaces.policy import may
 
 register = template.Library()
 
@@ -29,6 +31,7 @@ class ShareLinkRow:
     url: str | None
     state: str
     revoke_url: str
+    rotate_url: str
     # What the link shows, said on the row when the panel lists links of two kinds (a version's page).
     scope: str = ""
 
@@ -45,6 +48,7 @@ def _rows(request: HttpRequest, links: Iterable[ShareLink], scope: str = "") -> 
             url=share_link_url(request, link),
             state=share_link_state(link),
             revoke_url=reverse("reviews:share-link-revoke", args=[link.pk]),
+            rotate_url=reverse("reviews:share-link-rotate", args=[link.pk]),
             scope=scope,
         )
         for link in links
@@ -54,15 +58,20 @@ def _rows(request: HttpRequest, links: Iterable[ShareLink], scope: str = "") -> 
 @register.inclusion_tag("reviews/partials/share_links.html", takes_context=True)
 def share_links_panel(context: template.Context, shared: Comparison | Video | Project) -> dict[str, Any]:
     """The panel for a comparison or a video; a video that is a version may also be shared as its
-    stack (the link then follows the newest version against the one before)."""
+    stack (the link then follows the newest version against the one before). Only for members whose
+    role may share: the links' URLs are capabilities (`share_link.read_url`)."""
     request = context["request"]
     user = request.user
     assert isinstance(user, User)
+    if not may(member_actor(user), "share_link.read_url", workspace_id=shared.workspace_id):
+        return {"may_share": False}
     panel: dict[str, Any] = {
+        "may_share": True,
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "form": ShareLinkForm(auto_id="share_%s"),
         "revoke_api_url": reverse("api-share-link-revoke", args=[0]),
+        "rotate_page_url": reverse("reviews:share-link-rotate", args=[0]),
     }
     if isinstance(shared, Project):
         return {

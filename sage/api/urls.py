@@ -116,6 +116,7 @@ urlpatterns = [
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),
     path("share-links/<int:link_id>/revoke", reviews_api.ShareLinkRevokeApi.as_view(), name="api-share-link-revoke"),
+    path("share-links/<int:link_id>/rotate", reviews_api.ShareLinkRotateApi.as_view(), name="api-share-link-rotate"),
     path(
         "videos/<int:video_id>/review-status",
         approvals_api.VideoReviewStatusApi.as_view(),

@@ -1,4 +1,5 @@
-"""The owner's Share panel on the comparison page, in a real browser: make a link, copy it, revoke it."""
+"""The owner's Share panel on the comparison page, in a real browser: make a link, copy it, give it a
+new URL, revoke it."""
 
 from __future__ import annotations
 
@@ -45,6 +46,15 @@ def test_the_owner_creates_copies_and_revokes_a_share_link(site_url: str, page: 
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(f"{site_url}/s/")
     token = copied.removeprefix(f"{site_url}/s/").removesuffix("/")
+    assert share_link_resolve(token, "open sesame") == link
+
+    # A new URL for the row the script made: the page reloads and says so; the old URL opens nothing.
+    row.get_by_role("button", name="New URL").click()
+    expect(page.get_by_text("has a new URL")).to_be_visible()
+    with pytest.raises(NotFound):
+        share_link_resolve(token, "open sesame")
+    row = page.locator("#share-links [data-share-link]").first
+    token = row.locator("[data-field=url]").input_value().removeprefix(f"{site_url}/s/").removesuffix("/")
     assert share_link_resolve(token, "open sesame") == link
 
     row.get_by_role("button", name="Revoke").click()

@@ -76,8 +76,9 @@ def test_the_same_status_twice_is_recorded_once() -> None:
 
 def test_a_viewer_of_the_workspace_acted_in_is_refused_with_a_sentence() -> None:
     viewer = UserFactory()
-    video = VideoFactory(owner=viewer, ready=True)
-    act_in(viewer, team_with(viewer, Role.VIEWER).pk)
+    team = team_with(viewer, Role.VIEWER)
+    video = VideoFactory(owner=viewer, workspace=team, ready=True)  # the team's, as its selector gives it
+    act_in(viewer, team.pk)
 
     with pytest.raises(PermissionDenied, match="Viewers of this workspace"):
         review_status_set_by_member(user=viewer, target=video, status="approved")
@@ -89,8 +90,9 @@ def test_a_viewer_of_the_workspace_acted_in_is_refused_with_a_sentence() -> None
 
 def test_a_commenter_may_set_it() -> None:
     commenter = UserFactory()
-    video = VideoFactory(owner=commenter, ready=True)
-    act_in(commenter, team_with(commenter, Role.COMMENTER).pk)
+    team = team_with(commenter, Role.COMMENTER)
+    video = VideoFactory(owner=commenter, workspace=team, ready=True)
+    act_in(commenter, team.pk)
 
     assert review_status_set_by_member(user=commenter, target=video, status="needs_review") is not None
 

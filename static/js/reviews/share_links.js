@@ -12,6 +12,11 @@ function revokeApiUrl(linkId) {
   return panel.dataset.revokeApiUrl.replace("/0/revoke", `/${linkId}/revoke`);
 }
 
+function rotatePageUrl(linkId) {
+  // The template gives the page form's URL for link 0, as for revoking.
+  return panel.dataset.rotatePageUrl.replace("/0/rotate/", `/${linkId}/rotate/`);
+}
+
 async function copyLink(row, button) {
   const input = row.querySelector("[data-field=url]");
   if (navigator.clipboard && window.isSecureContext) {
@@ -89,9 +94,20 @@ function linkRow(link) {
       element("button", { text: "Copy share link", attributes: { type: "button", "data-share-link-copy": "" } }),
     );
   }
+  // A plain form post, as the template's: the page reloads with the new URL and says so.
+  const rotate = element("form", {
+    attributes: { method: "post", action: rotatePageUrl(link.id), "data-share-link-rotate": "" },
+  });
+  rotate.append(
+    element("input", { attributes: { type: "hidden", name: "csrfmiddlewaretoken", value: panel.dataset.csrfToken } }),
+    element("button", {
+      text: "New URL",
+      attributes: { type: "submit", title: "The old URL stops working at once; send the new one" },
+    }),
+  );
   const revoke = element("form", { attributes: { method: "post", "data-share-link-revoke": "" } });
   revoke.append(element("button", { className: "button-danger", text: "Revoke", attributes: { type: "submit" } }));
-  row.append(revoke);
+  row.append(rotate, revoke);
   return row;
 }
 
@@ -100,6 +116,7 @@ function showRevoked(row) {
   row.querySelector("[data-field=url]")?.remove();
   row.querySelector("[data-share-link-copy]")?.remove();
   row.querySelector("[data-share-link-revoke]")?.remove();
+  row.querySelector("[data-share-link-rotate]")?.remove();
   row.querySelector(".share-link-head").append(
     element("span", { className: "badge badge-warning", text: "Revoked", attributes: { "data-field": "state" } }),
   );
