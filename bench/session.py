@@ -79,6 +79,7 @@ from bench.session_picture import (
     picture_review,
     picture_script,
     report_picture,
+    trace_text,
 )
 from devtools.session_client import (
     TICK_S,
@@ -609,6 +610,8 @@ async def picture_reviews(base: str, seats: Seats, arguments: argparse.Namespace
                         )
                     figures = picture_figures(run)
                     report_picture(f"picture, CPU {condition}, run {number + 1} (session {code})", figures)
+                    if arguments.trace:
+                        print(trace_text(run))
                     results[condition].append(figures)
         finally:
             await browser.close()
@@ -632,6 +635,7 @@ def main() -> int:
     parser.add_argument("--simulated", action="store_true", help="also the simulated crowd (issue 53)")
     parser.add_argument("--followers", type=int, default=50, help="simulated followers")
     parser.add_argument("--quick", action="store_true", help="shorter scripts")
+    parser.add_argument("--trace", action="store_true", help="print where each action's time went")
     parser.add_argument("--no-browser", action="store_true", help="no Chromium followers in the simulated review")
     parser.add_argument("--seed", type=int, default=53)
     add_record_option(parser)
