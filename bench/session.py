@@ -1,7 +1,7 @@
 """Everyone in step in a review session: followers against the presenter's picture (issue 62,
 part 4), and the simulated crowd's drift and seek-to-all (issue 53, part 2).
 
-    .venv/bin/python bench/session.py [--runs 3] [--cpu both|idle|busy] [--quick]
+    .venv/bin/python bench/session.py [--runs 3] [--cpu both|idle|busy] [--quick] [--trace]
         [--simulated [--followers 50] [--no-browser] [--seed 53]] [--record]
 
 Fills a throwaway database (and Redis database 11): a studio on the Team plan, its owner (the
@@ -13,7 +13,8 @@ the API: the presenter's Chromium page and two Chromium followers, the presenter
 person would (play, seeks while playing, rate 1.5 and back, pause, a seek while paused, play, pause);
 bench/session_picture.py says what is measured. Goals (issue 62): after every presenter action every
 follower within one frame of the presenter's picture within 500 ms; while playing, within one frame
-(p95). Each run's figures are printed, then all runs' together with the spread.
+(p95). Each run's figures are printed, then all runs' together with the spread; with `--trace`,
+each action's timeline (bench/session_picture.py `trace_text`).
 
 With `--simulated`, as before (issue 53):
 
@@ -79,6 +80,7 @@ from bench.session_picture import (
     picture_review,
     picture_script,
     report_picture,
+    trace_text,
 )
 from devtools.session_client import (
     TICK_S,
@@ -609,6 +611,8 @@ async def picture_reviews(base: str, seats: Seats, arguments: argparse.Namespace
                         )
                     figures = picture_figures(run)
                     report_picture(f"picture, CPU {condition}, run {number + 1} (session {code})", figures)
+                    if arguments.trace:
+                        print(trace_text(run))
                     results[condition].append(figures)
         finally:
             await browser.close()
@@ -632,6 +636,7 @@ def main() -> int:
     parser.add_argument("--simulated", action="store_true", help="also the simulated crowd (issue 53)")
     parser.add_argument("--followers", type=int, default=50, help="simulated followers")
     parser.add_argument("--quick", action="store_true", help="shorter scripts")
+    parser.add_argument("--trace", action="store_true", help="print where each action's time went")
     parser.add_argument("--no-browser", action="store_true", help="no Chromium followers in the simulated review")
     parser.add_argument("--seed", type=int, default=53)
     add_record_option(parser)

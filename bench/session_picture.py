@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from devtools.session_picture import READ_RECORD, Shown, recorder_script, shown_frames
+from devtools.session_picture import READ_CALLS, READ_RECORD, Shown, recorder_script, shown_frames
 
 GRID_MS = 5.0  # the instants at which pages are compared
 SETTLE_LOOK_S = 2.0  # an action has settled once every follower is within a frame for this long
@@ -83,6 +83,7 @@ class PictureRun:
     presenter: Shown
     followers: list[Shown]
     stepped_out: int  # follower pages that stopped following by themselves
+    calls: list[list[dict[str, Any]]] = field(default_factory=list)  # per page: player calls, states received
 
 
 @dataclass
@@ -143,9 +144,10 @@ async def picture_review(
     still = "() => document.querySelector('[data-session]').liveSession.following"
     following = [await page.evaluate(still) for page in followers]
     shown = [shown_frames(await page.evaluate(READ_RECORD), rate) for page in pages]
+    calls = [await page.evaluate(READ_CALLS) for page in pages]
     for page in pages:
         await page.context.close()
-    return PictureRun(actions, end_ms, shown[0], shown[1:], sum(not each for each in following))
+    return PictureRun(actions, end_ms, shown[0], shown[1:], sum(not each for each in following), calls)
 
 
 def picture_figures(run: PictureRun) -> PictureFigures:
@@ -226,3 +228,41 @@ def picture_goals(figures: PictureFigures) -> list[tuple[str, str, bool]]:
             float(np.percentile(steady, 95)) <= GOAL_STEADY_FRAMES,
         ),
     ]
+
+
+TRACE_GRID_MS = 100.0
+TRACE_FOR_MS = 1_500.0
+
+
+def trace_text(run: PictureRun) -> str:
+    """Where each action's time went: when the presenter's picture moved, and for each follower the
+    states it received, what its page asked of its player (ms after the action) and its picture's
+    frame difference from the presenter's every TRACE_GRID_MS."""
+    lines = []
+    ends = [action.at for action in run.actions[1:]] + [run.end_ms]
+    for action, next_at in zip(run.actions, ends, strict=True):
+        lines.append(f"{action.kind} at {action.at:.0f}")
+        after = run.presenter.at[run.presenter.at > action.at]
+        moved = f"first frame after it +{after[0] - action.at:.0f} ms" if after.size else "no frame"
+        lines.append(f"  presenter: {moved}")
+        instants = np.arange(action.at, min(next_at, action.at + TRACE_FOR_MS), TRACE_GRID_MS)
+        lead = run.presenter.at_instants(instants)
+        for number, (follower, calls) in enumerate(zip(run.followers, run.calls[1:], strict=True)):
+            events = []
+            for call in calls:
+                if not action.at - 50 <= call["at"] < min(next_at, action.at + TRACE_FOR_MS):
+                    continue
+                when = f"+{call['at'] - action.at:.0f}"
+                value: Any = call.get("value")
+                if call["call"] == "state":
+                    kind = "seek" if value["seek"] else "state"
+                    position, at = value["position"], value["at"] - action.at
+                    events.append(f"{when} {kind}({position:.3f}@{at:+.0f},{value['rate']})")
+                elif call["call"] in ("currentTime", "playbackRate"):
+                    events.append(f"{when} {'jump' if call['call'] == 'currentTime' else 'rate'} {value:.3f}")
+                else:
+                    events.append(f"{when} {call['call']}")
+            off = follower.at_instants(instants) - lead
+            lines.append(f"  follower {number + 1}: {'; '.join(events)}")
+            lines.append(f"    frames off: {' '.join(str(value) for value in off.tolist())}")
+    return "\n".join(lines)

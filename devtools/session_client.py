@@ -8,7 +8,8 @@ it with the same constants as the page (static/js/session/clock.js and follow.js
 (every 250 ms for 2 s, then every 2 s; offset = median of the 5 lowest-rtt of the last 15; the
 welcome's server time before the first pong), a tick every 250 ms and at once on a state, a jump on
 a seek, a play/pause change or an error over three frames (paused: on another frame), none while
-the player still decodes a jump, otherwise a playback rate nudged by at most ±10 %. Each
+the player still decodes a jump, otherwise a timed catch-up: the rate changed by at most ±50 % for
+as long as makes the error up, then the session's rate again. Each
 participant's device clock may be skewed (an offset and a drift) to show that the clock alignment,
 not a shared clock, keeps followers in step; a `Jitter` delays every frame each way by a random
 20–80 ms, order kept, as a jittery network would.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import statistics
 import time
@@ -43,9 +45,9 @@ PING_BEST = 5
 TICK_S = 0.25
 FRAME_S = 1 / 25  # a follower's frame length unless told its video's
 JUMP_FRAMES = 3
-LOCKED_FRAMES = 0.25
-NUDGE_LIMIT = 0.10
-NUDGE_HORIZON_S = 0.5
+LOCKED_FRAMES = 0.4
+CATCH_UP_LIMIT = 0.5
+CATCH_UP_S = 0.15
 PRESENTER_REPEAT_S = 1.0
 
 
@@ -124,12 +126,14 @@ class State:
         return self.position + (server_ms - self.at) / 1000 * self.rate
 
 
-def nudged_rate(error_s: float, rate: float, frame_s: float = FRAME_S) -> float:
-    """The playback rate that makes `error_s` (player minus target) up over about half a second,
-    never more than ±10 % off the session's rate; the session's rate once within a quarter frame."""
+def catch_up(error_s: float, rate: float, frame_s: float = FRAME_S) -> tuple[float, float]:
+    """The playback rate that makes `error_s` (player minus target) up, and for how long (s): changed
+    by error / 0.15 s, never more than ±50 % off the session's rate (then for longer); the session's
+    rate (for 0 s) within 0.4 of a frame."""
     if abs(error_s) <= LOCKED_FRAMES * frame_s:
-        return rate
-    return rate * (1 - max(-NUDGE_LIMIT, min(NUDGE_LIMIT, error_s / NUDGE_HORIZON_S)))
+        return rate, 0.0
+    change = min(abs(error_s) / CATCH_UP_S, CATCH_UP_LIMIT)
+    return rate * (1 - math.copysign(change, error_s)), abs(error_s) / (change * rate)
 
 
 class SimulatedPlayer:
@@ -147,6 +151,7 @@ class SimulatedPlayer:
         self._position = 0.0
         self._anchor = clock.now()  # device ms at which _position was true
         self._stalled_until = self._anchor
+        self._back: tuple[float, float] | None = None  # (device ms, rate): a catch-up's end
 
     def settling(self, device_ms: float) -> bool:
         """Still decoding after a jump (a media element's `seeking`): the page leaves it alone."""
@@ -157,16 +162,34 @@ class SimulatedPlayer:
         if not self.playing:
             return self._position
         running_since = max(self._anchor, self._stalled_until)
+        if self._back is not None and now > self._back[0]:
+            back_at, back_rate = self._back
+            before = max(0.0, back_at - running_since) / 1000 * self.rate
+            return self._position + before + max(0.0, now - max(back_at, running_since)) / 1000 * back_rate
         return self._position + max(0.0, now - running_since) / 1000 * self.rate
 
-    def set_rate(self, rate: float, device_ms: float) -> None:
+    def _take_back(self, device_ms: float) -> None:
+        # A catch-up that has ended: its rate's stretch becomes the past.
+        if self._back is not None and device_ms >= self._back[0]:
+            back_at, back_rate = self._back
+            self._position = self.position(back_at)
+            self._anchor = max(back_at, self._anchor)
+            self.rate = back_rate
+        self._back = None
+
+    def set_rate(self, rate: float, device_ms: float, *, for_ms: float = 0.0, then: float | None = None) -> None:
+        """Play at `rate` from `device_ms` (for `for_ms`, then at `then`: a timed catch-up)."""
+        self._take_back(device_ms)
         if not self.playing or device_ms > self._stalled_until:
             self._position = self.position(device_ms)
             self._anchor = device_ms
         # (while stalled after a jump the position has not moved yet: it starts at the new rate)
         self.rate = rate
+        if for_ms > 0 and then is not None:
+            self._back = (max(device_ms, self._stalled_until) + for_ms, then)
 
     def jump(self, position: float, *, playing: bool, device_ms: float) -> None:
+        self._back = None
         self._position = position
         self._anchor = device_ms
         self.playing = playing
@@ -493,6 +516,7 @@ class Follower(Participant):
         self.measured: list[tuple[float, float]] = []  # (wall ms, the error this follower believes, s)
         self.jumps: list[Jump] = []
         self.must_jump = True
+        self.catching_until = 0.0  # device ms: a timed catch-up under way till then
         self._ticker: asyncio.Future[None] | None = None
 
     async def start(self, *, timeout: float = 30.0) -> None:
@@ -532,6 +556,11 @@ class Follower(Participant):
             self.must_jump = False
             self.player.jump(target, playing=state.playing, device_ms=device)
             self.player.set_rate(state.rate, device)
+            self.catching_until = 0.0
             self.jumps.append(Jump(wall_ms(), state.seq, state.seek))
             return
-        self.player.set_rate(nudged_rate(error, state.rate, frame), device)
+        if device < self.catching_until:
+            return  # the catch-up ends by itself (the player goes back to the session's rate)
+        rate, for_s = catch_up(error, state.rate, frame)
+        self.player.set_rate(rate, device, for_ms=for_s * 1000, then=state.rate)
+        self.catching_until = device + for_s * 1000

@@ -21,6 +21,7 @@ import numpy as np
 from sage.synthetic_media.frame_numbers import BAND_TOP, ROW_HEIGHT, ROWS, cell_middles, number_from_levels
 
 READ_RECORD = "() => window.__sagePicture"
+READ_CALLS = "() => window.__sagePlayerCalls"
 
 # Each page records the frames it presents: the instant (epoch ms, the clock every page shares) and
 # the mean luma of each cell of the frame-number band, read off a canvas the size of the video.
@@ -58,6 +59,40 @@ RECORDER = """
       video.requestVideoFrameCallback(presented);
     };
     video.requestVideoFrameCallback(presented);
+  };
+  // What the page's script asked of its player, and the session's states it received: a trace of
+  // where the time after a presenter's action went (bench/session.py --trace).
+  const calls = [];
+  window.__sagePlayerCalls = calls;
+  const media = HTMLMediaElement.prototype;
+  for (const name of ["currentTime", "playbackRate"]) {
+    const property = Object.getOwnPropertyDescriptor(media, name);
+    Object.defineProperty(media, name, {
+      ...property,
+      set(value) {
+        calls.push({ at: Date.now(), call: name, value });
+        property.set.call(this, value);
+      },
+    });
+  }
+  for (const name of ["play", "pause"]) {
+    const method = media[name];
+    media[name] = function (...args) {
+      calls.push({ at: Date.now(), call: name });
+      return method.apply(this, args);
+    };
+  }
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === "state") {
+          calls.push({ at: Date.now(), call: "state", value: frame.data });
+        }
+      });
+    }
   };
   document.addEventListener("DOMContentLoaded", () => {
     const video = document.querySelector("video.player");

@@ -377,7 +377,7 @@ def test_a_follower_on_a_slow_device_keeps_following_through_the_presenters_seek
     wait_for(lambda: read(editor)["paused"], editor, "the follower paused")
 
 
-def test_the_follower_rules_jump_past_three_frames_and_nudge_the_last_ones_within_ten_percent(
+def test_the_follower_rules_jump_past_three_frames_and_catch_up_the_last_ones_for_a_moment(
     site_url: str, page: Page
 ) -> None:
     """The pure rules of session/follow.js and session/clock.js, in the browser that runs them."""
@@ -385,7 +385,7 @@ def test_the_follower_rules_jump_past_three_frames_and_nudge_the_last_ones_withi
     answers = page.evaluate(
         """async () => {
           const follow = await import("/static/js/session/follow.js");
-          const { correction, targetPosition, frameSeconds, frameAt, frameMiddle, learntLead } = follow;
+          const { correction, targetPosition, frameSeconds, frameAt, frameMiddle, learntLead, pictureReading } = follow;
           const { ServerClock } = await import("/static/js/session/clock.js");
           // The page's other parts load too (on a page with no session they do nothing).
           await import("/static/js/session/session.js");
@@ -417,6 +417,7 @@ def test_the_follower_rules_jump_past_three_frames_and_nudge_the_last_ones_withi
             frameAt3s: frameAt(3.0, 1001 / 30000),
             middle: frameMiddle(3.0, 1001 / 30000),
             lead: learntLead(0.1, 0.3),
+            reading: pictureReading([0.0, -0.03, 0.001, 0.002]),
             offset: clock.offset,
           };
         }"""
@@ -425,12 +426,17 @@ def test_the_follower_rules_jump_past_three_frames_and_nudge_the_last_ones_withi
     assert answers["pausedTarget"] == 10
     assert answers["seek"] == {"jump": True} and answers["big"] == {"jump": True}
     assert answers["fourFrames"] == {"jump": True}  # more than three frames off: a jump
-    assert answers["steady"] == {"jump": False, "rate": 2}
-    assert answers["ahead"]["rate"] == pytest.approx(2 * (1 - 0.02 / 0.5))
-    assert answers["twoFramesAhead"]["rate"] == pytest.approx(2 * 0.9)  # the last frames: the rate, at most 10 %
-    assert answers["behind"]["rate"] == pytest.approx(2 * 1.1)
+    assert answers["steady"] == {"jump": False, "rate": 2, "forS": 0}  # within 0.4 of a frame
+    # Half a frame ahead: slower by error / 0.15 s, for 0.15 s of the page's clock, which makes it up.
+    ahead = answers["ahead"]
+    assert ahead["rate"] == pytest.approx(2 * (1 - 0.02 / 0.15)) and ahead["forS"] == pytest.approx(0.075)
+    assert (2 - ahead["rate"]) * ahead["forS"] == pytest.approx(0.02)
+    # The last frames: the rate at most by half, then for longer (0.1 s ahead at rate 2: 1.0 for 0.1 s).
+    assert answers["twoFramesAhead"] == {"jump": False, "rate": pytest.approx(1.0), "forS": pytest.approx(0.1)}
+    assert answers["behind"]["rate"] == pytest.approx(3.0)
     assert answers["pausedOff"] == {"jump": True} and answers["pausedOtherFrame"] == {"jump": True}
-    assert answers["pausedSameFrame"] == {"jump": False, "rate": 1}
+    assert answers["pausedSameFrame"] == {"jump": False, "rate": 1, "forS": 0}
+    assert answers["reading"] == pytest.approx(0.001)  # a frame shown late does not pull the picture back
     assert answers["ntscFrame"] == pytest.approx(1001 / 30000) and answers["unknownRate"] == pytest.approx(0.04)
     # 3.0 s at 29.97 fps is frame 89 (on screen until 3.003 s), sought at its middle.
     assert answers["frameAt3s"] == 89 and answers["middle"] == pytest.approx(89.5 * 1001 / 30000)

@@ -18,7 +18,7 @@ from devtools.session_client import (
     Presenter,
     SimulatedPlayer,
     State,
-    nudged_rate,
+    catch_up,
     wall_ms,
 )
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, VideoFactory
@@ -28,11 +28,25 @@ from workspaces.models import Role
 SKEW_MS = 1500.0
 
 
-def test_the_rate_is_nudged_at_most_ten_percent_and_locks_within_a_quarter_frame() -> None:
-    assert nudged_rate(0.005, 1.5) == 1.5  # 25 fps: a quarter frame is 10 ms
-    assert nudged_rate(0.02, 1.0) == pytest.approx(0.96)  # ahead: slower
-    assert nudged_rate(-0.02, 1.0) == pytest.approx(1.04)  # behind: faster
-    assert nudged_rate(0.6, 2.0) == pytest.approx(1.8)  # never more than 10 %
+def test_a_catch_up_changes_the_rate_at_most_by_half_for_as_long_as_makes_the_error_up() -> None:
+    assert catch_up(0.015, 1.5) == (1.5, 0.0)  # 25 fps: within 0.4 of a frame (16 ms), the session's rate
+    rate, seconds = catch_up(0.03, 1.0)  # ahead: slower, for 0.15 s
+    assert rate == pytest.approx(0.8) and seconds == pytest.approx(0.15)
+    rate, seconds = catch_up(-0.03, 1.0)  # behind: faster
+    assert rate == pytest.approx(1.2) and seconds == pytest.approx(0.15)
+    rate, seconds = catch_up(0.12, 2.0)  # never more than 50 %: then for longer
+    assert rate == pytest.approx(1.0) and seconds == pytest.approx(0.12)
+    assert (rate - 2.0) * seconds == pytest.approx(-0.12)  # exactly the error made up
+
+
+def test_a_timed_catch_up_goes_back_to_the_sessions_rate_by_itself() -> None:
+    clock = DeviceClock(offset_ms=0.0)
+    player = SimulatedPlayer(clock)
+    now = clock.now()
+    player.jump(10.0, playing=True, device_ms=now)
+    player.set_rate(1.5, now, for_ms=200.0, then=1.0)
+    assert player.position(now + 200) == pytest.approx(10.3)
+    assert player.position(now + 1200) == pytest.approx(11.3)  # back at 1.0 after the 0.2 s
 
 
 def test_the_clock_offset_comes_from_the_quickest_round_trips() -> None:
@@ -64,7 +78,7 @@ def test_a_state_gives_the_target_at_a_server_time() -> None:
     assert State(playing=False, position=5.0, rate=1.5, at=0.0).target(9e12) == 5.0
 
 
-def test_a_follower_jumps_on_a_seek_once_its_player_has_decoded_and_nudges_a_small_error() -> None:
+def test_a_follower_jumps_on_a_seek_once_its_player_has_decoded_and_catches_up_a_small_error() -> None:
     clock = DeviceClock()
     follower = Follower("ws://unused/", clock=clock, decode_ms=10_000.0, seed=3)  # never connected
     follower.player.rng = random.Random(0)  # a stall of several seconds: still decoding below
@@ -78,11 +92,11 @@ def test_a_follower_jumps_on_a_seek_once_its_player_has_decoded_and_nudges_a_sma
     follower.player._stalled_until = clock.now()
     follower.correct()
     assert [jump.seq for jump in follower.jumps] == [1, 2], "the pending seek is applied once decoded"
-    # 30 ms behind a playing presenter: no jump, the rate is nudged up.
+    # 30 ms behind a playing presenter: no jump, a catch-up (faster, at most by half).
     ahead = State(playing=True, position=follower.player.position() + 0.03, rate=1.0, at=clock.now(), seq=3)
     follower.on_state(ahead)
     assert len(follower.jumps) == 2
-    assert 1.0 < follower.player.rate <= 1.1
+    assert 1.0 < follower.player.rate <= 1.5
     # Paused 30 ms off is left alone… 60 ms off is put there (no rate makes up a paused error).
     here = follower.player.position()
     follower.on_state(State(playing=False, position=here, rate=1.0, at=clock.now(), seq=4))

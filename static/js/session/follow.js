@@ -1,19 +1,25 @@
 // What a follower's player does to keep to the presenter's picture (protocol53.md, "Client sync";
 // issue 62): where the presenter's playhead is now, and for a given error whether to jump there or to
-// make the error up by playing a little faster or slower for a moment (no stall). Errors are judged
-// in frames of the video: a jump costs a frozen picture while the player seeks, so only an error of
-// more than JUMP_FRAMES is jumped; the last frames are nudged off by the rate. Pure functions: the
-// page's loop and the bench's simulated followers share them.
+// make the error up by playing faster or slower for a moment (no stall). Errors are judged in frames
+// of the video: a jump costs a frozen picture while the player seeks, so only an error of more than
+// JUMP_FRAMES is jumped; the last frames are caught up by the rate. Pure functions: the page's loop
+// and the bench's simulated followers share them.
 
 export const TICK_MS = 250;
 export const DEFAULT_FRAME_S = 1 / 25; // a page that was not told its video's rate
 export const JUMP_FRAMES = 3; // past this many frames the error is not made up by the rate: the player jumps
-export const STEADY_FRAMES = 0.25; // within this the player plays at the session's own rate
-// Faster makes the loop overshoot: a rate change reaches the picture a few frames late (Chromium's
-// audio clock), and the error is a median of the last frames (bench/session.py: ±2 frames swinging
-// at 0.25 s and 25 %, in step at these).
-export const CATCH_UP_S = 0.5; // an error is made up over about this long…
-export const MAX_NUDGE = 0.1; // …changing the rate by at most this fraction
+export const STEADY_FRAMES = 0.4; // within this the player plays at the session's own rate
+// A catch-up is timed, not steered: the rate is changed by a fraction for as long as makes the error
+// up, then put back, and the picture is looked at again only once both changes have reached it. A
+// rate change reaches the picture RATE_SHOWS_S late (Chromium's audio clock), the same late both
+// ways, so a timed catch-up makes up what it was asked to; steered from the picture every tick, a
+// stronger rate overshot and swung (bench/session.py: ±2 frames at 0.25 s and 25 %).
+export const CATCH_UP_S = 0.15; // an error is made up over this long…
+export const MAX_CATCH_UP = 0.5; // …changing the rate by at most this fraction (then for longer)
+export const RATE_SHOWS_S = 0.1;
+// A paused player the presenter starts from where it stands is started, not sought, and caught up by
+// the rate if it starts up to this late (a seek would freeze its picture first, for as long).
+export const MAX_START_CATCH_UP_S = 0.3;
 // An error this large, not asked for by a new state, may be the person's own seek reporting itself a
 // task late: it is put right only if it still is a tick later (live.js).
 export const JUMP_ERROR_S = 1.0;
@@ -47,20 +53,42 @@ export function targetPosition(state, serverNow) {
 const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
 
 // `error` = player position − target (s). `mustJump`: a seek, or a play/pause change, not applied yet.
-// `frameS`: the video's frame length. Answers {jump: true} or {jump: false, rate}. Paused, no rate
-// makes an error up: a player on another frame than the presenter's (the caller says, `mustJump`)
-// or a whole frame off is put on it.
-export function correction(error, state, { mustJump = false, frameS = DEFAULT_FRAME_S } = {}) {
+// `frameS`: the video's frame length; `jumpPast`: the error past which it jumps. Answers {jump: true} or {jump: false, rate, forS}: play at
+// `rate` for `forS` s of the page's clock, then at the session's rate (forS 0: from now on). Paused,
+// no rate makes an error up: a player on another frame than the presenter's (the caller says,
+// `mustJump`) or a whole frame off is put on it.
+export function correction(error, state, { mustJump = false, frameS = DEFAULT_FRAME_S, jumpPast = JUMP_FRAMES * frameS } = {}) {
   if (!state.playing) {
-    return mustJump || Math.abs(error) >= frameS ? { jump: true } : { jump: false, rate: state.rate };
+    return mustJump || Math.abs(error) >= frameS ? { jump: true } : { jump: false, rate: state.rate, forS: 0 };
   }
-  if (mustJump || Math.abs(error) > JUMP_FRAMES * frameS) {
+  if (mustJump || Math.abs(error) > jumpPast) {
     return { jump: true };
   }
   if (Math.abs(error) <= STEADY_FRAMES * frameS) {
-    return { jump: false, rate: state.rate };
+    return { jump: false, rate: state.rate, forS: 0 };
   }
-  return { jump: false, rate: state.rate * (1 - clamp(error / CATCH_UP_S, -MAX_NUDGE, MAX_NUDGE)) };
+  const change = Math.min(Math.abs(error) / CATCH_UP_S, MAX_CATCH_UP);
+  return {
+    jump: false,
+    rate: state.rate * (1 - Math.sign(error) * change),
+    forS: Math.abs(error) / (change * state.rate),
+  };
+}
+
+// What a few frames' readings of a playing picture say (each a frame's media time against an
+// instant): three quarters up, not the middle. A frame is shown late when the machine is busy (the
+// picture stands still, then skips on to its clock), never early; a display refresh blurs each
+// instant both ways.
+export function pictureReading(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor((sorted.length - 1) * 0.75)];
+}
+
+// Where a playing picture's playhead is at the last of `frames` ({media, at}: presented frames, in
+// order), from all of them: each frame carried on to the last one's instant at `rate`.
+export function playheadOf(frames, rate) {
+  const last = frames.at(-1);
+  return { media: pictureReading(frames.map((frame) => frame.media + ((last.at - frame.at) / 1000) * rate)), at: last.at };
 }
 
 // A seek while playing shows its first frame `latency` s after it is asked for, the picture frozen

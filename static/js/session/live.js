@@ -1,13 +1,15 @@
 // One page in a live review session: the socket's frames kept as the session's state, the follower
-// loop (every TICK_MS, at once on a new state and when its own seek lands: jump or nudge the rate,
-// follow.js; its error measured by the frames its picture shows where the page can tell), the presenter's
-// side (presenter.js), stepping out and following again, hand-over, ending for everyone, and the
-// banners.
+// loop (every TICK_MS, at once on a new state, and as soon as its picture shows enough frames after
+// a jump, a start or a catch-up: jump, or catch up by the rate for a moment, follow.js; its error
+// measured by the frames its picture shows where the page can tell), the presenter's side
+// (presenter.js), stepping out and following again, hand-over, ending for everyone, and the banners.
 
 import { DraftLayers } from "./drafts.js";
 import { DrawingRelay } from "./drawing.js";
 import {
   JUMP_ERROR_S,
+  MAX_START_CATCH_UP_S,
+  RATE_SHOWS_S,
   TICK_MS,
   apartAt,
   correction,
@@ -15,6 +17,7 @@ import {
   frameMiddle,
   frameSeconds,
   learntLead,
+  pictureReading,
   targetPosition,
 } from "./follow.js";
 import { SessionPanel } from "./panel.js";
@@ -23,6 +26,9 @@ import { CLOSE_ENDED, CLOSE_LEFT, SessionSocket } from "./socket.js";
 
 const END_MARGIN_S = 0.1; // a presenter past the end is not followed back to the start
 const FRESH_FRAMES_MS = 200; // the frames presented this recently say where the playing picture is
+const MIN_FRAMES = 3; // a playing picture is judged by at least this many of them (one may be late)…
+const STALE_MS = 500; // …unless it has shown none for this long (a hidden tab): then by the player's clock
+const FIRST_START_LEAD_S = 0.05; // how long a paused player takes to start, before it has been seen
 
 export class LiveSession {
   constructor(root, config, player, hello) {
@@ -53,11 +59,18 @@ export class LiveSession {
     this.seekLead = 0; // s: how far ahead a jump while playing aims (follow.js learntLead)
     this.jumpedPlaying = false; // the last jump was made playing: its landing teaches the lead
     this.offSeen = false; // a tick found the player off without a new state asking (see tick)
+    this.asked = false; // the presenter's play or pause not applied yet (not the player's own)
+    this.catchUpTimer = null; // a timed catch-up under way (follow.js correction)…
+    this.catching = null; // …making up {error (s), from (Date.now()), forMs}
+    this.measureFrom = 0; // Date.now(): frames shown before this say nothing of the picture now
+    this.wantsPicture = false; // judge the picture as soon as it has shown MIN_FRAMES since measureFrom
+    this.startLead = FIRST_START_LEAD_S; // s a paused player takes to start (learnt)
+    this.started = null; // {at, position}: a start whose first frame is still to come
   }
 
   start() {
     this.player.onPersonChange((kind) => this.personChanged(kind));
-    this.player.onPicture((frame, landed) => this.presented(landed));
+    this.player.onPicture((frame, landed) => this.presented(frame, landed));
     this.panel.followButton.addEventListener("click", () => this.follow());
     this.panel.unfollowButton.addEventListener("click", () => this.stepOut("You stepped out: the player is yours."));
     this.root.querySelector("[data-session-leave]").addEventListener("click", () => this.leave());
@@ -144,9 +157,40 @@ export class LiveSession {
 
   newState(state, seek) {
     // A state the presenter sent comes back to it too: its own player is already there.
+    const before = this.state;
     this.state = state;
     if (seek) {
       this.mustJump = true;
+    }
+    if (before && before.playing !== state.playing) {
+      this.asked = true;
+    }
+    const now = this.socket.clock.serverNow();
+    if (before && this.catching) {
+      // A catch-up makes up the error it was worked out for: a target that moved (the presenter's
+      // picture settled elsewhere than announced) adds its shift to what is left of it.
+      const shift = targetPosition(state, now) - targetPosition(before, now);
+      if (Math.abs(shift) > this.frameS / 4) {
+        const { error, from, forMs } = this.catching;
+        const left = (error * Math.max(0, from + forMs - Date.now())) / forMs - shift;
+        const fix = correction(left, state, { frameS: this.frameS });
+        if (fix.jump) {
+          this.endCatchUp();
+        } else {
+          this.catchUp(fix, 0, left);
+        }
+      }
+    }
+    const following = this.following && !this.presentingNow && this.player.playing();
+    if (following && before?.playing && state.playing && before.rate !== state.rate && !seek) {
+      // A new rate: this player's picture takes it up as late after the presenter's as the state took
+      // to come, and plays at the old rate till then; that much is caught up with it. Frames at the
+      // old rate say nothing of the new.
+      this.endCatchUp(false);
+      const lateS = Math.max(0, (now - state.at) / 1000 + RATE_SHOWS_S);
+      const error = (before.rate - state.rate) * lateS;
+      this.catchUp(correction(error, state, { frameS: this.frameS }), 0, error);
+      this.lookAgainFrom(Date.now() + RATE_SHOWS_S * 1000);
     }
     if (!this.presentingNow && state.threshold !== this.appliedThreshold) {
       // Once per value the presenter chose: the slider may round it to its step.
@@ -222,6 +266,7 @@ export class LiveSession {
 
   stepOut(message) {
     this.following = false;
+    this.endCatchUp(false);
     this.player.setRate(this.state?.rate ?? 1);
     this.socket.send({ type: "unfollow" });
     this.panel.say(message);
@@ -244,7 +289,9 @@ export class LiveSession {
     const clock = this.socket.clock;
     const target = targetPosition(this.state, clock.serverNow());
     const error = this.error(clock.serverNow());
-    this.root.dataset.sessionErrorMs = String(Math.round(error * 1000));
+    if (error !== null) {
+      this.root.dataset.sessionErrorMs = String(Math.round(error * 1000));
+    }
     this.panel.showPresenterPlace(target, this.state.playing);
     if (this.presentingNow || !this.following || this.player.settling()) {
       return;
@@ -252,10 +299,14 @@ export class LiveSession {
     const pastTheEnd = this.state.playing && target >= this.player.duration() - END_MARGIN_S;
     // Shown apart (a move) or in step, as the presenter's page is: a change of that is a jump too.
     const playChanged = (this.state.playing !== this.player.playing() || this.apartChanged()) && !pastTheEnd;
+    if (!playChanged) {
+      this.asked = false;
+    }
     // A player that is off by itself (a play/pause or a big error the session did not ask for) is put
     // back only if it still is a tick later: the person's own seek or pause may not have reported
     // itself yet (a <video> fires its events a task later), and it is theirs to make: they step out.
-    const offByItself = !this.mustJump && (playChanged || Math.abs(error) > JUMP_ERROR_S);
+    const clockError = this.player.position() - target;
+    const offByItself = !this.mustJump && !this.asked && (playChanged || Math.abs(error ?? clockError) > JUMP_ERROR_S);
     if (offByItself && !this.offSeen) {
       this.offSeen = true;
       return;
@@ -267,9 +318,23 @@ export class LiveSession {
       !this.state.apart &&
       frameAt(this.player.position(), this.frameS) !== frameAt(this.state.position, this.frameS);
     const mustJump = this.mustJump || playChanged || otherFrame;
-    const fix = correction(error, this.state, { mustJump, frameS: this.frameS });
+    if (!mustJump && (this.catchUpTimer !== null || error === null)) {
+      return; // a catch-up under way, or a picture that has not shown enough since the last change
+    }
+    if (this.state.playing && !this.player.playing() && !this.mustJump && !this.state.apart && !this.player.apart()) {
+      // The presenter plays from where this player stands: it only starts (a seek would freeze its
+      // picture first), and what it starts late is caught up.
+      const late = targetPosition(this.state, clock.serverNow() + this.startLead * 1000) - this.player.position();
+      if (!pastTheEnd && Math.abs(late) <= MAX_START_CATCH_UP_S) {
+        this.startPlaying(late);
+        return;
+      }
+    }
+    const fix = correction(error ?? clockError, this.state, { mustJump, frameS: this.frameS });
     if (fix.jump && !pastTheEnd) {
       this.mustJump = false;
+      this.asked = false;
+      this.endCatchUp(false);
       this.player.setRate(this.state.rate);
       // Where the presenter is at the moment the jump is made (not at the tick's start): playing, as
       // far ahead as the player's jumps take to land; paused, inside the presenter's frame.
@@ -278,37 +343,109 @@ export class LiveSession {
       const to = this.state.playing ? targetPosition(this.state, now) + lead : frameMiddle(this.state.position, this.frameS);
       this.player.jump(Math.max(0, to), this.state.playing, apartAt(this.state, now, lead));
       this.jumpedPlaying = this.state.playing;
+      this.lookAgainFrom(Date.now());
     } else if (!fix.jump) {
-      this.player.setRate(fix.rate);
+      this.catchUp(fix, 0, error ?? clockError);
     }
   }
 
-  presented(landed) {
-    // The follower's own seek landed: how long it took is the next jump's lead, and whether it
-    // landed close enough is looked at now, not a tick later.
-    if (landed === null || !this.jumpedPlaying || this.presentingNow) {
+  startPlaying(late) {
+    // `late`: s of the presenter's playhead this player will be behind once its picture moves.
+    this.asked = false;
+    this.endCatchUp(false);
+    const fix = correction(-late, this.state, { frameS: this.frameS, jumpPast: MAX_START_CATCH_UP_S });
+    this.started = { at: Date.now(), position: this.player.position() };
+    this.player.setRate(fix.rate);
+    this.player.resume();
+    this.lookAgainFrom(Date.now());
+    this.catchUp(fix, this.startLead, -late); // the rate counts once the picture moves
+  }
+
+  catchUp(fix, after, error) {
+    // Plays at fix.rate for fix.forS s (of the picture: `after` s more of the page's clock) to make
+    // up `error`, then at the session's rate; the picture is judged again once that has reached it.
+    if (fix.jump) {
       return;
     }
-    this.jumpedPlaying = false;
-    if (this.player.playing()) {
-      this.seekLead = learntLead(this.seekLead, landed);
+    const wasCatching = this.catchUpTimer !== null;
+    window.clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
+    this.catching = null;
+    this.player.setRate(fix.rate);
+    if (fix.forS > 0) {
+      const forMs = (fix.forS + after) * 1000;
+      this.catching = { error, from: Date.now(), forMs };
+      this.catchUpTimer = window.setTimeout(() => this.endCatchUp(), forMs);
+    } else if (wasCatching) {
+      this.lookAgainFrom(Date.now() + RATE_SHOWS_S * 1000);
     }
-    this.tick();
+  }
+
+  endCatchUp(rateBack = true) {
+    if (this.catchUpTimer === null) {
+      return;
+    }
+    window.clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
+    this.catching = null;
+    if (rateBack && this.state) {
+      this.player.setRate(this.state.rate);
+      this.lookAgainFrom(Date.now() + RATE_SHOWS_S * 1000);
+    }
+  }
+
+  lookAgainFrom(instant) {
+    this.measureFrom = instant;
+    this.wantsPicture = true;
+  }
+
+  presented(frame, landed) {
+    if (this.presentingNow) {
+      return;
+    }
+    if (this.started && frame.at >= this.started.at) {
+      // When the picture really started: the instant it left the frame it stood on.
+      const moved = ((frame.media - this.started.position) / Math.max(this.player.rate(), 0.1)) * 1000;
+      this.startLead = learntLead(this.startLead, Math.max(0, (frame.at - moved - this.started.at) / 1000));
+      this.started = null;
+    }
+    if (landed !== null && this.jumpedPlaying) {
+      // The follower's own seek landed: how long it took is the next jump's lead.
+      this.jumpedPlaying = false;
+      if (this.player.playing()) {
+        this.seekLead = learntLead(this.seekLead, landed);
+      }
+    }
+    // As soon as the picture has shown enough since the last change, it is looked at (not a tick later).
+    if (this.wantsPicture && this.catchUpTimer === null && this.judged().length >= MIN_FRAMES) {
+      this.wantsPicture = false;
+      this.tick();
+    }
+  }
+
+  judged() {
+    // The frames that say where the playing picture is now.
+    const now = Date.now();
+    return this.player.frames().filter((frame) => frame.at >= this.measureFrom && now - frame.at <= FRESH_FRAMES_MS);
   }
 
   // Player position − the presenter's at the same instant (s): by the frames the picture presented
   // lately where they are known (each frame's media time against where the presenter's picture was
-  // when it was shown, the median of them: a frame's instant is only known to a display refresh),
-  // else by the player's clock now.
+  // when it was shown, the median of them: a frame's instant is only known to a display refresh, and
+  // one may be late), else by the player's clock now. Null while a playing picture has shown too few
+  // frames since the last jump, start or catch-up to tell.
   error(serverNow) {
     const offset = this.socket.clock.offset;
-    const recent = this.player.playing() && this.state.playing && !this.player.settling() ? this.player.frames() : [];
-    const errors = recent
-      .filter((frame) => Date.now() - frame.at <= FRESH_FRAMES_MS)
-      .map((frame) => frame.media - targetPosition(this.state, frame.at + offset))
-      .sort((x, y) => x - y);
-    if (errors.length) {
-      return errors[Math.floor(errors.length / 2)];
+    if (this.player.pictured && this.player.playing() && this.state.playing && !this.player.settling()) {
+      const errors = this.judged().map((frame) => frame.media - targetPosition(this.state, frame.at + offset));
+      if (errors.length >= MIN_FRAMES) {
+        return pictureReading(errors);
+      }
+      const last = this.player.picture();
+      const now = Date.now();
+      if ((last && now - last.at < STALE_MS) || now - this.measureFrom < STALE_MS) {
+        return null;
+      }
     }
     return this.player.position() - targetPosition(this.state, serverNow);
   }
@@ -325,6 +462,7 @@ export class LiveSession {
   end(message) {
     this.over = true;
     window.clearInterval(this.timer);
+    this.endCatchUp(false);
     this.presenting.stop();
     this.socket.close();
     this.panel.say(message, "warning");

@@ -8,7 +8,8 @@
 // `picture()` is the last presented frame ({media: its media time, at: the Date.now() instant it was
 // shown}), `frames()` the few since the last seek landed, and `onPicture(listener)` hears each of
 // them, with `landed` (s from the seek being asked for to its first frame on screen) on the first
-// after a seek. A presenter announces what its picture shows, a follower measures its error by its
+// after a seek; `pictured` says whether the player can tell at all. `resume()` starts a paused
+// player where it stands (no seek). A presenter announces what its picture shows, a follower measures its error by its
 // own picture; without it (the compare page's two players, an old browser) both fall back to the
 // player's clock.
 
@@ -35,9 +36,13 @@ export function comparePlayer(root) {
     settling: () => player.media.a.seeking || player.media.b.seeking,
     rate: () => player.rate(),
     apart: () => player.apart(),
+    pictured: false,
     picture: () => null,
     frames: () => [],
     onPicture() {},
+    resume() {
+      player.quietly.play();
+    },
     jump(position, playing, apart = null) {
       if (!playing) {
         player.quietly.pause();
@@ -115,9 +120,17 @@ export function videoPlayer(video) {
     settling: () => video.seeking,
     rate: () => video.playbackRate,
     apart: () => null,
+    pictured: typeof video.requestVideoFrameCallback === "function",
     picture: () => shown.frames.at(-1) ?? null,
     frames: () => [...shown.frames],
     onPicture: (listener) => shown.listeners.add(listener),
+    resume() {
+      // Plays on from the frame it shows, no seek (a seek would freeze the picture first).
+      if (video.paused) {
+        expected.play += 1;
+        video.play()?.catch(() => {});
+      }
+    },
     jump(position, playing) {
       if (!playing && !video.paused) {
         expected.pause += 1;

@@ -1,15 +1,18 @@
 // The presenter's side: what its picture shows goes to everyone (issue 62). On every change the
-// person makes the state goes at once (a seek with seek=true, so followers start their own seek
-// while this page's is still under way: a seek while playing is announced as landing when this
-// page's seeks have been landing, `seekLead`); then, as soon as the picture settles (the sought
-// frame presented, the first frames after play or a rate change), a correction from the frame on
-// screen and the instant it was shown (seek=false), and more every QUICK_MS for QUICK_FOR_MS; after
-// that every second while it plays, and when the player stops or starts by itself (the end of the
-// timeline, the end of a move). Paused, the frame on screen is announced (by its middle): a paused
+// person makes the state goes at once, announced as the picture will show it (so followers start
+// their own change while this page's is still under way): a seek while playing as landing when this
+// page's seeks have been landing (`seekLead`, seek=true), a play as starting when this page's starts
+// have been starting (`startLead`), a rate as taking over RATE_SHOWS_S later. Then, as soon as the
+// picture shows the change (the sought frame presented, the first frames after play or a rate
+// change), a correction from the frames on screen and the instants they were shown (seek=false),
+// and more every QUICK_MS for QUICK_FOR_MS; after that every second while it plays, and when the
+// player stops or starts by itself (the end of the timeline, the end of a move). A correction is the
+// median of the frames since the change (follow.js playheadOf): one frame shown late is not
+// announced as the playhead. Paused, the frame on screen is announced (by its middle): a paused
 // player's clock can be a frame past the last frame it showed. Without a picture to read (the
 // compare page) the player's clock stands for it.
 
-import { DEFAULT_FRAME_S, learntLead } from "./follow.js";
+import { DEFAULT_FRAME_S, RATE_SHOWS_S, learntLead, playheadOf } from "./follow.js";
 
 const WHILE_PLAYING_MS = 1_000;
 const QUICK_MS = 250; // right after a change, corrections go this often…
@@ -17,16 +20,29 @@ const QUICK_FOR_MS = 2_000; // …for this long
 const WATCH_MS = 125; // how often the difference, the play state and the cadence are looked at
 const FRESH_MS = 250; // a frame presented this recently tells where the playing picture is
 const FIRST_SEEK_LEAD_S = 0.05; // what a seek is taken to take before this page has seen one land
+const FIRST_START_LEAD_S = 0.05; // what a start is taken to take before this page has seen one
 const PAUSE_SETTLES_MS = 150; // a frame may still be presented just after a pause
 
-export function presenterState(player, clock, seek, { landsIn = 0, fromPicture = true, frameS = DEFAULT_FRAME_S } = {}) {
+// `since`: frames shown before this Date.now() are from before the last change. `ahead`: s the
+// announced position is past the player's clock (it plays on so far before the change shows).
+export function presenterState(
+  player,
+  clock,
+  seek,
+  { landsIn = 0, fromPicture = true, frameS = DEFAULT_FRAME_S, since = 0, ahead = 0 } = {},
+) {
   const playing = player.playing();
   const frame = player.picture();
-  const fresh = fromPicture && playing && !player.settling() && frame && Date.now() - frame.at <= FRESH_MS;
+  const now = Date.now();
+  const recent =
+    fromPicture && playing && !player.settling()
+      ? player.frames().filter((shown) => shown.at >= since && now - shown.at <= FRESH_MS)
+      : [];
+  const fresh = recent.length ? playheadOf(recent, player.rate()) : null;
   const still = !playing && !player.settling() && frame && !player.apart();
-  let position = player.position();
+  let position = player.position() + ahead;
   if (fresh) {
-    position = frame.media; // the frame on screen, at the instant it was shown
+    position = fresh.media; // the frames on screen, at the instant the last was shown
   } else if (still) {
     position = frame.media + frameS / 2; // the frame on screen, by its middle
   }
@@ -37,7 +53,7 @@ export function presenterState(player, clock, seek, { landsIn = 0, fromPicture =
     difference: player.difference(),
     threshold: player.threshold(),
     apart: player.apart(),
-    at: Math.round(fresh ? frame.at + clock.offset : clock.serverNow() + landsIn * 1000),
+    at: Math.round(fresh ? fresh.at + clock.offset : clock.serverNow() + landsIn * 1000),
     seek,
   };
 }
@@ -55,6 +71,10 @@ export class Presenting {
     this.difference = null;
     this.playing = false;
     this.seekLead = FIRST_SEEK_LEAD_S;
+    this.startLead = FIRST_START_LEAD_S;
+    this.since = 0; // Date.now() from which the frames shown show the last change
+    this.rate = player.rate(); // the rate last announced
+    this.startedFrom = null; // where a start began, till its first frame
     player.onPicture((frame, landed) => this.presented(frame, landed));
   }
 
@@ -62,17 +82,34 @@ export class Presenting {
     this.lastSent = Date.now();
     this.difference = this.player.difference();
     this.playing = this.player.playing();
-    const state = presenterState(this.player, this.socket.clock, seek, { frameS: this.frameS, ...options });
+    const state = presenterState(this.player, this.socket.clock, seek, {
+      frameS: this.frameS,
+      since: this.since,
+      ...options,
+    });
     this.lastPosition = state.position;
+    this.rate = state.rate;
     this.socket.send({ type: "state", data: state });
   }
 
   changed(kind) {
-    // The frames shown so far are from before the change: the player's own clock says where it went.
-    const seekWhilePlaying = kind === "seek" && this.player.playing();
-    this.send(kind === "seek", { landsIn: seekWhilePlaying ? this.seekLead : 0, fromPicture: false });
-    this.awaiting = this.player.playing() || kind === "pause" ? kind : null;
+    // The frames shown so far are from before the change: the player's own clock says where it went,
+    // and when the picture will show it.
+    const playing = this.player.playing();
+    const options = { fromPicture: false };
+    if (kind === "seek" && playing) {
+      options.landsIn = this.seekLead;
+    } else if (kind === "play") {
+      options.landsIn = this.startLead;
+      this.startedFrom = this.player.position();
+    } else if (kind === "rate" && playing) {
+      options.landsIn = RATE_SHOWS_S;
+      options.ahead = RATE_SHOWS_S * this.rate; // played at the old rate till then
+    }
     this.changedAt = Date.now();
+    this.since = this.changedAt + (kind === "rate" ? RATE_SHOWS_S * 1000 : 0);
+    this.send(kind === "seek", options);
+    this.awaiting = playing || kind === "pause" ? kind : null;
     this.quickUntil = this.changedAt + QUICK_FOR_MS;
   }
 
@@ -80,10 +117,16 @@ export class Presenting {
     if (landed !== null && this.player.playing()) {
       this.seekLead = learntLead(this.seekLead, landed);
     }
+    if (this.startedFrom !== null && frame.at >= this.changedAt) {
+      // When the picture really started: the instant it left the frame it stood on.
+      const moved = ((frame.media - this.startedFrom) / Math.max(this.player.rate(), 0.1)) * 1000;
+      this.startLead = learntLead(this.startLead, Math.max(0, (frame.at - moved - this.changedAt) / 1000));
+      this.startedFrom = null;
+    }
     if (!this.timer || this.awaiting === null || !this.player.playing()) {
       return;
     }
-    if (frame.at < this.changedAt || (this.awaiting === "seek" && landed === null && this.player.settling())) {
+    if (frame.at < this.since || (this.awaiting === "seek" && landed === null && this.player.settling())) {
       return;
     }
     this.awaiting = null;
