@@ -278,6 +278,22 @@ def test_a_comment_whose_answer_was_lost_is_sent_again_and_shown_once(
     assert sorted(Comment.objects.values_list("body", flat=True)) == ["First", "Logo too big"]
     page.reload()
     expect(comment_items(page)).to_have_count(2)
+
+    # Lost again, and the page reloaded before the guest sends it again: the draft comes back with
+    # the id it was sent with, so the stored comment is answered, not stored twice.
+    page.route(re.compile(r"/api/v1/shared/[^/]+/comments$"), stored_then_cut)
+    panel.get_by_role("button", name="Comment at this moment").click()
+    panel.get_by_label("Comment", exact=True).fill("Music too loud")
+    panel.get_by_label("Comment", exact=True).press("Enter")
+    expect(panel.locator("[data-comment-error]")).to_have_text("The connection to the server was lost; try again.")
+    page.unroute(re.compile(r"/api/v1/shared/[^/]+/comments$"))
+    page.reload()
+    expect(panel.get_by_label("Comment", exact=True)).to_have_value("Music too loud")
+    panel.get_by_role("button", name="Post comment").click()
+
+    expect(panel.locator("[data-comment-form]")).to_be_hidden()
+    expect(comment_items(page)).to_have_count(3)
+    assert Comment.objects.filter(body="Music too loud").count() == 1
     assert unexpected(errors) == []
     context.close()
 

@@ -73,7 +73,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
   function saveDraft() {
     try {
       if (open && body.value) {
-        const draft = { body: body.value, side: chosenSide(), start: open.start, end: open.end };
+        // The id goes with the draft: a page reloaded after a send whose answer it never saw sends
+        // the same comment again with it, and gets the stored one back.
+        const draft = { body: body.value, side: chosenSide(), start: open.start, end: open.end, client_id: clientId };
         window.sessionStorage.setItem(draftKey, JSON.stringify(draft));
       } else {
         window.sessionStorage.removeItem(draftKey);
@@ -112,7 +114,9 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
       }
     }
     const side = chosenSide();
-    if (!draft) {
+    if (draft) {
+      clientId = typeof draft.client_id === "string" ? draft.client_id : null;
+    } else {
       clientId = null; // a new comment; a draft kept from a failed send keeps its id
     }
     open = {
@@ -241,6 +245,7 @@ export function setUpCompose(panel, { players, sideLabel, clockText, draftKey, p
     const side = chosenSide();
     const round = (seconds) => Math.round(seconds * 1000) / 1000;
     clientId ??= randomHex(CLIENT_ID_BYTES);
+    saveDraft(); // with the id, before the send can be cut short by a reload
     const comment = { side, start: round(open.start), body: text, client_id: clientId };
     if (asksName) {
       comment.author_name = name;
