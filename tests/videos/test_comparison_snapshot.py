@@ -128,6 +128,7 @@ def uploaded(owner: Any, path: Path, title: str, lines: list[Line]) -> Video:
     key = default_storage.save(f"videos/{title}/original{path.suffix}", path.open("rb"))
     with av.open(str(path)) as container:
         rate = container.streams.video[0].average_rate
+    assert rate is not None
     video = VideoFactory(owner=owner, title=title, status=Video.Status.READY, storage_key=key, fps=float(rate))
     embed_and_store_clips(video, Path(default_storage.path(key)))
     video.duration = VideoFingerprint.objects.get(video=video).duration
