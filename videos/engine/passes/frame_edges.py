@@ -297,13 +297,22 @@ class Ends:
 
 
 def _placed(
-    a_start: float, a_end: float, offset: float, a: Frames, b: Frames, ends: Ends
+    a_start: float,
+    a_end: float,
+    offset: float,
+    a: Frames,
+    b: Frames,
+    ends: Ends,
+    sped: tuple[bool, bool] = (False, False),
 ) -> tuple[float, float, float] | None:
     """A's start and end of a stretch at `offset` on the frames' boundaries, and its offset to the
-    frame: from the start's edge, or the end's when the start is not settled. None when neither is."""
+    frame: from the start's edge, or the end's when the start is not settled. None when neither is.
+    An edge where a span B plays at another speed begins or ends (`sped`: before the start, after
+    the end) is left: the frames part there little by little, and the matching stops only where
+    they have drifted a few frames apart."""
     start_edge, end_edge = _edges_of(a_start, a_end, offset)
-    start = None if ends.at_both_starts(a_start, offset) else exact_edge(start_edge, a, b)
-    end = None if ends.at_both_ends(a_end, offset) else exact_edge(end_edge, a, b)
+    start = None if sped[0] or ends.at_both_starts(a_start, offset) else exact_edge(start_edge, a, b)
+    end = None if sped[1] or ends.at_both_ends(a_end, offset) else exact_edge(end_edge, a, b)
     settled = start if start is not None else end
     if settled is None:
         return None
@@ -314,12 +323,22 @@ def _placed(
     return new_start, new_end, settled.b_time - settled.a_time
 
 
+def _meets_sped(neighbour: MatchedSpan, span: MatchedSpan) -> bool:
+    """Whether `neighbour`, next to `span`, is played at another speed and touches it on A."""
+    touching = min(abs(neighbour.a_end - span.a_start), abs(span.a_end - neighbour.a_start)) <= EDGE_REACH_SECONDS
+    return not _in_step(neighbour) and touching
+
+
 def exact_spans(spans: list[MatchedSpan], a: Frames, b: Frames, ends: Ends) -> list[MatchedSpan]:
     """The spans in step with their edges on the frames' boundaries, kept in order (none starting
     before the one before it ends, on either video)."""
     placed: list[MatchedSpan] = []
-    for span in spans:
-        found = _placed(span.a_start, span.a_end, span.offset, a, b, ends) if _in_step(span) else None
+    for number, span in enumerate(spans):
+        sped = (
+            number > 0 and _meets_sped(spans[number - 1], span),
+            number + 1 < len(spans) and _meets_sped(spans[number + 1], span),
+        )
+        found = _placed(span.a_start, span.a_end, span.offset, a, b, ends, sped) if _in_step(span) else None
         if found is not None:
             a_start, a_end, offset = found
             # A drifting sound's lag is given at the span's start: moved with it.
