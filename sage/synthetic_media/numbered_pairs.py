@@ -10,7 +10,8 @@ As in :mod:`.edits`, a version is a list of pieces of source (here runs of frame
 truth follows from the edit list; its kinds and conventions are the comparison engine's
 (`videos.engine.model.Difference`): "only_b" with `a_first == a_end` at the point of A where B's
 extra frames sit, "only_a" the other way round, "moved" for a block A shows at `a_first`–`a_end`
-and B at `b_first`–`b_end`. Ranges are frames [first, end) on each file's own timeline.
+and B at `b_first`–`b_end`, "visual" for frames both show in the same place, B's picture changed.
+Ranges are frames [first, end) on each file's own timeline.
 
 B is drawn afresh from its numbers rather than decoded from A and encoded again, so neither side
 carries an extra generation of coding loss and both are written the same way.
@@ -30,7 +31,7 @@ from .numbered_videos import NumberedVideo, NumberRun, write_numbered_video
 # glance (and a reader at once) a frame of A from a frame B alone has.
 INSERTED_FIRST_NUMBER = 500_000
 
-FrameEditKind = Literal["only_a", "only_b", "moved"]
+FrameEditKind = Literal["only_a", "only_b", "moved", "visual"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,15 @@ class MoveFrames:
     to: int
 
 
-FrameEdit = InsertFrames | RemoveFrames | MoveFrames
+@dataclass(frozen=True)
+class BannerFrames:
+    """A's frames `first` to `end - 1` kept, with a banner over their picture (a "visual" change)."""
+
+    first: int
+    end: int
+
+
+FrameEdit = InsertFrames | RemoveFrames | MoveFrames | BannerFrames
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,11 @@ def edited_version(a: NumberedVideo, edit: FrameEdit) -> tuple[NumberedVideo, Fr
             raise ValueError(f"cannot remove frames {edit.first}–{edit.end} of {count}")
         edited = [*numbers[: edit.first], *numbers[edit.end :]]
         truth = FrameEditTruth("only_a", edit.first, edit.end, edit.first, edit.first)
+    elif isinstance(edit, BannerFrames):
+        if not 0 <= edit.first < edit.end <= count:
+            raise ValueError(f"cannot put a banner on frames {edit.first}–{edit.end} of {count}")
+        truth = FrameEditTruth("visual", edit.first, edit.end, edit.first, edit.end)
+        return dataclasses.replace(a, bannered=(edit.first, edit.end)), truth
     else:
         if not 0 <= edit.first < edit.end <= count or edit.first <= edit.to <= edit.end or not 0 <= edit.to <= count:
             raise ValueError(f"cannot move frames {edit.first}–{edit.end} of {count} to {edit.to}")

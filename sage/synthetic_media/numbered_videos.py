@@ -45,6 +45,9 @@ SCENE_SECONDS = 2  # a scene's length when not given: long enough for the compar
 _TONE_AMPLITUDE = 0.2
 _CLICK_SECONDS = 0.004
 _CLICK_HZ = 3000
+# A banner (`NumberedVideo.bannered`): between the number's band (top 24 %) and its digits (from 60 %).
+BANNER_ROWS = (0.28, 0.56)
+BANNER_COLOUR = (235, 130, 20)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class NumberedVideo:
     sound: bool = True
     crf: int | None = None
     preset: str = "ultrafast"  # x264's; "superfast" adds B-frames, as cameras' and editors' files have
+    # Frames (by position in this video, [first, end)) whose picture carries a banner across its
+    # middle, over the scene and under the number: a change of picture that starts and ends on a frame.
+    bannered: tuple[int, int] | None = None
 
     @property
     def numbers(self) -> list[int]:
@@ -98,14 +104,23 @@ def numbered_pictures(video: NumberedVideo) -> Iterator[np.ndarray]:
     """RGB frames (height×width×3 uint8) of `video`: each number's scene picture with the number drawn in."""
     kinds: tuple[SceneKind, ...] = get_args(SceneKind)
     drawing: tuple[int, SceneDrawing] | None = None
-    for number in video.numbers:
+    for position, number in enumerate(video.numbers):
         scene, into_scene = divmod(number, video.scene_length)
         if drawing is None or drawing[0] != scene:
             # The scene's kind and seed come from its number, so every scene differs from its neighbours.
             drawing = scene, SceneDrawing(Scene(0, kinds[scene % len(kinds)], seed=scene), video.width, video.height)
         image = drawing[1].frame(float(frame_start(into_scene, video.rate)))
+        if video.bannered is not None and video.bannered[0] <= position < video.bannered[1]:
+            _draw_banner(image)
         draw_frame_number(image, number)
         yield image
+
+
+def _draw_banner(image: np.ndarray) -> None:
+    """A flat orange banner over the picture's rows BANNER_ROWS (fractions of its height), in place."""
+    height = image.shape[0]
+    top, bottom = (round(fraction * height) for fraction in BANNER_ROWS)
+    image[top:bottom] = BANNER_COLOUR
 
 
 def numbered_sound(video: NumberedVideo) -> np.ndarray:

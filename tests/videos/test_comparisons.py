@@ -229,21 +229,21 @@ def test_a_refined_comparison_says_its_offset_its_matched_spans_and_each_segment
         {"a_start": 0.0, "a_end": 9.6, "b_start": 1.4, "b_end": 11.0},
         {"a_start": 9.6, "a_end": 20.0, "b_start": 13.0, "b_end": 23.4},
     ]
-    # Stored to the millisecond, said to a tenth of a second; scores kept; no clip pairs.
+    # Stored to the millisecond and said so, with the frame (at 25 fps) that begins at each edge;
+    # scores kept; no clip pairs.
     visual, both = body["segments"][1], body["segments"][3]
     assert visual == {
-        "kind": "visual", "a_start": 4.2, "a_end": 6.9, "b_start": 5.6, "b_end": 8.3, "peak": 0.183, "mean": 0.183,
-        "severity": "low", "picture": 0.183, "sound": 0.012,
+        "kind": "visual", "a_start": 4.237, "a_end": 6.937, "b_start": 5.637, "b_end": 8.337, "peak": 0.183,
+        "mean": 0.183, "severity": "low", "picture": 0.183, "sound": 0.012,
+        "a_start_frame": 106, "a_end_frame": 173, "b_start_frame": 141, "b_end_frame": 208,
     }  # fmt: skip
-    assert (both["a_start"], both["a_end"], both["b_start"], both["b_end"]) == (15.0, 17.5, 18.4, 20.9)
+    assert (both["a_start"], both["a_end"], both["b_start"], both["b_end"]) == (15.04, 17.54, 18.44, 20.94)
     assert [s["kind"] for s in body["segments"]] == ["only_b", "visual", "only_b", "both"]
     assert body["segments"][2] == {
         "kind": "only_b", "a_start": 9.6, "a_end": 9.6, "b_start": 11.0, "b_end": 13.0, "peak": None, "mean": None,
         "severity": None, "picture": None, "sound": None,
+        "a_start_frame": 240, "a_end_frame": 240, "b_start_frame": 275, "b_end_frame": 325,
     }  # fmt: skip
-    for segment in body["segments"]:
-        for name in ("a_start", "a_end", "b_start", "b_end"):
-            assert segment[name] == round(segment[name], 1)
     # The curve follows the spans: B's time is A's plus the span's offset.
     curve = body["curve"]
     assert curve["a_time"] and all(
@@ -270,8 +270,9 @@ def test_a_refined_comparison_is_judged_at_another_threshold_with_its_alignment_
         assert (judged["offset"], judged["matched_spans"], judged["curve"]) == (
             stored["offset"], stored["matched_spans"], stored["curve"],
         )  # fmt: skip
-        for segment in judged["segments"]:
-            assert all(segment[name] == round(segment[name], 1) for name in ("a_start", "a_end", "b_start", "b_end"))
+        for segment in judged["segments"]:  # each edge's frame is the one that begins there, at 25 fps
+            names = ("a_start", "a_end", "b_start", "b_end")
+            assert all(segment[f"{name}_frame"] == round(segment[name] * 25) for name in names)
         conforms(openapi, "ComparisonOutput", judged)
     comparison.refresh_from_db()
     assert comparison.threshold == 0.15  # previews do not save
@@ -295,7 +296,7 @@ def test_the_exports_of_a_refined_comparison_have_its_spans_then_its_segments_th
     report = client.get(reverse("api-comparison-export", args=[comparison.pk, "json"])).json()
     conforms(openapi, "ComparisonOutput", report)
     assert (report["engine"], report["offset"], len(report["matched_spans"])) == (3, 1.4, 2)
-    assert report["segments"][1]["a_start"] == 4.2
+    assert report["segments"][1]["a_start"] == 4.237
 
     as_csv = client.get(reverse("api-comparison-export", args=[comparison.pk, "csv"])).content.decode()
     rows = list(csv.DictReader(io.StringIO(as_csv)))
@@ -311,10 +312,10 @@ def test_the_exports_of_a_refined_comparison_have_its_spans_then_its_segments_th
     assert tuple(visual[name] for name in columns) == (
         "visual",
         "low",
-        "4.2",
-        "6.9",
-        "5.6",
-        "8.3",
+        "4.237",
+        "6.937",
+        "5.637",
+        "8.337",
         "0.183",
         "0.183",
         "0.012",

@@ -3,8 +3,10 @@ every rate an editor meets, B made from A by one edit given in frames, compared 
 comparison is (both files fingerprinted, the engine verifying on the files), and every edge of the
 finding read back as a frame of its own video (`sage.timebase`) is the edit's first or end frame.
 
-An insertion at every rate; a removal and a move at 29.97 (drop-frame timecode, the rate that was
-a frame off) and at 25. Edits sit off the engine's 0.1 s grid, inside a scene and at a cut. What is
+An insertion and a changed picture (a banner from 3.43 s to 6.71 s: a "visual" finding, whose
+edges are its first and last changed frame) at every rate; a removal and a move at 29.97
+(drop-frame timecode, the rate that was a frame off) and at 25. Edits sit off the engine's 0.1 s
+grid, inside a scene and at a cut. What is
 inserted or removed is a scene's length: on these 10 s pictures of 2 s scenes, other lengths leave
 the alignment unsure past the edit (a finding of the wrong kind), which is not what this tests."""
 
@@ -18,6 +20,7 @@ import pytest
 
 from sage.synthetic_media.copies import reencode
 from sage.synthetic_media.numbered_pairs import (
+    BannerFrames,
     FrameEdit,
     FrameEditTruth,
     InsertFrames,
@@ -64,14 +67,21 @@ def move(rate: Fraction) -> FrameEdit:
     return MoveFrames(at(2.0, rate), at(4.0, rate), to=at(8.0, rate))
 
 
+def banner(rate: Fraction) -> FrameEdit:
+    """B's picture changed (a banner over it) from 3.43 s to 6.71 s, both inside a scene."""
+    return BannerFrames(at(3.43, rate), at(6.71, rate))
+
+
 RATES = EDITORS_RATES
 CASES = [Case(rate, f"insertion at {name}", insertion(rate)) for name, rate in RATES.items()]
+CASES += [Case(rate, f"banner at {name}", banner(rate)) for name, rate in RATES.items()]
 CASES += [
     Case(RATES[name], f"{kind.__name__} at {name}", kind(RATES[name]))
     for name in ("29.97", "25")
     for kind in (removal, move)
 ]
 CASES.append(Case(RATES["29.97"], "insertion at 29.97, B re-encoded", insertion(RATES["29.97"]), reencoded=True))
+CASES.append(Case(RATES["29.97"], "banner at 29.97, B re-encoded", banner(RATES["29.97"]), reencoded=True))
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +132,7 @@ def test_every_edge_of_the_finding_is_the_edits_exact_frame(folder: Path, case: 
         path_b = reencode(path_b, folder / f"{label}_delivered.mp4", width=288, height=162, crf=30)
     result = compare_files(written(folder, a, f"a_{float(case.rate):.3f}"), path_b)
 
-    findings = [segment for segment in result.segments if segment.kind in ("only_a", "only_b", "moved")]
+    findings = [segment for segment in result.segments if segment.kind in ("only_a", "only_b", "moved", "visual")]
     print(f"\n{case.name}: truth {truth_frames(truth)}; found {[described(f, case.rate) for f in result.segments]}")
     assert [finding.kind for finding in findings] == [truth.kind]
     assert edges_in_frames(findings[0], case.rate) == truth_frames(truth)

@@ -17,6 +17,7 @@ from accounts.models import ApiToken, User
 from sage.api.errors import error_responses
 from sage.api.fields import IdField
 from sage.export_text import csv_table
+from sage.timebase import Timebase
 from videos.compare.finding_words import finding_sentence
 from videos.compare.recompute import comparison_recompute_soon, comparison_recomputing, comparison_state_note
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
@@ -56,10 +57,11 @@ SEVERITY_HELP = (
     "burned-in text, a noticeable grade, a re-mix, a level change); `high` different or strongly changed "
     "content (a replaced scene, a strong grade, a new or muted soundtrack). Null for `only_a` and `only_b`."
 )
-# Segment times are what a person reads: to a tenth of a second. Matched spans and the offset drive
-# players that must stay within a frame of each other (a frame is 17–42 ms), so they keep hundredths.
-SEGMENT_PLACES = 1
-SPAN_PLACES = 2
+# Times are seconds to the millisecond: every edge is a frame boundary k/rate of its video's exact
+# rate (sage.timebase), and a millisecond names that frame at any rate up to 120 fps (frames are
+# at least 8.3 ms apart). Segments also give the frames themselves (`segment_frames`).
+SEGMENT_PLACES = 3
+SPAN_PLACES = 3
 SCORE_PLACES = 3
 
 
@@ -99,7 +101,7 @@ class ThresholdInput(serializers.Serializer[Any]):
 class MatchedSpanOutput(serializers.Serializer[Any]):
     """A stretch shown in both videos: A's `a_start`–`a_end` is B's `b_start`–`b_end`."""
 
-    a_start = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on A, to 0.01 s.")
+    a_start = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on A, to the millisecond (a frame's start).")
     a_end = RoundedFloatField(places=SPAN_PLACES, help_text="Seconds on A.")
     b_start = RoundedFloatField(
         places=SPAN_PLACES,
@@ -121,12 +123,27 @@ class DifferenceOutput(serializers.Serializer[Any]):
     a_start = RoundedFloatField(
         places=SEGMENT_PLACES,
         allow_null=True,
-        help_text="Seconds on A, to 0.1 s. For `only_b`, `a_start == a_end` is the point on A where B's "
-        "extra stretch sits (and the other way round for `only_a`). Null only when A has nothing there.",
+        help_text="Seconds on A, to the millisecond: where a frame of A begins (the first frame of the segment). "
+        "For `only_b`, `a_start == a_end` is the point on A where B's extra stretch sits (and the other way "
+        "round for `only_a`). Null only when A has nothing there.",
     )
-    a_end = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on A, to 0.1 s.")
-    b_start = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, to 0.1 s.")
-    b_end = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, to 0.1 s.")
+    a_end = RoundedFloatField(
+        places=SEGMENT_PLACES,
+        allow_null=True,
+        help_text="Seconds on A, to the millisecond: where the frame after the segment's last begins.",
+    )
+    b_start = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, as `a_start`.")
+    b_end = RoundedFloatField(places=SEGMENT_PLACES, allow_null=True, help_text="Seconds on B, as `a_end`.")
+    a_start_frame = serializers.IntegerField(
+        allow_null=True,
+        help_text="The frame of A that begins at `a_start` (0 is the first), at A's `frame_rate`: the segment is "
+        "A's frames `a_start_frame` to `a_end_frame` − 1 (none when they are equal: a point). Null with `a_start`.",
+    )
+    a_end_frame = serializers.IntegerField(allow_null=True, help_text="The frame of A that begins at `a_end`.")
+    b_start_frame = serializers.IntegerField(
+        allow_null=True, help_text="The frame of B that begins at `b_start`, at B's `frame_rate`."
+    )
+    b_end_frame = serializers.IntegerField(allow_null=True, help_text="The frame of B that begins at `b_end`.")
     peak = RoundedFloatField(
         places=SCORE_PLACES,
         allow_null=True,
@@ -203,7 +220,7 @@ class ComparisonSummaryOutput(serializers.ModelSerializer[Comparison]):
         ],
         help_text="The engine that made the stored result. 3, the current one: aligned on fine fingerprints "
         "to the frame, differences verified on the frames and the sound (`matched_spans`, `offset`, segment "
-        "times to 0.1 s), and moves, A/V sync, speed changes and changed on-screen text looked for. 1 and 2 "
+        "times on the frame), and moves, A/V sync, speed changes and changed on-screen text looked for. 1 and 2 "
         "(older engines) and 0 (none yet: its videos are being fingerprinted): the row is being recomputed "
         "by the current engine (`recomputing`), and its lists are empty until then.",
     )
@@ -280,6 +297,24 @@ class ComparisonOutput(ComparisonSummaryOutput):
         read_only_fields = fields
 
 
+def segment_frames(segments: list[dict[str, Any]], timebase_a: Timebase, timebase_b: Timebase) -> list[dict[str, Any]]:
+    """`segments` (as stored) with the frames that begin at each of their edges, on each video."""
+
+    def frame(time: float | None, timebase: Timebase) -> int | None:
+        return None if time is None else timebase.boundary_near(time)
+
+    return [
+        {
+            **segment,
+            "a_start_frame": frame(segment["a_start"], timebase_a),
+            "a_end_frame": frame(segment["a_end"], timebase_a),
+            "b_start_frame": frame(segment["b_start"], timebase_b),
+            "b_end_frame": frame(segment["b_end"], timebase_b),
+        }
+        for segment in segments
+    ]
+
+
 def matched_span_dicts(comparison: Comparison) -> list[dict[str, float]]:
     """The stored spans ([[a_start, a_end, b_start, b_end], ...]) as the API names them, unrounded."""
     return [
@@ -313,7 +348,9 @@ def comparison_payload(comparison: Comparison, threshold: float | None = None) -
         segments, changes = comparison.segments, comparison.word_changes
     data.update(
         matched_spans=MatchedSpanOutput(matched_span_dicts(comparison), many=True).data,
-        segments=DifferenceOutput(segments, many=True).data,
+        segments=DifferenceOutput(
+            segment_frames(segments, comparison.video_a.timebase, comparison.video_b.timebase), many=True
+        ).data,
         word_changes=changes,
         curve=result.curve.as_lists(),
     )
@@ -373,7 +410,7 @@ class ComparisonDetailApi(APIView):
         responses={200: ComparisonOutput, **error_responses(400, 404)},
         summary="A comparison",
         description="What the alignment found (`engine`, `offset`, `matched_spans`: A's range ↔ B's range) and "
-        "the differences (`segments`, each with its range on A and on B to 0.1 s), judged at the stored "
+        "the differences (`segments`, each with its range on A and on B on the frame), judged at the stored "
         "threshold or at `?threshold=`. The alignment does not depend on the threshold.",
     )
     def get(self, request: Request, comparison_id: int) -> Response:

@@ -7,10 +7,13 @@ built once and shared by every pass, are videos.engine.signals.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
+
+from sage.timebase import Timebase
 
 # Every measure along a span steps this far on A (screening, verifying, judging).
 STEP = 0.1
@@ -197,17 +200,30 @@ class Stretch:
         return times
 
 
+# A's frames between two steps of a measured stretch where its picture's change comes or goes: from
+# the frame shown at the earlier step to the one shown at the later, each as (its start in seconds on
+# A, its picture score against B's frame facing it).
+EdgeFrames = tuple[tuple[float, float], ...]
+
+
 @dataclass(frozen=True, eq=False)
 class Measured:
     """A verified stretch: its steps are at a_start + (k + ½)·STEP on A, B = A + offset at a_start
     and moving `rate` B seconds per A second from there (1: the same speed); per step the picture
-    and the sound score (NaN where not measured; `sound` None without sound)."""
+    and the sound score (NaN where not measured; `sound` None without sound).
+
+    Where the files were decoded, `edges` holds, by the index of the later of two steps, A's frames
+    between two steps whose picture scores jump (see EdgeFrames), and `rates` the two files' exact
+    frame rates: a changed stretch then starts and ends on the frame at any threshold
+    (`change_start`, `change_end`). Rows stored before them have neither: their edges stay on the steps."""
 
     a_start: float
     offset: float
     picture: np.ndarray
     sound: np.ndarray | None
     rate: float = 1.0
+    edges: dict[int, EdgeFrames] = field(default_factory=dict)
+    rates: tuple[Fraction, Fraction] | None = None
 
     def as_json(self) -> dict[str, Any]:
         def floats(values: np.ndarray | None) -> list[float | None] | None:
@@ -223,6 +239,14 @@ class Measured:
         }
         if self.rate != 1.0:  # stored rows from before speed changes have none: 1.0
             row["rate"] = round(self.rate, 6)
+        if self.edges:
+            # Starts to the microsecond: a frame's start must read back as that frame's.
+            row["edges"] = {
+                str(step): [[round(start, 6), round(score, 3)] for start, score in frames]
+                for step, frames in self.edges.items()
+            }
+        if self.rates is not None:
+            row["rates"] = [str(rate) for rate in self.rates]
         return row
 
     @staticmethod
@@ -234,12 +258,18 @@ class Measured:
 
         picture = array(row["picture"])
         assert picture is not None
+        rates = row.get("rates")
         return Measured(
             a_start=row["a_start"],
             offset=row["offset"],
             picture=picture,
             sound=array(row["sound"]),
             rate=row.get("rate", 1.0),
+            edges={
+                int(step): tuple((float(start), float(score)) for start, score in frames)
+                for step, frames in row.get("edges", {}).items()
+            },
+            rates=(Fraction(rates[0]), Fraction(rates[1])) if rates else None,
         )
 
     def times(self) -> np.ndarray:
@@ -249,3 +279,45 @@ class Measured:
     def b_time(self, a_time: float) -> float:
         """B's time facing `a_time` on A."""
         return self.a_start + self.offset + (a_time - self.a_start) * self.rate
+
+    def change_start(self, step: int, threshold: float) -> float:
+        """Where on A a change on from `step` (and not at the step before) begins: the start of its
+        first changed frame. From the frames between the two steps where they were scored (the
+        earliest of the frames up to `step`'s that all pass `threshold`), else the start of the
+        frame on screen where the two steps meet (sage.timebase's rule for a time between frames)."""
+        frames = self.edges.get(step, ())
+        if frames and frames[-1][1] > threshold:
+            first = len(frames) - 1
+            while first > 0 and frames[first - 1][1] > threshold:
+                first -= 1
+            if first > 0:  # the frame shown at the step before did not change
+                return frames[first][0]
+        return self._on_frame(self.a_start + step * STEP)
+
+    def change_end(self, step: int, threshold: float) -> float:
+        """Where on A a change on up to `step` (and not at the step after) ends: the end of its last
+        changed frame, found as `change_start` finds a start."""
+        frames = self.edges.get(step + 1, ())
+        if frames and frames[0][1] > threshold:
+            last = 0
+            while last + 1 < len(frames) and frames[last + 1][1] > threshold:
+                last += 1
+            if last + 1 < len(frames):  # the frame shown at the step after did not change
+                return frames[last + 1][0]
+        return self._on_frame(self.a_start + (step + 1) * STEP)
+
+    def _on_frame(self, between: float) -> float:
+        """A change's edge between two steps (`between`, seconds on A) when its frames were not
+        scored: the start of A's frame on screen then, where A's rate is known."""
+        if self.rates is None:
+            return between
+        timebase = Timebase(self.rates[0])
+        return timebase.start(timebase.frame_at(between))
+
+    def b_edge(self, a_time: float) -> float:
+        """B's time facing the edge `a_time` on A: a boundary of B's frames where the rates are known."""
+        b_time = self.b_time(a_time)
+        if self.rates is None:
+            return b_time
+        timebase = Timebase(self.rates[1])
+        return timebase.start(timebase.boundary_near(b_time))

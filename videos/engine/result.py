@@ -149,7 +149,6 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
     sound_passes = _closed(sound > threshold, SOUND_GAP_SECONDS)
     differs = _closed(picture_passes | sound_passes, GAP_SECONDS)
     segments: list[Difference] = []
-    times = item.times()
     for first, last in _runs(differs):
         if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
             continue
@@ -163,15 +162,16 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
             kind = "visual" if picture_share >= sound_share else "audio"
         scores = np.maximum(picture[run], sound[run])
         peak = float(scores.max())
-        a_start = float(times[first] - STEP / 2)
-        a_end = float(times[last] + STEP / 2)
+        # On the frame: its first and last changed frame (Measured.change_start, change_end).
+        a_start = item.change_start(first, threshold)
+        a_end = item.change_end(last, threshold)
         segments.append(
             Difference(
                 kind=kind,
                 a_start=a_start,
                 a_end=a_end,
-                b_start=item.b_time(a_start),
-                b_end=item.b_time(a_end),
+                b_start=item.b_edge(a_start),
+                b_end=item.b_edge(a_end),
                 peak=peak,
                 mean=float(scores.mean()),
                 severity=severity_of(peak),

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
+from fractions import Fraction
 
 import av
 import av.container
@@ -35,9 +37,10 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from scipy.ndimage import gaussian_filter  # type: ignore[import-untyped]  # scipy ships no stubs
 
+from sage.timebase import Timebase
 from videos.embeddings.audio import Spectrogram
 from videos.embeddings.fingerprint import cropped
-from videos.engine.model import STEP, Stretch
+from videos.engine.model import STEP, EdgeFrames, Stretch
 from videos.engine.passes.sync import heard_bounds
 from videos.engine.sources import MediaSource, open_source
 
@@ -58,6 +61,9 @@ _COLOUR_SCALE = 20.0
 _VISIBLE = 0.5
 _EDGE = 2  # pixels at each side of the measured picture left out (see `picture_change`)
 _SOUND_LAG_SECONDS = 0.06
+# A picture score that moves this much from one step to the next is a change coming or going: A's
+# frames between the two are scored one by one (`measure_pictures`).
+EDGE_JUMP = 0.1
 
 # What a video is read from: its file, or an http(s) address FFmpeg can read in byte ranges.
 
@@ -135,6 +141,7 @@ class _Pictures:
         self.time_base = float(self.stream.time_base or 0)
         start = self.stream.start_time
         self.origin = start * self.time_base if start is not None and self.time_base else 0.0
+        self.timebase = Timebase.measured(Fraction(self.stream.average_rate or self.stream.guessed_rate or 0))
         self.reformatter = VideoReformatter()
 
     def between(self, start: float, end: float) -> list[tuple[float, np.ndarray]]:
@@ -184,16 +191,30 @@ def _shown_at(frames: list[tuple[float, np.ndarray]], times: np.ndarray) -> np.n
     return indexes
 
 
-def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[Stretch]) -> list[np.ndarray]:
-    """Per stretch, the picture score at each of its steps (NaN where a side had no frame)."""
+@dataclass(frozen=True)
+class MeasuredPictures:
+    """Per stretch, the picture score at each of its steps (NaN where a side had no frame) and A's
+    frames scored where the score jumps between two steps (videos.engine.model.EdgeFrames, by the
+    later step's index); the two files' exact frame rates."""
+
+    scores: list[np.ndarray]
+    edges: list[dict[int, EdgeFrames]]
+    rates: tuple[Fraction, Fraction]
+
+
+def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[Stretch]) -> MeasuredPictures:
+    """The picture scores of `stretches` (see MeasuredPictures)."""
     results: list[np.ndarray] = []
+    edges: list[dict[int, EdgeFrames]] = []
     with open_source(path_a) as container_a, open_source(path_b) as container_b:
         pictures_a, pictures_b = _Pictures(container_a), _Pictures(container_b)
+        rates = (pictures_a.timebase.rate, pictures_b.timebase.rate)
         for stretch in stretches:
             steps = stretch.steps()
             frames_a = pictures_a.between(stretch.a_start, stretch.a_end)
             frames_b = pictures_b.between(stretch.b_time(stretch.a_start), stretch.b_time(stretch.a_end))
             scores = np.full(len(steps), np.nan)
+            stretch_edges: dict[int, EdgeFrames] = {}
             if frames_a and frames_b:
                 shown_a = _shown_at(frames_a, steps)
                 starts_b = np.array([time for time, _ in frames_b])
@@ -208,8 +229,48 @@ def measure_pictures(path_a: MediaSource, path_b: MediaSource, stretches: list[S
                             if 0 <= neighbour < len(frames_a):
                                 best = min(best, _closest(frames_a, frames_b, starts_b, neighbour, stretch, cache))
                     scores[number] = best
+                if stretch.rate == 1.0 and rates[0] == rates[1]:
+                    stretch_edges = _edge_frames(
+                        frames_a, frames_b, starts_b, shown_a, scores, stretch, cache, float(1 / rates[0])
+                    )
             results.append(scores)
-    return results
+            edges.append(stretch_edges)
+    return MeasuredPictures(results, edges, rates)
+
+
+def _edge_frames(
+    frames_a: list[tuple[float, np.ndarray]],
+    frames_b: list[tuple[float, np.ndarray]],
+    starts_b: np.ndarray,
+    shown_a: np.ndarray,
+    scores: np.ndarray,
+    stretch: Stretch,
+    cache: dict[tuple[int, int], float],
+    frame_seconds: float,
+) -> dict[int, EdgeFrames]:
+    """Where the score jumps by EDGE_JUMP or more between two steps, every one of A's frames from
+    the one shown at the earlier step to the one shown at the later, scored against B's frame
+    facing it alone. (A step takes the closer of B's two frames around its moment; at the edge of a
+    change, B's frame before the first changed one is nearly A's first, and would hide it.)"""
+    edges: dict[int, EdgeFrames] = {}
+    for step in range(1, len(scores)):
+        before, after = scores[step - 1], scores[step]
+        if not (np.isfinite(before) and np.isfinite(after)) or abs(after - before) < EDGE_JUMP:
+            continue
+        scored: list[tuple[float, float]] = []
+        for index_a in range(int(shown_a[step - 1]), int(shown_a[step]) + 1):
+            start_a = frames_a[index_a][0]
+            index_b = int(np.argmin(np.abs(starts_b - stretch.b_time(start_a))))
+            if abs(starts_b[index_b] - stretch.b_time(start_a)) > frame_seconds / 2:
+                break  # B has no frame facing it here: left to the steps
+            key = (index_a, index_b)
+            if key not in cache:
+                cache[key] = picture_change(frames_a[index_a][1], frames_b[index_b][1])
+            scored.append((start_a, cache[key]))
+        else:
+            if len(scored) >= 2:
+                edges[step] = tuple(scored)
+    return edges
 
 
 _SPEED_NEIGHBOURS_ABOVE = 0.1

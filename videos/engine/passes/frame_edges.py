@@ -29,7 +29,7 @@ from av.video.reformatter import VideoReformatter
 
 from sage.timebase import Timebase
 from videos.embeddings.fingerprint import cropped
-from videos.engine.model import Difference, MatchedSpan
+from videos.engine.model import Difference, MatchedSpan, Stretch
 from videos.engine.passes.base import PassState
 from videos.engine.signals import PairSignals
 from videos.engine.sources import MediaSource, open_source
@@ -46,10 +46,14 @@ OFFSET_FRAMES = 2
 THUMBNAIL_SIZE = (18, 32)  # rows × columns of grey the frames are compared at
 _DECODE_SIZE = (96, 54)  # width × height decoded to, before the dark borders are cropped
 # Two frames match when their thumbnails differ by no more than MATCHING_FACTOR times what the
-# stretch's own matching frames differ by (a re-encode), and never less than MATCHING_FLOOR
-# (mean absolute difference of luma, 0–1): a cut to other footage differs by ten times that.
+# stretch's own matching frames differ by (a re-encode), and never less than a floor (mean absolute
+# difference of luma, 0–1) that a frame's coding near an edit can reach: MOTION_FACTOR times what
+# one of A's frames differs from the next there (its movement), kept within MATCHING_FLOOR_RANGE.
+# A cut between two shots of one place can differ by less than a fixed 0.02 (0.0195 measured on
+# real footage, where the frames moved 0.002 a frame): the floor follows the footage.
 MATCHING_FACTOR = 3.0
-MATCHING_FLOOR = 0.02
+MOTION_FACTOR = 3.0
+MATCHING_FLOOR_RANGE = (0.004, 0.02)
 # A stretch whose frames away from the edge differ by more than this does not match there (a
 # changed picture, a grade): its edge is left where the alignment put it.
 MATCHED_MOST = 0.06
@@ -181,7 +185,7 @@ def exact_edge(edge: Edge, a: Frames, b: Frames) -> ExactEdge | None:
     offset, typical = _frame_offset(edge.offset, anchors, a, b)
     if typical > MATCHED_MOST:
         return None
-    limit = max(MATCHING_FLOOR, MATCHING_FACTOR * typical)
+    limit = max(_matching_floor(anchors, a), MATCHING_FACTOR * typical)
     # From the deepest anchor outward: the last frame that matches before two that do not.
     ordered = window[window <= anchors.max()][::-1] if edge.inside > 0 else window[window >= anchors.min()]
     last_matching: int | None = None
@@ -224,6 +228,17 @@ def _frame_offset(offset: float, anchors: np.ndarray, a: Frames, b: Frames) -> t
     if facing is not None:
         best = (float(b.starts[facing] - a.starts[first]), best[1])
     return best
+
+
+def _matching_floor(anchors: np.ndarray, a: Frames) -> float:
+    """The least difference that makes two frames not match by the edge: MOTION_FACTOR times the
+    anchors' median movement from one of A's frames to the next (module constants)."""
+    following = anchors[anchors + 1 < len(a.starts)]
+    if not len(following):
+        return MATCHING_FLOOR_RANGE[1]
+    movement = float(np.median(np.abs(a.pictures[following] - a.pictures[following + 1]).mean(axis=(1, 2))))
+    low, high = MATCHING_FLOOR_RANGE
+    return float(np.clip(MOTION_FACTOR * movement, low, high))
 
 
 def _difference(index: int, offset: float, a: Frames, b: Frames) -> float:
@@ -282,13 +297,22 @@ class Ends:
 
 
 def _placed(
-    a_start: float, a_end: float, offset: float, a: Frames, b: Frames, ends: Ends
+    a_start: float,
+    a_end: float,
+    offset: float,
+    a: Frames,
+    b: Frames,
+    ends: Ends,
+    sped: tuple[bool, bool] = (False, False),
 ) -> tuple[float, float, float] | None:
     """A's start and end of a stretch at `offset` on the frames' boundaries, and its offset to the
-    frame: from the start's edge, or the end's when the start is not settled. None when neither is."""
+    frame: from the start's edge, or the end's when the start is not settled. None when neither is.
+    An edge where a span B plays at another speed begins or ends (`sped`: before the start, after
+    the end) is left: the frames part there little by little, and the matching stops only where
+    they have drifted a few frames apart."""
     start_edge, end_edge = _edges_of(a_start, a_end, offset)
-    start = None if ends.at_both_starts(a_start, offset) else exact_edge(start_edge, a, b)
-    end = None if ends.at_both_ends(a_end, offset) else exact_edge(end_edge, a, b)
+    start = None if sped[0] or ends.at_both_starts(a_start, offset) else exact_edge(start_edge, a, b)
+    end = None if sped[1] or ends.at_both_ends(a_end, offset) else exact_edge(end_edge, a, b)
     settled = start if start is not None else end
     if settled is None:
         return None
@@ -299,12 +323,22 @@ def _placed(
     return new_start, new_end, settled.b_time - settled.a_time
 
 
+def _meets_sped(neighbour: MatchedSpan, span: MatchedSpan) -> bool:
+    """Whether `neighbour`, next to `span`, is played at another speed and touches it on A."""
+    touching = min(abs(neighbour.a_end - span.a_start), abs(span.a_end - neighbour.a_start)) <= EDGE_REACH_SECONDS
+    return not _in_step(neighbour) and touching
+
+
 def exact_spans(spans: list[MatchedSpan], a: Frames, b: Frames, ends: Ends) -> list[MatchedSpan]:
     """The spans in step with their edges on the frames' boundaries, kept in order (none starting
     before the one before it ends, on either video)."""
     placed: list[MatchedSpan] = []
-    for span in spans:
-        found = _placed(span.a_start, span.a_end, span.offset, a, b, ends) if _in_step(span) else None
+    for number, span in enumerate(spans):
+        sped = (
+            number > 0 and _meets_sped(spans[number - 1], span),
+            number + 1 < len(spans) and _meets_sped(spans[number + 1], span),
+        )
+        found = _placed(span.a_start, span.a_end, span.offset, a, b, ends, sped) if _in_step(span) else None
         if found is not None:
             a_start, a_end, offset = found
             # A drifting sound's lag is given at the span's start: moved with it.
@@ -359,4 +393,19 @@ class FrameEdges:
         findings = [
             exact_move(finding, a, b, ends) if finding.kind == "moved" else finding for finding in state.findings
         ]
-        return dataclasses.replace(state, spans=exact_spans(state.spans, a, b, ends), findings=findings)
+        spans = exact_spans(state.spans, a, b, ends)
+        candidates = [_on_span(stretch, state.spans, spans) for stretch in state.candidates]
+        return dataclasses.replace(state, spans=spans, findings=findings, candidates=candidates)
+
+
+def _on_span(stretch: Stretch, spans: list[MatchedSpan], placed: list[MatchedSpan]) -> Stretch:
+    """A candidate along a span in step at that span's offset to the frame (`placed` is `spans` with
+    their edges on the frame, one for one): measured there, a change's edges on A face B's frames
+    exactly, and its frames are scored against the very frames of B facing them."""
+    if stretch.rate != 1.0:
+        return stretch
+    middle = (stretch.a_start + stretch.a_end) / 2
+    for span, exact in zip(spans, placed, strict=True):
+        if _in_step(span) and _in_step(exact) and span.a_start <= middle <= span.a_end:
+            return dataclasses.replace(stretch, offset=exact.offset)
+    return stretch

@@ -61,7 +61,17 @@ def measure(
         sounds = _sounds(sources, to_verify)
         for number, stretch in enumerate(to_verify):
             sound = sounds[number] if sounds is not None else None
-            measured.append(Measured(stretch.a_start, stretch.offset, pictures[number], sound, stretch.rate))
+            measured.append(
+                Measured(
+                    stretch.a_start,
+                    stretch.offset,
+                    pictures.scores[number],
+                    sound,
+                    stretch.rate,
+                    edges=pictures.edges[number],
+                    rates=pictures.rates,
+                )
+            )
     if rough:
         measured.extend(_screened(signals, stretch) for stretch in rough)
     measured.sort(key=lambda item: item.a_start)
