@@ -73,7 +73,13 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+# How long a server may take to listen. A start is 2-3 s on an idle machine; on a shared one running
+# other suites it passed 30 s, and a session's shared server that failed so failed every test using it.
+# A server that exits is reported at once, whatever this is.
+START_TIMEOUT = 120.0
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -124,7 +130,7 @@ def daphne_process(
     stderr: Output = None,
     port: int | None = None,
     wrapper: Sequence[str] = (),
-    start_timeout: float = 30.0,
+    start_timeout: float = START_TIMEOUT,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """daphne serving the real ASGI app (HTTP + WebSockets), as the Procfile's `web` does, with `env`
     added to the servers' environment; yields its base URL and its process. `port` reuses a port (a

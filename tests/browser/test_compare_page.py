@@ -43,6 +43,7 @@ from tests.browser.signing_in import log_in
 from tests.browser.test_video_pages import page_errors
 from tests.browser.threads import in_worker_thread
 from tests.factories import ComparisonFactory, NoteFactory, UserFactory, VideoFactory
+from tests.shared_media import made_once
 from videos.compare.recompute import Recomputed, comparison_recompute_by_id
 from videos.compare.services import comparison_set_threshold, describe
 from videos.models import Comparison, Video
@@ -176,11 +177,17 @@ OFFSET_S = 0.1
 
 @pytest.fixture(scope="module")
 def video_files(tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("compare")
-    original = make_video(folder / "original.mp4", scenes=[OPENING, MIDDLE, WORKSHOP, ENDING], subtitles=CUES_A)
-    edited = make_video(
-        folder / "edited.mp4", scenes=[OPENING, REPLACEMENT, WORKSHOP, INSERTION, ENDING], subtitles=CUES_B
-    )
+    """Made once a run for the three modules that use this fixture (tests/shared_media.py)."""
+    original_scenes = [OPENING, MIDDLE, WORKSHOP, ENDING]
+    edited_scenes = [OPENING, REPLACEMENT, WORKSHOP, INSERTION, ENDING]
+    original = made_once(
+        tmp_path_factory, "original.mp4", (original_scenes, CUES_A),
+        lambda path: make_video(path, scenes=original_scenes, subtitles=CUES_A),
+    )  # fmt: skip
+    edited = made_once(
+        tmp_path_factory, "edited.mp4", (edited_scenes, CUES_B),
+        lambda path: make_video(path, scenes=edited_scenes, subtitles=CUES_B),
+    )  # fmt: skip
     return original, edited
 
 
@@ -280,13 +287,17 @@ def b_for_a_refined(a_time: float) -> float:
 
 @pytest.fixture(scope="module")
 def refined_files(tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("refined")
-    original = make_video(folder / "original.mp4", scenes=[R_OPENING, R_SHOT, R_MIDDLE, R_ENDING], fps=REFINED_FPS)
-    edited = make_video(
-        folder / "edited.mp4",
-        scenes=[LEAD_IN, R_OPENING, R_REPLACEMENT, R_MIDDLE, R_INSERTION, R_ENDING],
-        fps=REFINED_FPS,
-    )
+    """Made once a run for the ten modules that import this fixture (tests/shared_media.py)."""
+    original_scenes = [R_OPENING, R_SHOT, R_MIDDLE, R_ENDING]
+    edited_scenes = [LEAD_IN, R_OPENING, R_REPLACEMENT, R_MIDDLE, R_INSERTION, R_ENDING]
+    original = made_once(
+        tmp_path_factory, "refined-original.mp4", (original_scenes, REFINED_FPS),
+        lambda path: make_video(path, scenes=original_scenes, fps=REFINED_FPS),
+    )  # fmt: skip
+    edited = made_once(
+        tmp_path_factory, "refined-edited.mp4", (edited_scenes, REFINED_FPS),
+        lambda path: make_video(path, scenes=edited_scenes, fps=REFINED_FPS),
+    )  # fmt: skip
     return original, edited
 
 

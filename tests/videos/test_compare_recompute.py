@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from billing.models import LedgerEntry
 from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory
-from tests.videos.test_compare_refined import folder, original, processed  # noqa: F401 -- fixtures
+from tests.videos.test_compare_refined import original, processed  # noqa: F401 -- fixtures
 from tests.videos.test_comparisons import conforms, openapi  # noqa: F401 -- the `openapi` fixture
 from videos.compare import recompute
 from videos.compare import services as compare_services

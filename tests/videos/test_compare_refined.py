@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from sage.synthetic_media import SAMPLE_RATE, Scene, Tone, ToneAudio, decode_video, make_video, reencode, scene_frames
 from sage.synthetic_media.writing import write_streams
 from tests.factories import UserFactory, VideoFactory
+from tests.shared_media import made_once
 from videos.api.comparisons import comparison_payload
 from videos.compare import services as compare_services
 from videos.compare.files import compare_files
@@ -46,8 +47,12 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def original(folder: Path) -> Path:
-    return make_video(folder / "a.mp4", scenes=SCENES, audio=TONES, fps=FPS)
+def original(tmp_path_factory) -> Path:
+    """Made once a run for this module and test_compare_recompute's (tests/shared_media.py)."""
+    return made_once(
+        tmp_path_factory, "refined-a.mp4", (SCENES, TONES, FPS),
+        lambda path: make_video(path, scenes=SCENES, audio=TONES, fps=FPS),
+    )  # fmt: skip
 
 
 def frame_at(seconds: float) -> int:
