@@ -155,6 +155,9 @@ class IdField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("not_an_id")
+        # A query string's id is its digits: DRF reads "5.0" as 5 (it strips a decimal zero).
+        if isinstance(data, str) and not (data.isascii() and data.isdigit()):
+            self.fail("not_an_id")
         return int(super().to_internal_value(data))
 
 

@@ -80,6 +80,9 @@ def test_an_id_in_a_query_string_is_its_digits():
     client = signed_in(UserFactory())
 
     assert refused_field(client.get("/api/v1/search", {"q": "hello", "video": "true"}), "video")
+    # Not a fraction either, though it is a whole one (DRF's integers take "5.0"), nor a signed one.
+    assert refused_field(client.get("/api/v1/sessions", {"comparison": "5.0"}), "comparison")
+    assert refused_field(client.get("/api/v1/sessions", {"video": "+5"}), "video")
     # Read as an id: there is no video 999999 of this account's.
     assert client.get("/api/v1/search", {"q": "hello", "video": "999999"}).status_code == 404
 
