@@ -103,9 +103,8 @@ def now_ms(page: Page) -> float:
     return float(page.evaluate("() => performance.timeOrigin + performance.now()"))
 
 
-def test_a_follower_shows_the_presenters_frame_within_a_second_of_a_seek(
-    site_url: str, numbered: Path, contexts: Callable[[], Any]
-) -> None:
+def a_session_on(numbered: Path, site_url: str, contexts: Callable[[], Any]) -> tuple[Page, Page]:
+    """A studio's director presenting a session on the numbered video, and an editor following it."""
     director = UserFactory(display_name="Dana")
     studio = TeamWorkspaceFactory(created_by=director)
     editor = UserFactory(display_name="Eli")
@@ -120,6 +119,13 @@ def test_a_follower_shows_the_presenters_frame_within_a_second_of_a_seek(
     follower = member_page(contexts, site_url, editor, studio)
     follower.goto(presenter.url)
     join(follower)
+    return presenter, follower
+
+
+def test_a_follower_shows_the_presenters_frame_within_a_second_of_a_seek(
+    site_url: str, numbered: Path, contexts: Callable[[], Any]
+) -> None:
+    presenter, follower = a_session_on(numbered, site_url, contexts)
 
     presenter.keyboard.press("k")  # Play
     presenter.wait_for_function("() => !document.querySelector('video.player').paused")
@@ -149,20 +155,7 @@ def test_a_paused_follower_starts_with_the_presenter_from_the_frame_it_shows(
     freeze its picture while the presenter's moves on (it sought on every Play until issue 62); what
     it starts late is caught up by the rate. (A busy machine may still make it jump later, to put a
     large error right: only what it does first is asked.)"""
-    director = UserFactory(display_name="Dana")
-    studio = TeamWorkspaceFactory(created_by=director)
-    editor = UserFactory(display_name="Eli")
-    MembershipFactory(workspace=studio, user=editor, role=Role.EDITOR)
-    video = stored(director, studio, numbered)
-
-    presenter = member_page(contexts, site_url, director, studio)
-    presenter.goto(f"{site_url}/videos/{video.pk}/")
-    presenter.get_by_role("button", name="Start a live session").click()
-    presenter.wait_for_url(f"{site_url}/sessions/*/")
-    join(presenter)
-    follower = member_page(contexts, site_url, editor, studio)
-    follower.goto(presenter.url)
-    join(follower)
+    presenter, follower = a_session_on(numbered, site_url, contexts)
     presenter.wait_for_timeout(2_500)  # the follower's clock estimate made, its first jump landed
     follower.evaluate(
         """() => {
