@@ -90,14 +90,14 @@ class ChatConsumer(JsonSocket):
     async def connect(self) -> None:
         self.viewer = viewer_from_scope(self.scope)
         if self.viewer.user is None and self.viewer.guest_id is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         if self.viewer.user is not None:
             act_in_session_workspace(self.scope)  # checked with the conversation's own query
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         conversation = await live.db(_conversation_for)(self.viewer, self.conversation_id)
         if conversation is None:
-            await self.close(code=CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
+            await self.refuse(CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
             return
         self.conversation = conversation
         self.throttle = ChatQuestionThrottle(self.viewer)

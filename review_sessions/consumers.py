@@ -59,6 +59,7 @@ from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
 from workspaces.current import REFUSALS, may
 from workspaces.models import Role
+from workspaces.policy import POLICY, reaches
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_LEFT = CLOSE_MEMBERSHIP_ENDED  # 4403: a revoked link, a removed member
@@ -77,7 +78,8 @@ FRAMES_BURST = 120
 MAX_WAITING_FRAMES = 100
 CLOSE_FLOODING = 4429
 # How long a member's role, read at connect, is trusted for presenting and drawing before it is read
-# again: a member demoted to viewer stops driving within this (removal closes the socket at once).
+# again. A role change is also told to the socket at once (`membership_role_changed`), so this only
+# bounds a notice lost on its way; removal closes the socket at once.
 ROLE_FRESH_S = 5.0
 
 
@@ -522,6 +524,13 @@ class SessionConsumer(JsonSocket):
             self.presenter_id = data.get("by", self.presenter_id)
         elif event == live.PARTICIPANTS:
             self.presenter_id = next((one["id"] for one in data if one.get("presenter")), None)
+
+    async def membership_role_changed(self, message: dict[str, Any]) -> None:
+        """The member's role in the session's workspace changed: presenting and drawing follow it at
+        once (a presenter made viewer is refused on their next frame), not at the next re-read."""
+        if self.opened.user is not None and message.get("workspace_id") == self.opened.workspace_id:
+            self.may_present = reaches(str(message.get("role")), POLICY["review_session.start"].role)
+            self.role_read_at = time.monotonic()
 
     async def membership_ended(self, message: dict[str, Any]) -> None:
         """Removed from (or left) the session's workspace: out of the session at once."""

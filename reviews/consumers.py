@@ -76,7 +76,7 @@ class SharedLinkConsumer(JsonSocket):
         token = str(self.scope["url_route"]["kwargs"]["token"])
         opened = await database_sync_to_async(_open_link)(self.scope, token)
         if opened is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.refuse(CLOSE_NOT_FOUND)
             return
         link, self.shown = opened
         self.groups_joined = [link_group(link.pk)]

@@ -73,6 +73,17 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
     def error_frame(self, error: ApplicationError, **extra: Any) -> dict[str, Any]:
         return {"type": "error", **error.as_frame(), **extra}
 
+    async def membership_role_changed(self, message: dict[str, Any]) -> None:
+        """The member's role in a workspace changed (workspaces.live): nothing to do for a socket that
+        reads the role where it decides; the sockets that act by a role they keep say otherwise."""
+
+    async def refuse(self, code: int) -> None:
+        """Refuse the socket with `code` (4401, 4404): accepted, then closed before any frame. A
+        handshake refused outright is an HTTP 403, which a browser sees only as 1006 and retries
+        for ever; a close after the accept carries its code, which the page reads (stop, sign in)."""
+        await self.accept()
+        await self.close(code=code)
+
 
 class RefusedSocket(AsyncWebsocketConsumer):
     """A socket refused before any of the site's consumers sees it (a path no socket has, a session
@@ -98,7 +109,7 @@ class EventsConsumer(JsonSocket):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         act_in_session_workspace(self.scope)
         self.workspace_id: int = await database_sync_to_async(acting_workspace_id)(user)
@@ -137,6 +148,13 @@ class EventsConsumer(JsonSocket):
 
     async def push_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": message["event"], "data": message["data"]})
+
+    async def membership_role_changed(self, message: dict[str, Any]) -> None:
+        """The page's member has another role in the workspace it acts in: the page is told (what it
+        shows may be more or less than that role may do, until reloaded)."""
+        if message.get("workspace_id") == self.workspace_id:
+            data = {"workspace_id": self.workspace_id, "role": message.get("role")}
+            await self.send_json({"type": "membership.role_changed", "data": data})
 
     async def membership_ended(self, message: dict[str, Any]) -> None:
         """The member was removed from (or left) a workspace: a page acting in it loses its live events

@@ -7,35 +7,48 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from accounts.models import User
-from sage.consumers import CLOSE_UNAUTHENTICATED, JsonSocket, act_in_session_workspace
-from sage.realtime import object_group
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, CLOSE_UNAUTHENTICATED, JsonSocket, act_in_session_workspace
+from sage.realtime import object_group, user_group
 from videos.selectors import videos_for_user
 
 CLOSE_NOT_FOUND = 4404
 
 
-def _in_my_workspace(user: User, video_id: int) -> bool:
-    return videos_for_user(user).filter(pk=video_id).exists()
+def _workspace_of_my_video(user: User, video_id: int) -> int | None:
+    """The workspace of `video_id` when it is in the one `user` acts in, else None."""
+    return videos_for_user(user).filter(pk=video_id).values_list("workspace_id", flat=True).first()
 
 
 class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent gets an error frame at most
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         video_id = int(self.scope["url_route"]["kwargs"]["video_id"])
         act_in_session_workspace(self.scope)
-        if not await database_sync_to_async(_in_my_workspace)(user, video_id):
-            await self.close(code=CLOSE_NOT_FOUND)  # not theirs, or no such video: the same answer
+        workspace_id = await database_sync_to_async(_workspace_of_my_video)(user, video_id)
+        if workspace_id is None:
+            await self.refuse(CLOSE_NOT_FOUND)  # not theirs, or no such video: the same answer
             return
-        self.group = object_group("video", video_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.video_id, self.workspace_id = video_id, workspace_id
+        # The video's progress, and the member's own notices (a removal closes the socket at once).
+        self.groups_joined = [object_group("video", video_id), user_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def membership_ended(self, message: dict[str, Any]) -> None:
+        """Removed from (or left) the video's workspace: its progress is no longer theirs to hear."""
+        if message.get("workspace_id") == self.workspace_id:
+            await self.close(code=CLOSE_MEMBERSHIP_ENDED)
 
     async def push_event(self, message: dict[str, Any]) -> None:
-        await self.send_json({"type": message["event"], "data": message["data"]})
+        """This video's progress only: the member's own group carries their other pages' events."""
+        data = message.get("data") or {}
+        if message["event"] == "video" and data.get("id") == self.video_id:
+            await self.send_json({"type": message["event"], "data": data})

@@ -131,6 +131,7 @@ def member_change_role(*, membership: Membership, member: Membership, role: str)
             target_label=f"{member.user.email}: {was} → {role}",
             details={"user_id": member.user_id, "from": was, "to": role},
         )
+        live.role_changed(member.user_id, member.workspace_id, role)
     return member
 
 
@@ -200,6 +201,8 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
     )
     # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
     Wallet.objects.filter(workspace=workspace).update(plan=plan)
+    live.role_changed(current.user_id, workspace.pk, Role.ADMIN)
+    live.role_changed(heir.user_id, workspace.pk, Role.OWNER)
     return workspace
 
 

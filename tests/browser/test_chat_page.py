@@ -115,6 +115,15 @@ def test_an_answer_streams_in_and_its_citation_plays_that_moment(
         "data-status", "complete", timeout=ANSWER_TIMEOUT_MS
     )
     expect(page.locator(".chat-message-assistant").last).to_contain_text("And finally the garden.")
+
+    # Signed out meanwhile (another tab, an expired session): the next connection is refused with a
+    # code the page reads, so it says why and stops, instead of "reconnecting" for ever.
+    page.context.clear_cookies()
+    page.evaluate("() => window.__sockets.at(-1).close()")
+    expect(page.locator("[data-connection]")).to_have_text("You are signed out: log in again to chat.")
+    tried = page.evaluate("() => window.__sockets.length")
+    page.wait_for_timeout(1500)  # three times the first retry's wait: none comes
+    assert page.evaluate("() => window.__sockets.length") == tried
     assert errors == []
 
 

@@ -18,6 +18,7 @@ from sage.gemini import GeminiError
 from tests.chat.helpers import cooking_conversation, frames_until_done, open_socket
 from tests.factories import COOKING, UserFactory
 from tests.gemini_stub import GeminiReply, gemini_stub_fixture  # noqa: F401
+from tests.socket_refusals import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,14 +32,14 @@ async def test_only_the_owner_may_join() -> None:
     owner, conversation = await cooking_conversation()
     stranger = await database_sync_to_async(UserFactory.create)()
 
-    _, anonymous_ok, anonymous_code = await open_socket(conversation.pk)
-    _, stranger_ok, stranger_code = await open_socket(conversation.pk, user=stranger)
-    _, guest_ok, guest_code = await open_socket(conversation.pk, guest_id=uuid.uuid4())
+    anonymous, anonymous_ok, _ = await open_socket(conversation.pk)
+    stranger_socket, stranger_ok, _ = await open_socket(conversation.pk, user=stranger)
+    guest, guest_ok, _ = await open_socket(conversation.pk, guest_id=uuid.uuid4())
     socket, owner_ok, _ = await open_socket(conversation.pk, user=owner)
 
-    assert (anonymous_ok, anonymous_code) == (False, 4401)
-    assert (stranger_ok, stranger_code) == (False, 4404)
-    assert (guest_ok, guest_code) == (False, 4404)
+    assert await refused_with(anonymous, anonymous_ok) == 4401
+    assert await refused_with(stranger_socket, stranger_ok) == 4404
+    assert await refused_with(guest, guest_ok) == 4404
     assert owner_ok
     await socket.disconnect()
 
@@ -47,9 +48,9 @@ async def test_a_trashed_conversation_cannot_be_joined() -> None:
     owner, conversation = await cooking_conversation()
     await database_sync_to_async(Conversation.objects.filter(pk=conversation.pk).update)(deleted_at="2020-01-01T00:00Z")
 
-    _, connected, code = await open_socket(conversation.pk, user=owner)
+    refused, connected, _ = await open_socket(conversation.pk, user=owner)
 
-    assert (connected, code) == (False, 4404)
+    assert await refused_with(refused, connected) == 4404
 
 
 async def test_an_extractive_answer_streams_after_the_saved_question_and_ends_with_citations() -> None:
@@ -363,9 +364,9 @@ async def test_a_guest_chats_in_their_own_conversation_only() -> None:
     guest_id = uuid.uuid4()
     conversation = await database_sync_to_async(conversation_create)(viewer=Viewer(user=None, guest_id=guest_id))
 
-    _, other_ok, other_code = await open_socket(conversation.pk, guest_id=uuid.uuid4())
+    other, other_ok, _ = await open_socket(conversation.pk, guest_id=uuid.uuid4())
     socket, connected, _ = await open_socket(conversation.pk, guest_id=guest_id)
-    assert (other_ok, other_code) == (False, 4404)
+    assert await refused_with(other, other_ok) == 4404
     assert connected
     await socket.send_json_to({"type": "message", "text": "What is in my library?", "client_id": "g1"})
     frames = await frames_until_done(socket)

@@ -164,3 +164,33 @@ async def test_a_member_demoted_to_viewer_stops_drawing(monkeypatch: pytest.Monk
 
     assert (await next_of(socket, "error"))["code"] == "follow_only"
     await socket.disconnect()
+
+
+async def test_a_presenter_made_viewer_is_refused_at_once_not_at_the_next_role_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The role read at connect is trusted for an hour here: only the role-change notice can tell the
+    # socket that its member may no longer drive.
+    monkeypatch.setattr(consumers, "ROLE_FRESH_S", 3600.0)
+    review = await database_sync_to_async(team_session)()
+    socket, _ = await review.join(review.commenter)
+    await drain(socket)
+
+    def demote() -> None:
+        by = Membership.objects.get(workspace=review.team, user=review.owner)
+        member = Membership.objects.get(workspace=review.team, user=review.commenter)
+        member_change_role(membership=by, member=member, role=Role.VIEWER)
+
+    await database_sync_to_async(demote)()
+    draft = {"type": "drawing.draft", "data": {"side": "a", "time": 1.0, "shapes": []}}
+    refused = None
+    for _ in range(20):  # the notice travels through the channel layer: a draft or two may go first
+        await socket.send_json_to(draft)
+        try:
+            refused = await next_of(socket, "error", timeout=0.5)
+            break
+        except TimeoutError:
+            continue
+
+    assert refused is not None and refused["code"] == "follow_only"
+    await socket.disconnect()

@@ -15,6 +15,7 @@ from reviews.services import share_link_revoke
 from sage.asgi import application
 from tests.factories import ComparisonFactory, ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
 from tests.reviews.test_review_socket import KEY, ORIGIN
+from tests.socket_refusals import refused_with
 from videos.models import Comparison, Project, Video
 from videos.projects.services import project_delete, video_move
 from videos.services import video_delete
@@ -89,11 +90,11 @@ async def test_a_video_page_hears_its_own_videos_comments_and_status_only() -> N
 async def test_a_video_outside_the_project_is_refused() -> None:
     link, intro, _ = await database_sync_to_async(a_project_link)()
     outside = await database_sync_to_async(VideoFactory)(ready=True)
-    _, connected, code = await connect(link, outside)
-    assert (connected, code) == (False, 4404)
+    socket, connected, _ = await connect(link, outside)
+    assert await refused_with(socket, connected) == 4404
     other_link = await database_sync_to_async(ShareLinkFactory)(video=intro, permission="comment")
-    _, connected, code = await connect(other_link, intro)  # a video's link takes no `video`
-    assert (connected, code) == (False, 4404)
+    socket, connected, _ = await connect(other_link, intro)  # a video's link takes no `video`
+    assert await refused_with(socket, connected) == 4404
 
 
 async def test_revoking_the_link_closes_its_video_pages() -> None:
@@ -104,8 +105,8 @@ async def test_revoking_the_link_closes_its_video_pages() -> None:
     await database_sync_to_async(share_link_revoke)(link=link)
 
     assert await closed(intro_page) and await closed(project_page)
-    _, connected, code = await connect(link, intro)
-    assert (connected, code) == (False, 4404)
+    socket, connected, _ = await connect(link, intro)
+    assert await refused_with(socket, connected) == 4404
 
 
 async def test_moving_or_deleting_a_video_closes_its_page_and_no_other() -> None:
@@ -116,8 +117,8 @@ async def test_moving_or_deleting_a_video_closes_its_page_and_no_other() -> None
     await database_sync_to_async(lambda: video_move(video=intro, project=None, by=intro.owner))()
     assert await closed(intro_page)
     assert await outro_page.receive_nothing(timeout=0.5)
-    _, connected, code = await connect(link, intro)
-    assert (connected, code) == (False, 4404)
+    socket, connected, _ = await connect(link, intro)
+    assert await refused_with(socket, connected) == 4404
 
     await database_sync_to_async(video_delete)(video=outro)
     assert await closed(outro_page)

@@ -15,6 +15,7 @@ from reviews.models import ShareLink
 from reviews.services import share_link_revoke, share_link_update, share_links_revoke
 from sage.asgi import application
 from tests.factories import ShareLinkFactory
+from tests.socket_refusals import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,8 +84,8 @@ async def test_revoking_closes_the_links_sockets_and_a_reconnect_is_refused() ->
 
     assert await socket.receive_json_from(timeout=5) == {"type": "link.closed"}
     assert (await socket.receive_output(timeout=5))["code"] == 4404
-    _, connected, code = await open_socket(link.token)
-    assert (connected, code) == (False, 4404)
+    refused, connected, _ = await open_socket(link.token)
+    assert await refused_with(refused, connected) == 4404
 
 
 async def test_operators_bulk_revoke_closes_sockets_too() -> None:
@@ -131,8 +132,8 @@ async def test_unknown_and_locked_links_are_refused() -> None:
     locked = await database_sync_to_async(ShareLinkFactory)(password="secret")
 
     for token in ("not-a-token", locked.token):
-        _, connected, code = await open_socket(token)
-        assert (connected, code) == (False, 4404)
+        refused, connected, _ = await open_socket(token)
+        assert await refused_with(refused, connected) == 4404
 
 
 async def test_clients_may_not_send_anything() -> None:

@@ -17,6 +17,7 @@ from devtools import processes
 from sage.asgi import application
 from sage.synthetic_media import make_video
 from tests.factories import VideoFactory, empty_wallet_user
+from tests.socket_refusals import refused_with
 from videos.models import Video
 
 PART = 64 * 1024
@@ -66,13 +67,12 @@ def test_an_uploaded_video_is_processed_by_a_worker_and_its_progress_arrives_liv
 def test_another_users_socket_for_my_video_is_closed(transactional_db, user, other_user) -> None:
     video = VideoFactory(owner=user, title="mine")
 
-    async def attempt() -> tuple[bool, int | None]:
+    async def attempt() -> int | None:
         socket = WebsocketCommunicator(
             application, f"/ws/videos/{video.pk}/", headers=[(b"origin", b"http://localhost")]
         )
         socket.scope["user"] = other_user
-        return await socket.connect()
+        connected, _ = await socket.connect()
+        return await refused_with(socket, connected)
 
-    connected, code = asyncio.run(attempt())
-    assert not connected
-    assert code == 4404
+    assert asyncio.run(attempt()) == 4404

@@ -18,7 +18,7 @@ from tests.factories import ConversationFactory, MembershipFactory, TeamWorkspac
 from videos.models import Video
 from videos.pipeline.progress import push_video
 from workspaces.models import Membership, Role, Workspace
-from workspaces.services import membership_remove
+from workspaces.services import member_change_role, membership_remove
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,3 +114,57 @@ async def test_a_member_whose_role_no_longer_reaches_cannot_ask_on_an_open_conve
     assert "editors" in refused["message"]
     assert not await database_sync_to_async(Message.objects.filter(conversation_id=conversation_id).exists)()
     await socket.disconnect()
+
+
+async def test_a_removed_members_video_progress_socket_closes_and_hears_nothing_more() -> None:
+    team, producer, editor, _ = await database_sync_to_async(_team_of_three)()
+    video = await database_sync_to_async(_editor_uploads)(editor, team)
+    cookie = await database_sync_to_async(_session_cookie)(producer, team)
+    other = await database_sync_to_async(lambda: MembershipFactory(workspace=team, role=Role.VIEWER).user)()
+    viewer_cookie = await database_sync_to_async(_session_cookie)(other, team)
+    headers = [(b"origin", b"http://localhost")]
+    owner_page = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/", headers=[*headers, (b"cookie", cookie)])
+    viewer_page = WebsocketCommunicator(
+        application, f"/ws/videos/{video.pk}/", headers=[*headers, (b"cookie", viewer_cookie)]
+    )
+    assert (await owner_page.connect())[0] and (await viewer_page.connect())[0]
+
+    def remove_viewer() -> None:
+        owner = Membership.objects.get(workspace=team, role=Role.OWNER)
+        membership_remove(membership=owner, member=Membership.objects.get(workspace=team, user=other))
+
+    await database_sync_to_async(remove_viewer)()
+    assert (await viewer_page.receive_output(timeout=10))["code"] == CLOSE_MEMBERSHIP_ENDED
+
+    # The owner's page goes on hearing the video's progress, and only this video's.
+    await database_sync_to_async(_editor_uploads)(editor, team)  # another video of the team
+    await database_sync_to_async(lambda: push_video(Video.objects.get(pk=video.pk)))()
+    heard = await owner_page.receive_json_from(timeout=10)
+    assert (heard["type"], heard["data"]["id"]) == ("video", video.pk)
+    assert await owner_page.receive_nothing(timeout=0.5)
+    await owner_page.disconnect()
+
+
+async def test_role_changes_reach_the_members_pages_in_that_workspace_only() -> None:
+    team, producer, editor, _ = await database_sync_to_async(_team_of_three)()
+    editor_page = await _events_socket(editor, team)
+    producer_page = await _events_socket(producer, team)
+    editor_elsewhere = await _events_socket(editor, None)
+
+    def demote_then_promote() -> None:
+        owner = Membership.objects.get(workspace=team, role=Role.OWNER)
+        member = Membership.objects.get(workspace=team, user=editor)
+        member_change_role(membership=owner, member=member, role=Role.VIEWER)
+        member_change_role(membership=owner, member=member, role=Role.ADMIN)
+
+    await database_sync_to_async(demote_then_promote)()
+
+    told = [await editor_page.receive_json_from(timeout=10) for _ in range(2)]
+    assert told == [
+        {"type": "membership.role_changed", "data": {"workspace_id": team.pk, "role": "viewer"}},
+        {"type": "membership.role_changed", "data": {"workspace_id": team.pk, "role": "admin"}},
+    ]
+    assert await editor_elsewhere.receive_nothing(timeout=0.3)  # a page in another workspace: not its news
+    assert await producer_page.receive_nothing(timeout=0.2)  # the owner's own role did not change
+    for socket in (editor_page, producer_page, editor_elsewhere):
+        await socket.disconnect()
