@@ -52,14 +52,15 @@ from review_sessions.presenters import participant_json, session_now_json
 from review_sessions.selectors import StateLimits, session_facts_for_link, session_facts_for_user
 from reviews.access import share_link_for_scope
 from reviews.comments import reviewer_key_digest
-from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group
+from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group, link_guest
 from reviews.services import share_link_opened
 from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
-from workspaces.current import REFUSALS, may
+from workspaces import policy
+from workspaces.current import REFUSALS, member_actor
 from workspaces.models import Role
-from workspaces.policy import POLICY, reaches
+from workspaces.policy import ROLE_RANK
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_LEFT = CLOSE_MEMBERSHIP_ENDED  # 4403: a revoked link, a removed member
@@ -81,6 +82,8 @@ CLOSE_FLOODING = 4429
 # again. A role change is also told to the socket at once (`membership_role_changed`), so this only
 # bounds a notice lost on its way; removal closes the socket at once.
 ROLE_FRESH_S = 5.0
+# The policy's action a socket's presenting and drawing are.
+PRESENTING = "review_session.start"
 
 
 class TokenBucket:
@@ -132,7 +135,7 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             session = session_facts_for_link(link, code)
             share_link_opened(link=link)
             expires_at = link.expires_at
-            may_present = True  # a link that allows sessions has comments on
+            may_present = policy.may(link_guest(link), PRESENTING, workspace_id=session.workspace_id)
         else:
             # The session cookie's user, read by Django's own `get_user` here, on this socket's thread
             # after it was accepted (the site's other sockets have Channels' AuthMiddleware read it
@@ -144,7 +147,7 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
             scope["user"] = user
             act_in_session_workspace(scope)
             session = session_facts_for_user(user, code)
-            may_present = may(user, Role.COMMENTER)
+            may_present = policy.may(member_actor(user), PRESENTING, workspace_id=session.workspace_id)
         if not session.live:
             return None
     except (ApplicationError, Http404):  # the same close for every refusal: nothing leaks
@@ -528,8 +531,10 @@ class SessionConsumer(JsonSocket):
     async def membership_role_changed(self, message: dict[str, Any]) -> None:
         """The member's role in the session's workspace changed: presenting and drawing follow it at
         once (a presenter made viewer is refused on their next frame), not at the next re-read."""
-        if self.opened.user is not None and message.get("workspace_id") == self.opened.workspace_id:
-            self.may_present = reaches(str(message.get("role")), POLICY["review_session.start"].role)
+        role, workspace_id = message.get("role"), message.get("workspace_id")
+        if self.opened.user is not None and workspace_id == self.opened.workspace_id and role in ROLE_RANK:
+            actor = policy.Member(user_id=self.opened.user.pk, workspace_id=self.opened.workspace_id, role=role)
+            self.may_present = policy.may(actor, PRESENTING, workspace_id=self.opened.workspace_id)
             self.role_read_at = time.monotonic()
 
     async def membership_ended(self, message: dict[str, Any]) -> None:
