@@ -16,6 +16,7 @@ from activity.selectors import AuditFilters, Cursor, activity_for_workspace, aud
 from sage.errors import NotFound
 from workspaces.current import acting_membership, require_role
 from workspaces.models import Role
+from workspaces.policy import may
 
 AUDIT_PAGE_SIZE = 50
 
@@ -45,7 +46,7 @@ def activity_page(request: HttpRequest) -> HttpResponse:
             "lines": [event_line(event) for event in page.events],
             "next_cursor": page.next.encode() if page.next else None,
             "continued": before is not None,
-            "may_audit": membership.may(Role.ADMIN),
+            "may_audit": may(membership.actor(), "workspace.audit", workspace_id=membership.workspace_id),
             "section": "activity",
         },
     )
