@@ -86,9 +86,11 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from accounts.services import api_token_create
+        from workspaces.current import acting_workspace_id
 
         user, name, scopes = kwargs.pop("user"), kwargs.pop("name"), kwargs.pop("scopes")
-        token, secret = api_token_create(user=user, name=name, scopes=scopes)
+        # In the workspace its user acts in, as the settings page and the API make one.
+        token, secret = api_token_create(user=user, name=name, scopes=scopes, workspace_id=acting_workspace_id(user))
         if kwargs:
             model_class.objects.filter(pk=token.pk).update(**kwargs)
             token.refresh_from_db()

@@ -16,12 +16,11 @@ from django.db import transaction
 from accounts.models import User
 from activity.models import ActivityEvent, AuditEntry
 from activity.services import Target, activity_record, audit_record
-from billing.ledger import wallet_create, wallet_create_for_workspace
-from billing.models import Wallet
 from sage.errors import ApplicationError, Conflict, NotFound
 from workspaces import live
 from workspaces.models import Membership, Role, Workspace
 from workspaces.policy import decide, reaches
+from workspaces.registry import payer
 from workspaces.selectors import plan_of, seats_of, seats_taken
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def workspace_create_personal(*, user: User) -> Workspace:
     )
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-        wallet_create(user=user)
+        payer().workspace_made(workspace)  # its wallet: the account's own
     if user.personal_workspace_id != workspace.pk:
         # Named on the account's row, which every request loads: acting in it costs no query.
         User.objects.filter(pk=user.pk).update(personal_workspace=workspace)
@@ -94,7 +93,7 @@ def workspace_create_team(*, user: User, name: str) -> Workspace:
     workspace = Workspace.objects.create(name=name.strip()[:80], kind=Workspace.Kind.TEAM, created_by=user)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     # Its own wallet, on the owner's plan: work done in it is paid from it, not from the members'.
-    wallet_create_for_workspace(workspace=workspace)
+    payer().workspace_made(workspace)
     return workspace
 
 
@@ -197,7 +196,7 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
         details={"from_user_id": current.user_id, "to_user_id": heir.user_id},
     )
     # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
-    Wallet.objects.filter(workspace=workspace).update(plan=plan)
+    payer().owner_changed(workspace, heir.user)
     return workspace
 
 

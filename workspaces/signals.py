@@ -40,7 +40,7 @@ def delete_personal_workspace(sender: type[User], instance: User, **kwargs: Any)
             actor=None,
             action=Action.WORKSPACE_DELETED,
             target_label=f"{team.description}; owner {instance.email}",
-            details={"videos": team.videos, "tokens": team.tokens, "owner_id": instance.pk},
+            details={**team.counts, "owner_id": instance.pk},
         )
     # Team workspaces it made and others own now stay (their `created_by` becomes null).
     Workspace.objects.filter(pk__in=[team.workspace.pk for team in alone]).delete()

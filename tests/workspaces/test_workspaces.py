@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import CheckConstraint
 
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate, api_token_create
@@ -29,6 +31,7 @@ from tests.factories import (
 from videos.models import Comparison, Video, VideoStack
 from workspaces.models import Role, Workspace
 from workspaces.policy import reaches
+from workspaces.registry import registered_work
 from workspaces.selectors import membership_in, personal_workspace_of, workspaces_of
 from workspaces.services import workspace_create_personal
 
@@ -169,3 +172,38 @@ def test_the_migration_puts_conversations_saved_without_a_workspace_in_their_own
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert Conversation.objects.get(pk=lost.pk).workspace == personal_workspace_of(ana)
+
+
+# What has a workspace column without being a workspace's work: its members and invitations, its
+# records (feed, audit log), its wallet, and the accounts' own rows that name one (an account's
+# personal workspace, a token's and a connect request's workspace: accounts sits below workspaces).
+NOT_WORK = {
+    "workspaces.Membership",
+    "workspaces.Invitation",
+    "activity.ActivityEvent",
+    "activity.AuditEntry",
+    "billing.Wallet",
+    "accounts.User",
+    "accounts.ApiToken",
+    "accounts.ExtensionConnect",
+}
+
+
+def test_every_model_holding_a_workspaces_work_is_registered_by_its_app_and_needs_a_workspace() -> None:
+    holding = {
+        model
+        for model in django_apps.get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.concrete and field.related_model is Workspace
+    }
+    registered = {work.model for work in registered_work()}
+
+    assert {model._meta.label for model in holding - registered} == NOT_WORK
+    assert registered <= holding
+    for model in registered:
+        column = model._meta.get_field("workspace")
+        # Null only where a check constraint says whose may be (a guest's conversation).
+        assert not column.null or any(
+            isinstance(constraint, CheckConstraint) and "workspace" in str(constraint.condition)
+            for constraint in model._meta.constraints
+        ), model
