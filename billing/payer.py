@@ -5,7 +5,7 @@ workspace's wallet made."""
 from __future__ import annotations
 
 from accounts.models import User
-from billing.ledger import wallet_create_for_workspace
+from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Wallet
 from billing.selectors import wallet_for_user
 from workspaces.models import Workspace
@@ -19,7 +19,10 @@ class WorkspacesPayer:
 
     def workspace_made(self, workspace: Workspace) -> None:
         # A personal workspace's wallet is its account's; a team's is on its owner's plan.
-        wallet_create_for_workspace(workspace=workspace)
+        if workspace.kind == Workspace.Kind.PERSONAL and workspace.created_by is not None:
+            wallet_create(user=workspace.created_by)  # the account just made: no query to load it
+        else:
+            wallet_create_for_workspace(workspace=workspace)
 
     def owner_changed(self, workspace: Workspace, owner: User) -> None:
         # A team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
