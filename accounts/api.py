@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, User
 from accounts.permissions import ANY_TOKEN, SESSION_ONLY, TokenScopePermission
 from accounts.selectors import api_token_get_for_user, api_tokens_for_user
@@ -29,6 +28,8 @@ from accounts.services import (
 from accounts.throttling import ExtensionConnectRateThrottle, PrincipalRateThrottle, TokenCreateRateThrottle
 from sage.api.errors import ErrorSerializer, error_responses
 from sage.api.fields import FlagField, TextField
+from workspaces.authentication import ApiTokenAuthentication
+from workspaces.current import acting_workspace_id
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 
 TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
@@ -139,7 +140,9 @@ class TokenListApi(APIView):
     def post(self, request: Request) -> Response:
         payload = TokenCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, secret = api_token_create(user=_user(request), **payload.validated_data)
+        user = _user(request)
+        # It acts in the workspace this request acts in.
+        token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(user), **payload.validated_data)
         return Response(TokenCreatedOutput(token, context={"secret": secret}).data, status=status.HTTP_201_CREATED)
 
 

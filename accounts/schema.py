@@ -13,7 +13,7 @@ _SCOPES = ", ".join(f"`{scope}`" for scope in ApiToken.Scope.values)
 
 
 class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "accounts.authentication.ApiTokenAuthentication"
+    target_class = "workspaces.authentication.ApiTokenAuthentication"
     name = "ApiToken"
 
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:

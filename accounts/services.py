@@ -21,8 +21,6 @@ from accounts.models import ApiToken, ExtensionConnect, User
 from activity.services import Action, audit_record
 from sage.errors import ApplicationError, Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
-from workspaces.current import act_through, acting_workspace_id, membership_or_none
-from workspaces.models import Membership
 
 # Updating last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -61,27 +59,35 @@ def user_update_profile(
 
 @transaction.atomic
 def _one_of_my_workspaces(user: User, workspace_id: int) -> int:
-    """`workspace_id` when `user` belongs to it; NotFound (the same for another's and none) if not."""
-    if not Membership.objects.filter(user=user, workspace_id=workspace_id).exists():
+    """`workspace_id` when `user` belongs to it; NotFound (the same for another's and none) if not.
+    (Read through the account's memberships: accounts sits below workspaces.)"""
+    if not user.memberships.filter(workspace_id=workspace_id).exists():
         raise NotFound("No such workspace.")
     return workspace_id
+
+
+def _personal_workspace_id(user: User) -> int:
+    if user.personal_workspace_id is None:  # made with the account (workspaces.signals)
+        raise NotFound("No such workspace.")
+    return user.personal_workspace_id
 
 
 def api_token_create(
     *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None, workspace_id: int | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is never retrievable again. It acts in
-    `workspace_id` (one of the user's), else in the workspace the user acts in now."""
+    `workspace_id` (one of the user's), else in their personal workspace: pages and the API pass the
+    workspace the request acts in."""
     unknown = set(scopes) - _VALID_SCOPES
     if unknown or not scopes:
         raise ValueError(f"Unknown or missing scopes: {sorted(unknown) or 'none given'}")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValueError("The expiry must be in the future.")
-    chosen = _one_of_my_workspaces(user, workspace_id) if workspace_id is not None else None
+    chosen = _one_of_my_workspaces(user, workspace_id) if workspace_id is not None else _personal_workspace_id(user)
     secret = settings.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
-        workspace_id=chosen if chosen is not None else acting_workspace_id(user),
+        workspace_id=chosen,
         name=name.strip(),
         prefix=secret[: len(settings.API_TOKEN_PREFIX) + 6],
         secret_hash=hash_token_secret(secret),
@@ -130,7 +136,9 @@ def api_tokens_revoke(*, tokens: QuerySet[ApiToken], by: User | None = None) -> 
 
 
 def api_token_authenticate(secret: str) -> ApiToken:
-    """The active token for `secret`, or ApiTokenError saying why not."""
+    """The active token for `secret`, or ApiTokenError saying why not. Whether its user still belongs
+    to its workspace, and acting there, is the access layer's (workspaces.authentication), which
+    then marks it used (`api_token_used`)."""
     if not secret.startswith(settings.API_TOKEN_PREFIX):  # not one of ours: no need to ask the database
         raise ApiTokenError("Invalid API token.", code="token_invalid")
     try:
@@ -143,19 +151,15 @@ def api_token_authenticate(secret: str) -> ApiToken:
         raise ApiTokenError("This API token has expired.", code="token_expired")
     if not token.user.is_active:
         raise ApiTokenError("This account is disabled.", code="account_disabled")
-    # The token acts in its workspace while its user belongs to it: removed, it opens nothing there
-    # (and does not fall back to another workspace the script never chose).
-    membership = membership_or_none(token.user, token.workspace_id)
-    if membership is None:
-        raise ApiTokenError(
-            "This API token's workspace is no longer one you belong to: make a new token.", code="token_workspace_left"
-        )
-    act_through(token.user, membership)
+    return token
+
+
+def api_token_used(token: ApiToken) -> None:
+    """Note that `token` opened a request (to the minute: not a write on every read)."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-    return token
 
 
 # --- connecting the browser extension (docs/api.md, "Connecting the extension") ----------------
@@ -267,7 +271,8 @@ def extension_connect_decide(
 ) -> ExtensionConnect:
     """Approve or cancel `user`'s pending request, once. No token yet: it is made when the extension
     collects it, so its secret exists only in that one response. The token will act in
-    `workspace_id` (one of the user's; NotFound otherwise), else in the one the user acts in now."""
+    `workspace_id` (one of the user's; NotFound otherwise), else in their personal workspace (the page
+    passes the one it acts in)."""
     workspace = _one_of_my_workspaces(user, workspace_id) if workspace_id is not None else None
     request = (
         ExtensionConnect.objects.select_for_update()
@@ -282,7 +287,7 @@ def extension_connect_decide(
         raise ConnectUnknown("This connect request has expired: start again from the extension.")
     request.outcome = ExtensionConnect.Outcome.APPROVED if approve else ExtensionConnect.Outcome.DENIED
     request.decided_at = timezone.now()
-    request.workspace_id = (workspace or acting_workspace_id(user)) if approve else None
+    request.workspace_id = (workspace or _personal_workspace_id(user)) if approve else None
     request.save(update_fields=["outcome", "decided_at", "workspace"])
     return request
 

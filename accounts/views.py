@@ -104,7 +104,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenCreateForm(request.POST)
     if not form.is_valid():
         return _render_settings(request, token_form=form, status=400)
-    token, secret = api_token_create(user=_current_user(request), **form.service_kwargs())
+    user = _current_user(request)
+    # It acts in the workspace the page acts in.
+    token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(user), **form.service_kwargs())
     messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
     response = redirect("accounts:settings")
     response.set_signed_cookie(
@@ -196,11 +198,13 @@ def _extension_connect_decide(request: HttpRequest) -> HttpResponse:
         return _render_connect(request, state="error", error="Open this page from the extension.", status=400)
     challenge = form.cleaned_data["challenge"]
     try:
+        user = _current_user(request)
         extension_connect_decide(
-            user=_current_user(request),
+            user=user,
             challenge=challenge,
             approve=form.cleaned_data["decision"] == "approve",
-            workspace_id=form.cleaned_data["workspace"],
+            # The one chosen on the page, else the one it acts in.
+            workspace_id=form.cleaned_data["workspace"] or acting_workspace_id(user),
         )
     except FieldInvalid as exc:
         return _render_connect(request, state="error", error=exc.reason, status=400)

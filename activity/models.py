@@ -16,8 +16,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from workspaces.models import Workspace
-
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     """Refuses the bulk writes that would change history: `update()` and `delete()`."""
@@ -68,7 +66,8 @@ class ActivityEvent(AppendOnlyModel):
         SESSION_STARTED = "session_started", "started a live session on"
         SESSION_ENDED = "session_ended", "ended the live session on"
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Named, not imported: workspaces sits above activity (it records who joined and went).
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
     # Who did it: null for a guest on a share link, or once the account is deleted (`actor_name` stays).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -122,7 +121,9 @@ class AuditEntry(AppendOnlyModel):
         WORKSPACE_DELETED = "workspace_deleted", "Workspace deleted with its owner's account"
 
     # Null: a site-wide action (an operator's). A deleted workspace's entries stay, with its name.
-    workspace = models.ForeignKey(Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     workspace_name = models.CharField(max_length=80, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

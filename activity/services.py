@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from accounts.models import User
 from activity.models import ActivityEvent, AuditEntry
 from sage.client_address import client_address, current_client_address
-from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -105,4 +104,7 @@ def audit_record(
 def _workspace_name(workspace_id: int | None) -> str:
     if workspace_id is None:
         return ""
-    return Workspace.objects.filter(pk=workspace_id).values_list("name", flat=True).first() or ""
+    # The workspace's model by the column that names it: workspaces sits above activity (it records here).
+    workspaces = AuditEntry._meta.get_field("workspace").related_model
+    assert workspaces is not None and not isinstance(workspaces, str)
+    return workspaces._default_manager.filter(pk=workspace_id).values_list("name", flat=True).first() or ""

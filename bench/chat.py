@@ -136,6 +136,7 @@ def make_seats(count: int) -> list[Seat]:
     from chat.services import conversation_create
     from videos.models import Transcript, TranscriptChunk, Video
     from videos.text_embedding.model import embed_texts
+    from workspaces.selectors import personal_workspace_of
 
     vectors = embed_texts([text for _, _, text in PASSAGES])
     plan = Plan.objects.order_by("-daily_chat_messages").first()
@@ -144,7 +145,13 @@ def make_seats(count: int) -> list[Seat]:
     for number in range(count):
         user = User.objects.create_user(email=f"bench-chat-{number}@example.com")
         wallet_change_plan(wallet=Wallet.objects.get(user=user), plan=plan)
-        video = Video.objects.create(owner=user, title="Sourdough", status=Video.Status.READY, duration=160)
+        video = Video.objects.create(
+            owner=user,
+            workspace=personal_workspace_of(user),
+            title="Sourdough",
+            status=Video.Status.READY,
+            duration=160,
+        )
         Transcript.objects.create(video=video, source=Transcript.Source.SIDECAR, text="…")
         TranscriptChunk.objects.bulk_create(
             TranscriptChunk(

@@ -67,7 +67,13 @@ def run(top_k: int) -> int:
     videos: list[Video] = []
     answer_starts: list[list[float]] = []
     for number, talk in enumerate(TALKS):
-        video = Video.objects.create(owner=owner, title=talk.title, status=Video.Status.READY, duration=600.0)
+        video = Video.objects.create(
+            owner=owner,
+            workspace_id=workspace_id,
+            title=talk.title,
+            status=Video.Status.READY,
+            duration=600.0,
+        )
         videos.append(video)
         lines, starts = timed_lines(talk, words=number % 2 == 1)
         answer_starts.append(starts)

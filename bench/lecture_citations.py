@@ -194,7 +194,13 @@ def run(unrelated: tuple[str, ...]) -> Figures:
             lines = read_lines(slides, seconds)
             heard = result.text if result else ""
             word_errors[lecture.title] = word_error_rate(" ".join(lecture.sentences), heard)
-            video = Video.objects.create(owner=owner, title=lecture.title, status=Video.Status.READY, duration=seconds)
+            video = Video.objects.create(
+                owner=owner,
+                workspace_id=workspace_id,
+                title=lecture.title,
+                status=Video.Status.READY,
+                duration=seconds,
+            )
             with transaction.atomic():
                 store_transcript(video, result)
             said_windows(video)

@@ -105,10 +105,17 @@ def fill() -> tuple[str, str]:
 
     from accounts.models import User
     from videos.models import Video
+    from workspaces.selectors import personal_workspace_of
 
     owner = User.objects.create_user(email="bench-media-owner@example.com", display_name="Director")
     video = Video.objects.create(
-        owner=owner, title="Master", status=Video.Status.READY, duration=3600.0, fps=25.0, storage_key=KEY
+        owner=owner,
+        workspace=personal_workspace_of(owner),
+        title="Master",
+        status=Video.Status.READY,
+        duration=3600.0,
+        fps=25.0,
+        storage_key=KEY,
     )
     browser = Client()
     browser.force_login(owner)

@@ -61,11 +61,13 @@ def make_link() -> str:
     from accounts.models import User
     from reviews.services import share_link_create
     from videos.models import Comparison, Video
+    from workspaces.selectors import personal_workspace_of
 
     owner = User.objects.create_user(email="bench-review@example.com", display_name="Bench")
     video_a, video_b = (
         Video.objects.create(
             owner=owner,
+            workspace=personal_workspace_of(owner),
             title=title,
             status=Video.Status.READY,
             duration=duration,
@@ -77,6 +79,7 @@ def make_link() -> str:
     )
     comparison = Comparison.objects.create(
         owner=owner,
+        workspace=personal_workspace_of(owner),
         video_a=video_a,
         video_b=video_b,
         engine=3,

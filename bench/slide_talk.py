@@ -223,6 +223,7 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
     from videos.search import RANKED_WINDOWS
     from videos.text_embedding.model import embed_query, embed_texts_for_request
     from videos.transcripts.speech import recognise_speech
+    from workspaces.selectors import personal_workspace_of
 
     directory.mkdir(parents=True)
     samples, starts = lecture_sound(talk)
@@ -232,7 +233,13 @@ def run_talk(owner: User, talk: Lecture, questions: tuple[SlideQuestion, ...], d
     slide_video(slides, talk, seconds)
     result = recognise_speech(sound)
     lines = read_lines(slides, seconds)
-    video = Video.objects.create(owner=owner, title=talk.title, status=Video.Status.READY, duration=seconds)
+    video = Video.objects.create(
+        owner=owner,
+        workspace=personal_workspace_of(owner),
+        title=talk.title,
+        status=Video.Status.READY,
+        duration=seconds,
+    )
     with transaction.atomic():
         store_transcript(video, result)
     said_windows(video)

@@ -134,7 +134,7 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
         user = _user(self.request)
-        if not wallet_details_visible(user):
+        if not wallet_details_visible(user, self.request.auth):
             raise PermissionDenied(TEAM_MONEY_REFUSAL)
         return ledger_action_entries(user)
 
@@ -212,7 +212,7 @@ class UsageApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
-        if not wallet_details_visible(user):
+        if not wallet_details_visible(user, request.auth):
             raise PermissionDenied(TEAM_MONEY_REFUSAL)
         wallet, since = wallet_for_work(user), month_start()
         spending = usage_by_project(wallet, since=since)

@@ -7,10 +7,13 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): these import models (the API's errors through DRF's authentication classes),
-        # which load only once the app registry is ready. (A wallet is made with its workspace:
-        # workspaces.services.)
+        # which load only once the app registry is ready.
         from billing import ledger, packs
+        from billing.payer import WorkspacesPayer
         from sage.api.errors import register_error_details
+        from workspaces.registry import register_payer
 
         # The API's 402 body: the refusal's token figures and the pack to buy (sage sits below billing).
         register_error_details(ledger.InsufficientTokens, packs.refusal_details)
+        # Seats, a new workspace's wallet, a transferred team's plan (workspaces sits below billing).
+        register_payer(WorkspacesPayer())

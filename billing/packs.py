@@ -33,7 +33,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed, tokens_owed_refusal, wallet_create
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.money import money
-from billing.selectors import may_pay_for, pack_purchases_for
+from billing.selectors import may_pay_for, may_see_payments, pack_purchases_for
 from billing.stripe_client import (
     PACK_METADATA_KEY,
     USER_METADATA_KEY,
@@ -108,7 +108,7 @@ def pack_buyer_team(user: User) -> int | None:
     membership = acting_membership(user)
     if membership.workspace.kind != Workspace.Kind.TEAM:
         return None
-    if not may_pay_for(membership):
+    if not may_pay_for(membership.actor()):
         raise TeamPurchaseRefused()
     return membership.workspace_id
 
@@ -238,7 +238,7 @@ def _payment_on_stripe(payment_intent_id: str) -> _PaymentOnStripe:
 def _pays_into(membership: Membership, payment: _PaymentOnStripe) -> bool:
     """Whether `payment` is for `membership`'s workspace and the member may see its payments: a
     team's names the team; one's own names no workspace, and its payer must be the member."""
-    if not may_pay_for(membership):
+    if not may_see_payments(membership.actor()):
         return False
     if payment.workspace_id:
         return payment.workspace_id == str(membership.workspace_id)
@@ -254,7 +254,7 @@ def _credited(membership: Membership, payment_intent_id: str) -> PackPurchase | 
     )
     if purchase is None:
         return None
-    if purchase.wallet.workspace_id != membership.workspace_id or not may_pay_for(membership):
+    if purchase.wallet.workspace_id != membership.workspace_id or not may_see_payments(membership.actor()):
         raise NotFound()
     return purchase
 

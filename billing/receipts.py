@@ -3,8 +3,8 @@
 Stripe's customer portal and hosted invoices are not always there (localstripe has neither, and a
 pack payment has no invoice at all), so each payment gets a printable page built from our rows.
 A payment belongs to the workspace whose wallet it paid into, as the ledger does: each selector
-looks it up among the payments of the acting membership's workspace, for those who may pay for it
-(`billing.selectors.may_pay_for`: a team's owner and admins, who buy its tokens; one's own). A
+looks it up among the payments of the acting membership's workspace, for those who may see them
+(`billing.selectors.may_see_payments`, the policy's: a team's owner and admins; one's own). A
 team's purchase is its admins' to see whoever of them paid; anyone else's id is NotFound.
 """
 

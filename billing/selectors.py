@@ -13,8 +13,9 @@ from accounts.models import User
 from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Hold, LedgerEntry, PackPurchase, Plan, SubscriptionInvoice, Wallet
 from billing.wallets import current_period_start
-from workspaces.current import acting_membership, acting_workspace_id
-from workspaces.models import Membership, Role, Workspace
+from workspaces.current import acting_workspace_id, member_actor
+from workspaces.models import Membership, Workspace
+from workspaces.policy import Member, may
 
 # Kinds that spend tokens (negative) or give spent tokens back (positive).
 SPENDING_KINDS = (LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE, LedgerEntry.Kind.DEBIT)
@@ -63,17 +64,24 @@ def ledger_for_user(user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(wallet__workspace_id=acting_workspace_id(user)).order_by("-created_at", "-pk")
 
 
-def may_pay_for(membership: Membership) -> bool:
-    """Whether `membership` answers for its workspace's money: buys tokens for it and sees its usage,
-    ledger, payments and receipts. In a team workspace its owner and admins; the other members see
-    its balance, as a producer's crew sees whether the studio can afford the next upload. Always, in
-    one's own (its one member is its owner)."""
-    return membership.may(Role.ADMIN)
+def may_pay_for(actor: Member) -> bool:
+    """Whether `actor` answers for its workspace's money: buys tokens for it (the policy's
+    `billing.pay`). In a team workspace its owner and admins; always in one's own (its one member is
+    its owner)."""
+    return may(actor, "billing.pay", workspace_id=actor.workspace_id)
 
 
-def wallet_details_visible(user: User) -> bool:
-    """`may_pay_for` the workspace `user` acts in."""
-    return may_pay_for(acting_membership(user))
+def may_see_payments(actor: Member) -> bool:
+    """Whether `actor` sees its workspace's usage, ledger, payments and receipts (the policy's
+    `workspace.billing_detail`): whoever pays for it, and an API token of theirs with `billing:read`.
+    The other members see its balance, as a producer's crew sees whether the studio can afford the
+    next upload."""
+    return may(actor, "workspace.billing_detail", workspace_id=actor.workspace_id)
+
+
+def wallet_details_visible(user: User, token: object = None) -> bool:
+    """`may_see_payments` of the workspace `user` acts in (`token`: the request's API token, if any)."""
+    return may_see_payments(member_actor(user, token))
 
 
 # --- a team's usage this month ------------------------------------------------------------------
@@ -320,15 +328,15 @@ def tokens_owed_for_user(user: User) -> int:
 
 def pack_purchases_for(membership: Membership) -> QuerySet[PackPurchase]:
     """The pack purchases credited to `membership`'s workspace's wallet (a team's, whoever of its
-    admins paid; one's own), for those who `may_pay_for` it; none for anyone else."""
-    if not may_pay_for(membership):
+    admins paid; one's own), for those who `may_see_payments` of it; none for anyone else."""
+    if not may_see_payments(membership.actor()):
         return PackPurchase.objects.none()
     return PackPurchase.objects.filter(wallet__workspace_id=membership.workspace_id)
 
 
 def subscription_invoices_for(membership: Membership) -> QuerySet[SubscriptionInvoice]:
     """The plan invoices paid into `membership`'s workspace's wallet (a person's plan is paid from
-    their own: a team's wallet has none), for those who `may_pay_for` it."""
-    if not may_pay_for(membership):
+    their own: a team's wallet has none), for those who `may_see_payments` of it."""
+    if not may_see_payments(membership.actor()):
         return SubscriptionInvoice.objects.none()
     return SubscriptionInvoice.objects.filter(wallet__workspace_id=membership.workspace_id)

@@ -47,7 +47,13 @@ class Conversation(models.Model):
                 condition=(models.Q(owner__isnull=False, guest_id__isnull=True))
                 | (models.Q(owner__isnull=True, guest_id__isnull=False)),
                 name="conversation_has_one_owner",
-            )
+            ),
+            # A member's conversation is in a workspace, always (a guest's is about one shared video):
+            # a row saved without one is refused, not put somewhere.
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=True) | models.Q(workspace__isnull=False),
+                name="member_conversation_in_a_workspace",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,8 +41,8 @@ from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.vector_params import binary_vector
-from workspaces.current import REFUSALS, acting_workspace_id, membership_or_none
-from workspaces.models import Role
+from workspaces.current import acting_workspace_id, membership_or_none
+from workspaces.policy import decide
 
 # Queued by name (sage.queueing): chat.tasks runs these services, so they never import it.
 EMBED_ANSWER = TaskRef[[int]]("chat.tasks.embed_answer")
@@ -316,8 +316,9 @@ def require_may_ask(viewer: Viewer, conversation: Conversation) -> None:
     membership = membership_or_none(viewer.user, conversation.workspace_id)
     if membership is None:
         raise MembershipEnded()
-    if not membership.may(Role.EDITOR):
-        raise Forbidden(REFUSALS[Role.EDITOR])
+    refusal = decide(membership.actor(), "chat.ask", workspace_id=conversation.workspace_id)
+    if refusal is not None:
+        raise Forbidden(refusal.message)
 
 
 def _begin(*, viewer: Viewer, conversation: Conversation, text: str, client_id: str, cost: int) -> AnswerStart:

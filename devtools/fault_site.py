@@ -34,6 +34,7 @@ from devtools.faults import Request, TcpProxy, postgres_socket, tcp_proxy
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
 from videos.models import Video
+from workspaces.selectors import personal_workspace_of
 
 # What the servers of a fault run need besides their database and Redis: the traffic is a test's
 # own load, not abuse, so the rate limits must not answer it (they are still read from the cache).
@@ -245,7 +246,13 @@ def fault_site_create() -> FaultSite:
     wallet = Wallet.objects.get(user=user)
     ledger_grant(user=user, amount=START_BALANCE - wallet.balance, key=f"faults:{user.pk}", memo="fault run")
     _token, secret = api_token_create(user=user, name="faults", scopes=["chat", "read", "videos:write"])
-    video = Video.objects.create(owner=user, title="Harbour walk", status=Video.Status.READY, duration=60.0)
+    video = Video.objects.create(
+        owner=user,
+        workspace=personal_workspace_of(user),
+        title="Harbour walk",
+        status=Video.Status.READY,
+        duration=60.0,
+    )
     _link, share_token = share_link_create(
         owner=user, shared=video, name="faults", permission=ShareLink.Permission.COMMENT
     )

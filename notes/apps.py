@@ -7,3 +7,7 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from notes import signals  # noqa: F401 -- in ready(), as it imports models: connects the receivers
+        from notes.models import Note
+        from workspaces.registry import register_work
+
+        register_work(Note)

@@ -12,3 +12,7 @@ class ReviewSessionsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): signal handlers import models, which load only once the app registry is ready.
         from review_sessions import signals  # noqa: F401
+        from review_sessions.models import ReviewSession
+        from workspaces.registry import register_work
+
+        register_work(ReviewSession)

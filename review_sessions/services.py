@@ -26,6 +26,7 @@ from reviews.live import can_join_sessions
 from reviews.models import ShareLink
 from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
 from videos.models import Comparison, Video, VideoStack
+from workspaces import policy
 from workspaces.current import REFUSALS, acting_workspace_id, may, membership_or_none
 from workspaces.models import Role
 
@@ -347,7 +348,9 @@ def steers_whoever_presents(session: ReviewSession, steerer: Steerer) -> bool:
     if (user is not None and session.started_by_id == user.pk) or (key and session.started_by_key_digest == key):
         return True
     membership = membership_or_none(user, session.workspace_id) if user is not None else None
-    return membership is not None and membership.may(Role.ADMIN)
+    return membership is not None and policy.may(
+        membership.actor(), "review_session.steer", workspace_id=session.workspace_id
+    )
 
 
 def _may_steer(session: ReviewSession, steerer: Steerer) -> bool:
@@ -373,7 +376,7 @@ def _steerer_name(session: ReviewSession, steerer: Steerer) -> str:
 def member_may_present(user: User, workspace_id: int) -> bool:
     """Presenting and drawing take a commenter's role (viewers follow only)."""
     membership = membership_or_none(user, workspace_id)
-    return membership is not None and membership.may(Role.COMMENTER)
+    return membership is not None and policy.may(membership.actor(), "review_session.start", workspace_id=workspace_id)
 
 
 def _may_present(session: ReviewSession, participant: Participant) -> bool:

@@ -13,6 +13,9 @@ class ReviewsConfig(AppConfig):
         # In ready(): these import models, which load only once the app registry is ready.
         # Signals: a deleted link closes its pages. The reader: exports below this app see comments.
         from reviews import exports, signals  # noqa: F401
+        from reviews.models import ShareLink
         from videos.review_comments import register_comment_reader
+        from workspaces.registry import register_work
 
         register_comment_reader(exports.ReviewCommentReader())
+        register_work(ShareLink)

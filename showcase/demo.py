@@ -26,6 +26,7 @@ from sage.synthetic_media import Cue, Scene, Tone, ToneAudio, make_video
 from videos.compare.services import ComparisonRefused, comparison_create
 from videos.models import Comparison, Video
 from videos.services import video_enqueue
+from workspaces.selectors import personal_workspace_of
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,10 @@ def _store_and_enqueue(
 
 
 def _stored_video(user: User, title: str, source: Path, stored_keys: list[str]) -> Video:
-    video = Video.objects.create(owner=user, title=title, status=Video.Status.QUEUED)
+    # The demo pair is the person's own: their personal workspace's.
+    video = Video.objects.create(
+        owner=user, workspace=personal_workspace_of(user), title=title, status=Video.Status.QUEUED
+    )
     with source.open("rb") as handle:
         key = default_storage.save(f"videos/{video.pk}/original.mp4", File(handle))
     stored_keys.append(key)

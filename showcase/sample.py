@@ -92,7 +92,9 @@ def _line_saying(video: Video, phrase: str) -> TimedLine | None:
 
 
 def _prepared_conversation(owner: User, video: Video) -> Conversation:
-    conversation = Conversation.objects.create(owner=owner, video=video, title=CONVERSATION_TITLE)
+    conversation = Conversation.objects.create(
+        owner=owner, workspace_id=video.workspace_id, video=video, title=CONVERSATION_TITLE
+    )
     for question, phrases in SAMPLE_QUESTIONS:
         lines = [line for phrase in phrases if (line := _line_saying(video, phrase)) is not None]
         asked = Message.objects.create(conversation=conversation, role=Message.Role.USER, content=question)

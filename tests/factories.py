@@ -86,9 +86,11 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from accounts.services import api_token_create
+        from workspaces.current import acting_workspace_id
 
         user, name, scopes = kwargs.pop("user"), kwargs.pop("name"), kwargs.pop("scopes")
-        token, secret = api_token_create(user=user, name=name, scopes=scopes)
+        # In the workspace its user acts in, as the settings page and the API make one.
+        token, secret = api_token_create(user=user, name=name, scopes=scopes, workspace_id=acting_workspace_id(user))
         if kwargs:
             model_class.objects.filter(pk=token.pk).update(**kwargs)
             token.refresh_from_db()
@@ -170,6 +172,7 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
         )
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     video_a = factory.SubFactory(
         "tests.factories.VideoFactory", owner=OWNER, title="Clip A", duration=8.0, fps=15.0, comparable=True
     )
@@ -238,6 +241,7 @@ class UploadFactory(factory.django.DjangoModelFactory):
         model = "videos.Upload"
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     filename = factory.Sequence(lambda n: f"upload-{n}.mp4")
     size = 8 * 2**20
     part_size = 8 * 2**20
@@ -264,12 +268,20 @@ class VideoStackFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     title = factory.Sequence(lambda n: f"Stack {n}")
 
     @factory.post_generation
     def versions(stack, create, extracted, **kwargs):
         for number in range(1, (extracted or 0) + 1):
-            VideoFactory(owner=stack.owner, title=f"{stack.title} v{number}", stack=stack, version=number, ready=True)
+            VideoFactory(
+                owner=stack.owner,
+                workspace=stack.workspace,
+                title=f"{stack.title} v{number}",
+                stack=stack,
+                version=number,
+                ready=True,
+            )
 
 
 class VideoFactory(factory.django.DjangoModelFactory):
@@ -303,6 +315,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
         garden = spoken_video("Garden", GARDEN)
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     title = factory.Sequence(lambda n: f"Video {n}")
     original_plays = True
 
@@ -386,6 +399,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
         cooking = factory.Trait(video=factory.SubFactory(VideoFactory, owner=OWNER, cooking=True))
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     video = factory.SubFactory(VideoFactory, owner=OWNER, ready=True)
 
     @factory.post_generation
@@ -420,6 +434,7 @@ class NoteFactory(factory.django.DjangoModelFactory):
         model = "notes.Note"
 
     owner = factory.SubFactory(UserFactory)
+    workspace = factory.LazyAttribute(lambda row: row.owner.personal_workspace)  # unless `workspace=`
     video = factory.SubFactory(VideoFactory, owner=OWNER, ready=True)
     start = 10.0
     text = factory.Sequence(lambda n: f"Note {n}")

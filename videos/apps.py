@@ -11,6 +11,12 @@ class VideosConfig(AppConfig):
         # In ready(): models load only once the app registry is ready; vector_params before the
         # first connection copies psycopg's adapters.
         from videos import models, selectors, vector_params  # noqa: F401
+        from workspaces.registry import register_work
+
+        # A workspace's work; deleting a team names its videos.
+        register_work(models.Video, counted_as=("video", "videos"))
+        for model in (models.Project, models.VideoStack, models.Upload, models.Comparison, models.TranscriptChunk):
+            register_work(model)
 
         # Browsers may watch a video's progress group only if the video is their workspace's.
         register_object_kind(

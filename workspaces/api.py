@@ -22,6 +22,7 @@ from sage.api.fields import TextField
 from workspaces.doors import NOT_WORKSPACE_WORK
 from workspaces.invitations import INVITATION_DAYS, invitation_create, invitation_resend, invitation_revoke
 from workspaces.models import GIVEN_ROLES, Invitation, Membership, Role, Workspace
+from workspaces.policy import may
 from workspaces.selectors import (
     invitation_in,
     invitations_of,
@@ -274,7 +275,7 @@ class MemberDetailApi(APIView):
 
 def _admin_membership(request: Request, workspace_id: int) -> Membership:
     membership = _membership(request, workspace_id)
-    if not membership.may(Role.ADMIN):
+    if not may(membership.actor(), "workspace.manage_members", workspace_id=membership.workspace_id):
         raise RoleRequired("Only admins of this workspace can see its invitations.")
     return membership
 

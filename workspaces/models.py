@@ -13,8 +13,8 @@ from django.utils import timezone
 
 # The roles live with the policy (one ladder); models and forms name them from here too.
 from workspaces.policy import ROLE_RANK as ROLE_RANK
+from workspaces.policy import Member
 from workspaces.policy import Role as Role
-from workspaces.policy import reaches
 
 # The roles an invitation or a role change may give: owner comes only by a transfer.
 GIVEN_ROLES: list[tuple[str, str]] = [(role, label) for role, label in Role.choices if role != Role.OWNER]
@@ -60,9 +60,9 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace}: {self.role}"
 
-    def may(self, role: str) -> bool:
-        """Whether this member may do what `role` may."""
-        return reaches(self.role, role)
+    def actor(self, scopes: frozenset[str] | None = None) -> Member:
+        """This member as the policy's actor (`scopes`: an API token's; None: the browser session)."""
+        return Member(user_id=self.user_id, workspace_id=self.workspace_id, role=self.role, scopes=scopes)
 
 
 class Invitation(models.Model):

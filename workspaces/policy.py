@@ -79,7 +79,9 @@ POLICY: dict[str, Rule] = {
     ),
     "workspace.transfer": Rule(Role.OWNER, "Transfer ownership", scope=SESSION_ONLY),
     "workspace.audit": Rule(Role.ADMIN, "Read the audit log"),
-    "workspace.billing_detail": Rule(Role.ADMIN, "Read the team's usage and token history", scope=BILLING_READ),
+    "workspace.billing_detail": Rule(
+        Role.ADMIN, "Read the team's usage, token history, payments and receipts", scope=BILLING_READ
+    ),
     # Videos, stacks, comparisons, projects.
     "video.view": Rule(Role.VIEWER, "Watch, read transcripts, search, export markers", link=LINK_VIEW),
     "video.change": Rule(
@@ -119,6 +121,12 @@ POLICY: dict[str, Rule] = {
     "note.view": Rule(Role.VIEWER, "Read and export notes"),
     "note.create": Rule(Role.COMMENTER, "Take a note", scope=NOTES_WRITE),
     "note.change": Rule(Role.EDITOR, "Change or delete a note", own_role=Role.COMMENTER, scope=NOTES_WRITE),
+    # billing (layers): who answers for the workspace's money (its reads: `workspace.billing_detail`).
+    "billing.pay": Rule(Role.ADMIN, "Buy tokens for the workspace and pay for its plan", scope=SESSION_ONLY),
+    # live sessions (layers)
+    "review_session.steer": Rule(
+        Role.ADMIN, "Hand over or end a live session whoever started or presents it", scope=VIDEOS_WRITE
+    ),
 }
 
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import hash_token_secret
-from billing.models import Plan, Wallet
-from billing.selectors import wallet_for_user
 from sage.errors import NotFound
-from videos.models import Video
 from workspaces.models import ROLE_RANK, Invitation, Membership, Role, Workspace
+from workspaces.registry import PlanTerms, Work, payer, registered_work
 
 
 def workspaces_of(user: User) -> QuerySet[Workspace]:
@@ -108,9 +105,9 @@ def invitation_by_token(token: str) -> Invitation | None:
     )
 
 
-def plan_of(user: User) -> Plan:
-    """The plan `user` is on (their wallet's: subscriptions move it)."""
-    return wallet_for_user(user).plan
+def plan_of(user: User) -> PlanTerms:
+    """The plan `user` is on (billing's: subscriptions move it)."""
+    return payer().plan_of(user)
 
 
 def owner_of(workspace: Workspace) -> User | None:
@@ -147,42 +144,62 @@ def seats_taken(workspace: Workspace) -> int:
 class OwnedTeam:
     workspace: Workspace
     other_members: int
-    videos: int
+    work: tuple[tuple[Work, int], ...]  # the registered work its deletion names, and how many rows
     tokens: int  # its wallet's balance
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """What goes with it, by name: {"videos": 3, "tokens": 1000} (the audit log's details)."""
+        named = {work.counted_as[1]: count for work, count in self.work if work.counted_as is not None}
+        return {**named, "tokens": self.tokens}
 
     @property
     def description(self) -> str:
         """How the account's deletion names it: what goes with it."""
-        videos = f"{self.videos} video{'s' if self.videos != 1 else ''}"
+        parts = [_counted(count, *work.counted_as) for work, count in self.work if work.counted_as is not None]
+        parts.append(_counted(self.tokens, "token", "tokens"))
         name = self.workspace.name
-        return f"Team workspace “{name}” (no other member), with its {videos} and its {self.tokens:,} tokens"
+        return f"Team workspace “{name}” (no other member), with its {' and its '.join(parts)}"
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def teams_owned_by(user: User) -> list[OwnedTeam]:
-    """The team workspaces `user` owns, each with how many other people are in it, its videos and
-    its wallet's balance: what deleting the account would refuse (teams with others: they would be
-    left with no owner) or take with it (teams of one, as their personal workspace)."""
-    teams = (
+    """The team workspaces `user` owns, each with how many other people are in it, the work its
+    deletion names (registered by the apps: videos) and its wallet's balance: what deleting the
+    account would refuse (teams with others: they would be left with no owner) or take with it (teams
+    of one, as their personal workspace)."""
+    teams = list(
         # By a subquery, not a join on memberships: the count below must see every member, not the owner's row.
         Workspace.objects.filter(
             kind=Workspace.Kind.TEAM,
             pk__in=Membership.objects.filter(user=user, role=Role.OWNER).values("workspace_id"),
         )
-        .annotate(
-            members=Count("memberships", distinct=True),
-            balance=Coalesce(Subquery(Wallet.objects.filter(workspace=OuterRef("pk")).values("balance")[:1]), 0),
-            video_count=Subquery(
-                Video.objects.filter(workspace=OuterRef("pk"))
-                .order_by()
-                .values("workspace")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-        )
+        .annotate(members=Count("memberships", distinct=True))
         .order_by("created_at", "pk")
     )
+    if not teams:
+        return []
+    named = [work for work in registered_work() if work.counted_as is not None]
+    # One query per kind of work for all the teams: rows per workspace.
+    counts = {
+        work: dict(
+            work.model._default_manager.filter(workspace__in=teams)
+            .order_by()
+            .values_list("workspace")
+            .annotate(n=Count("pk"))
+        )
+        for work in named
+    }
     return [
-        OwnedTeam(workspace=team, other_members=team.members - 1, videos=team.video_count or 0, tokens=team.balance)
+        OwnedTeam(
+            workspace=team,
+            other_members=team.members - 1,
+            work=tuple((work, counts[work].get(team.pk, 0)) for work in named),
+            tokens=payer().tokens_of(team.pk),
+        )
         for team in teams
     ]
 

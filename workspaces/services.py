@@ -16,12 +16,11 @@ from django.db import transaction
 from accounts.models import User
 from activity.models import ActivityEvent, AuditEntry
 from activity.services import Target, activity_record, audit_record
-from billing.ledger import wallet_create, wallet_create_for_workspace
-from billing.models import Wallet
 from sage.errors import ApplicationError, Conflict, NotFound
 from workspaces import live
 from workspaces.models import Membership, Role, Workspace
-from workspaces.policy import Member, may, reaches
+from workspaces.policy import decide, reaches
+from workspaces.registry import payer
 from workspaces.selectors import plan_of, seats_of, seats_taken
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def workspace_create_personal(*, user: User) -> Workspace:
     )
     if created:
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-        wallet_create(user=user)
+        payer().workspace_made(workspace)  # its wallet: the account's own
     if user.personal_workspace_id != workspace.pk:
         # Named on the account's row, which every request loads: acting in it costs no query.
         User.objects.filter(pk=user.pk).update(personal_workspace=workspace)
@@ -94,12 +93,12 @@ def workspace_create_team(*, user: User, name: str) -> Workspace:
     workspace = Workspace.objects.create(name=name.strip()[:80], kind=Workspace.Kind.TEAM, created_by=user)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     # Its own wallet, on the owner's plan: work done in it is paid from it, not from the members'.
-    wallet_create_for_workspace(workspace=workspace)
+    payer().workspace_made(workspace)
     return workspace
 
 
 def workspace_rename(*, membership: Membership, name: str) -> Workspace:
-    require_may(membership, Role.ADMIN, "Only admins of this workspace can rename it.")
+    require_may(membership, "workspace.rename", "Only admins of this workspace can rename it.")
     workspace = membership.workspace
     workspace.name = name.strip()[:80]
     workspace.save(update_fields=["name"])
@@ -112,7 +111,7 @@ def workspace_rename(*, membership: Membership, name: str) -> Workspace:
 def member_change_role(*, membership: Membership, member: Membership, role: str) -> Membership:
     """Give `member` another role. Admins and the owner may; only the owner changes an admin; the
     owner's own role, and becoming owner, change only by a transfer."""
-    require_may(membership, Role.ADMIN, "Only admins of this workspace can change roles.")
+    require_may(membership, "workspace.manage_members", "Only admins of this workspace can change roles.")
     if member.role == Role.OWNER:
         raise RoleRequired("The owner's role changes only when they transfer ownership.")
     if role == Role.OWNER:
@@ -148,7 +147,7 @@ def membership_remove(*, membership: Membership, member: Membership) -> None:
             raise Conflict("The owner cannot leave: transfer ownership to another member first.")
         raise RoleRequired("The owner cannot be removed. They can transfer ownership first.")
     if not leaving:
-        require_may(membership, Role.ADMIN, "Only admins of this workspace can remove members.")
+        require_may(membership, "workspace.manage_members", "Only admins of this workspace can remove members.")
         if member.role == Role.ADMIN and membership.role != Role.OWNER:
             raise RoleRequired("Only the owner can remove an admin.")
     with transaction.atomic():
@@ -174,9 +173,7 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
     heir = Membership.objects.select_related("user").filter(pk=member.pk, workspace=workspace).first()
     if current is None:
         raise RoleRequired("Only the owner of this workspace can transfer it.")
-    actor = Member(user_id=current.user_id, workspace_id=workspace.pk, role=current.role)
-    if not may(actor, "workspace.transfer", workspace_id=workspace.pk):
-        raise RoleRequired("Only the owner of this workspace can transfer it.")
+    require_may(current, "workspace.transfer", "Only the owner of this workspace can transfer it.")
     if heir is None:
         raise NotFound("No such member.")
     if heir.pk == current.pk:
@@ -200,7 +197,7 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
         details={"from_user_id": current.user_id, "to_user_id": heir.user_id},
     )
     # The team's wallet is on its owner's plan (billing.wallets.wallet_change_plan): now the new one's.
-    Wallet.objects.filter(workspace=workspace).update(plan=plan)
+    payer().owner_changed(workspace, heir.user)
     live.role_changed(current.user_id, workspace.pk, Role.ADMIN)
     live.role_changed(heir.user_id, workspace.pk, Role.OWNER)
     return workspace
@@ -227,8 +224,10 @@ def record_member(member: Membership, *, by: User, added: bool, details: dict[st
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def require_may(membership: Membership, role: str, refusal: str) -> None:
-    if not membership.may(role):
+def require_may(membership: Membership, action: str, refusal: str) -> None:
+    """The policy's answer for `membership` doing `action` in its workspace; `refusal` is the sentence
+    a member hears (a 403) when it says no."""
+    if decide(membership.actor(), action, workspace_id=membership.workspace_id) is not None:
         raise RoleRequired(refusal)
 
 

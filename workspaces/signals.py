@@ -1,20 +1,17 @@
 """Every account gets its personal workspace when it is created, however it is created, and it goes
-when the account goes; a row made without a workspace goes to its owner's personal one."""
+when the account goes. (A row of a workspace's work is saved with its workspace, which every service
+states; one saved without is refused by the database.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Model, ProtectedError
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from activity.services import Action, audit_record
-from chat.models import Conversation
-from notes.models import Note
-from reviews.models import ShareLink
-from videos.models import Comparison, Upload, Video, VideoStack
 from workspaces.models import Workspace
 from workspaces.selectors import account_deletion_refusal, teams_owned_by
 from workspaces.services import workspace_create_personal
@@ -24,37 +21,6 @@ from workspaces.services import workspace_create_personal
 def create_personal_workspace(sender: type[User], instance: User, created: bool, raw: bool, **kwargs: Any) -> None:
     if created and not raw:  # raw: loaddata, which brings its own workspaces
         workspace_create_personal(user=instance)
-
-
-# What lives in a workspace. Services say where each new row goes; a row saved without one (the
-# showcase's sample, benches, older callers) goes to its owner's personal workspace, which is where
-# everything lived before workspaces.
-_IN_A_WORKSPACE: tuple[type[Model], ...] = (
-    Video,
-    VideoStack,
-    Upload,
-    Comparison,
-    Note,
-    ShareLink,
-    Conversation,
-    ApiToken,
-)
-
-
-def _to_owners_personal_workspace(sender: type[Model], instance: Model, raw: bool, **kwargs: Any) -> None:
-    if raw or getattr(instance, "workspace_id", None) is not None:
-        return
-    owner_id = getattr(instance, "owner_id", None) or getattr(instance, "user_id", None)  # a token's user
-    if owner_id is not None:
-        instance.workspace_id = (  # type: ignore[attr-defined]
-            Workspace.objects.filter(created_by_id=owner_id, kind=Workspace.Kind.PERSONAL)
-            .values_list("pk", flat=True)
-            .get()
-        )
-
-
-for _model in _IN_A_WORKSPACE:
-    pre_save.connect(_to_owners_personal_workspace, sender=_model, dispatch_uid=f"workspaces.default.{_model.__name__}")
 
 
 @receiver(pre_delete, sender=User, dispatch_uid="workspaces.personal_workspace_goes_with_its_user")
@@ -74,7 +40,7 @@ def delete_personal_workspace(sender: type[User], instance: User, **kwargs: Any)
             actor=None,
             action=Action.WORKSPACE_DELETED,
             target_label=f"{team.description}; owner {instance.email}",
-            details={"videos": team.videos, "tokens": team.tokens, "owner_id": instance.pk},
+            details={**team.counts, "owner_id": instance.pk},
         )
     # Team workspaces it made and others own now stay (their `created_by` becomes null).
     Workspace.objects.filter(pk__in=[team.workspace.pk for team in alone]).delete()

@@ -30,6 +30,7 @@ from workspaces.invitations import (
     invitation_unusable_reason,
 )
 from workspaces.models import Invitation, Membership, Role, Workspace
+from workspaces.policy import may
 from workspaces.selectors import (
     invitation_by_token,
     invitation_in,
@@ -124,7 +125,7 @@ def _render_workspace(
 ) -> HttpResponse:
     workspace = membership.workspace
     members = list(members_of(workspace))
-    is_admin = membership.may(Role.ADMIN)
+    is_admin = may(membership.actor(), "workspace.manage_members", workspace_id=workspace.pk)
     context = {
         "membership": membership,
         "workspace": workspace,

@@ -15,7 +15,7 @@ from reviews.live import can_join_sessions
 from reviews.selectors import share_links_for_object
 from videos.models import Comparison, Video, VideoStack
 from workspaces.current import acting_membership
-from workspaces.models import Role
+from workspaces.policy import may
 
 register = template.Library()
 
@@ -49,6 +49,6 @@ def live_session_start(
             # The object's links whose guests may be let in (the first chosen: its owner allowed sessions).
             "links": [link for link in open_links if can_join_sessions(link)],
             # A viewer may join the team's sessions; starting one takes a commenter (the start API's rule).
-            "may_start": membership.may(Role.COMMENTER),
+            "may_start": may(membership.actor(), "review_session.start", workspace_id=membership.workspace_id),
         },
     }

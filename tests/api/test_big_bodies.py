@@ -11,6 +11,7 @@ import logging
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from chat.models import Conversation, Message
 from devtools.fault_site import FaultSite, fault_site_create
 from reviews.models import Comment
@@ -41,7 +42,8 @@ def assert_too_large_in_the_error_shape(response) -> None:
 
 
 def test_a_question_too_large_is_a_413_and_nothing_is_asked(site, http) -> None:
-    conversation = Conversation.objects.create(owner_id=site.user_id)
+    owner = User.objects.get(pk=site.user_id)
+    conversation = Conversation.objects.create(owner=owner, workspace_id=owner.personal_workspace_id)
     response = http.post(
         f"/api/v1/conversations/{conversation.pk}/messages",
         TOO_LARGE,

@@ -40,7 +40,7 @@ def burst(url: str, secret: str, conversations: list[Conversation]) -> list[http
 
 def test_thirty_questions_at_once_from_a_new_account_are_answered_or_refused_and_the_site_serves_on() -> None:
     token = ApiTokenFactory()
-    conversations = [Conversation.objects.create(owner=token.user) for _ in range(30)]
+    conversations = [Conversation.objects.create(owner=token.user, workspace_id=token.workspace_id) for _ in range(30)]
     other = ApiTokenFactory()
     # As configured (16 connections): the old code hung here for good from 16 questions at once.
     with daphne_process({"CHAT_ANSWERS_PER_ACCOUNT": "30"}) as (url, _process):
@@ -63,7 +63,7 @@ def test_thirty_questions_at_once_from_a_new_account_are_answered_or_refused_and
 
 def test_an_account_gets_its_share_of_answers_at_once_and_the_rest_are_refused_free_with_retry_after() -> None:
     token = ApiTokenFactory()
-    conversations = [Conversation.objects.create(owner=token.user) for _ in range(12)]
+    conversations = [Conversation.objects.create(owner=token.user, workspace_id=token.workspace_id) for _ in range(12)]
     with running_gemini_stub() as gemini:
         # Slow answers, so the first ones are still being written when the others arrive.
         gemini.reply(GeminiReply(chunks=["Slowly", " answered."], delay=1.5))
@@ -81,9 +81,11 @@ def test_an_account_gets_its_share_of_answers_at_once_and_the_rest_are_refused_f
 
 def test_one_accounts_burst_is_refused_429_and_never_takes_the_places_another_persons_question_needs() -> None:
     burster = ApiTokenFactory()
-    burst_conversations = [Conversation.objects.create(owner=burster.user) for _ in range(70)]
+    burst_conversations = [
+        Conversation.objects.create(owner=burster.user, workspace_id=burster.workspace_id) for _ in range(70)
+    ]
     other = ApiTokenFactory()
-    other_conversation = Conversation.objects.create(owner=other.user)
+    other_conversation = Conversation.objects.create(owner=other.user, workspace_id=other.workspace_id)
     with running_gemini_stub() as gemini:
         # Slow answers: the burster's admitted ones hold their places while the rest arrive.
         gemini.reply(GeminiReply(chunks=["Slowly", " answered."], delay=2))
@@ -124,7 +126,7 @@ def test_one_accounts_burst_is_refused_429_and_never_takes_the_places_another_pe
 def test_a_process_full_of_answers_refuses_more_with_503_and_its_pages_keep_working() -> None:
     users = [UserFactory() for _ in range(8)]
     tokens = [ApiTokenFactory(user=user) for user in users]
-    conversations = [Conversation.objects.create(owner=user) for user in users]
+    conversations = [Conversation.objects.create(owner=user, workspace_id=user.personal_workspace_id) for user in users]
     reader = ApiTokenFactory()
     with running_gemini_stub() as gemini:
         gemini.reply(GeminiReply(chunks=["Slowly", " answered."], delay=2))
@@ -166,7 +168,7 @@ def hang_up_after_headers(url: str, secret: str, conversation_id: int) -> None:
 
 def test_clients_that_hang_up_mid_answer_give_everything_back() -> None:
     token = ApiTokenFactory()
-    conversations = [Conversation.objects.create(owner=token.user) for _ in range(16)]
+    conversations = [Conversation.objects.create(owner=token.user, workspace_id=token.workspace_id) for _ in range(16)]
     with running_gemini_stub() as gemini:
         gemini.reply(GeminiReply(chunks=["Never", " heard", " whole."], delay=1, chunk_delay=1))
         env = {**gemini.env(), "CHAT_ANSWERS_PER_ACCOUNT": "20"}

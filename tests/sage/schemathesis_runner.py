@@ -237,7 +237,7 @@ def _framing_the_http_server_refuses(headers: dict[str, list[str]]) -> bool:
 def _a_wrong_authorization_beside_the_session(check_name: str, message: str) -> bool:
     """An invalid request accepted though its Authorization header breaks the schema: beside a
     browser's session, a header that does not say Bearer is not the API token's to refuse
-    (accounts.authentication leaves it to the session, which authenticates the request). The
+    (workspaces.authentication leaves it to the session, which authenticates the request). The
     API-token run checks that header. Seen once in CI: that case's other "invalid" part, a `q` of six
     ordinary characters, met the schema as sent."""
     return check_name == "negative_data_rejection" and "/properties/Authorization" in message

@@ -247,7 +247,7 @@ def test_an_api_token_acts_in_its_own_workspace_and_stops_when_its_user_leaves(t
     VideoFactory(owner=editor, workspace=team, title="Team cut", ready=True)
     VideoFactory(owner=editor, title="Personal clip", ready=True)
     _, team_secret = api_token_create(user=editor, name="script", scopes=["read"], workspace_id=team.pk)
-    # Made without a choice, a token acts where its user does (here: never switched, personal).
+    # Made without a choice, a token acts in its user's personal workspace.
     _, personal_secret = api_token_create(user=editor, name="mine", scopes=["read"])
 
     def titles(secret: str) -> tuple[int, list[str]]:

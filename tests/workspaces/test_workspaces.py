@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.apps import apps as django_apps
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import CheckConstraint
 
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate, api_token_create
@@ -23,10 +25,13 @@ from tests.factories import (
     NoteFactory,
     ShareLinkFactory,
     UserFactory,
+    VideoFactory,
     VideoStackFactory,
 )
 from videos.models import Comparison, Video, VideoStack
-from workspaces.models import Membership, Role, Workspace
+from workspaces.models import Role, Workspace
+from workspaces.policy import reaches
+from workspaces.registry import registered_work
 from workspaces.selectors import membership_in, personal_workspace_of, workspaces_of
 from workspaces.services import workspace_create_personal
 
@@ -67,8 +72,7 @@ def test_another_persons_workspace_is_not_found_whether_or_not_it_exists() -> No
     ],
 )
 def test_a_role_may_do_what_every_role_below_it_may(role: Role, allowed: set[Role]) -> None:
-    member = Membership(role=role)
-    assert {other for other in Role if member.may(other)} == allowed
+    assert {other for other in Role if reaches(role, other)} == allowed
 
 
 @pytest.mark.django_db(transaction=True)
@@ -139,3 +143,67 @@ def test_the_migration_moves_everything_that_exists_into_its_owners_personal_wor
     # A link made before still opens its comparison; a token made before still reads its videos.
     assert share_link_resolve(token).pk == link.pk
     assert api_token_authenticate(secret).workspace == personal_workspace_of(bo)
+
+
+@pytest.mark.parametrize("model", [Video, VideoStack, Note, Conversation])
+def test_work_saved_without_a_workspace_is_refused_not_put_in_a_personal_one(model: type[Any]) -> None:
+    owner = UserFactory()
+    video = VideoFactory(owner=owner, ready=True)
+    fields: dict[str, Any] = {"owner": owner}
+    if model is Video or model is VideoStack:
+        fields["title"] = "Lost"
+    if model is Note or model is Conversation:
+        fields["video"] = video
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.create(**fields)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_puts_conversations_saved_without_a_workspace_in_their_owners_personal_one() -> None:
+    ana = UserFactory(email="ana@example.com")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("chat", "0004_holds_about_their_video")])
+    applied = list(MigrationExecutor(connection).loader.applied_migrations)
+    OldConversation = executor.loader.project_state(applied).apps.get_model("chat", "Conversation")
+    lost = OldConversation.objects.create(owner_id=ana.pk, title="Before the constraint")  # no workspace
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Conversation.objects.get(pk=lost.pk).workspace == personal_workspace_of(ana)
+
+
+# What has a workspace column without being a workspace's work: its members and invitations, its
+# records (feed, audit log), its wallet, and the accounts' own rows that name one (an account's
+# personal workspace, a token's and a connect request's workspace: accounts sits below workspaces).
+NOT_WORK = {
+    "workspaces.Membership",
+    "workspaces.Invitation",
+    "activity.ActivityEvent",
+    "activity.AuditEntry",
+    "billing.Wallet",
+    "accounts.User",
+    "accounts.ApiToken",
+    "accounts.ExtensionConnect",
+}
+
+
+def test_every_model_holding_a_workspaces_work_is_registered_by_its_app_and_needs_a_workspace() -> None:
+    holding = {
+        model
+        for model in django_apps.get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.concrete and field.related_model is Workspace
+    }
+    registered = {work.model for work in registered_work()}
+
+    assert {model._meta.label for model in holding - registered} == NOT_WORK
+    assert registered <= holding
+    for model in registered:
+        column = model._meta.get_field("workspace")
+        # Null only where a check constraint says whose may be (a guest's conversation).
+        assert not column.null or any(
+            isinstance(constraint, CheckConstraint) and "workspace" in str(constraint.condition)
+            for constraint in model._meta.constraints
+        ), model

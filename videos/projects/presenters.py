@@ -9,7 +9,7 @@ from accounts.models import User
 from videos.projects.selectors import projects_with_counts, top_level_count
 from videos.versions.selectors import NO_PROJECT
 from workspaces.current import acting_membership
-from workspaces.models import Role
+from workspaces.policy import may
 
 
 @dataclass(frozen=True)
@@ -38,4 +38,5 @@ def project_sidebar(user: User, *, chosen: int | Literal["none"] | None) -> dict
 def may_file(user: User) -> bool:
     """Whether the pages offer project forms (create, move, rename, delete, restore): the doors
     refuse them below an editor, so a viewer is not shown buttons that answer 403."""
-    return acting_membership(user).may(Role.EDITOR)
+    membership = acting_membership(user)
+    return may(membership.actor(), "video.change", workspace_id=membership.workspace_id)

@@ -1,4 +1,7 @@
-"""DRF authentication for `Authorization: Bearer <token>` (extensions and scripts)."""
+"""DRF authentication for `Authorization: Bearer <token>` (extensions and scripts): the API's door
+for a token. accounts says whether the token is valid and whose; here it becomes an actor in its
+workspace, while its user belongs to it (removed, it opens nothing there and does not fall back to
+another workspace the script never chose)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
-from accounts.services import ApiTokenError, api_token_authenticate
+from accounts.services import ApiTokenError, api_token_authenticate, api_token_used
+from workspaces.current import act_through, membership_or_none
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -31,6 +35,14 @@ class ApiTokenAuthentication(BaseAuthentication):
             # An authenticator refuses by raising AuthenticationFailed: only then does DRF mark the
             # request unauthenticated and answer with this scheme's WWW-Authenticate header.
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
+        membership = membership_or_none(token.user, token.workspace_id)
+        if membership is None:
+            raise exceptions.AuthenticationFailed(
+                "This API token's workspace is no longer one you belong to: make a new token.",
+                code="token_workspace_left",
+            )
+        act_through(token.user, membership)
+        api_token_used(token)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
