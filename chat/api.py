@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guests import GUEST_HEADER, Viewer, viewer_from_request, viewer_remember
-from accounts.models import ApiToken
 from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
@@ -38,7 +37,6 @@ from workspaces.doors import WorkspaceRolePermission
 
 logger = logging.getLogger(__name__)
 
-CHAT = ApiToken.Scope.CHAT
 SEARCH_LIMIT_MAX = 50
 _CONVERSATION_ID = OpenApiParameter("conversation_id", int, OpenApiParameter.PATH, description="The conversation's id.")
 _GUEST = OpenApiParameter(
@@ -62,10 +60,9 @@ class EventStreamRenderer(BaseRenderer):
         return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
 
 
-# Guests may chat: no account is needed, the viewer is a user or a guest id. Tokens need `chat` to write,
-# and a member an editor's role in the workspace (chatting is an editor's, issue 52).
+# Guests may chat: no account is needed, the viewer is a user or a guest id. Members and their tokens
+# are asked the policy's `chat.view` and `chat.ask` (their own conversations; asking is an editor's).
 GUESTS_WELCOME = [AllowAny, TokenScopePermission, WorkspaceRolePermission]
-CHAT_WRITES = {"POST": CHAT, "DELETE": CHAT}
 
 
 class CitationOutput(serializers.Serializer[Any]):
@@ -145,8 +142,8 @@ class ConversationFilter(serializers.Serializer[Any]):
 
 
 class ConversationListApi(generics.ListAPIView[Conversation]):
+    workspace_actions = {"GET": "chat.view", "POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     serializer_class = ConversationOutput
 
@@ -191,8 +188,8 @@ class ConversationListApi(generics.ListAPIView[Conversation]):
 
 
 class ConversationDetailApi(APIView):
+    workspace_actions = {"GET": "chat.view", "DELETE": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[_CONVERSATION_ID, _GUEST],
@@ -217,8 +214,8 @@ class ConversationDetailApi(APIView):
 
 
 class ConversationRestoreApi(APIView):
+    workspace_actions = {"POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[_CONVERSATION_ID, _GUEST],
@@ -249,8 +246,8 @@ class ServerSentEvent(serializers.Serializer[Any]):
 
 
 class MessageListApi(APIView):
+    workspace_actions = {"GET": "chat.view", "POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
@@ -416,8 +413,8 @@ class MessageHitOutput(serializers.Serializer[Any]):
 
 
 class MessageSearchApi(APIView):
+    workspace_actions = {"GET": "chat.view"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[MessageSearchInput, _GUEST],

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from review_sessions.frames import guest_name
 from review_sessions.models import ReviewSession
 from review_sessions.presenters import participants_json, session_json
@@ -41,7 +41,6 @@ from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 from workspaces.policy import may
 
 # Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 _CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The session's code (from its join link).")
 _TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The share link's token (from its URL).")
 _REVIEWER_KEY = OpenApiParameter(
@@ -208,9 +207,8 @@ class SessionListQuery(serializers.Serializer[Any]):
 
 
 class SessionsApi(APIView):
+    workspace_actions = {"GET": "video.view", "POST": "review_session.start"}
     schema = _BodyOfOneOf()
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[SessionListQuery],
@@ -241,6 +239,8 @@ class SessionsApi(APIView):
 
 
 class SessionDetailApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_CODE],
         responses={200: SessionOutput, **error_responses(404)},
@@ -252,6 +252,8 @@ class SessionDetailApi(APIView):
 
 
 class SessionParticipantsApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_CODE],
         responses={200: ParticipantOutput(many=True), **error_responses(404)},
@@ -267,8 +269,7 @@ class HandoverInput(serializers.Serializer[Any]):
 
 
 class SessionHandoverApi(APIView):
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "review_session.steer"}
 
     @extend_schema(
         parameters=[_CODE],
@@ -291,8 +292,7 @@ class SessionHandoverApi(APIView):
 
 
 class SessionEndApi(APIView):
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "review_session.steer"}
 
     @extend_schema(
         parameters=[_CODE],
@@ -313,7 +313,7 @@ class SessionEndApi(APIView):
 class _GuestApi(APIView):
     """No account: the link is the capability (`reviews.access`), as the shared comments' API."""
 
-    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = dict.fromkeys(("GET", "POST"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
 

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from reviews.access import share_link_for_request
 from reviews.approvals import (
     review_status_set_by_guest,
@@ -42,8 +42,6 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import video_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK
-
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
@@ -115,8 +113,7 @@ _PUT_DESCRIPTION = (
 
 
 class VideoReviewStatusApi(APIView):
-    workspace_actions = {"PUT": "review_status.set"}
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -138,8 +135,7 @@ class VideoReviewStatusApi(APIView):
 
 
 class ComparisonReviewStatusApi(APIView):
-    workspace_actions = {"PUT": "review_status.set"}
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -170,7 +166,7 @@ class SharedReviewStatusApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    workspace_actions = {"PUT": NOT_WORKSPACE_WORK}  # a link\'s guest
+    workspace_actions = dict.fromkeys(("GET", "PUT"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
 
     def _link(self, request: Request, token: str) -> ShareLink:
         link = share_link_for_request(request, token)

@@ -33,6 +33,8 @@ def _png(comment: Comment) -> HttpResponse:
 
 
 class CommentStillApi(APIView):
+    workspace_actions = {"GET": "comment.view"}
+
     @extend_schema(
         parameters=[_COMMENT_ID],
         responses={**_PNG, **error_responses(404)},

@@ -41,9 +41,10 @@ from workspaces.services import (
     workspace_rename,
 )
 
-# These writes act on the workspace in the path, not the one the request acts in: their services
-# check the member's role there (workspaces.doors' default, an editor where one acts, does not apply).
-ROLES_CHECKED_HERE = {"POST": NOT_WORKSPACE_WORK, "PATCH": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}
+# These act on the workspace in the path, not the one the request acts in: their selectors and
+# services ask the policy with the member's role there (the doors, which ask it with the acting
+# workspace's role, do not apply). Tokens read them with `read`; their writes are the session's.
+ROLES_CHECKED_HERE = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), NOT_WORKSPACE_WORK)
 
 _WORKSPACE_ID = OpenApiParameter("workspace_id", int, OpenApiParameter.PATH, description="The workspace's id.")
 _USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="The member's account id.")

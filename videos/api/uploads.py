@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
 from sage.text import BIDI_CONTROLS, refuse_bidi_controls
@@ -31,8 +31,6 @@ from videos.uploads.services import (
     upload_receive_part,
     upload_received_parts,
 )
-
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 
 
 def _user(request: Request) -> User:
@@ -114,7 +112,7 @@ def _upload_output(upload: Upload) -> dict[str, Any]:
 
 
 class UploadListApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         request=UploadCreateInput,
@@ -139,7 +137,7 @@ _UPLOAD_ID = OpenApiParameter("upload_id", OpenApiTypes.UUID, OpenApiParameter.P
 
 
 class UploadDetailApi(APIView):
-    token_scopes = {"DELETE": WRITE}
+    workspace_actions = {"GET": "upload.view", "DELETE": "upload.change"}
 
     @extend_schema(parameters=[_UPLOAD_ID], responses={200: UploadOutput, **error_responses(404)}, summary="An upload")
     def get(self, request: Request, upload_id: uuid.UUID) -> Response:
@@ -157,7 +155,7 @@ class UploadDetailApi(APIView):
 
 
 class UploadPartApi(APIView):
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"PUT": "upload.change"}
     # The body is the part's raw bytes, read as a stream: DRF must not parse or buffer it.
     parser_classes: list[Any] = []
 
@@ -194,7 +192,7 @@ class PartUrlOutput(serializers.Serializer[Any]):
 
 
 class UploadPartUrlApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "upload.change"}
 
     @extend_schema(
         parameters=[_UPLOAD_ID, OpenApiParameter("number", int, OpenApiParameter.PATH, description="1-based part.")],
@@ -210,7 +208,7 @@ class UploadPartUrlApi(APIView):
 
 
 class UploadCompleteApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "upload.change"}
 
     @extend_schema(
         parameters=[_UPLOAD_ID],
