@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from review_sessions.frames import guest_name
-from review_sessions.models import ReviewSession
+from review_sessions.models import Participant, ReviewSession
 from review_sessions.presenters import participants_json, session_json
 from review_sessions.selectors import (
     live_sessions_for_user,
@@ -28,6 +28,7 @@ from review_sessions.services import Steerer, session_end, session_handover, ses
 from reviews.access import share_link_for_request
 from reviews.comments import comment_rate_check, reviewer_key_digest
 from reviews.comments_api import REVIEWER_KEY_HEADER
+from reviews.live import link_guest
 from reviews.models import ShareLink
 from reviews.selectors import reviewed_object_get_for_user
 from reviews.services import share_link_opened
@@ -38,7 +39,7 @@ from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
 from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.policy import may
+from workspaces.policy import may, require
 
 # Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
 _CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The session's code (from its join link).")
@@ -136,6 +137,19 @@ def _with_guest_url(request: Request, session: ReviewSession) -> bool:
     if not isinstance(user, User):
         return True  # the guests' door: the link in its path is the one the URL holds
     return may(member_actor(user, request.auth), "share_link.read_url", workspace_id=session.workspace_id)
+
+
+def _require_steering(request: Request, session: ReviewSession) -> None:
+    """The policy's `review_session.steer`, asked with whose the session is to this member: theirs
+    when they started it or present it (the service asks again, under its lock)."""
+    user = _user(request)
+    presenter = (
+        Participant.objects.filter(pk=session.presenter_id, user=user).exists() if session.presenter_id else False
+    )
+    made_by = user.pk if presenter or session.started_by_id == user.pk else session.started_by_id
+    require(
+        member_actor(user, request.auth), "review_session.steer", workspace_id=session.workspace_id, made_by=made_by
+    )
 
 
 def _one(request: Request, session: ReviewSession, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -281,6 +295,7 @@ class SessionHandoverApi(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         session = review_session_for_user(_user(request), code)
+        _require_steering(request, session)  # before the input: a refusal says so, not what is missing
         given = HandoverInput(data=request.data)
         given.is_valid(raise_exception=True)
         session_handover(
@@ -348,6 +363,7 @@ class SharedSessionsApi(_GuestApi):
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        require(link_guest(link), "review_session.start", workspace_id=link.workspace_id)  # before the input
         # Counted as a comment is (per link and address): each start writes a session and a feed entry.
         comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}

@@ -210,7 +210,9 @@ def decide(actor: Actor, action: str, *, workspace_id: int, made_by: int | str |
         if rule.link_flag is not None and rule.link_flag not in actor.flags:
             return Refusal(403, "This link does not allow this.")
         if rule.guest_own and not own:
-            return NOT_FOUND  # a guest sees only their link's thread: another's is not theirs to name
+            # What another made through the link (a session they started): seen, not theirs to change.
+            # (Another's comment is not even named: the guest's thread answers 404 before this.)
+            return Refusal(403, "This link's guests may do this only to what they made.")
         return None
     if actor.scopes is not None and (rule.scope is None or rule.scope not in actor.scopes):
         if rule.scope is None:
