@@ -405,9 +405,8 @@ def test_every_guest_operation_answers_each_link_as_the_policy_says(walk: Walk) 
                 response = _call(Client(), method, operation.url({"token": token, "code": "", **ids}), headers)
                 problem = _expected_and_met(refusal, response)
                 if problem is not None:
-                    wrong.append(
-                        f"{method} {path} by a {kind} link guest{' (own)' if made_by == guest.key_digest else ''} [{action}]: {problem}"
-                    )
+                    own = " (own)" if made_by == guest.key_digest else ""
+                    wrong.append(f"{method} {path} by a {kind} link guest{own} [{action}]: {problem}")
     assert wrong == [], "\n".join(wrong)
 
 
