@@ -318,6 +318,7 @@ class SessionEndApi(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         session = review_session_for_user(_user(request), code)
+        _require_steering(request, session)
         session_end(session_id=session.pk, reason=ReviewSession.EndReason.ENDED, by=Steerer(user=_user(request)))
         return _one(request, session)
 
@@ -343,6 +344,8 @@ class GuestSessionStartInput(serializers.Serializer[Any]):
 
 
 class SharedSessionsApi(_GuestApi):
+    link_actions = {"GET": "video.view", "POST": "review_session.start"}
+
     @extend_schema(
         parameters=[_TOKEN],
         responses={200: _SESSION_LIST, **error_responses(403, 404)},
@@ -373,6 +376,8 @@ class SharedSessionsApi(_GuestApi):
 
 
 class SharedSessionDetailApi(_GuestApi):
+    link_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_TOKEN, _CODE],
         responses={200: SessionOutput, **error_responses(403, 404)},
@@ -400,6 +405,8 @@ _ENDING_KEY = OpenApiParameter(
 
 
 class SharedSessionEndApi(_GuestApi):
+    link_actions = {"POST": "review_session.steer"}
+
     @extend_schema(
         parameters=[_TOKEN, _CODE, _ENDING_KEY],
         request=GuestSessionEndInput,

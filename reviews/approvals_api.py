@@ -168,6 +168,7 @@ class SharedReviewStatusApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     workspace_actions = dict.fromkeys(("GET", "PUT"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
+    link_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     def _link(self, request: Request, token: str) -> ShareLink:
         link = share_link_for_request(request, token)

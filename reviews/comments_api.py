@@ -268,6 +268,8 @@ class _GuestApi(APIView):
 
 
 class SharedCommentsApi(_GuestApi):
+    link_actions = {"GET": "comment.view", "POST": "comment.create"}
+
     @extend_schema(
         parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _REVIEWER_KEY, _PASSWORD],
         responses={200: _GUEST_LIST_RESPONSE, **error_responses(400, 403, 404, 429)},
@@ -317,6 +319,8 @@ class SharedCommentsApi(_GuestApi):
 
 
 class SharedCommentDetailApi(_GuestApi):
+    link_actions = {"DELETE": "comment.delete"}
+
     @extend_schema(
         parameters=[_TOKEN, _COMMENT_ID, _REVIEWER_KEY, _PASSWORD],
         request=None,

@@ -46,6 +46,8 @@ class CommentStillApi(APIView):
 
 
 class SharedCommentStillApi(_GuestApi):
+    link_actions = {"GET": "comment.view"}
+
     @extend_schema(
         parameters=[_TOKEN, _COMMENT_ID, _PASSWORD],
         responses={**_PNG, **error_responses(403, 404)},

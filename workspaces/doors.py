@@ -11,7 +11,8 @@ A write a view does not declare is `video.change` (an editor's), a read `workspa
 operation is closed to viewers and commenters unless it says otherwise; the schema walk
 (tests/workspaces/test_policy_walk.py) fails for an API operation that declares nothing.
 `NOT_WORKSPACE_WORK` marks an operation that is not the workspace's at all (one's own account and
-tokens, a guest's link, the workspaces named in the path, whose views ask the policy themselves).
+tokens, the workspaces named in the path, whose views ask the policy themselves, and a share link's
+guests' operations, which declare the row a guest does by `link_actions` and ask it of the link).
 
 In a personal workspace everyone is its owner, so nothing here changes for one person working alone.
 """
@@ -36,6 +37,7 @@ NOT_WORKSPACE_WORK = None
 DEFAULT_WRITE = "video.change"
 DEFAULT_READ = "workspace.view"
 _ATTRIBUTE = "workspace_actions"
+_LINK_ATTRIBUTE = "link_actions"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -56,6 +58,13 @@ def declared_action(view: Any, method: str) -> tuple[bool, str | None]:
     """Whether `view` declares `method`, and the action it declares (the schema walk's question)."""
     declared: dict[str, str | None] = getattr(view, _ATTRIBUTE, {})
     return method.upper() in declared, declared.get(method.upper())
+
+
+def link_action(view: Any, method: str) -> str | None:
+    """The policy action a share link's guest does with `method` on `view` (a guest's door, which
+    is no workspace's work to the member doors: `link_actions = {"GET": "comment.view"}`)."""
+    declared: dict[str, str] = getattr(view, _LINK_ATTRIBUTE, {})
+    return declared.get(method.upper())
 
 
 def ask_for_anything(user: User, action: str) -> None:

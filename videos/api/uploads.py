@@ -31,11 +31,23 @@ from videos.uploads.services import (
     upload_receive_part,
     upload_received_parts,
 )
+from workspaces.current import member_actor
+from workspaces.policy import require
 
 
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _own_upload(request: Request, upload_id: uuid.UUID) -> Upload:
+    """The uploader's upload, asked of the policy with its author (`upload.view`, `upload.change`:
+    one's own only; the selector finds no one else's either)."""
+    user = _user(request)
+    upload = upload_get_for_user(user, upload_id)
+    action = "upload.view" if request.method in ("GET", "HEAD") else "upload.change"
+    require(member_actor(user, request.auth), action, workspace_id=upload.workspace_id, made_by=upload.owner_id)
+    return upload
 
 
 # A name whose last part (after any slash or backslash) has something before a video file type's
@@ -141,7 +153,7 @@ class UploadDetailApi(APIView):
 
     @extend_schema(parameters=[_UPLOAD_ID], responses={200: UploadOutput, **error_responses(404)}, summary="An upload")
     def get(self, request: Request, upload_id: uuid.UUID) -> Response:
-        return Response(_upload_output(upload_get_for_user(_user(request), upload_id)))
+        return Response(_upload_output(_own_upload(request, upload_id)))
 
     @extend_schema(
         parameters=[_UPLOAD_ID],
@@ -150,7 +162,7 @@ class UploadDetailApi(APIView):
         description="Discards the parts received so far. A completed upload is not affected.",
     )
     def delete(self, request: Request, upload_id: uuid.UUID) -> Response:
-        upload_abort(upload=upload_get_for_user(_user(request), upload_id))
+        upload_abort(upload=_own_upload(request, upload_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -180,7 +192,7 @@ class UploadPartApi(APIView):
         description="Every part is `part_size` bytes except the last. Sending a part again replaces it.",
     )
     def put(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         part = upload_receive_part(
             upload=upload, number=number, stream=request._request, sha256=request.headers.get("X-Part-SHA256")
         )
@@ -202,7 +214,7 @@ class UploadPartUrlApi(APIView):
         description="When the upload's `store` is `s3`, parts go straight to S3: PUT each part to its URL.",
     )
     def post(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         url = upload_part_url(upload=upload, number=number)
         return Response({"url": url})
 
@@ -218,6 +230,6 @@ class UploadCompleteApi(APIView):
         description="Checks that every part has arrived, joins them and queues the video for processing.",
     )
     def post(self, request: Request, upload_id: uuid.UUID) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         upload_complete(upload=upload)
         return Response(_upload_output(upload))
