@@ -24,11 +24,17 @@ from review_sessions.selectors import (
     review_session_for_link,
     review_session_for_user,
 )
-from review_sessions.services import Steerer, session_end, session_handover, session_start, session_start_by_guest
+from review_sessions.services import (
+    Steerer,
+    require_sessions_on,
+    session_end,
+    session_handover,
+    session_start,
+    session_start_by_guest,
+)
 from reviews.access import share_link_for_request
 from reviews.comments import comment_rate_check, reviewer_key_digest
 from reviews.comments_api import REVIEWER_KEY_HEADER
-from reviews.live import link_guest
 from reviews.models import ShareLink
 from reviews.selectors import reviewed_object_get_for_user
 from reviews.services import share_link_opened
@@ -366,7 +372,7 @@ class SharedSessionsApi(_GuestApi):
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
-        require(link_guest(link), "review_session.start", workspace_id=link.workspace_id)  # before the input
+        require_sessions_on(link)  # before the input: a refusal says so, not what is missing
         # Counted as a comment is (per link and address): each start writes a session and a feed entry.
         comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}

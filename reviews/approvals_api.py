@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from reviews.access import share_link_for_request
 from reviews.approvals import (
+    StatusOff,
     review_status_set_by_guest,
     review_status_set_by_member,
     status_history,
@@ -31,7 +32,7 @@ from reviews.approvals import (
 )
 from reviews.comments import AUTHOR_NAME_MAX
 from reviews.comments_api import PROJECT_TARGET_PARAMETERS, shown_of_request
-from reviews.live import can_set_status, link_guest
+from reviews.live import can_set_status
 from reviews.models import ShareLink
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
@@ -42,7 +43,6 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import video_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK
-from workspaces.policy import require
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
@@ -206,7 +206,8 @@ class SharedReviewStatusApi(APIView):
     )
     def put(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
-        require(link_guest(link), "review_status.set", workspace_id=link.workspace_id)  # before the input
+        if not can_set_status(link):  # before the input: a refusal says so, not what is missing
+            raise StatusOff()
         shown = shown_of_request(link, request)
         status_rate_check(link=link, client=address_bucket(client_address(request)))
         given = GuestStatusInput(data=request.data)
