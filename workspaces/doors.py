@@ -38,6 +38,7 @@ DEFAULT_WRITE = "video.change"
 DEFAULT_READ = "workspace.view"
 _ATTRIBUTE = "workspace_actions"
 _LINK_ATTRIBUTE = "link_actions"
+_PATH_ATTRIBUTE = "path_workspace_actions"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -58,6 +59,14 @@ def declared_action(view: Any, method: str) -> tuple[bool, str | None]:
     """Whether `view` declares `method`, and the action it declares (the schema walk's question)."""
     declared: dict[str, str | None] = getattr(view, _ATTRIBUTE, {})
     return method.upper() in declared, declared.get(method.upper())
+
+
+def path_action(view: Any, method: str) -> str | None:
+    """The policy action `method` on `view` is in the workspace its path names (`workspaces.api`:
+    `path_workspace_actions = {"PATCH": "workspace.rename"}`), which its view asks of the member's
+    role there; None when it declares none."""
+    declared: dict[str, str] = getattr(view, _PATH_ATTRIBUTE, {})
+    return declared.get(method.upper())
 
 
 def link_action(view: Any, method: str) -> str | None:

@@ -126,6 +126,8 @@ POLICY: dict[str, Rule] = {
     "note.create": Rule(Role.COMMENTER, "Take a note", scope=NOTES_WRITE),
     "note.change": Rule(Role.EDITOR, "Change or delete a note", own_role=Role.COMMENTER, scope=NOTES_WRITE),
     # API reads (walk): what the API's reads and private work are, so every operation is one row.
+    "workspace.invitations": Rule(Role.ADMIN, "See the workspace's pending invitations"),
+    "workspace.leave": Rule(Role.VIEWER, "Leave a team workspace (its owner transfers it first)", scope=SESSION_ONLY),
     "workspace.billing": Rule(Role.VIEWER, "See the wallet that pays for the workspace's work", scope=BILLING_READ),
     "upload.view": Rule(None, "See one's own upload while its parts arrive", own_role=Role.VIEWER),
     "upload.change": Rule(None, "Send, complete or cancel one's own upload", own_role=Role.EDITOR, scope=VIDEOS_WRITE),

@@ -43,7 +43,8 @@ from tests.factories import (
     VideoStackFactory,
 )
 from tests.workspaces.test_team_access import _workspace_pages
-from workspaces.doors import NOT_WORKSPACE_WORK, declared_action, link_action, required_action
+from workspaces.doors import NOT_WORKSPACE_WORK, declared_action, link_action, path_action, required_action
+from workspaces.invitations import invitation_create
 from workspaces.models import Membership, Role, Workspace
 from workspaces.policy import NOT_FOUND, POLICY, LinkGuest, Member, Refusal, decide
 from workspaces.selectors import personal_workspace_of
@@ -65,7 +66,7 @@ BILLING_ROWS = {
 # The path parameters that name something a person made: an "own" row is walked with theirs and another's.
 AUTHORED = ("comment_id", "note_id", "conversation_id", "upload_id", "code")
 # The path parameters that name one of the team's objects (the others' operations act where one acts).
-TEAM_OBJECTS = ("video_id", "ref", "comparison_id", "stack_id", "project_id", "link_id", *AUTHORED)
+TEAM_OBJECTS = ("workspace_id", "video_id", "ref", "comparison_id", "stack_id", "project_id", "link_id", *AUTHORED)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,12 @@ def action_of(operation: Operation) -> tuple[bool, str | None]:
     """Whether the operation names its row, and which (NOT_WORKSPACE_WORK: none)."""
     if (operation.method, operation.path) in BILLING_ROWS:
         return True, BILLING_ROWS[operation.method, operation.path]
-    return declared_action(view_of(operation), operation.method)
+    view = view_of(operation)
+    if "workspace_id" in operation.params:
+        # The workspace the path names: its row is declared for it (the member's role there decides).
+        action = path_action(view, operation.method)
+        return action is not None, action
+    return declared_action(view, operation.method)
 
 
 def test_every_operation_of_the_schema_names_its_row_of_the_policy() -> None:
@@ -228,6 +234,12 @@ def walk() -> Walk:
         "trashed_project_id": str(ProjectFactory(created_by=owner, workspace=team, deleted_at=timezone.now()).pk),
     }
     theirs |= _made_by(owner, team, comparison.pk, video.pk)
+    # The team itself: a member below every walked role to change or remove, an invitation to revoke.
+    target = UserFactory(email="target@example.com")
+    Membership.objects.create(workspace=team, user=target, role=Role.VIEWER)
+    owners_membership = Membership.objects.get(workspace=team, user=owner)
+    invitation = invitation_create(membership=owners_membership, email="invitee@example.com", role=Role.VIEWER)
+    theirs |= {"workspace_id": str(team.pk), "user_id": str(target.pk), "invitation_id": str(invitation.pk)}
     # The owner's session lets the sessions link's guests in (for them, it is another's to end).
     theirs["code"] = ReviewSessionFactory(comparison=comparison, started_by=owner, link=links["sessions"][0]).code
 
