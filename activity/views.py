@@ -14,8 +14,8 @@ from activity.forms import AuditFilterForm
 from activity.presenters import event_line
 from activity.selectors import AuditFilters, Cursor, activity_for_workspace, audit_for_workspace
 from sage.errors import NotFound
-from workspaces.current import acting_membership, require_role
-from workspaces.models import Role
+from workspaces.current import acting_membership, member_actor
+from workspaces.policy import may, require
 
 AUDIT_PAGE_SIZE = 50
 
@@ -45,7 +45,7 @@ def activity_page(request: HttpRequest) -> HttpResponse:
             "lines": [event_line(event) for event in page.events],
             "next_cursor": page.next.encode() if page.next else None,
             "continued": before is not None,
-            "may_audit": membership.may(Role.ADMIN),
+            "may_audit": may(member_actor(_user(request)), "workspace.audit", workspace_id=membership.workspace_id),
             "section": "activity",
         },
     )
@@ -54,9 +54,11 @@ def activity_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def audit_page(request: HttpRequest) -> HttpResponse:
-    membership = require_role(_user(request), Role.ADMIN)  # anyone else: a 403 saying who may
+    membership = acting_membership(_user(request))
+    actor = member_actor(_user(request))
+    require(actor, "workspace.audit", workspace_id=actor.workspace_id)  # anyone else: a 403 saying who may
     form = AuditFilterForm(request.GET or None)
-    entries = audit_for_workspace(membership.workspace_id, form.filters() if form.is_valid() else AuditFilters())
+    entries = audit_for_workspace(actor.workspace_id, form.filters() if form.is_valid() else AuditFilters())
     if form.is_bound and not form.is_valid():
         entries = entries.none()  # the form says what is wrong; "everything" would not be what was asked
     paginator = Paginator(entries, AUDIT_PAGE_SIZE)
