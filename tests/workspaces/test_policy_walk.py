@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import api_token_create
+from review_sessions.services import session_start_by_guest
 from reviews.comments import comment_create_by_guest, reviewer_key_digest
 from reviews.models import Comment, ShareLink
 from tests.factories import (
@@ -184,6 +185,7 @@ class Walk:
     theirs: dict[str, str]  # ids of the team's objects, made by the owner
     callers: list[Caller]
     links: dict[str, tuple[ShareLink, str]]  # by guest kind: the link and its token
+    guest_session_code: str  # a session the sessions link's guest started
 
 
 def _made_by(person: User, team: Workspace, comparison_id: int, video_id: int) -> dict[str, str]:
@@ -282,7 +284,10 @@ def walk() -> Walk:
             link=link, reviewer_key=_guest_key(kind), body="Mine", author_name="Guest", side="a", start=1.0
         )
     ShareLink.objects.filter(pk=links["view"][0].pk).update(permission="view")
-    return Walk(team, owner, theirs, callers, links)
+    guests_session = session_start_by_guest(
+        link=links["sessions"][0], name="Guest", reviewer_key=_guest_key("sessions")
+    )
+    return Walk(team, owner, theirs, callers, links, guests_session.code)
 
 
 def _guest_key(kind: str) -> str:
@@ -397,6 +402,8 @@ def test_every_guest_operation_answers_each_link_as_the_policy_says(walk: Walk) 
                     ({"comment_id": owners_comment}, "someone else", NOT_FOUND),
                     ({"comment_id": own_comment}, guest.key_digest, None),
                 ]
+            elif POLICY[action].guest_own and "code" in operation.params:
+                variants.append(({"code": walk.guest_session_code}, guest.key_digest, None))
             for ids, made_by, unseen in variants:
                 if "code" in operation.params and kind != "sessions":
                     continue  # the session lets only the sessions link's guests in
