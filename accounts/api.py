@@ -56,7 +56,7 @@ class MeInput(serializers.Serializer[Any]):
 
 
 class MeApi(APIView):
-    workspace_actions = {"PATCH": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = dict.fromkeys(("GET", "PATCH"), NOT_WORKSPACE_WORK)  # one's own account
     # Profile changes are the person's own business: the browser session only.
     token_scopes = {"PATCH": SESSION_ONLY}
 
@@ -116,7 +116,7 @@ class TokenCreatedOutput(TokenOutput):
 
 
 class TokenListApi(APIView):
-    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = dict.fromkeys(("GET", "POST"), NOT_WORKSPACE_WORK)  # one's own account
     # Tokens never mint tokens: a leaked token must not be able to multiply itself. Nor do they list
     # them: which tokens exist and where they were last used is the person's business (a token sees
     # itself at /tokens/current).
@@ -147,7 +147,7 @@ class TokenListApi(APIView):
 
 
 class TokenDetailApi(APIView):
-    workspace_actions = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = dict.fromkeys(("GET", "DELETE"), NOT_WORKSPACE_WORK)  # one's own account
     # Tokens never see or revoke other tokens either: that is for the person, in the browser.
     token_scopes = {"GET": SESSION_ONLY, "DELETE": SESSION_ONLY}
 
@@ -178,7 +178,7 @@ class TokenCurrentApi(APIView):
     """The token that makes the request, for an extension that disconnects: a token may revoke
     itself (never another one), which is what "Disconnect" needs and gives a leaked token nothing."""
 
-    workspace_actions = {"DELETE": NOT_WORKSPACE_WORK}  # one's own account
+    workspace_actions = dict.fromkeys(("GET", "DELETE"), NOT_WORKSPACE_WORK)  # one's own account
 
     # A bearer token only: the browser session has no "current token" (and needs no CSRF here).
     authentication_classes = [ApiTokenAuthentication]

@@ -8,6 +8,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from accounts.models import ApiToken
+from workspaces.doors import NOT_WORKSPACE_WORK, path_action, required_action
+from workspaces.policy import POLICY
 
 SESSION_ONLY = None
 # Any API token may do it, whatever its scopes: a token revoking or describing itself.
@@ -17,14 +19,20 @@ ANY_TOKEN = "*"  # noqa: S105  (a marker, not a secret)
 def required_scope(view: Any, method: str) -> str | None:
     """The scope a token needs for `method` on `view`; SESSION_ONLY when tokens may not do it.
 
-    Views declare `token_scopes = {"POST": "notes:write", ...}`; reads default to `read`, and any
-    write a view does not declare is closed to tokens, so a new endpoint is safe by default.
+    A workspace's work needs the scope of its policy row: the action the view declares (see
+    workspaces.doors), or for the workspace a path names, the row its view declares for that. What
+    is outside any workspace (one's account, tokens, billing) declares its own: `token_scopes =
+    {"GET": SESSION_ONLY, ...}`; undeclared, reads take `read` and writes are closed to tokens, so a
+    new endpoint is safe by default.
     """
-    declared: dict[str, str | None] = getattr(view, "token_scopes", {})
     method = method.upper()
-    if method in declared:
-        return declared[method]
-    return ApiToken.Scope.READ if method in SAFE_METHODS else SESSION_ONLY
+    outside: dict[str, str | None] = getattr(view, "token_scopes", {})
+    if method in outside:
+        return outside[method]
+    action = path_action(view, method) or required_action(view, method)
+    if action is NOT_WORKSPACE_WORK:
+        return ApiToken.Scope.READ if method in SAFE_METHODS else SESSION_ONLY
+    return POLICY[action].scope
 
 
 class TokenScopePermission(BasePermission):

@@ -82,6 +82,8 @@ class ActivityQuery(serializers.Serializer[Any]):
 
 
 class ActivityApi(APIView):
+    workspace_actions = {"GET": "workspace.view"}
+
     @extend_schema(
         parameters=[ActivityQuery],
         responses={
@@ -125,6 +127,7 @@ class AuditQuery(serializers.Serializer[Any]):
 
 
 class AuditApi(generics.ListAPIView[AuditEntry]):
+    workspace_actions = {"GET": "workspace.audit"}
     serializer_class = AuditEntryOutput
 
     def get_queryset(self) -> QuerySet[AuditEntry]:

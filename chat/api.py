@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guests import GUEST_HEADER, Viewer, viewer_from_request, viewer_remember
-from accounts.models import ApiToken
 from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
@@ -34,11 +33,12 @@ from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
 from videos.text_embedding.model import embed_query
+from workspaces.current import member_actor
 from workspaces.doors import WorkspaceRolePermission
+from workspaces.policy import require
 
 logger = logging.getLogger(__name__)
 
-CHAT = ApiToken.Scope.CHAT
 SEARCH_LIMIT_MAX = 50
 _CONVERSATION_ID = OpenApiParameter("conversation_id", int, OpenApiParameter.PATH, description="The conversation's id.")
 _GUEST = OpenApiParameter(
@@ -62,10 +62,9 @@ class EventStreamRenderer(BaseRenderer):
         return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
 
 
-# Guests may chat: no account is needed, the viewer is a user or a guest id. Tokens need `chat` to write,
-# and a member an editor's role in the workspace (chatting is an editor's, issue 52).
+# Guests may chat: no account is needed, the viewer is a user or a guest id. Members and their tokens
+# are asked the policy's `chat.view` and `chat.ask` (their own conversations; asking is an editor's).
 GUESTS_WELCOME = [AllowAny, TokenScopePermission, WorkspaceRolePermission]
-CHAT_WRITES = {"POST": CHAT, "DELETE": CHAT}
 
 
 class CitationOutput(serializers.Serializer[Any]):
@@ -138,6 +137,20 @@ def _viewer(request: Request, *, create_guest: bool = False) -> Viewer:
     return viewer_from_request(request, create_guest=create_guest)
 
 
+def _conversation(
+    request: Request, viewer: Viewer, conversation_id: int, *, include_deleted: bool = False
+) -> Conversation:
+    """The viewer's conversation, asked of the policy with its author for a member (`chat.view` to
+    read, `chat.ask` to change: one's own only; the selector finds no one else's either)."""
+    conversation = selectors.conversation_get_for_viewer(viewer, conversation_id, include_deleted=include_deleted)
+    if viewer.user is not None:
+        assert conversation.workspace_id is not None  # a member's lives in the workspace it was started in
+        action = "chat.view" if request.method in ("GET", "HEAD") else "chat.ask"
+        actor = member_actor(viewer.user, request.auth)
+        require(actor, action, workspace_id=conversation.workspace_id, made_by=conversation.owner_id)
+    return conversation
+
+
 class ConversationFilter(serializers.Serializer[Any]):
     q = text_filter("Words in the title.")
     deleted = serializers.BooleanField(required=False, help_text="true: list the trash (restorable) instead.")
@@ -145,8 +158,8 @@ class ConversationFilter(serializers.Serializer[Any]):
 
 
 class ConversationListApi(generics.ListAPIView[Conversation]):
+    workspace_actions = {"GET": "chat.view", "POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     serializer_class = ConversationOutput
 
@@ -191,8 +204,8 @@ class ConversationListApi(generics.ListAPIView[Conversation]):
 
 
 class ConversationDetailApi(APIView):
+    workspace_actions = {"GET": "chat.view", "DELETE": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[_CONVERSATION_ID, _GUEST],
@@ -201,7 +214,7 @@ class ConversationDetailApi(APIView):
         description="Conversations in the trash are found too (see `deleted_at`).",
     )
     def get(self, request: Request, conversation_id: int) -> Response:
-        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        conversation = _conversation(request, _viewer(request), conversation_id, include_deleted=True)
         return Response(ConversationOutput(conversation).data)
 
     @extend_schema(
@@ -211,14 +224,14 @@ class ConversationDetailApi(APIView):
         description="Restorable for 30 days, then deleted for good.",
     )
     def delete(self, request: Request, conversation_id: int) -> Response:
-        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id)
+        conversation = _conversation(request, _viewer(request), conversation_id)
         services.conversation_delete(conversation=conversation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ConversationRestoreApi(APIView):
+    workspace_actions = {"POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[_CONVERSATION_ID, _GUEST],
@@ -227,7 +240,7 @@ class ConversationRestoreApi(APIView):
         summary="Take a conversation out of the trash",
     )
     def post(self, request: Request, conversation_id: int) -> Response:
-        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        conversation = _conversation(request, _viewer(request), conversation_id, include_deleted=True)
         return Response(ConversationOutput(services.conversation_restore(conversation=conversation)).data)
 
 
@@ -249,8 +262,8 @@ class ServerSentEvent(serializers.Serializer[Any]):
 
 
 class MessageListApi(APIView):
+    workspace_actions = {"GET": "chat.view", "POST": "chat.ask"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
@@ -276,7 +289,7 @@ class MessageListApi(APIView):
         description="Oldest first. An answer still being written has `status: streaming` and its text so far.",
     )
     def get(self, request: Request, conversation_id: int) -> Response:
-        conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id, include_deleted=True)
+        conversation = _conversation(request, _viewer(request), conversation_id, include_deleted=True)
         messages = selectors.messages_for_conversation(conversation).select_related("reply_to")
         return Response(MessageOutput(messages, many=True).data)
 
@@ -299,7 +312,7 @@ class MessageListApi(APIView):
     )
     def post(self, request: Request, conversation_id: int) -> Response | StreamingHttpResponse:
         viewer = _viewer(request)
-        conversation = selectors.conversation_get_for_viewer(viewer, conversation_id)
+        conversation = _conversation(request, viewer, conversation_id)
         payload = MessageInput(data=request.data)
         payload.is_valid(raise_exception=True)
         # Before paying: a question refused for want of room (429 for this account, 503 for this
@@ -416,8 +429,8 @@ class MessageHitOutput(serializers.Serializer[Any]):
 
 
 class MessageSearchApi(APIView):
+    workspace_actions = {"GET": "chat.view"}
     permission_classes = GUESTS_WELCOME
-    token_scopes = CHAT_WRITES
 
     @extend_schema(
         parameters=[MessageSearchInput, _GUEST],

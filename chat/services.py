@@ -316,7 +316,10 @@ def require_may_ask(viewer: Viewer, conversation: Conversation) -> None:
     membership = membership_or_none(viewer.user, conversation.workspace_id)
     if membership is None:
         raise MembershipEnded()
-    refusal = decide(membership.actor(), "chat.ask", workspace_id=conversation.workspace_id)
+    # The policy's chat.ask is one's own conversations only: asked with whose this one is.
+    refusal = decide(
+        membership.actor(), "chat.ask", workspace_id=conversation.workspace_id, made_by=conversation.owner_id
+    )
     if refusal is not None:
         raise Forbidden(refusal.message)
 

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from notes import export
 from notes.models import Note
 from notes.selectors import note_get_for_user, notes_for_video, notes_search, parse_video_ref, video_for_ref
@@ -25,8 +25,6 @@ from sage.api.query import query_filters, text_filter
 from videos.models import Video
 from workspaces.current import member_actor
 from workspaces.policy import require
-
-WRITE = ApiToken.Scope.NOTES_WRITE
 
 _REF = OpenApiParameter(
     "ref",
@@ -75,8 +73,7 @@ def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str) -> H
 
 
 class VideoNotesApi(APIView):
-    workspace_actions = {"POST": "note.create"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "note.view", "POST": "note.create"}
 
     @extend_schema(
         parameters=[_REF],
@@ -132,8 +129,7 @@ def _note_to_change(request: Request, note_id: int) -> Note:
 
 
 class NoteDetailApi(APIView):
-    workspace_actions = {"PATCH": "note.change", "DELETE": "note.change"}
-    token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
+    workspace_actions = {"GET": "note.view", "PATCH": "note.change", "DELETE": "note.change"}
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")
     def get(self, request: Request, note_id: int) -> Response:
@@ -172,6 +168,7 @@ class NoteFilter(serializers.Serializer[Any]):
 
 
 class NoteListApi(generics.ListAPIView[Note]):
+    workspace_actions = {"GET": "note.view"}
     serializer_class = NoteOutput
 
     def get_queryset(self) -> QuerySet[Note]:
@@ -188,6 +185,8 @@ class NoteListApi(generics.ListAPIView[Note]):
 
 
 class VideoNotesExportApi(APIView):
+    workspace_actions = {"GET": "note.view"}
+
     @extend_schema(
         parameters=[_REF, _FILE_TYPE],
         responses={**_EXPORT_RESPONSES, **error_responses(404)},
@@ -205,6 +204,8 @@ class VideoNotesExportApi(APIView):
 
 
 class NotesExportApi(APIView):
+    workspace_actions = {"GET": "note.view"}
+
     @extend_schema(
         parameters=[_FILE_TYPE],
         responses={**_EXPORT_RESPONSES, **error_responses(404)},

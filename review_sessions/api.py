@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from review_sessions.frames import guest_name
-from review_sessions.models import ReviewSession
+from review_sessions.models import Participant, ReviewSession
 from review_sessions.presenters import participants_json, session_json
 from review_sessions.selectors import (
     live_sessions_for_user,
@@ -24,7 +24,14 @@ from review_sessions.selectors import (
     review_session_for_link,
     review_session_for_user,
 )
-from review_sessions.services import Steerer, session_end, session_handover, session_start, session_start_by_guest
+from review_sessions.services import (
+    Steerer,
+    require_sessions_on,
+    session_end,
+    session_handover,
+    session_start,
+    session_start_by_guest,
+)
 from reviews.access import share_link_for_request
 from reviews.comments import comment_rate_check, reviewer_key_digest
 from reviews.comments_api import REVIEWER_KEY_HEADER
@@ -38,10 +45,9 @@ from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
 from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
-from workspaces.policy import may
+from workspaces.policy import may, require
 
 # Taking part in a review writes comments' kind of thing: the scope that writes videos' reviews.
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 _CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The session's code (from its join link).")
 _TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The share link's token (from its URL).")
 _REVIEWER_KEY = OpenApiParameter(
@@ -139,6 +145,19 @@ def _with_guest_url(request: Request, session: ReviewSession) -> bool:
     return may(member_actor(user, request.auth), "share_link.read_url", workspace_id=session.workspace_id)
 
 
+def _require_steering(request: Request, session: ReviewSession) -> None:
+    """The policy's `review_session.steer`, asked with whose the session is to this member: theirs
+    when they started it or present it (the service asks again, under its lock)."""
+    user = _user(request)
+    presenter = (
+        Participant.objects.filter(pk=session.presenter_id, user=user).exists() if session.presenter_id else False
+    )
+    made_by = user.pk if presenter or session.started_by_id == user.pk else session.started_by_id
+    require(
+        member_actor(user, request.auth), "review_session.steer", workspace_id=session.workspace_id, made_by=made_by
+    )
+
+
 def _one(request: Request, session: ReviewSession, *, status_code: int = status.HTTP_200_OK) -> Response:
     fresh = ReviewSession.objects.select_related(
         "comparison__video_a", "comparison__video_b", "video", "stack", "link"
@@ -208,9 +227,8 @@ class SessionListQuery(serializers.Serializer[Any]):
 
 
 class SessionsApi(APIView):
+    workspace_actions = {"GET": "video.view", "POST": "review_session.start"}
     schema = _BodyOfOneOf()
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[SessionListQuery],
@@ -241,6 +259,8 @@ class SessionsApi(APIView):
 
 
 class SessionDetailApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_CODE],
         responses={200: SessionOutput, **error_responses(404)},
@@ -252,6 +272,8 @@ class SessionDetailApi(APIView):
 
 
 class SessionParticipantsApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_CODE],
         responses={200: ParticipantOutput(many=True), **error_responses(404)},
@@ -267,8 +289,7 @@ class HandoverInput(serializers.Serializer[Any]):
 
 
 class SessionHandoverApi(APIView):
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "review_session.steer"}
 
     @extend_schema(
         parameters=[_CODE],
@@ -280,6 +301,7 @@ class SessionHandoverApi(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         session = review_session_for_user(_user(request), code)
+        _require_steering(request, session)  # before the input: a refusal says so, not what is missing
         given = HandoverInput(data=request.data)
         given.is_valid(raise_exception=True)
         session_handover(
@@ -291,8 +313,7 @@ class SessionHandoverApi(APIView):
 
 
 class SessionEndApi(APIView):
-    workspace_actions = {"POST": "review_session.start"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "review_session.steer"}
 
     @extend_schema(
         parameters=[_CODE],
@@ -303,6 +324,7 @@ class SessionEndApi(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         session = review_session_for_user(_user(request), code)
+        _require_steering(request, session)
         session_end(session_id=session.pk, reason=ReviewSession.EndReason.ENDED, by=Steerer(user=_user(request)))
         return _one(request, session)
 
@@ -313,7 +335,7 @@ class SessionEndApi(APIView):
 class _GuestApi(APIView):
     """No account: the link is the capability (`reviews.access`), as the shared comments' API."""
 
-    workspace_actions = {"POST": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = dict.fromkeys(("GET", "POST"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
 
@@ -328,6 +350,8 @@ class GuestSessionStartInput(serializers.Serializer[Any]):
 
 
 class SharedSessionsApi(_GuestApi):
+    link_actions = {"GET": "video.view", "POST": "review_session.start"}
+
     @extend_schema(
         parameters=[_TOKEN],
         responses={200: _SESSION_LIST, **error_responses(403, 404)},
@@ -348,6 +372,7 @@ class SharedSessionsApi(_GuestApi):
     )
     def post(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        require_sessions_on(link)  # before the input: a refusal says so, not what is missing
         # Counted as a comment is (per link and address): each start writes a session and a feed entry.
         comment_rate_check(link=link, client=address_bucket(client_address(request)))
         data = request.data if isinstance(request.data, dict) else {}
@@ -357,6 +382,8 @@ class SharedSessionsApi(_GuestApi):
 
 
 class SharedSessionDetailApi(_GuestApi):
+    link_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_TOKEN, _CODE],
         responses={200: SessionOutput, **error_responses(403, 404)},
@@ -384,6 +411,8 @@ _ENDING_KEY = OpenApiParameter(
 
 
 class SharedSessionEndApi(_GuestApi):
+    link_actions = {"POST": "review_session.steer"}
+
     @extend_schema(
         parameters=[_TOKEN, _CODE, _ENDING_KEY],
         request=GuestSessionEndInput,

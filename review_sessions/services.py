@@ -124,11 +124,16 @@ def session_start(*, user: User, target: SessionTarget, link_id: int | None = No
     return _new_session(target=target, link=link, started_by=user, name=_member_name(user))
 
 
+def require_sessions_on(link: ShareLink) -> None:
+    """Forbidden (403 `sessions_off`) unless the policy lets `link`'s guests start sessions."""
+    if not can_join_sessions(link):
+        raise Forbidden("This link does not allow live sessions.", code="sessions_off")
+
+
 @transaction.atomic
 def session_start_by_guest(*, link: ShareLink, name: str, reviewer_key: str | None) -> ReviewSession:
     """A guest starts a session from a live link that allows sessions; they present first."""
-    if not can_join_sessions(link):
-        raise Forbidden("This link does not allow live sessions.", code="sessions_off")
+    require_sessions_on(link)
     digest = reviewer_key_digest(reviewer_key)
     return _new_session(target=_link_of(link), link=link, started_by=None, name=name, key_digest=digest)
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_link_get_for_user, share_links_for_object
@@ -29,7 +29,6 @@ from workspaces.current import member_actor
 from workspaces.policy import Member, may, require
 
 # Sharing decides who sees the videos: the scope that changes them.
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 _LINK_ID = OpenApiParameter("link_id", int, OpenApiParameter.PATH, description="The share link's id.")
@@ -155,8 +154,7 @@ def _link_to_manage(request: Request, link_id: int) -> ShareLink:
 
 
 class ComparisonShareLinksApi(APIView):
-    workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "share_link.view", "POST": "share_link.manage"}
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -177,8 +175,7 @@ class ComparisonShareLinksApi(APIView):
 
 
 class VideoShareLinksApi(APIView):
-    workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "share_link.view", "POST": "share_link.manage"}
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -205,8 +202,7 @@ _STACK_ID = OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description
 
 
 class StackShareLinksApi(APIView):
-    workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "share_link.view", "POST": "share_link.manage"}
 
     @extend_schema(
         parameters=[_STACK_ID],
@@ -232,8 +228,7 @@ _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, descrip
 
 
 class ProjectShareLinksApi(APIView):
-    workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "share_link.view", "POST": "share_link.manage"}
 
     @extend_schema(
         parameters=[_PROJECT_ID],
@@ -276,8 +271,7 @@ class ShareLinkUpdateInput(serializers.Serializer[Any]):
 
 
 class ShareLinkDetailApi(APIView):
-    workspace_actions = {"PATCH": "share_link.manage"}
-    token_scopes = {"PATCH": WRITE}
+    workspace_actions = {"GET": "share_link.view", "PATCH": "share_link.manage"}
 
     @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
     def get(self, request: Request, link_id: int) -> Response:
@@ -301,7 +295,6 @@ class ShareLinkDetailApi(APIView):
 
 class ShareLinkRevokeApi(APIView):
     workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[_LINK_ID],
@@ -316,7 +309,6 @@ class ShareLinkRevokeApi(APIView):
 
 class ShareLinkRotateApi(APIView):
     workspace_actions = {"POST": "share_link.manage"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[_LINK_ID],

@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from reviews.access import share_link_for_request
 from reviews.approvals import (
+    StatusOff,
     review_status_set_by_guest,
     review_status_set_by_member,
     status_history,
@@ -42,8 +43,6 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import video_get_for_user
 from workspaces.doors import NOT_WORKSPACE_WORK
-
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
@@ -115,8 +114,7 @@ _PUT_DESCRIPTION = (
 
 
 class VideoReviewStatusApi(APIView):
-    workspace_actions = {"PUT": "review_status.set"}
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -138,8 +136,7 @@ class VideoReviewStatusApi(APIView):
 
 
 class ComparisonReviewStatusApi(APIView):
-    workspace_actions = {"PUT": "review_status.set"}
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -170,7 +167,8 @@ class SharedReviewStatusApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    workspace_actions = {"PUT": NOT_WORKSPACE_WORK}  # a link\'s guest
+    workspace_actions = dict.fromkeys(("GET", "PUT"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
+    link_actions = {"GET": "video.view", "PUT": "review_status.set"}
 
     def _link(self, request: Request, token: str) -> ShareLink:
         link = share_link_for_request(request, token)
@@ -208,6 +206,8 @@ class SharedReviewStatusApi(APIView):
     )
     def put(self, request: Request, token: str) -> Response:
         link = self._link(request, token)
+        if not can_set_status(link):  # before the input: a refusal says so, not what is missing
+            raise StatusOff()
         shown = shown_of_request(link, request)
         status_rate_check(link=link, client=address_bucket(client_address(request)))
         given = GuestStatusInput(data=request.data)

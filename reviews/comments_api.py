@@ -33,7 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from reviews.access import share_link_for_request
 from reviews.comment_presenters import comment_json
 from reviews.comments import (
@@ -73,7 +73,6 @@ from workspaces.current import member_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 from workspaces.policy import Member, require
 
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 REVIEWER_KEY_HEADER = "X-Reviewer-Key"
 
 _TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The share link's token (from its URL).")
@@ -250,7 +249,7 @@ class _GuestApi(APIView):
     CSRF token to fetch; writes carry a custom header (X-Reviewer-Key), which a cross-site form
     cannot send."""
 
-    workspace_actions = {"POST": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}  # a link's guest
+    workspace_actions = dict.fromkeys(("GET", "POST", "DELETE"), NOT_WORKSPACE_WORK)  # a link's guest: the link decides
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny, WorkspaceRolePermission]
@@ -269,6 +268,8 @@ class _GuestApi(APIView):
 
 
 class SharedCommentsApi(_GuestApi):
+    link_actions = {"GET": "comment.view", "POST": "comment.create"}
+
     @extend_schema(
         parameters=[_TOKEN, *PROJECT_TARGET_PARAMETERS, _REVIEWER_KEY, _PASSWORD],
         responses={200: _GUEST_LIST_RESPONSE, **error_responses(400, 403, 404, 429)},
@@ -318,6 +319,8 @@ class SharedCommentsApi(_GuestApi):
 
 
 class SharedCommentDetailApi(_GuestApi):
+    link_actions = {"DELETE": "comment.delete"}
+
     @extend_schema(
         parameters=[_TOKEN, _COMMENT_ID, _REVIEWER_KEY, _PASSWORD],
         request=None,
@@ -338,8 +341,7 @@ class SharedCommentDetailApi(_GuestApi):
 class _MemberCommentsApi(APIView):
     """GET: the object's comments; POST: a member's own comment on it (commenter role)."""
 
-    workspace_actions = {"POST": "comment.create"}
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"GET": "comment.view", "POST": "comment.create"}
 
     def _create(self, request: Request, shared: Comparison | Video | VideoStack) -> Response:
         require(_actor(request), "comment.create", workspace_id=shared.workspace_id)
@@ -417,7 +419,6 @@ class StackCommentsApi(_MemberCommentsApi):
 
 class CommentRepliesApi(APIView):
     workspace_actions = {"POST": "comment.create"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[_COMMENT_ID],
@@ -443,7 +444,6 @@ def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Respo
 
 class CommentResolveApi(APIView):
     workspace_actions = {"POST": "comment.create"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[_COMMENT_ID],
@@ -457,7 +457,6 @@ class CommentResolveApi(APIView):
 
 class CommentReopenApi(APIView):
     workspace_actions = {"POST": "comment.create"}
-    token_scopes = {"POST": WRITE}
 
     @extend_schema(
         parameters=[_COMMENT_ID],
@@ -471,7 +470,6 @@ class CommentReopenApi(APIView):
 
 class CommentDetailApi(APIView):
     workspace_actions = {"DELETE": "comment.delete"}
-    token_scopes = {"DELETE": WRITE}
 
     @extend_schema(
         parameters=[_COMMENT_ID],

@@ -33,6 +33,8 @@ def _png(comment: Comment) -> HttpResponse:
 
 
 class CommentStillApi(APIView):
+    workspace_actions = {"GET": "comment.view"}
+
     @extend_schema(
         parameters=[_COMMENT_ID],
         responses={**_PNG, **error_responses(404)},
@@ -44,6 +46,8 @@ class CommentStillApi(APIView):
 
 
 class SharedCommentStillApi(_GuestApi):
+    link_actions = {"GET": "comment.view"}
+
     @extend_schema(
         parameters=[_TOKEN, _COMMENT_ID, _PASSWORD],
         responses={**_PNG, **error_responses(403, 404)},

@@ -20,9 +20,14 @@ from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from workspaces.doors import NOT_WORKSPACE_WORK
-from workspaces.invitations import INVITATION_DAYS, invitation_create, invitation_resend, invitation_revoke
+from workspaces.invitations import (
+    INVITATION_DAYS,
+    INVITE_REFUSAL,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+)
 from workspaces.models import GIVEN_ROLES, Invitation, Membership, Role, Workspace
-from workspaces.policy import may
 from workspaces.selectors import (
     invitation_in,
     invitations_of,
@@ -34,17 +39,22 @@ from workspaces.selectors import (
     seats_taken,
 )
 from workspaces.services import (
-    RoleRequired,
+    CHANGE_ROLE_REFUSAL,
+    RENAME_REFUSAL,
+    TRANSFER_REFUSAL,
     member_change_role,
     membership_remove,
     ownership_transfer,
+    require_may,
     workspace_create_team,
     workspace_rename,
 )
 
-# These writes act on the workspace in the path, not the one the request acts in: their services
-# check the member's role there (workspaces.doors' default, an editor where one acts, does not apply).
-ROLES_CHECKED_HERE = {"POST": NOT_WORKSPACE_WORK, "PATCH": NOT_WORKSPACE_WORK, "DELETE": NOT_WORKSPACE_WORK}
+# These act on the workspace in the path, not the one the request acts in: they declare their rows
+# for it (`path_workspace_actions`), and their services ask the policy with the member's role there
+# (the doors, which ask it with the acting workspace's role, do not apply). A token needs the row's
+# scope: `read` to read, and the writes are the session's.
+ROLES_CHECKED_HERE = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), NOT_WORKSPACE_WORK)
 
 _WORKSPACE_ID = OpenApiParameter("workspace_id", int, OpenApiParameter.PATH, description="The workspace's id.")
 _USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="The member's account id.")
@@ -173,6 +183,7 @@ class WorkspaceListApi(APIView):
 
 class WorkspaceDetailApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    path_workspace_actions = {"GET": "workspace.view", "PATCH": "workspace.rename"}
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -191,6 +202,7 @@ class WorkspaceDetailApi(APIView):
     )
     def patch(self, request: Request, workspace_id: int) -> Response:
         membership = _membership(request, workspace_id)
+        require_may(membership, "workspace.rename", RENAME_REFUSAL)  # before the input, which may name nothing
         payload = WorkspaceNameInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         if "name" in payload.validated_data:  # a PATCH changes what it names, and nothing else
@@ -200,6 +212,7 @@ class WorkspaceDetailApi(APIView):
 
 class WorkspaceTransferApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    path_workspace_actions = {"POST": "workspace.transfer"}
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -212,6 +225,7 @@ class WorkspaceTransferApi(APIView):
     )
     def post(self, request: Request, workspace_id: int) -> Response:
         membership = _membership(request, workspace_id)
+        require_may(membership, "workspace.transfer", TRANSFER_REFUSAL)  # before the input (again under its lock)
         payload = TransferInput(data=request.data)
         payload.is_valid(raise_exception=True)
         member = member_in(membership.workspace, payload.validated_data["user_id"])
@@ -224,6 +238,7 @@ class WorkspaceTransferApi(APIView):
 
 class MemberListApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    path_workspace_actions = {"GET": "workspace.view"}
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -238,6 +253,8 @@ class MemberListApi(APIView):
 
 class MemberDetailApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    # Removing oneself is leaving (`workspace.leave`): the service asks which it is.
+    path_workspace_actions = {"PATCH": "workspace.manage_members", "DELETE": "workspace.manage_members"}
 
     @extend_schema(
         parameters=[_WORKSPACE_ID, _USER_ID],
@@ -249,6 +266,7 @@ class MemberDetailApi(APIView):
     )
     def patch(self, request: Request, workspace_id: int, user_id: int) -> Response:
         membership = _membership(request, workspace_id)
+        require_may(membership, "workspace.manage_members", CHANGE_ROLE_REFUSAL)  # before the input
         member = member_in(membership.workspace, user_id)
         payload = MemberRoleInput(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
@@ -275,13 +293,13 @@ class MemberDetailApi(APIView):
 
 def _admin_membership(request: Request, workspace_id: int) -> Membership:
     membership = _membership(request, workspace_id)
-    if not may(membership.actor(), "workspace.manage_members", workspace_id=membership.workspace_id):
-        raise RoleRequired("Only admins of this workspace can see its invitations.")
+    require_may(membership, "workspace.invitations", "Only admins of this workspace can see its invitations.")
     return membership
 
 
 class InvitationListApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    path_workspace_actions = {"GET": "workspace.invitations", "POST": "workspace.manage_members"}
 
     @extend_schema(
         parameters=[_WORKSPACE_ID],
@@ -306,6 +324,7 @@ class InvitationListApi(APIView):
     )
     def post(self, request: Request, workspace_id: int) -> Response:
         membership = _membership(request, workspace_id)
+        require_may(membership, "workspace.manage_members", INVITE_REFUSAL)  # before the input
         payload = InvitationInput(data=request.data)
         payload.is_valid(raise_exception=True)
         invitation = invitation_create(membership=membership, **payload.validated_data)
@@ -315,6 +334,7 @@ class InvitationListApi(APIView):
 # The one handler of every change to one invitation: the service is the class's `change`.
 class _InvitationChangeApi(APIView):
     workspace_actions = ROLES_CHECKED_HERE
+    path_workspace_actions = {"POST": "workspace.manage_members"}
     change: ClassVar[staticmethod[..., Invitation]]
 
     @extend_schema(parameters=[_WORKSPACE_ID, _INVITATION_ID], request=None)

@@ -1,14 +1,18 @@
-"""Which policy action each door into a workspace's work is (issue 52: a viewer cannot write).
+"""Which policy action each door into a workspace's work is (issue 52: a viewer cannot write;
+issue 63: every API operation is one row of the policy, reads included).
 
 Every way in (pages, the API, sockets) reads and writes the workspace the request acts in
-(workspaces.current). Reading needs only membership, which the selectors already require. Writing
-is an action of `workspaces.policy`: a view declares which (`workspace_actions = {"POST":
-"comment.create"}`), and the door refuses a role that reaches it for nobody's object (an action a
-role may do only to what it made, such as deleting a comment, passes here at the lowest such role;
-the view asks the policy again with the object's author). A write a view does not declare is
-`video.change` (an editor's), so a new write is closed to viewers and commenters unless it says
-otherwise, like API tokens' scopes (accounts.permissions). `NOT_WORKSPACE_WORK` marks a write that
-is not the workspace's at all (one's own settings, tokens, billing, guests' links).
+(workspaces.current). Each operation is an action of `workspaces.policy`: a view declares which, by
+method (`workspace_actions = {"GET": "video.view", "POST": "comment.create"}`), and the door asks
+the policy whether the acting member may do it to anything (an action a role may do only to what it
+made, such as deleting a comment, passes here at the lowest such role; the view asks the policy
+again with the object's author). An API token's scope is the same row's (accounts.permissions).
+A write a view does not declare is `video.change` (an editor's), a read `workspace.view`, so a new
+operation is closed to viewers and commenters unless it says otherwise; the schema walk
+(tests/workspaces/test_policy_walk.py) fails for an API operation that declares nothing.
+`NOT_WORKSPACE_WORK` marks an operation that is not the workspace's at all (one's own account and
+tokens, the workspaces named in the path, whose views ask the policy themselves, and a share link's
+guests' operations, which declare the row a guest does by `link_actions` and ask it of the link).
 
 In a personal workspace everyone is its owner, so nothing here changes for one person working alone.
 """
@@ -24,34 +28,60 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
-from workspaces.current import require_role
-from workspaces.policy import POLICY
+from workspaces.current import member_actor
+from workspaces.policy import POLICY, require
 
 NOT_WORKSPACE_WORK = None
-# What a write is when its view does not say: the editor's work on videos and what is made of them.
+# What a write is when its view does not say: the editor's work on videos and what is made of them;
+# a read: seeing the workspace's work, which every member may.
 DEFAULT_WRITE = "video.change"
+DEFAULT_READ = "workspace.view"
 _ATTRIBUTE = "workspace_actions"
+_LINK_ATTRIBUTE = "link_actions"
+_PATH_ATTRIBUTE = "path_workspace_actions"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
 def required_action(view: Any, method: str) -> str | None:
-    """The policy action `method` on `view` is; NOT_WORKSPACE_WORK for none. Reads are none (they
-    need only membership); a write a view does not declare is DEFAULT_WRITE."""
+    """The policy action `method` on `view` is; NOT_WORKSPACE_WORK for none. What a view does not
+    declare is DEFAULT_READ or DEFAULT_WRITE (HEAD and OPTIONS: what its GET is)."""
     declared: dict[str, str | None] = getattr(view, _ATTRIBUTE, {})
     method = method.upper()
+    if method in ("HEAD", "OPTIONS") and "GET" in declared:
+        method = "GET"
     if method in declared:
         return declared[method]
-    return NOT_WORKSPACE_WORK if method in SAFE_METHODS else DEFAULT_WRITE
+    return DEFAULT_READ if method in SAFE_METHODS else DEFAULT_WRITE
 
 
-def required_role(view: Any, method: str) -> str | None:
-    """The lowest role that may do `method` on `view` to anything (its own, at least)."""
-    action = required_action(view, method)
-    if action is NOT_WORKSPACE_WORK:
-        return None
-    rule = POLICY[action]
-    return rule.own_role or rule.role
+def declared_action(view: Any, method: str) -> tuple[bool, str | None]:
+    """Whether `view` declares `method`, and the action it declares (the schema walk's question)."""
+    declared: dict[str, str | None] = getattr(view, _ATTRIBUTE, {})
+    return method.upper() in declared, declared.get(method.upper())
+
+
+def path_action(view: Any, method: str) -> str | None:
+    """The policy action `method` on `view` is in the workspace its path names (`workspaces.api`:
+    `path_workspace_actions = {"PATCH": "workspace.rename"}`), which its view asks of the member's
+    role there; None when it declares none."""
+    declared: dict[str, str] = getattr(view, _PATH_ATTRIBUTE, {})
+    return declared.get(method.upper())
+
+
+def link_action(view: Any, method: str) -> str | None:
+    """The policy action a share link's guest does with `method` on `view` (a guest's door, which
+    is no workspace's work to the member doors: `link_actions = {"GET": "comment.view"}`)."""
+    declared: dict[str, str] = getattr(view, _LINK_ATTRIBUTE, {})
+    return declared.get(method.upper())
+
+
+def ask_for_anything(user: User, action: str) -> None:
+    """The doors' question: may `user`, in the workspace they act in, do `action` to something of it
+    they made (so an "own" action passes at its role; the view asks again with the object's author)?
+    PermissionDenied (a 403 with the policy's sentence) when not."""
+    actor = member_actor(user)
+    require(actor, action, workspace_id=actor.workspace_id, made_by=user.pk)
 
 
 def workspace_actions(**by_method: str | None) -> Callable[[View], View]:
@@ -90,15 +120,18 @@ def _declare_outside(patterns: Any) -> None:
 
 
 class WorkspaceRolePermission(BasePermission):
-    """The API's door: 403, with a sentence naming the role, when the acting membership lacks it.
-    Guests and anonymous requests pass here (their own permissions decide)."""
+    """The API's door: the policy asked for the view's action, as the acting member, about
+    something of the acting workspace they made (so an "own" action passes at its role; the view
+    asks again with the object's author): 403, with a sentence naming the role, when it refuses.
+    A token's scope is asked before, by accounts.permissions (its own error codes). Guests and
+    anonymous requests pass here (their own permissions decide)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        role = required_role(view, request.method or "GET")
+        action = required_action(view, request.method or "GET")
         user = request.user
-        if role is NOT_WORKSPACE_WORK or not isinstance(user, User):
+        if action is NOT_WORKSPACE_WORK or not isinstance(user, User):
             return True
-        require_role(user, role)  # PermissionDenied: DRF answers 403 with its message
+        ask_for_anything(user, action)  # PermissionDenied: DRF answers 403 with its message
         return True
 
 
@@ -120,10 +153,8 @@ class WorkspaceRoleMiddleware:
     ) -> None:
         if request.method in SAFE_METHODS or hasattr(view_func, "cls"):  # `cls`: a DRF view
             return None
-        role = required_role(view_func, request.method or "POST")
-        if role is NOT_WORKSPACE_WORK or not request.user.is_authenticated:
+        action = required_action(view_func, request.method or "POST")
+        if action is NOT_WORKSPACE_WORK or not isinstance(request.user, User):
             return None
-        user = request.user
-        assert isinstance(user, User)
-        require_role(user, role)
+        ask_for_anything(request.user, action)
         return None

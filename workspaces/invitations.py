@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 # How long an invitation link works after it was (last) sent.
 INVITATION_DAYS = 7
+# What a member whose role does not reach hears, said before their input is read as well (the API).
+INVITE_REFUSAL = "Only admins of this workspace can invite people."
 # Invitations one account may send (new ones and resends) an hour: each is an e-mail to a stranger's
 # address, so the form must not become a way to mail people in bulk.
 INVITATIONS_SENT_PER_HOUR = 30
@@ -99,7 +101,7 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
     email = email.strip().lower()
     workspace = membership.workspace
     require_team(workspace)
-    require_may(membership, "workspace.manage_members", "Only admins of this workspace can invite people.")
+    require_may(membership, "workspace.manage_members", INVITE_REFUSAL)
     require_role_within_own(membership, role, doing="invite someone")
     # Counted before the address is checked: refused invitations cost as much as sent ones, so the
     # form cannot be used to probe who is a member.

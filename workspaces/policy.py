@@ -56,7 +56,8 @@ _LINK_RANK = {LINK_VIEW: 0, LINK_COMMENT: 1}
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the policy. `role`: the lowest role that may do it to anyone's object; `own_role`:
+    """One row of the policy. `role`: the lowest role that may do it to anyone's object (None: to
+    nobody's but their own; another's is not even seen, a 404); `own_role`:
     the lowest that may do it to what they made (None: the same as `role`); `link`: the lowest link
     permission whose guests may (None: no guest), to what they made through it when `guest_own`, on
     links that also have `link_flag` on; `scope`: what an API token needs (None: no token may)."""
@@ -87,7 +88,12 @@ POLICY: dict[str, Rule] = {
     "video.change": Rule(
         Role.EDITOR, "Upload, compare, change, move and delete videos, stacks, projects", scope=VIDEOS_WRITE
     ),
-    "chat.ask": Rule(Role.EDITOR, "Chat with videos (paid from the workspace's tokens)", scope=CHAT),
+    "chat.ask": Rule(
+        None,
+        "Chat with videos (paid from the workspace's tokens), and trash or restore one's conversations",
+        own_role=Role.EDITOR,
+        scope=CHAT,
+    ),
     # Share links: a link's URL is a capability, shown only to who may share.
     "share_link.view": Rule(Role.VIEWER, "See a share link's name, settings and state (not its URL)"),
     "share_link.read_url": Rule(Role.EDITOR, "Read a share link's secret URL (and a session's guest URL)"),
@@ -123,9 +129,21 @@ POLICY: dict[str, Rule] = {
     "note.change": Rule(Role.EDITOR, "Change or delete a note", own_role=Role.COMMENTER, scope=NOTES_WRITE),
     # billing (layers): who answers for the workspace's money (its reads: `workspace.billing_detail`).
     "billing.pay": Rule(Role.ADMIN, "Buy tokens for the workspace and pay for its plan", scope=SESSION_ONLY),
-    # live sessions (layers)
+    # API reads (walk): what the API's reads and private work are, so every operation is one row.
+    "workspace.invitations": Rule(Role.ADMIN, "See the workspace's pending invitations"),
+    "workspace.leave": Rule(Role.VIEWER, "Leave a team workspace (its owner transfers it first)", scope=SESSION_ONLY),
+    "workspace.billing": Rule(Role.VIEWER, "See the wallet that pays for the workspace's work", scope=BILLING_READ),
+    "upload.view": Rule(None, "See one's own upload while its parts arrive", own_role=Role.VIEWER),
+    "upload.change": Rule(None, "Send, complete or cancel one's own upload", own_role=Role.EDITOR, scope=VIDEOS_WRITE),
+    "chat.view": Rule(None, "Read one's own conversations and search one's messages", own_role=Role.VIEWER),
     "review_session.steer": Rule(
-        Role.ADMIN, "Hand over or end a live session whoever started or presents it", scope=VIDEOS_WRITE
+        Role.ADMIN,
+        "Hand over or end a live session (its starter or presenter: their own)",
+        own_role=Role.COMMENTER,
+        link=LINK_COMMENT,
+        guest_own=True,
+        link_flag="allow_sessions",
+        scope=VIDEOS_WRITE,
     ),
 }
 
@@ -198,7 +216,9 @@ def decide(actor: Actor, action: str, *, workspace_id: int, made_by: int | str |
         if rule.link_flag is not None and rule.link_flag not in actor.flags:
             return Refusal(403, "This link does not allow this.")
         if rule.guest_own and not own:
-            return NOT_FOUND  # a guest sees only their link's thread: another's is not theirs to name
+            # What another made through the link (a session they started): seen, not theirs to change.
+            # (Another's comment is not even named: the guest's thread answers 404 before this.)
+            return Refusal(403, "This link's guests may do this only to what they made.")
         return None
     if actor.scopes is not None and (rule.scope is None or rule.scope not in actor.scopes):
         if rule.scope is None:
@@ -209,7 +229,8 @@ def decide(actor: Actor, action: str, *, workspace_id: int, made_by: int | str |
     if rule.own_role is not None and reaches(actor.role, rule.own_role):
         if made_by is not None and made_by == actor.user_id:
             return None
-        assert rule.role is not None
+        if rule.role is None:
+            return NOT_FOUND  # private work (an upload, a conversation): another's is not in sight
         label = Role(actor.role).label
         return Refusal(403, f"{label}s may do this only to what they made; {_plural(rule.role)} may to anyone's.")
     return Refusal(403, role_refusal(rule.own_role or rule.role or Role.OWNER))

@@ -26,6 +26,12 @@ from workspaces.selectors import plan_of, seats_of, seats_taken
 # --- refusals ------------------------------------------------------------------------------------
 
 
+# What a member whose role does not reach hears, said before their input is read as well (the API).
+RENAME_REFUSAL = "Only admins of this workspace can rename it."
+CHANGE_ROLE_REFUSAL = "Only admins of this workspace can change roles."
+TRANSFER_REFUSAL = "Only the owner of this workspace can transfer it."
+
+
 class RoleRequired(ApplicationError):
     """The acting member's role does not allow this (403), said in a sentence."""
 
@@ -98,7 +104,7 @@ def workspace_create_team(*, user: User, name: str) -> Workspace:
 
 
 def workspace_rename(*, membership: Membership, name: str) -> Workspace:
-    require_may(membership, "workspace.rename", "Only admins of this workspace can rename it.")
+    require_may(membership, "workspace.rename", RENAME_REFUSAL)
     workspace = membership.workspace
     workspace.name = name.strip()[:80]
     workspace.save(update_fields=["name"])
@@ -111,7 +117,7 @@ def workspace_rename(*, membership: Membership, name: str) -> Workspace:
 def member_change_role(*, membership: Membership, member: Membership, role: str) -> Membership:
     """Give `member` another role. Admins and the owner may; only the owner changes an admin; the
     owner's own role, and becoming owner, change only by a transfer."""
-    require_may(membership, "workspace.manage_members", "Only admins of this workspace can change roles.")
+    require_may(membership, "workspace.manage_members", CHANGE_ROLE_REFUSAL)
     if member.role == Role.OWNER:
         raise RoleRequired("The owner's role changes only when they transfer ownership.")
     if role == Role.OWNER:
@@ -146,7 +152,9 @@ def membership_remove(*, membership: Membership, member: Membership) -> None:
         if leaving:
             raise Conflict("The owner cannot leave: transfer ownership to another member first.")
         raise RoleRequired("The owner cannot be removed. They can transfer ownership first.")
-    if not leaving:
+    if leaving:
+        require_may(membership, "workspace.leave", "Your role in this workspace does not allow leaving it.")
+    else:
         require_may(membership, "workspace.manage_members", "Only admins of this workspace can remove members.")
         if member.role == Role.ADMIN and membership.role != Role.OWNER:
             raise RoleRequired("Only the owner can remove an admin.")
@@ -172,8 +180,8 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
     current = Membership.objects.filter(pk=membership.pk).first()
     heir = Membership.objects.select_related("user").filter(pk=member.pk, workspace=workspace).first()
     if current is None:
-        raise RoleRequired("Only the owner of this workspace can transfer it.")
-    require_may(current, "workspace.transfer", "Only the owner of this workspace can transfer it.")
+        raise RoleRequired(TRANSFER_REFUSAL)
+    require_may(current, "workspace.transfer", TRANSFER_REFUSAL)
     if heir is None:
         raise NotFound("No such member.")
     if heir.pk == current.pk:

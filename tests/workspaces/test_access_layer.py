@@ -82,7 +82,7 @@ def test_the_policy_answers_by_role_authorship_workspace_link_and_scope() -> Non
     guest = LinkGuest(link_id=3, workspace_id=1, permission="view", key_digest="k")
     assert decide(guest, "comment.create", workspace_id=1).status == 403  # type: ignore[union-attr]
     assert decide(guest, "comment.delete", workspace_id=1, made_by="k") is None
-    assert decide(guest, "comment.delete", workspace_id=1, made_by="other").status == 404  # type: ignore[union-attr]
+    assert decide(guest, "comment.delete", workspace_id=1, made_by="other").status == 403  # type: ignore[union-attr]
     assert decide(guest, "review_status.set", workspace_id=1) is not None
     status_guest = LinkGuest(link_id=3, workspace_id=1, permission="comment", flags=frozenset({"allow_status"}))
     assert decide(status_guest, "review_status.set", workspace_id=1) is None

@@ -90,7 +90,8 @@ async def test_asking_on_a_conversations_socket_follows_the_policy_for_each_role
 
     code = await _cancel_answer(socket)
 
-    allowed = may(_actor(user, team, role), "chat.ask", workspace_id=team.pk)
+    # Their own conversation: chat.ask is a row about one's own.
+    allowed = may(_actor(user, team, role), "chat.ask", workspace_id=team.pk, made_by=user.pk)
     assert code == ("nothing_to_cancel" if allowed else "permission_denied"), role
     await socket.disconnect()
 

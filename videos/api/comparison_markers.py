@@ -92,6 +92,8 @@ MARKERS_HELP = (
 
 
 class ComparisonMarkersApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[
             _COMPARISON_ID,

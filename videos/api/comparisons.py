@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import IdField
 from sage.export_text import csv_table
@@ -35,7 +35,6 @@ from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user
 
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
 
 
@@ -358,8 +357,8 @@ def comparison_payload(comparison: Comparison, threshold: float | None = None) -
 
 
 class ComparisonListApi(generics.ListAPIView[Comparison]):
+    workspace_actions = {"GET": "video.view", "POST": "video.change"}
     serializer_class = ComparisonSummaryOutput
-    token_scopes = {"POST": WRITE}
 
     def get_queryset(self) -> QuerySet[Comparison]:
         return comparisons_for_user(_user(self.request))
@@ -396,7 +395,7 @@ class ComparisonListApi(generics.ListAPIView[Comparison]):
 
 
 class ComparisonDetailApi(APIView):
-    token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
+    workspace_actions = {"GET": "video.view", "PATCH": "video.change", "DELETE": "video.change"}
 
     @extend_schema(
         parameters=[
@@ -444,7 +443,7 @@ class ComparisonDetailApi(APIView):
 
 
 class ComparisonCompareAgainApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -536,6 +535,8 @@ def export_csv(comparison: Comparison) -> str:
 
 
 class ComparisonExportApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[
             _COMPARISON_ID,

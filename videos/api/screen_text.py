@@ -71,6 +71,8 @@ class ScreenTextOutput(serializers.Serializer[Any]):
 
 
 class ScreenTextApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_VIDEO_ID],
         responses={200: ScreenTextOutput, **error_responses(404)},
@@ -93,6 +95,8 @@ class ScreenTextApi(APIView):
 
 
 class TranscriptFileApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[
             _VIDEO_ID,

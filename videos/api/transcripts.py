@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import IdField, TextField
 from sage.errors import Conflict
@@ -89,6 +89,8 @@ class TranscriptOutput(serializers.ModelSerializer[Transcript]):
 
 
 class TranscriptApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_VIDEO_ID],
         responses={200: TranscriptOutput, **error_responses(404, 409)},
@@ -114,7 +116,7 @@ class SubtitlesInput(serializers.Serializer[Any]):
 
 
 class SubtitlesApi(APIView):
-    token_scopes = {"PUT": ApiToken.Scope.VIDEOS_WRITE}
+    workspace_actions = {"PUT": "video.change"}
     parser_classes = [MultiPartParser]
 
     @extend_schema(
@@ -166,6 +168,8 @@ class MomentOutput(serializers.Serializer[Any]):
 
 
 class SearchApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[SearchInput],
         responses={200: MomentOutput(many=True), **error_responses(400, 404)},

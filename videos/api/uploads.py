@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
 from sage.text import BIDI_CONTROLS, refuse_bidi_controls
@@ -31,13 +31,23 @@ from videos.uploads.services import (
     upload_receive_part,
     upload_received_parts,
 )
-
-WRITE = ApiToken.Scope.VIDEOS_WRITE
+from workspaces.current import member_actor
+from workspaces.policy import require
 
 
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _own_upload(request: Request, upload_id: uuid.UUID) -> Upload:
+    """The uploader's upload, asked of the policy with its author (`upload.view`, `upload.change`:
+    one's own only; the selector finds no one else's either)."""
+    user = _user(request)
+    upload = upload_get_for_user(user, upload_id)
+    action = "upload.view" if request.method in ("GET", "HEAD") else "upload.change"
+    require(member_actor(user, request.auth), action, workspace_id=upload.workspace_id, made_by=upload.owner_id)
+    return upload
 
 
 # A name whose last part (after any slash or backslash) has something before a video file type's
@@ -114,7 +124,7 @@ def _upload_output(upload: Upload) -> dict[str, Any]:
 
 
 class UploadListApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         request=UploadCreateInput,
@@ -139,11 +149,11 @@ _UPLOAD_ID = OpenApiParameter("upload_id", OpenApiTypes.UUID, OpenApiParameter.P
 
 
 class UploadDetailApi(APIView):
-    token_scopes = {"DELETE": WRITE}
+    workspace_actions = {"GET": "upload.view", "DELETE": "upload.change"}
 
     @extend_schema(parameters=[_UPLOAD_ID], responses={200: UploadOutput, **error_responses(404)}, summary="An upload")
     def get(self, request: Request, upload_id: uuid.UUID) -> Response:
-        return Response(_upload_output(upload_get_for_user(_user(request), upload_id)))
+        return Response(_upload_output(_own_upload(request, upload_id)))
 
     @extend_schema(
         parameters=[_UPLOAD_ID],
@@ -152,12 +162,12 @@ class UploadDetailApi(APIView):
         description="Discards the parts received so far. A completed upload is not affected.",
     )
     def delete(self, request: Request, upload_id: uuid.UUID) -> Response:
-        upload_abort(upload=upload_get_for_user(_user(request), upload_id))
+        upload_abort(upload=_own_upload(request, upload_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UploadPartApi(APIView):
-    token_scopes = {"PUT": WRITE}
+    workspace_actions = {"PUT": "upload.change"}
     # The body is the part's raw bytes, read as a stream: DRF must not parse or buffer it.
     parser_classes: list[Any] = []
 
@@ -182,7 +192,7 @@ class UploadPartApi(APIView):
         description="Every part is `part_size` bytes except the last. Sending a part again replaces it.",
     )
     def put(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         part = upload_receive_part(
             upload=upload, number=number, stream=request._request, sha256=request.headers.get("X-Part-SHA256")
         )
@@ -194,7 +204,7 @@ class PartUrlOutput(serializers.Serializer[Any]):
 
 
 class UploadPartUrlApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "upload.change"}
 
     @extend_schema(
         parameters=[_UPLOAD_ID, OpenApiParameter("number", int, OpenApiParameter.PATH, description="1-based part.")],
@@ -204,13 +214,13 @@ class UploadPartUrlApi(APIView):
         description="When the upload's `store` is `s3`, parts go straight to S3: PUT each part to its URL.",
     )
     def post(self, request: Request, upload_id: uuid.UUID, number: int) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         url = upload_part_url(upload=upload, number=number)
         return Response({"url": url})
 
 
 class UploadCompleteApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "upload.change"}
 
     @extend_schema(
         parameters=[_UPLOAD_ID],
@@ -220,6 +230,6 @@ class UploadCompleteApi(APIView):
         description="Checks that every part has arrived, joins them and queues the video for processing.",
     )
     def post(self, request: Request, upload_id: uuid.UUID) -> Response:
-        upload = upload_get_for_user(_user(request), upload_id)
+        upload = _own_upload(request, upload_id)
         upload_complete(upload=upload)
         return Response(_upload_output(upload))

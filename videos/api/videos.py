@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from sage.api.query import choice_filter, query_filters, text_filter
@@ -23,8 +23,6 @@ from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YOUTUBE_REF_PATTERN, YouTubeError, parse_youtube_id
-
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 
 
 def _user(request: Request) -> User:
@@ -137,6 +135,7 @@ class VideoFilter(serializers.Serializer[Any]):
 
 
 class VideoListApi(generics.ListAPIView[Video]):
+    workspace_actions = {"GET": "video.view"}
     serializer_class = VideoOutput
 
     def get_queryset(self) -> QuerySet[Video]:
@@ -165,7 +164,7 @@ class VideoListApi(generics.ListAPIView[Video]):
 
 
 class VideoYouTubeApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         request=YouTubeInput,
@@ -183,7 +182,7 @@ class VideoYouTubeApi(APIView):
 
 
 class VideoDetailApi(APIView):
-    token_scopes = {"DELETE": WRITE}
+    workspace_actions = {"GET": "video.view", "DELETE": "video.change"}
 
     @extend_schema(parameters=[_VIDEO_ID], responses={200: VideoOutput, **error_responses(404)}, summary="A video")
     def get(self, request: Request, video_id: int) -> Response:
@@ -201,7 +200,7 @@ class VideoDetailApi(APIView):
 
 
 class VideoCancelApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         request=None,
@@ -218,7 +217,7 @@ class VideoCancelApi(APIView):
 
 
 class VideoRetryApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         request=None,

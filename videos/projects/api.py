@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from sage.api.errors import error_responses
 from sage.api.fields import TextField
 from sage.api.query import query_filters
@@ -38,7 +38,6 @@ from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
 from workspaces.current import acting_workspace_id
 
-WRITE = ApiToken.Scope.VIDEOS_WRITE
 _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, description="The project's id.")
 
 
@@ -76,8 +75,8 @@ class ProjectFilter(serializers.Serializer[Any]):
 
 
 class ProjectListApi(generics.ListAPIView[Project]):
+    workspace_actions = {"GET": "video.view", "POST": "video.change"}
     serializer_class = ProjectOutput
-    token_scopes = {"POST": WRITE}
 
     def get_queryset(self) -> QuerySet[Project]:
         filters = query_filters(ProjectFilter, self.request)
@@ -108,7 +107,7 @@ class ProjectListApi(generics.ListAPIView[Project]):
 
 
 class ProjectDetailApi(APIView):
-    token_scopes = {"PATCH": WRITE, "DELETE": WRITE}
+    workspace_actions = {"GET": "video.view", "PATCH": "video.change", "DELETE": "video.change"}
 
     @extend_schema(
         parameters=[_PROJECT_ID], responses={200: ProjectOutput, **error_responses(404)}, summary="A project"
@@ -145,7 +144,7 @@ class ProjectDetailApi(APIView):
 
 
 class ProjectRestoreApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
 
     @extend_schema(
         parameters=[_PROJECT_ID],
@@ -185,7 +184,7 @@ def _moved(project: Project | None) -> Response:
 # selector (another workspace's: 404), goes where the body says, by its kind's service. A kind names
 # its path's id `<kind>_id` and its service's argument `<kind>`, as everywhere else.
 class _MoveApi(APIView):
-    token_scopes = {"POST": WRITE}
+    workspace_actions = {"POST": "video.change"}
     kind: ClassVar[str]
     found: ClassVar[staticmethod[[User, int], Any]]
     move: ClassVar[staticmethod[..., None]]

@@ -69,6 +69,7 @@ class StackDetailOutput(serializers.Serializer[Any]):
 
 
 class StackListApi(generics.ListAPIView[VideoStack]):
+    workspace_actions = {"GET": "video.view"}
     serializer_class = StackOutput
 
     def get_queryset(self) -> QuerySet[VideoStack]:
@@ -84,6 +85,8 @@ class StackListApi(generics.ListAPIView[VideoStack]):
 
 
 class StackDetailApi(APIView):
+    workspace_actions = {"GET": "video.view"}
+
     @extend_schema(
         parameters=[_STACK_ID],
         responses={200: StackDetailOutput, **error_responses(404)},
