@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guests import Viewer
-from accounts.models import ApiToken, User
+from accounts.models import User
 from billing.models import LedgerEntry, Plan
 from billing.prices import current_prices
 from billing.quota import quota_status
@@ -32,6 +32,7 @@ from billing.selectors import (
 )
 from sage.api.errors import ErrorSerializer, error_responses
 from videos.projects.usage import usage_by_project
+from workspaces.doors import NOT_WORKSPACE_WORK
 
 
 def _user(request: Request) -> User:
@@ -102,12 +103,10 @@ class LedgerActionOutput(serializers.Serializer[Any]):
     closed_at = serializers.DateTimeField(allow_null=True, help_text="When its hold was settled or released.")
 
 
-# Money has its own scope: a `read` token (the browser extension's) reads videos and notes, not this.
-BILLING_READS = {"GET": ApiToken.Scope.BILLING_READ}
-
-
 class BillingApi(APIView):
-    token_scopes = BILLING_READS
+    # Money has its own scope (the rows' `billing:read`): a `read` token (the browser extension's)
+    # reads videos and notes, not this.
+    workspace_actions = {"GET": "workspace.billing"}
 
     @extend_schema(
         responses={200: BillingOutput, **error_responses(403)},
@@ -130,7 +129,7 @@ class BillingApi(APIView):
 
 class LedgerApi(generics.ListAPIView[LedgerEntry]):
     serializer_class = LedgerActionOutput
-    token_scopes = BILLING_READS
+    workspace_actions = {"GET": "workspace.billing_detail"}
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
         user = _user(self.request)
@@ -201,7 +200,7 @@ TEAM_MONEY_REFUSAL = "Only the owner and admins of this workspace see what its t
 
 
 class UsageApi(APIView):
-    token_scopes = BILLING_READS
+    workspace_actions = {"GET": "workspace.billing_detail"}
 
     @extend_schema(
         responses={200: UsageOutput, **error_responses(403)},
@@ -245,6 +244,8 @@ class PricesOutput(serializers.Serializer[Any]):
 
 
 class PricesApi(APIView):
+    workspace_actions = {"GET": NOT_WORKSPACE_WORK}  # the site's price list
+
     @extend_schema(
         responses={200: PricesOutput, **error_responses(403)},
         summary="What paid actions cost, and today's chat questions left",

@@ -55,15 +55,6 @@ pytestmark = pytest.mark.django_db
 SCHEMA = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 
-# Billing's views are billing's to declare (its app is being moved to decide by workspace, issue 63);
-# until they do, the rows they answer by are named here, and walked like every other operation.
-BILLING_ROWS = {
-    ("GET", "/api/v1/billing"): "workspace.billing",
-    ("GET", "/api/v1/billing/ledger"): "workspace.billing_detail",
-    ("GET", "/api/v1/billing/usage"): "workspace.billing_detail",
-    ("GET", "/api/v1/prices"): NOT_WORKSPACE_WORK,  # the site's price list
-}
-
 # The path parameters that name something a person made: an "own" row is walked with theirs and another's.
 AUTHORED = ("comment_id", "note_id", "conversation_id", "upload_id", "code")
 # The path parameters that name one of the team's objects (the others' operations act where one acts).
@@ -114,8 +105,6 @@ def view_of(operation: Operation) -> Any:
 
 def action_of(operation: Operation) -> tuple[bool, str | None]:
     """Whether the operation names its row, and which (NOT_WORKSPACE_WORK: none)."""
-    if (operation.method, operation.path) in BILLING_ROWS:
-        return True, BILLING_ROWS[operation.method, operation.path]
     view = view_of(operation)
     if "workspace_id" in operation.params:
         # The workspace the path names: its row is declared for it (the member's role there decides).
