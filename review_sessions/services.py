@@ -24,6 +24,7 @@ from review_sessions.selectors import participants_of, session_facts_forget
 from reviews.comments import reviewer_key_digest
 from reviews.live import can_join_sessions
 from reviews.models import ShareLink
+from reviews.reach import link_is_live
 from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
 from videos.models import Comparison, Video, VideoStack
 from workspaces.current import REFUSALS, acting_workspace_id, may, membership_or_none
@@ -99,7 +100,7 @@ def _link_of(link: ShareLink) -> SessionTarget:
 
 
 def _is_live_link(link: ShareLink) -> bool:
-    return link.revoked_at is None and (link.expires_at is None or link.expires_at > timezone.now())
+    return link_is_live(link)
 
 
 @transaction.atomic

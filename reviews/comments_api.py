@@ -51,14 +51,13 @@ from reviews.drawings import MAX_POINTS, MAX_SHAPES
 from reviews.live import can_comment, comment_workspace_id
 from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment, ShareLink
+from reviews.reach import link_shown, link_target
 from reviews.selectors import (
     comment_get_for_user,
     comments_for_link,
     comments_on_comparison_for_user,
     comments_on_stack_for_user,
     comments_on_video_for_user,
-    link_target,
-    share_link_comment_target,
 )
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
@@ -280,7 +279,7 @@ class SharedCommentsApi(_GuestApi):
         link = self._link(request, token)
         shown = shown_of_request(link, request)
         digest = self._key_digest(request)
-        comments = comments_for_link(link, share_link_comment_target(link, shown))
+        comments = comments_for_link(link, link_shown(link, shown))
         results = [comment_json(comment, owner_view=False, key_digest=digest) for comment in comments]
         return Response({"results": results, "can_comment": can_comment(link)})
 
