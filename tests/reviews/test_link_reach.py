@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.models import User
 from reviews.models import ShareLink
 from reviews.shared import media_url
 from tests.factories import ComparisonFactory, ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
@@ -56,13 +57,18 @@ def comparison_of(team: Workspace, *, a_in: Project | None, project: Project | N
     )
 
 
+def maker(team: Workspace) -> User:
+    assert team.created_by is not None
+    return team.created_by
+
+
 def guest() -> Client:
     return Client(headers={"X-Reviewer-Key": KEY}, REMOTE_ADDR="203.0.113.5")
 
 
 def member(team: Workspace) -> Client:
     client = Client()
-    client.force_login(team.created_by)
+    client.force_login(maker(team))
     session = client.session
     session[SESSION_KEY] = team.pk
     session.save()
@@ -90,7 +96,7 @@ def test_a_comparison_link_closes_with_a_trashed_project_of_either_video(team: W
     assert comment(client, comments).status_code == 201
     assert client.get(poster).status_code == 200
 
-    project_delete(project=edits, by=team.created_by)
+    project_delete(project=edits, by=maker(team))
     # Members lose the comparison with its video: so does the link, every door of it.
     assert owners.get(f"/api/v1/comparisons/{comparison.pk}").status_code == 404
     assert client.get(f"/s/{token(link)}/").status_code == 404
@@ -99,7 +105,7 @@ def test_a_comparison_link_closes_with_a_trashed_project_of_either_video(team: W
     assert comment(client, comments, body="Still here?").status_code == 404
     assert client.get(poster).status_code == 404
 
-    project_restore(project=edits, by=team.created_by)
+    project_restore(project=edits, by=maker(team))
     assert client.get(f"/s/{token(link)}/").status_code == 200
     assert [row["body"] for row in client.get(comments).json()["results"]] == ["Too dark"]
 
@@ -117,7 +123,7 @@ def test_a_project_link_leaves_out_a_comparison_whose_video_is_in_the_trash(team
     assert client.get(hidden_page).status_code == 200
     assert client.get(hidden_media).status_code == 200
 
-    project_delete(project=archive, by=team.created_by)
+    project_delete(project=archive, by=maker(team))
     # The project's link is live (its project is not in the trash): the other comparison stays.
     html = client.get(listing).content.decode()
     assert f"/s/{token(link)}/c/{kept.pk}/" in html and hidden_page not in html
