@@ -169,12 +169,16 @@ def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
     return comment
 
 
-def _owners(user: User) -> QuerySet[Comment]:
-    # Through the link's workspace: comments of revoked or expired links stay the members' to read;
-    # a member's own comment (no link) through its object's.
-    workspace_id = acting_workspace_id(user)
+def comments_seen_in(workspace_id: int) -> QuerySet[Comment]:
+    """Every comment the members of `workspace_id` see (every role: `comment.view`): through the
+    link's workspace, so comments of revoked or expired links stay theirs to read; a member's own
+    comment (no link) through its object's. The page, the API and the exports read this."""
     own = Q(link__isnull=True) & (Q(comparison__workspace_id=workspace_id) | Q(video__workspace_id=workspace_id))
     return Comment.objects.filter(Q(link__workspace_id=workspace_id) | own)
+
+
+def _owners(user: User) -> QuerySet[Comment]:
+    return comments_seen_in(acting_workspace_id(user))
 
 
 def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:
