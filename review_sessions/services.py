@@ -99,10 +99,6 @@ def _link_of(link: ShareLink) -> SessionTarget:
     return target
 
 
-def _is_live_link(link: ShareLink) -> bool:
-    return link_is_live(link)
-
-
 @transaction.atomic
 def session_start(*, user: User, target: SessionTarget, link_id: int | None = None) -> ReviewSession:
     """A member starts a session on `target` (read through its ownership selector), optionally letting
@@ -116,7 +112,7 @@ def session_start(*, user: User, target: SessionTarget, link_id: int | None = No
         link = ShareLink.objects.filter(pk=link_id, workspace_id=target.workspace_id).first()
         if link is None or link.project_id is not None or _link_of(link) != target:
             raise NotFound("No such link of this object.")
-        if not _is_live_link(link) or not can_join_sessions(link):
+        if not link_is_live(link) or not can_join_sessions(link):
             raise Conflict(
                 "This link does not let its guests join sessions (turn that on, with comments), or is no longer live.",
                 code="sessions_off",
