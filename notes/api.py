@@ -23,8 +23,9 @@ from notes.services import note_create, note_delete, note_update, video_for_note
 from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
+from videos.viewing import require_view
 from workspaces.current import member_actor
-from workspaces.policy import require
+from workspaces.policy import Member, require
 
 _REF = OpenApiParameter(
     "ref",
@@ -57,18 +58,27 @@ def _download(body: str, *, file_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def video_notes_download(video: Video, notes: QuerySet[Note], *, file_type: str, site: str) -> HttpResponse:
+def video_notes_download(
+    video: Video, notes: QuerySet[Note], *, file_type: str, site: str, actor: Member
+) -> HttpResponse:
+    """A video's notes and the reviewers' comments `actor` sees (the policy's `note.view` first)."""
+    require_view(actor, video, "note.view")
     rendered = (
-        export.video_notes_markdown(video, notes, site=site)
+        export.video_notes_markdown(video, notes, site=site, actor=actor)
         if file_type == "md"
-        else export.video_notes_json(video, notes, site=site)
+        else export.video_notes_json(video, notes, site=site, actor=actor)
     )
     return _download(rendered, file_type=file_type, filename=export.export_filename(video, file_type))
 
 
-def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str) -> HttpResponse:
+def all_notes_download(notes: QuerySet[Note], *, file_type: str, site: str, actor: Member) -> HttpResponse:
+    """The workspace's notes `notes` (the acting workspace's), with the comments `actor` sees."""
+    require(actor, "note.view", workspace_id=actor.workspace_id)
     notes = notes.select_related("video")
-    rendered = export.notes_markdown(notes, site=site) if file_type == "md" else export.notes_json(notes, site=site)
+    if file_type == "md":
+        rendered = export.notes_markdown(notes, site=site, actor=actor)
+    else:
+        rendered = export.notes_json(notes, site=site, actor=actor)
     return _download(rendered, file_type=file_type, filename=export.export_filename(None, file_type))
 
 
@@ -87,7 +97,8 @@ class VideoNotesApi(APIView):
         video = video_for_ref(user, parse_video_ref(ref))
         if video is None:
             return Response([])
-        return Response(NoteOutput(notes_for_video(user, video), many=True).data)
+        actor = member_actor(user, request.auth)
+        return Response(NoteOutput(notes_for_video(user, video), many=True, context={"actor": actor}).data)
 
     @extend_schema(
         parameters=[_REF],
@@ -116,7 +127,7 @@ class VideoNotesApi(APIView):
         values = payload.validated_data
         video = video_for_notes(user=user, ref=video_ref)
         note = note_create(user=user, video=video, start=values["start"], end=values.get("end"), text=values["text"])
-        return Response(NoteOutput(note).data, status=status.HTTP_201_CREATED)
+        return Response(NoteOutput(note, context={"actor": actor}).data, status=status.HTTP_201_CREATED)
 
 
 def _note_to_change(request: Request, note_id: int) -> Note:
@@ -133,7 +144,8 @@ class NoteDetailApi(APIView):
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")
     def get(self, request: Request, note_id: int) -> Response:
-        return Response(NoteOutput(note_get_for_user(_user(request), note_id)).data)
+        actor = member_actor(_user(request), request.auth)
+        return Response(NoteOutput(note_get_for_user(_user(request), note_id), context={"actor": actor}).data)
 
     @extend_schema(
         parameters=[_NOTE_ID],
@@ -149,7 +161,7 @@ class NoteDetailApi(APIView):
         payload = NoteUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         note = note_update(note=note, **payload.validated_data)
-        return Response(NoteOutput(note).data)
+        return Response(NoteOutput(note, context={"actor": member_actor(_user(request), request.auth)}).data)
 
     @extend_schema(
         parameters=[_NOTE_ID],
@@ -173,6 +185,9 @@ class NoteListApi(generics.ListAPIView[Note]):
 
     def get_queryset(self) -> QuerySet[Note]:
         return notes_search(_user(self.request), query_filters(NoteFilter, self.request).get("q", ""))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "actor": member_actor(_user(self.request), self.request.auth)}
 
     @extend_schema(
         parameters=[NoteFilter],
@@ -200,7 +215,9 @@ class VideoNotesExportApi(APIView):
         video = video_for_ref(user, parse_video_ref(ref))
         if video is None:
             raise Http404("This YouTube video is not in your library, so it has no notes.")
-        return video_notes_download(video, notes_for_video(user, video), file_type=file_type, site=_site(request))
+        notes = notes_for_video(user, video)
+        actor = member_actor(user, request.auth)
+        return video_notes_download(video, notes, file_type=file_type, site=_site(request), actor=actor)
 
 
 class NotesExportApi(APIView):
@@ -214,4 +231,5 @@ class NotesExportApi(APIView):
         description="A download: Markdown (a heading per video) or JSON.",
     )
     def get(self, request: Request, file_type: str) -> HttpResponse:
-        return all_notes_download(notes_search(_user(request)), file_type=file_type, site=_site(request))
+        actor = member_actor(_user(request), request.auth)
+        return all_notes_download(notes_search(_user(request)), file_type=file_type, site=_site(request), actor=actor)

@@ -30,6 +30,7 @@ from videos.models import Video
 from videos.presenters import seconds_attr
 from videos.review_comments import ExportedComment, comments_on_videos, exported_comment_dict
 from videos.youtube import watch_url
+from workspaces.policy import Actor
 
 
 def _player_url(site: str, video: Video, seconds: float) -> str:
@@ -93,11 +94,12 @@ def _comment_lines(video: Video, comments: list[ExportedComment], site: str) -> 
     return lines
 
 
-def notes_markdown(notes: Iterable[Note], *, site: str) -> str:
-    """`site` is the scheme and host the links start with, e.g. "https://sage.example"."""
+def notes_markdown(notes: Iterable[Note], *, site: str, actor: Actor) -> str:
+    """`site` is the scheme and host the links start with, e.g. "https://sage.example"; the reviewers'
+    comments are those `actor` sees on each video's page."""
     sections = []
     grouped = _by_video(notes)
-    comments = comments_on_videos(video for video, _ in grouped)
+    comments = comments_on_videos((video for video, _ in grouped), actor=actor)
     for video, video_notes in grouped:
         lines = [_note_line(note, video, site) for note in video_notes if _has_content(note)]
         extra = _comment_lines(video, comments.get(video.pk, []), site)
@@ -105,9 +107,9 @@ def notes_markdown(notes: Iterable[Note], *, site: str) -> str:
     return "\n\n".join(sections) + "\n" if sections else "_No notes yet._\n"
 
 
-def video_notes_markdown(video: Video, notes: Iterable[Note], *, site: str) -> str:
+def video_notes_markdown(video: Video, notes: Iterable[Note], *, site: str, actor: Actor) -> str:
     lines = [_note_line(note, video, site) for note in notes if _has_content(note)]
-    extra = _comment_lines(video, comments_on_videos([video]).get(video.pk, []), site)
+    extra = _comment_lines(video, comments_on_videos([video], actor=actor).get(video.pk, []), site)
     return "\n".join([_heading(video), "", *(lines or ["_No notes yet._"]), *extra]) + "\n"
 
 
@@ -137,15 +139,15 @@ def _video_json(video: Video, notes: list[Note], site: str, comments: list[Expor
     }
 
 
-def notes_json(notes: Iterable[Note], *, site: str) -> str:
+def notes_json(notes: Iterable[Note], *, site: str, actor: Actor) -> str:
     grouped = _by_video(notes)
-    comments = comments_on_videos(video for video, _ in grouped)
+    comments = comments_on_videos((video for video, _ in grouped), actor=actor)
     videos = [_video_json(video, video_notes, site, comments.get(video.pk, [])) for video, video_notes in grouped]
     return _dump({"exported_at": timezone.now().isoformat(), "videos": videos})
 
 
-def video_notes_json(video: Video, notes: Iterable[Note], *, site: str) -> str:
-    comments = comments_on_videos([video]).get(video.pk, [])
+def video_notes_json(video: Video, notes: Iterable[Note], *, site: str, actor: Actor) -> str:
+    comments = comments_on_videos([video], actor=actor).get(video.pk, [])
     return _dump(
         {"exported_at": timezone.now().isoformat(), "videos": [_video_json(video, list(notes), site, comments)]}
     )

@@ -12,6 +12,7 @@ from notes.markdown import render_note
 from notes.models import MAX_TEXT_LENGTH, Note
 from sage.api.fields import SPACE_CHARACTERS, TextField
 from sage.formatting import FORMAT_HELP, MAX_SECONDS, TIME_PATTERN, TimeFormatError, clock, parse_time
+from workspaces.policy import Actor, may
 
 # Longer text is not a time, however many spaces are around it.
 MAX_TIME_TEXT = 100
@@ -45,12 +46,16 @@ class NoteOutput(serializers.ModelSerializer[Note]):
     frame = serializers.SerializerMethodField(
         help_text="The frame on screen at `start` (0 is the first), at the video's `frame_rate`."
     )
+    can_change = serializers.SerializerMethodField(
+        help_text="Whether the caller may edit and delete it (the policy's `note.change`: an editor anyone's, a "
+        "commenter their own); null where no one caller is known (a live event, an export)."
+    )
 
     class Meta:
         model = Note
         fields = [
             "id", "video_id", "start", "frame", "end", "start_label", "end_label", "text", "html",
-            "ai_generated", "ai_status", "frame_url", "created_at", "updated_at",
+            "ai_generated", "ai_status", "frame_url", "created_at", "updated_at", "can_change",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -67,13 +72,21 @@ class NoteOutput(serializers.ModelSerializer[Note]):
     def get_html(self, note: Note) -> str:
         return str(render_note(note.text))
 
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_can_change(self, note: Note) -> bool | None:
+        actor = self.context.get("actor")
+        if actor is None:
+            return None
+        return may(actor, "note.change", workspace_id=note.workspace_id, made_by=note.owner_id)
+
     @extend_schema_field({"type": "string", "nullable": True, "example": "/notes/12/frame.jpg"})
     def get_frame_url(self, note: Note) -> str | None:
         return frame_url(note)
 
 
-def note_payload(note: Note) -> dict[str, Any]:
-    return dict(NoteOutput(note).data)
+def note_payload(note: Note, actor: Actor | None = None) -> dict[str, Any]:
+    """A note as JSON; with `actor`, whether they may change it (`can_change`)."""
+    return dict(NoteOutput(note, context={"actor": actor}).data)
 
 
 @extend_schema_field(_TIME_SCHEMA)

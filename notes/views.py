@@ -16,6 +16,8 @@ from notes.api import all_notes_download, video_notes_download
 from notes.selectors import note_get_for_user, notes_for_user, notes_for_video
 from videos.media import serve_stored_file
 from videos.selectors import video_get_for_user
+from videos.viewing import viewer
+from workspaces.policy import require
 
 
 def _user(request: HttpRequest) -> User:
@@ -31,6 +33,7 @@ def _site(request: HttpRequest) -> str:
 @login_required
 def note_frame(request: HttpRequest, note_id: int) -> HttpResponseBase:
     note = note_get_for_user(_user(request), note_id)
+    require(viewer(_user(request)), "note.view", workspace_id=note.workspace_id)
     response = serve_stored_file(request, note.frame_key, content_type="image/jpeg")
     # The URL stays the same when the note moves to another time: revalidate (a cheap 304) each time.
     patch_cache_control(response, no_cache=True)
@@ -42,11 +45,12 @@ def note_frame(request: HttpRequest, note_id: int) -> HttpResponseBase:
 def video_notes_export(request: HttpRequest, video_id: str, file_type: str) -> HttpResponse:
     user = _user(request)
     video = video_get_for_user(user, video_id)
-    return video_notes_download(video, notes_for_video(user, video), file_type=file_type, site=_site(request))
+    notes = notes_for_video(user, video)
+    return video_notes_download(video, notes, file_type=file_type, site=_site(request), actor=viewer(user))
 
 
 @require_GET
 @login_required
 def notes_export(request: HttpRequest, file_type: str) -> HttpResponse:
     notes = notes_for_user(_user(request)).order_by("-created_at", "-pk")
-    return all_notes_download(notes, file_type=file_type, site=_site(request))
+    return all_notes_download(notes, file_type=file_type, site=_site(request), actor=viewer(_user(request)))

@@ -24,6 +24,7 @@ from review_sessions.selectors import participants_of, session_facts_forget
 from reviews.comments import reviewer_key_digest
 from reviews.live import can_join_sessions
 from reviews.models import ShareLink
+from reviews.reach import link_is_live
 from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
 from videos.models import Comparison, Video, VideoStack
 from workspaces import policy
@@ -99,10 +100,6 @@ def _link_of(link: ShareLink) -> SessionTarget:
     return target
 
 
-def _is_live_link(link: ShareLink) -> bool:
-    return link.revoked_at is None and (link.expires_at is None or link.expires_at > timezone.now())
-
-
 @transaction.atomic
 def session_start(*, user: User, target: SessionTarget, link_id: int | None = None) -> ReviewSession:
     """A member starts a session on `target` (read through its ownership selector), optionally letting
@@ -116,7 +113,7 @@ def session_start(*, user: User, target: SessionTarget, link_id: int | None = No
         link = ShareLink.objects.filter(pk=link_id, workspace_id=target.workspace_id).first()
         if link is None or link.project_id is not None or _link_of(link) != target:
             raise NotFound("No such link of this object.")
-        if not _is_live_link(link) or not can_join_sessions(link):
+        if not link_is_live(link) or not can_join_sessions(link):
             raise Conflict(
                 "This link does not let its guests join sessions (turn that on, with comments), or is no longer live.",
                 code="sessions_off",

@@ -23,8 +23,7 @@ from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
 from videos.models import Comparison, Video
 from videos.views import video_page_context
-from workspaces.current import may
-from workspaces.models import Role
+from workspaces.current import member_actor
 
 
 def session_panel(
@@ -54,7 +53,7 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     session = review_session_for_user(user, code)
     shown = shown_object(session)
     if isinstance(shown, Comparison):
-        context = comparison_context(shown, {}, read_only=False, can_comment=may(user, Role.COMMENTER))
+        context = comparison_context(shown, {}, read_only=False, member=member_actor(user))
         template = comparison_template(shown)
     else:
         context = video_page_context(request, shown)

@@ -27,6 +27,7 @@ from activity.services import activity_record
 from reviews.comments import AUTHOR_NAME_MAX, clean_text
 from reviews.live import LINK_KIND, can_set_status
 from reviews.models import ShareLink, StatusChange
+from reviews.reach import link_shown
 from sage import ratelimit
 from sage.errors import ApplicationError, FieldInvalid, TooManyRequests
 from sage.realtime import push_to_object, push_to_workspace
@@ -80,20 +81,15 @@ def status_history(target: Target, *, limit: int = HISTORY_SHOWN) -> list[Status
 
 
 def status_target_of_link(link: ShareLink, shown: Target | None = None) -> Target:
-    """What a guest of `link` sets: its comparison, its video, its stack's newest version (Http404
-    for a stack with no version left), or for a project's link `shown`, one of the project's videos
-    or comparisons (`reviews.selectors.link_target`; Http404 when none is named)."""
-    if link.comparison_id is not None:
-        return Comparison.objects.get(pk=link.comparison_id)
-    if link.video is not None:
-        return link.video
-    if link.project_id is not None:
-        if shown is None:
-            raise Http404("A project's link sets the status of one of its videos or comparisons at a time.")
-        return shown
-    assert link.stack is not None  # the check constraint: exactly one object
-    newest, _ = stack_latest_pair(link.stack)
-    return newest
+    """What a guest of `link` sets: what its page shows (`reviews.reach.link_shown`), but for a
+    stack's link its newest version (Http404 for a stack with no version left); for a project's
+    link `shown`, one of its own (`reviews.reach.link_target`; Http404 when none is named)."""
+    if link.project_id is not None and shown is None:
+        raise Http404("A project's link sets the status of one of its videos or comparisons at a time.")
+    if link.stack is not None:
+        newest, _ = stack_latest_pair(link.stack)
+        return newest
+    return link_shown(link, shown)
 
 
 # --- how a status reads ---------------------------------------------------------------------------

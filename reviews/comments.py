@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from reviews.comment_create import CommentSaved, comment_create_once, comment_record, top_comment_create
+from reviews.comment_presenters import comment_made_by, comment_workspace_id
 from reviews.drawings import clean_drawing
-from reviews.live import can_comment, comment_workspace_id, link_guest, push_comment
+from reviews.live import can_comment, link_guest, push_comment
 from reviews.models import Comment, ShareLink
-from reviews.selectors import comment_for_link, share_link_comment_target
+from reviews.reach import link_shown
+from reviews.selectors import comment_for_link
 from sage import ratelimit
 from sage.api.fields import is_id
 from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
@@ -133,7 +135,7 @@ def comment_create_by_guest(
     drawing: object = None,
 ) -> CommentSaved:
     """A reviewer's comment (or, with `parent_id`, reply) on what the link shows now: for a project's
-    link, on `shown` (the caller's `reviews.selectors.link_target`). `link` is live (the caller
+    link, on `shown` (the caller's `reviews.reach.link_target`). `link` is live (the caller
     resolved it through `reviews.access`). Sent again with the same `client_id`, it answers with the
     comment stored then."""
     if not can_comment(link):
@@ -149,7 +151,7 @@ def comment_create_by_guest(
         clean_name = clean_text(author_name, field="author_name", limit=AUTHOR_NAME_MAX)
         if has_bidi_controls(clean_name):
             raise FieldInvalid(NAME_BIDI_MESSAGE, field="author_name")
-        target = share_link_comment_target(link, shown)
+        target = link_shown(link, shown)
         if parent_id is not None:
             return _guest_reply_create(
                 link, target, parent_id, body=body_text, author_name=clean_name, key_digest=digest, client_id=key
@@ -277,7 +279,7 @@ def comment_delete(*, comment: Comment) -> None:
 def comment_delete_by_member(*, actor: Member, comment: Comment) -> None:
     """A member deletes a comment as the policy allows (`comment.delete`): a commenter only what
     they made, an editor anyone's (PermissionDenied otherwise)."""
-    require(actor, "comment.delete", workspace_id=comment_workspace_id(comment), made_by=comment.author_id)
+    require(actor, "comment.delete", workspace_id=comment_workspace_id(comment), made_by=comment_made_by(comment))
     comment_delete(comment=comment)
 
 
@@ -286,7 +288,6 @@ def comment_delete_by_guest(*, link: ShareLink, reviewer_key: str | None, commen
     anyone else gets the same 404."""
     guest = link_guest(link, key_digest=reviewer_key_digest(reviewer_key))
     comment = comment_for_link(link, comment_id)  # type: ignore[arg-type]
-    made_by = comment.author_key_digest or None
-    if decide(guest, "comment.delete", workspace_id=link.workspace_id, made_by=made_by) is not None:
+    if decide(guest, "comment.delete", workspace_id=link.workspace_id, made_by=comment_made_by(comment)) is not None:
         raise NotFound("No such comment.")
     comment_delete(comment=comment)

@@ -35,7 +35,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from reviews.access import share_link_for_request
-from reviews.comment_presenters import comment_json
+from reviews.comment_presenters import comment_json, comment_workspace_id
 from reviews.comments import (
     AUTHOR_NAME_MAX,
     BODY_MAX,
@@ -48,17 +48,16 @@ from reviews.comments import (
     reviewer_key_digest,
 )
 from reviews.drawings import MAX_POINTS, MAX_SHAPES
-from reviews.live import can_comment, comment_workspace_id
+from reviews.live import can_comment, link_guest
 from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment, ShareLink
+from reviews.reach import link_shown, link_target
 from reviews.selectors import (
     comment_get_for_user,
     comments_for_link,
     comments_on_comparison_for_user,
     comments_on_stack_for_user,
     comments_on_video_for_user,
-    link_target,
-    share_link_comment_target,
 )
 from reviews.services import share_link_opened
 from sage.api.errors import error_responses
@@ -153,6 +152,11 @@ class CommentOutput(serializers.Serializer[Any]):
     comparison_id = serializers.IntegerField(allow_null=True)
     video_id = serializers.IntegerField(allow_null=True)
     drawing = serializers.DictField(allow_null=True, help_text=DRAWING_HELP)
+    can_delete = serializers.BooleanField(
+        required=False,
+        help_text="Whether the caller may delete it (the policy's `comment.delete`: an editor anyone's, a commenter "
+        "their own, a guest what their X-Reviewer-Key made). Not on socket pushes, which go to many.",
+    )
     has_still = serializers.BooleanField(
         help_text="A PNG still of the frame with the drawing can be had (`comments/{id}/still.png`; a guest: "
         "`shared/{token}/comments/{id}/still.png`): a drawing on an uploaded video's picture."
@@ -228,7 +232,8 @@ class ReplyInput(serializers.Serializer[Any]):
 
 
 def _owner_list(request: Request, comments: QuerySet[Comment]) -> Response:
-    return Response({"results": [comment_json(comment, owner_view=True) for comment in comments]})
+    actor = _actor(request)
+    return Response({"results": [comment_json(comment, owner_view=True, actor=actor) for comment in comments]})
 
 
 _OWNER_LIST_RESPONSE = inline_serializer("OwnerComments", {"results": OwnerCommentOutput(many=True)})
@@ -281,8 +286,9 @@ class SharedCommentsApi(_GuestApi):
         link = self._link(request, token)
         shown = shown_of_request(link, request)
         digest = self._key_digest(request)
-        comments = comments_for_link(link, share_link_comment_target(link, shown))
-        results = [comment_json(comment, owner_view=False, key_digest=digest) for comment in comments]
+        comments = comments_for_link(link, link_shown(link, shown))
+        guest = link_guest(link, key_digest=digest)
+        results = [comment_json(comment, owner_view=False, key_digest=digest, actor=guest) for comment in comments]
         return Response({"results": results, "can_comment": can_comment(link)})
 
     @extend_schema(
@@ -314,7 +320,9 @@ class SharedCommentsApi(_GuestApi):
             shown=shown,
             drawing=data.get("drawing"),
         )
-        body = comment_json(saved.comment, owner_view=False, key_digest=reviewer_key_digest(key))
+        digest = reviewer_key_digest(key)
+        guest = link_guest(link, key_digest=digest)
+        body = comment_json(saved.comment, owner_view=False, key_digest=digest, actor=guest)
         return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
 
 
@@ -357,7 +365,7 @@ class _MemberCommentsApi(APIView):
             client_id=data.get("client_id"),
             link_id=data.get("link"),
         )
-        body = comment_json(saved.comment, owner_view=True)
+        body = comment_json(saved.comment, owner_view=True, actor=_actor(request))
         return Response(body, status=status.HTTP_200_OK if saved.replayed else status.HTTP_201_CREATED)
 
 
@@ -432,14 +440,14 @@ class CommentRepliesApi(APIView):
         require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
         data = request.data if isinstance(request.data, dict) else {}
         reply = comment_reply_by_owner(owner=_user(request), comment=comment, body=data.get("body"))
-        return Response(comment_json(reply, owner_view=True), status=status.HTTP_201_CREATED)
+        return Response(comment_json(reply, owner_view=True, actor=_actor(request)), status=status.HTTP_201_CREATED)
 
 
 def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Response:
     comment = comment_get_for_user(_user(request), comment_id)
     require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
     comment = comment_set_resolved(comment=comment, resolved=resolved)
-    return Response(comment_json(comment, owner_view=True))
+    return Response(comment_json(comment, owner_view=True, actor=_actor(request)))
 
 
 class CommentResolveApi(APIView):

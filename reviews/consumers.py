@@ -30,7 +30,7 @@ from reviews.access import share_link_for_scope
 from reviews.approvals import STATUS_EVENT
 from reviews.live import COMMENT_EVENTS, LEFT_PROJECT, LINK_CLOSED, link_group, project_links_group
 from reviews.models import ShareLink
-from reviews.selectors import link_target
+from reviews.reach import link_target
 from reviews.services import share_link_opened
 from sage.consumers import JsonSocket
 from sage.errors import ApplicationError, Invalid

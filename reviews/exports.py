@@ -1,18 +1,27 @@
 """Reviewers' comments for the exports of lower layers (`videos.review_comments`): markers, the
-comparison's report, the notes' files. Registered by `reviews.apps` when the app loads."""
+comparison's report, the notes' files, the stills in a markers ZIP. Registered by `reviews.apps`
+when the app loads.
+
+An export holds what its actor sees on the page and through the API, by the same rule: the policy's
+`comment.view` for the object's workspace, then a member's the workspace's comments
+(`reviews.selectors.comments_seen_in`, every role alike), a link guest's their link's thread while
+the link reaches the object (`reviews.reach`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from reviews.models import Comment
+from reviews.models import Comment, ShareLink
+from reviews.reach import link_reaches_object
+from reviews.selectors import comments_seen_in
 from reviews.stills import comment_still_png, has_still
 from sage.errors import NotFound
 from videos.models import Comparison, Video
 from videos.review_comments import ExportedComment
+from workspaces.policy import Actor, LinkGuest, may
 
 
 def _exported(comment: Comment) -> ExportedComment:
@@ -52,29 +61,54 @@ DRAWING_ONLY = "(a drawing)"
 _RELATED = ("link", "video", "comparison__video_a", "comparison__video_b")
 
 
+def comments_seen_by(actor: Actor, *, workspace_id: int, on: Q) -> QuerySet[Comment]:
+    """The comments `on` (a filter on objects of `workspace_id`) that `actor` sees: none unless the
+    policy lets them read that workspace's comments (another workspace's, a removed member's, the
+    shared sample's for anyone outside it); a link guest's, their link's thread."""
+    if not may(actor, "comment.view", workspace_id=workspace_id):
+        return Comment.objects.none()
+    if isinstance(actor, LinkGuest):
+        return Comment.objects.filter(on, link_id=actor.link_id)
+    return comments_seen_in(workspace_id).filter(on)
+
+
+def _guest_reaches(actor: Actor, on: Comparison | Video) -> bool:
+    if not isinstance(actor, LinkGuest):
+        return True
+    link = ShareLink.objects.filter(pk=actor.link_id).first()
+    return link is not None and link_reaches_object(link, on)
+
+
+def _seen_on(actor: Actor, on: Comparison | Video) -> QuerySet[Comment]:
+    if not _guest_reaches(actor, on):
+        return Comment.objects.none()
+    of = Q(comparison=on) if isinstance(on, Comparison) else Q(video=on)
+    return comments_seen_by(actor, workspace_id=on.workspace_id, on=of)
+
+
 class ReviewCommentReader:
-    """Only comments through the object's workspace's own links, and its members' own (a sample's
-    comparison, which everyone may export, has none of the exporter's)."""
+    """What each actor's exports hold: what `comments_seen_by` lets them see."""
 
-    def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
-        own = Q(link__workspace_id=comparison.workspace_id) | Q(link__isnull=True)
-        comments = Comment.objects.filter(own, comparison=comparison)
-        return _in_thread_order(comments.select_related(*_RELATED))
+    def on_comparison(self, comparison: Comparison, actor: Actor) -> list[ExportedComment]:
+        return _in_thread_order(_seen_on(actor, comparison).select_related(*_RELATED))
 
-    def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
-        by_pk = {video.pk: video for video in videos}
-        comments = Comment.objects.filter(video_id__in=list(by_pk)).select_related(*_RELATED)
+    def on_videos(self, videos: Iterable[Video], actor: Actor) -> dict[int, list[ExportedComment]]:
+        by_workspace: dict[int, list[int]] = {}
+        for video in videos:
+            if _guest_reaches(actor, video):
+                by_workspace.setdefault(video.workspace_id, []).append(video.pk)
         grouped: dict[int, list[Comment]] = {}
-        for comment in comments:
-            assert comment.video_id is not None
-            # A member's own comment (no link) is its video's workspace's.
-            if comment.link is None or comment.link.workspace_id == by_pk[comment.video_id].workspace_id:
+        for workspace_id, pks in by_workspace.items():  # one query a workspace, whatever the number of videos
+            seen = comments_seen_by(actor, workspace_id=workspace_id, on=Q(video_id__in=pks))
+            for comment in seen.select_related(*_RELATED):
+                assert comment.video_id is not None
                 grouped.setdefault(comment.video_id, []).append(comment)
         return {pk: _in_thread_order(rows) for pk, rows in grouped.items()}
 
-    def still_png(self, comment_id: int) -> bytes | None:
+    def still_png(self, comment_id: int, actor: Actor) -> bytes | None:
         comment = Comment.objects.select_related(*_RELATED).filter(pk=comment_id).first()
-        if comment is None:
+        on = None if comment is None else comment.comparison or comment.video
+        if comment is None or on is None or not _seen_on(actor, on).filter(pk=comment.pk).exists():
             return None
         try:
             return comment_still_png(comment)

@@ -63,15 +63,6 @@ def can_join_sessions(link: ShareLink) -> bool:
     return _guest_may(link, "review_session.start") and link.project_id is None
 
 
-def comment_workspace_id(comment: Comment) -> int:
-    """The workspace whose members see `comment`: its link's (a guest's), else its object's (a member's own)."""
-    if comment.link is not None:
-        return comment.link.workspace_id
-    on = comment.comparison if comment.comparison is not None else comment.video
-    assert on is not None  # the check constraint: one or the other
-    return on.workspace_id
-
-
 def push_comment(event: str, comment: Comment, *, workspace_id: int) -> None:
     """`event` (one of COMMENT_EVENTS) to the link's guests (a member's comment on no link: none) and
     to the workspace (every member's open page). Build the data before a delete: the pushes go after

@@ -15,7 +15,8 @@ from reviews.comment_create import CommentSaved, comment_create_once, top_commen
 from reviews.comments import clean_body, owner_display_name
 from reviews.drawings import clean_drawing
 from reviews.models import Comment
-from reviews.selectors import comment_link_for_member, stack_comment_target
+from reviews.reach import stack_shown
+from reviews.selectors import comment_link_for_member
 from videos.models import Comparison, Video, VideoStack
 
 
@@ -35,7 +36,7 @@ def comment_create_by_member(
     stack's goes on its current pair), on the thread of its link `link_id` when given. Sent again
     with the same `client_id`, it answers with the comment stored then."""
     link = None if link_id is None else comment_link_for_member(author, link_id, shared)
-    target = stack_comment_target(shared) if isinstance(shared, VideoStack) else shared
+    target = stack_shown(shared) if isinstance(shared, VideoStack) else shared
 
     @transaction.atomic
     def create(key: str) -> Comment:

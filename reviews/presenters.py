@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from reviews.models import ShareLink
+from reviews.reach import link_state
 from reviews.tokens import unseal
 
 
@@ -22,9 +22,5 @@ def share_link_url(request: HttpRequest, link: ShareLink) -> str | None:
 
 
 def share_link_state(link: ShareLink) -> str:
-    """`active`, `revoked` or `expired`: what the owner's list says of a link."""
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.expires_at is not None and link.expires_at <= timezone.now():
-        return "expired"
-    return "active"
+    """`active`, `revoked` or `expired`: what the owner's list says of a link (`reviews.reach`)."""
+    return link_state(link)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Collection, Mapping
 from django.contrib.auth.hashers import check_password
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from reviews.models import Comment, ShareLink
+from reviews.reach import link_is_live, link_reaches_object, link_state
 from reviews.tokens import digests_match, token_digest
 from sage import ratelimit
 from sage.api.fields import is_id
@@ -24,7 +24,7 @@ from sage.errors import ApplicationError, FieldInvalid, NotFound, TooManyRequest
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.selectors import video_get_for_user
-from videos.versions.selectors import stack_get_for_user, stack_latest_pair
+from videos.versions.selectors import stack_get_for_user
 from workspaces.current import acting_workspace_id
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
@@ -85,13 +85,6 @@ def _password_checked(link: ShareLink, password: str, client: str) -> bool:
     return True
 
 
-def _in_deleted_project(link: ShareLink) -> bool:
-    """Whether the link's object is a deleted project or lives in one (then it is out of sight)."""
-    holder = link.comparison or link.video or link.stack
-    project = link.project if link.project is not None else (holder.project if holder is not None else None)
-    return project is not None and project.deleted_at is not None
-
-
 def share_link_resolve(
     token: str, password: str | None = None, *, client: str = "", unlocked: Collection[int] = ()
 ) -> ShareLink:
@@ -114,10 +107,8 @@ def share_link_resolve(
     # of how much of the digest matched, whatever the database's index does.
     if link is None or not digests_match(link.token_digest, offered):
         raise NotFound("No such link.")
-    if link.expires_at is not None and link.expires_at <= timezone.now():
-        raise NotFound("No such link.")
-    if _in_deleted_project(link):
-        raise NotFound("No such link.")  # back when the project is restored
+    if not link_is_live(link):
+        raise NotFound("No such link.")  # expired, or its object in a deleted project (back when restored)
     if link.has_password and link.pk not in unlocked and not (password and _password_checked(link, password, client)):
         raise PasswordRequired()
     return link
@@ -137,73 +128,6 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
         .prefetch_related(Prefetch("replies", queryset=replies))
         .order_by("start", "created_at", "pk")
     )
-
-
-NAME_THE_TARGET = "Say which of the project's videos (`video`) or comparisons (`comparison`)."
-
-
-def _id_from(value: object) -> int | None:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    return value if is_id(value) else None
-
-
-def project_link_video(link: ShareLink, video_id: object) -> Video:
-    """A video in the link's project now (any version of its stacks), or NotFound: a project's link
-    reaches nothing else of the workspace, and a video moved out or deleted is gone from it at once.
-    The project itself is live (`share_link_resolve` refuses a deleted one)."""
-    assert link.project_id is not None
-    pk = _id_from(video_id)
-    video = Video.objects.filter(project_id=link.project_id, pk=pk).first() if pk is not None else None
-    if video is None:
-        raise NotFound("No such video in this project.")
-    return video
-
-
-def project_link_comparison(link: ShareLink, comparison_id: object) -> Comparison:
-    """A comparison in the link's project now, or NotFound (as `project_link_video`)."""
-    assert link.project_id is not None
-    pk = _id_from(comparison_id)
-    in_project = Comparison.objects.select_related("video_a", "video_b", "owner").filter(project_id=link.project_id)
-    comparison = in_project.filter(pk=pk).first() if pk is not None else None
-    if comparison is None:
-        raise NotFound("No such comparison in this project.")
-    return comparison
-
-
-def link_target(link: ShareLink, *, video: object = None, comparison: object = None) -> Video | Comparison | None:
-    """What a guest's request names (`video` or `comparison`, from its query string) through `link`:
-    one of a project's link's videos or comparisons (FieldInvalid unless exactly one is named,
-    NotFound for any other); None for the other links, which show one object and take neither
-    (NotFound when one is given anyway)."""
-    video = None if video == "" else video
-    comparison = None if comparison == "" else comparison
-    if link.project_id is None:
-        if video is not None or comparison is not None:
-            raise NotFound("No such video on this link.")
-        return None
-    if (video is None) == (comparison is None):
-        raise FieldInvalid(NAME_THE_TARGET, field="video")
-    if video is not None:
-        return project_link_video(link, video)
-    return project_link_comparison(link, comparison)
-
-
-def share_link_comment_target(link: ShareLink, shown: Video | Comparison | None = None) -> Comparison | Video:
-    """What a link's reviewers comment on now: its comparison or video; for a stack, the newest
-    version against the one before (that comparison), or the newest version alone while there is no
-    such comparison; for a project, `shown` (one of its own: `link_target`). Comments stay on what
-    they were made on when a newer version comes."""
-    if link.comparison is not None:
-        return link.comparison
-    if link.video is not None:
-        return link.video
-    if link.project_id is not None:
-        if shown is None:
-            raise FieldInvalid(NAME_THE_TARGET, field="video")
-        return shown
-    assert link.stack is not None  # the check constraint
-    return stack_comment_target(link.stack)
 
 
 # What a review (a session, a comment) may be on, each by its model's own selector.
@@ -227,13 +151,6 @@ def reviewed_object_get_for_user(user: User, named: Mapping[str, object]) -> Com
     return _REVIEWED[kind](user, pk)
 
 
-def stack_comment_target(stack: VideoStack) -> Comparison | Video:
-    """What a stack's comments go on now: its newest version against the one before (that
-    comparison), or the newest version alone while there is no such comparison."""
-    newest, comparison = stack_latest_pair(stack)
-    return comparison if comparison is not None else newest
-
-
 def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[Comment]:
     """The threads a link's guests see: that link's, on the object it shows now."""
     on = Q(comparison=target) if isinstance(target, Comparison) else Q(video=target)
@@ -246,19 +163,22 @@ def comment_for_link(link: ShareLink, pk: int | str) -> Comment:
         comment = Comment.objects.select_related("link", "video", "comparison").get(link=link, pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such comment.") from None
-    on = comment.video or comment.comparison
-    if link.project_id is not None and (on is None or on.project_id != link.project_id):
-        # A project's link reaches a comment only while what it is on is in the project.
+    if not link_reaches_object(link, comment.video or comment.comparison):
+        # A project's link reaches a comment only while what it is on is one of the project's own.
         raise NotFound("No such comment.")
     return comment
 
 
-def _owners(user: User) -> QuerySet[Comment]:
-    # Through the link's workspace: comments of revoked or expired links stay the members' to read;
-    # a member's own comment (no link) through its object's.
-    workspace_id = acting_workspace_id(user)
+def comments_seen_in(workspace_id: int) -> QuerySet[Comment]:
+    """Every comment the members of `workspace_id` see (every role: `comment.view`): through the
+    link's workspace, so comments of revoked or expired links stay theirs to read; a member's own
+    comment (no link) through its object's. The page, the API and the exports read this."""
     own = Q(link__isnull=True) & (Q(comparison__workspace_id=workspace_id) | Q(video__workspace_id=workspace_id))
     return Comment.objects.filter(Q(link__workspace_id=workspace_id) | own)
+
+
+def _owners(user: User) -> QuerySet[Comment]:
+    return comments_seen_in(acting_workspace_id(user))
 
 
 def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:
@@ -296,6 +216,6 @@ def comment_link_for_member(user: User, link_id: object, shared: Comparison | Vi
     link = share_link_get_for_user(user, link_id)
     if link.shared_object != shared:
         raise FieldInvalid("That link shares something else: choose a link of this one.", field="link")
-    if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+    if link_state(link) != "active":
         raise FieldInvalid("That link is revoked or expired: its guests would never see the comment.", field="link")
     return link

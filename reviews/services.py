@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from activity.services import Action, Target, Verb, activity_record, audit_record
 from reviews.live import push_link_closed, push_link_updated
 from reviews.models import ShareLink
+from reviews.reach import live_links
 from reviews.tokens import new_token, seal, token_digest
 from sage.errors import Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
@@ -180,9 +181,7 @@ def share_link_rotate(*, link: ShareLink, by: User) -> tuple[ShareLink, str]:
     commit on and its open pages close, while the link keeps its name, settings and comments. For a
     URL copied by someone who should no longer have it (a member who left, a forwarded e-mail)."""
     token = new_token()
-    now = timezone.now()
-    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    changed = ShareLink.objects.filter(live, pk=link.pk, revoked_at__isnull=True).update(
+    changed = ShareLink.objects.filter(live_links(), pk=link.pk).update(
         token_digest=token_digest(token), token_sealed=seal(token)
     )
     if not changed:

@@ -2,9 +2,8 @@
 
 A link opens one object: a comparison, a video, a version stack (whose newest version, against
 the one before when that comparison is made), or a project (a list of its videos, each opened on a
-page of its own: `share_link_shown(link, video_id)`). `share_link_shown` says which comparison or video that
-is now, and `share_link_videos` which videos the link may serve: nothing else of the owner's is
-reachable from it.
+page of its own: `share_link_shown(link, video_id)`). What a link reaches is defined once, in
+`reviews.reach`: nothing else of the workspace is reachable from it.
 
 Media (the files, posters, hover sprites and captions) are never served at the owner's routes. Each
 URL is `/s/<token>/media/<signed>/`, the signed part carrying the link's id, the video's id and the
@@ -20,7 +19,6 @@ from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
@@ -29,13 +27,12 @@ from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
 from reviews.live import can_comment, can_join_sessions, can_set_status
 from reviews.models import ShareLink
-from reviews.selectors import link_target
+from reviews.reach import link_shown, link_target, project_link_comparisons, project_link_listed_videos
 from sage.errors import NotFound
 from sage.formatting import clock_tenths
 from videos.compare.views import PlayerMedia, SharedMode, comparison_context
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
-from videos.versions.selectors import stack_latest_pair, without_older_versions
 from videos.views import player_context
 
 # "file" is what players play (videos.media.played_file), "small" the copy for phones and slow
@@ -52,48 +49,12 @@ SHARED_BASE_TEMPLATE = "reviews/shared_base.html"
 def share_link_shown(
     link: ShareLink, video_id: int | None = None, comparison_id: int | None = None
 ) -> Comparison | Video:
-    """The comparison or video the link's page shows now (Http404 for a stack with no version); for
-    a project's link, its video `video_id` or comparison `comparison_id` (NotFound for any outside
-    the project)."""
-    if link.project_id is not None:
-        if video_id is None and comparison_id is None:
-            raise Http404("A project's link opens one of its videos or comparisons at a time.")
-        shown = link_target(link, video=video_id, comparison=comparison_id)
-        assert shown is not None  # a project's link, with one of the two named
-        return shown
-    if link.comparison_id is not None:
-        return Comparison.objects.select_related("video_a", "video_b", "owner").get(pk=link.comparison_id)
-    if link.video is not None:
-        return link.video
-    assert link.stack is not None  # the check constraint: exactly one object
-    newest, comparison = stack_latest_pair(link.stack)
-    return comparison if comparison is not None else newest
-
-
-def shown_videos(shown: Comparison | Video) -> list[Video]:
-    return [shown.video_a, shown.video_b] if isinstance(shown, Comparison) else [shown]
-
-
-def project_link_videos(link: ShareLink) -> list[Video]:
-    """What a project's link lists: the project's videos, each stack once as its newest version."""
-    assert link.project_id is not None
-    return list(without_older_versions(Video.objects.filter(project_id=link.project_id)).order_by("-created_at", "-pk"))
-
-
-def share_link_video(link: ShareLink, video_id: int) -> Video:
-    """One of the videos the link shows now, or NotFound: a link never serves another video's media.
-    A project's link shows its videos and the two of each of its comparisons."""
-    if link.project_id is not None:
-        pairs = Comparison.objects.filter(project_id=link.project_id)
-        of_pair = Q(pk__in=pairs.values("video_a_id")) | Q(pk__in=pairs.values("video_b_id"))
-        video = Video.objects.filter(Q(project_id=link.project_id) | of_pair, pk=video_id).first()
-        if video is None:
-            raise NotFound("No such file.")
-        return video
-    for video in shown_videos(share_link_shown(link)):
-        if video.pk == video_id:
-            return video
-    raise NotFound("No such file.")
+    """The comparison or video the link's page shows now (`reviews.reach.link_shown`; Http404 for a
+    stack with no version); for a project's link, its video `video_id` or comparison `comparison_id`
+    (NotFound for any it does not reach)."""
+    if link.project_id is not None and video_id is None and comparison_id is None:
+        raise Http404("A project's link opens one of its videos or comparisons at a time.")
+    return link_shown(link, link_target(link, video=video_id, comparison=comparison_id))
 
 
 # --- signed media URLs ----------------------------------------------------------------------------
@@ -340,13 +301,13 @@ def shared_project_context(token: str, link: ShareLink) -> dict[str, Any]:
             url=reverse("shared:project-video", args=[token, video.pk]),
             poster_src=media_url(token, link, video, "poster") if video.poster_key else video.poster_url,
         )
-        for video in project_link_videos(link)
+        for video in project_link_listed_videos(link)
     ]
     comparisons = [
         SharedComparisonRow(
             comparison=comparison, url=reverse("shared:project-comparison", args=[token, comparison.pk])
         )
-        for comparison in Comparison.objects.filter(project=link.project)
+        for comparison in project_link_comparisons(link)
         .select_related("video_a__stack", "video_b")
         .order_by("-created_at", "-pk")
     ]

@@ -25,13 +25,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from reviews.access import share_link_for_request
 from reviews.approvals import review_status_set_by_guest, status_rate_check
 from reviews.models import ShareLink
-from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired, link_target
+from reviews.reach import link_media_video, link_target
+from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
 from reviews.services import share_link_opened
 from reviews.shared import (
     fresh_media,
     media_claim,
     share_link_shown,
-    share_link_video,
     shared_comparison_context,
     shared_project_context,
     shared_video_context,
@@ -204,7 +204,7 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
         claim = media_claim(signed)
         if claim.link_id != link.pk:
             raise NotFound("No such file.")
-        video = share_link_video(link, claim.video_id)
+        video = link_media_video(link, claim.video_id)
     except (ApplicationError, Http404):
         # Passwords too: the media of a locked link are for the browser that unlocked it.
         return _not_found_page(request)

@@ -29,6 +29,7 @@ from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
 from videos.window_sentences import embed_window_sentences, said_window_sentences
 from workspaces.models import Membership, Role, Workspace
+from workspaces.policy import Member
 from workspaces.selectors import personal_workspace_of
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
@@ -96,6 +97,12 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
             token.refresh_from_db()
         token.secret = secret  # type: ignore[attr-defined]  # shown once, like the real API
         return token
+
+
+def owner_actor(made: Any) -> Member:
+    """The access policy's actor for the owner of `made` (a video, a comparison…) in its workspace:
+    who sees everything of it, as its page shows them (an export's reader, say)."""
+    return Member(user_id=made.owner_id, workspace_id=made.workspace_id, role=Role.OWNER)
 
 
 def empty_wallet_user() -> User:

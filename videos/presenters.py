@@ -18,6 +18,7 @@ from videos.models import Comparison, TranscriptChunk, Video, VideoStack
 from videos.search import Quote
 from videos.services import video_can_retry
 from videos.timed_text import Word
+from workspaces.policy import Member, may
 
 LIBRARY_PAGE_SIZE = 24
 # Each result's sentences are embedded at search time (~8 a window): ten results cost ~80 sentences.
@@ -266,16 +267,19 @@ class SearchHit:
 
 
 def owner_comments_panel(
-    shown: Comparison | Video, *, can_comment: bool, stack: VideoStack | None = None
+    shown: Comparison | Video, *, actor: Member, stack: VideoStack | None = None
 ) -> dict[str, Any]:
     """The members' view of every comment on `shown` (templates/reviews/partials/comments.html), with
-    the form for their own comments and drawings when `can_comment` (their role allows it), each
-    members only or on the thread of one of the object's live comment links (their guests see it:
-    the form lists them from `links_url`). On a stack's page `shown` is its current pair and `stack`
-    the stack: comments go through the stack, onto its links' threads. A member who cannot comment
-    gets it served hidden while there is nothing to list (comments then come only through share
-    links): the page shows it when its first link is made, and it is already listening.
-    The URLs are the reviews API's, written out: videos does not import reviews."""
+    the form for their own comments and drawings when the policy lets `actor` comment, and Delete on
+    anyone's comment only when it lets them delete anyone's (`comment.delete`; a commenter: their
+    own, which each comment's `can_delete` says). A member's comment is members only or on the
+    thread of one of the object's live comment links (their guests see it: the form lists them from
+    `links_url`). On a stack's page `shown` is its current pair and `stack` the stack: comments go
+    through the stack, onto its links' threads. A member who cannot comment gets it served hidden
+    while there is nothing to list (comments then come only through share links): the page shows it
+    when its first link is made, and it is already listening. The URLs are the reviews API's,
+    written out: videos does not import reviews."""
+    can_comment = may(actor, "comment.create", workspace_id=shown.workspace_id)
     is_comparison = isinstance(shown, Comparison)
     kind = "comparisons" if is_comparison else "videos"
     owner_path = f"/api/v1/stacks/{stack.pk}" if stack is not None else f"/api/v1/{kind}/{shown.pk}"
@@ -283,6 +287,8 @@ def owner_comments_panel(
     return {
         "mode": "owner",
         "can_comment": can_comment,
+        # For a comment pushed live (no `can_delete`: one push goes to every member): anyone's.
+        "may_delete_any": may(actor, "comment.delete", workspace_id=shown.workspace_id),
         "api_url": f"/api/v1/{kind}/{shown.pk}/comments",
         "post_url": f"{owner_path}/comments",
         "links_url": f"{owner_path}/share-links",

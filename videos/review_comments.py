@@ -3,6 +3,10 @@
 Comments live in `reviews`, which sits above `videos` and `notes`: those may not import it. So the
 exports ask this one hook, which `reviews` fills when it loads (`reviews.apps`), the way object
 groups are registered in `sage.realtime`. Without `reviews` installed the exports carry no comments.
+
+Every read names its `actor` (`workspaces.policy`): an export holds the comments that actor sees on
+the page and through the API (the policy's `comment.view`, then the same selectors), never a rule
+of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from videos.models import Comparison, Video
+from workspaces.policy import Actor
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,15 @@ def exported_comment_dict(comment: ExportedComment) -> dict[str, Any]:
 
 
 class CommentReader(Protocol):
-    def still_png(self, comment_id: int) -> bytes | None:
-        """The PNG still of the comment's drawing (None when it has none or it cannot be made)."""
+    def still_png(self, comment_id: int, actor: Actor) -> bytes | None:
+        """The PNG still of the comment's drawing, when `actor` sees the comment (None when not, when
+        it has none or it cannot be made)."""
 
-    def on_comparison(self, comparison: Comparison) -> list[ExportedComment]:
-        """The comparison's comments (its owner's links'), threads in time order, replies after their parent."""
+    def on_comparison(self, comparison: Comparison, actor: Actor) -> list[ExportedComment]:
+        """The comparison's comments `actor` sees, threads in time order, replies after their parent."""
 
-    def on_videos(self, videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
-        """Per video id, the comments made on that video itself (not on comparisons it is in)."""
+    def on_videos(self, videos: Iterable[Video], actor: Actor) -> dict[int, list[ExportedComment]]:
+        """Per video id, the comments `actor` sees made on that video itself (not on comparisons it is in)."""
 
 
 _reader: CommentReader | None = None
@@ -75,13 +81,13 @@ def register_comment_reader(reader: CommentReader) -> None:
     _reader = reader
 
 
-def comments_on_comparison(comparison: Comparison) -> list[ExportedComment]:
-    return [] if _reader is None else _reader.on_comparison(comparison)
+def comments_on_comparison(comparison: Comparison, *, actor: Actor) -> list[ExportedComment]:
+    return [] if _reader is None else _reader.on_comparison(comparison, actor)
 
 
-def comments_on_videos(videos: Iterable[Video]) -> dict[int, list[ExportedComment]]:
-    return {} if _reader is None else _reader.on_videos(videos)
+def comments_on_videos(videos: Iterable[Video], *, actor: Actor) -> dict[int, list[ExportedComment]]:
+    return {} if _reader is None else _reader.on_videos(videos, actor)
 
 
-def comment_still_png(comment_id: int) -> bytes | None:
-    return None if _reader is None else _reader.still_png(comment_id)
+def comment_still_png(comment_id: int, *, actor: Actor) -> bytes | None:
+    return None if _reader is None else _reader.still_png(comment_id, actor)

@@ -63,8 +63,8 @@ from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
-from workspaces.current import acting_workspace_id, may
-from workspaces.models import Role
+from workspaces.current import acting_workspace_id, member_actor
+from workspaces.policy import may
 
 
 @dataclass(frozen=True)
@@ -282,9 +282,6 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         "screen_text_failed_message": SCREEN_TEXT_FAILED_MESSAGE,
         "has_uncertain_lines": any(line.low_confidence for line in lines),
         "versions": version_panel(video),
-        "comments_panel": owner_comments_panel(
-            video, can_comment=isinstance(request.user, User) and may(request.user, Role.COMMENTER)
-        ),
         "lines_cut": len(segments) > TRANSCRIPT_LINE_LIMIT or len(lines) > TRANSCRIPT_LINE_LIMIT,
         "start_at": seconds_attr(start_at),
         # ?quality=small / full: the viewer's choice of copy; otherwise narrow screens get the small one.
@@ -306,9 +303,12 @@ def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
 
 
 def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
-    """What videos/video.html renders of a video its viewer may open (its page, or a live session's)."""
+    """What videos/video.html renders of a video its viewer may open (its page, or a live session's):
+    the comments panel and the notes' actions as the policy lets this member (`viewing`) act."""
+    viewing = member_actor(_user(request))
     return {
         **player_context(request, video, VideoView(video)),
+        "comments_panel": owner_comments_panel(video, actor=viewing),
         "live_labels": LIVE_LABELS,
         # The owner's downloads of what is said and shown (a share link's page offers none).
         "transcript_files": {
@@ -318,10 +318,11 @@ def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
         # The notes panel's first list (rendered for pages without JavaScript, and handed to
         # notes_panel.js as JSON) and the notes API it talks to.
         "notes_panel": {
-            "notes": [note_payload(note) for note in notes_for_video(_user(request), video)],
+            "notes": [note_payload(note, viewing) for note in notes_for_video(_user(request), video)],
             "list_url": reverse("api-video-notes", kwargs={"ref": video.pk}),
             "note_url": f"{reverse('api-notes')}/",  # + a note's id: its PATCH / DELETE URL
             "duration": seconds_attr(video.duration) if video.duration else "",
+            "can_create": may(viewing, "note.create", workspace_id=video.workspace_id),
         },
     }
 

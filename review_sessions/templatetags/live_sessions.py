@@ -7,11 +7,10 @@ import json
 from typing import Any
 
 from django import template
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from reviews.live import can_join_sessions
+from reviews.reach import live_links
 from reviews.selectors import share_links_for_object
 from videos.models import Comparison, Video, VideoStack
 from workspaces.current import acting_membership
@@ -35,9 +34,7 @@ def live_session_start(
     sessions = reverse("api-sessions")
     user = context["request"].user
     membership = acting_membership(user)
-    open_links = share_links_for_object(user, target).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), revoked_at__isnull=True
-    )
+    open_links = share_links_for_object(user, target).filter(live_links())
     return {
         "csrf_token": context.get("csrf_token"),
         "start": {

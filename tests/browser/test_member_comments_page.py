@@ -1,15 +1,21 @@
 """A member's comments from their own pages in a real browser: "Visible to" puts a comment on one of
 the object's live comment links' threads, whose guests then see it on their shared page, or keeps it
 to members; the list says which thread each is on. A version stack's own page shows its newest pair
-with the same card and drawing layers, and a member's comment there reaches the stack link's guests."""
+with the same card and drawing layers, and a member's comment there reaches the stack link's guests.
+A commenter gets Delete on their own comments only, and Edit and Delete on their own notes only (the
+access policy's answers, which the API holds to)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment
 from reviews.presenters import share_link_path
 from reviews.services import share_link_revoke
@@ -18,8 +24,10 @@ from tests.browser import test_drawings as drawings
 from tests.browser.signing_in import log_in
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_drawings import ready, seek
-from tests.factories import ShareLinkFactory, VideoStackFactory
+from tests.factories import MembershipFactory, NoteFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoStackFactory
 from videos.models import Comparison, Video
+from workspaces.current import SESSION_KEY, act_in
+from workspaces.models import Role, Workspace
 
 pytestmark = pytest.mark.browser
 
@@ -117,4 +125,47 @@ def test_a_stacks_page_shows_its_newest_pair_and_a_members_comment_reaches_the_s
     expect(listed(page, "Producer: trim").locator("[data-comment-thread]")).to_have_text("to guests of Producer")
     expect(listed(page, "Note to self").locator("[data-comment-thread]")).to_have_text("Members only")
     assert guest_sees(browser, f"{site_url}{share_link_path(link.token)}") == ["Producer: trim the intro"]
+    assert errors == []
+
+
+def signed_in_to(page: Page, site_url: str, user: User, workspace: Workspace) -> None:
+    """`user` signed in and acting in `workspace` (as the header's switcher leaves a session)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = workspace.pk
+    session.save()
+    assert session.session_key is not None
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": site_url}])
+
+
+def test_a_commenter_gets_delete_and_edit_only_on_what_they_made(site_url: str, page: Page, video: Video) -> None:
+    # The team's video: its owner commented and took a note; a commenter of the team opens it.
+    team = TeamWorkspaceFactory(created_by=video.owner)
+    Video.objects.filter(pk=video.pk).update(workspace=team)
+    video.refresh_from_db()
+    commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
+    act_in(video.owner, team.pk)
+    comment_create_by_member(author=video.owner, shared=video, side="video", start=0.5, body="Owner: the grade")
+    NoteFactory(owner=video.owner, video=video, workspace=team, start=1.0, text="Owner's note")
+    NoteFactory(owner=commenter, video=video, workspace=team, start=2.0, text="My note")
+    errors = script_errors(page)
+    signed_in_to(page, site_url, commenter, team)
+    page.goto(f"{site_url}/videos/{video.pk}/")
+    ready(page)
+    seek(page, 1.5)
+    post_comment(page, "Mine: the logo")
+
+    owners, mine = listed(page, "Owner: the grade"), listed(page, "Mine: the logo")
+    expect(mine.get_by_role("button", name="Delete")).to_have_count(1)
+    expect(owners.get_by_role("button", name="Delete")).to_have_count(0)  # the API would refuse it (403)
+    expect(owners.get_by_role("button", name="Reply")).to_have_count(1)  # a commenter replies to anyone's
+    notes = page.locator("[data-notes-panel]")
+    expect(notes.locator(".note", has_text="My note").get_by_role("button", name="Edit")).to_be_visible()
+    expect(notes.locator(".note", has_text="Owner's note").get_by_role("button", name="Edit")).to_be_hidden()
+    expect(notes.locator(".note", has_text="Owner's note").get_by_role("button", name="Delete")).to_be_hidden()
+    page.reload()  # what the list API says after a reload is the same
+    ready(page)
+    expect(listed(page, "Owner: the grade").get_by_role("button", name="Delete")).to_have_count(0)
+    expect(listed(page, "Mine: the logo").get_by_role("button", name="Delete")).to_have_count(1)
     assert errors == []

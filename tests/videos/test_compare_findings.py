@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 
 from devtools.comparisons import REFINED_SEGMENTS
-from tests.factories import ComparisonFactory
+from tests.factories import ComparisonFactory, owner_actor
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- the `gemini_stub` fixture
 from videos.compare.finding_words import finding_sentence
 from videos.compare.markers import comparison_markers_file
@@ -243,7 +243,7 @@ def test_the_csv_report_carries_each_finding_in_words_and_fields() -> None:
 
 
 def markers_on(comparison: Comparison, side: str) -> list[otio.schema.Marker]:
-    fcpxml = comparison_markers_file(comparison, side=side, file_type="fcpxml")  # type: ignore[arg-type]
+    fcpxml = comparison_markers_file(comparison, actor=owner_actor(comparison), side=side, file_type="fcpxml")  # type: ignore[arg-type]
     [clip] = otio.adapters.read_from_string(fcpxml, "fcpx_xml").find_clips()
     return list(clip.markers)
 
@@ -251,8 +251,8 @@ def markers_on(comparison: Comparison, side: str) -> list[otio.schema.Marker]:
 def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_side() -> None:
     comparison = engine3_comparison()
 
-    on_b = comparison_markers_file(comparison, side="b", file_type="csv")
-    on_a = comparison_markers_file(comparison, side="a", file_type="csv")
+    on_b = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="csv")
+    on_a = comparison_markers_file(comparison, actor=owner_actor(comparison), side="a", file_type="csv")
 
     rows_b = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_b.removeprefix("\ufeff")))}
     rows_a = {row["name"].split(". ", 1)[1]: row for row in csv.DictReader(io.StringIO(on_a.removeprefix("\ufeff")))}
@@ -275,7 +275,7 @@ def test_marker_exports_name_each_finding_and_put_a_move_at_its_place_on_each_si
         rows_b["Replaced: picture and sound (high)"]["note"]
         == "A 00:15.0-00:17.5 replaced in place by B 00:18.4-00:20.9"
     )
-    edl = comparison_markers_file(comparison, side="b", file_type="edl")
+    edl = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="edl")
     assert "* COMMENT: A 00:12.0-00:14.0 moved to B 00:21.0-00:23.0\r\n" in edl
     assert " |C:ResolveColorFuchsia |M:" in edl
     assert "* COMMENT: Text on screen: A 'NEWS 24' -> B 'NEWS 42'\r\n" in edl

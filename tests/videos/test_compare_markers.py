@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, UserFactory
+from tests.factories import ComparisonFactory, UserFactory, owner_actor
 from videos.compare.markers import TimedMarker, comparison_markers_file, write_markers
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def comparison():
 
 
 def test_the_edl_has_a_resolve_marker_per_difference_on_b_at_its_frame(comparison) -> None:
-    edl = comparison_markers_file(comparison, side="b", file_type="edl")
+    edl = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="edl")
 
     timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=25)
     assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
@@ -115,7 +115,7 @@ def test_the_edl_has_a_resolve_marker_per_difference_on_b_at_its_frame(compariso
 
 
 def test_the_fcpxml_has_a_marker_per_difference_with_its_duration_and_note(comparison) -> None:
-    fcpxml = comparison_markers_file(comparison, side="b", file_type="fcpxml")
+    fcpxml = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="fcpxml")
 
     timeline = otio.adapters.read_from_string(fcpxml, "fcpx_xml")
     assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
@@ -128,7 +128,7 @@ def test_the_fcpxml_has_a_marker_per_difference_with_its_duration_and_note(compa
 
 
 def test_the_csv_has_a_row_per_marker_with_timecode_at_the_frame(comparison) -> None:
-    rows = csv_rows(comparison_markers_file(comparison, side="b", file_type="csv"))
+    rows = csv_rows(comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="csv"))
 
     assert [
         (
@@ -144,7 +144,7 @@ def test_the_csv_has_a_row_per_marker_with_timecode_at_the_frame(comparison) -> 
 
 
 def test_on_a_what_b_inserted_is_a_one_frame_point_where_it_sits(comparison) -> None:
-    fcpxml = comparison_markers_file(comparison, side="a", file_type="fcpxml")
+    fcpxml = comparison_markers_file(comparison, actor=owner_actor(comparison), side="a", file_type="fcpxml")
 
     timeline = otio.adapters.read_from_string(fcpxml, "fcpx_xml")
     assert timeline.name.endswith("markers on A: Refined A")
@@ -159,8 +159,8 @@ def test_markers_sit_on_the_ntsc_rate_of_the_video_as_exact_frames(comparison) -
     comparison.video_b.fps = 29.97002997  # as measured from a 30000/1001 file
     comparison.video_b.save()
 
-    fcpxml = comparison_markers_file(comparison, side="b", file_type="fcpxml")
-    edl = comparison_markers_file(comparison, side="b", file_type="edl")
+    fcpxml = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="fcpxml")
+    edl = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="edl")
 
     assert 'frameDuration="1001/30000s"' in fcpxml
     expected = [0, 169, 330, 553]  # round(seconds × 30000/1001)
@@ -174,7 +174,7 @@ def test_markers_sit_on_the_ntsc_rate_of_the_video_as_exact_frames(comparison) -
     # Drop-frame timecode, as 29.97 timelines count: read back at 30000/1001.
     assert [marker[0] for marker in edl_markers(edl, rate=30000 / 1001)] == expected
     assert "FCM: DROP FRAME" in edl and " 01:00:05;19 01:00:05;20 " in edl
-    rows = csv_rows(comparison_markers_file(comparison, side="b", file_type="csv"))
+    rows = csv_rows(comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="csv"))
     hour = otio.opentime.from_timecode("01:00:00;00", 30000 / 1001).value
     assert [otio.opentime.from_timecode(row["start"], 30000 / 1001).value - hour for row in rows] == expected
     assert rows[1]["start_seconds"] == "5.639"  # 169 × 1001/30000 s
@@ -298,9 +298,9 @@ def commented(comparison):
 
 
 def test_comments_on_b_join_the_differences_in_every_file_in_their_own_colour(commented) -> None:
-    edl = comparison_markers_file(commented, side="b", file_type="edl")
-    fcpxml = comparison_markers_file(commented, side="b", file_type="fcpxml")
-    rows = csv_rows(comparison_markers_file(commented, side="b", file_type="csv"))
+    edl = comparison_markers_file(commented, actor=owner_actor(commented), side="b", file_type="edl")
+    fcpxml = comparison_markers_file(commented, actor=owner_actor(commented), side="b", file_type="fcpxml")
+    rows = csv_rows(comparison_markers_file(commented, actor=owner_actor(commented), side="b", file_type="csv"))
 
     from_edl = edl_markers(edl)
     from_fcpxml = only_clip(otio.adapters.read_from_string(fcpxml, "fcpx_xml")).markers

@@ -27,7 +27,7 @@ from lxml import etree
 
 from reviews.comments import comment_create_by_guest
 from sage.export_text import csv_table
-from tests.factories import ComparisonFactory, ShareLinkFactory, UploadFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UploadFactory, owner_actor
 from videos.compare.markers import MARKER_FILE_TYPES, TimedMarker, comparison_markers_file, write_markers
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def commented(comparison):
 def test_the_edl_is_cmx_3600_with_each_marker_at_its_frame_at_the_videos_own_rate(
     comparison, fps, rate, drop_frame
 ) -> None:
-    edl = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="edl")
+    edl = comparison_markers_file(with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="edl")
 
     # CMX 3600: ASCII lines of at most 80 characters, ending CRLF as editors' tools write them.
     assert edl.endswith("\r\n") and "\n" not in edl.replace("\r\n", "") and "\r" not in edl.replace("\r\n", "")
@@ -175,7 +175,7 @@ def test_the_edl_is_cmx_3600_with_each_marker_at_its_frame_at_the_videos_own_rat
 def test_the_edl_reads_back_in_opentimelineio_at_the_exact_rate(comparison, fps, rate, drop_frame) -> None:
     # OpenTimelineIO's timecode knows the SMPTE rates only (not 15 fps: the test above checks that
     # file's timecode by counting).
-    edl = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="edl")
+    edl = comparison_markers_file(with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="edl")
 
     timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=float(rate))
     one_hour = otio.opentime.from_timecode("01:00:00;00" if drop_frame else "01:00:00:00", float(rate)).value
@@ -235,7 +235,9 @@ def test_the_page_offers_the_start_timecode_for_the_marker_files(comparison) -> 
 
 
 def test_an_edl_note_is_ascii_cut_short_and_not_repeated_in_the_name(commented) -> None:
-    edl = comparison_markers_file(commented, side="b", file_type="edl", include=("comments",))
+    edl = comparison_markers_file(
+        commented, actor=owner_actor(commented), side="b", file_type="edl", include=("comments",)
+    )
 
     [line] = [line for line in edl.split("\r\n") if "|M:" in line]
     match = RESOLVE_LINE.match(line)
@@ -247,7 +249,9 @@ def test_an_edl_note_is_ascii_cut_short_and_not_repeated_in_the_name(commented) 
     assert (name, colour) == ("Comment: Zoe", "Sand")
     assert edl.isascii()
     # The whole text, once, in the files that hold it.
-    csv_file = comparison_markers_file(commented, side="b", file_type="csv", include=("comments",))
+    csv_file = comparison_markers_file(
+        commented, actor=owner_actor(commented), side="b", file_type="csv", include=("comments",)
+    )
     [row] = csv.DictReader(io.StringIO(csv_file.removeprefix("\ufeff")))
     assert row["name"] == "Comment: Zoë" and row["note"].startswith("The logo — is “too” big…")
     assert row["note"].endswith("the client will notice it at once")
@@ -258,7 +262,9 @@ def test_an_edl_note_is_ascii_cut_short_and_not_repeated_in_the_name(commented) 
 
 @pytest.mark.parametrize(("fps", "rate", "drop_frame"), RATES)
 def test_the_fcpxml_is_valid_fcpxml_1_8_for_the_uploaded_file_at_its_rate(comparison, fps, rate, drop_frame) -> None:
-    fcpxml = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="fcpxml")
+    fcpxml = comparison_markers_file(
+        with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="fcpxml"
+    )
 
     document = etree.fromstring(fcpxml.encode())
     assert DTD.validate(document), DTD.error_log.filter_from_errors()
@@ -296,7 +302,7 @@ def test_a_video_without_sound_is_an_asset_without_audio(comparison) -> None:
     comparison.video_b.has_audio = False
     comparison.video_b.save()
 
-    fcpxml = comparison_markers_file(comparison, side="b", file_type="fcpxml")
+    fcpxml = comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type="fcpxml")
 
     [asset] = etree.fromstring(fcpxml.encode()).iter("asset")
     assert asset.get("hasAudio") == "0"
@@ -354,7 +360,10 @@ def test_bidi_controls_in_a_comment_reach_no_export(comparison) -> None:
     client = client_for(comparison.owner)
     report = client.get(reverse("api-comparison-export", kwargs={"comparison_id": comparison.pk, "file_type": "csv"}))
 
-    files = [comparison_markers_file(comparison, side="b", file_type=kind) for kind in MARKER_FILE_TYPES]
+    files = [
+        comparison_markers_file(comparison, actor=owner_actor(comparison), side="b", file_type=kind)
+        for kind in MARKER_FILE_TYPES
+    ]
 
     for text in [*files, report.content.decode()]:
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)

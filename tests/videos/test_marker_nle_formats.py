@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, UploadFactory
+from tests.factories import ComparisonFactory, UploadFactory, owner_actor
 from videos.compare.markers import MARKER_FILE_TYPES, TimedMarker, comparison_markers_file, write_markers
 from videos.compare.timecode import TimecodeRate
 
@@ -78,7 +78,7 @@ def expected_frames(rate: Fraction) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize(("fps", "rate", "drop_frame"), RATES)
 def test_the_premiere_xml_is_a_sequence_with_each_marker_at_its_frame(comparison, fps, rate, drop_frame) -> None:
-    xml = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="xml")
+    xml = comparison_markers_file(with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="xml")
 
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n')
     document = ElementTree.fromstring(xml)
@@ -128,7 +128,9 @@ def test_the_premiere_xml_is_a_sequence_with_each_marker_at_its_frame(comparison
 
 @pytest.mark.parametrize(("fps", "rate", "drop_frame"), RATES)
 def test_the_otio_file_is_the_timeline_read_back_by_opentimelineio(comparison, fps, rate, drop_frame) -> None:
-    text = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="otio")
+    text = comparison_markers_file(
+        with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="otio"
+    )
 
     timeline = otio.adapters.read_from_string(text, "otio_json")
     assert timeline.name == f"SAGE comparison {comparison.pk} - markers on B: Refined B"
@@ -149,7 +151,7 @@ def test_the_otio_file_is_the_timeline_read_back_by_opentimelineio(comparison, f
 
 @pytest.mark.parametrize(("fps", "rate", "drop_frame"), RATES)
 def test_the_avid_text_is_a_tab_separated_line_per_marker_in_avids_columns(comparison, fps, rate, drop_frame) -> None:
-    text = comparison_markers_file(with_rate(comparison, fps), side="b", file_type="txt")
+    text = comparison_markers_file(with_rate(comparison, fps), actor=owner_actor(comparison), side="b", file_type="txt")
 
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     lines = text.removesuffix("\r\n").split("\r\n")
@@ -181,7 +183,7 @@ def test_a_comment_in_the_avid_text_keeps_its_letters_and_loses_its_tabs(compari
 
 def test_an_edl_whose_notes_start_with_a_digit_reads_back_with_every_marker(comparison) -> None:
     # On A, what B inserted is "2.0 s of B inserted here ...": a line starting with a digit.
-    edl = comparison_markers_file(comparison, side="a", file_type="edl")
+    edl = comparison_markers_file(comparison, actor=owner_actor(comparison), side="a", file_type="edl")
 
     timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=25)
     clips = list(timeline.find_clips())
@@ -287,5 +289,5 @@ def test_every_marker_file_comes_in_the_zip_with_stills(comparison, file_type) -
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert archive.namelist() == [f"comparison-{comparison.pk}-markers-b.{file_type}"]
     assert archive.read(archive.namelist()[0]).decode("utf-8") == comparison_markers_file(
-        comparison, side="b", file_type=file_type
+        comparison, actor=owner_actor(comparison), side="b", file_type=file_type
     )

@@ -26,6 +26,7 @@ from videos.compare.markers import (
 )
 from videos.compare.selectors import comparison_get_to_view
 from videos.compare.timecode import DEFAULT_START, TimecodeInvalid
+from videos.viewing import require_view, viewer
 
 
 class MarkersInput(serializers.Serializer[Any]):
@@ -123,12 +124,15 @@ class ComparisonMarkersApi(APIView):
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
         comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
+        actor = viewer(_user(request), request.auth)
+        require_view(actor, comparison)
         query = MarkersInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         side = query.validated_data["side"]
         include = query.validated_data["include"]
         filename = f"comparison-{comparison.pk}-markers-{side}.{file_type}"
         options: dict[str, Any] = {
+            "actor": actor,
             "side": side,
             "file_type": file_type,
             "include": include,

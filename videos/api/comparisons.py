@@ -34,6 +34,8 @@ from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user
+from videos.viewing import require_view, viewer
+from workspaces.policy import Actor
 
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
 
@@ -461,11 +463,13 @@ class ComparisonCompareAgainApi(APIView):
         return Response(comparison_payload(comparison), status=status.HTTP_202_ACCEPTED)
 
 
-def export_json(comparison: Comparison) -> dict[str, Any]:
+def export_json(comparison: Comparison, *, actor: Actor) -> dict[str, Any]:
+    """The report: the comparison, with the reviewers' comments `actor` sees (as on the page)."""
     data = comparison_payload(comparison)
     data["created_at"] = comparison.created_at.isoformat()
     data["updated_at"] = comparison.updated_at.isoformat()
-    data["comments"] = [exported_comment_dict(comment) for comment in comments_on_comparison(comparison)]
+    comments = comments_on_comparison(comparison, actor=actor)
+    data["comments"] = [exported_comment_dict(comment) for comment in comments]
     return data
 
 
@@ -489,8 +493,9 @@ CSV_HELP = (
 )
 
 
-def export_csv(comparison: Comparison) -> str:
-    """One table: `span` rows, then a `segment` row per difference, then the curve's rows."""
+def export_csv(comparison: Comparison, *, actor: Actor) -> str:
+    """One table: `span` rows, then a `segment` row per difference, then the curve's rows, then the
+    reviewers' comments `actor` sees."""
     data = comparison_payload(comparison)
     rows: list[dict[str, Any]] = [{"record": "span", **span} for span in data["matched_spans"]]
     for number, segment in enumerate(data["segments"]):
@@ -517,7 +522,7 @@ def export_csv(comparison: Comparison) -> str:
                 "audio_distance": audio,
             }
         )
-    for comment in comments_on_comparison(comparison):
+    for comment in comments_on_comparison(comparison, actor=actor):
         rows.append(
             {
                 "record": "comment",
@@ -554,10 +559,12 @@ class ComparisonExportApi(APIView):
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
         comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
+        actor = viewer(_user(request), request.auth)
+        require_view(actor, comparison)
         filename = f"comparison-{comparison.pk}.{file_type}"
         if file_type == "csv":
-            response = HttpResponse(export_csv(comparison), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(export_csv(comparison, actor=actor), content_type="text/csv; charset=utf-8")
         else:
-            response = Response(export_json(comparison))
+            response = Response(export_json(comparison, actor=actor))
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -31,6 +31,7 @@ from videos.compare.timecode import DEFAULT_START, TimecodeRate, video_rate
 from videos.compare.xmeml import marker_xmeml
 from videos.models import Comparison, Upload, Video
 from videos.review_comments import ExportedComment, comment_still_png, comments_on_comparison
+from workspaces.policy import Actor
 
 Side = Literal["a", "b"]
 # Named by the file's extension, as the URL ends (`markers.xml`): xml is Premiere's FCP7 XML, txt
@@ -165,10 +166,11 @@ def _marker_kind_name(segment: dict[str, Any], side: Side) -> str:
     return KIND_NAMES[kind]
 
 
-def comment_markers(comparison: Comparison, *, side: Side) -> list[TimedMarker]:
-    """Each comment thread on `side` as a marker named "Comment: <author>"; the note holds the body,
-    then each reply ("<author>: <body>"), and whether it is resolved (the text once, in the note)."""
-    comments = comments_on_comparison(comparison)
+def comment_markers(comparison: Comparison, *, side: Side, actor: Actor) -> list[TimedMarker]:
+    """Each comment thread on `side` that `actor` sees (as on the page) as a marker named "Comment:
+    <author>"; the note holds the body, then each reply ("<author>: <body>"), and whether it is
+    resolved (the text once, in the note)."""
+    comments = comments_on_comparison(comparison, actor=actor)
     replies: dict[int, list[ExportedComment]] = {}
     for comment in comments:
         if comment.parent_id is not None:
@@ -207,17 +209,18 @@ def timeline_name(comparison: Comparison, side: Side) -> str:
 def comparison_markers_file(
     comparison: Comparison,
     *,
+    actor: Actor,
     side: Side,
     file_type: MarkerFileType,
     include: tuple[MarkerSource, ...] = MARKER_SOURCES,
     start_timecode: str = DEFAULT_START,
 ) -> str:
-    """The comparison's differences and reviewers' comments (those `include` names) as a marker file
-    on `side`'s timeline, its first frame at `start_timecode`."""
+    """The comparison's differences and the reviewers' comments `actor` sees (those `include` names)
+    as a marker file on `side`'s timeline, its first frame at `start_timecode`."""
     video = comparison.video_a if side == "a" else comparison.video_b
     markers = difference_markers(comparison, side=side) if "differences" in include else []
     if "comments" in include:
-        markers += comment_markers(comparison, side=side)
+        markers += comment_markers(comparison, side=side, actor=actor)
     return write_markers(
         video=video,
         side=side,
@@ -231,6 +234,7 @@ def comparison_markers_file(
 def comparison_markers_zip(
     comparison: Comparison,
     *,
+    actor: Actor,
     side: Side,
     file_type: MarkerFileType,
     filename: str,
@@ -240,16 +244,16 @@ def comparison_markers_zip(
     """A ZIP of the marker file (`filename`, as `comparison_markers_file` writes it) and the PNG still
     of each comment marker's drawing as `stills/<comment id>.png`, the name its marker's note gives."""
     body = comparison_markers_file(
-        comparison, side=side, file_type=file_type, include=include, start_timecode=start_timecode
+        comparison, actor=actor, side=side, file_type=file_type, include=include, start_timecode=start_timecode
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(filename, body)
         if "comments" in include:
-            for comment in comments_on_comparison(comparison):
+            for comment in comments_on_comparison(comparison, actor=actor):
                 if comment.parent_id is not None or comment.side != side or comment.still_path is None:
                     continue
-                png = comment_still_png(comment.id)
+                png = comment_still_png(comment.id, actor=actor)
                 if png is not None:  # a frame that cannot be read: the marker stays, without its still
                     archive.writestr(comment.still_file, png, compress_type=zipfile.ZIP_STORED)
     return buffer.getvalue()

@@ -55,8 +55,8 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from workspaces.current import acting_workspace_id, may
-from workspaces.models import Role
+from workspaces.current import acting_workspace_id, member_actor
+from workspaces.policy import Member
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -403,11 +403,12 @@ def comparison_context(
     *,
     read_only: bool,
     shared: SharedMode | None = None,
-    can_comment: bool = False,
+    member: Member | None = None,
 ) -> dict[str, Any]:
     """Everything templates/compare/comparison.html renders, for its owner, for the shared sample
-    (`read_only`), or through a share link (`shared`, which implies read-only); for a row the current
-    engine has not made, what compare/recomputing.html does (see `comparison_template`)."""
+        (`read_only`), or through a share link (`shared`, which implies read-only); for a row the current
+        engine has not made, what compare/recomputing.html does (see `comparison_template`). `member`: the
+    workspace's member viewing it (not read-only), whose comments panel the policy shapes."""
     read_only = read_only or shared is not None
     if comparison.engine != CURRENT_ENGINE:
         return recomputing_context(comparison, read_only=read_only, shared=shared)
@@ -470,6 +471,7 @@ def comparison_context(
         "comments_panel": shared.comments_panel if shared is not None else None,
     }
     if not read_only:
+        assert member is not None  # a member's own page
         export = "api-comparison-export"
         context.update(
             form=ComparisonForm(
@@ -481,7 +483,7 @@ def comparison_context(
             export_csv=reverse(export, kwargs={"comparison_id": comparison.pk, "file_type": "csv"}),
             marker_links=marker_links(comparison),
             marker_form=marker_form(comparison),
-            comments_panel=owner_comments_panel(comparison, can_comment=can_comment),
+            comments_panel=owner_comments_panel(comparison, actor=member),
         )
     elif shared is None:
         # The shared sample keeps its exports (they are its owner's API URLs, which every account may read).
@@ -505,7 +507,7 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         comparison,
         request.GET.dict(),
         read_only=comparison.workspace_id != acting_workspace_id(user),
-        can_comment=may(user, Role.COMMENTER),  # their own comments and drawings
+        member=member_actor(user),  # their own comments and drawings, as their role allows
     )
     return render(request, comparison_template(comparison), context)
 

@@ -23,8 +23,7 @@ from videos.versions.presenters import StackPage
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
 from videos.versions.services import version_compare_with_first
 from videos.views import video_page_context
-from workspaces.current import may
-from workspaces.models import Role
+from workspaces.current import member_actor
 
 
 def _user(request: HttpRequest) -> User:
@@ -50,15 +49,15 @@ def stack_page(request: HttpRequest, stack_id: int) -> HttpResponse:
     user = _user(request)
     stack = stack_get_for_user(user, stack_id)
     newest, comparison = stack_latest_pair(stack)  # Http404 for a stack whose versions are all gone
-    can_comment = may(user, Role.COMMENTER)
+    member = member_actor(user)
     if comparison is not None:
-        context = comparison_context(comparison, request.GET.dict(), read_only=False, can_comment=can_comment)
+        context = comparison_context(comparison, request.GET.dict(), read_only=False, member=member)
         template = comparison_template(comparison)
     else:
         context = video_page_context(request, newest)
         template = "videos/video.html"
     if context.get("comments_panel") is not None:  # none while an older engine's row is recomputed
         shown = comparison if comparison is not None else newest
-        context["comments_panel"] = owner_comments_panel(shown, can_comment=can_comment, stack=stack)
+        context["comments_panel"] = owner_comments_panel(shown, actor=member, stack=stack)
     context["stack_page"] = StackPage(stack=stack, newest=newest, comparison=comparison)
     return render(request, template, context)

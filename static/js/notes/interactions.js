@@ -12,6 +12,10 @@ export function bindPanelEvents({ root, parts, state, player, view, editor, undo
     const item = element.closest("[data-note-id]");
     return item ? state.notes.get(Number(item.dataset.noteId)) : undefined;
   }
+  // What the access policy lets this member do (the server's answers): take notes (the panel's
+  // `data-can-create`), change or delete a note (its `can_change`).
+  const canCreate = root.querySelector("[data-notes-panel]")?.dataset.canCreate !== "false";
+  const changeable = (note) => note.can_change === true;
 
   list.addEventListener("click", (event) => {
     const target = event.target;
@@ -20,9 +24,13 @@ export function bindPanelEvents({ root, parts, state, player, view, editor, undo
       return;
     }
     if (target.closest("[data-note-edit]")) {
-      editor.open(note);
+      if (changeable(note)) {
+        editor.open(note);
+      }
     } else if (target.closest("[data-note-delete]")) {
-      undo.deleteNote(note.id);
+      if (changeable(note)) {
+        undo.deleteNote(note.id);
+      }
     } else if (target.closest("[data-note-seek]")) {
       if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || !player.ready()) {
         return; // a new tab, or no player to drive: the link opens the page at ?t=
@@ -36,7 +44,7 @@ export function bindPanelEvents({ root, parts, state, player, view, editor, undo
 
   list.addEventListener("dblclick", (event) => {
     const note = noteOf(event.target);
-    if (note && event.target.closest(".note-body")) {
+    if (note && changeable(note) && event.target.closest(".note-body")) {
       window.getSelection().removeAllRanges(); // the double click selected a word
       editor.open(note);
     }
@@ -60,6 +68,9 @@ export function bindPanelEvents({ root, parts, state, player, view, editor, undo
     }
   });
 
+  if (!canCreate) {
+    return; // a viewer reads and exports notes: no Add, no N
+  }
   addButton.addEventListener("click", () => editor.open());
   addButton.hidden = false;
   addButton.setAttribute("aria-expanded", "false");

@@ -44,7 +44,8 @@ function buildItem(itemTemplate, note) {
     frame.src = note.frame_url;
     frame.alt = `The picture at ${note.start_label}`;
   }
-  item.querySelector("[data-note-actions]").hidden = false;
+  // Edit and Delete only where the access policy lets this member (`can_change`: a commenter their own).
+  item.querySelector("[data-note-actions]").hidden = note.can_change !== true;
   const edit = item.querySelector("[data-note-edit]");
   edit.setAttribute("aria-label", `Edit the note at ${label}`);
   item.querySelector("[data-note-delete]").setAttribute("aria-label", `Delete the note at ${label}`);

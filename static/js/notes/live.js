@@ -47,7 +47,8 @@ export function followNotes({ videoId, state, api, render, announce }) {
       return;
     }
     const before = state.notes.get(note.id);
-    state.notes.set(note.id, note);
+    // A live event goes to every member, so it carries no `can_change`: keep what the API said.
+    state.notes.set(note.id, { ...note, can_change: note.can_change ?? before?.can_change ?? null });
     render();
     if (before && PENDING_AI.has(before.ai_status) && !PENDING_AI.has(note.ai_status)) {
       const outcome = note.ai_status === "done" ? "is written" : "could not be written";

@@ -84,6 +84,7 @@ async function start(panel, config) {
   const view = {
     mode: config.mode,
     canComment: Boolean(config.can_comment),
+    mayDeleteAny: Boolean(config.may_delete_any),
     showResolved: showResolvedBox ? showResolvedBox.checked : true,
     replying: new Set(),
     drafts: new Map(),

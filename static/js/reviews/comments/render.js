@@ -94,17 +94,17 @@ function drawingThumbnail(comment, view) {
 function actions(comment, view, { reply }) {
   const row = element("div", "comment-actions");
   const who = `${comment.author_name}'s ${reply ? "reply" : "comment"}`;
-  if (!reply && (view.mode === "owner" || view.canComment)) {
+  if (!reply && view.canComment) {
     row.append(actionButton("reply", comment.id, "Reply", `Reply to ${who}`));
   }
-  if (!reply && view.mode === "owner") {
+  if (!reply && view.mode === "owner" && view.canComment) {
     row.append(
       comment.resolved
         ? actionButton("reopen", comment.id, "Reopen", `Reopen ${who}`)
         : actionButton("resolve", comment.id, "Resolve", `Resolve ${who}`),
     );
   }
-  if (view.mode === "owner" || comment.mine) {
+  if (mayDelete(comment, view)) {
     const confirming = view.confirming === comment.id;
     const button = actionButton(
       "delete",
@@ -116,6 +116,16 @@ function actions(comment, view, { reply }) {
     row.append(button);
   }
   return row;
+}
+
+// What the access policy said of this comment for this reader (`can_delete`, from the API); for one
+// pushed live, which carries no answer, what it says of anyone's (a member's page: `may_delete_any`)
+// or, for a guest, whether their browser made it.
+function mayDelete(comment, view) {
+  if (typeof comment.can_delete === "boolean") {
+    return comment.can_delete;
+  }
+  return view.mode === "owner" ? view.mayDeleteAny : Boolean(comment.mine);
 }
 
 function replyForm(comment, view) {

@@ -25,7 +25,12 @@ export class CommentStore {
         return; // a reply to something this page does not show (another object's): not ours
       }
       const known = parent.replies.findIndex((reply) => reply.id === comment.id);
-      const merged = { ...comment, mine: comment.mine || (known >= 0 && parent.replies[known].mine) };
+      const before = known >= 0 ? parent.replies[known] : null;
+      const merged = {
+        ...comment,
+        mine: comment.mine || Boolean(before?.mine),
+        can_delete: comment.can_delete ?? before?.can_delete,
+      };
       if (known >= 0) {
         parent.replies[known] = merged;
       } else {
@@ -39,11 +44,17 @@ export class CommentStore {
     const mine = Boolean(comment.mine || known?.mine);
     const replies = Array.isArray(comment.replies) ? comment.replies : known?.replies || [];
     const knownReplies = new Map((known?.replies || []).map((reply) => [reply.id, reply]));
+    // A push has no `can_delete` (the policy's answer is per person): keep what the API said.
     this.top.set(comment.id, {
       ...comment,
       mine,
+      can_delete: comment.can_delete ?? known?.can_delete,
       replies: replies
-        .map((reply) => ({ ...reply, mine: Boolean(reply.mine || knownReplies.get(reply.id)?.mine) }))
+        .map((reply) => {
+          const before = knownReplies.get(reply.id);
+          const canDelete = reply.can_delete ?? before?.can_delete;
+          return { ...reply, mine: Boolean(reply.mine || before?.mine), can_delete: canDelete };
+        })
         .sort(byCreated),
     });
   }
