@@ -15,15 +15,18 @@ import numpy as np
 
 from .content import SAMPLE_RATE
 
-BedKind = Literal["tones_and_clicks", "notes", "effects"]
+BedKind = Literal["tones_and_clicks", "sparse_clicks", "notes", "effects", "tones"]
+KINDS: tuple[BedKind, ...] = ("tones_and_clicks", "sparse_clicks", "notes", "effects", "tones")
 _SCALE = (0, 2, 4, 7, 9, 12, 14, 16)  # a pentatonic scale over two octaves, in semitones
 
 
 @dataclass(frozen=True)
 class Bed:
     """A sound bed: "tones_and_clicks" (steady tones changing every few seconds, with clicks at
-    irregular times), "notes" (a melody of plucked notes and a bass line, off any fixed grid) or
-    "effects" (knocks, thuds and whooshes over room tone)."""
+    irregular times), "sparse_clicks" (louder tones, a click every 2–6 s), "notes" (a melody of
+    plucked notes and a bass line, off any fixed grid), "effects" (knocks, thuds and whooshes over
+    room tone) or "tones" (steady tones alone: no onset at all, for conversions that must change
+    nothing)."""
 
     kind: BedKind
     seed: int
@@ -32,13 +35,19 @@ class Bed:
 
 def bed_samples(bed: Bed, seconds: float) -> np.ndarray:
     """Float32 mono samples at SAMPLE_RATE for `seconds` of `bed`."""
-    rng = np.random.default_rng([bed.seed, ("tones_and_clicks", "notes", "effects").index(bed.kind)])
+    rng = np.random.default_rng([bed.seed, KINDS.index(bed.kind)])
     total = round(seconds * SAMPLE_RATE)
     samples = np.zeros(total, np.float64)
     if bed.kind == "tones_and_clicks":
         _tones(samples, rng, 0.2 * bed.level)
         for at in _onsets(rng, seconds, 0.25, 0.9):
             _add(samples, at, _click(rng, bed.level))
+    elif bed.kind == "sparse_clicks":
+        _tones(samples, rng, 0.6 * bed.level)
+        for at in _onsets(rng, seconds, 2.0, 6.0):
+            _add(samples, at, _click(rng, bed.level))
+    elif bed.kind == "tones":
+        _tones(samples, rng, bed.level)
     elif bed.kind == "notes":
         base = float(rng.uniform(196.0, 294.0))  # G3–D4
         for at in _onsets(rng, seconds, 0.18, 0.6):

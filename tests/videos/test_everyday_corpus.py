@@ -29,7 +29,7 @@ from sage.synthetic_media.scoring import TruthFinding
 from sage.synthetic_media.sound_beds import Bed, BedKind, bed_samples
 
 TINY = Reel("tiny", (Clip(COFFEE, 1.0, 7.0),), (LJ,), speech_at=0.2)
-BEDS: tuple[BedKind, ...] = ("tones_and_clicks", "notes", "effects")
+BEDS: tuple[BedKind, ...] = ("tones_and_clicks", "sparse_clicks", "notes", "effects")  # the ones with onsets
 
 
 def _everyday() -> list[RealCase]:
@@ -53,7 +53,7 @@ def test_issue_64_edits_are_in_the_corpus_half_of_them_held_out() -> None:
         for segment in case.truth.segments
         if isinstance(segment, TruthFinding) and isinstance(case.main, BedReel) and case.main.bed
     }
-    assert {lag for lag, _ in lags} == {0.2, 0.4, -0.12} and len({kind for _, kind in lags}) == 3
+    assert {lag for lag, _ in lags} == {0.2, 0.4, -0.12} and len({kind for _, kind in lags}) >= 3
     conversions = [case for case in cases if case.category == "reencode"]
     assert conversions and all(not case.truth.segments and isinstance(case.main, BedReel) for case in conversions)
     assert all(float(case.a.encoding.fps) == pytest.approx(29.97, abs=0.01) for case in conversions)
@@ -63,19 +63,21 @@ def test_issue_64_edits_are_in_the_corpus_half_of_them_held_out() -> None:
 
 @pytest.mark.parametrize("kind", BEDS)
 def test_a_bed_has_attacks_at_irregular_times_and_a_lag_shows_in_it(kind: BedKind) -> None:
-    samples = bed_samples(Bed(kind, 7), 12.0)
-    assert len(samples) == 12 * SAMPLE_RATE and float(np.abs(samples).max()) < 1.0
-    # Attacks: 10 ms frames at least 6 dB louder than the frame before.
-    frames = samples[: len(samples) // 480 * 480].reshape(-1, 480)
+    samples = bed_samples(Bed(kind, 7), 30.0)
+    assert len(samples) == 30 * SAMPLE_RATE and float(np.abs(samples).max()) < 1.0
+    # Attacks: 10 ms frames at least 6 dB louder than the frame before, on the sample-to-sample
+    # differences (which lift a click's broadband start above a tone's low, steady one).
+    rising = np.diff(samples)
+    frames = rising[: len(rising) // 480 * 480].reshape(-1, 480)
     level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-9)
     attacks = np.flatnonzero(np.diff(level) > 6)
     attacks = attacks[np.diff(attacks, prepend=-10) > 5]  # one per onset
-    assert len(attacks) >= 8
+    assert len(attacks) >= 5
     gaps = np.diff(attacks)
     assert gaps.std() > 0.1 * gaps.mean()  # not a fixed beat
     # The same bed is the same samples; another seed, other ones.
-    assert np.array_equal(samples, bed_samples(Bed(kind, 7), 12.0))
-    assert not np.array_equal(samples, bed_samples(Bed(kind, 8), 12.0))
+    assert np.array_equal(samples, bed_samples(Bed(kind, 7), 30.0))
+    assert not np.array_equal(samples, bed_samples(Bed(kind, 8), 30.0))
 
     reel = BedReel("bed", TINY.clips, (), bed=Bed(kind, 7))
     case = sound_shifted("late", reel, 0.2)
@@ -84,6 +86,12 @@ def test_a_bed_has_attacks_at_irregular_times_and_a_lag_shows_in_it(kind: BedKin
     window = round(0.6 * SAMPLE_RATE)
     lags = np.concatenate([spectrum[-window:], spectrum[: window + 1]])
     assert (int(np.argmax(lags)) - window) / SAMPLE_RATE == pytest.approx(0.2, abs=0.001)
+
+
+def test_a_bed_of_tones_alone_is_loud_and_has_no_attack() -> None:
+    samples = bed_samples(Bed("tones", 7), 30.0)
+    level = 10 * np.log10(np.mean(samples.reshape(-1, 480) ** 2, axis=1))
+    assert level.min() > -20 and np.abs(np.diff(level)).max() < 1.0
 
 
 def test_a_tightened_cut_is_one_removal_each_where_b_closes_up() -> None:

@@ -62,17 +62,18 @@ a0004 and a0006, same repositories and licences):
   reencode: * real_fresh_converted_30000_1001_to_25
 Added when that one was studied (held out): reencode: H real_fresh_converted_24_to_30000_1001;
   av_sync: H real_fresh_sound_drift_90ms_per_min
-Issue 64's everyday edits (`everyday.py`; 4 tuning, 5 held out; the held-out ones on other
+Issue 64's everyday edits (`everyday.py`; 5 tuning, 6 held out; the held-out ones on other
 footage, other beds and other timings). Beds of sound that is not speech (`..sound_beds`) over the
-footage with no speech: CLICKS (tones and clicks, the tuning footage), NOTES (a melody and bass,
-the held-out footage), EFFECTS (knocks, thuds, whooshes, the fresh reel's footage); and
+footage with no speech: CLICKS (tones and clicks) and SPARSE_CLICKS (louder tones, a click every
+2–6 s) on the tuning footage, NOTES (a melody and bass, the held-out footage), EFFECTS (knocks,
+thuds, whooshes) and TONES (steady tones alone) on the fresh reel's footage; and
 SPEECH_AND_NOTES (all six clips in another order, the fresh reel's speech over a quiet bed of notes):
   insert_remove (ten removals of 0.4–1.2 s over 55.6 s, an editor tightening the cut):
     everyday_tightened_speech (the long reel), H everyday_tightened_music_bed
-  av_sync: everyday_clicks_sound_late_0_2; H everyday_notes_sound_late_0_4,
-    H everyday_effects_sound_early_0_12
+  av_sync: everyday_clicks_sound_late_0_2, everyday_sparse_clicks_sound_late_0_2;
+    H everyday_notes_sound_late_0_4, H everyday_effects_sound_early_0_12
   reencode (29.97 → 25 fps, no finding): everyday_clicks_converted_30000_1001_to_25;
-    H everyday_notes_converted_30000_1001_to_25
+    H everyday_notes_converted_30000_1001_to_25, H everyday_tones_converted_30000_1001_to_25
   both (a stretch of the stillest footage played backwards, picture and sound):
     everyday_backwards_still_speech (the dog, 5.8–8.6 s); H everyday_backwards_still_notes (juggling)
 """
@@ -399,6 +400,8 @@ def _cases() -> list[RealCase]:
 CLICKS = BedReel("clicks", TUNING.clips, (), bed=Bed("tones_and_clicks", 641))
 NOTES = BedReel("notes", HELD_OUT.clips, (), bed=Bed("notes", 642))
 EFFECTS = BedReel("effects", FRESH.clips, (), bed=Bed("effects", 643))
+SPARSE_CLICKS = BedReel("sparse_clicks", TUNING.clips, (), bed=Bed("sparse_clicks", 645))
+TONES = BedReel("tones", FRESH.clips, (), bed=Bed("tones", 646))
 SPEECH_AND_NOTES = BedReel(
     "speech_and_notes",
     (Clip(JUGGLE, 0, 10.2), Clip(DOG, 0, 9.6), Clip(COFFEE, 0, 9.5), Clip(BEDROOM, 0, 6.6), *TUNING.clips[1:]),
@@ -447,6 +450,7 @@ def _everyday_cases() -> list[RealCase]:
         ),
         sound_shifted("everyday_clicks_sound_late_0_2", CLICKS, 0.2),
         converted("everyday_clicks_converted_30000_1001_to_25", CLICKS, ntsc, 25),
+        sound_shifted("everyday_sparse_clicks_sound_late_0_2", SPARSE_CLICKS, 0.2),
         played_backwards("everyday_backwards_still_speech", TUNING, 5.8, 8.6),
         tightened_cut(
             "everyday_tightened_music_bed",
@@ -468,6 +472,7 @@ def _everyday_cases() -> list[RealCase]:
         sound_shifted("everyday_notes_sound_late_0_4", NOTES, 0.4, held_out=True),
         sound_shifted("everyday_effects_sound_early_0_12", EFFECTS, -0.12, held_out=True),
         converted("everyday_notes_converted_30000_1001_to_25", NOTES, ntsc, 25, held_out=True),
+        converted("everyday_tones_converted_30000_1001_to_25", TONES, ntsc, 25, held_out=True),
         played_backwards("everyday_backwards_still_notes", NOTES, 12.3, 15.6, held_out=True),
     ]
 
