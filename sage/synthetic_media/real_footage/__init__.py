@@ -62,6 +62,20 @@ a0004 and a0006, same repositories and licences):
   reencode: * real_fresh_converted_30000_1001_to_25
 Added when that one was studied (held out): reencode: H real_fresh_converted_24_to_30000_1001;
   av_sync: H real_fresh_sound_drift_90ms_per_min
+Issue 64's everyday edits (`everyday.py`; 5 tuning, 6 held out; the held-out ones on other
+footage, other beds and other timings). Beds of sound that is not speech (`..sound_beds`) over the
+footage with no speech: CLICKS (tones and clicks) and SPARSE_CLICKS (louder tones, a click every
+2–6 s) on the tuning footage, NOTES (a melody and bass, the held-out footage), EFFECTS (knocks,
+thuds, whooshes) and TONES (steady tones alone) on the fresh reel's footage; and
+SPEECH_AND_NOTES (all six clips in another order, the fresh reel's speech over a quiet bed of notes):
+  insert_remove (ten removals of 0.4–1.2 s over 55.6 s, an editor tightening the cut):
+    everyday_tightened_speech (the long reel), H everyday_tightened_music_bed
+  av_sync: everyday_clicks_sound_late_0_2, everyday_sparse_clicks_sound_late_0_2;
+    H everyday_notes_sound_late_0_4, H everyday_effects_sound_early_0_12
+  reencode (29.97 → 25 fps, no finding): everyday_clicks_converted_30000_1001_to_25;
+    H everyday_notes_converted_30000_1001_to_25, H everyday_tones_converted_30000_1001_to_25
+  both (a stretch of the stillest footage played backwards, picture and sound):
+    everyday_backwards_still_speech (the dog, 5.8–8.6 s); H everyday_backwards_still_notes (juggling)
 """
 
 from __future__ import annotations
@@ -74,7 +88,9 @@ from typing import Literal
 from ..edits import Encoding, TruthSegment
 from ..overlays import Logo
 from ..scoring import FindingsTruth, TruthFinding, TruthSpan
+from ..sound_beds import Bed
 from .cuts import Clip, Cut, LowerThird, Overlay, Reel, Shot, cut_file, render_file
+from .everyday import Backwards, BedReel, EditedCut, tightened
 from .sources import (
     ARCTIC,
     BEDROOM,
@@ -375,6 +391,89 @@ def _cases() -> list[RealCase]:
         # Added, held out, when the pair above was studied: the fix's own kinds on the fresh reel.
         converted("real_fresh_converted_24_to_30000_1001", FRESH, 24, Fraction(30000, 1001), held_out=True),
         sound_shifted("real_fresh_sound_drift_90ms_per_min", FRESH, 0.05, drift_ms_per_minute=90.0, held_out=True),
+        *_everyday_cases(),
+    ]
+
+
+# Issue 64's reels: programmes of tones and clicks, of notes, of effects (no speech), and a reel of
+# all six clips in another order under speech and a bed of notes (the held-out tightened cut).
+CLICKS = BedReel("clicks", TUNING.clips, (), bed=Bed("tones_and_clicks", 641))
+NOTES = BedReel("notes", HELD_OUT.clips, (), bed=Bed("notes", 642))
+EFFECTS = BedReel("effects", FRESH.clips, (), bed=Bed("effects", 643))
+SPARSE_CLICKS = BedReel("sparse_clicks", TUNING.clips, (), bed=Bed("sparse_clicks", 645))
+TONES = BedReel("tones", FRESH.clips, (), bed=Bed("tones", 646))
+SPEECH_AND_NOTES = BedReel(
+    "speech_and_notes",
+    (Clip(JUGGLE, 0, 10.2), Clip(DOG, 0, 9.6), Clip(COFFEE, 0, 9.5), Clip(BEDROOM, 0, 6.6), *TUNING.clips[1:]),
+    FRESH_SPEECH,
+    speech_at=0.5,
+    pause=0.6,
+    bed=Bed("notes", 644, level=0.1),
+)
+
+
+def tightened_cut(
+    name: str, reel: Reel, removals: tuple[tuple[float, float], ...], *, held_out: bool = False
+) -> RealCase:
+    """Small removals spread over the reel (an editor trimming pauses): one removal each."""
+    a, b, truth = tightened(reel, removals)
+    return RealCase(name, "insert_remove", reel, a, b, truth, held_out)
+
+
+def played_backwards(name: str, reel: Reel, start: float, end: float, *, held_out: bool = False) -> RealCase:
+    """`start`–`end` played backwards on B, picture and sound: a change of both over it."""
+    b = EditedCut((Shot(reel, 0, start), Backwards(reel, start, end), Shot(reel, end, reel.seconds)))
+    truth = _truth(TruthSegment("both", start, end, start, end), spans=((0, reel.seconds, 0, reel.seconds),))
+    return RealCase(name, "both", reel, _whole(reel), b, truth, held_out)
+
+
+def _everyday_cases() -> list[RealCase]:
+    """Issue 64: tuning pairs on the tuning footage and speech; held-out ones on other footage or
+    other beds, other timings."""
+    ntsc = Fraction(30000, 1001)
+    return [
+        tightened_cut(
+            "everyday_tightened_speech",
+            LONG,
+            (
+                (3.1, 3.7),
+                (8.4, 9.3),
+                (13.2, 13.6),
+                (17.9, 19.1),
+                (22.5, 23.2),
+                (27.3, 28.1),
+                (31.6, 32.0),
+                (36.8, 37.9),
+                (42.2, 42.9),
+                (48.5, 49.6),
+            ),
+        ),
+        sound_shifted("everyday_clicks_sound_late_0_2", CLICKS, 0.2),
+        converted("everyday_clicks_converted_30000_1001_to_25", CLICKS, ntsc, 25),
+        sound_shifted("everyday_sparse_clicks_sound_late_0_2", SPARSE_CLICKS, 0.2),
+        played_backwards("everyday_backwards_still_speech", TUNING, 5.8, 8.6),
+        tightened_cut(
+            "everyday_tightened_music_bed",
+            SPEECH_AND_NOTES,
+            (
+                (2.4, 3.3),
+                (6.9, 7.4),
+                (11.5, 12.7),
+                (15.2, 15.8),
+                (20.6, 21.1),
+                (25.3, 26.2),
+                (30.4, 31.4),
+                (35.7, 36.2),
+                (41.3, 42.1),
+                (47.0, 48.0),
+            ),
+            held_out=True,
+        ),
+        sound_shifted("everyday_notes_sound_late_0_4", NOTES, 0.4, held_out=True),
+        sound_shifted("everyday_effects_sound_early_0_12", EFFECTS, -0.12, held_out=True),
+        converted("everyday_notes_converted_30000_1001_to_25", NOTES, ntsc, 25, held_out=True),
+        converted("everyday_tones_converted_30000_1001_to_25", TONES, ntsc, 25, held_out=True),
+        played_backwards("everyday_backwards_still_notes", NOTES, 12.3, 15.6, held_out=True),
     ]
 
 
