@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
-from accounts.permissions import ANY_TOKEN, SESSION_ONLY, TokenScopePermission
 from accounts.selectors import api_token_get_for_user, api_tokens_for_user
 from accounts.services import (
     EXTENSION_SCOPES,
@@ -31,6 +30,7 @@ from sage.api.fields import FlagField, TextField
 from workspaces.authentication import ApiTokenAuthentication
 from workspaces.current import acting_workspace_id
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
+from workspaces.token_scopes import ANY_TOKEN, SESSION_ONLY, TokenScopePermission
 
 TOKEN_ID = OpenApiParameter("token_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's `id`.")
 

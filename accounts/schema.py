@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from accounts.models import ApiToken
-from accounts.permissions import SESSION_ONLY, required_scope
+from workspaces.token_scopes import SESSION_ONLY, required_scope
 
 _SCOPES = ", ".join(f"`{scope}`" for scope in ApiToken.Scope.values)
 

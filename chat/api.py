@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guests import GUEST_HEADER, Viewer, viewer_from_request, viewer_remember
-from accounts.permissions import TokenScopePermission
 from chat import admission, live, selectors, services
 from chat.models import Conversation, Message
 from sage.api.errors import SERVER_ERROR_MESSAGE, error_responses
@@ -36,6 +35,7 @@ from videos.text_embedding.model import embed_query
 from workspaces.current import member_actor
 from workspaces.doors import WorkspaceRolePermission
 from workspaces.policy import require
+from workspaces.token_scopes import TokenScopePermission
 
 logger = logging.getLogger(__name__)
 

@@ -382,7 +382,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "accounts.permissions.TokenScopePermission",
+        "workspaces.token_scopes.TokenScopePermission",
         "workspaces.doors.WorkspaceRolePermission",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.PrincipalRateThrottle"],

@@ -6,7 +6,7 @@ Every way in (pages, the API, sockets) reads and writes the workspace the reques
 method (`workspace_actions = {"GET": "video.view", "POST": "comment.create"}`), and the door asks
 the policy whether the acting member may do it to anything (an action a role may do only to what it
 made, such as deleting a comment, passes here at the lowest such role; the view asks the policy
-again with the object's author). An API token's scope is the same row's (accounts.permissions).
+again with the object's author). An API token's scope is the same row's (workspaces.token_scopes).
 A write a view does not declare is `video.change` (an editor's), a read `workspace.view`, so a new
 operation is closed to viewers and commenters unless it says otherwise; the schema walk
 (tests/workspaces/test_policy_walk.py) fails for an API operation that declares nothing.
@@ -123,7 +123,7 @@ class WorkspaceRolePermission(BasePermission):
     """The API's door: the policy asked for the view's action, as the acting member, about
     something of the acting workspace they made (so an "own" action passes at its role; the view
     asks again with the object's author): 403, with a sentence naming the role, when it refuses.
-    A token's scope is asked before, by accounts.permissions (its own error codes). Guests and
+    A token's scope is asked before, by workspaces.token_scopes (its own error codes). Guests and
     anonymous requests pass here (their own permissions decide)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:

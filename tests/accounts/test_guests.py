@@ -22,8 +22,8 @@ from accounts.guests import (
     viewer_from_request,
     viewer_remember,
 )
-from accounts.permissions import TokenScopePermission
 from tests.factories import ApiTokenFactory
+from workspaces.token_scopes import TokenScopePermission
 
 
 class ViewerEcho(APIView):
