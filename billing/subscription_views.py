@@ -31,8 +31,9 @@ from billing.subscriptions import (
 )
 from sage.api.errors import error_response
 from sage.errors import ApplicationError, Invalid, NotSignedIn
-from workspaces.current import require_role
-from workspaces.models import Membership, Role
+from workspaces.current import acting_membership
+from workspaces.models import Membership
+from workspaces.policy import require
 
 
 def plan_price(plan: Plan) -> str:
@@ -98,7 +99,8 @@ def invoices_page(request: HttpRequest) -> HttpResponse:
     subscription is a person's own: shown in their own workspace."""
     user = request.user
     assert isinstance(user, User)  # login_required
-    membership = require_role(user, Role.ADMIN)
+    membership = acting_membership(user)
+    require(membership.actor(), "workspace.billing_detail", workspace_id=membership.workspace_id)
     personal = membership.workspace_id == user.personal_workspace_id
     return render(
         request,

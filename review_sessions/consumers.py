@@ -58,7 +58,7 @@ from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_wo
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
 from workspaces import policy
-from workspaces.current import REFUSALS, member_actor
+from workspaces.current import member_actor
 from workspaces.models import Role
 from workspaces.policy import ROLE_RANK
 
@@ -445,7 +445,8 @@ class SessionConsumer(JsonSocket):
             self.role_read_at = time.monotonic()
             self.may_present = await off_thread(services.member_may_present)(user, self.opened.workspace_id)
         if not self.may_present:
-            raise Forbidden(REFUSALS[Role.COMMENTER] + " In a session they follow.", code="follow_only")
+            refusal = policy.role_refusal(policy.POLICY[PRESENTING].role or Role.COMMENTER)
+            raise Forbidden(f"{refusal} In a session they follow.", code="follow_only")
 
     def _steerer(self) -> services.Steerer:
         return services.Steerer(user=self.opened.user, key_digest=self.key_digest)

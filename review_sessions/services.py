@@ -28,8 +28,7 @@ from reviews.reach import link_is_live
 from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
 from videos.models import Comparison, Video, VideoStack
 from workspaces import policy
-from workspaces.current import REFUSALS, acting_workspace_id, may, membership_or_none
-from workspaces.models import Role
+from workspaces.current import acting_workspace_id, member_actor, membership_or_none
 
 SessionTarget = Comparison | Video | VideoStack
 
@@ -106,8 +105,9 @@ def session_start(*, user: User, target: SessionTarget, link_id: int | None = No
     the guests of one of its links in (`link_id`: a live link of that object that allows sessions)."""
     if target.workspace_id != acting_workspace_id(user):
         raise NotFound()  # the callers' selectors already answered 404; this keeps the service honest
-    if not may(user, Role.COMMENTER):
-        raise Forbidden(REFUSALS[Role.COMMENTER])
+    refusal = policy.decide(member_actor(user), "review_session.start", workspace_id=target.workspace_id)
+    if refusal is not None:
+        raise Forbidden(refusal.message)
     link = None
     if link_id is not None:
         link = ShareLink.objects.filter(pk=link_id, workspace_id=target.workspace_id).first()

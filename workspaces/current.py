@@ -18,18 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import ApiToken, User
 from workspaces.models import Membership, Role
-from workspaces.policy import Member, reaches, role_refusal
+from workspaces.policy import Member
 
 # The session key the header switcher writes.
 SESSION_KEY = "workspace_id"
-
-# What each role may not do, in words a person reads on a refusal (the policy's sentences).
-REFUSALS: dict[str, str] = {role: role_refusal(role) for role in (Role.COMMENTER, Role.EDITOR, Role.ADMIN, Role.OWNER)}
 
 
 def _personal_membership(user: User) -> Membership:
@@ -80,20 +76,6 @@ def act_through(user: User, membership: Membership) -> None:
     """Make `user` act through `membership` (already looked up: an API token's), with no query."""
     user.wanted_workspace_id = membership.workspace_id
     user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field
-
-
-def may(user: User, role: str) -> bool:
-    """Whether `user` may, in the workspace they act in, do what `role` may."""
-    return reaches(acting_membership(user).role, role)
-
-
-def require_role(user: User, role: str) -> Membership:
-    """The acting membership, when it may do what `role` may; else PermissionDenied (a 403 with a
-    sentence saying which role it takes)."""
-    membership = acting_membership(user)
-    if not reaches(membership.role, role):
-        raise PermissionDenied(role_refusal(role))
-    return membership
 
 
 def member_actor(user: User, token: object = None) -> Member:

@@ -15,8 +15,8 @@ from django.urls import reverse
 from accounts.models import User
 from reviews.approvals import StatusPanel, status_history
 from videos.models import Comparison, Video
-from workspaces.current import may
-from workspaces.models import Role
+from workspaces.current import member_actor
+from workspaces.policy import may
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ def _panel(context: template.Context, target: Video | Comparison, *, with_histor
     panel = StatusPanel(
         target=target,
         history=status_history(target) if with_history else [],
-        can_set=may(user, Role.COMMENTER),
+        can_set=may(member_actor(user), "review_status.set", workspace_id=target.workspace_id),
         action=reverse(name, args=[target.pk]),
         next=request.get_full_path(),
     )
