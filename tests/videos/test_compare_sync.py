@@ -18,6 +18,7 @@ from sage.synthetic_media.content import SAMPLE_RATE
 from sage.synthetic_media.corpus import cut, whole
 from sage.synthetic_media.edits import render_version
 from sage.synthetic_media.natural import Programme
+from sage.synthetic_media.sound_beds import Bed, bed_samples
 from tests.factories import TranscriptFactory, UserFactory
 from tests.videos.test_compare_refined import processed
 from tests.videos.test_compare_words import HEARD, HEARD_EARLY
@@ -173,6 +174,31 @@ def test_a_lag_across_a_cut_is_one_finding_and_the_cut_as_without_it(
     ):
         assert (start, end) == (pytest.approx(start_in_step, abs=0.25), pytest.approx(end_in_step, abs=0.25))
     assert any(abs((start or 0.0) - 20.0) <= 1.0 for _, start, _, _ in other_segments(in_step))
+
+
+def bed_sound(bed: Bed) -> SoundChange:
+    """The soundtrack replaced by `bed` (music, effects, clicks), as long as it was."""
+
+    def change(samples: np.ndarray) -> np.ndarray:
+        return bed_samples(bed, len(samples) / SAMPLE_RATE + 1.0)[: len(samples)]
+
+    return change
+
+
+@pytest.mark.parametrize("lag", [0.2, -0.12])
+def test_a_lag_under_a_loud_steady_tone_is_timed_by_its_sparse_clicks(original: Path, folder: Path, lag: float) -> None:
+    """Tones held for seconds, a click every 2–6 s: a fifth of a second off, the tones cost almost
+    nothing, and only the clicks tell where B's sound is. One finding, the lag within 20 ms."""
+    bed = bed_sound(Bed("sparse_clicks", 90))
+    in_step = with_sound(original, folder / "sparse_clicks.mp4", bed)
+    late = with_sound(original, folder / f"sparse_clicks{lag}.mp4", lambda samples: delayed(lag)(bed(samples)))
+    result = compare_files(in_step, late)
+    assert other_segments(result) == []
+    [finding] = sync_findings(result)
+    assert finding.lag == pytest.approx(lag, abs=LAG_TOLERANCE)
+    assert finding.drift is None
+    assert (finding.a_start, finding.a_end) == (pytest.approx(0.0, abs=0.3), pytest.approx(MAIN.seconds, abs=0.3))
+    assert result.offset == pytest.approx(0.0, abs=LAG_TOLERANCE)
 
 
 @pytest.mark.django_db

@@ -5,9 +5,11 @@ late in B pulls a span's offset towards the sound and the picture then differs w
 Here each matched span is measured in pieces of PIECE_SECONDS: the offset at which the picture
 matches best, where the picture can tell (it moves; its best offset is clearly better than the
 others), and, from that picture offset, the lag at which B's sound matches best, where the sound
-can tell. The sound's frames come 50 a second; the lag is put between them by a parabola through
-the best three, to a few milliseconds. The pieces' lags then make one line over the span: a
-constant lag (`MatchedSpan.sound_lag`) or one that grows (`sound_drift`, seconds per second of A).
+can tell: by its levels (the 16 bands), or, where those barely change with the lag (a loud steady
+tone under sparse clicks), by its onsets, the bands' rises from one frame to the next. The sound's
+frames come 50 a second; the lag is put between them by a parabola through the best three, to a
+few milliseconds. The pieces' lags then make one line over the span: a constant lag
+(`MatchedSpan.sound_lag`) or one that grows (`sound_drift`, seconds per second of A).
 
 B's sound at a moment of A is read at "B picture time + lag" (`sound_lag_at`), whatever maps A's
 time to B's picture (an offset, or a rate where B plays faster).
@@ -56,6 +58,9 @@ _FIRST_LOOK = 6
 # sound either matches or is another sound.
 PICTURE_RISE = 0.03
 SOUND_RISE = 0.2
+# Where the sound's levels cannot tell, its onsets can when every lag _AWAY from the best meets this
+# much less of them (a share of both sides' onsets over the piece; see `_onset_lag`).
+ONSET_RISE = 0.3
 _RISE_SHARE = 0.5
 _AWAY = 0.2
 # Pieces that must tell both to measure a span (and a share of those that agree with the line).
@@ -237,7 +242,47 @@ def _sound_lag(costs: MomentCosts, span: MatchedSpan, start: float, end: float, 
         plain = _cost_curve(rows_a, near, b.audio_rate, times_b - origin, ends)
         around = np.arange(-MAX_LAG, MAX_LAG + _FINE_STEP / 2, 2 * _FINE_STEP)
         curve = shifted if np.nanmin(shifted(around)) < np.nanmin(plain(around)) else plain
-    return _best_offset(curve, _FINE_STEP, SOUND_RISE * costs.sound_unit)
+    lag = _best_offset(curve, _FINE_STEP, SOUND_RISE * costs.sound_unit)
+    # Onsets only at B's own speed: a speed change's pieces already read lags no sound had
+    # (`_within_speed_slack`), and a piece its levels cannot time is left to the others.
+    if lag is None and abs(span.rate - 1.0) < REPORTED_CHANGE:
+        indexes = a.sound_index(times_a)
+        with_one_before = np.concatenate([[max(0, int(indexes[0]) - 1)], indexes])
+        lag = _onset_lag(a.sound[with_one_before], b.sound, b.audio_rate, times_b, b.duration)
+    return lag
+
+
+def _onset_lag(
+    levels_a: np.ndarray, levels_b: np.ndarray, rate_b: float, times_b: np.ndarray, duration_b: float
+) -> float | None:
+    """The lag at which the onsets of `levels_a` (A's sound frames over a piece, one before them
+    included) match B's sound read at `times_b` + lag best, or None when they cannot tell: too few
+    onsets, or none matching at one lag more than at every other.
+
+    A loud steady tone under sparse clicks costs nearly as little a fifth of a second off as in
+    step (its spectrum changes every few seconds), so the levels cannot tell; its clicks match at one
+    lag only. The curve is in units of both sides' onsets over the piece (1: none meet, 0: all do)."""
+    first = max(0, math.floor((float(times_b.min()) - MAX_LAG) * rate_b) - 2)
+    last = min(len(levels_b), math.ceil((float(times_b.max()) + MAX_LAG) * rate_b) + 2)
+    onsets_b = _onsets(levels_b[first:last])
+    origin = first / rate_b
+    onsets_a = _onsets(levels_a)[1:]
+    facing = _between(onsets_b, (times_b - origin) * rate_b)
+    scale = float(onsets_a.mean() + facing.mean())
+    if scale <= 0.0:
+        return None
+    curve = _cost_curve(
+        onsets_a / scale, onsets_b / scale, rate_b, times_b - origin, min(duration_b, last / rate_b) - origin
+    )
+    return _best_offset(curve, _FINE_STEP, ONSET_RISE)
+
+
+def _onsets(levels: np.ndarray) -> np.ndarray:
+    """Each band's rise in level (dB) from the sound frame before (the first frame's is 0): where
+    sounds start. A steady tone has none; its re-encoding's noise, little."""
+    rises = np.diff(levels.astype(np.float32), axis=0, prepend=levels[:1].astype(np.float32))
+    onsets: np.ndarray = np.maximum(rises, 0.0, out=rises)
+    return onsets
 
 
 def _cost_curve(
