@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from workspaces.registry import register_work
+
 
 class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -7,7 +9,5 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from notes import signals  # noqa: F401 -- in ready(), as it imports models: connects the receivers
-        from notes.models import Note
-        from workspaces.registry import register_work
 
-        register_work(Note)
+        register_work(self.get_model("Note"))

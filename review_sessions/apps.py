@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from workspaces.registry import register_work
+
 
 class ReviewSessionsConfig(AppConfig):
     """Live review sessions: everyone's page in step on one comparison, video or stack, one presenter
@@ -13,6 +15,5 @@ class ReviewSessionsConfig(AppConfig):
         # In ready(): signal handlers import models, which load only once the app registry is ready.
         from review_sessions import signals  # noqa: F401
         from review_sessions.models import ReviewSession
-        from workspaces.registry import register_work
 
         register_work(ReviewSession)

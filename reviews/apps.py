@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from workspaces.registry import register_work
+
 
 class ReviewsConfig(AppConfig):
     """Sharing with people who have no account: share links now; the shared page, reviewers'
@@ -13,9 +15,7 @@ class ReviewsConfig(AppConfig):
         # In ready(): these import models, which load only once the app registry is ready.
         # Signals: a deleted link closes its pages. The reader: exports below this app see comments.
         from reviews import exports, signals  # noqa: F401
-        from reviews.models import ShareLink
         from videos.review_comments import register_comment_reader
-        from workspaces.registry import register_work
 
         register_comment_reader(exports.ReviewCommentReader())
-        register_work(ShareLink)
+        register_work(self.get_model("ShareLink"))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from sage.realtime import register_object_kind
+from workspaces.registry import register_work
 
 
 class VideosConfig(AppConfig):
@@ -11,7 +12,6 @@ class VideosConfig(AppConfig):
         # In ready(): models load only once the app registry is ready; vector_params before the
         # first connection copies psycopg's adapters.
         from videos import models, selectors, vector_params  # noqa: F401
-        from workspaces.registry import register_work
 
         # A workspace's work; deleting a team names its videos.
         register_work(models.Video, counted_as=("video", "videos"))

@@ -94,7 +94,7 @@ def test_a_bed_of_tones_alone_is_loud_and_has_no_attack() -> None:
     assert level.min() > -20 and np.abs(np.diff(level)).max() < 1.0
 
 
-def test_a_tightened_cut_is_one_removal_each_where_b_closes_up() -> None:
+def test_a_tightened_cut_is_one_removal_each_where_b_closes_up(real_media: None) -> None:
     case = tightened_cut("tiny_tightened", TINY, ((1.0, 1.5), (3.2, 4.1)))
     assert case.truth.segments == (
         TruthSegment("only_a", 1.0, 1.5, 1.0, 1.0),
