@@ -34,6 +34,7 @@ from videos.compare.views import PlayerMedia, SharedMode, comparison_context
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
 from videos.views import player_context
+from workspaces.current import personal_membership
 
 # "file" is what players play (videos.media.played_file), "small" the copy for phones and slow
 # links. The original is not offered to a link's guests: a link lets them watch, not take the master.
@@ -258,7 +259,7 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
     """templates/reviews/shared_video.html: the player, the transcript, the owner's notes if chosen."""
     view = SharedVideoView(video=video, urls=video_media_urls(token, link, video))
     in_project = link.project_id is not None
-    notes = notes_for_video(link.owner, video) if link.show_owner_notes else []
+    notes = notes_for_video(personal_membership(link.owner), video) if link.show_owner_notes else []
     return {
         **player_context(request, video, view),
         "show_notes": link.show_owner_notes,

@@ -41,7 +41,7 @@ class ApiTokenAuthentication(BaseAuthentication):
                 "This API token's workspace is no longer one you belong to: make a new token.",
                 code="token_workspace_left",
             )
-        act_through(token.user, membership)
+        act_through(request, membership)
         api_token_used(token)
         return token.user, token
 

@@ -24,9 +24,16 @@ from tests.browser import test_drawings as drawings
 from tests.browser.signing_in import log_in
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_drawings import ready, seek
-from tests.factories import MembershipFactory, NoteFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoStackFactory
+from tests.factories import (
+    MembershipFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    TeamWorkspaceFactory,
+    VideoStackFactory,
+    member_in,
+)
 from videos.models import Comparison, Video
-from workspaces.current import SESSION_KEY, act_in
+from workspaces.current import SESSION_KEY
 from workspaces.models import Role, Workspace
 
 pytestmark = pytest.mark.browser
@@ -145,8 +152,9 @@ def test_a_commenter_gets_delete_and_edit_only_on_what_they_made(site_url: str, 
     Video.objects.filter(pk=video.pk).update(workspace=team)
     video.refresh_from_db()
     commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
-    act_in(video.owner, team.pk)
-    comment_create_by_member(author=video.owner, shared=video, side="video", start=0.5, body="Owner: the grade")
+    comment_create_by_member(
+        member=member_in(video.owner, team.pk), shared=video, side="video", start=0.5, body="Owner: the grade"
+    )
     NoteFactory(owner=video.owner, video=video, workspace=team, start=1.0, text="Owner's note")
     NoteFactory(owner=commenter, video=video, workspace=team, start=2.0, text="My note")
     errors = script_errors(page)
