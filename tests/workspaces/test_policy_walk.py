@@ -22,7 +22,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
-from django.urls import resolve, reverse
+from django.urls import resolve
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
@@ -30,6 +30,7 @@ from accounts.services import api_token_create
 from review_sessions.services import session_start_by_guest
 from reviews.comments import comment_create_by_guest, reviewer_key_digest
 from reviews.models import Comment, ShareLink
+from tests.clients import browser_switched_to
 from tests.factories import (
     ComparisonFactory,
     ConversationFactory,
@@ -42,6 +43,8 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
     VideoStackFactory,
+    team_member,
+    team_owner,
 )
 from tests.workspaces.test_team_access import _workspace_pages
 from workspaces.doors import NOT_WORKSPACE_WORK, declared_action, link_action, path_action, required_action
@@ -160,13 +163,6 @@ class Caller:
 ROLES = (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.COMMENTER, Role.VIEWER)
 
 
-def _browser_in(user: User, workspace: Workspace) -> Client:
-    client = Client()
-    client.force_login(user)
-    assert client.post(reverse("workspace-switch"), {"workspace": workspace.pk}).status_code == 302
-    return client
-
-
 @dataclass
 class Walk:
     team: Workspace
@@ -180,7 +176,7 @@ class Walk:
 def _made_by(person: User, team: Workspace, comparison_id: int, video_id: int) -> dict[str, str]:
     """What `person` makes in the team (as an editor, before their role is set): their comment, note,
     conversation, upload and live session."""
-    client = _browser_in(person, team)
+    client = browser_switched_to(person, team)
     made = client.post(
         f"/api/v1/comparisons/{comparison_id}/comments",
         {"side": "a", "start": 1.0, "body": f"{person.email}'s"},
@@ -199,9 +195,8 @@ def _made_by(person: User, team: Workspace, comparison_id: int, video_id: int) -
 
 
 @pytest.fixture
-def walk() -> Walk:
-    team = TeamWorkspaceFactory(name="North Studio")
-    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
+def walk(team: Workspace) -> Walk:
+    owner = team_owner(team)
     video = VideoFactory(owner=owner, workspace=team, ready=True, title="Harbour cut")
     comparison = ComparisonFactory(owner=owner, workspace=team)
     links: dict[str, tuple[ShareLink, str]] = {}
@@ -236,17 +231,15 @@ def walk() -> Walk:
 
     callers = []
     for role in ROLES:
-        person = owner if role == Role.OWNER else UserFactory(email=f"{role}@example.com")
-        if role != Role.OWNER:
-            Membership.objects.create(workspace=team, user=person, role=Role.EDITOR)
+        # Each makes their own things as an editor, before their role is set.
+        person = owner if role == Role.OWNER else team_member(team, Role.EDITOR, email=f"{role}@example.com")
         own = theirs if role == Role.OWNER else _made_by(person, team, comparison.pk, video.pk)
         Membership.objects.filter(workspace=team, user=person).update(role=role)
         actor = Member(user_id=person.pk, workspace_id=team.pk, role=role)
-        callers.append(Caller(str(role), _browser_in(person, team), actor, person, {}, own))
+        callers.append(Caller(str(role), browser_switched_to(person, team), actor, person, {}, own))
 
-    removed = UserFactory(email="removed@example.com")
-    Membership.objects.create(workspace=team, user=removed, role=Role.EDITOR)
-    removed_client = _browser_in(removed, team)
+    removed = team_member(team, Role.EDITOR, email="removed@example.com")
+    removed_client = browser_switched_to(removed, team)
     Membership.objects.filter(workspace=team, user=removed).delete()  # the same browser, still signed in
     personal = personal_workspace_of(removed)
     callers.append(Caller("removed", removed_client, Member(removed.pk, personal.pk, Role.OWNER), removed, {}, {}))
@@ -255,7 +248,7 @@ def walk() -> Walk:
     callers.append(
         Caller(
             "other workspace",
-            _browser_in(outsider, other_team),
+            browser_switched_to(outsider, other_team),
             Member(outsider.pk, other_team.pk, Role.OWNER),
             outsider,
             {},
