@@ -164,6 +164,9 @@ class CommentOutput(serializers.Serializer[Any]):
 
 
 class OwnerCommentOutput(CommentOutput):
+    author_id = serializers.IntegerField(
+        allow_null=True, help_text="The member who made it; null for a guest's, or an account since deleted."
+    )
     link_id = serializers.IntegerField(
         allow_null=True, help_text="The share link it came through or was put on; null: a member's, members only."
     )
