@@ -21,6 +21,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
@@ -30,6 +31,7 @@ from accounts.services import api_token_create
 from review_sessions.services import session_start_by_guest
 from reviews.comments import comment_create_by_guest, reviewer_key_digest
 from reviews.models import Comment, ShareLink
+from reviews.presenters import share_link_path
 from tests.clients import browser_switched_to
 from tests.factories import (
     ComparisonFactory,
@@ -415,4 +417,57 @@ def test_every_page_form_answers_each_role_as_the_policy_says(walk: Walk, role: 
         refused = _call(caller.client, "POST", path, {}).status_code == 403
         if refused != (refusal is not None):
             wrong.append(f"{name} as {role} [{action}]: {'refused' if refused else 'let through'}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _page_forms(walk: Walk) -> list[tuple[str, str, str]]:
+    """(URL name, path, policy action) of every page form that is the workspace's work."""
+    pages = _workspace_pages({**walk.theirs, "token": walk.links["comment"][1]})
+    forms = []
+    for name, path, methods in pages:
+        if methods is not None and "POST" not in methods:
+            continue
+        action = required_action(resolve(path).func, "POST")
+        if action is not NOT_WORKSPACE_WORK:
+            forms.append((name, path, action))
+    assert len(forms) > 20
+    return forms
+
+
+def _refused_by_page(response: Any) -> bool:
+    """A page's refusal: 403 or 404, or (to one not signed in) the sign-in page."""
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize("name", ["removed", "other workspace"])
+def test_every_page_form_answers_those_outside_the_team_as_the_policy_says(walk: Walk, name: str) -> None:
+    # A removed member's browser still signed in, and a member of another team: the team's objects
+    # are out of their sight (404); what a form makes without naming one is made in their own workspace.
+    caller = next(c for c in walk.callers if c.name == name)
+    wrong = []
+    for form, path, action in _page_forms(walk):
+        on_object = any(param in TEAM_OBJECTS for param in resolve(path).kwargs)
+        workspace_id = walk.team.pk if on_object else caller.actor.workspace_id
+        refusal = decide(caller.actor, action, workspace_id=workspace_id, made_by=caller.user.pk)
+        refused = _refused_by_page(_call(caller.client, "POST", path, {}))
+        if refused != (refusal is not None):
+            wrong.append(f"{form} by {name} [{action}]: {'refused' if refused else 'let through'}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_page_form_opens_to_a_link_guest_or_an_api_token(walk: Walk) -> None:
+    # Pages are the signed-in browser's: a link's guest (its page's cookie, no account) and a token's
+    # bearer are sent to sign in by every member form, whatever the policy lets them do elsewhere.
+    guest = Client()
+    assert guest.get(share_link_path(walk.links["comment"][1])).status_code == 200
+    token = next(c for c in walk.callers if c.name == "token videos:write")
+    wrong = []
+    for form, path, action in _page_forms(walk):
+        if "token" in resolve(path).kwargs:
+            continue  # the link's own pages are the guests' (their walk is the guest API's)
+        for who, client, headers in (("a link guest", guest, {}), ("a token", token.client, token.headers)):
+            if not _refused_by_page(_call(client, "POST", path, headers)):
+                wrong.append(f"{form} by {who} [{action}]: let through")
     assert wrong == [], "\n".join(wrong)
