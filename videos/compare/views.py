@@ -303,12 +303,18 @@ MARKER_FILE_LABELS: dict[MarkerFileType, str] = {
 }
 
 
-def marker_links(comparison: Comparison) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The marker exports, B's timeline first (the new cut, what an editor usually works on)."""
-    urls = {
-        file_type: reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type})
-        for file_type in MARKER_FILE_LABELS
-    }
+def api_markers_url(comparison: Comparison, file_type: str) -> str:
+    """A member's (and the shared sample's) marker file: the API's."""
+    return reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type})
+
+
+MarkersUrl = Callable[[Comparison, str], str]
+
+
+def marker_links(comparison: Comparison, url: MarkersUrl = api_markers_url) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The marker exports, B's timeline first (the new cut, what an editor usually works on); `url`
+    gives each file type's (a share link's guests get their link's)."""
+    urls = {file_type: url(comparison, file_type) for file_type in MARKER_FILE_LABELS}
     return [
         (
             f"On {side.upper()}: {video.title}",
@@ -328,13 +334,10 @@ class MarkerForm:
     start_timecode: str = DEFAULT_START
 
 
-def marker_form(comparison: Comparison) -> MarkerForm:
+def marker_form(comparison: Comparison, url: MarkersUrl = api_markers_url) -> MarkerForm:
     return MarkerForm(
         sides=[("b", f"B: {comparison.video_b.title}"), ("a", f"A: {comparison.video_a.title}")],
-        files=[
-            (reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type}), label)
-            for file_type, label in MARKER_FILE_LABELS.items()
-        ],
+        files=[(url(comparison, file_type), label) for file_type, label in MARKER_FILE_LABELS.items()],
     )
 
 
