@@ -172,17 +172,40 @@ def measure_span(costs: MomentCosts, span: MatchedSpan) -> SpanSync | None:
             lag = None if correction is None else _sound_lag(costs, span, start, start + piece_length, correction)
             if correction is not None and lag is not None:
                 measured[number] = (correction, lag)
-        lags = np.array([lag for _, lag in measured.values()])
+        rebased = _against_one_picture(span, measured)
+        lags = np.array([lag for _, lag in rebased.values()])
         in_step = len(lags) >= MIN_PIECES and np.abs(lags).max() < MIN_LAG / 2
-        if in_step or _steady(starts, piece_length, span, measured):
+        if in_step or _steady(starts, piece_length, span, rebased):
             break
-    if len(measured) < MIN_PIECES:
+    if len(rebased) < MIN_PIECES:
         return None
-    numbers = sorted(measured)
+    numbers = sorted(rebased)
     centres = starts[numbers] + piece_length / 2 - span.a_start
-    corrections = np.array([measured[number][0] for number in numbers])
-    lags = np.array([measured[number][1] for number in numbers])
+    corrections = np.array([rebased[number][0] for number in numbers])
+    lags = np.array([rebased[number][1] for number in numbers])
     return _fitted(centres, corrections, lags, length)
+
+
+def _against_one_picture(span: MatchedSpan, measured: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+    """The pieces' (correction, lag) with every lag taken against one picture offset for the
+    span, on a span at B's own speed. There the picture is at one offset all along; but slow or
+    converted pictures put some pieces' readings a frame or two off (a 29.97 fps programme shown
+    at 25 reads some pieces 60 ms off) while their sound, timed to a few milliseconds, is where it
+    always was. Each lag read against its own piece's picture carries that frame as a lag no sound
+    had, and when such pieces are the most, so does their median. So the offset is chosen among
+    the readings at least two pieces (and a third of them) agree on: in doubt, the one that puts
+    the sound most nearly in step. Where B plays at another speed, a piece's picture follows the
+    speed's line and its sound with it, and each piece is kept as measured."""
+    if span.rate != 1.0 or len(measured) < 2:
+        return measured
+    corrections = np.array([correction for correction, _ in measured.values()])
+    heard = np.array([correction + lag for correction, lag in measured.values()])
+    together = np.abs(corrections[:, None] - corrections[None, :]) <= _AGREE
+    supported = together.sum(axis=1) >= max(2, len(corrections) / 3)
+    readings = [float(np.median(corrections[row])) for row in together[supported]]
+    sound = float(np.median(heard))
+    picture = min(readings, key=lambda reading: abs(sound - reading)) if readings else float(np.median(corrections))
+    return {number: (picture, correction + lag - picture) for number, (correction, lag) in measured.items()}
 
 
 def _steady(
