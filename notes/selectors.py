@@ -41,6 +41,13 @@ def notes_for_video(member: Membership, video: Video) -> QuerySet[Note]:
     return notes_for_user(member).filter(video=video).order_by("start", "pk")
 
 
+def notes_on_video(video: Video) -> QuerySet[Note]:
+    """The notes taken on `video` in its own workspace, in the order they come in the video: what a
+    page showing the video to that workspace's members (or to a link its owner shares notes on) lists,
+    whoever is looking and whichever member wrote them."""
+    return Note.objects.filter(workspace_id=video.workspace_id, video=video).order_by("start", "pk")
+
+
 def notes_search(member: Membership, query: str = "") -> QuerySet[Note]:
     """All the user's notes, newest first; `query` matches words in the text or the video's title."""
     notes = notes_for_user(member).order_by("-created_at", "-pk")

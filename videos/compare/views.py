@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from notes.selectors import notes_for_video
+from notes.selectors import notes_on_video
 from notes.serializers import note_payload
 from sage.formatting import TimeFormatError, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
@@ -55,7 +55,7 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from workspaces.current import acting_membership, personal_membership, request_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Member
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
@@ -424,10 +424,10 @@ def comparison_context(
     start = start_moment(query, comparison)
     suggested = DEFAULT_CHANGE_THRESHOLD  # the engine's own, before anyone moved the slider
     show_notes = shared.show_notes if shared is not None else True
-    # The owner's notes on either video, for the notes card (read-only without JavaScript) and
-    # compare/notes.js; a share link shows them only if its owner chose to.
+    # The notes taken on either video where it lives, for the notes card (read-only without JavaScript)
+    # and compare/notes.js; a share link shows them only if its owner chose to.
     notes = {
-        side: [note_payload(note) for note in notes_for_video(personal_membership(comparison.owner), video)]
+        side: [note_payload(note) for note in notes_on_video(video)]
         if show_notes
         else []
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
