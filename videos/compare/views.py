@@ -57,6 +57,7 @@ from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 from workspaces.current import acting_membership, personal_membership, request_actor
 from workspaces.policy import Member
+from workspaces.switcher import found_following_link
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -506,8 +507,12 @@ def comparison_context(
 @require_GET
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = found_following_link(
+        request,
+        lambda member: comparison_get_to_view(member, comparison_id),
+        rows=Comparison.objects.filter(pk=comparison_id),
+    )
     member = acting_membership(request)
-    comparison = comparison_get_to_view(member, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(
         comparison,
