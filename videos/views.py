@@ -313,6 +313,12 @@ def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
     viewing = request_actor(request)
     return {
         **player_context(request, video, VideoView(video)),
+        # The buttons this member's role may use, asked of the policy once for the page: the others
+        # are not shown (a viewer or a commenter would only meet a refusal behind them).
+        "page_may": {
+            "change": may(viewing, "video.change", workspace_id=video.workspace_id),
+            "chat": may(viewing, "chat.ask", workspace_id=video.workspace_id, made_by=viewing.user_id),
+        },
         "comments_panel": owner_comments_panel(video, actor=viewing),
         "live_labels": LIVE_LABELS,
         # The owner's downloads of what is said and shown (a share link's page offers none).

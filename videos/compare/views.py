@@ -56,7 +56,7 @@ from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 from workspaces.current import acting_membership, personal_membership, request_actor
-from workspaces.policy import Member
+from workspaces.policy import Member, may
 from workspaces.switcher import found_following_link
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
@@ -451,6 +451,10 @@ def comparison_context(
         "suggested_threshold": suggested,
         "page_url": page_url,
         "read_only": read_only,
+        # Saving a default threshold changes the comparison: for the roles that may (`video.change`).
+        "may_save_threshold": not read_only
+        and member is not None
+        and may(member, "video.change", workspace_id=comparison.workspace_id),
     }
     context: dict[str, Any] = {
         "base_template": shared.base_template if shared is not None else "base.html",
