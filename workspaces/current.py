@@ -19,21 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
-from workspaces.models import Membership, Role, Workspace
+from workspaces.models import Membership, Role
 from workspaces.policy import Member
 
 # The session key the header switcher writes.
 SESSION_KEY = "workspace_id"
 # Where the doors put the membership a request or a socket acts through.
 REQUEST_ATTRIBUTE = "membership"
-# Where the pages' door notes the team the session chose but its person no longer belongs to.
-LEFT_ATTRIBUTE = "workspace_left"
 SCOPE_KEY = "membership"
 
 
@@ -114,39 +111,10 @@ class WorkspaceMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         setattr(request, REQUEST_ATTRIBUTE, SimpleLazyObject(lambda: _page_membership(request)))
-        response = self.get_response(request)
-        left: str | None = getattr(request, LEFT_ATTRIBUTE, None)
-        if left is not None and response.status_code == 404 and _wants_json(request):
-            # A removed member's open page (a comment, a note, a threshold) hears why, not "No such comparison".
-            from sage.api.errors import error_body  # here: sage.api.errors loads DRF, whose settings load this module
-
-            return JsonResponse(error_body("not_a_member", _left_message(left)), status=403)
-        return response
+        return self.get_response(request)
 
 
 def _page_membership(request: HttpRequest) -> Membership:
     user = request.user
     assert isinstance(user, User), "Only a signed-in request acts in a workspace."
-    session = getattr(request, "session", None)
-    wanted = session.get(SESSION_KEY) if session is not None else None
-    if not isinstance(wanted, int):
-        return personal_membership(user)
-    membership = membership_or_none(user, wanted)
-    if membership is None:
-        # Removed from the team (or it is gone) since the header chose it: back to the personal
-        # workspace, and said once, on this request's answer or the next page.
-        name = Workspace.objects.filter(pk=wanted).values_list("name", flat=True).first() or "that workspace"
-        assert session is not None
-        session.pop(SESSION_KEY, None)
-        setattr(request, LEFT_ATTRIBUTE, name)
-        messages.warning(request, _left_message(name))
-        return personal_membership(user)
-    return membership
-
-
-def _left_message(name: str) -> str:
-    return f"You are no longer a member of “{name}”: its owner or an admin can invite you again."
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return session_membership(user, getattr(request, "session", None))
