@@ -23,10 +23,10 @@ _MAX_ID_DIGITS = 18
 
 def notes_for_user(member: Membership) -> QuerySet[Note]:
     # Notes on a video of a deleted project are out of sight with it (lists, export, the API).
-    # With its video: a note's `frame` is counted at the video's rate.
+    # With its video (a note's `frame` is counted at the video's rate) and its author (named on it).
     return Note.objects.filter(
         workspace_id=member.workspace_id, video__project__deleted_at__isnull=True
-    ).select_related("video")
+    ).select_related("video", "owner")
 
 
 def note_get_for_user(member: Membership, pk: int | str) -> Note:

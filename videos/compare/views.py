@@ -56,7 +56,8 @@ from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
 from workspaces.current import acting_membership, request_actor
-from workspaces.policy import Member
+from workspaces.policy import Member, may
+from workspaces.switcher import found_following_link
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -450,6 +451,10 @@ def comparison_context(
         "suggested_threshold": suggested,
         "page_url": page_url,
         "read_only": read_only,
+        # Saving a default threshold changes the comparison: for the roles that may (`video.change`).
+        "may_save_threshold": not read_only
+        and member is not None
+        and may(member, "video.change", workspace_id=comparison.workspace_id),
     }
     context: dict[str, Any] = {
         "base_template": shared.base_template if shared is not None else "base.html",
@@ -506,8 +511,12 @@ def comparison_context(
 @require_GET
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = found_following_link(
+        request,
+        lambda member: comparison_get_to_view(member, comparison_id),
+        rows=Comparison.objects.filter(pk=comparison_id),
+    )
     member = acting_membership(request)
-    comparison = comparison_get_to_view(member, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(
         comparison,
