@@ -24,6 +24,7 @@ def test_the_comparison_page_of_a_teams_pair_lists_the_notes_its_members_took(te
     editor = UserFactory(display_name="Eli")
     MembershipFactory(workspace=team, user=editor, role=Role.EDITOR)
     owner = team.created_by
+    assert owner is not None
     a = VideoFactory(owner=owner, workspace=team, ready=True, comparable=True)
     b = VideoFactory(owner=owner, workspace=team, ready=True, comparable=True)
     comparison = ComparisonFactory(owner=owner, workspace=team, video_a=a, video_b=b)
@@ -39,6 +40,7 @@ def test_the_comparison_page_of_a_teams_pair_lists_the_notes_its_members_took(te
 
 def test_a_link_to_a_teams_video_that_shows_notes_lists_the_teams_notes(team: Workspace) -> None:
     owner = team.created_by
+    assert owner is not None
     video = VideoFactory(owner=owner, workspace=team, ready=True)
     NoteFactory(owner=owner, workspace=team, video=video, start=1.0, text="Cut the intro")
     link = ShareLinkFactory(video=video, show_owner_notes=True)

@@ -428,9 +428,7 @@ def comparison_context(
     # The notes taken on either video where it lives, for the notes card (read-only without JavaScript)
     # and compare/notes.js; a share link shows them only if its owner chose to.
     notes = {
-        side: [note_payload(note) for note in notes_on_video(video)]
-        if show_notes
-        else []
+        side: [note_payload(note) for note in notes_on_video(video)] if show_notes else []
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
     }
     media = shared.media if shared is not None else owner_media
