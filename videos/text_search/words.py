@@ -116,14 +116,12 @@ class KeyWords:
         of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
         return self._said(_tokens(text))
 
-    def named_in(self, text: str) -> int:
-        """How many of the words `text` names, as `said_in` reads them or as the last part of a compound
-        ("wreck" in "shipwreck", "boat" in "sailboat"; a word of four letters or more)."""
+    def compounded_in(self, text: str) -> int:
+        """How many of the words `text` names only as the last part of a compound ("wreck" in
+        "shipwreck", "boat" in "sailboat"; a word of four letters or more): what the full-text side,
+        which matches whole words, cannot see."""
         tokens = _tokens(text)
-        return sum(
-            any(_is_form(token, form) or _ends_compound(token, form) for token in tokens for form in word)
-            for word in self.forms
-        )
+        return sum(any(_ends_compound(token, form) for token in tokens for form in word) for word in self.forms)
 
     def only_repeated_in(self, text: str) -> bool:
         """Whether `text` says some of the words and nothing more: a slide's title "Budget" for "what
