@@ -31,7 +31,14 @@ from django.conf import settings
 from accounts.guests import Viewer
 from chat import first_chunks, selectors, services
 from chat.admission import Admission
-from chat.answering import Turn, answer_backend, answers_the_question, citations_for, sees_pictures
+from chat.answering import (
+    SCREEN_BEING_READ,
+    Turn,
+    answer_backend,
+    answers_the_question,
+    citations_for,
+    sees_pictures,
+)
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from chat.visual import Still, is_visual_question, stills_for, words_asked
@@ -41,6 +48,7 @@ from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
 from sage.ratelimit import REDIS_UNAVAILABLE
 from sage.retrying import RetryNotice, acall_until_back
+from videos.screen_text.selectors import screen_being_read_for
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
 
@@ -284,6 +292,20 @@ async def stream_answer(
             if closed is not None:
                 yield await publish_done(job.conversation_id, closed)
             return
+        # Nothing found, but the slides are not searchable yet: say so, and when to ask again.
+        if (
+            job.video_id is not None
+            and not answers_the_question(content)
+            and await db(screen_being_read_for)(job.video_id)
+        ):
+            seq += 1
+            piece = ("\n\n" if content else "") + SCREEN_BEING_READ
+            content += piece
+            if logging_pieces:
+                logging_pieces = await _log_piece(answer_id, seq, piece)
+            frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
+            await publish(job.conversation_id, frame)
+            yield frame
         allowance: selectors.ChatAllowance | None = None
         await first_chunks.after_answers_being_prepared()
         if await _cancel_requested(answer_id):
