@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -267,8 +267,9 @@ async def stream_answer(
             )
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
-            async with contextlib.aclosing(pieces):
-                async for piece in _until_cancelled(pieces, cancelled):
+            told = _telling_when_the_screen_is_unread(pieces, job.video_id)
+            async with contextlib.aclosing(told):
+                async for piece in _until_cancelled(told, cancelled):
                     if seq:  # this answer has started: answers still being prepared go first
                         await first_chunks.after_answers_being_prepared()
                     seq += 1
@@ -292,20 +293,6 @@ async def stream_answer(
             if closed is not None:
                 yield await publish_done(job.conversation_id, closed)
             return
-        # Nothing found, but the slides are not searchable yet: say so, and when to ask again.
-        if (
-            job.video_id is not None
-            and not answers_the_question(content)
-            and await db(screen_being_read_for)(job.video_id)
-        ):
-            seq += 1
-            piece = ("\n\n" if content else "") + SCREEN_BEING_READ
-            content += piece
-            if logging_pieces:
-                logging_pieces = await _log_piece(answer_id, seq, piece)
-            frame = {"type": "chunk", "message_id": answer_id, "seq": seq, "text": piece}
-            await publish(job.conversation_id, frame)
-            yield frame
         allowance: selectors.ChatAllowance | None = None
         await first_chunks.after_answers_being_prepared()
         if await _cancel_requested(answer_id):
@@ -412,6 +399,20 @@ async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
     embedded = await embed_sentences(found.to_embed(windows=RANKED_WINDOWS))
     sentence_vectors = found.vectors(embedded, windows=RANKED_WINDOWS)
     return evidence_from(vector, passages, found.sentences, sentence_vectors)
+
+
+async def _telling_when_the_screen_is_unread(
+    pieces: AsyncGenerator[str, None], video_id: int | None
+) -> AsyncGenerator[str, None]:
+    """The answer's pieces, then, when they found nothing and the video's slides are not searchable
+    yet, one more saying so and when to ask again. Closing this closes the LLM's stream."""
+    said = ""
+    async with contextlib.aclosing(pieces):
+        async for piece in pieces:
+            said += piece
+            yield piece
+    if video_id is not None and not answers_the_question(said) and await db(screen_being_read_for)(video_id):
+        yield ("\n\n" if said else "") + SCREEN_BEING_READ
 
 
 async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
