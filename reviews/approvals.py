@@ -273,7 +273,12 @@ def review_status_set(
             target.pk,
             target.label if isinstance(target, Video) else target.title,
         ),
-        details={"from": before, "to": status, "link_id": link.pk if link is not None else None},
+        details={
+            "from": before,
+            "to": status,
+            "to_label": ReviewStatus(status).label,
+            "link_id": link.pk if link is not None else None,
+        },
     )
     push_status(target, change)
     return change
