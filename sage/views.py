@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from sage.api.errors import body_too_large, error_body, error_response
 from sage.availability import noted_unavailability, unavailable_response, wants_json
+from sage.errors import not_found_message
 from sage.health import health_report, liveness_report, readiness_report
 
 
@@ -128,7 +129,7 @@ def api_host_check_middleware(get_response: Callable[[HttpRequest], Any]) -> Cal
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", not_found_message(request, "Not found.")), status=404)
     return render(request, "404.html", status=404)
 
 

@@ -24,7 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from sage.availability import unavailability
-from sage.errors import ApplicationError, BodyTooLarge
+from sage.errors import ApplicationError, BodyTooLarge, NotFound, not_found_message
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def register_error_details(error_class: type[E], details: Callable[[E], dict[str
 def _application_error_body(exc: ApplicationError, request: Any) -> dict[str, Any]:
     """The error's body, with the details registered for its kind (a lack of tokens: its figures
     and what to buy; `request`, a Django or DRF request, makes a `buy_url` absolute)."""
-    body = error_body(exc.code, exc.message, exc.fields)
+    message = not_found_message(request, exc.message) if isinstance(exc, NotFound) else exc.message
+    body = error_body(exc.code, message, exc.fields)
     for error_class, details in _error_details:
         if isinstance(exc, error_class):
             added = details(exc)
@@ -90,7 +91,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         body = _application_error_body(exc, context.get("request"))
         return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
+        exc = exceptions.NotFound(
+            not_found_message(context.get("request"), str(exc.args[0]) if exc.args else "Not found.")
+        )
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if (problem := unavailability(exc)) is not None:
