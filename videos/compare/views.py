@@ -333,12 +333,15 @@ class MarkerForm:
     sides: list[tuple[str, str]]
     files: list[tuple[str, str]]  # (URL, label) for each file type
     start_timecode: str = DEFAULT_START
+    # Offers the drawings' stills with the file (a ZIP), where the URLs answer `stills=1` (the API's).
+    offers_stills: bool = False
 
 
 def marker_form(comparison: Comparison, url: MarkersUrl = api_markers_url) -> MarkerForm:
     return MarkerForm(
         sides=[("b", f"B: {comparison.video_b.title}"), ("a", f"A: {comparison.video_a.title}")],
         files=[(url(comparison, file_type), label) for file_type, label in MARKER_FILE_LABELS.items()],
+        offers_stills=url is api_markers_url,
     )
 
 
