@@ -187,7 +187,9 @@ class LedgerEntry(models.Model):
 class QuotaCounter(models.Model):
     """Chat messages used by one user or guest on one UTC day."""
 
-    owner_key = models.CharField(max_length=60)  # "user:<id>" or "guest:<uuid>"
+    # "user:<id>" (a person in their own workspace), "member:<workspace id>:<id>" (in a team's),
+    # "guest:<uuid>" or "address:<address>"
+    owner_key = models.CharField(max_length=60)
     day = models.DateField()
     used = models.PositiveIntegerField(default=0)
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from chat.models import Message
 from chat.selectors import ChatAllowance, chat_allowance
 from chat.time_links import message_html
+from workspaces.current import acting_workspace_id
 
 register = template.Library()
 
@@ -27,7 +28,8 @@ def chat_allowance_tag(context: dict[str, Any]) -> ChatAllowance | None:
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return None
-    return chat_allowance(Viewer(user=user, guest_id=None))
+    # The questions left where the page acts: a team workspace's plan gives its members their quota.
+    return chat_allowance(Viewer(user=user, guest_id=None, workspace_id=acting_workspace_id(request)))
 
 
 @register.simple_tag
