@@ -21,7 +21,13 @@ def ask(user, key: str, *, workspace_id: int | None = None) -> None:
     """One chat answer paid for (its quota counted, its tokens held) where the user asks it."""
     with transaction.atomic():
         chat_answer_pay(
-            user=user, quota_key=f"q:{key}", hold_key=f"h:{key}", amount=1, ref=user, memo="answer", workspace_id=workspace_id
+            user=user,
+            quota_key=f"q:{key}",
+            hold_key=f"h:{key}",
+            amount=1,
+            ref=user,
+            memo="answer",
+            workspace_id=workspace_id,
         )
 
 

@@ -511,7 +511,12 @@ export class UploadRow {
         // The 402 names the pack to buy itself (billing.packs.refusal_details): shown as it says.
         const details = error.error ?? {};
         const shortfall = details.tokens?.short ?? 1;
-        const offer = { tokens: { short: shortfall }, buy_url: details.buy_url ?? null, buy_pack: details.buy_pack ?? null };
+        const offer = {
+          tokens: details.tokens ?? { short: shortfall },
+          buy_url: details.buy_url ?? null,
+          buy_pack: details.buy_pack ?? null,
+          ask: details.ask ?? null,
+        };
         this.refusal = { message: error.message, shortfall, offer };
         this.setState("new", "");
         this.showCost();
