@@ -19,6 +19,8 @@ from billing.catalogue import DEFAULT_PACKS
 from billing.models import Plan, PlanSubscription, StripeEvent, TokenPack, Wallet
 from billing.packs import pack_purchase_start
 from billing.subscriptions import subscription_start
+from devtools.processes import free_port
+from sage.management.commands.runsite import Command as RunsiteCommand
 from tests import servers
 from tests.billing.stripe_fake import built_event, deliver, event_from_fake
 from tests.factories import empty_wallet_user
@@ -141,3 +143,20 @@ def test_a_pack_and_the_team_plan_are_bought_on_the_fresh_catalogue(stripe_fake:
     stored = StripeEvent.objects.get(stripe_id=updated["id"])
     assert (stored.error, stored.refused_at, stored.processed_at is not None) == ("", None, True)
     assert Wallet.objects.select_related("plan").get(user=subscriber).plan == team
+
+
+def test_make_run_puts_the_catalogue_in_stripe_and_starts_anyway_when_stripe_is_out_of_reach(
+    stripe_fake: stripe.StripeClient, settings
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    runsite = RunsiteCommand(stdout=out, stderr=err)
+
+    runsite._sync_stripe_catalogue()
+    team_price = Plan.objects.get(slug="team").stripe_price_id
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    runsite._sync_stripe_catalogue()
+
+    assert team_price == price_by_key(stripe_fake, "sage_plan_team_monthly")["id"]
+    assert "Stripe catalogue:" in out.getvalue()
+    assert "The Stripe catalogue was not synced" in err.getvalue()
+    assert Plan.objects.get(slug="team").stripe_price_id == team_price  # the prices stored last time
