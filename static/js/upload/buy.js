@@ -13,6 +13,12 @@ function endpoints() {
   return readJsonScript("buy-offers") ?? { offer_url: null, billing_url: "/billing/" };
 }
 
+// Whether the person may buy tokens where the page acts (a team's editor, commenter or viewer may
+// not: the offer then says whom to ask).
+export function mayBuy() {
+  return endpoints().may_buy !== false;
+}
+
 // The server's offer for `shortfall` tokens; without an answer (offline, an error), an offer of
 // nothing to buy, whose link goes to the billing page.
 export function offerFor(shortfall) {

@@ -8,7 +8,7 @@
 // `Uploader` (queue.js) runs the rows.
 
 import { ApiError } from "../shared/api.js";
-import { buyLink, offerFor } from "./buy.js";
+import { buyLink, mayBuy, offerFor } from "./buy.js";
 import { followVideo } from "./follow.js";
 import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename, tokensForSeconds } from "./format.js";
 import { readDuration } from "./metadata.js";
@@ -168,6 +168,7 @@ export class UploadRow {
       balance: this.uploader.balance,
       owed: this.uploader.owed,
       reserved: this.uploader.reservedFor(this),
+      mayBuy: mayBuy(),
     });
     let offer = null;
     if (this.refusal) {
