@@ -25,7 +25,7 @@ from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import LedgerEntry, TeamShortfall, Wallet
 from billing.selectors import may_pay_for
-from workspaces.models import Membership, Role, Workspace
+from workspaces.models import Membership, Role
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +69,10 @@ def ask_instead_of_buying(*, team_id: int | None, actor_id: int | None) -> AskIn
     themselves; None when they may (their own workspace, a team's owner or admin, or not known)."""
     if team_id is None or actor_id is None:
         return None
-    membership = Membership.objects.filter(workspace_id=team_id, user_id=actor_id).first()
+    membership = Membership.objects.select_related("workspace").filter(workspace_id=team_id, user_id=actor_id).first()
     if membership is None or may_pay_for(membership.actor()):
         return None
-    team = Workspace.objects.get(pk=team_id)
+    team = membership.workspace
     buyers = (
         Membership.objects.filter(workspace_id=team_id, role__in=[Role.OWNER, Role.ADMIN])
         .select_related("user")
@@ -82,7 +82,7 @@ def ask_instead_of_buying(*, team_id: int | None, actor_id: int | None) -> AskIn
     return AskInstead(
         team_id=team_id,
         team_name=team.name,
-        buyers=tuple(Buyer(name=member.user.name, role=member.get_role_display().lower()) for member in ordered),
+        buyers=tuple(Buyer(name=member.user.name, role=str(member.role)) for member in ordered),
     )
 
 
