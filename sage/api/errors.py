@@ -175,6 +175,11 @@ class BuyPackSerializer(serializers.Serializer[Any]):
     price = serializers.CharField(help_text='Its price as people read it, e.g. "€4.99".')
 
 
+class AskBuyerSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(help_text="Their name, as the team's members page shows it.")
+    role = serializers.CharField(help_text="`owner` or `admin`.")
+
+
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
     message = serializers.CharField(help_text="For people: safe to show as is.")
@@ -197,6 +202,13 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="402 only, when a pack is on sale: the pack `buy_url` opens.",
     )
+    ask = AskBuyerSerializer(
+        many=True,
+        required=False,
+        help_text="402 only, in place of `buy_url` and `buy_pack` to a team member who may not buy tokens (an "
+        "editor, commenter or viewer): the team's owner and admins to ask, owner first. The message names them "
+        "too; they have been told.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -213,7 +225,8 @@ _ERROR_DESCRIPTIONS = {
         "Not enough tokens (`insufficient_tokens`: the message says how many are needed and how many are "
         "available), or tokens owed from a refund or dispute (`tokens_owed`: paid work is paused until the next "
         "tokens credited pay them off; the message says how many). Both carry `tokens` (needed, available, owed, "
-        "short) and, when the site sells tokens, `buy_url`: the payment of the smallest pack covering `short`."
+        "short) and, when the site sells tokens, `buy_url`: the payment of the smallest pack covering `short`; "
+        "to a team member who may not buy tokens, `ask` instead (the team's owner and admins)."
     ),
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",

@@ -121,7 +121,9 @@ def upload_create(
             field="duration_seconds",
         )
     # Without an announced length the price is not known yet: at least one token (and nothing owed).
-    if (refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds))) is not None:
+    if (
+        refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds), actor_id=member.user.pk)
+    ) is not None:
         raise refusal
     part_size = int(settings.UPLOAD_PART_SIZE)
     # A new version keeps the asset's title unless given one: its page tells the versions apart.
