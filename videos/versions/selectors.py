@@ -80,6 +80,19 @@ def neighbour_comparison(video_a: Video, video_b: Video) -> Comparison | None:
     )
 
 
+def review_partner(target: Video | Comparison) -> Video | Comparison | None:
+    """What shares `target`'s review status: a version and its automatic comparison with the version
+    before it, each the other's (reviewing v2 is reviewing what changed since v1: approving one and
+    not the other left them disagreeing). None for anything else."""
+    if isinstance(target, Video):
+        before = version_ready_before(target)
+        return neighbour_comparison(before, target) if before is not None else None
+    if target.metric != NEIGHBOUR_METRIC or target.alignment != NEIGHBOUR_ALIGNMENT:
+        return None
+    before = version_ready_before(target.video_b)
+    return target.video_b if before is not None and before.pk == target.video_a_id else None
+
+
 def stack_latest_pair(stack: VideoStack) -> tuple[Video, Comparison | None]:
     """The newest ready version and its comparison (as B) with the ready version before it (as A);
     the comparison is None when there is one ready version or it is not made yet. While no version
