@@ -185,6 +185,12 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         # Its stack tells an unfinished upload of this version (resumed as it is) from one of another.
         version = {"id": version_of.pk, "title": version_of.title, "stack_id": version_of.stack_id}
         context["upload_config"] = {**upload_config, "version_of": version}
+    # "Upload into this project" (the project's page): the new videos are filed there.
+    elif request.GET.get("project"):
+        project = project_get_for_user(member, request.GET["project"])
+        context["into_project"] = project
+        upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
+        context["upload_config"] = {**upload_config, "project": {"id": project.pk, "name": project.name}}
     return render(request, "videos/upload.html", context, status=status)
 
 

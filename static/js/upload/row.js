@@ -428,6 +428,8 @@ export class UploadRow {
     }
     if (this.uploader.config.version_of) {
       json.version_of = this.uploader.config.version_of.id;
+    } else if (this.uploader.config.project) {
+      json.project = this.uploader.config.project.id; // "Upload into this project"
     }
     const upload = await this.api("POST", this.uploader.uploadsUrl, { json });
     if (this.cancelled) {
