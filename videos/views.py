@@ -28,7 +28,7 @@ from billing.selectors import wallet_of_workspace
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from sage.formatting import data_size, video_duration
-from videos.models import ALLOWED_EXTENSIONS, Video
+from videos.models import ALLOWED_EXTENSIONS, ReviewStatus, Video
 from videos.presenters import (
     LIBRARY_PAGE_SIZE,
     LIVE_LABELS,
@@ -215,6 +215,7 @@ def compare_two_page(request: HttpRequest) -> HttpResponse:
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Title", widget=forms.SearchInput)
     status = forms.ChoiceField(required=False, choices=[("", "All"), *Video.Status.choices], label="Status")
+    review = forms.ChoiceField(required=False, choices=[("", "Any"), *ReviewStatus.choices], label="Review")
     # A project's id, or NO_PROJECT; kept by the filters' form while the sidebar chooses it.
     project = forms.RegexField(regex=r"^([0-9]{1,18}|none)$", required=False, widget=forms.HiddenInput)
 
@@ -243,16 +244,17 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
+    review = form.cleaned_data.get("review", "")
     member = acting_membership(request)
     wanted = form.cleaned_data.get("project", "")
     # Another workspace's project is a 404, as its page would be.
     project = project_get_for_user(member, wanted) if wanted and wanted != NO_PROJECT else None
     in_project: int | Literal["none"] | None = project.pk if project is not None else (NO_PROJECT if wanted else None)
-    videos = library_videos(member, title_words=title_words, status=status, project=in_project)
+    videos = library_videos(member, title_words=title_words, status=status, review=review, project=in_project)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "filtered": bool(title_words or status),
+        "filtered": bool(title_words or status or review),
         "page": page,
         "cards": [VideoView(video) for video in page],
         "live_labels": LIVE_LABELS,

@@ -149,14 +149,21 @@ NO_PROJECT: Final = "none"
 
 
 def library_videos(
-    member: Membership, *, title_words: str = "", status: str = "", project: int | Literal["none"] | None = None
+    member: Membership,
+    *,
+    title_words: str = "",
+    status: str = "",
+    review: str = "",
+    project: int | Literal["none"] | None = None,
 ) -> QuerySet[Video]:
     """The library's videos, newest first: each stack once, filtered within the stack (by words of
-    the title, by status) so a stack shows through its newest version that matches. `project`: a
-    project's id, NO_PROJECT, or None for all."""
+    the title, by processing status, by review status) so a stack shows through its newest version
+    that matches. `project`: a project's id, NO_PROJECT, or None for all."""
     matching = Q(title__icontains=title_words) if title_words else Q()
     if status:
         matching &= Q(status=status)
+    if review:
+        matching &= Q(review_status=review)
     videos = videos_for_user(member)
     if project == NO_PROJECT:
         videos = videos.filter(project__isnull=True)
