@@ -26,6 +26,7 @@ from videos.models import TranscriptChunk, Video
 from videos.screen_text.lines import LINE_SEPARATOR
 from videos.selectors import Moment, search_moments_by_vector
 from videos.text_embedding.model import embed_query, embed_texts_for_request
+from videos.text_search.answer_kinds import holds
 from videos.text_search.words import KeyWords, words_needed
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
 from videos.timed_text import Sentence
@@ -88,6 +89,9 @@ QUOTE_MARGIN = 0.08
 # below the lowest of the slide's other lines: more than QUOTE_MARGIN, so it is never quoted beside
 # them, only when nothing else answers.
 REPEATED_TITLE_BELOW = 2 * QUOTE_MARGIN
+# A slide's line holding the kind of answer asked for ("Commander Eugene Cernan" for "who …?") goes
+# this far above the slide's best match, so it is quoted first (`lift_answering_lines`).
+ANSWER_KIND_AHEAD = 0.01
 # A figure in a line: a number of two characters or more ("2026", "42,000", "7:30", "15%").
 _FIGURE = re.compile(r"\d[\d.,:/]*\d|\d\s?%")
 
@@ -188,7 +192,7 @@ def rank_sentences(
         ]
         row += len(inside)
         if moment.kind == TranscriptChunk.Kind.SHOWN:
-            quotes = lend_titles(quotes)
+            quotes = lift_answering_lines(lend_titles(quotes))
         for quote in quotes:
             key = (moment.video_id, plain_words(quote.text))
             kept = best.get(key)
@@ -228,6 +232,38 @@ def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
     ]
 
 
+def answer_kind_held(quote: Quote) -> int:
+    """How plainly the line holds the kind of answer its question asks for (answer_kinds.holds; the
+    plainest, when it asks for several), 0 when the question asks for none."""
+    key_words = quote.moment.key_words
+    if not key_words.asks:
+        return 0
+    words = key_words.words()
+    return max(holds(quote.text, kind, question_words=words) for kind in key_words.asks)
+
+
+def lift_answering_lines(quotes: Sequence[Quote]) -> list[Quote]:
+    """The lines of one slide, with those that hold the kind of answer the question asks for most
+    plainly (a person for "who …?", a figure in km/h for "how fast …?": `answer_kind_held`) lifted
+    to the slide's best match, and a hair above it: the line that repeats the question's words is
+    closest in meaning, the one naming the person or giving the speed answers. The lifted lines keep
+    their distances from each other; the others keep theirs. A slide where every line, or none,
+    holds such an answer is left as it is."""
+    if not quotes:
+        return []
+    held = [answer_kind_held(quote) for quote in quotes]
+    most = max(held)
+    if most == 0 or min(held) == most:
+        return list(quotes)
+    top = max(quote.match for quote in quotes)
+    best_holding = max(quote.match for quote, plainly in zip(quotes, held, strict=True) if plainly == most)
+    lift = top - best_holding + ANSWER_KIND_AHEAD
+    return [
+        replace(quote, lent=quote.lent + lift) if plainly == most else quote
+        for quote, plainly in zip(quotes, held, strict=True)
+    ]
+
+
 def slide_title(lines: Sequence[str]) -> str | None:
     """A slide's title told by its layout, as `plain_words`, or None: its first line in reading order
     (the top one), shorter than each of its other lines, and holding no figure (an amount, a year, a
@@ -255,8 +291,9 @@ def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quo
 
 def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
     """The quotes, with those of each `shown` window put within the places they hold: first those
-    saying more of the question's key words, then in the slide's reading order (top to bottom, left
-    to right, as its text joins them). Lines of one slide within QUOTE_MARGIN answer about equally
+    holding the kind of answer asked for (`answer_kind_held`), then those saying more of the
+    question's key words, then in the slide's reading order (top to bottom, left to right, as its
+    text joins them). Lines of one slide within QUOTE_MARGIN answer about equally
     well by meaning; the one naming what was asked ("Travel budget cut by 15%" for "what does the slide
     say about travel?") answers it, and among equals a slide is read top to bottom."""
     ordered = list(quotes)
@@ -270,9 +307,10 @@ def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
 
         def slide_place(
             quote: Quote, lines: list[str] = lines, key_words: KeyWords = moment.key_words
-        ) -> tuple[int, int]:
+        ) -> tuple[int, int, int]:
             key = plain_words(quote.text)
-            return -key_words.said_in(quote.text), lines.index(key) if key in lines else len(lines)
+            place = lines.index(key) if key in lines else len(lines)
+            return -answer_kind_held(quote), -key_words.said_in(quote.text), place
 
         for place, quote in zip(places, sorted((quotes[place] for place in places), key=slide_place), strict=True):
             ordered[place] = quote

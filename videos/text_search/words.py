@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from videos.text_search.answer_kinds import Asked
 from videos.text_search.numbers import normalise_numbers
 
 ENGLISH = "english"
@@ -98,6 +99,11 @@ class KeyWords:
     its plain lowercase spelling): what the full-text side of a search looks for."""
 
     forms: tuple[frozenset[str], ...] = ()
+    asks: frozenset[Asked] = frozenset()  # the kinds of answer the question asks for (answer_kinds)
+
+    def words(self) -> frozenset[str]:
+        """Every form of every word, as one set."""
+        return frozenset(form for word in self.forms for form in word)
 
     def __bool__(self) -> bool:
         return bool(self.forms)
