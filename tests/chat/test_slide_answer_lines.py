@@ -19,6 +19,7 @@ BRIDGE = ["Golden Gate Bridge", "Opened in 1937", "Length: 2,737 metres", "Chief
 TRAIN = ["Shinkansen", "First line opened in 1964", "Carries 420,000 passengers a day", "Maximum speed 320 km/h"]
 TOWER = ["Eiffel Tower", "Built for the 1889 World's Fair", "Height: 330 metres", "Visited by 7 million people a year"]
 NOBEL = ["Nobel Prize firsts", "Awarded every year since 1901", "Marie Curie, Physics 1903"]
+CAR = ["Thrust SSC", "Top speed record set in 1997", "Reached 1,228 km/h in the desert", "Weight: 10 tonnes"]
 WHALE = ["Blue whale", "Length up to 30 metres", "Weighs up to 190 tonnes", "Lives 80 to 90 years"]
 
 
@@ -37,6 +38,7 @@ def one_slide(lines: list[str]) -> list[tuple[float, float, str, float]]:
         (TOWER, "How tall is the tower?", "Height: 330 metres"),
         (NOBEL, "Who was the first woman to win a Nobel Prize?", "Marie Curie, Physics 1903"),
         (WHALE, "How heavy is the blue whale?", "Weighs up to 190 tonnes"),
+        (CAR, "What was the car's top speed?", "Reached 1,228 km/h in the desert"),
     ],
 )
 async def test_the_slide_line_holding_what_is_asked_is_quoted_first(slide, question, answer) -> None:
