@@ -3,9 +3,11 @@ search matches whole words, so a question saying "wreck" missed a window saying 
 (issue 65); a window's stored words also hold the last part of each compound it says, and a line
 read in Python says it too (videos.text_search.words).
 
-A word is a compound when it splits into two known words, the first of three letters or more and
-the last of four or more. Known words are the whole words of MiniLM's word-piece vocabulary (the
-one the embeddings already ship, ~21,000 English words), less the parts that make words without
+A word is a compound when the vocabulary does not know it whole (nor a word it inflects: "thinking",
+"million" and "beginners" are words of their own, not "thin"+"king") and it splits into two known
+words, the first of three letters or more and the last of four or more. Known words are the whole
+words of MiniLM's word-piece vocabulary (the one the embeddings already ship, ~21,000 English
+words: it knows "lighthouse" whole, and "shipwreck" only in pieces), less the parts that make words without
 naming a thing: a first part that is a function word ("under" of "understand", "with" of
 "withstand") and a last part that is a suffix as much as a word ("ship" of "friendship", "hood",
 "less", "like").
@@ -54,11 +56,26 @@ def compound_tail(word: str) -> str | None:
     if len(word) < MIN_HEAD + MIN_TAIL or not word.isalpha():
         return None
     known = known_words()
+    if any(whole in known for whole in _whole_forms(word)):
+        return None  # a word the vocabulary knows whole ("thinking", "million", "beginners") is one word
     for cut in range(len(word) - MIN_TAIL, MIN_HEAD - 1, -1):
         head, tail = word[:cut], word[cut:]
         if head in known and tail in known and head not in _FUNCTION_HEADS and tail not in _SUFFIX_TAILS:
             return tail
     return None
+
+
+def _whole_forms(word: str) -> list[str]:
+    """`word`, and the words it may inflect: "colours" of "colour", "dropping" of "drop", "preserved"
+    of "preserve"."""
+    forms = [word]
+    for ending in ("s", "es", "ed", "d", "ing", "er", "ers"):
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_HEAD:
+            stem = word[: -len(ending)]
+            forms += [stem, stem + "e"]
+            if len(stem) > MIN_HEAD and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])  # a doubled consonant: "dropping", "hitting"
+    return forms
 
 
 def compound_tails(words: list[str]) -> list[str]:
