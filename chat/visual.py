@@ -28,6 +28,7 @@ from videos.pipeline.thumbnails import encode_jpeg
 from videos.screen_text.lines import shown_lines_around
 from videos.screen_text.tracking import ShownLine
 from videos.search import best_quote_per_moment
+from videos.text_search.answer_kinds import asks_for_a_cause
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +65,6 @@ _LOOKS_WORDS = frozenset(
     for word in group.split()
 )
 _VISUAL_WORDS = _PICTURE_WORDS | _LOOKS_WORDS
-# A question asking why, or what decides, causes or makes something: the answer is a reason, which is
-# said ("what determines the colour of a star?"), not seen.
-_CAUSE = re.compile(
-    r"\b(?:why|how come)\b|\b(?:what|which)(?:\s+[a-z]+)?\s+(?:decides?|decided|determines?|determined|causes?"
-    r"|caused|controls?|controlled|affects?|affected|makes?|made|gives?|gave|sets?)\b"
-)
 _LOOKS_LIKE = re.compile(r"\blook(?:s|ed|ing)?\s+like\b")
 _WORD = re.compile(r"[a-z]+")
 _ANY_WORD = re.compile(r"[^\W_]+")  # a word in any script, or a number
@@ -122,12 +117,6 @@ def is_visual_question(question: str) -> bool:
     if _LOOKS_LIKE.search(text):
         return True
     return any(word in _VISUAL_WORDS for word in words)
-
-
-def asks_for_a_cause(question: str) -> bool:
-    """Whether the question asks why, or what decides, causes or makes something ("what decides the
-    colour that the cabbage liquid turns?"): its answer is a reason, which a video says."""
-    return bool(_CAUSE.search(question.casefold()))
 
 
 def asks_what_is_said(question: str) -> bool:

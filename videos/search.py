@@ -282,12 +282,16 @@ def slide_title(lines: Sequence[str]) -> str | None:
 
 
 def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quote]:
-    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`; lines
-    of one slide among them in the order `in_slide_order` gives, in the place of the best of them."""
+    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`, those
+    holding the kind of answer asked for first (`answer_kind_held`); lines of one slide among them in
+    the order `in_slide_order` gives, in the place of the best of them."""
     if not ranked:
         return []
     top = ranked[0].score
     chosen = [quote for quote in ranked[:limit] if quote.score >= top - QUOTE_MARGIN]
+    # Of quotes answering about equally well, one holding the kind of answer asked for comes first
+    # ("… decides whether it turns pink" for "what decides the colour …?"); the order is kept otherwise.
+    chosen.sort(key=lambda quote: -answer_kind_held(quote))
     return in_slide_order(chosen)
 
 

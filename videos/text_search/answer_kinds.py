@@ -23,6 +23,7 @@ class Asked(StrEnum):
     WEIGHT = "weight"
     DURATION = "duration"
     DATE = "date"
+    CAUSE = "cause"
 
 
 _NUMBER = r"\d[\d,.]*\s?"
@@ -62,7 +63,18 @@ _ASKS = {
     Asked.WEIGHT: re.compile(r"\b(?:heavy|heavier|heaviest|weigh|weighs|weighed|weight|mass)\b"),
     Asked.DURATION: re.compile(r"\bhow long\b|\bduration\b"),
     Asked.DATE: re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b"),
+    # Why, or what decides, causes or makes something: the answer is a reason.
+    Asked.CAUSE: re.compile(
+        r"\b(?:why|how come)\b|\b(?:what|which)(?:\s+[a-z]+)?\s+(?:decides?|decided|determines?|determined|causes?"
+        r"|caused|controls?|controlled|affects?|affected|makes?|made|gives?|gave|sets?)\b"
+    ),
 }
+# Words that give a reason in a sentence: "because", "decides", "depends on", "due to".
+_REASON = re.compile(
+    r"\b(?:because|since|so that|due to|thanks to|therefore|which is why|that is why|depends? on|decides?|decided"
+    r"|determines?|determined|causes?|caused|controls?|sets?)\b",
+    re.IGNORECASE,
+)
 # Words that introduce a person on a slide: "by Dana Whitfield", "Chief engineer Joseph Strauss".
 _PERSON_CUES = frozenset(
     word
@@ -74,6 +86,12 @@ _PERSON_CUES = frozenset(
     for word in group.split()
 )
 _WORD = re.compile(r"[^\W\d_][^\W\d_'.-]*")
+
+
+def asks_for_a_cause(question: str) -> bool:
+    """Whether the question asks why, or what decides, causes or makes something ("what decides the
+    colour that the cabbage liquid turns?"): its answer is a reason, which a video says."""
+    return bool(_ASKS[Asked.CAUSE].search(question.casefold()))
 
 
 def asked_kinds(question: str) -> frozenset[Asked]:
@@ -88,11 +106,13 @@ def holds(text: str, kind: Asked, *, question_words: frozenset[str] = frozenset(
     two capitalised words in a row that are not the question's (`question_words`, casefolded), nor
     a month (1), and plainly so after a word that introduces one ("by", a role, a title) (2). A
     figure is plain when its unit is of the kind ("112 km/h" for a speed); a date is a year, a
-    month, a day or a time of day."""
+    month, a day or a time of day; a reason is a sentence giving one ("because", "decides")."""
     if kind is Asked.PERSON:
         return _person(text, question_words)
     if kind is Asked.DATE:
         return 2 if _DATE.search(text) else 0
+    if kind is Asked.CAUSE:
+        return 2 if _REASON.search(text) else 0
     return 2 if _FIGURE_OF[kind].search(text) else 0
 
 
