@@ -33,6 +33,7 @@ from videos.models import (
     chunk_index_part,
 )
 from videos.text_embedding.model import embed_query
+from videos.text_search.answer_kinds import asked_kinds
 from videos.text_search.fusion import fuse
 from videos.text_search.words import (
     KEY_WORD_CONFIGS,
@@ -527,12 +528,13 @@ _KEY_WORDS_SQL = (
 
 def question_key_words(question: str) -> KeyWords:
     """The question's key words as Postgres reads them (videos.text_search.words.key_words_from):
-    numbers in digits, each word stemmed as English and as written."""
+    numbers in digits, each word stemmed as English and as written; with the kinds of answer it
+    asks for (videos.text_search.answer_kinds)."""
     text = searchable_text(question)
     english, plain = KEY_WORD_CONFIGS
     with connection.cursor() as cursor:
         cursor.execute(_KEY_WORDS_SQL, [english, text, plain, text])
-        return key_words_from(cursor.fetchall())
+        return replace(key_words_from(cursor.fetchall()), asks=asked_kinds(question))
 
 
 # Each key word's windows, at most this many (in no order): the windows saying most of the words
