@@ -75,7 +75,7 @@ def acting_membership(request: HttpRequest | Request) -> Membership:
         user = request.user
         assert isinstance(user, User), "Only a signed-in request acts in a workspace."
         membership = session_membership(user, getattr(request, "session", None))
-        _keep(request, membership)
+        request_acts_through(request, membership)
     return membership
 
 
@@ -95,14 +95,10 @@ def request_actor(request: HttpRequest | Request) -> Member:
     return member_actor(acting_membership(request), getattr(request, "auth", None))
 
 
-def act_through(request: HttpRequest | Request, membership: Membership) -> None:
-    """The token door's: make `request` act through `membership` (already looked up, no query)."""
-    _keep(request, membership)
-
-
-def _keep(request: HttpRequest | Request, membership: Membership) -> None:
-    # On the request Django made, which a DRF request reads through: pages, context processors and
-    # the API see one and the same.
+def request_acts_through(request: HttpRequest | Request, membership: Membership) -> None:
+    """Make `request` act through `membership`, already looked up (the token door's; the switcher's
+    for the rest of its request). Kept on the request Django made, which a DRF request reads
+    through: pages, context processors and the API see one and the same."""
     setattr(request._request if isinstance(request, Request) else request, REQUEST_ATTRIBUTE, membership)
 
 
