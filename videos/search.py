@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from accounts.models import User
 from videos.models import TranscriptChunk, Video
 from videos.screen_text.lines import LINE_SEPARATOR
 from videos.selectors import Moment, search_moments_by_vector
@@ -32,7 +31,7 @@ from videos.text_search.words import plain_words as plain_words  # re-exported: 
 from videos.timed_text import Sentence
 from videos.window_sentences import moment_sentences as moment_sentences  # re-exported: callers read it here
 from videos.window_sentences import sentences_inside as sentences_inside  # re-exported: callers read it here
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 # A window and the best sentence in it answer a question only when both are close enough to it:
 # the window within MOMENT_MATCH_MAX_DISTANCE (cosine distance, MiniLM) and the sentence's similarity
@@ -281,9 +280,9 @@ def best_quote_per_moment(ranked: Sequence[Quote], moments: Sequence[Moment]) ->
     return [best[moment.chunk_id] for moment in moments if moment.chunk_id in best]
 
 
-def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
-    """The search page's and the API's results: the windows of the videos of the workspace the user
-    acts in (whoever uploaded them) that answer `query` (none for an unrelated one), each as its
+def search_quotes(member: Membership, query: str, *, limit: int = 10, video: Video | None = None) -> list[Quote]:
+    """The search page's and the API's results: the windows of the videos of `member`'s workspace
+    (whoever uploaded them) that answer `query` (none for an unrelated one), each as its
     best sentence, best first (a sentence two overlapping windows share, once)."""
 
     query = query.strip()
@@ -291,7 +290,7 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
         return []
     vector = embed_query(query)
     video_id = video.pk if video is not None else None
-    workspace_id = acting_workspace_id(user)
+    workspace_id = member.workspace_id
     moments = relevant(search_moments_by_vector(workspace_id, vector, question=query, limit=limit, video_id=video_id))
     if not moments:
         return []
@@ -308,6 +307,6 @@ def search_quotes(user: User, query: str, *, limit: int = 10, video: Video | Non
     return quotes
 
 
-def has_searchable_videos(user: User) -> bool:
-    """Whether any video of the workspace the user acts in has transcript windows to search."""
-    return TranscriptChunk.objects.filter(workspace_id=acting_workspace_id(user)).exists()
+def has_searchable_videos(member: Membership) -> bool:
+    """Whether any video of `member`'s workspace has transcript windows to search."""
+    return TranscriptChunk.objects.filter(workspace_id=member.workspace_id).exists()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from sage.errors import NotFound
-from workspaces.current import SESSION_KEY, act_in, acting_membership
+from workspaces.current import SESSION_KEY, acting_membership, request_acts_through
 from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import membership_in
@@ -27,7 +27,7 @@ def header_workspaces(request: HttpRequest) -> dict[str, object]:
     if not isinstance(user, User):
         return {}
     return {
-        "header_membership": SimpleLazyObject(lambda: acting_membership(user)),
+        "header_membership": SimpleLazyObject(lambda: acting_membership(request)),
         "header_workspaces": SimpleLazyObject(
             lambda: list(
                 Membership.objects.filter(user=user)
@@ -53,7 +53,7 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)  # the default: nothing to remember
     else:
         request.session[SESSION_KEY] = membership.workspace_id
-    act_in(user, membership.workspace_id)
+    request_acts_through(request, membership)  # the rest of this request (its messages) acts there too
     messages.info(request, f"You are now in “{membership.workspace.name}”.")
     # To the library: the page the switch was made on shows the workspace just left.
     return redirect("videos:library")
