@@ -23,10 +23,10 @@ _MAX_ID_DIGITS = 18
 
 def notes_for_user(member: Membership) -> QuerySet[Note]:
     # Notes on a video of a deleted project are out of sight with it (lists, export, the API).
-    # With its video: a note's `frame` is counted at the video's rate.
+    # With its video (a note's `frame` is counted at the video's rate) and its author (named on it).
     return Note.objects.filter(
         workspace_id=member.workspace_id, video__project__deleted_at__isnull=True
-    ).select_related("video")
+    ).select_related("video", "owner")
 
 
 def note_get_for_user(member: Membership, pk: int | str) -> Note:
@@ -39,6 +39,13 @@ def note_get_for_user(member: Membership, pk: int | str) -> Note:
 def notes_for_video(member: Membership, video: Video) -> QuerySet[Note]:
     """The user's notes on `video`, in the order they come in the video."""
     return notes_for_user(member).filter(video=video).order_by("start", "pk")
+
+
+def notes_on_video(video: Video) -> QuerySet[Note]:
+    """The notes taken on `video` in its own workspace, in the order they come in the video: what a
+    page showing the video to that workspace's members (or to a link its owner shares notes on) lists,
+    whoever is looking and whichever member wrote them."""
+    return Note.objects.filter(workspace_id=video.workspace_id, video=video).order_by("start", "pk")
 
 
 def notes_search(member: Membership, query: str = "") -> QuerySet[Note]:

@@ -22,7 +22,8 @@ from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
 from videos.models import Comparison, Video
 from videos.views import video_page_context
-from workspaces.current import acting_membership, request_actor
+from workspaces.current import request_actor
+from workspaces.switcher import found_following_link
 
 
 def session_panel(
@@ -47,7 +48,9 @@ def session_panel(
 @require_GET
 @login_required
 def session_page(request: HttpRequest, code: str) -> HttpResponse:
-    session = review_session_for_user(acting_membership(request), code)
+    session = found_following_link(
+        request, lambda member: review_session_for_user(member, code), rows=ReviewSession.objects.filter(code=code)
+    )
     shown = shown_object(session)
     if isinstance(shown, Comparison):
         context = comparison_context(shown, {}, read_only=False, member=request_actor(request))

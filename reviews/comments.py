@@ -37,7 +37,6 @@ from workspaces.policy import Member, decide, require
 
 BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
-OWNER_NAME_FALLBACK = "Owner"
 REVIEWER_KEY = re.compile(r"[A-Za-z0-9_-]{32,128}", re.ASCII)
 # Where in a body a line break is kept; every other control character is refused.
 _BODY_CONTROLS_ALLOWED = {"\n", "\t"}
@@ -230,9 +229,10 @@ def comment_reply(
     )
 
 
-def owner_display_name(owner: User) -> str:
-    # Not the e-mail's local part (what `User.__str__` falls back to): reviewers need not see that.
-    return (owner.display_name.strip() or OWNER_NAME_FALLBACK)[:AUTHOR_NAME_MAX]
+def member_author_name(member: User) -> str:
+    """The name a member's comment is signed with, on pages, to guests and in exports: the person
+    (their display name, else their e-mail's name part), as every review tool signs it."""
+    return (member.display_name.strip() or member.name)[:AUTHOR_NAME_MAX]
 
 
 @transaction.atomic
@@ -247,7 +247,7 @@ def comment_reply_by_owner(*, member: Membership, comment: Comment, body: object
     reply = comment_reply(
         parent,
         body=body_text,
-        author_name=owner_display_name(member.user),
+        author_name=member_author_name(member.user),
         by_owner=True,
         key_digest="",
         author=member.user,

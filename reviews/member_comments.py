@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from reviews.comment_create import CommentSaved, comment_create_once, top_comment_create
-from reviews.comments import clean_body, owner_display_name
+from reviews.comments import clean_body, member_author_name
 from reviews.drawings import clean_drawing
 from reviews.models import Comment
 from reviews.reach import stack_shown
@@ -45,7 +45,7 @@ def comment_create_by_member(
             target=target,
             link=link,
             author=member.user,
-            author_name=owner_display_name(member.user),
+            author_name=member_author_name(member.user),
             key_digest="",
             client_id=key,
             side=side,

@@ -22,7 +22,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from notes.selectors import notes_for_video
+from notes.selectors import notes_on_video
 from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
 from reviews.live import can_comment, can_join_sessions, can_set_status, link_guest
@@ -34,7 +34,6 @@ from videos.compare.views import PlayerMedia, SharedMode, comparison_context, ma
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
 from videos.views import player_context
-from workspaces.current import personal_membership
 from workspaces.policy import may
 
 # "file" is what players play (videos.media.played_file), "small" the copy for phones and slow
@@ -269,7 +268,7 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
     """templates/reviews/shared_video.html: the player, the transcript, the owner's notes if chosen."""
     view = SharedVideoView(video=video, urls=video_media_urls(token, link, video))
     in_project = link.project_id is not None
-    notes = notes_for_video(personal_membership(link.owner), video) if link.show_owner_notes else []
+    notes = notes_on_video(video) if link.show_owner_notes else []
     return {
         **player_context(request, video, view),
         "show_notes": link.show_owner_notes,

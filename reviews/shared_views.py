@@ -38,7 +38,7 @@ from reviews.shared import (
     shared_project_context,
     shared_video_context,
 )
-from sage.api.errors import error_body
+from sage.api.errors import error_response
 from sage.client_address import address_bucket, client_address
 from sage.errors import ApplicationError, Invalid, NotFound
 from sage.views import not_found
@@ -78,10 +78,7 @@ def _not_found_page(request: HttpRequest) -> HttpResponseBase:
 
 
 def _json_refusal(refusal: ApplicationError) -> HttpResponseBase:
-    response = JsonResponse(error_body(refusal.code, refusal.message, refusal.fields), status=refusal.status)
-    for name, value in refusal.headers().items():
-        response[name] = value
-    return _shared(response)
+    return _shared(error_response(refusal))
 
 
 def _password_page(

@@ -65,6 +65,7 @@ from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
 from workspaces.current import acting_membership, acting_workspace_id, request_actor
 from workspaces.policy import may
+from workspaces.switcher import found_following_link
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,9 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
 @require_GET
 @login_required
 def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(acting_membership(request), video_id)
+    video = found_following_link(
+        request, lambda member: video_get_for_user(member, video_id), rows=Video.objects.filter(pk=video_id)
+    )
     return render(request, "videos/video.html", video_page_context(request, video))
 
 
@@ -310,6 +313,12 @@ def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
     viewing = request_actor(request)
     return {
         **player_context(request, video, VideoView(video)),
+        # The buttons this member's role may use, asked of the policy once for the page: the others
+        # are not shown (a viewer or a commenter would only meet a refusal behind them).
+        "page_may": {
+            "change": may(viewing, "video.change", workspace_id=video.workspace_id),
+            "chat": may(viewing, "chat.ask", workspace_id=video.workspace_id, made_by=viewing.user_id),
+        },
         "comments_panel": owner_comments_panel(video, actor=viewing),
         "live_labels": LIVE_LABELS,
         # The owner's downloads of what is said and shown (a share link's page offers none).

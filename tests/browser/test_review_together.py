@@ -96,11 +96,11 @@ def test_the_owner_shares_a_guest_comments_on_b_and_both_follow_each_other_live_
     owners_item.get_by_role("textbox", name="Reply to Ana").press("Enter")
     expect(owners_item.locator(".comment-reply")).to_have_count(1)
 
-    # The guest sees the reply live, marked as the owner's.
+    # The guest sees the reply live, marked as the team's.
     reply = guests_item.locator(".comment-reply")
     expect(reply).to_have_count(1)
     expect(reply.locator(".comment-body")).to_have_text("Shrinking it in v3")
-    expect(reply.locator(".comment-owner-badge")).to_have_text("Owner")
+    expect(reply.locator(".comment-owner-badge")).to_have_text("Team")
 
     # The owner resolves it: the guest sees it resolved (and may hide resolved ones).
     owners_item.get_by_role("button", name="Resolve Ana's comment").click()

@@ -76,7 +76,8 @@ class RoundedFloatField(serializers.FloatField):
 
     # The stubs type a FloatField's output as str; DRF's own FloatField returns a float, as this does.
     def to_representation(self, value: Any) -> float:  # type: ignore[override]
-        return round(float(value), self.places)
+        # + 0.0: a value a hair below zero rounds to -0.0, which JSON writes as "-0.0".
+        return round(float(value), self.places) + 0.0
 
 
 class ComparisonCreateInput(serializers.Serializer[Any]):

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from notes.selectors import notes_for_video
+from notes.selectors import notes_on_video
 from notes.serializers import note_payload
 from sage.formatting import TimeFormatError, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
@@ -55,8 +55,9 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from workspaces.current import acting_membership, personal_membership, request_actor
-from workspaces.policy import Member
+from workspaces.current import acting_membership, request_actor
+from workspaces.policy import Member, may
+from workspaces.switcher import found_following_link
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -424,12 +425,10 @@ def comparison_context(
     start = start_moment(query, comparison)
     suggested = DEFAULT_CHANGE_THRESHOLD  # the engine's own, before anyone moved the slider
     show_notes = shared.show_notes if shared is not None else True
-    # The owner's notes on either video, for the notes card (read-only without JavaScript) and
-    # compare/notes.js; a share link shows them only if its owner chose to.
+    # The notes taken on either video where it lives, for the notes card (read-only without JavaScript)
+    # and compare/notes.js; a share link shows them only if its owner chose to.
     notes = {
-        side: [note_payload(note) for note in notes_for_video(personal_membership(comparison.owner), video)]
-        if show_notes
-        else []
+        side: [note_payload(note) for note in notes_on_video(video)] if show_notes else []
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
     }
     media = shared.media if shared is not None else owner_media
@@ -450,6 +449,10 @@ def comparison_context(
         "suggested_threshold": suggested,
         "page_url": page_url,
         "read_only": read_only,
+        # Saving a default threshold changes the comparison: for the roles that may (`video.change`).
+        "may_save_threshold": not read_only
+        and member is not None
+        and may(member, "video.change", workspace_id=comparison.workspace_id),
     }
     context: dict[str, Any] = {
         "base_template": shared.base_template if shared is not None else "base.html",
@@ -506,8 +509,12 @@ def comparison_context(
 @require_GET
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = found_following_link(
+        request,
+        lambda member: comparison_get_to_view(member, comparison_id),
+        rows=Comparison.objects.filter(pk=comparison_id),
+    )
     member = acting_membership(request)
-    comparison = comparison_get_to_view(member, comparison_id)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(
         comparison,

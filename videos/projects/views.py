@@ -121,9 +121,11 @@ def project_delete_view(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def deleted_projects_page(request: HttpRequest) -> HttpResponse:
+    member = acting_membership(request)
     context = {
-        "projects": list(projects_for_user(acting_membership(request), deleted=True)),
+        "projects": list(projects_for_user(member, deleted=True)),
         "trash_days": settings.PROJECT_TRASH_DAYS,
+        "may_file": may_file(member),  # Restore, for the roles that may
     }
     return render(request, "videos/deleted_projects.html", context)
 

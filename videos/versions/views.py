@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from videos.compare.services import ComparisonRefused
 from videos.compare.views import comparison_context, comparison_template
+from videos.models import VideoStack
 from videos.presenters import owner_comments_panel
 from videos.selectors import video_get_for_user
 from videos.versions.presenters import StackPage
@@ -24,6 +25,7 @@ from videos.versions.selectors import stack_get_for_user, stack_latest_pair
 from videos.versions.services import version_compare_with_first
 from videos.views import video_page_context
 from workspaces.current import acting_membership, request_actor
+from workspaces.switcher import found_following_link
 
 
 def _user(request: HttpRequest) -> User:
@@ -46,7 +48,9 @@ def compare_with_first_view(request: HttpRequest, video_id: int) -> HttpResponse
 @require_GET
 @login_required
 def stack_page(request: HttpRequest, stack_id: int) -> HttpResponse:
-    stack = stack_get_for_user(acting_membership(request), stack_id)
+    stack = found_following_link(
+        request, lambda member: stack_get_for_user(member, stack_id), rows=VideoStack.objects.filter(pk=stack_id)
+    )
     newest, comparison = stack_latest_pair(stack)  # Http404 for a stack whose versions are all gone
     if comparison is not None:
         context = comparison_context(comparison, request.GET.dict(), read_only=False, member=request_actor(request))

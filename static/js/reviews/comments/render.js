@@ -55,7 +55,8 @@ function head(comment, view, { reply }) {
   }
   line.append(element("span", "comment-author", comment.author_name));
   if (comment.by_owner) {
-    line.append(" ", element("span", "badge comment-owner-badge", "Owner"));
+    // A member of the workspace wrote it (named beside it), not a link's guest.
+    line.append(" ", element("span", "badge comment-owner-badge", "Team"));
   }
   if (view.mode === "owner" && !reply) {
     line.append(" ", thread(comment));
