@@ -58,7 +58,7 @@ from videos.selectors import (
     videos_for_user,
 )
 from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
-from videos.timed_text import words_from_json
+from videos.timed_text import said_then_shown, words_from_json
 from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
@@ -279,10 +279,10 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         )
         for s in segments[:TRANSCRIPT_LINE_LIMIT]
     ]
-    # The text shown on screen, among the said lines in time order (a said line first at the same time).
+    # The text shown on screen, among the said lines in time order.
     shown_rows = screen_lines_for_video(video, limit=TRANSCRIPT_LINE_LIMIT + 1)
     shown = [TranscriptLine(start=row.start, end=row.end, text=row.text, shown=True) for row in shown_rows]
-    lines = sorted([*said, *shown], key=lambda line: line.start)
+    lines = said_then_shown(said, shown)
     return {
         "video": video,
         "view": view,
