@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from sage.errors import Conflict
 from sage.timebase import Timebase
 from videos.conform.events import ChangeEvent, EventKind
 from videos.engine.result import MIN_SEGMENT_SECONDS
@@ -42,8 +43,9 @@ SPEED_TOLERANCE = Fraction(1, 500)
 MIN_EVENT_SECONDS = Fraction(MIN_SEGMENT_SECONDS).limit_denominator(1000)
 
 
-class ChangeListUnavailable(Exception):
-    """A comparison with nothing to build a change list from (no result yet, or unreadable)."""
+class ChangeListUnavailable(Conflict):
+    """A comparison with nothing to build a change list from (no result yet, or unreadable): the
+    page says it, the API answers 409 with `code` "no_result" or "unreadable"."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,13 @@ def change_list(comparison: Comparison) -> ChangeList:
     """The change list of a stored comparison (its two videos loaded). Raises ChangeListUnavailable
     when the comparison keeps no result to read."""
     if comparison.unreadable:
-        raise ChangeListUnavailable("This comparison's videos can no longer be read: compare them again.")
+        raise ChangeListUnavailable(
+            "This comparison's videos can no longer be read: compare them again.", code="unreadable"
+        )
     if comparison.engine == 0 or (not comparison.matched_spans and not comparison.segments):
-        raise ChangeListUnavailable("This comparison has no result yet: its change list comes once it is compared.")
+        raise ChangeListUnavailable(
+            "This comparison has no result yet: its change list comes once it is compared.", code="no_result"
+        )
     video_a, video_b = comparison.video_a, comparison.video_b
     return build_change_list(
         spans=[tuple(span[:4]) for span in comparison.matched_spans],

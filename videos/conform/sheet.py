@@ -4,11 +4,13 @@ rates and start frames, and the events as rows (the page, the API and the files 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from videos.compare.timecode import TimecodeRate, video_rate, video_start_frame
 from videos.conform.changes import ChangeList, change_list
 from videos.conform.rows import EventRow, event_rows
 from videos.models import Comparison, Video
+from videos.review_comments import ExportedComment
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,33 @@ class ChangeSheet:
     @property
     def start_timecode_v2(self) -> str:
         return self.rate_v2.timecode(self.start_v2)
+
+
+def event_comments(sheet: ChangeSheet, comments: list[ExportedComment]) -> dict[int, list[ExportedComment]]:
+    """Per event number, the comment threads made on its stretch: a comment on v2 (side "b") whose
+    time falls in the event's v2 range, one on v1 in its v1 range (a removal's comments are on v1).
+    Comments are made as every comparison comment is, at a time on one side: there is one way to
+    comment, and an event shows those made where it is. Replies follow their thread."""
+    attached: dict[int, list[ExportedComment]] = {}
+    by_thread: dict[int, int] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            if comment.parent_id in by_thread:
+                attached[by_thread[comment.parent_id]].append(comment)
+            continue
+        for row in sheet.rows:
+            event = row.event
+            if comment.side == "b":
+                inside = event.v2_start <= Fraction(comment.start) < event.v2_end
+            elif comment.side == "a" and event.v1_start is not None and event.v1_end is not None:
+                inside = event.v1_start <= Fraction(comment.start) < event.v1_end
+            else:
+                inside = False
+            if inside:
+                attached.setdefault(row.number, []).append(comment)
+                by_thread[comment.id] = row.number
+                break
+    return attached
 
 
 def change_sheet(comparison: Comparison) -> ChangeSheet:
