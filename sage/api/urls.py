@@ -98,7 +98,7 @@ urlpatterns = [
     ),
     path("comparisons/<int:comparison_id>/changes", changes_api.ChangeListApi.as_view(), name="api-comparison-changes"),
     re_path(
-        r"^comparisons/(?P<comparison_id>[0-9]+)/changes\.(?P<file_type>edl|csv|otio)$",
+        r"^comparisons/(?P<comparison_id>[0-9]+)/changes\.(?P<file_type>edl|csv|otio|aaf)$",
         changes_api.ChangeFileApi.as_view(),
         name="api-comparison-change-file",
     ),

@@ -65,6 +65,9 @@ def test_each_file_downloads_and_reads_back() -> None:
     assert len(list(timeline.find_clips())) == 4 * 3  # four events on V, A1 and A2
     assert otio.adapters.read_from_string(otio_file.content.decode(), "otio_json").duration().to_frames() == 525
     assert csv_file.content.decode("utf-8-sig").splitlines()[0].startswith("event,kind,v1_in")
+    aaf = client.get(reverse("api-comparison-change-file", args=[comparison.pk, "aaf"]))
+    assert aaf["Content-Type"] == "application/octet-stream"
+    assert aaf.content[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # a compound file, as every AAF is
 
 
 def test_another_person_gets_404_for_the_list_and_every_file() -> None:
@@ -72,7 +75,7 @@ def test_another_person_gets_404_for_the_list_and_every_file() -> None:
     stranger = client_for(UserFactory())
 
     assert stranger.get(reverse("api-comparison-changes", args=[comparison.pk])).status_code == 404
-    for file_type in ("edl", "csv", "otio"):
+    for file_type in ("edl", "csv", "otio", "aaf"):
         assert stranger.get(reverse("api-comparison-change-file", args=[comparison.pk, file_type])).status_code == 404
 
 

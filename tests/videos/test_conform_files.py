@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+import aaf2
 import opentimelineio as otio
 import pytest
 
 from tests.factories import ComparisonFactory, VideoFactory
+from videos.conform.aaf import change_aaf
 from videos.conform.files import change_csv, change_edl, change_otio
 from videos.conform.sheet import change_sheet
 from videos.models import Comparison
@@ -98,3 +101,35 @@ def test_the_otio_timeline_is_v2_built_from_v1s_file_with_gaps_for_new_material(
     assert second.media_reference.target_url == "Reel%201%20v1.mp4"
     assert [marker.name for marker in video.markers] == ["2 Removed (V1 01:00:10:00-01:00:12:00)"]
     assert [type(item).__name__ for item in audio] == ["Clip", "Clip", "Gap", "Clip"]
+
+
+def test_the_aaf_is_v2_cut_from_v1s_sound_with_both_timecodes(tmp_path: Path) -> None:
+    path = tmp_path / "changes.aaf"
+    path.write_bytes(change_aaf(change_sheet(comparison(start_timecode="10:00:00:00"))))
+    with aaf2.open(str(path), "r") as f:
+        mobs = {type(mob).__name__: mob for mob in f.content.mobs}
+        [composition] = list(f.content.compositionmobs())
+        [master] = list(f.content.mastermobs())
+        timecode, sound = composition.slots
+        assert (timecode.segment.start, timecode.segment.fps, timecode.segment.drop) == (90_000, 25, False)
+        assert float(sound.edit_rate) == 25.0 and sound.media_kind == "Sound"
+        parts = [
+            (type(part).__name__, part.start if hasattr(part, "start") else None, part.length)
+            for part in sound.segment.components
+        ]
+        assert parts == [
+            ("SourceClip", 0, 250),
+            ("SourceClip", 300, 100),
+            ("Filler", None, 75),
+            ("SourceClip", 400, 100),
+        ]
+        assert all(part.mob is master for part in sound.segment.components if type(part).__name__ == "SourceClip")
+        # The master reads the file mob (v1's sound, 48 kHz, relinked by name), which reads the tape at v1's timecode.
+        file_clip = master.slots[0].segment
+        source = file_clip.mob
+        assert source.descriptor["SampleRate"].value == 48_000 and source.descriptor.length == 20 * 48_000
+        assert source.descriptor["Locator"][0]["URLString"].value == "Reel 1 v1.wav"
+        tape = source.slots[0].segment.mob
+        assert source.slots[0].segment.start == 36_000 * 48_000 // 1  # 10:00:00:00 in samples
+        assert [slot.segment.start for slot in tape.slots if slot.media_kind == "Timecode"] == [900_000]
+        assert "SourceMob" in mobs

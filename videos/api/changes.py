@@ -1,9 +1,10 @@
-"""`/api/v1/comparisons/{id}/changes` (the change list as JSON) and `changes.{edl,csv,otio}` (its
+"""`/api/v1/comparisons/{id}/changes` (the change list as JSON) and `changes.{edl,csv,otio,aaf}` (its
 files): who may read them is who may read the comparison (`comparison_get_to_view`, the policy's
 `video.view`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from sage.api.errors import error_responses
 from videos.api.comparisons import _COMPARISON_ID
 from videos.compare.selectors import comparison_get_to_view
+from videos.conform.aaf import change_aaf
 from videos.conform.events import EventKind
 from videos.conform.files import CSV_COLUMNS, change_csv, change_edl, change_otio
 from videos.conform.rows import KIND_LABELS
@@ -27,8 +29,8 @@ from videos.viewing import require_view
 from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Actor
 
-CHANGE_FILE_TYPES = ("edl", "csv", "otio")
-CONTENT_TYPES = {"edl": "text/plain", "csv": "text/csv", "otio": "application/json"}
+CHANGE_FILE_TYPES = ("edl", "csv", "otio", "aaf")
+CONTENT_TYPES = {"edl": "text/plain", "csv": "text/csv", "otio": "application/json", "aaf": "application/octet-stream"}
 KINDS: tuple[EventKind, ...] = tuple(KIND_LABELS)
 
 
@@ -177,6 +179,10 @@ FILES_HELP = (
     "`changes.csv`: UTF-8 with a byte order mark, columns " + ", ".join(CSV_COLUMNS) + ". "
     "`changes.otio`: OpenTimelineIO JSON, v2 as a timeline of v1's file (a relative URL, the uploaded name) "
     "on a video and an audio track, gaps where v2 has new material, a marker where v1 material was taken out. "
+    "`changes.aaf`: AAF for Pro Tools (Import Session Data) and Media Composer: a composition of v2 (its timecode, "
+    "one sound track at v2's frame rate) whose clips are a MasterMob of v1's sound, read from a file SourceMob "
+    "(48 kHz PCM, linked by the name `<v1's file name>.wav`, nothing embedded) on a tape SourceMob at v1's "
+    "start timecode; fillers where v2 has new material; a speed change carried at speed 1. "
     "409 as for the change list."
 )
 
@@ -195,6 +201,7 @@ class ChangeFileApi(APIView):
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The change EDL."),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The events, a row each."),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.STR, description="OpenTimelineIO JSON."),
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The AAF."),
             **error_responses(404, 409),
         },
         summary="Download the comparison's change list as a file",
@@ -203,7 +210,12 @@ class ChangeFileApi(APIView):
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
         comparison, _ = _readable(request, comparison_id)
         sheet = change_sheet(comparison)
-        writers = {"edl": change_edl, "csv": change_csv, "otio": change_otio}
+        writers: dict[str, Callable[[ChangeSheet], str | bytes]] = {
+            "edl": change_edl,
+            "csv": change_csv,
+            "otio": change_otio,
+            "aaf": change_aaf,
+        }
         response = HttpResponse(writers[file_type](sheet), content_type=CONTENT_TYPES[file_type])
         response["Content-Disposition"] = f'attachment; filename="comparison-{comparison.pk}-changes.{file_type}"'
         return response

@@ -24,7 +24,7 @@ from videos.review_comments import ExportedComment, comments_on_comparison
 from workspaces.current import acting_membership, request_actor
 from workspaces.switcher import found_following_link
 
-FILE_LABELS = {"edl": "Change EDL", "csv": "CSV", "otio": "OpenTimelineIO (.otio)"}
+FILE_LABELS = {"edl": "Change EDL", "aaf": "AAF (Pro Tools)", "otio": "OpenTimelineIO (.otio)", "csv": "CSV"}
 # The block view's width in SVG units, and its rows' tops and height (v1 above, v2 below).
 WIDTH = 1000
 V1_TOP, V2_TOP, ROW_HEIGHT = 4, 56, 28
