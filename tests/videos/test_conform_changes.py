@@ -127,6 +127,14 @@ def test_a_speed_change_is_its_own_event_with_both_lengths() -> None:
     assert speed.speed == Fraction(250, 240)
 
 
+def test_a_stretch_at_another_speed_that_differs_throughout_is_replaced_not_resampled() -> None:
+    # Small removals seconds apart bridged by one span at 1.22x, its pictures differing along it.
+    differs = {"kind": "both", "a_start": 10.0, "a_end": 19.5, "b_start": 10.0, "b_end": 17.8, "peak": 0.9}
+    result = changes([(0, 10, 0, 10), (10, 20, 10, 18.2)], v1=20, v2=18.2, segments=[differs])
+    assert [row[0] for row in table(result)] == ["kept", "replaced"]
+    assert result.events[1].carries_v1 is False  # a recut leaves it silent rather than resampling it
+
+
 def test_the_alignments_slack_of_a_few_frames_is_no_event() -> None:
     # The first span's end found 2 frames early: the kept stretch still reaches the removal.
     result = changes([(0, 9.92, 0, 9.92), (12, 20, 10, 18)], v1=20, v2=18)

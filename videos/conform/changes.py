@@ -10,7 +10,8 @@ frame boundary nearest it, `sage.timebase`):
 
 - each matched span is v1 material in v2: **kept** at rate 1, **speed** where v2 plays it faster or
   slower (the span's rate is off 1 by more than SPEED_TOLERANCE), **moved** where the engine found
-  it moved (a swap's other half is a span and a move at once);
+  it moved (a swap's other half is a span and a move at once); a span at another speed whose
+  pictures or sounds differ over most of it is **replaced** (see `build_change_list`);
 - each "moved" finding no span covers is **moved** material;
 - what no span or move covers on v2 is **inserted**, or **replaced** where the comparison found v1
   material replaced in place there (the page's "replaced" difference);
@@ -117,6 +118,11 @@ def build_change_list(
     frames_a, frames_b = grid_a.boundary_near(duration_v1), grid_b.boundary_near(duration_v2)
     moves = [_frames(grid_a, grid_b, row) for row in findings if row.get("kind") == "moved"]
     replaced = [_frames(grid_a, grid_b, row) for row in segments if row.get("replaced")]
+    changed = [
+        _frames(grid_a, grid_b, row)
+        for row in segments
+        if row.get("kind") in ("visual", "audio", "both") and not row.get("replaced")
+    ]
 
     pieces: list[Piece] = []
     for span in spans:
@@ -127,7 +133,11 @@ def build_change_list(
         if any(_overlap(b0, b1, move[2], move[3]) * 2 > b1 - b0 for move in moves):
             kind = "moved"
         elif _speed_changed(a1 - a0, b1 - b0, rate_v1, rate_v2):
-            kind = "speed"
+            # Played at another speed, v2 shows v1's pictures and sounds: measured along the span's
+            # own line they match. Where they differ over most of it, the alignment bridged cuts it
+            # could not place (small removals seconds apart): v1's stretch replaced, not resampled.
+            differs = sum(_overlap(b0, b1, row[2], row[3]) for row in changed)
+            kind = "replaced" if differs * 2 > b1 - b0 else "speed"
         pieces.append(Piece(kind, a0, a1, b0, b1))
     for a0, a1, b0, b1 in moves:
         covered = sum(_overlap(b0, b1, piece.b0, piece.b1) for piece in pieces)
