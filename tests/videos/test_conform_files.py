@@ -133,3 +133,26 @@ def test_the_aaf_is_v2_cut_from_v1s_sound_with_both_timecodes(tmp_path: Path) ->
         assert source.slots[0].segment.start == 36_000 * 48_000 // 1  # 10:00:00:00 in samples
         assert [slot.segment.start for slot in tape.slots if slot.media_kind == "Timecode"] == [900_000]
         assert "SourceMob" in mobs
+
+
+def test_a_speed_change_is_an_m2_line_in_the_edl_and_a_time_warp_in_otio() -> None:
+    video_a = VideoFactory(title="Reel 2", duration=20.0, fps=25.0, comparable=True)
+    video_b = VideoFactory(title="Reel 2 fast", duration=18.0, fps=25.0, comparable=True, owner=video_a.owner)
+    # v1 10-20 s played in 8 s on v2: 1.25x.
+    row = ComparisonFactory(
+        owner=video_a.owner,
+        video_a=video_a,
+        video_b=video_b,
+        matched_spans=[[0.0, 10.0, 0.0, 10.0], [10.0, 20.0, 10.0, 18.0]],
+    )
+    sheet = change_sheet(row)
+
+    edl = change_edl(sheet)
+    assert "M2   REEL2    " in edl and "31.2                01:00:10:00" in edl  # 25 fps x 1.25
+    read_back = otio.adapters.read_from_string(edl, "cmx_3600", rate=25)  # held: its tracks live while it does
+    [video] = [track for track in read_back.tracks if track.kind == otio.schema.TrackKind.Video]
+    [warp] = video[1].effects
+    assert warp.time_scalar == pytest.approx(1.25, abs=0.01)
+    timeline = otio.adapters.read_from_string(change_otio(sheet), "otio_json")
+    [warp] = timeline.tracks[0][1].effects
+    assert warp.time_scalar == 1.25 and timeline.tracks[0][1].range_in_parent().duration.to_frames() == 200

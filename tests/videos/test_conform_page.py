@@ -7,7 +7,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import CommentFactory, ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
+from tests.factories import (
+    CommentFactory,
+    ComparisonFactory,
+    ShareLinkFactory,
+    UserFactory,
+    VideoFactory,
+    VideoStackFactory,
+)
 from videos.models import Comparison
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +67,13 @@ def test_another_person_gets_404_and_a_comparison_with_no_result_says_so() -> No
     response = client_for(waiting.owner).get(reverse("compare:changes", args=[waiting.pk]))
     assert response.status_code == 409
     assert "no result yet" in response.content.decode()
+
+
+def test_a_new_versions_page_links_to_the_change_list_of_its_automatic_comparison() -> None:
+    stack = VideoStackFactory(versions=2)
+    first, second = stack.versions.order_by("version")
+    comparison = ComparisonFactory(owner=stack.owner, video_a=first, video_b=second, matched_spans=SPANS)
+
+    html = client_for(stack.owner).get(reverse("videos:video", args=[second.pk])).content.decode()
+
+    assert reverse("compare:changes", args=[comparison.pk]) in html

@@ -9,7 +9,7 @@ new footage of a replaced stretch) is a black event, reel `BL`, CMX 3600's speci
 black, which ReConform, Conformalizer and OTIO read as new material (silence for sound). What v2 no
 longer has is no event: a `* SAGE:` comment names it (and every other event's kind and offset)
 under the event before it. A speed change is an `M2` line (reel, v1 frames per second as v2 plays
-it, source in), with the source out written as Avid writes one, in + the record's length.
+it, source in), the source's in and out v1's own (longer or shorter than the record's).
 
 **CSV**: a row per event with both sides' timecodes and frames, the length and the running offset.
 
@@ -127,8 +127,9 @@ def change_edl(sheet: ChangeSheet) -> str:
         else:
             assert row.v1_frame_in is not None
             source_reel = reel
-            source_in = row.v1_in
-            source_out = rate_v1.timecode(sheet.start_v1 + row.v1_frame_in + length)
+            # v1's own in and out: at another speed the source's length differs from the record's,
+            # which is how CMX 3600 readers (OTIO among them) take the M2 line's speed.
+            source_in, source_out = row.v1_in, row.v1_out
         if lines[-1] != "":
             lines.append("")
         lines.append(f"{number:03d}  {source_reel:8} AA/V  C        {source_in} {source_out} {record_in} {record_out}")
