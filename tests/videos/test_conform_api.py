@@ -82,8 +82,9 @@ def test_another_person_gets_404_for_the_list_and_every_file() -> None:
 def test_a_comparison_with_no_result_or_unreadable_videos_says_so() -> None:
     waiting = made(engine=0, matched_spans=[])
     unreadable = made(unreadable=True)
+    older = made(engine=1, matched_spans=[])  # the clip grid's: recomputed by the current engine
 
-    for comparison, code in ((waiting, "no_result"), (unreadable, "unreadable")):
+    for comparison, code in ((waiting, "no_result"), (unreadable, "unreadable"), (older, "recomputing")):
         response = client_for(comparison.owner).get(reverse("api-comparison-changes", args=[comparison.pk]))
         assert response.status_code == 409
         assert response.json()["error"]["code"] == code

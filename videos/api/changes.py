@@ -152,7 +152,8 @@ CHANGES_HELP = (
     "timecode in and out at each video's own rate and start timecode (drop-frame at 29.97 and 59.94), its "
     "length in frames and the running offset (v2 minus v1 there, in v2's frames). Edges are frame edges. "
     "It is derived from the stored comparison at every request. 409 `no_result` while the comparison has no "
-    "result yet, `unreadable` when its videos can no longer be read."
+    "result yet, `recomputing` while an older engine's result is being compared again, `unreadable` when its "
+    "videos can no longer be read."
 )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from sage.errors import Conflict
 from sage.timebase import Timebase
+from videos.compare.services import CURRENT_ENGINE, UNMADE_ENGINE
 from videos.conform.events import ChangeEvent, EventKind
 from videos.engine.result import MIN_SEGMENT_SECONDS
 from videos.models import Comparison
@@ -86,9 +87,16 @@ def change_list(comparison: Comparison) -> ChangeList:
         raise ChangeListUnavailable(
             "This comparison's videos can no longer be read: compare them again.", code="unreadable"
         )
-    if comparison.engine == 0 or (not comparison.matched_spans and not comparison.segments):
+    if comparison.engine == UNMADE_ENGINE:
         raise ChangeListUnavailable(
             "This comparison has no result yet: its change list comes once it is compared.", code="no_result"
+        )
+    if comparison.engine != CURRENT_ENGINE:
+        # An older engine's row (the clip grid's has no spans, engine 2's no moves): it is being
+        # recomputed by the current one (videos.compare.recompute).
+        raise ChangeListUnavailable(
+            "This comparison is being compared again by the current engine: its change list comes once that is done.",
+            code="recomputing",
         )
     video_a, video_b = comparison.video_a, comparison.video_b
     return build_change_list(
