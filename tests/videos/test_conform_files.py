@@ -156,3 +156,18 @@ def test_a_speed_change_is_an_m2_line_in_the_edl_and_a_time_warp_in_otio() -> No
     timeline = otio.adapters.read_from_string(change_otio(sheet), "otio_json")
     [warp] = timeline.tracks[0][1].effects
     assert warp.time_scalar == 1.25 and timeline.tracks[0][1].range_in_parent().duration.to_frames() == 200
+
+
+def test_at_29_97_a_speed_events_edl_reads_back_too() -> None:
+    video_a = VideoFactory(title="Reel 3", duration=20.02, fps=29.97, comparable=True)
+    video_b = VideoFactory(title="Reel 3 fast", duration=18.018, fps=29.97, comparable=True, owner=video_a.owner)
+    spans = [[0.0, 10.01, 0.0, 10.01], [10.01, 20.02, 10.01, 18.018]]
+    row = ComparisonFactory(owner=video_a.owner, video_a=video_a, video_b=video_b, matched_spans=spans)
+
+    edl = change_edl(change_sheet(row))
+
+    assert "FCM: DROP FRAME" in edl and "01:00:10;00 01:00:20;00 01:00:10;00 01:00:18;00" in edl
+    read_back = otio.adapters.read_from_string(edl, "cmx_3600", rate=30000 / 1001)
+    [video] = [track for track in read_back.tracks if track.kind == otio.schema.TrackKind.Video]
+    [warp] = video[1].effects
+    assert warp.time_scalar == pytest.approx(1.25, abs=0.01)

@@ -135,7 +135,9 @@ def change_edl(sheet: ChangeSheet) -> str:
         lines.append(f"{number:03d}  {source_reel:8} AA/V  C        {source_in} {source_out} {record_in} {record_out}")
         if row.kind == "speed":
             fps = float(row.event.speed * rate_v1.fps)
-            lines.append(f"M2   {source_reel:8}{fps:>11.1f}                {source_in}")
+            # The M2 line's timecode with colons at drop-frame rates too (FCM says how it counts):
+            # OTIO's reader, as older CMX readers, takes only HH:MM:SS:FF there.
+            lines.append(f"M2   {source_reel:8}{fps:>11.1f}                {source_in.replace(';', ':')}")
         if source_reel != BLACK_REEL:
             lines.append(f"* FROM CLIP NAME: {clip_name}")
         lines += pending
