@@ -12,13 +12,26 @@ class VideosConfig(AppConfig):
         # In ready(): models load only once the app registry is ready; vector_params before the
         # first connection copies psycopg's adapters.
         from videos import models, selectors, vector_params  # noqa: F401
+        from videos.compare.selectors import comparisons_for_user
 
         # A workspace's work; deleting a team names its videos.
         register_work(models.Video, counted_as=("video", "videos"))
-        for model in (models.Project, models.VideoStack, models.Upload, models.Comparison, models.TranscriptChunk):
+        for model in (
+            models.Project,
+            models.VideoStack,
+            models.Upload,
+            models.Comparison,
+            models.TranscriptChunk,
+            models.RecutJob,
+        ):
             register_work(model)
 
         # Browsers may watch a video's progress group only if the video is their workspace's.
         register_object_kind(
             "video", lambda member, pk: pk.isdigit() and selectors.videos_for_user(member).filter(pk=pk).exists()
+        )
+        # A comparison's group carries its recut jobs' progress (videos.conform.jobs.push_recut).
+        register_object_kind(
+            "comparison",
+            lambda member, pk: pk.isdigit() and comparisons_for_user(member).filter(pk=pk).exists(),
         )

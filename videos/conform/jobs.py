@@ -1,0 +1,272 @@
+"""Recut jobs: a stem laid to a comparison's v1 taken in, paid for, recut to v2 by a worker, null
+tested, and handed back.
+
+Asking (`recut_job_create`) checks the file first (videos.conform.wav: nothing is stored or charged
+for a file the recut cannot take), then in one transaction makes the row, holds the tokens and stores
+the file; the task is queued once that commits. The worker's run (`recut_job_run`) claims the job
+with a filtered update, so a redelivered message does nothing; it recuts, stores the result, null
+tests it, settles the hold; any failure marks the job failed with its reason and releases the hold
+in full. Progress goes out on the comparison's group (`push_recut`).
+
+Price: a token per started minute of the upload (a 90-minute stem is 90 tokens). The recut runs
+hundreds of times faster than real time, so it is priced by the sound's length, as everything
+paid is here, at a sixtieth of processing video's token a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import shutil
+import tempfile
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from billing.holds import hold_create, hold_release, hold_settle
+from sage.errors import ApplicationError
+from sage.queueing import TaskRef
+from sage.realtime import push_to_object
+from videos.compare.timecode import DEFAULT_START, TimecodeRate
+from videos.conform.events import ChangeEvent, EventKind
+from videos.conform.null_test import decode_sound, null_test
+from videos.conform.recut import RecutPlan, recut_blocks, recut_plan
+from videos.conform.wav import SAMPLE_RATE, SoundInfo, SoundReader, sound_check, sound_writer
+from videos.models import Comparison, RecutJob, Video
+from videos.pipeline.files import local_copy
+
+logger = logging.getLogger(__name__)
+
+RUN_RECUT = TaskRef[[int]]("videos.tasks.recut_sound")
+SECONDS_PER_TOKEN = 60
+# A frame of v1 more than its length is accepted: a DAW's bounce often ends on the frame after.
+TOLERANCE_FRAMES = 1
+# Progress is written and pushed at most this often (in percent).
+_PERCENT_STEP = 2
+
+
+def recut_price(info: SoundInfo) -> int:
+    return max(1, math.ceil(info.frames / SAMPLE_RATE / SECONDS_PER_TOKEN))
+
+
+def recut_longest(comparison: Comparison) -> Fraction:
+    """The longest upload v1 takes: its length and a frame."""
+    video = comparison.video_a
+    rate = video.timebase.rate
+    return Fraction(video.duration or 0).limit_denominator(1_000_000) + TOLERANCE_FRAMES / rate
+
+
+def recut_job_create(*, user: User, comparison: Comparison, upload: Path, file_name: str, stem: str) -> RecutJob:
+    """Check the sound file at `upload` (a temporary file the caller removes), then keep it, hold its
+    price and queue its recut. SoundRefused for a file the recut cannot take, InsufficientTokens when
+    the workspace cannot pay: in both cases nothing is kept and nothing charged."""
+    recut_events(comparison)  # refused before anything else when there is no change list to recut by
+    info = sound_check(upload, longest=recut_longest(comparison), name=f"“{file_name}”")
+    with transaction.atomic():
+        job = RecutJob.objects.create(
+            owner=user,
+            workspace_id=comparison.workspace_id,
+            comparison=comparison,
+            stem=stem[:60],
+            file_name=file_name[:255],
+            source_key="",
+            channels=info.channels,
+            sample_format=info.sample_format,
+            frames=info.frames,
+        )
+        job.hold = hold_create(
+            user=user,
+            amount=recut_price(info),
+            key=f"recut:{job.pk}",
+            ref=job,
+            memo=f"Recut of “{file_name}” to {comparison.video_b.label}"[:200],
+            workspace_id=comparison.workspace_id,
+            about_video_id=comparison.video_b_id,
+        )
+        # Stored last: a refusal above leaves no file behind. Should the commit fail after this, the
+        # file is an orphan under the job's folder, never a job without its file.
+        with upload.open("rb") as source:
+            job.source_key = default_storage.save(f"recuts/{comparison.workspace_id}/{job.pk}/upload.wav", File(source))
+        job.save(update_fields=["hold", "source_key"])
+        push_recut(job)
+        RUN_RECUT.delay_on_commit(job.pk)
+    return job
+
+
+def recut_job_run(job_id: int) -> str:
+    """The worker's part; returns the job's status. Idempotent: only a queued job is taken (the
+    filtered update's row count says whether this run won it); a ready or failed one is left."""
+    if not RecutJob.objects.filter(pk=job_id, status=RecutJob.Status.QUEUED).update(
+        status=RecutJob.Status.RUNNING, updated_at=timezone.now()
+    ):
+        job = RecutJob.objects.filter(pk=job_id).first()
+        return "gone" if job is None else job.status
+    job = RecutJob.objects.select_related("comparison__video_a", "comparison__video_b", "hold").get(pk=job_id)
+    try:
+        _recut(job)
+    except Exception as error:  # every failure is the job's: said on it, and refunded in full
+        logger.exception("recut %s failed", job_id)
+        message = (
+            error.message if isinstance(error, ApplicationError) else "The recut failed; your tokens were returned."
+        )
+        with transaction.atomic():
+            RecutJob.objects.filter(pk=job.pk).update(
+                status=RecutJob.Status.FAILED, error_message=message[:500], updated_at=timezone.now()
+            )
+            if job.hold is not None:
+                hold_release(hold=job.hold)
+            job.status, job.error_message = RecutJob.Status.FAILED, message[:500]
+            push_recut(job)
+    return job.status
+
+
+def _recut(job: RecutJob) -> None:
+    comparison = job.comparison
+    events = recut_events(comparison)
+    plan = recut_plan(events)
+    rate_v2 = TimecodeRate(comparison.video_b.timebase.rate)
+    start_timecode = DEFAULT_START
+    time_reference = round(Fraction(rate_v2.frame(start_timecode)) / rate_v2.fps * SAMPLE_RATE)
+    info = SoundInfo(frames=job.frames, channels=job.channels, sample_format=job.sample_format, container="WAV")
+    reported = [0]
+
+    def on_progress(fraction: float) -> None:
+        percent = min(95, int(fraction * 95))
+        if percent >= reported[0] + _PERCENT_STEP:
+            reported[0] = percent
+            RecutJob.objects.filter(pk=job.pk).update(percent=percent, updated_at=timezone.now())
+            job.percent = percent
+            push_recut(job)
+
+    with tempfile.TemporaryDirectory(prefix="sage-recut-") as directory:
+        result = Path(directory) / "recut.wav"
+        with _stored_file(job.source_key, Path(directory) / "upload.wav") as source, SoundReader(
+            source, info
+        ) as reader, sound_writer(
+            result,
+            channels=job.channels,
+            sample_format=job.sample_format,
+            time_reference=time_reference,
+            description=f"{job.stem}: {comparison.title} conformed to v2"[:255],
+        ) as writer:  # fmt: skip
+            for block in recut_blocks(plan, reader, on_progress=on_progress):
+                writer.write(block)
+        with result.open("rb") as stored:
+            result_key = default_storage.save(
+                f"recuts/{comparison.workspace_id}/{job.pk}/{job.result_name}", File(stored)
+            )
+    residuals, note = _null_test(comparison, plan)
+    with transaction.atomic():
+        job.status, job.percent, job.result_key = RecutJob.Status.READY, 100, result_key
+        job.time_reference, job.start_timecode = time_reference, start_timecode
+        job.silences = [_silence(piece_number, start, end, kind) for piece_number, start, end, kind in _silent(plan)]
+        job.null_test, job.null_test_note = residuals, note
+        job.save()
+        if job.hold is not None:
+            hold_settle(hold=job.hold, actual_amount=job.hold.amount)
+        push_recut(job)
+
+
+class RecutUnavailable(ApplicationError):
+    code = "recut_unavailable"
+    status = 409
+
+
+def recut_events(comparison: Comparison) -> list[ChangeEvent]:
+    """The comparison's change list. Until the change list's own builder lands on main: v2's
+    stretches matched to v1 (`matched_spans`, at speed 1) as kept or moved events on v2's frame grid,
+    the rest of v2 new material. RecutUnavailable when the comparison has no result to read."""
+    if comparison.unreadable or comparison.engine == 0 or not comparison.matched_spans:
+        raise RecutUnavailable("This comparison has no change list yet: recut once it is compared.")
+    if comparison.video_a.duration is None or comparison.video_b.duration is None:
+        raise RecutUnavailable("This comparison's videos are not ready yet.")
+    rate_a, rate_b = comparison.video_a.timebase.rate, comparison.video_b.timebase.rate
+    frames_b = round(Fraction(comparison.video_b.duration or 0) * rate_b)
+    spans = sorted((span[:4] for span in comparison.matched_spans), key=lambda span: span[2])
+    events: list[ChangeEvent] = []
+    cursor = 0
+    last_a = -1
+    for a0, a1, b0, b1 in spans:
+        first_b, end_b = max(cursor, round(b0 * rate_b)), min(frames_b, round(b1 * rate_b))
+        if end_b <= first_b:
+            continue
+        if first_b > cursor:
+            events.append(ChangeEvent(len(events) + 1, "inserted", None, None, cursor / rate_b, first_b / rate_b))
+        first_a = round(a0 * rate_a)
+        kind: EventKind = "kept" if first_a >= last_a else "moved"
+        start_a = Fraction(first_a) / rate_a
+        events.append(
+            ChangeEvent(len(events) + 1, kind, start_a, start_a + Fraction(end_b - first_b) / rate_b, first_b / rate_b,
+                        end_b / rate_b)
+        )  # fmt: skip
+        last_a, cursor = round(a1 * rate_a), end_b
+    if cursor < frames_b:
+        events.append(ChangeEvent(len(events) + 1, "inserted", None, None, cursor / rate_b, frames_b / rate_b))
+    return events
+
+
+def _silent(plan: RecutPlan) -> Iterator[tuple[int, int, int, str]]:
+    for piece in plan.silences:
+        yield piece.number, piece.out_start, piece.out_end, piece.kind
+
+
+def _silence(number: int, start: int, end: int, kind: str) -> dict[str, Any]:
+    return {"number": number, "kind": kind, "v2_start": start / SAMPLE_RATE, "v2_end": end / SAMPLE_RATE}
+
+
+def _null_test(comparison: Comparison, plan: RecutPlan) -> tuple[list[dict[str, Any]], str]:
+    """The null test's rows, or none and why. Its own failure is reported, never the job's."""
+    video_a, video_b = comparison.video_a, comparison.video_b
+    if video_a.has_audio is False or video_b.has_audio is False:
+        return [], "A video has no sound to test against."
+    try:
+        with _video_sound(video_a) as sound_a, _video_sound(video_b) as sound_b:
+            return [row.as_dict() for row in null_test(plan, sound_a, sound_b)], ""
+    except Exception:
+        logger.exception("null test of comparison %s failed", comparison.pk)
+        return [], "The videos' sound could not be decoded for the null test."
+
+
+@contextlib.contextmanager
+def _video_sound(video: Video) -> Iterator[Any]:
+    with local_copy(video) as path:
+        yield decode_sound(path)
+
+
+@contextlib.contextmanager
+def _stored_file(key: str, download_to: Path) -> Iterator[Path]:
+    """A stored file as a local path: itself on local storage, a download from S3."""
+    try:
+        local: Path | None = Path(default_storage.path(key))
+    except NotImplementedError:  # remote storage (S3) has no local path
+        local = None
+    if local is not None:
+        yield local
+        return
+    with default_storage.open(key, "rb") as source, download_to.open("wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+    yield download_to
+
+
+def recut_event(job: RecutJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "comparison": job.comparison_id,
+        "stem": job.stem,
+        "status": job.status,
+        "percent": job.percent,
+        "error_message": job.error_message,
+    }
+
+
+def push_recut(job: RecutJob) -> None:
+    """The one place a recut's state goes out: to the comparison's watchers."""
+    push_to_object("comparison", job.comparison_id, "recut", recut_event(job))
