@@ -196,7 +196,7 @@ def test_a_recut_that_fails_says_so_and_refunds_in_full(monkeypatch: pytest.Monk
     assert job.status == RecutJob.Status.FAILED and "tokens were returned" in job.error_message
     assert balance(comparison.owner) == before
     assert Hold.objects.get(key=f"recut:{job.pk}").status == Hold.Status.RELEASED
-    assert client_for(comparison.owner).get(reverse("api-recut-file", args=[job.pk])).status_code == 404
+    assert client_for(comparison.owner).get(reverse("api-recut-file", args=[job.pk])).status_code == 409
 
 
 def test_a_comparison_without_a_result_is_refused_before_anything_is_kept() -> None:
@@ -218,3 +218,35 @@ def test_another_person_gets_404_for_every_recut_door() -> None:
     assert stranger.get(reverse("api-recut-detail", args=[job.pk])).status_code == 404
     assert stranger.get(reverse("api-recut-file", args=[job.pk])).status_code == 404
     assert RecutJob.objects.count() == 1
+
+
+def test_the_recut_page_takes_a_stem_and_shows_its_null_test_and_download(pair) -> None:
+    comparison, sound = pair
+    client = client_for(comparison.owner)
+    page = reverse("compare:recut", args=[comparison.pk])
+    assert f'href="{page}"' in client.get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
+
+    upload = io.BytesIO(wav_bytes(sound[:, None]))
+    upload.name = "MX.wav"
+    assert _capture is not None
+    with _capture(execute=True):
+        sent = client.post(page, {"file": upload, "stem": "music"})
+
+    assert sent.status_code == 302
+    html = client.get(sent["Location"]).content.decode()
+    job = RecutJob.objects.get()
+    assert "music" in html and reverse("api-recut-file", args=[job.pk]) in html
+    assert "Null test" in html and html.count("<tr>") == 3  # the header and both events
+
+
+def test_the_recut_page_refuses_a_file_saying_why_and_a_stranger_gets_404() -> None:
+    comparison = ComparisonFactory()
+    page = reverse("compare:recut", args=[comparison.pk])
+    upload = io.BytesIO(_sound(2, rate=44100))
+    upload.name = "DX.wav"
+
+    response = client_for(comparison.owner).post(page, {"file": upload})
+
+    assert response.status_code == 400 and "48,000 Hz only" in response.content.decode()
+    assert not RecutJob.objects.exists()
+    assert client_for(UserFactory()).get(page).status_code == 404

@@ -3,9 +3,6 @@ v1 sent, recut to v2 by its change list, null tested, downloaded (videos.conform
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +18,10 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from sage.api.errors import error_responses
+from sage.errors import Conflict
 from videos.api.comparisons import _COMPARISON_ID
 from videos.compare.selectors import comparison_get_for_user
-from videos.conform.jobs import recut_job_create
+from videos.conform.jobs import recut_job_create, uploaded_file_path
 from videos.conform.selectors import recut_job_get_for_user, recut_jobs_of_comparison
 from videos.conform.wav import MAX_CHANNELS
 from videos.media import serve_stored_file
@@ -101,20 +99,6 @@ def _user(request: Request) -> User:
     return request.user
 
 
-@contextmanager
-def _local_path(upload: UploadedFile[Any]) -> Iterator[Path]:
-    """The uploaded file on disk: Django's temporary file, or a copy of a small one held in memory."""
-    temporary_path = getattr(upload, "temporary_file_path", None)
-    if temporary_path is not None:
-        yield Path(temporary_path())
-        return
-    with tempfile.NamedTemporaryFile(suffix=".wav") as copy:
-        for chunk in upload.chunks():
-            copy.write(chunk)
-        copy.flush()
-        yield Path(copy.name)
-
-
 class RecutListApi(APIView):
     workspace_actions = {"GET": "video.view", "POST": "recut.create"}
     parser_classes = [MultiPartParser]
@@ -142,7 +126,7 @@ class RecutListApi(APIView):
         upload: UploadedFile[Any] = payload.validated_data["file"]
         file_name = Path(upload.name or "sound.wav").name
         stem = payload.validated_data.get("stem") or file_name.rsplit(".", 1)[0]
-        with _local_path(upload) as path:
+        with uploaded_file_path(upload) as path:
             job = recut_job_create(
                 user=_user(request), comparison=comparison, upload=path, file_name=file_name, stem=stem
             )
@@ -172,13 +156,18 @@ class RecutFileApi(APIView):
                 description="The recut: a Broadcast WAV (RF64 past 4 GiB) at the upload's channels and sample "
                 "format, its bext time reference at v2's start timecode. On S3, a redirect to it.",
             ),
-            **error_responses(404),
+            **error_responses(404, 409),
         },
         summary="Download a recut",
+        description="409 until the job is ready (and for a failed one).",
     )
     def get(self, request: Request, recut_id: int) -> HttpResponseBase:
         job = recut_job_get_for_user(acting_membership(request), recut_id)
-        key = job.result_key if job.status == RecutJob.Status.READY else ""
+        if job.status != RecutJob.Status.READY:
+            raise Conflict(
+                "This recut failed: send the file again." if job.status == RecutJob.Status.FAILED
+                else "This recut is not ready yet."
+            )  # fmt: skip
         return serve_stored_file(
-            request, key, content_type="audio/wav", disposition=f'attachment; filename="{job.result_name}"'
+            request, job.result_key, content_type="audio/wav", disposition=f'attachment; filename="{job.result_name}"'
         )

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -254,6 +255,20 @@ def _stored_file(key: str, download_to: Path) -> Iterator[Path]:
     with default_storage.open(key, "rb") as source, download_to.open("wb") as out:
         shutil.copyfileobj(source, out, 1024 * 1024)
     yield download_to
+
+
+@contextlib.contextmanager
+def uploaded_file_path(upload: UploadedFile[Any]) -> Iterator[Path]:
+    """The uploaded file on disk: Django's temporary file, or a copy of a small one held in memory."""
+    temporary_path = getattr(upload, "temporary_file_path", None)
+    if temporary_path is not None:
+        yield Path(temporary_path())
+        return
+    with tempfile.NamedTemporaryFile(suffix=".wav") as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def recut_event(job: RecutJob) -> dict[str, Any]:
