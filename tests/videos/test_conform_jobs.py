@@ -4,6 +4,10 @@ paid for; a file the recut cannot take is refused with nothing kept or charged; 
 from __future__ import annotations
 
 import io
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +17,7 @@ import wavinfo
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import Hold, Wallet
 from sage.synthetic_media.edits import Encoding, write_encoded
@@ -250,3 +255,39 @@ def test_the_recut_page_refuses_a_file_saying_why_and_a_stranger_gets_404() -> N
     assert response.status_code == 400 and "48,000 Hz only" in response.content.decode()
     assert not RecutJob.objects.exists()
     assert client_for(UserFactory()).get(page).status_code == 404
+
+
+def test_a_job_whose_worker_died_is_failed_and_refunded_and_a_lost_message_is_sent_again(settings) -> None:
+    comparison = ComparisonFactory()
+    before = balance(comparison.owner)
+    with upload_path(_sound(2)) as path:  # made, held for, stored: its message never ran
+        dead = jobs.recut_job_create(
+            user=comparison.owner, comparison=comparison, upload=path, file_name="a.wav", stem="a"
+        )
+        lost = jobs.recut_job_create(
+            user=comparison.owner, comparison=comparison, upload=path, file_name="b.wav", stem="b"
+        )
+    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+    RecutJob.objects.filter(pk=dead.pk).update(status=RecutJob.Status.RUNNING, updated_at=long_ago)
+    RecutJob.objects.filter(pk=lost.pk).update(updated_at=long_ago)
+    assert balance(comparison.owner) == before - 2
+
+    assert _capture is not None
+    with _capture(execute=True):
+        assert jobs.recut_jobs_sweep() == (1, 1)
+
+    dead.refresh_from_db()
+    lost.refresh_from_db()
+    assert dead.status == RecutJob.Status.FAILED and "worker was lost" in dead.error_message
+    assert lost.status == RecutJob.Status.READY
+    assert balance(comparison.owner) == before - 1  # the dead job's token back, the lost one's spent
+    with _capture(execute=True):
+        assert jobs.recut_jobs_sweep() == (0, 0)
+
+
+@contextmanager
+def upload_path(data: bytes) -> Iterator[Path]:
+    with tempfile.NamedTemporaryFile(suffix=".wav") as file:
+        file.write(data)
+        file.flush()
+        yield Path(file.name)

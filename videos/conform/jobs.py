@@ -21,10 +21,12 @@ import math
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -33,6 +35,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.holds import hold_create, hold_release, hold_settle
+from billing.models import Hold
 from sage.errors import ApplicationError
 from sage.queueing import TaskRef
 from sage.realtime import push_to_object
@@ -47,6 +50,8 @@ from videos.pipeline.files import local_copy
 logger = logging.getLogger(__name__)
 
 RUN_RECUT = TaskRef[[int]]("videos.tasks.recut_sound")
+# A job still queued after this long lost its message: the sweep queues it again.
+QUEUED_FOR_SECONDS = 15 * 60
 SECONDS_PER_TOKEN = 60
 # A frame of v1 more than its length is accepted: a DAW's bounce often ends on the frame after.
 TOLERANCE_FRAMES = 1
@@ -115,18 +120,47 @@ def recut_job_run(job_id: int) -> str:
         _recut(job)
     except Exception as error:  # every failure is the job's: said on it, and refunded in full
         logger.exception("recut %s failed", job_id)
-        message = (
-            error.message if isinstance(error, ApplicationError) else "The recut failed; your tokens were returned."
-        )
-        with transaction.atomic():
-            RecutJob.objects.filter(pk=job.pk).update(
-                status=RecutJob.Status.FAILED, error_message=message[:500], updated_at=timezone.now()
-            )
-            if job.hold is not None:
-                hold_release(hold=job.hold)
-            job.status, job.error_message = RecutJob.Status.FAILED, message[:500]
-            push_recut(job)
+        reason = error.message if isinstance(error, ApplicationError) else "The recut failed."
+        _fail(job, f"{reason} Your tokens were returned.")
     return job.status
+
+
+def _fail(job: RecutJob, message: str) -> None:
+    """The job failed: said on it, its hold released (refunded in full, once however often)."""
+    with transaction.atomic():
+        RecutJob.objects.filter(pk=job.pk).update(
+            status=RecutJob.Status.FAILED, error_message=message[:500], updated_at=timezone.now()
+        )
+        hold = Hold.objects.filter(pk=job.hold_id).first() if job.hold_id is not None else None
+        if hold is not None:
+            hold_release(hold=hold)
+        job.status, job.error_message = RecutJob.Status.FAILED, message[:500]
+        push_recut(job)
+
+
+def recut_jobs_sweep() -> tuple[int, int]:
+    """Beat's look at jobs a worker lost: a job queued for a while is queued again (a lost message;
+    a second run of a live one does nothing), one running past the task's hard time limit with no
+    sign of life is failed and refunded (its worker died). Returns (queued again, failed)."""
+    now = timezone.now()
+    lost = list(
+        RecutJob.objects.filter(
+            status=RecutJob.Status.QUEUED, updated_at__lt=now - timedelta(seconds=QUEUED_FOR_SECONDS)
+        ).values_list("pk", flat=True)
+    )
+    for job_id in lost:
+        RecutJob.objects.filter(pk=job_id).update(updated_at=now)
+        RUN_RECUT.delay_on_commit(job_id)
+    dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    failed = 0
+    for job in RecutJob.objects.filter(status=RecutJob.Status.RUNNING, updated_at__lt=dead_before):
+        # Claimed by a filtered update: a run finishing now, or another sweep, wins or loses cleanly.
+        if RecutJob.objects.filter(pk=job.pk, status=RecutJob.Status.RUNNING, updated_at__lt=dead_before).update(
+            updated_at=now
+        ):
+            _fail(job, "The recut stopped (its worker was lost). Your tokens were returned.")
+            failed += 1
+    return len(lost), failed
 
 
 def _recut(job: RecutJob) -> None:
