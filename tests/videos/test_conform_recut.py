@@ -169,3 +169,11 @@ def test_an_upload_the_recut_cannot_take_is_refused_saying_why(tmp_path: Path, m
 
 def test_sound_up_to_a_frame_longer_than_v1_is_taken(tmp_path: Path) -> None:
     assert sound_check(_write(tmp_path / "a.wav", seconds=2.04), longest=F(2) + F(1, 25)).frames == 97920
+
+
+def test_sound_shorter_than_v1_is_silent_where_it_has_run_out() -> None:
+    v1 = noise(1.5)  # v1 is 6 s; the stem stops at 1.5 s
+    v2 = recut_array(recut_plan(EVENTS), ArraySource(v1))
+    assert v2.shape == (5 * RATE, 2)
+    assert np.array_equal(v2[: RATE + RATE // 2], v1)
+    assert not v2[2 * RATE :].any()  # what v2 plays of v1 after 1.5 s

@@ -45,6 +45,10 @@ class Source(Protocol):
 
     def read(self, start: int, count: int) -> np.ndarray: ...
 
+    def silence(self, count: int) -> np.ndarray:
+        """`count` frames of silence at the source's channels and sample type."""
+        ...
+
 
 class ArraySource:
     """Sound held in memory (frames × channels) as a Source."""
@@ -52,8 +56,11 @@ class ArraySource:
     def __init__(self, samples: np.ndarray) -> None:
         self.samples = samples if samples.ndim == 2 else samples[:, None]
 
+    def silence(self, count: int) -> np.ndarray:
+        return np.zeros((count, self.samples.shape[1]), self.samples.dtype)
+
     def read(self, start: int, count: int) -> np.ndarray:
-        block = np.zeros((count, self.samples.shape[1]), self.samples.dtype)
+        block = self.silence(count)
         low, high = max(start, 0), min(start + count, len(self.samples))
         if high > low:
             block[low - start : high - start] = self.samples[low:high]
@@ -182,7 +189,7 @@ def recut_array(plan: RecutPlan, source: Source) -> np.ndarray:
     """The recut held in memory (short sound: the null test, tests)."""
     blocks = list(recut_blocks(plan, source))
     if not blocks:
-        return source.read(0, 0)
+        return source.silence(0)
     return np.concatenate(blocks)
 
 
@@ -199,11 +206,11 @@ class _PieceSound:
     def read(self, start: int, count: int) -> np.ndarray:
         piece = self.piece
         if piece.silent:
-            return np.zeros_like(self.source.read(0, count))
+            return self.source.silence(count)
         assert piece.src_start is not None and piece.src_end is not None
         if not piece.varispeed:
             return self.source.read(piece.src_start + start - piece.out_start, count)
-        out = self.source.read(0, count)  # the right type and channels; every row is written below
+        out = self.source.silence(count)  # every row is written below
         # Before the stretch and after it: v1 beyond its edges at normal speed; inside: resampled.
         before = min(max(piece.out_start - start, 0), count)
         out[:before] = self.source.read(piece.src_start - (piece.out_start - start), before)

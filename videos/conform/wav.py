@@ -131,8 +131,11 @@ class SoundReader:
         self.info = info
         self._file = soundfile.SoundFile(str(path))
 
+    def silence(self, count: int) -> np.ndarray:
+        return np.zeros((count, self.info.channels), self.info.dtype)
+
     def read(self, start: int, count: int) -> np.ndarray:
-        block = np.zeros((count, self.info.channels), self.info.dtype)
+        block = self.silence(count)
         low, high = max(start, 0), min(start + count, self.info.frames)
         if high > low:
             self._file.seek(low)
