@@ -626,5 +626,6 @@ class RecutJob(models.Model):
     @property
     def result_name(self) -> str:
         """The file's name when downloaded: the upload's, marked as conformed to v2."""
-        stem = re.sub(r"[^\w.\- ]", "_", self.file_name.rsplit(".", 1)[0] or self.stem)
+        # ASCII only: it goes into a Content-Disposition header as it is.
+        stem = re.sub(r"[^A-Za-z0-9._\- ]", "_", self.file_name.rsplit(".", 1)[0] or self.stem)
         return f"{stem}_conformed_v2.wav"
