@@ -12,7 +12,6 @@ class VideosConfig(AppConfig):
         # In ready(): models load only once the app registry is ready; vector_params before the
         # first connection copies psycopg's adapters.
         from videos import models, selectors, vector_params  # noqa: F401
-        from videos.compare.selectors import comparisons_for_user
 
         # A workspace's work; deleting a team names its videos.
         register_work(models.Video, counted_as=("video", "videos"))
@@ -33,5 +32,5 @@ class VideosConfig(AppConfig):
         # A comparison's group carries its recut jobs' progress (videos.conform.jobs.push_recut).
         register_object_kind(
             "comparison",
-            lambda member, pk: pk.isdigit() and comparisons_for_user(member).filter(pk=pk).exists(),
+            lambda member, pk: pk.isdigit() and selectors.comparisons_for_user(member).filter(pk=pk).exists(),
         )
