@@ -291,3 +291,21 @@ def upload_path(data: bytes) -> Iterator[Path]:
         file.write(data)
         file.flush()
         yield Path(file.name)
+
+
+def test_with_s3_the_upload_and_the_recut_are_objects_and_the_download_a_presigned_redirect(s3) -> None:
+    comparison = ComparisonFactory()
+    stem = (np.random.default_rng(5).standard_normal((2 * RATE, 1)) * 0.1).astype(np.float32)
+
+    response = post_recut(client_for(comparison.owner), comparison, wav_bytes(stem))
+
+    job = RecutJob.objects.get(pk=response.json()["id"])
+    assert job.status == RecutJob.Status.READY, job.error_message
+    keys = {item["Key"] for item in s3.client.list_objects_v2(Bucket=s3.bucket)["Contents"]}
+    assert {job.source_key, job.result_key} <= keys
+    download = client_for(comparison.owner).get(reverse("api-recut-file", args=[job.pk]))
+    assert download.status_code == 302 and "X-Amz-Signature" in download["Location"]
+    body = s3.client.get_object(Bucket=s3.bucket, Key=job.result_key)["Body"].read()
+    recut, _ = soundfile.read(io.BytesIO(body), dtype="int32")
+    sent, _ = soundfile.read(io.BytesIO(wav_bytes(stem)), dtype="int32")
+    assert len(recut) == 8 * RATE and np.array_equal(recut[: 2 * RATE], sent) and not recut[2 * RATE :].any()
