@@ -1,7 +1,7 @@
 from django.urls import path
 
 from videos.compare import views
-from videos.conform.views import recut_page
+from videos.conform.recut_views import recut_page
 
 app_name = "compare"
 
