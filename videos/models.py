@@ -600,6 +600,9 @@ class RecutJob(models.Model):
     channels = models.PositiveSmallIntegerField()
     sample_format = models.CharField(max_length=10)
     frames = models.BigIntegerField(help_text="Samples per channel (48 kHz).")
+    # Samples of the upload before v1's first frame, as its bext time reference places it (0: none,
+    # or none taken; negative: it starts later).
+    lead = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     percent = models.PositiveSmallIntegerField(default=0)
     result_key = models.CharField(max_length=500, blank=True)

@@ -177,3 +177,43 @@ def test_sound_shorter_than_v1_is_silent_where_it_has_run_out() -> None:
     assert v2.shape == (5 * RATE, 2)
     assert np.array_equal(v2[: RATE + RATE // 2], v1)
     assert not v2[2 * RATE :].any()  # what v2 plays of v1 after 1.5 s
+
+
+HOUR = 3600 * RATE  # 01:00:00:00 at 25 fps, in samples since midnight
+
+
+def _bwf(path: Path, samples: np.ndarray, time_reference: int) -> Path:
+    with sound_writer(
+        path, channels=samples.shape[1], sample_format="PCM_24", time_reference=time_reference, description="DX"
+    ) as sound:
+        sound.write(samples)
+    return path
+
+
+def test_a_broadcast_wav_bounced_from_the_2_pop_is_placed_by_its_time_reference(tmp_path: Path) -> None:
+    # 2 s of leader (00:59:58:00) then v1's 6 s: 8 s in all, yet it fits v1 from its first frame on.
+    sound = noise(8)
+    info = sound_check(_bwf(tmp_path / "dx.wav", sound, HOUR - 2 * RATE), longest=F(6) + F(1, 25), v1_reference=HOUR)
+    assert info.lead == 2 * RATE
+    with SoundReader(tmp_path / "dx.wav", info) as reader:
+        assert np.array_equal(reader.read(0, RATE), sound[2 * RATE : 3 * RATE])
+
+
+def test_a_broadcast_wav_that_starts_later_is_silent_before_and_one_stamped_far_away_is_taken_from_v1s_start(
+    tmp_path: Path,
+) -> None:
+    sound = noise(2)
+    later = sound_check(_bwf(tmp_path / "late.wav", sound, HOUR + RATE), longest=F(6), v1_reference=HOUR)
+    assert later.lead == -RATE
+    with SoundReader(tmp_path / "late.wav", later) as reader:
+        placed = reader.read(0, 3 * RATE)
+    assert not placed[:RATE].any() and np.array_equal(placed[RATE:], sound)
+    # Time reference 0 (tools that set none), or another reel's hour: not near v1, so not used.
+    for reference in (0, 2 * HOUR):
+        assert sound_check(_bwf(tmp_path / "x.wav", sound, reference), longest=F(6), v1_reference=HOUR).lead == 0
+
+
+def test_a_leader_does_not_make_room_for_sound_past_v1s_end(tmp_path: Path) -> None:
+    with pytest.raises(SoundRefused) as refused:
+        sound_check(_bwf(tmp_path / "dx.wav", noise(9), HOUR - 2 * RATE), longest=F(6), v1_reference=HOUR)
+    assert "7.000 s long after its first 2.000 s" in refused.value.message

@@ -34,7 +34,9 @@ RECUT_HELP = (
     "Sound laid to the comparison's v1 (video A: its first sample at A's first frame), recut to v2 (video B) "
     "by the comparison's change list. The file: WAV, Broadcast WAV, WAVE_FORMAT_EXTENSIBLE or RF64, 48 kHz, "
     f"1 to {MAX_CHANNELS} channels, 16- or 24-bit integer or 32-bit float samples, no longer than v1 and a "
-    "frame; anything else is refused with 400 `sound_refused` saying why, and nothing is kept or charged. "
+    "frame from v1's first frame on (a Broadcast WAV's time reference places it when it falls within a minute "
+    "before v1's start timecode or inside v1: a leader before the first frame is skipped); anything else is "
+    "refused with 400 `sound_refused` saying why, and nothing is kept or charged. "
     "One stem a job (send dialogue, music and effects as three). Costs a token per started minute of the "
     "file, held now (402 when the workspace cannot pay), refunded in full if the recut fails. Answers 202 "
     "with the job; its progress comes on the comparison's socket group (`comparison.<id>`, event `recut`) "
@@ -80,7 +82,7 @@ class RecutOutput(serializers.ModelSerializer[RecutJob]):
     class Meta:
         model = RecutJob
         fields = [
-            "id", "comparison", "stem", "file_name", "channels", "sample_format", "frames", "status", "percent",
+            "id", "comparison", "stem", "file_name", "channels", "sample_format", "frames", "lead", "status", "percent",
             "error_message", "start_timecode", "time_reference", "silences", "null_test", "null_test_note",
             "file_url", "created_at", "updated_at",
         ]  # fmt: skip
@@ -88,6 +90,11 @@ class RecutOutput(serializers.ModelSerializer[RecutJob]):
             "status": {"help_text": "queued, running, ready or failed (with `error_message`; its tokens refunded)."},
             "time_reference": {"help_text": "The result's bext time reference: samples since midnight at 48 kHz."},
             "start_timecode": {"help_text": "v2's first frame's timecode, where the result's time reference puts it."},
+            "lead": {
+                "help_text": "Samples of the upload before v1's first frame, as its Broadcast WAV time reference "
+                "places it (a leader, a 2-pop: skipped); negative when it starts after v1's first frame "
+                "(silence before it); 0 when it has none, or one not near v1's start (taken as laid from v1's first frame)."
+            },
         }
 
     def get_file_url(self, job: RecutJob) -> str | None:

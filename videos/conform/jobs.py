@@ -63,6 +63,18 @@ def recut_price(info: SoundInfo) -> int:
     return max(1, math.ceil(info.frames / SAMPLE_RATE / SECONDS_PER_TOKEN))
 
 
+def start_timecode_of(video: Video) -> str:
+    """The timecode of the video's first frame (01:00:00:00 until the change list's own lands)."""
+    return DEFAULT_START
+
+
+def start_reference(video: Video) -> int:
+    """Where the video's first frame is in a Broadcast WAV's terms: samples since midnight at 48 kHz,
+    its start timecode's frame at its own rate (drop-frame counted as such)."""
+    rate = TimecodeRate(video.timebase.rate)
+    return round(Fraction(rate.frame(start_timecode_of(video))) / rate.fps * SAMPLE_RATE)
+
+
 def recut_longest(comparison: Comparison) -> Fraction:
     """The longest upload v1 takes: its length and a frame."""
     video = comparison.video_a
@@ -75,7 +87,12 @@ def recut_job_create(*, user: User, comparison: Comparison, upload: Path, file_n
     price and queue its recut. SoundRefused for a file the recut cannot take, InsufficientTokens when
     the workspace cannot pay: in both cases nothing is kept and nothing charged."""
     recut_events(comparison)  # refused before anything else when there is no change list to recut by
-    info = sound_check(upload, longest=recut_longest(comparison), name=f"“{file_name}”")
+    info = sound_check(
+        upload,
+        longest=recut_longest(comparison),
+        v1_reference=start_reference(comparison.video_a),
+        name=f"“{file_name}”",
+    )
     with transaction.atomic():
         job = RecutJob.objects.create(
             owner=user,
@@ -87,6 +104,7 @@ def recut_job_create(*, user: User, comparison: Comparison, upload: Path, file_n
             channels=info.channels,
             sample_format=info.sample_format,
             frames=info.frames,
+            lead=info.lead,
         )
         job.hold = hold_create(
             user=user,
@@ -167,10 +185,11 @@ def _recut(job: RecutJob) -> None:
     comparison = job.comparison
     events = recut_events(comparison)
     plan = recut_plan(events)
-    rate_v2 = TimecodeRate(comparison.video_b.timebase.rate)
-    start_timecode = DEFAULT_START
-    time_reference = round(Fraction(rate_v2.frame(start_timecode)) / rate_v2.fps * SAMPLE_RATE)
-    info = SoundInfo(frames=job.frames, channels=job.channels, sample_format=job.sample_format, container="WAV")
+    start_timecode = start_timecode_of(comparison.video_b)
+    time_reference = start_reference(comparison.video_b)
+    info = SoundInfo(
+        frames=job.frames, channels=job.channels, sample_format=job.sample_format, container="WAV", lead=job.lead
+    )
     reported = [0]
 
     def on_progress(fraction: float) -> None:

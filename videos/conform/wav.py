@@ -12,7 +12,7 @@ struct libsndfile's header declares.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,9 @@ MAX_CHANNELS = 8
 # The upload's container and sample formats (libsndfile's names) a dialogue editor's DAW exports.
 CONTAINERS = frozenset({"WAV", "WAVEX", "RF64"})
 SAMPLE_FORMATS = {"PCM_16": "16-bit integer", "PCM_24": "24-bit integer", "FLOAT": "32-bit float"}
+# How far before v1's first frame a file's time reference may put its start and still be taken to
+# place it: a reel's leader (the 2-pop two seconds before the hour, a session that starts a minute early).
+LEADER_SECONDS = 60
 
 # libsndfile's sndfile.h: the commands, and SF_BROADCAST_INFO with 256 bytes of coding history.
 _SFC_SET_BROADCAST_INFO = 0x10F1
@@ -65,6 +68,9 @@ class SoundInfo:
     channels: int
     sample_format: str  # libsndfile's subtype: PCM_16, PCM_24 or FLOAT
     container: str
+    # Samples of the file before v1's first frame, from its bext time reference (a bounce from the
+    # 2-pop or the session's start); negative when it starts after v1's first frame; 0 without one.
+    lead: int = 0
 
     @property
     def seconds(self) -> float:
@@ -77,17 +83,22 @@ class SoundInfo:
         return "float32" if self.sample_format == "FLOAT" else "int32"
 
 
-def sound_check(path: Path, *, longest: Fraction, name: str = "The file") -> SoundInfo:
+def sound_check(path: Path, *, longest: Fraction, v1_reference: int | None = None, name: str = "The file") -> SoundInfo:
     """The upload at `path` if the recut can take it: a WAV (or BWF, WAVE_FORMAT_EXTENSIBLE, RF64)
     at 48 kHz, 1 to 8 channels, 16/24-bit integer or 32-bit float samples, whole, not empty, and no
-    longer than `longest` seconds (v1's length and a frame's tolerance). Raises SoundRefused saying
-    what is wrong and what to send instead."""
+    longer than `longest` seconds (v1's length and a frame's tolerance) from v1's first frame on.
+    A Broadcast WAV's time reference places it, as a DAW spots it, when it falls near v1's start
+    (`v1_reference`, samples since midnight: within LEADER_SECONDS before it, or inside v1); any other
+    (0, written by tools that set none; another reel's hour) is not taken to mean anything, and the
+    file is taken as starting at v1's first frame. Raises SoundRefused saying what is wrong and what
+    to send instead."""
     try:
         with soundfile.SoundFile(str(path)) as sound:
             info = SoundInfo(
                 frames=sound.frames, channels=sound.channels, sample_format=sound.subtype, container=sound.format
             )
             rate, log = sound.samplerate, sound.extra_info
+            reference = _time_reference(sound)
     except (soundfile.LibsndfileError, RuntimeError) as error:
         raise SoundRefused(
             f"{name} is not a WAV file that can be read ({_reason(error)}). Send a WAV or Broadcast WAV."
@@ -109,10 +120,15 @@ def sound_check(path: Path, *, longest: Fraction, name: str = "The file") -> Sou
         )
     if info.frames == 0:
         raise SoundRefused(f"{name} holds no sound.")
-    if info.frames > longest * SAMPLE_RATE:
+    if reference is not None and v1_reference is not None:
+        lead = v1_reference - reference
+        if -longest * SAMPLE_RATE < lead <= LEADER_SECONDS * SAMPLE_RATE:
+            info = replace(info, lead=lead)
+    if info.frames - info.lead > longest * SAMPLE_RATE:
+        after = f" after its first {info.lead / SAMPLE_RATE:.3f} s (before v1's first frame)" if info.lead > 0 else ""
         raise SoundRefused(
-            f"{name} is {info.seconds:.3f} s long, longer than v1 ({float(longest):.3f} s). Send sound laid to v1, "
-            "starting at its first frame."
+            f"{name} is {(info.frames - info.lead) / SAMPLE_RATE:.3f} s long{after}, longer than v1 "
+            f"({float(longest):.3f} s). Send sound laid to v1, starting at its first frame."
         )
     return info
 
@@ -135,7 +151,9 @@ class SoundReader:
         return np.zeros((count, self.info.channels), self.info.dtype)
 
     def read(self, start: int, count: int) -> np.ndarray:
+        """Frames `start`… counted from v1's first frame (the file's own, past its lead)."""
         block = self.silence(count)
+        start += self.info.lead
         low, high = max(start, 0), min(start + count, self.info.frames)
         if high > low:
             self._file.seek(low)
@@ -183,10 +201,14 @@ def sound_writer(
 def time_reference_of(path: Path) -> int | None:
     """A Broadcast WAV's time reference (samples since midnight), or None without a bext chunk."""
     with soundfile.SoundFile(str(path)) as sound:
-        info = _bext_ffi.new("SF_BROADCAST_INFO*")
-        buffer = _bext_ffi.buffer(info)
-        if not _libsndfile.sf_command(
-            sound._file, _SFC_GET_BROADCAST_INFO, _soundfile_ffi.from_buffer(buffer), len(buffer)
-        ):
-            return None
-        return int(info.time_reference_low) | int(info.time_reference_high) << 32
+        return _time_reference(sound)
+
+
+def _time_reference(sound: soundfile.SoundFile) -> int | None:
+    info = _bext_ffi.new("SF_BROADCAST_INFO*")
+    buffer = _bext_ffi.buffer(info)
+    if not _libsndfile.sf_command(
+        sound._file, _SFC_GET_BROADCAST_INFO, _soundfile_ffi.from_buffer(buffer), len(buffer)
+    ):
+        return None
+    return int(info.time_reference_low) | int(info.time_reference_high) << 32
