@@ -93,7 +93,8 @@ class RecutOutput(serializers.ModelSerializer[RecutJob]):
             "lead": {
                 "help_text": "Samples of the upload before v1's first frame, as its Broadcast WAV time reference "
                 "places it (a leader, a 2-pop: skipped); negative when it starts after v1's first frame "
-                "(silence before it); 0 when it has none, or one not near v1's start (taken as laid from v1's first frame)."
+                "(silence before it); 0 when it has none, or one not near v1's start (taken as laid from v1's "
+                "first frame)."
             },
         }
 
