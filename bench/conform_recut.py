@@ -94,7 +94,11 @@ def residuals(names: list[str], *, pcm: bool) -> tuple[list[float], list[float]]
         events = case_events(case)
         plan = recut_plan(events)
         started = time.perf_counter()
-        results = null_test(plan, decode_sound(path_a), decode_sound(path_b))
+        with tempfile.TemporaryDirectory(prefix="sage-null-test-") as directory:
+            sound_a, sound_b = Path(directory) / "a.wav", Path(directory) / "b.wav"
+            info_a, info_b = decode_sound(path_a, sound_a), decode_sound(path_b, sound_b)
+            with SoundReader(sound_a, info_a) as v1, SoundReader(sound_b, info_b) as v2:
+                results = null_test(plan, v1, v2)
         took = time.perf_counter() - started
         print(f"{name} ({'PCM' if pcm else 'AAC'} sound): {len(events)} events, null test in {took:.2f} s")
         for result in results:

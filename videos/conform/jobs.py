@@ -282,17 +282,17 @@ def _null_test(comparison: Comparison, plan: RecutPlan) -> tuple[list[dict[str, 
     if video_a.has_audio is False or video_b.has_audio is False:
         return [], "A video has no sound to test against."
     try:
-        with _video_sound(video_a) as sound_a, _video_sound(video_b) as sound_b:
-            return [row.as_dict() for row in null_test(plan, sound_a, sound_b)], ""
+        with tempfile.TemporaryDirectory(prefix="sage-null-test-") as directory:
+            sound_a, sound_b = Path(directory) / "a.wav", Path(directory) / "b.wav"
+            with local_copy(video_a) as path:
+                info_a = decode_sound(path, sound_a)
+            with local_copy(video_b) as path:
+                info_b = decode_sound(path, sound_b)
+            with SoundReader(sound_a, info_a) as v1, SoundReader(sound_b, info_b) as v2:
+                return [row.as_dict() for row in null_test(plan, v1, v2)], ""
     except Exception:
         logger.exception("null test of comparison %s failed", comparison.pk)
         return [], "The videos' sound could not be decoded for the null test."
-
-
-@contextlib.contextmanager
-def _video_sound(video: Video) -> Iterator[Any]:
-    with local_copy(video) as path:
-        yield decode_sound(path)
 
 
 @contextlib.contextmanager
