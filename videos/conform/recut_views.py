@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from sage.errors import ApplicationError
 from videos.compare.selectors import comparison_get_for_user
-from videos.conform.jobs import SECONDS_PER_TOKEN, recut_job_create, uploaded_file_path
+from videos.conform.jobs import SECONDS_PER_TOKEN, recut_job_create, start_timecode_of, uploaded_file_path
 from videos.conform.selectors import recut_jobs_of_comparison
 from videos.conform.wav import MAX_CHANNELS
-from videos.models import RecutJob
+from videos.models import Comparison, RecutJob
 from workspaces.current import acting_membership, request_actor
 from workspaces.doors import workspace_actions
 from workspaces.policy import may
@@ -64,13 +64,21 @@ def recut_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
         else:
             messages.success(request, f"“{file_name}” is being recut to B.")
             return redirect("compare:recut", comparison_id=comparison.pk)
+    context = recut_section_context(request, comparison, form=form)
+    return render(request, "compare/recut.html", context, status=400 if form.errors else 200)
+
+
+def recut_section_context(
+    request: HttpRequest, comparison: Comparison, *, form: RecutForm | None = None
+) -> dict[str, Any]:
+    """What templates/compare/partials/recuts.html shows, for any page that includes it."""
     jobs = list(recut_jobs_of_comparison(comparison))
-    context: dict[str, Any] = {
+    return {
         "comparison": comparison,
-        "form": form,
+        "form": form or RecutForm(),
         "jobs": jobs,
         "may_recut": may(request_actor(request), "recut.create", workspace_id=comparison.workspace_id),
         "minutes_per_token": SECONDS_PER_TOKEN // 60,
+        "start_timecode": start_timecode_of(comparison.video_b),
         "working": any(job.status in (RecutJob.Status.QUEUED, RecutJob.Status.RUNNING) for job in jobs),
     }
-    return render(request, "compare/recut.html", context, status=400 if form.errors else 200)
