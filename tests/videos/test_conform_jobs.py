@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from billing.models import Hold, Wallet
 from sage.synthetic_media.edits import Encoding, write_encoded
-from tests.factories import ComparisonFactory, UserFactory, empty_wallet_user, uploaded_video
+from tests.factories import ComparisonFactory, RecutJobFactory, UserFactory, empty_wallet_user, uploaded_video
 from videos.conform import jobs
 from videos.models import Comparison, RecutJob, Video
 
@@ -309,3 +309,15 @@ def test_with_s3_the_upload_and_the_recut_are_objects_and_the_download_a_presign
     recut, _ = soundfile.read(io.BytesIO(body), dtype="int32")
     sent, _ = soundfile.read(io.BytesIO(wav_bytes(stem)), dtype="int32")
     assert len(recut) == 8 * RATE and np.array_equal(recut[: 2 * RATE], sent) and not recut[2 * RATE :].any()
+
+
+def test_an_operator_sees_recut_jobs_read_only() -> None:
+    job = RecutJobFactory(stem="music", status=RecutJob.Status.FAILED, error_message="The recut failed.")
+    operator = client_for(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = operator.get(reverse("admin:videos_recutjob_changelist"), {"q": "music"})
+    page = operator.get(reverse("admin:videos_recutjob_change", args=[job.pk]))
+
+    assert listing.status_code == 200 and f"recut {job.pk}: music" in listing.content.decode()
+    assert page.status_code == 200 and "The recut failed." in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
