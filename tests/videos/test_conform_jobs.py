@@ -127,7 +127,9 @@ def test_a_stem_comes_back_conformed_to_v2_stamped_null_tested_and_paid_for(pair
     assert np.array_equal(recut[: RATE - edge], sent[: RATE - edge])
     assert np.array_equal(recut[RATE + edge :], sent[2 * RATE + edge :])
     local = Path(default_storage.path(job.result_key))
-    assert wavinfo.WavInfoReader(str(local)).bext.time_reference == 3600 * RATE
+    bext = wavinfo.WavInfoReader(str(local)).bext
+    assert bext.time_reference == 3600 * RATE and bext.originator == "SAGE"
+    assert bext.originator_date == timezone.localtime().strftime("%Y-%m-%d")
     # One token a started minute of sound, charged once.
     assert balance(owner) == before - 1
     assert Hold.objects.get(key=f"recut:{job.pk}").status == Hold.Status.SETTLED

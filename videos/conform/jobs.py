@@ -210,6 +210,7 @@ def _recut(job: RecutJob) -> None:
             sample_format=job.sample_format,
             time_reference=time_reference,
             description=f"{job.stem}: {comparison.title} conformed to v2"[:255],
+            made_at=timezone.localtime(),
         ) as writer:  # fmt: skip
             for block in recut_blocks(plan, reader, on_progress=on_progress):
                 writer.write(block)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -173,11 +174,18 @@ class SoundReader:
 
 
 def sound_writer(
-    path: Path, *, channels: int, sample_format: str, time_reference: int, description: str
+    path: Path,
+    *,
+    channels: int,
+    sample_format: str,
+    time_reference: int,
+    description: str,
+    made_at: datetime | None = None,
 ) -> soundfile.SoundFile:
-    """A Broadcast WAV open for writing at `sample_format`, its `bext` chunk saying `description` and
-    that its first sample is `time_reference` samples after midnight (where a DAW places it). RF64
-    that libsndfile turns into a plain WAV when it ends under 4 GiB, so every size is one file."""
+    """A Broadcast WAV open for writing at `sample_format`, its `bext` chunk saying `description`,
+    when it was made (`made_at`, as a DAW's file browser shows it) and that its first sample is
+    `time_reference` samples after midnight (where a DAW places it). RF64 that libsndfile turns into
+    a plain WAV when it ends under 4 GiB, so every size is one file."""
     sound = soundfile.SoundFile(
         str(path), "w", samplerate=SAMPLE_RATE, channels=channels, subtype=sample_format, format="RF64"
     )
@@ -186,6 +194,9 @@ def sound_writer(
     info = _bext_ffi.new("SF_BROADCAST_INFO*")
     info.description = description.encode("ascii", "replace")[:255]
     info.originator = b"SAGE"
+    if made_at is not None:
+        info.origination_date = made_at.strftime("%Y-%m-%d").encode()
+        info.origination_time = made_at.strftime("%H:%M:%S").encode()
     info.time_reference_low = time_reference & 0xFFFFFFFF
     info.time_reference_high = time_reference >> 32
     info.version = 1
