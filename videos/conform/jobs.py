@@ -20,10 +20,11 @@ import logging
 import math
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +61,8 @@ _PERCENT_STEP = 2
 
 
 def recut_price(info: SoundInfo) -> int:
-    return max(1, math.ceil(info.frames / SAMPLE_RATE / SECONDS_PER_TOKEN))
+    """Tokens for the sound laid to v1 (a leader before v1's first frame is not charged)."""
+    return max(1, math.ceil((info.frames - max(0, info.lead)) / SAMPLE_RATE / SECONDS_PER_TOKEN))
 
 
 def start_timecode_of(video: Video) -> str:
@@ -93,35 +95,41 @@ def recut_job_create(*, user: User, comparison: Comparison, upload: Path, file_n
         v1_reference=start_reference(comparison.video_a),
         name=f"“{file_name}”",
     )
-    with transaction.atomic():
-        job = RecutJob.objects.create(
-            owner=user,
-            workspace_id=comparison.workspace_id,
-            comparison=comparison,
-            stem=stem[:60],
-            file_name=file_name[:255],
-            source_key="",
-            channels=info.channels,
-            sample_format=info.sample_format,
-            frames=info.frames,
-            lead=info.lead,
+    # Stored first, outside the transaction: copying gigabytes to S3 must not hold the wallet's lock
+    # (the hold's) or a connection. A refusal below removes it again: nothing is left behind.
+    with upload.open("rb") as source:
+        source_key = default_storage.save(
+            f"recuts/{comparison.workspace_id}/{uuid.uuid4().hex}/upload.wav", File(source)
         )
-        job.hold = hold_create(
-            user=user,
-            amount=recut_price(info),
-            key=f"recut:{job.pk}",
-            ref=job,
-            memo=f"Recut of “{file_name}” to {comparison.video_b.label}"[:200],
-            workspace_id=comparison.workspace_id,
-            about_video_id=comparison.video_b_id,
-        )
-        # Stored last: a refusal above leaves no file behind. Should the commit fail after this, the
-        # file is an orphan under the job's folder, never a job without its file.
-        with upload.open("rb") as source:
-            job.source_key = default_storage.save(f"recuts/{comparison.workspace_id}/{job.pk}/upload.wav", File(source))
-        job.save(update_fields=["hold", "source_key"])
-        push_recut(job)
-        RUN_RECUT.delay_on_commit(job.pk)
+    try:
+        with transaction.atomic():
+            job = RecutJob.objects.create(
+                owner=user,
+                workspace_id=comparison.workspace_id,
+                comparison=comparison,
+                stem=stem[:60],
+                file_name=file_name[:255],
+                source_key=source_key,
+                channels=info.channels,
+                sample_format=info.sample_format,
+                frames=info.frames,
+                lead=info.lead,
+            )
+            job.hold = hold_create(
+                user=user,
+                amount=recut_price(info),
+                key=f"recut:{job.pk}",
+                ref=job,
+                memo=f"Recut of “{file_name}” to {comparison.video_b.label}"[:200],
+                workspace_id=comparison.workspace_id,
+                about_video_id=comparison.video_b_id,
+            )
+            job.save(update_fields=["hold"])
+            push_recut(job)
+            RUN_RECUT.delay_on_commit(job.pk)
+    except BaseException:
+        default_storage.delete(source_key)
+        raise
     return job
 
 
@@ -215,9 +223,7 @@ def _recut(job: RecutJob) -> None:
             for block in recut_blocks(plan, reader, on_progress=on_progress):
                 writer.write(block)
         with result.open("rb") as stored:
-            result_key = default_storage.save(
-                f"recuts/{comparison.workspace_id}/{job.pk}/{job.result_name}", File(stored)
-            )
+            result_key = default_storage.save(str(PurePosixPath(job.source_key).parent / job.result_name), File(stored))
     residuals, note = _null_test(comparison, plan)
     with transaction.atomic():
         job.status, job.percent, job.result_key = RecutJob.Status.READY, 100, result_key
