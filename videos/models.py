@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast, Lower, Mod
 from django.db.models.lookups import Exact
@@ -16,6 +16,7 @@ from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 from sage.timebase import Timebase
+from videos.stored_files import delete_stored_files
 
 # The width of the text vector columns below: the text model's output size, defined beside the model.
 from videos.text_embedding.encoder import TEXT_EMBEDDING_DIM as TEXT_EMBEDDING_DIM
@@ -625,6 +626,12 @@ class RecutJob(models.Model):
 
     def __str__(self) -> str:
         return f"recut {self.pk}: {self.stem} of comparison {self.comparison_id}"
+
+    def delete_files_on_commit(self) -> None:
+        """The upload and the result go from storage once the row's deletion commits (connected to
+        post_delete in the app's ready(): a comparison or video deleted takes its jobs by cascade)."""
+        keys = [self.source_key, self.result_key]
+        transaction.on_commit(lambda: delete_stored_files(keys))
 
     @property
     def result_name(self) -> str:

@@ -323,3 +323,17 @@ def test_an_operator_sees_recut_jobs_read_only() -> None:
     assert listing.status_code == 200 and f"recut {job.pk}: music" in listing.content.decode()
     assert page.status_code == 200 and "The recut failed." in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
+
+
+def test_deleting_the_comparison_removes_its_recuts_files(pair) -> None:
+    comparison, sound = pair
+    job = RecutJob.objects.get(
+        pk=post_recut(client_for(comparison.owner), comparison, wav_bytes(sound[:, None])).json()["id"]
+    )
+    assert job.status == RecutJob.Status.READY and len(stored_recut_files()) == 2
+
+    assert _capture is not None
+    with _capture(execute=True):
+        comparison.delete()
+
+    assert not RecutJob.objects.exists() and stored_recut_files() == []
