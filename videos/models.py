@@ -113,6 +113,10 @@ class Video(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     fps = models.FloatField(null=True, blank=True)
+    # The timecode of its first frame as the file carries it (a QuickTime timecode track, an MXF or
+    # Matroska tag), read when probed: "" when it carries none (the change list and marker files
+    # then start it at videos.compare.timecode.DEFAULT_START).
+    start_timecode = models.CharField(max_length=12, blank=True)
     video_codec = models.CharField(max_length=30, blank=True)
     audio_codec = models.CharField(max_length=30, blank=True)
     has_audio = models.BooleanField(null=True, blank=True)

@@ -11,6 +11,7 @@ from notes import api as notes_api
 from review_sessions import api as sessions_api
 from reviews import api as reviews_api
 from reviews import approvals_api, comments_api, stills_api
+from videos.api import changes as changes_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
 from videos.api import recuts as recuts_api
@@ -95,6 +96,12 @@ urlpatterns = [
         r"^comparisons/(?P<comparison_id>[0-9]+)/markers\.(?P<file_type>csv|edl|fcpxml|xml|txt|otio)$",
         comparison_markers_api.ComparisonMarkersApi.as_view(),
         name="api-comparison-markers",
+    ),
+    path("comparisons/<int:comparison_id>/changes", changes_api.ChangeListApi.as_view(), name="api-comparison-changes"),
+    re_path(
+        r"^comparisons/(?P<comparison_id>[0-9]+)/changes\.(?P<file_type>edl|csv|otio|aaf)$",
+        changes_api.ChangeFileApi.as_view(),
+        name="api-comparison-change-file",
     ),
     path(
         "comparisons/<int:comparison_id>/share-links",

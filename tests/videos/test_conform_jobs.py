@@ -112,8 +112,9 @@ def test_a_stem_comes_back_conformed_to_v2_stamped_null_tested_and_paid_for(pair
     assert status["status"] == "ready" and status["percent"] == 100 and status["stem"] == "dialogue"
     assert status["start_timecode"] == "01:00:00:00" and status["time_reference"] == 3600 * RATE
     assert status["silences"] == []
-    # Null test: both events are v1's material, and the videos' sound is lossless: far below −40 dB.
-    assert [(row["number"], row["kind"]) for row in status["null_test"]] == [(1, "kept"), (2, "kept")]
+    # Null test: the two kept events (2 is the removed second, nothing of it in v2), and the videos'
+    # sound is lossless: far below −40 dB.
+    assert [(row["number"], row["kind"]) for row in status["null_test"]] == [(1, "kept"), (3, "kept")]
     assert all(row["residual_db"] <= -40 for row in status["null_test"])
 
     download = client.get(status["file_url"])
@@ -211,7 +212,7 @@ def test_a_comparison_without_a_result_is_refused_before_anything_is_kept() -> N
 
     response = post_recut(client_for(comparison.owner), comparison, _sound(2))
 
-    assert response.status_code == 409 and response.json()["error"]["code"] == "recut_unavailable"
+    assert response.status_code == 409 and response.json()["error"]["code"] == "no_result"
     assert not RecutJob.objects.exists() and not stored_recut_files()
 
 
@@ -244,6 +245,12 @@ def test_the_recut_page_takes_a_stem_and_shows_its_null_test_and_download(pair) 
     job = RecutJob.objects.get()
     assert "music" in html and reverse("api-recut-file", args=[job.pk]) in html
     assert "Null test" in html and html.count("<tr>") == 3  # the header and both events
+
+
+def test_the_change_list_page_has_the_recut_section_for_members(pair) -> None:
+    comparison, _ = pair
+    html = client_for(comparison.owner).get(reverse("compare:changes", args=[comparison.pk])).content.decode()
+    assert "data-recut-section" in html and f'action="{reverse("compare:recut", args=[comparison.pk])}"' in html
 
 
 def test_the_recut_page_refuses_a_file_saying_why_and_a_stranger_gets_404() -> None:

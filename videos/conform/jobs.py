@@ -40,8 +40,9 @@ from billing.models import Hold
 from sage.errors import ApplicationError
 from sage.queueing import TaskRef
 from sage.realtime import push_to_object
-from videos.compare.timecode import DEFAULT_START, TimecodeRate
-from videos.conform.events import ChangeEvent, EventKind
+from videos.compare.timecode import video_rate, video_start_frame
+from videos.conform.changes import change_list
+from videos.conform.events import ChangeEvent
 from videos.conform.null_test import decode_sound, null_test
 from videos.conform.recut import RecutPlan, recut_blocks, recut_plan
 from videos.conform.wav import SAMPLE_RATE, SoundInfo, SoundReader, sound_check, sound_writer
@@ -66,15 +67,14 @@ def recut_price(info: SoundInfo) -> int:
 
 
 def start_timecode_of(video: Video) -> str:
-    """The timecode of the video's first frame (01:00:00:00 until the change list's own lands)."""
-    return DEFAULT_START
+    """The timecode of the video's first frame: its file's own, else 01:00:00:00 (the change list's)."""
+    return video_rate(video).timecode(video_start_frame(video))
 
 
 def start_reference(video: Video) -> int:
     """Where the video's first frame is in a Broadcast WAV's terms: samples since midnight at 48 kHz,
     its start timecode's frame at its own rate (drop-frame counted as such)."""
-    rate = TimecodeRate(video.timebase.rate)
-    return round(Fraction(rate.frame(start_timecode_of(video))) / rate.fps * SAMPLE_RATE)
+    return round(Fraction(video_start_frame(video)) / video_rate(video).fps * SAMPLE_RATE)
 
 
 def recut_longest(comparison: Comparison) -> Fraction:
@@ -236,42 +236,9 @@ def _recut(job: RecutJob) -> None:
         push_recut(job)
 
 
-class RecutUnavailable(ApplicationError):
-    code = "recut_unavailable"
-    status = 409
-
-
 def recut_events(comparison: Comparison) -> list[ChangeEvent]:
-    """The comparison's change list. Until the change list's own builder lands on main: v2's
-    stretches matched to v1 (`matched_spans`, at speed 1) as kept or moved events on v2's frame grid,
-    the rest of v2 new material. RecutUnavailable when the comparison has no result to read."""
-    if comparison.unreadable or comparison.engine == 0 or not comparison.matched_spans:
-        raise RecutUnavailable("This comparison has no change list yet: recut once it is compared.")
-    if comparison.video_a.duration is None or comparison.video_b.duration is None:
-        raise RecutUnavailable("This comparison's videos are not ready yet.")
-    rate_a, rate_b = comparison.video_a.timebase.rate, comparison.video_b.timebase.rate
-    frames_b = round(Fraction(comparison.video_b.duration or 0) * rate_b)
-    spans = sorted((span[:4] for span in comparison.matched_spans), key=lambda span: span[2])
-    events: list[ChangeEvent] = []
-    cursor = 0
-    last_a = -1
-    for a0, a1, b0, b1 in spans:
-        first_b, end_b = max(cursor, round(b0 * rate_b)), min(frames_b, round(b1 * rate_b))
-        if end_b <= first_b:
-            continue
-        if first_b > cursor:
-            events.append(ChangeEvent(len(events) + 1, "inserted", None, None, cursor / rate_b, first_b / rate_b))
-        first_a = round(a0 * rate_a)
-        kind: EventKind = "kept" if first_a >= last_a else "moved"
-        start_a = Fraction(first_a) / rate_a
-        events.append(
-            ChangeEvent(len(events) + 1, kind, start_a, start_a + Fraction(end_b - first_b) / rate_b, first_b / rate_b,
-                        end_b / rate_b)
-        )  # fmt: skip
-        last_a, cursor = round(a1 * rate_a), end_b
-    if cursor < frames_b:
-        events.append(ChangeEvent(len(events) + 1, "inserted", None, None, cursor / rate_b, frames_b / rate_b))
-    return events
+    """The comparison's change list's events. ChangeListUnavailable (409) when it has none yet."""
+    return list(change_list(comparison).events)
 
 
 def _silent(plan: RecutPlan) -> Iterator[tuple[int, int, int, str]]:

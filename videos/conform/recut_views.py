@@ -1,7 +1,7 @@
 """The recut page (`/compare/<id>/recut/`): send a stem laid to v1, see each job's progress, the
 stretches left silent, the null test, and download the result. Works without JavaScript: while a
-job runs the page reloads itself every few seconds. (The change list's page, built beside this,
-is where this section is meant to end up.)"""
+job runs the page reloads itself every few seconds. The change list's page shows the same section
+(`recut_section_context`); its form posts here."""
 
 from __future__ import annotations
 

@@ -121,6 +121,7 @@ def ensure_probed(video: Video, path: Path) -> None:
         "width": result.width,
         "height": result.height,
         "fps": result.fps,
+        "start_timecode": result.start_timecode,
         "video_codec": result.video_codec,
         "audio_codec": result.audio_codec or "",
         "has_audio": result.has_audio,

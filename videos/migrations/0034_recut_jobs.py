@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0012_team_shortfall'),
-        ('videos', '0032_chunk_words_hold_compound_ends'),
+        ('videos', '0033_video_start_timecode'),
         ('workspaces', '0004_team_workspace_outlives_its_creator'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
