@@ -534,6 +534,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notes.tasks.reap_ai_notes",
         "schedule": crontab(minute="*/5"),
     },
+    # Recut jobs a worker lost: queued again, or failed and refunded (videos.conform.jobs).
+    "sweep-recut-jobs": {
+        "task": "videos.tasks.sweep_recut_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     "purge-trashed-projects": {
         "task": "videos.tasks.purge_trashed_projects",
         "schedule": crontab(hour=4, minute=37),

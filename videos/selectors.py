@@ -24,6 +24,7 @@ from sage.sql import TableNames, sql
 from videos.models import (
     CHUNK_INDEX_PARTS,
     TEXT_EMBEDDING_DIM,
+    Comparison,
     Project,
     Transcript,
     TranscriptChunk,
@@ -69,6 +70,21 @@ def video_get_for_user(member: Membership, pk: int | str) -> Video:
 # The one way past ownership, for reading only: what the site's sample account owns (the shared
 # sample every account can open). Writes keep `video_get_for_user`, so the sample stays read-only.
 SHARED_SAMPLE = Q(owner__is_sample_owner=True)
+
+# A comparison is out of sight with its project, and with either video's (it would show them).
+COMPARISONS_VISIBLE = (
+    Q(project__deleted_at__isnull=True)
+    & Q(video_a__project__deleted_at__isnull=True)
+    & Q(video_b__project__deleted_at__isnull=True)
+)
+
+
+def comparisons_for_user(member: Membership) -> QuerySet[Comparison]:
+    """The member's workspace's comparisons in sight (`videos.compare.selectors` reads them through
+    this; here so the app's socket authorizer reaches it without importing the compare package)."""
+    return Comparison.objects.filter(COMPARISONS_VISIBLE, workspace_id=member.workspace_id).select_related(
+        "video_a", "video_b"
+    )
 
 
 def video_get_to_view(member: Membership, pk: int | str) -> Video:

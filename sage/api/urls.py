@@ -14,6 +14,7 @@ from reviews import approvals_api, comments_api, stills_api
 from videos.api import changes as changes_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
+from videos.api import recuts as recuts_api
 from videos.api import screen_text as screen_text_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
@@ -119,6 +120,9 @@ urlpatterns = [
         reviews_api.ProjectShareLinksApi.as_view(),
         name="api-project-share-links",
     ),
+    path("comparisons/<int:comparison_id>/recuts", recuts_api.RecutListApi.as_view(), name="api-comparison-recuts"),
+    path("recuts/<int:recut_id>", recuts_api.RecutDetailApi.as_view(), name="api-recut-detail"),
+    path("recuts/<int:recut_id>/file", recuts_api.RecutFileApi.as_view(), name="api-recut-file"),
     path("comparisons/<int:comparison_id>/move", projects_api.ComparisonMoveApi.as_view(), name="api-comparison-move"),
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),

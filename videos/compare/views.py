@@ -37,12 +37,7 @@ from videos.compare.finding_words import (
 )
 from videos.compare.markers import MarkerFileType
 from videos.compare.recompute import comparison_recomputing, comparison_state_note
-from videos.compare.selectors import (
-    comparable_videos,
-    comparison_get_for_user,
-    comparison_get_to_view,
-    comparisons_for_user,
-)
+from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparison_get_to_view
 from videos.compare.services import (
     CURRENT_ENGINE,
     MAX_THRESHOLD,
@@ -55,6 +50,7 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
+from videos.selectors import comparisons_for_user
 from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Member, may
 from workspaces.switcher import found_following_link

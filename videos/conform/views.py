@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from videos.compare.selectors import comparison_get_to_view
 from videos.compare.views import owner_media
 from videos.conform.changes import ChangeListUnavailable
+from videos.conform.recut_views import recut_section_context
 from videos.conform.rows import EventRow
 from videos.conform.sheet import ChangeSheet, change_sheet, event_comments
 from videos.models import Comparison
@@ -151,4 +152,6 @@ def change_list_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     except ChangeListUnavailable as exc:
         context["unavailable"] = exc.message
         return render(request, "conform/changes.html", context, status=409)
+    if not read_only:  # the recut of sound by this list (videos.conform.recut_views)
+        context["recut"] = recut_section_context(request, comparison)
     return render(request, "conform/changes.html", context)
