@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from bench.results import Row, add_record_option, record
 from sage.synthetic_media.real_footage import DEFAULT_CACHE, RealCase, real_case_named, render_real_case
 from sage.synthetic_media.real_footage.sources import missing_media
 from videos.conform.events import ChangeEvent, EventKind
-from videos.conform.null_test import decode_sound, null_test
+from videos.conform.null_test import EventResidual, decode_sound, null_test
 from videos.conform.recut import recut_blocks, recut_plan
 from videos.conform.wav import SAMPLE_RATE, SoundReader, sound_check, sound_writer
 
@@ -91,24 +92,32 @@ def residuals(names: list[str], *, pcm: bool) -> tuple[list[float], list[float]]
     for name in names:
         case = with_pcm_sound(real_case_named(name)) if pcm else real_case_named(name)
         path_a, path_b = render_real_case(case, DEFAULT_CACHE)
-        events = case_events(case)
-        plan = recut_plan(events)
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="sage-null-test-") as directory:
-            sound_a, sound_b = Path(directory) / "a.wav", Path(directory) / "b.wav"
-            info_a, info_b = decode_sound(path_a, sound_a), decode_sound(path_b, sound_b)
-            with SoundReader(sound_a, info_a) as v1, SoundReader(sound_b, info_b) as v2:
-                results = null_test(plan, v1, v2)
-        took = time.perf_counter() - started
-        print(f"{name} ({'PCM' if pcm else 'AAC'} sound): {len(events)} events, null test in {took:.2f} s")
-        for result in results:
-            shown = "—" if result.residual_db is None else f"{result.residual_db:6.1f} dB"
-            print(f"  {result.number:3d} {result.kind:9s} {shown}  {result.note}")
-            if result.kind in ("kept", "moved") and result.residual_db is not None:
-                kept.append(result.residual_db)
-            if result.kind == "speed" and result.residual_db is not None:
-                sped.append(result.residual_db)
+        results = printed_null_test(f"{name} ({'PCM' if pcm else 'AAC'} sound)", path_a, path_b, case_events(case))
+        kept += kept_residuals(results)
+        sped += [result.residual_db for result in results if result.kind == "speed" and result.residual_db is not None]
     return kept, sped
+
+
+def printed_null_test(label: str, path_a: Path, path_b: Path, events: Sequence[ChangeEvent]) -> list[EventResidual]:
+    """v1's sound (A's file) recut by `events` against v2's (B's file), as a recut job measures it;
+    each event's residual printed."""
+    plan = recut_plan(list(events))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sage-null-test-") as directory:
+        sound_a, sound_b = Path(directory) / "a.wav", Path(directory) / "b.wav"
+        info_a, info_b = decode_sound(path_a, sound_a), decode_sound(path_b, sound_b)
+        with SoundReader(sound_a, info_a) as v1, SoundReader(sound_b, info_b) as v2:
+            results = null_test(plan, v1, v2)
+    print(f"{label}: {len(events)} events, null test in {time.perf_counter() - started:.2f} s")
+    for result in results:
+        shown = "—" if result.residual_db is None else f"{result.residual_db:6.1f} dB"
+        print(f"  {result.number:3d} {result.kind:9s} {shown}  {result.note}")
+    return results
+
+
+def kept_residuals(results: Sequence[EventResidual]) -> list[float]:
+    """The residuals of kept and moved material: where the recut's goal applies."""
+    return [r.residual_db for r in results if r.kind in ("kept", "moved") and r.residual_db is not None]
 
 
 def made_sound(path: Path, *, minutes: float, channels: int) -> None:
