@@ -90,6 +90,17 @@ def test_an_edge_between_frames_at_29_97_is_the_nearest_sample_and_shared_by_bot
     assert np.array_equal(recut_array(plan, ArraySource(v1)), v1[: plan.length])
 
 
+def test_kept_sound_between_two_frame_rates_is_copied_not_resampled() -> None:
+    # v1 at 25 fps and v2 converted to 29.97: the same 29.28 s of sound, whose two ranges end a
+    # fraction of a frame apart on their grids. Resampled by that ratio it drifted 16 ms by the end
+    # and nulled at +3 dB against v2's own sound (bench/conform.py); copied, it is v1's to the sample.
+    v1 = noise(30, channels=1)
+    kept = event(1, "kept", (F(0), frames(732)), (F(0), frames(878, F(30000, 1001))))
+    assert kept.speed == 1
+    plan = recut_plan([kept])
+    assert np.array_equal(recut_array(plan, ArraySource(v1)), v1[: plan.length])
+
+
 def test_an_edit_between_two_phases_of_a_tone_has_no_click() -> None:
     # A 440 Hz tone, cut from a zero crossing to a crest a quarter of a cycle on: a hard cut jumps by
     # the amplitude in one sample; the crossfade keeps every step near the tone's own.

@@ -34,8 +34,10 @@ class ChangeEvent:
 
     @property
     def speed(self) -> Fraction:
-        """How much faster v2 plays the v1 stretch (1 for kept and moved material)."""
-        if not self.carries_v1 or self.v2_end == self.v2_start:
+        """How much faster v2 plays the v1 stretch: 1 but for a speed change. Kept and moved material
+        plays at its own speed though its two ranges differ by a fraction of a frame when v1 and v2
+        count frames at different rates (25 and 29.97): resampling by that ratio would drift it."""
+        if self.kind != "speed" or not self.carries_v1 or self.v2_end == self.v2_start:
             return Fraction(1)
         assert self.v1_start is not None and self.v1_end is not None
         return (self.v1_end - self.v1_start) / (self.v2_end - self.v2_start)
