@@ -5,29 +5,14 @@ from __future__ import annotations
 
 import opentimelineio as otio
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.factories import CommentFactory, ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory
+from tests.clients import client_in
+from tests.factories import CommentFactory, ShareLinkFactory, UserFactory
+from tests.videos.conform_pair import made
 from tests.videos.test_comparisons import conforms, openapi  # noqa: F401 -- the `openapi` fixture
-from videos.models import Comparison
 
 pytestmark = pytest.mark.django_db
-
-SPANS = [[0.0, 10.0, 0.0, 10.0], [12.0, 16.0, 10.0, 14.0], [16.0, 20.0, 17.0, 21.0]]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def made(**fields: object) -> Comparison:
-    video_a = VideoFactory(title="Reel 1", duration=20.0, fps=25.0, comparable=True)
-    video_b = VideoFactory(title="Reel 1 new", duration=21.0, fps=25.0, comparable=True, owner=video_a.owner)
-    fields = {"matched_spans": SPANS, **fields}
-    return ComparisonFactory(owner=video_a.owner, video_a=video_a, video_b=video_b, **fields)
 
 
 def test_the_change_list_json_lists_every_event_with_timecodes_offsets_and_its_comments(openapi) -> None:  # noqa: F811
@@ -36,7 +21,7 @@ def test_the_change_list_json_lists_every_event_with_timecodes_offsets_and_its_c
     CommentFactory(link=link, side="b", start=15.0, body="Music sting here?")  # in the insertion, v2 14-17 s
     CommentFactory(link=link, side="a", start=11.0, body="Keep this line")  # in the removed v1 10-12 s
 
-    response = client_for(comparison.owner).get(reverse("api-comparison-changes", args=[comparison.pk]))
+    response = client_in(comparison.owner).get(reverse("api-comparison-changes", args=[comparison.pk]))
 
     assert response.status_code == 200
     body = response.json()
@@ -54,7 +39,7 @@ def test_the_change_list_json_lists_every_event_with_timecodes_offsets_and_its_c
 
 def test_each_file_downloads_and_reads_back() -> None:
     comparison = made()
-    client = client_for(comparison.owner)
+    client = client_in(comparison.owner)
 
     edl = client.get(reverse("api-comparison-change-file", args=[comparison.pk, "edl"]))
     otio_file = client.get(reverse("api-comparison-change-file", args=[comparison.pk, "otio"]))
@@ -72,7 +57,7 @@ def test_each_file_downloads_and_reads_back() -> None:
 
 def test_another_person_gets_404_for_the_list_and_every_file() -> None:
     comparison = made()
-    stranger = client_for(UserFactory())
+    stranger = client_in(UserFactory())
 
     assert stranger.get(reverse("api-comparison-changes", args=[comparison.pk])).status_code == 404
     for file_type in ("edl", "csv", "otio", "aaf"):
@@ -85,7 +70,7 @@ def test_a_comparison_with_no_result_or_unreadable_videos_says_so() -> None:
     older = made(engine=1, matched_spans=[])  # the clip grid's: recomputed by the current engine
 
     for comparison, code in ((waiting, "no_result"), (unreadable, "unreadable"), (older, "recomputing")):
-        response = client_for(comparison.owner).get(reverse("api-comparison-changes", args=[comparison.pk]))
+        response = client_in(comparison.owner).get(reverse("api-comparison-changes", args=[comparison.pk]))
         assert response.status_code == 409
         assert response.json()["error"]["code"] == code
         assert "compare" in response.json()["error"]["message"]

@@ -21,18 +21,13 @@ from django.utils import timezone
 
 from billing.models import Hold, Wallet
 from sage.synthetic_media.edits import Encoding, write_encoded
+from tests.clients import client_in
 from tests.factories import ComparisonFactory, RecutJobFactory, UserFactory, empty_wallet_user, uploaded_video
 from videos.conform import jobs
 from videos.models import Comparison, RecutJob, Video
 
 RATE = 48000
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def balance(user) -> int:
@@ -99,7 +94,7 @@ def pair(tmp_path: Path) -> tuple[Comparison, np.ndarray]:
 def test_a_stem_comes_back_conformed_to_v2_stamped_null_tested_and_paid_for(pair) -> None:
     comparison, sound = pair
     owner = comparison.owner
-    client = client_for(owner)
+    client = client_in(owner)
     before = balance(owner)
     stem = (np.stack([sound, -sound], axis=1) * 0.5).astype(np.float32)  # two channels, at 24 bits
 
@@ -145,7 +140,7 @@ def test_new_material_in_v2_is_silence_listed_with_a_note_in_the_null_test(pair)
     Comparison.objects.filter(pk=comparison.pk).update(matched_spans=[[0.0, 1.0, 0.0, 1.0], [1.0, 2.0, 2.0, 3.0]])
     comparison.refresh_from_db()
 
-    response = post_recut(client_for(comparison.owner), comparison, wav_bytes(sound[:, None]))
+    response = post_recut(client_in(comparison.owner), comparison, wav_bytes(sound[:, None]))
 
     job = RecutJob.objects.get(pk=response.json()["id"])
     assert job.silences == [{"number": 2, "kind": "inserted", "v2_start": 1.0, "v2_end": 2.0}]
@@ -173,7 +168,7 @@ def test_a_file_the_recut_cannot_take_is_refused_saying_why_and_nothing_is_kept_
     comparison = ComparisonFactory()  # v1 8 s at 15 fps
     before = balance(comparison.owner)
 
-    response = post_recut(client_for(comparison.owner), comparison, data())
+    response = post_recut(client_in(comparison.owner), comparison, data())
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "sound_refused" and says in response.json()["error"]["message"]
@@ -184,7 +179,7 @@ def test_a_file_the_recut_cannot_take_is_refused_saying_why_and_nothing_is_kept_
 def test_a_workspace_that_cannot_pay_is_refused_with_402_and_nothing_kept() -> None:
     comparison = ComparisonFactory(owner=empty_wallet_user())
 
-    response = post_recut(client_for(comparison.owner), comparison, _sound(2))
+    response = post_recut(client_in(comparison.owner), comparison, _sound(2))
 
     assert response.status_code == 402
     assert not RecutJob.objects.exists() and not stored_recut_files()
@@ -198,19 +193,19 @@ def test_a_recut_that_fails_says_so_and_refunds_in_full(monkeypatch: pytest.Monk
         raise OSError("disk gone")
 
     monkeypatch.setattr(jobs, "recut_blocks", broken)
-    response = post_recut(client_for(comparison.owner), comparison, _sound(2))
+    response = post_recut(client_in(comparison.owner), comparison, _sound(2))
 
     job = RecutJob.objects.get(pk=response.json()["id"])
     assert job.status == RecutJob.Status.FAILED and "tokens were returned" in job.error_message
     assert balance(comparison.owner) == before
     assert Hold.objects.get(key=f"recut:{job.pk}").status == Hold.Status.RELEASED
-    assert client_for(comparison.owner).get(reverse("api-recut-file", args=[job.pk])).status_code == 409
+    assert client_in(comparison.owner).get(reverse("api-recut-file", args=[job.pk])).status_code == 409
 
 
 def test_a_comparison_without_a_result_is_refused_before_anything_is_kept() -> None:
     comparison = ComparisonFactory(engine=0, matched_spans=[])
 
-    response = post_recut(client_for(comparison.owner), comparison, _sound(2))
+    response = post_recut(client_in(comparison.owner), comparison, _sound(2))
 
     assert response.status_code == 409 and response.json()["error"]["code"] == "no_result"
     assert not RecutJob.objects.exists() and not stored_recut_files()
@@ -218,8 +213,8 @@ def test_a_comparison_without_a_result_is_refused_before_anything_is_kept() -> N
 
 def test_another_person_gets_404_for_every_recut_door() -> None:
     comparison = ComparisonFactory()
-    job = RecutJob.objects.get(pk=post_recut(client_for(comparison.owner), comparison, _sound(2)).json()["id"])
-    stranger = client_for(UserFactory())
+    job = RecutJob.objects.get(pk=post_recut(client_in(comparison.owner), comparison, _sound(2)).json()["id"])
+    stranger = client_in(UserFactory())
 
     assert post_recut(stranger, comparison, _sound(2)).status_code == 404
     assert stranger.get(reverse("api-comparison-recuts", args=[comparison.pk])).status_code == 404
@@ -230,7 +225,7 @@ def test_another_person_gets_404_for_every_recut_door() -> None:
 
 def test_the_recut_page_takes_a_stem_and_shows_its_null_test_and_download(pair) -> None:
     comparison, sound = pair
-    client = client_for(comparison.owner)
+    client = client_in(comparison.owner)
     page = reverse("compare:recut", args=[comparison.pk])
     assert f'href="{page}"' in client.get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
 
@@ -249,7 +244,7 @@ def test_the_recut_page_takes_a_stem_and_shows_its_null_test_and_download(pair) 
 
 def test_the_change_list_page_has_the_recut_section_for_members(pair) -> None:
     comparison, _ = pair
-    html = client_for(comparison.owner).get(reverse("compare:changes", args=[comparison.pk])).content.decode()
+    html = client_in(comparison.owner).get(reverse("compare:changes", args=[comparison.pk])).content.decode()
     assert "data-recut-section" in html and f'action="{reverse("compare:recut", args=[comparison.pk])}"' in html
 
 
@@ -259,11 +254,11 @@ def test_the_recut_page_refuses_a_file_saying_why_and_a_stranger_gets_404() -> N
     upload = io.BytesIO(_sound(2, rate=44100))
     upload.name = "DX.wav"
 
-    response = client_for(comparison.owner).post(page, {"file": upload})
+    response = client_in(comparison.owner).post(page, {"file": upload})
 
     assert response.status_code == 400 and "48,000 Hz only" in response.content.decode()
     assert not RecutJob.objects.exists()
-    assert client_for(UserFactory()).get(page).status_code == 404
+    assert client_in(UserFactory()).get(page).status_code == 404
 
 
 def test_a_job_whose_worker_died_is_failed_and_refunded_and_a_lost_message_is_sent_again(settings) -> None:
@@ -306,13 +301,13 @@ def test_with_s3_the_upload_and_the_recut_are_objects_and_the_download_a_presign
     comparison = ComparisonFactory()
     stem = (np.random.default_rng(5).standard_normal((2 * RATE, 1)) * 0.1).astype(np.float32)
 
-    response = post_recut(client_for(comparison.owner), comparison, wav_bytes(stem))
+    response = post_recut(client_in(comparison.owner), comparison, wav_bytes(stem))
 
     job = RecutJob.objects.get(pk=response.json()["id"])
     assert job.status == RecutJob.Status.READY, job.error_message
     keys = {item["Key"] for item in s3.client.list_objects_v2(Bucket=s3.bucket)["Contents"]}
     assert {job.source_key, job.result_key} <= keys
-    download = client_for(comparison.owner).get(reverse("api-recut-file", args=[job.pk]))
+    download = client_in(comparison.owner).get(reverse("api-recut-file", args=[job.pk]))
     assert download.status_code == 302 and "X-Amz-Signature" in download["Location"]
     body = s3.client.get_object(Bucket=s3.bucket, Key=job.result_key)["Body"].read()
     recut, _ = soundfile.read(io.BytesIO(body), dtype="int32")
@@ -322,7 +317,7 @@ def test_with_s3_the_upload_and_the_recut_are_objects_and_the_download_a_presign
 
 def test_an_operator_sees_recut_jobs_read_only() -> None:
     job = RecutJobFactory(stem="music", status=RecutJob.Status.FAILED, error_message="The recut failed.")
-    operator = client_for(UserFactory(is_staff=True, is_superuser=True))
+    operator = client_in(UserFactory(is_staff=True, is_superuser=True))
 
     listing = operator.get(reverse("admin:videos_recutjob_changelist"), {"q": "music"})
     page = operator.get(reverse("admin:videos_recutjob_change", args=[job.pk]))
@@ -335,7 +330,7 @@ def test_an_operator_sees_recut_jobs_read_only() -> None:
 def test_deleting_the_comparison_removes_its_recuts_files(pair) -> None:
     comparison, sound = pair
     job = RecutJob.objects.get(
-        pk=post_recut(client_for(comparison.owner), comparison, wav_bytes(sound[:, None])).json()["id"]
+        pk=post_recut(client_in(comparison.owner), comparison, wav_bytes(sound[:, None])).json()["id"]
     )
     assert job.status == RecutJob.Status.READY and len(stored_recut_files()) == 2
 

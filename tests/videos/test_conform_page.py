@@ -4,35 +4,19 @@ blocks of both cuts, the links to it, and who may open it."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.clients import client_in
 from tests.factories import (
     CommentFactory,
     ComparisonFactory,
     ShareLinkFactory,
     UserFactory,
-    VideoFactory,
     VideoStackFactory,
 )
-from videos.models import Comparison
+from tests.videos.conform_pair import SPANS, made
 
 pytestmark = pytest.mark.django_db
-
-SPANS = [[0.0, 10.0, 0.0, 10.0], [12.0, 16.0, 10.0, 14.0], [16.0, 20.0, 17.0, 21.0]]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def made(**fields: object) -> Comparison:
-    video_a = VideoFactory(title="Reel 1", duration=20.0, fps=25.0, comparable=True)
-    video_b = VideoFactory(title="Reel 1 new", duration=21.0, fps=25.0, comparable=True, owner=video_a.owner)
-    fields = {"matched_spans": SPANS, **fields}
-    return ComparisonFactory(owner=video_a.owner, video_a=video_a, video_b=video_b, **fields)
 
 
 def test_the_page_lists_each_event_with_both_timecodes_and_the_comments_made_on_it() -> None:
@@ -40,7 +24,7 @@ def test_the_page_lists_each_event_with_both_timecodes_and_the_comments_made_on_
     link = ShareLinkFactory(comparison=comparison, permission="comment")
     CommentFactory(link=link, side="b", start=15.0, body="Music sting here?")
 
-    response = client_for(comparison.owner).get(reverse("compare:changes", args=[comparison.pk]))
+    response = client_in(comparison.owner).get(reverse("compare:changes", args=[comparison.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -55,16 +39,16 @@ def test_the_page_lists_each_event_with_both_timecodes_and_the_comments_made_on_
 
 def test_the_comparison_page_links_to_its_change_list() -> None:
     comparison = made()
-    html = client_for(comparison.owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
+    html = client_in(comparison.owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
     assert reverse("compare:changes", args=[comparison.pk]) in html
 
 
 def test_another_person_gets_404_and_a_comparison_with_no_result_says_so() -> None:
     comparison = made()
-    assert client_for(UserFactory()).get(reverse("compare:changes", args=[comparison.pk])).status_code == 404
+    assert client_in(UserFactory()).get(reverse("compare:changes", args=[comparison.pk])).status_code == 404
 
     waiting = made(engine=0, matched_spans=[])
-    response = client_for(waiting.owner).get(reverse("compare:changes", args=[waiting.pk]))
+    response = client_in(waiting.owner).get(reverse("compare:changes", args=[waiting.pk]))
     assert response.status_code == 409
     assert "no result yet" in response.content.decode()
 
@@ -74,6 +58,6 @@ def test_a_new_versions_page_links_to_the_change_list_of_its_automatic_compariso
     first, second = stack.versions.order_by("version")
     comparison = ComparisonFactory(owner=stack.owner, video_a=first, video_b=second, matched_spans=SPANS)
 
-    html = client_for(stack.owner).get(reverse("videos:video", args=[second.pk])).content.decode()
+    html = client_in(stack.owner).get(reverse("videos:video", args=[second.pk])).content.decode()
 
     assert reverse("compare:changes", args=[comparison.pk]) in html
