@@ -236,15 +236,46 @@ def review_status_set(
     by_user: User | None = None,
     guest_name: str = "",
     link: ShareLink | None = None,
-    with_partner: bool = True,
 ) -> StatusChange | None:
     """Set `target`'s review status, with its history row, by a member (`by_user`) or a guest
     (`guest_name` through `link`). The same status again changes nothing and records nothing (None).
     A version and its automatic comparison with the version before share one status
-    (`review_partner`): the other follows, with its own history row (the feed says it once).
+    (`review_partner`): the other follows, with its own history row; the feed says it once.
     Callers checked who may: `review_status_set_by_member`, `review_status_set_by_guest`."""
     assert (by_user is None) != (link is None), "a member or a guest of a link"
     status = status_choice(status)
+    recorded = _status_recorded(target, status, by_user=by_user, guest_name=guest_name, link=link)
+    if recorded is None:
+        return None
+    before, change = recorded
+    activity_record(
+        workspace_id=target.workspace_id,
+        actor=by_user,
+        actor_name=guest_name,
+        verb=ActivityEvent.Verb.STATUS_CHANGED,
+        target=ActivityTarget(
+            "video" if isinstance(target, Video) else "comparison",
+            target.pk,
+            target.label if isinstance(target, Video) else target.title,
+        ),
+        details={
+            "from": before,
+            "to": status,
+            "to_label": ReviewStatus(status).label,
+            "link_id": link.pk if link is not None else None,
+        },
+    )
+    partner = review_partner(target)
+    if partner is not None:
+        _status_recorded(partner, status, by_user=by_user, guest_name=guest_name, link=link)
+    return change
+
+
+def _status_recorded(
+    target: Target, status: str, *, by_user: User | None, guest_name: str, link: ShareLink | None
+) -> tuple[str, StatusChange] | None:
+    """Store `status` on `target` with its history row and tell open pages; the status it had and
+    the row, or None when it had that status already."""
     # The row is locked so that two changes at once record from → to in the order they happened.
     locked = type(target).objects.select_for_update().only("review_status").get(pk=target.pk)
     before = locked.review_status
@@ -252,7 +283,6 @@ def review_status_set(
     if before == status:
         return None
     type(target).objects.filter(pk=target.pk).update(review_status=status)
-    now = timezone.now()
     change = StatusChange.objects.create(
         video=target if isinstance(target, Video) else None,
         comparison=target if isinstance(target, Comparison) else None,
@@ -262,35 +292,12 @@ def review_status_set(
         link=link,
         by_guest=by_user is None,
         by_name=by_user.name[:80] if by_user is not None else guest_name,
-        at=now,
+        at=timezone.now(),
         # Left for the digest even when its maker made it: a team's admins hear of it (reviews.digest
         # never tells anyone of their own change).
     )
-    if with_partner:  # the partner's change is the same act: the feed says it once
-        activity_record(
-            workspace_id=target.workspace_id,
-            actor=by_user,
-            actor_name=guest_name,
-            verb=ActivityEvent.Verb.STATUS_CHANGED,
-            target=ActivityTarget(
-                "video" if isinstance(target, Video) else "comparison",
-                target.pk,
-                target.label if isinstance(target, Video) else target.title,
-            ),
-            details={
-                "from": before,
-                "to": status,
-                "to_label": ReviewStatus(status).label,
-                "link_id": link.pk if link is not None else None,
-            },
-        )
     push_status(target, change)
-    partner = review_partner(target) if with_partner else None
-    if partner is not None:
-        review_status_set(
-            target=partner, status=status, by_user=by_user, guest_name=guest_name, link=link, with_partner=False
-        )
-    return change
+    return before, change
 
 
 def review_status_set_by_member(*, member: Membership, target: Target, status: object) -> StatusChange | None:
