@@ -643,3 +643,31 @@ class RecutJob(models.Model):
         # ASCII only: it goes into a Content-Disposition header as it is.
         stem = re.sub(r"[^A-Za-z0-9._\- ]", "_", self.file_name.rsplit(".", 1)[0] or self.stem)
         return f"{stem}_conformed_v2.wav"
+
+
+class ChangeEventStatus(models.Model):
+    """Where the team is with one event of a comparison's change list (videos.conform): the sound or
+    VFX editor ticks it off as they lay v2's material, or asks about it. An event has no row until
+    someone sets one ("To do"). Events are derived from the stored comparison, so a status is kept
+    under the event's key (its kind and its first frames on v1 and v2, `EventRow.key`): a comparison
+    compared again that finds the same event finds its status."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", "To do"
+        DONE = "done", "Done"
+        QUESTION = "question", "Question"
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="event_statuses")
+    event_key = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TODO)
+    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(max_length=80, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comparison", "event_key"], name="one_status_per_change_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_key} of comparison {self.comparison_id}: {self.status}"

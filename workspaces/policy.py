@@ -118,6 +118,7 @@ POLICY: dict[str, Rule] = {
         guest_own=True,
         scope=VIDEOS_WRITE,
     ),
+    "change_event.mark": Rule(Role.COMMENTER, "Mark a change list's event To do, Done or Question", scope=VIDEOS_WRITE),
     "review_status.set": Rule(
         Role.COMMENTER, "Set a review status", link=LINK_COMMENT, link_flag="allow_status", scope=VIDEOS_WRITE
     ),

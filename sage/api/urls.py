@@ -98,6 +98,11 @@ urlpatterns = [
         name="api-comparison-markers",
     ),
     path("comparisons/<int:comparison_id>/changes", changes_api.ChangeListApi.as_view(), name="api-comparison-changes"),
+    path(
+        "comparisons/<int:comparison_id>/changes/<slug:event_key>/status",
+        changes_api.ChangeEventStatusApi.as_view(),
+        name="api-comparison-change-event-status",
+    ),
     re_path(
         r"^comparisons/(?P<comparison_id>[0-9]+)/changes\.(?P<file_type>edl|csv|otio|aaf)$",
         changes_api.ChangeFileApi.as_view(),

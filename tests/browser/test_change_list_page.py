@@ -15,6 +15,7 @@ from tests.browser.test_compare_page import (
     times,
     wait_until,
 )
+from tests.browser.test_team_review_live import signed_in_page
 from tests.browser.test_video_pages import page_errors
 from videos.models import Comparison
 
@@ -53,4 +54,31 @@ def test_choosing_an_event_seeks_both_players_to_it(site_url: str, page: Page, c
     wait_until(lambda: abs(times(page)["b"] - (11.0 + HALF_FRAME)) < 0.01, page)
     assert abs(times(page)["a"] - (9.6 + HALF_FRAME)) < 0.01
     assert times(page)["aPaused"] and times(page)["bPaused"]
+    assert errors == []
+
+
+def test_an_events_status_is_saved_as_it_is_chosen_and_shows_live_on_another_open_page(
+    site_url: str, page: Page, browser, change_comparison: Comparison
+) -> None:
+    errors = page_errors(page)
+    log_in(page, site_url, change_comparison.owner.email)
+    page.goto(f"{site_url}/compare/{change_comparison.pk}/changes/")
+    other = signed_in_page(browser, site_url, change_comparison.owner.email)  # a teammate's page, say
+    other.goto(f"{site_url}/compare/{change_comparison.pk}/changes/")
+    other.wait_for_function("() => window.__eventsSocketOpen === true")
+    # Without JavaScript each menu has a Save button; with it, choosing saves.
+    expect(page.locator("[data-event-status-save]").first).to_be_hidden()
+
+    page.get_by_label("Status of event 3").select_option("Done")
+
+    row = page.locator('tr[data-event="3"]')
+    expect(row).to_have_attribute("data-event-status", "done")
+    expect(row.locator("[data-event-status-by]")).to_contain_text("by ")
+    expect(page.locator("[data-events-done]")).to_have_text("1")
+    # The teammate's page, open all along, follows.
+    expect(other.get_by_label("Status of event 3")).to_have_value("done")
+    expect(other.locator("[data-events-done]")).to_have_text("1")
+    page.reload()
+    expect(page.get_by_label("Status of event 3")).to_have_value("done")
+    other.context.close()
     assert errors == []

@@ -1,4 +1,4 @@
-"""The soak test's short run (bench/soak.py; issue 49, part 7): 25 s of the real mix of traffic on
+"""The soak test's short run (bench/soak.py; issue 49, part 7): 18 s of the real mix of traffic on
 two web processes and a Celery worker, with one burst of 40 questions at once through the API.
 
 What must hold, whatever the machine's speed: no answer is a 5xx, every request is answered (no
@@ -43,7 +43,7 @@ SHORT_MIX = Mix(
 def test_the_real_mix_with_a_burst_of_40_questions_has_no_5xx_and_loses_nothing(
     transactional_db, tmp_path: Path
 ) -> None:
-    result = soak(duration=25, web_processes=2, mix=SHORT_MIX, workdir=tmp_path)
+    result = soak(duration=18, web_processes=2, mix=SHORT_MIX, workdir=tmp_path)
 
     found, checks = result.figures, result.checks
     routes = {route.name: route for route in found.routes}

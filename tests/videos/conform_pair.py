@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+from accounts.models import User
 from tests.factories import ComparisonFactory, VideoFactory
 from videos.models import Comparison
+from workspaces.models import Workspace
 
 SPANS = [[0.0, 10.0, 0.0, 10.0], [12.0, 16.0, 10.0, 14.0], [16.0, 20.0, 17.0, 21.0]]
 
 
-def made(**fields: object) -> Comparison:
-    video_a = VideoFactory(title="Reel 1", duration=20.0, fps=25.0, comparable=True)
-    video_b = VideoFactory(title="Reel 1 new", duration=21.0, fps=25.0, comparable=True, owner=video_a.owner)
-    fields = {"matched_spans": SPANS, **fields}
+def made(*, workspace: Workspace | None = None, owner: User | None = None, **fields: object) -> Comparison:
+    """The pair compared, in `owner`'s personal workspace or in `workspace` (a team `owner` is in)."""
+    where = {"workspace": workspace} if workspace is not None else {}
+    video_a = VideoFactory(
+        title="Reel 1", duration=20.0, fps=25.0, comparable=True, **({"owner": owner} if owner else {}), **where
+    )
+    video_b = VideoFactory(title="Reel 1 new", duration=21.0, fps=25.0, comparable=True, owner=video_a.owner, **where)
+    fields = {"matched_spans": SPANS, **where, **fields}
     return ComparisonFactory(owner=video_a.owner, video_a=video_a, video_b=video_b, **fields)

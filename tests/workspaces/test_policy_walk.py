@@ -226,6 +226,7 @@ def walk(team: Workspace) -> Walk:
         "video_id": str(video.pk),
         "ref": str(video.pk),
         "comparison_id": str(comparison.pk),
+        "event_key": "kept-0-0",
         "recut_id": str(RecutJobFactory(comparison=comparison).pk),
         "stack_id": str(VideoStackFactory(owner=owner, workspace=team, versions=1).pk),
         "project_id": str(ProjectFactory(created_by=owner, workspace=team).pk),

@@ -85,6 +85,7 @@ def _ids_for_every_kind(team: Workspace, editor: User) -> dict[str, str]:
         "video_id": str(video.pk),
         "ref": str(video.pk),
         "comparison_id": str(comparison.pk),
+        "event_key": "kept-0-0",
         "stack_id": str(VideoStackFactory(owner=editor, workspace=team).pk),
         "project_id": str(ProjectFactory(created_by=editor, workspace=team).pk),
         "link_id": str(link.pk),
@@ -130,8 +131,8 @@ NOT_THE_WORKSPACES = {
     ("post", "api-extension-connect"),
 }
 # What a commenter may write beyond a viewer: notes, their own comments and drawings, replies/resolving
-# reviewers' comments, review statuses, and live review sessions (their services refuse handing over and
-# ending to anyone but the presenter, the starter or an admin).
+# reviewers' comments, review statuses and change list events' statuses, and live review sessions
+# (their services refuse handing over and ending to anyone but the presenter, the starter or an admin).
 COMMENTERS = {
     ("post", "api-comparison-comments"),
     ("post", "api-video-comments"),
@@ -142,6 +143,7 @@ COMMENTERS = {
     ("post", "api-comment-reopen"),
     ("put", "api-video-review-status"),
     ("put", "api-comparison-review-status"),
+    ("put", "api-comparison-change-event-status"),
     ("post", "api-sessions"),
     ("post", "api-session-handover"),
     ("post", "api-session-end"),
@@ -316,7 +318,9 @@ def test_no_page_form_lets_a_role_write_what_it_may_not(team: Workspace, role: s
 
     let_through = [name for name, path in forms if client.post(path).status_code != 403]
 
-    commenters = {"video-review-status", "comparison-review-status"} if role == Role.COMMENTER else set()
+    commenters = (
+        {"video-review-status", "comparison-review-status", "change-event-status"} if role == Role.COMMENTER else set()
+    )
     assert set(let_through) == commenters
     # A page that only reads is open to every member's GET (the ids are the team's, or none: a 404).
     refused_reads = [name for name, path in reads if client.get(path).status_code == 403]

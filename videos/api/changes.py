@@ -17,13 +17,14 @@ from rest_framework.views import APIView
 
 from sage.api.errors import error_responses
 from videos.api.comparisons import _COMPARISON_ID
-from videos.compare.selectors import comparison_get_to_view
+from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view
 from videos.conform.aaf import change_aaf
+from videos.conform.event_status import event_status_json, event_status_set, event_statuses
 from videos.conform.events import EventKind
 from videos.conform.files import CSV_COLUMNS, change_csv, change_edl, change_otio
 from videos.conform.rows import KIND_LABELS
 from videos.conform.sheet import ChangeSheet, change_sheet, event_comments
-from videos.models import Comparison
+from videos.models import ChangeEventStatus, Comparison
 from videos.review_comments import comments_on_comparison
 from videos.viewing import require_view
 from workspaces.current import acting_membership, request_actor
@@ -34,8 +35,21 @@ CONTENT_TYPES = {"edl": "text/plain", "csv": "text/csv", "otio": "application/js
 KINDS: tuple[EventKind, ...] = tuple(KIND_LABELS)
 
 
-class ChangeEventOutput(serializers.Serializer[Any]):
+class EventStatusFields(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(
+        choices=ChangeEventStatus.Status.choices, help_text="Where the team is with it (todo until someone sets it)."
+    )
+    status_label = serializers.CharField(help_text='"To do", "Done" or "Question".')
+    status_by = serializers.CharField(help_text='Who set it last ("" until someone does).')
+    status_at = serializers.DateTimeField(allow_null=True)
+
+
+class ChangeEventOutput(EventStatusFields):
     number = serializers.IntegerField(help_text="1, 2, … in v2's order.")
+    key = serializers.CharField(
+        help_text='The event\'s name across recomputations: kind, first frame on v1 ("new") and on v2, '
+        '"moved-240-96". Its status is set at `changes/{key}/status`.'
+    )
     kind = serializers.ChoiceField(choices=KINDS)
     kind_label = serializers.CharField(help_text='The kind as the page says it: "Trimmed at head".')
     v1_in = serializers.CharField(help_text='Timecode on v1 (its own rate and start); "" for an insertion.')
@@ -84,6 +98,7 @@ class ChangeListOutput(serializers.Serializer[Any]):
 def change_list_body(sheet: ChangeSheet, *, actor: Actor) -> dict[str, Any]:
     comparison = sheet.comparison
     comments = event_comments(sheet, comments_on_comparison(comparison, actor=actor))
+    statuses = event_statuses(comparison)
 
     def side(which: str) -> dict[str, Any]:
         video = sheet.video_v1 if which == "v1" else sheet.video_v2
@@ -107,6 +122,7 @@ def change_list_body(sheet: ChangeSheet, *, actor: Actor) -> dict[str, Any]:
         events.append(
             {
                 "number": row.number,
+                "key": row.key,
                 "kind": row.kind,
                 "kind_label": row.label,
                 "v1_in": row.v1_in,
@@ -126,6 +142,7 @@ def change_list_body(sheet: ChangeSheet, *, actor: Actor) -> dict[str, Any]:
                 "speed": round(float(row.event.speed), 6),
                 "comments": len(threads),
                 "unresolved": sum(1 for comment in threads if not comment.resolved),
+                **event_status_json(statuses.get(row.key)),
             }
         )
     return {
@@ -220,3 +237,41 @@ class ChangeFileApi(APIView):
         response = HttpResponse(writers[file_type](sheet), content_type=CONTENT_TYPES[file_type])
         response["Content-Disposition"] = f'attachment; filename="comparison-{comparison.pk}-changes.{file_type}"'
         return response
+
+
+class EventStatusInput(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ChangeEventStatus.Status.choices)
+
+
+class EventStatusOutput(EventStatusFields):
+    comparison = serializers.IntegerField()
+    key = serializers.CharField()
+    number = serializers.IntegerField(help_text="The event's number in the change list now.")
+
+
+class ChangeEventStatusApi(APIView):
+    workspace_actions = {"PUT": "change_event.mark"}
+
+    @extend_schema(
+        parameters=[
+            _COMPARISON_ID,
+            OpenApiParameter("event_key", str, OpenApiParameter.PATH, description="The event's `key`."),
+        ],
+        request=EventStatusInput,
+        responses={200: EventStatusOutput, **error_responses(400, 403, 404, 409)},
+        summary="Mark one event of the change list To do, Done or Question",
+        description="Needs a role that may comment in the workspace acted in (viewers: 403). 404 `no_such_event` "
+        "for a key the change list does not have now (the comparison was compared again and the event moved). "
+        "The change goes out live to the workspace's open pages (`change_event.status`).",
+    )
+    def put(self, request: Request, comparison_id: int, event_key: str) -> Response:
+        comparison = comparison_get_for_user(acting_membership(request), comparison_id)
+        given = EventStatusInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        told = event_status_set(
+            member=acting_membership(request),
+            comparison=comparison,
+            event_key=event_key,
+            status=given.validated_data["status"],
+        )
+        return Response(told)

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:comparison_id>/recut/", recut_page, name="recut"),
     path("<int:comparison_id>/delete/", views.comparison_delete_page, name="delete"),
     path("<int:comparison_id>/changes/", conform_views.change_list_page, name="changes"),
+    path(
+        "<int:comparison_id>/changes/<slug:event_key>/status/",
+        conform_views.change_event_status_page,
+        name="change-event-status",
+    ),
 ]

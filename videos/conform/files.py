@@ -28,9 +28,10 @@ import opentimelineio as otio
 from sage.export_text import ascii_text, csv_table, plain_text, shortened
 from videos.compare.markers import UTF8_BOM, media_file_name
 from videos.compare.timecode import TimecodeRate
+from videos.conform.event_status import event_statuses
 from videos.conform.rows import EventRow
 from videos.conform.sheet import ChangeSheet
-from videos.models import Video
+from videos.models import ChangeEventStatus, Video
 
 LINE_LIMIT = 80
 TITLE_LIMIT = 70
@@ -52,6 +53,7 @@ CSV_COLUMNS = (
     "v1_end_seconds",
     "v2_start_seconds",
     "v2_end_seconds",
+    "status",
 )
 
 
@@ -73,7 +75,9 @@ def _offset_text(offset: int) -> str:
 
 
 def change_csv(sheet: ChangeSheet) -> str:
-    """A row per event; UTF-8 with a byte order mark (Excel then reads it as UTF-8)."""
+    """A row per event with where the team is with it; UTF-8 with a byte order mark (Excel then reads
+    it as UTF-8)."""
+    statuses = event_statuses(sheet.comparison)
     rows = [
         {
             "event": row.number,
@@ -88,6 +92,7 @@ def change_csv(sheet: ChangeSheet) -> str:
             "v1_end_seconds": "" if row.event.v1_end is None else round(float(row.event.v1_end), 6),
             "v2_start_seconds": round(float(row.event.v2_start), 6),
             "v2_end_seconds": round(float(row.event.v2_end), 6),
+            "status": statuses[row.key].status if row.key in statuses else ChangeEventStatus.Status.TODO,
         }
         for row in sheet.rows
     ]

@@ -50,6 +50,13 @@ class EventRow:
     def kind(self) -> EventKind:
         return self.event.kind
 
+    @property
+    def key(self) -> str:
+        """The event's name that outlives its number: its kind and first frames on v1 ("new" for an
+        insertion) and v2, as "moved-240-96". A team's status on it is kept under this."""
+        v1 = "new" if self.v1_frame_in is None else str(self.v1_frame_in)
+        return f"{self.kind}-{v1}-{self.v2_frame_in}"
+
 
 def _frame(seconds: Fraction, rate: Fraction) -> int:
     # Event edges are frame edges (frame / rate): the product is whole.

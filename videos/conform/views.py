@@ -8,21 +8,27 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from videos.compare.selectors import comparison_get_to_view
+from sage.errors import ApplicationError
+from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view
 from videos.compare.views import owner_media
 from videos.conform.changes import ChangeListUnavailable
+from videos.conform.event_status import event_status_json, event_status_set, event_statuses
 from videos.conform.recut_views import recut_section_context
 from videos.conform.rows import EventRow
 from videos.conform.sheet import ChangeSheet, change_sheet, event_comments
-from videos.models import Comparison
+from videos.models import ChangeEventStatus, Comparison
 from videos.review_comments import ExportedComment, comments_on_comparison
 from workspaces.current import acting_membership, request_actor
+from workspaces.doors import workspace_actions
+from workspaces.policy import may
 from workspaces.switcher import found_following_link
 
 FILE_LABELS = {"edl": "Change EDL", "aaf": "AAF (Pro Tools)", "otio": "OpenTimelineIO (.otio)", "csv": "CSV"}
@@ -53,6 +59,8 @@ class EventItem:
     seek_v2: float
     comments: list[ExportedComment]
     comment_url: str
+    # Where the team is with it (`event_status_json`): "status", "status_label", "status_by", "status_at".
+    status: dict[str, Any]
 
 
 def _seek(seconds: Fraction, rate: Fraction) -> float:
@@ -99,6 +107,7 @@ def change_list_context(comparison: Comparison, *, comments: list[ExportedCommen
     """What templates/conform/changes.html renders (raises ChangeListUnavailable)."""
     sheet = change_sheet(comparison)
     attached = event_comments(sheet, comments)
+    statuses = event_statuses(comparison)
     page = reverse("compare:comparison", args=[comparison.pk])
     items = []
     for index, row in enumerate(sheet.rows):
@@ -114,16 +123,20 @@ def change_list_context(comparison: Comparison, *, comments: list[ExportedCommen
                 comment_url=f"{page}?a={float(v1_at):.3f}"
                 if row.kind in ("removed", "trimmed_head", "trimmed_tail")
                 else f"{page}?b={float(row.event.v2_start):.3f}",
+                status=event_status_json(statuses.get(row.key)),
             )
         )
     files = [
         (label, reverse("api-comparison-change-file", args=[comparison.pk, file_type]))
         for file_type, label in FILE_LABELS.items()
     ]
+    done = sum(1 for item in items if item.status["status"] == ChangeEventStatus.Status.DONE)
     return {
         "comparison": comparison,
         "sheet": sheet,
         "items": items,
+        "done": done,
+        "event_statuses": ChangeEventStatus.Status.choices,
         "blocks": _blocks(sheet),
         "counts": sheet.changes.counts(),
         "files": files,
@@ -152,6 +165,31 @@ def change_list_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     except ChangeListUnavailable as exc:
         context["unavailable"] = exc.message
         return render(request, "conform/changes.html", context, status=409)
+    context["may_mark"] = not read_only and may(
+        request_actor(request), "change_event.mark", workspace_id=comparison.workspace_id
+    )
     if not read_only:  # the recut of sound by this list (videos.conform.recut_views)
         context["recut"] = recut_section_context(request, comparison)
     return render(request, "conform/changes.html", context)
+
+
+@require_POST
+@login_required
+@workspace_actions(POST="change_event.mark")
+def change_event_status_page(request: HttpRequest, comparison_id: int, event_key: str) -> HttpResponse:
+    """The page's form for one event's status (changes.js sends the API's PUT instead, and stays)."""
+    comparison = comparison_get_for_user(acting_membership(request), comparison_id)
+    back = reverse("compare:changes", args=[comparison.pk])
+    status = request.POST.get("status", "")
+    if status not in ChangeEventStatus.Status.values:
+        messages.error(request, "Choose To do, Done or Question.")
+        return redirect(back)
+    try:
+        told = event_status_set(
+            member=acting_membership(request), comparison=comparison, event_key=event_key, status=status
+        )
+    except (PermissionDenied, ApplicationError) as refusal:
+        messages.error(request, str(refusal))
+        return redirect(back)
+    messages.success(request, f"Event {told['number']} marked “{told['status_label']}”.")
+    return redirect(f"{back}#event-{told['number']}")
