@@ -10,6 +10,7 @@ from tests.clients import client_in
 from tests.factories import (
     CommentFactory,
     ComparisonFactory,
+    RecutJobFactory,
     ShareLinkFactory,
     UserFactory,
     VideoStackFactory,
@@ -61,3 +62,21 @@ def test_a_new_versions_page_links_to_the_change_list_of_its_automatic_compariso
     html = client_in(stack.owner).get(reverse("videos:video", args=[second.pk])).content.decode()
 
     assert reverse("compare:changes", args=[comparison.pk]) in html
+
+
+@pytest.mark.parametrize(("codec", "told"), [("aac", True), ("pcm_s24le", False)])
+def test_a_null_test_on_compressed_sound_says_what_its_floor_is(codec: str, told: bool) -> None:
+    comparison = made()
+    for video in (comparison.video_a, comparison.video_b):
+        video.audio_codec = codec
+        video.save(update_fields=["audio_codec"])
+    RecutJobFactory(
+        comparison=comparison,
+        status="ready",
+        null_test=[{"number": 1, "kind": "kept", "residual_db": -26.4, "measured_samples": 480000, "note": ""}],
+    )
+
+    html = client_in(comparison.owner).get(reverse("compare:changes", args=[comparison.pk])).content.decode()
+
+    assert "−26.4 dB" in html or "-26.4 dB" in html
+    assert ("sound is compressed (AAC): where the recut is right" in html) is told

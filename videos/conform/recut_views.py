@@ -19,6 +19,7 @@ from accounts.models import User
 from sage.errors import ApplicationError
 from videos.compare.selectors import comparison_get_for_user
 from videos.conform.jobs import SECONDS_PER_TOKEN, recut_job_create, start_timecode_of, uploaded_file_path
+from videos.conform.null_test import lossy_sound_note
 from videos.conform.selectors import recut_jobs_of_comparison
 from videos.conform.wav import MAX_CHANNELS
 from videos.models import Comparison, RecutJob
@@ -81,4 +82,5 @@ def recut_section_context(
         "minutes_per_token": SECONDS_PER_TOKEN // 60,
         "start_timecode": start_timecode_of(comparison.video_b),
         "working": any(job.status in (RecutJob.Status.QUEUED, RecutJob.Status.RUNNING) for job in jobs),
+        "lossy_note": lossy_sound_note(comparison.video_a.audio_codec, comparison.video_b.audio_codec),
     }
