@@ -248,7 +248,7 @@ def _start_redis(paths: _Paths) -> int:
     if stale_pid is not None:  # running but not answering: replace it
         _terminate(stale_pid)
     paths.redis_pidfile.unlink(missing_ok=True)
-    port = _free_port()
+    port = _port_to_start_redis_on(paths)
     config = paths.redis_dir / "redis.conf"
     config.write_text(
         "\n".join(
@@ -273,6 +273,23 @@ def _start_redis(paths: _Paths) -> int:
             raise RuntimeError(f"embedded Redis did not start; see {paths.redis_dir / 'redis.log'}")
         time.sleep(0.05)
     paths.redis_state.write_text(json.dumps({"port": port}))
+    return port
+
+
+def _port_to_start_redis_on(paths: _Paths) -> int:
+    """The port the last embedded Redis of this data directory had, while it is free: a Redis that
+    stopped under running processes (`make run`'s web, worker and beat, whose REDIS_URL names that
+    port) comes back where they reconnect to it. Another free port otherwise."""
+    try:
+        port = int(json.loads(paths.redis_state.read_text())["port"])
+    except (FileNotFoundError, ValueError, KeyError):
+        return _free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Redis binds: past TIME_WAIT
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return _free_port()
     return port
 
 

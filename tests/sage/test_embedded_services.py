@@ -156,6 +156,8 @@ def test_servers_killed_in_a_crash_are_restarted_from_their_stale_pid_files(data
     assert state["redis_pid"] not in (None, old_redis)
     assert database_answers(recovered.database_url)
     assert redis_answers(recovered.redis_url)
+    # Redis is back where the processes that were running (`make run`'s) were told it is.
+    assert recovered.redis_url == crashed.redis_url
     recovered.exit_normally()
 
 
