@@ -71,4 +71,8 @@ if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
 # Django, Channels and the app are loaded for good: the collector need not walk them again.
 freeze_long_lived_objects()
 if settings.MEMORY_TRACE_SECONDS:
-    start_allocation_tracing(every_seconds=settings.MEMORY_TRACE_SECONDS, directory=settings.DATA_DIR)
+    start_allocation_tracing(
+        every_seconds=settings.MEMORY_TRACE_SECONDS,
+        directory=settings.DATA_DIR,
+        allocations=settings.MEMORY_TRACE_ALLOCATIONS,
+    )

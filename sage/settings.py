@@ -785,9 +785,12 @@ CONTENT_SECURITY_POLICY = content_security_policy(
     ),
 )
 
-# Every this many seconds, a web process writes the lines whose allocations grew most to
-# DATA_DIR/memory-<pid>.txt (sage.memory; tracing costs CPU: for finding what a soak's process keeps).
+# Every this many seconds, a web process writes what it holds (resident memory, malloc's heap,
+# threads, the kinds of object that grew most) to DATA_DIR/memory-<pid>.txt, and with
+# MEMORY_TRACE_ALLOCATIONS the lines whose allocations grew most (sage.memory; tracing costs CPU
+# and memory: for finding what a soak's process keeps).
 MEMORY_TRACE_SECONDS = env_int("MEMORY_TRACE_SECONDS", 0, minimum=0)
+MEMORY_TRACE_ALLOCATIONS = env_bool("MEMORY_TRACE_ALLOCATIONS", False)
 
 LOGGING = {
     "version": 1,
