@@ -29,6 +29,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from chat.paying import PaidAFewAtATime  # noqa: E402
 from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
@@ -55,7 +56,7 @@ def _say_if_the_model_did_not_load(warming: Future[bool]) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PaidAFewAtATime(django_asgi_app),
         "websocket": websocket_application(),
     }
 )

@@ -649,6 +649,9 @@ CHAT_ANSWERS_PER_ACCOUNT = env_int("CHAT_ANSWERS_PER_ACCOUNT", 8, minimum=1)
 # connections; 32 writing keeps bench/chat.py's 50 at once on two processes all under way at once.
 CHAT_ANSWERS_RUNNING_PER_PROCESS = env_int("CHAT_ANSWERS_RUNNING_PER_PROCESS", 32, minimum=1)
 CHAT_ANSWERS_WAITING_PER_PROCESS = env_int("CHAT_ANSWERS_WAITING_PER_PROCESS", 32, minimum=0)
+# Questions asked over HTTP that one web process pays for at once (chat.paying); the others wait on
+# its event loop, holding no thread or connection, so pages are not queued behind a whole burst.
+CHAT_QUESTIONS_PAYING_PER_PROCESS = env_int("CHAT_QUESTIONS_PAYING_PER_PROCESS", 4, minimum=1)
 
 # --- videos -------------------------------------------------------------------------------------
 
