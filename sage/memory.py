@@ -10,6 +10,7 @@ import linecache
 import os
 import re
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -148,9 +149,34 @@ _MAPPING = re.compile(r"(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) \S+ \S+ \S+ \d+(
 _THREAD_STACK_KIB = 8192
 
 
+def _python_arenas() -> str:
+    """Python's small-object allocator: its 1 MiB arenas, and the bytes of live objects in them. Arenas
+    that grow while the bytes do not are arenas kept by a few objects each (fragmentation). CPython
+    prints these figures only to the C stderr (`sys._debugmallocstats`): it is pointed at a file for
+    the call, so a line another thread writes to stderr in that instant goes there too (and is lost:
+    the price of a diagnostic switch)."""
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        try:
+            os.dup2(captured.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        stats = captured.read().decode(errors="replace")
+    figures = {name: int(value.replace(",", "")) for name, value in _MALLOC_STAT.findall(stats)}
+    arenas = figures.get("arenas allocated current", 0)
+    used = figures.get("bytes in allocated blocks", 0)
+    return f"Python arenas {arenas} ({arenas} MB), objects in them {used / 2**20:.1f} MB"
+
+
+_MALLOC_STAT = re.compile(r"# (arenas allocated current|bytes in allocated blocks)\s*=\s*([\d,]+)")
+
+
 def _process_figures() -> str:
     """Resident memory, threads, and (on glibc) malloc's heap: in use, free but kept, and mapped apart."""
-    said = f"RSS {_resident_by_mapping()}, {threading.active_count()} threads, {sys.getallocatedblocks()} Python blocks"
+    said = f"RSS {_resident_by_mapping()}, {threading.active_count()} threads; {_python_arenas()}"
     name = ctypes.util.find_library("c")
     try:
         mallinfo2 = ctypes.CDLL(name).mallinfo2 if name else None
