@@ -55,10 +55,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # many hops from the right; 0 trusts no header (REMOTE_ADDR), right when nothing sits in front.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 # How long a web process waits for a client: its request line and headers must all arrive within this
-# many seconds of connecting (or of its previous response ending), however slowly they trickle, and a
-# body may pause no longer (sage/daphne_connections.py); a client that takes nothing of a response
-# for as long is dropped (sage/daphne_backpressure.py). Idle kept-alive connections close after it too.
+# many seconds of connecting (or of the first byte of a later request on a kept-alive connection),
+# however slowly they trickle, and a body may pause no longer (sage/daphne_connections.py); a client
+# that takes nothing of a response for as long is dropped (sage/daphne_backpressure.py).
 HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
+# How long a kept-alive connection may stay idle between a response and the next request (nginx's
+# keepalive_timeout, 75 s by default there): longer than the pauses scripts and pages leave between
+# calls, so their next request rarely meets the server closing the connection (a POST on it then
+# fails with no answer: clients do not send it again).
+HTTP_KEEPALIVE_SECONDS = env_int("HTTP_KEEPALIVE_SECONDS", 75, minimum=1, maximum=3600)
 # Response bodies go out no faster than each client reads them (sage/daphne_backpressure.py). Off
 # only to measure what that saves (tests/videos/test_media_backpressure.py, bench/media.py): without
 # it a slow client makes the web process hold the rest of the body in memory.
