@@ -29,6 +29,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from chat.paying import PaidAFewAtATime  # noqa: E402
 from sage.daphne_backpressure import pace_response_bodies  # noqa: E402
 from sage.daphne_connections import limit_slow_and_oversized_requests  # noqa: E402
 from sage.daphne_requests import leave_form_bodies_to_django  # noqa: E402
@@ -55,7 +56,7 @@ def _say_if_the_model_did_not_load(warming: Future[bool]) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PaidAFewAtATime(django_asgi_app),
         "websocket": websocket_application(),
     }
 )
@@ -71,4 +72,8 @@ if settings.TEXT_EMBEDDING_SUBPROCESS and settings.TEXT_EMBEDDING_WARM_AT_START:
 # Django, Channels and the app are loaded for good: the collector need not walk them again.
 freeze_long_lived_objects()
 if settings.MEMORY_TRACE_SECONDS:
-    start_allocation_tracing(every_seconds=settings.MEMORY_TRACE_SECONDS, directory=settings.DATA_DIR)
+    start_allocation_tracing(
+        every_seconds=settings.MEMORY_TRACE_SECONDS,
+        directory=settings.DATA_DIR,
+        allocations=settings.MEMORY_TRACE_ALLOCATIONS,
+    )

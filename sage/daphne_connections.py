@@ -12,8 +12,11 @@ a connection left idle (`timeOut`). Two of its answers fit a site badly:
   (`uri_too_long`, `headers_too_large`): every answer there is JSON (docs/api.md).
 - Its timeout counts idle time, and every byte starts it again: a client trickling its headers a
   byte at a time (slowloris) holds its connection for ever. Here the head must arrive whole within
-  one timeout (`HTTP_CLIENT_TIMEOUT_SECONDS`) of the connection opening or the previous response
-  ending; a request body still restarts it with each piece, so a slow upload that keeps moving goes on.
+  one timeout (`HTTP_CLIENT_TIMEOUT_SECONDS`) of the connection opening, or of its first byte on a
+  connection kept alive; a request body still restarts it with each piece, so a slow upload that
+  keeps moving goes on. A kept-alive connection waits `HTTP_KEEPALIVE_SECONDS` for its next request:
+  with the head's 30 s, a script pausing about that long between calls (an uploader, 15-30 s) sent
+  its next POST just as the server closed the connection, and got no answer at all.
 
 Neither kind of client holds a thread or a database connection meanwhile: Twisted reads the head and
 the body on the event loop, and daphne hands a request to Django only once all of it has arrived.
@@ -82,15 +85,28 @@ def _is_api(target: bytes) -> bool:
 class LimitedHTTPChannel(http.HTTPChannel):
     """Twisted's HTTP/1.1 channel, answering oversized heads and timing out slow ones (above)."""
 
+    _idle_between_requests = False
+
     def _reading_head(self) -> bool:
         # Line mode outside a request being handled: the next request line or its headers.
         return bool(self.line_mode) and not self._handlingRequest
 
     def resetTimeout(self) -> None:
         """Twisted restarts the timeout on every read; not while a head arrives, which gets one
-        timeout in all (set when the connection opened or the previous response ended)."""
-        if not self._reading_head():
+        timeout in all (set when the connection opened, or by the first byte after an idle spell)."""
+        if self._idle_between_requests:
+            self._idle_between_requests = False
+            self.setTimeout(settings.HTTP_CLIENT_TIMEOUT_SECONDS)  # type: ignore[no-untyped-call]
+        elif not self._reading_head():
             super().resetTimeout()  # type: ignore[no-untyped-call]  # Twisted's HTTP code is not annotated
+
+    def requestDone(self, request: Any) -> None:
+        super().requestDone(request)  # type: ignore[no-untyped-call]
+        # Kept alive with nothing of a next request yet (none pipelined behind this one): waiting
+        # for it is idleness, not a slow head.
+        if self.transport is not None and self._reading_head() and not self.requests and not self._buffer:
+            self._idle_between_requests = True
+            self.setTimeout(settings.HTTP_KEEPALIVE_SECONDS)  # type: ignore[no-untyped-call]
 
     def lineReceived(self, line: bytes) -> None:
         # Twisted's own check of the total, made first so that it answers 431 instead of a bare 400.

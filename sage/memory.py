@@ -8,9 +8,13 @@ import ctypes.util
 import gc
 import linecache
 import os
+import re
+import sys
+import tempfile
 import threading
 import time
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 # glibc's mallopt parameter for the number of malloc arenas (malloc.h: M_ARENA_MAX).
@@ -45,33 +49,147 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def start_allocation_tracing(*, every_seconds: int, directory: Path) -> None:
-    """Trace allocations (`tracemalloc`) and, every `every_seconds`, write the lines whose memory grew
-    most since the last report to `directory`/memory-<pid>.txt: what a soak's growing process keeps.
-    An operator's switch (MEMORY_TRACE_SECONDS), off by default: tracing costs CPU and memory."""
-    tracemalloc.start(TRACE_FRAMES)
+def start_allocation_tracing(*, every_seconds: int, directory: Path, allocations: bool) -> None:
+    """Every `every_seconds`, write to `directory`/memory-<pid>.txt what this process holds: its
+    resident memory, what glibc's malloc holds and has free, its threads, and the kinds of object
+    whose number grew most since the last report (the collector's census: a leaked task, future or
+    socket shows here); with `allocations`, also the lines whose traced allocations grew most
+    (`tracemalloc`: several times slower, and its own records count in the resident memory, so a
+    slope is judged without it). An operator's switch (MEMORY_TRACE_SECONDS), off by default."""
+    if allocations:
+        tracemalloc.start(TRACE_FRAMES)
     report = directory / f"memory-{os.getpid()}.txt"
 
     def trace() -> None:
-        previous = tracemalloc.take_snapshot().filter_traces(_NOT_TRACEMALLOC)
+        previous = tracemalloc.take_snapshot().filter_traces(_NOT_TRACEMALLOC) if allocations else None
+        counted = _objects_by_type()
         started = time.monotonic()
         while True:
             time.sleep(every_seconds)
-            snapshot = tracemalloc.take_snapshot().filter_traces(_NOT_TRACEMALLOC)
-            # Since the last report, not since the start: what is made once (a lazy import, the URL
-            # resolver's tables) shows once, what a process keeps for every request shows every time.
-            grown = snapshot.compare_to(previous, "traceback")[:TRACE_TOP]
-            previous = snapshot
-            lines = [
-                f"--- {time.monotonic() - started:.0f} s, traced {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB"
-            ]
-            for stat in grown:
-                lines.append(f"{stat.size_diff / 2**10:+.0f} KiB in {stat.count_diff:+d} blocks")
-                lines.extend(f"    {frame}" for frame in stat.traceback.format()[-TRACE_FRAMES * 2 :])
+            lines = [f"--- {time.monotonic() - started:.0f} s, {_process_figures()}"]
+            counts = _objects_by_type()
+            grown = sorted(((counts[name] - counted.get(name, 0), name) for name in counts), reverse=True)
+            counted = counts
+            lines.append(
+                "objects grown: "
+                + ", ".join(f"{name} {change:+d} ({counts[name]})" for change, name in grown[:TRACE_TOP])
+            )
+            if previous is not None:
+                snapshot = tracemalloc.take_snapshot().filter_traces(_NOT_TRACEMALLOC)
+                # Since the last report, not since the start: what is made once (a lazy import, the URL
+                # resolver's tables) shows once, what a process keeps for every request shows every time.
+                stats = snapshot.compare_to(previous, "traceback")[:TRACE_TOP]
+                previous = snapshot
+                lines.append(f"traced {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB")
+                for stat in stats:
+                    lines.append(f"{stat.size_diff / 2**10:+.0f} KiB in {stat.count_diff:+d} blocks")
+                    lines.extend(f"    {frame}" for frame in stat.traceback.format()[-TRACE_FRAMES * 2 :])
             with report.open("a", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
 
     threading.Thread(target=trace, name="memory-trace", daemon=True).start()
+
+
+def _objects_by_type() -> Counter[str]:
+    return Counter(type(thing).__qualname__ for thing in gc.get_objects())
+
+
+class _MallInfo2(ctypes.Structure):
+    # glibc's struct mallinfo2 (malloc.h, glibc >= 2.33): sizes in bytes.
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _resident_by_mapping() -> str:
+    """Resident MB in all and by kind of mapping (Linux's smaps): files (code, the model's), malloc's
+    heap, thread stacks (8 MiB maps), and other anonymous maps (Python's 1 MiB object arenas, which
+    the kernel merges when adjacent, and malloc's large blocks)."""
+    kinds: Counter[str] = Counter()
+    kind = "other"
+    try:
+        lines = Path(f"/proc/{os.getpid()}/smaps").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:  # not Linux
+        return "unknown"
+    for line in lines:
+        mapping = _MAPPING.match(line)
+        if mapping is not None:
+            size_kib = (int(mapping["end"], 16) - int(mapping["start"], 16)) // 1024
+            name = mapping["name"].strip()
+            if name.startswith("/"):
+                kind = "files"
+            elif name == "[heap]":
+                kind = "heap"
+            elif name:
+                kind = "other"
+            else:
+                kind = "stacks" if size_kib == _THREAD_STACK_KIB else "anonymous"
+        elif line.startswith("Rss:"):
+            kinds[kind] += int(line.split()[1])
+    return (
+        f"{sum(kinds.values()) / 1024:.1f} MB ("
+        + ", ".join(f"{name} {kib / 1024:.1f}" for name, kib in sorted(kinds.items()))
+        + ")"
+    )
+
+
+_MAPPING = re.compile(r"(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) \S+ \S+ \S+ \d+(?P<name>.*)$")
+_THREAD_STACK_KIB = 8192
+
+
+def _python_arenas() -> str:
+    """Python's small-object allocator: its 1 MiB arenas, and the bytes of live objects in them. Arenas
+    that grow while the bytes do not are arenas kept by a few objects each (fragmentation). CPython
+    prints these figures only to the C stderr (`sys._debugmallocstats`): it is pointed at a file for
+    the call, so a line another thread writes to stderr in that instant goes there too (and is lost:
+    the price of a diagnostic switch)."""
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        try:
+            os.dup2(captured.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        stats = captured.read().decode(errors="replace")
+    figures = {name: int(value.replace(",", "")) for name, value in _MALLOC_STAT.findall(stats)}
+    arenas = figures.get("arenas allocated current", 0)
+    used = figures.get("bytes in allocated blocks", 0)
+    return f"Python arenas {arenas} ({arenas} MB), objects in them {used / 2**20:.1f} MB"
+
+
+_MALLOC_STAT = re.compile(r"# (arenas allocated current|bytes in allocated blocks)\s*=\s*([\d,]+)")
+
+
+def _process_figures() -> str:
+    """Resident memory, threads, and (on glibc) malloc's heap: in use, free but kept, and mapped apart."""
+    said = f"RSS {_resident_by_mapping()}, {threading.active_count()} threads; {_python_arenas()}"
+    name = ctypes.util.find_library("c")
+    try:
+        mallinfo2 = ctypes.CDLL(name).mallinfo2 if name else None
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        mallinfo2 = None
+    if mallinfo2 is not None:
+        mallinfo2.restype = _MallInfo2
+        info = mallinfo2()
+        said += (
+            f"; malloc in use {info.uordblks / 2**20:.1f} MB, free in its heap {info.fordblks / 2**20:.1f} MB,"
+            f" mapped apart {info.hblkhd / 2**20:.1f} MB"
+        )
+    return said
 
 
 TRACE_FRAMES = 6  # frames kept per allocation: enough to see which caller keeps it

@@ -55,10 +55,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # many hops from the right; 0 trusts no header (REMOTE_ADDR), right when nothing sits in front.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 # How long a web process waits for a client: its request line and headers must all arrive within this
-# many seconds of connecting (or of its previous response ending), however slowly they trickle, and a
-# body may pause no longer (sage/daphne_connections.py); a client that takes nothing of a response
-# for as long is dropped (sage/daphne_backpressure.py). Idle kept-alive connections close after it too.
+# many seconds of connecting (or of the first byte of a later request on a kept-alive connection),
+# however slowly they trickle, and a body may pause no longer (sage/daphne_connections.py); a client
+# that takes nothing of a response for as long is dropped (sage/daphne_backpressure.py).
 HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
+# How long a kept-alive connection may stay idle between a response and the next request (nginx's
+# keepalive_timeout, 75 s by default there): longer than the pauses scripts and pages leave between
+# calls, so their next request rarely meets the server closing the connection (a POST on it then
+# fails with no answer: clients do not send it again).
+HTTP_KEEPALIVE_SECONDS = env_int("HTTP_KEEPALIVE_SECONDS", 75, minimum=1, maximum=3600)
 # Response bodies go out no faster than each client reads them (sage/daphne_backpressure.py). Off
 # only to measure what that saves (tests/videos/test_media_backpressure.py, bench/media.py): without
 # it a slow client makes the web process hold the rest of the body in memory.
@@ -649,6 +654,9 @@ CHAT_ANSWERS_PER_ACCOUNT = env_int("CHAT_ANSWERS_PER_ACCOUNT", 8, minimum=1)
 # connections; 32 writing keeps bench/chat.py's 50 at once on two processes all under way at once.
 CHAT_ANSWERS_RUNNING_PER_PROCESS = env_int("CHAT_ANSWERS_RUNNING_PER_PROCESS", 32, minimum=1)
 CHAT_ANSWERS_WAITING_PER_PROCESS = env_int("CHAT_ANSWERS_WAITING_PER_PROCESS", 32, minimum=0)
+# Questions asked over HTTP that one web process pays for at once (chat.paying); the others wait on
+# its event loop, holding no thread or connection, so pages are not queued behind a whole burst.
+CHAT_QUESTIONS_PAYING_PER_PROCESS = env_int("CHAT_QUESTIONS_PAYING_PER_PROCESS", 4, minimum=1)
 
 # --- videos -------------------------------------------------------------------------------------
 
@@ -785,9 +793,12 @@ CONTENT_SECURITY_POLICY = content_security_policy(
     ),
 )
 
-# Every this many seconds, a web process writes the lines whose allocations grew most to
-# DATA_DIR/memory-<pid>.txt (sage.memory; tracing costs CPU: for finding what a soak's process keeps).
+# Every this many seconds, a web process writes what it holds (resident memory, malloc's heap,
+# threads, the kinds of object that grew most) to DATA_DIR/memory-<pid>.txt, and with
+# MEMORY_TRACE_ALLOCATIONS the lines whose allocations grew most (sage.memory; tracing costs CPU
+# and memory: for finding what a soak's process keeps).
 MEMORY_TRACE_SECONDS = env_int("MEMORY_TRACE_SECONDS", 0, minimum=0)
+MEMORY_TRACE_ALLOCATIONS = env_bool("MEMORY_TRACE_ALLOCATIONS", False)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,13 @@ from workspaces.current import acting_membership, request_actor
 # (sage/daphne_backpressure.py): 200 viewers hold about 30 MB. Big enough that a fast reader is not
 # slowed by each chunk's hand-off to a thread (hundreds of MB/s).
 CHUNK_BYTES = 64 * 1024
+MEDIA_READ_THREADS = 4
+
+# Threads that read files' chunks for the bodies being sent: their own, not the event loop's default
+# threads, where a burst of chat answers queues hundreds of database steps (chat.live): a viewer's
+# chunk read behind them waited as long as the burst took (a seek's first bytes after 29 s, in an
+# hour's soak). A read is a 64 KiB copy from the page cache, so a few threads serve hundreds of viewers.
+_file_reads = ThreadPoolExecutor(max_workers=MEDIA_READ_THREADS, thread_name_prefix="media-read")
 
 # The containers uploads accept (videos.models.ALLOWED_EXTENSIONS); Python's table lacks some.
 VIDEO_CONTENT_TYPES = {
@@ -108,7 +116,7 @@ class FileRangeResponse(StreamingHttpResponse):
             yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        read_chunk = sync_to_async(self._read_chunk, thread_sensitive=False)
+        read_chunk = sync_to_async(self._read_chunk, thread_sensitive=False, executor=_file_reads)
         while chunk := await read_chunk():
             yield chunk
 
