@@ -197,7 +197,7 @@ def bench_renditions(seconds: float) -> tuple[bool, list[Row]]:
                     rows.append(
                         Row(
                             f"its 360p copy, after ready, {made_from} (printed): {source.label}",
-                            f"{wall:.1f} s, {real_time:.1f}× real time ({cpu:.0f} CPU s)",
+                            f"{wall:.1f} s, {real_time:.1f}× real time ({cpu:.1f} CPU s)",
                             None,
                         )
                     )
