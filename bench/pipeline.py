@@ -55,8 +55,8 @@ and espeak-ng's versions, and reused after; `--video PATH` uses that file instea
    Goal (issue 14): ≥ 10× real time on two cores.
 
 3. **Renditions** (bench/renditions.py): the browser-playable rendition of 1080p ProRes and HEVC
-   against real time (goal ≥ 2×), and what a file that already plays costs before ready (nothing)
-   and after (its 360p copy).
+   against real time (goal ≥ 2×), what a file that already plays costs before ready (nothing),
+   and each file's 360p copy after ready.
 
 Exits with 1 when a goal is not met.
 """

@@ -75,12 +75,10 @@ def render_renditions(
     on_progress: Callable[[float], None] | None = None,
 ) -> Rendered:
     """Write into `out_dir` what players need: with `main`, what `plan` asks for (a new encode or a
-    remux; nothing when the original plays as it is); with `small`, the small copy. A new encode
-    always makes the small copy beside it (the same decoded pictures, ~15 % more work).
-    `on_progress` gets 0..1; an exception it raises (a cancel) kills the child and goes up.
-    RenderError for anything that failed."""
+    remux; nothing when the original plays as it is); with `small`, the small copy (with a new
+    encode, from the same decoded pictures). `on_progress` gets 0..1; an exception it raises (a
+    cancel) kills the child and goes up. RenderError for anything that failed."""
     playback = plan.playback.value if main and plan.playback is not Playback.AS_IS else "none"
-    small = small or playback == Playback.ENCODE.value
     if playback == "none" and not small:
         return Rendered(playable=None, small=None, frames=0)
     duration = max(1.0, probe.duration)

@@ -42,7 +42,11 @@ MAIN_MAX_WIDTH = 4096
 # copy (weights help fades only, a fixed B pattern loses a few percent of bits): both off, as in
 # "ultrafast", the rest of "superfast" kept (bench/RESULTS.md).
 FAST_X264 = "b-adapt=0:weightp=0"
-MAIN_OPTIONS = {"preset": "superfast", "crf": "21", "profile": "high", "x264-params": FAST_X264}
+# The main rendition is on the way to "ready", and a master's decode alone takes half of two cores:
+# its quarter-pixel refinement of motion (subme 1) is off too, a fifth of the encode for 0-2 % of
+# bits at the same quality on camera footage. "ultrafast"'s other cuts (no intra partitions, no
+# adaptive quantisation) lost quality that shows (bench/RESULTS.md).
+MAIN_OPTIONS = {"preset": "superfast", "crf": "21", "profile": "high", "x264-params": f"{FAST_X264}:subme=0"}
 MAIN_AUDIO_BITRATE = 160_000
 # The phone / slow-link copy: 360 lines, capped at ~0.8 Mbit/s so it streams on a weak 3G/4G link.
 SMALL_HEIGHT = 360

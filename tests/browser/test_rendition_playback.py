@@ -15,6 +15,7 @@ from tests.browser.signing_in import log_in
 from tests.factories import ConversationFactory, UserFactory, uploaded_video
 from videos.models import Video
 from videos.pipeline import runner
+from videos.pipeline.renditions import renditions_backfill
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +44,7 @@ def _processed_master(person: User, tmp_path: Path) -> Video:
     master = make_format_sample("prores_pcm_mov", tmp_path / "master", seconds=3)
     video = uploaded_video(person, master, original_plays=None)
     runner.process_video(video.pk)
+    renditions_backfill(video.pk)  # its small copy, made just after ready (if the run's task has not yet)
     video.refresh_from_db()
     assert video.status == Video.Status.READY and video.playable_key and video.small_key, video.error_message
     return video

@@ -202,7 +202,13 @@ def test_a_prores_upload_is_ready_with_a_rendition_players_get_and_costs_only_it
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error_message
     assert (video.original_plays, video.rendition_error) == (False, "")
-    assert video.playable_key and video.small_key
+    # Ready waits for the rendition only: its small copy is made just after (the task the run queues).
+    assert video.playable_key and video.small_key == ""
+    assert renditions_backfill(video.pk)
+    video.refresh_from_db()
+    assert video.small_key and video.status == Video.Status.READY
+    playable, small = (Path(settings.MEDIA_ROOT) / key for key in (video.playable_key, video.small_key))
+    assert len(decoded_frames(small)) == len(decoded_frames(playable)) == len(decoded_frames(samples["prores_pcm_mov"]))
     # The rendition is not charged: 1 token = 1 s of processed video, whatever is made from it.
     assert Wallet.objects.get(user=user).balance == 100 - math.ceil(video.duration or 0)
 
@@ -297,6 +303,7 @@ def test_a_share_link_plays_the_rendition_and_never_hands_out_the_original(sampl
     user = funded_user(100)
     video = uploaded_video(user, samples["vp9_opus_webm"], original_plays=None)
     runner.process_video(video.pk)
+    renditions_backfill(video.pk)  # its small copy, made just after ready
     video.refresh_from_db()
     link = ShareLinkFactory(video=video)
     client = Client()

@@ -25,28 +25,31 @@ KEPT_FOR_SECONDS = 24 * 3600
 
 
 @contextmanager
-def local_copy(video: Video, *, kept_on: tuple[type[BaseException], ...] = ()) -> Iterator[Path]:
+def local_copy(video: Video, *, kept_on: tuple[type[BaseException], ...] = (), key: str = "") -> Iterator[Path]:
     """A path to read the video from: the file itself locally, a download from S3. A download is
-    kept when the block raises one of `kept_on`, for the video's next run to reuse."""
+    kept when the block raises one of `kept_on`, for the video's next run to reuse. `key`: another
+    of the video's stored files (its rendition) instead of the original; never kept."""
+    key = key or video.storage_key
     try:
-        local = Path(default_storage.path(video.storage_key))
+        local = Path(default_storage.path(key))
     except NotImplementedError:  # remote storage (S3) has no local path
         local = None
     if local is not None:
         yield local
         return
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    kept = _kept_copy(video)
+    kept = _kept_copy(video) if key == video.storage_key else None
     with tempfile.TemporaryDirectory(prefix="sage-video-", dir=DOWNLOADS) as directory:
-        target = Path(directory) / f"original{Path(video.storage_key).suffix}"
-        if not _reused(kept, video, target):
+        target = Path(directory) / f"{'original' if kept else 'stored'}{Path(key).suffix}"
+        if kept is None or not _reused(kept, video, target):
             _forget_old_copies()
-            with default_storage.open(video.storage_key, "rb") as source, target.open("wb") as out:
+            with default_storage.open(key, "rb") as source, target.open("wb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
         try:
             yield target
         except kept_on:
-            target.replace(kept)
+            if kept is not None:
+                target.replace(kept)
             raise
 
 

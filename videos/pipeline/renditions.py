@@ -1,10 +1,12 @@
 """The renditions step: what players are given (videos.playback decides, videos.render makes them).
 
 A processing run makes the playable file before "ready" (`ensure_renditions(small=False)`: a new
-encode, with the small copy from the same pass, or a remux; nothing for an original that plays).
-The small copy of an original that plays or was remuxed is made just after ready, and videos made
-ready before renditions existed get theirs, by `renditions_backfill` (queued after ready, a beat
-sweep and `manage.py make_renditions`), which leaves the video ready throughout. Making a
+encode or a remux; nothing for an original that plays). The small copy is made just after ready,
+from the rendition when there is one (8-bit 4:2:0 H.264 with the same frames: decoding it costs a
+fraction of a master's decode, which the run before ready no longer shares with the small copy's
+encode), and videos made ready before renditions existed get theirs, by `renditions_backfill`
+(queued after ready, a beat sweep and `manage.py make_renditions`), which leaves the video ready
+throughout. Making a
 rendition is not charged: the tokens a video costs are its seconds processed, whatever is made
 from them. A rendition that cannot be made does not fail the video (its analysis, comparisons and
 transcript stand): the page says so and offers the original.
@@ -59,11 +61,13 @@ def ensure_renditions(
     on_progress: Callable[[float], None] | None = None,
     stage: bool = True,
 ) -> None:
-    """Make from the original at `path` what players need and is not made: the playable file (a
-    new encode, which brings the small copy with it, or a remux; nothing when the original plays),
-    and with `small` the small copy. The processing run asks for the playable file only, so an
-    original that plays is ready at no cost; the small copy of such a file is made just after ready
-    (`renditions_backfill`). `stage`: report the step as the video's stage (a processing run)."""
+    """Make from the file at `path` what players need and is not made: the playable file (a new
+    encode or a remux; nothing when the original plays), and with `small` the small copy (from the
+    same pass when both are made). `path` is the original, or for the small copy alone the playable
+    file once made (the same frames). The processing run asks for the playable file only, so an
+    original that plays is ready at no cost and a master's at the cost of its one encode; the small
+    copy is made just after ready (`renditions_backfill`). `stage`: report the step as the video's
+    stage (a processing run)."""
     main = video.original_plays is None
     small = small and not video.small_key
     if video.source != Video.Source.UPLOAD or not (main or small):
@@ -114,8 +118,10 @@ def renditions_backfill(video_id: int) -> bool:
     lock = f"videos:renditions:{video_id}"
     if not cache.add(lock, "1", timeout=BACKFILL_LOCK_SECONDS):
         return False  # another run is making them
+    # The small copy alone comes from the rendition when there is one: the same frames, far cheaper to decode.
+    source = video.playable_key if video.original_plays is False and video.playable_key else ""
     try:
-        with local_copy(video) as path:
+        with local_copy(video, key=source) as path:
             ensure_renditions(video, path, small=True, stage=False)
     finally:
         cache.delete(lock)

@@ -187,7 +187,7 @@ def _finish(video: Video, *, lease_owner: str) -> None:
     versions_may_be_compared(video)
     # The text on screen is read once the video is ready, never before: reading it must not delay "ready".
     screen_text_queue(video)
-    # Nor the small copy of an original that plays (or was remuxed): a new encode made it already.
+    # Nor the small copy (from the rendition, or the original that plays): it waits for no one.
     if video.source == Video.Source.UPLOAD and not video.small_key and not video.rendition_error:
         MAKE_RENDITIONS.delay_on_commit(video.pk)
 
