@@ -40,6 +40,7 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
+from videos.engine.cut_path import cut_path
 from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, monotone
 from videos.engine.passes.base import AlignmentSketch, Pass, PassState
 from videos.engine.passes.speed import refined_line, sloped_runs
@@ -342,13 +343,29 @@ def _spans_from_groups(
     costs: MomentCosts, groups: list[tuple[float, float, float]], duration_a: float, duration_b: float
 ) -> list[MatchedSpan]:
     """Spans from consecutive offset groups: each edge between two groups put where switching
-    from one offset to the other costs least."""
-    # The A time at which each group starts and ends (edges placed between groups).
+    from one offset to the other costs least, or, where several cuts between them match better
+    than one (a tightened cut: small removals closer together than the windows can tell apart),
+    at each of those cuts (videos.engine.cut_path)."""
+    # The A time at which each group starts and ends (edges placed between groups), and the
+    # groups of the cuts found between two of them.
+    pieces = [groups[0]]
     starts = [max(0.0, -groups[0][2])]
     ends: list[float] = []
-    for (_, end_1, offset_1), (start_2, _, offset_2) in itertools.pairwise(groups):
+    for (_, end_1, offset_1), group_2 in itertools.pairwise(groups):
+        start_2, _, offset_2 = group_2
         low = max(starts[-1], end_1 - WINDOW_SECONDS - SEARCH_SECONDS)
         high = min(duration_a, start_2 + WINDOW_SECONDS + SEARCH_SECONDS)
+        # Cuts are looked for from the first group's last window to the second's first: each
+        # window matched mostly at its group's offset, and the cuts lie between them.
+        near_low, near_high = max(starts[-1], end_1 - WINDOW_SECONDS), min(duration_a, start_2 + WINDOW_SECONDS)
+        path = cut_path(costs, near_low, near_high, offset_1, offset_2) if near_high > near_low else None
+        if path is not None and path.cuts >= 2:
+            for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path.pieces):
+                ends.append(first_end)
+                starts.append(second_start)
+                pieces.append((second_start, second_end, offset))
+            pieces[-1] = group_2
+            continue
         if offset_2 > offset_1:  # B has more between them: the switch is a point on A
             switch = _switch_point(costs, low, high, offset_1, offset_2, on_a=True)
             ends.append(switch)
@@ -357,10 +374,11 @@ def _spans_from_groups(
             switch_b = _switch_point(costs, low + offset_1, high + offset_2, offset_1, offset_2, on_a=False)
             ends.append(switch_b - offset_1)
             starts.append(switch_b - offset_2)
+        pieces.append(group_2)
     last_offset = groups[-1][2]
     ends.append(min(duration_a, duration_b - last_offset))
     spans = []
-    for (_, _, offset), start, end in zip(groups, starts, ends, strict=True):
+    for (_, _, offset), start, end in zip(pieces, starts, ends, strict=True):
         start, end = max(0.0, start), min(duration_a, end)
         start = max(start, -offset)
         end = min(end, duration_b - offset)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videos.engine.cut_path import cut_path, moment_costs
 from videos.engine.model import Difference, Line, MatchedSpan, Severity, Vote, finding_over
 from videos.engine.passes.base import PassState
 from videos.engine.pitch import pitch_matched
@@ -59,6 +60,8 @@ _COARSE_STEP = 0.2
 _FINE_STEP = 0.04
 _FINE_REACH = 0.4  # a section's ends are refined this far either side of the coarse search's
 _OUTSIDE_COST = 2.0
+# A section is weighed against cuts over its stretch and this much of each neighbour's.
+_CUTS_REACH = 1.0
 
 
 # --- slow changes: votes on a sloped line ------------------------------------------------------
@@ -228,7 +231,31 @@ def section_between(
         return None
     if not SLOWEST_RATE <= section.rate <= FASTEST_RATE or not _sounds_alike(costs, section):
         return None
+    if cuts_explain(costs, section, offset_1, offset_2):
+        return None
     return section
+
+
+def cuts_explain(costs: MomentCosts, line: Line, before: float, after: float) -> bool:
+    """Whether cuts explain the stretch of `line` (offset `before` up to it, `after` from its end)
+    at least as well as the speed change does (videos.engine.cut_path): B plays at another rate only
+    where its frames advance through A's at a steady rate ≠ 1, which some removals close together
+    (a tightened cut) do not; dropped chunks are not a speed."""
+    reach = _CUTS_REACH
+    start, end = max(0.0, line.a_start - reach), min(costs.a.duration, line.a_end + reach)
+    path = cut_path(costs, start, end, before, after)
+    if path is None:
+        return False
+    times = path.times(start)
+    inside = (times >= line.a_start) & (times < line.a_end)
+    line_total = 0.0
+    for side, offset in ((times < line.a_start, before), (times >= line.a_end, after)):
+        if side.any():
+            line_total += float(moment_costs(costs, times[side], np.array([offset])).sum())
+    if inside.any():
+        along = np.asarray(line.b_at(times[inside]))[None, :]
+        line_total += float(mean_cost(costs, times[inside], along, np.array([1.0 / line.rate]))[0]) * int(inside.sum())
+    return path.total <= line_total
 
 
 def _sounds_alike(costs: MomentCosts, section: Line) -> bool:

@@ -1,0 +1,193 @@
+"""The cheapest way from one offset to another by cuts: between two stretches matched at offsets
+o1 and o2 (B time − A time), the run of constant offsets, joined by removals (A has time B has
+not) and insertions (B has time A has not), that matches A to B best. A tightened cut (dozens of
+small removals a few seconds apart) is such a run, and so is one removal; a speed change is not:
+there B's frames advance through A's at a steady rate ≠ 1, which no few cuts follow.
+
+It is an alignment with gaps (Gotoh's, banded): on A's sound frames (a fiftieth of a second; the
+picture's samples where there is no sound), each of A's moments is either matched to B at one of
+the offsets between o1 and o2 (and a little beyond), or left out (a removal: B's time stands while
+A's goes on); B's time may also go on while A's stands (an insertion). A matched moment costs what
+the picture and sound cost there (videos.engine.signals.MomentCosts, in units of two unrelated
+moments), a moment left out GAP_COST, and each cut CUT_COST on top, so that a few cuts that match
+beat one that does not, and a speed change is not cut into a staircase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from videos.engine.signals import MomentCosts
+
+# What a moment of either video left unmatched costs (a typical unrelated pair costs 1).
+GAP_COST = 0.35
+# What a cut costs besides its unmatched moments: two frames removed from a steady shot (which
+# match nearly as well in place) are not worth one.
+CUT_COST = 1.5
+# Offsets tried this far past the two ends' (a cut may overshoot and come back: a removal and an
+# insertion), and stretches no longer than _MOST_SECONDS (a longer one is not one edit's neighbourhood).
+_REACH_SECONDS = 0.3
+_MOST_SECONDS = 120.0
+_OUTSIDE_COST = 2.0
+_MATCH, _REMOVED, _INSERTED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class CutPath:
+    """A's [start, end] as pieces at constant offsets ((a_start, a_end, offset), in order, each
+    starting where A's time left out before it ends), and what the path costs (`total`, over
+    `count` of A's moments `step` apart from the start, each matched or left out)."""
+
+    pieces: list[tuple[float, float, float]]
+    total: float
+    count: int
+    step: float
+
+    def times(self, start: float) -> np.ndarray:
+        """The moments of A the path was found on, from its `start`."""
+        moments: np.ndarray = start + (np.arange(self.count) + 0.5) * self.step
+        return moments
+
+    @property
+    def cuts(self) -> int:
+        return max(0, len(self.pieces) - 1)
+
+
+def cut_path(costs: MomentCosts, start: float, end: float, first: float, last: float) -> CutPath | None:
+    """The cheapest path by cuts over A's [start, end] from offset `first` to offset `last` (see
+    the module docstring); None where the stretch is empty or too long to search."""
+    step = 1.0 / costs.a.audio_rate if costs.with_sound else 1.0 / (2 * costs.a.visual_rate)
+    count = int((end - start) / step)
+    if count < 2 or end - start > _MOST_SECONDS:
+        return None
+    low = min(first, last) - _REACH_SECONDS
+    high = max(first, last) + _REACH_SECONDS
+    # Offsets on a grid through `first`: the path starts on it exactly.
+    below, above = int(np.ceil((first - low) / step)), int(np.ceil((high - first) / step))
+    offsets = first + step * np.arange(-below, above + 1)
+    start_index, last_index = below, int(np.argmin(np.abs(offsets - last)))
+    times = start + (np.arange(count) + 0.5) * step
+    match = moment_costs(costs, times, offsets)
+    moves = np.zeros((count + 1, len(offsets), 3), np.int8)
+    total, end_state = _cheapest(match, start_index, last_index, GAP_COST, CUT_COST, moves)
+    if not np.isfinite(total):
+        return None
+    matched = _walked_back(moves, count, last_index, end_state)
+    pieces: list[tuple[float, float, float]] = []
+    for index, offset_index in enumerate(matched.tolist()):
+        if offset_index < 0:
+            continue
+        offset = float(offsets[offset_index])
+        moment_start = start + index * step
+        if pieces and pieces[-1][2] == offset and abs(pieces[-1][1] - moment_start) < step / 2:
+            pieces[-1] = (pieces[-1][0], moment_start + step, offset)
+        else:
+            pieces.append((moment_start, moment_start + step, offset))
+    if not pieces:
+        return None
+    # The ends are the callers' own offsets (the grid's are within half a step of them).
+    pieces[0] = (start, pieces[0][1], first)
+    pieces[-1] = (pieces[-1][0], end, last) if len(pieces) > 1 else (start, end, first)
+    return CutPath(pieces, float(total), count, step)
+
+
+def moment_costs(costs: MomentCosts, times: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(times × offsets): A at each of `times` against B that much later, the picture (A's own
+    samples, B between its samples) and the sound (frame for frame) together; _OUTSIDE_COST where
+    B has no such moment."""
+    # The picture at A's samples (10 a second), each moment taking its nearest sample's cost with
+    # B moved by as much: A's picture does not change between its samples.
+    sample_times = costs.a.visual_index(times) / costs.a.visual_rate
+    unique_times, which = np.unique(sample_times, return_inverse=True)
+    times_b = unique_times[:, None] + offsets[None, :]
+    picture = costs.visual_between(np.broadcast_to(unique_times[:, None], times_b.shape), times_b)[which]
+    cost = picture
+    if costs.with_sound:
+        moments_b = times[:, None] + offsets[None, :]
+        sound = costs.sound_only(np.broadcast_to(times[:, None], moments_b.shape), moments_b)
+        cost = (picture + sound) / 2.0
+    outside = (times[:, None] + offsets[None, :] < 0) | (times[:, None] + offsets[None, :] > costs.b.duration)
+    result: np.ndarray = np.where(outside, _OUTSIDE_COST, cost).astype(np.float32)
+    return result
+
+
+@numba.njit(cache=True, nogil=True)
+def _cheapest(match: np.ndarray, first: int, last: int, gap: float, cut: float, moves: np.ndarray) -> tuple[float, int]:
+    """Gotoh's three states over A's moments × offsets: matched at an offset (`_MATCH`), A's moment
+    left out (`_REMOVED`: the offset falls by a step, B's time stands), B's moment left out
+    (`_INSERTED`: the offset rises by a step at the same moment of A). moves[i, k, state] is the
+    state before (i moments of A done, at offset k). Returns the total and the state it ends in."""
+    count, width = match.shape
+    inf = np.inf
+    matched = np.full(width, inf)
+    removed = np.full(width, inf)
+    inserted = np.full(width, inf)
+    matched[first] = 0.0
+
+    def insertions(row: int) -> None:
+        for k in range(1, width):
+            options = (matched[k - 1] + cut + gap, removed[k - 1] + cut + gap, inserted[k - 1] + gap)
+            best = 0
+            for option in range(1, 3):
+                if options[option] < options[best]:
+                    best = option
+            inserted[k] = options[best]
+            moves[row, k, _INSERTED] = best
+
+    insertions(0)
+    next_matched = np.empty(width)
+    next_removed = np.empty(width)
+    for i in range(count):
+        for k in range(width):
+            best = 0
+            value = matched[k]
+            if removed[k] < value:
+                best, value = 1, removed[k]
+            if inserted[k] < value:
+                best, value = 2, inserted[k]
+            next_matched[k] = value + match[i, k]
+            moves[i + 1, k, _MATCH] = best
+            if k + 1 < width:
+                options = (matched[k + 1] + cut + gap, removed[k + 1] + gap, inserted[k + 1] + cut + gap)
+                best = 0
+                for option in range(1, 3):
+                    if options[option] < options[best]:
+                        best = option
+                next_removed[k] = options[best]
+                moves[i + 1, k, _REMOVED] = best
+            else:
+                next_removed[k] = inf
+        matched[:] = next_matched
+        removed[:] = next_removed
+        inserted[:] = inf
+        insertions(i + 1)
+    ends = (matched[last], removed[last], inserted[last])
+    state = 0
+    for option in range(1, 3):
+        if ends[option] < ends[state]:
+            state = option
+    return ends[state], state
+
+
+@numba.njit(cache=True, nogil=True)
+def _walked_back(moves: np.ndarray, count: int, last: int, state: int) -> np.ndarray:
+    """Per moment of A, the offset index it is matched at (−1: left out), from the moves."""
+    matched = np.full(count, -1, np.int64)
+    i, k = count, last
+    while i > 0 or state == _INSERTED:
+        before = moves[i, k, state]
+        if state == _MATCH:
+            matched[i - 1] = k
+            i -= 1
+        elif state == _REMOVED:
+            i -= 1
+            k += 1
+        else:
+            if k == 0:
+                break
+            k -= 1
+        state = before
+    return matched
