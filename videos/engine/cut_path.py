@@ -28,9 +28,9 @@ GAP_COST = 0.35
 # match nearly as well in place) are not worth one.
 CUT_COST = 1.5
 # Offsets tried this far past the two ends' (a cut may overshoot and come back: a removal and an
-# insertion), and stretches no longer than _MOST_SECONDS (a longer one is not one edit's neighbourhood).
+# insertion), and stretches no longer than MOST_SECONDS (a longer one is not one edit's neighbourhood).
 _REACH_SECONDS = 0.3
-_MOST_SECONDS = 120.0
+MOST_SECONDS = 120.0
 _OUTSIDE_COST = 2.0
 _MATCH, _REMOVED, _INSERTED = 0, 1, 2
 
@@ -56,26 +56,38 @@ class CutPath:
         return max(0, len(self.pieces) - 1)
 
 
-def cut_path(costs: MomentCosts, start: float, end: float, first: float, last: float) -> CutPath | None:
+def cut_path(
+    costs: MomentCosts,
+    start: float,
+    end: float,
+    first: float,
+    last: float | None = None,
+    *,
+    towards: tuple[float, ...] = (),
+) -> CutPath | None:
     """The cheapest path by cuts over A's [start, end] from offset `first` to offset `last` (see
-    the module docstring); None where the stretch is empty or too long to search."""
+    the module docstring), or, with `last` None, from and to any offset; through offsets within
+    _REACH_SECONDS of these and of `towards` (what windows there voted for; where both videos
+    start, or end, together). None where the stretch is empty or too long to search."""
     step = 1.0 / costs.a.audio_rate if costs.with_sound else 1.0 / (2 * costs.a.visual_rate)
     count = int((end - start) / step)
-    if count < 2 or end - start > _MOST_SECONDS:
+    if count < 2 or end - start > MOST_SECONDS:
         return None
-    low = min(first, last) - _REACH_SECONDS
-    high = max(first, last) + _REACH_SECONDS
+    free = last is None
+    reached = (first, *towards) if last is None else (first, last, *towards)
+    low, high = min(reached) - _REACH_SECONDS, max(reached) + _REACH_SECONDS
     # Offsets on a grid through `first`: the path starts on it exactly.
     below, above = int(np.ceil((first - low) / step)), int(np.ceil((high - first) / step))
     offsets = first + step * np.arange(-below, above + 1)
-    start_index, last_index = below, int(np.argmin(np.abs(offsets - last)))
+    start_index = -1 if free else below
+    last_index = -1 if last is None else int(np.argmin(np.abs(offsets - last)))
     times = start + (np.arange(count) + 0.5) * step
     match = moment_costs(costs, times, offsets)
     moves = np.zeros((count + 1, len(offsets), 3), np.int8)
-    total, end_state = _cheapest(match, start_index, last_index, GAP_COST, CUT_COST, moves)
+    total, end_index, end_state = _cheapest(match, start_index, last_index, GAP_COST, CUT_COST, moves)
     if not np.isfinite(total):
         return None
-    matched = _walked_back(moves, count, last_index, end_state)
+    matched = _walked_back(moves, count, end_index, end_state)
     pieces: list[tuple[float, float, float]] = []
     for index, offset_index in enumerate(matched.tolist()):
         if offset_index < 0:
@@ -88,9 +100,12 @@ def cut_path(costs: MomentCosts, start: float, end: float, first: float, last: f
             pieces.append((moment_start, moment_start + step, offset))
     if not pieces:
         return None
-    # The ends are the callers' own offsets (the grid's are within half a step of them).
-    pieces[0] = (start, pieces[0][1], first)
-    pieces[-1] = (pieces[-1][0], end, last) if len(pieces) > 1 else (start, end, first)
+    # The ends are the callers' own offsets where given (the grid's are within half a step of
+    # them), and the stretch's own ends where matched there (the moments are whole steps).
+    if matched[0] >= 0:
+        pieces[0] = (start, pieces[0][1], pieces[0][2] if free else first)
+    if matched[-1] >= 0:
+        pieces[-1] = (pieces[-1][0], end, pieces[-1][2] if last is None else last)
     return CutPath(pieces, float(total), count, step)
 
 
@@ -115,17 +130,23 @@ def moment_costs(costs: MomentCosts, times: np.ndarray, offsets: np.ndarray) -> 
 
 
 @numba.njit(cache=True, nogil=True)
-def _cheapest(match: np.ndarray, first: int, last: int, gap: float, cut: float, moves: np.ndarray) -> tuple[float, int]:
+def _cheapest(
+    match: np.ndarray, first: int, last: int, gap: float, cut: float, moves: np.ndarray
+) -> tuple[float, int, int]:
     """Gotoh's three states over A's moments × offsets: matched at an offset (`_MATCH`), A's moment
     left out (`_REMOVED`: the offset falls by a step, B's time stands), B's moment left out
     (`_INSERTED`: the offset rises by a step at the same moment of A). moves[i, k, state] is the
-    state before (i moments of A done, at offset k). Returns the total and the state it ends in."""
+    state before (i moments of A done, at offset k). From offset `first` (negative: any) to offset
+    `last` (negative: any); returns the total and the offset and state it ends at."""
     count, width = match.shape
     inf = np.inf
     matched = np.full(width, inf)
     removed = np.full(width, inf)
     inserted = np.full(width, inf)
-    matched[first] = 0.0
+    if first < 0:  # from any offset
+        matched[:] = 0.0
+    else:
+        matched[first] = 0.0
 
     def insertions(row: int) -> None:
         for k in range(1, width):
@@ -164,12 +185,15 @@ def _cheapest(match: np.ndarray, first: int, last: int, gap: float, cut: float, 
         removed[:] = next_removed
         inserted[:] = inf
         insertions(i + 1)
-    ends = (matched[last], removed[last], inserted[last])
-    state = 0
-    for option in range(1, 3):
-        if ends[option] < ends[state]:
-            state = option
-    return ends[state], state
+    cheapest, end_index, end_state = inf, 0, 0
+    for k in range(width):
+        if last >= 0 and k != last:  # to `last` only, or (last < 0) to any offset
+            continue
+        ends = (matched[k], removed[k], inserted[k])
+        for state in range(3):
+            if ends[state] < cheapest:
+                cheapest, end_index, end_state = ends[state], k, state
+    return cheapest, end_index, end_state
 
 
 @numba.njit(cache=True, nogil=True)

@@ -30,6 +30,9 @@ SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "mediu
 # GAP_SECONDS inside one are closed.
 MIN_SEGMENT_SECONDS = 0.3
 GAP_SECONDS = 0.3
+# What only one video has is reported from two frames (at up to 30 frames a second): a cut of
+# two frames is an edit, and the alignment finds it (videos.engine.cut_path).
+MIN_CUT_SECONDS = 0.06
 # A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
 # nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
 SOUND_GAP_SECONDS = 1.5
@@ -153,13 +156,11 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
         if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
             continue
         run = slice(first, last + 1)
-        picture_share = float(picture_passes[run].mean())
-        sound_share = float(sound_passes[run].mean())
-        kind: DifferenceKind
-        if picture_share >= 0.2 and sound_share >= 0.2:
-            kind = "both"
-        else:
-            kind = "visual" if picture_share >= sound_share else "audio"
+        # The kind says which scores passed the threshold in the run, as the scores it carries
+        # do (a picture score over the threshold is never called a change of sound alone).
+        picture_changed = bool((picture[run] > threshold).any())
+        sound_changed = bool((sound[run] > threshold).any())
+        kind: DifferenceKind = "both" if picture_changed and sound_changed else "visual" if picture_changed else "audio"
         scores = np.maximum(picture[run], sound[run])
         peak = float(scores.max())
         # On the frame: its first and last changed frame (Measured.change_start, change_end).
@@ -221,9 +222,9 @@ def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float
     segments = []
     previous_a, previous_b = 0.0, 0.0
     for span in [*spans, MatchedSpan(duration_a, duration_a, duration_b, duration_b)]:
-        if span.a_start - previous_a >= MIN_SEGMENT_SECONDS:
+        if span.a_start - previous_a >= MIN_CUT_SECONDS:
             segments.append(_only("only_a", previous_a, span.a_start, previous_b))
-        if span.b_start - previous_b >= MIN_SEGMENT_SECONDS:
+        if span.b_start - previous_b >= MIN_CUT_SECONDS:
             segments.append(_only("only_b", previous_b, span.b_start, span.a_start))
         previous_a, previous_b = span.a_end, span.b_end
     return segments

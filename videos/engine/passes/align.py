@@ -40,10 +40,10 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.cut_path import cut_path
-from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, monotone
+from videos.engine.cut_path import MOST_SECONDS, cut_path
+from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, Vote, monotone
 from videos.engine.passes.base import AlignmentSketch, Pass, PassState
-from videos.engine.passes.speed import refined_line, sloped_runs
+from videos.engine.passes.speed import cuts_explain, refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
@@ -229,7 +229,11 @@ class Offsets:
                 groups = [(0.0, duration_a, lag)]
         groups = [(start, end, _fine_offset(costs, start, end, offset)) for start, end, offset in groups]
         if self.mode != "offset":
-            lines = [refined_line(costs, line) for line in lines] + speed_sections(costs, groups, lines)
+            # A run of votes on a sloped line may be a staircase of small removals or insertions
+            # (a tightened cut): a speed change only where cuts do not explain it as well.
+            lines = [refined_line(costs, line) for line in lines]
+            lines = [line for line in lines if not cuts_explain(costs, line, *_end_offsets(line))]
+            lines += speed_sections(costs, groups, lines)
         return dataclasses.replace(state, sketch=dataclasses.replace(sketch, groups=groups, lines=lines))
 
 
@@ -245,7 +249,7 @@ class Edges:
             return state
         costs, groups, lines = signals.costs, state.sketch.groups, state.sketch.lines
         duration_a, duration_b = signals.a.duration, signals.b.duration
-        spans = _spans_from_groups(costs, groups, duration_a, duration_b) if groups else []
+        spans = _spans_from_groups(costs, groups, duration_a, duration_b, state.sketch.votes) if groups else []
         spans = with_speed_changes(spans, lines, duration_a, duration_b)
         if lines:
             spans = speed_tidied(costs, spans, duration_a, duration_b)
@@ -308,6 +312,11 @@ def coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> 
     return first * CLIP_SECONDS, (second - first) * CLIP_SECONDS
 
 
+def _end_offsets(line: Line) -> tuple[float, float]:
+    """B time − A time where the line starts and where it ends."""
+    return line.b_start - line.a_start, line.b_end - line.a_end
+
+
 def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) -> float:
     """The offset over A's [start, end] to a fiftieth of a second (sound) or between picture
     samples (parabola through the best three), searched within a picture sample of `offset`."""
@@ -340,7 +349,11 @@ def _interpolated_visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.nd
 
 
 def _spans_from_groups(
-    costs: MomentCosts, groups: list[tuple[float, float, float]], duration_a: float, duration_b: float
+    costs: MomentCosts,
+    groups: list[tuple[float, float, float]],
+    duration_a: float,
+    duration_b: float,
+    votes: list[Vote] = [],  # noqa: B006  # read only
 ) -> list[MatchedSpan]:
     """Spans from consecutive offset groups: each edge between two groups put where switching
     from one offset to the other costs least, or, where several cuts between them match better
@@ -355,10 +368,13 @@ def _spans_from_groups(
         start_2, _, offset_2 = group_2
         low = max(starts[-1], end_1 - WINDOW_SECONDS - SEARCH_SECONDS)
         high = min(duration_a, start_2 + WINDOW_SECONDS + SEARCH_SECONDS)
-        # Cuts are looked for from the first group's last window to the second's first: each
-        # window matched mostly at its group's offset, and the cuts lie between them.
-        near_low, near_high = max(starts[-1], end_1 - WINDOW_SECONDS), min(duration_a, start_2 + WINDOW_SECONDS)
-        path = cut_path(costs, near_low, near_high, offset_1, offset_2) if near_high > near_low else None
+        # Cuts are looked for from the first group's last window to the second's first (each
+        # window matched mostly at its group's offset, and the cuts lie between them), but no
+        # further than the second group's middle: the next search starts from there.
+        near_low = max(starts[-1], end_1 - WINDOW_SECONDS)
+        near_high = min(duration_a, start_2 + WINDOW_SECONDS, max((start_2 + group_2[1]) / 2, near_low))
+        voted = _voted(votes, near_low, near_high, (offset_1, offset_2))
+        path = cut_path(costs, near_low, near_high, offset_1, offset_2, towards=voted) if near_high > near_low else None
         if path is not None and path.cuts >= 2:
             for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path.pieces):
                 ends.append(first_end)
@@ -378,13 +394,63 @@ def _spans_from_groups(
     last_offset = groups[-1][2]
     ends.append(min(duration_a, duration_b - last_offset))
     spans = []
-    for (_, _, offset), start, end in zip(pieces, starts, ends, strict=True):
+    for number, ((_, _, offset), start, end) in enumerate(zip(pieces, starts, ends, strict=True)):
         start, end = max(0.0, start), min(duration_a, end)
         start = max(start, -offset)
         end = min(end, duration_b - offset)
         if end - start >= MIN_SPAN_SECONDS:
-            spans.append(MatchedSpan(start, end, start + offset, end + offset))
+            span = MatchedSpan(start, end, start + offset, end + offset)
+            # The first and last spans run on to where A starts and ends: a cut near either end,
+            # before the first window or after the last, leaves both videos starting (or ending)
+            # together there.
+            first, last = number == 0, number == len(pieces) - 1
+            ends_together = (*([0.0] if first else []), *([duration_b - duration_a] if last else []))
+            towards = ends_together + _voted(votes, start, end, (offset,))
+            spans.extend(
+                _with_small_cuts(costs, span, 0.0 if first else start, duration_a if last else end, towards=towards)
+            )
     return monotone(spans)
+
+
+def _with_small_cuts(
+    costs: MomentCosts, span: MatchedSpan, start: float, end: float, *, towards: tuple[float, ...] = ()
+) -> list[MatchedSpan]:
+    """The span, over A's [start, end], cut where the cheapest path by cuts along it leaves its
+    offset (videos.engine.cut_path): removals and insertions of a few frames, closer than the
+    windows' offsets (a tenth of a second) or a group of them (SAME_OFFSET) tell apart, or where
+    a cut near an end brings the videos' ends together (`towards` those offsets). Spans longer
+    than the path searches (MOST_SECONDS) are left whole."""
+    near = [offset for offset in towards if abs(offset - span.offset) <= _TOWARDS_SECONDS]
+    path = cut_path(costs, start, end, span.offset, towards=tuple(near)) if end - start <= MOST_SECONDS else None
+    if path is None:
+        return [span]
+    spans = []
+    for piece_start, piece_end, offset in path.pieces:
+        # Inside both videos (where B has no such time, the path left A's moments out anyway).
+        piece_start, piece_end = max(piece_start, -offset), min(piece_end, costs.b.duration - offset)
+        if piece_end > piece_start:
+            spans.append(MatchedSpan(piece_start, piece_end, piece_start + offset, piece_end + offset))
+    return spans
+
+
+# Offsets looked for this far from a span's (a cut near an end, or one a lone window saw).
+_TOWARDS_SECONDS = 2.0
+
+
+def _voted(votes: list[Vote], start: float, end: float, around: tuple[float, ...]) -> tuple[float, ...]:
+    """The offsets windows overlapping A's [start, end] voted for, within _TOWARDS_SECONDS of
+    `around` (a group's offset is its windows' median: one that straddles two cuts, or a lone
+    window between two groups, may be the only one to see an offset there)."""
+    low, high = min(around) - _TOWARDS_SECONDS, max(around) + _TOWARDS_SECONDS
+    return tuple(
+        sorted(
+            {
+                offset
+                for vote_start, vote_end, offset in votes
+                if vote_end > start and vote_start < end and low <= offset <= high
+            }
+        )
+    )
 
 
 def _switch_point(costs: MomentCosts, low: float, high: float, first: float, second: float, *, on_a: bool) -> float:
