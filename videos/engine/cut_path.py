@@ -45,6 +45,8 @@ class CutPath:
     total: float
     count: int
     step: float
+    # The mean cost of the moments matched (how well the pieces match where they do).
+    matched_cost: float = 0.0
 
     def times(self, start: float) -> np.ndarray:
         """The moments of A the path was found on, from its `start`."""
@@ -64,22 +66,23 @@ def cut_path(
     last: float | None = None,
     *,
     towards: tuple[float, ...] = (),
+    free_start: bool = False,
 ) -> CutPath | None:
     """The cheapest path by cuts over A's [start, end] from offset `first` to offset `last` (see
-    the module docstring), or, with `last` None, from and to any offset; through offsets within
+    the module docstring), or, with `last` None, to any offset (and with `free_start`, from any
+    offset too); through offsets within
     _REACH_SECONDS of these and of `towards` (what windows there voted for; where both videos
     start, or end, together). None where the stretch is empty or too long to search."""
     step = 1.0 / costs.a.audio_rate if costs.with_sound else 1.0 / (2 * costs.a.visual_rate)
     count = int((end - start) / step)
     if count < 2 or end - start > MOST_SECONDS:
         return None
-    free = last is None
     reached = (first, *towards) if last is None else (first, last, *towards)
     low, high = min(reached) - _REACH_SECONDS, max(reached) + _REACH_SECONDS
     # Offsets on a grid through `first`: the path starts on it exactly.
     below, above = int(np.ceil((first - low) / step)), int(np.ceil((high - first) / step))
     offsets = first + step * np.arange(-below, above + 1)
-    start_index = -1 if free else below
+    start_index = -1 if free_start else below
     last_index = -1 if last is None else int(np.argmin(np.abs(offsets - last)))
     times = start + (np.arange(count) + 0.5) * step
     match = moment_costs(costs, times, offsets)
@@ -103,10 +106,12 @@ def cut_path(
     # The ends are the callers' own offsets where given (the grid's are within half a step of
     # them), and the stretch's own ends where matched there (the moments are whole steps).
     if matched[0] >= 0:
-        pieces[0] = (start, pieces[0][1], pieces[0][2] if free else first)
+        pieces[0] = (start, pieces[0][1], first if matched[0] == start_index else pieces[0][2])
     if matched[-1] >= 0:
-        pieces[-1] = (pieces[-1][0], end, pieces[-1][2] if last is None else last)
-    return CutPath(pieces, float(total), count, step)
+        pieces[-1] = (pieces[-1][0], end, last if matched[-1] == last_index else pieces[-1][2])
+    taken = np.flatnonzero(matched >= 0)
+    matched_cost = float(match[taken, matched[taken]].mean()) if len(taken) else np.inf
+    return CutPath(pieces, float(total), count, step, matched_cost)
 
 
 def moment_costs(costs: MomentCosts, times: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -364,23 +364,36 @@ def _spans_from_groups(
     pieces = [groups[0]]
     starts = [max(0.0, -groups[0][2])]
     ends: list[float] = []
-    for (_, end_1, offset_1), group_2 in itertools.pairwise(groups):
+    for (_, end_1, _), group_2 in itertools.pairwise(groups):
         start_2, _, offset_2 = group_2
+        # The offset the last piece ends at: its group's, or where the last search ended.
+        offset_1 = pieces[-1][2]
         low = max(starts[-1], end_1 - WINDOW_SECONDS - SEARCH_SECONDS)
         high = min(duration_a, start_2 + WINDOW_SECONDS + SEARCH_SECONDS)
         # Cuts are looked for from the first group's last window to the second's first (each
         # window matched mostly at its group's offset, and the cuts lie between them), but no
-        # further than the second group's middle: the next search starts from there.
+        # further than the second group's middle, at whatever offset the cuts reach there (a
+        # group's offset is its windows' median: where they straddle cuts, it may be none of
+        # theirs); the next search starts from there.
         near_low = max(starts[-1], end_1 - WINDOW_SECONDS)
         near_high = min(duration_a, start_2 + WINDOW_SECONDS, max((start_2 + group_2[1]) / 2, near_low))
         voted = _voted(votes, near_low, near_high, (offset_1, offset_2))
-        path = cut_path(costs, near_low, near_high, offset_1, offset_2, towards=voted) if near_high > near_low else None
-        if path is not None and path.cuts >= 2:
+        path = None
+        if near_high > near_low:
+            path = cut_path(costs, near_low, near_high, offset_1, towards=(offset_2, *voted))
+        if path is not None and (path.cuts >= 2 or abs(path.pieces[-1][2] - offset_2) > _SAME_END):
+            leading = path.pieces[0]
+            if leading[2] != offset_1:  # B's time goes on first (an insertion where the search starts)
+                ends.append(leading[0])
+                starts.append(leading[0])
+                pieces.append(leading)
             for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path.pieces):
                 ends.append(first_end)
                 starts.append(second_start)
                 pieces.append((second_start, second_end, offset))
-            pieces[-1] = group_2
+            # The second group goes on at the offset the search ended at (its own, to the sample).
+            ending = pieces[-1][2]
+            pieces[-1] = (pieces[-1][0], group_2[1], offset_2 if abs(ending - offset_2) <= _SAME_END else ending)
             continue
         if offset_2 > offset_1:  # B has more between them: the switch is a point on A
             switch = _switch_point(costs, low, high, offset_1, offset_2, on_a=True)
@@ -406,22 +419,34 @@ def _spans_from_groups(
             first, last = number == 0, number == len(pieces) - 1
             ends_together = (*([0.0] if first else []), *([duration_b - duration_a] if last else []))
             towards = ends_together + _voted(votes, start, end, (offset,))
-            spans.extend(
-                _with_small_cuts(costs, span, 0.0 if first else start, duration_a if last else end, towards=towards)
-            )
+            spans.extend(_with_small_cuts(costs, span, start, end, first=first, last=last, towards=towards))
     return monotone(spans)
 
 
 def _with_small_cuts(
-    costs: MomentCosts, span: MatchedSpan, start: float, end: float, *, towards: tuple[float, ...] = ()
+    costs: MomentCosts,
+    span: MatchedSpan,
+    start: float,
+    end: float,
+    *,
+    first: bool,
+    last: bool,
+    towards: tuple[float, ...] = (),
 ) -> list[MatchedSpan]:
     """The span, over A's [start, end], cut where the cheapest path by cuts along it leaves its
     offset (videos.engine.cut_path): removals and insertions of a few frames, closer than the
-    windows' offsets (a tenth of a second) or a group of them (SAME_OFFSET) tell apart, or where
-    a cut near an end brings the videos' ends together (`towards` those offsets). Spans longer
-    than the path searches (MOST_SECONDS) are left whole."""
+    windows' offsets (a tenth of a second) or a group of them (SAME_OFFSET) tell apart. It starts
+    and ends at its offset where it meets its neighbours; the `first` span runs back to A's start
+    and the `last` on to A's end, at any offset (a cut near either end, before the first window or
+    after the last, that leaves both videos starting or ending together). Spans longer than the
+    path searches (MOST_SECONDS) are left whole."""
+    start = 0.0 if first else start
+    end = costs.a.duration if last else end
     near = [offset for offset in towards if abs(offset - span.offset) <= _TOWARDS_SECONDS]
-    path = cut_path(costs, start, end, span.offset, towards=tuple(near)) if end - start <= MOST_SECONDS else None
+    path = None
+    if end - start <= MOST_SECONDS:
+        ending = None if last else span.offset
+        path = cut_path(costs, start, end, span.offset, ending, towards=tuple(near), free_start=first)
     if path is None:
         return [span]
     spans = []
@@ -433,6 +458,8 @@ def _with_small_cuts(
     return spans
 
 
+# A search by cuts that ends this close to the next group's offset ends at it.
+_SAME_END = 0.03
 # Offsets looked for this far from a span's (a cut near an end, or one a lone window saw).
 _TOWARDS_SECONDS = 2.0
 
