@@ -108,7 +108,7 @@ def cut_path(
     if matched[0] >= 0:
         pieces[0] = (start, pieces[0][1], first if matched[0] == start_index else pieces[0][2])
     if matched[-1] >= 0:
-        pieces[-1] = (pieces[-1][0], end, last if matched[-1] == last_index else pieces[-1][2])
+        pieces[-1] = (pieces[-1][0], end, last if last is not None and matched[-1] == last_index else pieces[-1][2])
     taken = np.flatnonzero(matched >= 0)
     matched_cost = float(match[taken, matched[taken]].mean()) if len(taken) else np.inf
     return CutPath(pieces, float(total), count, step, matched_cost)
