@@ -371,23 +371,26 @@ def _spans_from_groups(
         low = max(starts[-1], end_1 - WINDOW_SECONDS - SEARCH_SECONDS)
         high = min(duration_a, start_2 + WINDOW_SECONDS + SEARCH_SECONDS)
         # Cuts are looked for from the first group's last window to the second's first (each
-        # window matched mostly at its group's offset, and the cuts lie between them), but no
-        # further than the second group's middle, at whatever offset the cuts reach there (a
-        # group's offset is its windows' median: where they straddle cuts, it may be none of
-        # theirs); the next search starts from there.
+        # window matched mostly at its group's offset, and the cuts lie between them), at
+        # whatever offset they reach there (a group's offset is its windows' median: where they
+        # straddle cuts, it may be none of theirs). Only the pieces that start before the second
+        # group's middle are kept: the next search starts from the last of them.
         near_low = max(starts[-1], end_1 - WINDOW_SECONDS)
-        near_high = min(duration_a, start_2 + WINDOW_SECONDS, max((start_2 + group_2[1]) / 2, near_low))
+        near_high = min(duration_a, start_2 + WINDOW_SECONDS)
+        middle = max((start_2 + group_2[1]) / 2, near_low)
         voted = _voted(votes, near_low, near_high, (offset_1, offset_2))
         path = None
         if near_high > near_low:
             path = cut_path(costs, near_low, near_high, offset_1, towards=(offset_2, *voted))
-        if path is not None and (path.cuts >= 2 or abs(path.pieces[-1][2] - offset_2) > _SAME_END):
-            leading = path.pieces[0]
+        kept = [piece for piece in path.pieces if piece[0] < middle] if path is not None else []
+        if kept and (len(kept) >= 3 or abs(kept[-1][2] - offset_2) > _SAME_END):
+            path_pieces = kept
+            leading = path_pieces[0]
             if leading[2] != offset_1:  # B's time goes on first (an insertion where the search starts)
                 ends.append(leading[0])
                 starts.append(leading[0])
                 pieces.append(leading)
-            for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path.pieces):
+            for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path_pieces):
                 ends.append(first_end)
                 starts.append(second_start)
                 pieces.append((second_start, second_end, offset))
