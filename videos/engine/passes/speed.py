@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from videos.engine.cut_path import cut_path, moment_costs
+from videos.engine.cut_path import CutPath, cut_path, moment_costs
 from videos.engine.model import Difference, Line, MatchedSpan, Severity, Vote, finding_over
 from videos.engine.passes.base import PassState
 from videos.engine.pitch import pitch_matched
@@ -65,6 +65,7 @@ _CUTS_REACH = 1.0
 # Cuts whose matched moments cost this much or less on average explain the stretch between two
 # offsets (in step, picture and sound cost 0.02–0.15; a stretch played 1.2× or faster, 0.4 and more).
 CUTS_MATCH = 0.2
+_LEAST_MEAN_PIECE = 1.0
 
 
 # --- slow changes: votes on a sloped line ------------------------------------------------------
@@ -194,7 +195,7 @@ def section_between(
     path = cut_path(
         costs, max(0.0, end_1 - WINDOW_SECONDS), min(costs.a.duration, start_2 + WINDOW_SECONDS), offset_1, offset_2
     )
-    if path is not None and path.matched_cost <= CUTS_MATCH:
+    if path is not None and path.matched_cost <= CUTS_MATCH and _few_cuts(path):
         return None
     # Where the section could start and end: about where the votes stop and start again.
     reach = WINDOW_SECONDS
@@ -244,6 +245,13 @@ def section_between(
     if cuts_explain(costs, section, offset_1, offset_2):
         return None
     return section
+
+
+def _few_cuts(path: CutPath) -> bool:
+    """Whether the path's pieces are on average a second or more long: a staircase of short ones
+    follows a speed change (its frames advance steadily through A's), which cuts do not."""
+    length = sum(end - start for start, end, _ in path.pieces)
+    return length / len(path.pieces) >= _LEAST_MEAN_PIECE
 
 
 def cuts_explain(costs: MomentCosts, line: Line, before: float, after: float) -> bool:
