@@ -32,6 +32,8 @@ CUT_COST = 1.5
 _REACH_SECONDS = 0.3
 MOST_SECONDS = 120.0
 _OUTSIDE_COST = 2.0
+# The shortest cut reported (two frames at up to 30 frames a second; videos.engine.result).
+LEAST_CUT_SECONDS = 0.06
 _MATCH, _REMOVED, _INSERTED = 0, 1, 2
 
 
@@ -103,6 +105,7 @@ def cut_path(
             pieces.append((moment_start, moment_start + step, offset))
     if not pieces:
         return None
+    pieces = _without_slips(pieces)
     # The ends are the callers' own offsets where given (the grid's are within half a step of
     # them), and the stretch's own ends where matched there (the moments are whole steps).
     if matched[0] >= 0:
@@ -112,6 +115,21 @@ def cut_path(
     taken = np.flatnonzero(matched >= 0)
     matched_cost = float(match[taken, matched[taken]].mean()) if len(taken) else np.inf
     return CutPath(pieces, float(total), count, step, matched_cost)
+
+
+def _without_slips(pieces: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The pieces with each cut shorter than LEAST_CUT_SECONDS (on A and on B) taken out, the two
+    pieces joined at the longer one's offset: a slip of a sound frame or two is the measure's
+    noise (a frame-rate conversion's drift, a steady shot), not an edit."""
+    joined = [pieces[0]]
+    for start, end, offset in pieces[1:]:
+        previous_start, previous_end, previous_offset = joined[-1]
+        if abs(offset - previous_offset) < LEAST_CUT_SECONDS and start - previous_end < LEAST_CUT_SECONDS:
+            longer = offset if end - start > previous_end - previous_start else previous_offset
+            joined[-1] = (previous_start, end, longer)
+        else:
+            joined.append((start, end, offset))
+    return joined
 
 
 def moment_costs(costs: MomentCosts, times: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from videos.engine.clip_grid.segments import DistanceCurve
+from videos.engine.cut_path import LEAST_CUT_SECONDS
 from videos.engine.model import STEP, Alignment, Difference, DifferenceKind, MatchedSpan, Measured, Severity
 from videos.engine.passes.moves import replaced_in_place, unexplained_gaps
 
@@ -32,7 +33,7 @@ MIN_SEGMENT_SECONDS = 0.3
 GAP_SECONDS = 0.3
 # What only one video has is reported from two frames (at up to 30 frames a second): a cut of
 # two frames is an edit, and the alignment finds it (videos.engine.cut_path).
-MIN_CUT_SECONDS = 0.06
+MIN_CUT_SECONDS = LEAST_CUT_SECONDS
 # A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
 # nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
 SOUND_GAP_SECONDS = 1.5
