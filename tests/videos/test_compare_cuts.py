@@ -25,6 +25,8 @@ from sage.synthetic_media.real_footage.sources import missing_media
 from sage.synthetic_media.writing import write_streams
 from tests.factories import UserFactory
 from tests.videos.test_comparison_snapshot import uploaded
+from videos.engine.model import MatchedSpan, Measured
+from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, judge
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,25 @@ def test_a_section_of_real_footage_played_faster_stays_a_speed_change(django_cap
         if span["b_end"] - span["b_start"] < span["a_end"] - span["a_start"] - 1
     ]
     assert (fast["a_end"] - fast["a_start"]) / (fast["b_end"] - fast["b_start"]) == pytest.approx(1.5, rel=0.005)
+
+
+def test_a_changed_stretch_is_called_by_the_scores_it_carries() -> None:
+    # Two seconds of changed sound, and a picture change over 0.3 s of it: a change of both,
+    # carrying both scores (issue 64 saw `audio` with a picture score of 0.595).
+    picture = np.zeros(30)
+    picture[10:13] = 0.6
+    sound = np.zeros(30)
+    sound[5:25] = 0.5
+    result = judge(
+        duration_a=3.0,
+        duration_b=3.0,
+        alignment="cuts",
+        spans=[MatchedSpan(0.0, 3.0, 0.0, 3.0)],
+        measured=[Measured(0.0, 0.0, picture, sound)],
+        threshold=DEFAULT_CHANGE_THRESHOLD,
+    )
+    (segment,) = result.segments
+    assert segment.kind == "both"
+    assert segment.picture == pytest.approx(0.6) and segment.sound == pytest.approx(0.5)
+    for segment in result.with_threshold(0.55).segments:  # only the picture passes there
+        assert segment.kind == "visual" and segment.picture is not None and segment.picture > 0.55
