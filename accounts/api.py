@@ -142,7 +142,7 @@ class TokenListApi(APIView):
         payload.is_valid(raise_exception=True)
         user = _user(request)
         # It acts in the workspace this request acts in.
-        token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(user), **payload.validated_data)
+        token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(request), **payload.validated_data)
         return Response(TokenCreatedOutput(token, context={"secret": secret}).data, status=status.HTTP_201_CREATED)
 
 

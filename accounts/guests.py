@@ -41,6 +41,9 @@ class Viewer:
     # A guest's client address as per-address limits count it (an IPv6 /64); None for users, and for
     # guests rebuilt from stored rows rather than from a request.
     address: str | None = None
+    # The workspace a user's request acts in, as its door resolved it (chat is kept per workspace);
+    # None for guests, and where no workspace is read (a quota is the person's own).
+    workspace_id: int | None = None
 
     @property
     def is_guest(self) -> bool:

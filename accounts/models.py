@@ -70,10 +70,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects: ClassVar[UserManager] = UserManager()
 
-    # The workspace this request acts in (issue 52; workspaces/current.py): set per request from the
-    # session or the API token, None for the personal workspace. Not a field: it is the request's.
-    wanted_workspace_id: int | None = None
-
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

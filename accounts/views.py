@@ -106,7 +106,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
         return _render_settings(request, token_form=form, status=400)
     user = _current_user(request)
     # It acts in the workspace the page acts in.
-    token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(user), **form.service_kwargs())
+    token, secret = api_token_create(user=user, workspace_id=acting_workspace_id(request), **form.service_kwargs())
     messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
     response = redirect("accounts:settings")
     response.set_signed_cookie(
@@ -142,7 +142,7 @@ def _render_connect(
         "connect": connect,
         "check_code": connect_check_code(connect.challenge) if connect else "",
         "decision_form": ExtensionConnectDecisionForm(
-            initial={"challenge": connect.challenge, "workspace": acting_workspace_id(connect.user)},
+            initial={"challenge": connect.challenge, "workspace": acting_workspace_id(request)},
             workspaces=[(workspace.pk, workspace.name) for workspace in workspaces_of(connect.user)],
         )
         if connect
@@ -204,7 +204,7 @@ def _extension_connect_decide(request: HttpRequest) -> HttpResponse:
             challenge=challenge,
             approve=form.cleaned_data["decision"] == "approve",
             # The one chosen on the page, else the one it acts in.
-            workspace_id=form.cleaned_data["workspace"] or acting_workspace_id(user),
+            workspace_id=form.cleaned_data["workspace"] or acting_workspace_id(request),
         )
     except FieldInvalid as exc:
         return _render_connect(request, state="error", error=exc.reason, status=400)

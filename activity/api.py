@@ -26,7 +26,7 @@ from activity.selectors import (
 from sage.api.errors import ErrorSerializer, error_responses
 from sage.api.fields import TextField
 from sage.api.query import choice_filter, query_filters
-from workspaces.current import member_actor
+from workspaces.current import request_actor
 from workspaces.policy import require
 
 
@@ -99,7 +99,7 @@ class ActivityApi(APIView):
     def get(self, request: Request) -> Response:
         query = query_filters(ActivityQuery, request)
         before = Cursor.decode(query["cursor"]) if query.get("cursor") else None
-        actor = member_actor(_user(request), request.auth)  # the workspace this request acts in, read once
+        actor = request_actor(request)  # the workspace this request acts in, read once
         page = activity_for_workspace(actor.workspace_id, before=before, limit=query.get("limit", FEED_PAGE_SIZE))
         body = {"next": page.next.encode() if page.next else None, "results": page.events}
         return Response(ActivityPageOutput(body).data)
@@ -131,7 +131,7 @@ class AuditApi(generics.ListAPIView[AuditEntry]):
     serializer_class = AuditEntryOutput
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        actor = member_actor(_user(self.request), self.request.auth)
+        actor = request_actor(self.request)
         require(actor, "workspace.audit", workspace_id=actor.workspace_id)  # anyone else: a 403 saying who may
         return audit_for_workspace(actor.workspace_id, AuditFilters(**query_filters(AuditQuery, self.request)))
 

@@ -28,7 +28,7 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 @login_required
 def activity_page(request: HttpRequest) -> HttpResponse:
-    membership = acting_membership(_user(request))  # read once, here: what follows takes it as an argument
+    membership = acting_membership(request)  # read once, here: what follows takes it as an argument
     before = None
     if cursor := request.GET.get("before"):
         try:
@@ -54,7 +54,7 @@ def activity_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def audit_page(request: HttpRequest) -> HttpResponse:
-    membership = acting_membership(_user(request))
+    membership = acting_membership(request)
     # Anyone else: a 403 saying who may.
     require(membership.actor(), "workspace.audit", workspace_id=membership.workspace_id)
     form = AuditFilterForm(request.GET or None)

@@ -29,7 +29,7 @@ segment, and severity floors met (a strong grade or a new soundtrack is never "l
 when one is not met. `--json PATH` writes every case's truth, predictions and scores.
 
 `--real` scores the pairs on real camera footage and real recorded speech instead
-(sage/synthetic_media/real_footage/: 53 pairs, 27 held out; cache .sage/corpus-real/, the footage
+(sage/synthetic_media/real_footage/: 56 pairs, 29 held out; cache .sage/corpus-real/, the footage
 fetched from public repositories into .sage/bench/ and checked by SHA-256), with the refined engine
 reading the screens too (`screen_text=True`). Issue 37's goals are
 added to the same ones: A/V lag within 20 ms at both ends, speed ratio within 0.5 %, moves reported

@@ -59,7 +59,8 @@ The engine runs as the site's processes run it: NumPy's BLAS on one thread (sage
 
 Goals: comparison ≤ 50 ms, `cuts` alignment ≤ 1 s, ≥ 50× faster than the loop (issue 5); engine 2
 end to end ≤ 1 s (issue 13); engine 3 end to end with every finding kind on ≤ 0.45 s (issue 51, the
-pair with on-screen lines). Exits with 1 when a goal is not met or an edit is missed.
+pair with on-screen lines, and the same with B's sound late: issue 64). Exits with 1 when a goal is not
+met or an edit is missed.
 """
 
 from __future__ import annotations
@@ -840,9 +841,19 @@ def main() -> int:
         f"{engine_3_s:.3f} s (goal ≤ {GOAL_ENGINE_3_S:g} s): {verdict(engine_3_s <= GOAL_ENGINE_3_S)}; "
         f"rounds {spread}; {engine_3_s / cuts.best:.2f}× engine 1's `cuts` alignment ({cuts.best:.3f} s)"
     )
+    lagged_spread = ", ".join(f"{seconds:.3f}" for seconds in runs_3[f"and sound {SOUND_LAG:g} s late"].seconds)
+    # Round by round against the untouched pair of the same round: the machine's load hits both alike.
+    per_round = [
+        late / untouched
+        for late, untouched in zip(
+            runs_3[f"and sound {SOUND_LAG:g} s late"].seconds, runs_3["on-screen lines"].seconds, strict=True
+        )
+    ]
+    lagged_ratio = lagged_s / engine_3_s
     print(
-        f"engine 3 with B's sound {SOUND_LAG:g} s late: {lagged_s:.3f} s; "
-        f"rounds {', '.join(f'{seconds:.3f}' for seconds in runs_3[f'and sound {SOUND_LAG:g} s late'].seconds)}; "
+        f"engine 3 with B's sound {SOUND_LAG:g} s late: {lagged_s:.3f} s (goal ≤ {GOAL_ENGINE_3_S:g} s): "
+        f"{verdict(lagged_s <= GOAL_ENGINE_3_S)}; rounds {lagged_spread}; {lagged_ratio:.2f}× the untouched pair "
+        f"(best against best; round by round {min(per_round):.2f}–{max(per_round):.2f}×); "
         f"{lagged_s / cuts.best:.2f}× engine 1's `cuts` alignment"
     )
     files_ratio = with_edges.best / without_edges.best
@@ -867,6 +878,7 @@ def main() -> int:
         and refined.best <= GOAL_REFINED_S
         and engine_3_right
         and engine_3_s <= GOAL_ENGINE_3_S
+        and lagged_s <= GOAL_ENGINE_3_S
     )
     if arguments.record:
         pair = f"{len(a) * CLIP_SECONDS / 3600:g}-hour pair"
@@ -899,9 +911,11 @@ def main() -> int:
                     engine_3_right and engine_3_s <= GOAL_ENGINE_3_S,
                 ),
                 Row(
-                    f"engine 3: the same with B's sound {SOUND_LAG:g} s late (sync measured everywhere, aligned twice)",
-                    f"{lagged_s:.3f} s, {lagged_s / cuts.best:.2f}× engine 1's `cuts` alignment",
-                    None,
+                    f"engine 3: the same with B's sound {SOUND_LAG:g} s late ≤ {GOAL_ENGINE_3_S:g} s (sync "
+                    "measured, aligned twice)",
+                    f"{lagged_s:.3f} s, {lagged_ratio:.2f}× the untouched pair in the same run (round by round "
+                    f"{min(per_round):.2f}–{max(per_round):.2f}×); rounds {lagged_spread}",
+                    engine_3_right and lagged_s <= GOAL_ENGINE_3_S,
                 ),
                 Row(
                     f"engine 3 on files ({FILES_SECONDS} s numbered pair, 3 edits): frame-exact edges' cost",

@@ -468,8 +468,10 @@ def upload(user: User, path: Path) -> tuple[int, float]:
     """The file sent through the upload services as the API sends it, part by part; returns the
     video's id and how long `complete` took. The task is queued when `complete` returns."""
     from videos.uploads.services import upload_complete, upload_create, upload_receive_part
+    from workspaces.current import personal_membership
 
-    created = upload_create(user=user, filename=path.name, size=path.stat().st_size, title=path.stem)
+    member = personal_membership(user)
+    created = upload_create(member=member, filename=path.name, size=path.stat().st_size, title=path.stem)
     with path.open("rb") as source:
         for number in range(1, created.part_count + 1):
             upload_receive_part(upload=created, number=number, stream=io.BytesIO(source.read(created.part_size)))

@@ -61,6 +61,7 @@ def make_link() -> str:
     from accounts.models import User
     from reviews.services import share_link_create
     from videos.models import Comparison, Video
+    from workspaces.current import personal_membership
     from workspaces.selectors import personal_workspace_of
 
     owner = User.objects.create_user(email="bench-review@example.com", display_name="Bench")
@@ -94,7 +95,8 @@ def make_link() -> str:
         summary_backend="extractive",
         word_diff={"removed": [], "added": []},
     )
-    _, token = share_link_create(owner=owner, shared=comparison, name="Bench", permission="comment")
+    member = personal_membership(owner)
+    _, token = share_link_create(member=member, shared=comparison, name="Bench", permission="comment")
     return token
 
 

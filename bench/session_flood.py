@@ -114,21 +114,22 @@ def fill() -> Target:
     from reviews.models import ShareLink
     from reviews.services import share_link_create
     from videos.models import Video
-    from workspaces.current import act_in
+    from workspaces.current import membership_or_none
     from workspaces.services import workspace_create_team
 
     owner = User.objects.create_user(email="bench-flood-owner@example.com", display_name="Director")
     wallet_change_plan(wallet=Wallet.objects.get(user=owner), plan=Plan.objects.get(slug="team"))
     studio = workspace_create_team(user=owner, name="Flood Studio")
-    act_in(owner, studio.pk)
+    in_studio = membership_or_none(owner, studio.pk)
+    assert in_studio is not None
     video = Video.objects.create(
         owner=owner, workspace=studio, title="Cut 3", status=Video.Status.READY, duration=120.0, fps=25.0
     )
     _, api_token = api_token_create(user=owner, name="probe", scopes=["read"], workspace_id=studio.pk)
     link, link_token = share_link_create(
-        owner=owner, shared=video, name="client", permission=ShareLink.Permission.COMMENT, allow_sessions=True
+        member=in_studio, shared=video, name="client", permission=ShareLink.Permission.COMMENT, allow_sessions=True
     )
-    session = session_start(user=owner, target=video, link_id=link.pk)
+    session = session_start(member=in_studio, target=video, link_id=link.pk)
     return Target(code=session.code, session_id=session.pk, link_token=link_token, api_token=api_token)
 
 

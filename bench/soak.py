@@ -166,18 +166,19 @@ def _live_session() -> dict[str, str]:
     from reviews.models import ShareLink
     from reviews.services import share_link_create
     from tests.factories import UserFactory, VideoFactory
-    from workspaces.current import act_in
+    from workspaces.current import membership_or_none
     from workspaces.services import workspace_create_team
 
     owner = UserFactory(email="soak-session-owner@example.com", password=None)
     wallet_change_plan(wallet=Wallet.objects.get(user=owner), plan=Plan.objects.get(slug="team"))
     studio = workspace_create_team(user=owner, name="Soak Studio")
-    act_in(owner, studio.pk)
+    in_studio = membership_or_none(owner, studio.pk)
+    assert in_studio is not None
     video = VideoFactory(owner=owner, workspace=studio, cooking=True)
     link, link_token = share_link_create(
-        owner=owner, shared=video, name="client", permission=ShareLink.Permission.COMMENT, allow_sessions=True
+        member=in_studio, shared=video, name="client", permission=ShareLink.Permission.COMMENT, allow_sessions=True
     )
-    session = session_start(user=owner, target=video, link_id=link.pk)
+    session = session_start(member=in_studio, target=video, link_id=link.pk)
     return {"code": session.code, "link": link_token}
 
 

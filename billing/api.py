@@ -25,13 +25,14 @@ from billing.selectors import (
     held_tokens,
     ledger_action,
     ledger_action_entries,
+    may_see_payments,
     month_start,
     usage_by_member,
-    wallet_details_visible,
-    wallet_for_work,
+    wallet_of_workspace,
 )
 from sage.api.errors import ErrorSerializer, error_responses
 from videos.projects.usage import usage_by_project
+from workspaces.current import acting_workspace_id, request_actor
 from workspaces.doors import NOT_WORKSPACE_WORK
 
 
@@ -116,7 +117,7 @@ class BillingApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
-        wallet = wallet_for_work(user)
+        wallet = wallet_of_workspace(acting_workspace_id(request))
         payload = {
             "plan": wallet.plan,
             "balance": wallet.balance,
@@ -132,10 +133,10 @@ class LedgerApi(generics.ListAPIView[LedgerEntry]):
     workspace_actions = {"GET": "workspace.billing_detail"}
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
-        user = _user(self.request)
-        if not wallet_details_visible(user, self.request.auth):
+        actor = request_actor(self.request)
+        if not may_see_payments(actor):
             raise PermissionDenied(TEAM_MONEY_REFUSAL)
-        return ledger_action_entries(user)
+        return ledger_action_entries(actor.workspace_id)
 
     @extend_schema(
         responses={
@@ -210,10 +211,10 @@ class UsageApi(APIView):
         "and chat answers and AI notes about it). A team workspace's owner and admins only.",
     )
     def get(self, request: Request) -> Response:
-        user = _user(request)
-        if not wallet_details_visible(user, request.auth):
+        actor = request_actor(request)
+        if not may_see_payments(actor):
             raise PermissionDenied(TEAM_MONEY_REFUSAL)
-        wallet, since = wallet_for_work(user), month_start()
+        wallet, since = wallet_of_workspace(actor.workspace_id), month_start()
         spending = usage_by_project(wallet, since=since)
         payload = {
             "since": since,

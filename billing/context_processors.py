@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from accounts.models import User
-from billing.selectors import wallet_for_work
+from billing.selectors import wallet_of_workspace
+from workspaces.current import acting_workspace_id
 
 
 def balance(request: HttpRequest) -> dict[str, object]:
@@ -12,4 +13,4 @@ def balance(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return {}
-    return {"header_wallet": wallet_for_work(user)}
+    return {"header_wallet": wallet_of_workspace(acting_workspace_id(request))}

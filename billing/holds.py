@@ -82,7 +82,7 @@ def hold_create(
     about_video_id: int | None = None,
 ) -> Hold:
     """Reserve `amount` tokens for work `user` is about to start; they leave the balance of workspace
-    `workspace_id`'s wallet (default: the one `user` acts in) now. InsufficientTokens if the balance is
+    `workspace_id`'s wallet (default: `user`'s personal one) now. InsufficientTokens if the balance is
     short, TokensOwed while tokens are owed (a replay still returns its hold). `about_video_id`: the
     video the work is about when `ref` is not that video (Hold.about_video)."""
     if amount <= 0:

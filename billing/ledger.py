@@ -28,7 +28,6 @@ from billing.models import Hold, LedgerEntry, PlanSubscription, Wallet
 from billing.wallets import current_period_start, default_plan, granted_team_of, wallet_locked
 from sage.errors import ApplicationError
 from sage.realtime import push_to_workspace
-from workspaces.current import acting_workspace_id
 from workspaces.models import Membership, Role, Workspace
 
 Kind = LedgerEntry.Kind
@@ -91,9 +90,10 @@ def lock_wallet(user_id: int) -> Wallet:
 
 
 def lock_wallet_for_work(*, actor: User, workspace_id: int | None = None) -> Wallet:
-    """The wallet that pays for work `actor` does, locked: workspace `workspace_id`'s (work finished
-    in a task pays from its object's workspace), else the workspace the actor acts in."""
-    workspace_id = workspace_id if workspace_id is not None else acting_workspace_id(actor)
+    """The wallet that pays for work `actor` does, locked: workspace `workspace_id`'s (the one the
+    request acts in, or the object's for work finished in a task), else the actor's personal one."""
+    workspace_id = workspace_id if workspace_id is not None else actor.personal_workspace_id
+    assert workspace_id is not None, "An account has its personal workspace from its first transaction."
     try:
         return wallet_locked(workspace_id=workspace_id)
     except Wallet.DoesNotExist:
@@ -252,7 +252,7 @@ def ledger_debit(
     workspace_id: int | None = None,
 ) -> LedgerEntry:
     """Charge `amount` now for work `user` did, to the wallet of workspace `workspace_id` (default:
-    the one they act in); InsufficientTokens if the balance is short, TokensOwed while tokens are owed."""
+    their personal one); InsufficientTokens if the balance is short, TokensOwed while tokens are owed."""
     if amount <= 0:
         raise ValueError("A debit must be positive.")
     if (entry := first_result_if_replayed(key)) is not None:

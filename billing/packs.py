@@ -51,7 +51,6 @@ from billing.stripe_client import (
 from billing.wallets import wallet_locked
 from sage.errors import ApplicationError, NotFound
 from sage.formatting import video_duration
-from workspaces.current import acting_membership
 from workspaces.models import Membership, Workspace
 
 # How long a purchase request is remembered by its idempotency key (Stripe keeps keys 24 hours).
@@ -102,10 +101,10 @@ class TeamPurchaseRefused(ApplicationError):
     default_message = "Only the owner and admins of this team workspace can buy tokens for it."
 
 
-def pack_buyer_team(user: User) -> int | None:
-    """The team workspace a pack `user` buys now is for: the one they act in, when it is a team's
-    (those who `may_pay_for` it only: TeamPurchaseRefused for other members); None: their own wallet."""
-    membership = acting_membership(user)
+def pack_buyer_team(membership: Membership) -> int | None:
+    """The team workspace a pack bought through `membership` (the request's) is for: its workspace,
+    when it is a team's (those who `may_pay_for` it only: TeamPurchaseRefused for other members);
+    None: the buyer's own wallet."""
     if membership.workspace.kind != Workspace.Kind.TEAM:
         return None
     if not may_pay_for(membership.actor()):

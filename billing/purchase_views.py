@@ -82,7 +82,7 @@ def pack_buy(request: HttpRequest, pack_id: int) -> JsonResponse:
             pack=pack,
             payment_method_id=_payment_method_from(request),
             return_url=request.build_absolute_uri(reverse("billing:billing")),
-            team_id=pack_buyer_team(user),  # acting in a team: its wallet, bought by its admins
+            team_id=pack_buyer_team(acting_membership(request)),  # acting in a team: its wallet, bought by its admins
         )
     except ApplicationError as exc:
         return error_response(exc, request=request)
@@ -111,7 +111,7 @@ def payment_result(request: HttpRequest, payment_intent_id: str) -> HttpResponse
     assert isinstance(request.user, User)  # login_required
     if not payments_configured():
         raise Http404()
-    membership = acting_membership(request.user)
+    membership = acting_membership(request)
     try:
         result = payment_result_for_member(membership=membership, payment_intent_id=payment_intent_id)
     except NotFound:

@@ -19,7 +19,7 @@ from workspaces.current import acting_membership
 def receipt_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     assert isinstance(request.user, User)  # login_required
     try:
-        receipt = receipt_for_member(acting_membership(request.user), kind=kind, pk=pk)
+        receipt = receipt_for_member(acting_membership(request), kind=kind, pk=pk)
     except NotFound:
         raise Http404() from None
     return render(request, "billing/receipt.html", {"receipt": receipt})
@@ -31,7 +31,7 @@ def pack_receipt_for_payment(request: HttpRequest, payment_intent_id: str) -> Ht
     """From a pack payment's result page (which knows only the PaymentIntent) to its receipt."""
     assert isinstance(request.user, User)  # login_required
     try:
-        purchase = pack_purchase_for_payment_intent(acting_membership(request.user), payment_intent_id)
+        purchase = pack_purchase_for_payment_intent(acting_membership(request), payment_intent_id)
     except NotFound:
         raise Http404() from None
     return redirect(receipt_url(PACK, purchase.pk))

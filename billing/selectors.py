@@ -13,7 +13,6 @@ from accounts.models import User
 from billing.ledger import wallet_create, wallet_create_for_workspace
 from billing.models import Hold, LedgerEntry, PackPurchase, Plan, SubscriptionInvoice, Wallet
 from billing.wallets import current_period_start
-from workspaces.current import acting_workspace_id, member_actor
 from workspaces.models import Membership, Workspace
 from workspaces.policy import Member, may
 
@@ -23,17 +22,11 @@ SPENDING_KINDS = (LedgerEntry.Kind.HOLD, LedgerEntry.Kind.SETTLE, LedgerEntry.Ki
 
 def wallet_for_user(user: User) -> Wallet:
     """The user's personal wallet: their own plan, subscription and Stripe customer (created on first
-    use for accounts that predate billing). Work is paid by `wallet_for_work`."""
+    use for accounts that predate billing). Work is paid by its workspace's: `wallet_of_workspace`."""
     wallet = Wallet.objects.select_related("plan").filter(user=user).first()
     if wallet is None:
         wallet = wallet_create(user=user)
     return wallet
-
-
-def wallet_for_work(user: User) -> Wallet:
-    """The wallet that pays for what `user` does now: the wallet of the workspace they act in
-    (workspaces.current). Work finished in a task pays from its object's: `wallet_of_workspace`."""
-    return wallet_of_workspace(acting_workspace_id(user))
 
 
 def wallet_of_workspace(workspace_id: int) -> Wallet:
@@ -51,17 +44,15 @@ def held_tokens(wallet: Wallet) -> int:
     return int(total or 0)
 
 
-def open_holds_for_user(user: User) -> QuerySet[Hold]:
-    """The open holds of the wallet `user` works from (the acting workspace's)."""
-    return Hold.objects.filter(wallet__workspace_id=acting_workspace_id(user), status=Hold.Status.OPEN).order_by(
-        "-created_at"
-    )
+def open_holds_of_workspace(workspace_id: int) -> QuerySet[Hold]:
+    """The open holds of workspace `workspace_id`'s wallet."""
+    return Hold.objects.filter(wallet__workspace_id=workspace_id, status=Hold.Status.OPEN).order_by("-created_at")
 
 
-def ledger_for_user(user: User) -> QuerySet[LedgerEntry]:
-    """Every entry of the append-only ledger of the wallet `user` works from (the acting workspace's),
-    newest first (holds and their settlements apart)."""
-    return LedgerEntry.objects.filter(wallet__workspace_id=acting_workspace_id(user)).order_by("-created_at", "-pk")
+def ledger_of_workspace(workspace_id: int) -> QuerySet[LedgerEntry]:
+    """Every entry of the append-only ledger of workspace `workspace_id`'s wallet, newest first
+    (holds and their settlements apart)."""
+    return LedgerEntry.objects.filter(wallet__workspace_id=workspace_id).order_by("-created_at", "-pk")
 
 
 def may_pay_for(actor: Member) -> bool:
@@ -77,11 +68,6 @@ def may_see_payments(actor: Member) -> bool:
     The other members see its balance, as a producer's crew sees whether the studio can afford the
     next upload."""
     return may(actor, "workspace.billing_detail", workspace_id=actor.workspace_id)
-
-
-def wallet_details_visible(user: User, token: object = None) -> bool:
-    """`may_see_payments` of the workspace `user` acts in (`token`: the request's API token, if any)."""
-    return may_see_payments(member_actor(user, token))
 
 
 # --- a team's usage this month ------------------------------------------------------------------
@@ -203,9 +189,10 @@ class LedgerAction:
         return self.held + self.amount
 
 
-def ledger_action_entries(user: User) -> QuerySet[LedgerEntry]:
-    """The latest entry of each action of the user, newest first, with its hold: a plain entry, the
-    HOLD entry of a hold still open, or the SETTLE / RELEASE entry of a closed one. Paginate this,
+def ledger_action_entries(workspace_id: int) -> QuerySet[LedgerEntry]:
+    """The latest entry of each action in workspace `workspace_id`'s wallet, newest first, with its
+    hold: a plain entry, the HOLD entry of a hold still open, or the SETTLE / RELEASE entry of a
+    closed one. Paginate this,
     then turn each entry into a LedgerAction with `ledger_action` (no further query)."""
     last_of_each = (
         Q(hold__isnull=True)
@@ -226,7 +213,7 @@ def ledger_action_entries(user: User) -> QuerySet[LedgerEntry]:
         .values("total")
     )
     return (
-        ledger_for_user(user)
+        ledger_of_workspace(workspace_id)
         .filter(last_of_each)
         .select_related("hold")
         .annotate(in_flight=Coalesce(Subquery(in_flight, output_field=IntegerField()), 0))
@@ -288,14 +275,14 @@ class DailyUsage:
     tokens: int
 
 
-def daily_usage(user: User, *, days: int = 30) -> list[DailyUsage]:
-    """Tokens spent from the acting workspace's wallet per UTC day over the last `days` days, oldest
+def daily_usage(workspace_id: int, *, days: int = 30) -> list[DailyUsage]:
+    """Tokens spent from workspace `workspace_id`'s wallet per UTC day over the last `days` days, oldest
     first, with zero-usage days."""
     today = timezone.now().astimezone(dt.UTC).date()
     first_day = today - dt.timedelta(days=days - 1)
     rows = (
         LedgerEntry.objects.filter(
-            wallet__workspace_id=acting_workspace_id(user), kind__in=SPENDING_KINDS, created_at__date__gte=first_day
+            wallet__workspace_id=workspace_id, kind__in=SPENDING_KINDS, created_at__date__gte=first_day
         )
         .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
         .values("day")

@@ -99,7 +99,7 @@ def invoices_page(request: HttpRequest) -> HttpResponse:
     subscription is a person's own: shown in their own workspace."""
     user = request.user
     assert isinstance(user, User)  # login_required
-    membership = acting_membership(user)
+    membership = acting_membership(request)
     require(membership.actor(), "workspace.billing_detail", workspace_id=membership.workspace_id)
     personal = membership.workspace_id == user.personal_workspace_id
     return render(

@@ -22,7 +22,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from accounts.models import User
 from billing.ledger import InsufficientTokens, TokensOwed
 from billing.models import Hold, LedgerEntry, Plan, Wallet
 from billing.money import money
@@ -34,12 +33,12 @@ from billing.selectors import (
     held_tokens,
     ledger_action,
     ledger_action_entries,
+    may_see_payments,
     month_start,
-    open_holds_for_user,
+    open_holds_of_workspace,
     plans_for_display,
     usage_by_member,
-    wallet_details_visible,
-    wallet_for_work,
+    wallet_of_workspace,
 )
 from billing.stripe_client import payments_configured
 from billing.wallets import granted_team_of
@@ -47,6 +46,7 @@ from sage.api.errors import error_response
 from sage.errors import Invalid
 from sage.formatting import data_size, video_duration
 from videos.projects.usage import usage_by_project
+from workspaces.current import request_actor
 from workspaces.models import Workspace
 
 LEDGER_PAGE_SIZE = 25
@@ -324,26 +324,30 @@ def buy_offer(request: HttpRequest) -> JsonResponse:
 @require_GET
 @login_required
 def billing_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # login_required
+    actor = request_actor(request)
     # The wallet of the workspace the page acts in: a team's pays for all its members' work.
-    wallet = wallet_for_work(user)
+    wallet = wallet_of_workspace(actor.workspace_id)
     team = wallet.workspace if wallet.user_id is None else None
-    if team is not None and not wallet_details_visible(user):
+    if team is not None and not may_see_payments(actor):
         return render(request, "billing/team_balance.html", _team_balance_context(wallet, team=team))
     # get_page turns a missing or malformed number into page 1 and one past the end into the last page.
-    ledger_page = Paginator(ledger_action_entries(user), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    ledger_page = Paginator(ledger_action_entries(actor.workspace_id), LEDGER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         **_team_balance_context(wallet, team=team),
         "member_usage": usage_by_member(wallet, since=month_start()) if team is not None else None,
         "team_usage": usage_by_project(wallet, since=month_start()) if team is not None else None,
-        "holds": [HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id)) for hold in open_holds_for_user(user)],
+        "holds": [
+            HoldRow(hold=hold, url=ref_url(hold.ref_type, hold.ref_id))
+            for hold in open_holds_of_workspace(actor.workspace_id)
+        ],
         "ledger_page": ledger_page,
         "ledger_rows": [
             LedgerRow(action=(action := ledger_action(entry)), url=ref_url(action.ref_type, action.ref_id))
             for entry in ledger_page
         ],
-        "chart": usage_chart(daily_usage(user, days=CHART_DAYS)),
+        "chart": usage_chart(daily_usage(actor.workspace_id, days=CHART_DAYS)),
         "plans": [PlanFacts(plan=plan, is_current=plan.pk == wallet.plan_id) for plan in plans_for_display()],
         "payments_configured": payments_configured(),
         "packs": pack_offers(),

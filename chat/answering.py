@@ -60,6 +60,12 @@ SHOWN = TranscriptChunk.Kind.SHOWN.value
 # What a language model is told to answer, word for word, when the passages hold no answer: an
 # answer that says only this (or one of the two above) is the no-answer outcome, which costs nothing.
 NO_ANSWER = "Nothing said in the video answers this."
+# Added after a no-answer while the video's text on screen (its slides) is still being read: the
+# answer may be there, and is not searchable yet. The answer stays a free no-answer.
+SCREEN_BEING_READ = (
+    "*The text on screen (slides, titles) of this video is still being read, so it could not be "
+    "searched yet. Ask again in a few minutes.*"
+)
 UNCERTAIN = "*(uncertain transcription)*"
 # How far (seconds) a model's [mm:ss] may be from the sentence start it is taken to mean, inside a
 # passage it was given.
@@ -327,7 +333,8 @@ def answers_the_question(answer: str) -> bool:
     """Whether an answer gives the asker something from the video, and so is paid for: not the
     no-answer outcome (the extractive backend's NOT_ANSWERED, NOTHING_FOUND or VISUAL_NOT_ANSWERED,
     or a model's NO_ANSWER with no time cited after it; its case, emphasis and punctuation aside)."""
-    if answer.strip() in (NOT_ANSWERED, NOTHING_FOUND, VISUAL_NOT_ANSWERED):
+    answer = answer.strip().removesuffix(SCREEN_BEING_READ).strip()
+    if answer in (NOT_ANSWERED, NOTHING_FOUND, VISUAL_NOT_ANSWERED):
         return False
     return not (plain_words(answer).startswith(plain_words(NO_ANSWER)) and not cited_seconds(answer))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,7 +33,7 @@ from sage.api.query import query_filters, text_filter
 from sage.availability import unavailability
 from videos.selectors import video_get_for_user
 from videos.text_embedding.model import embed_query
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, acting_workspace_id, request_actor
 from workspaces.doors import WorkspaceRolePermission
 from workspaces.policy import require
 from workspaces.token_scopes import TokenScopePermission
@@ -134,7 +135,9 @@ class AnswerOutput(serializers.Serializer[Any]):
 
 
 def _viewer(request: Request, *, create_guest: bool = False) -> Viewer:
-    return viewer_from_request(request, create_guest=create_guest)
+    """The asker: a guest, or a member in the workspace the request acts in."""
+    viewer = viewer_from_request(request, create_guest=create_guest)
+    return viewer if viewer.user is None else replace(viewer, workspace_id=acting_workspace_id(request))
 
 
 def _conversation(
@@ -146,7 +149,7 @@ def _conversation(
     if viewer.user is not None:
         assert conversation.workspace_id is not None  # a member's lives in the workspace it was started in
         action = "chat.view" if request.method in ("GET", "HEAD") else "chat.ask"
-        actor = member_actor(viewer.user, request.auth)
+        actor = request_actor(request)
         require(actor, action, workspace_id=conversation.workspace_id, made_by=conversation.owner_id)
     return conversation
 
@@ -196,7 +199,7 @@ class ConversationListApi(generics.ListAPIView[Conversation]):
         if (video_id := payload.validated_data.get("video")) is not None:
             if viewer.user is None:
                 raise serializers.ValidationError({"video": ["Guests have no videos: sign in to chat about one."]})
-            video = video_get_for_user(viewer.user, video_id)
+            video = video_get_for_user(acting_membership(request), video_id)
         conversation = services.conversation_create(viewer=viewer, video=video)
         response = Response(ConversationOutput(conversation).data, status=status.HTTP_201_CREATED)
         viewer_remember(request, response, viewer)

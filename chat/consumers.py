@@ -20,6 +20,7 @@ stream never shows a piece twice.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -35,7 +36,7 @@ from chat.models import Conversation, Message
 from sage import ratelimit
 from sage.availability import unavailability
 from sage.client_address import client_address_from_scope
-from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, socket_membership
 from sage.errors import ApplicationError, Conflict, Forbidden, Invalid, ServiceUnavailable, TooManyRequests
 from sage.realtime import user_group
 from videos.text_embedding.batching import embed_text
@@ -52,6 +53,14 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     request.META["REMOTE_ADDR"] = client_address_from_scope(scope)
     request.user = scope.get("user")  # type: ignore[assignment]
     return viewer_from_request(request)
+
+
+def _open(scope: dict[str, Any], viewer: Viewer, conversation_id: int) -> tuple[Viewer, Conversation | None]:
+    """The viewer in the workspace the socket acts in (a member's: its page's), and their
+    conversation: one hop to the database for both."""
+    if viewer.user is not None:
+        viewer = replace(viewer, workspace_id=socket_membership(scope).workspace_id)
+    return viewer, _conversation_for(viewer, conversation_id)
 
 
 def _conversation_for(viewer: Viewer, conversation_id: int) -> Conversation | None:
@@ -92,10 +101,8 @@ class ChatConsumer(JsonSocket):
         if self.viewer.user is None and self.viewer.guest_id is None:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        if self.viewer.user is not None:
-            act_in_session_workspace(self.scope)  # checked with the conversation's own query
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        conversation = await live.db(_conversation_for)(self.viewer, self.conversation_id)
+        self.viewer, conversation = await live.db(_open)(self.scope, self.viewer, self.conversation_id)
         if conversation is None:
             await self.refuse(CLOSE_NOT_FOUND)  # the same answer for "not yours" and "no such"
             return

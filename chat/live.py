@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +31,14 @@ from django.conf import settings
 from accounts.guests import Viewer
 from chat import first_chunks, selectors, services
 from chat.admission import Admission
-from chat.answering import Turn, answer_backend, answers_the_question, citations_for, sees_pictures
+from chat.answering import (
+    SCREEN_BEING_READ,
+    Turn,
+    answer_backend,
+    answers_the_question,
+    citations_for,
+    sees_pictures,
+)
 from chat.models import Message
 from chat.retrieval import Evidence, evidence_from, retrieve
 from chat.visual import Still, is_visual_question, stills_for, words_asked
@@ -41,6 +48,7 @@ from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
 from sage.ratelimit import REDIS_UNAVAILABLE
 from sage.retrying import RetryNotice, acall_until_back
+from videos.screen_text.selectors import screen_being_read_for
 from videos.search import RANKED_WINDOWS
 from videos.text_embedding.batching import embed_sentences, embed_text
 
@@ -259,8 +267,9 @@ async def stream_answer(
             )
             # aclosing: leaving the loop early (a cancel) must close the LLM stream here and now, not
             # whenever the garbage collector finalises it.
-            async with contextlib.aclosing(pieces):
-                async for piece in _until_cancelled(pieces, cancelled):
+            told = _telling_when_the_screen_is_unread(pieces, job.video_id)
+            async with contextlib.aclosing(told):
+                async for piece in _until_cancelled(told, cancelled):
                     if seq:  # this answer has started: answers still being prepared go first
                         await first_chunks.after_answers_being_prepared()
                     seq += 1
@@ -390,6 +399,20 @@ async def gather_evidence(job: AnswerJob, vector: np.ndarray) -> Evidence:
     embedded = await embed_sentences(found.to_embed(windows=RANKED_WINDOWS))
     sentence_vectors = found.vectors(embedded, windows=RANKED_WINDOWS)
     return evidence_from(vector, passages, found.sentences, sentence_vectors)
+
+
+async def _telling_when_the_screen_is_unread(
+    pieces: AsyncGenerator[str, None], video_id: int | None
+) -> AsyncGenerator[str, None]:
+    """The answer's pieces, then, when they found nothing and the video's slides are not searchable
+    yet, one more saying so and when to ask again. Closing this closes the LLM's stream."""
+    said = ""
+    async with contextlib.aclosing(pieces):
+        async for piece in pieces:
+            said += piece
+            yield piece
+    if video_id is not None and not answers_the_question(said) and await db(screen_being_read_for)(video_id):
+        yield ("\n\n" if said else "") + SCREEN_BEING_READ
 
 
 async def _until_cancelled(pieces: AsyncIterator[str], cancelled: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:

@@ -19,13 +19,12 @@ from billing.quota import quota_status
 from chat.models import Conversation, Message
 from sage.text import storable
 from videos.selectors import use_iterative_hnsw_scan
-from workspaces.current import acting_workspace_id
 
 
 def _owned_by(viewer: Viewer) -> Q | None:
     if viewer.user is not None:
         # A member's own conversations, in the workspace they act in: chat is not shared.
-        return Q(owner=viewer.user, workspace_id=acting_workspace_id(viewer.user))
+        return Q(owner=viewer.user, workspace_id=viewer.workspace_id)
     if viewer.guest_id is not None:
         return Q(guest_id=viewer.guest_id)
     return None  # a guest without an id owns nothing yet

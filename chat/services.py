@@ -41,7 +41,7 @@ from sage.sql import TableNames, attnames, new_row_fields, sql
 from videos.models import TranscriptChunk, Video
 from videos.text_embedding.model import embed_texts
 from videos.vector_params import binary_vector
-from workspaces.current import acting_workspace_id, membership_or_none
+from workspaces.current import membership_or_none
 from workspaces.policy import decide
 
 # Queued by name (sage.queueing): chat.tasks runs these services, so they never import it.
@@ -82,13 +82,15 @@ def conversation_create(*, viewer: Viewer, video: Video | None = None) -> Conver
     """A new conversation about `video` (already checked to be the viewer's) or the whole library."""
     if viewer.user is None and viewer.guest_id is None:
         raise ValueError("A guest needs an id before starting a conversation.")
-    if video is not None and (viewer.user is None or video.workspace_id != acting_workspace_id(viewer.user)):
+    if viewer.user is not None and viewer.workspace_id is None:
+        raise ValueError("A member's conversation is started in the workspace they act in: name it.")
+    if video is not None and (viewer.user is None or video.workspace_id != viewer.workspace_id):
         raise ValueError("Only the video's workspace may chat about it.")
     if video is not None and video.status != Video.Status.READY:
         raise VideoNotReady(video)  # nothing to answer from yet; pages offer only ready videos
     return Conversation.objects.create(
         owner=viewer.user,
-        workspace_id=acting_workspace_id(viewer.user) if viewer.user else None,
+        workspace_id=viewer.workspace_id if viewer.user else None,
         guest_id=None if viewer.user else viewer.guest_id,
         video=video,
     )
@@ -398,7 +400,7 @@ def _begin_statements(
                 "conversation_id": locked.pk,
             },
         )
-    owner = Viewer(user=viewer.user, guest_id=viewer.guest_id)
+    owner = Viewer(user=viewer.user, guest_id=viewer.guest_id, workspace_id=viewer.workspace_id)
     return AnswerStart(question=question, answer=answer, replayed=False, history=history, owner=owner)
 
 

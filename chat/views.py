@@ -36,6 +36,8 @@ from videos.models import Video
 from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.text_embedding.model import embed_query
+from workspaces.current import acting_membership, acting_workspace_id
+from workspaces.models import Membership
 
 STARTER_QUESTIONS = 3
 STARTER_TOPIC_MAX_CHARS = 80
@@ -53,12 +55,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    return Viewer(user=_user(request), guest_id=None)
+    """The member asking, in the workspace the page acts in (chat is kept per workspace)."""
+    return Viewer(user=_user(request), guest_id=None, workspace_id=acting_workspace_id(request))
 
 
-def chattable_videos(user: User) -> QuerySet[Video]:
+def chattable_videos(member: Membership) -> QuerySet[Video]:
     """The videos a new conversation can be about: mine that finished processing."""
-    return videos_for_user(user).filter(status=Video.Status.READY).order_by("title", "pk")
+    return videos_for_user(member).filter(status=Video.Status.READY).order_by("title", "pk")
 
 
 class NewConversationForm(forms.Form):
@@ -71,11 +74,11 @@ class NewConversationForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your ready videos, or all of them."},
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["video"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = chattable_videos(user)
+        field.queryset = chattable_videos(member)
 
 
 def starter_questions(summary: str, *, limit: int = STARTER_QUESTIONS) -> list[str]:
@@ -146,7 +149,7 @@ def conversation_list_page(request: HttpRequest) -> HttpResponse:
         "query": query,
         "show_trash": show_trash,
         "trash_days": settings.CHAT_TRASH_DAYS,
-        "form": NewConversationForm(user=_user(request), label_suffix=""),
+        "form": NewConversationForm(member=acting_membership(request), label_suffix=""),
     }
     return render(request, "chat/list.html", context)
 
@@ -154,7 +157,7 @@ def conversation_list_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def conversation_new_view(request: HttpRequest) -> HttpResponse:
-    form = NewConversationForm(request.POST, user=_user(request))
+    form = NewConversationForm(request.POST, member=acting_membership(request))
     if not form.is_valid():
         errors = [str(error) for error in form.errors.get("video", [])]
         messages.error(request, " ".join(errors) or "That conversation cannot be started.")
@@ -183,12 +186,12 @@ def conversation_restore_view(request: HttpRequest, conversation_id: int) -> Htt
     return redirect("chat:conversation", conversation_id=conversation.pk)
 
 
-def _video_titles(user: User, conversation: Conversation) -> dict[int, str]:
+def _video_titles(member: Membership, conversation: Conversation) -> dict[int, str]:
     """Titles for citation chips: the conversation's video, or every ready video of mine (a library
     conversation may cite any of them)."""
     if conversation.video is not None:
         return {conversation.video.pk: conversation.video.title}
-    return dict(chattable_videos(user).values_list("pk", "title"))
+    return dict(chattable_videos(member).values_list("pk", "title"))
 
 
 @require_GET
@@ -196,7 +199,7 @@ def _video_titles(user: User, conversation: Conversation) -> dict[int, str]:
 def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_viewer(_viewer(request), conversation_id)
     video = conversation.video
-    titles = _video_titles(_user(request), conversation)
+    titles = _video_titles(acting_membership(request), conversation)
     rows = [
         MessageRow(message=message, chips=_chips(message, titles))
         for message in selectors.messages_for_conversation(conversation)
@@ -247,10 +250,10 @@ def _panel_conversation(conversation: Conversation) -> dict[str, Any]:
 def video_conversations_view(request: HttpRequest, video_id: int) -> JsonResponse:
     """GET: what the panel needs (this video's recent conversations of mine, newest first, and how to
     show them). POST: a new conversation about the video (201), without leaving its page."""
-    user = _user(request)
-    video = video_get_for_user(user, video_id)  # anyone else's video: 404
+    member = acting_membership(request)
+    video = video_get_for_user(member, video_id)  # anyone else's video: 404
     if request.method == "POST":
-        form = NewConversationForm({"video": video.pk}, user=user)
+        form = NewConversationForm({"video": video.pk}, member=member)
         if not form.is_valid():
             return error_response(Invalid("Only a ready video can be chatted about."))
         conversation = services.conversation_create(viewer=_viewer(request), video=video)

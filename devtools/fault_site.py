@@ -34,6 +34,7 @@ from devtools.faults import Request, TcpProxy, postgres_socket, tcp_proxy
 from reviews.models import Comment, ShareLink
 from reviews.services import share_link_create
 from videos.models import Video
+from workspaces.current import personal_membership
 from workspaces.selectors import personal_workspace_of
 
 # What the servers of a fault run need besides their database and Redis: the traffic is a test's
@@ -254,6 +255,6 @@ def fault_site_create() -> FaultSite:
         duration=60.0,
     )
     _link, share_token = share_link_create(
-        owner=user, shared=video, name="faults", permission=ShareLink.Permission.COMMENT
+        member=personal_membership(user), shared=video, name="faults", permission=ShareLink.Permission.COMMENT
     )
     return FaultSite(user_id=user.pk, api_token=secret, share_token=share_token)

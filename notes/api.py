@@ -24,7 +24,7 @@ from sage.api.errors import error_responses
 from sage.api.query import query_filters, text_filter
 from videos.models import Video
 from videos.viewing import require_view
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Member, require
 
 _REF = OpenApiParameter(
@@ -93,12 +93,13 @@ class VideoNotesApi(APIView):
         description="In the order they come in the video. A YouTube video I have not added gives `[]`.",
     )
     def get(self, request: Request, ref: str) -> Response:
-        user = _user(request)
-        video = video_for_ref(user, parse_video_ref(ref))
+        _user(request)
+        member = acting_membership(request)
+        video = video_for_ref(member, parse_video_ref(ref))
         if video is None:
             return Response([])
-        actor = member_actor(user, request.auth)
-        return Response(NoteOutput(notes_for_video(user, video), many=True, context={"actor": actor}).data)
+        actor = request_actor(request)
+        return Response(NoteOutput(notes_for_video(member, video), many=True, context={"actor": actor}).data)
 
     @extend_schema(
         parameters=[_REF],
@@ -116,25 +117,28 @@ class VideoNotesApi(APIView):
         ),
     )
     def post(self, request: Request, ref: str) -> Response:
-        user = _user(request)
-        actor = member_actor(user, request.auth)
+        _user(request)
+        member = acting_membership(request)
+        actor = request_actor(request)
         require(actor, "note.create", workspace_id=actor.workspace_id)  # before a YouTube video is added
         video_ref = parse_video_ref(ref)  # a ref that names no video is a 404 before anything is added
         if video_ref.video_id is not None:
-            video_for_ref(user, video_ref)
+            video_for_ref(member, video_ref)
         payload = NoteCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        video = video_for_notes(user=user, ref=video_ref)
-        note = note_create(user=user, video=video, start=values["start"], end=values.get("end"), text=values["text"])
+        video = video_for_notes(member=member, ref=video_ref)
+        note = note_create(
+            member=member, video=video, start=values["start"], end=values.get("end"), text=values["text"]
+        )
         return Response(NoteOutput(note, context={"actor": actor}).data, status=status.HTTP_201_CREATED)
 
 
 def _note_to_change(request: Request, note_id: int) -> Note:
     """Note `note_id` when the policy lets this member change it (`note.change`: a commenter their
     own, an editor anyone's): 404 for another workspace's, 403 for a note they may only read."""
-    note = note_get_for_user(_user(request), note_id)
-    actor = member_actor(_user(request), request.auth)
+    note = note_get_for_user(acting_membership(request), note_id)
+    actor = request_actor(request)
     require(actor, "note.change", workspace_id=note.workspace_id, made_by=note.owner_id)
     return note
 
@@ -144,8 +148,10 @@ class NoteDetailApi(APIView):
 
     @extend_schema(parameters=[_NOTE_ID], responses={200: NoteOutput, **error_responses(404)}, summary="A note")
     def get(self, request: Request, note_id: int) -> Response:
-        actor = member_actor(_user(request), request.auth)
-        return Response(NoteOutput(note_get_for_user(_user(request), note_id), context={"actor": actor}).data)
+        actor = request_actor(request)
+        return Response(
+            NoteOutput(note_get_for_user(acting_membership(request), note_id), context={"actor": actor}).data
+        )
 
     @extend_schema(
         parameters=[_NOTE_ID],
@@ -161,7 +167,7 @@ class NoteDetailApi(APIView):
         payload = NoteUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         note = note_update(note=note, **payload.validated_data)
-        return Response(NoteOutput(note, context={"actor": member_actor(_user(request), request.auth)}).data)
+        return Response(NoteOutput(note, context={"actor": request_actor(request)}).data)
 
     @extend_schema(
         parameters=[_NOTE_ID],
@@ -184,10 +190,10 @@ class NoteListApi(generics.ListAPIView[Note]):
     serializer_class = NoteOutput
 
     def get_queryset(self) -> QuerySet[Note]:
-        return notes_search(_user(self.request), query_filters(NoteFilter, self.request).get("q", ""))
+        return notes_search(acting_membership(self.request), query_filters(NoteFilter, self.request).get("q", ""))
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "actor": member_actor(_user(self.request), self.request.auth)}
+        return {**super().get_serializer_context(), "actor": request_actor(self.request)}
 
     @extend_schema(
         parameters=[NoteFilter],
@@ -211,12 +217,13 @@ class VideoNotesExportApi(APIView):
         description="A download: Markdown with a `[mm:ss]` link per note that opens the player there, or JSON.",
     )
     def get(self, request: Request, ref: str, file_type: str) -> HttpResponse:
-        user = _user(request)
-        video = video_for_ref(user, parse_video_ref(ref))
+        _user(request)
+        member = acting_membership(request)
+        video = video_for_ref(member, parse_video_ref(ref))
         if video is None:
             raise Http404("This YouTube video is not in your library, so it has no notes.")
-        notes = notes_for_video(user, video)
-        actor = member_actor(user, request.auth)
+        notes = notes_for_video(member, video)
+        actor = request_actor(request)
         return video_notes_download(video, notes, file_type=file_type, site=_site(request), actor=actor)
 
 
@@ -231,5 +238,7 @@ class NotesExportApi(APIView):
         description="A download: Markdown (a heading per video) or JSON.",
     )
     def get(self, request: Request, file_type: str) -> HttpResponse:
-        actor = member_actor(_user(request), request.auth)
-        return all_notes_download(notes_search(_user(request)), file_type=file_type, site=_site(request), actor=actor)
+        actor = request_actor(request)
+        return all_notes_download(
+            notes_search(acting_membership(request)), file_type=file_type, site=_site(request), actor=actor
+        )

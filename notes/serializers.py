@@ -46,6 +46,10 @@ class NoteOutput(serializers.ModelSerializer[Note]):
     frame = serializers.SerializerMethodField(
         help_text="The frame on screen at `start` (0 is the first), at the video's `frame_rate`."
     )
+    author_id = serializers.IntegerField(source="owner_id", read_only=True, help_text="Who wrote it (a user id).")
+    author_name = serializers.SerializerMethodField(
+        help_text="Who wrote it: their display name, else their e-mail's name part (an AI note: who asked for it)."
+    )
     can_change = serializers.SerializerMethodField(
         help_text="Whether the caller may edit and delete it (the policy's `note.change`: an editor anyone's, a "
         "commenter their own); null where no one caller is known (a live event, an export)."
@@ -55,7 +59,8 @@ class NoteOutput(serializers.ModelSerializer[Note]):
         model = Note
         fields = [
             "id", "video_id", "start", "frame", "end", "start_label", "end_label", "text", "html",
-            "ai_generated", "ai_status", "frame_url", "created_at", "updated_at", "can_change",
+            "ai_generated", "ai_status", "frame_url", "created_at", "updated_at", "author_id", "author_name",
+            "can_change",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -68,6 +73,9 @@ class NoteOutput(serializers.ModelSerializer[Note]):
 
     def get_frame(self, note: Note) -> int:
         return note.video.timebase.frame_at(note.start)
+
+    def get_author_name(self, note: Note) -> str:
+        return note.owner.name
 
     def get_html(self, note: Note) -> str:
         return str(render_note(note.text))

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
 from billing.prices import written_note_by_model
 from notes.ai import ai_note_cancel, ai_note_start, ai_notes_fill_waiting, initial_status
 from notes.frames import request_frame
@@ -24,7 +23,7 @@ from sage.formatting import clock, clock_milliseconds
 from videos.models import Video
 from videos.services import video_add_youtube
 from videos.youtube import YouTubeError
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 __all__ = ["NoteInvalid", "ai_notes_fill_waiting", "note_create", "note_delete", "note_update", "video_for_notes"]
 
@@ -46,13 +45,13 @@ class _Unset(enum.Enum):
 UNSET = _Unset.UNSET
 
 
-def video_for_notes(*, user: User, ref: VideoRef) -> Video:
+def video_for_notes(*, member: Membership, ref: VideoRef) -> Video:
     """My video that `ref` names; a YouTube video I have not added yet is added now."""
-    video = video_for_ref(user, ref)
+    video = video_for_ref(member, ref)
     if video is not None:
         return video
     try:
-        video, _created = video_add_youtube(user=user, url=ref.youtube_id)
+        video, _created = video_add_youtube(member=member, url=ref.youtube_id)
     except YouTubeError as exc:  # oEmbed says it is private or gone
         raise Http404(str(exc)) from None
     return video
@@ -79,7 +78,7 @@ def _checked_text(text: str) -> str:
     return text
 
 
-def note_create(*, user: User, video: Video, start: float, end: float | None = None, text: str = "") -> Note:
+def note_create(*, member: Membership, video: Video, start: float, end: float | None = None, text: str = "") -> Note:
     """A note at `start` (to `end` for a range). Empty text, when the person has AI notes on, makes a
     note written from the transcript: an AI note when a language model is configured (it costs
     tokens; InsufficientTokens: nothing saved), else a free transcript excerpt (notes.ai)."""
@@ -92,15 +91,15 @@ def note_create(*, user: User, video: Video, start: float, end: float | None = N
             )
     text = _checked_text(text)
     ai = not text
-    if ai and not user.ai_notes_enabled:
+    if ai and not member.user.ai_notes_enabled:
         raise NoteInvalid(
             "text", "Write something in the note (or turn on AI notes in your settings to have empty notes written)."
         )
     with transaction.atomic():
         note = Note.objects.create(
-            owner=user,
+            owner=member.user,
             # The workspace the note is taken in (a note on the shared sample stays the taker's).
-            workspace_id=acting_workspace_id(user),
+            workspace_id=member.workspace_id,
             video=video,
             start=start,
             end=end,

@@ -16,7 +16,7 @@ from notes.api import all_notes_download, video_notes_download
 from notes.selectors import note_get_for_user, notes_for_user, notes_for_video
 from videos.media import serve_stored_file
 from videos.selectors import video_get_for_user
-from videos.viewing import viewer
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import require
 
 
@@ -32,8 +32,8 @@ def _site(request: HttpRequest) -> str:
 @require_safe
 @login_required
 def note_frame(request: HttpRequest, note_id: int) -> HttpResponseBase:
-    note = note_get_for_user(_user(request), note_id)
-    require(viewer(_user(request)), "note.view", workspace_id=note.workspace_id)
+    note = note_get_for_user(acting_membership(request), note_id)
+    require(request_actor(request), "note.view", workspace_id=note.workspace_id)
     response = serve_stored_file(request, note.frame_key, content_type="image/jpeg")
     # The URL stays the same when the note moves to another time: revalidate (a cheap 304) each time.
     patch_cache_control(response, no_cache=True)
@@ -43,14 +43,15 @@ def note_frame(request: HttpRequest, note_id: int) -> HttpResponseBase:
 @require_GET
 @login_required
 def video_notes_export(request: HttpRequest, video_id: str, file_type: str) -> HttpResponse:
-    user = _user(request)
-    video = video_get_for_user(user, video_id)
-    notes = notes_for_video(user, video)
-    return video_notes_download(video, notes, file_type=file_type, site=_site(request), actor=viewer(user))
+    _user(request)
+    member = acting_membership(request)
+    video = video_get_for_user(member, video_id)
+    notes = notes_for_video(member, video)
+    return video_notes_download(video, notes, file_type=file_type, site=_site(request), actor=request_actor(request))
 
 
 @require_GET
 @login_required
 def notes_export(request: HttpRequest, file_type: str) -> HttpResponse:
-    notes = notes_for_user(_user(request)).order_by("-created_at", "-pk")
-    return all_notes_download(notes, file_type=file_type, site=_site(request), actor=viewer(_user(request)))
+    notes = notes_for_user(acting_membership(request)).order_by("-created_at", "-pk")
+    return all_notes_download(notes, file_type=file_type, site=_site(request), actor=request_actor(request))

@@ -25,6 +25,7 @@ from review_sessions.selectors import (
     review_session_for_user,
 )
 from review_sessions.services import (
+    START,
     Steerer,
     require_sessions_on,
     session_end,
@@ -43,7 +44,7 @@ from sage.api.fields import IdField, TextField
 from sage.api.query import query_filters
 from sage.api.schema import AutoSchema
 from sage.client_address import address_bucket, client_address
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 from workspaces.policy import may, require
 
@@ -142,7 +143,7 @@ def _with_guest_url(request: Request, session: ReviewSession) -> bool:
     user = request.user
     if not isinstance(user, User):
         return True  # the guests' door: the link in its path is the one the URL holds
-    return may(member_actor(user, request.auth), "share_link.read_url", workspace_id=session.workspace_id)
+    return may(request_actor(request), "share_link.read_url", workspace_id=session.workspace_id)
 
 
 def _require_steering(request: Request, session: ReviewSession) -> None:
@@ -153,9 +154,7 @@ def _require_steering(request: Request, session: ReviewSession) -> None:
         Participant.objects.filter(pk=session.presenter_id, user=user).exists() if session.presenter_id else False
     )
     made_by = user.pk if presenter or session.started_by_id == user.pk else session.started_by_id
-    require(
-        member_actor(user, request.auth), "review_session.steer", workspace_id=session.workspace_id, made_by=made_by
-    )
+    require(request_actor(request), "review_session.steer", workspace_id=session.workspace_id, made_by=made_by)
 
 
 def _one(request: Request, session: ReviewSession, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -227,7 +226,7 @@ class SessionListQuery(serializers.Serializer[Any]):
 
 
 class SessionsApi(APIView):
-    workspace_actions = {"GET": "video.view", "POST": "review_session.start"}
+    workspace_actions = {"GET": "video.view", "POST": START}
     schema = _BodyOfOneOf()
 
     @extend_schema(
@@ -240,7 +239,9 @@ class SessionsApi(APIView):
     def get(self, request: Request) -> Response:
         # From the query string as the other filters read it: `?comparison=` names no id (400), it is
         # not "no filter" (DRF's rule for HTML form input).
-        return _many(request, live_sessions_for_user(_user(request), **query_filters(SessionListQuery, request)))
+        return _many(
+            request, live_sessions_for_user(acting_membership(request), **query_filters(SessionListQuery, request))
+        )
 
     @extend_schema(
         request=_START_SCHEMA,
@@ -252,9 +253,10 @@ class SessionsApi(APIView):
     def post(self, request: Request) -> Response:
         given = SessionStartInput(data=request.data)
         given.is_valid(raise_exception=True)
-        user = _user(request)
-        target = reviewed_object_get_for_user(user, given.validated_data)
-        session = session_start(user=user, target=target, link_id=given.validated_data.get("link"))
+        _user(request)
+        member = acting_membership(request)
+        target = reviewed_object_get_for_user(member, given.validated_data)
+        session = session_start(member=member, target=target, link_id=given.validated_data.get("link"))
         return _one(request, session, status_code=status.HTTP_201_CREATED)
 
 
@@ -268,7 +270,7 @@ class SessionDetailApi(APIView):
         operation_id="sessions_retrieve",
     )
     def get(self, request: Request, code: str) -> Response:
-        return _one(request, review_session_for_user(_user(request), code))
+        return _one(request, review_session_for_user(acting_membership(request), code))
 
 
 class SessionParticipantsApi(APIView):
@@ -280,7 +282,7 @@ class SessionParticipantsApi(APIView):
         summary="Who is in a session",
     )
     def get(self, request: Request, code: str) -> Response:
-        session = review_session_for_user(_user(request), code)
+        session = review_session_for_user(acting_membership(request), code)
         return Response(participants_json(session, participants_of(session)))
 
 
@@ -300,7 +302,7 @@ class SessionHandoverApi(APIView):
         "from a presenter who is away).",
     )
     def post(self, request: Request, code: str) -> Response:
-        session = review_session_for_user(_user(request), code)
+        session = review_session_for_user(acting_membership(request), code)
         _require_steering(request, session)  # before the input: a refusal says so, not what is missing
         given = HandoverInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -323,7 +325,7 @@ class SessionEndApi(APIView):
         description="By the presenter, whoever started the session, or an admin. Its pages hear `session.ended`.",
     )
     def post(self, request: Request, code: str) -> Response:
-        session = review_session_for_user(_user(request), code)
+        session = review_session_for_user(acting_membership(request), code)
         _require_steering(request, session)
         session_end(session_id=session.pk, reason=ReviewSession.EndReason.ENDED, by=Steerer(user=_user(request)))
         return _one(request, session)
@@ -350,7 +352,7 @@ class GuestSessionStartInput(serializers.Serializer[Any]):
 
 
 class SharedSessionsApi(_GuestApi):
-    link_actions = {"GET": "video.view", "POST": "review_session.start"}
+    link_actions = {"GET": "video.view", "POST": START}
 
     @extend_schema(
         parameters=[_TOKEN],

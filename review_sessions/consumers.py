@@ -54,7 +54,7 @@ from reviews.access import share_link_for_scope
 from reviews.comments import reviewer_key_digest
 from reviews.live import COMMENT_EVENTS, LINK_CLOSED, LINK_UPDATED, link_group, link_guest
 from reviews.services import share_link_opened
-from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, act_in_session_workspace
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, socket_membership
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
 from workspaces import policy
@@ -83,7 +83,7 @@ CLOSE_FLOODING = 4429
 # bounds a notice lost on its way; removal closes the socket at once.
 ROLE_FRESH_S = 5.0
 # The policy's action a socket's presenting and drawing are.
-PRESENTING = "review_session.start"
+PRESENTING = services.START
 
 
 class TokenBucket:
@@ -145,9 +145,9 @@ def _open(scope: dict[str, Any], code: str, token: str | None) -> Opened | None:
                 return None
             user = signed_in
             scope["user"] = user
-            act_in_session_workspace(scope)
-            session = session_facts_for_user(user, code)
-            may_present = policy.may(member_actor(user), PRESENTING, workspace_id=session.workspace_id)
+            member = socket_membership(scope)
+            session = session_facts_for_user(member, code)
+            may_present = policy.may(member_actor(member), PRESENTING, workspace_id=session.workspace_id)
         if not session.live:
             return None
     except (ApplicationError, Http404):  # the same close for every refusal: nothing leaks

@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
 from review_sessions.models import Participant, ReviewSession
 from review_sessions.presenters import session_fixed_json
 from reviews.live import can_join_sessions
@@ -22,7 +21,7 @@ from videos.compare.selectors import comparisons_for_user
 from videos.models import Comparison, Video
 from videos.selectors import videos_for_user
 from videos.versions.selectors import stack_latest_pair, stacks_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 
 def _sessions() -> QuerySet[ReviewSession]:
@@ -41,40 +40,40 @@ def _one(sessions: QuerySet[ReviewSession]) -> ReviewSession | None:
     return next(iter(sessions.order_by()[:1]), None)
 
 
-def sessions_for_user(user: User) -> QuerySet[ReviewSession]:
-    """Sessions (live or ended) on the objects `user` sees in the workspace they act in: one whose
+def sessions_for_user(member: Membership) -> QuerySet[ReviewSession]:
+    """Sessions (live or ended) on the objects `member` sees in its workspace: one whose
     object went out of sight (a deleted project) is out of sight too."""
     visible = (
-        Q(comparison__in=comparisons_for_user(user))
-        | Q(video__in=videos_for_user(user))
-        | Q(stack__in=stacks_for_user(user))
+        Q(comparison__in=comparisons_for_user(member))
+        | Q(video__in=videos_for_user(member))
+        | Q(stack__in=stacks_for_user(member))
     )
-    return _sessions().filter(visible, workspace_id=acting_workspace_id(user))
+    return _sessions().filter(visible, workspace_id=member.workspace_id)
 
 
-def review_session_for_user(user: User, code: str) -> ReviewSession:
+def review_session_for_user(member: Membership, code: str) -> ReviewSession:
     """The session `code` of the acting workspace (Http404 for anyone else's, or none). Found by its
     code, then its one object asked of that object's selector: `sessions_for_user`'s filter over
     every object the user sees cost a crowd of members joining at once most of their join."""
-    session = _one(_sessions().filter(code=code, workspace_id=acting_workspace_id(user)))
-    if session is None or not _object_visible(user, session):
+    session = _one(_sessions().filter(code=code, workspace_id=member.workspace_id))
+    if session is None or not _object_visible(member, session):
         raise Http404("No such session.")
     return session
 
 
-def _object_visible(user: User, session: ReviewSession | SessionFacts) -> bool:
+def _object_visible(member: Membership, session: ReviewSession | SessionFacts) -> bool:
     if session.comparison_id is not None:
-        return comparisons_for_user(user).filter(pk=session.comparison_id).exists()
+        return comparisons_for_user(member).filter(pk=session.comparison_id).exists()
     if session.video_id is not None:
-        return videos_for_user(user).filter(pk=session.video_id).exists()
-    return stacks_for_user(user).filter(pk=session.stack_id or 0).exists()  # one of the three (a constraint)
+        return videos_for_user(member).filter(pk=session.video_id).exists()
+    return stacks_for_user(member).filter(pk=session.stack_id or 0).exists()  # one of the three (a constraint)
 
 
 def live_sessions_for_user(
-    user: User, *, comparison: int | None = None, video: int | None = None, stack: int | None = None
+    member: Membership, *, comparison: int | None = None, video: int | None = None, stack: int | None = None
 ) -> QuerySet[ReviewSession]:
     """The live sessions of the acting workspace, newest first; of these objects (ids) only, if given."""
-    sessions = _live(sessions_for_user(user))
+    sessions = _live(sessions_for_user(member))
     if comparison is not None:
         sessions = sessions.filter(comparison_id=comparison)
     if video is not None:
@@ -204,11 +203,11 @@ def session_facts_forget(code: str) -> None:
     _facts.delete(code)
 
 
-def session_facts_for_user(user: User, code: str) -> SessionFacts:
+def session_facts_for_user(member: Membership, code: str) -> SessionFacts:
     """`review_session_for_user` for a socket: the same question (the acting workspace's, its object
     in sight: Http404 otherwise), asked of the session's facts."""
     facts = session_facts(code)
-    if facts is None or facts.workspace_id != acting_workspace_id(user) or not _object_visible(user, facts):
+    if facts is None or facts.workspace_id != member.workspace_id or not _object_visible(member, facts):
         raise Http404("No such session.")
     return replace(facts, welcome_fixed={**facts.welcome_fixed, "guest_url": None})
 

@@ -28,9 +28,12 @@ from reviews.reach import link_is_live
 from sage.errors import Conflict, FieldInvalid, Forbidden, NotFound
 from videos.models import Comparison, Video, VideoStack
 from workspaces import policy
-from workspaces.current import acting_workspace_id, member_actor, membership_or_none
+from workspaces.current import member_actor, membership_or_none
+from workspaces.models import Membership
 
 SessionTarget = Comparison | Video | VideoStack
+# The policy's action starting a session is, and presenting and drawing in one (a commenter's).
+START = "review_session.start"
 
 
 class SessionEnded(Conflict):
@@ -100,12 +103,12 @@ def _link_of(link: ShareLink) -> SessionTarget:
 
 
 @transaction.atomic
-def session_start(*, user: User, target: SessionTarget, link_id: int | None = None) -> ReviewSession:
+def session_start(*, member: Membership, target: SessionTarget, link_id: int | None = None) -> ReviewSession:
     """A member starts a session on `target` (read through its ownership selector), optionally letting
     the guests of one of its links in (`link_id`: a live link of that object that allows sessions)."""
-    if target.workspace_id != acting_workspace_id(user):
+    if target.workspace_id != member.workspace_id:
         raise NotFound()  # the callers' selectors already answered 404; this keeps the service honest
-    refusal = policy.decide(member_actor(user), "review_session.start", workspace_id=target.workspace_id)
+    refusal = policy.decide(member_actor(member), START, workspace_id=target.workspace_id)
     if refusal is not None:
         raise Forbidden(refusal.message)
     link = None
@@ -118,7 +121,7 @@ def session_start(*, user: User, target: SessionTarget, link_id: int | None = No
                 "This link does not let its guests join sessions (turn that on, with comments), or is no longer live.",
                 code="sessions_off",
             )
-    return _new_session(target=target, link=link, started_by=user, name=_member_name(user))
+    return _new_session(target=target, link=link, started_by=member.user, name=_member_name(member.user))
 
 
 def require_sessions_on(link: ShareLink) -> None:
@@ -378,7 +381,7 @@ def _steerer_name(session: ReviewSession, steerer: Steerer) -> str:
 def member_may_present(user: User, workspace_id: int) -> bool:
     """Presenting and drawing take a commenter's role (viewers follow only)."""
     membership = membership_or_none(user, workspace_id)
-    return membership is not None and policy.may(membership.actor(), "review_session.start", workspace_id=workspace_id)
+    return membership is not None and policy.may(membership.actor(), START, workspace_id=workspace_id)
 
 
 def _may_present(session: ReviewSession, participant: Participant) -> bool:

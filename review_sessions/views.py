@@ -13,7 +13,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_safe
 
-from accounts.models import User
 from review_sessions.models import ReviewSession
 from review_sessions.selectors import review_session_for_link, review_session_for_user, shown_object
 from reviews.access import share_link_for_request
@@ -23,7 +22,8 @@ from sage.errors import ApplicationError
 from videos.compare.views import comparison_context, comparison_template
 from videos.models import Comparison, Video
 from videos.views import video_page_context
-from workspaces.current import member_actor
+from workspaces.current import request_actor
+from workspaces.switcher import found_following_link
 
 
 def session_panel(
@@ -48,12 +48,12 @@ def session_panel(
 @require_GET
 @login_required
 def session_page(request: HttpRequest, code: str) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    session = review_session_for_user(user, code)
+    session = found_following_link(
+        request, lambda member: review_session_for_user(member, code), rows=ReviewSession.objects.filter(code=code)
+    )
     shown = shown_object(session)
     if isinstance(shown, Comparison):
-        context = comparison_context(shown, {}, read_only=False, member=member_actor(user))
+        context = comparison_context(shown, {}, read_only=False, member=request_actor(request))
         template = comparison_template(shown)
     else:
         context = video_page_context(request, shown)

@@ -25,7 +25,7 @@ from videos.models import Comparison, Project, Video, VideoStack
 from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Member, may, require
 
 # Sharing decides who sees the videos: the scope that changes them.
@@ -40,7 +40,7 @@ def _user(request: Request) -> User:
 
 
 def _actor(request: Request) -> Member:
-    return member_actor(_user(request), request.auth)
+    return request_actor(request)
 
 
 def _shown(request: Request, workspace_id: int) -> dict[str, Any]:
@@ -135,7 +135,7 @@ class ShareLinkOutput(serializers.ModelSerializer[ShareLink]):
 
 def _list(request: Request, shared: Comparison | Video | VideoStack | Project) -> Response:
     require(_actor(request), "share_link.view", workspace_id=shared.workspace_id)
-    links = share_links_for_object(_user(request), shared)
+    links = share_links_for_object(acting_membership(request), shared)
     return Response(ShareLinkOutput(links, many=True, context=_shown(request, shared.workspace_id)).data)
 
 
@@ -143,12 +143,12 @@ def _create(request: Request, shared: Comparison | Video | VideoStack | Project)
     require(_actor(request), "share_link.manage", workspace_id=shared.workspace_id)
     given = ShareLinkCreateInput(data=request.data)
     given.is_valid(raise_exception=True)
-    link, _ = share_link_create(owner=_user(request), shared=shared, **given.validated_data)
+    link, _ = share_link_create(member=acting_membership(request), shared=shared, **given.validated_data)
     return Response(_output(request, link), status=status.HTTP_201_CREATED)
 
 
 def _link_to_manage(request: Request, link_id: int) -> ShareLink:
-    link = share_link_get_for_user(_user(request), link_id)
+    link = share_link_get_for_user(acting_membership(request), link_id)
     require(_actor(request), "share_link.manage", workspace_id=link.workspace_id)
     return link
 
@@ -162,7 +162,7 @@ class ComparisonShareLinksApi(APIView):
         summary="A comparison's share links",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
-        return _list(request, comparison_get_for_user(_user(request), comparison_id))
+        return _list(request, comparison_get_for_user(acting_membership(request), comparison_id))
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -171,7 +171,7 @@ class ComparisonShareLinksApi(APIView):
         summary="Share a comparison by link",
     )
     def post(self, request: Request, comparison_id: int) -> Response:
-        return _create(request, comparison_get_for_user(_user(request), comparison_id))
+        return _create(request, comparison_get_for_user(acting_membership(request), comparison_id))
 
 
 class VideoShareLinksApi(APIView):
@@ -183,7 +183,7 @@ class VideoShareLinksApi(APIView):
         summary="A video's share links",
     )
     def get(self, request: Request, video_id: int) -> Response:
-        return _list(request, video_get_for_user(_user(request), video_id))
+        return _list(request, video_get_for_user(acting_membership(request), video_id))
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -192,7 +192,7 @@ class VideoShareLinksApi(APIView):
         summary="Share a video by link",
     )
     def post(self, request: Request, video_id: int) -> Response:
-        return _create(request, video_get_for_user(_user(request), video_id))
+        return _create(request, video_get_for_user(acting_membership(request), video_id))
 
 
 # --- a version stack's links: each shows the newest version against the one before, as versions come
@@ -210,7 +210,7 @@ class StackShareLinksApi(APIView):
         summary="A version stack's share links",
     )
     def get(self, request: Request, stack_id: int) -> Response:
-        return _list(request, stack_get_for_user(_user(request), stack_id))
+        return _list(request, stack_get_for_user(acting_membership(request), stack_id))
 
     @extend_schema(
         parameters=[_STACK_ID],
@@ -221,7 +221,7 @@ class StackShareLinksApi(APIView):
         "follows new versions as they are uploaded and compared.",
     )
     def post(self, request: Request, stack_id: int) -> Response:
-        return _create(request, stack_get_for_user(_user(request), stack_id))
+        return _create(request, stack_get_for_user(acting_membership(request), stack_id))
 
 
 _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, description="The project's id.")
@@ -236,7 +236,7 @@ class ProjectShareLinksApi(APIView):
         summary="A project's share links",
     )
     def get(self, request: Request, project_id: int) -> Response:
-        return _list(request, project_get_for_user(_user(request), project_id))
+        return _list(request, project_get_for_user(acting_membership(request), project_id))
 
     @extend_schema(
         parameters=[_PROJECT_ID],
@@ -248,7 +248,7 @@ class ProjectShareLinksApi(APIView):
         "nothing outside the project, and stops opening while the project is deleted.",
     )
     def post(self, request: Request, project_id: int) -> Response:
-        return _create(request, project_get_for_user(_user(request), project_id))
+        return _create(request, project_get_for_user(acting_membership(request), project_id))
 
 
 class ShareLinkUpdateInput(serializers.Serializer[Any]):
@@ -275,7 +275,7 @@ class ShareLinkDetailApi(APIView):
 
     @extend_schema(parameters=[_LINK_ID], responses={200: ShareLinkOutput, **error_responses(404)}, summary="A link")
     def get(self, request: Request, link_id: int) -> Response:
-        link = share_link_get_for_user(_user(request), link_id)
+        link = share_link_get_for_user(acting_membership(request), link_id)
         require(_actor(request), "share_link.view", workspace_id=link.workspace_id)
         return Response(_output(request, link))
 

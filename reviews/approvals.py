@@ -35,6 +35,7 @@ from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, ReviewStatus, Video
 from videos.versions.selectors import stack_latest_pair
 from workspaces.current import member_actor
+from workspaces.models import Membership
 from workspaces.policy import require
 
 Target = Video | Comparison
@@ -278,11 +279,11 @@ def review_status_set(
     return change
 
 
-def review_status_set_by_member(*, user: User, target: Target, status: object) -> StatusChange | None:
+def review_status_set_by_member(*, member: Membership, target: Target, status: object) -> StatusChange | None:
     """A member's change of a target their selector reached, as the policy allows
     (`review_status.set`: PermissionDenied, a 403 with a sentence, for a viewer)."""
-    require(member_actor(user), "review_status.set", workspace_id=target.workspace_id)
-    return review_status_set(target=target, status=status_choice(status), by_user=user)
+    require(member_actor(member), "review_status.set", workspace_id=target.workspace_id)
+    return review_status_set(target=target, status=status_choice(status), by_user=member.user)
 
 
 def review_status_set_by_guest(

@@ -42,6 +42,7 @@ from sage.errors import NotFound
 from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import video_get_for_user
+from workspaces.current import acting_membership
 from workspaces.doors import NOT_WORKSPACE_WORK
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
@@ -102,7 +103,7 @@ def _answer(target: Video | Comparison, *, guest_view: bool) -> Response:
 def _member_put(request: Request, target: Video | Comparison) -> Response:
     given = StatusInput(data=request.data)
     given.is_valid(raise_exception=True)
-    review_status_set_by_member(user=_user(request), target=target, status=given.validated_data["status"])
+    review_status_set_by_member(member=acting_membership(request), target=target, status=given.validated_data["status"])
     return _answer(target, guest_view=False)
 
 
@@ -122,7 +123,7 @@ class VideoReviewStatusApi(APIView):
         summary="A version's review status and its history",
     )
     def get(self, request: Request, video_id: int) -> Response:
-        return _answer(video_get_for_user(_user(request), video_id), guest_view=False)
+        return _answer(video_get_for_user(acting_membership(request), video_id), guest_view=False)
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -132,7 +133,7 @@ class VideoReviewStatusApi(APIView):
         description=_PUT_DESCRIPTION,
     )
     def put(self, request: Request, video_id: int) -> Response:
-        return _member_put(request, video_get_for_user(_user(request), video_id))
+        return _member_put(request, video_get_for_user(acting_membership(request), video_id))
 
 
 class ComparisonReviewStatusApi(APIView):
@@ -144,7 +145,7 @@ class ComparisonReviewStatusApi(APIView):
         summary="A comparison's review status and its history",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
-        return _answer(comparison_get_for_user(_user(request), comparison_id), guest_view=False)
+        return _answer(comparison_get_for_user(acting_membership(request), comparison_id), guest_view=False)
 
     @extend_schema(
         parameters=[_COMPARISON_ID],
@@ -154,7 +155,7 @@ class ComparisonReviewStatusApi(APIView):
         description=_PUT_DESCRIPTION,
     )
     def put(self, request: Request, comparison_id: int) -> Response:
-        return _member_put(request, comparison_get_for_user(_user(request), comparison_id))
+        return _member_put(request, comparison_get_for_user(acting_membership(request), comparison_id))
 
 
 class GuestStatusOutput(StatusOutput):

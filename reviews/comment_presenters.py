@@ -6,7 +6,8 @@ key, and is false on pushes (a page knows the ids it made). `drawing` is the sha
 picture at `start` (`reviews.drawings`) or null; `has_still` says its PNG still can be had; `frame`
 is the frame on screen at `start` on that side's video (`sage.timebase`), the one its link shows.
 `can_delete` is the policy's answer (`comment.delete`, with who made it) for the one actor a
-response is for; a push goes to many, so it has none (pages keep what they were told)."""
+response is for; a push goes to many, so it has none (pages keep what they were told, and a
+member's page answers for a comment it never fetched from `author_id`, members' view only)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,9 @@ def comment_json(
     if actor is not None:
         data["can_delete"] = may_delete(actor, comment)
     if owner_view:
+        # Whose it is, for members' pages: a push carries no `can_delete`, and a commenter's page
+        # offers Delete on what its member made (the policy's own-comment rule).
+        data["author_id"] = comment.author_id
         data["link_id"] = comment.link_id
         # A member's own comment came through no link: members only see it.
         data["link_name"] = comment.link.name if comment.link is not None else ""

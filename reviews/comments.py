@@ -32,12 +32,11 @@ from sage.api.fields import is_id
 from sage.errors import ApplicationError, FieldInvalid, Invalid, NotFound, TooManyRequests
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Video
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 from workspaces.policy import Member, decide, require
 
 BODY_MAX = 2000
 AUTHOR_NAME_MAX = 60
-OWNER_NAME_FALLBACK = "Owner"
 REVIEWER_KEY = re.compile(r"[A-Za-z0-9_-]{32,128}", re.ASCII)
 # Where in a body a line break is kept; every other control character is refused.
 _BODY_CONTROLS_ALLOWED = {"\n", "\t"}
@@ -230,24 +229,30 @@ def comment_reply(
     )
 
 
-def owner_display_name(owner: User) -> str:
-    # Not the e-mail's local part (what `User.__str__` falls back to): reviewers need not see that.
-    return (owner.display_name.strip() or OWNER_NAME_FALLBACK)[:AUTHOR_NAME_MAX]
+def member_author_name(member: User) -> str:
+    """The name a member's comment is signed with, on pages, to guests and in exports: the person
+    (their display name, else their e-mail's name part), as every review tool signs it."""
+    return (member.display_name.strip() or member.name)[:AUTHOR_NAME_MAX]
 
 
 @transaction.atomic
-def comment_reply_by_owner(*, owner: User, comment: Comment, body: object) -> Comment:
+def comment_reply_by_owner(*, member: Membership, comment: Comment, body: object) -> Comment:
     """The owner's reply under `comment`'s thread (a reply to a reply joins the same thread)."""
     workspace_id = comment_workspace_id(comment)
-    if workspace_id != acting_workspace_id(owner):
+    if workspace_id != member.workspace_id:
         raise NotFound("No such comment.")  # the callers' selector already said so
     body_text = clean_text(body, field="body", limit=BODY_MAX, allow_lines=True)
     parent = comment.parent if comment.parent_id is not None else comment
     assert parent is not None
     reply = comment_reply(
-        parent, body=body_text, author_name=owner_display_name(owner), by_owner=True, key_digest="", author=owner
+        parent,
+        body=body_text,
+        author_name=member_author_name(member.user),
+        by_owner=True,
+        key_digest="",
+        author=member.user,
     )
-    comment_record(reply, workspace_id=workspace_id, actor=owner)
+    comment_record(reply, workspace_id=workspace_id, actor=member.user)
     push_comment("comment.created", reply, workspace_id=workspace_id)
     return reply
 

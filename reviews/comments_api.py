@@ -68,7 +68,7 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.doors import NOT_WORKSPACE_WORK, WorkspaceRolePermission
 from workspaces.policy import Member, require
 
@@ -117,7 +117,7 @@ def _user(request: Request) -> User:
 
 
 def _actor(request: Request) -> Member:
-    return member_actor(_user(request), request.auth)
+    return request_actor(request)
 
 
 DRAWING_HELP = (
@@ -164,6 +164,9 @@ class CommentOutput(serializers.Serializer[Any]):
 
 
 class OwnerCommentOutput(CommentOutput):
+    author_id = serializers.IntegerField(
+        allow_null=True, help_text="The member who made it; null for a guest's, or an account since deleted."
+    )
     link_id = serializers.IntegerField(
         allow_null=True, help_text="The share link it came through or was put on; null: a member's, members only."
     )
@@ -355,7 +358,7 @@ class _MemberCommentsApi(APIView):
         require(_actor(request), "comment.create", workspace_id=shared.workspace_id)
         data = request.data if isinstance(request.data, dict) else {}
         saved = comment_create_by_member(
-            author=_user(request),
+            member=acting_membership(request),
             shared=shared,
             side=data.get("side"),
             start=data.get("start"),
@@ -387,12 +390,12 @@ class ComparisonCommentsApi(_MemberCommentsApi):
         summary="A comparison's comments, from all its links",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
-        return _owner_list(request, comments_on_comparison_for_user(_user(request), comparison))
+        comparison = comparison_get_for_user(acting_membership(request), comparison_id)
+        return _owner_list(request, comments_on_comparison_for_user(acting_membership(request), comparison))
 
     @_member_post_schema("comparison")
     def post(self, request: Request, comparison_id: int) -> Response:
-        return self._create(request, comparison_get_for_user(_user(request), comparison_id))
+        return self._create(request, comparison_get_for_user(acting_membership(request), comparison_id))
 
 
 class VideoCommentsApi(_MemberCommentsApi):
@@ -402,12 +405,12 @@ class VideoCommentsApi(_MemberCommentsApi):
         summary="A video's comments (made on the video itself)",
     )
     def get(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
-        return _owner_list(request, comments_on_video_for_user(_user(request), video))
+        video = video_get_for_user(acting_membership(request), video_id)
+        return _owner_list(request, comments_on_video_for_user(acting_membership(request), video))
 
     @_member_post_schema("video")
     def post(self, request: Request, video_id: int) -> Response:
-        return self._create(request, video_get_for_user(_user(request), video_id))
+        return self._create(request, video_get_for_user(acting_membership(request), video_id))
 
 
 class StackCommentsApi(_MemberCommentsApi):
@@ -417,12 +420,12 @@ class StackCommentsApi(_MemberCommentsApi):
         summary="A version stack's comments (each on the comparison or version it was made on)",
     )
     def get(self, request: Request, stack_id: int) -> Response:
-        stack = stack_get_for_user(_user(request), stack_id)
-        return _owner_list(request, comments_on_stack_for_user(_user(request), stack))
+        stack = stack_get_for_user(acting_membership(request), stack_id)
+        return _owner_list(request, comments_on_stack_for_user(acting_membership(request), stack))
 
     @_member_post_schema("version stack (its current pair)")
     def post(self, request: Request, stack_id: int) -> Response:
-        return self._create(request, stack_get_for_user(_user(request), stack_id))
+        return self._create(request, stack_get_for_user(acting_membership(request), stack_id))
 
 
 class CommentRepliesApi(APIView):
@@ -436,15 +439,15 @@ class CommentRepliesApi(APIView):
         description='The reply joins the comment\'s thread, by the owner (their display name, or "Owner").',
     )
     def post(self, request: Request, comment_id: int) -> Response:
-        comment = comment_get_for_user(_user(request), comment_id)
+        comment = comment_get_for_user(acting_membership(request), comment_id)
         require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
         data = request.data if isinstance(request.data, dict) else {}
-        reply = comment_reply_by_owner(owner=_user(request), comment=comment, body=data.get("body"))
+        reply = comment_reply_by_owner(member=acting_membership(request), comment=comment, body=data.get("body"))
         return Response(comment_json(reply, owner_view=True, actor=_actor(request)), status=status.HTTP_201_CREATED)
 
 
 def _set_resolved(request: Request, comment_id: int, *, resolved: bool) -> Response:
-    comment = comment_get_for_user(_user(request), comment_id)
+    comment = comment_get_for_user(acting_membership(request), comment_id)
     require(_actor(request), "comment.create", workspace_id=comment_workspace_id(comment))
     comment = comment_set_resolved(comment=comment, resolved=resolved)
     return Response(comment_json(comment, owner_view=True, actor=_actor(request)))
@@ -487,5 +490,7 @@ class CommentDetailApi(APIView):
         "(403 for anyone else's). Its replies go with it.",
     )
     def delete(self, request: Request, comment_id: int) -> Response:
-        comment_delete_by_member(actor=_actor(request), comment=comment_get_for_user(_user(request), comment_id))
+        comment_delete_by_member(
+            actor=_actor(request), comment=comment_get_for_user(acting_membership(request), comment_id)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.models import User
 from reviews.comment_create import CommentSaved, comment_create_once, top_comment_create
-from reviews.comments import clean_body, owner_display_name
+from reviews.comments import clean_body, member_author_name
 from reviews.drawings import clean_drawing
 from reviews.models import Comment
 from reviews.reach import stack_shown
 from reviews.selectors import comment_link_for_member
 from videos.models import Comparison, Video, VideoStack
+from workspaces.models import Membership
 
 
 def comment_create_by_member(
     *,
-    author: User,
+    member: Membership,
     shared: Comparison | Video | VideoStack,
     side: object,
     start: object,
@@ -32,10 +32,10 @@ def comment_create_by_member(
     client_id: object = None,
     link_id: object = None,
 ) -> CommentSaved:
-    """`author`'s comment on `shared` (the caller's selector found it in the acting workspace; a
+    """`member`'s comment on `shared` (the caller's selector found it in the acting workspace; a
     stack's goes on its current pair), on the thread of its link `link_id` when given. Sent again
     with the same `client_id`, it answers with the comment stored then."""
-    link = None if link_id is None else comment_link_for_member(author, link_id, shared)
+    link = None if link_id is None else comment_link_for_member(member, link_id, shared)
     target = stack_shown(shared) if isinstance(shared, VideoStack) else shared
 
     @transaction.atomic
@@ -44,8 +44,8 @@ def comment_create_by_member(
         return top_comment_create(
             target=target,
             link=link,
-            author=author,
-            author_name=owner_display_name(author),
+            author=member.user,
+            author_name=member_author_name(member.user),
             key_digest="",
             client_id=key,
             side=side,
@@ -57,5 +57,10 @@ def comment_create_by_member(
         )
 
     return comment_create_once(
-        link=link, author=author, key_digest="", client_id=client_id, workspace_id=target.workspace_id, create=create
+        link=link,
+        author=member.user,
+        key_digest="",
+        client_id=client_id,
+        workspace_id=target.workspace_id,
+        create=create,
     )

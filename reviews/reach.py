@@ -21,6 +21,7 @@ The rules:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -93,28 +94,24 @@ def project_link_comparisons(link: ShareLink) -> QuerySet[Comparison]:
     return Comparison.objects.filter(VISIBLE, project_id=link.project_id).select_related("video_a", "video_b", "owner")
 
 
+# A video or a comparison: what a project's link reaches by id.
+Reached = TypeVar("Reached", Video, Comparison)
+
+
 def _id_from(value: object) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     return value if is_id(value) else None
 
 
-def project_link_video(link: ShareLink, video_id: object) -> Video:
-    """A video the project's link reaches (NotFound for any other)."""
-    pk = _id_from(video_id)
-    video = project_link_videos(link).filter(pk=pk).first() if pk is not None else None
-    if video is None:
-        raise NotFound("No such video in this project.")
-    return video
-
-
-def project_link_comparison(link: ShareLink, comparison_id: object) -> Comparison:
-    """A comparison the project's link reaches (NotFound for any other)."""
-    pk = _id_from(comparison_id)
-    comparison = project_link_comparisons(link).filter(pk=pk).first() if pk is not None else None
-    if comparison is None:
-        raise NotFound("No such comparison in this project.")
-    return comparison
+def _reached(reached: QuerySet[Reached], pk: object, noun: str) -> Reached:
+    """The row of `reached` (what a project's link reaches of one kind) `pk` names; NotFound for any
+    other, and for a malformed id."""
+    found_id = _id_from(pk)
+    found = reached.filter(pk=found_id).first() if found_id is not None else None
+    if found is None:
+        raise NotFound(f"No such {noun} in this project.")
+    return found
 
 
 def link_target(link: ShareLink, *, video: object = None, comparison: object = None) -> Video | Comparison | None:
@@ -131,8 +128,8 @@ def link_target(link: ShareLink, *, video: object = None, comparison: object = N
     if (video is None) == (comparison is None):
         raise FieldInvalid(NAME_THE_TARGET, field="video")
     if video is not None:
-        return project_link_video(link, video)
-    return project_link_comparison(link, comparison)
+        return _reached(project_link_videos(link), video, "video")
+    return _reached(project_link_comparisons(link), comparison, "comparison")
 
 
 # --- what a link shows ---------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.contrib.auth.hashers import check_password
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
 from reviews.models import Comment, ShareLink
 from reviews.reach import link_is_live, link_reaches_object, link_state
 from reviews.tokens import digests_match, token_digest
@@ -25,7 +24,7 @@ from videos.compare.selectors import comparison_get_for_user
 from videos.models import Comparison, Project, Video, VideoStack
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 # Wrong passwords allowed per link and client address in a window, before a pause.
 PASSWORD_ATTEMPTS = 10
@@ -47,9 +46,11 @@ class PasswordAttemptsExceeded(TooManyRequests):
         return {"Retry-After": str(PASSWORD_WINDOW_S)}
 
 
-def share_links_for_object(user: User, shared: Comparison | Video | VideoStack | Project) -> QuerySet[ShareLink]:
+def share_links_for_object(
+    member: Membership, shared: Comparison | Video | VideoStack | Project
+) -> QuerySet[ShareLink]:
     """The workspace's links to `shared`, newest first (revoked ones too: what was stays visible)."""
-    links = ShareLink.objects.filter(workspace_id=acting_workspace_id(user))
+    links = ShareLink.objects.filter(workspace_id=member.workspace_id)
     if isinstance(shared, Project):
         return links.filter(project=shared)
     if isinstance(shared, Comparison):
@@ -59,9 +60,9 @@ def share_links_for_object(user: User, shared: Comparison | Video | VideoStack |
     return links.filter(video=shared)
 
 
-def share_link_get_for_user(user: User, pk: int | str) -> ShareLink:
+def share_link_get_for_user(member: Membership, pk: int | str) -> ShareLink:
     try:
-        return ShareLink.objects.filter(workspace_id=acting_workspace_id(user)).get(pk=int(pk))
+        return ShareLink.objects.filter(workspace_id=member.workspace_id).get(pk=int(pk))
     except (ShareLink.DoesNotExist, ValueError, TypeError):
         raise Http404("No such link.") from None
 
@@ -131,16 +132,16 @@ def _threads(comments: QuerySet[Comment]) -> QuerySet[Comment]:
 
 
 # What a review (a session, a comment) may be on, each by its model's own selector.
-_REVIEWED: dict[str, Callable[[User, int | str], Comparison | Video | VideoStack]] = {
+_REVIEWED: dict[str, Callable[[Membership, int | str], Comparison | Video | VideoStack]] = {
     "comparison": comparison_get_for_user,
     "video": video_get_for_user,
     "stack": stack_get_for_user,
 }
 
 
-def reviewed_object_get_for_user(user: User, named: Mapping[str, object]) -> Comparison | Video | VideoStack:
+def reviewed_object_get_for_user(member: Membership, named: Mapping[str, object]) -> Comparison | Video | VideoStack:
     """The one comparison, video or stack `named` gives by id (`{"video": 7}`; other keys are not
-    read) in the workspace `user` acts in: Http404 for anyone else's, FieldInvalid unless exactly one
+    read) in `member`'s workspace: Http404 for anyone else's, FieldInvalid unless exactly one
     is named."""
     kinds = [kind for kind in _REVIEWED if named.get(kind) is not None]
     if len(kinds) != 1:
@@ -148,7 +149,7 @@ def reviewed_object_get_for_user(user: User, named: Mapping[str, object]) -> Com
     [kind] = kinds
     pk = named[kind]
     assert isinstance(pk, int | str)
-    return _REVIEWED[kind](user, pk)
+    return _REVIEWED[kind](member, pk)
 
 
 def comments_for_link(link: ShareLink, target: Comparison | Video) -> QuerySet[Comment]:
@@ -177,43 +178,43 @@ def comments_seen_in(workspace_id: int) -> QuerySet[Comment]:
     return Comment.objects.filter(Q(link__workspace_id=workspace_id) | own)
 
 
-def _owners(user: User) -> QuerySet[Comment]:
-    return comments_seen_in(acting_workspace_id(user))
+def _owners(member: Membership) -> QuerySet[Comment]:
+    return comments_seen_in(member.workspace_id)
 
 
-def comments_on_comparison_for_user(user: User, comparison: Comparison) -> QuerySet[Comment]:
-    return _threads(_owners(user).filter(comparison=comparison))
+def comments_on_comparison_for_user(member: Membership, comparison: Comparison) -> QuerySet[Comment]:
+    return _threads(_owners(member).filter(comparison=comparison))
 
 
-def comments_on_video_for_user(user: User, video: Video) -> QuerySet[Comment]:
+def comments_on_video_for_user(member: Membership, video: Video) -> QuerySet[Comment]:
     """Comments made on the video itself (a link to it, or a stack's newest version shown alone),
     not on comparisons it is in."""
-    return _threads(_owners(user).filter(video=video))
+    return _threads(_owners(member).filter(video=video))
 
 
-def comments_on_stack_for_user(user: User, stack: VideoStack) -> QuerySet[Comment]:
+def comments_on_stack_for_user(member: Membership, stack: VideoStack) -> QuerySet[Comment]:
     """Every comment on the stack's versions and on comparisons between them."""
     in_stack = Q(comparison__video_a__stack=stack) | Q(comparison__video_b__stack=stack) | Q(video__stack=stack)
-    return _threads(_owners(user).filter(in_stack))
+    return _threads(_owners(member).filter(in_stack))
 
 
-def comment_get_for_user(user: User, pk: int | str) -> Comment:
-    """A comment on one of `user`'s objects (Http404 for anyone else's)."""
+def comment_get_for_user(member: Membership, pk: int | str) -> Comment:
+    """A comment on one of `member`'s workspace's objects (Http404 for anyone else's)."""
     try:
         related = ("link", "video", "comparison__video_a", "comparison__video_b")
-        return _owners(user).select_related(*related).get(pk=int(pk))
+        return _owners(member).select_related(*related).get(pk=int(pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such comment.") from None
 
 
-def comment_link_for_member(user: User, link_id: object, shared: Comparison | Video | VideoStack) -> ShareLink:
+def comment_link_for_member(member: Membership, link_id: object, shared: Comparison | Video | VideoStack) -> ShareLink:
     """The live link of `shared` in the acting workspace a member's comment goes on (its thread, so
     its guests see it): Http404 for another workspace's or an unknown id, FieldInvalid for a link of
     another object, or one revoked or expired."""
     if not is_id(link_id):
         raise FieldInvalid("A share link's id: a whole number from 1.", field="link")
     assert isinstance(link_id, int)
-    link = share_link_get_for_user(user, link_id)
+    link = share_link_get_for_user(member, link_id)
     if link.shared_object != shared:
         raise FieldInvalid("That link shares something else: choose a link of this one.", field="link")
     if link_state(link) != "active":

@@ -19,7 +19,7 @@ from reviews.tokens import new_token, seal, token_digest
 from sage.errors import Conflict, FieldInvalid, NotFound
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, Project, Video, VideoStack
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 NAME_MAX = 100
 # `last_opened_at` says when, to the minute: a page that opens many requests writes at most once.
@@ -40,7 +40,7 @@ def _clean_name(name: str) -> str:
 @transaction.atomic
 def share_link_create(
     *,
-    owner: User,
+    member: Membership,
     shared: Comparison | Video | VideoStack | Project,
     name: str,
     permission: str = ShareLink.Permission.VIEW,
@@ -51,7 +51,7 @@ def share_link_create(
     allow_sessions: bool = False,
 ) -> tuple[ShareLink, str]:
     """A new link to `shared` (which the caller read through its ownership selector) and its token."""
-    if shared.workspace_id != acting_workspace_id(owner):
+    if shared.workspace_id != member.workspace_id:
         # The callers' selectors already answered 404 for anyone else; this keeps the service honest.
         raise NotFound()
     name = _clean_name(name)
@@ -61,7 +61,7 @@ def share_link_create(
         raise FieldInvalid("The expiry must be in the future.", field="expires_at")
     token = new_token()
     link = ShareLink.objects.create(
-        owner=owner,
+        owner=member.user,
         workspace_id=shared.workspace_id,
         comparison=shared if isinstance(shared, Comparison) else None,
         video=shared if isinstance(shared, Video) else None,
@@ -77,7 +77,7 @@ def share_link_create(
         token_digest=token_digest(token),
         token_sealed=seal(token),
     )
-    _record_link(link, shared, actor=owner, workspace_id=link.workspace_id, created=True)
+    _record_link(link, shared, actor=member.user, workspace_id=link.workspace_id, created=True)
     return link, token
 
 

@@ -22,18 +22,19 @@ from django.core import signing
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from notes.selectors import notes_for_video
+from notes.selectors import notes_on_video
 from notes.serializers import note_payload
 from reviews.approvals import StatusPanel, status_history, status_target_of_link
-from reviews.live import can_comment, can_join_sessions, can_set_status
+from reviews.live import can_comment, can_join_sessions, can_set_status, link_guest
 from reviews.models import ShareLink
 from reviews.reach import link_shown, link_target, project_link_comparisons, project_link_listed_videos
 from sage.errors import NotFound
 from sage.formatting import clock_tenths
-from videos.compare.views import PlayerMedia, SharedMode, comparison_context
+from videos.compare.views import PlayerMedia, SharedMode, comparison_context, marker_form, marker_links
 from videos.models import Comparison, Video
 from videos.presenters import VideoView
 from videos.views import player_context
+from workspaces.policy import may
 
 # "file" is what players play (videos.media.played_file), "small" the copy for phones and slow
 # links. The original is not offered to a link's guests: a link lets them watch, not take the master.
@@ -207,6 +208,15 @@ def shared_comparison_context(
     context["status_panel"] = guest_status_panel(token, link, comparison)
     context["project_page"] = reverse("shared:page", args=[token]) if in_project else ""
     context["session_start"] = guest_session_start(token, link)
+    if may(link_guest(link), "video.view", workspace_id=comparison.workspace_id):
+
+        def markers_url(shown: Comparison, file_type: str) -> str:
+            if in_project:
+                return reverse("shared:project-comparison-markers", args=[token, shown.pk, file_type])
+            return reverse("shared:markers", args=[token, file_type])
+
+        context["marker_links"] = marker_links(comparison, markers_url)
+        context["marker_form"] = marker_form(comparison, markers_url)
     return context
 
 
@@ -258,7 +268,7 @@ def shared_video_context(request: HttpRequest, token: str, link: ShareLink, vide
     """templates/reviews/shared_video.html: the player, the transcript, the owner's notes if chosen."""
     view = SharedVideoView(video=video, urls=video_media_urls(token, link, video))
     in_project = link.project_id is not None
-    notes = notes_for_video(link.owner, video) if link.show_owner_notes else []
+    notes = notes_on_video(video) if link.show_owner_notes else []
     return {
         **player_context(request, video, view),
         "show_notes": link.show_owner_notes,

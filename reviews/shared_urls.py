@@ -26,7 +26,13 @@ urlpatterns = [
         shared_views.shared_review_status,
         name="project-comparison-review-status",
     ),
+    path(
+        "<str:token>/c/<int:comparison_id>/markers.<str:file_type>",
+        shared_views.shared_markers,
+        name="project-comparison-markers",
+    ),
     path("<str:token>/comparison.json", shared_views.shared_comparison_json, name="comparison-json"),
+    path("<str:token>/markers.<str:file_type>", shared_views.shared_markers, name="markers"),
     path("<str:token>/review-status/", shared_views.shared_review_status, name="review-status"),
     path("<str:token>/media.json", shared_views.shared_media_json, name="media-json"),
     path("<str:token>/media/<str:signed>/", shared_views.shared_media, name="media"),

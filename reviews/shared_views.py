@@ -15,6 +15,7 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from reviews.access import share_link_for_request
 from reviews.approvals import review_status_set_by_guest, status_rate_check
+from reviews.live import link_guest
 from reviews.models import ShareLink
 from reviews.reach import link_media_video, link_target
 from reviews.selectors import PASSWORD_WINDOW_S, PasswordAttemptsExceeded, PasswordRequired
@@ -36,18 +38,22 @@ from reviews.shared import (
     shared_project_context,
     shared_video_context,
 )
-from sage.api.errors import error_body
+from sage.api.errors import error_response
 from sage.client_address import address_bucket, client_address
 from sage.errors import ApplicationError, Invalid, NotFound
 from sage.views import not_found
+from videos.api.comparison_markers import MarkersInput
 from videos.api.comparisons import ThresholdInput, comparison_payload
 from videos.captions import VTT_CONTENT_TYPE, webvtt
+from videos.compare.markers import CONTENT_TYPES, MARKER_FILE_TYPES, comparison_markers_file
 from videos.compare.services import MAX_THRESHOLD
+from videos.compare.timecode import TimecodeInvalid
 from videos.compare.views import comparison_template
 from videos.media import played_file, serve_stored_file
 from videos.models import Comparison, ReviewStatus, Video
 from videos.selectors import transcript_lines
 from workspaces.doors import NOT_WORKSPACE_WORK, workspace_actions
+from workspaces.policy import require
 
 SHARED_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
 
@@ -72,10 +78,7 @@ def _not_found_page(request: HttpRequest) -> HttpResponseBase:
 
 
 def _json_refusal(refusal: ApplicationError) -> HttpResponseBase:
-    response = JsonResponse(error_body(refusal.code, refusal.message, refusal.fields), status=refusal.status)
-    for name, value in refusal.headers().items():
-        response[name] = value
-    return _shared(response)
+    return _shared(error_response(refusal))
 
 
 def _password_page(
@@ -224,6 +227,44 @@ def shared_media(request: HttpRequest, token: str, signed: str) -> HttpResponseB
         return _not_found_page(request)
     # Files keep serve_stored_file's caching (kept, revalidated, with validators): a player re-reads ranges.
     return _shared(served, store=True)
+
+
+@require_safe
+def shared_markers(
+    request: HttpRequest, token: str, file_type: str, comparison_id: int | None = None
+) -> HttpResponseBase:
+    """The shared comparison's differences and this link's comments as markers for an editing
+    program, as the policy's `video.view` lets a link's guest export what it shows them (a
+    project's link: its comparison `comparison_id`). `?side=` and `?start_timecode=` as the API's."""
+    try:
+        link = _opened(request, token)
+        if comparison_id is not None and link.project_id is None:
+            raise NotFound()
+        shown = share_link_shown(link, comparison_id=comparison_id)
+        if not isinstance(shown, Comparison) or file_type not in MARKER_FILE_TYPES:
+            raise NotFound()
+        guest = link_guest(link)
+        require(guest, "video.view", workspace_id=shown.workspace_id)
+    except (ApplicationError, Http404, PermissionDenied):
+        return _not_found_page(request)
+    query = MarkersInput(data=request.GET)
+    if not query.is_valid():
+        fields = {name: [str(message) for message in messages] for name, messages in query.errors.items()}
+        return _json_refusal(Invalid("side: a or b; start_timecode: HH:MM:SS:FF.", fields=fields))
+    side = query.validated_data["side"]
+    try:
+        body = comparison_markers_file(
+            shown,
+            actor=guest,
+            side=side,
+            file_type=file_type,
+            start_timecode=query.validated_data["start_timecode"],
+        )
+    except TimecodeInvalid as exc:
+        return _json_refusal(Invalid(str(exc), fields={"start_timecode": [str(exc)]}))
+    response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])
+    response["Content-Disposition"] = f'attachment; filename="comparison-{shown.pk}-markers-{side}.{file_type}"'
+    return _shared(response)
 
 
 @require_POST

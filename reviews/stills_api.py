@@ -11,12 +11,12 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from reviews.comment_presenters import comment_workspace_id
-from reviews.comments_api import _COMMENT_ID, _PASSWORD, _TOKEN, _GuestApi, _user
+from reviews.comments_api import _COMMENT_ID, _PASSWORD, _TOKEN, _GuestApi
 from reviews.models import Comment
 from reviews.selectors import comment_for_link, comment_get_for_user
 from reviews.stills import comment_still_png
 from sage.api.errors import error_responses
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import require
 
 _PNG = {(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The frame with the drawing, PNG.")}
@@ -45,8 +45,8 @@ class CommentStillApi(APIView):
         description=_HELP,
     )
     def get(self, request: Request, comment_id: int) -> HttpResponse:
-        comment = comment_get_for_user(_user(request), comment_id)
-        require(member_actor(_user(request), request.auth), "comment.view", workspace_id=comment_workspace_id(comment))
+        comment = comment_get_for_user(acting_membership(request), comment_id)
+        require(request_actor(request), "comment.view", workspace_id=comment_workspace_id(comment))
         return _png(comment)
 
 

@@ -25,7 +25,7 @@ from videos.models import Comparison, Project, ReviewStatus, Video, VideoStack
 from videos.projects.selectors import project_get_for_user
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user, stack_latest_pair
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.doors import workspace_actions
 from workspaces.policy import require
 
@@ -61,14 +61,14 @@ def _create_from_form(
     request: HttpRequest, shared: Comparison | Video | VideoStack | Project, page: str
 ) -> HttpResponse:
     """The panel's form without JavaScript: make the link, say how it went on the page it came from."""
-    require(member_actor(_user(request)), "share_link.manage", workspace_id=shared.workspace_id)
+    require(request_actor(request), "share_link.manage", workspace_id=shared.workspace_id)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"Share link not made: {form.fields[field].label or field}: {errors[0]}")
         return redirect(page)
     try:
-        link, _ = share_link_create(owner=_user(request), shared=shared, **form.cleaned_data)
+        link, _ = share_link_create(member=acting_membership(request), shared=shared, **form.cleaned_data)
     except FieldInvalid as refusal:
         messages.error(request, f"Share link not made: {refusal.reason}")
     else:
@@ -80,7 +80,7 @@ def _create_from_form(
 @login_required
 @workspace_actions(POST="share_link.manage")
 def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    comparison = comparison_get_for_user(_user(request), comparison_id)
+    comparison = comparison_get_for_user(acting_membership(request), comparison_id)
     return _create_from_form(request, comparison, reverse("compare:comparison", args=[comparison.pk]) + PANEL_ANCHOR)
 
 
@@ -89,10 +89,10 @@ def comparison_share_link_create(request: HttpRequest, comparison_id: int) -> Ht
 @workspace_actions(POST="share_link.manage")
 def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse:
     """A link to this video, or — when the form chose it and the video is a version — to its stack."""
-    video = video_get_for_user(_user(request), video_id)
+    video = video_get_for_user(acting_membership(request), video_id)
     page = reverse("videos:video", args=[video.pk]) + PANEL_ANCHOR
     if request.POST.get("shares") == "stack" and video.stack_id is not None:
-        return _create_from_form(request, stack_get_for_user(_user(request), video.stack_id), page)
+        return _create_from_form(request, stack_get_for_user(acting_membership(request), video.stack_id), page)
     return _create_from_form(request, video, page)
 
 
@@ -100,7 +100,7 @@ def video_share_link_create(request: HttpRequest, video_id: int) -> HttpResponse
 @login_required
 @workspace_actions(POST="share_link.manage")
 def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse:
-    stack = stack_get_for_user(_user(request), stack_id)
+    stack = stack_get_for_user(acting_membership(request), stack_id)
     return _create_from_form(request, stack, _stack_page(stack))
 
 
@@ -108,7 +108,7 @@ def stack_share_link_create(request: HttpRequest, stack_id: int) -> HttpResponse
 @login_required
 @workspace_actions(POST="share_link.manage")
 def project_share_link_create(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(_user(request), project_id)
+    project = project_get_for_user(acting_membership(request), project_id)
     return _create_from_form(request, project, reverse("videos:project", args=[project.pk]) + PANEL_ANCHOR)
 
 
@@ -136,8 +136,8 @@ def share_link_rotate_page(request: HttpRequest, link_id: int) -> HttpResponse:
 
 
 def _link_to_manage(request: HttpRequest, link_id: int) -> ShareLink:
-    link = share_link_get_for_user(_user(request), link_id)
-    require(member_actor(_user(request)), "share_link.manage", workspace_id=link.workspace_id)
+    link = share_link_get_for_user(acting_membership(request), link_id)
+    require(request_actor(request), "share_link.manage", workspace_id=link.workspace_id)
     return link
 
 
@@ -161,7 +161,7 @@ def _set_status_from_form(request: HttpRequest, target: Video | Comparison, page
         return redirect(back)
     status = form.cleaned_data["status"]
     try:
-        change = review_status_set_by_member(user=_user(request), target=target, status=status)
+        change = review_status_set_by_member(member=acting_membership(request), target=target, status=status)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
         return redirect(back)
@@ -177,7 +177,7 @@ def _set_status_from_form(request: HttpRequest, target: Video | Comparison, page
 @login_required
 @workspace_actions(POST="review_status.set")
 def video_review_status_page(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
+    video = video_get_for_user(acting_membership(request), video_id)
     return _set_status_from_form(request, video, reverse("videos:video", args=[video.pk]) + STATUS_ANCHOR)
 
 
@@ -185,7 +185,7 @@ def video_review_status_page(request: HttpRequest, video_id: int) -> HttpRespons
 @login_required
 @workspace_actions(POST="review_status.set")
 def comparison_review_status_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    comparison = comparison_get_for_user(_user(request), comparison_id)
+    comparison = comparison_get_for_user(acting_membership(request), comparison_id)
     return _set_status_from_form(
         request, comparison, reverse("compare:comparison", args=[comparison.pk]) + STATUS_ANCHOR
     )

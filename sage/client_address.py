@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.decorators import sync_and_async_middleware
 
 if TYPE_CHECKING:  # the log filter below is loaded while logging is configured, before DRF is needed
     from rest_framework.request import Request
@@ -99,33 +100,28 @@ def _normalised(value: str | None) -> str | None:
         return None
 
 
-class ClientAddressMiddleware:
+@sync_and_async_middleware
+def client_address_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
     """Remembers the request's client address for log lines written while it is served."""
+    if iscoroutinefunction(get_response):
 
-    sync_capable = True
-    async_capable = True
+        async def remember_async(request: HttpRequest) -> HttpResponseBase:
+            token = _current_client_address.set(client_address(request))
+            try:
+                return await get_response(request)  # type: ignore[no-any-return]
+            finally:
+                _current_client_address.reset(token)
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        return remember_async
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.is_async:
-            return self.__acall__(request)
+    def remember(request: HttpRequest) -> HttpResponseBase:
         token = _current_client_address.set(client_address(request))
         try:
-            return self.get_response(request)  # type: ignore[no-any-return]
+            return get_response(request)  # type: ignore[no-any-return]
         finally:
             _current_client_address.reset(token)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        token = _current_client_address.set(client_address(request))
-        try:
-            return await self.get_response(request)  # type: ignore[no-any-return]
-        finally:
-            _current_client_address.reset(token)
+    return remember
 
 
 class ClientAddressLogFilter(logging.Filter):

@@ -17,7 +17,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from sage import json_input
 from sage.errors import ApplicationError, Invalid, MalformedJson, NotFound
 from sage.realtime import object_authorizer, object_group, user_group, workspace_group
-from workspaces.current import SESSION_KEY, act_in, acting_workspace_id
+from workspaces.current import SCOPE_KEY, session_membership
+from workspaces.models import Membership
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_MEMBERSHIP_ENDED = 4403
@@ -95,14 +96,17 @@ class RefusedSocket(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_NOT_FOUND)
 
 
-def act_in_session_workspace(scope: dict[str, Any]) -> None:
-    """Make the socket's user act in the workspace its page acts in (the session's, as
-    workspaces.current.WorkspaceMiddleware does for pages; checked on first use, with the socket's
-    first query). A socket opened before a switch keeps its workspace until it reconnects, as its
-    page does until reloaded."""
-    session = scope.get("session")
-    wanted = session.get(SESSION_KEY) if session is not None else None
-    act_in(scope["user"], wanted if isinstance(wanted, int) else None)
+def socket_membership(scope: dict[str, Any]) -> Membership:
+    """The membership the socket acts through: its page's (the session's, as
+    workspaces.current.WorkspaceMiddleware resolves it for pages), resolved once, at its first use
+    (sync: a team's costs a query, so call it inside the socket's first database hop), and kept in
+    the scope. A socket opened before a switch keeps its workspace until it reconnects, as its page
+    does until reloaded."""
+    membership: Membership | None = scope.get(SCOPE_KEY)
+    if membership is None:
+        membership = session_membership(scope["user"], scope.get("session"))
+        scope[SCOPE_KEY] = membership
+    return membership
 
 
 class EventsConsumer(JsonSocket):
@@ -111,8 +115,8 @@ class EventsConsumer(JsonSocket):
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        act_in_session_workspace(self.scope)
-        self.workspace_id: int = await database_sync_to_async(acting_workspace_id)(user)
+        membership = await database_sync_to_async(socket_membership)(self.scope)
+        self.workspace_id: int = membership.workspace_id
         self.joined: set[str] = {user_group(user.pk), workspace_group(self.workspace_id)}
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -137,7 +141,7 @@ class EventsConsumer(JsonSocket):
             return
         kind, pk = named.groups()
         may_watch = object_authorizer(kind)
-        if may_watch is None or not await database_sync_to_async(may_watch)(self.scope["user"], pk):
+        if may_watch is None or not await database_sync_to_async(may_watch)(self.scope[SCOPE_KEY], pk):
             # Same answer for "does not exist" and "not yours": nothing leaks about other users' objects.
             await self.send_error(NotFound(), group=requested)
             return

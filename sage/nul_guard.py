@@ -9,34 +9,31 @@ by field (the API's 400 names it) or ignore it (a page's filter).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.decorators import sync_and_async_middleware
 
 from sage.views import not_found
 
 
-class NulGuardMiddleware:
-    sync_capable = True
-    async_capable = True
+@sync_and_async_middleware
+def nul_guard_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
+    if iscoroutinefunction(get_response):
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        async def guard_async(request: HttpRequest) -> HttpResponseBase:
+            if "\x00" in request.path:
+                return not_found(request)
+            return await get_response(request)  # type: ignore[no-any-return]
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.is_async:
-            return self.__acall__(request)
+        return guard_async
+
+    def guard(request: HttpRequest) -> HttpResponseBase:
         if "\x00" in request.path:
             return not_found(request)
-        return self.get_response(request)  # type: ignore[no-any-return]
+        return get_response(request)  # type: ignore[no-any-return]
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        if "\x00" in request.path:
-            return not_found(request)
-        return await self.get_response(request)  # type: ignore[no-any-return]
+    return guard

@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 # all is well) before it gives the push up and goes on.
 PUSH_WAIT_SECONDS = 5.0
 
-# kind -> "may this user watch object <pk> of this kind?" (registered by each app's AppConfig.ready)
+# kind -> "may this member (the socket's workspace membership) watch object <pk> of this kind?"
+# (registered by each app's AppConfig.ready)
 ObjectAuthorizer = Callable[[Any, str], bool]
 _object_authorizers: dict[str, ObjectAuthorizer] = {}
 

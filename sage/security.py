@@ -11,13 +11,14 @@ card form) from STRIPE_JS_URL and the Stripe API it calls.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.utils.decorators import sync_and_async_middleware
 
 if TYPE_CHECKING:  # settings import this module: it stays free of Django's request machinery
     from django.http import HttpRequest, HttpResponseBase
@@ -131,27 +132,22 @@ def permissions_policy() -> str:
     return ", ".join([*allowed, *(f"{feature}=()" for feature in _FEATURES_OFF)])
 
 
-class PermissionsPolicyMiddleware:
+@sync_and_async_middleware
+def permissions_policy_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
     """Adds the Permissions-Policy header to every response (pages, API, files, errors)."""
+    header = permissions_policy()
+    if iscoroutinefunction(get_response):
 
-    sync_capable = True
-    async_capable = True
+        async def add_header_async(request: HttpRequest) -> HttpResponseBase:
+            response: HttpResponseBase = await get_response(request)
+            response.headers.setdefault("Permissions-Policy", header)
+            return response
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.header = permissions_policy()
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        return add_header_async
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.is_async:
-            return self.__acall__(request)
-        response: HttpResponseBase = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", self.header)
+    def add_header(request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = get_response(request)
+        response.headers.setdefault("Permissions-Policy", header)
         return response
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        response: HttpResponseBase = await self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", self.header)
-        return response
+    return add_header

@@ -151,12 +151,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: connections go back before a response is sent, and outages are 503s (sage/availability.py).
     "sage.availability.stays_up_middleware",
-    "sage.client_address.ClientAddressMiddleware",
+    "sage.client_address.client_address_middleware",
     "sage.views.api_host_check_middleware",
     "django.middleware.security.SecurityMiddleware",
-    "sage.security.PermissionsPolicyMiddleware",
+    "sage.security.permissions_policy_middleware",
     "csp.middleware.CSPMiddleware",
-    "sage.nul_guard.NulGuardMiddleware",  # after the headers' middleware: its refusals get them too
+    "sage.nul_guard.nul_guard_middleware",  # after the headers' middleware: its refusals get them too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,7 +167,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "sage.viewer_time.ViewerTimeZoneMiddleware",
+    "sage.viewer_time.viewer_time_zone_middleware",
 ]
 
 ROOT_URLCONF = "sage.urls"

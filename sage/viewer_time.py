@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.decorators import sync_and_async_middleware
 
 COOKIE = "tz"
 
@@ -30,22 +31,18 @@ def viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
     return zoneinfo.ZoneInfo(name) if name in _zone_names() else None
 
 
-class ViewerTimeZoneMiddleware:
-    sync_capable = True
-    async_capable = True
+@sync_and_async_middleware
+def viewer_time_zone_middleware(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
+    if iscoroutinefunction(get_response):
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        async def in_zone_async(request: HttpRequest) -> HttpResponseBase:
+            with timezone.override(viewer_zone(request)):
+                return await get_response(request)  # type: ignore[no-any-return]
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.is_async:
-            return self.__acall__(request)
+        return in_zone_async
+
+    def in_zone(request: HttpRequest) -> HttpResponseBase:
         with timezone.override(viewer_zone(request)):
-            return self.get_response(request)  # type: ignore[no-any-return]
+            return get_response(request)  # type: ignore[no-any-return]
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        with timezone.override(viewer_zone(request)):
-            return await self.get_response(request)  # type: ignore[no-any-return]
+    return in_zone

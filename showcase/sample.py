@@ -27,6 +27,7 @@ from showcase.demo import demo_comparison_build
 from videos.models import Comparison, Video
 from videos.selectors import transcript_lines
 from videos.timed_text import TimedLine
+from workspaces.current import personal_membership
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def sample_extras_ensure(*, comparison: Comparison) -> None:
             for side, phrase, text in SAMPLE_NOTES:
                 line = _line_saying(sides[side], phrase)
                 if line is not None:
-                    note_create(user=owner, video=sides[side], start=line.start, text=text)
+                    note_create(member=personal_membership(owner), video=sides[side], start=line.start, text=text)
         if not Conversation.objects.filter(owner=owner).exists():
             _prepared_conversation(owner, sides["b"])
 

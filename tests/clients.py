@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from workspaces.current import SESSION_KEY
@@ -22,6 +23,16 @@ def client_in(user: User, workspace: Workspace | None = None, *, address: str = 
         session = client.session
         session[SESSION_KEY] = workspace.pk
         session.save()
+    return client
+
+
+def browser_switched_to(user: User, workspace: Workspace | None) -> Client:
+    """A signed-in browser that chose `workspace` with the header switcher itself (None: never switched)."""
+    client = Client()
+    client.force_login(user)
+    if workspace is not None:
+        response = client.post(reverse("workspace-switch"), {"workspace": workspace.pk})
+        assert response.status_code == 302
     return client
 
 

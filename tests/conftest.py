@@ -19,7 +19,8 @@ from devtools import processes
 from sage.memory import freeze_long_lived_objects
 from tests import emptying
 from tests.browser_session import BrowserSession
-from tests.factories import UserFactory
+from tests.factories import TeamWorkspaceFactory, UserFactory
+from workspaces.models import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 _BROWSER_SESSION = pytest.StashKey[BrowserSession]()
@@ -119,6 +120,12 @@ def user(db):
 @pytest.fixture
 def other_user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def team(db) -> Workspace:
+    """A team workspace (its owner made with it): what the team tests of each app share."""
+    return TeamWorkspaceFactory(name="North Studio")
 
 
 @pytest.fixture

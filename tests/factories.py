@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from videos.selectors import transcript_lines
 from videos.text_embedding.model import embed_texts
 from videos.timed_text import TimedLine
 from videos.window_sentences import embed_window_sentences, said_window_sentences
+from workspaces.current import membership_wanted
 from workspaces.models import Membership, Role, Workspace
 from workspaces.policy import Member
 from workspaces.selectors import personal_workspace_of
@@ -87,16 +89,35 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from accounts.services import api_token_create
-        from workspaces.current import acting_workspace_id
 
         user, name, scopes = kwargs.pop("user"), kwargs.pop("name"), kwargs.pop("scopes")
-        # In the workspace its user acts in, as the settings page and the API make one.
-        token, secret = api_token_create(user=user, name=name, scopes=scopes, workspace_id=acting_workspace_id(user))
+        workspace_id = kwargs.pop("workspace_id", None) or user.personal_workspace_id
+        # In the workspace chosen (default: its user's personal one), as the settings page and the API make one.
+        token, secret = api_token_create(user=user, name=name, scopes=scopes, workspace_id=workspace_id)
         if kwargs:
             model_class.objects.filter(pk=token.pk).update(**kwargs)
             token.refresh_from_db()
         token.secret = secret  # type: ignore[attr-defined]  # shown once, like the real API
         return token
+
+
+def member_in(user: User, workspace_id: int | None = None) -> Membership:
+    """`user`'s membership of `workspace_id` (None: their personal workspace), as a request's door
+    resolves it: what selectors and services take to act there."""
+    membership = membership_wanted(user, workspace_id)
+    assert workspace_id is None or membership.workspace_id == workspace_id, f"{user} is no member of {workspace_id}"
+    return membership
+
+
+def team_member(team: Workspace, role: str, *, email: str | None = None) -> User:
+    """A new person with `role` in `team`."""
+    user = UserFactory(email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.com")
+    Membership.objects.create(workspace=team, user=user, role=role)
+    return user
+
+
+def team_owner(team: Workspace) -> User:
+    return Membership.objects.get(workspace=team, role=Role.OWNER).user
 
 
 def owner_actor(made: Any) -> Member:
@@ -215,15 +236,14 @@ class ShareLinkFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from reviews.services import share_link_create
-        from workspaces.current import act_in
 
         video, stack, comparison = kwargs.pop("video"), kwargs.pop("stack"), kwargs.pop("comparison")
         project = kwargs.pop("project")
         shared = next(row for row in (video, stack, comparison, project) if row is not None)
         owner = shared.created_by if isinstance(shared, Project) else shared.owner
         assert owner is not None  # a project's maker, while their account exists
-        act_in(owner, shared.workspace_id)  # made from the shared object's workspace, as its page does
-        link, token = share_link_create(owner=owner, shared=shared, **kwargs)
+        # Made from the shared object's workspace, as its page does.
+        link, token = share_link_create(member=member_in(owner, shared.workspace_id), shared=shared, **kwargs)
         link.token = token  # type: ignore[attr-defined]
         return link
 
@@ -575,13 +595,13 @@ class ReviewSessionFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from review_sessions.services import session_start
-        from workspaces.current import act_in
 
         target = next(kwargs[kind] for kind in ("comparison", "video", "stack") if kwargs[kind] is not None)
         user = kwargs["started_by"] or target.owner
-        act_in(user, target.workspace_id)
         link = kwargs["link"]
-        return session_start(user=user, target=target, link_id=link.pk if link is not None else None)
+        return session_start(
+            member=member_in(user, target.workspace_id), target=target, link_id=link.pk if link is not None else None
+        )
 
 
 def uploaded_video(owner: User, source: Path, **fields: Any) -> Video:

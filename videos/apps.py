@@ -20,5 +20,5 @@ class VideosConfig(AppConfig):
 
         # Browsers may watch a video's progress group only if the video is their workspace's.
         register_object_kind(
-            "video", lambda user, pk: pk.isdigit() and selectors.videos_for_user(user).filter(pk=pk).exists()
+            "video", lambda member, pk: pk.isdigit() and selectors.videos_for_user(member).filter(pk=pk).exists()
         )

@@ -6,17 +6,16 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from accounts.models import User
-from sage.consumers import CLOSE_MEMBERSHIP_ENDED, CLOSE_UNAUTHENTICATED, JsonSocket, act_in_session_workspace
+from sage.consumers import CLOSE_MEMBERSHIP_ENDED, CLOSE_UNAUTHENTICATED, JsonSocket, socket_membership
 from sage.realtime import object_group, user_group
 from videos.selectors import videos_for_user
 
 CLOSE_NOT_FOUND = 4404
 
 
-def _workspace_of_my_video(user: User, video_id: int) -> int | None:
-    """The workspace of `video_id` when it is in the one `user` acts in, else None."""
-    return videos_for_user(user).filter(pk=video_id).values_list("workspace_id", flat=True).first()
+def _workspace_of_my_video(scope: dict[str, Any], video_id: int) -> int | None:
+    """The workspace of `video_id` when it is in the one the socket acts in (its page's), else None."""
+    return videos_for_user(socket_membership(scope)).filter(pk=video_id).values_list("workspace_id", flat=True).first()
 
 
 class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent gets an error frame at most
@@ -26,8 +25,7 @@ class VideoProgressConsumer(JsonSocket):  # listens only; whatever it is sent ge
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         video_id = int(self.scope["url_route"]["kwargs"]["video_id"])
-        act_in_session_workspace(self.scope)
-        workspace_id = await database_sync_to_async(_workspace_of_my_video)(user, video_id)
+        workspace_id = await database_sync_to_async(_workspace_of_my_video)(self.scope, video_id)
         if workspace_id is None:
             await self.refuse(CLOSE_NOT_FOUND)  # not theirs, or no such video: the same answer
             return

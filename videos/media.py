@@ -33,7 +33,8 @@ from accounts.models import User
 from videos.compare.markers import media_file_name
 from videos.models import Video
 from videos.selectors import video_get_to_view
-from videos.viewing import require_view, viewer
+from videos.viewing import require_view
+from workspaces.current import acting_membership, request_actor
 
 # A body streams with about this much read ahead plus Twisted's 64 KiB transport buffer per client
 # (sage/daphne_backpressure.py): 200 viewers hold about 30 MB. Big enough that a fast reader is not
@@ -224,9 +225,8 @@ def _video(request: HttpRequest, video_id: int) -> Video:
     """The video whose file is asked for, on every request (a URL copied earlier is asked again: a
     member removed since gets 404), once the policy lets this member view it (`video.view`). Files
     and pictures are read-only: the shared sample's serve every account."""
-    user = _user(request)
-    video = video_get_to_view(user, video_id)
-    require_view(viewer(user), video)
+    video = video_get_to_view(acting_membership(request), video_id)
+    require_view(request_actor(request), video)
     return video
 
 

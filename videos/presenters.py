@@ -287,8 +287,11 @@ def owner_comments_panel(
     return {
         "mode": "owner",
         "can_comment": can_comment,
-        # For a comment pushed live (no `can_delete`: one push goes to every member): anyone's.
+        # For a comment pushed live (no `can_delete`: one push goes to every member): anyone's, or
+        # what this member made (`author_id`), as the policy says.
         "may_delete_any": may(actor, "comment.delete", workspace_id=shown.workspace_id),
+        "may_delete_own": may(actor, "comment.delete", workspace_id=shown.workspace_id, made_by=actor.user_id),
+        "user_id": actor.user_id,
         "api_url": f"/api/v1/{kind}/{shown.pk}/comments",
         "post_url": f"{owner_path}/comments",
         "links_url": f"{owner_path}/share-links",

@@ -20,7 +20,6 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
 from sage.sql import TableNames, sql
 from videos.models import (
     CHUNK_INDEX_PARTS,
@@ -46,22 +45,22 @@ from videos.text_search.words import (
 )
 from videos.timed_text import TimedLine, words_from_json
 from videos.vector_params import binary_vector
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 # What lives in a deleted project is out of sight (lists, search, the API) until it is restored:
 # true for a row with no project too (the join is a LEFT JOIN, its deleted_at NULL).
 NOT_IN_DELETED_PROJECT = Q(project__deleted_at__isnull=True)
 
 
-def videos_for_user(user: User) -> QuerySet[Video]:
-    """The videos of the workspace `user` acts in (workspaces.current): theirs and their team's,
+def videos_for_user(member: Membership) -> QuerySet[Video]:
+    """The videos of `member`'s workspace (the one the request acts in, workspaces.current): theirs and their team's,
     but not those of a deleted project."""
-    return Video.objects.filter(NOT_IN_DELETED_PROJECT, workspace_id=acting_workspace_id(user))
+    return Video.objects.filter(NOT_IN_DELETED_PROJECT, workspace_id=member.workspace_id)
 
 
-def video_get_for_user(user: User, pk: int | str) -> Video:
+def video_get_for_user(member: Membership, pk: int | str) -> Video:
     try:
-        return videos_for_user(user).get(pk=int(pk))
+        return videos_for_user(member).get(pk=int(pk))
     except (Video.DoesNotExist, ValueError, TypeError):
         raise Http404("No such video.") from None
 
@@ -71,11 +70,11 @@ def video_get_for_user(user: User, pk: int | str) -> Video:
 SHARED_SAMPLE = Q(owner__is_sample_owner=True)
 
 
-def video_get_to_view(user: User, pk: int | str) -> Video:
+def video_get_to_view(member: Membership, pk: int | str) -> Video:
     """My video, or one of the shared sample's, to look at (pages, files, pictures): never to change."""
     try:
         return (
-            Video.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE)
+            Video.objects.filter(Q(workspace_id=member.workspace_id) | SHARED_SAMPLE)
             .filter(NOT_IN_DELETED_PROJECT)
             .get(pk=int(pk))
         )
@@ -83,11 +82,11 @@ def video_get_to_view(user: User, pk: int | str) -> Video:
         raise Http404("No such video.") from None
 
 
-def upload_get_for_user(user: User, pk: uuid.UUID | str) -> Upload:
+def upload_get_for_user(member: Membership, pk: uuid.UUID | str) -> Upload:
     try:
         # The uploader's own: a colleague sees the video, not the upload still arriving in parts.
         return Upload.objects.select_related("video").get(
-            pk=uuid.UUID(str(pk)), owner=user, workspace_id=acting_workspace_id(user)
+            pk=uuid.UUID(str(pk)), owner=member.user, workspace_id=member.workspace_id
         )
     except (Upload.DoesNotExist, ValueError):
         raise Http404("No such upload.") from None
@@ -189,8 +188,8 @@ class Moment:
         return 1.0 - self.distance
 
 
-def search_moments(user: User, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
-    """The moments of the videos of the workspace the user acts in that best answer `query` by
+def search_moments(member: Membership, query: str, *, limit: int = 10, video: Video | None = None) -> list[Moment]:
+    """The moments of the videos of `member`'s workspace that best answer `query` by
     meaning and by words, best first."""
 
     query = query.strip()
@@ -198,7 +197,7 @@ def search_moments(user: User, query: str, *, limit: int = 10, video: Video | No
         return []
     video_id = video.pk if video is not None else None
     return search_moments_by_vector(
-        acting_workspace_id(user), embed_query(query), question=query, limit=limit, video_id=video_id
+        member.workspace_id, embed_query(query), question=query, limit=limit, video_id=video_id
     )
 
 

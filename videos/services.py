@@ -9,7 +9,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from accounts.models import User
 from sage.errors import Conflict, FieldInvalid
 from sage.queueing import TaskRef, revoke
 from videos.models import Transcript, Upload, Video
@@ -23,17 +22,17 @@ from videos.transcripts.subtitles import validate_subtitle_file
 from videos.uploads.services import upload_abort
 from videos.versions.services import version_will_be_deleted
 from videos.youtube import fetch_metadata, parse_youtube_id
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
 REEMBED_VIDEO = TaskRef[[int]]("videos.tasks.reembed_video")
 
 
-def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
+def video_add_youtube(*, member: Membership, url: str) -> tuple[Video, bool]:
     """The user's video for this YouTube link, created if new; raises YouTubeError for a bad link."""
     youtube_id = parse_youtube_id(url)
-    workspace_id = acting_workspace_id(user)
+    workspace_id = member.workspace_id
     existing = Video.objects.filter(
         workspace_id=workspace_id, source=Video.Source.YOUTUBE, youtube_id=youtube_id
     ).first()
@@ -43,7 +42,7 @@ def video_add_youtube(*, user: User, url: str) -> tuple[Video, bool]:
     try:
         with transaction.atomic():
             video = Video.objects.create(
-                owner=user,
+                owner=member.user,
                 workspace_id=workspace_id,
                 source=Video.Source.YOUTUBE,
                 youtube_id=youtube_id,

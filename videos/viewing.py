@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from accounts.models import User
 from videos.models import Comparison, Video
-from workspaces.current import member_actor
 from workspaces.policy import Member, require
-
-
-def viewer(user: User, token: object = None) -> Member:
-    """The policy's actor for a request that reads (`token`: DRF's `request.auth`, an API token's scopes)."""
-    return member_actor(user, token)
 
 
 def _is_sample(shown: Video | Comparison) -> bool:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from billing.prices import TOKENS_PER_VIDEO_SECOND
-from billing.selectors import wallet_for_work
+from billing.selectors import wallet_of_workspace
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from sage.formatting import data_size, video_duration
@@ -63,8 +63,9 @@ from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
 from videos.youtube import YouTubeError
-from workspaces.current import acting_workspace_id, member_actor
+from workspaces.current import acting_membership, acting_workspace_id, request_actor
 from workspaces.policy import may
+from workspaces.switcher import found_following_link
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,14 @@ class UploadLimits:
         return min(round(100 * self.storage_used_bytes / self.storage_quota_bytes), 100)
 
 
-def upload_limits_for_user(user: User) -> UploadLimits:
-    plan = wallet_for_work(user).plan
+def upload_limits_of_workspace(workspace_id: int) -> UploadLimits:
+    plan = wallet_of_workspace(workspace_id).plan
     return UploadLimits(
         plan_name=plan.name,
         max_upload_bytes=plan.max_upload_bytes,
         max_video_seconds=plan.max_video_seconds,
         # The plan that pays for the acting workspace counts everything it pays for (a team: its owner's).
-        storage_used_bytes=storage_use(acting_workspace_id(user)).used_bytes,
+        storage_used_bytes=storage_use(workspace_id).used_bytes,
         storage_quota_bytes=plan.storage_quota_bytes,
     )
 
@@ -129,12 +130,13 @@ class YouTubeForm(forms.Form):
     )
 
 
-def _upload_context(user: User) -> dict[str, object]:
-    """What the upload page and the compare-two page share: limits, price, balance, and the URLs
-    their scripts use (a video's page and the picker, by id; the APIs)."""
-    balance = wallet_for_work(user).balance  # the acting workspace pays for what is uploaded here
+def _upload_context(workspace_id: int) -> dict[str, object]:
+    """What the upload page and the compare-two page share, in workspace `workspace_id` (the acting
+    one, which pays for what is uploaded there): limits, price, balance, and the URLs their scripts
+    use (a video's page and the picker, by id; the APIs)."""
+    balance = wallet_of_workspace(workspace_id).balance
     return {
-        "limits": upload_limits_for_user(user),
+        "limits": upload_limits_of_workspace(workspace_id),
         "accepted_extensions": ",".join(ALLOWED_EXTENSIONS),
         "accepted_formats": ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS),
         "uploads_api": reverse("api-uploads"),
@@ -155,14 +157,15 @@ def _upload_context(user: User) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def upload_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    _user(request)
+    member = acting_membership(request)
     status = 200
     if request.method == "POST":
         # The YouTube form without JavaScript (upload.js sends it to the API and follows the video).
         youtube_form = YouTubeForm(request.POST, label_suffix="")
         if youtube_form.is_valid():
             try:
-                video, created = video_add_youtube(user=user, url=youtube_form.cleaned_data["url"])
+                video, created = video_add_youtube(member=member, url=youtube_form.cleaned_data["url"])
             except YouTubeError as exc:
                 youtube_form.add_error("url", str(exc))
             else:
@@ -174,9 +177,9 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         youtube_form = YouTubeForm(label_suffix="")
-    context = {**_upload_context(user), "youtube_form": youtube_form}
+    context = {**_upload_context(acting_workspace_id(request)), "youtube_form": youtube_form}
     # "Upload a new version" of one of the user's uploads: one file, which becomes its next version.
-    if version_of := new_version_of(user, request.GET.get("version_of")):
+    if version_of := new_version_of(member, request.GET.get("version_of")):
         context["version_of"] = version_of
         upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
         # Its stack tells an unfinished upload of this version (resumed as it is) from one of another.
@@ -189,17 +192,17 @@ def upload_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def compare_two_page(request: HttpRequest) -> HttpResponse:
     """Two files (or videos already here) → both uploaded and processed → their comparison opens."""
-    user = _user(request)
+    member = acting_membership(request)
     # Uploads that are ready or on their way; YouTube videos have no picture of ours to compare.
     choices = (
-        videos_for_user(user)
+        videos_for_user(member)
         .filter(
             source=Video.Source.UPLOAD,
             status__in=[Video.Status.READY, Video.Status.QUEUED, Video.Status.PROCESSING],
         )
         .order_by("-created_at", "-pk")
     )
-    context = {**_upload_context(user), "choices": list(choices)}
+    context = {**_upload_context(acting_workspace_id(request)), "choices": list(choices)}
     return render(request, "videos/compare_two.html", context)
 
 
@@ -234,12 +237,12 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
-    user = _user(request)
+    member = acting_membership(request)
     wanted = form.cleaned_data.get("project", "")
     # Another workspace's project is a 404, as its page would be.
-    project = project_get_for_user(user, wanted) if wanted and wanted != NO_PROJECT else None
+    project = project_get_for_user(member, wanted) if wanted and wanted != NO_PROJECT else None
     in_project: int | Literal["none"] | None = project.pk if project is not None else (NO_PROJECT if wanted else None)
-    videos = library_videos(user, title_words=title_words, status=status, project=in_project)
+    videos = library_videos(member, title_words=title_words, status=status, project=in_project)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -247,7 +250,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cards": [VideoView(video) for video in page],
         "live_labels": LIVE_LABELS,
-        **project_sidebar(user, chosen=in_project),
+        **project_sidebar(member, chosen=in_project),
         "project": project,
         "new_project_form": ProjectNameForm(auto_id="new_project_%s"),
         "here": request.get_full_path(),
@@ -298,16 +301,24 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
 @require_GET
 @login_required
 def video_page(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
+    video = found_following_link(
+        request, lambda member: video_get_for_user(member, video_id), rows=Video.objects.filter(pk=video_id)
+    )
     return render(request, "videos/video.html", video_page_context(request, video))
 
 
 def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
     """What videos/video.html renders of a video its viewer may open (its page, or a live session's):
     the comments panel and the notes' actions as the policy lets this member (`viewing`) act."""
-    viewing = member_actor(_user(request))
+    viewing = request_actor(request)
     return {
         **player_context(request, video, VideoView(video)),
+        # The buttons this member's role may use, asked of the policy once for the page: the others
+        # are not shown (a viewer or a commenter would only meet a refusal behind them).
+        "page_may": {
+            "change": may(viewing, "video.change", workspace_id=video.workspace_id),
+            "chat": may(viewing, "chat.ask", workspace_id=video.workspace_id, made_by=viewing.user_id),
+        },
         "comments_panel": owner_comments_panel(video, actor=viewing),
         "live_labels": LIVE_LABELS,
         # The owner's downloads of what is said and shown (a share link's page offers none).
@@ -318,7 +329,7 @@ def video_page_context(request: HttpRequest, video: Video) -> dict[str, Any]:
         # The notes panel's first list (rendered for pages without JavaScript, and handed to
         # notes_panel.js as JSON) and the notes API it talks to.
         "notes_panel": {
-            "notes": [note_payload(note, viewing) for note in notes_for_video(_user(request), video)],
+            "notes": [note_payload(note, viewing) for note in notes_for_video(acting_membership(request), video)],
             "list_url": reverse("api-video-notes", kwargs={"ref": video.pk}),
             "note_url": f"{reverse('api-notes')}/",  # + a note's id: its PATCH / DELETE URL
             "duration": seconds_attr(video.duration) if video.duration else "",
@@ -333,7 +344,7 @@ class VideoAction(Protocol):
 
 def _video_action(request: HttpRequest, video_id: int, action: VideoAction, *, done: str, refused: str) -> HttpResponse:
     """Run a cancel or retry service on the user's video and say on its page how it went."""
-    video = video_get_for_user(_user(request), video_id)
+    video = video_get_for_user(acting_membership(request), video_id)
     if action(video=video):
         messages.success(request, done)
     else:
@@ -368,7 +379,7 @@ def video_retry_view(request: HttpRequest, video_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def video_delete_view(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_for_user(_user(request), video_id)
+    video = video_get_for_user(acting_membership(request), video_id)
     title = video.title
     video_delete(video=video)
     messages.success(request, f"“{title}” was deleted.")
@@ -383,8 +394,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     hits = []
     searchable = False
     if query:
-        quotes = search_quotes(_user(request), query, limit=SEARCH_RESULT_LIMIT)
+        quotes = search_quotes(acting_membership(request), query, limit=SEARCH_RESULT_LIMIT)
         hits = [SearchHit(quote=quote, highlighted=highlight_words(quote.text, query)) for quote in quotes]
-        searchable = bool(hits) or has_searchable_videos(_user(request))
+        searchable = bool(hits) or has_searchable_videos(acting_membership(request))
     context = {"form": form, "query": query, "hits": hits, "searchable": searchable}
     return render(request, "videos/search.html", context)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
 from accounts.services import ApiTokenError, api_token_authenticate, api_token_used
-from workspaces.current import act_through, membership_or_none
+from workspaces.current import membership_or_none, request_acts_through
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -41,7 +41,7 @@ class ApiTokenAuthentication(BaseAuthentication):
                 "This API token's workspace is no longer one you belong to: make a new token.",
                 code="token_workspace_left",
             )
-        act_through(token.user, membership)
+        request_acts_through(request, membership)
         api_token_used(token)
         return token.user, token
 

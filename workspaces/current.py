@@ -1,24 +1,27 @@
-"""The workspace a request acts in, and the role it acts with.
+"""The workspace a request acts in, and the role it acts with: resolved once by the request's door,
+then passed as an argument.
 
 A person may belong to several workspaces; each request acts in one. Pages choose it with the header
 switcher (kept in the session), an API token acts in the workspace chosen when it was made, a socket
-in its page's. Whatever is read or made goes through that workspace, so every selector asks here
-rather than taking one more argument on every call: `acting_membership(user)`.
+in its page's. Each door resolves it once into a `Membership` (the person, the workspace, the role):
+`WorkspaceMiddleware` for pages (`request.membership`, read lazily), the token authentication for the
+API (on the same attribute), a socket's connect (`scope["membership"]`). Views read it with
+`acting_membership(request)` (or `request_actor(request)`, the policy's actor) and hand it, or its
+workspace's id, to the selectors and services they call: nothing about where one acts is kept on the
+`User`. Tasks and the shell name the workspace themselves (`membership_or_none`, `personal_membership`).
 
-Where the choice is kept: on the request's own `User` instance (`wanted_workspace_id`), set by
-`WorkspaceMiddleware`, the API token authentication and the sockets. Each request loads its own
-instance, so nothing carries over between requests. Unset (tasks, the shell, older callers) means the
-personal workspace, which is what everything meant before workspaces existed.
-
-What it costs: a team's membership is read on every request, so a member removed is refused on their
-very next one; the personal workspace's costs no query (`membership_or_none`).
+What it costs: a team's membership is read on every request that acts in it, so a member removed is
+refused on their very next one; the personal workspace's costs no query (`personal_membership`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
 from workspaces.models import Membership, Role
@@ -26,9 +29,12 @@ from workspaces.policy import Member
 
 # The session key the header switcher writes.
 SESSION_KEY = "workspace_id"
+# Where the doors put the membership a request or a socket acts through.
+REQUEST_ATTRIBUTE = "membership"
+SCOPE_KEY = "membership"
 
 
-def _personal_membership(user: User) -> Membership:
+def personal_membership(user: User) -> Membership:
     """`user`'s membership of their personal workspace, with no query: its only member is its owner,
     for as long as the account lives, and the account's row names it. Unsaved (its `pk` is not read);
     its `workspace` loads when a page reads it (a name, say)."""
@@ -42,60 +48,73 @@ def membership_or_none(user: User, workspace_id: int) -> Membership | None:
     every time, so a member removed is refused on their very next request; their personal
     workspace's never changes and costs no query."""
     if workspace_id == user.personal_workspace_id:
-        return _personal_membership(user)
-    return Membership.objects.select_related("workspace").filter(user=user, workspace_id=workspace_id).first()
-
-
-def acting_membership(user: User) -> Membership:
-    """The membership `user` acts through in this request: the wanted workspace's while they are a
-    member of it, else their personal workspace's. Looked up once per request."""
-    cached: Membership | None = getattr(user, "_acting_membership", None)
-    if cached is not None:
-        return cached
-    membership = None
-    if user.wanted_workspace_id is not None:
-        membership = membership_or_none(user, user.wanted_workspace_id)
-    if membership is None:
-        membership = _personal_membership(user)
-    user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field
+        return personal_membership(user)
+    membership = Membership.objects.select_related("workspace").filter(user=user, workspace_id=workspace_id).first()
+    if membership is not None:
+        membership.user = user  # the instance in hand: reading `membership.user` costs no query
     return membership
 
 
-def acting_workspace_id(user: User) -> int:
-    return acting_membership(user).workspace_id
+def membership_wanted(user: User, workspace_id: int | None) -> Membership:
+    """The membership `user` acts through when `workspace_id` is wanted (None: the personal
+    workspace): that workspace's while they are a member of it, else their personal one's."""
+    membership = membership_or_none(user, workspace_id) if workspace_id is not None else None
+    return membership if membership is not None else personal_membership(user)
 
 
-def act_in(user: User, workspace_id: int | None) -> None:
-    """Make `user` (this request's instance) act in `workspace_id` (None: the personal workspace)."""
-    user.wanted_workspace_id = workspace_id
-    if hasattr(user, "_acting_membership"):
-        del user._acting_membership
+def session_membership(user: User, session: Any) -> Membership:
+    """The membership the header switcher chose in `session` (a page's or a socket's)."""
+    wanted = session.get(SESSION_KEY) if session is not None else None
+    return membership_wanted(user, wanted if isinstance(wanted, int) else None)
 
 
-def act_through(user: User, membership: Membership) -> None:
-    """Make `user` act through `membership` (already looked up: an API token's), with no query."""
-    user.wanted_workspace_id = membership.workspace_id
-    user._acting_membership = membership  # type: ignore[attr-defined]  # per request, not a field
+def acting_membership(request: HttpRequest | Request) -> Membership:
+    """The membership this request acts through, as its door resolved it (once per request)."""
+    membership: Membership | None = getattr(request, REQUEST_ATTRIBUTE, None)
+    if membership is None:  # a request no door saw (one built by hand): resolved as the page's door does
+        user = request.user
+        assert isinstance(user, User), "Only a signed-in request acts in a workspace."
+        membership = session_membership(user, getattr(request, "session", None))
+        request_acts_through(request, membership)
+    return membership
 
 
-def member_actor(user: User, token: object = None) -> Member:
-    """The policy's actor for `user` in the workspace this request acts in: their role there and,
-    when the request came with an API token (`token`, DRF's `request.auth`), its scopes."""
-    membership = acting_membership(user)
+def acting_workspace_id(request: HttpRequest | Request) -> int:
+    return acting_membership(request).workspace_id
+
+
+def member_actor(membership: Membership, token: object = None) -> Member:
+    """The policy's actor for `membership`: its role in its workspace and, when the request came
+    with an API token (`token`, DRF's `request.auth`), its scopes."""
     scopes = frozenset(token.scopes) if isinstance(token, ApiToken) else None
-    return Member(user_id=user.pk, workspace_id=membership.workspace_id, role=membership.role, scopes=scopes)
+    return membership.actor(scopes)
+
+
+def request_actor(request: HttpRequest | Request) -> Member:
+    """The policy's actor this request is: its acting membership, with its API token's scopes."""
+    return member_actor(acting_membership(request), getattr(request, "auth", None))
+
+
+def request_acts_through(request: HttpRequest | Request, membership: Membership) -> None:
+    """Make `request` act through `membership`, already looked up (the token door's; the switcher's
+    for the rest of its request). Kept on the request Django made, which a DRF request reads
+    through: pages, context processors and the API see one and the same."""
+    setattr(request._request if isinstance(request, Request) else request, REQUEST_ATTRIBUTE, membership)
 
 
 class WorkspaceMiddleware:
-    """Pages act in the workspace the header switcher chose (the session's), checked lazily: a page
-    that reads nothing of a workspace costs no query."""
+    """The pages' door: the request acts through the membership the header switcher chose (the
+    session's), resolved lazily, so a page that reads nothing of a workspace costs no query."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Only a chosen workspace touches the user: with none, the personal one is the default.
-        wanted = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-        if isinstance(wanted, int) and request.user.is_authenticated:
-            act_in(request.user, wanted)
+        setattr(request, REQUEST_ATTRIBUTE, SimpleLazyObject(lambda: _page_membership(request)))
         return self.get_response(request)
+
+
+def _page_membership(request: HttpRequest) -> Membership:
+    user = request.user
+    assert isinstance(user, User), "Only a signed-in request acts in a workspace."
+    return session_membership(user, getattr(request, "session", None))

@@ -28,7 +28,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from accounts.models import User
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, member_actor
 from workspaces.policy import POLICY, require
 
 NOT_WORKSPACE_WORK = None
@@ -76,12 +76,12 @@ def link_action(view: Any, method: str) -> str | None:
     return declared.get(method.upper())
 
 
-def ask_for_anything(user: User, action: str) -> None:
-    """The doors' question: may `user`, in the workspace they act in, do `action` to something of it
-    they made (so an "own" action passes at its role; the view asks again with the object's author)?
-    PermissionDenied (a 403 with the policy's sentence) when not."""
-    actor = member_actor(user)
-    require(actor, action, workspace_id=actor.workspace_id, made_by=user.pk)
+def ask_for_anything(request: HttpRequest | Request, action: str) -> None:
+    """The doors' question: may this request's member, in the workspace it acts in, do `action` to
+    something of it they made (so an "own" action passes at its role; the view asks again with the
+    object's author)? PermissionDenied (a 403 with the policy's sentence) when not."""
+    actor = member_actor(acting_membership(request))
+    require(actor, action, workspace_id=actor.workspace_id, made_by=actor.user_id)
 
 
 def workspace_actions(**by_method: str | None) -> Callable[[View], View]:
@@ -131,7 +131,7 @@ class WorkspaceRolePermission(BasePermission):
         user = request.user
         if action is NOT_WORKSPACE_WORK or not isinstance(user, User):
             return True
-        ask_for_anything(user, action)  # PermissionDenied: DRF answers 403 with its message
+        ask_for_anything(request, action)  # PermissionDenied: DRF answers 403 with its message
         return True
 
 
@@ -156,5 +156,5 @@ class WorkspaceRoleMiddleware:
         action = required_action(view_func, request.method or "POST")
         if action is NOT_WORKSPACE_WORK or not isinstance(request.user, User):
             return None
-        ask_for_anything(request.user, action)
+        ask_for_anything(request, action)
         return None

@@ -36,7 +36,7 @@ def plan_subscription(context: dict[str, Any]) -> PlanSubscription | None:
 @register.simple_tag(takes_context=True)
 def recent_payments(context: dict[str, Any], count: int = 5) -> list[PaymentRow]:
     user = _user(context)
-    return payment_rows_for(acting_membership(user), limit=int(count)) if user is not None else []
+    return payment_rows_for(acting_membership(context["request"]), limit=int(count)) if user is not None else []
 
 
 @register.filter(name="plan_price")

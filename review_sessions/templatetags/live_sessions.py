@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
+from review_sessions.services import START
 from reviews.live import can_join_sessions
 from reviews.reach import live_links
 from reviews.selectors import share_links_for_object
@@ -32,9 +33,8 @@ def live_session_start(
     """A stack's session shows its newest version against the one before, as a stack's link does."""
     kind = target_kind(target)
     sessions = reverse("api-sessions")
-    user = context["request"].user
-    membership = acting_membership(user)
-    open_links = share_links_for_object(user, target).filter(live_links())
+    membership = acting_membership(context["request"])
+    open_links = share_links_for_object(membership, target).filter(live_links())
     return {
         "csrf_token": context.get("csrf_token"),
         "start": {
@@ -46,6 +46,6 @@ def live_session_start(
             # The object's links whose guests may be let in (the first chosen: its owner allowed sessions).
             "links": [link for link in open_links if can_join_sessions(link)],
             # A viewer may join the team's sessions; starting one takes a commenter (the start API's rule).
-            "may_start": may(membership.actor(), "review_session.start", workspace_id=membership.workspace_id),
+            "may_start": may(membership.actor(), START, workspace_id=membership.workspace_id),
         },
     }

@@ -12,10 +12,9 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from accounts.models import User
 from reviews.approvals import StatusPanel, status_history
 from videos.models import Comparison, Video
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, member_actor
 from workspaces.policy import may
 
 register = template.Library()
@@ -23,13 +22,11 @@ register = template.Library()
 
 def _panel(context: template.Context, target: Video | Comparison, *, with_history: bool) -> dict[str, Any]:
     request = context["request"]
-    user = request.user
-    assert isinstance(user, User)
     name = "reviews:video-review-status" if isinstance(target, Video) else "reviews:comparison-review-status"
     panel = StatusPanel(
         target=target,
         history=status_history(target) if with_history else [],
-        can_set=may(member_actor(user), "review_status.set", workspace_id=target.workspace_id),
+        can_set=may(member_actor(acting_membership(request)), "review_status.set", workspace_id=target.workspace_id),
         action=reverse(name, args=[target.pk]),
         next=request.get_full_path(),
     )

@@ -13,13 +13,12 @@ from django import template
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.models import User
 from reviews.forms import ShareLinkForm
 from reviews.models import ShareLink
 from reviews.presenters import share_link_state, share_link_url
 from reviews.selectors import share_links_for_object
 from videos.models import Comparison, Project, Video
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, member_actor
 from workspaces.policy import may
 
 register = template.Library()
@@ -61,9 +60,8 @@ def share_links_panel(context: template.Context, shared: Comparison | Video | Pr
     stack (the link then follows the newest version against the one before). Only for members whose
     role may share: the links' URLs are capabilities (`share_link.read_url`)."""
     request = context["request"]
-    user = request.user
-    assert isinstance(user, User)
-    if not may(member_actor(user), "share_link.read_url", workspace_id=shared.workspace_id):
+    membership = acting_membership(request)
+    if not may(member_actor(membership), "share_link.read_url", workspace_id=shared.workspace_id):
         return {"may_share": False}
     panel: dict[str, Any] = {
         "may_share": True,
@@ -77,7 +75,7 @@ def share_links_panel(context: template.Context, shared: Comparison | Video | Pr
         return {
             **panel,
             "noun": "project's videos",
-            "rows": _rows(request, share_links_for_object(user, shared)),
+            "rows": _rows(request, share_links_for_object(membership, shared)),
             "create_url": reverse("reviews:project-share-link-create", args=[shared.pk]),
             "api_url": reverse("api-project-share-links", args=[shared.pk]),
         }
@@ -85,7 +83,7 @@ def share_links_panel(context: template.Context, shared: Comparison | Video | Pr
         return {
             **panel,
             "noun": "comparison",
-            "rows": _rows(request, share_links_for_object(user, shared)),
+            "rows": _rows(request, share_links_for_object(membership, shared)),
             "create_url": reverse("reviews:comparison-share-link-create", args=[shared.pk]),
             "api_url": reverse("api-comparison-share-links", args=[shared.pk]),
         }
@@ -95,9 +93,9 @@ def share_links_panel(context: template.Context, shared: Comparison | Video | Pr
         api_url=reverse("api-video-share-links", args=[shared.pk]),
     )
     if shared.stack is None:
-        return {**panel, "rows": _rows(request, share_links_for_object(user, shared))}
-    stack_links = _rows(request, share_links_for_object(user, shared.stack), STACK_SCOPE)
-    version_links = _rows(request, share_links_for_object(user, shared), VERSION_SCOPE)
+        return {**panel, "rows": _rows(request, share_links_for_object(membership, shared))}
+    stack_links = _rows(request, share_links_for_object(membership, shared.stack), STACK_SCOPE)
+    version_links = _rows(request, share_links_for_object(membership, shared), VERSION_SCOPE)
     return {
         **panel,
         "rows": sorted([*stack_links, *version_links], key=lambda row: row.link.created_at, reverse=True),

@@ -24,6 +24,7 @@ from tests.factories import (
     TokenPackFactory,
     UserFactory,
     VideoFactory,
+    member_in,
 )
 from videos.models import Video
 from workspaces.selectors import personal_workspace_of
@@ -182,7 +183,7 @@ def test_an_action_undone_by_its_transaction_leaves_no_event() -> None:
     comparison = ComparisonFactory()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        share_link_create(owner=comparison.owner, shared=comparison, name="Client")
+        share_link_create(member=member_in(comparison.owner), shared=comparison, name="Client")
         raise RuntimeError("the caller's next step failed")
 
     assert not ShareLink.objects.exists()

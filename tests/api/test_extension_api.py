@@ -151,7 +151,7 @@ def test_prices_say_what_the_site_charges_and_the_questions_left_today(user, set
     client, _ = extension_client(user)
     before = client.get("/api/v1/prices").json()
 
-    quota_consume(viewer=Viewer(user=user, guest_id=None), key="question-1")
+    quota_consume(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), key="question-1")
     after = client.get("/api/v1/prices").json()
 
     assert before["chat_answer"] == 3
@@ -174,7 +174,10 @@ def test_prices_name_the_ai_notes_price_when_a_language_model_writes_them(user, 
 
 
 def test_prices_are_mine_only_and_need_a_signed_in_caller(user, other_user):
-    quota_consume(viewer=Viewer(user=other_user, guest_id=None), key="someone-elses")
+    quota_consume(
+        viewer=Viewer(user=other_user, guest_id=None, workspace_id=other_user.personal_workspace_id),
+        key="someone-elses",
+    )
     client, _ = extension_client(user)
 
     mine = client.get("/api/v1/prices").json()["chat_quota"]

@@ -134,7 +134,7 @@ def test_a_known_status_filter_still_filters():
 
 
 def _one_live_one_trashed(user: User) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation_create(viewer=viewer)
     trashed = conversation_create(viewer=viewer)
     Conversation.objects.filter(pk=trashed.pk).update(deleted_at="2020-01-01T00:00Z")
@@ -190,7 +190,7 @@ def test_a_conversation_about_a_ready_video_is_created():
 )
 def test_a_nul_in_a_page_filter_is_ignored_not_a_500(url):
     user = UserFactory()
-    conversation_create(viewer=Viewer(user=user, guest_id=None))
+    conversation_create(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id))
     client = Client(raise_request_exception=False)
     client.force_login(user)
 

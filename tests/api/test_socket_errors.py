@@ -80,7 +80,9 @@ async def test_a_frame_that_is_not_acceptable_json_gets_an_error_frame_on_the_ev
 @database_sync_to_async
 def my_conversation() -> tuple[object, int]:
     user = UserFactory()
-    return user, conversation_create(viewer=Viewer(user=user, guest_id=None)).pk
+    return user, conversation_create(
+        viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
+    ).pk
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,10 @@ class RaisesBillingErrors(APIView):
         assert request.user.is_authenticated
         if request.query_params.get("raise") == "tokens":
             ledger_debit(user=request.user, amount=10**9, key="too-much", memo="more than anyone has")
-        quota_consume(viewer=Viewer(user=request.user, guest_id=None), key=request.query_params["key"])
+        quota_consume(
+            viewer=Viewer(user=request.user, guest_id=None, workspace_id=request.user.personal_workspace_id),
+            key=request.query_params["key"],
+        )
         return Response({"ok": True})
 
 
@@ -84,8 +87,8 @@ def client(request, user) -> APIClient:
 def test_billing_shows_my_plan_balance_held_and_quota(client, user):
     free = Plan.objects.get(slug="free")
     hold_create(user=user, amount=100, key="video:1")
-    quota_consume(viewer=Viewer(user=user, guest_id=None), key="m1")
-    quota_consume(viewer=Viewer(user=user, guest_id=None), key="m2")
+    quota_consume(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), key="m1")
+    quota_consume(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), key="m2")
 
     response = client.get(BILLING)
 

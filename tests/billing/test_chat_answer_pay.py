@@ -53,7 +53,9 @@ def written_by(user) -> dict[str, object]:
             for e in entries
         ],
         "entry keys": [e.idempotency_key.replace(f"{user.pk}:", "") for e in entries],
-        "used today": quota_status(viewer=Viewer(user=user, guest_id=None)).used,
+        "used today": quota_status(
+            viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
+        ).used,
         "uses": sorted(
             use.key.replace(f"{user.pk}:", "") for use in QuotaUse.objects.filter(counter__owner_key=f"user:{user.pk}")
         ),
@@ -94,7 +96,9 @@ def test_its_keys_replayed_through_hold_create_and_quota_consume_move_nothing() 
 
     with transaction.atomic():
         held_again = hold_create(user=user, amount=2, key=f"chat-answer:{user.pk}:1", ref=user, memo="Chat answer")
-        counted_again = quota_consume(viewer=Viewer(user=user, guest_id=None), key=f"chat:{user.pk}:1")
+        counted_again = quota_consume(
+            viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), key=f"chat:{user.pk}:1"
+        )
 
     assert paid is not None and held_again.pk == paid.pk
     assert counted_again.used == 1
@@ -118,7 +122,7 @@ def test_a_free_answer_counts_on_the_quota_and_holds_nothing() -> None:
     assert pay(user, amount=0) is None
 
     assert not Hold.objects.filter(wallet__user=user).exists()
-    assert quota_status(viewer=Viewer(user=user, guest_id=None)).used == 1
+    assert quota_status(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)).used == 1
 
 
 def refused_for(reason: str):

@@ -22,7 +22,7 @@ FREE_GRANT = 1_800
 
 
 def actions(user):
-    return [ledger_action(entry) for entry in ledger_action_entries(user)]
+    return [ledger_action(entry) for entry in ledger_action_entries(user.personal_workspace_id)]
 
 
 def test_a_settled_hold_is_one_row_with_the_amount_charged() -> None:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def oldest_first(user):
     """The rows oldest first, after the sign-up grant and the reset that empty_wallet_user makes."""
-    return [ledger_action(entry) for entry in reversed(list(ledger_action_entries(user)))][2:]
+    return [ledger_action(entry) for entry in reversed(list(ledger_action_entries(user.personal_workspace_id)))][2:]
 
 
 def test_two_overlapping_uploads_each_show_their_own_balance_after() -> None:

@@ -148,7 +148,7 @@ def refused_everywhere(user: User, settings) -> None:
     assert not Note.objects.filter(video=video).exists()
 
     # A chat question: refused before anything is written or counted.
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = chat_services.conversation_create(viewer=viewer)
     with pytest.raises(TokensOwed) as chat_refusal:
         chat_services.answer_begin(viewer=viewer, conversation=conversation, text="What is kneading?")
@@ -427,7 +427,9 @@ def owing_conversation() -> tuple[User, Conversation]:
     ledger_take_back(user=user, up_to=100, key="refund", memo="Refund")
     ledger_adjust(user=user, amount=10, key="goodwill", memo="goodwill")  # enough for an answer, still owing
     video = VideoFactory(owner=user, cooking=True)
-    return user, chat_services.conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
+    return user, chat_services.conversation_create(
+        viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), video=video
+    )
 
 
 @pytest.mark.django_db(transaction=True)

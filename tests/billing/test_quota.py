@@ -29,7 +29,7 @@ def free_limit_3(db) -> Plan:
 
 
 def as_user(user) -> Viewer:
-    return Viewer(user=user, guest_id=None)
+    return Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
 
 
 def send(viewer: Viewer, count: int, prefix: str = "message") -> None:
@@ -119,7 +119,7 @@ def test_guests_have_their_own_smaller_limit_and_their_own_counters(settings, fr
 @time_machine.travel(NOON, tick=False)
 def test_a_guest_without_an_id_cannot_use_the_quota(free_limit_3):
     with pytest.raises(ValueError):
-        quota_consume(viewer=Viewer(user=None, guest_id=None), key="anon")
+        quota_consume(viewer=Viewer(user=None, guest_id=None, workspace_id=None), key="anon")
 
 
 @time_machine.travel(NOON, tick=False)

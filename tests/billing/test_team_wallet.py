@@ -32,11 +32,11 @@ from tests.factories import (
     TokenPackFactory,
     UserFactory,
     VideoFactory,
+    member_in,
     on_plan,
 )
 from videos.models import Upload, Video
 from videos.pipeline.steps import StepFailed, ensure_hold
-from workspaces.current import act_in
 from workspaces.models import Membership, Role, Workspace
 from workspaces.services import ownership_transfer, workspace_create_team
 
@@ -104,12 +104,10 @@ def test_a_members_chat_answer_in_the_team_is_paid_by_the_team(settings) -> None
     member = MembershipFactory(role=Role.EDITOR)
     team, editor = member.workspace, member.user
     team_before, own_before = team_wallet(team).balance, personal_wallet(editor).balance
-    act_in(editor, team.pk)
-    viewer = Viewer(user=editor, guest_id=None)
-    conversation = chat_services.conversation_create(viewer=viewer)
+    conversation = chat_services.conversation_create(viewer=Viewer(user=editor, guest_id=None, workspace_id=team.pk))
 
     # Answered later, from a page acting elsewhere: the conversation's workspace still pays.
-    act_in(editor, None)
+    viewer = Viewer(user=editor, guest_id=None, workspace_id=editor.personal_workspace_id)
     chat_services.answer_begin(viewer=viewer, conversation=conversation, text="What changed in v2?")
 
     assert team_wallet(team).balance == team_before - 3
@@ -234,11 +232,9 @@ def test_only_the_owner_and_admins_buy_for_the_team() -> None:
     team = TeamWorkspaceFactory()
     editor = MembershipFactory(workspace=team, role=Role.EDITOR).user
     pack = TokenPackFactory(tokens=500, amount=900)
-    act_in(editor, team.pk)
     with pytest.raises(TeamPurchaseRefused):
-        pack_buyer_team(editor)
-    act_in(team.created_by, team.pk)
-    assert pack_buyer_team(team.created_by) == team.pk
+        pack_buyer_team(member_in(editor, team.pk))
+    assert pack_buyer_team(member_in(team.created_by, team.pk)) == team.pk
 
     # A payment naming a team its payer is no admin of credits nobody.
     metadata = {

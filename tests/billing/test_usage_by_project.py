@@ -28,7 +28,6 @@ from tests.factories import (
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from videos.models import Video
 from videos.pipeline.steps import ensure_hold
-from workspaces.current import act_in
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +63,7 @@ def test_usage_per_project_counts_each_videos_work_where_the_video_is_and_the_re
     assert editors_browser.delete(f"/api/v1/videos/{gone.pk}").status_code == 204
 
     # A chat answer about the teaser, one over the whole library, an AI note on the loose cut.
-    act_in(editor, team.pk)
-    asker = Viewer(user=editor, guest_id=None)
+    asker = Viewer(user=editor, guest_id=None, workspace_id=team.pk)
     teaser.refresh_from_db()
     for about in (teaser, None):
         conversation = chat_services.conversation_create(viewer=asker, video=about)

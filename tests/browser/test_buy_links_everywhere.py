@@ -87,7 +87,9 @@ def test_a_chat_question_refused_for_tokens_says_how_many_and_links_to_the_pack(
 ) -> None:
     person, video = poor_chatter(tmp_path, settings)
     pack = small_pack()
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     errors = page_errors(page)
     log_in(page, selling_site, person.email)
 
@@ -109,7 +111,9 @@ def test_a_question_in_the_video_pages_chat_panel_refused_for_tokens_links_to_th
 ) -> None:
     person, video = poor_chatter(tmp_path, settings)
     pack = small_pack()
-    conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     errors = page_errors(page)
     log_in(page, selling_site, person.email)
 

@@ -67,7 +67,9 @@ def test_an_answer_streams_in_and_its_citation_plays_that_moment(
 ) -> None:
     person = UserFactory()
     video = chattable_video(person, tmp_path, settings)
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     errors = page_errors(page)
     page.add_init_script(RECORD_FRAMES)
     log_in(page, site_url, person.email)
@@ -132,7 +134,9 @@ def test_markup_in_a_question_renders_as_text_and_runs_nothing(
 ) -> None:
     person = UserFactory()
     video = chattable_video(person, tmp_path, settings)
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     errors = page_errors(page)
     log_in(page, site_url, person.email)
     page.goto(f"{site_url}/chat/{conversation.pk}/")
@@ -163,7 +167,9 @@ def test_markup_in_a_question_renders_as_text_and_runs_nothing(
 
 def test_a_message_search_result_opens_its_conversation_at_that_message(site_url: str, page: Page) -> None:
     person = UserFactory()
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None))
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id)
+    )
     Conversation.objects.filter(pk=conversation.pk).update(title="A long talk")
     texts = [f"Filler question number {number} about the weather." for number in range(30)]
     texts[3] = "How hot should the oven be for the sourdough?"
@@ -210,7 +216,9 @@ def long_chattable_video(person: User, tmp_path: Path, settings, *, seconds: flo
 
 def conversation_with_answer(person: User, video: Video, content: str) -> Conversation:
     """A conversation about `video` with one question and its finished answer, `content`."""
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     MessageFactory(conversation=conversation, answer=True, content=content, reply_to__content="When is it hot?")
     return conversation
 
@@ -262,7 +270,9 @@ def test_a_question_the_video_does_not_answer_leaves_the_balance_as_it_was(
 ) -> None:
     person = UserFactory()
     video = chattable_video(person, tmp_path, settings)
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     balance = f"{person.wallet.balance:,}"
     errors = page_errors(page)
     log_in(page, site_url, person.email)

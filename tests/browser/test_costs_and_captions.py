@@ -44,7 +44,9 @@ def test_a_far_citation_and_a_summary_time_bring_the_player_into_view_and_seek_a
     person = UserFactory()
     video = ready_video(person, tmp_path, settings)  # 8 s, four transcript lines
     Video.objects.filter(pk=video.pk).update(summary="[00:02] This is the hallway.\n[00:06] And finally the garden.")
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     MessageFactory(
         conversation=conversation,
         answer=True,
@@ -101,7 +103,9 @@ def test_the_chat_page_says_the_price_and_questions_left_and_shows_stop_only_whi
 ) -> None:
     person = UserFactory()
     video = chattable_video(person, tmp_path, settings)
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     page.set_viewport_size(DESKTOP)
     errors = script_errors(page)
     log_in(page, site_url, person.email)

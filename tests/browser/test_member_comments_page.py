@@ -19,14 +19,23 @@ from reviews.member_comments import comment_create_by_member
 from reviews.models import Comment
 from reviews.presenters import share_link_path
 from reviews.services import share_link_revoke
+from sage.realtime import push_to_user
 from tests.browser import test_compare_page as compare_page
 from tests.browser import test_drawings as drawings
 from tests.browser.signing_in import log_in
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_drawings import ready, seek
-from tests.factories import MembershipFactory, NoteFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoStackFactory
+from tests.browser.threads import in_worker_thread
+from tests.factories import (
+    MembershipFactory,
+    NoteFactory,
+    ShareLinkFactory,
+    TeamWorkspaceFactory,
+    VideoStackFactory,
+    member_in,
+)
 from videos.models import Comparison, Video
-from workspaces.current import SESSION_KEY, act_in
+from workspaces.current import SESSION_KEY
 from workspaces.models import Role, Workspace
 
 pytestmark = pytest.mark.browser
@@ -145,8 +154,9 @@ def test_a_commenter_gets_delete_and_edit_only_on_what_they_made(site_url: str, 
     Video.objects.filter(pk=video.pk).update(workspace=team)
     video.refresh_from_db()
     commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
-    act_in(video.owner, team.pk)
-    comment_create_by_member(author=video.owner, shared=video, side="video", start=0.5, body="Owner: the grade")
+    comment_create_by_member(
+        member=member_in(video.owner, team.pk), shared=video, side="video", start=0.5, body="Owner: the grade"
+    )
     NoteFactory(owner=video.owner, video=video, workspace=team, start=1.0, text="Owner's note")
     NoteFactory(owner=commenter, video=video, workspace=team, start=2.0, text="My note")
     errors = script_errors(page)
@@ -168,4 +178,50 @@ def test_a_commenter_gets_delete_and_edit_only_on_what_they_made(site_url: str, 
     ready(page)
     expect(listed(page, "Owner: the grade").get_by_role("button", name="Delete")).to_have_count(0)
     expect(listed(page, "Mine: the logo").get_by_role("button", name="Delete")).to_have_count(1)
+    assert errors == []
+
+
+def heard_live(page: Page, site_url: str, path: str, user: User) -> None:
+    """Open `path` and wait until its events socket is joined: pushes sent before would be missed, and
+    the server sends nothing on connect, so a harmless event is pushed until one arrives."""
+    with page.expect_websocket(lambda socket: socket.url.endswith("/ws/events/")) as opened:
+        page.goto(f"{site_url}{path}")
+    frames: list[object] = []
+    opened.value.on("framereceived", lambda payload: frames.append(payload))
+    ready(page)
+    for _ in range(50):
+        in_worker_thread(push_to_user, user.pk, "test.ping", {})
+        page.wait_for_timeout(100)
+        if frames:
+            return
+    raise AssertionError("the page's events socket never heard a push")
+
+
+def test_a_commenters_own_comment_pushed_live_shows_delete_and_anothers_does_not(
+    site_url: str, page: Page, video: Video
+) -> None:
+    # The commenter's page is open; their own comment (from another tab, or their script) and the
+    # owner's arrive only as pushes, which carry no `can_delete`.
+    team = TeamWorkspaceFactory(created_by=video.owner)
+    Video.objects.filter(pk=video.pk).update(workspace=team)
+    video.refresh_from_db()
+    commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
+    errors = script_errors(page)
+    signed_in_to(page, site_url, commenter, team)
+    heard_live(page, site_url, f"/videos/{video.pk}/", commenter)
+
+    def comment_as(person: User, body: str) -> None:
+        comment_create_by_member(member=member_in(person, team.pk), shared=video, side="video", start=1.0, body=body)
+
+    in_worker_thread(comment_as, commenter, "Mine, from my other tab")
+    in_worker_thread(comment_as, video.owner, "Owner's, pushed")
+    mine, owners = listed(page, "Mine, from my other tab"), listed(page, "Owner's, pushed")
+    expect(mine).to_be_visible()
+    expect(owners).to_be_visible()
+    expect(mine.get_by_role("button", name="Delete")).to_have_count(1)
+    expect(owners.get_by_role("button", name="Delete")).to_have_count(0)
+    mine.get_by_role("button", name="Delete").click()
+    mine.get_by_role("button", name="Confirm deleting").click()
+    expect(mine).to_have_count(0)
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Owner's, pushed"]
     assert errors == []

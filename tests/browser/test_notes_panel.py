@@ -28,7 +28,9 @@ from tests.browser.test_video_pages import (
     wait_until_playing_past,
     youtube_video,
 )
-from tests.factories import NoteFactory, UserFactory
+from tests.factories import NoteFactory, TeamWorkspaceFactory, UserFactory, team_member, team_owner
+from videos.models import Video
+from workspaces.models import Membership, Role
 
 pytestmark = pytest.mark.browser
 
@@ -352,3 +354,32 @@ def test_a_note_that_looks_like_html_is_shown_as_text(site_url: str, page: Page,
     expect(notes_panel(page).locator(".note b")).to_have_count(0)
     assert page.evaluate("window.__ran") is None
     assert errors == []
+
+
+def test_a_refused_delete_brings_the_note_back_saying_what_role_it_takes(
+    site_url: str, page: Page, tmp_path: Path, settings
+) -> None:
+    team = TeamWorkspaceFactory(name="Northwind")
+    owner = team_owner(team)
+    video = ready_video(owner, tmp_path, settings)
+    Video.objects.filter(pk=video.pk).update(workspace=team)
+    commenter = team_member(team, Role.COMMENTER)
+    NoteFactory(owner=commenter, workspace=team, video=video, start=1.0, text="Logo too small")
+    errors = script_errors(page)
+    log_in(page, site_url, commenter.email)
+    page.goto(f"{site_url}/videos/{video.pk}/")  # a link into the team: the page moves there
+    item = note_item(page, "Logo too small")
+    expect(item.get_by_role("button", name="Delete the note at 00:01")).to_be_visible()
+
+    # Made a viewer while the page is open: the delete is refused when the toast's time is up.
+    Membership.objects.filter(workspace=team, user=commenter).update(role=Role.VIEWER)
+    item.get_by_role("button", name="Delete the note at 00:01").click()
+    expect(note_item(page, "Logo too small")).to_have_count(0)
+    expect(note_item(page, "Logo too small")).to_be_visible(timeout=(UNDO_SECONDS + 4) * 1000)
+    expect(notes_panel(page).locator("[data-notes-status]")).to_have_text(
+        "Viewers of this workspace can watch and read, not comment or take notes."
+    )
+    expect(note_item(page, "Logo too small").get_by_role("button", name="Delete the note at 00:01")).to_be_hidden()
+    expect(page.locator("[data-notes-toast]")).to_be_hidden()
+    assert Note.objects.filter(text="Logo too small").exists()
+    assert [error for error in errors if "status of 403" not in error] == []  # the refusal itself is logged

@@ -37,7 +37,7 @@ from tests.browser.test_review_comments import (
     unexpected,
 )
 from tests.browser.threads import in_worker_thread
-from tests.factories import ShareLinkFactory, UserFactory, VideoFactory
+from tests.factories import ShareLinkFactory, UserFactory, VideoFactory, member_in
 from videos.models import Comparison, Video
 from videos.pipeline import runner
 from videos.versions.services import version_add, version_compare_neighbours
@@ -96,11 +96,11 @@ def test_the_owner_shares_a_guest_comments_on_b_and_both_follow_each_other_live_
     owners_item.get_by_role("textbox", name="Reply to Ana").press("Enter")
     expect(owners_item.locator(".comment-reply")).to_have_count(1)
 
-    # The guest sees the reply live, marked as the owner's.
+    # The guest sees the reply live, marked as the team's.
     reply = guests_item.locator(".comment-reply")
     expect(reply).to_have_count(1)
     expect(reply.locator(".comment-body")).to_have_text("Shrinking it in v3")
-    expect(reply.locator(".comment-owner-badge")).to_have_text("Owner")
+    expect(reply.locator(".comment-owner-badge")).to_have_text("Team")
 
     # The owner resolves it: the guest sees it resolved (and may hide resolved ones).
     owners_item.get_by_role("button", name="Resolve Ana's comment").click()
@@ -183,7 +183,7 @@ def test_a_stacks_link_shows_v2_against_v1_once_v2_is_processed_and_comments_lan
         video=VideoFactory(owner=owner, title="Interview, with a break", status=Video.Status.QUEUED),
     )
     assert v2.stack is not None
-    link, token = share_link_create(owner=owner, shared=v2.stack, name="Client", permission="comment")
+    link, token = share_link_create(member=member_in(owner), shared=v2.stack, name="Client", permission="comment")
     url = f"{site_url}/s/{token}/"
 
     # Until v2 is ready the link shows v1 alone.

@@ -92,7 +92,7 @@ def test_the_panel_lists_the_videos_conversations_and_switches_between_them(
 ) -> None:
     person = UserFactory()
     video = chattable_video(person, tmp_path, settings)
-    viewer = Viewer(user=person, guest_id=None)
+    viewer = Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id)
     older = conversation_create(viewer=viewer, video=video)
     Conversation.objects.filter(pk=older.pk).update(title="The older one")
     newer = conversation_create(viewer=viewer, video=video)
@@ -140,7 +140,9 @@ def test_without_the_panels_script_new_conversation_opens_it_on_its_own_page(
 def youtube_chat(person) -> tuple[int, Message]:
     """A YouTube video with a conversation whose answer cites 00:12 of it."""
     video = youtube_video(person)
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     answer = MessageFactory(
         conversation=conversation,
         answer=True,

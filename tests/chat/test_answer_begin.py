@@ -59,7 +59,7 @@ def _rows_of(user, start: services.AnswerStart) -> dict[str, object]:
 
 
 def _ask(user, text: str, *, conversation: Conversation | None = None, client_id: str = "c1") -> services.AnswerStart:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = conversation or services.conversation_create(viewer=viewer)
     return services.answer_begin(viewer=viewer, conversation=conversation, text=text, client_id=client_id)
 
@@ -140,7 +140,7 @@ def test_an_answer_begun_writes_the_question_the_streaming_answer_its_hold_and_i
 
 @pytest.mark.django_db
 def test_a_stale_answer_in_the_way_is_closed_and_refunded_and_the_question_answered(user) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = services.conversation_create(viewer=viewer)
     balance = Wallet.objects.get(user=user).balance
     stuck = _ask(user, "One", conversation=conversation, client_id="one")
@@ -161,7 +161,7 @@ def test_a_stale_answer_in_the_way_is_closed_and_refunded_and_the_question_answe
 
 @pytest.mark.django_db
 def test_a_replayed_question_while_its_answer_is_written_gets_its_messages(user) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = services.conversation_create(viewer=viewer)
     first = _ask(user, "One", conversation=conversation, client_id="one")
     balance = Wallet.objects.get(user=user).balance
@@ -174,7 +174,7 @@ def test_a_replayed_question_while_its_answer_is_written_gets_its_messages(user)
 
 @pytest.mark.django_db
 def test_a_trashed_conversation_with_a_stale_answer_is_refused_and_the_answer_left_alone(user) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = services.conversation_create(viewer=viewer)
     stuck = _ask(user, "One", conversation=conversation, client_id="one")
     Message.objects.filter(pk=stuck.answer.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
@@ -205,7 +205,7 @@ def test_a_guests_question_counts_on_its_own_and_its_addresss_quota_and_holds_no
 
 @pytest.mark.django_db
 def test_a_question_while_an_answer_is_written_is_refused_and_leaves_nothing(user) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = services.conversation_create(viewer=viewer)
     services.answer_begin(viewer=viewer, conversation=conversation, text="One")
     balance = Wallet.objects.get(user=user).balance
@@ -222,7 +222,7 @@ def test_a_question_while_an_answer_is_written_is_refused_and_leaves_nothing(use
 @pytest.mark.django_db(transaction=True)
 def test_two_questions_at_once_in_one_conversation_get_one_answer() -> None:
     user = UserFactory()
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     conversation = services.conversation_create(viewer=viewer)
     ready = threading.Barrier(2)
 
@@ -263,7 +263,9 @@ def test_an_answer_whose_commit_went_through_as_the_database_went_away_is_failed
     # answers, not left holding the asker's tokens until the reaper comes by ten minutes later.
     user = UserFactory()
     balance = Wallet.objects.get(user=user).balance
-    conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None))
+    conversation = services.conversation_create(
+        viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
+    )
     commit = connection.commit
 
     def commit_then_lose_the_reply() -> None:
@@ -289,7 +291,9 @@ def test_an_answer_whose_commit_went_through_as_the_database_went_away_is_failed
 def test_an_answer_whose_commit_never_happened_leaves_nothing_behind(monkeypatch) -> None:
     user = UserFactory()
     balance = Wallet.objects.get(user=user).balance
-    conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None))
+    conversation = services.conversation_create(
+        viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
+    )
 
     def connection_lost_before_commit() -> None:
         raise OperationalError("server closed the connection unexpectedly")

@@ -26,7 +26,7 @@ CITATIONS = [{"video_id": 1, "start": 12.5, "label": "00:12", "text": "Bake at 2
 
 
 def _begin(user, text: str = "How hot should the oven be?") -> services.AnswerStart:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     video = VideoFactory(owner=user, cooking=True)
     conversation = services.conversation_create(viewer=viewer, video=video)
     return services.answer_begin(viewer=viewer, conversation=conversation, text=text)
@@ -174,7 +174,7 @@ def test_a_cancel_that_holds_the_answer_wins_over_a_completion_waiting_for_it() 
 
 @pytest.mark.django_db
 def test_the_allowance_after_an_answer_counts_it(user) -> None:
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     before = chat_allowance(viewer)
     start = _begin(user)
     services.answer_complete(answer_id=start.answer.pk, content="Hot.", citations=[])
@@ -190,6 +190,6 @@ def test_a_user_without_a_wallet_is_shown_the_default_plans_quota() -> None:
     user = UserFactory()
     Wallet.objects.filter(user=user).delete()
 
-    status = quota_status(viewer=Viewer(user=user, guest_id=None))
+    status = quota_status(viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id))
 
     assert status.used == 0 and status.limit > 0

@@ -22,7 +22,7 @@ def test_a_failing_answer_takes_the_wallet_before_the_quota_counter(user) -> Non
     # answer, closed the other way round, could deadlock with a question asked meanwhile in another
     # conversation, and Postgres would abort one of the two. So while a failing answer waits for the
     # wallet, it must not be holding the quota counter.
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     failing = services.answer_begin(viewer=viewer, conversation=services.conversation_create(viewer=viewer), text="One")
     wallet_locked, finished = threading.Event(), threading.Event()
 

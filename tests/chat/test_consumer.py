@@ -156,7 +156,7 @@ async def test_a_flood_of_questions_is_slowed_down_with_a_clear_error(settings) 
 def _use_up_quota(user) -> None:
     from billing.quota import quota_consume, quota_status
 
-    viewer = Viewer(user=user, guest_id=None)
+    viewer = Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
     for number in range(quota_status(viewer=viewer).limit):
         quota_consume(viewer=viewer, key=f"used-{number}")
 

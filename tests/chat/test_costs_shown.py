@@ -42,7 +42,9 @@ async def test_a_finished_answer_comes_with_its_markdown_rendered_and_the_questi
 def test_the_conversation_page_says_the_price_the_balance_and_the_questions_left(settings) -> None:
     settings.TOKEN_COST_CHAT_ANSWER = 2
     person = UserFactory()
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None))
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id)
+    )
 
     page = signed_in(person).get(f"/chat/{conversation.pk}/").content.decode()
 
@@ -70,7 +72,9 @@ def test_the_video_pages_chat_panel_says_the_price_too(settings) -> None:
 @pytest.mark.django_db
 def test_messages_are_rendered_with_the_notes_markdown_on_the_page(settings) -> None:
     person = UserFactory()
-    conversation = conversation_create(viewer=Viewer(user=person, guest_id=None))
+    conversation = conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id)
+    )
     MessageFactory(
         conversation=conversation,
         answer=True,

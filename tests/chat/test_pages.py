@@ -25,7 +25,9 @@ def signed_in(person: User) -> Client:
 
 
 def conversation_for(person: User, *, title: str = "", video: Video | None = None) -> Conversation:
-    conversation = services.conversation_create(viewer=Viewer(user=person, guest_id=None), video=video)
+    conversation = services.conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id), video=video
+    )
     if title:
         Conversation.objects.filter(pk=conversation.pk).update(title=title)
         conversation.refresh_from_db()

@@ -8,7 +8,7 @@ import pytest
 
 from chat.answering import citations_for
 from tests.chat.test_answering import evidence_for, extractive
-from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
+from tests.factories import TranscriptFactory, VideoFactory, chunk_rows, member_in
 from videos.models import Video
 from videos.search import search_quotes
 
@@ -66,11 +66,11 @@ def test_transcript_search_shows_a_repeated_line_once(user) -> None:
     lines[2:2] = [(40.0, 45.0, "Hello again."), (46.0, 55.0, ANSWER)]
     video = video_with_lines(user, lines)
 
-    quotes = search_quotes(user, QUESTION, video=video)
+    quotes = search_quotes(member_in(user), QUESTION, video=video)
     texts = [quote.text.casefold() for quote in quotes]
 
     assert texts.count(JINGLE.casefold()) <= 1
     assert ANSWER.casefold() in texts
     # Searching for the jingle itself finds it, once: the three (one in capitals) are merged, not lost.
-    jingle_texts = [quote.text.casefold() for quote in search_quotes(user, JINGLE, video=video)]
+    jingle_texts = [quote.text.casefold() for quote in search_quotes(member_in(user), JINGLE, video=video)]
     assert jingle_texts.count(JINGLE.casefold()) == 1

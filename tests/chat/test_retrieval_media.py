@@ -67,7 +67,13 @@ def processed_conversation(source: Path, settings) -> tuple[object, Conversation
     video.refresh_from_db()
     assert video.status == Video.Status.READY, video.error_message
     chunks = TranscriptChunk.objects.filter(video=video).count()
-    return owner, conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video), chunks
+    return (
+        owner,
+        conversation_create(
+            viewer=Viewer(user=owner, guest_id=None, workspace_id=owner.personal_workspace_id), video=video
+        ),
+        chunks,
+    )
 
 
 async def test_each_question_finds_the_part_of_the_video_that_answers_it_first_and_cites_it(

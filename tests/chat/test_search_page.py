@@ -27,7 +27,9 @@ def signed_in(person: User) -> Client:
 
 def conversation_with(person: User, title: str, *messages: tuple[str, str]) -> tuple[Conversation, list[Message]]:
     """A conversation of `person` holding (role, text) messages, embedded as the chat embeds them."""
-    conversation = services.conversation_create(viewer=Viewer(user=person, guest_id=None))
+    conversation = services.conversation_create(
+        viewer=Viewer(user=person, guest_id=None, workspace_id=person.personal_workspace_id)
+    )
     Conversation.objects.filter(pk=conversation.pk).update(title=title)
     conversation.refresh_from_db()
     vectors = embed_texts([text for _, text in messages])

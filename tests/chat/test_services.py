@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_viewer(user) -> Viewer:
-    return Viewer(user=user, guest_id=None)
+    return Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id)
 
 
 def test_a_question_is_charged_once_even_when_its_client_id_is_replayed(user):
@@ -210,5 +210,5 @@ def test_nobody_sees_anyone_elses_conversations(user, other_user):
         with pytest.raises(Exception, match="No such conversation"):
             conversation_get_for_viewer(viewer, pk)
     assert list(conversations_for_viewer(guest_b)) == []
-    assert list(conversations_for_viewer(Viewer(user=None, guest_id=None))) == []
+    assert list(conversations_for_viewer(Viewer(user=None, guest_id=None, workspace_id=None))) == []
     assert conversation_get_for_viewer(guest_a, guests.pk) == guests

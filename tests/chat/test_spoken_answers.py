@@ -76,7 +76,14 @@ def processed_conversation(source: Path, settings) -> tuple[object, Conversation
     assert video.status == Video.Status.READY, video.error_message
     transcript = Transcript.objects.get(video=video)
     chunks = TranscriptChunk.objects.filter(video=video).count()
-    return owner, conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video), transcript, chunks
+    return (
+        owner,
+        conversation_create(
+            viewer=Viewer(user=owner, guest_id=None, workspace_id=owner.personal_workspace_id), video=video
+        ),
+        transcript,
+        chunks,
+    )
 
 
 async def test_cited_moments_start_where_the_facts_are_said(spoken_tour, settings) -> None:

@@ -68,7 +68,9 @@ def test_in_a_library_conversation_a_time_links_to_the_video_it_cites_or_not_at_
 
 def test_the_conversation_page_renders_an_answers_times_as_links(user) -> None:
     video = ready_video(user)
-    conversation = services.conversation_create(viewer=Viewer(user=user, guest_id=None), video=video)
+    conversation = services.conversation_create(
+        viewer=Viewer(user=user, guest_id=None, workspace_id=user.personal_workspace_id), video=video
+    )
     MessageFactory(
         conversation=conversation, answer=True, content="The oven is hot at [00:42].", reply_to__content="When?"
     )

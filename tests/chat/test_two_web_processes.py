@@ -39,7 +39,9 @@ async def frames_until_done(socket: Any) -> list[dict[str, Any]]:
 def test_a_conversation_followed_from_two_web_processes_gets_every_answer_once_and_in_order() -> None:
     owner = UserFactory()
     video = VideoFactory(owner=owner, cooking=True)
-    conversation = conversation_create(viewer=Viewer(user=owner, guest_id=None), video=video)
+    conversation = conversation_create(
+        viewer=Viewer(user=owner, guest_id=None, workspace_id=owner.personal_workspace_id), video=video
+    )
     client = Client()
     client.force_login(owner)
     cookie = f"sessionid={client.cookies['sessionid'].value}"

@@ -7,7 +7,7 @@ from django.test import Client
 
 from billing.models import Wallet
 from notes.models import Note
-from tests.factories import NoteFactory, UserFactory, VideoFactory
+from tests.factories import NoteFactory, UserFactory, VideoFactory, member_in
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
 from videos.models import Video
 
@@ -75,7 +75,7 @@ def test_deleting_an_unwritten_ai_note_in_the_admin_refunds_it(
         owner=user, status="processing", title="Bread at home", duration=120.0
     )  # no transcript yet: the note waits
     before = Wallet.objects.get(user=user).balance
-    waiting = note_create(user=user, video=video, start=1)
+    waiting = note_create(member=member_in(user), video=video, start=1)
     assert Wallet.objects.get(user=user).balance < before
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -39,10 +39,11 @@ def test_a_note_is_created_with_every_field_of_the_contract(user, client_for) ->
     note = response.json()
     assert set(note) == {
         "id", "video_id", "start", "frame", "end", "start_label", "end_label", "text", "html", "ai_generated",
-        "ai_status", "frame_url", "created_at", "updated_at", "can_change",
+        "ai_status", "frame_url", "created_at", "updated_at", "author_id", "author_name", "can_change",
     }  # fmt: skip
     assert note["video_id"] == video.pk
     assert note["can_change"] is True  # the policy's `note.change`: their own
+    assert (note["author_id"], note["author_name"]) == (user.pk, user.name)
     assert (note["start"], note["end"], note["start_label"], note["end_label"]) == (62.5, None, "01:02", None)
     assert note["text"] == "**Knead** well"
     assert note["html"] == "<p><strong>Knead</strong> well</p>\n"

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from reviews.member_comments import comment_create_by_member
 from tests.clients import client_in, script_json
-from tests.factories import ComparisonFactory, ReviewSessionFactory
+from tests.factories import ComparisonFactory, ReviewSessionFactory, member_in
 from tests.review_sessions.sockets import drain, hang_up, next_of, team_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +61,13 @@ async def test_the_objects_comments_with_their_drawings_reach_every_participant(
 
     def comment(on, **extra):
         return comment_create_by_member(
-            author=review.owner, shared=on, side="b", start=3.5, body="Too big", drawing={"shapes": [RECT]}, **extra
+            member=member_in(review.owner, review.team.pk),
+            shared=on,
+            side="b",
+            start=3.5,
+            body="Too big",
+            drawing={"shapes": [RECT]},
+            **extra,
         ).comment
 
     await database_sync_to_async(comment)(other)  # another comparison's: not this session's

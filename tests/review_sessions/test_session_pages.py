@@ -60,13 +60,14 @@ def test_a_video_session_is_the_videos_page() -> None:
     assert script_json(html, "session-config")["rate"] == "30000/1001"
 
 
-def test_other_workspaces_and_people_acting_elsewhere_get_404() -> None:
+def test_other_workspaces_get_404_and_a_member_acting_elsewhere_lands_in_the_team() -> None:
     team = TeamWorkspaceFactory()
     session = ReviewSessionFactory(comparison=ComparisonFactory(owner=_owner(team), workspace=team))
     member = MembershipFactory(workspace=team, role=Role.EDITOR).user
 
     assert client_in(UserFactory()).get(f"/sessions/{session.code}/").status_code == 404
-    assert client_in(member).get(f"/sessions/{session.code}/").status_code == 404  # acting in their own
+    # A member whose header is on their own workspace follows the session's URL into the team (issue 65).
+    assert client_in(member).get(f"/sessions/{session.code}/").status_code == 200
     assert client_in(member, team).get("/sessions/not-a-code/").status_code == 404
     assert Client().get(f"/sessions/{session.code}/").status_code == 302  # to the login page
 

@@ -253,14 +253,15 @@ def test_the_owner_replies_resolves_reopens_and_deletes(link):
     assert not Comment.objects.exists()
 
 
-def test_an_owner_without_a_display_name_replies_as_owner(link):
+def test_an_owner_without_a_display_name_replies_under_their_emails_name(link):
     link.owner.display_name = ""
+    link.owner.email = "mo.owner@studio.example"
     link.owner.save()
     comment = post_comment(link).json()
     reply = owner_client(link.owner).post(
         f"/api/v1/comments/{comment['id']}/replies", {"body": "ok"}, "application/json"
     )
-    assert reply.json()["author_name"] == "Owner"
+    assert reply.json()["author_name"] == "mo.owner"
 
 
 def test_other_users_get_404_on_every_owner_endpoint(link):

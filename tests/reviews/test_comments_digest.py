@@ -13,7 +13,7 @@ from reviews.comments import comment_create_by_guest, comment_reply_by_owner
 from reviews.digest import comment_digests_send
 from reviews.models import Comment
 from reviews.tasks import send_comment_digests
-from tests.factories import ShareLinkFactory
+from tests.factories import ShareLinkFactory, member_in
 
 KEY = "k" * 40
 
@@ -30,7 +30,7 @@ def test_the_owner_gets_one_digest_listing_new_comments_and_replies_by_object(ma
     link = ShareLinkFactory(permission="comment")
     first = comment(link, "The logo is too big")
     comment(link, "Agreed, and too early", parent_id=first.pk)
-    comment_reply_by_owner(owner=link.owner, comment=first, body="The owner's own reply")
+    comment_reply_by_owner(member=member_in(link.owner), comment=first, body="The owner's own reply")
     video_link = ShareLinkFactory(permission="comment", video=link.comparison.video_a)
     comment(video_link, "Colour is off here", side="video", start=1.0)
 

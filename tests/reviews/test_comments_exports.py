@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from reviews.comments import comment_create_by_guest, comment_reply_by_owner
-from tests.factories import ComparisonFactory, NoteFactory, ShareLinkFactory
+from tests.factories import ComparisonFactory, NoteFactory, ShareLinkFactory, member_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_videos_notes_export_has_its_reviewers_comments_in_a_section_of_their_
     made = comment_create_by_guest(
         link=link, reviewer_key=KEY, body="Colour is off", author_name="Ana", side="video", start=4.0
     ).comment
-    comment_reply_by_owner(owner=video.owner, comment=made, body="Regraded")
+    comment_reply_by_owner(member=member_in(video.owner), comment=made, body="Regraded")
     # A comment on a comparison the video is in is not the video's.
     comparison_link = ShareLinkFactory(comparison=comparison, permission="comment")
     comment_create_by_guest(link=comparison_link, reviewer_key=KEY, body="On A", author_name="Bo", side="a", start=1.0)

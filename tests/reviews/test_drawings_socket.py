@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from reviews.member_comments import comment_create_by_member
 from sage.asgi import application
-from tests.factories import ShareLinkFactory
+from tests.factories import ShareLinkFactory, member_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,7 @@ async def test_a_members_drawing_reaches_the_links_guests_only_when_put_on_the_l
 
     def draw(**extra):
         return comment_create_by_member(
-            author=owner, shared=comparison, side="a", start=1.0, drawing=DRAWING, **extra
+            member=member_in(owner), shared=comparison, side="a", start=1.0, drawing=DRAWING, **extra
         ).comment
 
     private = await database_sync_to_async(draw)()

@@ -28,10 +28,11 @@ from tests.factories import (
     TeamWorkspaceFactory,
     UserFactory,
     VideoFactory,
+    member_in,
 )
 from videos.models import Comparison, Video
 from videos.review_comments import comments_on_comparison
-from workspaces.current import SESSION_KEY, act_in
+from workspaces.current import SESSION_KEY
 from workspaces.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +72,11 @@ def commented_comparison(team: Workspace, owner: User) -> tuple[Comparison, Shar
     made = comment_create_by_guest(
         link=first, reviewer_key=KEY, body="Logo too big", author_name="Ana", side="b", start=3.0
     ).comment
-    comment_reply_by_owner(owner=owner, comment=made, body="Shrunk it")
+    comment_reply_by_owner(member=member_in(owner, team.pk), comment=made, body="Shrunk it")
     comment_create_by_guest(link=second, reviewer_key=KEY, body="Music loud", author_name="Bo", side="b", start=5.0)
-    act_in(owner, team.pk)
-    comment_create_by_member(author=owner, shared=comparison, side="b", start=6.0, body="Check the grade")
+    comment_create_by_member(
+        member=member_in(owner, team.pk), shared=comparison, side="b", start=6.0, body="Check the grade"
+    )
     return comparison, first, second
 
 

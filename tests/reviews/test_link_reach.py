@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
 from reviews.models import ShareLink
 from reviews.shared import media_url
-from tests.factories import ComparisonFactory, ProjectFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
+from tests.factories import ComparisonFactory, ProjectFactory, ShareLinkFactory, VideoFactory
 from videos.models import Comparison, Project, Video
 from videos.projects.services import project_delete, project_restore
 from workspaces.current import SESSION_KEY
@@ -23,18 +22,6 @@ from workspaces.models import Workspace
 pytestmark = pytest.mark.django_db
 
 KEY = "k" * 40
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the guests' rate counts
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def team() -> Workspace:
-    return TeamWorkspaceFactory()
 
 
 def a_project(team: Workspace, name: str) -> Project:

@@ -47,6 +47,8 @@ def test_a_video_page_lists_the_comments_of_its_links_for_the_owner():
         "mode": "owner",
         "can_comment": True,
         "may_delete_any": True,  # the owner deletes anyone's comment (a commenter: only their own)
+        "may_delete_own": True,
+        "user_id": video.owner.pk,  # whose a pushed comment is, by its `author_id`
         "api_url": f"/api/v1/videos/{video.pk}/comments",
         # A member's own comments go to the same object, members only or on one of its live links.
         "post_url": f"/api/v1/videos/{video.pk}/comments",

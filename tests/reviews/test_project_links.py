@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,6 @@ from tests.factories import (
     ComparisonFactory,
     ProjectFactory,
     ShareLinkFactory,
-    TeamWorkspaceFactory,
     VideoFactory,
     VideoStackFactory,
 )
@@ -32,18 +30,6 @@ from workspaces.models import Workspace
 pytestmark = pytest.mark.django_db
 
 KEY = "k" * 40
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the guests' rate counts
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def team() -> Workspace:
-    return TeamWorkspaceFactory()
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from reviews.approvals import StatusOff, review_status_set_by_guest, review_stat
 from reviews.models import ShareLink, StatusChange
 from reviews.tasks import send_comment_digests
 from tests.clients import client_in as client_for
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory, member_in
 from videos.models import ReviewStatus, Video
-from workspaces.current import act_in
 from workspaces.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +49,7 @@ def test_a_member_sets_a_status_and_the_history_records_who_when_and_from_what()
     video = VideoFactory(owner=ana, ready=True)
     assert video.review_status == ReviewStatus.IN_PROGRESS
 
-    change = review_status_set_by_member(user=ana, target=video, status="approved")
+    change = review_status_set_by_member(member=member_in(ana), target=video, status="approved")
 
     video.refresh_from_db()
     assert video.review_status == ReviewStatus.APPROVED
@@ -67,8 +66,12 @@ def test_a_member_sets_a_status_and_the_history_records_who_when_and_from_what()
 def test_the_same_status_twice_is_recorded_once() -> None:
     comparison = ComparisonFactory()
 
-    first = review_status_set_by_member(user=comparison.owner, target=comparison, status="changes_requested")
-    again = review_status_set_by_member(user=comparison.owner, target=comparison, status="changes_requested")
+    first = review_status_set_by_member(
+        member=member_in(comparison.owner), target=comparison, status="changes_requested"
+    )
+    again = review_status_set_by_member(
+        member=member_in(comparison.owner), target=comparison, status="changes_requested"
+    )
 
     assert first is not None and again is None
     assert StatusChange.objects.filter(comparison=comparison).count() == 1
@@ -78,10 +81,8 @@ def test_a_viewer_of_the_workspace_acted_in_is_refused_with_a_sentence() -> None
     viewer = UserFactory()
     team = team_with(viewer, Role.VIEWER)
     video = VideoFactory(owner=viewer, workspace=team, ready=True)  # the team's, as its selector gives it
-    act_in(viewer, team.pk)
-
     with pytest.raises(PermissionDenied, match="Viewers of this workspace"):
-        review_status_set_by_member(user=viewer, target=video, status="approved")
+        review_status_set_by_member(member=member_in(viewer, team.pk), target=video, status="approved")
 
     video.refresh_from_db()
     assert video.review_status == ReviewStatus.IN_PROGRESS
@@ -92,9 +93,10 @@ def test_a_commenter_may_set_it() -> None:
     commenter = UserFactory()
     team = team_with(commenter, Role.COMMENTER)
     video = VideoFactory(owner=commenter, workspace=team, ready=True)
-    act_in(commenter, team.pk)
-
-    assert review_status_set_by_member(user=commenter, target=video, status="needs_review") is not None
+    assert (
+        review_status_set_by_member(member=member_in(commenter, team.pk), target=video, status="needs_review")
+        is not None
+    )
 
 
 def test_a_guest_without_allow_status_is_refused_and_with_it_sets_under_their_name() -> None:
@@ -180,7 +182,7 @@ def test_a_viewer_is_refused_by_the_api_and_another_persons_ids_are_404() -> Non
 def test_a_guest_sets_it_through_the_shared_api_only_when_the_link_allows() -> None:
     owner = UserFactory(display_name="")
     comparison = ComparisonFactory(owner=owner)
-    review_status_set_by_member(user=owner, target=comparison, status="needs_review")
+    review_status_set_by_member(member=member_in(owner), target=comparison, status="needs_review")
     closed = ShareLinkFactory(comparison=comparison, permission="comment")
     allowed = ShareLinkFactory(comparison=comparison, permission="comment", allow_status=True)
     guest = Client()
@@ -226,7 +228,7 @@ def test_the_digest_lists_status_changes_by_others_beside_comments_but_not_the_o
     stack = VideoStackFactory(owner=owner, title="Cut 3", versions=2)
     v2 = Video.objects.get(stack=stack, version=2)
     link = ShareLinkFactory(stack=stack, permission="comment", allow_status=True)
-    review_status_set_by_member(user=owner, target=v2, status="needs_review")  # the owner's own
+    review_status_set_by_member(member=member_in(owner), target=v2, status="needs_review")  # the owner's own
     review_status_set_by_guest(link=link, status="changes_requested", author_name="Ana")
 
     assert send_comment_digests() == 1
@@ -242,7 +244,7 @@ def test_the_digest_lists_status_changes_by_others_beside_comments_but_not_the_o
 
 def test_operators_read_the_history_and_cannot_change_it() -> None:
     video = VideoFactory(ready=True)
-    review_status_set_by_member(user=video.owner, target=video, status="approved")
+    review_status_set_by_member(member=member_in(video.owner), target=video, status="approved")
     change = StatusChange.objects.get()
     operator = client_for(UserFactory(is_staff=True, is_superuser=True))
 

@@ -12,7 +12,7 @@ from django.test import Client
 from reviews.approvals import review_status_set_by_guest, review_status_set_by_member
 from reviews.models import ShareLink, StatusChange
 from tests.clients import client_in as client_for
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, VideoFactory, VideoStackFactory, member_in
 from tests.reviews.test_review_status import team_with
 from videos.models import ReviewStatus, Video
 from workspaces.models import Role
@@ -44,7 +44,7 @@ def test_the_video_page_shows_who_set_it_when_and_the_history_and_its_form_sets_
     ana = UserFactory(display_name="Ana")
     video = VideoFactory(owner=ana, ready=True)
     client = client_for(ana)
-    review_status_set_by_member(user=ana, target=video, status="needs_review")
+    review_status_set_by_member(member=member_in(ana), target=video, status="needs_review")
 
     answer = client.post(
         f"/sharing/videos/{video.pk}/review-status/", {"status": "approved", "next": f"/videos/{video.pk}/"}
@@ -91,7 +91,7 @@ def test_another_persons_video_or_comparison_is_404_for_the_form() -> None:
 def test_a_stacks_versions_card_shows_each_versions_status_with_a_form_for_the_others() -> None:
     stack = VideoStackFactory(versions=3)
     v1, v2, v3 = Video.objects.filter(stack=stack).order_by("version")
-    review_status_set_by_member(user=stack.owner, target=v1, status="approved")
+    review_status_set_by_member(member=member_in(stack.owner), target=v1, status="approved")
 
     html = client_for(stack.owner).get(f"/videos/{v3.pk}/").content.decode()
 
@@ -118,7 +118,7 @@ def test_the_comparison_page_has_the_status_card_and_its_form() -> None:
 def test_the_shared_page_shows_the_status_and_offers_guests_the_form_only_when_the_link_allows() -> None:
     owner = UserFactory(display_name="")
     comparison = ComparisonFactory(owner=owner)
-    review_status_set_by_member(user=owner, target=comparison, status="needs_review")
+    review_status_set_by_member(member=member_in(owner), target=comparison, status="needs_review")
     closed = ShareLinkFactory(comparison=comparison, permission="comment")
     allowed = ShareLinkFactory(comparison=comparison, permission="comment", allow_status=True)
     guest = Client()

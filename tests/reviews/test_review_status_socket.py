@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from reviews.approvals import review_status_set_by_guest, review_status_set_by_member
 from sage.asgi import application
-from tests.factories import ShareLinkFactory, UserFactory, VideoStackFactory
+from tests.factories import ShareLinkFactory, UserFactory, VideoStackFactory, member_in
 from tests.reviews.test_review_socket import ORIGIN, guest_socket
 from videos.models import Video
 
@@ -33,7 +33,9 @@ async def test_a_versions_change_reaches_its_stacks_links_and_the_owner_but_not_
     events.scope["user"] = owner
     assert (await events.connect())[0]
 
-    await database_sync_to_async(review_status_set_by_member)(user=owner, target=v2, status="changes_requested")
+    await database_sync_to_async(review_status_set_by_member)(
+        member=member_in(owner), target=v2, status="changes_requested"
+    )
 
     heard = await stack_page.receive_json_from(timeout=5)
     assert heard["type"] == "review_status"

@@ -27,7 +27,7 @@ from reviews.selectors import (
 from reviews.services import share_link_create, share_link_opened, share_link_revoke, share_links_revoke
 from reviews.tokens import token_digest, unseal
 from sage.errors import FieldInvalid, NotFound
-from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory
+from tests.factories import ComparisonFactory, ShareLinkFactory, UserFactory, member_in
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_the_owner_reads_the_same_link_back_after_a_key_rotation(rf):
     old_key = "old-" + "k" * 60
 
     with override_settings(SECRET_KEY=old_key):
-        link, token = share_link_create(owner=comparison.owner, shared=comparison, name="Before rotation")
+        link, token = share_link_create(member=member_in(comparison.owner), shared=comparison, name="Before rotation")
     with override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=[old_key]):
         assert share_link_url(rf.get("/"), link) == f"http://testserver/s/{token}/"
     with override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=[]):
@@ -96,15 +96,15 @@ def test_a_video_link_shares_that_video_only():
 
     assert (link.video, link.comparison) == (comparison.video_a, None)
     assert link.shared_object == comparison.video_a
-    assert list(share_links_for_object(comparison.owner, comparison.video_a)) == [link]
-    assert list(share_links_for_object(comparison.owner, comparison)) == []
+    assert list(share_links_for_object(member_in(comparison.owner), comparison.video_a)) == [link]
+    assert list(share_links_for_object(member_in(comparison.owner), comparison)) == []
 
 
 def test_nobody_shares_another_persons_object():
     comparison = ComparisonFactory()
 
     with pytest.raises(NotFound):
-        share_link_create(owner=UserFactory(), shared=comparison, name="Mine now")
+        share_link_create(member=member_in(UserFactory()), shared=comparison, name="Mine now")
     assert not ShareLink.objects.exists()
 
 
@@ -112,11 +112,14 @@ def test_a_link_needs_a_name_and_a_future_expiry():
     comparison = ComparisonFactory()
 
     with pytest.raises(FieldInvalid) as refused:
-        share_link_create(owner=comparison.owner, shared=comparison, name="  ")
+        share_link_create(member=member_in(comparison.owner), shared=comparison, name="  ")
     assert refused.value.field == "name"
     with pytest.raises(FieldInvalid) as refused:
         share_link_create(
-            owner=comparison.owner, shared=comparison, name="Late", expires_at=timezone.now() - timedelta(seconds=1)
+            member=member_in(comparison.owner),
+            shared=comparison,
+            name="Late",
+            expires_at=timezone.now() - timedelta(seconds=1),
         )
     assert refused.value.field == "expires_at"
 
@@ -214,6 +217,6 @@ def test_opening_is_noted_at_most_once_a_minute(django_assert_num_queries):
 def test_another_user_cannot_get_a_link():
     link = ShareLinkFactory()
 
-    assert share_link_get_for_user(link.owner, link.pk) == link
+    assert share_link_get_for_user(member_in(link.owner), link.pk) == link
     with pytest.raises(Http404):
-        share_link_get_for_user(UserFactory(), link.pk)
+        share_link_get_for_user(member_in(UserFactory()), link.pk)

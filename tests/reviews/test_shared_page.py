@@ -90,7 +90,9 @@ def test_the_shared_comparison_shows_nothing_else_of_the_owners():
 
     assert owner_urls(html) == []
     assert "Your comparisons" not in html
-    assert 'data-export="json"' not in html and "data-marker-exports" not in html
+    assert 'data-export="json"' not in html  # the owner's report
+    # Markers for an editing program: the link's own, as the policy's `video.view` lets its guests export.
+    assert f'href="/s/{link.token}/markers.edl?side=b"' in html
     assert 'id="share-links"' not in html  # the share panel
     assert "Compare with these settings" not in html  # the advanced form
     assert "Save as default threshold" in html  # present but hidden by the script in read-only mode

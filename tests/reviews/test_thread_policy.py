@@ -10,8 +10,8 @@ from django.test import Client
 
 from reviews.comments import comment_create_by_guest
 from reviews.member_comments import comment_create_by_member
-from tests.factories import MembershipFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory
-from workspaces.current import SESSION_KEY, act_in
+from tests.factories import MembershipFactory, ShareLinkFactory, TeamWorkspaceFactory, VideoFactory, member_in
+from workspaces.current import SESSION_KEY
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,11 @@ def test_each_reader_is_told_which_comments_they_may_delete_and_the_api_agrees()
     video = VideoFactory(owner=owner, workspace=team, ready=True)
     link = ShareLinkFactory(video=video, permission="comment")
     comment_create_by_guest(link=link, reviewer_key=ANA, body="Ana's", author_name="Ana", side="video", start=1.0)
-    act_in(owner, team.pk)
-    comment_create_by_member(author=owner, shared=video, side="video", start=2.0, body="Owner's")
+    comment_create_by_member(member=member_in(owner, team.pk), shared=video, side="video", start=2.0, body="Owner's")
     commenter = MembershipFactory(workspace=team, role=Role.COMMENTER).user
-    act_in(commenter, team.pk)
-    comment_create_by_member(author=commenter, shared=video, side="video", start=3.0, body="Commenter's")
+    comment_create_by_member(
+        member=member_in(commenter, team.pk), shared=video, side="video", start=3.0, body="Commenter's"
+    )
 
     def member_view(role: str) -> dict[str, bool]:
         user = commenter if role == Role.COMMENTER else MembershipFactory(workspace=team, role=role).user

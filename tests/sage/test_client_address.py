@@ -14,9 +14,9 @@ from accounts.adapters import AccountAdapter
 from accounts.throttling import PrincipalRateThrottle
 from sage.client_address import (
     ClientAddressLogFilter,
-    ClientAddressMiddleware,
     address_bucket,
     client_address_from_scope,
+    client_address_middleware,
     resolve_client_address,
 )
 
@@ -106,7 +106,7 @@ def test_log_lines_written_while_a_request_is_served_name_its_client(settings):
         seen.append(record.client)  # type: ignore[attr-defined]
 
     served = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
-    ClientAddressMiddleware(view)(served)
+    client_address_middleware(view)(served)
     outside = logging.LogRecord("sage", logging.INFO, __file__, 1, "idle", None, None)
     log_filter.filter(outside)
 

@@ -33,7 +33,7 @@ async def connect_as(user) -> WebsocketCommunicator:
 @pytest.fixture
 def watchable_kind() -> Iterator[str]:
     """An object kind whose objects only user ids listed in the pk may watch ('7-8' → users 7 and 8)."""
-    realtime.register_object_kind("thing", lambda user, pk: str(user.pk) in pk.split("-"))
+    realtime.register_object_kind("thing", lambda member, pk: str(member.user_id) in pk.split("-"))
     yield "thing"
     realtime._object_authorizers.pop("thing", None)
 

@@ -18,7 +18,7 @@ from chat.models import Conversation, Message
 from notes.models import Note
 from showcase.sample import SAMPLE_NOTES, SAMPLE_QUESTIONS, sample_owner_ensure
 from showcase.services import sample_ensure
-from tests.factories import ComparisonFactory, ConversationFactory, UserFactory
+from tests.factories import ComparisonFactory, ConversationFactory, UserFactory, member_in
 from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, sample_comparison
 from videos.models import Comparison, Video
 from videos.selectors import video_get_for_user, video_get_to_view
@@ -91,21 +91,21 @@ def balance(user) -> int:
 
 
 def test_everyone_views_the_sample_but_only_through_the_read_path(user, sample) -> None:
-    assert comparison_get_to_view(user, sample.pk) == sample
-    assert video_get_to_view(user, sample.video_b_id) == sample.video_b
+    assert comparison_get_to_view(member_in(user), sample.pk) == sample
+    assert video_get_to_view(member_in(user), sample.video_b_id) == sample.video_b
     with pytest.raises(Http404):
-        comparison_get_for_user(user, sample.pk)  # the write path stays strict
+        comparison_get_for_user(member_in(user), sample.pk)  # the write path stays strict
     with pytest.raises(Http404):
-        video_get_for_user(user, sample.video_a_id)
+        video_get_for_user(member_in(user), sample.video_a_id)
 
 
 def test_another_persons_videos_and_comparisons_stay_hidden_on_the_read_path(user, other_user) -> None:
     theirs = ComparisonFactory(owner=other_user, refined=True)
     with pytest.raises(Http404):
-        comparison_get_to_view(user, theirs.pk)
+        comparison_get_to_view(member_in(user), theirs.pk)
     with pytest.raises(Http404):
-        video_get_to_view(user, theirs.video_a_id)
-    assert comparison_get_to_view(other_user, theirs.pk) == theirs  # and the owner still sees them
+        video_get_to_view(member_in(user), theirs.video_a_id)
+    assert comparison_get_to_view(member_in(other_user), theirs.pk) == theirs  # and the owner still sees them
 
 
 def test_the_sample_is_read_but_never_changed_deleted_charged_or_chatted_into(user, sample, viewer_client) -> None:

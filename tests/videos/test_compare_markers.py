@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ComparisonFactory, UserFactory, owner_actor
+from tests.factories import ComparisonFactory, UserFactory, member_in, owner_actor
 from videos.compare.markers import TimedMarker, comparison_markers_file, write_markers
 
 pytestmark = pytest.mark.django_db
@@ -290,7 +290,7 @@ def commented(comparison):
         start=6.0,
         end=8.0,
     ).comment
-    comment_reply_by_owner(owner=comparison.owner, comment=logo, body="Smaller in v3")
+    comment_reply_by_owner(member=member_in(comparison.owner), comment=logo, body="Smaller in v3")
     comment_set_resolved(comment=logo, resolved=True)
     comment_create_by_guest(link=link, reviewer_key=key, body="Cut here?", author_name="Bo", side="b", start=12.0)
     comment_create_by_guest(link=link, reviewer_key=key, body="Keep this shot", author_name="Ana", side="a", start=2.0)

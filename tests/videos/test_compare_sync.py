@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from scipy.signal import resample_poly  # type: ignore[import-untyped]  # scipy ships no stubs
 
 from sage.synthetic_media.content import SAMPLE_RATE
 from sage.synthetic_media.corpus import cut, whole
@@ -25,7 +26,8 @@ from tests.videos.test_compare_words import HEARD, HEARD_EARLY
 from videos.compare.files import compare_files
 from videos.compare.services import comparison_at, comparison_create, describe
 from videos.engine.model import MatchedSpan
-from videos.engine.passes.sync import _fitted, av_sync_findings
+from videos.engine.passes import sync
+from videos.engine.passes.sync import MIN_LAG, _fitted, av_sync_findings, measure_span
 from videos.engine.result import EngineResult
 
 MAIN = Programme(83, 60)
@@ -105,6 +107,18 @@ def drifting(ms_per_minute: float) -> SoundChange:
     def change(samples: np.ndarray) -> np.ndarray:
         times = np.arange(len(samples)) / SAMPLE_RATE
         return np.interp(times / (1 + rate), times, samples)
+
+    return change
+
+
+def drifting_cleanly(ms_per_minute: float) -> SoundChange:
+    """`drifting`, resampled through a polyphase filter: linear interpolation between samples dulls
+    the highs of clicks and knocks where it falls between two, a change of sound of its own."""
+    up, down = round(2000 * (1 + ms_per_minute / 60_000.0)), 2000
+
+    def change(samples: np.ndarray) -> np.ndarray:
+        played: np.ndarray = resample_poly(samples, up, down)[: len(samples)]
+        return np.pad(played, (0, len(samples) - len(played)))
 
     return change
 
@@ -280,3 +294,60 @@ def test_a_drift_holds_at_both_ends_of_its_span_or_is_no_drift() -> None:
 
     assert conversion is None or conversion.drift == 0.0
     assert drift is not None and drift.drift == pytest.approx(0.004, abs=0.0005)
+
+
+@pytest.mark.parametrize("off", [(1, 2), (0, 2, 3), (1, 2, 4)])
+def test_pictures_read_a_frame_or_two_off_on_some_pieces_are_no_lag_however_they_split(
+    monkeypatch: pytest.MonkeyPatch, off: tuple[int, ...]
+) -> None:
+    # A 29.97 fps programme of tones shown at 25: the sound where it always was (each piece's
+    # onsets place it to a few milliseconds), the picture's offset read 60 ms early on the pieces
+    # `off`, and each of those lags measured from its own picture read 60 ms late. Two of five
+    # pieces so, or three (which once made the lag they agreed on a finding), the sound is in step.
+    span = MatchedSpan(0.0, 33.0, 0.0, 33.0)
+    starts: list[float] = []
+
+    def picture(costs: object, span: MatchedSpan, start: float, end: float) -> float:
+        starts.append(start)
+        return -0.06 if len(starts) - 1 in off else 0.004 * (len(starts) % 2)
+
+    def sound(costs: object, span: MatchedSpan, start: float, end: float, correction: float) -> float:
+        return 0.003 - correction  # B's sound 3 ms late against the span, whatever its picture read
+
+    monkeypatch.setattr(sync, "_picture_offset", picture)
+    monkeypatch.setattr(sync, "_sound_lag", sound)
+    measured = measure_span(None, span)  # type: ignore[arg-type]  # the costs are only passed on
+
+    assert len(starts) == 5
+    assert measured is not None and abs(measured.lag) < MIN_LAG and measured.drift == 0.0
+
+
+# A sound drifting earlier (−120 ms a minute, notes or effects) is timed right, but notes or knocks
+# where the drift moved them still score as changes of sound: left out here, in issue 64's note.
+@pytest.mark.django_db
+@pytest.mark.parametrize(("bed", "drift"), [(Bed("notes", 92), 90.0)])
+def test_a_drift_under_music_is_one_finding_read_back_from_the_stored_comparison(
+    original: Path, folder: Path, bed: Bed, drift: float
+) -> None:
+    """No word is spoken: B's bed of notes runs slowly away from its picture. Compared in
+    the site, one "av_sync" finding over the whole programme, its lag right within 20 ms at both ends."""
+    owner = UserFactory()
+    in_step = with_sound(original, folder / f"{bed.kind}{bed.seed}.mp4", bed_sound(bed))
+    drifted = with_sound(
+        original,
+        folder / f"{bed.kind}{bed.seed}_{drift}.mp4",
+        lambda samples: drifting_cleanly(drift)(bed_sound(bed)(samples)),
+    )
+    video_a, video_b = processed(owner, in_step, "a"), processed(owner, drifted, "b")
+
+    comparison, _ = comparison_create(user=owner, video_a=video_a, video_b=video_b)
+
+    [row] = [segment for segment in comparison.segments if segment["kind"] == "av_sync"]
+    assert [segment for segment in comparison.segments if segment["kind"] != "av_sync"] == []
+    assert (row["a_start"], row["a_end"]) == (pytest.approx(0.0, abs=0.3), pytest.approx(MAIN.seconds, abs=0.3))
+    start_lag, per_second = row["lag"], row["drift"] / 60_000.0
+    assert start_lag == pytest.approx(0.0, abs=LAG_TOLERANCE)
+    assert start_lag + per_second * (row["a_end"] - row["a_start"]) == pytest.approx(
+        drift / 1000 * MAIN.seconds / 60, abs=LAG_TOLERANCE
+    )
+    assert comparison.findings == [row]

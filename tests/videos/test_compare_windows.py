@@ -98,6 +98,46 @@ def test_confirmed_windows_vote_as_a_full_search_of_every_window_does(edited_pai
     assert sum(searched) < window_count / 4
 
 
+def test_with_the_sound_out_of_step_the_windows_still_vote_as_a_full_search_does(edited_pair) -> None:
+    # B's sound 0.16 s late all along: a window's best match then costs more and stands out less, so
+    # confirming leaves more windows unsure; those close together are searched in full on shared
+    # samples, and vote as a search in full of each does.
+    a, b = edited_pair
+    frames = round(0.16 * AUDIO_RATE)
+    assert b.audio is not None
+    late = Fingerprint(
+        visual=b.visual,
+        audio=np.concatenate([np.repeat(b.audio[:1], frames, axis=0), b.audio[:-frames]]),
+        duration=b.duration,
+    )
+    signals_a, signals_b = VideoSignals(a), VideoSignals(late)
+    costs = MomentCosts(signals_a, signals_b)
+    coarse = coarse_lags(
+        pooled_clips(signals_a, clip_seconds=CLIP_SECONDS), pooled_clips(signals_b, clip_seconds=CLIP_SECONDS), "cuts"
+    )
+    searched: list[int] = []
+    along: list[int] = []
+    original, original_along = _WindowSearch.searched, _WindowSearch.searched_along
+
+    def counted(self: _WindowSearch, starts: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        searched.append(len(starts))
+        return original(self, starts, centres)
+
+    def counted_along(self: _WindowSearch, windows: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        along.append(len(windows))
+        return original_along(self, windows, centres)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_WindowSearch, "searched", counted)
+        patch.setattr(_WindowSearch, "searched_along", counted_along)
+        votes = window_offsets(costs, coarse, a.duration, clip_seconds=CLIP_SECONDS)
+
+    window_count = len(np.arange(0.0, a.duration - WINDOW_SECONDS / 2, WINDOW_SECONDS / 2))
+    assert votes == _every_window_searched(costs, coarse, a.duration)
+    assert sum(along) >= 20
+    assert sum(searched) < window_count / 4
+
+
 def _every_window_searched(
     costs: MomentCosts, coarse: tuple[np.ndarray, np.ndarray], duration: float
 ) -> list[tuple[float, float, float]]:

@@ -252,6 +252,15 @@ def test_a_refined_comparison_says_its_offset_its_matched_spans_and_each_segment
     conforms(openapi, "ComparisonOutput", body)
 
 
+def test_an_offset_a_hair_below_zero_reads_as_zero_not_minus_zero() -> None:
+    comparison = ComparisonFactory(refined=True, offset=-0.0002)
+
+    answer = client_for(comparison.owner).get(reverse("api-comparison-detail", args=[comparison.pk]))
+
+    assert answer.json()["offset"] == 0.0
+    assert b'"offset":0.0' in answer.content.replace(b" ", b"") and b"-0.0" not in answer.content
+
+
 def test_a_refined_comparison_is_judged_at_another_threshold_with_its_alignment_unchanged(openapi) -> None:
     comparison = ComparisonFactory(refined=True)
     client = client_for(comparison.owner)

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 
 from accounts.models import User
-from tests.factories import TranscriptFactory, UserFactory, VideoFactory
+from tests.factories import TranscriptFactory, UserFactory, VideoFactory, member_in
 from videos import selectors
 from videos.chunks import replace_chunks
 from videos.models import TranscriptChunk, Video
@@ -53,10 +53,10 @@ def test_a_window_saying_the_key_words_is_found_though_its_meaning_is_far() -> N
     # By meaning alone, nothing is close enough.
     assert relevant(search_moments_by_vector(personal_workspace_of(owner).pk, vector)) == []
 
-    quotes = search_quotes(owner, EGGS_QUESTION)
+    quotes = search_quotes(member_in(owner), EGGS_QUESTION)
     assert [(quote.video_id, quote.start, quote.text) for quote in quotes] == [(video.pk, 6.0, EGGS)]
     # The same inside the one video (the transcript's own search box).
-    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION, video=video)] == [EGGS]
+    assert [quote.text for quote in search_quotes(member_in(owner), EGGS_QUESTION, video=video)] == [EGGS]
 
 
 def test_a_number_said_in_words_is_found_by_its_digits() -> None:
@@ -69,7 +69,7 @@ def test_a_number_said_in_words_is_found_by_its_digits() -> None:
     )
 
     assert [(moment.text, moment.words_found, len(moment.key_words)) for moment in moments] == [(said, 3, 3)]
-    assert [quote.text for quote in search_quotes(owner, "a colony of 25,000 bees")] == [said]
+    assert [quote.text for quote in search_quotes(member_in(owner), "a colony of 25,000 bees")] == [said]
 
 
 def test_a_line_repeated_word_for_word_takes_one_place() -> None:
@@ -94,9 +94,9 @@ def test_an_unrelated_question_still_finds_nothing() -> None:
     owner = UserFactory()
     VideoFactory(owner=owner, cooking=True)
 
-    assert search_quotes(owner, "How do I knit a scarf?") == []
-    assert search_quotes(owner, "What is the capital of Australia?") == []
-    assert search_quotes(owner, "How long do I bake the sourdough?") != []  # the video does answer this one
+    assert search_quotes(member_in(owner), "How do I knit a scarf?") == []
+    assert search_quotes(member_in(owner), "What is the capital of Australia?") == []
+    assert search_quotes(member_in(owner), "How long do I bake the sourdough?") != []  # the video does answer this one
 
 
 def test_nobody_finds_another_persons_words() -> None:
@@ -104,8 +104,8 @@ def test_nobody_finds_another_persons_words() -> None:
     far_video(stranger, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
     VideoFactory(owner=owner, garden=True)
 
-    assert search_quotes(owner, EGGS_QUESTION) == []
-    assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
+    assert search_quotes(member_in(owner), EGGS_QUESTION) == []
+    assert [quote.text for quote in search_quotes(member_in(stranger), EGGS_QUESTION)] == [EGGS]
 
 
 def stored_words(video: Video) -> list[str]:
@@ -132,7 +132,7 @@ def test_windows_stored_with_their_owners_lexeme_are_found_by_workspace_once_mig
         cursor.execute(workspace_lexeme_migration.BACKWARD)  # stored as before the migration
         assert f"~owner {owner.pk}" in stored_words(mine) and not any("~workspace" in w for w in stored_words(mine))
 
-        assert search_quotes(owner, EGGS_QUESTION) == []
+        assert search_quotes(member_in(owner), EGGS_QUESTION) == []
 
         cursor.execute(workspace_lexeme_migration.FORWARD)
         cursor.execute(workspace_lexeme_migration.FORWARD)  # twice: the same words
@@ -142,8 +142,8 @@ def test_windows_stored_with_their_owners_lexeme_are_found_by_workspace_once_mig
     assert "queen" in words and "egg" in words  # the text's words stay
     assert TranscriptChunk.objects.get(video=theirs).workspace_id == theirs.workspace_id
     assert f"~workspace {theirs.workspace_id}" in stored_words(theirs)
-    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION)] == [EGGS]
-    assert [quote.text for quote in search_quotes(stranger, EGGS_QUESTION)] == [EGGS]
+    assert [quote.text for quote in search_quotes(member_in(owner), EGGS_QUESTION)] == [EGGS]
+    assert [quote.text for quote in search_quotes(member_in(stranger), EGGS_QUESTION)] == [EGGS]
 
 
 def test_words_are_stored_stemmed_in_the_transcripts_language_and_as_written() -> None:
@@ -223,7 +223,7 @@ def test_outside_a_transaction_the_words_side_runs_beside_the_vector_side_and_fi
     far_video(other, [(0.0, 6.0, EGGS)], away_from=EGGS_QUESTION)
     assert not connection.in_atomic_block
 
-    quotes = search_quotes(owner, EGGS_QUESTION)
+    quotes = search_quotes(member_in(owner), EGGS_QUESTION)
     moments = search_moments_by_vector(
         personal_workspace_of(owner).pk, embed_query(EGGS_QUESTION), question=EGGS_QUESTION, limit=1
     )
@@ -256,7 +256,7 @@ def test_the_words_side_keeps_its_connection_as_a_request_does_until_told_to_clo
     close_words_side_connections()
     before = other_sessions_on_this_database()
 
-    assert [quote.text for quote in search_quotes(owner, EGGS_QUESTION)] == [EGGS]
+    assert [quote.text for quote in search_quotes(member_in(owner), EGGS_QUESTION)] == [EGGS]
     opened = other_sessions_on_this_database() - before
     assert opened
 

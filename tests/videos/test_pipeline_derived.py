@@ -13,7 +13,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
 from sage.synthetic_media import Cue, SpeechAudio, make_video, write_srt
-from tests.factories import UserFactory
+from tests.factories import UserFactory, member_in
 from tests.videos.test_pipeline import balance, funded_user, stored_video
 from tests.youtube_stub import VIDEO_ID, youtube_stub
 from videos.embeddings import AUDIO_DIM, VISUAL_DIM, clip_spans
@@ -77,12 +77,12 @@ def test_search_finds_the_moment_that_talks_about_it_and_only_in_my_videos(subti
     video = stored_video(owner, subtitled, settings)
     runner.process_video(video.pk)
 
-    moments = search_moments(owner, "baking a loaf", limit=3)
+    moments = search_moments(member_in(owner), "baking a loaf", limit=3)
     assert moments and moments[0].video_id == video.pk
     assert "sourdough" in moments[0].text
 
     stranger = UserFactory()
-    assert search_moments(stranger, "baking a loaf") == []
+    assert search_moments(member_in(stranger), "baking a loaf") == []
 
 
 def test_a_video_without_sound_or_subtitles_is_ready_with_an_empty_transcript(silent_picture, settings) -> None:
@@ -297,7 +297,7 @@ def test_a_youtube_video_gets_its_captions_as_a_searchable_transcript_for_free(
     assert transcript.source == Transcript.Source.YOUTUBE
     assert transcript.text.startswith("Never gonna give you up")
     assert video.duration == pytest.approx(4.5)  # the last caption's end
-    assert search_moments(user, "promise to never abandon you")[0].video_id == video.pk
+    assert search_moments(member_in(user), "promise to never abandon you")[0].video_id == video.pk
     assert balance(user) == 100  # nothing of YouTube's was processed here
 
 
@@ -344,5 +344,5 @@ def test_search_finds_the_moment_where_a_phrase_is_spoken(tmp_path, settings) ->
     assert [word["text"] for word in api["segments"][0]["words"]] == lines[0].text.split()
     assert api["segments"][0]["low_confidence"] == lines[0].low_confidence
     assert TranscriptChunk.objects.filter(video=video).count() >= 2
-    best = search_moments(owner, "hello world", limit=1)[0]
+    best = search_moments(member_in(owner), "hello world", limit=1)[0]
     assert best.start >= 8.0, best

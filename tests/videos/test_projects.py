@@ -265,11 +265,17 @@ def test_the_library_files_videos_in_projects_through_its_forms(team: Workspace)
     # The project page; rename; delete to the trash and restore from Deleted projects.
     page = client.get(reverse("videos:project", args=[project.pk])).content.decode()
     assert "Harbour cut" in page
+    # Delete asks first: the button that deletes sits behind "Delete project", with what it does.
+    assert re.search(r"<summary[^>]*>Delete project</summary>", page)
+    assert "Delete “<bdi>Harbour ad</bdi>”?" in page
     client.post(reverse("videos:project_rename", args=[project.pk]), {"name": "Harbour ad v2"})
     deleted = client.post(reverse("videos:project_delete", args=[project.pk]), follow=True).content.decode()
     assert "can be restored" in deleted and "Harbour cut" not in deleted
     trash = client.get(reverse("videos:deleted_projects")).content.decode()
-    assert "Harbour ad v2" in trash
+    assert "Harbour ad v2" in trash and ">Restore</button>" in trash
+    # A viewer reads the trash but is offered no Restore it could not use.
+    viewers_trash = browser_in(viewer, team).get(reverse("videos:deleted_projects")).content.decode()
+    assert "Harbour ad v2" in viewers_trash and ">Restore</button>" not in viewers_trash
     client.post(reverse("videos:project_restore", args=[project.pk]))
     assert "Harbour cut" in client.get(reverse("videos:library")).content.decode()
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.models import User
 from chat.retrieval import citation_of
-from tests.factories import TranscriptFactory, VideoFactory, chunk_rows
+from tests.factories import TranscriptFactory, VideoFactory, chunk_rows, member_in
 from videos.models import ScreenTextLine, TranscriptChunk, Video
 from videos.screen_text.indexing import index_shown_lines, shown_windows
 from videos.screen_text.tracking import ShownLine
@@ -154,7 +154,7 @@ def test_indexing_stores_the_slides_as_shown_windows_beside_the_said_ones(user) 
 def test_a_question_about_a_slide_quotes_the_line_when_it_appears_marked_shown(user) -> None:
     video = slide_talk(user)
 
-    quotes = search_quotes(user, "when is the midterm exam?")
+    quotes = search_quotes(member_in(user), "when is the midterm exam?")
 
     assert quotes, "the slide that answers was not found"
     best = quotes[0]
@@ -172,7 +172,7 @@ def test_a_question_about_a_slide_quotes_the_line_when_it_appears_marked_shown(u
         "text": "The midterm exam is on Thursday 14 March in room B12",
         "kind": "shown",
     }
-    said = search_quotes(user, "how do leaves turn sunlight into sugar?")
+    said = search_quotes(member_in(user), "how do leaves turn sunlight into sugar?")
     assert said and said[0].kind == "said" and "kind" not in citation_of(said[0])
 
 
@@ -199,7 +199,7 @@ def test_the_search_page_and_api_mark_results_on_screen_or_said(user) -> None:
 def test_another_users_slides_are_never_found(user, other_user) -> None:
     theirs = slide_talk(other_user, title="Their lecture")
 
-    assert search_quotes(user, "when is the midterm exam?") == []
+    assert search_quotes(member_in(user), "when is the midterm exam?") == []
     html = signed_in(user).get(SEARCH, {"q": "when is the midterm exam?"}).content.decode()
     assert "Their lecture" not in html and "midterm" not in html.split("</h2>", 1)[-1]
     client = Client()

@@ -11,14 +11,13 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import api_token_create
-from tests.factories import TranscriptFactory, UserFactory, VideoFactory
+from tests.factories import TranscriptFactory, UserFactory, VideoFactory, member_in
 from videos.chunks import replace_chunks
 from videos.models import TranscriptChunk, Video
 from videos.search import search_quotes
 from videos.selectors import search_moments_by_vector
 from videos.text_embedding.model import embed_query
 from videos.timed_text import TimedLine
-from workspaces.current import act_in
 from workspaces.models import Membership, Role, Workspace
 from workspaces.selectors import personal_workspace_of
 
@@ -67,10 +66,10 @@ def test_a_member_finds_a_colleagues_video_by_its_words_and_by_its_meaning(studi
     # Either way a workspace's search goes: its rows sorted exactly, or a walk of its index part.
     settings.HNSW_MIN_OWNER_CHUNKS = 1 if through_index else 10**9
     settings.HNSW_MIN_OWNER_PERCENT = 0
-    act_in(producer, team.pk)
+    in_team = member_in(producer, team.pk)
 
-    by_words = search_quotes(producer, EGGS_QUESTION)
-    by_meaning = search_quotes(producer, OVEN_QUESTION)
+    by_words = search_quotes(in_team, EGGS_QUESTION)
+    by_meaning = search_quotes(in_team, OVEN_QUESTION)
 
     assert [(quote.video_id, quote.text) for quote in by_words] == [(apiary.pk, EGGS)]
     assert by_meaning and by_meaning[0].video_id == sourdough.pk and by_meaning[0].start == 40.0
@@ -80,11 +79,10 @@ def test_nothing_of_the_team_is_found_outside_it(studio) -> None:
     _, _, producer, apiary, sourdough = studio
     stranger = UserFactory()
     VideoFactory(owner=stranger, garden=True)  # the stranger's own, in their personal workspace
-    act_in(producer, None)  # the producer back in their personal workspace
 
-    for user in (stranger, producer):
-        assert search_quotes(user, EGGS_QUESTION) == []
-        assert search_quotes(user, OVEN_QUESTION) == []
+    for user in (stranger, producer):  # the producer in their personal workspace
+        assert search_quotes(member_in(user), EGGS_QUESTION) == []
+        assert search_quotes(member_in(user), OVEN_QUESTION) == []
         # Not even the farthest of the team's windows comes back, by words or by meaning.
         workspace_id = personal_workspace_of(user).pk
         for question in (EGGS_QUESTION, OVEN_QUESTION):

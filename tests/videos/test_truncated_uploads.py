@@ -13,7 +13,7 @@ from billing.ledger import ledger_grant
 from billing.models import Wallet
 from sage.synthetic_media import make_video
 from sage.synthetic_media.mp4 import faststart
-from tests.factories import empty_wallet_user
+from tests.factories import empty_wallet_user, member_in
 from videos.models import Video
 from videos.pipeline import runner
 from videos.probe import probe_media
@@ -48,7 +48,7 @@ def _uploaded_and_processed(data: bytes, filename: str, settings) -> Video:
     settings.UPLOAD_PART_SIZE = PART
     user = empty_wallet_user()
     ledger_grant(user=user, amount=100, key=f"grant:{user.pk}", memo="test")
-    upload = upload_create(user=user, filename=filename, size=len(data))
+    upload = upload_create(member=member_in(user), filename=filename, size=len(data))
     for number in range(1, upload.part_count + 1):
         upload_receive_part(upload=upload, number=number, stream=io.BytesIO(data[(number - 1) * PART : number * PART]))
     video = upload_complete(upload=upload)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 import videos.uploads.services
-from tests.factories import UserFactory
+from tests.factories import UserFactory, member_in
 from videos.models import Upload, Video
 from videos.uploads import s3_store
 from videos.uploads.services import (
@@ -36,7 +36,7 @@ def s3(s3, settings):
 
 
 def _s3_upload(data: bytes) -> Upload:
-    upload = upload_create(user=UserFactory(), filename="clip.mp4", size=len(data))
+    upload = upload_create(member=member_in(UserFactory()), filename="clip.mp4", size=len(data))
     for number in range(1, upload.part_count + 1):
         url = upload_part_url(upload=upload, number=number)
         assert requests.put(url, data=data[(number - 1) * PART : number * PART], timeout=30).status_code == 200
@@ -44,7 +44,7 @@ def _s3_upload(data: bytes) -> Upload:
 
 
 def _local_upload(data: bytes) -> Upload:
-    upload = upload_create(user=UserFactory(), filename="clip.mp4", size=len(data))
+    upload = upload_create(member=member_in(UserFactory()), filename="clip.mp4", size=len(data))
     for number in range(1, upload.part_count + 1):
         upload_receive_part(upload=upload, number=number, stream=io.BytesIO(data[(number - 1) * PART : number * PART]))
     return upload

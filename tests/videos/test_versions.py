@@ -13,7 +13,7 @@ from django.http import Http404
 from rest_framework.test import APIClient
 
 from tests.at_once import at_once
-from tests.factories import UserFactory, VideoFactory, clip_rows
+from tests.factories import UserFactory, VideoFactory, clip_rows, member_in
 from videos.models import Comparison, Upload, Video, VideoStack
 from videos.services import video_delete
 from videos.tasks import compare_version_neighbours
@@ -234,5 +234,5 @@ def test_another_users_stack_is_a_404(user, other_user) -> None:
     v1, _ = stack_of(other_user, 2)
 
     with pytest.raises(Http404):
-        stack_get_for_user(user, stack_with(v1).pk)
-    assert stack_get_for_user(other_user, stack_with(v1).pk) == stack_with(v1)
+        stack_get_for_user(member_in(user), stack_with(v1).pk)
+    assert stack_get_for_user(member_in(other_user), stack_with(v1).pk) == stack_with(v1)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from chat.retrieval import evidence_from, retrieve
-from tests.factories import ProjectFactory, TranscriptFactory, UserFactory, VideoFactory, chunk_rows
+from tests.factories import ProjectFactory, TranscriptFactory, UserFactory, VideoFactory, chunk_rows, member_in
 from videos import search
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.pipeline.steps import ensure_chunks
@@ -122,10 +122,10 @@ def test_a_search_quotes_from_stored_vectors_exactly_what_embedding_when_asked_f
 ) -> None:
     user = processed.owner
 
-    from_stored = {question: search_quotes(user, question) for question in QUESTIONS}
+    from_stored = {question: search_quotes(member_in(user), question) for question in QUESTIONS}
     assert sentences_embedded_when_asked == []  # nothing but the questions embedded
     forget_stored_sentences(processed)
-    when_asked = {question: search_quotes(user, question) for question in QUESTIONS}
+    when_asked = {question: search_quotes(member_in(user), question) for question in QUESTIONS}
 
     assert sentences_embedded_when_asked  # the question-time way did run
     oven = [text for text, *_ in quoted(from_stored["How hot should the oven be?"])]
@@ -207,7 +207,7 @@ def test_processing_a_video_again_replaces_its_windows_sentences(processed: Vide
         (TranscriptChunk.Kind.SAID, "Water them every morning."),
         (TranscriptChunk.Kind.SHOWN, "Country loaf"),
     }
-    found = quoted(search_quotes(processed.owner, "How often should I water tomatoes?"))
+    found = quoted(search_quotes(member_in(processed.owner), "How often should I water tomatoes?"))
     assert [text for text, *_ in found] == ["Tomatoes need sun."]  # the window's best, of the new lines
 
 
@@ -253,16 +253,16 @@ def test_a_deleted_projects_videos_never_appear_and_a_page_of_results_is_still_f
     chunk_rows(hidden, [(20.0 * i, 20.0 * (i + 1), text) for i, text in enumerate(SAID_IN_THE_OLD_CUT)])
     chunk_rows(shown, [(20.0 * i, 20.0 * (i + 1), text) for i, text in enumerate(SAID_IN_THE_NEW_CUT)])
     question = "When does the harbour ferry leave in the morning?"
-    assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}
+    assert {quote.video_id for quote in search_quotes(member_in(owner), question, limit=5)} == {hidden.pk}
 
     project_delete(project=project, by=owner)
-    quotes = search_quotes(owner, question, limit=5)
+    quotes = search_quotes(member_in(owner), question, limit=5)
 
     assert len(quotes) == 5 and {quote.video_id for quote in quotes} == {shown.pk}
     vector = embed_query(question)
     passages, _ = retrieve(workspace_id=hidden.workspace_id, video_id=None, vector=vector, limit=5, question=question)
     assert len(passages) == 5 and {passage.video_id for passage in passages} == {shown.pk}  # chat's too
-    assert search_quotes(owner, question, video=hidden) == []
+    assert search_quotes(member_in(owner), question, video=hidden) == []
 
     project_restore(project=project, by=owner)
-    assert {quote.video_id for quote in search_quotes(owner, question, limit=5)} == {hidden.pk}
+    assert {quote.video_id for quote in search_quotes(member_in(owner), question, limit=5)} == {hidden.pk}

@@ -6,7 +6,6 @@ race, and refusals logged as refusals. docs/api.md's role table is the policy's.
 from __future__ import annotations
 
 import logging
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,19 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from accounts.models import User
 from accounts.services import api_token_create
 from reviews.models import Comment
+from tests.clients import browser_switched_to
 from tests.factories import (
     ComparisonFactory,
     NoteFactory,
     ProjectFactory,
     ReviewSessionFactory,
     ShareLinkFactory,
-    TeamWorkspaceFactory,
-    UserFactory,
     VideoFactory,
     VideoStackFactory,
+    team_member,
+    team_owner,
 )
 from workspaces.models import Membership, Role, Workspace
 from workspaces.policy import POLICY, LinkGuest, Member, decide, with_policy_table
@@ -35,28 +34,6 @@ from workspaces.policy import POLICY, LinkGuest, Member, decide, with_policy_tab
 pytestmark = pytest.mark.django_db
 
 API_DOC = Path(settings.BASE_DIR) / "docs" / "api.md"
-
-
-@pytest.fixture
-def team() -> Workspace:
-    return TeamWorkspaceFactory(name="North Studio")
-
-
-def member(team: Workspace, role: str) -> User:
-    user = UserFactory(email=f"{role}-{uuid.uuid4().hex[:6]}@example.com")
-    Membership.objects.create(workspace=team, user=user, role=role)
-    return user
-
-
-def owner_of(team: Workspace) -> User:
-    return Membership.objects.get(workspace=team, role=Role.OWNER).user
-
-
-def browser_in(user: User, workspace: Workspace) -> Client:
-    client = Client()
-    client.force_login(user)
-    assert client.post(reverse("workspace-switch"), {"workspace": workspace.pk}).status_code == 302
-    return client
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -92,7 +69,7 @@ def test_the_policy_answers_by_role_authorship_workspace_link_and_scope() -> Non
 
 
 def _links_of_every_kind(team: Workspace) -> list[tuple[str, Any]]:  # factories keep `.token`
-    owner = owner_of(team)
+    owner = team_owner(team)
     comparison = ComparisonFactory(owner=owner, workspace=team)
     video = VideoFactory(owner=owner, workspace=team, ready=True)
     stack = VideoStackFactory(owner=owner, workspace=team)
@@ -108,7 +85,7 @@ def _links_of_every_kind(team: Workspace) -> list[tuple[str, Any]]:  # factories
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
 def test_roles_that_may_not_share_read_links_without_their_url(team: Workspace, role: str) -> None:
     links = _links_of_every_kind(team)
-    client = browser_in(member(team, role), team)
+    client = browser_switched_to(team_member(team, role), team)
 
     for list_path, link in links:
         listed = client.get(list_path)
@@ -126,22 +103,22 @@ def test_roles_that_may_not_share_read_links_without_their_url(team: Workspace, 
 
 def test_editors_and_their_read_tokens_read_the_url(team: Workspace) -> None:
     links = _links_of_every_kind(team)
-    editor = member(team, Role.EDITOR)
+    editor = team_member(team, Role.EDITOR)
     _, secret = api_token_create(user=editor, name="script", scopes=["read"], workspace_id=team.pk)
-    for client, headers in ((browser_in(editor, team), {}), (Client(), {"authorization": f"Bearer {secret}"})):
+    for client, headers in ((browser_switched_to(editor, team), {}), (Client(), {"authorization": f"Bearer {secret}"})):
         for list_path, link in links:
             [row] = client.get(list_path, headers=headers).json()
             assert row["url"] == f"http://testserver/s/{link.token}/"
 
 
 def test_a_sessions_guest_url_is_only_for_roles_that_may_share(team: Workspace) -> None:
-    owner = owner_of(team)
+    owner = team_owner(team)
     comparison = ComparisonFactory(owner=owner, workspace=team)
     link = ShareLinkFactory(comparison=comparison, permission="comment", allow_sessions=True)
     session = ReviewSessionFactory(comparison=comparison, started_by=owner, link=link)
 
     def guest_urls(role: str) -> list[str | None]:
-        client = browser_in(member(team, role), team)
+        client = browser_switched_to(team_member(team, role), team)
         one = client.get(f"/api/v1/sessions/{session.code}").json()["guest_url"]
         listed = [row["guest_url"] for row in client.get("/api/v1/sessions").json()["results"]]
         return [one, *listed]
@@ -156,26 +133,26 @@ def test_a_sessions_guest_url_is_only_for_roles_that_may_share(team: Workspace) 
 
 
 def test_the_share_panel_and_its_urls_are_only_on_pages_of_roles_that_may_share(team: Workspace) -> None:
-    owner = owner_of(team)
+    owner = team_owner(team)
     video = VideoFactory(owner=owner, workspace=team, ready=True)
     link = ShareLinkFactory(video=video)
     page = reverse("videos:video", args=[video.pk])
 
     for role in (Role.VIEWER, Role.COMMENTER):
-        shown = browser_in(member(team, role), team).get(page)
+        shown = browser_switched_to(team_member(team, role), team).get(page)
         assert shown.status_code == 200
         assert link.token not in shown.content.decode()
         assert 'id="share-links"' not in shown.content.decode()
-    editors_page = browser_in(member(team, Role.EDITOR), team).get(page).content.decode()
+    editors_page = browser_switched_to(team_member(team, Role.EDITOR), team).get(page).content.decode()
     assert f"/s/{link.token}/" in editors_page
 
 
 def test_rotating_gives_a_new_url_and_the_old_one_stops_at_once(team: Workspace) -> None:
-    editor = member(team, Role.EDITOR)
-    comparison = ComparisonFactory(owner=owner_of(team), workspace=team)
+    editor = team_member(team, Role.EDITOR)
+    comparison = ComparisonFactory(owner=team_owner(team), workspace=team)
     link = ShareLinkFactory(comparison=comparison, permission="comment", name="Client")
     old_token = link.token
-    client = browser_in(editor, team)
+    client = browser_switched_to(editor, team)
 
     rotated = client.post(f"/api/v1/share-links/{link.pk}/rotate")
 
@@ -197,9 +174,9 @@ def test_rotating_gives_a_new_url_and_the_old_one_stops_at_once(team: Workspace)
 
 
 def test_a_rotation_is_in_the_audit_log(team: Workspace) -> None:
-    owner = owner_of(team)
+    owner = team_owner(team)
     link = ShareLinkFactory(comparison=ComparisonFactory(owner=owner, workspace=team), name="Client")
-    client = browser_in(owner, team)
+    client = browser_switched_to(owner, team)
     assert client.post(f"/api/v1/share-links/{link.pk}/rotate").status_code == 200
     [entry, *_] = client.get("/api/v1/audit").json()["results"]
     assert (entry["action"], entry["actor_email"]) == ("link_rotated", owner.email)
@@ -219,10 +196,10 @@ def _comment_as(client: Client, comparison_id: int, body: str) -> int:
 
 
 def test_a_commenter_deletes_only_their_own_comment_and_an_editor_anyones(team: Workspace) -> None:
-    comparison = ComparisonFactory(owner=owner_of(team), workspace=team)
-    commenter, editor = member(team, Role.COMMENTER), member(team, Role.EDITOR)
-    as_commenter, as_editor = browser_in(commenter, team), browser_in(editor, team)
-    owners = _comment_as(browser_in(owner_of(team), team), comparison.pk, "The owner's")
+    comparison = ComparisonFactory(owner=team_owner(team), workspace=team)
+    commenter, editor = team_member(team, Role.COMMENTER), team_member(team, Role.EDITOR)
+    as_commenter, as_editor = browser_switched_to(commenter, team), browser_switched_to(editor, team)
+    owners = _comment_as(browser_switched_to(team_owner(team), team), comparison.pk, "The owner's")
     mine = _comment_as(as_commenter, comparison.pk, "Mine")
     theirs = _comment_as(as_editor, comparison.pk, "The editor's")
 
@@ -236,10 +213,10 @@ def test_a_commenter_deletes_only_their_own_comment_and_an_editor_anyones(team: 
 
 
 def test_a_commenter_changes_and_deletes_only_their_own_notes(team: Workspace) -> None:
-    owner, commenter = owner_of(team), member(team, Role.COMMENTER)
+    owner, commenter = team_owner(team), team_member(team, Role.COMMENTER)
     video = VideoFactory(owner=owner, workspace=team, ready=True, duration=60)
     owners_note = NoteFactory(owner=owner, video=video, workspace=team, text="Logo too big")
-    client = browser_in(commenter, team)
+    client = browser_switched_to(commenter, team)
 
     edit = client.patch(f"/api/v1/notes/{owners_note.pk}", {"text": "mine now"}, content_type="application/json")
     assert edit.status_code == 403
@@ -256,7 +233,7 @@ def test_a_commenter_changes_and_deletes_only_their_own_notes(team: Workspace) -
     assert edited.status_code == 200
     assert client.delete(f"/api/v1/notes/{mine}").status_code == 204
     # An editor changes anyone's.
-    as_editor = browser_in(member(team, Role.EDITOR), team)
+    as_editor = browser_switched_to(team_member(team, Role.EDITOR), team)
     assert as_editor.delete(f"/api/v1/notes/{owners_note.pk}").status_code == 204
 
 
@@ -266,8 +243,8 @@ def test_a_commenter_changes_and_deletes_only_their_own_notes(team: Workspace) -
 def test_a_page_forms_refusal_is_logged_as_one_line_without_a_traceback(
     team: Workspace, caplog: pytest.LogCaptureFixture
 ) -> None:
-    video = VideoFactory(owner=owner_of(team), workspace=team, ready=True)
-    client = browser_in(member(team, Role.VIEWER), team)
+    video = VideoFactory(owner=team_owner(team), workspace=team, ready=True)
+    client = browser_switched_to(team_member(team, Role.VIEWER), team)
 
     with caplog.at_level(logging.WARNING, logger="django.request"):
         refused = client.post(reverse("reviews:video-share-link-create", args=[video.pk]), {"name": "client"})
@@ -304,8 +281,8 @@ def test_every_action_a_door_declares_is_a_row_of_the_policy() -> None:
 
 
 def test_a_viewer_still_changes_what_is_not_the_workspaces(team: Workspace) -> None:
-    viewer = member(team, Role.VIEWER)
-    client = browser_in(viewer, team)
+    viewer = team_member(team, Role.VIEWER)
+    client = browser_switched_to(viewer, team)
 
     profile = client.post(reverse("accounts:profile"), {"display_name": "Ana"})
     switched = client.post(reverse("workspace-switch"), {"workspace": team.pk})

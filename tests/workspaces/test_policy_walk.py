@@ -21,8 +21,9 @@ import pytest
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import resolve, reverse
+from django.urls import resolve
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
@@ -30,6 +31,8 @@ from accounts.services import api_token_create
 from review_sessions.services import session_start_by_guest
 from reviews.comments import comment_create_by_guest, reviewer_key_digest
 from reviews.models import Comment, ShareLink
+from reviews.presenters import share_link_path
+from tests.clients import browser_switched_to
 from tests.factories import (
     ComparisonFactory,
     ConversationFactory,
@@ -42,6 +45,8 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
     VideoStackFactory,
+    team_member,
+    team_owner,
 )
 from tests.workspaces.test_team_access import _workspace_pages
 from workspaces.doors import NOT_WORKSPACE_WORK, declared_action, link_action, path_action, required_action
@@ -160,13 +165,6 @@ class Caller:
 ROLES = (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.COMMENTER, Role.VIEWER)
 
 
-def _browser_in(user: User, workspace: Workspace) -> Client:
-    client = Client()
-    client.force_login(user)
-    assert client.post(reverse("workspace-switch"), {"workspace": workspace.pk}).status_code == 302
-    return client
-
-
 @dataclass
 class Walk:
     team: Workspace
@@ -180,7 +178,7 @@ class Walk:
 def _made_by(person: User, team: Workspace, comparison_id: int, video_id: int) -> dict[str, str]:
     """What `person` makes in the team (as an editor, before their role is set): their comment, note,
     conversation, upload and live session."""
-    client = _browser_in(person, team)
+    client = browser_switched_to(person, team)
     made = client.post(
         f"/api/v1/comparisons/{comparison_id}/comments",
         {"side": "a", "start": 1.0, "body": f"{person.email}'s"},
@@ -199,9 +197,8 @@ def _made_by(person: User, team: Workspace, comparison_id: int, video_id: int) -
 
 
 @pytest.fixture
-def walk() -> Walk:
-    team = TeamWorkspaceFactory(name="North Studio")
-    owner = Membership.objects.get(workspace=team, role=Role.OWNER).user
+def walk(team: Workspace) -> Walk:
+    owner = team_owner(team)
     video = VideoFactory(owner=owner, workspace=team, ready=True, title="Harbour cut")
     comparison = ComparisonFactory(owner=owner, workspace=team)
     links: dict[str, tuple[ShareLink, str]] = {}
@@ -236,17 +233,15 @@ def walk() -> Walk:
 
     callers = []
     for role in ROLES:
-        person = owner if role == Role.OWNER else UserFactory(email=f"{role}@example.com")
-        if role != Role.OWNER:
-            Membership.objects.create(workspace=team, user=person, role=Role.EDITOR)
+        # Each makes their own things as an editor, before their role is set.
+        person = owner if role == Role.OWNER else team_member(team, Role.EDITOR, email=f"{role}@example.com")
         own = theirs if role == Role.OWNER else _made_by(person, team, comparison.pk, video.pk)
         Membership.objects.filter(workspace=team, user=person).update(role=role)
         actor = Member(user_id=person.pk, workspace_id=team.pk, role=role)
-        callers.append(Caller(str(role), _browser_in(person, team), actor, person, {}, own))
+        callers.append(Caller(str(role), browser_switched_to(person, team), actor, person, {}, own))
 
-    removed = UserFactory(email="removed@example.com")
-    Membership.objects.create(workspace=team, user=removed, role=Role.EDITOR)
-    removed_client = _browser_in(removed, team)
+    removed = team_member(team, Role.EDITOR, email="removed@example.com")
+    removed_client = browser_switched_to(removed, team)
     Membership.objects.filter(workspace=team, user=removed).delete()  # the same browser, still signed in
     personal = personal_workspace_of(removed)
     callers.append(Caller("removed", removed_client, Member(removed.pk, personal.pk, Role.OWNER), removed, {}, {}))
@@ -255,7 +250,7 @@ def walk() -> Walk:
     callers.append(
         Caller(
             "other workspace",
-            _browser_in(outsider, other_team),
+            browser_switched_to(outsider, other_team),
             Member(outsider.pk, other_team.pk, Role.OWNER),
             outsider,
             {},
@@ -422,4 +417,57 @@ def test_every_page_form_answers_each_role_as_the_policy_says(walk: Walk, role: 
         refused = _call(caller.client, "POST", path, {}).status_code == 403
         if refused != (refusal is not None):
             wrong.append(f"{name} as {role} [{action}]: {'refused' if refused else 'let through'}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _page_forms(walk: Walk) -> list[tuple[str, str, str]]:
+    """(URL name, path, policy action) of every page form that is the workspace's work."""
+    pages = _workspace_pages({**walk.theirs, "token": walk.links["comment"][1]})
+    forms = []
+    for name, path, methods in pages:
+        if methods is not None and "POST" not in methods:
+            continue
+        action = required_action(resolve(path).func, "POST")
+        if action is not NOT_WORKSPACE_WORK:
+            forms.append((name, path, action))
+    assert len(forms) > 20
+    return forms
+
+
+def _refused_by_page(response: Any) -> bool:
+    """A page's refusal: 403 or 404, or (to one not signed in) the sign-in page."""
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize("name", ["removed", "other workspace"])
+def test_every_page_form_answers_those_outside_the_team_as_the_policy_says(walk: Walk, name: str) -> None:
+    # A removed member's browser still signed in, and a member of another team: the team's objects
+    # are out of their sight (404); what a form makes without naming one is made in their own workspace.
+    caller = next(c for c in walk.callers if c.name == name)
+    wrong = []
+    for form, path, action in _page_forms(walk):
+        on_object = any(param in TEAM_OBJECTS for param in resolve(path).kwargs)
+        workspace_id = walk.team.pk if on_object else caller.actor.workspace_id
+        refusal = decide(caller.actor, action, workspace_id=workspace_id, made_by=caller.user.pk)
+        refused = _refused_by_page(_call(caller.client, "POST", path, {}))
+        if refused != (refusal is not None):
+            wrong.append(f"{form} by {name} [{action}]: {'refused' if refused else 'let through'}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_page_form_opens_to_a_link_guest_or_an_api_token(walk: Walk) -> None:
+    # Pages are the signed-in browser's: a link's guest (its page's cookie, no account) and a token's
+    # bearer are sent to sign in by every member form, whatever the policy lets them do elsewhere.
+    guest = Client()
+    assert guest.get(share_link_path(walk.links["comment"][1])).status_code == 200
+    token = next(c for c in walk.callers if c.name == "token videos:write")
+    wrong = []
+    for form, path, action in _page_forms(walk):
+        if "token" in resolve(path).kwargs:
+            continue  # the link's own pages are the guests' (their walk is the guest API's)
+        for who, client, headers in (("a link guest", guest, {}), ("a token", token.client, token.headers)):
+            if not _refused_by_page(_call(client, "POST", path, headers)):
+                wrong.append(f"{form} by {who} [{action}]: let through")
     assert wrong == [], "\n".join(wrong)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import User
 from accounts.services import api_token_create
 from sage.api import urls as api_urls
+from tests.clients import browser_switched_to
 from tests.factories import (
     CommentFactory,
     ComparisonFactory,
@@ -28,6 +28,7 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
     VideoStackFactory,
+    team_member,
 )
 from videos.models import Comparison, Video
 from workspaces.models import Membership, Role, Workspace
@@ -36,48 +37,24 @@ from workspaces.selectors import personal_workspace_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def team() -> Workspace:
-    owner = UserFactory(email="producer@example.com")
-    workspace = Workspace.objects.create(name="North Studio", kind=Workspace.Kind.TEAM, created_by=owner)
-    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
-    return workspace
-
-
-def member(team: Workspace, role: str, email: str | None = None) -> User:
-    user = UserFactory(email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.com")
-    Membership.objects.create(workspace=team, user=user, role=role)
-    return user
-
-
-def browser_in(user: User, workspace: Workspace | None) -> Client:
-    """A signed-in browser that chose `workspace` in the header (None: never switched)."""
-    client = Client()
-    client.force_login(user)
-    if workspace is not None:
-        response = client.post(reverse("workspace-switch"), {"workspace": workspace.pk})
-        assert response.status_code == 302
-    return client
-
-
 def test_a_team_shares_one_library_and_nobody_else_sees_it(team: Workspace) -> None:
-    editor, viewer, stranger = member(team, Role.EDITOR), member(team, Role.VIEWER), UserFactory()
+    editor, viewer, stranger = team_member(team, Role.EDITOR), team_member(team, Role.VIEWER), UserFactory()
     cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut v1", ready=True)
     own = VideoFactory(owner=viewer, title="My holiday", ready=True)  # the viewer's personal workspace
 
-    in_team = browser_in(viewer, team)
+    in_team = browser_switched_to(viewer, team)
     assert "Harbour cut v1" in in_team.get(reverse("videos:library")).content.decode()
     assert "My holiday" not in in_team.get(reverse("videos:library")).content.decode()
     assert in_team.get(reverse("videos:video", args=[cut.pk])).status_code == 200
     assert [row["title"] for row in in_team.get("/api/v1/videos").json()["results"]] == ["Harbour cut v1"]
 
     # Back in their personal workspace, the team's video is not there, theirs is.
-    personal = browser_in(viewer, personal_workspace_of(viewer))
+    personal = browser_switched_to(viewer, personal_workspace_of(viewer))
     assert [row["title"] for row in personal.get("/api/v1/videos").json()["results"]] == ["My holiday"]
     assert personal.get(f"/api/v1/videos/{cut.pk}").status_code == 404
 
     # Someone outside the team: 404 for every id of it, in pages and the API, and cannot switch in.
-    outside = browser_in(stranger, None)
+    outside = browser_switched_to(stranger, None)
     assert outside.get(reverse("videos:video", args=[cut.pk])).status_code == 404
     assert outside.get(f"/api/v1/videos/{cut.pk}").status_code == 404
     assert outside.post(reverse("workspace-switch"), {"workspace": team.pk}).status_code == 404
@@ -85,8 +62,8 @@ def test_a_team_shares_one_library_and_nobody_else_sees_it(team: Workspace) -> N
 
 
 def test_the_header_switcher_lists_my_workspaces_and_says_where_i_am(team: Workspace) -> None:
-    editor = member(team, Role.EDITOR)
-    client = browser_in(editor, None)
+    editor = team_member(team, Role.EDITOR)
+    client = browser_switched_to(editor, None)
     header = client.get(reverse("videos:library")).content.decode()
     options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>', header)
     assert [(name, bool(selected)) for _, selected, name in options] == [
@@ -180,13 +157,13 @@ COMMENTERS_OWN_ONLY = {
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
 def test_every_api_write_refuses_roles_that_do_not_reach_it(team: Workspace, role: str) -> None:
-    editor, person = member(team, Role.EDITOR), member(team, role)
+    editor, person = team_member(team, Role.EDITOR), team_member(team, role)
     ids = _ids_for_every_kind(team, editor)
     if role == Role.COMMENTER:
         # Handing over and ending are the session's presenter's or starter's (or an admin's): theirs.
         comparison = Comparison.objects.get(pk=ids["comparison_id"])
         ids["code"] = ReviewSessionFactory(comparison=comparison, started_by=person).code
-    client = browser_in(person, team)
+    client = browser_switched_to(person, team)
     writes = _api_writes()
     assert len(writes) > 30  # the matrix covers the API, not a corner of it
 
@@ -211,10 +188,10 @@ def test_every_api_write_refuses_roles_that_do_not_reach_it(team: Workspace, rol
 
 
 def test_a_viewer_reads_everything_and_changes_nothing(team: Workspace) -> None:
-    editor, viewer = member(team, Role.EDITOR), member(team, Role.VIEWER)
+    editor, viewer = team_member(team, Role.EDITOR), team_member(team, Role.VIEWER)
     video = VideoFactory(owner=editor, workspace=team, title="Logo pass", ready=True)
     NoteFactory(owner=editor, video=video, workspace=team, text="Logo too big at 0:12")
-    client = browser_in(viewer, team)
+    client = browser_switched_to(viewer, team)
 
     notes = client.get(f"/api/v1/videos/{video.pk}/notes").json()
     assert [note["text"] for note in notes] == ["Logo too big at 0:12"]
@@ -231,19 +208,19 @@ def test_a_viewer_reads_everything_and_changes_nothing(team: Workspace) -> None:
 
 
 def test_a_commenter_takes_notes_in_the_team_and_they_are_the_teams(team: Workspace) -> None:
-    editor, commenter = member(team, Role.EDITOR), member(team, Role.COMMENTER)
+    editor, commenter = team_member(team, Role.EDITOR), team_member(team, Role.COMMENTER)
     video = VideoFactory(owner=editor, workspace=team, title="Logo pass", ready=True)
 
-    made = browser_in(commenter, team).post(
+    made = browser_switched_to(commenter, team).post(
         f"/api/v1/videos/{video.pk}/notes", {"start": 12, "text": "Logo too big"}, content_type="application/json"
     )
     assert made.status_code == 201
-    seen_by_editor = browser_in(editor, team).get(f"/api/v1/videos/{video.pk}/notes").json()
+    seen_by_editor = browser_switched_to(editor, team).get(f"/api/v1/videos/{video.pk}/notes").json()
     assert [note["text"] for note in seen_by_editor] == ["Logo too big"]
 
 
 def test_an_api_token_acts_in_its_own_workspace_and_stops_when_its_user_leaves(team: Workspace) -> None:
-    editor = member(team, Role.EDITOR)
+    editor = team_member(team, Role.EDITOR)
     VideoFactory(owner=editor, workspace=team, title="Team cut", ready=True)
     VideoFactory(owner=editor, title="Personal clip", ready=True)
     _, team_secret = api_token_create(user=editor, name="script", scopes=["read"], workspace_id=team.pk)
@@ -265,9 +242,9 @@ def test_an_api_token_acts_in_its_own_workspace_and_stops_when_its_user_leaves(t
 
 
 def test_a_removed_member_loses_the_teams_pages_and_media_at_once(team: Workspace) -> None:
-    editor = member(team, Role.EDITOR)
+    editor = team_member(team, Role.EDITOR)
     cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut", ready=True)
-    client = browser_in(editor, team)
+    client = browser_switched_to(editor, team)
     assert client.get(reverse("videos:video", args=[cut.pk])).status_code == 200
 
     Membership.objects.filter(workspace=team, user=editor).delete()
@@ -329,9 +306,9 @@ def _workspace_pages(ids: dict[str, str]) -> list[tuple[str, str, set[str] | Non
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.COMMENTER])
 def test_no_page_form_lets_a_role_write_what_it_may_not(team: Workspace, role: str) -> None:
-    editor, person = member(team, Role.EDITOR), member(team, role)
+    editor, person = team_member(team, Role.EDITOR), team_member(team, role)
     ids = _ids_for_every_kind(team, editor)
-    client = browser_in(person, team)
+    client = browser_switched_to(person, team)
     pages = _workspace_pages(ids)
     forms = [(name, path) for name, path, methods in pages if methods is None or "POST" in methods]
     reads = [(name, path) for name, path, methods in pages if methods is not None and "POST" not in methods]

@@ -7,8 +7,7 @@ import pytest
 
 from activity.models import ActivityEvent, AuditEntry
 from reviews.approvals import review_status_set_by_member
-from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory, on_plan
-from workspaces.current import act_in
+from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory, VideoFactory, member_in, on_plan
 from workspaces.invitations import invitation_accept, invitation_create, invitation_revoke
 from workspaces.models import Membership, Role, Workspace
 from workspaces.services import member_change_role, membership_remove, ownership_transfer
@@ -72,9 +71,7 @@ def test_a_producers_approval_is_in_the_teams_feed() -> None:
     producer = owner_of(team).user
     editor = MembershipFactory(workspace=team, role=Role.EDITOR).user
     cut = VideoFactory(owner=editor, workspace=team, title="Harbour cut", ready=True)
-    act_in(producer, team.pk)
-
-    review_status_set_by_member(user=producer, target=cut, status="changes_requested")
+    review_status_set_by_member(member=member_in(producer, team.pk), target=cut, status="changes_requested")
 
     assert feed(team)[-1] == (producer.name, "status_changed", cut.label)
     assert ActivityEvent.objects.filter(workspace=team).last().details == {  # type: ignore[union-attr]

@@ -27,6 +27,7 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
     VideoStackFactory,
+    member_in,
 )
 from videos.models import Comparison, Video, VideoStack
 from workspaces.models import Role, Workspace
@@ -126,7 +127,7 @@ def test_the_migration_moves_everything_that_exists_into_its_owners_personal_wor
         NoteFactory(owner=owner, video=comparison.video_a)
         ConversationFactory(owner=owner, video=comparison.video_a)
         ShareLinkFactory(stack=stack)
-    link, token = share_link_create(owner=ana, shared=ComparisonFactory(owner=ana), name="client")
+    link, token = share_link_create(member=member_in(ana), shared=ComparisonFactory(owner=ana), name="client")
     _, secret = api_token_create(user=bo, name="script", scopes=["read"])
     rows_before = {model: sorted(model.objects.values_list("pk", flat=True)) for _, model in IN_WORKSPACES}
 

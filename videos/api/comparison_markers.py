@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from sage.api.errors import error_responses
-from videos.api.comparisons import _COMPARISON_ID, _user
+from videos.api.comparisons import _COMPARISON_ID
 from videos.compare.edl import NAME_LIMIT, NOTE_LIMIT
 from videos.compare.markers import (
     CONTENT_TYPES,
@@ -26,7 +26,8 @@ from videos.compare.markers import (
 )
 from videos.compare.selectors import comparison_get_to_view
 from videos.compare.timecode import DEFAULT_START, TimecodeInvalid
-from videos.viewing import require_view, viewer
+from videos.viewing import require_view
+from workspaces.current import acting_membership, request_actor
 
 
 class MarkersInput(serializers.Serializer[Any]):
@@ -123,8 +124,8 @@ class ComparisonMarkersApi(APIView):
         description=MARKERS_HELP,
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
-        comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
-        actor = viewer(_user(request), request.auth)
+        comparison = comparison_get_to_view(acting_membership(request), comparison_id)  # the shared sample too
+        actor = request_actor(request)
         require_view(actor, comparison)
         query = MarkersInput(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -34,7 +34,8 @@ from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
 from videos.selectors import video_get_for_user
-from videos.viewing import require_view, viewer
+from videos.viewing import require_view
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Actor
 
 _COMPARISON_ID = OpenApiParameter("comparison_id", int, OpenApiParameter.PATH, description="The comparison's id.")
@@ -75,7 +76,8 @@ class RoundedFloatField(serializers.FloatField):
 
     # The stubs type a FloatField's output as str; DRF's own FloatField returns a float, as this does.
     def to_representation(self, value: Any) -> float:  # type: ignore[override]
-        return round(float(value), self.places)
+        # + 0.0: a value a hair below zero rounds to -0.0, which JSON writes as "-0.0".
+        return round(float(value), self.places) + 0.0
 
 
 class ComparisonCreateInput(serializers.Serializer[Any]):
@@ -363,7 +365,7 @@ class ComparisonListApi(generics.ListAPIView[Comparison]):
     serializer_class = ComparisonSummaryOutput
 
     def get_queryset(self) -> QuerySet[Comparison]:
-        return comparisons_for_user(_user(self.request))
+        return comparisons_for_user(acting_membership(self.request))
 
     @extend_schema(
         responses={200: ComparisonSummaryOutput(many=True), **error_responses(400, 404)}, summary="My comparisons"
@@ -382,11 +384,12 @@ class ComparisonListApi(generics.ListAPIView[Comparison]):
         payload = ComparisonCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         user = _user(request)
+        member = acting_membership(request)
         values = payload.validated_data
         comparison, created = comparison_create(
             user=user,
-            video_a=video_get_for_user(user, values["video_a"]),
-            video_b=video_get_for_user(user, values["video_b"]),
+            video_a=video_get_for_user(member, values["video_a"]),
+            video_b=video_get_for_user(member, values["video_b"]),
             metric=values["metric"],
             alignment=values["alignment"],
             threshold=values.get("threshold"),
@@ -415,7 +418,7 @@ class ComparisonDetailApi(APIView):
         "threshold or at `?threshold=`. The alignment does not depend on the threshold.",
     )
     def get(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
+        comparison = comparison_get_to_view(acting_membership(request), comparison_id)  # the shared sample too
         threshold = None
         if "threshold" in request.query_params:
             query = ThresholdInput(data=request.query_params)
@@ -432,7 +435,7 @@ class ComparisonDetailApi(APIView):
         "alignment stays).",
     )
     def patch(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
+        comparison = comparison_get_for_user(acting_membership(request), comparison_id)
         payload = ThresholdInput(data=request.data)
         payload.is_valid(raise_exception=True)
         comparison_set_threshold(comparison=comparison, threshold=payload.validated_data["threshold"])
@@ -440,7 +443,7 @@ class ComparisonDetailApi(APIView):
 
     @extend_schema(parameters=[_COMPARISON_ID], responses={204: None, **error_responses(403, 404)}, summary="Delete")
     def delete(self, request: Request, comparison_id: int) -> Response:
-        comparison_get_for_user(_user(request), comparison_id).delete()
+        comparison_get_for_user(acting_membership(request), comparison_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -458,7 +461,7 @@ class ComparisonCompareAgainApi(APIView):
         "The comparison as it stands is returned.",
     )
     def post(self, request: Request, comparison_id: int) -> Response:
-        comparison = comparison_get_for_user(_user(request), comparison_id)
+        comparison = comparison_get_for_user(acting_membership(request), comparison_id)
         comparison_recompute_soon(comparison)
         return Response(comparison_payload(comparison), status=status.HTTP_202_ACCEPTED)
 
@@ -558,8 +561,8 @@ class ComparisonExportApi(APIView):
         "by_owner, body, created_at, resolved, link_name), threads in time order. `export.csv`: " + CSV_HELP,
     )
     def get(self, request: Request, comparison_id: int, file_type: str) -> HttpResponse:
-        comparison = comparison_get_to_view(_user(request), comparison_id)  # the shared sample too
-        actor = viewer(_user(request), request.auth)
+        comparison = comparison_get_to_view(acting_membership(request), comparison_id)  # the shared sample too
+        actor = request_actor(request)
         require_view(actor, comparison)
         filename = f"comparison-{comparison.pk}.{file_type}"
         if file_type == "csv":

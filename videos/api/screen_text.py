@@ -20,6 +20,7 @@ from videos.screen_text.selectors import screen_lines_for_video
 from videos.screen_text.state import FAILED_MESSAGE, ScreenTextState, screen_text_state
 from videos.selectors import video_get_for_user
 from videos.transcript_files import ON_SCREEN, transcript_text, transcript_webvtt
+from workspaces.current import acting_membership
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "vtt": "text/vtt; charset=utf-8"}
@@ -83,7 +84,7 @@ class ScreenTextApi(APIView):
         "YouTube videos are not read. The lines are searched and cited beside the transcript.",
     )
     def get(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         state = screen_text_state(video)
         data = {
             "state": state.value,
@@ -116,7 +117,7 @@ class TranscriptFileApi(APIView):
         "`transcript.vtt`: WebVTT, the captions' cues and a cue for each line shown on screen.",
     )
     def get(self, request: Request, video_id: int, file_type: str) -> HttpResponse:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         body = transcript_text(video) if file_type == "txt" else transcript_webvtt(video)
         response = HttpResponse(body, content_type=CONTENT_TYPES[file_type])
         response["Content-Disposition"] = f'attachment; filename="video-{video.pk}-transcript.{file_type}"'

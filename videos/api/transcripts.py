@@ -21,6 +21,7 @@ from videos.selectors import transcript_for_video, video_get_for_user
 from videos.services import video_set_subtitles
 from videos.timed_text import words_from_json
 from videos.transcripts.languages import OTHER_LANGUAGE_NOTICE, OTHER_LANGUAGE_REMEDY
+from workspaces.current import acting_membership
 
 _VIDEO_ID = OpenApiParameter("video_id", int, OpenApiParameter.PATH, description="The video's id.")
 # Each result's sentences are embedded at search time (~8 a result).
@@ -104,7 +105,7 @@ class TranscriptApi(APIView):
         "`low_confidence`. 409 while the transcript is still being made.",
     )
     def get(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         transcript = transcript_for_video(video)
         if transcript is None:
             raise Conflict("This video has no transcript yet: it is made while the video is processed.")
@@ -128,7 +129,7 @@ class SubtitlesApi(APIView):
         "(or while the video waits in the queue); once the transcript is made it is refused with 409.",
     )
     def put(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         payload = SubtitlesInput(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
@@ -183,8 +184,8 @@ class SearchApi(APIView):
     def get(self, request: Request) -> Response:
         payload = SearchInput(data=request.query_params.dict())  # as JSON: `?video=` is not "no video"
         payload.is_valid(raise_exception=True)
-        user = _user(request)
+        member = acting_membership(request)
         video_id = payload.validated_data.get("video")
-        video = video_get_for_user(user, video_id) if video_id else None
-        quotes = search_quotes(user, payload.validated_data["q"], limit=payload.validated_data["limit"], video=video)
+        video = video_get_for_user(member, video_id) if video_id else None
+        quotes = search_quotes(member, payload.validated_data["q"], limit=payload.validated_data["limit"], video=video)
         return Response(MomentOutput(quotes, many=True).data)

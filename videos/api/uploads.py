@@ -31,7 +31,7 @@ from videos.uploads.services import (
     upload_receive_part,
     upload_received_parts,
 )
-from workspaces.current import member_actor
+from workspaces.current import acting_membership, request_actor
 from workspaces.policy import require
 
 
@@ -43,10 +43,10 @@ def _user(request: Request) -> User:
 def _own_upload(request: Request, upload_id: uuid.UUID) -> Upload:
     """The uploader's upload, asked of the policy with its author (`upload.view`, `upload.change`:
     one's own only; the selector finds no one else's either)."""
-    user = _user(request)
-    upload = upload_get_for_user(user, upload_id)
+    member = acting_membership(request)
+    upload = upload_get_for_user(member, upload_id)
     action = "upload.view" if request.method in ("GET", "HEAD") else "upload.change"
-    require(member_actor(user, request.auth), action, workspace_id=upload.workspace_id, made_by=upload.owner_id)
+    require(request_actor(request), action, workspace_id=upload.workspace_id, made_by=upload.owner_id)
     return upload
 
 
@@ -138,10 +138,11 @@ class UploadListApi(APIView):
         payload = UploadCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         fields = dict(payload.validated_data)
-        user = _user(request)
+        _user(request)
+        member = acting_membership(request)
         version_of_id = fields.pop("version_of", None)
-        version_of = video_get_for_user(user, version_of_id) if version_of_id is not None else None
-        upload = upload_create(user=user, **fields, version_of=version_of)
+        version_of = video_get_for_user(member, version_of_id) if version_of_id is not None else None
+        upload = upload_create(member=member, **fields, version_of=version_of)
         return Response(_upload_output(upload), status=status.HTTP_201_CREATED)
 
 

@@ -23,6 +23,7 @@ from videos.presenters import VideoView
 from videos.selectors import video_get_for_user, videos_for_user
 from videos.services import RETRYABLE_STATUSES, video_add_youtube, video_cancel, video_delete, video_retry
 from videos.youtube import YOUTUBE_REF_PATTERN, YouTubeError, parse_youtube_id
+from workspaces.current import acting_membership
 
 
 def _user(request: Request) -> User:
@@ -140,7 +141,7 @@ class VideoListApi(generics.ListAPIView[Video]):
 
     def get_queryset(self) -> QuerySet[Video]:
         filters = query_filters(VideoFilter, self.request)
-        videos = videos_for_user(_user(self.request)).order_by("-created_at", "-pk")
+        videos = videos_for_user(acting_membership(self.request)).order_by("-created_at", "-pk")
         if query := filters.get("q", ""):
             videos = videos.filter(title__icontains=query)
         if wanted := filters.get("status"):
@@ -177,7 +178,7 @@ class VideoYouTubeApi(APIView):
     def post(self, request: Request) -> Response:
         payload = YouTubeInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        video, created = video_add_youtube(user=_user(request), url=payload.validated_data["url"])
+        video, created = video_add_youtube(member=acting_membership(request), url=payload.validated_data["url"])
         return Response(VideoOutput(video).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -186,7 +187,7 @@ class VideoDetailApi(APIView):
 
     @extend_schema(parameters=[_VIDEO_ID], responses={200: VideoOutput, **error_responses(404)}, summary="A video")
     def get(self, request: Request, video_id: int) -> Response:
-        return Response(VideoOutput(video_get_for_user(_user(request), video_id)).data)
+        return Response(VideoOutput(video_get_for_user(acting_membership(request), video_id)).data)
 
     @extend_schema(
         parameters=[_VIDEO_ID],
@@ -195,7 +196,7 @@ class VideoDetailApi(APIView):
         description="Removes the file from storage and everything derived from it.",
     )
     def delete(self, request: Request, video_id: int) -> Response:
-        video_delete(video=video_get_for_user(_user(request), video_id))
+        video_delete(video=video_get_for_user(acting_membership(request), video_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -210,7 +211,7 @@ class VideoCancelApi(APIView):
         description="Stops a queued or processing video and refunds the tokens held for it.",
     )
     def post(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         if not video_cancel(video=video):
             raise Conflict(f"Only a queued or processing video can be cancelled; this one is {video.status}.")
         return Response(VideoOutput(video).data)
@@ -227,7 +228,7 @@ class VideoRetryApi(APIView):
         description="Queues a failed or cancelled video again; the steps it finished before are not redone.",
     )
     def post(self, request: Request, video_id: int) -> Response:
-        video = video_get_for_user(_user(request), video_id)
+        video = video_get_for_user(acting_membership(request), video_id)
         if not video_retry(video=video):
             if video.status in RETRYABLE_STATUSES:  # an upload whose file is gone
                 raise Conflict("This upload's file is gone, so it cannot be processed again: upload it again.")

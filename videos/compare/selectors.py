@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
 from videos.models import Comparison, Video
 from videos.selectors import SHARED_SAMPLE, videos_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 # A comparison is out of sight with its project, and with either video's (it would show them).
 VISIBLE = (
@@ -18,25 +17,23 @@ VISIBLE = (
 )
 
 
-def comparisons_for_user(user: User) -> QuerySet[Comparison]:
-    return Comparison.objects.filter(VISIBLE, workspace_id=acting_workspace_id(user)).select_related(
-        "video_a", "video_b"
-    )
+def comparisons_for_user(member: Membership) -> QuerySet[Comparison]:
+    return Comparison.objects.filter(VISIBLE, workspace_id=member.workspace_id).select_related("video_a", "video_b")
 
 
-def comparison_get_for_user(user: User, pk: int | str) -> Comparison:
+def comparison_get_for_user(member: Membership, pk: int | str) -> Comparison:
     try:
-        return comparisons_for_user(user).get(pk=int(pk))
+        return comparisons_for_user(member).get(pk=int(pk))
     except (Comparison.DoesNotExist, ValueError, TypeError):
         raise Http404("No such comparison.") from None
 
 
-def comparison_get_to_view(user: User, pk: int | str) -> Comparison:
+def comparison_get_to_view(member: Membership, pk: int | str) -> Comparison:
     """My comparison, or the shared sample's, to look at (the page, the API's read, exports): never
     to change, delete or re-judge for keeps — those use `comparison_get_for_user`."""
     try:
         return (
-            Comparison.objects.filter(Q(workspace_id=acting_workspace_id(user)) | SHARED_SAMPLE)
+            Comparison.objects.filter(Q(workspace_id=member.workspace_id) | SHARED_SAMPLE)
             .filter(VISIBLE)
             .select_related("video_a", "video_b")
             .get(pk=int(pk))
@@ -50,10 +47,10 @@ def sample_comparison() -> Comparison | None:
     return Comparison.objects.filter(SHARED_SAMPLE).select_related("video_a", "video_b").order_by("pk").first()
 
 
-def comparable_videos(user: User) -> QuerySet[Video]:
+def comparable_videos(member: Membership) -> QuerySet[Video]:
     """The user's videos that can be compared: ready uploads with clip vectors."""
     return (
-        videos_for_user(user)
+        videos_for_user(member)
         .filter(source=Video.Source.UPLOAD, status=Video.Status.READY)
         .exclude(backends__clips=None)
         .order_by("-created_at", "-pk")

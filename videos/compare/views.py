@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from notes.selectors import notes_for_video
+from notes.selectors import notes_on_video
 from notes.serializers import note_payload
 from sage.formatting import TimeFormatError, clock_range, clock_tenths, parse_time, plural
 from videos.api.comparisons import comparison_payload, matched_span_dicts
@@ -55,8 +55,9 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
-from workspaces.current import acting_workspace_id, member_actor
-from workspaces.policy import Member
+from workspaces.current import acting_membership, request_actor
+from workspaces.policy import Member, may
+from workspaces.switcher import found_following_link
 
 # The picker lists past comparisons under the videos; older ones stay reachable through the API.
 PAST_COMPARISONS_SHOWN = 30
@@ -303,12 +304,18 @@ MARKER_FILE_LABELS: dict[MarkerFileType, str] = {
 }
 
 
-def marker_links(comparison: Comparison) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The marker exports, B's timeline first (the new cut, what an editor usually works on)."""
-    urls = {
-        file_type: reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type})
-        for file_type in MARKER_FILE_LABELS
-    }
+def api_markers_url(comparison: Comparison, file_type: str) -> str:
+    """A member's (and the shared sample's) marker file: the API's."""
+    return reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type})
+
+
+MarkersUrl = Callable[[Comparison, str], str]
+
+
+def marker_links(comparison: Comparison, url: MarkersUrl = api_markers_url) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The marker exports, B's timeline first (the new cut, what an editor usually works on); `url`
+    gives each file type's (a share link's guests get their link's)."""
+    urls = {file_type: url(comparison, file_type) for file_type in MARKER_FILE_LABELS}
     return [
         (
             f"On {side.upper()}: {video.title}",
@@ -328,13 +335,10 @@ class MarkerForm:
     start_timecode: str = DEFAULT_START
 
 
-def marker_form(comparison: Comparison) -> MarkerForm:
+def marker_form(comparison: Comparison, url: MarkersUrl = api_markers_url) -> MarkerForm:
     return MarkerForm(
         sides=[("b", f"B: {comparison.video_b.title}"), ("a", f"A: {comparison.video_a.title}")],
-        files=[
-            (reverse("api-comparison-markers", kwargs={"comparison_id": comparison.pk, "file_type": file_type}), label)
-            for file_type, label in MARKER_FILE_LABELS.items()
-        ],
+        files=[(url(comparison, file_type), label) for file_type, label in MARKER_FILE_LABELS.items()],
     )
 
 
@@ -345,7 +349,8 @@ def marker_form(comparison: Comparison) -> MarkerForm:
 @login_required
 def picker_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    videos = comparable_videos(user)
+    member = acting_membership(request)
+    videos = comparable_videos(member)
     if request.method == "POST":
         form = ComparisonForm(request.POST, videos=videos, label_suffix="")
         if form.is_valid():
@@ -370,7 +375,7 @@ def picker_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "cards": [PickerCard(view=VideoView(video), chosen_as=chosen.get(str(video.pk), "")) for video in videos],
-        "past": comparisons_for_user(user).order_by("-created_at", "-pk")[:PAST_COMPARISONS_SHOWN],
+        "past": comparisons_for_user(member).order_by("-created_at", "-pk")[:PAST_COMPARISONS_SHOWN],
         "current_engine": CURRENT_ENGINE,  # an older engine's row is listed as being recomputed
     }
     return render(request, "compare/picker.html", context, status=status)
@@ -420,10 +425,10 @@ def comparison_context(
     start = start_moment(query, comparison)
     suggested = DEFAULT_CHANGE_THRESHOLD  # the engine's own, before anyone moved the slider
     show_notes = shared.show_notes if shared is not None else True
-    # The owner's notes on either video, for the notes card (read-only without JavaScript) and
-    # compare/notes.js; a share link shows them only if its owner chose to.
+    # The notes taken on either video where it lives, for the notes card (read-only without JavaScript)
+    # and compare/notes.js; a share link shows them only if its owner chose to.
     notes = {
-        side: [note_payload(note) for note in notes_for_video(comparison.owner, video)] if show_notes else []
+        side: [note_payload(note) for note in notes_on_video(video)] if show_notes else []
         for side, video in (("a", comparison.video_a), ("b", comparison.video_b))
     }
     media = shared.media if shared is not None else owner_media
@@ -444,6 +449,10 @@ def comparison_context(
         "suggested_threshold": suggested,
         "page_url": page_url,
         "read_only": read_only,
+        # Saving a default threshold changes the comparison: for the roles that may (`video.change`).
+        "may_save_threshold": not read_only
+        and member is not None
+        and may(member, "video.change", workspace_id=comparison.workspace_id),
     }
     context: dict[str, Any] = {
         "base_template": shared.base_template if shared is not None else "base.html",
@@ -500,14 +509,18 @@ def comparison_context(
 @require_GET
 @login_required
 def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
-    user = _user(request)
-    comparison = comparison_get_to_view(user, comparison_id)
+    comparison = found_following_link(
+        request,
+        lambda member: comparison_get_to_view(member, comparison_id),
+        rows=Comparison.objects.filter(pk=comparison_id),
+    )
+    member = acting_membership(request)
     # The shared sample opens for everyone, read-only: its owner's notes, nothing to save or add.
     context = comparison_context(
         comparison,
         request.GET.dict(),
-        read_only=comparison.workspace_id != acting_workspace_id(user),
-        member=member_actor(user),  # their own comments and drawings, as their role allows
+        read_only=comparison.workspace_id != member.workspace_id,
+        member=request_actor(request),  # their own comments and drawings, as their role allows
     )
     return render(request, comparison_template(comparison), context)
 
@@ -517,5 +530,5 @@ def comparison_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
 def comparison_delete_page(request: HttpRequest, comparison_id: int) -> HttpResponse:
     """Delete one of my comparisons (the form a comparison that can no longer be recomputed offers),
     then back to my comparisons."""
-    comparison_get_for_user(_user(request), comparison_id).delete()
+    comparison_get_for_user(acting_membership(request), comparison_id).delete()
     return redirect("compare:picker")

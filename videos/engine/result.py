@@ -162,6 +162,9 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
         picture_changed = bool((picture[run] > threshold).any())
         sound_changed = bool((sound[run] > threshold).any())
         kind: DifferenceKind = "both" if picture_changed and sound_changed else "visual" if picture_changed else "audio"
+        if kind == "both":
+            first, last = _picture_edged(first, last, picture_passes, sound_passes)
+            run = slice(first, last + 1)
         scores = np.maximum(picture[run], sound[run])
         peak = float(scores.max())
         # On the frame: its first and last changed frame (Measured.change_start, change_end).
@@ -182,6 +185,19 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
             )
         )
     return segments
+
+
+def _picture_edged(first: int, last: int, picture: np.ndarray, sound: np.ndarray) -> tuple[int, int]:
+    """A change of picture and sound from its first to its last step, without a step at either
+    end where only the sound passes just beside the picture's first or last changed step: the
+    sound's frames there reach a few hundredths of a second across the edge, so a sound that
+    changes with the picture is flagged from the step before; its picture puts it on the frame
+    (a stretch played backwards read 0.1 s too long at both ends)."""
+    if last - first >= 2 and sound[first] and not picture[first] and picture[first + 1]:
+        first += 1
+    if last - first >= 2 and sound[last] and not picture[last] and picture[last - 1]:
+        last -= 1
+    return first, last
 
 
 def _steady(scores: np.ndarray) -> np.ndarray:

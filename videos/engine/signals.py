@@ -148,10 +148,10 @@ class MomentCosts:
         rows: list[list[tuple[int, int]]] = []  # per part: (first row of A, then of B per offset), stride
         for _, _, index_a, index_b, _ in parts:
             first = _evenly(index_a(times_a))
-            others = [_evenly(index_b(times_a + offset)) for offset in offsets.tolist()]
-            if first is None or any(other is None or other[1] != first[1] for other in others):
+            others = _evenly_each(index_b(times_a[None, :] + offsets[:, None]))
+            if first is None or others is None or any(stride != first[1] for _, stride in others):
                 return self.moment(times_a[None, :], times_a[None, :] + offsets[:, None])
-            rows.append([first, *(other for other in others if other is not None)])
+            rows.append([first, *others])
         result: np.ndarray | None = None
         for (part_a, part_b, _, _, unit), part_rows in zip(parts, rows, strict=True):
             (row_a, stride), rows_b = part_rows[0], np.array([row for row, _ in part_rows[1:]], np.int64)
@@ -278,6 +278,17 @@ def grid_rows(rows: np.ndarray, indexes: np.ndarray) -> np.ndarray:
         writeable=False,
     )
     return view
+
+
+def _evenly_each(indexes: np.ndarray) -> list[tuple[int, int]] | None:
+    """`_evenly` of each row of `indexes` (offsets × times, all of one length), or None when one
+    row does not step evenly upwards: one pass over all of them, not one per offset."""
+    if indexes.shape[1] < 2:
+        return [(int(row[0]), 1) for row in indexes] if indexes.shape[1] else None
+    steps = np.diff(indexes, axis=1)
+    if not ((steps > 0).all() and (steps == steps[:, :1]).all()):
+        return None
+    return list(zip(indexes[:, 0].tolist(), steps[:, 0].tolist(), strict=True))
 
 
 def _evenly(indexes: np.ndarray) -> tuple[int, int] | None:

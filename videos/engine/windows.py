@@ -30,6 +30,10 @@ _CONFIRM_NEAR = 2
 _CONFIRM_FAR = (-3.5, -2.5, -1.5, 1.5, 2.5, 3.5)
 _CONFIRM_SLACK = 0.1
 _ABSTAINS, _UNSURE = -1, -2
+# Unsure windows side by side are searched in full on shared samples from this many on.
+_ALONG_LEAST = 4
+_ALONG_GAP = 6
+_ALONG_SPREAD = 10
 # Windows searched in full at a time: 64 × 85 candidates × 20 samples × 64 features stay under
 # 30 MB; blocks are searched _THREADS at a time.
 _BLOCK = 64
@@ -84,6 +88,8 @@ def window_offsets(
             expected = _expected_offsets(run_of, chosen, searched, centres, candidates)
         confirm = np.flatnonzero(~searched)
         chosen[confirm] = search.confirmed(confirm, centres, expected)
+        unsure = np.flatnonzero(chosen == _UNSURE)
+        chosen[unsure] = search.searched_along(unsure, centres)
         search_fully(chosen == _UNSURE)
     return [
         (start, min(duration_a, start + WINDOW_SECONDS), float(centre + candidates[index]))
@@ -264,6 +270,47 @@ class _WindowSearch:
                 & (far_costs.min(axis=0) - best_cost >= VOTE_MARGIN + _CONFIRM_SLACK)
             )
             chosen[group] = np.where(sure, indexes[best, np.arange(len(group))], _UNSURE)
+        return chosen
+
+    def searched_along(self, windows: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        """For windows (indexes, each inside a run) left unsure by `confirmed`: the vote of a search
+        in full over every candidate, on samples shared by overlapping windows (`MomentCosts.along`:
+        the same costs), for each stretch of at least _ALONG_LEAST such windows close together;
+        _UNSURE for the others (searched in full one by one). A sound out of step with its picture
+        leaves most windows unsure (their best match costs more, and its margin is less), and
+        overlapping windows then share half of their samples."""
+        chosen = np.full(len(windows), _UNSURE)
+        if not len(windows):
+            return chosen
+        keys = np.round(centres[windows] / self.step).astype(np.int64)
+        spacing = self.samples[1] - self.samples[0]
+        # Stretches: windows in order, under _ALONG_GAP apart (the samples of the windows between
+        # are costed too), their centres within _ALONG_SPREAD candidates of each other.
+        starts = np.flatnonzero(np.diff(windows, prepend=-_ALONG_GAP) >= _ALONG_GAP)
+        for begin, end in zip(starts.tolist(), [*starts[1:].tolist(), len(windows)], strict=True):
+            while end - begin >= _ALONG_LEAST:
+                low = keys[begin]
+                within = np.abs(keys[begin:end] - low) <= _ALONG_SPREAD
+                stop = begin + (int(np.argmin(within)) if not within.all() else end - begin)
+                stretch = np.arange(begin, stop)
+                begin = stop
+                if len(stretch) < _ALONG_LEAST:
+                    continue
+                lowest = int(keys[stretch].min())
+                first_samples = windows[stretch] * self.hop
+                needed = np.arange(first_samples[0], first_samples[-1] + len(self.samples))
+                offsets = (lowest + np.arange(int(keys[stretch].max()) - lowest + 1))[:, None] * self.step
+                offsets = np.unique(np.round((offsets + self.candidates[None, :]) / self.step)) * self.step
+                moment = self.costs.along(needed * spacing, offsets)
+                rows = (keys[stretch] - lowest)[:, None] + np.arange(len(self.candidates))  # windows × candidates
+                columns = (first_samples - needed[0])[:, None] + np.arange(len(self.samples))  # windows × samples
+                mean_cost = moment[rows[:, :, None], columns[:, None, :]].sum(axis=2).astype(np.float64)
+                mean_cost /= len(self.samples)
+                best = np.argmin(mean_cost, axis=1)
+                best_cost = mean_cost[np.arange(len(stretch)), best]
+                typical = np.median(mean_cost, axis=1)
+                votes = (best_cost <= VOTE_CEILING) & (typical - best_cost >= VOTE_MARGIN)
+                chosen[stretch] = np.where(votes, best, _ABSTAINS)
         return chosen
 
 

@@ -36,7 +36,8 @@ from videos.projects.services import (
 )
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import stack_get_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.current import acting_membership, acting_workspace_id
+from workspaces.models import Membership
 
 _PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH, description="The project's id.")
 
@@ -81,8 +82,10 @@ class ProjectListApi(generics.ListAPIView[Project]):
     def get_queryset(self) -> QuerySet[Project]:
         filters = query_filters(ProjectFilter, self.request)
         if filters.get("deleted"):
-            return with_video_counts(projects_for_user(_user(self.request), deleted=True)).order_by("-deleted_at", "pk")
-        return projects_with_counts(_user(self.request))
+            return with_video_counts(projects_for_user(acting_membership(self.request), deleted=True)).order_by(
+                "-deleted_at", "pk"
+            )
+        return projects_with_counts(acting_membership(self.request))
 
     @extend_schema(
         parameters=[ProjectFilter],
@@ -102,7 +105,9 @@ class ProjectListApi(generics.ListAPIView[Project]):
         given = ProjectInput(data=request.data)
         given.is_valid(raise_exception=True)
         user = _user(request)
-        project = project_create(user=user, workspace_id=acting_workspace_id(user), name=given.validated_data["name"])
+        project = project_create(
+            user=user, workspace_id=acting_workspace_id(request), name=given.validated_data["name"]
+        )
         return Response(_output(project), status=status.HTTP_201_CREATED)
 
 
@@ -113,7 +118,7 @@ class ProjectDetailApi(APIView):
         parameters=[_PROJECT_ID], responses={200: ProjectOutput, **error_responses(404)}, summary="A project"
     )
     def get(self, request: Request, project_id: int) -> Response:
-        return Response(_output(project_get_for_user(_user(request), project_id)))
+        return Response(_output(project_get_for_user(acting_membership(request), project_id)))
 
     @extend_schema(
         parameters=[_PROJECT_ID],
@@ -122,7 +127,7 @@ class ProjectDetailApi(APIView):
         summary="Rename a project",
     )
     def patch(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(_user(request), project_id)
+        project = project_get_for_user(acting_membership(request), project_id)
         given = ProjectRenameInput(data=request.data)
         given.is_valid(raise_exception=True)
         if "name" in given.validated_data:
@@ -139,7 +144,8 @@ class ProjectDetailApi(APIView):
     )
     def delete(self, request: Request, project_id: int) -> Response:
         user = _user(request)
-        project_delete(project=project_get_for_user(user, project_id), by=user)
+        member = acting_membership(request)
+        project_delete(project=project_get_for_user(member, project_id), by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,7 +160,7 @@ class ProjectRestoreApi(APIView):
         description="Everything in it comes back. Refused (409 `name_taken`) while another live project has its name.",
     )
     def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(_user(request), project_id, deleted=True)
+        project = project_get_for_user(acting_membership(request), project_id, deleted=True)
         return Response(_output(project_restore(project=project, by=_user(request))))
 
 
@@ -173,7 +179,7 @@ def _destination(request: Request) -> Project | None:
     given.is_valid(raise_exception=True)
     project_id = given.validated_data["project"]
     # Another workspace's (or a deleted) project is "no such project" here too: a 404.
-    return None if project_id is None else project_get_for_user(_user(request), project_id)
+    return None if project_id is None else project_get_for_user(acting_membership(request), project_id)
 
 
 def _moved(project: Project | None) -> Response:
@@ -186,12 +192,12 @@ def _moved(project: Project | None) -> Response:
 class _MoveApi(APIView):
     workspace_actions = {"POST": "video.change"}
     kind: ClassVar[str]
-    found: ClassVar[staticmethod[[User, int], Any]]
+    found: ClassVar[staticmethod[[Membership, int], Any]]
     move: ClassVar[staticmethod[..., None]]
 
     @extend_schema(request=MoveInput, responses={200: MoveOutput, **error_responses(400, 403, 404)})
     def post(self, request: Request, **path: int) -> Response:
-        thing = type(self).found(_user(request), path[f"{self.kind}_id"])
+        thing = type(self).found(acting_membership(request), path[f"{self.kind}_id"])
         project = _destination(request)
         type(self).move(**{self.kind: thing, "project": project, "by": _user(request)})
         return _moved(project)

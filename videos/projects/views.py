@@ -27,7 +27,7 @@ from videos.projects.selectors import (
 )
 from videos.projects.services import project_create, project_delete, project_rename, project_restore, video_move
 from videos.selectors import video_get_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.current import acting_membership, acting_workspace_id
 
 
 class ProjectNameForm(forms.Form):
@@ -63,7 +63,7 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
         return redirect("videos:library")
     user = _user(request)
     try:
-        project = project_create(user=user, workspace_id=acting_workspace_id(user), name=form.cleaned_data["name"])
+        project = project_create(user=user, workspace_id=acting_workspace_id(request), name=form.cleaned_data["name"])
     except FieldInvalid as refusal:
         messages.error(request, refusal.reason)
         return redirect("videos:library")
@@ -74,16 +74,16 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
-    project = project_get_for_user(user, project_id)
+    member = acting_membership(request)
+    project = project_get_for_user(member, project_id)
     context = {
         "project": project,
-        "cards": [VideoView(video) for video in project_videos(user, project)],
-        "stacks": list(project_stacks(user, project)),
-        "comparisons": list(project_comparisons(user, project)),
+        "cards": [VideoView(video) for video in project_videos(member, project)],
+        "stacks": list(project_stacks(member, project)),
+        "comparisons": list(project_comparisons(member, project)),
         "rename_form": ProjectNameForm(initial={"name": project.name}, auto_id="rename_%s"),
         "trash_days": settings.PROJECT_TRASH_DAYS,
-        "may_file": may_file(user),
+        "may_file": may_file(member),
     }
     return render(request, "videos/project.html", context)
 
@@ -91,7 +91,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def project_rename_view(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(_user(request), project_id)
+    project = project_get_for_user(acting_membership(request), project_id)
     form = ProjectNameForm(request.POST)
     if not form.is_valid():
         _name_refused(request, form)
@@ -108,7 +108,8 @@ def project_rename_view(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def project_delete_view(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
-    project = project_delete(project=project_get_for_user(user, project_id), by=user)
+    member = acting_membership(request)
+    project = project_delete(project=project_get_for_user(member, project_id), by=user)
     messages.success(
         request,
         f"“{project.name}” and everything in it were deleted. "
@@ -120,9 +121,11 @@ def project_delete_view(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def deleted_projects_page(request: HttpRequest) -> HttpResponse:
+    member = acting_membership(request)
     context = {
-        "projects": list(projects_for_user(_user(request), deleted=True)),
+        "projects": list(projects_for_user(member, deleted=True)),
         "trash_days": settings.PROJECT_TRASH_DAYS,
+        "may_file": may_file(member),  # Restore, for the roles that may
     }
     return render(request, "videos/deleted_projects.html", context)
 
@@ -130,7 +133,7 @@ def deleted_projects_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def project_restore_view(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(_user(request), project_id, deleted=True)
+    project = project_get_for_user(acting_membership(request), project_id, deleted=True)
     try:
         project_restore(project=project, by=_user(request))
     except Conflict as refusal:  # another live project took its name meanwhile
@@ -145,10 +148,11 @@ def project_restore_view(request: HttpRequest, project_id: int) -> HttpResponse:
 def video_move_view(request: HttpRequest, video_id: int) -> HttpResponse:
     """The library card's "Move to…": the video (a version: its whole stack) into a project or out."""
     user = _user(request)
-    video = video_get_for_user(user, video_id)
+    member = acting_membership(request)
+    video = video_get_for_user(member, video_id)
     form = MoveForm(request.POST)
     wanted = form.cleaned_data["project"] if form.is_valid() else ""
-    project = project_get_for_user(user, wanted) if wanted else None  # another workspace's: 404
+    project = project_get_for_user(member, wanted) if wanted else None  # another workspace's: 404
     video_move(video=video, project=project, by=user)
     what = (
         f"“{video.stack.title}” (all its versions)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from videos.models import ScreenTextLine, Video
 from videos.screen_text.lines import shown_line_of
-from videos.screen_text.state import ScreenTextState, screen_text_state
+from videos.screen_text.state import ScreenTextState, screen_being_read, screen_text_state
 from videos.screen_text.tracking import ShownLine
 
 
@@ -12,6 +12,12 @@ def screen_lines_for_video(video: Video, *, limit: int | None = None) -> list[Sc
     """The text shown in `video`, line by line in time order (as many as `limit` when given)."""
     lines = ScreenTextLine.objects.filter(video=video).order_by("start", "index")
     return list(lines[:limit] if limit is not None else lines)
+
+
+def screen_being_read_for(video_id: int) -> bool:
+    """Whether the video's text on screen is being read (or queued to be, just after "ready")."""
+    video = Video.objects.filter(pk=video_id).only("source", "status", "backends", "stage", "ready_at").first()
+    return video is not None and screen_being_read(video)
 
 
 def screen_lines_to_compare(video_a: Video, video_b: Video) -> tuple[list[ShownLine], list[ShownLine]]:

@@ -9,7 +9,10 @@ read) and, while it runs, in the video's `stage` and `percent`, which the page f
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models, transaction
+from django.utils import timezone
 
 from sage.queueing import TaskRef
 from videos.models import Video
@@ -22,6 +25,13 @@ FAILED = "failed"
 FAILED_MESSAGE = "The text on screen could not be read."
 
 READ_SCREEN_TEXT = TaskRef[[int]]("videos.tasks.read_screen_text")
+# Sent ahead of new videos' processing waiting on the same queue (Redis pops priority 0 first; new work
+# is at CELERY_TASK_DEFAULT_PRIORITY, 6): a video that is ready is asked about now, and its slides
+# are not searchable until read, while a new upload's run takes minutes whenever it starts.
+READ_SCREEN_TEXT_PRIORITY = 3
+# A ready video still waiting to be read this long after it became ready is taken as one processed
+# before the stage existed (it is never read unless an operator asks), not as one about to be read.
+BEING_READ_WITHIN = timedelta(hours=1)
 
 
 class ScreenTextState(models.TextChoices):
@@ -45,11 +55,24 @@ def screen_text_state(video: Video) -> ScreenTextState:
     return ScreenTextState.READING if video.stage == SCREEN_TEXT else ScreenTextState.WAITING
 
 
+def screen_being_read(video: Video) -> bool:
+    """Whether the text on `video`'s screen is being read or about to be: a question it cannot answer
+    yet may be answered once it is."""
+    state = screen_text_state(video)
+    if state == ScreenTextState.READING:
+        return True
+    return (
+        state == ScreenTextState.WAITING
+        and video.ready_at is not None
+        and timezone.now() - video.ready_at < BEING_READ_WITHIN
+    )
+
+
 def screen_text_queue(video: Video) -> bool:
     """Queue the stage for a ready upload (once its readiness is committed); False for any other."""
     if video.status != Video.Status.READY or video.source != Video.Source.UPLOAD:
         return False
-    READ_SCREEN_TEXT.delay_on_commit(video.pk)
+    READ_SCREEN_TEXT.apply_async_on_commit((video.pk,), priority=READ_SCREEN_TEXT_PRIORITY)
     return True
 
 

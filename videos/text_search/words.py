@@ -116,6 +116,13 @@ class KeyWords:
         of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
         return self._said(_tokens(text))
 
+    def compounded_in(self, text: str) -> int:
+        """How many of the words `text` names only as the last part of a compound ("wreck" in
+        "shipwreck", "boat" in "sailboat"; a word of four letters or more): what the full-text side,
+        which matches whole words, cannot see."""
+        tokens = _tokens(text)
+        return sum(any(_ends_compound(token, form) for token in tokens for form in word) for word in self.forms)
+
     def only_repeated_in(self, text: str) -> bool:
         """Whether `text` says some of the words and nothing more: a slide's title "Budget" for "what
         does the slide say about the budget?" names the subject and answers nothing. Words of three
@@ -143,6 +150,10 @@ def _tokens(text: str) -> frozenset[str]:
 
 def _is_form(token: str, form: str) -> bool:
     return token == form or (len(form) >= 3 and token.startswith(form))
+
+
+def _ends_compound(token: str, form: str) -> bool:
+    return len(form) >= 4 and len(token) > len(form) and token.endswith(form)
 
 
 NO_KEY_WORDS = KeyWords()

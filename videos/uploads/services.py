@@ -32,7 +32,7 @@ from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
 from videos.uploads.local_store import PartRejected, Readable, ReceivedPart
 from videos.versions.services import version_add, version_check_source
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 from workspaces.selectors import plan_holder_of, workspaces_paid_by
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def storage_use(workspace_id: int) -> StorageUse:
 @transaction.atomic
 def upload_create(
     *,
-    user: User,
+    member: Membership,
     filename: str,
     size: int,
     content_type: str = "",
@@ -89,10 +89,10 @@ def upload_create(
     if size <= 0:
         raise UploadRejected("The file is empty.", field="size")
     # A new version goes where its asset is; a new video into the workspace the uploader acts in.
-    workspace_id = version_of.workspace_id if version_of is not None else acting_workspace_id(user)
+    workspace_id = version_of.workspace_id if version_of is not None else member.workspace_id
     # One upload created at a time per plan that pays (the plan holder's row is the lock; an ownerless
     # team's is the uploader's), so two parallel uploads, by one member or two, cannot both fit.
-    holder_id = plan_holder_of(workspace_id) or user.pk
+    holder_id = plan_holder_of(workspace_id) or member.user.pk
     User.objects.select_for_update().filter(pk=holder_id).first()
     # That workspace's wallet pays for it, and its plan sets the limits.
     wallet = wallet_of_workspace(workspace_id)
@@ -106,7 +106,7 @@ def upload_create(
         )
     used = storage_use(workspace_id).used_bytes
     if used + size > plan.storage_quota_bytes:
-        whose = "your" if holder_id == user.pk else f"this workspace's owner's {plan.name} plan's"
+        whose = "your" if holder_id == member.user.pk else f"this workspace's owner's {plan.name} plan's"
         raise UploadRejected(
             f"Storing this file would use {data_size(used + size)} of {whose} "
             f"{data_size(plan.storage_quota_bytes)} storage. Delete videos or change plan.",
@@ -126,11 +126,13 @@ def upload_create(
     part_size = int(settings.UPLOAD_PART_SIZE)
     # A new version keeps the asset's title unless given one: its page tells the versions apart.
     default_title = version_of.title if version_of is not None else PurePath(name).stem
-    video = Video.objects.create(owner=user, workspace_id=workspace_id, title=(title.strip() or default_title)[:200])
+    video = Video.objects.create(
+        owner=member.user, workspace_id=workspace_id, title=(title.strip() or default_title)[:200]
+    )
     if version_of is not None:
         version_add(previous=version_of, video=video)
     upload = Upload.objects.create(
-        owner=user,
+        owner=member.user,
         workspace_id=workspace_id,
         video=video,
         filename=name[:255],

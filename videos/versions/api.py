@@ -15,6 +15,7 @@ from accounts.models import User
 from sage.api.errors import error_responses
 from videos.models import Comparison, Video, VideoStack
 from videos.versions.selectors import neighbour_comparisons, stack_get_for_user, stack_versions, stacks_for_user
+from workspaces.current import acting_membership
 
 _STACK_ID = OpenApiParameter("stack_id", int, OpenApiParameter.PATH, description="The stack's id.")
 
@@ -74,7 +75,7 @@ class StackListApi(generics.ListAPIView[VideoStack]):
 
     def get_queryset(self) -> QuerySet[VideoStack]:
         return (
-            stacks_for_user(_user(self.request))
+            stacks_for_user(acting_membership(self.request))
             .annotate(version_count=Count("versions"), newest_version=Max("versions__version"))
             .order_by("-created_at", "-pk")
         )
@@ -93,7 +94,7 @@ class StackDetailApi(APIView):
         summary="A version stack: its versions and what changed between neighbours",
     )
     def get(self, request: Request, stack_id: int) -> Response:
-        stack = stack_get_for_user(_user(request), stack_id)
+        stack = stack_get_for_user(acting_membership(request), stack_id)
         versions = stack_versions(stack)
         body = {
             "id": stack.pk,

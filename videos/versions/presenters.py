@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.models import User
 from videos.models import Comparison, Video, VideoStack
 from videos.presenters import STATUS_BADGES
 from videos.selectors import video_get_for_user
 from videos.versions.selectors import neighbour_comparison, stack_versions, version_ready_before
+from workspaces.models import Membership
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ class StackPage:
         return f"v{self.newest.version}"
 
 
-def new_version_of(user: User, raw_id: str | None) -> Video | None:
+def new_version_of(member: Membership, raw_id: str | None) -> Video | None:
     """The upload page's "new version of" video from `?version_of=` (404 for anyone else's; none
     for a YouTube video, which cannot have versions, or no value)."""
     if not raw_id:
         return None
-    video = video_get_for_user(user, raw_id)
+    video = video_get_for_user(member, raw_id)
     return video if video.source == Video.Source.UPLOAD else None

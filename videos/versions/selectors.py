@@ -12,10 +12,9 @@ from typing import Final, Literal
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from accounts.models import User
 from videos.models import Comparison, Video, VideoStack
 from videos.selectors import videos_for_user
-from workspaces.current import acting_workspace_id
+from workspaces.models import Membership
 
 # The settings the automatic comparison of neighbours is made with (comparison_create's defaults,
 # named here so that finding it again asks for exactly the row that was made).
@@ -23,13 +22,13 @@ NEIGHBOUR_METRIC: Final = "cosine"
 NEIGHBOUR_ALIGNMENT: Final = "cuts"
 
 
-def stacks_for_user(user: User) -> QuerySet[VideoStack]:
-    return VideoStack.objects.filter(project__deleted_at__isnull=True, workspace_id=acting_workspace_id(user))
+def stacks_for_user(member: Membership) -> QuerySet[VideoStack]:
+    return VideoStack.objects.filter(project__deleted_at__isnull=True, workspace_id=member.workspace_id)
 
 
-def stack_get_for_user(user: User, pk: int | str) -> VideoStack:
+def stack_get_for_user(member: Membership, pk: int | str) -> VideoStack:
     try:
-        return stacks_for_user(user).get(pk=int(pk))
+        return stacks_for_user(member).get(pk=int(pk))
     except (VideoStack.DoesNotExist, ValueError, TypeError):
         raise Http404("No such stack.") from None
 
@@ -137,7 +136,7 @@ NO_PROJECT: Final = "none"
 
 
 def library_videos(
-    user: User, *, title_words: str = "", status: str = "", project: int | Literal["none"] | None = None
+    member: Membership, *, title_words: str = "", status: str = "", project: int | Literal["none"] | None = None
 ) -> QuerySet[Video]:
     """The library's videos, newest first: each stack once, filtered within the stack (by words of
     the title, by status) so a stack shows through its newest version that matches. `project`: a
@@ -145,7 +144,7 @@ def library_videos(
     matching = Q(title__icontains=title_words) if title_words else Q()
     if status:
         matching &= Q(status=status)
-    videos = videos_for_user(user)
+    videos = videos_for_user(member)
     if project == NO_PROJECT:
         videos = videos.filter(project__isnull=True)
     elif project is not None:

@@ -62,7 +62,7 @@ a0004 and a0006, same repositories and licences):
   reencode: * real_fresh_converted_30000_1001_to_25
 Added when that one was studied (held out): reencode: H real_fresh_converted_24_to_30000_1001;
   av_sync: H real_fresh_sound_drift_90ms_per_min
-Issue 64's everyday edits (`everyday.py`; 5 tuning, 6 held out; the held-out ones on other
+Issue 64's everyday edits (`everyday.py`; 6 tuning, 8 held out; the held-out ones on other
 footage, other beds and other timings). Beds of sound that is not speech (`..sound_beds`) over the
 footage with no speech: CLICKS (tones and clicks) and SPARSE_CLICKS (louder tones, a click every
 2–6 s) on the tuning footage, NOTES (a melody and bass, the held-out footage), EFFECTS (knocks,
@@ -410,6 +410,11 @@ SPEECH_AND_NOTES = BedReel(
     pause=0.6,
     bed=Bed("notes", 644, level=0.1),
 )
+# Sound drifting away from picture under beds with no speech: long reels, so that the drift's
+# change over the programme is well past a frame (issue 64, item 2).
+NOTES_LONG = BedReel("notes_long", LONG.clips, (), bed=Bed("notes", 647))
+EFFECTS_DRIFTING = BedReel("effects_drifting", FRESH.clips, (), bed=Bed("effects", 648))
+NOTES_REORDERED = BedReel("notes_reordered", SPEECH_AND_NOTES.clips, (), bed=Bed("notes", 649))
 
 
 def tightened_cut(
@@ -474,6 +479,18 @@ def _everyday_cases() -> list[RealCase]:
         converted("everyday_notes_converted_30000_1001_to_25", NOTES, ntsc, 25, held_out=True),
         converted("everyday_tones_converted_30000_1001_to_25", TONES, ntsc, 25, held_out=True),
         played_backwards("everyday_backwards_still_notes", NOTES, 12.3, 15.6, held_out=True),
+        # Drift under sound that is not speech (timed by its onsets): one tuning pair, two held out.
+        sound_shifted("everyday_notes_sound_drift_100ms_per_min", NOTES_LONG, 0.06, drift_ms_per_minute=100.0),
+        sound_shifted(
+            "everyday_effects_sound_drift_minus_150ms_per_min",
+            EFFECTS_DRIFTING,
+            -0.03,
+            drift_ms_per_minute=-150.0,
+            held_out=True,
+        ),
+        sound_shifted(
+            "everyday_notes_sound_drift_70ms_per_min", NOTES_REORDERED, 0.1, drift_ms_per_minute=70.0, held_out=True
+        ),
     ]
 
 

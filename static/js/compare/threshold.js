@@ -96,7 +96,8 @@ export function setUpThreshold(root, config, view) {
 
   slider.disabled = false;
   root.querySelector("[data-threshold-actions]").hidden = false;
-  saveButton.hidden = Boolean(config.read_only); // the shared sample: judged at any value, saved at none
+  // The shared sample, a link's guests and roles below editor: judged at any value, saved at none.
+  saveButton.hidden = Boolean(config.read_only) || config.may_save_threshold === false;
   slider.addEventListener("input", () => {
     moveTo(readSlider());
     window.clearTimeout(debounce);
@@ -111,7 +112,8 @@ export function setUpThreshold(root, config, view) {
       if (latest !== suggested) {
         return;
       }
-      const keep = suggested === saved || config.read_only ? "." : ": save it as the default to keep it.";
+      const saves = !config.read_only && config.may_save_threshold !== false;
+      const keep = suggested === saved || !saves ? "." : ": save it as the default to keep it.";
       view.status(`Back to the engine's suggestion, ${suggested}${keep}`);
     });
   });

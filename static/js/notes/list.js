@@ -32,6 +32,8 @@ function buildItem(itemTemplate, note) {
   time.textContent = `[${label}]`;
   time.href = `?t=${note.start}`;
   time.setAttribute("aria-label", `Play from ${note.start_label}`);
+  // Who wrote it (a team's notes are everyone's in it), as text: a person's own name.
+  item.querySelector("[data-note-author]").textContent = note.author_name || "";
   // Written for the person: by the language model (an AI note), or quoted from the transcript
   // (an excerpt, made without a model).
   const badge = item.querySelector("[data-note-ai]");

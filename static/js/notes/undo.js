@@ -5,6 +5,16 @@
 import { timeLabel } from "./note.js";
 
 const UNDO_MS = 6_000;
+const REFUSED = "This note is not yours to delete.";
+
+async function refusalText(response) {
+  try {
+    const body = await response.json();
+    return body?.error?.message || REFUSED;
+  } catch {
+    return REFUSED;
+  }
+}
 
 export function deleteWithUndo({ parts, state, api, view, announce }) {
   const { addButton, status, toast, toastText, undoButton } = parts;
@@ -35,6 +45,12 @@ export function deleteWithUndo({ parts, state, api, view, announce }) {
       if (response.ok || response.status === 404) {
         return; // 404: it was already gone
       }
+      if (response.status === 403) {
+        // Refused (the member's role changed since the page was read): the note comes back without
+        // its Edit and Delete, and the policy's sentence says what role it takes. Nothing to retry.
+        refused(pending.note, await refusalText(response));
+        return;
+      }
     } catch (error) {
       if (keepalive) {
         return; // the page is going away: nothing left to tell
@@ -45,6 +61,13 @@ export function deleteWithUndo({ parts, state, api, view, announce }) {
     view.render();
     announce(`The note at ${pending.note.start_label} could not be deleted. Try again.`);
     status.textContent = `The note at ${pending.note.start_label} could not be deleted. Try again.`;
+  }
+
+  function refused(note, text) {
+    state.notes.set(note.id, { ...note, can_change: false });
+    view.render();
+    announce(text);
+    status.textContent = text;
   }
 
   function deleteNote(id) {

@@ -85,6 +85,8 @@ async function start(panel, config) {
     mode: config.mode,
     canComment: Boolean(config.can_comment),
     mayDeleteAny: Boolean(config.may_delete_any),
+    mayDeleteOwn: Boolean(config.may_delete_own),
+    userId: config.user_id ?? null,
     showResolved: showResolvedBox ? showResolvedBox.checked : true,
     replying: new Set(),
     drafts: new Map(),

@@ -177,7 +177,8 @@ def _padded(start: float, end: float, span: MatchedSpan) -> list[Stretch]:
     first = span.a_start + math.floor((first - span.a_start) / STEP + 1e-6) * STEP
     end = max(first + STEP, last)
     # Verification reads a drifting lag at a stretch's middle: a long stretch is measured in pieces
-    # over which the lag moves by at most _DRIFT_IN_A_PIECE (a whole programme drifting 200 ms).
+    # over which the lag moves by at most _DRIFT_IN_A_PIECE (±3 ms about its middle: a knock or a
+    # click read 10 ms off its place scores as a change of sound, a word does not).
     pieces = math.ceil(abs(span.sound_drift) * (end - first) / _DRIFT_IN_A_PIECE - 1e-9) if span.sound_drift else 1
     steps = max(1, round((end - first) / STEP))
     edges = [first + round(steps * number / max(1, pieces)) * STEP for number in range(max(1, pieces) + 1)]
@@ -193,7 +194,7 @@ def _padded(start: float, end: float, span: MatchedSpan) -> list[Stretch]:
     return stretches
 
 
-_DRIFT_IN_A_PIECE = 0.02
+_DRIFT_IN_A_PIECE = 0.006
 
 
 @dataclass(frozen=True)

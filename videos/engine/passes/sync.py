@@ -26,13 +26,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from videos.engine.model import Difference, MatchedSpan, Severity, finding_over
 from videos.engine.passes.base import PassState
 from videos.engine.passes.speed import REPORTED_CHANGE
 from videos.engine.pitch import pitch_matched
-from videos.engine.signals import MomentCosts, PairSignals, VideoSignals, grid_rows
+from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 
 # The sound is looked for this far either side of the picture (lip-sync faults are frames to a
 # second; further than that, a sound is another sound).
@@ -150,8 +151,9 @@ def _from_neighbours(measured: list[SpanSync | None], number: int) -> SpanSync |
 
 def measure_span(costs: MomentCosts, span: MatchedSpan) -> SpanSync | None:
     """The span's picture correction, sound lag and drift; None when too few pieces can tell.
-    A few pieces spread along the span are measured first: when they all find the sound in step
-    (most comparisons), that is the answer; otherwise every piece is measured, for the line."""
+    A few pieces spread along the span are measured first: when they find one lag all along it
+    (in step, as most comparisons are, or late or early by as much everywhere), that is the
+    answer; otherwise every piece is measured, for the line."""
     length = span.a_end - span.a_start
     if length < PIECE_SECONDS / 2:
         return None
@@ -170,16 +172,60 @@ def measure_span(costs: MomentCosts, span: MatchedSpan) -> SpanSync | None:
             lag = None if correction is None else _sound_lag(costs, span, start, start + piece_length, correction)
             if correction is not None and lag is not None:
                 measured[number] = (correction, lag)
-        lags = np.array([lag for _, lag in measured.values()])
-        if len(lags) >= MIN_PIECES and np.abs(lags).max() < MIN_LAG / 2:
+        rebased = _against_one_picture(span, measured)
+        lags = np.array([lag for _, lag in rebased.values()])
+        in_step = len(lags) >= MIN_PIECES and np.abs(lags).max() < MIN_LAG / 2
+        if in_step or _steady(starts, piece_length, span, rebased):
             break
-    if len(measured) < MIN_PIECES:
+    if len(rebased) < MIN_PIECES:
         return None
+    numbers = sorted(rebased)
+    centres = starts[numbers] + piece_length / 2 - span.a_start
+    corrections = np.array([rebased[number][0] for number in numbers])
+    lags = np.array([rebased[number][1] for number in numbers])
+    return _fitted(centres, corrections, lags, length)
+
+
+def _against_one_picture(span: MatchedSpan, measured: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+    """The pieces' (correction, lag) with every lag taken against one picture offset for the
+    span, on a span at B's own speed. There the picture is at one offset all along; but slow or
+    converted pictures put some pieces' readings a frame or two off (a 29.97 fps programme shown
+    at 25 reads some pieces 60 ms off) while their sound, timed to a few milliseconds, is where it
+    always was. Each lag read against its own piece's picture carries that frame as a lag no sound
+    had, and when such pieces are the most, so does their median. So the offset is chosen among
+    the readings at least two pieces (and a third of them) agree on: in doubt, the one that puts
+    the sound most nearly in step. Where B plays at another speed, a piece's picture follows the
+    speed's line and its sound with it, and each piece is kept as measured."""
+    if span.rate != 1.0 or len(measured) < 2:
+        return measured
+    corrections = np.array([correction for correction, _ in measured.values()])
+    heard = np.array([correction + lag for correction, lag in measured.values()])
+    together = np.abs(corrections[:, None] - corrections[None, :]) <= _AGREE
+    supported = together.sum(axis=1) >= max(2, len(corrections) / 3)
+    readings = [float(np.median(corrections[row])) for row in together[supported]]
+    sound = float(np.median(heard))
+    picture = min(readings, key=lambda reading: abs(sound - reading)) if readings else float(np.median(corrections))
+    return {number: (picture, correction + lag - picture) for number, (correction, lag) in measured.items()}
+
+
+def _steady(
+    starts: np.ndarray, piece_length: float, span: MatchedSpan, measured: dict[int, tuple[float, float]]
+) -> bool:
+    """Whether the pieces measured so far say one lag all along the span: enough of them (all the
+    first look's but one), each within _AGREE / 2 of their mean, and the line through them changing
+    by under half of MIN_DRIFT_CHANGE from end to end (a drift the pieces in between would fit
+    shows at the ends as well)."""
+    if len(measured) < max(MIN_PIECES, min(len(starts), _FIRST_LOOK) - 1):
+        return False
     numbers = sorted(measured)
     centres = starts[numbers] + piece_length / 2 - span.a_start
-    corrections = np.array([measured[number][0] for number in numbers])
     lags = np.array([measured[number][1] for number in numbers])
-    return _fitted(centres, corrections, lags, length)
+    if np.abs(lags - lags.mean()).max() > _AGREE / 2:
+        return False
+    if len(lags) < 3 or float(np.ptp(centres)) <= 0.0:
+        return True
+    slope = float(np.polyfit(centres, lags, 1)[0])
+    return abs(slope) * (span.a_end - span.a_start) < MIN_DRIFT_CHANGE / 2
 
 
 def _fitted(centres: np.ndarray, corrections: np.ndarray, lags: np.ndarray, length: float) -> SpanSync | None:
@@ -290,20 +336,55 @@ def _cost_curve(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """candidates → the mean distance of `rows_a` from B's rows read at `times_b` + candidate
     (between B's samples); infinite where a quarter of those times fall outside B."""
+    rows_a = np.ascontiguousarray(rows_a, np.float32)
+    rows_b = np.ascontiguousarray(rows_b, np.float32)
+    times = np.ascontiguousarray(times_b, np.float64)
 
     def curve(candidates: np.ndarray) -> np.ndarray:
-        moved = times_b[None, :] + candidates[:, None]
-        differences = rows_a[None, :, :] - _between(rows_b, moved * rate_b)
-        distances = np.abs(differences, out=differences).mean(axis=-1)
-        inside = (moved >= 0) & (moved <= duration_b)
-        mean: np.ndarray = np.where(
-            inside.mean(axis=1) >= 0.75,
-            np.where(inside, distances, 0).sum(axis=1) / np.maximum(inside.sum(axis=1), 1),
-            np.inf,
-        )
+        mean = np.empty(len(candidates), np.float64)
+        _mean_distances(rows_a, rows_b, times, np.asarray(candidates, np.float64), rate_b, duration_b, mean)
         return mean
 
     return curve
+
+
+@numba.njit(cache=True, nogil=True)
+def _mean_distances(
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    times_b: np.ndarray,
+    candidates: np.ndarray,
+    rate_b: float,
+    duration_b: float,
+    out: np.ndarray,
+) -> None:
+    """out[c] = the mean over times t inside B of mean |rows_a[t] − B's rows at (times_b[t] +
+    candidates[c]) · rate_b| (linear between B's rows, clamped at its ends); infinite where under
+    three quarters of the times fall inside B. A piece's curve is read at a hundred candidates:
+    summed here row by row, nothing of candidates × times × features is ever held."""
+    last = len(rows_b) - 1
+    features = rows_a.shape[1]
+    for candidate in range(len(candidates)):
+        total = 0.0
+        inside = 0
+        for row in range(len(times_b)):
+            moved = times_b[row] + candidates[candidate]
+            if moved < 0.0 or moved > duration_b:
+                continue
+            inside += 1
+            position = min(max(moved * rate_b, 0.0), float(last))
+            lower = int(np.floor(position))
+            upper = min(lower + 1, last)
+            weight = np.float32(position - lower)
+            distance = np.float32(0.0)
+            for feature in range(features):
+                value = rows_b[lower, feature] * (np.float32(1.0) - weight) + rows_b[upper, feature] * weight
+                distance += abs(rows_a[row, feature] - value)
+            total += distance / features
+        if len(times_b) and inside >= 0.75 * len(times_b):
+            out[candidate] = total / inside
+        else:
+            out[candidate] = np.inf
 
 
 def _best_offset(curve: Callable[[np.ndarray], np.ndarray], step: float, least_rise: float) -> float | None:
@@ -345,15 +426,23 @@ def _b_times(span: MatchedSpan, a_times: np.ndarray) -> np.ndarray:
 
 def _between(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """`rows` read at fractional `positions` (linear between neighbours, clamped at the ends)."""
-    position = np.clip(positions, 0, len(rows) - 1)
-    lower = np.floor(position).astype(np.int64)
-    upper = np.minimum(lower + 1, len(rows) - 1)
-    weight = (position - lower)[..., None].astype(np.float32)
-    if lower.ndim == 2:  # candidates × times: each a run of consecutive rows, read without a copy
-        values: np.ndarray = grid_rows(rows, lower) * (1 - weight) + grid_rows(rows, upper) * weight
-        return values
-    values = rows[lower] * (1 - weight) + rows[upper] * weight
+    values = np.empty((len(positions), rows.shape[1]), np.float32)
+    _rows_at(np.ascontiguousarray(rows, np.float32), np.ascontiguousarray(positions, np.float64), values)
     return values
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows_at(rows: np.ndarray, positions: np.ndarray, out: np.ndarray) -> None:
+    """out[i] = `rows` at fractional position positions[i] (see `_between`), row by row: a whole
+    soundtrack read again at its lags is half a million rows."""
+    last = len(rows) - 1
+    for index in range(len(positions)):
+        position = min(max(positions[index], 0.0), float(last))
+        lower = int(np.floor(position))
+        upper = min(lower + 1, last)
+        weight = np.float32(position - lower)
+        for feature in range(rows.shape[1]):
+            out[index, feature] = rows[lower, feature] * (np.float32(1.0) - weight) + rows[upper, feature] * weight
 
 
 def lagged_signals(signals: VideoSignals, spans: list[MatchedSpan]) -> VideoSignals:
@@ -372,7 +461,7 @@ def lagged_signals(signals: VideoSignals, spans: list[MatchedSpan]) -> VideoSign
         a_times = span.a_start + (frame_times[here] - span.b_start) / (span.rate or 1.0)
         lags[here] = sound_lag_at(span, np.clip(a_times, span.a_start, span.a_end))
     moved = copy.copy(signals)
-    moved.sound = _between(signals.sound, (frame_times + lags) * signals.audio_rate).astype(np.float32)
+    moved.sound = _between(signals.sound, (frame_times + lags) * signals.audio_rate)
     return moved
 
 

@@ -55,7 +55,8 @@ function head(comment, view, { reply }) {
   }
   line.append(element("span", "comment-author", comment.author_name));
   if (comment.by_owner) {
-    line.append(" ", element("span", "badge comment-owner-badge", "Owner"));
+    // A member of the workspace wrote it (named beside it), not a link's guest.
+    line.append(" ", element("span", "badge comment-owner-badge", "Team"));
   }
   if (view.mode === "owner" && !reply) {
     line.append(" ", thread(comment));
@@ -119,13 +120,18 @@ function actions(comment, view, { reply }) {
 }
 
 // What the access policy said of this comment for this reader (`can_delete`, from the API); for one
-// pushed live, which carries no answer, what it says of anyone's (a member's page: `may_delete_any`)
-// or, for a guest, whether their browser made it.
+// pushed live, which carries no answer, what it says of anyone's or of the member's own (a member's
+// page: `may_delete_any`, `may_delete_own` with `author_id`) or, for a guest, whether their browser
+// made it.
 function mayDelete(comment, view) {
   if (typeof comment.can_delete === "boolean") {
     return comment.can_delete;
   }
-  return view.mode === "owner" ? view.mayDeleteAny : Boolean(comment.mine);
+  if (view.mode !== "owner") {
+    return Boolean(comment.mine);
+  }
+  const own = view.userId !== null && comment.author_id === view.userId;
+  return view.mayDeleteAny || (view.mayDeleteOwn && own);
 }
 
 function replyForm(comment, view) {
