@@ -35,6 +35,18 @@ _OUTSIDE_COST = 2.0
 # The shortest cut reported (two frames at up to 30 frames a second; videos.engine.result).
 LEAST_CUT_SECONDS = 0.06
 _MATCH, _REMOVED, _INSERTED = 0, 1, 2
+# A cut is confirmed on this much of A either side of it (or its pieces' lengths, if shorter),
+# into a piece at least _LEAST_PIECE_SECONDS long (two picture samples).
+_SIDE_SECONDS = 1.0
+_LEAST_PIECE_SECONDS = 0.2
+# The picture prefers one offset to another when it costs less there by more than this (in
+# units of two unrelated moments) and this share of its cost: a re-encode's noise is below it.
+_PICTURE_SLACK = 0.005
+_PICTURE_SHARE = 0.2
+# The sound may cost this much more at a piece's own offset before it says the cut is not there,
+# and must cost at most this share of the other offset's to confirm a cut alone.
+_SOUND_SLACK = 0.05
+_SOUND_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,72 @@ def cut_path(
     taken = np.flatnonzero(matched >= 0)
     matched_cost = float(match[taken, matched[taken]].mean()) if len(taken) else np.inf
     return CutPath(pieces, float(total), count, step, matched_cost)
+
+
+def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The pieces with each cut the picture does not confirm taken out (the piece after it joined
+    to the one before, at its offset). A cut is a removal or an insertion of picture and sound
+    together: B's frames before it match A's at the offset before, and those after it at the
+    offset after, at least as well as at the other one. Where the picture after it still matches
+    best at the offset before, only the sound changed (a new soundtrack, a muted stretch: the
+    path followed whatever offset its changed sound matched least badly), and that is a sound
+    difference, not cuts. Where the picture cannot tell the two offsets apart (a still shot), the
+    sound must match far better at the new offset than at the old one."""
+    if len(pieces) < 2:
+        return pieces
+    kept: list[tuple[float, float, float]] = []
+    current = pieces[0]
+    for following in pieces[1:]:
+        # A piece too short to be seen (a picture sample or two) confirms no cut into it: the
+        # path wavered there.
+        shown = following[1] - following[0] >= _LEAST_PIECE_SECONDS or following is pieces[-1]
+        if shown and abs(following[2] - current[2]) >= LEAST_CUT_SECONDS and _confirmed(costs, current, following):
+            kept.append(current)
+            current = following
+        else:
+            current = (current[0], following[1], current[2])
+    kept.append(current)
+    return kept
+
+
+def _side_costs(
+    costs: MomentCosts, start: float, end: float, own: float, other: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mean picture and sound cost of A's [start, end] against B at offsets `own` and `other`."""
+    step = 1.0 / costs.a.audio_rate if costs.with_sound else 1.0 / (2 * costs.a.visual_rate)
+    times = np.arange(start + step / 2, end, step)
+    if not len(times):
+        times = np.array([(start + end) / 2])
+    offsets = np.array([own, other])
+    times_b = times[None, :] + offsets[:, None]
+    times_a = np.broadcast_to(times[None, :], times_b.shape)
+    inside = (times_b >= 0) & (times_b <= costs.b.duration)
+    picture = np.where(inside, costs.visual_between(times_a, times_b), _OUTSIDE_COST).mean(axis=1)
+    sound = None
+    if costs.with_sound:
+        sound = np.where(inside, costs.sound_only(times_a, times_b), _OUTSIDE_COST).mean(axis=1)
+    return picture, sound
+
+
+def _confirmed(costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
+    """Whether the cut from piece `before` to piece `after` is confirmed (see confirmed_cuts)."""
+    old, new = before[2], after[2]
+    picture_for = False
+    sound_for = False
+    for start, end, own, other in (
+        (max(before[0], before[1] - _SIDE_SECONDS), before[1], old, new),
+        (after[0], min(after[1], after[0] + _SIDE_SECONDS), new, old),
+    ):
+        picture, sound = _side_costs(costs, start, end, own, other)
+        tolerance = _PICTURE_SLACK + _PICTURE_SHARE * picture[0]
+        if picture[0] > picture[1] + tolerance:  # the picture here matches best at the other offset
+            return False
+        picture_for = picture_for or picture[1] - picture[0] > tolerance
+        if sound is not None:
+            if sound[0] > sound[1] + _SOUND_SLACK:
+                return False
+            sound_for = sound_for or sound[0] <= _SOUND_SHARE * sound[1]
+    return picture_for or (sound_for if costs.with_sound else False)
 
 
 def _without_slips(pieces: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:

@@ -40,14 +40,14 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.cut_path import MOST_SECONDS, cut_path
+from videos.engine.cut_path import MOST_SECONDS, confirmed_cuts, cut_path
 from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, Vote, monotone
 from videos.engine.passes.base import AlignmentSketch, Pass, PassState
 from videos.engine.passes.speed import cuts_explain, refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
-from videos.engine.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
+from videos.engine.windows import SEARCH_SECONDS, VOTE_MARGIN, WINDOW_SECONDS, group_windows, window_offsets
 
 CLIP_SECONDS = 2.0
 _FINE_STEP = 0.02
@@ -382,8 +382,15 @@ def _spans_from_groups(
         path = None
         if near_high > near_low:
             path = cut_path(costs, near_low, near_high, offset_1, towards=(offset_2, *voted))
-        kept = [piece for piece in path.pieces if piece[0] < middle] if path is not None else []
-        if kept and (len(kept) >= 3 or abs(kept[-1][2] - offset_2) > _SAME_END):
+        kept = [piece for piece in confirmed_cuts(costs, path.pieces) if piece[0] < middle] if path is not None else []
+        # The second group goes on at the offset the search ended at only where that matches
+        # it about as well as its own: one that did not find the way there (an insertion longer
+        # than the stretch after it, which one edge places) has a single edge instead.
+        if (
+            kept
+            and (len(kept) >= 3 or abs(kept[-1][2] - offset_2) > _SAME_END)
+            and _goes_on(costs, start_2, middle, kept[-1][2], offset_2)
+        ):
             path_pieces = kept
             leading = path_pieces[0]
             if leading[2] != offset_1:  # B's time goes on first (an insertion where the search starts)
@@ -453,7 +460,7 @@ def _with_small_cuts(
     if path is None:
         return [span]
     spans = []
-    for piece_start, piece_end, offset in path.pieces:
+    for piece_start, piece_end, offset in confirmed_cuts(costs, path.pieces):
         # Inside both videos (where B has no such time, the path left A's moments out anyway).
         piece_start, piece_end = max(piece_start, -offset), min(piece_end, costs.b.duration - offset)
         if piece_end > piece_start:
@@ -463,6 +470,24 @@ def _with_small_cuts(
 
 # A search by cuts that ends this close to the next group's offset ends at it.
 _SAME_END = 0.03
+# An offset the search ended at matches the next group about as well as the group's own when it
+# costs at most this much more there (windows vote by the same margin).
+_GOES_ON_MARGIN = VOTE_MARGIN
+
+
+def _goes_on(costs: MomentCosts, start: float, end: float, ending: float, offset: float) -> bool:
+    """Whether A's [start, end] (a group's first half) matches at `ending` about as well as at
+    the group's `offset`."""
+    if abs(ending - offset) <= _SAME_END or end <= start:
+        return True
+    times = np.arange(start, end, 1.0 / costs.a.visual_rate)
+    offsets = np.array([ending, offset])
+    times_b = times[None, :] + offsets[:, None]
+    inside = (times_b >= 0) & (times_b <= costs.b.duration)
+    cost = np.where(inside, costs.moment(np.broadcast_to(times, times_b.shape), times_b), 2.0).mean(axis=1)
+    return bool(cost[0] <= cost[1] + _GOES_ON_MARGIN)
+
+
 # Offsets looked for this far from a span's (a cut near an end, or one a lone window saw).
 _TOWARDS_SECONDS = 2.0
 
