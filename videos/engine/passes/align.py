@@ -459,8 +459,17 @@ def _with_small_cuts(
         path = cut_path(costs, start, end, span.offset, ending, towards=tuple(near), free_start=first)
     if path is None:
         return [span]
+    pieces = list(confirmed_cuts(costs, path.pieces))
+    # A's moments the path leaves out before its first piece, or after its last, where B has
+    # them too at that piece's offset are a start or an end that matches poorly (a fade, a
+    # conversion's first frames), not a cut: what one video has before the other starts follows
+    # from the offset.
+    if first:
+        pieces[0] = (0.0, *pieces[0][1:])
+    if last:
+        pieces[-1] = (pieces[-1][0], costs.a.duration, pieces[-1][2])
     spans = []
-    for piece_start, piece_end, offset in confirmed_cuts(costs, path.pieces):
+    for piece_start, piece_end, offset in pieces:
         # Inside both videos (where B has no such time, the path left A's moments out anyway).
         piece_start, piece_end = max(piece_start, -offset), min(piece_end, costs.b.duration - offset)
         if piece_end > piece_start:
