@@ -13,6 +13,7 @@ from videos.engine.passes.speed import (
     REPORTED_CHANGE,
     SECTION_CEILING,
     SLOWEST_RATE,
+    cuts_join,
     explains,
     floor_cost,
     matches,
@@ -36,6 +37,11 @@ def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]],
     first = 0
     while first < len(groups) - 1:
         found = None
+        # Where cuts join a group to the next (a tightened cut), B plays nothing fast from the
+        # first's end: no section starts there, across passing groups or not.
+        if cuts_join(costs, groups[first], groups[first + 1]):
+            first += 1
+            continue
         # The widest first: a section found across passing groups is one section, not several.
         for last in range(min(len(groups) - 1, first + 1 + _PASSING_GROUPS), first, -1):
             passing = groups[first + 1 : last]
@@ -43,7 +49,7 @@ def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]],
                 continue
             if any(line.a_start < groups[last][0] and line.a_end > groups[first][1] for line in lines):
                 continue
-            found = section_between(costs, groups[first], groups[last])
+            found = section_between(costs, groups[first], groups[last], cuts_checked=last == first + 1)
             if found is not None:
                 sections.append(found)
                 first = last

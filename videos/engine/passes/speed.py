@@ -182,20 +182,40 @@ def refined_line(costs: MomentCosts, line: Line) -> Line:
 # --- fast changes: a section between two constant offsets --------------------------------------
 
 
-def section_between(
-    costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]
-) -> Line | None:
-    """The speed section joining the offset of group `before` (start, end, offset on A) to the
-    offset of group `after`, when one explains the stretch between them (module docstring)."""
+def _joinable(before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
+    """Whether a speed section may join the two groups: offsets far enough apart, close enough on A."""
     (_, end_1, offset_1), (start_2, _, offset_2) = before, after
-    if abs(offset_1 - offset_2) < 0.25 or not 0 < start_2 - end_1 + 2 * WINDOW_SECONDS <= _MAX_SECTION_SECONDS:
-        return None
-    # Cuts that match where they do as well as a stretch in step needs no speed to explain it
-    # (a tightened cut: a search for a section between every two of its offsets was most of its time).
+    return abs(offset_1 - offset_2) >= 0.25 and 0 < start_2 - end_1 + 2 * WINDOW_SECONDS <= _MAX_SECTION_SECONDS
+
+
+def cuts_join(costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
+    """Whether cuts that match where they do as well as a stretch in step join group `before` to
+    group `after` (a section may join them otherwise): no speed is needed to explain it there."""
+    if not _joinable(before, after):
+        return False
+    (_, end_1, offset_1), (start_2, _, offset_2) = before, after
     path = cut_path(
         costs, max(0.0, end_1 - WINDOW_SECONDS), min(costs.a.duration, start_2 + WINDOW_SECONDS), offset_1, offset_2
     )
-    if path is not None and path.matched_cost <= CUTS_MATCH and _few_cuts(path):
+    return path is not None and path.matched_cost <= CUTS_MATCH and _few_cuts(path)
+
+
+def section_between(
+    costs: MomentCosts,
+    before: tuple[float, float, float],
+    after: tuple[float, float, float],
+    *,
+    cuts_checked: bool = False,
+) -> Line | None:
+    """The speed section joining the offset of group `before` (start, end, offset on A) to the
+    offset of group `after`, when one explains the stretch between them (module docstring);
+    `cuts_checked` when the caller found that cuts do not join them (`cuts_join`)."""
+    (_, end_1, offset_1), (start_2, _, offset_2) = before, after
+    if not _joinable(before, after):
+        return None
+    # Cuts that match where they do as well as a stretch in step needs no speed to explain it
+    # (a tightened cut: a search for a section between every two of its offsets was most of its time).
+    if not cuts_checked and cuts_join(costs, before, after):
         return None
     # Where the section could start and end: about where the votes stop and start again.
     reach = WINDOW_SECONDS
