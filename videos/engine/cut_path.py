@@ -49,7 +49,7 @@ _SOUND_SLACK = 0.05
 _SOUND_SHARE = 0.5
 # A piece whose picture costs more than this at the offset before it (half what two unrelated
 # moments cost) matches nothing there: a cut not confirmed into it does not join it to that offset.
-_PICTURE_MATCHED = 0.5
+PICTURE_MATCHED = 0.5
 
 
 @dataclass(frozen=True)
@@ -148,13 +148,13 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
     for following in pieces[1:]:
         # A piece too short to be seen (a picture sample or two) confirms no cut into it: the
         # path wavered there.
-        shown = following[1] - following[0] >= _LEAST_PIECE_SECONDS or following is pieces[-1]
+        shown = following[1] - following[0] >= _LEAST_PIECE_SECONDS
         slip = abs(following[2] - current[2]) < LEAST_CUT_SECONDS
         if slip:
             # Back at the same offset: one piece, unless the picture between them matches nothing
             # there (a replaced stretch the path went round: both stand, with nothing between).
             between = following[0] - current[1] >= LEAST_CUT_SECONDS
-            if between and _picture_cost(costs, current[1], following[0], current[2]) > _PICTURE_MATCHED:
+            if between and picture_cost(costs, current[1], following[0], current[2]) > PICTURE_MATCHED:
                 kept.append(current)
                 current = following
             else:
@@ -162,7 +162,7 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
         elif shown and _confirmed(costs, current, following):
             kept.append(current)
             current = following
-        elif _picture_cost(costs, current[1], following[1], current[2]) <= _PICTURE_MATCHED:
+        elif picture_cost(costs, current[1], following[1], current[2]) <= PICTURE_MATCHED:
             # The picture goes on at the offset before (only the sound changed): one piece.
             current = (current[0], following[1], current[2])
         # Else the picture matches at neither offset there (a replaced stretch the path wavered
@@ -171,7 +171,7 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
     return kept
 
 
-def _picture_cost(costs: MomentCosts, start: float, end: float, offset: float) -> float:
+def picture_cost(costs: MomentCosts, start: float, end: float, offset: float) -> float:
     """The mean picture cost of A's [start, end] against B at `offset`."""
     picture, _ = _side_costs(costs, start, end, offset, offset)
     return float(picture[0])

@@ -40,7 +40,7 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.cut_path import MOST_SECONDS, confirmed_cuts, cut_path
+from videos.engine.cut_path import LEAST_CUT_SECONDS, MOST_SECONDS, confirmed_cuts, cut_path
 from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, Vote, monotone
 from videos.engine.passes.base import AlignmentSketch, Pass, PassState
 from videos.engine.passes.speed import cuts_explain, refined_line, sloped_runs
@@ -153,7 +153,14 @@ def alignment_passes(mode: Alignment) -> list[Pass]:
     their starts."""
     if mode == "none":
         return [FromTheStarts()]
-    return [CoarseAlignment(mode), LocalOffsets(), Offsets(mode), Edges(), WholeProgrammeSpeed(mode), SoundInStep(mode)]
+    return [
+        CoarseAlignment(mode),
+        LocalOffsets(),
+        Offsets(mode),
+        Edges(mode),
+        WholeProgrammeSpeed(mode),
+        SoundInStep(mode),
+    ]
 
 
 def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
@@ -240,8 +247,10 @@ class Offsets:
 @dataclass(frozen=True)
 class Edges:
     """Step 4: the spans, each edge between two runs put where switching costs least, with the
-    speed changes put in place among them (videos.engine.speed_spans)."""
+    speed changes put in place among them (videos.engine.speed_spans). On the `offset` alignment
+    (one offset asked for), no span is searched for cuts."""
 
+    mode: Alignment = "cuts"
     name: str = "edges"
 
     def run(self, signals: PairSignals, state: PassState) -> PassState:
@@ -249,7 +258,8 @@ class Edges:
             return state
         costs, groups, lines = signals.costs, state.sketch.groups, state.sketch.lines
         duration_a, duration_b = signals.a.duration, signals.b.duration
-        spans = _spans_from_groups(costs, groups, duration_a, duration_b, state.sketch.votes) if groups else []
+        votes, cuts = state.sketch.votes, self.mode != "offset"
+        spans = _spans_from_groups(costs, groups, duration_a, duration_b, votes, cuts=cuts) if groups else []
         spans = with_speed_changes(spans, lines, duration_a, duration_b)
         if lines:
             spans = speed_tidied(costs, spans, duration_a, duration_b)
@@ -289,7 +299,7 @@ class SoundInStep:
                 signals.fingerprint_a, signals.fingerprint_b, signals.a, lagged_signals(signals.b, spans)
             )
             again = dataclasses.replace(state, sketch=AlignmentSketch(state.sketch.coarse))
-            for step in (LocalOffsets(), Offsets(self.mode), Edges(), WholeProgrammeSpeed(self.mode)):
+            for step in (LocalOffsets(), Offsets(self.mode), Edges(self.mode), WholeProgrammeSpeed(self.mode)):
                 again = step.run(in_step, again)
             spans = synced(signals.costs, again.spans)
         return dataclasses.replace(state, spans=spans, sketch=None)
@@ -354,6 +364,8 @@ def _spans_from_groups(
     duration_a: float,
     duration_b: float,
     votes: list[Vote] = [],  # noqa: B006  # read only
+    *,
+    cuts: bool = True,
 ) -> list[MatchedSpan]:
     """Spans from consecutive offset groups: each edge between two groups put where switching
     from one offset to the other costs least, or, where several cuts between them match better
@@ -423,6 +435,9 @@ def _spans_from_groups(
         end = min(end, duration_b - offset)
         if end - start >= MIN_SPAN_SECONDS:
             span = MatchedSpan(start, end, start + offset, end + offset)
+            if not cuts:
+                spans.append(span)
+                continue
             # The first and last spans run on to where A starts and ends: a cut near either end,
             # before the first window or after the last, leaves both videos starting (or ending)
             # together there.
@@ -460,10 +475,15 @@ def _with_small_cuts(
     if path is None:
         return [span]
     pieces = list(confirmed_cuts(costs, path.pieces))
-    # A's moments the path leaves out before its first piece, or after its last, where B has
-    # them too at that piece's offset are a start or an end that matches poorly (a fade, a
-    # conversion's first frames), not a cut: what one video has before the other starts follows
-    # from the offset.
+    # A's moments the path leaves out before its first piece, or after its last, are a start or
+    # an end that matches poorly (a conversion's first frames), not a cut: what one video has
+    # before the other starts, or after it ends, follows from the first and last pieces' offsets,
+    # as the first and last spans' did before the search by cuts. A piece within a slip of the
+    # span's offset is at that offset (measured over the whole group, finer than the path's grid).
+    pieces = [
+        (start, end, span.offset if abs(offset - span.offset) < LEAST_CUT_SECONDS else offset)
+        for start, end, offset in pieces
+    ]
     if first:
         pieces[0] = (0.0, *pieces[0][1:])
     if last:
@@ -486,9 +506,12 @@ _GOES_ON_MARGIN = VOTE_MARGIN
 
 def _goes_on(costs: MomentCosts, start: float, end: float, ending: float, offset: float) -> bool:
     """Whether A's [start, end] (a group's first half) matches at `ending` about as well as at
-    the group's `offset`."""
+    the group's `offset`, `ending` within _TOWARDS_SECONDS of it (further, the search met a move
+    or a long insertion, which one edge places)."""
     if abs(ending - offset) <= _SAME_END or end <= start:
         return True
+    if abs(ending - offset) > _TOWARDS_SECONDS:
+        return False
     times = np.arange(start, end, 1.0 / costs.a.visual_rate)
     offsets = np.array([ending, offset])
     times_b = times[None, :] + offsets[:, None]
