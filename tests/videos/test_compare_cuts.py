@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sage.synthetic_media import SAMPLE_RATE
+from sage.synthetic_media.corpus import case_named, render_case
 from sage.synthetic_media.edits import Piece, Version, version_sound
 from sage.synthetic_media.natural import Programme, ProgrammePainter
 from sage.synthetic_media.real_footage import real_case_named, render_real_case
@@ -25,6 +26,7 @@ from sage.synthetic_media.real_footage.sources import missing_media
 from sage.synthetic_media.writing import write_streams
 from tests.factories import UserFactory
 from tests.videos.test_comparison_snapshot import uploaded
+from videos.compare.files import compare_files
 from videos.engine.model import MatchedSpan, Measured
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, judge
 
@@ -192,3 +194,19 @@ def test_a_changed_stretch_is_called_by_the_scores_it_carries() -> None:
     assert segment.picture == pytest.approx(0.6) and segment.sound == pytest.approx(0.5)
     for segment in result.with_threshold(0.55).segments:  # only the picture passes there
         assert segment.kind == "visual" and segment.picture is not None and segment.picture > 0.55
+
+
+def test_a_changed_soundtrack_is_a_sound_difference_and_no_cuts(tmp_path: Path) -> None:
+    # 11.7 s of music swapped under a moving picture: the search by cuts followed the new music
+    # from offset to offset (a removal and an insertion in the middle of it). The picture keeps
+    # its offset there, so it is one span and a sound difference over the stretch.
+    case = case_named("music_swap")
+    result = compare_files(*render_case(case, tmp_path))
+    assert not [segment for segment in result.segments if segment.kind in ("only_a", "only_b", "both", "speed")]
+    (span,) = result.spans
+    assert (span.a_start, span.a_end, span.offset) == pytest.approx((0.0, 36.0, 0.0), abs=0.01)
+    (truth,) = case.truth.segments
+    sound = [segment for segment in result.segments if segment.kind == "audio"]
+    assert sound and sound[0].a_start == pytest.approx(truth.a_start, abs=0.3)
+    longest = max((segment.a_end or 0.0) - (segment.a_start or 0.0) for segment in sound)
+    assert longest >= (truth.a_end - truth.a_start) / 2
