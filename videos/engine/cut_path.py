@@ -143,6 +143,8 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
     sound must match far better at the new offset than at the old one."""
     if len(pieces) < 2:
         return pieces
+    if pieces[0][1] - pieces[0][0] < _LEAST_PIECE_SECONDS:  # no cut out of a piece too short to be seen
+        pieces = [(pieces[0][0], pieces[1][1], pieces[1][2]), *pieces[2:]]
     kept: list[tuple[float, float, float]] = []
     current = pieces[0]
     for following in pieces[1:]:
