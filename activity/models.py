@@ -56,6 +56,10 @@ class ActivityEvent(AppendOnlyModel):
         SHARED = "shared", "shared"
         MEMBER_ADDED = "member_added", "added"
         MEMBER_REMOVED = "member_removed", "removed"
+        # Who joined by accepting an invitation, or left on their own: the workspace is the target.
+        MEMBER_JOINED = "member_joined", "joined"
+        MEMBER_LEFT = "member_left", "left"
+        NOTE_ADDED = "note_added", "added a note to"
         PROJECT_CREATED = "project_created", "created the project"
         PROJECT_RENAMED = "project_renamed", "renamed the project"
         PROJECT_DELETED = "project_deleted", "deleted the project"
@@ -65,6 +69,8 @@ class ActivityEvent(AppendOnlyModel):
         # A live review session of a comparison, video or stack (review_sessions).
         SESSION_STARTED = "session_started", "started a live session on"
         SESSION_ENDED = "session_ended", "ended the live session on"
+        SESSION_HANDED_OVER = "session_handed_over", "handed over the live session on"
+        SESSION_TAKEN_OVER = "session_taken_over", "took control of the live session on"
 
     # Named, not imported: workspaces sits above activity (it records who joined and went).
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
@@ -109,6 +115,8 @@ class AuditEntry(AppendOnlyModel):
         MEMBER_REMOVED = "member_removed", "Member removed"
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        # The same invitation mailed again with a new link (the one sent before stops working).
+        INVITATION_RESENT = "invitation_resent", "Invitation resent"
         OWNERSHIP_TRANSFERRED = "ownership_transferred", "Ownership transferred"
         TOKENS_BOUGHT = "tokens_bought", "Tokens bought"
         TOKEN_CREATED = "token_created", "API token created"

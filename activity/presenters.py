@@ -16,13 +16,29 @@ _TARGET_PAGES = {"video": "videos:video", "comparison": "compare:comparison", "p
 
 def event_tail(event: ActivityEvent) -> str:
     """What a sentence says after its target, for the verbs whose target alone does not tell the
-    change: a rename's old name, a move's destination (from `details`, as written then)."""
-    if event.verb == ActivityEvent.Verb.PROJECT_RENAMED and event.details.get("from"):
-        return f" (was “{event.details['from']}”)"
-    if event.verb == ActivityEvent.Verb.MOVED:
-        to = event.details.get("to")
+    change: a rename's old name, a move's destination, a status's new value, a joiner's role, who
+    was handed a session, a note's time (from `details`, as written then)."""
+    details, verb = event.details, event.verb
+    if verb == ActivityEvent.Verb.PROJECT_RENAMED and details.get("from"):
+        return f" (was “{details['from']}”)"
+    if verb == ActivityEvent.Verb.MOVED:
+        to = details.get("to")
         return f" to the project “{to}”" if to else " out of its project"
+    if verb == ActivityEvent.Verb.STATUS_CHANGED and details.get("to"):
+        # The label as it read then; an event from before labels were kept reads its value.
+        label = details.get("to_label") or str(details["to"]).replace("_", " ").capitalize()
+        return f" to “{label}”"
+    if verb == ActivityEvent.Verb.MEMBER_JOINED and details.get("role"):
+        return f" as {_with_article(str(details['role']))}"
+    if verb == ActivityEvent.Verb.SESSION_HANDED_OVER and details.get("to_name"):
+        return f" to {details['to_name']}"
+    if verb == ActivityEvent.Verb.NOTE_ADDED and details.get("at"):
+        return f" at {details['at']}"
     return ""
+
+
+def _with_article(role: str) -> str:
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
 
 
 def event_sentence(event: ActivityEvent) -> str:

@@ -31,6 +31,7 @@ from billing.models import (
     QuotaCounter,
     StripeEvent,
     SubscriptionInvoice,
+    TeamShortfall,
     TokenPack,
     Wallet,
 )
@@ -328,6 +329,16 @@ class QuotaCounterAdmin(ReadOnlyAdmin[QuotaCounter]):
     list_filter = ["day"]
     search_fields = ["owner_key"]
     ordering = ["-day", "owner_key"]
+
+
+@admin.register(TeamShortfall)
+class TeamShortfallAdmin(ReadOnlyAdmin[TeamShortfall]):
+    """Team wallets found short for a member who may not buy (billing.shortfalls), and when their
+    owner and admins were e-mailed."""
+
+    list_display = ["wallet", "actor", "actor_role", "needed", "available", "created_at", "notified_at"]
+    list_select_related = ["wallet__workspace", "wallet__user", "actor"]
+    ordering = ["-created_at"]
 
 
 # --- payments (Stripe) ---------------------------------------------------------------------------

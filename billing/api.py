@@ -123,7 +123,7 @@ class BillingApi(APIView):
             "balance": wallet.balance,
             "held": held_tokens(wallet),
             "owed": wallet.tokens_owed,
-            "quota": quota_status(viewer=Viewer(user=user, guest_id=None)),
+            "quota": quota_status(viewer=Viewer(user=user, guest_id=None, workspace_id=acting_workspace_id(request))),
         }
         return Response(BillingOutput(payload).data)
 
@@ -261,7 +261,9 @@ class PricesApi(APIView):
             "chat_answer": prices.chat_answer,
             "written_note": prices.written_note,
             "written_note_kind": "ai_note" if prices.written_note_by_model else "transcript_excerpt",
-            "chat_quota": quota_status(viewer=Viewer(user=_user(request), guest_id=None)),
+            "chat_quota": quota_status(
+                viewer=Viewer(user=_user(request), guest_id=None, workspace_id=acting_workspace_id(request))
+            ),
             "billing_url": request.build_absolute_uri(reverse("billing:billing")),
         }
         return Response(PricesOutput(payload).data)

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.ledger import (
-    InsufficientTokens,
     Kind,
     lock_wallet_for_work,
     owed_payoff_key,
     owed_payoff_memo,
     push_balance_figures,
     ref_of,
+    tokens_lacking_refusal,
     tokens_owed_refusal,
 )
 from billing.models import Hold, LedgerEntry, Wallet
@@ -110,9 +110,10 @@ def hold_create_locked(
     if wallet.tokens_owed > 0 or wallet.balance < amount:
         if (replayed := Hold.objects.filter(key=key).first()) is not None:  # a replay, looked up under the lock
             return replayed
+        actor_id = actor.pk if actor is not None else None
         if wallet.tokens_owed > 0:
-            raise tokens_owed_refusal(wallet, needed=amount)
-        raise InsufficientTokens(needed=amount, available=wallet.balance)
+            raise tokens_owed_refusal(wallet, needed=amount, actor_id=actor_id)
+        raise tokens_lacking_refusal(wallet, needed=amount, actor_id=actor_id)
     ref_type, ref_id = ref_of(ref)
     if about_video_id is None and ref_type == "video":  # processing: the work is about its ref
         about_video_id = int(ref_id)

@@ -37,9 +37,13 @@ class InsufficientTokens(ApplicationError):
     code = "insufficient_tokens"
     status = 402
 
-    def __init__(self, *, needed: int, available: int) -> None:
+    def __init__(self, *, needed: int, available: int, team_id: int | None = None, actor_id: int | None = None) -> None:
         self.needed = needed
         self.available = available
+        # The team workspace whose wallet is short (None: a personal wallet) and who was refused (None:
+        # unknown): a member who may not buy is told whom to ask, not offered a pack (billing.shortfalls).
+        self.team_id = team_id
+        self.actor_id = actor_id
         super().__init__(f"This needs {needed} tokens but only {available} are available.")
 
 
@@ -51,10 +55,21 @@ class TokensOwed(InsufficientTokens):
     code = "tokens_owed"
     status = 402
 
-    def __init__(self, *, owed: int, needed: int, available: int, team_name: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        owed: int,
+        needed: int,
+        available: int,
+        team_name: str = "",
+        team_id: int | None = None,
+        actor_id: int | None = None,
+    ) -> None:
         self.owed = owed
         self.needed = needed
         self.available = available
+        self.team_id = team_id
+        self.actor_id = actor_id
         # A team workspace's wallet owes for the whole workspace: the message says which.
         where = f" by the team workspace “{team_name}”" if team_name else ""
         ApplicationError.__init__(
@@ -65,10 +80,27 @@ class TokensOwed(InsufficientTokens):
         )
 
 
-def tokens_owed_refusal(wallet: Wallet, *, needed: int) -> TokensOwed:
+def tokens_owed_refusal(wallet: Wallet, *, needed: int, actor_id: int | None = None) -> TokensOwed:
     """The refusal of paid work while `wallet` owes tokens, naming its workspace if it is a team's."""
     team_name = "" if wallet.user_id is not None else Workspace.objects.get(pk=wallet.workspace_id).name
-    return TokensOwed(owed=wallet.tokens_owed, needed=needed, available=wallet.balance, team_name=team_name)
+    return TokensOwed(
+        owed=wallet.tokens_owed,
+        needed=needed,
+        available=wallet.balance,
+        team_name=team_name,
+        team_id=_team_of(wallet),
+        actor_id=actor_id,
+    )
+
+
+def tokens_lacking_refusal(wallet: Wallet, *, needed: int, actor_id: int | None = None) -> InsufficientTokens:
+    """The refusal of work `wallet`'s balance cannot pay for, naming its team (if it is a team's) and
+    who was refused (`actor_id`)."""
+    return InsufficientTokens(needed=needed, available=wallet.balance, team_id=_team_of(wallet), actor_id=actor_id)
+
+
+def _team_of(wallet: Wallet) -> int | None:
+    return wallet.workspace_id if wallet.user_id is None else None
 
 
 def ref_of(ref: models.Model | None) -> tuple[str, str]:
@@ -121,7 +153,7 @@ def entry_append(
         return existing
     new_balance = wallet.balance + amount
     if new_balance < 0:
-        raise InsufficientTokens(needed=-amount, available=wallet.balance)
+        raise tokens_lacking_refusal(wallet, needed=-amount, actor_id=actor.pk if actor is not None else None)
     Wallet.objects.filter(pk=wallet.pk).update(balance=new_balance, updated_at=timezone.now())
     wallet.balance = new_balance
     entry = LedgerEntry.objects.create(
@@ -181,9 +213,9 @@ def owed_payoff_memo(*, paid: int, still_owed: int) -> str:
     return f"{paid:,} tokens owed (from a refund or dispute) paid off{still}"
 
 
-def refuse_while_owed(wallet: Wallet, *, needed: int) -> None:
+def refuse_while_owed(wallet: Wallet, *, needed: int, actor_id: int | None = None) -> None:
     if wallet.tokens_owed > 0:
-        raise tokens_owed_refusal(wallet, needed=needed)
+        raise tokens_owed_refusal(wallet, needed=needed, actor_id=actor_id)
 
 
 def push_balance(wallet: Wallet) -> None:
@@ -260,7 +292,7 @@ def ledger_debit(
     wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
     if (entry := first_result_if_replayed(key)) is not None:  # a replay that waited on the lock
         return entry
-    refuse_while_owed(wallet, needed=amount)
+    refuse_while_owed(wallet, needed=amount, actor_id=user.pk)
     ref_type, ref_id = ref_of(ref)
     return entry_append(
         wallet, kind=Kind.DEBIT, amount=-amount, key=key, memo=memo, ref_type=ref_type, ref_id=ref_id, actor=user

@@ -187,7 +187,9 @@ class LedgerEntry(models.Model):
 class QuotaCounter(models.Model):
     """Chat messages used by one user or guest on one UTC day."""
 
-    owner_key = models.CharField(max_length=60)  # "user:<id>" or "guest:<uuid>"
+    # "user:<id>" (a person in their own workspace), "member:<workspace id>:<id>" (in a team's),
+    # "guest:<uuid>" or "address:<address>"
+    owner_key = models.CharField(max_length=60)
     day = models.DateField()
     used = models.PositiveIntegerField(default=0)
 
@@ -207,6 +209,37 @@ class QuotaUse(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TeamShortfall(models.Model):
+    """A team workspace's wallet found short for a member who may not buy tokens (issue 65): its
+    owner and admins are told once per shortfall, not per refusal. A shortfall lasts from the first
+    such refusal until tokens are next credited to the wallet (a pack, a grant, an operator's
+    adjustment): `since_entry` is the last credit before it, so a refusal after the next credit
+    is a new shortfall."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="shortfalls")
+    # The id of the wallet's last credit (a positive grant or adjustment) when it began; 0: none yet.
+    since_entry = models.BigIntegerField()
+    # Who was refused first (null once their account is gone), what the work needed and what was there.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=10, blank=True)
+    needed = models.PositiveBigIntegerField()
+    available = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # When its owner and admins were e-mailed (null: the mail could not be sent).
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["wallet", "since_entry"], name="one_team_shortfall_per_credit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wallet} short of {self.needed} tokens since entry {self.since_entry}"
 
 
 # --- payments (Stripe) ---------------------------------------------------------------------------

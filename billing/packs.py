@@ -30,10 +30,17 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from billing.ledger import InsufficientTokens, TokensOwed, tokens_owed_refusal, wallet_create
+from billing.ledger import (
+    InsufficientTokens,
+    TokensOwed,
+    tokens_lacking_refusal,
+    tokens_owed_refusal,
+    wallet_create,
+)
 from billing.models import PackPurchase, TokenPack, Wallet
 from billing.money import money
 from billing.selectors import may_pay_for, may_see_payments, pack_purchases_for
+from billing.shortfalls import ask_for_refusal, refusal_sentence
 from billing.stripe_client import (
     PACK_METADATA_KEY,
     USER_METADATA_KEY,
@@ -397,10 +404,13 @@ def buy_details(shortfall: int) -> dict[str, Any]:
 
 def refusal_details(exc: InsufficientTokens) -> dict[str, Any]:
     """What a refusal for tokens adds to its error (the API's 402 body, the socket's error frame):
-    the figures and buy_details' offer for what is short."""
+    the figures and buy_details' offer for what is short; to a team member who may not buy, no
+    offer but whom to ask (`ask`, and a `message` saying so: billing.shortfalls)."""
     shortfall = tokens_short(exc)
     owed = exc.owed if isinstance(exc, TokensOwed) else 0
     figures = {"needed": exc.needed, "available": exc.available, "owed": owed, "short": shortfall}
+    if (ask := ask_for_refusal(exc)) is not None:
+        return {"tokens": figures, "message": refusal_sentence(exc, ask), "ask": ask.details()}
     return {"tokens": figures, **buy_details(shortfall)}
 
 
@@ -418,13 +428,13 @@ def payment_amount_for_member(*, membership: Membership, payment_intent_id: str)
     return money(payment.amount, payment.currency)
 
 
-def payment_refusal(*, wallet: Wallet, amount: int) -> InsufficientTokens | None:
+def payment_refusal(*, wallet: Wallet, amount: int, actor_id: int | None = None) -> InsufficientTokens | None:
     """Why the wallet's owner could not pay `amount` tokens now (TokensOwed, InsufficientTokens), or
     None. Only a look: nothing is held. Work that can be refused before it costs anything (an upload,
     before its bytes are sent) asks this first; its hold later still decides under the lock. The
     caller passes the wallet it already read (an upload reads it for the plan's limits too)."""
     if wallet.tokens_owed > 0:
-        return tokens_owed_refusal(wallet, needed=amount)
+        return tokens_owed_refusal(wallet, needed=amount, actor_id=actor_id)
     if wallet.balance < amount:
-        return InsufficientTokens(needed=amount, available=wallet.balance)
+        return tokens_lacking_refusal(wallet, needed=amount, actor_id=actor_id)
     return None

@@ -72,9 +72,29 @@ class _QuotaOwner:
 _ADDRESS_USE_SUFFIX = "|address"
 
 
+def _member_owner(user_id: int, wallet: Wallet) -> _QuotaOwner:
+    """A person's counter for questions asked in `wallet`'s workspace, at its plan's limit: in their
+    own workspace their own plan's, one counter a person; in a team workspace the team's plan's (its
+    owner's), one counter per member and team, apart from their own, so a member's questions in the
+    team never use up their own day's, nor theirs the team's."""
+    if wallet.user_id is not None:
+        return _QuotaOwner(f"user:{user_id}", wallet.plan.daily_chat_messages, "")
+    return _QuotaOwner(f"member:{wallet.workspace_id}:{user_id}", wallet.plan.daily_chat_messages, "")
+
+
+def _team_wallet(viewer: Viewer) -> Wallet | None:
+    """The wallet of the team workspace the viewer acts in (None: their own workspace, or a guest)."""
+    user = viewer.user
+    if user is None or viewer.workspace_id is None or viewer.workspace_id == user.personal_workspace_id:
+        return None
+    return Wallet.objects.select_related("plan").filter(workspace_id=viewer.workspace_id, user=None).first()
+
+
 def _quota_owners(viewer: Viewer) -> list[_QuotaOwner]:
     """The counters a message of this viewer counts on, the one it is shown by (its own) first."""
     if viewer.user is not None:
+        if (team_wallet := _team_wallet(viewer)) is not None:
+            return [_member_owner(viewer.user.pk, team_wallet)]
         wallet = Wallet.objects.select_related("plan").filter(user=viewer.user).first()
         plan = wallet.plan if wallet is not None else default_plan()
         return [_QuotaOwner(f"user:{viewer.user.pk}", plan.daily_chat_messages, "")]
@@ -104,8 +124,12 @@ WHERE w.{Wallet.user} = %(user_id)s
 
 
 def quota_status(*, viewer: Viewer) -> QuotaStatus:
-    """The viewer's own quota; for a guest, its remaining messages are also at most its address's."""
+    """The viewer's own quota where it acts (`viewer.workspace_id`: in a team workspace the team
+    plan's, per member); for a guest, its remaining messages are also at most its address's."""
     day, resets_at = _utc_day_bounds(timezone.now())
+    if viewer.user is not None and viewer.workspace_id not in (None, viewer.user.personal_workspace_id):
+        owners = _quota_owners(viewer)
+        return _status_of(owners, _used_by(owners, day), resets_at)
     if viewer.user is not None:
         owner_key = f"user:{viewer.user.pk}"
         with transaction.get_connection().cursor() as cursor:
@@ -218,14 +242,14 @@ def chat_answer_pay(
     gives the quota), taken before the quota counter's as every path does, and without their
     savepoints (this runs before every answer's first word). The keys name the answer the same
     transaction has just created, so neither can have been used before. The tokens come from the
-    wallet of the conversation's workspace `workspace_id`; the quota is the asker's own.
+    wallet of the conversation's workspace `workspace_id`, and so does the quota's limit: the asker's
+    own counter in their own workspace, their counter in the team in a team's (`_member_owner`).
     `about_video_id`: the conversation's video, if it is about one (Hold.about_video)."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("chat_answer_pay runs inside the transaction that creates the answer.")
     wallet = lock_wallet_for_work(actor=user, workspace_id=workspace_id)
-    owner = _QuotaOwner(f"user:{user.pk}", wallet.plan.daily_chat_messages, "")
-    _count_use([owner], key=quota_key, now=timezone.now())
+    _count_use([_member_owner(user.pk, wallet)], key=quota_key, now=timezone.now())
     if amount <= 0:
         return None
     return hold_create_locked(

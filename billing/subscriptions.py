@@ -87,8 +87,19 @@ def _line_price_id(line: Mapping[str, Any]) -> str:
     return stripe_ref_id(details.get("price")) if isinstance(details, Mapping) else ""
 
 
-def _plan_for_price(price_id: str) -> Plan | None:
-    return Plan.objects.filter(stripe_price_id=price_id).first() if price_id else None
+def _plan_for_line(line: Mapping[str, Any]) -> Plan | None:
+    """The plan a subscription item or invoice line is billed for: the plan sold at its price now,
+    else the plan its price's metadata names (a price the catalogue replaced by a new amount, which
+    subscriptions made before keep: billing.catalogue)."""
+    price_id = _line_price_id(line)
+    if price_id and (plan := Plan.objects.filter(stripe_price_id=price_id).first()) is not None:
+        return plan
+    for key in ("price", "plan"):
+        price = line.get(key)
+        metadata = price.get("metadata") if isinstance(price, Mapping) else None
+        if isinstance(metadata, Mapping) and (slug := metadata.get(PLAN_METADATA_KEY)):
+            return Plan.objects.filter(slug=str(slug)).first()
+    return None
 
 
 def _timestamp(value: object) -> dt.datetime | None:
@@ -281,9 +292,9 @@ def _subscription_apply(obj: Mapping[str, Any], *, wallet: Wallet | None = None)
     """Store Stripe's state of a subscription and give the wallet the plan it pays for (or take it away)."""
     wallet = wallet or _wallet_of_subscription(obj)
     items = _items(obj)
-    price_id = _line_price_id(items[0]) if items else ""
-    plan = _plan_for_price(price_id)
+    plan = _plan_for_line(items[0]) if items else None
     if plan is None:
+        price_id = _line_price_id(items[0]) if items else ""
         raise SubscriptionMismatch(f"No plan sold at {price_id!r} (subscription {obj.get('id')!r}).")
     period_end = obj.get("current_period_end") or (items[0].get("current_period_end") if items else None)
     subscription, _ = PlanSubscription.objects.update_or_create(
@@ -327,7 +338,7 @@ def _invoice_grant(invoice: Mapping[str, Any]) -> tuple[Plan | None, int]:
     plan charged) grants the difference between the two plans' monthly tokens."""
     full, charged, credited = None, None, None
     for line in _items(invoice):
-        plan = _plan_for_price(_line_price_id(line))
+        plan = _plan_for_line(line)
         if plan is None:
             continue
         amount = int(line.get("amount") or 0)
@@ -351,7 +362,7 @@ def _invoice_service_period(invoice: Mapping[str, Any]) -> tuple[Any, Any]:
     for line in _items(invoice):
         period = line.get("period")
         paid_for = not line.get("proration") or line.get("amount", 0) > 0  # not an unused-time credit
-        if paid_for and isinstance(period, Mapping) and _plan_for_price(_line_price_id(line)) is not None:
+        if paid_for and isinstance(period, Mapping) and _plan_for_line(line) is not None:
             return period.get("start"), period.get("end")
     return invoice.get("period_start"), invoice.get("period_end")
 

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from billing.ledger import InsufficientTokens, TokensOwed
+from billing.ledger import InsufficientTokens, TokensOwed, tokens_lacking_refusal
 from billing.models import Hold, LedgerEntry, Plan, Wallet
 from billing.money import money
 from billing.packs import buy_details, buy_offer_for, pack_covering, pack_offers
@@ -40,6 +40,7 @@ from billing.selectors import (
     usage_by_member,
     wallet_of_workspace,
 )
+from billing.shortfalls import ask_for_refusal, open_shortfall, refusal_sentence
 from billing.stripe_client import payments_configured
 from billing.wallets import granted_team_of
 from sage.api.errors import error_response
@@ -70,7 +71,10 @@ def ref_url(ref_type: str, ref_id: str) -> str | None:
 def insufficient_tokens_message(exc: InsufficientTokens) -> SafeString:
     """The sentence a page shows when an action needs more tokens than the user has (or while tokens
     are owed): the figures, and a link that opens the payment of the smallest pack covering what is
-    short (billing.packs). Without payments, a link to the balance and plans."""
+    short (billing.packs). Without payments, a link to the balance and plans. A team member who may
+    not buy is told whom to ask instead, and no link (billing.shortfalls)."""
+    if (ask := ask_for_refusal(exc)) is not None:
+        return format_html("{}", refusal_sentence(exc, ask))
     offer = buy_offer_for(exc)
     if isinstance(exc, TokensOwed):
         figures = format_html("{}", exc.message)
@@ -318,7 +322,13 @@ def buy_offer(request: HttpRequest) -> JsonResponse:
     short = _tokens_short(request)
     if short is None:
         return error_response(Invalid(f"short: a whole number of tokens from 1 to {MAX_SHORT}."))
-    return JsonResponse({"tokens": {"short": short}, "billing_url": reverse("billing:billing"), **buy_details(short)})
+    offer = {"tokens": {"short": short}, "billing_url": reverse("billing:billing")}
+    actor = request_actor(request)
+    wallet = wallet_of_workspace(actor.workspace_id)
+    refusal = tokens_lacking_refusal(wallet, needed=wallet.balance + short, actor_id=actor.user_id)
+    if (ask := ask_for_refusal(refusal)) is not None:  # a team member who may not buy: whom to ask
+        return JsonResponse({**offer, "message": refusal_sentence(refusal, ask), "ask": ask.details()})
+    return JsonResponse({**offer, **buy_details(short)})
 
 
 @require_GET
@@ -336,6 +346,8 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **_team_balance_context(wallet, team=team),
+        # A member who may not buy was refused for tokens since the last credit: the owner and admins see it.
+        "shortfall": open_shortfall(wallet) if team is not None else None,
         "member_usage": usage_by_member(wallet, since=month_start()) if team is not None else None,
         "team_usage": usage_by_project(wallet, since=month_start()) if team is not None else None,
         "holds": [

@@ -47,6 +47,7 @@ from sage.availability import unavailability
 from sage.cache_pool import loop_client
 from sage.gemini import GeminiError
 from sage.ratelimit import REDIS_UNAVAILABLE
+from sage.realtime import PUSH_WAIT_SECONDS
 from sage.retrying import RetryNotice, acall_until_back
 from videos.screen_text.selectors import screen_being_read_for
 from videos.search import RANKED_WINDOWS
@@ -117,7 +118,10 @@ async def publish(conversation_id: int, *frames: dict[str, Any]) -> None:
     if len(frames) == 1:
         event = {"type": "chat.frame", "frame": frames[0]}
     try:
-        await layer.group_send(conversation_group(conversation_id), event)
+        # Bounded: the layer's connections have no read timeout (idle subscribers must not be dropped),
+        # so a PUBLISH on one whose Redis went away unseen would wait for ever, holding the layer's
+        # lock, and the answer, and every other answer of the process, with it.
+        await asyncio.wait_for(layer.group_send(conversation_group(conversation_id), event), PUSH_WAIT_SECONDS)
     except Exception:
         # A live frame is a convenience: the answer is saved and a reconnect catches up.
         logger.warning("could not publish a chat frame to conversation %s", conversation_id, exc_info=True)

@@ -163,7 +163,9 @@ def chat_allowance(viewer: Viewer) -> ChatAllowance:
 
 
 def chat_allowance_for_conversation(conversation_id: int) -> ChatAllowance:
-    """The allowance of the conversation's owner (a user or a guest)."""
-    owner_id, guest_id = Conversation.objects.filter(pk=conversation_id).values_list("owner_id", "guest_id").get()
+    """The allowance of the conversation's owner (a user or a guest), in its workspace."""
+    owner_id, guest_id, workspace_id = (
+        Conversation.objects.filter(pk=conversation_id).values_list("owner_id", "guest_id", "workspace_id").get()
+    )
     user = User.objects.get(pk=owner_id) if owner_id is not None else None
-    return chat_allowance(Viewer(user=user, guest_id=guest_id))
+    return chat_allowance(Viewer(user=user, guest_id=guest_id, workspace_id=workspace_id if user else None))

@@ -28,6 +28,7 @@ from videos.pipeline.thumbnails import encode_jpeg
 from videos.screen_text.lines import shown_lines_around
 from videos.screen_text.tracking import ShownLine
 from videos.search import best_quote_per_moment
+from videos.text_search.answer_kinds import asks_for_a_cause
 
 logger = logging.getLogger(__name__)
 
@@ -40,21 +41,30 @@ SAME_PICTURE_SECONDS = 2.0
 # samples frames, so its times are a little late or early).
 SHOWN_SLACK_SECONDS = 0.5
 
-# Words that ask about what is seen rather than said: seeing and showing, colour and looks, and the
-# things a picture holds (slides, boards, titles, signs, charts).
-_VISUAL_WORDS = frozenset(
+# Words that ask about what is seen rather than said: seeing and showing, and the things a picture
+# holds (slides, boards, titles, signs, charts)...
+_PICTURE_WORDS = frozenset(
     word
     for group in (
         "see seen seeing visible shown show shows showing displayed display displays depicted",
-        "appear appears appearance",
         "picture pictures image images photo photos photograph frame frames screen onscreen screenshot",
         "slide slides whiteboard blackboard chalkboard flipchart poster written write writes wrote handwriting",
         "caption captions subtitle subtitles title titles label labels logo logos sign signs banner",
-        "chart charts graph graphs diagram diagrams map maps drawn drawing drawings shape shapes",
+        "chart charts graph graphs diagram diagrams map maps drawn drawing drawings",
+    )
+    for word in group.split()
+)
+# ... and colour and looks, which a question about a cause names without asking about the picture
+# ("what decides the colour the liquid turns?", `asks_for_a_cause`).
+_LOOKS_WORDS = frozenset(
+    word
+    for group in (
+        "appear appears appearance shape shapes",
         "colour colours color colors coloured colored wearing wears wore dressed outfit",
     )
     for word in group.split()
 )
+_VISUAL_WORDS = _PICTURE_WORDS | _LOOKS_WORDS
 _LOOKS_LIKE = re.compile(r"\blook(?:s|ed|ing)?\s+like\b")
 _WORD = re.compile(r"[a-z]+")
 _ANY_WORD = re.compile(r"[^\W_]+")  # a word in any script, or a number
@@ -95,13 +105,18 @@ _ASKED_TIME = re.compile(r"(?<![\d:])(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)(?![\d:])
 def is_visual_question(question: str) -> bool:
     """Whether the question asks about what the video shows (its picture), not only what is said: it
     names something seen, and does not ask what someone says ("what does the speaker say about the
-    slide?" is answered from the transcript; "what does the slide say?" from the picture)."""
+    slide?" is answered from the transcript; "what does the slide say?" from the picture), nor for a
+    cause unless it names the picture itself (`asks_for_a_cause`)."""
     text = question.casefold()
     if asks_what_is_said(question):
         return False
+    words = _WORD.findall(text)
+    if asks_for_a_cause(question):
+        # A reason is said: only naming the picture itself ("why is the slide red?") makes it visual.
+        return any(word in _PICTURE_WORDS for word in words)
     if _LOOKS_LIKE.search(text):
         return True
-    return any(word in _VISUAL_WORDS for word in _WORD.findall(text))
+    return any(word in _VISUAL_WORDS for word in words)
 
 
 def asks_what_is_said(question: str) -> bool:

@@ -184,15 +184,21 @@ class FaultSite:
         return problems
 
     def answers_left_open(self, *, within: float) -> list[int]:
-        """The answers still being written `within` seconds from now: an answer the database left
-        in flight is closed (charged, or refunded) by its process once the database is back."""
+        """The answers still being written once none has closed for `within` seconds: an answer the
+        database left in flight is closed (charged, or refunded) by its process once the database is
+        back. The bound is on progress, not on the total: while answers keep closing, a slow machine
+        is given the time it takes."""
         deadline = time.monotonic() + within
+        seen: list[int] | None = None
         while True:
             open_answers = list(
                 Message.objects.filter(
                     conversation__owner_id=self.user_id, status=Message.Status.STREAMING
                 ).values_list("pk", flat=True)
             )
+            if seen is not None and len(open_answers) < len(seen):
+                deadline = time.monotonic() + within  # one closed: the wait starts again
+            seen = open_answers
             if not open_answers or time.monotonic() >= deadline:
                 return open_answers
             time.sleep(0.2)

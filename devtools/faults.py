@@ -14,7 +14,9 @@
   again on the same port. Redis is cheap to start, and a real restart also drops what a proxy
   cannot: pub/sub subscriptions, clients' blocking pops, the server's in-memory state since the snapshot.
 - `Traffic`: threads sending requests in a loop while a fault is injected, recording each outcome,
-  and the figures a fault test and bench/faults.py read from them (5xx by status, recovery).
+  and the figures a fault test and bench/faults.py read from them (5xx by status, recovery). Its
+  bound on a request is "no byte for `timeout` s" (httpx's read timeout is per read, not per
+  request) stretched by how slow the machine is at the time (devtools/pace.py).
 
 Never imported by the site; every process started here is stopped by PID when its context ends.
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import httpx
 
+from devtools.pace import PaceMeter
 from devtools.processes import free_port, stop_process
 
 _BLOCK = 64 * 1024
@@ -233,13 +236,17 @@ class Traffic:
     base_url: str
     routes: dict[str, Request]
     pause: float = 0.05
-    timeout: float = 20.0  # the bound on any one request: longer is a hang
+    # The bound on any one request on a free machine: no byte for this long is a hang. Each request
+    # gets it times the machine's slowness when it starts, so a busy machine is slow, not hung.
+    timeout: float = 20.0
     outcomes: list[Outcome] = field(default_factory=list)
+    pace: PaceMeter = field(default_factory=PaceMeter)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __enter__(self) -> Traffic:
+        self.pace.__enter__()
         for route, send in self.routes.items():
             thread = threading.Thread(target=self._loop, args=(route, send), daemon=True)
             thread.start()
@@ -249,11 +256,21 @@ class Traffic:
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
         for thread in self._threads:
-            thread.join(self.timeout + 5)
+            thread.join(self.request_bound() + 5)
+        self.pace.__exit__(*exc_info)
+
+    def request_bound(self) -> float:
+        """Seconds with no byte after which a request started now counts as a hang."""
+        return self.pace.scaled(self.timeout)
+
+    def scaled(self, seconds: float) -> float:
+        """A wait of `seconds` on a free machine, stretched by how slow this one is now."""
+        return self.pace.scaled(seconds)
 
     def _loop(self, route: str, send: Request) -> None:
         with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
             while not self._stopping.is_set():
+                client.timeout = httpx.Timeout(self.request_bound())
                 started = time.monotonic()
                 try:
                     response = send(client)
@@ -274,12 +291,17 @@ class Traffic:
             return [o for o in self.outcomes if o.ended >= start and o.started <= end]
 
     def wait_for_success(self, since: float, *, within: float) -> bool:
-        """Whether every route answered a 2xx to a request started after `since`, waiting up to `within` s."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
+        """Whether every route answered a 2xx to a request started after `since`, waiting up to `within`
+        s as a free machine would pass them (stretched while this one is slow; the stretch is read
+        as the wait goes, so a load that comes mid-wait lengthens it)."""
+        waited, last = 0.0, time.monotonic()
+        while waited < within:
             if not self.routes_without_success(since):
                 return True
             time.sleep(0.1)
+            now = time.monotonic()
+            waited += (now - last) / self.pace.factor
+            last = now
         return not self.routes_without_success(since)
 
     def routes_without_success(self, since: float) -> set[str]:

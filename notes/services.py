@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from activity.services import Target, Verb, activity_record
 from billing.prices import written_note_by_model
 from notes.ai import ai_note_cancel, ai_note_start, ai_notes_fill_waiting, initial_status
 from notes.frames import request_frame
@@ -110,6 +111,14 @@ def note_create(*, member: Membership, video: Video, start: float, end: float | 
         if ai:
             ai_note_start(note)
         request_frame(note)
+        # The team's feed says a note was taken and where (not what it says: a note is its own page's).
+        activity_record(
+            workspace_id=member.workspace_id,
+            actor=member.user,
+            verb=Verb.NOTE_ADDED,
+            target=Target("video", video.pk, video.label),
+            details={"note_id": note.pk, "at": clock(start)},
+        )
     return note
 
 

@@ -29,7 +29,6 @@ the process holding the socket, `review_sessions.heartbeat`, not by the pings.)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +39,6 @@ from urllib.parse import parse_qs
 from autobahn.exception import Disconnected
 from django.contrib.auth import get_user
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 
 from accounts.models import User
 from review_sessions import frames, heartbeat, live, presence, seats, services
@@ -57,6 +55,7 @@ from reviews.services import share_link_opened
 from sage.consumers import CLOSE_MEMBERSHIP_ENDED, JsonSocket, socket_membership
 from sage.errors import ApplicationError, Forbidden, Invalid, TooManyRequests
 from sage.realtime import user_group, workspace_group
+from sage.socket_timers import call_at, cancel_timer
 from workspaces import policy
 from workspaces.current import member_actor
 from workspaces.models import Role
@@ -262,21 +261,13 @@ class SessionConsumer(JsonSocket):
         self.drafts = TokenBucket(rate=10, burst=10)
         self.may_present = opened.may_present
         self.role_read_at = time.monotonic()
-        self.expiry: asyncio.Task[None] | None = None
-        if opened.link_expires_at is not None:
-            delay = (opened.link_expires_at - timezone.now()).total_seconds()
-            self.expiry = asyncio.ensure_future(self._leave_at_expiry(delay))
+        self.expiry = call_at(opened.link_expires_at, self._leave_at_expiry)
 
-    async def _leave_at_expiry(self, delay: float) -> None:
-        await asyncio.sleep(max(0.0, delay))
+    async def _leave_at_expiry(self) -> None:
         await self._left("link_closed")
 
     async def disconnect(self, code: int) -> None:
-        expiry = getattr(self, "expiry", None)
-        if expiry is not None and expiry is not asyncio.current_task():
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
+        await cancel_timer(getattr(self, "expiry", None))
         await self._leave_everything()
 
     async def _leave_everything(self) -> None:

@@ -17,9 +17,8 @@ from review_sessions.presenters import session_fixed_json
 from reviews.live import can_join_sessions
 from reviews.models import ShareLink
 from sage.errors import NotFound
-from videos.compare.selectors import comparisons_for_user
 from videos.models import Comparison, Video
-from videos.selectors import videos_for_user
+from videos.selectors import comparisons_for_user, videos_for_user
 from videos.versions.selectors import stack_latest_pair, stacks_for_user
 from workspaces.models import Membership
 

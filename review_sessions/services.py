@@ -415,6 +415,16 @@ def session_handover(*, session_id: int, to_participant_id: object, steerer: Ste
         session.presenter_away_at = None
         session.resume_playing = False
         session.save(update_fields=["presenter", "presenter_away_at", "resume_playing"])
+        activity_record(
+            workspace_id=session.workspace_id,
+            actor=steerer.user,
+            actor_name=_steerer_name(session, steerer),
+            verb=Verb.SESSION_TAKEN_OVER
+            if _is_them(to, steerer.user, steerer.key_digest)
+            else Verb.SESSION_HANDED_OVER,
+            target=_activity_target(session),
+            details={"session": session.code, "to_name": to.name, "by_guest": steerer.user is None},
+        )
         live.push_to_session(session.code, live.PRESENTER, participant_json(to, presenter_id=to.pk))
         _push_participants(session)
     return session

@@ -33,7 +33,7 @@ from sage.errors import ApplicationError, FieldInvalid, TooManyRequests
 from sage.realtime import push_to_object, push_to_workspace
 from sage.text import NAME_BIDI_MESSAGE, has_bidi_controls
 from videos.models import Comparison, ReviewStatus, Video
-from videos.versions.selectors import stack_latest_pair
+from videos.versions.selectors import review_partner, stack_latest_pair
 from workspaces.current import member_actor
 from workspaces.models import Membership
 from workspaces.policy import require
@@ -236,9 +236,12 @@ def review_status_set(
     by_user: User | None = None,
     guest_name: str = "",
     link: ShareLink | None = None,
+    with_partner: bool = True,
 ) -> StatusChange | None:
     """Set `target`'s review status, with its history row, by a member (`by_user`) or a guest
     (`guest_name` through `link`). The same status again changes nothing and records nothing (None).
+    A version and its automatic comparison with the version before share one status
+    (`review_partner`): the other follows, with its own history row (the feed says it once).
     Callers checked who may: `review_status_set_by_member`, `review_status_set_by_guest`."""
     assert (by_user is None) != (link is None), "a member or a guest of a link"
     status = status_choice(status)
@@ -263,19 +266,30 @@ def review_status_set(
         # Left for the digest even when its maker made it: a team's admins hear of it (reviews.digest
         # never tells anyone of their own change).
     )
-    activity_record(
-        workspace_id=target.workspace_id,
-        actor=by_user,
-        actor_name=guest_name,
-        verb=ActivityEvent.Verb.STATUS_CHANGED,
-        target=ActivityTarget(
-            "video" if isinstance(target, Video) else "comparison",
-            target.pk,
-            target.label if isinstance(target, Video) else target.title,
-        ),
-        details={"from": before, "to": status, "link_id": link.pk if link is not None else None},
-    )
+    if with_partner:  # the partner's change is the same act: the feed says it once
+        activity_record(
+            workspace_id=target.workspace_id,
+            actor=by_user,
+            actor_name=guest_name,
+            verb=ActivityEvent.Verb.STATUS_CHANGED,
+            target=ActivityTarget(
+                "video" if isinstance(target, Video) else "comparison",
+                target.pk,
+                target.label if isinstance(target, Video) else target.title,
+            ),
+            details={
+                "from": before,
+                "to": status,
+                "to_label": ReviewStatus(status).label,
+                "link_id": link.pk if link is not None else None,
+            },
+        )
     push_status(target, change)
+    partner = review_partner(target) if with_partner else None
+    if partner is not None:
+        review_status_set(
+            target=partner, status=status, by_user=by_user, guest_name=guest_name, link=link, with_partner=False
+        )
     return change
 
 

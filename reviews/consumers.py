@@ -18,13 +18,10 @@ connects (closed with 4404).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from django.utils import timezone
 
 from reviews.access import share_link_for_scope
 from reviews.approvals import STATUS_EVENT
@@ -34,6 +31,7 @@ from reviews.reach import link_target
 from reviews.services import share_link_opened
 from sage.consumers import JsonSocket
 from sage.errors import ApplicationError, Invalid
+from sage.socket_timers import call_at, cancel_timer
 from videos.models import Comparison
 
 CLOSE_NOT_FOUND = 4404
@@ -85,25 +83,14 @@ class SharedLinkConsumer(JsonSocket):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        self.expiry: asyncio.Task[None] | None = None
-        if link.expires_at is not None:
-            delay = (link.expires_at - timezone.now()).total_seconds()
-            self.expiry = asyncio.ensure_future(self._close_at_expiry(delay))
-
-    async def _close_at_expiry(self, delay: float) -> None:
-        await asyncio.sleep(max(0.0, delay))
-        await self._closed()
+        self.expiry = call_at(link.expires_at, self._closed)
 
     async def _closed(self) -> None:
         await self.send_json({"type": LINK_CLOSED})
         await self.close(code=CLOSE_NOT_FOUND)
 
     async def disconnect(self, code: int) -> None:
-        expiry = getattr(self, "expiry", None)
-        if expiry is not None and expiry is not asyncio.current_task():
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
+        await cancel_timer(getattr(self, "expiry", None))
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

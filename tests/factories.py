@@ -215,6 +215,23 @@ class ComparisonFactory(factory.django.DjangoModelFactory):
     summary_backend = "extractive"
 
 
+class RecutJobFactory(factory.django.DjangoModelFactory):
+    """A recut job of a comparison, queued, its upload's row only (no file)."""
+
+    class Meta:
+        model = "videos.RecutJob"
+
+    comparison = factory.SubFactory(ComparisonFactory)
+    owner = factory.SelfAttribute("comparison.owner")
+    workspace = factory.SelfAttribute("comparison.workspace")
+    stem = "dialogue"
+    file_name = "DX.wav"
+    source_key = factory.LazyAttribute(lambda job: f"recuts/{job.workspace.pk}/factory/upload.wav")
+    channels = 2
+    sample_format = "PCM_24"
+    frames = 48000
+
+
 class ShareLinkFactory(factory.django.DjangoModelFactory):
     """A share link made by the real service (to a comparison unless `video=` or `stack=` is given); its
     token, which the service returns, is kept on the instance as `.token`."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from devtools.processes import VENV_BIN, free_port, stop_process, wait_for_port
@@ -36,13 +37,16 @@ def moto_server() -> Iterator[str]:
 
 
 # localstripe's own command listens on every interface (`::`) and writes its whole state to
-# /tmp/localstripe.pickle on every change; this runs the same app on 127.0.0.1, in memory only.
+# /tmp/localstripe.pickle on every change; this runs the same app on 127.0.0.1, in memory only, with
+# Prices (tests/localstripe_prices.py: localstripe has none), loaded from this file's folder.
 _LOCALSTRIPE_MAIN = """
+import runpy
 import sys
 from aiohttp import web
 from localstripe import resources
 from localstripe.server import app
 resources.Store.dump_to_disk = lambda self: None
+runpy.run_path(sys.argv[3])
 if sys.argv[2] == "accept-proration-behavior":
     # Subscription updates with `proration_behavior`, which localstripe lacks: accepted and ignored.
     _update = resources.Subscription._update
@@ -61,8 +65,9 @@ def localstripe_server(*, accept_proration_behavior: bool = False) -> Iterator[s
     `accept_proration_behavior`, plan switches (which send that parameter) work on it too."""
     port = free_port()
     mode = "accept-proration-behavior" if accept_proration_behavior else "as-is"
+    prices = Path(__file__).with_name("localstripe_prices.py")
     process = subprocess.Popen(
-        [sys.executable, "-c", _LOCALSTRIPE_MAIN, str(port), mode],
+        [sys.executable, "-c", _LOCALSTRIPE_MAIN, str(port), mode, str(prices)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -5,7 +5,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from sage.formatting import data_size
-from videos.models import Comparison, Transcript, TranscriptSegment, Upload, UploadPart, Video, VideoStack
+from videos.models import Comparison, RecutJob, Transcript, TranscriptSegment, Upload, UploadPart, Video, VideoStack
 from videos.pipeline.retranscribe import video_retranscribe
 from videos.screen_text.state import screen_text_read_again
 from videos.services import video_cancel, video_reembed, video_retry
@@ -154,6 +154,27 @@ class ComparisonAdmin(admin.ModelAdmin[Comparison]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Comparison | None = None) -> bool:
+        return False
+
+
+@admin.register(RecutJob)
+class RecutJobAdmin(admin.ModelAdmin[RecutJob]):
+    """Read-only: recut jobs are asked for by their owners and run by workers (docs/recut.md)."""
+
+    list_display = ["__str__", "owner", "stem", "status", "percent", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["owner"]
+    search_fields = ["owner__email", "stem", "file_name"]
+    fields = readonly_fields = (
+        "owner", "comparison", "stem", "file_name", "channels", "sample_format", "frames", "lead", "status",
+        "percent", "error_message", "source_key", "result_key", "start_timecode", "time_reference", "silences",
+        "null_test", "null_test_note", "hold", "created_at", "updated_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RecutJob | None = None) -> bool:
         return False
 
 

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from sage.sql import TableNames, sql
 from videos.models import Transcript, TranscriptChunk, Video
-from videos.text_search.words import ENGLISH, SIMPLE, WORKSPACE_LEXEME_PREFIX, search_config, searchable_text
+from videos.text_search.words import ENGLISH, SIMPLE, WORKSPACE_LEXEME_PREFIX, search_config, stored_text
 from videos.timed_text import Sentence
 from videos.window_sentences import TimedText, sentences_to_json, vectors_to_bytes
 
@@ -91,13 +91,18 @@ _FILL_SQL = sql(
 
 
 def fill_search_vectors(chunk_ids: Sequence[int], texts: Sequence[str], config: str) -> None:
-    """Store each chunk's words for full-text search (one statement for all): numbers in digits,
-    stemmed with `config`, and, for a language other than English, also as written, since a
-    question is read as English and as plain words (videos.text_search.words)."""
+    """Store each chunk's words for full-text search (one statement for all): numbers in digits and,
+    in English, the last parts of compounds added (`stored_text`), stemmed with `config`, and, for a
+    language other than English, also as written, since a question is read as English and as plain
+    words (videos.text_search.words)."""
     if not chunk_ids:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             _FILL_SQL,
-            [*search_vector_parameters(config), list(chunk_ids), [searchable_text(text) for text in texts]],
+            [
+                *search_vector_parameters(config),
+                list(chunk_ids),
+                [stored_text(text, compounds=config == ENGLISH) for text in texts],
+            ],
         )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast, Lower, Mod
 from django.db.models.lookups import Exact
@@ -15,6 +16,7 @@ from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 from sage.timebase import Timebase
+from videos.stored_files import delete_stored_files
 
 # The width of the text vector columns below: the text model's output size, defined beside the model.
 from videos.text_embedding.encoder import TEXT_EMBEDDING_DIM as TEXT_EMBEDDING_DIM
@@ -111,6 +113,10 @@ class Video(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     fps = models.FloatField(null=True, blank=True)
+    # The timecode of its first frame as the file carries it (a QuickTime timecode track, an MXF or
+    # Matroska tag), read when probed: "" when it carries none (the change list and marker files
+    # then start it at videos.compare.timecode.DEFAULT_START).
+    start_timecode = models.CharField(max_length=12, blank=True)
     video_codec = models.CharField(max_length=30, blank=True)
     audio_codec = models.CharField(max_length=30, blank=True)
     has_audio = models.BooleanField(null=True, blank=True)
@@ -575,3 +581,65 @@ class Comparison(models.Model):
         if video_a.stack_id is not None and video_a.stack_id == video_b.stack_id and video_a.stack is not None:
             return f"{video_a.stack.title} — v{video_a.version} and v{video_b.version}"
         return f"{video_a.label} and {video_b.label}"
+
+
+class RecutJob(models.Model):
+    """One stem laid to a comparison's v1 (video A), recut to its v2 (video B) by the change list
+    (videos.conform). The upload is kept in the site's storage like uploads are; the result beside it.
+    Paid for from the workspace's tokens: held when asked for, settled when ready, released on failure."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Recutting"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="recut_jobs")
+    # The stem's name (dialogue, music, effects…) and the file's name as it was sent.
+    stem = models.CharField(max_length=60)
+    file_name = models.CharField(max_length=255)
+    source_key = models.CharField(max_length=500)
+    # What the upload is: kept so the result is written the same way.
+    channels = models.PositiveSmallIntegerField()
+    sample_format = models.CharField(max_length=10)
+    frames = models.BigIntegerField(help_text="Samples per channel (48 kHz).")
+    # Samples of the upload before v1's first frame, as its bext time reference places it (0: none,
+    # or none taken; negative: it starts later).
+    lead = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    result_key = models.CharField(max_length=500, blank=True)
+    # Where the result starts: samples since midnight at 48 kHz (its bext time reference), and the
+    # timecode that is at v2's frame rate.
+    time_reference = models.BigIntegerField(null=True, blank=True)
+    start_timecode = models.CharField(max_length=12, blank=True)
+    # The stretches left silent (inserted, replaced): [{"number", "kind", "v2_start", "v2_end"}] in seconds.
+    silences = models.JSONField(default=list, blank=True)
+    # Per event (videos.conform.null_test.EventResidual as dicts); null_test_note: why there is none.
+    null_test = models.JSONField(default=list, blank=True)
+    null_test_note = models.CharField(max_length=300, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"recut {self.pk}: {self.stem} of comparison {self.comparison_id}"
+
+    def delete_files_on_commit(self) -> None:
+        """The upload and the result go from storage once the row's deletion commits (connected to
+        post_delete in the app's ready(): a comparison or video deleted takes its jobs by cascade)."""
+        keys = [self.source_key, self.result_key]
+        transaction.on_commit(lambda: delete_stored_files(keys))
+
+    @property
+    def result_name(self) -> str:
+        """The file's name when downloaded: the upload's, marked as conformed to v2."""
+        # ASCII only: it goes into a Content-Disposition header as it is.
+        stem = re.sub(r"[^A-Za-z0-9._\- ]", "_", self.file_name.rsplit(".", 1)[0] or self.stem)
+        return f"{stem}_conformed_v2.wav"

@@ -17,7 +17,7 @@ from sage.formatting import clock
 from videos.models import Comparison, TranscriptChunk, Video, VideoStack
 from videos.search import Quote
 from videos.services import video_can_retry
-from videos.timed_text import Word
+from videos.timed_text import TimedLine, Word
 from workspaces.policy import Member, may
 
 LIBRARY_PAGE_SIZE = 24
@@ -156,14 +156,10 @@ class VideoView:
 
 
 @dataclass(frozen=True)
-class TranscriptLine:
-    start: float
-    end: float
-    text: str
-    # Speech recognition's words with their times (none for subtitles), and its doubt about the line.
-    words: tuple[Word, ...] = ()
-    low_confidence: bool = False
-    # Text shown on screen (a slide's line, a title), not said: the panel marks it so.
+class TranscriptLine(TimedLine):
+    """A line of the transcript panel: a `TimedLine` said, or (`shown`) text shown on screen (a
+    slide's line, a title), which the panel marks so; with what the page's template reads."""
+
     shown: bool = False
 
     @property

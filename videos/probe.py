@@ -75,6 +75,7 @@ class ProbeResult:
     variable_rate: bool = False
     index_first: bool | None = None
     rotation: int = 0
+    start_timecode: str = ""  # the first frame's timecode the file carries, "" if none
 
 
 def probe_media(
@@ -159,4 +160,5 @@ def probe_verdict(completed: subprocess.CompletedProcess[bytes]) -> ProbeResult:
         variable_rate=bool(result["variable_rate"]),
         index_first=None if result["index_first"] is None else bool(result["index_first"]),
         rotation=int(result["rotation"]),
+        start_timecode=str(result.get("start_timecode", "")),
     )

@@ -21,6 +21,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import resource
 import stat
 import sys
@@ -86,6 +87,7 @@ class Probed:
     variable_rate: bool = False  # frame durations differ (judged on the MP4/MOV index; Matroska: False)
     index_first: bool | None = None  # MP4/MOV: the moov box comes before the media data
     rotation: int = 0  # degrees counter-clockwise the picture is shown turned (a phone held upright)
+    start_timecode: str = ""  # the timecode of the first frame the file carries ("01:00:00:00"), "" if none
 
 
 # --- helpers that both sides use --------------------------------------------------------------
@@ -309,7 +311,23 @@ def _probe_with_av(upload: IO[bytes], path: str, *, head: bytes, size: int, max_
             variable_rate=_variable_rate(video) if is_mov else False,
             index_first=moov_first if is_mov else None,
             rotation=int(first_frame.rotation or 0),
+            start_timecode=_start_timecode(container, video),
         )
+
+
+_TIMECODE = re.compile(r"^\d{2}:[0-5]\d:[0-5]\d[:;.]\d{2,3}$")
+
+
+def _start_timecode(container: Any, video: Any) -> str:
+    """The timecode of the file's first frame, as FFmpeg reads it into a `timecode` tag: on the
+    picture stream or a QuickTime/MP4 timecode (tmcd) track, or on the container (MXF, Matroska);
+    "" when none is there or it is not HH:MM:SS:FF."""
+    tagged = [video, *container.streams.data, container]
+    for holder in tagged:
+        value = str(holder.metadata.get("timecode", "")).strip()
+        if _TIMECODE.match(value):
+            return value
+    return ""
 
 
 def _duration(container: Any, video: Any) -> float | None:

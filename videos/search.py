@@ -26,6 +26,7 @@ from videos.models import TranscriptChunk, Video
 from videos.screen_text.lines import LINE_SEPARATOR
 from videos.selectors import Moment, search_moments_by_vector
 from videos.text_embedding.model import embed_query, embed_texts_for_request
+from videos.text_search.answer_kinds import holds
 from videos.text_search.words import KeyWords, words_needed
 from videos.text_search.words import plain_words as plain_words  # re-exported: callers read it here
 from videos.timed_text import Sentence
@@ -63,10 +64,12 @@ SENTENCE_MATCH_MIN = 0.35
 # 0.59 from the languages talk), where one word would let 4/15 through. Every related question of
 # the talks is found by meaning already: what words add is tested in tests/videos/test_hybrid_search.py.
 # A sentence just under SENTENCE_MATCH_MIN answers when it names one of the question's key words as
-# the end of a compound, which the words side (whole words) misses: "How deep is the old wreck?"
-# against "A shipwreck from 1711 lies in twelve metres of water" is 0.338 (issue 65), while "How deep
-# is the shipwreck?" is 0.56. Not whole words: the talks' unrelated "What is a good chess
-# opening for beginners?" has a best sentence at 0.326, and several of theirs say "beginner(s)".
+# the end of a compound (videos.text_search.compounds): "How deep is the old wreck?" against "A
+# shipwreck from 1711 lies in twelve metres of water" is 0.338 (issue 65), while "How deep is the
+# shipwreck?" is 0.56. The words side finds the window by "wreck" now, but one key word of three is
+# not enough words to answer by, so the sentence still needs this. Not whole words: the talks'
+# unrelated "What is a good chess opening for beginners?" has a best sentence at 0.326, and several
+# of theirs say "beginner(s)".
 NAMED_WORD_LEEWAY = 0.05
 WORDS_MATCH_SHARE = 0.5
 WORDS_MATCH_LEAST = 2
@@ -88,6 +91,9 @@ QUOTE_MARGIN = 0.08
 # below the lowest of the slide's other lines: more than QUOTE_MARGIN, so it is never quoted beside
 # them, only when nothing else answers.
 REPEATED_TITLE_BELOW = 2 * QUOTE_MARGIN
+# A slide's line holding the kind of answer asked for ("Commander Eugene Cernan" for "who …?") goes
+# this far above the slide's best match, so it is quoted first (`lift_answering_lines`).
+ANSWER_KIND_AHEAD = 0.01
 # A figure in a line: a number of two characters or more ("2026", "42,000", "7:30", "15%").
 _FIGURE = re.compile(r"\d[\d.,:/]*\d|\d\s?%")
 
@@ -188,7 +194,7 @@ def rank_sentences(
         ]
         row += len(inside)
         if moment.kind == TranscriptChunk.Kind.SHOWN:
-            quotes = lend_titles(quotes)
+            quotes = lift_answering_lines(lend_titles(quotes))
         for quote in quotes:
             key = (moment.video_id, plain_words(quote.text))
             kept = best.get(key)
@@ -228,6 +234,38 @@ def lend_titles(quotes: Sequence[Quote]) -> list[Quote]:
     ]
 
 
+def answer_kind_held(quote: Quote) -> int:
+    """How plainly the line holds the kind of answer its question asks for (answer_kinds.holds; the
+    plainest, when it asks for several), 0 when the question asks for none."""
+    key_words = quote.moment.key_words
+    if not key_words.asks:
+        return 0
+    words = key_words.words()
+    return max(holds(quote.text, kind, question_words=words) for kind in key_words.asks)
+
+
+def lift_answering_lines(quotes: Sequence[Quote]) -> list[Quote]:
+    """The lines of one slide, with those that hold the kind of answer the question asks for most
+    plainly (a person for "who …?", a figure in km/h for "how fast …?": `answer_kind_held`) lifted
+    to the slide's best match, and a hair above it: the line that repeats the question's words is
+    closest in meaning, the one naming the person or giving the speed answers. The lifted lines keep
+    their distances from each other; the others keep theirs. A slide where every line, or none,
+    holds such an answer is left as it is."""
+    if not quotes:
+        return []
+    held = [answer_kind_held(quote) for quote in quotes]
+    most = max(held)
+    if most == 0 or min(held) == most:
+        return list(quotes)
+    top = max(quote.match for quote in quotes)
+    best_holding = max(quote.match for quote, plainly in zip(quotes, held, strict=True) if plainly == most)
+    lift = top - best_holding + ANSWER_KIND_AHEAD
+    return [
+        replace(quote, lent=quote.lent + lift) if plainly == most else quote
+        for quote, plainly in zip(quotes, held, strict=True)
+    ]
+
+
 def slide_title(lines: Sequence[str]) -> str | None:
     """A slide's title told by its layout, as `plain_words`, or None: its first line in reading order
     (the top one), shorter than each of its other lines, and holding no figure (an amount, a year, a
@@ -244,19 +282,24 @@ def slide_title(lines: Sequence[str]) -> str | None:
 
 
 def best_quotes(ranked: Sequence[Quote], *, limit: int = MAX_QUOTES) -> list[Quote]:
-    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`; lines
-    of one slide among them in the order `in_slide_order` gives, in the place of the best of them."""
+    """The best sentence and the next ones scoring within QUOTE_MARGIN of it, at most `limit`, those
+    holding the kind of answer asked for first (`answer_kind_held`); lines of one slide among them in
+    the order `in_slide_order` gives, in the place of the best of them."""
     if not ranked:
         return []
     top = ranked[0].score
     chosen = [quote for quote in ranked[:limit] if quote.score >= top - QUOTE_MARGIN]
+    # Of quotes answering about equally well, one holding the kind of answer asked for comes first
+    # ("… decides whether it turns pink" for "what decides the colour …?"); the order is kept otherwise.
+    chosen.sort(key=lambda quote: -answer_kind_held(quote))
     return in_slide_order(chosen)
 
 
 def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
     """The quotes, with those of each `shown` window put within the places they hold: first those
-    saying more of the question's key words, then in the slide's reading order (top to bottom, left
-    to right, as its text joins them). Lines of one slide within QUOTE_MARGIN answer about equally
+    holding the kind of answer asked for (`answer_kind_held`), then those saying more of the
+    question's key words, then in the slide's reading order (top to bottom, left to right, as its
+    text joins them). Lines of one slide within QUOTE_MARGIN answer about equally
     well by meaning; the one naming what was asked ("Travel budget cut by 15%" for "what does the slide
     say about travel?") answers it, and among equals a slide is read top to bottom."""
     ordered = list(quotes)
@@ -270,9 +313,10 @@ def in_slide_order(quotes: Sequence[Quote]) -> list[Quote]:
 
         def slide_place(
             quote: Quote, lines: list[str] = lines, key_words: KeyWords = moment.key_words
-        ) -> tuple[int, int]:
+        ) -> tuple[int, int, int]:
             key = plain_words(quote.text)
-            return -key_words.said_in(quote.text), lines.index(key) if key in lines else len(lines)
+            place = lines.index(key) if key in lines else len(lines)
+            return -answer_kind_held(quote), -key_words.said_in(quote.text), place
 
         for place, quote in zip(places, sorted((quotes[place] for place in places), key=slide_place), strict=True):
             ordered[place] = quote

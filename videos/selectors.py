@@ -24,6 +24,7 @@ from sage.sql import TableNames, sql
 from videos.models import (
     CHUNK_INDEX_PARTS,
     TEXT_EMBEDDING_DIM,
+    Comparison,
     Project,
     Transcript,
     TranscriptChunk,
@@ -33,6 +34,7 @@ from videos.models import (
     chunk_index_part,
 )
 from videos.text_embedding.model import embed_query
+from videos.text_search.answer_kinds import asked_kinds
 from videos.text_search.fusion import fuse
 from videos.text_search.words import (
     KEY_WORD_CONFIGS,
@@ -68,6 +70,21 @@ def video_get_for_user(member: Membership, pk: int | str) -> Video:
 # The one way past ownership, for reading only: what the site's sample account owns (the shared
 # sample every account can open). Writes keep `video_get_for_user`, so the sample stays read-only.
 SHARED_SAMPLE = Q(owner__is_sample_owner=True)
+
+# A comparison is out of sight with its project, and with either video's (it would show them).
+COMPARISONS_VISIBLE = (
+    Q(project__deleted_at__isnull=True)
+    & Q(video_a__project__deleted_at__isnull=True)
+    & Q(video_b__project__deleted_at__isnull=True)
+)
+
+
+def comparisons_for_user(member: Membership) -> QuerySet[Comparison]:
+    """The member's workspace's comparisons in sight (`videos.compare.selectors` reads them through
+    this; here so the app's socket authorizer reaches it without importing the compare package)."""
+    return Comparison.objects.filter(COMPARISONS_VISIBLE, workspace_id=member.workspace_id).select_related(
+        "video_a", "video_b"
+    )
 
 
 def video_get_to_view(member: Membership, pk: int | str) -> Video:
@@ -527,12 +544,13 @@ _KEY_WORDS_SQL = (
 
 def question_key_words(question: str) -> KeyWords:
     """The question's key words as Postgres reads them (videos.text_search.words.key_words_from):
-    numbers in digits, each word stemmed as English and as written."""
+    numbers in digits, each word stemmed as English and as written; with the kinds of answer it
+    asks for (videos.text_search.answer_kinds)."""
     text = searchable_text(question)
     english, plain = KEY_WORD_CONFIGS
     with connection.cursor() as cursor:
         cursor.execute(_KEY_WORDS_SQL, [english, text, plain, text])
-        return key_words_from(cursor.fetchall())
+        return replace(key_words_from(cursor.fetchall()), asks=asked_kinds(question))
 
 
 # Each key word's windows, at most this many (in no order): the windows saying most of the words

@@ -17,6 +17,7 @@ from videos.pipeline.enqueue import video_enqueue as video_enqueue  # one of the
 from videos.pipeline.lease import lapsed_videos, lease_clear_lapsed, lease_clear_lost
 from videos.pipeline.progress import push_video
 from videos.pipeline.runner import CRASHED_MESSAGE, release_hold_of, send_transcript_settled, video_fail
+from videos.stored_files import delete_stored_files
 from videos.transcripts.base import TranscriptError
 from videos.transcripts.subtitles import validate_subtitle_file
 from videos.uploads.services import upload_abort
@@ -163,16 +164,7 @@ def video_delete(*, video: Video) -> None:
     with transaction.atomic():
         version_will_be_deleted(video)  # its stack's versions either side become neighbours (on commit)
         Video.objects.filter(pk=video.pk).delete()  # derived rows go by cascade
-        transaction.on_commit(lambda: _delete_files(keys))
-
-
-def _delete_files(keys: list[str]) -> None:
-    for key in keys:
-        try:
-            default_storage.delete(key)
-        except Exception:
-            # The row is gone either way; a file left behind is logged for an operator to remove.
-            logger.warning("could not delete stored file %s", key, exc_info=True)
+        transaction.on_commit(lambda: delete_stored_files(keys))
 
 
 def video_reembed(*, video: Video) -> bool:
@@ -206,7 +198,7 @@ def video_set_subtitles(*, video: Video, data: bytes, filename: str) -> None:
     Video.objects.filter(pk=video.pk).update(subtitle_key=key)
     video.subtitle_key = key
     if old_key and old_key != key:
-        _delete_files([old_key])
+        delete_stored_files([old_key])
 
 
 class SubtitlesRefused(Conflict):

@@ -17,6 +17,7 @@ from videos.compare.services import (
     comparison_summarize_with_gemini,
     comparison_verify_by_id,
 )
+from videos.conform.jobs import recut_job_run, recut_jobs_sweep
 from videos.models import Comparison, Video
 from videos.pipeline.lease import Taken, lease_seconds_left, process_name
 from videos.pipeline.renditions import renditions_backfill, videos_missing_renditions
@@ -169,6 +170,20 @@ def compare_version_neighbours(video_id: int) -> int:
     queue: the comparison verifies on the files). Idempotent: stored comparisons are reused."""
     video = Video.objects.filter(pk=video_id).first()
     return 0 if video is None else len(version_compare_neighbours(video=video))
+
+
+@shared_task
+def recut_sound(job_id: int) -> str:
+    """A stem laid to a comparison's v1 recut to its v2, null tested and stored (media queue). Done
+    once: only a queued job is taken, so a redelivered message returns the job's status."""
+    return recut_job_run(job_id)
+
+
+@shared_task
+def sweep_recut_jobs() -> tuple[int, int]:
+    """Beat, every 5 minutes: recut jobs whose message was lost queued again, those whose worker
+    died failed and refunded."""
+    return recut_jobs_sweep()
 
 
 @shared_task

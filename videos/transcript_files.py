@@ -11,7 +11,7 @@ from videos.captions import webvtt_of_cues
 from videos.models import Video
 from videos.screen_text.selectors import screen_lines_for_video
 from videos.selectors import transcript_lines
-from videos.timed_text import Cue, cues_of
+from videos.timed_text import Cue, cues_of, said_then_shown
 
 ON_SCREEN = "[on screen]"
 NOTE = f'Lines marked "{ON_SCREEN}" are text shown in the video, not said.'
@@ -32,8 +32,7 @@ def transcript_text(video: Video) -> str:
     """The title, then each said or shown line as `[mm:ss] text`, in time order."""
     said = [_FileLine(line.start, line.end, line.text) for line in transcript_lines(video.pk)]
     shown = _shown_lines(video)
-    # Sorted by start only (stable): a said line comes before a shown one that starts with it.
-    lines = sorted([*said, *shown], key=lambda line: line.start)
+    lines = said_then_shown(said, shown)
     header = [video.title, NOTE, ""] if shown else [video.title, ""]
     return "\n".join([*header, *(f"{clock_mark(line.start)} {line.text}" for line in lines)]) + "\n"
 
@@ -42,4 +41,4 @@ def transcript_webvtt(video: Video) -> str:
     """The captions' cues (what is said), and a cue for each line shown on screen, in time order."""
     cues = cues_of(transcript_lines(video.pk))
     shown = [Cue(line.start, line.end, (line.text,)) for line in _shown_lines(video) if line.end > line.start]
-    return webvtt_of_cues(sorted([*cues, *shown], key=lambda cue: cue.start))
+    return webvtt_of_cues(said_then_shown(cues, shown))

@@ -28,7 +28,7 @@ from billing.selectors import wallet_of_workspace
 from notes.selectors import notes_for_video
 from notes.serializers import note_payload
 from sage.formatting import data_size, video_duration
-from videos.models import ALLOWED_EXTENSIONS, Video
+from videos.models import ALLOWED_EXTENSIONS, ReviewStatus, Video
 from videos.presenters import (
     LIBRARY_PAGE_SIZE,
     LIVE_LABELS,
@@ -58,7 +58,7 @@ from videos.selectors import (
     videos_for_user,
 )
 from videos.services import video_add_youtube, video_cancel, video_delete, video_retry
-from videos.timed_text import words_from_json
+from videos.timed_text import said_then_shown, words_from_json
 from videos.uploads.services import storage_use
 from videos.versions.presenters import new_version_of, version_panel
 from videos.versions.selectors import NO_PROJECT, library_videos
@@ -185,6 +185,12 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         # Its stack tells an unfinished upload of this version (resumed as it is) from one of another.
         version = {"id": version_of.pk, "title": version_of.title, "stack_id": version_of.stack_id}
         context["upload_config"] = {**upload_config, "version_of": version}
+    # "Upload into this project" (the project's page): the new videos are filed there.
+    elif request.GET.get("project"):
+        project = project_get_for_user(member, request.GET["project"])
+        context["into_project"] = project
+        upload_config = dict(context["upload_config"])  # type: ignore[call-overload]  # a dict in _upload_context
+        context["upload_config"] = {**upload_config, "project": {"id": project.pk, "name": project.name}}
     return render(request, "videos/upload.html", context, status=status)
 
 
@@ -209,6 +215,7 @@ def compare_two_page(request: HttpRequest) -> HttpResponse:
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Title", widget=forms.SearchInput)
     status = forms.ChoiceField(required=False, choices=[("", "All"), *Video.Status.choices], label="Status")
+    review = forms.ChoiceField(required=False, choices=[("", "Any"), *ReviewStatus.choices], label="Review")
     # A project's id, or NO_PROJECT; kept by the filters' form while the sidebar chooses it.
     project = forms.RegexField(regex=r"^([0-9]{1,18}|none)$", required=False, widget=forms.HiddenInput)
 
@@ -237,16 +244,17 @@ def library_page(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter; the valid ones still apply
     title_words = form.cleaned_data.get("q", "").strip()
     status = form.cleaned_data.get("status", "")
+    review = form.cleaned_data.get("review", "")
     member = acting_membership(request)
     wanted = form.cleaned_data.get("project", "")
     # Another workspace's project is a 404, as its page would be.
     project = project_get_for_user(member, wanted) if wanted and wanted != NO_PROJECT else None
     in_project: int | Literal["none"] | None = project.pk if project is not None else (NO_PROJECT if wanted else None)
-    videos = library_videos(member, title_words=title_words, status=status, project=in_project)
+    videos = library_videos(member, title_words=title_words, status=status, review=review, project=in_project)
     page = Paginator(videos, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "filtered": bool(title_words or status),
+        "filtered": bool(title_words or status or review),
         "page": page,
         "cards": [VideoView(video) for video in page],
         "live_labels": LIVE_LABELS,
@@ -271,10 +279,10 @@ def player_context(request: HttpRequest, video: Video, view: VideoView) -> dict[
         )
         for s in segments[:TRANSCRIPT_LINE_LIMIT]
     ]
-    # The text shown on screen, among the said lines in time order (a said line first at the same time).
+    # The text shown on screen, among the said lines in time order.
     shown_rows = screen_lines_for_video(video, limit=TRANSCRIPT_LINE_LIMIT + 1)
     shown = [TranscriptLine(start=row.start, end=row.end, text=row.text, shown=True) for row in shown_rows]
-    lines = sorted([*said, *shown], key=lambda line: line.start)
+    lines = said_then_shown(said, shown)
     return {
         "video": video,
         "view": view,

@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
-from workspaces.models import Membership, Role
+from sage.errors import WORKSPACE_LOST_ATTRIBUTE
+from workspaces.models import Membership, Role, Workspace
 from workspaces.policy import Member
 
 # The session key the header switcher writes.
@@ -117,4 +119,19 @@ class WorkspaceMiddleware:
 def _page_membership(request: HttpRequest) -> Membership:
     user = request.user
     assert isinstance(user, User), "Only a signed-in request acts in a workspace."
-    return session_membership(user, getattr(request, "session", None))
+    session = getattr(request, "session", None)
+    membership = session_membership(user, session)
+    wanted = session.get(SESSION_KEY) if session is not None else None
+    if isinstance(wanted, int) and wanted != membership.workspace_id:
+        _say_workspace_lost(request, wanted)
+    return membership
+
+
+def _say_workspace_lost(request: HttpRequest, workspace_id: int) -> None:
+    """The switcher's workspace is no longer theirs (removed, or it is gone): this request acts in
+    their own, says why on its next page and, if it finds nothing, in its "not found"; once (the
+    session forgets the workspace)."""
+    name = Workspace.objects.filter(pk=workspace_id).values_list("name", flat=True).first() or "a team workspace"
+    setattr(request, WORKSPACE_LOST_ATTRIBUTE, name)
+    request.session.pop(SESSION_KEY, None)
+    messages.warning(request, f"You are no longer a member of “{name}”: you are in your own workspace now.")

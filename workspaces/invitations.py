@@ -180,6 +180,13 @@ def invitation_resend(*, membership: Membership, invitation: Invitation) -> Invi
         invitation.sent_at = now
         invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
         invitation.save(update_fields=["token_digest", "sent_at", "expires_at"])
+        audit_record(
+            workspace_id=workspace.pk,
+            actor=membership.user,
+            action=AuditEntry.Action.INVITATION_RESENT,
+            target_label=f"{invitation.email} ({invitation.role})",
+            details={"invitation_id": invitation.pk, "role": invitation.role},
+        )
     _mail(invitation, token)
     return invitation
 

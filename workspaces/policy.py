@@ -88,6 +88,11 @@ POLICY: dict[str, Rule] = {
     "video.change": Rule(
         Role.EDITOR, "Upload, compare, change, move and delete videos, stacks, projects", scope=VIDEOS_WRITE
     ),
+    "recut.create": Rule(
+        Role.EDITOR,
+        "Recut sound laid to a comparison's v1 to its v2 (paid from the workspace's tokens)",
+        scope=VIDEOS_WRITE,
+    ),
     "chat.ask": Rule(
         None,
         "Chat with videos (paid from the workspace's tokens), and trash or restore one's conversations",

@@ -212,14 +212,25 @@ def ownership_transfer(*, membership: Membership, member: Membership) -> Workspa
 
 
 def record_member(member: Membership, *, by: User, added: bool, details: dict[str, object]) -> None:
-    """A member joined or went: in the workspace's feed (who, not their address) and its audit log."""
-    activity_record(
-        workspace_id=member.workspace_id,
-        actor=by,
-        verb=ActivityEvent.Verb.MEMBER_ADDED if added else ActivityEvent.Verb.MEMBER_REMOVED,
-        target=Target("member", member.user_id, member.user.name),
-        details=details,
-    )
+    """A member joined or went: in the workspace's feed (who, not their address) and its audit log.
+    Someone who joined (accepting an invitation) or left on their own is the actor, and the
+    workspace the target: "Vic joined “Studio” as a viewer", not "Vic added “Vic”"."""
+    if by.pk == member.user_id:
+        activity_record(
+            workspace_id=member.workspace_id,
+            actor=by,
+            verb=ActivityEvent.Verb.MEMBER_JOINED if added else ActivityEvent.Verb.MEMBER_LEFT,
+            target=Target("workspace", member.workspace_id, member.workspace.name),
+            details={"role": member.role, **details},
+        )
+    else:
+        activity_record(
+            workspace_id=member.workspace_id,
+            actor=by,
+            verb=ActivityEvent.Verb.MEMBER_ADDED if added else ActivityEvent.Verb.MEMBER_REMOVED,
+            target=Target("member", member.user_id, member.user.name),
+            details=details,
+        )
     audit_record(
         workspace_id=member.workspace_id,
         actor=by,

@@ -9,15 +9,20 @@ one (upload, notes, chat). The balance is already in every signed-in page's cont
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.models import User
 from billing.packs import pack_offers
 from billing.prices import Prices, current_prices
-from billing.selectors import plans_for_display
+from billing.selectors import may_pay_for, plans_for_display
 from billing.stripe_client import payments_configured
 from billing.subscription_views import plan_price
+from workspaces.current import request_actor
 
 register = template.Library()
 
@@ -36,12 +41,17 @@ def tokens(amount: int) -> str:
     return f"{intcomma(amount)} token{'' if amount == 1 else 's'}"
 
 
-@register.simple_tag
-def buy_offers() -> dict[str, str]:
+@register.simple_tag(takes_context=True)
+def buy_offers(context: dict[str, Any]) -> dict[str, object]:
     """Where a page's script asks which pack to offer for a shortfall before it asks for paid work
-    (the upload rows: billing.views.buy_offer, the server's one rule), and where to go without
-    payments. The script is sent no list of packs to pick from."""
-    return {"offer_url": reverse("billing:buy-offer"), "billing_url": reverse("billing:billing")}
+    (the upload rows: billing.views.buy_offer, the server's one rule), where to go without payments,
+    and whether the person may buy tokens where the page acts (`may_buy`: not a team's editor,
+    commenter or viewer, who are told whom to ask: billing.shortfalls). The script is sent no list
+    of packs to pick from."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    may_buy = not isinstance(request, HttpRequest) or not isinstance(user, User) or may_pay_for(request_actor(request))
+    return {"offer_url": reverse("billing:buy-offer"), "billing_url": reverse("billing:billing"), "may_buy": may_buy}
 
 
 @register.simple_tag

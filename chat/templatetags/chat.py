@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from accounts.guests import Viewer
@@ -17,6 +18,7 @@ from accounts.models import User
 from chat.models import Message
 from chat.selectors import ChatAllowance, chat_allowance
 from chat.time_links import message_html
+from workspaces.current import acting_workspace_id
 
 register = template.Library()
 
@@ -25,9 +27,10 @@ register = template.Library()
 def chat_allowance_tag(context: dict[str, Any]) -> ChatAllowance | None:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not isinstance(user, User):
+    if not isinstance(user, User) or not isinstance(request, HttpRequest):
         return None
-    return chat_allowance(Viewer(user=user, guest_id=None))
+    # The questions left where the page acts: a team workspace's plan gives its members their quota.
+    return chat_allowance(Viewer(user=user, guest_id=None, workspace_id=acting_workspace_id(request)))
 
 
 @register.simple_tag

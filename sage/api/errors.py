@@ -24,7 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from sage.availability import unavailability
-from sage.errors import ApplicationError, BodyTooLarge
+from sage.errors import ApplicationError, BodyTooLarge, NotFound, not_found_message
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def register_error_details(error_class: type[E], details: Callable[[E], dict[str
 def _application_error_body(exc: ApplicationError, request: Any) -> dict[str, Any]:
     """The error's body, with the details registered for its kind (a lack of tokens: its figures
     and what to buy; `request`, a Django or DRF request, makes a `buy_url` absolute)."""
-    body = error_body(exc.code, exc.message, exc.fields)
+    message = not_found_message(request, exc.message) if isinstance(exc, NotFound) else exc.message
+    body = error_body(exc.code, message, exc.fields)
     for error_class, details in _error_details:
         if isinstance(exc, error_class):
             added = details(exc)
@@ -90,7 +91,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         body = _application_error_body(exc, context.get("request"))
         return Response(body, status=exc.status, headers=exc.headers())
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
+        exc = exceptions.NotFound(
+            not_found_message(context.get("request"), str(exc.args[0]) if exc.args else "Not found.")
+        )
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if (problem := unavailability(exc)) is not None:
@@ -172,6 +175,11 @@ class BuyPackSerializer(serializers.Serializer[Any]):
     price = serializers.CharField(help_text='Its price as people read it, e.g. "€4.99".')
 
 
+class AskBuyerSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(help_text="Their name, as the team's members page shows it.")
+    role = serializers.CharField(help_text="`owner` or `admin`.")
+
+
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable, machine-readable: `invalid`, `not_found`, `token_expired`, …")
     message = serializers.CharField(help_text="For people: safe to show as is.")
@@ -194,6 +202,13 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="402 only, when a pack is on sale: the pack `buy_url` opens.",
     )
+    ask = AskBuyerSerializer(
+        many=True,
+        required=False,
+        help_text="402 only, in place of `buy_url` and `buy_pack` to a team member who may not buy tokens (an "
+        "editor, commenter or viewer): the team's owner and admins to ask, owner first. The message names them "
+        "too; they have been told.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -210,7 +225,8 @@ _ERROR_DESCRIPTIONS = {
         "Not enough tokens (`insufficient_tokens`: the message says how many are needed and how many are "
         "available), or tokens owed from a refund or dispute (`tokens_owed`: paid work is paused until the next "
         "tokens credited pay them off; the message says how many). Both carry `tokens` (needed, available, owed, "
-        "short) and, when the site sells tokens, `buy_url`: the payment of the smallest pack covering `short`."
+        "short) and, when the site sells tokens, `buy_url`: the payment of the smallest pack covering `short`; "
+        "to a team member who may not buy tokens, `ask` instead (the team's owner and admins)."
     ),
     403: "Not allowed: an API token without the needed scope, a session-only operation, or a CSRF failure.",
     404: "No such object (or it belongs to someone else).",

@@ -11,8 +11,10 @@ from notes import api as notes_api
 from review_sessions import api as sessions_api
 from reviews import api as reviews_api
 from reviews import approvals_api, comments_api, stills_api
+from videos.api import changes as changes_api
 from videos.api import comparison_markers as comparison_markers_api
 from videos.api import comparisons as comparisons_api
+from videos.api import recuts as recuts_api
 from videos.api import screen_text as screen_text_api
 from videos.api import transcripts as transcripts_api
 from videos.api import uploads as uploads_api
@@ -95,6 +97,12 @@ urlpatterns = [
         comparison_markers_api.ComparisonMarkersApi.as_view(),
         name="api-comparison-markers",
     ),
+    path("comparisons/<int:comparison_id>/changes", changes_api.ChangeListApi.as_view(), name="api-comparison-changes"),
+    re_path(
+        r"^comparisons/(?P<comparison_id>[0-9]+)/changes\.(?P<file_type>edl|csv|otio|aaf)$",
+        changes_api.ChangeFileApi.as_view(),
+        name="api-comparison-change-file",
+    ),
     path(
         "comparisons/<int:comparison_id>/share-links",
         reviews_api.ComparisonShareLinksApi.as_view(),
@@ -112,6 +120,9 @@ urlpatterns = [
         reviews_api.ProjectShareLinksApi.as_view(),
         name="api-project-share-links",
     ),
+    path("comparisons/<int:comparison_id>/recuts", recuts_api.RecutListApi.as_view(), name="api-comparison-recuts"),
+    path("recuts/<int:recut_id>", recuts_api.RecutDetailApi.as_view(), name="api-recut-detail"),
+    path("recuts/<int:recut_id>/file", recuts_api.RecutFileApi.as_view(), name="api-recut-file"),
     path("comparisons/<int:comparison_id>/move", projects_api.ComparisonMoveApi.as_view(), name="api-comparison-move"),
     path("stacks/<int:stack_id>/share-links", reviews_api.StackShareLinksApi.as_view(), name="api-stack-share-links"),
     path("share-links/<int:link_id>", reviews_api.ShareLinkDetailApi.as_view(), name="api-share-link-detail"),

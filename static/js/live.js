@@ -31,9 +31,36 @@ function showBalance(balance) {
   }
 }
 
+// A notice at the top of the page, where the server puts its messages (base.html), said once.
+function notice(text) {
+  let box = document.querySelector(".messages");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "messages";
+    box.setAttribute("role", "status");
+    document.querySelector("main")?.before(box);
+  }
+  let line = box.querySelector("[data-live-notice]");
+  if (!line) {
+    line = document.createElement("p");
+    line.className = "message message-warning";
+    line.dataset.liveNotice = "";
+    box.append(line);
+  }
+  line.textContent = text;
+}
+
 function handleMessage(message) {
   if (message.type === "balance" && message.data) {
     showBalance(message.data.balance);
+  }
+  // A removed member's open page would otherwise go on as if nothing had happened, until its next
+  // click failed with "not found".
+  if (message.type === "membership.ended") {
+    notice("You are no longer a member of this workspace: what this page shows may be out of your reach now.");
+  }
+  if (message.type === "membership.role_changed" && message.data?.role) {
+    notice(`Your role in this workspace is now ${message.data.role}: reload the page to see what you may do.`);
   }
   document.dispatchEvent(new CustomEvent("sage:event", { detail: message }));
 }

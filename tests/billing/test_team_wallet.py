@@ -8,8 +8,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
@@ -35,6 +33,7 @@ from tests.factories import (
     member_in,
     on_plan,
 )
+from tests.migrating import migrated_back_to, migrated_forward
 from videos.models import Upload, Video
 from videos.pipeline.steps import StepFailed, ensure_hold
 from workspaces.models import Membership, Role, Workspace
@@ -289,14 +288,9 @@ def test_the_teams_wallet_changes_plan_when_its_owner_does() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_every_existing_wallet_its_accounts_personal_workspace() -> None:
-    executor = MigrationExecutor(connection)
     # Billing before wallets had workspaces; every other app as it is, but for the migrations that
-    # need billing's later ones (holds naming their video).
-    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ("billing", "chat", "notes")]
-    before += [("billing", "0008_plan_seats"), ("chat", "0003_move_into_workspaces")]
-    before.append(("notes", "0004_workspace_required"))
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    # need billing's later ones (holds naming their video, recut jobs holding tokens).
+    apps = migrated_back_to(("billing", "0008_plan_seats"))
     users, wallets, plans = (
         apps.get_model(*name) for name in (("accounts", "User"), ("billing", "Wallet"), ("billing", "Plan"))
     )
@@ -308,8 +302,7 @@ def test_the_migration_gives_every_existing_wallet_its_accounts_personal_workspa
         workspaces.objects.create(name=f"old{n}", kind="personal", created_by=user)
         made.append(wallets.objects.create(user=user, plan=plan, balance=10 * n).pk)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrated_forward()
 
     for wallet in Wallet.objects.filter(pk__in=made).select_related("workspace", "user"):
         assert wallet.workspace.kind == Workspace.Kind.PERSONAL

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from accounts.guests import Viewer
@@ -26,6 +25,7 @@ from tests.factories import (
     VideoFactory,
 )
 from tests.gemini_stub import gemini_stub_fixture  # noqa: F401 -- registers the `gemini_stub` fixture
+from tests.migrating import migrated_back_to, migrated_forward
 from videos.models import Video
 from videos.pipeline.steps import ensure_hold
 from workspaces.models import Role
@@ -117,13 +117,8 @@ def test_moving_a_video_moves_its_usage_to_its_new_project_and_a_deleted_project
 
 
 def test_the_migration_gives_existing_holds_the_video_their_work_was_about() -> None:
-    executor = MigrationExecutor(connection)
-    # Before holds named their video; every other app as it is.
-    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ("billing", "chat", "notes")]
-    before += [("billing", "0010_wallet_workspace_required"), ("chat", "0003_move_into_workspaces")]
-    before.append(("notes", "0004_workspace_required"))
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    # Before holds named their video; every other app as it is, but for what needs holds as they are.
+    apps = migrated_back_to(("billing", "0010_wallet_workspace_required"))
     holds, wallets = apps.get_model("billing", "Hold"), apps.get_model("billing", "Wallet")
     conversations, messages = apps.get_model("chat", "Conversation"), apps.get_model("chat", "Message")
     notes = apps.get_model("notes", "Note")
@@ -143,8 +138,7 @@ def test_the_migration_gives_existing_holds_the_video_their_work_was_about() -> 
     with connection.cursor() as cursor:  # the foreign keys checked now: Postgres alters no table with checks pending
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrated_forward()
 
     about = dict(Hold.objects.filter(key__startswith="old-").values_list("key", "about_video"))
     assert about == {"old-0": video.pk, "old-1": video.pk, "old-2": None, "old-3": video.pk}

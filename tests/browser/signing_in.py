@@ -7,6 +7,8 @@ from django.test import Client
 from playwright.sync_api import Page
 
 from accounts.models import User
+from workspaces.current import SESSION_KEY
+from workspaces.models import Workspace
 
 
 def log_in(page: Page, site_url: str, email: str) -> None:
@@ -18,3 +20,14 @@ def log_in(page: Page, site_url: str, email: str) -> None:
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site_url}])
     page.goto(f"{site_url}/")
+
+
+def signed_in_to(page: Page, site_url: str, user: User, workspace: Workspace) -> None:
+    """`user` signed in and acting in `workspace` (as the header's switcher leaves a session)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = workspace.pk
+    session.save()
+    assert session.session_key is not None
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": site_url}])

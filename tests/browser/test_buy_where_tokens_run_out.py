@@ -14,11 +14,12 @@ from playwright.sync_api import Page, expect
 from billing.ledger import ledger_debit, ledger_grant
 from billing.models import Wallet
 from sage.synthetic_media import make_video
-from tests.browser.signing_in import log_in
+from tests.browser.signing_in import log_in, signed_in_to
 from tests.browser.test_buy_tokens import fill_card, shop  # noqa: F401 -- `shop`: the site with payments on
 from tests.browser.threads import in_worker_thread
-from tests.factories import TokenPackFactory, empty_wallet_user
+from tests.factories import MembershipFactory, TeamWorkspaceFactory, TokenPackFactory, UserFactory, empty_wallet_user
 from videos.models import Upload, Video
+from workspaces.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +144,35 @@ def test_two_files_the_balance_pays_for_only_one_of_upload_one_and_offer_buying_
     )
     page.wait_for_timeout(1_000)
     assert [upload.filename for upload in Upload.objects.filter(owner=user)] == ["first.mp4"]
+
+
+def test_an_editor_in_a_team_short_of_tokens_is_told_whom_to_ask_not_offered_a_pack(
+    shop,  # noqa: F811
+    page: Page,
+    tmp_path: Path,
+) -> None:
+    # Issue 65: only a team's owner and admins buy tokens for it.
+    site, relay = shop
+    relay.release()
+    olivia = UserFactory(display_name="Olivia")
+    team = TeamWorkspaceFactory(name="Northlight", created_by=olivia)
+    editor = MembershipFactory(workspace=team, role=Role.EDITOR).user
+    team_wallet = Wallet.objects.get(workspace=team)
+    ledger_debit(user=olivia, amount=team_wallet.balance - 2, key="drain", memo="test", workspace_id=team.pk)
+    TokenPackFactory(name="Small", tokens=500, amount=299)
+    signed_in_to(page, site, editor, team)
+
+    page.goto(f"{site}/videos/upload/")
+    page.get_by_label("Choose files").set_input_files(make_video(tmp_path / "holiday.mp4", seconds=3))
+
+    row = page.locator(".upload-row")
+    expect(row.locator(".upload-state")).to_have_text("Needs tokens")
+    expect(row.locator(".upload-cost")).to_contain_text(
+        "Processing costs 3 tokens (00:03 of video, 1 token a second). The team has 2 tokens. "
+        "It needs 1 token more to upload it."
+    )
+    expect(row.locator("[data-ask-buyers]")).to_contain_text(
+        "Only the owner and admins of “Northlight” can buy tokens for it: ask Olivia (owner); they have been told."
+    )
+    expect(row.get_by_role("link", name=re.compile("^Buy"))).to_have_count(0)
+    assert not Upload.objects.filter(owner=editor).exists()

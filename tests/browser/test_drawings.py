@@ -258,3 +258,36 @@ def test_on_a_comparison_a_drawing_goes_on_the_chosen_sides_picture_and_shows_th
     panel.locator(".comments-list .comment-time").click()
     wait_until(lambda: showing(page, "b") == str(comment.pk), page)
     assert opened.errors == []
+
+
+def test_on_a_phone_the_side_drawn_on_takes_the_whole_width(
+    site_url: str, page: Page, refined_comparison: Comparison
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    opened = open_comparison(page, site_url, refined_comparison)
+    side_by_side = picture(page, "b")
+    assert side_by_side["width"] < 200  # two players in a phone's row
+
+    panel = page.locator("[data-comments-panel]")
+    panel.get_by_role("button", name="Comment at this moment").click()
+    form = panel.locator("[data-comment-form]")
+    form.locator('input[name="side"][value="b"]').check()
+    form.get_by_role("button", name="Draw on the picture").click()
+
+    # B alone across the row: its picture twice as wide (this 4:3 clip is letterboxed in a 16:9 frame).
+    wait_until(lambda: picture(page, "b")["width"] >= 2 * side_by_side["width"], page)
+    expect(page.locator('video[data-player="a"]')).to_be_hidden()
+    box = picture(page, "b")
+    page.mouse.move(*at(box, 0.3, 0.3))
+    page.mouse.down()
+    page.mouse.move(*at(box, 0.7, 0.7), steps=4)
+    page.mouse.up()
+    form.get_by_role("button", name="Save with comment").click()
+    expect(form).to_be_hidden()
+    # Drawn: both players side by side again, the drawing on B's picture.
+    expect(page.locator('video[data-player="a"]')).to_be_visible()
+    comment = Comment.objects.get()
+    assert comment.drawing is not None and comment.drawing["shapes"][0]["points"][0] == pytest.approx(
+        [0.3, 0.3], abs=0.02
+    )
+    assert opened.errors == []

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -22,7 +20,7 @@ from reviews.services import share_link_revoke
 from sage.realtime import push_to_user
 from tests.browser import test_compare_page as compare_page
 from tests.browser import test_drawings as drawings
-from tests.browser.signing_in import log_in
+from tests.browser.signing_in import log_in, signed_in_to
 from tests.browser.test_compare_page import script_errors
 from tests.browser.test_drawings import ready, seek
 from tests.browser.threads import in_worker_thread
@@ -35,8 +33,7 @@ from tests.factories import (
     member_in,
 )
 from videos.models import Comparison, Video
-from workspaces.current import SESSION_KEY
-from workspaces.models import Role, Workspace
+from workspaces.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -135,17 +132,6 @@ def test_a_stacks_page_shows_its_newest_pair_and_a_members_comment_reaches_the_s
     expect(listed(page, "Note to self").locator("[data-comment-thread]")).to_have_text("Members only")
     assert guest_sees(browser, f"{site_url}{share_link_path(link.token)}") == ["Producer: trim the intro"]
     assert errors == []
-
-
-def signed_in_to(page: Page, site_url: str, user: User, workspace: Workspace) -> None:
-    """`user` signed in and acting in `workspace` (as the header's switcher leaves a session)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = workspace.pk
-    session.save()
-    assert session.session_key is not None
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": site_url}])
 
 
 def test_a_commenter_gets_delete_and_edit_only_on_what_they_made(site_url: str, page: Page, video: Video) -> None:

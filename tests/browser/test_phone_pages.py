@@ -12,8 +12,16 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.signing_in import log_in
 from tests.browser.test_video_pages import ready_video
-from tests.factories import NoteFactory, UserFactory, VideoFactory, VideoStackFactory
+from tests.factories import (
+    MembershipFactory,
+    NoteFactory,
+    TeamWorkspaceFactory,
+    UserFactory,
+    VideoFactory,
+    VideoStackFactory,
+)
 from videos.models import Video
+from workspaces.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -125,3 +133,18 @@ def test_a_share_links_expires_field_looks_like_the_other_fields(site_url: str, 
     expires = panel.get_by_label("Expires").evaluate(FIELD_LOOK)
 
     assert expires == name
+
+
+def test_on_a_phone_a_teams_members_show_their_role_and_remove_on_screen(site_url: str, phone: Page) -> None:
+    owner = UserFactory(display_name="Pia")
+    studio = TeamWorkspaceFactory(created_by=owner, name="Northwind Studio")
+    MembershipFactory(workspace=studio, user=UserFactory(display_name="Eli", email="eli@example.com"), role=Role.EDITOR)
+    log_in(phone, site_url, owner.email)
+
+    phone.goto(f"{site_url}/workspaces/{studio.pk}/")
+    eli = phone.locator('[data-member="eli@example.com"]')
+    for part in (eli.get_by_label("Role of eli@example.com"), eli.get_by_role("button", name="Remove eli@example.com")):
+        expect(part).to_be_visible()
+        box = part.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off to the side

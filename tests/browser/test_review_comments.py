@@ -26,7 +26,7 @@ from tests.browser.test_compare_page import (
     times,
     wait_until,
 )
-from tests.factories import ShareLinkFactory, UserFactory
+from tests.factories import CommentFactory, ShareLinkFactory, UserFactory
 from videos.models import Comparison
 
 pytestmark = pytest.mark.browser
@@ -348,6 +348,32 @@ def test_on_a_shared_video_a_comment_marks_the_lane_under_the_player_and_seeks_i
     player.evaluate("(video) => { video.currentTime = 1; }")
     marker = page.locator(".comments-lane").get_by_role("button", name="Comment by Ana at 00:06.5")
     marker.click()
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
+    assert errors == []
+    context.close()
+
+
+def test_comments_at_one_moment_share_a_marker_that_counts_them(
+    site_url: str, browser: Any, transactional_db, refined_files, settings
+) -> None:
+    owner = UserFactory()
+    video = stored_video(owner, refined_files[0], "Interview", 14.0, REFINED_FPS, settings)
+    link = ShareLinkFactory(video=video, comparison=None, permission="comment")
+    for name in ("Ana", "Bo", "Ana"):
+        CommentFactory(link=link, author_name=name, side="video", start=6.5, body=f"{name} on the cut")
+    CommentFactory(link=link, author_name="Cy", side="video", start=2.0, body="Too dark")
+    context = guest_context(browser)
+    page = context.new_page()
+    errors = script_errors(page)
+    page.goto(shared_url(site_url, link))
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+
+    lane = page.locator(".comments-lane")
+    expect(lane.locator(".timeline-comment-mark")).to_have_count(2)  # three at 00:06.5 drawn as one
+    shared = lane.get_by_role("button", name="3 comments from 00:06.5: by Ana, Bo")
+    expect(shared).to_have_attribute("data-count", "3")
+    expect(lane.get_by_role("button", name="Comment by Cy at 00:02.0")).to_have_count(1)
+    shared.click()
     page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 6.5) < 0.05")
     assert errors == []
     context.close()

@@ -182,3 +182,61 @@ def test_a_follower_shows_a_moved_difference_at_both_places_and_plays_through_it
     end = players(carla)
     assert abs(end["a"] - 9.0) < CLOSE_S and abs(end["b"] - 18.5) < CLOSE_S, end
     assert errors == [[], []]
+
+
+def test_the_starter_takes_control_from_a_presenter_who_left_and_followers_see_the_rate(
+    site_url: str, meeting: Meeting, contexts: Callable[[], Any]
+) -> None:
+    director = presenter_page(contexts, site_url, meeting)
+    carla = guest_page(contexts, site_url, meeting, "Client Carla")
+    ben = guest_page(contexts, site_url, meeting, "Ben")
+    errors = [script_errors(director), script_errors(ben)]
+    take = director.get_by_role("button", name="Take control")
+    expect(take).to_be_hidden()  # presenting already
+    expect(ben.get_by_role("button", name="Take control")).to_be_hidden()  # a guest who only follows
+
+    # Carla presents and plays at 1.5×: her followers are told the session's rate in words (their own
+    # players are nudged off it while they catch up, so the speed menu cannot say it).
+    director.get_by_role("button", name="Hand over to Client Carla").click()
+    expect(carla.get_by_text("You are the presenter now.")).to_be_visible()
+    carla.get_by_role("button", name="Play both").click()
+    carla.get_by_label("Speed").select_option("1.5")
+    expect(ben.get_by_text("You follow Client Carla, at 1.5×.")).to_be_visible()
+    expect(ben.get_by_label("Speed")).to_have_value("1.5")  # the menu says it too, not 1×
+    expect(director.get_by_text("You follow Client Carla, at 1.5×.")).to_be_visible()
+    expect(carla.get_by_text("You are presenting, at 1.5×")).to_be_visible()
+
+    # Her page closes: the session pauses. The starter is offered control, takes it, and drives.
+    carla.close()
+    expect(
+        director.get_by_text("The presenter has left — paused until they are back. You may take control.")
+    ).to_be_visible()
+    expect(ben.get_by_text("The presenter has left — paused until they are back.", exact=True)).to_be_visible()
+    expect(take).to_be_visible()
+    take.click()
+    expect(director.get_by_text("You are the presenter now.")).to_be_visible()
+    expect(take).to_be_hidden()
+    expect(ben.get_by_text(f"{meeting.owner.name} is presenting now.")).to_be_visible()
+    director.get_by_role("button", name="Play both").click()
+    wait_for(lambda: players(ben)["playing"], ben, "the follower playing with the new presenter")
+    presenter = ReviewSession.objects.get(pk=meeting.session.pk).presenter
+    assert presenter is not None and presenter.user_id == meeting.owner.pk
+    assert errors == [[], []]
+
+
+def test_copy_invite_link_puts_the_sessions_address_on_the_clipboard(
+    site_url: str, meeting: Meeting, contexts: Callable[[], Any]
+) -> None:
+    director = presenter_page(contexts, site_url, meeting)
+    director.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
+    director.get_by_role("button", name="Copy invite link").click()
+    expect(director.get_by_text("Invite link copied")).to_be_visible()
+    assert director.evaluate("() => navigator.clipboard.readText()") == f"{site_url}/sessions/{meeting.session.code}/"
+
+    # A guest's is the link's own way in, which whoever has the link may open.
+    carla = guest_page(contexts, site_url, meeting, "Client Carla")
+    carla.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
+    carla.get_by_role("button", name="Copy invite link").click()
+    expect(carla.get_by_text("Invite link copied")).to_be_visible()
+    copied = carla.evaluate("() => navigator.clipboard.readText()")
+    assert copied == f"{site_url}/s/{meeting.token}/sessions/{meeting.session.code}/"

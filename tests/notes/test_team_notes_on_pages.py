@@ -36,6 +36,9 @@ def test_the_comparison_page_of_a_teams_pair_lists_the_notes_its_members_took(te
     notes = script_json(html, "compare-config")["notes"]
     assert [note["text"] for note in notes["a"]] == ["Logo too big here"] and notes["b"] == []
     assert "Logo too big here" in html and "Elsewhere" not in html
+    # Each signed by who took it, on the card as in the script's data.
+    assert notes["a"][0]["author_name"] == "Eli"
+    assert '<span class="compare-note-author muted" data-note-author>Eli</span>' in html
 
 
 def test_a_link_to_a_teams_video_that_shows_notes_lists_the_teams_notes(team: Workspace) -> None:

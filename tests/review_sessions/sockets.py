@@ -66,6 +66,21 @@ async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) 
             return frame
 
 
+async def next_of_within(socket: WebsocketCommunicator, kind: str, timeout: float) -> dict[str, Any] | None:
+    """The next frame of type `kind` if one comes within `timeout`, else None. A timed-out read of
+    the communicator cancels the application behind the socket; waiting on `receive_nothing` does
+    not, so the socket stays usable after a None."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (left := deadline - loop.time()) > 0:
+        if await socket.receive_nothing(timeout=left, interval=0.01):
+            return None
+        frame = await socket.receive_json_from()
+        if frame["type"] == kind:
+            return frame
+    return None
+
+
 async def participants_when(
     socket: WebsocketCommunicator, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 5
 ) -> list[dict[str, Any]]:

@@ -3,9 +3,13 @@ is live and allows sessions, members only while they are members; ended sessions
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
+from reviews.models import ShareLink
 from reviews.services import share_link_revoke, share_link_update
 from tests.clients import client_in
 from tests.factories import ShareLinkFactory
@@ -142,3 +146,13 @@ async def test_only_the_presenter_the_starter_or_an_admin_ends_or_hands_over() -
     assert handed.status_code == 200 and handed.json()["presenter"]["name"] == review.editor.name
     assert (await next_of(presenter, "presenter"))["data"]["id"] == editors["you"]["id"]
     await presenter.disconnect()
+
+
+async def test_a_link_that_expires_sends_its_guests_out_when_it_does() -> None:
+    review = await database_sync_to_async(team_session)()
+    expires = timezone.now() + timedelta(seconds=2)
+    await database_sync_to_async(ShareLink.objects.filter(pk=review.link.pk).update)(expires_at=expires)
+    guest, _ = await review.join_guest()
+
+    assert (await next_of(guest, "session.left", timeout=20))["data"] == {"reason": "link_closed"}
+    assert timezone.now() >= expires  # not before

@@ -149,7 +149,7 @@ def markers(client: Client, comparison, file_type: str, **query):
     return client.get(f"/api/v1/comparisons/{comparison.pk}/markers.{file_type}", query)
 
 
-def test_marker_files_name_the_still_and_the_zip_holds_it(user, comparison):
+def test_marker_files_name_the_still_only_in_the_zip_that_holds_it(user, comparison):
     client = signed_in(user)
     comment = draw(client, f"/api/v1/comparisons/{comparison.pk}/comments")
     draw(client, f"/api/v1/comparisons/{comparison.pk}/comments", side="a", body="on A")
@@ -159,7 +159,8 @@ def test_marker_files_name_the_still_and_the_zip_holds_it(user, comparison):
     )
     archive_response = markers(client, comparison, "edl", include="comments", stills="1")
 
-    assert [row["note"] for row in rows] == [f"Too big | Drawing: stills/{comment['id']}.png"]
+    # A file alone names no still it does not hold: it says where the drawing is.
+    assert [row["note"] for row in rows] == ["Too big | Drawing: on the review page"]
     assert archive_response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(archive_response.content))
     names = archive.namelist()
@@ -216,3 +217,12 @@ def test_the_still_task_is_idempotent_and_the_request_makes_the_still_when_it_ha
     assert make_comment_still(plain["id"]) is False  # no drawing: no still
     Comment.objects.filter(pk=comment["id"]).delete()
     assert make_comment_still(comment["id"]) is False  # gone: quietly nothing
+
+
+def test_the_pages_marker_form_offers_the_stills_to_members_not_to_guests(user, comparison):
+    member_page = signed_in(user).get(f"/compare/{comparison.pk}/").content.decode()
+    link = ShareLinkFactory(comparison=comparison, permission="comment")
+    guest_page = Client().get(f"/s/{link.token}/").content.decode()
+
+    assert 'name="stills" value="1"' in member_page
+    assert "Markers" in guest_page and 'name="stills"' not in guest_page

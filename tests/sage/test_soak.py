@@ -1,7 +1,9 @@
-"""The soak test's short run (bench/soak.py; issue 49, part 7): 40 s of the real mix of traffic on
+"""The soak test's short run (bench/soak.py; issue 49, part 7): 25 s of the real mix of traffic on
 two web processes and a Celery worker, with one burst of 40 questions at once through the API.
 
-What must hold, whatever the machine's speed: no answer is a 5xx, every request is answered, and
+What must hold, whatever the machine's speed: no answer is a 5xx, every request is answered (no
+byte for 30 s, 60 s for an answer, is a hang on a free machine; on a busy one these stretch by how
+slow it is when the run begins, devtools/pace.py), and
 nothing is lost (every accepted question has exactly one finished answer, every comment is stored
 once, every webhook event is credited once, every upload has its video, and every wallet equals its
 ledger). The timing goals (the longest wait, the pages' recovery after a burst) are the bench's.
@@ -34,11 +36,14 @@ SHORT_MIX = Mix(
 )
 
 
+# pytest's bound on a test (300 s) is a free machine's; the people's bounds on a request stretch with
+# a busy one (bench/soak_people.py), so this one does too.
+@pytest.mark.timeout(1500)
 @pytest.mark.worker
 def test_the_real_mix_with_a_burst_of_40_questions_has_no_5xx_and_loses_nothing(
     transactional_db, tmp_path: Path
 ) -> None:
-    result = soak(duration=40, web_processes=2, mix=SHORT_MIX, workdir=tmp_path)
+    result = soak(duration=25, web_processes=2, mix=SHORT_MIX, workdir=tmp_path)
 
     found, checks = result.figures, result.checks
     routes = {route.name: route for route in found.routes}

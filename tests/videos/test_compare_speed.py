@@ -164,16 +164,16 @@ def test_a_whole_video_played_one_and_a_half_times_as_fast_is_one_span_end_to_en
 
 @pytest.mark.parametrize(
     ("seed", "ratio", "pitch_kept"),
+    # One of each kind of sound (a tape's higher pitch, a tempo change that keeps it) on footage that
+    # threw the windows off; other speeds of each kind are the accuracy bench's (whole programmes of
+    # real footage played fast), for the suite's time.
     [
         # Footage on which the windows lose the line for a moment: what they found is one line still.
-        (31, 1.1, False),
         (31, 1.1, True),
         # 30 % higher pitched, B's sound is still A's: no stretch of the programme is unrelated.
         (83, 1.3, False),
-        # The windows lost the line for the last 13 s and matched it at a passing offset.
-        (83, 1.2, True),
     ],
-    ids=["10_percent_tape", "10_percent_pitch_kept", "30_percent_tape", "20_percent_pitch_kept"],
+    ids=["10_percent_pitch_kept", "30_percent_tape"],
 )
 def test_a_whole_video_played_fast_is_one_speed_finding_end_to_end(
     folder: Path, seed: int, ratio: float, pitch_kept: bool

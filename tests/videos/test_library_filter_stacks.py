@@ -56,3 +56,19 @@ def test_a_stack_none_of_whose_versions_match_stays_hidden():
     walk_base(owner)
 
     assert card_ids(library(owner, status="processing")) == []
+
+
+def test_filtering_by_review_status_shows_what_needs_review_and_what_is_approved():
+    owner = UserFactory()
+    v1, v2, _v3 = walk_base(owner)
+    Video.objects.filter(pk=v2.pk).update(review_status="needs_review")
+    Video.objects.filter(pk=v1.pk).update(review_status="approved")
+    done = VideoFactory(owner=owner, title="House tour", status=Video.Status.READY, review_status="approved")
+
+    needs_review = library(owner, review="needs_review")
+    approved = library(owner, review="approved")
+
+    assert card_ids(needs_review) == [v2.pk] and "v2 matches; the newest is v3" in needs_review
+    assert sorted(card_ids(approved)) == sorted([v1.pk, done.pk])
+    assert card_ids(library(owner, review="changes_requested")) == []
+    assert 'name="review"' in library(owner) and "Clear filters" in approved

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from sage.synthetic_media import BAD_FILE_KINDS, Cue, SpeechAudio, make_bad_file, make_video
@@ -121,6 +123,20 @@ def test_mp4_with_h264_and_aac(tmp_path):
         index_first=False,  # FFmpeg's MP4 muxer writes the index last unless told otherwise
         rotation=0,
     )
+
+
+def test_the_start_timecode_a_quicktime_timecode_track_carries_is_read(tmp_path):
+    path = tmp_path / "tc.mov"
+    with av.open(str(path), "w") as output:
+        stream = output.add_stream("mpeg4", rate=Fraction(30000, 1001))
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.metadata["timecode"] = "10:00:00;00"  # FFmpeg's MOV muxer writes it as a tmcd track
+        for _ in range(10):
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")))
+        output.mux(stream.encode())
+
+    assert probe_media(path, max_seconds=60).start_timecode == "10:00:00;00"
+    assert probe_media(make_video(tmp_path / "plain.mp4", seconds=1), max_seconds=60).start_timecode == ""
 
 
 def test_webm_with_vp9_and_opus(tmp_path):

@@ -56,6 +56,20 @@ def test_a_versions_page_lists_the_versions_and_what_changed_since_the_one_befor
     assert "What changed since v1:" in text and "Compare v1 with this version" in text
 
 
+def test_an_older_versions_page_says_at_its_top_that_a_newer_one_exists(user) -> None:
+    v1, _v2, v3 = stack_of(user, 3, ready=(1, 2, 3))
+
+    old = browser(user).get(reverse("videos:video", args=[v1.pk])).content.decode()
+    newest = browser(user).get(reverse("videos:video", args=[v3.pk])).content.decode()
+
+    notice = re.search(r"<p [^>]*data-newer-version[^>]*>(.*?)</p>", old, re.S)
+    assert notice is not None
+    said = re.sub(r"\s+([.,])", r"\1", " ".join(text_of(notice.group(1)).split()))
+    assert said == f"This is v1: a newer version exists, v3 “{v3.title}”."
+    assert f'href="{reverse("videos:video", args=[v3.pk])}"' in notice.group(1)
+    assert "data-newer-version" not in newest
+
+
 def test_while_the_automatic_comparison_is_made_the_page_says_so(user) -> None:
     _v1, v2 = stack_of(user, 2, ready=(1, 2))
 

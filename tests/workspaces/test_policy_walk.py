@@ -38,6 +38,7 @@ from tests.factories import (
     ConversationFactory,
     NoteFactory,
     ProjectFactory,
+    RecutJobFactory,
     ReviewSessionFactory,
     ShareLinkFactory,
     TeamWorkspaceFactory,
@@ -63,7 +64,17 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # The path parameters that name something a person made: an "own" row is walked with theirs and another's.
 AUTHORED = ("comment_id", "note_id", "conversation_id", "upload_id", "code")
 # The path parameters that name one of the team's objects (the others' operations act where one acts).
-TEAM_OBJECTS = ("workspace_id", "video_id", "ref", "comparison_id", "stack_id", "project_id", "link_id", *AUTHORED)
+TEAM_OBJECTS = (
+    "workspace_id",
+    "video_id",
+    "ref",
+    "comparison_id",
+    "recut_id",
+    "stack_id",
+    "project_id",
+    "link_id",
+    *AUTHORED,
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,7 @@ def walk(team: Workspace) -> Walk:
         "video_id": str(video.pk),
         "ref": str(video.pk),
         "comparison_id": str(comparison.pk),
+        "recut_id": str(RecutJobFactory(comparison=comparison).pk),
         "stack_id": str(VideoStackFactory(owner=owner, workspace=team, versions=1).pk),
         "project_id": str(ProjectFactory(created_by=owner, workspace=team).pk),
         "link_id": str(links["comment"][0].pk),

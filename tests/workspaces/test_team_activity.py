@@ -43,7 +43,8 @@ def test_joining_changing_roles_leaving_and_handing_over_are_in_the_feed_and_the
     cy = MembershipFactory(workspace=team, role=Role.EDITOR, user=UserFactory(email="cy@example.com"))
     membership_remove(membership=owner_of(team), member=cy)
 
-    assert feed(team) == [("Ana", "member_added", "Ana"), ("Ana", "member_removed", cy.user.name)]
+    # Ana joined (she accepted): "Ana joined “Studio”", not "Ana added “Ana”".
+    assert feed(team) == [("Ana", "member_joined", team.name), ("Ana", "member_removed", cy.user.name)]
     assert audit(team) == [
         ("pia@example.com", "invitation_sent", "ana@example.com (viewer)"),
         ("pia@example.com", "invitation_sent", "bo@example.com (editor)"),
@@ -77,5 +78,6 @@ def test_a_producers_approval_is_in_the_teams_feed() -> None:
     assert ActivityEvent.objects.filter(workspace=team).last().details == {  # type: ignore[union-attr]
         "from": "in_progress",
         "to": "changes_requested",
+        "to_label": "Changes requested",
         "link_id": None,
     }

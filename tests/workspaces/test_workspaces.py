@@ -11,25 +11,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import CheckConstraint
 
-from accounts.models import ApiToken, User
-from accounts.services import api_token_authenticate, api_token_create
 from chat.models import Conversation
 from notes.models import Note
-from reviews.models import ShareLink
-from reviews.selectors import share_link_resolve
-from reviews.services import share_link_create
 from sage.errors import NotFound
 from tests.factories import (
-    ComparisonFactory,
-    ConversationFactory,
-    NoteFactory,
-    ShareLinkFactory,
     UserFactory,
     VideoFactory,
-    VideoStackFactory,
-    member_in,
 )
-from videos.models import Comparison, Video, VideoStack
+from videos.models import Video, VideoStack
 from workspaces.models import Role, Workspace
 from workspaces.policy import reaches
 from workspaces.registry import registered_work
@@ -74,76 +63,6 @@ def test_another_persons_workspace_is_not_found_whether_or_not_it_exists() -> No
 )
 def test_a_role_may_do_what_every_role_below_it_may(role: Role, allowed: set[Role]) -> None:
     assert {other for other in Role if reaches(role, other)} == allowed
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_every_account_that_existed_a_personal_workspace() -> None:
-    kept = UserFactory(email="kept@example.com", display_name="")  # has one already: it keeps that one
-    executor = MigrationExecutor(connection)
-    executor.migrate([("workspaces", "0001_initial")])
-    # Accounts made before workspaces existed (the table as it was then): no signal ran for them.
-    applied = list(MigrationExecutor(connection).loader.applied_migrations)
-    OldUser = executor.loader.project_state(applied).apps.get_model("accounts", "User")
-    OldUser.objects.bulk_create([OldUser(email="ada@example.com", display_name="Ada"), OldUser(email="bo@example.com")])
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    for user in User.objects.all():
-        workspace = personal_workspace_of(user)
-        assert list(workspace.memberships.values_list("user", "role")) == [(user.pk, Role.OWNER)]
-        assert user.personal_workspace == workspace  # named on the account: acting in it costs no query
-    assert Workspace.objects.filter(created_by=kept).count() == 1
-    assert sorted(Workspace.objects.values_list("name", flat=True)) == ["Ada", "bo", "kept"]
-
-
-# The last migration of each app before objects had a workspace.
-BEFORE_WORKSPACES = [
-    ("videos", "0021_comparison_one_engine"),
-    ("notes", "0002_excerpts_are_not_ai_written"),
-    ("reviews", "0003_comment_client_id"),
-    ("chat", "0002_message_ordering_by_column"),
-    ("accounts", "0004_api_token_billing_read_scope"),
-]
-IN_WORKSPACES: list[tuple[str, Any]] = [
-    ("videos", Video),
-    ("videos", VideoStack),
-    ("videos", Comparison),
-    ("notes", Note),
-    ("reviews", ShareLink),
-    ("chat", Conversation),
-    ("accounts", ApiToken),
-]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_moves_everything_that_exists_into_its_owners_personal_workspace() -> None:
-    # A database filled through the factories, as the site fills it; then taken back to before
-    # workspaces (the columns go, the rows stay) and forward again.
-    ana, bo = UserFactory(email="ana@example.com"), UserFactory(email="bo@example.com")
-    for owner in (ana, bo):
-        stack = VideoStackFactory(owner=owner, versions=2)
-        comparison = ComparisonFactory(owner=owner)
-        NoteFactory(owner=owner, video=comparison.video_a)
-        ConversationFactory(owner=owner, video=comparison.video_a)
-        ShareLinkFactory(stack=stack)
-    link, token = share_link_create(member=member_in(ana), shared=ComparisonFactory(owner=ana), name="client")
-    _, secret = api_token_create(user=bo, name="script", scopes=["read"])
-    rows_before = {model: sorted(model.objects.values_list("pk", flat=True)) for _, model in IN_WORKSPACES}
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE_WORKSPACES)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    for _, model in IN_WORKSPACES:
-        assert sorted(model.objects.values_list("pk", flat=True)) == rows_before[model]
-        owner_field = "user" if model is ApiToken else "owner"
-        for row in model.objects.select_related(owner_field):
-            assert row.workspace == personal_workspace_of(getattr(row, owner_field)), (model, row.pk)
-    # A link made before still opens its comparison; a token made before still reads its videos.
-    assert share_link_resolve(token).pk == link.pk
-    assert api_token_authenticate(secret).workspace == personal_workspace_of(bo)
 
 
 @pytest.mark.parametrize("model", [Video, VideoStack, Note, Conversation])

@@ -88,8 +88,8 @@ MARKERS_HELP = (
     "Reviewers' comments (`include=comments`, in the default) are orange markers named "
     '"Comment: <author>", the comment and its replies in the note. People\'s text has no bidi controls in '
     "any file, and a CSV cell that would start like a formula starts with a single quote. A comment with a "
-    'drawing says "Drawing: stills/<comment id>.png" in its note: `stills=1` answers a ZIP holding the file and '
-    "those stills."
+    'drawing says "Drawing: on the review page" in its note; with `stills=1` the answer is a ZIP holding the '
+    'file, whose notes say "Drawing: stills/<comment id>.png", and those stills.'
 )
 
 

@@ -20,7 +20,7 @@ from sage.export_text import csv_table
 from sage.timebase import Timebase
 from videos.compare.finding_words import finding_sentence
 from videos.compare.recompute import comparison_recompute_soon, comparison_recomputing, comparison_state_note
-from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view, comparisons_for_user
+from videos.compare.selectors import comparison_get_for_user, comparison_get_to_view
 from videos.compare.services import (
     CURRENT_ENGINE,
     MAX_THRESHOLD,
@@ -33,7 +33,7 @@ from videos.compare.services import (
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD, SEVERITY_BANDS
 from videos.models import Comparison
 from videos.review_comments import comments_on_comparison, exported_comment_dict
-from videos.selectors import video_get_for_user
+from videos.selectors import comparisons_for_user, video_get_for_user
 from videos.viewing import require_view
 from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Actor

@@ -22,6 +22,7 @@ from sage.api.errors import error_responses
 from sage.api.fields import SPACE_CHARACTERS, IdField, NumberField, TextField, any_case
 from sage.text import BIDI_CONTROLS, refuse_bidi_controls
 from videos.models import ALLOWED_EXTENSIONS, Upload
+from videos.projects.selectors import project_get_for_user
 from videos.selectors import upload_get_for_user, video_get_for_user
 from videos.uploads.services import (
     upload_abort,
@@ -95,6 +96,12 @@ class UploadCreateInput(serializers.Serializer[Any]):
         "version (the video becomes v1 of a new stack if it had none) and keeps its title unless `title` is given. "
         "Another's video is a 404; a YouTube video a 400.",
     )
+    project = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A project of the workspace the request acts in: the new video is filed in it (a new version "
+        "goes where its stack is). Another workspace's project, or a deleted one, is a 404.",
+    )
 
 
 class UploadPartOutput(serializers.Serializer[Any]):
@@ -142,7 +149,9 @@ class UploadListApi(APIView):
         member = acting_membership(request)
         version_of_id = fields.pop("version_of", None)
         version_of = video_get_for_user(member, version_of_id) if version_of_id is not None else None
-        upload = upload_create(member=member, **fields, version_of=version_of)
+        project_id = fields.pop("project", None)
+        project = project_get_for_user(member, project_id) if project_id is not None else None
+        upload = upload_create(member=member, **fields, version_of=version_of, project=project)
         return Response(_upload_output(upload), status=status.HTTP_201_CREATED)
 
 

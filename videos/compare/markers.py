@@ -166,10 +166,15 @@ def _marker_kind_name(segment: dict[str, Any], side: Side) -> str:
     return KIND_NAMES[kind]
 
 
-def comment_markers(comparison: Comparison, *, side: Side, actor: Actor) -> list[TimedMarker]:
+# A drawing's note in a marker file that comes without its stills: where to see it instead.
+DRAWING_ON_THE_PAGE = "Drawing: on the review page"
+
+
+def comment_markers(comparison: Comparison, *, side: Side, actor: Actor, stills: bool = False) -> list[TimedMarker]:
     """Each comment thread on `side` that `actor` sees (as on the page) as a marker named "Comment:
-    <author>"; the note holds the body, then each reply ("<author>: <body>"), and whether it is
-    resolved (the text once, in the note)."""
+    <author>"; the note holds the body, then each reply ("<author>: <body>"), whether it is resolved
+    (the text once, in the note), and its drawing: its still's name where the file comes `stills`
+    (the ZIP holds it), else where to see it (a name no download holds would send an editor looking)."""
     comments = comments_on_comparison(comparison, actor=actor)
     replies: dict[int, list[ExportedComment]] = {}
     for comment in comments:
@@ -185,7 +190,7 @@ def comment_markers(comparison: Comparison, *, side: Side, actor: Actor) -> list
             parts.append("(resolved)")
         if comment.still_path is not None:
             # The still's name in the "with stills" archive (`comparison_markers_zip`).
-            parts.append(f"Drawing: {comment.still_file}")
+            parts.append(f"Drawing: {comment.still_file}" if stills else DRAWING_ON_THE_PAGE)
         markers.append(
             TimedMarker(
                 side=side,
@@ -214,13 +219,15 @@ def comparison_markers_file(
     file_type: MarkerFileType,
     include: tuple[MarkerSource, ...] = MARKER_SOURCES,
     start_timecode: str = DEFAULT_START,
+    stills: bool = False,
 ) -> str:
     """The comparison's differences and the reviewers' comments `actor` sees (those `include` names)
-    as a marker file on `side`'s timeline, its first frame at `start_timecode`."""
+    as a marker file on `side`'s timeline, its first frame at `start_timecode` (`stills`: for the ZIP
+    that holds the drawings' stills, whose notes name them)."""
     video = comparison.video_a if side == "a" else comparison.video_b
     markers = difference_markers(comparison, side=side) if "differences" in include else []
     if "comments" in include:
-        markers += comment_markers(comparison, side=side, actor=actor)
+        markers += comment_markers(comparison, side=side, actor=actor, stills=stills)
     return write_markers(
         video=video,
         side=side,
@@ -244,7 +251,13 @@ def comparison_markers_zip(
     """A ZIP of the marker file (`filename`, as `comparison_markers_file` writes it) and the PNG still
     of each comment marker's drawing as `stills/<comment id>.png`, the name its marker's note gives."""
     body = comparison_markers_file(
-        comparison, actor=actor, side=side, file_type=file_type, include=include, start_timecode=start_timecode
+        comparison,
+        actor=actor,
+        side=side,
+        file_type=file_type,
+        include=include,
+        start_timecode=start_timecode,
+        stills=True,
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

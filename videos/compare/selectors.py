@@ -6,19 +6,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from videos.models import Comparison, Video
-from videos.selectors import SHARED_SAMPLE, videos_for_user
+from videos.selectors import COMPARISONS_VISIBLE, SHARED_SAMPLE, comparisons_for_user, videos_for_user
 from workspaces.models import Membership
-
-# A comparison is out of sight with its project, and with either video's (it would show them).
-VISIBLE = (
-    Q(project__deleted_at__isnull=True)
-    & Q(video_a__project__deleted_at__isnull=True)
-    & Q(video_b__project__deleted_at__isnull=True)
-)
-
-
-def comparisons_for_user(member: Membership) -> QuerySet[Comparison]:
-    return Comparison.objects.filter(VISIBLE, workspace_id=member.workspace_id).select_related("video_a", "video_b")
 
 
 def comparison_get_for_user(member: Membership, pk: int | str) -> Comparison:
@@ -34,7 +23,7 @@ def comparison_get_to_view(member: Membership, pk: int | str) -> Comparison:
     try:
         return (
             Comparison.objects.filter(Q(workspace_id=member.workspace_id) | SHARED_SAMPLE)
-            .filter(VISIBLE)
+            .filter(COMPARISONS_VISIBLE)
             .select_related("video_a", "video_b")
             .get(pk=int(pk))
         )

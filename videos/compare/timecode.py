@@ -100,3 +100,17 @@ def video_rate(video: Video) -> TimecodeRate:
     """The video's own frame rate (`Video.timebase`: 30000/1001 for a measured 29.97; 25 when the
     probe found none), as timecode counts it."""
     return TimecodeRate(video.timebase.rate)
+
+
+def video_start_frame(video: Video) -> int:
+    """The timecode frame of the video's first frame, at its own rate: the one its file carries
+    (`Video.start_timecode`, read when probed), else DEFAULT_START — one hour, where Resolve, Final
+    Cut, Avid and Pro Tools sessions start a programme, and where SAGE's marker files put a file
+    that carries none, so every file SAGE writes of one video counts alike."""
+    rate = video_rate(video)
+    if video.start_timecode:
+        try:
+            return rate.frame(video.start_timecode)
+        except TimecodeInvalid:
+            pass
+    return rate.frame(DEFAULT_START)

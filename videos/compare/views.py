@@ -37,12 +37,7 @@ from videos.compare.finding_words import (
 )
 from videos.compare.markers import MarkerFileType
 from videos.compare.recompute import comparison_recomputing, comparison_state_note
-from videos.compare.selectors import (
-    comparable_videos,
-    comparison_get_for_user,
-    comparison_get_to_view,
-    comparisons_for_user,
-)
+from videos.compare.selectors import comparable_videos, comparison_get_for_user, comparison_get_to_view
 from videos.compare.services import (
     CURRENT_ENGINE,
     MAX_THRESHOLD,
@@ -55,6 +50,7 @@ from videos.compare.timecode import DEFAULT_START
 from videos.engine.result import DEFAULT_CHANGE_THRESHOLD
 from videos.models import Comparison, Video
 from videos.presenters import VideoView, owner_comments_panel, seconds_attr
+from videos.selectors import comparisons_for_user
 from workspaces.current import acting_membership, request_actor
 from workspaces.policy import Member, may
 from workspaces.switcher import found_following_link
@@ -333,12 +329,15 @@ class MarkerForm:
     sides: list[tuple[str, str]]
     files: list[tuple[str, str]]  # (URL, label) for each file type
     start_timecode: str = DEFAULT_START
+    # Offers the drawings' stills with the file (a ZIP), where the URLs answer `stills=1` (the API's).
+    offers_stills: bool = False
 
 
 def marker_form(comparison: Comparison, url: MarkersUrl = api_markers_url) -> MarkerForm:
     return MarkerForm(
         sides=[("b", f"B: {comparison.video_b.title}"), ("a", f"A: {comparison.video_a.title}")],
         files=[(url(comparison, file_type), label) for file_type, label in MARKER_FILE_LABELS.items()],
+        offers_stills=url is api_markers_url,
     )
 
 

@@ -35,6 +35,8 @@ from videos.models import (
 from videos.pipeline.progress import report, retry_reporter
 from videos.pipeline.thumbnails import TileGatherer, make_thumbnails
 from videos.probe import ProbeError, probe_media
+from videos.screen_text.lines import shown_line_of
+from videos.screen_text.selectors import screen_lines_for_video
 from videos.selectors import transcript_lines
 from videos.summary import summarize_transcript
 from videos.text_embedding.model import embed_texts
@@ -119,6 +121,7 @@ def ensure_probed(video: Video, path: Path) -> None:
         "width": result.width,
         "height": result.height,
         "fps": result.fps,
+        "start_timecode": result.start_timecode,
         "video_codec": result.video_codec,
         "audio_codec": result.audio_codec or "",
         "has_audio": result.has_audio,
@@ -390,10 +393,22 @@ def ensure_summary(video: Video) -> None:
     if video.backends.get("summary"):
         return
     report(video, stage="summary", percent=0)
+    summary_write(video)
+    report(video, stage="summary", percent=100)
+
+
+def summary_write(video: Video) -> None:
+    """The video's summary made (again) from what it says and the text read on its screen so far,
+    and stored. The screen is read after the video is ready (videos.screen_text.stage), which writes
+    the summary again with its slides."""
+    shown = [shown_line_of(row) for row in screen_lines_for_video(video)]
     summary, backend = summarize_transcript(
-        video.title, transcript_lines(video.pk), duration=video.duration or 0, on_retry=retry_reporter(video)
+        video.title,
+        transcript_lines(video.pk),
+        duration=video.duration or 0,
+        shown=shown,
+        on_retry=retry_reporter(video),
     )
     video.summary = summary
     Video.objects.filter(pk=video.pk).update(summary=summary)
     _record_backend(video, "summary", backend)
-    report(video, stage="summary", percent=100)

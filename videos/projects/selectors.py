@@ -6,9 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from videos.compare.selectors import comparisons_for_user
 from videos.models import Comparison, Project, Video, VideoStack
-from videos.selectors import videos_for_user
+from videos.selectors import comparisons_for_user, videos_for_user
 from videos.versions.selectors import stacks_for_user, without_older_versions
 from workspaces.models import Membership
 

@@ -4,7 +4,8 @@ its on-screen lines (searchable beside what is said).
 It runs after the video is ready, as a task of its own, so it never delays "ready": the video stays
 playable, comparable and chattable throughout, and a failure is logged and recorded for the page
 ("The text on screen could not be read.") without touching the video's status. Its price is in the
-1 token a second the video was charged. YouTube videos have no file here: they are skipped.
+1 token a second the video was charged. YouTube videos have no file here: they are skipped. Lines
+read make the video's summary be written again, with what its slides show.
 
 Safe to run again: a video already read (or that failed) returns at once; a run that died midway
 stored nothing (the lines are written at the end, in one transaction), so the next run starts clean.
@@ -21,6 +22,7 @@ from videos.compare.services import comparisons_refresh_text, video_fingerprint
 from videos.models import ScreenTextLine, Video
 from videos.pipeline.files import local_copy
 from videos.pipeline.progress import push_video, report
+from videos.pipeline.steps import summary_write
 from videos.screen_text.indexing import index_shown_lines
 from videos.screen_text.reading import ScreenReadError, ShownLine, read_screen
 from videos.screen_text.state import FAILED, SCREEN_TEXT
@@ -62,6 +64,15 @@ def screen_text_read(video_id: int) -> None:
         _finish(video, mark=FAILED, lines=None)
         return
     _finish(video, mark=READER_NAME, lines=lines)
+    if (
+        lines
+        and video.backends.get("summary")
+        and Video.objects.filter(pk=video.pk, status=Video.Status.READY).exists()
+    ):
+        # The summary was written before the screen was read: now it can say what the slides show.
+        # (One not written yet will be, by the step that writes it, with these lines.)
+        summary_write(video)
+        push_video(video)
 
 
 def _progress_reporter(video: Video) -> Callable[[float], None]:

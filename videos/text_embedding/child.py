@@ -13,55 +13,124 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 
 import django
 import numpy as np
+from django.conf import settings
 
+from sage.errors import ServiceUnavailable
 from videos.text_embedding.encoder import embed_texts, text_model
+
+logger = logging.getLogger(__name__)
 
 _pool: ProcessPoolExecutor | None = None
 # The write end of the pipe the pool's child watches (see `_start_embedding_process`): held, never
 # written, for as long as the pool is this process's.
 _lifeline: Connection | None = None
 _pool_lock = threading.Lock()
+# Per pool (by id), when its child last finished something (monotonic seconds): a child that finished
+# nothing while a text waited out its bound is stuck, not slow.
+_last_finished: dict[int, float] = {}
 
 
 def embed_in_child(texts: Sequence[str]) -> np.ndarray:
     """`embed_texts(texts)`, computed by the embedding child (started on first use). A child that
-    died (killed, out of memory) is replaced, and the texts sent to the new one, once."""
+    died (killed, out of memory) is replaced, and the texts sent to the new one, once; one that gives
+    nothing back is waited for at most TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS (`embed_in_child_async`)."""
     pool = _process_pool()
     try:
-        return _send(pool, texts).result()
+        return _vectors_waited(pool, texts)
     except BrokenProcessPool:
         _forget_pool(pool)
-        return _send(_process_pool(), texts).result()
+        return _vectors_waited(_process_pool(), texts)
+
+
+class TextModelNotAnswering(ServiceUnavailable):
+    """The embedding child gave no vector for TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS."""
+
+    code = "text_model_unavailable"
+    default_message = "The text model is not answering right now: ask again in a moment."
 
 
 async def embed_in_child_async(texts: Sequence[str]) -> np.ndarray:
-    """`embed_in_child` for async code: awaited on the event loop, holding no thread meanwhile."""
+    """`embed_in_child` for async code: awaited on the event loop, holding no thread meanwhile.
+
+    Bounded: a child that gives nothing back for TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS raises
+    TextModelNotAnswering, so a question waiting on it ends with an error instead of waiting for
+    ever (and the batch queued behind it in `batching` goes on). A child that finished nothing at all
+    in that time is stuck (a wait that never returns, not a slow machine, whose child still finishes
+    texts now and then): it is replaced, so the next question gets a new one."""
     pool = _process_pool()
     try:
-        return await asyncio.wrap_future(_send(pool, texts))
+        return await _vectors(pool, texts)
     except BrokenProcessPool:
         _forget_pool(pool)
-        return await asyncio.wrap_future(_send(_process_pool(), texts))
+        return await _vectors(_process_pool(), texts)
+
+
+async def _vectors(pool: ProcessPoolExecutor, texts: Sequence[str]) -> np.ndarray:
+    sent_at = time.monotonic()
+    work = _send(pool, texts)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(work), settings.TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise _not_answering(pool, work, sent_at) from None
+
+
+def _vectors_waited(pool: ProcessPoolExecutor, texts: Sequence[str]) -> np.ndarray:
+    """`_vectors` for sync code (a search's thread), bounded alike."""
+    sent_at = time.monotonic()
+    work = _send(pool, texts)
+    try:
+        return work.result(timeout=settings.TEXT_EMBEDDING_CHILD_TIMEOUT_SECONDS)
+    except FutureTimeoutError:
+        raise _not_answering(pool, work, sent_at) from None
+
+
+def _not_answering(pool: ProcessPoolExecutor, work: Future[np.ndarray], sent_at: float) -> TextModelNotAnswering:
+    work.cancel()  # if still queued, the child need not compute it
+    if _finished_at(pool) < sent_at:
+        waited = time.monotonic() - sent_at
+        logger.error("the embedding child finished nothing for %.0f s: starting another", waited)
+        _forget_pool(pool, stop_child=True)
+    return TextModelNotAnswering()
+
+
+def _finished_at(pool: ProcessPoolExecutor) -> float:
+    """When the pool's child last finished a text (its start when none yet), monotonic seconds."""
+    with _pool_lock:
+        return _last_finished.get(id(pool), 0.0)
+
+
+def _note_finished(pool_id: int, _done: Future[object]) -> None:
+    with _pool_lock:
+        _last_finished[pool_id] = time.monotonic()
 
 
 def _send(pool: ProcessPoolExecutor, texts: Sequence[str]) -> Future[np.ndarray]:
-    return pool.submit(embed_texts, list(texts))
+    work = pool.submit(embed_texts, list(texts))
+    work.add_done_callback(functools.partial(_note_finished, id(pool)))
+    return work
 
 
 def warm_embedding_process() -> Future[bool]:
     """Start the embedding child now (loading the model, which takes seconds) instead of at the first
     text; the future is done, True, once the model is loaded. Needs no Django setup in this process."""
-    return _process_pool().submit(_model_loaded)
+    pool = _process_pool()
+    loading = pool.submit(_model_loaded)
+    loading.add_done_callback(functools.partial(_note_finished, id(pool)))
+    return loading
 
 
 def _model_loaded() -> bool:
@@ -93,17 +162,24 @@ def _process_pool() -> ProcessPoolExecutor:
                 initializer=_start_embedding_process,
                 initargs=(lifeline_end,),  # passed to the child as a file descriptor of its own
             )
+            _last_finished[id(_pool)] = time.monotonic()
         return _pool
 
 
-def _forget_pool(pool: ProcessPoolExecutor) -> None:
+def _forget_pool(pool: ProcessPoolExecutor, *, stop_child: bool = False) -> None:
+    """Let the next text start a new child. `stop_child`: the old one is stuck, not dead, and is
+    killed (closing its lifeline is not enough: a stuck child may never read it)."""
     global _pool, _lifeline
     with _pool_lock:
+        _last_finished.pop(id(pool), None)
         if _pool is pool:
             _pool = None
             if _lifeline is not None:
                 _lifeline.close()  # the child, if it still runs, exits: its work is cancelled anyway
                 _lifeline = None
+    if stop_child:
+        for process in list((pool._processes or {}).values()):  # the pool's own record
+            process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
 

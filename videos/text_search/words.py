@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from videos.text_search.answer_kinds import Asked
+from videos.text_search.compounds import compound_tails
 from videos.text_search.numbers import normalise_numbers
 
 ENGLISH = "english"
@@ -63,8 +65,19 @@ def search_config(language: str) -> str:
 
 
 def searchable_text(text: str) -> str:
-    """What is stemmed and stored for `text`, and what a question is read as: numbers in digits."""
+    """What a question is read as, and the words of `text` as stored (`stored_text`): numbers in digits."""
     return normalise_numbers(text)
+
+
+def stored_text(text: str, *, compounds: bool = True) -> str:
+    """What is stemmed and stored for a window's `text`: its searchable text, then (with `compounds`:
+    English) the last part of each compound it says (videos.text_search.compounds: "shipwreck" is
+    also stored as "wreck"), so the words side finds a window by a word it says inside a compound."""
+    searchable = searchable_text(text)
+    if not compounds:
+        return searchable
+    tails = compound_tails(re.findall(r"[^\W\d_]+", searchable.casefold()))
+    return f"{searchable} {' '.join(tails)}" if tails else searchable
 
 
 # Kept: every search merges its windows by these (videos.selectors.search_moments_by_vector), and the
@@ -98,6 +111,11 @@ class KeyWords:
     its plain lowercase spelling): what the full-text side of a search looks for."""
 
     forms: tuple[frozenset[str], ...] = ()
+    asks: frozenset[Asked] = frozenset()  # the kinds of answer the question asks for (answer_kinds)
+
+    def words(self) -> frozenset[str]:
+        """Every form of every word, as one set."""
+        return frozenset(form for word in self.forms for form in word)
 
     def __bool__(self) -> bool:
         return bool(self.forms)
@@ -112,16 +130,15 @@ class KeyWords:
 
     def said_in(self, text: str) -> int:
         """How many of the words `text` says, read in Python (for the sentences of a window found by
-        its words): a word is said when a token is one of its forms or starts with its stem ("fli"
-        of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
-        return self._said(_tokens(text))
+        its words): a word is said when a token, or the last part of a compound token ("wreck" of
+        "shipwreck", as the stored words hold it: `stored_text`), is one of its forms or starts with
+        its stem ("fli" of "flies"), close enough to Postgres' stemming to pick the sentence that has them."""
+        return self._said(_tokens(text) | _tails(text))
 
     def compounded_in(self, text: str) -> int:
         """How many of the words `text` names only as the last part of a compound ("wreck" in
-        "shipwreck", "boat" in "sailboat"; a word of four letters or more): what the full-text side,
-        which matches whole words, cannot see."""
-        tokens = _tokens(text)
-        return sum(any(_ends_compound(token, form) for token in tokens for form in word) for word in self.forms)
+        "shipwreck", "boat" in "sailboat"; videos.text_search.compounds), never whole."""
+        return self._said(_tokens(text) | _tails(text)) - self._said(_tokens(text))
 
     def only_repeated_in(self, text: str) -> bool:
         """Whether `text` says some of the words and nothing more: a slide's title "Budget" for "what
@@ -148,12 +165,13 @@ def _tokens(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[^\W_]+", searchable_text(text).casefold()))
 
 
+@functools.lru_cache(maxsize=8192)
+def _tails(text: str) -> frozenset[str]:
+    return frozenset(compound_tails(sorted(_tokens(text))))
+
+
 def _is_form(token: str, form: str) -> bool:
     return token == form or (len(form) >= 3 and token.startswith(form))
-
-
-def _ends_compound(token: str, form: str) -> bool:
-    return len(form) >= 4 and len(token) > len(form) and token.endswith(form)
 
 
 NO_KEY_WORDS = KeyWords()

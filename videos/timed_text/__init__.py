@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from videos.timed_text.around import nearest_sentences
 from videos.timed_text.cues import Cue, cues_of
-from videos.timed_text.lines import TimedLine, TimedStream, Word, words_from_json, words_to_json
+from videos.timed_text.lines import TimedLine, TimedStream, Word, said_then_shown, words_from_json, words_to_json
 from videos.timed_text.sentences import Sentence, sentences_of, split_sentences
 from videos.timed_text.windows import Window, windows_of
 
@@ -25,6 +25,7 @@ __all__ = [
     "Word",
     "cues_of",
     "nearest_sentences",
+    "said_then_shown",
     "sentences_of",
     "split_sentences",
     "windows_of",

@@ -15,7 +15,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -153,3 +153,18 @@ def _placed_words(text: str, words: Sequence[Word]) -> list[tuple[int, int, Word
         placed.append((found, found + len(spelled), word))
         cursor = found + len(spelled)
     return placed
+
+
+class _Starts(Protocol):
+    @property
+    def start(self) -> float: ...
+
+
+Timed = TypeVar("Timed", bound=_Starts)
+
+
+def said_then_shown(said: Iterable[Timed], shown: Iterable[Timed]) -> list[Timed]:
+    """What is said and what is shown on screen as one list in time order: sorted by start only (a
+    stable sort), so a said line comes before a shown one that starts with it. The transcript panel,
+    its files and its captions all read the two this way."""
+    return sorted([*said, *shown], key=lambda line: line.start)

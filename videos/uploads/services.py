@@ -26,7 +26,7 @@ from billing.prices import upload_price
 from billing.selectors import wallet_of_workspace
 from sage.errors import NON_FIELD, FieldInvalid
 from sage.formatting import data_size
-from videos.models import ALLOWED_EXTENSIONS, Upload, UploadPart, Video
+from videos.models import ALLOWED_EXTENSIONS, Project, Upload, UploadPart, Video
 from videos.pipeline.enqueue import video_enqueue
 from videos.pipeline.progress import push_video
 from videos.uploads import local_store, s3_store
@@ -76,9 +76,11 @@ def upload_create(
     title: str = "",
     duration_seconds: float | None = None,
     version_of: Video | None = None,
+    project: Project | None = None,
 ) -> Upload:
     """A new upload and its video (the next version of `version_of`'s stack when given: the caller
-    read it through the ownership selector)."""
+    read it through the ownership selector), filed in `project` (the acting workspace's, read through
+    its selector) unless it is a new version, which goes where its stack is."""
     if version_of is not None:
         version_check_source(version_of)
     name = PurePath(filename.replace("\\", "/")).name.strip()
@@ -121,13 +123,18 @@ def upload_create(
             field="duration_seconds",
         )
     # Without an announced length the price is not known yet: at least one token (and nothing owed).
-    if (refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds))) is not None:
+    if (
+        refusal := payment_refusal(wallet=wallet, amount=upload_price(duration_seconds), actor_id=member.user.pk)
+    ) is not None:
         raise refusal
     part_size = int(settings.UPLOAD_PART_SIZE)
     # A new version keeps the asset's title unless given one: its page tells the versions apart.
     default_title = version_of.title if version_of is not None else PurePath(name).stem
     video = Video.objects.create(
-        owner=member.user, workspace_id=workspace_id, title=(title.strip() or default_title)[:200]
+        owner=member.user,
+        workspace_id=workspace_id,
+        title=(title.strip() or default_title)[:200],
+        project=project if version_of is None else None,
     )
     if version_of is not None:
         version_add(previous=version_of, video=video)

@@ -55,6 +55,13 @@ class VersionPanel:
     def stack_id(self) -> int | None:
         return self.current.stack_id
 
+    @property
+    def newer(self) -> Video | None:
+        """The stack's newest version when this page is of an older one: said at the page's top, as
+        someone who follows an old link (a digest, a comment) must not review a superseded cut."""
+        newest = max((row.video for row in self.rows), key=lambda each: each.version or 0)
+        return newest if (newest.version or 0) > (self.current.version or 0) else None
+
 
 def version_panel(video: Video) -> VersionPanel | None:
     """The versions card of `video`'s page; None for a video that is not a version."""

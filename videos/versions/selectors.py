@@ -80,6 +80,19 @@ def neighbour_comparison(video_a: Video, video_b: Video) -> Comparison | None:
     )
 
 
+def review_partner(target: Video | Comparison) -> Video | Comparison | None:
+    """What shares `target`'s review status: a version and its automatic comparison with the version
+    before it, each the other's (reviewing v2 is reviewing what changed since v1: approving one and
+    not the other left them disagreeing). None for anything else."""
+    if isinstance(target, Video):
+        before = version_ready_before(target)
+        return neighbour_comparison(before, target) if before is not None else None
+    if target.metric != NEIGHBOUR_METRIC or target.alignment != NEIGHBOUR_ALIGNMENT:
+        return None
+    before = version_ready_before(target.video_b)
+    return target.video_b if before is not None and before.pk == target.video_a_id else None
+
+
 def stack_latest_pair(stack: VideoStack) -> tuple[Video, Comparison | None]:
     """The newest ready version and its comparison (as B) with the ready version before it (as A);
     the comparison is None when there is one ready version or it is not made yet. While no version
@@ -136,14 +149,21 @@ NO_PROJECT: Final = "none"
 
 
 def library_videos(
-    member: Membership, *, title_words: str = "", status: str = "", project: int | Literal["none"] | None = None
+    member: Membership,
+    *,
+    title_words: str = "",
+    status: str = "",
+    review: str = "",
+    project: int | Literal["none"] | None = None,
 ) -> QuerySet[Video]:
     """The library's videos, newest first: each stack once, filtered within the stack (by words of
-    the title, by status) so a stack shows through its newest version that matches. `project`: a
-    project's id, NO_PROJECT, or None for all."""
+    the title, by processing status, by review status) so a stack shows through its newest version
+    that matches. `project`: a project's id, NO_PROJECT, or None for all."""
     matching = Q(title__icontains=title_words) if title_words else Q()
     if status:
         matching &= Q(status=status)
+    if review:
+        matching &= Q(review_status=review)
     videos = videos_for_user(member)
     if project == NO_PROJECT:
         videos = videos.filter(project__isnull=True)

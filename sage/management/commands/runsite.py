@@ -96,6 +96,7 @@ class Command(BaseCommand):
             raise CommandError(f"SAGE is already running on {files.data_dir}: stop it first (Ctrl-C in its terminal).")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database is up to date."))
+        self._sync_stripe_catalogue()
         url = f"http://127.0.0.1:{port}/"
         if settings.DEBUG:
             demo = demo_account_ensure(credentials_file=settings.DATA_DIR / "demo-credentials")
@@ -138,6 +139,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
         process.wait()
         self.stdout.write("SAGE stopped.")
+
+    def _sync_stripe_catalogue(self) -> None:
+        """The plans and packs in Stripe (billing.catalogue), when Stripe keys are set (the command
+        does nothing otherwise). Stripe out of reach does not stop the site: it is said, and the
+        prices stored last time are used."""
+        try:
+            call_command("stripe_catalogue", stdout=self.stdout)
+        except CommandError as error:
+            self.stderr.write(f"The Stripe catalogue was not synced: {error}")
 
     def _give_demo_pair(self, email: str, url: str) -> None:
         """The demo account's demo pair, the first time; a failure is logged and the site starts anyway."""

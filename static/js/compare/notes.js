@@ -50,7 +50,16 @@ export function setUpNotes(root, config, axis, player) {
     const body = document.createElement("div");
     body.className = "compare-note-text";
     body.innerHTML = note.html; // sanitised by the server (see above)
-    element.append(time, body);
+    element.append(time);
+    if (note.author_name) {
+      // Whose note: a team's notes on a comparison are everyone's to read.
+      const author = document.createElement("span");
+      author.className = "compare-note-author muted";
+      author.dataset.noteAuthor = "";
+      author.textContent = note.author_name;
+      element.append(" ", author);
+    }
+    element.append(body);
     return element;
   }
 

@@ -159,6 +159,13 @@ async function start(panel, config) {
     }
   }
 
+  // Markers are placed by fraction of the video's length, which is 0 for every comment until the
+  // player knows its duration: drawn before then, all comments fell into one marker. Draw again
+  // once it is known.
+  for (const video of document.querySelectorAll("video")) {
+    video.addEventListener("durationchange", () => render());
+  }
+
   function seekTo(comment) {
     if (!players) {
       return false;

@@ -77,6 +77,9 @@ export class LiveSession {
     this.panel.bindEnd(() => {
       this.endAsked = this.socket.send({ type: "end" });
     });
+    // Taking control is a hand-over to oneself (the server checks who may).
+    this.panel.bindTake(() => this.you && this.socket.send({ type: "handover", to: this.you.id }));
+    this.panel.bindInvite();
     // Drafts go out from the comment form's drawing and others' show over the players (drafts.js).
     const drafts = new DraftLayers();
     this.drawings.attach(drafts);
@@ -104,7 +107,7 @@ export class LiveSession {
         this.newState(data.session.state, true);
         this.rolesChanged();
         if (this.presenter && !this.presenter.connected && !this.presentingNow) {
-          this.panel.say("The presenter has left — paused until they are back.", "warning");
+          this.panel.say(this.awayWords(), "warning");
         }
         break;
       case "state":
@@ -123,7 +126,7 @@ export class LiveSession {
         break;
       case "presenter.away":
         this.newState(data.state, true);
-        this.panel.say("The presenter has left — paused until they are back.", "warning");
+        this.panel.say(this.awayWords(), "warning");
         break;
       case "presenter.back":
         this.newState(data.state, true);
@@ -159,6 +162,12 @@ export class LiveSession {
     // A state the presenter sent comes back to it too: its own player is already there.
     const before = this.state;
     this.state = state;
+    if (before?.rate !== state.rate) {
+      this.showRole();
+      if (this.following && !this.presentingNow) {
+        this.player.showRate(state.rate);
+      }
+    }
     if (seek) {
       this.mustJump = true;
     }
@@ -235,13 +244,28 @@ export class LiveSession {
     } else {
       this.presenting.stop();
     }
-    this.panel.showRole({ presenting, following: this.following, presenter: this.presenter });
+    this.showRole();
     const mayHandOver = presenting || this.maySteer;
     this.panel.showEnd(mayHandOver && !this.over);
+    this.panel.showTake(this.maySteer && !presenting && !this.over);
     this.panel.showParticipants(this.participants, {
       you: this.you,
       mayHandOver,
       onHandOver: (participant) => this.socket.send({ type: "handover", to: participant.id }),
+    });
+  }
+
+  awayWords() {
+    const take = this.maySteer ? " You may take control." : "";
+    return `The presenter has left — paused until they are back.${take}`;
+  }
+
+  showRole() {
+    this.panel.showRole({
+      presenting: this.presentingNow,
+      following: this.following,
+      presenter: this.presenter,
+      rate: this.state?.rate,
     });
   }
 
@@ -276,6 +300,9 @@ export class LiveSession {
   follow() {
     this.following = true;
     this.mustJump = true;
+    if (this.state) {
+      this.player.showRate(this.state.rate);
+    }
     this.socket.send({ type: "follow" });
     this.panel.say("");
     this.rolesChanged();
@@ -292,7 +319,7 @@ export class LiveSession {
     if (error !== null) {
       this.root.dataset.sessionErrorMs = String(Math.round(error * 1000));
     }
-    this.panel.showPresenterPlace(target, this.state.playing);
+    this.panel.showPresenterPlace(target, this.state.playing, this.state.rate);
     if (this.presentingNow || !this.following || this.player.settling()) {
       return;
     }

@@ -8,6 +8,10 @@ const CONFIRM_MS = 4_000; // a first press on "End for everyone" asks; a second 
 const END_LABEL = "End for everyone";
 const CONFIRM_LABEL = "Really end for everyone?";
 
+function rateText(rate) {
+  return `${Number(rate.toFixed(2))}×`;
+}
+
 export class SessionPanel {
   constructor(root) {
     this.root = root;
@@ -18,6 +22,8 @@ export class SessionPanel {
     this.followButton = root.querySelector("[data-session-follow]");
     this.unfollowButton = root.querySelector("[data-session-unfollow]");
     this.endButton = root.querySelector("[data-session-end]");
+    this.takeButton = root.querySelector("[data-session-take]");
+    this.inviteButton = root.querySelector("[data-session-invite]");
     this.confirmTimer = null;
   }
 
@@ -98,12 +104,15 @@ export class SessionPanel {
     this.list.replaceChildren(...items);
   }
 
-  showRole({ presenting, following, presenter }) {
+  showRole({ presenting, following, presenter, rate }) {
+    // The session's rate in words: a follower's player is nudged off it while catching up, so its
+    // own speed menu cannot say what the presenter plays at.
+    const at = rate && Math.abs(rate - 1) > 1e-3 ? `, at ${rateText(rate)}` : "";
     if (presenting) {
-      this.role.textContent = "You are presenting: everyone following sees what you play.";
+      this.role.textContent = `You are presenting${at}: everyone following sees what you play.`;
     } else if (following) {
       const who = presenter ? presenter.name : "the presenter";
-      this.role.textContent = `You follow ${who}. Using the player steps you out.`;
+      this.role.textContent = `You follow ${who}${at}. Using the player steps you out.`;
     } else {
       this.role.textContent = "You stepped out: the player is yours.";
     }
@@ -112,9 +121,38 @@ export class SessionPanel {
     this.where.hidden = presenting || following;
   }
 
-  showPresenterPlace(position, playing) {
+  // onTake() gives this page control (the starter or an admin, above all while the presenter is away).
+  bindTake(onTake) {
+    this.takeButton.addEventListener("click", () => onTake());
+  }
+
+  showTake(mayTake) {
+    this.takeButton.hidden = !mayTake;
+  }
+
+  // Copy invite link: the session's address to the clipboard, and a word on whether it went.
+  bindInvite() {
+    this.inviteButton.hidden = !navigator.clipboard;
+    this.inviteButton.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(this.inviteUrl());
+        this.say("Invite link copied: whoever opens it can join this session.");
+      } catch (error) {
+        this.say(`Copy this link to invite someone: ${this.inviteUrl()}`, "warning");
+      }
+    });
+  }
+
+  inviteUrl() {
+    const url = new URL(window.location.href);
+    url.hash = "";
+    return url.toString();
+  }
+
+  showPresenterPlace(position, playing, rate = 1) {
     if (!this.where.hidden) {
-      const text = `The presenter is at ${clockText(position)}${playing ? ", playing" : ", paused"}.`;
+      const how = playing ? `, playing${Math.abs(rate - 1) > 1e-3 ? ` at ${rateText(rate)}` : ""}` : ", paused";
+      const text = `The presenter is at ${clockText(position)}${how}.`;
       if (this.where.textContent !== text) {
         this.where.textContent = text;
       }

@@ -62,6 +62,14 @@ export function comparePlayer(root) {
         player.quietly.setRate(rate);
       }
     },
+    showRate(rate) {
+      // The Speed menu says the session's rate, not the moment's catch-up nudge of it.
+      const menu = root.querySelector("[data-speed]");
+      const option = menu && [...menu.options].find((each) => Math.abs(Number(each.value) - rate) < 1e-3);
+      if (option) {
+        menu.value = option.value;
+      }
+    },
     difference: () => {
       const current = hooks.currentDifference();
       return current >= 0 ? current : null;
@@ -150,6 +158,7 @@ export function videoPlayer(video) {
         video.playbackRate = rate;
       }
     },
+    showRate() {}, // the browser's own menu: the role line says the rate (panel.js)
     difference: () => null,
     threshold: () => null,
     setThreshold() {},

@@ -13,6 +13,12 @@ function endpoints() {
   return readJsonScript("buy-offers") ?? { offer_url: null, billing_url: "/billing/" };
 }
 
+// Whether the person may buy tokens where the page acts (a team's editor, commenter or viewer may
+// not: the offer then says whom to ask).
+export function mayBuy() {
+  return endpoints().may_buy !== false;
+}
+
 // The server's offer for `shortfall` tokens; without an answer (offline, an error), an offer of
 // nothing to buy, whose link goes to the billing page.
 export function offerFor(shortfall) {
@@ -32,8 +38,15 @@ export function offerFor(shortfall) {
 }
 
 // A link for `offer` (the server's, from offerFor or a 402): its pack's payment, or without
-// payments the billing page.
+// payments the billing page. A team member who may not buy gets no link: the offer's `message`
+// says whom to ask (billing.shortfalls), and the 402's message already says it.
 export function buyLink(offer) {
+  if (offer.ask) {
+    const ask = document.createElement("span");
+    ask.dataset.askBuyers = "";
+    ask.textContent = offer.message && !offer.tokens?.needed ? offer.message : "";
+    return ask;
+  }
   const link = document.createElement("a");
   link.href = offer.buy_url ?? offer.billing_url ?? endpoints().billing_url;
   link.textContent = offer.buy_url ? `Buy ${packName(offer.buy_pack)}` : "See your balance and plans";

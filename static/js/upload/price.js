@@ -6,8 +6,9 @@
 import { roundedClock } from "../shared/clock.js";
 import { formatTokens, tokensForSeconds } from "./format.js";
 
-export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserved = 0 }) {
+export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserved = 0, mayBuy = true }) {
   // `reserved`: tokens the other uploads of this page will be charged (not held yet).
+  // `mayBuy`: false for a team's editor, commenter or viewer: only its owner and admins buy tokens.
   // `short`: the file cannot be paid for; `shortfall`: tokens to buy first.
   const owedText = owed > 0 ? ` ${formatTokens(owed)} owed from a refund or dispute are paid off first.` : "";
   if (seconds === undefined) {
@@ -34,7 +35,9 @@ export function priceText({ seconds, tokensPerSecond, balance, owed = 0, reserve
   const shortfall = owed + Math.max(price - (balance - reserved), 0);
   if (shortfall > 0) {
     return {
-      text: `${text} You have ${have}.${owedText} Buy ${formatTokens(shortfall)} more to upload it.`,
+      text: mayBuy
+        ? `${text} You have ${have}.${owedText} Buy ${formatTokens(shortfall)} more to upload it.`
+        : `${text} The team has ${have}.${owedText} It needs ${formatTokens(shortfall)} more to upload it.`,
       short: true,
       shortfall,
     };

@@ -8,7 +8,7 @@
 // `Uploader` (queue.js) runs the rows.
 
 import { ApiError } from "../shared/api.js";
-import { buyLink, offerFor } from "./buy.js";
+import { buyLink, mayBuy, offerFor } from "./buy.js";
 import { followVideo } from "./follow.js";
 import { formatBytes, formatSpeed, formatTimeLeft, titleFromFilename, tokensForSeconds } from "./format.js";
 import { readDuration } from "./metadata.js";
@@ -168,6 +168,7 @@ export class UploadRow {
       balance: this.uploader.balance,
       owed: this.uploader.owed,
       reserved: this.uploader.reservedFor(this),
+      mayBuy: mayBuy(),
     });
     let offer = null;
     if (this.refusal) {
@@ -427,6 +428,8 @@ export class UploadRow {
     }
     if (this.uploader.config.version_of) {
       json.version_of = this.uploader.config.version_of.id;
+    } else if (this.uploader.config.project) {
+      json.project = this.uploader.config.project.id; // "Upload into this project"
     }
     const upload = await this.api("POST", this.uploader.uploadsUrl, { json });
     if (this.cancelled) {
@@ -511,7 +514,12 @@ export class UploadRow {
         // The 402 names the pack to buy itself (billing.packs.refusal_details): shown as it says.
         const details = error.error ?? {};
         const shortfall = details.tokens?.short ?? 1;
-        const offer = { tokens: { short: shortfall }, buy_url: details.buy_url ?? null, buy_pack: details.buy_pack ?? null };
+        const offer = {
+          tokens: details.tokens ?? { short: shortfall },
+          buy_url: details.buy_url ?? null,
+          buy_pack: details.buy_pack ?? null,
+          ask: details.ask ?? null,
+        };
         this.refusal = { message: error.message, shortfall, offer };
         this.setState("new", "");
         this.showCost();
