@@ -136,11 +136,12 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
     """The pieces with each cut the picture does not confirm taken out (the piece after it joined
     to the one before, at its offset). A cut is a removal or an insertion of picture and sound
     together: B's frames before it match A's at the offset before, and those after it at the
-    offset after, at least as well as at the other one. Where the picture after it still matches
+    offset after, at least as well as at the other one, and on each side the picture or the
+    sound matches better at its own offset than at the other. Where the picture after it still matches
     best at the offset before, only the sound changed (a new soundtrack, a muted stretch: the
     path followed whatever offset its changed sound matched least badly), and that is a sound
     difference, not cuts. Where the picture cannot tell the two offsets apart (a still shot), the
-    sound must match far better at the new offset than at the old one."""
+    sound must match far better at a side's own offset than at the other."""
     if len(pieces) < 2:
         return pieces
     if pieces[0][1] - pieces[0][0] < _LEAST_PIECE_SECONDS:  # no cut out of a piece too short to be seen
@@ -201,8 +202,6 @@ def _side_costs(
 def _confirmed(costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
     """Whether the cut from piece `before` to piece `after` is confirmed (see confirmed_cuts)."""
     old, new = before[2], after[2]
-    picture_for = False
-    sound_for = False
     for start, end, own, other in (
         (max(before[0], before[1] - _SIDE_SECONDS), before[1], old, new),
         (after[0], min(after[1], after[0] + _SIDE_SECONDS), new, old),
@@ -211,12 +210,16 @@ def _confirmed(costs: MomentCosts, before: tuple[float, float, float], after: tu
         tolerance = _PICTURE_SLACK + _PICTURE_SHARE * picture[0]
         if picture[0] > picture[1] + tolerance:  # the picture here matches best at the other offset
             return False
-        picture_for = picture_for or picture[1] - picture[0] > tolerance
+        side_for = picture[1] - picture[0] > tolerance
         if sound is not None:
             if sound[0] > sound[1] + _SOUND_SLACK:
                 return False
-            sound_for = sound_for or sound[0] <= _SOUND_SHARE * sound[1]
-    return picture_for or (sound_for if costs.with_sound else False)
+            side_for = side_for or sound[0] <= _SOUND_SHARE * sound[1]
+        # Each side says so: a still shot slightly moved on one side (a stretch played backwards,
+        # its sound unrelated at both offsets) is no cut.
+        if not side_for:
+            return False
+    return True
 
 
 def _without_slips(pieces: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:

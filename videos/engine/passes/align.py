@@ -259,7 +259,7 @@ class Edges:
         costs, groups, lines = signals.costs, state.sketch.groups, state.sketch.lines
         duration_a, duration_b = signals.a.duration, signals.b.duration
         votes, cuts = state.sketch.votes, self.mode != "offset"
-        spans = _spans_from_groups(costs, groups, duration_a, duration_b, votes, cuts=cuts) if groups else []
+        spans = _spans_from_groups(costs, groups, duration_a, duration_b, votes, lines, cuts=cuts) if groups else []
         spans = with_speed_changes(spans, lines, duration_a, duration_b)
         if lines:
             spans = speed_tidied(costs, spans, duration_a, duration_b)
@@ -364,6 +364,7 @@ def _spans_from_groups(
     duration_a: float,
     duration_b: float,
     votes: list[Vote] = [],  # noqa: B006  # read only
+    lines: list[Line] = [],  # noqa: B006  # read only
     *,
     cuts: bool = True,
 ) -> list[MatchedSpan]:
@@ -392,7 +393,7 @@ def _spans_from_groups(
         middle = max((start_2 + group_2[1]) / 2, near_low)
         voted = _voted(votes, near_low, near_high, (offset_1, offset_2))
         path = None
-        if near_high > near_low:
+        if near_high > near_low and not _near_speed(lines, end_1, start_2):
             path = cut_path(costs, near_low, near_high, offset_1, towards=(offset_2, *voted))
         kept = [piece for piece in confirmed_cuts(costs, path.pieces) if piece[0] < middle] if path is not None else []
         # The second group goes on at the offset the search ended at only where that matches
@@ -435,7 +436,7 @@ def _spans_from_groups(
         end = min(end, duration_b - offset)
         if end - start >= MIN_SPAN_SECONDS:
             span = MatchedSpan(start, end, start + offset, end + offset)
-            if not cuts:
+            if not cuts or _near_speed(lines, start, end):
                 spans.append(span)
                 continue
             # The first and last spans run on to where A starts and ends: a cut near either end,
@@ -446,6 +447,13 @@ def _spans_from_groups(
             towards = ends_together + _voted(votes, start, end, (offset,))
             spans.extend(_with_small_cuts(costs, span, start, end, first=first, last=last, towards=towards))
     return monotone(spans)
+
+
+def _near_speed(lines: list[Line], start: float, end: float) -> bool:
+    """Whether a speed line or section runs within a window of A's [start, end]: B's time there
+    slides steadily against A's, which a path by cuts would follow as a staircase of small cuts
+    (the line puts the speed in place among the spans, videos.engine.speed_spans)."""
+    return any(line.a_start - WINDOW_SECONDS < end and line.a_end + WINDOW_SECONDS > start for line in lines)
 
 
 def _with_small_cuts(
@@ -484,6 +492,10 @@ def _with_small_cuts(
         (start, end, span.offset if abs(offset - span.offset) < LEAST_CUT_SECONDS else offset)
         for start, end, offset in pieces
     ]
+    if all(offset == span.offset for _, _, offset in pieces):
+        # No cut: the path only went round stretches that match nothing at the span's offset (a
+        # replaced stretch, a swap), which the span keeps for passes.unrelated to cut out whole.
+        return [span]
     if first:
         pieces[0] = (0.0, *pieces[0][1:])
     if last:
