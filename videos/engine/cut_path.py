@@ -50,6 +50,10 @@ _SOUND_SHARE = 0.5
 # A piece whose picture costs more than this at the offset before it (half what two unrelated
 # moments cost) matches nothing there: a cut not confirmed into it does not join it to that offset.
 PICTURE_MATCHED = 0.5
+# A piece of a path matches where its picture costs at most this (in step 0.01–0.05; a slow shot
+# at a wrong offset, or a swapped stretch of the same scene, 0.4 and more).
+PIECE_MATCHED = 0.25
+_PIECE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
     path followed whatever offset its changed sound matched least badly), and that is a sound
     difference, not cuts. Where the picture cannot tell the two offsets apart (a still shot), the
     sound must match far better at a side's own offset than at the other."""
+    pieces = _matched_pieces(costs, pieces)
     if len(pieces) < 2:
         return pieces
     if pieces[0][1] - pieces[0][0] < _LEAST_PIECE_SECONDS:  # no cut out of a piece too short to be seen
@@ -171,6 +176,19 @@ def confirmed_cuts(costs: MomentCosts, pieces: list[tuple[float, float, float]])
         # Else the picture matches at neither offset there (a replaced stretch the path wavered
         # through): the piece is left out, matched to nothing.
     kept.append(current)
+    return kept
+
+
+def _matched_pieces(costs: MomentCosts, pieces: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The pieces without those the path wavered through: a piece whose picture matches poorly at
+    its own offset and hardly better than at the offset of the piece kept before it matches
+    nothing (a swapped or replaced stretch of a slow shot), and confirms no cut. A piece of fast
+    motion at its right offset costs as much, but far less than anywhere else."""
+    kept = [pieces[0]]
+    for start, end, offset in pieces[1:]:
+        own = picture_cost(costs, start, end, offset)
+        if own <= PIECE_MATCHED or own <= _PIECE_SHARE * picture_cost(costs, start, end, kept[-1][2]):
+            kept.append((start, end, offset))
     return kept
 
 
