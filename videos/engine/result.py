@@ -157,11 +157,18 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
         if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
             continue
         run = slice(first, last + 1)
-        # The kind says which scores passed the threshold in the run, as the scores it carries
-        # do (a picture score over the threshold is never called a change of sound alone).
-        picture_changed = bool((picture[run] > threshold).any())
-        sound_changed = bool((sound[run] > threshold).any())
-        kind: DifferenceKind = "both" if picture_changed and sound_changed else "visual" if picture_changed else "audio"
+        # The kind says which scores pass over a fifth of the run or more (the sound's frames
+        # reach a step across a picture's edit, a spike that is no change of sound), and a picture
+        # score over the threshold is never called a change of sound alone.
+        picture_share = float(picture_passes[run].mean())
+        sound_share = float(sound_passes[run].mean())
+        kind: DifferenceKind
+        if picture_share >= 0.2 and sound_share >= 0.2:
+            kind = "both"
+        else:
+            kind = "visual" if picture_share >= sound_share else "audio"
+        if kind == "audio" and bool((picture[run] > threshold).any()):
+            kind = "both"
         if kind == "both":
             first, last = _picture_edged(first, last, picture_passes, sound_passes)
             run = slice(first, last + 1)
