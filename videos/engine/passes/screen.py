@@ -57,12 +57,6 @@ def screen(signals: PairSignals, spans: list[MatchedSpan]) -> list[Stretch]:
         # Along a span B plays at (B's time at its rate: a speed change), one offset per step.
         offsets = span.offset + (times - span.a_start) * (span.rate - 1.0) if span.rate != 1.0 else span.offset
         moved = picture_scores(signals, times, offsets) > SCREEN_PICTURE
-        # The picture's samples are a tenth of a second apart, and a span's edge (a cut) is placed
-        # between them: the step at either end may set a frame of one side of the cut against
-        # one of the other. That is no change inside the span (a tightened cut has two at every
-        # removal, each a stretch to decode and verify for nothing); a change that lasts is seen
-        # on the steps further in.
-        moved &= (times > span.a_start + STEP) & (times < span.a_end - STEP)
         # B's sound where it is heard: a constant lag as one figure, a drifting one per step.
         lag = sound_lag_at(span, times) if span.sound_drift else span.sound_lag
         # At another speed, B's sound is read at each step's own time (its picture's, then its
