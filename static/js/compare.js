@@ -5,7 +5,8 @@
 // matched spans) and, between them, what only one
 // has. A stretch only B has therefore takes room on the timeline, and the two videos meet again
 // after it. Playback follows that axis: where both have content, A leads and B follows at A's time
-// mapped through the span (b = b_start + (a − a_start)); inside a stretch only B has, A waits (paused
+// mapped through the span (b = b_start + (a − a_start)·rate, rate 1 but where B plays at another
+// speed); inside a stretch only B has, A waits (paused
 // where the stretch sits in A) while B plays it through, then both go on together; the same the
 // other way round for a stretch only A has. Seeking, the keyboard and the difference list all move a
 // position on this axis, and each player goes to its own time for it.

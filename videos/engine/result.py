@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from videos.engine.clip_grid.segments import DistanceCurve
+from videos.engine.cut_path import LEAST_CUT_SECONDS
 from videos.engine.model import STEP, Alignment, Difference, DifferenceKind, MatchedSpan, Measured, Severity
 from videos.engine.passes.moves import replaced_in_place, unexplained_gaps
 
@@ -30,6 +31,9 @@ SEVERITY_BANDS: tuple[tuple[float, Severity], ...] = ((0.3, "low"), (0.6, "mediu
 # GAP_SECONDS inside one are closed.
 MIN_SEGMENT_SECONDS = 0.3
 GAP_SECONDS = 0.3
+# What only one video has is reported from two frames (at up to 30 frames a second): a cut of
+# two frames is an edit, and the alignment finds it (videos.engine.cut_path).
+MIN_CUT_SECONDS = LEAST_CUT_SECONDS
 # A changed soundtrack under a voice is masked in its loudest instants and the voice's pauses leave
 # nothing to compare in a removed voice: gaps in a sound change up to this long are part of it.
 SOUND_GAP_SECONDS = 1.5
@@ -153,6 +157,9 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
         if (last - first + 1) * STEP < MIN_SEGMENT_SECONDS - 1e-6:
             continue
         run = slice(first, last + 1)
+        # The kind says which scores pass over a fifth of the run or more (the sound's frames
+        # reach a step across a picture's edit, a spike that is no change of sound), and a picture
+        # score over the threshold is never called a change of sound alone.
         picture_share = float(picture_passes[run].mean())
         sound_share = float(sound_passes[run].mean())
         kind: DifferenceKind
@@ -160,6 +167,8 @@ def _changed_segments(item: Measured, threshold: float) -> list[Difference]:
             kind = "both"
         else:
             kind = "visual" if picture_share >= sound_share else "audio"
+        if kind == "audio" and bool((picture[run] > threshold).any()):
+            kind = "both"
         if kind == "both":
             first, last = _picture_edged(first, last, picture_passes, sound_passes)
             run = slice(first, last + 1)
@@ -237,9 +246,9 @@ def _gap_segments(spans: list[MatchedSpan], duration_a: float, duration_b: float
     segments = []
     previous_a, previous_b = 0.0, 0.0
     for span in [*spans, MatchedSpan(duration_a, duration_a, duration_b, duration_b)]:
-        if span.a_start - previous_a >= MIN_SEGMENT_SECONDS:
+        if span.a_start - previous_a >= MIN_CUT_SECONDS:
             segments.append(_only("only_a", previous_a, span.a_start, previous_b))
-        if span.b_start - previous_b >= MIN_SEGMENT_SECONDS:
+        if span.b_start - previous_b >= MIN_CUT_SECONDS:
             segments.append(_only("only_b", previous_b, span.b_start, span.a_start))
         previous_a, previous_b = span.a_end, span.b_end
     return segments

@@ -62,15 +62,17 @@ class MomentCosts:
             self.sound_unit = max(1.0, float(np.median(self._sound(times_a, times_b, unit=1.0))))
 
     def _visual(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
-        first = self.a.layout[self.a.visual_index(times_a)]
-        second = self.b.layout[self.b.visual_index(times_b)]
-        return _mean_distance(first, second, unit or self.visual_unit)
+        return _distances_at(
+            self.a.layout, self.b.layout, self.a.visual_index(times_a), self.b.visual_index(times_b),
+            unit or self.visual_unit,
+        )  # fmt: skip
 
     def _sound(self, times_a: np.ndarray, times_b: np.ndarray, *, unit: float | None = None) -> np.ndarray:
         assert self.a.sound is not None and self.b.sound is not None
-        first = self.a.sound[self.a.sound_index(times_a)]
-        second = self.b.sound[self.b.sound_index(times_b)]
-        return _mean_distance(first, second, unit or self.sound_unit)
+        return _distances_at(
+            self.a.sound, self.b.sound, self.a.sound_index(times_a), self.b.sound_index(times_b),
+            unit or self.sound_unit,
+        )  # fmt: skip
 
     def moment(self, times_a: np.ndarray, times_b: np.ndarray) -> np.ndarray:
         """The cost of A at `times_a` against B at `times_b` (any shapes that broadcast together:
@@ -108,13 +110,16 @@ class MomentCosts:
         """Picture cost against B's layout interpolated between its samples (for offsets, or a
         speed, that put B's times between them)."""
         b = self.b
+        times_a, times_b = np.broadcast_arrays(times_a, times_b)
         position = np.clip(times_b * b.visual_rate, 0, len(b.layout) - 1)
         lower = np.floor(position).astype(np.int64)
-        upper = np.minimum(lower + 1, len(b.layout) - 1)
-        weight = (position - lower)[..., None].astype(np.float32)
-        between = b.layout[lower] * (1 - weight) + b.layout[upper] * weight
-        first = self.a.layout[self.a.visual_index(times_a)]
-        result: np.ndarray = np.abs(first - between).mean(axis=-1) / self.visual_unit
+        weight = (position - lower).astype(np.float32)
+        indexes_a = self.a.visual_index(times_a)
+        result = np.empty(times_b.shape, np.float32)
+        _distances_between(
+            self.a.layout, b.layout, indexes_a.ravel(), lower.ravel(), weight.ravel(), np.float32(self.visual_unit),
+            result.reshape(-1),
+        )  # fmt: skip
         return result
 
     def visual_floor_near(self, times_a: np.ndarray, times_b: np.ndarray, reach: float) -> np.ndarray:
@@ -197,6 +202,96 @@ def _mean_distances_along(
                 total += abs(rows_a[row_a, column] - rows_b[row_b, column])
                 column += 1
             out[number, step] = total / count / unit
+
+
+def _distances_at(
+    rows_a: np.ndarray, rows_b: np.ndarray, indexes_a: np.ndarray, indexes_b: np.ndarray, unit: float
+) -> np.ndarray:
+    """`_mean_distance(rows_a[indexes_a], rows_b[indexes_b], unit)` for index arrays that broadcast
+    together, without gathering the rows first."""
+    indexes_a, indexes_b = np.broadcast_arrays(indexes_a, indexes_b)
+    result = np.empty(indexes_a.shape, np.float32)
+    _distances_of_rows(rows_a, rows_b, indexes_a.ravel(), indexes_b.ravel(), np.float32(unit), result.reshape(-1))
+    return result
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_distance(row_a: np.ndarray, row_b: np.ndarray) -> np.float32:
+    """Sum of |row_a − row_b| in float32, as NumPy sums fewer than 128 values (eight running sums
+    added in pairs; under eight, one by one)."""
+    features = len(row_a)
+    total = np.float32(0.0)
+    column = 0
+    if features >= 8:
+        s0 = abs(row_a[0] - row_b[0])
+        s1 = abs(row_a[1] - row_b[1])
+        s2 = abs(row_a[2] - row_b[2])
+        s3 = abs(row_a[3] - row_b[3])
+        s4 = abs(row_a[4] - row_b[4])
+        s5 = abs(row_a[5] - row_b[5])
+        s6 = abs(row_a[6] - row_b[6])
+        s7 = abs(row_a[7] - row_b[7])
+        column = 8
+        while column + 8 <= features:
+            s0 += abs(row_a[column] - row_b[column])
+            s1 += abs(row_a[column + 1] - row_b[column + 1])
+            s2 += abs(row_a[column + 2] - row_b[column + 2])
+            s3 += abs(row_a[column + 3] - row_b[column + 3])
+            s4 += abs(row_a[column + 4] - row_b[column + 4])
+            s5 += abs(row_a[column + 5] - row_b[column + 5])
+            s6 += abs(row_a[column + 6] - row_b[column + 6])
+            s7 += abs(row_a[column + 7] - row_b[column + 7])
+            column += 8
+        total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while column < features:
+        total += abs(row_a[column] - row_b[column])
+        column += 1
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _distances_of_rows(
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    indexes_a: np.ndarray,
+    indexes_b: np.ndarray,
+    unit: np.float32,
+    out: np.ndarray,
+) -> None:
+    """out[i] = mean |rows_a[indexes_a[i]] − rows_b[indexes_b[i]]| / unit, to the bit NumPy's
+    `np.abs(a − b).mean(axis=-1) / unit` gives in float32. Compiled (numba): NumPy gathered both
+    rows of every pair and made a difference array of them."""
+    count = np.float32(rows_a.shape[1])
+    for item in range(len(out)):
+        out[item] = _row_distance(rows_a[indexes_a[item]], rows_b[indexes_b[item]]) / count / unit
+
+
+@numba.njit(cache=True, nogil=True)
+def _distances_between(
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    indexes_a: np.ndarray,
+    lower: np.ndarray,
+    weight: np.ndarray,
+    unit: np.float32,
+    out: np.ndarray,
+) -> None:
+    """out[i] = mean |rows_a[indexes_a[i]] − B between rows lower[i] and lower[i] + 1 (weight[i] of
+    the way; the last row past the end)| / unit, to the bit NumPy gives in float32 (as
+    `_distances_of_rows`): the picture between B's samples without a gathered copy of each."""
+    features = rows_a.shape[1]
+    count = np.float32(features)
+    last = rows_b.shape[0] - 1
+    between = np.empty(features, np.float32)
+    one = np.float32(1.0)
+    for item in range(len(out)):
+        low = lower[item]
+        high = min(low + 1, last)
+        share = weight[item]
+        rest = one - share
+        for column in range(features):
+            between[column] = rows_b[low, column] * rest + rows_b[high, column] * share
+        out[item] = _row_distance(rows_a[indexes_a[item]], between) / count / unit
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,15 +4,19 @@ finds put in place among the constant-offset spans, then made whole.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from videos.engine.model import MIN_SPAN_SECONDS, Line, MatchedSpan, monotone
 from videos.engine.passes.speed import (
+    CUTS_MATCH,
     FASTEST_RATE,
     GAP_COST,
     REPORTED_CHANGE,
     SECTION_CEILING,
     SLOWEST_RATE,
+    cuts_join,
     explains,
     floor_cost,
     matches,
@@ -36,6 +40,11 @@ def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]],
     first = 0
     while first < len(groups) - 1:
         found = None
+        # Where cuts join a group to the next (a tightened cut), B plays nothing fast from the
+        # first's end: no section starts there, across passing groups or not.
+        if cuts_join(costs, groups[first], groups[first + 1]):
+            first += 1
+            continue
         # The widest first: a section found across passing groups is one section, not several.
         for last in range(min(len(groups) - 1, first + 1 + _PASSING_GROUPS), first, -1):
             passing = groups[first + 1 : last]
@@ -43,7 +52,7 @@ def speed_sections(costs: MomentCosts, groups: list[tuple[float, float, float]],
                 continue
             if any(line.a_start < groups[last][0] and line.a_end > groups[first][1] for line in lines):
                 continue
-            found = section_between(costs, groups[first], groups[last])
+            found = section_between(costs, groups[first], groups[last], cuts_checked=last == first + 1)
             if found is not None:
                 sections.append(found)
                 first = last
@@ -174,6 +183,8 @@ def whole_programme_speed(
         return spans
     guess = Line(0.0, duration_a, 0.0, duration_b / duration_a)
     times = np.linspace(0.0, duration_a, _WHOLE_SAMPLES, endpoint=False)
+    if _cut_not_sped(costs, spans, times):
+        return spans
     spans_cost = _spans_cost(costs, spans, times)
     # A line kept to both ends stays within _ENDS_TOGETHER of the guess all along. When even the
     # floor of their costs there loses to the spans, searching them cannot change the answer: a
@@ -198,6 +209,28 @@ _WHOLE_SAMPLES = 2000
 # Lengths are whole frames: a 0.5 % change on 30 s of 30 fps may measure 0.46 %.
 _WHOLE_LEAST = 0.003
 _WHOLE_MARGIN = 0.02
+
+
+def _cut_not_sped(costs: MomentCosts, spans: list[MatchedSpan], times: np.ndarray) -> bool:
+    """Whether the spans are a programme cut, not played at another speed: three or more spans at
+    B's own rate, a second or more long on average, each a quarter of a second or more from the
+    next's offset, matching in step where they run (a tightened cut). A whole programme played a
+    little fast drifts in steps of a few frames, and far faster matches no second at one offset;
+    the search for a line through such spans was most of a tightened cut's time."""
+    if len(spans) < 3 or any(abs(span.rate - 1.0) > 1e-6 for span in spans):
+        return False
+    if sum(span.a_end - span.a_start for span in spans) / len(spans) < _CUT_LEAST_MEAN_SPAN:
+        return False
+    if any(abs(second.offset - first.offset) < _CUT_LEAST_JUMP for first, second in itertools.pairwise(spans)):
+        return False
+    covered = np.zeros(len(times), bool)
+    for span in spans:
+        covered |= (times >= span.a_start) & (times < span.a_end)
+    return bool(covered.any()) and _spans_cost(costs, spans, times[covered]) <= CUTS_MATCH
+
+
+_CUT_LEAST_MEAN_SPAN = 1.0
+_CUT_LEAST_JUMP = 0.25
 
 
 def _spans_cost(costs: MomentCosts, spans: list[MatchedSpan], times: np.ndarray) -> float:

@@ -40,13 +40,14 @@ from videos.embeddings.fingerprint import LUMA_GRID
 from videos.engine.clip_grid.alignment import best_lag
 from videos.engine.clip_grid.cuts import cuts_pairs
 from videos.engine.clip_grid.distances import ClipSeries
-from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, monotone
+from videos.engine.cut_path import LEAST_CUT_SECONDS, MOST_SECONDS, confirmed_cuts, cut_path
+from videos.engine.model import MIN_SPAN_SECONDS, Alignment, Line, MatchedSpan, Vote, monotone
 from videos.engine.passes.base import AlignmentSketch, Pass, PassState
-from videos.engine.passes.speed import refined_line, sloped_runs
+from videos.engine.passes.speed import cuts_explain, refined_line, sloped_runs
 from videos.engine.passes.sync import lagged_signals, synced
 from videos.engine.signals import MomentCosts, PairSignals, VideoSignals
 from videos.engine.speed_spans import speed_sections, speed_tidied, whole_programme_speed, with_speed_changes
-from videos.engine.windows import SEARCH_SECONDS, WINDOW_SECONDS, group_windows, window_offsets
+from videos.engine.windows import SEARCH_SECONDS, VOTE_MARGIN, WINDOW_SECONDS, group_windows, window_offsets
 
 CLIP_SECONDS = 2.0
 _FINE_STEP = 0.02
@@ -152,7 +153,14 @@ def alignment_passes(mode: Alignment) -> list[Pass]:
     their starts."""
     if mode == "none":
         return [FromTheStarts()]
-    return [CoarseAlignment(mode), LocalOffsets(), Offsets(mode), Edges(), WholeProgrammeSpeed(mode), SoundInStep(mode)]
+    return [
+        CoarseAlignment(mode),
+        LocalOffsets(),
+        Offsets(mode),
+        Edges(mode),
+        WholeProgrammeSpeed(mode),
+        SoundInStep(mode),
+    ]
 
 
 def refined_spans(signals: PairSignals, mode: Alignment) -> list[MatchedSpan]:
@@ -228,15 +236,21 @@ class Offsets:
                 groups = [(0.0, duration_a, lag)]
         groups = [(start, end, _fine_offset(costs, start, end, offset)) for start, end, offset in groups]
         if self.mode != "offset":
-            lines = [refined_line(costs, line) for line in lines] + speed_sections(costs, groups, lines)
+            # A run of votes on a sloped line may be a staircase of small removals or insertions
+            # (a tightened cut): a speed change only where cuts do not explain it as well.
+            lines = [refined_line(costs, line) for line in lines]
+            lines = [line for line in lines if not cuts_explain(costs, line, *_end_offsets(line))]
+            lines += speed_sections(costs, groups, lines)
         return dataclasses.replace(state, sketch=dataclasses.replace(sketch, groups=groups, lines=lines))
 
 
 @dataclass(frozen=True)
 class Edges:
     """Step 4: the spans, each edge between two runs put where switching costs least, with the
-    speed changes put in place among them (videos.engine.speed_spans)."""
+    speed changes put in place among them (videos.engine.speed_spans). On the `offset` alignment
+    (one offset asked for), no span is searched for cuts."""
 
+    mode: Alignment = "cuts"
     name: str = "edges"
 
     def run(self, signals: PairSignals, state: PassState) -> PassState:
@@ -244,7 +258,8 @@ class Edges:
             return state
         costs, groups, lines = signals.costs, state.sketch.groups, state.sketch.lines
         duration_a, duration_b = signals.a.duration, signals.b.duration
-        spans = _spans_from_groups(costs, groups, duration_a, duration_b) if groups else []
+        votes, cuts = state.sketch.votes, self.mode != "offset"
+        spans = _spans_from_groups(costs, groups, duration_a, duration_b, votes, lines, cuts=cuts) if groups else []
         spans = with_speed_changes(spans, lines, duration_a, duration_b)
         if lines:
             spans = speed_tidied(costs, spans, duration_a, duration_b)
@@ -284,7 +299,7 @@ class SoundInStep:
                 signals.fingerprint_a, signals.fingerprint_b, signals.a, lagged_signals(signals.b, spans)
             )
             again = dataclasses.replace(state, sketch=AlignmentSketch(state.sketch.coarse))
-            for step in (LocalOffsets(), Offsets(self.mode), Edges(), WholeProgrammeSpeed(self.mode)):
+            for step in (LocalOffsets(), Offsets(self.mode), Edges(self.mode), WholeProgrammeSpeed(self.mode)):
                 again = step.run(in_step, again)
             spans = synced(signals.costs, again.spans)
         return dataclasses.replace(state, spans=spans, sketch=None)
@@ -305,6 +320,11 @@ def coarse_lags(pooled_a: ClipSeries, pooled_b: ClipSeries, mode: Alignment) -> 
     matched = (a_indexes >= 0) & (b_indexes >= 0)
     first, second = a_indexes[matched], b_indexes[matched]
     return first * CLIP_SECONDS, (second - first) * CLIP_SECONDS
+
+
+def _end_offsets(line: Line) -> tuple[float, float]:
+    """B time − A time where the line starts and where it ends."""
+    return line.b_start - line.a_start, line.b_end - line.a_end
 
 
 def _fine_offset(costs: MomentCosts, start: float, end: float, offset: float) -> float:
@@ -339,16 +359,65 @@ def _interpolated_visual(costs: MomentCosts, times_a: np.ndarray, times_b: np.nd
 
 
 def _spans_from_groups(
-    costs: MomentCosts, groups: list[tuple[float, float, float]], duration_a: float, duration_b: float
+    costs: MomentCosts,
+    groups: list[tuple[float, float, float]],
+    duration_a: float,
+    duration_b: float,
+    votes: list[Vote] = [],  # noqa: B006  # read only
+    lines: list[Line] = [],  # noqa: B006  # read only
+    *,
+    cuts: bool = True,
 ) -> list[MatchedSpan]:
     """Spans from consecutive offset groups: each edge between two groups put where switching
-    from one offset to the other costs least."""
-    # The A time at which each group starts and ends (edges placed between groups).
+    from one offset to the other costs least, or, where several cuts between them match better
+    than one (a tightened cut: small removals closer together than the windows can tell apart),
+    at each of those cuts (videos.engine.cut_path)."""
+    # The A time at which each group starts and ends (edges placed between groups), and the
+    # groups of the cuts found between two of them.
+    pieces = [groups[0]]
     starts = [max(0.0, -groups[0][2])]
     ends: list[float] = []
-    for (_, end_1, offset_1), (start_2, _, offset_2) in itertools.pairwise(groups):
+    for (_, end_1, _), group_2 in itertools.pairwise(groups):
+        start_2, _, offset_2 = group_2
+        # The offset the last piece ends at: its group's, or where the last search ended.
+        offset_1 = pieces[-1][2]
         low = max(starts[-1], end_1 - WINDOW_SECONDS - SEARCH_SECONDS)
         high = min(duration_a, start_2 + WINDOW_SECONDS + SEARCH_SECONDS)
+        # Cuts are looked for from the first group's last window to the second's first (each
+        # window matched mostly at its group's offset, and the cuts lie between them), at
+        # whatever offset they reach there (a group's offset is its windows' median: where they
+        # straddle cuts, it may be none of theirs). Only the pieces that start before the second
+        # group's middle are kept: the next search starts from the last of them.
+        near_low = max(starts[-1], end_1 - WINDOW_SECONDS)
+        near_high = min(duration_a, start_2 + WINDOW_SECONDS)
+        middle = max((start_2 + group_2[1]) / 2, near_low)
+        voted = _voted(votes, near_low, near_high, (offset_1, offset_2))
+        path = None
+        if near_high > near_low and not _near_speed(lines, end_1, start_2):
+            path = cut_path(costs, near_low, near_high, offset_1, towards=(offset_2, *voted))
+        kept = [piece for piece in confirmed_cuts(costs, path.pieces) if piece[0] < middle] if path is not None else []
+        # The second group goes on at the offset the search ended at only where that matches
+        # it about as well as its own: one that did not find the way there (an insertion longer
+        # than the stretch after it, which one edge places) has a single edge instead.
+        if (
+            kept
+            and (len(kept) >= 3 or abs(kept[-1][2] - offset_2) > _SAME_END)
+            and _goes_on(costs, start_2, middle, kept[-1][2], offset_2)
+        ):
+            path_pieces = kept
+            leading = path_pieces[0]
+            if leading[2] != offset_1:  # B's time goes on first (an insertion where the search starts)
+                ends.append(leading[0])
+                starts.append(leading[0])
+                pieces.append(leading)
+            for (_, first_end, _), (second_start, second_end, offset) in itertools.pairwise(path_pieces):
+                ends.append(first_end)
+                starts.append(second_start)
+                pieces.append((second_start, second_end, offset))
+            # The second group goes on at the offset the search ended at (its own, to the sample).
+            ending = pieces[-1][2]
+            pieces[-1] = (pieces[-1][0], group_2[1], offset_2 if abs(ending - offset_2) <= _SAME_END else ending)
+            continue
         if offset_2 > offset_1:  # B has more between them: the switch is a point on A
             switch = _switch_point(costs, low, high, offset_1, offset_2, on_a=True)
             ends.append(switch)
@@ -357,16 +426,130 @@ def _spans_from_groups(
             switch_b = _switch_point(costs, low + offset_1, high + offset_2, offset_1, offset_2, on_a=False)
             ends.append(switch_b - offset_1)
             starts.append(switch_b - offset_2)
+        pieces.append(group_2)
     last_offset = groups[-1][2]
     ends.append(min(duration_a, duration_b - last_offset))
     spans = []
-    for (_, _, offset), start, end in zip(groups, starts, ends, strict=True):
+    for number, ((_, _, offset), start, end) in enumerate(zip(pieces, starts, ends, strict=True)):
         start, end = max(0.0, start), min(duration_a, end)
         start = max(start, -offset)
         end = min(end, duration_b - offset)
         if end - start >= MIN_SPAN_SECONDS:
-            spans.append(MatchedSpan(start, end, start + offset, end + offset))
+            span = MatchedSpan(start, end, start + offset, end + offset)
+            if not cuts or _near_speed(lines, start, end):
+                spans.append(span)
+                continue
+            # The first and last spans run on to where A starts and ends: a cut near either end,
+            # before the first window or after the last, leaves both videos starting (or ending)
+            # together there.
+            first, last = number == 0, number == len(pieces) - 1
+            ends_together = (*([0.0] if first else []), *([duration_b - duration_a] if last else []))
+            towards = ends_together + _voted(votes, start, end, (offset,))
+            spans.extend(_with_small_cuts(costs, span, start, end, first=first, last=last, towards=towards))
     return monotone(spans)
+
+
+def _near_speed(lines: list[Line], start: float, end: float) -> bool:
+    """Whether a speed line or section runs within a window of A's [start, end]: B's time there
+    slides steadily against A's, which a path by cuts would follow as a staircase of small cuts
+    (the line puts the speed in place among the spans, videos.engine.speed_spans)."""
+    return any(line.a_start - WINDOW_SECONDS < end and line.a_end + WINDOW_SECONDS > start for line in lines)
+
+
+def _with_small_cuts(
+    costs: MomentCosts,
+    span: MatchedSpan,
+    start: float,
+    end: float,
+    *,
+    first: bool,
+    last: bool,
+    towards: tuple[float, ...] = (),
+) -> list[MatchedSpan]:
+    """The span, over A's [start, end], cut where the cheapest path by cuts along it leaves its
+    offset (videos.engine.cut_path): removals and insertions of a few frames, closer than the
+    windows' offsets (a tenth of a second) or a group of them (SAME_OFFSET) tell apart. It starts
+    and ends at its offset where it meets its neighbours; the `first` span runs back to A's start
+    and the `last` on to A's end, at any offset (a cut near either end, before the first window or
+    after the last, that leaves both videos starting or ending together). Spans longer than the
+    path searches (MOST_SECONDS) are left whole."""
+    start = 0.0 if first else start
+    end = costs.a.duration if last else end
+    near = [offset for offset in towards if abs(offset - span.offset) <= _TOWARDS_SECONDS]
+    path = None
+    if end - start <= MOST_SECONDS:
+        ending = None if last else span.offset
+        path = cut_path(costs, start, end, span.offset, ending, towards=tuple(near), free_start=first)
+    if path is None:
+        return [span]
+    pieces = list(confirmed_cuts(costs, path.pieces))
+    # A's moments the path leaves out before its first piece, or after its last, are a start or
+    # an end that matches poorly (a conversion's first frames), not a cut: what one video has
+    # before the other starts, or after it ends, follows from the first and last pieces' offsets,
+    # as the first and last spans' did before the search by cuts. A piece within a slip of the
+    # span's offset is at that offset (measured over the whole group, finer than the path's grid).
+    pieces = [
+        (start, end, span.offset if abs(offset - span.offset) < LEAST_CUT_SECONDS else offset)
+        for start, end, offset in pieces
+    ]
+    if all(offset == span.offset for _, _, offset in pieces):
+        # No cut: the path only went round stretches that match nothing at the span's offset (a
+        # replaced stretch, a swap), which the span keeps for passes.unrelated to cut out whole.
+        return [span]
+    if first:
+        pieces[0] = (0.0, *pieces[0][1:])
+    if last:
+        pieces[-1] = (pieces[-1][0], costs.a.duration, pieces[-1][2])
+    spans = []
+    for piece_start, piece_end, offset in pieces:
+        # Inside both videos (where B has no such time, the path left A's moments out anyway).
+        piece_start, piece_end = max(piece_start, -offset), min(piece_end, costs.b.duration - offset)
+        if piece_end > piece_start:
+            spans.append(MatchedSpan(piece_start, piece_end, piece_start + offset, piece_end + offset))
+    return spans
+
+
+# A search by cuts that ends this close to the next group's offset ends at it.
+_SAME_END = 0.03
+# An offset the search ended at matches the next group about as well as the group's own when it
+# costs at most this much more there (windows vote by the same margin).
+_GOES_ON_MARGIN = VOTE_MARGIN
+
+
+def _goes_on(costs: MomentCosts, start: float, end: float, ending: float, offset: float) -> bool:
+    """Whether A's [start, end] (a group's first half) matches at `ending` about as well as at
+    the group's `offset`, `ending` within _TOWARDS_SECONDS of it (further, the search met a move
+    or a long insertion, which one edge places)."""
+    if abs(ending - offset) <= _SAME_END or end <= start:
+        return True
+    if abs(ending - offset) > _TOWARDS_SECONDS:
+        return False
+    times = np.arange(start, end, 1.0 / costs.a.visual_rate)
+    offsets = np.array([ending, offset])
+    times_b = times[None, :] + offsets[:, None]
+    inside = (times_b >= 0) & (times_b <= costs.b.duration)
+    cost = np.where(inside, costs.moment(np.broadcast_to(times, times_b.shape), times_b), 2.0).mean(axis=1)
+    return bool(cost[0] <= cost[1] + _GOES_ON_MARGIN)
+
+
+# Offsets looked for this far from a span's (a cut near an end, or one a lone window saw).
+_TOWARDS_SECONDS = 2.0
+
+
+def _voted(votes: list[Vote], start: float, end: float, around: tuple[float, ...]) -> tuple[float, ...]:
+    """The offsets windows overlapping A's [start, end] voted for, within _TOWARDS_SECONDS of
+    `around` (a group's offset is its windows' median: one that straddles two cuts, or a lone
+    window between two groups, may be the only one to see an offset there)."""
+    low, high = min(around) - _TOWARDS_SECONDS, max(around) + _TOWARDS_SECONDS
+    return tuple(
+        sorted(
+            {
+                offset
+                for vote_start, vote_end, offset in votes
+                if vote_end > start and vote_start < end and low <= offset <= high
+            }
+        )
+    )
 
 
 def _switch_point(costs: MomentCosts, low: float, high: float, first: float, second: float, *, on_a: bool) -> float:

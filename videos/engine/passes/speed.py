@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videos.engine.cut_path import CutPath, cut_path, moment_costs
 from videos.engine.model import Difference, Line, MatchedSpan, Severity, Vote, finding_over
 from videos.engine.passes.base import PassState
 from videos.engine.pitch import pitch_matched
@@ -59,6 +60,12 @@ _COARSE_STEP = 0.2
 _FINE_STEP = 0.04
 _FINE_REACH = 0.4  # a section's ends are refined this far either side of the coarse search's
 _OUTSIDE_COST = 2.0
+# A section is weighed against cuts over its stretch and this much of each neighbour's.
+_CUTS_REACH = 1.0
+# Cuts whose matched moments cost this much or less on average explain the stretch between two
+# offsets (in step, picture and sound cost 0.02–0.15; a stretch played 1.2× or faster, 0.4 and more).
+CUTS_MATCH = 0.2
+_LEAST_MEAN_PIECE = 1.0
 
 
 # --- slow changes: votes on a sloped line ------------------------------------------------------
@@ -175,13 +182,40 @@ def refined_line(costs: MomentCosts, line: Line) -> Line:
 # --- fast changes: a section between two constant offsets --------------------------------------
 
 
+def _joinable(before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
+    """Whether a speed section may join the two groups: offsets far enough apart, close enough on A."""
+    (_, end_1, offset_1), (start_2, _, offset_2) = before, after
+    return abs(offset_1 - offset_2) >= 0.25 and 0 < start_2 - end_1 + 2 * WINDOW_SECONDS <= _MAX_SECTION_SECONDS
+
+
+def cuts_join(costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]) -> bool:
+    """Whether cuts that match where they do as well as a stretch in step join group `before` to
+    group `after` (a section may join them otherwise): no speed is needed to explain it there."""
+    if not _joinable(before, after):
+        return False
+    (_, end_1, offset_1), (start_2, _, offset_2) = before, after
+    path = cut_path(
+        costs, max(0.0, end_1 - WINDOW_SECONDS), min(costs.a.duration, start_2 + WINDOW_SECONDS), offset_1, offset_2
+    )
+    return path is not None and path.matched_cost <= CUTS_MATCH and _few_cuts(path)
+
+
 def section_between(
-    costs: MomentCosts, before: tuple[float, float, float], after: tuple[float, float, float]
+    costs: MomentCosts,
+    before: tuple[float, float, float],
+    after: tuple[float, float, float],
+    *,
+    cuts_checked: bool = False,
 ) -> Line | None:
     """The speed section joining the offset of group `before` (start, end, offset on A) to the
-    offset of group `after`, when one explains the stretch between them (module docstring)."""
+    offset of group `after`, when one explains the stretch between them (module docstring);
+    `cuts_checked` when the caller found that cuts do not join them (`cuts_join`)."""
     (_, end_1, offset_1), (start_2, _, offset_2) = before, after
-    if abs(offset_1 - offset_2) < 0.25 or not 0 < start_2 - end_1 + 2 * WINDOW_SECONDS <= _MAX_SECTION_SECONDS:
+    if not _joinable(before, after):
+        return None
+    # Cuts that match where they do as well as a stretch in step needs no speed to explain it
+    # (a tightened cut: a search for a section between every two of its offsets was most of its time).
+    if not cuts_checked and cuts_join(costs, before, after):
         return None
     # Where the section could start and end: about where the votes stop and start again.
     reach = WINDOW_SECONDS
@@ -228,7 +262,38 @@ def section_between(
         return None
     if not SLOWEST_RATE <= section.rate <= FASTEST_RATE or not _sounds_alike(costs, section):
         return None
+    if cuts_explain(costs, section, offset_1, offset_2):
+        return None
     return section
+
+
+def _few_cuts(path: CutPath) -> bool:
+    """Whether the path's pieces are on average a second or more long: a staircase of short ones
+    follows a speed change (its frames advance steadily through A's), which cuts do not."""
+    length = sum(end - start for start, end, _ in path.pieces)
+    return length / len(path.pieces) >= _LEAST_MEAN_PIECE
+
+
+def cuts_explain(costs: MomentCosts, line: Line, before: float, after: float) -> bool:
+    """Whether cuts explain the stretch of `line` (offset `before` up to it, `after` from its end)
+    at least as well as the speed change does (videos.engine.cut_path): B plays at another rate only
+    where its frames advance through A's at a steady rate ≠ 1, which some removals close together
+    (a tightened cut) do not; dropped chunks are not a speed."""
+    reach = _CUTS_REACH
+    start, end = max(0.0, line.a_start - reach), min(costs.a.duration, line.a_end + reach)
+    path = cut_path(costs, start, end, before, after)
+    if path is None:
+        return False
+    times = path.times(start)
+    inside = (times >= line.a_start) & (times < line.a_end)
+    line_total = 0.0
+    for side, offset in ((times < line.a_start, before), (times >= line.a_end, after)):
+        if side.any():
+            line_total += float(moment_costs(costs, times[side], np.array([offset])).sum())
+    if inside.any():
+        along = np.asarray(line.b_at(times[inside]))[None, :]
+        line_total += float(mean_cost(costs, times[inside], along, np.array([1.0 / line.rate]))[0]) * int(inside.sum())
+    return path.total <= line_total
 
 
 def _sounds_alike(costs: MomentCosts, section: Line) -> bool:
