@@ -71,6 +71,8 @@ class ActivityEvent(AppendOnlyModel):
         SESSION_ENDED = "session_ended", "ended the live session on"
         SESSION_HANDED_OVER = "session_handed_over", "handed over the live session on"
         SESSION_TAKEN_OVER = "session_taken_over", "took control of the live session on"
+        # One event of a comparison's change list marked To do, Done or Question (videos.conform).
+        EVENT_MARKED = "event_marked", "marked a change in"
 
     # Named, not imported: workspaces sits above activity (it records who joined and went).
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")

@@ -17,7 +17,8 @@ _TARGET_PAGES = {"video": "videos:video", "comparison": "compare:comparison", "p
 def event_tail(event: ActivityEvent) -> str:
     """What a sentence says after its target, for the verbs whose target alone does not tell the
     change: a rename's old name, a move's destination, a status's new value, a joiner's role, who
-    was handed a session, a note's time (from `details`, as written then)."""
+    was handed a session, a note's time, a change list event's number and status (from `details`, as
+    written then)."""
     details, verb = event.details, event.verb
     if verb == ActivityEvent.Verb.PROJECT_RENAMED and details.get("from"):
         return f" (was “{details['from']}”)"
@@ -34,6 +35,8 @@ def event_tail(event: ActivityEvent) -> str:
         return f" to {details['to_name']}"
     if verb == ActivityEvent.Verb.NOTE_ADDED and details.get("at"):
         return f" at {details['at']}"
+    if verb == ActivityEvent.Verb.EVENT_MARKED and details.get("to_label"):
+        return f" — event {details.get('number')} ({details.get('kind_label')}) as “{details['to_label']}”"
     return ""
 
 

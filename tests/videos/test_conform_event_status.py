@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from tests.activity.test_feed import feed_lines
 from tests.clients import client_in
 from tests.factories import MembershipFactory, TeamWorkspaceFactory, UserFactory
 from tests.videos.conform_pair import made
@@ -82,6 +83,10 @@ def test_a_commenter_marks_an_event_done_and_the_list_its_json_and_its_csv_say_s
     page = owner.get(reverse("compare:changes", args=[comparison.pk])).content.decode()
     assert "(5; <span data-events-done>1</span> done)" in page
     assert 'data-event-key="removed-250-250" data-event-status="done"' in page and "by Eli" in page
+    assert (
+        feed_lines(owner.get("/activity/"))[0]
+        == f"Eli marked a change in “{comparison.title}” — event 2 (Removed) as “Done”"
+    )
 
 
 def test_the_pages_form_sets_a_status_without_javascript_and_says_so() -> None:

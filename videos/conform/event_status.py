@@ -10,6 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from activity.models import ActivityEvent
+from activity.services import Target as ActivityTarget
+from activity.services import activity_record
 from sage.errors import NotFound
 from sage.realtime import push_to_workspace
 from videos.conform.sheet import change_sheet
@@ -67,4 +70,11 @@ def event_status_set(*, member: Membership, comparison: Comparison, event_key: s
     )
     told = {"comparison": comparison.pk, "key": event_key, "number": row.number, **event_status_json(stored)}
     push_to_workspace(comparison.workspace_id, EVENT_STATUS_PUSHED, told)
+    activity_record(
+        workspace_id=comparison.workspace_id,
+        actor=member.user,
+        verb=ActivityEvent.Verb.EVENT_MARKED,
+        target=ActivityTarget("comparison", comparison.pk, comparison.title),
+        details={"key": event_key, "number": row.number, "kind_label": row.label, "to_label": told["status_label"]},
+    )
     return told
