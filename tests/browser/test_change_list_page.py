@@ -80,5 +80,9 @@ def test_an_events_status_is_saved_as_it_is_chosen_and_shows_live_on_another_ope
     expect(other.locator("[data-events-done]")).to_have_text("1")
     page.reload()
     expect(page.get_by_label("Status of event 3")).to_have_value("done")
+    # The list's extra column scrolls inside its card: the page is no wider than a laptop's or a phone's window.
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("() => document.documentElement.scrollWidth") == width
     other.context.close()
     assert errors == []
