@@ -444,6 +444,8 @@ SPECTACULAR_SETTINGS = {
         # Names of their own: "action" and "verb" are words other outputs may use too.
         "AuditActionEnum": "activity.models.AuditEntry.Action",
         "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
+        # A change list event's status (videos.conform.event_status): "status" is every output's word.
+        "ChangeEventStatusEnum": "videos.models.ChangeEventStatus.Status",
     },
 }
 API_TOKEN_PREFIX = "sage_"  # noqa: S105  (a public marker, not a secret)

@@ -11,16 +11,20 @@ Sequences go on counting, as with Django's flush (`reset_sequences=False`).
 
 from __future__ import annotations
 
+import time
 from functools import cache
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import TransactionTestCase
+from psycopg.errors import DeadlockDetected
 
 # What the migrations made and the post_migrate signal would make again after a flush.
 KEPT = frozenset({ContentType._meta.db_table, Permission._meta.db_table})
+# Tries of the TRUNCATE that Postgres may end to break a deadlock with the live site (below).
+DEADLOCK_ATTEMPTS = 3
 
 
 @cache
@@ -52,12 +56,23 @@ def empty_tables_with_rows(connection: BaseDatabaseWrapper) -> None:
     stay in a table's indexes until a vacuum, and an approximate (HNSW) vector index walked through
     them finds other neighbours than on an empty table (a search test failed in CI so). CASCADE only
     reaches tables that point at these, which are empty or listed."""
-    tables = tables_with_rows(connection)
-    if not tables:
-        return
     quote = connection.ops.quote_name
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(quote(name) for name in tables)} CASCADE")
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        tables = tables_with_rows(connection)
+        if not tables:
+            return
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(quote(name) for name in tables)} CASCADE")
+            return
+        except OperationalError as error:
+            # A request of the test's live site still under way (a player's last range, a socket's
+            # write) can hold one of these tables while it waits for another the TRUNCATE has taken:
+            # Postgres ends one of the two. When it is the TRUNCATE, the request goes on and ends,
+            # and the TRUNCATE is tried again.
+            if not isinstance(error.__cause__, DeadlockDetected) or attempt == DEADLOCK_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2)
 
 
 def _fixture_teardown(test_case: TransactionTestCase) -> None:
